@@ -1,0 +1,1 @@
+"""Encore: a self-hostable music streaming service."""
