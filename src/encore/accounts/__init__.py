@@ -1,0 +1,42 @@
+"""Accounts: users, roles, passwords, sessions and login throttling."""
+
+from encore.accounts._models import AuthSession, LoginAttempt, Role, User
+from encore.accounts._passwords import hash_password, verify_password
+from encore.accounts._policy import Decision, check_password, check_username, may_attempt_login
+from encore.accounts._service import (
+    LoginFailed,
+    LoginLimits,
+    LoginOutcome,
+    LoginThrottled,
+    NewSession,
+    authenticate,
+    create_user,
+    end_session,
+    get_user_by_name,
+    start_session,
+    user_for_token,
+)
+
+__all__ = [
+    "AuthSession",
+    "Decision",
+    "LoginAttempt",
+    "LoginFailed",
+    "LoginLimits",
+    "LoginOutcome",
+    "LoginThrottled",
+    "NewSession",
+    "Role",
+    "User",
+    "authenticate",
+    "check_password",
+    "check_username",
+    "create_user",
+    "end_session",
+    "get_user_by_name",
+    "hash_password",
+    "may_attempt_login",
+    "start_session",
+    "user_for_token",
+    "verify_password",
+]

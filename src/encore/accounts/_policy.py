@@ -1,0 +1,38 @@
+"""Pure rules for accounts: what a valid username/password is, and whether a login may be tried."""
+
+import re
+from dataclasses import dataclass
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024  # argon2 handles long input, but a megabyte "password" is an attack
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def check_username(name: str) -> Decision:
+    if not USERNAME_RE.fullmatch(name):
+        return Decision(False, "username must be 2-32 letters, digits, '.', '_' or '-'")
+    return Decision(True, "ok")
+
+
+def check_password(password: str) -> Decision:
+    if len(password) < MIN_PASSWORD:
+        return Decision(False, f"password must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        return Decision(False, f"password must be at most {MAX_PASSWORD} characters")
+    return Decision(True, "ok")
+
+
+def may_attempt_login(
+    *, failures_for_account: int, failures_for_client: int, account_limit: int, client_limit: int
+) -> Decision:
+    if failures_for_account >= account_limit:
+        return Decision(False, "too_many_attempts_account")
+    if failures_for_client >= client_limit:
+        return Decision(False, "too_many_attempts_client")
+    return Decision(True, "ok")

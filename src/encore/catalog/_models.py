@@ -1,0 +1,174 @@
+"""Catalogue rows: labels, artists, albums, tracks, genres and the renditions that stream them.
+
+Every row has a small integer primary key for joins (plays tables grow to tens of millions of rows)
+and a random 22-character base62 `public_id`, the only id the APIs ever show.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from encore.db import Base, TimestampMixin, UTCDateTime, utcnow
+from encore.kernel import new_public_id
+
+
+class LabelKind(StrEnum):
+    MAJOR = "major"
+    INDIE = "indie"
+
+
+class AlbumType(StrEnum):
+    ALBUM = "album"
+    SINGLE = "single"
+    EP = "ep"
+    COMPILATION = "compilation"
+
+
+class ArtistRole(StrEnum):
+    PRIMARY = "primary"
+    FEATURED = "featured"
+
+
+class RenditionKind(StrEnum):
+    VORBIS160 = "vorbis160"
+    OPUS96 = "opus96"
+
+
+def _public_id() -> Mapped[str]:
+    return mapped_column(String(22), unique=True, default=new_public_id)
+
+
+class Label(TimestampMixin, Base):
+    __tablename__ = "labels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = _public_id()
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default=LabelKind.INDIE.value)
+
+
+class Artist(TimestampMixin, Base):
+    __tablename__ = "artists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = _public_id()
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), unique=True)
+    sort_name: Mapped[str] = mapped_column(String(300), index=True)
+
+
+class Genre(Base):
+    __tablename__ = "genres"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Album(TimestampMixin, Base):
+    __tablename__ = "albums"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = _public_id()
+    title: Mapped[str] = mapped_column(String(500))
+    # Identity across ingest runs: normalised album artist + title (+ label), see catalog._keys.
+    album_key: Mapped[str] = mapped_column(String(800), unique=True)
+    album_type: Mapped[str] = mapped_column(String(12), default=AlbumType.ALBUM.value)
+    release_date: Mapped[date | None] = mapped_column(Date, index=True)
+    upc: Mapped[str | None] = mapped_column(String(14))
+    label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id", ondelete="SET NULL"), index=True)
+    artwork_key: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[Label | None] = relationship(lazy="joined")
+    artists: Mapped[list["AlbumArtist"]] = relationship(
+        order_by="AlbumArtist.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class AlbumArtist(Base):
+    __tablename__ = "album_artists"
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artists.id", ondelete="CASCADE"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(String(12), default=ArtistRole.PRIMARY.value)
+    artist: Mapped[Artist] = relationship(lazy="joined")
+
+
+class AlbumGenre(Base):
+    __tablename__ = "album_genres"
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True)
+    genre_id: Mapped[int] = mapped_column(ForeignKey("genres.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Track(TimestampMixin, Base):
+    __tablename__ = "tracks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = _public_id()
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    isrc: Mapped[str | None] = mapped_column(String(12), index=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    disc_number: Mapped[int] = mapped_column(Integer, default=1)
+    track_number: Mapped[int] = mapped_column(Integer, default=1)
+    explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    loudness_lufs: Mapped[float | None] = mapped_column(Float)
+    true_peak_dbtp: Mapped[float | None] = mapped_column(Float)
+    gain_db: Mapped[float] = mapped_column(Float, default=0.0)
+    # sha256 of the demuxed audio packets: the same audio under two names is one track.
+    audio_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    album: Mapped[Album] = relationship(lazy="joined")
+    artists: Mapped[list["TrackArtist"]] = relationship(
+        order_by="TrackArtist.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class TrackArtist(Base):
+    __tablename__ = "track_artists"
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artists.id", ondelete="CASCADE"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(String(12), default=ArtistRole.PRIMARY.value)
+    artist: Mapped[Artist] = relationship(lazy="joined")
+
+
+class TrackGenre(Base):
+    __tablename__ = "track_genres"
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+    genre_id: Mapped[int] = mapped_column(ForeignKey("genres.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Rendition(Base):
+    """One stored encoding of a track. `media_path` is relative to the media store, server-made."""
+
+    __tablename__ = "renditions"
+    __table_args__ = (UniqueConstraint("track_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    media_path: Mapped[str] = mapped_column(String(200), unique=True)
+    codec: Mapped[str] = mapped_column(String(16))
+    bitrate: Mapped[int] = mapped_column(Integer)
+    sample_rate: Mapped[int] = mapped_column(Integer)
+    channels: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class SearchDoc(Base):
+    """One searchable thing. SQLite mirrors it into an FTS5 table; PostgreSQL keeps a tsvector."""
+
+    __tablename__ = "search_docs"
+    __table_args__ = (UniqueConstraint("kind", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    context: Mapped[str] = mapped_column(String(1000), default="")

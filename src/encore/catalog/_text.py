@@ -1,0 +1,29 @@
+"""Text normalisation shared by identity keys and search: casefold, strip diacritics, fold spaces."""
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_LEADING_ARTICLE = re.compile(r"^(the|a|an) ", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """'  Émilie   ÅNGSTRÖM ' -> 'emilie angstrom'. Used for keys and the search index."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACE.sub(" ", stripped.casefold()).strip()
+
+
+def identity_key(*parts: str) -> str:
+    """A key under which two spellings differing only in case, accents or spacing are one thing."""
+    return "\x1f".join(fold(p) for p in parts)[:800]
+
+
+def search_words(text: str) -> list[str]:
+    """Words of a query, folded; punctuation (and any FTS syntax) dropped."""
+    return _WORD.findall(fold(text))
+
+
+def sort_name(name: str) -> str:
+    return _LEADING_ARTICLE.sub("", fold(name))

@@ -1,0 +1,107 @@
+"""Settings are validated once at start; a bad value stops Encore with a clear message."""
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from encore.kernel import EncoreError
+
+DEFAULT_SECRET_KEY = "encore-insecure-default-key-change-me"
+
+
+class SettingsError(EncoreError):
+    code = "bad_settings"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Env `ENCORE_<NAME>`; TOML file from `ENCORE_CONFIG`."""
+
+    model_config = SettingsConfigDict(env_prefix="ENCORE_", extra="forbid")
+
+    mode: Literal["production", "demo", "dev"] = "production"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Streaming
+    stream_url_ttl_s: int = Field(default=600, ge=10, le=86_400)
+    streaming_mode: Literal["embedded", "edge"] = "embedded"
+    edge_base_url: str = "http://127.0.0.1:8080"
+
+    # Accounts
+    session_ttl_days: int = Field(default=30, ge=1, le=365)
+    login_attempts_per_account: int = Field(default=5, ge=1)
+    login_attempts_per_client: int = Field(default=30, ge=1)
+    login_window_s: int = Field(default=900, ge=1)
+    allow_signup: bool = True
+
+    # Ingest
+    ingest_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        key = self.secret_key.get_secret_value()
+        if self.mode == "production" and key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "ENCORE_SECRET_KEY is the built-in default; set a long random secret "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) "
+                "or run with ENCORE_MODE=demo or ENCORE_MODE=dev"
+            )
+        if self.mode == "production" and len(key) < 32:
+            raise ValueError("ENCORE_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'encore.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def is_demo(self) -> bool:
+        return self.mode in ("demo", "dev")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("ENCORE_CONFIG")
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings or raise SettingsError with every problem spelled out."""
+    config = os.environ.get("ENCORE_CONFIG")
+    if config and not Path(config).is_file():
+        raise SettingsError(f"ENCORE_CONFIG points to {config!r}, which is not a file")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from exc

@@ -1,0 +1,32 @@
+"""Pure rules for plays: what counts as a listen and which report timestamps are believable."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+EARLIEST = datetime(2002, 1, 1, tzinfo=UTC)  # before any service that could have recorded it
+FUTURE_SKEW = timedelta(minutes=5)
+MIN_TRACK_MS = 30_000
+FOUR_MINUTES_MS = 240_000
+
+
+def counts_as_listen(*, duration_ms: int, ms_played: int) -> bool:
+    """The ListenBrainz rule: a track over 30 s, played for half its length or 4 minutes."""
+    if duration_ms <= MIN_TRACK_MS:
+        return False
+    return ms_played >= min(duration_ms // 2, FOUR_MINUTES_MS)
+
+
+@dataclass(frozen=True)
+class TimeCheck:
+    ok: bool
+    reason: str
+
+
+def check_timestamp(*, at: datetime, now: datetime) -> TimeCheck:
+    if at.tzinfo is None:
+        return TimeCheck(False, "timestamp_without_zone")
+    if at < EARLIEST:
+        return TimeCheck(False, "timestamp_too_old")
+    if at > now + FUTURE_SKEW:
+        return TimeCheck(False, "timestamp_in_future")
+    return TimeCheck(True, "ok")

@@ -1,0 +1,85 @@
+"""Record playback reports. Idempotent by the client's play id; ms_played only ever grows."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.history._models import Play
+from encore.history._policy import check_timestamp, counts_as_listen
+from encore.kernel import ValidationFailed
+
+PLAY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+STATES = ("started", "playing", "ended", "skipped")
+CONTEXTS = ("album", "playlist", "artist", "search", "queue", "label", "genre", "home")
+
+
+@dataclass(frozen=True)
+class PlayReport:
+    client_play_id: str
+    track_id: int
+    track_duration_ms: int
+    started_at: datetime
+    ms_played: int
+    state: str
+    context_type: str | None = None
+    context_id: str | None = None
+    device: str | None = None
+    shuffle: bool = False
+    source: str = "web"
+
+
+def _validate(report: PlayReport, now: datetime) -> None:
+    if not PLAY_ID_RE.fullmatch(report.client_play_id):
+        raise ValidationFailed("play_id must be 8-64 characters of A-Z a-z 0-9 _ -", code="bad_play_id")
+    check = check_timestamp(at=report.started_at, now=now)
+    if not check.ok:
+        raise ValidationFailed(f"started_at refused: {check.reason}", code=check.reason)
+    if report.state not in STATES:
+        raise ValidationFailed(f"state must be one of {', '.join(STATES)}", code="bad_state")
+    if report.context_type is not None and report.context_type not in CONTEXTS:
+        raise ValidationFailed(f"context must be one of {', '.join(CONTEXTS)}", code="bad_context")
+    # A report cannot claim more listening than wall time since the play began (plus a little slack).
+    elapsed_ms = int((now - report.started_at).total_seconds() * 1000) + 5_000
+    if report.ms_played < 0 or report.ms_played > max(elapsed_ms, 0):
+        raise ValidationFailed("ms_played is impossible for this play", code="bad_ms_played")
+
+
+def report_play(session: Session, *, user_id: int, report: PlayReport, now: datetime) -> Play:
+    _validate(report, now)
+    play = session.scalar(
+        select(Play).where(Play.user_id == user_id, Play.client_play_id == report.client_play_id)
+    )
+    if play is None:
+        play = Play(
+            user_id=user_id,
+            client_play_id=report.client_play_id,
+            track_id=report.track_id,
+            started_at=report.started_at,
+            updated_at=now,
+            ms_played=0,
+            state="started",
+            context_type=report.context_type,
+            context_id=(report.context_id or "")[:64] or None,
+            device=(report.device or "")[:100] or None,
+            shuffle=report.shuffle,
+            source=report.source,
+        )
+        session.add(play)
+    elif play.track_id != report.track_id:
+        raise ValidationFailed("this play id belongs to another track", code="play_id_reused")
+    play.ms_played = max(play.ms_played, report.ms_played)
+    if play.state not in ("ended", "skipped"):
+        play.state = report.state
+    play.updated_at = now
+    play.is_listen = counts_as_listen(duration_ms=report.track_duration_ms, ms_played=play.ms_played)
+    session.flush()
+    return play
+
+
+def recent_plays(session: Session, *, user_id: int, limit: int) -> list[Play]:
+    return list(
+        session.scalars(select(Play).where(Play.user_id == user_id).order_by(Play.started_at.desc()).limit(limit))
+    )

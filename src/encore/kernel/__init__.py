@@ -1,0 +1,20 @@
+"""The innermost layer: ids, errors and the clock. Imports nothing from Encore."""
+
+from encore.kernel.clock import Clock, FixedClock, SystemClock
+from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
+from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
+
+__all__ = [
+    "PUBLIC_ID_RE",
+    "Clock",
+    "Conflict",
+    "EncoreError",
+    "FixedClock",
+    "NotFound",
+    "PermissionDenied",
+    "SystemClock",
+    "ValidationFailed",
+    "is_public_id",
+    "new_public_id",
+    "new_secret_token",
+]

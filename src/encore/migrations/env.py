@@ -1,0 +1,36 @@
+"""Alembic environment. The URL comes from Encore's settings (or -x url=...)."""
+
+from alembic import context
+from sqlalchemy import Connection
+
+import encore.accounts
+import encore.catalog
+import encore.history
+import encore.ingest  # noqa: F401  (each import registers its tables on Base.metadata)
+from encore.db import Base, create_db_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit("no database URL: pass -x url=... or use `encore migrate`")
+    engine = create_db_engine(url)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()

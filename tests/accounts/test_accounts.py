@@ -1,0 +1,105 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from encore.accounts import (
+    LoginFailed,
+    LoginLimits,
+    LoginThrottled,
+    Role,
+    User,
+    authenticate,
+    create_user,
+    start_session,
+    user_for_token,
+)
+from encore.accounts._models import AuthSession
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.kernel import Conflict, ValidationFailed
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+LIMITS = LoginLimits(per_account=3, per_client=5, window=timedelta(minutes=15))
+
+
+def _make(c: Container, name: str = "alice", password: str = "correct horse") -> None:
+    with transaction(c.sessions) as s:
+        create_user(s, username=name, password=password)
+
+
+def _login(c: Container, name: str, password: str, client: str = "1.2.3.4") -> User:
+    with transaction(c.sessions) as s:
+        outcome = authenticate(s, username=name, password=password, client=client, limits=LIMITS, now=NOW)
+    if outcome.error:
+        raise outcome.error
+    assert outcome.user is not None
+    return outcome.user
+
+
+def test_password_is_stored_as_argon2id_with_owasp_parameters(container: Container) -> None:
+    _make(container)
+    with transaction(container.sessions) as s:
+        stored = s.scalar(select(User.password_hash))
+    assert stored is not None
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert "correct horse" not in stored
+
+
+def test_wrong_password_and_unknown_user_get_the_same_error(container: Container) -> None:
+    _make(container)
+    with pytest.raises(LoginFailed) as wrong:
+        _login(container, "alice", "wrong password")
+    with pytest.raises(LoginFailed) as unknown:
+        _login(container, "nobody", "wrong password")
+    assert wrong.value.message == unknown.value.message == "wrong username or password"
+    assert wrong.value.code == unknown.value.code
+
+
+def test_username_is_case_insensitive_and_unique(container: Container) -> None:
+    _make(container)
+    assert _login(container, "ALICE", "correct horse").username == "alice"
+    with pytest.raises(Conflict):
+        _make(container, "Alice")
+
+
+def test_login_is_throttled_per_account_even_with_the_right_password(container: Container) -> None:
+    _make(container)
+    for client in ("a", "b", "c"):
+        with pytest.raises(LoginFailed):
+            _login(container, "alice", "nope", client=client)
+    with pytest.raises(LoginThrottled):
+        _login(container, "alice", "correct horse", client="d")
+
+
+def test_login_is_throttled_per_client_across_accounts(container: Container) -> None:
+    for i in range(5):
+        with pytest.raises(LoginFailed):
+            _login(container, f"user{i}", "nope", client="attacker")
+    _make(container)
+    with pytest.raises(LoginThrottled):
+        _login(container, "alice", "correct horse", client="attacker")
+    assert _login(container, "alice", "correct horse", client="someone-else").username == "alice"
+
+
+def test_bad_usernames_and_short_passwords_are_refused(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        for name in ("a", "../etc", "x" * 33, "al ice", "nul\x00"):
+            with pytest.raises(ValidationFailed):
+                create_user(s, username=name, password="long enough pw")
+        with pytest.raises(ValidationFailed):
+            create_user(s, username="bob", password="short")
+
+
+def test_sessions_are_stored_hashed_and_expire(container: Container) -> None:
+    _make(container)
+    with transaction(container.sessions) as s:
+        user = s.scalar(select(User))
+        assert user is not None and user.role == Role.LISTENER.value
+        new = start_session(s, user=user, ttl=timedelta(days=1), now=NOW)
+    with transaction(container.sessions) as s:
+        stored = s.scalars(select(AuthSession.token_hash)).all()
+        assert new.token not in stored and len(stored) == 1
+        assert user_for_token(s, token=new.token, now=NOW + timedelta(hours=23)) is not None
+        assert user_for_token(s, token=new.token, now=NOW + timedelta(days=2)) is None
+        assert user_for_token(s, token=new.token + "x", now=NOW) is None

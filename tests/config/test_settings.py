@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+
+from encore.config import DEFAULT_SECRET_KEY, SettingsError, load_settings
+
+
+def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENCORE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("ENCORE_MODE", "production")
+    with pytest.raises(SettingsError, match="default"):
+        load_settings()
+
+
+def test_demo_mode_accepts_the_default_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_MODE", "demo")
+    assert load_settings().secret_key.get_secret_value() == DEFAULT_SECRET_KEY
+
+
+def test_short_production_secret_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_SECRET_KEY", "short")
+    with pytest.raises(SettingsError, match="32 characters"):
+        load_settings(mode="production")
+
+
+def test_toml_file_and_env_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "encore.toml"
+    config.write_text('mode = "dev"\nport = 9001\ndata_dir = "/srv/encore"\n')
+    monkeypatch.setenv("ENCORE_CONFIG", str(config))
+    monkeypatch.setenv("ENCORE_PORT", "9002")
+    settings = load_settings()
+    assert settings.port == 9002  # environment wins over the file
+    assert settings.data_dir == Path("/srv/encore")
+    assert settings.resolved_database_url == "sqlite:////srv/encore/encore.db"
+
+
+def test_bad_values_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_PORT", "70000")
+    with pytest.raises(SettingsError, match="port"):
+        load_settings()
+
+
+def test_unknown_setting_in_toml_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "encore.toml"
+    config.write_text('mode = "dev"\nprot = 1\n')
+    monkeypatch.setenv("ENCORE_CONFIG", str(config))
+    with pytest.raises(SettingsError, match="prot"):
+        load_settings()
+
+
+def test_missing_config_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_CONFIG", "/nonexistent/encore.toml")
+    with pytest.raises(SettingsError, match="not a file"):
+        load_settings()

@@ -1,0 +1,86 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server."""
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from encore.bootstrap import Container, build
+from encore.config import Settings
+from encore.db import create_db_engine, upgrade_to_head
+from tests.support.postgres import PostgresServer, find_pg_bin, start_postgres
+
+IN_CI = bool(os.environ.get("CI"))
+_counter = itertools.count()
+
+
+def _missing(what: str) -> None:
+    """Outside CI a missing system part skips loudly; in CI it fails, since CI must run everything."""
+    message = f"{what} is not available: install it (make test does this when run as root)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    pg_bin = find_pg_bin()
+    if pg_bin is None:
+        _missing("PostgreSQL (initdb)")
+    assert pg_bin is not None
+    server = start_postgres(pg_bin)
+    engine = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE DATABASE encore_template"))
+    engine.dispose()
+    template = create_db_engine(server.url("encore_template"))
+    upgrade_to_head(template)
+    template.dispose()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """A fresh, migrated database per test (copied from a migrated template: fast)."""
+    if request.param == "sqlite":
+        path = tmp_path / "encore.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
+    yield server.url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(mode="dev", data_dir=tmp_path / "var", database_url=database_url)
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    c = build(settings)
+    yield c
+    c.close()

@@ -1,0 +1,58 @@
+"""A real Encore server on loopback (uvicorn in a thread) over a small demo catalogue made by the real pipeline."""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from encore.bootstrap import Container
+from encore.web import create_app
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    container: Container
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(container: Container) -> Iterator[LiveServer]:
+    port = free_port()
+    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", container)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def seed_small_catalogue(container: Container, work: Path, *, tracks: int = 12) -> None:
+    """Synthesize a few short tracks with the demo generator and import them through real ingest."""
+    from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+    from encore.ingest import run_ingest
+
+    spec = DemoSpec(artists=4, albums=4, tracks=tracks, min_track_s=31.0, max_track_s=34.0, seed=11)
+    files = write_demo_library(plan_catalogue(spec), work / "library", workers=1)
+    summary = run_ingest(
+        paths=[work / "library"], session_factory=container.sessions, store=container.store, label_override=None, workers=1, progress=None
+    )
+    assert len(files) == tracks and not summary.failed, summary

@@ -1,0 +1,83 @@
+"""A real PostgreSQL server for the test session: initdb into a temp dir, run as `postgres` when root."""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from glob import glob
+from pathlib import Path
+from typing import IO
+
+
+@dataclass
+class PostgresServer:
+    host: str
+    port: int
+    datadir: Path
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@{self.host}:{self.port}/{database}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+        shutil.rmtree(self.datadir.parent, ignore_errors=True)
+
+
+def find_pg_bin() -> Path | None:
+    for candidate in sorted(glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if Path(candidate, "initdb").exists():
+            return Path(candidate)
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def start_postgres(pg_bin: Path) -> PostgresServer:
+    root = Path(tempfile.mkdtemp(prefix="encore-pg-"))
+    datadir = root / "data"
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    subprocess.run(
+        _as_postgres([str(pg_bin / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"]),
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    opts = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"]
+    log = open(root / "postgres.log", "wb")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        _as_postgres([str(pg_bin / "postgres"), "-D", str(datadir), "-h", "127.0.0.1", "-p", str(port), "-k", str(root), *opts]),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                time.sleep(0.2)
+                return PostgresServer("127.0.0.1", port, datadir, proc, log)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    log.close()
+    raise RuntimeError(f"PostgreSQL did not start:\n{(root / 'postgres.log').read_text(errors='replace')}")
