@@ -1,0 +1,53 @@
+# Encore: `make run` serves the demo, `make test` runs the whole suite. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export ENCORE_DATA_DIR ?= var
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-test system-deps run demo lint typecheck test test-fast bench clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install Encore
+
+install-test: $(VENV)/.installed-test ## Install Encore with the test tools
+
+system-deps: ## As root, install Debian's PostgreSQL, Chromium and nginx when missing
+	@bash scripts/system-deps.sh
+
+run: install ## Migrate, build the demo catalogue if the library is empty, serve on :8000
+	ENCORE_MODE=demo $(BIN)/encore migrate
+	ENCORE_MODE=demo $(BIN)/encore demo
+	ENCORE_MODE=demo $(BIN)/encore serve --host 127.0.0.1 --port 8000
+
+lint: install-test ## ruff and the import-direction contracts
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+
+typecheck: install-test ## mypy --strict on src/
+	$(BIN)/mypy src
+
+test: install-test system-deps lint typecheck ## Everything: lint, types, and the suite on SQLite + PostgreSQL + Chromium
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: install-test ## The suite without lint and type checks
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -x
+
+bench: install-test ## Benchmarks (slow; see bench/README.md)
+	@echo "see bench/README.md for each benchmark's command"
+
+clean: ## Remove the venv and local data
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

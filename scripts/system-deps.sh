@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the system parts the test suite talks to (PostgreSQL, Chromium, nginx) when missing.
+# Only as root; otherwise the tests that need them skip with a loud reason (and fail in CI).
+set -euo pipefail
+
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+fonts_dir=/usr/share/fonts/truetype/dejavu
+[ -d "$fonts_dir" ] || need+=(fonts-dejavu-core)
+
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+    echo "WARNING: missing ${need[*]}; not root, so the tests that need them will be SKIPPED." >&2
+    exit 0
+fi
+echo "Installing ${need[*]} from Debian ..."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian starts a cluster and nginx on install; the tests run their own on loopback.
+(service postgresql stop || true) >/dev/null 2>&1
+(service nginx stop || true) >/dev/null 2>&1

@@ -1,0 +1,70 @@
+from datetime import date
+
+import pytest
+
+from encore.bootstrap import Container
+from encore.catalog import search_catalogue
+from encore.db import transaction
+from tests.catalog import factories as f
+
+ALL = frozenset({"artist", "album", "track"})
+
+
+@pytest.fixture
+def catalogue(container: Container) -> Container:
+    with transaction(container.sessions) as s:
+        emilie = f.artist(s, "Émilie Ångström")
+        aurora = f.artist(s, "Aurora Lights")
+        f.artist(s, "Auroch")
+        night = f.album(s, "Night Café", emilie, released=date(2024, 3, 1))
+        dawn = f.album(s, "Dawn Songs", aurora, released=date(2023, 1, 1))
+        f.track(s, "Señor Blue", night, [emilie, aurora])
+        f.track(s, "Aurora", dawn, [aurora], number=1)
+        f.track(s, "Morning Glow", dawn, [aurora], number=2)
+        for i in range(30):
+            f.track(s, f"Filler {i:02d}", dawn, [aurora], number=3 + i)
+    return container
+
+
+def _search(c: Container, q: str, kinds: frozenset[str] = ALL, limit: int = 10, offset: int = 0):  # type: ignore[no-untyped-def]
+    with transaction(c.sessions) as s:
+        return search_catalogue(s, query=q, kinds=kinds, limit=limit, offset=offset)
+
+
+def test_prefix_as_you_type(catalogue: Container) -> None:
+    for typed in ("e", "em", "emi", "emil", "emilie"):
+        names = [a.name for a in _search(catalogue, typed).artists.items]
+        assert names == ["Émilie Ångström"], typed
+
+
+def test_case_and_diacritics_insensitive(catalogue: Container) -> None:
+    assert [a.title for a in _search(catalogue, "NIGHT CAFE").albums.items] == ["Night Café"]
+    assert [t.title for t in _search(catalogue, "senor").tracks.items] == ["Señor Blue"]
+    assert [a.name for a in _search(catalogue, "ANGSTRÖM").artists.items] == ["Émilie Ångström"]
+
+
+def test_name_matches_rank_above_mentions(catalogue: Container) -> None:
+    tracks = [t.title for t in _search(catalogue, "aurora").tracks.items]
+    assert tracks[0] == "Aurora"  # the title match beats tracks merely by Aurora Lights
+    artists = [a.name for a in _search(catalogue, "auro").artists.items]
+    assert set(artists) == {"Aurora Lights", "Auroch"}
+
+
+def test_multiple_words_all_must_match(catalogue: Container) -> None:
+    assert [t.title for t in _search(catalogue, "morn aur").tracks.items] == ["Morning Glow"]
+    assert _search(catalogue, "morning emilie").tracks.items == []
+
+
+def test_pagination(catalogue: Container) -> None:
+    first = _search(catalogue, "filler", frozenset({"track"}), limit=10, offset=0)
+    second = _search(catalogue, "filler", frozenset({"track"}), limit=10, offset=10)
+    assert first.tracks.total == 30
+    ids = [t.id for t in first.tracks.items] + [t.id for t in second.tracks.items]
+    assert len(set(ids)) == 20
+
+
+@pytest.mark.parametrize("hostile", ['"', "*", "NEAR(", "a OR b", "'; DROP TABLE tracks; --", "\x00", ":*", "&|!", "   "])
+def test_query_syntax_cannot_break_search(catalogue: Container, hostile: str) -> None:
+    result = _search(catalogue, hostile)
+    assert result.query == hostile  # answered, never an error
+    assert _search(catalogue, "morning").tracks.total == 1  # and the tables are intact
