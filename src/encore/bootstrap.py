@@ -1,0 +1,42 @@
+"""The composition root: settings -> engine -> store -> services, built once and passed down."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from encore.config import Settings, load_settings
+from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
+from encore.kernel import Clock, SystemClock
+from encore.storage import MediaStore
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: MediaStore
+    clock: Clock = field(default_factory=SystemClock)
+
+    def migrate(self) -> None:
+        upgrade_to_head(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any) -> Container:
+    settings = settings or load_settings(**overrides)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.resolved_database_url)
+    store = MediaStore(settings.media_dir)
+    store.ensure()
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        store=store,
+        clock=clock or SystemClock(),
+    )

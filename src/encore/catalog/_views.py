@@ -1,0 +1,111 @@
+"""Typed read models the catalogue hands to the faces (which map them to their wire shapes)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ArtistRef:
+    id: str
+    name: str
+    role: str = "primary"
+
+
+@dataclass(frozen=True)
+class LabelRef:
+    id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class AlbumSummary:
+    id: str
+    title: str
+    album_type: str
+    release_date: date | None
+    artists: list[ArtistRef]
+    artwork_key: str | None
+    label: LabelRef | None
+    upc: str | None = None
+    genres: list[str] = field(default_factory=list)
+    total_tracks: int = 0
+
+
+@dataclass(frozen=True)
+class TrackView:
+    id: str
+    title: str
+    duration_ms: int
+    disc_number: int
+    track_number: int
+    explicit: bool
+    isrc: str | None
+    gain_db: float
+    loudness_lufs: float | None
+    artists: list[ArtistRef]
+    album_id: str
+    album_title: str
+    artwork_key: str | None
+    genres: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AlbumPage:
+    album: AlbumSummary
+    tracks: list[TrackView]
+
+
+@dataclass(frozen=True)
+class ArtistSummary:
+    id: str
+    name: str
+    artwork_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ArtistPage:
+    artist: ArtistSummary
+    albums: list[AlbumSummary]
+    appears_on: list[AlbumSummary]
+    top_tracks: list[TrackView]
+
+
+@dataclass(frozen=True)
+class LabelSummary:
+    id: str
+    name: str
+    kind: str
+    album_count: int
+
+
+@dataclass(frozen=True)
+class LabelPage:
+    label: LabelSummary
+    albums: list[AlbumSummary]
+
+
+@dataclass(frozen=True)
+class GenreSummary:
+    key: str
+    name: str
+    album_count: int
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    artists: Page[ArtistSummary]
+    albums: Page[AlbumSummary]
+    tracks: Page[TrackView]

@@ -1,0 +1,52 @@
+"""Hand out a signed stream URL for a track the user asked for."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.catalog import Rendition, track_row
+from encore.config import Settings
+from encore.kernel import NotFound
+from encore.streaming._decide import MIME, choose_rendition
+from encore.streaming._signing import edge_secret, sign_edge_path, sign_stream_path, stream_key
+
+
+@dataclass(frozen=True)
+class IssuedStream:
+    url: str
+    expires_at: datetime
+    rendition: str
+    mime: str
+    gain_db: float
+
+
+def issue_stream_url(
+    session: Session,
+    *,
+    settings: Settings,
+    user_public_id: str,
+    track_public_id: str,
+    requested: str | None,
+    data_saver: bool,
+    now: datetime,
+) -> IssuedStream:
+    track = track_row(session, track_id=track_public_id)
+    renditions = {r.kind: r for r in session.scalars(select(Rendition).where(Rendition.track_id == track.id))}
+    choice = choose_rendition(requested=requested, available=frozenset(renditions), data_saver=data_saver)
+    if choice.kind is None:
+        raise NotFound(f"no playable rendition ({choice.reason})", code=choice.reason)
+    expires_at = (now + timedelta(seconds=settings.stream_url_ttl_s)).astimezone(UTC)
+    expires = int(expires_at.timestamp())
+    secret = settings.secret_key.get_secret_value()
+    if settings.streaming_mode == "edge":
+        path = sign_edge_path(
+            secret=edge_secret(secret), user=user_public_id, media_path=renditions[choice.kind].media_path, expires=expires
+        )
+        url = settings.edge_base_url.rstrip("/") + path
+    else:
+        url = sign_stream_path(
+            key=stream_key(secret), user=user_public_id, track=track.public_id, rendition=choice.kind, expires=expires
+        )
+    return IssuedStream(url, expires_at, choice.kind, MIME[choice.kind], track.gain_db)

@@ -1,0 +1,51 @@
+"""Map (track public id, rendition) to its file, with a small time-bounded cache.
+
+The byte path must not touch the database per request; a stream URL lives minutes, and a
+re-ingested track gets a new file name, so a 60 s cache cannot serve stale audio for long.
+"""
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from encore.catalog import Rendition, Track
+from encore.storage import MediaStore, StoreError
+from encore.streaming._media import MediaFile, media_file_for
+
+Resolver = Callable[[str, str], MediaFile | None]
+
+
+class CachedResolver:
+    def __init__(self, *, sessions: sessionmaker[Session], store: MediaStore, ttl_s: float = 60.0, size: int = 20_000) -> None:
+        self._sessions, self._store, self._ttl, self._size = sessions, store, ttl_s, size
+        self._cache: OrderedDict[tuple[str, str], tuple[float, MediaFile | None]] = OrderedDict()
+
+    def __call__(self, track: str, rendition: str) -> MediaFile | None:
+        key = (track, rendition)
+        hit = self._cache.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = self._lookup(track, rendition)
+        self._cache[key] = (now + self._ttl, found)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return found
+
+    def _lookup(self, track: str, rendition: str) -> MediaFile | None:
+        with self._sessions() as session:
+            media_path = session.scalar(
+                select(Rendition.media_path).join(Track, Track.id == Rendition.track_id).where(
+                    Track.public_id == track, Rendition.kind == rendition
+                )
+            )
+        if media_path is None:
+            return None
+        try:
+            return media_file_for(self._store.resolve(media_path))
+        except StoreError:
+            return None

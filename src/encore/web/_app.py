@@ -1,0 +1,44 @@
+"""Assemble the ASGI application: the FastAPI app for JSON and pages, the raw byte path for audio."""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from encore.bootstrap import Container
+from encore.web import _errors
+from encore.web._auth_routes import router as auth_router
+from encore.web._catalog_routes import router as catalog_router
+from encore.web._pages import STATIC_DIR
+from encore.web._pages import router as pages_router
+from encore.web._playback_routes import router as playback_router
+from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
+from encore.web._stream_route import make_stream_endpoint
+
+
+def create_api(c: Container) -> FastAPI:
+    app = FastAPI(title="Encore", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app.state.container = c
+    _errors.install(app)
+    for router in (auth_router, catalog_router, playback_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages_router)
+    return app
+
+
+class EncoreASGI:
+    """Audio bypasses FastAPI entirely: `/stream/` goes straight to the small pread handler."""
+
+    def __init__(self, api: ASGIApp, stream: ASGIApp) -> None:
+        self.api = SecurityHeaders(api)
+        self.stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/stream/"):
+            await self.stream(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+def create_app(c: Container) -> EncoreASGI:
+    api = create_api(c)
+    return EncoreASGI(api, make_stream_endpoint(c))

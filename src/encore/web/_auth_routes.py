@@ -1,0 +1,73 @@
+"""Sign up, log in, log out, who am I. Cookie for the player, the same token as bearer for APIs."""
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+
+from encore.accounts import LoginLimits, User, authenticate, create_user, end_session, start_session
+from encore.db import transaction
+from encore.kernel import PermissionDenied
+from encore.web._deps import SESSION_COOKIE, CurrentUser, Db, container
+from encore.web._schemas import LoginIn, SessionOut, SignupIn, UserOut
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(id=user.public_id, username=user.username, display_name=user.display_name, role=user.role)
+
+
+def _open_session(request: Request, response: Response, session: Db, user: User) -> SessionOut:
+    c = container(request)
+    ttl = timedelta(days=c.settings.session_ttl_days)
+    new = start_session(session, user=user, ttl=ttl, now=c.clock.now(), user_agent=request.headers.get("user-agent", ""))
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.token,
+        max_age=int(ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return SessionOut(user=user_out(user), token=new.token, expires_at=new.expires_at)
+
+
+@router.post("/auth/signup", status_code=201)
+def signup(body: SignupIn, request: Request, response: Response, session: Db) -> SessionOut:
+    if not container(request).settings.allow_signup:
+        raise PermissionDenied("sign-up is closed on this server", code="signup_closed")
+    user = create_user(session, username=body.username, password=body.password, display_name=body.display_name)
+    return _open_session(request, response, session, user)
+
+
+@router.post("/auth/login")
+def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
+    """Its own transaction, so a failed attempt is recorded even though the request fails."""
+    c = container(request)
+    limits = LoginLimits(
+        per_account=c.settings.login_attempts_per_account,
+        per_client=c.settings.login_attempts_per_client,
+        window=timedelta(seconds=c.settings.login_window_s),
+    )
+    client = request.client.host if request.client else "unknown"
+    with transaction(c.sessions) as session:
+        outcome = authenticate(
+            session, username=body.username, password=body.password, client=client, limits=limits, now=c.clock.now()
+        )
+        if outcome.user is not None:
+            return _open_session(request, response, session, outcome.user)
+    assert outcome.error is not None
+    raise outcome.error
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(request: Request, response: Response, session: Db, _user: CurrentUser) -> None:
+    token = request.cookies.get(SESSION_COOKIE) or request.headers.get("authorization", "").partition(" ")[2]
+    end_session(session, token=token)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/me")
+def me(user: CurrentUser) -> UserOut:
+    return user_out(user)

@@ -1,0 +1,95 @@
+"""Browse, pages and search for the player. Catalogue metadata is public; audio is not."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from encore import catalog
+from encore.web._deps import Db
+from encore.web._mappers import album_out, artist_out, track_out
+from encore.web._schemas import AlbumOut, ArtistOut, PageOut, TrackOut
+
+router = APIRouter(prefix="/api", tags=["catalogue"])
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=100_000)]
+SearchType = Annotated[str, Query(pattern=r"^(artist|album|track)(,(artist|album|track)){0,2}$")]
+
+
+@router.get("/browse/new-releases")
+def new_releases(session: Db, limit: Limit = 20, offset: Offset = 0) -> PageOut[AlbumOut]:
+    page = catalog.new_releases(session, limit=limit, offset=offset)
+    return PageOut[AlbumOut](items=[album_out(a) for a in page.items], total=page.total, limit=limit, offset=offset)
+
+
+@router.get("/browse/labels")
+def labels(session: Db) -> list[dict[str, object]]:
+    return [{"id": lb.id, "name": lb.name, "kind": lb.kind, "album_count": lb.album_count} for lb in catalog.list_labels(session)]
+
+
+@router.get("/browse/artists")
+def artists(
+    session: Db, letter: Annotated[str | None, Query(pattern=r"^[a-zA-Z#]$")] = None, limit: Limit = 50, offset: Offset = 0
+) -> PageOut[ArtistOut]:
+    page = catalog.artists_az(session, letter=letter, limit=limit, offset=offset)
+    return PageOut[ArtistOut](items=[artist_out(a) for a in page.items], total=page.total, limit=limit, offset=offset)
+
+
+@router.get("/browse/genres")
+def genres(session: Db) -> list[dict[str, object]]:
+    return [{"key": g.key, "name": g.name, "album_count": g.album_count} for g in catalog.list_genres(session)]
+
+
+@router.get("/browse/genres/{key}")
+def genre(key: str, session: Db, limit: Limit = 20, offset: Offset = 0) -> PageOut[AlbumOut]:
+    page = catalog.genre_albums(session, genre_key=key[:100], limit=limit, offset=offset)
+    return PageOut[AlbumOut](items=[album_out(a) for a in page.items], total=page.total, limit=limit, offset=offset)
+
+
+@router.get("/albums/{album_id}")
+def album(album_id: str, session: Db) -> dict[str, object]:
+    page = catalog.album_page(session, album_id=album_id)
+    return {"album": album_out(page.album), "tracks": [track_out(t) for t in page.tracks]}
+
+
+@router.get("/artists/{artist_id}")
+def artist(artist_id: str, session: Db) -> dict[str, object]:
+    page = catalog.artist_page(session, artist_id=artist_id)
+    return {
+        "artist": artist_out(page.artist),
+        "albums": [album_out(a) for a in page.albums],
+        "appears_on": [album_out(a) for a in page.appears_on],
+        "top_tracks": [track_out(t) for t in page.top_tracks],
+    }
+
+
+@router.get("/labels/{label_id}")
+def label(label_id: str, session: Db) -> dict[str, object]:
+    page = catalog.label_page(session, label_id=label_id)
+    lb = page.label
+    return {
+        "label": {"id": lb.id, "name": lb.name, "kind": lb.kind, "album_count": lb.album_count},
+        "albums": [album_out(a) for a in page.albums],
+    }
+
+
+@router.get("/tracks/{track_id}")
+def track(track_id: str, session: Db) -> TrackOut:
+    return track_out(catalog.track_view(session, track_id=track_id))
+
+
+@router.get("/search")
+def search(
+    session: Db,
+    q: Annotated[str, Query(max_length=200)],
+    type: SearchType = "artist,album,track",
+    limit: Limit = 10,
+    offset: Offset = 0,
+) -> dict[str, object]:
+    found = catalog.search_catalogue(session, query=q, kinds=frozenset(type.split(",")), limit=limit, offset=offset)
+    return {
+        "query": found.query,
+        "artists": PageOut[ArtistOut](items=[artist_out(a) for a in found.artists.items], total=found.artists.total, limit=limit, offset=offset),
+        "albums": PageOut[AlbumOut](items=[album_out(a) for a in found.albums.items], total=found.albums.total, limit=limit, offset=offset),
+        "tracks": PageOut[TrackOut](items=[track_out(t) for t in found.tracks.items], total=found.tracks.total, limit=limit, offset=offset),
+    }

@@ -1,0 +1,67 @@
+"""Request-edge plumbing: the container, a transaction per request, the current user, CSRF."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from encore.accounts import User, user_for_token
+from encore.bootstrap import Container
+
+SESSION_COOKIE = "encore_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def container(request: Request) -> Container:
+    c: Container = request.app.state.container
+    return c
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit when the handler returns, roll back if it raises."""
+    with container(request).sessions() as session, session.begin():
+        yield session
+
+
+Db = Annotated[Session, Depends(db_session)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value else None
+
+
+def _check_cross_site(request: Request) -> None:
+    """Cookie-authenticated writes must come from our own pages (SameSite=Lax is the first line)."""
+    if request.method in SAFE_METHODS:
+        return
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise HTTPException(403, detail={"code": "cross_site", "message": "cross-site request refused"})
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise HTTPException(403, detail={"code": "cross_site", "message": "cross-site request refused"})
+    if request.headers.get("x-encore-csrf") != "1":
+        raise HTTPException(403, detail={"code": "csrf", "message": "missing X-Encore-CSRF header"})
+
+
+def optional_user(request: Request, session: Db) -> User | None:
+    token = _bearer(request)
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token is None:
+            return None
+        _check_cross_site(request)
+    return user_for_token(session, token=token, now=container(request).clock.now())
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise HTTPException(401, detail={"code": "unauthenticated", "message": "log in first"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+MaybeUser = Annotated[User | None, Depends(optional_user)]

@@ -1,0 +1,55 @@
+"""Every error leaves as {"error": {"code", "message"}} with a fitting status; never a stack trace."""
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from encore.accounts import LoginFailed, LoginThrottled
+from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
+
+log = logging.getLogger("encore.web")
+
+_STATUS: list[tuple[type[EncoreError], int]] = [
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (LoginFailed, 401),
+    (LoginThrottled, 429),
+    (Conflict, 409),
+    (ValidationFailed, 400),
+]
+
+
+def _body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def status_for(exc: EncoreError) -> int:
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(EncoreError)
+    async def encore_error(_request: Request, exc: EncoreError) -> JSONResponse:
+        headers = {"Retry-After": "60"} if isinstance(exc, LoginThrottled) else None
+        return JSONResponse(_body(exc.code, exc.message), status_code=status_for(exc), headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, dict) else {"code": "http_error", "message": str(exc.detail)}
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse(_body("invalid", f"{where}: {first.get('msg')}"), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(_body("internal", "internal error"), status_code=500)

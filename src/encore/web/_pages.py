@@ -1,0 +1,46 @@
+"""The app shell, its static files, and artwork. Deep links all load the same shell."""
+
+import re
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
+
+from encore.web._deps import container
+
+STATIC_DIR = Path(str(files("encore.web"))) / "static"
+_ART_KEY = re.compile(r"^[0-9a-f]{64}$")
+_SIZES = {"64", "300", "640"}
+# Client-side routes that reload into the shell (History API deep links).
+SPA_PREFIXES = ("album", "artist", "label", "search", "genre", "browse", "login", "track", "library", "settings")
+
+router = APIRouter(include_in_schema=False)
+
+
+def _shell() -> HTMLResponse:
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/")
+def index() -> HTMLResponse:
+    return _shell()
+
+
+@router.get("/{section}")
+@router.get("/{section}/{rest:path}")
+def deep_link(section: str, rest: str = "") -> HTMLResponse:
+    if section not in SPA_PREFIXES:
+        raise HTTPException(404, detail={"code": "not_found", "message": "no such page"})
+    return _shell()
+
+
+@router.get("/art/{key}/{size}.jpg")
+def artwork(key: str, size: str, request: Request) -> FileResponse:
+    if not _ART_KEY.fullmatch(key) or size not in _SIZES:
+        raise HTTPException(404, detail={"code": "not_found", "message": "no such image"})
+    path = container(request).store.root / "art" / key[:2] / key / f"{size}.jpg"
+    if not path.is_file():
+        raise HTTPException(404, detail={"code": "not_found", "message": "no such image"})
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=31536000, immutable"})

@@ -1,0 +1,57 @@
+"""Playback: hand out signed stream URLs and take playback reports."""
+
+from fastapi import APIRouter, Request
+
+from encore import catalog, history
+from encore.streaming import issue_stream_url
+from encore.web._deps import CurrentUser, Db, container
+from encore.web._schemas import PlayOut, PlayReportIn, StreamOut, StreamRequest
+
+router = APIRouter(prefix="/api", tags=["playback"])
+
+
+@router.post("/tracks/{track_id}/stream")
+def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db, user: CurrentUser) -> StreamOut:
+    c = container(request)
+    issued = issue_stream_url(
+        session,
+        settings=c.settings,
+        user_public_id=user.public_id,
+        track_public_id=track_id,
+        requested=body.rendition,
+        data_saver=body.data_saver,
+        now=c.clock.now(),
+    )
+    return StreamOut(url=issued.url, expires_at=issued.expires_at, rendition=issued.rendition, mime=issued.mime, gain_db=issued.gain_db)
+
+
+@router.post("/plays")
+def report_play(body: PlayReportIn, request: Request, session: Db, user: CurrentUser) -> PlayOut:
+    track = catalog.track_row(session, track_id=body.track_id)
+    play = history.report_play(
+        session,
+        user_id=user.id,
+        report=history.PlayReport(
+            client_play_id=body.play_id,
+            track_id=track.id,
+            track_duration_ms=track.duration_ms,
+            started_at=body.started_at,
+            ms_played=body.ms_played,
+            state=body.state,
+            context_type=body.context_type,
+            context_id=body.context_id,
+            device=body.device,
+            shuffle=body.shuffle,
+        ),
+        now=container(request).clock.now(),
+    )
+    return PlayOut(play_id=play.client_play_id, ms_played=play.ms_played, state=play.state, is_listen=play.is_listen)
+
+
+@router.get("/me/recent")
+def recent(session: Db, user: CurrentUser) -> list[dict[str, object]]:
+    plays = history.recent_plays(session, user_id=user.id, limit=50)
+    return [
+        {"play_id": p.client_play_id, "started_at": p.started_at, "ms_played": p.ms_played, "state": p.state}
+        for p in plays
+    ]

@@ -1,0 +1,123 @@
+"""Wire shapes of the player's JSON API (pydantic lives only here, at the edge)."""
+
+from datetime import date, datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    # Unknown fields are refused: no mass assignment (e.g. "role": "admin" on sign-up).
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SignupIn(Strict):
+    username: str = Field(min_length=2, max_length=32)
+    password: str = Field(min_length=8, max_length=1024)
+    display_name: str | None = Field(default=None, max_length=100)
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    role: str
+
+
+class SessionOut(BaseModel):
+    user: UserOut
+    token: str | None = None
+    expires_at: datetime
+
+
+class ArtistRefOut(BaseModel):
+    id: str
+    name: str
+    role: str = "primary"
+
+
+class LabelRefOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+
+
+class AlbumOut(BaseModel):
+    id: str
+    title: str
+    album_type: str
+    release_date: date | None
+    artists: list[ArtistRefOut]
+    label: LabelRefOut | None
+    upc: str | None
+    genres: list[str]
+    total_tracks: int
+    images: dict[str, str]
+
+
+class TrackOut(BaseModel):
+    id: str
+    title: str
+    duration_ms: int
+    disc_number: int
+    track_number: int
+    explicit: bool
+    isrc: str | None
+    gain_db: float
+    loudness_lufs: float | None
+    artists: list[ArtistRefOut]
+    album: dict[str, str]
+    images: dict[str, str]
+    genres: list[str]
+
+
+class ArtistOut(BaseModel):
+    id: str
+    name: str
+    images: dict[str, str]
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class StreamRequest(Strict):
+    rendition: Literal["vorbis160", "opus96"] | None = None
+    data_saver: bool = False
+
+
+class StreamOut(BaseModel):
+    url: str
+    expires_at: datetime
+    rendition: str
+    mime: str
+    gain_db: float
+
+
+class PlayReportIn(Strict):
+    play_id: str = Field(min_length=8, max_length=64)
+    track_id: str = Field(min_length=22, max_length=22)
+    started_at: datetime
+    ms_played: int = Field(ge=0, le=24 * 3600 * 1000)
+    state: Literal["started", "playing", "ended", "skipped"]
+    context_type: str | None = Field(default=None, max_length=16)
+    context_id: str | None = Field(default=None, max_length=64)
+    device: str | None = Field(default=None, max_length=100)
+    shuffle: bool = False
+
+
+class PlayOut(BaseModel):
+    play_id: str
+    ms_played: int
+    state: str
+    is_listen: bool

@@ -1,0 +1,31 @@
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.web import create_app
+
+PASSWORD = "listener-pass-1"
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container), base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def listener(container: Container) -> str:
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password=PASSWORD)
+    return "listener"
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    r = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    token: str = r.json()["token"]
+    return token

@@ -1,0 +1,63 @@
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, login
+
+CSRF = {"X-Encore-CSRF": "1"}
+
+
+def test_login_sets_an_httponly_samesite_cookie_and_me_works(client: TestClient, listener: str) -> None:
+    r = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})
+    assert r.status_code == 200
+    cookie = r.headers["set-cookie"]
+    assert "encore_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert client.get("/api/me").json()["username"] == "listener"
+
+
+def test_bearer_token_works_without_cookie(client: TestClient, listener: str) -> None:
+    token = login(client, listener)
+    client.cookies.clear()
+    assert client.get("/api/me").status_code == 401
+    r = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.json()["username"] == "listener"
+
+
+def test_wrong_password_and_unknown_user_look_identical(client: TestClient, listener: str) -> None:
+    wrong = client.post("/api/auth/login", json={"username": listener, "password": "nope-nope"})
+    unknown = client.post("/api/auth/login", json={"username": "ghost", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {"error": {"code": "invalid_credentials", "message": "wrong username or password"}}
+
+
+def test_repeated_failures_are_throttled_with_429(client: TestClient, listener: str) -> None:
+    codes = [client.post("/api/auth/login", json={"username": listener, "password": "bad-pass"}).status_code for _ in range(6)]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    r = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})
+    assert r.status_code == 429 and r.headers["retry-after"]
+
+
+def test_signup_refuses_extra_fields(client: TestClient) -> None:
+    r = client.post("/api/auth/signup", json={"username": "mallory", "password": "long enough", "role": "admin"})
+    assert r.status_code == 422
+    r = client.post("/api/auth/signup", json={"username": "mallory", "password": "long enough"})
+    assert r.status_code == 201 and r.json()["user"]["role"] == "listener"
+
+
+def test_cookie_writes_need_the_csrf_header_and_same_origin(client: TestClient, listener: str) -> None:
+    login(client, listener)
+    assert client.post("/api/auth/logout").status_code == 403
+    cross = client.post("/api/auth/logout", headers={**CSRF, "Origin": "https://evil.example"})
+    assert cross.status_code == 403
+    site = client.post("/api/auth/logout", headers={**CSRF, "Sec-Fetch-Site": "cross-site"})
+    assert site.status_code == 403
+    assert client.post("/api/auth/logout", headers=CSRF).status_code == 204
+    assert client.get("/api/me").status_code == 401
+
+
+def test_security_headers_on_pages_and_api(client: TestClient) -> None:
+    for path in ("/", "/api/browse/new-releases", "/album/abc"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
