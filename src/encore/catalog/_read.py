@@ -46,7 +46,7 @@ def _track_counts(session: Session, album_ids: list[int]) -> dict[int, int]:
     rows = session.execute(
         select(Track.album_id, func.count()).where(Track.album_id.in_(album_ids)).group_by(Track.album_id)
     )
-    return {a: n for a, n in rows}
+    return {album_id: count for album_id, count in rows}  # noqa: C416 - rows are Row objects
 
 
 def album_summaries(session: Session, albums: list[Album]) -> list[AlbumSummary]:
@@ -99,7 +99,7 @@ def track_views(session: Session, tracks: list[Track]) -> list[TrackView]:
 
 
 def _by_public_id(session: Session, model: type[_M], public_id: str, what: str) -> _M:
-    row = session.scalar(select(model).where(model.public_id == public_id)) if is_public_id(public_id) else None  # type: ignore[attr-defined]
+    row = session.scalar(select(model).where(model.public_id == public_id)) if is_public_id(public_id) else None
     if row is None:
         raise NotFound(f"no such {what}")
     return row
@@ -107,15 +107,22 @@ def _by_public_id(session: Session, model: type[_M], public_id: str, what: str) 
 
 def new_releases(session: Session, *, limit: int, offset: int) -> Page[AlbumSummary]:
     total = session.scalar(select(func.count()).select_from(Album)) or 0
-    albums = session.scalars(
-        select(Album).order_by(Album.release_date.desc().nulls_last(), Album.id.desc()).limit(limit).offset(offset)
-    ).unique().all()
+    albums = (
+        session.scalars(
+            select(Album).order_by(Album.release_date.desc().nulls_last(), Album.id.desc()).limit(limit).offset(offset)
+        )
+        .unique()
+        .all()
+    )
     return Page(album_summaries(session, list(albums)), total, limit, offset)
 
 
 def list_labels(session: Session) -> list[LabelSummary]:
     rows = session.execute(
-        select(Label, func.count(Album.id)).outerjoin(Album, Album.label_id == Label.id).group_by(Label.id).order_by(Label.name)
+        select(Label, func.count(Album.id))
+        .outerjoin(Album, Album.label_id == Label.id)
+        .group_by(Label.id)
+        .order_by(Label.name)
     )
     return [LabelSummary(lb.public_id, lb.name, lb.kind, n) for lb, n in rows]
 
@@ -128,7 +135,9 @@ def artists_az(session: Session, *, letter: str | None, limit: int, offset: int)
         query = query.where(Artist.sort_name.startswith(letter.casefold()[:1]))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     artists = session.scalars(query.order_by(Artist.sort_name, Artist.id).limit(limit).offset(offset)).all()
-    return Page([ArtistSummary(a.public_id, a.name, _artist_artwork(session, a.id)) for a in artists], total, limit, offset)
+    return Page(
+        [ArtistSummary(a.public_id, a.name, _artist_artwork(session, a.id)) for a in artists], total, limit, offset
+    )
 
 
 def _artist_artwork(session: Session, artist_id: int) -> str | None:
@@ -139,6 +148,19 @@ def _artist_artwork(session: Session, artist_id: int) -> str | None:
         .order_by(Album.release_date.desc().nulls_last())
         .limit(1)
     )
+
+
+def artist_artworks(session: Session, artist_ids: list[int]) -> dict[int, str]:
+    """One cover per artist (any of their albums'), in one query for a whole list."""
+    if not artist_ids:
+        return {}
+    rows = session.execute(
+        select(AlbumArtist.artist_id, func.max(Album.artwork_key))
+        .join(Album, Album.id == AlbumArtist.album_id)
+        .where(AlbumArtist.artist_id.in_(artist_ids))
+        .group_by(AlbumArtist.artist_id)
+    )
+    return {artist_id: key for artist_id, key in rows if key}
 
 
 def list_genres(session: Session) -> list[GenreSummary]:
@@ -154,42 +176,84 @@ def genre_albums(session: Session, *, genre_key: str, limit: int, offset: int) -
         raise NotFound("no such genre")
     query = select(Album).join(AlbumGenre).where(AlbumGenre.genre_id == genre.id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    albums = session.scalars(query.order_by(Album.release_date.desc().nulls_last()).limit(limit).offset(offset)).unique().all()
+    albums = (
+        session.scalars(query.order_by(Album.release_date.desc().nulls_last()).limit(limit).offset(offset))
+        .unique()
+        .all()
+    )
     return Page(album_summaries(session, list(albums)), total, limit, offset)
 
 
 def album_page(session: Session, *, album_id: str) -> AlbumPage:
     album = _by_public_id(session, Album, album_id, "album")
-    tracks = session.scalars(
-        select(Track).where(Track.album_id == album.id).order_by(Track.disc_number, Track.track_number, Track.id)
-    ).unique().all()
+    tracks = (
+        session.scalars(
+            select(Track).where(Track.album_id == album.id).order_by(Track.disc_number, Track.track_number, Track.id)
+        )
+        .unique()
+        .all()
+    )
     return AlbumPage(album_summaries(session, [album])[0], track_views(session, list(tracks)))
 
 
 def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPage:
     artist = _by_public_id(session, Artist, artist_id, "artist")
-    own = session.scalars(
-        select(Album).join(AlbumArtist).where(AlbumArtist.artist_id == artist.id).order_by(Album.release_date.desc().nulls_last())
-    ).unique().all()
+    own = (
+        session.scalars(
+            select(Album)
+            .join(AlbumArtist)
+            .where(AlbumArtist.artist_id == artist.id)
+            .order_by(Album.release_date.desc().nulls_last())
+        )
+        .unique()
+        .all()
+    )
     own_ids = {a.id for a in own}
-    appears = session.scalars(
-        select(Album).join(Track).join(TrackArtist).where(TrackArtist.artist_id == artist.id, Album.id.not_in(own_ids or {0})).distinct()
-    ).unique().all()
+    appears = (
+        session.scalars(
+            select(Album)
+            .join(Track)
+            .join(TrackArtist)
+            .where(TrackArtist.artist_id == artist.id, Album.id.not_in(own_ids or {0}))
+            .distinct()
+        )
+        .unique()
+        .all()
+    )
     # Until play counts exist, "top" means the newest releases' opening tracks.
-    tracks = session.scalars(
-        select(Track).join(TrackArtist).join(Album, Album.id == Track.album_id).where(TrackArtist.artist_id == artist.id)
-        .order_by(Album.release_date.desc().nulls_last(), Track.disc_number, Track.track_number).limit(top)
-    ).unique().all()
+    tracks = (
+        session.scalars(
+            select(Track)
+            .join(TrackArtist)
+            .join(Album, Album.id == Track.album_id)
+            .where(TrackArtist.artist_id == artist.id)
+            .order_by(Album.release_date.desc().nulls_last(), Track.disc_number, Track.track_number)
+            .limit(top)
+        )
+        .unique()
+        .all()
+    )
     summary = ArtistSummary(artist.public_id, artist.name, _artist_artwork(session, artist.id))
-    return ArtistPage(summary, album_summaries(session, list(own)), album_summaries(session, list(appears)), track_views(session, list(tracks)))
+    return ArtistPage(
+        summary,
+        album_summaries(session, list(own)),
+        album_summaries(session, list(appears)),
+        track_views(session, list(tracks)),
+    )
 
 
 def label_page(session: Session, *, label_id: str) -> LabelPage:
     label = _by_public_id(session, Label, label_id, "label")
-    albums = session.scalars(
-        select(Album).where(Album.label_id == label.id).order_by(Album.release_date.desc().nulls_last())
-    ).unique().all()
-    return LabelPage(LabelSummary(label.public_id, label.name, label.kind, len(albums)), album_summaries(session, list(albums)))
+    albums = (
+        session.scalars(
+            select(Album).where(Album.label_id == label.id).order_by(Album.release_date.desc().nulls_last())
+        )
+        .unique()
+        .all()
+    )
+    return LabelPage(
+        LabelSummary(label.public_id, label.name, label.kind, len(albums)), album_summaries(session, list(albums))
+    )
 
 
 def track_view(session: Session, *, track_id: str) -> TrackView:

@@ -1,0 +1,179 @@
+"""The catalogue's write side, used by ingest: find-or-create by identity keys, never commit."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from encore.catalog._models import (
+    Album,
+    AlbumArtist,
+    AlbumGenre,
+    Artist,
+    ArtistRole,
+    Genre,
+    Label,
+    LabelKind,
+    Rendition,
+    Track,
+    TrackArtist,
+    TrackGenre,
+)
+from encore.catalog._search_index import index_entity, unindex_entity
+from encore.catalog._text import identity_key, sort_name
+
+
+@dataclass(frozen=True)
+class AlbumFacts:
+    title: str
+    artists: list[str]
+    album_type: str
+    release_date: date | None
+    upc: str | None
+    label: str | None
+    label_kind: str | None
+    genres: list[str]
+
+
+@dataclass(frozen=True)
+class TrackFacts:
+    title: str
+    artists: list[str]
+    featured: list[str]
+    duration_ms: int
+    disc_number: int
+    track_number: int
+    explicit: bool
+    isrc: str | None
+    genres: list[str]
+    loudness_lufs: float | None
+    true_peak_dbtp: float | None
+    gain_db: float | None  # None: keep the stored loudness (tags-only update)
+
+
+@dataclass(frozen=True)
+class RenditionFacts:
+    kind: str
+    media_path: str
+    codec: str
+    bitrate: int
+    sample_rate: int
+    channels: int
+    size: int
+    sha256: str
+
+
+def upsert_label(session: Session, *, name: str, kind: str | None) -> Label:
+    key = identity_key(name)
+    label = session.scalar(select(Label).where(Label.name_key == key))
+    if label is None:
+        label = Label(name=name, name_key=key, kind=kind or LabelKind.INDIE.value)
+        session.add(label)
+        session.flush()
+    elif kind and label.kind != kind:
+        label.kind = kind
+    return label
+
+
+def upsert_artist(session: Session, *, name: str) -> Artist:
+    key = identity_key(name)
+    artist = session.scalar(select(Artist).where(Artist.name_key == key))
+    if artist is None:
+        artist = Artist(name=name, name_key=key, sort_name=sort_name(name))
+        session.add(artist)
+        session.flush()
+        index_entity(session, kind="artist", entity_id=artist.id, name=name)
+    return artist
+
+
+def upsert_genre(session: Session, *, name: str) -> Genre:
+    key = identity_key(name)[:100]
+    genre = session.scalar(select(Genre).where(Genre.key == key))
+    if genre is None:
+        genre = Genre(name=name[:100], key=key)
+        session.add(genre)
+        session.flush()
+    return genre
+
+
+def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None) -> Album:
+    key = identity_key(facts.artists[0] if facts.artists else "", facts.title)
+    album = session.scalar(select(Album).where(Album.album_key == key))
+    label = upsert_label(session, name=facts.label, kind=facts.label_kind) if facts.label else None
+    if album is None:
+        album = Album(title=facts.title, album_key=key)
+        session.add(album)
+    album.album_type, album.release_date = facts.album_type, facts.release_date or album.release_date
+    album.upc = facts.upc or album.upc
+    album.label_id = label.id if label else album.label_id
+    album.artwork_key = artwork_key or album.artwork_key
+    session.flush()
+    wanted = [upsert_artist(session, name=n) for n in dict.fromkeys(facts.artists)]
+    if [a.artist_id for a in album.artists] != [a.id for a in wanted]:
+        album.artists.clear()
+        session.flush()
+        album.artists.extend(AlbumArtist(artist_id=a.id, position=i) for i, a in enumerate(wanted))
+    for genre in (upsert_genre(session, name=g) for g in facts.genres):
+        if session.get(AlbumGenre, (album.id, genre.id)) is None:
+            session.add(AlbumGenre(album_id=album.id, genre_id=genre.id))
+    session.flush()
+    index_entity(session, kind="album", entity_id=album.id, name=album.title, context=" ".join(facts.artists))
+    return album
+
+
+def save_track(session: Session, *, track: Track | None, audio_hash: str, album: Album, facts: TrackFacts) -> Track:
+    if track is None:
+        track = Track(audio_hash=audio_hash, album_id=album.id, title=facts.title, duration_ms=facts.duration_ms)
+        session.add(track)
+    track.audio_hash, track.album_id, track.title = audio_hash, album.id, facts.title
+    track.duration_ms, track.disc_number, track.track_number = facts.duration_ms, facts.disc_number, facts.track_number
+    track.explicit, track.isrc = facts.explicit, facts.isrc
+    if facts.gain_db is not None:
+        track.loudness_lufs, track.true_peak_dbtp, track.gain_db = (
+            facts.loudness_lufs, facts.true_peak_dbtp, facts.gain_db,
+        )
+    session.flush()
+    _set_track_artists(session, track, facts)
+    session.execute(delete(TrackGenre).where(TrackGenre.track_id == track.id))
+    for genre_id in dict.fromkeys(upsert_genre(session, name=g).id for g in facts.genres):
+        session.add(TrackGenre(track_id=track.id, genre_id=genre_id))
+    names = " ".join([*facts.artists, *facts.featured, album.title])
+    index_entity(session, kind="track", entity_id=track.id, name=facts.title, context=names)
+    return track
+
+
+def _set_track_artists(session: Session, track: Track, facts: TrackFacts) -> None:
+    roles = {n: ArtistRole.PRIMARY.value for n in facts.artists}
+    for name in facts.featured:
+        roles.setdefault(name, ArtistRole.FEATURED.value)
+    wanted = [(upsert_artist(session, name=n).id, role) for n, role in roles.items()]
+    if [(a.artist_id, a.role) for a in track.artists] != wanted:
+        track.artists.clear()
+        session.flush()
+        track.artists.extend(TrackArtist(artist_id=a, position=i, role=r) for i, (a, r) in enumerate(wanted))
+        session.flush()
+
+
+def replace_renditions(session: Session, *, track: Track, renditions: list[RenditionFacts]) -> list[str]:
+    """Point the track at new files; returns the media paths no longer used (to delete after commit)."""
+    old = {r.kind: r for r in session.scalars(select(Rendition).where(Rendition.track_id == track.id))}
+    stale: list[str] = []
+    for facts in renditions:
+        row = old.get(facts.kind)
+        if row is None:
+            row = Rendition(track_id=track.id, kind=facts.kind)
+            session.add(row)
+        elif row.media_path != facts.media_path:
+            stale.append(row.media_path)
+        for name in ("media_path", "codec", "bitrate", "sample_rate", "channels", "size", "sha256"):
+            setattr(row, name, getattr(facts, name))
+    session.flush()
+    return stale
+
+
+def drop_empty_albums(session: Session, *, album_ids: set[int]) -> None:
+    for album_id in album_ids:
+        if not session.scalar(select(func.count()).select_from(Track).where(Track.album_id == album_id)):
+            unindex_entity(session, kind="album", entity_id=album_id)
+            session.execute(delete(Album).where(Album.id == album_id))

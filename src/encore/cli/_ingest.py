@@ -1,0 +1,24 @@
+"""`encore ingest`: the real pipeline with a rich progress bar and a closing summary."""
+
+from pathlib import Path
+
+from rich.console import Console
+
+from encore.bootstrap import Container
+from encore.ingest import RichProgress, render_summary, run_ingest
+
+
+def run_ingest_command(
+    c: Container, *, paths: list[Path], label: str | None, workers: int | None, console: Console
+) -> int:
+    """Returns how many files failed, so the exit status can tell scripts."""
+    summary = run_ingest(
+        paths=paths,
+        session_factory=c.sessions,
+        store=c.store,
+        label_override=label,
+        workers=workers or c.settings.ingest_workers,
+        progress=RichProgress(console),
+    )
+    render_summary(summary, console)
+    return len(summary.failed)

@@ -1,0 +1,119 @@
+"""`encore serve | migrate | ingest | demo | user create | nginx-config`."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from encore.bootstrap import Container, build
+from encore.config import SettingsError
+from encore.kernel import EncoreError
+
+app = typer.Typer(help="Encore: a self-hostable music streaming service.", no_args_is_help=True, add_completion=False)
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+
+
+def _container() -> Container:
+    try:
+        return build()
+    except SettingsError as exc:
+        err.print(f"[red]Encore cannot start:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    c = _container()
+    c.migrate()
+    console.print(f"[green]Database is up to date[/green] ({c.engine.url.render_as_string(hide_password=True)})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Serve the player, the APIs and the audio."""
+    import uvicorn
+
+    from encore.web import create_app
+
+    c = _container()
+    c.migrate()
+    host, port = host or c.settings.host, port or c.settings.port
+    console.print(f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode})")
+    uvicorn.run(create_app(c), host=host, port=port, log_level="info", access_log=False)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import", exists=True)],
+    label: Annotated[str | None, typer.Option(help="Label to file these releases under")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
+) -> None:
+    """Import audio files (incremental: unchanged files are skipped)."""
+    from encore.cli._ingest import run_ingest_command
+
+    c = _container()
+    c.migrate()
+    failed = run_ingest_command(c, paths=paths, label=label, workers=workers, console=console)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def demo(
+    tracks: Annotated[int, typer.Option(min=10, max=2000)] = 150,
+    force: Annotated[bool, typer.Option(help="Build even if the library is not empty")] = False,
+) -> None:
+    """Build the demo catalogue (synthesised offline) and the demo accounts."""
+    from encore.cli._demo import run_demo_command
+
+    c = _container()
+    c.migrate()
+    run_demo_command(c, tracks=tracks, force=force, console=console)
+
+
+@user_app.command("create")
+def user_create(
+    name: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    admin: Annotated[bool, typer.Option(help="Give the account the admin role")] = False,
+) -> None:
+    """Create an account."""
+    from encore.accounts import Role, create_user
+    from encore.db import transaction
+
+    c = _container()
+    c.migrate()
+    try:
+        with transaction(c.sessions) as session:
+            user = create_user(session, username=name, password=password, role=Role.ADMIN if admin else Role.LISTENER)
+            role = user.role
+    except EncoreError as exc:
+        err.print(f"[red]Could not create {name!r}:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    console.print(f"Created [bold]{name}[/bold] ({role})")
+
+
+@app.command("nginx-config")
+def nginx_config(
+    listen: Annotated[str, typer.Option(help="nginx listen address")] = "127.0.0.1:8080",
+    upstream: Annotated[str, typer.Option(help="Encore app address for everything but audio")] = "127.0.0.1:8000",
+) -> None:
+    """Print an nginx config for edge mode: nginx checks signed URLs and serves audio itself."""
+    from encore.streaming import edge_secret, render_nginx_config
+
+    c = _container()
+    typer.echo(
+        render_nginx_config(
+            listen=listen,
+            media_root=c.store.root,
+            edge_secret=edge_secret(c.settings.secret_key.get_secret_value()),
+            upstream=upstream,
+        )
+    )

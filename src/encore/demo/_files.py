@@ -1,0 +1,127 @@
+"""Write the demo library as ordinary tagged files (FLAC, MP3, Ogg Vorbis), as a label would deliver."""
+
+import base64
+import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction
+from multiprocessing import get_context
+from pathlib import Path
+
+import av
+import numpy as np
+import soundfile as sf
+from mutagen.flac import FLAC, Picture
+from mutagen.id3 import APIC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TPUB, TRCK, TSRC, TXXX
+from mutagen.oggvorbis import OggVorbis
+
+from encore.demo._cover import render_cover
+from encore.demo._plan import DemoAlbum, DemoCatalogue, DemoTrack
+from encore.demo._synth import RATE, synthesize
+
+_UNSAFE = re.compile(r"[^\w .,&'()-]+")
+
+
+def _safe(name: str) -> str:
+    return _UNSAFE.sub("_", name).strip(" .")[:100] or "untitled"
+
+
+def _comments(album: DemoAlbum, track: DemoTrack) -> dict[str, list[str]]:
+    tags = {
+        "title": [track.title], "artist": track.artists, "album": [album.title], "albumartist": [album.artist],
+        "tracknumber": [f"{track.number}/{len(album.tracks)}"], "discnumber": ["1/1"],
+        "date": [album.released.isoformat()], "genre": [album.genre], "isrc": [track.isrc], "label": [album.label],
+        "encore_label_kind": [album.label_kind], "barcode": [album.upc], "releasetype": [album.album_type],
+    }
+    if album.album_type == "compilation":
+        tags["compilation"] = ["1"]
+    if track.explicit:
+        tags["explicit"] = ["1"]
+    return tags
+
+
+def _picture(cover: bytes) -> Picture:
+    pic = Picture()
+    pic.type, pic.mime, pic.desc, pic.data = 3, "image/jpeg", "cover", cover
+    pic.width = pic.height = 1000
+    return pic
+
+
+def _write_flac(path: Path, audio: np.ndarray, tags: dict[str, list[str]], cover: bytes | None) -> None:
+    sf.write(path, audio, RATE, format="FLAC", subtype="PCM_16")
+    f = FLAC(path)
+    f.update(tags)
+    if cover:
+        f.add_picture(_picture(cover))
+    f.save()
+
+
+def _write_ogg(path: Path, audio: np.ndarray, tags: dict[str, list[str]], cover: bytes | None) -> None:
+    with sf.SoundFile(path, "w", RATE, 2, format="OGG", subtype="VORBIS", compression_level=0.4) as out:
+        for i in range(0, len(audio), RATE):
+            out.write(audio[i : i + RATE])
+    f = OggVorbis(path)
+    f.update(tags)
+    if cover:
+        f["metadata_block_picture"] = [base64.b64encode(_picture(cover).write()).decode()]
+    f.save()
+
+
+def _write_mp3(path: Path, audio: np.ndarray, tags: dict[str, list[str]], cover: bytes | None) -> None:
+    with av.open(str(path), "w", format="mp3") as out:
+        stream = out.add_stream("libmp3lame", rate=RATE)
+        stream.bit_rate, stream.layout = 256_000, "stereo"
+        for i in range(0, len(audio), 8192):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[i : i + 8192].T), format="fltp", layout="stereo")
+            frame.sample_rate, frame.pts, frame.time_base = RATE, i, Fraction(1, RATE)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    id3 = ID3()
+    frames = {"title": TIT2, "artist": TPE1, "album": TALB, "albumartist": TPE2, "tracknumber": TRCK,
+              "discnumber": TPOS, "date": TDRC, "genre": TCON, "isrc": TSRC, "label": TPUB}
+    for key, values in tags.items():
+        kind = frames.get(key)
+        id3.add(kind(encoding=3, text=values) if kind else TXXX(encoding=3, desc=key.upper(), text=values))
+    if cover:
+        id3.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="cover", data=cover))
+    id3.save(path, v2_version=4)
+
+
+_WRITERS: dict[str, Callable[[Path, np.ndarray, dict[str, list[str]], bytes | None], None]] = {
+    "flac": _write_flac, "ogg": _write_ogg, "mp3": _write_mp3,
+}
+
+
+def _write_track(args: tuple[DemoAlbum, DemoTrack, Path, bytes | None]) -> Path:
+    album, track, folder, cover = args
+    audio = synthesize(seconds=track.seconds, seed=track.seed, timbre=track.timbre, tempo=track.tempo)
+    path = folder / f"{track.number:02d} - {_safe(track.title)}.{track.fmt}"
+    _WRITERS[track.fmt](path, audio, _comments(album, track), cover)
+    return path
+
+
+def write_demo_library(
+    catalogue: DemoCatalogue, out_dir: Path, *, workers: int = 1, progress: Callable[[int, int], None] | None = None
+) -> list[Path]:
+    jobs = []
+    for album in catalogue.albums:
+        folder = out_dir / _safe(album.artist) / _safe(album.title)
+        folder.mkdir(parents=True, exist_ok=True)
+        cover = render_cover(title=album.title, artist=album.artist, palette=album.palette)
+        if not album.embed_art:
+            (folder / "cover.jpg").write_bytes(cover)
+        jobs.extend((album, track, folder, cover if album.embed_art else None) for track in album.tracks)
+    done: list[Path] = []
+    if workers <= 1:
+        results = map(_write_track, jobs)
+        for path in results:
+            done.append(path)
+            if progress:
+                progress(len(done), len(jobs))
+        return done
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+        for path in pool.map(_write_track, jobs, chunksize=2):
+            done.append(path)
+            if progress:
+                progress(len(done), len(jobs))
+    return done

@@ -1,0 +1,92 @@
+"""The worker side of ingest: probe -> tags -> decode/transcode/loudness -> artwork, for one file.
+
+Runs in a worker process; returns a picklable result. It writes only temp files in the store's temp
+area; the parent process moves them into place and commits the rows.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from encore.ingest._artwork import ArtworkFiles, ArtworkRejected, folder_image, render_artwork
+from encore.ingest._audio import AudioResult, transcode
+from encore.ingest._errors import IngestError
+from encore.ingest._probe import probe
+from encore.ingest._tags import Tags, read_tags
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str
+    size: int
+    mtime_ns: int
+    temp_dir: str
+    previous_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    job: Job
+    audio_hash: str
+    tags: Tags
+    audio: AudioResult | None  # None: same audio as before, only the tags changed
+    artwork: ArtworkFiles | None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Failed:
+    job: Job
+    reason: str
+
+
+def analyze(job: Job) -> Analyzed | Failed:
+    try:
+        return _analyze(job)
+    except IngestError as exc:
+        _cleanup(job)
+        return Failed(job, exc.message)
+    except MemoryError:
+        _cleanup(job)
+        return Failed(job, "file needs too much memory to read")
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
+        _cleanup(job)
+        return Failed(job, f"unexpected error: {type(exc).__name__}: {str(exc)[:160]}")
+
+
+def _temp_stem(job: Job) -> Path:
+    # Deterministic per job so _cleanup can find what a failed attempt left behind.
+    digest = hashlib.sha256(f"{job.path}\0{job.mtime_ns}".encode()).hexdigest()[:24]
+    return Path(job.temp_dir) / f"job-{digest}"
+
+
+def _cleanup(job: Job) -> None:
+    stem = _temp_stem(job)
+    for leftover in stem.parent.glob(stem.name + "*"):
+        leftover.unlink(missing_ok=True)
+
+
+def _analyze(job: Job) -> Analyzed:
+    path = Path(job.path)
+    found = probe(path)
+    tags = read_tags(path)
+    warnings: list[str] = []
+    stem = _temp_stem(job)
+    audio = None
+    if found.audio_hash != job.previous_hash:
+        audio = transcode(
+            path,
+            vorbis_out=Path(f"{stem}.{secrets.token_hex(4)}.vorbis.part"),
+            opus_out=Path(f"{stem}.{secrets.token_hex(4)}.opus.part"),
+            declared_s=found.declared_s,
+        )
+    artwork = None
+    picture = tags.picture or folder_image(path)
+    if picture is not None:
+        try:
+            artwork = render_artwork(picture, Path(job.temp_dir), stem.name)
+        except ArtworkRejected as exc:
+            warnings.append(str(exc))
+    slim = Tags(**{**tags.__dict__, "picture": None})  # the picture bytes need not cross processes
+    return Analyzed(job, found.audio_hash, slim, audio, artwork, warnings)

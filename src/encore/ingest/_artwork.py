@@ -1,0 +1,66 @@
+"""Stage 6, artwork: the embedded front cover or a folder image, to square JPEGs at 640/300/64 px.
+
+Pillow's decompression-bomb guard stays on, and its warning is an error here: a cover that claims
+to be enormous is refused rather than decoded.
+"""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+SIZES = (640, 300, 64)
+FOLDER_NAMES = ("cover", "folder", "front", "album")
+FOLDER_EXTS = (".jpg", ".jpeg", ".png", ".webp")
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+
+
+class ArtworkRejected(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ArtworkFiles:
+    key: str
+    temp_paths: dict[int, str]
+
+
+def folder_image(audio_path: Path) -> bytes | None:
+    try:
+        entries = {p.name.lower(): p for p in audio_path.parent.iterdir() if p.is_file()}
+    except OSError:
+        return None
+    for stem in FOLDER_NAMES:
+        for ext in FOLDER_EXTS:
+            candidate = entries.get(stem + ext)
+            if candidate is not None and candidate.stat().st_size <= MAX_SOURCE_BYTES:
+                return candidate.read_bytes()
+    return None
+
+
+def render_artwork(data: bytes, temp_dir: Path, name: str) -> ArtworkFiles:
+    key = hashlib.sha256(data).hexdigest()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as img:
+                img.draft("RGB", (1280, 1280))  # JPEG: decode at reduced scale when much larger
+                square = ImageOps.fit(img.convert("RGB"), (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ArtworkRejected(f"cover art ignored ({type(exc).__name__}: {str(exc)[:120]})") from exc
+    paths: dict[int, str] = {}
+    for size in SIZES:
+        out = temp_dir / f"{name}.art{size}.jpg.part"
+        resized = square if size == SIZES[0] else square.resize((size, size), Image.Resampling.LANCZOS)
+        resized.save(out, "JPEG", quality=86, optimize=True, progressive=size > 64)
+        paths[size] = str(out)
+    return ArtworkFiles(key, paths)
+
+
+def artwork_relpath(key: str, size: int) -> str:
+    return f"art/{key[:2]}/{key}/{size}.jpg"

@@ -1,0 +1,135 @@
+"""Stage 7, commit (parent process): move renditions into the store, then write the rows.
+
+Files are renamed into place before the transaction commits; if the process dies in between, the
+files have no rows and the next run's sweep removes them, then imports the file again.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.catalog import (
+    AlbumFacts,
+    AlbumType,
+    RenditionFacts,
+    Track,
+    TrackFacts,
+    drop_empty_albums,
+    replace_renditions,
+    save_track,
+    upsert_album,
+)
+from encore.ingest._analyze import Analyzed
+from encore.ingest._artwork import artwork_relpath
+from encore.ingest._audio import AudioResult
+from encore.ingest._models import SourceFile
+from encore.ingest._tags import Tags
+from encore.storage import MediaStore
+
+_TYPES = {"album": AlbumType.ALBUM, "single": AlbumType.SINGLE, "ep": AlbumType.EP, "compilation": AlbumType.COMPILATION}
+
+
+@dataclass(frozen=True)
+class Committed:
+    outcome: str  # imported | updated | duplicate
+    stale_files: list[str]
+
+
+def _album_facts(tags: Tags, path: Path, label_override: str | None) -> AlbumFacts:
+    album_type = _TYPES.get(tags.release_type or "", AlbumType.COMPILATION if tags.compilation else AlbumType.ALBUM)
+    album_artists = tags.album_artists or (["Various Artists"] if tags.compilation else tags.artists[:1])
+    return AlbumFacts(
+        title=tags.album or path.parent.name[:300] or "Unknown Album",
+        artists=album_artists or ["Unknown Artist"],
+        album_type=album_type.value,
+        release_date=tags.release_date,
+        upc=tags.upc,
+        label=label_override or tags.label,
+        label_kind=tags.label_kind,
+        genres=tags.genres,
+    )
+
+
+def _track_facts(tags: Tags, path: Path, audio: AudioResult | None, duration_ms: int) -> TrackFacts:
+    return TrackFacts(
+        title=tags.title or path.stem[:300],
+        artists=tags.artists or ["Unknown Artist"],
+        featured=tags.featured,
+        duration_ms=audio.duration_ms if audio else duration_ms,
+        disc_number=tags.disc or 1,
+        track_number=tags.track or 1,
+        explicit=tags.explicit,
+        isrc=tags.isrc,
+        genres=tags.genres,
+        loudness_lufs=audio.loudness_lufs if audio else None,
+        true_peak_dbtp=audio.true_peak_dbtp if audio else None,
+        gain_db=audio.gain_db if audio else None,
+    )
+
+
+def _place_files(store: MediaStore, result: Analyzed) -> list[RenditionFacts]:
+    if result.artwork is not None:
+        for size, temp in result.artwork.temp_paths.items():
+            store.commit(Path(temp), artwork_relpath(result.artwork.key, size))
+    if result.audio is None:
+        return []
+    h = result.audio_hash
+    specs = [
+        ("vorbis160", result.audio.vorbis, f"audio/{h[:2]}/{h}.vorbis160.ogg", "vorbis", 160_000, 44_100),
+        ("opus96", result.audio.opus, f"audio/{h[:2]}/{h}.opus96.opus", "opus", 96_000, 48_000),
+    ]
+    out = []
+    for kind, file, rel, codec, bitrate, rate in specs:
+        store.commit(Path(file.temp_path), rel)
+        out.append(RenditionFacts(kind, rel, codec, bitrate, rate, 2, file.size, file.sha256))
+    return out
+
+
+def discard_temp_files(result: Analyzed) -> None:
+    temps = [result.audio.vorbis.temp_path, result.audio.opus.temp_path] if result.audio else []
+    temps += list(result.artwork.temp_paths.values()) if result.artwork else []
+    for temp in temps:
+        Path(temp).unlink(missing_ok=True)
+
+
+def commit_result(
+    session: Session, *, store: MediaStore, result: Analyzed, source: SourceFile | None, label_override: str | None
+) -> Committed:
+    path = Path(result.job.path)
+    same_audio = session.scalar(select(Track).where(Track.audio_hash == result.audio_hash))
+    own = session.get(Track, source.track_id) if source and source.track_id else None
+    if same_audio is not None and (own is None or own.id != same_audio.id):
+        discard_temp_files(result)  # the same audio under another name: one track
+        _record(session, source, result, same_audio.id, "duplicate", label_override)
+        return Committed("duplicate", [])
+    track = own or same_audio
+    if track is not None and result.audio is None and track.audio_hash != result.audio_hash:
+        raise RuntimeError("tags-only update for changed audio")  # cannot happen: the worker re-transcodes
+    renditions = _place_files(store, result)
+    album = upsert_album(
+        session,
+        facts=_album_facts(result.tags, path, label_override),
+        artwork_key=result.artwork.key if result.artwork else None,
+    )
+    old_album = track.album_id if track is not None else None
+    facts = _track_facts(result.tags, path, result.audio, track.duration_ms if track else 0)
+    saved = save_track(session, track=track, audio_hash=result.audio_hash, album=album, facts=facts)
+    stale = replace_renditions(session, track=saved, renditions=renditions) if renditions else []
+    if old_album is not None and old_album != album.id:
+        drop_empty_albums(session, album_ids={old_album})
+    _record(session, source, result, saved.id, "imported", label_override)
+    return Committed("updated" if track is not None else "imported", stale)
+
+
+def _record(
+    session: Session, source: SourceFile | None, result: Analyzed, track_id: int, status: str, label: str | None
+) -> None:
+    job = result.job
+    if source is None:
+        source = SourceFile(path=job.path, size=job.size, mtime_ns=job.mtime_ns, status=status)
+        session.add(source)
+    source.size, source.mtime_ns, source.status, source.error = job.size, job.mtime_ns, status, None
+    source.audio_hash, source.track_id, source.label_name = result.audio_hash, track_id, label
+    session.flush()

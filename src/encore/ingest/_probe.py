@@ -1,0 +1,51 @@
+"""Stage 1, probe: is this audio, what does it declare, and which audio is it (hash of the packets)?"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from encore.ingest._errors import IngestError
+
+MAX_DURATION_S = 4 * 3600
+
+
+@dataclass(frozen=True)
+class Probe:
+    audio_hash: str
+    codec: str
+    declared_s: float | None
+
+
+def probe(path: Path) -> Probe:
+    """Content decides, not the extension. The hash covers audio packets only, so retagging keeps it."""
+    if path.stat().st_size == 0:
+        raise IngestError("file is empty")
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise IngestError("no audio stream (not an audio file)")
+            stream = container.streams.audio[0]
+            digest = hashlib.sha256()
+            packets = 0
+            for packet in container.demux(stream):
+                if packet.size:
+                    digest.update(bytes(packet))
+                    packets += 1
+            declared = float(container.duration) / 1_000_000 if container.duration else None
+            codec = stream.codec_context.name
+    except IngestError:
+        raise
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise IngestError(f"not a readable audio file ({_short(exc, path)})") from exc
+    if packets == 0:
+        raise IngestError("no audio data in the file")
+    if declared is not None and declared > MAX_DURATION_S:
+        raise IngestError("audio longer than 4 hours is not accepted")
+    return Probe(digest.hexdigest(), codec, declared)
+
+
+def _short(exc: Exception, path: Path) -> str:
+    text = str(exc).replace(f": '{path}'", "").strip()
+    return text.splitlines()[0][:160] if text else type(exc).__name__

@@ -1,0 +1,68 @@
+"""A rich progress bar (files/s, ETA) and the closing summary table for the command line."""
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from encore.ingest._pipeline import IngestSummary
+
+
+class RichProgress:
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]Importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} files/s"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task: TaskID | None = None
+
+    def start(self, total: int) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task("ingest", total=total, rate="0.0")
+
+    def advance(self, path: str, outcome: str) -> None:
+        if self.task is None:
+            return
+        self.progress.advance(self.task)
+        task = self.progress.tasks[0]
+        elapsed = task.elapsed or 0.0
+        self.progress.update(self.task, rate=f"{task.completed / elapsed:.1f}" if elapsed > 0 else "0.0")
+
+    def finish(self) -> None:
+        self.progress.stop()
+
+
+def render_summary(summary: IngestSummary, console: Console) -> None:
+    table = Table(title="Ingest summary", show_header=False)
+    for name, value in (
+        ("imported", summary.imported),
+        ("updated", summary.updated),
+        ("skipped (unchanged)", summary.skipped),
+        ("duplicates (same audio)", summary.duplicates),
+        ("failed", len(summary.failed)),
+    ):
+        table.add_row(name, str(value))
+    console.print(table)
+    if summary.failed:
+        failures = Table(title="Failed files", show_lines=False)
+        failures.add_column("file", overflow="fold")
+        failures.add_column("reason", overflow="fold")
+        for path, reason in summary.failed:
+            failures.add_row(path, reason)
+        console.print(failures)
+    for path, warning in summary.warnings:
+        console.print(f"[yellow]warning[/yellow] {path}: {warning}")
