@@ -16,8 +16,7 @@ from encore.kernel import new_public_id
 
 SYLLABLES = "ka lo mi ra te su no vi el an or is um ba de fi go ha ju ne pa qu ro sa ti ve wo xa yo ze".split()
 WORDS = [
-    *"love night heart blue dream fire rain summer light dance city river gold wild moon star ocean dark"
-    .split(),
+    *"love night heart blue dream fire rain summer light dance city river gold wild moon star ocean dark".split(),
     *"shadow glass electric silver paper winter morning echo garden velvet neon thunder honey ghost".split(),
 ]
 
@@ -64,8 +63,10 @@ def generate(db: Path, tracks: int, seed: int = 1) -> None:
             for i, t, a in albums
         ),
     )
-    con.executemany("INSERT INTO album_artists (album_id, artist_id, position, role) VALUES (?,?,0,'primary')",
-                    ((i, a) for i, _, a in albums))
+    con.executemany(
+        "INSERT INTO album_artists (album_id, artist_id, position, role) VALUES (?,?,0,'primary')",
+        ((i, a) for i, _, a in albums),
+    )
     con.executemany(
         "INSERT INTO search_docs (kind, entity_id, name, context) VALUES ('artist', ?, ?, '')",
         ((i + 1, fold(n)) for i, n in enumerate(artists)),
@@ -88,15 +89,18 @@ def generate(db: Path, tracks: int, seed: int = 1) -> None:
     con.close()
 
 
-def _insert_tracks(con: sqlite3.Connection, batch: list[tuple[int, int, str, int, str]], artists: list[str],
-                   now: str) -> None:
+def _insert_tracks(
+    con: sqlite3.Connection, batch: list[tuple[int, int, str, int, str]], artists: list[str], now: str
+) -> None:
     con.executemany(
         "INSERT INTO tracks (id, public_id, album_id, title, duration_ms, disc_number, track_number, explicit,"
         " gain_db, audio_hash, created_at, updated_at) VALUES (?,?,?,?,200000,1,1,0,0,?,?,?)",
         ((t, new_public_id(), al, title, f"h{t}", now, now) for t, al, title, _, _ in batch),
     )
-    con.executemany("INSERT INTO track_artists (track_id, artist_id, position, role) VALUES (?,?,0,'primary')",
-                    ((t, ar) for t, _, _, ar, _ in batch))
+    con.executemany(
+        "INSERT INTO track_artists (track_id, artist_id, position, role) VALUES (?,?,0,'primary')",
+        ((t, ar) for t, _, _, ar, _ in batch),
+    )
     con.executemany(
         "INSERT INTO search_docs (kind, entity_id, name, context) VALUES ('track', ?, ?, ?)",
         ((t, fold(title), fold(f"{artists[ar - 1]} {al_title}")) for t, _, title, ar, al_title in batch),

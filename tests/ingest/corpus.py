@@ -17,7 +17,9 @@ RATE = 44_100
 def tone(seconds: float, freq: float, level: float = 0.3, seed: int = 0) -> np.ndarray:
     t = np.arange(int(RATE * seconds)) / RATE
     rng = np.random.default_rng(seed)
-    x = level * np.sin(2 * np.pi * freq * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 1.5 * t)) + 0.01 * rng.standard_normal(t.size)
+    x = level * np.sin(2 * np.pi * freq * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 1.5 * t)) + 0.01 * rng.standard_normal(
+        t.size
+    )
     return np.stack([x, np.roll(x, 50)], axis=1).astype(np.float32)
 
 
@@ -77,8 +79,17 @@ def _encode(path: Path, audio: np.ndarray, codec: str, fmt: str, bit_rate: int) 
 def write_mp3(path: Path, audio: np.ndarray, v23: bool = False, **frames: str | list[str]) -> Path:
     _encode(path, audio, "libmp3lame", "mp3", 192_000)
     tags = ID3()
-    mapping = {"title": TIT2, "artist": TPE1, "albumartist": TPE2, "album": TALB, "genre": TCON, "date": TDRC,
-               "isrc": TSRC, "label": TPUB, "track": TRCK}
+    mapping = {
+        "title": TIT2,
+        "artist": TPE1,
+        "albumartist": TPE2,
+        "album": TALB,
+        "genre": TCON,
+        "date": TDRC,
+        "isrc": TSRC,
+        "label": TPUB,
+        "track": TRCK,
+    }
     for key, value in frames.items():
         if key in mapping:
             tags.add(mapping[key](encoding=3, text=value if isinstance(value, list) else [value]))

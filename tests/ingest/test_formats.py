@@ -30,40 +30,75 @@ def library(tmp_path: Path) -> Path:
     (lib / "mp3").mkdir()
     (lib / "other").mkdir()
     c.write_flac(
-        lib / "flac" / "a.flac", c.tone(2.5, 440), title="Alpha", artist=["Émilie Ångström", "Bob feat. Carl"],
-        album="Night Café", albumartist="Émilie Ångström", date="2024-03-05", isrc="GBENC2400001",
-        label="Indie Co", encore_label_kind="indie", genre="Jazz", tracknumber="2/10", discnumber="1/2",
-        barcode="012345678905", explicit="1",
+        lib / "flac" / "a.flac",
+        c.tone(2.5, 440),
+        title="Alpha",
+        artist=["Émilie Ångström", "Bob feat. Carl"],
+        album="Night Café",
+        albumartist="Émilie Ångström",
+        date="2024-03-05",
+        isrc="GBENC2400001",
+        label="Indie Co",
+        encore_label_kind="indie",
+        genre="Jazz",
+        tracknumber="2/10",
+        discnumber="1/2",
+        barcode="012345678905",
+        explicit="1",
     )
     c.add_flac_picture(lib / "flac" / "a.flac", _cover())
-    c.write_mp3(lib / "mp3" / "v24.mp3", c.tone(2.5, 330), title="Beta", artist=["Dan", "Zoe"], album="Tapes",
-                label="Major Co", encore_label_kind="major", track="1/3", genre="Rock", date="2019")
-    c.write_mp3(lib / "mp3" / "v23.mp3", c.tone(2.5, 350), v23=True, title="Beta 2.3", artist="Dan", album="Tapes",
-                track="2/3")
+    c.write_mp3(
+        lib / "mp3" / "v24.mp3",
+        c.tone(2.5, 330),
+        title="Beta",
+        artist=["Dan", "Zoe"],
+        album="Tapes",
+        label="Major Co",
+        encore_label_kind="major",
+        track="1/3",
+        genre="Rock",
+        date="2019",
+    )
+    c.write_mp3(
+        lib / "mp3" / "v23.mp3", c.tone(2.5, 350), v23=True, title="Beta 2.3", artist="Dan", album="Tapes", track="2/3"
+    )
     (lib / "mp3" / "cover.jpg").write_bytes(_cover())
-    c.write_ogg(lib / "other" / "c.ogg", c.tone(2.5, 550), title="Gamma", artist="Eve", compilation="1",
-                album="Sampler")
-    c.write_m4a(lib / "other" / "d.m4a", c.tone(2.5, 660), title="Delta", artist="Fay", album="Mp4 Land",
-                isrc="USENC1900002", label="Atom Records")
+    c.write_ogg(
+        lib / "other" / "c.ogg", c.tone(2.5, 550), title="Gamma", artist="Eve", compilation="1", album="Sampler"
+    )
+    c.write_m4a(
+        lib / "other" / "d.m4a",
+        c.tone(2.5, 660),
+        title="Delta",
+        artist="Fay",
+        album="Mp4 Land",
+        isrc="USENC1900002",
+        label="Atom Records",
+    )
     c.write_wav(lib / "other" / "e.wav", c.tone(2.5, 770, level=0.05))
     c.write_aiff(lib / "other" / "f.aiff", c.tone(2.5, 880, level=0.6))
     return lib
 
 
-def test_every_format_imports_with_its_tags(sqlite_container: Container, library: Path) -> None:
-    summary = ingest(sqlite_container, library, workers=2)
+def test_every_format_imports_with_its_tags(db_container: Container, library: Path) -> None:
+    summary = ingest(db_container, library, workers=2)
     assert (summary.imported, summary.failed) == (7, [])
-    with sqlite_container.sessions() as s:
+    with db_container.sessions() as s:
         tracks = {t.title: t for t in s.scalars(select(Track)).unique()}
         assert set(tracks) == {"Alpha", "Beta", "Beta 2.3", "Gamma", "Delta", "e", "f"}
         alpha = tracks["Alpha"]
         assert [(a.artist.name, a.role) for a in alpha.artists] == [
-            ("Émilie Ångström", "primary"), ("Bob", "primary"), ("Carl", "featured"),
+            ("Émilie Ångström", "primary"),
+            ("Bob", "primary"),
+            ("Carl", "featured"),
         ]
         assert (alpha.isrc, alpha.track_number, alpha.disc_number, alpha.explicit) == ("GBENC2400001", 2, 1, True)
         assert alpha.album.title == "Night Café" and alpha.album.upc == "012345678905"
         assert str(alpha.album.release_date) == "2024-03-05"
-        assert alpha.album.label is not None and (alpha.album.label.name, alpha.album.label.kind) == ("Indie Co", "indie")
+        assert alpha.album.label is not None and (alpha.album.label.name, alpha.album.label.kind) == (
+            "Indie Co",
+            "indie",
+        )
         assert [a.artist.name for a in tracks["Beta"].artists] == ["Dan", "Zoe"]
         assert tracks["Beta"].album.label is not None and tracks["Beta"].album.label.kind == "major"
         assert tracks["Beta 2.3"].album_id == tracks["Beta"].album_id
@@ -73,13 +108,13 @@ def test_every_format_imports_with_its_tags(sqlite_container: Container, library
         assert s.scalar(select(Label).where(Label.name == "Atom Records")) is not None
 
 
-def test_renditions_are_vorbis_160_and_opus(sqlite_container: Container, library: Path) -> None:
-    ingest(sqlite_container, library)
-    with sqlite_container.sessions() as s:
+def test_renditions_are_vorbis_160_and_opus(db_container: Container, library: Path) -> None:
+    ingest(db_container, library)
+    with db_container.sessions() as s:
         rows = s.scalars(select(Rendition)).all()
     assert len(rows) == 14
     for row in rows:
-        path = sqlite_container.store.resolve(row.media_path)
+        path = db_container.store.resolve(row.media_path)
         assert path.stat().st_size == row.size
         if row.kind == "vorbis160":
             info = OggVorbis(path).info
@@ -91,22 +126,22 @@ def test_renditions_are_vorbis_160_and_opus(sqlite_container: Container, library
             assert opus.channels == 2 and abs(opus.length - 2.5) < 0.05
 
 
-def test_artwork_embedded_or_from_the_folder(sqlite_container: Container, library: Path) -> None:
-    ingest(sqlite_container, library)
-    with sqlite_container.sessions() as s:
+def test_artwork_embedded_or_from_the_folder(db_container: Container, library: Path) -> None:
+    ingest(db_container, library)
+    with db_container.sessions() as s:
         albums = {a.title: a for a in s.scalars(select(Album)).unique()}
     for title in ("Night Café", "Tapes"):
         key = albums[title].artwork_key
         assert key is not None
         for size in (640, 300, 64):
-            with Image.open(sqlite_container.store.root / "art" / key[:2] / key / f"{size}.jpg") as img:
+            with Image.open(db_container.store.root / "art" / key[:2] / key / f"{size}.jpg") as img:
                 assert img.size == (size, size) and img.format == "JPEG"
     assert albums["Sampler"].artwork_key is None
 
 
-def test_loudness_gain_brings_tracks_to_minus_14(sqlite_container: Container, library: Path) -> None:
-    ingest(sqlite_container, library)
-    with sqlite_container.sessions() as s:
+def test_loudness_gain_brings_tracks_to_minus_14(db_container: Container, library: Path) -> None:
+    ingest(db_container, library)
+    with db_container.sessions() as s:
         quiet = s.scalar(select(Track).where(Track.title == "e"))
         loud = s.scalar(select(Track).where(Track.title == "f"))
     assert quiet is not None and loud is not None

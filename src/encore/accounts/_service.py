@@ -70,9 +70,12 @@ def create_user(
 
 
 def _recent_failures(session: Session, column: object, key: str, since: datetime) -> int:
-    return session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(column == key, LoginAttempt.at >= since)  # type: ignore[arg-type]
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(LoginAttempt).where(column == key, LoginAttempt.at >= since)  # type: ignore[arg-type]
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,9 @@ def authenticate(
         client_limit=limits.per_client,
     )
     if not decision.allowed:
-        return LoginOutcome(None, LoginThrottled("too many failed log-in attempts; try again later", code=decision.reason))
+        return LoginOutcome(
+            None, LoginThrottled("too many failed log-in attempts; try again later", code=decision.reason)
+        )
     user = session.scalar(select(User).where(User.username_key == username.casefold()))
     ok = verify_password(user.password_hash if user else None, password[:1024])
     if not ok or user is None or not user.is_active:
@@ -112,7 +117,9 @@ def authenticate(
 def start_session(session: Session, *, user: User, ttl: timedelta, now: datetime, user_agent: str = "") -> NewSession:
     token = new_secret_token()
     expires = now + ttl
-    session.add(AuthSession(user_id=user.id, token_hash=_token_hash(token), expires_at=expires, user_agent=user_agent[:300]))
+    session.add(
+        AuthSession(user_id=user.id, token_hash=_token_hash(token), expires_at=expires, user_agent=user_agent[:300])
+    )
     return NewSession(token=token, user=user, expires_at=expires)
 
 

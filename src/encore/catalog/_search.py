@@ -26,8 +26,7 @@ CANDIDATES = 500
 RESULT_CAP = 500
 
 _SQLITE_PREFIX = (
-    "SELECT entity_id FROM search_docs WHERE kind = :kind AND name >= :full AND name < :full_hi "
-    "ORDER BY name LIMIT :n"
+    "SELECT entity_id FROM search_docs WHERE kind = :kind AND name >= :full AND name < :full_hi ORDER BY name LIMIT :n"
 )
 _SQLITE_WORDS = (
     "SELECT d.entity_id FROM (SELECT rowid AS rid, bm25(search_fts_{kind}, 10.0, 1.0) AS score "
@@ -76,9 +75,7 @@ def _in_order(rows: list[_R], ids: list[int]) -> list[_R]:
     return sorted(rows, key=lambda r: position[r.id])
 
 
-def search_catalogue(
-    session: Session, *, query: str, kinds: frozenset[str], limit: int, offset: int
-) -> SearchResults:
+def search_catalogue(session: Session, *, query: str, kinds: frozenset[str], limit: int, offset: int) -> SearchResults:
     words = search_words(query)[:MAX_WORDS]
     full = fold(query)[:200]
     found = {

@@ -131,7 +131,9 @@ def save_track(session: Session, *, track: Track | None, audio_hash: str, album:
     track.explicit, track.isrc = facts.explicit, facts.isrc
     if facts.gain_db is not None:
         track.loudness_lufs, track.true_peak_dbtp, track.gain_db = (
-            facts.loudness_lufs, facts.true_peak_dbtp, facts.gain_db,
+            facts.loudness_lufs,
+            facts.true_peak_dbtp,
+            facts.gain_db,
         )
     session.flush()
     _set_track_artists(session, track, facts)

@@ -14,7 +14,7 @@ from pydantic_settings import (
 
 from encore.kernel import EncoreError
 
-DEFAULT_SECRET_KEY = "encore-insecure-default-key-change-me"
+DEFAULT_SECRET_KEY = "encore-insecure-default-key-change-me"  # noqa: S105 - refused outside demo/dev
 
 
 class SettingsError(EncoreError):

@@ -28,10 +28,19 @@ def _safe(name: str) -> str:
 
 def _comments(album: DemoAlbum, track: DemoTrack) -> dict[str, list[str]]:
     tags = {
-        "title": [track.title], "artist": track.artists, "album": [album.title], "albumartist": [album.artist],
-        "tracknumber": [f"{track.number}/{len(album.tracks)}"], "discnumber": ["1/1"],
-        "date": [album.released.isoformat()], "genre": [album.genre], "isrc": [track.isrc], "label": [album.label],
-        "encore_label_kind": [album.label_kind], "barcode": [album.upc], "releasetype": [album.album_type],
+        "title": [track.title],
+        "artist": track.artists,
+        "album": [album.title],
+        "albumartist": [album.artist],
+        "tracknumber": [f"{track.number}/{len(album.tracks)}"],
+        "discnumber": ["1/1"],
+        "date": [album.released.isoformat()],
+        "genre": [album.genre],
+        "isrc": [track.isrc],
+        "label": [album.label],
+        "encore_label_kind": [album.label_kind],
+        "barcode": [album.upc],
+        "releasetype": [album.album_type],
     }
     if album.album_type == "compilation":
         tags["compilation"] = ["1"]
@@ -72,13 +81,25 @@ def _write_mp3(path: Path, audio: np.ndarray, tags: dict[str, list[str]], cover:
         stream = out.add_stream("libmp3lame", rate=RATE)
         stream.bit_rate, stream.layout = 256_000, "stereo"
         for i in range(0, len(audio), 8192):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[i : i + 8192].T), format="fltp", layout="stereo")
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(audio[i : i + 8192].T), format="fltp", layout="stereo"
+            )
             frame.sample_rate, frame.pts, frame.time_base = RATE, i, Fraction(1, RATE)
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     id3 = ID3()
-    frames = {"title": TIT2, "artist": TPE1, "album": TALB, "albumartist": TPE2, "tracknumber": TRCK,
-              "discnumber": TPOS, "date": TDRC, "genre": TCON, "isrc": TSRC, "label": TPUB}
+    frames = {
+        "title": TIT2,
+        "artist": TPE1,
+        "album": TALB,
+        "albumartist": TPE2,
+        "tracknumber": TRCK,
+        "discnumber": TPOS,
+        "date": TDRC,
+        "genre": TCON,
+        "isrc": TSRC,
+        "label": TPUB,
+    }
     for key, values in tags.items():
         kind = frames.get(key)
         id3.add(kind(encoding=3, text=values) if kind else TXXX(encoding=3, desc=key.upper(), text=values))
@@ -88,7 +109,9 @@ def _write_mp3(path: Path, audio: np.ndarray, tags: dict[str, list[str]], cover:
 
 
 _WRITERS: dict[str, Callable[[Path, np.ndarray, dict[str, list[str]], bytes | None], None]] = {
-    "flac": _write_flac, "ogg": _write_ogg, "mp3": _write_mp3,
+    "flac": _write_flac,
+    "ogg": _write_ogg,
+    "mp3": _write_mp3,
 }
 
 

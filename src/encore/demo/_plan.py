@@ -13,11 +13,21 @@ LABELS = [
     ("Café Nord Disques", "indie"),
 ]
 ARTISTS = [
-    ("Aurora Lights", "Synthpop"), ("Émilie Ångström", "Folk"), ("The Velvet Foxes", "Indie Rock"),
-    ("Kofi & The Tides", "Jazz"), ("Neon Harbour", "Electronic"), ("Mira Sol", "Ambient"),
-    ("Static Gardens", "Indie Rock"), ("Lumen Drive", "Electronic"), ("Café Señor", "Jazz"),
-    ("Paper Satellites", "Synthpop"), ("Juniper Vale", "Folk"), ("MC Orbit", "Hip-Hop"),
-    ("Glass Pilots", "Electronic"), ("Willow & Ash", "Folk"), ("Night Cartographers", "Ambient"),
+    ("Aurora Lights", "Synthpop"),
+    ("Émilie Ångström", "Folk"),
+    ("The Velvet Foxes", "Indie Rock"),
+    ("Kofi & The Tides", "Jazz"),
+    ("Neon Harbour", "Electronic"),
+    ("Mira Sol", "Ambient"),
+    ("Static Gardens", "Indie Rock"),
+    ("Lumen Drive", "Electronic"),
+    ("Café Señor", "Jazz"),
+    ("Paper Satellites", "Synthpop"),
+    ("Juniper Vale", "Folk"),
+    ("MC Orbit", "Hip-Hop"),
+    ("Glass Pilots", "Electronic"),
+    ("Willow & Ash", "Folk"),
+    ("Night Cartographers", "Ambient"),
     ("Rue Bleue", "Jazz"),
 ]
 WORDS = (

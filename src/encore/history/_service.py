@@ -49,9 +49,7 @@ def _validate(report: PlayReport, now: datetime) -> None:
 
 def report_play(session: Session, *, user_id: int, report: PlayReport, now: datetime) -> Play:
     _validate(report, now)
-    play = session.scalar(
-        select(Play).where(Play.user_id == user_id, Play.client_play_id == report.client_play_id)
-    )
+    play = session.scalar(select(Play).where(Play.user_id == user_id, Play.client_play_id == report.client_play_id))
     if play is None:
         play = Play(
             user_id=user_id,

@@ -28,7 +28,12 @@ from encore.ingest._models import SourceFile
 from encore.ingest._tags import Tags
 from encore.storage import MediaStore
 
-_TYPES = {"album": AlbumType.ALBUM, "single": AlbumType.SINGLE, "ep": AlbumType.EP, "compilation": AlbumType.COMPILATION}
+_TYPES = {
+    "album": AlbumType.ALBUM,
+    "single": AlbumType.SINGLE,
+    "ep": AlbumType.EP,
+    "compilation": AlbumType.COMPILATION,
+}
 
 
 @dataclass(frozen=True)

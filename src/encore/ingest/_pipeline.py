@@ -83,7 +83,9 @@ def _sweep(sessions: sessionmaker[Session], store: MediaStore) -> None:
     store.sweep(tops=("audio", "art"), keep=keep)
 
 
-def _plan(sessions: sessionmaker[Session], store: MediaStore, paths: Sequence[Path], summary: IngestSummary) -> list[Job]:
+def _plan(
+    sessions: sessionmaker[Session], store: MediaStore, paths: Sequence[Path], summary: IngestSummary
+) -> list[Job]:
     with sessions() as s:
         known = {row.path: (row.size, row.mtime_ns, row.audio_hash) for row in s.scalars(select(SourceFile))}
     jobs = []
@@ -100,13 +102,18 @@ def _record_failure(sessions: sessionmaker[Session], failure: Failed) -> None:
     with transaction(sessions) as s:
         row = s.scalar(select(SourceFile).where(SourceFile.path == failure.job.path))
         if row is None:
-            row = SourceFile(path=failure.job.path, size=failure.job.size, mtime_ns=failure.job.mtime_ns, status="failed")
+            row = SourceFile(
+                path=failure.job.path, size=failure.job.size, mtime_ns=failure.job.mtime_ns, status="failed"
+            )
             s.add(row)
         row.size, row.mtime_ns, row.status, row.error = failure.job.size, failure.job.mtime_ns, "failed", failure.reason
 
 
 def _commit_one(
-    sessions: sessionmaker[Session], store: MediaStore, result: Analyzed | Failed, label: str | None,
+    sessions: sessionmaker[Session],
+    store: MediaStore,
+    result: Analyzed | Failed,
+    label: str | None,
     summary: IngestSummary,
 ) -> str:
     if isinstance(result, Failed):

@@ -28,8 +28,13 @@ def safe_extension(original_name: str) -> str:
 
 
 def ingest_upload(
-    *, data: BinaryIO, original_name: str, sessions: sessionmaker[Session], store: MediaStore,
-    label_override: str | None, max_bytes: int,
+    *,
+    data: BinaryIO,
+    original_name: str,
+    sessions: sessionmaker[Session],
+    store: MediaStore,
+    label_override: str | None,
+    max_bytes: int,
 ) -> IngestSummary:
     upload_dir = store.root / "uploads" / secrets.token_hex(16)
     upload_dir.mkdir(parents=True)
@@ -42,7 +47,12 @@ def ingest_upload(
             summary.failed.append((original_name[:200], f"upload larger than {max_bytes} bytes"))
             return summary
         summary = run_ingest(
-            paths=[target], session_factory=sessions, store=store, label_override=label_override, workers=1, progress=None
+            paths=[target],
+            session_factory=sessions,
+            store=store,
+            label_override=label_override,
+            workers=1,
+            progress=None,
         )
         summary.failed = [(original_name[:200], reason) for _, reason in summary.failed]
         return summary

@@ -42,7 +42,10 @@ def issue_stream_url(
     secret = settings.secret_key.get_secret_value()
     if settings.streaming_mode == "edge":
         path = sign_edge_path(
-            secret=edge_secret(secret), user=user_public_id, media_path=renditions[choice.kind].media_path, expires=expires
+            secret=edge_secret(secret),
+            user=user_public_id,
+            media_path=renditions[choice.kind].media_path,
+            expires=expires,
         )
         url = settings.edge_base_url.rstrip("/") + path
     else:

@@ -60,4 +60,10 @@ def render_nginx_config(
         raise ValueError("edge secret must be alphanumeric (it is written into the config)")
     upstream_block = _UPSTREAM.format(upstream=upstream) if upstream else ""
     user_line = f"user {user};\n" if user else ""
-    return _TEMPLATE.format(user_line=user_line, listen=listen, secret=edge_secret, media_root=media_root.resolve(), upstream_block=upstream_block)
+    return _TEMPLATE.format(
+        user_line=user_line,
+        listen=listen,
+        secret=edge_secret,
+        media_root=media_root.resolve(),
+        upstream_block=upstream_block,
+    )

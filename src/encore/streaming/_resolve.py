@@ -19,7 +19,9 @@ Resolver = Callable[[str, str], MediaFile | None]
 
 
 class CachedResolver:
-    def __init__(self, *, sessions: sessionmaker[Session], store: MediaStore, ttl_s: float = 60.0, size: int = 20_000) -> None:
+    def __init__(
+        self, *, sessions: sessionmaker[Session], store: MediaStore, ttl_s: float = 60.0, size: int = 20_000
+    ) -> None:
         self._sessions, self._store, self._ttl, self._size = sessions, store, ttl_s, size
         self._cache: OrderedDict[tuple[str, str], tuple[float, MediaFile | None]] = OrderedDict()
 
@@ -39,9 +41,9 @@ class CachedResolver:
     def _lookup(self, track: str, rendition: str) -> MediaFile | None:
         with self._sessions() as session:
             media_path = session.scalar(
-                select(Rendition.media_path).join(Track, Track.id == Rendition.track_id).where(
-                    Track.public_id == track, Rendition.kind == rendition
-                )
+                select(Rendition.media_path)
+                .join(Track, Track.id == Rendition.track_id)
+                .where(Track.public_id == track, Rendition.kind == rendition)
             )
         if media_path is None:
             return None

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
-from encore.accounts import LoginLimits, User, authenticate, create_user, end_session, start_session
+from encore.accounts import LoginFailed, LoginLimits, User, authenticate, create_user, end_session, start_session
 from encore.db import transaction
 from encore.kernel import PermissionDenied
 from encore.web._deps import SESSION_COOKIE, CurrentUser, Db, container
@@ -20,7 +20,9 @@ def user_out(user: User) -> UserOut:
 def _open_session(request: Request, response: Response, session: Db, user: User) -> SessionOut:
     c = container(request)
     ttl = timedelta(days=c.settings.session_ttl_days)
-    new = start_session(session, user=user, ttl=ttl, now=c.clock.now(), user_agent=request.headers.get("user-agent", ""))
+    new = start_session(
+        session, user=user, ttl=ttl, now=c.clock.now(), user_agent=request.headers.get("user-agent", "")
+    )
     response.set_cookie(
         SESSION_COOKIE,
         new.token,
@@ -57,8 +59,7 @@ def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
         )
         if outcome.user is not None:
             return _open_session(request, response, session, outcome.user)
-    assert outcome.error is not None
-    raise outcome.error
+    raise outcome.error or LoginFailed("wrong username or password")
 
 
 @router.post("/auth/logout", status_code=204)

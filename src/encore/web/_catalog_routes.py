@@ -24,12 +24,18 @@ def new_releases(session: Db, limit: Limit = 20, offset: Offset = 0) -> PageOut[
 
 @router.get("/browse/labels")
 def labels(session: Db) -> list[dict[str, object]]:
-    return [{"id": lb.id, "name": lb.name, "kind": lb.kind, "album_count": lb.album_count} for lb in catalog.list_labels(session)]
+    return [
+        {"id": lb.id, "name": lb.name, "kind": lb.kind, "album_count": lb.album_count}
+        for lb in catalog.list_labels(session)
+    ]
 
 
 @router.get("/browse/artists")
 def artists(
-    session: Db, letter: Annotated[str | None, Query(pattern=r"^[a-zA-Z#]$")] = None, limit: Limit = 50, offset: Offset = 0
+    session: Db,
+    letter: Annotated[str | None, Query(pattern=r"^[a-zA-Z#]$")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> PageOut[ArtistOut]:
     page = catalog.artists_az(session, letter=letter, limit=limit, offset=offset)
     return PageOut[ArtistOut](items=[artist_out(a) for a in page.items], total=page.total, limit=limit, offset=offset)
@@ -89,7 +95,13 @@ def search(
     found = catalog.search_catalogue(session, query=q, kinds=frozenset(type.split(",")), limit=limit, offset=offset)
     return {
         "query": found.query,
-        "artists": PageOut[ArtistOut](items=[artist_out(a) for a in found.artists.items], total=found.artists.total, limit=limit, offset=offset),
-        "albums": PageOut[AlbumOut](items=[album_out(a) for a in found.albums.items], total=found.albums.total, limit=limit, offset=offset),
-        "tracks": PageOut[TrackOut](items=[track_out(t) for t in found.tracks.items], total=found.tracks.total, limit=limit, offset=offset),
+        "artists": PageOut[ArtistOut](
+            items=[artist_out(a) for a in found.artists.items], total=found.artists.total, limit=limit, offset=offset
+        ),
+        "albums": PageOut[AlbumOut](
+            items=[album_out(a) for a in found.albums.items], total=found.albums.total, limit=limit, offset=offset
+        ),
+        "tracks": PageOut[TrackOut](
+            items=[track_out(t) for t in found.tracks.items], total=found.tracks.total, limit=limit, offset=offset
+        ),
     }

@@ -22,7 +22,13 @@ def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db
         data_saver=body.data_saver,
         now=c.clock.now(),
     )
-    return StreamOut(url=issued.url, expires_at=issued.expires_at, rendition=issued.rendition, mime=issued.mime, gain_db=issued.gain_db)
+    return StreamOut(
+        url=issued.url,
+        expires_at=issued.expires_at,
+        rendition=issued.rendition,
+        mime=issued.mime,
+        gain_db=issued.gain_db,
+    )
 
 
 @router.post("/plays")

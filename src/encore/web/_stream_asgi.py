@@ -90,8 +90,13 @@ def make_stream_app(*, key: bytes, resolve: Resolver, now: Callable[[], float] =
         track, rendition = parts[2], parts[3]
         q = _query(scope["query_string"])
         decision = verify_stream_signature(
-            key=key, user=q.get("u", ""), track=track, rendition=rendition,
-            expires=q.get("e", ""), signature=q.get("s", ""), now=int(now()),
+            key=key,
+            user=q.get("u", ""),
+            track=track,
+            rendition=rendition,
+            expires=q.get("e", ""),
+            signature=q.get("s", ""),
+            now=int(now()),
         )
         if isinstance(decision, Denial):
             await _plain(send, 403, f"stream URL refused: {decision.reason}\n".encode())
@@ -123,7 +128,9 @@ async def _respond(scope: Scope, send: Send, media: MediaFile, fd: int) -> None:
         status, start, length = 206, decision.start, decision.length
         extra = [(b"content-range", f"bytes {decision.start}-{decision.end}/{media.size}".encode())]
     else:
-        await _plain(send, 416, b"range not satisfiable\n", [*_COMMON, (b"content-range", f"bytes */{media.size}".encode())])
+        await _plain(
+            send, 416, b"range not satisfiable\n", [*_COMMON, (b"content-range", f"bytes */{media.size}".encode())]
+        )
         return
     headers = [*base, *extra, (b"content-length", str(length).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})

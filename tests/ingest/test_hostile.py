@@ -1,0 +1,156 @@
+"""Bad files get a clear per-file reason; the batch goes on; nothing partial in the rows or the store."""
+
+import io
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from mutagen.flac import FLAC
+from PIL import Image
+from sqlalchemy import func, select
+
+from encore.bootstrap import Container
+from encore.catalog import Album, Rendition, Track
+from encore.ingest import SourceFile, ingest_upload, safe_extension
+from tests.ingest import corpus as c
+from tests.ingest.conftest import ingest
+
+
+def _bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
+    """A tiny PNG whose header claims 900 megapixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
+
+
+def _store_files(cont: Container) -> set[str]:
+    return {*cont.store.iter_files("audio"), *cont.store.iter_files("art")}
+
+
+def _referenced(cont: Container) -> set[str]:
+    with cont.sessions() as s:
+        paths = set(s.scalars(select(Rendition.media_path)))
+        keys = [k for k in s.scalars(select(Album.artwork_key)) if k]
+    return paths | {f"art/{k[:2]}/{k}/{size}.jpg" for k in keys for size in (640, 300, 64)}
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    lib = tmp_path / "hostile"
+    lib.mkdir()
+    good = c.write_flac(lib / "good.flac", c.tone(1.5, 440), title="Good", artist="Fine")
+    (lib / "empty.flac").write_bytes(b"")
+    data = good.read_bytes()
+    (lib / "truncated.flac").write_bytes(data[: len(data) * 3 // 10])
+    mp3 = c.write_mp3(lib / "full.mp3", c.tone(3.0, 500), title="Full", artist="Fine")
+    (lib / "truncated.mp3").write_bytes(mp3.read_bytes()[: mp3.stat().st_size * 3 // 10])
+    mp3.unlink()
+    (lib / "random.mp3").write_bytes(os.urandom(50_000))
+    (lib / "notes.mp3").write_text("this is not music\n" * 100)
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "PNG")
+    (lib / "picture.flac").write_bytes(buf.getvalue())
+    c.write_wav(lib / "really-a-wav.txt.dat", c.tone(1.5, 600))
+    c.write_flac(
+        lib / "huge-tags.flac", c.tone(1.5, 700), title="T" * 5_000_000, artist=[f"A{i}" for i in range(10_000)]
+    )
+    c.write_flac(lib / "control.flac", c.tone(1.5, 800), title="Bad\x00Title\x1b[31m", artist="Ctl\x07")
+    bomb = c.write_flac(lib / "bomb-cover.flac", c.tone(1.5, 900), title="Bomb", artist="Boom")
+    c.add_flac_picture(bomb, _bomb_png(), mime="image/png")
+    return lib
+
+
+def test_hostile_corpus(db_container: Container, hostile: Path) -> None:
+    summary = ingest(db_container, hostile, workers=2)
+    reasons = {Path(p).name: r for p, r in summary.failed}
+    assert set(reasons) == {"empty.flac", "truncated.flac", "truncated.mp3", "random.mp3", "notes.mp3", "picture.flac"}
+    assert reasons["empty.flac"] == "file is empty"
+    assert "truncated" in reasons["truncated.mp3"] or "corrupt" in reasons["truncated.mp3"]
+    assert "truncated" in reasons["truncated.flac"] or "corrupt" in reasons["truncated.flac"]
+    assert reasons["notes.mp3"].startswith("not a readable audio file")
+    assert "no audio stream" in reasons["picture.flac"] or "not a readable" in reasons["picture.flac"]
+    assert summary.imported == 5  # good, the wav in disguise, huge tags, control chars, bomb cover (without art)
+    with db_container.sessions() as s:
+        titles = set(s.scalars(select(Track.title)))
+        assert "Good" in titles and "really-a-wav.txt" in titles and "Bomb" in titles
+        huge = s.scalar(select(Track).where(Track.title.startswith("TTT")))
+        assert huge is not None and len(huge.title) <= 300 and len(huge.artists) <= 20
+        assert "BadTitle[31m" in titles  # control characters stripped
+        bomb = s.scalar(select(Track).where(Track.title == "Bomb"))
+        assert bomb is not None and bomb.album.artwork_key is None
+        failed = s.scalar(select(func.count()).select_from(SourceFile).where(SourceFile.status == "failed"))
+        assert failed == 6
+    assert any("DecompressionBomb" in w for _, w in summary.warnings)
+    assert _store_files(db_container) == _referenced(db_container)  # no orphans, nothing partial
+    assert not any(db_container.store.tmp_dir.iterdir())
+
+
+def test_crash_between_files_and_rows_leaves_nothing_and_next_run_finishes(
+    db_container: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for i in range(2):
+        c.write_flac(lib / f"{i}.flac", c.tone(1.5, 400 + 50 * i, seed=i), title=f"S{i}", artist="A", album="B")
+    from encore.ingest import _commit
+
+    original = _commit.save_track
+
+    def crash(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt  # as if Ctrl-C arrived after the files were renamed into the store
+
+    monkeypatch.setattr(_commit, "save_track", crash)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(db_container, lib)
+    with db_container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Track)) == 0
+    assert _store_files(db_container)  # the orphans a crash leaves
+    monkeypatch.setattr(_commit, "save_track", original)
+    assert ingest(db_container, lib).imported == 2
+    assert _store_files(db_container) == _referenced(db_container)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd.flac", "/abs/path/x.flac", "a\\..\\b.flac", "x\x00y.flac", "..", ""]
+)
+def test_upload_names_never_become_paths(db_container: Container, tmp_path: Path, name: str) -> None:
+    source = c.write_flac(tmp_path / "up.flac", c.tone(1.5, 440), title="Uploaded", artist="U")
+    with source.open("rb") as fh:
+        summary = ingest_upload(
+            data=fh,
+            original_name=name,
+            sessions=db_container.sessions,
+            store=db_container.store,
+            label_override=None,
+            max_bytes=10_000_000,
+        )
+    assert summary.imported == 1 and not summary.failed
+    root = db_container.store.root
+    for found in root.rglob("*"):
+        assert found.resolve().is_relative_to(root)
+    assert not (root / "uploads").exists() or not any((root / "uploads").iterdir())
+    assert _store_files(db_container) == _referenced(db_container)
+    assert "/" not in safe_extension(name) and "\x00" not in safe_extension(name)
+
+
+def test_oversized_upload_is_refused(db_container: Container, tmp_path: Path) -> None:
+    source = c.write_flac(tmp_path / "up.flac", c.tone(1.5, 440), title="Big", artist="U")
+    with source.open("rb") as fh:
+        summary = ingest_upload(
+            data=fh,
+            original_name="big.flac",
+            sessions=db_container.sessions,
+            store=db_container.store,
+            label_override=None,
+            max_bytes=1000,
+        )
+    assert summary.imported == 0 and "larger than" in summary.failed[0][1]
+    with db_container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Track)) == 0
