@@ -25,11 +25,18 @@ def test_wrong_password_and_unknown_user_look_identical(client: TestClient, list
     wrong = client.post("/api/auth/login", json={"username": listener, "password": "nope-nope"})
     unknown = client.post("/api/auth/login", json={"username": "ghost", "password": "nope-nope"})
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {"error": {"code": "invalid_credentials", "message": "wrong username or password"}}
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"error": {"code": "invalid_credentials", "message": "wrong username or password"}}
+    )
 
 
 def test_repeated_failures_are_throttled_with_429(client: TestClient, listener: str) -> None:
-    codes = [client.post("/api/auth/login", json={"username": listener, "password": "bad-pass"}).status_code for _ in range(6)]
+    codes = [
+        client.post("/api/auth/login", json={"username": listener, "password": "bad-pass"}).status_code
+        for _ in range(6)
+    ]
     assert codes[:5] == [401] * 5
     assert codes[5] == 429
     r = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})

@@ -65,10 +65,19 @@ def test_bad_ids_are_404(client: TestClient, ids: dict[str, str], path: str) -> 
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize(
-    "query", ["limit=0", "limit=100000", "offset=-1", "type=playlist", "letter=ab"]
-)
+@pytest.mark.parametrize("query", ["limit=0", "limit=100000", "offset=-1", "type=playlist", "letter=ab"])
 def test_bad_paging_is_422_never_500(client: TestClient, ids: dict[str, str], query: str) -> None:
     path = "/api/browse/artists?" if query.startswith("letter") else "/api/search?q=a&"
     r = client.get(path + query)
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
+
+
+def test_artwork_route_serves_only_store_images(client: TestClient, container: Container) -> None:
+    key = "ab" * 32
+    temp = container.store.new_temp_path()
+    temp.write_bytes(b"\xff\xd8\xff fake jpeg")
+    container.store.commit(temp, f"art/{key[:2]}/{key}/300.jpg")
+    ok = client.get(f"/art/{key}/300.jpg")
+    assert ok.status_code == 200 and ok.headers["content-type"] == "image/jpeg"
+    for bad in (f"/art/{key}/999.jpg", "/art/../../etc/passwd/300.jpg", f"/art/{key.upper()}/300.jpg"):
+        assert client.get(bad).status_code == 404

@@ -27,8 +27,19 @@ def track_id(container: Container) -> str:
         temp = container.store.new_temp_path()
         temp.write_bytes(AUDIO)
         container.store.commit(temp, rel)
-        s.add(Rendition(track_id=track.id, kind="vorbis160", media_path=rel, codec="vorbis", bitrate=160000,
-                        sample_rate=44100, channels=2, size=len(AUDIO), sha256="0" * 64))
+        s.add(
+            Rendition(
+                track_id=track.id,
+                kind="vorbis160",
+                media_path=rel,
+                codec="vorbis",
+                bitrate=160000,
+                sample_rate=44100,
+                channels=2,
+                size=len(AUDIO),
+                sha256="0" * 64,
+            )
+        )
         return track.public_id
 
 
@@ -55,17 +66,27 @@ def test_missing_rendition_and_unknown_track(client: TestClient, listener: str, 
     assert r.status_code == 422
 
 
-def test_another_users_stream_url_is_refused(client: TestClient, container: Container, listener: str, track_id: str) -> None:
+def test_another_users_stream_url_is_refused(
+    client: TestClient, container: Container, listener: str, track_id: str
+) -> None:
     login(client, listener)
     url = client.post(f"/api/tracks/{track_id}/stream", json={}, headers=CSRF).json()["url"]
     forged = url.replace("u=", "u=X", 1)
     assert client.get(forged).status_code == 403
 
 
-def test_play_reports_are_idempotent_and_count_listens(client: TestClient, container: Container, listener: str, track_id: str) -> None:
+def test_play_reports_are_idempotent_and_count_listens(
+    client: TestClient, container: Container, listener: str, track_id: str
+) -> None:
     login(client, listener)
     started = (datetime.now(UTC) - timedelta(minutes=3)).isoformat()
-    body = {"play_id": "play-0001-abcd", "track_id": track_id, "started_at": started, "ms_played": 0, "state": "started"}
+    body = {
+        "play_id": "play-0001-abcd",
+        "track_id": track_id,
+        "started_at": started,
+        "ms_played": 0,
+        "state": "started",
+    }
     for ms, state in ((0, "started"), (30_000, "playing"), (65_000, "ended"), (65_000, "ended"), (10_000, "playing")):
         r = client.post("/api/plays", json={**body, "ms_played": ms, "state": state}, headers=CSRF)
         assert r.status_code == 200, r.text
@@ -87,6 +108,12 @@ def test_impossible_play_reports_are_refused(
 ) -> None:
     login(client, listener)
     when = started_at or (datetime.now(UTC) - timedelta(seconds=10)).isoformat()
-    body = {"play_id": "play-0002-abcd", "track_id": track_id, "started_at": when, "ms_played": ms_played, "state": "playing"}
+    body = {
+        "play_id": "play-0002-abcd",
+        "track_id": track_id,
+        "started_at": when,
+        "ms_played": ms_played,
+        "state": "playing",
+    }
     r = client.post("/api/plays", json=body, headers=CSRF)
     assert r.status_code == 400 and r.json()["error"]["code"] == code

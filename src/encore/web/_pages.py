@@ -28,14 +28,6 @@ def index() -> HTMLResponse:
     return _shell()
 
 
-@router.get("/{section}")
-@router.get("/{section}/{rest:path}")
-def deep_link(section: str, rest: str = "") -> HTMLResponse:
-    if section not in SPA_PREFIXES:
-        raise HTTPException(404, detail={"code": "not_found", "message": "no such page"})
-    return _shell()
-
-
 @router.get("/art/{key}/{size}.jpg")
 def artwork(key: str, size: str, request: Request) -> FileResponse:
     if not _ART_KEY.fullmatch(key) or size not in _SIZES:
@@ -44,3 +36,11 @@ def artwork(key: str, size: str, request: Request) -> FileResponse:
     if not path.is_file():
         raise HTTPException(404, detail={"code": "not_found", "message": "no such image"})
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+@router.get("/{section}")
+@router.get("/{section}/{rest:path}")
+def deep_link(section: str, rest: str = "") -> HTMLResponse:
+    if section not in SPA_PREFIXES:
+        raise HTTPException(404, detail={"code": "not_found", "message": "no such page"})
+    return _shell()

@@ -1,5 +1,4 @@
-// The JSON API client. Every request carries the CSRF header the server requires for cookie writes.
-
+// Talks to Encore's JSON API. Every write carries the CSRF header the server requires for cookie auth.
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -8,42 +7,21 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, { signal, keepalive } = {}) {
-  const headers = { Accept: "application/json", "X-Encore-CSRF": "1" };
+export async function api(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-Encore-CSRF"] = "1";
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(path, {
+  const response = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
     credentials: "same-origin",
-    signal,
-    keepalive,
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = data?.error ?? {};
-    if (res.status === 401 && !path.startsWith("/api/auth/")) {
-      window.dispatchEvent(new CustomEvent("encore:unauthenticated"));
-    }
-    throw new ApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? res.statusText);
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const err = data.error || {};
+    throw new ApiError(response.status, err.code || "error", err.message || response.statusText);
   }
   return data;
 }
-
-const id = (value) => encodeURIComponent(value);
-
-export const api = {
-  me: () => request("GET", "/api/me"),
-  login: (username, password) => request("POST", "/api/auth/login", { username, password }),
-  signup: (body) => request("POST", "/api/auth/signup", body),
-  logout: () => request("POST", "/api/auth/logout"),
-  newReleases: (opts) => request("GET", "/api/browse/new-releases?limit=24", undefined, opts),
-  labels: (opts) => request("GET", "/api/browse/labels", undefined, opts),
-  album: (albumId, opts) => request("GET", `/api/albums/${id(albumId)}`, undefined, opts),
-  artist: (artistId, opts) => request("GET", `/api/artists/${id(artistId)}`, undefined, opts),
-  label: (labelId, opts) => request("GET", `/api/labels/${id(labelId)}`, undefined, opts),
-  search: (q, opts) => request("GET", `/api/search?limit=8&q=${encodeURIComponent(q)}`, undefined, opts),
-  streamUrl: (trackId) => request("POST", `/api/tracks/${id(trackId)}/stream`, {}),
-  reportPlay: (report, opts) => request("POST", "/api/plays", report, opts),
-};

@@ -1,115 +1,99 @@
-// Bootstrapping: who is signed in, the router and its routes, the header, the player bar.
-
+// Encore's app shell: a History API router over the views, with a player that survives navigation.
 import { api } from "./api.js";
 import { h } from "./dom.js";
-import { icon } from "./icons.js";
-import { mountPlaybar } from "./playbar.js";
 import { Player } from "./player.js";
-import { PlayReporter } from "./plays.js";
-import { Router } from "./router.js";
-import { app } from "./state.js";
-import { albumView } from "./views/album.js";
-import { artistView } from "./views/artist.js";
-import { errorView } from "./views/common.js";
-import { homeView } from "./views/home.js";
-import { labelView } from "./views/label.js";
-import { loginView } from "./views/login.js";
-import { searchView } from "./views/search.js";
-import { watchCurrentTrack } from "./views/tracklist.js";
+import { albumView, artistView, homeView, labelView, loginView, searchView } from "./views.js";
 
-const SEARCH_DEBOUNCE_MS = 120;
-const ID = "([A-Za-z0-9_-]{1,64})";
+const main = document.getElementById("main");
+const searchInput = document.getElementById("search-input");
+const account = document.getElementById("account");
+const player = new Player(document.body);
+let me = null;
+let renderToken = 0;
 
 const routes = [
-  { pattern: /^\/(?:browse\/?)?$/, view: homeView, auth: true },
-  { pattern: /^\/login\/?$/, view: loginView, auth: false },
-  { pattern: /^\/search\/?$/, view: searchView, auth: true },
-  { pattern: new RegExp(`^/album/${ID}/?$`), view: albumView, auth: true },
-  { pattern: new RegExp(`^/artist/${ID}/?$`), view: artistView, auth: true },
-  { pattern: new RegExp(`^/label/${ID}/?$`), view: labelView, auth: true },
+  [/^\/$/, () => homeView()],
+  [/^\/album\/([0-9A-Za-z]{1,64})$/, (m) => albumView(m[1], player)],
+  [/^\/artist\/([0-9A-Za-z]{1,64})$/, (m) => artistView(m[1], player)],
+  [/^\/label\/([0-9A-Za-z]{1,64})$/, (m) => labelView(m[1])],
+  [/^\/search$/, () => searchView(new URLSearchParams(location.search).get("q") || "", player)],
 ];
 
-function guard(route) {
-  if (route.auth && !app.user) {
-    const here = location.pathname + location.search;
-    return here === "/" ? "/login" : `/login?next=${encodeURIComponent(here)}`;
+async function render() {
+  const token = ++renderToken;
+  if (!me && location.pathname !== "/login") {
+    history.replaceState(null, "", `/login?next=${encodeURIComponent(location.pathname + location.search)}`);
   }
-  return null;
+  let view;
+  try {
+    if (location.pathname === "/login") {
+      view = loginView(afterLogin);
+    } else {
+      const match = routes.map(([re, fn]) => [location.pathname.match(re), fn]).find(([m]) => m);
+      view = match ? await match[1](match[0]) : notFound();
+    }
+  } catch (err) {
+    view = err.status === 404 ? notFound() : h("div", { class: "view" }, h("p", { class: "empty", text: `Something went wrong: ${err.message}` }));
+  }
+  if (token !== renderToken) return; // a newer navigation won
+  main.replaceChildren(view);
+  renderAccount();
+}
+
+function notFound() {
+  document.title = "Not found · Encore";
+  return h("div", { class: "view" }, h("h1", { text: "Not found" }), h("p", { class: "empty", text: "There is nothing here." }));
+}
+
+export function navigate(path, { replace = false } = {}) {
+  if (path === location.pathname + location.search) return;
+  history[replace ? "replaceState" : "pushState"](null, "", path);
+  render();
+  if (!replace) main.focus({ preventScroll: true });
+}
+
+async function afterLogin() {
+  me = await api("/api/me");
+  const next = new URLSearchParams(location.search).get("next");
+  navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
 }
 
 function renderAccount() {
-  const root = document.getElementById("account");
-  document.body.classList.toggle("signed-out", !app.user);
-  if (!app.user) return root.replaceChildren();
-  const name = app.user.display_name || app.user.username;
-  const logout = h("button", { type: "button", class: "icon-button", "aria-label": "Log out", title: "Log out" }, icon("logout"));
-  logout.addEventListener("click", async () => {
-    app.player.audio.pause();
-    await api.logout().catch(() => {});
-    app.user = null;
-    renderAccount();
-    app.router.navigate("/login", { replace: true });
-  });
-  root.replaceChildren(h("span", { class: "avatar", "aria-hidden": "true", text: [...name][0]?.toUpperCase() ?? "?" }),
-    h("span", { class: "account-name", dir: "auto", text: name }), logout);
+  if (!me) { account.replaceChildren(); return; }
+  account.replaceChildren(
+    h("span", { class: "who", text: me.display_name }),
+    h("button", { type: "button", class: "ghost", text: "Log out", onclick: async () => {
+      await api("/api/auth/logout", { method: "POST" }).catch(() => {});
+      me = null;
+      navigate("/login");
+    } }));
 }
 
-function wireSearch(router) {
-  const form = document.getElementById("search-form");
-  const input = document.getElementById("search-input");
-  let timer = 0;
-  const go = () => {
-    const q = input.value.trim();
-    const url = q ? `/search?q=${encodeURIComponent(q)}` : "/search";
-    if (url === location.pathname + location.search) return;
-    router.navigate(url, { replace: location.pathname === "/search", focus: false });
-  };
-  input.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(go, SEARCH_DEBOUNCE_MS);
-  });
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    clearTimeout(timer);
-    go();
-  });
-  window.addEventListener("encore:navigated", () => {
-    if (location.pathname !== "/search") input.value = "";
-  });
-}
+document.addEventListener("click", (event) => {
+  const a = event.target.closest("a[data-link]");
+  if (!a || event.metaKey || event.ctrlKey || event.shiftKey || a.target) return;
+  event.preventDefault();
+  navigate(a.getAttribute("href"));
+});
+window.addEventListener("popstate", render);
 
-function wireKeys(player) {
-  document.addEventListener("keydown", (e) => {
-    const typing = e.target.closest?.("input, textarea, select, button, a, [contenteditable]");
-    if (e.key === " " && !typing && player.track) {
-      e.preventDefault();
-      player.toggle();
-    } else if (e.key === "/" && !typing) {
-      e.preventDefault();
-      document.getElementById("search-input").focus();
-    }
-  });
-}
+let debounce;
+searchInput.addEventListener("input", () => {
+  clearTimeout(debounce);
+  debounce = setTimeout(() => {
+    const q = searchInput.value;
+    navigate(q ? `/search?q=${encodeURIComponent(q)}` : "/", { replace: location.pathname === "/search" });
+  }, 120);
+});
+document.getElementById("search-form").addEventListener("submit", (e) => e.preventDefault());
+document.addEventListener("keydown", (event) => {
+  const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+  if (event.key === "/" && !typing) { event.preventDefault(); searchInput.focus(); }
+  if (event.key === " " && !typing && document.activeElement.tagName !== "BUTTON") { event.preventDefault(); player.toggle(); }
+});
 
-async function main() {
-  app.user = await api.me().catch(() => null);
-  app.player = new Player(document.getElementById("audio"));
-  new PlayReporter(app.player);
-  watchCurrentTrack(app.player);
-  mountPlaybar(document.getElementById("playbar"), app.player);
-  app.router = new Router({ routes, outlet: document.getElementById("view"), guard, notFound: errorView });
-  window.addEventListener("encore:signedin", renderAccount);
-  window.addEventListener("encore:unauthenticated", () => {
-    if (!app.user) return;
-    app.user = null;
-    renderAccount();
-    app.router.render();
-  });
-  renderAccount();
-  wireSearch(app.router);
-  wireKeys(app.player);
-  await app.router.start();
-  document.body.classList.remove("booting");
-}
-
-main();
+(async () => {
+  me = await api("/api/me").catch(() => null);
+  if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
+  render();
+})();
