@@ -10,9 +10,9 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.search.generate import SYLLABLES, WORDS
 from encore.catalog import search_catalogue
 from encore.db import create_db_engine, make_sessionmaker
-from bench.search.generate import SYLLABLES, WORDS
 
 ALL = frozenset({"artist", "album", "track"})
 

@@ -34,7 +34,9 @@ def artist(s: Session, name: str) -> Artist:
 
 
 def album(s: Session, title: str, by: Artist, *, released: date | None = None, on: Label | None = None) -> Album:
-    row = Album(title=title, album_key=identity_key(by.name, title), release_date=released, label_id=on.id if on else None)
+    row = Album(
+        title=title, album_key=identity_key(by.name, title), release_date=released, label_id=on.id if on else None
+    )
     row.artists.append(AlbumArtist(artist_id=by.id, position=0))
     s.add(row)
     s.flush()

@@ -63,7 +63,9 @@ def test_pagination(catalogue: Container) -> None:
     assert len(set(ids)) == 20
 
 
-@pytest.mark.parametrize("hostile", ['"', "*", "NEAR(", "a OR b", "'; DROP TABLE tracks; --", "\x00", ":*", "&|!", "   "])
+@pytest.mark.parametrize(
+    "hostile", ['"', "*", "NEAR(", "a OR b", "'; DROP TABLE tracks; --", "\x00", ":*", "&|!", "   "]
+)
 def test_query_syntax_cannot_break_search(catalogue: Container, hostile: str) -> None:
     result = _search(catalogue, hostile)
     assert result.query == hostile  # answered, never an error

@@ -7,7 +7,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from mutagen.flac import FLAC
 from PIL import Image
 from sqlalchemy import func, select
 

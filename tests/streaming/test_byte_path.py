@@ -96,7 +96,8 @@ def test_unknown_track_is_404(base_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/stream/../../etc/passwd/vorbis160", "/stream/%2e%2e%2f%2e%2e%2fetc%2fpasswd/vorbis160", "/stream/a/b/c/d"]
+    "path",
+    ["/stream/../../etc/passwd/vorbis160", "/stream/%2e%2e%2f%2e%2e%2fetc%2fpasswd/vorbis160", "/stream/a/b/c/d"],
 )
 def test_traversal_never_reaches_a_file(base_url: str, path: str) -> None:
     r = httpx.get(base_url + path + "?u=x&e=1&s=y")

@@ -37,7 +37,9 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     conf = root / "nginx.conf"
     user = "root" if os.geteuid() == 0 else None
-    conf.write_text(render_nginx_config(listen=f"127.0.0.1:{port}", media_root=media, edge_secret=SECRET, upstream=None, user=user))
+    conf.write_text(
+        render_nginx_config(listen=f"127.0.0.1:{port}", media_root=media, edge_secret=SECRET, upstream=None, user=user)
+    )
     proc = subprocess.Popen([NGINX, "-p", str(root), "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):

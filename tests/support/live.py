@@ -61,6 +61,11 @@ def seed_small_catalogue(container: Container, work: Path, *, tracks: int = 12) 
     spec = DemoSpec(artists=4, albums=4, tracks=tracks, min_track_s=31.0, max_track_s=34.0, seed=11)
     files = write_demo_library(plan_catalogue(spec), work / "library", workers=1)
     summary = run_ingest(
-        paths=[work / "library"], session_factory=container.sessions, store=container.store, label_override=None, workers=1, progress=None
+        paths=[work / "library"],
+        session_factory=container.sessions,
+        store=container.store,
+        label_override=None,
+        workers=1,
+        progress=None,
     )
     assert len(files) == tracks and not summary.failed, summary

@@ -57,15 +57,28 @@ def start_postgres(pg_bin: Path) -> PostgresServer:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     subprocess.run(
-        _as_postgres([str(pg_bin / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"]),
+        _as_postgres(
+            [str(pg_bin / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"]
+        ),
         check=True,
         capture_output=True,
     )
     port = _free_port()
-    opts = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"]
+    opts = [
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
+    ]
     log = open(root / "postgres.log", "wb")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
-        _as_postgres([str(pg_bin / "postgres"), "-D", str(datadir), "-h", "127.0.0.1", "-p", str(port), "-k", str(root), *opts]),
+        _as_postgres(
+            [str(pg_bin / "postgres"), "-D", str(datadir), "-h", "127.0.0.1", "-p", str(port), "-k", str(root), *opts]
+        ),
         stdout=subprocess.DEVNULL,
         stderr=log,
     )

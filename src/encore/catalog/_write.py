@@ -146,7 +146,7 @@ def save_track(session: Session, *, track: Track | None, audio_hash: str, album:
 
 
 def _set_track_artists(session: Session, track: Track, facts: TrackFacts) -> None:
-    roles = {n: ArtistRole.PRIMARY.value for n in facts.artists}
+    roles = dict.fromkeys(facts.artists, ArtistRole.PRIMARY.value)
     for name in facts.featured:
         roles.setdefault(name, ArtistRole.FEATURED.value)
     wanted = [(upsert_artist(session, name=n).id, role) for n, role in roles.items()]

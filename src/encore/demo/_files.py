@@ -126,7 +126,7 @@ def _write_track(args: tuple[DemoAlbum, DemoTrack, Path, bytes | None]) -> Path:
 def write_demo_library(
     catalogue: DemoCatalogue, out_dir: Path, *, workers: int = 1, progress: Callable[[int, int], None] | None = None
 ) -> list[Path]:
-    jobs = []
+    jobs: list[tuple[DemoAlbum, DemoTrack, Path, bytes | None]] = []
     for album in catalogue.albums:
         folder = out_dir / _safe(album.artist) / _safe(album.title)
         folder.mkdir(parents=True, exist_ok=True)

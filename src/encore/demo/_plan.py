@@ -30,11 +30,49 @@ ARTISTS = [
     ("Night Cartographers", "Ambient"),
     ("Rue Bleue", "Jazz"),
 ]
-WORDS = (
-    "midnight river silver echo garden neon velvet harbour paper winter summer golden quiet electric "
-    "wild ocean city morning shadow lantern honey thunder satellite orchard mirror glass northern"
-).split()
-NOUNS = "lights dreams waves roads letters fires skies hearts tides rooms songs signals".split()
+WORDS = [
+    "midnight",
+    "river",
+    "silver",
+    "echo",
+    "garden",
+    "neon",
+    "velvet",
+    "harbour",
+    "paper",
+    "winter",
+    "summer",
+    "golden",
+    "quiet",
+    "electric",
+    "wild",
+    "ocean",
+    "city",
+    "morning",
+    "shadow",
+    "lantern",
+    "honey",
+    "thunder",
+    "satellite",
+    "orchard",
+    "mirror",
+    "glass",
+    "northern",
+]
+NOUNS = [
+    "lights",
+    "dreams",
+    "waves",
+    "roads",
+    "letters",
+    "fires",
+    "skies",
+    "hearts",
+    "tides",
+    "rooms",
+    "songs",
+    "signals",
+]
 ALBUM_TYPES = ["album", "album", "album", "ep", "single"]
 
 

@@ -50,7 +50,7 @@ def analyze(job: Job) -> Analyzed | Failed:
     except MemoryError:
         _cleanup(job)
         return Failed(job, "file needs too much memory to read")
-    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
+    except Exception as exc:
         _cleanup(job)
         return Failed(job, f"unexpected error: {type(exc).__name__}: {str(exc)[:160]}")
 

@@ -8,8 +8,8 @@ Loudness is ffmpeg's ebur128 filter (integrated LUFS and true peak), fed the sam
 
 import hashlib
 import math
-from fractions import Fraction
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -57,7 +57,7 @@ def gain_for(loudness: float | None, true_peak_dbtp: float | None) -> float:
 class _Loudness:
     def __init__(self) -> None:
         self.graph = av.filter.Graph()
-        src = self.graph.add_abuffer(format="fltp", sample_rate=RATE, layout="stereo", time_base=f"1/{RATE}")
+        src = self.graph.add_abuffer(format="fltp", sample_rate=RATE, layout="stereo", time_base=Fraction(1, RATE))
         meter = self.graph.add("ebur128", "peak=true:metadata=1")
         src.link_to(meter)
         meter.link_to(self.graph.add("abuffersink"))
@@ -148,7 +148,7 @@ def transcode(source: Path, *, vorbis_out: Path, opus_out: Path, declared_s: flo
 
 
 def _feed(frame: av.AudioFrame, pts: int, vorbis: sf.SoundFile, loudness: _Loudness, opus: _Opus) -> int:
-    planar = frame.to_ndarray()
+    planar: np.ndarray = frame.to_ndarray()
     if not np.isfinite(planar).all():
         planar = np.nan_to_num(planar, nan=0.0, posinf=1.0, neginf=-1.0)
     vorbis.write(np.ascontiguousarray(planar.T))  # frames are small (<= a few thousand samples)

@@ -107,7 +107,7 @@ def commit_result(
     own = session.get(Track, source.track_id) if source and source.track_id else None
     if same_audio is not None and (own is None or own.id != same_audio.id):
         discard_temp_files(result)  # the same audio under another name: one track
-        _record(session, source, result, same_audio.id, "duplicate", label_override)
+        _record(session, source, result, same_audio.id, status="duplicate", label=label_override)
         return Committed("duplicate", [])
     track = own or same_audio
     if track is not None and result.audio is None and track.audio_hash != result.audio_hash:
@@ -124,12 +124,12 @@ def commit_result(
     stale = replace_renditions(session, track=saved, renditions=renditions) if renditions else []
     if old_album is not None and old_album != album.id:
         drop_empty_albums(session, album_ids={old_album})
-    _record(session, source, result, saved.id, "imported", label_override)
+    _record(session, source, result, saved.id, status="imported", label=label_override)
     return Committed("updated" if track is not None else "imported", stale)
 
 
 def _record(
-    session: Session, source: SourceFile | None, result: Analyzed, track_id: int, status: str, label: str | None
+    session: Session, source: SourceFile | None, result: Analyzed, track_id: int, *, status: str, label: str | None
 ) -> None:
     job = result.job
     if source is None:

@@ -51,8 +51,8 @@ class ProgressSink(Protocol):
 
 def scan(paths: Sequence[Path]) -> Iterator[tuple[str, os.stat_result]]:
     """Regular files under the given paths; hidden entries and side files (images, cue sheets) skipped."""
-    for root in paths:
-        root = root.resolve()
+    for given in paths:
+        root = given.resolve()
         if root.is_file():
             yield str(root), root.stat()
             continue
@@ -155,7 +155,7 @@ def run_ingest(
             progress.start(len(jobs))
         try:
             for result in _results(jobs, workers):
-                outcome = _commit_one(session_factory, store, result, label_override, summary)
+                outcome = _commit_one(session_factory, store, result, label=label_override, summary=summary)
                 if progress:
                     progress.advance(result.job.path, outcome)
         finally:

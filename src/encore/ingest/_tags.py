@@ -190,7 +190,8 @@ def read_tags(path: Path) -> Tags:
 
 def _from_vorbis(audio: mutagen.FileType) -> tuple[dict[str, list[str]], bytes | None]:
     comments: dict[str, list[str]] = {}
-    for key, value in list(audio.tags)[:2000]:  # VComment iterates as (key, value) pairs
+    pairs: list[tuple[str, str]] = list(audio.tags or [])[:2000]  # VComment iterates as (key, value) pairs
+    for key, value in pairs:
         comments.setdefault(str(key).lower(), []).append(str(value))
     raw = {name: [v for k in keys for v in comments.get(k, [])] for name, keys in _VORBIS.items()}
     pictures = list(audio.pictures) if isinstance(audio, FLAC) else []
@@ -215,15 +216,19 @@ def _from_id3(tags: ID3) -> tuple[dict[str, list[str]], bytes | None]:
     return raw, (bytes(front[0].data) if front else None)
 
 
+def _mp4_text(value: object) -> str:
+    if isinstance(value, tuple):
+        value = value[0]
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    return str(int(value)) if isinstance(value, bool) else str(value)
+
+
 def _from_mp4(audio: MP4) -> tuple[dict[str, list[str]], bytes | None]:
     raw: dict[str, list[str]] = {}
+    atoms: dict[str, list[object]] = dict(audio.tags or {})
     for name, keys in _MP4.items():
         for key in keys:
-            for value in (audio.tags or {}).get(key, []):
-                if isinstance(value, tuple):
-                    value = value[0]
-                if isinstance(value, bytes | bytearray):
-                    value = bytes(value).decode("utf-8", "replace")
-                raw.setdefault(name, []).append(str(int(value)) if isinstance(value, bool) else str(value))
-    covers = (audio.tags or {}).get("covr", [])
-    return raw, (bytes(covers[0]) if covers else None)
+            raw.setdefault(name, []).extend(_mp4_text(v) for v in atoms.get(key, [])[:MAX_ITEMS])
+    covers = atoms.get("covr", [])
+    return raw, (bytes(covers[0]) if covers and isinstance(covers[0], bytes) else None)

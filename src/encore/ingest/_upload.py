@@ -5,8 +5,8 @@ or NUL. Only its extension, if harmless, is kept (some demuxers like a hint); co
 """
 
 import re
-import shutil
 import secrets
+import shutil
 from pathlib import Path
 from typing import BinaryIO
 
