@@ -262,3 +262,7 @@ def track_view(session: Session, *, track_id: str) -> TrackView:
 
 def track_row(session: Session, *, track_id: str) -> Track:
     return _by_public_id(session, Track, track_id, "track")
+
+
+def label_name_for(session: Session, *, label_id: int | None) -> str | None:
+    return session.scalar(select(Label.name).where(Label.id == label_id)) if label_id is not None else None

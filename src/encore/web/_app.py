@@ -12,13 +12,14 @@ from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._stream_route import make_stream_endpoint
+from encore.web._upload_routes import router as upload_router
 
 
 def create_api(c: Container) -> FastAPI:
     app = FastAPI(title="Encore", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.container = c
     _errors.install(app)
-    for router in (auth_router, catalog_router, playback_router):
+    for router in (auth_router, catalog_router, playback_router, upload_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)

@@ -1,0 +1,46 @@
+"""Uploads by admins and label accounts, through the same ingest pipeline as `encore ingest`."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+
+from encore.accounts import Role
+from encore.catalog import label_name_for
+from encore.ingest import ingest_upload
+from encore.kernel import PermissionDenied
+from encore.web._deps import CurrentUser, Db, container
+
+router = APIRouter(prefix="/api", tags=["ingest"])
+
+
+@router.post("/uploads", status_code=200)
+def upload(
+    request: Request,
+    session: Db,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="An audio file (content decides the format)")],
+    label: Annotated[str | None, Form(max_length=200)] = None,
+) -> dict[str, object]:
+    if user.role not in (Role.ADMIN.value, Role.LABEL.value):
+        raise PermissionDenied("only admins and label accounts may upload", code="upload_forbidden")
+    if user.role == Role.LABEL.value:
+        # A label uploads into its own catalogue, whatever the form says.
+        label = label_name_for(session, label_id=user.label_id)
+        if label is None:
+            raise PermissionDenied("this label account has no label", code="no_label")
+    c = container(request)
+    summary = ingest_upload(
+        data=file.file,
+        original_name=file.filename or "",
+        sessions=c.sessions,
+        store=c.store,
+        label_override=label,
+        max_bytes=c.settings.max_upload_bytes,
+    )
+    return {
+        "imported": summary.imported,
+        "updated": summary.updated,
+        "duplicates": summary.duplicates,
+        "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
+        "warnings": [reason for _, reason in summary.warnings],
+    }

@@ -1,0 +1,58 @@
+"""The command line, run in-process with typer's runner against a temp data directory."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from encore.bootstrap import build
+from encore.catalog import Track
+from encore.cli import app
+from tests.ingest import corpus as c
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("ENCORE_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_migrate_and_user_create(env: Path) -> None:
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    ok = runner.invoke(app, ["user", "create", "alice", "--password", "long-password", "--admin"])
+    assert ok.exit_code == 0 and "admin" in ok.output
+    again = runner.invoke(app, ["user", "create", "Alice", "--password", "long-password"])
+    assert again.exit_code == 1 and "taken" in again.output
+
+
+def test_ingest_reports_failures_and_exit_code(env: Path) -> None:
+    lib = env / "lib"
+    lib.mkdir()
+    c.write_flac(lib / "a.flac", c.tone(1.5, 440), title="A", artist="B")
+    (lib / "broken.mp3").write_bytes(b"junk" * 100)
+    result = runner.invoke(app, ["ingest", str(lib), "--label", "CLI Records", "--workers", "1"])
+    assert result.exit_code == 1
+    assert "imported" in result.output and "broken.mp3" in result.output
+    container = build()
+    with container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Track)) == 1
+    container.close()
+    second = runner.invoke(app, ["ingest", str(lib / "a.flac")])
+    assert second.exit_code == 0
+
+
+def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_MODE", "production")
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 2 and "ENCORE_SECRET_KEY" in result.output
+
+
+def test_nginx_config_is_printed(env: Path) -> None:
+    result = runner.invoke(app, ["nginx-config", "--listen", "127.0.0.1:9999"])
+    assert result.exit_code == 0
+    assert "secure_link_md5" in result.output and "listen 127.0.0.1:9999;" in result.output

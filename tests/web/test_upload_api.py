@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from encore.accounts import Role, User, create_user
+from encore.bootstrap import Container
+from encore.catalog import Track, upsert_label
+from encore.db import transaction
+from tests.ingest import corpus as c
+from tests.web.conftest import login
+
+CSRF = {"X-Encore-CSRF": "1"}
+
+
+def _user(container: Container, name: str, role: Role, label: str | None = None) -> None:
+    with transaction(container.sessions) as s:
+        user = create_user(s, username=name, password="password-123", role=role)
+        if label:
+            user.label_id = upsert_label(s, name=label, kind="indie").id
+
+
+@pytest.fixture
+def flac(tmp_path: Path) -> bytes:
+    return c.write_flac(
+        tmp_path / "x.flac", c.tone(1.5, 440), title="Uploaded", artist="Up", label="Tag Label"
+    ).read_bytes()
+
+
+def test_listener_cannot_upload(client: TestClient, container: Container, flac: bytes) -> None:
+    _user(container, "lis", Role.LISTENER)
+    login(client, "lis", "password-123")
+    r = client.post("/api/uploads", files={"file": ("x.flac", flac)}, headers=CSRF)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "upload_forbidden"
+
+
+def test_label_upload_goes_into_its_own_label(client: TestClient, container: Container, flac: bytes) -> None:
+    _user(container, "lbl", Role.LABEL, label="Little Fox Records")
+    login(client, "lbl", "password-123")
+    r = client.post(
+        "/api/uploads", files={"file": ("../../x.flac", flac)}, data={"label": "Someone Else"}, headers=CSRF
+    )
+    assert r.status_code == 200 and r.json()["imported"] == 1
+    with container.sessions() as s:
+        track = s.scalar(select(Track).where(Track.title == "Uploaded"))
+        assert track is not None and track.album.label is not None
+        assert track.album.label.name == "Little Fox Records"
+
+
+def test_admin_upload_of_a_bad_file_reports_the_reason(client: TestClient, container: Container) -> None:
+    _user(container, "adm", Role.ADMIN)
+    login(client, "adm", "password-123")
+    r = client.post("/api/uploads", files={"file": ("song.mp3", b"not audio at all" * 10)}, headers=CSRF)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["imported"] == 0 and body["failed"][0]["file"] == "song.mp3"
+    assert body["failed"][0]["reason"].startswith("not a readable audio file")
+    with container.sessions() as s:
+        assert s.scalar(select(User.role).where(User.username == "adm")) == "admin"
