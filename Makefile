@@ -3,7 +3,6 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export ENCORE_DATA_DIR ?= var
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test system-deps run demo lint typecheck test test-fast bench clean

@@ -26,6 +26,13 @@ def _missing(what: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the operator's ENCORE_* settings (make, CI or a shell may export some)."""
+    for name in [n for n in os.environ if n.startswith("ENCORE_")]:
+        monkeypatch.delenv(name)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     pg_bin = find_pg_bin()
