@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from encore.kernel import new_public_id
-from encore.streaming import edge_secret, render_nginx_config, sign_edge_path
+from encore.streaming import edge_secret, render_nginx_config, sign_edge_url
 from tests.conftest import IN_CI
 from tests.support.live import free_port
 
@@ -38,11 +38,22 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     conf = root / "nginx.conf"
     user = "root" if os.geteuid() == 0 else None
     conf.write_text(
-        render_nginx_config(listen=f"127.0.0.1:{port}", media_root=media, edge_secret=SECRET, upstream=None, user=user)
+        render_nginx_config(
+            listen=f"127.0.0.1:{port}",
+            media_root=media,
+            edge_secret=SECRET,
+            upstream=None,
+            user=user,
+            worker_processes=1,
+        )
     )
-    proc = subprocess.Popen([NGINX, "-p", str(root), "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.PIPE)
+    command = [NGINX, "-p", str(root), "-c", str(conf), "-e", str(root / "startup.log"), "-g", "daemon off;"]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(200):
+        if proc.poll() is not None:
+            assert proc.stderr is not None
+            pytest.fail(f"nginx exited at start: {proc.stderr.read().decode(errors='replace')}")
         try:
             httpx.get(base + "/edge/")
             break
@@ -56,7 +67,7 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _path(expires: int, user: str = USER) -> str:
-    return sign_edge_path(secret=SECRET, user=user, media_path=MEDIA_PATH, expires=expires)
+    return sign_edge_url(secret=SECRET, user=user, media_path=MEDIA_PATH, expires=expires).path
 
 
 def test_valid_url_plays_whole_and_by_range(edge: str) -> None:
@@ -64,8 +75,12 @@ def test_valid_url_plays_whole_and_by_range(edge: str) -> None:
     whole = httpx.get(url)
     assert whole.status_code == 200 and whole.content == DATA
     assert whole.headers["content-type"] == "audio/ogg"
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert whole.headers["cache-control"].startswith("private")
     part = httpx.get(url, headers={"Range": "bytes=100-65635"})
     assert part.status_code == 206 and part.content == DATA[100:65636]
+    assert part.headers["content-range"] == f"bytes 100-65635/{len(DATA)}"
+    assert httpx.get(url, headers={"Range": f"bytes={len(DATA)}-"}).status_code == 416
 
 
 def test_expired_url_is_refused(edge: str) -> None:
@@ -84,3 +99,15 @@ def test_tampered_urls_are_refused(edge: str) -> None:
 def test_paths_outside_the_pattern_are_refused(edge: str) -> None:
     for path in ("/edge/../../etc/passwd", f"/edge/{USER}/../../etc/passwd", f"/edge/{USER}/audio/../x"):
         assert httpx.get(edge + path).status_code in (400, 403, 404)
+
+
+def test_nothing_but_edge_urls_is_served(edge: str) -> None:
+    """Without an upstream, the prefix (config, logs) and the media root are not browsable."""
+    for path in ("/nginx.conf", "/error.log", "/media/" + MEDIA_PATH, "/" + MEDIA_PATH, "/"):
+        assert httpx.get(edge + path).status_code == 404, path
+
+
+def test_the_url_encore_issues_for_embedded_mode_is_not_an_edge_url(edge: str) -> None:
+    good = _path(int(time.time()) + 600)
+    uri, query = good.split("?")
+    assert httpx.get(edge + uri.replace("/edge/", "/stream/") + "?" + query).status_code == 404

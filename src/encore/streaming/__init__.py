@@ -5,14 +5,15 @@ from encore.streaming._issue import IssuedStream, issue_stream_url
 from encore.streaming._media import MediaFile, media_file_for
 from encore.streaming._nginx import render_nginx_config
 from encore.streaming._ranges import Full, Partial, RangeDecision, Unsatisfiable, parse_range
-from encore.streaming._resolve import CachedResolver, Resolver
+from encore.streaming._resolve import CachedResolver, DirectoryResolver, Resolver
 from encore.streaming._signing import (
     RENDITION_NAMES,
     Denial,
+    SignedUrl,
     StreamGrant,
     edge_secret,
-    sign_edge_path,
-    sign_stream_path,
+    sign_edge_url,
+    sign_stream_url,
     stream_key,
     verify_stream_signature,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "RENDITION_NAMES",
     "CachedResolver",
     "Denial",
+    "DirectoryResolver",
     "Full",
     "IssuedStream",
     "MediaFile",
@@ -30,6 +32,7 @@ __all__ = [
     "RangeDecision",
     "RenditionChoice",
     "Resolver",
+    "SignedUrl",
     "StreamGrant",
     "Unsatisfiable",
     "choose_rendition",
@@ -38,8 +41,8 @@ __all__ = [
     "media_file_for",
     "parse_range",
     "render_nginx_config",
-    "sign_edge_path",
-    "sign_stream_path",
+    "sign_edge_url",
+    "sign_stream_url",
     "stream_key",
     "verify_stream_signature",
 ]

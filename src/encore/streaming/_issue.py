@@ -10,7 +10,7 @@ from encore.catalog import Rendition, track_row
 from encore.config import Settings
 from encore.kernel import NotFound
 from encore.streaming._decide import MIME, choose_rendition
-from encore.streaming._signing import edge_secret, sign_edge_path, sign_stream_path, stream_key
+from encore.streaming._signing import edge_secret, sign_edge_url, sign_stream_url, stream_key
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,15 @@ def issue_stream_url(
     expires = int(expires_at.timestamp())
     secret = settings.secret_key.get_secret_value()
     if settings.streaming_mode == "edge":
-        path = sign_edge_path(
+        signed = sign_edge_url(
             secret=edge_secret(secret),
             user=user_public_id,
             media_path=renditions[choice.kind].media_path,
             expires=expires,
         )
-        url = settings.edge_base_url.rstrip("/") + path
+        url = settings.edge_base_url.rstrip("/") + signed.path
     else:
-        url = sign_stream_path(
+        url = sign_stream_url(
             key=stream_key(secret), user=user_public_id, track=track.public_id, rendition=choice.kind, expires=expires
-        )
+        ).path
     return IssuedStream(url, expires_at, choice.kind, MIME[choice.kind], track.gain_db)

@@ -6,7 +6,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MediaFile:
     path: Path
     size: int
@@ -14,6 +14,7 @@ class MediaFile:
     etag: str
     last_modified: str
     content_type: str = "audio/ogg"
+    inode: int = 0  # with mtime_ns, tells a replaced file from the one an open fd points at
 
 
 def media_file_for(path: Path, content_type: str = "audio/ogg") -> MediaFile | None:
@@ -21,5 +22,8 @@ def media_file_for(path: Path, content_type: str = "audio/ogg") -> MediaFile | N
         st = os.stat(path)
     except OSError:
         return None
-    etag = f'"{st.st_mtime_ns // 1_000_000_000:x}-{st.st_size:x}"'  # nginx's shape: mtime-size
-    return MediaFile(path, st.st_size, st.st_mtime_ns, etag, formatdate(st.st_mtime, usegmt=True), content_type)
+    # nginx's ETag shape, "mtime-size" in hex: a strong validator as long as a rewrite changes the
+    # size or lands in another second. Ingest never rewrites in place (new content, new name).
+    etag = f'"{st.st_mtime_ns // 1_000_000_000:x}-{st.st_size:x}"'
+    last_modified = formatdate(st.st_mtime, usegmt=True)
+    return MediaFile(path, st.st_size, st.st_mtime_ns, etag, last_modified, content_type, st.st_ino)

@@ -1,24 +1,39 @@
 """Signed stream URLs: bound to user, track and rendition, valid until an expiry.
 
-Embedded mode: HMAC-SHA256 over "user:track:rendition:expiry" (truncated to 192 bits, base64url).
-Edge mode: nginx's secure_link can only check MD5, so the edge URL carries
-md5(expiry + uri + " " + edge_secret), with the user id inside the hashed uri. The edge secret is
-derived from the main key, so it can be rotated with it and never equals it.
+Embedded mode (Python serves the bytes):
+    /stream/{track}/{rendition}?u={user}&e={expiry}&s={sig}
+    sig = base64url(HMAC-SHA256(stream_key, "user:track:rendition:expiry")[:24]), no padding (32 chars).
+    192 bits is far beyond what an online forger can try; the shorter URL is kinder to logs.
+    `stream_key` is derived from the main secret key, so stream URLs never share a key with sessions.
+
+Edge mode (nginx serves the bytes, Python is not on the byte path):
+    /edge/{user}/{media path}?md5={md5}&expires={expiry}
+    md5 = base64url(MD5(f"{expiry}{uri} {edge_secret}")), uri = "/edge/{user}/{media path}".
+    nginx's secure_link can only check MD5. The user id is a segment of the hashed uri, so a URL
+    is bound to its user; the media path names the track and rendition. `edge_secret` is derived
+    from the main key (HMAC, hex) and is written into the generated nginx.conf, which must
+    therefore be as private as the main key.
 """
 
 import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-
-from encore.kernel import is_public_id
+from functools import lru_cache
 
 RENDITION_NAMES = frozenset({"vorbis160", "opus96"})
 _SIG_BYTES = 24
+_SIG_CHARS = 32  # base64url of 24 bytes, no padding
 _MAX_EXPIRY_DIGITS = 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class SignedUrl:
+    path: str  # path and query, to be appended to the origin that serves it
+    expires_at: int  # unix seconds
+
+
+@dataclass(frozen=True, slots=True)
 class StreamGrant:
     user: str
     track: str
@@ -26,18 +41,46 @@ class StreamGrant:
     expires: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Denial:
     reason: str  # malformed | bad_signature | expired
+
+
+_MALFORMED = Denial("malformed")
+_BAD_SIGNATURE = Denial("bad_signature")
+_EXPIRED = Denial("expired")
+
+
+def _is_id(value: str) -> bool:
+    """kernel.is_public_id without the regex: ASCII isalnum is exactly [0-9A-Za-z]; this runs per request."""
+    return len(value) == 22 and value.isascii() and value.isalnum()
 
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+@lru_cache(maxsize=8)
+def _pads(key: bytes) -> tuple["hashlib._Hash", "hashlib._Hash"]:
+    """SHA-256 states that have absorbed key^ipad and key^opad (RFC 2104), computed once per key.
+
+    Each URL then costs two hash copies: about 25% less than `hmac.new` on the byte path (bench/stream).
+    """
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
+
+
 def _mac(key: bytes, user: str, track: str, rendition: str, expires: int) -> str:
-    message = f"{user}:{track}:{rendition}:{expires}".encode()
-    return _b64(hmac.new(key, message, hashlib.sha256).digest()[:_SIG_BYTES])
+    inner_pad, outer_pad = _pads(key)
+    inner = inner_pad.copy()
+    inner.update(f"{user}:{track}:{rendition}:{expires}".encode())
+    outer = outer_pad.copy()
+    outer.update(inner.digest())
+    return _b64(outer.digest()[:_SIG_BYTES])
 
 
 def stream_key(secret_key: str) -> bytes:
@@ -45,31 +88,38 @@ def stream_key(secret_key: str) -> bytes:
     return hmac.new(secret_key.encode(), b"encore-stream-url-v1", hashlib.sha256).digest()
 
 
-def sign_stream_path(*, key: bytes, user: str, track: str, rendition: str, expires: int) -> str:
+def sign_stream_url(*, key: bytes, user: str, track: str, rendition: str, expires: int) -> SignedUrl:
     sig = _mac(key, user, track, rendition, expires)
-    return f"/stream/{track}/{rendition}?u={user}&e={expires}&s={sig}"
+    return SignedUrl(f"/stream/{track}/{rendition}?u={user}&e={expires}&s={sig}", expires)
 
 
 def verify_stream_signature(
     *, key: bytes, user: str, track: str, rendition: str, expires: str, signature: str, now: int
 ) -> StreamGrant | Denial:
-    if not (is_public_id(user) and is_public_id(track) and rendition in RENDITION_NAMES):
-        return Denial("malformed")
-    if not expires.isdigit() or len(expires) > _MAX_EXPIRY_DIGITS or len(signature) > 64:
-        return Denial("malformed")
+    """Decide whether a stream URL is genuine and current. Never raises.
+
+    The signature is checked before the expiry, so a forged URL learns nothing about time.
+    """
+    if not (_is_id(user) and _is_id(track) and rendition in RENDITION_NAMES):
+        return _MALFORMED
+    if not (expires.isascii() and expires.isdigit()) or len(expires) > _MAX_EXPIRY_DIGITS:
+        return _MALFORMED
+    if len(signature) != _SIG_CHARS or not signature.isascii():
+        return _BAD_SIGNATURE if len(signature) <= 2 * _SIG_CHARS else _MALFORMED
     expiry = int(expires)
     if not hmac.compare_digest(_mac(key, user, track, rendition, expiry), signature):
-        return Denial("bad_signature")
+        return _BAD_SIGNATURE
     if expiry < now:
-        return Denial("expired")
+        return _EXPIRED
     return StreamGrant(user, track, rendition, expiry)
 
 
 def edge_secret(secret_key: str) -> str:
+    """The secret nginx shares with Encore for edge URLs: hex, so it is safe inside nginx.conf."""
     return hmac.new(secret_key.encode(), b"encore-edge-secure-link-v1", hashlib.sha256).hexdigest()[:40]
 
 
-def sign_edge_path(*, secret: str, user: str, media_path: str, expires: int) -> str:
+def sign_edge_url(*, secret: str, user: str, media_path: str, expires: int) -> SignedUrl:
     uri = f"/edge/{user}/{media_path}"
     digest = hashlib.md5(f"{expires}{uri} {secret}".encode(), usedforsecurity=False).digest()
-    return f"{uri}?md5={_b64(digest)}&expires={expires}"
+    return SignedUrl(f"{uri}?md5={_b64(digest)}&expires={expires}", expires)

@@ -1,0 +1,311 @@
+"""Audio byte path benchmark: plain nginx vs edge-mode nginx (secure_link) vs Encore's embedded ASGI handler.
+
+Every server gets core 0 (`taskset -c 0`, one worker); wrk gets core 1. Each server runs alone.
+Run from the repository root:  .venv/bin/python -m bench.stream.run [--duration 15] [--connections 200]
+"""
+
+import argparse
+import hashlib
+import importlib.util
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from encore.kernel import new_public_id
+from encore.streaming import edge_secret, render_nginx_config, sign_edge_url, sign_stream_url, stream_key
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+SECRET = "bench-secret-" + "x" * 40
+RANGE_SPAN = 64 * 1024
+
+_PLAIN_CONF = """{user_line}worker_processes 1;
+pid nginx.pid;
+error_log error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    open_file_cache max=10000 inactive=60s;
+    open_file_cache_valid 30s;
+    client_body_temp_path tmp_body;
+    proxy_temp_path tmp_proxy;
+    fastcgi_temp_path tmp_fastcgi;
+    uwsgi_temp_path tmp_uwsgi;
+    scgi_temp_path tmp_scgi;
+    types {{ audio/ogg ogg opus; }}
+    server {{
+        listen {listen};
+        location /plain/ {{ alias "{media}/"; }}
+    }}
+}}
+"""
+
+
+@dataclass(frozen=True)
+class Result:
+    server: str
+    mode: str
+    rps: float
+    mb_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ensure_tools() -> None:
+    missing = [tool for tool in ("nginx", "wrk", "taskset") if shutil.which(tool) is None]
+    if "nginx" in missing and Path("/usr/sbin/nginx").exists():
+        missing.remove("nginx")
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit(f"missing {missing}: run as root (apt-get install -y nginx wrk) or install them")
+    subprocess.run(["apt-get", "install", "-y", "nginx", "wrk", "util-linux"], check=True)
+
+
+def make_media(root: Path, *, files: int, size: int) -> tuple[list[str], list[str]]:
+    """`audio/xx/<sha>.vorbis160.ogg` (the store layout, for nginx) hard-linked as `<track>.vorbis160.ogg`."""
+    (root / "by-track").mkdir(parents=True)
+    tracks, media_paths = [], []
+    for _ in range(files):
+        data = os.urandom(size)
+        digest = hashlib.sha256(data).hexdigest()
+        rel = f"audio/{digest[:2]}/{digest}.vorbis160.ogg"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+        track = new_public_id()
+        os.link(root / rel, root / "by-track" / f"{track}.vorbis160.ogg")
+        tracks.append(track)
+        media_paths.append(rel)
+    return tracks, media_paths
+
+
+def write_url_lists(work: Path, tracks: list[str], media_paths: list[str]) -> dict[str, Path]:
+    user, expires = new_public_id(), int(time.time()) + 86_400
+    key, edge = stream_key(SECRET), edge_secret(SECRET)
+    lists = {
+        "plain nginx": [f"/plain/{rel}" for rel in media_paths],
+        "edge nginx": [
+            sign_edge_url(secret=edge, user=user, media_path=rel, expires=expires).path for rel in media_paths
+        ],
+        "embedded encore": [
+            sign_stream_url(key=key, user=user, track=t, rendition="vorbis160", expires=expires).path for t in tracks
+        ],
+    }
+    out = {}
+    for name, paths in lists.items():
+        out[name] = work / (name.replace(" ", "-") + ".urls")
+        out[name].write_text("\n".join(paths) + "\n")
+    return out
+
+
+def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.args}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server did not start: {proc.args}")
+
+
+@contextmanager
+def running(command: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[None]:
+    # Server stderr goes to a file: asyncio logs "socket.send() raised exception" by the hundred when wrk
+    # hangs up in the middle of whole-file responses at the end of a run.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(["taskset", "-c", "0", *command], env=env, cwd=REPO, stderr=log)
+        try:
+            _wait_up(url, proc)
+            yield
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
+            raise
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def nginx_command(prefix: Path, conf_text: str) -> list[str]:
+    prefix.mkdir(parents=True, exist_ok=True)
+    conf = prefix / "nginx.conf"
+    conf.write_text(conf_text)
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    return [nginx, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "startup.log"), "-g", "daemon off;"]
+
+
+def uvicorn_command(port: int, *, uvloop: bool) -> tuple[list[str], str]:
+    """uvicorn as the brief runs it: one worker, no access log, httptools and uvloop when installed."""
+    command = [sys.executable, "-m", "uvicorn", "--factory", "bench.stream.app:create", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"]
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if uvloop and importlib.util.find_spec("uvloop") else "asyncio"
+    return [*command, "--http", http, "--loop", loop], f"{http}+{loop}"
+
+
+def check_once(base: str, urls: Path, size: int) -> None:
+    """Refuse to benchmark a server that answers with errors: wrk would count them as fast requests."""
+    path = urls.read_text().split("\n", 1)[0]
+    r = httpx.get(base + path, headers={"Range": "bytes=100-65635"})
+    if r.status_code != 206 or len(r.content) != 65536 or r.headers.get("content-range") != f"bytes 100-65635/{size}":
+        raise RuntimeError(f"{base}{path} answered {r.status_code} {r.headers}")
+
+
+def run_wrk(base: str, urls: Path, *, size: int, span: int, duration: int, connections: int) -> dict[str, int]:
+    env = {**os.environ, "BENCH_URLS": str(urls), "BENCH_SIZE": str(size), "BENCH_SPAN": str(span)}
+    command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
+    command += ["--latency", "-s", str(HERE / "wrk.lua"), base]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
+
+def measure(name: str, base: str, urls: Path, args: argparse.Namespace, size: int) -> list[Result]:
+    check_once(base, urls, size)
+    run_wrk(base, urls, size=size, span=RANGE_SPAN, duration=2, connections=args.connections)  # warm-up
+    results = []
+    for mode, span in ((f"Range {RANGE_SPAN // 1024} KiB", RANGE_SPAN), ("whole file", 0)):
+        s = run_wrk(base, urls, size=size, span=span, duration=args.duration, connections=args.connections)
+        seconds = s["duration_us"] / 1e6
+        errors = s["connect"] + s["read"] + s["write"] + s["status"] + s["timeout"]
+        r = Result(
+            name,
+            mode,
+            s["requests"] / seconds,
+            s["bytes"] / seconds / 1e6,
+            s["p50_us"] / 1e3,
+            s["p99_us"] / 1e3,
+            errors,
+        )
+        results.append(r)
+        print(f"  {name:36} {mode:12} {r.rps:8.0f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms", flush=True)
+    return results
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    return f"{os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, Python {platform.python_version()}"
+
+
+def table(results: list[Result]) -> str:
+    """Median over rounds of each figure; the ratio compares medians measured in the same run."""
+    keys = list(dict.fromkeys((r.server, r.mode) for r in results))
+    med = {k: [r for r in results if (r.server, r.mode) == k] for k in keys}
+    base = {
+        mode: statistics.median(r.rps for r in med[(server, mode)]) for server, mode in keys if server == "plain nginx"
+    }
+    rows = [
+        "| server | request | req/s | MB/s | latency p50 ms | latency p99 ms | errors | req/s vs plain nginx |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for server, mode in keys:
+        rs = med[(server, mode)]
+        rps = statistics.median(r.rps for r in rs)
+        ratio = f"{rps / base[mode]:.2f}" if mode in base else "-"
+        rows.append(
+            f"| {server} | {mode} | {rps:.0f} | {statistics.median(r.mb_s for r in rs):.0f} "
+            f"| {statistics.median(r.p50_ms for r in rs):.1f} | {statistics.median(r.p99_ms for r in rs):.1f} "
+            f"| {sum(r.errors for r in rs)} | {ratio} |"
+        )
+    return "\n".join(rows)
+
+
+def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dict[str, str] | None]]:
+    root = os.geteuid() == 0
+    plain_port, edge_port, uv_port, uv_port2 = free_port(), free_port(), free_port(), free_port()
+    plain_conf = _PLAIN_CONF.format(
+        user_line="user root;\n" if root else "", listen=f"127.0.0.1:{plain_port}", media=media
+    )
+    edge_conf = render_nginx_config(
+        listen=f"127.0.0.1:{edge_port}",
+        media_root=media,
+        edge_secret=edge_secret(SECRET),
+        upstream=None,
+        user="root" if root else None,
+        worker_processes=1,
+    )
+    env = {**os.environ, "BENCH_MEDIA": str(media / "by-track"), "BENCH_SECRET": SECRET}
+    uv_command, uv_flavour = uvicorn_command(uv_port, uvloop=True)
+    aio_command, aio_flavour = uvicorn_command(uv_port2, uvloop=False)
+    return {
+        "plain": ("plain nginx", nginx_command(work / "plain", plain_conf), plain_port, None),
+        "edge": ("edge nginx", nginx_command(work / "edge", edge_conf), edge_port, None),
+        "embedded": (f"embedded encore ({uv_flavour})", uv_command, uv_port, env),
+        "embedded-asyncio": (f"embedded encore ({aio_flavour})", aio_command, uv_port2, env),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=64)
+    parser.add_argument("--size-mb", type=int, default=4)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2, help="servers are measured in turn, this many times")
+    parser.add_argument("--only", choices=["plain", "edge", "embedded", "embedded-asyncio"], action="append")
+    args = parser.parse_args()
+    ensure_tools()
+    size = args.size_mb * 1024 * 1024
+    results: list[Result] = []
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    with tempfile.TemporaryDirectory(prefix="encore-stream-bench-") as tmp:
+        work = Path(tmp)
+        media = work / "media"
+        tracks, media_paths = make_media(media, files=args.files, size=size)
+        table_of_servers = servers(work, media)
+        urls = write_url_lists(work, tracks, media_paths)
+        for round_no in range(1, args.rounds + 1):
+            print(f"round {round_no}", flush=True)
+            for key in args.only or ["plain", "edge", "embedded", "embedded-asyncio"]:
+                name, command, port, env = table_of_servers[key]
+                base = f"http://127.0.0.1:{port}"
+                with running(command, base + "/", env):
+                    results += measure(name, base, urls[name.split(" (")[0]], args, size)
+    print()
+    print(f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}.")
+    print(f"Command: {' '.join(sys.argv)}")
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    print(f"Load average (1/5/15 min) before: {' '.join(load_before)}, after: {' '.join(load_after)}.")
+    print(
+        f"Files: {args.files} x {args.size_mb} MB; wrk -t1 -c{args.connections} -d{args.duration}s on core 1; "
+        f"each server alone on core 0 with one worker; median of {args.rounds} rounds."
+    )
+    print()
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
