@@ -16,7 +16,8 @@ from encore.web._stream_asgi import make_stream_app
 from tests.support.live import serve_asgi
 
 KEY = stream_key("k" * 40)
-USER, TRACK, REPLACED = new_public_id(), new_public_id(), new_public_id()
+# Fixed ids: parametrized test names must be the same on every xdist worker.
+USER, TRACK, REPLACED = "UserUserUserUserUser01", "TrackTrackTrackTrack01", "ReplacedReplacedRepl01"
 NOW = 1_700_000_000
 DATA = os.urandom(300_000)
 

@@ -21,7 +21,7 @@ SECRET = edge_secret("e" * 40)
 DATA = os.urandom(200_000)
 HASH = hashlib.sha256(DATA).hexdigest()
 MEDIA_PATH = f"audio/{HASH[:2]}/{HASH}.vorbis160.ogg"
-USER = new_public_id()
+USER = "UserUserUserUserUser01"
 
 
 @pytest.fixture(scope="module")

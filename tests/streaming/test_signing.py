@@ -17,7 +17,7 @@ from encore.streaming import (
 )
 
 KEY = stream_key("x" * 40)
-USER, OTHER, TRACK = new_public_id(), new_public_id(), new_public_id()
+USER, OTHER, TRACK = "UserUserUserUserUser01", "OtherOtherOtherOther01", "TrackTrackTrackTrack01"
 
 
 def _parts(path: str) -> dict[str, str]:
