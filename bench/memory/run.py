@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from encore.kernel import new_public_id
-from encore.streaming import sign_stream_path, stream_key
+from encore.streaming import sign_stream_url, stream_key
 
 SECRET = "bench-memory-" + "y" * 40
 SIZE = 4 * 1024 * 1024
@@ -60,11 +60,14 @@ def prepare(db: Path, root: Path) -> list[str]:
     return ids
 
 
+LAST: dict[str, int] = {}
+
+
 def rss_kb(pid: int) -> tuple[int, int]:
     status = Path(f"/proc/{pid}/status").read_text()
-    values = {
-        line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))
-    }
+    fields = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
+    values = {ln.split(":")[0]: int(ln.split()[1]) for ln in status.splitlines() if ln.startswith(fields)}
+    LAST.update(values)
     return values["VmRSS"], values["VmHWM"]
 
 
@@ -96,7 +99,7 @@ def main() -> None:
     urls = root / "urls.txt"
     urls.write_text(
         "\n".join(
-            sign_stream_path(key=key, user=user, track=t, rendition="vorbis160", expires=int(time.time()) + 3600)
+            sign_stream_url(key=key, user=user, track=t, rendition="vorbis160", expires=int(time.time()) + 3600).path
             for t in ids
         )
         + "\n"
@@ -126,13 +129,14 @@ def main() -> None:
     stop.set()
     out = load.stdout.read() if load.stdout else ""
     hwm = rss_kb(server.pid)[1]
+    split = f"at the end: anonymous {LAST['RssAnon'] / 1024:.0f} MB, file-backed (page cache, mmap) {LAST['RssFile'] / 1024:.0f} MB"
     server.terminate()
     server.wait(timeout=10)
     rps = next((ln.split()[-1] for ln in out.splitlines() if ln.startswith("Requests/sec")), "?")
     print(f"Command: .venv/bin/python -m bench.memory.run --db {args.db} --seconds {args.seconds}")
     print(
         f"idle RSS {idle[0] / 1024:.0f} MB; under load: sampled peak RSS {peak / 1024:.0f} MB, VmHWM {hwm / 1024:.0f} MB;"
-        f" {rps} stream req/s over 200 connections; {searches[0]} searches alongside"
+        f" {rps} stream req/s over 200 connections; {searches[0]} searches alongside; {split}"
     )
     shutil.rmtree(root, ignore_errors=True)
 
