@@ -24,8 +24,7 @@ from encore.streaming import sign_stream_url, stream_key
 
 SECRET = "bench-memory-" + "y" * 40
 SIZE = 4 * 1024 * 1024
-LUA = (
-    """
+LUA = """
 local paths = {}
 for line in io.lines(os.getenv("URLS")) do paths[#paths + 1] = line end
 request = function()
@@ -33,7 +32,6 @@ request = function()
   return wrk.format("GET", paths[math.random(#paths)], { ["Range"] = "bytes=" .. start .. "-" .. (start + 65535) })
 end
 """.replace("SIZE", str(SIZE))
-)
 
 
 def prepare(db: Path, root: Path) -> list[str]:

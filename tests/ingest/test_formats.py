@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import av
 import pytest
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
@@ -124,6 +125,10 @@ def test_renditions_are_vorbis_160_and_opus(db_container: Container, library: Pa
             assert row.kind == "opus96"
             opus = OggOpus(path).info
             assert opus.channels == 2 and abs(opus.length - 2.5) < 0.05
+            with av.open(str(path)) as container:
+                stream = container.streams.audio[0]
+                assert (stream.codec_context.name, stream.sample_rate) == ("opus", 48_000)
+            assert (row.codec, row.bitrate, row.sample_rate) == ("opus", 96_000, 48_000)
 
 
 def test_artwork_embedded_or_from_the_folder(db_container: Container, library: Path) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from encore.bootstrap import Container
 from encore.catalog import Album, Rendition, Track
-from encore.ingest import SourceFile, ingest_upload, safe_extension
+from encore.ingest import SourceFile, display_name, ingest_upload, safe_extension
 from tests.ingest import corpus as c
 from tests.ingest.conftest import ingest
 
@@ -56,7 +56,11 @@ def hostile(tmp_path: Path) -> Path:
     buf = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buf, "PNG")
     (lib / "picture.flac").write_bytes(buf.getvalue())
-    c.write_wav(lib / "really-a-wav.txt.dat", c.tone(1.5, 600))
+    c.write_wav(lib / "really-a-wav.txt", c.tone(1.5, 600))
+    (lib / "cover.png").write_bytes(_bomb_png())  # images beside audio are never candidates
+    (lib / ".hidden.flac").write_bytes(b"not even looked at")
+    os.mkfifo(lib / "pipe.flac")  # opening a FIFO would hang the run: only regular files are read
+    os.symlink(good, lib / "link.flac")  # symlinks are not followed
     c.write_flac(
         lib / "huge-tags.flac", c.tone(1.5, 700), title="T" * 5_000_000, artist=[f"A{i}" for i in range(10_000)]
     )
@@ -71,14 +75,15 @@ def test_hostile_corpus(db_container: Container, hostile: Path) -> None:
     reasons = {Path(p).name: r for p, r in summary.failed}
     assert set(reasons) == {"empty.flac", "truncated.flac", "truncated.mp3", "random.mp3", "notes.mp3", "picture.flac"}
     assert reasons["empty.flac"] == "file is empty"
-    assert "truncated" in reasons["truncated.mp3"] or "corrupt" in reasons["truncated.mp3"]
-    assert "truncated" in reasons["truncated.flac"] or "corrupt" in reasons["truncated.flac"]
+    assert reasons["truncated.mp3"].startswith("corrupt or truncated audio")
+    assert reasons["truncated.flac"].startswith("corrupt or truncated audio")
     assert reasons["notes.mp3"].startswith("not a readable audio file")
-    assert "no audio stream" in reasons["picture.flac"] or "not a readable" in reasons["picture.flac"]
+    assert reasons["random.mp3"].startswith(("not a readable audio file", "corrupt or truncated audio"))
+    assert "no audio stream" in reasons["picture.flac"] or "not a readable audio file" in reasons["picture.flac"]
     assert summary.imported == 5  # good, the wav in disguise, huge tags, control chars, bomb cover (without art)
     with db_container.sessions() as s:
         titles = set(s.scalars(select(Track.title)))
-        assert "Good" in titles and "really-a-wav.txt" in titles and "Bomb" in titles
+        assert "Good" in titles and "really-a-wav" in titles and "Bomb" in titles
         huge = s.scalar(select(Track).where(Track.title.startswith("TTT")))
         assert huge is not None and len(huge.title) <= 300 and len(huge.artists) <= 20
         assert "BadTitle[31m" in titles  # control characters stripped
@@ -137,6 +142,40 @@ def test_upload_names_never_become_paths(db_container: Container, tmp_path: Path
     assert not (root / "uploads").exists() or not any((root / "uploads").iterdir())
     assert _store_files(db_container) == _referenced(db_container)
     assert "/" not in safe_extension(name) and "\x00" not in safe_extension(name)
+
+
+def test_upload_without_tags_takes_its_title_from_the_sanitised_name(db_container: Container, tmp_path: Path) -> None:
+    source = c.write_wav(tmp_path / "up.wav", c.tone(1.5, 440))
+    with source.open("rb") as fh:
+        summary = ingest_upload(
+            data=fh,
+            original_name="..\\evil/../My Song\x00.wav",
+            sessions=db_container.sessions,
+            store=db_container.store,
+            label_override="Upload Label",
+            max_bytes=10_000_000,
+        )
+    assert summary.imported == 1
+    with db_container.sessions() as s:
+        track = s.scalar(select(Track))
+        assert track is not None and track.title == "My Song"
+        assert track.album.title == "Unknown Album" and track.album.label is not None
+        assert track.album.label.name == "Upload Label"
+        assert s.scalar(select(func.count()).select_from(SourceFile)) == 0  # the temp upload left no row
+
+
+def test_failed_upload_reports_the_display_name_only(db_container: Container, tmp_path: Path) -> None:
+    summary = ingest_upload(
+        data=io.BytesIO(b"hello, not audio"),
+        original_name="/etc/../../x\x00y.mp3",
+        sessions=db_container.sessions,
+        store=db_container.store,
+        label_override=None,
+        max_bytes=10_000_000,
+    )
+    assert summary.failed == [("xy.mp3", summary.failed[0][1])]
+    assert summary.failed[0][1].startswith("not a readable audio file")
+    assert display_name("..") == "upload" and display_name("a\\b\\c.flac") == "c.flac"
 
 
 def test_oversized_upload_is_refused(db_container: Container, tmp_path: Path) -> None:

@@ -94,3 +94,26 @@ def test_touching_a_file_without_changing_it_costs_no_transcode(db_container: Co
     os.utime(lib / "0.flac", ns=(1, 1))
     assert ingest(db_container, lib).updated == 1
     assert _rendition_mtimes(db_container) == before
+
+
+def test_touching_a_duplicate_copy_does_not_retag_the_original(db_container: Container, tmp_path: Path) -> None:
+    lib = _library(tmp_path)
+    shutil.copy(lib / "0.flac", lib / "zz copy.flac")
+    tags = FLAC(lib / "zz copy.flac")
+    tags["title"] = "Copy title"
+    tags.save()
+    assert ingest(db_container, lib).duplicates == 1
+    os.utime(lib / "zz copy.flac", ns=(5, 5))
+    again = ingest(db_container, lib)
+    assert (again.duplicates, again.updated, again.skipped) == (1, 0, 3)
+    with db_container.sessions() as s:
+        assert "Copy title" not in set(s.scalars(select(Track.title)))
+
+
+def test_a_file_that_appears_in_a_new_folder_is_scanned(db_container: Container, tmp_path: Path) -> None:
+    lib = _library(tmp_path)
+    ingest(db_container, lib)
+    (lib / "more" / "deeper").mkdir(parents=True)
+    c.write_ogg(lib / "more" / "deeper" / "new.ogg", c.tone(1.5, 910, seed=7), title="New", artist="Band")
+    result = ingest(db_container, lib)
+    assert (result.imported, result.skipped) == (1, 3)

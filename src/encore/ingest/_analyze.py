@@ -22,7 +22,8 @@ class Job:
     size: int
     mtime_ns: int
     temp_dir: str
-    previous_hash: str | None = None
+    previous_hash: str | None = None  # the audio its track holds: same hash again -> no transcode
+    name_hint: str | None = None  # a display name (an upload's original name), never a path
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
 """Stages 3-5 in one pass over the audio: decode, transcode (Vorbis 160 + Opus 96), measure loudness.
 
+Decoded frames are resampled to 44.1 kHz stereo float and gathered into blocks of about 0.37 s, and
+each block goes to every consumer: fewer, larger calls into the encoders than one per codec frame.
 Vorbis comes from libsndfile's real libvorbis (PyAV's built-in encoder ignores the bitrate):
 quality 0.5 (compression_level=0.5) is libvorbis q5, whose nominal bitrate at 44.1 kHz stereo is
 160 kbit/s, written into the identification header. Opus comes from PyAV's libopus at 96 kbit/s.
-Loudness is ffmpeg's ebur128 filter (integrated LUFS and true peak), fed the same decoded frames.
+Integrated loudness is ffmpeg's ebur128 filter; the true peak is measured in numpy (see _peak).
 """
 
 import hashlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -17,10 +20,17 @@ import av.filter
 import numpy as np
 import soundfile as sf
 
-from encore.ingest._errors import IngestError
+from encore.ingest._errors import CorruptAudioError, RejectedAudioError
+from encore.ingest._peak import TruePeak
 
 RATE = 44_100
 OPUS_RATE = 48_000
+OPUS_BITRATE = 96_000
+# libopus complexity 0-10. 10 (the default, best quality) spends about 0.85 s per minute of audio
+# here; 6 skips the tonality analysis and takes about 0.55 s. See bench/README.md.
+OPUS_COMPLEXITY = 10
+VORBIS_QUALITY = 0.5  # libvorbis q5: 160 kbit/s nominal at 44.1 kHz stereo
+BLOCK = 16_384  # samples per block handed to the encoders (~0.37 s; libsndfile is happy well below 1 s)
 TARGET_LUFS = -14.0
 PEAK_CEILING_DBTP = -1.0
 MIN_SAMPLES = RATE // 10
@@ -58,40 +68,37 @@ class _Loudness:
     def __init__(self) -> None:
         self.graph = av.filter.Graph()
         src = self.graph.add_abuffer(format="fltp", sample_rate=RATE, layout="stereo", time_base=Fraction(1, RATE))
-        meter = self.graph.add("ebur128", "peak=true:metadata=1")
+        meter = self.graph.add("ebur128", "metadata=1")
         src.link_to(meter)
         meter.link_to(self.graph.add("abuffersink"))
         self.graph.configure()
-        self.last: dict[str, str] = {}
+        self.integrated: str | None = None
 
     def push(self, frame: av.AudioFrame | None) -> None:
         self.graph.push(frame)
         while True:
             try:
-                self.last = dict(self.graph.pull().metadata)
+                out = self.graph.pull()
             except (av.BlockingIOError, av.EOFError):
                 return
+            self.integrated = out.metadata.get("lavfi.r128.I", self.integrated)
 
-    def result(self) -> tuple[float | None, float | None]:
+    def lufs(self) -> float | None:
         self.push(None)
-        integrated = _float(self.last.get("lavfi.r128.I"))
-        peak = _float(self.last.get("lavfi.r128.true_peak"))
-        peak_db = 20 * math.log10(peak) if peak and peak > 0 else None
-        return (integrated if integrated is not None and integrated > -70 else None), peak_db
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text) if text is not None else None
-    except ValueError:
-        return None
+        try:
+            value = float(self.integrated) if self.integrated is not None else None
+        except ValueError:
+            return None
+        return value if value is not None and value > -70 else None  # -70: silence, no loudness
 
 
 class _Opus:
     def __init__(self, path: Path) -> None:
         self.container = av.open(str(path), "w", format="ogg")
-        self.stream = self.container.add_stream("libopus", rate=OPUS_RATE)
-        self.stream.bit_rate = 96_000
+        self.stream = self.container.add_stream(
+            "libopus", rate=OPUS_RATE, options={"compression_level": str(OPUS_COMPLEXITY)}
+        )
+        self.stream.bit_rate = OPUS_BITRATE
         self.stream.layout = "stereo"
         self.resampler = av.AudioResampler(format="flt", layout="stereo", rate=OPUS_RATE)
         self.pts = 0
@@ -116,43 +123,72 @@ def _file_info(path: Path) -> RenditionFile:
     return RenditionFile(str(path), path.stat().st_size, digest.hexdigest())
 
 
-def transcode(source: Path, *, vorbis_out: Path, opus_out: Path, declared_s: float | None) -> AudioResult:
-    loudness, opus = _Loudness(), _Opus(opus_out)
+def _blocks(container: av.container.InputContainer) -> Iterator[np.ndarray]:
+    """Planar float32 (2, n) blocks at 44.1 kHz, n about BLOCK (the last one shorter)."""
     resampler = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
+    pending: list[np.ndarray] = []
+    held = 0
+    for frame in _frames(container):
+        for out in resampler.resample(frame):
+            pending.append(out.to_ndarray())
+            held += out.samples
+            if held >= BLOCK:
+                yield _joined(pending)
+                pending, held = [], 0
+    if pending:
+        yield _joined(pending)
+
+
+def _frames(container: av.container.InputContainer) -> Iterator[av.AudioFrame | None]:
+    yield from container.decode(audio=0)
+    yield None  # flushes the resampler
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    block = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    if not np.isfinite(block).all():
+        block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
+    return np.ascontiguousarray(block, dtype=np.float32)
+
+
+def transcode(source: Path, *, vorbis_out: Path, opus_out: Path, declared_s: float | None) -> AudioResult:
+    loudness, peak, opus = _Loudness(), TruePeak(2), _Opus(opus_out)
     samples = 0
     try:
         with (
             av.open(str(source), metadata_errors="ignore") as container,
-            sf.SoundFile(vorbis_out, "w", RATE, 2, format="OGG", subtype="VORBIS", compression_level=0.5) as vorbis,
+            sf.SoundFile(
+                vorbis_out, "w", RATE, 2, format="OGG", subtype="VORBIS", compression_level=VORBIS_QUALITY
+            ) as vorbis,
         ):
-            for frame in container.decode(audio=0):
-                for out in resampler.resample(frame):
-                    samples += _feed(out, samples, vorbis, loudness, opus)
-            for out in resampler.resample(None):
-                samples += _feed(out, samples, vorbis, loudness, opus)
+            for block in _blocks(container):
+                vorbis.write(np.ascontiguousarray(block.T))
+                peak.push(block)
+                frame = av.AudioFrame.from_ndarray(block, format="fltp", layout="stereo")
+                frame.sample_rate, frame.pts, frame.time_base = RATE, samples, Fraction(1, RATE)
+                loudness.push(frame)
+                opus.push(frame)
+                samples += block.shape[1]
         opus.push(None)
     except (av.FFmpegError, RuntimeError, sf.LibsndfileError) as exc:
         detail = str(exc).split(": '", 1)[0].splitlines()[0][:160] if str(exc) else type(exc).__name__
-        raise IngestError(f"corrupt or truncated audio ({detail})") from exc
+        raise CorruptAudioError(f"corrupt or truncated audio: {detail}") from exc
     finally:
         opus.close()
-    if samples < MIN_SAMPLES:
-        raise IngestError("no decodable audio (under 0.1 s)")
-    duration_s = samples / RATE
-    if declared_s and duration_s < declared_s * TRUNCATED_BELOW:
-        raise IngestError(f"truncated audio: {duration_s:.1f} s of a declared {declared_s:.1f} s")
-    lufs, peak = loudness.result()
-    return AudioResult(
-        round(duration_s * 1000), lufs, peak, gain_for(lufs, peak), _file_info(vorbis_out), _file_info(opus_out)
+    return _result(
+        samples=samples, declared_s=declared_s, loudness=loudness, peak=peak, vorbis=vorbis_out, opus=opus_out
     )
 
 
-def _feed(frame: av.AudioFrame, pts: int, vorbis: sf.SoundFile, loudness: _Loudness, opus: _Opus) -> int:
-    planar: np.ndarray = frame.to_ndarray()
-    if not np.isfinite(planar).all():
-        planar = np.nan_to_num(planar, nan=0.0, posinf=1.0, neginf=-1.0)
-    vorbis.write(np.ascontiguousarray(planar.T))  # frames are small (<= a few thousand samples)
-    frame.pts, frame.time_base = pts, Fraction(1, RATE)
-    loudness.push(frame)
-    opus.push(frame)
-    return int(planar.shape[1])
+def _result(
+    *, samples: int, declared_s: float | None, loudness: _Loudness, peak: TruePeak, vorbis: Path, opus: Path
+) -> AudioResult:
+    if samples < MIN_SAMPLES:
+        raise RejectedAudioError("no decodable audio (under 0.1 s)")
+    duration_s = samples / RATE
+    if declared_s and duration_s < declared_s * TRUNCATED_BELOW:
+        raise CorruptAudioError(
+            f"corrupt or truncated audio: {duration_s:.1f} s decoded of a declared {declared_s:.1f} s"
+        )
+    lufs, dbtp = loudness.lufs(), peak.dbtp()
+    return AudioResult(round(duration_s * 1000), lufs, dbtp, gain_for(lufs, dbtp), _file_info(vorbis), _file_info(opus))

@@ -21,7 +21,7 @@ from encore.catalog import (
     save_track,
     upsert_album,
 )
-from encore.ingest._analyze import Analyzed
+from encore.ingest._analyze import Analyzed, Job
 from encore.ingest._artwork import artwork_relpath
 from encore.ingest._audio import AudioResult
 from encore.ingest._models import SourceFile
@@ -42,11 +42,19 @@ class Committed:
     stale_files: list[str]
 
 
-def _album_facts(tags: Tags, path: Path, label_override: str | None) -> AlbumFacts:
+def _fallback_names(job: Job) -> tuple[str, str]:
+    """Title and album when the tags have none: the file's stem and folder (an upload: its name)."""
+    if job.name_hint:
+        return Path(job.name_hint).stem[:300] or "Untitled", "Unknown Album"
+    path = Path(job.path)
+    return path.stem[:300] or "Untitled", path.parent.name[:300] or "Unknown Album"
+
+
+def _album_facts(tags: Tags, fallback_album: str, label_override: str | None) -> AlbumFacts:
     album_type = _TYPES.get(tags.release_type or "", AlbumType.COMPILATION if tags.compilation else AlbumType.ALBUM)
     album_artists = tags.album_artists or (["Various Artists"] if tags.compilation else tags.artists[:1])
     return AlbumFacts(
-        title=tags.album or path.parent.name[:300] or "Unknown Album",
+        title=tags.album or fallback_album,
         artists=album_artists or ["Unknown Artist"],
         album_type=album_type.value,
         release_date=tags.release_date,
@@ -57,9 +65,9 @@ def _album_facts(tags: Tags, path: Path, label_override: str | None) -> AlbumFac
     )
 
 
-def _track_facts(tags: Tags, path: Path, audio: AudioResult | None, duration_ms: int) -> TrackFacts:
+def _track_facts(tags: Tags, fallback_title: str, audio: AudioResult | None, duration_ms: int) -> TrackFacts:
     return TrackFacts(
-        title=tags.title or path.stem[:300],
+        title=tags.title or fallback_title,
         artists=tags.artists or ["Unknown Artist"],
         featured=tags.featured,
         duration_ms=audio.duration_ms if audio else duration_ms,
@@ -102,9 +110,10 @@ def discard_temp_files(result: Analyzed) -> None:
 def commit_result(
     session: Session, *, store: MediaStore, result: Analyzed, source: SourceFile | None, label_override: str | None
 ) -> Committed:
-    path = Path(result.job.path)
     same_audio = session.scalar(select(Track).where(Track.audio_hash == result.audio_hash))
-    own = session.get(Track, source.track_id) if source and source.track_id else None
+    # A file recorded as a duplicate never owns the track: touching the copy must not retag the original.
+    owns = source is not None and source.track_id is not None and source.status != "duplicate"
+    own = session.get(Track, source.track_id) if owns and source is not None else None
     if same_audio is not None and (own is None or own.id != same_audio.id):
         discard_temp_files(result)  # the same audio under another name: one track
         _record(session, source, result, same_audio.id, status="duplicate", label=label_override)
@@ -113,13 +122,14 @@ def commit_result(
     if track is not None and result.audio is None and track.audio_hash != result.audio_hash:
         raise RuntimeError("tags-only update for changed audio")  # cannot happen: the worker re-transcodes
     renditions = _place_files(store, result)
+    fallback_title, fallback_album = _fallback_names(result.job)
     album = upsert_album(
         session,
-        facts=_album_facts(result.tags, path, label_override),
+        facts=_album_facts(result.tags, fallback_album, label_override),
         artwork_key=result.artwork.key if result.artwork else None,
     )
     old_album = track.album_id if track is not None else None
-    facts = _track_facts(result.tags, path, result.audio, track.duration_ms if track else 0)
+    facts = _track_facts(result.tags, fallback_title, result.audio, track.duration_ms if track else 0)
     saved = save_track(session, track=track, audio_hash=result.audio_hash, album=album, facts=facts)
     stale = replace_renditions(session, track=saved, renditions=renditions) if renditions else []
     if old_album is not None and old_album != album.id:

@@ -1,15 +1,18 @@
 """The ingest run: sweep -> scan -> skip what is unchanged -> analyze in parallel -> commit each.
 
-Incremental: a file whose path, size and mtime match its row costs one stat() and nothing else.
+Incremental: a file whose path, size and mtime match its row costs one stat() and nothing else;
+that includes files that failed before and have not changed since (they count as skipped: retrying
+an unchanged broken file would fail the same way; touching or replacing it retries it).
 Idempotent: the same audio under two names is one track; a changed file updates its track in place.
 Atomic per track: see _commit. Runs are serialised by a lock file in the store.
 """
 
 import fcntl
-import os
-from collections.abc import Iterator, Sequence
+import shutil
+import time
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -21,12 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from encore.catalog import Album, Rendition
 from encore.db import transaction
 from encore.ingest._analyze import Analyzed, Failed, Job, analyze
-from encore.ingest._artwork import FOLDER_EXTS, SIZES, artwork_relpath
+from encore.ingest._artwork import SIZES, artwork_relpath
 from encore.ingest._commit import commit_result, discard_temp_files
 from encore.ingest._models import SourceFile
+from encore.ingest._scan import scan
 from encore.storage import MediaStore
 
-SKIP_SUFFIXES = frozenset({*FOLDER_EXTS, ".gif", ".bmp", ".txt", ".nfo", ".cue", ".log", ".m3u", ".m3u8", ".pdf"})
+UPLOADS_DIR = ".uploads"
+STALE_UPLOAD_S = 6 * 3600  # an upload dir this old belongs to a process that died
 
 
 @dataclass
@@ -49,24 +54,6 @@ class ProgressSink(Protocol):
     def finish(self) -> None: ...
 
 
-def scan(paths: Sequence[Path]) -> Iterator[tuple[str, os.stat_result]]:
-    """Regular files under the given paths; hidden entries and side files (images, cue sheets) skipped."""
-    for given in paths:
-        root = given.resolve()
-        if root.is_file():
-            yield str(root), root.stat()
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):  # os.walk does not follow symlinked dirs
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or os.path.splitext(name)[1].lower() in SKIP_SUFFIXES:
-                    continue
-                full = os.path.join(dirpath, name)
-                st = os.lstat(full)
-                if not os.path.islink(full) and st.st_size >= 0:
-                    yield full, st
-
-
 @contextmanager
 def _run_lock(store: MediaStore) -> Iterator[None]:
     store.ensure()
@@ -76,37 +63,59 @@ def _run_lock(store: MediaStore) -> Iterator[None]:
 
 
 def _sweep(sessions: sessionmaker[Session], store: MediaStore) -> None:
+    """Remove what an interrupted run left: temp files, files without rows, abandoned uploads."""
     with sessions() as s:
         keep = set(s.scalars(select(Rendition.media_path)))
         for key in s.scalars(select(Album.artwork_key).where(Album.artwork_key.is_not(None))):
             keep.update(artwork_relpath(key, size) for size in SIZES if key)
     store.sweep(tops=("audio", "art"), keep=keep)
+    uploads = store.root / UPLOADS_DIR
+    if uploads.is_dir():
+        for folder in uploads.iterdir():
+            try:
+                stale = time.time() - folder.stat().st_mtime > STALE_UPLOAD_S
+            except FileNotFoundError:
+                continue  # its own upload finished meanwhile
+            if stale:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _plan(
-    sessions: sessionmaker[Session], store: MediaStore, paths: Sequence[Path], summary: IngestSummary
+    sessions: sessionmaker[Session],
+    store: MediaStore,
+    paths: Sequence[Path],
+    summary: IngestSummary,
+    hints: Mapping[str, str],
 ) -> list[Job]:
+    columns = (SourceFile.path, SourceFile.size, SourceFile.mtime_ns, SourceFile.audio_hash, SourceFile.track_id)
     with sessions() as s:
-        known = {row.path: (row.size, row.mtime_ns, row.audio_hash) for row in s.scalars(select(SourceFile))}
+        known = {row[0]: row[1:] for row in s.execute(select(*columns))}
     jobs = []
     for path, st in scan(paths):
         seen = known.get(path)
         if seen is not None and seen[0] == st.st_size and seen[1] == st.st_mtime_ns:
             summary.skipped += 1
             continue
-        jobs.append(Job(path, st.st_size, st.st_mtime_ns, str(store.tmp_dir), seen[2] if seen else None))
+        # The worker may skip transcoding only if a track still holds the audio it last saw.
+        previous = seen[2] if seen is not None and seen[3] is not None else None
+        jobs.append(Job(path, st.st_size, st.st_mtime_ns, str(store.tmp_dir), previous, hints.get(path)))
     return jobs
 
 
 def _record_failure(sessions: sessionmaker[Session], failure: Failed) -> None:
+    job = failure.job
     with transaction(sessions) as s:
-        row = s.scalar(select(SourceFile).where(SourceFile.path == failure.job.path))
+        row = s.scalar(select(SourceFile).where(SourceFile.path == job.path))
         if row is None:
-            row = SourceFile(
-                path=failure.job.path, size=failure.job.size, mtime_ns=failure.job.mtime_ns, status="failed"
-            )
+            row = SourceFile(path=job.path, size=job.size, mtime_ns=job.mtime_ns, status="failed")
             s.add(row)
-        row.size, row.mtime_ns, row.status, row.error = failure.job.size, failure.job.mtime_ns, "failed", failure.reason
+        row.size, row.mtime_ns, row.status, row.error = job.size, job.mtime_ns, "failed", failure.reason
+
+
+def _fail(sessions: sessionmaker[Session], failure: Failed, summary: IngestSummary) -> str:
+    _record_failure(sessions, failure)
+    summary.failed.append((failure.job.name_hint or failure.job.path, failure.reason))
+    return "failed"
 
 
 def _commit_one(
@@ -117,20 +126,16 @@ def _commit_one(
     summary: IngestSummary,
 ) -> str:
     if isinstance(result, Failed):
-        _record_failure(sessions, result)
-        summary.failed.append((result.job.path, result.reason))
-        return "failed"
-    summary.warnings.extend((result.job.path, w) for w in result.warnings)
+        return _fail(sessions, result, summary)
+    summary.warnings.extend((result.job.name_hint or result.job.path, w) for w in result.warnings)
     try:
         with transaction(sessions) as s:
             source = s.scalar(select(SourceFile).where(SourceFile.path == result.job.path))
             committed = commit_result(s, store=store, result=result, source=source, label_override=label)
     except Exception as exc:
+        # Files already renamed into the store have no rows now: the next run's sweep removes them.
         discard_temp_files(result)
-        reason = f"could not save: {type(exc).__name__}: {str(exc)[:160]}"
-        _record_failure(sessions, Failed(result.job, reason))
-        summary.failed.append((result.job.path, reason))
-        return "failed"
+        return _fail(sessions, Failed(result.job, f"could not save: {type(exc).__name__}: {str(exc)[:160]}"), summary)
     for stale in committed.stale_files:
         store.delete(stale)
     counter = {"imported": "imported", "updated": "updated", "duplicate": "duplicates"}[committed.outcome]
@@ -146,42 +151,44 @@ def run_ingest(
     label_override: str | None,
     workers: int,
     progress: ProgressSink | None,
+    name_hints: Mapping[str, str] | None = None,
 ) -> IngestSummary:
+    """Import `paths` (files or folders). `name_hints` maps a path to the name a person knows it by
+    (an upload's original name): used for the title when tags have none, and in failure reports."""
     summary = IngestSummary()
     with _run_lock(store):
         _sweep(session_factory, store)
-        jobs = _plan(session_factory, store, paths, summary)
+        jobs = _plan(session_factory, store, paths, summary, name_hints or {})
         if progress:
             progress.start(len(jobs))
         try:
-            for result in _results(jobs, workers):
-                outcome = _commit_one(session_factory, store, result, label=label_override, summary=summary)
-                if progress:
-                    progress.advance(result.job.path, outcome)
+            with closing(_results(jobs, workers)) as results:  # closing: the pool stops even on Ctrl-C
+                for result in results:
+                    outcome = _commit_one(session_factory, store, result, label=label_override, summary=summary)
+                    if progress:
+                        progress.advance(result.job.path, outcome)
         finally:
             if progress:
                 progress.finish()
     return summary
 
 
-def _results(jobs: list[Job], workers: int) -> Iterator[Analyzed | Failed]:
+def _results(jobs: list[Job], workers: int) -> Generator[Analyzed | Failed]:
     if workers <= 1 or len(jobs) <= 1:
         yield from (analyze(job) for job in jobs)
         return
     # forkserver: workers never inherit the parent's database connections or threads.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-        pending: set[Future[Analyzed | Failed]] = set()
-        queue = iter(jobs)
-        try:
-            for job in queue:
-                pending.add(pool.submit(analyze, job))
-                if len(pending) >= workers * 2:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    yield from (f.result() for f in done)
-            while pending:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+    pending: set[Future[Analyzed | Failed]] = set()
+    try:
+        for job in jobs:
+            pending.add(pool.submit(analyze, job))
+            if len(pending) >= workers * 2:  # bounded: results are committed as they arrive
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in done)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from (f.result() for f in done)
+    finally:
+        # On Ctrl-C (or any error) do not wait for queued work; temp files left behind are swept.
+        pool.shutdown(wait=True, cancel_futures=True)

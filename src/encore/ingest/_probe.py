@@ -6,7 +6,7 @@ from pathlib import Path
 
 import av
 
-from encore.ingest._errors import IngestError
+from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
 
 MAX_DURATION_S = 4 * 3600
 
@@ -21,11 +21,11 @@ class Probe:
 def probe(path: Path) -> Probe:
     """Content decides, not the extension. The hash covers audio packets only, so retagging keeps it."""
     if path.stat().st_size == 0:
-        raise IngestError("file is empty")
+        raise NotAudioError("file is empty")
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
-                raise IngestError("no audio stream (not an audio file)")
+                raise NotAudioError("no audio stream (not an audio file)")
             stream = container.streams.audio[0]
             digest = hashlib.sha256()
             packets = 0
@@ -38,11 +38,11 @@ def probe(path: Path) -> Probe:
     except IngestError:
         raise
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise IngestError(f"not a readable audio file ({_short(exc, path)})") from exc
+        raise NotAudioError(f"not a readable audio file ({_short(exc, path)})") from exc
     if packets == 0:
-        raise IngestError("no audio data in the file")
+        raise CorruptAudioError("corrupt or truncated audio: no audio packets")
     if declared is not None and declared > MAX_DURATION_S:
-        raise IngestError("audio longer than 4 hours is not accepted")
+        raise RejectedAudioError("audio longer than 4 hours is not accepted")
     return Probe(digest.hexdigest(), codec, declared)
 
 

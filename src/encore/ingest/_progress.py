@@ -1,5 +1,7 @@
 """A rich progress bar (files/s, ETA) and the closing summary table for the command line."""
 
+from pathlib import PurePath
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -11,6 +13,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from encore.ingest._pipeline import IngestSummary
 
@@ -58,11 +61,21 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
         table.add_row(name, str(value))
     console.print(table)
     if summary.failed:
-        failures = Table(title="Failed files", show_lines=False)
-        failures.add_column("file", overflow="fold")
-        failures.add_column("reason", overflow="fold")
-        for path, reason in summary.failed:
-            failures.add_row(path, reason)
-        console.print(failures)
+        console.print(_failures(summary.failed))
     for path, warning in summary.warnings:
-        console.print(f"[yellow]warning[/yellow] {path}: {warning}")
+        console.print(Text.assemble(("warning ", "yellow"), f"{path}: {warning}"))
+
+
+def _failures(failed: list[tuple[str, str]]) -> Table:
+    """The file name on its own line (kept whole where it fits), its folder dimmed beneath it."""
+    widest = max(len(PurePath(path).name) for path, _ in failed)
+    table = Table(title="Failed files", show_lines=True)
+    table.add_column("file", overflow="fold", min_width=min(widest, 48))
+    table.add_column("reason", overflow="fold", ratio=1)
+    for path, reason in failed:
+        where = PurePath(path)
+        cell = Text(where.name, style="bold")
+        if str(where.parent) not in ("", "."):
+            cell.append("\n" + str(where.parent), style="dim")
+        table.add_row(cell, Text(reason))  # Text: tag-derived reasons never parse as markup
+    return table

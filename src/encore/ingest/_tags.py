@@ -181,11 +181,14 @@ def read_tags(path: Path) -> Tags:
         return Tags()
     if audio is None or audio.tags is None:
         return Tags()
-    if isinstance(audio, MP4):
-        return parse(*_from_mp4(audio))
-    if isinstance(audio.tags, ID3):
-        return parse(*_from_id3(audio.tags))
-    return parse(*_from_vorbis(audio))
+    try:
+        if isinstance(audio, MP4):
+            return parse(*_from_mp4(audio))
+        if isinstance(audio.tags, ID3):
+            return parse(*_from_id3(audio.tags))
+        return parse(*_from_vorbis(audio))
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError):
+        return Tags()  # a tag shape nobody expected: the audio still imports, under fallback names
 
 
 def _from_vorbis(audio: mutagen.FileType) -> tuple[dict[str, list[str]], bytes | None]:
@@ -204,13 +207,25 @@ def _from_vorbis(audio: mutagen.FileType) -> tuple[dict[str, list[str]], bytes |
     return raw, (front[0].data if front else None)
 
 
+def _split_v23(value: str) -> list[str]:
+    """ID3v2.3 has no multi-value text frames: taggers join values with '/'. 'AC/DC' stays whole."""
+    parts = [p.strip() for p in value.split("/")]
+    if len(parts) == 1 or (all(len(p) <= 3 for p in parts) and not any(ch.isspace() for ch in value)):
+        return [value]
+    return [p for p in parts if p]
+
+
 def _from_id3(tags: ID3) -> tuple[dict[str, list[str]], bytes | None]:
     raw: dict[str, list[str]] = {}
+    v23 = tags.version < (2, 4, 0)
     for name, keys in _ID3.items():
         for key in keys:
             frame = tags.get(key)
             if frame is not None and hasattr(frame, "text"):
-                raw.setdefault(name, []).extend(str(t) for t in frame.text)
+                values = [str(t) for t in frame.text[: MAX_ITEMS * 2]]
+                if v23 and name in ("artist", "albumartist"):
+                    values = [part for v in values for part in _split_v23(v)]
+                raw.setdefault(name, []).extend(values)
     pictures = tags.getall("APIC")
     front = [p for p in pictures if p.type == 3] or pictures
     return raw, (bytes(front[0].data) if front else None)
@@ -226,9 +241,12 @@ def _mp4_text(value: object) -> str:
 
 def _from_mp4(audio: MP4) -> tuple[dict[str, list[str]], bytes | None]:
     raw: dict[str, list[str]] = {}
-    atoms: dict[str, list[object]] = dict(audio.tags or {})
+    atoms: dict[str, object] = dict(audio.tags or {})
     for name, keys in _MP4.items():
         for key in keys:
-            raw.setdefault(name, []).extend(_mp4_text(v) for v in atoms.get(key, [])[:MAX_ITEMS])
-    covers = atoms.get("covr", [])
-    return raw, (bytes(covers[0]) if covers and isinstance(covers[0], bytes) else None)
+            value = atoms.get(key, [])
+            values = value if isinstance(value, list) else [value]  # cpil, pgap: a bare bool
+            raw.setdefault(name, []).extend(_mp4_text(v) for v in values[:MAX_ITEMS])
+    covers = atoms.get("covr")
+    first = covers[0] if isinstance(covers, list) and covers else None
+    return raw, (bytes(first) if isinstance(first, bytes) else None)

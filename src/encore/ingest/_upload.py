@@ -1,7 +1,9 @@
 """Uploads go through the same pipeline, under a name the server makes.
 
 The uploader's file name is never used as a path: it may hold `../`, an absolute path, backslashes
-or NUL. Only its extension, if harmless, is kept (some demuxers like a hint); content decides.
+or NUL. It is kept only as a display hint (its last component, control characters removed): the
+title when the tags have none, and the name in failure reports. Its extension is kept on the
+server-made name when harmless (a hint for some demuxers); content decides the format.
 """
 
 import re
@@ -15,15 +17,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db import transaction
 from encore.ingest._models import SourceFile
-from encore.ingest._pipeline import IngestSummary, run_ingest
+from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, run_ingest
+from encore.ingest._tags import clean
 from encore.storage import MediaStore
 
 _SAFE_EXT = re.compile(r"^\.[a-z0-9]{1,5}$")
+MAX_DISPLAY = 200
+
+
+def display_name(original_name: str) -> str:
+    """'../../etc/pass\\x00wd.mp3' -> 'passwd.mp3': the last path component, printable, bounded."""
+    tail = clean(original_name.replace("\\", "/")).rsplit("/", 1)[-1].strip()
+    return tail[:MAX_DISPLAY] if tail not in ("", ".", "..") else "upload"
 
 
 def safe_extension(original_name: str) -> str:
-    tail = original_name.replace("\\", "/").replace("\x00", "").rsplit("/", 1)[-1]
-    ext = Path(tail).suffix.lower()
+    ext = Path(display_name(original_name)).suffix.lower()
     return ext if _SAFE_EXT.fullmatch(ext) else ""
 
 
@@ -36,7 +45,8 @@ def ingest_upload(
     label_override: str | None,
     max_bytes: int,
 ) -> IngestSummary:
-    upload_dir = store.root / "uploads" / secrets.token_hex(16)
+    shown = display_name(original_name)
+    upload_dir = store.root / UPLOADS_DIR / secrets.token_hex(16)  # abandoned ones: swept by later runs
     upload_dir.mkdir(parents=True)
     target = upload_dir / f"upload{safe_extension(original_name)}"
     try:
@@ -44,18 +54,17 @@ def ingest_upload(
             copied = _copy_limited(data, out, max_bytes)
         if copied is None:
             summary = IngestSummary()
-            summary.failed.append((original_name[:200], f"upload larger than {max_bytes} bytes"))
+            summary.failed.append((shown, f"upload larger than {max_bytes} bytes"))
             return summary
-        summary = run_ingest(
+        return run_ingest(
             paths=[target],
             session_factory=sessions,
             store=store,
             label_override=label_override,
             workers=1,
             progress=None,
+            name_hints={str(target.resolve()): shown},
         )
-        summary.failed = [(original_name[:200], reason) for _, reason in summary.failed]
-        return summary
     finally:
         with transaction(sessions) as s:  # the temp upload is gone; its source row must not linger
             s.execute(delete(SourceFile).where(SourceFile.path == str(target.resolve())))

@@ -1,0 +1,118 @@
+"""Each stage alone, without a database: probe, tags, transcode + loudness, artwork."""
+
+import io
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp4 import MP4, MP4FreeForm
+from mutagen.oggvorbis import OggVorbis
+from PIL import Image
+
+from encore.ingest import CorruptAudioError, NotAudioError, read_tags
+from encore.ingest._artwork import ArtworkRejected, render_artwork
+from encore.ingest._audio import transcode
+from encore.ingest._probe import probe
+from encore.ingest._tags import MAX_ITEMS, MAX_TEXT, clean, parse
+from tests.ingest import corpus as c
+
+
+def test_probe_hash_ignores_tags_and_names(tmp_path: Path) -> None:
+    audio = c.tone(1.0, 440)
+    one = c.write_flac(tmp_path / "one.flac", audio, title="One")
+    two = c.write_flac(tmp_path / "two.bin", audio, title="A different title", artist="Someone")
+    other = c.write_flac(tmp_path / "three.flac", c.tone(1.0, 441))
+    assert probe(one).audio_hash == probe(two).audio_hash != probe(other).audio_hash
+    assert probe(one).codec == "flac" and abs((probe(one).declared_s or 0) - 1.0) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "reason"),
+    [
+        (b"", NotAudioError, "file is empty"),
+        (b"just some text\n" * 50, NotAudioError, "not a readable audio file"),
+    ],
+)
+def test_probe_rejects_non_audio(tmp_path: Path, content: bytes, error: type[Exception], reason: str) -> None:
+    path = tmp_path / "x.mp3"
+    path.write_bytes(content)
+    with pytest.raises(error, match=reason):
+        probe(path)
+
+
+def test_transcode_rejects_a_cut_off_file(tmp_path: Path) -> None:
+    whole = c.write_flac(tmp_path / "whole.flac", c.tone(3.0, 440)).read_bytes()
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(whole[: len(whole) * 3 // 10])
+    found = probe(cut)  # the packets that are there demux fine; decoding shows the file is cut off
+    with pytest.raises(CorruptAudioError, match="corrupt or truncated audio"):
+        transcode(cut, vorbis_out=tmp_path / "v.part", opus_out=tmp_path / "o.part", declared_s=found.declared_s)
+
+
+def test_transcode_writes_vorbis_160_and_measures_loudness(tmp_path: Path) -> None:
+    src = c.write_wav(tmp_path / "in.wav", c.tone(2.0, 1000, level=0.5))
+    result = transcode(src, vorbis_out=tmp_path / "v.ogg", opus_out=tmp_path / "o.opus", declared_s=2.0)
+    info = OggVorbis(tmp_path / "v.ogg").info
+    assert (info.bitrate, info.sample_rate, info.channels) == (160_000, 44_100, 2)
+    assert result.loudness_lufs is not None and -15 < result.loudness_lufs < -5
+    assert result.true_peak_dbtp is not None and -8 < result.true_peak_dbtp < 0
+    assert abs(result.duration_ms - 2000) < 30
+    assert result.vorbis.size == (tmp_path / "v.ogg").stat().st_size
+
+
+def test_id3_v23_and_v24_read_alike(tmp_path: Path) -> None:
+    frames = {"title": "T", "artist": ["A", "B feat. C & D"], "album": "Al", "track": "3/12", "date": "2001"}
+    for version in (True, False):
+        path = c.write_mp3(tmp_path / f"{version}.mp3", c.tone(1.0, 300), v23=version, **frames)
+        assert ID3(path).version[1] == (3 if version else 4)
+        tags = read_tags(path)
+        assert (tags.title, tags.artists, tags.featured) == ("T", ["A", "B"], ["C", "D"])
+        assert (tags.track, tags.release_date and tags.release_date.year) == (3, 2001)
+
+
+def test_mp4_freeform_label_kind_and_explicit(tmp_path: Path) -> None:
+    path = c.write_m4a(tmp_path / "x.m4a", c.tone(1.0, 300), title="M", artist="N")
+    f = MP4(path)
+    f["----:com.encore:LABEL_KIND"] = [MP4FreeForm(b"major")]
+    f["rtng"] = [1]
+    f["cpil"] = True
+    f["trkn"] = [(4, 9)]
+    f.save()
+    tags = read_tags(path)
+    assert (tags.label_kind, tags.explicit, tags.compilation, tags.track) == ("major", True, True, 4)
+
+
+def test_hostile_values_are_clamped_and_validated() -> None:
+    raw = {
+        "title": ["x" * 100_000],
+        "artist": [f"A{i}" for i in range(10_000)],
+        "isrc": ["not-an-isrc"],
+        "track": ["99999"],
+        "date": ["0001-99-99"],
+        "labelkind": ["evil"],
+        "genre": ["Rock; Pop / Jazz"],
+    }
+    tags = parse(raw, None)
+    assert tags.title is not None and len(tags.title) == MAX_TEXT
+    assert len(tags.artists) == MAX_ITEMS
+    assert (tags.isrc, tags.track, tags.release_date, tags.label_kind) == (None, None, None, None)
+    assert tags.genres == ["Rock", "Pop", "Jazz"]
+    assert clean("a\x00b\x1b[0m\x7fc") == "ab[0mc"
+    assert parse({"isrc": ["us-enc-19-00002"]}, None).isrc == "USENC1900002"
+
+
+def test_artwork_is_square_at_three_sizes_and_bombs_are_refused(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (900, 500), (10, 200, 30)).save(buf, "PNG")
+    files = render_artwork(buf.getvalue(), tmp_path, "cover")
+    assert sorted(files.temp_paths) == [64, 300, 640]
+    for size, temp in files.temp_paths.items():
+        with Image.open(temp) as img:
+            assert img.size == (size, size) and img.format == "JPEG"
+    bomb = Image.new("L", (1, 1))
+    out = io.BytesIO()
+    bomb.save(out, "PNG")
+    data = bytearray(out.getvalue())
+    data[16:24] = (30_000).to_bytes(4, "big") * 2  # IHDR claims 30000 x 30000 (CRC now wrong, too)
+    with pytest.raises(ArtworkRejected):
+        render_artwork(bytes(data), tmp_path, "bomb")
