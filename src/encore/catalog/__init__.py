@@ -19,6 +19,8 @@ from encore.catalog._models import (
 )
 from encore.catalog._read import (
     album_page,
+    album_summaries,
+    artist_artworks,
     artist_page,
     artists_az,
     genre_albums,
@@ -29,6 +31,7 @@ from encore.catalog._read import (
     new_releases,
     track_row,
     track_view,
+    track_views,
 )
 from encore.catalog._search import search_catalogue
 from encore.catalog._search_index import index_entity, unindex_entity
@@ -92,6 +95,8 @@ __all__ = [
     "TrackGenre",
     "TrackView",
     "album_page",
+    "album_summaries",
+    "artist_artworks",
     "artist_page",
     "artists_az",
     "drop_empty_albums",
@@ -111,6 +116,7 @@ __all__ = [
     "sort_name",
     "track_row",
     "track_view",
+    "track_views",
     "unindex_entity",
     "upsert_album",
     "upsert_artist",

@@ -6,17 +6,26 @@ from sqlalchemy import Connection
 import encore.accounts
 import encore.catalog
 import encore.history
-import encore.ingest  # noqa: F401  (each import registers its tables on Base.metadata)
+import encore.ingest
+import encore.library  # noqa: F401  (each import registers its tables on Base.metadata)
 from encore.db import Base, create_db_engine
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def _include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Autogenerate ignores what migrations create by hand: FTS5 shadow tables and search indexes."""
+    if type_ == "table" and name is not None and name.startswith("search_fts"):
+        return False
+    return not (type_ == "index" and name == "ix_search_docs_kind_name")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_include_name,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -1,0 +1,59 @@
+"""Playlists and a listener's saved ("liked") tracks, albums and artists."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from encore.db import Base, TimestampMixin, UTCDateTime
+from encore.kernel import new_public_id
+
+
+class Playlist(TimestampMixin, Base):
+    __tablename__ = "playlists"
+    __table_args__ = (Index("ix_playlists_owner", "owner_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(22), unique=True, default=new_public_id)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on every change of the items; clients send it back to detect a concurrent edit.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PlaylistItem(Base):
+    """One entry; the same track may appear twice, as in every streaming service's playlists."""
+
+    __tablename__ = "playlist_items"
+    __table_args__ = (Index("ix_playlist_items_order", "playlist_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playlist_id: Mapped[int] = mapped_column(ForeignKey("playlists.id", ondelete="CASCADE"))
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class _Saved:
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SavedTrack(_Saved, Base):
+    __tablename__ = "saved_tracks"
+    __table_args__ = (Index("ix_saved_tracks_recent", "user_id", "saved_at"),)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+
+
+class SavedAlbum(_Saved, Base):
+    __tablename__ = "saved_albums"
+    __table_args__ = (Index("ix_saved_albums_recent", "user_id", "saved_at"),)
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True)
+
+
+class SavedArtist(_Saved, Base):
+    __tablename__ = "saved_artists"
+    __table_args__ = (Index("ix_saved_artists_recent", "user_id", "saved_at"),)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artists.id", ondelete="CASCADE"), primary_key=True)

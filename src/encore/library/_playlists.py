@@ -1,0 +1,176 @@
+"""Playlist services. Positions are dense (0..n-1) and rewritten on every change of order."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from encore.accounts import User
+from encore.catalog import Album, Page, Track, track_views
+from encore.kernel import Conflict, NotFound, PermissionDenied, ValidationFailed, is_public_id
+from encore.library import _policy
+from encore.library._models import Playlist, PlaylistItem
+from encore.library._views import PlaylistItemView, PlaylistView
+
+
+def snapshot_id(playlist: Playlist) -> str:
+    return f"{playlist.public_id[:6]}{playlist.version:08x}"
+
+
+def _load(session: Session, playlist_id: str) -> Playlist:
+    row = (
+        session.scalar(select(Playlist).where(Playlist.public_id == playlist_id)) if is_public_id(playlist_id) else None
+    )
+    if row is None:
+        raise NotFound("no such playlist")
+    return row
+
+
+def _visible(session: Session, playlist_id: str, viewer_id: int | None) -> Playlist:
+    playlist = _load(session, playlist_id)
+    access = _policy.playlist_access(owner_id=playlist.owner_id, public=playlist.public, viewer_id=viewer_id)
+    if not _policy.may_view(access).allowed:
+        raise NotFound("no such playlist")
+    return playlist
+
+
+def _changeable(session: Session, playlist_id: str, user_id: int, snapshot: str | None = None) -> Playlist:
+    playlist = _load(session, playlist_id)
+    access = _policy.playlist_access(owner_id=playlist.owner_id, public=playlist.public, viewer_id=user_id)
+    decision = _policy.may_change(access)
+    if not decision.allowed:
+        if decision.reason == "not_found":
+            raise NotFound("no such playlist")
+        raise PermissionDenied("only the owner can change this playlist", code=decision.reason)
+    if snapshot is not None and snapshot != snapshot_id(playlist):
+        raise Conflict("the playlist changed since that snapshot", code="stale_snapshot")
+    return playlist
+
+
+def _text(value: str, *, field: str, limit: int, allow_empty: bool) -> str:
+    try:
+        return _policy.clean_text(value, field=field, limit=limit, allow_empty=allow_empty)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
+    ids = [p.id for p in playlists]
+    stats: dict[int, tuple[int, int]] = {}
+    covers: dict[int, str | None] = {}
+    owners: dict[int, User] = {}
+    if ids:
+        rows = session.execute(
+            select(PlaylistItem.playlist_id, func.count(), func.coalesce(func.sum(Track.duration_ms), 0))
+            .join(Track, Track.id == PlaylistItem.track_id)
+            .where(PlaylistItem.playlist_id.in_(ids))
+            .group_by(PlaylistItem.playlist_id)
+        )
+        stats = {pid: (int(n), int(ms)) for pid, n, ms in rows}
+        first = session.execute(
+            select(PlaylistItem.playlist_id, Album.artwork_key)
+            .join(Track, Track.id == PlaylistItem.track_id)
+            .join(Album, Album.id == Track.album_id)
+            .where(PlaylistItem.playlist_id.in_(ids), PlaylistItem.position == 0)
+        )
+        covers = {pid: key for pid, key in first.all()}  # noqa: C416 - rows are Row objects
+        owner_ids = {p.owner_id for p in playlists}
+        owners = {u.id: u for u in session.scalars(select(User).where(User.id.in_(owner_ids)))}
+    return [
+        PlaylistView(
+            id=p.public_id,
+            name=p.name,
+            description=p.description,
+            public=p.public,
+            owner_id=p.owner_id,
+            owner_public_id=owners[p.owner_id].public_id,
+            owner_name=owners[p.owner_id].display_name,
+            snapshot_id=snapshot_id(p),
+            total_tracks=stats.get(p.id, (0, 0))[0],
+            duration_ms=stats.get(p.id, (0, 0))[1],
+            artwork_key=covers.get(p.id),
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+        )
+        for p in playlists
+    ]
+
+
+def create_playlist(
+    session: Session, *, owner_id: int, name: str, description: str = "", public: bool = False, now: datetime
+) -> PlaylistView:
+    count = session.scalar(select(func.count()).select_from(Playlist).where(Playlist.owner_id == owner_id)) or 0
+    if count >= _policy.MAX_ITEMS:
+        raise ValidationFailed(f"a listener can have at most {_policy.MAX_ITEMS} playlists")
+    playlist = Playlist(
+        owner_id=owner_id,
+        name=_text(name, field="name", limit=_policy.MAX_NAME, allow_empty=False),
+        description=_text(description, field="description", limit=_policy.MAX_DESCRIPTION, allow_empty=True),
+        public=public,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(playlist)
+    session.flush()
+    return _views(session, [playlist])[0]
+
+
+def get_playlist(session: Session, *, playlist_id: str, viewer_id: int | None) -> PlaylistView:
+    return _views(session, [_visible(session, playlist_id, viewer_id)])[0]
+
+
+def update_playlist(
+    session: Session,
+    *,
+    playlist_id: str,
+    user_id: int,
+    name: str | None = None,
+    description: str | None = None,
+    public: bool | None = None,
+    now: datetime,
+) -> PlaylistView:
+    playlist = _changeable(session, playlist_id, user_id)
+    if name is not None:
+        playlist.name = _text(name, field="name", limit=_policy.MAX_NAME, allow_empty=False)
+    if description is not None:
+        playlist.description = _text(description, field="description", limit=_policy.MAX_DESCRIPTION, allow_empty=True)
+    if public is not None:
+        playlist.public = public
+    playlist.updated_at = now
+    session.flush()
+    return _views(session, [playlist])[0]
+
+
+def delete_playlist(session: Session, *, playlist_id: str, user_id: int) -> None:
+    playlist = _changeable(session, playlist_id, user_id)
+    session.execute(delete(PlaylistItem).where(PlaylistItem.playlist_id == playlist.id))
+    session.delete(playlist)
+    session.flush()
+
+
+def list_playlists(
+    session: Session, *, owner_id: int, viewer_id: int | None, limit: int, offset: int
+) -> Page[PlaylistView]:
+    where = [Playlist.owner_id == owner_id]
+    if viewer_id != owner_id:
+        where.append(Playlist.public.is_(True))
+    total = session.scalar(select(func.count()).select_from(Playlist).where(*where)) or 0
+    rows = list(
+        session.scalars(select(Playlist).where(*where).order_by(Playlist.id.desc()).limit(limit).offset(offset))
+    )
+    return Page(_views(session, rows), total, limit, offset)
+
+
+def playlist_items(
+    session: Session, *, playlist_id: str, viewer_id: int | None, limit: int, offset: int
+) -> Page[PlaylistItemView]:
+    playlist = _visible(session, playlist_id, viewer_id)
+    where = PlaylistItem.playlist_id == playlist.id
+    total = session.scalar(select(func.count()).select_from(PlaylistItem).where(where)) or 0
+    items = list(
+        session.scalars(select(PlaylistItem).where(where).order_by(PlaylistItem.position).limit(limit).offset(offset))
+    )
+    tracks = {t.id: t for t in session.scalars(select(Track).where(Track.id.in_({i.track_id for i in items})))}
+    views = dict(zip([t.id for t in tracks.values()], track_views(session, list(tracks.values())), strict=True))
+    return Page([PlaylistItemView(i.position, i.added_at, views[i.track_id]) for i in items], total, limit, offset)

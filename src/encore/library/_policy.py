@@ -1,0 +1,70 @@
+"""Who may see and change a playlist: pure decisions with reasons, no database."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_NAME = 100
+MAX_DESCRIPTION = 300
+MAX_ITEMS = 10_000
+MAX_PER_CALL = 100
+
+
+class Access(StrEnum):
+    OWNER = "owner"
+    PUBLIC_READ = "public_read"
+    # A private playlist of someone else is indistinguishable from a missing one.
+    HIDDEN = "hidden"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def playlist_access(*, owner_id: int, public: bool, viewer_id: int | None) -> Access:
+    if viewer_id is not None and viewer_id == owner_id:
+        return Access.OWNER
+    return Access.PUBLIC_READ if public else Access.HIDDEN
+
+
+def may_view(access: Access) -> Decision:
+    if access is Access.HIDDEN:
+        return Decision(False, "not_found")
+    return Decision(True, access.value)
+
+
+def may_change(access: Access) -> Decision:
+    if access is Access.OWNER:
+        return Decision(True, "owner")
+    return Decision(False, "not_found" if access is Access.HIDDEN else "not_owner")
+
+
+def clean_text(value: str, *, field: str, limit: int, allow_empty: bool) -> str:
+    """Names are shown everywhere: strip, refuse control characters, bound the length."""
+    text = value.strip()
+    if not text and not allow_empty:
+        raise ValueError(f"{field} must not be empty")
+    if len(text) > limit:
+        raise ValueError(f"{field} is longer than {limit} characters")
+    if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in text):
+        raise ValueError(f"{field} contains control characters")
+    return text
+
+
+def moved(order: list[int], *, range_start: int, insert_before: int, range_length: int) -> list[int]:
+    """Spotify's reorder: move `range_length` items starting at `range_start` to before `insert_before`.
+
+    Positions refer to the order before the move; `insert_before == len(order)` moves to the end.
+    """
+    n = len(order)
+    if range_length < 1 or range_start < 0 or range_start + range_length > n:
+        raise ValueError("range_start/range_length outside the playlist")
+    if insert_before < 0 or insert_before > n:
+        raise ValueError("insert_before outside the playlist")
+    if range_start <= insert_before <= range_start + range_length:
+        return list(order)  # moving a block to where it already is
+    block = order[range_start : range_start + range_length]
+    rest = order[:range_start] + order[range_start + range_length :]
+    target = insert_before if insert_before < range_start else insert_before - range_length
+    return rest[:target] + block + rest[target:]

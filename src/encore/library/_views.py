@@ -1,0 +1,48 @@
+"""Typed read models the library hands to the faces."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from encore.catalog import AlbumSummary, ArtistSummary, TrackView
+
+
+@dataclass(frozen=True)
+class PlaylistView:
+    id: str
+    name: str
+    description: str
+    public: bool
+    owner_id: int
+    owner_public_id: str
+    owner_name: str
+    snapshot_id: str
+    total_tracks: int
+    duration_ms: int
+    artwork_key: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PlaylistItemView:
+    position: int
+    added_at: datetime
+    track: TrackView
+
+
+@dataclass(frozen=True)
+class SavedTrackView:
+    saved_at: datetime
+    track: TrackView
+
+
+@dataclass(frozen=True)
+class SavedAlbumView:
+    saved_at: datetime
+    album: AlbumSummary
+
+
+@dataclass(frozen=True)
+class SavedArtistView:
+    saved_at: datetime
+    artist: ArtistSummary

@@ -1,0 +1,133 @@
+"""The player's playlists and likes API: ownership, CSRF, hostile names, order kept."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from tests.catalog import factories as f
+from tests.web.conftest import PASSWORD, login
+
+CSRF = {"X-Encore-CSRF": "1"}
+HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)> "quoted" \u202eevil'
+
+
+@pytest.fixture
+def track_ids(container: Container) -> list[str]:
+    with transaction(container.sessions) as s:
+        for name in ("alice", "bob"):
+            create_user(s, username=name, password=PASSWORD)
+        artist = f.artist(s, "Nina Vale")
+        album = f.album(s, "Harbour Lights", artist)
+        album.artwork_key = "ab" * 16
+        return [f.track(s, f"Song {i}", album, [artist], number=i + 1).public_id for i in range(4)]
+
+
+def _titles(client: TestClient, playlist_id: str) -> list[str]:
+    r = client.get(f"/api/playlists/{playlist_id}/items")
+    assert r.status_code == 200, r.text
+    return [i["track"]["title"] for i in r.json()["items"]]
+
+
+def test_playlist_round_trip_keeps_order_and_names_literally(client: TestClient, track_ids: list[str]) -> None:
+    login(client, "alice")
+    r = client.post("/api/playlists", json={"name": HOSTILE}, headers=CSRF)
+    assert r.status_code == 201, r.text
+    p = r.json()
+    assert p["name"] == HOSTILE and p["is_owner"] and not p["public"]
+    r = client.post(f"/api/playlists/{p['id']}/items", json={"track_ids": track_ids}, headers=CSRF)
+    assert r.status_code == 201
+    r = client.post(f"/api/playlists/{p['id']}/items/move", json={"range_start": 3, "insert_before": 0}, headers=CSRF)
+    assert r.status_code == 200
+    snap = r.json()["snapshot_id"]
+    assert _titles(client, p["id"]) == ["Song 3", "Song 0", "Song 1", "Song 2"]
+    r = client.request(
+        "DELETE", f"/api/playlists/{p['id']}/items", json={"positions": [1], "snapshot_id": snap}, headers=CSRF
+    )
+    assert r.status_code == 200
+    assert _titles(client, p["id"]) == ["Song 3", "Song 1", "Song 2"]
+    mine = client.get("/api/me/playlists").json()
+    assert [(x["name"], x["total_tracks"]) for x in mine["items"]] == [(HOSTILE, 3)]
+    assert mine["items"][0]["images"]  # the first track's cover leads
+
+
+def test_other_users_private_playlist_answers_like_a_missing_one(client: TestClient, track_ids: list[str]) -> None:
+    login(client, "alice")
+    pid = client.post("/api/playlists", json={"name": "Private"}, headers=CSRF).json()["id"]
+    client.cookies.clear()
+    missing = client.get("/api/playlists/" + "Z" * 22)
+    assert missing.status_code == 404
+    assert client.get(f"/api/playlists/{pid}").json() == missing.json()
+    login(client, "bob")
+    for method, url, body in (
+        ("GET", f"/api/playlists/{pid}", None),
+        ("GET", f"/api/playlists/{pid}/items", None),
+        ("PATCH", f"/api/playlists/{pid}", {"name": "taken"}),
+        ("DELETE", f"/api/playlists/{pid}", None),
+        ("POST", f"/api/playlists/{pid}/items", {"track_ids": track_ids[:1]}),
+        ("POST", f"/api/playlists/{pid}/items/move", {"range_start": 0, "insert_before": 0}),
+    ):
+        r = client.request(method, url, json=body, headers=CSRF)
+        assert r.status_code == 404, (method, url, r.text)
+        assert r.json() == missing.json()
+    client.cookies.clear()
+    login(client, "alice")
+    assert client.get(f"/api/playlists/{pid}").json()["name"] == "Private"
+
+
+def test_public_playlist_is_readable_logged_out_but_not_writable_by_others(
+    client: TestClient, track_ids: list[str]
+) -> None:
+    login(client, "alice")
+    pid = client.post("/api/playlists", json={"name": "Shared", "public": True}, headers=CSRF).json()["id"]
+    client.post(f"/api/playlists/{pid}/items", json={"track_ids": track_ids[:2]}, headers=CSRF)
+    client.cookies.clear()
+    assert _titles(client, pid) == ["Song 0", "Song 1"]
+    login(client, "bob")
+    r = client.patch(f"/api/playlists/{pid}", json={"name": "Bob's"}, headers=CSRF)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "not_owner"
+
+
+def test_cookie_writes_need_the_csrf_header_and_same_origin(client: TestClient, track_ids: list[str]) -> None:
+    login(client, "alice")
+    assert client.post("/api/playlists", json={"name": "x"}).status_code == 403
+    evil = {**CSRF, "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/api/playlists", json={"name": "x"}, headers=evil).status_code == 403
+    assert client.put(f"/api/me/likes/tracks/{track_ids[0]}").status_code == 403
+    assert client.get("/api/me/playlists").json()["total"] == 0
+    assert client.get("/api/me/likes/tracks").json()["total"] == 0
+
+
+def test_mass_assignment_and_bad_input_are_refused(client: TestClient, track_ids: list[str]) -> None:
+    login(client, "alice")
+    r = client.post("/api/playlists", json={"name": "x", "owner_id": 2}, headers=CSRF)
+    assert r.status_code == 422
+    pid = client.post("/api/playlists", json={"name": "ok"}, headers=CSRF).json()["id"]
+    for body in ({"track_ids": []}, {"track_ids": ["nope"]}, {"track_ids": track_ids, "position": 99}):
+        r = client.post(f"/api/playlists/{pid}/items", json=body, headers=CSRF)
+        assert r.status_code in (400, 404, 422) and "error" in r.json(), body
+    assert client.post("/api/playlists", json={"name": "a\x00b"}, headers=CSRF).status_code == 400
+    assert client.get(f"/api/playlists/{pid}/items?limit=100000").status_code == 422
+    assert client.get(f"/api/playlists/{pid}/items?offset=-1").status_code == 422
+    assert _titles(client, pid) == []
+
+
+def test_likes_are_private_and_idempotent(client: TestClient, track_ids: list[str]) -> None:
+    login(client, "alice")
+    for _ in range(2):
+        assert client.put(f"/api/me/likes/tracks/{track_ids[1]}", headers=CSRF).status_code == 204
+    liked = client.get("/api/me/likes/tracks").json()
+    assert liked["total"] == 1 and liked["items"][0]["track"]["title"] == "Song 1"
+    ids = ",".join(track_ids[:2])
+    assert client.get(f"/api/me/likes/tracks/contains?ids={ids}").json() == [False, True]
+    assert client.put("/api/me/likes/tracks/" + "Q" * 22, headers=CSRF).status_code == 404
+    assert client.put(f"/api/me/likes/songs/{track_ids[0]}", headers=CSRF).status_code == 422
+    client.cookies.clear()
+    assert client.get("/api/me/likes/tracks").status_code == 401
+    login(client, "bob")
+    assert client.get("/api/me/likes/tracks").json()["total"] == 0
+    assert client.delete(f"/api/me/likes/tracks/{track_ids[1]}", headers=CSRF).status_code == 204
+    client.cookies.clear()
+    login(client, "alice")
+    assert client.get("/api/me/likes/tracks").json()["total"] == 1
