@@ -2,6 +2,14 @@
 
 from encore.library._items import add_to_playlist, move_in_playlist, remove_from_playlist, replace_playlist_items
 from encore.library._models import Playlist, PlaylistItem, SavedAlbum, SavedArtist, SavedTrack
+from encore.library._play_queue import (
+    MAX_QUEUE,
+    PlayQueue,
+    PlayQueueEntry,
+    PlayQueueView,
+    get_play_queue,
+    save_play_queue,
+)
 from encore.library._playlists import (
     create_playlist,
     delete_playlist,
@@ -11,6 +19,7 @@ from encore.library._playlists import (
     update_playlist,
 )
 from encore.library._policy import MAX_ITEMS, MAX_PER_CALL, Access, Decision, moved, playlist_access
+from encore.library._ratings import RatedKind, Rating, clear_ratings, ratings_for, set_rating
 from encore.library._saved import (
     SavedKind,
     save_items,
@@ -25,12 +34,18 @@ from encore.library._views import PlaylistItemView, PlaylistView, SavedAlbumView
 __all__ = [
     "MAX_ITEMS",
     "MAX_PER_CALL",
+    "MAX_QUEUE",
     "Access",
     "Decision",
+    "PlayQueue",
+    "PlayQueueEntry",
+    "PlayQueueView",
     "Playlist",
     "PlaylistItem",
     "PlaylistItemView",
     "PlaylistView",
+    "RatedKind",
+    "Rating",
     "SavedAlbum",
     "SavedAlbumView",
     "SavedArtist",
@@ -39,21 +54,26 @@ __all__ = [
     "SavedTrack",
     "SavedTrackView",
     "add_to_playlist",
+    "clear_ratings",
     "create_playlist",
     "delete_playlist",
+    "get_play_queue",
     "get_playlist",
     "list_playlists",
     "move_in_playlist",
     "moved",
     "playlist_access",
     "playlist_items",
+    "ratings_for",
     "remove_from_playlist",
     "replace_playlist_items",
     "save_items",
+    "save_play_queue",
     "saved_albums",
     "saved_artists",
     "saved_status",
     "saved_tracks",
+    "set_rating",
     "unsave_items",
     "update_playlist",
 ]
