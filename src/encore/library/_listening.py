@@ -2,8 +2,8 @@
 what is playing now, top tracks. They join the catalogue with plays, likes and ratings."""
 
 import random
-from typing import Any
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -164,7 +164,7 @@ def random_tracks(
 ) -> list[TrackView]:
     where: Select[Any] | None = None
     if genre or from_year is not None or to_year is not None:
-        where = select(Track.id).join(Album, Album.id == Track.album_id)
+        q: Select[Any] = select(Track.id).join(Album, Album.id == Track.album_id)
         if genre:
             q = (
                 q.join(TrackGenre, TrackGenre.track_id == Track.id)

@@ -45,7 +45,7 @@ def _grouped(ctx: Ctx) -> list[Payload]:
     stars = starred_map(ctx, "artist", [a.id for a in artists])
     groups: dict[str, list[ArtistSummary]] = defaultdict(list)
     for a in artists:
-        first = (a.name[:1] or "#").upper()
+        first = (catalog.fold(a.name)[:1] or "#").upper()
         groups[first if first.isalpha() and first.isascii() else "#"].append(a)
     return [
         {
