@@ -35,7 +35,9 @@ def _drain(buf: io.BytesIO) -> bytes:
 def transcode_mp3(source: Path, *, kbps: int, offset_s: float = 0.0) -> Iterator[bytes]:
     """Yield MP3 bytes as they are encoded (first bytes after a few frames, not after the whole file)."""
     buf = io.BytesIO()
-    with av.open(str(source)) as inp, av.open(buf, mode="w", format="mp3") as out:
+    # No Xing/LAME header: the muxer writes it by seeking back to the start when it closes, and the
+    # start has already gone to the client, so it would land at the end of the stream as junk.
+    with av.open(str(source)) as inp, av.open(buf, mode="w", format="mp3", options={"write_xing": "0"}) as out:
         in_stream = inp.streams.audio[0]
         enc = out.add_stream("libmp3lame", rate=SAMPLE_RATE)
         enc.bit_rate = kbps * 1000
