@@ -40,7 +40,8 @@ ALBUM_LISTS = (
     "byYear",
     "byGenre",
 )
-NOW_PLAYING_WINDOW = timedelta(minutes=10)
+NOW_PLAYING_WINDOW = timedelta(minutes=10)  # last report
+NOW_PLAYING_STARTED = timedelta(minutes=30)  # a play older than this has surely ended
 
 
 def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, where: Select[Any] | None) -> list[int]:
@@ -227,7 +228,11 @@ def now_playing(session: Session, *, now: datetime, limit: int = 50) -> list[tup
     plays = list(
         session.scalars(
             select(Play)
-            .where(Play.updated_at >= now - NOW_PLAYING_WINDOW, Play.state.in_(("started", "playing")))
+            .where(
+                Play.updated_at >= now - NOW_PLAYING_WINDOW,
+                Play.started_at >= now - NOW_PLAYING_STARTED,
+                Play.state.in_(("started", "playing")),
+            )
             .order_by(Play.updated_at.desc())
             .limit(limit * 4)
         )
