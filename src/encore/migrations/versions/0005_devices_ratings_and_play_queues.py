@@ -17,6 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("albums", schema=None) as batch_op:
+        batch_op.create_index("ix_albums_title_id", ["title", "id"], unique=False)
 
     op.create_table(
         "devices",
@@ -85,6 +87,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("albums", schema=None) as batch_op:
+        batch_op.drop_index("ix_albums_title_id")
 
     with op.batch_alter_table("play_queue_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_play_queue_entries_track_id"))

@@ -21,8 +21,8 @@ def _album_list(ctx: Ctx) -> list[Payload]:
         kind=kind,
         limit=p.integer("size", 10, lo=0, hi=MAX_PAGE),
         offset=p.integer("offset", 0, lo=0, hi=MAX_OFFSET),
-        from_year=p.integer("fromYear", 0, lo=0, hi=9999) if p.get("fromYear") else None,
-        to_year=p.integer("toYear", 0, lo=0, hi=9999) if p.get("toYear") else None,
+        from_year=p.integer("fromYear", 1, lo=1, hi=9999) if p.get("fromYear") else None,
+        to_year=p.integer("toYear", 1, lo=1, hi=9999) if p.get("toYear") else None,
         genre=p.get("genre"),
     )
     return album_payloads(ctx, albums)
@@ -108,6 +108,11 @@ def _search(ctx: Ctx) -> Payload:
         artists = catalog.artists_az(ctx.session, letter=None, limit=ac, offset=ao).items if ac else []
         albums = catalog.new_releases(ctx.session, limit=bc, offset=bo).items if bc else []
         songs = library.catalogue_page(ctx.session, limit=sc, offset=so).items if sc else []
+    elif len(set(pages.values())) == 1 and pages["song"][0]:  # the usual case: one call for all three kinds
+        count, offset = pages["song"]
+        kinds = frozenset({"artist", "album", "track"})
+        res = catalog.search_catalogue(ctx.session, query=query, kinds=kinds, limit=count, offset=offset)
+        artists, albums, songs = res.artists.items, res.albums.items, res.tracks.items
     else:
         found = {}
         for kind, name in (("artist", "artist"), ("album", "album"), ("song", "track")):
