@@ -46,15 +46,15 @@ end
 WORDS = ["lo", "love", "night", "dream", "gold ci", "silver", "ka", "summer", "blue m", "fire"]
 
 
-def _container(data: Path) -> tuple[object, str]:
+def _container(data: Path) -> str:
     settings = Settings(mode="dev", data_dir=data, secret_key=SECRET)  # type: ignore[arg-type]
     c = build(settings)
     c.migrate()
     with transaction(c.sessions) as s:
-        user = create_user(s, username=f"bench{random.randrange(10**6)}", password="bench-password-1")
+        user = create_user(s, username=f"bench{random.randrange(10**6)}", password="bench-password-1")  # noqa: S106 - a throwaway bench user
         made = create_device(s, user_id=user.id, name="bench", secret=SECRET.encode(), now=c.clock.now())
     c.close()
-    return c, made.api_key
+    return made.api_key
 
 
 def _serve(data: Path, port: int) -> subprocess.Popen[bytes]:
@@ -110,12 +110,46 @@ def _wrk(root: Path, base: str, paths: list[str], seconds: int, connections: int
     return figures
 
 
+def _paced(base: str, paths: list[str], seconds: int, clients: int, per_client_rps: float) -> str:
+    """`clients` listeners, each sending one request every 1/per_client_rps s (an app browsing), on core 1."""
+    import asyncio
+
+    os.sched_setaffinity(0, {1})
+    latencies: list[float] = []
+    errors = [0]
+
+    async def client(i: int, http: httpx.AsyncClient) -> None:
+        interval = 1 / per_client_rps
+        deadline = time.perf_counter() + seconds
+        await asyncio.sleep(interval * i / clients)
+        n = i
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            r = await http.get(paths[n % len(paths)])
+            latencies.append((time.perf_counter() - start) * 1000)
+            errors[0] += r.status_code != 200
+            n += clients
+            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - start)))
+
+    async def run() -> None:
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+            await asyncio.gather(*(client(i, http) for i in range(clients)))
+
+    asyncio.run(run())
+    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    latencies.sort()
+    q = lambda f: latencies[min(len(latencies) - 1, int(len(latencies) * f))]  # noqa: E731
+    rate = len(latencies) / seconds
+    return f"{rate:.0f} req/s offered by {clients} clients, p50 {q(0.5):.1f} ms, p95 {q(0.95):.1f} ms, p99 {q(0.99):.1f} ms, errors {errors[0]}"
+
+
 def part_load(db: Path, seconds: int, connections: int) -> None:
     root = Path(tempfile.mkdtemp(prefix="encore-subsonic-bench-"))
     data = root / "var"
     data.mkdir()
     shutil.copy(db, data / "encore.db")
-    _, key = _container(data)
+    key = _container(data)
     port = 18500 + os.getpid() % 400
     server = _serve(data, port)
     base = f"http://127.0.0.1:{port}"
@@ -139,8 +173,10 @@ def part_load(db: Path, seconds: int, connections: int) -> None:
         for name, paths in (("ping (reference)", ping), ("getAlbumList2", lists), ("search3", searches)):
             f = _wrk(root, base, paths, seconds, connections)
             print(
-                f"{name:18} c={connections}: {f.get('rps')} req/s, p50 {f.get('50%')}, p90 {f.get('90%')}, p99 {f.get('99%')}, non-2xx {f.get('non2xx', '0')}"
+                f"{name:18} wrk closed loop, c={connections}: {f.get('rps')} req/s, p50 {f.get('50%')}, p90 {f.get('90%')}, p99 {f.get('99%')}, non-2xx {f.get('non2xx', '0')}"
             )
+        for name, paths in (("ping (reference)", ping), ("getAlbumList2", lists), ("search3", searches)):
+            print(f"{name:18} paced, 1 req/s per client: {_paced(base, paths, seconds, connections, 1.0)}")
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -153,7 +189,7 @@ def part_transcode(requests: int) -> None:
 
     root = Path(tempfile.mkdtemp(prefix="encore-transcode-bench-"))
     data = root / "var"
-    c, key = _container(data)
+    key = _container(data)
     spec = DemoSpec(artists=2, albums=2, tracks=4, min_track_s=180.0, max_track_s=200.0, seed=3)
     write_demo_library(plan_catalogue(spec), root / "library", workers=1)
     c2 = build(Settings(mode="dev", data_dir=data, secret_key=SECRET))  # type: ignore[arg-type]
