@@ -111,6 +111,10 @@ def test_now_playing_and_album_lists(world: World) -> None:
     library.save_items(w.s, user_id=w.bob, kind="album", ids=[other.public_id], now=NOW)
     assert [a.title for a in library.album_list(w.s, user_id=w.bob, kind="starred", limit=10, offset=0)] == ["Another"]
     assert len(library.album_list(w.s, user_id=w.bob, kind="random", limit=10, offset=0)) == 2
+    by_artist = library.album_list(w.s, user_id=w.bob, kind="alphabeticalByArtist", limit=10, offset=0)
+    assert [a.title for a in by_artist] == ["Harbour Lights", "Another"]  # Nina Vale, then Zed
+    by_artist = library.album_list(w.s, user_id=w.bob, kind="alphabeticalByArtist", limit=10, offset=1)
+    assert [a.title for a in by_artist] == ["Another"]
     assert library.album_list(w.s, user_id=w.bob, kind="newest", limit=10, offset=5) == []
     with pytest.raises(ValidationFailed):
         library.album_list(w.s, user_id=w.bob, kind="byYear", limit=10, offset=0)
