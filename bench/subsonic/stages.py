@@ -31,8 +31,8 @@ def main() -> None:
     engine = create_db_engine(f"sqlite:///{args.db}")
     upgrade_to_head(engine)
     with make_sessionmaker(engine)() as s:
+        kinds = frozenset({"artist", "album", "track"})
         for q in ("lo", "gold ci", "love"):
-            kinds = frozenset({"artist", "album", "track"})
             res = timed(
                 f"search_catalogue {q!r}",
                 lambda q=q: catalog.search_catalogue(s, query=q, kinds=kinds, limit=20, offset=0),
