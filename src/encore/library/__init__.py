@@ -1,7 +1,30 @@
 """A listener's library: playlists (private unless made public) and saved tracks, albums and artists."""
 
 from encore.library._items import add_to_playlist, move_in_playlist, remove_from_playlist, replace_playlist_items
+from encore.library._listening import (
+    ALBUM_LISTS,
+    album_durations,
+    album_list,
+    artist_album_counts,
+    catalogue_page,
+    genre_song_counts,
+    now_playing,
+    play_counts,
+    random_tracks,
+    saved_times,
+    similar_tracks,
+    top_tracks,
+    tracks_by_genre,
+)
 from encore.library._models import Playlist, PlaylistItem, SavedAlbum, SavedArtist, SavedTrack
+from encore.library._play_queue import (
+    MAX_QUEUE,
+    PlayQueue,
+    PlayQueueEntry,
+    PlayQueueView,
+    get_play_queue,
+    save_play_queue,
+)
 from encore.library._playlists import (
     create_playlist,
     delete_playlist,
@@ -11,6 +34,7 @@ from encore.library._playlists import (
     update_playlist,
 )
 from encore.library._policy import MAX_ITEMS, MAX_PER_CALL, Access, Decision, moved, playlist_access
+from encore.library._ratings import RatedKind, Rating, clear_ratings, ratings_for, set_rating
 from encore.library._saved import (
     SavedKind,
     save_items,
@@ -23,14 +47,21 @@ from encore.library._saved import (
 from encore.library._views import PlaylistItemView, PlaylistView, SavedAlbumView, SavedArtistView, SavedTrackView
 
 __all__ = [
+    "ALBUM_LISTS",
     "MAX_ITEMS",
     "MAX_PER_CALL",
+    "MAX_QUEUE",
     "Access",
     "Decision",
+    "PlayQueue",
+    "PlayQueueEntry",
+    "PlayQueueView",
     "Playlist",
     "PlaylistItem",
     "PlaylistItemView",
     "PlaylistView",
+    "RatedKind",
+    "Rating",
     "SavedAlbum",
     "SavedAlbumView",
     "SavedArtist",
@@ -39,21 +70,38 @@ __all__ = [
     "SavedTrack",
     "SavedTrackView",
     "add_to_playlist",
+    "album_durations",
+    "album_list",
+    "artist_album_counts",
+    "catalogue_page",
+    "clear_ratings",
     "create_playlist",
     "delete_playlist",
+    "genre_song_counts",
+    "get_play_queue",
     "get_playlist",
     "list_playlists",
     "move_in_playlist",
     "moved",
+    "now_playing",
+    "play_counts",
     "playlist_access",
     "playlist_items",
+    "random_tracks",
+    "ratings_for",
     "remove_from_playlist",
     "replace_playlist_items",
     "save_items",
+    "save_play_queue",
     "saved_albums",
     "saved_artists",
     "saved_status",
+    "saved_times",
     "saved_tracks",
+    "set_rating",
+    "similar_tracks",
+    "top_tracks",
+    "tracks_by_genre",
     "unsave_items",
     "update_playlist",
 ]

@@ -5,6 +5,7 @@ from sqlalchemy import Connection
 
 import encore.accounts
 import encore.catalog
+import encore.devices
 import encore.history
 import encore.ingest
 import encore.library  # noqa: F401  (each import registers its tables on Base.metadata)

@@ -1,6 +1,7 @@
 """Streaming: which rendition, signed URLs, Range decisions, the file resolver, nginx edge config."""
 
 from encore.streaming._decide import MIME, RENDITIONS, RenditionChoice, choose_rendition
+from encore.streaming._delivery import FORMATS, MP3_BITRATES, Delivery, choose_delivery, mp3_kbps
 from encore.streaming._issue import IssuedStream, issue_stream_url
 from encore.streaming._media import MediaFile, media_file_for
 from encore.streaming._nginx import render_nginx_config
@@ -17,12 +18,17 @@ from encore.streaming._signing import (
     stream_key,
     verify_stream_signature,
 )
+from encore.streaming._stored import StoredTrack, stored_track
+from encore.streaming._transcode import TranscodeSlots, transcode_mp3
 
 __all__ = [
+    "FORMATS",
     "MIME",
+    "MP3_BITRATES",
     "RENDITIONS",
     "RENDITION_NAMES",
     "CachedResolver",
+    "Delivery",
     "Denial",
     "DirectoryResolver",
     "Full",
@@ -33,16 +39,22 @@ __all__ = [
     "RenditionChoice",
     "Resolver",
     "SignedUrl",
+    "StoredTrack",
     "StreamGrant",
+    "TranscodeSlots",
     "Unsatisfiable",
+    "choose_delivery",
     "choose_rendition",
     "edge_secret",
     "issue_stream_url",
     "media_file_for",
+    "mp3_kbps",
     "parse_range",
     "render_nginx_config",
     "sign_edge_url",
     "sign_stream_url",
+    "stored_track",
     "stream_key",
+    "transcode_mp3",
     "verify_stream_signature",
 ]

@@ -7,6 +7,7 @@ from encore.bootstrap import Container
 from encore.web import _errors
 from encore.web._auth_routes import router as auth_router
 from encore.web._catalog_routes import router as catalog_router
+from encore.web._device_routes import router as device_router
 from encore.web._library_routes import router as library_router
 from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
@@ -14,13 +15,22 @@ from encore.web._playback_routes import router as playback_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
+from encore.web.subsonic import router as subsonic_router
 
 
 def create_api(c: Container) -> FastAPI:
     app = FastAPI(title="Encore", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.container = c
     _errors.install(app)
-    for router in (auth_router, catalog_router, library_router, playback_router, upload_router):
+    for router in (
+        auth_router,
+        catalog_router,
+        library_router,
+        playback_router,
+        upload_router,
+        device_router,
+        subsonic_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)

@@ -1,0 +1,32 @@
+"""Per-device credentials for the compatible APIs: an API key (hashed) and an app password (encrypted).
+
+The account password is never used by Subsonic clients: a listener makes one credential pair per
+phone or desktop app in the player and revokes it there.
+"""
+
+from encore.devices._models import Device
+from encore.devices._policy import AuthChoice, choose_auth
+from encore.devices._service import (
+    DeviceView,
+    NewDevice,
+    create_device,
+    list_devices,
+    revoke_device,
+    user_for_api_key,
+    user_for_app_password,
+    user_for_token,
+)
+
+__all__ = [
+    "AuthChoice",
+    "Device",
+    "DeviceView",
+    "NewDevice",
+    "choose_auth",
+    "create_device",
+    "list_devices",
+    "revoke_device",
+    "user_for_api_key",
+    "user_for_app_password",
+    "user_for_token",
+]

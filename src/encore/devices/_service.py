@@ -1,0 +1,143 @@
+"""Create, list and revoke device credentials; find the user behind a Subsonic credential."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.accounts import User
+from encore.devices import _crypto
+from encore.devices._models import Device
+from encore.kernel import NotFound, ValidationFailed, is_public_id
+
+MAX_DEVICES = 50
+API_KEY_PREFIX = "enc_"
+_TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is a hint; writing it per request would cost a write each
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewDevice:
+    id: str
+    name: str
+    created_at: datetime
+    api_key: str  # shown once
+    app_password: str  # shown once
+
+
+def _hash_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > 100 or not cleaned.isprintable():
+        raise ValidationFailed("device name must be 1-100 printable characters", code="bad_device_name")
+    return cleaned
+
+
+def create_device(session: Session, *, user_id: int, name: str, secret: bytes, now: datetime) -> NewDevice:
+    name = _clean_name(name)
+    count = len(session.scalars(select(Device.id).where(Device.user_id == user_id)).all())
+    if count >= MAX_DEVICES:
+        raise ValidationFailed(f"at most {MAX_DEVICES} devices; revoke one first", code="too_many_devices")
+    api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    # Letters and digits only: app passwords get typed on phone keyboards.
+    app_password = "".join(secrets.choice("abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479") for _ in range(24))
+    device = Device(
+        user_id=user_id,
+        name=name,
+        api_key_hash=_hash_key(api_key),
+        app_password_enc=_crypto.encrypt(secret, app_password),
+        created_at=now,
+    )
+    session.add(device)
+    session.flush()
+    return NewDevice(device.public_id, device.name, now, api_key, app_password)
+
+
+def list_devices(session: Session, *, user_id: int) -> list[DeviceView]:
+    rows = session.scalars(select(Device).where(Device.user_id == user_id).order_by(Device.id))
+    return [DeviceView(d.public_id, d.name, d.created_at, d.last_used_at) for d in rows]
+
+
+def revoke_device(session: Session, *, user_id: int, device_id: str) -> None:
+    device = (
+        session.scalar(select(Device).where(Device.public_id == device_id, Device.user_id == user_id))
+        if is_public_id(device_id)
+        else None
+    )
+    if device is None:
+        raise NotFound("no such device")
+    session.delete(device)
+    session.flush()
+
+
+def _touch(device: Device, now: datetime) -> None:
+    if device.last_used_at is None or now - device.last_used_at > _TOUCH_EVERY:
+        device.last_used_at = now
+
+
+def _active(session: Session, user_id: int) -> User | None:
+    user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def user_for_api_key(session: Session, *, api_key: str, now: datetime) -> User | None:
+    if not api_key.startswith(API_KEY_PREFIX) or len(api_key) > 100:
+        return None
+    device = session.scalar(select(Device).where(Device.api_key_hash == _hash_key(api_key)))
+    if device is None:
+        return None
+    _touch(device, now)
+    return _active(session, device.user_id)
+
+
+def _devices_of(session: Session, username: str) -> tuple[User | None, list[Device]]:
+    if not username or len(username) > 64:
+        return None, []
+    user = session.scalar(select(User).where(User.username_key == username.casefold()))
+    if user is None or not user.is_active:
+        return None, []
+    return user, list(session.scalars(select(Device).where(Device.user_id == user.id)))
+
+
+def user_for_token(
+    session: Session, *, username: str, token: str, salt: str, secret: bytes, now: datetime
+) -> User | None:
+    """token = md5(app_password + salt). An unknown user, or one without devices, never matches."""
+    user, devices = _devices_of(session, username)
+    wanted = token.lower().encode("ascii", "replace")
+    for device in devices:
+        plain = _crypto.decrypt(secret, device.app_password_enc)
+        if plain is None:
+            continue
+        got = hashlib.md5((plain + salt).encode(), usedforsecurity=False).hexdigest().encode()
+        if hmac.compare_digest(got, wanted):
+            _touch(device, now)
+            return user
+    return None
+
+
+def user_for_app_password(
+    session: Session, *, username: str, password: str, secret: bytes, now: datetime
+) -> User | None:
+    user, devices = _devices_of(session, username)
+    given = password.encode("utf-8", "surrogateescape")
+    for device in devices:
+        plain = _crypto.decrypt(secret, device.app_password_enc)
+        if plain is not None and hmac.compare_digest(plain.encode(), given):
+            _touch(device, now)
+            return user
+    return None

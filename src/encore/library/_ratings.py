@@ -1,0 +1,63 @@
+"""A listener's 1-5 star ratings of tracks, albums and artists (Subsonic setRating; 0 clears)."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import ForeignKey, Integer, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from encore.catalog import Album, Artist, Track
+from encore.db import Base, UTCDateTime
+from encore.kernel import NotFound, ValidationFailed, is_public_id
+
+RatedKind = Literal["track", "album", "artist"]
+_MODELS: dict[str, type[Track] | type[Album] | type[Artist]] = {"track": Track, "album": Album, "artist": Artist}
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # The catalogue row's integer id; kinds live in separate tables, so no foreign key here.
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def set_rating(session: Session, *, user_id: int, kind: RatedKind, item_id: str, rating: int, now: datetime) -> None:
+    if kind not in _MODELS:
+        raise ValidationFailed("kind must be track, album or artist")
+    if not 0 <= rating <= 5:
+        raise ValidationFailed("rating must be 0 (none) to 5", code="bad_rating")
+    model = _MODELS[kind]
+    row_id = session.scalar(select(model.id).where(model.public_id == item_id)) if is_public_id(item_id) else None
+    if row_id is None:
+        raise NotFound(f"no such {kind}")
+    existing = session.get(Rating, (user_id, kind, row_id))
+    if rating == 0:
+        if existing is not None:
+            session.delete(existing)
+    elif existing is None:
+        session.add(Rating(user_id=user_id, kind=kind, item_id=row_id, rating=rating, rated_at=now))
+    else:
+        existing.rating, existing.rated_at = rating, now
+    session.flush()
+
+
+def ratings_for(session: Session, *, user_id: int, kind: RatedKind, ids: Sequence[str]) -> dict[str, int]:
+    """Public id -> rating for the given items that this listener rated."""
+    model = _MODELS[kind]
+    wanted = [i for i in ids if is_public_id(i)]
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(model.public_id, Rating.rating)
+        .join(Rating, Rating.item_id == model.id)
+        .where(Rating.user_id == user_id, Rating.kind == kind, model.public_id.in_(wanted))
+    )
+    return {public_id: rating for public_id, rating in rows}  # noqa: C416 - rows are Row objects
+
+
+def clear_ratings(session: Session, *, user_id: int) -> None:
+    session.execute(delete(Rating).where(Rating.user_id == user_id))

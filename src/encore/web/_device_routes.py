@@ -1,0 +1,42 @@
+"""The player's device credentials for Subsonic apps: list, create (secrets shown once), revoke."""
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from encore import devices
+from encore.web._deps import CurrentUser, Db, container
+
+router = APIRouter(prefix="/api/me/devices", tags=["devices"])
+
+
+class DeviceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+@router.get("")
+def list_devices(session: Db, user: CurrentUser) -> dict[str, list[dict[str, object]]]:
+    items = devices.list_devices(session, user_id=user.id)
+    return {
+        "items": [
+            {"id": d.id, "name": d.name, "created_at": d.created_at, "last_used_at": d.last_used_at} for d in items
+        ]
+    }
+
+
+@router.post("", status_code=201)
+def create_device(body: DeviceIn, request: Request, session: Db, user: CurrentUser) -> dict[str, str]:
+    c = container(request)
+    made = devices.create_device(
+        session,
+        user_id=user.id,
+        name=body.name,
+        secret=c.settings.secret_key.get_secret_value().encode(),
+        now=c.clock.now(),
+    )
+    return {"id": made.id, "name": made.name, "api_key": made.api_key, "app_password": made.app_password}
+
+
+@router.delete("/{device_id}", status_code=204)
+def revoke_device(device_id: str, session: Db, user: CurrentUser) -> Response:
+    devices.revoke_device(session, user_id=user.id, device_id=device_id)
+    return Response(status_code=204)

@@ -1,0 +1,49 @@
+"""Who is calling: the apiKey extension, token + salt, or `p=` (plain or `enc:` hex), all per device."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from encore.accounts import User
+from encore.devices import choose_auth, user_for_api_key, user_for_app_password, user_for_token
+from encore.web.subsonic._envelope import (
+    CONFLICTING_AUTH,
+    INVALID_API_KEY,
+    MISSING_PARAMETER,
+    WRONG_CREDENTIALS,
+    SubsonicError,
+)
+from encore.web.subsonic._params import Params
+
+
+def _password(raw: str) -> str:
+    if not raw.startswith("enc:"):
+        return raw
+    try:
+        return bytes.fromhex(raw[4:]).decode("utf-8")
+    except ValueError as exc:  # odd length, not hex, not UTF-8
+        raise SubsonicError(WRONG_CREDENTIALS, "wrong username or password") from exc
+
+
+def authenticate(session: Session, params: Params, *, secret: bytes, now: datetime) -> User:
+    api_key, username = params.get("apiKey"), params.get("u")
+    password, token, salt = params.get("p"), params.get("t"), params.get("s")
+    choice = choose_auth(api_key=api_key, username=username, password=password, token=token, salt=salt)
+    if choice.reason == "conflicting":
+        raise SubsonicError(CONFLICTING_AUTH, "multiple conflicting authentication mechanisms provided")
+    if choice.method == "api_key" and api_key is not None:
+        user = user_for_api_key(session, api_key=api_key, now=now)
+        if user is None:
+            raise SubsonicError(INVALID_API_KEY, "invalid API key")
+        return user
+    if choice.method is None or username is None:
+        raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: apiKey, or u with t and s, or u with p")
+    if choice.method == "token" and token is not None and salt is not None:
+        found = user_for_token(session, username=username, token=token, salt=salt[:64], secret=secret, now=now)
+    else:
+        found = user_for_app_password(
+            session, username=username, password=_password(password or ""), secret=secret, now=now
+        )
+    if found is None:
+        raise SubsonicError(WRONG_CREDENTIALS, "wrong username or password")
+    return found

@@ -1,0 +1,185 @@
+"""System and browsing methods: ping, licence, extensions, folders, indexes, artists, albums, songs, genres."""
+
+from collections import defaultdict
+
+from encore import catalog, library
+from encore.catalog import ArtistSummary
+from encore.web.subsonic import _map
+from encore.web.subsonic._context import Ctx, method
+from encore.web.subsonic._envelope import Payload
+from encore.web.subsonic._ids import ALBUM, ARTIST, TRACK, parse, public
+from encore.web.subsonic._stars import starred_map
+
+MAX_INDEX_ARTISTS = 20_000  # getIndexes/getArtists have no paging in the protocol; a bound keeps memory flat
+IGNORED_ARTICLES = "The El La Los Las Le Les"
+EXTENSIONS = [
+    {"name": "apiKeyAuthentication", "versions": [1]},
+    {"name": "formPost", "versions": [1]},
+    {"name": "transcodeOffset", "versions": [1]},
+]
+
+
+@method("ping")
+def ping(_ctx: Ctx) -> Payload:
+    return {}
+
+
+@method("getLicense")
+def get_license(_ctx: Ctx) -> Payload:
+    return {"license": {"valid": True}}
+
+
+@method("getOpenSubsonicExtensions")
+def get_extensions(_ctx: Ctx) -> Payload:
+    return {"openSubsonicExtensions": EXTENSIONS}
+
+
+@method("getMusicFolders")
+def get_music_folders(_ctx: Ctx) -> Payload:
+    return {"musicFolders": {"musicFolder": [_map.music_folder()]}}
+
+
+def _grouped(ctx: Ctx) -> list[Payload]:
+    artists = catalog.artists_az(ctx.session, letter=None, limit=MAX_INDEX_ARTISTS, offset=0).items
+    counts = library.artist_album_counts(ctx.session, [a.id for a in artists])
+    stars = starred_map(ctx, "artist", [a.id for a in artists])
+    groups: dict[str, list[ArtistSummary]] = defaultdict(list)
+    for a in artists:
+        first = (catalog.fold(a.name)[:1] or "#").upper()
+        groups[first if first.isalpha() and first.isascii() else "#"].append(a)
+    return [
+        {
+            "name": letter,
+            "artist": [
+                _map.artist(a, album_count=counts.get(a.id, 0), starred=stars.get(a.id)) for a in groups[letter]
+            ],
+        }
+        for letter in sorted(groups)
+    ]
+
+
+@method("getIndexes")
+def get_indexes(ctx: Ctx) -> Payload:
+    return {"indexes": {"ignoredArticles": IGNORED_ARTICLES, "lastModified": 0, "index": _grouped(ctx)}}
+
+
+@method("getArtists")
+def get_artists(ctx: Ctx) -> Payload:
+    return {"artists": {"ignoredArticles": IGNORED_ARTICLES, "index": _grouped(ctx)}}
+
+
+def album_payloads(ctx: Ctx, albums: list[catalog.AlbumSummary]) -> list[Payload]:
+    ids = [a.id for a in albums]
+    durations = library.album_durations(ctx.session, ids)
+    stars = starred_map(ctx, "album", ids)
+    ratings = library.ratings_for(ctx.session, user_id=ctx.user.id, kind="album", ids=ids)
+    return [
+        _map.album(
+            a,
+            duration_ms=durations.get(a.id, (0, 0))[0],
+            starred=stars.get(a.id),
+            rating=ratings.get(a.id),
+        )
+        for a in albums
+    ]
+
+
+def song_payloads(ctx: Ctx, tracks: list[catalog.TrackView]) -> list[Payload]:
+    ids = [t.id for t in tracks]
+    stars = starred_map(ctx, "track", ids)
+    ratings = library.ratings_for(ctx.session, user_id=ctx.user.id, kind="track", ids=ids)
+    plays = library.play_counts(ctx.session, track_ids=ids)
+    return [_map.song(t, starred=stars.get(t.id), rating=ratings.get(t.id), plays=plays.get(t.id, 0)) for t in tracks]
+
+
+def _artist_payload(ctx: Ctx, artist_id: str) -> Payload:
+    page = catalog.artist_page(ctx.session, artist_id=artist_id)
+    albums = album_payloads(ctx, page.albums)
+    stars = starred_map(ctx, "artist", [artist_id])
+    return {**_map.artist(page.artist, album_count=len(albums), starred=stars.get(artist_id)), "album": albums}
+
+
+@method("getArtist")
+def get_artist(ctx: Ctx) -> Payload:
+    return {"artist": _artist_payload(ctx, public(ctx.params.require("id"), ARTIST))}
+
+
+def _album_payload(ctx: Ctx, album_id: str) -> Payload:
+    page = catalog.album_page(ctx.session, album_id=album_id)
+    out = album_payloads(ctx, [page.album])[0]
+    out["duration"] = sum(t.duration_ms for t in page.tracks) // 1000
+    out["songCount"] = len(page.tracks)
+    out["song"] = song_payloads(ctx, page.tracks)
+    return out
+
+
+@method("getAlbum")
+def get_album(ctx: Ctx) -> Payload:
+    return {"album": _album_payload(ctx, public(ctx.params.require("id"), ALBUM))}
+
+
+@method("getMusicDirectory")
+def get_music_directory(ctx: Ctx) -> Payload:
+    kind, public_id = parse(ctx.params.require("id"), ARTIST, ALBUM)
+    if kind == ARTIST:
+        page = catalog.artist_page(ctx.session, artist_id=public_id)
+        children = album_payloads(ctx, page.albums)
+        return {"directory": {"id": f"{ARTIST}-{public_id}", "name": page.artist.name, "child": children}}
+    album = _album_payload(ctx, public_id)
+    return {
+        "directory": {
+            "id": album["id"],
+            "parent": album.get("parent"),
+            "name": album["name"],
+            "child": album["song"],
+        }
+    }
+
+
+@method("getSong")
+def get_song(ctx: Ctx) -> Payload:
+    track = catalog.track_view(ctx.session, track_id=public(ctx.params.require("id"), TRACK))
+    return {"song": song_payloads(ctx, [track])[0]}
+
+
+@method("getGenres")
+def get_genres(ctx: Ctx) -> Payload:
+    counts = library.genre_song_counts(ctx.session)
+    genres = [
+        {"value": g.name, "songCount": counts.get(g.key, 0), "albumCount": g.album_count}
+        for g in catalog.list_genres(ctx.session)
+    ]
+    return {"genres": {"genre": genres}}
+
+
+@method("getArtistInfo2")
+def get_artist_info2(ctx: Ctx) -> Payload:
+    catalog.artist_page(ctx.session, artist_id=public(ctx.params.require("id"), ARTIST), top=0)
+    return {"artistInfo2": {"biography": "", "similarArtist": []}}
+
+
+@method("getAlbumInfo2")
+def get_album_info2(ctx: Ctx) -> Payload:
+    catalog.album_page(ctx.session, album_id=public(ctx.params.require("id"), ALBUM))
+    return {"albumInfo": {"notes": ""}}
+
+
+@method("getTopSongs")
+def get_top_songs(ctx: Ctx) -> Payload:
+    count = ctx.params.integer("count", 50, lo=0, hi=500)
+    tracks = library.top_tracks(ctx.session, artist_name=ctx.params.require("artist"), limit=count)
+    return {"topSongs": {"song": song_payloads(ctx, tracks)}}
+
+
+@method("getSimilarSongs2")
+def get_similar_songs2(ctx: Ctx) -> Payload:
+    count = ctx.params.integer("count", 50, lo=0, hi=500)
+    kind, public_id = parse(ctx.params.require("id"), ARTIST, TRACK)
+    seed = public_id
+    if kind == ARTIST:
+        top = catalog.artist_page(ctx.session, artist_id=public_id, top=1).top_tracks
+        if not top:
+            return {"similarSongs2": {"song": []}}
+        seed = top[0].id
+    tracks = library.similar_tracks(ctx.session, track_id=seed, limit=count)
+    return {"similarSongs2": {"song": song_payloads(ctx, tracks)}}

@@ -1,0 +1,35 @@
+"""What every Subsonic handler receives: the session, the caller, the parameters, the container."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from encore.accounts import User
+from encore.bootstrap import Container
+from encore.web.subsonic._envelope import Payload
+from encore.web.subsonic._params import Params
+
+
+@dataclass
+class Ctx:
+    session: Session
+    user: User
+    params: Params
+    container: Container
+    now: datetime
+    client: str
+
+
+Handler = Callable[[Ctx], Payload | Response]
+HANDLERS: dict[str, Handler] = {}
+
+
+def method(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name.lower()] = fn
+        return fn
+
+    return register

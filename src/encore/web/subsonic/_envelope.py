@@ -1,0 +1,110 @@
+"""The OpenSubsonic envelope in XML (default), JSON and JSONP, and its error codes."""
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from fastapi.responses import Response
+
+API_VERSION = "1.16.1"
+SERVER_VERSION = "0.1.0"
+XMLNS = "http://subsonic.org/restapi"
+_CALLBACK = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$")
+
+# Error codes from the OpenSubsonic specification.
+GENERIC, MISSING_PARAMETER, CLIENT_TOO_OLD, SERVER_TOO_OLD = 0, 10, 20, 30
+WRONG_CREDENTIALS, TOKEN_NOT_SUPPORTED, AUTH_NOT_SUPPORTED, CONFLICTING_AUTH, INVALID_API_KEY = 40, 41, 42, 43, 44
+NOT_AUTHORIZED, NOT_FOUND = 50, 70
+
+Payload = dict[str, Any]
+
+
+class SubsonicError(Exception):
+    def __init__(self, code: int, message: str, *, http_status: int = 200, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.http_status, self.retry_after = code, message, http_status, retry_after
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _xml_clean(text: str) -> str:
+    # XML 1.0 cannot carry most control characters; tags may hold them, so drop them on the way out.
+    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def _element(name: str, node: Mapping[str, Any], out: list[str]) -> None:
+    attrs, children, text = [], [], None
+    for key, value in node.items():
+        if value is None:
+            continue
+        if key == "value" and not isinstance(value, Mapping | list):
+            text = _scalar(value)
+        elif isinstance(value, Mapping):
+            children.append((key, value))
+        elif isinstance(value, list):
+            children.extend((key, item) for item in value)
+        else:
+            attrs.append(f" {key}={quoteattr(_xml_clean(_scalar(value)))}")
+    out.append(f"<{name}{''.join(attrs)}")
+    if not children and text is None:
+        out.append("/>")
+        return
+    out.append(">")
+    if text is not None:
+        out.append(escape(_xml_clean(text)))
+    for child_name, child in children:
+        if isinstance(child, Mapping):
+            _element(child_name, child, out)
+        else:
+            out.append(f"<{child_name}>{escape(_xml_clean(_scalar(child)))}</{child_name}>")
+    out.append(f"</{name}>")
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def envelope(payload: Payload | None, *, error: SubsonicError | None = None) -> Payload:
+    body: Payload = {
+        "status": "failed" if error else "ok",
+        "version": API_VERSION,
+        "type": "encore",
+        "serverVersion": SERVER_VERSION,
+        "openSubsonic": True,
+    }
+    if error is not None:
+        body["error"] = {"code": error.code, "message": error.message}
+    elif payload:
+        body.update(payload)
+    return body
+
+
+def render(body: Payload, *, fmt: str, callback: str | None, status: int = 200) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if fmt == "json":
+        text = json.dumps({"subsonic-response": _prune(body)}, ensure_ascii=False, separators=(",", ":"))
+        return Response(text, status_code=status, media_type="application/json", headers=headers)
+    if fmt == "jsonp":
+        name = callback if callback and _CALLBACK.fullmatch(callback) else "callback"
+        text = json.dumps({"subsonic-response": _prune(body)}, ensure_ascii=True, separators=(",", ":"))
+        return Response(f"{name}({text});", status_code=status, media_type="text/javascript", headers=headers)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>']
+    _element("subsonic-response", {"xmlns": XMLNS, **body}, out)
+    return Response("".join(out), status_code=status, media_type="text/xml; charset=utf-8", headers=headers)
+
+
+def error_response(exc: SubsonicError, *, fmt: str, callback: str | None) -> Response:
+    response = render(envelope(None, error=exc), fmt=fmt, callback=callback, status=exc.http_status)
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response

@@ -1,0 +1,142 @@
+"""Lists: album lists of every type, random songs, songs by genre, starred, now playing, search."""
+
+from encore import catalog, library
+from encore.web.subsonic import _map
+from encore.web.subsonic._browse import album_payloads, song_payloads
+from encore.web.subsonic._context import Ctx, method
+from encore.web.subsonic._envelope import GENERIC, Payload, SubsonicError
+
+MAX_OFFSET = 10_000_000
+MAX_PAGE = 500
+
+
+def _album_list(ctx: Ctx) -> list[Payload]:
+    p = ctx.params
+    kind = p.require("type")
+    if kind not in library.ALBUM_LISTS:
+        raise SubsonicError(GENERIC, f"unknown album list type: {kind[:40]}")
+    albums = library.album_list(
+        ctx.session,
+        user_id=ctx.user.id,
+        kind=kind,
+        limit=p.integer("size", 10, lo=0, hi=MAX_PAGE),
+        offset=p.integer("offset", 0, lo=0, hi=MAX_OFFSET),
+        from_year=p.integer("fromYear", 1, lo=1, hi=9999) if p.get("fromYear") else None,
+        to_year=p.integer("toYear", 1, lo=1, hi=9999) if p.get("toYear") else None,
+        genre=p.get("genre"),
+    )
+    return album_payloads(ctx, albums)
+
+
+@method("getAlbumList")
+def get_album_list(ctx: Ctx) -> Payload:
+    return {"albumList": {"album": _album_list(ctx)}}
+
+
+@method("getAlbumList2")
+def get_album_list2(ctx: Ctx) -> Payload:
+    return {"albumList2": {"album": _album_list(ctx)}}
+
+
+@method("getRandomSongs")
+def get_random_songs(ctx: Ctx) -> Payload:
+    p = ctx.params
+    tracks = library.random_tracks(
+        ctx.session,
+        limit=p.integer("size", 10, lo=0, hi=MAX_PAGE),
+        genre=p.get("genre"),
+        from_year=p.integer("fromYear", 0, lo=1, hi=9999) if p.get("fromYear") else None,
+        to_year=p.integer("toYear", 0, lo=1, hi=9999) if p.get("toYear") else None,
+    )
+    return {"randomSongs": {"song": song_payloads(ctx, tracks)}}
+
+
+@method("getSongsByGenre")
+def get_songs_by_genre(ctx: Ctx) -> Payload:
+    p = ctx.params
+    tracks = library.tracks_by_genre(
+        ctx.session,
+        genre=p.require("genre"),
+        limit=p.integer("count", 10, lo=0, hi=MAX_PAGE),
+        offset=p.integer("offset", 0, lo=0, hi=MAX_OFFSET),
+    )
+    return {"songsByGenre": {"song": song_payloads(ctx, tracks)}}
+
+
+def _starred(ctx: Ctx) -> Payload:
+    uid = ctx.user.id
+    artists = library.saved_artists(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
+    albums = library.saved_albums(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
+    tracks = library.saved_tracks(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
+    return {
+        "artist": [_map.artist(s.artist, starred=s.saved_at) for s in artists],
+        "album": album_payloads(ctx, [s.album for s in albums]),
+        "song": song_payloads(ctx, [s.track for s in tracks]),
+    }
+
+
+@method("getStarred")
+def get_starred(ctx: Ctx) -> Payload:
+    return {"starred": _starred(ctx)}
+
+
+@method("getStarred2")
+def get_starred2(ctx: Ctx) -> Payload:
+    return {"starred2": _starred(ctx)}
+
+
+@method("getNowPlaying")
+def get_now_playing(ctx: Ctx) -> Payload:
+    entries = []
+    for play, track in library.now_playing(ctx.session, now=ctx.now):
+        if play.user_id != ctx.user.id:
+            continue  # other listeners' listening is theirs: Encore shows only your own devices
+        minutes = int((ctx.now - play.updated_at).total_seconds() // 60)
+        entries.append({**_map.song(track), "username": ctx.user.username, "minutesAgo": minutes, "playerId": 0})
+    return {"nowPlaying": {"entry": entries}}
+
+
+def _search(ctx: Ctx) -> Payload:
+    p = ctx.params
+    query = (p.get("query") or "").strip().strip('"').strip()
+    pages = {
+        kind: (p.integer(f"{kind}Count", 20, lo=0, hi=MAX_PAGE), p.integer(f"{kind}Offset", 0, lo=0, hi=MAX_OFFSET))
+        for kind in ("artist", "album", "song")
+    }
+    if not query:  # OpenSubsonic: an empty query returns everything, paged (how clients sync)
+        (ac, ao), (bc, bo), (sc, so) = pages["artist"], pages["album"], pages["song"]
+        artists = catalog.artists_az(ctx.session, letter=None, limit=ac, offset=ao).items if ac else []
+        albums = catalog.new_releases(ctx.session, limit=bc, offset=bo).items if bc else []
+        songs = library.catalogue_page(ctx.session, limit=sc, offset=so).items if sc else []
+    elif len(set(pages.values())) == 1 and pages["song"][0]:  # the usual case: one call for all three kinds
+        count, offset = pages["song"]
+        kinds = frozenset({"artist", "album", "track"})
+        res = catalog.search_catalogue(ctx.session, query=query, kinds=kinds, limit=count, offset=offset)
+        artists, albums, songs = res.artists.items, res.albums.items, res.tracks.items
+    else:
+        found = {}
+        for kind, name in (("artist", "artist"), ("album", "album"), ("song", "track")):
+            count, offset = pages[kind]
+            found[kind] = (
+                catalog.search_catalogue(ctx.session, query=query, kinds=frozenset({name}), limit=count, offset=offset)
+                if count
+                else None
+            )
+        artists = found["artist"].artists.items if found["artist"] else []
+        albums = found["album"].albums.items if found["album"] else []
+        songs = found["song"].tracks.items if found["song"] else []
+    return {
+        "artist": [_map.artist(a) for a in artists],
+        "album": album_payloads(ctx, albums),
+        "song": song_payloads(ctx, songs),
+    }
+
+
+@method("search2")
+def search2(ctx: Ctx) -> Payload:
+    return {"searchResult2": _search(ctx)}
+
+
+@method("search3")
+def search3(ctx: Ctx) -> Payload:
+    return {"searchResult3": _search(ctx)}

@@ -1,0 +1,140 @@
+"""stream, download, getCoverArt, getAvatar. Files come only from the media store, found by id."""
+
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from PIL import Image
+
+from encore import catalog, library
+from encore.streaming import MIME, TranscodeSlots, choose_delivery, stored_track, transcode_mp3
+from encore.web.subsonic._context import Ctx, method
+from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
+from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
+
+MAX_TRANSCODES = 4  # libmp3lame runs about 40x real time per core here; 4 jobs leave the 2 cores room to serve
+SLOTS = TranscodeSlots(MAX_TRANSCODES)
+ART_SIZES = (64, 300, 640)
+_ART_KEY = re.compile(r"^[0-9a-f]{64}$")
+_MAX_OFFSET_S = 24 * 3600
+
+
+def _entitlement_check(ctx: Ctx, track_id: str) -> None:
+    """ENTITLEMENT DECISION GOES HERE (free-tier ad breaks, Premium-only locks: a later issue).
+
+    Every Subsonic audio response (stream and download) passes through this one call before any
+    byte is chosen; it will ask encore.entitlements whether this listener may play this track now,
+    or whether an ad is due first, and raise SubsonicError(50, ...) or stream the ad instead.
+    """
+
+
+def _fitted(data: Iterator[bytes], length: int) -> Iterator[bytes]:
+    """Exactly `length` bytes: an estimated Content-Length must match the body, so trim or pad."""
+    sent = 0
+    for block in data:
+        chunk = block[: length - sent]
+        sent += len(chunk)
+        if chunk:
+            yield chunk
+        if sent >= length:
+            return
+    while sent < length:
+        pad = min(64 * 1024, length - sent)
+        sent += pad
+        yield b"\0" * pad
+
+
+def _guarded(data: Iterator[bytes]) -> Iterator[bytes]:
+    try:
+        yield from data
+    finally:
+        SLOTS.release()
+
+
+def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
+    p = ctx.params
+    track_id = public(p.require("id"), TRACK)
+    _entitlement_check(ctx, track_id)
+    stored = stored_track(ctx.session, store=ctx.container.store, track_id=track_id)
+    offset = 0 if raw_only else p.integer("timeOffset", 0, lo=0, hi=_MAX_OFFSET_S)
+    delivery = choose_delivery(
+        fmt="raw" if raw_only else p.get("format"),
+        max_kbps=p.integer("maxBitRate", 0, lo=0, hi=100_000),
+        offset_s=offset,
+        available=frozenset(stored.files),
+    )
+    if delivery.mode is None or delivery.rendition is None:
+        raise SubsonicError(GENERIC if delivery.reason == "unknown_format" else NOT_FOUND, delivery.reason)
+    path = stored.files[delivery.rendition]
+    if delivery.mode == "file":
+        return FileResponse(path, media_type=MIME[delivery.rendition], headers={"Cache-Control": "private"})
+    if not SLOTS.try_acquire():
+        raise SubsonicError(
+            GENERIC, "too many transcodes at once; retry in a few seconds", http_status=503, retry_after=5
+        )
+    body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset))
+    headers = {"Cache-Control": "no-store", "X-Content-Duration": str(max(stored.duration_ms // 1000 - offset, 0))}
+    if p.boolean("estimateContentLength"):
+        seconds = max(stored.duration_ms / 1000 - offset, 0)
+        length = int(seconds * delivery.kbps * 1000 / 8)
+        body = _fitted(body, length)
+        headers["Content-Length"] = str(length)
+    return StreamingResponse(body, media_type="audio/mpeg", headers=headers)
+
+
+@method("stream")
+def stream(ctx: Ctx) -> Response:
+    return _serve(ctx, raw_only=False)
+
+
+@method("download")
+def download(ctx: Ctx) -> Response:
+    return _serve(ctx, raw_only=True)
+
+
+def _artwork_key(ctx: Ctx, value: str) -> str | None:
+    kind, public_id = parse(value, ALBUM, ARTIST, TRACK, PLAYLIST)
+    if kind == ALBUM:
+        return catalog.album_page(ctx.session, album_id=public_id).album.artwork_key
+    if kind == ARTIST:
+        return catalog.artist_page(ctx.session, artist_id=public_id, top=0).artist.artwork_key
+    if kind == TRACK:
+        return catalog.track_view(ctx.session, track_id=public_id).artwork_key
+    return library.get_playlist(ctx.session, playlist_id=public_id, viewer_id=ctx.user.id).artwork_key
+
+
+def _art_size(ctx: Ctx) -> int:
+    raw = (ctx.params.get("size") or "").strip()
+    if not raw:
+        return ART_SIZES[-1]
+    if not (raw.isascii() and raw.isdigit()) or int(raw[:12]) == 0:
+        raise SubsonicError(GENERIC, "size must be a positive whole number")
+    wanted = int(raw[:12])  # a huge size is clamped to the largest stored image, never rendered
+    return next((s for s in ART_SIZES if s >= wanted), ART_SIZES[-1])
+
+
+@method("getCoverArt")
+def get_cover_art(ctx: Ctx) -> Response:
+    key = _artwork_key(ctx, ctx.params.require("id"))
+    size = _art_size(ctx)
+    if key is None or not _ART_KEY.fullmatch(key):
+        raise SubsonicError(NOT_FOUND, "no cover art")
+    path = ctx.container.store.root / "art" / key[:2] / key / f"{size}.jpg"
+    if not path.is_file():
+        raise SubsonicError(NOT_FOUND, "no cover art")
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=31536000"})
+
+
+@method("getAvatar")
+def get_avatar(ctx: Ctx) -> Response:
+    """Encore has no uploaded avatars: a plain square in a colour made from the username."""
+    name = ctx.params.require("username")
+    if name.casefold() != ctx.user.username_key:
+        raise SubsonicError(NOT_FOUND, "no such user")
+    digest = hashlib.sha256(ctx.user.public_id.encode()).digest()
+    image = Image.new("RGB", (128, 128), (digest[0], digest[1], digest[2]))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,98 @@
+"""Playlists on encore.library: the same playlists as the web player."""
+
+from encore import library
+from encore.web.subsonic import _map
+from encore.web.subsonic._browse import song_payloads
+from encore.web.subsonic._context import Ctx, method
+from encore.web.subsonic._envelope import MISSING_PARAMETER, NOT_AUTHORIZED, Payload, SubsonicError
+from encore.web.subsonic._ids import PLAYLIST, TRACK, public
+
+MAX_LIST = 500
+
+
+def _owner_name(ctx: Ctx, view: library.PlaylistView) -> str:
+    return ctx.user.username if view.owner_id == ctx.user.id else view.owner_name
+
+
+def _full(ctx: Ctx, playlist_id: str) -> Payload:
+    view = library.get_playlist(ctx.session, playlist_id=playlist_id, viewer_id=ctx.user.id)
+    items = library.playlist_items(
+        ctx.session, playlist_id=playlist_id, viewer_id=ctx.user.id, limit=library.MAX_ITEMS, offset=0
+    ).items
+    return _map.playlist(view, owner=_owner_name(ctx, view), entries=song_payloads(ctx, [i.track for i in items]))
+
+
+@method("getPlaylists")
+def get_playlists(ctx: Ctx) -> Payload:
+    other = ctx.params.get("username")
+    if other and other.casefold() != ctx.user.username_key:
+        raise SubsonicError(NOT_AUTHORIZED, "you may list only your own playlists")
+    page = library.list_playlists(ctx.session, owner_id=ctx.user.id, viewer_id=ctx.user.id, limit=MAX_LIST, offset=0)
+    return {"playlists": {"playlist": [_map.playlist(p, owner=ctx.user.username) for p in page.items]}}
+
+
+@method("getPlaylist")
+def get_playlist(ctx: Ctx) -> Payload:
+    return {"playlist": _full(ctx, public(ctx.params.require("id"), PLAYLIST))}
+
+
+@method("createPlaylist")
+def create_playlist(ctx: Ctx) -> Payload:
+    p = ctx.params
+    songs = [public(s, TRACK) for s in p.all("songId")]
+    existing = p.get("playlistId")
+    if existing:
+        playlist_id = public(existing, PLAYLIST)
+        library.replace_playlist_items(
+            ctx.session, playlist_id=playlist_id, user_id=ctx.user.id, track_ids=songs, now=ctx.now
+        )
+        if p.get("name"):
+            library.update_playlist(
+                ctx.session, playlist_id=playlist_id, user_id=ctx.user.id, name=p.get("name"), now=ctx.now
+            )
+    else:
+        name = p.get("name")
+        if not name:
+            raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: name or playlistId")
+        view = library.create_playlist(ctx.session, owner_id=ctx.user.id, name=name, now=ctx.now)
+        playlist_id = view.id
+        if songs:
+            library.add_to_playlist(
+                ctx.session, playlist_id=playlist_id, user_id=ctx.user.id, track_ids=songs, now=ctx.now
+            )
+    return {"playlist": _full(ctx, playlist_id)}
+
+
+@method("updatePlaylist")
+def update_playlist(ctx: Ctx) -> Payload:
+    p = ctx.params
+    playlist_id = public(p.require("playlistId"), PLAYLIST)
+    public_flag = None if p.get("public") is None else p.boolean("public")
+    library.update_playlist(
+        ctx.session,
+        playlist_id=playlist_id,
+        user_id=ctx.user.id,
+        name=p.get("name"),
+        description=p.get("comment"),
+        public=public_flag,
+        now=ctx.now,
+    )
+    remove: list[int] = []
+    for raw in p.all("songIndexToRemove"):
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+            raise SubsonicError(0, "songIndexToRemove must be a whole number")
+        remove.append(int(raw))
+    if remove:
+        library.remove_from_playlist(
+            ctx.session, playlist_id=playlist_id, user_id=ctx.user.id, positions=sorted(set(remove)), now=ctx.now
+        )
+    add = [public(s, TRACK) for s in p.all("songIdToAdd")]
+    if add:
+        library.add_to_playlist(ctx.session, playlist_id=playlist_id, user_id=ctx.user.id, track_ids=add, now=ctx.now)
+    return {}
+
+
+@method("deletePlaylist")
+def delete_playlist(ctx: Ctx) -> Payload:
+    library.delete_playlist(ctx.session, playlist_id=public(ctx.params.require("id"), PLAYLIST), user_id=ctx.user.id)
+    return {}

@@ -1,0 +1,75 @@
+"""`/rest/<method>` and `/rest/<method>.view`, GET or POST form: authenticate, dispatch, wrap."""
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
+from encore.web._deps import container
+from encore.web.subsonic import _browse, _lists, _media, _playlists, _user  # noqa: F401 - register handlers
+from encore.web.subsonic._auth import authenticate
+from encore.web.subsonic._context import HANDLERS, Ctx
+from encore.web.subsonic._envelope import (
+    GENERIC,
+    NOT_AUTHORIZED,
+    NOT_FOUND,
+    SubsonicError,
+    envelope,
+    error_response,
+    render,
+)
+from encore.web.subsonic._params import Params
+
+log = logging.getLogger("encore.web.subsonic")
+router = APIRouter(include_in_schema=False)
+MAX_FORM_FIELDS = 2000
+
+
+def _mapped(exc: EncoreError) -> SubsonicError:
+    if isinstance(exc, NotFound):
+        return SubsonicError(NOT_FOUND, exc.message)
+    if isinstance(exc, PermissionDenied):
+        return SubsonicError(NOT_AUTHORIZED, exc.message)
+    if isinstance(exc, Conflict):
+        return SubsonicError(GENERIC, exc.message)
+    return SubsonicError(GENERIC, exc.message)
+
+
+def _run(request: Request, name: str, params: Params) -> Response:
+    c = container(request)
+    handler = HANDLERS.get(name.lower())
+    with c.sessions() as session, session.begin():
+        now = c.clock.now()
+        user = authenticate(session, params, secret=c.settings.secret_key.get_secret_value().encode(), now=now)
+        if handler is None:
+            raise SubsonicError(NOT_FOUND, f"unknown method: {name[:40]}", http_status=404)
+        client = (params.get("c") or "")[:100]
+        result = handler(Ctx(session, user, params, c, now, client))
+    if isinstance(result, Response):
+        return result
+    return render(envelope(result), fmt=_fmt(params), callback=params.get("callback"))
+
+
+def _fmt(params: Params) -> str:
+    f = (params.get("f") or "xml").lower()
+    return f if f in ("json", "jsonp") else "xml"
+
+
+@router.api_route("/rest/{name}", methods=["GET", "POST"])
+async def subsonic(name: str, request: Request) -> Response:
+    name = name.removesuffix(".view")
+    pairs = list(request.query_params.multi_items())
+    if request.method == "POST" and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    params = Params(pairs)
+    try:
+        return await run_in_threadpool(_run, request, name, params)
+    except SubsonicError as exc:
+        return error_response(exc, fmt=_fmt(params), callback=params.get("callback"))
+    except EncoreError as exc:
+        return error_response(_mapped(exc), fmt=_fmt(params), callback=params.get("callback"))

@@ -1,0 +1,169 @@
+"""The listener's own things: stars, ratings, scrobbles, the play queue, the user record."""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from encore import catalog, history, library
+from encore.library import SavedKind
+from encore.web.subsonic._browse import song_payloads
+from encore.web.subsonic._context import Ctx, method
+from encore.web.subsonic._envelope import GENERIC, NOT_AUTHORIZED, Payload, SubsonicError
+from encore.web.subsonic._ids import ALBUM, ARTIST, TRACK, parse, public, sid
+from encore.web.subsonic._map import when
+
+_KIND: dict[str, SavedKind] = {TRACK: "track", ALBUM: "album", ARTIST: "artist"}
+
+
+def _star_targets(ctx: Ctx) -> dict[SavedKind, list[str]]:
+    p = ctx.params
+    targets: dict[SavedKind, list[str]] = {"track": [], "album": [], "artist": []}
+    for raw in p.all("id"):
+        kind, public_id = parse(raw, TRACK, ALBUM, ARTIST)
+        targets[_KIND[kind]].append(public_id)
+    targets["album"] += [public(raw, ALBUM) for raw in p.all("albumId")]
+    targets["artist"] += [public(raw, ARTIST) for raw in p.all("artistId")]
+    return targets
+
+
+@method("star")
+def star(ctx: Ctx) -> Payload:
+    for kind, ids in _star_targets(ctx).items():
+        if ids:
+            library.save_items(ctx.session, user_id=ctx.user.id, kind=kind, ids=ids, now=ctx.now)
+    return {}
+
+
+@method("unstar")
+def unstar(ctx: Ctx) -> Payload:
+    for kind, ids in _star_targets(ctx).items():
+        if ids:
+            library.unsave_items(ctx.session, user_id=ctx.user.id, kind=kind, ids=ids)
+    return {}
+
+
+@method("setRating")
+def set_rating(ctx: Ctx) -> Payload:
+    kind, public_id = parse(ctx.params.require("id"), TRACK, ALBUM, ARTIST)
+    rating = ctx.params.integer("rating", -1, lo=0, hi=5)
+    if rating < 0:
+        raise SubsonicError(10, "required parameter is missing: rating")
+    library.set_rating(
+        ctx.session, user_id=ctx.user.id, kind=_KIND[kind], item_id=public_id, rating=rating, now=ctx.now
+    )
+    return {}
+
+
+def _play_id(user_id: int, track_id: str, at: datetime, tag: str) -> str:
+    digest = hashlib.sha256(f"{user_id}:{track_id}:{at.isoformat()}:{tag}".encode()).hexdigest()
+    return f"subsonic-{digest[:40]}"
+
+
+@method("scrobble")
+def scrobble(ctx: Ctx) -> Payload:
+    """Into the same plays table as the web player. A submission is a finished listen; otherwise 'now playing'."""
+    p = ctx.params
+    ids = [public(raw, TRACK) for raw in p.all("id")]
+    if not ids:
+        raise SubsonicError(10, "required parameter is missing: id")
+    times = p.all("time")
+    submission = p.boolean("submission", True)
+    for index, track_id in enumerate(ids):
+        track = catalog.track_row(ctx.session, track_id=track_id)
+        raw_time = times[index] if index < len(times) else None
+        if raw_time is not None and not (raw_time.isascii() and raw_time.isdigit() and len(raw_time) <= 15):
+            raise SubsonicError(GENERIC, "time must be milliseconds since the epoch")
+        if submission:
+            started = (
+                datetime.fromtimestamp(int(raw_time) / 1000, UTC)
+                if raw_time
+                else ctx.now - timedelta(milliseconds=track.duration_ms)
+            )
+            elapsed = int((ctx.now - started).total_seconds() * 1000)
+            played, state = max(0, min(track.duration_ms, elapsed)), "ended"
+        else:
+            started, played, state = ctx.now, 0, "playing"
+        history.report_play(
+            ctx.session,
+            user_id=ctx.user.id,
+            report=history.PlayReport(
+                client_play_id=_play_id(ctx.user.id, track_id, started, state),
+                track_id=track.id,
+                track_duration_ms=track.duration_ms,
+                started_at=started,
+                ms_played=played,
+                state=state,
+                device=ctx.client or "subsonic",
+                source="subsonic",
+            ),
+            now=ctx.now,
+        )
+    return {}
+
+
+@method("getPlayQueue")
+def get_play_queue(ctx: Ctx) -> Payload:
+    queue = library.get_play_queue(ctx.session, user_id=ctx.user.id)
+    if queue is None:
+        return {}
+    return {
+        "playQueue": {
+            "current": sid(TRACK, queue.current) if queue.current else None,
+            "position": queue.position_ms,
+            "username": ctx.user.username,
+            "changed": when(queue.changed_at),
+            "changedBy": queue.changed_by,
+            "entry": song_payloads(ctx, queue.tracks),
+        }
+    }
+
+
+@method("savePlayQueue")
+def save_play_queue(ctx: Ctx) -> Payload:
+    p = ctx.params
+    ids = [public(raw, TRACK) for raw in p.all("id")]
+    current = p.get("current")
+    library.save_play_queue(
+        ctx.session,
+        user_id=ctx.user.id,
+        track_ids=ids,
+        current=public(current, TRACK) if current else None,
+        position_ms=p.integer("position", 0, lo=0, hi=7 * 24 * 3600 * 1000),
+        changed_by=ctx.client or "subsonic",
+        now=ctx.now,
+    )
+    return {}
+
+
+def user_payload(ctx: Ctx) -> Payload:
+    admin = ctx.user.role == "admin"
+    return {
+        "username": ctx.user.username,
+        "email": ctx.user.email,
+        "scrobblingEnabled": True,
+        "adminRole": admin,
+        "settingsRole": False,
+        "downloadRole": True,
+        "uploadRole": admin,
+        "playlistRole": True,
+        "coverArtRole": False,
+        "commentRole": False,
+        "podcastRole": False,
+        "streamRole": True,
+        "jukeboxRole": False,
+        "shareRole": False,
+        "videoConversionRole": False,
+        "folder": [1],
+    }
+
+
+@method("getUser")
+def get_user(ctx: Ctx) -> Payload:
+    name = ctx.params.require("username")
+    if name.casefold() != ctx.user.username_key:
+        raise SubsonicError(NOT_AUTHORIZED, "you may see only your own user")
+    return {"user": user_payload(ctx)}
+
+
+@method("tokenInfo")
+def token_info(ctx: Ctx) -> Payload:
+    return {"tokenInfo": {"username": ctx.user.username}}

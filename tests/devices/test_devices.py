@@ -1,0 +1,81 @@
+"""Device credentials on SQLite and PostgreSQL: shown once, stored hashed / encrypted, revocable."""
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.devices import (
+    Device,
+    choose_auth,
+    create_device,
+    list_devices,
+    revoke_device,
+    user_for_api_key,
+    user_for_app_password,
+    user_for_token,
+)
+from encore.kernel import NotFound, ValidationFailed
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+SECRET = b"a-server-secret-that-is-long-enough-for-tests"
+
+
+def test_credentials_are_stored_hashed_and_encrypted_and_work(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="Ana", password="account-pass-123")
+        made = create_device(s, user_id=user.id, name="  Ana's   phone ", secret=SECRET, now=NOW)
+        uid = user.id
+    assert made.name == "Ana's phone" and made.api_key.startswith("enc_") and len(made.app_password) == 24
+    with container.engine.connect() as conn:
+        dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM devices")) for v in row)
+    assert made.api_key not in dump and made.app_password not in dump
+    assert hashlib.sha256(made.api_key.encode()).hexdigest() in dump
+    with transaction(container.sessions) as s:
+        assert user_for_api_key(s, api_key=made.api_key, now=NOW).id == uid  # type: ignore[union-attr]
+        token = hashlib.md5((made.app_password + "saltsalt").encode(), usedforsecurity=False).hexdigest()
+        assert user_for_token(s, username="ana", token=token, salt="saltsalt", secret=SECRET, now=NOW) is not None
+        assert user_for_token(s, username="ana", token=token, salt="saltsalT", secret=SECRET, now=NOW) is None
+        assert user_for_app_password(s, username="ANA", password=made.app_password, secret=SECRET, now=NOW)
+        assert user_for_app_password(s, username="ana", password="account-pass-123", secret=SECRET, now=NOW) is None
+        # A new server secret makes stored app passwords unreadable: they fail, they never crash.
+        assert user_for_app_password(s, username="ana", password=made.app_password, secret=b"other", now=NOW) is None
+        views = list_devices(s, user_id=uid)
+        assert [(v.id, v.name) for v in views] == [(made.id, "Ana's phone")] and views[0].last_used_at == NOW
+
+
+def test_revoke_is_per_owner_and_final(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        a = create_user(s, username="ann", password="account-pass-123")
+        b = create_user(s, username="bob", password="account-pass-123")
+        made = create_device(s, user_id=a.id, name="tablet", secret=SECRET, now=NOW)
+        aid, bid = a.id, b.id
+    with pytest.raises(NotFound), transaction(container.sessions) as s:
+        revoke_device(s, user_id=bid, device_id=made.id)  # someone else's device: not found, like a missing one
+    with transaction(container.sessions) as s:
+        revoke_device(s, user_id=aid, device_id=made.id)
+        assert user_for_api_key(s, api_key=made.api_key, now=NOW) is None
+        assert s.scalar(select(Device)) is None
+    for bad in ("", " ", "x" * 101, "tab\x00let"):
+        with pytest.raises(ValidationFailed), transaction(container.sessions) as s:
+            create_device(s, user_id=aid, name=bad, secret=SECRET, now=NOW)
+
+
+def test_choose_auth_is_a_pure_decision() -> None:
+    def pick(**kw: str) -> str:
+        args = {"api_key": None, "username": None, "password": None, "token": None, "salt": None} | kw
+        return choose_auth(**args).reason  # type: ignore[arg-type]
+
+    assert pick(api_key="k") == "api_key"
+    assert pick(api_key="k", username="u") == "conflicting"
+    assert pick(api_key="k", salt="123456") == "conflicting"
+    assert pick(username="u", token="t", password="p", salt="123456") == "conflicting"
+    assert pick(username="u", token="t", salt="12345") == "missing"
+    assert pick(username="u", token="t", salt="123456") == "token"
+    assert pick(username="u", password="p") == "password"
+    assert pick(username="u") == "missing"
+    assert pick() == "missing"

@@ -1,0 +1,121 @@
+"""Ratings, play queues and the listening lists (co-listening, now playing, album lists) on both databases."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from encore import history, library
+from encore.bootstrap import Container
+from encore.catalog import Album
+from encore.kernel import NotFound, ValidationFailed
+from tests.catalog import factories as f
+from tests.library.test_library import NOW, World
+
+
+@pytest.fixture
+def world(container: Container) -> Iterator[World]:
+    from encore.accounts import create_user
+
+    with container.sessions() as s, s.begin():
+        alice = create_user(s, username="alice", password="alice-password-1")
+        bob = create_user(s, username="bob", password="bob-password-12")
+        artist = f.artist(s, "Nina Vale")
+        album = f.album(s, "Harbour Lights", artist)
+        tracks = [f.track(s, f"Song {i}", album, [artist], number=i + 1, duration_ms=100_000) for i in range(6)]
+        yield World(s, alice.id, bob.id, tracks)
+
+
+def _listen(w: World, user: int, index: int, minutes_ago: int, *, done: bool = True) -> None:
+    t = w.tracks[index]
+    started = NOW - timedelta(minutes=minutes_ago)
+    history.report_play(
+        w.s,
+        user_id=user,
+        report=history.PlayReport(
+            client_play_id=f"play-{user}-{index}-{minutes_ago}",
+            track_id=t.id,
+            track_duration_ms=t.duration_ms,
+            started_at=started,
+            ms_played=t.duration_ms if done else 1000,
+            state="ended" if done else "playing",
+        ),
+        now=NOW,
+    )
+
+
+def test_ratings_set_change_clear_and_refuse(world: World) -> None:
+    w = world
+    library.set_rating(w.s, user_id=w.alice, kind="track", item_id=w.ids(0)[0], rating=4, now=NOW)
+    library.set_rating(w.s, user_id=w.alice, kind="track", item_id=w.ids(0)[0], rating=2, now=NOW)
+    library.set_rating(w.s, user_id=w.bob, kind="track", item_id=w.ids(1)[0], rating=5, now=NOW)
+    assert library.ratings_for(w.s, user_id=w.alice, kind="track", ids=w.ids(0, 1)) == {w.ids(0)[0]: 2}
+    library.set_rating(w.s, user_id=w.alice, kind="track", item_id=w.ids(0)[0], rating=0, now=NOW)
+    assert library.ratings_for(w.s, user_id=w.alice, kind="track", ids=w.ids(0)) == {}
+    with pytest.raises(ValidationFailed):
+        library.set_rating(w.s, user_id=w.alice, kind="track", item_id=w.ids(0)[0], rating=6, now=NOW)
+    with pytest.raises(NotFound):
+        library.set_rating(w.s, user_id=w.alice, kind="album", item_id=w.ids(0)[0], rating=3, now=NOW)
+
+
+def test_play_queue_round_trip_and_refusals(world: World) -> None:
+    w = world
+    assert library.get_play_queue(w.s, user_id=w.alice) is None
+    ids = w.ids(2, 0, 2)  # the same track twice is a real queue
+    library.save_play_queue(
+        w.s, user_id=w.alice, track_ids=ids, current=ids[1], position_ms=4200, changed_by="phone", now=NOW
+    )
+    q = library.get_play_queue(w.s, user_id=w.alice)
+    assert q is not None and [t.id for t in q.tracks] == ids and q.current == ids[1] and q.position_ms == 4200
+    assert library.get_play_queue(w.s, user_id=w.bob) is None
+    with pytest.raises(NotFound):
+        library.save_play_queue(
+            w.s, user_id=w.alice, track_ids=["A" * 22], current=None, position_ms=0, changed_by="", now=NOW
+        )
+    with pytest.raises(ValidationFailed):
+        library.save_play_queue(
+            w.s, user_id=w.alice, track_ids=ids, current=w.ids(5)[0], position_ms=0, changed_by="", now=NOW
+        )
+    q = library.get_play_queue(w.s, user_id=w.alice)
+    assert q is not None and [t.id for t in q.tracks] == ids  # a refused save changed nothing
+    library.save_play_queue(w.s, user_id=w.alice, track_ids=[], current=None, position_ms=0, changed_by="", now=NOW)
+    assert library.get_play_queue(w.s, user_id=w.alice) is None
+
+
+def test_similar_tracks_come_from_co_listening(world: World) -> None:
+    w = world
+    for user in (w.alice, w.bob):
+        _listen(w, user, 0, 50)
+        _listen(w, user, 3, 40)
+    _listen(w, w.alice, 4, 30)
+    similar = library.similar_tracks(w.s, track_id=w.ids(0)[0], limit=10)
+    assert [t.title for t in similar] == ["Song 3", "Song 4"]  # shared by two listeners, then by one
+    assert library.similar_tracks(w.s, track_id=w.ids(5)[0], limit=10) == []
+
+
+def test_now_playing_and_album_lists(world: World) -> None:
+    w = world
+    _listen(w, w.alice, 1, 2, done=False)
+    _listen(w, w.bob, 2, 60, done=False)  # too long ago to be playing now
+    playing = library.now_playing(w.s, now=NOW)
+    assert [(p.user_id, t.title) for p, t in playing] == [(w.alice, "Song 1")]
+    artist = f.artist(w.s, "Zed")
+    other = f.album(w.s, "Another", artist)
+    f.track(w.s, "Other song", other, [artist])
+    _listen(w, w.alice, 0, 20)
+    by_name = library.album_list(w.s, user_id=w.alice, kind="alphabeticalByName", limit=10, offset=0)
+    assert [a.title for a in by_name] == ["Another", "Harbour Lights"]
+    frequent = library.album_list(w.s, user_id=w.alice, kind="frequent", limit=10, offset=0)
+    assert [a.title for a in frequent] == ["Harbour Lights"]
+    assert library.album_list(w.s, user_id=w.bob, kind="starred", limit=10, offset=0) == []
+    library.save_items(w.s, user_id=w.bob, kind="album", ids=[other.public_id], now=NOW)
+    assert [a.title for a in library.album_list(w.s, user_id=w.bob, kind="starred", limit=10, offset=0)] == ["Another"]
+    assert len(library.album_list(w.s, user_id=w.bob, kind="random", limit=10, offset=0)) == 2
+    by_artist = library.album_list(w.s, user_id=w.bob, kind="alphabeticalByArtist", limit=10, offset=0)
+    assert [a.title for a in by_artist] == ["Harbour Lights", "Another"]  # Nina Vale, then Zed
+    by_artist = library.album_list(w.s, user_id=w.bob, kind="alphabeticalByArtist", limit=10, offset=1)
+    assert [a.title for a in by_artist] == ["Another"]
+    assert library.album_list(w.s, user_id=w.bob, kind="newest", limit=10, offset=5) == []
+    with pytest.raises(ValidationFailed):
+        library.album_list(w.s, user_id=w.bob, kind="byYear", limit=10, offset=0)
+    assert w.s.get(Album, other.id) is not None

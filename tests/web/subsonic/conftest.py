@@ -1,0 +1,63 @@
+"""A live Encore on loopback with a small ingested catalogue, two listeners and a device each."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from encore.accounts import create_user
+from encore.bootstrap import Container, build
+from encore.config import Settings
+from encore.db import transaction
+from encore.devices import create_device
+from encore.web import create_app
+from tests.support.live import LiveServer, seed_small_catalogue, serve
+
+
+@dataclass
+class Listener:
+    username: str
+    api_key: str
+    app_password: str
+    device_id: str
+
+
+@dataclass
+class Site:
+    server: LiveServer
+    container: Container
+    me: Listener
+    other: Listener
+    work: Path
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+
+def add_listener(container: Container, username: str) -> Listener:
+    secret = container.settings.secret_key.get_secret_value().encode()
+    with transaction(container.sessions) as s:
+        user = create_user(s, username=username, password="account-pass-123", display_name=username.title())
+        made = create_device(s, user_id=user.id, name=f"{username}'s phone", secret=secret, now=container.clock.now())
+    return Listener(username, made.api_key, made.app_password, made.id)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    work = tmp_path_factory.mktemp("subsonic")
+    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
+    container.migrate()
+    seed_small_catalogue(container, work)
+    me, other = add_listener(container, "listener"), add_listener(container, "other")
+    with serve(container) as server:
+        yield Site(server, container, me, other, work)
+    container.close()
+
+
+@pytest.fixture(scope="module")
+def http(site: Site) -> Iterator[TestClient]:
+    with TestClient(create_app(site.container), base_url="http://testserver") as c:
+        yield c

@@ -1,0 +1,161 @@
+"""py-opensonic and py-sonic from PyPI, unmodified, drive full sessions against a live Encore."""
+
+import asyncio
+import io
+import time
+from urllib.parse import urlsplit
+
+import av
+import libsonic
+import pytest
+from libopensonic import AsyncConnection
+from PIL import Image
+from sqlalchemy import func, select
+
+from encore.history import Play
+from tests.web.subsonic.conftest import Site
+
+
+def _decode_frames(data: bytes, at_least: int = 3) -> int:
+    """Prove bytes are audio: PyAV must demux and decode a few frames."""
+    frames = 0
+    with av.open(io.BytesIO(data)) as container:
+        for frame in container.decode(audio=0):
+            assert frame.samples > 0
+            frames += 1
+            if frames >= at_least:
+                break
+    assert frames >= at_least
+    return frames
+
+
+def _listens(site: Site, username: str) -> int:
+    from encore.accounts import User
+
+    with site.container.sessions() as s:
+        uid = s.scalar(select(User.id).where(User.username == username))
+        return (
+            s.scalar(select(func.count()).select_from(Play).where(Play.user_id == uid, Play.source == "subsonic")) or 0
+        )
+
+
+async def _opensonic_session(conn: AsyncConnection, site: Site) -> None:
+    assert await conn.ping()
+    extensions = await conn.get_open_subsonic_extensions()
+    assert "apiKeyAuthentication" in {e.name for e in extensions}
+    artists = await conn.get_artists()
+    names = [a.name for index in artists.index or [] for a in index.artist or []]
+    assert "Aurora Lights" in names
+    albums = await conn.get_album_list2("alphabeticalByName", size=10)
+    assert len(albums) == 4 and [a.name for a in albums] == sorted(a.name for a in albums)
+    album = await conn.get_album(albums[0].id)
+    assert album.song and album.song_count == len(album.song)
+    song = album.song[0]
+    found = await conn.search3("aurora")
+    assert any(a.name == "Aurora Lights" for a in found.artist or [])
+    everything = await conn.search3("", artist_count=0, album_count=0, song_count=5, song_offset=10)
+    assert len(everything.song or []) == 2  # 12 tracks, offset 10
+
+    res = await conn.stream(song.id)
+    data = await res.read()
+    assert res.headers["Content-Type"].startswith("audio/ogg")
+    _decode_frames(data)
+    res = await conn.stream(song.id, tformat="mp3", max_bit_rate=128)
+    mp3 = await res.read()
+    assert res.headers["Content-Type"] == "audio/mpeg"
+    _decode_frames(mp3)
+
+    art = await conn.get_cover_art(album.cover_art, size=300)
+    image = Image.open(io.BytesIO(await art.read()))
+    assert image.size[0] == 300
+
+    await conn.create_playlist(name="On the bus", song_ids=[s.id for s in album.song[:2]])
+    playlists = await conn.get_playlists()
+    mine = next(p for p in playlists if p.name == "On the bus")
+    full = await conn.get_playlist(mine.id)
+    assert [e.id for e in full.entry or []] == [s.id for s in album.song[:2]]
+    await conn.update_playlist(mine.id, song_ids_to_add=[album.song[2].id], song_indices_to_remove=[0])
+    full = await conn.get_playlist(mine.id)
+    assert [e.id for e in full.entry or []] == [album.song[1].id, album.song[2].id]
+
+    await conn.star(sids=[song.id], album_ids=[album.id])
+    starred = await conn.get_starred2()
+    assert [s.id for s in starred.song or []] == [song.id] and [a.id for a in starred.album or []] == [album.id]
+    await conn.unstar(sids=[song.id])
+    assert not (await conn.get_starred2()).song
+
+    await conn.scrobble(song.id, submission=True, listen_time=int(time.time() - 60))
+    await conn.save_play_queue([s.id for s in album.song], current=album.song[1].id, position=12_000)
+    queue = await conn.get_play_queue()
+    assert queue.current == album.song[1].id and queue.position == 12_000
+    assert [e.id for e in queue.entry or []] == [s.id for s in album.song]
+    await conn.delete_playlist(mine.id)
+
+
+def test_py_opensonic_session_with_api_key(site: Site) -> None:
+    url = urlsplit(site.base_url)
+
+    async def run() -> None:
+        conn = AsyncConnection(f"http://{url.hostname}", api_key=site.me.api_key, port=url.port or 80, use_views=True)
+        try:
+            await _opensonic_session(conn, site)
+            info = await conn.token_info()
+            assert info.username == "listener"
+        finally:
+            await conn.cleanup()
+
+    before = _listens(site, "listener")
+    asyncio.run(run())
+    assert _listens(site, "listener") == before + 1
+
+
+def test_py_opensonic_session_with_token_auth(site: Site) -> None:
+    url = urlsplit(site.base_url)
+
+    async def run() -> None:
+        conn = AsyncConnection(
+            f"http://{url.hostname}", username="other", password=site.other.app_password, port=url.port or 80
+        )
+        try:
+            await _opensonic_session(conn, site)
+        finally:
+            await conn.cleanup()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["token", "enc-password"])
+def test_py_sonic_session(site: Site, legacy: bool) -> None:
+    url = urlsplit(site.base_url)
+    conn = libsonic.Connection(
+        f"http://{url.hostname}",
+        "listener",
+        site.me.app_password,
+        port=url.port or 80,
+        appName="py-sonic-test",
+        legacyAuth=legacy,
+    )
+    assert conn.ping()
+    albums = conn.getAlbumList2("newest", size=20)["albumList2"]["album"]
+    assert len(albums) == 4
+    album = conn.getAlbum(albums[0]["id"])["album"]
+    songs = album["song"]
+    assert conn.search3("lights")["searchResult3"]["artist"]
+    stream = conn.stream(songs[0]["id"], tformat="mp3", maxBitRate=96)
+    _decode_frames(stream.read())
+    raw = conn.download(songs[0]["id"])
+    _decode_frames(raw.read())
+    art = conn.getCoverArt(album["coverArt"], size=64)
+    assert Image.open(io.BytesIO(art.read())).size == (64, 64)
+    created = conn.createPlaylist(name=f"py-sonic {legacy}", songIds=[s["id"] for s in songs])
+    pid = created["playlist"]["id"]
+    assert len(conn.getPlaylist(pid)["playlist"]["entry"]) == len(songs)
+    conn.star(sids=[songs[0]["id"]])
+    assert conn.getStarred2()["starred2"]["song"][0]["id"] == songs[0]["id"]
+    conn.unstar(sids=[songs[0]["id"]])
+    conn.setRating(songs[0]["id"], 4)
+    assert conn.getSong(songs[0]["id"])["song"]["userRating"] == 4
+    conn.scrobble(songs[0]["id"], submission=True)
+    conn.savePlayQueue([s["id"] for s in songs], current=songs[0]["id"], position=5)
+    assert conn.getPlayQueue()["playQueue"]["position"] == 5
+    conn.deletePlaylist(pid)
