@@ -38,7 +38,8 @@ def main() -> None:
     c.migrate()
     now = datetime.now(UTC)
     with transaction(c.sessions) as s:
-        users = [create_user(s, username=f"u{i}", password="bench-pass-123")  # noqa: S106 - throwaway bench users for i in range(args.users)]
+        password = "bench-pass-123"  # noqa: S105 - throwaway bench users
+        users = [create_user(s, username=f"u{i}", password=password) for i in range(args.users)]
         artist = f.artist(s, "Bench")
         album = f.album(s, "Bench LP", artist)
         tracks = [f.track(s, f"T{i}", album, [artist], number=i, duration_ms=200_000) for i in range(200)]

@@ -219,3 +219,24 @@ def test_no_inventory_never_locks_a_listener_out(client: TestClient, world: dict
 def client(container: Container) -> Iterator[TestClient]:
     with TestClient(create_app(container), base_url="http://testserver") as c:
         yield c
+
+
+def test_the_subsonic_api_does_not_dodge_the_break(
+    client: TestClient, container: Container, world: dict[str, str], due: dict[str, str], clock: FixedClock
+) -> None:
+    from encore.accounts import get_user_by_name
+    from encore.devices import create_device
+
+    secret = container.settings.secret_key.get_secret_value().encode()
+    with transaction(container.sessions) as s:
+        user = get_user_by_name(s, username="listener")
+        assert user is not None
+        key = create_device(s, user_id=user.id, name="phone", secret=secret, now=clock.now()).api_key
+    r = client.get("/rest/stream", params={"apiKey": key, "id": f"tr-{world['c']}", "f": "json"})
+    body = r.json()["subsonic-response"]
+    assert body["status"] == "failed" and body["error"] == {"code": 50, "message": "ad_break_due"}
+    ad = client.post("/api/ads/next", headers=due).json()
+    clock.advance(15)
+    assert client.post(f"/api/ads/{ad['break_id']}/played", headers=due).json()["counted"] is True
+    r = client.get("/rest/stream", params={"apiKey": key, "id": f"tr-{world['c']}"})
+    assert r.status_code == 200 and r.content == AUDIO
