@@ -1,10 +1,11 @@
 """Settings are validated once at start; a bad value stops Encore with a clear message."""
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -50,6 +51,37 @@ class Settings(BaseSettings):
     ingest_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
 
+    # Entitlements: Premium plan, trial and free-tier ad pacing (None = 1800 s, 60 s in demo mode)
+    premium_plan: str = Field(default="premium-monthly", pattern=r"^[a-z0-9-]{1,32}$")
+    premium_price_cents: int = Field(default=999, ge=0)
+    premium_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    premium_period_days: int = Field(default=30, ge=1, le=366)
+    trial_days: int = Field(default=0, ge=0, le=90)
+    ad_interval_s: int | None = Field(default=None, ge=10, le=86_400)
+
+    # Buy links: retailer name -> https URL template with {upc} {isrc} {artist} {title} (URL-encoded when filled)
+    retailers: dict[str, str] = Field(
+        default_factory=lambda: {
+            "Bandcamp": "https://bandcamp.com/search?q={artist}%20{title}",
+            "Qobuz": "https://www.qobuz.com/search?q={artist}%20{title}",
+            "7digital": "https://us.7digital.com/search?q={upc}",
+        }
+    )
+
+    @field_validator("retailers")
+    @classmethod
+    def _check_retailers(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = {"upc", "isrc", "artist", "title"}
+        for name, template in value.items():
+            if not re.fullmatch(r"[A-Za-z0-9 ._-]{1,40}", name):
+                raise ValueError(f"retailer name {name!r}: letters, digits, space . _ - (max 40)")
+            if not template.startswith("https://") or "{" in template.split("/", 3)[2]:
+                raise ValueError(f"retailer {name!r}: template must be an https URL with a fixed host")
+            fields = set(re.findall(r"{([^{}]*)}", template))
+            if not fields or not fields <= allowed:
+                raise ValueError(f"retailer {name!r}: placeholders must be among {sorted(allowed)}")
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         key = self.secret_key.get_secret_value()
@@ -72,6 +104,12 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def ad_interval(self) -> int:
+        if self.ad_interval_s is not None:
+            return self.ad_interval_s
+        return 60 if self.mode == "demo" else 1800
 
     @property
     def is_demo(self) -> bool:

@@ -3,12 +3,15 @@
 from alembic import context
 from sqlalchemy import Connection
 
+# Each import registers its tables on Base.metadata.
 import encore.accounts
 import encore.catalog
 import encore.devices
+import encore.entitlements
 import encore.history
 import encore.ingest
-import encore.library  # noqa: F401  (each import registers its tables on Base.metadata)
+import encore.library
+import encore.retail  # noqa: F401
 from encore.db import Base, create_db_engine
 
 config = context.config

@@ -8,10 +8,13 @@ from encore.web import _errors
 from encore.web._auth_routes import router as auth_router
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._device_routes import router as device_router
+from encore.web._entitlement_routes import router as entitlement_router
+from encore.web._exclusive_routes import router as exclusive_router
 from encore.web._library_routes import router as library_router
 from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
+from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
@@ -30,6 +33,9 @@ def create_api(c: Container) -> FastAPI:
         upload_router,
         device_router,
         subsonic_router,
+        entitlement_router,
+        exclusive_router,
+        retail_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter, Request
 
-from encore import catalog, history
+from encore import catalog, entitlements, history
+from encore.kernel import PermissionDenied
 from encore.streaming import issue_stream_url
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._schemas import PlayOut, PlayReportIn, StreamOut, StreamRequest
@@ -13,6 +14,11 @@ router = APIRouter(prefix="/api", tags=["playback"])
 @router.post("/tracks/{track_id}/stream")
 def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db, user: CurrentUser) -> StreamOut:
     c = container(request)
+    decision = entitlements.next_stream_decision(
+        session, user_id=user.id, track_id=track_id, interval_s=c.settings.ad_interval, now=c.clock.now()
+    )
+    if not decision.allowed:
+        raise PermissionDenied("no music URL now", code=decision.reason)
     issued = issue_stream_url(
         session,
         settings=c.settings,

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from PIL import Image
 
-from encore import catalog, library
+from encore import catalog, entitlements, library
+from encore.kernel import NotFound
 from encore.streaming import MIME, TranscodeSlots, choose_delivery, stored_track, transcode_mp3
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
+from encore.web.subsonic._envelope import GENERIC, NOT_AUTHORIZED, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
 MAX_TRANSCODES = 4  # libmp3lame runs about 40x real time per core here; 4 jobs leave the 2 cores room to serve
@@ -22,12 +23,21 @@ _MAX_OFFSET_S = 24 * 3600
 
 
 def _entitlement_check(ctx: Ctx, track_id: str) -> None:
-    """ENTITLEMENT DECISION GOES HERE (free-tier ad breaks, Premium-only locks: a later issue).
-
-    Every Subsonic audio response (stream and download) passes through this one call before any
-    byte is chosen; it will ask encore.entitlements whether this listener may play this track now,
-    or whether an ad is due first, and raise SubsonicError(50, ...) or stream the ad instead.
-    """
+    """The entitlement and ad decision, shared with the player API: the same per-account ad clock, so a
+    free listener cannot dodge an ad break by switching to a Subsonic app. While an ad is due the Subsonic
+    face serves no music (error 50, message `ad_break_due`); the ad itself plays in the web player."""
+    try:
+        decision = entitlements.next_stream_decision(
+            ctx.session,
+            user_id=ctx.user.id,
+            track_id=track_id,
+            interval_s=ctx.container.settings.ad_interval,
+            now=ctx.now,
+        )
+    except NotFound:
+        return  # stored_track answers an unknown id with Subsonic's own not-found
+    if not decision.allowed:
+        raise SubsonicError(NOT_AUTHORIZED, decision.reason)
 
 
 def _fitted(data: Iterator[bytes], length: int) -> Iterator[bytes]:

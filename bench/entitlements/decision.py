@@ -1,0 +1,112 @@
+"""What the entitlement + ad decision adds to a stream-URL request, on SQLite.
+
+Each "request" is one transaction, as in the web face: begin, (decide,) issue the signed URL, commit.
+Baseline: issue only. Measured: next_stream_decision then issue. Alternating rounds, so drift hits both.
+
+    .venv/bin/python -m bench.entitlements.decision [--requests 3000] [--users 200]
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.catalog import factories as f
+
+from encore import entitlements
+from encore.accounts import create_user
+from encore.bootstrap import build
+from encore.catalog import Rendition
+from encore.config import Settings
+from encore.db import transaction
+from encore.streaming import issue_stream_url
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(q * 10) - 1] if len(values) > 10 else max(values)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--users", type=int, default=200)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ent-"))
+    c = build(Settings(mode="dev", data_dir=tmp, ad_interval_s=1800))
+    c.migrate()
+    now = datetime.now(UTC)
+    with transaction(c.sessions) as s:
+        password = "bench-pass-123"  # noqa: S105 - throwaway bench users
+        users = [create_user(s, username=f"u{i}", password=password) for i in range(args.users)]
+        artist = f.artist(s, "Bench")
+        album = f.album(s, "Bench LP", artist)
+        tracks = [f.track(s, f"T{i}", album, [artist], number=i, duration_ms=200_000) for i in range(200)]
+        for t in tracks:
+            s.add(
+                Rendition(
+                    track_id=t.id,
+                    kind="vorbis160",
+                    media_path=f"audio/x/{t.id}.ogg",
+                    codec="vorbis",
+                    bitrate=160000,
+                    sample_rate=44100,
+                    channels=2,
+                    size=1,
+                    sha256="0" * 64,
+                )
+            )
+        ad = f.track(s, "Ad", f.album(s, "Ads", f.artist(s, "Acme")), [artist], duration_ms=15_000)
+        entitlements.create_campaign(
+            s,
+            advertiser="Acme",
+            track_id=ad.public_id,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
+            budget_impressions=10**9,
+            cpm_cents=2000,
+            genres=[],
+            hour_from=None,
+            hour_to=None,
+            freq_cap_per_day=100,
+        )
+        ids = [(u.id, u.public_id) for u in users]
+        for _uid, upid in ids[: len(ids) // 4]:  # a quarter of them Premium
+            entitlements.grant_premium(s, user_public_id=upid, plan="p", days=30, now=now)
+        track_ids = [t.public_id for t in tracks]
+
+    def request(i: int, decide: bool) -> float:
+        uid, upid = ids[i % len(ids)]
+        tid = track_ids[(i * 7) % len(track_ids)]
+        at = now + timedelta(seconds=i)  # the clock moves on; free users stay under the interval mostly
+        t0 = time.perf_counter()
+        with transaction(c.sessions) as s:
+            if decide:
+                entitlements.next_stream_decision(s, user_id=uid, track_id=tid, interval_s=10**6, now=at)
+            issue_stream_url(
+                s,
+                settings=c.settings,
+                user_public_id=upid,
+                track_public_id=tid,
+                requested=None,
+                data_saver=False,
+                now=at,
+            )
+        return (time.perf_counter() - t0) * 1000
+
+    for i in range(200):  # warm up
+        request(i, True)
+    base: list[float] = []
+    full: list[float] = []
+    for i in range(args.requests):
+        base.append(request(i, False))
+        full.append(request(i, True))
+    for name, xs in (("issue only", base), ("decision + issue", full)):
+        print(f"{name:18} p50 {_p(xs, 50):6.2f} ms  p99 {_p(xs, 99):6.2f} ms  (n={len(xs)})")
+    print(f"{'added':18} p50 {_p(full, 50) - _p(base, 50):6.2f} ms  p99 {_p(full, 99) - _p(base, 99):6.2f} ms")
+    c.close()
+
+
+if __name__ == "__main__":
+    main()

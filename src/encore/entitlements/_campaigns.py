@@ -1,0 +1,82 @@
+"""Ad campaigns, made by admins; the ad's audio is a track that went through the normal ingest."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from encore.catalog import track_row
+from encore.entitlements._models import AdCampaign
+from encore.kernel import ValidationFailed
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: str
+    advertiser: str
+    track_id: str
+    starts_at: datetime
+    ends_at: datetime
+    budget_impressions: int
+    cpm_cents: int
+    genres: list[str]
+    hour_from: int | None
+    hour_to: int | None
+    freq_cap_per_day: int
+    impressions: int
+
+
+def create_campaign(
+    session: Session,
+    *,
+    advertiser: str,
+    track_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    budget_impressions: int,
+    cpm_cents: int,
+    genres: list[str],
+    hour_from: int | None,
+    hour_to: int | None,
+    freq_cap_per_day: int,
+) -> CampaignView:
+    if ends_at <= starts_at:
+        raise ValidationFailed("a campaign must end after it starts", code="bad_dates")
+    if (hour_from is None) != (hour_to is None):
+        raise ValidationFailed("give both hour_from and hour_to, or neither", code="bad_hours")
+    track = track_row(session, track_id=track_id)
+    if track.duration_ms <= 0:
+        raise ValidationFailed("the ad's audio has no duration", code="bad_ad_audio")
+    row = AdCampaign(
+        advertiser=advertiser.strip(),
+        track_id=track.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        budget_impressions=budget_impressions,
+        cpm_cents=cpm_cents,
+        genres=",".join(sorted({g.strip().lower() for g in genres if g.strip()})),
+        hour_from=hour_from,
+        hour_to=hour_to,
+        freq_cap_per_day=freq_cap_per_day,
+        impressions=0,
+    )
+    session.add(row)
+    session.flush()
+    return campaign_view(row, track.public_id)
+
+
+def campaign_view(row: AdCampaign, track_public_id: str) -> CampaignView:
+    return CampaignView(
+        row.public_id,
+        row.advertiser,
+        track_public_id,
+        row.starts_at,
+        row.ends_at,
+        row.budget_impressions,
+        row.cpm_cents,
+        [g for g in row.genres.split(",") if g],
+        row.hour_from,
+        row.hour_to,
+        row.freq_cap_per_day,
+        row.impressions,
+    )

@@ -1,0 +1,142 @@
+"""Premium exclusives: labels attach them to their own artists and albums; the one decision opens them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
+from encore.entitlements._models import Exclusive
+from encore.entitlements._policy import Availability, Content, Decision
+from encore.entitlements._subscriptions import check_access
+from encore.kernel import NotFound, PermissionDenied, ValidationFailed
+
+Kind = Literal["interview", "demo", "prerelease", "gallery"]
+
+
+@dataclass(frozen=True)
+class ExclusiveView:
+    id: str
+    kind: str
+    title: str
+    description: str
+    album_id: str | None
+    artist_id: str | None
+    availability: str
+    release_at: datetime | None
+    locked: bool
+    reason: str
+    track_id: str | None  # only when unlocked
+
+
+def content_of(row: Exclusive) -> Content:
+    return Content(Availability(row.availability), row.release_at)
+
+
+def _owned_album(session: Session, label_id: int, album_id: str) -> Album:
+    album = session.scalar(select(Album).where(Album.public_id == album_id, Album.label_id == label_id))
+    if album is None:
+        raise NotFound("no such album")  # another label's album looks missing
+    return album
+
+
+def _owned_artist(session: Session, label_id: int, artist_id: str) -> Artist:
+    on_label = exists().where(
+        AlbumArtist.artist_id == Artist.id, AlbumArtist.album_id == Album.id, Album.label_id == label_id
+    )
+    artist = session.scalar(select(Artist).where(Artist.public_id == artist_id, on_label))
+    if artist is None:
+        raise NotFound("no such artist")
+    return artist
+
+
+def create_exclusive(
+    session: Session,
+    *,
+    label_id: int,
+    kind: Kind,
+    title: str,
+    description: str,
+    album_id: str | None,
+    artist_id: str | None,
+    track_id: str | None,
+    availability: Availability,
+    release_at: datetime | None,
+) -> ExclusiveView:
+    if (album_id is None) == (artist_id is None):
+        raise ValidationFailed("attach to exactly one of album_id or artist_id", code="bad_target")
+    if availability is Availability.PRERELEASE and release_at is None:
+        raise ValidationFailed("a pre-release needs its public release date", code="release_at_required")
+    row = Exclusive(
+        kind=kind,
+        title=title.strip(),
+        description=description,
+        label_id=label_id,
+        availability=availability.value,
+        release_at=release_at,
+    )
+    if album_id is not None:
+        row.album_id = _owned_album(session, label_id, album_id).id
+    if artist_id is not None:
+        row.artist_id = _owned_artist(session, label_id, artist_id).id
+    if track_id is not None:
+        track = track_row(session, track_id=track_id)
+        if track.album.label_id != label_id:
+            raise NotFound("no such track")
+        row.track_id = track.id
+    session.add(row)
+    session.flush()
+    return _view(session, row, Decision(True, "owner"))
+
+
+def _view(session: Session, row: Exclusive, decision: Decision) -> ExclusiveView:
+    album = session.get(Album, row.album_id) if row.album_id else None
+    artist = session.get(Artist, row.artist_id) if row.artist_id else None
+    track = session.get(Track, row.track_id) if row.track_id and decision.allowed else None
+    return ExclusiveView(
+        row.public_id,
+        row.kind,
+        row.title,
+        row.description,
+        album.public_id if album else None,
+        artist.public_id if artist else None,
+        row.availability,
+        row.release_at,
+        not decision.allowed,
+        decision.reason,
+        track.public_id if track else None,
+    )
+
+
+def list_exclusives(
+    session: Session, *, user_id: int, album_id: str | None = None, artist_id: str | None = None, now: datetime
+) -> list[ExclusiveView]:
+    """Everyone sees that exclusives exist (with a lock and the reason); only the entitled get the audio."""
+    q = select(Exclusive).order_by(Exclusive.id)
+    if album_id is not None:
+        q = q.join(Album, Album.id == Exclusive.album_id).where(Album.public_id == album_id)
+    if artist_id is not None:
+        q = q.join(Artist, Artist.id == Exclusive.artist_id).where(Artist.public_id == artist_id)
+    return [
+        _view(session, row, check_access(session, user_id=user_id, content=content_of(row), now=now))
+        for row in session.scalars(q)
+    ]
+
+
+def open_exclusive(session: Session, *, user_id: int, exclusive_id: str, now: datetime) -> ExclusiveView:
+    """The exclusive, or PermissionDenied carrying the decision's reason code."""
+    row = session.scalar(select(Exclusive).where(Exclusive.public_id == exclusive_id))
+    if row is None:
+        raise NotFound("no such exclusive")
+    decision = check_access(session, user_id=user_id, content=content_of(row), now=now)
+    if not decision.allowed:
+        raise PermissionDenied("this is for Premium listeners", code=decision.reason)
+    return _view(session, row, decision)
+
+
+def track_content(session: Session, *, track_id: int) -> Content:
+    """A track that is an exclusive's audio carries the exclusive's availability; any other is public."""
+    row = session.scalar(select(Exclusive).where(Exclusive.track_id == track_id))
+    return content_of(row) if row is not None else Content()

@@ -1,0 +1,148 @@
+"""Subscriptions and the built-in manual provider: admin grants and revokes, redeemable codes."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.accounts import User
+from encore.entitlements._models import RedeemCode, Subscription
+from encore.entitlements._policy import (
+    PUBLIC,
+    Content,
+    Decision,
+    SubscriptionDates,
+    SubState,
+    Tier,
+    decide,
+    effective_tier,
+)
+from encore.kernel import NotFound, ValidationFailed, new_secret_token
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    tier: Tier
+    reason: str
+    plan: str | None
+    state: str | None
+    provider: str | None
+    trial_end: datetime | None
+    period_end: datetime | None
+    canceled_at: datetime | None
+
+
+def _dates(sub: Subscription | None) -> SubscriptionDates | None:
+    if sub is None:
+        return None
+    return SubscriptionDates(state=SubState(sub.state), period_end=sub.period_end, trial_end=sub.trial_end)
+
+
+def subscription_row(session: Session, *, user_id: int) -> Subscription | None:
+    return session.scalar(select(Subscription).where(Subscription.user_id == user_id))
+
+
+def subscription_view(session: Session, *, user_id: int, now: datetime) -> SubscriptionView:
+    sub = subscription_row(session, user_id=user_id)
+    tier, reason = effective_tier(_dates(sub), now)
+    if sub is None:
+        return SubscriptionView(tier, reason, None, None, None, None, None, None)
+    return SubscriptionView(
+        tier, reason, sub.plan, sub.state, sub.provider, sub.trial_end, sub.period_end, sub.canceled_at
+    )
+
+
+def tier_of(session: Session, *, user_id: int, now: datetime) -> Tier:
+    return effective_tier(_dates(subscription_row(session, user_id=user_id)), now)[0]
+
+
+def check_access(session: Session, *, user_id: int, content: Content = PUBLIC, now: datetime) -> Decision:
+    """Load the user's subscription and ask the one pure decision."""
+    return decide(_dates(subscription_row(session, user_id=user_id)), content, now)
+
+
+def _user(session: Session, public_id: str) -> User:
+    user = session.scalar(select(User).where(User.public_id == public_id))
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def _extend(session: Session, *, user_id: int, plan: str, days: int, provider: str, now: datetime) -> Subscription:
+    if not 1 <= days <= 3660:
+        raise ValidationFailed("days must be between 1 and 3660", code="bad_days")
+    sub = subscription_row(session, user_id=user_id)
+    if sub is None:
+        sub = Subscription(user_id=user_id, plan=plan, state=SubState.ACTIVE.value, provider=provider)
+        session.add(sub)
+    start = sub.period_end if sub.period_end is not None and sub.period_end > now else now
+    sub.plan, sub.provider, sub.state = plan, provider, SubState.ACTIVE.value
+    sub.period_end = start + timedelta(days=days)
+    sub.canceled_at = None
+    session.flush()
+    return sub
+
+
+def grant_premium(session: Session, *, user_public_id: str, plan: str, days: int, now: datetime) -> SubscriptionView:
+    user = _user(session, user_public_id)
+    _extend(session, user_id=user.id, plan=plan, days=days, provider="manual", now=now)
+    return subscription_view(session, user_id=user.id, now=now)
+
+
+def revoke_premium(session: Session, *, user_public_id: str, now: datetime) -> SubscriptionView:
+    """Ends Premium at once (refunds are the operator's business)."""
+    user = _user(session, user_public_id)
+    sub = subscription_row(session, user_id=user.id)
+    if sub is not None:
+        sub.state = SubState.EXPIRED.value
+        sub.period_end = now
+        sub.trial_end = None
+        sub.canceled_at = now
+        session.flush()
+    return subscription_view(session, user_id=user.id, now=now)
+
+
+def start_trial(session: Session, *, user_id: int, plan: str, days: int, now: datetime) -> SubscriptionView:
+    """One trial per account, ever."""
+    if days <= 0:
+        raise ValidationFailed("trials are switched off", code="no_trial")
+    if subscription_row(session, user_id=user_id) is not None:
+        raise ValidationFailed("this account already had a trial or a subscription", code="trial_used")
+    session.add(
+        Subscription(
+            user_id=user_id,
+            plan=plan,
+            state=SubState.TRIALING.value,
+            provider="manual",
+            trial_end=now + timedelta(days=days),
+        )
+    )
+    session.flush()
+    return subscription_view(session, user_id=user_id, now=now)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def create_codes(session: Session, *, admin_id: int, plan: str, days: int, count: int, now: datetime) -> list[str]:
+    if not 1 <= count <= 1000:
+        raise ValidationFailed("count must be between 1 and 1000", code="bad_count")
+    if not 1 <= days <= 3660:
+        raise ValidationFailed("days must be between 1 and 3660", code="bad_days")
+    codes = [new_secret_token(12).upper().replace("-", "X").replace("_", "Y")[:16] for _ in range(count)]
+    session.add_all(RedeemCode(code_hash=_hash(c), plan=plan, days=days, created_by=admin_id) for c in codes)
+    session.flush()
+    return codes
+
+
+def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> SubscriptionView:
+    """A code works once; a used or unknown code answers the same (nothing to learn by guessing)."""
+    row = session.scalar(select(RedeemCode).where(RedeemCode.code_hash == _hash(code)).with_for_update())
+    if row is None or row.redeemed_by is not None:
+        raise NotFound("no such code, or it was already used", code="bad_code")
+    row.redeemed_by, row.redeemed_at = user_id, now
+    _extend(session, user_id=user_id, plan=row.plan, days=row.days, provider="code", now=now)
+    return subscription_view(session, user_id=user_id, now=now)

@@ -1,0 +1,176 @@
+"""Subscriptions, redeem codes, ad campaigns and ad breaks: the player's and the admin's JSON API."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import AwareDatetime, BaseModel, Field
+
+from encore import entitlements
+from encore.accounts import Role, User
+from encore.kernel import NotFound
+from encore.streaming import issue_stream_url
+from encore.web._deps import CurrentUser, Db, container
+from encore.web._schemas import Strict
+
+router = APIRouter(prefix="/api", tags=["entitlements"])
+
+
+def _admin(user: CurrentUser) -> User:
+    # Non-admins learn nothing about admin routes: they answer like a missing page.
+    if user.role != Role.ADMIN.value:
+        raise NotFound("not found")
+    return user
+
+
+Admin = Annotated[User, Depends(_admin)]
+
+
+class SubscriptionOut(BaseModel):
+    tier: str
+    reason: str
+    plan: str | None
+    state: str | None
+    provider: str | None
+    trial_end: datetime | None
+    period_end: datetime | None
+    canceled_at: datetime | None
+    price_cents: int
+    currency: str
+    trial_days: int
+
+
+class RedeemIn(Strict):
+    code: str = Field(min_length=4, max_length=64)
+
+
+class GrantIn(Strict):
+    days: int = Field(ge=1, le=3660)
+
+
+class CodesIn(Strict):
+    days: int = Field(ge=1, le=3660)
+    count: int = Field(default=1, ge=1, le=1000)
+
+
+class CampaignIn(Strict):
+    advertiser: str = Field(min_length=1, max_length=200)
+    track_id: str = Field(min_length=1, max_length=22)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    budget_impressions: int = Field(ge=1, le=10**9)
+    cpm_cents: int = Field(ge=0, le=10**6)
+    genres: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=20)
+    hour_from: int | None = Field(default=None, ge=0, le=23)
+    hour_to: int | None = Field(default=None, ge=0, le=24)
+    freq_cap_per_day: int = Field(default=6, ge=1, le=1000)
+
+
+class AdBreakOut(BaseModel):
+    break_id: str
+    url: str
+    expires_at: datetime
+    mime: str
+    duration_ms: int
+    advertiser: str
+    issued_at: datetime
+
+
+class AdPlayedOut(BaseModel):
+    counted: bool
+    reason: str
+
+
+def _sub_out(request: Request, view: entitlements.SubscriptionView) -> SubscriptionOut:
+    s = container(request).settings
+    return SubscriptionOut(
+        **view.__dict__, price_cents=s.premium_price_cents, currency=s.premium_currency, trial_days=s.trial_days
+    )
+
+
+@router.get("/me/subscription")
+def my_subscription(request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
+    now = container(request).clock.now()
+    return _sub_out(request, entitlements.subscription_view(session, user_id=user.id, now=now))
+
+
+@router.post("/me/subscription/redeem")
+def redeem(body: RedeemIn, request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
+    now = container(request).clock.now()
+    return _sub_out(request, entitlements.redeem_code(session, user_id=user.id, code=body.code, now=now))
+
+
+@router.post("/me/subscription/trial")
+def trial(request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
+    c = container(request)
+    view = entitlements.start_trial(
+        session, user_id=user.id, plan=c.settings.premium_plan, days=c.settings.trial_days, now=c.clock.now()
+    )
+    return _sub_out(request, view)
+
+
+@router.put("/admin/users/{user_id}/premium")
+def grant(user_id: str, body: GrantIn, request: Request, session: Db, _: Admin) -> SubscriptionOut:
+    c = container(request)
+    view = entitlements.grant_premium(
+        session, user_public_id=user_id, plan=c.settings.premium_plan, days=body.days, now=c.clock.now()
+    )
+    return _sub_out(request, view)
+
+
+@router.delete("/admin/users/{user_id}/premium")
+def revoke(user_id: str, request: Request, session: Db, _: Admin) -> SubscriptionOut:
+    view = entitlements.revoke_premium(session, user_public_id=user_id, now=container(request).clock.now())
+    return _sub_out(request, view)
+
+
+@router.post("/admin/redeem-codes")
+def make_codes(body: CodesIn, request: Request, session: Db, admin: Admin) -> dict[str, list[str]]:
+    c = container(request)
+    codes = entitlements.create_codes(
+        session,
+        admin_id=admin.id,
+        plan=c.settings.premium_plan,
+        days=body.days,
+        count=body.count,
+        now=c.clock.now(),
+    )
+    return {"codes": codes}
+
+
+@router.post("/admin/ad-campaigns")
+def new_campaign(body: CampaignIn, session: Db, _: Admin) -> dict[str, object]:
+    view = entitlements.create_campaign(session, **body.model_dump())
+    return dict(view.__dict__)
+
+
+@router.post("/ads/next")
+def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
+    c = container(request)
+    now = c.clock.now()
+    brk = entitlements.start_ad_break(session, user_id=user.id, interval_s=c.settings.ad_interval, now=now)
+    issued = issue_stream_url(
+        session,
+        settings=c.settings,
+        user_public_id=user.public_id,
+        track_public_id=brk.track_public_id,
+        requested=None,
+        data_saver=False,
+        now=now,
+    )
+    return AdBreakOut(
+        break_id=brk.break_id,
+        url=issued.url,
+        expires_at=issued.expires_at,
+        mime=issued.mime,
+        duration_ms=brk.duration_ms,
+        advertiser=brk.advertiser,
+        issued_at=brk.issued_at,
+    )
+
+
+@router.post("/ads/{break_id}/played")
+def ad_played(break_id: str, request: Request, session: Db, user: CurrentUser) -> AdPlayedOut:
+    now = container(request).clock.now()
+    decision = entitlements.complete_ad_break(session, user_id=user.id, break_id=break_id, now=now)
+    return AdPlayedOut(counted=decision.allowed, reason=decision.reason)

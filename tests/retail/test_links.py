@@ -1,0 +1,32 @@
+"""Retailer templates: filled and URL-encoded, skipped when an identifier is missing, refused when unsafe."""
+
+import pytest
+
+from encore.config import SettingsError, load_settings
+from encore.retail import BuyLink, buy_links, fill_template
+
+
+def test_fields_are_url_encoded_so_they_cannot_change_the_host_or_path() -> None:
+    url = fill_template("https://shop.example/s?q={artist}%20{title}", {"artist": "AC/DC", "title": "#1 ?&@evil.com"})
+    assert url == "https://shop.example/s?q=AC%2FDC%20%231%20%3F%26%40evil.com"
+
+
+def test_missing_identifier_skips_that_retailer() -> None:
+    retailers = {"ByUPC": "https://a.example/{upc}", "ByName": "https://b.example/?q={title}"}
+    links = buy_links(retailers, {"upc": None, "isrc": None, "artist": "A", "title": "Song"})
+    assert links == [BuyLink("ByName", "https://b.example/?q=Song")]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "http://plain.example/?q={title}",  # not https
+        "https://{artist}.example/",  # host from data
+        "https://a.example/?q={password}",  # unknown placeholder
+        "https://a.example/fixed",  # nothing filled: not a buy link
+        "javascript:alert(1)//{title}",
+    ],
+)
+def test_unsafe_templates_are_refused_at_start(template: str) -> None:
+    with pytest.raises(SettingsError, match="retailers"):
+        load_settings(mode="dev", retailers={"Shop": template})

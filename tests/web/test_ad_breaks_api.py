@@ -1,0 +1,242 @@
+"""Server-enforced ad breaks through the player API, and every dodge a free listener might try."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from encore.accounts import Role, create_user
+from encore.bootstrap import Container
+from encore.catalog import Rendition, Track
+from encore.db import transaction
+from encore.entitlements import AdCampaign
+from encore.kernel import FixedClock
+from encore.web import create_app
+from tests.catalog import factories as f
+from tests.web.conftest import PASSWORD, login
+
+CSRF = {"X-Encore-CSRF": "1"}
+AUDIO = b"OggS" + bytes(range(256)) * 40
+
+
+def _playable(container: Container, s: object, track: Track) -> None:
+    rel = f"audio/{track.public_id[:2].lower()}/{track.public_id}.vorbis160.ogg"
+    temp = container.store.new_temp_path()
+    temp.write_bytes(AUDIO)
+    container.store.commit(temp, rel)
+    s.add(  # type: ignore[attr-defined]
+        Rendition(
+            track_id=track.id,
+            kind="vorbis160",
+            media_path=rel,
+            codec="vorbis",
+            bitrate=160000,
+            sample_rate=44100,
+            channels=2,
+            size=len(AUDIO),
+            sha256="0" * 64,
+        )
+    )
+
+
+@pytest.fixture
+def clock(container: Container) -> FixedClock:
+    c = FixedClock(datetime.now(UTC).replace(microsecond=0))
+    container.clock = c
+    container.settings = container.settings.model_copy(update={"ad_interval_s": 60})
+    return c
+
+
+@pytest.fixture
+def world(container: Container, clock: FixedClock) -> dict[str, str]:
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password=PASSWORD)
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        artist = f.artist(s, "Band")
+        album = f.album(s, "Songs", artist)
+        songs = [f.track(s, f"Song {i}", album, [artist], number=i, duration_ms=600_000) for i in (1, 2, 3)]
+        ad_artist = f.artist(s, "Acme Ads")
+        ad = f.track(s, "Acme spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
+        for t in [*songs, ad]:
+            _playable(container, s, t)
+        s.flush()
+        return {"a": songs[0].public_id, "b": songs[1].public_id, "c": songs[2].public_id, "ad": ad.public_id}
+
+
+@pytest.fixture
+def campaign(client: TestClient, world: dict[str, str], clock: FixedClock) -> str:
+    admin = TestClient(client.app, base_url="http://testserver")
+    token = login(admin, "root")
+    r = admin.post(
+        "/api/admin/ad-campaigns",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "advertiser": "Acme",
+            "track_id": world["ad"],
+            "budget_impressions": 1000,
+            "cpm_cents": 2500,
+            "starts_at": (clock.now() - timedelta(days=1)).isoformat(),
+            "ends_at": (clock.now() + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert r.status_code == 200, r.text
+    campaign_id: str = r.json()["id"]
+    return campaign_id
+
+
+def _bearer(client: TestClient, name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {login(client, name)}"}
+
+
+def _stream(client: TestClient, h: dict[str, str], track: str) -> tuple[int, str]:
+    r = client.post(f"/api/tracks/{track}/stream", json={}, headers=h)
+    return r.status_code, (r.json().get("error", {}).get("code", "") if r.status_code != 200 else "")
+
+
+@pytest.fixture
+def due(client: TestClient, world: dict[str, str], campaign: str, clock: FixedClock) -> dict[str, str]:
+    """A free listener who has listened past the interval: the next music URL is refused."""
+    h = _bearer(client, "listener")
+    assert _stream(client, h, world["a"]) == (200, "")
+    clock.advance(61)
+    assert _stream(client, h, world["b"]) == (403, "ad_break_due")
+    return h
+
+
+def test_ad_due_after_interval_then_music_again_after_the_ad(
+    client: TestClient, container: Container, world: dict[str, str], due: dict[str, str], clock: FixedClock
+) -> None:
+    ad = client.post("/api/ads/next", headers=due).json()
+    assert ad["duration_ms"] == 15_000 and ad["advertiser"] == "Acme"
+    assert client.get(ad["url"], headers={"Range": "bytes=0-3"}).content == b"OggS"
+    clock.advance(15)
+    assert client.post(f"/api/ads/{ad['break_id']}/played", headers=due).json() == {
+        "counted": True,
+        "reason": "counted",
+    }
+    assert _stream(client, due, world["b"]) == (200, "")
+    # A second "played" for the same break is not a second impression.
+    assert client.post(f"/api/ads/{ad['break_id']}/played", headers=due).json()["reason"] == "already_counted"
+    with container.sessions() as s:
+        assert s.scalar(select(AdCampaign.impressions)) == 1
+
+
+def test_reload_second_tab_and_other_device_share_the_clock(
+    client: TestClient, world: dict[str, str], due: dict[str, str]
+) -> None:
+    assert _stream(client, due, world["b"]) == (403, "ad_break_due")  # reload: same session asks again
+    for device in ("second-tab", "phone"):
+        other = TestClient(client.app, base_url="http://testserver", headers={"User-Agent": device})
+        assert _stream(other, _bearer(other, "listener"), world["c"]) == (403, "ad_break_due")
+    # Cookie sessions (the web player) hit the same wall.
+    web = TestClient(client.app, base_url="http://testserver")
+    login(web, "listener")
+    assert _stream(web, CSRF, world["c"]) == (403, "ad_break_due")
+
+
+def test_a_forged_played_report_does_not_end_the_break(
+    client: TestClient, world: dict[str, str], due: dict[str, str], clock: FixedClock
+) -> None:
+    # Never issued: an invented break id.
+    assert client.post("/api/ads/AAAAAAAAAAAAAAAAAAAAAA/played", headers=due).status_code == 404
+    ad = client.post("/api/ads/next", headers=due).json()
+    # Claimed at once: earlier than issuance + the ad's length.
+    clock.advance(3)
+    r = client.post(f"/api/ads/{ad['break_id']}/played", headers=due)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "ad_not_finished"
+    # A play report claiming the ad (or music) ended changes nothing.
+    report = {
+        "play_id": "forged-1",
+        "track_id": world["ad"],
+        "started_at": (clock.now() - timedelta(seconds=20)).isoformat(),
+        "ms_played": 15_000,
+        "state": "ended",
+    }
+    assert client.post("/api/plays", json=report, headers=due).status_code == 200
+    assert _stream(client, due, world["b"]) == (403, "ad_break_due")
+    # A second tab asking for an ad gets the same unfinished break, not a fresh one to race.
+    assert client.post("/api/ads/next", headers=due).json()["break_id"] == ad["break_id"]
+
+
+def test_another_listeners_break_cannot_be_completed(
+    client: TestClient, container: Container, world: dict[str, str], due: dict[str, str], clock: FixedClock
+) -> None:
+    ad = client.post("/api/ads/next", headers=due).json()
+    with transaction(container.sessions) as s:
+        create_user(s, username="mallory", password=PASSWORD)
+    clock.advance(20)
+    other = _bearer(client, "mallory")
+    assert client.post(f"/api/ads/{ad['break_id']}/played", headers=other).status_code == 404
+    assert _stream(client, due, world["b"]) == (403, "ad_break_due")
+
+
+def test_refreshing_the_same_track_does_not_stop_the_clock(
+    client: TestClient, world: dict[str, str], campaign: str, clock: FixedClock
+) -> None:
+    h = _bearer(client, "listener")
+    for _ in range(6):  # URL refreshes while the same song plays
+        assert _stream(client, h, world["a"]) == (200, "")
+        clock.advance(10)
+    assert _stream(client, h, world["b"]) == (403, "ad_break_due")  # 60 s of wall clock, charged once
+
+
+def test_premium_never_hears_ads(
+    client: TestClient, container: Container, world: dict[str, str], campaign: str, clock: FixedClock
+) -> None:
+    admin = _bearer(client, "root")
+    with container.sessions() as s:
+        from encore.accounts import get_user_by_name
+
+        uid = get_user_by_name(s, username="listener").public_id  # type: ignore[union-attr]
+    assert client.put(f"/api/admin/users/{uid}/premium", json={"days": 30}, headers=admin).status_code == 200
+    h = _bearer(client, "listener")
+    for track in ("a", "b", "c") * 3:
+        assert _stream(client, h, world[track]) == (200, "")
+        clock.advance(600)
+    r = client.post("/api/ads/next", headers=h)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "no_ad_due"
+    # Revoked: the free tier and its ads return.
+    assert client.delete(f"/api/admin/users/{uid}/premium", headers=admin).json()["tier"] == "free"
+
+
+def test_no_ad_due_before_the_interval(client: TestClient, world: dict[str, str], campaign: str) -> None:
+    h = _bearer(client, "listener")
+    assert _stream(client, h, world["a"]) == (200, "")
+    r = client.post("/api/ads/next", headers=h)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "no_ad_due"
+
+
+def test_no_inventory_never_locks_a_listener_out(client: TestClient, world: dict[str, str], clock: FixedClock) -> None:
+    h = _bearer(client, "listener")
+    assert _stream(client, h, world["a"]) == (200, "")
+    clock.advance(61)
+    assert _stream(client, h, world["b"]) == (200, "")
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container), base_url="http://testserver") as c:
+        yield c
+
+
+def test_the_subsonic_api_does_not_dodge_the_break(
+    client: TestClient, container: Container, world: dict[str, str], due: dict[str, str], clock: FixedClock
+) -> None:
+    from encore.accounts import get_user_by_name
+    from encore.devices import create_device
+
+    secret = container.settings.secret_key.get_secret_value().encode()
+    with transaction(container.sessions) as s:
+        user = get_user_by_name(s, username="listener")
+        assert user is not None
+        key = create_device(s, user_id=user.id, name="phone", secret=secret, now=clock.now()).api_key
+    r = client.get("/rest/stream", params={"apiKey": key, "id": f"tr-{world['c']}", "f": "json"})
+    body = r.json()["subsonic-response"]
+    assert body["status"] == "failed" and body["error"] == {"code": 50, "message": "ad_break_due"}
+    ad = client.post("/api/ads/next", headers=due).json()
+    clock.advance(15)
+    assert client.post(f"/api/ads/{ad['break_id']}/played", headers=due).json()["counted"] is True
+    r = client.get("/rest/stream", params={"apiKey": key, "id": f"tr-{world['c']}"})
+    assert r.status_code == 200 and r.content == AUDIO
