@@ -43,6 +43,8 @@ def ids(http: TestClient, key: dict[str, str]) -> dict[str, str]:
 
 
 def test_missing_credentials_is_error_10(http: TestClient) -> None:
+    # The one method OpenSubsonic makes public: which extensions (and so which login) the server has.
+    assert call(http, "getOpenSubsonicExtensions", None)["openSubsonicExtensions"][0]["name"] == "apiKeyAuthentication"
     assert code(call(http, "ping", None)) == 10
     assert code(call(http, "ping", {"u": "listener"})) == 10
     assert code(call(http, "ping", {"u": "listener", "t": "abc"})) == 10  # a token without salt

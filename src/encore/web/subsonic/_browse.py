@@ -29,9 +29,13 @@ def get_license(_ctx: Ctx) -> Payload:
     return {"license": {"valid": True}}
 
 
+def extensions_payload() -> Payload:
+    return {"openSubsonicExtensions": EXTENSIONS}
+
+
 @method("getOpenSubsonicExtensions")
 def get_extensions(_ctx: Ctx) -> Payload:
-    return {"openSubsonicExtensions": EXTENSIONS}
+    return extensions_payload()  # answered before authentication by the router; registered for the list
 
 
 @method("getMusicFolders")

@@ -10,6 +10,7 @@ from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.web._deps import container
 from encore.web.subsonic import _browse, _lists, _media, _playlists, _user  # noqa: F401 - register handlers
 from encore.web.subsonic._auth import authenticate
+from encore.web.subsonic._browse import extensions_payload
 from encore.web.subsonic._context import HANDLERS, Ctx
 from encore.web.subsonic._envelope import (
     GENERIC,
@@ -25,6 +26,8 @@ from encore.web.subsonic._params import Params
 log = logging.getLogger("encore.web.subsonic")
 router = APIRouter(include_in_schema=False)
 MAX_FORM_FIELDS = 2000
+# OpenSubsonic: this one answers without credentials, so a client can learn how to log in (apiKey).
+PUBLIC_METHODS = frozenset({"getopensubsonicextensions"})
 
 
 def _mapped(exc: EncoreError) -> SubsonicError:
@@ -38,6 +41,8 @@ def _mapped(exc: EncoreError) -> SubsonicError:
 
 
 def _run(request: Request, name: str, params: Params) -> Response:
+    if name.lower() in PUBLIC_METHODS:
+        return render(envelope(extensions_payload()), fmt=_fmt(params), callback=params.get("callback"))
     c = container(request)
     handler = HANDLERS.get(name.lower())
     with c.sessions() as session, session.begin():
