@@ -8,7 +8,8 @@ import encore.catalog
 import encore.devices
 import encore.history
 import encore.ingest
-import encore.library  # noqa: F401  (each import registers its tables on Base.metadata)
+import encore.library
+import encore.oauth  # noqa: F401  (each import registers its tables on Base.metadata)
 from encore.db import Base, create_db_engine
 
 config = context.config
