@@ -148,6 +148,8 @@ def test_a_bad_id_is_a_spotify_error(sp_alice: spotipy.Spotify) -> None:
 
 
 def _new_releases(sp: spotipy.Spotify) -> dict[str, Any]:
-    with pytest.warns(DeprecationWarning):  # spotipy warns that Spotify deprecated the endpoint; Encore keeps it
+    with pytest.warns(
+        DeprecationWarning, match="deprecated"
+    ):  # spotipy warns that Spotify deprecated the endpoint; Encore keeps it
         result: dict[str, Any] = sp.new_releases(limit=1)
     return result
