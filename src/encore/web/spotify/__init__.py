@@ -11,16 +11,20 @@ from encore.web.spotify._edge import RateLimiter, route_scopes
 V1_ROUTERS = (_catalogue.router, _me.router, _library.router, _playlists.router)
 
 
-def _document_scopes(app: FastAPI) -> None:
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/v1/"):
-            alternatives = route_scopes(route) or []
-            security = [{"encoreOAuth": a.split()} for a in alternatives] or [{"encoreOAuth": []}]
-            route.openapi_extra = {**(route.openapi_extra or {}), "security": security}
-            if alternatives:
-                route.description = (
-                    (route.description or "") + "\n\nScopes: " + " or ".join(f"`{a}`" for a in alternatives)
-                )
+def v1_routes() -> list[APIRoute]:
+    """Every /v1 operation (the scope-matrix test and the docs read this table)."""
+    return [r for router in V1_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+
+
+def _document_scopes() -> None:
+    """Idempotent: every app instance shares these module-level routers."""
+    for route in v1_routes():
+        alternatives = route_scopes(route) or []
+        security = [{"encoreOAuth": a.split()} for a in alternatives] or [{"encoreOAuth": []}]
+        route.openapi_extra = {**(route.openapi_extra or {}), "security": security}
+        if alternatives and "Scopes:" not in (route.description or ""):
+            scopes = " or ".join(f"`{a}`" for a in alternatives)
+            route.description = f"{route.description or ''}\n\nScopes: {scopes}".strip()
 
 
 class TrailingSlash:
@@ -40,12 +44,12 @@ def install(app: FastAPI) -> None:
     """Mount /v1 and the OAuth endpoints and pages; one rate limiter per app instance."""
     app.state.v1_limiter = RateLimiter()
     app.add_middleware(TrailingSlash)
+    _document_scopes()
     for router in (*V1_ROUTERS, _oauth_routes.router, _oauth_routes.dev, _oauth_routes.pages):
         app.include_router(router)
-    _document_scopes(app)
     from encore.web.spotify._openapi import describe
 
     describe(app, scopes=oauth.SCOPES)
 
 
-__all__ = ["V1_ROUTERS", "install"]
+__all__ = ["V1_ROUTERS", "install", "v1_routes"]
