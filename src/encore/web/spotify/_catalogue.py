@@ -8,12 +8,15 @@ from encore import catalog
 from encore.kernel import ValidationFailed, is_public_id
 from encore.web._deps import Db
 from encore.web.spotify import _schemas as s
+from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url, ids_param
 from encore.web.spotify._shapes import album_simple, artist_full, paging, track_full, track_simple
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
-Id = Annotated[str, Path(description="A 22-character base62 Encore id", examples=["4uLU6hMCjMI75M1A2tKUQC"])]
+Id = Annotated[
+    str, Path(pattern=r"^[0-9A-Za-z]{22}$", description="A 22-character base62 Encore id", examples=[ID_EXAMPLE])
+]
 Limit = Annotated[int, Query(ge=1, le=50, description="1-50")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="0-10000")]
 Market = Annotated[str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")]

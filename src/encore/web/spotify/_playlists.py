@@ -11,6 +11,7 @@ from encore.accounts import User
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed, is_public_id
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
+from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._edge import (
     ERROR_RESPONSES,
     AnyToken,
@@ -25,7 +26,9 @@ from encore.web.spotify._shapes import paging, playlist_simple, playlist_track
 
 router = APIRouter(prefix="/v1", tags=["Web API: playlists"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
-Id = Annotated[str, Path(description="A 22-character base62 Encore id", examples=["4uLU6hMCjMI75M1A2tKUQC"])]
+Id = Annotated[
+    str, Path(pattern=r"^[0-9A-Za-z]{22}$", description="A 22-character base62 Encore id", examples=[ID_EXAMPLE])
+]
 Limit = Annotated[int, Query(ge=1, le=50, description="1-50")]
 ItemLimit = Annotated[int, Query(ge=1, le=100, description="1-100")]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
