@@ -8,8 +8,8 @@ from encore import catalog
 from encore.kernel import ValidationFailed, is_public_id
 from encore.web._deps import Db
 from encore.web.spotify import _schemas as s
-from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url, ids_param
+from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import album_simple, artist_full, paging, track_full, track_simple
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)

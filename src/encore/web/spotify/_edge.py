@@ -3,16 +3,16 @@
 import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from encore import oauth
-from encore.bootstrap import Container
-from encore.db import transaction
 from encore.kernel import EncoreError, PermissionDenied
 from encore.web._deps import Db, container
 from encore.web._errors import status_for
@@ -107,11 +107,11 @@ def limiter(request: Request) -> RateLimiter:
     return found
 
 
-def flush_usage(c: Container, rate: RateLimiter, *, force: bool = False) -> None:
+def flush_usage(session: Session, rate: RateLimiter, *, now: datetime, force: bool = False) -> None:
+    """Add the counts gathered since the last flush, in the caller's transaction (no second connection)."""
     counts = rate.take_usage(force=force)
     if counts:
-        with transaction(c.sessions) as session:
-            oauth.record_usage(session, counts=counts, now=c.clock.now())
+        oauth.record_usage(session, counts=counts, now=now)
 
 
 def base_url(request: Request) -> str:
@@ -134,7 +134,7 @@ def needs(*alternatives: str) -> Callable[..., oauth.Access]:
         access = oauth.check_access(session, token=_bearer(request), scopes=wanted, now=c.clock.now())
         rate = limiter(request)
         rate.hit(access.app_id, access.rate_limit)
-        flush_usage(c, rate)
+        flush_usage(session, rate, now=c.clock.now())
         return access
 
     dependency.scopes = wanted  # type: ignore[attr-defined]  # read by the docs and the scope-matrix test

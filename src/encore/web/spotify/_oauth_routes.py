@@ -174,7 +174,7 @@ def _app_out(a: oauth.AppView, pending: int = 0) -> dict[str, object]:
 def my_apps(request: Request, session: Db, user: CurrentUser) -> list[AppOut]:
     from encore.web.spotify._edge import flush_usage, limiter
 
-    flush_usage(container(request), limiter(request), force=True)
+    flush_usage(session, limiter(request), now=container(request).clock.now(), force=True)
     return [AppOut.model_validate(_app_out(a)) for a in oauth.list_apps(session, owner_id=user.id)]
 
 

@@ -11,7 +11,6 @@ from encore.accounts import User
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed, is_public_id
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
-from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._edge import (
     ERROR_RESPONSES,
     AnyToken,
@@ -22,6 +21,7 @@ from encore.web.spotify._edge import (
     has_scope,
     parse_item_ids,
 )
+from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import paging, playlist_simple, playlist_track
 
 router = APIRouter(prefix="/v1", tags=["Web API: playlists"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
