@@ -24,7 +24,15 @@ from encore.web.spotify._edge import (
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import paging, playlist_simple, playlist_track
 
-router = APIRouter(prefix="/v1", tags=["Web API: playlists"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/v1",
+    tags=["Web API: playlists"],
+    route_class=SpotifyRoute,
+    responses={
+        **ERROR_RESPONSES,
+        409: {"model": s.Error, "description": "snapshot_id is stale: the playlist changed since it was read"},
+    },
+)
 
 Id = Annotated[
     str, Path(pattern=r"^[0-9A-Za-z]{22}$", description="A 22-character base62 Encore id", examples=[ID_EXAMPLE])
