@@ -15,8 +15,8 @@ from encore.web._playback_routes import router as playback_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
-from encore.web.subsonic import router as subsonic_router
 from encore.web.spotify import install as install_spotify
+from encore.web.subsonic import router as subsonic_router
 
 
 def create_api(c: Container) -> FastAPI:
