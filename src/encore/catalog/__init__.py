@@ -1,5 +1,12 @@
 """The catalogue: labels, artists, albums, tracks, genres, renditions, browse and search."""
 
+from encore.catalog._bulk import (
+    albums_by_public_ids,
+    artist_albums,
+    artists_by_ids,
+    tracks_by_ids,
+    tracks_by_public_ids,
+)
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -96,9 +103,12 @@ __all__ = [
     "TrackView",
     "album_page",
     "album_summaries",
+    "albums_by_public_ids",
+    "artist_albums",
     "artist_artworks",
     "artist_page",
     "artists_az",
+    "artists_by_ids",
     "drop_empty_albums",
     "fold",
     "genre_albums",
@@ -117,6 +127,8 @@ __all__ = [
     "track_row",
     "track_view",
     "track_views",
+    "tracks_by_ids",
+    "tracks_by_public_ids",
     "unindex_entity",
     "upsert_album",
     "upsert_artist",

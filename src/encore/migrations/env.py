@@ -11,7 +11,8 @@ import encore.entitlements
 import encore.history
 import encore.ingest
 import encore.library
-import encore.retail  # noqa: F401
+import encore.oauth
+import encore.retail  # noqa: F401  (each import registers its tables on Base.metadata)
 from encore.db import Base, create_db_engine
 
 config = context.config

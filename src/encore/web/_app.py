@@ -18,6 +18,7 @@ from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
+from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import router as subsonic_router
 
 
@@ -38,6 +39,7 @@ def create_api(c: Container) -> FastAPI:
         retail_router,
     ):
         app.include_router(router)
+    install_spotify(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)
     return app

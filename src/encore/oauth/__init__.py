@@ -1,0 +1,64 @@
+"""OAuth 2.0 for developer apps: registration, authorization code + PKCE, client credentials, refresh
+rotation, revocation (authlib's RFC 6749 / 7009 / 7636 grants), and bearer-token checks for /v1."""
+
+from encore.oauth._access import Access, InvalidToken, check_access
+from encore.oauth._apps import (
+    AppView,
+    GrantView,
+    NewApp,
+    app_by_client_id,
+    delete_app,
+    list_apps,
+    list_grants,
+    record_usage,
+    register_app,
+    revoke_grant,
+)
+from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
+from encore.oauth._policy import RATE_WINDOW_S, Decision, check_redirect_uri, rate_decision, redirect_matches
+from encore.oauth._scopes import SCOPES, parse_scope, unknown_scopes
+from encore.oauth._server import (
+    ConsentRequest,
+    HttpCall,
+    OAuthProblem,
+    OAuthReply,
+    authorize,
+    check_authorization,
+    revocation_endpoint,
+    token_endpoint,
+)
+
+__all__ = [
+    "RATE_WINDOW_S",
+    "SCOPES",
+    "Access",
+    "AppView",
+    "ConsentRequest",
+    "Decision",
+    "GrantView",
+    "HttpCall",
+    "InvalidToken",
+    "NewApp",
+    "OAuthApp",
+    "OAuthCode",
+    "OAuthProblem",
+    "OAuthReply",
+    "OAuthToken",
+    "app_by_client_id",
+    "authorize",
+    "check_access",
+    "check_authorization",
+    "check_redirect_uri",
+    "delete_app",
+    "list_apps",
+    "list_grants",
+    "parse_scope",
+    "rate_decision",
+    "record_usage",
+    "redirect_matches",
+    "register_app",
+    "revocation_endpoint",
+    "revoke_grant",
+    "token_endpoint",
+    "unknown_scopes",
+]

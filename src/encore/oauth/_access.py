@@ -1,0 +1,52 @@
+"""The resource side: turn a bearer token into who may do what (authlib's RFC 6750 validator rules)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.kernel import EncoreError, PermissionDenied
+from encore.oauth._apps import sha256
+from encore.oauth._models import OAuthApp, OAuthToken
+from encore.oauth._server import Token
+
+
+class InvalidToken(EncoreError):
+    code = "invalid_token"
+
+
+@dataclass(frozen=True)
+class Access:
+    app_id: int
+    client_id: str
+    user_id: int | None  # None for a client-credentials token: catalogue only
+    scopes: frozenset[str]
+    rate_limit: int
+
+
+class _Validator(BearerTokenValidator):  # type: ignore[misc]
+    def authenticate_token(self, token_string: str) -> None:
+        raise NotImplementedError  # the lookup below joins the app in one query instead
+
+
+def check_access(session: Session, *, token: str, scopes: list[str], now: datetime) -> Access:
+    """Raise InvalidToken for unknown, expired or revoked tokens; PermissionDenied for a missing scope."""
+    row = session.execute(
+        select(OAuthToken, OAuthApp.client_id, OAuthApp.rate_limit)
+        .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
+        .where(OAuthToken.access_hash == sha256(token))
+    ).first()
+    try:
+        _Validator().validate_token(Token(row[0], now) if row else None, scopes, None)
+    except InvalidTokenError as error:
+        raise InvalidToken("The access token expired" if row else "Invalid access token") from error
+    except InsufficientScopeError as error:
+        raise PermissionDenied(
+            f"Insufficient client scope: needs {' '.join(scopes)}", code="insufficient_scope"
+        ) from error
+    if row is None:  # validate_token has raised already; this tells mypy
+        raise InvalidToken("Invalid access token")
+    tok, client_id, rate_limit = row
+    return Access(tok.app_id, client_id, tok.user_id, frozenset(tok.scope.split()), rate_limit)

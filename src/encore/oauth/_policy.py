@@ -1,0 +1,41 @@
+"""Pure decisions: redirect URIs, rate windows. No database, no clock of their own."""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+MAX_REDIRECT_URIS = 10
+RATE_WINDOW_S = 30.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    retry_after: int = 0
+
+
+def check_redirect_uri(uri: str) -> Decision:
+    """What a developer may register: absolute http(s), no fragment; plain http only for loopback."""
+    if len(uri) > 2000 or any(c.isspace() for c in uri):
+        return Decision(False, "redirect URI too long or contains spaces")
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Decision(False, "redirect URI must be an absolute http(s) URL")
+    if parts.fragment:
+        return Decision(False, "redirect URI must not contain a fragment")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return Decision(False, "plain http is allowed only for loopback redirect URIs")
+    return Decision(True)
+
+
+def redirect_matches(registered: list[str], requested: str) -> bool:
+    """Exact string match: no prefixes, no added paths or query strings, no case folding."""
+    return requested in registered
+
+
+def rate_decision(*, used: int, limit: int, window_started: float, now: float) -> Decision:
+    """Fixed window per app. `used` counts the requests already made in this window."""
+    if now - window_started >= RATE_WINDOW_S or used < limit:
+        return Decision(True)
+    retry = max(1, int(window_started + RATE_WINDOW_S - now + 0.999))
+    return Decision(False, "rate limit exceeded", retry)

@@ -1,0 +1,353 @@
+"""The OAuth 2.0 authorization server: authlib's framework-agnostic grants over Encore's tables.
+
+The web face turns its request into an `HttpCall` and gets back an `OAuthReply`; nothing here knows
+FastAPI. One server object per request, bound to that request's session and clock.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from authlib.oauth2.rfc6749 import (
+    AuthorizationServer,
+    ClientMixin,
+    OAuth2Error,
+    OAuth2Payload,
+    OAuth2Request,
+    TokenMixin,
+    grants,
+)
+from authlib.oauth2.rfc6750 import BearerTokenGenerator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from encore.kernel import EncoreError, new_secret_token
+from encore.oauth._apps import sha256, uris_of
+from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
+from encore.oauth._policy import redirect_matches
+from encore.oauth._scopes import SCOPES, parse_scope
+
+ACCESS_TTL_S = 3600
+REFRESH_TTL = timedelta(days=60)
+CODE_TTL = timedelta(minutes=10)
+PUBLIC_OR_SECRET = ["client_secret_basic", "client_secret_post", "none"]
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    params: Mapping[str, list[str]] = field(default_factory=dict)  # query and form, merged
+
+
+@dataclass(frozen=True)
+class OAuthReply:
+    status: int
+    body: dict[str, Any]
+    headers: list[tuple[str, str]]
+
+    @property
+    def location(self) -> str | None:
+        return dict(self.headers).get("Location")
+
+
+@dataclass(frozen=True)
+class GrantingUser:
+    id: int
+
+    def get_user_id(self) -> int:
+        return self.id
+
+
+class _Payload(OAuth2Payload):  # type: ignore[misc]
+    def __init__(self, params: Mapping[str, list[str]]) -> None:
+        self._lists = defaultdict(list, {k: list(v) for k, v in params.items()})
+
+    @property
+    def data(self) -> dict[str, str]:
+        return {k: v[0] for k, v in self._lists.items() if v}
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        return self._lists
+
+
+class _Request(OAuth2Request):  # type: ignore[misc]
+    def __init__(self, call: HttpCall) -> None:
+        super().__init__(method=call.method, uri=call.url, headers=dict(call.headers))
+        self.payload = _Payload(call.params)
+
+    @property
+    def args(self) -> dict[str, str]:
+        return self.payload.data
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self.payload.data
+
+
+class Client(ClientMixin):  # type: ignore[misc]
+    def __init__(self, app: OAuthApp) -> None:
+        self.app = app
+
+    def get_client_id(self) -> str:
+        return self.app.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None  # a redirect_uri must always be given, and match exactly
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        return " ".join(parse_scope(scope))
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_matches(uris_of(self.app), redirect_uri)
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        import hmac
+
+        return hmac.compare_digest(sha256(client_secret), self.app.secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in PUBLIC_OR_SECRET
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in ("authorization_code", "refresh_token", "client_credentials")
+
+
+class Code:
+    def __init__(self, row: OAuthCode) -> None:
+        self.row = row
+
+    def get_redirect_uri(self) -> str:
+        return self.row.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.row.scope
+
+
+class Token(TokenMixin):  # type: ignore[misc]
+    def __init__(self, row: OAuthToken, now: datetime) -> None:
+        self.row, self.now = row, now
+
+    def check_client(self, client: Client) -> bool:
+        return self.row.app_id == client.app.id
+
+    def get_scope(self) -> str:
+        return self.row.scope
+
+    def get_expires_in(self) -> int:
+        return self.row.expires_in
+
+    def is_expired(self) -> bool:
+        return self.now >= self.row.issued_at + timedelta(seconds=self.row.expires_in)
+
+    def is_revoked(self) -> bool:
+        return self.row.revoked
+
+
+class S256Only(CodeChallenge):  # type: ignore[misc]
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012 - authlib's class attribute
+    CODE_CHALLENGE_METHODS = {"S256": compare_s256_code_challenge}  # noqa: RUF012
+
+    def get_authorization_code_challenge(self, authorization_code: Code) -> str | None:
+        return authorization_code.row.code_challenge
+
+    def get_authorization_code_challenge_method(self, authorization_code: Code) -> str | None:
+        return authorization_code.row.code_challenge_method
+
+
+class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = PUBLIC_OR_SECRET
+    server: "EncoreAuthServer"
+
+    def save_authorization_code(self, code: str, request: _Request) -> None:
+        data = request.payload.data
+        now = self.server.now
+        self.server.session.add(
+            OAuthCode(
+                code_hash=sha256(code),
+                app_id=request.client.app.id,
+                user_id=request.user.id,
+                redirect_uri=request.payload.redirect_uri,
+                scope=request.client.get_allowed_scope(request.payload.scope),
+                code_challenge=data.get("code_challenge"),
+                code_challenge_method="S256" if data.get("code_challenge") else None,
+                created_at=now,
+                expires_at=now + CODE_TTL,
+            )
+        )
+        self.server.session.flush()
+
+    def query_authorization_code(self, code: str, client: Client) -> Code | None:
+        s, now = self.server.session, self.server.now
+        row = s.scalar(select(OAuthCode).where(OAuthCode.code_hash == sha256(code), OAuthCode.app_id == client.app.id))
+        if row is None or now >= row.expires_at:
+            return None
+        if row.used_at is not None:
+            # A replayed code means it leaked: whatever it issued stops working (RFC 6749 §4.1.2).
+            s.execute(update(OAuthToken).where(OAuthToken.code_id == row.id).values(revoked=True))
+            return None
+        return Code(row)
+
+    def delete_authorization_code(self, authorization_code: Code) -> None:
+        authorization_code.row.used_at = self.server.now
+
+    def authenticate_user(self, authorization_code: Code) -> GrantingUser:
+        return GrantingUser(authorization_code.row.user_id)
+
+
+class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = PUBLIC_OR_SECRET
+    INCLUDE_NEW_REFRESH_TOKEN = True  # rotation: every refresh returns a new refresh token
+    server: "EncoreAuthServer"
+
+    def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
+        row = self.server.session.scalar(select(OAuthToken).where(OAuthToken.refresh_hash == sha256(refresh_token)))
+        if row is None or row.revoked or row.refresh_expires_at is None or self.server.now >= row.refresh_expires_at:
+            return None
+        return Token(row, self.server.now)
+
+    def authenticate_user(self, refresh_token: Token) -> GrantingUser | None:
+        return GrantingUser(refresh_token.row.user_id) if refresh_token.row.user_id is not None else None
+
+    def revoke_old_credential(self, refresh_token: Token) -> None:
+        refresh_token.row.revoked = True
+
+
+class _ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
+
+
+class _Revocation(RevocationEndpoint):  # type: ignore[misc]
+    CLIENT_AUTH_METHODS = PUBLIC_OR_SECRET
+    server: "EncoreAuthServer"
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
+        digest = sha256(token_string)
+        row = self.server.session.scalar(
+            select(OAuthToken).where((OAuthToken.access_hash == digest) | (OAuthToken.refresh_hash == digest))
+        )
+        return Token(row, self.server.now) if row is not None else None
+
+    def revoke_token(self, token: Token, request: _Request) -> None:
+        token.row.revoked = True
+
+
+class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
+    def __init__(self, session: Session, now: datetime) -> None:
+        super().__init__(scopes_supported=list(SCOPES))
+        self.session, self.now = session, now
+        self.register_token_generator(
+            "default",
+            BearerTokenGenerator(
+                access_token_generator=lambda **_: new_secret_token(),
+                refresh_token_generator=lambda **_: new_secret_token(),
+                expires_generator=lambda *_: ACCESS_TTL_S,
+            ),
+        )
+        self.register_grant(_CodeGrant, [S256Only(required=True)])
+        self.register_grant(_RefreshGrant)
+        self.register_grant(_ClientCredentialsGrant)
+        self.register_endpoint(_Revocation)
+
+    def query_client(self, client_id: str) -> Client | None:
+        app = self.session.scalar(select(OAuthApp).where(OAuthApp.client_id == str(client_id)[:32]))
+        return Client(app) if app is not None else None
+
+    def save_token(self, token: dict[str, Any], request: _Request) -> None:
+        code = request.authorization_code
+        refresh = token.get("refresh_token")
+        self.session.add(
+            OAuthToken(
+                access_hash=sha256(token["access_token"]),
+                refresh_hash=sha256(refresh) if refresh else None,
+                app_id=request.client.app.id,
+                user_id=request.user.id if request.user is not None else None,
+                code_id=code.row.id if code is not None else None,
+                scope=token.get("scope", ""),
+                issued_at=self.now,
+                expires_in=int(token["expires_in"]),
+                refresh_expires_at=self.now + REFRESH_TTL if refresh else None,
+                revoked=False,
+            )
+        )
+        self.session.flush()
+
+    def create_oauth2_request(self, request: HttpCall | _Request) -> _Request:
+        return request if isinstance(request, _Request) else _Request(request)
+
+    def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]) -> OAuthReply:
+        return OAuthReply(status, body if isinstance(body, dict) else {}, list(headers))
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class ConsentRequest:
+    """A checked /authorize request, ready for the consent page."""
+
+    client_id: str
+    app_name: str
+    scopes: list[str]
+    redirect_uri: str
+    state: str
+    grant: Any  # authlib's grant, handed back to `authorize`
+
+
+def check_authorization(session: Session, *, call: HttpCall, user_id: int, now: datetime) -> ConsentRequest:
+    """Validate an /authorize request before showing consent. Raises OAuthProblem on a bad request."""
+    server = EncoreAuthServer(session, now)
+    state = (call.params.get("state") or [""])[0]
+    try:
+        grant = server.get_consent_grant(call, end_user=GrantingUser(user_id))
+    except OAuth2Error as error:
+        raise OAuthProblem(error.error, error.get_error_description() or error.error, error.redirect_uri) from error
+    if not state:
+        # Encore requires `state` (CSRF protection for the client); refusing beats silently accepting.
+        raise OAuthProblem("invalid_request", "Missing 'state'", None)
+    client: Client = grant.client
+    scopes = parse_scope(grant.request.payload.scope)
+    return ConsentRequest(client.app.client_id, client.app.name, scopes, grant.redirect_uri, state, grant)
+
+
+def authorize(session: Session, *, call: HttpCall, user_id: int, approved: bool, now: datetime) -> OAuthReply:
+    """The user's answer on the consent page: a redirect carrying a code (or access_denied) and `state`."""
+    server = EncoreAuthServer(session, now)
+    request = server.create_oauth2_request(call)
+    request.user = GrantingUser(user_id)
+    grant = server.get_authorization_grant(request)
+    if not (call.params.get("state") or [""])[0]:
+        raise OAuthProblem("invalid_request", "Missing 'state'", None)
+    reply: OAuthReply = server.create_authorization_response(
+        request, grant_user=GrantingUser(user_id) if approved else None, grant=grant
+    )
+    return reply
+
+
+def token_endpoint(session: Session, *, call: HttpCall, now: datetime) -> OAuthReply:
+    reply: OAuthReply = EncoreAuthServer(session, now).create_token_response(call)
+    return reply
+
+
+def revocation_endpoint(session: Session, *, call: HttpCall, now: datetime) -> OAuthReply:
+    reply: OAuthReply = EncoreAuthServer(session, now).create_endpoint_response("revocation", call)
+    return reply
+
+
+class OAuthProblem(EncoreError):
+    """An authorization request too broken to redirect back (unknown client, unregistered redirect URI)."""
+
+    def __init__(self, error: str, description: str, redirect_uri: str | None) -> None:
+        super().__init__(description, code=error)
+        self.error, self.description, self.redirect_uri = error, description, redirect_uri

@@ -1,0 +1,55 @@
+"""The Spotify-Web-API-compatible face: /v1, OAuth 2.0 endpoints, the consent and developer pages."""
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from encore import oauth
+from encore.web._security import ASGIApp, Receive, Scope, Send
+from encore.web.spotify import _catalogue, _library, _me, _oauth_routes, _playlists
+from encore.web.spotify._edge import RateLimiter, route_scopes
+
+V1_ROUTERS = (_catalogue.router, _me.router, _library.router, _playlists.router)
+
+
+def v1_routes() -> list[APIRoute]:
+    """Every /v1 operation (the scope-matrix test and the docs read this table)."""
+    return [r for router in V1_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+
+
+def _document_scopes() -> None:
+    """Idempotent: every app instance shares these module-level routers."""
+    for route in v1_routes():
+        alternatives = route_scopes(route) or []
+        security = [{"encoreOAuth": a.split()} for a in alternatives] or [{"encoreOAuth": []}]
+        route.openapi_extra = {**(route.openapi_extra or {}), "security": security}
+        if alternatives and "Scopes:" not in (route.description or ""):
+            scopes = " or ".join(f"`{a}`" for a in alternatives)
+            route.description = f"{route.description or ''}\n\nScopes: {scopes}".strip()
+
+
+class TrailingSlash:
+    """Spotify's API answers `/v1/me/` like `/v1/me` (spotipy asks for both); so does Encore."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/v1/") and path.endswith("/"):
+            scope = {**scope, "path": path.rstrip("/")}
+        await self.app(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Mount /v1 and the OAuth endpoints and pages; one rate limiter per app instance."""
+    app.state.v1_limiter = RateLimiter()
+    app.add_middleware(TrailingSlash)
+    _document_scopes()
+    for router in (*V1_ROUTERS, _oauth_routes.router, _oauth_routes.dev, _oauth_routes.pages):
+        app.include_router(router)
+    from encore.web.spotify._openapi import describe
+
+    describe(app, scopes=oauth.SCOPES)
+
+
+__all__ = ["V1_ROUTERS", "install", "v1_routes"]

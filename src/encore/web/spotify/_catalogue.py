@@ -1,0 +1,200 @@
+"""/v1 catalogue: search, tracks, albums, artists, new releases. Any valid token will do, no scope."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from encore import catalog
+from encore.kernel import ValidationFailed, is_public_id
+from encore.web._deps import Db
+from encore.web.spotify import _schemas as s
+from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url, ids_param
+from encore.web.spotify._schemas import ID_EXAMPLE
+from encore.web.spotify._shapes import album_simple, artist_full, paging, track_full, track_simple
+
+router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
+
+Id = Annotated[
+    str, Path(pattern=r"^[0-9A-Za-z]{22}$", description="A 22-character base62 Encore id", examples=[ID_EXAMPLE])
+]
+Limit = Annotated[int, Query(ge=1, le=50, description="1-50")]
+Offset = Annotated[int, Query(ge=0, le=10_000, description="0-10000")]
+Market = Annotated[str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")]
+SEARCH_TYPES = ("album", "artist", "track")
+
+
+def _valid(public_id: str, what: str) -> str:
+    if not is_public_id(public_id):
+        raise ValidationFailed(f"invalid {what} id")
+    return public_id
+
+
+@router.get("/search", summary="Search for items")
+def search(
+    *,
+    request: Request,
+    session: Db,
+    _access: AnyToken,
+    q: Annotated[str, Query(min_length=1, max_length=200, examples=["night drive"])],
+    type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track")],
+    limit: Limit = 20,
+    offset: Annotated[int, Query(ge=0, le=1000, description="0-1000")] = 0,
+    market: Market = None,
+) -> s.SearchResult:
+    """Prefix, case- and accent-insensitive. `playlist`, `show`, `episode` and `audiobook` types are refused."""
+    kinds = {t.strip() for t in type.split(",")}
+    if not kinds or not kinds <= set(SEARCH_TYPES):
+        raise ValidationFailed("type must be a comma-separated list of album, artist, track")
+    found = catalog.search_catalogue(session, query=q, kinds=frozenset(kinds), limit=limit, offset=offset)
+    base = base_url(request)
+    href = f"{base}/v1/search"
+    params: dict[str, object] = {"q": q, "type": type}
+    out = s.SearchResult()
+    if "track" in kinds:
+        pt = found.tracks
+        out.tracks = paging(
+            href, params, pt.items, total=pt.total, limit=limit, offset=offset, wrap=lambda t: track_full(base, t)
+        )
+    if "artist" in kinds:
+        pa = found.artists
+        out.artists = paging(
+            href, params, pa.items, total=pa.total, limit=limit, offset=offset, wrap=lambda a: artist_full(base, a)
+        )
+    if "album" in kinds:
+        pb = found.albums
+        out.albums = paging(
+            href, params, pb.items, total=pb.total, limit=limit, offset=offset, wrap=lambda a: album_simple(base, a)
+        )
+    return out
+
+
+@router.get("/tracks/{id}", summary="Get a track")
+def track(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> s.Track:
+    view = catalog.track_view(session, track_id=_valid(id, "track"))
+    album = catalog.albums_by_public_ids(session, ids=[view.album_id]).get(view.album_id)
+    return track_full(base_url(request), view, album)
+
+
+@router.get("/tracks", summary="Get several tracks")
+def tracks(
+    request: Request,
+    session: Db,
+    _access: AnyToken,
+    ids: Annotated[str, Query(max_length=2000, description="Up to 50 comma-separated ids")],
+    market: Market = None,
+) -> s.Tracks:
+    """Unknown ids give `null` in their place, as in Spotify's API."""
+    wanted = [_valid(i, "track") for i in ids_param(ids, most=50)]
+    found = catalog.tracks_by_public_ids(session, ids=wanted)
+    albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in found.values()])
+    base = base_url(request)
+    return s.Tracks(
+        tracks=[track_full(base, found[i], albums.get(found[i].album_id)) if i in found else None for i in wanted]
+    )
+
+
+@router.get("/albums/{id}", summary="Get an album")
+def album(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> s.Album:
+    page = catalog.album_page(session, album_id=_valid(id, "album"))
+    base = base_url(request)
+    simple = album_simple(base, page.album)
+    href = f"{simple.href}/tracks"
+    items = paging(
+        href, {}, page.tracks[:50], total=len(page.tracks), limit=50, offset=0, wrap=lambda t: track_simple(base, t)
+    )
+    return s.Album(
+        **simple.model_dump(),
+        tracks=items,
+        external_ids={"upc": page.album.upc} if page.album.upc else {},
+        genres=page.album.genres,
+        label=page.album.label.name if page.album.label else "",
+        copyrights=[],
+    )
+
+
+@router.get("/albums/{id}/tracks", summary="Get an album's tracks")
+def album_tracks(
+    *,
+    request: Request,
+    session: Db,
+    _access: AnyToken,
+    id: Id,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    market: Market = None,
+) -> s.Paging[s.TrackSimple]:
+    page = catalog.album_page(session, album_id=_valid(id, "album"))
+    base = base_url(request)
+    return paging(
+        f"{base}/v1/albums/{id}/tracks",
+        {},
+        page.tracks[offset : offset + limit],
+        total=len(page.tracks),
+        limit=limit,
+        offset=offset,
+        wrap=lambda t: track_simple(base, t),
+    )
+
+
+@router.get("/artists/{id}", summary="Get an artist")
+def artist(request: Request, session: Db, _access: AnyToken, id: Id) -> s.Artist:
+    page = catalog.artist_page(session, artist_id=_valid(id, "artist"), top=0)
+    genres = sorted({g for a in page.albums for g in a.genres})
+    return artist_full(base_url(request), page.artist, genres)
+
+
+@router.get("/artists/{id}/albums", summary="Get an artist's albums")
+def artist_albums(
+    *,
+    request: Request,
+    session: Db,
+    _access: AnyToken,
+    id: Id,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    include_groups: Annotated[str | None, Query(max_length=60, description="Accepted; Encore lists all")] = None,
+    market: Market = None,
+) -> s.Paging[s.AlbumSimple]:
+    page = catalog.artist_albums(session, artist_id=_valid(id, "artist"), limit=limit, offset=offset)
+    base = base_url(request)
+    return paging(
+        f"{base}/v1/artists/{id}/albums",
+        {},
+        page.items,
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        wrap=lambda a: album_simple(base, a),
+    )
+
+
+@router.get("/artists/{id}/top-tracks", summary="Get an artist's top tracks")
+def artist_top_tracks(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> s.TopTracks:
+    page = catalog.artist_page(session, artist_id=_valid(id, "artist"), top=10)
+    base = base_url(request)
+    albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in page.top_tracks])
+    return s.TopTracks(tracks=[track_full(base, t, albums.get(t.album_id)) for t in page.top_tracks])
+
+
+@router.get("/browse/new-releases", summary="Get new releases")
+def new_releases(
+    request: Request,
+    session: Db,
+    _access: AnyToken,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    country: Annotated[str | None, Query(max_length=10)] = None,
+) -> s.NewReleases:
+    page = catalog.new_releases(session, limit=limit, offset=offset)
+    base = base_url(request)
+    return s.NewReleases(
+        albums=paging(
+            f"{base}/v1/browse/new-releases",
+            {},
+            page.items,
+            total=page.total,
+            limit=limit,
+            offset=offset,
+            wrap=lambda a: album_simple(base, a),
+        )
+    )

@@ -1,0 +1,192 @@
+"""The /v1 edge: Spotify's error shape, bearer tokens with scopes, per-app rate limits and usage counts."""
+
+import threading
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+
+from encore import oauth
+from encore.kernel import EncoreError, PermissionDenied
+from encore.web._deps import Db, container
+from encore.web._errors import status_for
+from encore.web.spotify._schemas import Error
+
+USAGE_FLUSH_S = 10.0
+
+
+class RateLimited(EncoreError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("API rate limit exceeded")
+        self.retry_after = retry_after
+
+
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
+    return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+
+
+class SpotifyRoute(APIRoute):
+    """Every /v1 failure leaves as {"error": {"status", "message"}}; bad input is 400, never 422 or 500."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return error_response(400, _validation_message(exc))
+            except RateLimited as exc:
+                return error_response(429, exc.message, {"Retry-After": str(exc.retry_after)})
+            except oauth.InvalidToken as exc:
+                return error_response(401, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            except EncoreError as exc:
+                return error_response(status_for(exc), exc.message)
+            except HTTPException as exc:
+                message = exc.detail.get("message") if isinstance(exc.detail, dict) else str(exc.detail)
+                return error_response(exc.status_code, str(message), exc.headers)
+
+        return route
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Error, "description": "Bad request: a malformed id, a limit out of range, a bad body"},
+    401: {"model": Error, "description": "No token, or an invalid, expired or revoked one"},
+    403: {"model": Error, "description": "The token lacks a scope this endpoint needs"},
+    404: {"model": Error, "description": "No such object (another user's private object looks the same)"},
+    429: {"model": Error, "description": "The app's rate limit is used up; see Retry-After (seconds)"},
+}
+
+
+class RateLimiter:
+    """Per-app fixed windows in this process, plus request counts flushed to the database now and then."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._windows: dict[int, tuple[float, int]] = {}
+        self._pending: dict[int, int] = {}
+        self._flushed = clock()
+
+    def hit(self, app_id: int, limit: int) -> None:
+        now = self._clock()
+        with self._lock:
+            started, used = self._windows.get(app_id, (now, 0))
+            decision = oauth.rate_decision(used=used, limit=limit, window_started=started, now=now)
+            if not decision.allowed:
+                raise RateLimited(decision.retry_after)
+            if now - started >= oauth.RATE_WINDOW_S:
+                started, used = now, 0
+            self._windows[app_id] = (started, used + 1)
+            self._pending[app_id] = self._pending.get(app_id, 0) + 1
+
+    def take_usage(self, *, force: bool = False) -> dict[int, int]:
+        with self._lock:
+            if not force and self._clock() - self._flushed < USAGE_FLUSH_S:
+                return {}
+            pending, self._pending, self._flushed = self._pending, {}, self._clock()
+            return pending
+
+
+def limiter(request: Request) -> RateLimiter:
+    found: RateLimiter = request.app.state.v1_limiter
+    return found
+
+
+def flush_usage(session: Session, rate: RateLimiter, *, now: datetime, force: bool = False) -> None:
+    """Add the counts gathered since the last flush, in the caller's transaction (no second connection)."""
+    counts = rate.take_usage(force=force)
+    if counts:
+        oauth.record_usage(session, counts=counts, now=now)
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise oauth.InvalidToken("No token provided")
+    return value.strip()
+
+
+def needs(*alternatives: str) -> Callable[..., oauth.Access]:
+    """A dependency: a valid token holding all scopes of at least one alternative ("a b" means a and b)."""
+    wanted = [a for a in alternatives if a]
+
+    def dependency(request: Request, session: Db) -> oauth.Access:
+        c = container(request)
+        access = oauth.check_access(session, token=_bearer(request), scopes=wanted, now=c.clock.now())
+        rate = limiter(request)
+        rate.hit(access.app_id, access.rate_limit)
+        flush_usage(session, rate, now=c.clock.now())
+        return access
+
+    dependency.scopes = wanted  # type: ignore[attr-defined]  # read by the docs and the scope-matrix test
+    return dependency
+
+
+def user_of(access: oauth.Access) -> int:
+    if access.user_id is None:
+        raise PermissionDenied("This endpoint needs a user's authorization, not client credentials")
+    return access.user_id
+
+
+def has_scope(access: oauth.Access, scope: str) -> bool:
+    return scope in access.scopes
+
+
+# `access: TopRead` checks the token and its scopes; install() documents them in OpenAPI.
+AnyToken = Annotated[oauth.Access, Depends(needs())]
+TopRead = Annotated[oauth.Access, Depends(needs("user-top-read"))]
+RecentRead = Annotated[oauth.Access, Depends(needs("user-read-recently-played"))]
+LibraryRead = Annotated[oauth.Access, Depends(needs("user-library-read"))]
+LibraryModify = Annotated[oauth.Access, Depends(needs("user-library-modify"))]
+PlaylistsRead = Annotated[oauth.Access, Depends(needs("playlist-read-private"))]
+# Either modify scope at the route; the one matching the playlist's visibility is checked in the handler.
+PlaylistModify = Annotated[oauth.Access, Depends(needs("playlist-modify-public", "playlist-modify-private"))]
+
+
+def route_scopes(route: APIRoute) -> list[str] | None:
+    """The scope alternatives a /v1 route enforces (None: it takes no token)."""
+    for dep in route.dependant.dependencies:
+        found = getattr(dep.call, "scopes", None)
+        if found is not None:
+            return list(found)
+    return None
+
+
+def ids_param(raw: str, *, most: int) -> list[str]:
+    ids = [i.strip() for i in raw.split(",") if i.strip()]
+    if not ids or len(ids) > most:
+        raise HTTPException(400, detail={"message": f"ids: give 1 to {most} ids"})
+    return ids
+
+
+def parse_item_ids(values: Sequence[str], kind: str) -> list[str]:
+    """Accept bare ids and encore:/spotify: URIs (spotipy sends spotify:track:ID)."""
+    out = []
+    for v in values:
+        parts = v.split(":")
+        if len(parts) == 3 and parts[0] in ("encore", "spotify") and parts[1] == kind:
+            out.append(parts[2])
+        elif len(parts) == 1:
+            out.append(v)
+        else:
+            raise HTTPException(400, detail={"message": f"not a {kind} uri: {v[:80]}"})
+    return out

@@ -1,0 +1,145 @@
+"""/v1/me/tracks and /v1/me/library: the listener's saved tracks, albums and artists."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request
+
+from encore import library
+from encore.kernel import ValidationFailed
+from encore.web._deps import Db, container
+from encore.web.spotify import _schemas as s
+from encore.web.spotify._edge import (
+    ERROR_RESPONSES,
+    LibraryModify,
+    LibraryRead,
+    SpotifyRoute,
+    base_url,
+    ids_param,
+    parse_item_ids,
+    user_of,
+)
+from encore.web.spotify._shapes import iso, paging, track_full
+
+router = APIRouter(
+    prefix="/v1", tags=["Web API: the current user"], route_class=SpotifyRoute, responses=ERROR_RESPONSES
+)
+Limit = Annotated[int, Query(ge=1, le=50, description="1-50")]
+Offset = Annotated[int, Query(ge=0, le=10_000, description="0-10000")]
+KINDS = ("track", "album", "artist")
+
+
+@router.get("/me/tracks", summary="Get the user's saved tracks")
+def saved_tracks(
+    *,
+    request: Request,
+    session: Db,
+    access: LibraryRead,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    market: Annotated[str | None, Query(max_length=10)] = None,
+) -> s.Paging[s.SavedTrack]:
+    page = library.saved_tracks(session, user_id=user_of(access), limit=limit, offset=offset)
+    base = base_url(request)
+    return paging(
+        f"{base}/v1/me/tracks",
+        {},
+        page.items,
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        wrap=lambda v: s.SavedTrack(added_at=iso(v.saved_at), track=track_full(base, v.track)),
+    )
+
+
+def _ids_from(ids: str | None, body: dict[str, object] | None) -> list[str]:
+    if ids:
+        return parse_item_ids(ids_param(ids, most=50), "track")
+    listed = (body or {}).get("ids")
+    if not isinstance(listed, list) or not listed or len(listed) > 50 or not all(isinstance(i, str) for i in listed):
+        raise ValidationFailed("give 1 to 50 track ids in `ids` (query or JSON body)")
+    return parse_item_ids([str(i) for i in listed], "track")
+
+
+IdsQuery = Annotated[str | None, Query(max_length=2000, description="Up to 50 comma-separated ids")]
+IdsBody = Annotated[dict[str, object] | None, Body(examples=[{"ids": ["4uLU6hMCjMI75M1A2tKUQC"]}])]
+
+
+@router.put("/me/tracks", summary="Save tracks for the user", status_code=200)
+def save_tracks(
+    request: Request,
+    session: Db,
+    access: LibraryModify,
+    ids: IdsQuery = None,
+    body: IdsBody = None,
+) -> None:
+    library.save_items(
+        session, user_id=user_of(access), kind="track", ids=_ids_from(ids, body), now=container(request).clock.now()
+    )
+
+
+@router.delete("/me/tracks", summary="Remove the user's saved tracks", status_code=200)
+def unsave_tracks(session: Db, access: LibraryModify, ids: IdsQuery = None, body: IdsBody = None) -> None:
+    library.unsave_items(session, user_id=user_of(access), kind="track", ids=_ids_from(ids, body))
+
+
+@router.get("/me/tracks/contains", summary="Check the user's saved tracks")
+def saved_contains(
+    session: Db,
+    access: LibraryRead,
+    ids: Annotated[str, Query(max_length=2000, description="Up to 50 comma-separated ids")],
+) -> list[bool]:
+    return library.saved_status(
+        session, user_id=user_of(access), kind="track", ids=parse_item_ids(ids_param(ids, most=50), "track")
+    )
+
+
+Uris = Annotated[
+    str,
+    Query(
+        max_length=4000,
+        description="Up to 40 comma-separated encore: (or spotify:) uris of tracks, albums or artists",
+        examples=["encore:track:4uLU6hMCjMI75M1A2tKUQC"],
+    ),
+]
+
+
+def _by_kind(uris: str) -> list[tuple[library.SavedKind, str]]:
+    items = ids_param(uris, most=40)
+    out: list[tuple[library.SavedKind, str]] = []
+    for item in items:
+        parts = item.split(":")
+        if len(parts) != 3 or parts[0] not in ("encore", "spotify") or parts[1] not in KINDS:
+            raise ValidationFailed(f"not a track, album or artist uri: {item[:80]}")
+        kind: library.SavedKind = parts[1]  # type: ignore[assignment]
+        out.append((kind, parts[2]))
+    return out
+
+
+@router.put("/me/library", summary="Save items to the user's library", status_code=200)
+def save_library(request: Request, session: Db, access: LibraryModify, uris: Uris) -> None:
+    now = container(request).clock.now()
+    for kind in KINDS:
+        ids = [i for k, i in _by_kind(uris) if k == kind]
+        if ids:
+            library.save_items(session, user_id=user_of(access), kind=kind, ids=ids, now=now)  # type: ignore[arg-type]
+
+
+@router.delete("/me/library", summary="Remove items from the user's library", status_code=200)
+def unsave_library(session: Db, access: LibraryModify, uris: Uris) -> None:
+    for kind in KINDS:
+        ids = [i for k, i in _by_kind(uris) if k == kind]
+        if ids:
+            library.unsave_items(session, user_id=user_of(access), kind=kind, ids=ids)  # type: ignore[arg-type]
+
+
+@router.get("/me/library/contains", summary="Check the user's library")
+def library_contains(session: Db, access: LibraryRead, uris: Uris) -> list[bool]:
+    """One boolean per uri, in order."""
+    wanted = _by_kind(uris)
+    answers: dict[tuple[str, str], bool] = {}
+    for kind in KINDS:
+        ids = [i for k, i in wanted if k == kind]
+        if ids:
+            found = library.saved_status(session, user_id=user_of(access), kind=kind, ids=ids)  # type: ignore[arg-type]
+            answers.update(zip(((kind, i) for i in ids), found, strict=True))
+    return [answers[w] for w in wanted]

@@ -1,0 +1,58 @@
+"""/docs and /openapi.json for developers: the OAuth flows, the scopes, what is Encore's own."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+INTRO = """
+Encore speaks the **Spotify Web API** under `/v1`: point an existing client at this server
+(spotipy: `sp.prefix = "https://<server>/v1/"`, and its OAuth URLs at `/authorize` and `/api/token`).
+
+**Getting a token.** Register an app at [/developer](/developer) (name and exact redirect URIs; the client
+secret is shown once). Then use the authorization code flow with PKCE (S256):
+`GET /authorize?response_type=code&client_id=...&redirect_uri=...&scope=...&state=...`
+`&code_challenge=...&code_challenge_method=S256`
+— `state` is required and comes back unchanged; the redirect URI must match a registered one exactly.
+Exchange the code at `POST /api/token` (form-encoded). Codes are single-use: a replayed code also revokes
+every token it issued. Refresh tokens rotate. Catalogue endpoints also accept client-credentials tokens.
+Revoke with `POST /api/token/revoke` (RFC 7009). Listeners see and revoke granted apps at /developer.
+
+**Objects** follow Spotify's field names. `uri` is `encore:<type>:<id>`; ids are 22 base62 characters;
+`href`, `next` and `previous` are absolute; `external_urls` links the Encore player (also under the key
+`spotify` so existing code keeps working). Unsupported Spotify fields are present with neutral values
+(`popularity: 0`, `available_markets: []`).
+
+**Errors** are `{"error": {"status": 400, "message": "..."}}`: 400 bad input, 401 bad/expired/revoked
+token, 403 missing scope, 404 unknown (or someone else's private) object, 429 rate limited with
+`Retry-After` seconds. Each app has its own limit per 30-second window.
+
+**Encore additions** are tagged *(Encore)*: the developer-app and grant endpoints under `/api`.
+"""
+
+
+def describe(app: FastAPI, *, scopes: Mapping[str, str]) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=INTRO, routes=app.routes)
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "encoreOAuth": {
+                "type": "oauth2",
+                "description": "Bearer tokens from Encore's OAuth 2.0 server (PKCE S256 for public clients).",
+                "flows": {
+                    "authorizationCode": {
+                        "authorizationUrl": "/authorize",
+                        "tokenUrl": "/api/token",
+                        "refreshUrl": "/api/token",
+                        "scopes": dict(scopes),
+                    },
+                    "clientCredentials": {"tokenUrl": "/api/token", "scopes": {}},
+                },
+            }
+        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

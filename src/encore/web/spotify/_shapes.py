@@ -1,0 +1,166 @@
+"""Encore's read models -> Spotify's objects. Every href is absolute; uris are `encore:<type>:<id>`."""
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from encore.catalog import AlbumSummary, ArtistRef, ArtistSummary, TrackView
+from encore.library import PlaylistItemView, PlaylistView
+from encore.web.spotify import _schemas as s
+
+T = TypeVar("T")
+A = TypeVar("A")
+ART_SIZES = (640, 300, 64)
+# Encore's player pages for each object type (external_urls).
+_PAGES = {"track": "track", "album": "album", "artist": "artist", "playlist": "library/playlist", "user": "user"}
+_API = {"track": "tracks", "album": "albums", "artist": "artists", "playlist": "playlists", "user": "users"}
+
+
+def uri(kind: str, public_id: str) -> str:
+    return f"encore:{kind}:{public_id}"
+
+
+def href(base: str, kind: str, public_id: str) -> str:
+    return f"{base}/v1/{_API[kind]}/{public_id}"
+
+
+def external(base: str, kind: str, public_id: str) -> s.ExternalUrls:
+    url = f"{base}/{_PAGES[kind]}/{public_id}"
+    return s.ExternalUrls(encore=url, spotify=url)
+
+
+def images(base: str, artwork_key: str | None) -> list[s.Image]:
+    if not artwork_key:
+        return []
+    return [s.Image(url=f"{base}/art/{artwork_key}/{n}.jpg", height=n, width=n) for n in ART_SIZES]
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def artist_simple(base: str, a: ArtistRef | ArtistSummary) -> s.ArtistSimple:
+    return s.ArtistSimple(
+        external_urls=external(base, "artist", a.id),
+        href=href(base, "artist", a.id),
+        id=a.id,
+        name=a.name,
+        uri=uri("artist", a.id),
+    )
+
+
+def artist_full(base: str, a: ArtistSummary, genres: Sequence[str] = ()) -> s.Artist:
+    return s.Artist(
+        external_urls=external(base, "artist", a.id),
+        href=href(base, "artist", a.id),
+        id=a.id,
+        name=a.name,
+        uri=uri("artist", a.id),
+        images=images(base, a.artwork_key),
+        genres=list(genres),
+    )
+
+
+def album_simple(base: str, a: AlbumSummary) -> s.AlbumSimple:
+    return s.AlbumSimple(
+        album_type=a.album_type,
+        total_tracks=a.total_tracks,
+        external_urls=external(base, "album", a.id),
+        href=href(base, "album", a.id),
+        id=a.id,
+        images=images(base, a.artwork_key),
+        name=a.title,
+        release_date=a.release_date.isoformat() if a.release_date else None,
+        uri=uri("album", a.id),
+        artists=[artist_simple(base, x) for x in a.artists if x.role == "primary"]
+        or [artist_simple(base, x) for x in a.artists],
+    )
+
+
+def _track_fields(base: str, t: TrackView) -> dict[str, object]:
+    return {
+        "artists": [artist_simple(base, x) for x in t.artists],
+        "disc_number": t.disc_number,
+        "duration_ms": t.duration_ms,
+        "explicit": t.explicit,
+        "external_urls": external(base, "track", t.id),
+        "href": href(base, "track", t.id),
+        "id": t.id,
+        "name": t.title,
+        "track_number": t.track_number,
+        "uri": uri("track", t.id),
+    }
+
+
+def track_simple(base: str, t: TrackView) -> s.TrackSimple:
+    return s.TrackSimple.model_validate(_track_fields(base, t))
+
+
+def track_full(base: str, t: TrackView, album: AlbumSummary | None = None) -> s.Track:
+    if album is None:
+        album = AlbumSummary(t.album_id, t.album_title, "album", None, [], t.artwork_key, None)
+    fields = _track_fields(base, t)
+    fields["album"] = album_simple(base, album)
+    fields["external_ids"] = {"isrc": t.isrc} if t.isrc else {}
+    return s.Track.model_validate(fields)
+
+
+def page_url(base_href: str, params: dict[str, object], offset: int, limit: int) -> str:
+    return f"{base_href}?{urlencode({**params, 'offset': offset, 'limit': limit})}"
+
+
+def paging(
+    base_href: str,
+    params: dict[str, object],
+    items: list[A],
+    *,
+    total: int,
+    limit: int,
+    offset: int,
+    wrap: Callable[[A], T],
+) -> s.Paging[T]:
+    after = offset + limit
+    return s.Paging[T](
+        href=page_url(base_href, params, offset, limit),
+        items=[wrap(i) for i in items],
+        limit=limit,
+        offset=offset,
+        total=total,
+        next=page_url(base_href, params, after, limit) if after < total else None,
+        previous=page_url(base_href, params, max(0, offset - limit), limit) if offset > 0 else None,
+    )
+
+
+def user(base: str, public_id: str, display_name: str) -> s.User:
+    return s.User(
+        display_name=display_name,
+        external_urls=external(base, "user", public_id),
+        href=href(base, "user", public_id),
+        id=public_id,
+        uri=uri("user", public_id),
+    )
+
+
+def playlist_simple(base: str, p: PlaylistView) -> s.PlaylistSimple:
+    return s.PlaylistSimple(
+        description=p.description,
+        external_urls=external(base, "playlist", p.id),
+        href=href(base, "playlist", p.id),
+        id=p.id,
+        images=images(base, p.artwork_key),
+        name=p.name,
+        owner=user(base, p.owner_public_id, p.owner_name),
+        public=p.public,
+        snapshot_id=p.snapshot_id,
+        tracks=s.PlaylistTracksRef(href=f"{href(base, 'playlist', p.id)}/tracks", total=p.total_tracks),
+        uri=uri("playlist", p.id),
+    )
+
+
+def playlist_track(base: str, p: PlaylistView, item: PlaylistItemView) -> s.PlaylistTrack:
+    return s.PlaylistTrack(
+        added_at=iso(item.added_at),
+        added_by=user(base, p.owner_public_id, p.owner_name),
+        track=track_full(base, item.track),
+    )

@@ -1,0 +1,275 @@
+"""The OAuth 2.0 server on SQLite and PostgreSQL: every refusal answers with its RFC 6749 / 7009 error code."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from encore.accounts import create_user
+from encore.bootstrap import Container, build
+from encore.config import Settings
+from encore.db import transaction
+from encore.kernel import FixedClock
+from encore.oauth import OAuthApp, OAuthToken
+from encore.web import create_app
+from tests.web.spotify.flows import (
+    CSRF,
+    REDIRECT,
+    App,
+    authorize_query,
+    client_token,
+    code_from,
+    consent,
+    login,
+    pkce,
+    register_app,
+    user_token,
+)
+
+PASSWORD = "listener-pass-1"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def api(settings: Settings, clock: FixedClock) -> Iterator[tuple[TestClient, Container]]:
+    c = build(settings, clock=clock)
+    with transaction(c.sessions) as s:
+        create_user(s, username="alice", password=PASSWORD, email="alice@example.org")
+    # "localhost": authlib refuses plain http except on loopback, as RFC 8252 allows.
+    with TestClient(create_app(c), base_url="http://localhost") as client:
+        login(client, "alice", PASSWORD)
+        yield client, c
+    c.close()
+
+
+@pytest.fixture
+def client(api: tuple[TestClient, Container]) -> TestClient:
+    return api[0]
+
+
+@pytest.fixture
+def app(client: TestClient) -> App:
+    return register_app(client)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _exchange(client: TestClient, app: App, code: str, verifier: str | None, **extra: str) -> dict[str, object]:
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": app.client_id}
+    if verifier is not None:
+        data["code_verifier"] = verifier
+    r = client.post("/api/token", data={**data, **extra})
+    return {"status": r.status_code, **r.json()}
+
+
+def _code(client: TestClient, app: App, challenge: str | None, scope: str = "user-read-private") -> str:
+    answer = consent(client, authorize_query(app, scope=scope, challenge=challenge))
+    assert answer.status_code == 200, answer.text
+    code, state = code_from(answer.json()["redirect"])
+    assert state == "st4te"
+    return code
+
+
+def test_code_flow_with_pkce_gives_a_working_token(client: TestClient, app: App) -> None:
+    token = user_token(client, app, scope="user-read-email")
+    assert token["token_type"] == "Bearer" and token["scope"] == "user-read-email" and token["refresh_token"]
+    me = client.get("/v1/me", headers=bearer(token["access_token"]))
+    assert me.status_code == 200 and me.json()["email"] == "alice@example.org"
+
+
+def test_pkce_mismatch_is_invalid_grant(client: TestClient, app: App) -> None:
+    _, challenge = pkce()
+    other_verifier, _ = pkce()
+    got = _exchange(client, app, _code(client, app, challenge), other_verifier)
+    assert got["status"] == 400 and got["error"] == "invalid_grant"
+
+
+def test_public_client_without_pkce_is_refused(client: TestClient, app: App) -> None:
+    got = _exchange(client, app, _code(client, app, None), None)
+    assert got["status"] == 400 and got["error"] == "invalid_request"
+
+
+def test_plain_pkce_method_is_refused(client: TestClient, app: App) -> None:
+    _, challenge = pkce()
+    query = authorize_query(app, scope="", challenge=challenge).replace("S256", "plain")
+    r = client.get(f"/api/oauth/consent?{query}")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request"
+
+
+def test_reused_code_is_refused_and_revokes_what_it_issued(client: TestClient, app: App) -> None:
+    verifier, challenge = pkce()
+    code = _code(client, app, challenge)
+    first = _exchange(client, app, code, verifier)
+    assert first["status"] == 200
+    access = str(first["access_token"])
+    assert client.get("/v1/me", headers=bearer(access)).status_code == 200
+    again = _exchange(client, app, code, verifier)
+    assert again["status"] == 400 and again["error"] == "invalid_grant"
+    revoked = client.get("/v1/me", headers=bearer(access))
+    assert revoked.status_code == 401 and revoked.json()["error"]["status"] == 401
+    refreshed = client.post(
+        "/api/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": app.client_id},
+    )
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "http://127.0.0.1:8765/callback/extra",  # a longer path
+        "http://127.0.0.1:8765/callback?x=1",  # an added query
+        "http://127.0.0.1:8765/Callback",  # case changed
+        "http://127.0.0.1:8766/callback",  # another port
+        "http://127.0.0.1:8765/",  # a prefix of the registered one
+        "https://evil.example/callback",  # elsewhere entirely
+    ],
+    ids=["longer-path", "query", "case", "port", "prefix", "elsewhere"],
+)
+def test_unregistered_or_loosened_redirect_uri_is_refused_without_redirect(
+    client: TestClient, app: App, redirect_uri: str
+) -> None:
+    _, challenge = pkce()
+    r = consent(client, authorize_query(app, scope="", challenge=challenge, redirect_uri=redirect_uri))
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request"
+    assert "redirect" not in r.json()
+    posted = client.post(
+        "/api/oauth/authorize",
+        headers=CSRF,
+        json={"query": authorize_query(app, scope="", challenge=challenge, redirect_uri=redirect_uri), "approve": True},
+    )
+    assert posted.status_code == 400 and "redirect" not in posted.json()
+
+
+def test_token_exchange_with_another_redirect_uri_is_invalid_grant(client: TestClient, app: App) -> None:
+    verifier, challenge = pkce()
+    got = _exchange(client, app, _code(client, app, challenge), verifier, redirect_uri=REDIRECT + "x")
+    assert got["status"] == 400 and got["error"] == "invalid_grant"
+
+
+def test_missing_state_is_refused(client: TestClient, app: App) -> None:
+    _, challenge = pkce()
+    query = authorize_query(app, scope="", challenge=challenge, state=None)
+    shown = client.get(f"/api/oauth/consent?{query}")
+    assert shown.status_code == 400 and shown.json()["error"]["code"] == "invalid_request"
+    posted = client.post("/api/oauth/authorize", headers=CSRF, json={"query": query, "approve": True})
+    assert posted.status_code == 400 and posted.json()["error"]["code"] == "invalid_request"
+
+
+def test_unknown_client_and_unknown_scope(client: TestClient, app: App) -> None:
+    _, challenge = pkce()
+    unknown = App("0" * 32, "")
+    r = client.get(f"/api/oauth/consent?{authorize_query(unknown, scope='', challenge=challenge)}")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_client"
+    r = client.get(f"/api/oauth/consent?{authorize_query(app, scope='user-read-private admin', challenge=challenge)}")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_scope"
+
+
+def test_denied_consent_redirects_with_access_denied_and_state(client: TestClient, app: App) -> None:
+    _, challenge = pkce()
+    answer = consent(client, authorize_query(app, scope="", challenge=challenge), approve=False)
+    assert answer.status_code == 200
+    redirect = answer.json()["redirect"]
+    assert redirect.startswith(REDIRECT) and "error=access_denied" in redirect and "state=st4te" in redirect
+
+
+def test_expired_token_is_invalid_token(client: TestClient, app: App, clock: FixedClock) -> None:
+    token = user_token(client, app)
+    clock.advance(3601)
+    r = client.get("/v1/me", headers=bearer(token["access_token"]))
+    assert r.status_code == 401 and r.json() == {"error": {"status": 401, "message": "The access token expired"}}
+    assert 'error="invalid_token"' in r.headers["www-authenticate"]
+
+
+def test_refresh_rotates_and_the_old_refresh_token_dies(client: TestClient, app: App) -> None:
+    token = user_token(client, app)
+    data = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": app.client_id}
+    first = client.post("/api/token", data=data)
+    assert first.status_code == 200 and first.json()["refresh_token"] != token["refresh_token"]
+    assert client.get("/v1/me", headers=bearer(first.json()["access_token"])).status_code == 200
+    again = client.post("/api/token", data=data)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_revocation_endpoint(client: TestClient, app: App) -> None:
+    token = user_token(client, app)
+    r = client.post("/api/token/revoke", data={"token": token["access_token"], "client_id": app.client_id})
+    assert r.status_code == 200
+    assert client.get("/v1/me", headers=bearer(token["access_token"])).status_code == 401
+    bad = client.post("/api/token/revoke", data={"token": "x"}, auth=(app.client_id, "wrong-secret"))
+    assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
+
+
+def test_client_credentials_reach_the_catalogue_only(client: TestClient, app: App) -> None:
+    token = client_token(client, app)
+    assert client.get("/v1/browse/new-releases", headers=bearer(token)).status_code == 200
+    me = client.get("/v1/me", headers=bearer(token))
+    assert me.status_code == 403 and me.json()["error"]["status"] == 403
+    wrong = client.post("/api/token", data={"grant_type": "client_credentials"}, auth=(app.client_id, "nope"))
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+
+
+def test_secret_is_shown_once_and_stored_hashed(api: tuple[TestClient, Container], app: App) -> None:
+    client, c = api
+    listed = client.get("/api/developer/apps").json()
+    assert [a["client_id"] for a in listed] == [app.client_id] and "client_secret" not in listed[0]
+    with transaction(c.sessions) as s:
+        row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == app.client_id))
+        assert row is not None and app.client_secret not in row.secret_hash and len(row.secret_hash) == 64
+        token = client_token(client, app)
+        assert all(token not in (t.access_hash, t.refresh_hash) for t in s.scalars(select(OAuthToken)))
+
+
+def test_user_lists_and_revokes_granted_apps(client: TestClient, app: App) -> None:
+    token = user_token(client, app, scope="user-top-read user-read-email")
+    grants = client.get("/api/me/grants").json()
+    assert grants == [
+        {
+            "client_id": app.client_id,
+            "app_name": "Test app",
+            "scopes": ["user-read-email", "user-top-read"],
+            "granted_at": grants[0]["granted_at"],
+        }
+    ]
+    assert client.delete(f"/api/me/grants/{app.client_id}", headers=CSRF).status_code == 204
+    assert client.get("/api/me/grants").json() == []
+    assert client.get("/v1/me", headers=bearer(token["access_token"])).status_code == 401
+    refresh = client.post(
+        "/api/token",
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": app.client_id},
+    )
+    assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+
+
+def test_rate_limit_per_app_answers_429_with_retry_after(api: tuple[TestClient, Container], app: App) -> None:
+    client, c = api
+    with transaction(c.sessions) as s:
+        row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == app.client_id))
+        assert row is not None
+        row.rate_limit = 3
+    other = register_app(client, name="Other app")
+    token, other_token = client_token(client, app), client_token(client, other)
+    answers = [client.get("/v1/browse/new-releases", headers=bearer(token)) for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert answers[-1].json()["error"]["status"] == 429 and 1 <= int(answers[-1].headers["retry-after"]) <= 30
+    assert client.get("/v1/browse/new-releases", headers=bearer(other_token)).status_code == 200
+    usage = {a["client_id"]: a["request_count"] for a in client.get("/api/developer/apps").json()}
+    assert usage == {app.client_id: 3, other.client_id: 1}
+
+
+@pytest.mark.parametrize(
+    "uris",
+    [["javascript:alert(1)"], ["http://example.com/cb"], ["https://x.example/cb#frag"], [], ["ftp://x/cb"]],
+    ids=["javascript", "plain-http-remote", "fragment", "none", "ftp"],
+)
+def test_bad_redirect_uris_are_refused_at_registration(client: TestClient, uris: list[str]) -> None:
+    r = client.post("/api/developer/apps", json={"name": "x", "redirect_uris": uris}, headers=CSRF)
+    assert r.status_code in (400, 422) and r.json()["error"]["code"] in ("bad_redirect_uri", "invalid")

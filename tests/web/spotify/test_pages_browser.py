@@ -1,0 +1,101 @@
+"""The developer and consent pages in real Chromium, with the CSP enforced (no inline script anywhere)."""
+
+import os
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Route, sync_playwright
+
+from tests.conftest import IN_CI
+from tests.support.live import LiveServer
+from tests.web.spotify.conftest import PASSWORD
+from tests.web.spotify.flows import REDIRECT, pkce
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("v1-live")]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail("Chromium is required in CI")
+        pytest.skip(f"{CHROMIUM} is missing: browser tests SKIPPED")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def test_register_an_app_consent_and_revoke(live: LiveServer, browser: Browser) -> None:
+    context = browser.new_context()  # CSP enforced: the pages must work without inline script
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+
+    # Log in through the consent page's own form, reached via /developer's link-free path.
+    page.goto(f"{live.base_url}/developer")
+    page.wait_for_selector("#need-login:not([hidden])")
+    verifier, challenge = pkce()
+    page.goto(f"{live.base_url}/authorize?response_type=code&client_id=nobody")
+    page.wait_for_selector("#login:not([hidden])")
+    page.fill("input[name=username]", "dev")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#error:not([hidden])")  # an unknown client: refused on the page, no redirect
+    assert "cannot be completed" in page.inner_text("#error")
+
+    page.goto(f"{live.base_url}/developer")
+    page.wait_for_selector("#signed-in:not([hidden])")
+    page.fill("input[name=name]", "Browser app")
+    page.fill("textarea[name=redirect_uris]", REDIRECT)
+    page.click("#new-app button[type=submit]")
+    page.wait_for_selector("#secret:not([hidden])")
+    assert len(page.inner_text("#secret-value")) >= 40
+    page.wait_for_selector("#apps li")
+    client_id = page.inner_text("#apps li .muted").split()[2]
+
+    captured: list[str] = []
+
+    def catch(route: Route) -> None:  # the app's redirect target is not a real server
+        captured.append(route.request.url)
+        route.fulfill(status=200, body="ok")
+
+    page.route(f"{REDIRECT}*", catch)
+    page.goto(
+        f"{live.base_url}/authorize?response_type=code&client_id={client_id}&redirect_uri={REDIRECT}"
+        f"&scope=user-top-read%20playlist-read-private&state=xyz&code_challenge={challenge}"
+        "&code_challenge_method=S256"
+    )
+    page.wait_for_selector("#consent:not([hidden])")
+    assert page.inner_text("#app-name") == "Browser app"
+    assert page.locator("#scopes li").all_inner_texts() == [
+        "See your top artists and tracks",
+        "See your private playlists",
+    ]
+    page.click("#approve")
+    page.wait_for_function("() => location.href.startsWith('http://127.0.0.1:8765/')")
+    got = parse_qs(urlsplit(captured[0]).query)
+    assert got["state"] == ["xyz"] and len(got["code"][0]) > 20
+    token = httpx.post(
+        f"{live.base_url}/api/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": got["code"][0],
+            "redirect_uri": REDIRECT,
+            "client_id": client_id,
+            "code_verifier": verifier,
+        },
+    )
+    assert token.status_code == 200, token.text
+
+    page.goto(f"{live.base_url}/developer")
+    page.wait_for_selector("#grants li button")
+    assert "Browser app" in page.inner_text("#grants")
+    page.click("#grants li button")
+    page.wait_for_selector("#grants li.muted")
+    assert not violations, violations
+    context.close()

@@ -1,0 +1,155 @@
+"""spotipy from PyPI, unmodified except `prefix` and its OAuth URLs, against a live Encore server."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import spotipy
+from spotipy.cache_handler import MemoryCacheHandler
+from spotipy.oauth2 import SpotifyPKCE
+
+from tests.support.live import LiveServer
+from tests.web.spotify.conftest import PASSWORD, add_plays
+from tests.web.spotify.flows import ALL_SCOPES, CSRF, REDIRECT, login, register_app
+
+pytestmark = pytest.mark.xdist_group("v1-live")
+
+
+def _pkce_client(live: LiveServer, http: httpx.Client) -> spotipy.Spotify:
+    app = register_app(http, name="spotipy app")
+    auth = SpotifyPKCE(
+        client_id=app.client_id,
+        redirect_uri=REDIRECT,
+        scope=ALL_SCOPES,
+        state="state-123",
+        cache_handler=MemoryCacheHandler(),
+        open_browser=False,
+    )
+    auth.OAUTH_AUTHORIZE_URL = f"{live.base_url}/authorize"
+    auth.OAUTH_TOKEN_URL = f"{live.base_url}/api/token"
+    url = auth.get_authorize_url()
+    assert url.startswith(f"{live.base_url}/authorize?")
+    # The consent step, as the logged-in listener's browser would do it (the page's own JSON calls).
+    query = url.split("?", 1)[1]
+    assert http.get(url).status_code == 200  # the consent page itself
+    shown = http.get(f"/api/oauth/consent?{query}")
+    assert shown.status_code == 200, shown.text
+    assert {s["scope"] for s in shown.json()["scopes"]} == set(ALL_SCOPES.split())
+    answer = http.post("/api/oauth/authorize", json={"query": query, "approve": True}, headers=CSRF)
+    redirect = answer.json()["redirect"]
+    assert redirect.startswith(REDIRECT + "?")
+    state, code = auth.parse_auth_response_url(redirect)
+    assert state == "state-123"
+    auth.get_access_token(code)
+    sp = spotipy.Spotify(auth_manager=auth, retries=0)
+    sp.prefix = f"{live.base_url}/v1/"
+    return sp
+
+
+@pytest.fixture(scope="module")
+def sp_alice(live: LiveServer) -> Iterator[spotipy.Spotify]:
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "alice", PASSWORD)
+        yield _pkce_client(live, http)
+
+
+def test_profile_and_catalogue(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
+    me = sp_alice.current_user()
+    assert me["display_name"] == "Alice" and me["email"] == "alice@example.org"
+    assert me["uri"] == f"encore:user:{me['id']}"
+    album = _new_releases(sp_alice)["albums"]["items"][0]
+    full_album = sp_alice.album(album["id"])
+    assert full_album["name"] == album["name"] and full_album["tracks"]["items"]
+    first = full_album["tracks"]["items"][0]
+    track = sp_alice.track(first["id"])
+    assert track["uri"] == f"encore:track:{first['id']}" and track["album"]["id"] == album["id"]
+    assert track["href"] == f"{live.base_url}/v1/tracks/{first['id']}"
+    assert track["album"]["images"][0]["url"].startswith(f"{live.base_url}/art/")
+    artist = sp_alice.artist(track["artists"][0]["id"])
+    assert artist["name"] == track["artists"][0]["name"]
+    several = sp_alice.tracks([first["id"]])["tracks"]
+    assert several[0]["id"] == first["id"]
+    albums = sp_alice.artist_albums(artist["id"])["items"]
+    assert album["id"] in {a["id"] for a in albums} or albums
+    word = track["name"].split()[0]
+    found = sp_alice.search(q=word, type="track", limit=5)["tracks"]["items"]
+    assert track["id"] in {t["id"] for t in found} or any(word.casefold() in t["name"].casefold() for t in found)
+    assert found and all(t["type"] == "track" for t in found)
+
+
+def test_top_tracks_and_recently_played(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
+    ids = add_plays(live, "alice", [1, 3, 2])
+    top = sp_alice.current_user_top_tracks(limit=3, time_range="short_term")
+    assert [t["id"] for t in top["items"]] == [ids[1], ids[2], ids[0]]
+    recent = sp_alice.current_user_recently_played(limit=4)
+    assert len(recent["items"]) == 4 and recent["next"]
+    times = [p["played_at"] for p in recent["items"]]
+    assert times == sorted(times, reverse=True)
+    older = sp_alice.next(recent)
+    seen = {p["played_at"] for p in recent["items"]}
+    assert older["items"] and not seen & {p["played_at"] for p in older["items"]}
+    assert max(p["played_at"] for p in older["items"]) < min(times)
+    newer = sp_alice.current_user_recently_played(limit=50, after=int(recent["cursors"]["before"]))
+    assert {p["played_at"] for p in newer["items"]} == set(times[:-1])
+
+
+def test_playlist_create_fill_reorder_read_back(sp_alice: spotipy.Spotify) -> None:
+    me = sp_alice.current_user()
+    tracks = sp_alice.album(_new_releases(sp_alice)["albums"]["items"][0]["id"])["tracks"]["items"]
+    ids = [t["id"] for t in tracks][:3]
+    assert len(ids) == 3
+    made = sp_alice.current_user_playlist_create("Road trip", public=False, description="for the car")
+    assert made["public"] is False and made["owner"]["id"] == me["id"]
+    snap = sp_alice.playlist_add_items(made["id"], ids)["snapshot_id"]
+    moved = sp_alice.playlist_reorder_items(made["id"], range_start=0, insert_before=3, snapshot_id=snap)
+    assert moved["snapshot_id"] != snap
+    back = sp_alice.playlist(made["id"])
+    assert [i["track"]["id"] for i in back["tracks"]["items"]] == [ids[1], ids[2], ids[0]]
+    assert back["name"] == "Road trip" and back["description"] == "for the car"
+    items = sp_alice.playlist_items(made["id"], limit=2)
+    collected = [i["track"]["id"] for i in items["items"]]
+    while items["next"]:
+        items = sp_alice.next(items)
+        collected += [i["track"]["id"] for i in items["items"]]
+    assert collected == [ids[1], ids[2], ids[0]]
+    with pytest.raises(spotipy.SpotifyException) as stale:
+        sp_alice.playlist_reorder_items(made["id"], range_start=0, insert_before=2, snapshot_id=snap)
+    assert stale.value.http_status == 409
+    mine = sp_alice.current_user_playlists()
+    assert made["id"] in {p["id"] for p in mine["items"]}
+
+
+def test_saved_tracks_paged_through_next_to_the_end(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
+    ids = add_plays(live, "alice", [])
+    sp_alice.current_user_saved_tracks_add(ids)
+    assert sp_alice.current_user_saved_tracks_contains(ids[:2]) == [True, True]
+    page = sp_alice.current_user_saved_tracks(limit=5)
+    assert page["total"] == len(ids) and page["previous"] is None
+    collected = [i["track"]["id"] for i in page["items"]]
+    pages = 1
+    while page["next"]:
+        page = sp_alice.next(page)
+        collected += [i["track"]["id"] for i in page["items"]]
+        pages += 1
+    assert sorted(collected) == sorted(ids) and pages == -(-len(ids) // 5)
+    assert sp_alice.previous(page)["offset"] == page["offset"] - 5
+    sp_alice.current_user_saved_tracks_delete(ids[:1])
+    assert sp_alice.current_user_saved_tracks_contains(ids[:1]) == [False]
+
+
+def test_a_bad_id_is_a_spotify_error(sp_alice: spotipy.Spotify) -> None:
+    with pytest.raises(spotipy.SpotifyException) as bad:
+        sp_alice.track("not-a-valid-id")
+    assert bad.value.http_status == 400
+    with pytest.raises(spotipy.SpotifyException) as missing:
+        sp_alice.track("0" * 22)
+    assert missing.value.http_status == 404 and missing.value.msg
+
+
+def _new_releases(sp: spotipy.Spotify) -> dict[str, Any]:
+    with pytest.warns(
+        DeprecationWarning, match="deprecated"
+    ):  # spotipy warns that Spotify deprecated the endpoint; Encore keeps it
+        result: dict[str, Any] = sp.new_releases(limit=1)
+    return result

@@ -1,0 +1,207 @@
+"""Scopes on every /v1 endpoint (from the route table), one user's token against another's data, bad input."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from encore.accounts import create_user
+from encore.bootstrap import Container, build
+from encore.config import Settings
+from encore.db import transaction
+from encore.oauth import SCOPES
+from encore.web import create_app
+from encore.web.spotify import v1_routes
+from encore.web.spotify._edge import route_scopes
+from tests.web.spotify.flows import App, client_token, login, register_app, user_token
+
+PASSWORD = "listener-pass-1"
+SOME_ID = "0" * 22
+
+
+def _collect() -> list[tuple[str, str, list[str]]]:
+    """Every /v1 operation and the scope alternatives it enforces, read from the face's own route table."""
+    found = []
+    for route in v1_routes():
+        scopes = route_scopes(route)
+        assert scopes is not None, f"{route.path} takes no token"
+        found.extend((method, route.path, scopes) for method in sorted(route.methods))
+    return found
+
+
+ROUTES = _collect()
+SCOPED = [r for r in ROUTES if r[2]]
+
+
+def _id(route: tuple[str, str, list[str]]) -> str:
+    return f"{route[0]} {route[1]}"
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[tuple[TestClient, Container]]:
+    c = build(settings)
+    with transaction(c.sessions) as s:
+        create_user(s, username="alice", password=PASSWORD)
+        create_user(s, username="bob", password=PASSWORD)
+    with TestClient(create_app(c), base_url="http://localhost") as client:
+        yield client, c
+    c.close()
+
+
+def _as(client: TestClient, username: str) -> tuple[App, dict[str, str]]:
+    client.cookies.clear()
+    login(client, username, PASSWORD)
+    app = register_app(client, name=f"{username}'s app")
+    return app, user_token(client, app)
+
+
+def _call(client: TestClient, method: str, path: str, token: str) -> int:
+    url = re.sub(r"\{[a-z_]+\}", SOME_ID, path)
+    return client.request(method, url, headers={"Authorization": f"Bearer {token}"}, json={}).status_code
+
+
+def test_the_route_table_is_covered() -> None:
+    assert len(ROUTES) >= 25 and len(SCOPED) >= 12
+    needed = {s for _, _, alternatives in SCOPED for a in alternatives for s in a.split()}
+    assert needed >= set(SCOPES) - {"user-read-private", "user-read-email", "user-read-playback-state"}
+
+
+@pytest.mark.parametrize("route", SCOPED, ids=_id)
+def test_every_scoped_endpoint_refuses_a_token_missing_its_scope(
+    api: tuple[TestClient, Container], route: tuple[str, str, list[str]]
+) -> None:
+    client, _ = api
+    method, path, alternatives = route
+    login(client, "alice", PASSWORD)
+    app = register_app(client)
+    lacking = {s for a in alternatives for s in a.split()}
+    without = user_token(client, app, scope=" ".join(s for s in SCOPES if s not in lacking))["access_token"]
+    r = client.request(
+        method, re.sub(r"\{[a-z_]+\}", SOME_ID, path), headers={"Authorization": f"Bearer {without}"}, json={}
+    )
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["status"] == 403 and "scope" in r.json()["error"]["message"]
+    with_all = user_token(client, app)["access_token"]
+    assert _call(client, method, path, with_all) != 403
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=_id)
+def test_every_endpoint_refuses_no_token_and_a_bad_token(
+    api: tuple[TestClient, Container], route: tuple[str, str, list[str]]
+) -> None:
+    client, _ = api
+    method, path, _ = route
+    url = re.sub(r"\{[a-z_]+\}", SOME_ID, path)
+    assert client.request(method, url, json={}).status_code == 401
+    r = client.request(method, url, json={}, headers={"Authorization": "Bearer not-a-token"})
+    assert r.status_code == 401 and r.json() == {"error": {"status": 401, "message": "Invalid access token"}}
+
+
+def _playlist(client: TestClient, token: str, *, public: bool) -> str:
+    r = client.post("/v1/me/playlists", json={"name": "mine", "public": public}, headers=_b(token))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def _b(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_alice_cannot_read_or_change_bobs_private_data(api: tuple[TestClient, Container]) -> None:
+    client, _ = api
+    _, bob = _as(client, "bob")
+    bob_private = _playlist(client, bob["access_token"], public=False)
+    bob_public = _playlist(client, bob["access_token"], public=True)
+    bob_id = client.get("/v1/me", headers=_b(bob["access_token"])).json()["id"]
+    _, alice = _as(client, "alice")
+    a = _b(alice["access_token"])
+    for method, path, body in [
+        ("GET", f"/v1/playlists/{bob_private}", None),
+        ("GET", f"/v1/playlists/{bob_private}/tracks", None),
+        ("POST", f"/v1/playlists/{bob_private}/tracks", {"uris": [f"encore:track:{SOME_ID}"]}),
+        ("PUT", f"/v1/playlists/{bob_private}", {"name": "mine now"}),
+        ("PUT", f"/v1/playlists/{bob_private}/tracks", {"range_start": 0, "insert_before": 1}),
+    ]:
+        r = client.request(method, path, headers=a, json=body)
+        assert r.status_code == 404, (method, path, r.text)
+    changed = client.put(f"/v1/playlists/{bob_public}", headers=a, json={"name": "mine now"})
+    assert changed.status_code == 403
+    assert client.get(f"/v1/playlists/{bob_public}", headers=a).json()["name"] == "mine"
+    listed = client.get(f"/v1/users/{bob_id}/playlists", headers=a).json()
+    assert [p["id"] for p in listed["items"]] == [bob_public]
+    created = client.post(f"/v1/users/{bob_id}/playlists", headers=a, json={"name": "for bob"})
+    assert created.status_code == 403
+    mine = client.get("/v1/me/playlists", headers=a).json()
+    assert mine["total"] == 0
+
+
+def test_a_private_playlist_needs_playlist_read_private_even_for_its_owner(api: tuple[TestClient, Container]) -> None:
+    client, _ = api
+    app, token = _as(client, "alice")
+    private = _playlist(client, token["access_token"], public=False)
+    narrow = user_token(client, app, scope="playlist-modify-public")["access_token"]
+    assert client.get(f"/v1/playlists/{private}", headers=_b(narrow)).status_code == 404
+    assert client.get(f"/v1/playlists/{private}", headers=_b(token["access_token"])).status_code == 200
+    rename = client.put(f"/v1/playlists/{private}", headers=_b(narrow), json={"name": "x"})
+    assert rename.status_code == 403 and "playlist-modify-private" in rename.json()["error"]["message"]
+
+
+BAD = [
+    ("/v1/tracks/abc", "bad-id"),
+    ("/v1/tracks/" + "!" * 22, "bad-id-chars"),
+    ("/v1/albums/" + "a" * 23, "long-id"),
+    ("/v1/artists/%00" + "a" * 21, "nul-id"),
+    ("/v1/tracks?ids=" + ",".join(["0" * 22] * 51), "too-many-ids"),
+    ("/v1/tracks?ids=abc", "bad-id-in-list"),
+    ("/v1/search?q=a&type=track&limit=1000000", "huge-limit"),
+    ("/v1/search?q=a&type=track&limit=100000000000000000000000000", "absurd-limit"),
+    ("/v1/search?q=a&type=track&limit=0", "zero-limit"),
+    ("/v1/search?q=a&type=track&offset=-1", "negative-offset"),
+    ("/v1/search?q=a&type=playlist", "unsupported-type"),
+    ("/v1/search?q=&type=track", "empty-query"),
+    ("/v1/browse/new-releases?offset=-5", "negative-offset-browse"),
+    ("/v1/browse/new-releases?limit=51", "limit-51"),
+    ("/v1/me/top/tracks?time_range=forever", "bad-time-range"),
+    ("/v1/me/top/artists?limit=-1", "negative-limit"),
+    ("/v1/me/player/recently-played?after=1&before=2", "both-cursors"),
+    ("/v1/me/player/recently-played?before=-1", "negative-cursor"),
+    ("/v1/me/player/recently-played?after=99999999999999999999", "huge-cursor"),
+    ("/v1/me/tracks?offset=-1", "negative-offset-saved"),
+    ("/v1/me/playlists?limit=9999", "huge-limit-playlists"),
+    ("/v1/playlists/xyz/tracks", "bad-playlist-id"),
+    ("/v1/playlists/" + "0" * 22 + "/tracks?limit=101", "limit-101"),
+    ("/v1/albums/" + "0" * 22 + "/tracks?offset=-3", "negative-offset-album"),
+    ("/v1/me/library/contains?uris=encore:show:" + "0" * 22, "unsupported-uri"),
+]
+
+
+@pytest.mark.parametrize(("url", "why"), BAD, ids=[b[1] for b in BAD])
+def test_bad_input_is_400_with_the_error_shape(api: tuple[TestClient, Container], url: str, why: str) -> None:
+    client, _ = api
+    _, token = _as(client, "alice")
+    r = client.get(url, headers=_b(token["access_token"]))
+    assert r.status_code == 400, (why, r.text)
+    body = r.json()
+    assert set(body) == {"error"} and body["error"]["status"] == 400 and isinstance(body["error"]["message"], str)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"uris": []}, {"uris": ["encore:album:" + "0" * 22]}, {"uris": "x"}, {"uris": ["a"] * 101}, [], {"position": -1}],
+    ids=["empty", "wrong-kind", "not-a-list", "too-many", "empty-array", "negative-position"],
+)
+def test_bad_playlist_bodies_are_400(api: tuple[TestClient, Container], body: object) -> None:
+    client, _ = api
+    _, token = _as(client, "alice")
+    playlist = _playlist(client, token["access_token"], public=True)
+    r = client.post(f"/v1/playlists/{playlist}/tracks", headers=_b(token["access_token"]), json=body)
+    assert r.status_code == 400 and r.json()["error"]["status"] == 400, r.text
+
+
+def test_client_credentials_token_on_user_endpoints_is_403(api: tuple[TestClient, Container]) -> None:
+    client, _ = api
+    app, _ = _as(client, "alice")
+    token = client_token(client, app)
+    for path in ("/v1/me", "/v1/me/top/tracks", "/v1/me/playlists", "/v1/me/tracks"):
+        assert client.get(path, headers=_b(token)).status_code == 403, path
