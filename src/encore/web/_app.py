@@ -15,6 +15,7 @@ from encore.web._playback_routes import router as playback_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
+from encore.web.listenbrainz import routers as listenbrainz_routers
 from encore.web.subsonic import router as subsonic_router
 
 
@@ -30,6 +31,7 @@ def create_api(c: Container) -> FastAPI:
         upload_router,
         device_router,
         subsonic_router,
+        *listenbrainz_routers,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
