@@ -47,9 +47,7 @@ def listen_play_id(listened_at: datetime, artist_name: str, track_name: str) -> 
     return "lb-" + digest.hexdigest()[:40]
 
 
-def submit_listens(
-    session: Session, *, user_id: int, listens: Sequence[ListenIn], source: str, now: datetime
-) -> int:
+def submit_listens(session: Session, *, user_id: int, listens: Sequence[ListenIn], source: str, now: datetime) -> int:
     """Store new listens in one bulk insert; returns how many were new (duplicates are dropped, not errors)."""
     by_id: dict[str, ListenIn] = {}
     for listen in listens:
