@@ -27,6 +27,7 @@ class ListenIn:
     isrc: str | None = None
     duration_ms: int | None = None
     additional_info: dict[str, Any] = field(default_factory=dict)
+    ms_played: int | None = None  # known for imported Spotify rows; scrobblers only say "listened"
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _row(
         "track_id": track_id,
         "started_at": listen.listened_at,
         "updated_at": now,
-        "ms_played": listen.duration_ms or 0,
+        "ms_played": listen.ms_played or listen.duration_ms or 0,
         "state": "ended",
         "context_type": None,
         "context_id": None,

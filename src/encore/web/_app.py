@@ -12,6 +12,7 @@ from encore.web._library_routes import router as library_router
 from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
+from encore.web._portability_routes import router as portability_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
@@ -31,6 +32,7 @@ def create_api(c: Container) -> FastAPI:
         upload_router,
         device_router,
         subsonic_router,
+        portability_router,
         *listenbrainz_routers,
     ):
         app.include_router(router)
