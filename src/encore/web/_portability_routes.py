@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
 from encore import portability
 from encore.kernel import ValidationFailed
@@ -52,3 +54,18 @@ def import_history(
         "first": report.first,
         "last": report.last,
     }
+
+
+@router.get("/export")
+def export(request: Request, session: Db, user: CurrentUser) -> FileResponse:
+    """Only ever the caller's own data: there is no user parameter to guess."""
+    c = container(request)
+    path = c.store.new_temp_path(".zip")
+    with path.open("wb") as out:
+        portability.export_account(session, user_id=user.id, out=out, now=c.clock.now())
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"encore-{user.username}.zip",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
