@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -13,9 +14,15 @@ from encore.history._models import Play
 CHUNK = 500
 
 
+@lru_cache(maxsize=1 << 16)  # folding is the hot spot of a big import; histories repeat their titles a lot
 def text_key(artist_name: str, track_name: str) -> str:
     """'The  Beatles', 'HEY JUDE' and 'the beatles', 'Hey Jude' share one key (sha1 of the identity key)."""
     return hashlib.sha1(identity_key(artist_name, track_name).encode(), usedforsecurity=False).hexdigest()
+
+
+@lru_cache(maxsize=1 << 14)
+def _artist_key(name: str) -> str:
+    return identity_key(name)
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -33,7 +40,7 @@ def resolve_tracks(session: Session, items: Sequence[tuple[str, str, str | None]
         ):
             found["isrc:" + str(isrc).upper()] = track_id  # lowest id wins: rows come highest first
     wanted = {text_key(a, t) for a, t, _ in items}
-    artist_keys = sorted({identity_key(a) for a, _, _ in items})
+    artist_keys = sorted({_artist_key(a) for a in {a for a, _, _ in items}})
     for chunk in _chunks(artist_keys):
         rows = session.execute(
             select(Track.id, Track.title, Artist.name)

@@ -56,8 +56,7 @@ def import_history(
     _flush(session, user_id, batch, report, now)
     if progress is not None:
         progress(report)
-    history.match_listens(session)
-    return report
+    return report  # each batch was matched as it went in (history.submit_listens)
 
 
 def _flush(session: Session, user_id: int, batch: list[history.ListenIn], report: ImportReport, now: datetime) -> None:
