@@ -1,6 +1,12 @@
 """Accounts: users, roles, passwords, sessions and login throttling."""
 
-from encore.accounts._models import AuthSession, LoginAttempt, Role, User
+from encore.accounts._listen_tokens import (
+    ListenTokenInfo,
+    listen_token_info,
+    regenerate_listen_token,
+    user_for_listen_token,
+)
+from encore.accounts._models import AuthSession, ListenToken, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, verify_password
 from encore.accounts._policy import Decision, check_password, check_username, may_attempt_login
 from encore.accounts._service import (
@@ -20,6 +26,8 @@ from encore.accounts._service import (
 __all__ = [
     "AuthSession",
     "Decision",
+    "ListenToken",
+    "ListenTokenInfo",
     "LoginAttempt",
     "LoginFailed",
     "LoginLimits",
@@ -35,8 +43,11 @@ __all__ = [
     "end_session",
     "get_user_by_name",
     "hash_password",
+    "listen_token_info",
     "may_attempt_login",
+    "regenerate_listen_token",
     "start_session",
+    "user_for_listen_token",
     "user_for_token",
     "verify_password",
 ]

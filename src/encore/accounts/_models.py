@@ -51,3 +51,12 @@ class LoginAttempt(Base):
     account_key: Mapped[str] = mapped_column(String(64), index=True)
     client_key: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ListenToken(TimestampMixin, Base):
+    """A user's ListenBrainz-style API token for scrobblers; only its SHA-256 is stored."""
+
+    __tablename__ = "listen_tokens"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(8))  # last characters, so the user can tell tokens apart

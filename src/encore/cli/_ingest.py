@@ -4,7 +4,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from encore import history
 from encore.bootstrap import Container
+from encore.db import transaction
 from encore.ingest import RichProgress, render_summary, run_ingest
 
 
@@ -21,4 +23,9 @@ def run_ingest_command(
         progress=RichProgress(console),
     )
     render_summary(summary, console)
+    # the catalogue grew: listens kept by text (scrobbles, imports) may now have their track
+    with transaction(c.sessions) as session:
+        linked = history.match_listens(session)
+    if linked:
+        console.print(f"linked {linked} earlier listens to tracks now in the catalogue")
     return len(summary.failed)

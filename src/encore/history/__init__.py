@@ -1,21 +1,43 @@
-"""Listening history: every play, kept raw."""
+"""Listening history: every play, kept raw; listens by text, matched to the catalogue."""
 
-from encore.history._models import Play
+from encore.history._listens import (
+    ListenIn,
+    ListenView,
+    listen_count,
+    listen_play_id,
+    playing_now,
+    set_playing_now,
+    submit_listens,
+    user_listens,
+)
+from encore.history._match import match_listens, text_key
+from encore.history._models import Play, PlayingNow
 from encore.history._policy import check_timestamp, counts_as_listen
 from encore.history._service import PlayReport, recent_plays, report_play
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
 
 __all__ = [
     "TIME_RANGES",
+    "ListenIn",
+    "ListenView",
     "Play",
     "PlayReport",
+    "PlayingNow",
     "Ranked",
     "RecentPlay",
     "check_timestamp",
     "counts_as_listen",
+    "listen_count",
+    "listen_play_id",
+    "match_listens",
+    "playing_now",
     "recent_plays",
     "recently_played",
     "report_play",
+    "set_playing_now",
+    "submit_listens",
+    "text_key",
     "top_artists",
     "top_tracks",
+    "user_listens",
 ]

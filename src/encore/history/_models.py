@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from encore.db import Base, UTCDateTime
@@ -14,6 +14,7 @@ class Play(Base):
         UniqueConstraint("user_id", "client_play_id"),
         Index("ix_plays_user_started", "user_id", "started_at"),
         Index("ix_plays_track_started", "track_id", "started_at"),
+        Index("ix_plays_match_key", "match_key"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -31,3 +32,23 @@ class Play(Base):
     source: Mapped[str] = mapped_column(String(16), default="web")
     # The ListenBrainz rule, decided by history.counts_as_listen when the play is reported.
     is_listen: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Listens of tracks outside the catalogue (ListenBrainz submissions, imports) keep their text;
+    # history.match_listens links them to a catalogue track when one appears (track_id stays NULL until then).
+    artist_name: Mapped[str | None] = mapped_column(String(512))
+    track_name: Mapped[str | None] = mapped_column(String(512))
+    release_name: Mapped[str | None] = mapped_column(String(512))
+    isrc: Mapped[str | None] = mapped_column(String(12))
+    # sha1 of catalog.identity_key(artist, title) for unmatched rows; NULL once matched
+    match_key: Mapped[str | None] = mapped_column(String(40))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    # the submitter's additional_info, as JSON text, returned unchanged by the ListenBrainz API
+    extra: Mapped[str | None] = mapped_column(Text)
+
+
+class PlayingNow(Base):
+    """What a listener's scrobbler says is playing; one row per user, expires by itself."""
+
+    __tablename__ = "playing_now"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)  # the track_metadata as submitted, JSON text
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

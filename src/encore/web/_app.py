@@ -14,10 +14,12 @@ from encore.web._library_routes import router as library_router
 from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
+from encore.web._portability_routes import router as portability_router
 from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
+from encore.web.listenbrainz import routers as listenbrainz_routers
 from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import router as subsonic_router
 
@@ -37,6 +39,8 @@ def create_api(c: Container) -> FastAPI:
         entitlement_router,
         exclusive_router,
         retail_router,
+        portability_router,
+        *listenbrainz_routers,
     ):
         app.include_router(router)
     install_spotify(app)

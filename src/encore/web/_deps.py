@@ -24,7 +24,9 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-Db = Annotated[Session, Depends(db_session)]
+# scope="function": commit before the response is sent, so a client that reads right after a write sees it
+# (and a failed commit is an error response, not a 200 for a write that was lost).
+Db = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:

@@ -1,0 +1,49 @@
+"""ListenBrainz-style user tokens for scrobblers: shown once when made, stored only as a SHA-256."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from encore.accounts._models import ListenToken, User
+from encore.kernel import new_secret_token
+
+MAX_TOKEN_CHARS = 200
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ListenTokenInfo:
+    exists: bool
+    hint: str | None
+    created_at: datetime | None
+
+
+def listen_token_info(session: Session, *, user_id: int) -> ListenTokenInfo:
+    row = session.get(ListenToken, user_id)
+    if row is None:
+        return ListenTokenInfo(False, None, None)
+    return ListenTokenInfo(True, row.hint, row.created_at)
+
+
+def regenerate_listen_token(session: Session, *, user_id: int, now: datetime) -> str:
+    """A new token (256 random bits) replaces the old one, which stops working at once."""
+    token = new_secret_token()
+    session.execute(delete(ListenToken).where(ListenToken.user_id == user_id))
+    session.add(ListenToken(user_id=user_id, token_hash=_hash(token), hint=token[-4:], created_at=now))
+    session.flush()
+    return token
+
+
+def user_for_listen_token(session: Session, *, token: str) -> User | None:
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        return None
+    user = session.scalar(
+        select(User).join(ListenToken, ListenToken.user_id == User.id).where(ListenToken.token_hash == _hash(token))
+    )
+    return user if user is not None and user.is_active else None

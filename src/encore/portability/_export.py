@@ -1,0 +1,139 @@
+"""Everything Encore holds about a listener, as JSON and CSV in one zip (written streaming, row by row)."""
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore import accounts, library
+from encore.history import Play
+from encore.kernel import NotFound
+
+PAGE = 100
+PLAY_FIELDS = (
+    "client_play_id", "started_at", "ms_played", "state", "is_listen", "track_id", "artist_name", "track_name",
+    "release_name", "isrc", "context_type", "context_id", "device", "shuffle", "source",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def export_account(session: Session, *, user_id: int, out: IO[bytes], now: datetime) -> None:
+    user = session.get(accounts.User, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    token = accounts.listen_token_info(session, user_id=user_id)
+    profile = {
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "role": user.role,
+        "created_at": _plain(user.created_at),
+        "listen_token": {"exists": token.exists, "created_at": _plain(token.created_at)},
+        "exported_at": now.isoformat(),
+    }
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("profile.json", json.dumps(profile, indent=2, ensure_ascii=False))
+        _table(z, "plays", PLAY_FIELDS, lambda: _plays(session, user_id, listens_only=False))
+        _table(z, "listens", PLAY_FIELDS, lambda: _plays(session, user_id, listens_only=True))
+        _table(z, "playlists", PLAYLIST_FIELDS, lambda: _playlist_rows(session, user_id))
+        _table(z, "likes", ("kind", "saved_at", "id", "name", "artists"), lambda: _like_rows(session, user_id))
+        z.writestr(
+            "subscription.json",
+            json.dumps({"subscription": None, "note": "Encore has no subscriptions yet (a later issue)."}),
+        )
+
+
+def _table(
+    z: zipfile.ZipFile, name: str, fields: tuple[str, ...], rows: Callable[[], Iterable[dict[str, Any]]]
+) -> None:
+    with z.open(f"{name}.json", "w") as raw:
+        raw.write(b"[")
+        for i, row in enumerate(rows()):
+            raw.write((",\n" if i else "\n").encode() + json.dumps(row, ensure_ascii=False).encode())
+        raw.write(b"\n]\n")
+    with z.open(f"{name}.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+        writer = csv.DictWriter(text, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows():
+            writer.writerow({k: _csv_cell(row.get(k)) for k in fields})
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # a spreadsheet must not run a formula from a track title
+    return value
+
+
+def _plays(session: Session, user_id: int, *, listens_only: bool) -> Iterator[dict[str, Any]]:
+    query = select(Play).where(Play.user_id == user_id).order_by(Play.started_at, Play.id)
+    if listens_only:
+        query = query.where(Play.is_listen.is_(True))
+    for play in session.scalars(query.execution_options(yield_per=1000)):
+        yield {f: _plain(getattr(play, f)) for f in PLAY_FIELDS}
+
+
+PLAYLIST_FIELDS = ("playlist_id", "playlist_name", "public", "position", "added_at", "track_id", "title", "artists")
+
+
+def _playlist_rows(session: Session, user_id: int) -> Iterator[dict[str, Any]]:
+    for playlist in _pages(
+        lambda o: library.list_playlists(session, owner_id=user_id, viewer_id=user_id, limit=PAGE, offset=o)
+    ):
+        head = {"playlist_id": playlist.id, "playlist_name": playlist.name, "public": playlist.public}
+        items = _pages(_items_of(session, playlist.id, user_id))
+        for item in items:
+            yield {
+                **head,
+                "position": item.position,
+                "added_at": _plain(item.added_at),
+                "track_id": item.track.id,
+                "title": item.track.title,
+                "artists": [a.name for a in item.track.artists],
+            }
+
+
+def _items_of(session: Session, playlist_id: str, user_id: int) -> Callable[[int], Any]:
+    def fetch(offset: int) -> Any:
+        return library.playlist_items(session, playlist_id=playlist_id, viewer_id=user_id, limit=PAGE, offset=offset)
+
+    return fetch
+
+
+def _like_rows(session: Session, user_id: int) -> Iterator[dict[str, Any]]:
+    for t in _pages(lambda o: library.saved_tracks(session, user_id=user_id, limit=PAGE, offset=o)):
+        yield {"kind": "track", "saved_at": _plain(t.saved_at), "id": t.track.id, "name": t.track.title,
+               "artists": [a.name for a in t.track.artists]}  # fmt: skip
+    for a in _pages(lambda o: library.saved_albums(session, user_id=user_id, limit=PAGE, offset=o)):
+        yield {"kind": "album", "saved_at": _plain(a.saved_at), "id": a.album.id, "name": a.album.title,
+               "artists": [x.name for x in a.album.artists]}  # fmt: skip
+    for r in _pages(lambda o: library.saved_artists(session, user_id=user_id, limit=PAGE, offset=o)):
+        yield {
+            "kind": "artist",
+            "saved_at": _plain(r.saved_at),
+            "id": r.artist.id,
+            "name": r.artist.name,
+            "artists": [],
+        }
+
+
+def _pages(fetch: Callable[[int], Any]) -> Iterator[Any]:
+    offset = 0
+    while True:
+        page = fetch(offset)
+        yield from page.items
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return

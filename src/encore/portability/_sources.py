@@ -1,0 +1,106 @@
+"""Entries of an uploaded history, streamed: a JSON array, JSON lines, or either inside a zip.
+
+Memory stays constant (ijson yields one entry at a time). Zip members are checked before they are
+opened: only history files are read, and a member that inflates past the limits is refused (zip bombs).
+"""
+
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+
+from encore.kernel import ValidationFailed
+
+MAX_UPLOAD_BYTES = 512 << 20
+MAX_UNCOMPRESSED_BYTES = 2 << 30
+MAX_RATIO = 200  # JSON compresses ~10-20x; a bomb compresses 1000x
+MAX_MEMBERS = 10_000
+MAX_LINE_BYTES = 64 << 10
+HISTORY_MEMBER = re.compile(
+    r"(^|/)(Streaming_History_Audio_[^/]*\.json|endsong_[^/]*\.json|StreamingHistory[^/]*\.json"
+    r"|listens\.json|listens/[^\0]*\.jsonl)$"
+)
+
+
+def iter_entries(path: Path, *, name: str) -> Iterator[tuple[str, Any]]:
+    """Yields (where, entry) for each history entry; `where` names the file and entry for error messages."""
+    if path.stat().st_size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(f"file too large: at most {MAX_UPLOAD_BYTES >> 20} MiB", code="file_too_large")
+    if zipfile.is_zipfile(path):
+        yield from _zip_entries(path)
+        return
+    with path.open("rb") as f:
+        yield from _file_entries(f, name)
+
+
+def _zip_entries(path: Path) -> Iterator[tuple[str, Any]]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationFailed(f"not a readable zip: {exc}", code="bad_zip") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise ValidationFailed("zip has too many files", code="bad_zip")
+        wanted = [m for m in members if not m.is_dir() and HISTORY_MEMBER.search(m.filename)]
+        if not wanted:
+            raise ValidationFailed("the zip holds no Spotify or ListenBrainz listening history", code="wrong_schema")
+        total = sum(m.file_size for m in wanted)
+        for m in wanted:
+            if m.file_size > MAX_UNCOMPRESSED_BYTES or m.file_size > max(m.compress_size, 1) * MAX_RATIO:
+                raise ValidationFailed(f"{m.filename}: inflates too much (zip bomb?)", code="zip_bomb")
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise ValidationFailed("zip inflates past the limit (zip bomb?)", code="zip_bomb")
+        for m in sorted(wanted, key=lambda m: m.filename):
+            try:
+                with archive.open(m) as f:
+                    yield from _file_entries(f, m.filename)
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                raise ValidationFailed(f"{m.filename}: damaged zip member ({exc})", code="bad_zip") from None
+
+
+def _file_entries(f: IO[bytes], name: str) -> Iterator[tuple[str, Any]]:
+    if name.endswith(".jsonl"):
+        yield from _lines(f, name)
+        return
+    head = f.read(1)
+    while head in (b" ", b"\n", b"\r", b"\t", b"\xef", b"\xbb", b"\xbf"):  # whitespace, a UTF-8 BOM
+        head = f.read(1)
+    if head != b"[":
+        raise ValidationFailed(f"{name}: expected a JSON array of history entries", code="wrong_schema")
+    try:
+        for i, item in enumerate(ijson.items(_Prefixed(head, f), "item", use_float=True)):
+            yield f"{name} entry {i + 1}", item
+    except ijson.JSONError as exc:
+        raise ValidationFailed(f"{name}: malformed JSON ({str(exc)[:120]})", code="malformed_json") from None
+    except UnicodeDecodeError:
+        raise ValidationFailed(f"{name}: not UTF-8 text", code="malformed_json") from None
+
+
+def _lines(f: IO[bytes], name: str) -> Iterator[tuple[str, Any]]:
+    for i, line in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES + 1), b"")):
+        if len(line) > MAX_LINE_BYTES:
+            raise ValidationFailed(f"{name} line {i + 1}: too long", code="malformed_json")
+        if not line.strip():
+            continue
+        try:
+            yield f"{name} line {i + 1}", json.loads(line)
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationFailed(f"{name} line {i + 1}: malformed JSON", code="malformed_json") from None
+
+
+class _Prefixed:
+    """A reader that gives back the bytes already peeked, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head and size != 0:  # ijson probes with read(0) to learn bytes vs text
+            out, self.head = self.head, b""
+            return out
+        return self.rest.read(size)

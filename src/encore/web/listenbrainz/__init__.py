@@ -1,0 +1,8 @@
+"""The ListenBrainz-compatible face: /1/submit-listens, /1/validate-token, /1/user/{name}/..."""
+
+from encore.web.listenbrainz._routes import router
+from encore.web.listenbrainz._token_routes import router as token_router
+
+routers = (router, token_router)
+
+__all__ = ["router", "routers", "token_router"]

@@ -1,0 +1,168 @@
+"""ListenBrainz's submission rules as pure functions: raw bytes in, typed listens or an LBError out.
+
+Limits and messages follow ListenBrainz (api_tools.py): 10,240 bytes per listen, 1,000 listens per
+request, listened_at after 2002-10-01, no NUL characters, at most 50 tags of 64 characters.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from encore.history import ListenIn, check_timestamp
+
+MAX_LISTEN_SIZE = 10_240
+MAX_LISTENS_PER_REQUEST = 1_000
+MAX_PAYLOAD_SIZE = MAX_LISTEN_SIZE * MAX_LISTENS_PER_REQUEST
+MAX_TAGS = 50
+MAX_TAG_SIZE = 64
+LISTEN_MINIMUM_TS = 1_033_430_400  # 2002-10-01, ListenBrainz's floor
+PLAYING_NOW_DEFAULT = timedelta(minutes=10)
+LISTEN_TYPES = ("single", "playing_now", "import")
+_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+class LBError(Exception):
+    """An error answered in ListenBrainz's shape: {"code": status, "error": message}."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Submission:
+    listen_type: str
+    listens: list[ListenIn]
+    playing_now: dict[str, Any] | None
+    playing_for: timedelta
+
+
+def _bad(message: str) -> LBError:
+    return LBError(400, message)
+
+
+def _no_nul(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _bad(f"{where} contains a \\u0000 (NUL) character, which is not allowed.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key, where)
+            _no_nul(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item, where)
+
+
+def parse_submission(raw: bytes, *, now: datetime) -> Submission:
+    if len(raw) > MAX_PAYLOAD_SIZE:
+        raise _bad(
+            f"JSON document is too large. In aggregate, listens may not be larger than {MAX_PAYLOAD_SIZE} characters."
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _bad(f"Cannot parse JSON document: {str(exc)[:200]}") from None
+    if not isinstance(data, dict) or "listen_type" not in data or "payload" not in data:
+        raise _bad("Invalid JSON document submitted.")
+    listen_type, payload = data["listen_type"], data["payload"]
+    if listen_type not in LISTEN_TYPES:
+        raise _bad("JSON document requires a valid listen_type key.")
+    if not isinstance(payload, list) or not payload:
+        raise _bad("JSON document does not contain any listens in payload.")
+    if len(payload) > MAX_LISTENS_PER_REQUEST:
+        raise _bad(f"Too many listens. You may not submit more than {MAX_LISTENS_PER_REQUEST} listens at once.")
+    if listen_type != "import" and len(payload) != 1:
+        raise _bad(f"JSON document should contain exactly one listen for listen_type {listen_type}.")
+    _no_nul(payload, "JSON document")
+    if listen_type == "playing_now":
+        metadata = _check_listen(payload[0], playing_now=True, now=now)
+        return Submission(listen_type, [], metadata, _duration(metadata) or PLAYING_NOW_DEFAULT)
+    listens = [_to_listen(item, now=now) for item in payload]
+    return Submission(listen_type, listens, None, PLAYING_NOW_DEFAULT)
+
+
+def _check_listen(item: Any, *, playing_now: bool, now: datetime) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _bad("JSON document contains a listen that is not an object.")
+    if len(json.dumps(item).encode()) > MAX_LISTEN_SIZE:
+        raise _bad(f"JSON document is too large. Each listen may not be larger than {MAX_LISTEN_SIZE} bytes.")
+    metadata = item.get("track_metadata")
+    if not isinstance(metadata, dict):
+        raise _bad("JSON document must contain the key track_metadata at the top level.")
+    if playing_now and "listened_at" in item:
+        raise _bad("JSON document must not contain listened_at while submitting playing_now.")
+    for key in ("artist_name", "track_name"):
+        value = metadata.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise _bad(f"JSON document does not contain required track_metadata.{key}.")
+    release = metadata.get("release_name")
+    if release is not None and not isinstance(release, str):
+        raise _bad("track_metadata.release_name must be a string.")
+    info = metadata.get("additional_info", {})
+    if not isinstance(info, dict):
+        raise _bad("track_metadata.additional_info must be an object.")
+    _check_additional_info(info)
+    return metadata
+
+
+def _check_additional_info(info: dict[str, Any]) -> None:
+    tags = info.get("tags", [])
+    if not isinstance(tags, list) or len(tags) > MAX_TAGS:
+        raise _bad(f"track_metadata.additional_info.tags may not contain more than {MAX_TAGS} items.")
+    for tag in tags:
+        if not isinstance(tag, str) or len(tag) > MAX_TAG_SIZE:
+            raise _bad(f"track_metadata.additional_info.tags may not be longer than {MAX_TAG_SIZE} characters.")
+    for key in ("recording_mbid", "release_mbid", "release_group_mbid"):
+        value = info.get(key)
+        if value is not None and (not isinstance(value, str) or not _UUID.fullmatch(value)):
+            raise _bad(f"track_metadata.additional_info.{key} must be a valid UUID.")
+    for key in ("artist_mbids", "work_mbids"):
+        values = info.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and _UUID.fullmatch(v) for v in values):
+            raise _bad(f"track_metadata.additional_info.{key} must be a list of valid UUIDs.")
+
+
+def _to_listen(item: Any, *, now: datetime) -> ListenIn:
+    metadata = _check_listen(item, playing_now=False, now=now)
+    ts = item.get("listened_at")
+    if ts is None:
+        raise _bad("JSON document must contain the key listened_at at the top level.")
+    if isinstance(ts, bool) or not isinstance(ts, int):
+        raise _bad("JSON document contains an invalid listened_at: it must be an integer timestamp.")
+    if ts < LISTEN_MINIMUM_TS:
+        raise _bad(
+            f"Value for key listened_at is too low. listened_at timestamp should be greater than {LISTEN_MINIMUM_TS}."
+        )
+    try:
+        at = datetime.fromtimestamp(ts, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise _bad("Value for key listened_at is too high.") from None
+    if not check_timestamp(at=at, now=now).ok:
+        raise _bad("Value for key listened_at is too high: it is in the future.")
+    info: dict[str, Any] = metadata.get("additional_info") or {}
+    isrc = info.get("isrc")
+    duration = _duration(metadata)
+    return ListenIn(
+        listened_at=at,
+        artist_name=metadata["artist_name"].strip(),
+        track_name=metadata["track_name"].strip(),
+        release_name=(metadata.get("release_name") or "").strip() or None,
+        isrc=isrc.upper() if isinstance(isrc, str) and _ISRC.fullmatch(isrc.upper()) else None,
+        duration_ms=int(duration.total_seconds() * 1000) if duration else None,
+        additional_info=info,
+    )
+
+
+def _duration(metadata: dict[str, Any]) -> timedelta | None:
+    info = metadata.get("additional_info") or {}
+    ms, seconds = info.get("duration_ms"), info.get("duration")
+    if isinstance(ms, int) and not isinstance(ms, bool) and 0 < ms <= 24 * 3_600_000:
+        return timedelta(milliseconds=ms)
+    if isinstance(seconds, int) and not isinstance(seconds, bool) and 0 < seconds <= 24 * 3600:
+        return timedelta(seconds=seconds)
+    return None

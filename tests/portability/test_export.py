@@ -1,0 +1,53 @@
+"""The export zip: everything about the caller (profile, plays, listens, playlists, likes), nobody else's."""
+
+import csv
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+
+from encore import library
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.history import ListenIn, submit_listens
+from encore.web import create_app
+from tests.catalog import factories as f
+from tests.web.conftest import PASSWORD, login
+
+NOW = datetime.now(UTC)
+
+
+def test_export_holds_the_callers_data_in_json_and_csv(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        me = create_user(s, username="exporter", password=PASSWORD)
+        other = create_user(s, username="someone", password=PASSWORD)
+        band = f.artist(s, "=Formula Band")
+        track = f.track(s, "Kept", f.album(s, "Album", band), [band])
+        mine = ListenIn(listened_at=datetime(2024, 1, 1, tzinfo=UTC), artist_name="=Formula Band", track_name="Kept")
+        theirs = ListenIn(listened_at=datetime(2024, 1, 2, tzinfo=UTC), artist_name="Secret", track_name="Theirs")
+        submit_listens(s, user_id=me.id, now=NOW, source="import", listens=[mine])
+        submit_listens(s, user_id=other.id, now=NOW, source="import", listens=[theirs])
+        playlist = library.create_playlist(s, owner_id=me.id, name="Mine", now=NOW)
+        library.add_to_playlist(s, playlist_id=playlist.id, user_id=me.id, track_ids=[track.public_id], now=NOW)
+        library.save_items(s, user_id=me.id, kind="track", ids=[track.public_id], now=NOW)
+    with TestClient(create_app(container), base_url="http://testserver") as client:
+        assert client.get("/api/me/export").status_code == 401
+        login(client, "exporter")
+        r = client.get("/api/me/export")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    names = set(z.namelist())
+    for table in ("plays", "listens", "playlists", "likes"):
+        assert {f"{table}.json", f"{table}.csv"} <= names
+    assert json.loads(z.read("profile.json"))["username"] == "exporter"
+    plays = json.loads(z.read("plays.json"))
+    assert [p["track_name"] for p in plays] == ["Kept"]  # never the other listener's
+    assert b"Secret" not in b"".join(z.read(n) for n in names)
+    rows = list(csv.DictReader(io.StringIO(z.read("listens.csv").decode())))
+    assert rows[0]["artist_name"] == "'=Formula Band"  # no formula injection into spreadsheets
+    assert json.loads(z.read("playlists.json"))[0]["title"] == "Kept"
+    assert json.loads(z.read("likes.json"))[0]["kind"] == "track"
+    assert "subscription.json" in names

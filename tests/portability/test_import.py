@@ -1,0 +1,157 @@
+"""Importing Spotify and ListenBrainz histories through the API: formats, skips, dedupe, hostile files."""
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.history import Play
+from encore.kernel import ValidationFailed
+from encore.portability import import_history
+from encore.web import create_app
+from tests.catalog import factories as f
+from tests.web.conftest import PASSWORD, login
+
+CSRF = {"X-Encore-CSRF": "1"}
+
+
+def extended(ts: str, track: str | None = "Song", ms: int = 200_000, **extra: object) -> dict[str, object]:
+    return {
+        "ts": ts,
+        "ms_played": ms,
+        "master_metadata_track_name": track,
+        "master_metadata_album_artist_name": "Band" if track else None,
+        "master_metadata_album_album_name": "Album",
+        "spotify_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+        "incognito_mode": False,
+        **extra,
+    }
+
+
+SPOTIFY = [
+    extended("2023-05-01T10:03:20Z"),
+    extended("2023-05-01T10:06:40Z", track="Second"),
+    extended("2023-05-01T11:00:00Z", incognito_mode=True),  # skipped: incognito
+    extended("2023-05-01T11:05:00Z", track="Skipped", ms=12_000),  # skipped: under 30 s
+    extended("2023-05-01T12:00:00Z", track=None),  # a podcast episode
+]
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with transaction(container.sessions) as s:
+        create_user(s, username="importer", password=PASSWORD)
+    with TestClient(create_app(container), base_url="http://testserver") as c:
+        login(c, "importer")
+        yield c
+
+
+def _post(client: TestClient, body: bytes, filename: str) -> dict[str, object]:
+    r = client.post(f"/api/me/history/import?filename={filename}", content=body, headers=CSRF)
+    return {"status": r.status_code, **r.json()}
+
+
+def _count(c: Container) -> int:
+    with c.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(Play)) or 0)
+
+
+def test_spotify_extended_history_imports_once_and_matches_the_catalogue(
+    client: TestClient, container: Container
+) -> None:
+    with transaction(container.sessions) as s:
+        band = f.artist(s, "Band")
+        track = f.track(s, "Song", f.album(s, "Album", band), [band])
+        song_id = track.id
+    body = json.dumps(SPOTIFY).encode()
+    first = _post(client, body, "Streaming_History_Audio_2023.json")
+    assert first["status"] == 200 and first["imported"] == 2 and first["rows"] == 5
+    assert first["skipped"] == {"incognito": 1, "short": 1, "not_music": 1}
+    again = _post(client, body, "Streaming_History_Audio_2023.json")
+    assert again["imported"] == 0 and again["duplicates"] == 2
+    with container.sessions() as s:
+        rows = {p.track_name: p for p in s.scalars(select(Play))}
+    assert rows["Song"].track_id == song_id and rows["Song"].ms_played == 200_000
+    # ts is when the play ended: it started ms_played earlier
+    assert rows["Song"].started_at == datetime(2023, 5, 1, 10, 0, tzinfo=UTC)
+    assert rows["Second"].track_id is None and rows["Second"].is_listen
+
+
+def test_basic_history_endsong_and_listenbrainz_export_in_one_zip(client: TestClient, container: Container) -> None:
+    basic = [{"endTime": "2022-01-02 03:04", "artistName": "Old", "trackName": "Basic", "msPlayed": 90_000}]
+    endsong = [extended("2019-07-07T07:07:07Z", track="Endsong")]
+    lb = [{"listened_at": 1_700_000_000, "track_metadata": {"artist_name": "LB", "track_name": "Exported"}}]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("MyData/StreamingHistory_music_0.json", json.dumps(basic))
+        z.writestr("MyData/endsong_0.json", json.dumps(endsong))
+        z.writestr("lb/listens/2023/11.jsonl", "\n".join(json.dumps(x) for x in lb) + "\n")
+        z.writestr("MyData/Userdata.json", json.dumps({"username": "not history"}))  # ignored
+    report = _post(client, buf.getvalue(), "my_spotify_data.zip")
+    assert report["status"] == 200 and report["imported"] == 3, report
+    with container.sessions() as s:
+        names = sorted(p.track_name or "" for p in s.scalars(select(Play)))
+    assert names == ["Basic", "Endsong", "Exported"]
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+HOSTILE = {
+    "malformed": (b'[{"ts": "2023-05-01T10:00:00Z", "ms_pl', "x.json", "malformed_json"),
+    "wrong_schema_object": (b'{"ts": 1}', "x.json", "wrong_schema"),
+    "wrong_schema_rows": (json.dumps([{"foo": 1}]).encode(), "x.json", "wrong_schema"),
+    "wrong_types": (json.dumps([extended("2023-05-01T10:00:00Z", ms="lots")]).encode(), "x.json", "wrong_schema"),
+    "nul_in_text": (json.dumps([extended("2023-05-01T10:00:00Z", track="a\x00b")]).encode(), "x.json", "nul_character"),
+    "raw_nul_byte": (b'[{"ts": "2023\x00"}]', "x.json", "malformed_json"),
+    "not_utf8": (b"[\xff\xfe]", "x.json", "malformed_json"),
+    "from_1970": (json.dumps([*SPOTIFY[:2], extended("1970-01-01T00:10:00Z")]).encode(), "x.json", "timestamp_too_old"),
+    "future": (json.dumps([*SPOTIFY[:2], extended("2999-01-01T00:00:00Z")]).encode(), "x.json", "timestamp_in_future"),
+    "lb_future": (
+        b'{"listened_at": 99999999999999, "track_metadata": {"artist_name": "a", "track_name": "b"}}\n',
+        "listens/1.jsonl",
+        "timestamp_in_future",
+    ),
+    "zip_without_history": (_zip({"Userdata.json": b"{}"}), "x.zip", "wrong_schema"),
+    "zip_bomb": (_zip({"Streaming_History_Audio_0.json": b"[" + b" " * (40 << 20) + b"]"}), "x.zip", "zip_bomb"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_files_are_refused_whole(client: TestClient, container: Container, case: str) -> None:
+    body, name, code = HOSTILE[case]
+    report = _post(client, body, name)
+    assert report["status"] == 400 and report["error"]["code"] == code, report  # type: ignore[index]
+    assert _count(container) == 0  # nothing half-imported, even the good rows before the bad one
+
+
+def test_two_gigabyte_upload_is_refused(client: TestClient, container: Container, tmp_path: Path) -> None:
+    declared = client.post("/api/me/history/import", content=b"[]", headers={**CSRF, "Content-Length": str(2 << 30)})
+    assert declared.status_code == 400 and declared.json()["error"]["code"] == "file_too_large"
+    sparse = tmp_path / "Streaming_History_Audio_big.json"
+    with sparse.open("wb") as fh:  # 2 GB on paper, no blocks on disk
+        fh.truncate(2 << 30)
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="sparse", password=PASSWORD)
+        with pytest.raises(ValidationFailed) as err:
+            import_history(s, user_id=user.id, path=sparse, name=sparse.name, now=datetime.now(UTC))
+    assert err.value.code == "file_too_large"
+
+
+def test_import_needs_login(container: Container) -> None:
+    with TestClient(create_app(container), base_url="http://testserver") as c:
+        assert c.post("/api/me/history/import", content=b"[]", headers=CSRF).status_code == 401
