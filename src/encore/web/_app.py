@@ -13,6 +13,7 @@ from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
+from encore.web._share_pages import router as share_router
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
 from encore.web.subsonic import router as subsonic_router
@@ -33,6 +34,7 @@ def create_api(c: Container) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(share_router)
     app.include_router(pages_router)
     return app
 
