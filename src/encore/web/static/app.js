@@ -79,6 +79,7 @@ function renderAccount() {
   if (!me) { account.replaceChildren(); return; }
   account.replaceChildren(
     h("a", { href: "/settings", "data-link": true, class: "who", text: me.display_name }),
+    h("a", { href: "/settings", "data-link": true, class: "icon-btn settings-link", "aria-label": "Settings", text: "⚙" }),
     h("button", { type: "button", class: "ghost", text: "Log out", onclick: async () => {
       await api("/api/auth/logout", { method: "POST" }).catch(() => {});
       me = null;

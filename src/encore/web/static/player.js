@@ -73,15 +73,17 @@ export class Player extends EventTarget {
 
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
     if (index < 0 || index >= this.queue.length) return;
+    const track = this.queue[index];
+    const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
+    // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
+    const issuing = ready ? null : this.issue(track);
     this.finishReport("skipped");
     this.index = index;
-    const track = this.current;
     this.render(track);
-    const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
     if (ready) {
       this.swap();
     } else {
-      this.active.src = (await this.issue(track)).url;
+      this.active.src = (await issuing).url;
       this.gainDb = track.gain_db;
     }
     this.prepared = null;
@@ -89,8 +91,8 @@ export class Player extends EventTarget {
     if (resumeAt) this.active.currentTime = resumeAt;
     this.emit();
     if (autoplay) {
-      this.beginReport(track);
       await this.active.play().catch(() => {});
+      this.beginReport(track);
     }
     this.prepareNext();
   }
@@ -376,10 +378,12 @@ export class Player extends EventTarget {
     const p = this.play;
     if (!p) return;
     p.lastSent = Date.now();
-    api("/api/plays", { method: "POST", body: {
+    // One report at a time: "started" and a quick "skipped" for the same play must not race.
+    const body = {
       play_id: p.play_id, track_id: p.track_id, started_at: p.started_at,
       ms_played: Math.round((this.active.currentTime || 0) * 1000), state,
       context_type: p.context ? p.context.type : null, context_id: p.context ? p.context.id : null,
-      device: "web", shuffle: this.shuffle } }).catch(() => {});
+      device: "web", shuffle: this.shuffle };
+    this.reports = (this.reports || Promise.resolve()).then(() => api("/api/plays", { method: "POST", body }).catch(() => {}));
   }
 }
