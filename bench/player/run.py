@@ -15,16 +15,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+from tests.support.live import LiveServer, seed_small_catalogue, serve
 
 from encore.accounts import create_user
 from encore.bootstrap import build
 from encore.config import Settings
 from encore.db import transaction
-from tests.support.live import LiveServer, seed_small_catalogue, serve
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 SHELL_EXT = (".js", ".css", ".svg", ".webmanifest", ".png")
 
 # Records when the first view (the home grid) is in the DOM: "interactive" for the app shell.
@@ -70,8 +78,11 @@ def pct(values: list[float], p: float) -> float:
 
 
 def login(page: Page, base: str) -> None:
-    r = page.request.post(f"{base}/api/auth/login", data={"username": "bench", "password": "bench-pass-123"},
-                          headers={"X-Encore-CSRF": "1"})
+    r = page.request.post(
+        f"{base}/api/auth/login",
+        data={"username": "bench", "password": "bench-pass-123"},
+        headers={"X-Encore-CSRF": "1"},
+    )
     assert r.ok, r.text()
 
 
@@ -113,7 +124,7 @@ def main() -> None:
         container.migrate()
         seed_small_catalogue(container, work)
         with transaction(container.sessions) as s:
-            create_user(s, username="bench", password="bench-pass-123")
+            create_user(s, username="bench", password="bench-pass-123")  # noqa: S106 - a throwaway benchmark account
         with serve(container) as live, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             shell = shell_load(browser, live, a.loads)
@@ -142,12 +153,24 @@ def main() -> None:
         container.close()
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"# player benchmark {now} on {platform.node()} ({platform.machine()}), Chromium {CHROMIUM}")
-    print(f"click to playing (cold, n={len(clicks)}): median {statistics.median(clicks):.1f} ms, p95 {pct(clicks, 95):.1f} ms, max {max(clicks):.1f} ms")
-    print(f"  of which: signed-URL POST done at median {statistics.median(posts):.1f} ms; first audio byte at median {statistics.median(firsts):.1f} ms")
-    print(f"gap ended -> next playing with prefetch (n={len(gaps)}): median {statistics.median(gaps):.1f} ms, p95 {pct(gaps, 95):.1f} ms, max {max(gaps):.1f} ms")
-    print(f"app shell transferred: {statistics.median(shell['shell_kb']):.1f} KB (all requests incl. API JSON and covers: {statistics.median(shell['total_kb']):.1f} KB)")
-    print(f"first load to home view rendered (logged in, cold cache, n={a.loads}): median {statistics.median(shell['ready_ms']):.0f} ms, p95 {pct(shell['ready_ms'], 95):.0f} ms")
-    print(f"first load to log-in form (new visitor, n={a.loads}): median {statistics.median(shell['login_ready_ms']):.0f} ms")
+    print(
+        f"click to playing (cold, n={len(clicks)}): median {statistics.median(clicks):.1f} ms, p95 {pct(clicks, 95):.1f} ms, max {max(clicks):.1f} ms"
+    )
+    print(
+        f"  of which: signed-URL POST done at median {statistics.median(posts):.1f} ms; first audio byte at median {statistics.median(firsts):.1f} ms"
+    )
+    print(
+        f"gap ended -> next playing with prefetch (n={len(gaps)}): median {statistics.median(gaps):.1f} ms, p95 {pct(gaps, 95):.1f} ms, max {max(gaps):.1f} ms"
+    )
+    print(
+        f"app shell transferred: {statistics.median(shell['shell_kb']):.1f} KB (all requests incl. API JSON and covers: {statistics.median(shell['total_kb']):.1f} KB)"
+    )
+    print(
+        f"first load to home view rendered (logged in, cold cache, n={a.loads}): median {statistics.median(shell['ready_ms']):.0f} ms, p95 {pct(shell['ready_ms'], 95):.0f} ms"
+    )
+    print(
+        f"first load to log-in form (new visitor, n={a.loads}): median {statistics.median(shell['login_ready_ms']):.0f} ms"
+    )
 
 
 if __name__ == "__main__":

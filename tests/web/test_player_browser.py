@@ -78,8 +78,7 @@ def test_queue_next_previous_shuffle_repeat(live: LiveServer, browser: Browser) 
     queue = page.evaluate("[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)")
     assert queue[:2] == [titles[0], titles[-1]]
     page.get_by_role("button", name=f"Move {titles[-1]} down").first.click()
-    page.wait_for_function(
-        f"document.querySelectorAll('#queue-list .track-title')[2].textContent === {titles[-1]!r}")
+    page.wait_for_function(f"document.querySelectorAll('#queue-list .track-title')[2].textContent === {titles[-1]!r}")
     page.get_by_role("button", name="Clear queue").click()
     page.wait_for_function("document.querySelectorAll('#queue-list .track').length === 1")
 
@@ -295,6 +294,8 @@ def test_hostile_names_in_every_view(live: LiveServer, browser: Browser) -> None
     assert page.inner_text("#np-title") == HOSTILE and HOSTILE in page.title()
     page.goto(f"{live.base_url}/queue")
     page.wait_for_selector("#queue-list")
-    assert HOSTILE in page.evaluate("[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)")
+    assert HOSTILE in page.evaluate(
+        "[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)"
+    )
     assert page.evaluate("window.__pwned") is None
     page.close()

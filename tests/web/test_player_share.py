@@ -13,7 +13,7 @@ from tests.catalog import factories as f
 from tests.web.conftest import PASSWORD, login
 
 CSRF = {"X-Encore-CSRF": "1"}
-HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)> "quoted" \'single\' \u202eevil'
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)> \"quoted\" 'single' \u202eevil"
 
 
 class _Parsed(HTMLParser):

@@ -14,8 +14,19 @@ _ART_KEY = re.compile(r"^[0-9a-f]{64}$")
 _SIZES = {"64", "300", "640"}
 # Client-side routes that reload into the shell (History API deep links).
 SPA_PREFIXES = (
-    "album", "artist", "label", "search", "genre", "browse", "login", "track", "library", "settings",
-    "playlist", "collection", "queue",
+    "album",
+    "artist",
+    "label",
+    "search",
+    "genre",
+    "browse",
+    "login",
+    "track",
+    "library",
+    "settings",
+    "playlist",
+    "collection",
+    "queue",
 )
 
 router = APIRouter(include_in_schema=False)

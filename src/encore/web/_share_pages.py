@@ -40,7 +40,13 @@ def _find(session: Db, kind: str, item_id: str) -> Shared:
         return Shared("profile", ar.name, "Artist", ar.artwork_key, f"/artist/{ar.id}")
     if kind == "playlist":
         p = library.get_playlist(session, playlist_id=item_id, viewer_id=None)  # public ones only
-        return Shared("music.playlist", p.name, f"Playlist by {p.owner_name} · {p.total_tracks} tracks", p.artwork_key, f"/playlist/{p.id}")
+        return Shared(
+            "music.playlist",
+            p.name,
+            f"Playlist by {p.owner_name} · {p.total_tracks} tracks",
+            p.artwork_key,
+            f"/playlist/{p.id}",
+        )
     raise NotFound("no such page")
 
 
@@ -51,10 +57,19 @@ def render_share(item: Shared, base_url: str) -> str:
     cover = f"/art/{item.artwork_key}/300.jpg" if item.artwork_key else "/static/icon-512.png"
     url = f"{base}{item.app_path}"
     meta = {
-        "og:type": item.kind, "og:title": item.title, "og:description": item.subtitle, "og:image": image,
-        "og:url": url, "og:site_name": "Encore",
+        "og:type": item.kind,
+        "og:title": item.title,
+        "og:description": item.subtitle,
+        "og:image": image,
+        "og:url": url,
+        "og:site_name": "Encore",
     }
-    twitter = {"twitter:card": "summary_large_image", "twitter:title": item.title, "twitter:description": item.subtitle, "twitter:image": image}
+    twitter = {
+        "twitter:card": "summary_large_image",
+        "twitter:title": item.title,
+        "twitter:description": item.subtitle,
+        "twitter:image": image,
+    }
     tags = "\n".join(f'  <meta property="{e(k)}" content="{e(v)}">' for k, v in meta.items())
     tags += "\n" + "\n".join(f'  <meta name="{e(k)}" content="{e(v)}">' for k, v in twitter.items())
     return f"""<!doctype html>
