@@ -17,6 +17,7 @@ from encore.web._playback_routes import router as playback_router
 from encore.web._portability_routes import router as portability_router
 from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
+from encore.web._share_pages import router as share_router
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
 from encore.web.listenbrainz import routers as listenbrainz_routers
@@ -45,6 +46,7 @@ def create_api(c: Container) -> FastAPI:
         app.include_router(router)
     install_spotify(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(share_router)
     app.include_router(pages_router)
     return app
 

@@ -13,7 +13,21 @@ STATIC_DIR = Path(str(files("encore.web"))) / "static"
 _ART_KEY = re.compile(r"^[0-9a-f]{64}$")
 _SIZES = {"64", "300", "640"}
 # Client-side routes that reload into the shell (History API deep links).
-SPA_PREFIXES = ("album", "artist", "label", "search", "genre", "browse", "login", "track", "library", "settings")
+SPA_PREFIXES = (
+    "album",
+    "artist",
+    "label",
+    "search",
+    "genre",
+    "browse",
+    "login",
+    "track",
+    "library",
+    "settings",
+    "playlist",
+    "collection",
+    "queue",
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,6 +40,22 @@ def _shell() -> HTMLResponse:
 @router.get("/")
 def index() -> HTMLResponse:
     return _shell()
+
+
+@router.get("/manifest.webmanifest")
+def manifest() -> FileResponse:
+    return FileResponse(STATIC_DIR / "manifest.webmanifest", media_type="application/manifest+json")
+
+
+@router.get("/sw.js")
+def service_worker() -> FileResponse:
+    # Served from the root so its scope covers the whole app; never cached, so updates land.
+    return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/offline")
+def offline() -> FileResponse:
+    return FileResponse(STATIC_DIR / "offline.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/art/{key}/{size}.jpg")

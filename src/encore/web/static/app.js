@@ -1,22 +1,31 @@
 // Encore's app shell: a History API router over the views, with a player that survives navigation.
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { albumView, artistView, homeView, labelView, loginView, searchView } from "./views.js";
 
 const main = document.getElementById("main");
 const searchInput = document.getElementById("search-input");
 const account = document.getElementById("account");
+const playerEl = document.getElementById("player");
 const player = new Player(document.body);
 let me = null;
 let renderToken = 0;
 
+const ID = "([0-9A-Za-z]{1,64})";
 const routes = [
-  [/^\/$/, () => homeView()],
-  [/^\/album\/([0-9A-Za-z]{1,64})$/, (m) => albumView(m[1], player)],
-  [/^\/artist\/([0-9A-Za-z]{1,64})$/, (m) => artistView(m[1], player)],
-  [/^\/label\/([0-9A-Za-z]{1,64})$/, (m) => labelView(m[1])],
-  [/^\/search$/, () => searchView(new URLSearchParams(location.search).get("q") || "", player)],
+  [/^\/$/, () => homeView(player), "home"],
+  [new RegExp(`^/album/${ID}$`), (m) => albumView(m[1], player)],
+  [new RegExp(`^/track/${ID}$`), async (m) => albumView((await api(`/api/tracks/${m[1]}`)).album.id, player, m[1])],
+  [new RegExp(`^/artist/${ID}$`), (m) => artistView(m[1], player)],
+  [new RegExp(`^/label/${ID}$`), (m) => labelView(m[1])],
+  [new RegExp(`^/playlist/${ID}$`), (m) => playlistView(m[1], player, navigate), "library"],
+  [/^\/search$/, () => searchView(new URLSearchParams(location.search).get("q") || "", player), "search"],
+  [/^\/library$/, () => libraryView(navigate), "library"],
+  [/^\/collection\/tracks$/, () => likedView(player), "library"],
+  [/^\/queue$/, () => queueView(player), "queue"],
+  [/^\/settings$/, () => settingsView(player, me), "settings"],
 ];
 
 async function render() {
@@ -25,18 +34,25 @@ async function render() {
     history.replaceState(null, "", `/login?next=${encodeURIComponent(location.pathname + location.search)}`);
   }
   let view;
+  let section = null;
   try {
     if (location.pathname === "/login") {
       view = loginView(afterLogin);
     } else {
-      const match = routes.map(([re, fn]) => [location.pathname.match(re), fn]).find(([m]) => m);
+      const match = routes.map(([re, fn, sec]) => [location.pathname.match(re), fn, sec]).find(([m]) => m);
+      section = match ? match[2] || null : null;
       view = match ? await match[1](match[0]) : notFound();
     }
   } catch (err) {
     view = err.status === 404 ? notFound() : h("div", { class: "view" }, h("p", { class: "empty", text: `Something went wrong: ${err.message}` }));
   }
   if (token !== renderToken) return; // a newer navigation won
+  for (const old of main.children) old.dispatchEvent(new Event("encore:leave"));
   main.replaceChildren(view);
+  document.body.classList.toggle("logged-out", !me);
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (a.dataset.nav === section) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  }
   renderAccount();
 }
 
@@ -45,15 +61,16 @@ function notFound() {
   return h("div", { class: "view" }, h("h1", { text: "Not found" }), h("p", { class: "empty", text: "There is nothing here." }));
 }
 
-export function navigate(path, { replace = false } = {}) {
-  if (path === location.pathname + location.search) return;
-  history[replace ? "replaceState" : "pushState"](null, "", path);
+export function navigate(path, { replace = false, force = false } = {}) {
+  if (path === location.pathname + location.search && !force) return;
+  history[replace || force ? "replaceState" : "pushState"](null, "", path);
   render();
-  if (!replace) main.focus({ preventScroll: true });
+  if (!replace && !force) main.focus({ preventScroll: true });
 }
 
 async function afterLogin() {
   me = await api("/api/me");
+  await player.restore();
   const next = new URLSearchParams(location.search).get("next");
   navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
 }
@@ -61,10 +78,12 @@ async function afterLogin() {
 function renderAccount() {
   if (!me) { account.replaceChildren(); return; }
   account.replaceChildren(
-    h("span", { class: "who", text: me.display_name }),
+    h("a", { href: "/settings", "data-link": true, class: "who", text: me.display_name }),
+    h("a", { href: "/settings", "data-link": true, class: "icon-btn settings-link", "aria-label": "Settings", text: "⚙" }),
     h("button", { type: "button", class: "ghost", text: "Log out", onclick: async () => {
       await api("/api/auth/logout", { method: "POST" }).catch(() => {});
       me = null;
+      player.active.pause();
       navigate("/login");
     } }));
 }
@@ -73,6 +92,7 @@ document.addEventListener("click", (event) => {
   const a = event.target.closest("a[data-link]");
   if (!a || event.metaKey || event.ctrlKey || event.shiftKey || a.target) return;
   event.preventDefault();
+  setExpanded(false);
   navigate(a.getAttribute("href"));
 });
 window.addEventListener("popstate", render);
@@ -82,18 +102,63 @@ searchInput.addEventListener("input", () => {
   clearTimeout(debounce);
   debounce = setTimeout(() => {
     const q = searchInput.value;
-    navigate(q ? `/search?q=${encodeURIComponent(q)}` : "/", { replace: location.pathname === "/search" });
+    navigate(q ? `/search?q=${encodeURIComponent(q)}` : "/search", { replace: location.pathname === "/search" });
   }, 120);
 });
 document.getElementById("search-form").addEventListener("submit", (e) => e.preventDefault());
+
+// Keyboard: space play/pause, ←/→ seek 5 s, shift+←/→ previous/next, ↑/↓ volume, m mute, / search.
 document.addEventListener("keydown", (event) => {
-  const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
-  if (event.key === "/" && !typing) { event.preventDefault(); searchInput.focus(); }
-  if (event.key === " " && !typing && document.activeElement.tagName !== "BUTTON") { event.preventDefault(); player.toggle(); }
+  const el = document.activeElement;
+  const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable;
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  const a = player.active;
+  const keys = {
+    "/": () => searchInput.focus(),
+    " ": () => { if (el.tagName !== "BUTTON" && el.tagName !== "A") player.toggle(); else return false; },
+    ArrowRight: () => (event.shiftKey ? player.next("skipped") : player.seekTo(a.currentTime + 5)),
+    ArrowLeft: () => (event.shiftKey ? player.previous() : player.seekTo(a.currentTime - 5)),
+    ArrowUp: () => player.setVolume(player.userVolume + 0.05),
+    ArrowDown: () => player.setVolume(player.userVolume - 0.05),
+    m: () => player.setMuted(!player.muted),
+  };
+  const fn = keys[event.key];
+  if (fn && fn() !== false) event.preventDefault();
 });
+
+// The like button in the player bar follows the current track.
+const likeBtn = document.getElementById("btn-like");
+let likedFor = null;
+player.addEventListener("change", async () => {
+  const t = player.current;
+  if (!t || likedFor === t.id || !me) return;
+  likedFor = t.id;
+  const r = await api(`/api/me/likes/tracks/contains?ids=${t.id}`).catch(() => [false]);
+  likeBtn.setAttribute("aria-pressed", String(!!r[0]));
+});
+likeBtn.addEventListener("click", async () => {
+  const t = player.current;
+  if (!t) return;
+  const on = likeBtn.getAttribute("aria-pressed") !== "true";
+  await api(`/api/me/likes/tracks/${t.id}`, { method: on ? "PUT" : "DELETE" });
+  likeBtn.setAttribute("aria-pressed", String(on));
+});
+
+// Phone: the mini player expands to a full now-playing view.
+const expand = document.getElementById("np-expand");
+function setExpanded(on) {
+  playerEl.classList.toggle("expanded", on);
+  document.body.classList.toggle("np-open", on);
+  expand.setAttribute("aria-expanded", String(on));
+  expand.setAttribute("aria-label", on ? "Close now playing" : "Show now playing");
+}
+expand.addEventListener("click", () => setExpanded(!playerEl.classList.contains("expanded")));
+
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 
 (async () => {
   me = await api("/api/me").catch(() => null);
+  if (me) await player.restore();
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();
 })();

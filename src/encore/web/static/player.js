@@ -1,168 +1,370 @@
-// The player: one <audio> element that survives navigation, a queue, signed stream URLs
-// (renewed when they expire), loudness normalisation from the track's gain, and play reports.
+// The player. Two <audio> elements take turns: while one plays, the other already holds the next
+// track's signed URL and has buffered its first bytes, so "ended" hands over without a gap. The
+// active element always carries id="audio". Signed URLs that expired while the page sat idle are
+// renewed on error. Queue, shuffle, repeat, volume and position survive a reload (localStorage).
 import { api } from "./api.js";
 import { artistNames, formatTime } from "./dom.js";
 
 const REPORT_EVERY_MS = 15000;
+const STORE_KEY = "encore.player.v1";
+const RECENT_KEY = "encore.recent.v1";
+const REPEATS = ["off", "all", "one"];
+const MAX_SAVED_QUEUE = 300;
 
-export class Player {
+export class Player extends EventTarget {
   constructor(root) {
-    this.audio = root.querySelector("#audio");
-    this.els = {
-      play: root.querySelector("#btn-play"),
-      prev: root.querySelector("#btn-prev"),
-      next: root.querySelector("#btn-next"),
-      seek: root.querySelector("#seek"),
-      cur: root.querySelector("#time-cur"),
-      dur: root.querySelector("#time-dur"),
-      volume: root.querySelector("#volume"),
-      title: root.querySelector("#np-title"),
-      artists: root.querySelector("#np-artists"),
-      art: root.querySelector("#np-art"),
-    };
+    super();
+    this.root = root;
+    this.active = root.querySelector("#audio");
+    this.standby = root.querySelector("#audio-next");
+    this.els = Object.fromEntries(["btn-play", "btn-prev", "btn-next", "btn-shuffle", "btn-repeat", "btn-mute", "seek",
+      "time-cur", "time-dur", "volume", "np-title", "np-artists", "np-art", "player"].map((id) => [id, root.querySelector(`#${id}`)]));
     this.queue = [];
     this.index = -1;
     this.context = null;
-    this.play = null; // the current play report
-    this.nextUrl = null; // prefetched signed URL for the next track
-    this.userVolume = Number(this.els.volume.value);
-    this.bind();
-  }
-
-  bind() {
-    const { audio, els } = this;
-    els.play.addEventListener("click", () => this.toggle());
-    els.prev.addEventListener("click", () => this.previous());
-    els.next.addEventListener("click", () => this.next("skipped"));
-    els.seek.addEventListener("input", () => { audio.currentTime = Number(els.seek.value); });
-    els.volume.addEventListener("input", () => { this.userVolume = Number(els.volume.value); this.applyVolume(); });
-    audio.addEventListener("timeupdate", () => this.onTime());
-    audio.addEventListener("durationchange", () => {
-      els.seek.max = String(audio.duration || 0);
-      els.dur.textContent = formatTime(audio.duration);
-    });
-    audio.addEventListener("play", () => this.onPlayState(true));
-    audio.addEventListener("pause", () => this.onPlayState(false));
-    audio.addEventListener("ended", () => this.next("ended"));
-    audio.addEventListener("error", () => this.recover());
+    this.original = null; // the queue order before shuffle
+    this.shuffle = false;
+    this.repeat = "off";
+    this.normalise = true;
+    this.muted = false;
+    this.userVolume = 0.8;
+    this.play = null;
+    this.prepared = null; // {id, issued} loaded into the standby element
+    this.bindControls();
+    for (const el of [this.active, this.standby]) this.bindAudio(el);
+    this.bindMediaSession();
+    window.addEventListener("pagehide", () => this.save());
+    setInterval(() => this.save(), 5000);
   }
 
   get current() { return this.queue[this.index] || null; }
+  get audio() { return this.active; }
 
-  async playList(tracks, index, context) {
-    this.queue = tracks.slice();
-    this.context = context || null;
-    await this.start(index);
+  bindControls() {
+    const e = this.els;
+    e["btn-play"].addEventListener("click", () => this.toggle());
+    e["btn-prev"].addEventListener("click", () => this.previous());
+    e["btn-next"].addEventListener("click", () => this.next("skipped"));
+    e["btn-shuffle"].addEventListener("click", () => this.setShuffle(!this.shuffle));
+    e["btn-repeat"].addEventListener("click", () => this.setRepeat(REPEATS[(REPEATS.indexOf(this.repeat) + 1) % 3]));
+    e["btn-mute"].addEventListener("click", () => this.setMuted(!this.muted));
+    e.seek.addEventListener("input", () => this.seekTo(Number(e.seek.value)));
+    e.volume.addEventListener("input", () => this.setVolume(Number(e.volume.value)));
   }
 
-  async start(index, { resumeAt = 0, url = null } = {}) {
+  bindAudio(el) {
+    const mine = (fn) => (ev) => { if (ev.target === this.active) fn(ev); };
+    el.addEventListener("timeupdate", mine(() => this.onTime()));
+    el.addEventListener("durationchange", mine(() => this.onDuration()));
+    el.addEventListener("play", mine(() => this.onPlayState(true)));
+    el.addEventListener("pause", mine(() => this.onPlayState(false)));
+    el.addEventListener("ended", mine(() => this.onEnded()));
+    el.addEventListener("error", mine(() => this.recover()));
+  }
+
+  // ---- starting tracks -------------------------------------------------------------------------
+  async playList(tracks, index, context) {
+    this.queue = tracks.slice();
+    this.original = null;
+    this.context = context || null;
+    if (this.shuffle) this.shuffleUpcoming(index);
+    await this.start(this.shuffle ? 0 : index);
+  }
+
+  async start(index, { resumeAt = 0, autoplay = true } = {}) {
     if (index < 0 || index >= this.queue.length) return;
+    const track = this.queue[index];
+    const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
+    // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
+    const issuing = ready ? null : this.issue(track);
     this.finishReport("skipped");
     this.index = index;
-    const track = this.current;
     this.render(track);
-    const issued = url || (await this.issue(track));
-    this.gainDb = issued.gain_db;
+    if (ready) {
+      this.swap();
+    } else {
+      this.active.src = (await issuing).url;
+      this.gainDb = track.gain_db;
+    }
+    this.prepared = null;
     this.applyVolume();
-    this.audio.src = issued.url;
-    if (resumeAt) this.audio.currentTime = resumeAt;
-    this.beginReport(track);
-    await this.audio.play().catch(() => {});
-    this.prefetchNext();
+    if (resumeAt) this.active.currentTime = resumeAt;
+    this.emit();
+    if (autoplay) {
+      await this.active.play().catch(() => {});
+      this.beginReport(track);
+    }
+    this.prepareNext();
   }
 
   issue(track) {
     return api(`/api/tracks/${encodeURIComponent(track.id)}/stream`, { method: "POST", body: {} });
   }
 
-  async prefetchNext() {
-    const upcoming = this.queue[this.index + 1];
-    this.nextUrl = null;
-    if (!upcoming) return;
+  // Ask for the next track's signed URL and let the standby element buffer its first bytes.
+  async prepareNext() {
+    const upcoming = this.upcoming();
+    this.prepared = null;
+    if (!upcoming || upcoming === this.current && this.repeat === "one") return;
     try {
       const issued = await this.issue(upcoming);
-      this.nextUrl = { id: upcoming.id, issued };
-      // Warm the first bytes so the next track starts without a gap.
-      fetch(issued.url, { headers: { Range: "bytes=0-65535" } }).catch(() => {});
-    } catch { /* the next start asks again */ }
+      if (this.upcoming() !== upcoming) return;
+      this.standby.preload = "auto";
+      this.standby.src = issued.url;
+      this.standby.load();
+      this.prepared = { id: upcoming.id, issued };
+    } catch { /* start() asks again */ }
+  }
+
+  upcoming() {
+    if (this.index + 1 < this.queue.length) return this.queue[this.index + 1];
+    return this.repeat === "all" ? this.queue[0] || null : null;
+  }
+
+  swap() {
+    const old = this.active;
+    old.pause();
+    [this.active, this.standby] = [this.standby, old];
+    old.id = "audio-next";
+    this.active.id = "audio";
+    old.removeAttribute("src");
+    old.load();
+    this.gainDb = this.current.gain_db;
+    this.onDuration();
+  }
+
+  onEnded() {
+    if (this.repeat === "one") {
+      this.finishReport("ended");
+      this.active.currentTime = 0;
+      this.beginReport(this.current);
+      this.active.play().catch(() => {});
+      return;
+    }
+    this.next("ended");
   }
 
   async next(reason = "skipped") {
-    if (this.index + 1 >= this.queue.length) {
-      this.finishReport(reason);
-      return;
+    let target = this.index + 1;
+    if (target >= this.queue.length) {
+      if (this.repeat !== "all" || !this.queue.length) { this.finishReport(reason); this.active.pause(); return; }
+      target = 0;
     }
-    const upcoming = this.queue[this.index + 1];
-    const ready = this.nextUrl && this.nextUrl.id === upcoming.id && new Date(this.nextUrl.issued.expires_at) > new Date();
     this.finishReport(reason);
-    await this.start(this.index + 1, { url: ready ? this.nextUrl.issued : null });
+    await this.start(target);
   }
 
   async previous() {
-    if (this.audio.currentTime > 3 || this.index <= 0) {
-      this.audio.currentTime = 0;
-      return;
-    }
+    if (this.active.currentTime > 3 || this.index <= 0) { this.seekTo(0); return; }
     await this.start(this.index - 1);
   }
 
   toggle() {
     if (!this.current) return;
-    if (this.audio.paused) this.audio.play().catch(() => {});
-    else this.audio.pause();
+    if (this.active.paused) {
+      if (!this.play) this.beginReport(this.current);
+      this.active.play().catch(() => {});
+    } else this.active.pause();
   }
 
-  // A signed URL that expired while the page sat idle: get a fresh one and carry on where we were.
+  seekTo(seconds) { if (this.current) this.active.currentTime = Math.max(0, seconds); }
+
+  // A signed URL that expired while the page sat idle: a fresh one, at the same position.
   async recover() {
     const track = this.current;
-    if (!track || this.recovering) return;
+    if (!track || this.recovering || !this.active.getAttribute("src")) return;
     this.recovering = true;
-    const at = this.audio.currentTime || 0;
+    const at = this.active.currentTime || this.resumeAt || 0;
+    const wasPlaying = !!this.play;
     try {
-      const issued = await this.issue(track);
-      this.audio.src = issued.url;
-      this.audio.currentTime = at;
-      await this.audio.play().catch(() => {});
-    } finally {
+      this.active.src = (await this.issue(track)).url;
+      this.active.currentTime = at;
+      if (wasPlaying) await this.active.play().catch(() => {});
+    } catch { /* leave it paused; the next click tries again */ } finally {
       this.recovering = false;
     }
   }
 
-  applyVolume() {
-    const gain = Math.pow(10, (this.gainDb || 0) / 20);
-    this.audio.volume = Math.max(0, Math.min(1, this.userVolume * gain));
+  // ---- queue ------------------------------------------------------------------------------------
+  playNext(track) { this.queue.splice(this.index + 1, 0, track); this.changed(); }
+  addToQueue(track) { this.queue.push(track); this.changed(); }
+  clearQueue() { this.queue = this.current ? [this.current] : []; this.index = this.current ? 0 : -1; this.changed(); }
+
+  removeAt(i) {
+    if (i === this.index || i < 0 || i >= this.queue.length) return;
+    this.queue.splice(i, 1);
+    if (i < this.index) this.index -= 1;
+    this.changed();
   }
 
+  move(from, to) {
+    if (from === to || from < 0 || to < 0 || from >= this.queue.length || to >= this.queue.length) return;
+    const [item] = this.queue.splice(from, 1);
+    this.queue.splice(to, 0, item);
+    if (this.index === from) this.index = to;
+    else if (from < this.index && to >= this.index) this.index -= 1;
+    else if (from > this.index && to <= this.index) this.index += 1;
+    this.changed();
+  }
+
+  shuffleUpcoming(keep) {
+    this.original = this.queue.slice();
+    const first = this.queue[keep];
+    const rest = this.queue.filter((_, i) => i !== keep);
+    for (let i = rest.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [rest[i], rest[j]] = [rest[j], rest[i]];
+    }
+    this.queue = [first, ...rest];
+    this.index = 0;
+  }
+
+  setShuffle(on) {
+    this.shuffle = on;
+    if (on && this.current) this.shuffleUpcoming(this.index);
+    else if (!on && this.original) {
+      const cur = this.current;
+      this.queue = this.original;
+      this.original = null;
+      this.index = Math.max(0, this.queue.indexOf(cur));
+    }
+    this.changed();
+  }
+
+  setRepeat(mode) { this.repeat = REPEATS.includes(mode) ? mode : "off"; this.changed(); }
+
+  changed() {
+    this.prepareNext();
+    this.emit();
+    this.save();
+  }
+
+  emit() {
+    const e = this.els;
+    e["btn-shuffle"].setAttribute("aria-pressed", String(this.shuffle));
+    e["btn-repeat"].setAttribute("aria-pressed", String(this.repeat !== "off"));
+    e["btn-repeat"].dataset.mode = this.repeat;
+    e["btn-repeat"].setAttribute("aria-label", `Repeat: ${this.repeat}`);
+    this.dispatchEvent(new Event("change"));
+  }
+
+  // ---- volume and loudness ----------------------------------------------------------------------
+  setVolume(v) { this.userVolume = Math.max(0, Math.min(1, v)); this.muted = false; this.applyVolume(); }
+  setMuted(m) { this.muted = m; this.applyVolume(); }
+  setNormalise(on) { this.normalise = on; this.applyVolume(); this.save(); }
+
+  // Loudness normalisation: the stored gain (dB) scales the element's volume. Positive gains are
+  // capped at full volume; HTMLMediaElement cannot amplify without Web Audio.
+  applyVolume() {
+    const gain = this.normalise ? Math.pow(10, (this.gainDb || 0) / 20) : 1;
+    this.active.volume = Math.max(0, Math.min(1, this.userVolume * gain));
+    this.active.muted = this.muted;
+    const e = this.els;
+    e.volume.value = String(this.userVolume);
+    e["btn-mute"].setAttribute("aria-pressed", String(this.muted));
+    e["btn-mute"].setAttribute("aria-label", this.muted ? "Unmute" : "Mute");
+  }
+
+  // ---- rendering --------------------------------------------------------------------------------
   render(track) {
-    const { els } = this;
-    els.title.textContent = track.title;
-    els.artists.textContent = artistNames(track.artists);
-    const src = track.images && track.images["64"];
-    if (src) els.art.src = src; else els.art.removeAttribute("src");
-    els.art.alt = track.album ? `Cover of ${track.album.title}` : "";
+    const e = this.els;
+    e["np-title"].textContent = track.title;
+    e["np-artists"].textContent = artistNames(track.artists);
+    const src = track.images && (track.images["300"] || track.images["64"]);
+    if (src) e["np-art"].src = src; else e["np-art"].removeAttribute("src");
+    e["np-art"].alt = track.album ? `Cover of ${track.album.title}` : "";
+    e.player.classList.add("has-track");
     document.title = `${track.title} · ${artistNames(track.artists)} · Encore`;
+    if ("mediaSession" in navigator) {
+      const artwork = Object.entries(track.images || {}).map(([size, url]) => ({ src: url, sizes: `${size}x${size}`, type: "image/jpeg" }));
+      navigator.mediaSession.metadata = new MediaMetadata({
+        title: track.title, artist: artistNames(track.artists), album: track.album ? track.album.title : "", artwork });
+    }
+  }
+
+  onDuration() {
+    const d = this.active.duration || (this.current ? this.current.duration_ms / 1000 : 0);
+    this.els.seek.max = String(Number.isFinite(d) ? d : 0);
+    this.els["time-dur"].textContent = formatTime(d);
   }
 
   onTime() {
-    const { audio, els } = this;
-    if (document.activeElement !== els.seek) els.seek.value = String(audio.currentTime);
-    els.cur.textContent = formatTime(audio.currentTime);
+    const { active, els } = this;
+    if (document.activeElement !== els.seek) els.seek.value = String(active.currentTime);
+    els["time-cur"].textContent = formatTime(active.currentTime);
     if (this.play && Date.now() - this.play.lastSent > REPORT_EVERY_MS) this.sendReport("playing");
+    if ("mediaSession" in navigator && Number.isFinite(active.duration) && active.duration > 0) {
+      try { navigator.mediaSession.setPositionState({ duration: active.duration, position: Math.min(active.currentTime, active.duration), playbackRate: 1 }); } catch { /* older engines */ }
+    }
   }
 
   onPlayState(playing) {
-    this.els.play.classList.toggle("playing", playing);
-    this.els.play.setAttribute("aria-label", playing ? "Pause" : "Play");
+    const b = this.els["btn-play"];
+    b.classList.toggle("playing", playing);
+    b.setAttribute("aria-label", playing ? "Pause" : "Play");
+    this.els.player.classList.toggle("is-playing", playing);
+    if ("mediaSession" in navigator) navigator.mediaSession.playbackState = playing ? "playing" : "paused";
+    this.dispatchEvent(new Event("change"));
+  }
+
+  bindMediaSession() {
+    if (!("mediaSession" in navigator)) return;
+    const ms = navigator.mediaSession;
+    const set = (action, fn) => { try { ms.setActionHandler(action, fn); } catch { /* unsupported action */ } };
+    set("play", () => this.toggle());
+    set("pause", () => this.active.pause());
+    set("previoustrack", () => this.previous());
+    set("nexttrack", () => this.next("skipped"));
+    set("seekto", (d) => this.seekTo(d.seekTime));
+    set("seekbackward", (d) => this.seekTo(this.active.currentTime - (d.seekOffset || 10)));
+    set("seekforward", (d) => this.seekTo(this.active.currentTime + (d.seekOffset || 10)));
+  }
+
+  // ---- persistence (resume after reload) --------------------------------------------------------
+  save() {
+    try {
+      const start = Math.max(0, this.index - 50);
+      localStorage.setItem(STORE_KEY, JSON.stringify({
+        queue: this.queue.slice(start, start + MAX_SAVED_QUEUE), index: this.index - start,
+        position: this.current ? this.active.currentTime || this.resumeAt || 0 : 0,
+        context: this.context, shuffle: this.shuffle, repeat: this.repeat,
+        volume: this.userVolume, muted: this.muted, normalise: this.normalise }));
+    } catch { /* private mode or full storage: nothing to resume, nothing lost */ }
+  }
+
+  async restore() {
+    let s;
+    try { s = JSON.parse(localStorage.getItem(STORE_KEY) || "null"); } catch { s = null; }
+    if (!s || typeof s !== "object") return;
+    this.userVolume = typeof s.volume === "number" ? s.volume : 0.8;
+    this.muted = !!s.muted;
+    this.normalise = s.normalise !== false;
+    this.shuffle = !!s.shuffle;
+    this.repeat = REPEATS.includes(s.repeat) ? s.repeat : "off";
+    this.applyVolume();
+    this.emit();
+    if (!Array.isArray(s.queue) || !s.queue[s.index]) return;
+    this.queue = s.queue;
+    this.context = s.context || null;
+    this.resumeAt = Number(s.position) || 0;
+    await this.start(s.index, { resumeAt: this.resumeAt, autoplay: false }).catch(() => {});
+  }
+
+  // ---- play reports -----------------------------------------------------------------------------
+  recentTracks() {
+    try { return JSON.parse(localStorage.getItem(RECENT_KEY) || "[]").filter((t) => t && t.id && t.title).slice(0, 10); } catch { return []; }
+  }
+
+  remember(track) {
+    try {
+      const list = [track, ...this.recentTracks().filter((t) => t.id !== track.id)].slice(0, 10);
+      localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+    } catch { /* storage full or disabled */ }
   }
 
   beginReport(track) {
-    this.play = {
-      play_id: crypto.randomUUID(),
-      track_id: track.id,
-      started_at: new Date().toISOString(),
-      lastSent: 0,
-      context: this.context,
-    };
+    this.remember(track);
+    this.play = { play_id: crypto.randomUUID(), track_id: track.id, started_at: new Date().toISOString(), lastSent: 0, context: this.context };
     this.sendReport("started");
   }
 
@@ -176,16 +378,12 @@ export class Player {
     const p = this.play;
     if (!p) return;
     p.lastSent = Date.now();
+    // One report at a time: "started" and a quick "skipped" for the same play must not race.
     const body = {
-      play_id: p.play_id,
-      track_id: p.track_id,
-      started_at: p.started_at,
-      ms_played: Math.round((this.audio.currentTime || 0) * 1000),
-      state,
-      context_type: p.context ? p.context.type : null,
-      context_id: p.context ? p.context.id : null,
-      device: "web",
-    };
-    api("/api/plays", { method: "POST", body }).catch(() => {});
+      play_id: p.play_id, track_id: p.track_id, started_at: p.started_at,
+      ms_played: Math.round((this.active.currentTime || 0) * 1000), state,
+      context_type: p.context ? p.context.type : null, context_id: p.context ? p.context.id : null,
+      device: "web", shuffle: this.shuffle };
+    this.reports = (this.reports || Promise.resolve()).then(() => api("/api/plays", { method: "POST", body }).catch(() => {}));
   }
 }

@@ -1,6 +1,7 @@
 // The views. Each returns a DOM node built from API data with textContent only.
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
+import { shareButton } from "./library.js";
 
 function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
@@ -15,38 +16,97 @@ function artistCard(artist) {
     cover(artist.images, 300, artist.name), h("div", { class: "card-title", text: artist.name }), h("div", { class: "card-sub", text: "Artist" }));
 }
 
-function trackRows(tracks, player, context, { showAlbum = false } = {}) {
+// Hooks other issues fill in. Each returns a node (or null) placed in a marked slot:
+//  - buyLinks(kind, item): album and track views, <div class="slot-buy" data-slot="buy">
+//  - lockedReason(track): a string when the track is Premium-only; the row gets class "locked"
+export const hooks = {
+  buyLinks: (_kind, _item) => null,
+  lockedReason: (_track) => null,
+};
+
+function buySlot(kind, item) {
+  return h("div", { class: "slot-buy", "data-slot": "buy" }, hooks.buyLinks(kind, item));
+}
+
+let openMenu = null;
+function closeMenu() { if (openMenu) { openMenu.remove(); openMenu = null; } }
+document.addEventListener("click", (e) => { if (openMenu && !openMenu.contains(e.target) && !e.target.closest(".track-more")) closeMenu(); });
+document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeMenu(); });
+
+async function trackMenu(anchor, track, player) {
+  closeMenu();
+  const item = (text, fn) => h("button", { type: "button", role: "menuitem", text, onclick: async () => { closeMenu(); await fn(); anchor.focus(); } });
+  const menu = h("div", { class: "menu", role: "menu", "aria-label": `Actions for ${track.title}` },
+    item("Play next", () => player.playNext(track)),
+    item("Add to queue", () => player.addToQueue(track)),
+    item("Like", () => api(`/api/me/likes/tracks/${track.id}`, { method: "PUT" })),
+    item("Share", () => navigator.clipboard.writeText(`${location.origin}/share/track/${track.id}`).catch(() => {})));
+  const lists = await api("/api/me/playlists?limit=50").catch(() => ({ items: [] }));
+  const mine = lists.items.filter((p) => p.is_owner);
+  if (mine.length) menu.append(h("p", { class: "menu-head", text: "Add to playlist" }));
+  for (const p of mine) menu.append(item(p.name, () => api(`/api/playlists/${p.id}/items`, { method: "POST", body: { track_ids: [track.id] } })));
+  anchor.after(menu);
+  openMenu = menu;
+  menu.querySelector("button").focus();
+}
+
+export function trackRows(tracks, player, context, { showAlbum = false, editable = null } = {}) {
   const list = h("ol", { class: "tracks" });
   tracks.forEach((track, i) => {
+    const locked = hooks.lockedReason(track);
     const play = () => player.playList(tracks, i, context);
-    const row = h("li", { class: "track", "data-track-id": track.id },
-      h("button", { type: "button", class: showAlbum ? "track-play with-album" : "track-play", "aria-label": `Play ${track.title}`, onclick: play },
+    const more = h("button", { type: "button", class: "icon-btn track-more", "aria-label": `More actions for ${track.title}`, "aria-haspopup": "menu",
+      onclick: (e) => trackMenu(e.currentTarget, track, player), text: "⋯" });
+    const tools = editable ? [
+      h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${track.title} up`, disabled: i === 0, onclick: () => editable.move(i, i - 1), text: "↑" }),
+      h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${track.title} down`, disabled: i === tracks.length - 1, onclick: () => editable.move(i, i + 1), text: "↓" }),
+      h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${track.title} from playlist`, onclick: () => editable.remove(i), text: "✕" }),
+    ] : [];
+    const row = h("li", { class: `track${locked ? " locked" : ""}`, "data-track-id": track.id, draggable: editable ? "true" : null },
+      h("button", { type: "button", class: showAlbum ? "track-play with-album" : "track-play", "aria-label": `Play ${track.title}`, onclick: play, disabled: !!locked, title: locked || null },
         h("span", { class: "track-num", text: String(showAlbum ? i + 1 : track.track_number) }),
         h("span", { class: "track-main" },
           h("span", { class: "track-title", text: track.title }),
           track.explicit ? h("span", { class: "explicit", title: "Explicit", text: "E" }) : null,
           h("span", { class: "track-artists", text: artistNames(track.artists) })),
-        showAlbum ? h("span", { class: "track-album", text: track.album.title }) : null,
-        h("span", { class: "track-time", text: formatTime(track.duration_ms / 1000) })));
+        showAlbum ? h("span", { class: "track-album", text: track.album ? track.album.title : "" }) : null,
+        h("span", { class: "track-time", text: formatTime(track.duration_ms / 1000) })),
+      h("div", { class: "row-tools" }, ...tools, more));
+    if (editable) {
+      row.addEventListener("dragstart", (e) => { e.dataTransfer.setData("text/plain", String(i)); row.classList.add("dragging"); });
+      row.addEventListener("dragend", () => row.classList.remove("dragging"));
+      row.addEventListener("dragover", (e) => e.preventDefault());
+      row.addEventListener("drop", (e) => {
+        e.preventDefault();
+        const from = Number(e.dataTransfer.getData("text/plain"));
+        if (Number.isInteger(from) && from !== i) editable.move(from, i);
+      });
+    }
     list.append(row);
   });
   return list;
 }
 
-function section(title, ...children) {
+export function section(title, ...children) {
   return h("section", { class: "section" }, h("h2", { text: title }), ...children);
 }
 
-export async function homeView() {
+export async function homeView(player) {
   const [releases, labels] = await Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels")]);
   document.title = "Encore";
+  const cur = player.current;
+  const recent = player.recentTracks();
   return h("div", { class: "view" },
+    cur ? section("Continue listening", h("div", { class: "continue" }, cover(cur.images, 64, ""),
+      h("div", { class: "np-text" }, h("div", { class: "np-title", text: cur.title }), h("div", { class: "np-artists", text: artistNames(cur.artists) })),
+      h("button", { type: "button", class: "big-play", text: player.audio.paused ? "Resume" : "Playing", onclick: () => player.toggle() }))) : null,
     section("New releases", h("div", { class: "grid" }, releases.items.map(albumCard))),
+    recent.length ? section("Recently played", trackRows(recent, player, null, { showAlbum: true })) : null,
     section("Labels", h("ul", { class: "chips" }, labels.map((lb) =>
       h("li", {}, link(`/label/${lb.id}`, { class: "chip" }, lb.name, h("span", { class: "chip-kind", text: lb.kind })))))));
 }
 
-export async function albumView(id, player) {
+export async function albumView(id, player, highlight = null) {
   const { album, tracks } = await api(`/api/albums/${encodeURIComponent(id)}`);
   document.title = `${album.title} · ${artistNames(album.artists)} · Encore`;
   const meta = [album.album_type.toUpperCase(), album.release_date ? album.release_date.slice(0, 4) : null,
@@ -58,8 +118,11 @@ export async function albumView(id, player) {
         h("h1", { text: album.title }),
         h("p", { class: "hero-artists" }, ...album.artists.flatMap((a, i) => [i ? ", " : "", link(`/artist/${a.id}`, {}, a.name)])),
         album.label ? h("p", { class: "hero-label" }, link(`/label/${album.label.id}`, {}, album.label.name)) : null,
-        h("button", { type: "button", class: "big-play", onclick: () => player.playList(tracks, 0, { type: "album", id: album.id }), text: "Play" }))),
-    trackRows(tracks, player, { type: "album", id: album.id }));
+        h("div", { class: "hero-actions" },
+          h("button", { type: "button", class: "big-play", onclick: () => player.playList(tracks, 0, { type: "album", id: album.id }), text: "Play" }),
+          likeButton("album", album.id, album.title), shareButton("album", album.id)),
+        buySlot("album", album))),
+    markHighlight(trackRows(tracks, player, { type: "album", id: album.id }), highlight));
 }
 
 export async function artistView(id, player) {
@@ -67,7 +130,8 @@ export async function artistView(id, player) {
   document.title = `${data.artist.name} · Encore`;
   return h("div", { class: "view" },
     h("header", { class: "hero" }, cover(data.artist.images, 300, data.artist.name),
-      h("div", { class: "hero-text" }, h("p", { class: "eyebrow", text: "Artist" }), h("h1", { text: data.artist.name }))),
+      h("div", { class: "hero-text" }, h("p", { class: "eyebrow", text: "Artist" }), h("h1", { text: data.artist.name }),
+        h("div", { class: "hero-actions" }, likeButton("artist", id, data.artist.name), shareButton("artist", id)))),
     data.top_tracks.length ? section("Popular", trackRows(data.top_tracks, player, { type: "artist", id }, { showAlbum: true })) : null,
     data.albums.length ? section("Releases", h("div", { class: "grid" }, data.albums.map(albumCard))) : null,
     data.appears_on.length ? section("Appears on", h("div", { class: "grid" }, data.appears_on.map(albumCard))) : null);
@@ -89,9 +153,37 @@ export async function searchView(query, player) {
   const nothing = !r.artists.items.length && !r.albums.items.length && !r.tracks.items.length;
   return h("div", { class: "view" },
     nothing ? h("p", { class: "empty" }, "No results for ", h("q", { text: query })) : null,
+    topResult(r),
     r.tracks.items.length ? section("Tracks", trackRows(r.tracks.items, player, { type: "search", id: query }, { showAlbum: true })) : null,
     r.artists.items.length ? section("Artists", h("div", { class: "grid" }, r.artists.items.map(artistCard))) : null,
     r.albums.items.length ? section("Albums", h("div", { class: "grid" }, r.albums.items.map(albumCard))) : null);
+}
+
+function markHighlight(list, trackId) {
+  const row = trackId && list.querySelector(`[data-track-id="${CSS.escape(trackId)}"]`);
+  if (row) row.classList.add("current");
+  return list;
+}
+
+function topResult(r) {
+  const artist = r.artists.items[0];
+  const album = r.albums.items[0];
+  if (!artist && !album) return null;
+  const card = artist ? artistCard(artist) : albumCard(album);
+  card.classList.add("top-result");
+  return section("Top result", card);
+}
+
+export function likeButton(kind, id, name) {
+  const b = h("button", { type: "button", class: "ghost like-btn", "aria-pressed": "false", text: "Like", "aria-label": `Like ${name}` });
+  const set = (on) => { b.setAttribute("aria-pressed", String(on)); b.textContent = on ? "Liked" : "Like"; };
+  api(`/api/me/likes/${kind}s/contains?ids=${encodeURIComponent(id)}`).then((r) => set(!!r[0])).catch(() => {});
+  b.addEventListener("click", async () => {
+    const on = b.getAttribute("aria-pressed") !== "true";
+    await api(`/api/me/likes/${kind}s/${encodeURIComponent(id)}`, { method: on ? "PUT" : "DELETE" });
+    set(on);
+  });
+  return b;
 }
 
 export function loginView(onDone) {

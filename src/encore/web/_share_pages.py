@@ -1,0 +1,109 @@
+"""Public share pages: a track, album, artist or public playlist as a small server-rendered page with
+Open Graph and Twitter card tags, so chat and social apps show a rich preview. Every value is escaped;
+a private playlist answers exactly like a missing one. "Listen on Encore" opens the item in the player,
+which leads through log-in and back."""
+
+from dataclasses import dataclass
+from html import escape
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from encore import catalog, library
+from encore.kernel import NotFound, ValidationFailed
+from encore.web._deps import Db, container
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Shared:
+    kind: str  # Open Graph type comes from this
+    title: str
+    subtitle: str
+    artwork_key: str | None
+    app_path: str
+
+
+def _find(session: Db, kind: str, item_id: str) -> Shared:
+    if kind == "track":
+        t = catalog.track_view(session, track_id=item_id)
+        names = ", ".join(a.name for a in t.artists)
+        return Shared("music.song", t.title, f"{names} · {t.album_title}", t.artwork_key, f"/track/{t.id}")
+    if kind == "album":
+        a = catalog.album_page(session, album_id=item_id).album
+        names = ", ".join(x.name for x in a.artists)
+        year = f" · {a.release_date.year}" if a.release_date else ""
+        return Shared("music.album", a.title, f"{names}{year}", a.artwork_key, f"/album/{a.id}")
+    if kind == "artist":
+        ar = catalog.artist_page(session, artist_id=item_id).artist
+        return Shared("profile", ar.name, "Artist", ar.artwork_key, f"/artist/{ar.id}")
+    if kind == "playlist":
+        p = library.get_playlist(session, playlist_id=item_id, viewer_id=None)  # public ones only
+        return Shared(
+            "music.playlist",
+            p.name,
+            f"Playlist by {p.owner_name} · {p.total_tracks} tracks",
+            p.artwork_key,
+            f"/playlist/{p.id}",
+        )
+    raise NotFound("no such page")
+
+
+def render_share(item: Shared, base_url: str) -> str:
+    e = escape  # quote=True: safe in text and in attribute values
+    base = base_url.rstrip("/")
+    image = f"{base}/art/{item.artwork_key}/640.jpg" if item.artwork_key else f"{base}/static/icon-512.png"
+    cover = f"/art/{item.artwork_key}/300.jpg" if item.artwork_key else "/static/icon-512.png"
+    url = f"{base}{item.app_path}"
+    meta = {
+        "og:type": item.kind,
+        "og:title": item.title,
+        "og:description": item.subtitle,
+        "og:image": image,
+        "og:url": url,
+        "og:site_name": "Encore",
+    }
+    twitter = {
+        "twitter:card": "summary_large_image",
+        "twitter:title": item.title,
+        "twitter:description": item.subtitle,
+        "twitter:image": image,
+    }
+    tags = "\n".join(f'  <meta property="{e(k)}" content="{e(v)}">' for k, v in meta.items())
+    tags += "\n" + "\n".join(f'  <meta name="{e(k)}" content="{e(v)}">' for k, v in twitter.items())
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{e(item.title)} · Encore</title>
+  <meta name="description" content="{e(item.subtitle)}">
+{tags}
+  <link rel="canonical" href="{e(url)}">
+  <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="/static/share.css">
+</head>
+<body>
+  <main class="share">
+    <img class="share-cover" src="{e(cover)}" alt="Cover of {e(item.title)}" width="300" height="300">
+    <h1 class="share-title">{e(item.title)}</h1>
+    <p class="share-sub">{e(item.subtitle)}</p>
+    <a class="share-listen" href="{e(item.app_path)}">Listen on Encore</a>
+  </main>
+</body>
+</html>
+"""
+
+
+_NOT_FOUND = Shared("website", "Not found", "There is nothing here, or it is private.", None, "/")
+
+
+@router.get("/share/{kind}/{item_id}")
+def share_page(kind: str, item_id: str, session: Db, request: Request) -> HTMLResponse:
+    base = container(request).settings.public_base_url
+    try:
+        item = _find(session, kind, item_id[:64])
+    except (NotFound, ValidationFailed):
+        return HTMLResponse(render_share(_NOT_FOUND, base), status_code=404)
+    return HTMLResponse(render_share(item, base), headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,171 @@
+// Playlists, liked songs, the queue and settings. Text only ever goes in through textContent.
+import { api, ApiError } from "./api.js";
+import { artistNames, cover, formatTime, h, link } from "./dom.js";
+import { section, trackRows } from "./views.js";
+
+const ok404 = (err) => { if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return null; throw err; };
+
+export async function libraryView(navigate) {
+  const [lists, liked] = await Promise.all([api("/api/me/playlists?limit=50"), api("/api/me/likes/tracks?limit=1")]);
+  document.title = "Your library · Encore";
+  const name = h("input", { id: "new-playlist-name", maxlength: 400, required: true, placeholder: "New playlist name" });
+  const error = h("p", { class: "form-error", role: "alert" });
+  const form = h("form", { class: "inline-form", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const p = await api("/api/playlists", { method: "POST", body: { name: name.value } });
+      navigate(`/playlist/${p.id}`);
+    } catch (err) { error.textContent = err.message; }
+  } }, h("label", { for: "new-playlist-name", class: "visually-hidden", text: "New playlist name" }), name,
+  h("button", { type: "submit", class: "big-play", text: "Create playlist" }), error);
+  return h("div", { class: "view" }, h("h1", { text: "Your library" }), form,
+    h("div", { class: "grid" },
+      link("/collection/tracks", { class: "card liked-card", "aria-label": "Liked Songs" },
+        h("div", { class: "cover liked-cover", "aria-hidden": "true", text: "♥" }),
+        h("div", { class: "card-title", text: "Liked Songs" }), h("div", { class: "card-sub", text: `${liked.total} songs` })),
+      lists.items.map(playlistCard)));
+}
+
+export function playlistCard(p) {
+  return link(`/playlist/${p.id}`, { class: "card", "aria-label": p.name },
+    cover(p.images, 300, `Cover of ${p.name}`), h("div", { class: "card-title", text: p.name }),
+    h("div", { class: "card-sub", text: `${p.public ? "Public" : "Private"} · ${p.total_tracks} tracks` }));
+}
+
+export async function likedView(player) {
+  const page = await api("/api/me/likes/tracks?limit=50");
+  document.title = "Liked Songs · Encore";
+  const tracks = page.items.map((i) => i.track);
+  return h("div", { class: "view" },
+    h("header", { class: "hero hero-plain" }, h("div", { class: "hero-text" },
+      h("p", { class: "eyebrow", text: "Playlist" }), h("h1", { text: "Liked Songs" }),
+      h("p", { class: "hero-artists", text: `${page.total} songs` }),
+      tracks.length ? h("button", { type: "button", class: "big-play", text: "Play", onclick: () => player.playList(tracks, 0, { type: "collection", id: "tracks" }) }) : null)),
+    tracks.length ? trackRows(tracks, player, { type: "collection", id: "tracks" }, { showAlbum: true }) : h("p", { class: "empty", text: "Tracks you like show up here." }));
+}
+
+export async function playlistView(id, player, navigate) {
+  const [p, items] = await Promise.all([api(`/api/playlists/${encodeURIComponent(id)}`), api(`/api/playlists/${encodeURIComponent(id)}/items?limit=100`)]);
+  document.title = `${p.name} · Encore`;
+  const tracks = items.items.map((i) => i.track);
+  let snapshot = p.snapshot_id;
+  const rerender = async () => navigate(location.pathname, { force: true });
+  const move = async (from, to) => {
+    const r = await api(`/api/playlists/${p.id}/items/move`, { method: "POST", body: { range_start: from, insert_before: to > from ? to + 1 : to, snapshot_id: snapshot } });
+    snapshot = r.snapshot_id;
+    await rerender();
+  };
+  const remove = async (pos) => {
+    const r = await api(`/api/playlists/${p.id}/items`, { method: "DELETE", body: { positions: [pos], snapshot_id: snapshot } });
+    snapshot = r.snapshot_id;
+    await rerender();
+  };
+  const context = { type: "playlist", id: p.id };
+  const list = trackRows(tracks, player, context, { showAlbum: true, editable: p.is_owner ? { move, remove } : null });
+  const owner = p.is_owner ? ownerTools(p, navigate) : null;
+  return h("div", { class: "view" },
+    h("header", { class: "hero" }, cover(p.images, 300, `Cover of ${p.name}`),
+      h("div", { class: "hero-text" },
+        h("p", { class: "eyebrow", text: `${p.public ? "Public" : "Private"} playlist · ${p.total_tracks} tracks · ${formatTime(p.duration_ms / 1000)}` }),
+        h("h1", { text: p.name }), p.description ? h("p", { class: "hero-desc", text: p.description }) : null,
+        h("p", { class: "hero-artists", text: `by ${p.owner.name}` }),
+        h("div", { class: "hero-actions" },
+          tracks.length ? h("button", { type: "button", class: "big-play", text: "Play", onclick: () => player.playList(tracks, 0, context) }) : null,
+          p.public ? shareButton("playlist", p.id) : null))),
+    owner, tracks.length ? list : h("p", { class: "empty", text: "No tracks yet. Use “Add to playlist” on any track." }));
+}
+
+function ownerTools(p, navigate) {
+  const name = h("input", { id: "pl-name", value: p.name, maxlength: 400 });
+  const pub = h("input", { type: "checkbox", id: "pl-public", checked: p.public });
+  const msg = h("p", { class: "form-error", role: "alert" });
+  return h("details", { class: "owner-tools" }, h("summary", { text: "Edit playlist" }),
+    h("form", { class: "inline-form", onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await api(`/api/playlists/${p.id}`, { method: "PATCH", body: { name: name.value, public: pub.checked } });
+        navigate(location.pathname, { force: true });
+      } catch (err) { msg.textContent = err.message; }
+    } }, h("label", { for: "pl-name", text: "Name" }), name, h("label", { class: "check" }, pub, " Public"),
+    h("button", { type: "submit", class: "ghost", text: "Save" }),
+    h("button", { type: "button", class: "ghost danger", text: "Delete playlist", onclick: async () => {
+      if (!confirm(`Delete “${p.name}”?`)) return;
+      await api(`/api/playlists/${p.id}`, { method: "DELETE" });
+      navigate("/library");
+    } }), msg));
+}
+
+export function shareButton(kind, id) {
+  const url = `${location.origin}/share/${kind}/${id}`;
+  return h("button", { type: "button", class: "ghost", text: "Share", "aria-label": `Copy share link`, onclick: async (e) => {
+    try { await navigator.clipboard.writeText(url); e.target.textContent = "Link copied"; } catch { prompt("Share link", url); }
+  } });
+}
+
+export function queueView(player) {
+  document.title = "Queue · Encore";
+  const box = h("div", { class: "view" });
+  const draw = () => {
+    const rows = player.queue.map((t, i) => h("li", { class: `track${i === player.index ? " current" : ""}`, "data-track-id": t.id },
+      h("button", { type: "button", class: "track-play with-album", "aria-label": `Play ${t.title}`, onclick: () => player.start(i) },
+        h("span", { class: "track-num", text: i === player.index ? "▶" : String(i + 1) }),
+        h("span", { class: "track-main" }, h("span", { class: "track-title", text: t.title }), h("span", { class: "track-artists", text: artistNames(t.artists) })),
+        h("span", { class: "track-album", text: t.album ? t.album.title : "" }),
+        h("span", { class: "track-time", text: formatTime(t.duration_ms / 1000) })),
+      h("div", { class: "row-tools" },
+        h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${t.title} up`, disabled: i === 0, onclick: () => player.move(i, i - 1), text: "↑" }),
+        h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${t.title} down`, disabled: i === player.queue.length - 1, onclick: () => player.move(i, i + 1), text: "↓" }),
+        h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${t.title} from queue`, disabled: i === player.index, onclick: () => player.removeAt(i), text: "✕" }))));
+    box.replaceChildren(h("div", { class: "hero-actions" }, h("h1", { text: "Queue" }),
+      h("button", { type: "button", class: "ghost", text: "Clear queue", onclick: () => player.clearQueue() })),
+    rows.length ? h("ol", { class: "tracks queue", id: "queue-list" }, rows) : h("p", { class: "empty", text: "The queue is empty." }));
+  };
+  draw();
+  player.addEventListener("change", draw);
+  box.addEventListener("encore:leave", () => player.removeEventListener("change", draw));
+  return box;
+}
+
+export async function settingsView(player, me) {
+  document.title = "Settings · Encore";
+  const norm = h("input", { type: "checkbox", id: "set-normalise", checked: player.normalise, onchange: (e) => player.setNormalise(e.target.checked) });
+  return h("div", { class: "view narrow-wide" }, h("h1", { text: "Account and settings" }),
+    section("Account", h("p", { text: `Signed in as ${me.display_name} (${me.username})` })),
+    section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)")),
+    await devicesSection());
+}
+
+// "Apps and devices": app passwords for the Subsonic face. Until that API exists it says so.
+async function devicesSection() {
+  const list = h("ul", { class: "devices" });
+  const secret = h("div", { class: "secret", role: "status" });
+  const load = async () => {
+    const data = await api("/api/me/devices").catch(ok404);
+    if (!data) { list.replaceChildren(h("li", { class: "empty", text: "App passwords are not available on this server yet." })); return false; }
+    list.replaceChildren(...data.items.map((d) => h("li", {}, h("span", { text: d.name }),
+      h("span", { class: "card-sub", text: d.last_used_at ? `last used ${d.last_used_at.slice(0, 10)}` : "never used" }),
+      h("button", { type: "button", class: "ghost danger", text: "Revoke", "aria-label": `Revoke ${d.name}`, onclick: async () => {
+        await api(`/api/me/devices/${encodeURIComponent(d.id)}`, { method: "DELETE" }); load();
+      } }))));
+    if (!data.items.length) list.append(h("li", { class: "empty", text: "No apps connected." }));
+    return true;
+  };
+  const name = h("input", { id: "device-name", maxlength: 100, required: true, placeholder: "e.g. Phone (DSub)" });
+  const form = h("form", { class: "inline-form", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const d = await api("/api/me/devices", { method: "POST", body: { name: name.value } });
+      secret.replaceChildren(h("p", { class: "warning", text: "Copy these now: they are shown only once." }),
+        secretLine("App password", d.app_password), secretLine("API key", d.api_key));
+      name.value = "";
+      load();
+    } catch (err) { secret.replaceChildren(h("p", { class: "form-error", text: err.message })); }
+  } }, h("label", { for: "device-name", text: "Connect an app (Subsonic)" }), name, h("button", { type: "submit", class: "ghost", text: "Create app password" }));
+  const available = await load();
+  return section("Apps and devices", list, available ? form : null, secret);
+}
+
+function secretLine(label, value) {
+  return h("p", { class: "secret-line" }, h("span", { text: `${label}: ` }), h("code", { text: value || "" }),
+    h("button", { type: "button", class: "ghost", text: "Copy", "aria-label": `Copy ${label}`, onclick: () => navigator.clipboard.writeText(value).catch(() => {}) }));
+}

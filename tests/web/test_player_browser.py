@@ -1,0 +1,301 @@
+"""The web player in real Chromium: queue, gapless hand-over, playlists, resume, phone layout, hostile names."""
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Browser, Page, Request
+from sqlalchemy import select
+
+from encore import library
+from encore.accounts import create_user
+from encore.bootstrap import build
+from encore.catalog import Album, Track
+from encore.config import Settings
+from encore.db import transaction
+from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.web.test_first_page_browser import SCREENSHOTS, _login, _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>\u202e"\''
+TITLES = "[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("player")
+    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
+    container.migrate()
+    seed_small_catalogue(container, work)
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
+        create_user(s, username="other", password="other-pass-12", display_name="Other")
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _album(live: LiveServer) -> str:
+    with live.container.sessions() as s:
+        album = s.scalars(select(Album).order_by(Album.id)).first()
+        assert album is not None
+        return album.public_id
+
+
+def _open_album(page: Page, live: LiveServer) -> None:
+    page.goto(f"{live.base_url}/album/{_album(live)}")
+    page.wait_for_selector("#main .track-play")
+
+
+def _playing(page: Page, at_least: float = 0.3) -> None:
+    page.wait_for_function(f"document.querySelector('#audio').currentTime > {at_least}", timeout=15000)
+
+
+def test_queue_next_previous_shuffle_repeat(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    _open_album(page, live)
+    titles = page.evaluate(TITLES)
+    assert len(titles) >= 3
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    assert page.inner_text("#np-title") == titles[0]
+
+    page.click("#btn-next")
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[1]!r}")
+    _playing(page)
+    page.click("#btn-prev")  # within 3 s of the start: back to the previous track
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[0]!r}")
+
+    # Play next puts the last track right after the current one; the queue view shows it there.
+    page.locator("#main .track-more").last.click()
+    page.get_by_role("menuitem", name="Play next").click()
+    page.goto(f"{live.base_url}/queue")  # a reload: the queue is restored from localStorage
+    page.wait_for_selector("#queue-list")
+    queue = page.evaluate("[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)")
+    assert queue[:2] == [titles[0], titles[-1]]
+    page.get_by_role("button", name=f"Move {titles[-1]} down").first.click()
+    page.wait_for_function(f"document.querySelectorAll('#queue-list .track-title')[2].textContent === {titles[-1]!r}")
+    page.get_by_role("button", name="Clear queue").click()
+    page.wait_for_function("document.querySelectorAll('#queue-list .track').length === 1")
+
+    page.click("#btn-repeat")
+    assert page.get_attribute("#btn-repeat", "data-mode") == "all"
+    page.click("#btn-repeat")
+    assert page.get_attribute("#btn-repeat", "data-mode") == "one"
+    page.click("#btn-shuffle")
+    assert page.get_attribute("#btn-shuffle", "aria-pressed") == "true"
+    page.close()
+
+
+def test_next_track_is_prefetched_and_hands_over_without_reloading(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    streams: list[Request] = []
+    page.on("request", lambda r: streams.append(r) if "/stream/" in r.url else None)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    _open_album(page, live)
+    titles = page.evaluate(TITLES)
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    # Before the current track ends, the standby element already holds the next signed URL.
+    page.wait_for_function("(document.querySelector('#audio-next').getAttribute('src') || '').includes('s=')")
+    page.wait_for_function("document.querySelector('#audio-next').readyState >= 2", timeout=15000)
+    prefetched = page.get_attribute("#audio-next", "src")
+    page.evaluate("document.querySelector('#audio').currentTime = document.querySelector('#audio').duration - 0.5")
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[1]!r}", timeout=15000)
+    _playing(page, 0.2)
+    assert page.get_attribute("#audio", "src") == prefetched  # the prefetched element took over
+    assert any(r.headers.get("range", "").startswith("bytes=") for r in streams)
+    page.close()
+
+
+def test_expired_stream_url_is_renewed_without_the_user_noticing(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    _open_album(page, live)
+    page.locator("#main .track-play").first.click()
+    _playing(page, 1.0)
+    expired = page.evaluate("""() => {
+        const a = document.querySelector('#audio');
+        const u = new URL(a.src);
+        u.searchParams.set('e', '1000000000');  // long past: the server refuses it
+        a.src = u.toString();
+        a.play().catch(() => {});
+        return u.toString();
+    }""")
+    page.wait_for_function(f"document.querySelector('#audio').src !== {expired!r}", timeout=15000)
+    _playing(page, 0.5)
+    assert "Something went wrong" not in page.inner_text("#main")
+    page.close()
+
+
+def test_resume_after_reload_keeps_track_and_position(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    _open_album(page, live)
+    page.locator("#main .track-play").nth(1).click()
+    _playing(page)
+    page.evaluate("document.querySelector('#audio').currentTime = 12")
+    page.wait_for_function("document.querySelector('#audio').currentTime > 12")
+    title = page.inner_text("#np-title")
+    page.evaluate("window.dispatchEvent(new Event('pagehide'))")
+    page.reload()
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {title!r}")
+    page.wait_for_function("document.querySelector('#audio').currentTime >= 11")
+    assert page.evaluate("document.querySelector('#audio').paused")  # resumed, not auto-started
+    page.click("#nav a[data-nav=home]")
+    page.wait_for_selector("text=Continue listening")
+    page.close()
+
+
+def test_playlist_create_add_reorder_reload_keeps_order(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.click("#nav a[data-nav=library]")
+    page.fill("#new-playlist-name", HOSTILE)
+    page.click("text=Create playlist")
+    page.wait_for_url(re.compile(r".*/playlist/[0-9A-Za-z]+$"))
+    playlist_url = page.url
+    page.wait_for_selector("text=Edit playlist")
+    assert page.locator("h1").inner_text() == HOSTILE
+    assert HOSTILE in page.title()
+
+    _open_album(page, live)
+    titles = page.evaluate(TITLES)[:3]
+    for i in range(3):
+        page.locator("#main .track-more").nth(i).click()
+        page.locator(".menu button", has_text=HOSTILE).click()
+        page.wait_for_selector(".menu", state="detached")
+    page.goto(playlist_url)
+    page.wait_for_function(f"{TITLES}.length === 3")
+    assert page.evaluate(TITLES) == titles
+    page.get_by_role("button", name=f"Move {titles[0]} down").click()
+    page.wait_for_function(f"{TITLES}[1] === {titles[0]!r}")
+    page.reload()
+    page.wait_for_function(f"{TITLES}.length === 3")
+    assert page.evaluate(TITLES) == [titles[1], titles[0], titles[2]]
+    page.get_by_role("button", name=f"Remove {titles[2]} from playlist").click()
+    page.wait_for_function(f"{TITLES}.length === 2")
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    assert page.evaluate("window.__pwned") is None
+    page.screenshot(path=str(SCREENSHOTS / "player-1280x800.png"))
+    page.go_back()  # back and forward keep working across views
+    page.wait_for_url(f"**/album/{_album(live)}")
+    page.go_forward()
+    page.wait_for_url(playlist_url)
+    page.wait_for_selector("h1")
+    assert page.locator("h1").inner_text() == HOSTILE
+    page.close()
+
+
+def test_other_users_private_playlist_shows_not_found(live: LiveServer, browser: Browser) -> None:
+    with transaction(live.container.sessions) as s:
+        from encore.accounts import User
+
+        other = s.scalars(select(User).where(User.username == "other")).one()
+        p = library.create_playlist(s, owner_id=other.id, name="Secret", now=datetime.now(UTC))
+    page = _page(browser)
+    _login(page, live, f"/playlist/{p.id}")
+    page.wait_for_selector("h1:text('Not found')")
+    assert "Secret" not in page.inner_text("#main")
+    page.goto(f"{live.base_url}/playlist/AAAAAAAAAAAAAAAAAAAAAA")
+    page.wait_for_selector("h1:text('Not found')")
+    page.close()
+
+
+def test_settings_normalisation_toggle_and_devices_section(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    _login(page, live, "/settings")
+    page.wait_for_selector("#set-normalise")
+    assert page.is_checked("#set-normalise")  # on by default
+    page.uncheck("#set-normalise")
+    page.wait_for_selector("text=Apps and devices")
+    page.reload()
+    page.wait_for_selector("#set-normalise")
+    assert not page.is_checked("#set-normalise")
+    page.close()
+
+
+def test_keyboard_shortcuts(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    _open_album(page, live)
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    page.locator("h1").click()  # focus away from buttons
+    page.keyboard.press(" ")
+    page.wait_for_function("document.querySelector('#audio').paused")
+    page.keyboard.press(" ")
+    page.wait_for_function("!document.querySelector('#audio').paused")
+    before = page.evaluate("document.querySelector('#audio').currentTime")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.querySelector('#audio').currentTime") >= before + 4
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search-input"
+    page.close()
+
+
+def test_phone_bottom_nav_and_mini_player_expand(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    nav = page.locator("#nav").bounding_box()
+    assert nav is not None and nav["y"] + nav["height"] >= 844 - 2  # the bottom navigation
+    _open_album(page, live)
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    mini = page.locator("#player").bounding_box()
+    assert mini is not None and mini["y"] + mini["height"] <= nav["y"] + 1  # mini player above the nav
+    for sel in ["#btn-play", "#btn-next", "#nav a"]:
+        box = page.locator(sel).first.bounding_box()
+        assert box is not None and box["width"] >= 44 and box["height"] >= 44, sel
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click("#np-expand")
+    page.wait_for_function("document.querySelector('#player').classList.contains('expanded')")
+    assert page.is_visible("#seek") and page.is_visible("#btn-shuffle")
+    page.screenshot(path=str(SCREENSHOTS / "player-390x844-now-playing.png"))
+    page.click("#np-expand")
+    page.goto(f"{live.base_url}/")
+    page.wait_for_selector("text=Continue listening")
+    page.screenshot(path=str(SCREENSHOTS / "player-390x844.png"))
+    page.close()
+
+
+def test_hostile_names_in_every_view(live: LiveServer, browser: Browser) -> None:
+    with transaction(live.container.sessions) as s:
+        album = s.scalars(select(Album).order_by(Album.id.desc())).first()
+        assert album is not None
+        album.title = HOSTILE
+        track = s.scalars(select(Track).where(Track.album_id == album.id).order_by(Track.id)).first()
+        assert track is not None
+        track.title = HOSTILE
+        album.artists[0].artist.name = HOSTILE
+        album_id, artist_id = album.public_id, album.artists[0].artist.public_id
+    page = _page(browser)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    for path in [f"/album/{album_id}", f"/artist/{artist_id}"]:
+        page.goto(live.base_url + path)
+        page.wait_for_selector("h1")
+        assert page.locator("h1").inner_text() == HOSTILE
+        assert HOSTILE in page.title()
+    page.goto(f"{live.base_url}/album/{album_id}")
+    page.get_by_role("button", name=f"Play {HOSTILE}").click()
+    page.wait_for_function("document.querySelector('#np-title').textContent.includes('<script>')")
+    assert page.inner_text("#np-title") == HOSTILE and HOSTILE in page.title()
+    page.goto(f"{live.base_url}/queue")
+    page.wait_for_selector("#queue-list")
+    assert HOSTILE in page.evaluate(
+        "[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)"
+    )
+    assert page.evaluate("window.__pwned") is None
+    page.close()

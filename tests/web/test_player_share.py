@@ -1,0 +1,132 @@
+"""Public share pages, PWA files and security headers on the player's pages."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from tests.catalog import factories as f
+from tests.web.conftest import PASSWORD, login
+
+CSRF = {"X-Encore-CSRF": "1"}
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)> \"quoted\" 'single' \u202eevil"
+
+
+class _Parsed(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.title = ""
+        self._in: str | None = None
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        a = {k: v or "" for k, v in attrs}
+        if tag == "meta" and ("property" in a or "name" in a):
+            self.meta[a.get("property") or a["name"]] = a.get("content", "")
+        if tag == "a":
+            self.links.append(a.get("href", ""))
+        self._in = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.title += data
+        elif self._in in {"h1", "p"}:
+            self.text.append(data)
+
+
+def _parse(html: str) -> _Parsed:
+    p = _Parsed()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture
+def ids(container: Container) -> dict[str, str]:
+    with transaction(container.sessions) as s:
+        create_user(s, username="alice", password=PASSWORD)
+        artist = f.artist(s, HOSTILE)
+        album = f.album(s, HOSTILE, artist)
+        album.artwork_key = "ab" * 32
+        track = f.track(s, HOSTILE, album, [artist], number=1)
+        return {"artist": artist.public_id, "album": album.public_id, "track": track.public_id}
+
+
+@pytest.mark.parametrize("kind", ["track", "album", "artist"])
+def test_share_page_has_rich_preview_tags_and_shows_hostile_names_literally(
+    client: TestClient, ids: dict[str, str], kind: str
+) -> None:
+    r = client.get(f"/share/{kind}/{ids[kind]}")
+    assert r.status_code == 200
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text
+    page = _parse(r.text)
+    assert "script" not in page.tags  # no markup got through, not even ours
+    assert page.meta["og:title"] == HOSTILE
+    assert page.title == f"{HOSTILE} · Encore"
+    assert HOSTILE in page.text
+    assert page.meta["twitter:card"] == "summary_large_image"
+    assert page.meta["og:image"].startswith("http")
+    assert page.meta["og:url"].endswith(f"/{kind}/{ids[kind]}")
+    assert f"/{kind}/{ids[kind]}" in page.links  # "Listen on Encore" opens the item in the player
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_private_playlist_share_page_answers_like_a_missing_one(client: TestClient, ids: dict[str, str]) -> None:
+    login(client, "alice")
+    p = client.post("/api/playlists", json={"name": HOSTILE}, headers=CSRF).json()
+    client.post(f"/api/playlists/{p['id']}/items", json={"track_ids": [ids["track"]]}, headers=CSRF)
+    client.post("/api/auth/logout", headers=CSRF)
+    private = client.get(f"/share/playlist/{p['id']}")
+    missing = client.get("/share/playlist/AAAAAAAAAAAAAAAAAAAAAA")
+    assert private.status_code == missing.status_code == 404
+    assert private.text == missing.text
+
+    login(client, "alice")
+    assert client.patch(f"/api/playlists/{p['id']}", json={"public": True}, headers=CSRF).status_code == 200
+    client.post("/api/auth/logout", headers=CSRF)
+    shared = client.get(f"/share/playlist/{p['id']}")
+    assert shared.status_code == 200
+    page = _parse(shared.text)
+    assert page.meta["og:title"] == HOSTILE and page.meta["og:type"] == "music.playlist"
+
+
+@pytest.mark.parametrize("path", ["/share/nothing/abc", "/share/track/" + "x" * 300, "/share/album/%3Cscript%3E"])
+def test_bad_share_links_are_a_plain_not_found(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "<script>" not in r.text
+
+
+def test_pwa_files_are_served(client: TestClient) -> None:
+    m = client.get("/manifest.webmanifest")
+    assert m.status_code == 200 and m.headers["content-type"].startswith("application/manifest+json")
+    manifest = m.json()
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        assert client.get(icon["src"]).status_code == 200, icon
+    sw = client.get("/sw.js")
+    assert sw.status_code == 200 and "javascript" in sw.headers["content-type"]
+    for asset in re.findall(r'"(/[^"]*)"', sw.text.split("];")[0]):
+        assert client.get(asset).status_code == 200, asset  # everything the shell caches exists
+    assert "offline" in client.get("/offline").text.lower()
+
+
+@pytest.mark.parametrize("path", ["/", "/playlist/abc", "/queue", "/collection/tracks", "/library", "/settings"])
+def test_deep_links_load_the_shell_with_security_headers(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200 and '<script type="module" src="/static/app.js">' in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in r.text  # the shell itself has no inline script
