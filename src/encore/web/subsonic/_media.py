@@ -15,8 +15,6 @@ from encore.web.subsonic._context import Ctx, method
 from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
-MAX_TRANSCODES = 4  # libmp3lame runs about 40x real time per core here; 4 jobs leave the 2 cores room to serve
-SLOTS = TranscodeSlots(MAX_TRANSCODES)
 ART_SIZES = (64, 300, 640)
 _ART_KEY = re.compile(r"^[0-9a-f]{64}$")
 _MAX_OFFSET_S = 24 * 3600
@@ -38,11 +36,11 @@ def _fitted(data: Iterator[bytes], length: int) -> Iterator[bytes]:
         yield b"\0" * pad
 
 
-def _guarded(data: Iterator[bytes]) -> Iterator[bytes]:
+def _guarded(data: Iterator[bytes], slots: TranscodeSlots) -> Iterator[bytes]:
     try:
         yield from data
     finally:
-        SLOTS.release()
+        slots.release()
 
 
 def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
@@ -65,11 +63,11 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     if delivery.mode == "file":
         headers = {"Cache-Control": "no-store" if ad else "private", **ad}
         return FileResponse(path, media_type=MIME[delivery.rendition], headers=headers)
-    if not SLOTS.try_acquire():
+    if not ctx.transcodes.try_acquire():
         raise SubsonicError(
             GENERIC, "too many transcodes at once; retry in a few seconds", http_status=503, retry_after=5
         )
-    body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset))
+    body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), ctx.transcodes)
     headers = {
         "Cache-Control": "no-store",
         "X-Content-Duration": str(max(stored.duration_ms // 1000 - offset, 0)),
