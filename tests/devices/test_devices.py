@@ -126,3 +126,18 @@ def test_wrong_credentials_cost_the_same_work_whether_or_not_the_account_exists(
         assert "decrypt" in known and "query" in known
         for name in ("nobody", "bob", "gone", "x" * 65):
             assert cost(name, check) == known, (name, check)
+
+
+def test_a_deactivated_account_s_api_key_stops_working(container: Container) -> None:
+    from encore.accounts import User
+
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="cleo", password="account-pass-123")
+        key = create_device(s, user_id=user.id, name="phone", secret=SECRET, now=NOW).api_key
+        uid = user.id
+    with transaction(container.sessions) as s:
+        assert user_for_api_key(s, api_key=key, now=NOW) is not None
+        s.get_one(User, uid).is_active = False
+    with transaction(container.sessions) as s:
+        assert user_for_api_key(s, api_key=key, now=NOW) is None
+        assert user_for_api_key(s, api_key=key + "x", now=NOW) is None

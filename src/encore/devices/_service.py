@@ -90,19 +90,18 @@ def _touch(device: Device, now: datetime) -> None:
         device.last_used_at = now
 
 
-def _active(session: Session, user_id: int) -> User | None:
-    user = session.get(User, user_id)
-    return user if user is not None and user.is_active else None
-
-
 def user_for_api_key(session: Session, *, api_key: str, now: datetime) -> User | None:
     if not api_key.startswith(API_KEY_PREFIX) or len(api_key) > 100:
         return None
-    device = session.scalar(select(Device).where(Device.api_key_hash == _hash_key(api_key)))
-    if device is None:
+    # One joined read: this runs on every Subsonic request that uses an API key.
+    row = session.execute(
+        select(User, Device).join(Device, Device.user_id == User.id).where(Device.api_key_hash == _hash_key(api_key))
+    ).first()
+    if row is None:
         return None
+    user, device = row
     _touch(device, now)
-    return _active(session, device.user_id)
+    return user if user.is_active else None
 
 
 @lru_cache(maxsize=4)
