@@ -1,6 +1,6 @@
 """Where one /v1 or /rest request spends its time: pyinstrument over N in-process requests.
 
-    .venv/bin/python -m bench.v1.profile --db var/bench-1m.db [--requests 300] [--only v1-track]
+    .venv/bin/python -m bench.v1.profile --db var/bench-1m.db [--requests 300] [--only v1-track] [--mode profile|inline|threads]
 
 The app is called through httpx's ASGI transport on one thread. FastAPI hands sync handlers and
 dependencies to a thread pool, which a sampling profiler of one thread cannot follow, so for this
@@ -65,7 +65,8 @@ async def _run(args: argparse.Namespace) -> None:
     data = args.db.parent / "bench-profile-data"
     shutil.rmtree(data, ignore_errors=True)
     c, ids, client_id, secret, key = _prepare(args.db.resolve(), data)
-    anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
+    if args.mode != "threads":
+        anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
     rng = random.Random(9)
     queries = [rng.choice(WORDS)[: rng.choice([3, 4, 6])] for _ in range(200)]
     transport = httpx.ASGITransport(app=create_app(c))
@@ -94,11 +95,15 @@ async def _run(args: argparse.Namespace) -> None:
             profiler = Profiler(interval=0.0005, async_mode="disabled")
             n = min(args.requests, len(paths))
             t0 = time.perf_counter()
-            profiler.start()
+            if args.mode == "profile":
+                profiler.start()
             for path in paths[:n]:
                 await http.get(path, headers=headers)
-            profiler.stop()
             mean = (time.perf_counter() - t0) / n * 1000
+            if args.mode != "profile":
+                print(f"{name}: {n} requests, handlers {args.mode}, mean {mean:.2f} ms (not profiled)")
+                continue
+            profiler.stop()
             print(f"\n===== {name}: {n} requests, mean {mean:.2f} ms (profiled, so a little slower) =====")
             print(profiler.output_text(unicode=False, color=False, show_all=False, time="percent_of_total"))
     c.close()
@@ -109,6 +114,12 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument(
+        "--mode",
+        choices=["profile", "inline", "threads"],
+        default="profile",
+        help="inline / threads: no profile, mean time with sync handlers run inline or on FastAPI's thread pool",
+    )
     asyncio.run(_run(parser.parse_args()))
 
 
