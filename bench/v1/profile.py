@@ -41,7 +41,7 @@ async def _inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
 
 
 def _prepare(db: Path, data: Path) -> tuple[Any, list[str], str, str, str]:
-    settings = Settings(mode="dev", data_dir=data, database_url=f"sqlite:///{db}", secret_key=SECRET)  # type: ignore[arg-type]
+    settings = Settings(mode="dev", data_dir=data, database_url=f"sqlite:///{db}", secret_key=SECRET)
     c = build(settings)
     c.migrate()
     with transaction(c.sessions) as s:

@@ -50,8 +50,8 @@ def shop(settings: Settings) -> Iterator[Shop]:
         s.flush()
         ids = (album.public_id, first.public_id, second.public_id, bare.public_id)
     with TestClient(create_app(c), base_url="http://localhost") as client:
-        login(client, "dev", PASSWORD)
-        token = client_token(client, register_app(client))
+        login(client, "dev", PASSWORD)  # type: ignore[arg-type]
+        token = client_token(client, register_app(client))  # type: ignore[arg-type]
         yield Shop(client, c, token, *ids)
     c.close()
 
@@ -96,7 +96,7 @@ def test_a_click_url_redirects_to_the_retailer_and_is_counted(shop: Shop) -> Non
 
 
 def test_user_tokens_without_any_scope_may_read_buy_links(shop: Shop) -> None:
-    narrow = user_token(shop.client, register_app(shop.client, name="narrow"), scope="")
+    narrow = user_token(shop.client, register_app(shop.client, name="narrow"), scope="")  # type: ignore[arg-type]
     assert _get(shop, f"/v1/albums/{shop.album}/buy-links", narrow["access_token"])[0] == 200
 
 
