@@ -53,3 +53,13 @@ def test_missing_config_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("ENCORE_CONFIG", "/nonexistent/encore.toml")
     with pytest.raises(SettingsError, match="not a file"):
         load_settings()
+
+
+def test_transcode_cap_defaults_to_four_and_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    assert load_settings().max_transcodes == 4
+    monkeypatch.setenv("ENCORE_MAX_TRANSCODES", "2")
+    assert load_settings().max_transcodes == 2
+    monkeypatch.setenv("ENCORE_MAX_TRANSCODES", "-1")
+    with pytest.raises(SettingsError, match="max_transcodes"):
+        load_settings()

@@ -79,3 +79,65 @@ def test_choose_auth_is_a_pure_decision() -> None:
     assert pick(username="u", password="p") == "password"
     assert pick(username="u") == "missing"
     assert pick() == "missing"
+
+
+def test_wrong_credentials_cost_the_same_work_whether_or_not_the_account_exists(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No timing measurement: the same queries and the same decryptions run for every wrong answer, so the
+    time a failure takes cannot tell an attacker which usernames exist (or have a device)."""
+    from sqlalchemy import event
+
+    from encore.accounts import User
+    from encore.devices import _crypto
+
+    with transaction(container.sessions) as s:
+        ana = create_user(s, username="ana", password="account-pass-123")
+        create_device(s, user_id=ana.id, name="phone", secret=SECRET, now=NOW)
+        create_user(s, username="bob", password="account-pass-123")  # no device
+        gone = create_user(s, username="gone", password="account-pass-123")
+        create_device(s, user_id=gone.id, name="phone", secret=SECRET, now=NOW)
+        s.get_one(User, gone.id).is_active = False
+
+    work: list[str] = []
+    real_decrypt = _crypto.decrypt
+
+    def counted_decrypt(secret: bytes, token: str) -> str | None:
+        work.append("decrypt")
+        return real_decrypt(secret, token)
+
+    monkeypatch.setattr(_crypto, "decrypt", counted_decrypt)
+    event.listen(container.engine, "before_cursor_execute", lambda *a: work.append("query"))
+
+    def cost(username: str, check: str) -> list[str]:
+        work.clear()
+        with transaction(container.sessions) as s:
+            if check == "token":
+                salt = "c0ffee"
+                token = hashlib.md5(("" + salt).encode(), usedforsecurity=False).hexdigest()
+                found = user_for_token(s, username=username, token=token, salt=salt, secret=SECRET, now=NOW)
+            else:
+                found = user_for_app_password(s, username=username, password="", secret=SECRET, now=NOW)
+        assert found is None
+        return list(work)
+
+    for check in ("token", "password"):
+        known = cost("ana", check)
+        assert "decrypt" in known and "query" in known
+        for name in ("nobody", "bob", "gone", "x" * 65):
+            assert cost(name, check) == known, (name, check)
+
+
+def test_a_deactivated_account_s_api_key_stops_working(container: Container) -> None:
+    from encore.accounts import User
+
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="cleo", password="account-pass-123")
+        key = create_device(s, user_id=user.id, name="phone", secret=SECRET, now=NOW).api_key
+        uid = user.id
+    with transaction(container.sessions) as s:
+        assert user_for_api_key(s, api_key=key, now=NOW) is not None
+        s.get_one(User, uid).is_active = False
+    with transaction(container.sessions) as s:
+        assert user_for_api_key(s, api_key=key, now=NOW) is None
+        assert user_for_api_key(s, api_key=key + "x", now=NOW) is None

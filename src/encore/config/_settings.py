@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     stream_url_ttl_s: int = Field(default=600, ge=10, le=86_400)
     streaming_mode: Literal["embedded", "edge"] = "embedded"
     edge_base_url: str = "http://127.0.0.1:8080"
+    # On-the-fly MP3 transcodes at once (Subsonic); beyond it clients are told to retry. 0 turns them off.
+    max_transcodes: int = Field(default=4, ge=0, le=64)
 
     # Accounts
     session_ttl_days: int = Field(default=30, ge=1, le=365)

@@ -5,6 +5,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,42 +90,53 @@ def _touch(device: Device, now: datetime) -> None:
         device.last_used_at = now
 
 
-def _active(session: Session, user_id: int) -> User | None:
-    user = session.get(User, user_id)
-    return user if user is not None and user.is_active else None
-
-
 def user_for_api_key(session: Session, *, api_key: str, now: datetime) -> User | None:
     if not api_key.startswith(API_KEY_PREFIX) or len(api_key) > 100:
         return None
-    device = session.scalar(select(Device).where(Device.api_key_hash == _hash_key(api_key)))
-    if device is None:
+    # One joined read: this runs on every Subsonic request that uses an API key.
+    row = session.execute(
+        select(User, Device).join(Device, Device.user_id == User.id).where(Device.api_key_hash == _hash_key(api_key))
+    ).first()
+    if row is None:
         return None
+    user, device = row
     _touch(device, now)
-    return _active(session, device.user_id)
+    return user if user.is_active else None
 
 
-def _devices_of(session: Session, username: str) -> tuple[User | None, list[Device]]:
-    if not username or len(username) > 64:
-        return None, []
-    user = session.scalar(select(User).where(User.username_key == username.casefold()))
-    if user is None or not user.is_active:
-        return None, []
-    return user, list(session.scalars(select(Device).where(Device.user_id == user.id)))
+@lru_cache(maxsize=4)
+def _decoy(secret: bytes) -> str:
+    """An app password nobody knows, encrypted like a real one: what unknown users are checked against."""
+    return _crypto.encrypt(secret, secrets.token_urlsafe(18))
+
+
+def _app_passwords(session: Session, *, username: str, secret: bytes) -> list[tuple[User | None, Device | None, str]]:
+    """(user, device, app password) per device of an active user. An unknown, inactive or device-less user
+    gets one decoy that belongs to nobody, queried and decrypted the same way: equal work, so the time a
+    wrong answer takes does not tell whether the account exists."""
+    key = username.casefold() if 0 < len(username) <= 64 else ""
+    rows = session.execute(
+        select(User, Device).join(Device, Device.user_id == User.id).where(User.username_key == key).order_by(Device.id)
+    ).all()
+    found: list[tuple[User | None, Device | None, str]] = [(u, d, d.app_password_enc) for u, d in rows if u.is_active]
+    if not found:
+        found = [(None, None, _decoy(secret))]
+    out: list[tuple[User | None, Device | None, str]] = []
+    for user, device, sealed in found:
+        plain = _crypto.decrypt(secret, sealed)
+        if plain is not None:
+            out.append((user, device, plain))
+    return out
 
 
 def user_for_token(
     session: Session, *, username: str, token: str, salt: str, secret: bytes, now: datetime
 ) -> User | None:
     """token = md5(app_password + salt). An unknown user, or one without devices, never matches."""
-    user, devices = _devices_of(session, username)
     wanted = token.lower().encode("ascii", "replace")
-    for device in devices:
-        plain = _crypto.decrypt(secret, device.app_password_enc)
-        if plain is None:
-            continue
+    for user, device, plain in _app_passwords(session, username=username, secret=secret):
         got = hashlib.md5((plain + salt).encode(), usedforsecurity=False).hexdigest().encode()
-        if hmac.compare_digest(got, wanted):
+        if hmac.compare_digest(got, wanted) and user is not None and device is not None:
             _touch(device, now)
             return user
     return None
@@ -133,11 +145,9 @@ def user_for_token(
 def user_for_app_password(
     session: Session, *, username: str, password: str, secret: bytes, now: datetime
 ) -> User | None:
-    user, devices = _devices_of(session, username)
     given = password.encode("utf-8", "surrogateescape")
-    for device in devices:
-        plain = _crypto.decrypt(secret, device.app_password_enc)
-        if plain is not None and hmac.compare_digest(plain.encode(), given):
+    for user, device, plain in _app_passwords(session, username=username, secret=secret):
+        if hmac.compare_digest(plain.encode(), given) and user is not None and device is not None:
             _touch(device, now)
             return user
     return None

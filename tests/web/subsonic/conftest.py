@@ -1,19 +1,25 @@
 """A live Encore on loopback with a small ingested catalogue, two listeners and a device each."""
 
+import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
 from encore.config import Settings
-from encore.db import transaction
+from encore.db import create_db_engine, transaction
 from encore.devices import create_device
 from encore.web import create_app
 from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.postgres import PostgresServer
+
+_counter = itertools.count()
 
 
 @dataclass
@@ -45,10 +51,27 @@ def add_listener(container: Container, username: str) -> Listener:
     return Listener(username, made.api_key, made.app_password, made.id)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database per test module and backend: the live-server sessions run on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('subsonic-db')}/e.db"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = f"subsonic_{os.getpid()}_{next(_counter)}"
+    admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
+    yield server.url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Iterator[Site]:
     work = tmp_path_factory.mktemp("subsonic")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
+    container = build(Settings(mode="dev", data_dir=work / "var", database_url=module_database_url))
     container.migrate()
     seed_small_catalogue(container, work)
     me, other = add_listener(container, "listener"), add_listener(container, "other")

@@ -1,5 +1,6 @@
 """Every hostile input from the issue gets the specified Subsonic error code, never a 500."""
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -12,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from encore.streaming import TranscodeSlots
-from encore.web.subsonic import _media
+from encore.web import create_api
 from encore.web.subsonic._context import HANDLERS
 from tests.web.subsonic.conftest import Site, add_listener
 
@@ -209,18 +210,26 @@ def _seconds(data: bytes) -> float:
     return total
 
 
+def _capped(site: Site, cap: int) -> TestClient:
+    """The /rest API of an app whose operator set `max_transcodes` (same database and media store)."""
+    settings = site.container.settings.model_copy(update={"max_transcodes": cap})
+    return TestClient(create_api(dataclasses.replace(site.container, settings=settings)), base_url="http://testserver")
+
+
 @pytest.fixture
-def one_slot() -> Iterator[TranscodeSlots]:
-    saved = _media.SLOTS
-    _media.SLOTS = TranscodeSlots(1)
-    yield _media.SLOTS
-    _media.SLOTS = saved
+def one_slot(site: Site, key: dict[str, str]) -> Iterator[tuple[TestClient, TranscodeSlots]]:
+    with _capped(site, 1) as client:
+        assert client.get("/rest/ping", params=key).status_code == 200
+        slots: TranscodeSlots = client.app.state.subsonic_transcodes  # type: ignore[attr-defined]
+        assert slots.limit == 1  # the setting, not a constant
+        yield client, slots
 
 
 def test_transcodes_beyond_the_cap_are_told_to_retry(
-    http: TestClient, key: dict[str, str], ids: dict[str, str], one_slot: TranscodeSlots
+    key: dict[str, str], ids: dict[str, str], one_slot: tuple[TestClient, TranscodeSlots]
 ) -> None:
-    assert one_slot.try_acquire()  # a transcode in progress holds the only slot
+    http, slots = one_slot
+    assert slots.try_acquire()  # a transcode in progress holds the only slot
     try:
         r = http.get("/rest/stream", params={**key, "id": ids["track"], "format": "mp3", "f": "json"})
         assert r.status_code == 503 and r.headers["retry-after"] == "5"
@@ -228,10 +237,17 @@ def test_transcodes_beyond_the_cap_are_told_to_retry(
         assert "retry" in r.json()["subsonic-response"]["error"]["message"]
         assert http.get("/rest/stream", params={**key, "id": ids["track"]}).status_code == 200  # stored: no slot
     finally:
-        one_slot.release()
+        slots.release()
     assert http.get("/rest/stream", params={**key, "id": ids["track"], "format": "mp3"}).status_code == 200
-    assert one_slot.try_acquire()  # the finished transcode gave its slot back
-    one_slot.release()
+    assert slots.try_acquire()  # the finished transcode gave its slot back
+    slots.release()
+
+
+def test_max_transcodes_zero_turns_transcoding_off(site: Site, key: dict[str, str], ids: dict[str, str]) -> None:
+    with _capped(site, 0) as http:
+        r = http.get("/rest/stream", params={**key, "id": ids["track"], "format": "mp3", "f": "json"})
+        assert r.status_code == 503 and r.json()["subsonic-response"]["error"]["code"] == 0
+        assert http.get("/rest/stream", params={**key, "id": ids["track"]}).status_code == 200  # stored file
 
 
 def test_garbage_to_every_method_never_500(http: TestClient, key: dict[str, str]) -> None:

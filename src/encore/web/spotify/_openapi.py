@@ -29,6 +29,7 @@ token, 403 missing scope, 404 unknown (or someone else's private) object, 429 ra
 `Retry-After` seconds. Each app has its own limit per 30-second window.
 
 **Encore additions** are tagged *(Encore)*: the developer-app and grant endpoints under `/api`.
+Buy links (`/v1/albums/{id}/buy-links`, `/v1/tracks/{id}/buy-links`) are Encore's own too: any token.
 """
 
 

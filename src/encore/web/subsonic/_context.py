@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.bootstrap import Container
+from encore.streaming import TranscodeSlots
 from encore.web.subsonic._envelope import Payload
 from encore.web.subsonic._params import Params
 
@@ -21,6 +22,7 @@ class Ctx:
     container: Container
     now: datetime
     client: str
+    transcodes: TranscodeSlots
 
 
 Handler = Callable[[Ctx], Payload | Response]

@@ -8,36 +8,16 @@ from collections.abc import Iterator
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from PIL import Image
 
-from encore import catalog, entitlements, library
-from encore.kernel import NotFound
+from encore import catalog, library
 from encore.streaming import MIME, TranscodeSlots, choose_delivery, stored_track, transcode_mp3
+from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._envelope import GENERIC, NOT_AUTHORIZED, NOT_FOUND, SubsonicError
+from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
-MAX_TRANSCODES = 4  # libmp3lame runs about 40x real time per core here; 4 jobs leave the 2 cores room to serve
-SLOTS = TranscodeSlots(MAX_TRANSCODES)
 ART_SIZES = (64, 300, 640)
 _ART_KEY = re.compile(r"^[0-9a-f]{64}$")
 _MAX_OFFSET_S = 24 * 3600
-
-
-def _entitlement_check(ctx: Ctx, track_id: str) -> None:
-    """The entitlement and ad decision, shared with the player API: the same per-account ad clock, so a
-    free listener cannot dodge an ad break by switching to a Subsonic app. While an ad is due the Subsonic
-    face serves no music (error 50, message `ad_break_due`); the ad itself plays in the web player."""
-    try:
-        decision = entitlements.next_stream_decision(
-            ctx.session,
-            user_id=ctx.user.id,
-            track_id=track_id,
-            interval_s=ctx.container.settings.ad_interval,
-            now=ctx.now,
-        )
-    except NotFound:
-        return  # stored_track answers an unknown id with Subsonic's own not-found
-    if not decision.allowed:
-        raise SubsonicError(NOT_AUTHORIZED, decision.reason)
 
 
 def _fitted(data: Iterator[bytes], length: int) -> Iterator[bytes]:
@@ -56,19 +36,20 @@ def _fitted(data: Iterator[bytes], length: int) -> Iterator[bytes]:
         yield b"\0" * pad
 
 
-def _guarded(data: Iterator[bytes]) -> Iterator[bytes]:
+def _guarded(data: Iterator[bytes], slots: TranscodeSlots) -> Iterator[bytes]:
     try:
         yield from data
     finally:
-        SLOTS.release()
+        slots.release()
 
 
 def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     p = ctx.params
-    track_id = public(p.require("id"), TRACK)
-    _entitlement_check(ctx, track_id)
-    stored = stored_track(ctx.session, store=ctx.container.store, track_id=track_id)
     offset = 0 if raw_only else p.integer("timeOffset", 0, lo=0, hi=_MAX_OFFSET_S)
+    target = playable(ctx, public(p.require("id"), TRACK))
+    if target.ad_break_id is not None:
+        offset = 0  # an ad plays from its start: a time offset must not skip it
+    stored = stored_track(ctx.session, store=ctx.container.store, track_id=target.track_id)
     delivery = choose_delivery(
         fmt="raw" if raw_only else p.get("format"),
         max_kbps=p.integer("maxBitRate", 0, lo=0, hi=100_000),
@@ -78,14 +59,20 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     if delivery.mode is None or delivery.rendition is None:
         raise SubsonicError(GENERIC if delivery.reason == "unknown_format" else NOT_FOUND, delivery.reason)
     path = stored.files[delivery.rendition]
+    ad = {"X-Encore-Ad-Break": target.ad_break_id} if target.ad_break_id else {}
     if delivery.mode == "file":
-        return FileResponse(path, media_type=MIME[delivery.rendition], headers={"Cache-Control": "private"})
-    if not SLOTS.try_acquire():
+        headers = {"Cache-Control": "no-store" if ad else "private", **ad}
+        return FileResponse(path, media_type=MIME[delivery.rendition], headers=headers)
+    if not ctx.transcodes.try_acquire():
         raise SubsonicError(
             GENERIC, "too many transcodes at once; retry in a few seconds", http_status=503, retry_after=5
         )
-    body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset))
-    headers = {"Cache-Control": "no-store", "X-Content-Duration": str(max(stored.duration_ms // 1000 - offset, 0))}
+    body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), ctx.transcodes)
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Content-Duration": str(max(stored.duration_ms // 1000 - offset, 0)),
+        **ad,
+    }
     if p.boolean("estimateContentLength"):
         seconds = max(stored.duration_ms / 1000 - offset, 0)
         length = int(seconds * delivery.kbps * 1000 / 8)

@@ -1,0 +1,204 @@
+"""Free listeners hear the ad before their next track on Subsonic too, and none of the usual dodges skip it."""
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.catalog import Rendition, Track
+from encore.db import transaction
+from encore.devices import create_device
+from encore.entitlements import AdBreak, AdCampaign, create_campaign, grant_premium
+from encore.kernel import FixedClock
+from encore.web import create_app
+from tests.catalog import factories as f
+
+MUSIC = b"OggS" + b"music" * 2000
+AD = b"OggS" + b"advert" * 1500
+AD_SECONDS = 15
+
+
+def _playable(container: Container, s: object, track: Track, audio: bytes) -> None:
+    rel = f"audio/{track.public_id[:2].lower()}/{track.public_id}.vorbis160.ogg"
+    temp = container.store.new_temp_path()
+    temp.write_bytes(audio)
+    container.store.commit(temp, rel)
+    s.add(  # type: ignore[attr-defined]
+        Rendition(
+            track_id=track.id,
+            kind="vorbis160",
+            media_path=rel,
+            codec="vorbis",
+            bitrate=160000,
+            sample_rate=44100,
+            channels=2,
+            size=len(audio),
+            sha256="0" * 64,
+        )
+    )
+
+
+@dataclass
+class World:
+    client: TestClient
+    container: Container
+    clock: FixedClock
+    songs: list[str]
+    ad: str
+    key: str  # the listener's phone (apiKey)
+    second_key: str  # the listener's second device
+    app_password: str
+    user_public_id: str
+
+    def stream(self, song: int, auth: dict[str, str] | None = None, method: str = "stream", **extra: str) -> bytes:
+        params = {**(auth or {"apiKey": self.key}), "id": f"tr-{self.songs[song]}", "f": "json", **extra}
+        r = self.client.get(f"/rest/{method}", params=params)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("audio/"), r.text
+        return r.content
+
+    def impressions(self) -> int:
+        with self.container.sessions() as s:
+            return int(s.scalar(select(AdCampaign.impressions)) or 0)
+
+    def breaks(self) -> int:
+        with self.container.sessions() as s:
+            return len(s.scalars(select(AdBreak.id)).all())
+
+
+@pytest.fixture
+def world(container: Container) -> Iterator[World]:
+    clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
+    container.clock = clock
+    container.settings = container.settings.model_copy(update={"ad_interval_s": 60})
+    secret = container.settings.secret_key.get_secret_value().encode()
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="listener", password="account-pass-123")
+        band = f.artist(s, "Band")
+        album = f.album(s, "Songs", band)
+        songs = [f.track(s, f"Song {i}", album, [band], number=i, duration_ms=600_000) for i in (1, 2, 3)]
+        acme = f.artist(s, "Acme Ads")
+        ad = f.track(s, "Acme spot", f.album(s, "Acme", acme), [acme], duration_ms=AD_SECONDS * 1000)
+        for t in songs:
+            _playable(container, s, t, MUSIC)
+        _playable(container, s, ad, AD)
+        s.flush()
+        create_campaign(
+            s,
+            advertiser="Acme",
+            track_id=ad.public_id,
+            starts_at=clock.now() - timedelta(days=1),
+            ends_at=clock.now() + timedelta(days=30),
+            budget_impressions=1000,
+            cpm_cents=2500,
+            genres=[],
+            hour_from=None,
+            hour_to=None,
+            freq_cap_per_day=100,
+        )
+        phone = create_device(s, user_id=user.id, name="phone", secret=secret, now=clock.now())
+        tablet = create_device(s, user_id=user.id, name="tablet", secret=secret, now=clock.now())
+        world_ids = ([t.public_id for t in songs], ad.public_id, user.public_id)
+    with TestClient(create_app(container), base_url="http://testserver") as client:
+        yield World(
+            client,
+            container,
+            clock,
+            world_ids[0],
+            world_ids[1],
+            phone.api_key,
+            tablet.api_key,
+            phone.app_password,
+            world_ids[2],
+        )
+
+
+@pytest.fixture
+def due(world: World) -> World:
+    """A free listener who has listened past the interval: the next stream request is the ad."""
+    assert world.stream(0) == MUSIC
+    world.clock.advance(61)
+    return world
+
+
+def test_the_ad_plays_instead_of_the_next_track_then_the_music(due: World) -> None:
+    r = due.client.get("/rest/stream", params={"apiKey": due.key, "id": f"tr-{due.songs[1]}"})
+    assert r.status_code == 200 and r.content == AD and r.headers["x-encore-ad-break"]
+    assert due.impressions() == 0
+    due.clock.advance(AD_SECONDS)
+    assert due.stream(1) == MUSIC  # the next request after the ad's length is the music
+    assert due.impressions() == 1
+    assert due.stream(2) == MUSIC  # the clock restarted: no second ad straight away
+    assert due.impressions() == 1 and due.breaks() == 1
+
+
+def test_re_requesting_during_the_ad_gets_the_same_ad_and_one_impression(due: World) -> None:
+    assert due.stream(1) == AD
+    for _ in range(3):
+        due.clock.advance(4)
+        assert due.stream(1) == AD
+        assert due.stream(2) == AD  # skipping to another track does not skip the ad
+    assert due.breaks() == 1
+    due.clock.advance(AD_SECONDS)
+    assert due.stream(1) == MUSIC
+    assert due.stream(1) == MUSIC  # the same track again (a seek, a retry): still music, no new break
+    assert due.impressions() == 1 and due.breaks() == 1
+
+
+def test_a_second_device_hears_the_same_break(due: World) -> None:
+    assert due.stream(1) == AD
+    due.clock.advance(5)
+    assert due.stream(1, {"apiKey": due.second_key}) == AD
+    due.clock.advance(AD_SECONDS - 5)
+    assert due.stream(1, {"apiKey": due.second_key}) == MUSIC
+    assert due.impressions() == 1 and due.breaks() == 1
+
+
+def test_token_and_password_auth_hear_the_same_break(due: World) -> None:
+    salt = "c0ffee42"
+    token = {"u": "listener", "t": hashlib.md5((due.app_password + salt).encode()).hexdigest(), "s": salt}
+    assert due.stream(1, token) == AD
+    assert due.stream(2, {"u": "listener", "p": due.app_password}) == AD
+    assert due.stream(2, {"apiKey": due.key}) == AD
+    assert due.breaks() == 1
+
+
+def test_a_forged_scrobble_does_not_end_the_break(due: World) -> None:
+    assert due.stream(1) == AD
+    for track in (due.ad, due.songs[1]):
+        r = due.client.get(
+            "/rest/scrobble", params={"apiKey": due.key, "id": f"tr-{track}", "submission": "true", "f": "json"}
+        )
+        assert r.json()["subsonic-response"]["status"] == "ok"
+    assert due.stream(1) == AD
+    assert due.impressions() == 0
+
+
+def test_download_and_raw_format_do_not_skip_the_ad(due: World) -> None:
+    assert due.stream(1, method="download") == AD
+    r = due.client.get("/rest/stream", params={"apiKey": due.key, "id": f"tr-{due.songs[1]}", "format": "raw"})
+    assert r.content == AD
+    assert due.stream(2, format="raw", maxBitRate="320") == AD
+    assert due.impressions() == 0 and due.breaks() == 1
+
+
+def test_premium_listeners_never_get_an_ad(world: World) -> None:
+    with transaction(world.container.sessions) as s:
+        grant_premium(s, user_public_id=world.user_public_id, plan="premium", days=30, now=world.clock.now())
+    for song in (0, 1, 2) * 3:
+        assert world.stream(song) == MUSIC
+        world.clock.advance(600)
+    assert world.breaks() == 0
+
+
+def test_before_the_interval_there_is_no_ad(world: World) -> None:
+    assert world.stream(0) == MUSIC
+    world.clock.advance(30)
+    assert world.stream(1) == MUSIC
+    assert world.breaks() == 0
