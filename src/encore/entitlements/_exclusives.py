@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
 from encore.entitlements._models import Exclusive
-from encore.entitlements._policy import Availability, Content, Decision
+from encore.entitlements._policy import Availability, Content, Decision, strictest
 from encore.entitlements._subscriptions import check_access
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed
 
@@ -137,6 +137,20 @@ def open_exclusive(session: Session, *, user_id: int, exclusive_id: str, now: da
 
 
 def track_content(session: Session, *, track_id: int) -> Content:
-    """A track that is an exclusive's audio carries the exclusive's availability; any other is public."""
+    """The strictest of the album's and the track's availability (set by their label) and, when the
+    track is an exclusive's audio, the exclusive's."""
+    parts = []
     row = session.scalar(select(Exclusive).where(Exclusive.track_id == track_id))
-    return content_of(row) if row is not None else Content()
+    if row is not None:
+        parts.append(content_of(row))
+    set_on = session.execute(
+        select(Track.availability, Track.available_from, Album.availability, Album.available_from)
+        .join(Album, Album.id == Track.album_id)
+        .where(Track.id == track_id)
+    ).first()
+    if set_on is not None:
+        t_avail, t_from, a_avail, a_from = set_on
+        parts.append(Content(Availability(a_avail), a_from))
+        if t_avail is not None:
+            parts.append(Content(Availability(t_avail), t_from))
+    return strictest(*parts)
