@@ -13,6 +13,7 @@ from encore.labels._catalogue import (
     owned_track,
     set_availability,
 )
+from encore.labels._directory import LabelInfo, acting_label, list_labels, own_label
 from encore.labels._models import RoyaltyLine, RoyaltyStatement
 from encore.labels._policy import STREAM_MIN_MS, counts_as_stream, csv_cell, largest_remainder, month_bounds
 from encore.labels._revenue import Terms
@@ -35,6 +36,7 @@ __all__ = [
     "STREAM_MIN_MS",
     "TRACK_FIELDS",
     "AlbumItem",
+    "LabelInfo",
     "Line",
     "RoyaltyLine",
     "RoyaltyStatement",
@@ -42,6 +44,7 @@ __all__ = [
     "Terms",
     "TrackDays",
     "TrackItem",
+    "acting_label",
     "album_item",
     "buy_clicks",
     "catalogue",
@@ -53,7 +56,9 @@ __all__ = [
     "edit_metadata",
     "for_label",
     "largest_remainder",
+    "list_labels",
     "month_bounds",
+    "own_label",
     "owned_album",
     "owned_track",
     "set_availability",
