@@ -138,19 +138,26 @@ def open_exclusive(session: Session, *, user_id: int, exclusive_id: str, now: da
 
 def track_content(session: Session, *, track_id: int) -> Content:
     """The strictest of the album's and the track's availability (set by their label) and, when the
-    track is an exclusive's audio, the exclusive's."""
-    parts = []
-    row = session.scalar(select(Exclusive).where(Exclusive.track_id == track_id))
-    if row is not None:
-        parts.append(content_of(row))
-    set_on = session.execute(
-        select(Track.availability, Track.available_from, Album.availability, Album.available_from)
+    track is an exclusive's audio, the exclusive's. One read: this runs before every music URL."""
+    row = session.execute(
+        select(
+            Album.availability,
+            Album.available_from,
+            Track.availability,
+            Track.available_from,
+            Exclusive.availability,
+            Exclusive.release_at,
+        )
+        .select_from(Track)
         .join(Album, Album.id == Track.album_id)
+        .outerjoin(Exclusive, Exclusive.track_id == Track.id)
         .where(Track.id == track_id)
     ).first()
-    if set_on is not None:
-        t_avail, t_from, a_avail, a_from = set_on
-        parts.append(Content(Availability(a_avail), a_from))
-        if t_avail is not None:
-            parts.append(Content(Availability(t_avail), t_from))
+    if row is None:
+        return Content()
+    a_avail, a_from, t_avail, t_from, x_avail, x_from = row
+    parts = [Content(Availability(a_avail), a_from)]
+    for avail, since in ((t_avail, t_from), (x_avail, x_from)):
+        if avail is not None:
+            parts.append(Content(Availability(avail), since))
     return strictest(*parts)

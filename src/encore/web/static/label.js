@@ -169,7 +169,9 @@ function statementTable(s) {
 
 async function statementsSection(base) {
   const months = await api(`${base}/statements`);
-  const choices = [...new Set([months.current, ...months.closed])];
+  const [y, m] = months.current.split("-").map(Number);
+  const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
+  const choices = [...new Set([months.current, previous, ...months.closed])];
   const select = h("select", { "aria-label": "Statement month" }, ...choices.map((m) => h("option", { value: m, text: m })));
   const body = h("div", { class: "statement-body" });
   const show = async () => {
