@@ -186,3 +186,16 @@ def test_streams_statements_csv_and_close(client: TestClient, container: Contain
     assert {lb["name"] for lb in labels} >= {"Ours", "Theirs"}
     assert client.get("/api/admin/labels", headers=ours).status_code == 404
     assert client.get("/api/me/label", headers=ours).json()["id"] == world["label_id"]
+
+
+def test_buy_clicks_are_counted_for_the_label(client: TestClient, world: dict[str, str]) -> None:
+    ours = _h(client, "ours")
+    assert client.get(f"/api/label/{world['label_id']}/buy-clicks", headers=ours).json() == {}
+    for _ in range(2):
+        r = client.get(
+            f"/api/buy/track/{world['track_id']}/Bandcamp", headers=_h(client, "free"), follow_redirects=False
+        )
+        assert r.status_code in (302, 303, 307), r.text
+    assert client.get(f"/api/label/{world['label_id']}/buy-clicks", headers=ours).json() == {"Bandcamp": 2}
+    theirs = client.get(f"/api/label/{world['theirs_label_id']}/buy-clicks", headers=_h(client, "theirs"))
+    assert theirs.json() == {}

@@ -135,7 +135,7 @@ def track_availability(track_id: str, body: AvailabilityIn, session: Db, label: 
 def label_upload(
     request: Request,
     label: OwnLabel,
-    file: Annotated[UploadFile, File(description="An audio file, or a zip of a release")],
+    file: Annotated[UploadFile, File(description="One audio file of the release (the content decides the format)")],
 ) -> dict[str, object]:
     """Through the same ingest pipeline as `encore ingest`; the release always lands on this label."""
     c = container(request)

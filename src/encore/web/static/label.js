@@ -125,32 +125,46 @@ function albumBlock(base, album) {
   return block;
 }
 
+// A release is uploaded file by file (the ingest pipeline takes one file per request); one bar shows the bytes.
 function uploadForm(base, onDone) {
-  const file = h("input", { type: "file", accept: "audio/*,.zip", "aria-label": "Audio file or zip of a release" });
+  const file = h("input", { type: "file", multiple: true, accept: "audio/*", "aria-label": "Audio files of the release" });
   const bar = h("progress", { max: 100, value: 0, "aria-label": "Upload progress", hidden: true });
   const status = h("p", { class: "form-status", role: "status" });
-  const send = h("button", { type: "button", class: "ghost", text: "Upload", onclick: () => {
-    if (!file.files.length) { status.textContent = "Choose a file first."; return; }
+  const sendOne = (f, done, total) => new Promise((resolve) => {
     const form = new FormData();
-    form.append("file", file.files[0]);
+    form.append("file", f);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `${base}/uploads`);
     xhr.setRequestHeader("X-Encore-CSRF", "1");
-    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100); });
+    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = Math.round(((done + e.loaded) / total) * 100); });
     xhr.addEventListener("load", () => {
       let data = {};
       try { data = JSON.parse(xhr.responseText); } catch { /* not JSON: reported below */ }
-      if (xhr.status !== 200) { status.textContent = (data.error && data.error.message) || `Upload failed (${xhr.status})`; return; }
-      bar.value = 100;
-      const failed = (data.failed || []).map((f) => `${f.file}: ${f.reason}`).join("; ");
-      status.textContent = `Imported ${data.imported}, updated ${data.updated}, duplicates ${data.duplicates}${failed ? ". Failed: " + failed : ""}`;
-      onDone();
+      if (xhr.status !== 200) resolve({ error: `${f.name}: ${(data.error && data.error.message) || `failed (${xhr.status})`}` });
+      else resolve(data);
     });
-    xhr.addEventListener("error", () => { status.textContent = "Upload failed: network error"; });
+    xhr.addEventListener("error", () => resolve({ error: `${f.name}: network error` }));
+    xhr.send(form);
+  });
+  const send = h("button", { type: "button", class: "ghost", text: "Upload", onclick: async () => {
+    const files = [...file.files];
+    if (!files.length) { status.textContent = "Choose the release's files first."; return; }
+    const total = files.reduce((a, f) => a + f.size, 0) || 1;
+    const sum = { imported: 0, updated: 0, duplicates: 0, failed: [] };
     bar.hidden = false;
     bar.value = 0;
     status.textContent = "Uploading…";
-    xhr.send(form);
+    let done = 0;
+    for (const f of files) {
+      const r = await sendOne(f, done, total);
+      done += f.size;
+      if (r.error) { sum.failed.push(r.error); continue; }
+      sum.imported += r.imported; sum.updated += r.updated; sum.duplicates += r.duplicates;
+      for (const x of r.failed || []) sum.failed.push(`${x.file}: ${x.reason}`);
+    }
+    bar.value = 100;
+    status.textContent = `Imported ${sum.imported}, updated ${sum.updated}, duplicates ${sum.duplicates}${sum.failed.length ? ". Failed: " + sum.failed.join("; ") : ""}`;
+    onDone();
   } });
   return h("div", { class: "label-upload" }, file, send, bar, status);
 }
