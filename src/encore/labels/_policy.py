@@ -1,5 +1,6 @@
 """Pure rules for labels: what counts as a stream, how money is split to the cent, safe CSV cells."""
 
+import heapq
 import re
 from collections.abc import Hashable, Mapping
 from datetime import UTC, datetime
@@ -39,15 +40,17 @@ def largest_remainder(total: int, weights: Mapping[K, int], *, order: Mapping[K,
     if whole == 0:
         return dict.fromkeys(weights, 0)
     parts: dict[K, int] = {}
-    rems: list[tuple[int, str, K]] = []
+    rems: list[tuple[int, K]] = []
     for key, w in weights.items():
         q, r = divmod(total * w, whole)
         parts[key] = q
-        rems.append((r, order[key] if order is not None else repr(key), key))
-    left = total - sum(parts.values())
-    rems.sort(key=lambda t: (-t[0], t[1]))
-    for _, _, key in rems[:left]:
-        parts[key] += 1
+        if r:
+            rems.append((r, key))
+    left = total - sum(parts.values())  # < len(weights): each part lost less than one cent
+    if left:
+        rank = (lambda t: (-t[0], order[t[1]])) if order is not None else (lambda t: (-t[0], repr(t[1])))
+        for _, key in heapq.nsmallest(left, rems, key=rank):
+            parts[key] += 1
     return parts
 
 

@@ -7,6 +7,7 @@ later read returns, whatever plays or impressions arrive afterwards.
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from encore.kernel import Conflict, ValidationFailed
 from encore.labels._models import RoyaltyLine, RoyaltyStatement
 from encore.labels._policy import csv_cell, largest_remainder, month_bounds
-from encore.labels._revenue import PairKey, Terms, counted_streams, month_money, pairs_of_tracks
+from encore.labels._revenue import Money, PairKey, Terms, counted_rows, month_money, pairs_of_tracks
 
 
 @dataclass(frozen=True)
@@ -52,28 +53,47 @@ def _order(key: PairKey) -> str:
     return f"{key[0] or 0:012d}:{key[1] or 0:012d}"
 
 
-def compute_month(session: Session, *, month: str, terms: Terms) -> Statement:
-    start, end = month_bounds(month)
-    money = month_money(session, terms=terms, start=start, end=end)
-    streams = counted_streams(session, start=start, end=end)
-    tracks = {t for per_user in streams.values() for t in per_user}
-    pair_of, info = pairs_of_tracks(session, tracks)
-
+def _split(
+    rows: Iterable[tuple[int, int, int]], pair_of: dict[int, PairKey], money: Money, order: dict[PairKey, str]
+) -> tuple[dict[PairKey, int], dict[PairKey, int], set[int]]:
+    """One pass over (user, track, streams) rows ordered by user: streams per pair, and each listener's
+    own money split by their own streams (the user-centric model)."""
     per_pair: dict[PairKey, int] = defaultdict(int)
     user_centric: dict[PairKey, int] = defaultdict(int)
-    for user, per_track in streams.items():
-        mine: dict[PairKey, int] = defaultdict(int)
-        for track, n in per_track.items():
-            mine[pair_of[track]] += n
+    listeners: set[int] = set()
+
+    def settle(user: int, mine: dict[PairKey, int]) -> None:
+        listeners.add(user)
         for key, n in mine.items():
             per_pair[key] += n
         cents = money.per_user.get(user, 0)
         if cents:
-            for key, part in largest_remainder(cents, mine, order={k: _order(k) for k in mine}).items():
+            for key, part in largest_remainder(cents, mine, order=order).items():
                 user_centric[key] += part
+
+    current: int | None = None
+    mine: dict[PairKey, int] = defaultdict(int)
+    for user, track, n in rows:
+        if user != current:
+            if current is not None:
+                settle(current, mine)
+            current, mine = user, defaultdict(int)
+        mine[pair_of[track]] += n
+    if current is not None:
+        settle(current, mine)
+    return per_pair, user_centric, listeners
+
+
+def compute_month(session: Session, *, month: str, terms: Terms) -> Statement:
+    start, end = month_bounds(month)
+    money = month_money(session, terms=terms, start=start, end=end)
+    pair_of, info = pairs_of_tracks(session)
+    order = {key: _order(key) for key in info}  # ties in the cent split go the same way every time
+    rows = counted_rows(session, start=start, end=end)
+    per_pair, user_centric, listeners = _split(rows, pair_of, money, order)
     pool = money.ad_cents + money.subscription_cents
-    pro_rata = largest_remainder(pool, per_pair, order={k: _order(k) for k in per_pair})
-    unallocated = sum(c for u, c in money.per_user.items() if u not in streams)
+    pro_rata = largest_remainder(pool, per_pair, order=order)
+    unallocated = sum(c for u, c in money.per_user.items() if u not in listeners)
     lines = [
         Line(
             key[0],

@@ -16,6 +16,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_plays_user_track_started", "plays", ["user_id", "track_id", "started_at", "ms_played"], unique=False
+    )
     with op.batch_alter_table("albums", schema=None) as batch_op:
         batch_op.add_column(sa.Column("availability", sa.String(length=10), server_default="public", nullable=False))
         batch_op.add_column(sa.Column("available_from", sa.DateTime(timezone=True), nullable=True))
@@ -66,6 +69,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_plays_user_track_started", table_name="plays")
     op.drop_index(op.f("ix_royalty_lines_label_id"), table_name="royalty_lines")
     op.drop_index(op.f("ix_royalty_lines_statement_id"), table_name="royalty_lines")
     op.drop_table("royalty_lines")
