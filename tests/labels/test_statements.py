@@ -87,3 +87,17 @@ def test_rounding_is_exact_with_many_awkward_shares(container: Container) -> Non
         st = compute_month(s, month=MONTH, terms=TERMS.__class__(1001, 31, 33, "EUR"))
     assert sum(ln.pro_rata_cents for ln in st.lines) == st.pool_cents
     assert sum(ln.user_centric_cents for ln in st.lines) + st.user_centric_unallocated_cents == st.pool_cents
+
+
+def test_closing_a_month_without_streams_keeps_its_money_unallocated(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        build(s)
+        st = close_month(s, month="2026-10", terms=TERMS, admin_id=1, now=AFTER)
+    # October: the two subscribers paid for all 31 days, but nobody streamed in the catalogue's month
+    # except one play on the 31st, which counts.
+    assert st.status == "closed" and st.streams == 1
+    assert st.subscription_cents == 2 * 3000 * 31 * 70 // (30 * 100)
+    assert sum(ln.pro_rata_cents for ln in st.lines) == st.pool_cents
+    with transaction(container.sessions) as s:
+        empty = close_month(s, month="2026-09", terms=TERMS, admin_id=1, now=AFTER)
+    assert empty.lines == [] and empty.streams == 0

@@ -33,7 +33,6 @@ class RoyaltyLine(Base):
     statement_id: Mapped[int] = mapped_column(ForeignKey("royalty_statements.id", ondelete="CASCADE"), index=True)
     label_id: Mapped[int | None] = mapped_column(Integer, index=True)
     label_name: Mapped[str] = mapped_column(String(200))
-    artist_id: Mapped[int | None] = mapped_column(Integer)
     artist_public_id: Mapped[str] = mapped_column(String(22))
     artist_name: Mapped[str] = mapped_column(String(300))
     streams: Mapped[int] = mapped_column(BigInteger)

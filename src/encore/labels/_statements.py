@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from encore.kernel import Conflict, ValidationFailed
@@ -182,20 +182,24 @@ def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, no
     )
     session.add(row)
     session.flush()
-    session.add_all(
-        RoyaltyLine(
-            statement_id=row.id,
-            label_id=ln.label_id,
-            label_name=ln.label_name,
-            artist_id=None,
-            artist_public_id=ln.artist_id,
-            artist_name=ln.artist_name,
-            streams=ln.streams,
-            pro_rata_cents=ln.pro_rata_cents,
-            user_centric_cents=ln.user_centric_cents,
+    # Plain bulk insert: a month has one line per (label, artist) pair, tens of thousands of them.
+    if s.lines:
+        session.execute(
+            insert(RoyaltyLine),
+            [
+                {
+                    "statement_id": row.id,
+                    "label_id": ln.label_id,
+                    "label_name": ln.label_name,
+                    "artist_public_id": ln.artist_id,
+                    "artist_name": ln.artist_name,
+                    "streams": ln.streams,
+                    "pro_rata_cents": ln.pro_rata_cents,
+                    "user_centric_cents": ln.user_centric_cents,
+                }
+                for ln in s.lines
+            ],
         )
-        for ln in s.lines
-    )
     session.flush()
     stored = _stored(session, month)
     assert stored is not None  # noqa: S101 - just written

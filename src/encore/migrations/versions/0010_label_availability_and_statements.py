@@ -50,7 +50,6 @@ def upgrade() -> None:
         sa.Column("statement_id", sa.Integer(), nullable=False),
         sa.Column("label_id", sa.Integer(), nullable=True),
         sa.Column("label_name", sa.String(length=200), nullable=False),
-        sa.Column("artist_id", sa.Integer(), nullable=True),
         sa.Column("artist_public_id", sa.String(length=22), nullable=False),
         sa.Column("artist_name", sa.String(length=300), nullable=False),
         sa.Column("streams", sa.BigInteger(), nullable=False),
