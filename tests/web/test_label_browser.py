@@ -35,6 +35,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         assert album is not None
         create_user(s, username="label", password="label-pass-123", role=Role.LABEL).label_id = album.label_id
         fan = create_user(s, username="listener", password="listener-pass-1")
+        create_user(s, username="root", password="root-pass-1234", role=Role.ADMIN)
         track = s.scalars(select(Track).where(Track.album_id == album.id)).first()
         assert track is not None
         for i in range(5):  # three counted streams two days ago, one yesterday, one too short
@@ -105,3 +106,16 @@ def test_label_dashboard(live: LiveServer, browser: Browser, tmp_path: Path) -> 
     assert csv.text().splitlines()[0].startswith("month,status,label")
     assert not errors, errors
     page.close()
+
+    admin = _page(browser)
+    _login(admin, live, "root", "root-pass-1234")
+    assert admin.locator('#nav a[data-nav="label"]').count() == 0  # the nav link is for label accounts
+    admin.goto(f"{live.base_url}/label")
+    admin.wait_for_selector(".admin-labels")
+    assert label_name in admin.locator(".admin-labels").inner_text()
+    admin.wait_for_selector(".close-month")  # last month, open
+    admin.click(".close-month")
+    admin.wait_for_selector(".admin-status:text('is closed')")
+    assert admin.locator(".statement-summary").inner_text().startswith("Closed")
+    assert admin.locator(".close-month").count() == 0
+    admin.close()

@@ -183,9 +183,7 @@ function statementTable(s) {
 
 async function statementsSection(base) {
   const months = await api(`${base}/statements`);
-  const [y, m] = months.current.split("-").map(Number);
-  const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
-  const choices = [...new Set([months.current, previous, ...months.closed])];
+  const choices = [...new Set([months.current, previousMonth(months.current), ...months.closed])];
   const select = h("select", { "aria-label": "Statement month" }, ...choices.map((m) => h("option", { value: m, text: m })));
   const body = h("div", { class: "statement-body" });
   const show = async () => {
@@ -204,9 +202,56 @@ async function statementsSection(base) {
     h("h2", { id: "label-statements", text: "Statements" }), select, body);
 }
 
+function previousMonth(month) {
+  const [y, m] = month.split("-").map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
+}
+
+// Admins: every label, and the whole service's statement for a month, which they can close.
+async function adminView(labels) {
+  document.title = "Labels · Encore";
+  const now = new Date();
+  const current = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;
+  const select = h("select", { "aria-label": "Statement month" },
+    ...[previousMonth(current), current].map((m) => h("option", { value: m, text: m })));
+  const body = h("div", { class: "statement-body" });
+  const status = h("p", { class: "form-status admin-status", role: "status" });
+  const show = async () => {
+    const month = select.value;
+    try {
+      const s = await api(`/api/admin/statements/${month}`);
+      body.replaceChildren(
+        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed " + s.closed_at.slice(0, 10) : "Open"} · pool ${money(s.pool_cents, s.currency)} · ${s.streams} counted streams · ${s.lines.length} lines · user-centric unallocated ${money(s.user_centric_unallocated_cents, s.currency)}` }),
+        h("a", { href: `/api/admin/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }),
+        s.status === "closed" ? null : h("button", { type: "button", class: "ghost close-month", text: `Close ${month}`, onclick: async () => {
+          try {
+            await api(`/api/admin/statements/${month}/close`, { method: "POST" });
+            status.textContent = `${month} is closed; its statement will not change.`;
+            await show();
+          } catch (err) { status.textContent = err.message; }
+        } }));
+    } catch (err) { body.replaceChildren(h("p", { class: "empty", text: err.message })); }
+  };
+  select.addEventListener("change", () => { status.textContent = ""; show(); });
+  await show();
+  return h("div", { class: "view label-dashboard" },
+    h("h1", { text: "Labels" }),
+    h("table", { class: "statement admin-labels" },
+      h("thead", {}, h("tr", {}, h("th", { text: "Label" }), h("th", { text: "Kind" }), h("th", { text: "Albums" }))),
+      h("tbody", {}, ...labels.map((l) => h("tr", {}, h("td", { text: l.name }), h("td", { text: l.kind }), h("td", { class: "num", text: String(l.albums) }))))),
+    h("section", { class: "section", "aria-labelledby": "admin-statements" },
+      h("h2", { id: "admin-statements", text: "Monthly statements" }), select, body, status));
+}
+
 export async function labelDashboard() {
   ensureStyles();
-  const me = await api("/api/me/label"); // a 404 for non-label accounts: the router shows "Not found"
+  let me;
+  try {
+    me = await api("/api/me/label");
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    return adminView(await api("/api/admin/labels")); // a 404 again for listeners: "Not found"
+  }
   document.title = `${me.name} · Label · Encore`;
   const base = `/api/label/${me.id}`;
   const [streams, albums] = await Promise.all([api(`${base}/streams`), api(`${base}/catalogue`)]);
