@@ -199,3 +199,24 @@ def test_buy_clicks_are_counted_for_the_label(client: TestClient, world: dict[st
     assert client.get(f"/api/label/{world['label_id']}/buy-clicks", headers=ours).json() == {"Bandcamp": 2}
     theirs = client.get(f"/api/label/{world['theirs_label_id']}/buy-clicks", headers=_h(client, "theirs"))
     assert theirs.json() == {}
+
+
+def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
+    client: TestClient, world: dict[str, str]
+) -> None:
+    ours = _h(client, "ours")
+    base = f"/api/label/{world['label_id']}"
+    for path, body in (
+        (f"/albums/{world['album_id']}", {"album_type": None}),
+        (f"/albums/{world['album_id']}", {"title": None}),
+        (f"/tracks/{world['track_id']}", {"explicit": None}),
+        (f"/tracks/{world['track_id']}", {"track_number": None}),
+    ):
+        r = client.patch(base + path, json=body, headers=ours)
+        assert r.status_code == 400 and r.json()["error"]["code"] in ("bad_field", "bad_title"), (body, r.text)
+    for body in ({"isrc": "lower-case"}, {"track_number": 0}, {"title": "x" * 501}):
+        assert client.patch(f"{base}/tracks/{world['track_id']}", json=body, headers=ours).status_code == 422
+    r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": "GBABC2600001"}, headers=ours)
+    assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] == "GBABC2600001"
+    r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": None}, headers=ours)
+    assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] is None

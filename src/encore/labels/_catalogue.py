@@ -16,6 +16,7 @@ Kind = Literal["album", "track"]
 # The only fields a label may change; anything else (label_id, audio_hash, ids) is never settable.
 ALBUM_FIELDS = frozenset({"title", "album_type", "release_date", "upc"})
 TRACK_FIELDS = frozenset({"title", "isrc", "explicit", "track_number", "disc_number"})
+CLEARABLE = frozenset({"release_date", "upc", "isrc"})  # the only ones that may be set to nothing
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,8 @@ def edit_metadata(
         track = owned_track(session, label_id=label_id, track_id=item_id)
         target, album = track, track.album
     for name, value in changes.items():
+        if value is None and name not in CLEARABLE:
+            raise ValidationFailed(f"{name} cannot be empty", code="bad_field")
         if name == "title" and (not isinstance(value, str) or not value.strip()):
             raise ValidationFailed("a title cannot be empty", code="bad_title")
         setattr(target, name, value.strip() if isinstance(value, str) else value)
