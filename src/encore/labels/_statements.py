@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from encore.kernel import Conflict, ValidationFailed
@@ -165,7 +166,6 @@ def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, no
     _start, end = month_bounds(month)
     if now < end:
         raise ValidationFailed("a month can be closed only after it ended", code="month_not_over")
-    # Lock-free uniqueness: the unique month column refuses a second close racing this one.
     if session.scalar(select(RoyaltyStatement.id).where(RoyaltyStatement.month == month)) is not None:
         raise Conflict("this month is already closed", code="month_closed")
     s = compute_month(session, month=month, terms=terms)
@@ -180,8 +180,12 @@ def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, no
         streams=s.streams,
         user_centric_unallocated_cents=s.user_centric_unallocated_cents,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # a close racing this one: its row wins, this one is a conflict
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("this month is already closed", code="month_closed") from exc
     # Plain bulk insert: a month has one line per (label, artist) pair, tens of thousands of them.
     if s.lines:
         session.execute(
