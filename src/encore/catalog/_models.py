@@ -86,6 +86,9 @@ class Album(TimestampMixin, Base):
     upc: Mapped[str | None] = mapped_column(String(14))
     label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id", ondelete="SET NULL"), index=True)
     artwork_key: Mapped[str | None] = mapped_column(String(64))
+    # Set by the album's label (encore.labels); enforced by entitlements.decide: public | premium | prerelease.
+    availability: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
+    available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a pre-release opens to all then
     label: Mapped[Label | None] = relationship(lazy="joined")
     artists: Mapped[list["AlbumArtist"]] = relationship(
         order_by="AlbumArtist.position", cascade="all, delete-orphan", lazy="selectin"
@@ -124,6 +127,9 @@ class Track(TimestampMixin, Base):
     # sha256 of the demuxed audio packets: the same audio under two names is one track.
     audio_hash: Mapped[str] = mapped_column(String(64), unique=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # None: as its album. Otherwise the track's own availability (the stricter of the two applies).
+    availability: Mapped[str | None] = mapped_column(String(10))
+    available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     album: Mapped[Album] = relationship(lazy="joined")
     artists: Mapped[list["TrackArtist"]] = relationship(
         order_by="TrackArtist.position", cascade="all, delete-orphan", lazy="selectin"

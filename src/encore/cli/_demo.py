@@ -4,33 +4,47 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from encore.accounts import Role, create_user, get_user_by_name
 from encore.bootstrap import Container
 from encore.catalog import Track
 from encore.db import transaction
-from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+from encore.demo import (
+    AD_ISRC,
+    DEMO_LOGINS,
+    DemoSpec,
+    ensure_demo_world,
+    plan_catalogue,
+    write_ad_spot,
+    write_demo_library,
+)
 from encore.ingest import RichProgress, render_summary, run_ingest
 
-DEMO_ACCOUNTS = (
-    ("demo", "demo-listener", Role.LISTENER, "Demo Listener"),
-    ("admin", "demo-admin-pass", Role.ADMIN, "Demo Admin"),
-)
+
+def _ensure_ad_spot(c: Container, console: Console) -> None:
+    """The demo ad campaign's audio, ingested through the normal pipeline (once)."""
+    with c.sessions() as session:
+        if session.scalar(select(Track.id).where(Track.isrc == AD_ISRC)) is not None:
+            return
+    folder = c.settings.data_dir / "demo-ads"
+    write_ad_spot(folder)
+    summary = run_ingest(
+        paths=[folder], session_factory=c.sessions, store=c.store, label_override=None, workers=1, progress=None
+    )
+    render_summary(summary, console)
 
 
 def _ensure_accounts(c: Container) -> None:
     with transaction(c.sessions) as session:
-        for username, password, role, display in DEMO_ACCOUNTS:
-            if get_user_by_name(session, username=username) is None:
-                create_user(session, username=username, password=password, role=role, display_name=display)
+        ensure_demo_world(session, now=c.clock.now(), premium_plan=c.settings.premium_plan)
 
 
-def _print_logins(console: Console) -> None:
-    table = Table(title="Demo logins")
+def _print_logins(c: Container, console: Console) -> None:
+    table = Table(title=f"Demo logins (free listeners hear an ad every {c.settings.ad_interval} s of music)")
     table.add_column("username")
     table.add_column("password")
     table.add_column("role")
-    for username, password, role, _ in DEMO_ACCOUNTS:
-        table.add_row(username, password, role.value)
+    table.add_column("what to try")
+    for login in DEMO_LOGINS:
+        table.add_row(login.username, login.password, login.role.value, login.what)
     console.print(table)
 
 
@@ -55,5 +69,6 @@ def run_demo_command(c: Container, *, tracks: int, force: bool, console: Console
             progress=RichProgress(console),
         )
         render_summary(summary, console)
+    _ensure_ad_spot(c, console)
     _ensure_accounts(c)
-    _print_logins(console)
+    _print_logins(c, console)

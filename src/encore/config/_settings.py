@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     premium_period_days: int = Field(default=30, ge=1, le=366)
     trial_days: int = Field(default=0, ge=0, le=90)
     ad_interval_s: int | None = Field(default=None, ge=10, le=86_400)
+    # Labels: the share of subscription revenue paid to rights holders (ad revenue goes in whole)
+    royalty_payout_share_pct: int = Field(default=70, ge=0, le=100)
 
     # Buy links: retailer name -> https URL template with {upc} {isrc} {artist} {title} (URL-encoded when filled)
     retailers: dict[str, str] = Field(

@@ -30,6 +30,7 @@ from encore.entitlements._policy import (
     decide,
     effective_tier,
     pick_campaign,
+    strictest,
 )
 from encore.entitlements._subscriptions import (
     SubscriptionView,
@@ -83,6 +84,7 @@ __all__ = [
     "revoke_premium",
     "start_ad_break",
     "start_trial",
+    "strictest",
     "subscription_view",
     "tier_of",
 ]

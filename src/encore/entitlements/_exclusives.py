@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
 from encore.entitlements._models import Exclusive
-from encore.entitlements._policy import Availability, Content, Decision
+from encore.entitlements._policy import Availability, Content, Decision, strictest
 from encore.entitlements._subscriptions import check_access
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed
 
@@ -137,6 +137,27 @@ def open_exclusive(session: Session, *, user_id: int, exclusive_id: str, now: da
 
 
 def track_content(session: Session, *, track_id: int) -> Content:
-    """A track that is an exclusive's audio carries the exclusive's availability; any other is public."""
-    row = session.scalar(select(Exclusive).where(Exclusive.track_id == track_id))
-    return content_of(row) if row is not None else Content()
+    """The strictest of the album's and the track's availability (set by their label) and, when the
+    track is an exclusive's audio, the exclusive's. One read: this runs before every music URL."""
+    row = session.execute(
+        select(
+            Album.availability,
+            Album.available_from,
+            Track.availability,
+            Track.available_from,
+            Exclusive.availability,
+            Exclusive.release_at,
+        )
+        .select_from(Track)
+        .join(Album, Album.id == Track.album_id)
+        .outerjoin(Exclusive, Exclusive.track_id == Track.id)
+        .where(Track.id == track_id)
+    ).first()
+    if row is None:
+        return Content()
+    a_avail, a_from, t_avail, t_from, x_avail, x_from = row
+    parts = [Content(Availability(a_avail), a_from)]
+    for avail, since in ((t_avail, t_from), (x_avail, x_from)):
+        if avail is not None:
+            parts.append(Content(Availability(avail), since))
+    return strictest(*parts)

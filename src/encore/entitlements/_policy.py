@@ -52,6 +52,21 @@ class Decision:
 
 PUBLIC = Content()
 
+_RANK = {Availability.PUBLIC: 0, Availability.PRERELEASE: 1, Availability.PREMIUM: 2}
+
+
+def strictest(*contents: Content) -> Content:
+    """One track can be restricted by its album, by itself and by an exclusive; the strictest applies.
+
+    Premium beats a pre-release; of two pre-releases the later date wins (no date = not yet dated, later
+    than any date), so a label never opens a track earlier than any of its settings says.
+    """
+    top = max(contents, key=lambda c: _RANK[c.availability], default=PUBLIC)
+    if top.availability is not Availability.PRERELEASE:
+        return top
+    dates = [c.release_at for c in contents if c.availability is Availability.PRERELEASE]
+    return Content(Availability.PRERELEASE, None if None in dates else max(d for d in dates if d is not None))
+
 
 def effective_tier(sub: SubscriptionDates | None, now: datetime) -> tuple[Tier, str]:
     """A subscription gives Premium only while its dates say so; a stored state alone never does."""

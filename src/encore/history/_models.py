@@ -15,6 +15,8 @@ class Play(Base):
         Index("ix_plays_user_started", "user_id", "started_at"),
         Index("ix_plays_track_started", "track_id", "started_at"),
         Index("ix_plays_match_key", "match_key"),
+        # labels: a month's counted streams per (listener, track), read from the index alone, in group order
+        Index("ix_plays_user_track_started", "user_id", "track_id", "started_at", "ms_played"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -10,6 +10,7 @@ from encore.web._catalog_routes import router as catalog_router
 from encore.web._device_routes import router as device_router
 from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
+from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
 from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
@@ -42,6 +43,7 @@ def create_api(c: Container) -> FastAPI:
         retail_router,
         portability_router,
         *listenbrainz_routers,
+        label_router,
     ):
         app.include_router(router)
     install_spotify(app)

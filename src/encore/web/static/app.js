@@ -1,6 +1,7 @@
 // Encore's app shell: a History API router over the views, with a player that survives navigation.
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { albumView, artistView, homeView, labelView, loginView, searchView } from "./views.js";
@@ -26,6 +27,7 @@ const routes = [
   [/^\/collection\/tracks$/, () => likedView(player), "library"],
   [/^\/queue$/, () => queueView(player), "queue"],
   [/^\/settings$/, () => settingsView(player, me), "settings"],
+  [/^\/label$/, () => labelDashboard(), "label"],
 ];
 
 async function render() {
@@ -50,6 +52,7 @@ async function render() {
   for (const old of main.children) old.dispatchEvent(new Event("encore:leave"));
   main.replaceChildren(view);
   document.body.classList.toggle("logged-out", !me);
+  syncLabelNav(me);
   for (const a of document.querySelectorAll("#nav a")) {
     if (a.dataset.nav === section) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }

@@ -1,0 +1,155 @@
+"""A label's own catalogue: list it, edit whitelisted metadata, set availability. Another label's
+album or track answers exactly like a missing one."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.catalog import Album, Track
+from encore.entitlements import Availability
+from encore.kernel import NotFound, ValidationFailed
+
+Kind = Literal["album", "track"]
+# The only fields a label may change; anything else (label_id, audio_hash, ids) is never settable.
+ALBUM_FIELDS = frozenset({"title", "album_type", "release_date", "upc"})
+TRACK_FIELDS = frozenset({"title", "isrc", "explicit", "track_number", "disc_number"})
+CLEARABLE = frozenset({"release_date", "upc", "isrc"})  # the only ones that may be set to nothing
+
+
+@dataclass(frozen=True)
+class TrackItem:
+    id: str
+    title: str
+    isrc: str | None
+    duration_ms: int
+    track_number: int
+    disc_number: int
+    explicit: bool
+    availability: str | None  # None: as the album
+    available_from: datetime | None
+
+
+@dataclass(frozen=True)
+class AlbumItem:
+    id: str
+    title: str
+    artist: str
+    album_type: str
+    release_date: date | None
+    upc: str | None
+    availability: str
+    available_from: datetime | None
+    tracks: list[TrackItem]
+
+
+def owned_album(session: Session, *, label_id: int, album_id: str) -> Album:
+    album = session.scalar(select(Album).where(Album.public_id == album_id, Album.label_id == label_id))
+    if album is None:
+        raise NotFound("no such album")
+    return album
+
+
+def owned_track(session: Session, *, label_id: int, track_id: str) -> Track:
+    track = session.scalar(
+        select(Track)
+        .join(Album, Album.id == Track.album_id)
+        .where(Track.public_id == track_id, Album.label_id == label_id)
+    )
+    if track is None:
+        raise NotFound("no such track")
+    return track
+
+
+def _track_item(t: Track) -> TrackItem:
+    return TrackItem(
+        t.public_id,
+        t.title,
+        t.isrc,
+        t.duration_ms,
+        t.track_number,
+        t.disc_number,
+        t.explicit,
+        t.availability,
+        t.available_from,
+    )
+
+
+def album_item(session: Session, album: Album) -> AlbumItem:
+    tracks = session.scalars(
+        select(Track).where(Track.album_id == album.id).order_by(Track.disc_number, Track.track_number, Track.id)
+    )
+    artist = album.artists[0].artist.name if album.artists else ""
+    return AlbumItem(
+        album.public_id,
+        album.title,
+        artist,
+        album.album_type,
+        album.release_date,
+        album.upc,
+        album.availability,
+        album.available_from,
+        [_track_item(t) for t in tracks],
+    )
+
+
+def catalogue(session: Session, *, label_id: int, limit: int = 200, offset: int = 0) -> list[AlbumItem]:
+    albums = session.scalars(
+        select(Album).where(Album.label_id == label_id).order_by(Album.title, Album.id).limit(limit).offset(offset)
+    ).unique()
+    return [album_item(session, a) for a in albums]
+
+
+def edit_metadata(
+    session: Session, *, label_id: int, kind: Kind, item_id: str, changes: dict[str, object]
+) -> AlbumItem:
+    """Apply only whitelisted fields (the web face also refuses unknown ones); returns the album after."""
+    allowed = ALBUM_FIELDS if kind == "album" else TRACK_FIELDS
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(f"these fields cannot be changed: {', '.join(sorted(unknown))}", code="bad_field")
+    if kind == "album":
+        album = owned_album(session, label_id=label_id, album_id=item_id)
+        target: Album | Track = album
+    else:
+        track = owned_track(session, label_id=label_id, track_id=item_id)
+        target, album = track, track.album
+    for name, value in changes.items():
+        if value is None and name not in CLEARABLE:
+            raise ValidationFailed(f"{name} cannot be empty", code="bad_field")
+        if name == "title" and (not isinstance(value, str) or not value.strip()):
+            raise ValidationFailed("a title cannot be empty", code="bad_title")
+        setattr(target, name, value.strip() if isinstance(value, str) else value)
+    session.flush()
+    return album_item(session, album)
+
+
+def set_availability(
+    session: Session,
+    *,
+    label_id: int,
+    kind: Kind,
+    item_id: str,
+    availability: Availability | None,
+    available_from: datetime | None,
+) -> AlbumItem:
+    """public | premium | prerelease (with the date it opens to everyone); a track may also go back to
+    None, meaning "as its album". entitlements.decide enforces it on every face."""
+    if availability is Availability.PRERELEASE and available_from is None:
+        raise ValidationFailed("a pre-release needs the date it opens to everyone", code="release_at_required")
+    if availability is not Availability.PRERELEASE:
+        available_from = None
+    if kind == "album":
+        album = owned_album(session, label_id=label_id, album_id=item_id)
+        if availability is None:
+            raise ValidationFailed("an album needs an availability", code="bad_availability")
+        album.availability, album.available_from = availability.value, available_from
+    else:
+        track = owned_track(session, label_id=label_id, track_id=item_id)
+        track.availability = availability.value if availability is not None else None
+        track.available_from = available_from
+        album = track.album
+    session.flush()
+    return album_item(session, album)

@@ -1,0 +1,64 @@
+"""Pure rules for labels: what counts as a stream, how money is split to the cent, safe CSV cells."""
+
+import heapq
+import re
+from collections.abc import Hashable, Mapping
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from encore.kernel import ValidationFailed
+
+STREAM_MIN_MS = 30_000  # a stream counts after 30 s of playback, once per play id
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+K = TypeVar("K", bound=Hashable)
+
+
+def counts_as_stream(*, ms_played: int) -> bool:
+    return ms_played >= STREAM_MIN_MS
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """'2026-11' -> [2026-11-01T00:00Z, 2026-12-01T00:00Z)."""
+    m = MONTH_RE.fullmatch(month)
+    if m is None or not 2000 <= int(m.group(1)) <= 2999:
+        raise ValidationFailed("month must look like 2026-11", code="bad_month")
+    year, mon = int(m.group(1)), int(m.group(2))
+    start = datetime(year, mon, 1, tzinfo=UTC)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def largest_remainder(total: int, weights: Mapping[K, int], *, order: Mapping[K, str] | None = None) -> dict[K, int]:
+    """Split `total` cents by integer `weights` so the parts sum to exactly `total` (Hamilton's method).
+
+    Each part gets floor(total * w / W); the cents left over go one each to the largest remainders,
+    ties broken by `order` (a stable text key) so the same inputs always give the same split.
+    """
+    if total < 0 or any(w < 0 for w in weights.values()):
+        raise ValueError("negative money or weight")
+    whole = sum(weights.values())
+    if whole == 0:
+        return dict.fromkeys(weights, 0)
+    parts: dict[K, int] = {}
+    rems: list[tuple[int, K]] = []
+    for key, w in weights.items():
+        q, r = divmod(total * w, whole)
+        parts[key] = q
+        if r:
+            rems.append((r, key))
+    left = total - sum(parts.values())  # < len(weights): each part lost less than one cent
+    if left:
+        rank = (lambda t: (-t[0], order[t[1]])) if order is not None else (lambda t: (-t[0], repr(t[1])))
+        for _, key in heapq.nsmallest(left, rems, key=rank):
+            parts[key] += 1
+    return parts
+
+
+def csv_cell(value: object) -> str:
+    """Text a spreadsheet will not run: a cell starting with = + - @ or a control char gets a leading '."""
+    text = "" if value is None else str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text  # numbers (also negative ones) stay numbers
+    if text and text[0] in "=+-@\t\r\n|":
+        return "'" + text
+    return text

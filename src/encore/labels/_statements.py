@@ -1,0 +1,268 @@
+"""Monthly royalty statements: pro-rata and user-centric splits of one pool, exact to the cent.
+
+An open month is computed on demand; closing it stores the result, and a stored month is what every
+later read returns, whatever plays or impressions arrive afterwards.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from encore.kernel import Conflict, ValidationFailed
+from encore.labels._models import RoyaltyLine, RoyaltyStatement
+from encore.labels._policy import csv_cell, largest_remainder, month_bounds
+from encore.labels._revenue import Money, PairKey, Terms, counted_rows, month_money, pairs_of_tracks
+
+
+@dataclass(frozen=True)
+class Line:
+    label_id: int | None
+    label_name: str
+    artist_id: str
+    artist_name: str
+    streams: int
+    pro_rata_cents: int
+    user_centric_cents: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    month: str
+    status: str  # open | closed
+    closed_at: datetime | None
+    currency: str
+    ad_cents: int
+    subscription_cents: int
+    payout_share_pct: int
+    streams: int
+    user_centric_unallocated_cents: int  # money of listeners who streamed nothing counted this month
+    lines: list[Line]
+
+    @property
+    def pool_cents(self) -> int:
+        return self.ad_cents + self.subscription_cents
+
+
+def _order(key: PairKey) -> str:
+    return f"{key[0] or 0:012d}:{key[1] or 0:012d}"
+
+
+def _split(
+    rows: Iterable[tuple[int, int, int]], pair_of: dict[int, PairKey], money: Money, order: dict[PairKey, str]
+) -> tuple[dict[PairKey, int], dict[PairKey, int], set[int]]:
+    """One pass over (user, track, streams) rows ordered by user: streams per pair, and each listener's
+    own money split by their own streams (the user-centric model)."""
+    per_pair: dict[PairKey, int] = defaultdict(int)
+    user_centric: dict[PairKey, int] = defaultdict(int)
+    listeners: set[int] = set()
+
+    def settle(user: int, mine: dict[PairKey, int]) -> None:
+        listeners.add(user)
+        for key, n in mine.items():
+            per_pair[key] += n
+        cents = money.per_user.get(user, 0)
+        if cents:
+            for key, part in largest_remainder(cents, mine, order=order).items():
+                user_centric[key] += part
+
+    current: int | None = None
+    mine: dict[PairKey, int] = defaultdict(int)
+    for user, track, n in rows:
+        if user != current:
+            if current is not None:
+                settle(current, mine)
+            current, mine = user, defaultdict(int)
+        mine[pair_of[track]] += n
+    if current is not None:
+        settle(current, mine)
+    return per_pair, user_centric, listeners
+
+
+def compute_month(session: Session, *, month: str, terms: Terms) -> Statement:
+    start, end = month_bounds(month)
+    money = month_money(session, terms=terms, start=start, end=end)
+    pair_of, info = pairs_of_tracks(session)
+    order = {key: _order(key) for key in info}  # ties in the cent split go the same way every time
+    rows = counted_rows(session, start=start, end=end)
+    per_pair, user_centric, listeners = _split(rows, pair_of, money, order)
+    pool = money.ad_cents + money.subscription_cents
+    pro_rata = largest_remainder(pool, per_pair, order=order)
+    unallocated = sum(c for u, c in money.per_user.items() if u not in listeners)
+    lines = [
+        Line(
+            key[0],
+            info[key].label_name,
+            info[key].artist_public_id,
+            info[key].artist_name,
+            n,
+            pro_rata[key],
+            user_centric.get(key, 0),
+        )
+        for key, n in per_pair.items()
+    ]
+    lines.sort(key=lambda ln: (ln.label_name.casefold(), ln.artist_name.casefold(), ln.artist_id))
+    return Statement(
+        month,
+        "open",
+        None,
+        terms.currency,
+        money.ad_cents,
+        money.subscription_cents,
+        terms.payout_share_pct,
+        sum(per_pair.values()),
+        unallocated,
+        lines,
+    )
+
+
+def _stored(session: Session, month: str) -> Statement | None:
+    row = session.scalar(select(RoyaltyStatement).where(RoyaltyStatement.month == month))
+    if row is None:
+        return None
+    lines = [
+        Line(
+            ln.label_id,
+            ln.label_name,
+            ln.artist_public_id,
+            ln.artist_name,
+            ln.streams,
+            ln.pro_rata_cents,
+            ln.user_centric_cents,
+        )
+        for ln in session.scalars(
+            select(RoyaltyLine).where(RoyaltyLine.statement_id == row.id).order_by(RoyaltyLine.id)
+        )
+    ]
+    return Statement(
+        row.month,
+        "closed",
+        row.closed_at,
+        row.currency,
+        row.ad_cents,
+        row.subscription_cents,
+        row.payout_share_pct,
+        row.streams,
+        row.user_centric_unallocated_cents,
+        lines,
+    )
+
+
+def statement(session: Session, *, month: str, terms: Terms, now: datetime) -> Statement:
+    """The closed statement if the month was closed, otherwise the month so far (status "open")."""
+    start, _end = month_bounds(month)
+    if start > now:
+        raise ValidationFailed("that month has not begun", code="month_in_future")
+    return _stored(session, month) or compute_month(session, month=month, terms=terms)
+
+
+def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, now: datetime) -> Statement:
+    _start, end = month_bounds(month)
+    if now < end:
+        raise ValidationFailed("a month can be closed only after it ended", code="month_not_over")
+    if session.scalar(select(RoyaltyStatement.id).where(RoyaltyStatement.month == month)) is not None:
+        raise Conflict("this month is already closed", code="month_closed")
+    s = compute_month(session, month=month, terms=terms)
+    row = RoyaltyStatement(
+        month=month,
+        closed_at=now,
+        closed_by=admin_id,
+        currency=s.currency,
+        ad_cents=s.ad_cents,
+        subscription_cents=s.subscription_cents,
+        payout_share_pct=s.payout_share_pct,
+        streams=s.streams,
+        user_centric_unallocated_cents=s.user_centric_unallocated_cents,
+    )
+    try:
+        with session.begin_nested():  # a close racing this one: its row wins, this one is a conflict
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("this month is already closed", code="month_closed") from exc
+    # Plain bulk insert: a month has one line per (label, artist) pair, tens of thousands of them.
+    if s.lines:
+        session.execute(
+            insert(RoyaltyLine),
+            [
+                {
+                    "statement_id": row.id,
+                    "label_id": ln.label_id,
+                    "label_name": ln.label_name,
+                    "artist_public_id": ln.artist_id,
+                    "artist_name": ln.artist_name,
+                    "streams": ln.streams,
+                    "pro_rata_cents": ln.pro_rata_cents,
+                    "user_centric_cents": ln.user_centric_cents,
+                }
+                for ln in s.lines
+            ],
+        )
+    session.flush()
+    stored = _stored(session, month)
+    assert stored is not None  # noqa: S101 - just written
+    return stored
+
+
+def closed_months(session: Session) -> list[str]:
+    return list(session.scalars(select(RoyaltyStatement.month).order_by(RoyaltyStatement.month.desc())))
+
+
+def for_label(s: Statement, label_id: int) -> Statement:
+    """The same statement with only this label's lines (the pool figures stay whole, for context)."""
+    return Statement(
+        s.month,
+        s.status,
+        s.closed_at,
+        s.currency,
+        s.ad_cents,
+        s.subscription_cents,
+        s.payout_share_pct,
+        s.streams,
+        s.user_centric_unallocated_cents,
+        [ln for ln in s.lines if ln.label_id == label_id],
+    )
+
+
+CSV_HEADER = (
+    "month",
+    "status",
+    "label",
+    "artist_id",
+    "artist",
+    "streams",
+    "pro_rata_cents",
+    "user_centric_cents",
+    "currency",
+)
+
+
+def to_csv(s: Statement) -> str:
+    """One row per (label, artist); every text cell is made formula-safe for spreadsheets."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CSV_HEADER)
+    for ln in s.lines:
+        w.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    s.month,
+                    s.status,
+                    ln.label_name,
+                    ln.artist_id,
+                    ln.artist_name,
+                    ln.streams,
+                    ln.pro_rata_cents,
+                    ln.user_centric_cents,
+                    s.currency,
+                )
+            ]
+        )
+    return buf.getvalue()

@@ -1,0 +1,55 @@
+"""Counted streams per track per day, and buy-link clicks, for one label's dashboard."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.catalog import Album, Track
+from encore.history import Play
+from encore.kernel import ValidationFailed
+from encore.labels._policy import STREAM_MIN_MS
+from encore.retail import click_counts
+
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class TrackDays:
+    track_id: str
+    title: str
+    total: int
+    days: dict[date, int]
+
+
+def streams_per_day(session: Session, *, label_id: int, since: date, until: date) -> list[TrackDays]:
+    """Days are UTC, [since, until] inclusive. Each play row is one play id (unique per listener), and it
+    counts once it reached 30 s, however many progress reports it had."""
+    if until < since or (until - since).days >= MAX_DAYS:
+        raise ValidationFailed(f"give a range of 1 to {MAX_DAYS} days", code="bad_range")
+    from_at = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    to_at = datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)
+    rows = session.execute(
+        select(Track.public_id, Track.title, Play.started_at)
+        .join(Track, Track.id == Play.track_id)
+        .join(Album, Album.id == Track.album_id)
+        .where(
+            Album.label_id == label_id,
+            Play.started_at >= from_at,
+            Play.started_at < to_at,
+            Play.ms_played >= STREAM_MIN_MS,
+        )
+    )
+    days: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    titles: dict[str, str] = {}
+    for public_id, title, started_at in rows:
+        titles[public_id] = title
+        days[public_id][started_at.date()] += 1
+    out = [TrackDays(t, titles[t], sum(d.values()), dict(sorted(d.items()))) for t, d in days.items()]
+    return sorted(out, key=lambda x: (-x.total, x.title))
+
+
+def buy_clicks(session: Session, *, label_id: int) -> dict[str, int]:
+    return click_counts(session, label_id=label_id)

@@ -1,0 +1,236 @@
+"""The label API: `/api/label/{label_id}/...` for a label account's own catalogue, streams and statements,
+and `/api/admin/...` for all labels and closing a month.
+
+Every label route names the label in its path and is scoped by one dependency: a label id that is not
+the account's own answers 404, exactly like a missing one (tests walk the whole route table for this).
+"""
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from encore import labels
+from encore.accounts import Role, User
+from encore.entitlements import Availability
+from encore.ingest import ingest_upload
+from encore.kernel import NotFound
+from encore.web._deps import CurrentUser, Db, container
+from encore.web._label_schemas import (
+    AlbumEdit,
+    AlbumOut,
+    AvailabilityIn,
+    DayOut,
+    LabelOut,
+    StatementOut,
+    TrackEdit,
+    TrackStreamsOut,
+    album_out,
+    statement_out,
+)
+
+router = APIRouter(prefix="/api", tags=["labels"])
+
+
+def _label(label_id: str, session: Db, user: CurrentUser) -> labels.LabelInfo:
+    if user.role != Role.LABEL.value:
+        raise NotFound("not found")
+    return labels.acting_label(session, label_public_id=label_id, account_label_id=user.label_id)
+
+
+def _admin(user: CurrentUser) -> User:
+    if user.role != Role.ADMIN.value:
+        raise NotFound("not found")
+    return user
+
+
+OwnLabel = Annotated[labels.LabelInfo, Depends(_label)]
+Admin = Annotated[User, Depends(_admin)]
+
+
+def _terms(request: Request) -> labels.Terms:
+    s = container(request).settings
+    return labels.Terms(s.premium_price_cents, s.premium_period_days, s.royalty_payout_share_pct, s.premium_currency)
+
+
+def _label_out(info: labels.LabelInfo) -> LabelOut:
+    return LabelOut(id=info.id, name=info.name, kind=info.kind)
+
+
+@router.get("/me/label")
+def my_label(session: Db, user: CurrentUser) -> LabelOut:
+    """Which label this account acts for (the dashboard builds its URLs from it)."""
+    if user.role != Role.LABEL.value:
+        raise NotFound("not found")
+    return _label_out(labels.own_label(session, account_label_id=user.label_id))
+
+
+@router.get("/label/{label_id}")
+def label_home(label: OwnLabel) -> LabelOut:
+    return _label_out(label)
+
+
+@router.get("/label/{label_id}/catalogue")
+def label_catalogue(
+    session: Db,
+    label: OwnLabel,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+) -> list[AlbumOut]:
+    return [album_out(a) for a in labels.catalogue(session, label_id=label.row_id, limit=limit, offset=offset)]
+
+
+@router.get("/label/{label_id}/albums/{album_id}")
+def label_album(album_id: str, session: Db, label: OwnLabel) -> AlbumOut:
+    album = labels.owned_album(session, label_id=label.row_id, album_id=album_id)
+    return album_out(labels.album_item(session, album))
+
+
+@router.patch("/label/{label_id}/albums/{album_id}")
+def edit_album(album_id: str, body: AlbumEdit, session: Db, label: OwnLabel) -> AlbumOut:
+    changes = body.model_dump(exclude_unset=True)
+    item = labels.edit_metadata(session, label_id=label.row_id, kind="album", item_id=album_id, changes=changes)
+    return album_out(item)
+
+
+@router.patch("/label/{label_id}/tracks/{track_id}")
+def edit_track(track_id: str, body: TrackEdit, session: Db, label: OwnLabel) -> AlbumOut:
+    changes = body.model_dump(exclude_unset=True)
+    item = labels.edit_metadata(session, label_id=label.row_id, kind="track", item_id=track_id, changes=changes)
+    return album_out(item)
+
+
+def _availability(body: AvailabilityIn) -> Availability | None:
+    return None if body.availability == "inherit" else Availability(body.availability)
+
+
+@router.put("/label/{label_id}/albums/{album_id}/availability")
+def album_availability(album_id: str, body: AvailabilityIn, session: Db, label: OwnLabel) -> AlbumOut:
+    item = labels.set_availability(
+        session,
+        label_id=label.row_id,
+        kind="album",
+        item_id=album_id,
+        availability=_availability(body),
+        available_from=body.available_from,
+    )
+    return album_out(item)
+
+
+@router.put("/label/{label_id}/tracks/{track_id}/availability")
+def track_availability(track_id: str, body: AvailabilityIn, session: Db, label: OwnLabel) -> AlbumOut:
+    item = labels.set_availability(
+        session,
+        label_id=label.row_id,
+        kind="track",
+        item_id=track_id,
+        availability=_availability(body),
+        available_from=body.available_from,
+    )
+    return album_out(item)
+
+
+@router.post("/label/{label_id}/uploads")
+def label_upload(
+    request: Request,
+    label: OwnLabel,
+    file: Annotated[UploadFile, File(description="One audio file of the release (the content decides the format)")],
+) -> dict[str, object]:
+    """Through the same ingest pipeline as `encore ingest`; the release always lands on this label."""
+    c = container(request)
+    summary = ingest_upload(
+        data=file.file,
+        original_name=file.filename or "",
+        sessions=c.sessions,
+        store=c.store,
+        label_override=label.name,
+        max_bytes=c.settings.max_upload_bytes,
+    )
+    return {
+        "imported": summary.imported,
+        "updated": summary.updated,
+        "duplicates": summary.duplicates,
+        "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
+        "warnings": [reason for _, reason in summary.warnings],
+    }
+
+
+@router.get("/label/{label_id}/streams")
+def label_streams(
+    request: Request,
+    session: Db,
+    label: OwnLabel,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[TrackStreamsOut]:
+    """Counted streams per track per UTC day (default: the last 30 days)."""
+    today = container(request).clock.now().date()
+    until = until or today
+    since = since or until - timedelta(days=29)
+    rows = labels.streams_per_day(session, label_id=label.row_id, since=since, until=until)
+    return [
+        TrackStreamsOut(
+            track_id=r.track_id,
+            title=r.title,
+            total=r.total,
+            days=[DayOut(date=d, streams=n) for d, n in r.days.items()],
+        )
+        for r in rows
+    ]
+
+
+@router.get("/label/{label_id}/buy-clicks")
+def label_buy_clicks(session: Db, label: OwnLabel) -> dict[str, int]:
+    return labels.buy_clicks(session, label_id=label.row_id)
+
+
+@router.get("/label/{label_id}/statements")
+def label_statement_months(request: Request, session: Db, label: OwnLabel) -> dict[str, object]:
+    now = container(request).clock.now()
+    return {"current": now.strftime("%Y-%m"), "closed": labels.closed_months(session), "label": label.name}
+
+
+def _statement(request: Request, session: Db, month: str) -> labels.Statement:
+    return labels.statement(session, month=month, terms=_terms(request), now=container(request).clock.now())
+
+
+def _csv(s: labels.Statement, name: str) -> Response:
+    safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_") or "label"
+    return Response(
+        labels.to_csv(s),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="statement-{safe}-{s.month}.csv"'},
+    )
+
+
+@router.get("/label/{label_id}/statements/{month}")
+def label_statement(month: str, request: Request, session: Db, label: OwnLabel) -> StatementOut:
+    return statement_out(labels.for_label(_statement(request, session, month), label.row_id))
+
+
+@router.get("/label/{label_id}/statements/{month}/csv")
+def label_statement_csv(month: str, request: Request, session: Db, label: OwnLabel) -> Response:
+    return _csv(labels.for_label(_statement(request, session, month), label.row_id), label.name)
+
+
+@router.get("/admin/labels")
+def admin_labels(session: Db, _: Admin) -> list[dict[str, object]]:
+    return [{**_label_out(i).model_dump(), "albums": i.albums} for i in labels.list_labels(session)]
+
+
+@router.get("/admin/statements/{month}")
+def admin_statement(month: str, request: Request, session: Db, _: Admin) -> StatementOut:
+    return statement_out(_statement(request, session, month))
+
+
+@router.get("/admin/statements/{month}/csv")
+def admin_statement_csv(month: str, request: Request, session: Db, _: Admin) -> Response:
+    return _csv(_statement(request, session, month), "all-labels")
+
+
+@router.post("/admin/statements/{month}/close")
+def close_statement(month: str, request: Request, session: Db, admin: Admin) -> StatementOut:
+    now = container(request).clock.now()
+    return statement_out(labels.close_month(session, month=month, terms=_terms(request), admin_id=admin.id, now=now))
+

@@ -1,0 +1,130 @@
+"""Wire shapes of the label API. Edits list their fields explicitly and refuse any other (no mass assignment)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from encore import labels
+from encore.web._schemas import Strict
+
+
+class AlbumEdit(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    album_type: Literal["album", "single", "ep", "compilation"] | None = None
+    release_date: date | None = None
+    upc: str | None = Field(default=None, pattern=r"^\d{12,14}$")
+
+
+class TrackEdit(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    isrc: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+    explicit: bool | None = None
+    track_number: int | None = Field(default=None, ge=1, le=999)
+    disc_number: int | None = Field(default=None, ge=1, le=99)
+
+
+class AvailabilityIn(Strict):
+    # "inherit" (tracks only): as the album.
+    availability: Literal["public", "premium", "prerelease", "inherit"]
+    available_from: AwareDatetime | None = None
+
+
+class TrackOut(BaseModel):
+    id: str
+    title: str
+    isrc: str | None
+    duration_ms: int
+    track_number: int
+    disc_number: int
+    explicit: bool
+    availability: str | None
+    available_from: datetime | None
+
+
+class AlbumOut(BaseModel):
+    id: str
+    title: str
+    artist: str
+    album_type: str
+    release_date: date | None
+    upc: str | None
+    availability: str
+    available_from: datetime | None
+    tracks: list[TrackOut]
+
+
+def album_out(item: labels.AlbumItem) -> AlbumOut:
+    return AlbumOut(**{**item.__dict__, "tracks": [TrackOut(**t.__dict__) for t in item.tracks]})
+
+
+class DayOut(BaseModel):
+    date: date
+    streams: int
+
+
+class TrackStreamsOut(BaseModel):
+    track_id: str
+    title: str
+    total: int
+    days: list[DayOut]
+
+
+class LineOut(BaseModel):
+    label: str
+    artist_id: str
+    artist: str
+    streams: int
+    pro_rata_cents: int
+    user_centric_cents: int
+
+
+class StatementOut(BaseModel):
+    month: str
+    status: Literal["open", "closed"]
+    closed_at: datetime | None
+    currency: str
+    ad_cents: int
+    subscription_cents: int
+    payout_share_pct: int
+    pool_cents: int
+    streams: int
+    user_centric_unallocated_cents: int
+    lines: list[LineOut]
+    # The label's own totals (sums of its lines); the pool figures above are the whole service's.
+    pro_rata_cents: int
+    user_centric_cents: int
+
+
+def statement_out(s: labels.Statement) -> StatementOut:
+    return StatementOut(
+        month=s.month,
+        status="closed" if s.status == "closed" else "open",
+        closed_at=s.closed_at,
+        currency=s.currency,
+        ad_cents=s.ad_cents,
+        subscription_cents=s.subscription_cents,
+        payout_share_pct=s.payout_share_pct,
+        pool_cents=s.pool_cents,
+        streams=s.streams,
+        user_centric_unallocated_cents=s.user_centric_unallocated_cents,
+        lines=[
+            LineOut(
+                label=ln.label_name,
+                artist_id=ln.artist_id,
+                artist=ln.artist_name,
+                streams=ln.streams,
+                pro_rata_cents=ln.pro_rata_cents,
+                user_centric_cents=ln.user_centric_cents,
+            )
+            for ln in s.lines
+        ],
+        pro_rata_cents=sum(ln.pro_rata_cents for ln in s.lines),
+        user_centric_cents=sum(ln.user_centric_cents for ln in s.lines),
+    )
+
+
+class LabelOut(BaseModel):
+    id: str
+    name: str
+    kind: str

@@ -1,0 +1,273 @@
+// The label dashboard at /label: catalogue and availability, uploads with progress, streams per day drawn
+// as inline SVG by this file (no chart library, no CDN), and monthly statements with a CSV link.
+import { api } from "./api.js";
+import { h } from "./dom.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
+
+// The stylesheet is ours and same-origin (CSP style-src 'self'); loaded once, when the dashboard is first used.
+function ensureStyles() {
+  if (document.getElementById("label-css")) return;
+  document.head.append(h("link", { id: "label-css", rel: "stylesheet", href: "/static/label.css" }));
+}
+
+// The nav link exists only for label accounts.
+export function syncLabelNav(me) {
+  const nav = document.getElementById("nav");
+  const existing = nav && nav.querySelector('a[data-nav="label"]');
+  const isLabel = !!me && me.role === "label";
+  if (!nav || isLabel === !!existing) return;
+  if (!isLabel) { existing.remove(); return; }
+  const icon = document.createElementNS(SVG, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", "M3 20h18v2H3zM5 10h3v8H5zm5.5-6h3v14h-3zM16 7h3v11h-3z");
+  icon.append(path);
+  const a = h("a", { href: "/label", "data-link": true, "data-nav": "label", id: "nav-label" }, icon, h("span", { text: "Label" }));
+  nav.insertBefore(a, nav.querySelector(".nav-settings"));
+}
+
+function svg(tag, attrs = {}, text = null) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== null) el.textContent = text;
+  return el;
+}
+
+function dayRange(days) {
+  const out = [];
+  const end = new Date();
+  for (let i = days - 1; i >= 0; i--) {
+    const d = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), end.getUTCDate() - i));
+    out.push(d.toISOString().slice(0, 10));
+  }
+  return out;
+}
+
+// Bars of counted streams per UTC day, summed over the label's tracks.
+export function streamsChart(rows, days = dayRange(30)) {
+  const perDay = Object.fromEntries(days.map((d) => [d, 0]));
+  for (const track of rows) for (const d of track.days) if (d.date in perDay) perDay[d.date] += d.streams;
+  const values = days.map((d) => perDay[d]);
+  const max = Math.max(1, ...values);
+  const W = 600, H = 180, pad = 24, bw = (W - pad) / days.length;
+  const total = values.reduce((a, b) => a + b, 0);
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H + 20}`, class: "streams-chart", role: "img",
+    "aria-label": `Streams per day: ${total} in ${days.length} days, at most ${max === 1 && total === 0 ? 0 : max} a day` });
+  chart.append(svg("text", { x: 0, y: 12, class: "axis" }, String(max)));
+  chart.append(svg("line", { x1: pad, y1: H, x2: W, y2: H, class: "baseline" }));
+  values.forEach((v, i) => {
+    const bh = Math.round((v / max) * (H - 20));
+    const bar = svg("rect", { x: (pad + i * bw + 1).toFixed(1), y: H - bh, width: Math.max(1, bw - 2).toFixed(1), height: bh,
+      class: "bar", "data-date": days[i], "data-streams": v });
+    bar.append(svg("title", {}, `${days[i]}: ${v} streams`));
+    chart.append(bar);
+  });
+  chart.append(svg("text", { x: pad, y: H + 16, class: "axis" }, days[0]));
+  chart.append(svg("text", { x: W, y: H + 16, class: "axis", "text-anchor": "end" }, days[days.length - 1]));
+  return chart;
+}
+
+function money(cents, currency) {
+  return `${(cents / 100).toFixed(2)} ${currency}`;
+}
+
+function availabilityForm(base, kind, item, onSaved) {
+  const select = h("select", { "aria-label": `Availability of ${item.title}` });
+  const options = kind === "track" ? [["inherit", "As the album"], ...AVAILABILITY] : AVAILABILITY;
+  for (const [value, text] of options) select.append(h("option", { value, text }));
+  select.value = item.availability || "inherit";
+  const when = h("input", { type: "datetime-local", "aria-label": `Opens to everyone (${item.title})` });
+  if (item.available_from) when.value = item.available_from.slice(0, 16);
+  const sync = () => { when.hidden = select.value !== "prerelease"; };
+  select.addEventListener("change", sync);
+  sync();
+  const status = h("span", { class: "form-status", role: "status" });
+  const save = h("button", { type: "button", class: "ghost", text: "Save", onclick: async () => {
+    const body = { availability: select.value };
+    if (select.value === "prerelease" && when.value) body.available_from = new Date(when.value).toISOString();
+    try {
+      onSaved(await api(`${base}/${kind}s/${item.id}/availability`, { method: "PUT", body }), `Saved: ${item.title}`);
+    } catch (err) { status.textContent = err.message; }
+  } });
+  return h("span", { class: "availability" }, select, when, save, status);
+}
+
+function titleForm(base, kind, item, onSaved) {
+  const input = h("input", { type: "text", value: item.title, maxlength: 500, "aria-label": `Title of ${item.title}` });
+  const status = h("span", { class: "form-status", role: "status" });
+  const save = h("button", { type: "button", class: "ghost", text: "Rename", onclick: async () => {
+    try {
+      onSaved(await api(`${base}/${kind}s/${item.id}`, { method: "PATCH", body: { title: input.value } }), "Renamed");
+    } catch (err) { status.textContent = err.message; }
+  } });
+  return h("span", { class: "title-edit" }, input, save, status);
+}
+
+function albumBlock(base, album) {
+  const block = h("li", { class: "label-album", "data-album": album.id });
+  // The forms are rebuilt from the server's answer; the outcome shows in the block's own status line.
+  const draw = (a, message = "") => {
+    block.replaceChildren(
+      h("h3", { text: a.title }),
+      h("p", { class: "form-status album-status", role: "status", text: message }),
+      h("p", { class: "empty", text: `${a.artist} · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}` }),
+      titleForm(base, "album", a, draw),
+      availabilityForm(base, "album", a, draw),
+      h("ol", { class: "label-tracks" }, ...a.tracks.map((t) => h("li", { "data-track": t.id },
+        h("span", { class: "track-title", text: `${t.track_number}. ${t.title}` }),
+        h("span", { class: "empty", text: t.isrc ? ` ${t.isrc}` : "" }),
+        availabilityForm(base, "track", t, draw)))));
+  };
+  draw(album);
+  return block;
+}
+
+// A release is uploaded file by file (the ingest pipeline takes one file per request); one bar shows the bytes.
+function uploadForm(base, onDone) {
+  const file = h("input", { type: "file", multiple: true, accept: "audio/*", "aria-label": "Audio files of the release" });
+  const bar = h("progress", { max: 100, value: 0, "aria-label": "Upload progress", hidden: true });
+  const status = h("p", { class: "form-status", role: "status" });
+  const sendOne = (f, done, total) => new Promise((resolve) => {
+    const form = new FormData();
+    form.append("file", f);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `${base}/uploads`);
+    xhr.setRequestHeader("X-Encore-CSRF", "1");
+    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = Math.round(((done + e.loaded) / total) * 100); });
+    xhr.addEventListener("load", () => {
+      let data = {};
+      try { data = JSON.parse(xhr.responseText); } catch { /* not JSON: reported below */ }
+      if (xhr.status !== 200) resolve({ error: `${f.name}: ${(data.error && data.error.message) || `failed (${xhr.status})`}` });
+      else resolve(data);
+    });
+    xhr.addEventListener("error", () => resolve({ error: `${f.name}: network error` }));
+    xhr.send(form);
+  });
+  const send = h("button", { type: "button", class: "ghost", text: "Upload", onclick: async () => {
+    const files = [...file.files];
+    if (!files.length) { status.textContent = "Choose the release's files first."; return; }
+    const total = files.reduce((a, f) => a + f.size, 0) || 1;
+    const sum = { imported: 0, updated: 0, duplicates: 0, failed: [] };
+    bar.hidden = false;
+    bar.value = 0;
+    status.textContent = "Uploading…";
+    let done = 0;
+    for (const f of files) {
+      const r = await sendOne(f, done, total);
+      done += f.size;
+      if (r.error) { sum.failed.push(r.error); continue; }
+      sum.imported += r.imported; sum.updated += r.updated; sum.duplicates += r.duplicates;
+      for (const x of r.failed || []) sum.failed.push(`${x.file}: ${x.reason}`);
+    }
+    bar.value = 100;
+    status.textContent = `Imported ${sum.imported}, updated ${sum.updated}, duplicates ${sum.duplicates}${sum.failed.length ? ". Failed: " + sum.failed.join("; ") : ""}`;
+    onDone();
+  } });
+  return h("div", { class: "label-upload" }, file, send, bar, status);
+}
+
+function statementTable(s) {
+  const rows = s.lines.map((ln) => h("tr", {},
+    h("td", { text: ln.artist }), h("td", { class: "num", text: String(ln.streams) }),
+    h("td", { class: "num", text: money(ln.pro_rata_cents, s.currency) }),
+    h("td", { class: "num", text: money(ln.user_centric_cents, s.currency) })));
+  return h("table", { class: "statement" },
+    h("thead", {}, h("tr", {}, h("th", { text: "Artist" }), h("th", { text: "Streams" }), h("th", { text: "Pro-rata" }), h("th", { text: "User-centric" }))),
+    h("tbody", {}, ...rows),
+    h("tfoot", {}, h("tr", {}, h("th", { text: "Your total" }), h("td", {}),
+      h("td", { class: "num", text: money(s.pro_rata_cents, s.currency) }), h("td", { class: "num", text: money(s.user_centric_cents, s.currency) }))));
+}
+
+async function statementsSection(base) {
+  const months = await api(`${base}/statements`);
+  const choices = [...new Set([months.current, previousMonth(months.current), ...months.closed])];
+  const select = h("select", { "aria-label": "Statement month" }, ...choices.map((m) => h("option", { value: m, text: m })));
+  const body = h("div", { class: "statement-body" });
+  const show = async () => {
+    const month = select.value;
+    try {
+      const s = await api(`${base}/statements/${month}`);
+      body.replaceChildren(
+        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · pool ${money(s.pool_cents, s.currency)} (ads ${money(s.ad_cents, s.currency)}, subscriptions × ${s.payout_share_pct}% ${money(s.subscription_cents, s.currency)}) · ${s.streams} counted streams` }),
+        s.lines.length ? statementTable(s) : h("p", { class: "empty", text: "No counted streams this month." }),
+        h("a", { href: `${base}/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }));
+    } catch (err) { body.replaceChildren(h("p", { class: "empty", text: err.message })); }
+  };
+  select.addEventListener("change", show);
+  await show();
+  return h("section", { class: "section", "aria-labelledby": "label-statements" },
+    h("h2", { id: "label-statements", text: "Statements" }), select, body);
+}
+
+function previousMonth(month) {
+  const [y, m] = month.split("-").map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
+}
+
+// Admins: every label, and the whole service's statement for a month, which they can close.
+async function adminView(labels) {
+  document.title = "Labels · Encore";
+  const now = new Date();
+  const current = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;
+  const select = h("select", { "aria-label": "Statement month" },
+    ...[previousMonth(current), current].map((m) => h("option", { value: m, text: m })));
+  const body = h("div", { class: "statement-body" });
+  const status = h("p", { class: "form-status admin-status", role: "status" });
+  const show = async () => {
+    const month = select.value;
+    try {
+      const s = await api(`/api/admin/statements/${month}`);
+      body.replaceChildren(
+        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed " + s.closed_at.slice(0, 10) : "Open"} · pool ${money(s.pool_cents, s.currency)} · ${s.streams} counted streams · ${s.lines.length} lines · user-centric unallocated ${money(s.user_centric_unallocated_cents, s.currency)}` }),
+        h("a", { href: `/api/admin/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }),
+        s.status === "closed" ? null : h("button", { type: "button", class: "ghost close-month", text: `Close ${month}`, onclick: async () => {
+          try {
+            await api(`/api/admin/statements/${month}/close`, { method: "POST" });
+            status.textContent = `${month} is closed; its statement will not change.`;
+            await show();
+          } catch (err) { status.textContent = err.message; }
+        } }));
+    } catch (err) { body.replaceChildren(h("p", { class: "empty", text: err.message })); }
+  };
+  select.addEventListener("change", () => { status.textContent = ""; show(); });
+  await show();
+  return h("div", { class: "view label-dashboard" },
+    h("h1", { text: "Labels" }),
+    h("table", { class: "statement admin-labels" },
+      h("thead", {}, h("tr", {}, h("th", { text: "Label" }), h("th", { text: "Kind" }), h("th", { text: "Albums" }))),
+      h("tbody", {}, ...labels.map((l) => h("tr", {}, h("td", { text: l.name }), h("td", { text: l.kind }), h("td", { class: "num", text: String(l.albums) }))))),
+    h("section", { class: "section", "aria-labelledby": "admin-statements" },
+      h("h2", { id: "admin-statements", text: "Monthly statements" }), select, body, status));
+}
+
+export async function labelDashboard() {
+  ensureStyles();
+  let me;
+  try {
+    me = await api("/api/me/label");
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    return adminView(await api("/api/admin/labels")); // a 404 again for listeners: "Not found"
+  }
+  document.title = `${me.name} · Label · Encore`;
+  const base = `/api/label/${me.id}`;
+  const [streams, albums] = await Promise.all([api(`${base}/streams`), api(`${base}/catalogue`)]);
+  const list = h("ol", { class: "label-albums" }, ...albums.map((a) => albumBlock(base, a)));
+  const reload = async () => list.replaceChildren(...(await api(`${base}/catalogue`)).map((a) => albumBlock(base, a)));
+  const top = streams.slice(0, 10).map((t) => h("li", {}, h("span", { text: t.title }), h("span", { class: "num", text: ` ${t.total}` })));
+  return h("div", { class: "view label-dashboard" },
+    h("h1", { text: me.name }),
+    h("section", { class: "section", "aria-labelledby": "label-streams" },
+      h("h2", { id: "label-streams", text: "Streams per day (last 30 days)" }),
+      streamsChart(streams),
+      top.length ? h("ol", { class: "top-tracks" }, ...top) : h("p", { class: "empty", text: "No counted streams yet." })),
+    h("section", { class: "section", "aria-labelledby": "label-upload" },
+      h("h2", { id: "label-upload", text: "Upload a release" }), uploadForm(base, reload)),
+    h("section", { class: "section", "aria-labelledby": "label-catalogue" },
+      h("h2", { id: "label-catalogue", text: "Catalogue" }),
+      albums.length ? list : h("p", { class: "empty", text: "Nothing here yet: upload a release." })),
+    await statementsSection(base));
+}

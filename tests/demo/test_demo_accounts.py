@@ -1,0 +1,56 @@
+"""`encore demo` on a tiny catalogue: every tier's account, the ad campaign, and the Premium pre-release."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from encore.accounts import User, get_user_by_name
+from encore.bootstrap import Container
+from encore.catalog import Track
+from encore.cli._demo import run_demo_command
+from encore.db import transaction
+from encore.entitlements import AdCampaign, Exclusive, Tier, next_stream_decision, tier_of
+from encore.history import Play
+from encore.labels import catalogue, streams_per_day
+from tests.support.live import seed_small_catalogue
+
+
+def _counts(c: Container) -> tuple[int, ...]:
+    with c.sessions() as s:
+        return tuple(
+            s.scalar(select(func.count()).select_from(t)) or 0 for t in (User, AdCampaign, Exclusive, Play, Track)
+        )
+
+
+def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(container: Container, tmp_path: Path) -> None:
+    seed_small_catalogue(container, tmp_path, tracks=8)
+    console = Console(record=True, width=200)
+    run_demo_command(container, tracks=8, force=False, console=console)
+    out = console.export_text()
+    for login in ("demo-listener", "demo-premium", "demo-label", "demo-admin-pass"):
+        assert login in out
+    now = container.clock.now()
+    with transaction(container.sessions) as s:
+        free, premium, label = (get_user_by_name(s, username=n) for n in ("demo", "premium", "label"))
+        assert free is not None and premium is not None and label is not None
+        assert tier_of(s, user_id=free.id, now=now) is Tier.FREE
+        assert tier_of(s, user_id=premium.id, now=now) is Tier.PREMIUM
+        assert label.role == "label" and label.label_id is not None
+        assert catalogue(s, label_id=label.label_id)
+        campaign = s.scalars(select(AdCampaign)).one()
+        ad = s.get_one(Track, campaign.track_id)
+        assert 14_000 <= ad.duration_ms <= 16_000  # the synthesised spot went through real ingest
+        ex = s.scalars(select(Exclusive)).one()
+        assert ex.kind == "prerelease" and ex.release_at is not None and ex.release_at > now
+        track = s.get_one(Track, ex.track_id)
+        denied = next_stream_decision(s, user_id=free.id, track_id=track.public_id, interval_s=60, now=now)
+        assert denied.reason == "premium_required_prerelease"
+        assert next_stream_decision(s, user_id=premium.id, track_id=track.public_id, interval_s=60, now=now).allowed
+        # A week of listening on the label's album, so its dashboard and statement have figures.
+        days = streams_per_day(s, label_id=label.label_id, since=now.date() - timedelta(days=8), until=now.date())
+        assert sum(d.total for d in days) > 0 and track.public_id not in {d.track_id for d in days}
+    before = _counts(container)
+    run_demo_command(container, tracks=8, force=False, console=Console(record=True))
+    assert _counts(container) == before  # a second run adds nothing

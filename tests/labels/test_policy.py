@@ -1,0 +1,80 @@
+"""Pure label rules: the 30 s stream rule, exact cent splits, months, spreadsheet-safe CSV cells."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from encore.entitlements import Availability, Content, Tier, decide, strictest
+from encore.kernel import ValidationFailed
+from encore.labels import counts_as_stream, csv_cell, largest_remainder, month_bounds
+
+NOW = datetime(2026, 11, 15, tzinfo=UTC)
+LATER = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_a_stream_counts_from_thirty_seconds() -> None:
+    assert not counts_as_stream(ms_played=29_999)
+    assert counts_as_stream(ms_played=30_000)
+
+
+@pytest.mark.parametrize(
+    ("total", "weights"),
+    [
+        (100, {"a": 1, "b": 1, "c": 1}),
+        (1, {"a": 5, "b": 5}),
+        (999_999, {i: i * 7 + 1 for i in range(500)}),
+        (0, {"a": 3}),
+    ],
+)
+def test_largest_remainder_parts_sum_exactly_and_stay_near_the_share(total: int, weights: dict[object, int]) -> None:
+    parts = largest_remainder(total, weights)
+    assert sum(parts.values()) == total
+    whole = sum(weights.values())
+    for key, w in weights.items():
+        assert abs(parts[key] - total * w / whole) < 1
+
+
+def test_largest_remainder_gives_leftover_cents_to_the_largest_remainders_deterministically() -> None:
+    # 10 cents over weights 1,1,1: 3 each and one left over; the tie goes to the first by order key.
+    assert largest_remainder(10, {"b": 1, "a": 1, "c": 1}, order={"a": "1", "b": "2", "c": "3"}) == {
+        "a": 4,
+        "b": 3,
+        "c": 3,
+    }
+    # 0.6 / 0.4 remainders: the larger remainder wins the cent, not the larger key.
+    assert largest_remainder(1, {"x": 3, "y": 2}) == {"x": 1, "y": 0}
+    assert largest_remainder(7, {}) == {}
+    assert largest_remainder(7, {"a": 0}) == {"a": 0}
+
+
+def test_month_bounds_and_bad_months() -> None:
+    assert month_bounds("2026-12") == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    for bad in ("2026-13", "2026-1", "26-01", "2026-00", "1999-01", "2026-01; DROP", ""):
+        with pytest.raises(ValidationFailed):
+            month_bounds(bad)
+
+
+@pytest.mark.parametrize("hostile", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\r=1"])
+def test_csv_cells_never_start_a_formula(hostile: str) -> None:
+    assert csv_cell(hostile).startswith("'")
+    assert csv_cell("Plain name") == "Plain name"
+    assert csv_cell(-5) == "-5"  # numbers stay numbers
+
+
+def test_strictest_availability_of_album_track_and_exclusive() -> None:
+    pre = Content(Availability.PRERELEASE, LATER)
+    assert strictest() == Content()
+    assert strictest(Content(), pre) == pre
+    assert strictest(pre, Content(Availability.PREMIUM)).availability is Availability.PREMIUM
+    earlier = Content(Availability.PRERELEASE, NOW)
+    assert strictest(earlier, pre) == pre  # the later opening date wins
+    assert strictest(pre, Content(Availability.PRERELEASE, None)).release_at is None
+
+
+def test_the_one_decision_enforces_label_availability() -> None:
+    pre = strictest(Content(), Content(Availability.PRERELEASE, LATER))
+    assert decide(None, pre, NOW).reason == "premium_required_prerelease"
+    assert decide(None, pre, LATER).allowed
+    premium = strictest(Content(Availability.PREMIUM), Content())
+    denied = decide(None, premium, NOW)
+    assert not denied.allowed and denied.tier is Tier.FREE and denied.reason == "premium_required"

@@ -1,0 +1,222 @@
+"""The label API: every label route refuses another label (the whole route table), no mass assignment,
+statements and CSV, availability enforced on streams, admin close."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from encore.accounts import User
+from encore.bootstrap import Container
+from encore.catalog import Label, Track
+from encore.db import transaction
+from encore.kernel import FixedClock
+from encore.web._app import create_api
+from tests.labels.world import AFTER, MID, build, play
+from tests.web.conftest import login
+from tests.web.test_ad_breaks_api import _playable
+
+
+def _h(client: TestClient, name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {login(client, name)}"}
+
+
+@pytest.fixture
+def world(container: Container) -> dict[str, str]:
+    container.clock = FixedClock(AFTER)
+    container.settings = container.settings.model_copy(update={"premium_price_cents": 3000})  # as TERMS
+    with transaction(container.sessions) as s:
+        w = build(s)
+        _playable(container, s, w.a)
+        ours = s.get_one(Label, w.ours_label_id).public_id
+        theirs = s.get_one(Label, w.theirs_label_id).public_id
+        return {
+            "label_id": ours,
+            "theirs_label_id": theirs,
+            "album_id": w.a.album.public_id,
+            "track_id": w.a.public_id,
+            "month": "2026-11",
+        }
+
+
+# A valid body for every write route, so an answer is about who asks, never about a malformed request.
+BODIES: dict[tuple[str, str], dict[str, object]] = {
+    ("PATCH", "/api/label/{label_id}/albums/{album_id}"): {"json": {"title": "Renamed"}},
+    ("PATCH", "/api/label/{label_id}/tracks/{track_id}"): {"json": {"title": "Renamed"}},
+    ("PUT", "/api/label/{label_id}/albums/{album_id}/availability"): {"json": {"availability": "premium"}},
+    ("PUT", "/api/label/{label_id}/tracks/{track_id}/availability"): {"json": {"availability": "inherit"}},
+    ("POST", "/api/label/{label_id}/uploads"): {"files": {"file": ("song.mp3", b"not really audio")}},
+    ("POST", "/api/label/exclusives"): {"json": {"kind": "demo", "title": "Demo", "album_id": "{album_id}"}},
+}
+
+
+def _label_routes(container: Container) -> list[tuple[str, str]]:
+    """The route table of the app under test, as FastAPI publishes it (this FastAPI nests included routers,
+    so the OpenAPI paths are the flat table; no Encore route hides from the schema)."""
+    paths = create_api(container).openapi()["paths"]
+    # "/api/label/...", not "/api/labels/...": those are the public catalogue's label pages.
+    routes = [(m.upper(), path) for path, ops in paths.items() if path.startswith("/api/label/") for m in ops]
+    assert len(routes) >= 12  # the table really was walked
+    return routes
+
+
+def _call(client: TestClient, method: str, path: str, world: dict[str, str], who: dict[str, str]) -> int:
+    url = re.sub(r"{(\w+)}", lambda m: world[m.group(1)], path)
+    kwargs = dict(BODIES.get((method, path), {}))
+    if method in ("POST", "PUT", "PATCH") and (method, path) not in BODIES:
+        pytest.fail(f"no test body for {method} {path}: add one to BODIES")
+    if "json" in kwargs:
+        kwargs["json"] = {
+            k: (world[v[1:-1]] if isinstance(v, str) and v.startswith("{") else v)
+            for k, v in kwargs["json"].items()  # type: ignore[attr-defined]
+        }
+    if "files" in kwargs:
+        name, data = kwargs["files"]["file"]  # type: ignore[index]
+        kwargs["files"] = {"file": (name, io.BytesIO(data))}
+    return client.request(method, url, headers=who, **kwargs).status_code  # type: ignore[arg-type]
+
+
+def test_every_label_route_answers_404_to_another_label(
+    client: TestClient, container: Container, world: dict[str, str]
+) -> None:
+    routes = _label_routes(container)
+    for who in ("theirs", "free", "sub1", "root"):
+        h = _h(client, who)
+        for method, path in routes:
+            assert _call(client, method, path, world, h) == 404, (who, method, path)
+    # The same requests from the owner succeed, so the 404s above are about who asks.
+    ours = _h(client, "ours")
+    for method, path in routes:
+        status = _call(client, method, path, world, ours)
+        assert status in (200, 201), (method, path, status)
+
+
+def test_nothing_changed_by_the_refused_requests(
+    client: TestClient, container: Container, world: dict[str, str]
+) -> None:
+    h = _h(client, "theirs")
+    for method, path in _label_routes(container):
+        _call(client, method, path, world, h)
+    album = client.get(f"/api/label/{world['label_id']}/albums/{world['album_id']}", headers=_h(client, "ours"))
+    assert album.json()["title"] == "Ours LP" and album.json()["availability"] == "public"
+
+
+def test_a_listener_cannot_become_label_or_premium_by_extra_fields(
+    client: TestClient, container: Container, world: dict[str, str]
+) -> None:
+    for extra in ({"role": "label"}, {"label_id": 1}, {"tier": "premium"}, {"role": "admin"}):
+        body = {"username": "sneaky", "password": "long-enough-pass", **extra}
+        assert client.post("/api/auth/signup", json=body).status_code == 422, extra
+    r = client.post("/api/auth/signup", json={"username": "sneaky", "password": "long-enough-pass"})
+    assert r.status_code == 201 and r.json()["user"]["role"] == "listener"
+    h = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert client.get("/api/me/label", headers=h).status_code == 404
+    assert client.get("/api/me/subscription", headers=h).json()["tier"] == "free"
+    ours = _h(client, "ours")
+    base = f"/api/label/{world['label_id']}"
+    for path, body in (
+        (f"/albums/{world['album_id']}", {"title": "x", "label_id": world["theirs_label_id"]}),
+        (f"/tracks/{world['track_id']}", {"audio_hash": "0" * 64}),
+        (f"/tracks/{world['track_id']}", {"album_id": "x"}),
+    ):
+        assert client.patch(base + path, json=body, headers=ours).status_code == 422, body
+    r = client.put(
+        f"{base}/albums/{world['album_id']}/availability",
+        json={"availability": "premium", "role": "admin"},
+        headers=ours,
+    )
+    assert r.status_code == 422
+    with container.sessions() as s:
+        assert s.scalar(select(User.role).where(User.username == "sneaky")) == "listener"
+        assert s.scalar(select(User.label_id).where(User.username == "sneaky")) is None
+
+
+def test_availability_via_the_api_is_enforced_on_streams(client: TestClient, world: dict[str, str]) -> None:
+    ours, free = _h(client, "ours"), _h(client, "free")
+    base = f"/api/label/{world['label_id']}/albums/{world['album_id']}/availability"
+    r = client.put(base, json={"availability": "prerelease"}, headers=ours)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "release_at_required"
+    opens = (AFTER + timedelta(days=7)).isoformat()
+    r = client.put(base, json={"availability": "prerelease", "available_from": opens}, headers=ours)
+    assert r.status_code == 200 and r.json()["availability"] == "prerelease"
+    r = client.post(f"/api/tracks/{world['track_id']}/stream", json={}, headers=free)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "premium_required_prerelease"
+    assert (
+        client.post(f"/api/tracks/{world['track_id']}/stream", json={}, headers=_h(client, "sub1")).status_code == 200
+    )
+
+
+def test_streams_statements_csv_and_close(client: TestClient, container: Container, world: dict[str, str]) -> None:
+    ours, theirs, root = _h(client, "ours"), _h(client, "theirs"), _h(client, "root")
+    base = f"/api/label/{world['label_id']}"
+    streams = client.get(f"{base}/streams?since=2026-11-01&until=2026-11-30", headers=ours).json()
+    assert streams == [
+        {"track_id": world["track_id"], "title": "Song A", "total": 4, "days": [{"date": "2026-11-10", "streams": 4}]}
+    ]
+    assert client.get(f"{base}/streams?since=2026-11-02&until=2026-11-01", headers=ours).status_code == 400
+    assert client.get(f"{base}/statements/2026-13", headers=ours).status_code == 400
+
+    st = client.get(f"{base}/statements/2026-11", headers=ours).json()
+    assert st["status"] == "open" and st["pool_cents"] == 4206
+    assert [(ln["artist"], ln["pro_rata_cents"], ln["user_centric_cents"]) for ln in st["lines"]] == [
+        ("Ours Band", 2804, 2103)
+    ]
+    csv = client.get(f"/api/label/{world['theirs_label_id']}/statements/2026-11/csv", headers=theirs)
+    assert csv.headers["content-type"].startswith("text/csv") and "attachment" in csv.headers["content-disposition"]
+    assert "'=Theirs Band" in csv.text and "Ours Band" not in csv.text
+
+    assert client.post("/api/admin/statements/2026-11/close", headers=ours).status_code == 404
+    closed = client.post("/api/admin/statements/2026-11/close", headers=root)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert client.post("/api/admin/statements/2026-11/close", headers=root).status_code == 409
+    with transaction(container.sessions) as s:
+        sub2 = s.scalar(select(User).where(User.username == "sub2"))
+        assert sub2 is not None
+        track = s.scalar(select(Track).where(Track.public_id == world["track_id"]))
+        assert track is not None
+        for _ in range(3):
+            play(s, sub2, track, ms=200_000, at=MID)
+    again = client.get(f"{base}/statements/2026-11", headers=ours).json()
+    assert again["status"] == "closed" and again["lines"] == st["lines"]
+    assert client.get(f"{base}/statements", headers=ours).json()["closed"] == ["2026-11"]
+    labels = client.get("/api/admin/labels", headers=root).json()
+    assert {lb["name"] for lb in labels} >= {"Ours", "Theirs"}
+    assert client.get("/api/admin/labels", headers=ours).status_code == 404
+    assert client.get("/api/me/label", headers=ours).json()["id"] == world["label_id"]
+
+
+def test_buy_clicks_are_counted_for_the_label(client: TestClient, world: dict[str, str]) -> None:
+    ours = _h(client, "ours")
+    assert client.get(f"/api/label/{world['label_id']}/buy-clicks", headers=ours).json() == {}
+    for _ in range(2):
+        r = client.get(
+            f"/api/buy/track/{world['track_id']}/Bandcamp", headers=_h(client, "free"), follow_redirects=False
+        )
+        assert r.status_code in (302, 303, 307), r.text
+    assert client.get(f"/api/label/{world['label_id']}/buy-clicks", headers=ours).json() == {"Bandcamp": 2}
+    theirs = client.get(f"/api/label/{world['theirs_label_id']}/buy-clicks", headers=_h(client, "theirs"))
+    assert theirs.json() == {}
+
+
+def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
+    client: TestClient, world: dict[str, str]
+) -> None:
+    ours = _h(client, "ours")
+    base = f"/api/label/{world['label_id']}"
+    for path, body in (
+        (f"/albums/{world['album_id']}", {"album_type": None}),
+        (f"/albums/{world['album_id']}", {"title": None}),
+        (f"/tracks/{world['track_id']}", {"explicit": None}),
+        (f"/tracks/{world['track_id']}", {"track_number": None}),
+    ):
+        r = client.patch(base + path, json=body, headers=ours)
+        assert r.status_code == 400 and r.json()["error"]["code"] in ("bad_field", "bad_title"), (body, r.text)
+    for body in ({"isrc": "lower-case"}, {"track_number": 0}, {"title": "x" * 501}):
+        assert client.patch(f"{base}/tracks/{world['track_id']}", json=body, headers=ours).status_code == 422
+    r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": "GBABC2600001"}, headers=ours)
+    assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] == "GBABC2600001"
+    r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": None}, headers=ours)
+    assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] is None

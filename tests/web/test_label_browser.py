@@ -1,0 +1,121 @@
+"""The label dashboard in real Chromium: nav link for label accounts only, streams chart as inline SVG,
+availability, an upload with progress through real ingest, and the statement with its CSV link."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+from sqlalchemy import select
+
+from encore.accounts import Role, create_user
+from encore.bootstrap import build
+from encore.catalog import Album, Label, Track
+from encore.config import Settings
+from encore.db import transaction
+from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+from encore.history import Play
+from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.web.test_first_page_browser import _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("label")
+    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
+    container.migrate()
+    seed_small_catalogue(container, work)
+    now = datetime.now(UTC)
+    with transaction(container.sessions) as s:
+        album = s.scalars(select(Album).where(Album.label_id.is_not(None)).order_by(Album.id)).first()
+        assert album is not None
+        create_user(s, username="label", password="label-pass-123", role=Role.LABEL).label_id = album.label_id
+        fan = create_user(s, username="listener", password="listener-pass-1")
+        create_user(s, username="root", password="root-pass-1234", role=Role.ADMIN)
+        track = s.scalars(select(Track).where(Track.album_id == album.id)).first()
+        assert track is not None
+        for i in range(5):  # three counted streams two days ago, one yesterday, one too short
+            at = now - timedelta(days=2 if i < 3 else 1)
+            s.add(Play(user_id=fan.id, client_play_id=f"browser-play-{i}", track_id=track.id, started_at=at,
+                       updated_at=at, ms_played=10_000 if i == 4 else 31_000, state="ended"))  # fmt: skip
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _login(page: object, live: LiveServer, user: str, password: str) -> None:
+    page.goto(live.base_url + "/")  # type: ignore[attr-defined]
+    page.wait_for_selector("form.login")  # type: ignore[attr-defined]
+    page.fill("#login-user", user)  # type: ignore[attr-defined]
+    page.fill("#login-pass", password)  # type: ignore[attr-defined]
+    page.click("form.login button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_selector("#account .who")  # type: ignore[attr-defined]
+
+
+def test_label_dashboard(live: LiveServer, browser: Browser, tmp_path: Path) -> None:
+    listener = _page(browser)
+    _login(listener, live, "listener", "listener-pass-1")
+    assert listener.locator('#nav a[data-nav="label"]').count() == 0
+    listener.goto(f"{live.base_url}/label")
+    listener.wait_for_selector("text=Not found")
+    listener.close()
+
+    page = _page(browser, viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "label", "label-pass-123")
+    page.click('#nav a[data-nav="label"]')
+    page.wait_for_selector(".streams-chart")
+    with live.container.sessions() as s:
+        label = s.scalars(select(Label).join(Album, Album.label_id == Label.id).order_by(Album.id)).first()
+        assert label is not None
+        label_name = label.name
+    assert page.locator("#main h1").inner_text() == label_name
+    bars = page.eval_on_selector_all(".streams-chart rect.bar", "els => els.map(e => +e.dataset.streams)")
+    assert len(bars) == 30 and sum(bars) == 4 and sorted(bars)[-2:] == [1, 3]
+    assert page.locator(".streams-chart").evaluate("e => e.namespaceURI") == "http://www.w3.org/2000/svg"
+
+    first = page.locator(".label-album").first
+    album_id = first.get_attribute("data-album")
+    first.locator(".availability select").first.select_option("premium")
+    first.locator(".availability button", has_text="Save").first.click()
+    page.wait_for_selector(f'.label-album[data-album="{album_id}"] .album-status:text("Saved")')
+    with live.container.sessions() as s:
+        assert s.scalar(select(Album.availability).where(Album.public_id == album_id)) == "premium"
+
+    spec = DemoSpec(artists=1, albums=1, tracks=1, min_track_s=31.0, max_track_s=32.0, seed=404)
+    upload = write_demo_library(plan_catalogue(spec), tmp_path / "release", workers=1)[0]
+    before = page.locator(".label-album").count()
+    page.set_input_files(".label-upload input[type=file]", str(upload))
+    page.click(".label-upload button")
+    page.wait_for_selector(".label-upload .form-status:text('Imported 1')", timeout=60_000)
+    assert page.locator(".label-upload progress").evaluate("e => e.value") == 100
+    page.wait_for_function(f"document.querySelectorAll('.label-album').length === {before + 1}")
+
+    summary = page.locator(".statement-summary").inner_text()
+    assert "4 counted streams" in summary or "counted streams" in summary
+    href = page.locator("a.csv-link").get_attribute("href")
+    month = datetime.now(UTC).strftime("%Y-%m")
+    assert href is not None and href.endswith(f"/statements/{month}/csv")
+    csv = page.request.get(live.base_url + href)
+    assert csv.ok and csv.headers["content-type"].startswith("text/csv")
+    assert csv.text().splitlines()[0].startswith("month,status,label")
+    assert not errors, errors
+    page.close()
+
+    admin = _page(browser)
+    _login(admin, live, "root", "root-pass-1234")
+    assert admin.locator('#nav a[data-nav="label"]').count() == 0  # the nav link is for label accounts
+    admin.goto(f"{live.base_url}/label")
+    admin.wait_for_selector(".admin-labels")
+    assert label_name in admin.locator(".admin-labels").inner_text()
+    admin.wait_for_selector(".close-month")  # last month, open
+    admin.click(".close-month")
+    admin.wait_for_selector(".admin-status:text('is closed')")
+    assert admin.locator(".statement-summary").inner_text().startswith("Closed")
+    assert admin.locator(".close-month").count() == 0
+    admin.close()
