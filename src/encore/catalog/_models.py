@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,6 +87,8 @@ class Album(TimestampMixin, Base):
     upc: Mapped[str | None] = mapped_column(String(14))
     label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id", ondelete="SET NULL"), index=True)
     artwork_key: Mapped[str | None] = mapped_column(String(64))
+    # An advertiser's release (set when an ad campaign is made): never listed, searched or played as music.
+    is_ad: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     label: Mapped[Label | None] = relationship(lazy="joined")
     artists: Mapped[list["AlbumArtist"]] = relationship(
         order_by="AlbumArtist.position", cascade="all, delete-orphan", lazy="selectin"
@@ -124,6 +127,8 @@ class Track(TimestampMixin, Base):
     # sha256 of the demuxed audio packets: the same audio under two names is one track.
     audio_hash: Mapped[str] = mapped_column(String(64), unique=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Ad audio (set when an ad campaign is made): heard only in ad breaks, never listed or played as music.
+    is_ad: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     album: Mapped[Album] = relationship(lazy="joined")
     artists: Mapped[list["TrackArtist"]] = relationship(
         order_by="TrackArtist.position", cascade="all, delete-orphan", lazy="selectin"

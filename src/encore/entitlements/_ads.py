@@ -73,9 +73,9 @@ def next_stream_decision(
     unknown track. A denial's reason is `ad_break_due` or an entitlement reason (`premium_required`...).
     """
     # Two columns, not the ORM track with its album and artists: this runs before every music URL.
-    track = session.execute(select(Track.id, Track.duration_ms).where(Track.public_id == track_id)).first()
-    if track is None:
-        raise NotFound("no such track")
+    track = session.execute(select(Track.id, Track.duration_ms, Track.is_ad).where(Track.public_id == track_id)).first()
+    if track is None or track.is_ad:
+        raise NotFound("no such track")  # ad audio is heard in ad breaks (start_ad_break), never as music
     access = check_access(session, user_id=user_id, content=track_content(session, track_id=track.id), now=now)
     if not access.allowed:
         return StreamDecision(False, access.reason, access.tier)

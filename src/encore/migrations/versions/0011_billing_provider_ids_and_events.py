@@ -1,4 +1,4 @@
-"""billing: payment-provider customers, subscription ids, processed webhook events
+"""billing: payment-provider customers, subscription ids, processed webhook events; ads out of the catalogue
 
 Revision ID: 0011
 Revises: 0008
@@ -44,9 +44,23 @@ def upgrade() -> None:
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("provider_subscription_id", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("provider_event_at", sa.DateTime(timezone=True), nullable=True))
+    for table in ("albums", "tracks"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("is_ad", sa.Boolean(), server_default=sa.false(), nullable=False))
+            batch_op.create_index(batch_op.f(f"ix_{table}_is_ad"), ["is_ad"], unique=False)
+    # Audio already used by a campaign is ad audio from now on (and its release, when it holds nothing else).
+    op.execute("UPDATE tracks SET is_ad = true WHERE id IN (SELECT track_id FROM ad_campaigns)")
+    op.execute(
+        "UPDATE albums SET is_ad = true WHERE id IN (SELECT album_id FROM tracks WHERE is_ad = true) "
+        "AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = albums.id AND t.is_ad = false)"
+    )
 
 
 def downgrade() -> None:
+    for table in ("tracks", "albums"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f"ix_{table}_is_ad"))
+            batch_op.drop_column("is_ad")
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.drop_column("provider_event_at")
         batch_op.drop_column("provider_subscription_id")
