@@ -19,6 +19,7 @@ from encore.web import create_app
 from tests.catalog import factories as f
 from tests.web.conftest import PASSWORD, login
 from tests.web.spotify.flows import client_token, register_app
+from tests.web.test_ad_breaks_api import AUDIO, _playable
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -42,6 +43,8 @@ def world(client: TestClient, container: Container) -> dict[str, str]:
         ad_album = f.album(s, "Acme Summer Sale", advertiser)
         spot = f.track(s, "Acme Spot", ad_album, [advertiser, singer], duration_ms=15_000)
         spot.isrc = "GBAAA2600099"
+        for t in (overture, spot):
+            _playable(container, s, t)  # both have audio: only the flag keeps the ad from playing as music
         s.flush()
         ids = {
             "band": band.public_id,
@@ -95,7 +98,8 @@ def test_player_api_lists_and_finds_no_ads(client: TestClient, world: dict[str, 
         assert r.status_code == 404, path
     # Nor can the ad be played as music: only an ad break hands out its URL.
     r = client.post(f"/api/tracks/{world['spot']}/stream", json={}, headers=h)
-    assert r.status_code == 404
+    assert r.status_code == 403 and r.json()["error"]["code"] == "not_music"
+    assert client.post(f"/api/tracks/{world['overture']}/stream", json={}, headers=h).status_code == 200
     assert client.get(f"/api/albums/{world['music']}", headers=h).status_code == 200
 
 
@@ -150,7 +154,8 @@ def test_subsonic_lists_and_finds_no_ads(client: TestClient, container: Containe
         body = _rest(client, key, method, id=item)
         assert body["status"] == "failed" and body["error"]["code"] == 70, method
     body = _rest(client, key, "stream", id=f"tr-{world['spot']}")
-    assert body["status"] == "failed"
+    assert body["status"] == "failed" and body["error"]["message"] == "not_music"
+    assert client.get("/rest/stream", params={"apiKey": key, "id": f"tr-{world['overture']}"}).content == AUDIO
 
 
 def test_listens_never_match_ad_audio(client: TestClient, container: Container, world: dict[str, str]) -> None:

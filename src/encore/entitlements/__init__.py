@@ -14,6 +14,7 @@ from encore.entitlements._ads import (
 from encore.entitlements._billing import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
 from encore.entitlements._billing_policy import ProviderSubscription, StateChange, event_applies, provider_state
 from encore.entitlements._campaigns import CampaignView, create_campaign
+from encore.entitlements._clockbook import AdClockBook, ClockState
 from encore.entitlements._exclusives import ExclusiveView, create_exclusive, list_exclusives, open_exclusive
 from encore.entitlements._models import (
     AdBreak,
@@ -68,6 +69,7 @@ __all__ = [
     "AdBreakView",
     "AdCampaign",
     "AdClock",
+    "AdClockBook",
     "AdClockRow",
     "Availability",
     "BadWebhook",
@@ -75,6 +77,7 @@ __all__ = [
     "CampaignCandidate",
     "CampaignView",
     "CheckoutLink",
+    "ClockState",
     "Content",
     "Decision",
     "Exclusive",

@@ -229,7 +229,9 @@ def new_campaign(body: CampaignIn, session: Db, _: Admin) -> dict[str, object]:
 def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
     c = container(request)
     now = c.clock.now()
-    brk = entitlements.start_ad_break(session, user_id=user.id, interval_s=c.settings.ad_interval, now=now)
+    brk = entitlements.start_ad_break(
+        session, user_id=user.id, interval_s=c.settings.ad_interval, now=now, clocks=c.ad_clocks
+    )
     issued = issue_stream_url(
         session,
         settings=c.settings,
@@ -252,6 +254,8 @@ def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
 
 @router.post("/ads/{break_id}/played")
 def ad_played(break_id: str, request: Request, session: Db, user: CurrentUser) -> AdPlayedOut:
-    now = container(request).clock.now()
-    decision = entitlements.complete_ad_break(session, user_id=user.id, break_id=break_id, now=now)
+    c = container(request)
+    decision = entitlements.complete_ad_break(
+        session, user_id=user.id, break_id=break_id, now=c.clock.now(), clocks=c.ad_clocks
+    )
     return AdPlayedOut(counted=decision.allowed, reason=decision.reason)

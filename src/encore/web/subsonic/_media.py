@@ -33,6 +33,7 @@ def _entitlement_check(ctx: Ctx, track_id: str) -> None:
             track_id=track_id,
             interval_s=ctx.container.settings.ad_interval,
             now=ctx.now,
+            clocks=ctx.container.ad_clocks,
         )
     except NotFound:
         return  # stored_track answers an unknown id with Subsonic's own not-found
