@@ -47,7 +47,15 @@ def upgrade() -> None:
     for table in ("albums", "tracks"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("is_ad", sa.Boolean(), server_default=sa.false(), nullable=False))
-            batch_op.create_index(batch_op.f(f"ix_{table}_is_ad"), ["is_ad"], unique=False)
+        # Partial: finds the few ads, and never lures the planner away from ordering indexes for music lists.
+        op.create_index(
+            f"ix_{table}_ads",
+            table,
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("is_ad = 1"),
+            postgresql_where=sa.text("is_ad = true"),
+        )
     # Audio already used by a campaign is ad audio from now on (and its release, when it holds nothing else).
     op.execute("UPDATE tracks SET is_ad = true WHERE id IN (SELECT track_id FROM ad_campaigns)")
     op.execute(
@@ -59,7 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("tracks", "albums"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f"ix_{table}_is_ad"))
+            batch_op.drop_index(f"ix_{table}_ads")
             batch_op.drop_column("is_ad")
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.drop_column("provider_event_at")
