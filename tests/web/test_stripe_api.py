@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from encore.accounts import User, create_user
+from encore.accounts import Role, User, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.entitlements import BillingCustomer, ProcessedEvent, Subscription
@@ -344,3 +344,25 @@ def test_a_signed_body_that_is_not_an_event_is_refused(client: TestClient, strip
     for payload in (b"not json", b'{"id": "evt_1"}', b"[]"):
         status, body = post_hook(client, payload)
         assert status == 400 and body["error"]["code"] in ("bad_event", "bad_signature"), payload
+
+
+def test_an_oversized_webhook_is_refused_before_it_is_read(client: TestClient, stripe_on: Container) -> None:
+    payload = b"{" + b" " * (300 * 1024) + b"}"
+    status, body = post_hook(client, payload)
+    assert status == 413 and body["error"]["code"] == "too_large"
+
+
+def test_a_card_subscription_does_not_cut_a_longer_granted_premium_short(
+    client: TestClient, stripe_on: Container
+) -> None:
+    with transaction(stripe_on.sessions) as s:
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        alice = s.scalar(select(User.public_id).where(User.username == "alice"))
+    admin = _h(client, "root")
+    assert client.put(f"/api/admin/users/{alice}/premium", json={"days": 365}, headers=admin).status_code == 200
+    cus = _customer_of(stripe_on, client, "alice")
+    now = int(time.time())
+    ended = sub_event("evt_k1", cus, "canceled", created=now, ended_at=now)
+    assert post_hook(client, ended)[1]["outcome"] == "kept_longer_premium"
+    me = _tier(client, "alice")
+    assert (me["tier"], me["provider"]) == ("premium", "manual")

@@ -108,6 +108,12 @@ def handle_webhook(
     return outcome
 
 
+def _outlasts(sub: Subscription, period_end: datetime | None) -> bool:
+    if sub.state == SubState.EXPIRED.value or sub.period_end is None:
+        return False
+    return period_end is None or sub.period_end > period_end
+
+
 def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str) -> str:
     if event.customer_id is None:
         return "ignored_no_customer"
@@ -125,6 +131,9 @@ def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str) 
     if change is None:
         return "unknown_status"
     sub = subscription_row(session, user_id=user_id)
+    if sub is not None and sub.provider != provider and _outlasts(sub, change.period_end):
+        # Premium granted by an admin or a code that runs longer is not cut short by a card subscription.
+        return "kept_longer_premium"
     if sub is not None and sub.provider == provider:
         why_not = event_applies(event_at=event.created, last_applied_at=sub.provider_event_at)
         if why_not is not None:

@@ -111,9 +111,20 @@ def _stripe(request: Request) -> entitlements.StripeProvider:
 Stripe = Annotated[entitlements.StripeProvider, Depends(_stripe)]
 
 
+MAX_WEBHOOK_BYTES = 256 * 1024  # Stripe's events are a few KB; nothing bigger is read before the signature check
+
+
 async def _raw_body(request: Request) -> bytes:
     # The signature covers the exact bytes Stripe sent, so the body is read raw, never re-serialised.
-    return await request.body()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+        raise HTTPException(413, detail={"code": "too_large", "message": "webhook body too large"})
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_WEBHOOK_BYTES:
+            raise HTTPException(413, detail={"code": "too_large", "message": "webhook body too large"})
+    return body
 
 
 RawBody = Annotated[bytes, Depends(_raw_body)]
