@@ -7,10 +7,10 @@ The hidden sets are small (a few advertisers), and each is one indexed lookup.
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, select, true, union
+from sqlalchemy import ColumnElement, exists, false, select, true, union
 from sqlalchemy.orm import Session
 
-from encore.catalog._models import Album, AlbumArtist, Track, TrackArtist
+from encore.catalog._models import Album, AlbumArtist, Artist, Track, TrackArtist
 from encore.kernel import ValidationFailed
 
 
@@ -38,19 +38,12 @@ def _ad_only_artists(session: Session) -> frozenset[int]:
     candidates = set(session.scalars(select(on_ads.c.artist_id)))
     if not candidates:
         return frozenset()
-    with_music = set(
-        session.scalars(
-            union(
-                select(AlbumArtist.artist_id)
-                .join(Album, Album.id == AlbumArtist.album_id)
-                .where(AlbumArtist.artist_id.in_(candidates), music_album()),
-                select(TrackArtist.artist_id)
-                .join(Track, Track.id == TrackArtist.track_id)
-                .where(TrackArtist.artist_id.in_(candidates), music_track()),
-            )
-        )
+    # EXISTS stops at the first music album or track; a UNION of them all cost ~2 ms for a prolific artist.
+    music_album_of = exists().where(AlbumArtist.artist_id == Artist.id, Album.id == AlbumArtist.album_id, music_album())
+    music_track_of = exists().where(TrackArtist.artist_id == Artist.id, Track.id == TrackArtist.track_id, music_track())
+    return frozenset(
+        session.scalars(select(Artist.id).where(Artist.id.in_(candidates), ~music_album_of, ~music_track_of))
     )
-    return frozenset(candidates - with_music)
 
 
 def hidden(session: Session) -> Hidden:
