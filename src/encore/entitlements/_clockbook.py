@@ -5,8 +5,10 @@ Every music URL moves the clock, so keeping it only in the database made every f
 request a write transaction (docs/benchmarks.md). The book is the authority while the process runs: every
 face (player API, Subsonic) and every tab or device of an account reads and moves the same entry under one
 lock, so nothing can be dodged by switching. The database copy is refreshed at most `flush_every_s` later,
-at once when an ad falls due or is played, and is what a restarted process starts from (a crash can forget
-at most `flush_every_s` of listening). One book per process: Encore serves from a single process.
+at once when an ad falls due or is played, and is what a restarted process starts from. A restart forgets
+what was charged since the last write (the requests of the last `flush_every_s` before it, or of the idle
+time before it when no free listener asked for music since; there is no shutdown hook to flush on), never an
+owed ad. One book per process: Encore serves from a single process.
 """
 
 import threading
