@@ -10,6 +10,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tests.catalog import factories as f
 
 from encore import entitlements
 from encore.accounts import create_user
-from encore.bootstrap import build
+from encore.bootstrap import Container, build
 from encore.catalog import Rendition
 from encore.config import Settings
 from encore.db import transaction
@@ -28,18 +29,23 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 10) - 1] if len(values) > 10 else max(values)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--requests", type=int, default=3000)
-    ap.add_argument("--users", type=int, default=200)
-    args = ap.parse_args()
+@dataclass
+class World:
+    container: Container
+    now: datetime
+    users: list[tuple[int, str]]  # (id, public id); the first quarter are Premium
+    tracks: list[str]
+
+
+def make_world(*, users: int) -> World:
+    """A fresh SQLite catalogue: 200 playable tracks, one active campaign, `users` listeners."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-ent-"))
     c = build(Settings(mode="dev", data_dir=tmp, ad_interval_s=1800))
     c.migrate()
     now = datetime.now(UTC)
     with transaction(c.sessions) as s:
         password = "bench-pass-123"  # noqa: S105 - throwaway bench users
-        users = [create_user(s, username=f"u{i}", password=password) for i in range(args.users)]
+        made = [create_user(s, username=f"u{i}", password=password) for i in range(users)]
         artist = f.artist(s, "Bench")
         album = f.album(s, "Bench LP", artist)
         tracks = [f.track(s, f"T{i}", album, [artist], number=i, duration_ms=200_000) for i in range(200)]
@@ -71,10 +77,20 @@ def main() -> None:
             hour_to=None,
             freq_cap_per_day=100,
         )
-        ids = [(u.id, u.public_id) for u in users]
+        ids = [(u.id, u.public_id) for u in made]
         for _uid, upid in ids[: len(ids) // 4]:  # a quarter of them Premium
             entitlements.grant_premium(s, user_public_id=upid, plan="p", days=30, now=now)
         track_ids = [t.public_id for t in tracks]
+    return World(c, now, ids, track_ids)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--users", type=int, default=200)
+    args = ap.parse_args()
+    w = make_world(users=args.users)
+    c, now, ids, track_ids = w.container, w.now, w.users, w.tracks
 
     def request(i: int, decide: bool) -> float:
         uid, upid = ids[i % len(ids)]
@@ -83,7 +99,9 @@ def main() -> None:
         t0 = time.perf_counter()
         with transaction(c.sessions) as s:
             if decide:
-                entitlements.next_stream_decision(s, user_id=uid, track_id=tid, interval_s=10**6, now=at)
+                entitlements.next_stream_decision(
+                    s, user_id=uid, track_id=tid, interval_s=10**6, now=at, clocks=c.ad_clocks
+                )
             issue_stream_url(
                 s,
                 settings=c.settings,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
+from encore.entitlements import AdClockBook
 from encore.kernel import Clock, SystemClock
 from encore.storage import MediaStore
 
@@ -19,6 +20,8 @@ class Container:
     sessions: sessionmaker[Session]
     store: MediaStore
     clock: Clock = field(default_factory=SystemClock)
+    # Free listeners' ad clocks, one book per serving process (written behind to the database).
+    ad_clocks: AdClockBook = field(default_factory=AdClockBook)
 
     def migrate(self) -> None:
         upgrade_to_head(self.engine)

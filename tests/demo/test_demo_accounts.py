@@ -11,7 +11,7 @@ from encore.bootstrap import Container
 from encore.catalog import Track
 from encore.cli._demo import run_demo_command
 from encore.db import transaction
-from encore.entitlements import AdCampaign, Exclusive, Tier, next_stream_decision, tier_of
+from encore.entitlements import AdCampaign, Exclusive, StreamDecision, Tier, next_stream_decision, tier_of
 from encore.history import Play
 from encore.labels import catalogue, streams_per_day
 from tests.support.live import seed_small_catalogue
@@ -45,9 +45,13 @@ def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(contain
         ex = s.scalars(select(Exclusive)).one()
         assert ex.kind == "prerelease" and ex.release_at is not None and ex.release_at > now
         track = s.get_one(Track, ex.track_id)
-        denied = next_stream_decision(s, user_id=free.id, track_id=track.public_id, interval_s=60, now=now)
-        assert denied.reason == "premium_required_prerelease"
-        assert next_stream_decision(s, user_id=premium.id, track_id=track.public_id, interval_s=60, now=now).allowed
+        def ask(user_id: int) -> StreamDecision:
+            return next_stream_decision(
+                s, user_id=user_id, track_id=track.public_id, interval_s=60, now=now, clocks=container.ad_clocks
+            )
+
+        assert ask(free.id).reason == "premium_required_prerelease"
+        assert ask(premium.id).allowed
         # A week of listening on the label's album, so its dashboard and statement have figures.
         days = streams_per_day(s, label_id=label.label_id, since=now.date() - timedelta(days=8), until=now.date())
         assert sum(d.total for d in days) > 0 and track.public_id not in {d.track_id for d in days}

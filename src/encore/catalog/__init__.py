@@ -7,6 +7,7 @@ from encore.catalog._bulk import (
     tracks_by_ids,
     tracks_by_public_ids,
 )
+from encore.catalog._listing import Hidden, hidden, hidden_artists, mark_as_ad, music_album, music_track
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -85,6 +86,7 @@ __all__ = [
     "ArtistSummary",
     "Genre",
     "GenreSummary",
+    "Hidden",
     "Label",
     "LabelKind",
     "LabelPage",
@@ -112,12 +114,17 @@ __all__ = [
     "drop_empty_albums",
     "fold",
     "genre_albums",
+    "hidden",
+    "hidden_artists",
     "identity_key",
     "index_entity",
     "label_name_for",
     "label_page",
     "list_genres",
     "list_labels",
+    "mark_as_ad",
+    "music_album",
+    "music_track",
     "new_releases",
     "replace_renditions",
     "save_track",

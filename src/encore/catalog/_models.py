@@ -13,9 +13,12 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,8 +77,20 @@ class Genre(Base):
     key: Mapped[str] = mapped_column(String(100), unique=True)
 
 
+def _ads_index(table: str) -> Index:
+    """Ads only: a partial index finds the few ad rows, and (unlike a plain index on a flag that is almost
+    always false) never tempts the planner away from the ordering indexes for `is_ad = false` lists."""
+    return Index(
+        f"ix_{table}_ads",
+        "id",
+        sqlite_where=text("is_ad = 1"),
+        postgresql_where=text("is_ad = true"),
+    )
+
+
 class Album(TimestampMixin, Base):
     __tablename__ = "albums"
+    __table_args__ = (_ads_index("albums"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = _public_id()
     title: Mapped[str] = mapped_column(String(500))
@@ -89,6 +104,8 @@ class Album(TimestampMixin, Base):
     # Set by the album's label (encore.labels); enforced by entitlements.decide: public | premium | prerelease.
     availability: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a pre-release opens to all then
+    # An advertiser's release (set when an ad campaign is made): never listed, searched or played as music.
+    is_ad: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     label: Mapped[Label | None] = relationship(lazy="joined")
     artists: Mapped[list["AlbumArtist"]] = relationship(
         order_by="AlbumArtist.position", cascade="all, delete-orphan", lazy="selectin"
@@ -112,6 +129,7 @@ class AlbumGenre(Base):
 
 class Track(TimestampMixin, Base):
     __tablename__ = "tracks"
+    __table_args__ = (_ads_index("tracks"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = _public_id()
     album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), index=True)
@@ -130,6 +148,8 @@ class Track(TimestampMixin, Base):
     # None: as its album. Otherwise the track's own availability (the stricter of the two applies).
     availability: Mapped[str | None] = mapped_column(String(10))
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Ad audio (set when an ad campaign is made): heard only in ad breaks, never listed or played as music.
+    is_ad: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     album: Mapped[Album] = relationship(lazy="joined")
     artists: Mapped[list["TrackArtist"]] = relationship(
         order_by="TrackArtist.position", cascade="all, delete-orphan", lazy="selectin"

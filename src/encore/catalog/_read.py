@@ -6,6 +6,7 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from encore.catalog._listing import hidden_artists, music_album, music_track
 from encore.catalog._models import Album, AlbumArtist, AlbumGenre, Artist, Genre, Label, Track, TrackArtist, TrackGenre
 from encore.catalog._views import (
     AlbumPage,
@@ -44,7 +45,9 @@ def _track_counts(session: Session, album_ids: list[int]) -> dict[int, int]:
     if not album_ids:
         return {}
     rows = session.execute(
-        select(Track.album_id, func.count()).where(Track.album_id.in_(album_ids)).group_by(Track.album_id)
+        select(Track.album_id, func.count())
+        .where(Track.album_id.in_(album_ids), music_track())
+        .group_by(Track.album_id)
     )
     return {album_id: count for album_id, count in rows}  # noqa: C416 - rows are Row objects
 
@@ -105,11 +108,23 @@ def _by_public_id(session: Session, model: type[_M], public_id: str, what: str) 
     return row
 
 
+def _listed(session: Session, model: type[_M], public_id: str, what: str) -> _M:
+    """Like _by_public_id, but an ad (album, track, or an artist with nothing but ads) looks missing."""
+    row = _by_public_id(session, model, public_id, what)
+    if getattr(row, "is_ad", False) or (isinstance(row, Artist) and row.id in hidden_artists(session)):
+        raise NotFound(f"no such {what}")
+    return row
+
+
 def new_releases(session: Session, *, limit: int, offset: int) -> Page[AlbumSummary]:
-    total = session.scalar(select(func.count()).select_from(Album)) or 0
+    total = session.scalar(select(func.count()).select_from(Album).where(music_album())) or 0
     albums = (
         session.scalars(
-            select(Album).order_by(Album.release_date.desc().nulls_last(), Album.id.desc()).limit(limit).offset(offset)
+            select(Album)
+            .where(music_album())
+            .order_by(Album.release_date.desc().nulls_last(), Album.id.desc())
+            .limit(limit)
+            .offset(offset)
         )
         .unique()
         .all()
@@ -120,7 +135,7 @@ def new_releases(session: Session, *, limit: int, offset: int) -> Page[AlbumSumm
 def list_labels(session: Session) -> list[LabelSummary]:
     rows = session.execute(
         select(Label, func.count(Album.id))
-        .outerjoin(Album, Album.label_id == Label.id)
+        .outerjoin(Album, (Album.label_id == Label.id) & music_album())
         .group_by(Label.id)
         .order_by(Label.name)
     )
@@ -128,7 +143,7 @@ def list_labels(session: Session) -> list[LabelSummary]:
 
 
 def artists_az(session: Session, *, letter: str | None, limit: int, offset: int) -> Page[ArtistSummary]:
-    query = select(Artist)
+    query = select(Artist).where(Artist.id.not_in(hidden_artists(session)))
     if letter == "#":
         query = query.where(~func.substr(Artist.sort_name, 1, 1).between("a", "z"))
     elif letter:
@@ -144,7 +159,7 @@ def _artist_artwork(session: Session, artist_id: int) -> str | None:
     return session.scalar(
         select(Album.artwork_key)
         .join(AlbumArtist, AlbumArtist.album_id == Album.id)
-        .where(AlbumArtist.artist_id == artist_id, Album.artwork_key.is_not(None))
+        .where(AlbumArtist.artist_id == artist_id, Album.artwork_key.is_not(None), music_album())
         .order_by(Album.release_date.desc().nulls_last())
         .limit(1)
     )
@@ -157,7 +172,7 @@ def artist_artworks(session: Session, artist_ids: list[int]) -> dict[int, str]:
     rows = session.execute(
         select(AlbumArtist.artist_id, func.max(Album.artwork_key))
         .join(Album, Album.id == AlbumArtist.album_id)
-        .where(AlbumArtist.artist_id.in_(artist_ids))
+        .where(AlbumArtist.artist_id.in_(artist_ids), music_album())
         .group_by(AlbumArtist.artist_id)
     )
     return {artist_id: key for artist_id, key in rows if key}
@@ -165,7 +180,12 @@ def artist_artworks(session: Session, artist_ids: list[int]) -> dict[int, str]:
 
 def list_genres(session: Session) -> list[GenreSummary]:
     rows = session.execute(
-        select(Genre, func.count(AlbumGenre.album_id)).join(AlbumGenre).group_by(Genre.id).order_by(Genre.name)
+        select(Genre, func.count(AlbumGenre.album_id))
+        .join(AlbumGenre)
+        .join(Album, Album.id == AlbumGenre.album_id)
+        .where(music_album())
+        .group_by(Genre.id)
+        .order_by(Genre.name)
     )
     return [GenreSummary(g.key, g.name, n) for g, n in rows]
 
@@ -174,7 +194,7 @@ def genre_albums(session: Session, *, genre_key: str, limit: int, offset: int) -
     genre = session.scalar(select(Genre).where(Genre.key == genre_key))
     if genre is None:
         raise NotFound("no such genre")
-    query = select(Album).join(AlbumGenre).where(AlbumGenre.genre_id == genre.id)
+    query = select(Album).join(AlbumGenre).where(AlbumGenre.genre_id == genre.id, music_album())
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     albums = (
         session.scalars(query.order_by(Album.release_date.desc().nulls_last()).limit(limit).offset(offset))
@@ -185,10 +205,12 @@ def genre_albums(session: Session, *, genre_key: str, limit: int, offset: int) -
 
 
 def album_page(session: Session, *, album_id: str) -> AlbumPage:
-    album = _by_public_id(session, Album, album_id, "album")
+    album = _listed(session, Album, album_id, "album")
     tracks = (
         session.scalars(
-            select(Track).where(Track.album_id == album.id).order_by(Track.disc_number, Track.track_number, Track.id)
+            select(Track)
+            .where(Track.album_id == album.id, music_track())
+            .order_by(Track.disc_number, Track.track_number, Track.id)
         )
         .unique()
         .all()
@@ -197,12 +219,12 @@ def album_page(session: Session, *, album_id: str) -> AlbumPage:
 
 
 def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPage:
-    artist = _by_public_id(session, Artist, artist_id, "artist")
+    artist = _listed(session, Artist, artist_id, "artist")
     own = (
         session.scalars(
             select(Album)
             .join(AlbumArtist)
-            .where(AlbumArtist.artist_id == artist.id)
+            .where(AlbumArtist.artist_id == artist.id, music_album())
             .order_by(Album.release_date.desc().nulls_last())
         )
         .unique()
@@ -214,7 +236,7 @@ def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPag
             select(Album)
             .join(Track)
             .join(TrackArtist)
-            .where(TrackArtist.artist_id == artist.id, Album.id.not_in(own_ids or {0}))
+            .where(TrackArtist.artist_id == artist.id, Album.id.not_in(own_ids or {0}), music_album(), music_track())
             .distinct()
         )
         .unique()
@@ -226,7 +248,7 @@ def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPag
             select(Track)
             .join(TrackArtist)
             .join(Album, Album.id == Track.album_id)
-            .where(TrackArtist.artist_id == artist.id)
+            .where(TrackArtist.artist_id == artist.id, music_track())
             .order_by(Album.release_date.desc().nulls_last(), Track.disc_number, Track.track_number)
             .limit(top)
         )
@@ -246,7 +268,9 @@ def label_page(session: Session, *, label_id: str) -> LabelPage:
     label = _by_public_id(session, Label, label_id, "label")
     albums = (
         session.scalars(
-            select(Album).where(Album.label_id == label.id).order_by(Album.release_date.desc().nulls_last())
+            select(Album)
+            .where(Album.label_id == label.id, music_album())
+            .order_by(Album.release_date.desc().nulls_last())
         )
         .unique()
         .all()
@@ -257,7 +281,7 @@ def label_page(session: Session, *, label_id: str) -> LabelPage:
 
 
 def track_view(session: Session, *, track_id: str) -> TrackView:
-    return track_views(session, [_by_public_id(session, Track, track_id, "track")])[0]
+    return track_views(session, [_listed(session, Track, track_id, "track")])[0]
 
 
 def track_row(session: Session, *, track_id: str) -> Track:

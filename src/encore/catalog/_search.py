@@ -13,6 +13,7 @@ from typing import TypeVar
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from encore.catalog._listing import hidden
 from encore.catalog._models import Album, Artist, Track
 from encore.catalog._read import album_summaries, artist_artworks, track_views
 from encore.catalog._text import fold, search_words
@@ -57,15 +58,19 @@ def _params(dialect: str, words: list[str], full: str) -> dict[str, str]:
 
 
 def _ranked_ids(
-    session: Session, *, kind: str, words: list[str], full: str, limit: int, offset: int
+    session: Session, *, kind: str, words: list[str], full: str, limit: int, offset: int, skip: frozenset[int]
 ) -> tuple[list[int], int]:
     dialect = session.get_bind().dialect.name
     prefix_sql, words_sql = _statements(dialect, kind)
     params = _params(dialect, words, full)
     need = min(offset + limit, RESULT_CAP)
-    leading = list(session.scalars(text(prefix_sql), {**params, "kind": kind, "n": need}))
-    anywhere = list(session.scalars(text(words_sql), {**params, "kind": kind, "n": CANDIDATES, "cap": CANDIDATES}))
-    merged = list(dict.fromkeys(leading + anywhere))
+    # Ads stay in the index (ingest keeps it in step) and are dropped here; ask for as many more as might go.
+    extra = len(skip)
+    leading = list(session.scalars(text(prefix_sql), {**params, "kind": kind, "n": need + extra}))
+    anywhere = list(
+        session.scalars(text(words_sql), {**params, "kind": kind, "n": CANDIDATES + extra, "cap": CANDIDATES + extra})
+    )
+    merged = [i for i in dict.fromkeys(leading + anywhere) if i not in skip]
     # The total is exact up to CANDIDATES and reported as CANDIDATES beyond (counting costs too much).
     return merged[offset:need], min(len(merged), RESULT_CAP)
 
@@ -78,8 +83,10 @@ def _in_order(rows: list[_R], ids: list[int]) -> list[_R]:
 def search_catalogue(session: Session, *, query: str, kinds: frozenset[str], limit: int, offset: int) -> SearchResults:
     words = search_words(query)[:MAX_WORDS]
     full = fold(query)[:200]
+    ads = hidden(session) if words else None
+    skip = {"artist": ads.artists, "album": ads.albums, "track": ads.tracks} if ads else {}
     found = {
-        kind: _ranked_ids(session, kind=kind, words=words, full=full, limit=limit, offset=offset)
+        kind: _ranked_ids(session, kind=kind, words=words, full=full, limit=limit, offset=offset, skip=skip[kind])
         if words and kind in kinds
         else ([], 0)
         for kind in KINDS

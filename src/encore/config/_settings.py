@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     # Labels: the share of subscription revenue paid to rights holders (ad revenue goes in whole)
     royalty_payout_share_pct: int = Field(default=70, ge=0, le=100)
 
+    # Stripe (checkout is offered only when the secret key, webhook secret and price id are all set)
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_price_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{1,100}$")
+    stripe_api_base: str = Field(default="https://api.stripe.com", pattern=r"^https?://[^/?#]+$")
+    stripe_webhook_tolerance_s: int = Field(default=300, ge=10, le=3600)
+
     # Buy links: retailer name -> https URL template with {upc} {isrc} {artist} {title} (URL-encoded when filled)
     retailers: dict[str, str] = Field(
         default_factory=lambda: {

@@ -11,9 +11,21 @@ from encore.entitlements._ads import (
     next_stream_decision,
     start_ad_break,
 )
+from encore.entitlements._billing import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
+from encore.entitlements._billing_policy import ProviderSubscription, StateChange, event_applies, provider_state
 from encore.entitlements._campaigns import CampaignView, create_campaign
+from encore.entitlements._clockbook import AdClockBook, ClockState
 from encore.entitlements._exclusives import ExclusiveView, create_exclusive, list_exclusives, open_exclusive
-from encore.entitlements._models import AdBreak, AdCampaign, AdClockRow, Exclusive, RedeemCode, Subscription
+from encore.entitlements._models import (
+    AdBreak,
+    AdCampaign,
+    AdClockRow,
+    BillingCustomer,
+    Exclusive,
+    ProcessedEvent,
+    RedeemCode,
+    Subscription,
+)
 from encore.entitlements._policy import (
     PUBLIC,
     AdClock,
@@ -32,6 +44,14 @@ from encore.entitlements._policy import (
     pick_campaign,
     strictest,
 )
+from encore.entitlements._provider import (
+    BadWebhook,
+    CheckoutLink,
+    PaymentProvider,
+    PaymentProviderError,
+    ProviderEvent,
+)
+from encore.entitlements._stripe import StripeConfig, StripeProvider, parse_event
 from encore.entitlements._subscriptions import (
     SubscriptionView,
     check_access,
@@ -50,16 +70,29 @@ __all__ = [
     "AdBreakView",
     "AdCampaign",
     "AdClock",
+    "AdClockBook",
     "AdClockRow",
     "Availability",
+    "BadWebhook",
+    "BillingCustomer",
     "CampaignCandidate",
     "CampaignView",
+    "CheckoutLink",
+    "ClockState",
     "Content",
     "Decision",
     "Exclusive",
     "ExclusiveView",
+    "PaymentProvider",
+    "PaymentProviderError",
+    "ProcessedEvent",
+    "ProviderEvent",
+    "ProviderSubscription",
     "RedeemCode",
+    "StateChange",
     "StreamDecision",
+    "StripeConfig",
+    "StripeProvider",
     "SubState",
     "Subscription",
     "SubscriptionDates",
@@ -75,16 +108,24 @@ __all__ = [
     "create_exclusive",
     "decide",
     "effective_tier",
+    "event_applies",
     "grant_premium",
+    "handle_webhook",
     "list_exclusives",
     "next_stream_decision",
     "open_exclusive",
+    "parse_event",
     "pick_campaign",
+    "portal_link",
+    "provider_state",
     "redeem_code",
     "revoke_premium",
     "start_ad_break",
+    "start_checkout",
     "start_trial",
     "strictest",
+    "stripe_config",
+    "stripe_provider",
     "subscription_view",
     "tier_of",
 ]

@@ -5,23 +5,31 @@ another API face all read and move the same clock. An ad break ends only when an
 least the ad's own length has passed before the client says it played through.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
-from encore.catalog import Genre, Track, TrackGenre
-from encore.entitlements._exclusives import track_content
-from encore.entitlements._models import AdBreak, AdCampaign, AdClockRow
+from encore.catalog import Album, Genre, Track, TrackGenre
+from encore.entitlements._clockbook import AdClockBook, ClockState
+from encore.entitlements._models import AdBreak, AdCampaign, AdClockRow, Exclusive, Subscription
 from encore.entitlements._policy import (
     AdClock,
+    Availability,
     CampaignCandidate,
+    Content,
     Decision,
+    SubscriptionDates,
+    SubState,
     Tier,
     ad_due,
     ad_played_through,
+    decide,
     pick_campaign,
+    strictest,
 )
 from encore.entitlements._subscriptions import check_access
 from encore.kernel import Conflict, NotFound, PermissionDenied
@@ -43,56 +51,113 @@ class AdBreakView:
     issued_at: datetime
 
 
-def _clock(session: Session, user_id: int) -> AdClockRow:
-    row = session.scalar(select(AdClockRow).where(AdClockRow.user_id == user_id).with_for_update())
-    if row is None:
-        row = AdClockRow(user_id=user_id, listened_ms=0, last_duration_ms=0)
-        session.add(row)
-        session.flush()
-    return row
+def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: bool) -> Row[Any] | None:
+    """Everything the decision reads, in one round trip: the track, its exclusive (if it is one), the
+    user's subscription and, unless the clock book already holds it, the user's stored ad clock."""
+    columns: list[Any] = [
+        Track.id,
+        Track.duration_ms,
+        Track.is_ad,
+        Album.availability.label("album_availability"),
+        Album.available_from.label("album_from"),
+        Track.availability.label("track_availability"),
+        Track.available_from.label("track_from"),
+        Exclusive.availability,
+        Exclusive.release_at,
+        Subscription.state,
+        Subscription.period_end,
+        Subscription.trial_end,
+    ]
+    if with_clock:
+        columns += [
+            AdClockRow.user_id.label("clock_user"),
+            AdClockRow.listened_ms,
+            AdClockRow.last_track_id,
+            AdClockRow.last_issued_at,
+            AdClockRow.last_duration_ms,
+            AdClockRow.last_ad_at,
+        ]
+    query = (
+        select(*columns)
+        .select_from(Track)
+        .join(Album, Album.id == Track.album_id)
+        .outerjoin(Exclusive, Exclusive.track_id == Track.id)
+        .outerjoin(Subscription, Subscription.user_id == user_id)
+    )
+    if with_clock:
+        query = query.outerjoin(AdClockRow, AdClockRow.user_id == user_id)
+    return session.execute(query.where(Track.public_id == track_public_id)).first()
 
 
-def _pending_ms(row: AdClockRow, now: datetime) -> int:
-    """Time the last issued track may have been playing: wall time since issue, at most its length."""
-    if row.last_issued_at is None:
-        return 0
-    elapsed = int((now - row.last_issued_at).total_seconds() * 1000)
-    return max(0, min(elapsed, row.last_duration_ms))
+def _content(row: Row[Any]) -> Content:
+    """The strictest of the album's and the track's availability (set by their label) and, when the track is
+    an exclusive's audio, the exclusive's: the same rule as `track_content`, from the one read."""
+    parts = [Content(Availability(row.album_availability), row.album_from)]
+    for availability, since in (
+        (row.track_availability, row.track_from),
+        (row.availability, row.release_at),
+    ):
+        if availability is not None:
+            parts.append(Content(Availability(availability), since))
+    return strictest(*parts)
 
 
-def listened_ms(row: AdClockRow, now: datetime) -> int:
-    return row.listened_ms + _pending_ms(row, now)
+def _stored_clock(row: Row[Any]) -> ClockState:
+    if row.clock_user is None:
+        return ClockState()
+    return ClockState(row.listened_ms, row.last_track_id, row.last_issued_at, row.last_duration_ms, row.last_ad_at)
 
 
 def next_stream_decision(
-    session: Session, *, user_id: int, track_id: str, interval_s: int, now: datetime
+    session: Session, *, user_id: int, track_id: str, interval_s: int, now: datetime, clocks: AdClockBook
 ) -> StreamDecision:
     """Decide whether this user may get a music URL for `track_id` now, and if so charge their clock.
 
-    Call it right before issuing any music URL (player API, Subsonic, /v1). Raises NotFound for an
-    unknown track. A denial's reason is `ad_break_due` or an entitlement reason (`premium_required`...).
+    Call it right before issuing any music URL (player API, Subsonic). Raises NotFound for an unknown
+    track. A denial's reason is `ad_break_due`, `not_music` (ad audio) or an entitlement reason
+    (`premium_required`...). One read; the clock moves in `clocks` and reaches the database behind.
     """
-    # Two columns, not the ORM track with its album and artists: this runs before every music URL.
-    track = session.execute(select(Track.id, Track.duration_ms).where(Track.public_id == track_id)).first()
-    if track is None:
+    row = _facts(session, user_id=user_id, track_public_id=track_id, with_clock=not clocks.known(user_id))
+    if row is None:
         raise NotFound("no such track")
-    access = check_access(session, user_id=user_id, content=track_content(session, track_id=track.id), now=now)
+    sub = None if row.state is None else SubscriptionDates(SubState(row.state), row.period_end, row.trial_end)
+    content = _content(row)
+    access = decide(sub, content, now)
+    if row.is_ad:
+        return StreamDecision(False, "not_music", access.tier)  # ad audio plays in ad breaks only
     if not access.allowed:
         return StreamDecision(False, access.reason, access.tier)
     if access.tier is Tier.PREMIUM:
         return StreamDecision(True, "premium_no_ads", access.tier)
-    row = _clock(session, user_id)
-    total = listened_ms(row, now)
-    due = ad_due(tier=access.tier, clock=AdClock(total), interval_s=interval_s)
-    if not due.allowed and _has_inventory(session, now=now):
-        return StreamDecision(False, due.reason, access.tier)
-    if row.last_track_id == track.id and _pending_ms(row, now) < row.last_duration_ms:
-        # The same track again while it may still be playing (a refresh, a seek): no double charge.
-        return StreamDecision(True, due.reason if due.allowed else "no_ad_inventory", access.tier)
-    row.listened_ms = total
-    row.last_track_id, row.last_issued_at, row.last_duration_ms = track.id, now, track.duration_ms
-    session.flush()
-    return StreamDecision(True, due.reason if due.allowed else "no_ad_inventory", access.tier)
+    loaded = _stored_clock(row) if "clock_user" in row._fields else None
+
+    def charge(inventory: bool | None) -> Callable[[ClockState], tuple[ClockState, StreamDecision | None]]:
+        def change(state: ClockState) -> tuple[ClockState, StreamDecision | None]:
+            due = ad_due(tier=access.tier, clock=AdClock(state.total_ms(now)), interval_s=interval_s)
+            if not due.allowed:
+                if inventory is None:
+                    return state, None  # ask the database for inventory outside the lock, then decide again
+                if inventory:
+                    return state, StreamDecision(False, due.reason, access.tier)
+            reason = due.reason if due.allowed else "no_ad_inventory"
+            if state.last_track_id == row.id and state.pending_ms(now) < state.last_duration_ms:
+                # The same track again while it may still be playing (a refresh, a seek): no double charge.
+                return state, StreamDecision(True, reason, access.tier)
+            return state.charged(track_id=row.id, duration_ms=row.duration_ms, now=now), StreamDecision(
+                True, reason, access.tier
+            )
+
+        return change
+
+    decision = clocks.move(session, user_id, charge(None), loaded=loaded)
+    if decision is None:
+        decision = clocks.move(session, user_id, charge(_has_inventory(session, now=now)))
+    decision = decision or StreamDecision(False, "ad_break_due", access.tier)  # (inventory known: decided)
+    if decision.reason == "ad_break_due":
+        clocks.write_through(session, [user_id])  # an owed ad survives a restart
+    else:
+        clocks.write_behind(session)
+    return decision
 
 
 def _active(now: datetime) -> ColumnElement[bool]:
@@ -155,12 +220,14 @@ def _genres_of(session: Session, track_id: int | None) -> frozenset[str]:
     return frozenset(n.lower() for n in rows)
 
 
-def start_ad_break(session: Session, *, user_id: int, interval_s: int, now: datetime) -> AdBreakView:
+def start_ad_break(
+    session: Session, *, user_id: int, interval_s: int, now: datetime, clocks: AdClockBook
+) -> AdBreakView:
     """Hand out the ad this listener must hear; an unfinished break is handed out again, not replaced."""
     access = check_access(session, user_id=user_id, now=now)
     if access.tier is Tier.PREMIUM:
         raise Conflict("Premium listeners hear no ads", code="no_ad_due")
-    row = _clock(session, user_id)
+    state = clocks.move(session, user_id, lambda st: (st, st))
     open_break = session.scalar(
         select(AdBreak)
         .where(
@@ -171,10 +238,10 @@ def start_ad_break(session: Session, *, user_id: int, interval_s: int, now: date
     )
     if open_break is not None:
         return _view(session, open_break)
-    if ad_due(tier=access.tier, clock=AdClock(listened_ms(row, now)), interval_s=interval_s).allowed:
+    if ad_due(tier=access.tier, clock=AdClock(state.total_ms(now)), interval_s=interval_s).allowed:
         raise Conflict("no ad is due", code="no_ad_due")
     cands = _candidates(session, user_id=user_id, now=now)
-    picked = pick_campaign([c for _, c in cands], now=now, genres=_genres_of(session, row.last_track_id))
+    picked = pick_campaign([c for _, c in cands], now=now, genres=_genres_of(session, state.last_track_id))
     if picked is None:
         raise NotFound("no ad campaign can run now", code="no_ad_inventory")
     campaign = next(c for c, cand in cands if cand.id == picked.id)
@@ -191,7 +258,7 @@ def _view(session: Session, brk: AdBreak) -> AdBreakView:
     return AdBreakView(brk.public_id, track.public_id, brk.duration_ms, campaign.advertiser, brk.issued_at)
 
 
-def complete_ad_break(session: Session, *, user_id: int, break_id: str, now: datetime) -> Decision:
+def complete_ad_break(session: Session, *, user_id: int, break_id: str, now: datetime, clocks: AdClockBook) -> Decision:
     """The ad played through: count the impression once and restart the listener's clock."""
     brk = session.scalar(
         select(AdBreak).where(AdBreak.public_id == break_id, AdBreak.user_id == user_id).with_for_update()
@@ -206,8 +273,7 @@ def complete_ad_break(session: Session, *, user_id: int, break_id: str, now: dat
     campaign = session.get(AdCampaign, brk.campaign_id, with_for_update=True)
     if campaign is not None:
         campaign.impressions += 1
-    row = _clock(session, user_id)
-    row.listened_ms, row.last_track_id, row.last_issued_at, row.last_duration_ms = 0, None, None, 0
-    row.last_ad_at = now
+    clocks.move(session, user_id, lambda _st: (ClockState(last_ad_at=now), None))
+    clocks.write_through(session, [user_id])
     session.flush()
     return Decision(True, "counted")

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from encore.catalog import track_row
+from encore.catalog import mark_as_ad, track_row
 from encore.entitlements._models import AdCampaign
 from encore.kernel import ValidationFailed
 
@@ -47,6 +47,7 @@ def create_campaign(
     track = track_row(session, track_id=track_id)
     if track.duration_ms <= 0:
         raise ValidationFailed("the ad's audio has no duration", code="bad_ad_audio")
+    mark_as_ad(session, track=track)  # from now on it is heard in ad breaks only, never listed as music
     row = AdCampaign(
         advertiser=advertiser.strip(),
         track_id=track.id,

@@ -22,6 +22,37 @@ class Subscription(TimestampMixin, Base):
     trial_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    provider_subscription_id: Mapped[str | None] = mapped_column(String(100))
+    # `created` of the newest provider event applied: an older event arriving later never rolls state back.
+    provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BillingCustomer(TimestampMixin, Base):
+    """The payment provider's customer for a user. Only Encore makes this link (when it opens a checkout),
+    so a webhook naming a customer id can only ever move the account Encore bound that id to."""
+
+    __tablename__ = "billing_customers"
+    __table_args__ = (
+        UniqueConstraint("provider", "customer_id", name="uq_billing_customers_provider_customer_id"),
+        UniqueConstraint("provider", "user_id", name="uq_billing_customers_provider_user_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(String(100))
+
+
+class ProcessedEvent(Base):
+    """Webhook event ids already applied: a replayed or retried delivery counts once."""
+
+    __tablename__ = "processed_provider_events"
+    __table_args__ = (UniqueConstraint("provider", "event_id", name="uq_processed_provider_events_provider_event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(100))
+    event_type: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RedeemCode(TimestampMixin, Base):

@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from encore.catalog import Artist, Track, TrackArtist, identity_key
+from encore.catalog import Artist, Track, TrackArtist, identity_key, music_track
 from encore.history._models import Play
 
 CHUNK = 500
@@ -36,7 +36,7 @@ def resolve_tracks(session: Session, items: Sequence[tuple[str, str, str | None]
     isrcs = sorted({i.upper() for _, _, i in items if i})
     for chunk in _chunks(isrcs):
         for track_id, isrc in session.execute(
-            select(Track.id, Track.isrc).where(Track.isrc.in_(chunk)).order_by(Track.id.desc())
+            select(Track.id, Track.isrc).where(Track.isrc.in_(chunk), music_track()).order_by(Track.id.desc())
         ):
             found["isrc:" + str(isrc).upper()] = track_id  # lowest id wins: rows come highest first
     wanted = {text_key(a, t) for a, t, _ in items}
@@ -46,7 +46,7 @@ def resolve_tracks(session: Session, items: Sequence[tuple[str, str, str | None]
             select(Track.id, Track.title, Artist.name)
             .join(TrackArtist, TrackArtist.track_id == Track.id)
             .join(Artist, Artist.id == TrackArtist.artist_id)
-            .where(Artist.name_key.in_(chunk))
+            .where(Artist.name_key.in_(chunk), music_track())  # a listen never matches ad audio
             .order_by(Track.id.desc())
         )
         for track_id, title, artist in rows:

@@ -21,6 +21,8 @@ from encore.catalog import (
     TrackGenre,
     TrackView,
     album_summaries,
+    music_album,
+    music_track,
     track_views,
 )
 from encore.history import Play
@@ -72,7 +74,8 @@ def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, wher
 
 
 def _ordered_albums(session: Session, ids: list[int]) -> list[Album]:
-    rows = {a.id: a for a in session.scalars(select(Album).where(Album.id.in_(ids))).unique()}
+    # Ad releases are never listed (catalog.music_album); a page may come back short by the ads dropped.
+    rows = {a.id: a for a in session.scalars(select(Album).where(Album.id.in_(ids), music_album())).unique()}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -204,7 +207,7 @@ def random_tracks(
 
 
 def _tracks_in_order(session: Session, ids: list[int]) -> list[TrackView]:
-    rows = {t.id: t for t in session.scalars(select(Track).where(Track.id.in_(ids))).unique()}
+    rows = {t.id: t for t in session.scalars(select(Track).where(Track.id.in_(ids), music_track())).unique()}
     return track_views(session, [rows[i] for i in ids if i in rows])
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from encore import entitlements
@@ -38,6 +38,15 @@ class SubscriptionOut(BaseModel):
     price_cents: int
     currency: str
     trial_days: int
+    checkout_available: bool
+
+
+class CheckoutIn(Strict):
+    """Nothing to choose: the plan, price and return pages are the server's settings, never the client's."""
+
+
+class LinkOut(BaseModel):
+    url: str
 
 
 class RedeemIn(Strict):
@@ -84,8 +93,45 @@ class AdPlayedOut(BaseModel):
 def _sub_out(request: Request, view: entitlements.SubscriptionView) -> SubscriptionOut:
     s = container(request).settings
     return SubscriptionOut(
-        **view.__dict__, price_cents=s.premium_price_cents, currency=s.premium_currency, trial_days=s.trial_days
+        **view.__dict__,
+        price_cents=s.premium_price_cents,
+        currency=s.premium_currency,
+        trial_days=s.trial_days,
+        checkout_available=entitlements.stripe_config(s) is not None,
     )
+
+
+def _stripe(request: Request) -> entitlements.StripeProvider:
+    provider = entitlements.stripe_provider(container(request).settings)
+    if provider is None:
+        raise NotFound("card payments are not set up on this server", code="checkout_unavailable")
+    return provider
+
+
+Stripe = Annotated[entitlements.StripeProvider, Depends(_stripe)]
+
+
+MAX_WEBHOOK_BYTES = 256 * 1024  # Stripe's events are a few KB; nothing bigger is read before the signature check
+
+
+async def _raw_body(request: Request) -> bytes:
+    # The signature covers the exact bytes Stripe sent, so the body is read raw, never re-serialised.
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+        raise HTTPException(413, detail={"code": "too_large", "message": "webhook body too large"})
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_WEBHOOK_BYTES:
+            raise HTTPException(413, detail={"code": "too_large", "message": "webhook body too large"})
+    return body
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+
+def _provider_down(exc: entitlements.PaymentProviderError) -> HTTPException:
+    return HTTPException(502, detail={"code": exc.code, "message": exc.message})
 
 
 @router.get("/me/subscription")
@@ -98,6 +144,52 @@ def my_subscription(request: Request, session: Db, user: CurrentUser) -> Subscri
 def redeem(body: RedeemIn, request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
     now = container(request).clock.now()
     return _sub_out(request, entitlements.redeem_code(session, user_id=user.id, code=body.code, now=now))
+
+
+@router.post("/me/subscription/checkout")
+def checkout(
+    request: Request, session: Db, user: CurrentUser, stripe: Stripe, _body: CheckoutIn | None = None
+) -> LinkOut:
+    c = container(request)
+    base = c.settings.public_base_url.rstrip("/")
+    try:
+        link = entitlements.start_checkout(
+            session,
+            provider=stripe,
+            user_id=user.id,
+            success_url=f"{base}/account?checkout=done",
+            cancel_url=f"{base}/upgrade",
+            trial_days=c.settings.trial_days,
+            now=c.clock.now(),
+        )
+    except entitlements.PaymentProviderError as exc:
+        raise _provider_down(exc) from exc
+    return LinkOut(url=link.url)
+
+
+@router.post("/me/subscription/portal")
+def portal(request: Request, session: Db, user: CurrentUser, stripe: Stripe) -> LinkOut:
+    base = container(request).settings.public_base_url.rstrip("/")
+    try:
+        url = entitlements.portal_link(session, provider=stripe, user_id=user.id, return_url=f"{base}/account")
+    except entitlements.PaymentProviderError as exc:
+        raise _provider_down(exc) from exc
+    return LinkOut(url=url)
+
+
+@router.post("/webhooks/stripe")
+def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBody) -> dict[str, object]:
+    """Unauthenticated by design: the Stripe-Signature header is the authentication."""
+    c = container(request)
+    outcome = entitlements.handle_webhook(
+        session,
+        provider=stripe,
+        payload=payload,
+        signature=request.headers.get("stripe-signature"),
+        plan=c.settings.premium_plan,
+        now=c.clock.now(),
+    )
+    return {"received": True, "outcome": outcome}
 
 
 @router.post("/me/subscription/trial")
@@ -148,7 +240,9 @@ def new_campaign(body: CampaignIn, session: Db, _: Admin) -> dict[str, object]:
 def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
     c = container(request)
     now = c.clock.now()
-    brk = entitlements.start_ad_break(session, user_id=user.id, interval_s=c.settings.ad_interval, now=now)
+    brk = entitlements.start_ad_break(
+        session, user_id=user.id, interval_s=c.settings.ad_interval, now=now, clocks=c.ad_clocks
+    )
     issued = issue_stream_url(
         session,
         settings=c.settings,
@@ -171,6 +265,8 @@ def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
 
 @router.post("/ads/{break_id}/played")
 def ad_played(break_id: str, request: Request, session: Db, user: CurrentUser) -> AdPlayedOut:
-    now = container(request).clock.now()
-    decision = entitlements.complete_ad_break(session, user_id=user.id, break_id=break_id, now=now)
+    c = container(request)
+    decision = entitlements.complete_ad_break(
+        session, user_id=user.id, break_id=break_id, now=c.clock.now(), clocks=c.ad_clocks
+    )
     return AdPlayedOut(counted=decision.allowed, reason=decision.reason)

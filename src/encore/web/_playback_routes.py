@@ -15,7 +15,12 @@ router = APIRouter(prefix="/api", tags=["playback"])
 def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db, user: CurrentUser) -> StreamOut:
     c = container(request)
     decision = entitlements.next_stream_decision(
-        session, user_id=user.id, track_id=track_id, interval_s=c.settings.ad_interval, now=c.clock.now()
+        session,
+        user_id=user.id,
+        track_id=track_id,
+        interval_s=c.settings.ad_interval,
+        now=c.clock.now(),
+        clocks=c.ad_clocks,
     )
     if not decision.allowed:
         raise PermissionDenied("no music URL now", code=decision.reason)

@@ -34,14 +34,20 @@ def playable(ctx: Ctx, track_id: str) -> Playable:
         raise SubsonicError(NOT_AUTHORIZED, decision.reason)  # premium_required and the like
     try:
         brk = entitlements.start_ad_break(
-            ctx.session, user_id=ctx.user.id, interval_s=ctx.container.settings.ad_interval, now=ctx.now
+            ctx.session,
+            user_id=ctx.user.id,
+            interval_s=ctx.container.settings.ad_interval,
+            now=ctx.now,
+            clocks=ctx.container.ad_clocks,
         )
     except NotFound:
         # Campaigns exist but none may run for this listener now (caps, hours): never lock them out.
         return Playable(track_id)
     if not entitlements.ad_played_through(issued_at=brk.issued_at, duration_ms=brk.duration_ms, reported_at=ctx.now):
         return Playable(brk.track_public_id, brk.break_id, brk.advertiser)
-    entitlements.complete_ad_break(ctx.session, user_id=ctx.user.id, break_id=brk.break_id, now=ctx.now)
+    entitlements.complete_ad_break(
+        ctx.session, user_id=ctx.user.id, break_id=brk.break_id, now=ctx.now, clocks=ctx.container.ad_clocks
+    )
     again = _decide(ctx, track_id)
     if not again.allowed:
         raise SubsonicError(NOT_AUTHORIZED, again.reason)
@@ -50,5 +56,10 @@ def playable(ctx: Ctx, track_id: str) -> Playable:
 
 def _decide(ctx: Ctx, track_id: str) -> entitlements.StreamDecision:
     return entitlements.next_stream_decision(
-        ctx.session, user_id=ctx.user.id, track_id=track_id, interval_s=ctx.container.settings.ad_interval, now=ctx.now
+        ctx.session,
+        user_id=ctx.user.id,
+        track_id=track_id,
+        interval_s=ctx.container.settings.ad_interval,
+        now=ctx.now,
+        clocks=ctx.container.ad_clocks,
     )

@@ -1,0 +1,82 @@
+"""Where a stream-URL request's entitlement + ad decision spends its time, per stage and per statement.
+
+Same world as `bench.entitlements.decision`; for free and Premium listeners separately it reports the
+decision call, the URL issue and the commit (p50 / p99), and the SQL statements the decision sends.
+
+    .venv/bin/python -m bench.entitlements.stages [--requests 1000]
+"""
+
+import argparse
+import statistics
+import time
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event
+
+from bench.entitlements.decision import World, make_world
+from encore import entitlements
+from encore.streaming import issue_stream_url
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 10 else max(values)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=1000)
+    args = ap.parse_args()
+    w: World = make_world(users=200)
+    statements: Counter[str] = Counter()
+    counting = [False]
+
+    def count(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        if counting[0]:
+            statements[" ".join(sql.split())[:110]] += 1
+
+    event.listen(w.container.engine, "before_cursor_execute", count)
+    stages: dict[str, dict[str, list[float]]] = {
+        tier: {"decision": [], "issue": [], "commit": []} for tier in ("free", "premium")
+    }
+    for i in range(args.requests):
+        uid, upid = w.users[i % len(w.users)]
+        tier = "premium" if (i % len(w.users)) < len(w.users) // 4 else "free"
+        tid = w.tracks[(i * 7) % len(w.tracks)]
+        at = w.now + timedelta(seconds=i)
+        with w.container.sessions() as s:
+            s.begin()
+            counting[0] = tier == "free" and i >= args.requests // 2
+            t0 = time.perf_counter()
+            entitlements.next_stream_decision(
+                s, user_id=uid, track_id=tid, interval_s=10**6, now=at, clocks=w.container.ad_clocks
+            )
+            t1 = time.perf_counter()
+            counting[0] = False
+            issue_stream_url(
+                s,
+                settings=w.container.settings,
+                user_public_id=upid,
+                track_public_id=tid,
+                requested=None,
+                data_saver=False,
+                now=at,
+            )
+            t2 = time.perf_counter()
+            s.commit()
+            t3 = time.perf_counter()
+        for name, ms in (("decision", t1 - t0), ("issue", t2 - t1), ("commit", t3 - t2)):
+            stages[tier][name].append(ms * 1000)
+    for tier, by in stages.items():
+        for name, xs in by.items():
+            print(f"{tier:8} {name:9} p50 {_p(xs, 50):6.2f} ms  p99 {_p(xs, 99):6.2f} ms  (n={len(xs)})")
+    n_free = max(1, sum(1 for i in range(args.requests // 2, args.requests) if (i % len(w.users)) >= len(w.users) // 4))
+    print(f"statements per free-tier decision ({n_free} requests):")
+    for sql, n in statements.most_common():
+        print(f"  {n / n_free:4.2f}  {sql}")
+    w.container.close()
+
+
+if __name__ == "__main__":
+    main()

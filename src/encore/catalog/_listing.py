@@ -1,0 +1,76 @@
+"""What the catalogue lists as music. Ad audio goes through the normal ingest, so it is made of ordinary
+tracks and albums; the `is_ad` flags (set when a campaign is made) keep it out of browse, search, artist
+and album lists and catalogue matching on every face. An artist with nothing but ads is hidden too.
+
+The hidden sets are small (a few advertisers), and each is one indexed lookup.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, false, select, true, union
+from sqlalchemy.orm import Session
+
+from encore.catalog._models import Album, AlbumArtist, Artist, Track, TrackArtist
+from encore.kernel import ValidationFailed
+
+
+def music_album() -> ColumnElement[bool]:
+    """WHERE clause for albums that are music (`= false`, so PostgreSQL can use the index too)."""
+    return Album.is_ad == false()
+
+
+def music_track() -> ColumnElement[bool]:
+    return Track.is_ad == false()
+
+
+@dataclass(frozen=True)
+class Hidden:
+    albums: frozenset[int]
+    tracks: frozenset[int]
+    artists: frozenset[int]  # artists who appear on ads only
+
+
+def _ad_only_artists(session: Session) -> frozenset[int]:
+    on_ads = union(
+        select(AlbumArtist.artist_id).join(Album, Album.id == AlbumArtist.album_id).where(Album.is_ad == true()),
+        select(TrackArtist.artist_id).join(Track, Track.id == TrackArtist.track_id).where(Track.is_ad == true()),
+    ).subquery()
+    candidates = set(session.scalars(select(on_ads.c.artist_id)))
+    if not candidates:
+        return frozenset()
+    # EXISTS stops at the first music album or track; a UNION of them all cost ~2 ms for a prolific artist.
+    music_album_of = exists().where(AlbumArtist.artist_id == Artist.id, Album.id == AlbumArtist.album_id, music_album())
+    music_track_of = exists().where(TrackArtist.artist_id == Artist.id, Track.id == TrackArtist.track_id, music_track())
+    return frozenset(
+        session.scalars(select(Artist.id).where(Artist.id.in_(candidates), ~music_album_of, ~music_track_of))
+    )
+
+
+def hidden(session: Session) -> Hidden:
+    return Hidden(
+        albums=frozenset(session.scalars(select(Album.id).where(Album.is_ad == true()))),
+        tracks=frozenset(session.scalars(select(Track.id).where(Track.is_ad == true()))),
+        artists=_ad_only_artists(session),
+    )
+
+
+def hidden_artists(session: Session) -> frozenset[int]:
+    return _ad_only_artists(session)
+
+
+def mark_as_ad(session: Session, *, track: Track) -> None:
+    """Make `track` ad audio; its release becomes an ad release when nothing else on it is music.
+
+    A track somebody already listens to as music cannot silently vanish into an ad: its release must hold
+    ads only, so an ad shipped inside a music album is refused with a clear error instead.
+    """
+    others = session.scalar(
+        select(Track.id).where(Track.album_id == track.album_id, Track.id != track.id, music_track())
+    )
+    if others is not None:
+        raise ValidationFailed(
+            "the ad's audio shares its release with music; ingest ads as their own release", code="ad_in_music_release"
+        )
+    track.is_ad = True
+    session.get_one(Album, track.album_id).is_ad = True
+    session.flush()

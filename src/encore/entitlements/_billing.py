@@ -1,0 +1,152 @@
+"""Paid subscriptions through a payment provider: checkout, the customer portal and webhook events.
+
+The customer id <-> user link is made here, by Encore, when it opens a checkout; a webhook can only move
+the subscription of the user its customer id was bound to, never pick an account by what its body says.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.accounts import User
+from encore.config import Settings
+from encore.entitlements._billing_policy import event_applies, provider_state
+from encore.entitlements._models import BillingCustomer, ProcessedEvent, Subscription
+from encore.entitlements._policy import SubState, Tier, effective_tier
+from encore.entitlements._provider import CheckoutLink, PaymentProvider, ProviderEvent
+from encore.entitlements._stripe import StripeConfig, StripeProvider
+from encore.entitlements._subscriptions import _dates, subscription_row
+from encore.kernel import Conflict, NotFound
+
+
+def stripe_config(settings: Settings) -> StripeConfig | None:
+    """Stripe is on only when the secret key, the webhook secret and the price are all set."""
+    key, hook, price = settings.stripe_secret_key, settings.stripe_webhook_secret, settings.stripe_price_id
+    if key is None or hook is None or not price:
+        return None
+    return StripeConfig(
+        secret_key=key.get_secret_value(),
+        webhook_secret=hook.get_secret_value(),
+        price_id=price,
+        api_base=settings.stripe_api_base,
+        tolerance_s=settings.stripe_webhook_tolerance_s,
+    )
+
+
+def stripe_provider(settings: Settings) -> StripeProvider | None:
+    config = stripe_config(settings)
+    return StripeProvider(config) if config is not None else None
+
+
+def _customer(session: Session, *, provider: str, user_id: int) -> BillingCustomer | None:
+    return session.scalar(
+        select(BillingCustomer).where(BillingCustomer.provider == provider, BillingCustomer.user_id == user_id)
+    )
+
+
+def start_checkout(
+    session: Session,
+    *,
+    provider: PaymentProvider,
+    user_id: int,
+    success_url: str,
+    cancel_url: str,
+    trial_days: int,
+    now: datetime,
+) -> CheckoutLink:
+    """A hosted checkout page for Premium; the customer is created (once) and bound to this user first."""
+    user = session.get_one(User, user_id)
+    sub = subscription_row(session, user_id=user_id)
+    tier, _why = effective_tier(_dates(sub), now)
+    if sub is not None and sub.provider == provider.name and tier is Tier.PREMIUM:
+        raise Conflict("already subscribed; manage it in the billing portal", code="already_subscribed")
+    customer = _customer(session, provider=provider.name, user_id=user_id)
+    if customer is None:
+        customer = BillingCustomer(
+            user_id=user_id,
+            provider=provider.name,
+            customer_id=provider.create_customer(user_ref=user.public_id, email=user.email),
+        )
+        session.add(customer)
+        session.flush()
+    return provider.create_checkout(
+        customer_id=customer.customer_id,
+        user_ref=user.public_id,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        trial_days=trial_days if sub is None else 0,  # one trial per account, as with the manual provider
+    )
+
+
+def portal_link(session: Session, *, provider: PaymentProvider, user_id: int, return_url: str) -> str:
+    customer = _customer(session, provider=provider.name, user_id=user_id)
+    if customer is None:
+        raise NotFound("no billing account yet; start a checkout first", code="no_billing_account")
+    return provider.portal_url(customer_id=customer.customer_id, return_url=return_url)
+
+
+def handle_webhook(
+    session: Session, *, provider: PaymentProvider, payload: bytes, signature: str | None, plan: str, now: datetime
+) -> str:
+    """Verify, de-duplicate and apply one delivery; returns what happened (for the response and the log)."""
+    event = provider.verify_event(payload, signature)
+    seen = session.scalar(
+        select(ProcessedEvent.outcome).where(
+            ProcessedEvent.provider == provider.name, ProcessedEvent.event_id == event.id
+        )
+    )
+    if seen is not None:
+        return "duplicate"
+    outcome = _apply(session, provider=provider.name, event=event, plan=plan)
+    session.add(
+        ProcessedEvent(
+            provider=provider.name, event_id=event.id, event_type=event.type[:100], outcome=outcome, received_at=now
+        )
+    )
+    session.flush()
+    return outcome
+
+
+def _outlasts(sub: Subscription, period_end: datetime | None) -> bool:
+    if sub.state == SubState.EXPIRED.value or sub.period_end is None:
+        return False
+    return period_end is None or sub.period_end > period_end
+
+
+def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str) -> str:
+    if event.customer_id is None:
+        return "ignored_no_customer"
+    user_id = session.scalar(
+        select(BillingCustomer.user_id).where(
+            BillingCustomer.provider == provider, BillingCustomer.customer_id == event.customer_id
+        )
+    )
+    if user_id is None:
+        return "unknown_customer"
+    facts = event.subscription
+    if facts is None:
+        return "ignored_type"
+    change = provider_state(facts, event_at=event.created)
+    if change is None:
+        return "unknown_status"
+    sub = subscription_row(session, user_id=user_id)
+    if sub is not None and sub.provider != provider and _outlasts(sub, change.period_end):
+        # Premium granted by an admin or a code that runs longer is not cut short by a card subscription.
+        return "kept_longer_premium"
+    if sub is not None and sub.provider == provider:
+        why_not = event_applies(event_at=event.created, last_applied_at=sub.provider_event_at)
+        if why_not is not None:
+            return why_not
+        other = sub.provider_subscription_id not in (None, facts.subscription_id)
+        if other and sub.state != SubState.EXPIRED.value and change.state is SubState.EXPIRED:
+            return "other_subscription_ended"  # an old subscription ending does not end the current one
+    if sub is None:
+        sub = Subscription(user_id=user_id, plan=plan, state=change.state.value, provider=provider)
+        session.add(sub)
+    sub.plan, sub.provider, sub.state = plan, provider, change.state.value
+    sub.period_end, sub.trial_end, sub.canceled_at = change.period_end, change.trial_end, change.canceled_at
+    sub.provider_customer_id, sub.provider_subscription_id = event.customer_id, facts.subscription_id
+    sub.provider_event_at = event.created
+    session.flush()
+    return f"applied_{change.state.value}"

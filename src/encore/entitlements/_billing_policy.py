@@ -1,0 +1,59 @@
+"""Pure decisions for a payment provider's subscription events: which state, and whether to apply at all.
+
+The provider tells us its own status words; this maps them onto Encore's five states and refuses anything
+that would roll a subscription back to an older picture of itself.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from encore.entitlements._policy import SubState
+
+
+@dataclass(frozen=True)
+class ProviderSubscription:
+    """What a provider event says about one subscription (already parsed, no provider types)."""
+
+    subscription_id: str
+    status: str  # the provider's word: trialing, active, past_due, unpaid, canceled, incomplete, ...
+    period_end: datetime | None
+    trial_end: datetime | None
+    cancel_at_period_end: bool
+    canceled_at: datetime | None
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StateChange:
+    state: SubState
+    period_end: datetime | None
+    trial_end: datetime | None
+    canceled_at: datetime | None
+
+
+# Stripe's statuses; `incomplete` (first payment not made yet) and `paused` give no Premium.
+_ENDED = frozenset({"canceled", "unpaid", "incomplete_expired", "incomplete", "paused"})
+
+
+def provider_state(sub: ProviderSubscription, *, event_at: datetime) -> StateChange | None:
+    """Map a provider status onto Encore's states; None for a status this version does not know."""
+    if sub.status == "trialing":
+        return StateChange(SubState.TRIALING, sub.period_end, sub.trial_end, None)
+    if sub.status == "active":
+        if sub.cancel_at_period_end:
+            # Canceled by the listener: Premium runs to the end of the period already paid for.
+            return StateChange(SubState.CANCELED, sub.period_end, None, sub.canceled_at or event_at)
+        return StateChange(SubState.ACTIVE, sub.period_end, None, None)
+    if sub.status == "past_due":
+        return StateChange(SubState.PAST_DUE, sub.period_end, None, None)
+    if sub.status in _ENDED:
+        end = sub.ended_at or event_at
+        return StateChange(SubState.EXPIRED, end, None, sub.canceled_at or end)
+    return None
+
+
+def event_applies(*, event_at: datetime, last_applied_at: datetime | None) -> str | None:
+    """None when an event may be applied; otherwise why not. Providers deliver out of order and retry."""
+    if last_applied_at is not None and event_at < last_applied_at:
+        return "older_than_applied"
+    return None

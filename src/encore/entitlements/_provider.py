@@ -1,0 +1,52 @@
+"""The payment-provider port: what Encore asks of a card processor. The manual provider (admin grants,
+codes) needs none of it; the Stripe adapter (`_stripe.py`) implements it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from encore.entitlements._billing_policy import ProviderSubscription
+from encore.kernel import EncoreError
+
+
+class PaymentProviderError(EncoreError):
+    """The provider could not be reached or refused a request; nothing was changed on our side."""
+
+    code = "payment_provider_unavailable"
+
+
+class BadWebhook(EncoreError):
+    """A webhook delivery whose signature, timestamp or body does not check out."""
+
+    code = "bad_signature"
+
+
+@dataclass(frozen=True)
+class CheckoutLink:
+    url: str
+    session_id: str
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A verified webhook event, parsed into plain types."""
+
+    id: str
+    type: str
+    created: datetime
+    customer_id: str | None
+    subscription: ProviderSubscription | None  # for customer.subscription.* events
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def create_customer(self, *, user_ref: str, email: str | None) -> str: ...
+
+    def create_checkout(
+        self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
+    ) -> CheckoutLink: ...
+
+    def portal_url(self, *, customer_id: str, return_url: str) -> str: ...
+
+    def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...

@@ -1,0 +1,150 @@
+"""The Stripe adapter: Checkout sessions, the customer portal and verified webhook events.
+
+Every call goes through stripe's own client, so `api_base` can point it at a local stub (tests,
+stripe-mock); signatures are checked by `stripe.Webhook.construct_event`.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from encore.entitlements._billing_policy import ProviderSubscription
+from encore.entitlements._provider import BadWebhook, CheckoutLink, PaymentProviderError, ProviderEvent
+
+SUBSCRIPTION_EVENTS = frozenset(
+    {
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+        "customer.subscription.paused",
+        "customer.subscription.resumed",
+    }
+)
+
+
+@dataclass(frozen=True)
+class StripeConfig:
+    secret_key: str
+    webhook_secret: str
+    price_id: str
+    api_base: str = stripe.DEFAULT_API_BASE
+    tolerance_s: int = 300
+
+
+def _when(value: object) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int) and value > 0 else None
+
+
+def _period_end(obj: dict[str, Any]) -> datetime | None:
+    # Since API version 2025-03-31 the period lives on the subscription items, before that on the subscription.
+    if obj.get("current_period_end"):
+        return _when(obj["current_period_end"])
+    items = (obj.get("items") or {}).get("data") or []
+    ends = [_when(i.get("current_period_end")) for i in items if isinstance(i, dict)]
+    known = [e for e in ends if e is not None]
+    return max(known) if known else None
+
+
+def _subscription(obj: dict[str, Any]) -> ProviderSubscription:
+    sub_id, status = obj.get("id"), obj.get("status")
+    if not isinstance(sub_id, str) or not isinstance(status, str):
+        raise BadWebhook("subscription event without id or status", code="bad_event")
+    return ProviderSubscription(
+        subscription_id=sub_id,
+        status=status,
+        period_end=_period_end(obj),
+        trial_end=_when(obj.get("trial_end")),
+        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        canceled_at=_when(obj.get("canceled_at")),
+        ended_at=_when(obj.get("ended_at")),
+    )
+
+
+def parse_event(raw: dict[str, Any]) -> ProviderEvent:
+    """Plain types out of a (verified) Stripe event body."""
+    event_id, kind, created = raw.get("id"), raw.get("type"), _when(raw.get("created"))
+    obj = (raw.get("data") or {}).get("object")
+    if not isinstance(event_id, str) or not isinstance(kind, str) or created is None or not isinstance(obj, dict):
+        raise BadWebhook("not a Stripe event", code="bad_event")
+    customer = obj.get("customer")
+    if isinstance(customer, dict):  # expanded
+        customer = customer.get("id")
+    return ProviderEvent(
+        id=event_id,
+        type=kind,
+        created=created,
+        customer_id=customer if isinstance(customer, str) else None,
+        subscription=_subscription(obj) if kind in SUBSCRIPTION_EVENTS else None,
+    )
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def __init__(self, config: StripeConfig, *, http_client: stripe.HTTPClient | None = None) -> None:
+        self._config = config
+        self._client = stripe.StripeClient(
+            config.secret_key,
+            base_addresses={"api": config.api_base},
+            http_client=http_client,
+            max_network_retries=1,
+        )
+
+    def create_customer(self, *, user_ref: str, email: str | None) -> str:
+        params: dict[str, Any] = {"metadata": {"encore_user": user_ref}}
+        if email:
+            params["email"] = email
+        try:
+            # The idempotency key makes two racing checkouts of one user share one Stripe customer.
+            customer = self._client.v1.customers.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": f"encore-customer-{user_ref}"},
+            )
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused to create a customer: {exc.user_message or exc}") from exc
+        return str(customer.id)
+
+    def create_checkout(
+        self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
+    ) -> CheckoutLink:
+        params: dict[str, Any] = {
+            "mode": "subscription",
+            "customer": customer_id,
+            "client_reference_id": user_ref,
+            "line_items": [{"price": self._config.price_id, "quantity": 1}],
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "metadata": {"encore_user": user_ref},
+        }
+        if trial_days > 0:
+            params["subscription_data"] = {"trial_period_days": trial_days}
+        try:
+            session = self._client.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused the checkout: {exc.user_message or exc}") from exc
+        if not session.url:
+            raise PaymentProviderError("Stripe returned a checkout session without a URL")
+        return CheckoutLink(url=session.url, session_id=session.id)
+
+    def portal_url(self, *, customer_id: str, return_url: str) -> str:
+        try:
+            portal = self._client.v1.billing_portal.sessions.create({"customer": customer_id, "return_url": return_url})
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused the portal session: {exc.user_message or exc}") from exc
+        return str(portal.url)
+
+    def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
+        """Signature and timestamp are checked by stripe; a stale or forged delivery raises BadWebhook."""
+        if not signature:
+            raise BadWebhook("missing Stripe-Signature header")
+        try:
+            event = stripe.Webhook.construct_event(
+                payload, signature, self._config.webhook_secret, tolerance=self._config.tolerance_s
+            )
+        except stripe.SignatureVerificationError as exc:
+            raise BadWebhook(f"webhook signature check failed: {exc.user_message or exc}") from exc
+        except (ValueError, AttributeError, TypeError) as exc:  # signed, but not a JSON object (stripe assumes one)
+            raise BadWebhook("webhook body is not a JSON event", code="bad_event") from exc
+        return parse_event(event.to_dict())

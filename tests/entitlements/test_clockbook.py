@@ -1,0 +1,90 @@
+"""The in-memory ad clock: no database write per music URL, yet an owed ad survives a restart."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from encore import entitlements
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.entitlements import AdClockBook, AdClockRow
+from tests.catalog import factories as f
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def _world(container: Container) -> tuple[int, list[str]]:
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="listener", password="listener-pass-1")
+        band = f.artist(s, "Band")
+        album = f.album(s, "Songs", band)
+        songs = [f.track(s, f"Song {i}", album, [band], number=i, duration_ms=600_000) for i in range(3)]
+        ad_artist = f.artist(s, "Acme Ads")
+        ad = f.track(s, "Spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
+        entitlements.create_campaign(
+            s,
+            advertiser="Acme",
+            track_id=ad.public_id,
+            starts_at=NOW - timedelta(days=1),
+            ends_at=NOW + timedelta(days=30),
+            budget_impressions=100,
+            cpm_cents=2000,
+            genres=[],
+            hour_from=None,
+            hour_to=None,
+            freq_cap_per_day=10,
+        )
+        return user.id, [t.public_id for t in songs]
+
+
+def _ask(container: Container, book: AdClockBook, user_id: int, track: str, at: datetime) -> str:
+    with transaction(container.sessions) as s:
+        return entitlements.next_stream_decision(
+            s, user_id=user_id, track_id=track, interval_s=60, now=at, clocks=book
+        ).reason
+
+
+def _stored(container: Container, user_id: int) -> AdClockRow | None:
+    with container.sessions() as s:
+        return s.scalar(select(AdClockRow).where(AdClockRow.user_id == user_id))
+
+
+def test_music_urls_do_not_write_until_the_flush(container: Container) -> None:
+    user_id, songs = _world(container)
+    book = AdClockBook(flush_every_s=3600)
+    assert _ask(container, book, user_id, songs[0], NOW) == "ad_not_due"
+    assert _ask(container, book, user_id, songs[1], NOW + timedelta(seconds=20)) == "ad_not_due"
+    assert _stored(container, user_id) is None  # charged in memory only
+    eager = AdClockBook(flush_every_s=0)
+    assert _ask(container, eager, user_id, songs[0], NOW) == "ad_not_due"
+    assert _ask(container, eager, user_id, songs[1], NOW + timedelta(seconds=20)) == "ad_not_due"
+    row = _stored(container, user_id)
+    assert row is not None and row.listened_ms == 20_000 and row.last_issued_at == NOW + timedelta(seconds=20)
+
+
+def test_an_owed_ad_is_written_at_once_and_survives_a_restart(container: Container) -> None:
+    user_id, songs = _world(container)
+    book = AdClockBook(flush_every_s=3600)
+    assert _ask(container, book, user_id, songs[0], NOW) == "ad_not_due"
+    assert _ask(container, book, user_id, songs[1], NOW + timedelta(seconds=61)) == "ad_break_due"
+    restarted = AdClockBook(flush_every_s=3600)  # a new process starts from the stored clock
+    assert _ask(container, restarted, user_id, songs[2], NOW + timedelta(seconds=62)) == "ad_break_due"
+
+
+def test_the_ad_played_resets_the_clock_in_memory_and_on_disk(container: Container) -> None:
+    user_id, songs = _world(container)
+    book = AdClockBook(flush_every_s=3600)
+    assert _ask(container, book, user_id, songs[0], NOW) == "ad_not_due"
+    at = NOW + timedelta(seconds=61)
+    assert _ask(container, book, user_id, songs[1], at) == "ad_break_due"
+    with transaction(container.sessions) as s:
+        brk = entitlements.start_ad_break(s, user_id=user_id, interval_s=60, now=at, clocks=book)
+    with transaction(container.sessions) as s:
+        done = entitlements.complete_ad_break(
+            s, user_id=user_id, break_id=brk.break_id, now=at + timedelta(seconds=15), clocks=book
+        )
+    assert done.reason == "counted"
+    assert _ask(container, book, user_id, songs[1], at + timedelta(seconds=16)) == "ad_not_due"
+    row = _stored(container, user_id)
+    assert row is not None and row.listened_ms == 0 and row.last_ad_at == at + timedelta(seconds=15)

@@ -1,0 +1,210 @@
+"""Ad audio is ingested like music, but once a campaign uses it it is never listed, searched, matched or
+played as music, on any face: the player's /api, the developer /v1, Subsonic /rest and ListenBrainz."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from encore.accounts import Role, create_user, get_user_by_name, regenerate_listen_token
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.devices import create_device
+from encore.history import Play
+from encore.web import create_app
+from tests.catalog import factories as f
+from tests.web.conftest import PASSWORD, login
+from tests.web.spotify.flows import client_token, register_app
+from tests.web.test_ad_breaks_api import AUDIO, _playable
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container), base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def world(client: TestClient, container: Container) -> dict[str, str]:
+    """Music and an ad that share the word "acme"; a singer on both stays listed, the advertiser does not."""
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password=PASSWORD)
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        band, singer, advertiser = f.artist(s, "Acme Orchestra"), f.artist(s, "Jingle Singer"), f.artist(s, "Acme Ads")
+        music = f.album(s, "Acme Suite", band)
+        overture = f.track(s, "Acme Overture", music, [band, singer])
+        overture.isrc = "GBAAA2600001"
+        ad_album = f.album(s, "Acme Summer Sale", advertiser)
+        spot = f.track(s, "Acme Spot", ad_album, [advertiser, singer], duration_ms=15_000)
+        spot.isrc = "GBAAA2600099"
+        for t in (overture, spot):
+            _playable(container, s, t)  # both have audio: only the flag keeps the ad from playing as music
+        s.flush()
+        ids = {
+            "band": band.public_id,
+            "singer": singer.public_id,
+            "advertiser": advertiser.public_id,
+            "music": music.public_id,
+            "overture": overture.public_id,
+            "ad_album": ad_album.public_id,
+            "spot": spot.public_id,
+        }
+    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
+    r = client.post(
+        "/api/admin/ad-campaigns",
+        headers=admin,
+        json={
+            "advertiser": "Acme",
+            "track_id": ids["spot"],
+            "budget_impressions": 100,
+            "cpm_cents": 2000,
+            "starts_at": (NOW - timedelta(days=1)).isoformat(),
+            "ends_at": (NOW + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert r.status_code == 200, r.text
+    return ids
+
+
+def _ids(items: list[dict[str, Any]]) -> set[str]:
+    return {i["id"] for i in items}
+
+
+def test_player_api_lists_and_finds_no_ads(client: TestClient, world: dict[str, str]) -> None:
+    h = {"Authorization": f"Bearer {login(client, 'listener')}"}
+    found = client.get("/api/search", params={"q": "acme"}, headers=h).json()
+    assert _ids(found["tracks"]["items"]) == {world["overture"]}
+    assert _ids(found["albums"]["items"]) == {world["music"]}
+    assert _ids(found["artists"]["items"]) == {world["band"]}
+    releases = client.get("/api/browse/new-releases", headers=h).json()
+    assert _ids(releases["items"]) == {world["music"]} and releases["total"] == 1
+    artists = _ids(client.get("/api/browse/artists", headers=h).json()["items"])
+    assert artists == {world["band"], world["singer"]}
+    singer = client.get(f"/api/artists/{world['singer']}", headers=h).json()
+    every_album = singer["albums"] + singer["appears_on"]
+    assert world["ad_album"] not in _ids(every_album) and _ids(singer["top_tracks"]) == {world["overture"]}
+    for path in (
+        f"/api/albums/{world['ad_album']}",
+        f"/api/artists/{world['advertiser']}",
+        f"/api/tracks/{world['spot']}",
+    ):
+        r = client.get(path, headers=h)
+        assert r.status_code == 404, path
+    # Nor can the ad be played as music: only an ad break hands out its URL.
+    r = client.post(f"/api/tracks/{world['spot']}/stream", json={}, headers=h)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "not_music"
+    assert client.post(f"/api/tracks/{world['overture']}/stream", json={}, headers=h).status_code == 200
+    assert client.get(f"/api/albums/{world['music']}", headers=h).status_code == 200
+
+
+def test_v1_lists_and_finds_no_ads(client: TestClient, world: dict[str, str]) -> None:
+    client = TestClient(client.app, base_url="http://127.0.0.1")  # OAuth wants https or loopback
+    login(client, "listener")
+    token = client_token(client, register_app(client))
+    h = {"Authorization": f"Bearer {token}"}
+    found = client.get("/v1/search", params={"q": "acme", "type": "track,album,artist"}, headers=h).json()
+    assert _ids(found["tracks"]["items"]) == {world["overture"]}
+    assert _ids(found["albums"]["items"]) == {world["music"]}
+    assert _ids(found["artists"]["items"]) == {world["band"]}
+    assert _ids(client.get("/v1/browse/new-releases", headers=h).json()["albums"]["items"]) == {world["music"]}
+    several = client.get("/v1/tracks", params={"ids": f"{world['overture']},{world['spot']}"}, headers=h).json()
+    assert [t and t["id"] for t in several["tracks"]] == [world["overture"], None]
+    singer_albums = client.get(f"/v1/artists/{world['singer']}/albums", headers=h).json()["items"]
+    assert world["ad_album"] not in _ids(singer_albums)
+    for path in (
+        f"/v1/tracks/{world['spot']}",
+        f"/v1/albums/{world['ad_album']}",
+        f"/v1/albums/{world['ad_album']}/tracks",
+        f"/v1/artists/{world['advertiser']}",
+        f"/v1/artists/{world['advertiser']}/albums",
+    ):
+        assert client.get(path, headers=h).status_code == 404, path
+
+
+def _rest(client: TestClient, key: str, method: str, **params: str) -> dict[str, Any]:
+    r = client.get(f"/rest/{method}", params={"apiKey": key, "f": "json", **params})
+    body: dict[str, Any] = r.json()["subsonic-response"]
+    return body
+
+
+def test_subsonic_lists_and_finds_no_ads(client: TestClient, container: Container, world: dict[str, str]) -> None:
+    secret = container.settings.secret_key.get_secret_value().encode()
+    with transaction(container.sessions) as s:
+        user = get_user_by_name(s, username="listener")
+        assert user is not None
+        key = create_device(s, user_id=user.id, name="phone", secret=secret, now=NOW).api_key
+    found = _rest(client, key, "search3", query="acme")["searchResult3"]
+    assert {x["id"] for x in found.get("song", [])} == {f"tr-{world['overture']}"}
+    assert {x["id"] for x in found.get("album", [])} == {f"al-{world['music']}"}
+    assert {x["id"] for x in found.get("artist", [])} == {f"ar-{world['band']}"}
+    for kind in ("newest", "alphabeticalByName", "alphabeticalByArtist", "random"):
+        albums = _rest(client, key, "getAlbumList2", type=kind)["albumList2"].get("album", [])
+        assert {a["id"] for a in albums} == {f"al-{world['music']}"}, kind
+    songs = _rest(client, key, "getRandomSongs", size="50")["randomSongs"].get("song", [])
+    assert {x["id"] for x in songs} == {f"tr-{world['overture']}"}
+    indexed = _rest(client, key, "getArtists")["artists"]["index"]
+    assert {a["id"] for i in indexed for a in i["artist"]} == {f"ar-{world['band']}", f"ar-{world['singer']}"}
+    for method, item in (("getAlbum", f"al-{world['ad_album']}"), ("getSong", f"tr-{world['spot']}")):
+        body = _rest(client, key, method, id=item)
+        assert body["status"] == "failed" and body["error"]["code"] == 70, method
+    body = _rest(client, key, "stream", id=f"tr-{world['spot']}")
+    assert body["status"] == "failed" and body["error"]["message"] == "not_music"
+    assert client.get("/rest/stream", params={"apiKey": key, "id": f"tr-{world['overture']}"}).content == AUDIO
+
+
+def test_listens_never_match_ad_audio(client: TestClient, container: Container, world: dict[str, str]) -> None:
+    with transaction(container.sessions) as s:
+        user = get_user_by_name(s, username="listener")
+        assert user is not None
+        token = regenerate_listen_token(s, user_id=user.id, now=NOW)
+    ts = int(NOW.timestamp())
+    listens = [
+        {"listened_at": ts - 600, "track_metadata": {"artist_name": "Acme Ads", "track_name": "Acme Spot"}},
+        {
+            "listened_at": ts - 500,
+            "track_metadata": {
+                "artist_name": "Someone",
+                "track_name": "Anything",
+                "additional_info": {"isrc": "GBAAA2600099"},
+            },
+        },
+        {"listened_at": ts - 400, "track_metadata": {"artist_name": "Acme Orchestra", "track_name": "Acme Overture"}},
+    ]
+    body = json.dumps({"listen_type": "import", "payload": listens}).encode()
+    r = client.post("/1/submit-listens", content=body, headers={"Authorization": f"Token {token}"})
+    assert r.status_code == 200, r.text
+    with container.sessions() as s:
+        matched: dict[str | None, int | None] = {n: t for n, t in s.execute(select(Play.track_name, Play.track_id))}  # noqa: C416
+        overture = s.scalar(select(Play.track_id).where(Play.track_name == "Acme Overture"))
+    assert overture is not None
+    assert matched["Acme Spot"] is None and matched["Anything"] is None
+
+
+def test_an_ad_inside_a_music_release_is_refused(client: TestClient, container: Container) -> None:
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        band = f.artist(s, "Band")
+        album = f.album(s, "Record", band)
+        song = f.track(s, "Song", album, [band])
+        spot = f.track(s, "Spot", album, [band], number=2, duration_ms=15_000)
+        s.flush()
+        song_id, spot_id, album_id = song.public_id, spot.public_id, album.public_id
+    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
+    body = {
+        "advertiser": "Acme",
+        "track_id": spot_id,
+        "budget_impressions": 100,
+        "cpm_cents": 2000,
+        "starts_at": (NOW - timedelta(days=1)).isoformat(),
+        "ends_at": (NOW + timedelta(days=30)).isoformat(),
+    }
+    r = client.post("/api/admin/ad-campaigns", headers=admin, json=body)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "ad_in_music_release"
+    page = client.get(f"/api/albums/{album_id}", headers=admin).json()
+    assert _ids(page["tracks"]) == {song_id, spot_id}  # nothing was hidden by the refused campaign
