@@ -288,5 +288,10 @@ def track_row(session: Session, *, track_id: str) -> Track:
     return _by_public_id(session, Track, track_id, "track")
 
 
+def listed_track_row(session: Session, *, track_id: str) -> Track:
+    """A track row as the catalogue lists it: ad audio looks missing."""
+    return _listed(session, Track, track_id, "track")
+
+
 def label_name_for(session: Session, *, label_id: int | None) -> str | None:
     return session.scalar(select(Label.name).where(Label.id == label_id)) if label_id is not None else None

@@ -72,7 +72,7 @@ def search(
 def track(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> s.Track:
     # The track row already carries its album (joined, with artists and label): summarise that one
     # instead of selecting the album again by id (2 of the request's 9 queries).
-    row = catalog.track_row(session, track_id=_valid(id, "track"))
+    row = catalog.listed_track_row(session, track_id=_valid(id, "track"))
     view = catalog.track_views(session, [row])[0]
     album = catalog.album_summaries(session, [row.album])[0]
     return track_full(base_url(request), view, album)
