@@ -10,6 +10,7 @@ import encore.devices
 import encore.entitlements
 import encore.history
 import encore.ingest
+import encore.insights
 import encore.library
 import encore.oauth
 import encore.retail  # noqa: F401  (each import registers its tables on Base.metadata)

@@ -1,0 +1,97 @@
+"""Snapshots are built by the batch job or on first request, stored, and reused until rebuilt."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from encore.accounts import User
+from encore.insights import _queries as q
+from encore.insights._compute import ListenerCounts, build_snapshot
+from encore.insights._models import WrappedSnapshot
+from encore.insights._period import Period, parse_period, periods_between
+from encore.insights._snapshot import Snapshot
+from encore.kernel import NotFound
+
+
+def available_periods(session: Session, *, user_id: int) -> list[str]:
+    first, last = q.play_span(session, user_id=user_id)
+    if first is None or last is None:
+        return []
+    return periods_between(first, last)
+
+
+def _save(session: Session, user_id: int, snapshot: Snapshot, now: datetime) -> None:
+    session.execute(
+        delete(WrappedSnapshot).where(WrappedSnapshot.user_id == user_id, WrappedSnapshot.period == snapshot.period)
+    )
+    session.add(
+        WrappedSnapshot(
+            user_id=user_id, period=snapshot.period, built_at=now, listens=snapshot.listens, data=snapshot.to_json()
+        )
+    )
+    session.flush()
+
+
+def rebuild(
+    session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
+) -> Snapshot:
+    snapshot = build_snapshot(session, user_id=user_id, period=period, now=now, listener_counts=listener_counts)
+    _save(session, user_id, snapshot, now)
+    return snapshot
+
+
+def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime) -> Snapshot:
+    """The stored snapshot, built on demand the first time. Bad period labels raise NotFound."""
+    parsed = parse_period(period, now=now)
+    stored = session.scalar(
+        select(WrappedSnapshot.data).where(WrappedSnapshot.user_id == user_id, WrappedSnapshot.period == parsed.label)
+    )
+    if stored is not None:
+        return Snapshot.from_json(stored)
+    return rebuild(session, user_id=user_id, period=parsed, now=now)
+
+
+def shared_counts(session: Session) -> ListenerCounts:
+    """Per-artist listener counts computed once per (period, artist) and shared by every listener in a batch."""
+    cache: dict[tuple[str, int | None, str], list[int]] = {}
+
+    def counts(period: Period, artist_id: int | None, name: str) -> list[int]:
+        key = (period.label, artist_id, name if artist_id is None else "")
+        if key not in cache:
+            cache[key] = q.artist_listeners(session, period=period, artist_id=artist_id, artist_name=name)
+        return cache[key]
+
+    return counts
+
+
+def build_all(
+    session_factory: Callable[[], Session],
+    *,
+    period: str,
+    now: datetime,
+    username: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Build and store `period` for every listener with plays in it (or one, by name). One commit per listener,
+    so a long batch can be stopped and rerun. Returns how many snapshots were built."""
+    parsed = parse_period(period, now=now)
+    with session_factory() as session:
+        if username is not None:
+            user_id = session.scalar(select(User.id).where(User.username_key == username.casefold()))
+            if user_id is None:
+                raise NotFound(f"no listener named {username!r}", code="no_user")
+            users = [user_id]
+        else:
+            users = q.listeners_with_plays(session, period=parsed)
+    built = 0
+    with session_factory() as session:
+        counts = shared_counts(session)
+        for user_id in users:
+            with session.begin():
+                rebuild(session, user_id=user_id, period=parsed, now=now, listener_counts=counts)
+            built += 1
+            if progress is not None:
+                progress(built, len(users))
+    return built
