@@ -1,0 +1,43 @@
+"""`encore wrapped build --year 2024 | --decade 2020s [--user NAME]`: build and store Wrapped snapshots."""
+
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from encore.bootstrap import Container
+from encore.insights import build_all
+from encore.kernel import EncoreError
+
+wrapped_app = typer.Typer(help="Encore Wrapped snapshots.", no_args_is_help=True)
+
+
+def run_wrapped_build(c: Container, *, period: str, username: str | None, console: Console) -> int:
+    started = time.perf_counter()
+    built = build_all(c.sessions, period=period, now=c.clock.now(), username=username)
+    console.print(f"Built Wrapped {period} for {built} listener(s) in {time.perf_counter() - started:.1f} s")
+    return built
+
+
+@wrapped_app.command("build")
+def build_command(
+    year: Annotated[int | None, typer.Option(help="A year, e.g. 2024")] = None,
+    decade: Annotated[str | None, typer.Option(help="A decade, e.g. 2020s")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this listener (default: everyone with plays)")] = None,
+) -> None:
+    """Build (or rebuild) the stored Wrapped of a year or a decade."""
+    from encore.cli._main import _container, console, err
+
+    if (year is None) == (decade is None):
+        err.print("[red]Give exactly one of --year or --decade[/red]")
+        raise typer.Exit(2)
+    c = _container()
+    c.migrate()
+    try:
+        run_wrapped_build(c, period=str(year) if year is not None else str(decade), username=user, console=console)
+    except EncoreError as exc:
+        err.print(f"[red]Cannot build Wrapped:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        c.close()
