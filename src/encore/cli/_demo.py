@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from encore.accounts import Role, create_user, get_user_by_name
 from encore.bootstrap import Container
 from encore.catalog import Track
+from encore.cli._wrapped import seed_demo_wrapped
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from encore.ingest import RichProgress, render_summary, run_ingest
@@ -56,4 +57,5 @@ def run_demo_command(c: Container, *, tracks: int, force: bool, console: Console
         )
         render_summary(summary, console)
     _ensure_accounts(c)
+    seed_demo_wrapped(c, listeners=[name for name, *_ in DEMO_ACCOUNTS], console=console)
     _print_logins(console)
