@@ -1,6 +1,7 @@
 """Wrapped over HTTP: the listener's own story, card PNGs, the top-songs playlist, and share links."""
 
 import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -107,3 +108,30 @@ def test_share_link_is_public_escaped_and_revocable(
     assert public.get(url).status_code == 404  # revoked
     assert public.get(f"{url}/cards/0.png").status_code == 404
     assert client.delete(f"/api/me/wrapped/shares/{token}", headers=alice).status_code == 404
+
+
+def test_spotify_export_imported_through_the_api_shows_up_in_wrapped(client: TestClient, users: dict[str, str]) -> None:
+    """Half catalogue (matched to "Tide" by Nina Vale), half text-only listens from another service."""
+    SOURCES = (("Tide", "Nina Vale", "Harbour Lights"), ("Imported Song", "Spotify Only", "Elsewhere"))  # noqa: N806
+    rows = [
+        {"ts": f"2023-0{m}-1{d}T20:00:00Z", "ms_played": 200_000, "master_metadata_track_name": title,
+         "master_metadata_album_artist_name": artist, "master_metadata_album_album_name": album,
+         "spotify_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "incognito_mode": False}
+        for m in range(1, 4) for d in range(3)
+        for title, artist, album in SOURCES
+    ]  # fmt: skip
+    rows += [{**rows[0], "ts": "2023-01-11T21:00:00Z", "master_metadata_track_name": "Imported Song",
+              "master_metadata_album_artist_name": "Spotify Only"}]  # fmt: skip
+    bob = _auth(client, "bob", users["bob"])
+    assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": []}
+    done = client.post("/api/me/history/import?filename=Streaming_History_Audio_2023.json", content=json.dumps(rows),
+                       headers={**bob, "X-Encore-CSRF": "1"})  # fmt: skip
+    assert done.status_code == 200 and done.json()["imported"] == 19
+    assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": ["2023", "2020s"]}
+    body = client.get("/api/me/wrapped/2023", headers=bob).json()
+    assert body["listens"] == 19
+    assert [(a["name"], a["listens"]) for a in body["top_artists"]] == [("Spotify Only", 10), ("Nina Vale", 9)]
+    tide = next(t for t in body["top_tracks"] if t["name"] == "Tide")
+    assert tide["id"] is not None  # matched to the catalogue track
+    assert body["top_genres"][0]["name"] == "Jazz" and body["first_track"]["name"] == "Tide"
+    assert body["clock_month"][:3] == [7, 6, 6] and body["longest_streak"]["days"] == 3
