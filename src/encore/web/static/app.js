@@ -4,6 +4,7 @@ import { h } from "./dom.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { albumView, artistView, homeView, labelView, loginView, searchView } from "./views.js";
+import { wrappedListView, wrappedView } from "./wrapped.js";
 
 const main = document.getElementById("main");
 const searchInput = document.getElementById("search-input");
@@ -26,6 +27,8 @@ const routes = [
   [/^\/collection\/tracks$/, () => likedView(player), "library"],
   [/^\/queue$/, () => queueView(player), "queue"],
   [/^\/settings$/, () => settingsView(player, me), "settings"],
+  [/^\/wrapped$/, () => wrappedListView(), "wrapped"],
+  [/^\/wrapped\/(\d{4}|\d{3}0s)$/, (m) => wrappedView(m[1], navigate), "wrapped"],
 ];
 
 async function render() {
