@@ -4,7 +4,7 @@ aggregations over `plays`, stored and reused; its story cards, their PNGs, share
 from encore.insights._cards import Card, cards
 from encore.insights._compute import build_snapshot
 from encore.insights._models import WrappedShare, WrappedSnapshot
-from encore.insights._period import Period, parse_period, periods_between
+from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
 from encore.insights._playlist import make_top_songs_playlist
 from encore.insights._render import HEIGHT, WIDTH, render_card
 from encore.insights._shares import create_share, resolve_share, revoke_share
@@ -12,6 +12,7 @@ from encore.insights._snapshot import DayTotal, Era, FirstTrack, Ranked, Snapsho
 from encore.insights._store import available_periods, build_all, get_wrapped, rebuild, shared_counts
 
 __all__ = [
+    "FIRST_YEAR",
     "HEIGHT",
     "WIDTH",
     "Card",
