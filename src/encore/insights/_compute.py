@@ -10,10 +10,19 @@ from encore.catalog import identity_key
 from encore.insights import _queries as q
 from encore.insights._period import Period
 from encore.insights._snapshot import Era, FirstTrack, Snapshot, YearTop
-from encore.insights._tally import Counter, longest_streak, most_played_day, top_percent
+from encore.insights._tally import Counter, Shown, longest_streak, most_played_day, top_percent
 
 # (period label, artist id or None, artist name) -> listens per listener; the batch shares one cache.
 ListenerCounts = Callable[[Period, int | None, str], list[int]]
+
+
+@dataclass
+class _Track:
+    """What one track key contributes to: its artists, album and genres (keys into `shown`)."""
+
+    artists: list[str]
+    album: str | None
+    genres: list[str]
 
 
 @dataclass
@@ -22,39 +31,66 @@ class _Tallies:
     artists: Counter = field(default_factory=Counter)
     albums: Counter = field(default_factory=Counter)
     genres: Counter = field(default_factory=Counter)
+    buckets: dict[str, tuple[Counter, Counter, Counter]] = field(default_factory=dict)  # tracks, artists, genres
+    shown: dict[str, Shown] = field(default_factory=dict)
     artist_ids: dict[str, int | None] = field(default_factory=dict)  # artist key -> catalogue id
-    buckets: dict[str, "_Tallies"] = field(default_factory=dict)
 
 
-def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo], tallies: _Tallies, *, per_bucket: bool) -> None:
-    for row in rows:
-        targets = [tallies]
-        if per_bucket:
-            targets.append(tallies.buckets.setdefault(row.bucket, _Tallies()))
-        track = info.get(row.track_id) if row.track_id is not None else None
-        for t in targets:
-            _count(t, row, track)
-
-
-def _count(t: _Tallies, row: q.TrackRow, track: q.TrackInfo | None) -> None:
-    n, ms = row.listens, row.ms
+def _describe(t: _Tallies, row: q.TrackRow, info: dict[int, q.TrackInfo]) -> tuple[str, _Track]:
+    """The track key of a row, registering its display fields and links the first time it is seen."""
+    track = info.get(row.track_id) if row.track_id is not None else None
     if track is not None:
+        key = f"t:{row.track_id}"
         lead = track.artists[0][1] if track.artists else ""
-        t.tracks.add(f"c:{row.track_id}", n, ms, (track.title, lead, track.public_id))
-        t.albums.add(track.album_key, n, ms, (track.album_title, lead, track.album_public_id))
-        for artist_id, name, key, public_id in track.artists:
-            t.artists.add(key, n, ms, (name, "", public_id))
-            t.artist_ids.setdefault(key, artist_id)
-        for genre in track.genres:
-            t.genres.add(genre.casefold(), n, ms, (genre, "", None))
-        return
+        t.shown[key] = (track.title, lead, track.public_id)
+        t.shown[track.album_key] = (track.album_title, lead, track.album_public_id)
+        for artist_id, name, name_key, public_id in track.artists:
+            t.shown.setdefault("ar:" + name_key, (name, "", public_id))
+            t.artist_ids.setdefault("ar:" + name_key, artist_id)
+        genres = [f"g:{g.casefold()}" for g in track.genres]
+        for g, name in zip(genres, track.genres, strict=True):
+            t.shown.setdefault(g, (name, "", None))
+        return key, _Track(["ar:" + a[2] for a in track.artists], track.album_key, genres)
     artist, title = row.artist_name or "Unknown artist", row.track_name or "Unknown track"
-    t.tracks.add("x:" + identity_key(artist, title), n, ms, (title, artist, None))
-    key = identity_key(artist)
-    t.artists.add(key, n, ms, (artist, "", None))
-    t.artist_ids.setdefault(key, None)
+    key, artist_key = "x:" + identity_key(artist, title), "ar:" + identity_key(artist)
+    t.shown.setdefault(key, (title, artist, None))
+    t.shown.setdefault(artist_key, (artist, "", None))
+    t.artist_ids.setdefault(artist_key, None)
+    album = None
     if row.release_name:
-        t.albums.add("x:" + identity_key(artist, row.release_name), n, ms, (row.release_name, artist, None))
+        album = "xa:" + identity_key(artist, row.release_name)
+        t.shown.setdefault(album, (row.release_name, artist, None))
+    return key, _Track([artist_key], album, [])
+
+
+def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
+    t = _Tallies()
+    links: dict[str, _Track] = {}
+    seen: dict[object, tuple[str, _Track]] = {}
+    for row in rows:
+        ident = row.track_id if row.track_id is not None else (row.artist_name, row.track_name, row.release_name)
+        described = seen.get(ident)
+        if described is None:
+            described = seen[ident] = _describe(t, row, info)
+        key, track = described
+        links.setdefault(key, track)
+        n, ms = row.listens, row.ms
+        t.tracks.add(key, n, ms)
+        tracks, artists, genres = t.buckets.setdefault(row.bucket, (Counter(), Counter(), Counter()))
+        tracks.add(key, n, ms)
+        for a in track.artists:
+            artists.add(a, n, ms)
+        for g in track.genres:
+            genres.add(g, n, ms)
+    for key, n in t.tracks.listens.items():  # artists, albums and genres once per track, not per row
+        ms, track = t.tracks.ms[key], links[key]
+        for a in track.artists:
+            t.artists.add(a, n, ms)
+        if track.album is not None:
+            t.albums.add(track.album, n, ms)
+        for g in track.genres:
+            t.genres.add(g, n, ms)
+    return t
 
 
 def _clock(hours: list[tuple[str, int, int]], snap: dict[str, object]) -> None:
@@ -81,80 +117,78 @@ def _clock(hours: list[tuple[str, int, int]], snap: dict[str, object]) -> None:
     )
 
 
+def _top_name(counter: Counter, shown: dict[str, Shown]) -> str | None:
+    keys = counter.top_keys(shown, 1)
+    return shown[keys[0]][0] if keys else None
+
+
+def _story(t: _Tallies, period: Period) -> tuple[list[YearTop], list[Era]]:
+    by_year = []
+    for year in period.years:
+        year_tracks = Counter()
+        for label, (tracks, _, _) in t.buckets.items():
+            if label.startswith(str(year)):
+                for key, n in tracks.listens.items():
+                    year_tracks.add(key, n, tracks.ms[key])
+        top = year_tracks.ranked(t.shown, 1)
+        by_year.append(YearTop(year, top[0] if top else None))
+    eras = [
+        Era(label, sum(tracks.listens.values()), _top_name(genres, t.shown), _top_name(artists, t.shown))
+        for label, (tracks, artists, genres) in sorted(t.buckets.items())
+    ]
+    return by_year, eras
+
+
+def _first_track(session: Session, *, user_id: int, period: Period, info: dict[int, q.TrackInfo]) -> FirstTrack | None:
+    first = q.first_listen(session, user_id=user_id, period=period)
+    if first is None:
+        return None
+    known = info.get(first.track_id) if first.track_id is not None else None
+    name = known.title if known else (first.track_name or "Unknown track")
+    by = known.artists[0][1] if known and known.artists else (first.artist_name or "")
+    return FirstTrack(name, by, first.started_at.isoformat(), known.public_id if known else None)
+
+
 def build_snapshot(
     session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
 ) -> Snapshot:
     rows = q.track_buckets(session, user_id=user_id, period=period)
-    info = q.track_info(session, {r.track_id for r in rows if r.track_id is not None})
-    tallies = _Tallies()
-    _tally(rows, info, tallies, per_bucket=True)
+    info = q.track_info(session, user_id=user_id, period=period)
+    t = _tally(rows, info)
     fields: dict[str, object] = {}
     _clock(q.hour_totals(session, user_id=user_id, period=period), fields)
-
-    by_year: list[YearTop] = []
-    for year in period.years:
-        year_tracks = Counter()
-        for label, bucket in tallies.buckets.items():
-            if label.startswith(str(year)):
-                for key, n in bucket.tracks.listens.items():
-                    year_tracks.add(key, n, bucket.tracks.ms[key], bucket.tracks.shown[key])
-        top = year_tracks.ranked(1)
-        by_year.append(YearTop(year, top[0] if top else None))
-
-    eras = []
-    for label in sorted(tallies.buckets):
-        bucket = tallies.buckets[label]
-        genre, artist = bucket.genres.ranked(1), bucket.artists.ranked(1)
-        eras.append(
-            Era(
-                label,
-                sum(bucket.tracks.listens.values()),
-                genre[0].name if genre else None,
-                artist[0].name if artist else None,
-            )
-        )
+    by_year, eras = _story(t, period)
 
     known_ids, known_names = q.artists_heard_before(session, user_id=user_id, before=period.start)
-    known = {identity_key(n) for n in known_names}
-    new_keys = [
-        k for k, aid in tallies.artist_ids.items() if (aid not in known_ids if aid is not None else k not in known)
-    ]
+    known = {"ar:" + identity_key(n) for n in known_names}
     fresh = Counter()
-    for key in new_keys:
-        fresh.add(key, tallies.artists.listens[key], tallies.artists.ms[key], tallies.artists.shown[key])
+    for key, aid in t.artist_ids.items():
+        if (aid not in known_ids) if aid is not None else (key not in known):
+            fresh.add(key, t.artists.listens[key], t.artists.ms[key])
 
     percent, listeners = None, 0
-    top_artist = tallies.artists.top_key()
-    if top_artist is not None:
+    top_artist = t.artists.top_keys(t.shown, 1)
+    if top_artist:
+        key = top_artist[0]
         counts_of = listener_counts or (
             lambda p, aid, name: q.artist_listeners(session, period=p, artist_id=aid, artist_name=name)
         )
-        everyone = counts_of(period, tallies.artist_ids[top_artist], tallies.artists.shown[top_artist][0])
-        percent, listeners = top_percent(tallies.artists.listens[top_artist], everyone), len(everyone)
-
-    first = q.first_listen(session, user_id=user_id, period=period)
-    first_track = None
-    if first is not None:
-        known_track = info.get(first.track_id) if first.track_id is not None else None
-        if first.track_id is not None and known_track is None:
-            known_track = q.track_info(session, {first.track_id}).get(first.track_id)
-        name = known_track.title if known_track else (first.track_name or "Unknown track")
-        by = known_track.artists[0][1] if known_track and known_track.artists else (first.artist_name or "")
-        first_track = FirstTrack(name, by, first.started_at.isoformat(), known_track.public_id if known_track else None)
+        everyone = counts_of(period, t.artist_ids[key], t.shown[key][0])
+        percent, listeners = top_percent(t.artists.listens[key], everyone), len(everyone)
 
     return Snapshot(
         period=period.label,
         kind=period.kind,
         built_at=now.isoformat(),
-        listens=sum(tallies.tracks.listens.values()),
-        top_artists=tallies.artists.ranked(),
-        top_tracks=tallies.tracks.ranked(),
-        top_albums=tallies.albums.ranked(),
-        top_genres=tallies.genres.ranked(),
+        listens=sum(t.tracks.listens.values()),
+        top_artists=t.artists.ranked(t.shown),
+        top_tracks=t.tracks.ranked(t.shown),
+        top_albums=t.albums.ranked(t.shown),
+        top_genres=t.genres.ranked(t.shown),
         top_track_by_year=by_year,
-        new_artists=len(new_keys),
-        new_artist_examples=fresh.ranked(5),
-        first_track=first_track,
+        new_artists=len(fresh.listens),
+        new_artist_examples=fresh.ranked(t.shown, 5),
+        first_track=_first_track(session, user_id=user_id, period=period, info=info),
         top_artist_percent=percent,
         top_artist_listeners=listeners,
         eras=eras,

@@ -5,11 +5,11 @@ timestamp ("2024-03-05 14"), made by `substr` on SQLite (which stores ISO text) 
 PostgreSQL, so both databases group identically.
 """
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre
@@ -43,18 +43,26 @@ class TrackRow:
 
 
 def track_buckets(session: Session, *, user_id: int, period: Period) -> list[TrackRow]:
-    """Listens per era bucket and track (catalogue id, or the text of an uncatalogued listen)."""
+    """Listens per era bucket and track (catalogue id, or the text of an uncatalogued listen).
+
+    Two queries: catalogue listens read only `ix_plays_wrapped` (no table lookups); text-only listens,
+    usually few, read their text from the table.
+    """
     bucket = stamp(session, period.bucket_chars).label("b")
-    text_only = Play.track_id.is_(None)
-    artist = case((text_only, Play.artist_name)).label("a")
-    title = case((text_only, Play.track_name)).label("t")
-    release = case((text_only, Play.release_name)).label("r")
-    query = (
-        select(bucket, Play.track_id, artist, title, release, func.count(), func.sum(Play.ms_played))
-        .where(*_in_period(user_id, period), Play.is_listen.is_(True))
-        .group_by(bucket, Play.track_id, artist, title, release)
+    where = [*_in_period(user_id, period), Play.is_listen.is_(True)]
+    catalogue = (
+        select(bucket, Play.track_id, func.count(), func.sum(Play.ms_played))
+        .where(*where, Play.track_id.is_not(None))
+        .group_by(bucket, Play.track_id)
     )
-    return [TrackRow(b, tid, a, t, r, int(n), int(ms or 0)) for b, tid, a, t, r, n, ms in session.execute(query)]
+    rows = [TrackRow(b, tid, None, None, None, int(n), int(ms or 0)) for b, tid, n, ms in session.execute(catalogue)]
+    text = (
+        select(bucket, Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
+        .where(*where, Play.track_id.is_(None))
+        .group_by(bucket, Play.artist_name, Play.track_name, Play.release_name)
+    )
+    rows += [TrackRow(b, None, a, t, r, int(n), int(ms or 0)) for b, a, t, r, n, ms in session.execute(text)]
+    return rows
 
 
 def hour_totals(session: Session, *, user_id: int, period: Period) -> list[tuple[str, int, int]]:
@@ -96,57 +104,59 @@ class TrackInfo:
     genres: list[str]
 
 
-def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
+def _heard(user_id: int, period: Period) -> Select[Any]:
+    """The distinct catalogue tracks a listener heard in the period (one covering-index scan)."""
+    return (
+        select(Play.track_id)
+        .where(*_in_period(user_id, period), Play.is_listen.is_(True), Play.track_id.is_not(None))
+        .distinct()
+    )
 
 
-def track_info(session: Session, track_ids: set[int]) -> dict[int, TrackInfo]:
-    """Names, artists and genres of the catalogue tracks a Wrapped mentions (genres: the track's, else its album's)."""
+def track_info(session: Session, *, user_id: int, period: Period, only: set[int] | None = None) -> dict[int, TrackInfo]:
+    """Names, artists and genres of the catalogue tracks the listener heard in the period (or of `only`).
+
+    Joined against the listener's own distinct tracks rather than sent as long IN lists: two queries in all.
+    """
+    heard = _heard(user_id, period).subquery() if only is None else None
+    which = Track.id.in_(select(heard.c.track_id)) if heard is not None else Track.id.in_(sorted(only or ()))
     out: dict[int, TrackInfo] = {}
-    ordered = sorted(track_ids)
-    for chunk in _chunks(ordered):
-        artists: dict[int, list[tuple[int, str, str, str]]] = {}
-        rows = session.execute(
-            select(TrackArtist.track_id, Artist.id, Artist.name, Artist.name_key, Artist.public_id)
-            .join(Artist, Artist.id == TrackArtist.artist_id)
-            .where(TrackArtist.track_id.in_(chunk))
-            .order_by(TrackArtist.track_id, TrackArtist.position)
+    rows = session.execute(
+        select(
+            Track.id, Track.public_id, Track.title, Album.id, Album.title, Album.public_id,
+            Artist.id, Artist.name, Artist.name_key, Artist.public_id,
         )
-        for tid, aid, name, key, pid in rows:
-            artists.setdefault(tid, []).append((aid, name, key, pid))
-        genres: dict[int, list[str]] = {}
-        for tid, name in session.execute(
-            select(TrackGenre.track_id, Genre.name)
-            .join(Genre, Genre.id == TrackGenre.genre_id)
-            .where(TrackGenre.track_id.in_(chunk))
-            .order_by(Genre.name)
-        ):
-            genres.setdefault(tid, []).append(name)
-        album_genres: dict[int, list[str]] = {}
-        tracks = session.execute(
-            select(Track.id, Track.public_id, Track.title, Album.id, Album.title, Album.public_id)
-            .join(Album, Album.id == Track.album_id)
-            .where(Track.id.in_(chunk))
-        ).all()
-        album_ids = sorted({row[3] for row in tracks})
-        for aid, name in session.execute(
-            select(AlbumGenre.album_id, Genre.name)
-            .join(Genre, Genre.id == AlbumGenre.genre_id)
-            .where(and_(AlbumGenre.album_id.in_(album_ids)))
-            .order_by(Genre.name)
-        ):
-            album_genres.setdefault(aid, []).append(name)
-        for tid, pid, title, album_id, album_title, album_pid in tracks:
-            out[tid] = TrackInfo(
-                pid,
-                title,
-                f"c:{album_id}",
-                album_title,
-                album_pid,
-                artists.get(tid, []),
-                genres.get(tid) or album_genres.get(album_id, []),
-            )
+        .join(Album, Album.id == Track.album_id)
+        .outerjoin(TrackArtist, TrackArtist.track_id == Track.id)
+        .outerjoin(Artist, Artist.id == TrackArtist.artist_id)
+        .where(which)
+        .order_by(Track.id, TrackArtist.position)
+    )  # fmt: skip
+    album_of: dict[int, int] = {}
+    for tid, pid, title, album_id, album_title, album_pid, aid, name, key, apid in rows:
+        info = out.get(tid)
+        if info is None:
+            info = out[tid] = TrackInfo(pid, title, f"al:{album_id}", album_title, album_pid, [], [])
+            album_of[tid] = album_id
+        if aid is not None:
+            info.artists.append((aid, name, key, apid))
+    own: dict[int, list[str]] = {}
+    for tid, name in session.execute(
+        select(TrackGenre.track_id, Genre.name)
+        .join(Genre, Genre.id == TrackGenre.genre_id)
+        .where(TrackGenre.track_id.in_(select(Track.id).where(which)))
+        .order_by(Genre.name)
+    ):
+        own.setdefault(tid, []).append(name)
+    by_album: dict[int, list[str]] = {}
+    albums = select(Track.album_id).where(which).distinct()
+    for aid, name in session.execute(
+        select(AlbumGenre.album_id, Genre.name).join(Genre, Genre.id == AlbumGenre.genre_id)
+        .where(AlbumGenre.album_id.in_(albums)).order_by(Genre.name)
+    ):  # fmt: skip
+        by_album.setdefault(aid, []).append(name)
+    for tid, info in out.items():
+        info.genres.extend(own.get(tid) or by_album.get(album_of[tid], []))
     return out
 
 

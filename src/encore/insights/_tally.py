@@ -1,5 +1,6 @@
 """Pure arithmetic on aggregated rows: ranking, streaks, clocks. No database here."""
 
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -7,33 +8,31 @@ from datetime import date, timedelta
 
 from encore.insights._snapshot import TOP_N, DayTotal, Ranked, Streak
 
+Shown = tuple[str, str, str | None]  # name, by, public id: what a card shows for a key
+
 
 @dataclass
 class Counter:
-    """Listens and milliseconds per key, with the display fields of each key."""
+    """Listens and milliseconds per key. Display fields live apart (`shown`), looked up only when ranking."""
 
     listens: dict[str, int] = field(default_factory=dict)
     ms: dict[str, int] = field(default_factory=dict)
-    shown: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # name, by, public id
 
-    def add(self, key: str, listens: int, ms: int, shown: tuple[str, str, str | None]) -> None:
-        """`shown` is (name, by, public id): what a card shows for this key."""
+    def add(self, key: str, listens: int, ms: int) -> None:
         self.listens[key] = self.listens.get(key, 0) + listens
         self.ms[key] = self.ms.get(key, 0) + ms
-        self.shown.setdefault(key, shown)
 
-    def ranked(self, limit: int = TOP_N) -> list[Ranked]:
+    def top_keys(self, shown: dict[str, Shown], limit: int) -> list[str]:
         # Ties break by minutes, then name, then key, so SQLite and PostgreSQL rank identically.
-        keys = sorted(self.listens, key=lambda k: (-self.listens[k], -self.ms[k], self.shown[k][0], k))
+        n, ms = self.listens, self.ms
+        return heapq.nsmallest(limit, n, key=lambda k: (-n[k], -ms[k], shown[k][0], k))
+
+    def ranked(self, shown: dict[str, Shown], limit: int = TOP_N) -> list[Ranked]:
         out = []
-        for key in keys[:limit]:
-            name, by, public_id = self.shown[key]
+        for key in self.top_keys(shown, limit):
+            name, by, public_id = shown[key]
             out.append(Ranked(name, self.listens[key], self.ms[key] // 60_000, by, public_id))
         return out
-
-    def top_key(self) -> str | None:
-        keys = sorted(self.listens, key=lambda k: (-self.listens[k], -self.ms[k], self.shown[k][0], k))
-        return keys[0] if keys else None
 
 
 def longest_streak(days: Iterable[date]) -> Streak:

@@ -46,9 +46,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_wrapped_shares_token_hash")),
     )
     op.create_index(op.f("ix_wrapped_shares_user_id"), "wrapped_shares", ["user_id"], unique=False)
+    op.create_index(
+        "ix_plays_wrapped", "plays", ["user_id", "started_at", "is_listen", "track_id", "ms_played"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_plays_wrapped", table_name="plays")
     op.drop_index(op.f("ix_wrapped_shares_user_id"), table_name="wrapped_shares")
     op.drop_table("wrapped_shares")
     op.drop_table("wrapped_snapshots")
