@@ -93,19 +93,19 @@ def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
     return t
 
 
-def _clock(hours: list[tuple[str, int, int]], snap: dict[str, object]) -> None:
+def _clock(days: list[tuple[str, int, int]], hours: list[tuple[int, int]], snap: dict[str, object]) -> None:
     month, weekday, hour = [0] * 12, [0] * 7, [0] * 24
     per_day: dict[date, tuple[int, int]] = {}
     minutes_ms = 0
-    for stamp, listens, ms in hours:
-        day = date.fromisoformat(stamp[:10])
+    for stamp, listens, ms in days:
+        day = date.fromisoformat(stamp)
         month[day.month - 1] += listens
         weekday[day.weekday()] += listens
-        hour[int(stamp[11:13])] += listens
         minutes_ms += ms
         if listens:
-            seen = per_day.get(day, (0, 0))
-            per_day[day] = (seen[0] + listens, seen[1] + ms)
+            per_day[day] = (listens, ms)
+    for h, listens in hours:
+        hour[h] += listens
     snap.update(
         clock_month=month,
         clock_weekday=weekday,
@@ -156,7 +156,11 @@ def build_snapshot(
     info = q.track_info(session, user_id=user_id, period=period)
     t = _tally(rows, info)
     fields: dict[str, object] = {}
-    _clock(q.hour_totals(session, user_id=user_id, period=period), fields)
+    _clock(
+        q.day_totals(session, user_id=user_id, period=period),
+        q.hour_of_day_listens(session, user_id=user_id, period=period),
+        fields,
+    )
     by_year, eras = _story(t, period)
 
     known_ids, known_names = q.artists_heard_before(session, user_id=user_id, before=period.start)

@@ -65,12 +65,24 @@ def track_buckets(session: Session, *, user_id: int, period: Period) -> list[Tra
     return rows
 
 
-def hour_totals(session: Session, *, user_id: int, period: Period) -> list[tuple[str, int, int]]:
-    """(hour "YYYY-MM-DD HH", listens, ms played by every play, skips included) for each hour with plays."""
-    hour = stamp(session, 13).label("h")
+def day_totals(session: Session, *, user_id: int, period: Period) -> list[tuple[str, int, int]]:
+    """(day "YYYY-MM-DD", listens, ms played by every play, skips included) for each day with plays."""
+    day = stamp(session, 10).label("d")
     listens = func.sum(case((Play.is_listen.is_(True), 1), else_=0))
-    query = select(hour, listens, func.sum(Play.ms_played)).where(*_in_period(user_id, period)).group_by(hour)
-    return [(h, int(n or 0), int(ms or 0)) for h, n, ms in session.execute(query)]
+    query = select(day, listens, func.sum(Play.ms_played)).where(*_in_period(user_id, period)).group_by(day)
+    return [(d, int(n or 0), int(ms or 0)) for d, n, ms in session.execute(query)]
+
+
+def hour_of_day_listens(session: Session, *, user_id: int, period: Period) -> list[tuple[int, int]]:
+    """(UTC hour 0-23, listens). Kept apart from the days: 24 groups, not one per hour of the period."""
+    hour = stamp(session, 13)
+    hour_of_day = func.substr(hour, 12, 2).label("h")
+    query = (
+        select(hour_of_day, func.count())
+        .where(*_in_period(user_id, period), Play.is_listen.is_(True))
+        .group_by(hour_of_day)
+    )
+    return [(int(h), int(n)) for h, n in session.execute(query)]
 
 
 def first_listen(session: Session, *, user_id: int, period: Period) -> Play | None:
