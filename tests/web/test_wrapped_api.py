@@ -55,6 +55,8 @@ def test_own_wrapped_cards_and_png(client: TestClient, users: dict[str, str]) ->
     assert client.get(f"/api/me/wrapped/2024/cards/{last}.png", headers=alice).status_code == 404
     assert client.get("/api/me/wrapped/2024/cards/-1.png", headers=alice).status_code == 404
     assert client.get("/api/me/wrapped/2024/cards/x.png", headers=alice).status_code == 422
+    rebuilt = client.post("/api/me/wrapped/2024/rebuild", headers=alice)
+    assert rebuilt.status_code == 200 and rebuilt.json()["listens"] == 20 and rebuilt.json()["built_at"]
 
 
 @pytest.mark.parametrize("bad", ["1999x", "2024;%20drop", "..%2F", "%2E%2E", "2024s", "123456789", "1990s", "%00"])
