@@ -7,10 +7,11 @@ PostgreSQL, so both databases group identically.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre
 from encore.history import Play
@@ -27,12 +28,16 @@ def stamp(session: Session, chars: int) -> ColumnElement[str]:
     return func.substr(Play.started_at, 1, chars)
 
 
+def _run(session: Session, query: Executable) -> Any:
+    """Column queries go straight to the connection: Core rows, without the ORM's per-row loading."""
+    return session.connection().execute(query)
+
+
 def _in_period(user_id: int, period: Period) -> list[ColumnElement[bool]]:
     return [Play.user_id == user_id, Play.started_at >= period.start, Play.started_at < period.end]
 
 
-@dataclass(frozen=True)
-class TrackRow:
+class TrackRow(NamedTuple):
     bucket: str
     track_id: int | None
     artist_name: str | None  # text of uncatalogued listens only
@@ -55,13 +60,13 @@ def track_buckets(session: Session, *, user_id: int, period: Period) -> list[Tra
         .where(*where, Play.track_id.is_not(None))
         .group_by(bucket, Play.track_id)
     )
-    rows = [TrackRow(b, tid, None, None, None, int(n), int(ms or 0)) for b, tid, n, ms in session.execute(catalogue)]
+    rows = [TrackRow(b, tid, None, None, None, int(n), int(ms or 0)) for b, tid, n, ms in _run(session, catalogue)]
     text = (
         select(bucket, Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
         .where(*where, Play.track_id.is_(None))
         .group_by(bucket, Play.artist_name, Play.track_name, Play.release_name)
     )
-    rows += [TrackRow(b, None, a, t, r, int(n), int(ms or 0)) for b, a, t, r, n, ms in session.execute(text)]
+    rows += [TrackRow(b, None, a, t, r, int(n), int(ms or 0)) for b, a, t, r, n, ms in _run(session, text)]
     return rows
 
 
@@ -70,7 +75,7 @@ def day_totals(session: Session, *, user_id: int, period: Period) -> list[tuple[
     day = stamp(session, 10).label("d")
     listens = func.sum(case((Play.is_listen.is_(True), 1), else_=0))
     query = select(day, listens, func.sum(Play.ms_played)).where(*_in_period(user_id, period)).group_by(day)
-    return [(d, int(n or 0), int(ms or 0)) for d, n, ms in session.execute(query)]
+    return [(d, int(n or 0), int(ms or 0)) for d, n, ms in _run(session, query)]
 
 
 def hour_of_day_listens(session: Session, *, user_id: int, period: Period) -> list[tuple[int, int]]:
@@ -82,7 +87,7 @@ def hour_of_day_listens(session: Session, *, user_id: int, period: Period) -> li
         .where(*_in_period(user_id, period), Play.is_listen.is_(True))
         .group_by(hour_of_day)
     )
-    return [(int(h), int(n)) for h, n in session.execute(query)]
+    return [(int(h), int(n)) for h, n in _run(session, query)]
 
 
 def first_listen(session: Session, *, user_id: int, period: Period) -> Play | None:
@@ -133,7 +138,8 @@ def track_info(session: Session, *, user_id: int, period: Period, only: set[int]
     heard = _heard(user_id, period).subquery() if only is None else None
     which = Track.id.in_(select(heard.c.track_id)) if heard is not None else Track.id.in_(sorted(only or ()))
     out: dict[int, TrackInfo] = {}
-    rows = session.execute(
+    rows = _run(
+        session,
         select(
             Track.id, Track.public_id, Track.title, Album.id, Album.title, Album.public_id,
             Artist.id, Artist.name, Artist.name_key, Artist.public_id,
@@ -153,16 +159,18 @@ def track_info(session: Session, *, user_id: int, period: Period, only: set[int]
         if aid is not None:
             info.artists.append((aid, name, key, apid))
     own: dict[int, list[str]] = {}
-    for tid, name in session.execute(
+    for tid, name in _run(
+        session,
         select(TrackGenre.track_id, Genre.name)
         .join(Genre, Genre.id == TrackGenre.genre_id)
         .where(TrackGenre.track_id.in_(select(Track.id).where(which)))
-        .order_by(Genre.name)
+        .order_by(Genre.name),
     ):
         own.setdefault(tid, []).append(name)
     by_album: dict[int, list[str]] = {}
     albums = select(Track.album_id).where(which).distinct()
-    for aid, name in session.execute(
+    for aid, name in _run(
+        session,
         select(AlbumGenre.album_id, Genre.name).join(Genre, Genre.id == AlbumGenre.genre_id)
         .where(AlbumGenre.album_id.in_(albums)).order_by(Genre.name)
     ):  # fmt: skip
