@@ -3,7 +3,8 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from encore.accounts import User
@@ -23,15 +24,17 @@ def available_periods(session: Session, *, user_id: int) -> list[str]:
 
 
 def _save(session: Session, user_id: int, snapshot: Snapshot, now: datetime) -> None:
+    """Insert or replace, in one statement: two requests building the same Wrapped at once both succeed."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"user_id": user_id, "period": snapshot.period, "built_at": now, "listens": snapshot.listens}
+    statement = insert(WrappedSnapshot).values(**values, data=snapshot.to_json())
     session.execute(
-        delete(WrappedSnapshot).where(WrappedSnapshot.user_id == user_id, WrappedSnapshot.period == snapshot.period)
-    )
-    session.add(
-        WrappedSnapshot(
-            user_id=user_id, period=snapshot.period, built_at=now, listens=snapshot.listens, data=snapshot.to_json()
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "period"],
+            set_={"built_at": now, "listens": snapshot.listens, "data": statement.excluded.data},
         )
     )
-    session.flush()
 
 
 def rebuild(
