@@ -90,13 +90,13 @@ def single(db: Path, *, user: int, period: str, runs: int, profile: bool) -> Non
     print(f"reference, the (bucket, track) GROUP BY alone in raw sqlite3: median {statistics.median(grouped):.0f} ms")
 
 
-def batch(db: Path, *, period: str) -> None:
+def batch(db: Path, *, period: str, workers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "ENCORE_MODE": "dev", "ENCORE_DATA_DIR": tmp, "ENCORE_DATABASE_URL": f"sqlite:///{db}"}
         kind = "--decade" if period.endswith("s") else "--year"
         started = time.perf_counter()
         done = subprocess.run(
-            [str(Path(sys.executable).with_name("encore")), "wrapped", "build", kind, period],
+            [str(Path(sys.executable).with_name("encore")), "wrapped", "build", kind, period, "--workers", str(workers)],
             env=env, check=True, capture_output=True, text=True,
         )  # fmt: skip
         elapsed = time.perf_counter() - started
@@ -112,8 +112,9 @@ if __name__ == "__main__":
     parser.add_argument("--period", default="2020s")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="batch: processes (encore wrapped build --workers)")
     args = parser.parse_args()
     if args.mode == "single":
         single(args.db, user=args.user, period=args.period, runs=args.runs, profile=args.profile)
     else:
-        batch(args.db, period=args.period)
+        batch(args.db, period=args.period, workers=args.workers)

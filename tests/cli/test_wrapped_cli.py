@@ -49,6 +49,10 @@ def test_build_for_everyone_then_one_listener(env: Path) -> None:
     stored = _stored()
     assert stored[(alice, "2024")].listens == 5 and stored[(bob, "2024")].listens == 1
 
+    parallel = runner.invoke(app, ["wrapped", "build", "--decade", "2020s", "--workers", "2"])  # two processes
+    assert parallel.exit_code == 0 and "2 listener(s)" in parallel.output, parallel.output
+    assert _stored()[(alice, "2020s")].listens == 5 and _stored()[(bob, "2020s")].listens == 1
+
     one = runner.invoke(app, ["wrapped", "build", "--decade", "2010s", "--user", "BOB"])
     assert one.exit_code == 0 and "1 listener(s)" in one.output
     assert _stored()[(bob, "2010s")].top_artists[0].name == "Omar Reyes"

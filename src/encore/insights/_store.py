@@ -56,17 +56,28 @@ def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime) -
     return rebuild(session, user_id=user_id, period=parsed, now=now)
 
 
-def shared_counts(session: Session) -> ListenerCounts:
+def shared_counts(session_factory: Callable[[], Session]) -> ListenerCounts:
     """Per-artist listener counts computed once per (period, artist) and shared by every listener in a batch."""
     cache: dict[tuple[str, int | None, str], list[int]] = {}
 
     def counts(period: Period, artist_id: int | None, name: str) -> list[int]:
         key = (period.label, artist_id, name if artist_id is None else "")
         if key not in cache:
-            cache[key] = q.artist_listeners(session, period=period, artist_id=artist_id, artist_name=name)
+            with session_factory() as session:
+                cache[key] = q.artist_listeners(session, period=period, artist_id=artist_id, artist_name=name)
         return cache[key]
 
     return counts
+
+
+def _listeners(session: Session, *, period: Period, username: str | None, shard: tuple[int, int]) -> list[int]:
+    if username is None:
+        index, of = shard
+        return q.listeners_with_plays(session, period=period)[index::of]
+    user_id = session.scalar(select(User.id).where(User.username_key == username.casefold()))
+    if user_id is None:
+        raise NotFound(f"no listener named {username!r}", code="no_user")
+    return [user_id]
 
 
 def build_all(
@@ -75,26 +86,22 @@ def build_all(
     period: str,
     now: datetime,
     username: str | None = None,
+    shard: tuple[int, int] = (0, 1),
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Build and store `period` for every listener with plays in it (or one, by name). One commit per listener,
-    so a long batch can be stopped and rerun. Returns how many snapshots were built."""
+    """Build and store `period` for every listener with plays in it (or one, by name; or every `of`-th from
+    `index`, so processes can share a batch). Each listener's snapshot is computed in a read-only session and
+    written in its own short transaction, so a long batch can be stopped and rerun, and parallel writers on
+    SQLite never upgrade a stale read to a write. Returns how many snapshots were built."""
     parsed = parse_period(period, now=now)
     with session_factory() as session:
-        if username is not None:
-            user_id = session.scalar(select(User.id).where(User.username_key == username.casefold()))
-            if user_id is None:
-                raise NotFound(f"no listener named {username!r}", code="no_user")
-            users = [user_id]
-        else:
-            users = q.listeners_with_plays(session, period=parsed)
-    built = 0
-    with session_factory() as session:
-        counts = shared_counts(session)
-        for user_id in users:
-            with session.begin():
-                rebuild(session, user_id=user_id, period=parsed, now=now, listener_counts=counts)
-            built += 1
-            if progress is not None:
-                progress(built, len(users))
-    return built
+        users = _listeners(session, period=parsed, username=username, shard=shard)
+    counts = shared_counts(session_factory)
+    for built, user_id in enumerate(users, start=1):
+        with session_factory() as session:
+            snapshot = build_snapshot(session, user_id=user_id, period=parsed, now=now, listener_counts=counts)
+        with session_factory() as session, session.begin():
+            _save(session, user_id, snapshot, now)
+        if progress is not None:
+            progress(built, len(users))
+    return len(users)
