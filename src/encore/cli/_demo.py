@@ -4,8 +4,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from encore.accounts import Role
 from encore.bootstrap import Container
 from encore.catalog import Track
+from encore.cli._wrapped import seed_demo_wrapped
 from encore.db import transaction
 from encore.demo import (
     AD_ISRC,
@@ -71,4 +73,6 @@ def run_demo_command(c: Container, *, tracks: int, force: bool, console: Console
         render_summary(summary, console)
     _ensure_ad_spot(c, console)
     _ensure_accounts(c)
+    listeners = [login.username for login in DEMO_LOGINS if login.role is Role.LISTENER]
+    seed_demo_wrapped(c, listeners=listeners, console=console)
     _print_logins(c, console)

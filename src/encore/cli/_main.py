@@ -117,3 +117,8 @@ def nginx_config(
             upstream=upstream,
         )
     )
+
+
+from encore.cli._wrapped import wrapped_app  # noqa: E402  (registered last: it uses the helpers above)
+
+app.add_typer(wrapped_app, name="wrapped")

@@ -2,6 +2,7 @@
 
 from encore.demo._accounts import AD_ISRC, DEMO_LOGINS, DemoLogin, ad_spot_catalogue, ensure_demo_world, write_ad_spot
 from encore.demo._files import write_demo_library
+from encore.demo._history import Listener, demo_periods, seed_listening
 from encore.demo._plan import DemoAlbum, DemoArtist, DemoCatalogue, DemoSpec, DemoTrack, plan_catalogue, upc_with_check
 from encore.demo._synth import synthesize
 
@@ -14,9 +15,12 @@ __all__ = [
     "DemoLogin",
     "DemoSpec",
     "DemoTrack",
+    "Listener",
     "ad_spot_catalogue",
+    "demo_periods",
     "ensure_demo_world",
     "plan_catalogue",
+    "seed_listening",
     "synthesize",
     "upc_with_check",
     "write_ad_spot",

@@ -10,6 +10,7 @@ import encore.devices
 import encore.entitlements
 import encore.history
 import encore.ingest
+import encore.insights
 import encore.labels
 import encore.library
 import encore.oauth

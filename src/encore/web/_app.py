@@ -21,6 +21,7 @@ from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._share_pages import router as share_router
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
+from encore.web._wrapped_routes import router as wrapped_router
 from encore.web.listenbrainz import routers as listenbrainz_routers
 from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import router as subsonic_router
@@ -44,6 +45,7 @@ def create_api(c: Container) -> FastAPI:
         portability_router,
         *listenbrainz_routers,
         label_router,
+        wrapped_router,
     ):
         app.include_router(router)
     install_spotify(app)

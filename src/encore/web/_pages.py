@@ -27,6 +27,7 @@ SPA_PREFIXES = (
     "playlist",
     "collection",
     "queue",
+    "wrapped",
 )
 
 router = APIRouter(include_in_schema=False)

@@ -5,10 +5,17 @@ from fastapi.routing import APIRoute
 
 from encore import oauth
 from encore.web._security import ASGIApp, Receive, Scope, Send
-from encore.web.spotify import _buy_links, _catalogue, _library, _me, _oauth_routes, _playlists
+from encore.web.spotify import _buy_links, _catalogue, _library, _me, _oauth_routes, _playlists, _wrapped
 from encore.web.spotify._edge import RateLimiter, route_scopes
 
-V1_ROUTERS = (_catalogue.router, _me.router, _library.router, _playlists.router, _buy_links.router)
+V1_ROUTERS = (
+    _catalogue.router,
+    _me.router,
+    _library.router,
+    _playlists.router,
+    _buy_links.router,
+    _wrapped.router,
+)
 
 
 def v1_routes() -> list[APIRoute]:

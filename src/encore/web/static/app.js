@@ -5,6 +5,7 @@ import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { albumView, artistView, homeView, labelView, loginView, searchView } from "./views.js";
+import { wrappedListView, wrappedView } from "./wrapped.js";
 
 const main = document.getElementById("main");
 const searchInput = document.getElementById("search-input");
@@ -28,6 +29,8 @@ const routes = [
   [/^\/queue$/, () => queueView(player), "queue"],
   [/^\/settings$/, () => settingsView(player, me), "settings"],
   [/^\/label$/, () => labelDashboard(), "label"],
+  [/^\/wrapped$/, () => wrappedListView(), "wrapped"],
+  [/^\/wrapped\/(\d{4}|\d{3}0s)$/, (m) => wrappedView(m[1], navigate), "wrapped"],
 ];
 
 async function render() {

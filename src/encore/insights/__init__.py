@@ -1,0 +1,43 @@
+"""Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed by SQL
+aggregations over `plays`, stored and reused; its story cards, their PNGs, share links and a top-songs playlist."""
+
+from encore.insights._cards import Card, cards
+from encore.insights._compute import build_snapshot
+from encore.insights._models import WrappedShare, WrappedSnapshot
+from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
+from encore.insights._playlist import make_top_songs_playlist
+from encore.insights._render import HEIGHT, WIDTH, render_card
+from encore.insights._shares import create_share, resolve_share, revoke_share
+from encore.insights._snapshot import DayTotal, Era, FirstTrack, Ranked, Snapshot, Streak, YearTop
+from encore.insights._store import available_periods, build_all, get_wrapped, rebuild, shared_counts
+
+__all__ = [
+    "FIRST_YEAR",
+    "HEIGHT",
+    "WIDTH",
+    "Card",
+    "DayTotal",
+    "Era",
+    "FirstTrack",
+    "Period",
+    "Ranked",
+    "Snapshot",
+    "Streak",
+    "WrappedShare",
+    "WrappedSnapshot",
+    "YearTop",
+    "available_periods",
+    "build_all",
+    "build_snapshot",
+    "cards",
+    "create_share",
+    "get_wrapped",
+    "make_top_songs_playlist",
+    "parse_period",
+    "periods_between",
+    "rebuild",
+    "render_card",
+    "resolve_share",
+    "revoke_share",
+    "shared_counts",
+]

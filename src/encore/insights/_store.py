@@ -1,0 +1,107 @@
+"""Snapshots are built by the batch job or on first request, stored, and reused until rebuilt."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from encore.accounts import User
+from encore.insights import _queries as q
+from encore.insights._compute import ListenerCounts, build_snapshot
+from encore.insights._models import WrappedSnapshot
+from encore.insights._period import Period, parse_period, periods_between
+from encore.insights._snapshot import Snapshot
+from encore.kernel import NotFound
+
+
+def available_periods(session: Session, *, user_id: int) -> list[str]:
+    first, last = q.play_span(session, user_id=user_id)
+    if first is None or last is None:
+        return []
+    return periods_between(first, last)
+
+
+def _save(session: Session, user_id: int, snapshot: Snapshot, now: datetime) -> None:
+    """Insert or replace, in one statement: two requests building the same Wrapped at once both succeed."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"user_id": user_id, "period": snapshot.period, "built_at": now, "listens": snapshot.listens}
+    statement = insert(WrappedSnapshot).values(**values, data=snapshot.to_json())
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "period"],
+            set_={"built_at": now, "listens": snapshot.listens, "data": statement.excluded.data},
+        )
+    )
+
+
+def rebuild(
+    session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
+) -> Snapshot:
+    snapshot = build_snapshot(session, user_id=user_id, period=period, now=now, listener_counts=listener_counts)
+    _save(session, user_id, snapshot, now)
+    return snapshot
+
+
+def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime) -> Snapshot:
+    """The stored snapshot, built on demand the first time. Bad period labels raise NotFound."""
+    parsed = parse_period(period, now=now)
+    stored = session.scalar(
+        select(WrappedSnapshot.data).where(WrappedSnapshot.user_id == user_id, WrappedSnapshot.period == parsed.label)
+    )
+    if stored is not None:
+        return Snapshot.from_json(stored)
+    return rebuild(session, user_id=user_id, period=parsed, now=now)
+
+
+def shared_counts(session_factory: Callable[[], Session]) -> ListenerCounts:
+    """Per-artist listener counts computed once per (period, artist) and shared by every listener in a batch."""
+    cache: dict[tuple[str, int | None, str], list[int]] = {}
+
+    def counts(period: Period, artist_id: int | None, name: str) -> list[int]:
+        key = (period.label, artist_id, name if artist_id is None else "")
+        if key not in cache:
+            with session_factory() as session:
+                cache[key] = q.artist_listeners(session, period=period, artist_id=artist_id, artist_name=name)
+        return cache[key]
+
+    return counts
+
+
+def _listeners(session: Session, *, period: Period, username: str | None, shard: tuple[int, int]) -> list[int]:
+    if username is None:
+        index, of = shard
+        return q.listeners_with_plays(session, period=period)[index::of]
+    user_id = session.scalar(select(User.id).where(User.username_key == username.casefold()))
+    if user_id is None:
+        raise NotFound(f"no listener named {username!r}", code="no_user")
+    return [user_id]
+
+
+def build_all(
+    session_factory: Callable[[], Session],
+    *,
+    period: str,
+    now: datetime,
+    username: str | None = None,
+    shard: tuple[int, int] = (0, 1),
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Build and store `period` for every listener with plays in it (or one, by name; or every `of`-th from
+    `index`, so processes can share a batch). Each listener's snapshot is computed in a read-only session and
+    written in its own short transaction, so a long batch can be stopped and rerun, and parallel writers on
+    SQLite never upgrade a stale read to a write. Returns how many snapshots were built."""
+    parsed = parse_period(period, now=now)
+    with session_factory() as session:
+        users = _listeners(session, period=parsed, username=username, shard=shard)
+    counts = shared_counts(session_factory)
+    for built, user_id in enumerate(users, start=1):
+        with session_factory() as session:
+            snapshot = build_snapshot(session, user_id=user_id, period=parsed, now=now, listener_counts=counts)
+        with session_factory() as session, session.begin():
+            _save(session, user_id, snapshot, now)
+        if progress is not None:
+            progress(built, len(users))
+    return len(users)

@@ -1,0 +1,143 @@
+"""Encore Wrapped at the edge: the listener's own Wrapped under /api/me, and public share pages.
+
+Thin handlers: parse, one insights call, map. A bad period, a card out of range, someone else's share
+token and a revoked one are all 404 with the same body.
+"""
+
+from dataclasses import asdict
+from html import escape
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from encore import insights
+from encore.kernel import NotFound
+from encore.web._deps import CurrentUser, Db, container
+
+router = APIRouter(tags=["wrapped"])
+Period = Annotated[str, Path(max_length=8)]
+Token = Annotated[str, Path(max_length=100)]
+
+
+def _card_png(session: Session, request: Request, *, user_id: int, period: str, n: int) -> Response:
+    snapshot = insights.get_wrapped(session, user_id=user_id, period=period, now=container(request).clock.now())
+    story = insights.cards(snapshot)
+    if not 0 <= n < len(story):
+        raise NotFound("no such card", code="no_card")
+    png = insights.render_card(story[n], index=n, total=len(story), period=snapshot.period)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/api/me/wrapped")
+def wrapped_periods(session: Db, user: CurrentUser) -> dict[str, list[str]]:
+    return {"periods": insights.available_periods(session, user_id=user.id)}
+
+
+@router.get("/api/me/wrapped/{period}")
+def wrapped(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, object]:
+    snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=container(request).clock.now())
+    return {**snapshot.to_dict(), "cards": [asdict(c) for c in insights.cards(snapshot)]}
+
+
+@router.post("/api/me/wrapped/{period}/rebuild")
+def rebuild_wrapped(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, object]:
+    now = container(request).clock.now()
+    snapshot = insights.rebuild(session, user_id=user.id, period=insights.parse_period(period, now=now), now=now)
+    return {**snapshot.to_dict(), "cards": [asdict(c) for c in insights.cards(snapshot)]}
+
+
+@router.get("/api/me/wrapped/{period}/cards/{n}.png")
+def wrapped_card(period: Period, n: int, session: Db, user: CurrentUser, request: Request) -> Response:
+    return _card_png(session, request, user_id=user.id, period=period, n=n)
+
+
+@router.post("/api/me/wrapped/{period}/playlist", status_code=201)
+def top_songs_playlist(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, object]:
+    now = container(request).clock.now()
+    snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=now)
+    playlist = insights.make_top_songs_playlist(session, user_id=user.id, snapshot=snapshot, now=now)
+    return {"id": playlist.id, "name": playlist.name, "total_tracks": playlist.total_tracks}
+
+
+@router.post("/api/me/wrapped/{period}/shares", status_code=201)
+def create_share(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, str]:
+    token = insights.create_share(session, user_id=user.id, period=period, now=container(request).clock.now())
+    return {"token": token, "url": f"/wrapped/s/{token}"}
+
+
+@router.delete("/api/me/wrapped/shares/{token}", status_code=204)
+def revoke_share(token: Token, session: Db, user: CurrentUser) -> Response:
+    insights.revoke_share(session, user_id=user.id, token=token)
+    return Response(status_code=204)
+
+
+def _page(snapshot: insights.Snapshot, story: list[insights.Card], token: str, base_url: str) -> str:
+    e = escape  # quote=True: safe in text and attribute values
+    base = base_url.rstrip("/")
+    title = f"Encore Wrapped {snapshot.period}"
+    summary = story[-1]
+    description = " · ".join(summary.lines[:3])
+    image = f"{base}/wrapped/s/{token}/cards/0.png"
+    meta = {"og:type": "website", "og:title": title, "og:description": description, "og:image": image,
+            "og:image:width": "1080", "og:image:height": "1920", "og:url": f"{base}/wrapped/s/{token}",
+            "og:site_name": "Encore"}  # fmt: skip
+    twitter = {"twitter:card": "summary_large_image", "twitter:title": title,
+               "twitter:description": description, "twitter:image": image}  # fmt: skip
+    tags = "\n".join(f'  <meta property="{e(k)}" content="{e(v)}">' for k, v in meta.items())
+    tags += "\n" + "\n".join(f'  <meta name="{e(k)}" content="{e(v)}">' for k, v in twitter.items())
+    cards = "\n".join(
+        f'    <section class="wrapped-card wrapped-{e(c.kind)}"><h2>{e(c.title)}</h2>'
+        f'<p class="wrapped-big">{e(c.big)}</p><ul>{"".join(f"<li>{e(line)}</li>" for line in c.lines)}</ul>'
+        f'<a class="wrapped-png" href="/wrapped/s/{e(token)}/cards/{i}.png">Card image</a></section>'
+        for i, c in enumerate(story)
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="robots" content="noindex">
+  <title>{e(title)}</title>
+  <meta name="description" content="{e(description)}">
+{tags}
+  <link rel="icon" href="/static/icon.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="/static/wrapped.css">
+</head>
+<body class="wrapped-shared">
+  <main class="wrapped-share">
+    <h1>{e(title)}</h1>
+{cards}
+    <a class="share-listen" href="/">Make your own on Encore</a>
+  </main>
+</body>
+</html>
+"""
+
+
+_GONE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found · Encore</title></head>
+<body><p>There is nothing here: this link was never made, or it was revoked.</p></body></html>"""
+
+
+@router.get("/wrapped/s/{token}", include_in_schema=False)
+def shared_wrapped(token: Token, session: Db, request: Request) -> HTMLResponse:
+    try:
+        owner, period = insights.resolve_share(session, token=token)
+    except NotFound:
+        return HTMLResponse(_GONE, status_code=404)
+    snapshot = insights.get_wrapped(session, user_id=owner, period=period, now=container(request).clock.now())
+    page = _page(snapshot, insights.cards(snapshot), token, container(request).settings.public_base_url)
+    return HTMLResponse(page, headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
+
+
+@router.get("/wrapped/s/{token}/cards/{n}.png", include_in_schema=False)
+def shared_card(token: Token, n: int, session: Db, request: Request) -> Response:
+    owner, period = insights.resolve_share(session, token=token)
+    return _card_png(session, request, user_id=owner, period=period, n=n)
+
+
+@router.get("/wrapped/s/{rest:path}", include_in_schema=False)
+def no_such_share(rest: str) -> HTMLResponse:
+    """Anything else under /wrapped/s/ is a missing link, not the player's shell."""
+    return HTMLResponse(_GONE, status_code=404)

@@ -1,0 +1,103 @@
+// Encore Wrapped in the player: the periods a listener has, and a full-screen story of cards for one of them.
+// Tap (or →, space) for the next card, the left third (or ←) for the previous one, Esc to leave.
+import { api } from "./api.js";
+import { h, link } from "./dom.js";
+
+function loadStyles() {
+  if (document.querySelector('link[href="/static/wrapped.css"]')) return;
+  document.head.append(h("link", { rel: "stylesheet", href: "/static/wrapped.css" }));
+}
+
+export async function wrappedListView() {
+  loadStyles();
+  document.title = "Wrapped · Encore";
+  const { periods } = await api("/api/me/wrapped");
+  const items = periods.map((p) => h("li", {}, link(`/wrapped/${p}`, { text: /s$/.test(p) ? `Your ${p}` : `Wrapped ${p}` })));
+  return h("div", { class: "view" },
+    h("h1", { text: "Encore Wrapped" }),
+    periods.length
+      ? h("ul", { class: "wrapped-periods", "aria-label": "Wrapped periods" }, items)
+      : h("p", { class: "empty", text: "Listen to some music first: your story appears here." }));
+}
+
+function cardView(card) {
+  return [
+    h("h2", { text: card.title }),
+    h("p", { class: "wrapped-big", text: card.big }),
+    h("ul", {}, card.lines.map((line) => h("li", { text: line }))),
+  ];
+}
+
+export async function wrappedView(period, navigate) {
+  loadStyles();
+  const data = await api(`/api/me/wrapped/${period}`);
+  const cards = data.cards;
+  document.title = `Wrapped ${period} · Encore`;
+  let index = 0;
+  const stage = h("section", { class: "wrapped-stage", tabindex: "0", "aria-live": "polite", "aria-label": "Wrapped card" });
+  const bars = h("div", { class: "wrapped-progress", "aria-hidden": "true" }, cards.map(() => h("span")));
+  const counter = h("span", { class: "wrapped-counter" });
+  const download = h("a", { class: "wrapped-download", text: "Download card" });
+  const note = h("div", { class: "wrapped-share-link", role: "status" });
+
+  function show(i) {
+    index = Math.max(0, Math.min(cards.length - 1, i));
+    const card = cards[index];
+    stage.dataset.kind = card.kind;
+    stage.replaceChildren(...cardView(card));
+    [...bars.children].forEach((bar, n) => bar.classList.toggle("done", n <= index));
+    counter.textContent = `${index + 1} / ${cards.length}`;
+    download.href = `/api/me/wrapped/${period}/cards/${index}.png`;
+    download.setAttribute("download", `encore-wrapped-${period}-${index + 1}.png`);
+  }
+
+  stage.addEventListener("click", (event) => {
+    const box = stage.getBoundingClientRect();
+    show(event.clientX - box.left < box.width / 3 ? index - 1 : index + 1);
+  });
+  const onKey = (event) => {
+    const keys = { ArrowRight: 1, " ": 1, ArrowLeft: -1 };
+    if (event.key === "Escape") navigate("/wrapped");
+    else if (event.key in keys && !/^(INPUT|BUTTON|A)$/.test(document.activeElement.tagName)) show(index + keys[event.key]);
+    else return;
+    event.preventDefault();
+    event.stopPropagation(); // the player's own arrow keys seek; not while the story is open
+  };
+  window.addEventListener("keydown", onKey, true);
+
+  async function makePlaylist() {
+    try {
+      const made = await api(`/api/me/wrapped/${period}/playlist`, { method: "POST" });
+      note.replaceChildren("Made ", link(`/playlist/${made.id}`, { text: made.name }), ` (${made.total_tracks} songs)`);
+    } catch (err) {
+      note.textContent = err.message;
+    }
+  }
+
+  async function share() {
+    const made = await api(`/api/me/wrapped/${period}/shares`, { method: "POST" });
+    const url = `${location.origin}${made.url}`;
+    const field = h("input", { type: "text", readonly: true, value: url, "aria-label": "Share link" });
+    const revoke = h("button", { type: "button", text: "Revoke link", onclick: async () => {
+      await api(`/api/me/wrapped/shares/${made.token}`, { method: "DELETE" });
+      note.textContent = "Link revoked: it no longer opens.";
+    } });
+    note.replaceChildren(field, " ", revoke);
+    field.select();
+  }
+
+  const actions = h("div", { class: "wrapped-actions" },
+    h("button", { type: "button", text: "Previous", "aria-label": "Previous card", onclick: () => show(index - 1) }),
+    h("button", { type: "button", text: "Next", "aria-label": "Next card", onclick: () => show(index + 1) }),
+    counter,
+    download,
+    h("button", { type: "button", text: "Make playlist", onclick: makePlaylist }),
+    h("button", { type: "button", text: "Share link", onclick: share }),
+    h("button", { type: "button", text: "Close", onclick: () => navigate("/wrapped") }));
+  const view = h("div", { class: "wrapped-story", role: "dialog", "aria-label": `Encore Wrapped ${period}` },
+    bars, stage, actions, note);
+  view.addEventListener("encore:leave", () => window.removeEventListener("keydown", onKey, true));
+  show(0);
+  setTimeout(() => stage.focus(), 0);
+  return view;
+}

@@ -1,0 +1,139 @@
+"""Wrapped over HTTP: the listener's own story, card PNGs, the top-songs playlist, and share links."""
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.web import create_app
+from tests.insights.world import make_world
+from tests.web.conftest import login
+
+
+@pytest.fixture
+def users(container: Container) -> dict[str, str]:
+    with transaction(container.sessions) as s:
+        w = make_world(s)
+        for day in range(1, 20):
+            w.play(w.alice, day % 5, datetime(2024, 2, day, 20, tzinfo=UTC))
+        w.play(w.alice, None, datetime(2024, 3, 1, tzinfo=UTC), text=("<b>Bold</b> & Co", "x\"y'z"))
+    return {"alice": "alice-password-1", "bob": "bob-password-12"}
+
+
+@pytest.fixture
+def public(container: Container) -> Iterator[TestClient]:
+    """A second browser with no cookies at all: what a friend who got the link sees."""
+    with TestClient(create_app(container), base_url="http://testserver") as c:
+        yield c
+
+
+def _auth(client: TestClient, name: str, password: str) -> dict[str, str]:
+    token = login(client, name, password)
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_own_wrapped_cards_and_png(client: TestClient, users: dict[str, str]) -> None:
+    alice = _auth(client, "alice", users["alice"])
+    assert client.get("/api/me/wrapped").status_code == 401
+    assert client.get("/api/me/wrapped", headers=alice).json() == {"periods": ["2024", "2020s"]}
+    body = client.get("/api/me/wrapped/2024", headers=alice).json()
+    assert body["listens"] == 20 and body["top_artists"][0]["name"] == "Omar Reyes"  # on Gravel, Mirage and Lantern
+    kinds = [c["kind"] for c in body["cards"]]
+    assert kinds[0] == "intro" and kinds[-1] == "summary" and "top_tracks" in kinds
+    assert all(set(c) == {"kind", "title", "big", "lines"} for c in body["cards"])
+    png = client.get("/api/me/wrapped/2024/cards/1.png", headers=alice)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(png.content)).size == (1080, 1920)
+    last = len(body["cards"])
+    assert client.get(f"/api/me/wrapped/2024/cards/{last}.png", headers=alice).status_code == 404
+    assert client.get("/api/me/wrapped/2024/cards/-1.png", headers=alice).status_code == 404
+    assert client.get("/api/me/wrapped/2024/cards/x.png", headers=alice).status_code == 422
+    rebuilt = client.post("/api/me/wrapped/2024/rebuild", headers=alice)
+    assert rebuilt.status_code == 200 and rebuilt.json()["listens"] == 20 and rebuilt.json()["built_at"]
+
+
+@pytest.mark.parametrize("bad", ["1999x", "2024;%20drop", "..%2F", "%2E%2E", "2024s", "123456789", "1990s", "%00"])
+def test_bad_periods_are_404_or_422_never_500(client: TestClient, users: dict[str, str], bad: str) -> None:
+    alice = _auth(client, "alice", users["alice"])
+    for method, path in (
+        ("GET", f"/api/me/wrapped/{bad}"),
+        ("GET", f"/api/me/wrapped/{bad}/cards/0.png"),
+        ("POST", f"/api/me/wrapped/{bad}/shares"),
+        ("POST", f"/api/me/wrapped/{bad}/playlist"),
+    ):
+        assert client.request(method, path, headers=alice).status_code in (404, 405, 422), (method, path)
+
+
+def test_top_songs_playlist(client: TestClient, users: dict[str, str]) -> None:
+    alice = _auth(client, "alice", users["alice"])
+    made = client.post("/api/me/wrapped/2024/playlist", headers=alice)
+    assert made.status_code == 201
+    assert made.json()["name"] == "Your top songs 2024" and made.json()["total_tracks"] == 5
+    bob = _auth(client, "bob", users["bob"])
+    assert client.post("/api/me/wrapped/2024/playlist", headers=bob).status_code == 400  # nothing to put in it
+
+
+def test_share_link_is_public_escaped_and_revocable(
+    client: TestClient, public: TestClient, users: dict[str, str]
+) -> None:
+    alice = _auth(client, "alice", users["alice"])
+    made = client.post("/api/me/wrapped/2024/shares", headers=alice)
+    assert made.status_code == 201
+    token, url = made.json()["token"], made.json()["url"]
+    assert url == f"/wrapped/s/{token}" and len(token) >= 43  # 32 random bytes, base64url
+
+    page = public.get(url)
+    assert page.status_code == 200
+    html = page.text
+    assert 'property="og:title" content="Encore Wrapped 2024"' in html and 'name="twitter:card"' in html
+    assert f"/wrapped/s/{token}/cards/0.png" in html
+    assert "Lux &lt;script&gt;" in html and "<script" not in html and "<b>" not in html
+    assert "alice" not in html.lower()  # nothing of the account but the story
+    card = public.get(f"{url}/cards/0.png")
+    assert card.status_code == 200 and card.headers["content-type"] == "image/png"
+
+    bob = _auth(client, "bob", users["bob"])
+    assert client.delete(f"/api/me/wrapped/shares/{token}", headers=bob).status_code == 404  # not his to revoke
+    assert client.get("/api/me/wrapped/2024", headers=bob).json()["listens"] == 0  # /me is only ever Bob's own
+    assert public.get(url).status_code == 200
+
+    assert public.get("/wrapped/s/" + "A" * 43).status_code == 404  # guessed
+    assert public.get("/wrapped/s/..%2F..%2Fetc").status_code == 404
+    assert client.delete(f"/api/me/wrapped/shares/{token}", headers=alice).status_code == 204
+    assert public.get(url).status_code == 404  # revoked
+    assert public.get(f"{url}/cards/0.png").status_code == 404
+    assert client.delete(f"/api/me/wrapped/shares/{token}", headers=alice).status_code == 404
+
+
+def test_spotify_export_imported_through_the_api_shows_up_in_wrapped(client: TestClient, users: dict[str, str]) -> None:
+    """Half catalogue (matched to "Tide" by Nina Vale), half text-only listens from another service."""
+    SOURCES = (("Tide", "Nina Vale", "Harbour Lights"), ("Imported Song", "Spotify Only", "Elsewhere"))  # noqa: N806
+    rows = [
+        {"ts": f"2023-0{m}-1{d}T20:00:00Z", "ms_played": 200_000, "master_metadata_track_name": title,
+         "master_metadata_album_artist_name": artist, "master_metadata_album_album_name": album,
+         "spotify_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "incognito_mode": False}
+        for m in range(1, 4) for d in range(3)
+        for title, artist, album in SOURCES
+    ]  # fmt: skip
+    rows += [{**rows[0], "ts": "2023-01-11T21:00:00Z", "master_metadata_track_name": "Imported Song",
+              "master_metadata_album_artist_name": "Spotify Only"}]  # fmt: skip
+    bob = _auth(client, "bob", users["bob"])
+    assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": []}
+    done = client.post("/api/me/history/import?filename=Streaming_History_Audio_2023.json", content=json.dumps(rows),
+                       headers={**bob, "X-Encore-CSRF": "1"})  # fmt: skip
+    assert done.status_code == 200 and done.json()["imported"] == 19
+    assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": ["2023", "2020s"]}
+    body = client.get("/api/me/wrapped/2023", headers=bob).json()
+    assert body["listens"] == 19
+    assert [(a["name"], a["listens"]) for a in body["top_artists"]] == [("Spotify Only", 10), ("Nina Vale", 9)]
+    tide = next(t for t in body["top_tracks"] if t["name"] == "Tide")
+    assert tide["id"] is not None  # matched to the catalogue track
+    assert body["top_genres"][0]["name"] == "Jazz" and body["first_track"]["name"] == "Tide"
+    assert body["clock_month"][:3] == [7, 6, 6] and body["longest_streak"]["days"] == 3

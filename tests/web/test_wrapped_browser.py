@@ -1,0 +1,90 @@
+"""Wrapped in real Chromium: a demo-like listener opens 2024, taps through the story, downloads a card,
+makes a share link that opens in a logged-out browser, then revokes it."""
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser
+from sqlalchemy import select
+
+from encore.accounts import User, create_user
+from encore.bootstrap import build
+from encore.config import Settings
+from encore.db import transaction
+from encore.demo import Listener, seed_listening
+from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.web.test_first_page_browser import _login, _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("wrapped")
+    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
+    container.migrate()
+    seed_small_catalogue(container, work)
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
+        create_user(s, username="other", password="other-pass-12", display_name="Other")
+        ids = list(s.scalars(select(User.id).order_by(User.id)))
+    # The demo's own generator: years of sessions with a daily rhythm, as after `make run`.
+    seed_listening(container.sessions, listeners=[Listener(ids[0], 1, 0.6), Listener(ids[1], 2, 0.4)], now=NOW)
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def test_story_tap_through_download_and_share(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 430, "height": 860}, accept_downloads=True)
+    _login(page, live, "/wrapped")
+    page.wait_for_selector(".wrapped-periods")
+    page.get_by_role("link", name="Wrapped 2024").click()
+    page.wait_for_selector(".wrapped-stage h2")
+    assert page.inner_text(".wrapped-stage h2") == "Encore Wrapped 2024"
+    total = int(page.inner_text(".wrapped-counter").split("/")[1])
+    assert total >= 6
+
+    seen = [page.get_attribute(".wrapped-stage", "data-kind")]
+    for n in range(2, total + 1):
+        page.click(".wrapped-stage", position={"x": 300, "y": 300})  # tap the right side: next card
+        page.wait_for_function(f"document.querySelector('.wrapped-counter').textContent.startsWith('{n} /')")
+        seen.append(page.get_attribute(".wrapped-stage", "data-kind"))
+    assert seen[0] == "intro" and seen[-1] == "summary" and "top_artists" in seen and "clock" in seen
+    assert "Top artist:" in page.inner_text(".wrapped-stage")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.querySelector('.wrapped-counter').textContent.startsWith('{total - 1} /')")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"document.querySelector('.wrapped-counter').textContent.startsWith('{total} /')")
+
+    with page.expect_download() as download:
+        page.click(".wrapped-download")
+    png = Image.open(io.BytesIO(download.value.path().read_bytes()))
+    assert png.format == "PNG" and png.size == (1080, 1920)
+    assert download.value.suggested_filename == f"encore-wrapped-2024-{total}.png"
+
+    page.get_by_role("button", name="Make playlist").click()
+    page.wait_for_selector(".wrapped-share-link a")
+    assert "Your top songs 2024" in page.inner_text(".wrapped-share-link")
+
+    page.get_by_role("button", name="Share link").click()
+    url = page.input_value(".wrapped-share-link input")
+    assert url.startswith(live.base_url + "/wrapped/s/")
+    friend = _page(browser)  # a separate, logged-out browser context
+    friend.goto(url)
+    assert friend.inner_text("h1") == "Encore Wrapped 2024"
+    assert friend.locator(".wrapped-card").count() == total
+    og = friend.get_attribute('meta[property="og:image"]', "content") or ""
+    assert og.endswith("/cards/0.png")
+    assert "Listener" not in friend.content()  # nothing of the account but the story
+
+    page.get_by_role("button", name="Revoke link").click()
+    page.wait_for_selector("text=Link revoked")
+    assert friend.goto(url).status == 404  # type: ignore[union-attr]
+    friend.close()
+    page.close()
