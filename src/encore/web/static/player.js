@@ -7,7 +7,6 @@ import { artistNames, formatTime } from "./dom.js";
 
 const REPORT_EVERY_MS = 15000;
 const STORE_KEY = "encore.player.v1";
-const RECENT_KEY = "encore.recent.v1";
 const REPEATS = ["off", "all", "one"];
 const MAX_SAVED_QUEUE = 300;
 
@@ -63,12 +62,12 @@ export class Player extends EventTarget {
   }
 
   // ---- starting tracks -------------------------------------------------------------------------
-  async playList(tracks, index, context) {
+  async playList(tracks, index, context, resumeAt = 0) {
     this.queue = tracks.slice();
     this.original = null;
     this.context = context || null;
     if (this.shuffle) this.shuffleUpcoming(index);
-    await this.start(this.shuffle ? 0 : index);
+    await this.start(this.shuffle ? 0 : index, { resumeAt });
   }
 
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
@@ -351,19 +350,7 @@ export class Player extends EventTarget {
   }
 
   // ---- play reports -----------------------------------------------------------------------------
-  recentTracks() {
-    try { return JSON.parse(localStorage.getItem(RECENT_KEY) || "[]").filter((t) => t && t.id && t.title).slice(0, 10); } catch { return []; }
-  }
-
-  remember(track) {
-    try {
-      const list = [track, ...this.recentTracks().filter((t) => t.id !== track.id)].slice(0, 10);
-      localStorage.setItem(RECENT_KEY, JSON.stringify(list));
-    } catch { /* storage full or disabled */ }
-  }
-
   beginReport(track) {
-    this.remember(track);
     this.play = { play_id: crypto.randomUUID(), track_id: track.id, started_at: new Date().toISOString(), lastSent: 0, context: this.context };
     this.sendReport("started");
   }
