@@ -2,6 +2,7 @@
 // track's signed URL and has buffered its first bytes, so "ended" hands over without a gap. The
 // active element always carries id="audio". Signed URLs that expired while the page sat idle are
 // renewed on error. Queue, shuffle, repeat, volume and position survive a reload (localStorage).
+import { AdBreaks } from "./ads.js";
 import { api } from "./api.js";
 import { artistNames, formatTime } from "./dom.js";
 
@@ -29,6 +30,7 @@ export class Player extends EventTarget {
     this.userVolume = 0.8;
     this.play = null;
     this.prepared = null; // {id, issued} loaded into the standby element
+    this.ads = new AdBreaks(this, root);
     this.bindControls();
     for (const el of [this.active, this.standby]) this.bindAudio(el);
     this.bindMediaSession();
@@ -52,7 +54,8 @@ export class Player extends EventTarget {
   }
 
   bindAudio(el) {
-    const mine = (fn) => (ev) => { if (ev.target === this.active) fn(ev); };
+    // While an ad plays, the ad break owns the element's events.
+    const mine = (fn) => (ev) => { if (ev.target === this.active && !this.ads.active) fn(ev); };
     el.addEventListener("timeupdate", mine(() => this.onTime()));
     el.addEventListener("durationchange", mine(() => this.onDuration()));
     el.addEventListener("play", mine(() => this.onPlayState(true)));
@@ -71,7 +74,7 @@ export class Player extends EventTarget {
   }
 
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
-    if (index < 0 || index >= this.queue.length) return;
+    if (index < 0 || index >= this.queue.length || this.ads.active) return;
     const track = this.queue[index];
     const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
     // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
@@ -82,7 +85,17 @@ export class Player extends EventTarget {
     if (ready) {
       this.swap();
     } else {
-      this.active.src = (await issuing).url;
+      const issued = await issuing.catch((err) => err);
+      if (issued.code === "ad_break_due") {
+        // A restored queue at page load waits for a click; a click hears the ad, then the music.
+        if (!autoplay) { this.emit(); return; }
+        await this.ads.run();
+        this.active.src = (await this.issue(track)).url;
+      } else if (issued instanceof Error) {
+        throw issued;
+      } else {
+        this.active.src = issued.url;
+      }
       this.gainDb = track.gain_db;
     }
     this.prepared = null;
@@ -144,6 +157,7 @@ export class Player extends EventTarget {
   }
 
   async next(reason = "skipped") {
+    if (this.ads.active) return;
     let target = this.index + 1;
     if (target >= this.queue.length) {
       if (this.repeat !== "all" || !this.queue.length) { this.finishReport(reason); this.active.pause(); return; }
@@ -154,19 +168,22 @@ export class Player extends EventTarget {
   }
 
   async previous() {
+    if (this.ads.active) return;
     if (this.active.currentTime > 3 || this.index <= 0) { this.seekTo(0); return; }
     await this.start(this.index - 1);
   }
 
   toggle() {
     if (!this.current) return;
+    if (this.ads.active) { if (this.active.paused) this.active.play().catch(() => {}); else this.active.pause(); return; }
+    if (!this.active.getAttribute("src")) { this.start(this.index, { resumeAt: this.resumeAt || 0 }); return; }
     if (this.active.paused) {
       if (!this.play) this.beginReport(this.current);
       this.active.play().catch(() => {});
     } else this.active.pause();
   }
 
-  seekTo(seconds) { if (this.current) this.active.currentTime = Math.max(0, seconds); }
+  seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }
 
   // A signed URL that expired while the page sat idle: a fresh one, at the same position.
   async recover() {
