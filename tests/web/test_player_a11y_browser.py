@@ -178,8 +178,10 @@ def test_touch_targets_are_at_least_44px_at_360px_wide(live: LiveServer, browser
         assert page.evaluate(SMALL_TARGETS) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     page.locator("#main .track-more").first.click()
+    page.wait_for_selector(".menu [role=menuitem]")
     assert page.evaluate(SMALL_TARGETS) == [], "track menu"
     page.keyboard.press("Escape")
+    page.wait_for_selector(".menu", state="detached")
     page.click("#np-expand")
     page.wait_for_function("document.querySelector('#player').classList.contains('expanded')")
     assert page.evaluate(SMALL_TARGETS) == [], "now playing"

@@ -27,6 +27,8 @@ SPA_PREFIXES = (
     "playlist",
     "collection",
     "queue",
+    "upgrade",
+    "account",
 )
 
 router = APIRouter(include_in_schema=False)

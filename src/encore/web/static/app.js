@@ -3,6 +3,7 @@ import { api } from "./api.js";
 import { h } from "./dom.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
+import { upgradeView } from "./premium.js";
 import { albumView, artistView, homeView, labelView, loginView, searchView } from "./views.js";
 
 const main = document.getElementById("main");
@@ -26,6 +27,8 @@ const routes = [
   [/^\/collection\/tracks$/, () => likedView(player), "library"],
   [/^\/queue$/, () => queueView(player), "queue"],
   [/^\/settings$/, () => settingsView(player, me), "settings"],
+  [/^\/account$/, () => settingsView(player, me), "settings"],
+  [/^\/upgrade$/, () => upgradeView(), "settings"],
 ];
 
 async function render() {

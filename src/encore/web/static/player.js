@@ -5,6 +5,7 @@
 import { AdBreaks } from "./ads.js";
 import { api } from "./api.js";
 import { artistNames, formatTime } from "./dom.js";
+import { premiumPrompt } from "./premium.js";
 
 const REPORT_EVERY_MS = 15000;
 const STORE_KEY = "encore.player.v1";
@@ -92,7 +93,10 @@ export class Player extends EventTarget {
         await this.ads.run();
         this.active.src = (await this.issue(track)).url;
       } else if (issued instanceof Error) {
-        throw issued;
+        if (!String(issued.code).startsWith("premium_required")) throw issued;
+        premiumPrompt(this.root, issued.code); // a locked pre-release: say why, offer the upgrade
+        this.emit();
+        return;
       } else {
         this.active.src = issued.url;
       }

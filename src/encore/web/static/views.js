@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { playlistCard, shareButton } from "./library.js";
+import { buyLinks, exclusivesSection } from "./premium.js";
 
 function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
@@ -16,16 +17,14 @@ function artistCard(artist) {
     cover(artist.images, 300, artist.name), h("div", { class: "card-title", text: artist.name }), h("div", { class: "card-sub", text: "Artist" }));
 }
 
-// Hooks other issues fill in. Each returns a node (or null) placed in a marked slot:
-//  - buyLinks(kind, item): album and track views, <div class="slot-buy" data-slot="buy">
+// Hooks other issues may fill in:
 //  - lockedReason(track): a string when the track is Premium-only; the row gets class "locked"
 export const hooks = {
-  buyLinks: (_kind, _item) => null,
   lockedReason: (_track) => null,
 };
 
-function buySlot(kind, item) {
-  return h("div", { class: "slot-buy", "data-slot": "buy" }, hooks.buyLinks(kind, item));
+function buySlot(kind, id, label) {
+  return h("div", { class: "slot-buy", "data-slot": "buy" }, buyLinks(kind, id, label));
 }
 
 let openMenu = null;
@@ -138,8 +137,10 @@ export async function albumView(id, player, highlight = null) {
         h("div", { class: "hero-actions" },
           h("button", { type: "button", class: "big-play", onclick: () => player.playList(tracks, 0, { type: "album", id: album.id }), text: "Play" }),
           likeButton("album", album.id, album.title), shareButton("album", album.id)),
-        buySlot("album", album))),
-    markHighlight(trackRows(tracks, player, { type: "album", id: album.id }), highlight));
+        buySlot("album", album.id, "Buy the album"),
+        highlight ? buySlot("track", highlight, "Buy this track") : null)),
+    markHighlight(trackRows(tracks, player, { type: "album", id: album.id }), highlight),
+    exclusivesSection("album", album.id, player));
 }
 
 export async function artistView(id, player) {
@@ -151,7 +152,8 @@ export async function artistView(id, player) {
         h("div", { class: "hero-actions" }, likeButton("artist", id, data.artist.name), shareButton("artist", id)))),
     data.top_tracks.length ? section("Popular", trackRows(data.top_tracks, player, { type: "artist", id }, { showAlbum: true })) : null,
     data.albums.length ? section("Releases", h("div", { class: "grid" }, data.albums.map(albumCard))) : null,
-    data.appears_on.length ? section("Appears on", h("div", { class: "grid" }, data.appears_on.map(albumCard))) : null);
+    data.appears_on.length ? section("Appears on", h("div", { class: "grid" }, data.appears_on.map(albumCard))) : null,
+    exclusivesSection("artist", id, player));
 }
 
 export async function labelView(id) {
