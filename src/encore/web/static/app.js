@@ -4,7 +4,7 @@ import { h } from "./dom.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { upgradeView } from "./premium.js";
-import { albumView, artistView, homeView, labelView, loginView, searchView } from "./views.js";
+import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView } from "./views.js";
 
 const main = document.getElementById("main");
 const searchInput = document.getElementById("search-input");
@@ -160,8 +160,9 @@ expand.addEventListener("click", () => setExpanded(!playerEl.classList.contains(
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 
 (async () => {
+  if (location.pathname === "/") prefetchHome();
   me = await api("/api/me").catch(() => null);
-  if (me) await player.restore();
+  if (me) player.restore(); // not awaited: the view renders while the saved track's URL is fetched
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();
 })();

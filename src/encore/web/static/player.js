@@ -79,7 +79,7 @@ export class Player extends EventTarget {
     const track = this.queue[index];
     const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
     // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
-    const issuing = ready ? null : this.issue(track);
+    const issuing = ready ? null : this.warmed(track) || this.issue(track);
     this.finishReport("skipped");
     this.index = index;
     this.render(track);
@@ -115,6 +115,21 @@ export class Player extends EventTarget {
 
   issue(track) {
     return api(`/api/tracks/${encodeURIComponent(track.id)}/stream`, { method: "POST", body: {} });
+  }
+
+  // Pressing a track (pointerdown) asks for its signed URL at once: the click arrives 50-100 ms later,
+  // by when the answer is usually here. A press that does not become a click costs one URL.
+  warm(track) {
+    if (this.ads.active || (this.prepared && this.prepared.id === track.id)) return;
+    const promise = this.issue(track);
+    promise.catch(() => {});
+    this.warming = { id: track.id, at: Date.now(), promise };
+  }
+
+  warmed(track) {
+    const w = this.warming;
+    this.warming = null;
+    return w && w.id === track.id && Date.now() - w.at < 10000 ? w.promise : null;
   }
 
   // Ask for the next track's signed URL and let the standby element buffer its first bytes.

@@ -62,7 +62,8 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
       h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${track.title} from playlist`, onclick: () => editable.remove(i), text: "✕" }),
     ] : [];
     const row = h("li", { class: `track${locked ? " locked" : ""}`, "data-track-id": track.id, draggable: editable ? "true" : null },
-      h("button", { type: "button", class: showAlbum ? "track-play with-album" : "track-play", "aria-label": `Play ${track.title}`, onclick: play, disabled: !!locked, title: locked || null },
+      h("button", { type: "button", class: showAlbum ? "track-play with-album" : "track-play", "aria-label": `Play ${track.title}`, onclick: play,
+        onpointerdown: (e) => { if (e.button === 0) player.warm(track); }, disabled: !!locked, title: locked || null },
         h("span", { class: "track-num", text: String(showAlbum ? i + 1 : track.track_number) }),
         h("span", { class: "track-main" },
           h("span", { class: "track-title", text: track.title }),
@@ -90,9 +91,15 @@ export function section(title, ...children) {
   return h("section", { class: "section" }, h("h2", { text: title }), ...children);
 }
 
+let homeData = null;
+const fetchHome = () => Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels"), api("/api/me/recent").catch(() => [])]);
+// The first load asks for the home's data together with /api/me instead of after it.
+export function prefetchHome() { homeData = fetchHome(); homeData.catch(() => {}); }
+
 export async function homeView(player) {
-  const [releases, labels, recent] = await Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels"),
-    api("/api/me/recent").catch(() => [])]);
+  const early = homeData;
+  homeData = null;
+  const [releases, labels, recent] = await (early ? early.catch(fetchHome) : fetchHome());
   document.title = "Encore";
   const played = recent.filter((p) => p.track);
   const seen = new Set();
