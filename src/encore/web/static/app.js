@@ -162,6 +162,7 @@ if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").cat
 (async () => {
   if (location.pathname === "/") prefetchHome();
   me = await api("/api/me").catch(() => null);
+  if (!me) prefetchHome(false);
   if (me) player.restore(); // not awaited: the view renders while the saved track's URL is fetched
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();

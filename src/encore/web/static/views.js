@@ -94,7 +94,8 @@ export function section(title, ...children) {
 let homeData = null;
 const fetchHome = () => Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels"), api("/api/me/recent").catch(() => [])]);
 // The first load asks for the home's data together with /api/me instead of after it.
-export function prefetchHome() { homeData = fetchHome(); homeData.catch(() => {}); }
+// A visitor who turns out to be logged out drops it: after log-in the home asks again, as that user.
+export function prefetchHome(on = true) { homeData = on ? fetchHome() : null; if (homeData) homeData.catch(() => {}); }
 
 export async function homeView(player) {
   const early = homeData;
