@@ -186,13 +186,35 @@ def test_playlist_create_add_reorder_reload_keeps_order(live: LiveServer, browse
     page.locator("#main .track-play").first.click()
     _playing(page)
     assert page.evaluate("window.__pwned") is None
-    page.screenshot(path=str(SCREENSHOTS / "player-1280x800.png"))
     page.go_back()  # back and forward keep working across views
     page.wait_for_url(f"**/album/{_album(live)}")
     page.go_forward()
     page.wait_for_url(playlist_url)
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text() == HOSTILE
+    page.close()
+
+
+def test_readme_screenshot_of_a_playlist_playing_on_a_desktop(live: LiveServer, browser: Browser) -> None:
+    """The README's desktop picture, with ordinary names (hostile ones stay in the tests' assertions)."""
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.click("#nav a[data-nav=library]")
+    page.fill("#new-playlist-name", "Late Night Drive")
+    page.click("text=Create playlist")
+    page.wait_for_selector("text=Edit playlist")
+    playlist_url = page.url
+    _open_album(page, live)
+    for i in range(4):
+        page.locator("#main .track-more").nth(i).click()
+        page.locator(".menu button", has_text="Late Night Drive").click()
+        page.wait_for_selector(".menu", state="detached")
+    page.goto(playlist_url)
+    page.wait_for_function(f"{TITLES}.length === 4")
+    page.locator("#main .track-play").nth(1).click()
+    _playing(page, 1.0)
+    page.screenshot(path=str(SCREENSHOTS / "player-1280x800.png"))
     page.close()
 
 
