@@ -218,6 +218,38 @@ def test_readme_screenshot_of_a_playlist_playing_on_a_desktop(live: LiveServer, 
     page.close()
 
 
+def test_playlist_rename_and_delete_and_media_session(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.click("#nav a[data-nav=library]")
+    page.fill("#new-playlist-name", "Draft")
+    page.click("text=Create playlist")
+    page.wait_for_selector("text=Edit playlist")
+    page.click("text=Edit playlist")
+    page.fill("#pl-name", "Sunday Morning")
+    page.click("#main button:text('Save')")
+    page.wait_for_selector("h1:text('Sunday Morning')")
+    page.reload()
+    page.wait_for_selector("h1:text('Sunday Morning')")
+    assert page.title().startswith("Sunday Morning")
+    page.click("text=Edit playlist")
+    page.once("dialog", lambda d: d.accept())
+    page.click("text=Delete playlist")
+    page.wait_for_url("**/library")
+    page.wait_for_selector("text=Liked Songs")
+    assert page.locator("#main .card", has_text="Sunday Morning").count() == 0
+    # Lock-screen controls: the Media Session carries the playing track.
+    _open_album(page, live)
+    first = page.evaluate(TITLES)[0]
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    assert page.evaluate("navigator.mediaSession.metadata.title") == first
+    assert page.evaluate("navigator.mediaSession.playbackState") == "playing"
+    assert page.evaluate("navigator.mediaSession.metadata.artwork.length") >= 1
+    page.close()
+
+
 def test_other_users_private_playlist_shows_not_found(live: LiveServer, browser: Browser) -> None:
     with transaction(live.container.sessions) as s:
         from encore.accounts import User
