@@ -13,7 +13,7 @@ from sqlalchemy import select
 from encore import library
 from encore.accounts import User, create_user
 from encore.bootstrap import build
-from encore.catalog import Album, Track
+from encore.catalog import Album, Track, index_entity
 from encore.config import Settings
 from encore.db import transaction
 from tests.support.live import LiveServer, seed_small_catalogue, serve
@@ -49,6 +49,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         album.artists[0].artist.name = HOSTILE
         if album.label is not None:
             album.label.name = HOSTILE
+        # The search index too, so search results carry the hostile names.
+        for kind, entity_id in (("album", album.id), ("track", track.id), ("artist", album.artists[0].artist.id)):
+            index_entity(s, kind=kind, entity_id=entity_id, name=HOSTILE)
     with serve(container) as server:
         yield server
     container.close()
@@ -113,9 +116,14 @@ def test_hostile_names_in_every_view_and_title_with_csp_enforced(live: LiveServe
     page.wait_for_selector("#main .track-play")
     page.fill("#search-input", HOSTILE[:12])
     page.wait_for_url("**/search?q=*")
-    page.wait_for_selector("#main q")  # the catalogue index still holds the seeded names: "No results for"
-    assert page.inner_text("#main q") == HOSTILE[:12]
+    page.wait_for_selector("#main .top-result")
     assert HOSTILE[:12] in page.title()
+    for sel in ["#main .top-result .card-title", "#main .track-title"]:
+        assert HOSTILE in page.evaluate(f"[...document.querySelectorAll('{sel}')].map(e => e.textContent)"), sel
+    _safe(page)
+    page.fill("#search-input", "zzqx <b>nothing</b>")  # no results: the query is echoed as text
+    page.wait_for_selector("#main q")
+    assert page.inner_text("#main q") == "zzqx <b>nothing</b>"
     _safe(page)
 
     # Playlist with a hostile name, holding the hostile track; liked songs; queue; now playing; home.
