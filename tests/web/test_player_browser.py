@@ -79,6 +79,14 @@ def test_queue_next_previous_shuffle_repeat(live: LiveServer, browser: Browser) 
     assert queue[:2] == [titles[0], titles[-1]]
     page.get_by_role("button", name=f"Move {titles[-1]} down").first.click()
     page.wait_for_function(f"document.querySelectorAll('#queue-list .track-title')[2].textContent === {titles[-1]!r}")
+    # Add to queue puts a track at the end.
+    _open_album(page, live)
+    page.locator("#main .track-more").nth(1).click()
+    page.get_by_role("menuitem", name="Add to queue").click()
+    page.click("#nav a[data-nav=queue]")
+    page.wait_for_selector("#queue-list")
+    queue = page.evaluate("[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)")
+    assert queue[-1] == titles[1] and len(queue) == len(titles) + 2
     page.get_by_role("button", name="Clear queue").click()
     page.wait_for_function("document.querySelectorAll('#queue-list .track').length === 1")
 
