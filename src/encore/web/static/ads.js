@@ -85,7 +85,7 @@ export class AdBreaks {
     const label = `Ad · ${formatTime(remaining)}`;
     if (!this.overlay.firstChild) {
       this.overlay.append(
-        h("span", { class: "ad-count", id: "ad-count" }),
+        h("span", { class: "ad-count", id: "ad-count", "aria-live": "off" }), // announced once, not every second
         h("span", { class: "ad-who", text: ad.advertiser }),
         h("span", { class: "ad-note", text: "Your music continues after this ad." }),
         link("/upgrade", { class: "ad-upgrade" }, "Go Premium: no ads"));

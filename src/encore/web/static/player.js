@@ -94,7 +94,7 @@ export class Player extends EventTarget {
         this.active.src = (await this.issue(track)).url;
       } else if (issued instanceof Error) {
         if (!String(issued.code).startsWith("premium_required")) throw issued;
-        premiumPrompt(this.root, issued.code); // a locked pre-release: say why, offer the upgrade
+        if (autoplay) premiumPrompt(this.root, issued.code); // a locked pre-release: say why, offer the upgrade
         this.emit();
         return;
       } else {
