@@ -79,6 +79,14 @@ def test_queue_next_previous_shuffle_repeat(live: LiveServer, browser: Browser) 
     assert queue[:2] == [titles[0], titles[-1]]
     page.get_by_role("button", name=f"Move {titles[-1]} down").first.click()
     page.wait_for_function(f"document.querySelectorAll('#queue-list .track-title')[2].textContent === {titles[-1]!r}")
+    # Add to queue puts a track at the end.
+    _open_album(page, live)
+    page.locator("#main .track-more").nth(1).click()
+    page.get_by_role("menuitem", name="Add to queue").click()
+    page.click("#nav a[data-nav=queue]")
+    page.wait_for_selector("#queue-list")
+    queue = page.evaluate("[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)")
+    assert queue[-1] == titles[1] and len(queue) == len(titles) + 2
     page.get_by_role("button", name="Clear queue").click()
     page.wait_for_function("document.querySelectorAll('#queue-list .track').length === 1")
 
@@ -186,13 +194,67 @@ def test_playlist_create_add_reorder_reload_keeps_order(live: LiveServer, browse
     page.locator("#main .track-play").first.click()
     _playing(page)
     assert page.evaluate("window.__pwned") is None
-    page.screenshot(path=str(SCREENSHOTS / "player-1280x800.png"))
     page.go_back()  # back and forward keep working across views
     page.wait_for_url(f"**/album/{_album(live)}")
     page.go_forward()
     page.wait_for_url(playlist_url)
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text() == HOSTILE
+    page.close()
+
+
+def test_readme_screenshot_of_a_playlist_playing_on_a_desktop(live: LiveServer, browser: Browser) -> None:
+    """The README's desktop picture, with ordinary names (hostile ones stay in the tests' assertions)."""
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.click("#nav a[data-nav=library]")
+    page.fill("#new-playlist-name", "Late Night Drive")
+    page.click("text=Create playlist")
+    page.wait_for_selector("text=Edit playlist")
+    playlist_url = page.url
+    _open_album(page, live)
+    for i in range(4):
+        page.locator("#main .track-more").nth(i).click()
+        page.locator(".menu button", has_text="Late Night Drive").click()
+        page.wait_for_selector(".menu", state="detached")
+    page.goto(playlist_url)
+    page.wait_for_function(f"{TITLES}.length === 4")
+    page.locator("#main .track-play").nth(1).click()
+    _playing(page, 1.0)
+    page.screenshot(path=str(SCREENSHOTS / "player-1280x800.png"))
+    page.close()
+
+
+def test_playlist_rename_and_delete_and_media_session(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.click("#nav a[data-nav=library]")
+    page.fill("#new-playlist-name", "Draft")
+    page.click("text=Create playlist")
+    page.wait_for_selector("text=Edit playlist")
+    page.click("text=Edit playlist")
+    page.fill("#pl-name", "Sunday Morning")
+    page.click("#main button:text('Save')")
+    page.wait_for_selector("h1:text('Sunday Morning')")
+    page.reload()
+    page.wait_for_selector("h1:text('Sunday Morning')")
+    assert page.title().startswith("Sunday Morning")
+    page.click("text=Edit playlist")
+    page.once("dialog", lambda d: d.accept())
+    page.click("text=Delete playlist")
+    page.wait_for_url("**/library")
+    page.wait_for_selector("text=Liked Songs")
+    assert page.locator("#main .card", has_text="Sunday Morning").count() == 0
+    # Lock-screen controls: the Media Session carries the playing track.
+    _open_album(page, live)
+    first = page.evaluate(TITLES)[0]
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    assert page.evaluate("navigator.mediaSession.metadata.title") == first
+    assert page.evaluate("navigator.mediaSession.playbackState") == "playing"
+    assert page.evaluate("navigator.mediaSession.metadata.artwork.length") >= 1
     page.close()
 
 

@@ -28,19 +28,30 @@ SPA_PREFIXES = (
     "collection",
     "queue",
     "wrapped",
+    "upgrade",
+    "account",
 )
 
 router = APIRouter(include_in_schema=False)
 
 
-def _shell() -> HTMLResponse:
+# The home view's data, fetched by the browser while it is still loading the modules (first-load time).
+_HOME_PRELOADS = "".join(
+    f'<link rel="preload" href="{path}" as="fetch" crossorigin>\n'
+    for path in ("/api/browse/new-releases?limit=24", "/api/browse/labels", "/api/me/recent")
+)
+
+
+def _shell(extra_head: str = "") -> HTMLResponse:
     html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    if extra_head:
+        html = html.replace("</head>", extra_head + "</head>", 1)
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/")
 def index() -> HTMLResponse:
-    return _shell()
+    return _shell(_HOME_PRELOADS)
 
 
 @router.get("/manifest.webmanifest")

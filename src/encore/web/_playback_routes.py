@@ -6,6 +6,7 @@ from encore import catalog, entitlements, history
 from encore.kernel import PermissionDenied
 from encore.streaming import issue_stream_url
 from encore.web._deps import CurrentUser, Db, container
+from encore.web._mappers import track_out
 from encore.web._schemas import PlayOut, PlayReportIn, StreamOut, StreamRequest
 
 router = APIRouter(prefix="/api", tags=["playback"])
@@ -68,7 +69,15 @@ def report_play(body: PlayReportIn, request: Request, session: Db, user: Current
 @router.get("/me/recent")
 def recent(session: Db, user: CurrentUser) -> list[dict[str, object]]:
     plays = history.recent_plays(session, user_id=user.id, limit=50)
+    # The track rides along so the player's home (recently played, continue listening) needs one request.
+    views = catalog.tracks_by_ids(session, ids=[p.track_id for p in plays if p.track_id is not None])
     return [
-        {"play_id": p.client_play_id, "started_at": p.started_at, "ms_played": p.ms_played, "state": p.state}
+        {
+            "play_id": p.client_play_id,
+            "started_at": p.started_at,
+            "ms_played": p.ms_played,
+            "state": p.state,
+            "track": track_out(views[p.track_id]) if p.track_id in views else None,
+        }
         for p in plays
     ]

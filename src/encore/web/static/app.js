@@ -4,7 +4,8 @@ import { h } from "./dom.js";
 import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
-import { albumView, artistView, homeView, labelView, loginView, searchView } from "./views.js";
+import { upgradeView } from "./premium.js";
+import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
 const main = document.getElementById("main");
@@ -31,6 +32,8 @@ const routes = [
   [/^\/label$/, () => labelDashboard(), "label"],
   [/^\/wrapped$/, () => wrappedListView(), "wrapped"],
   [/^\/wrapped\/(\d{4}|\d{3}0s)$/, (m) => wrappedView(m[1], navigate), "wrapped"],
+  [/^\/account$/, () => settingsView(player, me), "settings"],
+  [/^\/upgrade$/, () => upgradeView(), "settings"],
 ];
 
 async function render() {
@@ -163,8 +166,10 @@ expand.addEventListener("click", () => setExpanded(!playerEl.classList.contains(
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 
 (async () => {
+  if (location.pathname === "/") prefetchHome();
   me = await api("/api/me").catch(() => null);
-  if (me) await player.restore();
+  if (!me) prefetchHome(false);
+  if (me) player.restore(); // not awaited: the view renders while the saved track's URL is fetched
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();
 })();

@@ -1,6 +1,7 @@
 // Playlists, liked songs, the queue and settings. Text only ever goes in through textContent.
 import { api, ApiError } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
+import { subscriptionSection } from "./premium.js";
 import { section, trackRows } from "./views.js";
 
 const ok404 = (err) => { if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return null; throw err; };
@@ -131,6 +132,7 @@ export async function settingsView(player, me) {
   const norm = h("input", { type: "checkbox", id: "set-normalise", checked: player.normalise, onchange: (e) => player.setNormalise(e.target.checked) });
   return h("div", { class: "view narrow-wide" }, h("h1", { text: "Account and settings" }),
     section("Account", h("p", { text: `Signed in as ${me.display_name} (${me.username})` })),
+    await subscriptionSection(),
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)")),
     await devicesSection());
 }

@@ -2,12 +2,13 @@
 // track's signed URL and has buffered its first bytes, so "ended" hands over without a gap. The
 // active element always carries id="audio". Signed URLs that expired while the page sat idle are
 // renewed on error. Queue, shuffle, repeat, volume and position survive a reload (localStorage).
+import { AdBreaks } from "./ads.js";
 import { api } from "./api.js";
 import { artistNames, formatTime } from "./dom.js";
+import { premiumPrompt } from "./premium.js";
 
 const REPORT_EVERY_MS = 15000;
 const STORE_KEY = "encore.player.v1";
-const RECENT_KEY = "encore.recent.v1";
 const REPEATS = ["off", "all", "one"];
 const MAX_SAVED_QUEUE = 300;
 
@@ -30,6 +31,7 @@ export class Player extends EventTarget {
     this.userVolume = 0.8;
     this.play = null;
     this.prepared = null; // {id, issued} loaded into the standby element
+    this.ads = new AdBreaks(this, root);
     this.bindControls();
     for (const el of [this.active, this.standby]) this.bindAudio(el);
     this.bindMediaSession();
@@ -53,7 +55,8 @@ export class Player extends EventTarget {
   }
 
   bindAudio(el) {
-    const mine = (fn) => (ev) => { if (ev.target === this.active) fn(ev); };
+    // While an ad plays, the ad break owns the element's events.
+    const mine = (fn) => (ev) => { if (ev.target === this.active && !this.ads.active) fn(ev); };
     el.addEventListener("timeupdate", mine(() => this.onTime()));
     el.addEventListener("durationchange", mine(() => this.onDuration()));
     el.addEventListener("play", mine(() => this.onPlayState(true)));
@@ -63,27 +66,40 @@ export class Player extends EventTarget {
   }
 
   // ---- starting tracks -------------------------------------------------------------------------
-  async playList(tracks, index, context) {
+  async playList(tracks, index, context, resumeAt = 0) {
     this.queue = tracks.slice();
     this.original = null;
     this.context = context || null;
     if (this.shuffle) this.shuffleUpcoming(index);
-    await this.start(this.shuffle ? 0 : index);
+    await this.start(this.shuffle ? 0 : index, { resumeAt });
   }
 
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
-    if (index < 0 || index >= this.queue.length) return;
+    if (index < 0 || index >= this.queue.length || this.ads.active) return;
     const track = this.queue[index];
     const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
     // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
-    const issuing = ready ? null : this.issue(track);
+    const issuing = ready ? null : this.warmed(track) || this.issue(track);
     this.finishReport("skipped");
     this.index = index;
     this.render(track);
     if (ready) {
       this.swap();
     } else {
-      this.active.src = (await issuing).url;
+      const issued = await issuing.catch((err) => err);
+      if (issued.code === "ad_break_due") {
+        // A restored queue at page load waits for a click; a click hears the ad, then the music.
+        if (!autoplay) { this.emit(); return; }
+        await this.ads.run();
+        this.active.src = (await this.issue(track)).url;
+      } else if (issued instanceof Error) {
+        if (!String(issued.code).startsWith("premium_required")) throw issued;
+        if (autoplay) premiumPrompt(this.root, issued.code); // a locked pre-release: say why, offer the upgrade
+        this.emit();
+        return;
+      } else {
+        this.active.src = issued.url;
+      }
       this.gainDb = track.gain_db;
     }
     this.prepared = null;
@@ -99,6 +115,21 @@ export class Player extends EventTarget {
 
   issue(track) {
     return api(`/api/tracks/${encodeURIComponent(track.id)}/stream`, { method: "POST", body: {} });
+  }
+
+  // Pressing a track (pointerdown) asks for its signed URL at once: the click arrives 50-100 ms later,
+  // by when the answer is usually here. A press that does not become a click costs one URL.
+  warm(track) {
+    if (this.ads.active || (this.prepared && this.prepared.id === track.id)) return;
+    const promise = this.issue(track);
+    promise.catch(() => {});
+    this.warming = { id: track.id, at: Date.now(), promise };
+  }
+
+  warmed(track) {
+    const w = this.warming;
+    this.warming = null;
+    return w && w.id === track.id && Date.now() - w.at < 10000 ? w.promise : null;
   }
 
   // Ask for the next track's signed URL and let the standby element buffer its first bytes.
@@ -145,6 +176,7 @@ export class Player extends EventTarget {
   }
 
   async next(reason = "skipped") {
+    if (this.ads.active) return;
     let target = this.index + 1;
     if (target >= this.queue.length) {
       if (this.repeat !== "all" || !this.queue.length) { this.finishReport(reason); this.active.pause(); return; }
@@ -155,19 +187,22 @@ export class Player extends EventTarget {
   }
 
   async previous() {
+    if (this.ads.active) return;
     if (this.active.currentTime > 3 || this.index <= 0) { this.seekTo(0); return; }
     await this.start(this.index - 1);
   }
 
   toggle() {
     if (!this.current) return;
+    if (this.ads.active) { if (this.active.paused) this.active.play().catch(() => {}); else this.active.pause(); return; }
+    if (!this.active.getAttribute("src")) { this.start(this.index, { resumeAt: this.resumeAt || 0 }); return; }
     if (this.active.paused) {
       if (!this.play) this.beginReport(this.current);
       this.active.play().catch(() => {});
     } else this.active.pause();
   }
 
-  seekTo(seconds) { if (this.current) this.active.currentTime = Math.max(0, seconds); }
+  seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }
 
   // A signed URL that expired while the page sat idle: a fresh one, at the same position.
   async recover() {
@@ -351,19 +386,7 @@ export class Player extends EventTarget {
   }
 
   // ---- play reports -----------------------------------------------------------------------------
-  recentTracks() {
-    try { return JSON.parse(localStorage.getItem(RECENT_KEY) || "[]").filter((t) => t && t.id && t.title).slice(0, 10); } catch { return []; }
-  }
-
-  remember(track) {
-    try {
-      const list = [track, ...this.recentTracks().filter((t) => t.id !== track.id)].slice(0, 10);
-      localStorage.setItem(RECENT_KEY, JSON.stringify(list));
-    } catch { /* storage full or disabled */ }
-  }
-
   beginReport(track) {
-    this.remember(track);
     this.play = { play_id: crypto.randomUUID(), track_id: track.id, started_at: new Date().toISOString(), lastSent: 0, context: this.context };
     this.sendReport("started");
   }

@@ -1,7 +1,8 @@
 // The views. Each returns a DOM node built from API data with textContent only.
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
-import { shareButton } from "./library.js";
+import { playlistCard, shareButton } from "./library.js";
+import { buyLinks, exclusivesSection } from "./premium.js";
 
 function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
@@ -16,16 +17,14 @@ function artistCard(artist) {
     cover(artist.images, 300, artist.name), h("div", { class: "card-title", text: artist.name }), h("div", { class: "card-sub", text: "Artist" }));
 }
 
-// Hooks other issues fill in. Each returns a node (or null) placed in a marked slot:
-//  - buyLinks(kind, item): album and track views, <div class="slot-buy" data-slot="buy">
+// Hooks other issues may fill in:
 //  - lockedReason(track): a string when the track is Premium-only; the row gets class "locked"
 export const hooks = {
-  buyLinks: (_kind, _item) => null,
   lockedReason: (_track) => null,
 };
 
-function buySlot(kind, item) {
-  return h("div", { class: "slot-buy", "data-slot": "buy" }, hooks.buyLinks(kind, item));
+function buySlot(kind, id, label) {
+  return h("div", { class: "slot-buy", "data-slot": "buy" }, buyLinks(kind, id, label));
 }
 
 let openMenu = null;
@@ -63,7 +62,8 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
       h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${track.title} from playlist`, onclick: () => editable.remove(i), text: "✕" }),
     ] : [];
     const row = h("li", { class: `track${locked ? " locked" : ""}`, "data-track-id": track.id, draggable: editable ? "true" : null },
-      h("button", { type: "button", class: showAlbum ? "track-play with-album" : "track-play", "aria-label": `Play ${track.title}`, onclick: play, disabled: !!locked, title: locked || null },
+      h("button", { type: "button", class: showAlbum ? "track-play with-album" : "track-play", "aria-label": `Play ${track.title}`, onclick: play,
+        onpointerdown: (e) => { if (e.button === 0) player.warm(track); }, disabled: !!locked, title: locked || null },
         h("span", { class: "track-num", text: String(showAlbum ? i + 1 : track.track_number) }),
         h("span", { class: "track-main" },
           h("span", { class: "track-title", text: track.title }),
@@ -91,19 +91,43 @@ export function section(title, ...children) {
   return h("section", { class: "section" }, h("h2", { text: title }), ...children);
 }
 
+let homeData = null;
+const fetchHome = () => Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels"), api("/api/me/recent").catch(() => [])]);
+// The first load asks for the home's data together with /api/me instead of after it.
+// A visitor who turns out to be logged out drops it: after log-in the home asks again, as that user.
+export function prefetchHome(on = true) { homeData = on ? fetchHome() : null; if (homeData) homeData.catch(() => {}); }
+
 export async function homeView(player) {
-  const [releases, labels] = await Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels")]);
+  const early = homeData;
+  homeData = null;
+  const [releases, labels, recent] = await (early ? early.catch(fetchHome) : fetchHome());
   document.title = "Encore";
-  const cur = player.current;
-  const recent = player.recentTracks();
+  const played = recent.filter((p) => p.track);
+  const seen = new Set();
+  const tracks = played.map((p) => p.track).filter((t) => !seen.has(t.id) && seen.add(t.id)).slice(0, 10);
   return h("div", { class: "view" },
-    cur ? section("Continue listening", h("div", { class: "continue" }, cover(cur.images, 64, ""),
-      h("div", { class: "np-text" }, h("div", { class: "np-title", text: cur.title }), h("div", { class: "np-artists", text: artistNames(cur.artists) })),
-      h("button", { type: "button", class: "big-play", text: player.audio.paused ? "Resume" : "Playing", onclick: () => player.toggle() }))) : null,
+    continueListening(player, played),
     section("New releases", h("div", { class: "grid" }, releases.items.map(albumCard))),
-    recent.length ? section("Recently played", trackRows(recent, player, null, { showAlbum: true })) : null,
+    tracks.length ? section("Recently played", trackRows(tracks, player, null, { showAlbum: true })) : null,
     section("Labels", h("ul", { class: "chips" }, labels.map((lb) =>
       h("li", {}, link(`/label/${lb.id}`, { class: "chip" }, lb.name, h("span", { class: "chip-kind", text: lb.kind })))))));
+}
+
+// "Continue listening": what this tab holds, or else the newest unfinished play from the history API
+// (another device, or a browser whose storage was cleared), resumed at the position it reached.
+function continueListening(player, played) {
+  let track = player.current;
+  let resume = () => player.toggle();
+  if (!track) {
+    const last = played[0];
+    if (!last || last.state === "ended" || last.ms_played >= last.track.duration_ms - 5000) return null;
+    track = last.track;
+    resume = () => player.playList([track], 0, null, last.ms_played / 1000);
+  }
+  return section("Continue listening", h("div", { class: "continue" }, cover(track.images, 64, ""),
+    h("div", { class: "np-text" }, h("div", { class: "np-title", text: track.title }), h("div", { class: "np-artists", text: artistNames(track.artists) })),
+    h("button", { type: "button", class: "big-play", text: player.current && !player.audio.paused ? "Playing" : "Resume",
+      "aria-label": `Resume ${track.title}`, onclick: resume })));
 }
 
 export async function albumView(id, player, highlight = null) {
@@ -121,8 +145,10 @@ export async function albumView(id, player, highlight = null) {
         h("div", { class: "hero-actions" },
           h("button", { type: "button", class: "big-play", onclick: () => player.playList(tracks, 0, { type: "album", id: album.id }), text: "Play" }),
           likeButton("album", album.id, album.title), shareButton("album", album.id)),
-        buySlot("album", album))),
-    markHighlight(trackRows(tracks, player, { type: "album", id: album.id }), highlight));
+        buySlot("album", album.id, "Buy the album"),
+        highlight ? buySlot("track", highlight, "Buy this track") : null)),
+    markHighlight(trackRows(tracks, player, { type: "album", id: album.id }), highlight),
+    exclusivesSection("album", album.id, player));
 }
 
 export async function artistView(id, player) {
@@ -134,7 +160,8 @@ export async function artistView(id, player) {
         h("div", { class: "hero-actions" }, likeButton("artist", id, data.artist.name), shareButton("artist", id)))),
     data.top_tracks.length ? section("Popular", trackRows(data.top_tracks, player, { type: "artist", id }, { showAlbum: true })) : null,
     data.albums.length ? section("Releases", h("div", { class: "grid" }, data.albums.map(albumCard))) : null,
-    data.appears_on.length ? section("Appears on", h("div", { class: "grid" }, data.appears_on.map(albumCard))) : null);
+    data.appears_on.length ? section("Appears on", h("div", { class: "grid" }, data.appears_on.map(albumCard))) : null,
+    exclusivesSection("artist", id, player));
 }
 
 export async function labelView(id) {
@@ -148,16 +175,23 @@ export async function labelView(id) {
 
 export async function searchView(query, player) {
   document.title = query ? `${query} · Search · Encore` : "Search · Encore";
-  if (!query.trim()) return h("div", { class: "view" }, h("p", { class: "empty", text: "Type to search artists, albums and tracks." }));
-  const r = await api(`/api/search?q=${encodeURIComponent(query)}&limit=12`);
-  const nothing = !r.artists.items.length && !r.albums.items.length && !r.tracks.items.length;
+  if (!query.trim()) return h("div", { class: "view" }, h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }));
+  const [r, lists] = await Promise.all([api(`/api/search?q=${encodeURIComponent(query)}&limit=12`),
+    api("/api/me/playlists?limit=50").catch(() => ({ items: [] }))]);
+  // Playlists: the listener's own and followed ones whose name holds the query (the catalogue search has none).
+  const folded = fold(query);
+  const playlists = lists.items.filter((p) => fold(p.name).includes(folded));
+  const nothing = !r.artists.items.length && !r.albums.items.length && !r.tracks.items.length && !playlists.length;
   return h("div", { class: "view" },
     nothing ? h("p", { class: "empty" }, "No results for ", h("q", { text: query })) : null,
-    topResult(r),
+    topResult(r, folded, player),
     r.tracks.items.length ? section("Tracks", trackRows(r.tracks.items, player, { type: "search", id: query }, { showAlbum: true })) : null,
     r.artists.items.length ? section("Artists", h("div", { class: "grid" }, r.artists.items.map(artistCard))) : null,
-    r.albums.items.length ? section("Albums", h("div", { class: "grid" }, r.albums.items.map(albumCard))) : null);
+    r.albums.items.length ? section("Albums", h("div", { class: "grid" }, r.albums.items.map(albumCard))) : null,
+    playlists.length ? section("Playlists", h("div", { class: "grid", id: "search-playlists" }, playlists.map(playlistCard))) : null);
 }
+
+const fold = (text) => String(text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
 
 function markHighlight(list, trackId) {
   const row = trackId && list.querySelector(`[data-track-id="${CSS.escape(trackId)}"]`);
@@ -165,13 +199,25 @@ function markHighlight(list, trackId) {
   return list;
 }
 
-function topResult(r) {
-  const artist = r.artists.items[0];
-  const album = r.albums.items[0];
-  if (!artist && !album) return null;
-  const card = artist ? artistCard(artist) : albumCard(album);
+// The top result: the first artist, album or track whose name starts with the query, else the first hit.
+function topResult(r, folded, player) {
+  const candidates = [
+    ...r.artists.items.map((a) => [a.name, () => artistCard(a)]),
+    ...r.albums.items.map((a) => [a.title, () => albumCard(a)]),
+    ...r.tracks.items.map((t) => [t.title, () => trackCard(t, player)])];
+  if (!candidates.length) return null;
+  const best = candidates.find(([name]) => fold(name).startsWith(folded)) || candidates[0];
+  const card = best[1]();
   card.classList.add("top-result");
   return section("Top result", card);
+}
+
+function trackCard(track, player) {
+  return h("div", { class: "card track-card" },
+    cover(track.images, 300, track.album ? `Cover of ${track.album.title}` : ""),
+    h("div", { class: "card-title", text: track.title }),
+    h("div", { class: "card-sub", text: `Song · ${artistNames(track.artists)}` }),
+    h("button", { type: "button", class: "big-play", text: "Play", "aria-label": `Play ${track.title}`, onclick: () => player.playList([track], 0, null) }));
 }
 
 export function likeButton(kind, id, name) {

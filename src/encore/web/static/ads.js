@@ -1,0 +1,104 @@
+// Ad breaks for the free tier. The server decides: when it answers a music URL request with 403
+// `ad_break_due`, the player asks for the ad (POST /api/ads/next), plays it through in a
+// non-skippable overlay ("Ad · 0:15" counting down, seek and next disabled), reports it
+// (POST /api/ads/{id}/played) and only then asks for the music again.
+import { api } from "./api.js";
+import { formatTime, h, link } from "./dom.js";
+
+const LOCKED = ["btn-next", "btn-prev", "seek", "btn-shuffle", "btn-repeat"];
+
+export class AdBreaks {
+  constructor(player, root) {
+    this.player = player;
+    this.overlay = root.querySelector("#ad-break");
+    this.running = null;
+  }
+
+  get active() { return !!this.running; }
+
+  // One break at a time: a second caller (a click on another track mid-ad) waits for the same one.
+  run() {
+    if (!this.running) this.running = this.play().finally(() => { this.running = null; });
+    return this.running;
+  }
+
+  async play() {
+    let ad;
+    try {
+      ad = await api("/api/ads/next", { method: "POST" });
+    } catch (err) {
+      if (err.code === "no_ad_due" || err.code === "no_ad_inventory") return; // nothing to hear: music again
+      throw err;
+    }
+    const el = this.player.active;
+    const total = ad.duration_ms / 1000;
+    const tick = () => this.show(ad, Math.max(0, Math.ceil(total - (el.currentTime || 0))));
+    this.lock(true);
+    tick();
+    try {
+      await this.listen(el, ad, tick);
+      await this.report(ad);
+    } finally {
+      this.lock(false);
+      this.overlay.hidden = true;
+      this.overlay.replaceChildren();
+    }
+  }
+
+  // Plays the ad in the active element and resolves when it ended. An expired or failed URL is
+  // asked for again: the server hands out the same open break.
+  listen(el, ad, tick) {
+    return new Promise((resolve) => {
+      const done = () => { el.removeEventListener("timeupdate", tick); el.removeEventListener("ended", done); el.removeEventListener("error", retry); resolve(); };
+      const retry = async () => {
+        const again = await api("/api/ads/next", { method: "POST" }).catch(() => null);
+        if (!again) { done(); return; }
+        el.src = again.url;
+        el.play().catch(() => {});
+      };
+      el.addEventListener("timeupdate", tick);
+      el.addEventListener("ended", done);
+      el.addEventListener("error", retry);
+      el.muted = false;
+      el.volume = this.player.userVolume;
+      el.src = ad.url;
+      el.play().catch(() => {});
+    });
+  }
+
+  // The server counts the impression only once the ad's length has passed on its clock; a client
+  // a little ahead asks again shortly.
+  async report(ad) {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      try {
+        await api(`/api/ads/${encodeURIComponent(ad.break_id)}/played`, { method: "POST" });
+        return;
+      } catch (err) {
+        if (err.code !== "ad_not_finished") return;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  show(ad, remaining) {
+    this.overlay.hidden = false;
+    const label = `Ad · ${formatTime(remaining)}`;
+    if (!this.overlay.firstChild) {
+      this.overlay.append(
+        h("span", { class: "ad-count", id: "ad-count", "aria-live": "off" }), // announced once, not every second
+        h("span", { class: "ad-who", text: ad.advertiser }),
+        h("span", { class: "ad-note", text: "Your music continues after this ad." }),
+        link("/upgrade", { class: "ad-upgrade" }, "Go Premium: no ads"));
+    }
+    const count = this.overlay.querySelector("#ad-count");
+    if (count.textContent !== label) count.textContent = label;
+  }
+
+  lock(on) {
+    for (const id of LOCKED) {
+      const el = this.player.els[id] || this.player.root.querySelector(`#${id}`);
+      if (el) el.disabled = on;
+    }
+    this.player.els.player.classList.toggle("in-ad", on);
+  }
+}

@@ -1,0 +1,125 @@
+// Free and Premium in the player: the upgrade page, the subscription on the account page, locked
+// exclusives with an upgrade prompt, and buy links. The server decides every entitlement; these
+// views only show what /api/me/subscription and the exclusives API answer.
+import { api, ApiError } from "./api.js";
+import { h, link } from "./dom.js";
+
+const KINDS = { interview: "Interview", demo: "Demo", prerelease: "Pre-release", gallery: "Artwork" };
+const missing = (err) => err instanceof ApiError && (err.status === 404 || err.status === 405);
+
+function price(sub) {
+  const amount = (sub.price_cents / 100).toLocaleString(undefined, { style: "currency", currency: sub.currency || "EUR" });
+  return `${amount} a month`;
+}
+
+function day(iso) { return iso ? new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" }) : ""; }
+
+export function describe(sub) {
+  if (sub.tier !== "premium") return sub.state === "past_due" ? "Free with ads (payment overdue)" : "Free with ads";
+  if (sub.state === "trialing") return `Premium trial until ${day(sub.trial_end)}`;
+  if (sub.canceled_at) return `Premium until ${day(sub.period_end)} (canceled)`;
+  return sub.period_end ? `Premium, renews or ends ${day(sub.period_end)}` : "Premium";
+}
+
+// The plan's actions: trial, redeem a code, and (when the server offers it) a checkout.
+function actions(sub, refresh) {
+  const msg = h("p", { class: "form-error", role: "alert", id: "upgrade-msg" });
+  const run = (fn) => async (e) => {
+    e.preventDefault();
+    msg.textContent = "";
+    try { await fn(); await refresh(); } catch (err) { msg.textContent = err.message; }
+  };
+  const code = h("input", { id: "redeem-code", name: "code", maxlength: 64, minlength: 4, required: true, autocomplete: "off", spellcheck: "false", placeholder: "XXXX-XXXX" });
+  const free = sub.tier !== "premium";
+  return h("div", { class: "upgrade-actions" },
+    free && sub.checkout_available ? h("button", { type: "button", class: "big-play", id: "btn-subscribe", text: `Subscribe · ${price(sub)}`, onclick: run(async () => {
+      try {
+        const { url } = await api("/api/me/subscription/checkout", { method: "POST", body: {} });
+        if (typeof url === "string" && /^(https:\/\/|\/)/.test(url)) location.assign(url);
+      } catch (err) {
+        if (missing(err)) throw new Error("Online payment is not available on this server.");
+        throw err;
+      }
+    }) }) : null,
+    free && !sub.state && sub.trial_days > 0 ? h("button", { type: "button", class: free && sub.checkout_available ? "ghost" : "big-play", id: "btn-trial",
+      text: `Start your ${sub.trial_days}-day free trial`, onclick: run(() => api("/api/me/subscription/trial", { method: "POST" })) }) : null,
+    h("form", { class: "inline-form", onsubmit: run(async () => { await api("/api/me/subscription/redeem", { method: "POST", body: { code: code.value.trim() } }); code.value = ""; }) },
+      h("label", { for: "redeem-code", text: "Have a code?" }), code, h("button", { type: "submit", class: "ghost", text: "Redeem" })),
+    msg);
+}
+
+export async function upgradeView() {
+  document.title = "Premium · Encore";
+  const box = h("div", { class: "view narrow-wide upgrade" });
+  const draw = async () => {
+    const sub = await api("/api/me/subscription");
+    const premium = sub.tier === "premium";
+    box.replaceChildren(
+      h("p", { class: "eyebrow", text: "Encore Premium" }),
+      h("h1", { text: premium ? "You have Premium" : "Music without interruptions" }),
+      h("p", { class: "sub-state", id: "sub-state", text: describe(sub) }),
+      h("ul", { class: "benefits" },
+        h("li", { text: "No ads, on every device and app" }),
+        h("li", { text: "Exclusives: interviews, demos and artwork from the artists" }),
+        h("li", { text: "Pre-releases before their release date" }),
+        h("li", { text: `${price(sub)}${sub.trial_days ? `, first ${sub.trial_days} days free` : ""}` })),
+      premium ? link("/settings", { class: "ghost" }, "Manage on your account page") : actions(sub, draw));
+  };
+  await draw();
+  return box;
+}
+
+// The account page's subscription section.
+export async function subscriptionSection() {
+  const sub = await api("/api/me/subscription").catch((err) => { if (missing(err)) return null; throw err; });
+  if (!sub) return null;
+  return h("section", { class: "section" }, h("h2", { text: "Subscription" }),
+    h("p", { class: "sub-state", id: "account-sub", text: describe(sub) }),
+    sub.tier === "premium" ? null : link("/upgrade", { class: "big-play upgrade-link" }, "Upgrade to Premium"));
+}
+
+// Exclusives attached to an album or an artist. Locked ones show a lock and the upgrade prompt.
+export function exclusivesSection(kind, id, player) {
+  const box = h("section", { class: "section exclusives", hidden: true }, h("h2", { text: "Premium extras" }));
+  api(`/api/${kind}s/${encodeURIComponent(id)}/exclusives`).then((items) => {
+    if (!items.length) return;
+    box.append(h("ul", { class: "exclusive-list" }, items.map((x) => exclusiveItem(x, player))));
+    box.hidden = false;
+  }).catch(() => {});
+  return box;
+}
+
+function exclusiveItem(x, player) {
+  const when = x.release_at ? ` · out ${day(x.release_at)}` : "";
+  return h("li", { class: `exclusive${x.locked ? " locked-x" : ""}`, "data-exclusive": x.id },
+    h("span", { class: "x-kind", text: `${KINDS[x.kind] || x.kind}${when}` }),
+    h("span", { class: "x-title", text: x.title }),
+    x.description ? h("span", { class: "x-desc", text: x.description }) : null,
+    x.locked
+      ? h("span", { class: "x-lock" }, h("span", { "aria-hidden": "true", text: "🔒 " }), "Premium only · ",
+        link("/upgrade", { class: "x-upgrade", "aria-label": `Upgrade to unlock ${x.title}` }, "Upgrade to unlock"))
+      : x.track_id ? h("button", { type: "button", class: "ghost", text: "Play", "aria-label": `Play ${x.title}`, onclick: async () => {
+        player.playList([await api(`/api/tracks/${encodeURIComponent(x.track_id)}`)], 0, null);
+      } }) : null);
+}
+
+// "Buy" links: the counted redirect (/api/buy/...) leads to the retailer.
+export function buyLinks(kind, id, label = "Buy") {
+  const box = h("div", { class: "buy-links", hidden: true });
+  api(`/api/${kind}s/${encodeURIComponent(id)}/buy-links`).then((links) => {
+    if (!links.length) return;
+    box.append(h("span", { class: "buy-label", text: label }),
+      ...links.map((l) => h("a", { href: l.click_url, class: "chip buy", target: "_blank", rel: "noopener noreferrer", "data-retailer": l.retailer, text: l.retailer })));
+    box.hidden = false;
+  }).catch(() => {});
+  return box;
+}
+
+// A track the listener may not play (a Premium pre-release): tell them why, and where to go.
+export function premiumPrompt(root, reason) {
+  const box = root.querySelector("#premium-prompt") || root.appendChild(h("div", { id: "premium-prompt", class: "premium-prompt", role: "alert" }));
+  box.replaceChildren(
+    h("span", { text: reason === "premium_required_prerelease" ? "This pre-release is for Premium listeners until its release date." : "This is Premium content." }),
+    link("/upgrade", { class: "ad-upgrade" }, "Upgrade"),
+    h("button", { type: "button", class: "icon-btn", "aria-label": "Dismiss", text: "✕", onclick: () => box.remove() }));
+}

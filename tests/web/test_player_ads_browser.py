@@ -1,0 +1,134 @@
+"""The ad break in real Chromium: after the (short) interval the server refuses music, the player plays the
+ad in a non-skippable overlay ("Ad · 0:05" counting down, seek and next disabled), reports it, and the
+music resumes. The impression is counted once, by the server."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+
+from encore import entitlements
+from encore.accounts import create_user
+from encore.bootstrap import build
+from encore.catalog import Album, Track
+from encore.config import Settings
+from encore.db import transaction
+from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+from encore.entitlements import AdCampaign
+from encore.ingest import run_ingest
+from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.web.test_first_page_browser import SCREENSHOTS, _login, _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+INTERVAL_S = 10
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("ads")
+    settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
+    container = build(settings.model_copy(update={"ad_interval_s": INTERVAL_S}))
+    container.migrate()
+    seed_small_catalogue(container, work)
+    # The ad: a short spot made by the demo generator and ingested like any audio.
+    spot = DemoSpec(artists=2, albums=1, tracks=1, min_track_s=5.0, max_track_s=5.5, seed=5)
+    write_demo_library(plan_catalogue(spot), work / "ads", workers=1)
+    run_ingest(
+        paths=[work / "ads"],
+        session_factory=container.sessions,
+        store=container.store,
+        label_override=None,
+        workers=1,
+        progress=None,
+    )
+    now = datetime.now(UTC)
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
+        ad = s.scalars(select(Track).order_by(Track.duration_ms)).first()
+        assert ad is not None and ad.duration_ms < 8000
+        entitlements.create_campaign(
+            s,
+            advertiser="Acme Coffee",
+            track_id=ad.public_id,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
+            budget_impressions=100,
+            cpm_cents=2000,
+            genres=[],
+            hour_from=None,
+            hour_to=None,
+            freq_cap_per_day=50,
+        )
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _album(live: LiveServer) -> str:
+    with live.container.sessions() as s:
+        album = s.scalars(select(Album).order_by(Album.id)).first()
+        assert album is not None
+        return album.public_id
+
+
+def _impressions(live: LiveServer) -> int:
+    with live.container.sessions() as s:
+        return int(s.scalar(select(AdCampaign.impressions)) or 0)
+
+
+def _run_until_ad(page: Page, live: LiveServer) -> list[str]:
+    _login(page, live, f"/album/{_album(live)}")
+    page.wait_for_selector("#main .track-play")
+    titles: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
+    page.locator("#main .track-play").first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.wait_for_timeout((INTERVAL_S + 1) * 1000)  # listen past the interval
+    page.locator("#main .track-play").nth(3).click()  # not the prefetched track: a fresh URL is needed
+    page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
+    return titles
+
+
+def test_ad_break_overlay_counts_down_blocks_skipping_then_music_resumes(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    before = _impressions(live)
+    titles = _run_until_ad(page, live)
+    count = page.inner_text("#ad-count")
+    assert count.startswith("Ad · 0:0"), count  # "Ad · 0:05" for a 5 s spot
+    assert "Acme Coffee" in page.inner_text("#ad-break")
+    for sel in ["#btn-next", "#btn-prev", "#seek"]:
+        assert page.is_disabled(sel), sel
+    page.screenshot(path=str(SCREENSHOTS / "player-ad-break-1280x800.png"))
+    # Skipping by keyboard, media keys' code paths and the API's player methods does nothing.
+    ad_src = page.get_attribute("#audio", "src")
+    page.locator("h1").click()
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("#audio", "src") == ad_src
+    page.wait_for_function("document.querySelector('#audio').currentTime > 1.5", timeout=15000)
+    later = page.inner_text("#ad-count")
+    assert later < count, (count, later)  # it counts down
+    # The ad ends, is reported, and the chosen track plays.
+    page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[3]!r}")
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    assert page.get_attribute("#audio", "src") != ad_src
+    assert not page.is_disabled("#btn-next")
+    assert _impressions(live) == before + 1
+    page.close()
+
+
+def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    _run_until_ad(page, live)
+    page.screenshot(path=str(SCREENSHOTS / "player-ad-break-390x844.png"))
+    page.reload()
+    page.wait_for_selector("#main .track-play")
+    assert page.is_hidden("#ad-break")
+    page.locator("#main .track-play").nth(2).click()  # music again? the server says: the ad first
+    page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
+    page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    page.close()

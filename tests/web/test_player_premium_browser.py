@@ -1,0 +1,197 @@
+"""Free and Premium in real Chromium: the upgrade page (trial, redeem, checkout when offered), the account
+page's subscription, locked exclusives with the upgrade prompt, and buy links on album and track views."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+from sqlalchemy import select
+
+from encore import entitlements
+from encore.accounts import Role, User, create_user
+from encore.bootstrap import build
+from encore.catalog import Album, Track
+from encore.config import Settings
+from encore.db import transaction
+from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.web.test_first_page_browser import _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+PW = "listener-pass-1"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("premium")
+    settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
+    container = build(settings.model_copy(update={"trial_days": 14}))
+    container.migrate()
+    seed_small_catalogue(container, work)
+    now = datetime.now(UTC)
+    plan = container.settings.premium_plan
+    with transaction(container.sessions) as s:
+        for name in ("free", "trialer", "redeemer", "rich"):
+            create_user(s, username=name, password=PW, display_name=name.title())
+        create_user(s, username="root", password=PW, role=Role.ADMIN)
+        rich = s.scalars(select(User).where(User.username == "rich")).one()
+        entitlements.grant_premium(s, user_public_id=rich.public_id, plan=plan, days=30, now=now)
+        album = s.scalars(select(Album).order_by(Album.id)).first()
+        assert album is not None and album.label_id is not None
+        last = s.scalars(select(Track).where(Track.album_id == album.id).order_by(Track.id.desc())).first()
+        assert last is not None
+        common = {"label_id": album.label_id, "album_id": album.public_id, "artist_id": None}
+        entitlements.create_exclusive(
+            s,
+            **common,
+            kind="interview",
+            title="The making of the record",
+            description="A talk in the studio.",
+            track_id=None,
+            availability=entitlements.Availability.PREMIUM,
+            release_at=None,
+        )
+        entitlements.create_exclusive(
+            s,
+            **common,
+            kind="prerelease",
+            title=f"Early: {last.title}",
+            description="",
+            track_id=last.public_id,
+            availability=entitlements.Availability.PRERELEASE,
+            release_at=now + timedelta(days=20),
+        )
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _login(page: Page, live: LiveServer, user: str, path: str = "/") -> None:
+    page.goto(live.base_url + path)
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", user)
+    page.fill("#login-pass", PW)
+    page.click("form.login button[type=submit]")
+
+
+def _album(live: LiveServer) -> tuple[str, str, str]:
+    with live.container.sessions() as s:
+        album = s.scalars(select(Album).order_by(Album.id)).first()
+        assert album is not None
+        last = s.scalars(select(Track).where(Track.album_id == album.id).order_by(Track.id.desc())).first()
+        assert last is not None
+        return album.public_id, last.public_id, last.title
+
+
+def _code(live: LiveServer) -> str:
+    with transaction(live.container.sessions) as s:
+        admin = s.scalars(select(User).where(User.username == "root")).one()
+        plan = live.container.settings.premium_plan
+        return entitlements.create_codes(s, admin_id=admin.id, plan=plan, days=30, count=1, now=datetime.now(UTC))[0]
+
+
+def test_upgrade_page_starts_a_trial(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live, "trialer", "/upgrade")
+    page.wait_for_selector("#sub-state")
+    assert page.inner_text("#sub-state") == "Free with ads"
+    assert page.locator("#btn-subscribe").count() == 0  # this server offers no checkout
+    page.click("#btn-trial")
+    page.wait_for_selector("#sub-state:text-matches('Premium trial until')")
+    assert page.locator("#btn-trial").count() == 0
+    page.goto(f"{live.base_url}/account")
+    page.wait_for_selector("#account-sub")
+    assert page.inner_text("#account-sub").startswith("Premium trial until")
+    page.close()
+
+
+def test_redeem_a_code_bad_code_then_good_code(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    _login(page, live, "redeemer", "/account")
+    page.wait_for_selector("#account-sub")
+    assert page.inner_text("#account-sub") == "Free with ads"
+    page.click("text=Upgrade to Premium")
+    page.wait_for_url("**/upgrade")
+    page.fill("#redeem-code", "NOPE-NOPE-NOPE")
+    page.get_by_role("button", name="Redeem").click()
+    page.wait_for_selector("#upgrade-msg:text-matches('no such code')")
+    assert page.inner_text("#sub-state") == "Free with ads"
+    page.fill("#redeem-code", _code(live))
+    page.get_by_role("button", name="Redeem").click()
+    page.wait_for_selector("h1:text('You have Premium')")
+    assert page.inner_text("#sub-state").startswith("Premium")
+    page.close()
+
+
+def _offer_checkout(route: Route) -> None:
+    # The billing work adds checkout_available and the checkout endpoint; until it lands here, the
+    # subscription answer is the real one with that one field added.
+    response = route.fetch()
+    body = response.json()
+    body["checkout_available"] = True
+    route.fulfill(response=response, body=json.dumps(body))
+
+
+def test_subscribe_follows_the_checkout_url_and_survives_its_absence(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    page.route("**/api/me/subscription", _offer_checkout)
+    _login(page, live, "free", "/upgrade")
+    page.wait_for_selector("#btn-subscribe")
+    page.click("#btn-subscribe")  # no checkout endpoint on this server: a clear message, nothing lost
+    page.wait_for_selector("#upgrade-msg:text('Online payment is not available on this server.')")
+    assert page.url.endswith("/upgrade")
+    page.route(
+        "**/api/me/subscription/checkout",
+        lambda r: r.fulfill(status=200, content_type="application/json", body='{"url": "/?checkout=started"}'),
+    )
+    page.click("#btn-subscribe")
+    page.wait_for_url("**/?checkout=started")
+    page.close()
+
+
+def test_exclusives_are_locked_for_free_listeners_and_open_for_premium(live: LiveServer, browser: Browser) -> None:
+    album_id, prerelease_id, prerelease_title = _album(live)
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live, "free", f"/album/{album_id}")
+    page.wait_for_selector(".exclusive")
+    assert page.locator(".exclusive.locked-x").count() == 2
+    assert "Premium only" in page.inner_text(".exclusives")
+    # The pre-release track itself: the server refuses it, the player says why and offers the upgrade.
+    page.get_by_role("button", name=f"Play {prerelease_title}").click()
+    page.wait_for_selector("#premium-prompt")
+    assert "pre-release" in page.inner_text("#premium-prompt")
+    page.get_by_role("link", name="Upgrade to unlock The making of the record").click()
+    page.wait_for_url("**/upgrade")
+    page.close()
+
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live, "rich", f"/album/{album_id}")
+    page.wait_for_selector(".exclusive")
+    assert page.locator(".exclusive.locked-x").count() == 0
+    page.get_by_role("button", name=f"Play Early: {prerelease_title}").click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    assert page.inner_text("#np-title") == prerelease_title
+    assert page.locator(f'[data-exclusive] >> text="Early: {prerelease_title}"').count() == 1
+    assert prerelease_id
+    page.close()
+
+
+def test_buy_links_on_album_and_track_views_are_counted_redirects(live: LiveServer, browser: Browser) -> None:
+    album_id, track_id, _ = _album(live)
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live, "free", f"/album/{album_id}")
+    page.wait_for_selector(".buy-links a.buy")
+    hrefs = page.eval_on_selector_all(".buy-links a.buy", "els => els.map(e => e.getAttribute('href'))")
+    assert hrefs and all(h.startswith(f"/api/buy/album/{album_id}/") for h in hrefs)
+    assert page.get_attribute(".buy-links a.buy", "rel") == "noopener noreferrer"
+    r = page.request.get(live.base_url + hrefs[0], max_redirects=0)
+    assert r.status == 302 and r.headers["location"].startswith("https://")
+    page.goto(f"{live.base_url}/track/{track_id}")
+    page.wait_for_selector("text=Buy this track")
+    track_hrefs = page.eval_on_selector_all(
+        "a.buy[href*='/api/buy/track/']", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert track_hrefs and all(track_id in h for h in track_hrefs)
+    page.close()
