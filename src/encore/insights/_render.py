@@ -1,6 +1,7 @@
 """A card as a 1080x1920 PNG (story size), drawn by Pillow with DejaVu from Debian's fonts-dejavu-core.
 
-No network: the font is a file that scripts/system-deps.sh installs.
+No network: the font is a file that scripts/system-deps.sh installs. A server without it (`make run` does
+not install system packages) still renders cards, in the scalable font that Pillow itself ships.
 """
 
 import io
@@ -32,7 +33,10 @@ _PALETTES = {
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
     path = FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
     if not path.exists():
-        raise RuntimeError(f"font {path} is missing: install fonts-dejavu-core (scripts/system-deps.sh)")
+        bundled = ImageFont.load_default(size=size)  # Pillow's own scalable font (one weight)
+        if not isinstance(bundled, ImageFont.FreeTypeFont):
+            raise RuntimeError(f"font {path} is missing and Pillow has no FreeType: install fonts-dejavu-core")
+        return bundled
     return ImageFont.truetype(str(path), size)
 
 
