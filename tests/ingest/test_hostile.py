@@ -192,3 +192,30 @@ def test_oversized_upload_is_refused(db_container: Container, tmp_path: Path) ->
     assert summary.imported == 0 and "larger than" in summary.failed[0][1]
     with db_container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Track)) == 0
+
+
+def test_a_label_upload_cannot_take_over_another_labels_album(db_container: Container, tmp_path: Path) -> None:
+    """Label Alpha uploads a file tagged with label Beta's artist and album title: Beta's album, its tracks,
+    artwork and label stay Beta's (and so do its royalties); Alpha's file lands in an album of Alpha's own."""
+    beta = c.write_flac(tmp_path / "b.flac", c.tone(1.5, 440), title="Beta Song", artist="Beta Artist", album="Beta LP")
+    evil = c.write_flac(tmp_path / "a.flac", c.tone(1.5, 660), title="Evil", artist="Beta Artist", album="Beta LP")
+    for path, label in ((beta, "Beta Records"), (evil, "Alpha Records"), (beta, "Beta Records")):
+        with path.open("rb") as fh:
+            summary = ingest_upload(
+                data=fh,
+                original_name=path.name,
+                sessions=db_container.sessions,
+                store=db_container.store,
+                label_override=label,
+                max_bytes=10_000_000,
+            )
+        assert not summary.failed
+    with db_container.sessions() as s:
+        by_title = {t.title: t for t in s.scalars(select(Track))}
+        assert (
+            by_title["Beta Song"].album.label is not None and by_title["Beta Song"].album.label.name == "Beta Records"
+        )
+        assert by_title["Evil"].album.label is not None and by_title["Evil"].album.label.name == "Alpha Records"
+        assert by_title["Evil"].album_id != by_title["Beta Song"].album_id
+        beta_album = by_title["Beta Song"].album
+        assert [t.title for t in s.scalars(select(Track).where(Track.album_id == beta_album.id))] == ["Beta Song"]

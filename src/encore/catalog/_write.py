@@ -97,10 +97,23 @@ def upsert_genre(session: Session, *, name: str) -> Genre:
     return genre
 
 
-def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None) -> Album:
-    key = identity_key(facts.artists[0] if facts.artists else "", facts.title)
+def upsert_album(
+    session: Session, *, facts: AlbumFacts, artwork_key: str | None, label_forced: bool = False
+) -> Album:
+    """The album these facts name, created or updated.
+
+    `label_forced` (a label's upload, or an ingest run for one label): the release may only join an album
+    of that same label. Another label's album (or an unlabelled one) with the same artist and title is
+    never touched: the upload gets an album of its own, so no label can move a release out of another's
+    catalogue, nor its royalties, by uploading a file with the same tags.
+    """
+    lead = facts.artists[0] if facts.artists else ""
+    key = identity_key(lead, facts.title)
     album = session.scalar(select(Album).where(Album.album_key == key))
     label = upsert_label(session, name=facts.label, kind=facts.label_kind) if facts.label else None
+    if label_forced and label is not None and album is not None and album.label_id != label.id:
+        key = identity_key(lead, facts.title, f"label {label.id}")
+        album = session.scalar(select(Album).where(Album.album_key == key))
     if album is None:
         album = Album(title=facts.title, album_key=key)
         session.add(album)

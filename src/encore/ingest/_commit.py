@@ -127,6 +127,7 @@ def commit_result(
         session,
         facts=_album_facts(result.tags, fallback_album, label_override),
         artwork_key=result.artwork.key if result.artwork else None,
+        label_forced=label_override is not None,
     )
     old_album = track.album_id if track is not None else None
     facts = _track_facts(result.tags, fallback_title, result.audio, track.duration_ms if track else 0)
