@@ -220,3 +220,16 @@ def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
     assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] == "GBABC2600001"
     r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": None}, headers=ours)
     assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["until=9999-12-31", "since=9999-12-30&until=9999-12-31", "until=2026-13-01", "since=2026-11-30&until=2026-11-01",
+     "since=2020-01-01&until=2026-11-30"],
+)
+def test_streams_refuse_bad_date_ranges_with_400s(client: TestClient, world: dict[str, str], query: str) -> None:
+    r = client.get(f"/api/label/{world['label_id']}/streams?{query}", headers=_h(client, "ours"))
+    assert r.status_code in (400, 422), (query, r.status_code, r.text)
+    base = f"/api/label/{world['label_id']}/streams"
+    early = client.get(f"{base}?since=0001-01-01&until=0001-01-02", headers=_h(client, "ours"))
+    assert early.status_code == 200 and early.json() == []  # a valid range with nothing in it

@@ -27,7 +27,7 @@ class TrackDays:
 def streams_per_day(session: Session, *, label_id: int, since: date, until: date) -> list[TrackDays]:
     """Days are UTC, [since, until] inclusive. Each play row is one play id (unique per listener), and it
     counts once it reached 30 s, however many progress reports it had."""
-    if until < since or (until - since).days >= MAX_DAYS:
+    if until < since or (until - since).days >= MAX_DAYS or until >= date.max:
         raise ValidationFailed(f"give a range of 1 to {MAX_DAYS} days", code="bad_range")
     from_at = datetime(since.year, since.month, since.day, tzinfo=UTC)
     to_at = datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)
