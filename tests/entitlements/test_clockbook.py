@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from encore import entitlements
@@ -88,3 +89,25 @@ def test_the_ad_played_resets_the_clock_in_memory_and_on_disk(container: Contain
     assert _ask(container, book, user_id, songs[1], at + timedelta(seconds=16)) == "ad_not_due"
     row = _stored(container, user_id)
     assert row is not None and row.listened_ms == 0 and row.last_ad_at == at + timedelta(seconds=15)
+
+
+def test_clock_moves_of_a_rolled_back_request_are_written_by_a_later_one(container: Container) -> None:
+    """A request that moved the clock (and wrote it) but then failed rolls its transaction back; the move
+    stays pending in the book and the next write carries it, instead of being marked written and lost."""
+    user_id, songs = _world(container)
+    book = AdClockBook(flush_every_s=0)
+
+    def failing_request() -> None:
+        with transaction(container.sessions) as s:
+            entitlements.next_stream_decision(
+                s, user_id=user_id, track_id=songs[0], interval_s=60, now=NOW, clocks=book
+            )
+            raise RuntimeError("the request failed after the decision")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    assert _stored(container, user_id) is None  # rolled back with the request
+    with transaction(container.sessions) as s:
+        book.write_behind(s)
+    row = _stored(container, user_id)
+    assert row is not None and row.last_issued_at == NOW and row.last_duration_ms == 600_000

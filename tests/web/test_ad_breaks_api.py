@@ -11,7 +11,7 @@ from encore.accounts import Role, create_user
 from encore.bootstrap import Container
 from encore.catalog import Rendition, Track
 from encore.db import transaction
-from encore.entitlements import AdCampaign
+from encore.entitlements import AdCampaign, AdClockBook
 from encore.kernel import FixedClock
 from encore.web import create_app
 from tests.catalog import factories as f
@@ -240,3 +240,39 @@ def test_the_subsonic_api_does_not_dodge_the_break(
     assert client.post(f"/api/ads/{ad['break_id']}/played", headers=due).json()["counted"] is True
     r = client.get("/rest/stream", params={"apiKey": key, "id": f"tr-{world['c']}"})
     assert r.status_code == 200 and r.content == AUDIO
+
+
+def test_an_owed_ad_survives_a_restart(
+    client: TestClient, container: Container, world: dict[str, str], due: dict[str, str]
+) -> None:
+    """The refusal (a 403) must not roll back the clock that says an ad is owed: a restarted process, which
+    starts from the stored clocks, still withholds music."""
+    container.ad_clocks = AdClockBook()  # a new process: same database, empty book
+    assert _stream(client, due, world["c"]) == (403, "ad_break_due")
+
+
+def test_a_campaign_this_listener_cannot_hear_never_locks_them_out(
+    client: TestClient, container: Container, world: dict[str, str], clock: FixedClock
+) -> None:
+    """Inventory exists (a campaign for rock listeners), but none of it may play to this listener of untagged
+    music: music plays on, as when there is no campaign at all."""
+    admin = _bearer(client, "root")
+    r = client.post(
+        "/api/admin/ad-campaigns",
+        headers=admin,
+        json={
+            "advertiser": "Acme",
+            "track_id": world["ad"],
+            "budget_impressions": 1000,
+            "cpm_cents": 2500,
+            "genres": ["rock"],
+            "starts_at": (clock.now() - timedelta(days=1)).isoformat(),
+            "ends_at": (clock.now() + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert r.status_code == 200, r.text
+    h = _bearer(client, "listener")
+    assert _stream(client, h, world["a"]) == (200, "")
+    clock.advance(61)
+    assert _stream(client, h, world["b"]) == (200, "")
+    assert client.post("/api/ads/next", headers=h).status_code in (404, 409)

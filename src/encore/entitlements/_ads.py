@@ -151,7 +151,9 @@ def next_stream_decision(
 
     decision = clocks.move(session, user_id, charge(None), loaded=loaded)
     if decision is None:
-        decision = clocks.move(session, user_id, charge(_has_inventory(session, now=now)))
+        decision = clocks.move(
+            session, user_id, charge(_can_serve_ad(session, user_id=user_id, now=now, clocks=clocks))
+        )
     decision = decision or StreamDecision(False, "ad_break_due", access.tier)  # (inventory known: decided)
     if decision.reason == "ad_break_due":
         clocks.write_through(session, [user_id])  # an owed ad survives a restart
@@ -168,8 +170,26 @@ def _active(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _has_inventory(session: Session, *, now: datetime) -> bool:
-    return session.scalar(select(AdCampaign.id).where(_active(now)).limit(1)) is not None
+def _open_break(session: Session, *, user_id: int, now: datetime) -> AdBreak | None:
+    return session.scalar(
+        select(AdBreak)
+        .where(
+            AdBreak.user_id == user_id, AdBreak.completed_at.is_(None), AdBreak.issued_at >= now - timedelta(hours=1)
+        )
+        .order_by(AdBreak.issued_at.desc())
+        .limit(1)
+    )
+
+
+def _can_serve_ad(session: Session, *, user_id: int, now: datetime, clocks: AdClockBook) -> bool:
+    """Whether `start_ad_break` would hand this listener an ad now: their open break, or a campaign they may
+    hear (targeting, hours, frequency cap). Only then is music withheld; otherwise music plays
+    (`no_ad_inventory`), so a campaign this listener can never hear cannot lock them out."""
+    if _open_break(session, user_id=user_id, now=now) is not None:
+        return True
+    last_track = clocks.move(session, user_id, lambda st: (st, st.last_track_id))
+    cands = [c for _, c in _candidates(session, user_id=user_id, now=now)]
+    return pick_campaign(cands, now=now, genres=_genres_of(session, last_track)) is not None
 
 
 def _candidates(session: Session, *, user_id: int, now: datetime) -> list[tuple[AdCampaign, CampaignCandidate]]:
@@ -228,14 +248,7 @@ def start_ad_break(
     if access.tier is Tier.PREMIUM:
         raise Conflict("Premium listeners hear no ads", code="no_ad_due")
     state = clocks.move(session, user_id, lambda st: (st, st))
-    open_break = session.scalar(
-        select(AdBreak)
-        .where(
-            AdBreak.user_id == user_id, AdBreak.completed_at.is_(None), AdBreak.issued_at >= now - timedelta(hours=1)
-        )
-        .order_by(AdBreak.issued_at.desc())
-        .limit(1)
-    )
+    open_break = _open_break(session, user_id=user_id, now=now)
     if open_break is not None:
         return _view(session, open_break)
     if ad_due(tier=access.tier, clock=AdClock(state.total_ms(now)), interval_s=interval_s).allowed:

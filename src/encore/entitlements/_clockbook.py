@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from encore.entitlements._models import AdClockRow
@@ -109,7 +109,7 @@ class AdClockBook:
             rows = [(u, self._entries[u].state) for u in user_ids if u in self._entries]
             for u, _ in rows:
                 self._entries[u].dirty = False
-        _write(session, rows)
+        self._write(session, rows)
 
     def write_behind(self, session: Session) -> None:
         """Every `flush_every_s`, one request writes every changed clock (and forgets long-idle ones)."""
@@ -121,9 +121,26 @@ class AdClockBook:
             rows = [(u, e.state) for u, e in self._entries.items() if e.dirty]
             for e in self._entries.values():
                 e.dirty = False
-            for u in [u for u, e in self._entries.items() if now - e.touched > IDLE_EVICT_S]:
+            for u in [u for u, e in self._entries.items() if now - e.touched > IDLE_EVICT_S and not e.dirty]:
                 del self._entries[u]
+        self._write(session, rows)
+
+    def _write(self, session: Session, rows: list[tuple[int, ClockState]]) -> None:
+        """Write in the caller's transaction; if that transaction rolls back (the request failed after the
+        decision), the entries are dirty again, so the next write-behind carries them."""
+        if not rows:
+            return
         _write(session, rows)
+        user_ids = [u for u, _ in rows]
+
+        def undo(_session: Session, _previous: object = None) -> None:
+            with self._lock:
+                for u in user_ids:
+                    entry = self._entries.get(u)
+                    if entry is not None:
+                        entry.dirty = True
+
+        event.listen(session, "after_soft_rollback", undo, once=True)
 
 
 def _load(session: Session, user_id: int) -> ClockState:

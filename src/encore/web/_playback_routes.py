@@ -24,6 +24,7 @@ def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db
         clocks=c.ad_clocks,
     )
     if not decision.allowed:
+        session.commit()  # the refusal stands even across a restart: keep the owed ad the decision recorded
         raise PermissionDenied("no music URL now", code=decision.reason)
     issued = issue_stream_url(
         session,
