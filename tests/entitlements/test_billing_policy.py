@@ -32,7 +32,6 @@ def _sub(status: str, **kw: object) -> ProviderSubscription:
         ("past_due", {}, SubState.PAST_DUE, END),
         ("unpaid", {}, SubState.EXPIRED, NOW),
         ("canceled", {"ended_at": NOW - timedelta(hours=1)}, SubState.EXPIRED, NOW - timedelta(hours=1)),
-        ("incomplete", {}, SubState.EXPIRED, NOW),
         ("incomplete_expired", {}, SubState.EXPIRED, NOW),
     ],
 )
@@ -45,6 +44,12 @@ def test_provider_status_maps_to_a_state(
 
 def test_an_unknown_status_changes_nothing() -> None:
     assert provider_state(_sub("some_future_status"), event_at=NOW) is None
+
+
+def test_awaiting_the_first_payment_changes_nothing() -> None:
+    """Stripe's `incomplete` often shares its whole-second `created` with the `active` that follows it and
+    can arrive after it: it must not end a subscription that is already paid for."""
+    assert provider_state(_sub("incomplete"), event_at=NOW) is None
 
 
 def test_older_events_do_not_apply() -> None:

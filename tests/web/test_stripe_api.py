@@ -359,10 +359,33 @@ def test_a_card_subscription_does_not_cut_a_longer_granted_premium_short(
         create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
         alice = s.scalar(select(User.public_id).where(User.username == "alice"))
     admin = _h(client, "root")
+    cus = _customer_of(stripe_on, client, "alice")  # she opened a checkout before the grant
     assert client.put(f"/api/admin/users/{alice}/premium", json={"days": 365}, headers=admin).status_code == 200
-    cus = _customer_of(stripe_on, client, "alice")
     now = int(time.time())
     ended = sub_event("evt_k1", cus, "canceled", created=now, ended_at=now)
     assert post_hook(client, ended)[1]["outcome"] == "kept_longer_premium"
     me = _tier(client, "alice")
     assert (me["tier"], me["provider"]) == ("premium", "manual")
+
+
+def test_incomplete_in_the_same_second_after_active_keeps_premium(client: TestClient, stripe_on: Container) -> None:
+    cus = _customer_of(stripe_on, client, "alice")
+    now = int(time.time())
+    assert post_hook(client, sub_event("evt_a", cus, "active", created=now))[1]["outcome"] == "applied_active"
+    late = sub_event("evt_i", cus, "incomplete", created=now)  # the subscription's creation, delivered late
+    assert post_hook(client, late)[1]["outcome"] == "awaiting_first_payment"
+    assert _tier(client, "alice")["tier"] == "premium"
+
+
+def test_no_checkout_while_premium_from_a_grant_runs(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """A checkout now would bill the card while the granted Premium runs (and again for a second tab)."""
+    with transaction(stripe_on.sessions) as s:
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        alice = s.scalar(select(User.public_id).where(User.username == "alice"))
+    grant = client.put(f"/api/admin/users/{alice}/premium", json={"days": 30}, headers=_h(client, "root"))
+    assert grant.status_code == 200
+    r = client.post("/api/me/subscription/checkout", json={}, headers=_h(client, "alice"))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_premium"
+    assert stub.requests == []  # no customer, no session made at Stripe

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.config import Settings
-from encore.entitlements._billing_policy import event_applies, provider_state
+from encore.entitlements._billing_policy import AWAITING_FIRST_PAYMENT, event_applies, provider_state
 from encore.entitlements._models import BillingCustomer, ProcessedEvent, Subscription
 from encore.entitlements._policy import SubState, Tier, effective_tier
 from encore.entitlements._provider import CheckoutLink, PaymentProvider, ProviderEvent
@@ -61,6 +61,9 @@ def start_checkout(
     tier, _why = effective_tier(_dates(sub), now)
     if sub is not None and sub.provider == provider.name and tier is Tier.PREMIUM:
         raise Conflict("already subscribed; manage it in the billing portal", code="already_subscribed")
+    if tier is Tier.PREMIUM:
+        # Premium from an admin grant or a code: a card subscription now would bill while it runs.
+        raise Conflict("you already have Premium; subscribe when it ends", code="already_premium")
     customer = _customer(session, provider=provider.name, user_id=user_id)
     if customer is None:
         customer = BillingCustomer(
@@ -129,7 +132,7 @@ def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str) 
         return "ignored_type"
     change = provider_state(facts, event_at=event.created)
     if change is None:
-        return "unknown_status"
+        return "awaiting_first_payment" if facts.status == AWAITING_FIRST_PAYMENT else "unknown_status"
     sub = subscription_row(session, user_id=user_id)
     if sub is not None and sub.provider != provider and _outlasts(sub, change.period_end):
         # Premium granted by an admin or a code that runs longer is not cut short by a card subscription.

@@ -31,12 +31,16 @@ class StateChange:
     canceled_at: datetime | None
 
 
-# Stripe's statuses; `incomplete` (first payment not made yet) and `paused` give no Premium.
-_ENDED = frozenset({"canceled", "unpaid", "incomplete_expired", "incomplete", "paused"})
+# Stripe's statuses that give no Premium. `incomplete` (the first payment is not made yet) is not among
+# them: it changes nothing, because Stripe stamps `created` in whole seconds and a subscription's
+# `incomplete` event often shares its second with the `active` one and arrives after it.
+_ENDED = frozenset({"canceled", "unpaid", "incomplete_expired", "paused"})
+AWAITING_FIRST_PAYMENT = "incomplete"
 
 
 def provider_state(sub: ProviderSubscription, *, event_at: datetime) -> StateChange | None:
-    """Map a provider status onto Encore's states; None for a status this version does not know."""
+    """Map a provider status onto Encore's states; None for a status that changes nothing (awaiting the
+    first payment) or that this version does not know."""
     if sub.status == "trialing":
         return StateChange(SubState.TRIALING, sub.period_end, sub.trial_end, None)
     if sub.status == "active":
