@@ -5,7 +5,6 @@ timestamp ("2024-03-05 14"), made by `substr` on SQLite (which stores ISO text) 
 PostgreSQL, so both databases group identically.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -30,7 +29,7 @@ def stamp(session: Session, chars: int) -> ColumnElement[str]:
 
 def _run(session: Session, query: Executable) -> Any:
     """Column queries go straight to the connection: Core rows, without the ORM's per-row loading."""
-    return session.connection().execute(query)
+    return session.connection().execute(query).all()  # one bulk fetch, not a fetchone per row
 
 
 def _in_period(user_id: int, period: Period) -> list[ColumnElement[bool]]:
@@ -110,8 +109,7 @@ def artists_heard_before(session: Session, *, user_id: int, before: datetime) ->
     return set(ids), {n for n in names if n}
 
 
-@dataclass(frozen=True)
-class TrackInfo:
+class TrackInfo(NamedTuple):  # a tuple, not a dataclass: one is made per distinct track heard
     public_id: str
     title: str
     album_key: str
