@@ -224,7 +224,7 @@ def build_snapshot(
     session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
 ) -> Snapshot:
     rows = q.track_buckets(session, user_id=user_id, period=period)
-    info = q.track_info(session, user_id=user_id, period=period)
+    info = q.track_info(session, ids=sorted({row[1] for row in rows if row[1] is not None}))
     t = _tally(rows, info)
     fields: dict[str, object] = {}
     _clock(
