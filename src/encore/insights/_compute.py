@@ -97,12 +97,6 @@ def _describe(t: _Tallies, tid: int | None, text: Text) -> tuple[str, _Track]:
     return key, _Track([artist_key], album, [])
 
 
-def _add(listens: dict[str, int], played: dict[str, int], keys: list[str], n: int, ms: int) -> None:
-    for k in keys:
-        listens[k] = listens.get(k, 0) + n
-        played[k] = played.get(k, 0) + ms
-
-
 def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
     """Per-track totals and per-bucket counts from the (bucket, track) rows; each track described once.
 
@@ -140,11 +134,15 @@ def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
         )
         tn[key] = tn.get(key, 0) + n
         tms[key] = tms.get(key, 0) + ms
-        _add(an, ams, track.artists, n, ms)
+        for k in track.artists:
+            an[k] = an.get(k, 0) + n
+            ams[k] = ams.get(k, 0) + ms
         if track.album is not None:
             aln[track.album] = aln.get(track.album, 0) + n
             alms[track.album] = alms.get(track.album, 0) + ms
-        _add(gn, gms, track.genres, n, ms)
+        for k in track.genres:
+            gn[k] = gn.get(k, 0) + n
+            gms[k] = gms.get(k, 0) + ms
     for b, entries in per_bucket.items():
         tracks, artists, genres = t.buckets[b] = (Counter(), Counter(), Counter())
         btn, btms, ban, bams, bgn, bgms = (
@@ -159,8 +157,12 @@ def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
             key, track = described[ident]
             btn[key] = btn.get(key, 0) + n
             btms[key] = btms.get(key, 0) + ms
-            _add(ban, bams, track.artists, n, ms)
-            _add(bgn, bgms, track.genres, n, ms)
+            for k in track.artists:  # inlined: this runs once per (bucket, track, artist)
+                ban[k] = ban.get(k, 0) + n
+                bams[k] = bams.get(k, 0) + ms
+            for k in track.genres:
+                bgn[k] = bgn.get(k, 0) + n
+                bgms[k] = bgms.get(k, 0) + ms
     return t
 
 
@@ -221,10 +223,21 @@ def _first_track(session: Session, *, user_id: int, period: Period, info: dict[i
 
 
 def build_snapshot(
-    session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
+    session: Session,
+    *,
+    user_id: int,
+    period: Period,
+    now: datetime,
+    listener_counts: ListenerCounts | None = None,
+    catalogue: dict[int, q.TrackInfo] | None = None,
 ) -> Snapshot:
+    """One listener's snapshot. `catalogue` is a track-info cache a batch shares across listeners (the
+    catalogue does not change during a batch); tracks missing from it are loaded and added."""
     rows = q.track_buckets(session, user_id=user_id, period=period)
-    info = q.track_info(session, ids=sorted({row[1] for row in rows if row[1] is not None}))
+    info = {} if catalogue is None else catalogue
+    missing = {row[1] for row in rows if row[1] is not None and row[1] not in info}
+    if missing:
+        info.update(q.track_info(session, ids=sorted(missing)))
     t = _tally(rows, info)
     fields: dict[str, object] = {}
     _clock(
