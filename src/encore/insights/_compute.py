@@ -18,15 +18,6 @@ Text = tuple[str | None, str | None, str | None]  # artist, track and release na
 Ident = int | Text  # a catalogue track id, or the text of an uncatalogued track
 
 
-@dataclass
-class _Track:
-    """What one track key contributes to: its artists, album and genres (keys into `shown`)."""
-
-    artists: list[str]
-    album: str | None
-    genres: list[str]
-
-
 class _Shown(dict[str, Shown]):
     """Display fields by key. Catalogue tracks and albums are filled in on first lookup: ranking asks
     only for keys near the top, so a heavy listener's 15,000 tracks do not each build their fields."""
@@ -61,40 +52,34 @@ class _Tallies:
     artist_ids: dict[str, int | None] = field(default_factory=dict)  # artist key -> catalogue id
 
 
-def _describe(t: _Tallies, tid: int | None, text: Text) -> tuple[str, _Track]:
-    """The track key of a tally entry, registering its links (and the shown fields of text-only ones).
-
-    Called once per distinct track, in the order tracks were first seen, so that the first-seen artist
-    name and the last-seen album track win, as they always have.
+def _describe(t: _Tallies, tid: int | None, text: Text) -> q.Links:
+    """The keys of a tally entry, registering the shown fields of its artists and genres (and, for a
+    text-only track, its own). Called once per distinct track, in the order tracks were first seen, so
+    that the first-seen artist name and the last-seen album track win, as they always have.
     """
     track = t.shown.info.get(tid) if tid is not None else None
-    shown = t.shown
+    shown, ids = t.shown, t.artist_ids
     if track is not None:
-        t.shown.album_track[track.album_key] = tid  # type: ignore[assignment]
-        artists = []
-        for artist_id, name, name_key, public_id in track.artists:
-            a = "ar:" + name_key
-            artists.append(a)
-            if a not in shown:
-                shown[a] = (name, "", public_id)
-            t.artist_ids.setdefault(a, artist_id)
-        genres = []
-        for name in track.genres:
-            g = "g:" + name.casefold()
-            genres.append(g)
+        shown.album_track[track.album_key] = tid  # type: ignore[assignment]
+        links = track.links
+        for a, (artist_id, name, _, public_id) in zip(links.artists, track.artists, strict=True):
+            if a not in ids:
+                ids[a] = artist_id
+                shown.setdefault(a, (name, "", public_id))
+        for g, name in zip(links.genres, track.genres, strict=True):
             if g not in shown:
                 shown[g] = (name, "", None)
-        return f"t:{tid}", _Track(artists, track.album_key, genres)
+        return links
     artist, title = text[0] or "Unknown artist", text[1] or "Unknown track"
     key, artist_key = "x:" + identity_key(artist, title), "ar:" + identity_key(artist)
     shown.setdefault(key, (title, artist, None))
     shown.setdefault(artist_key, (artist, "", None))
-    t.artist_ids.setdefault(artist_key, None)
+    ids.setdefault(artist_key, None)
     album = None
     if text[2]:
         album = "xa:" + identity_key(artist, text[2])
         shown.setdefault(album, (text[2], artist, None))
-    return key, _Track([artist_key], album, [])
+    return q.Links(key, [artist_key], album, [])
 
 
 def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
@@ -118,7 +103,7 @@ def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
         if entries is None:
             entries = per_bucket[b] = []
         entries.append((ident, n, ms))
-    described: dict[Ident, tuple[str, _Track]] = {}
+    described: dict[Ident, q.Links] = {}
     tn, tms = t.tracks.listens, t.tracks.ms
     an, ams, gn, gms, aln, alms = (
         t.artists.listens,
@@ -129,9 +114,10 @@ def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
         t.albums.ms,
     )
     for ident, (n, ms) in totals.items():
-        key, track = described[ident] = (
+        track = described[ident] = (
             _describe(t, ident, (None, None, None)) if isinstance(ident, int) else _describe(t, None, ident)
         )
+        key = track.key
         tn[key] = tn.get(key, 0) + n
         tms[key] = tms.get(key, 0) + ms
         for k in track.artists:
@@ -154,7 +140,8 @@ def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
             genres.ms,
         )
         for ident, n, ms in entries:
-            key, track = described[ident]
+            track = described[ident]
+            key = track.key
             btn[key] = btn.get(key, 0) + n
             btms[key] = btms.get(key, 0) + ms
             for k in track.artists:  # inlined: this runs once per (bucket, track, artist)

@@ -111,6 +111,15 @@ def artists_heard_before(session: Session, *, user_id: int, before: datetime) ->
     return set(ids), {n for n in names if n}
 
 
+class Links(NamedTuple):
+    """What one track contributes to, as keys into the tallies: its own, its artists', album's, genres'."""
+
+    key: str
+    artists: list[str]
+    album: str | None
+    genres: list[str]
+
+
 class TrackInfo(NamedTuple):  # a tuple, not a dataclass: one is made per distinct track heard
     public_id: str
     title: str
@@ -119,6 +128,7 @@ class TrackInfo(NamedTuple):  # a tuple, not a dataclass: one is made per distin
     album_public_id: str
     artists: list[tuple[int, str, str, str]]  # (id, name, name_key, public_id), credited order
     genres: list[str]
+    links: Links  # made once here, so a batch does not rebuild the key strings for every listener
 
 
 def id_set(session: Session, ids: list[int]) -> Select[Any]:
@@ -153,10 +163,13 @@ def track_info(session: Session, *, ids: list[int]) -> dict[int, TrackInfo]:
     for tid, pid, title, album_id, album_title, album_pid, aid, name, key, apid in rows:
         info = out.get(tid)
         if info is None:
-            info = out[tid] = TrackInfo(pid, title, f"al:{album_id}", album_title, album_pid, [], [])
+            album_key = f"al:{album_id}"
+            links = Links(f"t:{tid}", [], album_key, [])
+            info = out[tid] = TrackInfo(pid, title, album_key, album_title, album_pid, [], [], links)
             album_of[tid] = album_id
         if aid is not None:
             info.artists.append((aid, name, key, apid))
+            info.links.artists.append("ar:" + key)
     own: dict[int, list[str]] = {}
     for tid, name in _run(
         session,
@@ -176,6 +189,7 @@ def track_info(session: Session, *, ids: list[int]) -> dict[int, TrackInfo]:
         by_album.setdefault(aid, []).append(name)
     for tid, info in out.items():
         info.genres.extend(own.get(tid) or by_album.get(album_of[tid], []))
+        info.links.genres.extend("g:" + g.casefold() for g in info.genres)
     return out
 
 
