@@ -185,9 +185,14 @@ def _top_name(counter: Counter, shown: dict[str, Shown]) -> str | None:
 def _story(t: _Tallies, period: Period) -> tuple[list[YearTop], list[Era]]:
     by_year = []
     for year in period.years:
-        year_tracks = Counter()
-        for label, (tracks, _, _) in t.buckets.items():
-            if label.startswith(str(year)):
+        within = [tracks for label, (tracks, _, _) in t.buckets.items() if label.startswith(str(year))]
+        if period.kind == "year":
+            year_tracks = t.tracks  # a year's buckets are its months: their sum is the period's tally
+        elif len(within) == 1:
+            year_tracks = within[0]  # a decade's buckets are its years
+        else:
+            year_tracks = Counter()
+            for tracks in within:
                 for key, n in tracks.listens.items():
                     year_tracks.add(key, n, tracks.ms[key])
         top = year_tracks.ranked(t.shown, 1)
