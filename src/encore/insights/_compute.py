@@ -14,91 +14,142 @@ from encore.insights._tally import Counter, Shown, longest_streak, most_played_d
 
 # (period label, artist id or None, artist name) -> listens per listener; the batch shares one cache.
 ListenerCounts = Callable[[Period, int | None, str], list[int]]
+Text = tuple[str | None, str | None, str | None]  # artist, track and release names of an uncatalogued listen
+Ident = int | Text  # a catalogue track id, or the text of an uncatalogued track
 
 
-@dataclass
-class _Track:
-    """What one track key contributes to: its artists, album and genres (keys into `shown`)."""
+class _Shown(dict[str, Shown]):
+    """Display fields by key. Catalogue tracks and albums are filled in on first lookup: ranking asks
+    only for keys near the top, so a heavy listener's 15,000 tracks do not each build their fields."""
 
-    artists: list[str]
-    album: str | None
-    genres: list[str]
+    def __init__(self, info: dict[int, q.TrackInfo]) -> None:
+        super().__init__()
+        self.info = info
+        self.album_track: dict[str, int] = {}  # album key -> the track whose lead artist the album shows
+
+    def __missing__(self, key: str) -> Shown:
+        kind, _, rest = key.partition(":")
+        if kind == "t":
+            track = self.info[int(rest)]
+            value: Shown = (track.title, track.artists[0][1] if track.artists else "", track.public_id)
+        elif kind == "al":
+            track = self.info[self.album_track[key]]
+            value = (track.album_title, track.artists[0][1] if track.artists else "", track.album_public_id)
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
 
 
 @dataclass
 class _Tallies:
+    shown: _Shown
     tracks: Counter = field(default_factory=Counter)
     artists: Counter = field(default_factory=Counter)
     albums: Counter = field(default_factory=Counter)
     genres: Counter = field(default_factory=Counter)
     buckets: dict[str, tuple[Counter, Counter, Counter]] = field(default_factory=dict)  # tracks, artists, genres
-    shown: dict[str, Shown] = field(default_factory=dict)
     artist_ids: dict[str, int | None] = field(default_factory=dict)  # artist key -> catalogue id
 
 
-def _describe(t: _Tallies, row: q.TrackRow, info: dict[int, q.TrackInfo]) -> tuple[str, _Track]:
-    """The track key of a row, registering its display fields and links the first time it is seen."""
-    track = info.get(row.track_id) if row.track_id is not None else None
+def _describe(t: _Tallies, tid: int | None, text: Text) -> q.Links:
+    """The keys of a tally entry, registering the shown fields of its artists and genres (and, for a
+    text-only track, its own). Called once per distinct track, in the order tracks were first seen, so
+    that the first-seen artist name and the last-seen album track win, as they always have.
+    """
+    track = t.shown.info.get(tid) if tid is not None else None
+    shown, ids = t.shown, t.artist_ids
     if track is not None:
-        key = f"t:{row.track_id}"
-        lead = track.artists[0][1] if track.artists else ""
-        t.shown[key] = (track.title, lead, track.public_id)
-        t.shown[track.album_key] = (track.album_title, lead, track.album_public_id)
-        for artist_id, name, name_key, public_id in track.artists:
-            t.shown.setdefault("ar:" + name_key, (name, "", public_id))
-            t.artist_ids.setdefault("ar:" + name_key, artist_id)
-        genres = [f"g:{g.casefold()}" for g in track.genres]
-        for g, name in zip(genres, track.genres, strict=True):
-            t.shown.setdefault(g, (name, "", None))
-        return key, _Track(["ar:" + a[2] for a in track.artists], track.album_key, genres)
-    artist, title = row.artist_name or "Unknown artist", row.track_name or "Unknown track"
+        shown.album_track[track.album_key] = tid  # type: ignore[assignment]
+        links = track.links
+        for a, (artist_id, name, _, public_id) in zip(links.artists, track.artists, strict=True):
+            if a not in ids:
+                ids[a] = artist_id
+                shown.setdefault(a, (name, "", public_id))
+        for g, name in zip(links.genres, track.genres, strict=True):
+            if g not in shown:
+                shown[g] = (name, "", None)
+        return links
+    artist, title = text[0] or "Unknown artist", text[1] or "Unknown track"
     key, artist_key = "x:" + identity_key(artist, title), "ar:" + identity_key(artist)
-    t.shown.setdefault(key, (title, artist, None))
-    t.shown.setdefault(artist_key, (artist, "", None))
-    t.artist_ids.setdefault(artist_key, None)
+    shown.setdefault(key, (title, artist, None))
+    shown.setdefault(artist_key, (artist, "", None))
+    ids.setdefault(artist_key, None)
     album = None
-    if row.release_name:
-        album = "xa:" + identity_key(artist, row.release_name)
-        t.shown.setdefault(album, (row.release_name, artist, None))
-    return key, _Track([artist_key], album, [])
+    if text[2]:
+        album = "xa:" + identity_key(artist, text[2])
+        shown.setdefault(album, (text[2], artist, None))
+    return q.Links(key, [artist_key], album, [])
 
 
 def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
-    """Per-track and per-bucket counts in one pass; artists, albums and genres then once per track.
+    """Per-track totals and per-bucket counts from the (bucket, track) rows; each track described once.
 
     Written with plain dict operations: this loop sees one row per (bucket, track), tens of thousands
     for a heavy listener's decade.
     """
-    t = _Tallies()
-    links: dict[str, _Track] = {}
-    seen: dict[object, tuple[str, _Track]] = {}
+    t = _Tallies(_Shown(info))
+    totals: dict[Ident, list[int]] = {}  # catalogue id, or the text of an uncatalogued track -> [n, ms]
+    per_bucket: dict[str, list[tuple[Ident, int, int]]] = {}
+    for b, tid, artist, title, release, n, ms in rows:
+        ident = tid if tid is not None else (artist, title, release)
+        total = totals.get(ident)
+        if total is None:
+            totals[ident] = [n, ms]
+        else:
+            total[0] += n
+            total[1] += ms
+        entries = per_bucket.get(b)
+        if entries is None:
+            entries = per_bucket[b] = []
+        entries.append((ident, n, ms))
+    described: dict[Ident, q.Links] = {}
     tn, tms = t.tracks.listens, t.tracks.ms
-    for row in rows:
-        ident = row.track_id if row.track_id is not None else (row.artist_name, row.track_name, row.release_name)
-        described = seen.get(ident)
-        if described is None:
-            described = seen[ident] = _describe(t, row, info)
-            links.setdefault(*described)
-        key, track = described
-        n, ms = row.listens, row.ms
+    an, ams, gn, gms, aln, alms = (
+        t.artists.listens,
+        t.artists.ms,
+        t.genres.listens,
+        t.genres.ms,
+        t.albums.listens,
+        t.albums.ms,
+    )
+    for ident, (n, ms) in totals.items():
+        track = described[ident] = (
+            _describe(t, ident, (None, None, None)) if isinstance(ident, int) else _describe(t, None, ident)
+        )
+        key = track.key
         tn[key] = tn.get(key, 0) + n
         tms[key] = tms.get(key, 0) + ms
-        bucket = t.buckets.get(row.bucket)
-        if bucket is None:
-            bucket = t.buckets[row.bucket] = (Counter(), Counter(), Counter())
-        bucket[0].add(key, n, ms)
-        for a in track.artists:
-            bucket[1].add(a, n, ms)
-        for g in track.genres:
-            bucket[2].add(g, n, ms)
-    for key, n in tn.items():
-        ms, track = tms[key], links[key]
-        for a in track.artists:
-            t.artists.add(a, n, ms)
+        for k in track.artists:
+            an[k] = an.get(k, 0) + n
+            ams[k] = ams.get(k, 0) + ms
         if track.album is not None:
-            t.albums.add(track.album, n, ms)
-        for g in track.genres:
-            t.genres.add(g, n, ms)
+            aln[track.album] = aln.get(track.album, 0) + n
+            alms[track.album] = alms.get(track.album, 0) + ms
+        for k in track.genres:
+            gn[k] = gn.get(k, 0) + n
+            gms[k] = gms.get(k, 0) + ms
+    for b, entries in per_bucket.items():
+        tracks, artists, genres = t.buckets[b] = (Counter(), Counter(), Counter())
+        btn, btms, ban, bams, bgn, bgms = (
+            tracks.listens,
+            tracks.ms,
+            artists.listens,
+            artists.ms,
+            genres.listens,
+            genres.ms,
+        )
+        for ident, n, ms in entries:
+            track = described[ident]
+            key = track.key
+            btn[key] = btn.get(key, 0) + n
+            btms[key] = btms.get(key, 0) + ms
+            for k in track.artists:  # inlined: this runs once per (bucket, track, artist)
+                ban[k] = ban.get(k, 0) + n
+                bams[k] = bams.get(k, 0) + ms
+            for k in track.genres:
+                bgn[k] = bgn.get(k, 0) + n
+                bgms[k] = bgms.get(k, 0) + ms
     return t
 
 
@@ -134,9 +185,14 @@ def _top_name(counter: Counter, shown: dict[str, Shown]) -> str | None:
 def _story(t: _Tallies, period: Period) -> tuple[list[YearTop], list[Era]]:
     by_year = []
     for year in period.years:
-        year_tracks = Counter()
-        for label, (tracks, _, _) in t.buckets.items():
-            if label.startswith(str(year)):
+        within = [tracks for label, (tracks, _, _) in t.buckets.items() if label.startswith(str(year))]
+        if period.kind == "year":
+            year_tracks = t.tracks  # a year's buckets are its months: their sum is the period's tally
+        elif len(within) == 1:
+            year_tracks = within[0]  # a decade's buckets are its years
+        else:
+            year_tracks = Counter()
+            for tracks in within:
                 for key, n in tracks.listens.items():
                     year_tracks.add(key, n, tracks.ms[key])
         top = year_tracks.ranked(t.shown, 1)
@@ -159,10 +215,21 @@ def _first_track(session: Session, *, user_id: int, period: Period, info: dict[i
 
 
 def build_snapshot(
-    session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
+    session: Session,
+    *,
+    user_id: int,
+    period: Period,
+    now: datetime,
+    listener_counts: ListenerCounts | None = None,
+    catalogue: dict[int, q.TrackInfo] | None = None,
 ) -> Snapshot:
+    """One listener's snapshot. `catalogue` is a track-info cache a batch shares across listeners (the
+    catalogue does not change during a batch); tracks missing from it are loaded and added."""
     rows = q.track_buckets(session, user_id=user_id, period=period)
-    info = q.track_info(session, user_id=user_id, period=period)
+    info = {} if catalogue is None else catalogue
+    missing = {row[1] for row in rows if row[1] is not None and row[1] not in info}
+    if missing:
+        info.update(q.track_info(session, ids=sorted(missing)))
     t = _tally(rows, info)
     fields: dict[str, object] = {}
     _clock(

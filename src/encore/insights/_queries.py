@@ -5,11 +5,11 @@ timestamp ("2024-03-05 14"), made by `substr` on SQLite (which stores ISO text) 
 PostgreSQL, so both databases group identically.
 """
 
-from dataclasses import dataclass
+import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -30,7 +30,7 @@ def stamp(session: Session, chars: int) -> ColumnElement[str]:
 
 def _run(session: Session, query: Executable) -> Any:
     """Column queries go straight to the connection: Core rows, without the ORM's per-row loading."""
-    return session.connection().execute(query)
+    return session.connection().execute(query).all()  # one bulk fetch, not a fetchone per row
 
 
 def _in_period(user_id: int, period: Period) -> list[ColumnElement[bool]]:
@@ -60,7 +60,8 @@ def track_buckets(session: Session, *, user_id: int, period: Period) -> list[Tra
         .where(*where, Play.track_id.is_not(None))
         .group_by(bucket, Play.track_id)
     )
-    rows = [TrackRow(b, tid, None, None, None, int(n), int(ms or 0)) for b, tid, n, ms in _run(session, catalogue)]
+    # Plain tuples in TrackRow's field order: tens of thousands of rows for a heavy decade.
+    rows: list[Any] = [(b, tid, None, None, None, int(n), int(ms or 0)) for b, tid, n, ms in _run(session, catalogue)]
     text = (
         select(bucket, Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
         .where(*where, Play.track_id.is_(None))
@@ -110,8 +111,16 @@ def artists_heard_before(session: Session, *, user_id: int, before: datetime) ->
     return set(ids), {n for n in names if n}
 
 
-@dataclass(frozen=True)
-class TrackInfo:
+class Links(NamedTuple):
+    """What one track contributes to, as keys into the tallies: its own, its artists', album's, genres'."""
+
+    key: str
+    artists: list[str]
+    album: str | None
+    genres: list[str]
+
+
+class TrackInfo(NamedTuple):  # a tuple, not a dataclass: one is made per distinct track heard
     public_id: str
     title: str
     album_key: str
@@ -119,24 +128,24 @@ class TrackInfo:
     album_public_id: str
     artists: list[tuple[int, str, str, str]]  # (id, name, name_key, public_id), credited order
     genres: list[str]
+    links: Links  # made once here, so a batch does not rebuild the key strings for every listener
 
 
-def _heard(user_id: int, period: Period) -> Select[Any]:
-    """The distinct catalogue tracks a listener heard in the period (one covering-index scan)."""
-    return (
-        select(Play.track_id)
-        .where(*_in_period(user_id, period), Play.is_listen.is_(True), Play.track_id.is_not(None))
-        .distinct()
-    )
+def id_set(session: Session, ids: list[int]) -> Select[Any]:
+    """A one-parameter subquery of integer ids, whatever their number: a JSON array read by `json_each` on
+    SQLite, an array `unnest`ed on PostgreSQL. Lets a query reuse ids already fetched instead of rescanning
+    the plays (or sending thousands of bind parameters)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return select(func.unnest(bindparam("ids", list(ids), type_=ARRAY(BigInteger))))
+    return select(func.json_each(json.dumps(list(ids))).table_valued("value").c.value)
 
 
-def track_info(session: Session, *, user_id: int, period: Period, only: set[int] | None = None) -> dict[int, TrackInfo]:
-    """Names, artists and genres of the catalogue tracks the listener heard in the period (or of `only`).
+def track_info(session: Session, *, ids: list[int]) -> dict[int, TrackInfo]:
+    """Names, artists and genres of the catalogue tracks `ids` (those the listener heard in the period).
 
-    Joined against the listener's own distinct tracks rather than sent as long IN lists: two queries in all.
+    Three queries in all, each given the ids as one parameter (`id_set`).
     """
-    heard = _heard(user_id, period).subquery() if only is None else None
-    which = Track.id.in_(select(heard.c.track_id)) if heard is not None else Track.id.in_(sorted(only or ()))
+    which = Track.id.in_(id_set(session, ids))
     out: dict[int, TrackInfo] = {}
     rows = _run(
         session,
@@ -154,21 +163,24 @@ def track_info(session: Session, *, user_id: int, period: Period, only: set[int]
     for tid, pid, title, album_id, album_title, album_pid, aid, name, key, apid in rows:
         info = out.get(tid)
         if info is None:
-            info = out[tid] = TrackInfo(pid, title, f"al:{album_id}", album_title, album_pid, [], [])
+            album_key = f"al:{album_id}"
+            links = Links(f"t:{tid}", [], album_key, [])
+            info = out[tid] = TrackInfo(pid, title, album_key, album_title, album_pid, [], [], links)
             album_of[tid] = album_id
         if aid is not None:
             info.artists.append((aid, name, key, apid))
+            info.links.artists.append("ar:" + key)
     own: dict[int, list[str]] = {}
     for tid, name in _run(
         session,
         select(TrackGenre.track_id, Genre.name)
         .join(Genre, Genre.id == TrackGenre.genre_id)
-        .where(TrackGenre.track_id.in_(select(Track.id).where(which)))
+        .where(TrackGenre.track_id.in_(id_set(session, ids)))
         .order_by(Genre.name),
     ):
         own.setdefault(tid, []).append(name)
     by_album: dict[int, list[str]] = {}
-    albums = select(Track.album_id).where(which).distinct()
+    albums = id_set(session, sorted(set(album_of.values())))
     for aid, name in _run(
         session,
         select(AlbumGenre.album_id, Genre.name).join(Genre, Genre.id == AlbumGenre.genre_id)
@@ -177,6 +189,7 @@ def track_info(session: Session, *, user_id: int, period: Period, only: set[int]
         by_album.setdefault(aid, []).append(name)
     for tid, info in out.items():
         info.genres.extend(own.get(tid) or by_album.get(album_of[tid], []))
+        info.links.genres.extend("g:" + g.casefold() for g in info.genres)
     return out
 
 

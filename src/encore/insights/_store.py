@@ -97,9 +97,12 @@ def build_all(
     with session_factory() as session:
         users = _listeners(session, period=parsed, username=username, shard=shard)
     counts = shared_counts(session_factory)
+    catalogue: dict[int, q.TrackInfo] = {}  # names of tracks already loaded for an earlier listener
     for built, user_id in enumerate(users, start=1):
         with session_factory() as session:
-            snapshot = build_snapshot(session, user_id=user_id, period=parsed, now=now, listener_counts=counts)
+            snapshot = build_snapshot(
+                session, user_id=user_id, period=parsed, now=now, listener_counts=counts, catalogue=catalogue
+            )
         with session_factory() as session, session.begin():
             _save(session, user_id, snapshot, now)
         if progress is not None:

@@ -24,8 +24,15 @@ class Counter:
 
     def top_keys(self, shown: dict[str, Shown], limit: int) -> list[str]:
         # Ties break by minutes, then name, then key, so SQLite and PostgreSQL rank identically.
+        # Names are looked up only for the keys that can reach the top: those counting at least as much
+        # as the limit-th by (listens, ms), ties at the edge included. `shown` may resolve names lazily.
         n, ms = self.listens, self.ms
-        return heapq.nsmallest(limit, n, key=lambda k: (-n[k], -ms[k], shown[k][0], k))
+        keys: Iterable[str] = n
+        if len(n) > limit > 0:
+            edge = heapq.nsmallest(limit, n, key=lambda k: (-n[k], -ms[k]))[-1]
+            at_least = (n[edge], ms[edge])
+            keys = [k for k in n if (n[k], ms[k]) >= at_least]
+        return heapq.nsmallest(limit, keys, key=lambda k: (-n[k], -ms[k], shown[k][0], k))
 
     def ranked(self, shown: dict[str, Shown], limit: int = TOP_N) -> list[Ranked]:
         out = []
