@@ -48,9 +48,9 @@ ALBUM_LISTS = (
 ALBUM_TITLE_INDEX = Index("ix_albums_title_id", Album.title, Album.id)
 _SQLITE_BY_ARTIST = (
     "SELECT aa.album_id FROM artists a CROSS JOIN album_artists aa ON aa.artist_id = a.id AND aa.position = 0 "
-    "WHERE aa.album_id NOT IN (SELECT id FROM albums WHERE is_ad = 1) "
-    "ORDER BY a.sort_name, a.id LIMIT :limit OFFSET :offset"
+    "{where}ORDER BY a.sort_name, a.id LIMIT :limit OFFSET :offset"
 )
+_SQLITE_NOT_AD = "WHERE aa.album_id NOT IN (SELECT id FROM albums WHERE is_ad = 1) "
 NOW_PLAYING_WINDOW = timedelta(minutes=10)  # last report
 NOW_PLAYING_STARTED = timedelta(minutes=30)  # a play older than this has surely ended
 
@@ -60,6 +60,12 @@ def _not_ad_album(column: Any) -> ColumnElement[bool]:
     LIMIT/OFFSET, so pages stay full; NOT IN over the few ads (a partial index) leaves the list's own
     ordering index in charge."""
     return column.not_in(select(Album.id).where(Album.is_ad == true()))  # type: ignore[no-any-return]
+
+
+def _any_ad_album(session: Session) -> bool:
+    # Skipping rows by OFFSET is cheap on an ordering index; testing each skipped row against the ads costs
+    # ~5 ms at offset 50,000 (docs/benchmarks.md), so a catalogue without ads does not pay for it.
+    return session.scalar(select(Album.id).where(Album.is_ad == true()).limit(1)) is not None
 
 
 def _not_ad_track(column: Any) -> ColumnElement[bool]:
@@ -99,7 +105,7 @@ def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: s
         if from_year is None or to_year is None:
             raise ValidationFailed("byYear needs fromYear and toYear", code="missing_years")
         lo, hi = sorted((from_year, to_year))
-        query = select(Album.id).where(Album.release_date.between(date(lo, 1, 1), date(hi, 12, 31)), music_album())
+        query = select(Album.id).where(Album.release_date.between(date(lo, 1, 1), date(hi, 12, 31)))
         query = query.order_by(Album.release_date.desc() if from_year > to_year else Album.release_date, Album.id)
     else:
         if not genre:
@@ -107,7 +113,7 @@ def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: s
         query = (
             select(AlbumGenre.album_id)
             .join(Genre, Genre.id == AlbumGenre.genre_id)
-            .where(func.lower(Genre.name) == genre.lower(), _not_ad_album(AlbumGenre.album_id))
+            .where(func.lower(Genre.name) == genre.lower())
             .order_by(AlbumGenre.album_id.desc())
         )
     return query
@@ -128,36 +134,36 @@ def album_list(
         raise ValidationFailed(f"type must be one of {', '.join(ALBUM_LISTS)}", code="bad_list_type")
     if kind == "random":
         return album_summaries(session, _ordered_albums(session, _sample_ids(session, Album, limit, None)))
+    ads = _any_ad_album(session)
     query: Select[Any]
     if kind == "newest":
-        # ids grow as ingest adds albums: newest first
-        query = select(Album.id).where(music_album()).order_by(Album.id.desc())
+        query = select(Album.id).order_by(Album.id.desc())  # ids grow as ingest adds albums: newest first
     elif kind == "alphabeticalByName":
-        query = select(Album.id).where(music_album()).order_by(Album.title, Album.id)
+        query = select(Album.id).order_by(Album.title, Album.id)
     elif kind == "alphabeticalByArtist":
         # Walk artists in sort_name order (its index) and each artist's albums through album_artists'
         # artist_id index: no sort of the whole table. Without statistics SQLite prefers a full scan
         # and a temp sort (300 ms on 100,000 albums); its CROSS JOIN keeps this join order (13 ms).
         if session.get_bind().dialect.name == "sqlite":
-            rows = session.scalars(text(_SQLITE_BY_ARTIST), {"limit": limit, "offset": offset})
+            sql = _SQLITE_BY_ARTIST.format(where=_SQLITE_NOT_AD if ads else "")
+            rows = session.scalars(text(sql), {"limit": limit, "offset": offset})
             return album_summaries(session, _ordered_albums(session, list(rows)))
         query = (
             select(AlbumArtist.album_id)
             .select_from(Artist)
             .join(AlbumArtist, (AlbumArtist.artist_id == Artist.id) & (AlbumArtist.position == 0))
-            .where(_not_ad_album(AlbumArtist.album_id))
             .order_by(Artist.sort_name, Artist.id, AlbumArtist.album_id)
         )
     elif kind == "starred":
         query = (
             select(SavedAlbum.album_id)
-            .where(SavedAlbum.user_id == user_id, _not_ad_album(SavedAlbum.album_id))
+            .where(SavedAlbum.user_id == user_id)
             .order_by(SavedAlbum.saved_at.desc(), SavedAlbum.album_id)
         )
     elif kind == "highest":
         query = (
             select(Rating.item_id)
-            .where(Rating.user_id == user_id, Rating.kind == "album", _not_ad_album(Rating.item_id))
+            .where(Rating.user_id == user_id, Rating.kind == "album")
             .order_by(Rating.rating.desc(), Rating.rated_at.desc())
         )
     elif kind in ("frequent", "recent"):
@@ -165,12 +171,14 @@ def album_list(
         query = (
             select(Track.album_id)
             .join(Play, Play.track_id == Track.id)
-            .where(Play.user_id == user_id, music_track())
+            .where(Play.user_id == user_id)
             .group_by(Track.album_id)
             .order_by(order, Track.album_id)
         )
     else:
         query = _filtered(kind, from_year=from_year, to_year=to_year, genre=genre)
+    if ads:  # every list selects album ids first: ads leave before LIMIT/OFFSET, so pages stay full
+        query = query.where(_not_ad_album(query.selected_columns[0]))
     ids = list(session.scalars(query.limit(limit).offset(offset)))
     return album_summaries(session, _ordered_albums(session, ids))
 
