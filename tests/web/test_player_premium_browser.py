@@ -1,12 +1,12 @@
-"""Free and Premium in real Chromium: the upgrade page (trial, redeem, checkout when offered), the account
-page's subscription, locked exclusives with the upgrade prompt, and buy links on album and track views."""
+"""Free and Premium in real Chromium: the upgrade page (trial, redeem, card checkout through the real endpoint
+and Stripe adapter, with stripe's client talking to a local stub), the account page's subscription, locked
+exclusives with the upgrade prompt, and buy links on album and track views."""
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from encore import entitlements
@@ -16,6 +16,7 @@ from encore.catalog import Album, Track
 from encore.config import Settings
 from encore.db import transaction
 from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.stripe_stub import HostedCheckout, StubStripe, running
 from tests.web.test_first_page_browser import _page, browser
 
 __all__ = ["browser"]
@@ -24,16 +25,28 @@ PW = "listener-pass-1"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def hosted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedCheckout]:
+    with running(HostedCheckout(tmp_path_factory.mktemp("tls"))) as page:
+        yield page
+
+
+@pytest.fixture(scope="module")
+def stripe(hosted: HostedCheckout) -> Iterator[StubStripe]:
+    with running(StubStripe(checkout_url=f"{hosted.base_url}/c/cs_test_1")) as stub:
+        yield stub
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, stripe: StubStripe) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("premium")
     settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
-    container = build(settings.model_copy(update={"trial_days": 14}))
+    container = build(settings.model_copy(update={"trial_days": 14, **stripe.settings()}))
     container.migrate()
     seed_small_catalogue(container, work)
     now = datetime.now(UTC)
     plan = container.settings.premium_plan
     with transaction(container.sessions) as s:
-        for name in ("free", "trialer", "redeemer", "rich"):
+        for name in ("free", "trialer", "redeemer", "rich", "buyer"):
             create_user(s, username=name, password=PW, display_name=name.title())
         create_user(s, username="root", password=PW, role=Role.ADMIN)
         rich = s.scalars(select(User).where(User.username == "rich")).one()
@@ -97,10 +110,11 @@ def test_upgrade_page_starts_a_trial(live: LiveServer, browser: Browser) -> None
     _login(page, live, "trialer", "/upgrade")
     page.wait_for_selector("#sub-state")
     assert page.inner_text("#sub-state") == "Free with ads"
-    assert page.locator("#btn-subscribe").count() == 0  # this server offers no checkout
+    assert page.locator("#btn-subscribe").count() == 1  # this server offers card checkout too
     page.click("#btn-trial")
     page.wait_for_selector("#sub-state:text-matches('Premium trial until')")
     assert page.locator("#btn-trial").count() == 0
+    assert page.locator("#btn-subscribe").count() == 0  # a trialing listener already has Premium
     page.goto(f"{live.base_url}/account")
     page.wait_for_selector("#account-sub")
     assert page.inner_text("#account-sub").startswith("Premium trial until")
@@ -125,29 +139,29 @@ def test_redeem_a_code_bad_code_then_good_code(live: LiveServer, browser: Browse
     page.close()
 
 
-def _offer_checkout(route: Route) -> None:
-    # The billing work adds checkout_available and the checkout endpoint; until it lands here, the
-    # subscription answer is the real one with that one field added.
-    response = route.fetch()
-    body = response.json()
-    body["checkout_available"] = True
-    route.fulfill(response=response, body=json.dumps(body))
-
-
-def test_subscribe_follows_the_checkout_url_and_survives_its_absence(live: LiveServer, browser: Browser) -> None:
-    page = _page(browser, viewport={"width": 1280, "height": 800})
-    page.route("**/api/me/subscription", _offer_checkout)
-    _login(page, live, "free", "/upgrade")
+def test_subscribe_sends_the_browser_to_stripes_checkout_and_survives_an_outage(
+    live: LiveServer, browser: Browser, stripe: StubStripe, hosted: HostedCheckout
+) -> None:
+    # The hosted page's certificate is self-signed for 127.0.0.1; only this context is told to accept it.
+    page = _page(browser, viewport={"width": 1280, "height": 800}, ignore_https_errors=True)
+    _login(page, live, "buyer", "/upgrade")
     page.wait_for_selector("#btn-subscribe")
-    page.click("#btn-subscribe")  # no checkout endpoint on this server: a clear message, nothing lost
-    page.wait_for_selector("#upgrade-msg:text('Online payment is not available on this server.')")
-    assert page.url.endswith("/upgrade")
-    page.route(
-        "**/api/me/subscription/checkout",
-        lambda r: r.fulfill(status=200, content_type="application/json", body='{"url": "/?checkout=started"}'),
-    )
+    stripe.fail = True  # Stripe is down: a clear message, the listener stays where they were, nothing bound
+    try:
+        page.click("#btn-subscribe")
+        page.wait_for_selector("#upgrade-msg:text-matches('Stripe refused')")
+    finally:
+        stripe.fail = False
+    assert page.url.endswith("/upgrade") and hosted.opened == []
     page.click("#btn-subscribe")
-    page.wait_for_url("**/?checkout=started")
+    page.wait_for_url(stripe.checkout_url)
+    page.wait_for_selector("h1:text('Pay for Encore Premium')")
+    assert hosted.opened[0] == "/c/cs_test_1"  # (Chromium may then ask for /favicon.ico)
+    with live.container.sessions() as s:
+        buyer = s.scalars(select(User).where(User.username == "buyer")).one()
+    sent = [(path, body) for path, body, _ in stripe.requests if path == "/v1/checkout/sessions"]
+    assert sent and sent[-1][1]["client_reference_id"] == [buyer.public_id]
+    assert sent[-1][1]["success_url"] == [f"{live.container.settings.public_base_url}/account?checkout=done"]
     page.close()
 
 

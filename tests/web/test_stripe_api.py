@@ -4,12 +4,9 @@ webhook payloads are signed here with the test secret, exactly as Stripe signs t
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,75 +17,19 @@ from encore.accounts import Role, User, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.entitlements import BillingCustomer, ProcessedEvent, Subscription
+from tests.support.stripe_stub import HOOK_SECRET, PRICE, StubStripe, running
 from tests.web.conftest import PASSWORD, login
-
-HOOK_SECRET = "whsec_test_secret"  # a test secret, signed locally
-PRICE = "price_premium_monthly"
-
-
-class StubStripe(ThreadingHTTPServer):
-    """Answers the three calls Encore makes, and keeps every request so tests can read what was sent."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[tuple[str, dict[str, list[str]], dict[str, str]]] = []
-        self.fail = False
-        self.customers = 0
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: StubStripe
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
-        self.server.requests.append((self.path, parse_qs(body), dict(self.headers)))
-        if self.server.fail:
-            return self._send(500, {"error": {"type": "api_error", "message": "stub outage"}})
-        if self.path == "/v1/customers":
-            self.server.customers += 1
-            return self._send(200, {"id": f"cus_{self.server.customers}", "object": "customer"})
-        if self.path == "/v1/checkout/sessions":
-            return self._send(
-                200, {"id": "cs_test_1", "object": "checkout.session", "url": "https://checkout.stripe.com/c/cs_test_1"}
-            )
-        if self.path == "/v1/billing_portal/sessions":
-            return self._send(
-                200, {"id": "bps_1", "object": "billing_portal.session", "url": "https://billing.stripe.com/p/s1"}
-            )
-        return self._send(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
-
-    def _send(self, status: int, body: dict[str, Any]) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *_args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def stub() -> Iterator[StubStripe]:
-    server = StubStripe()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running(StubStripe()) as server:
+        yield server
 
 
 @pytest.fixture
 def stripe_on(container: Container, stub: StubStripe) -> Container:
-    container.settings = container.settings.model_copy(
-        update={
-            "stripe_secret_key": SecretStr("sk_test_offline"),
-            "stripe_webhook_secret": SecretStr(HOOK_SECRET),
-            "stripe_price_id": PRICE,
-            "stripe_api_base": f"http://127.0.0.1:{stub.server_address[1]}",
-        }
-    )
+    container.settings = container.settings.model_copy(update=stub.settings())
     with transaction(container.sessions) as s:
         for name in ("alice", "bob"):
             create_user(s, username=name, password=PASSWORD)

@@ -7,20 +7,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track
-from encore.kernel import NotFound, ValidationFailed, is_public_id
+from encore.kernel import NotFound, ValidationFailed
 from encore.library import _policy
+from encore.library._listed import resolve
 from encore.library._models import Playlist, PlaylistItem
 from encore.library._playlists import _changeable, snapshot_id
 
 
-def _track_ids(session: Session, public_ids: Sequence[str]) -> list[int]:
+def _track_ids(session: Session, public_ids: Sequence[str], *, music_only: bool = True) -> list[int]:
     if len(public_ids) > _policy.MAX_PER_CALL:
         raise ValidationFailed(f"at most {_policy.MAX_PER_CALL} tracks per request")
-    wanted = set(public_ids)
-    if not all(is_public_id(p) for p in wanted):
-        raise NotFound("no such track")
-    found = dict(session.execute(select(Track.public_id, Track.id).where(Track.public_id.in_(wanted))).all())
-    if len(found) != len(wanted):
+    found = resolve(session, Track, public_ids, music_only=music_only)
+    if len(found) != len(set(public_ids)):
         raise NotFound("no such track")
     return [found[p] for p in public_ids]
 
@@ -86,7 +84,7 @@ def remove_from_playlist(
     items = _ordered(session, playlist)
     if any(not 0 <= p < len(items) for p in positions):
         raise ValidationFailed("position is outside the playlist")
-    gone_tracks = set(_track_ids(session, track_ids)) if track_ids else set()
+    gone_tracks = set(_track_ids(session, track_ids, music_only=False)) if track_ids else set()
     gone_positions = set(positions)
     keep: list[PlaylistItem] = []
     for index, item in enumerate(items):

@@ -5,7 +5,7 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, Select, func, select, text
+from sqlalchemy import ColumnElement, Index, Select, func, select, text, true
 from sqlalchemy.orm import Session
 
 from encore.catalog import (
@@ -48,21 +48,40 @@ ALBUM_LISTS = (
 ALBUM_TITLE_INDEX = Index("ix_albums_title_id", Album.title, Album.id)
 _SQLITE_BY_ARTIST = (
     "SELECT aa.album_id FROM artists a CROSS JOIN album_artists aa ON aa.artist_id = a.id AND aa.position = 0 "
-    "ORDER BY a.sort_name, a.id LIMIT :limit OFFSET :offset"
+    "{where}ORDER BY a.sort_name, a.id LIMIT :limit OFFSET :offset"
 )
+_SQLITE_NOT_AD = "WHERE aa.album_id NOT IN (SELECT id FROM albums WHERE is_ad = 1) "
 NOW_PLAYING_WINDOW = timedelta(minutes=10)  # last report
 NOW_PLAYING_STARTED = timedelta(minutes=30)  # a play older than this has surely ended
 
 
+def _not_ad_album(column: Any) -> ColumnElement[bool]:
+    """Ad releases are never listed (catalog.music_album). The filter is part of each list's SQL, before
+    LIMIT/OFFSET, so pages stay full; NOT IN over the few ads (a partial index) leaves the list's own
+    ordering index in charge."""
+    return column.not_in(select(Album.id).where(Album.is_ad == true()))  # type: ignore[no-any-return]
+
+
+def _any_ad_album(session: Session) -> bool:
+    # Skipping rows by OFFSET is cheap on an ordering index; testing each skipped row against the ads costs
+    # ~5 ms at offset 50,000 (docs/benchmarks.md), so a catalogue without ads does not pay for it.
+    return session.scalar(select(Album.id).where(Album.is_ad == true()).limit(1)) is not None
+
+
+def _not_ad_track(column: Any) -> ColumnElement[bool]:
+    return column.not_in(select(Track.id).where(Track.is_ad == true()))  # type: ignore[no-any-return]
+
+
 def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, where: Select[Any] | None) -> list[int]:
-    """Random rows without ORDER BY random() over the whole table: probe random id ranges."""
+    """Random rows without ORDER BY random() over the whole table: probe random id ranges (music only)."""
     top = session.scalar(select(func.max(model.id))) or 0
+    music = music_album() if model is Album else music_track()
     found: dict[int, None] = {}
     for _ in range(4):
         if len(found) >= n or top == 0:
             break
         for start in random.sample(range(1, top + 1), min(n * 2, top)):
-            query = select(model.id).where(model.id >= start).order_by(model.id).limit(1)
+            query = select(model.id).where(model.id >= start, music).order_by(model.id).limit(1)
             if where is not None:
                 query = query.where(model.id.in_(where))
             row = session.scalar(query)
@@ -74,7 +93,7 @@ def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, wher
 
 
 def _ordered_albums(session: Session, ids: list[int]) -> list[Album]:
-    # Ad releases are never listed (catalog.music_album); a page may come back short by the ads dropped.
+    # The lists' SQL already leaves ads out (so pages are full); this keeps any caller's ids honest too.
     rows = {a.id: a for a in session.scalars(select(Album).where(Album.id.in_(ids), music_album())).unique()}
     return [rows[i] for i in ids if i in rows]
 
@@ -115,6 +134,7 @@ def album_list(
         raise ValidationFailed(f"type must be one of {', '.join(ALBUM_LISTS)}", code="bad_list_type")
     if kind == "random":
         return album_summaries(session, _ordered_albums(session, _sample_ids(session, Album, limit, None)))
+    ads = _any_ad_album(session)
     query: Select[Any]
     if kind == "newest":
         query = select(Album.id).order_by(Album.id.desc())  # ids grow as ingest adds albums: newest first
@@ -125,7 +145,8 @@ def album_list(
         # artist_id index: no sort of the whole table. Without statistics SQLite prefers a full scan
         # and a temp sort (300 ms on 100,000 albums); its CROSS JOIN keeps this join order (13 ms).
         if session.get_bind().dialect.name == "sqlite":
-            rows = session.scalars(text(_SQLITE_BY_ARTIST), {"limit": limit, "offset": offset})
+            sql = _SQLITE_BY_ARTIST.format(where=_SQLITE_NOT_AD if ads else "")
+            rows = session.scalars(text(sql), {"limit": limit, "offset": offset})
             return album_summaries(session, _ordered_albums(session, list(rows)))
         query = (
             select(AlbumArtist.album_id)
@@ -156,6 +177,8 @@ def album_list(
         )
     else:
         query = _filtered(kind, from_year=from_year, to_year=to_year, genre=genre)
+    if ads:  # every list selects album ids first: ads leave before LIMIT/OFFSET, so pages stay full
+        query = query.where(_not_ad_album(query.selected_columns[0]))
     ids = list(session.scalars(query.limit(limit).offset(offset)))
     return album_summaries(session, _ordered_albums(session, ids))
 
@@ -179,7 +202,7 @@ def artist_album_counts(session: Session, artist_ids: list[str]) -> dict[str, in
     rows = session.execute(
         select(Artist.public_id, func.count(AlbumArtist.album_id))
         .join(AlbumArtist, AlbumArtist.artist_id == Artist.id)
-        .where(Artist.public_id.in_(artist_ids))
+        .where(Artist.public_id.in_(artist_ids), _not_ad_album(AlbumArtist.album_id))
         .group_by(Artist.public_id)
     )
     return {pid: int(n) for pid, n in rows}
@@ -216,7 +239,7 @@ def tracks_by_genre(session: Session, *, genre: str, limit: int, offset: int) ->
         session.scalars(
             select(TrackGenre.track_id)
             .join(Genre, Genre.id == TrackGenre.genre_id)
-            .where(func.lower(Genre.name) == genre.lower())
+            .where(func.lower(Genre.name) == genre.lower(), _not_ad_track(TrackGenre.track_id))
             .order_by(TrackGenre.track_id)
             .limit(limit)
             .offset(offset)
@@ -239,7 +262,12 @@ def similar_tracks(session: Session, *, track_id: str, limit: int) -> list[Track
     ids = list(
         session.scalars(
             select(Play.track_id)
-            .where(Play.user_id.in_(listeners), Play.track_id != seed, Play.track_id.is_not(None))
+            .where(
+                Play.user_id.in_(listeners),
+                Play.track_id != seed,
+                Play.track_id.is_not(None),
+                _not_ad_track(Play.track_id),
+            )
             .group_by(Play.track_id)
             .order_by(func.count(func.distinct(Play.user_id)).desc(), func.count().desc(), Play.track_id)
             .limit(limit)
@@ -284,7 +312,7 @@ def top_tracks(session: Session, *, artist_name: str, limit: int) -> list[TrackV
         .join(TrackArtist, TrackArtist.track_id == Track.id)
         .outerjoin(Play, (Play.track_id == Track.id) & Play.is_listen.is_(True))
         .join(Album, Album.id == Track.album_id)
-        .where(TrackArtist.artist_id == artist.id)
+        .where(TrackArtist.artist_id == artist.id, music_track())
         .group_by(Track.id, Album.release_date, Track.disc_number, Track.track_number)
         .order_by(func.count(Play.id).desc(), Album.release_date.desc(), Track.disc_number, Track.track_number)
         .limit(limit)
@@ -306,12 +334,17 @@ def play_counts(session: Session, *, track_ids: list[str]) -> dict[str, int]:
 
 def catalogue_page(session: Session, *, limit: int, offset: int) -> Page[TrackView]:
     """Every track in a stable order: what an empty Subsonic search returns (clients sync with it)."""
-    ids = list(session.scalars(select(Track.id).order_by(Track.id).limit(limit).offset(offset)))
+    ids = list(session.scalars(select(Track.id).where(music_track()).order_by(Track.id).limit(limit).offset(offset)))
     return Page(_tracks_in_order(session, ids), -1, limit, offset)
 
 
 def genre_song_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Genre.key, func.count(TrackGenre.track_id)).join(TrackGenre).group_by(Genre.key))
+    rows = session.execute(
+        select(Genre.key, func.count(TrackGenre.track_id))
+        .join(TrackGenre)
+        .where(_not_ad_track(TrackGenre.track_id))
+        .group_by(Genre.key)
+    )
     return {key: int(n) for key, n in rows}
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.catalog import Track, TrackView, track_views
 from encore.db import Base, UTCDateTime
-from encore.kernel import NotFound, ValidationFailed, is_public_id
+from encore.kernel import NotFound, ValidationFailed
+from encore.library._listed import resolve
 
 MAX_QUEUE = 1000
 
@@ -54,8 +55,7 @@ def save_play_queue(
         raise ValidationFailed(f"a play queue holds at most {MAX_QUEUE} tracks", code="queue_too_long")
     if position_ms < 0:
         raise ValidationFailed("position must not be negative", code="bad_position")
-    wanted = {i for i in track_ids if is_public_id(i)}
-    found = dict(session.execute(select(Track.public_id, Track.id).where(Track.public_id.in_(wanted))).all())
+    found = resolve(session, Track, track_ids, music_only=True)
     if len(found) != len(set(track_ids)):
         raise NotFound("no such track")
     if current is not None and current not in found:

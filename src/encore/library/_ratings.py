@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from encore.catalog import Album, Artist, Track
 from encore.db import Base, UTCDateTime
 from encore.kernel import NotFound, ValidationFailed, is_public_id
+from encore.library._listed import resolve
 
 RatedKind = Literal["track", "album", "artist"]
 _MODELS: dict[str, type[Track] | type[Album] | type[Artist]] = {"track": Track, "album": Album, "artist": Artist}
@@ -30,8 +31,8 @@ def set_rating(session: Session, *, user_id: int, kind: RatedKind, item_id: str,
         raise ValidationFailed("kind must be track, album or artist")
     if not 0 <= rating <= 5:
         raise ValidationFailed("rating must be 0 (none) to 5", code="bad_rating")
-    model = _MODELS[kind]
-    row_id = session.scalar(select(model.id).where(model.public_id == item_id)) if is_public_id(item_id) else None
+    # Clearing (0) resolves any id; rating takes music only, as the catalogue lists it.
+    row_id = resolve(session, _MODELS[kind], [item_id], music_only=rating > 0).get(item_id)
     if row_id is None:
         raise NotFound(f"no such {kind}")
     existing = session.get(Rating, (user_id, kind, row_id))

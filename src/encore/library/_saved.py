@@ -8,8 +8,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from encore.catalog import Album, Artist, ArtistSummary, Page, Track, album_summaries, artist_artworks, track_views
-from encore.kernel import NotFound, ValidationFailed, is_public_id
+from encore.kernel import NotFound, ValidationFailed
 from encore.library import _policy
+from encore.library._listed import resolve
 from encore.library._models import SavedAlbum, SavedArtist, SavedTrack
 from encore.library._views import SavedAlbumView, SavedArtistView, SavedTrackView
 
@@ -24,9 +25,8 @@ def _resolve(session: Session, kind: SavedKind, public_ids: Sequence[str], *, st
         raise ValidationFailed("kind must be track, album or artist")
     if len(public_ids) > _policy.MAX_PER_CALL:
         raise ValidationFailed(f"at most {_policy.MAX_PER_CALL} ids per request")
-    model = _SAVED[kind][1]
-    wanted = {p for p in public_ids if is_public_id(p)}
-    found = dict(session.execute(select(model.public_id, model.id).where(model.public_id.in_(wanted))).all())
+    # Saving (strict) takes music only; unsaving and status resolve every id, so an old ad save can go.
+    found = resolve(session, _SAVED[kind][1], public_ids, music_only=strict)
     if strict and len(found) != len(set(public_ids)):
         raise NotFound(f"no such {kind}")
     return found

@@ -1,0 +1,145 @@
+"""Stripe, offline: an API stub on 127.0.0.1 that stripe's own client is pointed at, and a hosted checkout
+page served over TLS (a throwaway self-signed certificate) for a real browser to be sent to."""
+
+import datetime
+import ipaddress
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pydantic import SecretStr
+
+HOOK_SECRET = "whsec_test_secret"  # a test secret, signed locally
+PRICE = "price_premium_monthly"
+SECRET_KEY = "sk_test_offline"
+S = TypeVar("S", bound=ThreadingHTTPServer)
+
+
+class StubStripe(ThreadingHTTPServer):
+    """Answers the three calls Encore makes, and keeps every request so tests can read what was sent."""
+
+    def __init__(self, *, checkout_url: str = "https://checkout.stripe.com/c/cs_test_1") -> None:
+        super().__init__(("127.0.0.1", 0), _ApiHandler)
+        self.requests: list[tuple[str, dict[str, list[str]], dict[str, str]]] = []
+        self.fail = False
+        self.customers = 0
+        self.checkout_url = checkout_url
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def settings(self) -> dict[str, object]:
+        """The Encore settings that switch Stripe on and point its client here."""
+        return {
+            "stripe_secret_key": SecretStr(SECRET_KEY),
+            "stripe_webhook_secret": SecretStr(HOOK_SECRET),
+            "stripe_price_id": PRICE,
+            "stripe_api_base": self.api_base,
+        }
+
+
+def _send(handler: BaseHTTPRequestHandler, status: int, raw: bytes, content_type: str) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
+class _ApiHandler(BaseHTTPRequestHandler):
+    server: StubStripe
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+        self.server.requests.append((self.path, parse_qs(body), dict(self.headers)))
+        if self.server.fail:
+            return self._json(500, {"error": {"type": "api_error", "message": "stub outage"}})
+        if self.path == "/v1/customers":
+            self.server.customers += 1
+            return self._json(200, {"id": f"cus_{self.server.customers}", "object": "customer"})
+        if self.path == "/v1/checkout/sessions":
+            return self._json(200, {"id": "cs_test_1", "object": "checkout.session", "url": self.server.checkout_url})
+        if self.path == "/v1/billing_portal/sessions":
+            return self._json(
+                200, {"id": "bps_1", "object": "billing_portal.session", "url": "https://billing.stripe.com/p/s1"}
+            )
+        return self._json(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
+
+    def _json(self, status: int, body: dict[str, Any]) -> None:
+        _send(self, status, json.dumps(body).encode(), "application/json")
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+class HostedCheckout(ThreadingHTTPServer):
+    """Stands in for checkout.stripe.com: an HTTPS page on 127.0.0.1 that records which paths were opened."""
+
+    def __init__(self, cert_dir: Path) -> None:
+        super().__init__(("127.0.0.1", 0), _PageHandler)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*_self_signed(cert_dir))
+        self.socket = tls.wrap_socket(self.socket, server_side=True)
+        self.opened: list[str] = []
+
+    @property
+    def base_url(self) -> str:
+        return f"https://127.0.0.1:{self.server_address[1]}"
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    server: HostedCheckout
+
+    def do_GET(self) -> None:
+        self.server.opened.append(self.path)
+        page = "<!doctype html><title>Stripe Checkout (stub)</title><h1>Pay for Encore Premium</h1>"
+        _send(self, 200, page.encode(), "text/html; charset=utf-8")
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def _self_signed(cert_dir: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = cert_dir / "stub.crt", cert_dir / "stub.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+@contextmanager
+def running(server: S) -> Iterator[S]:
+    """Serve in a daemon thread for the duration of the block."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
