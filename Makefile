@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test system-deps run demo lint typecheck test test-fast bench clean
+.PHONY: help install install-test system-deps run demo lint typecheck test test-fast screenshots bench clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ test: install-test system-deps lint typecheck ## Everything: lint, types, and th
 
 test-fast: install-test ## The suite without lint and type checks
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -x
+
+screenshots: install-test ## Rewrite the README's screenshots in docs/screenshots (real Chromium)
+	ENCORE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -n 0 tests/web/test_first_page_browser.py tests/web/test_player_browser.py tests/web/test_player_ads_browser.py
 
 bench: install-test ## Benchmarks (slow; see bench/README.md)
 	@echo "see bench/README.md for each benchmark's command"

@@ -69,3 +69,27 @@ def seed_small_catalogue(container: Container, work: Path, *, tracks: int = 12) 
         progress=None,
     )
     assert len(files) == tracks and not summary.failed, summary
+
+
+def seeded_container(work: Path, overrides: dict[str, Any] | None = None) -> Container:
+    """A dev-mode Encore on SQLite under `work`, migrated, holding the small synthesized catalogue."""
+    from encore.bootstrap import build
+    from encore.config import Settings
+
+    settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
+    container = build(settings.model_copy(update=overrides or {}))
+    container.migrate()
+    seed_small_catalogue(container, work)
+    return container
+
+
+def first_album_id(container: Container) -> str:
+    """The public id of the first album the catalogue stored."""
+    from sqlalchemy import select
+
+    from encore.catalog import Album
+
+    with container.sessions() as s:
+        album = s.scalars(select(Album).order_by(Album.id)).first()
+        assert album is not None
+        return album.public_id

@@ -9,36 +9,15 @@ from sqlalchemy import select
 
 from encore.accounts import Role, create_user
 from encore.bootstrap import Container
-from encore.catalog import Rendition, Track
 from encore.db import transaction
 from encore.entitlements import AdCampaign, AdClockBook
 from encore.kernel import FixedClock
 from encore.web import create_app
 from tests.catalog import factories as f
+from tests.support.media import AUDIO, add_rendition
 from tests.web.conftest import PASSWORD, login
 
 CSRF = {"X-Encore-CSRF": "1"}
-AUDIO = b"OggS" + bytes(range(256)) * 40
-
-
-def _playable(container: Container, s: object, track: Track) -> None:
-    rel = f"audio/{track.public_id[:2].lower()}/{track.public_id}.vorbis160.ogg"
-    temp = container.store.new_temp_path()
-    temp.write_bytes(AUDIO)
-    container.store.commit(temp, rel)
-    s.add(  # type: ignore[attr-defined]
-        Rendition(
-            track_id=track.id,
-            kind="vorbis160",
-            media_path=rel,
-            codec="vorbis",
-            bitrate=160000,
-            sample_rate=44100,
-            channels=2,
-            size=len(AUDIO),
-            sha256="0" * 64,
-        )
-    )
 
 
 @pytest.fixture
@@ -60,7 +39,7 @@ def world(container: Container, clock: FixedClock) -> dict[str, str]:
         ad_artist = f.artist(s, "Acme Ads")
         ad = f.track(s, "Acme spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
         for t in [*songs, ad]:
-            _playable(container, s, t)
+            add_rendition(container, s, t)
         s.flush()
         return {"a": songs[0].public_id, "b": songs[1].public_id, "c": songs[2].public_id, "ad": ad.public_id}
 

@@ -17,9 +17,9 @@ from encore.devices import create_device
 from encore.history import Play
 from encore.web import create_app
 from tests.catalog import factories as f
+from tests.support.media import AUDIO, add_rendition
 from tests.web.conftest import PASSWORD, login
 from tests.web.spotify.flows import client_token, register_app
-from tests.web.test_ad_breaks_api import AUDIO, _playable
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -44,7 +44,7 @@ def world(client: TestClient, container: Container) -> dict[str, str]:
         spot = f.track(s, "Acme Spot", ad_album, [advertiser, singer], duration_ms=15_000)
         spot.isrc = "GBAAA2600099"
         for t in (overture, spot):
-            _playable(container, s, t)  # both have audio: only the flag keeps the ad from playing as music
+            add_rendition(container, s, t)  # both have audio: only the flag keeps the ad from playing as music
         s.flush()
         ids = {
             "band": band.public_id,

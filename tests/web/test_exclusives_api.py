@@ -10,8 +10,8 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.kernel import FixedClock
 from tests.catalog import factories as f
+from tests.support.media import add_rendition
 from tests.web.conftest import PASSWORD, login
-from tests.web.test_ad_breaks_api import _playable
 
 
 def _h(client: TestClient, name: str) -> dict[str, str]:
@@ -31,7 +31,7 @@ def world(container: Container) -> dict[str, str]:
         artist = f.artist(s, "Ours Band")
         album = f.album(s, "Ours LP", artist, on=ours)
         demo = f.track(s, "Early demo", album, [artist], duration_ms=200_000)
-        _playable(container, s, demo)
+        add_rendition(container, s, demo)
         other_artist = f.artist(s, "Theirs Band")
         other = f.album(s, "Theirs LP", other_artist, on=theirs)
         s.flush()

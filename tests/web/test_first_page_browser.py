@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +11,10 @@ from playwright.sync_api import Browser, Page, Request, sync_playwright
 from sqlalchemy import select
 
 from encore.accounts import create_user
-from encore.bootstrap import build
 from encore.catalog import Album
-from encore.config import Settings
 from encore.db import transaction
 from tests.conftest import IN_CI
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, seeded_container, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 CHROMIUM = "/usr/bin/chromium"
@@ -29,15 +28,20 @@ ARGS = [
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's pictures are rewritten only on request (`make screenshots`); a plain test run writes them to a
+# scratch folder, so `make test` leaves the working tree clean.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("ENCORE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "encore-screenshots"
+)
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("browser")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work)
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
     with serve(container) as server:

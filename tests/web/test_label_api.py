@@ -16,8 +16,8 @@ from encore.db import transaction
 from encore.kernel import FixedClock
 from encore.web._app import create_api
 from tests.labels.world import AFTER, MID, build, play
+from tests.support.media import add_rendition
 from tests.web.conftest import login
-from tests.web.test_ad_breaks_api import _playable
 
 
 def _h(client: TestClient, name: str) -> dict[str, str]:
@@ -30,7 +30,7 @@ def world(container: Container) -> dict[str, str]:
     container.settings = container.settings.model_copy(update={"premium_price_cents": 3000})  # as TERMS
     with transaction(container.sessions) as s:
         w = build(s)
-        _playable(container, s, w.a)
+        add_rendition(container, s, w.a)
         ours = s.get_one(Label, w.ours_label_id).public_id
         theirs = s.get_one(Label, w.theirs_label_id).public_id
         return {

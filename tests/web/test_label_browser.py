@@ -10,13 +10,11 @@ from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from encore.accounts import Role, create_user
-from encore.bootstrap import build
 from encore.catalog import Album, Label, Track
-from encore.config import Settings
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from encore.history import Play
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _page, browser
 
 __all__ = ["browser"]
@@ -26,9 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("label")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work)
     now = datetime.now(UTC)
     with transaction(container.sessions) as s:
         album = s.scalars(select(Album).where(Album.label_id.is_not(None)).order_by(Album.id)).first()

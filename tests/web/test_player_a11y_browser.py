@@ -7,14 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
-from sqlalchemy import select
 
 from encore.accounts import create_user
-from encore.bootstrap import build
-from encore.catalog import Album
-from encore.config import Settings
 from encore.db import transaction
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, first_album_id, seeded_container, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
@@ -81,9 +77,7 @@ SMALL_TARGETS = r"""() => [...document.querySelectorAll("button, a[href], input,
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("a11y")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work)
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
     with serve(container) as server:
@@ -92,10 +86,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _album(live: LiveServer) -> str:
-    with live.container.sessions() as s:
-        album = s.scalars(select(Album).order_by(Album.id)).first()
-        assert album is not None
-        return album.public_id
+    return first_album_id(live.container)
 
 
 def _playing(page: Page) -> None:

@@ -11,14 +11,12 @@ from sqlalchemy import select
 
 from encore import entitlements
 from encore.accounts import create_user
-from encore.bootstrap import build
-from encore.catalog import Album, Track
-from encore.config import Settings
+from encore.catalog import Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from encore.entitlements import AdCampaign
 from encore.ingest import run_ingest
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, first_album_id, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _login, _page, browser
 
 __all__ = ["browser"]
@@ -29,10 +27,7 @@ INTERVAL_S = 10
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("ads")
-    settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
-    container = build(settings.model_copy(update={"ad_interval_s": INTERVAL_S}))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work, {"ad_interval_s": INTERVAL_S})
     # The ad: a short spot made by the demo generator and ingested like any audio.
     spot = DemoSpec(artists=2, albums=1, tracks=1, min_track_s=5.0, max_track_s=5.5, seed=5)
     write_demo_library(plan_catalogue(spot), work / "ads", workers=1)
@@ -68,10 +63,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _album(live: LiveServer) -> str:
-    with live.container.sessions() as s:
-        album = s.scalars(select(Album).order_by(Album.id)).first()
-        assert album is not None
-        return album.public_id
+    return first_album_id(live.container)
 
 
 def _impressions(live: LiveServer) -> int:

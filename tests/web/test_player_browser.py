@@ -10,11 +10,9 @@ from sqlalchemy import select
 
 from encore import library
 from encore.accounts import create_user
-from encore.bootstrap import build
 from encore.catalog import Album, Track
-from encore.config import Settings
 from encore.db import transaction
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, first_album_id, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _login, _page, browser
 
 __all__ = ["browser"]
@@ -26,9 +24,7 @@ TITLES = "[...document.querySelectorAll('#main .track-title')].map(e => e.textCo
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("player")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work)
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
         create_user(s, username="other", password="other-pass-12", display_name="Other")
@@ -38,10 +34,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _album(live: LiveServer) -> str:
-    with live.container.sessions() as s:
-        album = s.scalars(select(Album).order_by(Album.id)).first()
-        assert album is not None
-        return album.public_id
+    return first_album_id(live.container)
 
 
 def _open_album(page: Page, live: LiveServer) -> None:

@@ -11,11 +11,9 @@ from sqlalchemy import select
 
 from encore import entitlements
 from encore.accounts import Role, User, create_user
-from encore.bootstrap import build
 from encore.catalog import Album, Track
-from encore.config import Settings
 from encore.db import transaction
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, seeded_container, serve
 from tests.support.stripe_stub import HostedCheckout, StubStripe, running
 from tests.web.test_first_page_browser import _page, browser
 
@@ -39,10 +37,7 @@ def stripe(hosted: HostedCheckout) -> Iterator[StubStripe]:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, stripe: StubStripe) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("premium")
-    settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
-    container = build(settings.model_copy(update={"trial_days": 14, **stripe.settings()}))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work, {"trial_days": 14, **stripe.settings()})
     now = datetime.now(UTC)
     plan = container.settings.premium_plan
     with transaction(container.sessions) as s:

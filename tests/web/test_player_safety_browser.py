@@ -12,11 +12,9 @@ from sqlalchemy import select
 
 from encore import library
 from encore.accounts import User, create_user
-from encore.bootstrap import build
 from encore.catalog import Album, Track, index_entity
-from encore.config import Settings
 from encore.db import transaction
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import browser
 
 __all__ = ["browser"]
@@ -33,9 +31,7 @@ document.addEventListener('securitypolicyviolation',
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("safety")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work)
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name=HOSTILE)
         create_user(s, username="other", password="other-pass-12", display_name="Other")

@@ -11,11 +11,9 @@ from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from encore.accounts import User, create_user
-from encore.bootstrap import build
-from encore.config import Settings
 from encore.db import transaction
 from encore.demo import Listener, seed_listening
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
@@ -26,9 +24,7 @@ NOW = datetime(2025, 3, 1, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("wrapped")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work)
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
         create_user(s, username="other", password="other-pass-12", display_name="Other")

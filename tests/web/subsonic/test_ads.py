@@ -11,37 +11,19 @@ from sqlalchemy import select
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
-from encore.catalog import Rendition, Track
 from encore.db import transaction
 from encore.devices import create_device
 from encore.entitlements import AdBreak, AdCampaign, create_campaign, grant_premium
 from encore.kernel import FixedClock
 from encore.web import create_app
 from tests.catalog import factories as f
+from tests.support.media import add_rendition
 
 MUSIC = b"OggS" + b"music" * 2000
 AD = b"OggS" + b"advert" * 1500
 AD_SECONDS = 15
 
 
-def _playable(container: Container, s: object, track: Track, audio: bytes) -> None:
-    rel = f"audio/{track.public_id[:2].lower()}/{track.public_id}.vorbis160.ogg"
-    temp = container.store.new_temp_path()
-    temp.write_bytes(audio)
-    container.store.commit(temp, rel)
-    s.add(  # type: ignore[attr-defined]
-        Rendition(
-            track_id=track.id,
-            kind="vorbis160",
-            media_path=rel,
-            codec="vorbis",
-            bitrate=160000,
-            sample_rate=44100,
-            channels=2,
-            size=len(audio),
-            sha256="0" * 64,
-        )
-    )
 
 
 @dataclass
@@ -86,8 +68,8 @@ def world(container: Container) -> Iterator[World]:
         acme = f.artist(s, "Acme Ads")
         ad = f.track(s, "Acme spot", f.album(s, "Acme", acme), [acme], duration_ms=AD_SECONDS * 1000)
         for t in songs:
-            _playable(container, s, t, MUSIC)
-        _playable(container, s, ad, AD)
+            add_rendition(container, s, t, MUSIC)
+        add_rendition(container, s, ad, AD)
         s.flush()
         create_campaign(
             s,
