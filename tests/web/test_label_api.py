@@ -233,3 +233,20 @@ def test_streams_refuse_bad_date_ranges_with_400s(client: TestClient, world: dic
     base = f"/api/label/{world['label_id']}/streams"
     early = client.get(f"{base}?since=0001-01-01&until=0001-01-02", headers=_h(client, "ours"))
     assert early.status_code == 200 and early.json() == []  # a valid range with nothing in it
+
+
+def test_a_renamed_release_is_found_by_its_new_name(client: TestClient, world: dict[str, str]) -> None:
+    ours = _h(client, "ours")
+    base = f"/api/label/{world['label_id']}"
+    renames = ((f"albums/{world['album_id']}", "Zanzibar Nights"), (f"tracks/{world['track_id']}", "Quixotic Waltz"))
+    for path, title in renames:
+        assert client.patch(f"{base}/{path}", json={"title": title}, headers=ours).is_success
+
+    def found(q: str, kind: str) -> set[str]:
+        body = client.get("/api/search", params={"q": q, "type": kind}, headers=ours).json()
+        return {item["id"] for item in body[f"{kind}s"]["items"]}
+
+    assert world["album_id"] in found("zanzibar", "album")
+    assert world["track_id"] in found("quixotic", "track")
+    assert world["track_id"] in found("zanzibar", "track")  # a track is found by its album's name too
+    assert world["album_id"] not in found("ours lp", "album")  # the old name no longer leads to it

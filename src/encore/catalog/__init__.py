@@ -43,7 +43,7 @@ from encore.catalog._read import (
     track_views,
 )
 from encore.catalog._search import search_catalogue
-from encore.catalog._search_index import index_entity, unindex_entity
+from encore.catalog._search_index import index_entity, reindex_album, reindex_track, unindex_entity
 from encore.catalog._text import fold, identity_key, search_words, sort_name
 from encore.catalog._views import (
     AlbumPage,
@@ -128,6 +128,8 @@ __all__ = [
     "music_album",
     "music_track",
     "new_releases",
+    "reindex_album",
+    "reindex_track",
     "replace_renditions",
     "save_track",
     "search_catalogue",

@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from encore.catalog import Album, Track
+from encore.catalog import Album, Track, reindex_album, reindex_track
 from encore.entitlements import Availability
 from encore.kernel import NotFound, ValidationFailed
 
@@ -123,6 +123,11 @@ def edit_metadata(
             raise ValidationFailed("a title cannot be empty", code="bad_title")
         setattr(target, name, value.strip() if isinstance(value, str) else value)
     session.flush()
+    if "title" in changes:  # search finds the release by its new name at once
+        if kind == "album":
+            reindex_album(session, album)
+        else:
+            reindex_track(session, track, album_title=album.title)
     return album_item(session, album)
 
 
