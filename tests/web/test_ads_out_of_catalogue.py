@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from encore.accounts import Role, create_user, get_user_by_name, regenerate_listen_token
 from encore.bootstrap import Container
+from encore.catalog import Track
 from encore.db import transaction
 from encore.devices import create_device
 from encore.history import Play
@@ -208,3 +209,25 @@ def test_an_ad_inside_a_music_release_is_refused(client: TestClient, container: 
     assert r.status_code == 400 and r.json()["error"]["code"] == "ad_in_music_release"
     page = client.get(f"/api/albums/{album_id}", headers=admin).json()
     assert _ids(page["tracks"]) == {song_id, spot_id}  # nothing was hidden by the refused campaign
+
+
+def test_ad_audio_is_never_recorded_as_a_play(client: TestClient, container: Container, world: dict[str, str]) -> None:
+    """A play report or a scrobble naming the ad is refused, so an ad never counts as a stream for a label,
+    a listen in Wrapped or music in the history; the music next to it still records."""
+    h = {"Authorization": f"Bearer {login(client, 'listener')}", "X-Encore-CSRF": "1"}
+    started = datetime.now(UTC) - timedelta(seconds=20)
+    for track, expected in ((world["spot"], 404), (world["overture"], 200)):
+        body = {"play_id": f"play-{track}", "track_id": track, "started_at": started.isoformat(), "ms_played": 15_000,
+                "state": "ended"}
+        assert client.post("/api/plays", json=body, headers=h).status_code == expected, track
+    secret = container.settings.secret_key.get_secret_value().encode()
+    with transaction(container.sessions) as s:
+        user = get_user_by_name(s, username="listener")
+        assert user is not None
+        key = create_device(s, user_id=user.id, name="phone", secret=secret, now=NOW).api_key
+    body = _rest(client, key, "scrobble", id=f"tr-{world['spot']}")
+    assert body["status"] == "failed" and body["error"]["code"] == 70
+    with container.sessions() as s:
+        played = set(s.scalars(select(Play.track_id)))
+        spot = s.scalar(select(Track.id).where(Track.public_id == world["spot"]))
+    assert spot not in played and len(played) == 1

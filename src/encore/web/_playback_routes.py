@@ -46,7 +46,7 @@ def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db
 
 @router.post("/plays")
 def report_play(body: PlayReportIn, request: Request, session: Db, user: CurrentUser) -> PlayOut:
-    track = catalog.track_row(session, track_id=body.track_id)
+    track = catalog.listed_track_row(session, track_id=body.track_id)  # ad audio is not a play of music
     play = history.report_play(
         session,
         user_id=user.id,

@@ -68,7 +68,7 @@ def scrobble(ctx: Ctx) -> Payload:
     times = p.all("time")
     submission = p.boolean("submission", True)
     for index, track_id in enumerate(ids):
-        track = catalog.track_row(ctx.session, track_id=track_id)
+        track = catalog.listed_track_row(ctx.session, track_id=track_id)  # an ad is not a listen
         raw_time = times[index] if index < len(times) else None
         if raw_time is not None and not (raw_time.isascii() and raw_time.isdigit() and len(raw_time) <= 15):
             raise SubsonicError(GENERIC, "time must be milliseconds since the epoch")
