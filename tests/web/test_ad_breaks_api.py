@@ -125,15 +125,17 @@ def test_a_forged_played_report_does_not_end_the_break(
     clock.advance(3)
     r = client.post(f"/api/ads/{ad['break_id']}/played", headers=due)
     assert r.status_code == 403 and r.json()["error"]["code"] == "ad_not_finished"
-    # A play report claiming the ad (or music) ended changes nothing.
-    report = {
-        "play_id": "forged-1",
-        "track_id": world["ad"],
-        "started_at": (clock.now() - timedelta(seconds=20)).isoformat(),
-        "ms_played": 15_000,
-        "state": "ended",
-    }
-    assert client.post("/api/plays", json=report, headers=due).status_code == 200
+    # A play report claiming the ad ended is refused (ad audio is never a play), and one claiming music
+    # ended is taken as history but changes nothing about the break.
+    for play_id, track, status in (("forged-1", world["ad"], 404), ("forged-2", world["a"], 200)):
+        report = {
+            "play_id": play_id,
+            "track_id": track,
+            "started_at": (clock.now() - timedelta(seconds=20)).isoformat(),
+            "ms_played": 15_000,
+            "state": "ended",
+        }
+        assert client.post("/api/plays", json=report, headers=due).status_code == status, track
     assert _stream(client, due, world["b"]) == (403, "ad_break_due")
     # A second tab asking for an ad gets the same unfinished break, not a fresh one to race.
     assert client.post("/api/ads/next", headers=due).json()["break_id"] == ad["break_id"]
