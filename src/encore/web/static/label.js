@@ -226,8 +226,8 @@ async function adminView(labels) {
         s.status === "closed" ? null : h("button", { type: "button", class: "ghost close-month", text: `Close ${month}`, onclick: async () => {
           try {
             await api(`/api/admin/statements/${month}/close`, { method: "POST" });
+            await show();  // the closed statement is on screen before the status says so
             status.textContent = `${month} is closed; its statement will not change.`;
-            await show();
           } catch (err) { status.textContent = err.message; }
         } }));
     } catch (err) { body.replaceChildren(h("p", { class: "empty", text: err.message })); }
