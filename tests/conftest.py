@@ -1,6 +1,5 @@
 """Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server."""
 
-import itertools
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,10 +11,9 @@ from sqlalchemy import text
 from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import create_db_engine, upgrade_to_head
-from tests.support.postgres import PostgresServer, find_pg_bin, start_postgres
+from tests.support.postgres import PostgresServer, database_from_template, find_pg_bin, start_postgres
 
 IN_CI = bool(os.environ.get("CI"))
-_counter = itertools.count()
 
 
 def _missing(what: str) -> None:
@@ -71,14 +69,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         yield f"sqlite:///{path}"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    name = f"t_{os.getpid()}_{next(_counter)}"
-    admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
-    yield server.url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with database_from_template(server, "t") as url:
+        yield url
 
 
 @pytest.fixture

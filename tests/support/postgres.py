@@ -1,11 +1,14 @@
 """A real PostgreSQL server for the test session: initdb into a temp dir, run as `postgres` when root."""
 
+import itertools
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -94,3 +97,25 @@ def start_postgres(pg_bin: Path) -> PostgresServer:
     proc.kill()
     log.close()
     raise RuntimeError(f"PostgreSQL did not start:\n{(root / 'postgres.log').read_text(errors='replace')}")
+
+
+_databases = itertools.count()
+
+
+@contextmanager
+def database_from_template(server: PostgresServer, prefix: str) -> Iterator[str]:
+    """A new database copied from the migrated `encore_template` (fast), dropped afterwards; yields its URL."""
+    from sqlalchemy import text
+
+    from encore.db import create_db_engine
+
+    name = f"{prefix}_{os.getpid()}_{next(_databases)}"
+    admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
+    try:
+        yield server.url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()

@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from encore.bootstrap import Container
-from encore.catalog import Rendition
 from encore.db import transaction
 from encore.history import Play
 from tests.catalog import factories as f
+from tests.support.media import add_rendition
 from tests.web.conftest import login
 
 CSRF = {"X-Encore-CSRF": "1"}
@@ -23,23 +23,7 @@ def track_id(container: Container) -> str:
         artist = f.artist(s, "Byte Band")
         album = f.album(s, "Bytes", artist)
         track = f.track(s, "First Bytes", album, [artist], duration_ms=120_000)
-        rel = f"audio/ab/{'ab' * 32}.vorbis160.ogg"
-        temp = container.store.new_temp_path()
-        temp.write_bytes(AUDIO)
-        container.store.commit(temp, rel)
-        s.add(
-            Rendition(
-                track_id=track.id,
-                kind="vorbis160",
-                media_path=rel,
-                codec="vorbis",
-                bitrate=160000,
-                sample_rate=44100,
-                channels=2,
-                size=len(AUDIO),
-                sha256="0" * 64,
-            )
-        )
+        add_rendition(container, s, track, AUDIO)
         return track.public_id
 
 

@@ -1,25 +1,20 @@
 """A live Encore on loopback with a small ingested catalogue, two listeners and a device each."""
 
-import itertools
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
 from encore.config import Settings
-from encore.db import create_db_engine, transaction
+from encore.db import transaction
 from encore.devices import create_device
 from encore.web import create_app
 from tests.support.live import LiveServer, seed_small_catalogue, serve
-from tests.support.postgres import PostgresServer
-
-_counter = itertools.count()
+from tests.support.postgres import PostgresServer, database_from_template
 
 
 @dataclass
@@ -58,14 +53,8 @@ def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest
         yield f"sqlite:///{tmp_path_factory.mktemp('subsonic-db')}/e.db"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    name = f"subsonic_{os.getpid()}_{next(_counter)}"
-    admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
-    yield server.url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with database_from_template(server, "subsonic") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
