@@ -100,7 +100,7 @@ def main() -> None:
         with transaction(c.sessions) as s:
             if decide:
                 entitlements.next_stream_decision(
-                    s, user_id=uid, track_id=tid, interval_s=10**6, now=at, clocks=c.ad_clocks
+                    s, user_id=uid, user_public_id=upid, track_id=tid, interval_s=10**6, now=at, clocks=c.ad_clocks
                 )
             issue_stream_url(
                 s,

@@ -50,7 +50,13 @@ def main() -> None:
             counting[0] = tier == "free" and i >= args.requests // 2
             t0 = time.perf_counter()
             entitlements.next_stream_decision(
-                s, user_id=uid, track_id=tid, interval_s=10**6, now=at, clocks=w.container.ad_clocks
+                s,
+                user_id=uid,
+                user_public_id=upid,
+                track_id=tid,
+                interval_s=10**6,
+                now=at,
+                clocks=w.container.ad_clocks,
             )
             t1 = time.perf_counter()
             counting[0] = False

@@ -42,4 +42,5 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         sessions=make_sessionmaker(engine),
         store=store,
         clock=clock or SystemClock(),
+        ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
     )

@@ -45,9 +45,16 @@ def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(contain
         ex = s.scalars(select(Exclusive)).one()
         assert ex.kind == "prerelease" and ex.release_at is not None and ex.release_at > now
         track = s.get_one(Track, ex.track_id)
+
         def ask(user_id: int) -> StreamDecision:
             return next_stream_decision(
-                s, user_id=user_id, track_id=track.public_id, interval_s=60, now=now, clocks=container.ad_clocks
+                s,
+                user_id=user_id,
+                user_public_id=str(user_id),
+                track_id=track.public_id,
+                interval_s=60,
+                now=now,
+                clocks=container.ad_clocks,
             )
 
         assert ask(free.id).reason == "premium_required_prerelease"

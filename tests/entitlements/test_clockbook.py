@@ -42,7 +42,7 @@ def _world(container: Container) -> tuple[int, list[str]]:
 def _ask(container: Container, book: AdClockBook, user_id: int, track: str, at: datetime) -> str:
     with transaction(container.sessions) as s:
         return entitlements.next_stream_decision(
-            s, user_id=user_id, track_id=track, interval_s=60, now=at, clocks=book
+            s, user_id=user_id, user_public_id="u" * 22, track_id=track, interval_s=60, now=at, clocks=book
         ).reason
 
 
@@ -100,7 +100,7 @@ def test_clock_moves_of_a_rolled_back_request_are_written_by_a_later_one(contain
     def failing_request() -> None:
         with transaction(container.sessions) as s:
             entitlements.next_stream_decision(
-                s, user_id=user_id, track_id=songs[0], interval_s=60, now=NOW, clocks=book
+                s, user_id=user_id, user_public_id="u" * 22, track_id=songs[0], interval_s=60, now=NOW, clocks=book
             )
             raise RuntimeError("the request failed after the decision")
 

@@ -53,7 +53,13 @@ def test_availability_is_enforced_by_the_stream_decision(container: Container) -
 
         def ask(user: int, at: datetime = now) -> str:
             return next_stream_decision(
-                s, user_id=user, track_id=w.a.public_id, interval_s=3600, now=at, clocks=container.ad_clocks
+                s,
+                user_id=user,
+                user_public_id=str(user),
+                track_id=w.a.public_id,
+                interval_s=3600,
+                now=at,
+                clocks=container.ad_clocks,
             ).reason
 
         with pytest.raises(ValidationFailed):

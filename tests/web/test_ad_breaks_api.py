@@ -163,6 +163,40 @@ def test_refreshing_the_same_track_does_not_stop_the_clock(
     assert _stream(client, h, world["b"]) == (403, "ad_break_due")  # 60 s of wall clock, charged once
 
 
+def _url(client: TestClient, h: dict[str, str], track: str) -> str:
+    r = client.post(f"/api/tracks/{track}/stream", json={}, headers=h)
+    assert r.status_code == 200, r.text
+    url: str = r.json()["url"]
+    return url
+
+
+def test_asking_for_the_next_song_at_once_does_not_make_this_one_free(
+    client: TestClient, world: dict[str, str], campaign: str, clock: FixedClock
+) -> None:
+    """The wall-clock dodge: get song b's URL a second after song a's, then fetch (and play) all of song a.
+    The byte path reports what it sent, so the ten minutes of a are charged and the next song waits for an ad."""
+    h = _bearer(client, "listener")
+    first = _url(client, h, world["a"])
+    assert client.get(first, headers={"Range": "bytes=0-99"}).status_code == 206
+    clock.advance(1)
+    _url(client, h, world["b"])
+    r = client.get(first, headers={"Range": "bytes=100-"})  # the rest of song a, on its still-valid URL
+    assert r.status_code == 206 and r.content == AUDIO[100:]
+    assert _stream(client, h, world["c"]) == (403, "ad_break_due")
+
+
+def test_a_player_reading_a_little_ahead_is_not_charged_for_the_whole_song(
+    client: TestClient, world: dict[str, str], campaign: str, clock: FixedClock
+) -> None:
+    h = _bearer(client, "listener")
+    for song in ("a", "b", "c"):
+        url = _url(client, h, world[song])
+        assert client.get(url, headers={"Range": "bytes=0-255"}).status_code == 206  # 15 s of a 10-minute song
+        assert client.head(url).status_code == 200  # a HEAD sends no audio
+        clock.advance(10)
+    assert _stream(client, h, world["a"]) == (200, "")  # 3 x 15 s is under the 60 s interval
+
+
 def test_premium_never_hears_ads(
     client: TestClient, container: Container, world: dict[str, str], campaign: str, clock: FixedClock
 ) -> None:

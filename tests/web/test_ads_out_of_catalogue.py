@@ -217,8 +217,13 @@ def test_ad_audio_is_never_recorded_as_a_play(client: TestClient, container: Con
     h = {"Authorization": f"Bearer {login(client, 'listener')}", "X-Encore-CSRF": "1"}
     started = datetime.now(UTC) - timedelta(seconds=20)
     for track, expected in ((world["spot"], 404), (world["overture"], 200)):
-        body = {"play_id": f"play-{track}", "track_id": track, "started_at": started.isoformat(), "ms_played": 15_000,
-                "state": "ended"}
+        body = {
+            "play_id": f"play-{track}",
+            "track_id": track,
+            "started_at": started.isoformat(),
+            "ms_played": 15_000,
+            "state": "ended",
+        }
         assert client.post("/api/plays", json=body, headers=h).status_code == expected, track
     secret = container.settings.secret_key.get_secret_value().encode()
     with transaction(container.sessions) as s:

@@ -224,8 +224,13 @@ def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
 
 @pytest.mark.parametrize(
     "query",
-    ["until=9999-12-31", "since=9999-12-30&until=9999-12-31", "until=2026-13-01", "since=2026-11-30&until=2026-11-01",
-     "since=2020-01-01&until=2026-11-30"],
+    [
+        "until=9999-12-31",
+        "since=9999-12-30&until=9999-12-31",
+        "until=2026-13-01",
+        "since=2026-11-30&until=2026-11-01",
+        "since=2020-01-01&until=2026-11-30",
+    ],
 )
 def test_streams_refuse_bad_date_ranges_with_400s(client: TestClient, world: dict[str, str], query: str) -> None:
     r = client.get(f"/api/label/{world['label_id']}/streams?{query}", headers=_h(client, "ours"))

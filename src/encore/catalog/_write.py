@@ -97,9 +97,7 @@ def upsert_genre(session: Session, *, name: str) -> Genre:
     return genre
 
 
-def upsert_album(
-    session: Session, *, facts: AlbumFacts, artwork_key: str | None, label_forced: bool = False
-) -> Album:
+def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None, label_forced: bool = False) -> Album:
     """The album these facts name, created or updated.
 
     `label_forced` (a label's upload, or an ingest run for one label): the release may only join an album

@@ -14,7 +14,7 @@ from encore.entitlements._ads import (
 from encore.entitlements._billing import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
 from encore.entitlements._billing_policy import ProviderSubscription, StateChange, event_applies, provider_state
 from encore.entitlements._campaigns import CampaignView, create_campaign
-from encore.entitlements._clockbook import AdClockBook, ClockState
+from encore.entitlements._clockbook import AdClockBook, ClockState, PlayNames, PlayTap
 from encore.entitlements._exclusives import ExclusiveView, create_exclusive, list_exclusives, open_exclusive
 from encore.entitlements._models import (
     AdBreak,
@@ -85,6 +85,8 @@ __all__ = [
     "ExclusiveView",
     "PaymentProvider",
     "PaymentProviderError",
+    "PlayNames",
+    "PlayTap",
     "ProcessedEvent",
     "ProviderEvent",
     "ProviderSubscription",

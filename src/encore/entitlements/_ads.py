@@ -1,4 +1,5 @@
-"""Server-enforced ad breaks: one listening clock per account, charged when music URLs are issued.
+"""Server-enforced ad breaks: one listening clock per account, charged when music URLs are issued and as
+the audio is sent (`_clockbook`).
 
 The clock lives on the server and belongs to the account, so a reload, a second tab, another device or
 another API face all read and move the same clock. An ad break ends only when an ad URL was issued and at
@@ -14,7 +15,7 @@ from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, Genre, Track, TrackGenre
-from encore.entitlements._clockbook import AdClockBook, ClockState
+from encore.entitlements._clockbook import AdClockBook, ClockState, PlayNames
 from encore.entitlements._models import AdBreak, AdCampaign, AdClockRow, Exclusive, Subscription
 from encore.entitlements._policy import (
     AdClock,
@@ -76,6 +77,7 @@ def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: 
             AdClockRow.last_issued_at,
             AdClockRow.last_duration_ms,
             AdClockRow.last_ad_at,
+            AdClockRow.last_served_ms,
         ]
     query = (
         select(*columns)
@@ -105,17 +107,28 @@ def _content(row: Row[Any]) -> Content:
 def _stored_clock(row: Row[Any]) -> ClockState:
     if row.clock_user is None:
         return ClockState()
-    return ClockState(row.listened_ms, row.last_track_id, row.last_issued_at, row.last_duration_ms, row.last_ad_at)
+    return ClockState(
+        row.listened_ms, row.last_track_id, row.last_issued_at, row.last_duration_ms, row.last_ad_at, row.last_served_ms
+    )
 
 
 def next_stream_decision(
-    session: Session, *, user_id: int, track_id: str, interval_s: int, now: datetime, clocks: AdClockBook
+    session: Session,
+    *,
+    user_id: int,
+    user_public_id: str,
+    track_id: str,
+    interval_s: int,
+    now: datetime,
+    clocks: AdClockBook,
 ) -> StreamDecision:
     """Decide whether this user may get a music URL for `track_id` now, and if so charge their clock.
 
     Call it right before issuing any music URL (player API, Subsonic). Raises NotFound for an unknown
     track. A denial's reason is `ad_break_due`, `not_music` (ad audio) or an entitlement reason
-    (`premium_required`...). One read; the clock moves in `clocks` and reaches the database behind.
+    (`premium_required`...). One read; the clock moves in `clocks` and reaches the database behind. A free
+    listener's allowed track opens a play in `clocks`, named by the public ids, which the audio sent for it
+    (`AdClockBook.tap`) keeps charging.
     """
     row = _facts(session, user_id=user_id, track_public_id=track_id, with_clock=not clocks.known(user_id))
     if row is None:
@@ -133,6 +146,10 @@ def next_stream_decision(
 
     def charge(inventory: bool | None) -> Callable[[ClockState], tuple[ClockState, StreamDecision | None]]:
         def change(state: ClockState) -> tuple[ClockState, StreamDecision | None]:
+            if state.last_track_id == row.id and state.playing_ms(now) < state.last_duration_ms:
+                # The same track again while it may still be playing (a refresh, a seek): no double charge, and
+                # no ad in the middle of it even if what was sent of it filled the clock: ads come between tracks.
+                return state, StreamDecision(True, "same_play", access.tier)
             due = ad_due(tier=access.tier, clock=AdClock(state.total_ms(now)), interval_s=interval_s)
             if not due.allowed:
                 if inventory is None:
@@ -140,20 +157,17 @@ def next_stream_decision(
                 if inventory:
                     return state, StreamDecision(False, due.reason, access.tier)
             reason = due.reason if due.allowed else "no_ad_inventory"
-            if state.last_track_id == row.id and state.pending_ms(now) < state.last_duration_ms:
-                # The same track again while it may still be playing (a refresh, a seek): no double charge.
-                return state, StreamDecision(True, reason, access.tier)
             return state.charged(track_id=row.id, duration_ms=row.duration_ms, now=now), StreamDecision(
                 True, reason, access.tier
             )
 
         return change
 
-    decision = clocks.move(session, user_id, charge(None), loaded=loaded)
+    names = PlayNames(user_public_id, track_id)
+    decision = clocks.move(session, user_id, charge(None), loaded=loaded, names=names)
     if decision is None:
-        decision = clocks.move(
-            session, user_id, charge(_can_serve_ad(session, user_id=user_id, now=now, clocks=clocks))
-        )
+        inventory = _can_serve_ad(session, user_id=user_id, now=now, clocks=clocks)
+        decision = clocks.move(session, user_id, charge(inventory), names=names)
     decision = decision or StreamDecision(False, "ad_break_due", access.tier)  # (inventory known: decided)
     if decision.reason == "ad_break_due":
         clocks.write_through(session, [user_id])  # an owed ad survives a restart

@@ -112,6 +112,8 @@ class AdClockRow(Base):
     last_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     last_ad_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Audio of the last track already charged from what the byte path sent (see _clockbook).
+    last_served_ms: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Exclusive(TimestampMixin, Base):

@@ -31,7 +31,11 @@ def issue_stream_url(
     requested: str | None,
     data_saver: bool,
     now: datetime,
+    counted: bool = False,
 ) -> IssuedStream:
+    """A signed URL for the track's best rendition. `counted` URLs are always served by Encore's own byte
+    path, even in edge mode: a free listener's ad clock charges what that path sends, which nginx cannot
+    report (so Premium listeners, whose audio costs no ad time, are the ones served by the edge)."""
     track = track_row(session, track_id=track_public_id)
     renditions = {r.kind: r for r in session.scalars(select(Rendition).where(Rendition.track_id == track.id))}
     choice = choose_rendition(requested=requested, available=frozenset(renditions), data_saver=data_saver)
@@ -40,7 +44,7 @@ def issue_stream_url(
     expires_at = (now + timedelta(seconds=settings.stream_url_ttl_s)).astimezone(UTC)
     expires = int(expires_at.timestamp())
     secret = settings.secret_key.get_secret_value()
-    if settings.streaming_mode == "edge":
+    if settings.streaming_mode == "edge" and not counted:
         signed = sign_edge_url(
             secret=edge_secret(secret),
             user=user_public_id,

@@ -233,4 +233,3 @@ def admin_statement_csv(month: str, request: Request, session: Db, _: Admin) -> 
 def close_statement(month: str, request: Request, session: Db, admin: Admin) -> StatementOut:
     now = container(request).clock.now()
     return statement_out(labels.close_month(session, month=month, terms=_terms(request), admin_id=admin.id, now=now))
-

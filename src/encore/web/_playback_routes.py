@@ -18,6 +18,7 @@ def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db
     decision = entitlements.next_stream_decision(
         session,
         user_id=user.id,
+        user_public_id=user.public_id,
         track_id=track_id,
         interval_s=c.settings.ad_interval,
         now=c.clock.now(),
@@ -34,6 +35,7 @@ def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db
         requested=body.rendition,
         data_saver=body.data_saver,
         now=c.clock.now(),
+        counted=decision.tier is not entitlements.Tier.PREMIUM,
     )
     return StreamOut(
         url=issued.url,

@@ -2,13 +2,16 @@
 one HTTP range with os.pread from a cached open fd. Measured against nginx in bench/stream.
 
 Policy lives in encore.streaming (signature check, Range decision); this module only maps those
-decisions onto HTTP. Uvicorn offers no zero-copy extension, so bytes go through pread.
+decisions onto HTTP. Uvicorn offers no zero-copy extension, so bytes go through pread. Each block sent on
+a free listener's URL is reported to their ad clock through a tap (`encore.entitlements.AdClockBook.tap`):
+what the server sent is what the listener could have heard.
 """
 
 import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 
 from encore.streaming import Denial, MediaFile, Partial, Resolver, Unsatisfiable, parse_range, verify_stream_signature
 from encore.web._security import ASGIApp, Receive, Scope, Send
@@ -18,6 +21,14 @@ MAX_AGE = 600
 _COMMON = ((b"accept-ranges", b"bytes"), (b"x-content-type-options", b"nosniff"))
 _CACHE_CONTROL = (b"cache-control", b"private, max-age=%d" % MAX_AGE)
 _EMPTY_END = {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+class Tap(Protocol):
+    def served(self, rendition: str, size: int, start: int, end: int) -> None: ...
+    def close(self) -> None: ...
+
+
+Taps = Callable[[str, str], Tap | None]  # (user public id, track public id) -> a tap, or None: nothing to count
 
 
 class _OpenFile:
@@ -97,14 +108,16 @@ def _range_headers(scope: Scope) -> tuple[str | None, str | None]:
     return range_header, if_range
 
 
-async def _send_file(send: Send, fd: int, start: int, length: int) -> None:
+async def _send_file(send: Send, fd: int, start: int, length: int, tap: Callable[[int, int], None] | None) -> None:
     end = start + length
     while start < end:
         block = os.pread(fd, min(CHUNK, end - start), start)
         if not block:
             break
+        await send({"type": "http.response.body", "body": block, "more_body": start + len(block) < end})
+        if tap is not None:  # counted once handed to the server: a client that hung up stops the loop
+            tap(start, start + len(block))
         start += len(block)
-        await send({"type": "http.response.body", "body": block, "more_body": start < end})
     if start < end:  # the file shrank underneath us: end the body rather than hang
         await send(_EMPTY_END)
 
@@ -119,10 +132,13 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def make_stream_app(*, key: bytes, resolve: Resolver, now: Callable[[], float] = time.time) -> ASGIApp:
+def make_stream_app(
+    *, key: bytes, resolve: Resolver, now: Callable[[], float] = time.time, taps: Taps | None = None
+) -> ASGIApp:
     """GET/HEAD /stream/{track}/{rendition}?u=&e=&s= → 200/206/416, 403 on a refused URL, 404 if no file.
 
-    `key` is the stream key (`encore.streaming.stream_key(secret)`), not the main secret itself.
+    `key` is the stream key (`encore.streaming.stream_key(secret)`), not the main secret itself. `taps`
+    gives the tap that counts what is sent on a URL toward its listener's ad clock.
     """
     fds = _FdCache()
 
@@ -161,15 +177,25 @@ def make_stream_app(*, key: bytes, resolve: Resolver, now: Callable[[], float] =
         if media is None or entry is None:
             await _plain(send, method, 404, b"not found\n")
             return
+        tap = None if taps is None or method == "HEAD" else taps(decision.user, decision.track)
         try:
-            await _respond(scope, send, method, media, entry)
+            counted = None if tap is None else _counter(tap, rendition, media.size)
+            await _respond(scope, send, method, media, entry, tap=counted)
         finally:
             fds.release(entry)
+            if tap is not None:
+                tap.close()
 
     return app
 
 
-async def _respond(scope: Scope, send: Send, method: str, media: MediaFile, entry: _OpenFile) -> None:
+def _counter(tap: Tap, rendition: str, size: int) -> Callable[[int, int], None]:
+    return lambda start, end: tap.served(rendition, size, start, end)
+
+
+async def _respond(
+    scope: Scope, send: Send, method: str, media: MediaFile, entry: _OpenFile, *, tap: Callable[[int, int], None] | None
+) -> None:
     range_header, if_range = _range_headers(scope)
     # If-Range: a strong ETag or the exact Last-Modified date; anything else means the client's
     # partial copy is stale, so it gets the whole current file (RFC 9110 §13.1.5).
@@ -193,4 +219,4 @@ async def _respond(scope: Scope, send: Send, method: str, media: MediaFile, entr
     if method == "HEAD" or length == 0:
         await send({"type": "http.response.body", "body": b""})
         return
-    await _send_file(send, entry.fd, start, length)
+    await _send_file(send, entry.fd, start, length, tap)

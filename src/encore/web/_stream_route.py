@@ -1,4 +1,4 @@
-"""Wire the byte path to the container: the stream key and a cached file resolver."""
+"""Wire the byte path to the container: the stream key, a cached file resolver and the ad clocks' taps."""
 
 from encore.bootstrap import Container
 from encore.streaming import CachedResolver, stream_key
@@ -12,4 +12,5 @@ def make_stream_endpoint(c: Container) -> ASGIApp:
         key=stream_key(c.settings.secret_key.get_secret_value()),
         resolve=resolver,
         now=lambda: c.clock.now().timestamp(),
+        taps=lambda user, track: c.ad_clocks.tap(user, track),  # noqa: PLW0108 - the book is looked up per request
     )

@@ -184,6 +184,33 @@ def test_unknown_formats_and_time_offsets(http: TestClient, key: dict[str, str],
     assert code(call(http, "stream", key, id=ids["track"], maxBitRate="lots")) == 0
 
 
+def test_a_transcode_is_charged_to_the_ad_clock_by_the_audio_it_carried(
+    site: Site, http: TestClient, key: dict[str, str], ids: dict[str, str]
+) -> None:
+    """A free listener's MP3 is charged the milliseconds its bytes carry, from the requested offset on."""
+    from encore.accounts import get_user_by_name
+    from encore.entitlements import AdClockBook
+
+    duration_ms = call(http, "getSong", key, id=ids["track"])["song"]["duration"] * 1000
+    with site.container.sessions() as s:
+        user = get_user_by_name(s, username="listener")
+        assert user is not None
+        user_id = user.id
+    kept = site.container.ad_clocks
+    try:
+        for offset_s in (20, 0):
+            site.container.ad_clocks = book = AdClockBook()  # a fresh clock for each request
+            params = {**key, "id": ids["track"], "format": "mp3", "maxBitRate": "96", "timeOffset": str(offset_s)}
+            r = http.get("/rest/stream", params=params)
+            assert r.headers["content-type"] == "audio/mpeg"
+            with site.container.sessions() as s:
+                charged = book.move(s, user_id, lambda st: (st, st.listened_ms))
+            # getSong rounds the duration down; the encoder adds a frame or two
+            assert abs(charged - (duration_ms - offset_s * 1000)) < 1500, (offset_s, charged, duration_ms)
+    finally:
+        site.container.ad_clocks = kept
+
+
 def test_transcode_honours_time_offset_and_estimated_length(
     http: TestClient, key: dict[str, str], ids: dict[str, str]
 ) -> None:

@@ -58,6 +58,7 @@ def _decide(ctx: Ctx, track_id: str) -> entitlements.StreamDecision:
     return entitlements.next_stream_decision(
         ctx.session,
         user_id=ctx.user.id,
+        user_public_id=ctx.user.public_id,
         track_id=track_id,
         interval_s=ctx.container.settings.ad_interval,
         now=ctx.now,

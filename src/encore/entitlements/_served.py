@@ -1,0 +1,45 @@
+"""What a listener could have heard of one play, from what the server sent them.
+
+A free listener's clock cannot trust the client to say what it played, nor assume a track stopped when the
+next one was asked for: a client can ask for a short track right after a long one and play the long one in
+full. The server does know what it sent. Each play keeps, per rendition, the union of the ranges served
+(bytes of a stored file, or milliseconds of an on-the-fly transcode): a union, not the highest offset, since
+a browser reads the end of an Ogg file to learn its length and a seek skips what lies between. The share of
+each rendition covered, times the track's length, is audio the listener could have heard.
+"""
+
+from collections.abc import Mapping
+
+Spans = tuple[tuple[int, int], ...]  # sorted, disjoint, half-open [start, end)
+
+
+def add_span(spans: Spans, start: int, end: int) -> Spans:
+    """`spans` with [start, end) added, merged with anything it overlaps or touches."""
+    if end <= start:
+        return spans
+    out: list[tuple[int, int]] = []
+    placed = False
+    for s, e in spans:
+        if e < start:
+            out.append((s, e))
+        elif end < s:
+            if not placed:
+                out.append((start, end))
+                placed = True
+            out.append((s, e))
+        else:
+            start, end = min(s, start), max(e, end)
+    if not placed:
+        out.append((start, end))
+    return tuple(sorted(out))
+
+
+def covered(spans: Spans) -> int:
+    return sum(e - s for s, e in spans)
+
+
+def heard_ms(renditions: Mapping[str, tuple[int, Spans]], duration_ms: int) -> int:
+    """Audio this play's served ranges could hold: each rendition's covered share of the track, summed (a
+    client cannot dodge by fetching halves of two renditions) and capped at the track's length (one play)."""
+    share = sum(covered(spans) / size for size, spans in renditions.values() if size > 0)
+    return min(duration_ms, int(share * duration_ms))
