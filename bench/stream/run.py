@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SECRET = "bench-secret-" + "x" * 40
 RANGE_SPAN = 64 * 1024
+USER = new_public_id()  # the listener every embedded URL is signed for
 
 _PLAIN_CONF = """{user_line}worker_processes 1;
 pid nginx.pid;
@@ -104,7 +105,7 @@ def make_media(root: Path, *, files: int, size: int) -> tuple[list[str], list[st
 
 
 def write_url_lists(work: Path, tracks: list[str], media_paths: list[str]) -> dict[str, Path]:
-    user, expires = new_public_id(), int(time.time()) + 86_400
+    user, expires = USER, int(time.time()) + 86_400
     key, edge = stream_key(SECRET), edge_secret(SECRET)
     lists = {
         "plain nginx": [f"/plain/{rel}" for rel in media_paths],
@@ -260,10 +261,19 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
     env = {**os.environ, "BENCH_MEDIA": str(media / "by-track"), "BENCH_SECRET": SECRET}
     uv_command, uv_flavour = uvicorn_command(uv_port, uvloop=True)
     aio_command, aio_flavour = uvicorn_command(uv_port2, uvloop=False)
+    counted_port = free_port()
+    counted_command, _ = uvicorn_command(counted_port, uvloop=True)
     return {
         "plain": ("plain nginx", nginx_command(work / "plain", plain_conf), plain_port, None),
         "edge": ("edge nginx", nginx_command(work / "edge", edge_conf), edge_port, None),
         "embedded": (f"embedded encore ({uv_flavour})", uv_command, uv_port, env),
+        # The same, for a free listener: every block sent is reported to the ad clock.
+        "embedded-free": (
+            f"embedded encore, free listener ({uv_flavour})",
+            counted_command,
+            counted_port,
+            {**env, "BENCH_USER": USER},
+        ),
         "embedded-asyncio": (f"embedded encore ({aio_flavour})", aio_command, uv_port2, env),
     }
 
@@ -275,7 +285,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2, help="servers are measured in turn, this many times")
-    parser.add_argument("--only", choices=["plain", "edge", "embedded", "embedded-asyncio"], action="append")
+    parser.add_argument(
+        "--only", choices=["plain", "edge", "embedded", "embedded-free", "embedded-asyncio"], action="append"
+    )
     args = parser.parse_args()
     ensure_tools()
     size = args.size_mb * 1024 * 1024
@@ -289,11 +301,11 @@ def main() -> None:
         urls = write_url_lists(work, tracks, media_paths)
         for round_no in range(1, args.rounds + 1):
             print(f"round {round_no}", flush=True)
-            for key in args.only or ["plain", "edge", "embedded", "embedded-asyncio"]:
+            for key in args.only or ["plain", "edge", "embedded", "embedded-free", "embedded-asyncio"]:
                 name, command, port, env = table_of_servers[key]
                 base = f"http://127.0.0.1:{port}"
                 with running(command, base + "/", env):
-                    results += measure(name, base, urls[name.split(" (")[0]], args, size)
+                    results += measure(name, base, urls[name.split(" (")[0].split(",")[0]], args, size)
     print()
     print(f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}.")
     print(f"Command: {' '.join(sys.argv)}")

@@ -172,7 +172,10 @@ def test_playlist_create_add_reorder_reload_keeps_order(live: LiveServer, browse
     titles = page.evaluate(TITLES)[:3]
     for i in range(3):
         page.locator("#main .track-more").nth(i).click()
-        page.locator(".menu button", has_text=HOSTILE).click()
+        # The menu closes at once and the add is saved behind it: wait for the save before the next step
+        # (leaving the page could cancel it, and three adds in flight could land in any order).
+        with page.expect_response(lambda r: r.url.endswith("/items") and r.request.method == "POST"):
+            page.locator(".menu button", has_text=HOSTILE).click()
         page.wait_for_selector(".menu", state="detached")
     page.goto(playlist_url)
     page.wait_for_function(f"{TITLES}.length === 3")
