@@ -24,7 +24,7 @@ def _free_listener(user: str, media: Path) -> AdClockBook:
             1,
             lambda st, i=i: (st.charged(track_id=i, duration_ms=200_000, now=now), None),
             loaded=ClockState(),
-            names=PlayNames(user, track),
+            names=PlayNames(user, track, i),
         )
     return book
 
@@ -37,5 +37,5 @@ def create() -> ASGIApp:
     return make_stream_app(
         key=stream_key(os.environ["BENCH_SECRET"]),
         resolve=DirectoryResolver(media, ttl_s=3600),
-        taps=None if book is None else book.tap,
+        taps=None if book is None else lambda u, t: book.tap(u, t, interval_s=10**9),
     )

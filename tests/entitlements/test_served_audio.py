@@ -12,7 +12,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.entitlements import AdClockBook, AdClockRow
 from encore.entitlements._clockbook import MAX_OPEN_PLAYS
-from encore.entitlements._served import add_span, covered, heard_ms
+from encore.entitlements._served import MAX_SPANS, add_span, covered, heard_ms
 from tests.entitlements.test_clockbook import _world
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -28,7 +28,7 @@ def _ask(container: Container, book: AdClockBook, user_id: int, track: str, at: 
 
 
 def _send(book: AdClockBook, track: str, start: int, end: int, rendition: str = "vorbis160") -> None:
-    tap = book.tap(ME, track)
+    tap = book.tap(ME, track, interval_s=60)
     assert tap is not None
     try:
         for block in range(start, end, 65_536):
@@ -141,11 +141,11 @@ def test_the_audio_charged_is_stored_so_a_restart_does_not_count_it_twice(contai
 def test_only_open_plays_of_free_listeners_are_tapped(container: Container) -> None:
     user_id, songs = _world(container)
     book = AdClockBook()
-    assert book.tap(ME, songs[0]) is None  # no URL issued yet (or issued before a restart)
+    assert book.tap(ME, songs[0], interval_s=60) is None  # no URL issued yet
     assert _ask(container, book, user_id, songs[0], NOW) == "ad_not_due"
-    assert book.tap(ME, songs[1]) is None
-    assert book.tap("v" * 22, songs[0]) is None  # someone else's URL names someone else
-    tap = book.tap(ME, songs[0])
+    assert book.tap(ME, songs[1], interval_s=60) is None
+    assert book.tap("v" * 22, songs[0], interval_s=60) is None  # someone else's URL names someone else
+    tap = book.tap(ME, songs[0], interval_s=60)
     assert tap is not None
     tap.close()
 
@@ -176,10 +176,50 @@ def test_a_listener_holding_too_many_urls_is_charged_for_the_oldest(container: C
                 s,
                 user_id,
                 lambda state, i=i: (state.charged(track_id=i, duration_ms=1_000, now=NOW), None),
-                names=entitlements.PlayNames(ME, f"t{i}"),
+                names=entitlements.PlayNames(ME, f"t{i}", i),
             )
     assert _listened(container, book, user_id) == 1_000  # the first play, forgotten, costs its full length
-    assert book.tap(ME, "t0") is None
-    newest = book.tap(ME, f"t{MAX_OPEN_PLAYS}")
+    assert book.tap(ME, "t0", interval_s=60) is None
+    newest = book.tap(ME, f"t{MAX_OPEN_PLAYS}", interval_s=60)
     assert newest is not None
     newest.close()
+
+
+def test_scattered_tiny_ranges_cannot_grow_the_span_list_without_bound() -> None:
+    spans: tuple[tuple[int, int], ...] = ()
+    for i in range(2000):
+        spans = add_span(spans, i * 10, i * 10 + 1)
+    assert len(spans) <= MAX_SPANS
+    assert covered(spans) >= 2000  # closing gaps only ever counts more than was sent
+
+
+def test_while_an_ad_is_owed_only_the_last_two_plays_may_send(container: Container) -> None:
+    """URLs collected while the clock was low cannot be spent instead of the ad: once it is owed, only the
+    track playing and the one prefetched after it may send more."""
+    user_id, songs = _world(container)
+    book = AdClockBook()
+    for i, song in enumerate(songs):
+        assert _ask(container, book, user_id, song, NOW + timedelta(milliseconds=i)) == "ad_not_due"
+    taps = {song: book.tap(ME, song, interval_s=60) for song in songs}
+    assert all(t is not None and t.may_send() for t in taps.values())
+    oldest = taps[songs[0]]
+    assert oldest is not None
+    assert oldest.served("vorbis160", SIZE, 0, SIZE // 20) is True  # 30 s: under the 60 s interval
+    assert oldest.served("vorbis160", SIZE, SIZE // 20, SIZE // 5) is False  # 120 s: now it must stop
+    assert [t.may_send() for t in taps.values() if t is not None] == [False, True, True]
+    for t in taps.values():
+        assert t is not None
+        t.close()
+
+
+def test_the_track_playing_before_a_restart_is_counted_when_asked_for_again(container: Container) -> None:
+    user_id, songs = _world(container)
+    book = AdClockBook(flush_every_s=0)
+    assert _ask(container, book, user_id, songs[0], NOW) == "ad_not_due"
+    with transaction(container.sessions) as s:
+        book.write_behind(s)
+    restarted = AdClockBook()
+    assert restarted.tap(ME, songs[0], interval_s=60) is None  # its URL is from before the restart
+    assert _ask(container, restarted, user_id, songs[0], NOW + timedelta(seconds=5)) == "same_play"
+    _send(restarted, songs[0], 0, SIZE)
+    assert _listened(container, restarted, user_id) == 600_000

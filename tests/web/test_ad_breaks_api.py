@@ -185,6 +185,21 @@ def test_asking_for_the_next_song_at_once_does_not_make_this_one_free(
     assert _stream(client, h, world["c"]) == (403, "ad_break_due")
 
 
+def test_urls_collected_before_the_ad_cannot_be_spent_instead_of_it(
+    client: TestClient, world: dict[str, str], campaign: str
+) -> None:
+    """Collect URLs while the clock is low, then download them: once the clock is full, only the last two
+    (the track playing and the prefetched one) may still send; older URLs are refused until the ad."""
+    h = _bearer(client, "listener")
+    urls = {song: _url(client, h, world[song]) for song in ("a", "b", "c")}
+    assert client.get(urls["a"]).content == AUDIO  # all ten minutes of song a: the ad is now owed
+    r = client.get(urls["a"], headers={"Range": "bytes=0-99"})
+    assert r.status_code == 403 and b"ad_break_due" in r.content
+    for song in ("b", "c"):
+        assert client.get(urls[song], headers={"Range": "bytes=0-99"}).status_code == 206
+    assert _stream(client, h, world["a"]) == (403, "ad_break_due")
+
+
 def test_a_player_reading_a_little_ahead_is_not_charged_for_the_whole_song(
     client: TestClient, world: dict[str, str], campaign: str, clock: FixedClock
 ) -> None:

@@ -163,7 +163,7 @@ def next_stream_decision(
 
         return change
 
-    names = PlayNames(user_public_id, track_id)
+    names = PlayNames(user_public_id, track_id, row.id)
     decision = clocks.move(session, user_id, charge(None), loaded=loaded, names=names)
     if decision is None:
         inventory = _can_serve_ad(session, user_id=user_id, now=now, clocks=clocks)

@@ -93,6 +93,7 @@ class PlayNames:
 
     user: str
     track: str
+    track_id: int
 
 
 @dataclass
@@ -102,19 +103,29 @@ class _Entry:
     touched: float
     plays: dict[str, OpenPlay] = field(default_factory=dict)  # by track public id: the newest play of each
     last: OpenPlay | None = None  # the play of state.last_track_id, while this process knows it
+    before_last: OpenPlay | None = None  # with `last`, what an honest player is playing and has prefetched
     taps: int = 0  # responses still sending audio for this listener
 
 
 class PlayTap:
-    """Handed to a response that sends a listener's music: it reports each block sent, then closes."""
+    """Handed to a response that sends a listener's music: it reports each block sent, then closes.
 
-    def __init__(self, book: "AdClockBook", user_id: int, play: OpenPlay) -> None:
-        self._book, self._user_id, self._play = book, user_id, play
+    While an ad is owed (the clock is at the interval), only the listener's last two plays (the track playing
+    and the one a player prefetched) may send more: URLs collected earlier cannot be spent instead of the ad.
+    """
+
+    def __init__(self, book: "AdClockBook", user_id: int, play: OpenPlay, limit_ms: int) -> None:
+        self._book, self._user_id, self._play, self._limit_ms = book, user_id, play, limit_ms
         self._open = True
 
-    def served(self, rendition: str, size: int, start: int, end: int) -> None:
-        """[start, end) of `size` units (bytes of a file, or ms of a transcode) of `rendition` were sent."""
+    def may_send(self) -> bool:
+        return self._book._may_send(self._user_id, self._play, self._limit_ms)
+
+    def served(self, rendition: str, size: int, start: int, end: int) -> bool:
+        """[start, end) of `size` units (bytes of a file, or ms of a transcode) of `rendition` were sent.
+        False when this play may send no more now (an ad is owed and it is not one of the last two)."""
         self._book._served(self._user_id, self._play, rendition=rendition, size=size, start=start, end=end)
+        return self.may_send()
 
     def close(self) -> None:
         if self._open:
@@ -163,6 +174,8 @@ class AdClockBook:
                 entry.state, entry.dirty = new, True
             if (new.last_track_id, new.last_issued_at) != (old.last_track_id, old.last_issued_at):
                 self._next_play(user_id, entry, old, new, names)
+            elif names is not None and entry.last is None and names.track_id == new.last_track_id:
+                self._reopen(user_id, entry, new, names)  # the track playing when this process started
             entry.touched = time.monotonic()
             return result
 
@@ -174,14 +187,24 @@ class AdClockBook:
         settled_at = new.last_issued_at or new.last_ad_at  # the next track's URL, or the ad that reset the clock
         if entry.last is not None and settled_at is not None:
             entry.last.charged_ms = max(entry.last.charged_ms, old.playing_ms(settled_at))
-        entry.last = None
+        entry.before_last, entry.last = entry.last, None
         if names is None or new.last_track_id is None or new.last_issued_at is None:
             return
-        play = OpenPlay(new.last_track_id, new.last_duration_ms, new.last_issued_at)
+        self._open_play(user_id, entry, names, OpenPlay(new.last_track_id, new.last_duration_ms, new.last_issued_at))
+
+    def _reopen(self, user_id: int, entry: _Entry, state: ClockState, names: PlayNames) -> None:
+        """A URL for the last track of a stored clock (issued before a restart) is asked for again: its play
+        opens with what was already charged for it, so what is sent from now on counts."""
+        if state.last_issued_at is None:
+            return
+        play = OpenPlay(state.last_track_id or 0, state.last_duration_ms, state.last_issued_at, state.last_served_ms)
+        self._open_play(user_id, entry, names, play)
+
+    def _open_play(self, user_id: int, entry: _Entry, names: PlayNames, play: OpenPlay) -> None:
         entry.plays.pop(names.track, None)
         entry.plays[names.track] = entry.last = play
         self._users[names.user] = user_id
-        self._prune_plays(user_id, entry, new.last_issued_at)
+        self._prune_plays(user_id, entry, play.issued_at)
 
     def _prune_plays(self, user_id: int, entry: _Entry, now: datetime) -> None:
         """Forget plays whose URLs have expired (a response still sending holds its play). Past the cap, the
@@ -193,7 +216,7 @@ class AdClockBook:
             del entry.plays[key]
             self._charge(entry, play, play.duration_ms)
 
-    def tap(self, user: str, track: str) -> PlayTap | None:
+    def tap(self, user: str, track: str, *, interval_s: int) -> PlayTap | None:
         """A tap for audio about to be sent on a music URL of (user public id, track public id); None when no
         free listener's play is open for it (Premium, ad audio, or a URL from before a restart)."""
         with self._lock:
@@ -203,7 +226,14 @@ class AdClockBook:
             if user_id is None or entry is None or play is None:
                 return None
             entry.taps += 1
-            return PlayTap(self, user_id, play)
+            return PlayTap(self, user_id, play, interval_s * 1000)
+
+    def _may_send(self, user_id: int, play: OpenPlay, limit_ms: int) -> bool:
+        with self._lock:
+            entry = self._entries.get(user_id)
+            if entry is None or play is entry.last or play is entry.before_last:
+                return True
+            return entry.state.listened_ms < limit_ms
 
     def _served(self, user_id: int, play: OpenPlay, *, rendition: str, size: int, start: int, end: int) -> None:
         with self._lock:

@@ -11,10 +11,13 @@ each rendition covered, times the track's length, is audio the listener could ha
 from collections.abc import Mapping
 
 Spans = tuple[tuple[int, int], ...]  # sorted, disjoint, half-open [start, end)
+MAX_SPANS = 64  # per rendition of a play; past it the smallest gaps are filled in (counted as sent)
 
 
 def add_span(spans: Spans, start: int, end: int) -> Spans:
-    """`spans` with [start, end) added, merged with anything it overlaps or touches."""
+    """`spans` with [start, end) added, merged with anything it overlaps or touches. A client scattering
+    tiny ranges cannot grow the list (and the work under the clock's lock) without bound: past MAX_SPANS the
+    smallest gap is closed, which can only charge more than was sent, never less."""
     if end <= start:
         return spans
     out: list[tuple[int, int]] = []
@@ -31,7 +34,11 @@ def add_span(spans: Spans, start: int, end: int) -> Spans:
             start, end = min(s, start), max(e, end)
     if not placed:
         out.append((start, end))
-    return tuple(sorted(out))
+    out.sort()
+    while len(out) > MAX_SPANS:
+        i = min(range(len(out) - 1), key=lambda k: out[k + 1][0] - out[k][1])
+        out[i : i + 2] = [(out[i][0], out[i + 1][1])]
+    return tuple(out)
 
 
 def covered(spans: Spans) -> int:

@@ -26,7 +26,8 @@ _EMPTY_END = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 class Tap(Protocol):
-    def served(self, rendition: str, size: int, start: int, end: int) -> None: ...
+    def may_send(self) -> bool: ...
+    def served(self, rendition: str, size: int, start: int, end: int) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -123,11 +124,18 @@ async def _send_file(send: Send, fd: int, start: int, length: int) -> None:
 
 
 async def _send_counted(
-    send: Send, receive: Receive, fd: int, start: int, length: int, *, count: Callable[[int, int], None]
+    send: Send, receive: Receive, fd: int, start: int, length: int, *, count: Callable[[int, int], bool]
 ) -> None:
     """`_send_file` for a free listener: each block is counted once the server took it, and the loop stops
     when the client hangs up (uvicorn then accepts and drops every block, which must not be counted: a
     browser that seeks abandons a request for the whole rest of the file)."""
+    if length <= COUNTED_CHUNK:  # one block (a player's Range request): nothing later to stop sending
+        block = os.pread(fd, length, start)
+        await send({"type": "http.response.body", "body": block, "more_body": len(block) < length})
+        count(start, start + len(block))
+        if len(block) < length:  # the file shrank underneath us
+            await send(_EMPTY_END)
+        return
     gone = asyncio.ensure_future(_until_disconnect(receive))
     try:
         end = start + length
@@ -136,11 +144,13 @@ async def _send_counted(
             if not block:
                 break
             await send({"type": "http.response.body", "body": block, "more_body": start + len(block) < end})
-            await asyncio.sleep(0)  # let the disconnect watcher run
-            if gone.done():
-                break
-            count(start, start + len(block))
+            # Counted before the watcher may run: once the last block is sent it sees the response complete.
+            # A hang-up is seen at the next yield, so at most one dropped block is ever counted.
+            more = count(start, start + len(block))
             start += len(block)
+            if not more:  # an ad is now owed and this is not the track playing: the body ends short
+                break
+            await asyncio.sleep(0)
         if start < end and not gone.done():
             await send(_EMPTY_END)
     finally:
@@ -208,6 +218,11 @@ def make_stream_app(
             await _plain(send, method, 404, b"not found\n")
             return
         tap = None if taps is None or method == "HEAD" else taps(decision.user, decision.track)
+        if tap is not None and not tap.may_send():  # a URL kept from before an owed ad: the ad comes first
+            tap.close()
+            fds.release(entry)
+            await _plain(send, method, 403, b"stream URL refused: ad_break_due\n")
+            return
         try:
             counted = None if tap is None else _counter(tap, rendition, media.size)
             await _respond(scope, receive, send, method, media, entry, tap=counted)
@@ -219,7 +234,7 @@ def make_stream_app(
     return app
 
 
-def _counter(tap: Tap, rendition: str, size: int) -> Callable[[int, int], None]:
+def _counter(tap: Tap, rendition: str, size: int) -> Callable[[int, int], bool]:
     return lambda start, end: tap.served(rendition, size, start, end)
 
 
@@ -231,7 +246,7 @@ async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler reso
     media: MediaFile,
     entry: _OpenFile,
     *,
-    tap: Callable[[int, int], None] | None,
+    tap: Callable[[int, int], bool] | None,
 ) -> None:
     range_header, if_range = _range_headers(scope)
     # If-Range: a strong ETag or the exact Last-Modified date; anything else means the client's

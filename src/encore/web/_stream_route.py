@@ -12,5 +12,5 @@ def make_stream_endpoint(c: Container) -> ASGIApp:
         key=stream_key(c.settings.secret_key.get_secret_value()),
         resolve=resolver,
         now=lambda: c.clock.now().timestamp(),
-        taps=lambda user, track: c.ad_clocks.tap(user, track),  # noqa: PLW0108 - the book is looked up per request
+        taps=lambda user, track: c.ad_clocks.tap(user, track, interval_s=c.settings.ad_interval),
     )

@@ -2,10 +2,11 @@
 
 A Subsonic app asks for each track with its own request and may keep reading an earlier one while it asks
 for the next, so the clock charges what these responses send (see `encore.entitlements.AdClockBook.tap`),
-as the web player's byte path does.
+as the web player's byte path does. The tap is taken when the response starts sending, so a response that
+never runs holds none.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,56 +15,81 @@ from starlette.types import Message, Receive, Scope, Send
 
 from encore.entitlements import PlayTap
 
+TapFactory = Callable[[], PlayTap | None]
+
 
 class CountedFileResponse(FileResponse):
-    """A stored rendition, sent as Starlette's FileResponse does, with each body block reported to `tap`.
+    """A stored rendition, sent as Starlette's FileResponse does, with each body block reported to the tap.
 
     A multi-range request gets the whole file (RFC 9110 lets a server ignore Range): the clock then sees
-    plain offsets rather than multipart framing it would have to parse.
+    plain offsets rather than multipart framing it would have to parse. When the clock says this play may
+    send no more (an ad is owed and a newer track was asked for), the body ends short.
     """
 
-    def __init__(self, path: Path, *, tap: PlayTap, rendition: str, **kwargs: Any) -> None:
+    def __init__(self, path: Path, *, taps: TapFactory, rendition: str, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)
-        self._tap, self._rendition, self._size = tap, rendition, path.stat().st_size
+        self._taps, self._rendition = taps, rendition
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        tap = self._taps()
+        if tap is None:
+            await super().__call__(scope, receive, send)
+            return
         headers = [(k, v) for k, v in scope["headers"] if not (k == b"range" and b"," in v)]
         extensions = {k: v for k, v in scope.get("extensions", {}).items() if k != "http.response.pathsend"}
-        position = 0
+        size, position, stopped = 0, 0, False
 
         async def counting(message: Message) -> None:
-            nonlocal position
-            await send(message)
+            nonlocal size, position, stopped
             if message["type"] == "http.response.start":
-                position = _range_start(message["headers"])
-            elif message["type"] == "http.response.body" and message.get("body"):
-                end = position + len(message["body"])
-                self._tap.served(self._rendition, self._size, position, end)
-                position = end
+                position, size = _placement(message["headers"])
+            elif message["type"] == "http.response.body":
+                if stopped:
+                    if not message.get("more_body", False):
+                        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    return
+                body = message.get("body", b"")
+                await send(message)
+                if body:
+                    stopped = not tap.served(self._rendition, size, position, position + len(body))
+                    position += len(body)
+                return
+            await send(message)
 
         try:
             await super().__call__({**scope, "headers": headers, "extensions": extensions}, receive, counting)
         finally:
-            self._tap.close()
+            tap.close()
 
 
-def _range_start(headers: list[tuple[bytes, bytes]]) -> int:
-    for name, value in headers:
-        if name.lower() == b"content-range":  # "bytes 100-199/1000"
-            return int(value.split(b" ", 1)[1].split(b"-", 1)[0])
-    return 0
+def _placement(headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
+    """Where the body starts in the file, and the file's size: from Content-Range ("bytes 100-199/1000") on
+    a 206, from Content-Length on a 200 (the whole file)."""
+    found = {name.lower(): value for name, value in headers}
+    if b"content-range" in found:
+        span, _, total = found[b"content-range"].partition(b"/")
+        first = span.split(b" ", 1)[-1].split(b"-", 1)[0]
+        return (int(first), int(total)) if first.isdigit() else (0, 0)  # "bytes */1000" (416): no body
+    return 0, int(found.get(b"content-length", b"0"))
 
 
 def counted_transcode(
-    body: Iterator[bytes], *, tap: PlayTap, kbps: int, offset_ms: int, duration_ms: int
+    body: Iterator[bytes], *, taps: TapFactory, kbps: int, offset_ms: int, duration_ms: int
 ) -> Iterator[bytes]:
-    """An MP3 transcode's blocks, each charged as the milliseconds of audio it carries at `kbps`."""
+    """An MP3 transcode's blocks, each charged (as it is handed out) as the milliseconds of audio it carries
+    at `kbps`. It stops early when the clock says this play may send no more."""
+    tap = taps()
+    if tap is None:
+        yield from body
+        return
     sent = 0
     try:
         for block in body:
-            yield block
             start = offset_ms + sent * 8 // kbps
             sent += len(block)
-            tap.served(f"mp3-{kbps}", duration_ms, start, offset_ms + sent * 8 // kbps)
+            more = tap.served(f"mp3-{kbps}", duration_ms, start, offset_ms + sent * 8 // kbps)
+            yield block
+            if not more:
+                return
     finally:
         tap.close()

@@ -12,7 +12,7 @@ from encore import catalog, library
 from encore.streaming import MIME, TranscodeSlots, choose_delivery, stored_track, transcode_mp3
 from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._counted import CountedFileResponse, counted_transcode
+from encore.web.subsonic._counted import CountedFileResponse, TapFactory, counted_transcode
 from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
@@ -63,22 +63,23 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     ad = {"X-Encore-Ad-Break": target.ad_break_id} if target.ad_break_id else {}
     if delivery.mode == "file":
         headers = {"Cache-Control": "no-store" if ad else "private", **ad}
-        tap = None if ad else ctx.container.ad_clocks.tap(ctx.user.public_id, target.track_id)
-        if tap is not None:  # a free listener's music: what is sent is charged to their ad clock
-            return CountedFileResponse(
-                path, tap=tap, rendition=delivery.rendition, media_type=MIME[delivery.rendition], headers=headers
-            )
-        return FileResponse(path, media_type=MIME[delivery.rendition], headers=headers)
+        # A free listener's music: what is sent is charged to their ad clock.
+        taps = _taps(ctx, None if ad else target.track_id)
+        return CountedFileResponse(
+            path, taps=taps, rendition=delivery.rendition, media_type=MIME[delivery.rendition], headers=headers
+        )
     if not ctx.transcodes.try_acquire():
         raise SubsonicError(
             GENERIC, "too many transcodes at once; retry in a few seconds", http_status=503, retry_after=5
         )
     body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), ctx.transcodes)
-    tap = None if ad else ctx.container.ad_clocks.tap(ctx.user.public_id, target.track_id)
-    if tap is not None:
-        body = counted_transcode(
-            body, tap=tap, kbps=delivery.kbps, offset_ms=offset * 1000, duration_ms=stored.duration_ms
-        )
+    body = counted_transcode(
+        body,
+        taps=_taps(ctx, None if ad else target.track_id),
+        kbps=delivery.kbps,
+        offset_ms=offset * 1000,
+        duration_ms=stored.duration_ms,
+    )
     headers = {
         "Cache-Control": "no-store",
         "X-Content-Duration": str(max(stored.duration_ms // 1000 - offset, 0)),
@@ -90,6 +91,12 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         body = _fitted(body, length)
         headers["Content-Length"] = str(length)
     return StreamingResponse(body, media_type="audio/mpeg", headers=headers)
+
+
+def _taps(ctx: Ctx, track_id: str | None) -> TapFactory:
+    """The clock tap for this response, taken when it starts sending; none for ad audio."""
+    book, user, interval = ctx.container.ad_clocks, ctx.user.public_id, ctx.container.settings.ad_interval
+    return lambda: None if track_id is None else book.tap(user, track_id, interval_s=interval)
 
 
 @method("stream")
