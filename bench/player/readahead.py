@@ -13,15 +13,13 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from tests.support.live import LiveServer, first_album_id, serve
+from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
 
 from bench.player.run import ARGS, CHROMIUM
 from encore.accounts import create_user
 from encore.bootstrap import build
 from encore.config import Settings
 from encore.db import transaction
-from encore.demo import DemoSpec, plan_catalogue, write_demo_library
-from encore.ingest import run_ingest
 
 
 def _charged(live: LiveServer, user_id: int) -> int:
@@ -40,18 +38,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-readahead-"))
     container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
     container.migrate()
-    spec = DemoSpec(
-        artists=1, albums=1, tracks=args.songs + 1, min_track_s=args.track_s, max_track_s=args.track_s + 5, seed=3
-    )
-    write_demo_library(plan_catalogue(spec), work / "library", workers=1)
-    run_ingest(
-        paths=[work / "library"],
-        session_factory=container.sessions,
-        store=container.store,
-        label_override=None,
-        workers=1,
-        progress=None,
-    )
+    seconds = (args.track_s, args.track_s + 5)
+    seed_small_catalogue(container, work, tracks=2 * (args.songs + 1), albums=2, seconds=seconds)
     with transaction(container.sessions) as s:
         user_id = create_user(s, username="listener", password="listener-pass-1").id  # noqa: S106 - throwaway
     with serve(container) as live, sync_playwright() as p:

@@ -46,6 +46,17 @@ def _ask(container: Container, book: AdClockBook, user_id: int, track: str, at: 
         ).reason
 
 
+def hear_ad(container: Container, book: AdClockBook, user_id: int, at: datetime) -> str:
+    """The listener's ad break, handed out at `at` and played through its 15 s."""
+    with transaction(container.sessions) as s:
+        brk = entitlements.start_ad_break(s, user_id=user_id, interval_s=60, now=at, clocks=book)
+    with transaction(container.sessions) as s:
+        done = entitlements.complete_ad_break(
+            s, user_id=user_id, break_id=brk.break_id, now=at + timedelta(seconds=15), clocks=book
+        )
+    return done.reason
+
+
 def _stored(container: Container, user_id: int) -> AdClockRow | None:
     with container.sessions() as s:
         return s.scalar(select(AdClockRow).where(AdClockRow.user_id == user_id))
@@ -79,13 +90,7 @@ def test_the_ad_played_resets_the_clock_in_memory_and_on_disk(container: Contain
     assert _ask(container, book, user_id, songs[0], NOW) == "ad_not_due"
     at = NOW + timedelta(seconds=61)
     assert _ask(container, book, user_id, songs[1], at) == "ad_break_due"
-    with transaction(container.sessions) as s:
-        brk = entitlements.start_ad_break(s, user_id=user_id, interval_s=60, now=at, clocks=book)
-    with transaction(container.sessions) as s:
-        done = entitlements.complete_ad_break(
-            s, user_id=user_id, break_id=brk.break_id, now=at + timedelta(seconds=15), clocks=book
-        )
-    assert done.reason == "counted"
+    assert hear_ad(container, book, user_id, at) == "counted"
     assert _ask(container, book, user_id, songs[1], at + timedelta(seconds=16)) == "ad_not_due"
     row = _stored(container, user_id)
     assert row is not None and row.listened_ms == 0 and row.last_ad_at == at + timedelta(seconds=15)

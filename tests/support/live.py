@@ -53,12 +53,16 @@ def serve_asgi(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def seed_small_catalogue(container: Container, work: Path, *, tracks: int = 12) -> None:
+def seed_small_catalogue(
+    container: Container, work: Path, *, tracks: int = 12, albums: int = 4, seconds: tuple[float, float] = (31.0, 34.0)
+) -> None:
     """Synthesize a few short tracks with the demo generator and import them through real ingest."""
     from encore.demo import DemoSpec, plan_catalogue, write_demo_library
     from encore.ingest import run_ingest
 
-    spec = DemoSpec(artists=4, albums=4, tracks=tracks, min_track_s=31.0, max_track_s=34.0, seed=11)
+    spec = DemoSpec(
+        artists=albums, albums=albums, tracks=tracks, min_track_s=seconds[0], max_track_s=seconds[1], seed=11
+    )
     files = write_demo_library(plan_catalogue(spec), work / "library", workers=1)
     summary = run_ingest(
         paths=[work / "library"],

@@ -25,20 +25,26 @@ def _charged(container: Container, user_id: int) -> int:
         return container.ad_clocks.move(s, user_id, lambda st: (st, st.listened_ms))
 
 
-def test_a_request_abandoned_after_a_few_blocks_is_charged_only_for_what_was_sent(container: Container) -> None:
-    """Browsers ask for the whole rest of the file and hang up when the listener seeks or skips; uvicorn then
-    drops every further block silently, and those must not reach the clock."""
+def _free_listener_url(container: Container, audio: bytes) -> tuple[int, str]:
+    """A free listener and a 10-minute song stored as `audio`; returns their id and the song's stream URL."""
     with transaction(container.sessions) as s:
         user_id = create_user(s, username="listener", password=PASSWORD).id
         band = f.artist(s, "Band")
         song = f.track(s, "Long", f.album(s, "Songs", band), [band], number=1, duration_ms=SONG_MS)
-        add_rendition(container, s, song, b"OggS" + bytes(SIZE - 4))
+        add_rendition(container, s, song, audio)
         song_id = song.public_id
     with TestClient(create_app(container), base_url="http://testserver") as api:
-        token = login(api, "listener")
-        r = api.post(f"/api/tracks/{song_id}/stream", json={}, headers={"Authorization": f"Bearer {token}"})
+        h = {"Authorization": f"Bearer {login(api, 'listener')}"}
+        r = api.post(f"/api/tracks/{song_id}/stream", json={}, headers=h)
         assert r.status_code == 200, r.text
-        path = r.json()["url"]
+        url: str = r.json()["url"]
+    return user_id, url
+
+
+def test_a_request_abandoned_after_a_few_blocks_is_charged_only_for_what_was_sent(container: Container) -> None:
+    """Browsers ask for the whole rest of the file and hang up when the listener seeks or skips; uvicorn then
+    drops every further block silently, and those must not reach the clock."""
+    user_id, path = _free_listener_url(container, b"OggS" + bytes(SIZE - 4))
     with serve(container) as live:
         host, port = urlsplit(live.base_url).hostname, urlsplit(live.base_url).port
         assert host is not None and port is not None
@@ -63,15 +69,8 @@ def test_a_request_abandoned_after_a_few_blocks_is_charged_only_for_what_was_sen
 
 def test_a_counted_file_sent_in_many_blocks_arrives_intact_and_is_charged_in_full(container: Container) -> None:
     audio = b"OggS" + bytes(range(256)) * 1200  # about 300 KiB: several counted blocks
-    with transaction(container.sessions) as s:
-        user_id = create_user(s, username="listener", password=PASSWORD).id
-        band = f.artist(s, "Band")
-        song = f.track(s, "Long", f.album(s, "Songs", band), [band], number=1, duration_ms=SONG_MS)
-        add_rendition(container, s, song, audio)
-        song_id = song.public_id
+    user_id, url = _free_listener_url(container, audio)
     with TestClient(create_app(container), base_url="http://testserver") as api:
-        h = {"Authorization": f"Bearer {login(api, 'listener')}"}
-        url = api.post(f"/api/tracks/{song_id}/stream", json={}, headers=h).json()["url"]
         tail = api.get(url, headers={"Range": "bytes=100000-"})
         assert tail.status_code == 206 and tail.content == audio[100000:]
         assert _charged(container, user_id) == SONG_MS * (len(audio) - 100000) // len(audio)
@@ -84,15 +83,7 @@ def test_a_file_fetched_in_small_ranges_from_uvicorn_is_charged_in_full(containe
     """Each 64 KiB Range response is one block; under real uvicorn the response completes as it is sent,
     and that block must still be counted (a client fetching in small ranges must not get the file free)."""
     audio = b"OggS" + bytes(1024 * 1024 - 4)
-    with transaction(container.sessions) as s:
-        user_id = create_user(s, username="listener", password=PASSWORD).id
-        band = f.artist(s, "Band")
-        song = f.track(s, "Long", f.album(s, "Songs", band), [band], number=1, duration_ms=SONG_MS)
-        add_rendition(container, s, song, audio)
-        song_id = song.public_id
-    with TestClient(create_app(container), base_url="http://testserver") as api:
-        h = {"Authorization": f"Bearer {login(api, 'listener')}"}
-        path = api.post(f"/api/tracks/{song_id}/stream", json={}, headers=h).json()["url"]
+    user_id, path = _free_listener_url(container, audio)
     with serve(container) as live, httpx.Client(base_url=live.base_url) as http:
         for start in range(0, len(audio), 65_536):
             r = http.get(path, headers={"Range": f"bytes={start}-{start + 65_535}"})
