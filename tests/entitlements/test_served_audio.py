@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from encore import entitlements
+from encore.accounts import User
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.entitlements import AdClockBook, AdClockRow
@@ -218,3 +219,15 @@ def test_the_track_playing_before_a_restart_is_counted_when_asked_for_again(cont
     assert _ask(container, restarted, user_id, songs[0], NOW + timedelta(seconds=5)) == "same_play"
     _send(restarted, songs[0], 0, SIZE)
     assert _listened(container, restarted, user_id) == 600_000
+
+
+def test_after_an_upgrade_urls_from_the_free_period_cost_no_ad_time(container: Container) -> None:
+    user_id, songs = _world(container)
+    book = AdClockBook()
+    assert _ask(container, book, user_id, songs[0], NOW) == "ad_not_due"
+    with transaction(container.sessions) as s:
+        public_id = s.scalar(select(User.public_id).where(User.id == user_id))
+        assert public_id is not None
+        entitlements.grant_premium(s, user_public_id=public_id, plan="premium", days=30, now=NOW)
+    assert _ask(container, book, user_id, songs[1], NOW + timedelta(seconds=1)) == "premium_no_ads"
+    assert book.tap(ME, songs[0], interval_s=60) is None

@@ -141,6 +141,7 @@ def next_stream_decision(
     if not access.allowed:
         return StreamDecision(False, access.reason, access.tier)
     if access.tier is Tier.PREMIUM:
+        clocks.forget_plays(user_id)  # audio sent on URLs from a free period no longer costs ad time
         return StreamDecision(True, "premium_no_ads", access.tier)
     loaded = _stored_clock(row) if "clock_user" in row._fields else None
 

@@ -216,6 +216,15 @@ class AdClockBook:
             del entry.plays[key]
             self._charge(entry, play, play.duration_ms)
 
+    def forget_plays(self, user_id: int) -> None:
+        """The listener is Premium now: nothing sent to them from here on is charged (a response already
+        sending keeps its play)."""
+        with self._lock:
+            entry = self._entries.get(user_id)
+            if entry is not None and entry.plays:
+                entry.plays.clear()
+                entry.last = entry.before_last = None
+
     def tap(self, user: str, track: str, *, interval_s: int) -> PlayTap | None:
         """A tap for audio about to be sent on a music URL of (user public id, track public id); None when no
         free listener's play is open for it (Premium, ad audio, or a URL from before a restart)."""
