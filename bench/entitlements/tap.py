@@ -18,20 +18,26 @@ USER, OTHER = "u" * 22, "v" * 22
 SIZE, SPAN = 4 * 1024 * 1024, 64 * 1024
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--requests", type=int, default=200_000)
-    n = ap.parse_args().requests
+def free_listener(user: str, tracks: list[str]) -> AdClockBook:
+    """A clock book in which `user` is a free listener holding an open play of each of `tracks`."""
     book, now = AdClockBook(), datetime.now(UTC)
-    tracks = [f"{i:022d}" for i in range(64)]
     for i, track in enumerate(tracks):
         book.move(
             None,  # type: ignore[arg-type]  # `loaded` is given: the book reads no database
             1,
             lambda st, i=i: (st.charged(track_id=i, duration_ms=200_000, now=now), None),
             loaded=ClockState(),
-            names=PlayNames(USER, track, i),
+            names=PlayNames(user, track, i),
         )
+    return book
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=200_000)
+    n = ap.parse_args().requests
+    tracks = [f"{i:022d}" for i in range(64)]
+    book = free_listener(USER, tracks)
     rng = random.Random(7)
     offsets = [rng.randrange(0, SIZE - SPAN) for _ in range(n)]
     t0 = time.perf_counter()

@@ -44,25 +44,30 @@ def world(container: Container, clock: FixedClock) -> dict[str, str]:
         return {"a": songs[0].public_id, "b": songs[1].public_id, "c": songs[2].public_id, "ad": ad.public_id}
 
 
-@pytest.fixture
-def campaign(client: TestClient, world: dict[str, str], clock: FixedClock) -> str:
+def _post_campaign(client: TestClient, ad: str, clock: FixedClock, **extra: object) -> str:
+    """The admin runs a month-long campaign for the `ad` track (a separate client: its own login)."""
     admin = TestClient(client.app, base_url="http://testserver")
-    token = login(admin, "root")
     r = admin.post(
         "/api/admin/ad-campaigns",
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {login(admin, 'root')}"},
         json={
             "advertiser": "Acme",
-            "track_id": world["ad"],
+            "track_id": ad,
             "budget_impressions": 1000,
             "cpm_cents": 2500,
             "starts_at": (clock.now() - timedelta(days=1)).isoformat(),
             "ends_at": (clock.now() + timedelta(days=30)).isoformat(),
+            **extra,
         },
     )
     assert r.status_code == 200, r.text
     campaign_id: str = r.json()["id"]
     return campaign_id
+
+
+@pytest.fixture
+def campaign(client: TestClient, world: dict[str, str], clock: FixedClock) -> str:
+    return _post_campaign(client, world["ad"], clock)
 
 
 def _bearer(client: TestClient, name: str) -> dict[str, str]:
@@ -286,21 +291,7 @@ def test_a_campaign_this_listener_cannot_hear_never_locks_them_out(
 ) -> None:
     """Inventory exists (a campaign for rock listeners), but none of it may play to this listener of untagged
     music: music plays on, as when there is no campaign at all."""
-    admin = _bearer(client, "root")
-    r = client.post(
-        "/api/admin/ad-campaigns",
-        headers=admin,
-        json={
-            "advertiser": "Acme",
-            "track_id": world["ad"],
-            "budget_impressions": 1000,
-            "cpm_cents": 2500,
-            "genres": ["rock"],
-            "starts_at": (clock.now() - timedelta(days=1)).isoformat(),
-            "ends_at": (clock.now() + timedelta(days=30)).isoformat(),
-        },
-    )
-    assert r.status_code == 200, r.text
+    _post_campaign(client, world["ad"], clock, genres=["rock"])
     h = _bearer(client, "listener")
     assert _stream(client, h, world["a"]) == (200, "")
     clock.advance(61)

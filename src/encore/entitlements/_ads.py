@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, Genre, Track, TrackGenre
-from encore.entitlements._clockbook import AdClockBook, ClockState, PlayNames
+from encore.entitlements._clockbook import AdClockBook, ClockState, PlayNames, state_of
 from encore.entitlements._models import AdBreak, AdCampaign, AdClockRow, Exclusive, Subscription
 from encore.entitlements._policy import (
     AdClock,
@@ -105,11 +105,7 @@ def _content(row: Row[Any]) -> Content:
 
 
 def _stored_clock(row: Row[Any]) -> ClockState:
-    if row.clock_user is None:
-        return ClockState()
-    return ClockState(
-        row.listened_ms, row.last_track_id, row.last_issued_at, row.last_duration_ms, row.last_ad_at, row.last_served_ms
-    )
+    return state_of(None if row.clock_user is None else row)
 
 
 def next_stream_decision(

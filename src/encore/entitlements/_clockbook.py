@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Row, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from encore.entitlements._models import AdClockRow
@@ -68,7 +68,8 @@ class ClockState:
         )
 
 
-def state_of(row: AdClockRow | None) -> ClockState:
+def state_of(row: "AdClockRow | Row[Any] | None") -> ClockState:
+    """The clock a stored `ad_clocks` row (or a joined row with the same column names) holds."""
     if row is None:
         return ClockState()
     return ClockState(
@@ -124,8 +125,9 @@ class PlayTap:
     def served(self, rendition: str, size: int, start: int, end: int) -> bool:
         """[start, end) of `size` units (bytes of a file, or ms of a transcode) of `rendition` were sent.
         False when this play may send no more now (an ad is owed and it is not one of the last two)."""
-        self._book._served(self._user_id, self._play, rendition=rendition, size=size, start=start, end=end)
-        return self.may_send()
+        return self._book._served(
+            self._user_id, self._play, self._limit_ms, rendition=rendition, size=size, start=start, end=end
+        )
 
     def close(self) -> None:
         if self._open:
@@ -239,21 +241,20 @@ class AdClockBook:
 
     def _may_send(self, user_id: int, play: OpenPlay, limit_ms: int) -> bool:
         with self._lock:
-            entry = self._entries.get(user_id)
-            if entry is None or play is entry.last or play is entry.before_last:
-                return True
-            return entry.state.listened_ms < limit_ms
+            return _allowed(self._entries.get(user_id), play, limit_ms)
 
-    def _served(self, user_id: int, play: OpenPlay, *, rendition: str, size: int, start: int, end: int) -> None:
+    def _served(
+        self, user_id: int, play: OpenPlay, limit_ms: int, *, rendition: str, size: int, start: int, end: int
+    ) -> bool:
         with self._lock:
             entry = self._entries.get(user_id)
-            if entry is None:
-                return
-            entry.touched = time.monotonic()
-            known = play.spans.get(rendition)
-            spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
-            play.spans[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
-            self._charge(entry, play, heard_ms(play.spans, play.duration_ms))
+            if entry is not None:
+                entry.touched = time.monotonic()
+                known = play.spans.get(rendition)
+                spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
+                play.spans[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
+                self._charge(entry, play, heard_ms(play.spans, play.duration_ms))
+            return _allowed(entry, play, limit_ms)
 
     @staticmethod
     def _charge(entry: _Entry, play: OpenPlay, heard: int) -> None:
@@ -313,6 +314,13 @@ class AdClockBook:
                         entry.dirty = True
 
         event.listen(session, "after_soft_rollback", undo, once=True)
+
+
+def _allowed(entry: _Entry | None, play: OpenPlay, limit_ms: int) -> bool:
+    """Whether `play` may send more: always for the last two plays, otherwise only while no ad is owed."""
+    if entry is None or play is entry.last or play is entry.before_last:
+        return True
+    return entry.state.listened_ms < limit_ms
 
 
 def _load(session: Session, user_id: int) -> ClockState:

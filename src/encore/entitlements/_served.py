@@ -33,8 +33,7 @@ def add_span(spans: Spans, start: int, end: int) -> Spans:
         else:
             start, end = min(s, start), max(e, end)
     if not placed:
-        out.append((start, end))
-    out.sort()
+        out.append((start, end))  # the walk above keeps `out` sorted
     while len(out) > MAX_SPANS:
         i = min(range(len(out) - 1), key=lambda k: out[k + 1][0] - out[k][1])
         out[i : i + 2] = [(out[i][0], out[i + 1][1])]

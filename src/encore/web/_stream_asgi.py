@@ -111,48 +111,47 @@ def _range_headers(scope: Scope) -> tuple[str | None, str | None]:
     return range_header, if_range
 
 
-async def _send_file(send: Send, fd: int, start: int, length: int) -> None:
+async def _send_file(
+    send: Send,
+    fd: int,
+    start: int,
+    length: int,
+    *,
+    chunk: int = CHUNK,
+    count: Callable[[int, int], bool] | None = None,
+    gone: "asyncio.Future[None] | None" = None,
+) -> None:
+    """Send [start, start + length) of the file. With `count`, each block is reported once the server took
+    it (before anything else may run: once the last block is sent, the hang-up watcher `gone` sees the
+    response complete), and sending stops when `count` says so or at the first yield after a hang-up."""
     end = start + length
-    while start < end:
-        block = os.pread(fd, min(CHUNK, end - start), start)
+    while start < end and not (gone is not None and gone.done()):
+        block = os.pread(fd, min(chunk, end - start), start)
         if not block:
             break
+        await send({"type": "http.response.body", "body": block, "more_body": start + len(block) < end})
+        more = count is None or count(start, start + len(block))
         start += len(block)
-        await send({"type": "http.response.body", "body": block, "more_body": start < end})
-    if start < end:  # the file shrank underneath us: end the body rather than hang
+        if not more:  # an ad is now owed and this is not the track playing: the body ends short
+            break
+        if gone is not None:
+            await asyncio.sleep(0)  # let the watcher see a hang-up
+    if start < end and not (gone is not None and gone.done()):  # the file shrank, or the play was stopped
         await send(_EMPTY_END)
 
 
 async def _send_counted(
     send: Send, receive: Receive, fd: int, start: int, length: int, *, count: Callable[[int, int], bool]
 ) -> None:
-    """`_send_file` for a free listener: each block is counted once the server took it, and the loop stops
-    when the client hangs up (uvicorn then accepts and drops every block, which must not be counted: a
-    browser that seeks abandons a request for the whole rest of the file)."""
-    if length <= COUNTED_CHUNK:  # one block (a player's Range request): nothing later to stop sending
-        block = os.pread(fd, length, start)
-        await send({"type": "http.response.body", "body": block, "more_body": len(block) < length})
-        count(start, start + len(block))
-        if len(block) < length:  # the file shrank underneath us
-            await send(_EMPTY_END)
+    """`_send_file` for a free listener, in small blocks, stopping when the client hangs up: uvicorn then
+    accepts and drops every block, which must not be counted (a browser that seeks abandons a request for
+    the whole rest of the file). One block (a player's Range request) needs no watcher: nothing follows it."""
+    if length <= COUNTED_CHUNK:
+        await _send_file(send, fd, start, length, chunk=COUNTED_CHUNK, count=count)
         return
     gone = asyncio.ensure_future(_until_disconnect(receive))
     try:
-        end = start + length
-        while start < end and not gone.done():
-            block = os.pread(fd, min(COUNTED_CHUNK, end - start), start)
-            if not block:
-                break
-            await send({"type": "http.response.body", "body": block, "more_body": start + len(block) < end})
-            # Counted before the watcher may run: once the last block is sent it sees the response complete.
-            # A hang-up is seen at the next yield, so at most one dropped block is ever counted.
-            more = count(start, start + len(block))
-            start += len(block)
-            if not more:  # an ad is now owed and this is not the track playing: the body ends short
-                break
-            await asyncio.sleep(0)
-        if start < end and not gone.done():
-            await send(_EMPTY_END)
+        await _send_file(send, fd, start, length, chunk=COUNTED_CHUNK, count=count, gone=gone)
     finally:
         gone.cancel()
 

@@ -61,10 +61,9 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         raise SubsonicError(GENERIC if delivery.reason == "unknown_format" else NOT_FOUND, delivery.reason)
     path = stored.files[delivery.rendition]
     ad = {"X-Encore-Ad-Break": target.ad_break_id} if target.ad_break_id else {}
+    taps = _taps(ctx, None if ad else target.track_id)  # a free listener's music is charged as it is sent
     if delivery.mode == "file":
         headers = {"Cache-Control": "no-store" if ad else "private", **ad}
-        # A free listener's music: what is sent is charged to their ad clock.
-        taps = _taps(ctx, None if ad else target.track_id)
         return CountedFileResponse(
             path, taps=taps, rendition=delivery.rendition, media_type=MIME[delivery.rendition], headers=headers
         )
@@ -74,11 +73,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         )
     body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), ctx.transcodes)
     body = counted_transcode(
-        body,
-        taps=_taps(ctx, None if ad else target.track_id),
-        kbps=delivery.kbps,
-        offset_ms=offset * 1000,
-        duration_ms=stored.duration_ms,
+        body, taps=taps, kbps=delivery.kbps, offset_ms=offset * 1000, duration_ms=stored.duration_ms
     )
     headers = {
         "Cache-Control": "no-store",
