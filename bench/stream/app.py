@@ -8,7 +8,7 @@ request also reports what it sent to the ad clock, as a free listener's requests
 import os
 from pathlib import Path
 
-from bench.entitlements.tap import free_listener
+from bench.playback.tap import free_listener
 from encore.streaming import DirectoryResolver, stream_key
 from encore.web._security import ASGIApp
 from encore.web._stream_asgi import make_stream_app

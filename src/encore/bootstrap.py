@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
-from encore.entitlements import AdClockBook
 from encore.kernel import Clock, SystemClock
+from encore.playback import AdClockBook
 from encore.storage import MediaStore
 
 

@@ -7,13 +7,16 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from encore.accounts import User, get_user_by_name
+from encore.ads import AdCampaign
+from encore.billing import Tier, tier_of
 from encore.bootstrap import Container
 from encore.catalog import Track
 from encore.cli._demo import run_demo_command
 from encore.db import transaction
-from encore.entitlements import AdCampaign, Exclusive, StreamDecision, Tier, next_stream_decision, tier_of
+from encore.exclusives import Exclusive
 from encore.history import Play
 from encore.labels import catalogue, streams_per_day
+from encore.playback import StreamDecision, next_stream_decision
 from tests.support.live import seed_small_catalogue
 
 

@@ -4,12 +4,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from encore.billing import Availability
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.entitlements import Availability, next_stream_decision
 from encore.history import PlayReport, report_play
 from encore.kernel import NotFound, ValidationFailed
 from encore.labels import catalogue, edit_metadata, set_availability, streams_per_day
+from encore.playback import next_stream_decision
 from tests.labels.world import MID, build
 
 

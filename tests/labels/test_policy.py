@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from encore.entitlements import Availability, Content, Tier, decide, strictest
+from encore.billing import Availability, Content, Tier, decide, strictest
 from encore.kernel import ValidationFailed
 from encore.labels import counts_as_stream, csv_cell, largest_remainder, month_bounds
 

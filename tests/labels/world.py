@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from encore.accounts import Role, User, create_user
+from encore.ads import AdBreak, AdCampaign
+from encore.billing import Subscription
 from encore.catalog import Track
-from encore.entitlements import AdBreak, AdCampaign, Subscription
 from encore.history import Play
 from encore.labels import Terms
 from tests.catalog import factories as f

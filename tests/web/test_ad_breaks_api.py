@@ -8,10 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from encore.accounts import Role, create_user
+from encore.ads import AdCampaign
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.entitlements import AdCampaign, AdClockBook
 from encore.kernel import FixedClock
+from encore.playback import AdClockBook
 from encore.web import create_app
 from tests.catalog import factories as f
 from tests.support.media import AUDIO, add_rendition

@@ -9,12 +9,12 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
-from encore import entitlements
+from encore import ads
 from encore.accounts import create_user
+from encore.ads import AdCampaign
 from encore.catalog import Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
-from encore.entitlements import AdCampaign
 from encore.ingest import run_ingest
 from tests.support.live import LiveServer, first_album_id, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _login, _page, browser
@@ -44,7 +44,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
         ad = s.scalars(select(Track).order_by(Track.duration_ms)).first()
         assert ad is not None and ad.duration_ms < 8000
-        entitlements.create_campaign(
+        ads.create_campaign(
             s,
             advertiser="Acme Coffee",
             track_id=ad.public_id,

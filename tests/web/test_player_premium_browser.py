@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
-from encore import entitlements
+from encore import billing, exclusives
 from encore.accounts import Role, User, create_user
 from encore.catalog import Album, Track
 from encore.db import transaction
@@ -45,30 +45,30 @@ def live(tmp_path_factory: pytest.TempPathFactory, stripe: StubStripe) -> Iterat
             create_user(s, username=name, password=PW, display_name=name.title())
         create_user(s, username="root", password=PW, role=Role.ADMIN)
         rich = s.scalars(select(User).where(User.username == "rich")).one()
-        entitlements.grant_premium(s, user_public_id=rich.public_id, plan=plan, days=30, now=now)
+        billing.grant_premium(s, user_public_id=rich.public_id, plan=plan, days=30, now=now)
         album = s.scalars(select(Album).order_by(Album.id)).first()
         assert album is not None and album.label_id is not None
         last = s.scalars(select(Track).where(Track.album_id == album.id).order_by(Track.id.desc())).first()
         assert last is not None
         common = {"label_id": album.label_id, "album_id": album.public_id, "artist_id": None}
-        entitlements.create_exclusive(
+        exclusives.create_exclusive(
             s,
             **common,
             kind="interview",
             title="The making of the record",
             description="A talk in the studio.",
             track_id=None,
-            availability=entitlements.Availability.PREMIUM,
+            availability=billing.Availability.PREMIUM,
             release_at=None,
         )
-        entitlements.create_exclusive(
+        exclusives.create_exclusive(
             s,
             **common,
             kind="prerelease",
             title=f"Early: {last.title}",
             description="",
             track_id=last.public_id,
-            availability=entitlements.Availability.PRERELEASE,
+            availability=billing.Availability.PRERELEASE,
             release_at=now + timedelta(days=20),
         )
     with serve(container) as server:
@@ -97,7 +97,7 @@ def _code(live: LiveServer) -> str:
     with transaction(live.container.sessions) as s:
         admin = s.scalars(select(User).where(User.username == "root")).one()
         plan = live.container.settings.premium_plan
-        return entitlements.create_codes(s, admin_id=admin.id, plan=plan, days=30, count=1, now=datetime.now(UTC))[0]
+        return billing.create_codes(s, admin_id=admin.id, plan=plan, days=30, count=1, now=datetime.now(UTC))[0]
 
 
 def test_upgrade_page_starts_a_trial(live: LiveServer, browser: Browser) -> None:

@@ -14,9 +14,9 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from encore.accounts import Role, User, create_user
+from encore.billing import BillingCustomer, ProcessedEvent, Subscription
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.entitlements import BillingCustomer, ProcessedEvent, Subscription
 from tests.support.stripe_stub import HOOK_SECRET, PRICE, StubStripe, running
 from tests.web.conftest import PASSWORD, login
 

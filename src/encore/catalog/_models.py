@@ -101,7 +101,7 @@ class Album(TimestampMixin, Base):
     upc: Mapped[str | None] = mapped_column(String(14))
     label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id", ondelete="SET NULL"), index=True)
     artwork_key: Mapped[str | None] = mapped_column(String(64))
-    # Set by the album's label (encore.labels); enforced by entitlements.decide: public | premium | prerelease.
+    # Set by the album's label (encore.labels); enforced by billing.decide: public | premium | prerelease.
     availability: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a pre-release opens to all then
     # An advertiser's release (set when an ad campaign is made): never listed, searched or played as music.

@@ -9,19 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.accounts import Role, User, create_user, get_user_by_name
+from encore.ads import AdCampaign, create_campaign
+from encore.billing import Availability, Tier, grant_premium, tier_of
 from encore.catalog import Album, Label, Track
 from encore.demo._files import write_demo_library
 from encore.demo._plan import DemoAlbum, DemoCatalogue, DemoTrack
-from encore.entitlements import (
-    AdCampaign,
-    Availability,
-    Exclusive,
-    Tier,
-    create_campaign,
-    create_exclusive,
-    grant_premium,
-    tier_of,
-)
+from encore.exclusives import Exclusive, create_exclusive
 from encore.history import Play
 
 

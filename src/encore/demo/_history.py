@@ -16,7 +16,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, AlbumGenre, Genre, Track, TrackArtist, music_album, music_track
-from encore.entitlements import Exclusive
+from encore.exclusives import Exclusive
 from encore.history import Play, counts_as_listen
 
 SOURCE = "demo"

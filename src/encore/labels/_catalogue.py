@@ -8,8 +8,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from encore.billing import Availability
 from encore.catalog import Album, Track, reindex_album, reindex_track
-from encore.entitlements import Availability
 from encore.kernel import NotFound, ValidationFailed
 
 Kind = Literal["album", "track"]
@@ -141,7 +141,7 @@ def set_availability(
     available_from: datetime | None,
 ) -> AlbumItem:
     """public | premium | prerelease (with the date it opens to everyone); a track may also go back to
-    None, meaning "as its album". entitlements.decide enforces it on every face."""
+    None, meaning "as its album". billing.decide enforces it on every face."""
     if availability is Availability.PRERELEASE and available_from is None:
         raise ValidationFailed("a pre-release needs the date it opens to everyone", code="release_at_required")
     if availability is not Availability.PRERELEASE:

@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
+from encore.ads import AdBreak, AdCampaign
+from encore.billing import Subscription, SubState
 from encore.catalog import Album, Artist, Label, Track, TrackArtist
 from encore.db import UTCDateTime
-from encore.entitlements import AdBreak, AdCampaign, Subscription, SubState
 from encore.history import Play
 from encore.labels._policy import STREAM_MIN_MS, largest_remainder
 

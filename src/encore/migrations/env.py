@@ -5,15 +5,18 @@ from sqlalchemy import Connection
 
 # Each import registers its tables on Base.metadata.
 import encore.accounts
+import encore.ads
+import encore.billing
 import encore.catalog
 import encore.devices
-import encore.entitlements
+import encore.exclusives
 import encore.history
 import encore.ingest
 import encore.insights
 import encore.labels
 import encore.library
 import encore.oauth
+import encore.playback
 import encore.retail  # noqa: F401  (each import registers its tables on Base.metadata)
 from encore.db import Base, create_db_engine
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
-from encore import entitlements
+from encore import ads, billing, playback
 from encore.accounts import Role, User
 from encore.kernel import NotFound
 from encore.streaming import issue_stream_url
@@ -90,25 +90,25 @@ class AdPlayedOut(BaseModel):
     reason: str
 
 
-def _sub_out(request: Request, view: entitlements.SubscriptionView) -> SubscriptionOut:
+def _sub_out(request: Request, view: billing.SubscriptionView) -> SubscriptionOut:
     s = container(request).settings
     return SubscriptionOut(
         **view.__dict__,
         price_cents=s.premium_price_cents,
         currency=s.premium_currency,
         trial_days=s.trial_days,
-        checkout_available=entitlements.stripe_config(s) is not None,
+        checkout_available=billing.stripe_config(s) is not None,
     )
 
 
-def _stripe(request: Request) -> entitlements.StripeProvider:
-    provider = entitlements.stripe_provider(container(request).settings)
+def _stripe(request: Request) -> billing.StripeProvider:
+    provider = billing.stripe_provider(container(request).settings)
     if provider is None:
         raise NotFound("card payments are not set up on this server", code="checkout_unavailable")
     return provider
 
 
-Stripe = Annotated[entitlements.StripeProvider, Depends(_stripe)]
+Stripe = Annotated[billing.StripeProvider, Depends(_stripe)]
 
 
 MAX_WEBHOOK_BYTES = 256 * 1024  # Stripe's events are a few KB; nothing bigger is read before the signature check
@@ -130,20 +130,20 @@ async def _raw_body(request: Request) -> bytes:
 RawBody = Annotated[bytes, Depends(_raw_body)]
 
 
-def _provider_down(exc: entitlements.PaymentProviderError) -> HTTPException:
+def _provider_down(exc: billing.PaymentProviderError) -> HTTPException:
     return HTTPException(502, detail={"code": exc.code, "message": exc.message})
 
 
 @router.get("/me/subscription")
 def my_subscription(request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
     now = container(request).clock.now()
-    return _sub_out(request, entitlements.subscription_view(session, user_id=user.id, now=now))
+    return _sub_out(request, billing.subscription_view(session, user_id=user.id, now=now))
 
 
 @router.post("/me/subscription/redeem")
 def redeem(body: RedeemIn, request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
     now = container(request).clock.now()
-    return _sub_out(request, entitlements.redeem_code(session, user_id=user.id, code=body.code, now=now))
+    return _sub_out(request, billing.redeem_code(session, user_id=user.id, code=body.code, now=now))
 
 
 @router.post("/me/subscription/checkout")
@@ -153,7 +153,7 @@ def checkout(
     c = container(request)
     base = c.settings.public_base_url.rstrip("/")
     try:
-        link = entitlements.start_checkout(
+        link = billing.start_checkout(
             session,
             provider=stripe,
             user_id=user.id,
@@ -162,7 +162,7 @@ def checkout(
             trial_days=c.settings.trial_days,
             now=c.clock.now(),
         )
-    except entitlements.PaymentProviderError as exc:
+    except billing.PaymentProviderError as exc:
         raise _provider_down(exc) from exc
     return LinkOut(url=link.url)
 
@@ -171,8 +171,8 @@ def checkout(
 def portal(request: Request, session: Db, user: CurrentUser, stripe: Stripe) -> LinkOut:
     base = container(request).settings.public_base_url.rstrip("/")
     try:
-        url = entitlements.portal_link(session, provider=stripe, user_id=user.id, return_url=f"{base}/account")
-    except entitlements.PaymentProviderError as exc:
+        url = billing.portal_link(session, provider=stripe, user_id=user.id, return_url=f"{base}/account")
+    except billing.PaymentProviderError as exc:
         raise _provider_down(exc) from exc
     return LinkOut(url=url)
 
@@ -181,7 +181,7 @@ def portal(request: Request, session: Db, user: CurrentUser, stripe: Stripe) -> 
 def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBody) -> dict[str, object]:
     """Unauthenticated by design: the Stripe-Signature header is the authentication."""
     c = container(request)
-    outcome = entitlements.handle_webhook(
+    outcome = billing.handle_webhook(
         session,
         provider=stripe,
         payload=payload,
@@ -195,7 +195,7 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
 @router.post("/me/subscription/trial")
 def trial(request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
     c = container(request)
-    view = entitlements.start_trial(
+    view = billing.start_trial(
         session, user_id=user.id, plan=c.settings.premium_plan, days=c.settings.trial_days, now=c.clock.now()
     )
     return _sub_out(request, view)
@@ -204,7 +204,7 @@ def trial(request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
 @router.put("/admin/users/{user_id}/premium")
 def grant(user_id: str, body: GrantIn, request: Request, session: Db, _: Admin) -> SubscriptionOut:
     c = container(request)
-    view = entitlements.grant_premium(
+    view = billing.grant_premium(
         session, user_public_id=user_id, plan=c.settings.premium_plan, days=body.days, now=c.clock.now()
     )
     return _sub_out(request, view)
@@ -212,14 +212,14 @@ def grant(user_id: str, body: GrantIn, request: Request, session: Db, _: Admin) 
 
 @router.delete("/admin/users/{user_id}/premium")
 def revoke(user_id: str, request: Request, session: Db, _: Admin) -> SubscriptionOut:
-    view = entitlements.revoke_premium(session, user_public_id=user_id, now=container(request).clock.now())
+    view = billing.revoke_premium(session, user_public_id=user_id, now=container(request).clock.now())
     return _sub_out(request, view)
 
 
 @router.post("/admin/redeem-codes")
 def make_codes(body: CodesIn, request: Request, session: Db, admin: Admin) -> dict[str, list[str]]:
     c = container(request)
-    codes = entitlements.create_codes(
+    codes = billing.create_codes(
         session,
         admin_id=admin.id,
         plan=c.settings.premium_plan,
@@ -232,7 +232,7 @@ def make_codes(body: CodesIn, request: Request, session: Db, admin: Admin) -> di
 
 @router.post("/admin/ad-campaigns")
 def new_campaign(body: CampaignIn, session: Db, _: Admin) -> dict[str, object]:
-    view = entitlements.create_campaign(session, **body.model_dump())
+    view = ads.create_campaign(session, **body.model_dump())
     return dict(view.__dict__)
 
 
@@ -240,7 +240,7 @@ def new_campaign(body: CampaignIn, session: Db, _: Admin) -> dict[str, object]:
 def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
     c = container(request)
     now = c.clock.now()
-    brk = entitlements.start_ad_break(
+    brk = playback.start_ad_break(
         session, user_id=user.id, interval_s=c.settings.ad_interval, now=now, clocks=c.ad_clocks
     )
     issued = issue_stream_url(
@@ -266,7 +266,7 @@ def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
 @router.post("/ads/{break_id}/played")
 def ad_played(break_id: str, request: Request, session: Db, user: CurrentUser) -> AdPlayedOut:
     c = container(request)
-    decision = entitlements.complete_ad_break(
+    decision = playback.complete_ad_break(
         session, user_id=user.id, break_id=break_id, now=c.clock.now(), clocks=c.ad_clocks
     )
     return AdPlayedOut(counted=decision.allowed, reason=decision.reason)

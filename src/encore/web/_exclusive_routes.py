@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
-from encore import entitlements
+from encore import billing, exclusives
 from encore.accounts import Role, User
 from encore.kernel import NotFound
 from encore.web._deps import CurrentUser, Db, container
@@ -52,11 +52,11 @@ class ExclusiveOut(BaseModel):
 @router.post("/label/exclusives", status_code=201)
 def add_exclusive(body: ExclusiveIn, session: Db, user: LabelUser) -> ExclusiveOut:
     assert user.label_id is not None  # noqa: S101 - checked by LabelUser
-    view = entitlements.create_exclusive(
+    view = exclusives.create_exclusive(
         session,
         label_id=user.label_id,
         **body.model_dump(exclude={"availability"}),
-        availability=entitlements.Availability(body.availability),
+        availability=billing.Availability(body.availability),
     )
     return ExclusiveOut(**view.__dict__)
 
@@ -65,19 +65,19 @@ def add_exclusive(body: ExclusiveIn, session: Db, user: LabelUser) -> ExclusiveO
 def get_exclusive(exclusive_id: str, request: Request, session: Db, user: CurrentUser) -> ExclusiveOut:
     now = container(request).clock.now()
     return ExclusiveOut(
-        **entitlements.open_exclusive(session, user_id=user.id, exclusive_id=exclusive_id, now=now).__dict__
+        **exclusives.open_exclusive(session, user_id=user.id, exclusive_id=exclusive_id, now=now).__dict__
     )
 
 
 @router.get("/albums/{album_id}/exclusives")
 def album_exclusives(album_id: str, request: Request, session: Db, user: CurrentUser) -> list[ExclusiveOut]:
     now = container(request).clock.now()
-    views = entitlements.list_exclusives(session, user_id=user.id, album_id=album_id, now=now)
+    views = exclusives.list_exclusives(session, user_id=user.id, album_id=album_id, now=now)
     return [ExclusiveOut(**v.__dict__) for v in views]
 
 
 @router.get("/artists/{artist_id}/exclusives")
 def artist_exclusives(artist_id: str, request: Request, session: Db, user: CurrentUser) -> list[ExclusiveOut]:
     now = container(request).clock.now()
-    views = entitlements.list_exclusives(session, user_id=user.id, artist_id=artist_id, now=now)
+    views = exclusives.list_exclusives(session, user_id=user.id, artist_id=artist_id, now=now)
     return [ExclusiveOut(**v.__dict__) for v in views]

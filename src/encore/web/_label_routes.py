@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from encore import labels
 from encore.accounts import Role, User
-from encore.entitlements import Availability
+from encore.billing import Availability
 from encore.ingest import ingest_upload
 from encore.kernel import NotFound
 from encore.web._deps import CurrentUser, Db, container

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 
-from encore import catalog, entitlements, history
+from encore import billing, catalog, history, playback
 from encore.kernel import PermissionDenied
 from encore.streaming import issue_stream_url
 from encore.web._deps import CurrentUser, Db, container
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api", tags=["playback"])
 @router.post("/tracks/{track_id}/stream")
 def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db, user: CurrentUser) -> StreamOut:
     c = container(request)
-    decision = entitlements.next_stream_decision(
+    decision = playback.next_stream_decision(
         session,
         user_id=user.id,
         user_public_id=user.public_id,
@@ -35,7 +35,7 @@ def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db
         requested=body.rendition,
         data_saver=body.data_saver,
         now=c.clock.now(),
-        counted=decision.tier is not entitlements.Tier.PREMIUM,
+        counted=decision.tier is not billing.Tier.PREMIUM,
     )
     return StreamOut(
         url=issued.url,

@@ -3,7 +3,7 @@ one HTTP range with os.pread from a cached open fd. Measured against nginx in be
 
 Policy lives in encore.streaming (signature check, Range decision); this module only maps those
 decisions onto HTTP. Uvicorn offers no zero-copy extension, so bytes go through pread. Each block sent on
-a free listener's URL is reported to their ad clock through a tap (`encore.entitlements.AdClockBook.tap`):
+a free listener's URL is reported to their ad clock through a tap (`encore.playback.AdClockBook.tap`):
 what the server sent is what the listener could have heard.
 """
 

@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from encore.accounts import create_user
+from encore.ads import AdBreak, AdCampaign, create_campaign
+from encore.billing import grant_premium
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.devices import create_device
-from encore.entitlements import AdBreak, AdCampaign, create_campaign, grant_premium
 from encore.kernel import FixedClock
 from encore.web import create_app
 from tests.catalog import factories as f

@@ -189,7 +189,7 @@ def test_a_transcode_is_charged_to_the_ad_clock_by_the_audio_it_carried(
 ) -> None:
     """A free listener's MP3 is charged the milliseconds its bytes carry, from the requested offset on."""
     from encore.accounts import get_user_by_name
-    from encore.entitlements import AdClockBook
+    from encore.playback import AdClockBook
 
     duration_ms = call(http, "getSong", key, id=ids["track"])["song"]["duration"] * 1000
     with site.container.sessions() as s:

@@ -1,14 +1,14 @@
 """Ad breaks on the Subsonic face: when one is due, the stream request for the music plays the ad instead.
 
 Subsonic apps have no ad screen, so the server swaps the audio: the same per-account clock and the same
-open break as the web player (`encore.entitlements`), so re-requesting, a second app, another auth method
+open break as the web player (`encore.playback`), so re-requesting, a second app, another auth method
 or a forged scrobble cannot skip it. The impression counts once, when the next music request comes at
 least the ad's length after the ad was handed out; that request then gets its music.
 """
 
 from dataclasses import dataclass
 
-from encore import entitlements
+from encore import ads, playback
 from encore.kernel import NotFound
 from encore.web.subsonic._context import Ctx
 from encore.web.subsonic._envelope import NOT_AUTHORIZED, SubsonicError
@@ -33,7 +33,7 @@ def playable(ctx: Ctx, track_id: str) -> Playable:
     if decision.reason != "ad_break_due":
         raise SubsonicError(NOT_AUTHORIZED, decision.reason)  # premium_required and the like
     try:
-        brk = entitlements.start_ad_break(
+        brk = playback.start_ad_break(
             ctx.session,
             user_id=ctx.user.id,
             interval_s=ctx.container.settings.ad_interval,
@@ -43,9 +43,9 @@ def playable(ctx: Ctx, track_id: str) -> Playable:
     except NotFound:
         # Campaigns exist but none may run for this listener now (caps, hours): never lock them out.
         return Playable(track_id)
-    if not entitlements.ad_played_through(issued_at=brk.issued_at, duration_ms=brk.duration_ms, reported_at=ctx.now):
+    if not ads.ad_played_through(issued_at=brk.issued_at, duration_ms=brk.duration_ms, reported_at=ctx.now):
         return Playable(brk.track_public_id, brk.break_id, brk.advertiser)
-    entitlements.complete_ad_break(
+    playback.complete_ad_break(
         ctx.session, user_id=ctx.user.id, break_id=brk.break_id, now=ctx.now, clocks=ctx.container.ad_clocks
     )
     again = _decide(ctx, track_id)
@@ -54,8 +54,8 @@ def playable(ctx: Ctx, track_id: str) -> Playable:
     return Playable(track_id)
 
 
-def _decide(ctx: Ctx, track_id: str) -> entitlements.StreamDecision:
-    return entitlements.next_stream_decision(
+def _decide(ctx: Ctx, track_id: str) -> playback.StreamDecision:
+    return playback.next_stream_decision(
         ctx.session,
         user_id=ctx.user.id,
         user_public_id=ctx.user.public_id,

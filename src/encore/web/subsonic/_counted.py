@@ -1,7 +1,7 @@
 """Subsonic audio that counts toward a free listener's ad clock: what is sent is what could be heard.
 
 A Subsonic app asks for each track with its own request and may keep reading an earlier one while it asks
-for the next, so the clock charges what these responses send (see `encore.entitlements.AdClockBook.tap`),
+for the next, so the clock charges what these responses send (see `encore.playback.AdClockBook.tap`),
 as the web player's byte path does. The tap is taken when the response starts sending, so a response that
 never runs holds none.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.responses import FileResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from encore.entitlements import PlayTap
+from encore.playback import PlayTap
 
 TapFactory = Callable[[], PlayTap | None]
 

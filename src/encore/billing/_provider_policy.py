@@ -7,7 +7,7 @@ that would roll a subscription back to an older picture of itself.
 from dataclasses import dataclass
 from datetime import datetime
 
-from encore.entitlements._policy import SubState
+from encore.billing._access import SubState
 
 
 @dataclass(frozen=True)

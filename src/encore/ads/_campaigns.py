@@ -5,8 +5,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from encore.ads._models import AdCampaign
 from encore.catalog import mark_as_ad, track_row
-from encore.entitlements._models import AdCampaign
 from encore.kernel import ValidationFailed
 
 

@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from encore.entitlements._models import AdClockRow
-from encore.entitlements._served import Spans, add_span, heard_ms
+from encore.playback._models import AdClockRow
+from encore.playback._served import Spans, add_span, heard_ms
 
 IDLE_EVICT_S = 6 * 3600
 MAX_OPEN_PLAYS = 512  # per listener within one URL lifetime; far beyond any honest client

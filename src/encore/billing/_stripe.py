@@ -10,8 +10,8 @@ from typing import Any
 
 import stripe
 
-from encore.entitlements._billing_policy import ProviderSubscription
-from encore.entitlements._provider import BadWebhook, CheckoutLink, PaymentProviderError, ProviderEvent
+from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProviderError, ProviderEvent
+from encore.billing._provider_policy import ProviderSubscription
 
 SUBSCRIPTION_EVENTS = frozenset(
     {

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from encore import entitlements
+from encore import ads, playback
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.entitlements import AdClockBook, AdClockRow
+from encore.playback import AdClockBook, AdClockRow
 from tests.catalog import factories as f
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -23,7 +23,7 @@ def _world(container: Container) -> tuple[int, list[str]]:
         songs = [f.track(s, f"Song {i}", album, [band], number=i, duration_ms=600_000) for i in range(3)]
         ad_artist = f.artist(s, "Acme Ads")
         ad = f.track(s, "Spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
-        entitlements.create_campaign(
+        ads.create_campaign(
             s,
             advertiser="Acme",
             track_id=ad.public_id,
@@ -41,7 +41,7 @@ def _world(container: Container) -> tuple[int, list[str]]:
 
 def _ask(container: Container, book: AdClockBook, user_id: int, track: str, at: datetime) -> str:
     with transaction(container.sessions) as s:
-        return entitlements.next_stream_decision(
+        return playback.next_stream_decision(
             s, user_id=user_id, user_public_id="u" * 22, track_id=track, interval_s=60, now=at, clocks=book
         ).reason
 
@@ -49,9 +49,9 @@ def _ask(container: Container, book: AdClockBook, user_id: int, track: str, at: 
 def hear_ad(container: Container, book: AdClockBook, user_id: int, at: datetime) -> str:
     """The listener's ad break, handed out at `at` and played through its 15 s."""
     with transaction(container.sessions) as s:
-        brk = entitlements.start_ad_break(s, user_id=user_id, interval_s=60, now=at, clocks=book)
+        brk = playback.start_ad_break(s, user_id=user_id, interval_s=60, now=at, clocks=book)
     with transaction(container.sessions) as s:
-        done = entitlements.complete_ad_break(
+        done = playback.complete_ad_break(
             s, user_id=user_id, break_id=brk.break_id, now=at + timedelta(seconds=15), clocks=book
         )
     return done.reason
@@ -104,7 +104,7 @@ def test_clock_moves_of_a_rolled_back_request_are_written_by_a_later_one(contain
 
     def failing_request() -> None:
         with transaction(container.sessions) as s:
-            entitlements.next_stream_decision(
+            playback.next_stream_decision(
                 s, user_id=user_id, user_public_id="u" * 22, track_id=songs[0], interval_s=60, now=NOW, clocks=book
             )
             raise RuntimeError("the request failed after the decision")

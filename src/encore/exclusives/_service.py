@@ -7,10 +7,9 @@ from typing import Literal
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from encore.billing import Availability, Content, Decision, check_access, strictest
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
-from encore.entitlements._models import Exclusive
-from encore.entitlements._policy import Availability, Content, Decision, strictest
-from encore.entitlements._subscriptions import check_access
+from encore.exclusives._models import Exclusive
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed
 
 Kind = Literal["interview", "demo", "prerelease", "gallery"]

@@ -7,14 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from encore import entitlements
+from encore import billing, playback
 from encore.accounts import User
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.entitlements import AdClockBook, AdClockRow
-from encore.entitlements._clockbook import MAX_OPEN_PLAYS
-from encore.entitlements._served import MAX_SPANS, add_span, covered, heard_ms
-from tests.entitlements.test_clockbook import _world, hear_ad
+from encore.playback import AdClockBook, AdClockRow
+from encore.playback._clockbook import MAX_OPEN_PLAYS
+from encore.playback._served import MAX_SPANS, add_span, covered, heard_ms
+from tests.playback.test_clockbook import _world, hear_ad
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 ME = "u" * 22
@@ -23,7 +23,7 @@ SIZE = 1_000_000  # bytes of each song's file; every song lasts 600 s
 
 def _ask(container: Container, book: AdClockBook, user_id: int, track: str, at: datetime) -> str:
     with transaction(container.sessions) as s:
-        return entitlements.next_stream_decision(
+        return playback.next_stream_decision(
             s, user_id=user_id, user_public_id=ME, track_id=track, interval_s=60, now=at, clocks=book
         ).reason
 
@@ -172,7 +172,7 @@ def test_a_listener_holding_too_many_urls_is_charged_for_the_oldest(container: C
                 s,
                 user_id,
                 lambda state, i=i: (state.charged(track_id=i, duration_ms=1_000, now=NOW), None),
-                names=entitlements.PlayNames(ME, f"t{i}", i),
+                names=playback.PlayNames(ME, f"t{i}", i),
             )
     assert _listened(container, book, user_id) == 1_000  # the first play, forgotten, costs its full length
     assert book.tap(ME, "t0", interval_s=60) is None
@@ -228,6 +228,6 @@ def test_after_an_upgrade_urls_from_the_free_period_cost_no_ad_time(container: C
     with transaction(container.sessions) as s:
         public_id = s.scalar(select(User.public_id).where(User.id == user_id))
         assert public_id is not None
-        entitlements.grant_premium(s, user_public_id=public_id, plan="premium", days=30, now=NOW)
+        billing.grant_premium(s, user_public_id=public_id, plan="premium", days=30, now=NOW)
     assert _ask(container, book, user_id, songs[1], NOW + timedelta(seconds=1)) == "premium_no_ads"
     assert book.tap(ME, songs[0], interval_s=60) is None

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User
-from encore.entitlements._models import RedeemCode, Subscription
-from encore.entitlements._policy import (
+from encore.billing._access import (
     PUBLIC,
     Content,
     Decision,
@@ -19,6 +18,7 @@ from encore.entitlements._policy import (
     decide,
     effective_tier,
 )
+from encore.billing._models import RedeemCode, Subscription
 from encore.kernel import NotFound, ValidationFailed, new_secret_token
 
 

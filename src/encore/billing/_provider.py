@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from encore.entitlements._billing_policy import ProviderSubscription
+from encore.billing._provider_policy import ProviderSubscription
 from encore.kernel import EncoreError
 
 

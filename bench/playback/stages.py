@@ -1,9 +1,9 @@
 """Where a stream-URL request's entitlement + ad decision spends its time, per stage and per statement.
 
-Same world as `bench.entitlements.decision`; for free and Premium listeners separately it reports the
+Same world as `bench.playback.decision`; for free and Premium listeners separately it reports the
 decision call, the URL issue and the commit (p50 / p99), and the SQL statements the decision sends.
 
-    .venv/bin/python -m bench.entitlements.stages [--requests 1000]
+    .venv/bin/python -m bench.playback.stages [--requests 1000]
 """
 
 import argparse
@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bench.entitlements.decision import World, make_world
-from encore import entitlements
+from bench.playback.decision import World, make_world
+from encore import playback
 from encore.streaming import issue_stream_url
 
 
@@ -49,7 +49,7 @@ def main() -> None:
             s.begin()
             counting[0] = tier == "free" and i >= args.requests // 2
             t0 = time.perf_counter()
-            entitlements.next_stream_decision(
+            playback.next_stream_decision(
                 s,
                 user_id=uid,
                 user_public_id=upid,

@@ -4,7 +4,7 @@ One free listener holds an open play of 64 tracks; each "request" takes a tap, r
 random offset of a 4 MiB file, and closes it, as the byte path does for a Range request. The second loop is
 the only cost a Premium listener's request pays: a lookup that finds no play.
 
-    .venv/bin/python -m bench.entitlements.tap [--requests 200000]
+    .venv/bin/python -m bench.playback.tap [--requests 200000]
 """
 
 import argparse
@@ -12,7 +12,7 @@ import random
 import time
 from datetime import UTC, datetime
 
-from encore.entitlements import AdClockBook, ClockState, PlayNames
+from encore.playback import AdClockBook, ClockState, PlayNames
 
 USER, OTHER = "u" * 22, "v" * 22
 SIZE, SPAN = 4 * 1024 * 1024, 64 * 1024

@@ -4,22 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from encore.entitlements import (
-    PUBLIC,
-    AdClock,
-    Availability,
-    CampaignCandidate,
-    Content,
-    SubscriptionDates,
-    SubState,
-    Tier,
-    ad_due,
-    ad_played_through,
-    campaign_eligible,
-    decide,
-    effective_tier,
-    pick_campaign,
-)
+from encore.ads import AdClock, CampaignCandidate, ad_due, ad_played_through, campaign_eligible, pick_campaign
+from encore.billing import PUBLIC, Availability, Content, SubscriptionDates, SubState, Tier, decide, effective_tier
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

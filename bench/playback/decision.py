@@ -3,7 +3,7 @@
 Each "request" is one transaction, as in the web face: begin, (decide,) issue the signed URL, commit.
 Baseline: issue only. Measured: next_stream_decision then issue. Alternating rounds, so drift hits both.
 
-    .venv/bin/python -m bench.entitlements.decision [--requests 3000] [--users 200]
+    .venv/bin/python -m bench.playback.decision [--requests 3000] [--users 200]
 """
 
 import argparse
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.catalog import factories as f
 
-from encore import entitlements
+from encore import ads, billing, playback
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
 from encore.catalog import Rendition
@@ -64,7 +64,7 @@ def make_world(*, users: int) -> World:
                 )
             )
         ad = f.track(s, "Ad", f.album(s, "Ads", f.artist(s, "Acme")), [artist], duration_ms=15_000)
-        entitlements.create_campaign(
+        ads.create_campaign(
             s,
             advertiser="Acme",
             track_id=ad.public_id,
@@ -79,7 +79,7 @@ def make_world(*, users: int) -> World:
         )
         ids = [(u.id, u.public_id) for u in made]
         for _uid, upid in ids[: len(ids) // 4]:  # a quarter of them Premium
-            entitlements.grant_premium(s, user_public_id=upid, plan="p", days=30, now=now)
+            billing.grant_premium(s, user_public_id=upid, plan="p", days=30, now=now)
         track_ids = [t.public_id for t in tracks]
     return World(c, now, ids, track_ids)
 
@@ -99,7 +99,7 @@ def main() -> None:
         t0 = time.perf_counter()
         with transaction(c.sessions) as s:
             if decide:
-                entitlements.next_stream_decision(
+                playback.next_stream_decision(
                     s, user_id=uid, user_public_id=upid, track_id=tid, interval_s=10**6, now=at, clocks=c.ad_clocks
                 )
             issue_stream_url(

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User
+from encore.billing._access import SubState, Tier, effective_tier
+from encore.billing._models import BillingCustomer, ProcessedEvent, Subscription
+from encore.billing._provider import CheckoutLink, PaymentProvider, ProviderEvent
+from encore.billing._provider_policy import AWAITING_FIRST_PAYMENT, event_applies, provider_state
+from encore.billing._stripe import StripeConfig, StripeProvider
+from encore.billing._subscriptions import _dates, subscription_row
 from encore.config import Settings
-from encore.entitlements._billing_policy import AWAITING_FIRST_PAYMENT, event_applies, provider_state
-from encore.entitlements._models import BillingCustomer, ProcessedEvent, Subscription
-from encore.entitlements._policy import SubState, Tier, effective_tier
-from encore.entitlements._provider import CheckoutLink, PaymentProvider, ProviderEvent
-from encore.entitlements._stripe import StripeConfig, StripeProvider
-from encore.entitlements._subscriptions import _dates, subscription_row
 from encore.kernel import Conflict, NotFound
 
 

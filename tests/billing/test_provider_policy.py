@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from encore.entitlements import BadWebhook, ProviderSubscription, SubState, event_applies, parse_event, provider_state
+from encore.billing import BadWebhook, ProviderSubscription, SubState, event_applies, parse_event, provider_state
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 END = NOW + timedelta(days=30)

@@ -1,0 +1,32 @@
+"""Ads: campaigns made by admins, which campaign a free listener hears next (targeting, hours, caps), the
+breaks handed out and their impressions. When an ad is due is the ad clock's question (`encore.playback`)."""
+
+from encore.ads._breaks import AdBreakView, can_serve_ad, finish_break, issue_break, open_break
+from encore.ads._campaigns import CampaignView, create_campaign
+from encore.ads._models import AdBreak, AdCampaign
+from encore.ads._policy import (
+    AdClock,
+    CampaignCandidate,
+    ad_due,
+    ad_played_through,
+    campaign_eligible,
+    pick_campaign,
+)
+
+__all__ = [
+    "AdBreak",
+    "AdBreakView",
+    "AdCampaign",
+    "AdClock",
+    "CampaignCandidate",
+    "CampaignView",
+    "ad_due",
+    "ad_played_through",
+    "campaign_eligible",
+    "can_serve_ad",
+    "create_campaign",
+    "finish_break",
+    "issue_break",
+    "open_break",
+    "pick_campaign",
+]

@@ -1,0 +1,144 @@
+"""Ad breaks: which campaign a listener hears next, the break handed out, and its impression.
+
+Whether an ad is due is the ad clock's question (`encore.playback`); this package only knows campaigns,
+their targeting and caps, and the breaks handed out.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from encore.ads._models import AdBreak, AdCampaign
+from encore.ads._policy import CampaignCandidate, ad_played_through, pick_campaign
+from encore.billing import Decision
+from encore.catalog import Genre, Track, TrackGenre
+from encore.kernel import NotFound, PermissionDenied
+
+
+@dataclass(frozen=True)
+class AdBreakView:
+    break_id: str
+    track_public_id: str
+    duration_ms: int
+    advertiser: str
+    issued_at: datetime
+
+
+def _active(now: datetime) -> ColumnElement[bool]:
+    return (
+        (AdCampaign.starts_at <= now)
+        & (AdCampaign.ends_at > now)
+        & (AdCampaign.impressions < AdCampaign.budget_impressions)
+    )
+
+
+def open_break(session: Session, *, user_id: int, now: datetime) -> AdBreak | None:
+    return session.scalar(
+        select(AdBreak)
+        .where(
+            AdBreak.user_id == user_id, AdBreak.completed_at.is_(None), AdBreak.issued_at >= now - timedelta(hours=1)
+        )
+        .order_by(AdBreak.issued_at.desc())
+        .limit(1)
+    )
+
+
+def _candidates(session: Session, *, user_id: int, now: datetime) -> list[tuple[AdCampaign, CampaignCandidate]]:
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today: dict[int, int] = dict(
+        session.execute(
+            select(AdBreak.campaign_id, func.count())
+            .where(AdBreak.user_id == user_id, AdBreak.completed_at >= day)
+            .group_by(AdBreak.campaign_id)
+        ).all()
+    )
+    last: dict[int, datetime] = dict(
+        session.execute(
+            select(AdBreak.campaign_id, func.max(AdBreak.issued_at))
+            .where(AdBreak.user_id == user_id)
+            .group_by(AdBreak.campaign_id)
+        ).all()
+    )
+    out = []
+    for c in session.scalars(select(AdCampaign).where(_active(now))):
+        out.append(
+            (
+                c,
+                CampaignCandidate(
+                    id=c.id,
+                    starts_at=c.starts_at,
+                    ends_at=c.ends_at,
+                    budget=c.budget_impressions,
+                    impressions=c.impressions,
+                    genres=frozenset(g for g in c.genres.split(",") if g),
+                    hour_from=c.hour_from,
+                    hour_to=c.hour_to,
+                    freq_cap_per_day=c.freq_cap_per_day,
+                    user_impressions_today=today.get(c.id, 0),
+                    last_served_to_user=last.get(c.id),
+                ),
+            )
+        )
+    return out
+
+
+def _genres_of(session: Session, track_id: int | None) -> frozenset[str]:
+    if track_id is None:
+        return frozenset()
+    rows = session.scalars(
+        select(Genre.name).join(TrackGenre, TrackGenre.genre_id == Genre.id).where(TrackGenre.track_id == track_id)
+    )
+    return frozenset(n.lower() for n in rows)
+
+
+def can_serve_ad(session: Session, *, user_id: int, now: datetime, last_track_id: int | None) -> bool:
+    """Whether `issue_break` would hand this listener an ad now: their open break, or a campaign they may
+    hear (targeting, hours, frequency cap)."""
+    if open_break(session, user_id=user_id, now=now) is not None:
+        return True
+    cands = [c for _, c in _candidates(session, user_id=user_id, now=now)]
+    return pick_campaign(cands, now=now, genres=_genres_of(session, last_track_id)) is not None
+
+
+def issue_break(session: Session, *, user_id: int, now: datetime, last_track_id: int | None) -> AdBreakView:
+    """The listener's unfinished break again, or a new one from the campaign they should hear next."""
+    found = open_break(session, user_id=user_id, now=now)
+    if found is not None:
+        return _view(session, found)
+    cands = _candidates(session, user_id=user_id, now=now)
+    picked = pick_campaign([c for _, c in cands], now=now, genres=_genres_of(session, last_track_id))
+    if picked is None:
+        raise NotFound("no ad campaign can run now", code="no_ad_inventory")
+    campaign = next(c for c, cand in cands if cand.id == picked.id)
+    ad_track = session.get_one(Track, campaign.track_id)  # FK with cascade: it exists
+    brk = AdBreak(user_id=user_id, campaign_id=campaign.id, duration_ms=ad_track.duration_ms, issued_at=now)
+    session.add(brk)
+    session.flush()
+    return _view(session, brk)
+
+
+def _view(session: Session, brk: AdBreak) -> AdBreakView:
+    campaign = session.get_one(AdCampaign, brk.campaign_id)
+    track = session.get_one(Track, campaign.track_id)
+    return AdBreakView(brk.public_id, track.public_id, brk.duration_ms, campaign.advertiser, brk.issued_at)
+
+
+def finish_break(session: Session, *, user_id: int, break_id: str, now: datetime) -> Decision:
+    """The ad played through: count the impression once (`counted`, or `already_counted`)."""
+    brk = session.scalar(
+        select(AdBreak).where(AdBreak.public_id == break_id, AdBreak.user_id == user_id).with_for_update()
+    )
+    if brk is None:
+        raise NotFound("no such ad break", code="no_such_ad_break")
+    if brk.completed_at is not None:
+        return Decision(True, "already_counted")
+    if not ad_played_through(issued_at=brk.issued_at, duration_ms=brk.duration_ms, reported_at=now):
+        raise PermissionDenied("the ad has not played through yet", code="ad_not_finished")
+    brk.completed_at = now
+    campaign = session.get(AdCampaign, brk.campaign_id, with_for_update=True)
+    if campaign is not None:
+        campaign.impressions += 1
+    session.flush()
+    return Decision(True, "counted")

@@ -1,0 +1,67 @@
+"""Subscriptions, payment-provider customers and events, redeemable codes."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from encore.db import Base, TimestampMixin, UTCDateTime
+
+
+class Subscription(TimestampMixin, Base):
+    """One row per user who ever had Premium; the dates decide, the state only explains."""
+
+    __tablename__ = "subscriptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    plan: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(10))
+    provider: Mapped[str] = mapped_column(String(16), default="manual")
+    provider_customer_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    trial_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    provider_subscription_id: Mapped[str | None] = mapped_column(String(100))
+    # `created` of the newest provider event applied: an older event arriving later never rolls state back.
+    provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BillingCustomer(TimestampMixin, Base):
+    """The payment provider's customer for a user. Only Encore makes this link (when it opens a checkout),
+    so a webhook naming a customer id can only ever move the account Encore bound that id to."""
+
+    __tablename__ = "billing_customers"
+    __table_args__ = (
+        UniqueConstraint("provider", "customer_id", name="uq_billing_customers_provider_customer_id"),
+        UniqueConstraint("provider", "user_id", name="uq_billing_customers_provider_user_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(String(100))
+
+
+class ProcessedEvent(Base):
+    """Webhook event ids already applied: a replayed or retried delivery counts once."""
+
+    __tablename__ = "processed_provider_events"
+    __table_args__ = (UniqueConstraint("provider", "event_id", name="uq_processed_provider_events_provider_event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(100))
+    event_type: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RedeemCode(TimestampMixin, Base):
+    """A code an admin hands out; only its SHA-256 is stored, and it works once."""
+
+    __tablename__ = "redeem_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    plan: Mapped[str] = mapped_column(String(32))
+    days: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    redeemed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

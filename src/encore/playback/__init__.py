@@ -1,0 +1,20 @@
+"""Playback: may this listener hear this track now, and what did they hear. The stream decision every face
+calls before it hands out music (`next_stream_decision`), the free tier's ad clock (`AdClockBook`) charged
+from what the byte path sent, and ad breaks as the listener meets them."""
+
+from encore.playback._breaks import complete_ad_break, start_ad_break
+from encore.playback._clockbook import AdClockBook, ClockState, PlayNames, PlayTap
+from encore.playback._decide import StreamDecision, next_stream_decision
+from encore.playback._models import AdClockRow
+
+__all__ = [
+    "AdClockBook",
+    "AdClockRow",
+    "ClockState",
+    "PlayNames",
+    "PlayTap",
+    "StreamDecision",
+    "complete_ad_break",
+    "next_stream_decision",
+    "start_ad_break",
+]

@@ -1,0 +1,35 @@
+"""Ad breaks as the listener meets them: due by their clock, handed out by `encore.ads`, and a played-through
+ad restarting the clock."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from encore.ads import AdBreakView, AdClock, ad_due, finish_break, issue_break, open_break
+from encore.billing import Decision, Tier, check_access
+from encore.kernel import Conflict
+from encore.playback._clockbook import AdClockBook, ClockState
+
+
+def start_ad_break(
+    session: Session, *, user_id: int, interval_s: int, now: datetime, clocks: AdClockBook
+) -> AdBreakView:
+    """Hand out the ad this listener must hear; an unfinished break is handed out again, not replaced."""
+    access = check_access(session, user_id=user_id, now=now)
+    if access.tier is Tier.PREMIUM:
+        raise Conflict("Premium listeners hear no ads", code="no_ad_due")
+    state = clocks.move(session, user_id, lambda st: (st, st))
+    not_due = ad_due(tier=access.tier, clock=AdClock(state.total_ms(now)), interval_s=interval_s).allowed
+    if not_due and open_break(session, user_id=user_id, now=now) is None:
+        raise Conflict("no ad is due", code="no_ad_due")
+    return issue_break(session, user_id=user_id, now=now, last_track_id=state.last_track_id)
+
+
+def complete_ad_break(session: Session, *, user_id: int, break_id: str, now: datetime, clocks: AdClockBook) -> Decision:
+    """The ad played through: count the impression once and restart the listener's clock."""
+    decision = finish_break(session, user_id=user_id, break_id=break_id, now=now)
+    if decision.reason == "counted":
+        clocks.move(session, user_id, lambda _st: (ClockState(last_ad_at=now), None))
+        clocks.write_through(session, [user_id])
+        session.flush()
+    return decision

@@ -1,0 +1,158 @@
+"""The stream decision: may this listener have a music URL for this track now? Server-enforced ad breaks: one
+listening clock per account, charged when music URLs are issued and as the audio is sent (`_clockbook`).
+
+The clock lives on the server and belongs to the account, so a reload, a second tab, another device or
+another API face all read and move the same clock. An ad break ends only when an ad URL was issued and at
+least the ad's own length has passed before the client says it played through.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from encore.ads import AdClock, ad_due, can_serve_ad
+from encore.billing import Availability, Content, Subscription, SubscriptionDates, SubState, Tier, decide, strictest
+from encore.catalog import Album, Track
+from encore.exclusives import Exclusive
+from encore.kernel import NotFound
+from encore.playback._clockbook import AdClockBook, ClockState, PlayNames, state_of
+from encore.playback._models import AdClockRow
+
+
+@dataclass(frozen=True)
+class StreamDecision:
+    allowed: bool
+    reason: str
+    tier: Tier
+
+
+def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: bool) -> Row[Any] | None:
+    """Everything the decision reads, in one round trip: the track, its exclusive (if it is one), the
+    user's subscription and, unless the clock book already holds it, the user's stored ad clock."""
+    columns: list[Any] = [
+        Track.id,
+        Track.duration_ms,
+        Track.is_ad,
+        Album.availability.label("album_availability"),
+        Album.available_from.label("album_from"),
+        Track.availability.label("track_availability"),
+        Track.available_from.label("track_from"),
+        Exclusive.availability,
+        Exclusive.release_at,
+        Subscription.state,
+        Subscription.period_end,
+        Subscription.trial_end,
+    ]
+    if with_clock:
+        columns += [
+            AdClockRow.user_id.label("clock_user"),
+            AdClockRow.listened_ms,
+            AdClockRow.last_track_id,
+            AdClockRow.last_issued_at,
+            AdClockRow.last_duration_ms,
+            AdClockRow.last_ad_at,
+            AdClockRow.last_served_ms,
+        ]
+    query = (
+        select(*columns)
+        .select_from(Track)
+        .join(Album, Album.id == Track.album_id)
+        .outerjoin(Exclusive, Exclusive.track_id == Track.id)
+        .outerjoin(Subscription, Subscription.user_id == user_id)
+    )
+    if with_clock:
+        query = query.outerjoin(AdClockRow, AdClockRow.user_id == user_id)
+    return session.execute(query.where(Track.public_id == track_public_id)).first()
+
+
+def _content(row: Row[Any]) -> Content:
+    """The strictest of the album's and the track's availability (set by their label) and, when the track is
+    an exclusive's audio, the exclusive's: the same rule as `track_content`, from the one read."""
+    parts = [Content(Availability(row.album_availability), row.album_from)]
+    for availability, since in (
+        (row.track_availability, row.track_from),
+        (row.availability, row.release_at),
+    ):
+        if availability is not None:
+            parts.append(Content(Availability(availability), since))
+    return strictest(*parts)
+
+
+def _stored_clock(row: Row[Any]) -> ClockState:
+    return state_of(None if row.clock_user is None else row)
+
+
+def next_stream_decision(
+    session: Session,
+    *,
+    user_id: int,
+    user_public_id: str,
+    track_id: str,
+    interval_s: int,
+    now: datetime,
+    clocks: AdClockBook,
+) -> StreamDecision:
+    """Decide whether this user may get a music URL for `track_id` now, and if so charge their clock.
+
+    Call it right before issuing any music URL (player API, Subsonic). Raises NotFound for an unknown
+    track. A denial's reason is `ad_break_due`, `not_music` (ad audio) or an entitlement reason
+    (`premium_required`...). One read; the clock moves in `clocks` and reaches the database behind. A free
+    listener's allowed track opens a play in `clocks`, named by the public ids, which the audio sent for it
+    (`AdClockBook.tap`) keeps charging.
+    """
+    row = _facts(session, user_id=user_id, track_public_id=track_id, with_clock=not clocks.known(user_id))
+    if row is None:
+        raise NotFound("no such track")
+    sub = None if row.state is None else SubscriptionDates(SubState(row.state), row.period_end, row.trial_end)
+    content = _content(row)
+    access = decide(sub, content, now)
+    if row.is_ad:
+        return StreamDecision(False, "not_music", access.tier)  # ad audio plays in ad breaks only
+    if not access.allowed:
+        return StreamDecision(False, access.reason, access.tier)
+    if access.tier is Tier.PREMIUM:
+        clocks.forget_plays(user_id)  # audio sent on URLs from a free period no longer costs ad time
+        return StreamDecision(True, "premium_no_ads", access.tier)
+    loaded = _stored_clock(row) if "clock_user" in row._fields else None
+
+    def charge(inventory: bool | None) -> Callable[[ClockState], tuple[ClockState, StreamDecision | None]]:
+        def change(state: ClockState) -> tuple[ClockState, StreamDecision | None]:
+            if state.last_track_id == row.id and state.playing_ms(now) < state.last_duration_ms:
+                # The same track again while it may still be playing (a refresh, a seek): no double charge, and
+                # no ad in the middle of it even if what was sent of it filled the clock: ads come between tracks.
+                return state, StreamDecision(True, "same_play", access.tier)
+            due = ad_due(tier=access.tier, clock=AdClock(state.total_ms(now)), interval_s=interval_s)
+            if not due.allowed:
+                if inventory is None:
+                    return state, None  # ask the database for inventory outside the lock, then decide again
+                if inventory:
+                    return state, StreamDecision(False, due.reason, access.tier)
+            reason = due.reason if due.allowed else "no_ad_inventory"
+            return state.charged(track_id=row.id, duration_ms=row.duration_ms, now=now), StreamDecision(
+                True, reason, access.tier
+            )
+
+        return change
+
+    names = PlayNames(user_public_id, track_id, row.id)
+    decision = clocks.move(session, user_id, charge(None), loaded=loaded, names=names)
+    if decision is None:
+        inventory = _can_serve_ad(session, user_id=user_id, now=now, clocks=clocks)
+        decision = clocks.move(session, user_id, charge(inventory), names=names)
+    decision = decision or StreamDecision(False, "ad_break_due", access.tier)  # (inventory known: decided)
+    if decision.reason == "ad_break_due":
+        clocks.write_through(session, [user_id])  # an owed ad survives a restart
+    else:
+        clocks.write_behind(session)
+    return decision
+
+
+def _can_serve_ad(session: Session, *, user_id: int, now: datetime, clocks: AdClockBook) -> bool:
+    """Whether an ad could be handed to this listener now. Only then is music withheld; otherwise music plays
+    (`no_ad_inventory`), so a campaign this listener can never hear cannot lock them out."""
+    last_track = clocks.move(session, user_id, lambda st: (st, st.last_track_id))
+    return can_serve_ad(session, user_id=user_id, now=now, last_track_id=last_track)
