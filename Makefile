@@ -24,7 +24,7 @@ install: $(VENV)/.installed ## Create .venv and install Encore
 
 install-test: $(VENV)/.installed-test ## Install Encore with the test tools
 
-system-deps: ## As root, install Debian's PostgreSQL, Chromium and nginx when missing
+system-deps: ## As root, install Debian's PostgreSQL, Redis, Chromium and nginx when missing
 	@bash scripts/system-deps.sh
 
 run: install ## Migrate, build the demo catalogue if the library is empty, serve on :8000

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system parts the test suite talks to (PostgreSQL, Chromium, nginx) when missing.
+# Installs the system parts the test suite talks to (PostgreSQL, Redis, Chromium, nginx) when missing.
 # Only as root; otherwise the tests that need them skip with a loud reason (and fail in CI).
 set -euo pipefail
 
@@ -8,6 +8,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 fonts_dir=/usr/share/fonts/truetype/dejavu
 [ -d "$fonts_dir" ] || need+=(fonts-dejavu-core)
@@ -26,3 +27,4 @@ apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts a cluster and nginx on install; the tests run their own on loopback.
 (service postgresql stop || true) >/dev/null 2>&1
 (service nginx stop || true) >/dev/null 2>&1
+(service redis-server stop || true) >/dev/null 2>&1

@@ -12,6 +12,7 @@ from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import create_db_engine, upgrade_to_head
 from tests.support.postgres import PostgresServer, database_from_template, find_pg_bin, start_postgres
+from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -47,6 +48,18 @@ def postgres() -> Iterator[PostgresServer]:
     template.dispose()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """Debian's redis-server for the session (per xdist worker); tests get their own key prefix."""
+    binary = find_redis_server()
+    if binary is None:
+        _missing("Redis (redis-server)")
+    assert binary is not None
+    server = start_redis(binary)
+    yield server
+    remove(server)
 
 
 @pytest.fixture(scope="session")

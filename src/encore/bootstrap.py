@@ -10,6 +10,7 @@ from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
 from encore.kernel import Clock, SystemClock
 from encore.playback import AdClockBook
+from encore.state import MemoryState, SharedState, open_state
 from encore.storage import MediaStore
 
 
@@ -22,11 +23,14 @@ class Container:
     clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks, one book per serving process (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
+    # What every request, worker and node must agree on: in memory (one process) or Redis.
+    state: SharedState = field(default_factory=MemoryState)
 
     def migrate(self) -> None:
         upgrade_to_head(self.engine)
 
     def close(self) -> None:
+        self.state.close()
         self.engine.dispose()
 
 
@@ -43,4 +47,5 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         store=store,
         clock=clock or SystemClock(),
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
+        state=open_state(settings.redis_url, prefix=settings.redis_prefix),
     )

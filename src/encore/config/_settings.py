@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8000"
+    # Shared state (ad clocks, open plays, rate windows, slots): in this process when unset; Redis for
+    # several workers or machines, e.g. redis://127.0.0.1:6379/0 or unix:///run/redis/redis.sock
+    redis_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
+    redis_prefix: str = Field(default="encore:", pattern=r"^[A-Za-z0-9:._-]{0,40}$")
 
     # Streaming
     stream_url_ttl_s: int = Field(default=600, ge=10, le=86_400)

@@ -1,0 +1,161 @@
+"""Shared state for one process: a dict under one lock (the embedded default).
+
+Values are copied in and out as JSON, so a caller can never mutate what another request holds, and the
+two implementations behave alike (a value that JSON cannot hold fails here too). Expired entries are
+dropped when read and swept every few thousand writes, so memory stays bounded by what is live.
+"""
+
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from encore.state._port import Change, Doc, Hit, Lease, R, SharedState, gcra
+
+_SWEEP_EVERY = 4096
+
+
+class MemoryState(SharedState):
+    name = "memory"
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._lock = threading.Lock()
+        self._docs: dict[str, tuple[str, float | None]] = {}  # key -> (json, expires at)
+        self._ints: dict[str, tuple[int, float | None]] = {}
+        self._tats: dict[str, float] = {}
+        self._slots: dict[str, dict[str, float]] = {}  # key -> token -> lapses at
+        self._queues: dict[str, deque[str]] = {}
+        self._versions: dict[str, int] = {}
+        self._clock = clock
+        self._writes = 0
+
+    def _live(self, key: str, now: float) -> Doc | None:
+        found = self._docs.get(key)
+        if found is None:
+            return None
+        if found[1] is not None and found[1] <= now:
+            del self._docs[key]
+            return None
+        value: Doc = json.loads(found[0])
+        return value
+
+    def get(self, key: str) -> Doc | None:
+        with self._lock:
+            return self._live(key, self._clock())
+
+    def update(self, keys: Sequence[str], change: Change[R], *, ttl_s: Sequence[float | None]) -> R:
+        if len(ttl_s) != len(keys):
+            raise ValueError("one ttl per key")
+        with self._lock:
+            now = self._clock()
+            old = [self._live(k, now) for k in keys]
+            new, result = change([self._live(k, now) for k in keys])  # change gets its own copies
+            if len(new) != len(keys):
+                raise ValueError("change must return one document per key")
+            if new == old:
+                return result  # as in Redis: nothing written, no expiry moved
+            encoded = [None if doc is None else json.dumps(doc, separators=(",", ":")) for doc in new]
+            for key, text, ttl in zip(keys, encoded, ttl_s, strict=True):
+                if text is None:
+                    self._docs.pop(key, None)
+                else:
+                    self._docs[key] = (text, None if ttl is None else now + ttl)
+            self._wrote(now)
+            return result
+
+    async def aget(self, key: str) -> Doc | None:
+        return self.get(key)
+
+    async def aupdate(self, keys: Sequence[str], change: Change[R], *, ttl_s: Sequence[float | None]) -> R:
+        return self.update(keys, change, ttl_s=ttl_s)
+
+    def delete(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._docs.pop(key, None)
+                self._ints.pop(key, None)
+                self._tats.pop(key, None)
+                self._slots.pop(key, None)
+                self._queues.pop(key, None)
+
+    def incr(self, key: str, *, by: int = 1, ttl_s: float) -> int:
+        with self._lock:
+            now = self._clock()
+            value = self._count(key, now) + by
+            self._ints[key] = (value, now + ttl_s)
+            self._wrote(now)
+            return value
+
+    def _count(self, key: str, now: float) -> int:
+        found = self._ints.get(key)
+        if found is None or (found[1] is not None and found[1] <= now):
+            self._ints.pop(key, None)
+            return 0
+        return found[0]
+
+    def count(self, key: str) -> int:
+        with self._lock:
+            return self._count(key, self._clock())
+
+    def hit(self, key: str, *, limit: int, window_s: float, cost: int = 1) -> Hit:
+        with self._lock:
+            now = self._clock()
+            tat = self._tats.get(key)
+            new_tat, hit = gcra(now=now, tat=tat, limit=limit, window_s=window_s, cost=cost)
+            if new_tat is not None:
+                self._tats[key] = new_tat
+            self._wrote(now)
+            return hit
+
+    def acquire(self, key: str, *, limit: int, lease_s: float) -> Lease | None:
+        with self._lock:
+            now = self._clock()
+            held = {t: at for t, at in self._slots.get(key, {}).items() if at > now}
+            if len(held) >= limit:
+                self._slots[key] = held
+                return None
+            token = secrets.token_hex(8)
+            held[token] = now + lease_s
+            self._slots[key] = held
+            return Lease(key, token)
+
+    def release(self, lease: Lease) -> None:
+        with self._lock:
+            self._slots.get(lease.key, {}).pop(lease.token, None)
+
+    def push(self, queue: str, items: Sequence[str]) -> None:
+        with self._lock:
+            self._queues.setdefault(queue, deque()).extend(items)
+
+    async def apush(self, queue: str, items: Sequence[str]) -> None:
+        self.push(queue, items)
+
+    def take(self, queue: str, *, limit: int) -> list[str]:
+        with self._lock:
+            found = self._queues.get(queue)
+            if not found:
+                return []
+            return [found.popleft() for _ in range(min(limit, len(found)))]
+
+    def bump(self, key: str) -> int:
+        with self._lock:
+            self._versions[key] = self._versions.get(key, 0) + 1
+            return self._versions[key]
+
+    def version(self, key: str) -> int:
+        with self._lock:
+            return self._versions.get(key, 0)
+
+    def ping(self) -> bool:
+        return True
+
+    def _wrote(self, now: float) -> None:
+        """Every few thousand writes, drop what has expired (called under the lock)."""
+        self._writes += 1
+        if self._writes % _SWEEP_EVERY:
+            return
+        self._docs = {k: v for k, v in self._docs.items() if v[1] is None or v[1] > now}
+        self._ints = {k: v for k, v in self._ints.items() if v[1] is None or v[1] > now}
+        self._tats = {k: t for k, t in self._tats.items() if t > now}
