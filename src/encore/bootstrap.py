@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
 from encore.kernel import Clock, SystemClock
+from encore.oauth import AppRates
 from encore.playback import AdClockBook
-from encore.state import MemoryState, SharedState, open_state
+from encore.state import SharedState, open_state
 from encore.storage import MediaStore
+from encore.streaming import TranscodeSlots
 
 
 @dataclass
@@ -20,11 +22,14 @@ class Container:
     engine: Engine
     sessions: sessionmaker[Session]
     store: MediaStore
+    # What every request, worker and node must agree on: in memory (one process) or Redis.
+    state: SharedState
+    # Built on `state`, so their limits hold across workers and nodes.
+    transcodes: TranscodeSlots  # Subsonic's on-the-fly MP3 transcodes at once
+    app_rates: AppRates  # /v1 request windows per developer app
     clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks, one book per serving process (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
-    # What every request, worker and node must agree on: in memory (one process) or Redis.
-    state: SharedState = field(default_factory=MemoryState)
 
     def migrate(self) -> None:
         upgrade_to_head(self.engine)
@@ -40,12 +45,15 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     engine = create_db_engine(settings.resolved_database_url)
     store = MediaStore(settings.media_dir)
     store.ensure()
+    state = open_state(settings.redis_url, prefix=settings.redis_prefix)
     return Container(
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
         store=store,
+        state=state,
+        transcodes=TranscodeSlots(state, settings.max_transcodes),
+        app_rates=AppRates(state),
         clock=clock or SystemClock(),
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
-        state=open_state(settings.redis_url, prefix=settings.redis_prefix),
     )

@@ -136,6 +136,18 @@ def test_semaphore_bounds_holders_and_leases_lapse(state: SharedState) -> None:
     assert state.acquire("short", limit=1, lease_s=0.2) is not None  # a dead holder's slot comes back
 
 
+def test_a_renewed_lease_is_kept_and_a_lapsed_one_is_not(state: SharedState) -> None:
+    kept = state.acquire("renewed", limit=1, lease_s=0.3)
+    assert kept is not None
+    for _ in range(3):
+        time.sleep(0.15)
+        assert state.renew(kept, lease_s=0.3)
+    assert state.acquire("renewed", limit=1, lease_s=0.3) is None  # still held after 0.45 s of a 0.3 s lease
+    time.sleep(0.4)
+    assert not state.renew(kept, lease_s=0.3)
+    assert state.acquire("renewed", limit=1, lease_s=0.3) is not None
+
+
 def test_queue_keeps_order(state: SharedState) -> None:
     async def push_c() -> None:
         await state.apush("q", ["c"])

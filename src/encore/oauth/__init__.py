@@ -15,7 +15,8 @@ from encore.oauth._apps import (
     revoke_grant,
 )
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
-from encore.oauth._policy import RATE_WINDOW_S, Decision, check_redirect_uri, rate_decision, redirect_matches
+from encore.oauth._policy import RATE_WINDOW_S, Decision, check_redirect_uri, redirect_matches
+from encore.oauth._rates import AppRates
 from encore.oauth._scopes import SCOPES, parse_scope, unknown_scopes
 from encore.oauth._server import (
     ConsentRequest,
@@ -32,6 +33,7 @@ __all__ = [
     "RATE_WINDOW_S",
     "SCOPES",
     "Access",
+    "AppRates",
     "AppView",
     "ConsentRequest",
     "Decision",
@@ -53,7 +55,6 @@ __all__ = [
     "list_apps",
     "list_grants",
     "parse_scope",
-    "rate_decision",
     "record_usage",
     "redirect_matches",
     "register_app",

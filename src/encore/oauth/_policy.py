@@ -1,4 +1,4 @@
-"""Pure decisions: redirect URIs, rate windows. No database, no clock of their own."""
+"""Pure decisions: redirect URIs. No database, no clock of their own."""
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -31,11 +31,3 @@ def check_redirect_uri(uri: str) -> Decision:
 def redirect_matches(registered: list[str], requested: str) -> bool:
     """Exact string match: no prefixes, no added paths or query strings, no case folding."""
     return requested in registered
-
-
-def rate_decision(*, used: int, limit: int, window_started: float, now: float) -> Decision:
-    """Fixed window per app. `used` counts the requests already made in this window."""
-    if now - window_started >= RATE_WINDOW_S or used < limit:
-        return Decision(True)
-    retry = max(1, int(window_started + RATE_WINDOW_S - now + 0.999))
-    return Decision(False, "rate limit exceeded", retry)

@@ -121,6 +121,16 @@ class MemoryState(SharedState):
             self._slots[key] = held
             return Lease(key, token)
 
+    def renew(self, lease: Lease, *, lease_s: float) -> bool:
+        with self._lock:
+            now = self._clock()
+            held = self._slots.get(lease.key, {})
+            if held.get(lease.token, 0.0) <= now:
+                held.pop(lease.token, None)
+                return False
+            held[lease.token] = now + lease_s
+            return True
+
     def release(self, lease: Lease) -> None:
         with self._lock:
             self._slots.get(lease.key, {}).pop(lease.token, None)

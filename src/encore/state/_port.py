@@ -81,6 +81,10 @@ class SharedState(ABC):
         """One of `limit` slots, or None when all are held. A slot whose holder died lapses after `lease_s`."""
 
     @abstractmethod
+    def renew(self, lease: Lease, *, lease_s: float) -> bool:
+        """Extend a held slot's lease from now; False when it had already lapsed (and may be someone else's)."""
+
+    @abstractmethod
     def release(self, lease: Lease) -> None: ...
 
     # --- queues -------------------------------------------------------------------------------------

@@ -54,6 +54,19 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
 return 1
 """
 
+_RENEW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local until_ = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not until_ or tonumber(until_) <= now then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
+return 1
+"""
+
 
 def _encode(doc: Doc) -> str:
     return json.dumps(doc, separators=(",", ":"))
@@ -76,6 +89,7 @@ class RedisState(SharedState):
         self._incr = self._r.register_script(_INCR)
         self._hit = self._r.register_script(_HIT)
         self._acquire = self._r.register_script(_ACQUIRE)
+        self._renew = self._r.register_script(_RENEW)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -169,6 +183,10 @@ class RedisState(SharedState):
         token = secrets.token_hex(8)
         got = self._call(self._acquire, keys=[self._k(key)], args=[limit, max(1, int(lease_s * 1000)), token])
         return Lease(key, token) if got else None
+
+    def renew(self, lease: Lease, *, lease_s: float) -> bool:
+        got = self._call(self._renew, keys=[self._k(lease.key)], args=[lease.token, max(1, int(lease_s * 1000))])
+        return bool(got)
 
     def release(self, lease: Lease) -> None:
         self._call(self._r.zrem, self._k(lease.key), lease.token)

@@ -19,7 +19,7 @@ from encore.streaming._signing import (
     verify_stream_signature,
 )
 from encore.streaming._stored import StoredTrack, stored_track
-from encore.streaming._transcode import TranscodeSlots, transcode_mp3
+from encore.streaming._transcode import TranscodeSlot, TranscodeSlots, transcode_mp3
 
 __all__ = [
     "FORMATS",
@@ -41,6 +41,7 @@ __all__ = [
     "SignedUrl",
     "StoredTrack",
     "StreamGrant",
+    "TranscodeSlot",
     "TranscodeSlots",
     "Unsatisfiable",
     "choose_delivery",

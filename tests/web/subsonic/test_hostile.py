@@ -240,14 +240,15 @@ def _seconds(data: bytes) -> float:
 def _capped(site: Site, cap: int) -> TestClient:
     """The /rest API of an app whose operator set `max_transcodes` (same database and media store)."""
     settings = site.container.settings.model_copy(update={"max_transcodes": cap})
-    return TestClient(create_api(dataclasses.replace(site.container, settings=settings)), base_url="http://testserver")
+    c = dataclasses.replace(site.container, settings=settings, transcodes=TranscodeSlots(site.container.state, cap))
+    return TestClient(create_api(c), base_url="http://testserver")
 
 
 @pytest.fixture
 def one_slot(site: Site, key: dict[str, str]) -> Iterator[tuple[TestClient, TranscodeSlots]]:
     with _capped(site, 1) as client:
         assert client.get("/rest/ping", params=key).status_code == 200
-        slots: TranscodeSlots = client.app.state.subsonic_transcodes  # type: ignore[attr-defined]
+        slots: TranscodeSlots = client.app.state.container.transcodes  # type: ignore[attr-defined]
         assert slots.limit == 1  # the setting, not a constant
         yield client, slots
 
@@ -256,7 +257,8 @@ def test_transcodes_beyond_the_cap_are_told_to_retry(
     key: dict[str, str], ids: dict[str, str], one_slot: tuple[TestClient, TranscodeSlots]
 ) -> None:
     http, slots = one_slot
-    assert slots.try_acquire()  # a transcode in progress holds the only slot
+    held = slots.try_acquire()  # a transcode in progress holds the only slot
+    assert held is not None
     try:
         r = http.get("/rest/stream", params={**key, "id": ids["track"], "format": "mp3", "f": "json"})
         assert r.status_code == 503 and r.headers["retry-after"] == "5"
@@ -264,10 +266,11 @@ def test_transcodes_beyond_the_cap_are_told_to_retry(
         assert "retry" in r.json()["subsonic-response"]["error"]["message"]
         assert http.get("/rest/stream", params={**key, "id": ids["track"]}).status_code == 200  # stored: no slot
     finally:
-        slots.release()
+        held.release()
     assert http.get("/rest/stream", params={**key, "id": ids["track"], "format": "mp3"}).status_code == 200
-    assert slots.try_acquire()  # the finished transcode gave its slot back
-    slots.release()
+    again = slots.try_acquire()  # the finished transcode gave its slot back
+    assert again is not None
+    again.release()
 
 
 def test_max_transcodes_zero_turns_transcoding_off(site: Site, key: dict[str, str], ids: dict[str, str]) -> None:

@@ -6,7 +6,7 @@ from fastapi.routing import APIRoute
 from encore import oauth
 from encore.web._security import ASGIApp, Receive, Scope, Send
 from encore.web.spotify import _buy_links, _catalogue, _library, _me, _oauth_routes, _playlists, _wrapped
-from encore.web.spotify._edge import RateLimiter, route_scopes
+from encore.web.spotify._edge import route_scopes
 
 V1_ROUTERS = (
     _catalogue.router,
@@ -48,8 +48,7 @@ class TrailingSlash:
 
 
 def install(app: FastAPI) -> None:
-    """Mount /v1 and the OAuth endpoints and pages; one rate limiter per app instance."""
-    app.state.v1_limiter = RateLimiter()
+    """Mount /v1 and the OAuth endpoints and pages (the apps' rate windows are the container's)."""
     app.add_middleware(TrailingSlash)
     _document_scopes()
     for router in (*V1_ROUTERS, _oauth_routes.router, _oauth_routes.dev, _oauth_routes.pages):

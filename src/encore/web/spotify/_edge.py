@@ -1,7 +1,5 @@
 """The /v1 edge: Spotify's error shape, bearer tokens with scopes, per-app rate limits and usage counts."""
 
-import threading
-import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
@@ -17,8 +15,6 @@ from encore.kernel import EncoreError, PermissionDenied
 from encore.web._deps import Db, container
 from encore.web._errors import status_for
 from encore.web.spotify._schemas import Error
-
-USAGE_FLUSH_S = 10.0
 
 
 class RateLimited(EncoreError):
@@ -72,42 +68,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class RateLimiter:
-    """Per-app fixed windows in this process, plus request counts flushed to the database now and then."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._windows: dict[int, tuple[float, int]] = {}
-        self._pending: dict[int, int] = {}
-        self._flushed = clock()
-
-    def hit(self, app_id: int, limit: int) -> None:
-        now = self._clock()
-        with self._lock:
-            started, used = self._windows.get(app_id, (now, 0))
-            decision = oauth.rate_decision(used=used, limit=limit, window_started=started, now=now)
-            if not decision.allowed:
-                raise RateLimited(decision.retry_after)
-            if now - started >= oauth.RATE_WINDOW_S:
-                started, used = now, 0
-            self._windows[app_id] = (started, used + 1)
-            self._pending[app_id] = self._pending.get(app_id, 0) + 1
-
-    def take_usage(self, *, force: bool = False) -> dict[int, int]:
-        with self._lock:
-            if not force and self._clock() - self._flushed < USAGE_FLUSH_S:
-                return {}
-            pending, self._pending, self._flushed = self._pending, {}, self._clock()
-            return pending
-
-
-def limiter(request: Request) -> RateLimiter:
-    found: RateLimiter = request.app.state.v1_limiter
-    return found
-
-
-def flush_usage(session: Session, rate: RateLimiter, *, now: datetime, force: bool = False) -> None:
+def flush_usage(session: Session, rate: oauth.AppRates, *, now: datetime, force: bool = False) -> None:
     """Add the counts gathered since the last flush, in the caller's transaction (no second connection)."""
     counts = rate.take_usage(force=force)
     if counts:
@@ -132,9 +93,10 @@ def needs(*alternatives: str) -> Callable[..., oauth.Access]:
     def dependency(request: Request, session: Db) -> oauth.Access:
         c = container(request)
         access = oauth.check_access(session, token=_bearer(request), scopes=wanted, now=c.clock.now())
-        rate = limiter(request)
-        rate.hit(access.app_id, access.rate_limit)
-        flush_usage(session, rate, now=c.clock.now())
+        decision = c.app_rates.hit(access.app_id, access.rate_limit)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+        flush_usage(session, c.app_rates, now=c.clock.now())
         return access
 
     dependency.scopes = wanted  # type: ignore[attr-defined]  # read by the docs and the scope-matrix test

@@ -172,9 +172,10 @@ def _app_out(a: oauth.AppView, pending: int = 0) -> dict[str, object]:
 
 @dev.get("/developer/apps")
 def my_apps(request: Request, session: Db, user: CurrentUser) -> list[AppOut]:
-    from encore.web.spotify._edge import flush_usage, limiter
+    from encore.web.spotify._edge import flush_usage
 
-    flush_usage(session, limiter(request), now=container(request).clock.now(), force=True)
+    c = container(request)
+    flush_usage(session, c.app_rates, now=c.clock.now(), force=True)
     return [AppOut.model_validate(_app_out(a)) for a in oauth.list_apps(session, owner_id=user.id)]
 
 

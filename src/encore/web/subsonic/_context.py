@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.bootstrap import Container
-from encore.streaming import TranscodeSlots
 from encore.web.subsonic._envelope import Payload
 from encore.web.subsonic._params import Params
 
@@ -22,7 +21,6 @@ class Ctx:
     container: Container
     now: datetime
     client: str
-    transcodes: TranscodeSlots
 
 
 Handler = Callable[[Ctx], Payload | Response]

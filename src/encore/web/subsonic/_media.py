@@ -5,11 +5,12 @@ import io
 import re
 from collections.abc import Iterator
 
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, Response
 from PIL import Image
 
 from encore import catalog, library
-from encore.streaming import MIME, TranscodeSlots, choose_delivery, stored_track, transcode_mp3
+from encore.streaming import MIME, TranscodeSlot, choose_delivery, stored_track, transcode_mp3
+from encore.web._closing import ClosingStreamingResponse
 from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
 from encore.web.subsonic._counted import CountedFileResponse, TapFactory, counted_transcode
@@ -37,11 +38,13 @@ def _fitted(data: Iterator[bytes], length: int) -> Iterator[bytes]:
         yield b"\0" * pad
 
 
-def _guarded(data: Iterator[bytes], slots: TranscodeSlots) -> Iterator[bytes]:
+def _guarded(data: Iterator[bytes], slot: TranscodeSlot) -> Iterator[bytes]:
     try:
-        yield from data
+        for block in data:
+            slot.keep()
+            yield block
     finally:
-        slots.release()
+        slot.release()
 
 
 def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
@@ -67,11 +70,12 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         return CountedFileResponse(
             path, taps=taps, rendition=delivery.rendition, media_type=MIME[delivery.rendition], headers=headers
         )
-    if not ctx.transcodes.try_acquire():
+    slot = ctx.container.transcodes.try_acquire()
+    if slot is None:
         raise SubsonicError(
             GENERIC, "too many transcodes at once; retry in a few seconds", http_status=503, retry_after=5
         )
-    body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), ctx.transcodes)
+    body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), slot)
     body = counted_transcode(
         body, taps=taps, kbps=delivery.kbps, offset_ms=offset * 1000, duration_ms=stored.duration_ms
     )
@@ -85,7 +89,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         length = int(seconds * delivery.kbps * 1000 / 8)
         body = _fitted(body, length)
         headers["Content-Length"] = str(length)
-    return StreamingResponse(body, media_type="audio/mpeg", headers=headers)
+    return ClosingStreamingResponse(body, media_type="audio/mpeg", headers=headers)
 
 
 def _taps(ctx: Ctx, track_id: str | None) -> TapFactory:

@@ -1,14 +1,12 @@
 """`/rest/<method>` and `/rest/<method>.view`, GET or POST form: authenticate, dispatch, wrap."""
 
 import logging
-import threading
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
-from encore.streaming import TranscodeSlots
 from encore.web._deps import container
 from encore.web.subsonic import _browse, _lists, _media, _playlists, _user  # noqa: F401 - register handlers
 from encore.web.subsonic._auth import authenticate
@@ -30,18 +28,6 @@ router = APIRouter(include_in_schema=False)
 MAX_FORM_FIELDS = 2000
 # OpenSubsonic: this one answers without credentials, so a client can learn how to log in (apiKey).
 PUBLIC_METHODS = frozenset({"getopensubsonicextensions"})
-_SLOTS_LOCK = threading.Lock()
-
-
-def transcode_slots(request: Request) -> TranscodeSlots:
-    """One cap per app, sized by `max_transcodes` (libmp3lame runs ~40x real time per core; 4 leaves room)."""
-    state = request.app.state
-    with _SLOTS_LOCK:
-        slots: TranscodeSlots | None = getattr(state, "subsonic_transcodes", None)
-        if slots is None:
-            slots = TranscodeSlots(container(request).settings.max_transcodes)
-            state.subsonic_transcodes = slots
-    return slots
 
 
 def _mapped(exc: EncoreError) -> SubsonicError:
@@ -65,7 +51,7 @@ def _run(request: Request, name: str, params: Params) -> Response:
         if handler is None:
             raise SubsonicError(NOT_FOUND, f"unknown method: {name[:40]}", http_status=404)
         client = (params.get("c") or "")[:100]
-        result = handler(Ctx(session, user, params, c, now, client, transcode_slots(request)))
+        result = handler(Ctx(session, user, params, c, now, client))
     if isinstance(result, Response):
         return result
     return render(envelope(result), fmt=_fmt(params), callback=params.get("callback"))
