@@ -37,17 +37,35 @@ def migrate() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes (default: 1; one per core with ENCORE_REDIS_URL)"),
+    ] = None,
 ) -> None:
     """Serve the player, the APIs and the audio."""
-    import uvicorn
-
+    from encore.cli._serve import cores, plan_workers, run_server
     from encore.web import create_app
 
     c = _container()
     c.migrate()
+    plan = plan_workers(
+        requested=workers or c.settings.workers, shared_state=c.settings.redis_url is not None, cores=cores()
+    )
+    if plan.count == 0:
+        err.print(
+            "[red]Encore cannot start:[/red] several workers need ENCORE_REDIS_URL (shared ad clocks, rate "
+            "limits and transcode slots); without it, serve with one worker"
+        )
+        raise typer.Exit(2)
     host, port = host or c.settings.host, port or c.settings.port
-    console.print(f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode})")
-    uvicorn.run(create_app(c), host=host, port=port, log_level="info", access_log=False)
+    state = "Redis" if c.settings.redis_url else "in process"
+    console.print(
+        f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode}, workers: {plan.count}, state: {state})"
+    )
+    app_ = create_app(c) if plan.count == 1 else None
+    if app_ is None:
+        c.close()  # each worker process builds its own container
+    run_server(host=host, port=port, workers=plan.count, app=app_)
 
 
 @app.command()

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # several workers or machines, e.g. redis://127.0.0.1:6379/0 or unix:///run/redis/redis.sock
     redis_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
     redis_prefix: str = Field(default="encore:", pattern=r"^[A-Za-z0-9:._-]{0,40}$")
+    # Worker processes of `encore serve` (None: 1 without Redis, one per core with it)
+    workers: int | None = Field(default=None, ge=1, le=64)
 
     # Streaming
     stream_url_ttl_s: int = Field(default=600, ge=10, le=86_400)

@@ -44,6 +44,16 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(parsed, **kwargs)
 
 
+def reachable(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now (for readiness checks)."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -3,6 +3,6 @@
 This is the only package that imports FastAPI or Starlette.
 """
 
-from encore.web._app import EncoreASGI, create_api, create_app
+from encore.web._app import EncoreASGI, create_api, create_app, serve_app
 
-__all__ = ["EncoreASGI", "create_api", "create_app"]
+__all__ = ["EncoreASGI", "create_api", "create_app", "serve_app"]

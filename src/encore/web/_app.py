@@ -10,6 +10,7 @@ from encore.web._catalog_routes import router as catalog_router
 from encore.web._device_routes import router as device_router
 from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
+from encore.web._health_routes import router as health_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
 from encore.web._pages import STATIC_DIR
@@ -32,6 +33,7 @@ def create_api(c: Container) -> FastAPI:
     app.state.container = c
     _errors.install(app)
     for router in (
+        health_router,
         auth_router,
         catalog_router,
         library_router,
@@ -72,3 +74,11 @@ class EncoreASGI:
 def create_app(c: Container) -> EncoreASGI:
     api = create_api(c)
     return EncoreASGI(api, make_stream_endpoint(c))
+
+
+def serve_app() -> EncoreASGI:
+    """The app factory each worker process of `encore serve --workers N` calls: its own container, built
+    from the same settings (environment or ENCORE_CONFIG) the parent checked and migrated."""
+    from encore.bootstrap import build
+
+    return create_app(build())

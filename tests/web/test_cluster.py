@@ -1,0 +1,121 @@
+"""Many workers and machines: two real `encore serve` nodes with two uvicorn workers each, sharing one
+PostgreSQL, one Redis and one media directory. Limits hold across all four processes, and a killed
+worker is replaced while the node keeps serving."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from encore.accounts import create_user
+from encore.bootstrap import Container, build
+from encore.catalog import Track
+from encore.db import transaction
+from encore.devices import create_device
+from encore.oauth import OAuthApp, register_app
+from tests.support.cluster import Cluster, cluster_env, settings_of, start_cluster
+from tests.support.live import seed_small_catalogue
+from tests.support.postgres import PostgresServer, database_from_template
+from tests.support.redis import RedisServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
+PASSWORD = "cluster-pass-1"
+REDIRECT = "http://127.0.0.1:8765/callback"
+
+
+@dataclass
+class World:
+    cluster: Cluster
+    container: Container
+    client_id: str
+    client_secret: str
+    track_id: str
+    api_key: str
+
+
+@pytest.fixture(scope="module")
+def world(
+    postgres: PostgresServer, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    work: Path = tmp_path_factory.mktemp("cluster")
+    with database_from_template(postgres, "cluster") as url:
+        env = cluster_env(
+            database_url=url,
+            redis_url=redis_server.url,
+            data_dir=work / "var",
+            redis_prefix=redis_server.new_prefix(),
+            max_transcodes="1",
+        )
+        container = build(settings_of(env))
+        try:
+            seed_small_catalogue(container, work, tracks=1, albums=1)
+            with transaction(container.sessions) as s:
+                owner = create_user(s, username="dev", password=PASSWORD)
+                listener = create_user(s, username="listener", password=PASSWORD)
+                secret = container.settings.secret_key.get_secret_value().encode()
+                device = create_device(s, user_id=listener.id, name="phone", secret=secret, now=container.clock.now())
+                made = register_app(
+                    s, owner_id=owner.id, name="Rate test", redirect_uris=[REDIRECT], now=container.clock.now()
+                )
+                s.execute(update(OAuthApp).where(OAuthApp.client_id == made.app.client_id).values(rate_limit=6))
+                track = s.scalars(select(Track.public_id)).one()
+            with start_cluster(env, nodes=2, workers=2) as cluster:
+                yield World(cluster, container, made.app.client_id, made.client_secret, track, device.api_key)
+        finally:
+            container.close()
+
+
+def test_every_node_is_ready_with_its_workers(world: World) -> None:
+    for node in world.cluster.nodes:
+        assert len(node.worker_pids()) == 2
+        r = httpx.get(f"{node.base_url}/readyz")
+        assert r.status_code == 200 and r.json()["checks"] == {"database": "ok", "state": "ok"}
+        assert httpx.get(f"{node.base_url}/healthz").json() == {"status": "ok"}
+
+
+def test_an_apps_rate_limit_holds_across_nodes_and_workers(world: World) -> None:
+    """Six requests per window for the app, whichever of four processes answers: four processes with their
+    own windows would have let 24 through."""
+    http = world.cluster.alternating()
+    token = http.post(
+        "/api/token", data={"grant_type": "client_credentials"}, auth=(world.client_id, world.client_secret)
+    ).json()["access_token"]
+    codes = [
+        http.get("/v1/browse/new-releases", headers={"Authorization": f"Bearer {token}"}).status_code
+        for _ in range(16)
+    ]
+    assert codes.count(200) == 6 and codes[:6] == [200] * 6
+    assert set(codes[6:]) == {429}
+
+
+def test_the_transcode_cap_holds_across_nodes(world: World) -> None:
+    """max_transcodes=1 for the whole deployment: while a transcode runs anywhere (here the slot is taken
+    by a third process on the same Redis), both nodes tell apps to retry; then both transcode again."""
+    params = {"apiKey": world.api_key, "v": "1.16.1", "c": "test", "id": f"tr-{world.track_id}", "f": "json"}
+    mp3 = {**params, "format": "mp3", "maxBitRate": "128"}
+    held = world.container.transcodes.try_acquire()
+    assert held is not None
+    try:
+        for index in (0, 1, 0, 1):
+            r = world.cluster.client(index).get("/rest/stream", params=mp3)
+            assert r.status_code == 503 and r.headers["retry-after"] == "5"
+        assert world.cluster.client(1).get("/rest/stream", params=params).status_code == 200  # stored file: no slot
+    finally:
+        held.release()
+    for index in (0, 1):
+        r = world.cluster.client(index).get("/rest/stream", params=mp3)
+        assert r.status_code == 200 and r.headers["content-type"] == "audio/mpeg" and len(r.content) > 10_000
+
+
+def test_a_killed_worker_is_replaced_and_the_node_keeps_serving(world: World) -> None:
+    node = world.cluster.nodes[1]
+    before = node.worker_pids()
+    killed = node.kill_worker(0)
+    with httpx.Client(base_url=node.base_url, timeout=30) as http:
+        for _ in range(20):  # the surviving worker answers meanwhile
+            assert http.get("/healthz").status_code == 200
+    after = node.wait_workers()
+    assert killed not in after and len(after) == 2 and set(before) - {killed} <= set(after)
