@@ -6,8 +6,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from encore import portability
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
+from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.playback import AdClockBook
 from encore.state import MemoryState, SharedState, open_state
@@ -20,6 +22,7 @@ class Container:
     engine: Engine
     sessions: sessionmaker[Session]
     store: MediaStore
+    jobs: JobEngine
     clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks, one book per serving process (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
@@ -40,12 +43,25 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     engine = create_db_engine(settings.resolved_database_url)
     store = MediaStore(settings.media_dir)
     store.ensure()
+    sessions = make_sessionmaker(engine)
+    clock = clock or SystemClock()
     return Container(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         store=store,
-        clock=clock or SystemClock(),
+        jobs=_jobs(settings, sessions, clock),
+        clock=clock,
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
         state=open_state(settings.redis_url, prefix=settings.redis_prefix),
     )
+
+
+def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> JobEngine:
+    """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler}."""
+    huey = make_huey(redis_url=settings.redis_url, prefix=settings.redis_prefix, data_dir=settings.data_dir)
+    engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs")
+    for handlers in (portability.HANDLERS,):
+        for kind, handler in handlers.items():
+            engine.register(kind, handler)
+    return engine

@@ -12,6 +12,7 @@ import encore.devices
 import encore.exclusives
 import encore.history
 import encore.ingest
+import encore.jobs
 import encore.insights
 import encore.labels
 import encore.library
