@@ -1,4 +1,4 @@
-"""`encore serve | migrate | ingest | demo | user create | nginx-config`."""
+"""`encore serve | worker | migrate | ingest | demo | user create | nginx-config`."""
 
 from pathlib import Path
 from typing import Annotated
@@ -41,13 +41,40 @@ def serve(
     """Serve the player, the APIs and the audio."""
     import uvicorn
 
+    from encore.jobs import InProcessWorkers
     from encore.web import create_app
 
     c = _container()
     c.migrate()
     host, port = host or c.settings.host, port or c.settings.port
     console.print(f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode})")
-    uvicorn.run(create_app(c), host=host, port=port, log_level="info", access_log=False)
+    workers = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process) if c.settings.jobs_in_process else None
+    if workers is not None:
+        workers.start()
+    try:
+        uvicorn.run(create_app(c), host=host, port=port, log_level="info", access_log=False)
+    finally:
+        if workers is not None:
+            workers.stop()
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once by this process")] = 2,
+) -> None:
+    """Run background jobs (imports, exports, Wrapped builds) from the queue, on any node."""
+    import logging
+
+    from encore.jobs import consumer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    c = _container()
+    c.migrate()
+    where = "Redis" if c.settings.redis_url else f"{c.settings.data_dir / 'jobs.sqlite3'}"
+    console.print(
+        f"[bold]Encore worker[/bold]: {threads} thread(s), queue in {where}, kinds: {', '.join(c.jobs.kinds)}"
+    )
+    consumer(c.jobs, workers=threads).run()
 
 
 @app.command()

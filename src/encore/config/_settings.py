@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
     redis_prefix: str = Field(default="encore:", pattern=r"^[A-Za-z0-9:._-]{0,40}$")
 
+    # Background jobs (imports, exports, Wrapped builds): `encore serve` runs this many job workers itself;
+    # 0 when separate `encore worker` processes take the queue (Redis mode, many nodes).
+    jobs_in_process: int = Field(default=1, ge=0, le=16)
+
     # Streaming
     stream_url_ttl_s: int = Field(default=600, ge=10, le=86_400)
     streaming_mode: Literal["embedded", "edge"] = "embedded"

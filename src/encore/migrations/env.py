@@ -12,8 +12,8 @@ import encore.devices
 import encore.exclusives
 import encore.history
 import encore.ingest
-import encore.jobs
 import encore.insights
+import encore.jobs
 import encore.labels
 import encore.library
 import encore.oauth
