@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import portability
+from encore import insights, portability
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -23,6 +23,7 @@ class Container:
     sessions: sessionmaker[Session]
     store: MediaStore
     jobs: JobEngine
+    cards: insights.CardCache  # rendered Wrapped cards on disk (a derived cache the node's workers share)
     clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks, one book per serving process (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
@@ -54,6 +55,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         clock=clock,
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
         state=open_state(settings.redis_url, prefix=settings.redis_prefix),
+        cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
     )
 
 
