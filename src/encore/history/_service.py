@@ -81,3 +81,19 @@ def recent_plays(session: Session, *, user_id: int, limit: int) -> list[Play]:
     return list(
         session.scalars(select(Play).where(Play.user_id == user_id).order_by(Play.started_at.desc()).limit(limit))
     )
+
+
+def open_play_id(session: Session, *, user_id: int, track_id: int, since: datetime) -> str | None:
+    """The client id of this listener's unfinished play of this track (a "now playing" report) updated
+    since `since`, if any: the finished listen completes that row instead of adding a second one."""
+    return session.scalar(
+        select(Play.client_play_id)
+        .where(
+            Play.user_id == user_id,
+            Play.track_id == track_id,
+            Play.state.in_(("started", "playing")),
+            Play.updated_at >= since,
+        )
+        .order_by(Play.updated_at.desc(), Play.id.desc())
+        .limit(1)
+    )
