@@ -6,8 +6,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from encore import insights, portability
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
+from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
 from encore.playback import AdClockBook
@@ -27,6 +29,8 @@ class Container:
     # Built on `state`, so their limits hold across workers and nodes.
     transcodes: TranscodeSlots  # Subsonic's on-the-fly MP3 transcodes at once
     app_rates: AppRates  # /v1 request windows per developer app
+    jobs: JobEngine
+    cards: insights.CardCache  # rendered Wrapped cards on disk (a derived cache the node's workers share)
     clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks, one book per serving process (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
@@ -46,14 +50,28 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     store = MediaStore(settings.media_dir)
     store.ensure()
     state = open_state(settings.redis_url, prefix=settings.redis_prefix)
+    sessions = make_sessionmaker(engine)
+    clock = clock or SystemClock()
     return Container(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         store=store,
         state=state,
         transcodes=TranscodeSlots(state, settings.max_transcodes),
         app_rates=AppRates(state),
-        clock=clock or SystemClock(),
+        jobs=_jobs(settings, sessions, clock),
+        cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
+        clock=clock,
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
     )
+
+
+def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> JobEngine:
+    """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler}."""
+    huey = make_huey(redis_url=settings.redis_url, prefix=settings.redis_prefix, data_dir=settings.data_dir)
+    engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs")
+    for handlers in (portability.HANDLERS,):
+        for kind, handler in handlers.items():
+            engine.register(kind, handler)
+    return engine

@@ -6,6 +6,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from encore.kernel import ValidationFailed
 from encore.portability import import_history
 from encore.web import create_app
 from tests.catalog import factories as f
+from tests.support.jobs import import_through_job
 from tests.web.conftest import PASSWORD, login
 
 CSRF = {"X-Encore-CSRF": "1"}
@@ -55,9 +57,9 @@ def client(container: Container) -> Iterator[TestClient]:
         yield c
 
 
-def _post(client: TestClient, body: bytes, filename: str) -> dict[str, object]:
-    r = client.post(f"/api/me/history/import?filename={filename}", content=body, headers=CSRF)
-    return {"status": r.status_code, **r.json()}
+def _post(client: TestClient, container: Container, body: bytes, filename: str) -> dict[str, Any]:
+    """Upload, run the queued job, and answer as the job ended: 200 and its report, or 400 and its error."""
+    return import_through_job(client, container, body, filename)
 
 
 def _count(c: Container) -> int:
@@ -73,10 +75,10 @@ def test_spotify_extended_history_imports_once_and_matches_the_catalogue(
         track = f.track(s, "Song", f.album(s, "Album", band), [band])
         song_id = track.id
     body = json.dumps(SPOTIFY).encode()
-    first = _post(client, body, "Streaming_History_Audio_2023.json")
+    first = _post(client, container, body, "Streaming_History_Audio_2023.json")
     assert first["status"] == 200 and first["imported"] == 2 and first["rows"] == 5
     assert first["skipped"] == {"incognito": 1, "short": 1, "not_music": 1}
-    again = _post(client, body, "Streaming_History_Audio_2023.json")
+    again = _post(client, container, body, "Streaming_History_Audio_2023.json")
     assert again["imported"] == 0 and again["duplicates"] == 2
     with container.sessions() as s:
         rows = {p.track_name: p for p in s.scalars(select(Play))}
@@ -96,7 +98,7 @@ def test_basic_history_endsong_and_listenbrainz_export_in_one_zip(client: TestCl
         z.writestr("MyData/endsong_0.json", json.dumps(endsong))
         z.writestr("lb/listens/2023/11.jsonl", "\n".join(json.dumps(x) for x in lb) + "\n")
         z.writestr("MyData/Userdata.json", json.dumps({"username": "not history"}))  # ignored
-    report = _post(client, buf.getvalue(), "my_spotify_data.zip")
+    report = _post(client, container, buf.getvalue(), "my_spotify_data.zip")
     assert report["status"] == 200 and report["imported"] == 3, report
     with container.sessions() as s:
         names = sorted(p.track_name or "" for p in s.scalars(select(Play)))
@@ -134,7 +136,7 @@ HOSTILE = {
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_files_are_refused_whole(client: TestClient, container: Container, case: str) -> None:
     body, name, code = HOSTILE[case]
-    report = _post(client, body, name)
+    report = _post(client, container, body, name)
     assert report["status"] == 400 and report["error"]["code"] == code, report  # type: ignore[index]
     assert _count(container) == 0  # nothing half-imported, even the good rows before the bad one
 
@@ -146,9 +148,9 @@ def test_two_gigabyte_upload_is_refused(client: TestClient, container: Container
     with sparse.open("wb") as fh:  # 2 GB on paper, no blocks on disk
         fh.truncate(2 << 30)
     with transaction(container.sessions) as s:
-        user = create_user(s, username="sparse", password=PASSWORD)
-        with pytest.raises(ValidationFailed) as err:
-            import_history(s, user_id=user.id, path=sparse, name=sparse.name, now=datetime.now(UTC))
+        user_id = create_user(s, username="sparse", password=PASSWORD).id
+    with pytest.raises(ValidationFailed) as err:
+        import_history(container.sessions, user_id=user_id, path=sparse, name=sparse.name, now=datetime.now(UTC))
     assert err.value.code == "file_too_large"
 
 

@@ -13,6 +13,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.web import create_app
 from tests.insights.world import make_world
+from tests.support.jobs import import_through_job
 from tests.web.conftest import login
 
 
@@ -112,7 +113,9 @@ def test_share_link_is_public_escaped_and_revocable(
     assert client.delete(f"/api/me/wrapped/shares/{token}", headers=alice).status_code == 404
 
 
-def test_spotify_export_imported_through_the_api_shows_up_in_wrapped(client: TestClient, users: dict[str, str]) -> None:
+def test_spotify_export_imported_through_the_api_shows_up_in_wrapped(
+    client: TestClient, container: Container, users: dict[str, str]
+) -> None:
     """Half catalogue (matched to "Tide" by Nina Vale), half text-only listens from another service."""
     SOURCES = (("Tide", "Nina Vale", "Harbour Lights"), ("Imported Song", "Spotify Only", "Elsewhere"))  # noqa: N806
     rows = [
@@ -126,9 +129,8 @@ def test_spotify_export_imported_through_the_api_shows_up_in_wrapped(client: Tes
               "master_metadata_album_artist_name": "Spotify Only"}]  # fmt: skip
     bob = _auth(client, "bob", users["bob"])
     assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": []}
-    done = client.post("/api/me/history/import?filename=Streaming_History_Audio_2023.json", content=json.dumps(rows),
-                       headers={**bob, "X-Encore-CSRF": "1"})  # fmt: skip
-    assert done.status_code == 200 and done.json()["imported"] == 19
+    done = import_through_job(client, container, json.dumps(rows).encode(), "Streaming_History_Audio_2023.json", bob)
+    assert done["status"] == 200 and done["imported"] == 19
     assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": ["2023", "2020s"]}
     body = client.get("/api/me/wrapped/2023", headers=bob).json()
     assert body["listens"] == 19

@@ -26,6 +26,7 @@ from encore.billing._subscriptions import (
     redeem_code,
     revoke_premium,
     start_trial,
+    subscription_history,
     subscription_view,
     tier_of,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "strictest",
     "stripe_config",
     "stripe_provider",
+    "subscription_history",
     "subscription_view",
     "tier_of",
 ]

@@ -18,7 +18,7 @@ from encore.billing._access import (
     decide,
     effective_tier,
 )
-from encore.billing._models import RedeemCode, Subscription
+from encore.billing._models import BillingCustomer, RedeemCode, Subscription
 from encore.kernel import NotFound, ValidationFailed, new_secret_token
 
 
@@ -146,3 +146,34 @@ def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> 
     row.redeemed_by, row.redeemed_at = user_id, now
     _extend(session, user_id=user_id, plan=row.plan, days=row.days, provider="code", now=now)
     return subscription_view(session, user_id=user_id, now=now)
+
+
+def subscription_history(session: Session, *, user_id: int) -> dict[str, object]:
+    """What a listener's data export says about paying: the subscription as it stands (with its dates and
+    provider), each redeemed code, and which payment providers know them. No secrets, no internal ids."""
+    sub = subscription_row(session, user_id=user_id)
+    current = None
+    if sub is not None:
+        current = {
+            "plan": sub.plan, "state": sub.state, "provider": sub.provider, "started_at": _iso(sub.created_at),
+            "trial_end": _iso(sub.trial_end), "period_end": _iso(sub.period_end), "canceled_at": _iso(sub.canceled_at),
+        }  # fmt: skip
+    codes = session.execute(
+        select(RedeemCode.plan, RedeemCode.days, RedeemCode.redeemed_at)
+        .where(RedeemCode.redeemed_by == user_id)
+        .order_by(RedeemCode.redeemed_at)
+    )
+    providers = session.execute(
+        select(BillingCustomer.provider, BillingCustomer.created_at)
+        .where(BillingCustomer.user_id == user_id)
+        .order_by(BillingCustomer.created_at)
+    )
+    return {
+        "subscription": current,
+        "redeemed_codes": [{"plan": p, "days": d, "redeemed_at": _iso(at)} for p, d, at in codes],
+        "payment_providers": [{"provider": p, "customer_since": _iso(at)} for p, at in providers],
+    }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None

@@ -1,4 +1,4 @@
-"""`encore serve | migrate | ingest | demo | user create | nginx-config`."""
+"""`encore serve | worker | migrate | ingest | demo | user create | nginx-config`."""
 
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +44,7 @@ def serve(
 ) -> None:
     """Serve the player, the APIs and the audio."""
     from encore.cli._serve import cores, plan_workers, run_server
+    from encore.jobs import InProcessWorkers
     from encore.web import create_app
 
     c = _container()
@@ -62,10 +63,35 @@ def serve(
     console.print(
         f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode}, workers: {plan.count}, state: {state})"
     )
-    app_ = create_app(c) if plan.count == 1 else None
-    if app_ is None:
-        c.close()  # each worker process builds its own container
-    run_server(host=host, port=port, workers=plan.count, app=app_)
+    # Background jobs run on threads of this process unless separate `encore worker`s take the queue; with
+    # several web workers this (supervising) process keeps its container for them.
+    jobs = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process) if c.settings.jobs_in_process else None
+    if jobs is not None:
+        jobs.start()
+    try:
+        run_server(host=host, port=port, workers=plan.count, app=create_app(c) if plan.count == 1 else None)
+    finally:
+        if jobs is not None:
+            jobs.stop()
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once by this process")] = 2,
+) -> None:
+    """Run background jobs (imports, exports, Wrapped builds) from the queue, on any node."""
+    import logging
+
+    from encore.jobs import consumer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    c = _container()
+    c.migrate()
+    where = "Redis" if c.settings.redis_url else f"{c.settings.data_dir / 'jobs.sqlite3'}"
+    console.print(
+        f"[bold]Encore worker[/bold]: {threads} thread(s), queue in {where}, kinds: {', '.join(c.jobs.kinds)}"
+    )
+    consumer(c.jobs, workers=threads).run()
 
 
 @app.command()

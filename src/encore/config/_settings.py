@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # Worker processes of `encore serve` (None: 1 without Redis, one per core with it)
     workers: int | None = Field(default=None, ge=1, le=64)
 
+    # Background jobs (imports, exports, Wrapped builds): `encore serve` runs this many job workers itself;
+    # 0 when separate `encore worker` processes take the queue (Redis mode, many nodes).
+    jobs_in_process: int = Field(default=1, ge=0, le=16)
+
     # Streaming
     stream_url_ttl_s: int = Field(default=600, ge=10, le=86_400)
     streaming_mode: Literal["embedded", "edge"] = "embedded"

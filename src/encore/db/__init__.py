@@ -1,7 +1,7 @@
 """Storage of rows: the declarative base, engines and sessions. Knows no capability."""
 
 from encore.db._base import Base, TimestampMixin, utcnow
-from encore.db._engine import create_db_engine, make_sessionmaker, reachable, transaction
+from encore.db._engine import create_db_engine, is_busy, make_sessionmaker, reachable, transaction
 from encore.db._migrate import alembic_config, upgrade_to_head
 from encore.db._types import UTCDateTime
 
@@ -11,6 +11,7 @@ __all__ = [
     "UTCDateTime",
     "alembic_config",
     "create_db_engine",
+    "is_busy",
     "make_sessionmaker",
     "reachable",
     "transaction",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -63,3 +64,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """The edge of a request or job owns the transaction: commit on success, roll back on error."""
     with factory() as session, session.begin():
         yield session
+
+
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+# serialization failure, deadlock, lock not available, statement or lock timeout (query_canceled)
+_PG_BUSY = frozenset({"40001", "40P01", "55P03", "57014"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The database was too busy to answer (another writer held the lock past the wait): worth a retry,
+    never the caller's fault and never a server bug."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _PG_BUSY:
+        return True
+    message = str(exc.orig).lower()
+    return any(words in message for words in _SQLITE_BUSY)

@@ -13,7 +13,7 @@ from encore.history._listens import (
 from encore.history._match import match_listens, text_key
 from encore.history._models import Play, PlayingNow
 from encore.history._policy import check_timestamp, counts_as_listen
-from encore.history._service import PlayReport, recent_plays, report_play
+from encore.history._service import PlayReport, open_play_id, recent_plays, report_play
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "listen_count",
     "listen_play_id",
     "match_listens",
+    "open_play_id",
     "playing_now",
     "recent_plays",
     "recently_played",

@@ -41,14 +41,21 @@ def _validate(report: PlayReport, now: datetime) -> None:
         raise ValidationFailed(f"state must be one of {', '.join(STATES)}", code="bad_state")
     if report.context_type is not None and report.context_type not in CONTEXTS:
         raise ValidationFailed(f"context must be one of {', '.join(CONTEXTS)}", code="bad_context")
-    # A report cannot claim more listening than wall time since the play began (plus a little slack).
-    elapsed_ms = int((now - report.started_at).total_seconds() * 1000) + 5_000
-    if report.ms_played < 0 or report.ms_played > max(elapsed_ms, 0):
+    if report.ms_played < 0:
         raise ValidationFailed("ms_played is impossible for this play", code="bad_ms_played")
+
+
+def time_played(*, ms_played: int, started_at: datetime, now: datetime) -> int:
+    """What was actually heard: no more than the wall time since the play began (plus a little slack). A
+    player reports its position; after a seek forward the position runs ahead of the time played, and the
+    play is kept with the time that passed rather than refused."""
+    elapsed_ms = int((now - started_at).total_seconds() * 1000) + 5_000
+    return max(0, min(ms_played, elapsed_ms))
 
 
 def report_play(session: Session, *, user_id: int, report: PlayReport, now: datetime) -> Play:
     _validate(report, now)
+    played = time_played(ms_played=report.ms_played, started_at=report.started_at, now=now)
     play = session.scalar(select(Play).where(Play.user_id == user_id, Play.client_play_id == report.client_play_id))
     if play is None:
         play = Play(
@@ -68,7 +75,7 @@ def report_play(session: Session, *, user_id: int, report: PlayReport, now: date
         session.add(play)
     elif play.track_id != report.track_id:
         raise ValidationFailed("this play id belongs to another track", code="play_id_reused")
-    play.ms_played = max(play.ms_played, report.ms_played)
+    play.ms_played = max(play.ms_played, played)
     if play.state not in ("ended", "skipped"):
         play.state = report.state
     play.updated_at = now
@@ -80,4 +87,20 @@ def report_play(session: Session, *, user_id: int, report: PlayReport, now: date
 def recent_plays(session: Session, *, user_id: int, limit: int) -> list[Play]:
     return list(
         session.scalars(select(Play).where(Play.user_id == user_id).order_by(Play.started_at.desc()).limit(limit))
+    )
+
+
+def open_play_id(session: Session, *, user_id: int, track_id: int, since: datetime) -> str | None:
+    """The client id of this listener's unfinished play of this track (a "now playing" report) updated
+    since `since`, if any: the finished listen completes that row instead of adding a second one."""
+    return session.scalar(
+        select(Play.client_play_id)
+        .where(
+            Play.user_id == user_id,
+            Play.track_id == track_id,
+            Play.state.in_(("started", "playing")),
+            Play.updated_at >= since,
+        )
+        .order_by(Play.updated_at.desc(), Play.id.desc())
+        .limit(1)
     )

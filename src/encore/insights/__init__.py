@@ -1,12 +1,13 @@
 """Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed by SQL
 aggregations over `plays`, stored and reused; its story cards, their PNGs, share links and a top-songs playlist."""
 
+from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards
 from encore.insights._compute import build_snapshot
 from encore.insights._models import WrappedShare, WrappedSnapshot
 from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
 from encore.insights._playlist import make_top_songs_playlist
-from encore.insights._render import HEIGHT, WIDTH, render_card
+from encore.insights._render import HEIGHT, PREVIEW_HEIGHT, PREVIEW_WIDTH, WIDTH, render_card, render_preview
 from encore.insights._shares import create_share, resolve_share, revoke_share
 from encore.insights._snapshot import DayTotal, Era, FirstTrack, Ranked, Snapshot, Streak, YearTop
 from encore.insights._store import available_periods, build_all, get_wrapped, rebuild, shared_counts
@@ -14,8 +15,11 @@ from encore.insights._store import available_periods, build_all, get_wrapped, re
 __all__ = [
     "FIRST_YEAR",
     "HEIGHT",
+    "PREVIEW_HEIGHT",
+    "PREVIEW_WIDTH",
     "WIDTH",
     "Card",
+    "CardCache",
     "DayTotal",
     "Era",
     "FirstTrack",
@@ -37,6 +41,7 @@ __all__ = [
     "periods_between",
     "rebuild",
     "render_card",
+    "render_preview",
     "resolve_share",
     "revoke_share",
     "shared_counts",

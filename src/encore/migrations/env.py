@@ -13,6 +13,7 @@ import encore.exclusives
 import encore.history
 import encore.ingest
 import encore.insights
+import encore.jobs
 import encore.labels
 import encore.library
 import encore.oauth

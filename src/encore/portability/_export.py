@@ -11,13 +11,14 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from encore import accounts, library
+from encore import accounts, billing, library
+from encore.catalog import Track
 from encore.history import Play
 from encore.kernel import NotFound
 
 PAGE = 100
 PLAY_FIELDS = (
-    "client_play_id", "started_at", "ms_played", "state", "is_listen", "track_id", "artist_name", "track_name",
+    "client_play_id", "started_at", "ms_played", "state", "is_listen", "track", "artist_name", "track_name",
     "release_name", "isrc", "context_type", "context_id", "device", "shuffle", "source",
 )  # fmt: skip
 
@@ -48,10 +49,8 @@ def export_account(session: Session, *, user_id: int, out: IO[bytes], now: datet
         _table(z, "listens", PLAY_FIELDS, lambda: _plays(session, user_id, listens_only=True))
         _table(z, "playlists", PLAYLIST_FIELDS, lambda: _playlist_rows(session, user_id))
         _table(z, "likes", ("kind", "saved_at", "id", "name", "artists"), lambda: _like_rows(session, user_id))
-        z.writestr(
-            "subscription.json",
-            json.dumps({"subscription": None, "note": "Encore has no subscriptions yet (a later issue)."}),
-        )
+        history = billing.subscription_history(session, user_id=user_id)
+        z.writestr("subscription.json", json.dumps(history, indent=2, ensure_ascii=False))
 
 
 def _table(
@@ -78,11 +77,18 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _plays(session: Session, user_id: int, *, listens_only: bool) -> Iterator[dict[str, Any]]:
-    query = select(Play).where(Play.user_id == user_id).order_by(Play.started_at, Play.id)
+    """Each play with its track's public id (`track`), never Encore's internal row ids."""
+    query = (
+        select(Play, Track.public_id)
+        .outerjoin(Track, Track.id == Play.track_id)
+        .where(Play.user_id == user_id)
+        .order_by(Play.started_at, Play.id)
+    )
     if listens_only:
         query = query.where(Play.is_listen.is_(True))
-    for play in session.scalars(query.execution_options(yield_per=1000)):
-        yield {f: _plain(getattr(play, f)) for f in PLAY_FIELDS}
+    own = [f for f in PLAY_FIELDS if f != "track"]
+    for play, track in session.execute(query.execution_options(yield_per=1000)):
+        yield {**{f: _plain(getattr(play, f)) for f in own}, "track": track}
 
 
 PLAYLIST_FIELDS = ("playlist_id", "playlist_name", "public", "position", "added_at", "track_id", "title", "artists")

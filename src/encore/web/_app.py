@@ -11,6 +11,7 @@ from encore.web._device_routes import router as device_router
 from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
 from encore.web._health_routes import router as health_router
+from encore.web._job_routes import router as job_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
 from encore.web._pages import STATIC_DIR
@@ -45,6 +46,7 @@ def create_api(c: Container) -> FastAPI:
         exclusive_router,
         retail_router,
         portability_router,
+        job_router,
         *listenbrainz_routers,
         label_router,
         wrapped_router,

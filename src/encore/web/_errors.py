@@ -5,8 +5,10 @@ import logging
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from encore.accounts import LoginFailed, LoginThrottled
+from encore.db import is_busy
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 
 log = logging.getLogger("encore.web")
@@ -48,6 +50,17 @@ def install(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first.get("loc", ()))
         return JSONResponse(_body("invalid", f"{where}: {first.get('msg')}"), status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+        """A writer held the lock past our wait (SQLite's busy timeout, a PostgreSQL lock timeout): the
+        request did nothing and may be sent again, so 503 and Retry-After, never a 500 (#15)."""
+        if is_busy(exc):
+            log.warning("database busy: %s", exc.orig)
+            body = _body("busy", "Encore is busy; try again in a moment")
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+        log.exception("database error", exc_info=exc)
+        return JSONResponse(_body("internal", "internal error"), status_code=500)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

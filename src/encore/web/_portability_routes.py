@@ -5,12 +5,14 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as Path_
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from encore import portability
 from encore.kernel import ValidationFailed
 from encore.web._deps import CurrentUser, Db, container
+from encore.web._job_routes import job_json
 
 router = APIRouter(prefix="/api/me", tags=["portability"])
 
@@ -35,7 +37,7 @@ async def uploaded_file(request: Request) -> AsyncIterator[Path]:
         path.unlink(missing_ok=True)
 
 
-@router.post("/history/import")
+@router.post("/history/import", status_code=202)
 def import_history(
     request: Request,
     session: Db,
@@ -43,22 +45,30 @@ def import_history(
     path: Annotated[Path, Depends(uploaded_file)],
     filename: Annotated[str, Query(max_length=200)] = "upload.json",
 ) -> dict[str, object]:
-    report = portability.import_history(
-        session, user_id=user.id, path=path, name=filename, now=container(request).clock.now()
-    )
-    return {
-        "rows": report.rows,
-        "imported": report.imported,
-        "duplicates": report.duplicates,
-        "skipped": report.skipped,
-        "first": report.first,
-        "last": report.last,
-    }
+    """Queues the import and answers at once; GET /api/me/jobs/{id} tells how far it got."""
+    jobs = container(request).jobs
+    return job_json(portability.submit_import(session, jobs=jobs, user_id=user.id, upload=path, filename=filename))
+
+
+@router.post("/exports", status_code=202)
+def start_export(request: Request, session: Db, user: CurrentUser) -> dict[str, object]:
+    """Queues the zip of everything Encore holds about the caller; download it when the job is done."""
+    return job_json(portability.submit_export(session, jobs=container(request).jobs, user_id=user.id))
+
+
+@router.get("/exports/{job_id}.zip")
+def download_export(
+    job_id: Annotated[str, Path_(max_length=22)], request: Request, session: Db, user: CurrentUser
+) -> FileResponse:
+    path, made = portability.export_file(session, jobs=container(request).jobs, user_id=user.id, job_id=job_id)
+    name = f"encore-{user.username}-{made:%Y%m%d}.zip"
+    return FileResponse(path, media_type="application/zip", filename=name)
 
 
 @router.get("/export")
 def export(request: Request, session: Db, user: CurrentUser) -> FileResponse:
-    """Only ever the caller's own data: there is no user parameter to guess."""
+    """The same zip made in the request (scripts and small accounts); the player uses the export job.
+    Only ever the caller's own data: there is no user parameter to guess."""
     c = container(request)
     path = c.store.new_temp_path(".zip")
     with path.open("wb") as out:

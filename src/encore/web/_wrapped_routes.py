@@ -21,13 +21,27 @@ Period = Annotated[str, Path(max_length=8)]
 Token = Annotated[str, Path(max_length=100)]
 
 
+PUBLIC_PER_MINUTE = 30  # public share pages and images per client: each may build a snapshot or draw a card
+
+
 def _card_png(session: Session, request: Request, *, user_id: int, period: str, n: int) -> Response:
-    snapshot = insights.get_wrapped(session, user_id=user_id, period=period, now=container(request).clock.now())
+    c = container(request)
+    snapshot = insights.get_wrapped(session, user_id=user_id, period=period, now=c.clock.now())
     story = insights.cards(snapshot)
     if not 0 <= n < len(story):
         raise NotFound("no such card", code="no_card")
-    png = insights.render_card(story[n], index=n, total=len(story), period=snapshot.period)
+    png = c.cards.story(story[n], index=n, total=len(story), period=snapshot.period)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+def _public_allowed(request: Request) -> HTMLResponse | None:
+    """A rate window per client over the public Wrapped pages, held in the shared state (all workers)."""
+    client = request.client.host if request.client else "unknown"
+    hit = container(request).state.hit(f"rate:wrapped-public:{client}", limit=PUBLIC_PER_MINUTE, window_s=60)
+    if hit.allowed:
+        return None
+    retry = str(max(1, int(hit.retry_after_s + 0.999)))
+    return HTMLResponse("Too many requests; try again shortly.", status_code=429, headers={"Retry-After": retry})
 
 
 @router.get("/api/me/wrapped")
@@ -79,9 +93,10 @@ def _page(snapshot: insights.Snapshot, story: list[insights.Card], token: str, b
     title = f"Encore Wrapped {snapshot.period}"
     summary = story[-1]
     description = " · ".join(summary.lines[:3])
-    image = f"{base}/wrapped/s/{token}/cards/0.png"
+    image = f"{base}/wrapped/s/{token}/preview.png"
     meta = {"og:type": "website", "og:title": title, "og:description": description, "og:image": image,
-            "og:image:width": "1080", "og:image:height": "1920", "og:url": f"{base}/wrapped/s/{token}",
+            "og:image:width": str(insights.PREVIEW_WIDTH), "og:image:height": str(insights.PREVIEW_HEIGHT),
+            "og:url": f"{base}/wrapped/s/{token}",
             "og:site_name": "Encore"}  # fmt: skip
     twitter = {"twitter:card": "summary_large_image", "twitter:title": title,
                "twitter:description": description, "twitter:image": image}  # fmt: skip
@@ -122,6 +137,9 @@ _GONE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not
 
 @router.get("/wrapped/s/{token}", include_in_schema=False)
 def shared_wrapped(token: Token, session: Db, request: Request) -> HTMLResponse:
+    refused = _public_allowed(request)
+    if refused is not None:
+        return refused
     try:
         owner, period = insights.resolve_share(session, token=token)
     except NotFound:
@@ -133,8 +151,24 @@ def shared_wrapped(token: Token, session: Db, request: Request) -> HTMLResponse:
 
 @router.get("/wrapped/s/{token}/cards/{n}.png", include_in_schema=False)
 def shared_card(token: Token, n: int, session: Db, request: Request) -> Response:
+    refused = _public_allowed(request)
+    if refused is not None:
+        return refused
     owner, period = insights.resolve_share(session, token=token)
     return _card_png(session, request, user_id=owner, period=period, n=n)
+
+
+@router.get("/wrapped/s/{token}/preview.png", include_in_schema=False)
+def shared_preview(token: Token, session: Db, request: Request) -> Response:
+    """The 1200x630 image link previews show (og:image), drawn once per snapshot and cached."""
+    refused = _public_allowed(request)
+    if refused is not None:
+        return refused
+    c = container(request)
+    owner, period = insights.resolve_share(session, token=token)
+    snapshot = insights.get_wrapped(session, user_id=owner, period=period, now=c.clock.now())
+    png = c.cards.preview(insights.cards(snapshot)[-1], period=snapshot.period)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.get("/wrapped/s/{rest:path}", include_in_schema=False)

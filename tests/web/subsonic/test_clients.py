@@ -159,3 +159,24 @@ def test_py_sonic_session(site: Site, legacy: bool) -> None:
     conn.savePlayQueue([s["id"] for s in songs], current=songs[0]["id"], position=5)
     assert conn.getPlayQueue()["playQueue"]["position"] == 5
     conn.deletePlaylist(pid)
+
+
+def test_now_playing_then_the_finished_scrobble_is_one_row(site: Site) -> None:
+    """A Subsonic app says "now playing" when a track starts and scrobbles it when it ends: one listen, one
+    row in history (it used to leave a 0 ms "playing" row beside the finished one; #18)."""
+    url = urlsplit(site.base_url)
+    conn = libsonic.Connection(
+        f"http://{url.hostname}", "listener", site.me.app_password, port=url.port or 80, appName="py-sonic-test"
+    )
+    album = conn.getAlbum(conn.getAlbumList2("newest", size=1)["albumList2"]["album"][0]["id"])["album"]
+    song = album["song"][0]
+    before = _listens(site, "listener")
+    started = int(time.time()) - song["duration"]  # seconds: py-sonic sends milliseconds
+    conn.scrobble(song["id"], submission=False)
+    assert conn.getNowPlaying()["nowPlaying"]["entry"][0]["id"] == song["id"]
+    conn.scrobble(song["id"], submission=True, listenTime=started)
+    assert _listens(site, "listener") == before + 1
+    with site.container.sessions() as s:
+        row = s.scalars(select(Play).where(Play.source == "subsonic").order_by(Play.id.desc())).first()
+        assert row is not None and row.state == "ended" and row.ms_played > 0
+    assert not conn.getNowPlaying()["nowPlaying"].get("entry")

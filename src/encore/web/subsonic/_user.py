@@ -80,13 +80,16 @@ def scrobble(ctx: Ctx) -> Payload:
             )
             elapsed = int((ctx.now - started).total_seconds() * 1000)
             played, state = max(0, min(track.duration_ms, elapsed)), "ended"
+            # the "now playing" row this listen finishes, if the app sent one: one listen, one row
+            since = started - timedelta(minutes=10)
+            play_id = history.open_play_id(ctx.session, user_id=ctx.user.id, track_id=track.id, since=since)
         else:
-            started, played, state = ctx.now, 0, "playing"
+            started, played, state, play_id = ctx.now, 0, "playing", None
         history.report_play(
             ctx.session,
             user_id=ctx.user.id,
             report=history.PlayReport(
-                client_play_id=_play_id(ctx.user.id, track_id, started, state),
+                client_play_id=play_id or _play_id(ctx.user.id, track_id, started, state),
                 track_id=track.id,
                 track_duration_ms=track.duration_ms,
                 started_at=started,

@@ -1,0 +1,38 @@
+"""What a job handler is given: its input, a way to report progress, and sessions for short transactions."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from encore.kernel import Clock
+
+# (done, total or None, message or None) -> None; written in its own short transaction
+Report = Callable[[int, int | None, str | None], None]
+PROGRESS_EVERY_S = 0.25
+
+
+@dataclass
+class JobContext:
+    """A handler must be idempotent: run twice (a retry, a re-run after a dead worker) it changes nothing more."""
+
+    job_id: str  # public id
+    kind: str
+    user_id: int | None
+    payload: dict[str, Any]
+    sessions: sessionmaker[Session]
+    clock: Clock
+    files: Path  # this job's own folder: its input (an upload) and its output (an export)
+    attempt: int
+    _report: Report
+    _last: float = field(default=0.0)
+
+    def progress(self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False) -> None:
+        """Tell the player how far the job got (and keep its lease); cheap to call often."""
+        now = time.monotonic()
+        if force or now - self._last >= PROGRESS_EVERY_S:
+            self._last = now
+            self._report(done, total, message)

@@ -1,0 +1,260 @@
+"""Background jobs on huey: the queue carries a job id, the `jobs` table is the truth about the job.
+
+Why huey (see docs/architecture.md): one library with an embedded store (a SQLite file beside Encore's
+database, so `make run` stays one command) and a Redis store for many workers and machines, retries with
+a delay, periodic tasks, and a consumer that `encore worker` runs as is. What huey lacks is a lease: a
+message taken by a worker that dies is gone. So the row carries one: a worker claims a job with a lease it
+renews as it reports progress, and the reaper (a periodic task, and at every consumer start) puts back on
+the queue any job whose lease lapsed or whose message was lost. A claim is one conditional UPDATE, so two
+workers never run one job at once, and handlers are idempotent, so a re-run after a death completes it.
+"""
+
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from huey import Huey
+from huey.api import TaskWrapper, crontab
+from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from encore.db import transaction
+from encore.jobs._context import JobContext
+from encore.jobs._models import Job
+from encore.kernel import Clock, EncoreError, NotFound, new_public_id
+
+log = logging.getLogger("encore.jobs")
+Handler = Callable[[JobContext], dict[str, Any]]
+LEASE_S = 60.0
+MAX_ATTEMPTS = 3
+RETRY_DELAY_S = 2
+KEEP_FINISHED_FILES = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: str
+    kind: str
+    state: str
+    done: int
+    total: int | None
+    message: str | None
+    result: dict[str, Any] | None
+    error_code: str | None
+    attempts: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _view(job: Job) -> JobView:
+    return JobView(
+        id=job.public_id,
+        kind=job.kind,
+        state=job.state,
+        done=job.done,
+        total=job.total,
+        message=job.message,
+        result=json.loads(job.result) if job.result else None,
+        error_code=job.error_code,
+        attempts=job.attempts,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+class JobEngine:
+    """Built once in bootstrap. Capabilities' handlers are registered there by kind ("history.import")."""
+
+    def __init__(
+        self, *, huey: Huey, sessions: sessionmaker[Session], clock: Clock, files_root: Path, lease_s: float = LEASE_S
+    ) -> None:
+        self.huey = huey
+        self.sessions = sessions
+        self.clock = clock
+        self.files_root = files_root
+        self.lease_s = lease_s
+        self._handlers: dict[str, Handler] = {}
+        self._run: TaskWrapper = huey.task(retries=MAX_ATTEMPTS - 1, retry_delay=RETRY_DELAY_S, name="encore.job")(
+            self.execute
+        )
+        huey.periodic_task(crontab(minute="*"), name="encore.reap")(self.reap)
+
+    # --- registry and submission ---------------------------------------------------------------------
+    def register(self, kind: str, handler: Handler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"job kind {kind!r} is registered twice")
+        self._handlers[kind] = handler
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def folder(self, public_id: str) -> Path:
+        return self.files_root / public_id
+
+    def new_id(self) -> str:
+        """A public id for a job about to be submitted (so an upload can be saved in its folder first)."""
+        return new_public_id()
+
+    def submit(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        key: str | None = None,
+        user_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        public_id: str | None = None,
+    ) -> JobView:
+        """Add a job in the caller's transaction; it is queued when that transaction commits (never before,
+        so a worker never looks for a row it cannot see, and a rolled-back request queues nothing).
+        With a `key`, asking again while the same job is queued or running returns that job."""
+        if kind not in self._handlers:
+            raise ValueError(f"no job kind {kind!r}")
+        public_id = public_id or new_public_id()
+        if key is not None:
+            open_job = self._open(session, kind, key)
+            if open_job is not None:
+                return _view(open_job)
+        now = self.clock.now()
+        job = Job(
+            public_id=public_id, kind=kind, key=key or public_id, user_id=user_id, state="queued", attempts=0,
+            done=0, payload=json.dumps(payload or {}), created_at=now, updated_at=now,
+        )  # fmt: skip
+        try:
+            with session.begin_nested():
+                session.add(job)
+        except IntegrityError:  # the same key submitted at the same moment by another request
+            existing = self._open(session, kind, key or public_id)
+            if existing is None:
+                raise
+            return _view(existing)
+        event.listen(session, "after_commit", lambda _s: self._run(job.id), once=True)
+        return _view(job)
+
+    def _open(self, session: Session, kind: str, key: str) -> Job | None:
+        return session.scalar(select(Job).where(Job.kind == kind, Job.key == key, Job.state.in_(("queued", "running"))))
+
+    def get(self, session: Session, *, public_id: str, user_id: int | None) -> JobView:
+        """A job, only to its owner (a job without an owner is an operator's, seen by nobody here)."""
+        job = session.scalar(select(Job).where(Job.public_id == public_id[:22]))
+        if job is None or job.user_id is None or job.user_id != user_id:
+            raise NotFound("no such job", code="no_job")
+        return _view(job)
+
+    def recent(self, session: Session, *, user_id: int, kinds: tuple[str, ...] = (), limit: int = 20) -> list[JobView]:
+        query = select(Job).where(Job.user_id == user_id)
+        if kinds:
+            query = query.where(Job.kind.in_(kinds))
+        return [_view(j) for j in session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit))]
+
+    # --- running -----------------------------------------------------------------------------------------
+    def _claim(self, job_id: int) -> Job | None:
+        now = self.clock.now()
+        with transaction(self.sessions) as s:
+            claimable = or_(Job.state == "queued", and_(Job.state == "running", Job.lease_until < now))
+            claimed = s.execute(
+                update(Job)
+                .where(Job.id == job_id, claimable)
+                .values(state="running", attempts=Job.attempts + 1, lease_until=now + self._lease, updated_at=now)
+            )
+            if claimed.rowcount == 0:  # type: ignore[attr-defined]
+                return None
+            return s.get(Job, job_id)
+
+    @property
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_s)
+
+    def _report(self, job_id: int) -> Callable[[int, int | None, str | None], None]:
+        def report(done: int, total: int | None, message: str | None) -> None:
+            now = self.clock.now()
+            values: dict[str, Any] = {"done": done, "lease_until": now + self._lease, "updated_at": now}
+            if total is not None:
+                values["total"] = total
+            if message is not None:
+                values["message"] = message[:200]
+            with transaction(self.sessions) as s:
+                s.execute(update(Job).where(Job.id == job_id, Job.state == "running").values(**values))
+
+        return report
+
+    def execute(self, job_id: int) -> None:
+        """Run one job if it can be claimed (the huey task). A wrong input fails it for good; anything else
+        puts it back on the queue for huey to retry, up to MAX_ATTEMPTS in all."""
+        job = self._claim(job_id)
+        if job is None:
+            return
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            self._finish(job_id, "failed", error=("unknown_kind", f"no handler for {job.kind}"))
+            return
+        folder = self.folder(job.public_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        context = JobContext(
+            job_id=job.public_id, kind=job.kind, user_id=job.user_id, payload=json.loads(job.payload or "{}"),
+            sessions=self.sessions, clock=self.clock, files=folder, attempt=job.attempts,
+            _report=self._report(job_id),
+        )  # fmt: skip
+        try:
+            result = handler(context)
+        except EncoreError as exc:  # the input is wrong: retrying cannot help
+            self._finish(job_id, "failed", error=(exc.code, exc.message))
+            return
+        except Exception:
+            log.exception("job %s (%s) failed on attempt %d", job.public_id, job.kind, job.attempts)
+            if job.attempts >= MAX_ATTEMPTS:
+                self._finish(job_id, "failed", error=("internal", "the job failed; see the server log"))
+                return
+            with transaction(self.sessions) as s:
+                s.execute(update(Job).where(Job.id == job_id).values(state="queued", lease_until=None))
+            raise  # huey schedules the retry
+        self._finish(job_id, "done", result=result)
+
+    def _finish(
+        self, job_id: int, state: str, *, result: dict[str, Any] | None = None, error: tuple[str, str] | None = None
+    ) -> None:
+        now = self.clock.now()
+        values: dict[str, Any] = {"state": state, "finished_at": now, "updated_at": now, "lease_until": None}
+        if result is not None:
+            values["result"] = json.dumps(result, default=str)
+        if error is not None:
+            values["error_code"], values["message"] = error[0][:40], error[1][:200]
+        with transaction(self.sessions) as s:
+            s.execute(update(Job).where(Job.id == job_id).values(**values))
+
+    def reap(self) -> int:
+        """Queue again every job whose worker died (lease lapsed) or whose message was lost; drop the files of
+        jobs finished long ago. Returns how many jobs were queued again."""
+        now = self.clock.now()
+        with self.sessions() as s:
+            stale = list(
+                s.scalars(
+                    select(Job.id).where(
+                        or_(
+                            and_(Job.state == "running", Job.lease_until < now),
+                            and_(Job.state == "queued", Job.updated_at < now - self._lease),
+                        )
+                    )
+                )
+            )
+            old = list(
+                s.scalars(
+                    select(Job.public_id).where(
+                        Job.finished_at.is_not(None), Job.finished_at < now - KEEP_FINISHED_FILES
+                    )
+                )
+            )
+        for job_id in stale:
+            with transaction(self.sessions) as s:
+                s.execute(update(Job).where(Job.id == job_id, Job.state == "queued").values(updated_at=now))
+            self._run(job_id)
+        for public_id in old:
+            shutil.rmtree(self.folder(public_id), ignore_errors=True)
+        return len(stale)
