@@ -2,8 +2,6 @@
 
 import hashlib
 import os
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +13,8 @@ from encore.kernel import new_public_id
 from encore.streaming import edge_secret, render_nginx_config, sign_edge_url
 from tests.conftest import IN_CI
 from tests.support.live import free_port
+from tests.support.nginx import NGINX, nginx_user, run_nginx
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SECRET = edge_secret("e" * 40)
 DATA = os.urandom(200_000)
 HASH = hashlib.sha256(DATA).hexdigest()
@@ -35,35 +33,16 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (media / MEDIA_PATH).parent.mkdir(parents=True)
     (media / MEDIA_PATH).write_bytes(DATA)
     port = free_port()
-    conf = root / "nginx.conf"
-    user = "root" if os.geteuid() == 0 else None
-    conf.write_text(
-        render_nginx_config(
-            listen=f"127.0.0.1:{port}",
-            media_root=media,
-            edge_secret=SECRET,
-            upstream=None,
-            user=user,
-            worker_processes=1,
-        )
+    config = render_nginx_config(
+        listen=f"127.0.0.1:{port}",
+        media_root=media,
+        edge_secret=SECRET,
+        upstream=None,
+        user=nginx_user(),
+        worker_processes=1,
     )
-    command = [NGINX, "-p", str(root), "-c", str(conf), "-e", str(root / "startup.log"), "-g", "daemon off;"]
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        if proc.poll() is not None:
-            assert proc.stderr is not None
-            pytest.fail(f"nginx exited at start: {proc.stderr.read().decode(errors='replace')}")
-        try:
-            httpx.get(base + "/edge/")
-            break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    assert proc.stderr is not None
-    proc.stderr.close()
+    with run_nginx(config, root):
+        yield f"http://127.0.0.1:{port}"
 
 
 def _path(expires: int, user: str = USER) -> str:

@@ -147,9 +147,13 @@ def user_create(
 @app.command("nginx-config")
 def nginx_config(
     listen: Annotated[str, typer.Option(help="nginx listen address")] = "127.0.0.1:8080",
-    upstream: Annotated[str, typer.Option(help="Encore app address for everything but audio")] = "127.0.0.1:8000",
+    upstream: Annotated[
+        list[str] | None,
+        typer.Option(help="An Encore node (host:port) for everything but edge audio; repeat for several nodes"),
+    ] = None,
 ) -> None:
-    """Print an nginx config for edge mode: nginx checks signed URLs and serves audio itself."""
+    """Print an nginx config for edge mode: nginx checks signed URLs and serves audio itself, and balances
+    everything else over the Encore nodes."""
     from encore.streaming import edge_secret, render_nginx_config
 
     c = _container()
@@ -158,7 +162,7 @@ def nginx_config(
             listen=listen,
             media_root=c.store.root,
             edge_secret=edge_secret(c.settings.secret_key.get_secret_value()),
-            upstream=upstream,
+            upstream=upstream or ["127.0.0.1:8000"],
         )
     )
 
