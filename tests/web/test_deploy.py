@@ -38,7 +38,9 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(postgres: PostgresServer, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(
+    postgres: PostgresServer, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
     work: Path = tmp_path_factory.mktemp("deploy")
     front_port = free_port()
     with database_from_template(postgres, "deploy") as url:
