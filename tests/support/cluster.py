@@ -164,7 +164,9 @@ def _start_node(env: dict[str, str], workers: int, logs: Path) -> Node:
 
 
 @contextmanager
-def start_cluster(env: dict[str, str], *, nodes: int = 2, workers: int = 1, timeout: float = 60.0) -> Iterator[Cluster]:
+def start_cluster(
+    env: dict[str, str], *, nodes: int = 2, workers: int = 1, timeout: float = 240.0
+) -> Iterator[Cluster]:
     """Start `nodes` `encore serve` processes with `workers` each; yields once every node is ready."""
     logs = Path(env["ENCORE_DATA_DIR"]) / "logs"
     logs.mkdir(parents=True, exist_ok=True)

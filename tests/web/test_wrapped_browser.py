@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser
@@ -76,7 +77,9 @@ def test_story_tap_through_download_and_share(live: LiveServer, browser: Browser
     assert friend.inner_text("h1") == "Encore Wrapped 2024"
     assert friend.locator(".wrapped-card").count() == total
     og = friend.get_attribute('meta[property="og:image"]', "content") or ""
-    assert og.endswith("/cards/0.png")
+    assert og.endswith("/preview.png")  # the 1200x630 link preview, not a 1080x1920 story card
+    preview = httpx.get(live.base_url + "/wrapped/s/" + og.split("/wrapped/s/", 1)[1])
+    assert preview.status_code == 200 and Image.open(io.BytesIO(preview.content)).size == (1200, 630)
     assert "Listener" not in friend.content()  # nothing of the account but the story
 
     page.get_by_role("button", name="Revoke link").click()
