@@ -10,80 +10,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.search.words import SYLLABLES, WORDS
+from encore.bootstrap import build
 from encore.catalog import fold, identity_key, sort_name
+from encore.config import Settings
 from encore.db import create_db_engine, upgrade_to_head
 from encore.kernel import new_public_id
-
-SYLLABLES = [
-    "ka",
-    "lo",
-    "mi",
-    "ra",
-    "te",
-    "su",
-    "no",
-    "vi",
-    "el",
-    "an",
-    "or",
-    "is",
-    "um",
-    "ba",
-    "de",
-    "fi",
-    "go",
-    "ha",
-    "ju",
-    "ne",
-    "pa",
-    "qu",
-    "ro",
-    "sa",
-    "ti",
-    "ve",
-    "wo",
-    "xa",
-    "yo",
-    "ze",
-]
-WORDS = [
-    *[
-        "love",
-        "night",
-        "heart",
-        "blue",
-        "dream",
-        "fire",
-        "rain",
-        "summer",
-        "light",
-        "dance",
-        "city",
-        "river",
-        "gold",
-        "wild",
-        "moon",
-        "star",
-        "ocean",
-        "dark",
-    ],
-    *[
-        "shadow",
-        "glass",
-        "electric",
-        "silver",
-        "paper",
-        "winter",
-        "morning",
-        "echo",
-        "garden",
-        "velvet",
-        "neon",
-        "thunder",
-        "honey",
-        "ghost",
-    ],
-]
 
 
 def _word(rng: random.Random) -> str:
@@ -133,12 +65,12 @@ def generate(db: Path, tracks: int, seed: int = 1) -> None:
         ((i, a) for i, _, a in albums),
     )
     con.executemany(
-        "INSERT INTO search_docs (kind, entity_id, name, context) VALUES ('artist', ?, ?, '')",
-        ((i + 1, fold(n)) for i, n in enumerate(artists)),
+        "INSERT INTO search_docs (kind, entity_id, doc, name, context, dirty) VALUES ('artist', ?, ?, ?, '', 1)",
+        ((i + 1, i, fold(n)) for i, n in enumerate(artists)),
     )
     con.executemany(
-        "INSERT INTO search_docs (kind, entity_id, name, context) VALUES ('album', ?, ?, ?)",
-        ((i, fold(t), fold(artists[a - 1])) for i, t, a in albums),
+        "INSERT INTO search_docs (kind, entity_id, doc, name, context, dirty) VALUES ('album', ?, ?, ?, ?, 1)",
+        ((i, i, fold(t), fold(artists[a - 1])) for i, t, a in albums),
     )
     con.commit()
     batch = []
@@ -152,6 +84,11 @@ def generate(db: Path, tracks: int, seed: int = 1) -> None:
     con.commit()
     con.execute("ANALYZE")
     con.close()
+    started = time.time()
+    c = build(Settings(mode="dev", data_dir=db.parent / "bench-data", database_url=f"sqlite:///{db.resolve()}"))
+    stats = c.rebuild_search()
+    c.close()
+    print(f"  search index: {stats.docs} docs, {stats.terms} terms, {stats.prefixes} prefixes in {time.time() - started:.0f} s")
 
 
 def _insert_tracks(
@@ -167,8 +104,14 @@ def _insert_tracks(
         ((t, ar) for t, _, _, ar, _ in batch),
     )
     con.executemany(
-        "INSERT INTO search_docs (kind, entity_id, name, context) VALUES ('track', ?, ?, ?)",
-        ((t, fold(title), fold(f"{artists[ar - 1]} {al_title}")) for t, _, title, ar, al_title in batch),
+        "INSERT INTO search_docs (kind, entity_id, doc, name, context, dirty) VALUES ('track', ?, ?, ?, ?, 1)",
+        ((t, t, fold(title), fold(f"{artists[ar - 1]} {al_title}")) for t, _, title, ar, al_title in batch),
+    )
+    # A third of the tracks have listeners, a few of them very many (what search ranks by).
+    rng = random.Random(batch[0][0])
+    con.executemany(
+        "INSERT INTO track_listens (track_id, listens) VALUES (?, ?)",
+        ((t, int(rng.paretovariate(1.1))) for t, *_ in batch if rng.random() < 0.33),
     )
 
 

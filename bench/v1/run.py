@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from bench.search.generate import WORDS
+from bench.search.words import WORDS
 from encore.accounts import create_user, get_user_by_name
 from encore.bootstrap import build
 from encore.catalog import Track

@@ -3,17 +3,17 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import insights, portability
+from encore import catalog, insights, library, portability
 from encore.config import Settings, load_settings
-from encore.db import create_db_engine, make_sessionmaker, upgrade_to_head
+from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
 from encore.playback import AdClockBook
-from encore.state import SharedState, open_state
+from encore.state import MemoryState, SharedState, open_state
 from encore.storage import MediaStore
 from encore.streaming import TranscodeSlots
 
@@ -34,13 +34,39 @@ class Container:
     clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks, one book per serving process (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
+    # What this process keeps of the catalogue (views, search sets), dropped when the catalogue changes.
+    catalogue_cache: catalog.CatalogueCache = field(default_factory=lambda: catalog.CatalogueCache(MemoryState()))
 
     def migrate(self) -> None:
+        """Schema to head; then, when many docs are not in the search index yet (a database from before the
+        index, or rows written in bulk), build it (`encore search rebuild` does the same on demand)."""
         upgrade_to_head(self.engine)
+        with transaction(self.sessions) as session:
+            if catalog.search_index_due(session):
+                catalog.rebuild_search_index(session, popularity=library.popularity)
+
+    def rebuild_search(self) -> catalog.BuildStats:
+        with transaction(self.sessions) as session:
+            return catalog.rebuild_search_index(session, popularity=library.popularity)
 
     def close(self) -> None:
         self.state.close()
         self.engine.dispose()
+
+
+def _announce_catalogue_changes(sessions: sessionmaker[Session], state: SharedState) -> None:
+    """After a commit that changed the catalogue, every worker and node drops what it cached of it at once
+    (catalog._cache also reads the database's version row, for writers that share no state with it)."""
+
+    def committed(session: Session) -> None:
+        if catalog.changed_in(session):
+            state.bump(catalog.STATE_KEY)
+
+    def rolled_back(session: Session) -> None:
+        catalog.changed_in(session)
+
+    event.listen(sessions, "after_commit", committed)
+    event.listen(sessions, "after_rollback", rolled_back)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any) -> Container:
@@ -51,6 +77,9 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     store.ensure()
     state = open_state(settings.redis_url, prefix=settings.redis_prefix)
     sessions = make_sessionmaker(engine)
+    cache = catalog.CatalogueCache(state)
+    sessions.configure(info={catalog.CACHE_SESSION_KEY: cache})  # catalogue reads find it (catalog.cache_for)
+    _announce_catalogue_changes(sessions, state)
     clock = clock or SystemClock()
     return Container(
         settings=settings,
@@ -64,6 +93,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
         clock=clock,
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
+        catalogue_cache=cache,
     )
 
 

@@ -2,7 +2,8 @@
 tracks and albums; the `is_ad` flags (set when a campaign is made) keep it out of browse, search, artist
 and album lists and catalogue matching on every face. An artist with nothing but ads is hidden too.
 
-The hidden sets are small (a few advertisers), and each is one indexed lookup.
+The hidden sets are small (a few advertisers), and each is one indexed lookup. Search never sees ads:
+`mark_as_ad` takes them out of its index.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from sqlalchemy import ColumnElement, exists, false, select, true, union
 from sqlalchemy.orm import Session
 
 from encore.catalog._models import Album, AlbumArtist, Artist, Track, TrackArtist
+from encore.catalog._search_index import unindex_entity
 from encore.kernel import ValidationFailed
 
 
@@ -74,3 +76,9 @@ def mark_as_ad(session: Session, *, track: Track) -> None:
     track.is_ad = True
     session.get_one(Album, track.album_id).is_ad = True
     session.flush()
+    unindex_entity(session, kind="track", entity_id=track.id)
+    unindex_entity(session, kind="album", entity_id=track.album_id)
+    credited = set(session.scalars(select(AlbumArtist.artist_id).where(AlbumArtist.album_id == track.album_id)))
+    credited |= set(session.scalars(select(TrackArtist.artist_id).where(TrackArtist.track_id == track.id)))
+    for artist_id in credited & _ad_only_artists(session):
+        unindex_entity(session, kind="artist", entity_id=artist_id)

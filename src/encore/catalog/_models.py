@@ -186,15 +186,3 @@ class Rendition(Base):
     channels: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
-
-
-class SearchDoc(Base):
-    """One searchable thing. SQLite mirrors it into an FTS5 table; PostgreSQL keeps a tsvector."""
-
-    __tablename__ = "search_docs"
-    __table_args__ = (UniqueConstraint("kind", "entity_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8))
-    entity_id: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(500))
-    context: Mapped[str] = mapped_column(String(1000), default="")

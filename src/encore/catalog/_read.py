@@ -1,11 +1,14 @@
-"""Browse and page reads. Queries load rows in bulk (selectin/joined) to avoid N+1 round trips."""
+"""Browse and page reads. Pages select row ids in their order, then take the views from the process's
+cache (catalog._cache) or load them column-only in bulk (catalog._rows): no ORM entities on these paths."""
 
 from collections import defaultdict
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from encore.catalog._cache import cache_for, views_by_ids
 from encore.catalog._listing import hidden_artists, music_album, music_track
 from encore.catalog._models import Album, AlbumArtist, AlbumGenre, Artist, Genre, Label, Track, TrackArtist, TrackGenre
 from encore.catalog._views import (
@@ -41,15 +44,16 @@ def _album_genres(session: Session, album_ids: list[int]) -> dict[int, list[str]
     return out
 
 
-def _track_counts(session: Session, album_ids: list[int]) -> dict[int, int]:
+def _track_counts(session: Session, album_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Album id -> (music tracks, their total duration in ms)."""
     if not album_ids:
         return {}
     rows = session.execute(
-        select(Track.album_id, func.count())
+        select(Track.album_id, func.count(), func.sum(Track.duration_ms))
         .where(Track.album_id.in_(album_ids), music_track())
         .group_by(Track.album_id)
     )
-    return {album_id: count for album_id, count in rows}  # noqa: C416 - rows are Row objects
+    return {album_id: (count, int(ms or 0)) for album_id, count, ms in rows}
 
 
 def album_summaries(session: Session, albums: list[Album]) -> list[AlbumSummary]:
@@ -66,7 +70,8 @@ def album_summaries(session: Session, albums: list[Album]) -> list[AlbumSummary]
             label=_label_ref(a.label),
             upc=a.upc,
             genres=genres.get(a.id, []),
-            total_tracks=counts.get(a.id, 0),
+            total_tracks=counts.get(a.id, (0, 0))[0],
+            duration_ms=counts.get(a.id, (0, 0))[1],
         )
         for a in albums
     ]
@@ -116,20 +121,54 @@ def _listed(session: Session, model: type[_M], public_id: str, what: str) -> _M:
     return row
 
 
+_LISTED = {
+    "track": lambda public_id: select(Track.id).where(Track.public_id == public_id, music_track()),
+    "album": lambda public_id: select(Album.id).where(Album.public_id == public_id, music_album()),
+    "artist": lambda public_id: select(Artist.id).where(Artist.public_id == public_id),
+}
+
+
+def listed_id(session: Session, kind: str, public_id: str) -> int:
+    """The row id of a track, album or artist the catalogue lists (ads, and artists with nothing but ads,
+    look missing), remembered by the process's cache."""
+    cache = cache_for(session)
+    found = cache.ids.get((kind, public_id)) if cache else None
+    if found is None and is_public_id(public_id):
+        found = session.scalar(_LISTED[kind](public_id))
+        if found is not None and kind == "artist" and found in hidden_artists(session):
+            found = None
+        if found is not None and cache:
+            cache.ids.put((kind, public_id), found)
+    if found is None:
+        raise NotFound(f"no such {kind}")
+    return found
+
+
+def _views(session: Session, kind: str, ids: Sequence[int]) -> list[Any]:
+    found = views_by_ids(session, kind, ids, cache_for(session))
+    return [found[i] for i in ids if i in found]
+
+
+def album_views(session: Session, ids: Sequence[int]) -> list[AlbumSummary]:
+    """Music albums by row id, in the given order (cached views)."""
+    return _views(session, "album", ids)
+
+
+def track_views_in_order(session: Session, ids: Sequence[int]) -> list[TrackView]:
+    """Music tracks by row id, in the given order (cached views)."""
+    return _views(session, "track", ids)
+
+
 def new_releases(session: Session, *, limit: int, offset: int) -> Page[AlbumSummary]:
     total = session.scalar(select(func.count()).select_from(Album).where(music_album())) or 0
-    albums = (
-        session.scalars(
-            select(Album)
-            .where(music_album())
-            .order_by(Album.release_date.desc().nulls_last(), Album.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        .unique()
-        .all()
-    )
-    return Page(album_summaries(session, list(albums)), total, limit, offset)
+    ids = session.scalars(
+        select(Album.id)
+        .where(music_album())
+        .order_by(Album.release_date.desc().nulls_last(), Album.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return Page(_views(session, "album", ids), total, limit, offset)
 
 
 def list_labels(session: Session) -> list[LabelSummary]:
@@ -143,26 +182,14 @@ def list_labels(session: Session) -> list[LabelSummary]:
 
 
 def artists_az(session: Session, *, letter: str | None, limit: int, offset: int) -> Page[ArtistSummary]:
-    query = select(Artist).where(Artist.id.not_in(hidden_artists(session)))
+    query = select(Artist.id).where(Artist.id.not_in(hidden_artists(session)))
     if letter == "#":
         query = query.where(~func.substr(Artist.sort_name, 1, 1).between("a", "z"))
     elif letter:
         query = query.where(Artist.sort_name.startswith(letter.casefold()[:1]))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    artists = session.scalars(query.order_by(Artist.sort_name, Artist.id).limit(limit).offset(offset)).all()
-    return Page(
-        [ArtistSummary(a.public_id, a.name, _artist_artwork(session, a.id)) for a in artists], total, limit, offset
-    )
-
-
-def _artist_artwork(session: Session, artist_id: int) -> str | None:
-    return session.scalar(
-        select(Album.artwork_key)
-        .join(AlbumArtist, AlbumArtist.album_id == Album.id)
-        .where(AlbumArtist.artist_id == artist_id, Album.artwork_key.is_not(None), music_album())
-        .order_by(Album.release_date.desc().nulls_last())
-        .limit(1)
-    )
+    ids = session.scalars(query.order_by(Artist.sort_name, Artist.id).limit(limit).offset(offset)).all()
+    return Page(_views(session, "artist", ids), total, limit, offset)
 
 
 def artist_artworks(session: Session, artist_ids: list[int]) -> dict[int, str]:
@@ -190,98 +217,117 @@ def list_genres(session: Session) -> list[GenreSummary]:
     return [GenreSummary(g.key, g.name, n) for g, n in rows]
 
 
+def genre_name(session: Session, *, genre_key: str) -> str:
+    name = session.scalar(select(Genre.name).where(Genre.key == genre_key))
+    if name is None:
+        raise NotFound("no such genre")
+    return name
+
+
 def genre_albums(session: Session, *, genre_key: str, limit: int, offset: int) -> Page[AlbumSummary]:
-    genre = session.scalar(select(Genre).where(Genre.key == genre_key))
+    genre = session.scalar(select(Genre.id).where(Genre.key == genre_key))
     if genre is None:
         raise NotFound("no such genre")
-    query = select(Album).join(AlbumGenre).where(AlbumGenre.genre_id == genre.id, music_album())
+    query = select(Album.id).join(AlbumGenre).where(AlbumGenre.genre_id == genre, music_album())
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    albums = (
-        session.scalars(query.order_by(Album.release_date.desc().nulls_last()).limit(limit).offset(offset))
-        .unique()
-        .all()
-    )
-    return Page(album_summaries(session, list(albums)), total, limit, offset)
+    order = (Album.release_date.desc().nulls_last(), Album.id.desc())  # a stable order: pages never overlap
+    ids = session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
+    return Page(_views(session, "album", ids), total, limit, offset)
 
 
 def album_page(session: Session, *, album_id: str) -> AlbumPage:
-    album = _listed(session, Album, album_id, "album")
-    tracks = (
-        session.scalars(
-            select(Track)
-            .where(Track.album_id == album.id, music_track())
-            .order_by(Track.disc_number, Track.track_number, Track.id)
-        )
-        .unique()
-        .all()
-    )
-    return AlbumPage(album_summaries(session, [album])[0], track_views(session, list(tracks)))
+    row = listed_id(session, "album", album_id)
+    cache = cache_for(session)
+    cached = cache.views.get(("album_page", row)) if cache else None
+    if isinstance(cached, AlbumPage):
+        return cached
+    tracks = session.scalars(
+        select(Track.id)
+        .where(Track.album_id == row, music_track())
+        .order_by(Track.disc_number, Track.track_number, Track.id)
+    ).all()
+    summary = _views(session, "album", [row])
+    if not summary:
+        raise NotFound("no such album")
+    page = AlbumPage(summary[0], _views(session, "track", tracks))
+    if cache:
+        cache.views.put(("album_page", row), page)
+    return page
+
+
+def album_artwork_key(session: Session, *, album_id: str) -> str | None:
+    """An album's cover key (Subsonic getCoverArt): one cached view, never the album's page."""
+    return _views(session, "album", [listed_id(session, "album", album_id)])[0].artwork_key  # type: ignore[no-any-return]
+
+
+def artist_artwork_key(session: Session, *, artist_id: str) -> str | None:
+    return _views(session, "artist", [listed_id(session, "artist", artist_id)])[0].artwork_key  # type: ignore[no-any-return]
+
+
+def album_summary(session: Session, *, album_id: str) -> AlbumSummary:
+    found = _views(session, "album", [listed_id(session, "album", album_id)])
+    if not found:
+        raise NotFound("no such album")
+    return found[0]  # type: ignore[no-any-return]
 
 
 def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPage:
-    artist = _listed(session, Artist, artist_id, "artist")
-    own = (
-        session.scalars(
-            select(Album)
-            .join(AlbumArtist)
-            .where(AlbumArtist.artist_id == artist.id, music_album())
-            .order_by(Album.release_date.desc().nulls_last())
-        )
-        .unique()
-        .all()
-    )
-    own_ids = {a.id for a in own}
-    appears = (
-        session.scalars(
-            select(Album)
-            .join(Track)
-            .join(TrackArtist)
-            .where(TrackArtist.artist_id == artist.id, Album.id.not_in(own_ids or {0}), music_album(), music_track())
-            .distinct()
-        )
-        .unique()
-        .all()
-    )
-    # Until play counts exist, "top" means the newest releases' opening tracks.
+    row = listed_id(session, "artist", artist_id)
+    cache = cache_for(session)
+    cached = cache.views.get(("artist_page", row, top)) if cache else None
+    if isinstance(cached, ArtistPage):
+        return cached
+    by_release = (Album.release_date.desc().nulls_last(), Album.id.desc())
+    own = session.scalars(
+        select(Album.id).join(AlbumArtist).where(AlbumArtist.artist_id == row, music_album()).order_by(*by_release)
+    ).all()
+    appears = session.scalars(
+        select(Album.id)
+        .join(Track, Track.album_id == Album.id)
+        .join(TrackArtist, TrackArtist.track_id == Track.id)
+        .where(TrackArtist.artist_id == row, Album.id.not_in(own or [0]), music_album(), music_track())
+        .group_by(Album.id, Album.release_date)
+        .order_by(*by_release)
+    ).all()
+    # Until play counts reach the catalogue, "top" means the newest releases' opening tracks.
     tracks = (
         session.scalars(
-            select(Track)
-            .join(TrackArtist)
+            select(Track.id)
+            .join(TrackArtist, TrackArtist.track_id == Track.id)
             .join(Album, Album.id == Track.album_id)
-            .where(TrackArtist.artist_id == artist.id, music_track())
-            .order_by(Album.release_date.desc().nulls_last(), Track.disc_number, Track.track_number)
+            .where(TrackArtist.artist_id == row, music_track())
+            .order_by(*by_release, Track.disc_number, Track.track_number, Track.id)
             .limit(top)
-        )
-        .unique()
-        .all()
+        ).all()
+        if top
+        else []
     )
-    summary = ArtistSummary(artist.public_id, artist.name, _artist_artwork(session, artist.id))
-    return ArtistPage(
-        summary,
-        album_summaries(session, list(own)),
-        album_summaries(session, list(appears)),
-        track_views(session, list(tracks)),
+    page = ArtistPage(
+        _views(session, "artist", [row])[0],
+        _views(session, "album", own),
+        _views(session, "album", appears),
+        _views(session, "track", tracks),
     )
+    if cache:
+        cache.views.put(("artist_page", row, top), page)
+    return page
 
 
 def label_page(session: Session, *, label_id: str) -> LabelPage:
     label = _by_public_id(session, Label, label_id, "label")
-    albums = (
-        session.scalars(
-            select(Album)
-            .where(Album.label_id == label.id, music_album())
-            .order_by(Album.release_date.desc().nulls_last())
-        )
-        .unique()
-        .all()
-    )
-    return LabelPage(
-        LabelSummary(label.public_id, label.name, label.kind, len(albums)), album_summaries(session, list(albums))
-    )
+    ids = session.scalars(
+        select(Album.id)
+        .where(Album.label_id == label.id, music_album())
+        .order_by(Album.release_date.desc().nulls_last(), Album.id.desc())
+    ).all()
+    return LabelPage(LabelSummary(label.public_id, label.name, label.kind, len(ids)), _views(session, "album", ids))
 
 
 def track_view(session: Session, *, track_id: str) -> TrackView:
-    return track_views(session, [_listed(session, Track, track_id, "track")])[0]
+    found = _views(session, "track", [listed_id(session, "track", track_id)])
+    if not found:
+        raise NotFound("no such track")
+    return found[0]  # type: ignore[no-any-return]
 
 
 def track_row(session: Session, *, track_id: str) -> Track:

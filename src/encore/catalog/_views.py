@@ -33,6 +33,7 @@ class AlbumSummary:
     upc: str | None = None
     genres: list[str] = field(default_factory=list)
     total_tracks: int = 0
+    duration_ms: int = 0  # of its music tracks
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`encore serve | worker | migrate | ingest | demo | user create | nginx-config`."""
+"""`encore serve | worker | migrate | ingest | demo | user create | nginx-config | search rebuild`."""
 
 from pathlib import Path
 from typing import Annotated
@@ -170,3 +170,7 @@ def nginx_config(
 from encore.cli._wrapped import wrapped_app  # noqa: E402  (registered last: it uses the helpers above)
 
 app.add_typer(wrapped_app, name="wrapped")
+
+from encore.cli._search import search_app  # noqa: E402
+
+app.add_typer(search_app, name="search")

@@ -11,7 +11,7 @@ from encore.history._listens import (
     user_listens,
 )
 from encore.history._match import match_listens, text_key
-from encore.history._models import Play, PlayingNow
+from encore.history._models import Play, PlayingNow, TrackListens
 from encore.history._policy import check_timestamp, counts_as_listen
 from encore.history._service import PlayReport, open_play_id, recent_plays, report_play
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
@@ -25,6 +25,7 @@ __all__ = [
     "PlayingNow",
     "Ranked",
     "RecentPlay",
+    "TrackListens",
     "check_timestamp",
     "counts_as_listen",
     "listen_count",

@@ -54,3 +54,12 @@ class PlayingNow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)  # the track_metadata as submitted, JSON text
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TrackListens(Base):
+    """Listens per track, everyone's, kept by database triggers on `plays` (migration search_1), so reads
+    (Subsonic play counts, search popularity) never count plays."""
+
+    __tablename__ = "track_listens"
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+    listens: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,7 +9,6 @@ from encore.library._listening import (
     catalogue_page,
     genre_song_counts,
     now_playing,
-    play_counts,
     random_tracks,
     saved_times,
     similar_tracks,
@@ -34,6 +33,7 @@ from encore.library._playlists import (
     update_playlist,
 )
 from encore.library._policy import MAX_ITEMS, MAX_PER_CALL, Access, Decision, moved, playlist_access
+from encore.library._popularity import play_counts, popularity
 from encore.library._ratings import RatedKind, Rating, clear_ratings, ratings_for, set_rating
 from encore.library._saved import (
     SavedKind,
@@ -87,6 +87,7 @@ __all__ = [
     "play_counts",
     "playlist_access",
     "playlist_items",
+    "popularity",
     "random_tracks",
     "ratings_for",
     "remove_from_playlist",

@@ -20,10 +20,10 @@ from encore.catalog import (
     TrackArtist,
     TrackGenre,
     TrackView,
-    album_summaries,
+    album_views,
     music_album,
     music_track,
-    track_views,
+    track_views_in_order,
 )
 from encore.history import Play
 from encore.kernel import NotFound, ValidationFailed
@@ -92,10 +92,9 @@ def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, wher
     return list(found)[:n]
 
 
-def _ordered_albums(session: Session, ids: list[int]) -> list[Album]:
-    # The lists' SQL already leaves ads out (so pages are full); this keeps any caller's ids honest too.
-    rows = {a.id: a for a in session.scalars(select(Album).where(Album.id.in_(ids), music_album())).unique()}
-    return [rows[i] for i in ids if i in rows]
+def _ordered_albums(session: Session, ids: list[int]) -> list[AlbumSummary]:
+    # The lists' SQL already leaves ads out (so pages are full); the views are music only too.
+    return album_views(session, ids)
 
 
 def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: str | None) -> Select[Any]:
@@ -133,7 +132,7 @@ def album_list(
     if kind not in ALBUM_LISTS:
         raise ValidationFailed(f"type must be one of {', '.join(ALBUM_LISTS)}", code="bad_list_type")
     if kind == "random":
-        return album_summaries(session, _ordered_albums(session, _sample_ids(session, Album, limit, None)))
+        return _ordered_albums(session, _sample_ids(session, Album, limit, None))
     ads = _any_ad_album(session)
     query: Select[Any]
     if kind == "newest":
@@ -147,7 +146,7 @@ def album_list(
         if session.get_bind().dialect.name == "sqlite":
             sql = _SQLITE_BY_ARTIST.format(where=_SQLITE_NOT_AD if ads else "")
             rows = session.scalars(text(sql), {"limit": limit, "offset": offset})
-            return album_summaries(session, _ordered_albums(session, list(rows)))
+            return _ordered_albums(session, list(rows))
         query = (
             select(AlbumArtist.album_id)
             .select_from(Artist)
@@ -180,7 +179,7 @@ def album_list(
     if ads:  # every list selects album ids first: ads leave before LIMIT/OFFSET, so pages stay full
         query = query.where(_not_ad_album(query.selected_columns[0]))
     ids = list(session.scalars(query.limit(limit).offset(offset)))
-    return album_summaries(session, _ordered_albums(session, ids))
+    return _ordered_albums(session, ids)
 
 
 def album_durations(session: Session, album_ids: list[str]) -> dict[str, tuple[int, int]]:
@@ -230,8 +229,7 @@ def random_tracks(
 
 
 def _tracks_in_order(session: Session, ids: list[int]) -> list[TrackView]:
-    rows = {t.id: t for t in session.scalars(select(Track).where(Track.id.in_(ids), music_track())).unique()}
-    return track_views(session, [rows[i] for i in ids if i in rows])
+    return track_views_in_order(session, ids)  # music only, from the catalogue's cache
 
 
 def tracks_by_genre(session: Session, *, genre: str, limit: int, offset: int) -> list[TrackView]:
@@ -318,18 +316,6 @@ def top_tracks(session: Session, *, artist_name: str, limit: int) -> list[TrackV
         .limit(limit)
     )
     return _tracks_in_order(session, list(session.scalars(played)))
-
-
-def play_counts(session: Session, *, track_ids: list[str]) -> dict[str, int]:
-    if not track_ids:
-        return {}
-    rows = session.execute(
-        select(Track.public_id, func.count(Play.id))
-        .join(Play, Play.track_id == Track.id)
-        .where(Track.public_id.in_(track_ids), Play.is_listen.is_(True))
-        .group_by(Track.public_id)
-    )
-    return {pid: int(n) for pid, n in rows}
 
 
 def catalogue_page(session: Session, *, limit: int, offset: int) -> Page[TrackView]:

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from encore import catalog
-from encore.web._deps import Db
+from encore.web._deps import Cache, Db
 from encore.web._mappers import album_out, artist_out, track_out
 from encore.web._schemas import AlbumOut, ArtistOut, PageOut, TrackOut
 
@@ -79,20 +79,29 @@ def label(label_id: str, session: Db) -> dict[str, object]:
     }
 
 
-@router.get("/tracks/{track_id}")
-def track(track_id: str, session: Db) -> TrackOut:
-    return track_out(catalog.track_view(session, track_id=track_id))
+@router.get("/tracks/{track_id}", response_model=TrackOut)
+def track(track_id: str, session: Db) -> Response:
+    """The JSON is built once per track and kept until the catalogue changes (catalog.representation)."""
+    body = catalog.representation(
+        session,
+        ("api/tracks", track_id),
+        lambda: track_out(catalog.track_view(session, track_id=track_id)).model_dump_json().encode(),
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.get("/search")
 def search(
+    *,
     session: Db,
+    cache: Cache,
     q: Annotated[str, Query(max_length=200)],
     type: SearchType = "artist,album,track",
     limit: Limit = 10,
     offset: Offset = 0,
 ) -> dict[str, object]:
-    found = catalog.search_catalogue(session, query=q, kinds=frozenset(type.split(",")), limit=limit, offset=offset)
+    kinds = frozenset(type.split(","))
+    found = catalog.search_catalogue(session, query=q, kinds=kinds, limit=limit, offset=offset, cache=cache)
     return {
         "query": found.query,
         "artists": PageOut[ArtistOut](

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User, user_for_token
 from encore.bootstrap import Container
+from encore.catalog import CatalogueCache
 
 SESSION_COOKIE = "encore_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -67,3 +68,10 @@ def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
 
 CurrentUser = Annotated[User, Depends(current_user)]
 MaybeUser = Annotated[User | None, Depends(optional_user)]
+
+
+def catalogue_cache(request: Request) -> CatalogueCache:
+    return container(request).catalogue_cache
+
+
+Cache = Annotated[CatalogueCache, Depends(catalogue_cache)]

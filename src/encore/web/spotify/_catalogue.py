@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from encore import catalog
 from encore.kernel import ValidationFailed, is_public_id
-from encore.web._deps import Db
+from encore.web._deps import Cache, Db
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url, ids_param
 from encore.web.spotify._schemas import ID_EXAMPLE
@@ -34,6 +34,7 @@ def search(
     *,
     request: Request,
     session: Db,
+    cache: Cache,
     _access: AnyToken,
     q: Annotated[str, Query(min_length=1, max_length=200, examples=["night drive"])],
     type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track")],
@@ -45,7 +46,7 @@ def search(
     kinds = {t.strip() for t in type.split(",")}
     if not kinds or not kinds <= set(SEARCH_TYPES):
         raise ValidationFailed("type must be a comma-separated list of album, artist, track")
-    found = catalog.search_catalogue(session, query=q, kinds=frozenset(kinds), limit=limit, offset=offset)
+    found = catalog.search_catalogue(session, query=q, kinds=frozenset(kinds), limit=limit, offset=offset, cache=cache)
     base = base_url(request)
     href = f"{base}/v1/search"
     params: dict[str, object] = {"q": q, "type": type}
@@ -68,14 +69,17 @@ def search(
     return out
 
 
-@router.get("/tracks/{id}", summary="Get a track")
-def track(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> s.Track:
-    # The track row already carries its album (joined, with artists and label): summarise that one
-    # instead of selecting the album again by id (2 of the request's 9 queries).
-    row = catalog.listed_track_row(session, track_id=_valid(id, "track"))
-    view = catalog.track_views(session, [row])[0]
-    album = catalog.album_summaries(session, [row.album])[0]
-    return track_full(base_url(request), view, album)
+@router.get("/tracks/{id}", summary="Get a track", response_model=s.Track)
+def track(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> Response:
+    base = base_url(request)
+
+    def made() -> bytes:
+        view = catalog.track_view(session, track_id=_valid(id, "track"))
+        full = track_full(base, view, catalog.album_summary(session, album_id=view.album_id))
+        return full.model_dump_json().encode()
+
+    # Built once per track and address, kept until the catalogue changes (catalog.representation).
+    return Response(catalog.representation(session, ("v1/tracks", base, id), made), media_type="application/json")
 
 
 @router.get("/tracks", summary="Get several tracks")

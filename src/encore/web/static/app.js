@@ -1,11 +1,12 @@
 // Encore's app shell: a History API router over the views, with a player that survives navigation.
 import { api } from "./api.js";
+import { genresView, genreView, searchAllView } from "./browse.js";
 import { h } from "./dom.js";
 import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { upgradeView } from "./premium.js";
-import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView } from "./views.js";
+import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
 const main = document.getElementById("main");
@@ -25,6 +26,9 @@ const routes = [
   [new RegExp(`^/label/${ID}$`), (m) => labelView(m[1])],
   [new RegExp(`^/playlist/${ID}$`), (m) => playlistView(m[1], player, navigate), "library"],
   [/^\/search$/, () => searchView(new URLSearchParams(location.search).get("q") || "", player), "search"],
+  [/^\/search\/(tracks|albums|artists)$/, (m) => searchAllView(m[1], new URLSearchParams(location.search).get("q") || "", player, trackRows), "search"],
+  [/^\/genre$/, () => genresView(), "search"],
+  [/^\/genre\/([^/]{1,300})$/, (m) => genreView(decodeURIComponent(m[1])), "search"],
   [/^\/library$/, () => libraryView(navigate), "library"],
   [/^\/collection\/tracks$/, () => likedView(player), "library"],
   [/^\/queue$/, () => queueView(player), "queue"],

@@ -1,6 +1,7 @@
 // The views. Each returns a DOM node built from API data with textContent only.
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
+import { seeAll } from "./browse.js";
 import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
 
@@ -175,7 +176,8 @@ export async function labelView(id) {
 
 export async function searchView(query, player) {
   document.title = query ? `${query} · Search · Encore` : "Search · Encore";
-  if (!query.trim()) return h("div", { class: "view" }, h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }));
+  if (!query.trim()) return h("div", { class: "view" }, h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }),
+    h("p", {}, link("/genre", { class: "chip" }, "Browse genres")));
   const [r, lists] = await Promise.all([api(`/api/search?q=${encodeURIComponent(query)}&limit=12`),
     api("/api/me/playlists?limit=50").catch(() => ({ items: [] }))]);
   // Playlists: the listener's own and followed ones whose name holds the query (the catalogue search has none).
@@ -185,9 +187,12 @@ export async function searchView(query, player) {
   return h("div", { class: "view" },
     nothing ? h("p", { class: "empty" }, "No results for ", h("q", { text: query })) : null,
     topResult(r, folded, player),
-    r.tracks.items.length ? section("Tracks", trackRows(r.tracks.items, player, { type: "search", id: query }, { showAlbum: true })) : null,
-    r.artists.items.length ? section("Artists", h("div", { class: "grid" }, r.artists.items.map(artistCard))) : null,
-    r.albums.items.length ? section("Albums", h("div", { class: "grid" }, r.albums.items.map(albumCard))) : null,
+    r.tracks.items.length ? section("Tracks", seeAll("tracks", query, r.tracks.items.length, r.tracks.total),
+      trackRows(r.tracks.items, player, { type: "search", id: query }, { showAlbum: true })) : null,
+    r.artists.items.length ? section("Artists", seeAll("artists", query, r.artists.items.length, r.artists.total),
+      h("div", { class: "grid" }, r.artists.items.map(artistCard))) : null,
+    r.albums.items.length ? section("Albums", seeAll("albums", query, r.albums.items.length, r.albums.total),
+      h("div", { class: "grid" }, r.albums.items.map(albumCard))) : null,
     playlists.length ? section("Playlists", h("div", { class: "grid", id: "search-playlists" }, playlists.map(playlistCard))) : null);
 }
 

@@ -74,13 +74,12 @@ def get_artists(ctx: Ctx) -> Payload:
 
 def album_payloads(ctx: Ctx, albums: list[catalog.AlbumSummary]) -> list[Payload]:
     ids = [a.id for a in albums]
-    durations = library.album_durations(ctx.session, ids)
     stars = starred_map(ctx, "album", ids)
     ratings = library.ratings_for(ctx.session, user_id=ctx.user.id, kind="album", ids=ids)
     return [
         _map.album(
             a,
-            duration_ms=durations.get(a.id, (0, 0))[0],
+            duration_ms=a.duration_ms,
             starred=stars.get(a.id),
             rating=ratings.get(a.id),
         )

@@ -97,7 +97,7 @@ def get_now_playing(ctx: Ctx) -> Payload:
 
 
 def _search(ctx: Ctx) -> Payload:
-    p = ctx.params
+    p, cache = ctx.params, ctx.container.catalogue_cache
     query = (p.get("query") or "").strip().strip('"').strip()
     pages = {
         kind: (p.integer(f"{kind}Count", 20, lo=0, hi=MAX_PAGE), p.integer(f"{kind}Offset", 0, lo=0, hi=MAX_OFFSET))
@@ -111,14 +111,16 @@ def _search(ctx: Ctx) -> Payload:
     elif len(set(pages.values())) == 1 and pages["song"][0]:  # the usual case: one call for all three kinds
         count, offset = pages["song"]
         kinds = frozenset({"artist", "album", "track"})
-        res = catalog.search_catalogue(ctx.session, query=query, kinds=kinds, limit=count, offset=offset)
+        res = catalog.search_catalogue(ctx.session, query=query, kinds=kinds, limit=count, offset=offset, cache=cache)
         artists, albums, songs = res.artists.items, res.albums.items, res.tracks.items
     else:
         found = {}
         for kind, name in (("artist", "artist"), ("album", "album"), ("song", "track")):
             count, offset = pages[kind]
             found[kind] = (
-                catalog.search_catalogue(ctx.session, query=query, kinds=frozenset({name}), limit=count, offset=offset)
+                catalog.search_catalogue(
+                    ctx.session, query=query, kinds=frozenset({name}), limit=count, offset=offset, cache=cache
+                )
                 if count
                 else None
             )

@@ -110,10 +110,10 @@ def download(ctx: Ctx) -> Response:
 
 def _artwork_key(ctx: Ctx, value: str) -> str | None:
     kind, public_id = parse(value, ALBUM, ARTIST, TRACK, PLAYLIST)
-    if kind == ALBUM:
-        return catalog.album_page(ctx.session, album_id=public_id).album.artwork_key
+    if kind == ALBUM:  # one cached view: never the album's whole page
+        return catalog.album_artwork_key(ctx.session, album_id=public_id)
     if kind == ARTIST:
-        return catalog.artist_page(ctx.session, artist_id=public_id, top=0).artist.artwork_key
+        return catalog.artist_artwork_key(ctx.session, artist_id=public_id)
     if kind == TRACK:
         return catalog.track_view(ctx.session, track_id=public_id).artwork_key
     return library.get_playlist(ctx.session, playlist_id=public_id, viewer_id=ctx.user.id).artwork_key

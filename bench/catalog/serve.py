@@ -1,0 +1,46 @@
+"""`encore serve` as shipped, plus one constant-JSON route: the framework's floor for bench.catalog.run.
+
+The route exists only in this benchmark's app (never in the product): same settings, same container,
+same middleware (security headers), same uvicorn options as `encore serve`, so the ratio of an endpoint's
+requests/s to this route's says what Encore's own work costs on top of FastAPI and uvicorn.
+"""
+
+import sys
+
+import uvicorn
+from fastapi.responses import JSONResponse
+
+from encore.bootstrap import build
+from encore.web._app import EncoreASGI, create_api
+from encore.web._stream_route import make_stream_endpoint
+
+CONSTANT = {"ok": True, "name": "Encore", "items": [1, 2, 3]}
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    c = build()
+    c.migrate()
+    api = create_api(c)
+
+    def const() -> JSONResponse:  # a sync handler, like Encore's, so it takes the same thread-pool hop
+        return JSONResponse(CONSTANT)
+
+    api.add_api_route("/bench/const", const, methods=["GET"])
+    # Matched as the player's catalogue routes are (right after their router), ahead of the page routes'
+    # catch-all. FastAPI keeps each included router as one entry (`original_router` holds its routes).
+    const_route = api.router.routes.pop()
+
+    def paths(entry: object) -> list[str]:
+        inner = getattr(entry, "original_router", None)
+        return [getattr(r, "path", "") for r in getattr(inner, "routes", [])] or [getattr(entry, "path", "")]
+
+    at = next(i for i, r in enumerate(api.router.routes) if "/api/tracks/{track_id}" in paths(r))
+    api.router.routes.insert(at + 1, const_route)
+
+    app = EncoreASGI(api, make_stream_endpoint(c))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Derived caches of the catalogue, one per process, built in bootstrap.py: rows rarely change, so what was
+built from them is kept and thrown away when the catalogue's version moves.
+
+Two versions say when: the search index's stored sets change only when compacted or rebuilt
+(`catalogue_version.sets`, read in the search's own transaction, so a page never mixes two numberings);
+everything else follows the catalogue's version, which every write moves (catalog._version): the shared
+state's copy is read on every request (bumped right after a commit, so every worker and node sees an
+edit at once), and the database's row at most once a second (for a writer that shares no state with
+this process, e.g. `encore ingest` beside an embedded server).
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from encore.catalog._rows import album_summaries_by_ids, artist_summaries_by_ids, track_views_by_ids
+from encore.catalog._version import CHECKED as _CHECKED
+from encore.catalog._version import STATE_KEY, changed_here, stored_version
+from encore.state import SharedState
+
+SESSION_KEY = "encore.catalogue_cache"  # bootstrap puts the process's cache in every session's info
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+POLL_S = 1.0
+
+
+class Bounded(Generic[K, V]):
+    """A least-recently-used map holding at most `budget` units (each value's cost is `cost(value)`)."""
+
+    def __init__(self, budget: int, cost: Callable[[V], int] = lambda _: 1) -> None:
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._budget, self._cost, self._used = budget, cost, 0
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: K, value: V) -> None:
+        cost = self._cost(value)
+        if cost > self._budget:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._used += cost - (old[1] if old else 0)
+            self._items[key] = (value, cost)
+            while self._used > self._budget:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._used -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._used = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class CatalogueCache:
+    """What a serving process keeps of the catalogue: views by row id, and the search index's large sets."""
+
+    def __init__(self, state: SharedState, *, views: int = 20_000, set_bytes: int = 24 * 1024 * 1024) -> None:
+        self.state = state
+        self.views: Bounded[tuple[str | int, ...], object] = Bounded(views)
+        self.ids: Bounded[tuple[str, str], int] = Bounded(views)  # (kind, public id) -> row id
+        self.sets: Bounded[tuple[str, str], object] = Bounded(set_bytes, cost=_set_cost)
+        self._version: tuple[int, int] | None = None
+        self._sets_version: int | None = None
+        self._polled_at, self._db_version = 0.0, 0
+        self._lock = threading.Lock()
+
+    def fresh(self, session: Session) -> None:
+        """Drop the views if the catalogue changed since they were built (call once per request)."""
+        now = time.monotonic()
+        if now - self._polled_at >= POLL_S:
+            self._db_version, self._polled_at = stored_version(session), now
+        version = (self.state.version(STATE_KEY), self._db_version)
+        if version != self._version:
+            with self._lock:
+                self.views.clear()
+                self.ids.clear()
+                self._version = version
+
+    def sets_at(self, version: int) -> None:
+        """Drop the cached search sets if the stored sets are no longer those of `version`."""
+        if version != self._sets_version:
+            with self._lock:
+                self.sets.clear()
+                self._sets_version = version
+
+
+def _set_cost(value: object) -> int:
+    return int(getattr(value, "cost", 1))
+
+
+_LOADERS: dict[str, Callable[[Session, Sequence[int]], Mapping[int, object]]] = {
+    "track": track_views_by_ids,
+    "album": album_summaries_by_ids,
+    "artist": artist_summaries_by_ids,
+}
+
+
+def views_by_ids(session: Session, kind: str, ids: Sequence[int], cache: CatalogueCache | None) -> dict[int, Any]:
+    """Views of one kind by row id: from the cache, the rest in one load (which fills the cache)."""
+    if cache is None:
+        return dict(_LOADERS[kind](session, ids))
+    found: dict[int, Any] = {}
+    for i in ids:
+        hit = cache.views.get((kind, i))
+        if hit is not None:
+            found[i] = hit
+    missing = [i for i in ids if i not in found]
+    if missing:
+        for i, view in _LOADERS[kind](session, missing).items():
+            cache.views.put((kind, i), view)
+            found[i] = view
+    return found
+
+
+def cache_for(session: Session) -> CatalogueCache | None:
+    """The process's cache, checked fresh once per session; none inside a transaction that changed the
+    catalogue (it must read its own writes, which the cache learns of only after the commit)."""
+    cache = session.info.get(SESSION_KEY)
+    if not isinstance(cache, CatalogueCache) or changed_here(session):
+        return None
+    if not session.info.get(_CHECKED):
+        cache.fresh(session)
+        session.info[_CHECKED] = True
+    return cache
+
+
+def representation(session: Session, key: tuple[str | int, ...], build: Callable[[], bytes]) -> bytes:
+    """A face's finished representation (e.g. the JSON of a track), built once and kept with the views,
+    so it goes when the catalogue changes."""
+    cache = cache_for(session)
+    found = cache.views.get(("repr", *key)) if cache else None
+    if isinstance(found, bytes):
+        return found
+    made = build()
+    if cache:
+        cache.views.put(("repr", *key), made)
+    return made

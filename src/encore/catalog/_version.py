@@ -1,0 +1,57 @@
+"""The catalogue's version: one number that every write to what the catalogue shows moves.
+
+Each writing transaction bumps the `catalogue_version` row once (so other processes and nodes can see
+that something changed by reading the database) and marks its session, so the composition root can
+bump the shared state's version right after the commit (so they see it at once, see bootstrap.py).
+Representations built from the catalogue are cached against this version (catalog._cache).
+"""
+
+from sqlalchemy import Integer, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from encore.db import Base
+
+STATE_KEY = "catalogue"
+_CHANGED = "encore.catalogue_changed"
+CHECKED = "encore.catalogue_cache_checked"  # the cache was checked fresh in this transaction
+
+
+class CatalogueVersion(Base):
+    __tablename__ = "catalogue_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    sets: Mapped[int] = mapped_column(Integer, default=0)  # moved when the search index's stored sets change
+
+
+def catalogue_changed(session: Session) -> None:
+    if not session.info.get(_CHANGED):
+        session.execute(
+            update(CatalogueVersion).where(CatalogueVersion.id == 1).values(version=CatalogueVersion.version + 1)
+        )
+        session.info[_CHANGED] = True
+
+
+def changed_here(session: Session) -> bool:
+    return bool(session.info.get(_CHANGED))
+
+
+def changed_in(session: Session) -> bool:
+    """Whether this session's transaction changed the catalogue (the after-commit hook asks; it also ends
+    the transaction's freshness check of the cache)."""
+    session.info.pop(CHECKED, None)
+    return bool(session.info.pop(_CHANGED, False))
+
+
+def stored_version(session: Session) -> int:
+    return session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == 1)) or 0
+
+
+def sets_changed(session: Session) -> None:
+    session.execute(update(CatalogueVersion).where(CatalogueVersion.id == 1).values(sets=CatalogueVersion.sets + 1))
+
+
+_SETS = select(CatalogueVersion.sets).where(CatalogueVersion.id == 1)
+
+
+def sets_version(session: Session) -> int:
+    return session.scalar(_SETS) or 0
