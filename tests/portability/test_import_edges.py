@@ -1,18 +1,23 @@
 """Import edges from issue #17 not covered by test_import.py: an empty upload, a truncated zip, time zones
 mixed in one file, and more rows than an import may hold (refused while reading, in constant memory)."""
 
+import contextlib
 import io
 import json
+import select as io_select
+import socket
 import tracemalloc
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from encore import portability
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
@@ -23,6 +28,7 @@ from encore.portability import _import, check_history
 from encore.web import create_app
 from tests.portability.test_import import extended
 from tests.support.jobs import import_through_job
+from tests.support.live import serve
 from tests.web.conftest import PASSWORD, login
 
 CSRF = {"X-Encore-CSRF": "1"}
@@ -113,3 +119,50 @@ def test_more_rows_than_an_import_may_hold_are_refused_while_reading(
         tracemalloc.stop()
     assert err.value.code == "too_many_rows"
     assert peak < 8 << 20, peak  # 50,000 rows read, far less than they take held together
+
+
+def _endless_upload(base_url: str, token: str) -> tuple[bytes, int]:
+    """POST a chunked body of up to 2 GiB over a raw socket, stopping as soon as the server answers.
+    Returns (the reply, bytes of body sent)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    mib = b" " * (1 << 20)
+    chunk = b"%x\r\n%b\r\n" % (len(mib), mib)
+    sent, reply = 0, b""
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(
+            b"POST /api/me/history/import?filename=Streaming_History_Audio_0.json HTTP/1.1\r\nHost: x\r\n"
+            + f"Authorization: Bearer {token}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+        )
+        for _ in range(2048):
+            if io_select.select([sock], [], [], 0)[0]:
+                break  # the server has answered
+            try:
+                sock.sendall(chunk)
+            except OSError:
+                break  # or closed on us
+            sent += len(mib)
+        with contextlib.suppress(OSError):
+            while not reply.rstrip().endswith(b"}"):
+                data = sock.recv(65536)
+                if not data:
+                    break
+                reply += data
+    return reply, sent
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_endless_upload_without_a_length_is_cut_off_at_the_limit(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2 GB upload sent chunked (no Content-Length to refuse up front): the server stops reading at the
+    limit (lowered here to 4 MiB so the test sends little), answers 400, keeps no file and queues no job."""
+    monkeypatch.setattr(portability, "MAX_UPLOAD_BYTES", 4 << 20)
+    with transaction(container.sessions) as s:
+        create_user(s, username="endless", password=PASSWORD)
+    with serve(container) as server:
+        login = httpx.post(f"{server.base_url}/api/auth/login", json={"username": "endless", "password": PASSWORD})
+        reply, sent = _endless_upload(server.base_url, login.json()["token"])
+    assert reply.startswith(b"HTTP/1.1 400") and b"file_too_large" in reply, reply[:300]
+    assert sent < 64 << 20  # answered long before the end of the body
+    assert _count(container, Job) == 0
+    assert not list(container.settings.data_dir.rglob("*.upload"))  # the partial upload is gone
