@@ -9,7 +9,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
@@ -90,18 +90,18 @@ def _where(user_id: int, flt: HistoryFilter) -> list[ColumnElement[bool]]:
     text = flt.text.strip()
     if text:
         pattern = _like(text.lower())
+        # the catalogue's matching tracks, found once (not per play): by title, or by any of their artists
+        by_title = select(Track.id).where(func.lower(Track.title).like(pattern, escape="\\"))
         by_artist = (
             select(TrackArtist.track_id)
             .join(Artist, Artist.id == TrackArtist.artist_id)
-            .where(TrackArtist.track_id == Play.track_id, func.lower(Artist.name).like(pattern, escape="\\"))
+            .where(func.lower(Artist.name).like(pattern, escape="\\"))
         )
-        by_title = select(Track.id).where(Track.id == Play.track_id, func.lower(Track.title).like(pattern, escape="\\"))
         where.append(
             or_(
                 func.lower(Play.track_name).like(pattern, escape="\\"),
                 func.lower(Play.artist_name).like(pattern, escape="\\"),
-                exists(by_title),
-                exists(by_artist),
+                Play.track_id.in_(by_title.union(by_artist)),
             )
         )
     return where
