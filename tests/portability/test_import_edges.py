@@ -1,14 +1,10 @@
 """Import edges from issue #17 not covered by test_import.py: an empty upload, a truncated zip, time zones
 mixed in one file, and more rows than an import may hold (refused while reading, in constant memory)."""
 
-import contextlib
 import io
 import json
-import select as io_select
-import socket
 import tracemalloc
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,22 +21,14 @@ from encore.history import Play
 from encore.jobs import Job
 from encore.kernel import ValidationFailed
 from encore.portability import _import, check_history
-from encore.web import create_app
-from tests.portability.test_import import extended
+from tests.portability.test_import import client, extended
 from tests.support.jobs import import_through_job
 from tests.support.live import serve
-from tests.web.conftest import PASSWORD, login
+from tests.support.raw_http import chunked, post_until_answered
+from tests.web.conftest import PASSWORD
 
+__all__ = ["client"]  # the fixture: a logged-in listener
 CSRF = {"X-Encore-CSRF": "1"}
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    with transaction(container.sessions) as s:
-        create_user(s, username="edges", password=PASSWORD)
-    with TestClient(create_app(container), base_url="http://testserver") as c:
-        login(c, "edges")
-        yield c
 
 
 def _count(c: Container, model: type[Play] | type[Job] = Play) -> int:
@@ -121,35 +109,6 @@ def test_more_rows_than_an_import_may_hold_are_refused_while_reading(
     assert peak < 8 << 20, peak  # 50,000 rows read, far less than they take held together
 
 
-def _endless_upload(base_url: str, token: str) -> tuple[bytes, int]:
-    """POST a chunked body of up to 2 GiB over a raw socket, stopping as soon as the server answers.
-    Returns (the reply, bytes of body sent)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    mib = b" " * (1 << 20)
-    chunk = b"%x\r\n%b\r\n" % (len(mib), mib)
-    sent, reply = 0, b""
-    with socket.create_connection((host, int(port)), timeout=20) as sock:
-        sock.sendall(
-            b"POST /api/me/history/import?filename=Streaming_History_Audio_0.json HTTP/1.1\r\nHost: x\r\n"
-            + f"Authorization: Bearer {token}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
-        )
-        for _ in range(2048):
-            if io_select.select([sock], [], [], 0)[0]:
-                break  # the server has answered
-            try:
-                sock.sendall(chunk)
-            except OSError:
-                break  # or closed on us
-            sent += len(mib)
-        with contextlib.suppress(OSError):
-            while not reply.rstrip().endswith(b"}"):
-                data = sock.recv(65536)
-                if not data:
-                    break
-                reply += data
-    return reply, sent
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_endless_upload_without_a_length_is_cut_off_at_the_limit(
     container: Container, monkeypatch: pytest.MonkeyPatch
@@ -161,7 +120,11 @@ def test_an_endless_upload_without_a_length_is_cut_off_at_the_limit(
         create_user(s, username="endless", password=PASSWORD)
     with serve(container) as server:
         login = httpx.post(f"{server.base_url}/api/auth/login", json={"username": "endless", "password": PASSWORD})
-        reply, sent = _endless_upload(server.base_url, login.json()["token"])
+        head = (
+            "POST /api/me/history/import?filename=Streaming_History_Audio_0.json HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {login.json()['token']}\r\nTransfer-Encoding: chunked\r\n"
+        )
+        reply, sent = post_until_answered(server.base_url, head, chunked(b" " * (1 << 20), 2048))  # 2 GiB
     assert reply.startswith(b"HTTP/1.1 400") and b"file_too_large" in reply, reply[:300]
     assert sent < 64 << 20  # answered long before the end of the body
     assert _count(container, Job) == 0

@@ -1,30 +1,18 @@
 """ListenBrainz submissions from issue #17's list: the same listen twice in one request, listens of tracks
 the catalogue does not hold, and a full 1,000-listen import beside the refused 1,001."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from encore.accounts import create_user, regenerate_listen_token
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import Play, match_listens
-from encore.web import create_app
 from tests.catalog import factories as f
-from tests.web.listenbrainz.test_hostile import NOW_TS, _doc, _listen
+from tests.web.listenbrainz.test_hostile import NOW_TS, _doc, _listen, client
 
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    with transaction(container.sessions) as s:
-        user = create_user(s, username="scrobbler", password="listener-pass-1")
-        token = regenerate_listen_token(s, user_id=user.id, now=container.clock.now())
-    with TestClient(create_app(container), base_url="http://testserver") as c:
-        c.headers["Authorization"] = f"Token {token}"
-        yield c
+__all__ = ["client"]  # the fixture: a listener with a ListenBrainz token
 
 
 def _plays(container: Container) -> list[Play]:
@@ -41,7 +29,7 @@ def test_the_same_listen_twice_in_one_request_is_one_listen(client: TestClient, 
     assert len(_plays(container)) == 2
     again = client.post("/1/submit-listens", content=_doc("import", other, same))  # a retry of the same batch
     assert again.status_code == 200 and len(_plays(container)) == 2
-    listens = client.get("/1/user/scrobbler/listens").json()["payload"]
+    listens = client.get("/1/user/hostile/listens").json()["payload"]
     assert listens["count"] == 2
 
 
@@ -52,7 +40,7 @@ def test_listens_of_unknown_tracks_are_kept_by_text_and_matched_when_the_track_a
     assert client.post("/1/submit-listens", content=body).status_code == 200
     [play] = _plays(container)
     assert play.track_id is None and play.is_listen and play.track_name == "Not Here Yet"
-    listen = client.get("/1/user/scrobbler/listens").json()["payload"]["listens"][0]
+    listen = client.get("/1/user/hostile/listens").json()["payload"]["listens"][0]
     assert listen["track_metadata"]["track_name"] == "Not Here Yet"
     with transaction(container.sessions) as s:  # the track is ingested later
         artist = f.artist(s, "Nobody Known")
