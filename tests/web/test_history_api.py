@@ -1,6 +1,7 @@
 """The history page's API: the full history a page at a time with filters, and forgetting plays (one, a
 range, everything), each deletion read back through the Wrapped API."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import ListenIn, Play, submit_listens
 from tests.insights.world import make_world
-from tests.support.jobs import run_jobs
+from tests.support.jobs import import_through_job, run_jobs
 from tests.web.conftest import login
 
 CSRF = {"X-Encore-CSRF": "1"}
@@ -170,3 +171,18 @@ def test_deleting_needs_login_and_the_csrf_header(client: TestClient, alice: Tes
     assert alice.delete("/api/me/history?everything=true").status_code == 403
     alice.cookies.clear()
     assert alice.get("/api/me/history").status_code == 401
+
+
+def test_an_import_into_a_year_already_wrapped_shows_up_in_it(alice: TestClient, container: Container) -> None:
+    """Wrapped snapshots are stored once built; an import from the history page adds to a year the listener
+    already looked at, and the next read of that Wrapped counts it."""
+    assert _listens(alice, "2024") == 12 and _listens(alice, "2020s") == 17  # built and stored
+    rows = [
+        {"ts": f"2024-04-0{d}T20:00:00Z", "ms_played": 200_000, "master_metadata_track_name": "Imported",
+         "master_metadata_album_artist_name": "Elsewhere", "master_metadata_album_album_name": "Away",
+         "spotify_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "incognito_mode": False}
+        for d in range(1, 4)
+    ]  # fmt: skip
+    done = import_through_job(alice, container, json.dumps(rows).encode(), "Streaming_History_Audio_2024.json")
+    assert done["status"] == 200 and done["imported"] == 3, done
+    assert _listens(alice, "2024") == 15 and _listens(alice, "2020s") == 20

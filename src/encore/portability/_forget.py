@@ -23,7 +23,7 @@ FORGET = "history.forget"
 def forget_play(session: Session, *, user_id: int, play_id: str) -> None:
     gone = history.forget_play(session, user_id=user_id, play_id=play_id)
     if gone.first is not None and gone.last is not None:
-        insights.plays_removed(session, user_id=user_id, first=gone.first, last=gone.last)
+        insights.plays_changed(session, user_id=user_id, first=gone.first, last=gone.last)
 
 
 def submit_forget(
@@ -62,7 +62,7 @@ def forget_range(
         with transaction(sessions) as session:
             gone = history.forget_chunk(session, user_id=user_id, since=since, until=until)
             if gone.first is not None and gone.last is not None:
-                insights.plays_removed(session, user_id=user_id, first=gone.first, last=gone.last)
+                insights.plays_changed(session, user_id=user_id, first=gone.first, last=gone.last)
         if not gone.deleted:
             return deleted
         deleted += gone.deleted
