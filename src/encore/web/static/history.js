@@ -22,13 +22,14 @@ function when(iso) {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-// Poll a job until it ends, showing its progress in `box`; resolves with the finished job (or throws).
+// Poll a job until it ends (or the page is left), showing its progress in `box`; resolves with the
+// finished job (or throws).
 async function follow(jobId, box, label) {
   const bar = h("progress", { max: "1", "aria-label": `${label} progress` });
   const text = h("span", { class: "job-text", text: `${label}: queued` });
   box.replaceChildren(bar, text);
   box.hidden = false;
-  for (;;) {
+  while (box.isConnected) {
     const job = await api(`/api/me/jobs/${jobId}`);
     if (job.total) { bar.max = job.total; bar.value = job.done; } else bar.removeAttribute("value");
     if (job.state === "failed") throw new ApiError(400, job.error.code, job.error.message);
@@ -36,6 +37,7 @@ async function follow(jobId, box, label) {
     text.textContent = `${label}: ${job.message || job.state}`;
     await new Promise((r) => setTimeout(r, 400));
   }
+  throw new ApiError(0, "left", "left the page");
 }
 
 // A modal confirmation; with `typed`, the button waits until that phrase is typed.
@@ -167,7 +169,8 @@ export async function historyView(player) {
     if (ok) await forget(new URLSearchParams({ everything: "true" }), "Deleting");
   } });
 
-  const file = h("input", { id: "history-file", type: "file", accept: ".json,.jsonl,.zip,application/json,application/zip" });
+  const file = h("input", { id: "history-file", type: "file", "aria-label": "Import a file",
+    accept: ".json,.jsonl,.zip,application/json,application/zip" });
   file.addEventListener("change", async () => {
     const chosen = file.files[0];
     if (!chosen) return;
@@ -214,7 +217,7 @@ export async function historyView(player) {
       h("label", { class: "history-text" }, h("span", { text: "Search" }), text),
       h("label", {}, h("span", { text: "Source" }), source)),
     h("div", { class: "history-actions" },
-      h("label", { for: "history-file", class: "ghost file-button", text: "Import a file" }), file,
+      h("label", { class: "ghost file-button" }, "Import a file", file), // the input covers the button
       exportBtn, deleteRange, deleteAll),
     h("p", { class: "history-help", text: "Import Spotify's extended streaming history (JSON or the zip) or a ListenBrainz export." }),
     jobBox, exportLink, error, count, list, more);
