@@ -19,7 +19,7 @@ from encore.kernel import NotFound, ValidationFailed
 SOURCES = ("encore", "imported")  # imported = a Spotify or ListenBrainz file; encore = heard through Encore
 IMPORTED = "import"
 MAX_TEXT = 200
-DELETE_CHUNK = 2_000  # plays per delete transaction: a short write lock, as imports take
+DELETE_CHUNK = 1_000  # plays per delete transaction: ~70 ms on a loaded SQLite (five indexes, a trigger per row)
 
 
 @dataclass(frozen=True)
@@ -162,10 +162,11 @@ def forget_play(session: Session, *, user_id: int, play_id: str) -> Forgotten:
 
 
 def forget_chunk(session: Session, *, user_id: int, since: datetime | None, until: datetime | None) -> Forgotten:
-    """Delete up to DELETE_CHUNK of the listener's plays in [since, until) (everything when both are None).
-    The caller commits and calls again until `deleted` is 0: each transaction stays short."""
+    """Delete the listener's first DELETE_CHUNK plays in [since, until), oldest first. The caller commits
+    and calls again from the returned `last` until `deleted` is 0: each transaction stays short, and each
+    index scan starts where the last one ended rather than stepping over the rows already deleted."""
     where = _where(user_id, HistoryFilter(since=since, until=until))
-    ids = list(session.scalars(select(Play.id).where(*where).limit(DELETE_CHUNK)))
+    ids = list(session.scalars(select(Play.id).where(*where).order_by(Play.started_at).limit(DELETE_CHUNK)))
     if not ids:
         return Forgotten(0, None, None)
     span = select(func.min(Play.started_at), func.max(Play.started_at)).where(Play.id.in_(ids))

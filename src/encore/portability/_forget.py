@@ -66,6 +66,7 @@ def forget_range(
         if not gone.deleted:
             return deleted
         deleted += gone.deleted
+        since = gone.last  # what is left starts here (plays at that very instant included)
         if progress is not None:
             progress(deleted)
 
