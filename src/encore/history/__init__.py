@@ -1,5 +1,17 @@
 """Listening history: every play, kept raw; listens by text, matched to the catalogue."""
 
+from encore.history._browse import (
+    IMPORTED,
+    MAX_TEXT,
+    SOURCES,
+    Forgotten,
+    HistoryFilter,
+    HistoryPage,
+    HistoryRow,
+    browse_history,
+    forget_chunk,
+    forget_play,
+)
 from encore.history._listens import (
     ListenIn,
     ListenView,
@@ -17,7 +29,14 @@ from encore.history._service import PlayReport, open_play_id, recent_plays, repo
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
 
 __all__ = [
+    "IMPORTED",
+    "MAX_TEXT",
+    "SOURCES",
     "TIME_RANGES",
+    "Forgotten",
+    "HistoryFilter",
+    "HistoryPage",
+    "HistoryRow",
     "ListenIn",
     "ListenView",
     "Play",
@@ -26,8 +45,11 @@ __all__ = [
     "Ranked",
     "RecentPlay",
     "TrackListens",
+    "browse_history",
     "check_timestamp",
     "counts_as_listen",
+    "forget_chunk",
+    "forget_play",
     "listen_count",
     "listen_play_id",
     "match_listens",

@@ -11,6 +11,7 @@ from encore.web._device_routes import router as device_router
 from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
 from encore.web._health_routes import router as health_router
+from encore.web._history_routes import router as history_router
 from encore.web._job_routes import router as job_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
@@ -50,6 +51,7 @@ def create_api(c: Container) -> FastAPI:
         *listenbrainz_routers,
         label_router,
         wrapped_router,
+        history_router,
     ):
         app.include_router(router)
     install_spotify(app)

@@ -28,6 +28,7 @@ SPA_PREFIXES = (
     "collection",
     "queue",
     "wrapped",
+    "history",
     "upgrade",
     "account",
 )

@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { genresView, genreView, searchAllView } from "./browse.js";
 import { h } from "./dom.js";
+import { historyView } from "./history.js";
 import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
@@ -32,6 +33,7 @@ const routes = [
   [/^\/library$/, () => libraryView(navigate), "library"],
   [/^\/collection\/tracks$/, () => likedView(player), "library"],
   [/^\/queue$/, () => queueView(player), "queue"],
+  [/^\/history$/, () => historyView(player), "history"],
   [/^\/settings$/, () => settingsView(player, me), "settings"],
   [/^\/label$/, () => labelDashboard(), "label"],
   [/^\/wrapped$/, () => wrappedListView(), "wrapped"],

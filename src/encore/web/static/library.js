@@ -24,6 +24,9 @@ export async function libraryView(navigate) {
       link("/collection/tracks", { class: "card liked-card", "aria-label": "Liked Songs" },
         h("div", { class: "cover liked-cover", "aria-hidden": "true", text: "♥" }),
         h("div", { class: "card-title", text: "Liked Songs" }), h("div", { class: "card-sub", text: `${liked.total} songs` })),
+      link("/history", { class: "card history-card", "aria-label": "History" },
+        h("div", { class: "cover liked-cover", "aria-hidden": "true", text: "↺" }),
+        h("div", { class: "card-title", text: "History" }), h("div", { class: "card-sub", text: "Import, export, delete" })),
       lists.items.map(playlistCard)));
 }
 
