@@ -102,7 +102,7 @@ def insert_new_plays(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
 
 
 def _sqlite_time(at: datetime) -> str:
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return (at if at.tzinfo is UTC else at.astimezone(UTC)).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _row(
