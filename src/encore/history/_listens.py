@@ -101,6 +101,10 @@ def insert_new_plays(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
 
 
+# json.dumps with any option builds a new encoder per call: a tenth of an import's time (#17)
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _sqlite_time(at: datetime) -> str:
     return (at if at.tzinfo is UTC else at.astimezone(UTC)).replace(tzinfo=None).isoformat(" ", "microseconds")
 
@@ -125,7 +129,7 @@ def _row(
         (listen.isrc or "").upper()[:12] or None,
         None if track_id is not None else by_text,
         listen.duration_ms,
-        json.dumps(listen.additional_info, ensure_ascii=False) if listen.additional_info else None,
+        _to_json(listen.additional_info) if listen.additional_info else None,
     )
 
 
