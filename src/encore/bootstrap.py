@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import catalog, insights, library, portability
+from encore import catalog, history, insights, library, portability
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -36,6 +36,8 @@ class Container:
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
     # What this process keeps of the catalogue (views, search sets), dropped when the catalogue changes.
     catalogue_cache: catalog.CatalogueCache = field(default_factory=lambda: catalog.CatalogueCache(MemoryState()))
+    # Listens submitted together (ListenBrainz) share one write transaction: one writer thread per process.
+    listen_writer: history.ListenWriter | None = None
 
     def migrate(self) -> None:
         """Schema to head; then, when many docs are not in the search index yet (a database from before the
@@ -50,6 +52,8 @@ class Container:
             return catalog.rebuild_search_index(session, popularity=library.popularity)
 
     def close(self) -> None:
+        if self.listen_writer is not None:
+            self.listen_writer.close()
         self.state.close()
         self.engine.dispose()
 
@@ -94,6 +98,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         clock=clock,
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
         catalogue_cache=cache,
+        listen_writer=history.ListenWriter(sessions),
     )
 
 

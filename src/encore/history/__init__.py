@@ -27,6 +27,7 @@ from encore.history._models import Play, PlayingNow, TrackListens
 from encore.history._policy import check_timestamp, counts_as_listen
 from encore.history._service import PlayReport, open_play_id, recent_plays, report_play
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
+from encore.history._writer import ListenWriter
 
 __all__ = [
     "IMPORTED",
@@ -39,6 +40,7 @@ __all__ = [
     "HistoryRow",
     "ListenIn",
     "ListenView",
+    "ListenWriter",
     "Play",
     "PlayReport",
     "PlayingNow",
