@@ -70,7 +70,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_any_byte(container: 
     assert r.status_code == 413 and pulled.bytes <= CHUNK  # at most what the transport pre-fetches
 
 
-@pytest.mark.parametrize("path", ["/api/uploads", "/api/label/xyz/uploads"])
+@pytest.mark.parametrize("path", ["/api/uploads", "/api/label/xyz/uploads", "/api/me/history/import"])
 def test_100_mb_upload_without_login_is_401_before_spooling(container: Container, path: str) -> None:
     pulled = Pulled()
     head = b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.flac"\r\n\r\n'
