@@ -95,6 +95,9 @@ class Settings(BaseSettings):
         }
     )
 
+    # Buy links on releases that are not out yet (pre-orders); off: they appear on the release date
+    retail_preorders: bool = False
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
