@@ -1,13 +1,15 @@
 """Settings are validated once at start; a bad value stops Encore with a clear message."""
 
+import ipaddress
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -58,6 +60,10 @@ class Settings(BaseSettings):
     login_attempts_per_client: int = Field(default=30, ge=1)
     login_window_s: int = Field(default=900, ge=1)
     allow_signup: bool = True
+    signups_per_client_per_hour: int = Field(default=5, ge=1)
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated in the
+    # environment); from any other peer the header is ignored and the peer address is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Ingest
     ingest_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
@@ -88,6 +94,21 @@ class Settings(BaseSettings):
             "7digital": "https://us.7digital.com/search?q={upc}",
         }
     )
+
+    # Buy links on releases that are not out yet (pre-orders); off: they appear on the release date
+    retail_preorders: bool = False
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("retailers")
     @classmethod

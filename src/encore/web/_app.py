@@ -3,9 +3,11 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from encore import portability
 from encore.bootstrap import Container
 from encore.web import _errors
 from encore.web._auth_routes import router as auth_router
+from encore.web._body_limit import BodyLimit
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._device_routes import router as device_router
 from encore.web._entitlement_routes import router as entitlement_router
@@ -26,6 +28,7 @@ from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
 from encore.web._wrapped_routes import router as wrapped_router
 from encore.web.listenbrainz import routers as listenbrainz_routers
+from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE
 from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import router as subsonic_router
 
@@ -76,7 +79,12 @@ class EncoreASGI:
 
 
 def create_app(c: Container) -> EncoreASGI:
-    api = create_api(c)
+    api = BodyLimit(
+        create_api(c),
+        upload_cap=c.settings.max_upload_bytes,
+        import_cap=portability.MAX_UPLOAD_BYTES,
+        listens_cap=MAX_PAYLOAD_SIZE,
+    )
     return EncoreASGI(api, make_stream_endpoint(c))
 
 
