@@ -99,3 +99,28 @@ def test_register_an_app_consent_and_revoke(live: LiveServer, browser: Browser) 
     page.wait_for_selector("#grants li.muted")
     assert not violations, violations
     context.close()
+
+
+def test_docs_render_every_operation_from_encores_own_files(live: LiveServer, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    elsewhere: list[str] = []
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith(live.base_url) else None)
+
+    page.goto(f"{live.base_url}/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/v1/me/tracks" in [p.replace("\u200b", "") for p in paths]
+    assert len(paths) > 50
+    assert not problems, problems  # CSP violations and script errors show up here
+    assert not elsewhere, elsewhere  # no CDN: Swagger UI comes from Encore itself
+    page.click("text=Back to the player")
+    page.wait_for_url(f"{live.base_url}/")
+
+    page.goto(f"{live.base_url}/developer")
+    page.click("text=API reference")
+    page.wait_for_selector(".opblock-summary-path")
+    context.close()
