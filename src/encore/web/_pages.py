@@ -30,6 +30,7 @@ SPA_PREFIXES = (
     "wrapped",
     "upgrade",
     "account",
+    "user",
 )
 
 router = APIRouter(include_in_schema=False)
