@@ -11,7 +11,7 @@ from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, needs_rehash, verify_password
 from encore.accounts._policy import check_password, check_username
 from encore.accounts._throttle import LoginThrottle
-from encore.kernel import Conflict, EncoreError, ValidationFailed, new_secret_token
+from encore.kernel import Conflict, EncoreError, ValidationFailed, is_public_id, new_secret_token
 
 
 class LoginFailed(EncoreError):
@@ -134,3 +134,11 @@ def end_session(session: Session, *, token: str) -> None:
 
 def get_user_by_name(session: Session, *, username: str) -> User | None:
     return session.scalar(select(User).where(User.username_key == username.casefold()))
+
+
+def get_active_user(session: Session, *, public_id: str) -> User | None:
+    """The active account with this public id (profiles, /v1/users/{id}); None for anything else."""
+    if not is_public_id(public_id):
+        return None
+    user = session.scalar(select(User).where(User.public_id == public_id))
+    return user if user is not None and user.is_active else None

@@ -1,8 +1,10 @@
 """Settings are validated once at start; a bad value stops Encore with a clear message."""
 
+import difflib
 import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -173,8 +175,39 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+ENV_PREFIX = "ENCORE_"
+# Read outside `Settings`: the TOML file's path, and `make screenshots`' switch (servers started by the suite
+# may inherit it).
+OTHER_ENV_NAMES = frozenset({"ENCORE_CONFIG", "ENCORE_SCREENSHOTS"})
+
+
+def known_env_names() -> frozenset[str]:
+    return frozenset(ENV_PREFIX + name.upper() for name in Settings.model_fields) | OTHER_ENV_NAMES
+
+
+def unknown_env_reasons(environ: Mapping[str, str]) -> list[str]:
+    """One reason per `ENCORE_*` variable Encore does not read, naming the closest known name.
+
+    A typo such as ENCORE_DATABSE_URL would otherwise be ignored and the server would start on defaults
+    (here: SQLite under var/) that the operator never chose.
+    """
+    known = sorted(known_env_names())
+    reasons = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else " (Encore's settings: src/encore/config/_settings.py)"
+        reasons.append(f"unknown setting {name}{hint}")
+    return reasons
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings or raise SettingsError with every problem spelled out."""
+    unknown = unknown_env_reasons(os.environ)
+    if unknown:
+        raise SettingsError("invalid settings: " + "; ".join(unknown))
     config = os.environ.get("ENCORE_CONFIG")
     if config and not Path(config).is_file():
         raise SettingsError(f"ENCORE_CONFIG points to {config!r}, which is not a file")

@@ -34,7 +34,8 @@ from encore.web.subsonic import router as subsonic_router
 
 
 def create_api(c: Container) -> FastAPI:
-    app = FastAPI(title="Encore", version="0.1.0", docs_url="/docs", redoc_url=None)
+    # /docs is Encore's own page (web.spotify): FastAPI's loads Swagger UI from a CDN, which the CSP refuses.
+    app = FastAPI(title="Encore", version="0.1.0", docs_url=None, redoc_url=None)
     app.state.container = c
     _errors.install(app)
     for router in (

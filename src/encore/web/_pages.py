@@ -31,6 +31,7 @@ SPA_PREFIXES = (
     "history",
     "upgrade",
     "account",
+    "user",
 )
 
 router = APIRouter(include_in_schema=False)

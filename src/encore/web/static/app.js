@@ -7,6 +7,7 @@ import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { upgradeView } from "./premium.js";
+import { profileView } from "./profile.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
@@ -26,6 +27,7 @@ const routes = [
   [new RegExp(`^/artist/${ID}$`), (m) => artistView(m[1], player)],
   [new RegExp(`^/label/${ID}$`), (m) => labelView(m[1])],
   [new RegExp(`^/playlist/${ID}$`), (m) => playlistView(m[1], player, navigate), "library"],
+  [new RegExp(`^/user/${ID}$`), (m) => profileView(m[1])],
   [/^\/search$/, () => searchView(new URLSearchParams(location.search).get("q") || "", player), "search"],
   [/^\/search\/(tracks|albums|artists)$/, (m) => searchAllView(m[1], new URLSearchParams(location.search).get("q") || "", player, trackRows), "search"],
   [/^\/genre$/, () => genresView(), "search"],
