@@ -1,7 +1,7 @@
 """buy clicks: one counted click per (listener or client, item, day), enforced by a unique key
 
 Revision ID: trustholes_1
-Revises: search_1
+Revises: story_2
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "trustholes_1"
-down_revision: str | None = "search_1"
+down_revision: str | None = "story_2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
