@@ -125,7 +125,9 @@ def test_an_endless_upload_without_a_length_is_cut_off_at_the_limit(
             f"Authorization: Bearer {login.json()['token']}\r\nTransfer-Encoding: chunked\r\n"
         )
         reply, sent = post_until_answered(server.base_url, head, chunked(b" " * (1 << 20), 2048))  # 2 GiB
-    assert reply.startswith(b"HTTP/1.1 400") and b"file_too_large" in reply, reply[:300]
+    # the route's own limit answers 400 file_too_large; a body-size guard in front of it may answer 413 first
+    too_large = b"file_too_large" in reply or b"body_too_large" in reply
+    assert reply[9:12] in {b"400", b"413"} and too_large, reply[:300]
     assert sent < 64 << 20  # answered long before the end of the body
     assert _count(container, Job) == 0
     assert not list(container.settings.data_dir.rglob("*.upload"))  # the partial upload is gone

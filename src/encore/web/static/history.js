@@ -157,6 +157,7 @@ export async function historyView(player) {
     const p = new URLSearchParams({ since: dayStart(since.value), until: dayStart(until.value, true) });
     const found = await api(`/api/me/history?${p}&limit=1`).catch(() => null);
     const n = found ? found.total : 0;
+    if (!n) { count.textContent = "No plays on those days."; return; }
     const ok = await confirmDialog({ title: "Delete these plays?",
       body: `${n.toLocaleString()} plays from ${since.value} to ${until.value} will be deleted for good, and your Wrapped will no longer count them.`,
       action: `Delete ${n.toLocaleString()} plays` });
