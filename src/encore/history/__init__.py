@@ -3,6 +3,7 @@
 from encore.history._listens import (
     ListenIn,
     ListenView,
+    insert_new_plays,
     listen_count,
     listen_play_id,
     playing_now,
@@ -30,6 +31,7 @@ __all__ = [
     "TrackListens",
     "check_timestamp",
     "counts_as_listen",
+    "insert_new_plays",
     "listen_count",
     "listen_play_id",
     "match_listens",
