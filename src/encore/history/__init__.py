@@ -1,5 +1,17 @@
 """Listening history: every play, kept raw; listens by text, matched to the catalogue."""
 
+from encore.history._browse import (
+    IMPORTED,
+    MAX_TEXT,
+    SOURCES,
+    Forgotten,
+    HistoryFilter,
+    HistoryPage,
+    HistoryRow,
+    browse_history,
+    forget_chunk,
+    forget_play,
+)
 from encore.history._listens import (
     ListenIn,
     ListenView,
@@ -19,7 +31,14 @@ from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played
 from encore.history._writer import ListenWriter
 
 __all__ = [
+    "IMPORTED",
+    "MAX_TEXT",
+    "SOURCES",
     "TIME_RANGES",
+    "Forgotten",
+    "HistoryFilter",
+    "HistoryPage",
+    "HistoryRow",
     "ListenIn",
     "ListenView",
     "ListenWriter",
@@ -29,8 +48,11 @@ __all__ = [
     "Ranked",
     "RecentPlay",
     "TrackListens",
+    "browse_history",
     "check_timestamp",
     "counts_as_listen",
+    "forget_chunk",
+    "forget_play",
     "insert_new_plays",
     "listen_count",
     "listen_play_id",

@@ -2,7 +2,7 @@
 so every read it served is served by that index; one b-tree fewer for each listen written (issue #17)
 
 Revision ID: story_2
-Revises: search_1
+Revises: trustholes_1
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "story_2"
-down_revision: str | None = "search_1"
+down_revision: str | None = "trustholes_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
