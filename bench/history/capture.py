@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select, text
+from tests.catalog import factories
 from tests.support.postgres import find_pg_bin, start_postgres
 
 from encore import history
@@ -87,7 +88,10 @@ def wrk(base: str, *, path: str, token: str, base_ts: int, seconds: int, connect
 
 def import_body(batch: int, start: int) -> bytes:
     listens = [
-        {"listened_at": start + batch * 1000 + i, "track_metadata": {"artist_name": f"Imp {i % 50}", "track_name": f"Song {batch}-{i}"}}
+        {
+            "listened_at": start + batch * 1000 + i,
+            "track_metadata": {"artist_name": f"Imp {i % 50}", "track_name": f"Song {batch}-{i}"},
+        }
         for i in range(1000)
     ]
     return json.dumps({"listen_type": "import", "payload": listens}).encode()
@@ -96,7 +100,14 @@ def import_body(batch: int, start: int) -> bytes:
 def in_process(c: Container, user_id: int, batches: int) -> None:
     start = datetime(2019, 1, 1, tzinfo=UTC)
     lots = [
-        [history.ListenIn(listened_at=start + timedelta(seconds=b * 1000 + i), artist_name=f"Proc {i % 50}", track_name=f"Tune {b}-{i}") for i in range(1000)]
+        [
+            history.ListenIn(
+                listened_at=start + timedelta(seconds=b * 1000 + i),
+                artist_name=f"Proc {i % 50}",
+                track_name=f"Tune {b}-{i}",
+            )
+            for i in range(1000)
+        ]
         for b in range(batches)
     ]
     now = datetime.now(UTC)
@@ -119,13 +130,51 @@ def in_process(c: Container, user_id: int, batches: int) -> None:
           f"-> share of raw {raw / ours:.2f}")  # fmt: skip
 
 
+def trigger_cost(c: Container, user_id: int, batches: int) -> None:
+    """The track_listens triggers fire only for listens matched to a catalogue track: the same rows
+    inserted with a track id (trigger upserts a counter per row) and without one (no trigger work)."""
+    with transaction(c.sessions) as s:
+        band = factories.artist(s, "Trigger Band")
+        album = factories.album(s, "Trigger Album", band)
+        tracks = [factories.track(s, f"T{i}", album, [band], number=i + 1).id for i in range(200)]
+    now = datetime.now(UTC)
+    runs = (("matched (triggers fire)", True), ("unmatched (no trigger work)", False), ("matched again", True))
+    for run, (label, with_track) in enumerate(runs):
+        took = 0.0
+        for b in range(batches):
+            rows = [
+                (user_id, f"trg-{run}-{b}-{i}", tracks[i % 200] if with_track else None, now - timedelta(seconds=b * 1000 + i), now, 0, "ended", False, "bench", True, "A", "T", None, None, None, None, None)
+                for i in range(1000)
+            ]  # fmt: skip
+            t0 = time.perf_counter()
+            with transaction(c.sessions) as s:
+                history.insert_new_plays(s, rows)
+            took += time.perf_counter() - t0
+        print(f"insert_new_plays, {batches} x 1000 rows, {label}: {batches * 1000 / took:,.0f}/s")
+    with transaction(c.sessions) as s:
+        s.execute(text("DELETE FROM plays WHERE source = 'bench'"))
+
+
 def raw_reference(c: Container, user_id: int, lots: list[list[history.ListenIn]], now: datetime) -> float:
     """The same rows, ids already made, sent with the driver's executemany: the floor of any insert path."""
     cols = "user_id, client_play_id, started_at, updated_at, ms_played, state, shuffle, source, is_listen, artist_name, track_name, match_key"
     marks = ", ".join(["%s"] * 12) if c.engine.dialect.name == "postgresql" else ", ".join(["?"] * 12)
     rows = [
         [
-            (user_id, history.listen_play_id(x.listened_at, x.artist_name, x.track_name), x.listened_at, now, 0, "ended", False, "bench", True, x.artist_name, x.track_name, history.text_key(x.artist_name, x.track_name))
+            (
+                user_id,
+                history.listen_play_id(x.listened_at, x.artist_name, x.track_name),
+                x.listened_at,
+                now,
+                0,
+                "ended",
+                False,
+                "bench",
+                True,
+                x.artist_name,
+                x.track_name,
+                history.text_key(x.artist_name, x.track_name),
+            )
             for x in lot
         ]
         for lot in lots
@@ -154,14 +203,26 @@ def main() -> None:
             user_id = create_user(s, username="bench", password="bench-pass-123").id  # noqa: S106
             token = regenerate_listen_token(s, user_id=user_id, now=c.clock.now())
         in_process(c, user_id, args.batches)
+        trigger_cost(c, user_id, args.batches)
         port = 18900 + os.getpid() % 300
         proc = serve(url, data, port)
         base = f"http://127.0.0.1:{port}"
         now = int(time.time())
         try:
             results: dict[str, dict[str, Any]] = {}
-            for name, path in (("floor", "/bench/const"), ("single", "/1/submit-listens"), ("floor again", "/bench/const")):
-                results[name] = wrk(base, path=path, token=token, base_ts=now - 20 * 86400, seconds=args.seconds, connections=args.connections)
+            for name, path in (
+                ("floor", "/bench/const"),
+                ("single", "/1/submit-listens"),
+                ("floor again", "/bench/const"),
+            ):
+                results[name] = wrk(
+                    base,
+                    path=path,
+                    token=token,
+                    base_ts=now - 20 * 86400,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                )
             floor = min(results["floor"]["rps"], results["floor again"]["rps"])
             for name, r in results.items():
                 print(f"{name:12} {r['rps']:8,.0f} req/s  p50 {r.get('p50', 0):.1f} ms  p99 {r.get('p99', 0):.1f} ms  "
@@ -173,7 +234,9 @@ def main() -> None:
                 codes = list(pool.map(lambda body: h.post("/1/submit-listens", content=body).status_code, bodies))
                 took = time.perf_counter() - t0
             assert set(codes) == {200}, codes
-            print(f"import: {args.batches} x 1000 listens, 4 clients, in {took:.2f} s = {args.batches * 1000 / took:,.0f} listens/s")
+            print(
+                f"import: {args.batches} x 1000 listens, 4 clients, in {took:.2f} s = {args.batches * 1000 / took:,.0f} listens/s"
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=30)

@@ -1,15 +1,17 @@
 """The group-commit writer: submissions that arrive together share a transaction, yet each gets its own
 answer, and one that fails (here: a listener deleted meanwhile) fails alone."""
 
+import sqlite3
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
-from encore.db import transaction
+from encore.db import is_busy, transaction
 from encore.history import ListenIn, ListenWriter, Play
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -72,3 +74,45 @@ def test_small_batches_still_write_everything(container: Container, batch: int) 
     finally:
         writer.close()
     assert counts == [2, 2, 2, 2]
+
+
+def test_a_locked_database_fails_the_whole_batch_at_once_then_writes_again(container: Container) -> None:
+    """Busy is everyone's answer (a 503 at the edge): retrying each submission alone would make each
+    wait out the lock again, so a batch of seven must cost one wait, not eight."""
+    if container.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's single writer lock")
+    with transaction(container.sessions) as s:
+        uid = create_user(s, username="locked", password="listener-pass-1").id
+    event.listen(container.engine, "connect", lambda conn, _rec: conn.execute("PRAGMA busy_timeout=300"))
+    container.engine.dispose()  # new connections get the short wait
+    attempts: list[int] = []
+    event.listen(container.engine, "begin", lambda _conn: attempts.append(1))
+    path = container.engine.url.database
+    assert path
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    writer = ListenWriter(container.sessions)
+    errors: list[BaseException] = []
+
+    def send(tag: str) -> None:
+        try:
+            writer.submit(user_id=uid, listens=_listens(2, tag), source="test", now=NOW)
+        except Exception as exc:  # the test looks at what each submitter got
+            errors.append(exc)
+
+    try:
+        first = threading.Thread(target=send, args=("first",))
+        first.start()
+        time.sleep(0.1)  # the writer is now waiting on the lock with the first submission alone
+        rest = [threading.Thread(target=send, args=(f"r{i}",)) for i in range(7)]
+        for t in rest:
+            t.start()
+        for t in [first, *rest]:
+            t.join()
+        assert len(errors) == 8 and all(is_busy(e) for e in errors)
+        assert len(attempts) <= 3  # the first alone, the seven queued behind it together (one split at most)
+        holder.rollback()
+        assert writer.submit(user_id=uid, listens=_listens(2, "after"), source="test", now=NOW) == 2
+    finally:
+        holder.close()
+        writer.close()

@@ -15,6 +15,7 @@ from encore.history._browse import (
 from encore.history._listens import (
     ListenIn,
     ListenView,
+    insert_new_plays,
     listen_count,
     listen_play_id,
     playing_now,
@@ -52,6 +53,7 @@ __all__ = [
     "counts_as_listen",
     "forget_chunk",
     "forget_play",
+    "insert_new_plays",
     "listen_count",
     "listen_play_id",
     "match_listens",

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore.db import transaction
+from encore.db import is_busy, transaction
 from encore.history._listens import ListenIn, submit_listens
 
 MAX_BATCH = 5_000  # listens per group transaction: a few tens of milliseconds of SQLite's write lock
@@ -92,8 +92,9 @@ class ListenWriter:
                     for p in batch
                 ]
         except Exception as exc:  # handed to the waiting request, which answers it
-            if len(batch) == 1:
-                batch[0].done.set_exception(exc)
+            if len(batch) == 1 or is_busy(exc):  # busy: each alone would wait out the lock again (503s)
+                for pending in batch:
+                    pending.done.set_exception(exc)
                 return
             for pending in batch:  # one failing submission must not fail the others: each alone
                 self._write([pending])

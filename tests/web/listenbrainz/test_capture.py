@@ -3,13 +3,14 @@ listen kept once, duplicates in one request dropped, unknown tracks kept by text
 the catalogue has them. On SQLite and PostgreSQL (the `container` fixture runs both)."""
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from encore import catalog
 from encore.accounts import create_user, regenerate_listen_token
@@ -125,3 +126,28 @@ def test_one_thousand_and_one_listens_are_refused_and_nothing_is_kept(
     assert _post(client, tokens[0], "import", *listens) == 400
     assert _post(client, tokens[0], "import", *listens[:1000]) == 200
     assert sum(_kept(container).values()) == 1000
+
+
+def test_a_locked_database_answers_503_in_listenbrainz_shape_and_keeps_nothing(
+    container: Container, tokens: list[str]
+) -> None:
+    if container.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's single writer lock")
+    event.listen(container.engine, "connect", lambda conn, _rec: conn.execute("PRAGMA busy_timeout=200"))
+    container.engine.dispose()
+    path = container.engine.url.database
+    assert path
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write transaction
+    try:
+        with TestClient(create_app(container), base_url="http://testserver", raise_server_exceptions=False) as c:
+            body = json.dumps({"listen_type": "single", "payload": [_listen(NOW_TS - 5, "Busy", "Song")]})
+            headers = {"Authorization": f"Token {tokens[0]}"}
+            r = c.post("/1/submit-listens", content=body, headers=headers)
+            assert r.status_code == 503 and r.headers["retry-after"] == "2"
+            assert r.json()["code"] == 503 and "busy" in r.json()["error"]
+            holder.rollback()
+            assert c.post("/1/submit-listens", content=body, headers=headers).json() == {"status": "ok"}
+    finally:
+        holder.close()
+    assert _kept(container) == {"Song": 1}

@@ -10,9 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from encore import accounts, history
 from encore.accounts import User
+from encore.db import is_busy
 from encore.web._deps import Db, container
 from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE, LBError, parse_submission
 from encore.web.listenbrainz._views import listen_json, parse_range
@@ -69,7 +71,15 @@ def submit_listens(request: Request, session: Db, raw: Annotated[bytes, Depends(
             session, user_id=user.id, payload=submission.playing_now, expires_at=now + submission.playing_for
         )
     else:
-        _store(request, session, user_id=user.id, listens=submission.listens, now=now)
+        try:
+            _store(request, session, user_id=user.id, listens=submission.listens, now=now)
+        except (DBAPIError, TimeoutError) as exc:
+            if isinstance(exc, DBAPIError) and not is_busy(exc):
+                raise
+            # nothing was kept: a scrobbler sends it again (ListenBrainz's shape, not the player's)
+            busy = _error(LBError(503, "The database is busy; try again in a moment."))
+            busy.headers["Retry-After"] = "2"
+            return busy
     return {"status": "ok"}
 
 
