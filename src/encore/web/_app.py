@@ -8,6 +8,7 @@ from encore.web import _errors
 from encore.web._auth_routes import router as auth_router
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._device_routes import router as device_router
+from encore.web._discovery_routes import router as discovery_router
 from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
 from encore.web._health_routes import router as health_router
@@ -50,6 +51,7 @@ def create_api(c: Container) -> FastAPI:
         *listenbrainz_routers,
         label_router,
         wrapped_router,
+        discovery_router,
     ):
         app.include_router(router)
     install_spotify(app)

@@ -1,0 +1,41 @@
+"""Discovery: a recommender learnt from listening (item-to-item co-listening) blended with catalogue
+similarity, trained by a job into neighbour tables that every answer reads; private by construction
+(no pair from fewer than 5 distinct listeners, opt-out, and an export of what was derived from you)."""
+
+from encore.discovery._build import NEIGHBOURS, TrainStats, train
+from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
+from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
+from encore.discovery._policy import MIN_LISTENERS, Decision, may_derive, may_learn_from
+from encore.discovery._service import (
+    Preferences,
+    derived_from,
+    preferences,
+    related_artist_ids,
+    set_preferences,
+    similar_track_ids,
+)
+
+__all__ = [
+    "HANDLERS",
+    "MIN_LISTENERS",
+    "NEIGHBOURS",
+    "TRAIN",
+    "TRAINING_KEY",
+    "ArtistNeighbour",
+    "Decision",
+    "DiscoveryPreference",
+    "Preferences",
+    "TrackNeighbour",
+    "TrainStats",
+    "TrainingContributor",
+    "derived_from",
+    "may_derive",
+    "may_learn_from",
+    "preferences",
+    "related_artist_ids",
+    "run_training",
+    "set_preferences",
+    "similar_track_ids",
+    "submit_training",
+    "train",
+]
