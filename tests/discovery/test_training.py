@@ -145,7 +145,8 @@ def test_the_export_lists_what_was_derived_from_the_listener(container: Containe
         ("Yara", "Xan"),
     }
     assert silent == {
-        "contributes": False, "last_training_used_you": False, "trained_at": None, "similar_track_pairs": []
+        "contributes": False, "last_training_used_you": False, "trained_at": None, "similar_track_pairs": [],
+        "related_artist_pairs": [],
     }  # fmt: skip
     with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
         assert json.loads(z.read("discovery.json")) == mine

@@ -2,10 +2,20 @@
 similarity, trained by a job into neighbour tables that every answer reads; private by construction
 (no pair from fewer than 5 distinct listeners, opt-out, and an export of what was derived from you)."""
 
+from encore.discovery._answers import (
+    Recommendations,
+    Seed,
+    playable,
+    popular_in_genres,
+    recommend,
+    related_artists,
+    similar_songs,
+    top_songs,
+)
 from encore.discovery._build import NEIGHBOURS, TrainStats, train
 from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
-from encore.discovery._policy import MIN_LISTENERS, Decision, may_derive, may_learn_from
+from encore.discovery._policy import MAX_SEEDS, MIN_LISTENERS, Decision, may_derive, may_learn_from, seed_count
 from encore.discovery._service import (
     Preferences,
     derived_from,
@@ -17,6 +27,7 @@ from encore.discovery._service import (
 
 __all__ = [
     "HANDLERS",
+    "MAX_SEEDS",
     "MIN_LISTENERS",
     "NEIGHBOURS",
     "TRAIN",
@@ -25,17 +36,26 @@ __all__ = [
     "Decision",
     "DiscoveryPreference",
     "Preferences",
+    "Recommendations",
+    "Seed",
     "TrackNeighbour",
     "TrainStats",
     "TrainingContributor",
     "derived_from",
     "may_derive",
     "may_learn_from",
+    "playable",
+    "popular_in_genres",
     "preferences",
+    "recommend",
     "related_artist_ids",
+    "related_artists",
     "run_training",
+    "seed_count",
     "set_preferences",
+    "similar_songs",
     "similar_track_ids",
     "submit_training",
+    "top_songs",
     "train",
 ]

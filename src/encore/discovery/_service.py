@@ -72,48 +72,30 @@ def derived_from(session: Session, *, user_id: int) -> dict[str, Any]:
         "last_training_used_you": contributor is not None,
         "trained_at": contributor.trained_at.isoformat() if contributor else None,
         "similar_track_pairs": [],
+        "related_artist_pairs": [],
     }
     if contributor is None:
         return report
-    played = select(Play.track_id).where(Play.user_id == user_id, Play.ms_played > 0).distinct()
-    a, b = aliased(Track), aliased(Track)
-    rows = session.execute(
-        select(a.public_id, a.title, b.public_id, b.title, TrackNeighbour.listeners)
-        .join(a, a.id == TrackNeighbour.track_id)
-        .join(b, b.id == TrackNeighbour.neighbour_id)
-        .where(
-            TrackNeighbour.source == LISTENING,
-            TrackNeighbour.track_id.in_(played),
-            TrackNeighbour.neighbour_id.in_(played),
-        )
-        .order_by(a.public_id, b.public_id)
-    )
-    report["similar_track_pairs"] = [
-        {"track": t, "track_title": tt, "similar": n, "similar_title": nt, "listeners": c} for t, tt, n, nt, c in rows
-    ]
-    report["related_artist_pairs"] = _artist_pairs(session, user_id)
+    mine = (Play.user_id == user_id, Play.ms_played > 0)
+    tracks = select(Play.track_id).where(*mine)
+    artists = select(TrackArtist.artist_id).join(Play, Play.track_id == TrackArtist.track_id).where(*mine)
+    report["similar_track_pairs"] = _pairs(session, TrackNeighbour, Track, tracks, ("track", "title", "similar"))
+    report["related_artist_pairs"] = _pairs(session, ArtistNeighbour, Artist, artists, ("artist", "name", "related"))
     return report
 
 
-def _artist_pairs(session: Session, user_id: int) -> list[dict[str, Any]]:
-    played = (
-        select(TrackArtist.artist_id)
-        .join(Play, Play.track_id == TrackArtist.track_id)
-        .where(Play.user_id == user_id, Play.ms_played > 0)
-        .distinct()
-    )
-    a, b = aliased(Artist), aliased(Artist)
+def _pairs(session: Session, model: Any, entity: Any, played: Any, names: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """Stored listening pairs whose two sides are both among `played`, named as `names` (kind, label, other)."""
+    kind, label, other = names
+    a, b = aliased(entity), aliased(entity)
+    own = getattr(model, f"{kind}_id")
     rows = session.execute(
-        select(a.public_id, a.name, b.public_id, b.name, ArtistNeighbour.listeners)
-        .join(a, a.id == ArtistNeighbour.artist_id)
-        .join(b, b.id == ArtistNeighbour.neighbour_id)
-        .where(
-            ArtistNeighbour.source == LISTENING,
-            ArtistNeighbour.artist_id.in_(played),
-            ArtistNeighbour.neighbour_id.in_(played),
-        )
+        select(a.public_id, getattr(a, label), b.public_id, getattr(b, label), model.listeners)
+        .join(a, a.id == own)
+        .join(b, b.id == model.neighbour_id)
+        .where(model.source == LISTENING, own.in_(played), model.neighbour_id.in_(played))
         .order_by(a.public_id, b.public_id)
     )
     return [
-        {"artist": x, "artist_name": xn, "related": y, "related_name": yn, "listeners": c} for x, xn, y, yn, c in rows
+        {kind: x, f"{kind}_{label}": xl, other: y, f"{other}_{label}": yl, "listeners": n} for x, xl, y, yl, n in rows
     ]
