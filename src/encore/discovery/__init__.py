@@ -16,6 +16,8 @@ from encore.discovery._build import NEIGHBOURS, TrainStats, train
 from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
 from encore.discovery._policy import MAX_SEEDS, MIN_LISTENERS, Decision, may_derive, may_learn_from, seed_count
+from encore.discovery._radio import KINDS as RADIO_KINDS
+from encore.discovery._radio import next_tracks, queue_track_ids, radio_seeds
 from encore.discovery._service import (
     Preferences,
     derived_from,
@@ -30,6 +32,7 @@ __all__ = [
     "MAX_SEEDS",
     "MIN_LISTENERS",
     "NEIGHBOURS",
+    "RADIO_KINDS",
     "TRAIN",
     "TRAINING_KEY",
     "ArtistNeighbour",
@@ -44,9 +47,12 @@ __all__ = [
     "derived_from",
     "may_derive",
     "may_learn_from",
+    "next_tracks",
     "playable",
     "popular_in_genres",
     "preferences",
+    "queue_track_ids",
+    "radio_seeds",
     "recommend",
     "related_artist_ids",
     "related_artists",

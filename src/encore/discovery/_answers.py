@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from encore import billing, exclusives
@@ -67,7 +67,7 @@ def recommend(
     for track, public in zip(track_rows, tracks, strict=True):
         per_seed.append(("track", public, similar_track_ids(session, seeds={track: 1.0}, limit=POOL)))
     for public in artists:
-        own = _artist_tracks(session, _listed(session, "artist", public))
+        own = artist_tracks(session, _listed(session, "artist", public))
         for t in own:
             weights.setdefault(t, 1.0 / len(own))
         per_seed.append(("artist", public, similar_track_ids(session, seeds=dict.fromkeys(own, 1.0), limit=POOL)))
@@ -75,7 +75,7 @@ def recommend(
         per_seed.append(("genre", name, popular_in_genres(session, genre_ids=[genre_id], limit=POOL)))
     ranked = similar_track_ids(session, seeds=weights, limit=POOL, exclude=frozenset(track_rows))
     # Genre seeds and cold starts (seeds nobody has played near): the genres' popular tracks follow.
-    seed_genres = genre_rows or _genres_of(session, list(weights))
+    seed_genres = genre_rows or genres_of(session, list(weights))
     ranked += [t for t in popular_in_genres(session, genre_ids=seed_genres, limit=POOL) if t not in ranked]
     ranked = [t for t in ranked if t not in set(track_rows)]
     allowed = playable(session, user_id=user_id, track_ids=ranked, now=now)
@@ -93,7 +93,7 @@ def similar_songs(
     if kind == "track":
         seeds = {row: 1.0}
     elif kind == "artist":
-        seeds = dict.fromkeys(_artist_tracks(session, row), 1.0)
+        seeds = dict.fromkeys(artist_tracks(session, row), 1.0)
     else:
         seeds = dict.fromkeys(session.scalars(select(Track.id).where(Track.album_id == row, music_track())), 1.0)
     ranked = similar_track_ids(session, seeds=seeds, limit=POOL, exclude=frozenset(seeds))
@@ -142,20 +142,21 @@ def playable(session: Session, *, user_id: int | None, track_ids: Sequence[int],
     return {t for t, c in contents.items() if verdicts[c]}
 
 
-def popular_in_genres(session: Session, *, genre_ids: Sequence[int], limit: int) -> list[int]:
-    """Music tracks in any of the genres (their own or their album's), most listened first."""
-    if not genre_ids:
+def popular_in_genres(session: Session, *, genre_ids: Sequence[int] | None, limit: int) -> list[int]:
+    """Music tracks in any of the genres (their own or their album's), most listened first; with
+    `genre_ids=None`, the whole catalogue's (a radio's last resort: it never stops while there is music)."""
+    if genre_ids is not None and not genre_ids:
         return []
     in_genre = or_(
-        Track.id.in_(select(TrackGenre.track_id).where(TrackGenre.genre_id.in_(list(genre_ids)))),
-        Track.album_id.in_(select(AlbumGenre.album_id).where(AlbumGenre.genre_id.in_(list(genre_ids)))),
+        Track.id.in_(select(TrackGenre.track_id).where(TrackGenre.genre_id.in_(list(genre_ids or ())))),
+        Track.album_id.in_(select(AlbumGenre.album_id).where(AlbumGenre.genre_id.in_(list(genre_ids or ())))),
     )
     listens = func.coalesce(TrackListens.listens, 0)
     return list(
         session.scalars(
             select(Track.id)
             .outerjoin(TrackListens, TrackListens.track_id == Track.id)
-            .where(in_genre, music_track())
+            .where(in_genre if genre_ids is not None else true(), music_track())
             .order_by(listens.desc(), Track.id)
             .limit(limit)
         )
@@ -177,7 +178,7 @@ def _genre(session: Session, name: str) -> int:
     return found
 
 
-def _artist_tracks(session: Session, artist: int) -> list[int]:
+def artist_tracks(session: Session, artist: int) -> list[int]:
     listens = func.coalesce(TrackListens.listens, 0)
     return list(
         session.scalars(
@@ -191,7 +192,7 @@ def _artist_tracks(session: Session, artist: int) -> list[int]:
     )
 
 
-def _genres_of(session: Session, track_ids: list[int]) -> list[int]:
+def genres_of(session: Session, track_ids: list[int]) -> list[int]:
     if not track_ids:
         return []
     own = select(TrackGenre.genre_id).where(TrackGenre.track_id.in_(track_ids))

@@ -19,6 +19,7 @@ from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
 from encore.web._portability_routes import router as portability_router
+from encore.web._radio_routes import router as radio_router
 from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._share_pages import router as share_router
@@ -52,6 +53,7 @@ def create_api(c: Container) -> FastAPI:
         label_router,
         wrapped_router,
         discovery_router,
+        radio_router,
     ):
         app.include_router(router)
     install_spotify(app)

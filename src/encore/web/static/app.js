@@ -6,6 +6,7 @@ import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { upgradeView } from "./premium.js";
+import { installAutoplay } from "./radio.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
@@ -14,6 +15,7 @@ const searchInput = document.getElementById("search-input");
 const account = document.getElementById("account");
 const playerEl = document.getElementById("player");
 const player = new Player(document.body);
+installAutoplay(player);
 let me = null;
 let renderToken = 0;
 
