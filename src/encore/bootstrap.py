@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import accounts, catalog, history, insights, library, portability
+from encore import accounts, catalog, discovery, history, insights, library, portability
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -117,7 +117,8 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> 
     """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler}."""
     huey = make_huey(redis_url=settings.redis_url, prefix=settings.redis_prefix, data_dir=settings.data_dir)
     engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs")
-    for handlers in (portability.HANDLERS,):
+    for handlers in (portability.HANDLERS, discovery.HANDLERS):
         for kind, handler in handlers.items():
             engine.register(kind, handler)
+    engine.every_day(discovery.TRAIN, key=discovery.TRAINING_KEY, hour=4)  # neighbours from the day's listening
     return engine

@@ -4,6 +4,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from encore import discovery
 from encore.accounts import Role
 from encore.bootstrap import Container
 from encore.catalog import Track
@@ -75,4 +76,9 @@ def run_demo_command(c: Container, *, tracks: int, force: bool, console: Console
     _ensure_accounts(c)
     listeners = [login.username for login in DEMO_LOGINS if login.role is Role.LISTENER]
     seed_demo_wrapped(c, listeners=listeners, console=console)
+    with transaction(c.sessions) as session:  # radio and recommendations from the demo's listening at once
+        trained = discovery.train(session, now=c.clock.now())
+    console.print(
+        f"Recommender trained: {trained.track_pairs} listening pairs, {trained.catalogue_pairs} from the catalogue"
+    )
     _print_logins(c, console)

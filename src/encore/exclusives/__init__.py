@@ -2,6 +2,6 @@
 albums; `encore.billing.decide` opens them."""
 
 from encore.exclusives._models import Exclusive
-from encore.exclusives._service import ExclusiveView, create_exclusive, list_exclusives, open_exclusive
+from encore.exclusives._service import ExclusiveView, create_exclusive, list_exclusives, open_exclusive, track_contents
 
-__all__ = ["Exclusive", "ExclusiveView", "create_exclusive", "list_exclusives", "open_exclusive"]
+__all__ = ["Exclusive", "ExclusiveView", "create_exclusive", "list_exclusives", "open_exclusive", "track_contents"]

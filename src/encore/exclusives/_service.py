@@ -1,5 +1,6 @@
 """Premium exclusives: labels attach them to their own artists and albums; the one decision opens them."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -135,11 +136,12 @@ def open_exclusive(session: Session, *, user_id: int, exclusive_id: str, now: da
     return _view(session, row, decision)
 
 
-def track_content(session: Session, *, track_id: int) -> Content:
-    """The strictest of the album's and the track's availability (set by their label) and, when the
-    track is an exclusive's audio, the exclusive's. One read: this runs before every music URL."""
-    row = session.execute(
+def track_contents(session: Session, *, track_ids: Sequence[int]) -> dict[int, Content]:
+    """Per track, the strictest of the album's and the track's availability (set by their label) and, when
+    the track is an exclusive's audio, the exclusive's. One read for the whole list."""
+    rows = session.execute(
         select(
+            Track.id,
             Album.availability,
             Album.available_from,
             Track.availability,
@@ -150,13 +152,17 @@ def track_content(session: Session, *, track_id: int) -> Content:
         .select_from(Track)
         .join(Album, Album.id == Track.album_id)
         .outerjoin(Exclusive, Exclusive.track_id == Track.id)
-        .where(Track.id == track_id)
-    ).first()
-    if row is None:
-        return Content()
-    a_avail, a_from, t_avail, t_from, x_avail, x_from = row
-    parts = [Content(Availability(a_avail), a_from)]
-    for avail, since in ((t_avail, t_from), (x_avail, x_from)):
-        if avail is not None:
-            parts.append(Content(Availability(avail), since))
-    return strictest(*parts)
+        .where(Track.id.in_(list(track_ids)))
+    )
+    found: dict[int, Content] = {}
+    for track_id, a_avail, a_from, t_avail, t_from, x_avail, x_from in rows:
+        parts = [Content(Availability(a_avail), a_from)]
+        for avail, since in ((t_avail, t_from), (x_avail, x_from)):
+            if avail is not None:
+                parts.append(Content(Availability(avail), since))
+        found[track_id] = strictest(*parts)
+    return found
+
+
+def track_content(session: Session, *, track_id: int) -> Content:
+    return track_contents(session, track_ids=[track_id]).get(track_id, Content())

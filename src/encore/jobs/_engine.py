@@ -91,6 +91,15 @@ class JobEngine:
             raise ValueError(f"job kind {kind!r} is registered twice")
         self._handlers[kind] = handler
 
+    def every_day(self, kind: str, *, key: str, hour: int, minute: int = 0) -> None:
+        """Submit `kind` once a day at hour:minute UTC (by huey's periodic task; a run still open is reused)."""
+
+        def submit() -> None:
+            with transaction(self.sessions) as session:
+                self.submit(session, kind=kind, key=key)
+
+        self.huey.periodic_task(crontab(hour=str(hour), minute=str(minute)), name=f"encore.daily.{kind}")(submit)
+
     @property
     def kinds(self) -> list[str]:
         return sorted(self._handlers)

@@ -9,6 +9,7 @@ import encore.ads
 import encore.billing
 import encore.catalog
 import encore.devices
+import encore.discovery
 import encore.exclusives
 import encore.history
 import encore.ingest

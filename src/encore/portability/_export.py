@@ -11,7 +11,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from encore import accounts, billing, library
+from encore import accounts, billing, discovery, library
 from encore.catalog import Track
 from encore.history import Play
 from encore.kernel import NotFound
@@ -51,6 +51,8 @@ def export_account(session: Session, *, user_id: int, out: IO[bytes], now: datet
         _table(z, "likes", ("kind", "saved_at", "id", "name", "artists"), lambda: _like_rows(session, user_id))
         history = billing.subscription_history(session, user_id=user_id)
         z.writestr("subscription.json", json.dumps(history, indent=2, ensure_ascii=False))
+        derived = discovery.derived_from(session, user_id=user_id)  # what recommendations learnt from you
+        z.writestr("discovery.json", json.dumps(derived, indent=2, ensure_ascii=False))
 
 
 def _table(

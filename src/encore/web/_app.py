@@ -10,6 +10,7 @@ from encore.web._auth_routes import router as auth_router
 from encore.web._body_limit import BodyLimit
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._device_routes import router as device_router
+from encore.web._discovery_routes import router as discovery_router
 from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
 from encore.web._health_routes import router as health_router
@@ -21,6 +22,7 @@ from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
 from encore.web._portability_routes import router as portability_router
+from encore.web._radio_routes import router as radio_router
 from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
 from encore.web._share_pages import router as share_router
@@ -56,6 +58,8 @@ def create_api(c: Container) -> FastAPI:
         label_router,
         wrapped_router,
         history_router,
+        discovery_router,
+        radio_router,
     ):
         app.include_router(router)
     install_spotify(app)

@@ -5,11 +5,21 @@ from fastapi.routing import APIRoute
 
 from encore import oauth
 from encore.web._security import ASGIApp, Receive, Scope, Send
-from encore.web.spotify import _buy_links, _catalogue, _library, _me, _oauth_routes, _playlists, _wrapped
+from encore.web.spotify import (
+    _buy_links,
+    _catalogue,
+    _library,
+    _me,
+    _oauth_routes,
+    _playlists,
+    _recommendations,
+    _wrapped,
+)
 from encore.web.spotify._edge import route_scopes
 
 V1_ROUTERS = (
     _catalogue.router,
+    _recommendations.router,
     _me.router,
     _library.router,
     _playlists.router,

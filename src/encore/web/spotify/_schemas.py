@@ -116,6 +116,24 @@ class TopTracks(BaseModel):
     tracks: list[Track]
 
 
+class RecommendationSeed(BaseModel):
+    afterFilteringSize: int  # noqa: N815  (Spotify's field names)
+    afterRelaxationSize: int  # noqa: N815
+    href: str | None
+    id: str
+    initialPoolSize: int  # noqa: N815
+    type: str  # TRACK | ARTIST | GENRE
+
+
+class Recommendations(BaseModel):
+    seeds: list[RecommendationSeed]
+    tracks: list[Track]
+
+
+class RelatedArtists(BaseModel):
+    artists: list[Artist]
+
+
 class SearchResult(BaseModel):
     tracks: Paging[Track] | None = None
     artists: Paging[Artist] | None = None

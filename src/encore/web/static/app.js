@@ -8,6 +8,7 @@ import { likedView, libraryView, playlistView, queueView, settingsView } from ".
 import { Player } from "./player.js";
 import { upgradeView } from "./premium.js";
 import { profileView } from "./profile.js";
+import { installAutoplay } from "./radio.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
@@ -16,6 +17,7 @@ const searchInput = document.getElementById("search-input");
 const account = document.getElementById("account");
 const playerEl = document.getElementById("player");
 const player = new Player(document.body);
+installAutoplay(player);
 let me = null;
 let renderToken = 0;
 

@@ -4,6 +4,7 @@ import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { devicesSection } from "./devices.js";
 import { subscriptionSection } from "./premium.js";
 import { section, trackRows } from "./views.js";
+import { discoverySection, radioButton } from "./radio.js";
 
 export async function libraryView(navigate) {
   const [lists, liked] = await Promise.all([api("/api/me/playlists?limit=50"), api("/api/me/likes/tracks?limit=1")]);
@@ -74,7 +75,7 @@ export async function playlistView(id, player, navigate) {
         h("p", { class: "hero-artists", text: `by ${p.owner.name}` }),
         h("div", { class: "hero-actions" },
           tracks.length ? h("button", { type: "button", class: "big-play", text: "Play", onclick: () => player.playList(tracks, 0, context) }) : null,
-          p.public ? shareButton("playlist", p.id) : null))),
+          p.public ? shareButton("playlist", p.id) : null, tracks.length ? radioButton(player, "playlist", p.id, p.name) : null))),
     owner, tracks.length ? list : h("p", { class: "empty", text: "No tracks yet. Use “Add to playlist” on any track." }));
 }
 
@@ -109,6 +110,7 @@ export function queueView(player) {
   document.title = "Queue · Encore";
   const box = h("div", { class: "view" });
   const draw = () => {
+    const autoplayAt = player.queue.findIndex((t) => t.autoplay);
     const rows = player.queue.map((t, i) => h("li", { class: `track${i === player.index ? " current" : ""}`, "data-track-id": t.id },
       h("button", { type: "button", class: "track-play with-album", "aria-label": `Play ${t.title}`, onclick: () => player.start(i) },
         h("span", { class: "track-num", text: i === player.index ? "▶" : String(i + 1) }),
@@ -119,6 +121,7 @@ export function queueView(player) {
         h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${t.title} up`, disabled: i === 0, onclick: () => player.move(i, i - 1), text: "↑" }),
         h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${t.title} down`, disabled: i === player.queue.length - 1, onclick: () => player.move(i, i + 1), text: "↓" }),
         h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${t.title} from queue`, disabled: i === player.index, onclick: () => player.removeAt(i), text: "✕" }))));
+    if (autoplayAt >= 0) rows.splice(autoplayAt, 0, h("li", { class: "queue-note", id: "autoplay-note", text: "Autoplay: similar music from here on" }));
     box.replaceChildren(h("div", { class: "hero-actions" }, h("h1", { text: "Queue" }),
       h("button", { type: "button", class: "ghost", text: "Clear queue", onclick: () => player.clearQueue() })),
     rows.length ? h("ol", { class: "tracks queue", id: "queue-list" }, rows) : h("p", { class: "empty", text: "The queue is empty." }));
@@ -136,6 +139,6 @@ export async function settingsView(player, me) {
     section("Account", h("p", { text: `Signed in as ${me.display_name} (${me.username})` })),
     await subscriptionSection(),
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)")),
-    await devicesSection());
+    await discoverySection(), await devicesSection());
 }
 

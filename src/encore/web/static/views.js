@@ -4,6 +4,7 @@ import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { seeAll } from "./browse.js";
 import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
+import { radioButton, startRadio } from "./radio.js";
 
 function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
@@ -39,6 +40,7 @@ async function trackMenu(anchor, track, player) {
   const menu = h("div", { class: "menu", role: "menu", "aria-label": `Actions for ${track.title}` },
     item("Play next", () => player.playNext(track)),
     item("Add to queue", () => player.addToQueue(track)),
+    item("Start radio", () => startRadio(player, "track", track.id)),
     item("Like", () => api(`/api/me/likes/tracks/${track.id}`, { method: "PUT" })),
     item("Share", () => navigator.clipboard.writeText(`${location.origin}/share/track/${track.id}`).catch(() => {})));
   const lists = await api("/api/me/playlists?limit=50").catch(() => ({ items: [] }));
@@ -145,7 +147,7 @@ export async function albumView(id, player, highlight = null) {
         album.label ? h("p", { class: "hero-label" }, link(`/label/${album.label.id}`, {}, album.label.name)) : null,
         h("div", { class: "hero-actions" },
           h("button", { type: "button", class: "big-play", onclick: () => player.playList(tracks, 0, { type: "album", id: album.id }), text: "Play" }),
-          likeButton("album", album.id, album.title), shareButton("album", album.id)),
+          likeButton("album", album.id, album.title), shareButton("album", album.id), radioButton(player, "album", album.id, album.title)),
         buySlot("album", album.id, "Buy the album"),
         highlight ? buySlot("track", highlight, "Buy this track") : null)),
     markHighlight(trackRows(tracks, player, { type: "album", id: album.id }), highlight),
@@ -158,7 +160,7 @@ export async function artistView(id, player) {
   return h("div", { class: "view" },
     h("header", { class: "hero" }, cover(data.artist.images, 300, data.artist.name),
       h("div", { class: "hero-text" }, h("p", { class: "eyebrow", text: "Artist" }), h("h1", { text: data.artist.name }),
-        h("div", { class: "hero-actions" }, likeButton("artist", id, data.artist.name), shareButton("artist", id)))),
+        h("div", { class: "hero-actions" }, likeButton("artist", id, data.artist.name), shareButton("artist", id), radioButton(player, "artist", id, data.artist.name)))),
     data.top_tracks.length ? section("Popular", trackRows(data.top_tracks, player, { type: "artist", id }, { showAlbum: true })) : null,
     data.albums.length ? section("Releases", h("div", { class: "grid" }, data.albums.map(albumCard))) : null,
     data.appears_on.length ? section("Appears on", h("div", { class: "grid" }, data.appears_on.map(albumCard))) : null,

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from encore import catalog, library
+from encore import catalog, discovery, library
 from encore.catalog import ArtistSummary
 from encore.web.subsonic import _map
 from encore.web.subsonic._context import Ctx, method
@@ -157,8 +157,12 @@ def get_genres(ctx: Ctx) -> Payload:
 
 @method("getArtistInfo2")
 def get_artist_info2(ctx: Ctx) -> Payload:
-    catalog.artist_page(ctx.session, artist_id=public(ctx.params.require("id"), ARTIST), top=0)
-    return {"artistInfo2": {"biography": "", "similarArtist": []}}
+    artist_id = public(ctx.params.require("id"), ARTIST)
+    count = ctx.params.integer("count", 20, lo=0, hi=100)
+    related = discovery.related_artists(ctx.session, artist_id=artist_id, limit=count)
+    found = catalog.artist_summaries_by_ids(ctx.session, related)
+    similar = [_map.artist(found[a]) for a in related if a in found]
+    return {"artistInfo2": {"biography": "", "similarArtist": similar}}
 
 
 @method("getAlbumInfo2")
@@ -170,19 +174,29 @@ def get_album_info2(ctx: Ctx) -> Payload:
 @method("getTopSongs")
 def get_top_songs(ctx: Ctx) -> Payload:
     count = ctx.params.integer("count", 50, lo=0, hi=500)
-    tracks = library.top_tracks(ctx.session, artist_name=ctx.params.require("artist"), limit=count)
-    return {"topSongs": {"song": song_payloads(ctx, tracks)}}
+    ids = discovery.top_songs(
+        ctx.session, user_id=ctx.user.id, artist_name=ctx.params.require("artist"), limit=count, now=ctx.now
+    )
+    return {"topSongs": {"song": song_payloads(ctx, catalog.track_views_in_order(ctx.session, ids))}}
+
+
+def _similar(ctx: Ctx, *kinds: str) -> Payload:
+    count = ctx.params.integer("count", 50, lo=0, hi=500)
+    kind, public_id = parse(ctx.params.require("id"), *kinds)
+    ids = discovery.similar_songs(
+        ctx.session, user_id=ctx.user.id, kind=_KINDS[kind], public_id=public_id, limit=count, now=ctx.now
+    )
+    return {"song": song_payloads(ctx, catalog.track_views_in_order(ctx.session, ids))}
+
+
+_KINDS = {ARTIST: "artist", ALBUM: "album", TRACK: "track"}
+
+
+@method("getSimilarSongs")
+def get_similar_songs(ctx: Ctx) -> Payload:
+    return {"similarSongs": _similar(ctx, ARTIST, ALBUM, TRACK)}
 
 
 @method("getSimilarSongs2")
 def get_similar_songs2(ctx: Ctx) -> Payload:
-    count = ctx.params.integer("count", 50, lo=0, hi=500)
-    kind, public_id = parse(ctx.params.require("id"), ARTIST, TRACK)
-    seed = public_id
-    if kind == ARTIST:
-        top = catalog.artist_page(ctx.session, artist_id=public_id, top=1).top_tracks
-        if not top:
-            return {"similarSongs2": {"song": []}}
-        seed = top[0].id
-    tracks = library.similar_tracks(ctx.session, track_id=seed, limit=count)
-    return {"similarSongs2": {"song": song_payloads(ctx, tracks)}}
+    return {"similarSongs2": _similar(ctx, ARTIST, TRACK)}

@@ -1,0 +1,67 @@
+"""Discovery: a recommender learnt from listening (item-to-item co-listening) blended with catalogue
+similarity, trained by a job into neighbour tables that every answer reads; private by construction
+(no pair from fewer than 5 distinct listeners, opt-out, and an export of what was derived from you)."""
+
+from encore.discovery._answers import (
+    Recommendations,
+    Seed,
+    playable,
+    popular_in_genres,
+    recommend,
+    related_artists,
+    similar_songs,
+    top_songs,
+)
+from encore.discovery._build import NEIGHBOURS, TrainStats, train
+from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
+from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
+from encore.discovery._policy import MAX_SEEDS, MIN_LISTENERS, Decision, may_derive, may_learn_from, seed_count
+from encore.discovery._radio import KINDS as RADIO_KINDS
+from encore.discovery._radio import next_tracks, queue_track_ids, radio_seeds
+from encore.discovery._service import (
+    Preferences,
+    derived_from,
+    preferences,
+    related_artist_ids,
+    set_preferences,
+    similar_track_ids,
+)
+
+__all__ = [
+    "HANDLERS",
+    "MAX_SEEDS",
+    "MIN_LISTENERS",
+    "NEIGHBOURS",
+    "RADIO_KINDS",
+    "TRAIN",
+    "TRAINING_KEY",
+    "ArtistNeighbour",
+    "Decision",
+    "DiscoveryPreference",
+    "Preferences",
+    "Recommendations",
+    "Seed",
+    "TrackNeighbour",
+    "TrainStats",
+    "TrainingContributor",
+    "derived_from",
+    "may_derive",
+    "may_learn_from",
+    "next_tracks",
+    "playable",
+    "popular_in_genres",
+    "preferences",
+    "queue_track_ids",
+    "radio_seeds",
+    "recommend",
+    "related_artist_ids",
+    "related_artists",
+    "run_training",
+    "seed_count",
+    "set_preferences",
+    "similar_songs",
+    "similar_track_ids",
+    "submit_training",
+    "top_songs",
+    "train",
+]

@@ -1,0 +1,202 @@
+"""Answers for the faces: recommendations from seeds (/v1), similar songs and related artists (Subsonic, /v1),
+all read from the stored neighbour tables and filtered to what the listener may play now."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import Session
+
+from encore import billing, exclusives
+from encore.catalog import (
+    Album,
+    AlbumGenre,
+    Artist,
+    Genre,
+    Track,
+    TrackArtist,
+    TrackGenre,
+    hidden_artists,
+    identity_key,
+    listed_id,
+    music_track,
+)
+from encore.discovery._policy import may_derive, seed_count
+from encore.discovery._service import related_artist_ids, similar_track_ids
+from encore.history import Play, TrackListens
+from encore.kernel import NotFound, ValidationFailed
+
+ARTIST_SEED_TRACKS = 10  # an artist seeds with its most played tracks
+POOL = 500  # candidates ranked before filtering
+
+
+@dataclass(frozen=True)
+class Seed:
+    kind: str  # track | artist | genre
+    id: str
+    initial_pool: int
+    after_filtering: int
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    track_ids: list[int]  # row ids, best first: catalog.track_views_in_order makes them views
+    seeds: list[Seed]
+
+
+def recommend(
+    session: Session,
+    *,
+    user_id: int | None,
+    tracks: Sequence[str],
+    artists: Sequence[str],
+    genres: Sequence[str],
+    limit: int,
+    now: datetime,
+) -> Recommendations:
+    """Up to `limit` tracks like the 1-5 seeds, none of them a seed, all playable by the listener now.
+    Unknown ids, ad audio and unknown genres are refused (ValidationFailed, naming the seed)."""
+    decision = seed_count(len(tracks) + len(artists) + len(genres))
+    if not decision.allowed:
+        raise ValidationFailed(decision.reason, code="bad_seeds")
+    track_rows = [_listed(session, "track", t) for t in tracks]
+    genre_rows = [_genre(session, g) for g in genres]
+    weights: dict[int, float] = dict.fromkeys(track_rows, 1.0)
+    per_seed: list[tuple[str, str, list[int]]] = []
+    for track, public in zip(track_rows, tracks, strict=True):
+        per_seed.append(("track", public, similar_track_ids(session, seeds={track: 1.0}, limit=POOL)))
+    for public in artists:
+        own = artist_tracks(session, _listed(session, "artist", public))
+        for t in own:
+            weights.setdefault(t, 1.0 / len(own))
+        per_seed.append(("artist", public, similar_track_ids(session, seeds=dict.fromkeys(own, 1.0), limit=POOL)))
+    for genre_id, name in zip(genre_rows, genres, strict=True):
+        per_seed.append(("genre", name, popular_in_genres(session, genre_ids=[genre_id], limit=POOL)))
+    ranked = similar_track_ids(session, seeds=weights, limit=POOL, exclude=frozenset(track_rows))
+    # Genre seeds and cold starts (seeds nobody has played near): the genres' popular tracks follow.
+    seed_genres = genre_rows or genres_of(session, list(weights))
+    ranked += [t for t in popular_in_genres(session, genre_ids=seed_genres, limit=POOL) if t not in ranked]
+    ranked = [t for t in ranked if t not in set(track_rows)]
+    allowed = playable(session, user_id=user_id, track_ids=ranked, now=now)
+    picks = [t for t in ranked if t in allowed][:limit]
+    seeds = [Seed(kind, public, len(pool), sum(t in allowed for t in pool)) for kind, public, pool in per_seed]
+    return Recommendations(picks, seeds)
+
+
+def similar_songs(
+    session: Session, *, user_id: int | None, kind: str, public_id: str, limit: int, now: datetime
+) -> list[int]:
+    """Subsonic's getSimilarSongs(2): tracks like a track, an artist's music or an album's, playable now.
+    NotFound for an id the catalogue does not list (ads included)."""
+    row = listed_id(session, kind, public_id)
+    if kind == "track":
+        seeds = {row: 1.0}
+    elif kind == "artist":
+        seeds = dict.fromkeys(artist_tracks(session, row), 1.0)
+    else:
+        seeds = dict.fromkeys(session.scalars(select(Track.id).where(Track.album_id == row, music_track())), 1.0)
+    ranked = similar_track_ids(session, seeds=seeds, limit=POOL, exclude=frozenset(seeds))
+    allowed = playable(session, user_id=user_id, track_ids=ranked, now=now)
+    return [t for t in ranked if t in allowed][:limit]
+
+
+def related_artists(session: Session, *, artist_id: str, limit: int) -> list[int]:
+    """Artists like this one (listening first, then the catalogue), never one with nothing but ads."""
+    ranked = related_artist_ids(session, artist_id=listed_id(session, "artist", artist_id), limit=limit * 2)
+    hidden = hidden_artists(session)
+    return [a for a in ranked if a not in hidden][:limit]
+
+
+def top_songs(session: Session, *, user_id: int | None, artist_name: str, limit: int, now: datetime) -> list[int]:
+    """An artist's tracks the listener may play, most listened first; a track's listens count for its rank
+    only once 5 distinct listeners played it (`may_derive`), so no rank reveals one listener. Then newest."""
+    artist = session.scalar(select(Artist.id).where(func.lower(Artist.name) == artist_name.lower()).limit(1))
+    if artist is None or artist in hidden_artists(session):
+        return []
+    rows = session.execute(
+        select(Track.id, func.count(Play.id), func.count(func.distinct(Play.user_id)), Album.release_date)
+        .join(TrackArtist, TrackArtist.track_id == Track.id)
+        .join(Album, Album.id == Track.album_id)
+        .outerjoin(Play, (Play.track_id == Track.id) & Play.is_listen.is_(True))
+        .where(TrackArtist.artist_id == artist, music_track())
+        .group_by(Track.id, Album.release_date, Track.disc_number, Track.track_number)
+        .order_by(Album.release_date.desc(), Track.disc_number, Track.track_number)
+    ).all()
+    ranked = sorted(rows, key=lambda r: -(r[1] if may_derive(distinct_listeners=r[2]).allowed else 0))
+    ids = [r[0] for r in ranked]
+    allowed = playable(session, user_id=user_id, track_ids=ids, now=now)
+    return [t for t in ids if t in allowed][:limit]
+
+
+def playable(session: Session, *, user_id: int | None, track_ids: Sequence[int], now: datetime) -> set[int]:
+    """The tracks this listener may hear now (label availability, pre-releases, Premium exclusives): the
+    same `billing.decide` every stream decision asks, for many tracks in two reads."""
+    contents = exclusives.track_contents(session, track_ids=track_ids)
+    verdicts: dict[billing.Content, bool] = {}
+    for content in set(contents.values()):
+        if user_id is None:
+            verdicts[content] = billing.decide(None, content, now).allowed
+        else:
+            verdicts[content] = billing.check_access(session, user_id=user_id, content=content, now=now).allowed
+    return {t for t, c in contents.items() if verdicts[c]}
+
+
+def popular_in_genres(session: Session, *, genre_ids: Sequence[int] | None, limit: int) -> list[int]:
+    """Music tracks in any of the genres (their own or their album's), most listened first; with
+    `genre_ids=None`, the whole catalogue's (a radio's last resort: it never stops while there is music)."""
+    if genre_ids is not None and not genre_ids:
+        return []
+    in_genre = or_(
+        Track.id.in_(select(TrackGenre.track_id).where(TrackGenre.genre_id.in_(list(genre_ids or ())))),
+        Track.album_id.in_(select(AlbumGenre.album_id).where(AlbumGenre.genre_id.in_(list(genre_ids or ())))),
+    )
+    listens = func.coalesce(TrackListens.listens, 0)
+    return list(
+        session.scalars(
+            select(Track.id)
+            .outerjoin(TrackListens, TrackListens.track_id == Track.id)
+            .where(in_genre if genre_ids is not None else true(), music_track())
+            .order_by(listens.desc(), Track.id)
+            .limit(limit)
+        )
+    )
+
+
+def _listed(session: Session, kind: str, public_id: str) -> int:
+    try:
+        return listed_id(session, kind, public_id)
+    except NotFound:
+        raise ValidationFailed(f"invalid {kind} seed: {public_id[:40]}", code="bad_seeds") from None
+
+
+def _genre(session: Session, name: str) -> int:
+    keys = {identity_key(name)[:100], identity_key(name.replace("-", " "))[:100]}
+    found = session.scalar(select(Genre.id).where(Genre.key.in_(keys)).order_by(Genre.id).limit(1))
+    if found is None:
+        raise ValidationFailed(f"invalid genre seed: {name[:40]}", code="bad_seeds")
+    return found
+
+
+def artist_tracks(session: Session, artist: int) -> list[int]:
+    listens = func.coalesce(TrackListens.listens, 0)
+    return list(
+        session.scalars(
+            select(Track.id)
+            .join(TrackArtist, TrackArtist.track_id == Track.id)
+            .outerjoin(TrackListens, TrackListens.track_id == Track.id)
+            .where(TrackArtist.artist_id == artist, music_track())
+            .order_by(listens.desc(), Track.id)
+            .limit(ARTIST_SEED_TRACKS)
+        )
+    )
+
+
+def genres_of(session: Session, track_ids: list[int]) -> list[int]:
+    if not track_ids:
+        return []
+    own = select(TrackGenre.genre_id).where(TrackGenre.track_id.in_(track_ids))
+    albums = (
+        select(AlbumGenre.genre_id).join(Track, Track.album_id == AlbumGenre.album_id).where(Track.id.in_(track_ids))
+    )
+    return sorted(set(session.scalars(own)) | set(session.scalars(albums)))

@@ -1,0 +1,27 @@
+"""Training as a background job (`discovery.train`): one run rebuilds every neighbour table."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from encore.db import transaction
+from encore.discovery._build import train
+from encore.jobs import JobContext, JobEngine, JobView
+
+TRAIN, TRAINING_KEY = "discovery.train", "all"
+
+
+def submit_training(session: Session, *, jobs: JobEngine) -> JobView:
+    """One training at a time: asking while one is queued or running returns it."""
+    return jobs.submit(session, kind=TRAIN, key=TRAINING_KEY)
+
+
+def run_training(ctx: JobContext) -> dict[str, Any]:
+    ctx.progress(0, None, "Learning from listening", force=True)
+    with transaction(ctx.sessions) as session:  # readers see the old tables until the new ones commit
+        stats = train(session, now=ctx.clock.now())
+    ctx.progress(1, 1, "Trained", force=True)
+    return stats.as_dict()
+
+
+HANDLERS = {TRAIN: run_training}

@@ -1,0 +1,101 @@
+"""Reads of the stored neighbour tables, and the listener's discovery settings."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from encore.catalog import Artist, Track, TrackArtist
+from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
+from encore.discovery._recommend import blend
+from encore.discovery._tables import LISTENING
+from encore.history import Play
+
+
+@dataclass(frozen=True)
+class Preferences:
+    contribute: bool = True  # my listening may train the recommender
+    autoplay: bool = True  # when my queue ends, similar music keeps playing
+
+
+def preferences(session: Session, *, user_id: int) -> Preferences:
+    row = session.get(DiscoveryPreference, user_id)
+    return Preferences() if row is None else Preferences(contribute=row.contribute, autoplay=row.autoplay)
+
+
+def set_preferences(
+    session: Session, *, user_id: int, now: datetime, contribute: bool | None = None, autoplay: bool | None = None
+) -> Preferences:
+    """Change what is given; opting out takes effect at the next training run, which leaves this listener out."""
+    row = session.get(DiscoveryPreference, user_id)
+    if row is None:
+        row = DiscoveryPreference(user_id=user_id, contribute=True, autoplay=True, updated_at=now)
+        session.add(row)
+    if contribute is not None:
+        row.contribute = contribute
+    if autoplay is not None:
+        row.autoplay = autoplay
+    row.updated_at = now
+    session.flush()
+    return Preferences(contribute=row.contribute, autoplay=row.autoplay)
+
+
+def similar_track_ids(
+    session: Session, *, seeds: dict[int, float], limit: int, exclude: frozenset[int] = frozenset()
+) -> list[int]:
+    """Tracks the seeds (track id -> weight) point to, best first, from the stored neighbours."""
+    return blend(seeds, _lists(session, TrackNeighbour, TrackNeighbour.track_id, seeds), exclude=exclude, limit=limit)
+
+
+def related_artist_ids(session: Session, *, artist_id: int, limit: int) -> list[int]:
+    lists = _lists(session, ArtistNeighbour, ArtistNeighbour.artist_id, {artist_id: 1.0})
+    return blend({artist_id: 1.0}, lists, limit=limit)
+
+
+def _lists(session: Session, model: Any, key: Any, seeds: dict[int, float]) -> dict[int, list[tuple[int, float]]]:
+    lists: dict[int, list[tuple[int, float]]] = {}
+    rows = session.execute(select(key, model.neighbour_id, model.score).where(key.in_(list(seeds))))
+    for item, other, score in rows:
+        lists.setdefault(item, []).append((other, score))
+    return lists
+
+
+def derived_from(session: Session, *, user_id: int) -> dict[str, Any]:
+    """What the stored tables derive from this listener: the listening pairs among tracks (and artists)
+    they played, when the last training run learnt from them. Each such pair rests on at least 5 listeners."""
+    prefs = preferences(session, user_id=user_id)
+    contributor = session.get(TrainingContributor, user_id)
+    report: dict[str, Any] = {
+        "contributes": prefs.contribute,
+        "last_training_used_you": contributor is not None,
+        "trained_at": contributor.trained_at.isoformat() if contributor else None,
+        "similar_track_pairs": [],
+        "related_artist_pairs": [],
+    }
+    if contributor is None:
+        return report
+    mine = (Play.user_id == user_id, Play.ms_played > 0)
+    tracks = select(Play.track_id).where(*mine)
+    artists = select(TrackArtist.artist_id).join(Play, Play.track_id == TrackArtist.track_id).where(*mine)
+    report["similar_track_pairs"] = _pairs(session, TrackNeighbour, Track, tracks, ("track", "title", "similar"))
+    report["related_artist_pairs"] = _pairs(session, ArtistNeighbour, Artist, artists, ("artist", "name", "related"))
+    return report
+
+
+def _pairs(session: Session, model: Any, entity: Any, played: Any, names: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """Stored listening pairs whose two sides are both among `played`, named as `names` (kind, label, other)."""
+    kind, label, other = names
+    a, b = aliased(entity), aliased(entity)
+    own = getattr(model, f"{kind}_id")
+    rows = session.execute(
+        select(a.public_id, getattr(a, label), b.public_id, getattr(b, label), model.listeners)
+        .join(a, a.id == own)
+        .join(b, b.id == model.neighbour_id)
+        .where(model.source == LISTENING, own.in_(played), model.neighbour_id.in_(played))
+        .order_by(a.public_id, b.public_id)
+    )
+    return [
+        {kind: x, f"{kind}_{label}": xl, other: y, f"{other}_{label}": yl, "listeners": n} for x, xl, y, yl, n in rows
+    ]
