@@ -67,6 +67,13 @@ def test_one_client_is_limited_over_all_accounts(state: SharedState) -> None:
     assert throttle.reserve(username="user0", client="elsewhere", now=1000.0).allowed
 
 
+def test_many_people_behind_one_address_all_log_in(state: SharedState) -> None:
+    throttle = LoginThrottle(state, ThrottleLimits(free_attempts=5, per_client=10, window_s=900))
+    for i in range(40):  # an office behind one NAT: successes give their attempt back
+        assert throttle.reserve(username=f"staff{i}", client="office", now=1000.0).allowed
+        throttle.succeeded(username=f"staff{i}", client="office")
+
+
 def test_signups_are_limited_per_client(state: SharedState) -> None:
     throttle = LoginThrottle(state, ThrottleLimits(free_attempts=5, per_client=10, window_s=900, signups_per_client=3))
     assert [throttle.signup(client="bot").allowed for _ in range(4)] == [True, True, True, False]

@@ -150,3 +150,16 @@ def test_now_playing_and_album_lists(world: World) -> None:
     with pytest.raises(ValidationFailed):
         library.album_list(w.s, user_id=w.bob, kind="byYear", limit=10, offset=0)
     assert w.s.get(Album, other.id) is not None
+
+
+def test_play_counts_are_the_listeners_own(world: World) -> None:
+    """#15 hole 5, the same class: Subsonic's playCount was everyone's, so one listener could read how often
+    another played a track nobody else plays."""
+    w = world
+    for minutes in (10, 20, 30):
+        _listen(w, w.bob, 2, minutes)
+    _listen(w, w.alice, 2, 5)
+    track = w.ids(2)[0]
+    assert library.play_counts(w.s, user_id=w.bob, track_ids=[track]) == {track: 3}
+    assert library.play_counts(w.s, user_id=w.alice, track_ids=[track]) == {track: 1}
+    assert library.play_counts(w.s, user_id=w.alice, track_ids=w.ids(3)) == {}

@@ -158,3 +158,29 @@ def test_two_gigabyte_upload_is_refused(client: TestClient, container: Container
 def test_import_needs_login(container: Container) -> None:
     with TestClient(create_app(container), base_url="http://testserver") as c:
         assert c.post("/api/me/history/import", content=b"[]", headers=CSRF).status_code == 401
+
+
+def test_a_big_import_writes_in_short_transactions(container: Container, tmp_path: Path) -> None:
+    """#15 hole 2: a 10 MB import held SQLite's write lock for 30 s. It now commits every CHUNK listens, so
+    other writers wait a chunk at most, never the whole file."""
+    from sqlalchemy import event
+
+    from encore.portability._import import CHUNK
+
+    rows = [
+        extended(f"2023-05-{1 + i // 3000:02d}T{(i // 60) % 24:02d}:{i % 60:02d}:00Z", track=f"S{i}")
+        for i in range(2 * CHUNK + 5)
+    ]
+    path = tmp_path / "Streaming_History_Audio_big.json"
+    path.write_text(json.dumps(rows))
+    with transaction(container.sessions) as s:
+        user_id = create_user(s, username="big", password=PASSWORD).id
+    commits: list[int] = []
+    listener = lambda _session: commits.append(1)  # noqa: E731
+    event.listen(container.sessions, "after_commit", listener)
+    try:
+        report = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=datetime.now(UTC))
+    finally:
+        event.remove(container.sessions, "after_commit", listener)
+    assert report.imported == len(rows) and _count(container) == len(rows)
+    assert len(commits) >= 3  # at least one commit per chunk of CHUNK listens

@@ -47,7 +47,14 @@ def sign(payload: bytes, *, secret: str = HOOK_SECRET, at: int | None = None) ->
 
 
 def sub_event(
-    event_id: str, customer: str, status: str, *, created: int, sub_id: str = "sub_1", **extra: object
+    event_id: str,
+    customer: str,
+    status: str,
+    *,
+    created: int,
+    sub_id: str = "sub_1",
+    price: str = PRICE,
+    **extra: object,
 ) -> bytes:
     period_end = created + 30 * 86_400
     obj = {
@@ -56,7 +63,10 @@ def sub_event(
         "customer": customer,
         "status": status,
         "cancel_at_period_end": False,
-        "items": {"object": "list", "data": [{"id": "si_1", "current_period_end": period_end}]},
+        "items": {
+            "object": "list",
+            "data": [{"id": "si_1", "current_period_end": period_end, "price": {"id": price, "object": "price"}}],
+        },
         "metadata": {},
         **extra,
     }
@@ -192,6 +202,17 @@ def test_subscription_moves_through_its_states(client: TestClient, stripe_on: Co
     assert post_hook(client, ended)[1]["outcome"] == "applied_expired"
     me = _tier(client, "alice")
     assert (me["tier"], me["state"]) == ("free", "expired")
+
+
+def test_a_subscription_to_another_price_grants_nothing(client: TestClient, stripe_on: Container) -> None:
+    """#15 hole 10: the webhook never checked the price, so any product on the Stripe account gave Premium."""
+    cus = _customer_of(stripe_on, client, "alice")
+    now = int(time.time())
+    cheap = sub_event("evt_1", cus, "active", created=now, price="price_one_euro_sticker")
+    assert post_hook(client, cheap)[1]["outcome"] == "ignored_other_price"
+    assert _tier(client, "alice")["tier"] == "free"
+    assert post_hook(client, sub_event("evt_2", cus, "active", created=now + 1))[1]["outcome"] == "applied_active"
+    assert _tier(client, "alice")["tier"] == "premium"
 
 
 def test_bad_or_missing_signature_changes_nothing(client: TestClient, stripe_on: Container) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from encore.accounts._policy import Decision, next_login_delay
+from encore.accounts._policy import next_login_delay
 from encore.state import Doc, SharedState
 
 
@@ -32,6 +32,10 @@ class Verdict:
     retry_after_s: int = 0
 
 
+def _ceil(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
+
 def _key(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
 
@@ -41,31 +45,43 @@ class LoginThrottle:
         self._state, self.limits = state, limits
 
     def reserve(self, *, username: str, client: str, now: float) -> Verdict:
-        """Count one attempt, or refuse it (a refused attempt counts nothing)."""
-        client_hit = self._state.hit(
-            f"login:client:{_key(client)}", limit=self.limits.per_client, window_s=self.limits.window_s
-        )
-        if not client_hit.allowed:
-            return Verdict(False, "too_many_attempts_client", max(1, math.ceil(client_hit.retry_after_s)))
+        """Count one attempt against the (account, client) pair and the client, or refuse it; one atomic
+        update of both, and a refused attempt counts nothing."""
         limits = self.limits
 
-        def take(docs: list[Doc | None]) -> tuple[list[Doc | None], Decision]:
-            doc = docs[0] or {"n": 0, "until": 0.0}
-            if now < doc["until"]:
-                return [doc], Decision(False, "too_many_attempts_account")
-            n = doc["n"] + 1
+        def take(docs: list[Doc | None]) -> tuple[list[Doc | None], Verdict]:
+            pair = docs[0] or {"n": 0, "until": 0.0}
+            mine = docs[1] if docs[1] and now < docs[1]["reset"] else {"n": 0, "reset": now + limits.window_s}
+            if mine["n"] >= limits.per_client:
+                return [docs[0], docs[1]], Verdict(False, "too_many_attempts_client", _ceil(mine["reset"] - now))
+            if now < pair["until"]:
+                return [docs[0], docs[1]], Verdict(False, "too_many_attempts_account", _ceil(pair["until"] - now))
+            n = pair["n"] + 1
             delay = next_login_delay(n, free=limits.free_attempts, base_s=limits.base_delay_s, cap_s=limits.max_delay_s)
-            return [{"n": n, "until": now + delay}], Decision(True, "ok")
+            return [{"n": n, "until": now + delay}, {"n": mine["n"] + 1, "reset": mine["reset"]}], Verdict(True, "ok")
 
-        key = self._pair(username, client)
-        decision = self._state.update([key], take, ttl_s=[self.limits.window_s + self.limits.max_delay_s])
-        if decision.allowed:
-            return Verdict(True, "ok")
-        doc = self._state.get(key) or {"until": now + 1}
-        return Verdict(False, decision.reason, max(1, math.ceil(doc["until"] - now)))
+        keys = [self._pair(username, client), self._client(client)]
+        return self._state.update(keys, take, ttl_s=self._ttls)
 
     def succeeded(self, *, username: str, client: str) -> None:
-        self._state.delete(self._pair(username, client))
+        """The right password: the pair starts over, and the attempt is given back to the client (only
+        failures count against a client, so many people behind one address can all log in)."""
+
+        def refund(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
+            mine = docs[1]
+            if mine is not None:
+                mine = {**mine, "n": max(0, mine["n"] - 1)}
+            return [None, mine], None
+
+        self._state.update([self._pair(username, client), self._client(client)], refund, ttl_s=self._ttls)
+
+    @property
+    def _ttls(self) -> list[float | None]:
+        return [self.limits.window_s + self.limits.max_delay_s, self.limits.window_s]
+
+    @staticmethod
+    def _client(client: str) -> str:
+        return f"login:client:{_key(client)}"
 
     def signup(self, *, client: str) -> Verdict:
         hit = self._state.hit(

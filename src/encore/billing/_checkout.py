@@ -128,6 +128,8 @@ def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str) 
     if user_id is None:
         return "unknown_customer"
     facts = event.subscription
+    if event.other_price:
+        return "ignored_other_price"
     if facts is None:
         return "ignored_type"
     change = provider_state(facts, event_at=event.created)

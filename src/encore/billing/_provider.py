@@ -36,6 +36,8 @@ class ProviderEvent:
     created: datetime
     customer_id: str | None
     subscription: ProviderSubscription | None  # for customer.subscription.* events
+    # A subscription to a price other than the configured plan's (#15): it grants nothing here.
+    other_price: bool = False
 
 
 class PaymentProvider(Protocol):

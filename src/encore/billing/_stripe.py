@@ -63,8 +63,26 @@ def _subscription(obj: dict[str, Any]) -> ProviderSubscription:
     )
 
 
-def parse_event(raw: dict[str, Any]) -> ProviderEvent:
-    """Plain types out of a (verified) Stripe event body."""
+def _prices(obj: dict[str, Any]) -> set[str]:
+    """The price ids a subscription object is for (items[].price, or the legacy plan)."""
+    found: set[str] = set()
+    for item in (obj.get("items") or {}).get("data") or []:
+        if not isinstance(item, dict):
+            continue
+        for key in ("price", "plan"):
+            value = item.get(key)
+            value = value.get("id") if isinstance(value, dict) else value
+            if isinstance(value, str):
+                found.add(value)
+    plan = obj.get("plan")
+    if isinstance(plan, dict) and isinstance(plan.get("id"), str):
+        found.add(plan["id"])
+    return found
+
+
+def parse_event(raw: dict[str, Any], *, price_id: str | None = None) -> ProviderEvent:
+    """Plain types out of a (verified) Stripe event body. With `price_id`, a subscription event for any
+    other price (another product on the same Stripe account, a cheaper plan) is marked `other_price`."""
     event_id, kind, created = raw.get("id"), raw.get("type"), _when(raw.get("created"))
     obj = (raw.get("data") or {}).get("object")
     if not isinstance(event_id, str) or not isinstance(kind, str) or created is None or not isinstance(obj, dict):
@@ -78,6 +96,7 @@ def parse_event(raw: dict[str, Any]) -> ProviderEvent:
         created=created,
         customer_id=customer if isinstance(customer, str) else None,
         subscription=_subscription(obj) if kind in SUBSCRIPTION_EVENTS else None,
+        other_price=kind in SUBSCRIPTION_EVENTS and price_id is not None and price_id not in _prices(obj),
     )
 
 
@@ -148,4 +167,4 @@ class StripeProvider:
             raise BadWebhook(f"webhook signature check failed: {exc.user_message or exc}") from exc
         except (ValueError, AttributeError, TypeError) as exc:  # signed, but not a JSON object (stripe assumes one)
             raise BadWebhook("webhook body is not a JSON event", code="bad_event") from exc
-        return parse_event(event.to_dict())
+        return parse_event(event.to_dict(), price_id=self._config.price_id)

@@ -22,6 +22,7 @@ from encore.catalog._models import (
 )
 from encore.catalog._search_index import index_entity, unindex_entity
 from encore.catalog._text import identity_key, sort_name
+from encore.kernel import Conflict
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,15 @@ class RenditionFacts:
 
 
 def upsert_label(session: Session, *, name: str, kind: str | None) -> Label:
+    """The label of this name; `kind` applies only when it is created here."""
     key = identity_key(name)
     label = session.scalar(select(Label).where(Label.name_key == key))
     if label is None:
         label = Label(name=name, name_key=key, kind=kind or LabelKind.INDIE.value)
         session.add(label)
         session.flush()
-    elif kind and label.kind != kind:
-        label.kind = kind
+    # An existing label's kind (major or indie: what royalties and ad rules follow) is never changed by a
+    # file's tags; only an admin changes it (#15: an upload tag could flip a label).
     return label
 
 
@@ -95,6 +97,26 @@ def upsert_genre(session: Session, *, name: str) -> Genre:
         session.add(genre)
         session.flush()
     return genre
+
+
+def _refuse_another_labels_artist(session: Session, *, name: str, label_id: int) -> None:
+    """A label's upload may not credit an artist whose releases are all another label's (#15): that
+    would make the artist "theirs" too, and let them attach Premium exclusives to someone else's act."""
+    artist = session.scalar(select(Artist.id).where(Artist.name_key == identity_key(name)))
+    if artist is None:
+        return
+    labels = set(
+        session.scalars(
+            select(Album.label_id)
+            .join(AlbumArtist, AlbumArtist.album_id == Album.id)
+            .where(AlbumArtist.artist_id == artist)
+        )
+    )
+    others = labels - {label_id, None}
+    if others and label_id not in labels:
+        raise Conflict(
+            f"the artist {name!r} is another label's; ask an admin to credit them", code="artist_of_another_label"
+        )
 
 
 def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None, label_forced: bool = False) -> Album:
@@ -120,6 +142,9 @@ def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None
     album.label_id = label.id if label else album.label_id
     album.artwork_key = artwork_key or album.artwork_key
     session.flush()
+    if label_forced and label is not None:
+        for name in facts.artists:
+            _refuse_another_labels_artist(session, name=name, label_id=label.id)
     wanted = [upsert_artist(session, name=n) for n in dict.fromkeys(facts.artists)]
     if [a.artist_id for a in album.artists] != [a.id for a in wanted]:
         album.artists.clear()
@@ -133,13 +158,27 @@ def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None
     return album
 
 
+def isrc_of_another_label(session: Session, *, isrc: str, label_id: int | None, track_id: int | None) -> bool:
+    """Does a track of another label (not `track_id`) already carry this ISRC?"""
+    query = (
+        select(Track.id)
+        .join(Album, Album.id == Track.album_id)
+        .where(Track.isrc == isrc, Album.label_id.is_not(None), Album.label_id != label_id)
+    )
+    if track_id is not None:
+        query = query.where(Track.id != track_id)
+    return session.scalar(query.limit(1)) is not None
+
+
 def save_track(session: Session, *, track: Track | None, audio_hash: str, album: Album, facts: TrackFacts) -> Track:
     if track is None:
         track = Track(audio_hash=audio_hash, album_id=album.id, title=facts.title, duration_ms=facts.duration_ms)
         session.add(track)
     track.audio_hash, track.album_id, track.title = audio_hash, album.id, facts.title
     track.duration_ms, track.disc_number, track.track_number = facts.duration_ms, facts.disc_number, facts.track_number
-    track.explicit, track.isrc = facts.explicit, facts.isrc
+    # An ISRC names one recording: a file claiming another label's (to capture its matched listens) keeps none.
+    claimed = facts.isrc and isrc_of_another_label(session, isrc=facts.isrc, label_id=album.label_id, track_id=track.id)
+    track.explicit, track.isrc = facts.explicit, None if claimed else facts.isrc
     if facts.gain_db is not None:
         track.loudness_lufs, track.true_peak_dbtp, track.gain_db = (
             facts.loudness_lufs,

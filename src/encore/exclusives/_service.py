@@ -43,10 +43,18 @@ def _owned_album(session: Session, label_id: int, album_id: str) -> Album:
 
 
 def _owned_artist(session: Session, label_id: int, artist_id: str) -> Artist:
+    """An artist is this label's when it has a release here and none on another label (#15): an exclusive
+    on an artist also locks their other releases, which must not be another label's."""
     on_label = exists().where(
         AlbumArtist.artist_id == Artist.id, AlbumArtist.album_id == Album.id, Album.label_id == label_id
     )
-    artist = session.scalar(select(Artist).where(Artist.public_id == artist_id, on_label))
+    elsewhere = exists().where(
+        AlbumArtist.artist_id == Artist.id,
+        AlbumArtist.album_id == Album.id,
+        Album.label_id.is_not(None),
+        Album.label_id != label_id,
+    )
+    artist = session.scalar(select(Artist).where(Artist.public_id == artist_id, on_label, ~elsewhere))
     if artist is None:
         raise NotFound("no such artist")
     return artist

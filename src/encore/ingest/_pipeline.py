@@ -28,6 +28,7 @@ from encore.ingest._artwork import SIZES, artwork_relpath
 from encore.ingest._commit import commit_result, discard_temp_files
 from encore.ingest._models import SourceFile
 from encore.ingest._scan import scan
+from encore.kernel import EncoreError
 from encore.storage import MediaStore
 
 UPLOADS_DIR = ".uploads"
@@ -135,7 +136,8 @@ def _commit_one(
     except Exception as exc:
         # Files already renamed into the store have no rows now: the next run's sweep removes them.
         discard_temp_files(result)
-        return _fail(sessions, Failed(result.job, f"could not save: {type(exc).__name__}: {str(exc)[:160]}"), summary)
+        reason = exc.message if isinstance(exc, EncoreError) else f"{type(exc).__name__}: {str(exc)[:160]}"
+        return _fail(sessions, Failed(result.job, f"could not save: {reason}"), summary)
     for stale in committed.stale_files:
         store.delete(stale)
     counter = {"imported": "imported", "updated": "updated", "duplicate": "duplicates"}[committed.outcome]

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.billing import Availability
-from encore.catalog import Album, Track, reindex_album, reindex_track
-from encore.kernel import NotFound, ValidationFailed
+from encore.catalog import Album, Track, isrc_of_another_label, reindex_album, reindex_track
+from encore.kernel import Conflict, NotFound, ValidationFailed
 
 Kind = Literal["album", "track"]
 # The only fields a label may change; anything else (label_id, audio_hash, ids) is never settable.
@@ -121,6 +121,12 @@ def edit_metadata(
             raise ValidationFailed(f"{name} cannot be empty", code="bad_field")
         if name == "title" and (not isinstance(value, str) or not value.strip()):
             raise ValidationFailed("a title cannot be empty", code="bad_title")
+        if (
+            name == "isrc"
+            and isinstance(value, str)
+            and isrc_of_another_label(session, isrc=value.strip(), label_id=label_id, track_id=target.id)
+        ):
+            raise Conflict("that ISRC belongs to another label's recording", code="isrc_taken")
         setattr(target, name, value.strip() if isinstance(value, str) else value)
     session.flush()
     if "title" in changes:  # search finds the release by its new name at once

@@ -11,17 +11,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, TrackArtist
-from encore.history import TrackListens
+from encore.history import Play, TrackListens
 
 
-def play_counts(session: Session, *, track_ids: list[str]) -> dict[str, int]:
-    """Public track id -> everyone's listens (Subsonic's playCount)."""
+def play_counts(session: Session, *, user_id: int, track_ids: list[str]) -> dict[str, int]:
+    """Public track id -> this listener's own listens (Subsonic's playCount, as Navidrome keeps it per user).
+    Everyone's count would tell a listener how often someone else played a track nobody else plays (#15)."""
     if not track_ids:
         return {}
     rows = session.execute(
-        select(Track.public_id, TrackListens.listens)
-        .join(TrackListens, TrackListens.track_id == Track.id)
-        .where(Track.public_id.in_(track_ids))
+        select(Track.public_id, func.count(Play.id))
+        .join(Play, Play.track_id == Track.id)
+        .where(Track.public_id.in_(track_ids), Play.user_id == user_id, Play.is_listen.is_(True))
+        .group_by(Track.public_id)
     )
     return {pid: int(n) for pid, n in rows if n}
 

@@ -17,7 +17,7 @@ from encore.oauth._apps import (
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import RATE_WINDOW_S, Decision, check_redirect_uri, redirect_matches
 from encore.oauth._rates import AppRates
-from encore.oauth._scopes import SCOPES, parse_scope, unknown_scopes
+from encore.oauth._scopes import SCOPES, parse_scope, playlist_modify_scopes, unknown_scopes
 from encore.oauth._server import (
     ConsentRequest,
     HttpCall,
@@ -55,6 +55,7 @@ __all__ = [
     "list_apps",
     "list_grants",
     "parse_scope",
+    "playlist_modify_scopes",
     "record_usage",
     "redirect_matches",
     "register_app",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from encore.db import Base, TimestampMixin, UTCDateTime
@@ -52,3 +52,7 @@ class OAuthToken(Base):
     expires_in: Mapped[int] = mapped_column(Integer)
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The grant was obtained with the client secret: refreshing it needs the secret too. A PKCE grant
+    # without a secret refreshes with client_id alone (#15). Carried from token to token on refresh, as
+    # is code_id, so a replayed code revokes every token descended from it.
+    with_secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -22,3 +22,12 @@ def parse_scope(scope: str | None) -> list[str]:
 
 def unknown_scopes(scope: str | None) -> list[str]:
     return sorted(set((scope or "").split()) - set(SCOPES))
+
+
+def playlist_modify_scopes(*, public_now: bool, public_after: bool | None) -> list[str]:
+    """The modify scopes a change needs: the one for the playlist as it is, and the one for what it
+    becomes (making a private playlist public needs playlist-modify-public too, as on Spotify)."""
+    scopes = {"playlist-modify-public" if public_now else "playlist-modify-private"}
+    if public_after is not None:
+        scopes.add("playlist-modify-public" if public_after else "playlist-modify-private")
+    return sorted(scopes)

@@ -215,6 +215,8 @@ class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         row = self.server.session.scalar(select(OAuthToken).where(OAuthToken.refresh_hash == sha256(refresh_token)))
         if row is None or row.revoked or row.refresh_expires_at is None or self.server.now >= row.refresh_expires_at:
             return None
+        if row.with_secret and self.request.auth_method == "none":
+            return None  # obtained with the secret, refreshed only with it: a leaked refresh token is not enough
         return Token(row, self.server.now)
 
     def authenticate_user(self, refresh_token: Token) -> GrantingUser | None:
@@ -267,13 +269,21 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
     def save_token(self, token: dict[str, Any], request: _Request) -> None:
         code = request.authorization_code
         refresh = token.get("refresh_token")
+        previous: Token | None = getattr(request, "refresh_token", None)  # set by the refresh grant
+        if code is not None:
+            code_id, with_secret = code.row.id, request.auth_method != "none"
+        elif previous is not None:
+            code_id, with_secret = previous.row.code_id, previous.row.with_secret
+        else:  # client credentials: always the secret, no code
+            code_id, with_secret = None, True
         self.session.add(
             OAuthToken(
                 access_hash=sha256(token["access_token"]),
                 refresh_hash=sha256(refresh) if refresh else None,
                 app_id=request.client.app.id,
                 user_id=request.user.id if request.user is not None else None,
-                code_id=code.row.id if code is not None else None,
+                code_id=code_id,
+                with_secret=with_secret,
                 scope=token.get("scope", ""),
                 issued_at=self.now,
                 expires_in=int(token["expires_in"]),

@@ -273,3 +273,63 @@ def test_rate_limit_per_app_answers_429_with_retry_after(api: tuple[TestClient, 
 def test_bad_redirect_uris_are_refused_at_registration(client: TestClient, uris: list[str]) -> None:
     r = client.post("/api/developer/apps", json={"name": "x", "redirect_uris": uris}, headers=CSRF)
     assert r.status_code in (400, 422) and r.json()["error"]["code"] in ("bad_redirect_uri", "invalid")
+
+
+def _refresh(client: TestClient, app: App, refresh_token: object, *, secret: bool) -> tuple[int, dict[str, object]]:
+    data = {"grant_type": "refresh_token", "refresh_token": str(refresh_token), "client_id": app.client_id}
+    if secret:
+        data["client_secret"] = app.client_secret
+    r = client.post("/api/token", data=data)
+    return r.status_code, r.json()
+
+
+def test_a_grant_exchanged_with_the_secret_refreshes_only_with_the_secret(client: TestClient, app: App) -> None:
+    """#15 hole 9: a leaked refresh token of a confidential client was enough on its own."""
+    verifier, challenge = pkce()
+    first = _exchange(client, app, _code(client, app, challenge), verifier, client_secret=app.client_secret)
+    assert first["status"] == 200
+    status, body = _refresh(client, app, first["refresh_token"], secret=False)
+    assert status == 400 and body["error"] == "invalid_grant"
+    status, body = _refresh(client, app, first["refresh_token"], secret=True)
+    assert status == 200
+    status, body = _refresh(client, app, body["refresh_token"], secret=False)  # and so on down the chain
+    assert status == 400 and body["error"] == "invalid_grant"
+
+
+def test_a_pkce_grant_without_the_secret_refreshes_with_client_id_alone(client: TestClient, app: App) -> None:
+    token = user_token(client, app)  # PKCE, no secret: what spotipy's SpotifyPKCE does
+    status, body = _refresh(client, app, token["refresh_token"], secret=False)
+    assert status == 200
+    status, _ = _refresh(client, app, body["refresh_token"], secret=False)
+    assert status == 200
+
+
+def test_a_replayed_code_revokes_the_tokens_refreshed_from_it(client: TestClient, app: App) -> None:
+    verifier, challenge = pkce()
+    code = _code(client, app, challenge)
+    first = _exchange(client, app, code, verifier)
+    status, refreshed = _refresh(client, app, first["refresh_token"], secret=False)
+    assert status == 200
+    status, twice = _refresh(client, app, refreshed["refresh_token"], secret=False)
+    assert status == 200 and client.get("/v1/me", headers=bearer(str(twice["access_token"]))).status_code == 200
+    assert _exchange(client, app, code, verifier)["error"] == "invalid_grant"  # the replay
+    assert client.get("/v1/me", headers=bearer(str(twice["access_token"]))).status_code == 401
+    status, body = _refresh(client, app, twice["refresh_token"], secret=False)
+    assert status == 400 and body["error"] == "invalid_grant"
+
+
+def test_playlist_modify_private_cannot_publish_a_private_playlist(client: TestClient, app: App) -> None:
+    both = user_token(client, app, scope="playlist-modify-private playlist-modify-public")["access_token"]
+    made = client.post("/v1/me/playlists", json={"name": "Diary", "public": False}, headers=bearer(both))
+    assert made.status_code == 201, made.text
+    playlist = made.json()["id"]
+    private_only = user_token(client, app, scope="playlist-modify-private")["access_token"]
+    r = client.put(f"/v1/playlists/{playlist}", json={"public": True}, headers=bearer(private_only))
+    assert r.status_code == 403 and "playlist-modify-public" in r.json()["error"]["message"]
+    assert (
+        client.put(
+            f"/v1/playlists/{playlist}", json={"name": "Still private"}, headers=bearer(private_only)
+        ).status_code
+        == 200
+    )
+    assert client.put(f"/v1/playlists/{playlist}", json={"public": True}, headers=bearer(both)).status_code == 200

@@ -117,14 +117,15 @@ def _viewer(access: oauth.Access) -> int | None:
     return access.user_id if has_scope(access, "playlist-read-private") else None
 
 
-def _writer(session: Db, access: oauth.Access, playlist_id: str) -> int:
-    """The token must hold the modify scope that matches the playlist's visibility."""
+def _writer(session: Db, access: oauth.Access, playlist_id: str, *, public_after: bool | None = None) -> int:
+    """The token must hold the modify scope that matches the playlist's visibility, and the one for the
+    visibility it is given (#15: playlist-modify-private alone cannot publish a private playlist)."""
     if access.user_id is None:
         raise PermissionDenied("This endpoint needs a user's authorization, not client credentials")
     found = library.get_playlist(session, playlist_id=_valid(playlist_id), viewer_id=access.user_id)
-    needed = "playlist-modify-public" if found.public else "playlist-modify-private"
-    if not has_scope(access, needed):
-        raise PermissionDenied(f"Insufficient client scope: needs {needed}")
+    for needed in oauth.playlist_modify_scopes(public_now=found.public, public_after=public_after):
+        if not has_scope(access, needed):
+            raise PermissionDenied(f"Insufficient client scope: needs {needed}")
     return access.user_id
 
 
@@ -227,7 +228,7 @@ def playlist(
 
 @router.put("/playlists/{id}", summary="Change a playlist's details", status_code=200)
 def change_details(request: Request, session: Db, access: PlaylistModify, id: Id, body: PlaylistDetails) -> None:
-    user_id = _writer(session, access, id)
+    user_id = _writer(session, access, id, public_after=body.public)
     library.update_playlist(
         session,
         playlist_id=id,

@@ -91,7 +91,7 @@ def song_payloads(ctx: Ctx, tracks: list[catalog.TrackView]) -> list[Payload]:
     ids = [t.id for t in tracks]
     stars = starred_map(ctx, "track", ids)
     ratings = library.ratings_for(ctx.session, user_id=ctx.user.id, kind="track", ids=ids)
-    plays = library.play_counts(ctx.session, track_ids=ids)
+    plays = library.play_counts(ctx.session, user_id=ctx.user.id, track_ids=ids)
     return [_map.song(t, starred=stars.get(t.id), rating=ratings.get(t.id), plays=plays.get(t.id, 0)) for t in tracks]
 
 
