@@ -1,7 +1,7 @@
 """discovery: precomputed track and artist neighbours, listeners' discovery settings, last run's contributors
 
 Revision ID: discovery_1
-Revises: trustholes_1
+Revises: trustholes_2
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "discovery_1"
-down_revision: str | None = "trustholes_1"
+down_revision: str | None = "trustholes_2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
