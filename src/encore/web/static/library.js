@@ -2,12 +2,13 @@
 import { api, ApiError } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { subscriptionSection } from "./premium.js";
+import { savedSections } from "./saved.js";
 import { section, trackRows } from "./views.js";
 
 const ok404 = (err) => { if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return null; throw err; };
 
 export async function libraryView(navigate) {
-  const [lists, liked] = await Promise.all([api("/api/me/playlists?limit=50"), api("/api/me/likes/tracks?limit=1")]);
+  const [lists, liked, saved] = await Promise.all([api("/api/me/playlists?limit=50"), api("/api/me/likes/tracks?limit=1"), savedSections()]);
   document.title = "Your library · Encore";
   const name = h("input", { id: "new-playlist-name", maxlength: 400, required: true, placeholder: "New playlist name" });
   const error = h("p", { class: "form-error", role: "alert" });
@@ -24,7 +25,7 @@ export async function libraryView(navigate) {
       link("/collection/tracks", { class: "card liked-card", "aria-label": "Liked Songs" },
         h("div", { class: "cover liked-cover", "aria-hidden": "true", text: "♥" }),
         h("div", { class: "card-title", text: "Liked Songs" }), h("div", { class: "card-sub", text: `${liked.total} songs` })),
-      lists.items.map(playlistCard)));
+      lists.items.map(playlistCard)), saved);
 }
 
 export function playlistCard(p) {

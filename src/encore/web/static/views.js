@@ -5,7 +5,7 @@ import { seeAll } from "./browse.js";
 import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
 
-function albumCard(album) {
+export function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
     cover(album.images, 300, `Cover of ${album.title}`),
     h("div", { class: "card-title", text: album.title }),
@@ -13,7 +13,7 @@ function albumCard(album) {
   );
 }
 
-function artistCard(artist) {
+export function artistCard(artist) {
   return link(`/artist/${artist.id}`, { class: "card artist-card", "aria-label": artist.name },
     cover(artist.images, 300, artist.name), h("div", { class: "card-title", text: artist.name }), h("div", { class: "card-sub", text: "Artist" }));
 }
