@@ -2,20 +2,22 @@
 albums and artists in the Library, the track menu's feedback, and the other listener dead ends."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
+from encore import library
 from encore.accounts import create_user
 from encore.catalog import Album
 from encore.db import transaction
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _page, browser
+from tests.web.test_player_premium_browser import PW, _login
 
 __all__ = ["browser"]
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-PW = "listener-pass-1"
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
@@ -25,19 +27,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("listener-paths")
     container = seeded_container(work)
     with transaction(container.sessions) as s:
-        for name in ("walker", "phone", "saver", "menu"):
+        for name in ("walker", "phone", "saver", "search"):
             create_user(s, username=name, password=PW, display_name=name.title())
+        for name in ("menu-desktop", "menu-phone"):
+            user = create_user(s, username=name, password=PW, display_name=name.title())
+            library.create_playlist(s, owner_id=user.id, name="Mix", now=datetime.now(UTC))
     with serve(container) as server:
         yield server
     container.close()
-
-
-def _login(page: Page, live: LiveServer, user: str, path: str = "/") -> None:
-    page.goto(live.base_url + path)
-    page.wait_for_selector("form.login")
-    page.fill("#login-user", user)
-    page.fill("#login-pass", PW)
-    page.click("form.login button[type=submit]")
 
 
 def _albums(live: LiveServer) -> list[tuple[str, str]]:
@@ -131,4 +128,99 @@ def test_saved_albums_and_artists_are_in_the_library_and_can_be_unliked(
     page.reload()  # the server forgot them too
     page.wait_for_selector("text=Albums you like show up here.")
     assert page.locator("#saved-albums .card, #saved-artists .card").count() == 0
+    page.close()
+
+
+def _menu(page: Page, title: str, action: str) -> None:
+    page.get_by_role("button", name=f"More actions for {title}").click()
+    page.get_by_role("menuitem", name=action, exact=True).click()
+
+
+def _mix_titles(live: LiveServer, user: str) -> list[str]:
+    with live.container.sessions() as s:
+        from encore.accounts import User
+
+        owner = s.scalars(select(User).where(User.username == user)).one()
+        mix = library.list_playlists(s, owner_id=owner.id, viewer_id=owner.id, limit=1, offset=0).items[0]
+        page = library.playlist_items(s, playlist_id=mix.id, viewer_id=owner.id, limit=50, offset=0)
+        return [i.track.title for i in page.items]
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_track_menu_says_what_it_did_unlikes_and_asks_before_a_duplicate(
+    live: LiveServer, browser: Browser, device: str
+) -> None:
+    user = f"menu-{device}"
+    page = browser.new_context(
+        bypass_csp=True,
+        permissions=["clipboard-read", "clipboard-write"],
+        **(DESKTOP if device == "desktop" else PHONE),
+    ).new_page()
+    album_id = _albums(live)[0][0]
+    _login(page, live, user, f"/album/{album_id}")
+    page.wait_for_selector(".track-title")
+    first, second = page.locator(".track-title").nth(0).inner_text(), page.locator(".track-title").nth(1).inner_text()
+    assert page.locator("#toast[aria-live='polite']").count() == 1  # the live region is there before it speaks
+
+    _menu(page, first, "Add to queue")
+    page.wait_for_selector("#toast:text-is('Added to queue')")
+    _menu(page, first, "Like")
+    page.wait_for_selector("#toast:text-is('Added to Liked Songs')")
+    _menu(page, first, "Unlike")  # the menu knows it is liked now
+    page.wait_for_selector("#toast:text-is('Removed from Liked Songs')")
+    page.get_by_role("button", name=f"More actions for {first}").click()
+    page.get_by_role("menuitem", name="Like", exact=True).wait_for()  # and back to Like once undone
+    assert page.get_by_role("menuitem", name="Unlike", exact=True).count() == 0
+    page.keyboard.press("Escape")
+    _menu(page, first, "Share")
+    page.wait_for_selector("#toast:text-is('Link copied')")
+    assert page.evaluate("navigator.clipboard.readText()").endswith(f"/share/track/{_track_id(live, first)}")
+
+    _menu(page, first, "Mix")
+    page.wait_for_selector("#toast:text-is('Added to Mix')")
+    _menu(page, first, "Mix")
+    page.wait_for_selector("dialog.ask:has-text('Already in playlist: “Mix”. Add anyway?')")
+    page.get_by_role("button", name="Don't add").click()
+    page.wait_for_selector("#toast:text-matches('Not added')")
+    assert _mix_titles(live, user) == [first]
+    _menu(page, first, "Mix")
+    page.get_by_role("button", name="Add anyway").click()
+    page.wait_for_selector("#toast:text-is('Added to Mix')")
+    assert _mix_titles(live, user) == [first, first]
+
+    # The playing track is marked in lists, and stays marked when the list is drawn again.
+    page.get_by_role("button", name=f"Play {second}").click()
+    page.wait_for_selector("li.track[aria-current='true']")
+    assert page.locator("li.track[aria-current='true'] .track-title").inner_text() == second
+    page.locator("#nav a[href='/library']").click()
+    page.wait_for_url("**/library")
+    page.go_back()
+    page.wait_for_selector("li.track[aria-current='true']")
+    assert page.locator("li.track[aria-current='true']").count() == 1
+    page.context.close()
+
+
+def _track_id(live: LiveServer, title: str) -> str:
+    from encore.catalog import Track
+
+    with live.container.sessions() as s:
+        return s.scalars(select(Track.public_id).where(Track.title == title)).first() or ""
+
+
+def test_search_box_follows_the_route_after_back(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, **DESKTOP)
+    album_id, title = _albums(live)[0]
+    _login(page, live, "search")
+    page.wait_for_selector("text=New releases")
+    page.fill("#search-input", title[:4])
+    page.wait_for_url("**/search?q=*")
+    page.locator(f'.card[href="/album/{album_id}"]').first.click()
+    page.wait_for_url(f"**/album/{album_id}")
+    assert page.input_value("#search-input") == ""  # the album page is not a search
+    page.go_back()
+    page.wait_for_url("**/search?q=*")
+    page.wait_for_function(f"document.querySelector('#search-input').value === {title[:4]!r}")
+    page.go_back()
+    page.wait_for_function("location.pathname === '/'")
+    page.wait_for_function("document.querySelector('#search-input').value === ''")
     page.close()

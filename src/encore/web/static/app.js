@@ -5,6 +5,7 @@ import { h } from "./dom.js";
 import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
+import { markPlaying } from "./trackmenu.js";
 import { upgradeView } from "./premium.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
@@ -61,6 +62,8 @@ async function render() {
   if (token !== renderToken) return; // a newer navigation won
   for (const old of main.children) old.dispatchEvent(new Event("encore:leave"));
   main.replaceChildren(view);
+  markPlaying(main, player);
+  syncSearchBox();
   document.body.classList.toggle("logged-out", !me);
   syncLabelNav(me);
   for (const a of document.querySelectorAll("#nav a")) {
@@ -110,6 +113,12 @@ document.addEventListener("click", (event) => {
 });
 window.addEventListener("popstate", render);
 
+// The search box shows the route's query: a Back to a search shows its words, any other page an empty box.
+function syncSearchBox() {
+  if (document.activeElement === searchInput) return;
+  searchInput.value = location.pathname.startsWith("/search") ? new URLSearchParams(location.search).get("q") || "" : "";
+}
+
 let debounce;
 searchInput.addEventListener("input", () => {
   clearTimeout(debounce);
@@ -142,6 +151,8 @@ document.addEventListener("keydown", (event) => {
 // The like button in the player bar follows the current track.
 const likeBtn = document.getElementById("btn-like");
 let likedFor = null;
+player.addEventListener("change", () => markPlaying(main, player));
+document.addEventListener("encore:liked", (e) => { if (player.current && e.detail.id === player.current.id) likeBtn.setAttribute("aria-pressed", String(e.detail.on)); });
 player.addEventListener("change", async () => {
   const t = player.current;
   if (!t || likedFor === t.id || !me) return;

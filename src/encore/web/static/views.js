@@ -4,6 +4,7 @@ import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { seeAll } from "./browse.js";
 import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
+import { trackMenu } from "./trackmenu.js";
 
 export function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
@@ -26,28 +27,6 @@ export const hooks = {
 
 function buySlot(kind, id, label) {
   return h("div", { class: "slot-buy", "data-slot": "buy" }, buyLinks(kind, id, label));
-}
-
-let openMenu = null;
-function closeMenu() { if (openMenu) { openMenu.remove(); openMenu = null; } }
-document.addEventListener("click", (e) => { if (openMenu && !openMenu.contains(e.target) && !e.target.closest(".track-more")) closeMenu(); });
-document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeMenu(); });
-
-async function trackMenu(anchor, track, player) {
-  closeMenu();
-  const item = (text, fn) => h("button", { type: "button", role: "menuitem", text, onclick: async () => { closeMenu(); await fn(); anchor.focus(); } });
-  const menu = h("div", { class: "menu", role: "menu", "aria-label": `Actions for ${track.title}` },
-    item("Play next", () => player.playNext(track)),
-    item("Add to queue", () => player.addToQueue(track)),
-    item("Like", () => api(`/api/me/likes/tracks/${track.id}`, { method: "PUT" })),
-    item("Share", () => navigator.clipboard.writeText(`${location.origin}/share/track/${track.id}`).catch(() => {})));
-  const lists = await api("/api/me/playlists?limit=50").catch(() => ({ items: [] }));
-  const mine = lists.items.filter((p) => p.is_owner);
-  if (mine.length) menu.append(h("p", { class: "menu-head", text: "Add to playlist" }));
-  for (const p of mine) menu.append(item(p.name, () => api(`/api/playlists/${p.id}/items`, { method: "POST", body: { track_ids: [track.id] } })));
-  anchor.after(menu);
-  openMenu = menu;
-  menu.querySelector("button").focus();
 }
 
 export function trackRows(tracks, player, context, { showAlbum = false, editable = null } = {}) {
