@@ -4,6 +4,7 @@ import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { seeAll } from "./browse.js";
 import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
+import { markLocked } from "./locks.js";
 import { trackMenu } from "./trackmenu.js";
 
 export function albumCard(album) {
@@ -64,7 +65,7 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
     }
     list.append(row);
   });
-  return list;
+  return markLocked(list);
 }
 
 export function section(title, ...children) {
