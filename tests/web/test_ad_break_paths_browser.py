@@ -2,25 +2,16 @@
 reload mid-ad resumes the ad where it was instead of from 0:00."""
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from tests.support.live import LiveServer
 from tests.web.test_first_page_browser import _page, browser
 from tests.web.test_listener_paths_browser import DESKTOP, PHONE
 from tests.web.test_player_ads_browser import _run_until_ad, live
+from tests.web.test_premium_paths_browser import topmost
 
 __all__ = ["browser", "live"]
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-
-def _topmost(page: Page, selector: str) -> bool:
-    return bool(
-        page.eval_on_selector(
-            selector,
-            "el => { const r = el.getBoundingClientRect(); const top = document.elementFromPoint(r.x + r.width / 2,"
-            " r.y + r.height / 2); return top !== null && el.contains(top); }",
-        )
-    )
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
@@ -30,7 +21,7 @@ def test_the_ad_can_be_paused_not_skipped_and_a_reload_resumes_it(
     page = _page(browser, **(DESKTOP if device == "desktop" else PHONE))
     _run_until_ad(page, live)
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
-    assert _topmost(page, "#btn-play"), "the ad overlay covers play/pause"
+    assert topmost(page, "#btn-play"), "the ad overlay covers play/pause"
     assert page.is_disabled("#btn-next")
     page.click("#btn-play")
     page.wait_for_function("document.querySelector('#audio').paused")

@@ -58,10 +58,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     container.close()
 
 
-def _uncovered(page: Page, selector: str) -> bool:
-    """Scrolled as far towards the middle as the page allows, is the element the topmost thing at its own centre
-    (nothing fixed lies over it)?"""
-    page.eval_on_selector(selector, "el => el.scrollIntoView({block: 'center'})")
+def topmost(page: Page, selector: str) -> bool:
+    """Is the element the topmost thing at its own centre (nothing fixed lies over it)?"""
     return bool(
         page.eval_on_selector(
             selector,
@@ -69,6 +67,12 @@ def _uncovered(page: Page, selector: str) -> bool:
             " r.y + r.height / 2); return top !== null && el.contains(top); }",
         )
     )
+
+
+def _uncovered(page: Page, selector: str) -> bool:
+    """Scrolled as far towards the middle as the page allows, is the element uncovered?"""
+    page.eval_on_selector(selector, "el => el.scrollIntoView({block: 'center'})")
+    return topmost(page, selector)
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
