@@ -224,3 +224,34 @@ def test_search_box_follows_the_route_after_back(live: LiveServer, browser: Brow
     page.wait_for_function("location.pathname === '/'")
     page.wait_for_function("document.querySelector('#search-input').value === ''")
     page.close()
+
+
+def test_sign_up_errors_are_sentences_next_to_their_fields(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, **DESKTOP)
+    page.goto(live.base_url + "/")
+    page.wait_for_selector("form.login")
+    page.check("#login-signup")
+    page.fill("#login-user", "x")
+    page.fill("#login-pass", "short")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#login-user-error")
+    assert page.inner_text("#login-user-error") == "Username must be at least 2 characters."
+    assert page.inner_text("#login-pass-error") == "Password must be at least 8 characters."
+    assert page.get_attribute("#login-pass", "aria-invalid") == "true"
+    assert page.get_attribute("#login-pass", "aria-describedby") == "login-pass-error"
+    assert "body." not in page.inner_text("form.login")
+
+    page.fill("#login-user", "two words")
+    page.fill("#login-pass", "long enough")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#login-user-error:text-matches('letters, digits')")
+    assert page.locator("#login-pass-error").count() == 0  # the fixed field lost its note
+
+    page.fill("#login-user", "walker")  # made by the fixture
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#login-user-error:text-is('That username is taken. Try another one.')")
+
+    page.fill("#login-user", "newcomer")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("text=New releases")
+    page.close()

@@ -3,7 +3,7 @@
 const VERSION = "encore-shell-v5";
 const SHELL = ["/", "/offline", "/static/style.css", "/static/app.js", "/static/api.js", "/static/dom.js",
   "/static/player.js", "/static/ads.js", "/static/premium.js", "/static/views.js", "/static/library.js", "/static/browse.js",
-  "/static/label.js", "/static/label.css", "/static/saved.js", "/static/toast.js", "/static/trackmenu.js", "/static/locks.js", "/static/listener.css", "/static/wrapped.js", "/static/wrapped.css", "/static/icon.svg",
+  "/static/label.js", "/static/label.css", "/static/saved.js", "/static/toast.js", "/static/trackmenu.js", "/static/locks.js", "/static/formerrors.js", "/static/listener.css", "/static/wrapped.js", "/static/wrapped.css", "/static/icon.svg",
   "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {

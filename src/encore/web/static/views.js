@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { seeAll } from "./browse.js";
+import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
 import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
 import { markLocked } from "./locks.js";
@@ -224,13 +225,13 @@ export function loginView(onDone) {
   const signup = h("input", { type: "checkbox", id: "login-signup" });
   const form = h("form", { class: "login", onsubmit: async (event) => {
     event.preventDefault();
-    error.textContent = "";
+    clearFieldErrors({ username, password }, error);
     const path = signup.checked ? "/api/auth/signup" : "/api/auth/login";
     try {
       await api(path, { method: "POST", body: { username: username.value, password: password.value } });
       onDone();
     } catch (err) {
-      error.textContent = err.message;
+      showFieldErrors({ username, password }, error, err);
     }
   } },
   h("h1", { text: "Log in to Encore" }),
