@@ -23,10 +23,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    container = seeded_container(tmp_path_factory.mktemp("premium-paths"))
+    # A demo server without card payments: the upgrade page must still show the way to Premium.
+    container = seeded_container(tmp_path_factory.mktemp("premium-paths"), {"mode": "demo"})
     now = datetime.now(UTC)
     with transaction(container.sessions) as s:
-        for name in ("free", "rich"):
+        for name in ("free", "rich", "upgrader-desktop", "upgrader-phone"):
             create_user(s, username=name, password=PW, display_name=name.title())
         rich = s.scalars(select(User).where(User.username == "rich")).one()
         billing.grant_premium(s, user_public_id=rich.public_id, plan=container.settings.premium_plan, days=30, now=now)
@@ -117,4 +118,25 @@ def test_a_premium_listener_sees_no_lock(live: LiveServer, browser: Browser) -> 
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
     assert page.locator("li.track.locked").count() == 0
     assert track_id
+    page.close()
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_upgrading_on_the_demo_shows_the_checkout_and_a_demo_code(
+    live: LiveServer, browser: Browser, device: str
+) -> None:
+    page = _page(browser, **(DESKTOP if device == "desktop" else PHONE))
+    _login(page, live, f"upgrader-{device}", "/upgrade")
+    page.wait_for_selector("#btn-subscribe")
+    assert page.is_disabled("#btn-subscribe")  # the checkout is there, switched off, and says why
+    assert (
+        page.inner_text("#checkout-note")
+        == "Paying by card is not set up on this server, so there is no checkout here."
+    )
+    page.click("#btn-demo-code")
+    page.wait_for_selector("#demo-code code")
+    code = page.inner_text("#demo-code code")
+    assert page.input_value("#redeem-code") == code
+    page.get_by_role("button", name="Redeem").click()
+    page.wait_for_selector("h1:text('You have Premium')")
     page.close()
