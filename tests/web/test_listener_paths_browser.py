@@ -27,7 +27,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("listener-paths")
     container = seeded_container(work)
     with transaction(container.sessions) as s:
-        for name in ("walker", "phone", "saver", "search"):
+        for name in ("walker", "phone", "saver", "search", "offline"):
             create_user(s, username=name, password=PW, display_name=name.title())
         for name in ("menu-desktop", "menu-phone"):
             user = create_user(s, username=name, password=PW, display_name=name.title())
@@ -255,3 +255,29 @@ def test_sign_up_errors_are_sentences_next_to_their_fields(live: LiveServer, bro
     page.click("form.login button[type=submit]")
     page.wait_for_selector("text=New releases")
     page.close()
+
+
+def test_offline_reload_shows_the_cached_library_and_says_so(live: LiveServer, browser: Browser) -> None:
+    context = browser.new_context(bypass_csp=True, **DESKTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    _login(page, live, "offline", "/library")
+    page.wait_for_selector("text=Liked Songs")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    page.reload()  # now through the service worker, which keeps the library's answers
+    page.wait_for_selector("#saved-albums", state="attached")
+    assert page.is_hidden("#offline-note")
+
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#offline-note:not([hidden])")
+    assert page.inner_text("#offline-note").startswith("You're offline.")
+    page.wait_for_selector("h1:text('Your library')")
+    assert page.locator("form.login").count() == 0  # still logged in: not the log-in form
+    assert page.is_visible("text=Liked Songs")
+    context.set_offline(False)
+    page.wait_for_selector("#offline-note", state="hidden")
+
+    page.get_by_role("button", name="Log out").click()  # leaving clears the cached library
+    page.wait_for_selector("form.login")
+    assert page.evaluate("caches.has('encore-api-v1')") is False
+    context.close()

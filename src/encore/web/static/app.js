@@ -6,6 +6,7 @@ import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { markPlaying } from "./trackmenu.js";
+import { forgetOfflineLibrary, watchOffline } from "./offline.js";
 import { upgradeView } from "./premium.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
@@ -98,6 +99,7 @@ function renderAccount() {
     h("a", { href: "/settings", "data-link": true, class: "icon-btn settings-link", "aria-label": "Settings", text: "⚙" }),
     h("button", { type: "button", class: "ghost", text: "Log out", onclick: async () => {
       await api("/api/auth/logout", { method: "POST" }).catch(() => {});
+      await forgetOfflineLibrary();
       me = null;
       player.active.pause();
       navigate("/login");
@@ -179,6 +181,7 @@ function setExpanded(on) {
 expand.addEventListener("click", () => setExpanded(!playerEl.classList.contains("expanded")));
 
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+watchOffline();
 
 (async () => {
   if (location.pathname === "/") prefetchHome();
