@@ -122,7 +122,9 @@ def test_pwa_files_are_served(client: TestClient) -> None:
     assert "offline" in client.get("/offline").text.lower()
 
 
-@pytest.mark.parametrize("path", ["/", "/playlist/abc", "/queue", "/collection/tracks", "/library", "/settings"])
+@pytest.mark.parametrize(
+    "path", ["/", "/playlist/abc", "/queue", "/collection/tracks", "/library", "/settings", "/history"]
+)
 def test_deep_links_load_the_shell_with_security_headers(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200 and '<script type="module" src="/static/app.js">' in r.text

@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from encore.accounts._models import ListenToken, User
@@ -40,10 +40,16 @@ def regenerate_listen_token(session: Session, *, user_id: int, now: datetime) ->
     return token
 
 
+# built once: every scrobbled listen asks this, and building the statement cost more than running it (#17)
+_BY_TOKEN = (
+    select(User)
+    .join(ListenToken, ListenToken.user_id == User.id)
+    .where(ListenToken.token_hash == bindparam("token_hash"))
+)
+
+
 def user_for_listen_token(session: Session, *, token: str) -> User | None:
     if not token or len(token) > MAX_TOKEN_CHARS:
         return None
-    user = session.scalar(
-        select(User).join(ListenToken, ListenToken.user_id == User.id).where(ListenToken.token_hash == _hash(token))
-    )
+    user = session.scalar(_BY_TOKEN, {"token_hash": _hash(token)})
     return user if user is not None and user.is_active else None
