@@ -76,6 +76,53 @@ def test_security_headers_on_pages_and_api(client: TestClient) -> None:
         assert headers["x-frame-options"] == "DENY"
 
 
+@pytest.mark.parametrize(
+    ("body", "status", "field", "message"),
+    [
+        ({"password": "long enough"}, 422, "username", "Username is required."),
+        ({"username": "x", "password": "long enough"}, 422, "username", "Username must be at least 2 characters."),
+        ({"username": "x" * 33, "password": "long enough"}, 422, "username", "Username can be at most 32 characters."),
+        (
+            {"username": "two words", "password": "long enough"},
+            400,
+            None,
+            "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them).",
+        ),
+        ({"username": "newbie"}, 422, "password", "Password is required."),
+        ({"username": "newbie", "password": "short"}, 422, "password", "Password must be at least 8 characters."),
+        ({"username": "newbie", "password": 12345678}, 422, "password", "Password must be text."),
+        (
+            {"username": "newbie", "password": "long enough", "display_name": "d" * 101},
+            422,
+            "display_name",
+            "Display name can be at most 100 characters.",
+        ),
+        (
+            {"username": "newbie", "password": "long enough", "role": "admin"},
+            422,
+            "role",
+            "Role is not something this request can set.",
+        ),
+    ],
+)
+def test_signup_errors_speak_to_people_per_field(
+    client: TestClient, body: dict[str, object], status: int, field: str | None, message: str
+) -> None:
+    r = client.post("/api/auth/signup", json=body)
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["message"] == message
+    if field is not None:
+        assert error["fields"] == {field: message}
+    assert "body." not in r.text and "String should" not in r.text
+
+
+def test_a_taken_username_says_so(client: TestClient, listener: str) -> None:
+    r = client.post("/api/auth/signup", json={"username": listener.upper(), "password": "long enough"})
+    assert r.status_code == 409
+    assert r.json()["error"] == {"code": "username_taken", "message": "That username is taken. Try another one."}
+
+
 def test_rotating_x_forwarded_for_does_not_make_a_new_client(client: TestClient, listener: str) -> None:
     """#15 hole 6: the header is believed only from a configured proxy, so a guesser cannot forge clients."""
     codes = [

@@ -116,3 +116,23 @@ def test_labels_attach_only_to_their_own_catalogue(
         headers=ours,
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == "release_at_required"
+
+
+def test_locks_say_before_a_click_what_the_stream_decision_would_refuse(
+    client: TestClient, container: Container, world: dict[str, str]
+) -> None:
+    ex = _prerelease(client, container, world)
+    free = _h(client, "free")
+    ids = f"{world['track']},NoSuchTrack,{world['track']}"
+    r = client.get(f"/api/me/locks?ids={ids}", headers=free)
+    assert r.status_code == 200
+    assert r.json() == {world["track"]: {"reason": "premium_required_prerelease", "release_at": ex["release_at"]}}
+    # The same answer as the stream decision itself.
+    streamed = client.post(f"/api/tracks/{world['track']}/stream", json={}, headers=free)
+    assert streamed.json()["error"]["code"] == "premium_required_prerelease"
+    grant = client.put(f"/api/admin/users/{world['paid']}/premium", json={"days": 30}, headers=_h(client, "root"))
+    assert grant.status_code == 200
+    assert client.get(f"/api/me/locks?ids={world['track']}", headers=_h(client, "paid")).json() == {}
+    container.clock = FixedClock(container.clock.now() + timedelta(days=8))  # released: open to everyone
+    assert client.get(f"/api/me/locks?ids={world['track']}", headers=free).json() == {}
+    assert client.get("/api/me/locks?ids=" + "x" * 6000, headers=free).status_code == 422

@@ -131,3 +131,18 @@ def test_likes_are_private_and_idempotent(client: TestClient, track_ids: list[st
     client.cookies.clear()
     login(client, "alice")
     assert client.get("/api/me/likes/tracks").json()["total"] == 1
+
+
+def test_adding_a_duplicate_can_be_refused_so_the_player_can_ask(client: TestClient, track_ids: list[str]) -> None:
+    login(client, "alice")
+    p = client.post("/api/playlists", json={"name": "Mix"}, headers=CSRF).json()
+    url = f"/api/playlists/{p['id']}/items"
+    assert client.post(url, json={"track_ids": track_ids[:1]}, headers=CSRF).status_code == 201
+    r = client.post(url, json={"track_ids": track_ids[:2], "allow_duplicates": False}, headers=CSRF)
+    assert r.status_code == 409
+    assert r.json()["error"] == {"code": "already_in_playlist", "message": "Already in Mix"}
+    assert _titles(client, p["id"]) == ["Song 0"]  # nothing of the refused batch was added
+    r = client.post(url, json={"track_ids": track_ids[:1], "allow_duplicates": True}, headers=CSRF)
+    assert r.status_code == 201
+    assert client.post(url, json={"track_ids": track_ids[:1]}, headers=CSRF).status_code == 201  # the default adds
+    assert _titles(client, p["id"]) == ["Song 0", "Song 0", "Song 0"]

@@ -95,3 +95,20 @@ def test_trial_is_off_by_default_and_once_when_on(client: TestClient, container:
     assert client.post("/api/me/subscription/trial", headers=h).json()["state"] == "trialing"
     r = client.post("/api/me/subscription/trial", headers=h)
     assert r.status_code == 400 and r.json()["error"]["code"] == "trial_used"
+
+
+def test_a_demo_code_only_on_a_demo_server_and_it_redeems_once(client: TestClient, container: Container) -> None:
+    _users(container)
+    h = _h(client, "listener")
+    assert client.get("/api/me/subscription", headers=h).json()["demo"] is False
+    r = client.post("/api/me/subscription/demo-code", headers=h)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_demo"
+    container.settings = container.settings.model_copy(update={"mode": "demo"})
+    assert client.get("/api/me/subscription", headers=h).json()["demo"] is True
+    r = client.post("/api/me/subscription/demo-code", headers=h)
+    assert r.status_code == 201 and r.json()["days"] == 30
+    code = r.json()["code"]
+    redeemed = client.post("/api/me/subscription/redeem", json={"code": code}, headers=h)
+    assert redeemed.status_code == 200 and redeemed.json()["tier"] == "premium"
+    again = client.post("/api/me/subscription/redeem", json={"code": code}, headers=h)
+    assert again.status_code == 404  # one use, like any code

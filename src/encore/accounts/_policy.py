@@ -16,15 +16,15 @@ class Decision:
 
 def check_username(name: str) -> Decision:
     if not USERNAME_RE.fullmatch(name):
-        return Decision(False, "username must be 2-32 letters, digits, '.', '_' or '-'")
+        return Decision(False, "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them).")
     return Decision(True, "ok")
 
 
 def check_password(password: str) -> Decision:
     if len(password) < MIN_PASSWORD:
-        return Decision(False, f"password must be at least {MIN_PASSWORD} characters")
+        return Decision(False, f"Password must be at least {MIN_PASSWORD} characters.")
     if len(password) > MAX_PASSWORD:
-        return Decision(False, f"password must be at most {MAX_PASSWORD} characters")
+        return Decision(False, f"Password can be at most {MAX_PASSWORD} characters.")
     return Decision(True, "ok")
 
 

@@ -48,12 +48,12 @@ def create_user(
     display_name: str | None = None,
     email: str | None = None,
 ) -> User:
-    for decision in (check_username(username), check_password(password)):
+    for decision, code in ((check_username(username), "bad_username"), (check_password(password), "bad_password")):
         if not decision.allowed:
-            raise ValidationFailed(decision.reason)
+            raise ValidationFailed(decision.reason, code=code)
     key = username.casefold()
     if session.scalar(select(User.id).where(User.username_key == key)) is not None:
-        raise Conflict("that username is taken")
+        raise Conflict("That username is taken. Try another one.", code="username_taken")
     user = User(
         username=username,
         username_key=key,

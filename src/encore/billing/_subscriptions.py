@@ -127,7 +127,10 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
-def create_codes(session: Session, *, admin_id: int, plan: str, days: int, count: int, now: datetime) -> list[str]:
+def create_codes(
+    session: Session, *, admin_id: int | None, plan: str, days: int, count: int, now: datetime
+) -> list[str]:
+    """One-use codes; `admin_id` None for the demo server's own (a listener asks for one on the upgrade page)."""
     if not 1 <= count <= 1000:
         raise ValidationFailed("count must be between 1 and 1000", code="bad_count")
     if not 1 <= days <= 3660:

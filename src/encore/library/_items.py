@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track
-from encore.kernel import NotFound, ValidationFailed
+from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.library import _policy
 from encore.library._listed import resolve
 from encore.library._models import Playlist, PlaylistItem
@@ -50,13 +50,18 @@ def add_to_playlist(
     user_id: int,
     track_ids: Sequence[str],
     position: int | None = None,
+    allow_duplicates: bool = True,
     now: datetime,
 ) -> str:
+    """Add tracks; with `allow_duplicates=False`, refuse (409 `already_in_playlist`) when one is already there,
+    so the player can ask "add anyway?" as Spotify does. The other faces keep their APIs' add-always rule."""
     playlist = _changeable(session, playlist_id, user_id)
     if not track_ids:
         raise ValidationFailed("no tracks to add")
     ids = _track_ids(session, track_ids)
     items = _ordered(session, playlist)
+    if not allow_duplicates and {i.track_id for i in items} & set(ids):
+        raise Conflict(f"Already in {playlist.name}", code="already_in_playlist")
     if len(items) + len(ids) > _policy.MAX_ITEMS:
         raise ValidationFailed(f"a playlist holds at most {_policy.MAX_ITEMS} tracks")
     at = len(items) if position is None else position

@@ -5,16 +5,20 @@ from what the byte path sent, and ad breaks as the listener meets them."""
 from encore.playback._breaks import complete_ad_break, start_ad_break
 from encore.playback._clockbook import AdClockBook, ClockState, PlayNames, PlayTap
 from encore.playback._decide import StreamDecision, next_stream_decision
+from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
 
 __all__ = [
+    "MAX_LOCK_IDS",
     "AdClockBook",
     "AdClockRow",
     "ClockState",
+    "Lock",
     "PlayNames",
     "PlayTap",
     "StreamDecision",
     "complete_ad_break",
+    "locked_tracks",
     "next_stream_decision",
     "start_ad_break",
 ]

@@ -30,6 +30,18 @@ class StreamDecision:
     tier: Tier
 
 
+def content_columns() -> list[Any]:
+    """What `_content` reads, from Track joined to its Album and (outer) its Exclusive."""
+    return [
+        Album.availability.label("album_availability"),
+        Album.available_from.label("album_from"),
+        Track.availability.label("track_availability"),
+        Track.available_from.label("track_from"),
+        Exclusive.availability,
+        Exclusive.release_at,
+    ]
+
+
 def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: bool) -> Row[Any] | None:
     """Everything the decision reads, in one round trip: the track, its exclusive (if it is one), the
     user's subscription and, unless the clock book already holds it, the user's stored ad clock."""
@@ -37,12 +49,7 @@ def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: 
         Track.id,
         Track.duration_ms,
         Track.is_ad,
-        Album.availability.label("album_availability"),
-        Album.available_from.label("album_from"),
-        Track.availability.label("track_availability"),
-        Track.available_from.label("track_from"),
-        Exclusive.availability,
-        Exclusive.release_at,
+        *content_columns(),
         Subscription.state,
         Subscription.period_end,
         Subscription.trial_end,

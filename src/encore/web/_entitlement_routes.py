@@ -39,6 +39,7 @@ class SubscriptionOut(BaseModel):
     currency: str
     trial_days: int
     checkout_available: bool
+    demo: bool  # a demo server: the upgrade page offers a demo redeem code
 
 
 class CheckoutIn(Strict):
@@ -98,6 +99,7 @@ def _sub_out(request: Request, view: billing.SubscriptionView) -> SubscriptionOu
         currency=s.premium_currency,
         trial_days=s.trial_days,
         checkout_available=billing.stripe_config(s) is not None,
+        demo=s.mode == "demo",
     )
 
 
@@ -144,6 +146,23 @@ def my_subscription(request: Request, session: Db, user: CurrentUser) -> Subscri
 def redeem(body: RedeemIn, request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
     now = container(request).clock.now()
     return _sub_out(request, billing.redeem_code(session, user_id=user.id, code=body.code, now=now))
+
+
+class DemoCodeOut(BaseModel):
+    code: str
+    days: int
+
+
+@router.post("/me/subscription/demo-code", status_code=201)
+def demo_code(request: Request, session: Db, _user: CurrentUser) -> DemoCodeOut:
+    """On a demo server only: a one-use 30-day code, so the Premium story can be tried without a card."""
+    c = container(request)
+    if c.settings.mode != "demo":
+        raise NotFound("demo codes exist only on a demo server", code="not_demo")
+    days = 30
+    plan = c.settings.premium_plan
+    code = billing.create_codes(session, admin_id=None, plan=plan, days=days, count=1, now=c.clock.now())[0]
+    return DemoCodeOut(code=code, days=days)
 
 
 @router.post("/me/subscription/checkout")

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from encore.accounts import LoginFailed, LoginThrottled
 from encore.db import is_busy
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
+from encore.web._plain_errors import plain_errors
 
 log = logging.getLogger("encore.web")
 
@@ -47,9 +48,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return JSONResponse(_body("invalid", f"{where}: {first.get('msg')}"), status_code=422)
+        message, fields = plain_errors(exc.errors())
+        return JSONResponse({"error": {"code": "invalid", "message": message, "fields": fields}}, status_code=422)
 
     @app.exception_handler(DBAPIError)
     async def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:

@@ -137,6 +137,7 @@ def add_items(playlist_id: str, body: ItemsAdd, request: Request, session: Db, u
         user_id=user.id,
         track_ids=body.track_ids,
         position=body.position,
+        allow_duplicates=body.allow_duplicates,
         now=container(request).clock.now(),
     )
     return SnapshotOut(snapshot_id=snap)

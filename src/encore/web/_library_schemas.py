@@ -42,6 +42,7 @@ class PlaylistOut(BaseModel):
 class ItemsAdd(Strict):
     track_ids: list[str] = Field(min_length=1, max_length=100)
     position: int | None = Field(default=None, ge=0)
+    allow_duplicates: bool = True
 
 
 class ItemsRemove(Strict):

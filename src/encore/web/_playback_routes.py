@@ -1,6 +1,10 @@
 """Playback: hand out signed stream URLs and take playback reports."""
 
-from fastapi import APIRouter, Request
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from encore import billing, catalog, history, playback
 from encore.kernel import PermissionDenied
@@ -84,3 +88,18 @@ def recent(session: Db, user: CurrentUser) -> list[dict[str, object]]:
         }
         for p in plays
     ]
+
+
+class LockOut(BaseModel):
+    reason: str
+    release_at: datetime | None
+
+
+@router.get("/me/locks")
+def locks(
+    request: Request, session: Db, user: CurrentUser, ids: Annotated[str, Query(max_length=5000)]
+) -> dict[str, LockOut]:
+    """The tracks among `ids` this listener may not play now, with the reason: lists draw a lock before a click."""
+    now = container(request).clock.now()
+    found = playback.locked_tracks(session, user_id=user.id, track_ids=ids.split(",")[: playback.MAX_LOCK_IDS], now=now)
+    return {track_id: LockOut(reason=lock.reason, release_at=lock.release_at) for track_id, lock in found.items()}

@@ -6,6 +6,21 @@ import { api } from "./api.js";
 import { formatTime, h, link } from "./dom.js";
 
 const LOCKED = ["btn-next", "btn-prev", "seek", "btn-shuffle", "btn-repeat"];
+const AD_KEY = "encore.ad.v1";
+
+// A reload mid-ad gets the same open break from the server; it resumes where this tab had heard it to.
+// (The impression still counts only once the ad's length has passed on the server's clock.)
+function resumeAd(el, breakId) {
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(AD_KEY) || "null"); } catch { /* a bad entry starts at 0 */ }
+  const at = saved && saved.id === breakId && Number.isFinite(saved.at) ? saved.at : 0;
+  if (at > 0) el.addEventListener("loadedmetadata", () => { el.currentTime = Math.min(at, el.duration || at); }, { once: true });
+  const keep = () => {
+    if (el.currentTime > 0) localStorage.setItem(AD_KEY, JSON.stringify({ id: breakId, at: el.currentTime }));
+  };
+  el.addEventListener("timeupdate", keep);
+  el.addEventListener("ended", () => el.removeEventListener("timeupdate", keep), { once: true });
+}
 
 export class AdBreaks {
   constructor(player, root) {
@@ -38,6 +53,7 @@ export class AdBreaks {
     try {
       await this.listen(el, ad, tick);
       await this.report(ad);
+      localStorage.removeItem(AD_KEY);
     } finally {
       this.lock(false);
       this.overlay.hidden = true;
@@ -62,6 +78,7 @@ export class AdBreaks {
       el.muted = false;
       el.volume = this.player.userVolume;
       el.src = ad.url;
+      resumeAd(el, ad.break_id);
       el.play().catch(() => {});
     });
   }

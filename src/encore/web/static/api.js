@@ -21,7 +21,9 @@ export async function api(path, { method = "GET", body } = {}) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     const err = data.error || {};
-    throw new ApiError(response.status, err.code || "error", err.message || response.statusText);
+    const failure = new ApiError(response.status, err.code || "error", err.message || response.statusText);
+    failure.fields = err.fields || null; // per-field sentences for forms (422)
+    throw failure;
   }
   return data;
 }

@@ -6,6 +6,8 @@ import { historyView } from "./history.js";
 import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
+import { markPlaying } from "./trackmenu.js";
+import { forgetOfflineLibrary, watchOffline } from "./offline.js";
 import { upgradeView } from "./premium.js";
 import { profileView } from "./profile.js";
 import { installAutoplay } from "./radio.js";
@@ -67,6 +69,8 @@ async function render() {
   if (token !== renderToken) return; // a newer navigation won
   for (const old of main.children) old.dispatchEvent(new Event("encore:leave"));
   main.replaceChildren(view);
+  markPlaying(main, player);
+  syncSearchBox();
   document.body.classList.toggle("logged-out", !me);
   syncLabelNav(me);
   for (const a of document.querySelectorAll("#nav a")) {
@@ -101,6 +105,7 @@ function renderAccount() {
     h("a", { href: "/settings", "data-link": true, class: "icon-btn settings-link", "aria-label": "Settings", text: "⚙" }),
     h("button", { type: "button", class: "ghost", text: "Log out", onclick: async () => {
       await api("/api/auth/logout", { method: "POST" }).catch(() => {});
+      await forgetOfflineLibrary();
       me = null;
       player.active.pause();
       navigate("/login");
@@ -115,6 +120,12 @@ document.addEventListener("click", (event) => {
   navigate(a.getAttribute("href"));
 });
 window.addEventListener("popstate", render);
+
+// The search box shows the route's query: a Back to a search shows its words, any other page an empty box.
+function syncSearchBox() {
+  if (document.activeElement === searchInput) return;
+  searchInput.value = location.pathname.startsWith("/search") ? new URLSearchParams(location.search).get("q") || "" : "";
+}
 
 let debounce;
 searchInput.addEventListener("input", () => {
@@ -148,6 +159,8 @@ document.addEventListener("keydown", (event) => {
 // The like button in the player bar follows the current track.
 const likeBtn = document.getElementById("btn-like");
 let likedFor = null;
+player.addEventListener("change", () => markPlaying(main, player));
+document.addEventListener("encore:liked", (e) => { if (player.current && e.detail.id === player.current.id) likeBtn.setAttribute("aria-pressed", String(e.detail.on)); });
 player.addEventListener("change", async () => {
   const t = player.current;
   if (!t || likedFor === t.id || !me) return;
@@ -174,6 +187,7 @@ function setExpanded(on) {
 expand.addEventListener("click", () => setExpanded(!playerEl.classList.contains("expanded")));
 
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+watchOffline();
 
 (async () => {
   if (location.pathname === "/") prefetchHome();

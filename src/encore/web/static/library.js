@@ -3,11 +3,12 @@ import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { devicesSection } from "./devices.js";
 import { subscriptionSection } from "./premium.js";
+import { savedSections } from "./saved.js";
 import { section, trackRows } from "./views.js";
 import { discoverySection, radioButton } from "./radio.js";
 
 export async function libraryView(navigate) {
-  const [lists, liked] = await Promise.all([api("/api/me/playlists?limit=50"), api("/api/me/likes/tracks?limit=1")]);
+  const [lists, liked, saved] = await Promise.all([api("/api/me/playlists?limit=50"), api("/api/me/likes/tracks?limit=1"), savedSections()]);
   document.title = "Your library · Encore";
   const name = h("input", { id: "new-playlist-name", maxlength: 400, required: true, placeholder: "New playlist name" });
   const error = h("p", { class: "form-error", role: "alert" });
@@ -27,7 +28,7 @@ export async function libraryView(navigate) {
       link("/history", { class: "card history-card", "aria-label": "History" },
         h("div", { class: "cover liked-cover", "aria-hidden": "true", text: "↺" }),
         h("div", { class: "card-title", text: "History" }), h("div", { class: "card-sub", text: "Import, export, delete" })),
-      lists.items.map(playlistCard)));
+      lists.items.map(playlistCard)), saved);
 }
 
 export function playlistCard(p) {
@@ -111,7 +112,7 @@ export function queueView(player) {
   const box = h("div", { class: "view" });
   const draw = () => {
     const autoplayAt = player.queue.findIndex((t) => t.autoplay);
-    const rows = player.queue.map((t, i) => h("li", { class: `track${i === player.index ? " current" : ""}`, "data-track-id": t.id },
+    const rows = player.queue.map((t, i) => h("li", { class: `track${i === player.index ? " current" : ""}`, "data-track-id": t.id, "aria-current": i === player.index ? "true" : null },
       h("button", { type: "button", class: "track-play with-album", "aria-label": `Play ${t.title}`, onclick: () => player.start(i) },
         h("span", { class: "track-num", text: i === player.index ? "▶" : String(i + 1) }),
         h("span", { class: "track-main" }, h("span", { class: "track-title", text: t.title }), h("span", { class: "track-artists", text: artistNames(t.artists) })),

@@ -43,9 +43,29 @@ function actions(sub, refresh) {
     }) }) : null,
     free && !sub.state && sub.trial_days > 0 ? h("button", { type: "button", class: free && sub.checkout_available ? "ghost" : "big-play", id: "btn-trial",
       text: `Start your ${sub.trial_days}-day free trial`, onclick: run(() => api("/api/me/subscription/trial", { method: "POST" })) }) : null,
+    free && !sub.checkout_available ? noCheckout(sub, code) : null,
     h("form", { class: "inline-form", onsubmit: run(async () => { await api("/api/me/subscription/redeem", { method: "POST", body: { code: code.value.trim() } }); code.value = ""; }) },
       h("label", { for: "redeem-code", text: "Have a code?" }), code, h("button", { type: "submit", class: "ghost", text: "Redeem" })),
     msg);
+}
+
+// Without card payments the checkout is still shown, switched off, with the reason; a demo server also
+// hands out a one-use demo code so the whole Premium story can be tried.
+function noCheckout(sub, codeInput) {
+  const note = h("p", { class: "sub-state", id: "checkout-note", text: "Paying by card is not set up on this server, so there is no checkout here." });
+  const out = h("p", { class: "demo-code", id: "demo-code", role: "status" });
+  return h("div", { class: "checkout-off" },
+    h("button", { type: "button", class: "big-play", id: "btn-subscribe", disabled: true, "aria-describedby": "checkout-note", text: `Subscribe · ${price(sub)}` }),
+    note,
+    sub.demo ? h("button", { type: "button", class: "ghost", id: "btn-demo-code", text: "Get a demo code", onclick: async () => {
+      try {
+        const made = await api("/api/me/subscription/demo-code", { method: "POST" });
+        out.replaceChildren("This demo server's code for ", String(made.days), " days of Premium: ", h("code", { text: made.code }));
+        codeInput.value = made.code;
+        codeInput.focus();
+      } catch (err) { out.textContent = err.message; }
+    } }) : null,
+    out);
 }
 
 export async function upgradeView() {

@@ -1,9 +1,12 @@
 // Encore's service worker: the app shell from cache (refreshed in the background), an offline page
-// when a navigation fails. API calls, artwork and audio always go to the network.
-const VERSION = "encore-shell-v7";
+// when a navigation fails. The listener's own library reads (API_CACHED) go to the network first and fall
+// back to their last answer offline; other API calls, artwork and audio always go to the network.
+const VERSION = "encore-shell-v8";
+const API_CACHE = "encore-api-v1"; // deleted at log-out (app.js) and when /api/me says 401
+const API_CACHED = /^\/api\/(me(\/playlists|\/likes\/(tracks|albums|artists)|\/recent)?|playlists\/[0-9A-Za-z]+(\/items)?|albums\/[0-9A-Za-z]+|browse\/(new-releases|labels))$/;
 const SHELL = ["/", "/offline", "/static/style.css", "/static/app.js", "/static/api.js", "/static/dom.js",
   "/static/player.js", "/static/ads.js", "/static/premium.js", "/static/views.js", "/static/library.js", "/static/browse.js",
-  "/static/label.js", "/static/label.css", "/static/wrapped.js", "/static/wrapped.css", "/static/history.js", "/static/history.css", "/static/icon.svg",
+  "/static/label.js", "/static/label.css", "/static/saved.js", "/static/toast.js", "/static/trackmenu.js", "/static/locks.js", "/static/formerrors.js", "/static/offline.js", "/static/listener.css", "/static/wrapped.js", "/static/wrapped.css", "/static/history.js", "/static/history.css", "/static/icon.svg",
   "/static/profile.js", "/static/devices.js", "/static/radio.js",
   "/manifest.webmanifest"];
 
@@ -13,7 +16,7 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(caches.keys()
-    .then((keys) => Promise.all(keys.filter((k) => k !== VERSION).map((k) => caches.delete(k))))
+    .then((keys) => Promise.all(keys.filter((k) => k !== VERSION && k !== API_CACHE).map((k) => caches.delete(k))))
     .then(() => self.clients.claim()));
 });
 
@@ -26,7 +29,15 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(req).catch(async () => (await caches.match("/")) || caches.match("/offline")));
     return;
   }
-  if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
+  if (API_CACHED.test(url.pathname)) {
+    event.respondWith(fetch(req).then((res) => {
+      if (res.ok) { const copy = res.clone(); caches.open(API_CACHE).then((c) => c.put(req, copy)); }
+      if (res.status === 401 && url.pathname === "/api/me") caches.delete(API_CACHE); // logged out elsewhere
+      return res;
+    }).catch(async () => (await caches.match(req, { cacheName: API_CACHE })) || Response.error()));
+    return;
+  }
+    if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
     event.respondWith(caches.open(VERSION).then(async (cache) => {
       const cached = await cache.match(req);
       const fresh = fetch(req).then((res) => { if (res.ok) cache.put(req, res.clone()); return res; });

@@ -2,11 +2,14 @@
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { seeAll } from "./browse.js";
+import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
 import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
-import { radioButton, startRadio } from "./radio.js";
+import { radioButton } from "./radio.js";
+import { markLocked } from "./locks.js";
+import { trackMenu } from "./trackmenu.js";
 
-function albumCard(album) {
+export function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
     cover(album.images, 300, `Cover of ${album.title}`),
     h("div", { class: "card-title", text: album.title }),
@@ -14,7 +17,7 @@ function albumCard(album) {
   );
 }
 
-function artistCard(artist) {
+export function artistCard(artist) {
   return link(`/artist/${artist.id}`, { class: "card artist-card", "aria-label": artist.name },
     cover(artist.images, 300, artist.name), h("div", { class: "card-title", text: artist.name }), h("div", { class: "card-sub", text: "Artist" }));
 }
@@ -27,29 +30,6 @@ export const hooks = {
 
 function buySlot(kind, id, label) {
   return h("div", { class: "slot-buy", "data-slot": "buy" }, buyLinks(kind, id, label));
-}
-
-let openMenu = null;
-function closeMenu() { if (openMenu) { openMenu.remove(); openMenu = null; } }
-document.addEventListener("click", (e) => { if (openMenu && !openMenu.contains(e.target) && !e.target.closest(".track-more")) closeMenu(); });
-document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeMenu(); });
-
-async function trackMenu(anchor, track, player) {
-  closeMenu();
-  const item = (text, fn) => h("button", { type: "button", role: "menuitem", text, onclick: async () => { closeMenu(); await fn(); anchor.focus(); } });
-  const menu = h("div", { class: "menu", role: "menu", "aria-label": `Actions for ${track.title}` },
-    item("Play next", () => player.playNext(track)),
-    item("Add to queue", () => player.addToQueue(track)),
-    item("Start radio", () => startRadio(player, "track", track.id)),
-    item("Like", () => api(`/api/me/likes/tracks/${track.id}`, { method: "PUT" })),
-    item("Share", () => navigator.clipboard.writeText(`${location.origin}/share/track/${track.id}`).catch(() => {})));
-  const lists = await api("/api/me/playlists?limit=50").catch(() => ({ items: [] }));
-  const mine = lists.items.filter((p) => p.is_owner);
-  if (mine.length) menu.append(h("p", { class: "menu-head", text: "Add to playlist" }));
-  for (const p of mine) menu.append(item(p.name, () => api(`/api/playlists/${p.id}/items`, { method: "POST", body: { track_ids: [track.id] } })));
-  anchor.after(menu);
-  openMenu = menu;
-  menu.querySelector("button").focus();
 }
 
 export function trackRows(tracks, player, context, { showAlbum = false, editable = null } = {}) {
@@ -87,7 +67,7 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
     }
     list.append(row);
   });
-  return list;
+  return markLocked(list);
 }
 
 export function section(title, ...children) {
@@ -246,13 +226,13 @@ export function loginView(onDone) {
   const signup = h("input", { type: "checkbox", id: "login-signup" });
   const form = h("form", { class: "login", onsubmit: async (event) => {
     event.preventDefault();
-    error.textContent = "";
+    clearFieldErrors({ username, password }, error);
     const path = signup.checked ? "/api/auth/signup" : "/api/auth/login";
     try {
       await api(path, { method: "POST", body: { username: username.value, password: password.value } });
       onDone();
     } catch (err) {
-      error.textContent = err.message;
+      showFieldErrors({ username, password }, error, err);
     }
   } },
   h("h1", { text: "Log in to Encore" }),

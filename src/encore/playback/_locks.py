@@ -1,0 +1,50 @@
+"""Which of these tracks would the stream decision refuse this listener now, and why: read-only, so lists can
+show a lock before anyone presses play. The same facts and the same `decide` as `next_stream_decision`."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.billing import Availability, Subscription, SubscriptionDates, SubState, decide
+from encore.catalog import Album, Track
+from encore.exclusives import Exclusive
+from encore.playback._decide import _content, content_columns
+
+MAX_LOCK_IDS = 200
+
+
+@dataclass(frozen=True)
+class Lock:
+    reason: str  # `premium_required` or `premium_required_prerelease`
+    release_at: datetime | None  # when a pre-release opens to everyone
+
+
+def locked_tracks(session: Session, *, user_id: int, track_ids: Sequence[str], now: datetime) -> dict[str, Lock]:
+    """The locked ones among `track_ids` (public ids; unknown ids are left out), keyed by public id."""
+    wanted = list(dict.fromkeys(track_ids))[:MAX_LOCK_IDS]
+    if not wanted:
+        return {}
+    sub_row = session.execute(
+        select(Subscription.state, Subscription.period_end, Subscription.trial_end).where(
+            Subscription.user_id == user_id
+        )
+    ).first()
+    sub = None if sub_row is None else SubscriptionDates(SubState(sub_row.state), sub_row.period_end, sub_row.trial_end)
+    rows = session.execute(
+        select(Track.public_id, *content_columns())
+        .select_from(Track)
+        .join(Album, Album.id == Track.album_id)
+        .outerjoin(Exclusive, Exclusive.track_id == Track.id)
+        .where(Track.public_id.in_(wanted))
+    ).all()
+    locks: dict[str, Lock] = {}
+    for row in rows:
+        content = _content(row)
+        decision = decide(sub, content, now)
+        if not decision.allowed:
+            opens = content.release_at if content.availability is Availability.PRERELEASE else None
+            locks[row.public_id] = Lock(decision.reason, opens)
+    return locks

@@ -1,0 +1,51 @@
+"""Request validation errors in people's words, per field: "Password must be at least 8 characters." rather
+than "body.password: String should have at least 8 characters". A pure mapping of pydantic's error list."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+# The player's own words for some fields; others are named from their key ("display_name" -> "Display name").
+_LABELS = {"q": "Search", "ids": "Ids"}
+
+
+def _label(loc: Sequence[Any]) -> str:
+    names = [str(p) for p in loc if isinstance(p, str) and p not in ("body", "query", "path", "header")]
+    key = names[-1] if names else ""
+    return _LABELS.get(key) or key.replace("_", " ").capitalize() or "The request"
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence a listener can act on."""
+    kind, ctx, label = str(error.get("type", "")), error.get("ctx") or {}, _label(error.get("loc", ()))
+    if kind == "missing":
+        return f"{label} is required."
+    if kind == "string_too_short":
+        least = ctx.get("min_length", 1)
+        return f"{label} can't be empty." if least == 1 else f"{label} must be at least {least} characters."
+    if kind == "string_too_long":
+        return f"{label} can be at most {ctx.get('max_length')} characters."
+    if kind in ("too_short", "too_long"):
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        return f"{label} must have {'at least' if kind == 'too_short' else 'at most'} {bound} items."
+    if kind == "string_type":
+        return f"{label} must be text."
+    if kind in ("int_type", "int_parsing", "float_type", "float_parsing"):
+        return f"{label} must be a number."
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"{label} is out of range."
+    if kind == "extra_forbidden":
+        return f"{label} is not something this request can set."
+    if kind in ("json_invalid", "model_attributes_type", "dict_type"):
+        return "The request was not valid JSON."
+    return f"{label}: {error.get('msg', 'is not valid')}."
+
+
+def plain_errors(errors: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, str]]:
+    """The first error's sentence, and one sentence per field (the first error of each) for forms."""
+    fields: dict[str, str] = {}
+    for error in errors:
+        names = [str(p) for p in error.get("loc", ()) if isinstance(p, str) and p not in ("body", "query", "path")]
+        if names:
+            fields.setdefault(names[-1], plain_message(error))
+    first = plain_message(errors[0]) if errors else "The request is not valid."
+    return first, fields

@@ -1,0 +1,83 @@
+// A track's ⋯ menu: play next, queue, start radio, like or unlike, share, add to one of your playlists. Every action
+// says what it did (toast.js); a track already in the chosen playlist asks before it is added again.
+import { api } from "./api.js";
+import { h } from "./dom.js";
+import { startRadio } from "./radio.js";
+import { toast } from "./toast.js";
+
+let openMenu = null;
+function closeMenu() { if (openMenu) { openMenu.remove(); openMenu = null; } }
+document.addEventListener("click", (e) => { if (openMenu && !openMenu.contains(e.target) && !e.target.closest(".track-more")) closeMenu(); });
+document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeMenu(); });
+
+export async function trackMenu(anchor, track, player) {
+  closeMenu();
+  const item = (text, fn) => h("button", { type: "button", role: "menuitem", text, onclick: async () => { closeMenu(); await fn(); anchor.focus(); } });
+  const [lists, liked] = await Promise.all([
+    api("/api/me/playlists?limit=50").catch(() => ({ items: [] })),
+    api(`/api/me/likes/tracks/contains?ids=${encodeURIComponent(track.id)}`).then((r) => !!r[0]).catch(() => false)]);
+  const menu = h("div", { class: "menu", role: "menu", "aria-label": `Actions for ${track.title}` },
+    item("Play next", () => { player.playNext(track); toast(`${track.title} plays next`); }),
+    item("Add to queue", () => { player.addToQueue(track); toast("Added to queue"); }),
+    item("Start radio", () => startRadio(player, "track", track.id)),
+    item(liked ? "Unlike" : "Like", () => setLiked(track, !liked)),
+    item("Share", () => share(track)));
+  const mine = lists.items.filter((p) => p.is_owner);
+  if (mine.length) menu.append(h("p", { class: "menu-head", text: "Add to playlist" }));
+  for (const p of mine) menu.append(item(p.name, () => addToPlaylist(track, p)));
+  closeMenu(); // a second click while the lists loaded
+  anchor.after(menu);
+  openMenu = menu;
+  menu.querySelector("button").focus();
+}
+
+async function setLiked(track, on) {
+  await api(`/api/me/likes/tracks/${encodeURIComponent(track.id)}`, { method: on ? "PUT" : "DELETE" });
+  document.dispatchEvent(new CustomEvent("encore:liked", { detail: { id: track.id, on } }));
+  toast(on ? "Added to Liked Songs" : "Removed from Liked Songs");
+}
+
+async function share(track) {
+  const url = `${location.origin}/share/track/${track.id}`;
+  try {
+    await navigator.clipboard.writeText(url);
+    toast("Link copied");
+  } catch {
+    toast(`Copy this link: ${url}`);
+  }
+}
+
+async function addToPlaylist(track, playlist, allowDuplicates = false) {
+  try {
+    await api(`/api/playlists/${encodeURIComponent(playlist.id)}/items`, { method: "POST", body: { track_ids: [track.id], allow_duplicates: allowDuplicates } });
+    toast(`Added to ${playlist.name}`);
+  } catch (err) {
+    if (err.code !== "already_in_playlist") { toast(err.message); return; }
+    if (await ask(`Already in playlist: “${playlist.name}”. Add anyway?`)) await addToPlaylist(track, playlist, true);
+    else toast(`Not added: ${track.title} is already in ${playlist.name}`);
+  }
+}
+
+// A small modal question; resolves true for "Add anyway", false for "Don't add" or Esc.
+function ask(question) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "ask", "aria-label": "Already in playlist" });
+    const done = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
+    dialog.append(h("p", { text: question }), h("div", { class: "ask-buttons" },
+      h("button", { type: "button", class: "ghost", text: "Don't add", onclick: () => done(false) }),
+      h("button", { type: "button", class: "big-play", text: "Add anyway", onclick: () => done(true) })));
+    dialog.addEventListener("cancel", (e) => { e.preventDefault(); done(false); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+// The playing track's rows in every list (not the queue, which marks its own position).
+export function markPlaying(root, player) {
+  const id = player.current ? player.current.id : null;
+  for (const row of root.querySelectorAll("ol.tracks:not(.queue) > li[data-track-id]")) {
+    const on = row.dataset.trackId === id;
+    row.classList.toggle("playing", on);
+    if (on) row.setAttribute("aria-current", "true"); else row.removeAttribute("aria-current");
+  }
+}

@@ -1,0 +1,283 @@
+"""A listener's paths through the player in real Chromium (issue #18): no navigation stops the music, saved
+albums and artists in the Library, the track menu's feedback, and the other listener dead ends."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+
+from encore import library
+from encore.accounts import create_user
+from encore.catalog import Album
+from encore.db import transaction
+from tests.support.live import LiveServer, seeded_container, serve
+from tests.web.test_first_page_browser import _page, browser
+from tests.web.test_player_premium_browser import PW, _login
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("listener-paths")
+    container = seeded_container(work)
+    with transaction(container.sessions) as s:
+        for name in ("walker", "phone", "saver", "search", "offline"):
+            create_user(s, username=name, password=PW, display_name=name.title())
+        for name in ("menu-desktop", "menu-phone"):
+            user = create_user(s, username=name, password=PW, display_name=name.title())
+            library.create_playlist(s, owner_id=user.id, name="Mix", now=datetime.now(UTC))
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _albums(live: LiveServer) -> list[tuple[str, str]]:
+    with live.container.sessions() as s:
+        return [(a.public_id, a.title) for a in s.scalars(select(Album).order_by(Album.id))]
+
+
+def _start_playing(page: Page, live: LiveServer, user: str) -> None:
+    album_id = _albums(live)[0][0]
+    _login(page, live, user, f"/album/{album_id}")
+    page.wait_for_selector(".track-play")
+    page.locator(".track-play").first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    page.evaluate("window.__sameDocument = true")  # a reload would drop this
+
+
+def _walk_links(page: Page, selector: str) -> list[str]:
+    """Click every visible link in `selector` while music plays; each must route inside the player."""
+    hrefs = page.eval_on_selector_all(
+        selector, "els => els.filter(e => e.offsetParent !== null).map(e => e.getAttribute('href'))"
+    )
+    assert hrefs, f"no visible links in {selector}"
+    for href in hrefs:
+        before = page.evaluate("document.querySelector('#audio').currentTime")
+        page.locator(f'{selector}[href="{href}"]').first.click()
+        page.wait_for_url(f"**{href}")
+        page.wait_for_function(f"document.querySelector('#audio').currentTime > {before + 0.3}", timeout=10000)
+        assert page.evaluate("window.__sameDocument") is True, f"{href} reloaded the page"
+        assert page.evaluate("document.querySelector('#audio').paused") is False, f"{href} stopped the music"
+    return hrefs
+
+
+def test_no_link_in_the_player_stops_the_music_desktop(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, **DESKTOP)
+    _start_playing(page, live, "walker")
+    walked = _walk_links(page, "#nav a")
+    assert "/wrapped" in walked
+    walked += _walk_links(page, "header.top a")
+    walked += _walk_links(page, "#player a")
+    assert {"/", "/search", "/library", "/queue", "/settings"} <= set(walked)
+    # Every same-origin link the views drew is routed too (downloads and new tabs aside).
+    stray = page.eval_on_selector_all(
+        "a[href^='/']",
+        "els => els.filter(e => !e.hasAttribute('data-link') && !e.hasAttribute('download')"
+        " && !e.target && e.getAttribute('href') !== '#main').map(e => e.getAttribute('href'))",
+    )
+    assert stray == []
+    page.close()
+
+
+def test_no_link_in_the_bottom_bar_stops_the_music_phone(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, **PHONE)
+    _start_playing(page, live, "phone")
+    walked = _walk_links(page, "#nav a")
+    assert "/wrapped" in walked
+    page.close()
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_saved_albums_and_artists_are_in_the_library_and_can_be_unliked(
+    live: LiveServer, browser: Browser, device: str
+) -> None:
+    page = _page(browser, **(DESKTOP if device == "desktop" else PHONE))
+    album_id, album_title = _albums(live)[1]
+    _login(page, live, "saver", f"/album/{album_id}")
+    page.wait_for_selector("h1")
+    like = page.get_by_role("button", name=f"Like {album_title}")
+    if like.get_attribute("aria-pressed") != "true":
+        like.click()
+        page.wait_for_selector(".like-btn[aria-pressed='true']")
+    artist = page.locator(".hero-artists a").first
+    artist_name = artist.inner_text()
+    artist.click()
+    page.wait_for_selector(f"h1:text-is('{artist_name}')")
+    page.get_by_role("button", name=f"Like {artist_name}").click()
+    page.wait_for_selector(".like-btn[aria-pressed='true']")
+
+    page.locator("#nav a[href='/library']").click()
+    page.wait_for_selector("#saved-albums .card")
+    assert page.locator(f"#saved-albums .card[href='/album/{album_id}']").count() == 1
+    assert page.locator("#saved-artists .card").count() == 1
+    assert page.locator("#saved-artists .card-title").inner_text() == artist_name
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
+
+    page.get_by_role("button", name=f"Remove {album_title} from your library").click()
+    page.wait_for_selector("#toast:text('Removed')")
+    assert page.locator("#saved-albums .card").count() == 0
+    assert page.is_visible("text=Albums you like show up here.")
+    page.get_by_role("button", name=f"Remove {artist_name} from your library").click()
+    page.wait_for_selector("text=Artists you like show up here.")
+    page.reload()  # the server forgot them too
+    page.wait_for_selector("text=Albums you like show up here.")
+    assert page.locator("#saved-albums .card, #saved-artists .card").count() == 0
+    page.close()
+
+
+def _menu(page: Page, title: str, action: str) -> None:
+    page.get_by_role("button", name=f"More actions for {title}").click()
+    page.get_by_role("menuitem", name=action, exact=True).click()
+
+
+def _mix_titles(live: LiveServer, user: str) -> list[str]:
+    with live.container.sessions() as s:
+        from encore.accounts import User
+
+        owner = s.scalars(select(User).where(User.username == user)).one()
+        mix = library.list_playlists(s, owner_id=owner.id, viewer_id=owner.id, limit=1, offset=0).items[0]
+        page = library.playlist_items(s, playlist_id=mix.id, viewer_id=owner.id, limit=50, offset=0)
+        return [i.track.title for i in page.items]
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_track_menu_says_what_it_did_unlikes_and_asks_before_a_duplicate(
+    live: LiveServer, browser: Browser, device: str
+) -> None:
+    user = f"menu-{device}"
+    page = browser.new_context(
+        bypass_csp=True,
+        permissions=["clipboard-read", "clipboard-write"],
+        **(DESKTOP if device == "desktop" else PHONE),
+    ).new_page()
+    album_id = _albums(live)[0][0]
+    _login(page, live, user, f"/album/{album_id}")
+    page.wait_for_selector(".track-title")
+    first, second = page.locator(".track-title").nth(0).inner_text(), page.locator(".track-title").nth(1).inner_text()
+    assert page.locator("#toast[aria-live='polite']").count() == 1  # the live region is there before it speaks
+
+    _menu(page, first, "Add to queue")
+    page.wait_for_selector("#toast:text-is('Added to queue')")
+    _menu(page, first, "Like")
+    page.wait_for_selector("#toast:text-is('Added to Liked Songs')")
+    _menu(page, first, "Unlike")  # the menu knows it is liked now
+    page.wait_for_selector("#toast:text-is('Removed from Liked Songs')")
+    page.get_by_role("button", name=f"More actions for {first}").click()
+    page.get_by_role("menuitem", name="Like", exact=True).wait_for()  # and back to Like once undone
+    assert page.get_by_role("menuitem", name="Unlike", exact=True).count() == 0
+    page.keyboard.press("Escape")
+    _menu(page, first, "Share")
+    page.wait_for_selector("#toast:text-is('Link copied')")
+    assert page.evaluate("navigator.clipboard.readText()").endswith(f"/share/track/{_track_id(live, first)}")
+
+    _menu(page, first, "Mix")
+    page.wait_for_selector("#toast:text-is('Added to Mix')")
+    _menu(page, first, "Mix")
+    page.wait_for_selector("dialog.ask:has-text('Already in playlist: “Mix”. Add anyway?')")
+    page.get_by_role("button", name="Don't add").click()
+    page.wait_for_selector("#toast:text-matches('Not added')")
+    assert _mix_titles(live, user) == [first]
+    _menu(page, first, "Mix")
+    page.get_by_role("button", name="Add anyway").click()
+    page.wait_for_selector("#toast:text-is('Added to Mix')")
+    assert _mix_titles(live, user) == [first, first]
+
+    # The playing track is marked in lists, and stays marked when the list is drawn again.
+    page.get_by_role("button", name=f"Play {second}").click()
+    page.wait_for_selector("li.track[aria-current='true']")
+    assert page.locator("li.track[aria-current='true'] .track-title").inner_text() == second
+    page.locator("#nav a[href='/library']").click()
+    page.wait_for_url("**/library")
+    page.go_back()
+    page.wait_for_selector("li.track[aria-current='true']")
+    assert page.locator("li.track[aria-current='true']").count() == 1
+    page.context.close()
+
+
+def _track_id(live: LiveServer, title: str) -> str:
+    from encore.catalog import Track
+
+    with live.container.sessions() as s:
+        return s.scalars(select(Track.public_id).where(Track.title == title)).first() or ""
+
+
+def test_search_box_follows_the_route_after_back(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, **DESKTOP)
+    album_id, title = _albums(live)[0]
+    _login(page, live, "search")
+    page.wait_for_selector("text=New releases")
+    page.fill("#search-input", title[:4])
+    page.wait_for_url("**/search?q=*")
+    page.locator(f'.card[href="/album/{album_id}"]').first.click()
+    page.wait_for_url(f"**/album/{album_id}")
+    assert page.input_value("#search-input") == ""  # the album page is not a search
+    page.go_back()
+    page.wait_for_url("**/search?q=*")
+    page.wait_for_function(f"document.querySelector('#search-input').value === {title[:4]!r}")
+    page.go_back()
+    page.wait_for_function("location.pathname === '/'")
+    page.wait_for_function("document.querySelector('#search-input').value === ''")
+    page.close()
+
+
+def test_sign_up_errors_are_sentences_next_to_their_fields(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, **DESKTOP)
+    page.goto(live.base_url + "/")
+    page.wait_for_selector("form.login")
+    page.check("#login-signup")
+    page.fill("#login-user", "x")
+    page.fill("#login-pass", "short")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#login-user-error")
+    assert page.inner_text("#login-user-error") == "Username must be at least 2 characters."
+    assert page.inner_text("#login-pass-error") == "Password must be at least 8 characters."
+    assert page.get_attribute("#login-pass", "aria-invalid") == "true"
+    assert page.get_attribute("#login-pass", "aria-describedby") == "login-pass-error"
+    assert "body." not in page.inner_text("form.login")
+
+    page.fill("#login-user", "two words")
+    page.fill("#login-pass", "long enough")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#login-user-error:text-matches('letters, digits')")
+    assert page.locator("#login-pass-error").count() == 0  # the fixed field lost its note
+
+    page.fill("#login-user", "walker")  # made by the fixture
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#login-user-error:text-is('That username is taken. Try another one.')")
+
+    page.fill("#login-user", "newcomer")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("text=New releases")
+    page.close()
+
+
+def test_offline_reload_shows_the_cached_library_and_says_so(live: LiveServer, browser: Browser) -> None:
+    context = browser.new_context(bypass_csp=True, **DESKTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    _login(page, live, "offline", "/library")
+    page.wait_for_selector("text=Liked Songs")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    page.reload()  # now through the service worker, which keeps the library's answers
+    page.wait_for_selector("#saved-albums", state="attached")
+    assert page.is_hidden("#offline-note")
+
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#offline-note:not([hidden])")
+    assert page.inner_text("#offline-note").startswith("You're offline.")
+    page.wait_for_selector("h1:text('Your library')")
+    assert page.locator("form.login").count() == 0  # still logged in: not the log-in form
+    assert page.is_visible("text=Liked Songs")
+    context.set_offline(False)
+    page.wait_for_selector("#offline-note", state="hidden")
+
+    page.get_by_role("button", name="Log out").click()  # leaving clears the cached library
+    page.wait_for_selector("form.login")
+    assert page.evaluate("caches.has('encore-api-v1')") is False
+    context.close()
