@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 # Each import registers its tables on Base.metadata.
 import encore.accounts
 import encore.ads
+import encore.audit
 import encore.billing
 import encore.catalog
 import encore.devices

@@ -20,6 +20,7 @@ from encore.web._playback_routes import router as playback_router
 from encore.web._portability_routes import router as portability_router
 from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
+from encore.web._security_routes import router as security_router
 from encore.web._share_pages import router as share_router
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
@@ -50,6 +51,7 @@ def create_api(c: Container) -> FastAPI:
         *listenbrainz_routers,
         label_router,
         wrapped_router,
+        security_router,
     ):
         app.include_router(router)
     install_spotify(app)

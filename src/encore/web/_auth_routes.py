@@ -4,9 +4,20 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
-from encore.accounts import LoginFailed, LoginLimits, User, authenticate, create_user, end_session, start_session
+from encore.accounts import (
+    LoginFailed,
+    LoginLimits,
+    User,
+    authenticate,
+    create_user,
+    end_session,
+    get_user_by_name,
+    start_session,
+)
+from encore.audit import kinds
 from encore.db import transaction
 from encore.kernel import PermissionDenied
+from encore.web._audit import note
 from encore.web._deps import SESSION_COOKIE, CurrentUser, Db, container
 from encore.web._schemas import LoginIn, SessionOut, SignupIn, UserOut
 
@@ -40,6 +51,7 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
     if not container(request).settings.allow_signup:
         raise PermissionDenied("sign-up is closed on this server", code="signup_closed")
     user = create_user(session, username=body.username, password=body.password, display_name=body.display_name)
+    note(request, session, kinds.SIGNUP, actor=user)
     return _open_session(request, response, session, user)
 
 
@@ -58,12 +70,25 @@ def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
             session, username=body.username, password=body.password, client=client, limits=limits, now=c.clock.now()
         )
         if outcome.user is not None:
+            note(request, session, kinds.LOGIN, actor=outcome.user)
             return _open_session(request, response, session, outcome.user)
+        known = get_user_by_name(session, username=body.username[:64])
+        reason = outcome.error.code if outcome.error else "invalid_credentials"
+        note(
+            request,
+            session,
+            kinds.LOGIN_FAILED,
+            actor=None,
+            subject_id=known.id if known else None,
+            username=body.username[:64],
+            reason=reason,
+        )
     raise outcome.error or LoginFailed("wrong username or password")
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(request: Request, response: Response, session: Db, _user: CurrentUser) -> None:
+def logout(request: Request, response: Response, session: Db, user: CurrentUser) -> None:
+    note(request, session, kinds.LOGOUT, actor=user)
     token = request.cookies.get(SESSION_COOKIE) or request.headers.get("authorization", "").partition(" ")[2]
     end_session(session, token=token)
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -75,3 +75,13 @@ def catalogue_cache(request: Request) -> CatalogueCache:
 
 
 Cache = Annotated[CatalogueCache, Depends(catalogue_cache)]
+
+
+def admin_user(user: CurrentUser) -> User:
+    # Non-admins learn nothing about admin routes: they answer like a missing page.
+    if user.role != "admin":
+        raise HTTPException(404, detail={"code": "not_found", "message": "not found"})
+    return user
+
+
+Admin = Annotated[User, Depends(admin_user)]

@@ -6,6 +6,7 @@ import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { upgradeView } from "./premium.js";
+import { adminSecurityView } from "./security.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
@@ -38,6 +39,7 @@ const routes = [
   [/^\/wrapped\/(\d{4}|\d{3}0s)$/, (m) => wrappedView(m[1], navigate), "wrapped"],
   [/^\/account$/, () => settingsView(player, me), "settings"],
   [/^\/upgrade$/, () => upgradeView(), "settings"],
+  [/^\/admin\/security$/, () => adminSecurityView(navigate), "settings"],
 ];
 
 async function render() {

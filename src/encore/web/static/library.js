@@ -2,6 +2,7 @@
 import { api, ApiError } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { subscriptionSection } from "./premium.js";
+import { securitySection } from "./security.js";
 import { section, trackRows } from "./views.js";
 
 const ok404 = (err) => { if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return null; throw err; };
@@ -134,7 +135,8 @@ export async function settingsView(player, me) {
     section("Account", h("p", { text: `Signed in as ${me.display_name} (${me.username})` })),
     await subscriptionSection(),
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)")),
-    await devicesSection());
+    await devicesSection(),
+    await securitySection(me));
 }
 
 // "Apps and devices": app passwords for the Subsonic face. Until that API exists it says so.

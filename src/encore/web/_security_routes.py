@@ -1,0 +1,113 @@
+"""The audit log on the web: a listener's own events (the player's Security section) and, for admins,
+everyone's, filtered by account, kind and time, as JSON or a CSV/JSON download."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel
+
+from encore import audit
+from encore.accounts import get_user_by_name
+from encore.kernel import NotFound
+from encore.web._audit import note
+from encore.web._deps import Admin, CurrentUser, Db
+
+router = APIRouter(prefix="/api", tags=["security"])
+
+EXPORT_LIMIT = 100_000
+
+
+class EventOut(BaseModel):
+    id: int
+    at: datetime
+    kind: str
+    actor: str | None
+    subject: str | None
+    client_ip: str
+    user_agent: str
+    details: dict[str, object]
+
+
+class EventsOut(BaseModel):
+    items: list[EventOut]
+    next_before: int | None  # pass as `before` for the next (older) page
+
+
+def _page(events: list[audit.EventView], limit: int) -> EventsOut:
+    items = [EventOut(**e.__dict__) for e in events]
+    return EventsOut(items=items, next_before=items[-1].id if len(items) == limit else None)
+
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Before = Annotated[int | None, Query(ge=1, le=2**62)]
+Kind = Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_.]+$")]
+
+
+@router.get("/me/security/events")
+def my_events(session: Db, user: CurrentUser, limit: Limit = 50, before: Before = None) -> EventsOut:
+    where = audit.EventFilter(account_id=user.id, before_id=before, limit=limit)
+    return _page(audit.list_events(session, where=where), limit)
+
+
+def _filter(
+    session: Db,
+    *,
+    account: str | None,
+    kind: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    before: int | None,
+    limit: int,
+) -> audit.EventFilter:
+    account_id = None
+    if account:
+        found = get_user_by_name(session, username=account[:64])
+        if found is None:
+            raise NotFound("no such account", code="no_such_account")
+        account_id = found.id
+    return audit.EventFilter(account_id=account_id, kind=kind, since=since, until=until, before_id=before, limit=limit)
+
+
+Account = Annotated[str | None, Query(max_length=64)]
+Since = Annotated[AwareDatetime | None, Query()]
+
+
+@router.get("/admin/audit")
+def all_events(
+    *,
+    session: Db,
+    _: Admin,
+    account: Account = None,
+    kind: Kind = None,
+    since: Since = None,
+    until: Since = None,
+    before: Before = None,
+    limit: Limit = 100,
+) -> EventsOut:
+    where = _filter(session, account=account, kind=kind, since=since, until=until, before=before, limit=limit)
+    return _page(audit.list_events(session, where=where), limit)
+
+
+@router.get("/admin/audit/export")
+def export_events(
+    *,
+    request: Request,
+    session: Db,
+    admin: Admin,
+    format: Literal["csv", "json"] = "csv",
+    account: Account = None,
+    kind: Kind = None,
+    since: Since = None,
+    until: Since = None,
+) -> Response:
+    where = _filter(session, account=account, kind=kind, since=since, until=until, before=None, limit=EXPORT_LIMIT)
+    events = audit.list_events(session, where=where)
+    note(request, session, audit.kinds.EXPORT_DOWNLOADED, actor=admin, what="audit log", rows=len(events))
+    if format == "json":
+        body = EventsOut(items=[EventOut(**e.__dict__) for e in events], next_before=None).model_dump_json()
+        media, name = "application/json", "encore-audit.json"
+    else:
+        body, media, name = audit.to_csv(events), "text/csv; charset=utf-8", "encore-audit.csv"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

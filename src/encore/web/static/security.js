@@ -1,0 +1,67 @@
+// Security: a listener's own audit events on the account page, and the admin's audit log (all accounts,
+// filtered, exportable). The server decides who sees what; this only shows its answers.
+import { api } from "./api.js";
+import { h } from "./dom.js";
+import { section } from "./views.js";
+
+const LABELS = {
+  "login": "Signed in", "login.failed": "Failed sign-in", "logout": "Signed out", "signup": "Account created",
+  "password.changed": "Password changed", "email.changed": "E-mail changed",
+  "device.created": "App password created", "device.revoked": "App password revoked",
+  "oauth.app_created": "Developer app created", "oauth.app_deleted": "Developer app deleted",
+  "oauth.granted": "App authorised", "oauth.grant_revoked": "App access revoked",
+  "export.requested": "Data export requested", "export.downloaded": "Data exported",
+  "security.signed_out": "Signed out everywhere", "security.reset_forced": "Password reset required",
+};
+
+const when = (iso) => new Date(iso).toLocaleString();
+const what = (e) => LABELS[e.kind] || e.kind;
+
+function eventRow(e, admin) {
+  const cells = [h("td", { text: when(e.at) }), h("td", { class: "event-kind", "data-kind": e.kind, text: what(e) })];
+  if (admin) cells.push(h("td", { text: e.actor || "" }), h("td", { text: e.subject || "" }));
+  cells.push(h("td", { text: e.client_ip || "" }), h("td", { class: "card-sub", text: e.user_agent || "" }));
+  return h("tr", { class: "audit-event" }, ...cells);
+}
+
+function eventTable(items, admin) {
+  const heads = admin ? ["When", "What", "By", "Account", "From", "Client"] : ["When", "What", "From", "Client"];
+  return h("table", { class: "statement audit-log" },
+    h("thead", {}, h("tr", {}, ...heads.map((t) => h("th", { scope: "col", text: t })))),
+    h("tbody", {}, ...items.map((e) => eventRow(e, admin))));
+}
+
+// The account page's "Security" section: what happened to this account, newest first.
+export async function securitySection(me) {
+  const data = await api("/api/me/security/events?limit=20").catch(() => null);
+  const body = !data ? h("p", { class: "empty", text: "The security log is not available." })
+    : data.items.length ? eventTable(data.items, false) : h("p", { class: "empty", text: "No security events yet." });
+  const extra = [];
+  if (me && me.role === "admin") extra.push(h("p", {}, h("a", { href: "/admin/security", "data-link": true, text: "Audit log of all accounts" })));
+  return h("section", { class: "section security", "aria-labelledby": "security-h" },
+    h("h2", { id: "security-h", text: "Security" }), ...extra, body);
+}
+
+// The admin's audit log: filters in the URL's query, so a filtered view can be bookmarked or shared.
+export async function adminSecurityView(navigate) {
+  document.title = "Audit log · Encore";
+  const params = new URLSearchParams(location.search);
+  const field = (name, label, type = "text") => h("label", {}, h("span", { text: label }),
+    h("input", { name, type, value: params.get(name) || "", id: `audit-${name}` }));
+  const form = h("form", { class: "inline-form audit-filter", onsubmit: (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, k === "since" || k === "until" ? new Date(v).toISOString() : v);
+    navigate(`/admin/security?${q}`);
+  } }, field("account", "Account"), field("kind", "Kind"), field("since", "From", "datetime-local"),
+  field("until", "Until", "datetime-local"), h("button", { type: "submit", class: "ghost", text: "Filter" }));
+  for (const k of ["since", "until"]) if (params.get(k)) form.querySelector(`[name=${k}]`).value = params.get(k).slice(0, 16);
+  const data = await api(`/api/admin/audit?${params}`); // a 404 for anyone but an admin: "Not found"
+  const exports = ["csv", "json"].map((f) => {
+    const q = new URLSearchParams(params);
+    q.set("format", f);
+    return h("a", { href: `/api/admin/audit/export?${q}`, class: "ghost", download: "", text: `Export ${f.toUpperCase()}` });
+  });
+  return h("div", { class: "view" }, h("h1", { text: "Audit log" }), form, h("p", { class: "audit-exports" }, ...exports),
+    data.items.length ? eventTable(data.items, true) : h("p", { class: "empty", text: "No events match." }));
+}
