@@ -1,5 +1,6 @@
 """Accounts: users, roles, passwords, sessions and login throttling."""
 
+from encore.accounts._epochs import AuthEpoch, issue_epoch, live_credential, sign_out_account, sign_out_everyone
 from encore.accounts._listen_tokens import (
     ListenTokenInfo,
     listen_token_info,
@@ -24,6 +25,7 @@ from encore.accounts._service import (
 )
 
 __all__ = [
+    "AuthEpoch",
     "AuthSession",
     "Decision",
     "ListenToken",
@@ -43,9 +45,13 @@ __all__ = [
     "end_session",
     "get_user_by_name",
     "hash_password",
+    "issue_epoch",
     "listen_token_info",
+    "live_credential",
     "may_attempt_login",
     "regenerate_listen_token",
+    "sign_out_account",
+    "sign_out_everyone",
     "start_session",
     "user_for_listen_token",
     "user_for_token",

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import ListenToken, User
 from encore.kernel import new_secret_token
 
@@ -35,7 +36,8 @@ def regenerate_listen_token(session: Session, *, user_id: int, now: datetime) ->
     """A new token (256 random bits) replaces the old one, which stops working at once."""
     token = new_secret_token()
     session.execute(delete(ListenToken).where(ListenToken.user_id == user_id))
-    session.add(ListenToken(user_id=user_id, token_hash=_hash(token), hint=token[-4:], created_at=now))
+    epoch = issue_epoch(session)
+    session.add(ListenToken(user_id=user_id, token_hash=_hash(token), hint=token[-4:], created_at=now, epoch=epoch))
     session.flush()
     return token
 
@@ -44,6 +46,8 @@ def user_for_listen_token(session: Session, *, token: str) -> User | None:
     if not token or len(token) > MAX_TOKEN_CHARS:
         return None
     user = session.scalar(
-        select(User).join(ListenToken, ListenToken.user_id == User.id).where(ListenToken.token_hash == _hash(token))
+        select(User)
+        .join(ListenToken, ListenToken.user_id == User.id)
+        .where(ListenToken.token_hash == _hash(token), live_credential(ListenToken.epoch))
     )
     return user if user is not None and user.is_active else None

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, needs_rehash, verify_password
 from encore.accounts._policy import check_password, check_username, may_attempt_login
@@ -118,7 +119,13 @@ def start_session(session: Session, *, user: User, ttl: timedelta, now: datetime
     token = new_secret_token()
     expires = now + ttl
     session.add(
-        AuthSession(user_id=user.id, token_hash=_token_hash(token), expires_at=expires, user_agent=user_agent[:300])
+        AuthSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            expires_at=expires,
+            user_agent=user_agent[:300],
+            epoch=issue_epoch(session),
+        )
     )
     return NewSession(token=token, user=user, expires_at=expires)
 
@@ -129,7 +136,7 @@ def user_for_token(session: Session, *, token: str, now: datetime) -> User | Non
     row = session.execute(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == _token_hash(token))
+        .where(AuthSession.token_hash == _token_hash(token), live_credential(AuthSession.epoch))
     ).first()
     if row is None:
         return None

@@ -10,7 +10,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from encore.accounts import User
+from encore.accounts import User, issue_epoch, live_credential
 from encore.devices import _crypto
 from encore.devices._models import Device
 from encore.kernel import NotFound, ValidationFailed, is_public_id
@@ -62,6 +62,7 @@ def create_device(session: Session, *, user_id: int, name: str, secret: bytes, n
         api_key_hash=_hash_key(api_key),
         app_password_enc=_crypto.encrypt(secret, app_password),
         created_at=now,
+        epoch=issue_epoch(session),
     )
     session.add(device)
     session.flush()
@@ -69,7 +70,12 @@ def create_device(session: Session, *, user_id: int, name: str, secret: bytes, n
 
 
 def list_devices(session: Session, *, user_id: int) -> list[DeviceView]:
-    rows = session.scalars(select(Device).where(Device.user_id == user_id).order_by(Device.id))
+    rows = session.scalars(
+        select(Device)
+        .join(User, User.id == Device.user_id)
+        .where(Device.user_id == user_id, live_credential(Device.epoch))  # signed-out devices are gone
+        .order_by(Device.id)
+    )
     return [DeviceView(d.public_id, d.name, d.created_at, d.last_used_at) for d in rows]
 
 
@@ -95,7 +101,9 @@ def user_for_api_key(session: Session, *, api_key: str, now: datetime) -> User |
         return None
     # One joined read: this runs on every Subsonic request that uses an API key.
     row = session.execute(
-        select(User, Device).join(Device, Device.user_id == User.id).where(Device.api_key_hash == _hash_key(api_key))
+        select(User, Device)
+        .join(Device, Device.user_id == User.id)
+        .where(Device.api_key_hash == _hash_key(api_key), live_credential(Device.epoch))
     ).first()
     if row is None:
         return None
@@ -116,7 +124,10 @@ def _app_passwords(session: Session, *, username: str, secret: bytes) -> list[tu
     wrong answer takes does not tell whether the account exists."""
     key = username.casefold() if 0 < len(username) <= 64 else ""
     rows = session.execute(
-        select(User, Device).join(Device, Device.user_id == User.id).where(User.username_key == key).order_by(Device.id)
+        select(User, Device)
+        .join(Device, Device.user_id == User.id)
+        .where(User.username_key == key, live_credential(Device.epoch))
+        .order_by(Device.id)
     ).all()
     found: list[tuple[User | None, Device | None, str]] = [(u, d, d.app_password_enc) for u, d in rows if u.is_active]
     if not found:

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from encore.accounts import User, live_credential
 from encore.kernel import EncoreError, PermissionDenied
 from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthToken
@@ -36,7 +37,12 @@ def check_access(session: Session, *, token: str, scopes: list[str], now: dateti
     row = session.execute(
         select(OAuthToken, OAuthApp.client_id, OAuthApp.rate_limit)
         .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
-        .where(OAuthToken.access_hash == sha256(token))
+        .outerjoin(User, User.id == OAuthToken.user_id)
+        # a user's token dies with a sign-out; client-credentials tokens belong to no account
+        .where(
+            OAuthToken.access_hash == sha256(token),
+            or_(OAuthToken.user_id.is_(None), live_credential(OAuthToken.epoch)),
+        )
     ).first()
     try:
         _Validator().validate_token(Token(row[0], now) if row else None, scopes, None)

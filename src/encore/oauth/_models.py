@@ -52,3 +52,4 @@ class OAuthToken(Base):
     expires_in: Mapped[int] = mapped_column(Integer)
     refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)  # the generation it was issued under (sign-out)

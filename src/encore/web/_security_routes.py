@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel
 
-from encore import audit
-from encore.accounts import get_user_by_name
+from encore import audit, incident
+from encore.accounts import User, get_user_by_name
 from encore.kernel import NotFound
-from encore.web._audit import note
-from encore.web._deps import Admin, CurrentUser, Db
+from encore.web._audit import client_of, note
+from encore.web._deps import SESSION_COOKIE, Admin, CurrentUser, Db, container
 
 router = APIRouter(prefix="/api", tags=["security"])
 
@@ -51,6 +51,13 @@ def my_events(session: Db, user: CurrentUser, limit: Limit = 50, before: Before 
     return _page(audit.list_events(session, where=where), limit)
 
 
+def _account(session: Db, username: str) -> User:
+    found = get_user_by_name(session, username=username[:64])
+    if found is None:
+        raise NotFound("no such account", code="no_such_account")
+    return found
+
+
 def _filter(
     session: Db,
     *,
@@ -61,12 +68,7 @@ def _filter(
     before: int | None,
     limit: int,
 ) -> audit.EventFilter:
-    account_id = None
-    if account:
-        found = get_user_by_name(session, username=account[:64])
-        if found is None:
-            raise NotFound("no such account", code="no_such_account")
-        account_id = found.id
+    account_id = _account(session, account).id if account else None
     return audit.EventFilter(account_id=account_id, kind=kind, since=since, until=until, before_id=before, limit=limit)
 
 
@@ -111,3 +113,27 @@ def export_events(
     else:
         body, media, name = audit.to_csv(events), "text/csv; charset=utf-8", "encore-audit.csv"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _sign_out(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
+    now = container(request).clock.now()
+    incident.sign_out(session, user_id=user_id, actor_id=actor.id, now=now, client=client_of(request))
+
+
+@router.post("/me/sign-out-everywhere", status_code=204)
+def sign_out_everywhere(request: Request, response: Response, session: Db, user: CurrentUser) -> None:
+    """This browser, every other session, every app password, listen token and OAuth grant of the caller."""
+    _sign_out(request, session, user_id=user.id, actor=user)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.post("/admin/accounts/{username}/sign-out", status_code=204)
+def sign_out_account(username: str, request: Request, session: Db, admin: Admin) -> None:
+    _sign_out(request, session, user_id=_account(session, username).id, actor=admin)
+
+
+@router.post("/admin/sign-out-everyone", status_code=204)
+def sign_out_everyone(request: Request, response: Response, session: Db, admin: Admin) -> None:
+    """Every account, this admin's own included: they sign in again like everyone else."""
+    _sign_out(request, session, user_id=None, actor=admin)
+    response.delete_cookie(SESSION_COOKIE, path="/")

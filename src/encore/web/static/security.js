@@ -36,7 +36,12 @@ export async function securitySection(me) {
   const data = await api("/api/me/security/events?limit=20").catch(() => null);
   const body = !data ? h("p", { class: "empty", text: "The security log is not available." })
     : data.items.length ? eventTable(data.items, false) : h("p", { class: "empty", text: "No security events yet." });
-  const extra = [];
+  const status = h("p", { class: "form-status", role: "status" });
+  const extra = [h("p", { class: "card-sub", text: "Lost a phone or see a sign-in you don't recognise? Sign out everywhere: every browser, app password, listen token and connected app stops working now. Then sign in again here." }),
+    h("button", { type: "button", class: "ghost danger", id: "sign-out-everywhere", text: "Sign out everywhere", onclick: async () => {
+      if (!confirm("Sign out of every browser, app and device, this one included?")) return;
+      try { await api("/api/me/sign-out-everywhere", { method: "POST" }); location.assign("/login"); } catch (err) { status.textContent = err.message; }
+    } }), status];
   if (me && me.role === "admin") extra.push(h("p", {}, h("a", { href: "/admin/security", "data-link": true, text: "Audit log of all accounts" })));
   return h("section", { class: "section security", "aria-labelledby": "security-h" },
     h("h2", { id: "security-h", text: "Security" }), ...extra, body);
@@ -63,5 +68,22 @@ export async function adminSecurityView(navigate) {
     return h("a", { href: `/api/admin/audit/export?${q}`, class: "ghost", download: "", text: `Export ${f.toUpperCase()}` });
   });
   return h("div", { class: "view" }, h("h1", { text: "Audit log" }), form, h("p", { class: "audit-exports" }, ...exports),
+    incidentActions(params.get("account")),
     data.items.length ? eventTable(data.items, true) : h("p", { class: "empty", text: "No events match." }));
+}
+
+// What an admin does on the day of a breach: the filtered account, or everyone, signed out everywhere.
+function incidentActions(account) {
+  const status = h("p", { class: "form-status", role: "status" });
+  const act = (label, path, question, after) => h("button", { type: "button", class: "ghost danger", text: label, onclick: async () => {
+    if (!confirm(question)) return;
+    try { await api(path, { method: "POST" }); status.textContent = "Done."; if (after) after(); } catch (err) { status.textContent = err.message; }
+  } });
+  const buttons = [];
+  if (account) {
+    const who = encodeURIComponent(account);
+    buttons.push(act(`Sign out ${account} everywhere`, `/api/admin/accounts/${who}/sign-out`, `Sign ${account} out of every browser, app and device?`));
+  }
+  buttons.push(act("Sign out everyone", "/api/admin/sign-out-everyone", "Sign out every account, yours included?", () => location.assign("/login")));
+  return h("section", { class: "section incident", "aria-label": "Incident actions" }, h("p", { class: "incident-actions" }, ...buttons), status);
 }
