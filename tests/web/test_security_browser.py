@@ -95,3 +95,35 @@ def test_security_section_and_admin_audit_log(live: LiveServer, browser: Browser
     assert errors == []
     page.close()
     second.close()
+
+
+def test_forced_password_reset_in_the_player(live: LiveServer, browser: Browser) -> None:
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="resetme", password="old-pass-1234")
+    page = _page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "resetme", "old-pass-1234")
+    admin = _page(browser)
+    _login(admin, live, "root", "root-pass-1234")
+    admin.goto(live.base_url + "/admin/security?account=resetme")
+    admin.once("dialog", lambda d: d.accept())
+    admin.click("text=Require a new password from resetme")
+    admin.wait_for_selector(".incident .form-status:has-text('Done.')")
+    admin.close()
+
+    page.goto(live.base_url + "/library")  # signed out at the next request; the old password proves who it is
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", "resetme")
+    page.fill("#login-pass", "old-pass-1234")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("form.password-reset")
+    page.fill("#reset-current", "old-pass-1234")
+    page.fill("#reset-new", "new-pass-5678")
+    page.fill("#reset-again", "new-pass-5678")
+    page.click("form.password-reset button[type=submit]")
+    page.wait_for_selector("form.password-reset", state="detached")
+    assert page.evaluate("location.pathname") == "/library"  # where the listener was going
+    page.wait_for_selector("#main h1")
+    assert errors == []
+    page.close()

@@ -9,7 +9,7 @@ from encore.accounts._listen_tokens import (
 )
 from encore.accounts._models import AuthSession, ListenToken, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, verify_password
-from encore.accounts._policy import Decision, check_password, check_username, may_attempt_login
+from encore.accounts._policy import Decision, check_password, check_username, may_attempt_login, may_use_account
 from encore.accounts._service import (
     LoginFailed,
     LoginLimits,
@@ -17,8 +17,10 @@ from encore.accounts._service import (
     LoginThrottled,
     NewSession,
     authenticate,
+    change_password,
     create_user,
     end_session,
+    force_password_reset,
     get_user_by_name,
     start_session,
     user_for_token,
@@ -39,16 +41,19 @@ __all__ = [
     "Role",
     "User",
     "authenticate",
+    "change_password",
     "check_password",
     "check_username",
     "create_user",
     "end_session",
+    "force_password_reset",
     "get_user_by_name",
     "hash_password",
     "issue_epoch",
     "listen_token_info",
     "live_credential",
     "may_attempt_login",
+    "may_use_account",
     "regenerate_listen_token",
     "sign_out_account",
     "sign_out_everyone",

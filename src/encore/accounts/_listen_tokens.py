@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import ListenToken, User
+from encore.accounts._policy import may_use_account
 from encore.kernel import new_secret_token
 
 MAX_TOKEN_CHARS = 200
@@ -50,4 +51,7 @@ def user_for_listen_token(session: Session, *, token: str) -> User | None:
         .join(ListenToken, ListenToken.user_id == User.id)
         .where(ListenToken.token_hash == _hash(token), live_credential(ListenToken.epoch))
     )
-    return user if user is not None and user.is_active else None
+    if user is None:
+        return None
+    usable = may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password)
+    return user if usable.allowed else None

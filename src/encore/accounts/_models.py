@@ -32,6 +32,8 @@ class User(TimestampMixin, Base):
     label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id", ondelete="SET NULL"))
     # Credentials issued under an earlier generation no longer count (accounts._epochs: sign out everywhere).
     signed_out_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by an operator (one account or all): until a new password is chosen, only that may be done.
+    must_reset_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuthSession(TimestampMixin, Base):

@@ -36,3 +36,20 @@ def may_attempt_login(
     if failures_for_client >= client_limit:
         return Decision(False, "too_many_attempts_client")
     return Decision(True, "ok")
+
+
+def may_use_account(*, is_active: bool, must_reset_password: bool) -> Decision:
+    """What every face asks of an authenticated account before doing anything for it."""
+    if not is_active:
+        return Decision(False, "account_disabled")
+    if must_reset_password:
+        return Decision(False, "password_reset_required")
+    return Decision(True, "ok")
+
+
+def check_new_password(*, new: str, current_matches: bool, same_as_current: bool) -> Decision:
+    if not current_matches:
+        return Decision(False, "the current password is wrong")
+    if same_as_current:
+        return Decision(False, "choose a password different from the current one")
+    return check_password(new)

@@ -4,13 +4,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, needs_rehash, verify_password
-from encore.accounts._policy import check_password, check_username, may_attempt_login
+from encore.accounts._policy import check_new_password, check_password, check_username, may_attempt_login
 from encore.kernel import Conflict, EncoreError, ValidationFailed, new_secret_token
 
 
@@ -152,3 +152,19 @@ def end_session(session: Session, *, token: str) -> None:
 
 def get_user_by_name(session: Session, *, username: str) -> User | None:
     return session.scalar(select(User).where(User.username_key == username.casefold()))
+
+
+def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+    """Needs the current password (a stolen session alone cannot take the account); clears a forced reset."""
+    matches = verify_password(user.password_hash, current[:1024])
+    decision = check_new_password(new=new, current_matches=matches, same_as_current=matches and current == new)
+    if not decision.allowed:
+        raise ValidationFailed(decision.reason, code="bad_password")
+    user.password_hash = hash_password(new)
+    user.must_reset_password = False
+
+
+def force_password_reset(session: Session, *, user_id: int | None) -> None:
+    """One account (or every account, with None) must choose a new password before anything else."""
+    q = update(User).values(must_reset_password=True)
+    session.execute(q if user_id is None else q.where(User.id == user_id))

@@ -1,5 +1,5 @@
 """The incident kit: sign out everywhere, forced password resets, for one account or all at once."""
 
-from encore.incident._service import sign_out
+from encore.incident._service import force_password_reset, sign_out
 
-__all__ = ["sign_out"]
+__all__ = ["force_password_reset", "sign_out"]

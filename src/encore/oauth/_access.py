@@ -35,7 +35,7 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]
 def check_access(session: Session, *, token: str, scopes: list[str], now: datetime) -> Access:
     """Raise InvalidToken for unknown, expired or revoked tokens; PermissionDenied for a missing scope."""
     row = session.execute(
-        select(OAuthToken, OAuthApp.client_id, OAuthApp.rate_limit)
+        select(OAuthToken, OAuthApp.client_id, OAuthApp.rate_limit, User.must_reset_password)
         .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
         .outerjoin(User, User.id == OAuthToken.user_id)
         # a user's token dies with a sign-out; client-credentials tokens belong to no account
@@ -54,5 +54,7 @@ def check_access(session: Session, *, token: str, scopes: list[str], now: dateti
         ) from error
     if row is None:  # validate_token has raised already; this tells mypy
         raise InvalidToken("Invalid access token")
-    tok, client_id, rate_limit = row
+    tok, client_id, rate_limit, must_reset = row
+    if must_reset:
+        raise InvalidToken("Password reset required: choose a new password in Encore's web player")
     return Access(tok.app_id, client_id, tok.user_id, frozenset(tok.scope.split()), rate_limit)

@@ -25,10 +25,16 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.public_id, username=user.username, display_name=user.display_name, role=user.role)
+    return UserOut(
+        id=user.public_id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        must_reset_password=user.must_reset_password,
+    )
 
 
-def _open_session(request: Request, response: Response, session: Db, user: User) -> SessionOut:
+def open_session(request: Request, response: Response, session: Db, user: User) -> SessionOut:
     c = container(request)
     ttl = timedelta(days=c.settings.session_ttl_days)
     new = start_session(
@@ -52,7 +58,7 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
         raise PermissionDenied("sign-up is closed on this server", code="signup_closed")
     user = create_user(session, username=body.username, password=body.password, display_name=body.display_name)
     note(request, session, kinds.SIGNUP, actor=user)
-    return _open_session(request, response, session, user)
+    return open_session(request, response, session, user)
 
 
 @router.post("/auth/login")
@@ -71,7 +77,7 @@ def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
         )
         if outcome.user is not None:
             note(request, session, kinds.LOGIN, actor=outcome.user)
-            return _open_session(request, response, session, outcome.user)
+            return open_session(request, response, session, outcome.user)
         known = get_user_by_name(session, username=body.username[:64])
         reason = outcome.error.code if outcome.error else "invalid_credentials"
         note(

@@ -6,13 +6,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from encore import audit, incident
-from encore.accounts import User, get_user_by_name
+from encore.accounts import User, change_password, get_user_by_name
 from encore.kernel import NotFound
 from encore.web._audit import client_of, note
+from encore.web._auth_routes import open_session
 from encore.web._deps import SESSION_COOKIE, Admin, CurrentUser, Db, container
+from encore.web._schemas import SessionOut, Strict
 
 router = APIRouter(prefix="/api", tags=["security"])
 
@@ -136,4 +138,36 @@ def sign_out_account(username: str, request: Request, session: Db, admin: Admin)
 def sign_out_everyone(request: Request, response: Response, session: Db, admin: Admin) -> None:
     """Every account, this admin's own included: they sign in again like everyone else."""
     _sign_out(request, session, user_id=None, actor=admin)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+class PasswordIn(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.put("/me/password")
+def new_password(body: PasswordIn, request: Request, response: Response, session: Db, user: CurrentUser) -> SessionOut:
+    """Also what a forced reset asks for. Every other session, device and app is signed out (they may be
+    the reason for the change); this browser gets a fresh session."""
+    change_password(session, user=user, current=body.current_password, new=body.new_password)
+    note(request, session, audit.kinds.PASSWORD_CHANGED, actor=user)
+    _sign_out(request, session, user_id=user.id, actor=user)
+    return open_session(request, response, session, user)
+
+
+def _force_reset(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
+    now = container(request).clock.now()
+    incident.force_password_reset(session, user_id=user_id, actor_id=actor.id, now=now, client=client_of(request))
+
+
+@router.post("/admin/accounts/{username}/password-reset", status_code=204)
+def force_reset_account(username: str, request: Request, session: Db, admin: Admin) -> None:
+    _force_reset(request, session, user_id=_account(session, username).id, actor=admin)
+
+
+@router.post("/admin/password-reset-everyone", status_code=204)
+def force_reset_everyone(request: Request, response: Response, session: Db, admin: Admin) -> None:
+    """Every account, this admin's own included."""
+    _force_reset(request, session, user_id=None, actor=admin)
     response.delete_cookie(SESSION_COOKIE, path="/")

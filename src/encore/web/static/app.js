@@ -6,7 +6,7 @@ import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { upgradeView } from "./premium.js";
-import { adminSecurityView } from "./security.js";
+import { adminSecurityView, passwordResetView } from "./security.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
@@ -52,6 +52,8 @@ async function render() {
   try {
     if (location.pathname === "/login") {
       view = loginView(afterLogin);
+    } else if (me && me.must_reset_password) {
+      view = passwordResetView((user) => { me = user; navigate(location.pathname + location.search, { force: true }); });
     } else {
       const match = routes.map(([re, fn, sec]) => [location.pathname.match(re), fn, sec]).find(([m]) => m);
       section = match ? match[2] || null : null;
@@ -85,7 +87,7 @@ export function navigate(path, { replace = false, force = false } = {}) {
 
 async function afterLogin() {
   me = await api("/api/me");
-  await player.restore();
+  if (!me.must_reset_password) await player.restore();
   const next = new URLSearchParams(location.search).get("next");
   navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
 }
@@ -175,7 +177,7 @@ if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").cat
   if (location.pathname === "/") prefetchHome();
   me = await api("/api/me").catch(() => null);
   if (!me) prefetchHome(false);
-  if (me) player.restore(); // not awaited: the view renders while the saved track's URL is fetched
+  if (me && !me.must_reset_password) player.restore(); // not awaited: the view renders while the saved track's URL is fetched
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();
 })();

@@ -12,6 +12,7 @@ const LABELS = {
   "oauth.granted": "App authorised", "oauth.grant_revoked": "App access revoked",
   "export.requested": "Data export requested", "export.downloaded": "Data exported",
   "security.signed_out": "Signed out everywhere", "security.reset_forced": "Password reset required",
+  "security.signed_out_everyone": "Everyone signed out", "security.reset_forced_everyone": "New password required from everyone",
 };
 
 const when = (iso) => new Date(iso).toLocaleString();
@@ -82,8 +83,32 @@ function incidentActions(account) {
   const buttons = [];
   if (account) {
     const who = encodeURIComponent(account);
-    buttons.push(act(`Sign out ${account} everywhere`, `/api/admin/accounts/${who}/sign-out`, `Sign ${account} out of every browser, app and device?`));
+    buttons.push(act(`Sign out ${account} everywhere`, `/api/admin/accounts/${who}/sign-out`, `Sign ${account} out of every browser, app and device?`),
+      act(`Require a new password from ${account}`, `/api/admin/accounts/${who}/password-reset`, `Sign ${account} out and require a new password?`));
   }
-  buttons.push(act("Sign out everyone", "/api/admin/sign-out-everyone", "Sign out every account, yours included?", () => location.assign("/login")));
+  const out = () => location.assign("/login");
+  buttons.push(act("Sign out everyone", "/api/admin/sign-out-everyone", "Sign out every account, yours included?", out),
+    act("Require a new password from everyone", "/api/admin/password-reset-everyone", "Sign out every account, yours included, and require a new password from each?", out));
   return h("section", { class: "section incident", "aria-label": "Incident actions" }, h("p", { class: "incident-actions" }, ...buttons), status);
+}
+
+// An operator required a new password: until it is chosen, this is the only view (the API refuses the rest).
+export function passwordResetView(done) {
+  document.title = "Choose a new password · Encore";
+  const error = h("p", { class: "form-error", role: "alert" });
+  const input = (id, label, autocomplete) => [h("label", { for: id, text: label }),
+    h("input", { id, type: "password", autocomplete, required: true, maxlength: 1024 })];
+  const form = h("form", { class: "login password-reset", onsubmit: async (event) => {
+    event.preventDefault();
+    const [current, fresh, again] = ["reset-current", "reset-new", "reset-again"].map((id) => form.querySelector(`#${id}`).value);
+    if (fresh !== again) { error.textContent = "The new passwords differ."; return; }
+    try {
+      const session = await api("/api/me/password", { method: "PUT", body: { current_password: current, new_password: fresh } });
+      done(session.user);
+    } catch (err) { error.textContent = err.message; }
+  } }, h("h1", { text: "Choose a new password" }),
+  h("p", { text: "This server's operator asks every affected account to choose a new password before going on. Every other browser, app and device has been signed out." }),
+  ...input("reset-current", "Current password", "current-password"), ...input("reset-new", "New password", "new-password"),
+  ...input("reset-again", "New password again", "new-password"), error, h("button", { type: "submit", text: "Save and continue" }));
+  return h("div", { class: "view narrow" }, form);
 }

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from encore.accounts import User
+from encore.accounts import User, may_use_account
 from encore.devices import choose_auth, user_for_api_key, user_for_app_password, user_for_token
 from encore.web.subsonic._envelope import (
     CONFLICTING_AUTH,
@@ -26,6 +26,13 @@ def _password(raw: str) -> str:
 
 
 def authenticate(session: Session, params: Params, *, secret: bytes, now: datetime) -> User:
+    user = _credentials(session, params, secret=secret, now=now)
+    if not may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password).allowed:
+        raise SubsonicError(WRONG_CREDENTIALS, "password reset required: choose a new one in Encore's web player")
+    return user
+
+
+def _credentials(session: Session, params: Params, *, secret: bytes, now: datetime) -> User:
     api_key, username = params.get("apiKey"), params.get("u")
     password, token, salt = params.get("p"), params.get("t"), params.get("s")
     choice = choose_auth(api_key=api_key, username=username, password=password, token=token, salt=salt)
