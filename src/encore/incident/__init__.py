@@ -1,5 +1,5 @@
-"""The incident kit: sign out everywhere, forced password resets, for one account or all at once."""
+"""The incident kit: sign out everywhere and forced password resets (one account or all), key rotation."""
 
-from encore.incident._service import force_password_reset, sign_out
+from encore.incident._service import Rotation, force_password_reset, rotate_keys, sign_out
 
-__all__ = ["force_password_reset", "sign_out"]
+__all__ = ["Rotation", "force_password_reset", "rotate_keys", "sign_out"]

@@ -1,11 +1,12 @@
 """What an operator does on the day of a breach, each as one service the admin pages and the CLI share.
 Each records itself in the audit log, in the same transaction."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from encore import accounts, audit, oauth
+from encore import accounts, audit, devices, keys, oauth
 
 
 def _cut_credentials(session: Session, *, user_id: int | None, now: datetime) -> None:
@@ -45,3 +46,23 @@ def force_password_reset(
     _cut_credentials(session, user_id=user_id, now=now)
     kind = audit.kinds.RESET_FORCED_EVERYONE if user_id is None else audit.kinds.RESET_FORCED
     audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    kid: int
+    previous_until: datetime  # URLs and secrets of older keys count until then
+    resealed: int  # app passwords moved under the new key
+
+
+def rotate_keys(
+    session: Session, *, secret: bytes, now: datetime, grace: timedelta, actor_id: int | None = None
+) -> Rotation:
+    """A new current key for stream URLs and stored secrets. URLs signed under older keys keep working for
+    `grace`, then stop; app passwords are resealed under the new key at once, so none stops."""
+    new = keys.rotate_keys(session, now=now, grace=grace)
+    ring = keys.load_keyring(session)
+    resealed = devices.reseal_app_passwords(session, secret=secret, keys=ring.live(now))
+    details = {"kid": new.kid, "grace_s": int(grace.total_seconds()), "resealed": resealed}
+    audit.record(session, kind=audit.kinds.KEYS_ROTATED, now=now, actor_id=actor_id, details=details)
+    return Rotation(new.kid, now + grace, resealed)

@@ -15,6 +15,7 @@ import encore.history
 import encore.ingest
 import encore.insights
 import encore.jobs
+import encore.keys
 import encore.labels
 import encore.library
 import encore.oauth

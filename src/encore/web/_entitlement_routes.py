@@ -257,6 +257,7 @@ def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
         requested=None,
         data_saver=False,
         now=now,
+        keyring=c.keyring.get(),
     )
     return AdBreakOut(
         break_id=brk.break_id,
