@@ -63,3 +63,50 @@ def test_sign_out_and_force_reset(env: Path) -> None:
         kinds = [e.kind for e in audit.list_events(s, where=audit.EventFilter(kind="security"))]
         assert kinds == ["security.reset_forced_everyone", "security.reset_forced", "security.signed_out"]
     c.close()
+
+
+def test_security_report(env: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from encore.db import transaction
+
+    t0 = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    c = build()
+    with transaction(c.sessions) as s:
+        alice, bob = get_user_by_name(s, username="alice"), get_user_by_name(s, username="bob")
+        assert alice is not None and bob is not None
+        home, attacker = audit.Client("198.51.100.7", "Firefox"), audit.Client("203.0.113.66", "curl")
+        for i in range(3):
+            audit.record(s, kind="login.failed", now=t0 + timedelta(minutes=i), actor_id=None, subject_id=bob.id,
+                         client=attacker, details={"username": "bob"})  # fmt: skip
+        audit.record(s, kind="login.failed", now=t0, actor_id=None, client=attacker, details={"username": "root"})
+        audit.record(s, kind="login", now=t0 + timedelta(minutes=5), actor_id=bob.id, client=attacker)
+        audit.record(s, kind="device.created", now=t0 + timedelta(minutes=6), actor_id=bob.id, client=attacker)
+        audit.record(s, kind="export.downloaded", now=t0 + timedelta(minutes=7), actor_id=bob.id, client=attacker,
+                     details={"what": "account data"})  # fmt: skip
+        audit.record(s, kind="login", now=t0 + timedelta(hours=2), actor_id=alice.id, client=home)
+        audit.record(s, kind="login", now=t0 - timedelta(days=1), actor_id=alice.id, client=home)  # before
+    c.close()
+
+    window = ["--since", "2026-11-30", "--until", "2026-12-01T00:00+00:00"]
+    out = runner.invoke(app, ["security", "report", *window, "--json"])
+    assert out.exit_code == 0, out.output
+    import json
+
+    got = json.loads(out.output)
+    assert [(r["account"], r["logins"], r["failures"]) for r in got["logins"]] == [
+        ("bob", 1, 3),
+        ("alice", 1, 0),
+        (None, 0, 1),
+    ]
+    assert got["logins"][0]["addresses"] == {"203.0.113.66": 4}
+    assert got["logins"][1]["first"].startswith("2026-11-30T12:00")  # the day before is outside the window
+    assert [(e["kind"], e["actor"], e["client_ip"]) for e in got["changes"]] == [
+        ("device.created", "bob", "203.0.113.66")
+    ]
+    assert [e["details"]["what"] for e in got["exports"]] == ["account data"]
+
+    table = runner.invoke(app, ["security", "report", *window])
+    assert table.exit_code == 0
+    assert "Log-ins" in table.output and "203.0.113.66 (4)" in table.output and "export.downloaded" in table.output
+    assert runner.invoke(app, ["security", "report", "--since", "last tuesday"]).exit_code == 2

@@ -3,6 +3,7 @@ exports. Faces call `record` in the transaction of the action; listeners read th
 
 from encore.audit import _kinds as kinds
 from encore.audit._models import AuditEvent
+from encore.audit._report import Logins, Report, security_report
 from encore.audit._service import (
     CSV_FIELDS,
     Client,
@@ -20,9 +21,12 @@ __all__ = [
     "Client",
     "EventFilter",
     "EventView",
+    "Logins",
+    "Report",
     "kinds",
     "list_events",
     "record",
+    "security_report",
     "to_csv",
     "to_rows",
 ]

@@ -1,13 +1,15 @@
-"""`encore keys rotate`, `encore security sign-out | force-reset | report`: the incident kit from a shell,
+"""`encore keys rotate`, `encore security sign-out | force-reset | report [--json]`: the incident kit from a shell,
 for the day the admin pages themselves are in doubt."""
 
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from encore import incident
+from encore import audit, incident
 from encore.accounts import get_user_by_name
 from encore.bootstrap import Container, build
 from encore.db import transaction
@@ -97,3 +99,90 @@ def force_reset(user: User = None, everyone: Everyone = False) -> None:
         console.print(f"[green]New password required:[/green] {user or 'every account'}")
     finally:
         c.close()
+
+
+def _instant(text: str | None, default: datetime) -> datetime:
+    if text is None:
+        return default
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        err.print(f"[red]Not a date or time:[/red] {text!r} (use e.g. 2026-11-30 or 2026-11-30T14:00Z)")
+        raise typer.Exit(2) from exc
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # a bare date or time is UTC
+
+
+def _addresses(row: audit.Logins, most: int = 4) -> str:
+    ranked = sorted(row.addresses.items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{ip or '?'} ({n})" for ip, n in ranked[:most])
+    return shown + (f", +{len(ranked) - most} more" if len(ranked) > most else "")
+
+
+def _when(at: datetime | None) -> str:
+    return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
+def _events_table(title: str, events: list[audit.EventView]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for name in ("when (UTC)", "what", "by", "account", "from", "details"):
+        table.add_column(name, overflow="fold")
+    for e in events:
+        details = json.dumps(e.details, separators=(",", ":"))
+        table.add_row(_when(e.at), e.kind, e.actor or "", e.subject or "", e.client_ip, details)
+    return table
+
+
+def _as_json(report: audit.Report) -> str:
+    return json.dumps(
+        {
+            "since": report.since.isoformat(),
+            "until": report.until.isoformat(),
+            "logins": [
+                {
+                    "account": r.account,
+                    "logins": r.logins,
+                    "failures": r.failures,
+                    "addresses": r.addresses,
+                    "first": r.first.isoformat() if r.first else None,
+                    "last": r.last.isoformat() if r.last else None,
+                }
+                for r in report.logins
+            ],
+            "changes": audit.to_rows(report.changes),
+            "exports": audit.to_rows(report.exports),
+        },
+        indent=2,
+    )
+
+
+@security_app.command("report")
+def report(
+    since: Annotated[
+        str | None, typer.Option(help="From (ISO date or time, UTC; default: 7 days ago)")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Until (ISO date or time; default: now)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables")] = False,
+) -> None:
+    """Who logged in (and failed to) from where, what was changed and what was exported, in a window."""
+    c = _migrated()
+    try:
+        now = c.clock.now()
+        start, end = _instant(since, now - timedelta(days=7)), _instant(until, now)
+        with c.sessions() as session:
+            found = audit.security_report(session, since=start, until=end)
+    finally:
+        c.close()
+    if as_json:
+        typer.echo(_as_json(found))
+        return
+    out = Console(width=max(console.width, 140))
+    out.print(f"[bold]Security report[/bold] {_when(start)} to {_when(end)} UTC")
+    logins = Table(title="Log-ins", title_justify="left")
+    for name in ("account", "sign-ins", "failed", "from (attempts)", "first", "last"):
+        logins.add_column(name, overflow="fold")
+    for r in found.logins:
+        account = r.account or "[italic](no such account)[/italic]"
+        logins.add_row(account, str(r.logins), str(r.failures), _addresses(r), _when(r.first), _when(r.last))
+    out.print(logins)
+    out.print(_events_table("Changes", found.changes))
+    out.print(_events_table("Exports", found.exports))
