@@ -157,9 +157,7 @@ def _as_json(report: audit.Report) -> str:
 
 @security_app.command("report")
 def report(
-    since: Annotated[
-        str | None, typer.Option(help="From (ISO date or time, UTC; default: 7 days ago)")
-    ] = None,
+    since: Annotated[str | None, typer.Option(help="From (ISO date or time, UTC; default: 7 days ago)")] = None,
     until: Annotated[str | None, typer.Option(help="Until (ISO date or time; default: now)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables")] = False,
 ) -> None:
