@@ -2,6 +2,7 @@
 for the day the admin pages themselves are in doubt."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -75,30 +76,27 @@ def _target(c: Container, user: str | None, everyone: bool) -> int | None:
     raise typer.Exit(2)
 
 
-@security_app.command("sign-out")
-def sign_out(user: User = None, everyone: Everyone = False) -> None:
-    """Sign an account (or everyone) out of every session, device, listen token and OAuth app."""
+def _on_accounts(user: str | None, everyone: bool, action: Callable[..., None], done: str) -> None:
     c = _migrated()
     try:
         target = _target(c, user, everyone)
         with transaction(c.sessions) as session:
-            incident.sign_out(session, user_id=target, actor_id=None, now=c.clock.now())
-        console.print(f"[green]Signed out:[/green] {user or 'every account'}")
+            action(session, user_id=target, actor_id=None, now=c.clock.now())
+        console.print(f"[green]{done}:[/green] {user or 'every account'}")
     finally:
         c.close()
+
+
+@security_app.command("sign-out")
+def sign_out(user: User = None, everyone: Everyone = False) -> None:
+    """Sign an account (or everyone) out of every session, device, listen token and OAuth app."""
+    _on_accounts(user, everyone, incident.sign_out, "Signed out")
 
 
 @security_app.command("force-reset")
 def force_reset(user: User = None, everyone: Everyone = False) -> None:
     """Sign out and require a new password of an account (or everyone) before anything else."""
-    c = _migrated()
-    try:
-        target = _target(c, user, everyone)
-        with transaction(c.sessions) as session:
-            incident.force_password_reset(session, user_id=target, actor_id=None, now=c.clock.now())
-        console.print(f"[green]New password required:[/green] {user or 'every account'}")
-    finally:
-        c.close()
+    _on_accounts(user, everyone, incident.force_password_reset, "New password required")
 
 
 def _instant(text: str | None, default: datetime) -> datetime:
