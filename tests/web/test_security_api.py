@@ -86,3 +86,20 @@ def test_admins_filter_and_export(client: TestClient, container: Container, list
     # exporting the audit log is itself an audited export
     exported = client.get("/api/admin/audit?kind=export", headers=root).json()["items"]
     assert [e["details"]["what"] for e in exported] == ["audit log", "audit log"]
+
+
+def test_email_changes_need_the_password_and_are_audited(client: TestClient, listener: str) -> None:
+    auth = {"Authorization": f"Bearer {login(client, listener)}"}
+    client.cookies.clear()
+    wrong = client.put("/api/me/email", json={"current_password": "not-it-at-all", "email": "a@b.org"}, headers=auth)
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "bad_password"
+    for bad in ("no-at-sign", "a@nodot", "a b@c.org", "@c.org"):
+        r = client.put("/api/me/email", json={"current_password": PASSWORD, "email": bad}, headers=auth)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "bad_email", bad
+    assert client.put("/api/me/email", json={"current_password": PASSWORD, "email": "me@example.org"},
+                      headers=auth).status_code == 204  # fmt: skip
+    assert client.put("/api/me/email", json={"current_password": PASSWORD, "email": "new@example.org"},
+                      headers=auth).status_code == 204  # fmt: skip
+    changes = client.get("/api/me/security/events", headers=auth).json()["items"]
+    emails = [e["details"] for e in changes if e["kind"] == "email.changed"]
+    assert emails == [{"old": "me@example.org", "new": "new@example.org"}, {"old": None, "new": "me@example.org"}]

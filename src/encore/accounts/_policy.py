@@ -53,3 +53,16 @@ def check_new_password(*, new: str, current_matches: bool, same_as_current: bool
     if same_as_current:
         return Decision(False, "choose a password different from the current one")
     return check_password(new)
+
+
+MAX_EMAIL = 320
+
+
+def check_email(email: str) -> Decision:
+    """Deliberately loose (one @, something either side, no spaces): the address is only ever shown."""
+    local, at, domain = email.rpartition("@")
+    if len(email) > MAX_EMAIL or not at or not local or "." not in domain or not email.isprintable():
+        return Decision(False, "not an e-mail address")
+    if any(ch.isspace() for ch in email):
+        return Decision(False, "not an e-mail address")
+    return Decision(True, "ok")

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, needs_rehash, verify_password
-from encore.accounts._policy import check_new_password, check_password, check_username, may_attempt_login
+from encore.accounts._policy import (
+    check_email,
+    check_new_password,
+    check_password,
+    check_username,
+    may_attempt_login,
+)
 from encore.kernel import Conflict, EncoreError, ValidationFailed, new_secret_token
 
 
@@ -168,3 +174,14 @@ def force_password_reset(session: Session, *, user_id: int | None) -> None:
     """One account (or every account, with None) must choose a new password before anything else."""
     q = update(User).values(must_reset_password=True)
     session.execute(q if user_id is None else q.where(User.id == user_id))
+
+
+def change_email(session: Session, *, user: User, current_password: str, email: str) -> str | None:
+    """Needs the password too (a stolen session must not redirect the account's mail). Returns the old one."""
+    if not verify_password(user.password_hash, current_password[:1024]):
+        raise ValidationFailed("the current password is wrong", code="bad_password")
+    decision = check_email(email)
+    if not decision.allowed:
+        raise ValidationFailed(decision.reason, code="bad_email")
+    old, user.email = user.email, email
+    return old

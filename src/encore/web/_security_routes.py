@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from encore import audit, incident
-from encore.accounts import User, change_password, get_user_by_name
+from encore.accounts import User, change_email, change_password, get_user_by_name
 from encore.kernel import NotFound
 from encore.web._audit import client_of, note
 from encore.web._auth_routes import open_session
@@ -154,6 +154,17 @@ def new_password(body: PasswordIn, request: Request, response: Response, session
     note(request, session, audit.kinds.PASSWORD_CHANGED, actor=user)
     _sign_out(request, session, user_id=user.id, actor=user)
     return open_session(request, response, session, user)
+
+
+class EmailIn(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    email: str = Field(min_length=3, max_length=320)
+
+
+@router.put("/me/email", status_code=204)
+def new_email(body: EmailIn, request: Request, session: Db, user: CurrentUser) -> None:
+    old = change_email(session, user=user, current_password=body.current_password, email=body.email)
+    note(request, session, audit.kinds.EMAIL_CHANGED, actor=user, old=old, new=body.email)
 
 
 def _force_reset(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
