@@ -20,7 +20,6 @@ from encore.kernel import new_public_id
 GENRES = ["Pop", "Rock", "Jazz", "Hip-Hop", "Electronic", "Folk", "Classical", "Soul", "Metal", "Ambient"]
 # The plays indexes, dropped during the bulk load and rebuilt after it (same names as the migrations).
 INDEXES = {
-    "ix_plays_user_started": "plays (user_id, started_at)",
     "ix_plays_track_started": "plays (track_id, started_at)",
     "ix_plays_match_key": "plays (match_key)",
     "ix_plays_wrapped": "plays (user_id, started_at, is_listen, track_id, ms_played)",

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import catalog, insights, keys, library, portability
+from encore import accounts, catalog, history, insights, keys, library, portability
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -29,6 +29,7 @@ class Container:
     # Built on `state`, so their limits hold across workers and nodes.
     transcodes: TranscodeSlots  # Subsonic's on-the-fly MP3 transcodes at once
     app_rates: AppRates  # /v1 request windows per developer app
+    login_throttle: accounts.LoginThrottle  # log-in attempts per (account, client) and per client; sign-ups
     jobs: JobEngine
     cards: insights.CardCache  # rendered Wrapped cards on disk (a derived cache the node's workers share)
     keyring: keys.KeyringCache  # which signing/encryption keys count, as the database said at most 30 s ago
@@ -37,6 +38,8 @@ class Container:
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
     # What this process keeps of the catalogue (views, search sets), dropped when the catalogue changes.
     catalogue_cache: catalog.CatalogueCache = field(default_factory=lambda: catalog.CatalogueCache(MemoryState()))
+    # Listens submitted together (ListenBrainz) share one write transaction: one writer thread per process.
+    listen_writer: history.ListenWriter | None = None
 
     def migrate(self) -> None:
         """Schema to head; then, when many docs are not in the search index yet (a database from before the
@@ -51,6 +54,8 @@ class Container:
             return catalog.rebuild_search_index(session, popularity=library.popularity)
 
     def close(self) -> None:
+        if self.listen_writer is not None:
+            self.listen_writer.close()
         self.state.close()
         self.engine.dispose()
 
@@ -90,12 +95,23 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         state=state,
         transcodes=TranscodeSlots(state, settings.max_transcodes),
         app_rates=AppRates(state),
+        login_throttle=accounts.LoginThrottle(state, _throttle_limits(settings)),
         jobs=_jobs(settings, sessions, clock),
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
         keyring=keys.KeyringCache(sessions),
         clock=clock,
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
         catalogue_cache=cache,
+        listen_writer=history.ListenWriter(sessions),
+    )
+
+
+def _throttle_limits(settings: Settings) -> accounts.ThrottleLimits:
+    return accounts.ThrottleLimits(
+        free_attempts=settings.login_attempts_per_account,
+        per_client=settings.login_attempts_per_client,
+        window_s=settings.login_window_s,
+        signups_per_client=settings.signups_per_client_per_hour,
     )
 
 

@@ -5,9 +5,10 @@ from sqlalchemy import select
 
 from encore.accounts import (
     LoginFailed,
-    LoginLimits,
+    LoginThrottle,
     LoginThrottled,
     Role,
+    ThrottleLimits,
     User,
     authenticate,
     create_user,
@@ -20,7 +21,7 @@ from encore.db import transaction
 from encore.kernel import Conflict, ValidationFailed
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-LIMITS = LoginLimits(per_account=3, per_client=5, window=timedelta(minutes=15))
+LIMITS = ThrottleLimits(free_attempts=3, per_client=5, window_s=900)
 
 
 def _make(c: Container, name: str = "alice", password: str = "correct horse") -> None:
@@ -29,8 +30,9 @@ def _make(c: Container, name: str = "alice", password: str = "correct horse") ->
 
 
 def _login(c: Container, name: str, password: str, client: str = "1.2.3.4") -> User:
+    throttle = LoginThrottle(c.state, LIMITS)
     with transaction(c.sessions) as s:
-        outcome = authenticate(s, username=name, password=password, client=client, limits=LIMITS, now=NOW)
+        outcome = authenticate(s, username=name, password=password, client=client, throttle=throttle, now=NOW)
     if outcome.error:
         raise outcome.error
     assert outcome.user is not None
@@ -63,13 +65,26 @@ def test_username_is_case_insensitive_and_unique(container: Container) -> None:
         _make(container, "Alice")
 
 
-def test_login_is_throttled_per_account_even_with_the_right_password(container: Container) -> None:
+def test_guesses_from_other_clients_never_lock_the_owner_out(container: Container) -> None:
+    """#15 hole 6: five wrong passwords for a known username used to make the right one get 429."""
     _make(container)
     for client in ("a", "b", "c"):
-        with pytest.raises(LoginFailed):
+        for _ in range(3):
+            with pytest.raises(LoginFailed):
+                _login(container, "alice", "nope", client=client)
+        with pytest.raises(LoginThrottled):
             _login(container, "alice", "nope", client=client)
-    with pytest.raises(LoginThrottled):
-        _login(container, "alice", "correct horse", client="d")
+    assert _login(container, "alice", "correct horse", client="d").username == "alice"
+
+
+def test_the_guessing_client_is_throttled_even_with_the_right_password(container: Container) -> None:
+    _make(container)
+    for _ in range(3):
+        with pytest.raises(LoginFailed):
+            _login(container, "alice", "nope", client="a")
+    with pytest.raises(LoginThrottled) as held:
+        _login(container, "alice", "correct horse", client="a")
+    assert held.value.retry_after >= 1
 
 
 def test_login_is_throttled_per_client_across_accounts(container: Container) -> None:

@@ -51,3 +51,14 @@ def test_readiness_names_what_is_down(tmp_path: Path) -> None:
             assert r.status_code == 503 and r.json()["checks"] == {"database": "ok", "state": "down"}
     finally:
         c.close()
+
+
+def test_serve_refuses_a_misspelt_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENCORE_REDIS_ULR", "redis://127.0.0.1:6379/0")
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())  # rich wraps lines
+    assert "ENCORE_REDIS_ULR" in said and "did you mean ENCORE_REDIS_URL" in said
+    assert not (tmp_path / "var").exists()  # refused before anything was made

@@ -63,3 +63,24 @@ def test_transcode_cap_defaults_to_four_and_is_checked(monkeypatch: pytest.Monke
     monkeypatch.setenv("ENCORE_MAX_TRANSCODES", "-1")
     with pytest.raises(SettingsError, match="max_transcodes"):
         load_settings()
+
+
+def test_unknown_env_names_get_the_closest_known_name() -> None:
+    from encore.config import unknown_env_reasons
+
+    reasons = unknown_env_reasons(
+        {"ENCORE_DATABSE_URL": "postgresql://x", "ENCORE_MODE": "dev", "encore_prot": "1", "HOME": "/root"}
+    )
+    assert reasons == [
+        "unknown setting ENCORE_DATABSE_URL (did you mean ENCORE_DATABASE_URL?)",
+        "unknown setting encore_prot (did you mean ENCORE_PORT?)",
+    ]
+    assert unknown_env_reasons({"ENCORE_CONFIG": "/etc/encore.toml", "ENCORE_REDIS_URL": "redis://r"}) == []
+    assert "settings.py" in unknown_env_reasons({"ENCORE_ZZZZZZZZZZZZZZ": "1"})[0]
+
+
+def test_a_typo_in_the_environment_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATABSE_URL", "postgresql://db/encore")
+    with pytest.raises(SettingsError, match="did you mean ENCORE_DATABASE_URL"):
+        load_settings()

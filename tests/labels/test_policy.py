@@ -6,7 +6,7 @@ import pytest
 
 from encore.billing import Availability, Content, Tier, decide, strictest
 from encore.kernel import ValidationFailed
-from encore.labels import counts_as_stream, csv_cell, largest_remainder, month_bounds
+from encore.labels import Statement, counts_as_stream, csv_cell, largest_remainder, month_bounds, pool_notes
 
 NOW = datetime(2026, 11, 15, tzinfo=UTC)
 LATER = datetime(2026, 12, 1, tzinfo=UTC)
@@ -78,3 +78,20 @@ def test_the_one_decision_enforces_label_availability() -> None:
     premium = strictest(Content(Availability.PREMIUM), Content())
     denied = decide(None, premium, NOW)
     assert not denied.allowed and denied.tier is Tier.FREE and denied.reason == "premium_required"
+
+
+def _statement(ad: int, subs: int, share: int, streams: int) -> Statement:
+    return Statement("2026-11", "open", None, "EUR", ad, subs, share, streams, 0, [])
+
+
+def test_an_empty_pool_is_explained_from_the_statements_own_figures() -> None:
+    assert pool_notes(_statement(ad=5, subs=0, share=70, streams=10)) == []
+    notes = pool_notes(_statement(ad=0, subs=0, share=70, streams=2670))
+    assert notes[0].startswith("The pool is empty: no ad impression was paid for in 2026-11")
+    assert "no paid Premium day fell in 2026-11" in notes[0]
+    assert notes[1] == "The 2,670 counted streams are kept, but they share nothing for this month."
+    no_share = pool_notes(_statement(ad=0, subs=0, share=0, streams=0))
+    assert no_share == [
+        "The pool is empty: no ad impression was paid for in 2026-11 (each played-through ad earns its campaign's "
+        "CPM); the payout share of subscriptions is 0% (ENCORE_ROYALTY_PAYOUT_SHARE_PCT)."
+    ]

@@ -82,15 +82,46 @@ def test_play_queue_round_trip_and_refusals(world: World) -> None:
     assert library.get_play_queue(w.s, user_id=w.alice) is None
 
 
-def test_similar_tracks_come_from_co_listening(world: World) -> None:
+def _listeners(w: World, n: int) -> list[int]:
+    from encore.accounts import create_user
+
+    return [create_user(w.s, username=f"fan{i}", password="fan-password-1").id for i in range(n)]
+
+
+def test_similar_tracks_come_from_co_listening_of_enough_listeners(world: World) -> None:
     w = world
-    for user in (w.alice, w.bob):
+    fans = _listeners(w, 5)
+    for user in fans:
         _listen(w, user, 0, 50)
         _listen(w, user, 3, 40)
-    _listen(w, w.alice, 4, 30)
+    for user in fans[:4]:
+        _listen(w, user, 4, 30)  # four listeners share this pair: below the threshold
     similar = library.similar_tracks(w.s, track_id=w.ids(0)[0], limit=10)
-    assert [t.title for t in similar] == ["Song 3", "Song 4"]  # shared by two listeners, then by one
+    assert [t.title for t in similar] == ["Song 3"]
     assert library.similar_tracks(w.s, track_id=w.ids(5)[0], limit=10) == []
+
+
+def test_one_shared_play_does_not_reveal_another_listeners_top_10(world: World) -> None:
+    """#15 hole 5: getSimilarSongs2 returned exactly Bob's private top 10 after one shared play."""
+    w = world
+    for index in (1, 2, 3, 4, 5):
+        for minutes in range(index * 3):
+            _listen(w, w.bob, index, 100 + minutes)
+    _listen(w, w.bob, 0, 10)
+    _listen(w, w.alice, 0, 5)  # Alice plays one track Bob played, then asks for "similar"
+    assert library.similar_tracks(w.s, track_id=w.ids(0)[0], limit=10) == []
+    # the artist's top songs do not follow Bob's counts either: with too few listeners, newest order
+    top = library.top_tracks(w.s, artist_name="Nina Vale", limit=6)
+    assert [t.title for t in top] == [f"Song {i}" for i in range(6)]
+
+
+def test_top_songs_count_listens_only_behind_enough_listeners(world: World) -> None:
+    w = world
+    for user in _listeners(w, 5):
+        _listen(w, user, 4, 30)
+    top = library.top_tracks(w.s, artist_name="Nina Vale", limit=2)
+    assert [t.title for t in top] == ["Song 4", "Song 0"]
+    assert library.enough_listeners(5) and not library.enough_listeners(4)
 
 
 def test_now_playing_and_album_lists(world: World) -> None:

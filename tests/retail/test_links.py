@@ -1,9 +1,11 @@
 """Retailer templates: filled and URL-encoded, skipped when an identifier is missing, refused when unsafe."""
 
+from datetime import date
+
 import pytest
 
 from encore.config import SettingsError, load_settings
-from encore.retail import BuyLink, buy_links, fill_template
+from encore.retail import BuyLink, buy_links, fill_template, links_shown
 
 
 def test_fields_are_url_encoded_so_they_cannot_change_the_host_or_path() -> None:
@@ -14,7 +16,26 @@ def test_fields_are_url_encoded_so_they_cannot_change_the_host_or_path() -> None
 def test_missing_identifier_skips_that_retailer() -> None:
     retailers = {"ByUPC": "https://a.example/{upc}", "ByName": "https://b.example/?q={title}"}
     links = buy_links(retailers, {"upc": None, "isrc": None, "artist": "A", "title": "Song"})
-    assert links == [BuyLink("ByName", "https://b.example/?q=Song")]
+    assert links == [BuyLink("ByName", "https://b.example/?q=Song", product=False)]
+    assert links[0].label == "Search ByName"
+
+
+def test_links_say_search_unless_they_name_the_product() -> None:
+    retailers = {
+        "ByUPC": "https://a.example/{upc}",
+        "ByISRC": "https://c.example/{isrc}",
+        "ByName": "https://b/?q={title}",
+    }
+    links = buy_links(retailers, {"upc": "0724352440427", "isrc": "GBAYE9900001", "artist": "A", "title": "Song"})
+    assert [x.label for x in links] == ["ByUPC", "ByISRC", "Search ByName"]
+
+
+def test_pre_releases_have_no_links_unless_preorders() -> None:
+    today = date(2026, 12, 2)
+    assert links_shown(release_date=today, today=today, preorders=False)
+    assert links_shown(release_date=None, today=today, preorders=False)
+    assert not links_shown(release_date=date(2026, 12, 3), today=today, preorders=False)
+    assert links_shown(release_date=date(2026, 12, 3), today=today, preorders=True)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,11 @@
-from fastapi.testclient import TestClient
+from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from encore.config import Settings
+from encore.web._client_ip import resolve_client
 from tests.web.conftest import PASSWORD, login
 
 CSRF = {"X-Encore-CSRF": "1"}
@@ -68,3 +74,47 @@ def test_security_headers_on_pages_and_api(client: TestClient) -> None:
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
+
+
+def test_rotating_x_forwarded_for_does_not_make_a_new_client(client: TestClient, listener: str) -> None:
+    """#15 hole 6: the header is believed only from a configured proxy, so a guesser cannot forge clients."""
+    codes = [
+        client.post(
+            "/api/auth/login",
+            json={"username": listener, "password": "bad-pass"},
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+        ).status_code
+        for i in range(6)
+    ]
+    assert codes == [401] * 5 + [429]
+
+
+def test_signup_is_rate_limited_per_client(client: TestClient) -> None:
+    codes = [
+        client.post("/api/auth/signup", json={"username": f"bot{i}", "password": "long enough"}).status_code
+        for i in range(6)
+    ]
+    assert codes == [201] * 5 + [429]
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "client"),
+    [
+        ("198.51.100.7", "1.2.3.4", "198.51.100.7"),  # untrusted peer: the header is ignored
+        ("10.0.0.2", "1.2.3.4", "1.2.3.4"),  # trusted proxy: the hop before it
+        ("10.0.0.2", "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # the client's own leftmost entry is not believed
+        ("10.0.0.2", "1.2.3.4, 10.0.0.3", "1.2.3.4"),  # a chain of trusted proxies is skipped
+        ("10.0.0.2", "not-an-ip", "10.0.0.2"),
+        ("10.0.0.2", None, "10.0.0.2"),
+    ],
+)
+def test_client_address_behind_trusted_proxies(peer: str, header: str | None, client: str) -> None:
+    assert resolve_client(peer, header, ["10.0.0.0/24"]) == client
+
+
+def test_trusted_proxies_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ENCORE_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")
+    assert Settings(mode="dev", data_dir=tmp_path).trusted_proxies == ["10.0.0.0/8", "127.0.0.1"]
+    monkeypatch.setenv("ENCORE_TRUSTED_PROXIES", "nonsense")
+    with pytest.raises(ValidationError):
+        Settings(mode="dev", data_dir=tmp_path)

@@ -25,3 +25,14 @@ def test_device_routes_for_the_player(client: TestClient, listener: str) -> None
     assert client.get("/api/me/devices", headers=auth).json() == {"items": []}
     ping = client.get("/rest/ping", params={"apiKey": made["api_key"], "f": "json"}).json()
     assert ping["subsonic-response"]["error"]["code"] == 44
+
+
+def test_what_to_type_into_an_app_and_its_qr_code(client: TestClient, listener: str) -> None:
+    assert client.get("/api/me/devices/connect").status_code == 401
+    assert client.get("/api/me/devices/connect/qr.svg").status_code == 401
+    login(client, listener)
+    connect = client.get("/api/me/devices/connect").json()
+    assert connect == {"server_url": "http://testserver", "username": "listener"}
+    qr = client.get("/api/me/devices/connect/qr.svg")
+    assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
+    assert qr.text.startswith("<?xml") and "<svg" in qr.text and "<script" not in qr.text

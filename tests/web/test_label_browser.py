@@ -110,8 +110,17 @@ def test_label_dashboard(live: LiveServer, browser: Browser, tmp_path: Path) -> 
     admin.wait_for_selector(".admin-labels")
     assert label_name in admin.locator(".admin-labels").inner_text()
     admin.wait_for_selector(".close-month")  # last month, open
+    summary = admin.locator(".statement-summary").inner_text()
+    assert (admin.locator(".statement-note").count() > 0) == (" pool 0.00 " in summary)  # an empty pool is explained
+    asked: list[str] = []
+    admin.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    admin.click(".close-month")  # closing asks first; saying no leaves the month open
+    admin.wait_for_selector(".admin-status:text('stays open')")
+    assert "frozen" in asked[0] and admin.locator(".close-month").count() == 1
+    admin.once("dialog", lambda d: d.accept())
     admin.click(".close-month")
     admin.wait_for_selector(".admin-status:text('is closed')")
-    assert admin.locator(".statement-summary").inner_text().startswith("Closed")
+    assert admin.locator(".statement-summary").inner_text().startswith("Closed 20")
     assert admin.locator(".close-month").count() == 0
+    assert "null" not in admin.inner_text("#main") and "undefined" not in admin.inner_text("#main")
     admin.close()

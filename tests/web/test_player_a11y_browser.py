@@ -129,6 +129,7 @@ def test_text_contrast_passes_wcag_aa_in_every_view(live: LiveServer, browser: B
             "/search?q=a",
             "/library",
             "/queue",
+            "/history",
             "/settings",
             "/upgrade",
             page.url,
@@ -171,7 +172,17 @@ def test_touch_targets_are_at_least_44px_at_360px_wide(live: LiveServer, browser
     page.wait_for_selector("#main .track-play")
     page.locator("#main .track-play").first.click()
     _playing(page)
-    for path in ["/", f"/album/{_album(live)}", "/search?q=a", "/library", "/queue", "/settings", "/upgrade", url]:
+    for path in [
+        "/",
+        f"/album/{_album(live)}",
+        "/search?q=a",
+        "/library",
+        "/queue",
+        "/history",
+        "/settings",
+        "/upgrade",
+        url,
+    ]:
         page.goto(live.base_url + path if path.startswith("/") else path)
         page.wait_for_selector("#main .view")
         page.wait_for_timeout(200)

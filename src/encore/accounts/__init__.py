@@ -9,10 +9,15 @@ from encore.accounts._listen_tokens import (
 )
 from encore.accounts._models import AuthSession, ListenToken, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, verify_password
-from encore.accounts._policy import Decision, check_password, check_username, may_attempt_login, may_use_account
+from encore.accounts._policy import (
+    Decision,
+    check_password,
+    check_username,
+    may_use_account,
+    next_login_delay,
+)
 from encore.accounts._service import (
     LoginFailed,
-    LoginLimits,
     LoginOutcome,
     LoginThrottled,
     NewSession,
@@ -22,10 +27,12 @@ from encore.accounts._service import (
     create_user,
     end_session,
     force_password_reset,
+    get_active_user,
     get_user_by_name,
     start_session,
     user_for_token,
 )
+from encore.accounts._throttle import LoginThrottle, ThrottleLimits, Verdict
 
 __all__ = [
     "AuthEpoch",
@@ -35,12 +42,14 @@ __all__ = [
     "ListenTokenInfo",
     "LoginAttempt",
     "LoginFailed",
-    "LoginLimits",
     "LoginOutcome",
+    "LoginThrottle",
     "LoginThrottled",
     "NewSession",
     "Role",
+    "ThrottleLimits",
     "User",
+    "Verdict",
     "authenticate",
     "change_email",
     "change_password",
@@ -49,13 +58,14 @@ __all__ = [
     "create_user",
     "end_session",
     "force_password_reset",
+    "get_active_user",
     "get_user_by_name",
     "hash_password",
     "issue_epoch",
     "listen_token_info",
     "live_credential",
-    "may_attempt_login",
     "may_use_account",
+    "next_login_delay",
     "regenerate_listen_token",
     "sign_out_account",
     "sign_out_everyone",

@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
@@ -43,14 +43,18 @@ def regenerate_listen_token(session: Session, *, user_id: int, now: datetime) ->
     return token
 
 
+# built once: every scrobbled listen asks this, and building the statement cost more than running it (#17)
+_BY_TOKEN = (
+    select(User)
+    .join(ListenToken, ListenToken.user_id == User.id)
+    .where(ListenToken.token_hash == bindparam("token_hash"), live_credential(ListenToken.epoch))
+)
+
+
 def user_for_listen_token(session: Session, *, token: str) -> User | None:
     if not token or len(token) > MAX_TOKEN_CHARS:
         return None
-    user = session.scalar(
-        select(User)
-        .join(ListenToken, ListenToken.user_id == User.id)
-        .where(ListenToken.token_hash == _hash(token), live_credential(ListenToken.epoch))
-    )
+    user = session.scalar(_BY_TOKEN, {"token_hash": _hash(token)})
     if user is None:
         return None
     usable = may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password)

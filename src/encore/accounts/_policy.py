@@ -28,14 +28,12 @@ def check_password(password: str) -> Decision:
     return Decision(True, "ok")
 
 
-def may_attempt_login(
-    *, failures_for_account: int, failures_for_client: int, account_limit: int, client_limit: int
-) -> Decision:
-    if failures_for_account >= account_limit:
-        return Decision(False, "too_many_attempts_account")
-    if failures_for_client >= client_limit:
-        return Decision(False, "too_many_attempts_client")
-    return Decision(True, "ok")
+def next_login_delay(attempt: int, *, free: int, base_s: float, cap_s: float) -> float:
+    """Seconds to wait after the `attempt`-th try of one account from one client: none for the first
+    `free - 1`, then doubling from `base_s` (1, 2, 4, ... s), never more than `cap_s`."""
+    if attempt < free:
+        return 0.0
+    return float(min(cap_s, base_s * 2 ** min(attempt - free, 32)))
 
 
 def may_use_account(*, is_active: bool, must_reset_password: bool) -> Decision:

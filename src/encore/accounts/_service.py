@@ -4,20 +4,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, needs_rehash, verify_password
-from encore.accounts._policy import (
-    check_email,
-    check_new_password,
-    check_password,
-    check_username,
-    may_attempt_login,
-)
-from encore.kernel import Conflict, EncoreError, ValidationFailed, new_secret_token
+from encore.accounts._policy import check_email, check_new_password, check_password, check_username
+from encore.accounts._throttle import LoginThrottle
+from encore.kernel import Conflict, EncoreError, ValidationFailed, is_public_id, new_secret_token
 
 
 class LoginFailed(EncoreError):
@@ -29,12 +24,9 @@ class LoginFailed(EncoreError):
 class LoginThrottled(EncoreError):
     code = "too_many_attempts"
 
-
-@dataclass(frozen=True)
-class LoginLimits:
-    per_account: int
-    per_client: int
-    window: timedelta
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -76,15 +68,6 @@ def create_user(
     return user
 
 
-def _recent_failures(session: Session, column: object, key: str, since: datetime) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(LoginAttempt).where(column == key, LoginAttempt.at >= since)  # type: ignore[arg-type]
-        )
-        or 0
-    )
-
-
 @dataclass(frozen=True)
 class LoginOutcome:
     """The caller commits the failed attempt it records before raising `error`."""
@@ -94,28 +77,28 @@ class LoginOutcome:
 
 
 def authenticate(
-    session: Session, *, username: str, password: str, client: str, limits: LoginLimits, now: datetime
+    session: Session, *, username: str, password: str, client: str, throttle: LoginThrottle, now: datetime
 ) -> LoginOutcome:
-    """Check credentials. Throttled before trying; any mismatch is the same generic failure."""
-    account_key = hashlib.sha256(username.casefold().encode()).hexdigest()
-    client_key = hashlib.sha256(client.encode()).hexdigest()
-    since = now - limits.window
-    decision = may_attempt_login(
-        failures_for_account=_recent_failures(session, LoginAttempt.account_key, account_key, since),
-        failures_for_client=_recent_failures(session, LoginAttempt.client_key, client_key, since),
-        account_limit=limits.per_account,
-        client_limit=limits.per_client,
-    )
-    if not decision.allowed:
+    """Check credentials. The attempt is reserved on the throttle before the password is tried (atomic, so
+    parallel guesses cannot overtake the count); any mismatch is the same generic failure."""
+    verdict = throttle.reserve(username=username, client=client, now=now.timestamp())
+    if not verdict.allowed:
         return LoginOutcome(
-            None, LoginThrottled("too many failed log-in attempts; try again later", code=decision.reason)
+            None,
+            LoginThrottled(
+                "too many failed log-in attempts; try again later",
+                code=verdict.reason,
+                retry_after=verdict.retry_after_s,
+            ),
         )
     user = session.scalar(select(User).where(User.username_key == username.casefold()))
     ok = verify_password(user.password_hash if user else None, password[:1024])
     if not ok or user is None or not user.is_active:
+        account_key = hashlib.sha256(username.casefold().encode()).hexdigest()
+        client_key = hashlib.sha256(client.encode()).hexdigest()
         session.add(LoginAttempt(account_key=account_key, client_key=client_key, at=now))
         return LoginOutcome(None, LoginFailed("wrong username or password"))
-    session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == account_key))
+    throttle.succeeded(username=username, client=client)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginOutcome(user, None)
@@ -158,6 +141,14 @@ def end_session(session: Session, *, token: str) -> None:
 
 def get_user_by_name(session: Session, *, username: str) -> User | None:
     return session.scalar(select(User).where(User.username_key == username.casefold()))
+
+
+def get_active_user(session: Session, *, public_id: str) -> User | None:
+    """The active account with this public id (profiles, /v1/users/{id}); None for anything else."""
+    if not is_public_id(public_id):
+        return None
+    user = session.scalar(select(User).where(User.public_id == public_id))
+    return user if user is not None and user.is_active else None
 
 
 def change_password(session: Session, *, user: User, current: str, new: str) -> None:

@@ -5,13 +5,14 @@ stripe-mock); signatures are checked by `stripe.Webhook.construct_event`.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import stripe
 
 from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import ProviderSubscription
+from encore.kernel import from_epoch
 
 SUBSCRIPTION_EVENTS = frozenset(
     {
@@ -34,7 +35,7 @@ class StripeConfig:
 
 
 def _when(value: object) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, int) and value > 0 else None
+    return from_epoch(value) if isinstance(value, int) and value > 0 else None
 
 
 def _period_end(obj: dict[str, Any]) -> datetime | None:

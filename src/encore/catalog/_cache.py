@@ -68,11 +68,15 @@ class Bounded(Generic[K, V]):
 class CatalogueCache:
     """What a serving process keeps of the catalogue: views by row id, and the search index's large sets."""
 
-    def __init__(self, state: SharedState, *, views: int = 20_000, set_bytes: int = 24 * 1024 * 1024) -> None:
+    def __init__(
+        self, state: SharedState, *, views: int = 20_000, set_bytes: int = 24 * 1024 * 1024, matches: int = 100_000
+    ) -> None:
         self.state = state
         self.views: Bounded[tuple[str | int, ...], object] = Bounded(views)
         self.ids: Bounded[tuple[str, str], int] = Bounded(views)  # (kind, public id) -> row id
         self.sets: Bounded[tuple[str, str], object] = Bounded(set_bytes, cost=_set_cost)
+        # history's listen resolver: "isrc:X" or "artist:<key>" -> {match key: track id} ({} when none)
+        self.matches: Bounded[str, dict[str, int]] = Bounded(matches, cost=lambda found: len(found) + 1)
         self._version: tuple[int, int] | None = None
         self._sets_version: int | None = None
         self._polled_at, self._db_version = 0.0, 0
@@ -88,6 +92,7 @@ class CatalogueCache:
             with self._lock:
                 self.views.clear()
                 self.ids.clear()
+                self.matches.clear()
                 self._version = version
 
     def sets_at(self, version: int) -> None:

@@ -1,13 +1,17 @@
 """Settings are validated once at start; a bad value stops Encore with a clear message."""
 
+import difflib
+import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -60,6 +64,10 @@ class Settings(BaseSettings):
     login_attempts_per_client: int = Field(default=30, ge=1)
     login_window_s: int = Field(default=900, ge=1)
     allow_signup: bool = True
+    signups_per_client_per_hour: int = Field(default=5, ge=1)
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated in the
+    # environment); from any other peer the header is ignored and the peer address is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Ingest
     ingest_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
@@ -90,6 +98,21 @@ class Settings(BaseSettings):
             "7digital": "https://us.7digital.com/search?q={upc}",
         }
     )
+
+    # Buy links on releases that are not out yet (pre-orders); off: they appear on the release date
+    retail_preorders: bool = False
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("retailers")
     @classmethod
@@ -154,8 +177,39 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+ENV_PREFIX = "ENCORE_"
+# Read outside `Settings`: the TOML file's path, and `make screenshots`' switch (servers started by the suite
+# may inherit it).
+OTHER_ENV_NAMES = frozenset({"ENCORE_CONFIG", "ENCORE_SCREENSHOTS"})
+
+
+def known_env_names() -> frozenset[str]:
+    return frozenset(ENV_PREFIX + name.upper() for name in Settings.model_fields) | OTHER_ENV_NAMES
+
+
+def unknown_env_reasons(environ: Mapping[str, str]) -> list[str]:
+    """One reason per `ENCORE_*` variable Encore does not read, naming the closest known name.
+
+    A typo such as ENCORE_DATABSE_URL would otherwise be ignored and the server would start on defaults
+    (here: SQLite under var/) that the operator never chose.
+    """
+    known = sorted(known_env_names())
+    reasons = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else " (Encore's settings: src/encore/config/_settings.py)"
+        reasons.append(f"unknown setting {name}{hint}")
+    return reasons
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings or raise SettingsError with every problem spelled out."""
+    unknown = unknown_env_reasons(os.environ)
+    if unknown:
+        raise SettingsError("invalid settings: " + "; ".join(unknown))
     config = os.environ.get("ENCORE_CONFIG")
     if config and not Path(config).is_file():
         raise SettingsError(f"ENCORE_CONFIG points to {config!r}, which is not a file")

@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from encore.catalog import Artist, Track, TrackArtist, identity_key, music_track
+from encore.catalog import Artist, Track, TrackArtist, cache_for, identity_key, music_track
 from encore.history._models import Play
 
 CHUNK = 500
@@ -32,28 +32,72 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
 
 def resolve_tracks(session: Session, items: Sequence[tuple[str, str, str | None]]) -> dict[str, int]:
     """For (artist, title, isrc) triples: {"isrc:<ISRC>": track id} and {text_key: track id} where found."""
+    found = _by_isrc(session, sorted({i.upper() for _, _, i in items if i}))
+    wanted = {text_key(a, t) for a, t, _ in items}
+    for tracks in _by_artist(session, sorted({_artist_key(a) for a, _, _ in items})).values():
+        found.update((key, track_id) for key, track_id in tracks.items() if key in wanted)
+    return found
+
+
+def _by_isrc(session: Session, isrcs: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    isrcs = sorted({i.upper() for _, _, i in items if i})
     for chunk in _chunks(isrcs):
         for track_id, isrc in session.execute(
             select(Track.id, Track.isrc).where(Track.isrc.in_(chunk), music_track()).order_by(Track.id.desc())
         ):
             found["isrc:" + str(isrc).upper()] = track_id  # lowest id wins: rows come highest first
-    wanted = {text_key(a, t) for a, t, _ in items}
-    artist_keys = sorted({_artist_key(a) for a in {a for a, _, _ in items}})
+    return found
+
+
+def _by_artist(session: Session, artist_keys: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Every catalogue track of each artist, by the text key a listen of it would have."""
+    found: dict[str, dict[str, int]] = {key: {} for key in artist_keys}
     for chunk in _chunks(artist_keys):
         rows = session.execute(
-            select(Track.id, Track.title, Artist.name)
+            select(Track.id, Track.title, Artist.name, Artist.name_key)
             .join(TrackArtist, TrackArtist.track_id == Track.id)
             .join(Artist, Artist.id == TrackArtist.artist_id)
             .where(Artist.name_key.in_(chunk), music_track())  # a listen never matches ad audio
             .order_by(Track.id.desc())
         )
-        for track_id, title, artist in rows:
-            key = text_key(artist, title)
-            if key in wanted:
-                found[key] = track_id
+        for track_id, title, artist, name_key in rows:
+            found.setdefault(name_key, {})[text_key(artist, title)] = track_id
     return found
+
+
+def match_keys(artist_name: str, track_name: str, isrc: str | None) -> tuple[str | None, str]:
+    """The keys `resolve_tracks` answers for one listen: its ISRC's (if any), then its text's."""
+    return ("isrc:" + isrc.upper() if isrc else None), text_key(artist_name, track_name)
+
+
+def resolve_cached(session: Session, items: Sequence[tuple[str, str, str | None]]) -> dict[str, int]:
+    """`resolve_tracks`, answered from the process's catalogue cache: ISRCs one by one, text by the
+    artist's whole set of tracks (so a listen of an artist the catalogue lacks, the common case for a
+    scrobbler, costs no query after the first). The cache forgets everything when the catalogue's
+    version moves, so a track ingested since is found."""
+    cache = cache_for(session)
+    if cache is None:
+        return resolve_tracks(session, items)
+    wanted = {"isrc:" + i.upper() for _, _, i in items if i} | {"artist:" + _artist_key(a) for a, _, _ in items}
+    known: dict[str, dict[str, int]] = {}
+    for key in wanted:
+        hit = cache.matches.get(key)
+        if hit is not None:
+            known[key] = hit
+    missing = sorted(wanted - known.keys())
+    isrcs = _by_isrc(session, [key.removeprefix("isrc:") for key in missing if key.startswith("isrc:")])
+    artists = _by_artist(session, [key.removeprefix("artist:") for key in missing if key.startswith("artist:")])
+    for key in missing:
+        if key.startswith("isrc:"):
+            found = {key: isrcs[key]} if key in isrcs else {}
+        else:
+            found = artists[key.removeprefix("artist:")]
+        cache.matches.put(key, found)
+        known[key] = found
+    texts = {text_key(a, t) for a, t, _ in items}
+    return {
+        key: track_id for found in known.values() for key, track_id in found.items() if key in texts or key in wanted
+    }
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ class Play(Base):
     __tablename__ = "plays"
     __table_args__ = (
         UniqueConstraint("user_id", "client_play_id"),
-        Index("ix_plays_user_started", "user_id", "started_at"),
+        # (user_id, started_at) reads use ix_plays_wrapped (insights), which leads with those columns
         Index("ix_plays_track_started", "track_id", "started_at"),
         Index("ix_plays_match_key", "match_key"),
         # labels: a month's counted streams per (listener, track), read from the index alone, in group order

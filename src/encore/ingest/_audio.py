@@ -22,6 +22,7 @@ import soundfile as sf
 
 from encore.ingest._errors import CorruptAudioError, RejectedAudioError
 from encore.ingest._peak import TruePeak
+from encore.storage import NotAudioContainerError, open_audio
 
 RATE = 44_100
 OPUS_RATE = 48_000
@@ -156,7 +157,7 @@ def transcode(source: Path, *, vorbis_out: Path, opus_out: Path, declared_s: flo
     samples = 0
     try:
         with (
-            av.open(str(source), metadata_errors="ignore") as container,
+            open_audio(source, metadata_errors="ignore") as container,
             sf.SoundFile(
                 vorbis_out, "w", RATE, 2, format="OGG", subtype="VORBIS", compression_level=VORBIS_QUALITY
             ) as vorbis,
@@ -170,7 +171,7 @@ def transcode(source: Path, *, vorbis_out: Path, opus_out: Path, declared_s: flo
                 opus.push(frame)
                 samples += block.shape[1]
         opus.push(None)
-    except (av.FFmpegError, RuntimeError, sf.LibsndfileError) as exc:
+    except (av.FFmpegError, RuntimeError, sf.LibsndfileError, NotAudioContainerError) as exc:
         detail = str(exc).split(": '", 1)[0].splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise CorruptAudioError(f"corrupt or truncated audio: {detail}") from exc
     finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 import av
 
 from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
+from encore.storage import NotAudioContainerError, open_audio
 
 MAX_DURATION_S = 4 * 3600
 
@@ -23,7 +24,7 @@ def probe(path: Path) -> Probe:
     if path.stat().st_size == 0:
         raise NotAudioError("file is empty")
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with open_audio(path, metadata_errors="ignore") as container:
             if not container.streams.audio:
                 raise NotAudioError("no audio stream (not an audio file)")
             stream = container.streams.audio[0]
@@ -37,6 +38,8 @@ def probe(path: Path) -> Probe:
             codec = stream.codec_context.name
     except IngestError:
         raise
+    except NotAudioContainerError as exc:
+        raise NotAudioError(f"not a readable audio file ({exc})") from exc
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise NotAudioError(f"not a readable audio file ({_short(exc, path)})") from exc
     if packets == 0:

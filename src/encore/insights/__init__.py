@@ -4,6 +4,7 @@ aggregations over `plays`, stored and reused; its story cards, their PNGs, share
 from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards
 from encore.insights._compute import build_snapshot
+from encore.insights._forget import plays_changed
 from encore.insights._models import WrappedShare, WrappedSnapshot
 from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
 from encore.insights._playlist import make_top_songs_playlist
@@ -39,6 +40,7 @@ __all__ = [
     "make_top_songs_playlist",
     "parse_period",
     "periods_between",
+    "plays_changed",
     "rebuild",
     "render_card",
     "render_preview",

@@ -1,6 +1,6 @@
 """The SQL side of Wrapped: a handful of GROUP BY scans over one listener's plays in one period.
 
-Each scan reads the `ix_plays_user_started` range once. Time buckets are text prefixes of the UTC
+Each scan reads the `ix_plays_wrapped` range once. Time buckets are text prefixes of the UTC
 timestamp ("2024-03-05 14"), made by `substr` on SQLite (which stores ISO text) and `to_char` on
 PostgreSQL, so both databases group identically.
 """

@@ -25,6 +25,7 @@ from encore.labels._statements import (
     closed_months,
     compute_month,
     for_label,
+    pool_notes,
     statement,
     to_csv,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "own_label",
     "owned_album",
     "owned_track",
+    "pool_notes",
     "set_availability",
     "statement",
     "streams_per_day",

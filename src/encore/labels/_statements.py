@@ -50,6 +50,23 @@ class Statement:
         return self.ad_cents + self.subscription_cents
 
 
+def pool_notes(s: Statement) -> list[str]:
+    """Why a statement's pool is empty, in words a label or an admin can act on (pure; from its own figures)."""
+    if s.pool_cents > 0:
+        return []
+    why = []
+    if s.ad_cents == 0:
+        why.append(f"no ad impression was paid for in {s.month} (each played-through ad earns its campaign's CPM)")
+    if s.payout_share_pct == 0:
+        why.append("the payout share of subscriptions is 0% (ENCORE_ROYALTY_PAYOUT_SHARE_PCT)")
+    elif s.subscription_cents == 0:
+        why.append(f"no paid Premium day fell in {s.month} (trials pay nothing)")
+    notes = ["The pool is empty: " + "; ".join(why) + "."]
+    if s.streams:
+        notes.append(f"The {s.streams:,} counted streams are kept, but they share nothing for this month.")
+    return notes
+
+
 def _order(key: PairKey) -> str:
     return f"{key[0] or 0:012d}:{key[1] or 0:012d}"
 

@@ -34,6 +34,7 @@ from encore.library._playlists import (
 )
 from encore.library._policy import MAX_ITEMS, MAX_PER_CALL, Access, Decision, moved, playlist_access
 from encore.library._popularity import play_counts, popularity
+from encore.library._privacy import MIN_LISTENERS, enough_listeners
 from encore.library._ratings import RatedKind, Rating, clear_ratings, ratings_for, set_rating
 from encore.library._saved import (
     SavedKind,
@@ -51,6 +52,7 @@ __all__ = [
     "MAX_ITEMS",
     "MAX_PER_CALL",
     "MAX_QUEUE",
+    "MIN_LISTENERS",
     "Access",
     "Decision",
     "PlayQueue",
@@ -77,6 +79,7 @@ __all__ = [
     "clear_ratings",
     "create_playlist",
     "delete_playlist",
+    "enough_listeners",
     "genre_song_counts",
     "get_play_queue",
     "get_playlist",

@@ -5,7 +5,7 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, Select, func, select, text, true
+from sqlalchemy import ColumnElement, Index, Select, case, func, select, text, true
 from sqlalchemy.orm import Session
 
 from encore.catalog import (
@@ -28,6 +28,7 @@ from encore.catalog import (
 from encore.history import Play
 from encore.kernel import NotFound, ValidationFailed
 from encore.library._models import SavedAlbum, SavedArtist, SavedTrack
+from encore.library._privacy import MIN_LISTENERS, enough_listeners
 from encore.library._ratings import Rating
 
 ALBUM_LISTS = (
@@ -254,20 +255,26 @@ def _track_id(session: Session, public_id: str) -> int:
 
 
 def similar_tracks(session: Session, *, track_id: str, limit: int) -> list[TrackView]:
-    """Tracks the listeners of this track also played (co-listening in the plays table), most shared first."""
+    """Tracks the listeners of this track also played, most shared first: only pairs that at least
+    MIN_LISTENERS distinct listeners share (a seed with fewer listeners has no similar tracks)."""
     seed = _track_id(session, track_id)
     listeners = select(Play.user_id).where(Play.track_id == seed, Play.is_listen.is_(True)).distinct().limit(1000)
+    if not enough_listeners(session.scalar(select(func.count()).select_from(listeners.subquery())) or 0):
+        return []
+    shared = func.count(func.distinct(Play.user_id))
     ids = list(
         session.scalars(
             select(Play.track_id)
             .where(
                 Play.user_id.in_(listeners),
+                Play.is_listen.is_(True),
                 Play.track_id != seed,
                 Play.track_id.is_not(None),
                 _not_ad_track(Play.track_id),
             )
             .group_by(Play.track_id)
-            .order_by(func.count(func.distinct(Play.user_id)).desc(), func.count().desc(), Play.track_id)
+            .having(shared >= MIN_LISTENERS)
+            .order_by(shared.desc(), func.count().desc(), Play.track_id)
             .limit(limit)
         )
     )
@@ -301,10 +308,13 @@ def now_playing(session: Session, *, now: datetime, limit: int = 50) -> list[tup
 
 
 def top_tracks(session: Session, *, artist_name: str, limit: int) -> list[TrackView]:
-    """An artist's most played tracks (listens by everyone), then their newest ones."""
+    """An artist's most played tracks (listens by everyone, counted only for a track that at least
+    MIN_LISTENERS distinct listeners played), then their newest ones."""
     artist = session.scalar(select(Artist).where(func.lower(Artist.name) == artist_name.lower()).limit(1))
     if artist is None:
         return []
+    listens = func.count(Play.id)
+    counted = case((func.count(func.distinct(Play.user_id)) >= MIN_LISTENERS, listens), else_=0)
     played = (
         select(Track.id)
         .join(TrackArtist, TrackArtist.track_id == Track.id)
@@ -312,7 +322,7 @@ def top_tracks(session: Session, *, artist_name: str, limit: int) -> list[TrackV
         .join(Album, Album.id == Track.album_id)
         .where(TrackArtist.artist_id == artist.id, music_track())
         .group_by(Track.id, Album.release_date, Track.disc_number, Track.track_number)
-        .order_by(func.count(Play.id).desc(), Album.release_date.desc(), Track.disc_number, Track.track_number)
+        .order_by(counted.desc(), Album.release_date.desc(), Track.disc_number, Track.track_number, Track.id)
         .limit(limit)
     )
     return _tracks_in_order(session, list(session.scalars(played)))

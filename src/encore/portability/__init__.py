@@ -1,6 +1,7 @@
-"""The listener's data is theirs: import history from Spotify and ListenBrainz, export everything."""
+"""The listener's data is theirs: import history from Spotify and ListenBrainz, export everything, forget plays."""
 
 from encore.portability._export import export_account
+from encore.portability._forget import forget_play, forget_range, submit_forget
 from encore.portability._import import ImportReport, check_history, import_history
 from encore.portability._jobs import HANDLERS, export_file, submit_export, submit_import
 from encore.portability._sources import MAX_UPLOAD_BYTES
@@ -12,7 +13,10 @@ __all__ = [
     "check_history",
     "export_account",
     "export_file",
+    "forget_play",
+    "forget_range",
     "import_history",
     "submit_export",
+    "submit_forget",
     "submit_import",
 ]

@@ -1,14 +1,17 @@
 """Buy links for albums and tracks, and the click that leads to one (only ever to a configured retailer)."""
 
-from datetime import datetime
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, Track, track_row
 from encore.kernel import NotFound
-from encore.retail._links import BuyLink, buy_links, fill_template
+from encore.retail._links import BuyLink, buy_links, fill_template, links_shown
 from encore.retail._models import BuyClick
 
 Kind = Literal["album", "track"]
@@ -32,40 +35,74 @@ def _fields(session: Session, kind: Kind, item_id: str) -> tuple[Album, Track | 
     return track.album, track, fields
 
 
-def links_for(session: Session, *, retailers: dict[str, str], kind: Kind, item_id: str) -> list[BuyLink]:
-    return buy_links(retailers, _fields(session, kind, item_id)[2])
+@dataclass(frozen=True)
+class Shop:
+    """What the operator configured: retailer templates, and whether unreleased items are sold (pre-orders)."""
+
+    retailers: dict[str, str]
+    preorders: bool = False
+
+
+def links_for(session: Session, *, shop: Shop, kind: Kind, item_id: str, today: date) -> list[BuyLink]:
+    album, _, fields = _fields(session, kind, item_id)
+    if not links_shown(release_date=album.release_date, today=today, preorders=shop.preorders):
+        return []
+    return buy_links(shop.retailers, fields)
+
+
+def destination(session: Session, *, shop: Shop, kind: Kind, item_id: str, retailer: str, today: date) -> str:
+    """Where a buy link leads. The URL is rebuilt here from the template, never taken from the request,
+    so this cannot become an open redirect."""
+    return _destination(session, shop=shop, kind=kind, item_id=item_id, retailer=retailer, today=today)[0]
+
+
+def _destination(
+    session: Session, *, shop: Shop, kind: Kind, item_id: str, retailer: str, today: date
+) -> tuple[str, Album, Track | None]:
+    album, track, fields = _fields(session, kind, item_id)
+    template = shop.retailers.get(retailer)
+    url = fill_template(template, fields) if template is not None else None
+    if url is None or not links_shown(release_date=album.release_date, today=today, preorders=shop.preorders):
+        raise NotFound("no such buy link", code="no_such_retailer")
+    return url, album, track
 
 
 def click(
     session: Session,
     *,
-    retailers: dict[str, str],
+    shop: Shop,
     kind: Kind,
     item_id: str,
     retailer: str,
     user_id: int | None,
+    client: str,
     now: datetime,
-) -> str:
-    """Count a click and return where to send the listener. The URL is rebuilt here from the template,
-    never taken from the request, so this cannot become an open redirect."""
-    album, track, fields = _fields(session, kind, item_id)
-    template = retailers.get(retailer)
-    url = fill_template(template, fields) if template is not None else None
-    if url is None:
-        raise NotFound("no such buy link", code="no_such_retailer")
-    session.add(
-        BuyClick(
-            at=now,
-            kind=kind,
-            album_id=album.id,
-            track_id=track.id if track else None,
-            label_id=album.label_id,
-            retailer=retailer,
-            user_id=user_id,
-        )
+) -> tuple[str, bool]:
+    """Count a click (once per listener, or per client when signed out, per item and UTC day) and return
+    (where to send the listener, whether this click was counted)."""
+    url, album, track = _destination(
+        session, shop=shop, kind=kind, item_id=item_id, retailer=retailer, today=now.date()
     )
-    session.flush()
-    return url
+    who = f"user:{user_id}" if user_id is not None else f"client:{client}"
+    key = hashlib.sha256(f"{who}|{kind}|{item_id}|{now.date().isoformat()}".encode()).hexdigest()
+    if session.scalar(select(BuyClick.id).where(BuyClick.dedup_key == key)) is not None:
+        return url, False
+    row = BuyClick(
+        at=now,
+        kind=kind,
+        album_id=album.id,
+        track_id=track.id if track else None,
+        label_id=album.label_id,
+        retailer=retailer,
+        user_id=user_id,
+        dedup_key=key,
+    )
+    try:
+        with session.begin_nested():  # two clicks at once: the unique key lets one in
+            session.add(row)
+    except IntegrityError:
+        return url, False
+    return url, True
 
 
 def click_counts(session: Session, *, label_id: int | None = None) -> dict[str, int]:

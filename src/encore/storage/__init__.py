@@ -1,5 +1,6 @@
-"""The media store: server-named files under one root, written atomically."""
+"""The media store: server-named files under one root, written atomically; audio opened only as audio."""
 
+from encore.storage._audio import AUDIO_DEMUXERS, NotAudioContainerError, accepted_demuxer, open_audio
 from encore.storage._store import MediaStore, StoreError
 
-__all__ = ["MediaStore", "StoreError"]
+__all__ = ["AUDIO_DEMUXERS", "MediaStore", "NotAudioContainerError", "StoreError", "accepted_demuxer", "open_audio"]

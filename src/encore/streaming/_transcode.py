@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 
 from encore.state import Lease, SharedState
+from encore.storage import open_audio
 
 SAMPLE_RATE = 44_100
 SLOTS_KEY = "transcode:slots"
@@ -60,7 +61,7 @@ def transcode_mp3(source: Path, *, kbps: int, offset_s: float = 0.0) -> Iterator
     buf = io.BytesIO()
     # No Xing/LAME header: the muxer writes it by seeking back to the start when it closes, and the
     # start has already gone to the client, so it would land at the end of the stream as junk.
-    with av.open(str(source)) as inp, av.open(buf, mode="w", format="mp3", options={"write_xing": "0"}) as out:
+    with open_audio(source) as inp, av.open(buf, mode="w", format="mp3", options={"write_xing": "0"}) as out:
         in_stream = inp.streams.audio[0]
         enc = out.add_stream("libmp3lame", rate=SAMPLE_RATE)
         enc.bit_rate = kbps * 1000

@@ -3,14 +3,17 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from encore import portability
 from encore.bootstrap import Container
 from encore.web import _errors
 from encore.web._auth_routes import router as auth_router
+from encore.web._body_limit import BodyLimit
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._device_routes import router as device_router
 from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
 from encore.web._health_routes import router as health_router
+from encore.web._history_routes import router as history_router
 from encore.web._job_routes import router as job_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
@@ -26,12 +29,14 @@ from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
 from encore.web._wrapped_routes import router as wrapped_router
 from encore.web.listenbrainz import routers as listenbrainz_routers
+from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE
 from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import router as subsonic_router
 
 
 def create_api(c: Container) -> FastAPI:
-    app = FastAPI(title="Encore", version="0.1.0", docs_url="/docs", redoc_url=None)
+    # /docs is Encore's own page (web.spotify): FastAPI's loads Swagger UI from a CDN, which the CSP refuses.
+    app = FastAPI(title="Encore", version="0.1.0", docs_url=None, redoc_url=None)
     app.state.container = c
     _errors.install(app)
     for router in (
@@ -51,6 +56,7 @@ def create_api(c: Container) -> FastAPI:
         *listenbrainz_routers,
         label_router,
         wrapped_router,
+        history_router,
         security_router,
     ):
         app.include_router(router)
@@ -76,7 +82,12 @@ class EncoreASGI:
 
 
 def create_app(c: Container) -> EncoreASGI:
-    api = create_api(c)
+    api = BodyLimit(
+        create_api(c),
+        upload_cap=c.settings.max_upload_bytes,
+        import_cap=portability.MAX_UPLOAD_BYTES,
+        listens_cap=MAX_PAYLOAD_SIZE,
+    )
     return EncoreASGI(api, make_stream_endpoint(c))
 
 

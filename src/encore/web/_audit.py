@@ -7,12 +7,13 @@ from sqlalchemy.orm import Session
 
 from encore import audit
 from encore.accounts import User
+from encore.web._client_ip import client_ip
 from encore.web._deps import container
 
 
 def client_of(request: Request) -> audit.Client:
     return audit.Client(
-        ip=request.client.host if request.client else "",
+        ip=client_ip(request),  # the configured trusted proxies' view, as the login throttle sees it
         user_agent=request.headers.get("user-agent", ""),
     )
 

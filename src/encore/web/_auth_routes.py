@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from encore.accounts import (
     LoginFailed,
-    LoginLimits,
+    LoginThrottled,
     User,
     authenticate,
     create_user,
@@ -18,6 +18,7 @@ from encore.audit import kinds
 from encore.db import transaction
 from encore.kernel import PermissionDenied
 from encore.web._audit import note
+from encore.web._client_ip import client_ip
 from encore.web._deps import SESSION_COOKIE, CurrentUser, Db, container
 from encore.web._schemas import LoginIn, SessionOut, SignupIn, UserOut
 
@@ -56,6 +57,11 @@ def open_session(request: Request, response: Response, session: Db, user: User) 
 def signup(body: SignupIn, request: Request, response: Response, session: Db) -> SessionOut:
     if not container(request).settings.allow_signup:
         raise PermissionDenied("sign-up is closed on this server", code="signup_closed")
+    verdict = container(request).login_throttle.signup(client=client_ip(request))
+    if not verdict.allowed:
+        raise LoginThrottled(
+            "too many sign-ups from here; try again later", code=verdict.reason, retry_after=verdict.retry_after_s
+        )
     user = create_user(session, username=body.username, password=body.password, display_name=body.display_name)
     note(request, session, kinds.SIGNUP, actor=user)
     return open_session(request, response, session, user)
@@ -65,15 +71,14 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
 def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
     """Its own transaction, so a failed attempt is recorded even though the request fails."""
     c = container(request)
-    limits = LoginLimits(
-        per_account=c.settings.login_attempts_per_account,
-        per_client=c.settings.login_attempts_per_client,
-        window=timedelta(seconds=c.settings.login_window_s),
-    )
-    client = request.client.host if request.client else "unknown"
     with transaction(c.sessions) as session:
         outcome = authenticate(
-            session, username=body.username, password=body.password, client=client, limits=limits, now=c.clock.now()
+            session,
+            username=body.username,
+            password=body.password,
+            client=client_ip(request),
+            throttle=c.login_throttle,
+            now=c.clock.now(),
         )
         if outcome.user is not None:
             note(request, session, kinds.LOGIN, actor=outcome.user)

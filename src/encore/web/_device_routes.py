@@ -1,5 +1,9 @@
-"""The player's device credentials for Subsonic apps: list, create (secrets shown once), revoke."""
+"""The player's device credentials for Subsonic apps: list, create (secrets shown once), revoke; what to type
+into an app (server URL, username) and a QR code of the server URL for phone apps."""
 
+import io
+
+import segno
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
@@ -13,6 +17,29 @@ router = APIRouter(prefix="/api/me/devices", tags=["devices"])
 
 class DeviceIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
+
+
+class ConnectOut(BaseModel):
+    server_url: str = Field(description="What a Subsonic app calls the server address (without /rest)")
+    username: str
+
+
+def _server_url(request: Request) -> str:
+    """The address this listener reached the player at: the one a phone app on the same network types in."""
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("/connect")
+def connect(request: Request, user: CurrentUser) -> ConnectOut:
+    return ConnectOut(server_url=_server_url(request), username=user.username)
+
+
+@router.get("/connect/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+def connect_qr(request: Request, user: CurrentUser) -> Response:
+    """The server URL as a QR code (SVG), for a phone app's or camera's scanner: no secret is in it."""
+    out = io.BytesIO()
+    segno.make(_server_url(request), error="m").save(out, kind="svg", scale=6, border=2, dark="#000", light="#fff")
+    return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("")

@@ -37,7 +37,7 @@ def status_for(exc: EncoreError) -> int:
 def install(app: FastAPI) -> None:
     @app.exception_handler(EncoreError)
     async def encore_error(_request: Request, exc: EncoreError) -> JSONResponse:
-        headers = {"Retry-After": "60"} if isinstance(exc, LoginThrottled) else None
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LoginThrottled) else None
         return JSONResponse(_body(exc.code, exc.message), status_code=status_for(exc), headers=headers)
 
     @app.exception_handler(HTTPException)

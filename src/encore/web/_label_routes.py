@@ -8,7 +8,7 @@ the account's own answers 404, exactly like a missing one (tests walk the whole 
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from encore import labels
@@ -31,6 +31,7 @@ from encore.web._label_schemas import (
     album_out,
     statement_out,
 )
+from encore.web._upload_body import UploadBody
 
 router = APIRouter(prefix="/api", tags=["labels"])
 
@@ -164,16 +165,13 @@ def track_availability(
 
 
 @router.post("/label/{label_id}/uploads")
-def label_upload(
-    request: Request,
-    label: OwnLabel,
-    file: Annotated[UploadFile, File(description="One audio file of the release (the content decides the format)")],
-) -> dict[str, object]:
-    """Through the same ingest pipeline as `encore ingest`; the release always lands on this label."""
+def label_upload(request: Request, label: OwnLabel, body: UploadBody) -> dict[str, object]:
+    """Multipart `file`, one audio file of the release (content decides the format), through the same
+    ingest pipeline as `encore ingest`; the release always lands on this label."""
     c = container(request)
     summary = ingest_upload(
-        data=file.file,
-        original_name=file.filename or "",
+        data=body.file.file,
+        original_name=body.file.filename or "",
         sessions=c.sessions,
         store=c.store,
         label_override=label.name,

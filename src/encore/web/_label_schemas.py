@@ -91,6 +91,7 @@ class StatementOut(BaseModel):
     streams: int
     user_centric_unallocated_cents: int
     lines: list[LineOut]
+    notes: list[str] = Field(description="Why the pool is empty, when it is (labels.pool_notes)")
     # The label's own totals (sums of its lines); the pool figures above are the whole service's.
     pro_rata_cents: int
     user_centric_cents: int
@@ -108,6 +109,7 @@ def statement_out(s: labels.Statement) -> StatementOut:
         pool_cents=s.pool_cents,
         streams=s.streams,
         user_centric_unallocated_cents=s.user_centric_unallocated_cents,
+        notes=labels.pool_notes(s),
         lines=[
             LineOut(
                 label=ln.label_name,

@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from encore import library
-from encore.accounts import User
+from encore.accounts import User, get_active_user
+from encore.kernel import NotFound
 from encore.library import PlaylistView
 from encore.web._deps import CurrentUser, Db, MaybeUser, container
 from encore.web._library_schemas import (
@@ -17,6 +18,7 @@ from encore.web._library_schemas import (
     PlaylistItemOut,
     PlaylistOut,
     PlaylistPatch,
+    ProfileOut,
     SavedAlbumOut,
     SavedArtistOut,
     SavedTrackOut,
@@ -55,6 +57,21 @@ def my_playlists(session: Db, user: CurrentUser, limit: Limit = 50, offset: Offs
     page = library.list_playlists(session, owner_id=user.id, viewer_id=user.id, limit=limit, offset=offset)
     return PageOut[PlaylistOut](
         items=[playlist_out(p, user) for p in page.items], total=page.total, limit=limit, offset=offset
+    )
+
+
+@router.get("/users/{user_id}")
+def profile(user_id: str, session: Db, viewer: CurrentUser, limit: Limit = 50, offset: Offset = 0) -> ProfileOut:
+    """A listener's page in the player (where /v1's users' external_urls lead): the name and public playlists."""
+    owner = get_active_user(session, public_id=user_id)
+    if owner is None:
+        raise NotFound("no such user")
+    page = library.list_playlists(session, owner_id=owner.id, viewer_id=viewer.id, limit=limit, offset=offset)
+    items = [playlist_out(p, viewer) for p in page.items]
+    return ProfileOut(
+        id=owner.public_id,
+        name=owner.display_name or owner.username,
+        playlists=PageOut[PlaylistOut](items=items, total=page.total, limit=limit, offset=offset),
     )
 
 

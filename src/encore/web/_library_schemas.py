@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from encore.web._schemas import AlbumOut, ArtistOut, Strict, TrackOut
+from encore.web._schemas import AlbumOut, ArtistOut, PageOut, Strict, TrackOut
 
 
 class PlaylistIn(Strict):
@@ -80,3 +80,9 @@ class SavedAlbumOut(BaseModel):
 class SavedArtistOut(BaseModel):
     saved_at: datetime
     artist: ArtistOut
+
+
+class ProfileOut(BaseModel):
+    id: str
+    name: str
+    playlists: PageOut[PlaylistOut]

@@ -29,8 +29,10 @@ SPA_PREFIXES = (
     "collection",
     "queue",
     "wrapped",
+    "history",
     "upgrade",
     "account",
+    "user",
 )
 
 router = APIRouter(include_in_schema=False)

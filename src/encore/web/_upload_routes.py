@@ -2,27 +2,32 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 
-from encore.accounts import Role
+from encore.accounts import Role, User
 from encore.catalog import label_name_for
 from encore.ingest import ingest_upload
 from encore.kernel import PermissionDenied
 from encore.web._deps import CurrentUser, Db, container
+from encore.web._upload_body import UploadBody
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 
 
-@router.post("/uploads", status_code=200)
-def upload(
-    request: Request,
-    session: Db,
-    user: CurrentUser,
-    file: Annotated[UploadFile, File(description="An audio file (content decides the format)")],
-    label: Annotated[str | None, Form(max_length=200)] = None,
-) -> dict[str, object]:
+def _uploader(user: CurrentUser) -> User:
+    """Checked before the body is read (dependencies run in order; `UploadBody` comes after)."""
     if user.role not in (Role.ADMIN.value, Role.LABEL.value):
         raise PermissionDenied("only admins and label accounts may upload", code="upload_forbidden")
+    return user
+
+
+Uploader = Annotated[User, Depends(_uploader)]
+
+
+@router.post("/uploads", status_code=200)
+def upload(request: Request, session: Db, user: Uploader, body: UploadBody) -> dict[str, object]:
+    """Multipart: `file` (an audio file; content decides the format), `label` (admins only)."""
+    label = body.label
     if user.role == Role.LABEL.value:
         # A label uploads into its own catalogue, whatever the form says.
         label = label_name_for(session, label_id=user.label_id)
@@ -30,8 +35,8 @@ def upload(
             raise PermissionDenied("this label account has no label", code="no_label")
     c = container(request)
     summary = ingest_upload(
-        data=file.file,
-        original_name=file.filename or "",
+        data=body.file.file,
+        original_name=body.file.filename or "",
         sessions=c.sessions,
         store=c.store,
         label_override=label,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from encore import insights
 from encore.kernel import NotFound
+from encore.web._client_ip import client_ip
 from encore.web._deps import CurrentUser, Db, container
 
 router = APIRouter(tags=["wrapped"])
@@ -36,8 +37,9 @@ def _card_png(session: Session, request: Request, *, user_id: int, period: str, 
 
 def _public_allowed(request: Request) -> HTMLResponse | None:
     """A rate window per client over the public Wrapped pages, held in the shared state (all workers)."""
-    client = request.client.host if request.client else "unknown"
-    hit = container(request).state.hit(f"rate:wrapped-public:{client}", limit=PUBLIC_PER_MINUTE, window_s=60)
+    hit = container(request).state.hit(
+        f"rate:wrapped-public:{client_ip(request)}", limit=PUBLIC_PER_MINUTE, window_s=60
+    )
     if hit.allowed:
         return None
     retry = str(max(1, int(hit.retry_after_s + 0.999)))

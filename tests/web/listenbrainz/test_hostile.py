@@ -1,8 +1,6 @@
 """Hostile submissions get ListenBrainz's error shape, a 4xx, and store nothing."""
 
-import contextlib
 import json
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,6 +14,7 @@ from encore.db import transaction
 from encore.history import Play
 from encore.web import create_app
 from tests.support.live import serve
+from tests.support.raw_http import post_until_answered
 
 NOW_TS = int(datetime.now(UTC).timestamp())
 
@@ -88,26 +87,8 @@ def test_an_import_with_one_bad_listen_stores_none_of_it(client: TestClient, con
 
 def _raw_post(base_url: str, token: str, headers: str, body_chunks: Iterator[bytes]) -> tuple[bytes, int]:
     """POST over a raw socket; stops sending when the server answers or drops us. Returns (reply, bytes sent)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    sent = 0
-    with socket.create_connection((host, int(port)), timeout=20) as sock:
-        sock.sendall(
-            f"POST /1/submit-listens HTTP/1.1\r\nHost: x\r\nAuthorization: Token {token}\r\n{headers}\r\n".encode()
-        )
-        try:
-            for chunk in body_chunks:
-                sock.sendall(chunk)
-                sent += len(chunk)
-        except OSError:
-            pass  # the server answered and closed: exactly what we want
-        reply = b""
-        with contextlib.suppress(OSError):
-            while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
-                data = sock.recv(65536)
-                if not data:
-                    break
-                reply += data
-    return reply, sent
+    head = f"POST /1/submit-listens HTTP/1.1\r\nHost: x\r\nAuthorization: Token {token}\r\n{headers}"
+    return post_until_answered(base_url, head, body_chunks)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -86,11 +86,16 @@ def test_track_buy_links_use_the_isrc_only_when_the_track_has_one(shop: Shop) ->
     assert [x["retailer"] for x in body["buy_links"]] == ["Search"]  # type: ignore[attr-defined]
 
 
-def test_a_click_url_redirects_to_the_retailer_and_is_counted(shop: Shop) -> None:
+def test_a_click_url_redirects_to_the_retailer_and_a_post_is_counted(shop: Shop) -> None:
     _, body = _get(shop, f"/v1/tracks/{shop.with_isrc}/buy-links")
     link = next(x for x in body["buy_links"] if x["retailer"] == "ISRC Shop")  # type: ignore[attr-defined]
+    assert link["label"] == "ISRC Shop"  # an ISRC template leads to the product itself
     r = shop.client.get(link["click_url"], follow_redirects=False)
     assert r.status_code == 302 and r.headers["location"] == link["url"]
+    with shop.container.sessions() as s:
+        assert s.scalars(select(BuyClick.retailer)).all() == []
+    posted = shop.client.post(link["click_url"], headers={"X-Encore-CSRF": "1"})
+    assert posted.json() == {"url": link["url"], "counted": True}
     with shop.container.sessions() as s:
         assert s.scalars(select(BuyClick.retailer)).all() == ["ISRC Shop"]
 

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Route, sync_playwright
 from tests.conftest import IN_CI
 from tests.support.live import LiveServer
 from tests.web.spotify.conftest import PASSWORD
-from tests.web.spotify.flows import REDIRECT, pkce
+from tests.web.spotify.flows import CSRF, REDIRECT, login, pkce
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("v1-live")]
 CHROMIUM = "/usr/bin/chromium"
@@ -98,4 +98,52 @@ def test_register_an_app_consent_and_revoke(live: LiveServer, browser: Browser) 
     page.click("#grants li button")
     page.wait_for_selector("#grants li.muted")
     assert not violations, violations
+    context.close()
+
+
+def test_docs_render_every_operation_from_encores_own_files(live: LiveServer, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    elsewhere: list[str] = []
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith(live.base_url) else None)
+
+    page.goto(f"{live.base_url}/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/v1/me/tracks" in [p.replace("\u200b", "") for p in paths]
+    assert len(paths) > 50
+    assert not problems, problems  # CSP violations and script errors show up here
+    assert not elsewhere, elsewhere  # no CDN: Swagger UI comes from Encore itself
+    page.click("text=Back to the player")
+    page.wait_for_url(f"{live.base_url}/")
+
+    page.goto(f"{live.base_url}/developer")
+    page.click("text=API reference")
+    page.wait_for_selector(".opblock-summary-path")
+    context.close()
+
+
+def test_external_urls_open_pages_of_the_player(live: LiveServer, browser: Browser) -> None:
+    """/v1's external_urls for a playlist and a user lead to player pages that show them (phone size)."""
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "alice", PASSWORD)
+        made = http.post("/api/playlists", json={"name": "Shared mix", "public": True}, headers=CSRF).json()
+        alice = http.get("/api/me").json()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live.base_url}/login")
+    page.fill("#login-user", "bob")
+    page.fill("#login-pass", PASSWORD)
+    page.press("#login-pass", "Enter")
+    page.wait_for_url(f"{live.base_url}/")
+    playlist_url = f"{live.base_url}/playlist/{made['id']}"  # what /v1 gives as external_urls
+    page.goto(playlist_url)
+    page.wait_for_selector("h1:has-text('Shared mix')")
+    page.goto(f"{live.base_url}/user/{alice['id']}")
+    page.wait_for_selector("h1:has-text('Alice')")
+    page.click("a.card[aria-label='Shared mix']")
+    page.wait_for_url(playlist_url)
     context.close()

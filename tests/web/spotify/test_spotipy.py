@@ -153,3 +153,59 @@ def _new_releases(sp: spotipy.Spotify) -> dict[str, Any]:
     ):  # spotipy warns that Spotify deprecated the endpoint; Encore keeps it
         result: dict[str, Any] = sp.new_releases(limit=1)
     return result
+
+
+def test_remove_every_occurrence_new_and_old_body_shapes(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
+    tracks = sp_alice.album(_new_releases(sp_alice)["albums"]["items"][0]["id"])["tracks"]["items"]
+    a, b, c = (t["id"] for t in tracks[:3])
+    made = sp_alice.current_user_playlist_create("Dupes", public=False)
+    sp_alice.playlist_add_items(made["id"], [a, b, a, c])
+    # spotipy sends Spotify's current body: DELETE /playlists/{id}/items with {"items": [{"uri": ...}]}
+    sp_alice.playlist_remove_all_occurrences_of_items(made["id"], [a])
+    back = sp_alice.playlist(made["id"])
+    assert [i["item"]["id"] for i in back["items"]["items"]] == [b, c]  # the current shape
+    assert [i["track"]["id"] for i in back["tracks"]["items"]] == [b, c]  # and the deprecated one
+    assert back["items"]["href"].split("?")[0].endswith(f"/v1/playlists/{made['id']}/items")
+    # The older body ({"tracks": [...]}) on the older path still works; giving neither is a clear 400.
+    token = sp_alice.auth_manager.get_access_token()
+    auth = {"Authorization": f"Bearer {token}"}
+    old = httpx.request(
+        "DELETE",
+        f"{live.base_url}/v1/playlists/{made['id']}/tracks",
+        headers=auth,
+        json={"tracks": [{"uri": f"spotify:track:{b}"}]},
+    )
+    assert old.status_code == 200, old.text
+    assert [i["item"]["id"] for i in sp_alice.playlist_items(made["id"])["items"]] == [c]
+    neither = httpx.request("DELETE", f"{live.base_url}/v1/playlists/{made['id']}/items", headers=auth, json={})
+    assert neither.status_code == 400 and '"items"' in neither.json()["error"]["message"]
+
+
+def test_saved_albums_listed_with_their_tracks(sp_alice: spotipy.Spotify) -> None:
+    albums = [a["id"] for a in _new_releases(sp_alice)["albums"]["items"]]
+    sp_alice.current_user_saved_albums_add(albums)
+    assert sp_alice.current_user_saved_albums_contains(albums) == [True] * len(albums)
+    page = sp_alice.current_user_saved_albums(limit=1)
+    assert page["total"] == len(albums)
+    first = page["items"][0]
+    assert first["added_at"].endswith("Z") and first["album"]["tracks"]["items"]
+    assert first["album"]["uri"] == f"encore:album:{first['album']['id']}"
+    seen = [first["album"]["id"]]
+    while page["next"]:
+        page = sp_alice.next(page)
+        seen += [i["album"]["id"] for i in page["items"]]
+    assert sorted(seen) == sorted(albums)
+    sp_alice.current_user_saved_albums_delete(albums[:1])
+    assert [i["album"]["id"] for i in sp_alice.current_user_saved_albums()["items"]] == albums[1:]
+
+
+def test_external_urls_name_pages_of_the_player(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
+    made = sp_alice.current_user_playlist_create("Linked", public=True)
+    me = sp_alice.current_user()
+    assert made["external_urls"]["encore"] == f"{live.base_url}/playlist/{made['id']}"
+    assert me["external_urls"]["encore"] == f"{live.base_url}/user/{me['id']}"
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "bob", PASSWORD)
+        profile = http.get(f"/api/users/{me['id']}").json()  # what the player's /user/<id> page shows
+        assert profile["name"] == "Alice" and made["id"] in [p["id"] for p in profile["playlists"]["items"]]
+        assert http.get("/api/users/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404

@@ -1,7 +1,7 @@
 """audit log: one row per security event (who, whose account, what, from where)
 
 Revision ID: trustkit_1
-Revises: search_1
+Revises: story_2, trustholes_1 (also the merge point of those two heads)
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "trustkit_1"
-down_revision: str | None = "search_1"
+down_revision: str | tuple[str, ...] | None = ("story_2", "trustholes_1")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

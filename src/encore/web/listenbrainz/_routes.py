@@ -5,6 +5,7 @@ Unlike ListenBrainz, listens are private: a user's listens and playing-now answe
 token; anyone else gets the same 404 as a user who does not exist.
 """
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -68,8 +69,16 @@ def submit_listens(request: Request, session: Db, raw: Annotated[bytes, Depends(
             session, user_id=user.id, payload=submission.playing_now, expires_at=now + submission.playing_for
         )
     else:
-        history.submit_listens(session, user_id=user.id, listens=submission.listens, source="listenbrainz", now=now)
+        _store(request, session, user_id=user.id, listens=submission.listens, now=now)
     return {"status": "ok"}
+
+
+def _store(request: Request, session: Db, *, user_id: int, listens: list[history.ListenIn], now: datetime) -> None:
+    writer = container(request).listen_writer
+    if writer is None:
+        history.submit_listens(session, user_id=user_id, listens=listens, source="listenbrainz", now=now)
+    else:  # group commit with whatever else arrives meanwhile; answered after that commit
+        writer.submit(user_id=user_id, listens=listens, source="listenbrainz", now=now)
 
 
 @router.get("/validate-token", response_model=None)

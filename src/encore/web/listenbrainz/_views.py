@@ -1,10 +1,11 @@
 """Query parsing and listen JSON for the ListenBrainz read endpoints."""
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from encore.history import ListenView
+from encore.kernel import from_epoch
 from encore.web.listenbrainz._payload import LBError
 
 DEFAULT_COUNT = 25
@@ -29,11 +30,16 @@ def parse_range(params: Mapping[str, str]) -> tuple[datetime | None, datetime | 
     if min_ts is not None and max_ts is not None and max_ts <= min_ts:
         raise LBError(400, "max_ts should be greater than min_ts")
     count = DEFAULT_COUNT if count is None else min(count, MAX_ITEMS_PER_GET)
-    return (
-        datetime.fromtimestamp(min_ts, UTC) if min_ts is not None else None,
-        datetime.fromtimestamp(max_ts, UTC) if max_ts is not None else None,
-        count,
-    )
+    return _instant(min_ts, "min_ts"), _instant(max_ts, "max_ts"), count
+
+
+def _instant(ts: int | None, name: str) -> datetime | None:
+    if ts is None:
+        return None
+    at = from_epoch(ts)
+    if at is None:
+        raise LBError(400, f"'{name}' should be a timestamp between 1970 and 9999")
+    return at
 
 
 def listen_json(view: ListenView, user_name: str) -> dict[str, Any]:

@@ -53,9 +53,10 @@ def install(app: FastAPI) -> None:
     _document_scopes()
     for router in (*V1_ROUTERS, _oauth_routes.router, _oauth_routes.dev, _oauth_routes.pages):
         app.include_router(router)
-    from encore.web.spotify._openapi import describe
+    from encore.web.spotify._openapi import describe, serve_docs
 
     describe(app, scopes=oauth.SCOPES)
+    serve_docs(app)
 
 
 __all__ = ["V1_ROUTERS", "install", "v1_routes"]

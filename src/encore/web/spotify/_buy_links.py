@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from encore import retail
 from encore.web._deps import Db, container
+from encore.web._retail_routes import shop
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url
 from encore.web.spotify._schemas import ID_EXAMPLE
 
@@ -24,9 +25,14 @@ ENCORE_ADDITION = (
 
 class BuyLink(BaseModel):
     retailer: str = Field(examples=["bandcamp"])
+    label: str = Field(
+        description="The retailer's name when `url` is the item's page, `Search <retailer>` when it is a search",
+        examples=["Search bandcamp"],
+    )
     url: str = Field(description="The retailer's page for this item", examples=["https://shop.example/upc/0123"])
     click_url: str = Field(
-        description="Open this instead of `url` to count the click for the label; it redirects to `url`",
+        description="POST here when the listener follows the link, to count the click for the label (once per "
+        "listener and item a day; answers with `url`); a GET redirects to `url` without counting",
         examples=[f"https://encore.example/api/buy/album/{ID_EXAMPLE}/bandcamp"],
     )
 
@@ -38,11 +44,14 @@ class BuyLinks(BaseModel):
 
 def _links(request: Request, session: Db, kind: Literal["album", "track"], item_id: str) -> BuyLinks:
     base = base_url(request)
-    found = retail.links_for(session, retailers=container(request).settings.retailers, kind=kind, item_id=item_id)
+    today = container(request).clock.now().date()
+    found = retail.links_for(session, shop=shop(request), kind=kind, item_id=item_id, today=today)
     return BuyLinks(
         href=f"{base}/v1/{kind}s/{item_id}/buy-links",
         buy_links=[
-            BuyLink(retailer=x.retailer, url=x.url, click_url=f"{base}/api/buy/{kind}/{item_id}/{x.retailer}")
+            BuyLink(
+                retailer=x.retailer, label=x.label, url=x.url, click_url=f"{base}/api/buy/{kind}/{item_id}/{x.retailer}"
+            )
             for x in found
         ],
     )

@@ -10,7 +10,7 @@ from encore.web._deps import Cache, Db
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url, ids_param
 from encore.web.spotify._schemas import ID_EXAMPLE
-from encore.web.spotify._shapes import album_simple, artist_full, paging, track_full, track_simple
+from encore.web.spotify._shapes import album_full, album_simple, artist_full, paging, track_full, track_simple
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
@@ -102,21 +102,7 @@ def tracks(
 
 @router.get("/albums/{id}", summary="Get an album")
 def album(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> s.Album:
-    page = catalog.album_page(session, album_id=_valid(id, "album"))
-    base = base_url(request)
-    simple = album_simple(base, page.album)
-    href = f"{simple.href}/tracks"
-    items = paging(
-        href, {}, page.tracks[:50], total=len(page.tracks), limit=50, offset=0, wrap=lambda t: track_simple(base, t)
-    )
-    return s.Album(
-        **simple.model_dump(),
-        tracks=items,
-        external_ids={"upc": page.album.upc} if page.album.upc else {},
-        genres=page.album.genres,
-        label=page.album.label.name if page.album.label else "",
-        copyrights=[],
-    )
+    return album_full(base_url(request), catalog.album_page(session, album_id=_valid(id, "album")))
 
 
 @router.get("/albums/{id}/tracks", summary="Get an album's tracks")

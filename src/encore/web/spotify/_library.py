@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
-from encore import library
-from encore.kernel import ValidationFailed
+from encore import catalog, library
+from encore.kernel import NotFound, ValidationFailed
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import (
@@ -18,7 +18,7 @@ from encore.web.spotify._edge import (
     parse_item_ids,
     user_of,
 )
-from encore.web.spotify._shapes import iso, paging, track_full
+from encore.web.spotify._shapes import album_full, iso, paging, track_full
 
 router = APIRouter(
     prefix="/v1", tags=["Web API: the current user"], route_class=SpotifyRoute, responses=ERROR_RESPONSES
@@ -51,13 +51,13 @@ def saved_tracks(
     )
 
 
-def _ids_from(ids: str | None, body: dict[str, object] | None) -> list[str]:
+def _ids_from(ids: str | None, body: dict[str, object] | None, kind: library.SavedKind = "track") -> list[str]:
     if ids:
-        return parse_item_ids(ids_param(ids, most=50), "track")
+        return parse_item_ids(ids_param(ids, most=50), kind)
     listed = (body or {}).get("ids")
     if not isinstance(listed, list) or not listed or len(listed) > 50 or not all(isinstance(i, str) for i in listed):
-        raise ValidationFailed("give 1 to 50 track ids in `ids` (query or JSON body)")
-    return parse_item_ids([str(i) for i in listed], "track")
+        raise ValidationFailed(f"give 1 to 50 {kind} ids in `ids` (query or JSON body)")
+    return parse_item_ids([str(i) for i in listed], kind)
 
 
 IdsQuery = Annotated[str | None, Query(max_length=2000, description="Up to 50 comma-separated ids")]
@@ -91,6 +91,58 @@ def saved_contains(
     return library.saved_status(
         session, user_id=user_of(access), kind="track", ids=parse_item_ids(ids_param(ids, most=50), "track")
     )
+
+
+@router.get("/me/albums", summary="Get the user's saved albums")
+def saved_albums(
+    *,
+    request: Request,
+    session: Db,
+    access: LibraryRead,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    market: Annotated[str | None, Query(max_length=10)] = None,
+) -> s.Paging[s.SavedAlbum]:
+    page = library.saved_albums(session, user_id=user_of(access), limit=limit, offset=offset)
+    base = base_url(request)
+    full = {}
+    for v in page.items:
+        try:
+            full[v.album.id] = album_full(base, catalog.album_page(session, album_id=v.album.id))
+        except NotFound:  # saved, then taken out of the catalogue (withdrawn, or made an ad)
+            continue
+    return paging(
+        f"{base}/v1/me/albums",
+        {},
+        [v for v in page.items if v.album.id in full],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        wrap=lambda v: s.SavedAlbum(added_at=iso(v.saved_at), album=full[v.album.id]),
+    )
+
+
+@router.put("/me/albums", summary="Save albums for the user (older shape of PUT /me/library)", status_code=200)
+def save_albums(
+    request: Request, session: Db, access: LibraryModify, ids: IdsQuery = None, body: IdsBody = None
+) -> None:
+    ids_ = _ids_from(ids, body, "album")
+    library.save_items(session, user_id=user_of(access), kind="album", ids=ids_, now=container(request).clock.now())
+
+
+@router.delete("/me/albums", summary="Remove the user's saved albums (older shape of DELETE /me/library)")
+def unsave_albums(session: Db, access: LibraryModify, ids: IdsQuery = None, body: IdsBody = None) -> None:
+    library.unsave_items(session, user_id=user_of(access), kind="album", ids=_ids_from(ids, body, "album"))
+
+
+@router.get("/me/albums/contains", summary="Check the user's saved albums (older shape of /me/library/contains)")
+def saved_albums_contain(
+    session: Db,
+    access: LibraryRead,
+    ids: Annotated[str, Query(max_length=2000, description="Up to 20 comma-separated ids")],
+) -> list[bool]:
+    wanted = parse_item_ids(ids_param(ids, most=20), "album")
+    return library.saved_status(session, user_id=user_of(access), kind="album", ids=wanted)
 
 
 Uris = Annotated[

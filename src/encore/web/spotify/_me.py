@@ -1,13 +1,13 @@
 """/v1/me: the profile, top items and recently played (from Encore's own plays), saved tracks."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from encore import catalog, history
 from encore.accounts import User
-from encore.kernel import NotFound, ValidationFailed
+from encore.kernel import NotFound, ValidationFailed, from_epoch
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import (
@@ -121,7 +121,10 @@ def _cursor(ms: int | None) -> datetime | None:
 
 
 def _at(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    at = from_epoch(ms / 1000)
+    if at is None:
+        raise ValidationFailed("cursor must be a Unix time in milliseconds between 1970 and 9999")
+    return at
 
 
 def _ms(at: datetime) -> str:

@@ -5,6 +5,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from encore.web._pages import STATIC_DIR
+
+SWAGGER_UI_URL = "/static/swagger-ui"
 
 INTRO = """
 Encore speaks the **Spotify Web API** under `/v1`: point an existing client at this server
@@ -57,3 +64,16 @@ def describe(app: FastAPI, *, scopes: Mapping[str, str]) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def serve_docs(app: FastAPI) -> None:
+    """/docs: Swagger UI from the packaged bundle, under Encore's own CSP (its start-up is a file, not inline).
+
+    Call before `/static` is mounted: the first mount whose prefix matches a path answers it.
+    """
+    app.mount(SWAGGER_UI_URL, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs_page() -> FileResponse:
+        page = f"{STATIC_DIR}/developer/docs.html"
+        return FileResponse(page, media_type="text/html", headers={"Cache-Control": "no-cache"})

@@ -3,11 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from encore import library, oauth
-from encore.accounts import User
+from encore.accounts import User, get_active_user
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed, is_public_id
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
@@ -86,9 +85,25 @@ class RemovedItem(_Body):
     positions: list[Annotated[int, Field(ge=0)]] | None = Field(None, max_length=100)
 
 
+RemovedList = Annotated[list[RemovedItem], Field(min_length=1, max_length=100)]
+
+
 class RemoveItems(_Body):
-    tracks: list[RemovedItem] = Field(min_length=1, max_length=100)
+    """Spotify's current shape names the list `items`; the older one (still sent by many clients) `tracks`."""
+
+    items: RemovedList | None = None
+    tracks: RemovedList | None = None
     snapshot_id: str | None = Field(None, max_length=64)
+
+    @model_validator(mode="after")
+    def _one_list(self) -> "RemoveItems":
+        if (self.items is None) == (self.tracks is None):
+            raise ValueError('give the items to remove as "items": [{"uri": ...}] (or the older "tracks")')
+        return self
+
+    @property
+    def removed(self) -> list[RemovedItem]:
+        return self.items or self.tracks or []
 
 
 def _valid(playlist_id: str) -> str:
@@ -114,8 +129,8 @@ def _writer(session: Db, access: oauth.Access, playlist_id: str) -> int:
 
 
 def _owner(session: Db, user_id: str) -> User:
-    user = session.scalar(select(User).where(User.public_id == user_id)) if is_public_id(user_id) else None
-    if user is None or not user.is_active:
+    user = get_active_user(session, public_id=user_id)
+    if user is None:
         raise NotFound("no such user")
     return user
 
@@ -195,16 +210,19 @@ def playlist(
     base = base_url(request)
     simple = playlist_simple(base, found)
     page = library.playlist_items(session, playlist_id=id, viewer_id=_viewer(access), limit=100, offset=0)
-    items = paging(
-        f"{simple.href}/tracks",
-        {},
-        page.items,
-        total=page.total,
-        limit=100,
-        offset=0,
-        wrap=lambda i: playlist_track(base, found, i),
-    )
-    return s.Playlist(**{**simple.model_dump(), "tracks": items})
+
+    def first_page(name: str) -> s.Paging[s.PlaylistTrack]:
+        return paging(
+            f"{simple.href}/{name}",
+            {},
+            page.items,
+            total=page.total,
+            limit=100,
+            offset=0,
+            wrap=lambda i: playlist_track(base, found, i),
+        )
+
+    return s.Playlist(**{**simple.model_dump(), "items": first_page("items"), "tracks": first_page("tracks")})
 
 
 @router.put("/playlists/{id}", summary="Change a playlist's details", status_code=200)
@@ -277,8 +295,8 @@ def _change(request: Request, session: Db, access: oauth.Access, id: str, body: 
 
 def _remove(request: Request, session: Db, access: oauth.Access, id: str, body: RemoveItems) -> s.Snapshot:
     user_id = _writer(session, access, id)
-    positions = [p for t in body.tracks for p in (t.positions or [])]
-    everywhere = parse_item_ids([t.uri for t in body.tracks if not t.positions], "track")
+    positions = [p for t in body.removed for p in (t.positions or [])]
+    everywhere = parse_item_ids([t.uri for t in body.removed if not t.positions], "track")
     snap = library.remove_from_playlist(
         session,
         playlist_id=id,

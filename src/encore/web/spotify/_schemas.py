@@ -160,6 +160,9 @@ class PlaylistSimple(BaseModel):
     owner: User
     public: bool
     snapshot_id: str
+    # Spotify's reference since February 2026 names these `items` / `item`; `tracks` / `track` stay (deprecated)
+    # so that clients of either age read the same object.
+    items: PlaylistTracksRef
     tracks: PlaylistTracksRef
     type: Literal["playlist"] = "playlist"
     uri: str
@@ -169,17 +172,24 @@ class PlaylistTrack(BaseModel):
     added_at: str
     added_by: User | None
     is_local: bool = False
+    item: Track
     track: Track
 
 
 class Playlist(PlaylistSimple):
     followers: Followers = Field(default_factory=Followers)
+    items: Paging[PlaylistTrack]  # type: ignore[assignment]
     tracks: Paging[PlaylistTrack]  # type: ignore[assignment]
 
 
 class SavedTrack(BaseModel):
     added_at: str
     track: Track
+
+
+class SavedAlbum(BaseModel):
+    added_at: str
+    album: Album
 
 
 class Context(BaseModel):

@@ -5,15 +5,15 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from encore.catalog import AlbumSummary, ArtistRef, ArtistSummary, TrackView
+from encore.catalog import AlbumPage, AlbumSummary, ArtistRef, ArtistSummary, TrackView
 from encore.library import PlaylistItemView, PlaylistView
 from encore.web.spotify import _schemas as s
 
 T = TypeVar("T")
 A = TypeVar("A")
 ART_SIZES = (640, 300, 64)
-# Encore's player pages for each object type (external_urls).
-_PAGES = {"track": "track", "album": "album", "artist": "artist", "playlist": "library/playlist", "user": "user"}
+# Encore's player pages for each object type (external_urls): routes of the player (static/app.js).
+_PAGES = {"track": "track", "album": "album", "artist": "artist", "playlist": "playlist", "user": "user"}
 _API = {"track": "tracks", "album": "albums", "artist": "artists", "playlist": "playlists", "user": "users"}
 
 
@@ -75,6 +75,28 @@ def album_simple(base: str, a: AlbumSummary) -> s.AlbumSimple:
         uri=uri("album", a.id),
         artists=[artist_simple(base, x) for x in a.artists if x.role == "primary"]
         or [artist_simple(base, x) for x in a.artists],
+    )
+
+
+def album_full(base: str, page: AlbumPage) -> s.Album:
+    """Spotify's AlbumObject: the simple fields and the first 50 tracks (more at `tracks.next`)."""
+    simple = album_simple(base, page.album)
+    items = paging(
+        f"{simple.href}/tracks",
+        {},
+        page.tracks[:50],
+        total=len(page.tracks),
+        limit=50,
+        offset=0,
+        wrap=lambda t: track_simple(base, t),
+    )
+    return s.Album(
+        **simple.model_dump(),
+        tracks=items,
+        external_ids={"upc": page.album.upc} if page.album.upc else {},
+        genres=page.album.genres,
+        label=page.album.label.name if page.album.label else "",
+        copyrights=[],
     )
 
 
@@ -153,6 +175,7 @@ def playlist_simple(base: str, p: PlaylistView) -> s.PlaylistSimple:
         owner=user(base, p.owner_public_id, p.owner_name),
         public=p.public,
         snapshot_id=p.snapshot_id,
+        items=s.PlaylistTracksRef(href=f"{href(base, 'playlist', p.id)}/items", total=p.total_tracks),
         tracks=s.PlaylistTracksRef(href=f"{href(base, 'playlist', p.id)}/tracks", total=p.total_tracks),
         uri=uri("playlist", p.id),
     )
@@ -162,5 +185,6 @@ def playlist_track(base: str, p: PlaylistView, item: PlaylistItemView) -> s.Play
     return s.PlaylistTrack(
         added_at=iso(item.added_at),
         added_by=user(base, p.owner_public_id, p.owner_name),
-        track=track_full(base, item.track),
+        item=(track := track_full(base, item.track)),
+        track=track,
     )

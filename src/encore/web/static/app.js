@@ -2,10 +2,12 @@
 import { api } from "./api.js";
 import { genresView, genreView, searchAllView } from "./browse.js";
 import { h } from "./dom.js";
+import { historyView } from "./history.js";
 import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { Player } from "./player.js";
 import { upgradeView } from "./premium.js";
+import { profileView } from "./profile.js";
 import { adminSecurityView, passwordResetView } from "./security.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
@@ -26,6 +28,7 @@ const routes = [
   [new RegExp(`^/artist/${ID}$`), (m) => artistView(m[1], player)],
   [new RegExp(`^/label/${ID}$`), (m) => labelView(m[1])],
   [new RegExp(`^/playlist/${ID}$`), (m) => playlistView(m[1], player, navigate), "library"],
+  [new RegExp(`^/user/${ID}$`), (m) => profileView(m[1])],
   [/^\/search$/, () => searchView(new URLSearchParams(location.search).get("q") || "", player), "search"],
   [/^\/search\/(tracks|albums|artists)$/, (m) => searchAllView(m[1], new URLSearchParams(location.search).get("q") || "", player, trackRows), "search"],
   [/^\/genre$/, () => genresView(), "search"],
@@ -33,6 +36,7 @@ const routes = [
   [/^\/library$/, () => libraryView(navigate), "library"],
   [/^\/collection\/tracks$/, () => likedView(player), "library"],
   [/^\/queue$/, () => queueView(player), "queue"],
+  [/^\/history$/, () => historyView(player), "history"],
   [/^\/settings$/, () => settingsView(player, me), "settings"],
   [/^\/label$/, () => labelDashboard(), "label"],
   [/^\/wrapped$/, () => wrappedListView(), "wrapped"],

@@ -192,6 +192,7 @@ async function statementsSection(base) {
       const s = await api(`${base}/statements/${month}`);
       body.replaceChildren(
         h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · pool ${money(s.pool_cents, s.currency)} (ads ${money(s.ad_cents, s.currency)}, subscriptions × ${s.payout_share_pct}% ${money(s.subscription_cents, s.currency)}) · ${s.streams} counted streams` }),
+        ...poolNotes(s),
         s.lines.length ? statementTable(s) : h("p", { class: "empty", text: "No counted streams this month." }),
         h("a", { href: `${base}/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }));
     } catch (err) { body.replaceChildren(h("p", { class: "empty", text: err.message })); }
@@ -200,6 +201,11 @@ async function statementsSection(base) {
   await show();
   return h("section", { class: "section", "aria-labelledby": "label-statements" },
     h("h2", { id: "label-statements", text: "Statements" }), select, body);
+}
+
+// Why a pool is empty, as the server words it (labels.pool_notes): a 0.00 pool never goes unexplained.
+function poolNotes(s) {
+  return (s.notes || []).map((note) => h("p", { class: "statement-note", text: note }));
 }
 
 function previousMonth(month) {
@@ -221,9 +227,14 @@ async function adminView(labels) {
     try {
       const s = await api(`/api/admin/statements/${month}`);
       body.replaceChildren(
-        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed " + s.closed_at.slice(0, 10) : "Open"} · pool ${money(s.pool_cents, s.currency)} · ${s.streams} counted streams · ${s.lines.length} lines · user-centric unallocated ${money(s.user_centric_unallocated_cents, s.currency)}` }),
+        h("p", { class: "statement-summary", text: `${s.status === "closed" ? `Closed ${(s.closed_at || "").slice(0, 10)}`.trim() : "Open"} · pool ${money(s.pool_cents, s.currency)} · ${s.streams} counted streams · ${s.lines.length} lines · user-centric unallocated ${money(s.user_centric_unallocated_cents, s.currency)}` }),
+        ...poolNotes(s),
         h("a", { href: `/api/admin/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }),
-        s.status === "closed" ? null : h("button", { type: "button", class: "ghost close-month", text: `Close ${month}`, onclick: async () => {
+        // replaceChildren is the DOM's own: a null here would be written out as the text "null"
+        s.status === "closed" ? "" : h("button", { type: "button", class: "ghost close-month", text: `Close ${month}`, onclick: async () => {
+          const question = `Close ${month}? Its statement (pool ${money(s.pool_cents, s.currency)}, ${s.streams} counted streams) `
+            + "is then frozen for good: later plays or payments for that month will not change it.";
+          if (!window.confirm(question)) { status.textContent = `${month} stays open.`; return; }
           try {
             await api(`/api/admin/statements/${month}/close`, { method: "POST" });
             await show();  // the closed statement is on screen before the status says so

@@ -1,11 +1,10 @@
 // Playlists, liked songs, the queue and settings. Text only ever goes in through textContent.
-import { api, ApiError } from "./api.js";
+import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
+import { devicesSection } from "./devices.js";
 import { subscriptionSection } from "./premium.js";
 import { securitySection } from "./security.js";
 import { section, trackRows } from "./views.js";
-
-const ok404 = (err) => { if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return null; throw err; };
 
 export async function libraryView(navigate) {
   const [lists, liked] = await Promise.all([api("/api/me/playlists?limit=50"), api("/api/me/likes/tracks?limit=1")]);
@@ -25,6 +24,9 @@ export async function libraryView(navigate) {
       link("/collection/tracks", { class: "card liked-card", "aria-label": "Liked Songs" },
         h("div", { class: "cover liked-cover", "aria-hidden": "true", text: "♥" }),
         h("div", { class: "card-title", text: "Liked Songs" }), h("div", { class: "card-sub", text: `${liked.total} songs` })),
+      link("/history", { class: "card history-card", "aria-label": "History" },
+        h("div", { class: "cover liked-cover", "aria-hidden": "true", text: "↺" }),
+        h("div", { class: "card-title", text: "History" }), h("div", { class: "card-sub", text: "Import, export, delete" })),
       lists.items.map(playlistCard)));
 }
 
@@ -139,37 +141,3 @@ export async function settingsView(player, me) {
     await securitySection(me));
 }
 
-// "Apps and devices": app passwords for the Subsonic face. Until that API exists it says so.
-async function devicesSection() {
-  const list = h("ul", { class: "devices" });
-  const secret = h("div", { class: "secret", role: "status" });
-  const load = async () => {
-    const data = await api("/api/me/devices").catch(ok404);
-    if (!data) { list.replaceChildren(h("li", { class: "empty", text: "App passwords are not available on this server yet." })); return false; }
-    list.replaceChildren(...data.items.map((d) => h("li", {}, h("span", { text: d.name }),
-      h("span", { class: "card-sub", text: d.last_used_at ? `last used ${d.last_used_at.slice(0, 10)}` : "never used" }),
-      h("button", { type: "button", class: "ghost danger", text: "Revoke", "aria-label": `Revoke ${d.name}`, onclick: async () => {
-        await api(`/api/me/devices/${encodeURIComponent(d.id)}`, { method: "DELETE" }); load();
-      } }))));
-    if (!data.items.length) list.append(h("li", { class: "empty", text: "No apps connected." }));
-    return true;
-  };
-  const name = h("input", { id: "device-name", maxlength: 100, required: true, placeholder: "e.g. Phone (DSub)" });
-  const form = h("form", { class: "inline-form", onsubmit: async (e) => {
-    e.preventDefault();
-    try {
-      const d = await api("/api/me/devices", { method: "POST", body: { name: name.value } });
-      secret.replaceChildren(h("p", { class: "warning", text: "Copy these now: they are shown only once." }),
-        secretLine("App password", d.app_password), secretLine("API key", d.api_key));
-      name.value = "";
-      load();
-    } catch (err) { secret.replaceChildren(h("p", { class: "form-error", text: err.message })); }
-  } }, h("label", { for: "device-name", text: "Connect an app (Subsonic)" }), name, h("button", { type: "submit", class: "ghost", text: "Create app password" }));
-  const available = await load();
-  return section("Apps and devices", list, available ? form : null, secret);
-}
-
-function secretLine(label, value) {
-  return h("p", { class: "secret-line" }, h("span", { text: `${label}: ` }), h("code", { text: value || "" }),
-    h("button", { type: "button", class: "ghost", text: "Copy", "aria-label": `Copy ${label}`, onclick: () => navigator.clipboard.writeText(value).catch(() => {}) }));
-}

@@ -103,13 +103,15 @@ function exclusiveItem(x, player) {
       } }) : null);
 }
 
-// "Buy" links: the counted redirect (/api/buy/...) leads to the retailer.
+// "Buy" links lead to the retailer (the GET /api/buy/... redirect); following one POSTs the click,
+// which the server counts once per listener and item a day. "Search <shop>" when it is only a search.
 export function buyLinks(kind, id, label = "Buy") {
   const box = h("div", { class: "buy-links", hidden: true });
   api(`/api/${kind}s/${encodeURIComponent(id)}/buy-links`).then((links) => {
     if (!links.length) return;
     box.append(h("span", { class: "buy-label", text: label }),
-      ...links.map((l) => h("a", { href: l.click_url, class: "chip buy", target: "_blank", rel: "noopener noreferrer", "data-retailer": l.retailer, text: l.retailer })));
+      ...links.map((l) => h("a", { href: l.click_url, class: "chip buy", target: "_blank", rel: "noopener noreferrer", "data-retailer": l.retailer, text: l.label,
+        onclick: () => { api(l.click_url, { method: "POST" }).catch(() => {}); } })));
     box.hidden = false;
   }).catch(() => {});
   return box;

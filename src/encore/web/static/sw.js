@@ -1,9 +1,10 @@
 // Encore's service worker: the app shell from cache (refreshed in the background), an offline page
 // when a navigation fails. API calls, artwork and audio always go to the network.
-const VERSION = "encore-shell-v4";
+const VERSION = "encore-shell-v6";
 const SHELL = ["/", "/offline", "/static/style.css", "/static/app.js", "/static/api.js", "/static/dom.js",
   "/static/player.js", "/static/ads.js", "/static/premium.js", "/static/views.js", "/static/library.js", "/static/browse.js",
-  "/static/label.js", "/static/label.css", "/static/security.js", "/static/wrapped.js", "/static/wrapped.css", "/static/icon.svg",
+  "/static/label.js", "/static/label.css", "/static/security.js", "/static/wrapped.js", "/static/wrapped.css", "/static/history.js", "/static/history.css", "/static/icon.svg",
+  "/static/profile.js", "/static/devices.js",
   "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {

@@ -1,9 +1,10 @@
 """The listener's own things: stars, ratings, scrobbles, the play queue, the user record."""
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from encore import catalog, history, library
+from encore.kernel import from_epoch
 from encore.library import SavedKind
 from encore.web.subsonic._browse import song_payloads
 from encore.web.subsonic._context import Ctx, method
@@ -73,11 +74,7 @@ def scrobble(ctx: Ctx) -> Payload:
         if raw_time is not None and not (raw_time.isascii() and raw_time.isdigit() and len(raw_time) <= 15):
             raise SubsonicError(GENERIC, "time must be milliseconds since the epoch")
         if submission:
-            started = (
-                datetime.fromtimestamp(int(raw_time) / 1000, UTC)
-                if raw_time
-                else ctx.now - timedelta(milliseconds=track.duration_ms)
-            )
+            started = _started(raw_time) if raw_time else ctx.now - timedelta(milliseconds=track.duration_ms)
             elapsed = int((ctx.now - started).total_seconds() * 1000)
             played, state = max(0, min(track.duration_ms, elapsed)), "ended"
             # the "now playing" row this listen finishes, if the app sent one: one listen, one row
@@ -170,3 +167,10 @@ def get_user(ctx: Ctx) -> Payload:
 @method("tokenInfo")
 def token_info(ctx: Ctx) -> Payload:
     return {"tokenInfo": {"username": ctx.user.username}}
+
+
+def _started(raw_time: str) -> datetime:
+    started = from_epoch(int(raw_time) / 1000)
+    if started is None:
+        raise SubsonicError(GENERIC, "time must be milliseconds since the epoch, between 1970 and 9999")
+    return started

@@ -1,0 +1,189 @@
+"""ListenBrainz capture speed (issue #17): `single` submissions/s and listens/s through `import`.
+
+    .venv/bin/python -m bench.history.capture [--seconds 10] [--connections 50] [--batches 50] [--postgres]
+
+One server process (bench/catalog/serve.py: `encore serve` plus a constant-JSON route) pinned to core 0.
+- singles: wrk (-t1, closed loop) on core 1 posts `single` listens, each a new one; the constant-JSON
+  route is measured the same way just before and after (the framework's floor in this run);
+- imports: `--batches` requests of 1,000 listens from 4 client threads;
+- in process, no HTTP: history.submit_listens on 1,000-listen batches against the raw driver's
+  executemany of the same rows into the same table (the reference), and the same batches again
+  (all duplicates: the idempotent path).
+Every listen sent is then counted in the database: the figures only stand if none is missing or doubled.
+With --postgres a throwaway PostgreSQL server (tests/support/postgres.py) holds the database instead.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select, text
+from tests.support.postgres import find_pg_bin, start_postgres
+
+from encore import history
+from encore.accounts import create_user, regenerate_listen_token
+from encore.bootstrap import Container, build
+from encore.config import Settings
+from encore.db import create_db_engine, transaction
+
+HERE = Path(__file__).resolve().parent
+SECRET = "bench-history-" + "k" * 40
+
+
+@contextmanager
+def database(work: Path, postgres: bool) -> Iterator[str]:
+    if not postgres:
+        yield f"sqlite:///{work / 'capture.db'}"
+        return
+    pg_bin = find_pg_bin()
+    if pg_bin is None:
+        raise SystemExit("no PostgreSQL binaries (initdb) found")
+    server = start_postgres(pg_bin)
+    try:
+        admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql("CREATE DATABASE capture")
+        admin.dispose()
+        yield server.url("capture")
+    finally:
+        server.stop()
+
+
+def serve(url: str, data: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ENCORE_DATABASE_URL": url, "ENCORE_DATA_DIR": str(data), "ENCORE_MODE": "dev"}
+    env |= {"ENCORE_SECRET_KEY": SECRET, "ENCORE_JOBS_IN_PROCESS": "0"}
+    proc = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "bench.catalog.serve", str(port)], env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/bench/const", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def wrk(base: str, *, path: str, token: str, base_ts: int, seconds: int, connections: int) -> dict[str, float]:
+    env = {**os.environ, "WRK_TOKEN": token, "WRK_PATH": path, "WRK_BASE_TS": str(base_ts)}
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / "singles.lua")]
+    out = subprocess.run([*cmd, base], env=env, capture_output=True, text=True, check=False).stdout
+    line = next((x for x in out.splitlines() if x.startswith("RESULT")), "")
+    fields = {k: float(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
+    rps = next((x for x in out.splitlines() if x.startswith("Requests/sec")), "Requests/sec: 0").split()[-1]
+    return {"rps": float(rps), **fields}
+
+
+def import_body(batch: int, start: int) -> bytes:
+    listens = [
+        {"listened_at": start + batch * 1000 + i, "track_metadata": {"artist_name": f"Imp {i % 50}", "track_name": f"Song {batch}-{i}"}}
+        for i in range(1000)
+    ]
+    return json.dumps({"listen_type": "import", "payload": listens}).encode()
+
+
+def in_process(c: Container, user_id: int, batches: int) -> None:
+    start = datetime(2019, 1, 1, tzinfo=UTC)
+    lots = [
+        [history.ListenIn(listened_at=start + timedelta(seconds=b * 1000 + i), artist_name=f"Proc {i % 50}", track_name=f"Tune {b}-{i}") for i in range(1000)]
+        for b in range(batches)
+    ]
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    for lot in lots:
+        with transaction(c.sessions) as s:
+            history.submit_listens(s, user_id=user_id, listens=lot, source="bench", now=now)
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for lot in lots:
+        with transaction(c.sessions) as s:
+            assert history.submit_listens(s, user_id=user_id, listens=lot, source="bench", now=now) == 0
+    again = time.perf_counter() - t0
+    with transaction(c.sessions) as s:
+        s.execute(text("DELETE FROM plays WHERE source = 'bench'"))
+    raw = raw_reference(c, user_id, lots, now)
+    n = batches * 1000
+    print(f"in process, {batches} x 1000 listens: submit_listens {n / ours:,.0f}/s; same again (all duplicates) "
+          f"{n / again:,.0f}/s; raw driver executemany of the same rows (reference) {n / raw:,.0f}/s "
+          f"-> share of raw {raw / ours:.2f}")  # fmt: skip
+
+
+def raw_reference(c: Container, user_id: int, lots: list[list[history.ListenIn]], now: datetime) -> float:
+    """The same rows, ids already made, sent with the driver's executemany: the floor of any insert path."""
+    cols = "user_id, client_play_id, started_at, updated_at, ms_played, state, shuffle, source, is_listen, artist_name, track_name, match_key"
+    marks = ", ".join(["%s"] * 12) if c.engine.dialect.name == "postgresql" else ", ".join(["?"] * 12)
+    rows = [
+        [
+            (user_id, history.listen_play_id(x.listened_at, x.artist_name, x.track_name), x.listened_at, now, 0, "ended", False, "bench", True, x.artist_name, x.track_name, history.text_key(x.artist_name, x.track_name))
+            for x in lot
+        ]
+        for lot in lots
+    ]
+    t0 = time.perf_counter()
+    for batch in rows:
+        with c.engine.begin() as conn:
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cur.executemany(f"INSERT INTO plays ({cols}) VALUES ({marks})", batch)  # noqa: S608 - constant columns
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--batches", type=int, default=50)
+    ap.add_argument("--postgres", action="store_true")
+    args = ap.parse_args()
+    print(f"load before: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as url:
+        data = Path(tmp) / "var"
+        c = build(Settings(mode="dev", data_dir=data, database_url=url, secret_key=SECRET))  # type: ignore[arg-type]
+        c.migrate()
+        with transaction(c.sessions) as s:
+            user_id = create_user(s, username="bench", password="bench-pass-123").id  # noqa: S106
+            token = regenerate_listen_token(s, user_id=user_id, now=c.clock.now())
+        in_process(c, user_id, args.batches)
+        port = 18900 + os.getpid() % 300
+        proc = serve(url, data, port)
+        base = f"http://127.0.0.1:{port}"
+        now = int(time.time())
+        try:
+            results: dict[str, dict[str, Any]] = {}
+            for name, path in (("floor", "/bench/const"), ("single", "/1/submit-listens"), ("floor again", "/bench/const")):
+                results[name] = wrk(base, path=path, token=token, base_ts=now - 20 * 86400, seconds=args.seconds, connections=args.connections)
+            floor = min(results["floor"]["rps"], results["floor again"]["rps"])
+            for name, r in results.items():
+                print(f"{name:12} {r['rps']:8,.0f} req/s  p50 {r.get('p50', 0):.1f} ms  p99 {r.get('p99', 0):.1f} ms  "
+                      f"non-2xx {r.get('non2xx', 0):.0f} errors {r.get('errors', 0):.0f}  share of floor {r['rps'] / floor:.2f}")  # fmt: skip
+            bodies = [import_body(b, now - 300 * 86400) for b in range(args.batches)]
+            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as h, ThreadPoolExecutor(4) as pool:
+                t0 = time.perf_counter()
+                codes = list(pool.map(lambda body: h.post("/1/submit-listens", content=body).status_code, bodies))
+                took = time.perf_counter() - t0
+            assert set(codes) == {200}, codes
+            print(f"import: {args.batches} x 1000 listens, 4 clients, in {took:.2f} s = {args.batches * 1000 / took:,.0f} listens/s")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        with transaction(c.sessions) as s:
+            kept = s.scalar(select(func.count()).select_from(history.Play).where(history.Play.source == "listenbrainz"))
+        sent = int(results["single"]["requests"]) + args.batches * 1000
+        print(f"listens kept {kept:,}; requests sent {sent:,} (wrk's count includes requests cut off at the end)")
+        c.close()
+    print(f"load after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

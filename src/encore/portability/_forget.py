@@ -1,0 +1,86 @@
+"""The listener forgets plays: one, a date range, or everything, and Wrapped forgets them with it.
+
+One play goes in the request's transaction. A range or everything may be a decade of plays, so it is a
+job deleting DELETE_CHUNK plays per short transaction; each transaction also drops the Wrapped snapshots
+that counted its plays, so a worker killed mid-way leaves no snapshot counting a deleted play, and the
+re-run deletes the rest.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from encore import history, insights
+from encore.db import transaction
+from encore.jobs import JobContext, JobEngine, JobView
+from encore.kernel import ValidationFailed
+
+FORGET = "history.forget"
+
+
+def forget_play(session: Session, *, user_id: int, play_id: str) -> None:
+    gone = history.forget_play(session, user_id=user_id, play_id=play_id)
+    if gone.first is not None and gone.last is not None:
+        insights.plays_changed(session, user_id=user_id, first=gone.first, last=gone.last)
+
+
+def submit_forget(
+    session: Session,
+    *,
+    jobs: JobEngine,
+    user_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    everything: bool,
+    now: datetime,
+) -> JobView:
+    """Queue the deletion of the listener's plays in [since, until), or of all of them with `everything`.
+    Plays arriving after this request are not the listener's request: `until` is capped at now."""
+    if everything == (since is not None or until is not None):
+        raise ValidationFailed("give since and until, or everything, not both", code="bad_range")
+    if not everything and (since is None or until is None):
+        raise ValidationFailed("a range needs both since and until", code="bad_range")
+    if since is not None and until is not None and since >= until:
+        raise ValidationFailed("the range must start before it ends", code="bad_range")
+    bound = now if until is None else min(until, now)
+    payload = {"since": since.isoformat() if since else None, "until": bound.isoformat()}
+    return jobs.submit(session, kind=FORGET, user_id=user_id, payload=payload)
+
+
+def forget_range(
+    sessions: sessionmaker[Session],
+    *,
+    user_id: int,
+    since: datetime | None,
+    until: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    deleted = 0
+    while True:
+        with transaction(sessions) as session:
+            gone = history.forget_chunk(session, user_id=user_id, since=since, until=until)
+            if gone.first is not None and gone.last is not None:
+                insights.plays_changed(session, user_id=user_id, first=gone.first, last=gone.last)
+        if not gone.deleted:
+            return deleted
+        deleted += gone.deleted
+        since = gone.last  # what is left starts here (plays at that very instant included)
+        if progress is not None:
+            progress(deleted)
+
+
+def run_forget(ctx: JobContext) -> dict[str, Any]:
+    if ctx.user_id is None:
+        raise ValidationFailed("a deletion belongs to a listener", code="no_user")
+    since_text, until_text = ctx.payload.get("since"), str(ctx.payload["until"])
+    since = datetime.fromisoformat(since_text) if since_text else None
+    until = datetime.fromisoformat(until_text)
+
+    def progress(deleted: int) -> None:
+        ctx.progress(deleted, None, f"Deleting: {deleted:,} plays")
+
+    deleted = forget_range(ctx.sessions, user_id=ctx.user_id, since=since, until=until, progress=progress)
+    ctx.progress(deleted, deleted, "Deleted", force=True)
+    return {"deleted": deleted}

@@ -1,0 +1,39 @@
+"""The one way Encore lets FFmpeg open a file: audio containers only, local file protocol only.
+
+FFmpeg picks a demuxer by sniffing the content, and some demuxers read *other* files: HLS and
+ffconcat playlists name paths (an uploaded `.m3u8` listing `/srv/other-label/master.flac` was
+published as the uploader's track), image2 expands patterns, and protocols like `subfile:` or
+`data:` re-enter the reader. So the container is opened with FFmpeg's own `format_whitelist`
+(checked after probing, before the demuxer reads its header) and `protocol_whitelist=file`; a
+format that is not on the list never runs. The demuxer that did open is checked again by name.
+"""
+
+from pathlib import Path
+
+import av
+import av.container
+
+# Demuxers that hold their audio inside the file they were given. Nothing here follows a path.
+AUDIO_DEMUXERS = frozenset({"mp3", "flac", "ogg", "wav", "w64", "aiff", "mov", "matroska", "aac", "caf"})
+_OPTIONS = {"format_whitelist": ",".join(sorted(AUDIO_DEMUXERS)), "protocol_whitelist": "file"}
+
+
+class NotAudioContainerError(Exception):
+    """The content sniffs as a format Encore will not open (a playlist, a concat list, an image...)."""
+
+
+def accepted_demuxer(name: str) -> bool:
+    """'mov,mp4,m4a,3gp,3g2,mj2' -> True: FFmpeg names a demuxer family by its aliases, comma-joined."""
+    return any(alias in AUDIO_DEMUXERS for alias in name.split(","))
+
+
+def open_audio(path: Path, *, metadata_errors: str = "strict") -> av.container.InputContainer:
+    """Open `path` for reading with an audio demuxer from the allowlist, or raise NotAudioContainerError."""
+    try:
+        container = av.open(str(path), "r", options=dict(_OPTIONS), metadata_errors=metadata_errors)
+    except av.ArgumentError as exc:  # EINVAL: what FFmpeg answers when the sniffed format is off the list
+        raise NotAudioContainerError("not an audio container; playlists, concat lists and images are refused") from exc
+    if not accepted_demuxer(container.format.name):
+        container.close()
+        raise NotAudioContainerError(f"{container.format.name} is not an accepted audio container")
+    return container

@@ -1,0 +1,227 @@
+// The listener's full history: pages of plays with filters, each catalogue play playable; forget one play,
+// a date range or everything (each a confirmation first); import a Spotify or ListenBrainz file and export
+// everything, both as jobs whose progress shows live. The server does the work; this only asks and shows.
+import { api, ApiError } from "./api.js";
+import { artistNames, formatTime, h } from "./dom.js";
+
+const PAGE = 50;
+const EVERYTHING = "delete everything";
+
+function loadStyles() {
+  if (document.querySelector('link[href="/static/history.css"]')) return;
+  document.head.append(h("link", { rel: "stylesheet", href: "/static/history.css" }));
+}
+
+// A date input's day as the instant its local midnight begins; `next` gives the following midnight.
+function dayStart(value, next = false) {
+  const [y, m, d] = value.split("-").map(Number);
+  return new Date(y, m - 1, d + (next ? 1 : 0)).toISOString();
+}
+
+function when(iso) {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+// Poll a job until it ends (or the page is left), showing its progress in `box`; resolves with the
+// finished job (or throws).
+async function follow(jobId, box, label) {
+  const bar = h("progress", { max: "1", "aria-label": `${label} progress` });
+  const text = h("span", { class: "job-text", text: `${label}: queued` });
+  box.replaceChildren(bar, text);
+  box.hidden = false;
+  while (box.isConnected) {
+    const job = await api(`/api/me/jobs/${jobId}`);
+    if (job.total) { bar.max = job.total; bar.value = job.done; } else bar.removeAttribute("value");
+    if (job.state === "failed") throw new ApiError(400, job.error.code, job.error.message);
+    if (job.state === "done") { bar.max = 1; bar.value = 1; text.textContent = `${label}: ${job.message || "done"}`; return job; }
+    text.textContent = `${label}: ${job.message || job.state}`;
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  throw new ApiError(0, "left", "left the page");
+}
+
+// A modal confirmation; with `typed`, the button waits until that phrase is typed.
+function confirmDialog({ title, body, action, typed = null }) {
+  return new Promise((resolve) => {
+    const input = typed ? h("input", { id: "confirm-typed", autocomplete: "off", spellcheck: "false" }) : null;
+    const go = h("button", { type: "submit", class: "ghost danger", text: action, disabled: !!typed });
+    const dialog = h("dialog", { class: "history-dialog", "aria-labelledby": "confirm-title" },
+      h("form", { method: "dialog" },
+        h("h2", { id: "confirm-title", text: title }),
+        h("p", { text: body }),
+        typed ? h("label", { for: "confirm-typed", text: `Type “${typed}” to confirm` }) : null, input,
+        h("div", { class: "history-actions" },
+          h("button", { type: "button", class: "ghost", text: "Cancel", onclick: () => dialog.close("cancel") }), go)));
+    if (input) input.addEventListener("input", () => { go.disabled = input.value.trim().toLowerCase() !== typed; });
+    go.addEventListener("click", () => { dialog.returnValue = "go"; });
+    dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "go"); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+export async function historyView(player) {
+  loadStyles();
+  document.title = "History · Encore";
+  const since = h("input", { id: "history-since", type: "date" });
+  const until = h("input", { id: "history-until", type: "date" });
+  const text = h("input", { id: "history-q", type: "search", maxlength: 200, placeholder: "Artist or track", autocomplete: "off" });
+  const source = h("select", { id: "history-source" },
+    h("option", { value: "", text: "Everything" }), h("option", { value: "encore", text: "Played on Encore" }),
+    h("option", { value: "imported", text: "Imported" }));
+  const count = h("p", { class: "history-count", role: "status" });
+  const list = h("ol", { class: "tracks history-rows", "aria-label": "Plays" });
+  const more = h("button", { type: "button", class: "ghost", text: "Load more", hidden: true });
+  const jobBox = h("div", { class: "history-job", role: "status", hidden: true });
+  const error = h("p", { class: "form-error", role: "alert" });
+  const exportLink = h("p", { class: "history-download" });
+  let next = null;
+  let shown = [];
+  let loading = null;
+
+  function query() {
+    const p = new URLSearchParams({ limit: String(PAGE) });
+    if (since.value) p.set("since", dayStart(since.value));
+    if (until.value) p.set("until", dayStart(until.value, true)); // the "to" day is included
+    if (text.value.trim()) p.set("q", text.value.trim());
+    if (source.value) p.set("source", source.value);
+    return p;
+  }
+
+  function row(item) {
+    const track = item.track;
+    const title = track ? track.title : item.track_name || "Unknown track";
+    const artists = track ? artistNames(track.artists) : item.artist_name || "";
+    const main = [
+      h("span", { class: "track-main" },
+        h("span", { class: "track-title", text: title }),
+        h("span", { class: "track-artists", text: artists })),
+      h("span", { class: "history-when" },
+        h("time", { datetime: item.played_at, text: when(item.played_at) }),
+        item.imported ? h("span", { class: "history-badge", text: "Imported" }) : null),
+      h("span", { class: "track-time", text: formatTime(item.ms_played / 1000) }),
+    ];
+    const play = track
+      ? h("button", { type: "button", class: "track-play history-play", "aria-label": `Play ${title}`,
+        onpointerdown: (e) => { if (e.button === 0) player.warm(track); },
+        onclick: () => {
+          const tracks = shown.filter((i) => i.track).map((i) => i.track);
+          player.playList(tracks, tracks.indexOf(track), null);
+        } }, ...main)
+      : h("div", { class: "track-play history-play", title: "Not in this catalogue" }, ...main);
+    const forget = h("button", { type: "button", class: "icon-btn", text: "✕",
+      "aria-label": `Delete the play of ${title} on ${when(item.played_at)}`,
+      onclick: async () => {
+        try {
+          await api(`/api/me/history/plays/${encodeURIComponent(item.play_id)}`, { method: "DELETE" });
+          li.remove();
+          shown = shown.filter((i) => i !== item);
+          count.textContent = "Play deleted.";
+        } catch (err) { error.textContent = err.message; }
+      } });
+    const li = h("li", { class: "track history-row", "data-play-id": item.play_id }, play, h("div", { class: "row-tools" }, forget));
+    return li;
+  }
+
+  async function load(reset) {
+    if (loading) return loading;
+    loading = (async () => {
+      const p = query();
+      if (!reset && next) p.set("cursor", next);
+      try {
+        const page = await api(`/api/me/history?${p}`);
+        if (reset) { list.replaceChildren(); shown = []; }
+        shown.push(...page.items);
+        list.append(...page.items.map(row));
+        next = page.next;
+        more.hidden = !next;
+        if (page.total !== null) count.textContent = page.total === 1 ? "1 play" : `${page.total.toLocaleString()} plays`;
+        if (reset && !page.items.length) list.append(h("li", { class: "empty", text: "No plays here yet." }));
+        error.textContent = "";
+      } catch (err) { error.textContent = err.message; } finally { loading = null; }
+    })();
+    return loading;
+  }
+
+  async function forget(params, label) {
+    try {
+      const job = await api(`/api/me/history?${params}`, { method: "DELETE" });
+      const done = await follow(job.id, jobBox, label);
+      await load(true);
+      count.textContent = `Deleted ${done.result.deleted.toLocaleString()} plays.`;
+    } catch (err) { error.textContent = err.message; }
+  }
+
+  const deleteRange = h("button", { type: "button", class: "ghost danger", text: "Delete these dates", onclick: async () => {
+    if (!since.value || !until.value) { error.textContent = "Pick a first and a last day to delete."; return; }
+    const p = new URLSearchParams({ since: dayStart(since.value), until: dayStart(until.value, true) });
+    const found = await api(`/api/me/history?${p}&limit=1`).catch(() => null);
+    const n = found ? found.total : 0;
+    const ok = await confirmDialog({ title: "Delete these plays?",
+      body: `${n.toLocaleString()} plays from ${since.value} to ${until.value} will be deleted for good, and your Wrapped will no longer count them.`,
+      action: `Delete ${n.toLocaleString()} plays` });
+    if (ok) await forget(p, "Deleting");
+  } });
+  const deleteAll = h("button", { type: "button", class: "ghost danger", text: "Delete all history", onclick: async () => {
+    const ok = await confirmDialog({ title: "Delete your whole history?",
+      body: "Every play Encore holds for you goes, and your Wrapped with it. This cannot be undone.",
+      action: "Delete everything", typed: EVERYTHING });
+    if (ok) await forget(new URLSearchParams({ everything: "true" }), "Deleting");
+  } });
+
+  const file = h("input", { id: "history-file", type: "file", "aria-label": "Import a file",
+    accept: ".json,.jsonl,.zip,application/json,application/zip" });
+  file.addEventListener("change", async () => {
+    const chosen = file.files[0];
+    if (!chosen) return;
+    error.textContent = "";
+    try {
+      const r = await fetch(`/api/me/history/import?filename=${encodeURIComponent(chosen.name)}`, {
+        method: "POST", body: chosen, credentials: "same-origin",
+        headers: { "X-Encore-CSRF": "1", "Content-Type": "application/octet-stream", Accept: "application/json" } });
+      const body = await r.json().catch(() => ({}));
+      if (!r.ok) throw new ApiError(r.status, (body.error || {}).code, (body.error || {}).message || r.statusText);
+      const done = await follow(body.id, jobBox, "Import");
+      const res = done.result;
+      await load(true);
+      count.textContent = `Imported ${res.imported.toLocaleString()} listens (${res.duplicates.toLocaleString()} already here).`;
+    } catch (err) {
+      error.textContent = `Import failed: ${err.message}`;
+    } finally { file.value = ""; }
+  });
+
+  const exportBtn = h("button", { type: "button", class: "ghost", text: "Export my data", onclick: async () => {
+    exportBtn.disabled = true;
+    exportLink.replaceChildren();
+    try {
+      const job = await api("/api/me/exports", { method: "POST" });
+      await follow(job.id, jobBox, "Export");
+      exportLink.replaceChildren(h("a", { href: `/api/me/exports/${job.id}.zip`, download: "", class: "chip", text: "Download your export (zip)" }));
+    } catch (err) { error.textContent = `Export failed: ${err.message}`; } finally { exportBtn.disabled = false; }
+  } });
+
+  let debounce;
+  const refilter = () => { clearTimeout(debounce); debounce = setTimeout(() => load(true), 200); };
+  for (const input of [since, until, source]) input.addEventListener("change", refilter);
+  text.addEventListener("input", refilter);
+  more.addEventListener("click", () => load(false));
+  // Infinite scroll: the next page loads as the "Load more" button comes into view.
+  const seen = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting) && next) load(false); });
+  seen.observe(more);
+
+  const view = h("div", { class: "view history" },
+    h("h1", { text: "History" }),
+    h("form", { class: "history-filters", "aria-label": "Filter history", onsubmit: (e) => { e.preventDefault(); load(true); } },
+      h("label", {}, h("span", { text: "From" }), since),
+      h("label", {}, h("span", { text: "To" }), until),
+      h("label", { class: "history-text" }, h("span", { text: "Search" }), text),
+      h("label", {}, h("span", { text: "Source" }), source)),
+    h("div", { class: "history-actions" },
+      h("label", { class: "ghost file-button" }, "Import a file", file), // the input covers the button
+      exportBtn, deleteRange, deleteAll),
+    h("p", { class: "history-help", text: "Import Spotify's extended streaming history (JSON or the zip) or a ListenBrainz export." }),
+    jobBox, exportLink, error, count, list, more);
+  view.addEventListener("encore:leave", () => seen.disconnect());
+  await load(true);
+  return view;
+}
