@@ -29,6 +29,7 @@ NOT_ANOTHERS = {
     ("DELETE", "/api/me/grants/{client_id}"),  # revokes the caller's own grant to that app
     ("GET", "/v1/users/{user_id}/playlists"),  # public playlists are public; checked below for private ones
     ("GET", "/api/labels/{label_id}"),  # the public catalogue page of a label
+    ("GET", "/api/users/{user_id}"),  # a public profile; checked below for private playlists
 }
 BODIES = {"PATCH": {"name": "pwned", "public": True}, "PUT": {"public": True, "days": 30}, "POST": {"name": "x"}}
 
@@ -129,6 +130,8 @@ def test_no_one_reaches_anothers_objects(client: TestClient, container: Containe
     # the private playlist is not among alice's public ones, to anyone
     listed = client.get(f"/v1/users/{alice_id}/playlists", headers={"Authorization": f"Bearer {mallory_v1}"})
     assert listed.status_code == 200 and playlist not in listed.text
+    profile = client.get(f"/api/users/{alice_id}", headers=callers["another listener"])
+    assert profile.status_code == 200 and playlist not in profile.text and "secret" not in profile.text
     # and nothing of alice's changed
     with container.sessions() as s:
         row = s.scalar(select(Playlist).where(Playlist.public_id == playlist))
