@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import accounts, catalog, discovery, history, insights, library, portability
+from encore import accounts, catalog, discovery, history, insights, keys, library, portability
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -32,6 +32,7 @@ class Container:
     login_throttle: accounts.LoginThrottle  # log-in attempts per (account, client) and per client; sign-ups
     jobs: JobEngine
     cards: insights.CardCache  # rendered Wrapped cards on disk (a derived cache the node's workers share)
+    keyring: keys.KeyringCache  # which signing/encryption keys count, as the database said at most 30 s ago
     clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks, one book per serving process (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
@@ -97,6 +98,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         login_throttle=accounts.LoginThrottle(state, _throttle_limits(settings)),
         jobs=_jobs(settings, sessions, clock),
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
+        keyring=keys.KeyringCache(sessions),
         clock=clock,
         ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
         catalogue_cache=cache,

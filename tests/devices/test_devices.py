@@ -102,9 +102,9 @@ def test_wrong_credentials_cost_the_same_work_whether_or_not_the_account_exists(
     work: list[str] = []
     real_decrypt = _crypto.decrypt
 
-    def counted_decrypt(secret: bytes, token: str) -> str | None:
+    def counted_decrypt(secret: bytes, token: str, salts: tuple[str, ...] = _crypto.LEGACY_SALTS) -> str | None:
         work.append("decrypt")
-        return real_decrypt(secret, token)
+        return real_decrypt(secret, token, salts)
 
     monkeypatch.setattr(_crypto, "decrypt", counted_decrypt)
     event.listen(container.engine, "before_cursor_execute", lambda *a: work.append("query"))

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import ListenToken, User
+from encore.accounts._policy import may_use_account
 from encore.kernel import new_secret_token
 
 MAX_TOKEN_CHARS = 200
@@ -35,7 +37,8 @@ def regenerate_listen_token(session: Session, *, user_id: int, now: datetime) ->
     """A new token (256 random bits) replaces the old one, which stops working at once."""
     token = new_secret_token()
     session.execute(delete(ListenToken).where(ListenToken.user_id == user_id))
-    session.add(ListenToken(user_id=user_id, token_hash=_hash(token), hint=token[-4:], created_at=now))
+    epoch = issue_epoch(session)
+    session.add(ListenToken(user_id=user_id, token_hash=_hash(token), hint=token[-4:], created_at=now, epoch=epoch))
     session.flush()
     return token
 
@@ -44,7 +47,7 @@ def regenerate_listen_token(session: Session, *, user_id: int, now: datetime) ->
 _BY_TOKEN = (
     select(User)
     .join(ListenToken, ListenToken.user_id == User.id)
-    .where(ListenToken.token_hash == bindparam("token_hash"))
+    .where(ListenToken.token_hash == bindparam("token_hash"), live_credential(ListenToken.epoch))
 )
 
 
@@ -52,4 +55,7 @@ def user_for_listen_token(session: Session, *, token: str) -> User | None:
     if not token or len(token) > MAX_TOKEN_CHARS:
         return None
     user = session.scalar(_BY_TOKEN, {"token_hash": _hash(token)})
-    return user if user is not None and user.is_active else None
+    if user is None:
+        return None
+    usable = may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password)
+    return user if usable.allowed else None

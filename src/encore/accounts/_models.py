@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from encore.db import Base, TimestampMixin, UTCDateTime
@@ -30,6 +30,10 @@ class User(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # A label account acts for exactly one label (issue: labels and royalty statements).
     label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id", ondelete="SET NULL"))
+    # Credentials issued under an earlier generation no longer count (accounts._epochs: sign out everywhere).
+    signed_out_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by an operator (one account or all): until a new password is chosen, only that may be done.
+    must_reset_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuthSession(TimestampMixin, Base):
@@ -41,6 +45,7 @@ class AuthSession(TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    epoch: Mapped[int] = mapped_column(Integer, default=0)  # the generation it was issued under
 
 
 class LoginAttempt(Base):
@@ -60,3 +65,4 @@ class ListenToken(TimestampMixin, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hint: Mapped[str] = mapped_column(String(8))  # last characters, so the user can tell tokens apart
+    epoch: Mapped[int] = mapped_column(Integer, default=0)  # the generation it was issued under

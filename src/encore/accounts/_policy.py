@@ -34,3 +34,33 @@ def next_login_delay(attempt: int, *, free: int, base_s: float, cap_s: float) ->
     if attempt < free:
         return 0.0
     return float(min(cap_s, base_s * 2 ** min(attempt - free, 32)))
+
+
+def may_use_account(*, is_active: bool, must_reset_password: bool) -> Decision:
+    """What every face asks of an authenticated account before doing anything for it."""
+    if not is_active:
+        return Decision(False, "account_disabled")
+    if must_reset_password:
+        return Decision(False, "password_reset_required")
+    return Decision(True, "ok")
+
+
+def check_new_password(*, new: str, current_matches: bool, same_as_current: bool) -> Decision:
+    if not current_matches:
+        return Decision(False, "the current password is wrong")
+    if same_as_current:
+        return Decision(False, "choose a password different from the current one")
+    return check_password(new)
+
+
+MAX_EMAIL = 320
+
+
+def check_email(email: str) -> Decision:
+    """Deliberately loose (one @, something either side, no spaces): the address is only ever shown."""
+    local, at, domain = email.rpartition("@")
+    if len(email) > MAX_EMAIL or not at or not local or "." not in domain or not email.isprintable():
+        return Decision(False, "not an e-mail address")
+    if any(ch.isspace() for ch in email):
+        return Decision(False, "not an e-mail address")
+    return Decision(True, "ok")

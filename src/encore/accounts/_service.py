@@ -4,12 +4,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import hash_password, needs_rehash, verify_password
-from encore.accounts._policy import check_password, check_username
+from encore.accounts._policy import check_email, check_new_password, check_password, check_username
 from encore.accounts._throttle import LoginThrottle
 from encore.kernel import Conflict, EncoreError, ValidationFailed, is_public_id, new_secret_token
 
@@ -107,7 +108,13 @@ def start_session(session: Session, *, user: User, ttl: timedelta, now: datetime
     token = new_secret_token()
     expires = now + ttl
     session.add(
-        AuthSession(user_id=user.id, token_hash=_token_hash(token), expires_at=expires, user_agent=user_agent[:300])
+        AuthSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            expires_at=expires,
+            user_agent=user_agent[:300],
+            epoch=issue_epoch(session),
+        )
     )
     return NewSession(token=token, user=user, expires_at=expires)
 
@@ -118,7 +125,7 @@ def user_for_token(session: Session, *, token: str, now: datetime) -> User | Non
     row = session.execute(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == _token_hash(token))
+        .where(AuthSession.token_hash == _token_hash(token), live_credential(AuthSession.epoch))
     ).first()
     if row is None:
         return None
@@ -142,3 +149,30 @@ def get_active_user(session: Session, *, public_id: str) -> User | None:
         return None
     user = session.scalar(select(User).where(User.public_id == public_id))
     return user if user is not None and user.is_active else None
+
+
+def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+    """Needs the current password (a stolen session alone cannot take the account); clears a forced reset."""
+    matches = verify_password(user.password_hash, current[:1024])
+    decision = check_new_password(new=new, current_matches=matches, same_as_current=matches and current == new)
+    if not decision.allowed:
+        raise ValidationFailed(decision.reason, code="bad_password")
+    user.password_hash = hash_password(new)
+    user.must_reset_password = False
+
+
+def force_password_reset(session: Session, *, user_id: int | None) -> None:
+    """One account (or every account, with None) must choose a new password before anything else."""
+    q = update(User).values(must_reset_password=True)
+    session.execute(q if user_id is None else q.where(User.id == user_id))
+
+
+def change_email(session: Session, *, user: User, current_password: str, email: str) -> str | None:
+    """Needs the password too (a stolen session must not redirect the account's mail). Returns the old one."""
+    if not verify_password(user.password_hash, current_password[:1024]):
+        raise ValidationFailed("the current password is wrong", code="bad_password")
+    decision = check_email(email)
+    if not decision.allowed:
+        raise ValidationFailed(decision.reason, code="bad_email")
+    old, user.email = user.email, email
+    return old

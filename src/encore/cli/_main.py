@@ -174,3 +174,8 @@ app.add_typer(wrapped_app, name="wrapped")
 from encore.cli._search import search_app  # noqa: E402
 
 app.add_typer(search_app, name="search")
+
+from encore.cli._security import keys_app, security_app  # noqa: E402
+
+app.add_typer(keys_app, name="keys")
+app.add_typer(security_app, name="security")

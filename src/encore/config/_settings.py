@@ -51,6 +51,8 @@ class Settings(BaseSettings):
 
     # Streaming
     stream_url_ttl_s: int = Field(default=600, ge=10, le=86_400)
+    # After `encore keys rotate`, how long URLs and secrets made under the previous keys keep working (#15).
+    key_grace_s: int = Field(default=86_400, ge=0, le=90 * 86_400)
     streaming_mode: Literal["embedded", "edge"] = "embedded"
     edge_base_url: str = "http://127.0.0.1:8080"
     # On-the-fly MP3 transcodes at once (Subsonic); beyond it clients are told to retry. 0 turns them off.

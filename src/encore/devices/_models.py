@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from encore.db import Base, TimestampMixin, UTCDateTime
@@ -22,3 +22,4 @@ class Device(TimestampMixin, Base):
     # so it is encrypted with a key derived from the server secret, never hashed.
     app_password_enc: Mapped[str] = mapped_column(Text)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    epoch: Mapped[int] = mapped_column(Integer, default=0)  # the generation it was issued under (sign-out)

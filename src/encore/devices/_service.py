@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -10,10 +11,11 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from encore.accounts import User
+from encore.accounts import User, issue_epoch, live_credential
 from encore.devices import _crypto
 from encore.devices._models import Device
 from encore.kernel import NotFound, ValidationFailed, is_public_id
+from encore.keys import Key
 
 MAX_DEVICES = 50
 API_KEY_PREFIX = "enc_"
@@ -48,7 +50,9 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def create_device(session: Session, *, user_id: int, name: str, secret: bytes, now: datetime) -> NewDevice:
+def create_device(
+    session: Session, *, user_id: int, name: str, secret: bytes, now: datetime, keys: Sequence[Key] = ()
+) -> NewDevice:
     name = _clean_name(name)
     count = len(session.scalars(select(Device.id).where(Device.user_id == user_id)).all())
     if count >= MAX_DEVICES:
@@ -60,8 +64,9 @@ def create_device(session: Session, *, user_id: int, name: str, secret: bytes, n
         user_id=user_id,
         name=name,
         api_key_hash=_hash_key(api_key),
-        app_password_enc=_crypto.encrypt(secret, app_password),
+        app_password_enc=_crypto.encrypt(secret, app_password, _crypto.salts_of(keys)),
         created_at=now,
+        epoch=issue_epoch(session),
     )
     session.add(device)
     session.flush()
@@ -69,7 +74,12 @@ def create_device(session: Session, *, user_id: int, name: str, secret: bytes, n
 
 
 def list_devices(session: Session, *, user_id: int) -> list[DeviceView]:
-    rows = session.scalars(select(Device).where(Device.user_id == user_id).order_by(Device.id))
+    rows = session.scalars(
+        select(Device)
+        .join(User, User.id == Device.user_id)
+        .where(Device.user_id == user_id, live_credential(Device.epoch))  # signed-out devices are gone
+        .order_by(Device.id)
+    )
     return [DeviceView(d.public_id, d.name, d.created_at, d.last_used_at) for d in rows]
 
 
@@ -95,7 +105,9 @@ def user_for_api_key(session: Session, *, api_key: str, now: datetime) -> User |
         return None
     # One joined read: this runs on every Subsonic request that uses an API key.
     row = session.execute(
-        select(User, Device).join(Device, Device.user_id == User.id).where(Device.api_key_hash == _hash_key(api_key))
+        select(User, Device)
+        .join(Device, Device.user_id == User.id)
+        .where(Device.api_key_hash == _hash_key(api_key), live_credential(Device.epoch))
     ).first()
     if row is None:
         return None
@@ -105,36 +117,48 @@ def user_for_api_key(session: Session, *, api_key: str, now: datetime) -> User |
 
 
 @lru_cache(maxsize=4)
-def _decoy(secret: bytes) -> str:
+def _decoy(secret: bytes, salt: str) -> str:
     """An app password nobody knows, encrypted like a real one: what unknown users are checked against."""
-    return _crypto.encrypt(secret, secrets.token_urlsafe(18))
+    return _crypto.encrypt(secret, secrets.token_urlsafe(18), (salt,))
 
 
-def _app_passwords(session: Session, *, username: str, secret: bytes) -> list[tuple[User | None, Device | None, str]]:
+def _app_passwords(
+    session: Session, *, username: str, secret: bytes, keys: Sequence[Key]
+) -> list[tuple[User | None, Device | None, str]]:
     """(user, device, app password) per device of an active user. An unknown, inactive or device-less user
     gets one decoy that belongs to nobody, queried and decrypted the same way: equal work, so the time a
     wrong answer takes does not tell whether the account exists."""
     key = username.casefold() if 0 < len(username) <= 64 else ""
     rows = session.execute(
-        select(User, Device).join(Device, Device.user_id == User.id).where(User.username_key == key).order_by(Device.id)
+        select(User, Device)
+        .join(Device, Device.user_id == User.id)
+        .where(User.username_key == key, live_credential(Device.epoch))
+        .order_by(Device.id)
     ).all()
     found: list[tuple[User | None, Device | None, str]] = [(u, d, d.app_password_enc) for u, d in rows if u.is_active]
     if not found:
-        found = [(None, None, _decoy(secret))]
+        found = [(None, None, _decoy(secret, _crypto.salts_of(keys)[0]))]
     out: list[tuple[User | None, Device | None, str]] = []
     for user, device, sealed in found:
-        plain = _crypto.decrypt(secret, sealed)
+        plain = _crypto.decrypt(secret, sealed, _crypto.salts_of(keys))
         if plain is not None:
             out.append((user, device, plain))
     return out
 
 
 def user_for_token(
-    session: Session, *, username: str, token: str, salt: str, secret: bytes, now: datetime
+    session: Session,
+    *,
+    username: str,
+    token: str,
+    salt: str,
+    secret: bytes,
+    now: datetime,
+    keys: Sequence[Key] = (),
 ) -> User | None:
     """token = md5(app_password + salt). An unknown user, or one without devices, never matches."""
     wanted = token.lower().encode("ascii", "replace")
-    for user, device, plain in _app_passwords(session, username=username, secret=secret):
+    for user, device, plain in _app_passwords(session, username=username, secret=secret, keys=keys):
         got = hashlib.md5((plain + salt).encode(), usedforsecurity=False).hexdigest().encode()
         if hmac.compare_digest(got, wanted) and user is not None and device is not None:
             _touch(device, now)
@@ -143,11 +167,23 @@ def user_for_token(
 
 
 def user_for_app_password(
-    session: Session, *, username: str, password: str, secret: bytes, now: datetime
+    session: Session, *, username: str, password: str, secret: bytes, now: datetime, keys: Sequence[Key] = ()
 ) -> User | None:
     given = password.encode("utf-8", "surrogateescape")
-    for user, device, plain in _app_passwords(session, username=username, secret=secret):
+    for user, device, plain in _app_passwords(session, username=username, secret=secret, keys=keys):
         if hmac.compare_digest(plain.encode(), given) and user is not None and device is not None:
             _touch(device, now)
             return user
     return None
+
+
+def reseal_app_passwords(session: Session, *, secret: bytes, keys: Sequence[Key]) -> int:
+    """After a rotation: every stored app password under the newest key, so none depends on a key that the
+    grace period will retire. Returns how many were resealed."""
+    salts, count = _crypto.salts_of(keys), 0
+    for device in session.scalars(select(Device)):
+        sealed = _crypto.reseal(secret, device.app_password_enc, salts)
+        if sealed is not None:
+            device.app_password_enc, count = sealed, count + 1
+    session.flush()
+    return count

@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 # Each import registers its tables on Base.metadata.
 import encore.accounts
 import encore.ads
+import encore.audit
 import encore.billing
 import encore.catalog
 import encore.devices
@@ -15,6 +16,7 @@ import encore.history
 import encore.ingest
 import encore.insights
 import encore.jobs
+import encore.keys
 import encore.labels
 import encore.library
 import encore.oauth

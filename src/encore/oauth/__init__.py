@@ -12,6 +12,7 @@ from encore.oauth._apps import (
     list_grants,
     record_usage,
     register_app,
+    revoke_all,
     revoke_grant,
 )
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
@@ -60,6 +61,7 @@ __all__ = [
     "redirect_matches",
     "register_app",
     "revocation_endpoint",
+    "revoke_all",
     "revoke_grant",
     "token_endpoint",
     "unknown_scopes",

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from encore.accounts import User, live_credential
 from encore.kernel import EncoreError, PermissionDenied
 from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthToken
@@ -34,9 +35,14 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]
 def check_access(session: Session, *, token: str, scopes: list[str], now: datetime) -> Access:
     """Raise InvalidToken for unknown, expired or revoked tokens; PermissionDenied for a missing scope."""
     row = session.execute(
-        select(OAuthToken, OAuthApp.client_id, OAuthApp.rate_limit)
+        select(OAuthToken, OAuthApp.client_id, OAuthApp.rate_limit, User.must_reset_password)
         .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
-        .where(OAuthToken.access_hash == sha256(token))
+        .outerjoin(User, User.id == OAuthToken.user_id)
+        # a user's token dies with a sign-out; client-credentials tokens belong to no account
+        .where(
+            OAuthToken.access_hash == sha256(token),
+            or_(OAuthToken.user_id.is_(None), live_credential(OAuthToken.epoch)),
+        )
     ).first()
     try:
         _Validator().validate_token(Token(row[0], now) if row else None, scopes, None)
@@ -48,5 +54,7 @@ def check_access(session: Session, *, token: str, scopes: list[str], now: dateti
         ) from error
     if row is None:  # validate_token has raised already; this tells mypy
         raise InvalidToken("Invalid access token")
-    tok, client_id, rate_limit = row
+    tok, client_id, rate_limit, must_reset = row
+    if must_reset:
+        raise InvalidToken("Password reset required: choose a new password in Encore's web player")
     return Access(tok.app_id, client_id, tok.user_id, frozenset(tok.scope.split()), rate_limit)

@@ -158,3 +158,14 @@ def revoke_grant(session: Session, *, user_id: int, client_id: str, now: datetim
         .where(OAuthCode.user_id == user_id, OAuthCode.app_id == app.id, OAuthCode.used_at.is_(None))
         .values(used_at=now)
     )
+
+
+def revoke_all(session: Session, *, user_id: int | None, now: datetime) -> None:
+    """Sign-out: every token, refresh token and pending code of one account (or of all, with None) stops
+    working; a refresh or a code exchange cannot mint a fresh token past the sign-out."""
+    tokens = update(OAuthToken).where(OAuthToken.revoked.is_(False))
+    codes = update(OAuthCode).where(OAuthCode.used_at.is_(None))
+    if user_id is not None:
+        tokens, codes = tokens.where(OAuthToken.user_id == user_id), codes.where(OAuthCode.user_id == user_id)
+    session.execute(tokens.values(revoked=True))
+    session.execute(codes.values(used_at=now))

@@ -56,3 +56,4 @@ class OAuthToken(Base):
     # without a secret refreshes with client_id alone (#15). Carried from token to token on refresh, as
     # is code_id, so a replayed code revokes every token descended from it.
     with_secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    epoch: Mapped[int] = mapped_column(Integer, default=0)  # the generation it was issued under (sign-out)

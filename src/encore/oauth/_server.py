@@ -26,6 +26,7 @@ from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from encore.accounts import issue_epoch
 from encore.kernel import EncoreError, new_secret_token
 from encore.oauth._apps import sha256, uris_of
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
@@ -289,6 +290,7 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
                 expires_in=int(token["expires_in"]),
                 refresh_expires_at=self.now + REFRESH_TTL if refresh else None,
                 revoked=False,
+                epoch=issue_epoch(self.session),
             )
         )
         self.session.flush()

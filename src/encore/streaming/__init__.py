@@ -16,6 +16,7 @@ from encore.streaming._signing import (
     sign_edge_url,
     sign_stream_url,
     stream_key,
+    stream_key_for,
     verify_stream_signature,
 )
 from encore.streaming._stored import StoredTrack, stored_track
@@ -56,6 +57,7 @@ __all__ = [
     "sign_stream_url",
     "stored_track",
     "stream_key",
+    "stream_key_for",
     "transcode_mp3",
     "verify_stream_signature",
 ]

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from encore.catalog import Rendition, track_row
 from encore.config import Settings
 from encore.kernel import NotFound
+from encore.keys import Keyring
 from encore.streaming._decide import MIME, choose_rendition
-from encore.streaming._signing import edge_secret, sign_edge_url, sign_stream_url, stream_key
+from encore.streaming._signing import edge_secret, sign_edge_url, sign_stream_url, stream_key_for
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ def issue_stream_url(
     requested: str | None,
     data_saver: bool,
     now: datetime,
+    keyring: Keyring,
     counted: bool = False,
 ) -> IssuedStream:
     """A signed URL for the track's best rendition. `counted` URLs are always served by Encore's own byte
@@ -53,7 +55,13 @@ def issue_stream_url(
         )
         url = settings.edge_base_url.rstrip("/") + signed.path
     else:
+        active = keyring.active  # signed with the current key; older URLs keep working through the grace period
         url = sign_stream_url(
-            key=stream_key(secret), user=user_public_id, track=track.public_id, rendition=choice.kind, expires=expires
+            key=stream_key_for(secret, active),
+            kid=active.kid,
+            user=user_public_id,
+            track=track.public_id,
+            rendition=choice.kind,
+            expires=expires,
         ).path
     return IssuedStream(url, expires_at, choice.kind, MIME[choice.kind], track.gain_db)

@@ -21,6 +21,8 @@ import hmac
 from dataclasses import dataclass
 from functools import lru_cache
 
+from encore.keys import LEGACY, Key
+
 RENDITION_NAMES = frozenset({"vorbis160", "opus96"})
 _SIG_BYTES = 24
 _SIG_CHARS = 32  # base64url of 24 bytes, no padding
@@ -88,9 +90,19 @@ def stream_key(secret_key: str) -> bytes:
     return hmac.new(secret_key.encode(), b"encore-stream-url-v1", hashlib.sha256).digest()
 
 
-def sign_stream_url(*, key: bytes, user: str, track: str, rendition: str, expires: int) -> SignedUrl:
+@lru_cache(maxsize=16)
+def stream_key_for(secret_key: str, key: Key) -> bytes:
+    """The stream key of one keyring generation (`encore keys rotate`); kid 0 is `stream_key` itself."""
+    if key.kid == LEGACY:
+        return stream_key(secret_key)
+    return hmac.new(secret_key.encode(), b"encore-stream-url-v1|" + key.salt.encode(), hashlib.sha256).digest()
+
+
+def sign_stream_url(*, key: bytes, user: str, track: str, rendition: str, expires: int, kid: int = 0) -> SignedUrl:
+    """`kid` names the keyring generation of `key` (`&k=`); URLs of kid 0 carry none, as before key ids."""
     sig = _mac(key, user, track, rendition, expires)
-    return SignedUrl(f"/stream/{track}/{rendition}?u={user}&e={expires}&s={sig}", expires)
+    k = f"&k={kid}" if kid else ""
+    return SignedUrl(f"/stream/{track}/{rendition}?u={user}&e={expires}{k}&s={sig}", expires)
 
 
 def verify_stream_signature(

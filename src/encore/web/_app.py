@@ -25,6 +25,7 @@ from encore.web._portability_routes import router as portability_router
 from encore.web._radio_routes import router as radio_router
 from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
+from encore.web._security_routes import router as security_router
 from encore.web._share_pages import router as share_router
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
@@ -60,6 +61,7 @@ def create_api(c: Container) -> FastAPI:
         history_router,
         discovery_router,
         radio_router,
+        security_router,
     ):
         app.include_router(router)
     install_spotify(app)

@@ -4,9 +4,20 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
-from encore.accounts import LoginFailed, LoginThrottled, User, authenticate, create_user, end_session, start_session
+from encore.accounts import (
+    LoginFailed,
+    LoginThrottled,
+    User,
+    authenticate,
+    create_user,
+    end_session,
+    get_user_by_name,
+    start_session,
+)
+from encore.audit import kinds
 from encore.db import transaction
 from encore.kernel import PermissionDenied
+from encore.web._audit import note
 from encore.web._client_ip import client_ip
 from encore.web._deps import SESSION_COOKIE, CurrentUser, Db, container
 from encore.web._schemas import LoginIn, SessionOut, SignupIn, UserOut
@@ -15,10 +26,16 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.public_id, username=user.username, display_name=user.display_name, role=user.role)
+    return UserOut(
+        id=user.public_id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        must_reset_password=user.must_reset_password,
+    )
 
 
-def _open_session(request: Request, response: Response, session: Db, user: User) -> SessionOut:
+def open_session(request: Request, response: Response, session: Db, user: User) -> SessionOut:
     c = container(request)
     ttl = timedelta(days=c.settings.session_ttl_days)
     new = start_session(
@@ -46,7 +63,8 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
             "too many sign-ups from here; try again later", code=verdict.reason, retry_after=verdict.retry_after_s
         )
     user = create_user(session, username=body.username, password=body.password, display_name=body.display_name)
-    return _open_session(request, response, session, user)
+    note(request, session, kinds.SIGNUP, actor=user)
+    return open_session(request, response, session, user)
 
 
 @router.post("/auth/login")
@@ -63,12 +81,25 @@ def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
             now=c.clock.now(),
         )
         if outcome.user is not None:
-            return _open_session(request, response, session, outcome.user)
+            note(request, session, kinds.LOGIN, actor=outcome.user)
+            return open_session(request, response, session, outcome.user)
+        known = get_user_by_name(session, username=body.username[:64])
+        reason = outcome.error.code if outcome.error else "invalid_credentials"
+        note(
+            request,
+            session,
+            kinds.LOGIN_FAILED,
+            actor=None,
+            subject_id=known.id if known else None,
+            username=body.username[:64],
+            reason=reason,
+        )
     raise outcome.error or LoginFailed("wrong username or password")
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(request: Request, response: Response, session: Db, _user: CurrentUser) -> None:
+def logout(request: Request, response: Response, session: Db, user: CurrentUser) -> None:
+    note(request, session, kinds.LOGOUT, actor=user)
     token = request.cookies.get(SESSION_COOKIE) or request.headers.get("authorization", "").partition(" ")[2]
     end_session(session, token=token)
     response.delete_cookie(SESSION_COOKIE, path="/")

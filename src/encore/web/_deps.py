@@ -6,12 +6,14 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from encore.accounts import User, user_for_token
+from encore.accounts import User, may_use_account, user_for_token
 from encore.bootstrap import Container
 from encore.catalog import CatalogueCache
 
 SESSION_COOKIE = "encore_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What an account that must choose a new password may still do (operator-forced reset).
+RESET_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/logout"})
 
 
 def container(request: Request) -> Container:
@@ -57,7 +59,13 @@ def optional_user(request: Request, session: Db) -> User | None:
         if token is None:
             return None
         _check_cross_site(request)
-    return user_for_token(session, token=token, now=container(request).clock.now())
+    user = user_for_token(session, token=token, now=container(request).clock.now())
+    if user is not None and request.url.path not in RESET_PATHS:
+        decision = may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password)
+        if not decision.allowed:
+            message = "choose a new password first (PUT /api/me/password)"
+            raise HTTPException(403, detail={"code": decision.reason, "message": message})
+    return user
 
 
 def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
@@ -75,3 +83,13 @@ def catalogue_cache(request: Request) -> CatalogueCache:
 
 
 Cache = Annotated[CatalogueCache, Depends(catalogue_cache)]
+
+
+def admin_user(user: CurrentUser) -> User:
+    # Non-admins learn nothing about admin routes: they answer like a missing page.
+    if user.role != "admin":
+        raise HTTPException(404, detail={"code": "not_found", "message": "not found"})
+    return user
+
+
+Admin = Annotated[User, Depends(admin_user)]

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from encore import devices
+from encore.audit import kinds
+from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 
 router = APIRouter(prefix="/api/me/devices", tags=["devices"])
@@ -59,11 +61,14 @@ def create_device(body: DeviceIn, request: Request, session: Db, user: CurrentUs
         name=body.name,
         secret=c.settings.secret_key.get_secret_value().encode(),
         now=c.clock.now(),
+        keys=c.keyring.get().live(c.clock.now()),
     )
+    note(request, session, kinds.DEVICE_CREATED, actor=user, device=made.id, name=made.name)
     return {"id": made.id, "name": made.name, "api_key": made.api_key, "app_password": made.app_password}
 
 
 @router.delete("/{device_id}", status_code=204)
-def revoke_device(device_id: str, session: Db, user: CurrentUser) -> Response:
+def revoke_device(device_id: str, request: Request, session: Db, user: CurrentUser) -> Response:
     devices.revoke_device(session, user_id=user.id, device_id=device_id)
+    note(request, session, kinds.DEVICE_REVOKED, actor=user, device=device_id)
     return Response(status_code=204)

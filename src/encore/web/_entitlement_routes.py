@@ -8,8 +8,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from encore import ads, billing, playback
 from encore.accounts import Role, User
+from encore.audit import kinds
 from encore.kernel import NotFound
 from encore.streaming import issue_stream_url
+from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._schemas import Strict
 
@@ -221,17 +223,19 @@ def trial(request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
 
 
 @router.put("/admin/users/{user_id}/premium")
-def grant(user_id: str, body: GrantIn, request: Request, session: Db, _: Admin) -> SubscriptionOut:
+def grant(user_id: str, body: GrantIn, request: Request, session: Db, admin: Admin) -> SubscriptionOut:
     c = container(request)
     view = billing.grant_premium(
         session, user_public_id=user_id, plan=c.settings.premium_plan, days=body.days, now=c.clock.now()
     )
+    note(request, session, kinds.ADMIN_PREMIUM_GRANTED, actor=admin, subject_public_id=user_id, days=body.days)
     return _sub_out(request, view)
 
 
 @router.delete("/admin/users/{user_id}/premium")
-def revoke(user_id: str, request: Request, session: Db, _: Admin) -> SubscriptionOut:
+def revoke(user_id: str, request: Request, session: Db, admin: Admin) -> SubscriptionOut:
     view = billing.revoke_premium(session, user_public_id=user_id, now=container(request).clock.now())
+    note(request, session, kinds.ADMIN_PREMIUM_REVOKED, actor=admin, subject_public_id=user_id)
     return _sub_out(request, view)
 
 
@@ -246,12 +250,14 @@ def make_codes(body: CodesIn, request: Request, session: Db, admin: Admin) -> di
         count=body.count,
         now=c.clock.now(),
     )
+    note(request, session, kinds.ADMIN_CODES_CREATED, actor=admin, days=body.days, count=len(codes))
     return {"codes": codes}
 
 
 @router.post("/admin/ad-campaigns")
-def new_campaign(body: CampaignIn, session: Db, _: Admin) -> dict[str, object]:
+def new_campaign(body: CampaignIn, request: Request, session: Db, admin: Admin) -> dict[str, object]:
     view = ads.create_campaign(session, **body.model_dump())
+    note(request, session, kinds.ADMIN_CAMPAIGN_CREATED, actor=admin, advertiser=body.advertiser, track=body.track_id)
     return dict(view.__dict__)
 
 
@@ -270,6 +276,7 @@ def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
         requested=None,
         data_saver=False,
         now=now,
+        keyring=c.keyring.get(),
     )
     return AdBreakOut(
         break_id=brk.break_id,

@@ -13,9 +13,11 @@ from fastapi.responses import Response
 
 from encore import labels
 from encore.accounts import Role, User
+from encore.audit import kinds
 from encore.billing import Availability
 from encore.ingest import ingest_upload
 from encore.kernel import NotFound
+from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_schemas import (
     AlbumEdit,
@@ -89,16 +91,22 @@ def label_album(album_id: str, session: Db, label: OwnLabel) -> AlbumOut:
 
 
 @router.patch("/label/{label_id}/albums/{album_id}")
-def edit_album(album_id: str, body: AlbumEdit, session: Db, label: OwnLabel) -> AlbumOut:
+def edit_album(
+    *, album_id: str, body: AlbumEdit, request: Request, session: Db, label: OwnLabel, user: CurrentUser
+) -> AlbumOut:
     changes = body.model_dump(exclude_unset=True)
     item = labels.edit_metadata(session, label_id=label.row_id, kind="album", item_id=album_id, changes=changes)
+    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, album=album_id, fields=sorted(changes))
     return album_out(item)
 
 
 @router.patch("/label/{label_id}/tracks/{track_id}")
-def edit_track(track_id: str, body: TrackEdit, session: Db, label: OwnLabel) -> AlbumOut:
+def edit_track(
+    *, track_id: str, body: TrackEdit, request: Request, session: Db, label: OwnLabel, user: CurrentUser
+) -> AlbumOut:
     changes = body.model_dump(exclude_unset=True)
     item = labels.edit_metadata(session, label_id=label.row_id, kind="track", item_id=track_id, changes=changes)
+    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=sorted(changes))
     return album_out(item)
 
 
@@ -107,7 +115,19 @@ def _availability(body: AvailabilityIn) -> Availability | None:
 
 
 @router.put("/label/{label_id}/albums/{album_id}/availability")
-def album_availability(album_id: str, body: AvailabilityIn, session: Db, label: OwnLabel) -> AlbumOut:
+def album_availability(
+    *, album_id: str, body: AvailabilityIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
+) -> AlbumOut:
+    note(
+        request,
+        session,
+        kinds.LABEL_AVAILABILITY,
+        actor=user,
+        label=label.id,
+        album=album_id,
+        availability=body.availability,
+        available_from=body.available_from,
+    )
     item = labels.set_availability(
         session,
         label_id=label.row_id,
@@ -120,7 +140,19 @@ def album_availability(album_id: str, body: AvailabilityIn, session: Db, label: 
 
 
 @router.put("/label/{label_id}/tracks/{track_id}/availability")
-def track_availability(track_id: str, body: AvailabilityIn, session: Db, label: OwnLabel) -> AlbumOut:
+def track_availability(
+    *, track_id: str, body: AvailabilityIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
+) -> AlbumOut:
+    note(
+        request,
+        session,
+        kinds.LABEL_AVAILABILITY,
+        actor=user,
+        label=label.id,
+        track=track_id,
+        availability=body.availability,
+        available_from=body.available_from,
+    )
     item = labels.set_availability(
         session,
         label_id=label.row_id,
@@ -230,4 +262,6 @@ def admin_statement_csv(month: str, request: Request, session: Db, _: Admin) -> 
 @router.post("/admin/statements/{month}/close")
 def close_statement(month: str, request: Request, session: Db, admin: Admin) -> StatementOut:
     now = container(request).clock.now()
-    return statement_out(labels.close_month(session, month=month, terms=_terms(request), admin_id=admin.id, now=now))
+    closed = labels.close_month(session, month=month, terms=_terms(request), admin_id=admin.id, now=now)
+    note(request, session, kinds.ADMIN_STATEMENT_CLOSED, actor=admin, month=month)
+    return statement_out(closed)

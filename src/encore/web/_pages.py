@@ -24,6 +24,7 @@ SPA_PREFIXES = (
     "track",
     "library",
     "settings",
+    "admin",  # the admin's audit log (/admin/security); its data answers 404 to anyone else
     "playlist",
     "collection",
     "queue",

@@ -39,6 +39,7 @@ def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db
         requested=body.rendition,
         data_saver=body.data_saver,
         now=c.clock.now(),
+        keyring=c.keyring.get(),
         counted=decision.tier is not billing.Tier.PREMIUM,
     )
     return StreamOut(

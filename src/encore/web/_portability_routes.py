@@ -10,7 +10,9 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from encore import portability
+from encore.audit import kinds
 from encore.kernel import ValidationFailed
+from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._job_routes import job_json
 
@@ -53,6 +55,7 @@ def import_history(
 @router.post("/exports", status_code=202)
 def start_export(request: Request, session: Db, user: CurrentUser) -> dict[str, object]:
     """Queues the zip of everything Encore holds about the caller; download it when the job is done."""
+    note(request, session, kinds.EXPORT_REQUESTED, actor=user, what="account data (job)")
     return job_json(portability.submit_export(session, jobs=container(request).jobs, user_id=user.id))
 
 
@@ -62,6 +65,7 @@ def download_export(
 ) -> FileResponse:
     path, made = portability.export_file(session, jobs=container(request).jobs, user_id=user.id, job_id=job_id)
     name = f"encore-{user.username}-{made:%Y%m%d}.zip"
+    note(request, session, kinds.EXPORT_DOWNLOADED, actor=user, what="account data", job=job_id)
     return FileResponse(path, media_type="application/zip", filename=name)
 
 
@@ -73,6 +77,7 @@ def export(request: Request, session: Db, user: CurrentUser) -> FileResponse:
     path = c.store.new_temp_path(".zip")
     with path.open("wb") as out:
         portability.export_account(session, user_id=user.id, out=out, now=c.clock.now())
+    note(request, session, kinds.EXPORT_DOWNLOADED, actor=user, what="account data")
     return FileResponse(
         path,
         media_type="application/zip",

@@ -29,6 +29,7 @@ class UserOut(BaseModel):
     username: str
     display_name: str
     role: str
+    must_reset_password: bool = False  # an operator asked for a new password: the player shows only that
 
 
 class SessionOut(BaseModel):

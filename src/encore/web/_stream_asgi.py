@@ -172,11 +172,17 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 
 def make_stream_app(
-    *, key: bytes, resolve: Resolver, now: Callable[[], float] = time.time, taps: Taps | None = None
+    *,
+    key: bytes,
+    resolve: Resolver,
+    now: Callable[[], float] = time.time,
+    taps: Taps | None = None,
+    keys: Callable[[str], bytes | None] | None = None,
 ) -> ASGIApp:
     """GET/HEAD /stream/{track}/{rendition}?u=&e=&s= → 200/206/416, 403 on a refused URL, 404 if no file.
 
-    `key` is the stream key (`encore.streaming.stream_key(secret)`), not the main secret itself. `taps`
+    `key` is the stream key (`encore.streaming.stream_key(secret)`), not the main secret itself. With
+    `keys`, the URL's key id (`k`, "" for kid 0) picks the key instead, and a retired one refuses. `taps`
     gives the tap that counts what is sent on a URL toward its listener's ad clock.
     """
     fds = _FdCache()
@@ -196,8 +202,12 @@ def make_stream_app(
             return
         track, rendition = parts[2], parts[3]
         q = _query(scope["query_string"])
+        url_key = key if keys is None else keys(q.get("k", ""))
+        if url_key is None:
+            await _plain(send, method, 403, b"stream URL refused: retired_key\n")
+            return
         decision = verify_stream_signature(
-            key=key,
+            key=url_key,
             user=q.get("u", ""),
             track=track,
             rendition=rendition,

@@ -9,6 +9,8 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from encore import oauth
+from encore.audit import kinds
+from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._pages import STATIC_DIR
 
@@ -98,6 +100,9 @@ def answer(request: Request, session: Db, user: CurrentUser, body: Answer) -> Re
     try:
         oauth.check_authorization(session, call=call, user_id=user.id, now=now)
         reply = oauth.authorize(session, call=call, user_id=user.id, approved=body.approve, now=now)
+        if body.approve and reply.location:
+            client_id = (call.params.get("client_id") or [""])[0][:64]
+            note(request, session, kinds.OAUTH_GRANTED, actor=user, client_id=client_id)
     except oauth.OAuthProblem as exc:
         return _problem(exc)  # type: ignore[return-value]
     if not reply.location:
@@ -184,12 +189,14 @@ def new_app(request: Request, session: Db, user: CurrentUser, body: NewAppIn) ->
     made = oauth.register_app(
         session, owner_id=user.id, name=body.name, redirect_uris=body.redirect_uris, now=container(request).clock.now()
     )
+    note(request, session, kinds.OAUTH_APP_CREATED, actor=user, client_id=made.app.client_id, name=made.app.name)
     return NewAppOut.model_validate({**_app_out(made.app), "client_secret": made.client_secret})
 
 
 @dev.delete("/developer/apps/{client_id}", status_code=204)
-def drop_app(session: Db, user: CurrentUser, client_id: str) -> None:
+def drop_app(request: Request, session: Db, user: CurrentUser, client_id: str) -> None:
     oauth.delete_app(session, owner_id=user.id, client_id=client_id)
+    note(request, session, kinds.OAUTH_APP_DELETED, actor=user, client_id=client_id[:64])
 
 
 @dev.get("/me/grants")
@@ -203,3 +210,4 @@ def my_grants(session: Db, user: CurrentUser) -> list[GrantOut]:
 @dev.delete("/me/grants/{client_id}", status_code=204)
 def revoke_grant(request: Request, session: Db, user: CurrentUser, client_id: str) -> None:
     oauth.revoke_grant(session, user_id=user.id, client_id=client_id, now=container(request).clock.now())
+    note(request, session, kinds.OAUTH_GRANT_REVOKED, actor=user, client_id=client_id[:64])

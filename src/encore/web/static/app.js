@@ -11,6 +11,7 @@ import { forgetOfflineLibrary, watchOffline } from "./offline.js";
 import { upgradeView } from "./premium.js";
 import { profileView } from "./profile.js";
 import { installAutoplay } from "./radio.js";
+import { adminSecurityView, passwordResetView } from "./security.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
@@ -46,6 +47,7 @@ const routes = [
   [/^\/wrapped\/(\d{4}|\d{3}0s)$/, (m) => wrappedView(m[1], navigate), "wrapped"],
   [/^\/account$/, () => settingsView(player, me), "settings"],
   [/^\/upgrade$/, () => upgradeView(), "settings"],
+  [/^\/admin\/security$/, () => adminSecurityView(navigate), "settings"],
 ];
 
 async function render() {
@@ -58,6 +60,8 @@ async function render() {
   try {
     if (location.pathname === "/login") {
       view = loginView(afterLogin);
+    } else if (me && me.must_reset_password) {
+      view = passwordResetView((user) => { me = user; navigate(location.pathname + location.search, { force: true }); });
     } else {
       const match = routes.map(([re, fn, sec]) => [location.pathname.match(re), fn, sec]).find(([m]) => m);
       section = match ? match[2] || null : null;
@@ -93,7 +97,7 @@ export function navigate(path, { replace = false, force = false } = {}) {
 
 async function afterLogin() {
   me = await api("/api/me");
-  await player.restore();
+  if (!me.must_reset_password) await player.restore();
   const next = new URLSearchParams(location.search).get("next");
   navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
 }
@@ -193,7 +197,7 @@ watchOffline();
   if (location.pathname === "/") prefetchHome();
   me = await api("/api/me").catch(() => null);
   if (!me) prefetchHome(false);
-  if (me) player.restore(); // not awaited: the view renders while the saved track's URL is fetched
+  if (me && !me.must_reset_password) player.restore(); // not awaited: the view renders while the saved track's URL is fetched
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();
 })();

@@ -4,6 +4,7 @@ import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { devicesSection } from "./devices.js";
 import { subscriptionSection } from "./premium.js";
 import { savedSections } from "./saved.js";
+import { securitySection } from "./security.js";
 import { section, trackRows } from "./views.js";
 import { discoverySection, radioButton } from "./radio.js";
 
@@ -140,6 +141,7 @@ export async function settingsView(player, me) {
     section("Account", h("p", { text: `Signed in as ${me.display_name} (${me.username})` })),
     await subscriptionSection(),
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)")),
-    await discoverySection(), await devicesSection());
+    await discoverySection(), await devicesSection(),
+    await securitySection(me));
 }
 

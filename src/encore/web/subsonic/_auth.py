@@ -1,11 +1,13 @@
 """Who is calling: the apiKey extension, token + salt, or `p=` (plain or `enc:` hex), all per device."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from encore.accounts import User
+from encore.accounts import User, may_use_account
 from encore.devices import choose_auth, user_for_api_key, user_for_app_password, user_for_token
+from encore.keys import Key
 from encore.web.subsonic._envelope import (
     CONFLICTING_AUTH,
     INVALID_API_KEY,
@@ -25,7 +27,14 @@ def _password(raw: str) -> str:
         raise SubsonicError(WRONG_CREDENTIALS, "wrong username or password") from exc
 
 
-def authenticate(session: Session, params: Params, *, secret: bytes, now: datetime) -> User:
+def authenticate(session: Session, params: Params, *, secret: bytes, now: datetime, keys: Sequence[Key] = ()) -> User:
+    user = _credentials(session, params, secret=secret, now=now, keys=keys)
+    if not may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password).allowed:
+        raise SubsonicError(WRONG_CREDENTIALS, "password reset required: choose a new one in Encore's web player")
+    return user
+
+
+def _credentials(session: Session, params: Params, *, secret: bytes, now: datetime, keys: Sequence[Key]) -> User:
     api_key, username = params.get("apiKey"), params.get("u")
     password, token, salt = params.get("p"), params.get("t"), params.get("s")
     choice = choose_auth(api_key=api_key, username=username, password=password, token=token, salt=salt)
@@ -39,10 +48,12 @@ def authenticate(session: Session, params: Params, *, secret: bytes, now: dateti
     if choice.method is None or username is None:
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: apiKey, or u with t and s, or u with p")
     if choice.method == "token" and token is not None and salt is not None:
-        found = user_for_token(session, username=username, token=token, salt=salt[:64], secret=secret, now=now)
+        found = user_for_token(
+            session, username=username, token=token, salt=salt[:64], secret=secret, now=now, keys=keys
+        )
     else:
         found = user_for_app_password(
-            session, username=username, password=_password(password or ""), secret=secret, now=now
+            session, username=username, password=_password(password or ""), secret=secret, now=now, keys=keys
         )
     if found is None:
         raise SubsonicError(WRONG_CREDENTIALS, "wrong username or password")

@@ -47,7 +47,8 @@ def _run(request: Request, name: str, params: Params) -> Response:
     handler = HANDLERS.get(name.lower())
     with c.sessions() as session, session.begin():
         now = c.clock.now()
-        user = authenticate(session, params, secret=c.settings.secret_key.get_secret_value().encode(), now=now)
+        secret, keys = c.settings.secret_key.get_secret_value().encode(), c.keyring.get().live(now)
+        user = authenticate(session, params, secret=secret, now=now, keys=keys)
         if handler is None:
             raise SubsonicError(NOT_FOUND, f"unknown method: {name[:40]}", http_status=404)
         client = (params.get("c") or "")[:100]

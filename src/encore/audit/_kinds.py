@@ -1,0 +1,58 @@
+"""The kinds of security event. A kind is a stable string: reports and filters name it."""
+# ruff: noqa: S105  (event names such as "password.changed", not passwords)
+
+LOGIN = "login"
+LOGIN_FAILED = "login.failed"
+LOGOUT = "logout"
+SIGNUP = "signup"
+PASSWORD_CHANGED = "password.changed"
+EMAIL_CHANGED = "email.changed"
+DEVICE_CREATED = "device.created"
+DEVICE_REVOKED = "device.revoked"
+OAUTH_APP_CREATED = "oauth.app_created"
+OAUTH_APP_DELETED = "oauth.app_deleted"
+OAUTH_GRANTED = "oauth.granted"
+OAUTH_GRANT_REVOKED = "oauth.grant_revoked"
+EXPORT_REQUESTED = "export.requested"
+EXPORT_DOWNLOADED = "export.downloaded"
+ADMIN_PREMIUM_GRANTED = "admin.premium_granted"
+ADMIN_PREMIUM_REVOKED = "admin.premium_revoked"
+ADMIN_CODES_CREATED = "admin.codes_created"
+ADMIN_CAMPAIGN_CREATED = "admin.campaign_created"
+ADMIN_STATEMENT_CLOSED = "admin.statement_closed"
+LABEL_AVAILABILITY = "label.availability"
+LABEL_EDIT = "label.edit"
+LABEL_UPLOAD = "label.upload"
+SIGNED_OUT_EVERYWHERE = "security.signed_out"
+SIGNED_OUT_EVERYONE = "security.signed_out_everyone"
+RESET_FORCED = "security.reset_forced"
+RESET_FORCED_EVERYONE = "security.reset_forced_everyone"
+KEYS_ROTATED = "security.keys_rotated"
+
+# What changed an account or moved data out: the security report lists these beside the log-ins.
+CHANGES = frozenset(
+    {
+        PASSWORD_CHANGED,
+        EMAIL_CHANGED,
+        DEVICE_CREATED,
+        DEVICE_REVOKED,
+        OAUTH_APP_CREATED,
+        OAUTH_APP_DELETED,
+        OAUTH_GRANTED,
+        OAUTH_GRANT_REVOKED,
+        ADMIN_PREMIUM_GRANTED,
+        ADMIN_PREMIUM_REVOKED,
+        ADMIN_CODES_CREATED,
+        ADMIN_CAMPAIGN_CREATED,
+        ADMIN_STATEMENT_CLOSED,
+        LABEL_AVAILABILITY,
+        LABEL_EDIT,
+        LABEL_UPLOAD,
+        SIGNED_OUT_EVERYWHERE,
+        SIGNED_OUT_EVERYONE,
+        RESET_FORCED,
+        RESET_FORCED_EVERYONE,
+        KEYS_ROTATED,
+    }
+)
+EXPORTS = frozenset({EXPORT_REQUESTED, EXPORT_DOWNLOADED})

@@ -1,0 +1,184 @@
+"""`encore keys rotate`, `encore security sign-out | force-reset | report [--json]`: the incident kit from a shell,
+for the day the admin pages themselves are in doubt."""
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from encore import audit, incident
+from encore.accounts import get_user_by_name
+from encore.bootstrap import Container, build
+from encore.db import transaction
+
+keys_app = typer.Typer(help="Signing and encryption keys.", no_args_is_help=True)
+security_app = typer.Typer(
+    help="The incident kit: sign-outs, forced resets, the security report.", no_args_is_help=True
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _migrated() -> Container:
+    c = build()
+    c.migrate()
+    return c
+
+
+@keys_app.command("rotate")
+def rotate(
+    grace: Annotated[
+        int | None, typer.Option(help="Seconds the previous keys keep working (default: key_grace_s)")
+    ] = None,
+) -> None:
+    """Sign stream URLs and seal app passwords with a new key; the previous keys count for the grace period."""
+    c = _migrated()
+    try:
+        seconds = c.settings.key_grace_s if grace is None else grace
+        with transaction(c.sessions) as session:
+            done = incident.rotate_keys(
+                session,
+                secret=c.settings.secret_key.get_secret_value().encode(),
+                now=c.clock.now(),
+                grace=timedelta(seconds=seconds),
+            )
+        console.print(
+            f"[green]Key {done.kid} is current.[/green] Previous keys work until {done.previous_until:%Y-%m-%d %H:%M} "
+            f"UTC; {done.resealed} app passwords resealed. Running servers switch within 30 s."
+        )
+    finally:
+        c.close()
+
+
+def _user_id(c: Container, username: str | None) -> int | None:
+    if username is None:
+        return None
+    with c.sessions() as session:
+        user = get_user_by_name(session, username=username)
+    if user is None:
+        err.print(f"[red]No account named {username!r}[/red]")
+        raise typer.Exit(1)
+    return user.id
+
+
+User = Annotated[str | None, typer.Option("--user", help="One account (by username)")]
+Everyone = Annotated[bool, typer.Option("--everyone", help="Every account at once")]
+
+
+def _target(c: Container, user: str | None, everyone: bool) -> int | None:
+    if (user is not None) != everyone:  # exactly one: never "everyone" by leaving the name out
+        return _user_id(c, user)
+    err.print("[red]Name exactly one of --user NAME or --everyone[/red]")
+    raise typer.Exit(2)
+
+
+def _on_accounts(user: str | None, everyone: bool, action: Callable[..., None], done: str) -> None:
+    c = _migrated()
+    try:
+        target = _target(c, user, everyone)
+        with transaction(c.sessions) as session:
+            action(session, user_id=target, actor_id=None, now=c.clock.now())
+        console.print(f"[green]{done}:[/green] {user or 'every account'}")
+    finally:
+        c.close()
+
+
+@security_app.command("sign-out")
+def sign_out(user: User = None, everyone: Everyone = False) -> None:
+    """Sign an account (or everyone) out of every session, device, listen token and OAuth app."""
+    _on_accounts(user, everyone, incident.sign_out, "Signed out")
+
+
+@security_app.command("force-reset")
+def force_reset(user: User = None, everyone: Everyone = False) -> None:
+    """Sign out and require a new password of an account (or everyone) before anything else."""
+    _on_accounts(user, everyone, incident.force_password_reset, "New password required")
+
+
+def _instant(text: str | None, default: datetime) -> datetime:
+    if text is None:
+        return default
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        err.print(f"[red]Not a date or time:[/red] {text!r} (use e.g. 2026-11-30 or 2026-11-30T14:00Z)")
+        raise typer.Exit(2) from exc
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # a bare date or time is UTC
+
+
+def _addresses(row: audit.Logins, most: int = 4) -> str:
+    ranked = sorted(row.addresses.items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{ip or '?'} ({n})" for ip, n in ranked[:most])
+    return shown + (f", +{len(ranked) - most} more" if len(ranked) > most else "")
+
+
+def _when(at: datetime | None) -> str:
+    return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
+def _events_table(title: str, events: list[audit.EventView]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for name in ("when (UTC)", "what", "by", "account", "from", "details"):
+        table.add_column(name, overflow="fold")
+    for e in events:
+        details = json.dumps(e.details, separators=(",", ":"))
+        table.add_row(_when(e.at), e.kind, e.actor or "", e.subject or "", e.client_ip, details)
+    return table
+
+
+def _as_json(report: audit.Report) -> str:
+    return json.dumps(
+        {
+            "since": report.since.isoformat(),
+            "until": report.until.isoformat(),
+            "logins": [
+                {
+                    "account": r.account,
+                    "logins": r.logins,
+                    "failures": r.failures,
+                    "addresses": r.addresses,
+                    "first": r.first.isoformat() if r.first else None,
+                    "last": r.last.isoformat() if r.last else None,
+                }
+                for r in report.logins
+            ],
+            "changes": audit.to_rows(report.changes),
+            "exports": audit.to_rows(report.exports),
+        },
+        indent=2,
+    )
+
+
+@security_app.command("report")
+def report(
+    since: Annotated[str | None, typer.Option(help="From (ISO date or time, UTC; default: 7 days ago)")] = None,
+    until: Annotated[str | None, typer.Option(help="Until (ISO date or time; default: now)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables")] = False,
+) -> None:
+    """Who logged in (and failed to) from where, what was changed and what was exported, in a window."""
+    c = _migrated()
+    try:
+        now = c.clock.now()
+        start, end = _instant(since, now - timedelta(days=7)), _instant(until, now)
+        with c.sessions() as session:
+            found = audit.security_report(session, since=start, until=end)
+    finally:
+        c.close()
+    if as_json:
+        typer.echo(_as_json(found))
+        return
+    out = Console(width=max(console.width, 140))
+    out.print(f"[bold]Security report[/bold] {_when(start)} to {_when(end)} UTC")
+    logins = Table(title="Log-ins", title_justify="left")
+    for name in ("account", "sign-ins", "failed", "from (attempts)", "first", "last"):
+        logins.add_column(name, overflow="fold")
+    for r in found.logins:
+        account = r.account or "[italic](no such account)[/italic]"
+        logins.add_row(account, str(r.logins), str(r.failures), _addresses(r), _when(r.first), _when(r.last))
+    out.print(logins)
+    out.print(_events_table("Changes", found.changes))
+    out.print(_events_table("Exports", found.exports))

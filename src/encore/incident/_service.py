@@ -1,0 +1,68 @@
+"""What an operator does on the day of a breach, each as one service the admin pages and the CLI share.
+Each records itself in the audit log, in the same transaction."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from encore import accounts, audit, devices, keys, oauth
+
+
+def _cut_credentials(session: Session, *, user_id: int | None, now: datetime) -> None:
+    if user_id is None:
+        accounts.sign_out_everyone(session)
+    else:
+        accounts.sign_out_account(session, user_id=user_id)
+    oauth.revoke_all(session, user_id=user_id, now=now)
+
+
+def sign_out(
+    session: Session,
+    *,
+    user_id: int | None,
+    actor_id: int | None,
+    now: datetime,
+    client: audit.Client | None = None,
+) -> None:
+    """Sign one account (or, with `user_id` None, every account) out everywhere: player sessions, device
+    credentials, listen tokens and OAuth tokens stop at their next request."""
+    _cut_credentials(session, user_id=user_id, now=now)
+    kind = audit.kinds.SIGNED_OUT_EVERYONE if user_id is None else audit.kinds.SIGNED_OUT_EVERYWHERE
+    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
+
+
+def force_password_reset(
+    session: Session,
+    *,
+    user_id: int | None,
+    actor_id: int | None,
+    now: datetime,
+    client: audit.Client | None = None,
+) -> None:
+    """One account (or all) must choose a new password at the next request. Signed out as well: whoever
+    holds a credential from before the breach must prove the password again, then change it."""
+    accounts.force_password_reset(session, user_id=user_id)
+    _cut_credentials(session, user_id=user_id, now=now)
+    kind = audit.kinds.RESET_FORCED_EVERYONE if user_id is None else audit.kinds.RESET_FORCED
+    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    kid: int
+    previous_until: datetime  # URLs and secrets of older keys count until then
+    resealed: int  # app passwords moved under the new key
+
+
+def rotate_keys(
+    session: Session, *, secret: bytes, now: datetime, grace: timedelta, actor_id: int | None = None
+) -> Rotation:
+    """A new current key for stream URLs and stored secrets. URLs signed under older keys keep working for
+    `grace`, then stop; app passwords are resealed under the new key at once, so none stops."""
+    new = keys.rotate_keys(session, now=now, grace=grace)
+    ring = keys.load_keyring(session)
+    resealed = devices.reseal_app_passwords(session, secret=secret, keys=ring.live(now))
+    details = {"kid": new.kid, "grace_s": int(grace.total_seconds()), "resealed": resealed}
+    audit.record(session, kind=audit.kinds.KEYS_ROTATED, now=now, actor_id=actor_id, details=details)
+    return Rotation(new.kid, now + grace, resealed)

@@ -1,0 +1,95 @@
+"""Key ids, rotation and the grace period. Capabilities derive their own keys from a `Key` (streaming its
+URL key, devices its app-password cipher); this module only says which keys exist and which still count."""
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from encore.keys._models import SigningKey
+
+LEGACY = 0  # the key every install starts with: what Encore derived from the secret before key ids
+
+
+@dataclass(frozen=True)
+class Key:
+    kid: int
+    salt: str
+    retire_at: datetime | None
+
+    def live(self, now: datetime) -> bool:
+        return self.retire_at is None or now < self.retire_at
+
+
+_LEGACY_KEY = Key(LEGACY, "", None)
+
+
+@dataclass(frozen=True)
+class Keyring:
+    keys: tuple[Key, ...]  # newest first, never empty
+
+    @property
+    def active(self) -> Key:
+        """What signs and encrypts from now on."""
+        return self.keys[0]
+
+    def get(self, kid: int, now: datetime) -> Key | None:
+        """The key `kid` if it still counts: current, or retired less than the grace period ago."""
+        for key in self.keys:
+            if key.kid == kid:
+                return key if key.live(now) else None
+        return None
+
+    def live(self, now: datetime) -> tuple[Key, ...]:
+        return tuple(k for k in self.keys if k.live(now))
+
+
+def load_keyring(session: Session) -> Keyring:
+    rows = session.scalars(select(SigningKey).order_by(SigningKey.kid.desc())).all()
+    keys = tuple(Key(r.kid, r.salt, r.retire_at) for r in rows)
+    return Keyring(keys or (_LEGACY_KEY,))
+
+
+def rotate_keys(session: Session, *, now: datetime, grace: timedelta) -> Key:
+    """A new current key; every older key keeps counting until `now + grace` (or its earlier retirement)."""
+    if session.get(SigningKey, LEGACY) is None:
+        session.add(SigningKey(kid=LEGACY, salt="", created_at=now, retire_at=None))
+        session.flush()
+    kid = (session.scalar(select(func.max(SigningKey.kid))) or 0) + 1
+    retire = now + grace
+    session.execute(
+        update(SigningKey)
+        .where((SigningKey.retire_at.is_(None)) | (SigningKey.retire_at > retire))
+        .values(retire_at=retire)
+    )
+    salt = secrets.token_hex(32)
+    session.add(SigningKey(kid=kid, salt=salt, created_at=now, retire_at=None))
+    session.flush()
+    return Key(kid, salt, None)
+
+
+class KeyringCache:
+    """What the keyring table said at most `ttl_s` ago (a derived cache of the database, per process): a
+    rotation made by `encore keys rotate` elsewhere reaches every worker within `ttl_s`, far inside any
+    grace period; `refresh` makes it at once."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, ttl_s: float = 30.0) -> None:
+        self._sessions, self._ttl = sessions, ttl_s
+        self._ring: Keyring | None = None
+        self._at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> Keyring:
+        ring = self._ring
+        if ring is not None and time.monotonic() - self._at < self._ttl:
+            return ring
+        return self.refresh()
+
+    def refresh(self) -> Keyring:
+        with self._lock, self._sessions() as session:
+            self._ring, self._at = load_keyring(session), time.monotonic()
+            return self._ring

@@ -1,0 +1,184 @@
+"""The audit log on the web: a listener's own events (the player's Security section) and, for admins,
+everyone's, filtered by account, kind and time, as JSON or a CSV/JSON download."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from encore import audit, incident
+from encore.accounts import User, change_email, change_password, get_user_by_name
+from encore.kernel import NotFound
+from encore.web._audit import client_of, note
+from encore.web._auth_routes import open_session
+from encore.web._deps import SESSION_COOKIE, Admin, CurrentUser, Db, container
+from encore.web._schemas import SessionOut, Strict
+
+router = APIRouter(prefix="/api", tags=["security"])
+
+EXPORT_LIMIT = 100_000
+
+
+class EventOut(BaseModel):
+    id: int
+    at: datetime
+    kind: str
+    actor: str | None
+    subject: str | None
+    client_ip: str
+    user_agent: str
+    details: dict[str, object]
+
+
+class EventsOut(BaseModel):
+    items: list[EventOut]
+    next_before: int | None  # pass as `before` for the next (older) page
+
+
+def _page(events: list[audit.EventView], limit: int) -> EventsOut:
+    items = [EventOut(**e.__dict__) for e in events]
+    return EventsOut(items=items, next_before=items[-1].id if len(items) == limit else None)
+
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Before = Annotated[int | None, Query(ge=1, le=2**62)]
+Kind = Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_.]+$")]
+
+
+@router.get("/me/security/events")
+def my_events(session: Db, user: CurrentUser, limit: Limit = 50, before: Before = None) -> EventsOut:
+    where = audit.EventFilter(account_id=user.id, before_id=before, limit=limit)
+    return _page(audit.list_events(session, where=where), limit)
+
+
+def _account(session: Db, username: str) -> User:
+    found = get_user_by_name(session, username=username[:64])
+    if found is None:
+        raise NotFound("no such account", code="no_such_account")
+    return found
+
+
+def _filter(
+    session: Db,
+    *,
+    account: str | None,
+    kind: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    before: int | None,
+    limit: int,
+) -> audit.EventFilter:
+    account_id = _account(session, account).id if account else None
+    return audit.EventFilter(account_id=account_id, kind=kind, since=since, until=until, before_id=before, limit=limit)
+
+
+Account = Annotated[str | None, Query(max_length=64)]
+Since = Annotated[AwareDatetime | None, Query()]
+
+
+@router.get("/admin/audit")
+def all_events(
+    *,
+    session: Db,
+    _: Admin,
+    account: Account = None,
+    kind: Kind = None,
+    since: Since = None,
+    until: Since = None,
+    before: Before = None,
+    limit: Limit = 100,
+) -> EventsOut:
+    where = _filter(session, account=account, kind=kind, since=since, until=until, before=before, limit=limit)
+    return _page(audit.list_events(session, where=where), limit)
+
+
+@router.get("/admin/audit/export")
+def export_events(
+    *,
+    request: Request,
+    session: Db,
+    admin: Admin,
+    format: Literal["csv", "json"] = "csv",
+    account: Account = None,
+    kind: Kind = None,
+    since: Since = None,
+    until: Since = None,
+) -> Response:
+    where = _filter(session, account=account, kind=kind, since=since, until=until, before=None, limit=EXPORT_LIMIT)
+    events = audit.list_events(session, where=where)
+    note(request, session, audit.kinds.EXPORT_DOWNLOADED, actor=admin, what="audit log", rows=len(events))
+    if format == "json":
+        body = EventsOut(items=[EventOut(**e.__dict__) for e in events], next_before=None).model_dump_json()
+        media, name = "application/json", "encore-audit.json"
+    else:
+        body, media, name = audit.to_csv(events), "text/csv; charset=utf-8", "encore-audit.csv"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _sign_out(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
+    now = container(request).clock.now()
+    incident.sign_out(session, user_id=user_id, actor_id=actor.id, now=now, client=client_of(request))
+
+
+@router.post("/me/sign-out-everywhere", status_code=204)
+def sign_out_everywhere(request: Request, response: Response, session: Db, user: CurrentUser) -> None:
+    """This browser, every other session, every app password, listen token and OAuth grant of the caller."""
+    _sign_out(request, session, user_id=user.id, actor=user)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.post("/admin/accounts/{username}/sign-out", status_code=204)
+def sign_out_account(username: str, request: Request, session: Db, admin: Admin) -> None:
+    _sign_out(request, session, user_id=_account(session, username).id, actor=admin)
+
+
+@router.post("/admin/sign-out-everyone", status_code=204)
+def sign_out_everyone(request: Request, response: Response, session: Db, admin: Admin) -> None:
+    """Every account, this admin's own included: they sign in again like everyone else."""
+    _sign_out(request, session, user_id=None, actor=admin)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+class PasswordIn(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.put("/me/password")
+def new_password(body: PasswordIn, request: Request, response: Response, session: Db, user: CurrentUser) -> SessionOut:
+    """Also what a forced reset asks for. Every other session, device and app is signed out (they may be
+    the reason for the change); this browser gets a fresh session."""
+    change_password(session, user=user, current=body.current_password, new=body.new_password)
+    note(request, session, audit.kinds.PASSWORD_CHANGED, actor=user)
+    _sign_out(request, session, user_id=user.id, actor=user)
+    return open_session(request, response, session, user)
+
+
+class EmailIn(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    email: str = Field(min_length=3, max_length=320)
+
+
+@router.put("/me/email", status_code=204)
+def new_email(body: EmailIn, request: Request, session: Db, user: CurrentUser) -> None:
+    old = change_email(session, user=user, current_password=body.current_password, email=body.email)
+    note(request, session, audit.kinds.EMAIL_CHANGED, actor=user, old=old, new=body.email)
+
+
+def _force_reset(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
+    now = container(request).clock.now()
+    incident.force_password_reset(session, user_id=user_id, actor_id=actor.id, now=now, client=client_of(request))
+
+
+@router.post("/admin/accounts/{username}/password-reset", status_code=204)
+def force_reset_account(username: str, request: Request, session: Db, admin: Admin) -> None:
+    _force_reset(request, session, user_id=_account(session, username).id, actor=admin)
+
+
+@router.post("/admin/password-reset-everyone", status_code=204)
+def force_reset_everyone(request: Request, response: Response, session: Db, admin: Admin) -> None:
+    """Every account, this admin's own included."""
+    _force_reset(request, session, user_id=None, actor=admin)
+    response.delete_cookie(SESSION_COOKIE, path="/")

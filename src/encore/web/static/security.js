@@ -1,0 +1,114 @@
+// Security: a listener's own audit events on the account page, and the admin's audit log (all accounts,
+// filtered, exportable). The server decides who sees what; this only shows its answers.
+import { api } from "./api.js";
+import { h } from "./dom.js";
+import { section } from "./views.js";
+
+const LABELS = {
+  "login": "Signed in", "login.failed": "Failed sign-in", "logout": "Signed out", "signup": "Account created",
+  "password.changed": "Password changed", "email.changed": "E-mail changed",
+  "device.created": "App password created", "device.revoked": "App password revoked",
+  "oauth.app_created": "Developer app created", "oauth.app_deleted": "Developer app deleted",
+  "oauth.granted": "App authorised", "oauth.grant_revoked": "App access revoked",
+  "export.requested": "Data export requested", "export.downloaded": "Data exported",
+  "security.signed_out": "Signed out everywhere", "security.reset_forced": "Password reset required",
+  "security.signed_out_everyone": "Everyone signed out", "security.reset_forced_everyone": "New password required from everyone",
+};
+
+const when = (iso) => new Date(iso).toLocaleString();
+const what = (e) => LABELS[e.kind] || e.kind;
+
+function eventRow(e, admin) {
+  const cells = [h("td", { text: when(e.at) }), h("td", { class: "event-kind", "data-kind": e.kind, text: what(e) })];
+  if (admin) cells.push(h("td", { text: e.actor || "" }), h("td", { text: e.subject || "" }));
+  cells.push(h("td", { text: e.client_ip || "" }), h("td", { class: "card-sub", text: e.user_agent || "" }));
+  return h("tr", { class: "audit-event" }, ...cells);
+}
+
+function eventTable(items, admin) {
+  const heads = admin ? ["When", "What", "By", "Account", "From", "Client"] : ["When", "What", "From", "Client"];
+  return h("table", { class: "statement audit-log" },
+    h("thead", {}, h("tr", {}, ...heads.map((t) => h("th", { scope: "col", text: t })))),
+    h("tbody", {}, ...items.map((e) => eventRow(e, admin))));
+}
+
+// The account page's "Security" section: what happened to this account, newest first.
+export async function securitySection(me) {
+  const data = await api("/api/me/security/events?limit=20").catch(() => null);
+  const body = !data ? h("p", { class: "empty", text: "The security log is not available." })
+    : data.items.length ? eventTable(data.items, false) : h("p", { class: "empty", text: "No security events yet." });
+  const status = h("p", { class: "form-status", role: "status" });
+  const extra = [h("p", { class: "card-sub", text: "Lost a phone or see a sign-in you don't recognise? Sign out everywhere: every browser, app password, listen token and connected app stops working now. Then sign in again here." }),
+    h("button", { type: "button", class: "ghost danger", id: "sign-out-everywhere", text: "Sign out everywhere", onclick: async () => {
+      if (!confirm("Sign out of every browser, app and device, this one included?")) return;
+      try { await api("/api/me/sign-out-everywhere", { method: "POST" }); location.assign("/login"); } catch (err) { status.textContent = err.message; }
+    } }), status];
+  if (me && me.role === "admin") extra.push(h("p", {}, h("a", { href: "/admin/security", "data-link": true, text: "Audit log of all accounts" })));
+  return h("section", { class: "section security", "aria-labelledby": "security-h" },
+    h("h2", { id: "security-h", text: "Security" }), ...extra, body);
+}
+
+// The admin's audit log: filters in the URL's query, so a filtered view can be bookmarked or shared.
+export async function adminSecurityView(navigate) {
+  document.title = "Audit log · Encore";
+  const params = new URLSearchParams(location.search);
+  const field = (name, label, type = "text") => h("label", {}, h("span", { text: label }),
+    h("input", { name, type, value: params.get(name) || "", id: `audit-${name}` }));
+  const form = h("form", { class: "inline-form audit-filter", onsubmit: (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, k === "since" || k === "until" ? new Date(v).toISOString() : v);
+    navigate(`/admin/security?${q}`);
+  } }, field("account", "Account"), field("kind", "Kind"), field("since", "From", "datetime-local"),
+  field("until", "Until", "datetime-local"), h("button", { type: "submit", class: "ghost", text: "Filter" }));
+  for (const k of ["since", "until"]) if (params.get(k)) form.querySelector(`[name=${k}]`).value = params.get(k).slice(0, 16);
+  const data = await api(`/api/admin/audit?${params}`); // a 404 for anyone but an admin: "Not found"
+  const exports = ["csv", "json"].map((f) => {
+    const q = new URLSearchParams(params);
+    q.set("format", f);
+    return h("a", { href: `/api/admin/audit/export?${q}`, class: "ghost", download: "", text: `Export ${f.toUpperCase()}` });
+  });
+  return h("div", { class: "view" }, h("h1", { text: "Audit log" }), form, h("p", { class: "audit-exports" }, ...exports),
+    incidentActions(params.get("account")),
+    data.items.length ? eventTable(data.items, true) : h("p", { class: "empty", text: "No events match." }));
+}
+
+// What an admin does on the day of a breach: the filtered account, or everyone, signed out everywhere.
+function incidentActions(account) {
+  const status = h("p", { class: "form-status", role: "status" });
+  const act = (label, path, question, after) => h("button", { type: "button", class: "ghost danger", text: label, onclick: async () => {
+    if (!confirm(question)) return;
+    try { await api(path, { method: "POST" }); status.textContent = "Done."; if (after) after(); } catch (err) { status.textContent = err.message; }
+  } });
+  const buttons = [];
+  if (account) {
+    const who = encodeURIComponent(account);
+    buttons.push(act(`Sign out ${account} everywhere`, `/api/admin/accounts/${who}/sign-out`, `Sign ${account} out of every browser, app and device?`),
+      act(`Require a new password from ${account}`, `/api/admin/accounts/${who}/password-reset`, `Sign ${account} out and require a new password?`));
+  }
+  const out = () => location.assign("/login");
+  buttons.push(act("Sign out everyone", "/api/admin/sign-out-everyone", "Sign out every account, yours included?", out),
+    act("Require a new password from everyone", "/api/admin/password-reset-everyone", "Sign out every account, yours included, and require a new password from each?", out));
+  return h("section", { class: "section incident", "aria-label": "Incident actions" }, h("p", { class: "incident-actions" }, ...buttons), status);
+}
+
+// An operator required a new password: until it is chosen, this is the only view (the API refuses the rest).
+export function passwordResetView(done) {
+  document.title = "Choose a new password · Encore";
+  const error = h("p", { class: "form-error", role: "alert" });
+  const input = (id, label, autocomplete) => [h("label", { for: id, text: label }),
+    h("input", { id, type: "password", autocomplete, required: true, maxlength: 1024 })];
+  const form = h("form", { class: "login password-reset", onsubmit: async (event) => {
+    event.preventDefault();
+    const [current, fresh, again] = ["reset-current", "reset-new", "reset-again"].map((id) => form.querySelector(`#${id}`).value);
+    if (fresh !== again) { error.textContent = "The new passwords differ."; return; }
+    try {
+      const session = await api("/api/me/password", { method: "PUT", body: { current_password: current, new_password: fresh } });
+      done(session.user);
+    } catch (err) { error.textContent = err.message; }
+  } }, h("h1", { text: "Choose a new password" }),
+  h("p", { text: "This server's operator asks every affected account to choose a new password before going on. Every other browser, app and device has been signed out." }),
+  ...input("reset-current", "Current password", "current-password"), ...input("reset-new", "New password", "new-password"),
+  ...input("reset-again", "New password again", "new-password"), error, h("button", { type: "submit", text: "Save and continue" }));
+  return h("div", { class: "view narrow" }, form);
+}

@@ -1,0 +1,112 @@
+"""The incident kit from a shell: `encore keys rotate`, `encore security sign-out | force-reset`."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from encore import audit, keys
+from encore.accounts import get_user_by_name
+from encore.bootstrap import build
+from encore.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("ENCORE_DATABASE_URL", raising=False)
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    for name in ("alice", "bob"):
+        assert runner.invoke(app, ["user", "create", name, "--password", "long-password"]).exit_code == 0
+    return tmp_path
+
+
+def test_keys_rotate(env: Path) -> None:
+    first = runner.invoke(app, ["keys", "rotate", "--grace", "600"])
+    assert first.exit_code == 0 and "Key 1 is current" in first.output
+    second = runner.invoke(app, ["keys", "rotate"])
+    assert second.exit_code == 0 and "Key 2 is current" in second.output
+    c = build()
+    with c.sessions() as s:
+        ring = keys.load_keyring(s)
+        assert [k.kid for k in ring.keys] == [2, 1, 0] and ring.active.retire_at is None
+        assert ring.keys[2].retire_at is not None and ring.keys[1].retire_at is not None
+        # a second rotation never extends the first one's grace
+        assert ring.keys[2].retire_at <= ring.keys[1].retire_at
+        rotations = audit.list_events(s, where=audit.EventFilter(kind="security.keys_rotated"))
+        assert [e.details["kid"] for e in rotations] == [2, 1]
+    c.close()
+
+
+def test_sign_out_and_force_reset(env: Path) -> None:
+    assert runner.invoke(app, ["security", "sign-out"]).exit_code == 2  # who?
+    assert runner.invoke(app, ["security", "sign-out", "--user", "alice", "--everyone"]).exit_code == 2
+    missing = runner.invoke(app, ["security", "sign-out", "--user", "nobody"])
+    assert missing.exit_code == 1 and "nobody" in missing.output
+    assert runner.invoke(app, ["security", "sign-out", "--user", "alice"]).exit_code == 0
+    assert runner.invoke(app, ["security", "force-reset", "--user", "bob"]).exit_code == 0
+    c = build()
+    with c.sessions() as s:
+        alice, bob = get_user_by_name(s, username="alice"), get_user_by_name(s, username="bob")
+        assert alice is not None and bob is not None
+        assert alice.signed_out_epoch > 0 and not alice.must_reset_password
+        assert bob.must_reset_password and bob.signed_out_epoch > alice.signed_out_epoch
+    c.close()
+    assert runner.invoke(app, ["security", "force-reset", "--everyone"]).exit_code == 0
+    c = build()
+    with c.sessions() as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None and alice.must_reset_password
+        kinds = [e.kind for e in audit.list_events(s, where=audit.EventFilter(kind="security"))]
+        assert kinds == ["security.reset_forced_everyone", "security.reset_forced", "security.signed_out"]
+    c.close()
+
+
+def test_security_report(env: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from encore.db import transaction
+
+    t0 = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    c = build()
+    with transaction(c.sessions) as s:
+        alice, bob = get_user_by_name(s, username="alice"), get_user_by_name(s, username="bob")
+        assert alice is not None and bob is not None
+        home, attacker = audit.Client("198.51.100.7", "Firefox"), audit.Client("203.0.113.66", "curl")
+        for i in range(3):
+            audit.record(s, kind="login.failed", now=t0 + timedelta(minutes=i), actor_id=None, subject_id=bob.id,
+                         client=attacker, details={"username": "bob"})  # fmt: skip
+        audit.record(s, kind="login.failed", now=t0, actor_id=None, client=attacker, details={"username": "root"})
+        audit.record(s, kind="login", now=t0 + timedelta(minutes=5), actor_id=bob.id, client=attacker)
+        audit.record(s, kind="device.created", now=t0 + timedelta(minutes=6), actor_id=bob.id, client=attacker)
+        audit.record(s, kind="export.downloaded", now=t0 + timedelta(minutes=7), actor_id=bob.id, client=attacker,
+                     details={"what": "account data"})  # fmt: skip
+        audit.record(s, kind="login", now=t0 + timedelta(hours=2), actor_id=alice.id, client=home)
+        audit.record(s, kind="login", now=t0 - timedelta(days=1), actor_id=alice.id, client=home)  # before
+    c.close()
+
+    window = ["--since", "2026-11-30", "--until", "2026-12-01T00:00+00:00"]
+    out = runner.invoke(app, ["security", "report", *window, "--json"])
+    assert out.exit_code == 0, out.output
+    import json
+
+    got = json.loads(out.output)
+    assert [(r["account"], r["logins"], r["failures"]) for r in got["logins"]] == [
+        ("bob", 1, 3),
+        ("alice", 1, 0),
+        (None, 0, 1),
+    ]
+    assert got["logins"][0]["addresses"] == {"203.0.113.66": 4}
+    assert got["logins"][1]["first"].startswith("2026-11-30T12:00")  # the day before is outside the window
+    assert [(e["kind"], e["actor"], e["client_ip"]) for e in got["changes"]] == [
+        ("device.created", "bob", "203.0.113.66")
+    ]
+    assert [e["details"]["what"] for e in got["exports"]] == ["account data"]
+
+    table = runner.invoke(app, ["security", "report", *window])
+    assert table.exit_code == 0
+    assert "Log-ins" in table.output and "203.0.113.66 (4)" in table.output and "export.downloaded" in table.output
+    assert runner.invoke(app, ["security", "report", "--since", "last tuesday"]).exit_code == 2

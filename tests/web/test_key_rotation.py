@@ -1,0 +1,118 @@
+"""`encore keys rotate` with a controllable clock: new stream URLs carry the new key id, URLs made under the
+previous key work through the grace period and then stop; app passwords are resealed and never stop."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from encore import incident
+from encore.accounts import create_user
+from encore.bootstrap import Container, build
+from encore.config import Settings
+from encore.db import transaction
+from encore.devices import create_device
+from encore.kernel import FixedClock
+from encore.web import create_app
+from tests.catalog import factories as f
+from tests.support.media import add_rendition
+from tests.web.conftest import PASSWORD, login
+
+CSRF = {"X-Encore-CSRF": "1"}
+AUDIO = b"OggS" + bytes(range(256)) * 40
+GRACE = timedelta(hours=1)
+T0 = datetime(2026, 5, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def container(tmp_path: Path, database_url: str, clock: FixedClock) -> Iterator[Container]:
+    settings = Settings(mode="dev", data_dir=tmp_path / "var", database_url=database_url, stream_url_ttl_s=86_400)
+    c = build(settings, clock=clock)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container), base_url="http://testserver") as c:
+        yield c
+
+
+def _rotate(c: Container) -> incident.Rotation:
+    with transaction(c.sessions) as s:
+        done = incident.rotate_keys(
+            s, secret=c.settings.secret_key.get_secret_value().encode(), now=c.clock.now(), grace=GRACE
+        )
+    c.keyring.refresh()  # what a running server does by itself within 30 s
+    return done
+
+
+def test_stream_urls_across_rotations(client: TestClient, container: Container, clock: FixedClock) -> None:
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password=PASSWORD)
+        artist = f.artist(s, "Key Band")
+        track = f.track(s, "Rotating", f.album(s, "Keys", artist), [artist], duration_ms=120_000)
+        add_rendition(container, s, track, AUDIO)
+        track_id = track.public_id
+    login(client, "listener")
+
+    def url() -> str:
+        r = client.post(f"/api/tracks/{track_id}/stream", json={}, headers=CSRF)
+        assert r.status_code == 200, r.text
+        return str(r.json()["url"])
+
+    def status(u: str) -> int:
+        return client.get(u, headers={"Range": "bytes=0-3"}).status_code
+
+    before = url()
+    assert "&k=" not in before and status(before) == 206  # kid 0: URLs look as they did before key ids
+    first = _rotate(container)
+    assert first.kid == 1 and first.previous_until == T0 + GRACE
+    after = url()
+    assert "&k=1&" in after and status(after) == 206 and status(before) == 206
+    assert status(after.replace("&k=1&", "&k=0&")) == 403  # the key id is part of what is checked
+    assert status(after.replace("&k=1&", "&k=7&")) == 403  # an unknown key id
+    assert status(after.replace("&k=1&", "&k=99999999999&")) == 403
+
+    clock.advance(GRACE.total_seconds() - 1)
+    assert status(before) == 206  # still inside the grace period
+    clock.advance(2)
+    r = client.get(before)
+    assert r.status_code == 403 and b"retired_key" in r.content
+    assert status(after) == 206
+
+    _rotate(container)
+    newest = url()
+    assert "&k=2&" in newest and status(newest) == 206 and status(after) == 206
+    clock.advance(GRACE.total_seconds() + 1)
+    assert status(after) == 403 and status(newest) == 206 and status(before) == 403
+
+
+def test_app_passwords_are_resealed(client: TestClient, container: Container, clock: FixedClock) -> None:
+    secret = container.settings.secret_key.get_secret_value().encode()
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="listener", password=PASSWORD)
+        old = create_device(s, user_id=user.id, name="old phone", secret=secret, now=clock.now())
+
+    def ok(password: str) -> bool:
+        r = client.get("/rest/ping", params={"u": "listener", "p": password, "f": "json", "v": "1.16.1", "c": "t"})
+        return bool(r.json()["subsonic-response"]["status"] == "ok")
+
+    assert ok(old.app_password)
+    assert _rotate(container).resealed == 1
+    assert ok(old.app_password)
+    token = {"Authorization": f"Bearer {login(client, 'listener')}"}
+    client.cookies.clear()
+    new = client.post("/api/me/devices", json={"name": "new phone"}, headers=token).json()
+    clock.advance(GRACE.total_seconds() + 1)  # the legacy key is retired: both were sealed under key 1
+    assert ok(old.app_password) and ok(new["app_password"])
+    _rotate(container)
+    clock.advance(GRACE.total_seconds() + 1)
+    assert ok(old.app_password) and ok(new["app_password"]) and not ok("not-the-password")

@@ -1,0 +1,129 @@
+"""The incident kit in real Chromium: a listener's Security section, the admin's audit log with filters."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from encore.accounts import Role, create_user
+from encore.bootstrap import build
+from encore.config import Settings
+from encore.db import transaction
+from tests.support.live import LiveServer, serve
+from tests.web.test_first_page_browser import _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work: Path = tmp_path_factory.mktemp("security")
+    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
+    container.migrate()
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password="listener-pass-1")
+        create_user(s, username="root", password="root-pass-1234", role=Role.ADMIN)
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _login(page: Page, live: LiveServer, user: str, password: str) -> None:
+    page.goto(live.base_url + "/settings")
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", user)
+    page.fill("#login-pass", password)
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#account .who")
+
+
+def test_security_section_and_admin_audit_log(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live.base_url + "/login")
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", "listener")
+    page.fill("#login-pass", "a-wrong-password")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector(".form-error")
+    _login(page, live, "listener", "listener-pass-1")
+    page.wait_for_selector("section.security .audit-event")
+    kinds = page.eval_on_selector_all("section.security .event-kind", "els => els.map(e => e.dataset.kind)")
+    assert kinds == ["login", "login.failed"]
+    assert page.locator("section.security").inner_text().count("Failed sign-in") == 1
+    assert page.locator("a[href='/admin/security']").count() == 0  # listeners get no admin link
+    page.goto(live.base_url + "/admin/security")
+    page.wait_for_selector("text=Not found")
+
+    admin = _page(browser)
+    admin.on("pageerror", lambda e: errors.append(str(e)))
+    _login(admin, live, "root", "root-pass-1234")
+    admin.click("a[href='/admin/security']")
+    admin.wait_for_selector(".audit-filter")  # the settings page has an audit table of its own
+    assert admin.locator("tr.audit-event").count() == 3
+    admin.fill("#audit-account", "listener")
+    admin.fill("#audit-kind", "login.failed")
+    admin.click(".audit-filter button[type=submit]")
+    admin.wait_for_function("document.querySelectorAll('tr.audit-event').length === 1")
+    assert "account=listener" in admin.url and "kind=login.failed" in admin.url
+    row = admin.locator("tr.audit-event").inner_text()
+    assert "Failed sign-in" in row and "listener" in row
+    with admin.expect_download() as got:
+        admin.click(".audit-exports a:has-text('CSV')")
+    text = Path(got.value.path()).read_text()
+    assert text.splitlines()[0].startswith("id,at,kind") and "login.failed" in text and ",login," not in text
+
+    admin.once("dialog", lambda d: d.accept())
+    admin.click("text=Sign out listener everywhere")
+    admin.wait_for_selector(".incident .form-status:has-text('Done.')")
+    page.goto(live.base_url + "/settings")  # the listener's browser is out at its next request
+    page.wait_for_selector("form.login")
+    admin.close()
+
+    _login(page, live, "listener", "listener-pass-1")
+    second = _page(browser)  # another browser of the same account
+    _login(second, live, "listener", "listener-pass-1")
+    page.wait_for_selector("#sign-out-everywhere")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#sign-out-everywhere")
+    page.wait_for_selector("form.login")
+    second.goto(live.base_url + "/settings")
+    second.wait_for_selector("form.login")
+    assert errors == []
+    page.close()
+    second.close()
+
+
+def test_forced_password_reset_in_the_player(live: LiveServer, browser: Browser) -> None:
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="resetme", password="old-pass-1234")
+    page = _page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "resetme", "old-pass-1234")
+    admin = _page(browser)
+    _login(admin, live, "root", "root-pass-1234")
+    admin.goto(live.base_url + "/admin/security?account=resetme")
+    admin.once("dialog", lambda d: d.accept())
+    admin.click("text=Require a new password from resetme")
+    admin.wait_for_selector(".incident .form-status:has-text('Done.')")
+    admin.close()
+
+    page.goto(live.base_url + "/library")  # signed out at the next request; the old password proves who it is
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", "resetme")
+    page.fill("#login-pass", "old-pass-1234")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("form.password-reset")
+    page.fill("#reset-current", "old-pass-1234")
+    page.fill("#reset-new", "new-pass-5678")
+    page.fill("#reset-again", "new-pass-5678")
+    page.click("form.password-reset button[type=submit]")
+    page.wait_for_selector("form.password-reset", state="detached")
+    assert page.evaluate("location.pathname") == "/library"  # where the listener was going
+    page.wait_for_selector("#main h1")
+    assert errors == []
+    page.close()
