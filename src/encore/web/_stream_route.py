@@ -1,6 +1,11 @@
-"""Wire the byte path to the container: the stream key, a cached file resolver and the ad clocks' taps."""
+"""Wire the byte path to the container: the stream key, a cached file resolver, the ad clocks' taps and the
+verified-stream counts."""
 
+import asyncio
+
+from encore import playback
 from encore.bootstrap import Container
+from encore.db import transaction
 from encore.streaming import CachedResolver, stream_key
 from encore.web._security import ASGIApp
 from encore.web._stream_asgi import make_stream_app
@@ -12,5 +17,20 @@ def make_stream_endpoint(c: Container) -> ASGIApp:
         key=stream_key(c.settings.secret_key.get_secret_value()),
         resolve=resolver,
         now=lambda: c.clock.now().timestamp(),
-        taps=lambda user, track: c.ad_clocks.tap(user, track, interval_s=c.settings.ad_interval),
+        taps=lambda user, track: c.ad_clocks.atap(user, track, interval_s=c.settings.ad_interval),
+        counts=lambda user, track, rendition, media: playback.StreamCount(
+            c.verifier,
+            user=user,
+            track=track,
+            rendition=rendition,
+            size=media.size,
+            duration_ms=media.duration_ms,
+            now=c.clock.now,
+        ),
+        record=lambda verified: asyncio.to_thread(_record, c, verified),
     )
+
+
+def _record(c: Container, verified: playback.Verified) -> None:
+    with transaction(c.sessions) as session:
+        playback.record_verified_stream(session, verified=verified)

@@ -51,7 +51,7 @@ class CountedFileResponse(FileResponse):
                 body = message.get("body", b"")
                 await send(message)
                 if body:
-                    stopped = not tap.served(self._rendition, size, position, position + len(body))
+                    stopped = not await tap.aserved(self._rendition, size, position, position + len(body))
                     position += len(body)
                 return
             await send(message)
