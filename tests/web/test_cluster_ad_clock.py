@@ -53,6 +53,7 @@ def world(
             data_dir=work / "var",
             redis_prefix=prefix,
             ad_interval_s=str(INTERVAL_S),
+            free_pace_x="0",  # whole files at full speed: these tests are about where the clock lives
         )
         container = build(settings_of(env))
         try:

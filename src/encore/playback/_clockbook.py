@@ -30,7 +30,7 @@ from sqlalchemy import Row, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from encore.playback._models import AdClockRow
-from encore.playback._served import Spans, add_span, heard_ms
+from encore.playback._served import Spans, add_span, heard_ms, pace_wait_ms
 from encore.state import Doc, MemoryState, SharedState
 
 IDLE_EVICT_S = 6 * 3600
@@ -176,6 +176,11 @@ def _finish(raw: Doc | None, clock: _Clock) -> tuple[Doc | None, bool]:
     return clock.dump(), not was_dirty
 
 
+# What one block's charge answers: may the play send more, did the clock just become dirty, and (audio of
+# the play charged, its URL's issue in µs, its length) for pacing.
+_Served = tuple[bool, bool, tuple[int, int, int] | None]
+
+
 class PlayTap:
     """Handed to a response that sends a listener's music: it reports each block sent, then closes.
 
@@ -186,6 +191,18 @@ class PlayTap:
 
     def __init__(self, book: "AdClockBook", user_id: int, track: str, limit_ms: int) -> None:
         self._book, self._user_id, self._track, self._limit_ms = book, user_id, track, limit_ms
+        self._heard: tuple[int, int, int] | None = None  # (audio of the play charged, its URL's issue µs, length)
+        self._block = 0.0  # the share of the file the last block carried
+
+    def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float:
+        """How long to hold the next block (the free tier's pacing, `_served.pace_wait_ms`), counting that
+        block as sent already (assumed as large as the last), so a play never runs ahead of its allowance."""
+        if self._heard is None:
+            return 0.0
+        heard, issued_us, duration_ms = self._heard
+        elapsed_ms = ((_us(now) or 0) - issued_us) // 1000
+        ahead = heard + int(self._block * duration_ms)
+        return pace_wait_ms(heard_ms=ahead, elapsed_ms=elapsed_ms, burst_ms=burst_s * 1000, speed=speed) / 1000
 
     def may_send(self) -> bool:
         return self._book._may_send(self._book._state.get(_clock_key(self._user_id)), self._track, self._limit_ms)
@@ -198,14 +215,16 @@ class PlayTap:
         """[start, end) of `size` units (bytes of a file, or ms of a transcode) of `rendition` were sent.
         False when this play may send no more now (an ad is owed and it is not one of the last two)."""
         keys, step = self._book._served_step(self._user_id, self._track, self._limit_ms, rendition, size, start, end)
-        allowed, dirtied = self._book._state.update(keys, step, ttl_s=self._book._ttls(2))
+        allowed, dirtied, self._heard = self._book._state.update(keys, step, ttl_s=self._book._ttls(2))
+        self._block = (end - start) / size if size > 0 else 0.0
         if dirtied:
             self._book._state.push(DIRTY, [str(self._user_id)])
         return allowed
 
     async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool:
         keys, step = self._book._served_step(self._user_id, self._track, self._limit_ms, rendition, size, start, end)
-        allowed, dirtied = await self._book._state.aupdate(keys, step, ttl_s=self._book._ttls(2))
+        allowed, dirtied, self._heard = await self._book._state.aupdate(keys, step, ttl_s=self._book._ttls(2))
+        self._block = (end - start) / size if size > 0 else 0.0
         if dirtied:
             await self._book._state.apush(DIRTY, [str(self._user_id)])
         return allowed
@@ -324,6 +343,11 @@ class AdClockBook:
         if clock.prev not in clock.plays:
             clock.prev = None
 
+    def charged_plays(self, user_id: int) -> dict[str, int]:
+        """What each open play of this listener has cost so far (track public id -> ms), oldest first."""
+        raw = self._state.get(_clock_key(user_id))
+        return {} if raw is None else {track: play[3] for track, play in raw["p"].items()}
+
     def forget_plays(self, user_id: int) -> None:
         """The listener is Premium now: nothing sent to them on earlier URLs is charged any more."""
 
@@ -361,11 +385,11 @@ class AdClockBook:
 
     def _served_step(  # noqa: PLR0917 - one block's coordinates
         self, user_id: int, track: str, limit_ms: int, rendition: str, size: int, start: int, end: int
-    ) -> tuple[list[str], Callable[[list[Doc | None]], tuple[list[Doc | None], tuple[bool, bool]]]]:
-        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], tuple[bool, bool]]:
+    ) -> tuple[list[str], Callable[[list[Doc | None]], tuple[list[Doc | None], _Served]]]:
+        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], _Served]:
             raw, sent = docs
             if raw is None or track not in raw["p"]:
-                return docs, (True, False)  # forgotten (Premium now, or the state was emptied): nothing to charge
+                return docs, (True, False, None)  # forgotten (Premium now, or the state was emptied): nothing to charge
             clock = _Clock.parse(raw)
             play = clock.plays[track]
             renditions: dict[str, tuple[int, Spans]] = {}
@@ -377,7 +401,7 @@ class AdClockBook:
             clock.charge(track, heard_ms(renditions, play[1]))
             doc, dirtied = _finish(raw, clock)
             spans_doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
-            return [doc, spans_doc], (clock.allowed(track, limit_ms), dirtied)
+            return [doc, spans_doc], (clock.allowed(track, limit_ms), dirtied, (play[3], play[2], play[1]))
 
         return [_clock_key(user_id), _spans_key(user_id, track)], step
 

@@ -52,3 +52,13 @@ def heard_ms(renditions: Mapping[str, tuple[int, Spans]], duration_ms: int) -> i
     client cannot dodge by fetching halves of two renditions) and capped at the track's length (one play)."""
     share = sum(covered(spans) / size for size, spans in renditions.values() if size > 0)
     return min(duration_ms, int(share * duration_ms))
+
+
+def pace_wait_ms(*, heard_ms: int, elapsed_ms: int, burst_ms: int, speed: float) -> int:
+    """How long to hold a free listener's next block so that what was sent of a play stays within a burst
+    plus `speed` times the time since its URL: a listener who skips after 5 s was sent (and is charged)
+    about burst + 2 x 5 s, not the whole file. 0 = send now; `speed` 0 turns pacing off."""
+    if speed <= 0:
+        return 0
+    ahead = heard_ms - burst_ms - speed * max(0, elapsed_ms)
+    return max(0, int(ahead / speed))

@@ -12,6 +12,7 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 from encore.streaming import Denial, MediaFile, Partial, Resolver, Unsatisfiable, parse_range, verify_stream_signature
@@ -28,7 +29,11 @@ _EMPTY_END = {"type": "http.response.body", "body": b"", "more_body": False}
 class Tap(Protocol):
     async def amay_send(self) -> bool: ...
     async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool: ...
+    def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float: ...
     def close(self) -> None: ...
+
+
+Pace = Callable[[Tap], float]  # seconds to hold a free listener's next block (the tier's pacing)
 
 
 class Counted(Protocol):
@@ -191,12 +196,14 @@ def make_stream_app(
     taps: Taps | None = None,
     counts: Counts | None = None,
     record: Record | None = None,
+    pace: Pace | None = None,
 ) -> ASGIApp:
     """GET/HEAD /stream/{track}/{rendition}?u=&e=&s= → 200/206/416, 403 on a refused URL, 404 if no file.
 
     `key` is the stream key (`encore.streaming.stream_key(secret)`), not the main secret itself. `taps`
     gives the tap that counts what is sent on a URL toward its listener's ad clock; `counts` what every
-    listener's response sends of a track (Premium too) toward a verified stream, which `record` writes.
+    listener's response sends of a track (Premium too) toward a verified stream, which `record` writes;
+    `pace` how long to hold a free listener's next block.
     """
     fds = _FdCache()
 
@@ -245,7 +252,7 @@ def make_stream_app(
         if counts is not None and record is not None and method == "GET" and media.music:
             verify = counts(decision.user, decision.track, rendition, media)
         try:
-            counted = _counter(tap, verify, record, rendition, media.size)
+            counted = _counter(tap, verify, record, pace, rendition, media.size)
             await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk_for(tap))
         finally:
             fds.release(entry)
@@ -262,8 +269,11 @@ def chunk_for(tap: Tap | None) -> int:
     return CHUNK if tap is None else COUNTED_CHUNK
 
 
-def _counter(tap: Tap | None, verify: Counted | None, record: Record | None, rendition: str, size: int) -> Count | None:
-    """Each block sent: charged to the listener's ad clock (free) and counted toward a verified stream."""
+def _counter(  # noqa: PLR0917 - what each block is reported to
+    tap: Tap | None, verify: Counted | None, record: Record | None, pace: Pace | None, rendition: str, size: int
+) -> Count | None:
+    """Each block sent: charged to the listener's ad clock (free; then held as the tier's pacing says) and
+    counted toward a verified stream."""
     if tap is None and verify is None:
         return None
 
@@ -272,6 +282,9 @@ def _counter(tap: Tap | None, verify: Counted | None, record: Record | None, ren
         found = None if verify is None else await verify.sent(start, end)
         if found is not None and record is not None:
             await record(found)
+        wait = 0.0 if tap is None or pace is None or not more else pace(tap)
+        if wait > 0:
+            await asyncio.sleep(wait)
         return more
 
     return counted

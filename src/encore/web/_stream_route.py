@@ -28,6 +28,7 @@ def make_stream_endpoint(c: Container) -> ASGIApp:
             now=c.clock.now,
         ),
         record=lambda verified: asyncio.to_thread(_record, c, verified),
+        pace=lambda tap: tap.wait_s(c.clock.now(), burst_s=c.settings.free_burst_s, speed=c.settings.free_pace_x),
     )
 
 
