@@ -16,6 +16,7 @@ from encore.billing import Availability
 from encore.bootstrap import Container
 from encore.catalog import Track
 from encore.db import transaction
+from encore.devices import create_device
 from encore.history import Play
 from encore.labels import streams_per_day
 from encore.playback import VerifiedStream
@@ -185,3 +186,20 @@ def test_a_pre_release_play_by_a_free_account_is_refused_from_history(container:
         assert premium.status_code == 200, premium.text
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Play)) == 1  # only the Premium listener's
+
+
+def test_a_subsonic_download_is_verified_like_the_byte_path(container: Container) -> None:
+    """Subsonic apps get stored files from their own face: what it sends counts the same way."""
+    world = _world(container)
+    with transaction(container.sessions) as s:
+        user = s.scalars(select(User).where(User.username == world.premium)).one()
+        secret = container.settings.secret_key.get_secret_value().encode()
+        key = create_device(s, user_id=user.id, name="phone", secret=secret, now=container.clock.now()).api_key
+    params = {"apiKey": key, "v": "1.16.1", "c": "test", "id": f"tr-{world.song}"}
+    with TestClient(create_app(container), base_url="http://testserver") as api:
+        part = api.get("/rest/download", params=params, headers={"Range": f"bytes=0-{len(AUDIO) // 4}"})
+        assert part.status_code == 206
+        assert _verified(container) == 0  # 15 s
+        for _ in range(3):
+            assert api.get("/rest/download", params=params).content == AUDIO
+    assert _verified(container) == 1

@@ -27,9 +27,14 @@ def make_stream_endpoint(c: Container) -> ASGIApp:
             duration_ms=media.duration_ms,
             now=c.clock.now,
         ),
-        record=lambda verified: asyncio.to_thread(_record, c, verified),
+        record=lambda verified: record_verified(c, verified),
         pace=lambda tap: tap.wait_s(c.clock.now(), burst_s=c.settings.free_burst_s, speed=c.settings.free_pace_x),
     )
+
+
+async def record_verified(c: Container, verified: playback.Verified) -> None:
+    """Write a verified stream (once per play) from the byte path, off the event loop."""
+    await asyncio.to_thread(_record, c, verified)
 
 
 def _record(c: Container, verified: playback.Verified) -> None:
