@@ -12,7 +12,7 @@ from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_
 from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
-from encore.playback import AdClockBook
+from encore.playback import AdClockBook, StreamVerifier
 from encore.state import MemoryState, SharedState, open_state
 from encore.storage import MediaStore
 from encore.streaming import TranscodeSlots
@@ -34,8 +34,10 @@ class Container:
     cards: insights.CardCache  # rendered Wrapped cards on disk (a derived cache the node's workers share)
     keyring: keys.KeyringCache  # which signing/encryption keys count, as the database said at most 30 s ago
     clock: Clock = field(default_factory=SystemClock)
-    # Free listeners' ad clocks, one book per serving process (written behind to the database).
+    # Free listeners' ad clocks and open plays, on `state` (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
+    # What the byte path sent of each listener's play, until it is a verified stream (on `state`).
+    verifier: StreamVerifier = field(default_factory=lambda: StreamVerifier(MemoryState()))
     # What this process keeps of the catalogue (views, search sets), dropped when the catalogue changes.
     catalogue_cache: catalog.CatalogueCache = field(default_factory=lambda: catalog.CatalogueCache(MemoryState()))
     # Listens submitted together (ListenBrainz) share one write transaction: one writer thread per process.
@@ -100,7 +102,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
         keyring=keys.KeyringCache(sessions),
         clock=clock,
-        ad_clocks=AdClockBook(url_ttl_s=settings.stream_url_ttl_s),
+        ad_clocks=AdClockBook(state, url_ttl_s=settings.stream_url_ttl_s),
+        verifier=StreamVerifier(state),
         catalogue_cache=cache,
         listen_writer=history.ListenWriter(sessions),
     )

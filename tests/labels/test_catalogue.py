@@ -3,14 +3,16 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from encore.accounts import User
 from encore.billing import Availability
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import PlayReport, report_play
 from encore.kernel import NotFound, ValidationFailed
 from encore.labels import catalogue, edit_metadata, set_availability, streams_per_day
-from encore.playback import next_stream_decision
+from encore.playback import Verified, next_stream_decision, record_verified_stream
 from tests.labels.world import MID, build
 
 
@@ -88,14 +90,20 @@ def test_availability_is_enforced_by_the_stream_decision(container: Container) -
         assert ask(free, opens + timedelta(days=1)) == "ad_not_due"
 
 
-def test_streams_per_day_count_each_play_id_once_from_thirty_seconds(container: Container) -> None:
+def test_streams_per_day_count_verified_streams_once_per_play_never_client_reports(container: Container) -> None:
     with transaction(container.sessions) as s:
         w = build(s)
         next_day = MID + timedelta(days=1)
-        # Progress reports of one play id (and a replay of the last one) are one stream.
+        # The client's progress reports feed history only: they never make a stream.
         for ms in (10_000, 45_000, 45_000):
             report = PlayReport("same-play-id", w.a.id, w.a.duration_ms, next_day, ms, "playing")
             report_play(s, user_id=w.sub2.id, report=report, now=next_day + timedelta(minutes=5))
+        # What the byte path verified counts, once per play however often it is recorded.
+        sub2 = s.scalar(select(User.public_id).where(User.id == w.sub2.id))
+        assert sub2 is not None
+        verified = Verified(sub2, w.a.public_id, f"{w.a.public_id}:1", next_day, 31_000)
+        for _ in range(2):
+            assert record_verified_stream(s, verified=verified)
         days = streams_per_day(s, label_id=w.ours_label_id, since=date(2026, 11, 1), until=date(2026, 11, 30))
         assert [(d.track_id, d.total) for d in days] == [(w.a.public_id, 5)]
         assert days[0].days == {MID.date(): 4, next_day.date(): 1}

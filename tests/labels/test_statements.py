@@ -9,6 +9,7 @@ from encore.db import transaction
 from encore.history import Play
 from encore.kernel import Conflict, ValidationFailed
 from encore.labels import close_month, compute_month, for_label, statement, to_csv
+from encore.playback import VerifiedStream
 from tests.labels.world import AFTER, MID, MONTH, TERMS, build, play
 
 
@@ -35,6 +36,7 @@ def test_a_subscriber_who_did_not_listen_is_unallocated_in_the_user_centric_mode
     with transaction(container.sessions) as s:
         w = build(s)
         s.query(Play).filter(Play.user_id == w.sub2.id).delete()
+        s.query(VerifiedStream).filter(VerifiedStream.user_id == w.sub2.id).delete()
         st = compute_month(s, month=MONTH, terms=TERMS)
     lines = _by_artist(st)
     assert st.user_centric_unallocated_cents == 2100

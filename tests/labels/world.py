@@ -11,6 +11,7 @@ from encore.billing import Subscription
 from encore.catalog import Track
 from encore.history import Play
 from encore.labels import Terms
+from encore.playback import VERIFY_MIN_MS, VerifiedStream
 from tests.catalog import factories as f
 
 PASSWORD = "listener-pass-1"
@@ -36,10 +37,15 @@ _n = iter(range(10**6))
 
 
 def play(s: Session, user: User, track: Track, *, ms: int, at: datetime = MID, play_id: str | None = None) -> None:
+    """A play heard through Encore's byte path: its history row and, from 30 s of audio sent, the verified
+    stream the byte path records (what labels are paid on)."""
+    key = play_id or f"play-{next(_n):08d}"
+    if ms >= VERIFY_MIN_MS:
+        s.add(VerifiedStream(user_id=user.id, track_id=track.id, play_key=key, first_byte_at=at, audio_ms=ms))
     s.add(
         Play(
             user_id=user.id,
-            client_play_id=play_id or f"play-{next(_n):08d}",
+            client_play_id=key,
             track_id=track.id,
             started_at=at,
             updated_at=at,

@@ -13,7 +13,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.playback import AdClockBook, AdClockRow
 from encore.playback._clockbook import MAX_OPEN_PLAYS
-from encore.playback._served import MAX_SPANS, add_span, covered, heard_ms
+from encore.playback._served import MAX_SPANS, add_span, covered, heard_ms, pace_wait_ms
 from tests.playback.test_clockbook import _world, hear_ad
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -231,3 +231,11 @@ def test_after_an_upgrade_urls_from_the_free_period_cost_no_ad_time(container: C
         billing.grant_premium(s, user_public_id=public_id, plan="premium", days=30, now=NOW)
     assert _ask(container, book, user_id, songs[1], NOW + timedelta(seconds=1)) == "premium_no_ads"
     assert book.tap(ME, songs[0], interval_s=60) is None
+
+
+def test_pacing_holds_a_free_play_to_a_burst_then_twice_real_time() -> None:
+    burst, speed = 12_000, 2.0
+    assert pace_wait_ms(heard_ms=10_000, elapsed_ms=0, burst_ms=burst, speed=speed) == 0  # inside the burst
+    assert pace_wait_ms(heard_ms=22_000, elapsed_ms=5_000, burst_ms=burst, speed=speed) == 0  # 12 + 2 x 5
+    assert pace_wait_ms(heard_ms=26_000, elapsed_ms=5_000, burst_ms=burst, speed=speed) == 2_000
+    assert pace_wait_ms(heard_ms=600_000, elapsed_ms=0, burst_ms=burst, speed=0) == 0  # pacing off

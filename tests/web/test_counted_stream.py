@@ -67,7 +67,13 @@ def test_a_request_abandoned_after_a_few_blocks_is_charged_only_for_what_was_sen
     assert SONG_MS * 256 * 1024 // SIZE <= charged < SONG_MS // 4, charged
 
 
+def _unpaced(container: Container) -> None:
+    """Send a free listener's audio as fast as the client reads it (these tests are about counting)."""
+    container.settings = container.settings.model_copy(update={"free_pace_x": 0.0})
+
+
 def test_a_counted_file_sent_in_many_blocks_arrives_intact_and_is_charged_in_full(container: Container) -> None:
+    _unpaced(container)
     audio = b"OggS" + bytes(range(256)) * 1200  # about 300 KiB: several counted blocks
     user_id, url = _free_listener_url(container, audio)
     with TestClient(create_app(container), base_url="http://testserver") as api:
@@ -82,6 +88,7 @@ def test_a_counted_file_sent_in_many_blocks_arrives_intact_and_is_charged_in_ful
 def test_a_file_fetched_in_small_ranges_from_uvicorn_is_charged_in_full(container: Container) -> None:
     """Each 64 KiB Range response is one block; under real uvicorn the response completes as it is sent,
     and that block must still be counted (a client fetching in small ranges must not get the file free)."""
+    _unpaced(container)
     audio = b"OggS" + bytes(1024 * 1024 - 4)
     user_id, path = _free_listener_url(container, audio)
     with serve(container) as live, httpx.Client(base_url=live.base_url) as http:
@@ -89,3 +96,24 @@ def test_a_file_fetched_in_small_ranges_from_uvicorn_is_charged_in_full(containe
             r = http.get(path, headers={"Range": f"bytes={start}-{start + 65_535}"})
             assert r.status_code == 206 and len(r.content) == 65_536
     assert _charged(container, user_id) == SONG_MS
+
+
+def test_a_free_listener_who_skips_after_5_s_is_charged_about_what_was_heard(container: Container) -> None:
+    """The free tier's pacing: a burst of 10 s at full speed, then twice real time. A player that reads the
+    whole file as fast as it can and is stopped 5 s in was sent (and is charged) about 10 + 2 x 5 s of a
+    10-minute song, not all of it."""
+    audio = b"OggS" + bytes(SONG_MS // 1000 * 20 * 1024 - 4)  # 20 KiB a second of audio
+    user_id, path = _free_listener_url(container, audio)
+    with serve(container) as live, httpx.Client(base_url=live.base_url, timeout=30) as http:
+        started = time.monotonic()
+        with http.stream("GET", path) as r:
+            assert r.status_code == 200
+            got = 0
+            for block in r.iter_bytes():
+                got += len(block)
+                if time.monotonic() - started >= 5:
+                    break
+        time.sleep(1)  # the handler notices the hang-up at its next block
+    charged = _charged(container, user_id)
+    assert got >= 8 * 20 * 1024  # the burst arrived at once
+    assert 10_000 <= charged <= 30_000, charged

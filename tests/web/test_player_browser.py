@@ -102,7 +102,13 @@ def test_next_track_is_prefetched_and_hands_over_without_reloading(live: LiveSer
     titles = page.evaluate(TITLES)
     page.locator("#main .track-play").first.click()
     _playing(page)
-    # Before the current track ends, the standby element already holds the next signed URL.
+    # Not at the start (a skip must not pay for a prefetch), but 20 s before the current track ends the
+    # standby element holds the next signed URL.
+    assert not page.evaluate(
+        "document.querySelector('#audio').duration - document.querySelector('#audio').currentTime < 20"
+    )
+    assert not (page.get_attribute("#audio-next", "src") or "")
+    page.evaluate("document.querySelector('#audio').currentTime = document.querySelector('#audio').duration - 18")
     page.wait_for_function("(document.querySelector('#audio-next').getAttribute('src') || '').includes('s=')")
     page.wait_for_function("document.querySelector('#audio-next').readyState >= 2", timeout=15000)
     prefetched = page.get_attribute("#audio-next", "src")

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     premium_period_days: int = Field(default=30, ge=1, le=366)
     trial_days: int = Field(default=0, ge=0, le=90)
     ad_interval_s: int | None = Field(default=None, ge=10, le=86_400)
+    # A free listener's audio: this much of each play at full speed, then paced at this multiple of real
+    # time, so a skip is charged close to what was heard (0 turns pacing off)
+    free_burst_s: int = Field(default=10, ge=0, le=600)
+    free_pace_x: float = Field(default=2.0, ge=0, le=64)
     # Labels: the share of subscription revenue paid to rights holders (ad revenue goes in whole)
     royalty_payout_share_pct: int = Field(default=70, ge=0, le=100)
 

@@ -16,6 +16,7 @@ from encore.demo._files import write_demo_library
 from encore.demo._plan import DemoAlbum, DemoCatalogue, DemoTrack
 from encore.exclusives import Exclusive, create_exclusive
 from encore.history import Play
+from encore.playback import VerifiedStream
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ def _prerelease(session: Session, album: Album, now: datetime) -> None:
 
 
 def _listening(session: Session, album: Album, users: list[User], now: datetime) -> None:
-    """A little listening on the label's album, so its dashboard and statement are not empty."""
+    """A little listening on the label's album, so its dashboard and statement are not empty: history, and
+    the verified streams the byte path would have recorded for it (labels are paid on those alone)."""
     if session.scalar(select(Play.id).where(Play.user_id.in_([u.id for u in users])).limit(1)) is not None:
         return
     tracks = list(session.scalars(select(Track).where(Track.album_id == album.id).order_by(Track.track_number)))
@@ -150,6 +152,15 @@ def _listening(session: Session, album: Album, users: list[User], now: datetime)
                         ms_played=track.duration_ms,
                         state="ended",
                         is_listen=True,
+                    )
+                )
+                session.add(
+                    VerifiedStream(
+                        user_id=user.id,
+                        track_id=track.id,
+                        play_key=f"demo-{day}-{i}",
+                        first_byte_at=at,
+                        audio_ms=track.duration_ms,
                     )
                 )
 

@@ -1,19 +1,19 @@
-"""A month's money and counted streams, read from entitlements (impressions, subscriptions) and history."""
+"""A month's money and counted streams, read from entitlements (impressions, subscriptions) and the verified
+streams the byte path recorded (`encore.playback`)."""
 
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, literal_column, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore.ads import AdBreak, AdCampaign
 from encore.billing import Subscription, SubState
 from encore.catalog import Album, Artist, Label, Track, TrackArtist
-from encore.db import UTCDateTime
-from encore.history import Play
-from encore.labels._policy import STREAM_MIN_MS, largest_remainder
+from encore.labels._policy import largest_remainder
+from encore.playback import VerifiedStream
 
 
 @dataclass(frozen=True)
@@ -87,29 +87,20 @@ def month_money(session: Session, *, terms: Terms, start: datetime, end: datetim
 
 
 def counted_rows(session: Session, *, start: datetime, end: datetime) -> Iterator[tuple[int, int, int]]:
-    """(user id, track id, counted streams), ordered by user. One play row is one play id; it counts from
-    30 s on. Ads are tracks too, but an ad's plays are impressions, not streams."""
+    """(user id, track id, counted streams), ordered by user. Only verified streams count: 30 s of the
+    track's audio that Encore itself sent the listener, once per play; what clients report (plays,
+    scrobbles, imports) feeds history and Wrapped, never money. Ads are tracks too, but an ad's plays are
+    impressions, not streams."""
     ads = set(session.scalars(select(AdCampaign.track_id)))
-    started: ColumnElement[datetime] = Play.started_at.expression
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite's planner picks a skip-scan of ix_plays_user_started, table lookups and a sort (48 s for
-        # 10M streams, bench/labels); a unary + keeps started_at out of its index choice, so the covering
-        # ix_plays_user_track_started hands over the groups in order (3 s).
-        started = type_coerce(literal_column("+plays.started_at"), UTCDateTime())
-    # Core on the session's connection: 1.7M result rows need no ORM row handling.
+    # Core on the session's connection: many result rows need no ORM row handling.
     rows = session.connection().execute(
-        select(Play.user_id, Play.track_id, func.count())
-        .where(
-            started >= start,
-            started < end,
-            Play.ms_played >= STREAM_MIN_MS,
-            Play.track_id.is_not(None),
-        )
-        .group_by(Play.user_id, Play.track_id)
-        .order_by(Play.user_id, Play.track_id)
+        select(VerifiedStream.user_id, VerifiedStream.track_id, func.count())
+        .where(VerifiedStream.first_byte_at >= start, VerifiedStream.first_byte_at < end)
+        .group_by(VerifiedStream.user_id, VerifiedStream.track_id)
+        .order_by(VerifiedStream.user_id, VerifiedStream.track_id)
     )
     for user, track, n in rows:
-        if track is not None and track not in ads:
+        if track not in ads:
             yield user, track, n
 
 

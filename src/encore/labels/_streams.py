@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, Track
-from encore.history import Play
 from encore.kernel import ValidationFailed
-from encore.labels._policy import STREAM_MIN_MS
+from encore.playback import VerifiedStream
 from encore.retail import click_counts
 
 MAX_DAYS = 366
@@ -25,21 +24,20 @@ class TrackDays:
 
 
 def streams_per_day(session: Session, *, label_id: int, since: date, until: date) -> list[TrackDays]:
-    """Days are UTC, [since, until] inclusive. Each play row is one play id (unique per listener), and it
-    counts once it reached 30 s, however many progress reports it had."""
+    """Days are UTC, [since, until] inclusive. Only verified streams count (30 s of the track's audio that
+    Encore sent the listener, once per play), never what a client reported."""
     if until < since or (until - since).days >= MAX_DAYS or until >= date.max:
         raise ValidationFailed(f"give a range of 1 to {MAX_DAYS} days", code="bad_range")
     from_at = datetime(since.year, since.month, since.day, tzinfo=UTC)
     to_at = datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)
     rows = session.execute(
-        select(Track.public_id, Track.title, Play.started_at)
-        .join(Track, Track.id == Play.track_id)
+        select(Track.public_id, Track.title, VerifiedStream.first_byte_at)
+        .join(Track, Track.id == VerifiedStream.track_id)
         .join(Album, Album.id == Track.album_id)
         .where(
             Album.label_id == label_id,
-            Play.started_at >= from_at,
-            Play.started_at < to_at,
-            Play.ms_played >= STREAM_MIN_MS,
+            VerifiedStream.first_byte_at >= from_at,
+            VerifiedStream.first_byte_at < to_at,
         )
     )
     days: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))

@@ -4,21 +4,36 @@ from what the byte path sent, and ad breaks as the listener meets them."""
 
 from encore.playback._breaks import complete_ad_break, start_ad_break
 from encore.playback._clockbook import AdClockBook, ClockState, PlayNames, PlayTap
-from encore.playback._decide import StreamDecision, next_stream_decision
+from encore.playback._decide import StreamDecision, may_hear, next_stream_decision
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
+from encore.playback._verified import (
+    VERIFY_MIN_MS,
+    StreamCount,
+    StreamVerifier,
+    Verified,
+    VerifiedStream,
+    record_verified_stream,
+)
 
 __all__ = [
     "MAX_LOCK_IDS",
+    "VERIFY_MIN_MS",
     "AdClockBook",
     "AdClockRow",
     "ClockState",
     "Lock",
     "PlayNames",
     "PlayTap",
+    "StreamCount",
     "StreamDecision",
+    "StreamVerifier",
+    "Verified",
+    "VerifiedStream",
     "complete_ad_break",
     "locked_tracks",
+    "may_hear",
     "next_stream_decision",
+    "record_verified_stream",
     "start_ad_break",
 ]

@@ -1,4 +1,4 @@
-"""Each free listener's ad clock, kept in memory by the one serving process and written behind to
+"""Each free listener's ad clock and open plays, kept on the shared-state port and written behind to
 `ad_clocks`.
 
 A track is charged the larger of two upper bounds on what the listener could have heard of it: the wall
@@ -7,31 +7,58 @@ time from its URL to the next music URL (at most its length), and the audio the 
 the long one; the second alone misses audio served by something other than Encore's own byte path.
 
 Every music URL moves the clock, so keeping it only in the database made every free-tier stream-URL
-request a write transaction (docs/benchmarks.md). The book is the authority while the process runs: every
-face (player API, Subsonic) and every tab or device of an account reads and moves the same entry under one
-lock, so nothing can be dodged by switching. The database copy is refreshed at most `flush_every_s` later,
-at once when an ad falls due or is played, and is what a restarted process starts from. A restart forgets
-what was charged since the last write (the requests of the last `flush_every_s` before it, or of the idle
-time before it when no free listener asked for music since; there is no shutdown hook to flush on), never an
-owed ad. One book per process: Encore serves from a single process.
+request a write transaction (docs/benchmarks.md). The shared state (`encore.state`) is the authority: one
+document per listener (`adclock:{user id}`: the clock, the open plays and which two are playing) and one per
+open play (`adclock:spans:...`: the ranges sent), each moved atomically, so every face, tab, device, worker
+and node reads and moves the same clock, and a URL issued by one worker is charged by whichever serves it.
+With one process the state is in memory; with `ENCORE_REDIS_URL` it is Redis.
+
+The database copy is refreshed at most `flush_every_s` later (a queue of changed clocks any request drains),
+at once when an ad falls due or is played, and is what an empty state starts from (a new process in
+embedded mode, a Redis that lost its data). Losing the state forgets what was charged since the last write,
+never an owed ad.
 """
 
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from encore.playback._models import AdClockRow
-from encore.playback._served import Spans, add_span, heard_ms
+from encore.playback._served import Spans, add_span, heard_ms, pace_wait_ms
+from encore.state import Doc, MemoryState, SharedState
 
 IDLE_EVICT_S = 6 * 3600
 MAX_OPEN_PLAYS = 512  # per listener within one URL lifetime; far beyond any honest client
+DIRTY = "adclock:dirty"  # queue of user ids whose clock changed since it was last written
 _T = TypeVar("_T")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RELOAD = object()  # the state lost this clock between the check and the move: read the database again
+
+
+def _us(at: datetime | None) -> int | None:
+    return None if at is None else (at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _at(us: int | None) -> datetime | None:
+    return None if us is None else _EPOCH + timedelta(microseconds=us)
+
+
+def _clock_key(user_id: int) -> str:
+    return f"adclock:{user_id}"
+
+
+def _who_key(user: str) -> str:
+    return f"adclock:who:{user}"
+
+
+def _spans_key(user_id: int, track: str) -> str:
+    return f"adclock:spans:{user_id}:{track}"
 
 
 @dataclass(frozen=True)
@@ -77,17 +104,6 @@ def state_of(row: "AdClockRow | Row[Any] | None") -> ClockState:
     )
 
 
-@dataclass(eq=False)
-class OpenPlay:
-    """One issued music URL's play: what was sent for it, and how much of it the clock has charged."""
-
-    track_id: int
-    duration_ms: int
-    issued_at: datetime
-    charged_ms: int = 0
-    spans: dict[str, tuple[int, Spans]] = field(default_factory=dict)  # rendition -> (size, ranges sent)
-
-
 @dataclass(frozen=True)
 class PlayNames:
     """How the byte path names a play: the listener's and the track's public ids (they are in the URL)."""
@@ -98,14 +114,71 @@ class PlayNames:
 
 
 @dataclass
-class _Entry:
+class _Clock:
+    """One listener's document on the shared state, parsed. `plays` maps a track's public id to its newest
+    play, oldest first: [track id, length ms, issued at (µs), charged ms]. `last` and `prev` name the plays
+    an honest player is playing and has prefetched."""
+
     state: ClockState
-    dirty: bool
-    touched: float
-    plays: dict[str, OpenPlay] = field(default_factory=dict)  # by track public id: the newest play of each
-    last: OpenPlay | None = None  # the play of state.last_track_id, while this process knows it
-    before_last: OpenPlay | None = None  # with `last`, what an honest player is playing and has prefetched
-    taps: int = 0  # responses still sending audio for this listener
+    plays: dict[str, list[int]] = field(default_factory=dict)
+    last: str | None = None
+    prev: str | None = None
+    dirty: bool = False
+    version: int = 0
+
+    @classmethod
+    def parse(cls, doc: Doc) -> "_Clock":
+        s = doc["s"]
+        state = ClockState(s[0], s[1], _at(s[2]), s[3], _at(s[4]), s[5])
+        plays = {k: list(v) for k, v in doc["p"].items()}  # copies: the caller compares against `doc`
+        return cls(state, plays, doc.get("l"), doc.get("b"), doc.get("d", False), doc.get("v", 0))
+
+    def dump(self) -> Doc:
+        s = self.state
+        return {
+            "s": [
+                s.listened_ms,
+                s.last_track_id,
+                _us(s.last_issued_at),
+                s.last_duration_ms,
+                _us(s.last_ad_at),
+                s.last_served_ms,
+            ],
+            "p": self.plays,
+            "l": self.last,
+            "b": self.prev,
+            "d": self.dirty,
+            "v": self.version,
+        }
+
+    def charge(self, track: str, heard: int) -> None:
+        """Charge the play up to `heard`; for the last track, that audio also stops counting as pending."""
+        play = self.plays[track]
+        delta = heard - play[3]
+        if delta <= 0:
+            return
+        play[3] = heard
+        st = self.state
+        served = st.last_served_ms + delta if track == self.last else st.last_served_ms
+        self.state = replace(st, listened_ms=st.listened_ms + delta, last_served_ms=served)
+
+    def allowed(self, track: str, limit_ms: int) -> bool:
+        """Whether `track`'s play may send more: always for the last two plays, otherwise while no ad is owed."""
+        return track in (self.last, self.prev) or self.state.listened_ms < limit_ms
+
+
+def _finish(raw: Doc | None, clock: _Clock) -> tuple[Doc | None, bool]:
+    """The document to store, marked dirty (and versioned) when it changed; and whether it just became dirty."""
+    if raw is not None and clock.dump() == raw:
+        return raw, False
+    was_dirty = clock.dirty
+    clock.dirty, clock.version = True, clock.version + 1
+    return clock.dump(), not was_dirty
+
+
+# What one block's charge answers: may the play send more, did the clock just become dirty, and (audio of
+# the play charged, its URL's issue in µs, its length) for pacing.
+_Served = tuple[bool, bool, tuple[int, int, int] | None]
 
 
 class PlayTap:
@@ -113,42 +186,70 @@ class PlayTap:
 
     While an ad is owed (the clock is at the interval), only the listener's last two plays (the track playing
     and the one a player prefetched) may send more: URLs collected earlier cannot be spent instead of the ad.
+    The sync and async forms do the same (the byte path awaits; Subsonic's transcode iterates in a thread).
     """
 
-    def __init__(self, book: "AdClockBook", user_id: int, play: OpenPlay, limit_ms: int) -> None:
-        self._book, self._user_id, self._play, self._limit_ms = book, user_id, play, limit_ms
-        self._open = True
+    def __init__(self, book: "AdClockBook", user_id: int, track: str, limit_ms: int) -> None:
+        self._book, self._user_id, self._track, self._limit_ms = book, user_id, track, limit_ms
+        self._heard: tuple[int, int, int] | None = None  # (audio of the play charged, its URL's issue µs, length)
+        self._block = 0.0  # the share of the file the last block carried
+
+    def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float:
+        """How long to hold the next block (the free tier's pacing, `_served.pace_wait_ms`), counting that
+        block as sent already (assumed as large as the last), so a play never runs ahead of its allowance."""
+        if self._heard is None:
+            return 0.0
+        heard, issued_us, duration_ms = self._heard
+        elapsed_ms = ((_us(now) or 0) - issued_us) // 1000
+        ahead = heard + int(self._block * duration_ms)
+        return pace_wait_ms(heard_ms=ahead, elapsed_ms=elapsed_ms, burst_ms=burst_s * 1000, speed=speed) / 1000
 
     def may_send(self) -> bool:
-        return self._book._may_send(self._user_id, self._play, self._limit_ms)
+        return self._book._may_send(self._book._state.get(_clock_key(self._user_id)), self._track, self._limit_ms)
+
+    async def amay_send(self) -> bool:
+        raw = await self._book._state.aget(_clock_key(self._user_id))
+        return self._book._may_send(raw, self._track, self._limit_ms)
 
     def served(self, rendition: str, size: int, start: int, end: int) -> bool:
         """[start, end) of `size` units (bytes of a file, or ms of a transcode) of `rendition` were sent.
         False when this play may send no more now (an ad is owed and it is not one of the last two)."""
-        return self._book._served(
-            self._user_id, self._play, self._limit_ms, rendition=rendition, size=size, start=start, end=end
-        )
+        keys, step = self._book._served_step(self._user_id, self._track, self._limit_ms, rendition, size, start, end)
+        allowed, dirtied, self._heard = self._book._state.update(keys, step, ttl_s=self._book._ttls(2))
+        self._block = (end - start) / size if size > 0 else 0.0
+        if dirtied:
+            self._book._state.push(DIRTY, [str(self._user_id)])
+        return allowed
+
+    async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool:
+        keys, step = self._book._served_step(self._user_id, self._track, self._limit_ms, rendition, size, start, end)
+        allowed, dirtied, self._heard = await self._book._state.aupdate(keys, step, ttl_s=self._book._ttls(2))
+        self._block = (end - start) / size if size > 0 else 0.0
+        if dirtied:
+            await self._book._state.apush(DIRTY, [str(self._user_id)])
+        return allowed
 
     def close(self) -> None:
-        if self._open:
-            self._open = False
-            self._book._untap(self._user_id)
+        """Nothing is held: every block was charged as it was sent."""
 
 
 class AdClockBook:
-    def __init__(self, *, flush_every_s: float = 10.0, url_ttl_s: int = 86_400) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[int, _Entry] = {}
-        self._users: dict[str, int] = {}  # public id -> user id, for the byte path
+    def __init__(
+        self, state: SharedState | None = None, *, flush_every_s: float = 10.0, url_ttl_s: int = 86_400
+    ) -> None:
+        self._state = state if state is not None else MemoryState()
+        self._flush_lock = threading.Lock()
         self._flush_every_s = flush_every_s
         self._next_flush = time.monotonic() + flush_every_s
-        self._url_ttl = timedelta(seconds=url_ttl_s)
-        # An entry whose URLs may still be used is kept, so audio sent for them is still charged.
-        self._idle_evict_s = max(IDLE_EVICT_S, url_ttl_s + 3600)
+        self._url_ttl_us = url_ttl_s * 1_000_000
+        # A clock whose URLs may still be used is kept, so audio sent for them is still charged.
+        self._keep_s = float(max(IDLE_EVICT_S, url_ttl_s + 3600))
+
+    def _ttls(self, n: int) -> list[float | None]:
+        return [self._keep_s] * n
 
     def known(self, user_id: int) -> bool:
-        with self._lock:
-            return user_id in self._entries
+        return self._state.get(_clock_key(user_id)) is not None
 
     def move(
         self,
@@ -159,168 +260,197 @@ class AdClockBook:
         loaded: ClockState | None = None,
         names: PlayNames | None = None,
     ) -> _T:
-        """Apply `change` to the user's clock atomically (one lock for every face, tab and device).
+        """Apply `change` to the user's clock atomically (every face, tab, device, worker and node moves the
+        same document; `change` may run again when another writer got there first, so it must be pure).
 
-        `loaded` is the stored row when the caller already read it; otherwise the row is read here, once
-        per user and process, outside the lock. When `change` issues a new track, `names` opens its play,
-        so the byte path can charge what it sends for it."""
-        if loaded is None and not self.known(user_id):
-            loaded = _load(session, user_id)
-        with self._lock:
-            entry = self._entries.get(user_id)
-            if entry is None:
-                entry = self._entries[user_id] = _Entry(loaded or ClockState(), False, 0.0)
-            old = entry.state
+        `loaded` is the stored row when the caller already read it; otherwise the row is read here when the
+        state does not hold this clock. When `change` issues a new track, `names` opens its play, so the byte
+        path (on any worker) can charge what it sends for it."""
+        keys = [_clock_key(user_id)] + ([_who_key(names.user)] if names is not None else [])
+        for _ in range(3):
+            if loaded is None and not self.known(user_id):
+                loaded = _load(session, user_id)
+            step = self._move_step(user_id, change, loaded, names)
+            result, dirtied = self._state.update(keys, step, ttl_s=self._ttls(len(keys)))
+            if result is not _RELOAD:
+                if dirtied:
+                    self._state.push(DIRTY, [str(user_id)])
+                return result  # type: ignore[no-any-return]
+            loaded = None
+        raise RuntimeError("the shared state keeps losing this ad clock")
+
+    def _move_step(
+        self,
+        user_id: int,
+        change: Callable[[ClockState], tuple[ClockState, _T]],
+        loaded: ClockState | None,
+        names: PlayNames | None,
+    ) -> Callable[[list[Doc | None]], tuple[list[Doc | None], tuple[Any, bool]]]:
+        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], tuple[Any, bool]]:
+            raw = docs[0]
+            if raw is None and loaded is None:
+                return docs, (_RELOAD, False)
+            clock = _Clock.parse(raw) if raw is not None else _Clock(loaded or ClockState())
+            old = clock.state
             new, result = change(old)
-            if new != old:
-                entry.state, entry.dirty = new, True
+            clock.state = new
             if (new.last_track_id, new.last_issued_at) != (old.last_track_id, old.last_issued_at):
-                self._next_play(user_id, entry, old, new, names)
-            elif names is not None and entry.last is None and names.track_id == new.last_track_id:
-                self._reopen(user_id, entry, new, names)  # the track playing when this process started
-            entry.touched = time.monotonic()
-            return result
+                self._next_play(clock, old, names)
+            elif names is not None and clock.last is None and names.track_id == new.last_track_id:
+                self._reopen(clock, names)  # the track playing when the state was last emptied
+            doc, dirtied = _finish(raw, clock)
+            who = docs[1:] if names is None else [{"id": user_id}]
+            return [doc, *who], (result, dirtied)
 
-    def _next_play(
-        self, user_id: int, entry: _Entry, old: ClockState, new: ClockState, names: PlayNames | None
-    ) -> None:
+        return step
+
+    def _next_play(self, clock: _Clock, old: ClockState, names: PlayNames | None) -> None:
         """The last track's wall time is now settled into listened_ms: its play is charged the larger of that
         and what was sent, so later bytes charge only beyond it. Then the new track's play opens."""
+        new = clock.state
         settled_at = new.last_issued_at or new.last_ad_at  # the next track's URL, or the ad that reset the clock
-        if entry.last is not None and settled_at is not None:
-            entry.last.charged_ms = max(entry.last.charged_ms, old.playing_ms(settled_at))
-        entry.before_last, entry.last = entry.last, None
+        last = clock.plays.get(clock.last) if clock.last is not None else None
+        if last is not None and settled_at is not None:
+            last[3] = max(last[3], old.playing_ms(settled_at))
+        clock.prev, clock.last = clock.last, None
         if names is None or new.last_track_id is None or new.last_issued_at is None:
             return
-        self._open_play(user_id, entry, names, OpenPlay(new.last_track_id, new.last_duration_ms, new.last_issued_at))
+        self._open_play(clock, names, [new.last_track_id, new.last_duration_ms, _us(new.last_issued_at) or 0, 0])
 
-    def _reopen(self, user_id: int, entry: _Entry, state: ClockState, names: PlayNames) -> None:
-        """A URL for the last track of a stored clock (issued before a restart) is asked for again: its play
-        opens with what was already charged for it, so what is sent from now on counts."""
-        if state.last_issued_at is None:
-            return
-        play = OpenPlay(state.last_track_id or 0, state.last_duration_ms, state.last_issued_at, state.last_served_ms)
-        self._open_play(user_id, entry, names, play)
+    def _reopen(self, clock: _Clock, names: PlayNames) -> None:
+        """A URL for the last track of a stored clock (issued before the state was emptied) is asked for
+        again: its play opens with what was already charged for it, so what is sent from now on counts."""
+        st = clock.state
+        if st.last_issued_at is not None:
+            play = [st.last_track_id or 0, st.last_duration_ms, _us(st.last_issued_at) or 0, st.last_served_ms]
+            self._open_play(clock, names, play)
 
-    def _open_play(self, user_id: int, entry: _Entry, names: PlayNames, play: OpenPlay) -> None:
-        entry.plays.pop(names.track, None)
-        entry.plays[names.track] = entry.last = play
-        self._users[names.user] = user_id
-        self._prune_plays(user_id, entry, play.issued_at)
+    def _open_play(self, clock: _Clock, names: PlayNames, play: list[int]) -> None:
+        clock.plays.pop(names.track, None)
+        clock.plays[names.track] = play
+        clock.last = names.track
+        self._prune_plays(clock, play[2])
 
-    def _prune_plays(self, user_id: int, entry: _Entry, now: datetime) -> None:
-        """Forget plays whose URLs have expired (a response still sending holds its play). Past the cap, the
-        oldest play is charged in full before it is forgotten: a held URL must never become free audio."""
-        for key in [k for k, p in entry.plays.items() if p.issued_at < now - self._url_ttl]:
-            del entry.plays[key]
-        while len(entry.plays) > MAX_OPEN_PLAYS:
-            key, play = next(iter(entry.plays.items()))
-            del entry.plays[key]
-            self._charge(entry, play, play.duration_ms)
+    def _prune_plays(self, clock: _Clock, now_us: int) -> None:
+        """Forget plays whose URLs have expired. Past the cap, the oldest play is charged in full before it
+        is forgotten: a held URL must never become free audio."""
+        for key in [k for k, p in clock.plays.items() if p[2] < now_us - self._url_ttl_us]:
+            del clock.plays[key]
+        while len(clock.plays) > MAX_OPEN_PLAYS:
+            key = next(iter(clock.plays))
+            clock.charge(key, clock.plays[key][1])
+            del clock.plays[key]
+        if clock.prev not in clock.plays:
+            clock.prev = None
+
+    def charged_plays(self, user_id: int) -> dict[str, int]:
+        """What each open play of this listener has cost so far (track public id -> ms), oldest first."""
+        raw = self._state.get(_clock_key(user_id))
+        return {} if raw is None else {track: play[3] for track, play in raw["p"].items()}
 
     def forget_plays(self, user_id: int) -> None:
-        """The listener is Premium now: nothing sent to them from here on is charged (a response already
-        sending keeps its play)."""
-        with self._lock:
-            entry = self._entries.get(user_id)
-            if entry is not None and entry.plays:
-                entry.plays.clear()
-                entry.last = entry.before_last = None
+        """The listener is Premium now: nothing sent to them on earlier URLs is charged any more."""
+
+        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], tuple[None, bool]]:
+            raw = docs[0]
+            if raw is None or not raw["p"]:
+                return docs, (None, False)
+            clock = _Clock.parse(raw)
+            clock.plays, clock.last, clock.prev = {}, None, None
+            doc, dirtied = _finish(raw, clock)
+            return [doc], (None, dirtied)
+
+        self._state.update([_clock_key(user_id)], step, ttl_s=self._ttls(1))
 
     def tap(self, user: str, track: str, *, interval_s: int) -> PlayTap | None:
         """A tap for audio about to be sent on a music URL of (user public id, track public id); None when no
-        free listener's play is open for it (Premium, ad audio, or a URL from before a restart)."""
-        with self._lock:
-            user_id = self._users.get(user)
-            entry = None if user_id is None else self._entries.get(user_id)
-            play = None if entry is None else entry.plays.get(track)
-            if user_id is None or entry is None or play is None:
-                return None
-            entry.taps += 1
-            return PlayTap(self, user_id, play, interval_s * 1000)
+        free listener's play is open for it (Premium, ad audio, or a URL from before the state was emptied)."""
+        who = self._state.get(_who_key(user))
+        raw = None if who is None else self._state.get(_clock_key(who["id"]))
+        return self._tap_of(who, raw, track, interval_s)
 
-    def _may_send(self, user_id: int, play: OpenPlay, limit_ms: int) -> bool:
-        with self._lock:
-            return _allowed(self._entries.get(user_id), play, limit_ms)
+    async def atap(self, user: str, track: str, *, interval_s: int) -> PlayTap | None:
+        who = await self._state.aget(_who_key(user))
+        raw = None if who is None else await self._state.aget(_clock_key(who["id"]))
+        return self._tap_of(who, raw, track, interval_s)
 
-    def _served(
-        self, user_id: int, play: OpenPlay, limit_ms: int, *, rendition: str, size: int, start: int, end: int
-    ) -> bool:
-        with self._lock:
-            entry = self._entries.get(user_id)
-            if entry is not None:
-                entry.touched = time.monotonic()
-                known = play.spans.get(rendition)
-                spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
-                play.spans[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
-                self._charge(entry, play, heard_ms(play.spans, play.duration_ms))
-            return _allowed(entry, play, limit_ms)
+    def _tap_of(self, who: Doc | None, raw: Doc | None, track: str, interval_s: int) -> PlayTap | None:
+        if who is None or raw is None or track not in raw["p"]:
+            return None
+        return PlayTap(self, int(who["id"]), track, interval_s * 1000)
 
     @staticmethod
-    def _charge(entry: _Entry, play: OpenPlay, heard: int) -> None:
-        """Charge the play up to `heard`; for the last track, that audio also stops counting as pending."""
-        delta = heard - play.charged_ms
-        if delta <= 0:
-            return
-        play.charged_ms = heard
-        st = entry.state
-        served = st.last_served_ms + delta if play is entry.last else st.last_served_ms
-        entry.state, entry.dirty = replace(st, listened_ms=st.listened_ms + delta, last_served_ms=served), True
+    def _may_send(raw: Doc | None, track: str, limit_ms: int) -> bool:
+        return raw is None or _Clock.parse(raw).allowed(track, limit_ms)
 
-    def _untap(self, user_id: int) -> None:
-        with self._lock:
-            entry = self._entries.get(user_id)
-            if entry is not None:
-                entry.taps -= 1
+    def _served_step(  # noqa: PLR0917 - one block's coordinates
+        self, user_id: int, track: str, limit_ms: int, rendition: str, size: int, start: int, end: int
+    ) -> tuple[list[str], Callable[[list[Doc | None]], tuple[list[Doc | None], _Served]]]:
+        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], _Served]:
+            raw, sent = docs
+            if raw is None or track not in raw["p"]:
+                return docs, (True, False, None)  # forgotten (Premium now, or the state was emptied): nothing to charge
+            clock = _Clock.parse(raw)
+            play = clock.plays[track]
+            renditions: dict[str, tuple[int, Spans]] = {}
+            if sent is not None and sent["at"] == play[2]:  # a newer play of the track starts over
+                renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in sent["r"].items()}
+            known = renditions.get(rendition)
+            spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
+            renditions[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
+            clock.charge(track, heard_ms(renditions, play[1]))
+            doc, dirtied = _finish(raw, clock)
+            spans_doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
+            return [doc, spans_doc], (clock.allowed(track, limit_ms), dirtied, (play[3], play[2], play[1]))
+
+        return [_clock_key(user_id), _spans_key(user_id, track)], step
 
     def write_through(self, session: Session, user_ids: list[int]) -> None:
         """Write these users' clocks now (an ad fell due or was played)."""
-        with self._lock:
-            rows = [(u, self._entries[u].state) for u in user_ids if u in self._entries]
-            for u, _ in rows:
-                self._entries[u].dirty = False
-        self._write(session, rows)
+        self._write(session, user_ids)
 
     def write_behind(self, session: Session) -> None:
-        """Every `flush_every_s`, one request writes every changed clock (and forgets long-idle ones)."""
+        """Every `flush_every_s` (per process), one request writes the clocks that changed since written."""
         now = time.monotonic()
-        with self._lock:
+        with self._flush_lock:
             if now < self._next_flush:
                 return
             self._next_flush = now + self._flush_every_s
-            rows = [(u, e.state) for u, e in self._entries.items() if e.dirty]
-            for e in self._entries.values():
-                e.dirty = False
-            idle = [u for u, e in self._entries.items() if now - e.touched > self._idle_evict_s]
-            for u in [u for u in idle if not self._entries[u].dirty and self._entries[u].taps == 0]:
-                del self._entries[u]
-            if idle:
-                self._users = {k: u for k, u in self._users.items() if u in self._entries}
-        self._write(session, rows)
+        self._write(session, sorted({int(u) for u in self._state.take(DIRTY, limit=10_000)}))
 
-    def _write(self, session: Session, rows: list[tuple[int, ClockState]]) -> None:
-        """Write in the caller's transaction; if that transaction rolls back (the request failed after the
-        decision), the entries are dirty again, so the next write-behind carries them."""
-        if not rows:
+    def _write(self, session: Session, user_ids: list[int]) -> None:
+        """Write in the caller's transaction, then mark each clock clean unless it moved meanwhile; if that
+        transaction rolls back (the request failed after the decision), the clocks are dirty again."""
+        written: list[tuple[int, int]] = []
+        for user_id in user_ids:
+            raw = self._state.get(_clock_key(user_id))
+            if raw is None or not raw.get("d"):
+                continue
+            _write(session, [(user_id, _Clock.parse(raw).state)])
+            written.append((user_id, raw["v"]))
+        if not written:
             return
-        _write(session, rows)
-        user_ids = [u for u, _ in rows]
+        for user_id, version in written:
+            self._state.update([_clock_key(user_id)], _mark(dirty=False, version=version), ttl_s=self._ttls(1))
 
         def undo(_session: Session, _previous: object = None) -> None:
-            with self._lock:
-                for u in user_ids:
-                    entry = self._entries.get(u)
-                    if entry is not None:
-                        entry.dirty = True
+            for user_id, _version in written:
+                self._state.update([_clock_key(user_id)], _mark(dirty=True, version=None), ttl_s=self._ttls(1))
+            self._state.push(DIRTY, [str(u) for u, _ in written])
 
         event.listen(session, "after_soft_rollback", undo, once=True)
 
 
-def _allowed(entry: _Entry | None, play: OpenPlay, limit_ms: int) -> bool:
-    """Whether `play` may send more: always for the last two plays, otherwise only while no ad is owed."""
-    if entry is None or play is entry.last or play is entry.before_last:
-        return True
-    return entry.state.listened_ms < limit_ms
+def _mark(*, dirty: bool, version: int | None) -> Callable[[list[Doc | None]], tuple[list[Doc | None], None]]:
+    """Mark a clock document clean (only if still at `version`: a later change keeps it dirty) or dirty."""
+
+    def step(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
+        raw = docs[0]
+        if raw is None or (version is not None and raw["v"] != version):
+            return docs, None
+        return [{**raw, "d": dirty}], None
+
+    return step
 
 
 def _load(session: Session, user_id: int) -> ClockState:

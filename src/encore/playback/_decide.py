@@ -158,6 +158,19 @@ def next_stream_decision(
     return decision
 
 
+def may_hear(session: Session, *, user_id: int, track_id: str, now: datetime) -> StreamDecision:
+    """Whether this listener may hear the track now (no clock moves): what a client's report of a play is
+    checked against, so a pre-release nobody sent them cannot enter their history. NotFound if unknown."""
+    row = _facts(session, user_id=user_id, track_public_id=track_id, with_clock=False)
+    if row is None:
+        raise NotFound("no such track")
+    sub = None if row.state is None else SubscriptionDates(SubState(row.state), row.period_end, row.trial_end)
+    access = decide(sub, _content(row), now)
+    if row.is_ad:
+        return StreamDecision(False, "not_music", access.tier)
+    return StreamDecision(access.allowed, access.reason, access.tier)
+
+
 def _can_serve_ad(session: Session, *, user_id: int, now: datetime, clocks: AdClockBook) -> bool:
     """Whether an ad could be handed to this listener now. Only then is music withheld; otherwise music plays
     (`no_ad_inventory`), so a campaign this listener can never hear cannot lock them out."""

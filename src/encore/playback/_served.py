@@ -14,10 +14,11 @@ Spans = tuple[tuple[int, int], ...]  # sorted, disjoint, half-open [start, end)
 MAX_SPANS = 64  # per rendition of a play; past it the smallest gaps are filled in (counted as sent)
 
 
-def add_span(spans: Spans, start: int, end: int) -> Spans:
+def add_span(spans: Spans, start: int, end: int, *, floor: bool = False) -> Spans:
     """`spans` with [start, end) added, merged with anything it overlaps or touches. A client scattering
     tiny ranges cannot grow the list (and the work under the clock's lock) without bound: past MAX_SPANS the
-    smallest gap is closed, which can only charge more than was sent, never less."""
+    smallest gap is closed, which can only charge more than was sent, never less. With `floor` (a lower
+    bound, for paying royalties) the smallest span is dropped instead, which can only count less."""
     if end <= start:
         return spans
     out: list[tuple[int, int]] = []
@@ -34,6 +35,8 @@ def add_span(spans: Spans, start: int, end: int) -> Spans:
             start, end = min(s, start), max(e, end)
     if not placed:
         out.append((start, end))  # the walk above keeps `out` sorted
+    while floor and len(out) > MAX_SPANS:
+        out.remove(min(out, key=lambda span: span[1] - span[0]))
     while len(out) > MAX_SPANS:
         i = min(range(len(out) - 1), key=lambda k: out[k + 1][0] - out[k][1])
         out[i : i + 2] = [(out[i][0], out[i + 1][1])]
@@ -49,3 +52,13 @@ def heard_ms(renditions: Mapping[str, tuple[int, Spans]], duration_ms: int) -> i
     client cannot dodge by fetching halves of two renditions) and capped at the track's length (one play)."""
     share = sum(covered(spans) / size for size, spans in renditions.values() if size > 0)
     return min(duration_ms, int(share * duration_ms))
+
+
+def pace_wait_ms(*, heard_ms: int, elapsed_ms: int, burst_ms: int, speed: float) -> int:
+    """How long to hold a free listener's next block so that what was sent of a play stays within a burst
+    plus `speed` times the time since its URL: a listener who skips after 5 s was sent (and is charged)
+    about burst + 2 x 5 s, not the whole file. 0 = send now; `speed` 0 turns pacing off."""
+    if speed <= 0:
+        return 0
+    ahead = heard_ms - burst_ms - speed * max(0, elapsed_ms)
+    return max(0, int(ahead / speed))

@@ -15,6 +15,8 @@ class MediaFile:
     last_modified: str
     content_type: str = "audio/ogg"
     inode: int = 0  # with mtime_ns, tells a replaced file from the one an open fd points at
+    duration_ms: int = 0  # the track's length, so what was sent of the file is known as audio time
+    music: bool = True  # False for ad audio (its plays are impressions, never streams)
 
 
 def media_file_for(path: Path, content_type: str = "audio/ogg") -> MediaFile | None:

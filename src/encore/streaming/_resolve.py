@@ -7,6 +7,7 @@ re-ingested track gets a new file name, so a 60 s cache cannot serve stale audio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -42,17 +43,18 @@ class CachedResolver:
 
     def _lookup(self, track: str, rendition: str) -> MediaFile | None:
         with self._sessions() as session:
-            media_path = session.scalar(
-                select(Rendition.media_path)
+            row = session.execute(
+                select(Rendition.media_path, Track.duration_ms, Track.is_ad)
                 .join(Track, Track.id == Rendition.track_id)
                 .where(Track.public_id == track, Rendition.kind == rendition)
-            )
-        if media_path is None:
+            ).first()
+        if row is None:
             return None
         try:
-            return media_file_for(self._store.resolve(media_path))
+            found = media_file_for(self._store.resolve(row.media_path))
         except StoreError:
             return None
+        return None if found is None else replace(found, duration_ms=row.duration_ms, music=not row.is_ad)
 
 
 _FILE_SUFFIX = {"vorbis160": "vorbis160.ogg", "opus96": "opus96.opus"}

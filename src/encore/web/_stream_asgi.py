@@ -3,7 +3,7 @@ one HTTP range with os.pread from a cached open fd. Measured against nginx in be
 
 Policy lives in encore.streaming (signature check, Range decision); this module only maps those
 decisions onto HTTP. Uvicorn offers no zero-copy extension, so bytes go through pread. Each block sent on
-a free listener's URL is reported to their ad clock through a tap (`encore.playback.AdClockBook.tap`):
+a free listener's URL is reported to their ad clock through a tap (`encore.playback.AdClockBook.atap`):
 what the server sent is what the listener could have heard.
 """
 
@@ -11,10 +11,20 @@ import asyncio
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
 
-from encore.streaming import Denial, MediaFile, Partial, Resolver, Unsatisfiable, parse_range, verify_stream_signature
+from encore.streaming import (
+    Denial,
+    MediaFile,
+    Partial,
+    Resolver,
+    StreamGrant,
+    Unsatisfiable,
+    parse_range,
+    verify_stream_signature,
+)
 from encore.web._security import ASGIApp, Receive, Scope, Send
 
 CHUNK = 256 * 1024
@@ -26,12 +36,28 @@ _EMPTY_END = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 class Tap(Protocol):
-    def may_send(self) -> bool: ...
-    def served(self, rendition: str, size: int, start: int, end: int) -> bool: ...
+    async def amay_send(self) -> bool: ...
+    async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool: ...
+    def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float: ...
     def close(self) -> None: ...
 
 
-Taps = Callable[[str, str], Tap | None]  # (user public id, track public id) -> a tap, or None: nothing to count
+Pace = Callable[[Tap], float]  # seconds to hold a free listener's next block (the tier's pacing)
+
+
+class Counted(Protocol):
+    """What one response sent toward a verified stream (`encore.playback.StreamCount`)."""
+
+    async def sent(self, start: int, end: int) -> object | None: ...
+    async def close(self) -> object | None: ...
+
+
+# (user public id, track public id) -> a tap, or None: nothing to count
+Taps = Callable[[str, str], Awaitable[Tap | None]]
+# (user public id, track public id, rendition, file) -> the response's count toward a verified stream
+Counts = Callable[[str, str, str, MediaFile], Counted]
+Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per play)
+Count = Callable[[int, int], Awaitable[bool]]
 
 
 class _OpenFile:
@@ -118,7 +144,7 @@ async def _send_file(
     length: int,
     *,
     chunk: int = CHUNK,
-    count: Callable[[int, int], bool] | None = None,
+    count: Count | None = None,
     gone: "asyncio.Future[None] | None" = None,
 ) -> None:
     """Send [start, start + length) of the file. With `count`, each block is reported once the server took
@@ -130,7 +156,7 @@ async def _send_file(
         if not block:
             break
         await send({"type": "http.response.body", "body": block, "more_body": start + len(block) < end})
-        more = count is None or count(start, start + len(block))
+        more = count is None or await count(start, start + len(block))
         start += len(block)
         if not more:  # an ad is now owed and this is not the track playing: the body ends short
             break
@@ -141,17 +167,17 @@ async def _send_file(
 
 
 async def _send_counted(
-    send: Send, receive: Receive, fd: int, start: int, length: int, *, count: Callable[[int, int], bool]
+    send: Send, receive: Receive, fd: int, start: int, length: int, *, count: Count, chunk: int = COUNTED_CHUNK
 ) -> None:
     """`_send_file` for a free listener, in small blocks, stopping when the client hangs up: uvicorn then
     accepts and drops every block, which must not be counted (a browser that seeks abandons a request for
     the whole rest of the file). One block (a player's Range request) needs no watcher: nothing follows it."""
-    if length <= COUNTED_CHUNK:
-        await _send_file(send, fd, start, length, chunk=COUNTED_CHUNK, count=count)
+    if length <= chunk:
+        await _send_file(send, fd, start, length, chunk=chunk, count=count)
         return
     gone = asyncio.ensure_future(_until_disconnect(receive))
     try:
-        await _send_file(send, fd, start, length, chunk=COUNTED_CHUNK, count=count, gone=gone)
+        await _send_file(send, fd, start, length, chunk=chunk, count=count, gone=gone)
     finally:
         gone.cancel()
 
@@ -178,14 +204,35 @@ def make_stream_app(
     now: Callable[[], float] = time.time,
     taps: Taps | None = None,
     keys: Callable[[str], bytes | None] | None = None,
+    counts: Counts | None = None,
+    record: Record | None = None,
+    pace: Pace | None = None,
 ) -> ASGIApp:
     """GET/HEAD /stream/{track}/{rendition}?u=&e=&s= → 200/206/416, 403 on a refused URL, 404 if no file.
 
     `key` is the stream key (`encore.streaming.stream_key(secret)`), not the main secret itself. With
     `keys`, the URL's key id (`k`, "" for kid 0) picks the key instead, and a retired one refuses. `taps`
-    gives the tap that counts what is sent on a URL toward its listener's ad clock.
+    gives the tap that counts what is sent on a URL toward its listener's ad clock; `counts` what every
+    listener's response sends of a track (Premium too) toward a verified stream, which `record` writes;
+    `pace` how long to hold a free listener's next block.
     """
     fds = _FdCache()
+
+    def check(q: dict[str, str], track: str, rendition: str) -> StreamGrant | str:
+        """The URL's verified grant, or the reason it is refused."""
+        url_key = key if keys is None else keys(q.get("k", ""))
+        if url_key is None:
+            return "retired_key"
+        decision = verify_stream_signature(
+            key=url_key,
+            user=q.get("u", ""),
+            track=track,
+            rendition=rendition,
+            expires=q.get("e", ""),
+            signature=q.get("s", ""),
+            now=int(now()),
+        )
+        return decision.reason if isinstance(decision, Denial) else decision
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -201,22 +248,9 @@ def make_stream_app(
             await _plain(send, method, 404, b"not found\n")
             return
         track, rendition = parts[2], parts[3]
-        q = _query(scope["query_string"])
-        url_key = key if keys is None else keys(q.get("k", ""))
-        if url_key is None:
-            await _plain(send, method, 403, b"stream URL refused: retired_key\n")
-            return
-        decision = verify_stream_signature(
-            key=url_key,
-            user=q.get("u", ""),
-            track=track,
-            rendition=rendition,
-            expires=q.get("e", ""),
-            signature=q.get("s", ""),
-            now=int(now()),
-        )
-        if isinstance(decision, Denial):
-            await _plain(send, method, 403, b"stream URL refused: %s\n" % decision.reason.encode())
+        decision = check(_query(scope["query_string"]), track, rendition)
+        if isinstance(decision, str):
+            await _plain(send, method, 403, b"stream URL refused: %s\n" % decision.encode())
             return
         media = resolve(track, rendition)
         try:
@@ -226,25 +260,52 @@ def make_stream_app(
         if media is None or entry is None:
             await _plain(send, method, 404, b"not found\n")
             return
-        tap = None if taps is None or method == "HEAD" else taps(decision.user, decision.track)
-        if tap is not None and not tap.may_send():  # a URL kept from before an owed ad: the ad comes first
+        tap = None if taps is None or method == "HEAD" else await taps(decision.user, decision.track)
+        if tap is not None and not await tap.amay_send():  # a URL kept from before an owed ad: the ad comes first
             tap.close()
             fds.release(entry)
             await _plain(send, method, 403, b"stream URL refused: ad_break_due\n")
             return
+        verify = None
+        if counts is not None and record is not None and method == "GET" and media.music:
+            verify = counts(decision.user, decision.track, rendition, media)
         try:
-            counted = None if tap is None else _counter(tap, rendition, media.size)
-            await _respond(scope, receive, send, method, media, entry, tap=counted)
+            counted = _counter(tap, verify, record, pace, rendition, media.size)
+            await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk_for(tap))
         finally:
             fds.release(entry)
             if tap is not None:
                 tap.close()
+            found = None if verify is None else await verify.close()
+            if found is not None and record is not None:
+                await record(found)
 
     return app
 
 
-def _counter(tap: Tap, rendition: str, size: int) -> Callable[[int, int], bool]:
-    return lambda start, end: tap.served(rendition, size, start, end)
+def chunk_for(tap: Tap | None) -> int:
+    return CHUNK if tap is None else COUNTED_CHUNK
+
+
+def _counter(  # noqa: PLR0917 - what each block is reported to
+    tap: Tap | None, verify: Counted | None, record: Record | None, pace: Pace | None, rendition: str, size: int
+) -> Count | None:
+    """Each block sent: charged to the listener's ad clock (free; then held as the tier's pacing says) and
+    counted toward a verified stream."""
+    if tap is None and verify is None:
+        return None
+
+    async def counted(start: int, end: int) -> bool:
+        more = True if tap is None else await tap.aserved(rendition, size, start, end)
+        found = None if verify is None else await verify.sent(start, end)
+        if found is not None and record is not None:
+            await record(found)
+        wait = 0.0 if tap is None or pace is None or not more else pace(tap)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return more
+
+    return counted
 
 
 async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler resolved
@@ -255,7 +316,8 @@ async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler reso
     media: MediaFile,
     entry: _OpenFile,
     *,
-    tap: Callable[[int, int], bool] | None,
+    tap: Count | None,
+    chunk: int,
 ) -> None:
     range_header, if_range = _range_headers(scope)
     # If-Range: a strong ETag or the exact Last-Modified date; anything else means the client's
@@ -283,4 +345,4 @@ async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler reso
     if tap is None:
         await _send_file(send, entry.fd, start, length)
     else:
-        await _send_counted(send, receive, entry.fd, start, length, count=tap)
+        await _send_counted(send, receive, entry.fd, start, length, count=tap, chunk=chunk)

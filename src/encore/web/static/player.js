@@ -11,6 +11,9 @@ const REPORT_EVERY_MS = 15000;
 const STORE_KEY = "encore.player.v1";
 const REPEATS = ["off", "all", "one"];
 const MAX_SAVED_QUEUE = 300;
+// The next track's URL is asked for (and its audio buffered) only this close to the current one's end, as
+// Spotify's client does: a free listener is charged what is sent, so a skip must not pay for a prefetch.
+const PREFETCH_BEFORE_END_S = 20;
 
 export class Player extends EventTarget {
   constructor(root) {
@@ -110,7 +113,7 @@ export class Player extends EventTarget {
       await this.active.play().catch(() => {});
       this.beginReport(track);
     }
-    this.prepareNext();
+    this.prefetchDue = true; // onTime() calls prepareNext() near the end
   }
 
   issue(track) {
@@ -269,7 +272,9 @@ export class Player extends EventTarget {
   setRepeat(mode) { this.repeat = REPEATS.includes(mode) ? mode : "off"; this.changed(); }
 
   changed() {
-    this.prepareNext();
+    this.prepared = null;
+    this.prefetchDue = true; // the upcoming track may have changed: fetched again near the end
+    if (!this.ads.active) this.maybePrefetch();
     this.emit();
     this.save();
   }
@@ -328,8 +333,17 @@ export class Player extends EventTarget {
     if (document.activeElement !== els.seek) els.seek.value = String(active.currentTime);
     els["time-cur"].textContent = formatTime(active.currentTime);
     if (this.play && Date.now() - this.play.lastSent > REPORT_EVERY_MS) this.sendReport("playing");
+    this.maybePrefetch();
     if ("mediaSession" in navigator && Number.isFinite(active.duration) && active.duration > 0) {
       try { navigator.mediaSession.setPositionState({ duration: active.duration, position: Math.min(active.currentTime, active.duration), playbackRate: 1 }); } catch { /* older engines */ }
+    }
+  }
+
+  maybePrefetch() {
+    const a = this.active;
+    if (this.prefetchDue && Number.isFinite(a.duration) && a.duration - a.currentTime <= PREFETCH_BEFORE_END_S) {
+      this.prefetchDue = false;
+      this.prepareNext();
     }
   }
 

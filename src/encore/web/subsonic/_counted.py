@@ -6,43 +6,50 @@ as the web player's byte path does. The tap is taken when the response starts se
 never runs holds none.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from fastapi.responses import FileResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from encore.playback import PlayTap
+from encore.playback import PlayTap, StreamCount, Verified
 
 TapFactory = Callable[[], PlayTap | None]
+Verifying = tuple[Callable[[int], StreamCount], Callable[[Verified], Awaitable[None]]]  # (file size -> count, record)
 
 
 class CountedFileResponse(FileResponse):
-    """A stored rendition, sent as Starlette's FileResponse does, with each body block reported to the tap.
+    """A stored rendition, sent as Starlette's FileResponse does, with each body block reported to the tap
+    (a free listener's ad clock) and counted toward a verified stream (every listener's music).
 
     A multi-range request gets the whole file (RFC 9110 lets a server ignore Range): the clock then sees
     plain offsets rather than multipart framing it would have to parse. When the clock says this play may
     send no more (an ad is owed and a newer track was asked for), the body ends short.
     """
 
-    def __init__(self, path: Path, *, taps: TapFactory, rendition: str, **kwargs: Any) -> None:
+    def __init__(
+        self, path: Path, *, taps: TapFactory, rendition: str, verifying: Verifying | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(path, **kwargs)
-        self._taps, self._rendition = taps, rendition
+        self._taps, self._rendition, self._verifying = taps, rendition, verifying
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         tap = self._taps()
-        if tap is None:
+        if tap is None and self._verifying is None:
             await super().__call__(scope, receive, send)
             return
+        count: StreamCount | None = None
         headers = [(k, v) for k, v in scope["headers"] if not (k == b"range" and b"," in v)]
         extensions = {k: v for k, v in scope.get("extensions", {}).items() if k != "http.response.pathsend"}
         size, position, stopped = 0, 0, False
 
         async def counting(message: Message) -> None:
             nonlocal size, position, stopped
+            nonlocal count
             if message["type"] == "http.response.start":
                 position, size = _placement(message["headers"])
+                count = None if self._verifying is None else self._verifying[0](size)
             elif message["type"] == "http.response.body":
                 if stopped:
                     if not message.get("more_body", False):
@@ -51,7 +58,11 @@ class CountedFileResponse(FileResponse):
                 body = message.get("body", b"")
                 await send(message)
                 if body:
-                    stopped = not tap.served(self._rendition, size, position, position + len(body))
+                    if tap is not None:
+                        stopped = not await tap.aserved(self._rendition, size, position, position + len(body))
+                    found = None if count is None else await count.sent(position, position + len(body))
+                    if found is not None and self._verifying is not None:
+                        await self._verifying[1](found)
                     position += len(body)
                 return
             await send(message)
@@ -59,7 +70,11 @@ class CountedFileResponse(FileResponse):
         try:
             await super().__call__({**scope, "headers": headers, "extensions": extensions}, receive, counting)
         finally:
-            tap.close()
+            if tap is not None:
+                tap.close()
+            found = None if count is None else await count.close()
+            if found is not None and self._verifying is not None:
+                await self._verifying[1](found)
 
 
 def _placement(headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:

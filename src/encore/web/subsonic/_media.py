@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from fastapi.responses import FileResponse, Response
 from PIL import Image
 
-from encore import catalog, library
+from encore import catalog, library, playback
 from encore.streaming import MIME, TranscodeSlot, choose_delivery, stored_track, transcode_mp3
 from encore.web._closing import ClosingStreamingResponse
+from encore.web._stream_route import record_verified
 from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._counted import CountedFileResponse, TapFactory, counted_transcode
+from encore.web.subsonic._counted import CountedFileResponse, TapFactory, Verifying, counted_transcode
 from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
@@ -68,7 +69,12 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     if delivery.mode == "file":
         headers = {"Cache-Control": "no-store" if ad else "private", **ad}
         return CountedFileResponse(
-            path, taps=taps, rendition=delivery.rendition, media_type=MIME[delivery.rendition], headers=headers
+            path,
+            taps=taps,
+            rendition=delivery.rendition,
+            verifying=None if ad else _verifying(ctx, target.track_id, delivery.rendition, stored.duration_ms),
+            media_type=MIME[delivery.rendition],
+            headers=headers,
         )
     slot = ctx.container.transcodes.try_acquire()
     if slot is None:
@@ -96,6 +102,24 @@ def _taps(ctx: Ctx, track_id: str | None) -> TapFactory:
     """The clock tap for this response, taken when it starts sending; none for ad audio."""
     book, user, interval = ctx.container.ad_clocks, ctx.user.public_id, ctx.container.settings.ad_interval
     return lambda: None if track_id is None else book.tap(user, track_id, interval_s=interval)
+
+
+def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int) -> Verifying:
+    """What a stored file's response sends counts toward a verified stream, as on the byte path."""
+    c, user = ctx.container, ctx.user.public_id
+
+    def count(size: int) -> playback.StreamCount:
+        return playback.StreamCount(
+            c.verifier,
+            user=user,
+            track=track_id,
+            rendition=rendition,
+            size=size,
+            duration_ms=duration_ms,
+            now=c.clock.now,
+        )
+
+    return count, lambda verified: record_verified(c, verified)
 
 
 @method("stream")

@@ -3,7 +3,7 @@
 import hashlib
 from datetime import datetime, timedelta
 
-from encore import catalog, history, library
+from encore import catalog, history, library, playback
 from encore.kernel import from_epoch
 from encore.library import SavedKind
 from encore.web.subsonic._browse import song_payloads
@@ -70,6 +70,8 @@ def scrobble(ctx: Ctx) -> Payload:
     submission = p.boolean("submission", True)
     for index, track_id in enumerate(ids):
         track = catalog.listed_track_row(ctx.session, track_id=track_id)  # an ad is not a listen
+        if not playback.may_hear(ctx.session, user_id=ctx.user.id, track_id=track_id, now=ctx.now).allowed:
+            raise SubsonicError(NOT_AUTHORIZED, "this account may not play this track yet")
         raw_time = times[index] if index < len(times) else None
         if raw_time is not None and not (raw_time.isascii() and raw_time.isdigit() and len(raw_time) <= 15):
             raise SubsonicError(GENERIC, "time must be milliseconds since the epoch")

@@ -1,0 +1,166 @@
+"""Verified streams: Encore's own record that at least 30 s of a track's audio was sent to a listener.
+
+Money follows server facts: label dashboards and royalty statements count these rows only. A row is
+written by the byte path, never by a client's report (play reports, scrobbles, ListenBrainz submissions
+and imports feed history and Wrapped only). What was sent is kept per listener and track on the shared
+state as a lower bound (the union of ranges sent, dropping the smallest when the list is full, so scattered
+tiny ranges never add up to more than they carried), across every request, worker and node. One play of a
+track lasts its length from its first byte: parallel requests, seeks and re-reads within it count once.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from encore.accounts import User
+from encore.catalog import Track
+from encore.db import Base, UTCDateTime
+from encore.playback._served import Spans, add_span, heard_ms
+from encore.state import Doc, SharedState
+
+VERIFY_MIN_MS = 30_000  # a stream counts once 30 s of its audio were sent, once per play
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class VerifiedStream(Base):
+    __tablename__ = "verified_streams"
+    __table_args__ = (
+        UniqueConstraint("user_id", "play_key"),
+        Index("ix_verified_streams_track_at", "track_id", "first_byte_at"),
+        Index("ix_verified_streams_at", "first_byte_at", "user_id", "track_id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
+    play_key: Mapped[str] = mapped_column(String(64))  # the track's public id and the play's first byte
+    first_byte_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    audio_ms: Mapped[int] = mapped_column(Integer)  # audio sent when the stream was verified (a lower bound)
+
+
+@dataclass(frozen=True)
+class Verified:
+    user: str  # public ids, as the signed URL names them
+    track: str
+    play_key: str
+    first_byte_at: datetime
+    audio_ms: int
+
+
+def _us(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+class StreamVerifier:
+    """Merges what each response sent into the listener's play of the track, on the shared state."""
+
+    def __init__(self, state: SharedState) -> None:
+        self._state = state
+
+    async def merge(
+        self,
+        *,
+        user: str,
+        track: str,
+        duration_ms: int,
+        rendition: str,
+        size: int,
+        spans: Spans,
+        first_byte_at: datetime,
+    ) -> Verified | None:
+        """The play's record once it first reaches 30 s; None before and after (a play verifies once)."""
+        window_us = max(duration_ms, VERIFY_MIN_MS) * 1000
+        first_us = _us(first_byte_at)
+
+        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], Verified | None]:
+            raw = docs[0]
+            if raw is None or first_us - raw["at"] >= window_us:
+                raw = {"at": first_us, "r": {}, "done": False}  # a new play of the track
+            if raw["done"]:
+                return docs, None
+            renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in raw["r"].items()}
+            known = renditions.get(rendition)
+            merged = known[1] if known is not None and known[0] == size else ()
+            for start, end in spans:
+                merged = add_span(merged, start, end, floor=True)
+            renditions[rendition] = (size, merged)
+            heard = heard_ms(renditions, duration_ms)
+            done = heard >= VERIFY_MIN_MS
+            doc = {"at": raw["at"], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
+            doc["done"] = done
+            at = _EPOCH + timedelta(microseconds=raw["at"])
+            found = Verified(user, track, f"{track}:{raw['at']}", at, heard) if done else None
+            return [doc], found
+
+        ttl = window_us / 1_000_000 + 3600
+        return await self._state.aupdate([f"verify:{user}:{track}"], step, ttl_s=[ttl])
+
+
+class StreamCount:
+    """What one response sent of one track to one listener: kept locally (no shared-state write per block),
+    merged into the play when it alone reaches 30 s and when it ends."""
+
+    def __init__(
+        self,
+        verifier: StreamVerifier,
+        *,
+        user: str,
+        track: str,
+        rendition: str,
+        size: int,
+        duration_ms: int,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._verifier, self._user, self._track, self._rendition = verifier, user, track, rendition
+        self._size, self._duration_ms, self._now = size, duration_ms, now
+        self._spans: Spans = ()
+        self._first: datetime | None = None
+        self._merged = False
+
+    async def sent(self, start: int, end: int) -> Verified | None:
+        if self._first is None:
+            self._first = self._now()
+        self._spans = add_span(self._spans, max(0, start), min(self._size, end), floor=True)
+        if self._merged or heard_ms({"r": (self._size, self._spans)}, self._duration_ms) < VERIFY_MIN_MS:
+            return None
+        return await self._merge()
+
+    async def close(self) -> Verified | None:
+        return None if self._merged or self._first is None else await self._merge()
+
+    async def _merge(self) -> Verified | None:
+        self._merged = True
+        return await self._verifier.merge(
+            user=self._user,
+            track=self._track,
+            duration_ms=self._duration_ms,
+            rendition=self._rendition,
+            size=self._size,
+            spans=self._spans,
+            first_byte_at=self._first or self._now(),
+        )
+
+
+def record_verified_stream(session: Session, *, verified: Verified) -> bool:
+    """Write the record (once per play: a repeat is ignored). False when the listener or track is gone."""
+    user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
+    track_id = session.scalar(select(Track.id).where(Track.public_id == verified.track))
+    if user_id is None or track_id is None:
+        return False
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    session.execute(
+        insert(VerifiedStream)
+        .values(
+            user_id=user_id,
+            track_id=track_id,
+            play_key=verified.play_key,
+            first_byte_at=verified.first_byte_at,
+            audio_ms=verified.audio_ms,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "play_key"])
+    )
+    return True

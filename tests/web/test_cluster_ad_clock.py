@@ -1,0 +1,182 @@
+"""The free tier's ad clock across workers and machines: two real `encore serve` nodes with two uvicorn
+workers each, sharing PostgreSQL and Redis, and a listener whose requests land on whichever node and worker.
+A URL is charged by whoever serves it; an owed ad survives a killed worker and a Redis that lost its data."""
+
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import select
+
+from encore import ads, billing
+from encore.accounts import User, create_user
+from encore.bootstrap import Container, build
+from encore.catalog import Track
+from encore.db import transaction
+from tests.support.cluster import Alternating, Cluster, cluster_env, settings_of, start_cluster
+from tests.support.live import seed_small_catalogue
+from tests.support.postgres import PostgresServer, database_from_template
+from tests.support.redis import RedisServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
+PASSWORD = "cluster-pass-1"
+CSRF = {"X-Encore-CSRF": "1"}
+INTERVAL_S = 60
+
+
+@dataclass
+class World:
+    cluster: Cluster
+    container: Container
+    redis_server: RedisServer
+    prefix: str
+    songs: list[str]  # two songs of about 100 s each
+    listeners: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def world(
+    postgres: PostgresServer, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    work: Path = tmp_path_factory.mktemp("cluster-ad-clock")
+    prefix = redis_server.new_prefix()
+    with database_from_template(postgres, "cluster_ad_clock") as url:
+        env = cluster_env(
+            database_url=url,
+            redis_url=redis_server.url,
+            data_dir=work / "var",
+            redis_prefix=prefix,
+            ad_interval_s=str(INTERVAL_S),
+            free_pace_x="0",  # whole files at full speed: these tests are about where the clock lives
+        )
+        container = build(settings_of(env))
+        try:
+            seed_small_catalogue(container, work, tracks=3, albums=3, seconds=(100.0, 104.0))
+            now = container.clock.now()
+            with transaction(container.sessions) as s:
+                tracks = list(s.scalars(select(Track.public_id).order_by(Track.id)))
+                ads.create_campaign(
+                    s,
+                    advertiser="Acme",
+                    track_id=tracks[2],
+                    starts_at=now - timedelta(days=1),
+                    ends_at=now + timedelta(days=30),
+                    budget_impressions=1000,
+                    cpm_cents=2000,
+                    genres=[],
+                    hour_from=None,
+                    hour_to=None,
+                    freq_cap_per_day=100,
+                )
+                names = ("across", "killed", "redis", "downgrade")
+                listeners = {n: create_user(s, username=n, password=PASSWORD).id for n in names}
+            with start_cluster(env, nodes=2, workers=2) as cluster:
+                yield World(cluster, container, redis_server, prefix, tracks[:2], listeners)
+        finally:
+            container.close()
+
+
+def _login(world: World, name: str) -> Alternating:
+    http = world.cluster.alternating()
+    r = http.post("/api/auth/login", json={"username": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    cookie = "; ".join(f"{k}={v}" for k, v in http.clients[0].cookies.items())
+    for client in http.clients:
+        client.cookies.clear()
+    http.headers.update({**CSRF, "cookie": cookie})
+    return http
+
+
+def _ask(http: Alternating, node: int, track: str) -> httpx.Response:
+    """A music URL asked of one node (the Alternating client's turn is set so it lands there)."""
+    http.turn = node
+    return http.post(f"/api/tracks/{track}/stream", json={})
+
+
+def _listened(world: World, name: str) -> int:
+    with world.container.sessions() as s:
+        return world.container.ad_clocks.move(s, world.listeners[name], lambda st: (st, st.listened_ms))
+
+
+def test_a_url_issued_on_one_node_is_charged_by_the_other(world: World) -> None:
+    http = _login(world, "across")
+    issued = _ask(http, 0, world.songs[0])
+    assert issued.status_code == 200, issued.text
+    http.turn = 1
+    audio = http.get(issued.json()["url"])  # the whole file, from the node that did not issue the URL
+    assert audio.status_code == 200 and len(audio.content) > 100_000, world.cluster.nodes[1].tail()
+    assert _listened(world, "across") >= 90_000  # one process's memory would have sent it uncounted
+    owed = _ask(http, 0, world.songs[1])  # straight away: only the audio sent can have filled the clock
+    assert owed.status_code == 403 and owed.json()["error"]["code"] == "ad_break_due"
+
+
+def test_a_worker_killed_mid_stream_loses_no_owed_ad_and_counts_nothing_twice(world: World) -> None:
+    http = _login(world, "killed")
+    url = _ask(http, 0, world.songs[0]).json()["url"]
+    node = world.cluster.nodes[1]
+    sent = 0
+    with httpx.Client(base_url=node.base_url, timeout=30) as raw, raw.stream("GET", url) as audio:
+        size = int(audio.headers["content-length"])
+        for block in audio.iter_bytes(64 * 1024):
+            sent += len(block)
+            if sent >= size * 0.8:  # about 80 s of a 100 s song: past the 60 s interval
+                break
+        for pid in node.worker_pids():  # every worker of the node that was sending it, without warning
+            os.kill(pid, signal.SIGKILL)
+    node.wait_workers(timeout=120)
+    charged = _listened(world, "killed")
+    assert charged >= INTERVAL_S * 1000
+    again = httpx.get(world.cluster.nodes[0].base_url + url, headers={"range": f"bytes=0-{sent // 2}"}, timeout=30)
+    assert again.status_code == 206
+    assert _listened(world, "killed") == charged  # the same bytes again: already counted
+    for node_index in (0, 1):
+        owed = _ask(http, node_index, world.songs[1])
+        assert owed.status_code == 403 and owed.json()["error"]["code"] == "ad_break_due"
+
+
+def test_an_owed_ad_survives_redis_coming_back_empty(world: World) -> None:
+    http = _login(world, "redis")
+    url = _ask(http, 0, world.songs[0]).json()["url"]
+    http.turn = 1
+    assert http.get(url).status_code == 200
+    owed = _ask(http, 0, world.songs[1])
+    assert owed.status_code == 403 and owed.json()["error"]["code"] == "ad_break_due"
+    world.redis_server.restart()
+    wiped = redis.Redis(unix_socket_path=str(world.redis_server.socket))
+    try:  # a Redis without persistence comes back with nothing: only the database remembers
+        keys = list(wiped.scan_iter(match=f"{world.prefix}adclock*"))
+        assert keys
+        wiped.delete(*keys)
+    finally:
+        wiped.close()
+    for node in world.cluster.nodes:  # each worker's connection notices the restart and reconnects
+        for _ in range(8):
+            httpx.get(f"{node.base_url}/readyz", timeout=10)
+    for node_index in (0, 1, 0, 1):
+        again = _ask(http, node_index, world.songs[1])
+        assert again.status_code == 403 and again.json()["error"]["code"] == "ad_break_due", again.text
+
+
+def test_a_url_is_charged_by_the_tier_it_was_issued_under(world: World) -> None:
+    c = world.container
+    with transaction(c.sessions) as s:
+        public_id = s.scalar(select(User.public_id).where(User.id == world.listeners["downgrade"]))
+        assert public_id is not None
+        billing.grant_premium(s, user_public_id=public_id, plan="premium", days=30, now=c.clock.now())
+    http = _login(world, "downgrade")
+    premium_url = _ask(http, 0, world.songs[0]).json()["url"]
+    with transaction(c.sessions) as s:
+        billing.revoke_premium(s, user_public_id=public_id, now=c.clock.now())
+    http.turn = 1
+    assert http.get(premium_url).status_code == 200  # paid for when it was issued: costs no ad time
+    assert _listened(world, "downgrade") == 0
+    free_url = _ask(http, 1, world.songs[1]).json()["url"]
+    http.turn = 0
+    assert http.get(free_url).status_code == 200  # issued to a free listener: charged wherever it is served
+    assert _listened(world, "downgrade") >= 90_000

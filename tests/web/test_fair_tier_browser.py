@@ -1,0 +1,57 @@
+"""The fair free tier in real Chromium: a listener who skips every track 5 s in is charged close to what
+they heard (at most 30 s a track), because the server paces free audio after a short burst and the player
+fetches the next track only near the end of the current one."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+from sqlalchemy import select
+
+from encore.accounts import User, create_user
+from encore.bootstrap import build
+from encore.config import Settings
+from encore.db import transaction
+from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
+from tests.web.test_first_page_browser import _login, _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+TRACKS = 5
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("fair")
+    settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db", ad_interval_s=3600)
+    container = build(settings)
+    container.migrate()
+    seed_small_catalogue(container, work, tracks=2 * TRACKS, albums=2, seconds=(45.0, 48.0))
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def test_a_listener_who_skips_after_5_s_is_charged_at_most_30_s_a_track(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    _login(page, live, f"/album/{first_album_id(live.container)}")
+    page.wait_for_selector("#main .track-play")
+    titles: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
+    titles = titles[:TRACKS]
+    assert len(titles) >= 3, titles
+    page.locator("#main .track-play").first.click()
+    for i in range(len(titles) - 1):
+        page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[i]!r}", timeout=15000)
+        page.wait_for_function("document.querySelector('#audio').currentTime >= 5", timeout=30000)
+        page.click("#btn-next")
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[-1]!r}", timeout=15000)
+    page.wait_for_timeout(2000)
+    with live.container.sessions() as s:
+        user_id = s.scalars(select(User.id).where(User.username == "listener")).one()
+    plays = live.container.ad_clocks.charged_plays(user_id)
+    skipped = list(plays.values())[:-1]
+    assert len(plays) == len(titles), plays  # no track was fetched ahead
+    assert all(5_000 <= ms <= 30_000 for ms in skipped), plays  # the whole 45 s file would cost 45 s
+    page.close()
