@@ -153,3 +153,15 @@ def get_active_user(session: Session, *, public_id: str) -> User | None:
         return None
     user = session.scalar(select(User).where(User.public_id == public_id))
     return user if user is not None and user.is_active else None
+
+
+def find_users(session: Session, *, query: str, limit: int) -> list[User]:
+    """Accounts whose username or display name holds `query` (case-folded), by username (the admin's list)."""
+    folded = query.strip().casefold()
+    stmt = select(User).order_by(User.username_key).limit(limit)
+    if folded:
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            User.username_key.like(pattern, escape="\\") | func.lower(User.display_name).like(pattern, escape="\\")
+        )
+    return list(session.scalars(stmt))

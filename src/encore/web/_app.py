@@ -5,6 +5,7 @@ from fastapi.staticfiles import StaticFiles
 
 from encore.bootstrap import Container
 from encore.web import _errors
+from encore.web._admin_routes import router as admin_router
 from encore.web._auth_routes import router as auth_router
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._device_routes import router as device_router
@@ -51,6 +52,7 @@ def create_api(c: Container) -> FastAPI:
         *listenbrainz_routers,
         label_router,
         wrapped_router,
+        admin_router,
     ):
         app.include_router(router)
     install_spotify(app)

@@ -31,6 +31,7 @@ SPA_PREFIXES = (
     "upgrade",
     "account",
     "user",
+    "admin",
 )
 
 router = APIRouter(include_in_schema=False)

@@ -43,4 +43,5 @@ def upload(
         "duplicates": summary.duplicates,
         "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
         "warnings": [reason for _, reason in summary.warnings],
+        "track_ids": summary.track_ids,
     }

@@ -1,4 +1,5 @@
 // Encore's app shell: a History API router over the views, with a player that survives navigation.
+import { adminPage, syncAdminNav } from "./admin.js";
 import { api } from "./api.js";
 import { genresView, genreView, searchAllView } from "./browse.js";
 import { h } from "./dom.js";
@@ -36,6 +37,7 @@ const routes = [
   [/^\/queue$/, () => queueView(player), "queue"],
   [/^\/settings$/, () => settingsView(player, me), "settings"],
   [/^\/label$/, () => labelDashboard(), "label"],
+  [/^\/admin$/, () => adminPage(), "admin"],
   [/^\/wrapped$/, () => wrappedListView(), "wrapped"],
   [/^\/wrapped\/(\d{4}|\d{3}0s)$/, (m) => wrappedView(m[1], navigate), "wrapped"],
   [/^\/account$/, () => settingsView(player, me), "settings"],
@@ -65,6 +67,7 @@ async function render() {
   main.replaceChildren(view);
   document.body.classList.toggle("logged-out", !me);
   syncLabelNav(me);
+  syncAdminNav(me);
   for (const a of document.querySelectorAll("#nav a")) {
     if (a.dataset.nav === section) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }

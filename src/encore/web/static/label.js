@@ -7,7 +7,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
 
 // The stylesheet is ours and same-origin (CSP style-src 'self'); loaded once, when the dashboard is first used.
-function ensureStyles() {
+export function ensureStyles() {
   if (document.getElementById("label-css")) return;
   document.head.append(h("link", { id: "label-css", rel: "stylesheet", href: "/static/label.css" }));
 }
@@ -214,7 +214,7 @@ function previousMonth(month) {
 }
 
 // Admins: every label, and the whole service's statement for a month, which they can close.
-async function adminView(labels) {
+export async function adminView(labels) {
   document.title = "Labels · Encore";
   const now = new Date();
   const current = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;

@@ -4,7 +4,7 @@ const VERSION = "encore-shell-v4";
 const SHELL = ["/", "/offline", "/static/style.css", "/static/app.js", "/static/api.js", "/static/dom.js",
   "/static/player.js", "/static/ads.js", "/static/premium.js", "/static/views.js", "/static/library.js", "/static/browse.js",
   "/static/label.js", "/static/label.css", "/static/wrapped.js", "/static/wrapped.css", "/static/icon.svg",
-  "/static/profile.js", "/static/devices.js",
+  "/static/profile.js", "/static/devices.js", "/static/admin.js",
   "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
