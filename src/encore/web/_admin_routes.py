@@ -28,21 +28,6 @@ class AdminUserOut(BaseModel):
     premium_until: datetime | None
 
 
-class CampaignOut(BaseModel):
-    id: str
-    advertiser: str
-    track_id: str
-    starts_at: datetime
-    ends_at: datetime
-    budget_impressions: int
-    cpm_cents: int
-    genres: list[str]
-    hour_from: int | None
-    hour_to: int | None
-    freq_cap_per_day: int
-    impressions: int
-
-
 @router.get("/users")
 def users(
     request: Request, session: Db, _: Admin, q: Annotated[str, Query(max_length=64)] = ""
@@ -67,5 +52,5 @@ def users(
 
 
 @router.get("/ad-campaigns")
-def campaigns(session: Db, _: Admin) -> dict[str, list[CampaignOut]]:
-    return {"items": [CampaignOut(**v.__dict__) for v in ads.list_campaigns(session)]}
+def campaigns(session: Db, _: Admin) -> dict[str, list[ads.CampaignView]]:
+    return {"items": ads.list_campaigns(session)}  # FastAPI serialises the dataclass itself

@@ -2,26 +2,12 @@
 // caps, impressions), and the labels' statements. Every decision stays on the server; this page only asks.
 import { api } from "./api.js";
 import { h } from "./dom.js";
-import { adminView as labelsAndStatements, ensureStyles } from "./label.js";
+import { adminView as labelsAndStatements, ensureStyles, syncRoleNav } from "./label.js";
 import { section } from "./views.js";
-
-const SVG = "http://www.w3.org/2000/svg";
 
 // The nav link exists only for admins.
 export function syncAdminNav(me) {
-  const nav = document.getElementById("nav");
-  const existing = nav && nav.querySelector('a[data-nav="admin"]');
-  const isAdmin = !!me && me.role === "admin";
-  if (!nav || isAdmin === !!existing) return;
-  if (!isAdmin) { existing.remove(); return; }
-  const icon = document.createElementNS(SVG, "svg");
-  icon.setAttribute("viewBox", "0 0 24 24");
-  icon.setAttribute("aria-hidden", "true");
-  const path = document.createElementNS(SVG, "path");
-  path.setAttribute("d", "M12 1l9 4v6c0 5.5-3.8 10.7-9 12-5.2-1.3-9-6.5-9-12V5z");
-  icon.append(path);
-  nav.insertBefore(h("a", { href: "/admin", "data-link": true, "data-nav": "admin", id: "nav-admin" }, icon, h("span", { text: "Admin" })),
-    nav.querySelector(".nav-settings"));
+  syncRoleNav(me, { role: "admin", href: "/admin", text: "Admin", d: "M12 1l9 4v6c0 5.5-3.8 10.7-9 12-5.2-1.3-9-6.5-9-12V5z" });
 }
 
 const day = (iso) => (iso ? iso.slice(0, 10) : "");
