@@ -39,13 +39,17 @@ ALL = "artist,album,track"
 
 
 def _subsonic_key(db: Path) -> tuple[str, list[str]]:
-    c = build(Settings(mode="dev", data_dir=db.parent / "bench-v1-data", database_url=f"sqlite:///{db}", secret_key=SECRET))  # type: ignore[arg-type]
+    c = build(
+        Settings(mode="dev", data_dir=db.parent / "bench-v1-data", database_url=f"sqlite:///{db}", secret_key=SECRET)
+    )  # type: ignore[arg-type]
     with transaction(c.sessions) as s:
         user = create_user(s, username=f"sub{random.randrange(10**9)}", password="bench-password-1")  # noqa: S106 - a throwaway bench user
         key = create_device(s, user_id=user.id, name="bench", secret=SECRET.encode(), now=c.clock.now()).api_key
         top = s.scalar(select(Album.id).order_by(Album.id.desc()).limit(1)) or 1
         rng = random.Random(11)
-        albums = list(s.scalars(select(Album.public_id).where(Album.id.in_({rng.randint(1, top) for _ in range(2000)}))))
+        albums = list(
+            s.scalars(select(Album.public_id).where(Album.id.in_({rng.randint(1, top) for _ in range(2000)})))
+        )
     c.close()
     return key, albums
 
@@ -119,7 +123,10 @@ def main() -> None:
         "getAlbumList2": lists,
         "/api/search": ["/api/search?" + urlencode({"q": w, "type": ALL, "limit": 10}) for w in words],
         "/v1/search": ["/v1/search?" + urlencode({"q": w, "type": ALL, "limit": 10}) for w in words],
-        "search3": ["/rest/search3?" + urlencode({**sub, "query": w, "artistCount": 10, "albumCount": 10, "songCount": 10}) for w in words],
+        "search3": [
+            "/rest/search3?" + urlencode({**sub, "query": w, "artistCount": 10, "albumCount": 10, "songCount": 10})
+            for w in words
+        ],
     }
     port = 18600 + os.getpid() % 300
     proc = _serve(db, port)
@@ -144,12 +151,17 @@ def main() -> None:
             if name in results:  # the floor, measured again at the end: keep the lower (the stricter reference)
                 got = min(got, results[name], key=lambda r: r["rps"])
             results[name] = got
-            print(f"  {name}: {got['rps']:.0f} req/s p50 {got.get('p50', 0):.1f} ms p99 {got.get('p99', 0):.1f} ms", flush=True)
+            print(
+                f"  {name}: {got['rps']:.0f} req/s p50 {got.get('p50', 0):.1f} ms p99 {got.get('p99', 0):.1f} ms",
+                flush=True,
+            )
         floor = results["constant JSON (floor)"]["rps"]
         print(f"\n{args.connections} connections, {args.seconds} s each; server on core 0, wrk on core 1\n")
         print("| endpoint | req/s | share of the floor | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|")
         for name, r in results.items():
-            print(f"| {name} | {r['rps']:.0f} | {r['rps'] / floor:.2f} | {r.get('p50', 0):.1f} | {r.get('p99', 0):.1f} | {int(r.get('non2xx', 0))} |")
+            print(
+                f"| {name} | {r['rps']:.0f} | {r['rps'] / floor:.2f} | {r.get('p50', 0):.1f} | {r.get('p99', 0):.1f} | {int(r.get('non2xx', 0))} |"
+            )
     finally:
         proc.terminate()
         proc.wait(timeout=30)

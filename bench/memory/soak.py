@@ -98,7 +98,12 @@ class Person:
         return self.rng.choice(self.catalogue[kind] or ["none"])
 
     def browse(self) -> None:
-        album, artist, track, genre = self.pick("albums"), self.pick("artists"), self.pick("tracks"), self.pick("genres")
+        album, artist, track, genre = (
+            self.pick("albums"),
+            self.pick("artists"),
+            self.pick("tracks"),
+            self.pick("genres"),
+        )
         for page in ("/", f"/album/{album}", f"/artist/{artist}", "/search", f"/genre/{genre}", "/library", "/wrapped"):
             self.get(page)
         for path in (
@@ -295,7 +300,9 @@ def main() -> None:
             while (elapsed := time.monotonic() - started) < args.minutes * 60:
                 s = _status(server.pid)
                 samples.append((elapsed, s))
-                out.write(f"{elapsed:.0f},{s['VmRSS']},{s['RssAnon']},{s['RssFile']},{s['VmHWM']},{counts[0]},{counts[1]}\n")
+                out.write(
+                    f"{elapsed:.0f},{s['VmRSS']},{s['RssAnon']},{s['RssFile']},{s['VmHWM']},{counts[0]},{counts[1]}\n"
+                )
                 out.flush()
                 time.sleep(args.sample_s)
         print(

@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
@@ -176,3 +176,15 @@ def change_email(session: Session, *, user: User, current_password: str, email: 
         raise ValidationFailed(decision.reason, code="bad_email")
     old, user.email = user.email, email
     return old
+
+
+def find_users(session: Session, *, query: str, limit: int) -> list[User]:
+    """Accounts whose username or display name holds `query` (case-folded), by username (the admin's list)."""
+    folded = query.strip().casefold()
+    stmt = select(User).order_by(User.username_key).limit(limit)
+    if folded:
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            User.username_key.like(pattern, escape="\\") | func.lower(User.display_name).like(pattern, escape="\\")
+        )
+    return list(session.scalars(stmt))

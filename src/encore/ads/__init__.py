@@ -2,7 +2,7 @@
 breaks handed out and their impressions. When an ad is due is the ad clock's question (`encore.playback`)."""
 
 from encore.ads._breaks import AdBreakView, can_serve_ad, finish_break, issue_break, open_break
-from encore.ads._campaigns import CampaignView, create_campaign
+from encore.ads._campaigns import CampaignView, create_campaign, list_campaigns
 from encore.ads._models import AdBreak, AdCampaign
 from encore.ads._policy import (
     AdClock,
@@ -27,6 +27,7 @@ __all__ = [
     "create_campaign",
     "finish_break",
     "issue_break",
+    "list_campaigns",
     "open_break",
     "pick_campaign",
 ]

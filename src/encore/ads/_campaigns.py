@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.ads._models import AdCampaign
-from encore.catalog import mark_as_ad, track_row
+from encore.catalog import Track, mark_as_ad, track_row
 from encore.kernel import ValidationFailed
 
 
@@ -81,3 +82,11 @@ def campaign_view(row: AdCampaign, track_public_id: str) -> CampaignView:
         row.freq_cap_per_day,
         row.impressions,
     )
+
+
+def list_campaigns(session: Session) -> list[CampaignView]:
+    """Every campaign, newest first, with the impressions it has had (the admin's campaigns screen)."""
+    rows = session.execute(
+        select(AdCampaign, Track.public_id).join(Track, Track.id == AdCampaign.track_id).order_by(AdCampaign.id.desc())
+    ).all()
+    return [campaign_view(row, public_id) for row, public_id in rows]

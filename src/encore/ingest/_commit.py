@@ -40,6 +40,7 @@ _TYPES = {
 class Committed:
     outcome: str  # imported | updated | duplicate
     stale_files: list[str]
+    track_id: str  # the public id of the track the file is (for a duplicate: the one it duplicates)
 
 
 def _fallback_names(job: Job) -> tuple[str, str]:
@@ -117,7 +118,7 @@ def commit_result(
     if same_audio is not None and (own is None or own.id != same_audio.id):
         discard_temp_files(result)  # the same audio under another name: one track
         _record(session, source, result, same_audio.id, status="duplicate", label=label_override)
-        return Committed("duplicate", [])
+        return Committed("duplicate", [], same_audio.public_id)
     track = own or same_audio
     if track is not None and result.audio is None and track.audio_hash != result.audio_hash:
         raise RuntimeError("tags-only update for changed audio")  # cannot happen: the worker re-transcodes
@@ -136,7 +137,7 @@ def commit_result(
     if old_album is not None and old_album != album.id:
         drop_empty_albums(session, album_ids={old_album})
     _record(session, source, result, saved.id, status="imported", label=label_override)
-    return Committed("updated" if track is not None else "imported", stale)
+    return Committed("updated" if track is not None else "imported", stale, saved.public_id)
 
 
 def _record(

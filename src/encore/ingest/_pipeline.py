@@ -43,6 +43,7 @@ class IngestSummary:
     duplicates: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    track_ids: list[str] = field(default_factory=list)  # public ids of the tracks the files became, in order
 
     @property
     def total(self) -> int:
@@ -142,6 +143,7 @@ def _commit_one(
         store.delete(stale)
     counter = {"imported": "imported", "updated": "updated", "duplicate": "duplicates"}[committed.outcome]
     setattr(summary, counter, getattr(summary, counter) + 1)
+    summary.track_ids.append(committed.track_id)
     return committed.outcome
 
 

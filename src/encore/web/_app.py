@@ -6,6 +6,7 @@ from fastapi.staticfiles import StaticFiles
 from encore import portability
 from encore.bootstrap import Container
 from encore.web import _errors
+from encore.web._admin_routes import router as admin_router
 from encore.web._auth_routes import router as auth_router
 from encore.web._body_limit import BodyLimit
 from encore.web._catalog_routes import router as catalog_router
@@ -62,6 +63,7 @@ def create_api(c: Container) -> FastAPI:
         discovery_router,
         radio_router,
         security_router,
+        admin_router,
     ):
         app.include_router(router)
     install_spotify(app)

@@ -24,7 +24,6 @@ SPA_PREFIXES = (
     "track",
     "library",
     "settings",
-    "admin",  # the admin's audit log (/admin/security); its data answers 404 to anyone else
     "playlist",
     "collection",
     "queue",
@@ -33,6 +32,7 @@ SPA_PREFIXES = (
     "upgrade",
     "account",
     "user",
+    "admin",  # the admin screens and audit log (/admin, /admin/security); their data answers 404 to anyone else
 )
 
 router = APIRouter(include_in_schema=False)

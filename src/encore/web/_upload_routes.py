@@ -48,4 +48,5 @@ def upload(request: Request, session: Db, user: Uploader, body: UploadBody) -> d
         "duplicates": summary.duplicates,
         "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
         "warnings": [reason for _, reason in summary.warnings],
+        "track_ids": summary.track_ids,
     }

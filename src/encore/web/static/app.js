@@ -1,4 +1,5 @@
 // Encore's app shell: a History API router over the views, with a player that survives navigation.
+import { adminPage, syncAdminNav } from "./admin.js";
 import { api } from "./api.js";
 import { genresView, genreView, searchAllView } from "./browse.js";
 import { h } from "./dom.js";
@@ -43,6 +44,7 @@ const routes = [
   [/^\/history$/, () => historyView(player), "history"],
   [/^\/settings$/, () => settingsView(player, me), "settings"],
   [/^\/label$/, () => labelDashboard(), "label"],
+  [/^\/admin$/, () => adminPage(), "admin"],
   [/^\/wrapped$/, () => wrappedListView(), "wrapped"],
   [/^\/wrapped\/(\d{4}|\d{3}0s)$/, (m) => wrappedView(m[1], navigate), "wrapped"],
   [/^\/account$/, () => settingsView(player, me), "settings"],
@@ -77,6 +79,7 @@ async function render() {
   syncSearchBox();
   document.body.classList.toggle("logged-out", !me);
   syncLabelNav(me);
+  syncAdminNav(me);
   for (const a of document.querySelectorAll("#nav a")) {
     if (a.dataset.nav === section) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }

@@ -7,26 +7,30 @@ const SVG = "http://www.w3.org/2000/svg";
 const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
 
 // The stylesheet is ours and same-origin (CSP style-src 'self'); loaded once, when the dashboard is first used.
-function ensureStyles() {
+export function ensureStyles() {
   if (document.getElementById("label-css")) return;
   document.head.append(h("link", { id: "label-css", rel: "stylesheet", href: "/static/label.css" }));
 }
 
-// The nav link exists only for label accounts.
-export function syncLabelNav(me) {
+// A nav link that exists only for accounts of one role (label: /label, admin: /admin in admin.js).
+export function syncRoleNav(me, { role, href, text, d }) {
   const nav = document.getElementById("nav");
-  const existing = nav && nav.querySelector('a[data-nav="label"]');
-  const isLabel = !!me && me.role === "label";
-  if (!nav || isLabel === !!existing) return;
-  if (!isLabel) { existing.remove(); return; }
+  const existing = nav && nav.querySelector(`a[data-nav="${role}"]`);
+  const hasRole = !!me && me.role === role;
+  if (!nav || hasRole === !!existing) return;
+  if (!hasRole) { existing.remove(); return; }
   const icon = document.createElementNS(SVG, "svg");
   icon.setAttribute("viewBox", "0 0 24 24");
   icon.setAttribute("aria-hidden", "true");
   const path = document.createElementNS(SVG, "path");
-  path.setAttribute("d", "M3 20h18v2H3zM5 10h3v8H5zm5.5-6h3v14h-3zM16 7h3v11h-3z");
+  path.setAttribute("d", d);
   icon.append(path);
-  const a = h("a", { href: "/label", "data-link": true, "data-nav": "label", id: "nav-label" }, icon, h("span", { text: "Label" }));
+  const a = h("a", { href, "data-link": true, "data-nav": role, id: `nav-${role}` }, icon, h("span", { text }));
   nav.insertBefore(a, nav.querySelector(".nav-settings"));
+}
+
+export function syncLabelNav(me) {
+  syncRoleNav(me, { role: "label", href: "/label", text: "Label", d: "M3 20h18v2H3zM5 10h3v8H5zm5.5-6h3v14h-3zM16 7h3v11h-3z" });
 }
 
 function svg(tag, attrs = {}, text = null) {
@@ -214,7 +218,7 @@ function previousMonth(month) {
 }
 
 // Admins: every label, and the whole service's statement for a month, which they can close.
-async function adminView(labels) {
+export async function adminView(labels) {
   document.title = "Labels · Encore";
   const now = new Date();
   const current = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;

@@ -1,0 +1,137 @@
+// The admin screens (/admin): accounts and Premium, redeem codes, ad campaigns (upload the spot, targeting,
+// caps, impressions), and the labels' statements. Every decision stays on the server; this page only asks.
+import { api } from "./api.js";
+import { h } from "./dom.js";
+import { adminView as labelsAndStatements, ensureStyles, syncRoleNav } from "./label.js";
+import { section } from "./views.js";
+
+// The nav link exists only for admins.
+export function syncAdminNav(me) {
+  syncRoleNav(me, { role: "admin", href: "/admin", text: "Admin", d: "M12 1l9 4v6c0 5.5-3.8 10.7-9 12-5.2-1.3-9-6.5-9-12V5z" });
+}
+
+const day = (iso) => (iso ? iso.slice(0, 10) : "");
+
+function usersSection() {
+  const query = h("input", { type: "search", id: "admin-user-q", placeholder: "Username or name", maxlength: 64, "aria-label": "Find accounts" });
+  const days = h("input", { type: "number", id: "admin-grant-days", min: 1, max: 3660, value: 30, "aria-label": "Days of Premium to grant" });
+  const rows = h("tbody");
+  const status = h("p", { class: "form-status", role: "status" });
+  const load = async () => {
+    const data = await api(`/api/admin/users?q=${encodeURIComponent(query.value)}`);
+    rows.replaceChildren(...data.items.map((u) => h("tr", { "data-user": u.username },
+      h("td", { text: u.display_name }), h("td", { text: u.username }), h("td", { text: u.role }),
+      h("td", { class: "tier", text: u.tier === "premium" ? `Premium until ${day(u.premium_until)}` : "Free" }),
+      h("td", {}, u.tier === "premium"
+        ? h("button", { type: "button", class: "ghost", text: "Revoke Premium", onclick: () => act(u, "DELETE") })
+        : h("button", { type: "button", class: "ghost", text: "Grant Premium", onclick: () => act(u, "PUT") })))));
+    if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 5, class: "empty", text: "No account matches." })));
+  };
+  const act = async (u, method) => {
+    try {
+      const body = method === "PUT" ? { days: Number(days.value) } : undefined;
+      await api(`/api/admin/users/${encodeURIComponent(u.id)}/premium`, { method, body });
+      status.textContent = method === "PUT" ? `${u.username} has Premium for ${days.value} days.` : `${u.username} is back on the free tier.`;
+      await load();
+    } catch (err) { status.textContent = err.message; }
+  };
+  const form = h("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); load(); } }, query,
+    h("button", { type: "submit", class: "ghost", text: "Find" }), h("label", { for: "admin-grant-days", text: "Grant (days)" }), days);
+  load();
+  return section("Accounts and Premium", form,
+    h("table", { class: "statement admin-users" }, h("thead", {}, h("tr", {}, ...["Name", "Username", "Role", "Tier", ""].map((t) => h("th", { text: t })))), rows),
+    status);
+}
+
+function codesSection() {
+  const days = h("input", { type: "number", id: "code-days", min: 1, max: 3660, value: 30, required: true });
+  const count = h("input", { type: "number", id: "code-count", min: 1, max: 1000, value: 5, required: true });
+  const out = h("ol", { class: "admin-codes" });
+  const status = h("p", { class: "form-status", role: "status" });
+  const form = h("form", { class: "inline-form", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api("/api/admin/redeem-codes", { method: "POST", body: { days: Number(days.value), count: Number(count.value) } });
+      out.replaceChildren(...r.codes.map((c) => h("li", {}, h("code", { text: c }))));
+      status.textContent = `${r.codes.length} codes for ${days.value} days of Premium; each works once. Copy them now.`;
+    } catch (err) { status.textContent = err.message; }
+  } }, h("label", { for: "code-days", text: "Days" }), days, h("label", { for: "code-count", text: "How many" }), count,
+  h("button", { type: "submit", class: "ghost", text: "Make codes" }));
+  return section("Redeem codes", form, status, out);
+}
+
+function campaignRow(c) {
+  const hours = c.hour_from === null ? "all day" : `${c.hour_from}:00–${c.hour_to}:00`;
+  return h("tr", { "data-campaign": c.advertiser },
+    h("td", { text: c.advertiser }), h("td", { text: `${day(c.starts_at)} → ${day(c.ends_at)}` }),
+    h("td", { text: `${c.genres.length ? c.genres.join(", ") : "every genre"}, ${hours}, ≤ ${c.freq_cap_per_day}/day per listener` }),
+    h("td", { class: "num impressions", text: `${c.impressions} / ${c.budget_impressions}` }),
+    h("td", { class: "num", text: `${(c.cpm_cents / 100).toFixed(2)}` }));
+}
+
+// The spot goes through the same ingest as music; making the campaign then marks it as ad audio.
+async function uploadSpot(file) {
+  const body = new FormData();
+  body.append("file", file);
+  const r = await fetch("/api/uploads", { method: "POST", body, credentials: "same-origin", headers: { "X-Encore-CSRF": "1" } });
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error((data.error && data.error.message) || `the upload failed (${r.status})`);
+  return data;
+}
+
+function campaignsSection() {
+  const rows = h("tbody");
+  const load = async () => {
+    const data = await api("/api/admin/ad-campaigns");
+    rows.replaceChildren(...data.items.map(campaignRow));
+    if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 5, class: "empty", text: "No campaigns yet." })));
+  };
+  const field = (id, label, attrs) => [h("label", { for: id, text: label }), h("input", { id, name: id, ...attrs })];
+  const today = new Date().toISOString().slice(0, 10);
+  const later = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
+  const status = h("p", { class: "form-status", role: "status" });
+  const form = h("form", { class: "admin-campaign-form", onsubmit: async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    try {
+      status.textContent = "Uploading the spot…";
+      const sent = await uploadSpot(f.get("spot"));
+      if (!sent.track_ids.length) throw new Error(sent.failed.map((x) => x.reason).join("; ") || "the spot could not be read");
+      const hours = f.get("hours").trim();
+      const [from, to] = hours ? hours.split("-").map(Number) : [null, null];
+      await api("/api/admin/ad-campaigns", { method: "POST", body: {
+        advertiser: f.get("advertiser"), track_id: sent.track_ids[0],
+        starts_at: `${f.get("starts")}T00:00:00Z`, ends_at: `${f.get("ends")}T23:59:59Z`,
+        budget_impressions: Number(f.get("budget")), cpm_cents: Math.round(Number(f.get("cpm")) * 100),
+        genres: f.get("genres").split(",").map((g) => g.trim()).filter(Boolean),
+        hour_from: from, hour_to: to, freq_cap_per_day: Number(f.get("cap")) } });
+      status.textContent = `Campaign for ${f.get("advertiser")} is on.`;
+      e.target.reset();
+      await load();
+    } catch (err) { status.textContent = err.message; }
+  } },
+  ...field("advertiser", "Advertiser", { required: true, maxlength: 200 }),
+  ...field("spot", "The spot (audio file)", { type: "file", accept: "audio/*", required: true }),
+  ...field("starts", "Starts", { type: "date", required: true, value: today }),
+  ...field("ends", "Ends", { type: "date", required: true, value: later }),
+  ...field("budget", "Impressions bought", { type: "number", min: 1, required: true, value: 10000 }),
+  ...field("cpm", "Price per 1,000 impressions", { type: "number", min: 0, step: "0.01", required: true, value: "5.00" }),
+  ...field("genres", "Genres (comma-separated, empty: all)", { maxlength: 600 }),
+  ...field("hours", "Hours (e.g. 6-22, UTC; empty: all day)", { pattern: "^\\s*$|^\\d{1,2}-\\d{1,2}$" }),
+  ...field("cap", "At most per listener per day", { type: "number", min: 1, max: 1000, required: true, value: 6 }),
+  h("button", { type: "submit", class: "big-play", text: "Start campaign" }));
+  load();
+  return section("Ad campaigns",
+    h("table", { class: "statement admin-campaigns" },
+      h("thead", {}, h("tr", {}, ...["Advertiser", "Dates", "Targeting and cap", "Impressions", "CPM"].map((t) => h("th", { text: t })))), rows),
+    h("h3", { text: "New campaign" }), form, status);
+}
+
+export async function adminPage() {
+  ensureStyles();
+  document.title = "Admin · Encore";
+  const statements = await labelsAndStatements(await api("/api/admin/labels"));
+  statements.classList.remove("view");
+  return h("div", { class: "view label-dashboard admin-page" }, h("h1", { text: "Admin" }),
+    usersSection(), codesSection(), campaignsSection(), statements);
+}

@@ -1,0 +1,96 @@
+"""The admin screens in real Chromium (/admin): reached from the nav, never raw JSON; Premium granted and
+revoked, redeem codes made, an ad campaign started from an uploaded spot and listed with its impressions."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser
+from sqlalchemy import select
+
+from encore.accounts import Role, create_user, get_user_by_name
+from encore.ads import AdCampaign
+from encore.billing import Tier, tier_of
+from encore.catalog import Track
+from encore.db import transaction
+from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+from tests.support.live import LiveServer, seeded_container, serve
+from tests.web.test_first_page_browser import _page, browser
+from tests.web.test_label_browser import _login
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    container = seeded_container(tmp_path_factory.mktemp("admin"))
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password="root-pass-1234", role=Role.ADMIN)
+        create_user(s, username="fan", password="listener-pass-1", display_name="Big Fan")
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _tier(live: LiveServer, username: str) -> Tier:
+    with live.container.sessions() as s:
+        user = get_user_by_name(s, username=username)
+        assert user is not None
+        return tier_of(s, user_id=user.id, now=live.container.clock.now())
+
+
+def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> None:
+    # A browser asking for /admin gets the player, not JSON; listeners see no admin link and no admin page.
+    shell = httpx.get(f"{live.base_url}/admin", headers={"Accept": "text/html"})
+    assert shell.status_code == 200 and shell.headers["content-type"].startswith("text/html")
+    fan = _page(browser, viewport={"width": 1280, "height": 900})
+    _login(fan, live, "fan", "listener-pass-1")
+    assert fan.locator('#nav a[data-nav="admin"]').count() == 0
+    fan.context.close()
+
+    page = _page(browser, viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "root", "root-pass-1234")
+    page.click('#nav a[data-nav="admin"]')
+    page.wait_for_selector('.admin-users tr[data-user="fan"]')
+
+    page.fill("#admin-user-q", "big")  # finds by display name too
+    page.click("text=Find")
+    page.wait_for_function("() => document.querySelectorAll('.admin-users tbody tr').length === 1")
+    page.fill("#admin-grant-days", "14")
+    page.click('.admin-users tr[data-user="fan"] button:text("Grant Premium")')
+    page.wait_for_selector('.admin-users tr[data-user="fan"] .tier:text("Premium until")')
+    assert _tier(live, "fan") == Tier.PREMIUM
+    page.click('.admin-users tr[data-user="fan"] button:text("Revoke Premium")')
+    page.wait_for_selector('.admin-users tr[data-user="fan"] .tier:text("Free")')
+    assert _tier(live, "fan") == Tier.FREE
+
+    page.fill("#code-count", "3")
+    page.click("text=Make codes")
+    page.wait_for_function("() => document.querySelectorAll('.admin-codes code').length === 3")
+
+    spec = DemoSpec(artists=1, albums=1, tracks=1, min_track_s=15.0, max_track_s=16.0, seed=808)
+    spot = write_demo_library(plan_catalogue(spec), tmp_path / "spot", workers=1)[0]
+    page.fill("#advertiser", "Café Señor")
+    page.set_input_files("#spot", str(spot))
+    page.fill("#genres", "jazz, pop")
+    page.fill("#hours", "6-22")
+    page.fill("#cap", "3")
+    page.click("text=Start campaign")
+    row = page.wait_for_selector('.admin-campaigns tr[data-campaign="Café Señor"]', timeout=60_000)
+    assert row.query_selector(".impressions").inner_text() == "0 / 10000"
+    assert "jazz, pop, 6:00–22:00, ≤ 3/day" in row.inner_text()
+    with live.container.sessions() as s:
+        campaign = s.scalars(select(AdCampaign)).one()
+        assert campaign.freq_cap_per_day == 3 and campaign.hour_from == 6
+        assert s.get(Track, campaign.track_id).is_ad  # type: ignore[union-attr]
+
+    assert page.locator("#admin-statements").count() == 1  # the labels' statements are on the same page
+    assert "null" not in page.inner_text("#main")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the tables scroll, the page does not
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert not errors, errors
+    page.context.close()
