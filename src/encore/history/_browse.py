@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
 from encore.history._models import Play
-from encore.kernel import NotFound, ValidationFailed
+from encore.kernel import NotFound, ValidationFailed, in_epoch
 
 SOURCES = ("encore", "imported")  # imported = a Spotify or ListenBrainz file; encore = heard through Encore
 IMPORTED = "import"
@@ -67,6 +67,8 @@ def _check(flt: HistoryFilter) -> None:
         raise ValidationFailed(f"search text is at most {MAX_TEXT} characters", code="bad_text")
     if "\x00" in flt.text:
         raise ValidationFailed("search text holds a NUL character", code="bad_text")
+    if any(t is not None and not in_epoch(t) for t in (flt.since, flt.until)):
+        raise ValidationFailed("since and until are instants between 1970 and 9999", code="bad_range")
     if flt.since is not None and flt.until is not None and flt.since >= flt.until:
         raise ValidationFailed("the range must start before it ends", code="bad_range")
 

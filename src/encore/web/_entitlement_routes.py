@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from encore import ads, billing, playback
 from encore.accounts import Role, User
@@ -12,6 +12,7 @@ from encore.audit import kinds
 from encore.kernel import NotFound
 from encore.streaming import issue_stream_url
 from encore.web._audit import note
+from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._schemas import Strict
 
@@ -68,8 +69,8 @@ class CodesIn(Strict):
 class CampaignIn(Strict):
     advertiser: str = Field(min_length=1, max_length=200)
     track_id: str = Field(min_length=1, max_length=22)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     budget_impressions: int = Field(ge=1, le=10**9)
     cpm_cents: int = Field(ge=0, le=10**6)
     genres: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=20)

@@ -6,13 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from encore import audit, incident
 from encore.accounts import User, change_email, change_password, get_user_by_name
 from encore.kernel import NotFound
 from encore.web._audit import client_of, note
 from encore.web._auth_routes import open_session
+from encore.web._bounds import Instant
 from encore.web._deps import SESSION_COOKIE, Admin, CurrentUser, Db, container
 from encore.web._schemas import SessionOut, Strict
 
@@ -75,7 +76,7 @@ def _filter(
 
 
 Account = Annotated[str | None, Query(max_length=64)]
-Since = Annotated[AwareDatetime | None, Query()]
+Since = Annotated[Instant | None, Query()]
 
 
 @router.get("/admin/audit")
