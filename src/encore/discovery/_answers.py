@@ -175,6 +175,8 @@ def _listed(session: Session, kind: str, public_id: str) -> int:
 
 
 def _genre(session: Session, name: str) -> int:
+    if "\x00" in name:  # PostgreSQL text cannot hold NUL
+        raise ValidationFailed("invalid genre seed: it holds a NUL character", code="bad_seeds")
     keys = {identity_key(name)[:100], identity_key(name.replace("-", " "))[:100]}
     found = session.scalar(select(Genre.id).where(Genre.key.in_(keys)).order_by(Genre.id).limit(1))
     if found is None:

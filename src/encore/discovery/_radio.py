@@ -11,7 +11,7 @@ from encore import library
 from encore.catalog import Track, listed_id, music_track
 from encore.discovery._answers import POOL, artist_tracks, genres_of, playable, popular_in_genres
 from encore.discovery._service import similar_track_ids
-from encore.kernel import ValidationFailed
+from encore.kernel import ValidationFailed, is_public_id
 
 KINDS = ("track", "artist", "album", "playlist")
 PLAYLIST_SEEDS = 100
@@ -51,6 +51,7 @@ def next_tracks(
 
 def queue_track_ids(session: Session, public_ids: Sequence[str]) -> list[int]:
     """Row ids of the music tracks among `public_ids`, in order (a queue may hold ids since removed)."""
-    listed = select(Track.public_id, Track.id).where(Track.public_id.in_(list(public_ids)), music_track())
+    wellformed = [p for p in public_ids if is_public_id(p)]  # never text a query cannot hold (NUL)
+    listed = select(Track.public_id, Track.id).where(Track.public_id.in_(wellformed), music_track())
     rows: dict[str, int] = {row.public_id: row.id for row in session.execute(listed)}
     return [rows[p] for p in public_ids if p in rows]
