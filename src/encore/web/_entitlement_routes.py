@@ -157,14 +157,15 @@ class DemoCodeOut(BaseModel):
 
 
 @router.post("/me/subscription/demo-code", status_code=201)
-def demo_code(request: Request, session: Db, _user: CurrentUser) -> DemoCodeOut:
-    """On a demo server only: a one-use 30-day code, so the Premium story can be tried without a card."""
+def demo_code(request: Request, session: Db, user: CurrentUser) -> DemoCodeOut:
+    """On a demo server only: a one-use 30-day code, so the Premium story can be tried without a card; one
+    per account (409 after)."""
     c = container(request)
     if c.settings.mode != "demo":
         raise NotFound("demo codes exist only on a demo server", code="not_demo")
     days = 30
     plan = c.settings.premium_plan
-    code = billing.create_codes(session, admin_id=None, plan=plan, days=days, count=1, now=c.clock.now())[0]
+    code = billing.demo_code(session, user_id=user.id, plan=plan, days=days, now=c.clock.now())
     return DemoCodeOut(code=code, days=days)
 
 
