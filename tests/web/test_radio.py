@@ -66,3 +66,29 @@ def test_autoplay_refuses_bad_bodies(client: TestClient, container: Container, l
         assert r.status_code == 422 and "error" in r.json(), body
     unknown = client.post("/api/radio/next", json={"after": ["A" * 22]}, headers=CSRF)
     assert unknown.status_code == 200 and unknown.json()["tracks"] == []
+
+
+def test_playlist_radio_skips_tracks_no_longer_listed(client: TestClient, container: Container, listener: str) -> None:
+    from sqlalchemy import update
+
+    from encore import catalog
+    from encore.catalog import Track
+
+    w = _world(container, listener)
+    with transaction(container.sessions) as s:
+        playlist = w.tracks["playlist"]
+        owner = _user_id(s, listener)
+        now = container.clock.now()
+        library.add_to_playlist(s, playlist_id=playlist, user_id=owner, track_ids=[w.tracks["C1"]], now=now)
+        s.execute(update(Track).where(Track.public_id == w.tracks["C1"]).values(is_ad=True))  # since made an ad
+        catalog.catalogue_changed(s)
+    login(client, listener)
+    assert _titles(client.get(f"/api/radio/playlist/{w.tracks['playlist']}"))[0] == "B2"
+
+
+def _user_id(s: object, name: str) -> int:
+    from encore.accounts import get_user_by_name
+
+    me = get_user_by_name(s, username=name)  # type: ignore[arg-type]
+    assert me is not None
+    return me.id

@@ -17,6 +17,7 @@ from encore.accounts._policy import (
     next_login_delay,
 )
 from encore.accounts._service import (
+    Guard,
     LoginFailed,
     LoginOutcome,
     LoginThrottled,
@@ -39,6 +40,7 @@ __all__ = [
     "AuthEpoch",
     "AuthSession",
     "Decision",
+    "Guard",
     "ListenToken",
     "ListenTokenInfo",
     "LoginAttempt",

@@ -151,9 +151,32 @@ def get_active_user(session: Session, *, public_id: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+@dataclass(frozen=True)
+class Guard:
+    """Who is asking, for the log-in throttle: a current password checked on a signed-in session counts
+    against the same (account, client) pair as a log-in, so a stolen session cannot guess it unthrottled."""
+
+    throttle: LoginThrottle
+    client: str
+    now: datetime
+
+
+def _current_password_matches(user: User, password: str, guard: Guard) -> bool:
+    """Reserved on the throttle before the check (as log-in does); the right password starts the pair over."""
+    verdict = guard.throttle.reserve(username=user.username_key, client=guard.client, now=guard.now.timestamp())
+    if not verdict.allowed:
+        raise LoginThrottled(
+            "too many wrong passwords; try again later", code=verdict.reason, retry_after=verdict.retry_after_s
+        )
+    matches = verify_password(user.password_hash, password[:1024])
+    if matches:
+        guard.throttle.succeeded(username=user.username_key, client=guard.client)
+    return matches
+
+
+def change_password(session: Session, *, user: User, current: str, new: str, guard: Guard) -> None:
     """Needs the current password (a stolen session alone cannot take the account); clears a forced reset."""
-    matches = verify_password(user.password_hash, current[:1024])
+    matches = _current_password_matches(user, current, guard)
     decision = check_new_password(new=new, current_matches=matches, same_as_current=matches and current == new)
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_password")
@@ -167,9 +190,9 @@ def force_password_reset(session: Session, *, user_id: int | None) -> None:
     session.execute(q if user_id is None else q.where(User.id == user_id))
 
 
-def change_email(session: Session, *, user: User, current_password: str, email: str) -> str | None:
+def change_email(session: Session, *, user: User, current_password: str, email: str, guard: Guard) -> str | None:
     """Needs the password too (a stolen session must not redirect the account's mail). Returns the old one."""
-    if not verify_password(user.password_hash, current_password[:1024]):
+    if not _current_password_matches(user, current_password, guard):
         raise ValidationFailed("the current password is wrong", code="bad_password")
     decision = check_email(email)
     if not decision.allowed:

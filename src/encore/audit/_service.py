@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from encore.accounts import User
 from encore.audit._models import AuditEvent
+from encore.kernel import ValidationFailed, in_epoch
 
 MAX_DETAILS = 4000  # a details object is a few ids and names; anything bigger is cut, never refused
 
@@ -49,6 +50,10 @@ class EventFilter:
     before_id: int | None = None
     limit: int = 100
     kinds: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if any(t is not None and not in_epoch(t) for t in (self.since, self.until)):
+            raise ValidationFailed("since and until are instants between 1970 and 9999", code="bad_range")
 
 
 def record(

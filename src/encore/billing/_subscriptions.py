@@ -19,7 +19,7 @@ from encore.billing._access import (
     effective_tier,
 )
 from encore.billing._models import BillingCustomer, RedeemCode, Subscription
-from encore.kernel import NotFound, ValidationFailed, new_secret_token
+from encore.kernel import Conflict, NotFound, ValidationFailed, new_secret_token
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,14 @@ def create_codes(
     session.add_all(RedeemCode(code_hash=_hash(c), plan=plan, days=days, created_by=admin_id) for c in codes)
     session.flush()
     return codes
+
+
+def demo_code(session: Session, *, user_id: int, plan: str, days: int, now: datetime) -> str:
+    """A demo server's one code per account, recorded as made by that account (admins' codes name the admin,
+    and an admin can make codes anyway)."""
+    if session.scalar(select(RedeemCode.id).where(RedeemCode.created_by == user_id).limit(1)) is not None:
+        raise Conflict("this account already has its demo code", code="demo_code_taken")
+    return create_codes(session, admin_id=user_id, plan=plan, days=days, count=1, now=now)[0]
 
 
 def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> SubscriptionView:

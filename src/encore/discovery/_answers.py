@@ -23,8 +23,9 @@ from encore.catalog import (
     music_track,
 )
 from encore.discovery._policy import may_derive, seed_count
+from encore.discovery._popular import derivable_listens
 from encore.discovery._service import related_artist_ids, similar_track_ids
-from encore.history import Play, TrackListens
+from encore.history import Play
 from encore.kernel import NotFound, ValidationFailed
 
 ARTIST_SEED_TRACKS = 10  # an artist seeds with its most played tracks
@@ -143,7 +144,8 @@ def playable(session: Session, *, user_id: int | None, track_ids: Sequence[int],
 
 
 def popular_in_genres(session: Session, *, genre_ids: Sequence[int] | None, limit: int) -> list[int]:
-    """Music tracks in any of the genres (their own or their album's), most listened first; with
+    """Music tracks in any of the genres (their own or their album's), most listened first (only tracks with
+    MIN_LISTENERS contributing listeners rank by listens: `derivable_listens`), then catalogue order; with
     `genre_ids=None`, the whole catalogue's (a radio's last resort: it never stops while there is music)."""
     if genre_ids is not None and not genre_ids:
         return []
@@ -151,12 +153,14 @@ def popular_in_genres(session: Session, *, genre_ids: Sequence[int] | None, limi
         Track.id.in_(select(TrackGenre.track_id).where(TrackGenre.genre_id.in_(list(genre_ids or ())))),
         Track.album_id.in_(select(AlbumGenre.album_id).where(AlbumGenre.genre_id.in_(list(genre_ids or ())))),
     )
-    listens = func.coalesce(TrackListens.listens, 0)
+    where = in_genre if genre_ids is not None else true()
+    ranked = derivable_listens(Play.track_id.in_(select(Track.id).where(where, music_track())))
+    listens = func.coalesce(ranked.c.listens, 0)
     return list(
         session.scalars(
             select(Track.id)
-            .outerjoin(TrackListens, TrackListens.track_id == Track.id)
-            .where(in_genre if genre_ids is not None else true(), music_track())
+            .outerjoin(ranked, ranked.c.track_id == Track.id)
+            .where(where, music_track())
             .order_by(listens.desc(), Track.id)
             .limit(limit)
         )
@@ -171,6 +175,8 @@ def _listed(session: Session, kind: str, public_id: str) -> int:
 
 
 def _genre(session: Session, name: str) -> int:
+    if "\x00" in name:  # PostgreSQL text cannot hold NUL
+        raise ValidationFailed("invalid genre seed: it holds a NUL character", code="bad_seeds")
     keys = {identity_key(name)[:100], identity_key(name.replace("-", " "))[:100]}
     found = session.scalar(select(Genre.id).where(Genre.key.in_(keys)).order_by(Genre.id).limit(1))
     if found is None:
@@ -179,12 +185,13 @@ def _genre(session: Session, name: str) -> int:
 
 
 def artist_tracks(session: Session, artist: int) -> list[int]:
-    listens = func.coalesce(TrackListens.listens, 0)
+    ranked = derivable_listens(Play.track_id.in_(select(TrackArtist.track_id).where(TrackArtist.artist_id == artist)))
+    listens = func.coalesce(ranked.c.listens, 0)
     return list(
         session.scalars(
             select(Track.id)
             .join(TrackArtist, TrackArtist.track_id == Track.id)
-            .outerjoin(TrackListens, TrackListens.track_id == Track.id)
+            .outerjoin(ranked, ranked.c.track_id == Track.id)
             .where(TrackArtist.artist_id == artist, music_track())
             .order_by(listens.desc(), Track.id)
             .limit(ARTIST_SEED_TRACKS)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from encore.catalog import Album, AlbumGenre, Track, TrackArtist, TrackGenre, music_track
 from encore.discovery._catalogue import Facts
 from encore.discovery._cooccur import item_neighbours, listening_matrix
-from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
+from encore.discovery._models import ArtistNeighbour, TrackNeighbour, TrainingContributor
+from encore.discovery._popular import derivable_listens, opted_out
 from encore.discovery._tables import Neighbour, merged_neighbours
 from encore.history import Play
-from encore.library import popularity
 
 NEIGHBOURS = 50  # stored per track and per artist
 _Key = Callable[[int], list[int]]  # a played track -> the items it counts for (itself, or its artists)
@@ -59,11 +59,10 @@ def train(session: Session, *, now: datetime) -> TrainStats:
 
 def _listening(session: Session) -> list[tuple[int, int, int]]:
     """(user, track, ms played) summed, music only, from listeners who contribute (opt-outs left out)."""
-    opted_out = select(DiscoveryPreference.user_id).where(DiscoveryPreference.contribute.is_(False))
     rows = session.execute(
         select(Play.user_id, Play.track_id, func.sum(Play.ms_played))
         .join(Track, Track.id == Play.track_id)
-        .where(Play.ms_played > 0, music_track(), Play.user_id.not_in(opted_out))
+        .where(Play.ms_played > 0, music_track(), Play.user_id.not_in(opted_out()))
         .group_by(Play.user_id, Play.track_id)
     )
     return [(int(u), int(t), int(ms)) for u, t, ms in rows if t is not None]
@@ -94,7 +93,8 @@ def _track_facts(session: Session) -> list[Facts]:
     album_genres: dict[int, set[int]] = defaultdict(set)
     for album, genre in session.execute(select(AlbumGenre.album_id, AlbumGenre.genre_id)):
         album_genres[album].add(genre)
-    listens = popularity(session, "track")
+    ranked = derivable_listens()
+    listens = {int(t): int(n) for t, n in session.execute(select(ranked.c.track_id, ranked.c.listens))}
     rows = session.execute(
         select(Track.id, Track.album_id, Album.label_id, Album.release_date)
         .join(Album, Album.id == Track.album_id)

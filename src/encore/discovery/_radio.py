@@ -11,7 +11,7 @@ from encore import library
 from encore.catalog import Track, listed_id, music_track
 from encore.discovery._answers import POOL, artist_tracks, genres_of, playable, popular_in_genres
 from encore.discovery._service import similar_track_ids
-from encore.kernel import ValidationFailed
+from encore.kernel import NotFound, ValidationFailed, is_public_id
 
 KINDS = ("track", "artist", "album", "playlist")
 PLAYLIST_SEEDS = 100
@@ -28,8 +28,16 @@ def radio_seeds(session: Session, *, user_id: int, kind: str, public_id: str) ->
         return list(session.scalars(select(Track.id).where(Track.album_id == album, music_track()).order_by(Track.id)))
     if kind == "playlist":
         page = library.playlist_items(session, playlist_id=public_id, viewer_id=user_id, limit=PLAYLIST_SEEDS, offset=0)
-        return [listed_id(session, "track", item.track.id) for item in page.items]
+        return [t for t in (_listed_track(session, item.track.id) for item in page.items) if t is not None]
     raise ValidationFailed(f"radio starts from one of: {', '.join(KINDS)}", code="bad_radio")
+
+
+def _listed_track(session: Session, public_id: str) -> int | None:
+    """A playlist may keep a track since delisted, or an ad: the radio starts from the rest."""
+    try:
+        return listed_id(session, "track", public_id)
+    except NotFound:
+        return None
 
 
 def next_tracks(
@@ -51,6 +59,7 @@ def next_tracks(
 
 def queue_track_ids(session: Session, public_ids: Sequence[str]) -> list[int]:
     """Row ids of the music tracks among `public_ids`, in order (a queue may hold ids since removed)."""
-    listed = select(Track.public_id, Track.id).where(Track.public_id.in_(list(public_ids)), music_track())
+    wellformed = [p for p in public_ids if is_public_id(p)]  # never text a query cannot hold (NUL)
+    listed = select(Track.public_id, Track.id).where(Track.public_id.in_(wellformed), music_track())
     rows: dict[str, int] = {row.public_id: row.id for row in session.execute(listed)}
     return [rows[p] for p in public_ids if p in rows]

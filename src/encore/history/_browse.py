@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
 from encore.history._models import Play
-from encore.kernel import NotFound, ValidationFailed
+from encore.kernel import NotFound, ValidationFailed, in_epoch
 
 SOURCES = ("encore", "imported")  # imported = a Spotify or ListenBrainz file; encore = heard through Encore
 IMPORTED = "import"
@@ -67,6 +67,8 @@ def _check(flt: HistoryFilter) -> None:
         raise ValidationFailed(f"search text is at most {MAX_TEXT} characters", code="bad_text")
     if "\x00" in flt.text:
         raise ValidationFailed("search text holds a NUL character", code="bad_text")
+    if any(t is not None and not in_epoch(t) for t in (flt.since, flt.until)):
+        raise ValidationFailed("since and until are instants between 1970 and 9999", code="bad_range")
     if flt.since is not None and flt.until is not None and flt.since >= flt.until:
         raise ValidationFailed("the range must start before it ends", code="bad_range")
 
@@ -117,6 +119,8 @@ def _after_cursor(cursor: str) -> ColumnElement[bool]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         micros, play_id = raw.split(".", 1)
         at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+        if "\x00" in play_id:  # PostgreSQL text cannot hold NUL: a query would fail, not just find nothing
+            raise ValueError(play_id)
     except (ValueError, UnicodeDecodeError, OverflowError, OSError):
         raise ValidationFailed("cursor is not one this API gave out", code="bad_cursor") from None
     return or_(Play.started_at < at, and_(Play.started_at == at, Play.client_play_id < play_id))
@@ -154,6 +158,8 @@ def browse_history(
 
 def forget_play(session: Session, *, user_id: int, play_id: str) -> Forgotten:
     """Delete one of the listener's own plays. Anyone else's, or one already gone, is NotFound."""
+    if "\x00" in play_id:  # no play is named so, and PostgreSQL text cannot hold NUL
+        raise NotFound("no such play in your history", code="no_play")
     at = session.scalar(select(Play.started_at).where(Play.user_id == user_id, Play.client_play_id == play_id))
     if at is None:
         raise NotFound("no such play in your history", code="no_play")

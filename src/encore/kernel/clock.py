@@ -1,6 +1,6 @@
 """Time comes from a Clock so that policy can be tested at any instant."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 
@@ -36,3 +36,11 @@ def from_epoch(seconds: float) -> datetime | None:
     if isinstance(seconds, bool) or not 0 <= seconds <= EPOCH_MAX_S:  # NaN fails both comparisons
         return None
     return datetime.fromtimestamp(seconds, UTC)
+
+
+def in_epoch(value: datetime | date) -> bool:
+    """Whether an instant (aware) or a UTC day from outside lies in 1970..9999, so that shifting it to UTC,
+    a day either side or a month back never overflows. Naive datetimes are not instants: False."""
+    if isinstance(value, datetime):
+        return value.tzinfo is not None and 0 <= value.timestamp() <= EPOCH_MAX_S
+    return date(1970, 1, 1) <= value <= date(9999, 12, 1)

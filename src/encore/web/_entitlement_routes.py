@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from encore import ads, billing, playback
 from encore.accounts import Role, User
@@ -12,6 +12,7 @@ from encore.audit import kinds
 from encore.kernel import NotFound
 from encore.streaming import issue_stream_url
 from encore.web._audit import note
+from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._schemas import Strict
 
@@ -68,8 +69,8 @@ class CodesIn(Strict):
 class CampaignIn(Strict):
     advertiser: str = Field(min_length=1, max_length=200)
     track_id: str = Field(min_length=1, max_length=22)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     budget_impressions: int = Field(ge=1, le=10**9)
     cpm_cents: int = Field(ge=0, le=10**6)
     genres: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=20)
@@ -156,14 +157,15 @@ class DemoCodeOut(BaseModel):
 
 
 @router.post("/me/subscription/demo-code", status_code=201)
-def demo_code(request: Request, session: Db, _user: CurrentUser) -> DemoCodeOut:
-    """On a demo server only: a one-use 30-day code, so the Premium story can be tried without a card."""
+def demo_code(request: Request, session: Db, user: CurrentUser) -> DemoCodeOut:
+    """On a demo server only: a one-use 30-day code, so the Premium story can be tried without a card; one
+    per account (409 after)."""
     c = container(request)
     if c.settings.mode != "demo":
         raise NotFound("demo codes exist only on a demo server", code="not_demo")
     days = 30
     plan = c.settings.premium_plan
-    code = billing.create_codes(session, admin_id=None, plan=plan, days=days, count=1, now=c.clock.now())[0]
+    code = billing.demo_code(session, user_id=user.id, plan=plan, days=days, now=c.clock.now())
     return DemoCodeOut(code=code, days=days)
 
 

@@ -4,11 +4,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from encore import billing, exclusives
 from encore.accounts import Role, User
 from encore.kernel import NotFound
+from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._schemas import Strict
 
@@ -32,7 +33,7 @@ class ExclusiveIn(Strict):
     artist_id: str | None = Field(default=None, max_length=22)
     track_id: str | None = Field(default=None, max_length=22)
     availability: Literal["premium", "prerelease"] = "premium"
-    release_at: AwareDatetime | None = None
+    release_at: Instant | None = None
 
 
 class ExclusiveOut(BaseModel):

@@ -7,9 +7,9 @@ _portability_routes; a range or everything is forgotten by a job (GET /api/me/jo
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AwareDatetime
 
 from encore import catalog, history, portability
+from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._job_routes import job_json
 from encore.web._mappers import track_out
@@ -22,8 +22,8 @@ def browse(
     *,
     session: Db,
     user: CurrentUser,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     q: Annotated[str, Query(max_length=history.MAX_TEXT)] = "",
     source: Annotated[str | None, Query(max_length=16)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -64,8 +64,8 @@ def forget_range(
     request: Request,
     session: Db,
     user: CurrentUser,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     everything: bool = False,
 ) -> dict[str, object]:
     """Forget the plays in [since, until), or every play with everything=true, as a job."""

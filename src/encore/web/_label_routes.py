@@ -5,7 +5,7 @@ Every label route names the label in its path and is scoped by one dependency: a
 the account's own answers 404, exactly like a missing one (tests walk the whole route table for this).
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,6 +18,7 @@ from encore.billing import Availability
 from encore.ingest import ingest_upload
 from encore.kernel import NotFound
 from encore.web._audit import note
+from encore.web._bounds import Day
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_schemas import (
     AlbumEdit,
@@ -191,8 +192,8 @@ def label_streams(
     request: Request,
     session: Db,
     label: OwnLabel,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ) -> list[TrackStreamsOut]:
     """Counted streams per track per UTC day (default: the last 30 days)."""
     today = container(request).clock.now().date()

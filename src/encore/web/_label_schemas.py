@@ -3,9 +3,10 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from encore import labels
+from encore.web._bounds import Instant
 from encore.web._schemas import Strict
 
 
@@ -27,7 +28,7 @@ class TrackEdit(Strict):
 class AvailabilityIn(Strict):
     # "inherit" (tracks only): as the album.
     availability: Literal["public", "premium", "prerelease", "inherit"]
-    available_from: AwareDatetime | None = None
+    available_from: Instant | None = None
 
 
 class TrackOut(BaseModel):

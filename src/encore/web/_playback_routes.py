@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from encore import billing, catalog, history, playback
-from encore.kernel import PermissionDenied
+from encore.kernel import PermissionDenied, is_public_id
 from encore.streaming import issue_stream_url
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._mappers import track_out
@@ -107,5 +107,6 @@ def locks(
 ) -> dict[str, LockOut]:
     """The tracks among `ids` this listener may not play now, with the reason: lists draw a lock before a click."""
     now = container(request).clock.now()
-    found = playback.locked_tracks(session, user_id=user.id, track_ids=ids.split(",")[: playback.MAX_LOCK_IDS], now=now)
+    wanted = [i for i in ids.split(",")[: playback.MAX_LOCK_IDS] if is_public_id(i)]  # no id, no lock (nor NUL)
+    found = playback.locked_tracks(session, user_id=user.id, track_ids=wanted, now=now)
     return {track_id: LockOut(reason=lock.reason, release_at=lock.release_at) for track_id, lock in found.items()}

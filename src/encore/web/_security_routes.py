@@ -6,13 +6,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from encore import audit, incident
-from encore.accounts import User, change_email, change_password, get_user_by_name
+from encore.accounts import Guard, User, change_email, change_password, get_user_by_name
 from encore.kernel import NotFound
 from encore.web._audit import client_of, note
 from encore.web._auth_routes import open_session
+from encore.web._bounds import Instant
+from encore.web._client_ip import client_ip
 from encore.web._deps import SESSION_COOKIE, Admin, CurrentUser, Db, container
 from encore.web._schemas import SessionOut, Strict
 
@@ -75,7 +77,7 @@ def _filter(
 
 
 Account = Annotated[str | None, Query(max_length=64)]
-Since = Annotated[AwareDatetime | None, Query()]
+Since = Annotated[Instant | None, Query()]
 
 
 @router.get("/admin/audit")
@@ -141,6 +143,11 @@ def sign_out_everyone(request: Request, response: Response, session: Db, admin: 
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
+def _guard(request: Request) -> Guard:
+    c = container(request)
+    return Guard(throttle=c.login_throttle, client=client_ip(request), now=c.clock.now())
+
+
 class PasswordIn(Strict):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
@@ -150,7 +157,8 @@ class PasswordIn(Strict):
 def new_password(body: PasswordIn, request: Request, response: Response, session: Db, user: CurrentUser) -> SessionOut:
     """Also what a forced reset asks for. Every other session, device and app is signed out (they may be
     the reason for the change); this browser gets a fresh session."""
-    change_password(session, user=user, current=body.current_password, new=body.new_password)
+    guard = _guard(request)
+    change_password(session, user=user, current=body.current_password, new=body.new_password, guard=guard)
     note(request, session, audit.kinds.PASSWORD_CHANGED, actor=user)
     _sign_out(request, session, user_id=user.id, actor=user)
     return open_session(request, response, session, user)
@@ -163,7 +171,8 @@ class EmailIn(Strict):
 
 @router.put("/me/email", status_code=204)
 def new_email(body: EmailIn, request: Request, session: Db, user: CurrentUser) -> None:
-    old = change_email(session, user=user, current_password=body.current_password, email=body.email)
+    guard = _guard(request)
+    old = change_email(session, user=user, current_password=body.current_password, email=body.email, guard=guard)
     note(request, session, audit.kinds.EMAIL_CHANGED, actor=user, old=old, new=body.email)
 
 
