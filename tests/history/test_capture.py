@@ -36,4 +36,4 @@ def test_skip_is_final_and_catalogue_plays_read_back_with_their_text(container: 
             ("Cap Band", "Captured", "Capture", track.public_id)
         ]
         with pytest.raises(ValidationFailed):
-            report_play(s, user_id=uid, report=PlayReport(**{**base.__dict__, "context_type": "radio"}), now=NOW)
+            report_play(s, user_id=uid, report=PlayReport(**{**base.__dict__, "context_type": "podcast"}), now=NOW)

@@ -13,7 +13,7 @@ from encore.accounts import Role, create_user
 from encore.catalog import Album, Label, Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
-from encore.history import Play
+from tests.labels import world
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _page, browser
 
@@ -34,10 +34,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         create_user(s, username="root", password="root-pass-1234", role=Role.ADMIN)
         track = s.scalars(select(Track).where(Track.album_id == album.id)).first()
         assert track is not None
-        for i in range(5):  # three counted streams two days ago, one yesterday, one too short
+        for i in range(5):  # three verified streams two days ago, one yesterday, one too short
             at = now - timedelta(days=2 if i < 3 else 1)
-            s.add(Play(user_id=fan.id, client_play_id=f"browser-play-{i}", track_id=track.id, started_at=at,
-                       updated_at=at, ms_played=10_000 if i == 4 else 31_000, state="ended"))  # fmt: skip
+            world.play(s, fan, track, ms=10_000 if i == 4 else 31_000, at=at, play_id=f"browser-play-{i}")
     with serve(container) as server:
         yield server
     container.close()

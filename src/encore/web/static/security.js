@@ -27,9 +27,10 @@ function eventRow(e, admin) {
 
 function eventTable(items, admin) {
   const heads = admin ? ["When", "What", "By", "Account", "From", "Client"] : ["When", "What", "From", "Client"];
-  return h("table", { class: "statement audit-log" },
+  // The table scrolls inside its own box, so a phone's page never grows sideways.
+  return h("div", { class: "table-scroll" }, h("table", { class: "statement audit-log" },
     h("thead", {}, h("tr", {}, ...heads.map((t) => h("th", { scope: "col", text: t })))),
-    h("tbody", {}, ...items.map((e) => eventRow(e, admin))));
+    h("tbody", {}, ...items.map((e) => eventRow(e, admin)))));
 }
 
 // The account page's "Security" section: what happened to this account, newest first.
