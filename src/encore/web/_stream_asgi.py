@@ -42,7 +42,7 @@ class Tap(Protocol):
     def close(self) -> None: ...
 
 
-Pace = Callable[[Tap], float]  # seconds to hold a free listener's next block (the tier's pacing)
+Pace = Callable[[Tap], float]  # seconds to hold the free listener's block just charged (the tier's pacing)
 
 
 class Counted(Protocol):
@@ -57,7 +57,14 @@ Taps = Callable[[str, str], Awaitable[Tap | None]]
 # (user public id, track public id, rendition, file) -> the response's count toward a verified stream
 Counts = Callable[[str, str, str, MediaFile], Counted]
 Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per play)
-Count = Callable[[int, int], Awaitable[bool]]
+
+
+class Count(Protocol):
+    """What happens around each block of a response: `before` charges it and holds it as the pacing says
+    (False: this play may send no more after it), `after` counts it once the server took it."""
+
+    async def before(self, start: int, end: int) -> bool: ...
+    async def after(self, start: int, end: int) -> None: ...
 
 
 class _OpenFile:
@@ -147,17 +154,23 @@ async def _send_file(
     count: Count | None = None,
     gone: "asyncio.Future[None] | None" = None,
 ) -> None:
-    """Send [start, start + length) of the file. With `count`, each block is reported once the server took
-    it (before anything else may run: once the last block is sent, the hang-up watcher `gone` sees the
-    response complete), and sending stops when `count` says so or at the first yield after a hang-up."""
+    """Send [start, start + length) of the file. With `count`, each block is charged and held (pacing)
+    before it is sent, so parallel or successive ranges of one play are paced together, and counted once the
+    server took it (before anything else may run: once the last block is sent, the hang-up watcher `gone`
+    sees the response complete). Sending stops when `count` says so or at the first yield after a hang-up."""
     end = start + length
     while start < end and not (gone is not None and gone.done()):
         block = os.pread(fd, min(chunk, end - start), start)
         if not block:
             break
-        await send({"type": "http.response.body", "body": block, "more_body": start + len(block) < end})
-        more = count is None or await count(start, start + len(block))
-        start += len(block)
+        stop = start + len(block)
+        more = count is None or await count.before(start, stop)
+        if gone is not None and gone.done():  # hung up while the block was held
+            return
+        await send({"type": "http.response.body", "body": block, "more_body": stop < end})
+        if count is not None:
+            await count.after(start, stop)
+        start = stop
         if not more:  # an ad is now owed and this is not the track playing: the body ends short
             break
         if gone is not None:
@@ -287,25 +300,41 @@ def chunk_for(tap: Tap | None) -> int:
     return CHUNK if tap is None else COUNTED_CHUNK
 
 
-def _counter(  # noqa: PLR0917 - what each block is reported to
-    tap: Tap | None, verify: Counted | None, record: Record | None, pace: Pace | None, rendition: str, size: int
-) -> Count | None:
-    """Each block sent: charged to the listener's ad clock (free; then held as the tier's pacing says) and
-    counted toward a verified stream."""
-    if tap is None and verify is None:
-        return None
+class _Counter:
+    """Each block sent: charged to the listener's ad clock (free) and held as the tier's pacing says before
+    it is sent; counted toward a verified stream once sent."""
 
-    async def counted(start: int, end: int) -> bool:
-        more = True if tap is None else await tap.aserved(rendition, size, start, end)
-        found = None if verify is None else await verify.sent(start, end)
-        if found is not None and record is not None:
-            await record(found)
-        wait = 0.0 if tap is None or pace is None or not more else pace(tap)
+    def __init__(  # noqa: PLR0917 - what each block is reported to
+        self,
+        tap: Tap | None,
+        verify: Counted | None,
+        record: Record | None,
+        pace: Pace | None,
+        rendition: str,
+        size: int,
+    ) -> None:
+        self._tap, self._verify, self._record, self._pace = tap, verify, record, pace
+        self._rendition, self._size = rendition, size
+
+    async def before(self, start: int, end: int) -> bool:
+        if self._tap is None:
+            return True
+        more = await self._tap.aserved(self._rendition, self._size, start, end)
+        wait = 0.0 if self._pace is None else self._pace(self._tap)
         if wait > 0:
             await asyncio.sleep(wait)
         return more
 
-    return counted
+    async def after(self, start: int, end: int) -> None:
+        found = None if self._verify is None else await self._verify.sent(start, end)
+        if found is not None and self._record is not None:
+            await self._record(found)
+
+
+def _counter(  # noqa: PLR0917 - what each block is reported to
+    tap: Tap | None, verify: Counted | None, record: Record | None, pace: Pace | None, rendition: str, size: int
+) -> Count | None:
+    return None if tap is None and verify is None else _Counter(tap, verify, record, pace, rendition, size)
 
 
 async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler resolved
