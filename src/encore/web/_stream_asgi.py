@@ -8,6 +8,7 @@ what the server sent is what the listener could have heard.
 """
 
 import asyncio
+import logging
 import os
 import time
 from collections import OrderedDict
@@ -27,6 +28,7 @@ from encore.streaming import (
 )
 from encore.web._security import ASGIApp, Receive, Scope, Send
 
+log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
 COUNTED_CHUNK = 64 * 1024  # a free listener's blocks: a hang-up is noticed within ~3 s of 160 kbit/s audio
 MAX_AGE = 600
@@ -50,6 +52,7 @@ class Counted(Protocol):
 
     async def sent(self, start: int, end: int) -> object | None: ...
     async def close(self) -> object | None: ...
+    async def retry(self, found: Any) -> None: ...
 
 
 # (user public id, track public id) -> a tap, or None: nothing to count
@@ -289,11 +292,22 @@ def make_stream_app(
             fds.release(entry)
             if tap is not None:
                 tap.close()
-            found = None if verify is None else await verify.close()
-            if found is not None and record is not None:
-                await record(found)
+            if verify is not None and record is not None:
+                await _recorded(verify, record, await verify.close())
 
     return app
+
+
+async def _recorded(verify: Counted, record: Record, found: object | None) -> None:
+    """Write a verified stream; a failure (a transient database error) is logged, never raised into the
+    byte path, and leaves the play to be verified again by a later block or request."""
+    if found is None:
+        return
+    try:
+        await record(found)
+    except Exception:
+        log.exception("recording a verified stream failed; it will be retried")
+        await verify.retry(found)
 
 
 def chunk_for(tap: Tap | None) -> int:
@@ -326,9 +340,8 @@ class _Counter:
         return more
 
     async def after(self, start: int, end: int) -> None:
-        found = None if self._verify is None else await self._verify.sent(start, end)
-        if found is not None and self._record is not None:
-            await self._record(found)
+        if self._verify is not None and self._record is not None:
+            await _recorded(self._verify, self._record, await self._verify.sent(start, end))
 
 
 def _counter(  # noqa: PLR0917 - what each block is reported to

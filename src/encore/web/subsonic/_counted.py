@@ -6,6 +6,7 @@ as the web player's byte path does. The tap is taken when the response starts se
 never runs holds none.
 """
 
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from encore.playback import PlayTap, StreamCount, Verified
 
+log = logging.getLogger(__name__)
 TapFactory = Callable[[], PlayTap | None]
 Verifying = tuple[Callable[[int], StreamCount], Callable[[Verified], Awaitable[None]]]  # (file size -> count, record)
 
@@ -60,9 +62,8 @@ class CountedFileResponse(FileResponse):
                 if body:
                     if tap is not None:
                         stopped = not await tap.aserved(self._rendition, size, position, position + len(body))
-                    found = None if count is None else await count.sent(position, position + len(body))
-                    if found is not None and self._verifying is not None:
-                        await self._verifying[1](found)
+                    if count is not None and self._verifying is not None:
+                        await _recorded(count, self._verifying[1], await count.sent(position, position + len(body)))
                     position += len(body)
                 return
             await send(message)
@@ -72,9 +73,20 @@ class CountedFileResponse(FileResponse):
         finally:
             if tap is not None:
                 tap.close()
-            found = None if count is None else await count.close()
-            if found is not None and self._verifying is not None:
-                await self._verifying[1](found)
+            if count is not None and self._verifying is not None:
+                await _recorded(count, self._verifying[1], await count.close())
+
+
+async def _recorded(count: StreamCount, record: Callable[[Verified], Awaitable[None]], found: Verified | None) -> None:
+    """Write a verified stream; a failure is logged, never raised into the response, and leaves the play to
+    be verified again by a later block or request."""
+    if found is None:
+        return
+    try:
+        await record(found)
+    except Exception:
+        log.exception("recording a verified stream failed; it will be retried")
+        await count.retry(found)
 
 
 def _placement(headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
