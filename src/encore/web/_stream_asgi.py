@@ -276,16 +276,15 @@ def make_stream_app(
         if media is None or entry is None:
             await _plain(send, method, 404, b"not found\n")
             return
-        tap = None if taps is None or method == "HEAD" else await taps(decision.user, decision.track)
-        if tap is not None and not await tap.amay_send():  # a URL kept from before an owed ad: the ad comes first
-            tap.close()
-            fds.release(entry)
-            await _plain(send, method, 403, b"stream URL refused: ad_break_due\n")
-            return
-        verify = None
-        if counts is not None and record is not None and method == "GET" and media.music:
-            verify = counts(decision.user, decision.track, rendition, media)
-        try:
+        tap: Tap | None = None
+        verify: Counted | None = None
+        try:  # from here on the fd is released whatever happens (a failing tap, a lost state store)
+            tap = None if taps is None or method == "HEAD" else await taps(decision.user, decision.track)
+            if tap is not None and not await tap.amay_send():  # a URL kept from before an owed ad: the ad comes first
+                await _plain(send, method, 403, b"stream URL refused: ad_break_due\n")
+                return
+            if counts is not None and record is not None and method == "GET" and media.music:
+                verify = counts(decision.user, decision.track, rendition, media)
             counted = _counter(tap, verify, record, pace, rendition, media.size)
             await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk_for(tap))
         finally:
