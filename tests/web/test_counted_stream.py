@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
+from encore.devices import create_device
 from encore.web import create_app
 from tests.catalog import factories as f
 from tests.support.live import serve
@@ -142,3 +143,23 @@ def test_parallel_small_ranges_past_the_burst_are_paced_together(container: Cont
     # 8 s of audio: 1 s of burst, then 4x real time: the last block leaves 7 / 4 = 1.75 s after the URL
     assert took >= 1.7, took
     assert _charged(container, user_id) == 8_000
+
+
+def test_a_subsonic_download_past_the_burst_is_paced(container: Container) -> None:
+    """Subsonic apps get stored files from their own face: the free tier's pacing holds them the same way."""
+    container.settings = container.settings.model_copy(update={"free_burst_s": 1, "free_pace_x": 2.0})
+    audio = b"OggS" + bytes(16 * 65_536 - 4)  # 16 blocks of one second each
+    started = time.monotonic()
+    user_id, url = _free_listener_url(container, audio, duration_ms=16_000)
+    with transaction(container.sessions) as s:
+        secret = container.settings.secret_key.get_secret_value().encode()
+        key = create_device(s, user_id=user_id, name="phone", secret=secret, now=container.clock.now()).api_key
+    song = url.split("/")[2]
+    params = {"apiKey": key, "v": "1.16.1", "c": "test", "id": f"tr-{song}"}
+    with TestClient(create_app(container), base_url="http://testserver") as api:
+        r = api.get("/rest/download", params=params)
+        took = time.monotonic() - started
+    assert r.status_code == 200 and r.content == audio
+    # 1 s of burst, then 2x real time since the play's URL: the last block leaves 15 / 2 s after it
+    assert took >= 7.4, took
+    assert _charged(container, user_id) == 16_000
