@@ -1,5 +1,6 @@
 """The raw ASGI byte path under real uvicorn, spoken to over HTTP."""
 
+import asyncio
 import os
 import socket
 from collections.abc import Iterator
@@ -11,7 +12,8 @@ import httpx
 import pytest
 
 from encore.kernel import new_public_id
-from encore.streaming import DirectoryResolver, sign_stream_url, stream_key
+from encore.streaming import DirectoryResolver, MediaFile, sign_stream_url, stream_key
+from encore.web import _stream_asgi
 from encore.web._stream_asgi import make_stream_app
 from tests.support.live import serve_asgi
 
@@ -179,3 +181,32 @@ def test_a_vanished_file_is_404(base_url: str, media_dir: Path) -> None:
     assert httpx.get(url).status_code == 200
     path.unlink()
     assert httpx.get(url).status_code == 404
+
+
+def test_a_failing_tap_releases_the_open_file(media_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tap that cannot be taken (the state store is down) fails the request, but the cached fd's user
+    count falls back: an evicted fd must still be closed."""
+    entries: list[_stream_asgi._OpenFile] = []
+
+    class Recorded(_stream_asgi._FdCache):
+        def acquire(self, media: MediaFile) -> _stream_asgi._OpenFile:
+            entries.append(super().acquire(media))
+            return entries[-1]
+
+    async def taps(user: str, track: str) -> _stream_asgi.Tap | None:
+        raise ConnectionError("the state store is down")
+
+    monkeypatch.setattr(_stream_asgi, "_FdCache", Recorded)
+    app = make_stream_app(key=KEY, resolve=DirectoryResolver(media_dir, ttl_s=0), now=lambda: NOW, taps=taps)
+    url = urlsplit(_url("http://x"))
+    scope = {"type": "http", "method": "GET", "path": url.path, "query_string": url.query.encode(), "headers": []}
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: object) -> None:
+        pass
+
+    with pytest.raises(ConnectionError):
+        asyncio.run(app(scope, receive, send))
+    assert [e.users for e in entries] == [0]

@@ -31,6 +31,9 @@ def clock(container: Container) -> FixedClock:
 
 @pytest.fixture
 def world(container: Container, clock: FixedClock) -> dict[str, str]:
+    # These tests are about what is charged, on a fixed clock: a test file's one block carries a whole song,
+    # which the free tier's pacing would hold for minutes (tests/web/test_counted_stream.py covers pacing).
+    container.settings = container.settings.model_copy(update={"free_pace_x": 0.0})
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password=PASSWORD)
         create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)

@@ -2,6 +2,7 @@
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import httpx
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
+from encore.devices import create_device
 from encore.web import create_app
 from tests.catalog import factories as f
 from tests.support.live import serve
@@ -25,12 +27,13 @@ def _charged(container: Container, user_id: int) -> int:
         return container.ad_clocks.move(s, user_id, lambda st: (st, st.listened_ms))
 
 
-def _free_listener_url(container: Container, audio: bytes) -> tuple[int, str]:
-    """A free listener and a 10-minute song stored as `audio`; returns their id and the song's stream URL."""
+def _free_listener_url(container: Container, audio: bytes, *, duration_ms: int = SONG_MS) -> tuple[int, str]:
+    """A free listener and a song (10 minutes unless told) stored as `audio`; returns their id and the song's
+    stream URL."""
     with transaction(container.sessions) as s:
         user_id = create_user(s, username="listener", password=PASSWORD).id
         band = f.artist(s, "Band")
-        song = f.track(s, "Long", f.album(s, "Songs", band), [band], number=1, duration_ms=SONG_MS)
+        song = f.track(s, "Long", f.album(s, "Songs", band), [band], number=1, duration_ms=duration_ms)
         add_rendition(container, s, song, audio)
         song_id = song.public_id
     with TestClient(create_app(container), base_url="http://testserver") as api:
@@ -117,3 +120,46 @@ def test_a_free_listener_who_skips_after_5_s_is_charged_about_what_was_heard(con
     charged = _charged(container, user_id)
     assert got >= 8 * 20 * 1024  # the burst arrived at once
     assert 10_000 <= charged <= 30_000, charged
+
+
+def test_parallel_small_ranges_past_the_burst_are_paced_together(container: Container) -> None:
+    """Each 64 KiB range is one block; asked for all at once, they must still arrive no faster than the
+    burst plus the paced rate allow: the first block of every response is held, counted against the play's
+    audio sent by every response."""
+    container.settings = container.settings.model_copy(update={"free_burst_s": 1, "free_pace_x": 4.0})
+    audio = b"OggS" + bytes(8 * 65_536 - 4)  # 8 blocks of one second each
+    started = time.monotonic()
+    user_id, path = _free_listener_url(container, audio, duration_ms=8_000)
+    with serve(container) as live, httpx.Client(base_url=live.base_url, timeout=30) as http:
+
+        def fetch(n: int) -> int:
+            r = http.get(path, headers={"Range": f"bytes={n * 65_536}-{n * 65_536 + 65_535}"})
+            assert r.status_code == 206, r.text
+            return len(r.content)
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(fetch, range(8))) == [65_536] * 8
+        took = time.monotonic() - started
+    # 8 s of audio: 1 s of burst, then 4x real time: the last block leaves 7 / 4 = 1.75 s after the URL
+    assert took >= 1.7, took
+    assert _charged(container, user_id) == 8_000
+
+
+def test_a_subsonic_download_past_the_burst_is_paced(container: Container) -> None:
+    """Subsonic apps get stored files from their own face: the free tier's pacing holds them the same way."""
+    container.settings = container.settings.model_copy(update={"free_burst_s": 1, "free_pace_x": 2.0})
+    audio = b"OggS" + bytes(16 * 65_536 - 4)  # 16 blocks of one second each
+    started = time.monotonic()
+    user_id, url = _free_listener_url(container, audio, duration_ms=16_000)
+    with transaction(container.sessions) as s:
+        secret = container.settings.secret_key.get_secret_value().encode()
+        key = create_device(s, user_id=user_id, name="phone", secret=secret, now=container.clock.now()).api_key
+    song = url.split("/")[2]
+    params = {"apiKey": key, "v": "1.16.1", "c": "test", "id": f"tr-{song}"}
+    with TestClient(create_app(container), base_url="http://testserver") as api:
+        r = api.get("/rest/download", params=params)
+        took = time.monotonic() - started
+    assert r.status_code == 200 and r.content == audio
+    # 1 s of burst, then 2x real time since the play's URL: the last block leaves 15 / 2 s after it
+    assert took >= 7.4, took
+    assert _charged(container, user_id) == 16_000

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from encore import billing
+from encore import billing, playback
 from encore.accounts import User, create_user, regenerate_listen_token
 from encore.billing import Availability
 from encore.bootstrap import Container
@@ -202,4 +205,47 @@ def test_a_subsonic_download_is_verified_like_the_byte_path(container: Container
         assert _verified(container) == 0  # 15 s
         for _ in range(3):
             assert api.get("/rest/download", params=params).content == AUDIO
+    assert _verified(container) == 1
+
+
+def _failing_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Writing a verified stream fails once (a transient database error), then works; returns the calls."""
+    real, calls = playback.record_verified_stream, []
+
+    def flaky(session: Session, *, verified: playback.Verified) -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, Exception("connection reset"))
+        return real(session, verified=verified)
+
+    monkeypatch.setattr(playback, "record_verified_stream", flaky)
+    return calls
+
+
+def test_a_failed_verified_stream_write_keeps_the_audio_and_is_recorded_later(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = _world(container)
+    calls = _failing_once(monkeypatch)
+    with TestClient(create_app(container), base_url="http://testserver") as api:
+        h = {"Authorization": f"Bearer {login(api, world.premium)}"}
+        whole = api.get(_url(api, h, world.song))
+        assert whole.status_code == 200 and whole.content == AUDIO
+    assert len(calls) == 2
+    assert _verified(container) == 1
+
+
+def test_a_failed_verified_stream_write_on_subsonic_keeps_the_audio_and_is_recorded_later(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = _world(container)
+    with transaction(container.sessions) as s:
+        user = s.scalars(select(User).where(User.username == world.premium)).one()
+        secret = container.settings.secret_key.get_secret_value().encode()
+        key = create_device(s, user_id=user.id, name="phone", secret=secret, now=container.clock.now()).api_key
+    calls = _failing_once(monkeypatch)
+    params = {"apiKey": key, "v": "1.16.1", "c": "test", "id": f"tr-{world.song}"}
+    with TestClient(create_app(container), base_url="http://testserver") as api:
+        assert api.get("/rest/download", params=params).content == AUDIO
+    assert len(calls) == 2
     assert _verified(container) == 1

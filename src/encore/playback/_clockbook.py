@@ -192,17 +192,17 @@ class PlayTap:
     def __init__(self, book: "AdClockBook", user_id: int, track: str, limit_ms: int) -> None:
         self._book, self._user_id, self._track, self._limit_ms = book, user_id, track, limit_ms
         self._heard: tuple[int, int, int] | None = None  # (audio of the play charged, its URL's issue µs, length)
-        self._block = 0.0  # the share of the file the last block carried
 
     def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float:
-        """How long to hold the next block (the free tier's pacing, `_served.pace_wait_ms`), counting that
-        block as sent already (assumed as large as the last), so a play never runs ahead of its allowance."""
+        """How long to hold the block just charged (`served`) before sending it (the free tier's pacing,
+        `_served.pace_wait_ms`). The charge read the play's shared document atomically, so this counts every
+        block charged for the play by any response (parallel or successive ranges): a play never runs ahead
+        of its allowance, its first block included."""
         if self._heard is None:
-            return 0.0
-        heard, issued_us, duration_ms = self._heard
+            return 0.0  # nothing charged: the play is forgotten (Premium now, or the state was emptied)
+        heard, issued_us, _duration_ms = self._heard
         elapsed_ms = ((_us(now) or 0) - issued_us) // 1000
-        ahead = heard + int(self._block * duration_ms)
-        return pace_wait_ms(heard_ms=ahead, elapsed_ms=elapsed_ms, burst_ms=burst_s * 1000, speed=speed) / 1000
+        return pace_wait_ms(heard_ms=heard, elapsed_ms=elapsed_ms, burst_ms=burst_s * 1000, speed=speed) / 1000
 
     def may_send(self) -> bool:
         return self._book._may_send(self._book._state.get(_clock_key(self._user_id)), self._track, self._limit_ms)
@@ -216,7 +216,6 @@ class PlayTap:
         False when this play may send no more now (an ad is owed and it is not one of the last two)."""
         keys, step = self._book._served_step(self._user_id, self._track, self._limit_ms, rendition, size, start, end)
         allowed, dirtied, self._heard = self._book._state.update(keys, step, ttl_s=self._book._ttls(2))
-        self._block = (end - start) / size if size > 0 else 0.0
         if dirtied:
             self._book._state.push(DIRTY, [str(self._user_id)])
         return allowed
@@ -224,7 +223,6 @@ class PlayTap:
     async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool:
         keys, step = self._book._served_step(self._user_id, self._track, self._limit_ms, rendition, size, start, end)
         allowed, dirtied, self._heard = await self._book._state.aupdate(keys, step, ttl_s=self._book._ttls(2))
-        self._block = (end - start) / size if size > 0 else 0.0
         if dirtied:
             await self._book._state.apush(DIRTY, [str(self._user_id)])
         return allowed

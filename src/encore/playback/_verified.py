@@ -99,6 +99,19 @@ class StreamVerifier:
         ttl = window_us / 1_000_000 + 3600
         return await self._state.aupdate([f"verify:{user}:{track}"], step, ttl_s=[ttl])
 
+    async def unmark(self, verified: Verified, *, duration_ms: int) -> None:
+        """Writing `verified` failed: the play is not done, so its next merge finds it verified again."""
+        at_us = _us(verified.first_byte_at)
+
+        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
+            raw = docs[0]
+            if raw is None or raw["at"] != at_us or not raw["done"]:
+                return docs, None
+            return [{**raw, "done": False}], None
+
+        ttl = max(duration_ms, VERIFY_MIN_MS) / 1000 + 3600
+        await self._state.aupdate([f"verify:{verified.user}:{verified.track}"], step, ttl_s=[ttl])
+
 
 class StreamCount:
     """What one response sent of one track to one listener: kept locally (no shared-state write per block),
@@ -131,6 +144,12 @@ class StreamCount:
 
     async def close(self) -> Verified | None:
         return None if self._merged or self._first is None else await self._merge()
+
+    async def retry(self, verified: Verified) -> None:
+        """Writing `verified` failed: the play is verified again by this response's next block or its end,
+        or by a later response."""
+        await self._verifier.unmark(verified, duration_ms=self._duration_ms)
+        self._merged = False
 
     async def _merge(self) -> Verified | None:
         self._merged = True

@@ -8,6 +8,7 @@ what the server sent is what the listener could have heard.
 """
 
 import asyncio
+import logging
 import os
 import time
 from collections import OrderedDict
@@ -27,6 +28,7 @@ from encore.streaming import (
 )
 from encore.web._security import ASGIApp, Receive, Scope, Send
 
+log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
 COUNTED_CHUNK = 64 * 1024  # a free listener's blocks: a hang-up is noticed within ~3 s of 160 kbit/s audio
 MAX_AGE = 600
@@ -42,7 +44,7 @@ class Tap(Protocol):
     def close(self) -> None: ...
 
 
-Pace = Callable[[Tap], float]  # seconds to hold a free listener's next block (the tier's pacing)
+Pace = Callable[[Tap], float]  # seconds to hold the free listener's block just charged (the tier's pacing)
 
 
 class Counted(Protocol):
@@ -50,6 +52,7 @@ class Counted(Protocol):
 
     async def sent(self, start: int, end: int) -> object | None: ...
     async def close(self) -> object | None: ...
+    async def retry(self, found: Any) -> None: ...
 
 
 # (user public id, track public id) -> a tap, or None: nothing to count
@@ -57,7 +60,14 @@ Taps = Callable[[str, str], Awaitable[Tap | None]]
 # (user public id, track public id, rendition, file) -> the response's count toward a verified stream
 Counts = Callable[[str, str, str, MediaFile], Counted]
 Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per play)
-Count = Callable[[int, int], Awaitable[bool]]
+
+
+class Count(Protocol):
+    """What happens around each block of a response: `before` charges it and holds it as the pacing says
+    (False: this play may send no more after it), `after` counts it once the server took it."""
+
+    async def before(self, start: int, end: int) -> bool: ...
+    async def after(self, start: int, end: int) -> None: ...
 
 
 class _OpenFile:
@@ -147,17 +157,23 @@ async def _send_file(
     count: Count | None = None,
     gone: "asyncio.Future[None] | None" = None,
 ) -> None:
-    """Send [start, start + length) of the file. With `count`, each block is reported once the server took
-    it (before anything else may run: once the last block is sent, the hang-up watcher `gone` sees the
-    response complete), and sending stops when `count` says so or at the first yield after a hang-up."""
+    """Send [start, start + length) of the file. With `count`, each block is charged and held (pacing)
+    before it is sent, so parallel or successive ranges of one play are paced together, and counted once the
+    server took it (before anything else may run: once the last block is sent, the hang-up watcher `gone`
+    sees the response complete). Sending stops when `count` says so or at the first yield after a hang-up."""
     end = start + length
     while start < end and not (gone is not None and gone.done()):
         block = os.pread(fd, min(chunk, end - start), start)
         if not block:
             break
-        await send({"type": "http.response.body", "body": block, "more_body": start + len(block) < end})
-        more = count is None or await count(start, start + len(block))
-        start += len(block)
+        stop = start + len(block)
+        more = count is None or await count.before(start, stop)
+        if gone is not None and gone.done():  # hung up while the block was held
+            return
+        await send({"type": "http.response.body", "body": block, "more_body": stop < end})
+        if count is not None:
+            await count.after(start, stop)
+        start = stop
         if not more:  # an ad is now owed and this is not the track playing: the body ends short
             break
         if gone is not None:
@@ -260,52 +276,77 @@ def make_stream_app(
         if media is None or entry is None:
             await _plain(send, method, 404, b"not found\n")
             return
-        tap = None if taps is None or method == "HEAD" else await taps(decision.user, decision.track)
-        if tap is not None and not await tap.amay_send():  # a URL kept from before an owed ad: the ad comes first
-            tap.close()
-            fds.release(entry)
-            await _plain(send, method, 403, b"stream URL refused: ad_break_due\n")
-            return
-        verify = None
-        if counts is not None and record is not None and method == "GET" and media.music:
-            verify = counts(decision.user, decision.track, rendition, media)
-        try:
+        tap: Tap | None = None
+        verify: Counted | None = None
+        try:  # from here on the fd is released whatever happens (a failing tap, a lost state store)
+            tap = None if taps is None or method == "HEAD" else await taps(decision.user, decision.track)
+            if tap is not None and not await tap.amay_send():  # a URL kept from before an owed ad: the ad comes first
+                await _plain(send, method, 403, b"stream URL refused: ad_break_due\n")
+                return
+            if counts is not None and record is not None and method == "GET" and media.music:
+                verify = counts(decision.user, decision.track, rendition, media)
             counted = _counter(tap, verify, record, pace, rendition, media.size)
             await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk_for(tap))
         finally:
             fds.release(entry)
             if tap is not None:
                 tap.close()
-            found = None if verify is None else await verify.close()
-            if found is not None and record is not None:
-                await record(found)
+            if verify is not None and record is not None:
+                await _recorded(verify, record, await verify.close())
 
     return app
+
+
+async def _recorded(verify: Counted, record: Record, found: object | None) -> None:
+    """Write a verified stream; a failure (a transient database error) is logged, never raised into the
+    byte path, and leaves the play to be verified again by a later block or request."""
+    if found is None:
+        return
+    try:
+        await record(found)
+    except Exception:
+        log.exception("recording a verified stream failed; it will be retried")
+        await verify.retry(found)
 
 
 def chunk_for(tap: Tap | None) -> int:
     return CHUNK if tap is None else COUNTED_CHUNK
 
 
-def _counter(  # noqa: PLR0917 - what each block is reported to
-    tap: Tap | None, verify: Counted | None, record: Record | None, pace: Pace | None, rendition: str, size: int
-) -> Count | None:
-    """Each block sent: charged to the listener's ad clock (free; then held as the tier's pacing says) and
-    counted toward a verified stream."""
-    if tap is None and verify is None:
-        return None
+class _Counter:
+    """Each block sent: charged to the listener's ad clock (free) and held as the tier's pacing says before
+    it is sent; counted toward a verified stream once sent."""
 
-    async def counted(start: int, end: int) -> bool:
-        more = True if tap is None else await tap.aserved(rendition, size, start, end)
-        found = None if verify is None else await verify.sent(start, end)
-        if found is not None and record is not None:
-            await record(found)
-        wait = 0.0 if tap is None or pace is None or not more else pace(tap)
+    def __init__(  # noqa: PLR0917 - what each block is reported to
+        self,
+        tap: Tap | None,
+        verify: Counted | None,
+        record: Record | None,
+        pace: Pace | None,
+        rendition: str,
+        size: int,
+    ) -> None:
+        self._tap, self._verify, self._record, self._pace = tap, verify, record, pace
+        self._rendition, self._size = rendition, size
+
+    async def before(self, start: int, end: int) -> bool:
+        if self._tap is None:
+            return True
+        more = await self._tap.aserved(self._rendition, self._size, start, end)
+        wait = 0.0 if self._pace is None else self._pace(self._tap)
         if wait > 0:
             await asyncio.sleep(wait)
         return more
 
-    return counted
+    async def after(self, start: int, end: int) -> None:
+        if self._verify is not None and self._record is not None:
+            await _recorded(self._verify, self._record, await self._verify.sent(start, end))
+
+
+def _counter(  # noqa: PLR0917 - what each block is reported to
+    tap: Tap | None, verify: Counted | None, record: Record | None, pace: Pace | None, rendition: str, size: int
+) -> Count | None:
+    return None if tap is None and verify is None else _Counter(tap, verify, record, pace, rendition, size)
 
 
 async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler resolved

@@ -65,6 +65,9 @@ class World:
 
 @pytest.fixture
 def world(container: Container) -> Iterator[World]:
+    # About what is charged, on a fixed clock: one tiny block carries a whole song, which the free tier's
+    # pacing would hold for minutes (tests/web/test_counted_stream.py covers Subsonic's pacing).
+    container.settings = container.settings.model_copy(update={"free_pace_x": 0.0})
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
     container.clock = clock
     container.settings = container.settings.model_copy(update={"ad_interval_s": 60})

@@ -6,6 +6,9 @@ as the web player's byte path does. The tap is taken when the response starts se
 never runs holds none.
 """
 
+import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from encore.playback import PlayTap, StreamCount, Verified
 
+log = logging.getLogger(__name__)
 TapFactory = Callable[[], PlayTap | None]
+Pace = Callable[[PlayTap], float]  # seconds to hold the block just charged (the free tier's pacing)
 Verifying = tuple[Callable[[int], StreamCount], Callable[[Verified], Awaitable[None]]]  # (file size -> count, record)
 
 
@@ -29,10 +34,17 @@ class CountedFileResponse(FileResponse):
     """
 
     def __init__(
-        self, path: Path, *, taps: TapFactory, rendition: str, verifying: Verifying | None = None, **kwargs: Any
+        self,
+        path: Path,
+        *,
+        taps: TapFactory,
+        rendition: str,
+        verifying: Verifying | None = None,
+        pace: Pace | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(path, **kwargs)
-        self._taps, self._rendition, self._verifying = taps, rendition, verifying
+        self._taps, self._rendition, self._verifying, self._pace = taps, rendition, verifying, pace
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         tap = self._taps()
@@ -56,13 +68,15 @@ class CountedFileResponse(FileResponse):
                         await send({"type": "http.response.body", "body": b"", "more_body": False})
                     return
                 body = message.get("body", b"")
+                if body and tap is not None:  # charged and held (pacing) before it is sent, as on the byte path
+                    stopped = not await tap.aserved(self._rendition, size, position, position + len(body))
+                    wait = 0.0 if self._pace is None else self._pace(tap)
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                 await send(message)
                 if body:
-                    if tap is not None:
-                        stopped = not await tap.aserved(self._rendition, size, position, position + len(body))
-                    found = None if count is None else await count.sent(position, position + len(body))
-                    if found is not None and self._verifying is not None:
-                        await self._verifying[1](found)
+                    if count is not None and self._verifying is not None:
+                        await _recorded(count, self._verifying[1], await count.sent(position, position + len(body)))
                     position += len(body)
                 return
             await send(message)
@@ -72,9 +86,20 @@ class CountedFileResponse(FileResponse):
         finally:
             if tap is not None:
                 tap.close()
-            found = None if count is None else await count.close()
-            if found is not None and self._verifying is not None:
-                await self._verifying[1](found)
+            if count is not None and self._verifying is not None:
+                await _recorded(count, self._verifying[1], await count.close())
+
+
+async def _recorded(count: StreamCount, record: Callable[[Verified], Awaitable[None]], found: Verified | None) -> None:
+    """Write a verified stream; a failure is logged, never raised into the response, and leaves the play to
+    be verified again by a later block or request."""
+    if found is None:
+        return
+    try:
+        await record(found)
+    except Exception:
+        log.exception("recording a verified stream failed; it will be retried")
+        await count.retry(found)
 
 
 def _placement(headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
@@ -89,10 +114,11 @@ def _placement(headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
 
 
 def counted_transcode(
-    body: Iterator[bytes], *, taps: TapFactory, kbps: int, offset_ms: int, duration_ms: int
+    body: Iterator[bytes], *, taps: TapFactory, kbps: int, offset_ms: int, duration_ms: int, pace: Pace | None = None
 ) -> Iterator[bytes]:
     """An MP3 transcode's blocks, each charged (as it is handed out) as the milliseconds of audio it carries
-    at `kbps`. It stops early when the clock says this play may send no more."""
+    at `kbps` and held as the free tier's pacing says (this iterates in a worker thread). It stops early when
+    the clock says this play may send no more."""
     tap = taps()
     if tap is None:
         yield from body
@@ -103,6 +129,9 @@ def counted_transcode(
             start = offset_ms + sent * 8 // kbps
             sent += len(block)
             more = tap.served(f"mp3-{kbps}", duration_ms, start, offset_ms + sent * 8 // kbps)
+            wait = 0.0 if pace is None else pace(tap)
+            if wait > 0:
+                time.sleep(wait)
             yield block
             if not more:
                 return

@@ -14,7 +14,7 @@ from encore.web._closing import ClosingStreamingResponse
 from encore.web._stream_route import record_verified
 from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._counted import CountedFileResponse, TapFactory, Verifying, counted_transcode
+from encore.web.subsonic._counted import CountedFileResponse, Pace, TapFactory, Verifying, counted_transcode
 from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
@@ -73,6 +73,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
             taps=taps,
             rendition=delivery.rendition,
             verifying=None if ad else _verifying(ctx, target.track_id, delivery.rendition, stored.duration_ms),
+            pace=_pace(ctx),
             media_type=MIME[delivery.rendition],
             headers=headers,
         )
@@ -83,7 +84,12 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         )
     body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), slot)
     body = counted_transcode(
-        body, taps=taps, kbps=delivery.kbps, offset_ms=offset * 1000, duration_ms=stored.duration_ms
+        body,
+        taps=taps,
+        kbps=delivery.kbps,
+        offset_ms=offset * 1000,
+        duration_ms=stored.duration_ms,
+        pace=_pace(ctx),
     )
     headers = {
         "Cache-Control": "no-store",
@@ -102,6 +108,12 @@ def _taps(ctx: Ctx, track_id: str | None) -> TapFactory:
     """The clock tap for this response, taken when it starts sending; none for ad audio."""
     book, user, interval = ctx.container.ad_clocks, ctx.user.public_id, ctx.container.settings.ad_interval
     return lambda: None if track_id is None else book.tap(user, track_id, interval_s=interval)
+
+
+def _pace(ctx: Ctx) -> Pace:
+    """The free tier's pacing, as on the byte path: how long to hold a block just charged."""
+    c = ctx.container
+    return lambda tap: tap.wait_s(c.clock.now(), burst_s=c.settings.free_burst_s, speed=c.settings.free_pace_x)
 
 
 def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int) -> Verifying:
