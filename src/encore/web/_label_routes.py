@@ -6,10 +6,11 @@ the account's own answers 404, exactly like a missing one (tests walk the whole 
 """
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from encore import labels
 from encore.accounts import Role, User
@@ -119,50 +120,46 @@ def _availability(body: AvailabilityIn) -> Availability | None:
 def album_availability(
     *, album_id: str, body: AvailabilityIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
 ) -> AlbumOut:
-    note(
-        request,
-        session,
-        kinds.LABEL_AVAILABILITY,
-        actor=user,
-        label=label.id,
-        album=album_id,
-        availability=body.availability,
-        available_from=body.available_from,
-    )
-    item = labels.set_availability(
-        session,
-        label_id=label.row_id,
-        kind="album",
-        item_id=album_id,
-        availability=_availability(body),
-        available_from=body.available_from,
-    )
-    return album_out(item)
+    return _set_availability("album", album_id, body, request, session, label, user)
 
 
 @router.put("/label/{label_id}/tracks/{track_id}/availability")
 def track_availability(
     *, track_id: str, body: AvailabilityIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
 ) -> AlbumOut:
+    return _set_availability("track", track_id, body, request, session, label, user)
+
+
+def _set_availability(  # noqa: PLR0917 - the two routes' own parameters, passed straight through
+    kind: Literal["album", "track"],
+    item_id: str,
+    body: AvailabilityIn,
+    request: Request,
+    session: Session,
+    label: labels.LabelInfo,
+    user: User,
+) -> AlbumOut:
+    """One album's or track's availability, audited in the same transaction."""
+    item: dict[str, Any] = {kind: item_id}  # the audit row names it as `album` or `track`
     note(
         request,
         session,
         kinds.LABEL_AVAILABILITY,
         actor=user,
         label=label.id,
-        track=track_id,
         availability=body.availability,
         available_from=body.available_from,
+        **item,
     )
-    item = labels.set_availability(
+    changed = labels.set_availability(
         session,
         label_id=label.row_id,
-        kind="track",
-        item_id=track_id,
+        kind=kind,
+        item_id=item_id,
         availability=_availability(body),
         available_from=body.available_from,
     )
-    return album_out(item)
+    return album_out(changed)
 
 
 @router.post("/label/{label_id}/uploads")
