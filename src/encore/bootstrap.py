@@ -73,6 +73,7 @@ def _announce_catalogue_changes(sessions: sessionmaker[Session], state: SharedSt
     def rolled_back(session: Session) -> None:
         catalog.changed_in(session)
 
+    event.listen(sessions, "before_flush", lambda session, _ctx, _instances: catalog.touched(session))
     event.listen(sessions, "after_commit", committed)
     event.listen(sessions, "after_rollback", rolled_back)
 

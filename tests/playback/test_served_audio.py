@@ -13,7 +13,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.playback import AdClockBook, AdClockRow
 from encore.playback._clockbook import MAX_OPEN_PLAYS
-from encore.playback._served import MAX_SPANS, add_span, covered, heard_ms, pace_wait_ms
+from encore.playback._served import MAX_SPANS, PROBE_BYTES, add_span, covered, heard_ms, index_probe, pace_wait_ms
 from tests.playback.test_clockbook import _world, hear_ad
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -239,3 +239,11 @@ def test_pacing_holds_a_free_play_to_a_burst_then_twice_real_time() -> None:
     assert pace_wait_ms(heard_ms=22_000, elapsed_ms=5_000, burst_ms=burst, speed=speed) == 0  # 12 + 2 x 5
     assert pace_wait_ms(heard_ms=26_000, elapsed_ms=5_000, burst_ms=burst, speed=speed) == 2_000
     assert pace_wait_ms(heard_ms=600_000, elapsed_ms=0, burst_ms=burst, speed=0) == 0  # pacing off
+
+
+def test_only_a_files_tail_is_an_index_probe() -> None:
+    size = 4 * 1024 * 1024
+    assert index_probe(size - PROBE_BYTES, size) and index_probe(size - 1, size)
+    assert not index_probe(size - PROBE_BYTES - 1, size) and not index_probe(0, size)
+    assert not index_probe(99_999, 200_000) and index_probe(100_000, 200_000)  # never the first half
+    assert not index_probe(0, 0)

@@ -84,8 +84,7 @@ def test_an_apps_rate_limit_holds_across_nodes_and_workers(world: World) -> None
         "/api/token", data={"grant_type": "client_credentials"}, auth=(world.client_id, world.client_secret)
     ).json()["access_token"]
     codes = [
-        http.get("/v1/browse/new-releases", headers={"Authorization": f"Bearer {token}"}).status_code
-        for _ in range(16)
+        http.get("/v1/browse/new-releases", headers={"Authorization": f"Bearer {token}"}).status_code for _ in range(16)
     ]
     assert codes.count(200) == 6 and codes[:6] == [200] * 6
     assert set(codes[6:]) == {429}

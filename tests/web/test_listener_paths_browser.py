@@ -102,6 +102,7 @@ def test_saved_albums_and_artists_are_in_the_library_and_can_be_unliked(
     _login(page, live, "saver", f"/album/{album_id}")
     page.wait_for_selector("h1")
     like = page.get_by_role("button", name=f"Like {album_title}")
+    page.wait_for_selector(".hero .like-btn:enabled")  # the server has said whether it is liked
     if like.get_attribute("aria-pressed") != "true":
         like.click()
         page.wait_for_selector(".like-btn[aria-pressed='true']")

@@ -3,6 +3,7 @@ cached, a long name is fitted in a bounded number of measurements, and a client 
 to wait (429), by a rate window in the shared state that every worker sees."""
 
 import io
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -62,8 +63,13 @@ def test_a_long_name_is_fitted_in_a_bounded_number_of_measurements() -> None:
 
 
 def test_public_pages_are_rate_limited_per_client(friend: TestClient, share_url: str) -> None:
-    codes = [friend.get(f"{share_url}/cards/{i % 3}.png").status_code for i in range(PUBLIC_PER_MINUTE + 5)]
+    began = time.monotonic()
+    codes = [friend.get(f"{share_url}/cards/{i % 3}.png").status_code for i in range(PUBLIC_PER_MINUTE + 20)]
+    elapsed = time.monotonic() - began
     assert codes[:PUBLIC_PER_MINUTE] == [200] * PUBLIC_PER_MINUTE
-    assert set(codes[PUBLIC_PER_MINUTE:]) == {429}
+    # The window refills one request every 60/PUBLIC_PER_MINUTE s: a slow machine drawing the first cards
+    # earns a few more, never more than the time it took.
+    assert codes.count(200) <= PUBLIC_PER_MINUTE + 1 + elapsed / (60 / PUBLIC_PER_MINUTE), (codes, elapsed)
+    assert codes[-1] == 429, codes
     refused = friend.get(share_url)
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1

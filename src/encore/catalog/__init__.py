@@ -56,7 +56,7 @@ from encore.catalog._search_build import BuildStats, Popularity, rebuild_search_
 from encore.catalog._search_index import COMPACT_AT, compact, index_entity, reindex_album, reindex_track, unindex_entity
 from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
 from encore.catalog._text import fold, identity_key, search_words, sort_name
-from encore.catalog._version import STATE_KEY, CatalogueVersion, catalogue_changed, changed_in, stored_version
+from encore.catalog._version import STATE_KEY, CatalogueVersion, catalogue_changed, changed_in, stored_version, touched
 from encore.catalog._views import (
     AlbumPage,
     AlbumSummary,
@@ -174,6 +174,7 @@ __all__ = [
     "search_words",
     "sort_name",
     "stored_version",
+    "touched",
     "track_row",
     "track_view",
     "track_views",

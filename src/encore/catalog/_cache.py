@@ -35,6 +35,7 @@ class Bounded(Generic[K, V]):
         self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._budget, self._cost, self._used = budget, cost, 0
         self._lock = threading.Lock()
+        self.generation = 0  # moved by clear(): a value built before a clear is not put after it
 
     def get(self, key: K) -> V | None:
         with self._lock:
@@ -44,11 +45,14 @@ class Bounded(Generic[K, V]):
             self._items.move_to_end(key)
             return found[0]
 
-    def put(self, key: K, value: V) -> None:
+    def put(self, key: K, value: V, *, built_at: int | None = None) -> None:
+        """Keep `value`, unless it is too large or was built (at `built_at`, a generation) before a clear."""
         cost = self._cost(value)
         if cost > self._budget:
             return
         with self._lock:
+            if built_at is not None and built_at != self.generation:
+                return
             old = self._items.pop(key, None)
             self._used += cost - (old[1] if old else 0)
             self._items[key] = (value, cost)
@@ -60,6 +64,7 @@ class Bounded(Generic[K, V]):
         with self._lock:
             self._items.clear()
             self._used = 0
+            self.generation += 1
 
     def __len__(self) -> int:
         return len(self._items)
@@ -125,8 +130,9 @@ def views_by_ids(session: Session, kind: str, ids: Sequence[int], cache: Catalog
             found[i] = hit
     missing = [i for i in ids if i not in found]
     if missing:
+        built_at = cache.views.generation
         for i, view in _LOADERS[kind](session, missing).items():
-            cache.views.put((kind, i), view)
+            cache.views.put((kind, i), view, built_at=built_at)
             found[i] = view
     return found
 
@@ -150,7 +156,8 @@ def representation(session: Session, key: tuple[str | int, ...], build: Callable
     found = cache.views.get(("repr", *key)) if cache else None
     if isinstance(found, bytes):
         return found
+    built_at = cache.views.generation if cache else 0
     made = build()
     if cache:
-        cache.views.put(("repr", *key), made)
+        cache.views.put(("repr", *key), made, built_at=built_at)
     return made

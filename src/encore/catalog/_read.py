@@ -133,12 +133,13 @@ def listed_id(session: Session, kind: str, public_id: str) -> int:
     look missing), remembered by the process's cache."""
     cache = cache_for(session)
     found = cache.ids.get((kind, public_id)) if cache else None
+    built_at = cache.ids.generation if cache else 0
     if found is None and is_public_id(public_id):
         found = session.scalar(_LISTED[kind](public_id))
         if found is not None and kind == "artist" and found in hidden_artists(session):
             found = None
         if found is not None and cache:
-            cache.ids.put((kind, public_id), found)
+            cache.ids.put((kind, public_id), found, built_at=built_at)
     if found is None:
         raise NotFound(f"no such {kind}")
     return found
@@ -241,6 +242,7 @@ def album_page(session: Session, *, album_id: str) -> AlbumPage:
     cached = cache.views.get(("album_page", row)) if cache else None
     if isinstance(cached, AlbumPage):
         return cached
+    built_at = cache.views.generation if cache else 0
     tracks = session.scalars(
         select(Track.id)
         .where(Track.album_id == row, music_track())
@@ -251,7 +253,7 @@ def album_page(session: Session, *, album_id: str) -> AlbumPage:
         raise NotFound("no such album")
     page = AlbumPage(summary[0], _views(session, "track", tracks))
     if cache:
-        cache.views.put(("album_page", row), page)
+        cache.views.put(("album_page", row), page, built_at=built_at)
     return page
 
 
@@ -277,6 +279,7 @@ def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPag
     cached = cache.views.get(("artist_page", row, top)) if cache else None
     if isinstance(cached, ArtistPage):
         return cached
+    built_at = cache.views.generation if cache else 0
     by_release = (Album.release_date.desc().nulls_last(), Album.id.desc())
     own = session.scalars(
         select(Album.id).join(AlbumArtist).where(AlbumArtist.artist_id == row, music_album()).order_by(*by_release)
@@ -309,7 +312,7 @@ def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPag
         _views(session, "track", tracks),
     )
     if cache:
-        cache.views.put(("artist_page", row, top), page)
+        cache.views.put(("artist_page", row, top), page, built_at=built_at)
     return page
 
 

@@ -116,6 +116,7 @@ def _rebuild_kind(session: Session, kind: str, scores: Mapping[int, int]) -> tup
 def _postings(docs: Iterator[tuple[str, str]]) -> tuple[list[str], "np.ndarray", "np.ndarray"]:
     """Sorted vocabulary, and (term rank << 32 | doc) keys, sorted, for names and for contexts."""
     import numpy as np
+
     ids: dict[str, int] = {}
     name_keys, other_keys = array("Q"), array("Q")
     for number, (name, context) in enumerate(docs):
@@ -138,6 +139,7 @@ def _term_sets(
     vocabulary: list[str], name_keys: "np.ndarray", other_keys: "np.ndarray"
 ) -> Iterator[tuple[str, BitMap, BitMap]]:
     import numpy as np
+
     bounds = np.arange(len(vocabulary) + 1, dtype=np.uint64) << np.uint64(32)
     name_at, other_at = np.searchsorted(name_keys, bounds), np.searchsorted(other_keys, bounds)
     name_docs = array("I", (name_keys & np.uint64(0xFFFFFFFF)).astype(np.uint32).tobytes())

@@ -14,6 +14,7 @@ from encore.db import Base
 STATE_KEY = "catalogue"
 _CHANGED = "encore.catalogue_changed"
 CHECKED = "encore.catalogue_cache_checked"  # the cache was checked fresh in this transaction
+_MODELS = "encore.catalog._models"  # the module whose rows the catalogue shows
 
 
 class CatalogueVersion(Base):
@@ -29,6 +30,18 @@ def catalogue_changed(session: Session) -> None:
             update(CatalogueVersion).where(CatalogueVersion.id == 1).values(version=CatalogueVersion.version + 1)
         )
         session.info[_CHANGED] = True
+
+
+def touched(session: Session) -> None:
+    """Before a flush: any catalogue row added, edited or deleted through the ORM moves the version, so an
+    edit that goes past the catalogue's own writers (a script, a test, an admin fix) is never served stale."""
+    if session.info.get(_CHANGED):
+        return
+    added_or_gone = any(type(obj).__module__ == _MODELS for obj in (*session.new, *session.deleted))
+    if added_or_gone or any(
+        type(obj).__module__ == _MODELS and session.is_modified(obj, include_collections=False) for obj in session.dirty
+    ):
+        catalogue_changed(session)
 
 
 def changed_here(session: Session) -> bool:

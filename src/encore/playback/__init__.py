@@ -7,6 +7,7 @@ from encore.playback._clockbook import AdClockBook, ClockState, PlayNames, PlayT
 from encore.playback._decide import StreamDecision, may_hear, next_stream_decision
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
+from encore.playback._served import index_probe
 from encore.playback._verified import (
     VERIFY_MIN_MS,
     StreamCount,
@@ -31,6 +32,7 @@ __all__ = [
     "Verified",
     "VerifiedStream",
     "complete_ad_break",
+    "index_probe",
     "locked_tracks",
     "may_hear",
     "next_stream_decision",

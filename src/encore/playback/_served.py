@@ -54,6 +54,16 @@ def heard_ms(renditions: Mapping[str, tuple[int, Spans]], duration_ms: int) -> i
     return min(duration_ms, int(share * duration_ms))
 
 
+PROBE_BYTES = 128 * 1024  # browsers read a file's last page (an Ogg's length) from within its last 64-128 KiB
+
+
+def index_probe(start: int, size: int) -> bool:
+    """Whether a block starting at byte `start` of a `size`-byte file lies in its tail, where players read
+    the stream's length before they start: such a block is charged but never held, or the first sound of
+    every free play would wait for the pacing (seconds, in Chromium). Holding it saves at most 128 KiB."""
+    return size > 0 and start >= max(size // 2, size - PROBE_BYTES)
+
+
 def pace_wait_ms(*, heard_ms: int, elapsed_ms: int, burst_ms: int, speed: float) -> int:
     """How long to hold a free listener's next block so that what was sent of a play stays within a burst
     plus `speed` times the time since its URL: a listener who skips after 5 s was sent (and is charged)

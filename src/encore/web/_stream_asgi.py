@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
+from encore.playback import index_probe
 from encore.streaming import (
     Denial,
     MediaFile,
@@ -333,7 +334,7 @@ class _Counter:
         if self._tap is None:
             return True
         more = await self._tap.aserved(self._rendition, self._size, start, end)
-        wait = 0.0 if self._pace is None else self._pace(self._tap)
+        wait = 0.0 if self._pace is None or index_probe(start, self._size) else self._pace(self._tap)
         if wait > 0:
             await asyncio.sleep(wait)
         return more

@@ -57,6 +57,7 @@ async function render() {
   if (!me && location.pathname !== "/login") {
     history.replaceState(null, "", `/login?next=${encodeURIComponent(location.pathname + location.search)}`);
   }
+  syncSearchBox(); // at once, not after the page's data arrives
   let view;
   let section = null;
   try {

@@ -210,11 +210,19 @@ function trackCard(track, player) {
 export function likeButton(kind, id, name) {
   const b = h("button", { type: "button", class: "ghost like-btn", "aria-pressed": "false", text: "Like", "aria-label": `Like ${name}` });
   const set = (on) => { b.setAttribute("aria-pressed", String(on)); b.textContent = on ? "Liked" : "Like"; };
-  api(`/api/me/likes/${kind}s/contains?ids=${encodeURIComponent(id)}`).then((r) => set(!!r[0])).catch(() => {});
+  // Disabled until the server says whether it is liked: a click before that would toggle a guess.
+  b.disabled = true;
+  api(`/api/me/likes/${kind}s/contains?ids=${encodeURIComponent(id)}`)
+    .then((r) => set(!!r[0])).catch(() => {}).finally(() => { b.disabled = false; });
   b.addEventListener("click", async () => {
     const on = b.getAttribute("aria-pressed") !== "true";
-    await api(`/api/me/likes/${kind}s/${encodeURIComponent(id)}`, { method: on ? "PUT" : "DELETE" });
-    set(on);
+    b.disabled = true;
+    try {
+      await api(`/api/me/likes/${kind}s/${encodeURIComponent(id)}`, { method: on ? "PUT" : "DELETE" });
+      set(on);
+    } finally {
+      b.disabled = false;
+    }
   });
   return b;
 }

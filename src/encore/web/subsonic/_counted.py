@@ -16,7 +16,7 @@ from typing import Any
 from fastapi.responses import FileResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from encore.playback import PlayTap, StreamCount, Verified
+from encore.playback import PlayTap, StreamCount, Verified, index_probe
 
 log = logging.getLogger(__name__)
 TapFactory = Callable[[], PlayTap | None]
@@ -70,7 +70,7 @@ class CountedFileResponse(FileResponse):
                 body = message.get("body", b"")
                 if body and tap is not None:  # charged and held (pacing) before it is sent, as on the byte path
                     stopped = not await tap.aserved(self._rendition, size, position, position + len(body))
-                    wait = 0.0 if self._pace is None else self._pace(tap)
+                    wait = 0.0 if self._pace is None or index_probe(position, size) else self._pace(tap)
                     if wait > 0:
                         await asyncio.sleep(wait)
                 await send(message)
