@@ -64,33 +64,37 @@ IdsQuery = Annotated[str | None, Query(max_length=2000, description="Up to 50 co
 IdsBody = Annotated[dict[str, object] | None, Body(examples=[{"ids": ["4uLU6hMCjMI75M1A2tKUQC"]}])]
 
 
-@router.put("/me/tracks", summary="Save tracks for the user", status_code=200)
-def save_tracks(
-    request: Request,
-    session: Db,
-    access: LibraryModify,
-    ids: IdsQuery = None,
-    body: IdsBody = None,
-) -> None:
-    library.save_items(
-        session, user_id=user_of(access), kind="track", ids=_ids_from(ids, body), now=container(request).clock.now()
+def _save_routes(kind: library.SavedKind, *, contains_most: int, older_shape: str = "") -> None:
+    """PUT, DELETE and GET .../contains of /me/{kind}s: one body for tracks and albums (albums' are the older
+    shape of /me/library, kept for apps that call them)."""
+    plural, note = f"{kind}s", f" ({older_shape})" if older_shape else ""
+
+    def save(request: Request, session: Db, access: LibraryModify, ids: IdsQuery = None, body: IdsBody = None) -> None:
+        wanted = _ids_from(ids, body, kind)
+        library.save_items(session, user_id=user_of(access), kind=kind, ids=wanted, now=container(request).clock.now())
+
+    def unsave(session: Db, access: LibraryModify, ids: IdsQuery = None, body: IdsBody = None) -> None:
+        library.unsave_items(session, user_id=user_of(access), kind=kind, ids=_ids_from(ids, body, kind))
+
+    def contains(
+        session: Db,
+        access: LibraryRead,
+        ids: Annotated[str, Query(max_length=2000, description=f"Up to {contains_most} comma-separated ids")],
+    ) -> list[bool]:
+        wanted = parse_item_ids(ids_param(ids, most=contains_most), kind)
+        return library.saved_status(session, user_id=user_of(access), kind=kind, ids=wanted)
+
+    path = f"/me/{plural}"
+    router.put(path, summary=f"Save {plural} for the user{note}", status_code=200, name=f"save_{plural}")(save)
+    router.delete(path, summary=f"Remove the user's saved {plural}{note}", status_code=200, name=f"unsave_{plural}")(
+        unsave
+    )
+    router.get(f"{path}/contains", summary=f"Check the user's saved {plural}{note}", name=f"saved_{plural}_contain")(
+        contains
     )
 
 
-@router.delete("/me/tracks", summary="Remove the user's saved tracks", status_code=200)
-def unsave_tracks(session: Db, access: LibraryModify, ids: IdsQuery = None, body: IdsBody = None) -> None:
-    library.unsave_items(session, user_id=user_of(access), kind="track", ids=_ids_from(ids, body))
-
-
-@router.get("/me/tracks/contains", summary="Check the user's saved tracks")
-def saved_contains(
-    session: Db,
-    access: LibraryRead,
-    ids: Annotated[str, Query(max_length=2000, description="Up to 50 comma-separated ids")],
-) -> list[bool]:
-    return library.saved_status(
-        session, user_id=user_of(access), kind="track", ids=parse_item_ids(ids_param(ids, most=50), "track")
-    )
+_save_routes("track", contains_most=50)
 
 
 @router.get("/me/albums", summary="Get the user's saved albums")
@@ -122,27 +126,7 @@ def saved_albums(
     )
 
 
-@router.put("/me/albums", summary="Save albums for the user (older shape of PUT /me/library)", status_code=200)
-def save_albums(
-    request: Request, session: Db, access: LibraryModify, ids: IdsQuery = None, body: IdsBody = None
-) -> None:
-    ids_ = _ids_from(ids, body, "album")
-    library.save_items(session, user_id=user_of(access), kind="album", ids=ids_, now=container(request).clock.now())
-
-
-@router.delete("/me/albums", summary="Remove the user's saved albums (older shape of DELETE /me/library)")
-def unsave_albums(session: Db, access: LibraryModify, ids: IdsQuery = None, body: IdsBody = None) -> None:
-    library.unsave_items(session, user_id=user_of(access), kind="album", ids=_ids_from(ids, body, "album"))
-
-
-@router.get("/me/albums/contains", summary="Check the user's saved albums (older shape of /me/library/contains)")
-def saved_albums_contain(
-    session: Db,
-    access: LibraryRead,
-    ids: Annotated[str, Query(max_length=2000, description="Up to 20 comma-separated ids")],
-) -> list[bool]:
-    wanted = parse_item_ids(ids_param(ids, most=20), "album")
-    return library.saved_status(session, user_id=user_of(access), kind="album", ids=wanted)
+_save_routes("album", contains_most=20, older_shape="older shape of /me/library")
 
 
 Uris = Annotated[
