@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from encore.catalog import identity_key
+from encore.library import enough_listeners
 from encore.insights import _queries as q
 from encore.insights._period import Period
 from encore.insights._snapshot import Era, FirstTrack, Snapshot, YearTop
@@ -254,7 +255,9 @@ def build_snapshot(
             lambda p, aid, name: q.artist_listeners(session, period=p, artist_id=aid, artist_name=name)
         )
         everyone = counts_of(period, t.artist_ids[key], t.shown[key][0])
-        percent, listeners = top_percent(t.artists.listens[key], everyone), len(everyone)
+        # a rank among two listeners tells each how much the other played (#15, hole 5's class)
+        if enough_listeners(len(everyone)):
+            percent, listeners = top_percent(t.artists.listens[key], everyone), len(everyone)
 
     return Snapshot(
         period=period.label,
