@@ -224,6 +224,7 @@ def make_stream_app(
     counts: Counts | None = None,
     record: Record | None = None,
     pace: Pace | None = None,
+    alive: Callable[[str, int], Awaitable[bool]] | None = None,
 ) -> ASGIApp:
     """GET/HEAD /stream/{track}/{rendition}?u=&e=&s= → 200/206/416, 403 on a refused URL, 404 if no file.
 
@@ -231,7 +232,8 @@ def make_stream_app(
     `keys`, the URL's key id (`k`, "" for kid 0) picks the key instead, and a retired one refuses. `taps`
     gives the tap that counts what is sent on a URL toward its listener's ad clock; `counts` what every
     listener's response sends of a track (Premium too) toward a verified stream, which `record` writes;
-    `pace` how long to hold a free listener's next block.
+    `pace` how long to hold a free listener's next block. `alive(user, generation)` says whether the URL's
+    sign-out generation still counts (one shared-state read per request, never per block).
     """
     fds = _FdCache()
 
@@ -248,6 +250,7 @@ def make_stream_app(
             expires=q.get("e", ""),
             signature=q.get("s", ""),
             now=int(now()),
+            generation=q.get("g", ""),
         )
         return decision.reason if isinstance(decision, Denial) else decision
 
@@ -268,6 +271,9 @@ def make_stream_app(
         decision = check(_query(scope["query_string"]), track, rendition)
         if isinstance(decision, str):
             await _plain(send, method, 403, b"stream URL refused: %s\n" % decision.encode())
+            return
+        if alive is not None and not await alive(decision.user, decision.generation):
+            await _plain(send, method, 403, b"stream URL refused: signed_out\n")
             return
         media = resolve(track, rendition)
         try:
