@@ -42,6 +42,14 @@ def test_a_track_rises_only_with_five_distinct_listeners(container: Container, l
                            updated_at=started, ms_played=170_000, state="ended", is_listen=True))  # fmt: skip
     artists, albums, tracks = _ranked(container)
     if rises:
-        assert (artists, albums, tracks) == (["Echo Beta", "Echo Alpha"], ["Echo Road", "Echo Lane"], ["Echo Two", "Echo One"])
+        assert (artists, albums, tracks) == (
+            ["Echo Beta", "Echo Alpha"],
+            ["Echo Road", "Echo Lane"],
+            ["Echo Two", "Echo One"],
+        )
     else:  # like unplayed ones: oldest first
-        assert (artists, albums, tracks) == (["Echo Alpha", "Echo Beta"], ["Echo Lane", "Echo Road"], ["Echo One", "Echo Two"])
+        assert (artists, albums, tracks) == (
+            ["Echo Alpha", "Echo Beta"],
+            ["Echo Lane", "Echo Road"],
+            ["Echo One", "Echo Two"],
+        )

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from encore import audit
 from encore.accounts import Role, create_user
 from encore.bootstrap import Container, build
-from encore.config import Settings
 from encore.catalog import upsert_label
+from encore.config import Settings
 from encore.db import transaction
 from encore.kernel import FixedClock
 from encore.state import MemoryState

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore import insights
-from encore.ads import AdBreak, AdCampaign
-
 from encore.accounts import Role, create_user, get_user_by_name
+from encore.ads import AdBreak, AdCampaign
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.devices import Device

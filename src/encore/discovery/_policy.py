@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 # No recommendation, similar list or "fans also like" may rest on fewer distinct listeners than this: the one
 # threshold for everything derived from others' listening, owned by `library._privacy` (search popularity too).
-from encore.library import MIN_LISTENERS, enough_listeners
+from encore.library import enough_listeners
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from encore.catalog import identity_key
-from encore.library import enough_listeners
 from encore.insights import _queries as q
 from encore.insights._period import Period
 from encore.insights._snapshot import Era, FirstTrack, Snapshot, YearTop
 from encore.insights._tally import Counter, Shown, longest_streak, most_played_day, top_percent
+from encore.library import enough_listeners
 
 # (period label, artist id or None, artist name) -> listens per listener; the batch shares one cache.
 ListenerCounts = Callable[[Period, int | None, str], list[int]]

@@ -81,11 +81,15 @@ def _pads(key: bytes) -> tuple["hashlib._Hash", "hashlib._Hash"]:
     return inner, outer
 
 
-def _mac(key: bytes, user: str, track: str, rendition: str, expires: int, generation: int = 0) -> str:
+def _signed_text(grant: StreamGrant) -> bytes:
+    tail = f":{grant.generation}" if grant.generation else ""
+    return f"{grant.user}:{grant.track}:{grant.rendition}:{grant.expires}{tail}".encode()
+
+
+def _mac(key: bytes, grant: StreamGrant) -> str:
     inner_pad, outer_pad = _pads(key)
     inner = inner_pad.copy()
-    tail = f":{generation}" if generation else ""
-    inner.update(f"{user}:{track}:{rendition}:{expires}{tail}".encode())
+    inner.update(_signed_text(grant))
     outer = outer_pad.copy()
     outer.update(inner.digest())
     return _b64(outer.digest()[:_SIG_BYTES])
@@ -109,7 +113,7 @@ def sign_stream_url(
 ) -> SignedUrl:
     """`kid` names the keyring generation of `key` (`&k=`); URLs of kid 0 carry none, as before key ids.
     `generation` is the account's sign-out generation (`&g=`, signed), none when 0."""
-    sig = _mac(key, user, track, rendition, expires, generation)
+    sig = _mac(key, StreamGrant(user, track, rendition, expires, generation))
     k = f"&k={kid}" if kid else ""
     g = f"&g={generation}" if generation else ""
     return SignedUrl(f"/stream/{track}/{rendition}?u={user}&e={expires}{g}{k}&s={sig}", expires)
@@ -138,12 +142,12 @@ def verify_stream_signature(
         return _MALFORMED
     if len(signature) != _SIG_CHARS or not signature.isascii():
         return _BAD_SIGNATURE if len(signature) <= 2 * _SIG_CHARS else _MALFORMED
-    expiry, gen = int(expires), int(generation or 0)
-    if not hmac.compare_digest(_mac(key, user, track, rendition, expiry, gen), signature):
+    grant = StreamGrant(user, track, rendition, int(expires), int(generation or 0))
+    if not hmac.compare_digest(_mac(key, grant), signature):
         return _BAD_SIGNATURE
-    if expiry < now:
+    if grant.expires < now:
         return _EXPIRED
-    return StreamGrant(user, track, rendition, expiry, gen)
+    return grant
 
 
 def edge_secret(secret_key: str) -> str:

@@ -1,6 +1,7 @@
 """Sign up, log in, log out, who am I. Cookie for the player, the same token as bearer for APIs."""
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -84,7 +85,7 @@ def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
             note(request, session, kinds.LOGIN, actor=outcome.user)
             return open_session(request, response, session, outcome.user)
         reason = outcome.error.code if outcome.error else "invalid_credentials"
-        also: dict[str, object] = {}
+        also: dict[str, Any] = {}
         if isinstance(outcome.error, LoginThrottled):  # a guesser makes these at will: one row per window
             dropped = c.audit_gate.admit(f"login-throttled:{client_key(request)}", now=c.clock.now())
             if dropped is None:

@@ -237,7 +237,7 @@ def make_stream_app(
     """
     fds = _FdCache()
 
-    def check(q: dict[str, str], track: str, rendition: str) -> StreamGrant | str:
+    async def check(q: dict[str, str], track: str, rendition: str) -> StreamGrant | str:
         """The URL's verified grant, or the reason it is refused."""
         url_key = key if keys is None else keys(q.get("k", ""))
         if url_key is None:
@@ -252,7 +252,11 @@ def make_stream_app(
             now=int(now()),
             generation=q.get("g", ""),
         )
-        return decision.reason if isinstance(decision, Denial) else decision
+        if isinstance(decision, Denial):
+            return decision.reason
+        if alive is not None and not await alive(decision.user, decision.generation):
+            return "signed_out"
+        return decision
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -268,12 +272,9 @@ def make_stream_app(
             await _plain(send, method, 404, b"not found\n")
             return
         track, rendition = parts[2], parts[3]
-        decision = check(_query(scope["query_string"]), track, rendition)
+        decision = await check(_query(scope["query_string"]), track, rendition)
         if isinstance(decision, str):
             await _plain(send, method, 403, b"stream URL refused: %s\n" % decision.encode())
-            return
-        if alive is not None and not await alive(decision.user, decision.generation):
-            await _plain(send, method, 403, b"stream URL refused: signed_out\n")
             return
         media = resolve(track, rendition)
         try:
