@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import accounts, catalog, discovery, history, insights, keys, library, portability
+from encore import accounts, audit, catalog, discovery, history, insights, keys, library, portability
 from encore.config import Settings, load_settings
 from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -30,6 +30,8 @@ class Container:
     transcodes: TranscodeSlots  # Subsonic's on-the-fly MP3 transcodes at once
     app_rates: AppRates  # /v1 request windows per developer app
     login_throttle: accounts.LoginThrottle  # log-in attempts per (account, client) and per client; sign-ups
+    stream_cutoffs: accounts.StreamCutoffs  # sign-outs the byte path honours at once (stream URLs' `g`)
+    audit_gate: audit.FloodGate  # one audit row per client per window for throttled log-ins
     jobs: JobEngine
     cards: insights.CardCache  # rendered Wrapped cards on disk (a derived cache the node's workers share)
     keyring: keys.KeyringCache  # which signing/encryption keys count, as the database said at most 30 s ago
@@ -99,6 +101,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         transcodes=TranscodeSlots(state, settings.max_transcodes),
         app_rates=AppRates(state),
         login_throttle=accounts.LoginThrottle(state, _throttle_limits(settings)),
+        stream_cutoffs=accounts.StreamCutoffs(state, ttl_s=settings.stream_url_ttl_s),
+        audit_gate=audit.FloodGate(state),
         jobs=_jobs(settings, sessions, clock),
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
         keyring=keys.KeyringCache(sessions),

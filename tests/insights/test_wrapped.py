@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from encore import insights
+from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.insights import Snapshot, parse_period
@@ -61,13 +62,35 @@ def test_year_snapshot_counts_exactly(container: Container) -> None:
     assert snap.days_listened == 5
     assert snap.new_artists == 2  # Nina and Far Band; Omar was heard in 2023
     assert snap.first_track is not None and (snap.first_track.name, snap.first_track.by) == ("Tide", "Nina Vale")
-    assert snap.top_artist_listeners == 2 and snap.top_artist_percent == 50  # Alice 4 of Nina's, Bob 3
+    # Alice 4 of Nina's, Bob 3: a rank among 2 listeners would tell Alice how much Bob played (#15 hole 5)
+    assert snap.top_artist_listeners == 0 and snap.top_artist_percent is None
     assert [(e.label, e.genre, e.artist) for e in snap.eras] == [
         ("2024-01", "Jazz", "Nina Vale"),
         ("2024-03", "Rock", "Omar Reyes"),
         ("2024-04", None, "Far Band"),
     ]
     assert [y.year for y in snap.top_track_by_year] == [2024]
+
+
+def test_top_artist_percent_needs_five_listeners(container: Container) -> None:
+    """With 5 listeners of the artist the rank is shown; with 4 it is not (the same rule as every figure
+    derived from others' listening)."""
+    with transaction(container.sessions) as s:
+        w = make_world(s)
+        others = [create_user(s, username=f"fan{i}", password="fan-password-123").id for i in range(2)]
+        for day in range(1, 6):
+            w.play(w.alice, 0, _at(2024, 1, day))
+        for n, user in enumerate([w.bob, *others]):
+            w.play(user, 0, _at(2024, 2, 1 + n))
+        w.flush()
+        four = insights.rebuild(s, user_id=w.alice, period=parse_period("2024", now=NOW), now=NOW)
+        w.play(others[0], 0, _at(2025, 1, 1))  # another year: still 4 listeners in 2024 (alice, bob, 2 fans)
+        fifth = create_user(s, username="fan9", password="fan-password-123").id
+        w.play(fifth, 0, _at(2024, 6, 1))
+        w.flush()
+        five = insights.rebuild(s, user_id=w.alice, period=parse_period("2024", now=NOW), now=NOW)
+    assert (four.top_artist_listeners, four.top_artist_percent) == (0, None)
+    assert (five.top_artist_listeners, five.top_artist_percent) == (5, 20)
 
 
 def test_snapshot_is_stored_reused_and_rebuilt(container: Container) -> None:

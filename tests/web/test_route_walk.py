@@ -5,15 +5,20 @@ unchanged afterwards (so a refusal is not merely a validation error hiding a wri
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from encore import insights
 from encore.accounts import Role, create_user, get_user_by_name
+from encore.ads import AdBreak, AdCampaign
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.devices import Device
+from encore.history import Play
 from encore.library import Playlist
 from encore.oauth import OAuthApp
 from encore.web import create_api, create_app
@@ -23,7 +28,20 @@ from tests.web.spotify.flows import CSRF, register_app, user_token
 
 PARAM = re.compile(r"{(\w+)}")
 # Path parameters that name something one account (or one label, or the admins) owns.
-OWNED = {"playlist_id", "device_id", "job_id", "client_id", "label_id", "user_id", "username", "month", "name"}
+OWNED = {
+    "playlist_id", "device_id", "job_id", "client_id", "label_id", "user_id", "username", "month", "name",
+    "play_id",  # a play in someone's history
+    "break_id",  # an ad break handed to someone
+    "token",  # someone's Wrapped share link
+    "item_id",  # with kind=playlist: someone's private playlist (share pages, likes, buy links)
+}  # fmt: skip
+# Path parameters that name the public catalogue, or a scope of the caller's own (their Wrapped period, a kind
+# of thing, a page section). Every parameter of the route table is in OWNED or here: a route with a new kind
+# of parameter fails the walk until someone decides which it is.
+PUBLIC = {
+    "album_id", "artist_id", "track_id", "exclusive_id", "seed_id", "id",  # catalogue (/v1/playlists/{id} walked)
+    "kind", "key", "size", "n", "period", "year", "retailer", "section", "rest",
+}  # fmt: skip
 # Routes whose owned-looking parameter is the caller's own scope, not someone else's object.
 NOT_ANOTHERS = {
     ("DELETE", "/api/me/grants/{client_id}"),  # revokes the caller's own grant to that app
@@ -42,6 +60,8 @@ def client(container: Container) -> Iterator[TestClient]:
 
 def _routes(container: Container) -> list[tuple[str, str]]:
     paths = create_api(container).openapi()["paths"]
+    unknown = {(p, name) for p in paths for name in PARAM.findall(p) if name not in OWNED | PUBLIC}
+    assert not unknown, f"path parameters the walk does not know (add to OWNED or PUBLIC): {sorted(unknown)}"
     walked = [
         (method.upper(), path)
         for path, ops in paths.items()
@@ -55,6 +75,23 @@ def _routes(container: Container) -> list[tuple[str, str]]:
 
 def _fill(path: str, objects: dict[str, str]) -> str:
     return PARAM.sub(lambda m: objects.get(m.group(1), "AAAAAAAAAAAAAAAAAAAAAA"), path)
+
+
+def _alices_rows(s: Session, alice: int) -> tuple[str, str, str]:
+    """A play in alice's history, an ad break handed to her (long played through) and a Wrapped share link."""
+    then = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    s.add(Play(user_id=alice, client_play_id="alice-play-1", track_id=None, started_at=then, updated_at=then,
+               ms_played=200_000, state="ended", is_listen=True, artist_name="A", track_name="B"))  # fmt: skip
+    by = f.artist(s, "Ad Voice")
+    spot = f.track(s, "Ad Spot", f.album(s, "Ads", by), [by])
+    campaign = AdCampaign(advertiser="Shop", track_id=spot.id, starts_at=then, ends_at=then + timedelta(days=400),
+                          budget_impressions=100, cpm_cents=100)  # fmt: skip
+    s.add(campaign)
+    s.flush()
+    brk = AdBreak(user_id=alice, campaign_id=campaign.id, duration_ms=15_000, issued_at=then)
+    s.add(brk)
+    s.flush()
+    return "alice-play-1", brk.public_id, insights.create_share(s, user_id=alice, period="2026", now=then)
 
 
 def test_no_one_reaches_anothers_objects(client: TestClient, container: Container) -> None:
@@ -75,7 +112,14 @@ def test_no_one_reaches_anothers_objects(client: TestClient, container: Containe
         alice = get_user_by_name(s, username="alice")
         assert alice is not None
         alice_id = alice.public_id
+    with transaction(container.sessions) as s:
+        play_id, break_id, share = _alices_rows(s, alice.id)
     objects = {
+        "play_id": play_id,
+        "break_id": break_id,
+        "token": share,
+        "item_id": playlist,
+        "kind": "playlist",
         "playlist_id": playlist,
         "id": playlist,
         "device_id": device,
@@ -140,6 +184,9 @@ def test_no_one_reaches_anothers_objects(client: TestClient, container: Containe
         assert alice_row is not None
         assert s.scalar(select(func.count()).select_from(Device).where(Device.user_id == alice_row.id)) == 1
         assert s.scalar(select(func.count()).select_from(OAuthApp).where(OAuthApp.owner_id == alice_row.id)) == 1
+        assert s.scalar(select(func.count()).select_from(Play).where(Play.user_id == alice_row.id)) == 1
+        assert s.scalar(select(AdBreak.completed_at).where(AdBreak.public_id == break_id)) is None
+        assert insights.resolve_share(s, token=share)[0] == alice_row.id
     owner = {"Authorization": f"Bearer {login(client, 'alice')}"}
     assert client.get(f"/api/me/jobs/{job}", headers=owner).status_code == 200
     assert client.get(f"/api/playlists/{playlist}", headers=owner).status_code == 200

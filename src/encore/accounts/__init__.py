@@ -1,6 +1,13 @@
 """Accounts: users, roles, passwords, sessions and login throttling."""
 
-from encore.accounts._epochs import AuthEpoch, issue_epoch, live_credential, sign_out_account, sign_out_everyone
+from encore.accounts._epochs import (
+    AuthEpoch,
+    StreamCutoffs,
+    issue_epoch,
+    live_credential,
+    sign_out_account,
+    sign_out_everyone,
+)
 from encore.accounts._listen_tokens import (
     ListenTokenInfo,
     listen_token_info,
@@ -50,6 +57,7 @@ __all__ = [
     "LoginThrottled",
     "NewSession",
     "Role",
+    "StreamCutoffs",
     "ThrottleLimits",
     "User",
     "Verdict",

@@ -4,13 +4,18 @@ carries the generation it was issued under, and counts only while that is at lea
 check (one clause in the query it already runs) refuses what came before, at the very next request.
 
 Generations come from one counter (`auth_epochs.current`), bumped by each sign-out, so a credential
-issued after a sign-out carries a number at least as large and stays good."""
+issued after a sign-out carries a number at least as large and stays good.
+
+Signed stream URLs carry their generation too (`g`), but the byte path is too hot for a database read:
+`StreamCutoffs` publishes each sign-out's generation on the shared-state port, and the byte path reads it
+once per request (`alive`), so a revoked account's URLs stop at once instead of at their expiry."""
 
 from sqlalchemy import ColumnElement, Integer, and_, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.accounts._models import User
 from encore.db import Base
+from encore.state import Doc, SharedState
 
 _ROW = 1
 
@@ -43,15 +48,53 @@ def _bump(session: Session, **also: object) -> int:
     return nxt
 
 
-def sign_out_account(session: Session, *, user_id: int) -> None:
-    """Every credential the account holds stops working at its next use."""
+_EVERYONE = "signout:*"
+
+
+def _cut_key(user_public_id: str) -> str:
+    return f"signout:{user_public_id}"
+
+
+class StreamCutoffs:
+    """The generation below which an account's (or everyone's) stream URLs are refused, on the state port.
+    A cutoff lives as long as a URL can (`ttl_s`, the stream URL TTL): older URLs have expired anyway."""
+
+    def __init__(self, state: SharedState, *, ttl_s: float) -> None:
+        self._state, self._ttl = state, ttl_s
+
+    def cut(self, *, user_public_id: str | None, epoch: int) -> None:
+        key = _EVERYONE if user_public_id is None else _cut_key(user_public_id)
+
+        def raise_to(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
+            was = int((docs[0] or {}).get("from", 0))
+            return [{"from": max(was, epoch)}], None
+
+        self._state.update([key], raise_to, ttl_s=[self._ttl])
+
+    async def alive(self, *, user_public_id: str, generation: int) -> bool:
+        """Does a URL of this generation still count? Two small reads of the shared state, no database."""
+        for key in (_cut_key(user_public_id), _EVERYONE):
+            doc = await self._state.aget(key)
+            if doc is not None and generation < int(doc.get("from", 0)):
+                return False
+        return True
+
+
+def sign_out_account(session: Session, *, user_id: int, cutoffs: StreamCutoffs | None = None) -> None:
+    """Every credential the account holds stops working at its next use; with `cutoffs`, its stream URLs too."""
     epoch = _bump(session)
-    session.execute(update(User).where(User.id == user_id).values(signed_out_epoch=epoch))
+    public = session.scalar(
+        update(User).where(User.id == user_id).values(signed_out_epoch=epoch).returning(User.public_id)
+    )
+    if cutoffs is not None and public is not None:
+        cutoffs.cut(user_public_id=public, epoch=epoch)
 
 
-def sign_out_everyone(session: Session) -> None:
+def sign_out_everyone(session: Session, *, cutoffs: StreamCutoffs | None = None) -> None:
     """Every credential of every account stops working at its next use (one row written)."""
-    _bump(session, everyone_from=True)
+    epoch = _bump(session, everyone_from=True)
+    if cutoffs is not None:
+        cutoffs.cut(user_public_id=None, epoch=epoch)
 
 
 def live_credential(epoch: Mapped[int]) -> ColumnElement[bool]:

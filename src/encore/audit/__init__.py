@@ -2,6 +2,7 @@
 exports. Faces call `record` in the transaction of the action; listeners read their own, admins all."""
 
 from encore.audit import _kinds as kinds
+from encore.audit._flood import FloodGate
 from encore.audit._models import AuditEvent
 from encore.audit._report import Logins, Report, security_report
 from encore.audit._service import (
@@ -21,6 +22,7 @@ __all__ = [
     "Client",
     "EventFilter",
     "EventView",
+    "FloodGate",
     "Logins",
     "Report",
     "kinds",

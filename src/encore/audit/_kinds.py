@@ -13,6 +13,8 @@ OAUTH_APP_CREATED = "oauth.app_created"
 OAUTH_APP_DELETED = "oauth.app_deleted"
 OAUTH_GRANTED = "oauth.granted"
 OAUTH_GRANT_REVOKED = "oauth.grant_revoked"
+OAUTH_TOKEN_REVOKED = "oauth.token_revoked"  # by the app itself, RFC 7009
+LABEL_EXCLUSIVE_CREATED = "label.exclusive_created"
 EXPORT_REQUESTED = "export.requested"
 EXPORT_DOWNLOADED = "export.downloaded"
 ADMIN_PREMIUM_GRANTED = "admin.premium_granted"
@@ -40,6 +42,8 @@ CHANGES = frozenset(
         OAUTH_APP_DELETED,
         OAUTH_GRANTED,
         OAUTH_GRANT_REVOKED,
+        OAUTH_TOKEN_REVOKED,
+        LABEL_EXCLUSIVE_CREATED,
         ADMIN_PREMIUM_GRANTED,
         ADMIN_PREMIUM_REVOKED,
         ADMIN_CODES_CREATED,

@@ -3,8 +3,9 @@
 Run by `encore search rebuild` (and when a database has no index yet): docs are renumbered so that
 number order is ranking order (most popular first, then oldest), and every term's and common prefix's
 set is written anew in one transaction, which readers on every node see whole or not at all.
-Popularity comes from the caller (`Popularity`): today the listens rolled up per track
-(`library.popularity`); a verified-streams figure can take its place without touching the index.
+Popularity comes from the caller (`Popularity`): today listens per track, counted only for tracks at least
+5 distinct listeners played (`library.popularity`, #15), so a rank never singles out one listener; a
+verified-streams figure can take its place without touching the index.
 """
 
 from array import array

@@ -81,7 +81,7 @@ def _on_accounts(user: str | None, everyone: bool, action: Callable[..., None], 
     try:
         target = _target(c, user, everyone)
         with transaction(c.sessions) as session:
-            action(session, user_id=target, actor_id=None, now=c.clock.now())
+            action(session, user_id=target, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs)
         console.print(f"[green]{done}:[/green] {user or 'every account'}")
     finally:
         c.close()

@@ -15,7 +15,7 @@ from encore.discovery._answers import (
 from encore.discovery._build import NEIGHBOURS, TrainStats, train
 from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
-from encore.discovery._policy import MAX_SEEDS, MIN_LISTENERS, Decision, may_derive, may_learn_from, seed_count
+from encore.discovery._policy import MAX_SEEDS, Decision, may_derive, may_learn_from, seed_count
 from encore.discovery._radio import KINDS as RADIO_KINDS
 from encore.discovery._radio import next_tracks, queue_track_ids, radio_seeds
 from encore.discovery._service import (
@@ -26,6 +26,7 @@ from encore.discovery._service import (
     set_preferences,
     similar_track_ids,
 )
+from encore.library import MIN_LISTENERS
 
 __all__ = [
     "HANDLERS",

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from encore.discovery._policy import MIN_LISTENERS
+from encore.library import MIN_LISTENERS
 
 # A pair shared by SHRINK listeners keeps half its cosine: thin evidence ranks below broad evidence.
 SHRINK = 10.0

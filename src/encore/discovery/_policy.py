@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
-# No recommendation, similar list or "fans also like" may rest on fewer distinct listeners than this.
-MIN_LISTENERS = 5
+# No recommendation, similar list or "fans also like" may rest on fewer distinct listeners than this: the one
+# threshold for everything derived from others' listening, owned by `library._privacy` (search popularity too).
+from encore.library import enough_listeners
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class Decision:
 
 def may_derive(*, distinct_listeners: int) -> Decision:
     """May a pair (similar tracks, related artists) or a list be derived from this many distinct listeners?"""
-    if distinct_listeners >= MIN_LISTENERS:
+    if enough_listeners(distinct_listeners):
         return Decision(True, "enough_listeners")
     return Decision(False, "too_few_listeners")
 

@@ -4,8 +4,8 @@ for tracks at least MIN_LISTENERS of them played (`may_derive`'s rule in SQL), s
 from sqlalchemy import ColumnElement, Select, Subquery, func, select
 
 from encore.discovery._models import DiscoveryPreference
-from encore.discovery._policy import MIN_LISTENERS
 from encore.history import Play
+from encore.library import MIN_LISTENERS
 
 
 def opted_out() -> Select[int]:

@@ -11,6 +11,7 @@ from encore.insights import _queries as q
 from encore.insights._period import Period
 from encore.insights._snapshot import Era, FirstTrack, Snapshot, YearTop
 from encore.insights._tally import Counter, Shown, longest_streak, most_played_day, top_percent
+from encore.library import enough_listeners
 
 # (period label, artist id or None, artist name) -> listens per listener; the batch shares one cache.
 ListenerCounts = Callable[[Period, int | None, str], list[int]]
@@ -254,7 +255,9 @@ def build_snapshot(
             lambda p, aid, name: q.artist_listeners(session, period=p, artist_id=aid, artist_name=name)
         )
         everyone = counts_of(period, t.artist_ids[key], t.shown[key][0])
-        percent, listeners = top_percent(t.artists.listens[key], everyone), len(everyone)
+        # a rank among two listeners tells each how much the other played (#15, hole 5's class)
+        if enough_listeners(len(everyone)):
+            percent, listeners = top_percent(t.artists.listens[key], everyone), len(everyone)
 
     return Snapshot(
         period=period.label,

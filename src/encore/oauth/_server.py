@@ -244,12 +244,14 @@ class _Revocation(RevocationEndpoint):  # type: ignore[misc]
 
     def revoke_token(self, token: Token, request: _Request) -> None:
         token.row.revoked = True
+        self.server.revoked.append(token.row)
 
 
 class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
     def __init__(self, session: Session, now: datetime) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self.session, self.now = session, now
+        self.revoked: list[OAuthToken] = []  # what the revocation endpoint revoked in this call
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
@@ -352,8 +354,14 @@ def token_endpoint(session: Session, *, call: HttpCall, now: datetime) -> OAuthR
     return reply
 
 
-def revocation_endpoint(session: Session, *, call: HttpCall, now: datetime) -> OAuthReply:
-    reply: OAuthReply = EncoreAuthServer(session, now).create_endpoint_response("revocation", call)
+def revocation_endpoint(
+    session: Session, *, call: HttpCall, now: datetime, revoked: list[OAuthToken] | None = None
+) -> OAuthReply:
+    """RFC 7009; the tokens it revoked are appended to `revoked` (the web edge audits them)."""
+    server = EncoreAuthServer(session, now)
+    reply: OAuthReply = server.create_endpoint_response("revocation", call)
+    if revoked is not None:
+        revoked.extend(server.revoked)
     return reply
 
 

@@ -34,10 +34,13 @@ def issue_stream_url(
     now: datetime,
     keyring: Keyring,
     counted: bool = False,
+    generation: int = 0,
 ) -> IssuedStream:
     """A signed URL for the track's best rendition. `counted` URLs are always served by Encore's own byte
     path, even in edge mode: a free listener's ad clock charges what that path sends, which nginx cannot
-    report (so Premium listeners, whose audio costs no ad time, are the ones served by the edge)."""
+    report (so Premium listeners, whose audio costs no ad time, are the ones served by the edge).
+    `generation` is the account's sign-out generation (`accounts.issue_epoch`): the URL stops when the account
+    is signed out (embedded byte path; nginx's edge URLs run to their expiry)."""
     track = track_row(session, track_id=track_public_id)
     renditions = {r.kind: r for r in session.scalars(select(Rendition).where(Rendition.track_id == track.id))}
     choice = choose_rendition(requested=requested, available=frozenset(renditions), data_saver=data_saver)
@@ -63,5 +66,6 @@ def issue_stream_url(
             track=track.public_id,
             rendition=choice.kind,
             expires=expires,
+            generation=generation,
         ).path
     return IssuedStream(url, expires_at, choice.kind, MIME[choice.kind], track.gain_db)

@@ -1,8 +1,11 @@
 """Signed stream URLs: bound to user, track and rendition, valid until an expiry.
 
 Embedded mode (Python serves the bytes):
-    /stream/{track}/{rendition}?u={user}&e={expiry}&s={sig}
-    sig = base64url(HMAC-SHA256(stream_key, "user:track:rendition:expiry")[:24]), no padding (32 chars).
+    /stream/{track}/{rendition}?u={user}&e={expiry}&g={generation}&s={sig}
+    sig = base64url(HMAC-SHA256(stream_key, "user:track:rendition:expiry:generation")[:24]), no padding
+    (32 chars); a URL of generation 0 has no `g` and signs "user:track:rendition:expiry", as before.
+    The generation is the account's sign-out generation when the URL was made (`accounts.issue_epoch`):
+    the byte path refuses it once the account (or everyone) is signed out (`accounts.StreamCutoffs`).
     192 bits is far beyond what an online forger can try; the shorter URL is kinder to logs.
     `stream_key` is derived from the main secret key, so stream URLs never share a key with sessions.
 
@@ -27,6 +30,7 @@ RENDITION_NAMES = frozenset({"vorbis160", "opus96"})
 _SIG_BYTES = 24
 _SIG_CHARS = 32  # base64url of 24 bytes, no padding
 _MAX_EXPIRY_DIGITS = 12
+_MAX_GENERATION_DIGITS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,7 @@ class StreamGrant:
     track: str
     rendition: str
     expires: int
+    generation: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +81,15 @@ def _pads(key: bytes) -> tuple["hashlib._Hash", "hashlib._Hash"]:
     return inner, outer
 
 
-def _mac(key: bytes, user: str, track: str, rendition: str, expires: int) -> str:
+def _signed_text(grant: StreamGrant) -> bytes:
+    tail = f":{grant.generation}" if grant.generation else ""
+    return f"{grant.user}:{grant.track}:{grant.rendition}:{grant.expires}{tail}".encode()
+
+
+def _mac(key: bytes, grant: StreamGrant) -> str:
     inner_pad, outer_pad = _pads(key)
     inner = inner_pad.copy()
-    inner.update(f"{user}:{track}:{rendition}:{expires}".encode())
+    inner.update(_signed_text(grant))
     outer = outer_pad.copy()
     outer.update(inner.digest())
     return _b64(outer.digest()[:_SIG_BYTES])
@@ -98,15 +108,27 @@ def stream_key_for(secret_key: str, key: Key) -> bytes:
     return hmac.new(secret_key.encode(), b"encore-stream-url-v1|" + key.salt.encode(), hashlib.sha256).digest()
 
 
-def sign_stream_url(*, key: bytes, user: str, track: str, rendition: str, expires: int, kid: int = 0) -> SignedUrl:
-    """`kid` names the keyring generation of `key` (`&k=`); URLs of kid 0 carry none, as before key ids."""
-    sig = _mac(key, user, track, rendition, expires)
+def sign_stream_url(
+    *, key: bytes, user: str, track: str, rendition: str, expires: int, kid: int = 0, generation: int = 0
+) -> SignedUrl:
+    """`kid` names the keyring generation of `key` (`&k=`); URLs of kid 0 carry none, as before key ids.
+    `generation` is the account's sign-out generation (`&g=`, signed), none when 0."""
+    sig = _mac(key, StreamGrant(user, track, rendition, expires, generation))
     k = f"&k={kid}" if kid else ""
-    return SignedUrl(f"/stream/{track}/{rendition}?u={user}&e={expires}{k}&s={sig}", expires)
+    g = f"&g={generation}" if generation else ""
+    return SignedUrl(f"/stream/{track}/{rendition}?u={user}&e={expires}{g}{k}&s={sig}", expires)
 
 
 def verify_stream_signature(
-    *, key: bytes, user: str, track: str, rendition: str, expires: str, signature: str, now: int
+    *,
+    key: bytes,
+    user: str,
+    track: str,
+    rendition: str,
+    expires: str,
+    signature: str,
+    now: int,
+    generation: str = "",
 ) -> StreamGrant | Denial:
     """Decide whether a stream URL is genuine and current. Never raises.
 
@@ -116,14 +138,16 @@ def verify_stream_signature(
         return _MALFORMED
     if not (expires.isascii() and expires.isdigit()) or len(expires) > _MAX_EXPIRY_DIGITS:
         return _MALFORMED
+    if generation and (not (generation.isascii() and generation.isdigit()) or len(generation) > _MAX_GENERATION_DIGITS):
+        return _MALFORMED
     if len(signature) != _SIG_CHARS or not signature.isascii():
         return _BAD_SIGNATURE if len(signature) <= 2 * _SIG_CHARS else _MALFORMED
-    expiry = int(expires)
-    if not hmac.compare_digest(_mac(key, user, track, rendition, expiry), signature):
+    grant = StreamGrant(user, track, rendition, int(expires), int(generation or 0))
+    if not hmac.compare_digest(_mac(key, grant), signature):
         return _BAD_SIGNATURE
-    if expiry < now:
+    if grant.expires < now:
         return _EXPIRED
-    return StreamGrant(user, track, rendition, expiry)
+    return grant
 
 
 def edge_secret(secret_key: str) -> str:

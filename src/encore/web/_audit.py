@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from encore import audit
 from encore.accounts import User
+from encore.db import transaction
 from encore.web._client_ip import client_ip
 from encore.web._deps import container
 
@@ -39,3 +40,10 @@ def note(
         client=client_of(request),
         details=details,
     )
+
+
+def note_apart(request: Request, kind: str, *, actor: User, **details: Any) -> None:
+    """Record `kind` in a transaction of its own: for actions that commit their own work (uploads run the
+    ingest pipeline, which writes in its own transactions), after that work is done."""
+    with transaction(container(request).sessions) as session:
+        note(request, session, kind, actor=actor, **details)

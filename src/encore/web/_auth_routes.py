@@ -1,6 +1,7 @@
 """Sign up, log in, log out, who am I. Cookie for the player, the same token as bearer for APIs."""
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -18,7 +19,7 @@ from encore.audit import kinds
 from encore.db import transaction
 from encore.kernel import PermissionDenied
 from encore.web._audit import note
-from encore.web._client_ip import client_ip
+from encore.web._client_ip import client_key
 from encore.web._deps import SESSION_COOKIE, CurrentUser, Db, container
 from encore.web._schemas import LoginIn, SessionOut, SignupIn, UserOut
 
@@ -57,7 +58,7 @@ def open_session(request: Request, response: Response, session: Db, user: User) 
 def signup(body: SignupIn, request: Request, response: Response, session: Db) -> SessionOut:
     if not container(request).settings.allow_signup:
         raise PermissionDenied("sign-up is closed on this server", code="signup_closed")
-    verdict = container(request).login_throttle.signup(client=client_ip(request))
+    verdict = container(request).login_throttle.signup(client=client_key(request))
     if not verdict.allowed:
         raise LoginThrottled(
             "too many sign-ups from here; try again later", code=verdict.reason, retry_after=verdict.retry_after_s
@@ -76,15 +77,21 @@ def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
             session,
             username=body.username,
             password=body.password,
-            client=client_ip(request),
+            client=client_key(request),
             throttle=c.login_throttle,
             now=c.clock.now(),
         )
         if outcome.user is not None:
             note(request, session, kinds.LOGIN, actor=outcome.user)
             return open_session(request, response, session, outcome.user)
-        known = get_user_by_name(session, username=body.username[:64])
         reason = outcome.error.code if outcome.error else "invalid_credentials"
+        also: dict[str, Any] = {}
+        if isinstance(outcome.error, LoginThrottled):  # a guesser makes these at will: one row per window
+            dropped = c.audit_gate.admit(f"login-throttled:{client_key(request)}", now=c.clock.now())
+            if dropped is None:
+                raise outcome.error
+            also["throttled_attempts_not_logged"] = dropped
+        known = get_user_by_name(session, username=body.username[:64])
         note(
             request,
             session,
@@ -93,6 +100,7 @@ def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
             subject_id=known.id if known else None,
             username=body.username[:64],
             reason=reason,
+            **also,
         )
     raise outcome.error or LoginFailed("wrong username or password")
 

@@ -4,6 +4,10 @@ X-Forwarded-For is written by every hop, and the leftmost entries by the client 
 is read right to left, skipping trusted proxies; the first address that is not one is the client.
 Without a trusted peer the header is ignored: anyone can send it, and a throttle keyed on it would
 let a guesser be a new client on every request.
+
+Throttles and rate windows key a client by `client_key`: an IPv4 address, or an IPv6 client's /64. A host
+is handed a whole /64 (RFC 7421; SLAAC and privacy addresses pick any of its 2**64), so keying by the full
+IPv6 address would let one machine be a new client on every request. The audit log keeps the full address.
 """
 
 import ipaddress
@@ -43,6 +47,28 @@ def resolve_client(peer: str, forwarded_for: str | None, trusted: Sequence[str])
             except ValueError:
                 return peer  # garbage where an address should be: the proxy is the best we know
     return hops[0] if hops else peer
+
+
+IPV6_CLIENT_PREFIX = 64
+
+
+def rate_key(address: str) -> str:
+    """Pure: what a throttle counts an address as: IPv4 as is (an IPv4-mapped IPv6 address too), IPv6 by its
+    /64 ("2001:db8:1:2::/64"); anything unparsable (a test client's name) as given."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_CLIENT_PREFIX), strict=False))
+    return str(ip)
+
+
+def client_key(request: Request) -> str:
+    """The client as the log-in throttle and rate windows count it (see `rate_key`)."""
+    return rate_key(client_ip(request))
 
 
 def client_ip(request: Request) -> str:

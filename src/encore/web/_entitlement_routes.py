@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from encore import ads, billing, playback
+from encore import accounts, ads, billing, playback
 from encore.accounts import Role, User
 from encore.audit import kinds
 from encore.kernel import NotFound
@@ -279,6 +279,7 @@ def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
         data_saver=False,
         now=now,
         keyring=c.keyring.get(),
+        generation=accounts.issue_epoch(session),
     )
     return AdBreakOut(
         break_id=brk.break_id,

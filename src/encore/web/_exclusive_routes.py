@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 
 from encore import billing, exclusives
 from encore.accounts import Role, User
+from encore.audit import kinds
 from encore.kernel import NotFound
+from encore.web._audit import note
 from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._schemas import Strict
@@ -51,7 +53,7 @@ class ExclusiveOut(BaseModel):
 
 
 @router.post("/label/exclusives", status_code=201)
-def add_exclusive(body: ExclusiveIn, session: Db, user: LabelUser) -> ExclusiveOut:
+def add_exclusive(body: ExclusiveIn, request: Request, session: Db, user: LabelUser) -> ExclusiveOut:
     assert user.label_id is not None  # noqa: S101 - checked by LabelUser
     view = exclusives.create_exclusive(
         session,
@@ -59,6 +61,7 @@ def add_exclusive(body: ExclusiveIn, session: Db, user: LabelUser) -> ExclusiveO
         **body.model_dump(exclude={"availability"}),
         availability=billing.Availability(body.availability),
     )
+    note(request, session, kinds.LABEL_EXCLUSIVE_CREATED, actor=user, exclusive=view.id)
     return ExclusiveOut(**view.__dict__)
 
 

@@ -18,7 +18,7 @@ from encore.audit import kinds
 from encore.billing import Availability
 from encore.ingest import ingest_upload
 from encore.kernel import NotFound
-from encore.web._audit import note
+from encore.web._audit import note, note_apart
 from encore.web._bounds import Day
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_schemas import (
@@ -163,7 +163,7 @@ def _set_availability(  # noqa: PLR0917 - the two routes' own parameters, passed
 
 
 @router.post("/label/{label_id}/uploads")
-def label_upload(request: Request, label: OwnLabel, body: UploadBody) -> dict[str, object]:
+def label_upload(request: Request, label: OwnLabel, user: CurrentUser, body: UploadBody) -> dict[str, object]:
     """Multipart `file`, one audio file of the release (content decides the format), through the same
     ingest pipeline as `encore ingest`; the release always lands on this label."""
     c = container(request)
@@ -174,6 +174,17 @@ def label_upload(request: Request, label: OwnLabel, body: UploadBody) -> dict[st
         store=c.store,
         label_override=label.name,
         max_bytes=c.settings.max_upload_bytes,
+    )
+    note_apart(
+        request,
+        kinds.LABEL_UPLOAD,
+        actor=user,
+        label=label.id,
+        file=(body.file.filename or "")[:200],
+        imported=summary.imported,
+        updated=summary.updated,
+        failed=len(summary.failed),
+        track_ids=summary.track_ids[:50],
     )
     return {
         "imported": summary.imported,

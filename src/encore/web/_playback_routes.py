@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from encore import billing, catalog, history, playback
+from encore import accounts, billing, catalog, history, playback
 from encore.kernel import PermissionDenied, is_public_id
 from encore.streaming import issue_stream_url
 from encore.web._deps import CurrentUser, Db, container
@@ -41,6 +41,7 @@ def stream_url(track_id: str, body: StreamRequest, request: Request, session: Db
         now=c.clock.now(),
         keyring=c.keyring.get(),
         counted=decision.tier is not billing.Tier.PREMIUM,
+        generation=accounts.issue_epoch(session),
     )
     return StreamOut(
         url=issued.url,

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from encore import retail
-from encore.web._client_ip import client_ip
+from encore.web._client_ip import client_key
 from encore.web._deps import Db, MaybeUser, container
 
 router = APIRouter(prefix="/api", tags=["retail"])
@@ -71,7 +71,7 @@ def count_click(
         item_id=item_id,
         retailer=retailer,
         user_id=user.id if user else None,
-        client=client_ip(request),
+        client=client_key(request),
         now=container(request).clock.now(),
     )
     return ClickOut(url=url, counted=counted)

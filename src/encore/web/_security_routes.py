@@ -14,7 +14,7 @@ from encore.kernel import NotFound
 from encore.web._audit import client_of, note
 from encore.web._auth_routes import open_session
 from encore.web._bounds import Instant
-from encore.web._client_ip import client_ip
+from encore.web._client_ip import client_key
 from encore.web._deps import SESSION_COOKIE, Admin, CurrentUser, Db, container
 from encore.web._schemas import SessionOut, Strict
 
@@ -120,8 +120,9 @@ def export_events(
 
 
 def _sign_out(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
-    now = container(request).clock.now()
-    incident.sign_out(session, user_id=user_id, actor_id=actor.id, now=now, client=client_of(request))
+    c = container(request)
+    client, cuts = client_of(request), c.stream_cutoffs
+    incident.sign_out(session, user_id=user_id, actor_id=actor.id, now=c.clock.now(), client=client, cutoffs=cuts)
 
 
 @router.post("/me/sign-out-everywhere", status_code=204)
@@ -145,7 +146,7 @@ def sign_out_everyone(request: Request, response: Response, session: Db, admin: 
 
 def _guard(request: Request) -> Guard:
     c = container(request)
-    return Guard(throttle=c.login_throttle, client=client_ip(request), now=c.clock.now())
+    return Guard(throttle=c.login_throttle, client=client_key(request), now=c.clock.now())
 
 
 class PasswordIn(Strict):
@@ -177,8 +178,9 @@ def new_email(body: EmailIn, request: Request, session: Db, user: CurrentUser) -
 
 
 def _force_reset(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
-    now = container(request).clock.now()
-    incident.force_password_reset(session, user_id=user_id, actor_id=actor.id, now=now, client=client_of(request))
+    c = container(request)
+    client, cuts, now = client_of(request), c.stream_cutoffs, c.clock.now()
+    incident.force_password_reset(session, user_id=user_id, actor_id=actor.id, now=now, client=client, cutoffs=cuts)
 
 
 @router.post("/admin/accounts/{username}/password-reset", status_code=204)

@@ -224,6 +224,7 @@ def make_stream_app(
     counts: Counts | None = None,
     record: Record | None = None,
     pace: Pace | None = None,
+    alive: Callable[[str, int], Awaitable[bool]] | None = None,
 ) -> ASGIApp:
     """GET/HEAD /stream/{track}/{rendition}?u=&e=&s= → 200/206/416, 403 on a refused URL, 404 if no file.
 
@@ -231,11 +232,12 @@ def make_stream_app(
     `keys`, the URL's key id (`k`, "" for kid 0) picks the key instead, and a retired one refuses. `taps`
     gives the tap that counts what is sent on a URL toward its listener's ad clock; `counts` what every
     listener's response sends of a track (Premium too) toward a verified stream, which `record` writes;
-    `pace` how long to hold a free listener's next block.
+    `pace` how long to hold a free listener's next block. `alive(user, generation)` says whether the URL's
+    sign-out generation still counts (one shared-state read per request, never per block).
     """
     fds = _FdCache()
 
-    def check(q: dict[str, str], track: str, rendition: str) -> StreamGrant | str:
+    async def check(q: dict[str, str], track: str, rendition: str) -> StreamGrant | str:
         """The URL's verified grant, or the reason it is refused."""
         url_key = key if keys is None else keys(q.get("k", ""))
         if url_key is None:
@@ -248,8 +250,13 @@ def make_stream_app(
             expires=q.get("e", ""),
             signature=q.get("s", ""),
             now=int(now()),
+            generation=q.get("g", ""),
         )
-        return decision.reason if isinstance(decision, Denial) else decision
+        if isinstance(decision, Denial):
+            return decision.reason
+        if alive is not None and not await alive(decision.user, decision.generation):
+            return "signed_out"
+        return decision
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -265,7 +272,7 @@ def make_stream_app(
             await _plain(send, method, 404, b"not found\n")
             return
         track, rendition = parts[2], parts[3]
-        decision = check(_query(scope["query_string"]), track, rendition)
+        decision = await check(_query(scope["query_string"]), track, rendition)
         if isinstance(decision, str):
             await _plain(send, method, 403, b"stream URL refused: %s\n" % decision.encode())
             return

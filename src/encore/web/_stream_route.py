@@ -38,6 +38,7 @@ def make_stream_endpoint(c: Container) -> ASGIApp:
         ),
         record=lambda verified: record_verified(c, verified),
         pace=lambda tap: tap.wait_s(c.clock.now(), burst_s=c.settings.free_burst_s, speed=c.settings.free_pace_x),
+        alive=lambda user, generation: c.stream_cutoffs.alive(user_public_id=user, generation=generation),
     )
 
 

@@ -5,9 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from encore.accounts import Role, User
+from encore.audit import kinds
 from encore.catalog import label_name_for
 from encore.ingest import ingest_upload
 from encore.kernel import PermissionDenied
+from encore.web._audit import note_apart
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._upload_body import UploadBody
 
@@ -41,6 +43,17 @@ def upload(request: Request, session: Db, user: Uploader, body: UploadBody) -> d
         store=c.store,
         label_override=label,
         max_bytes=c.settings.max_upload_bytes,
+    )
+    note_apart(
+        request,
+        kinds.LABEL_UPLOAD,
+        actor=user,
+        label=label,
+        file=(body.file.filename or "")[:200],
+        imported=summary.imported,
+        updated=summary.updated,
+        failed=len(summary.failed),
+        track_ids=summary.track_ids[:50],
     )
     return {
         "imported": summary.imported,

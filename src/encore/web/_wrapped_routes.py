@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from encore import insights
 from encore.kernel import NotFound
-from encore.web._client_ip import client_ip
+from encore.web._client_ip import client_key
 from encore.web._deps import CurrentUser, Db, container
 
 router = APIRouter(tags=["wrapped"])
@@ -38,7 +38,7 @@ def _card_png(session: Session, request: Request, *, user_id: int, period: str, 
 def _public_allowed(request: Request) -> HTMLResponse | None:
     """A rate window per client over the public Wrapped pages, held in the shared state (all workers)."""
     hit = container(request).state.hit(
-        f"rate:wrapped-public:{client_ip(request)}", limit=PUBLIC_PER_MINUTE, window_s=60
+        f"rate:wrapped-public:{client_key(request)}", limit=PUBLIC_PER_MINUTE, window_s=60
     )
     if hit.allowed:
         return None

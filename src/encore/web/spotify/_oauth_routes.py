@@ -134,7 +134,13 @@ async def token(request: Request, session: Db) -> Response:
 async def revoke(request: Request, session: Db) -> Response:
     """Form fields `token` (access or refresh) and optional `token_type_hint`; client authentication as above."""
     call = await _call(request)
-    return _reply(oauth.revocation_endpoint(session, call=call, now=container(request).clock.now()))
+    revoked: list[oauth.OAuthToken] = []
+    reply = oauth.revocation_endpoint(session, call=call, now=container(request).clock.now(), revoked=revoked)
+    for token in revoked:
+        app = session.get(oauth.OAuthApp, token.app_id)
+        client_id = app.client_id if app else None
+        note(request, session, kinds.OAUTH_TOKEN_REVOKED, actor=None, subject_id=token.user_id, client_id=client_id)
+    return _reply(reply)
 
 
 class NewAppIn(BaseModel):
