@@ -1,9 +1,9 @@
 """Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed by SQL
-aggregations over `plays`, stored and reused; its story cards, their PNGs, share links and a top-songs playlist."""
+aggregations over monthly rollups of `plays` (history.RollupTrack), stored and reused; its story cards, their PNGs, share links and a top-songs playlist."""
 
 from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards
-from encore.insights._compute import build_snapshot
+from encore.insights._compute import PLAYS, ROLLUPS, Source, build_snapshot
 from encore.insights._forget import plays_changed
 from encore.insights._models import WrappedShare, WrappedSnapshot
 from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
@@ -16,6 +16,7 @@ from encore.insights._store import available_periods, build_all, get_wrapped, re
 __all__ = [
     "FIRST_YEAR",
     "HEIGHT",
+    "PLAYS",
     "PREVIEW_HEIGHT",
     "PREVIEW_WIDTH",
     "WIDTH",
@@ -25,8 +26,10 @@ __all__ = [
     "Era",
     "FirstTrack",
     "Period",
+    "ROLLUPS",
     "Ranked",
     "Snapshot",
+    "Source",
     "Streak",
     "WrappedShare",
     "WrappedSnapshot",

@@ -47,9 +47,6 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
     report = import_history(
         ctx.sessions, user_id=ctx.user_id, path=upload, name=name, now=ctx.clock.now(), progress=progress
     )
-    if report.first is not None and report.last is not None:  # a Wrapped already built now counts them too
-        with transaction(ctx.sessions) as session:
-            insights.plays_changed(session, user_id=ctx.user_id, first=report.first, last=report.last)
     ctx.progress(report.listens, report.listens, "Imported", force=True)
     upload.unlink(missing_ok=True)
     return report.as_dict()
