@@ -99,7 +99,9 @@ def test_an_unpublished_import_hides_its_rows_from_every_reader(container: Conta
     """Rows tagged with an import that never published: the history, the listen count, Wrapped, the
     rollups and the plays' own queries do not see them; publishing shows them all at once."""
     at = datetime(2024, 6, 1, 12, tzinfo=UTC)
-    listens = [history.ListenIn(at + timedelta(minutes=5 * i), "Band", f"Song {i}", ms_played=200_000) for i in range(4)]
+    listens = [
+        history.ListenIn(at + timedelta(minutes=5 * i), "Band", f"Song {i}", ms_played=200_000) for i in range(4)
+    ]
     with transaction(container.sessions) as s:
         import_id = history.open_import(s, user_id=user_id, digest="0" * 64, now=NOW)
         history.submit_listens(s, user_id=user_id, listens=listens, source="import", now=NOW, import_id=import_id)

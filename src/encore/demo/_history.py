@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
+from encore import history
 from encore.catalog import Album, AlbumGenre, Genre, Track, TrackArtist, music_album, music_track
 from encore.exclusives import Exclusive
-from encore import history
 from encore.history import Play, counts_as_listen
 
 SOURCE = "demo"

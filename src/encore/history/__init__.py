@@ -12,6 +12,7 @@ from encore.history._browse import (
     forget_chunk,
     forget_play,
 )
+from encore.history._imports import HistoryImport, open_import, publish_import, visible
 from encore.history._listens import (
     ListenIn,
     ListenView,
@@ -23,9 +24,9 @@ from encore.history._listens import (
     submit_listens,
     user_listens,
 )
-from encore.history._imports import HistoryImport, open_import, publish_import, visible
 from encore.history._match import match_listens, text_key
 from encore.history._models import Play, PlayingNow, TrackListens
+from encore.history._policy import check_timestamp, counts_as_listen
 from encore.history._rollups import (
     Month,
     RollupDirty,
@@ -39,7 +40,6 @@ from encore.history._rollups import (
     month_span,
     pending_folds,
 )
-from encore.history._policy import check_timestamp, counts_as_listen
 from encore.history._service import PlayReport, open_play_id, recent_plays, report_play
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
 from encore.history._writer import ListenWriter

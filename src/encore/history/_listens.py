@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore.history._match import catalogue_text, match_keys, resolve_cached, text_key
 from encore.history._imports import visible
+from encore.history._match import catalogue_text, match_keys, resolve_cached, text_key
 from encore.history._models import Play, PlayingNow
 from encore.history._rollups import mark_plays
 

@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, ColumnElement, ForeignKey, event, Integer, SmallInteger, String, delete, func, select
+from sqlalchemy import BigInteger, ColumnElement, ForeignKey, Integer, SmallInteger, String, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -207,7 +207,6 @@ def pending_folds(session: Session, *, user_id: int | None = None) -> int:
     if user_id is not None:
         query = query.where(RollupDirty.user_id == user_id)
     return int(session.scalar(query) or 0)
-
 
 
 def fold_all(sessions: Callable[[], Session], *, user_id: int | None = None, per_commit: int = FOLD_CHUNK) -> int:

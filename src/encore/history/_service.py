@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from encore.history._models import Play
 from encore.history._imports import visible
+from encore.history._models import Play
 from encore.history._policy import check_timestamp, counts_as_listen
 from encore.kernel import ValidationFailed
 
@@ -87,7 +87,9 @@ def report_play(session: Session, *, user_id: int, report: PlayReport, now: date
 
 def recent_plays(session: Session, *, user_id: int, limit: int) -> list[Play]:
     return list(
-        session.scalars(select(Play).where(Play.user_id == user_id, visible()).order_by(Play.started_at.desc()).limit(limit))
+        session.scalars(
+            select(Play).where(Play.user_id == user_id, visible()).order_by(Play.started_at.desc()).limit(limit)
+        )
     )
 
 

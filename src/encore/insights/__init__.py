@@ -1,5 +1,6 @@
-"""Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed by SQL
-aggregations over monthly rollups of `plays` (history.RollupTrack), stored and reused; its story cards, their PNGs, share links and a top-songs playlist."""
+"""Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed from monthly
+rollups of `plays` (history.RollupTrack), stored and reused; its story cards, their PNGs, share links and a
+top-songs playlist."""
 
 from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards
@@ -19,6 +20,7 @@ __all__ = [
     "PLAYS",
     "PREVIEW_HEIGHT",
     "PREVIEW_WIDTH",
+    "ROLLUPS",
     "WIDTH",
     "Card",
     "CardCache",
@@ -26,7 +28,6 @@ __all__ = [
     "Era",
     "FirstTrack",
     "Period",
-    "ROLLUPS",
     "Ranked",
     "Snapshot",
     "Source",

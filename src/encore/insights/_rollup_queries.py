@@ -39,7 +39,9 @@ def track_buckets(session: Session, *, user_id: int, period: Period) -> list[Tra
     b = _bucket(period).label("b")
     where = [T.user_id == user_id, T.month >= first, T.month < end]
     catalogue = (
-        select(b, T.track_id, func.sum(T.listens), func.sum(T.ms)).where(*where, T.track_id != 0).group_by(b, T.track_id)
+        select(b, T.track_id, func.sum(T.listens), func.sum(T.ms))
+        .where(*where, T.track_id != 0)
+        .group_by(b, T.track_id)
     )
     rows: list[Any] = [
         (_label(period, k), tid, None, None, None, int(n), int(ms or 0)) for k, tid, n, ms in _run(session, catalogue)

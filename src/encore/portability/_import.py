@@ -102,10 +102,10 @@ def import_history(
     for listen in _listens(path, name, now, None):
         batch.append(listen)
         if len(batch) >= chunk:
-            _write(sessions, user_id, import_id, batch, report, now)
+            _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
             if progress is not None:
                 progress(report, "write")
-    _write(sessions, user_id, import_id, batch, report, now)
+    _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
     with transaction(sessions) as session:  # the commit point: one flag, whatever the file's size
         history.publish_import(session, import_id=import_id, now=now)
         if report.first is not None and report.last is not None:
@@ -127,6 +127,7 @@ def _write(
     sessions: sessionmaker[Session],
     user_id: int,
     import_id: int,
+    *,
     batch: list[history.ListenIn],
     report: ImportReport,
     now: datetime,

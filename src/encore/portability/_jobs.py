@@ -6,8 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from encore import insights
-from encore.db import transaction
 from encore.jobs import JobContext, JobEngine, JobView
 from encore.kernel import NotFound, ValidationFailed
 from encore.portability._export import export_account

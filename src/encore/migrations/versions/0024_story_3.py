@@ -26,7 +26,9 @@ _MONTH = {
 
 
 def _user_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f(f"fk_{table}_user_id_users"), ondelete="CASCADE")
+    return sa.ForeignKeyConstraint(
+        ["user_id"], ["users.id"], name=op.f(f"fk_{table}_user_id_users"), ondelete="CASCADE"
+    )
 
 
 def upgrade() -> None:
@@ -42,18 +44,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_history_imports")),
     )
     op.create_index("ix_history_imports_user_digest", "history_imports", ["user_id", "digest"])
-    # A plain ADD COLUMN on both databases: SQLite's batch mode would copy `plays` and drop its triggers.
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(
-            "ALTER TABLE plays ADD COLUMN import_id INTEGER CONSTRAINT fk_plays_import_id_history_imports "
-            "REFERENCES history_imports (id) ON DELETE CASCADE"
-        )
-    else:
-        op.add_column("plays", sa.Column("import_id", sa.Integer(), nullable=True))
-        op.create_foreign_key(
-            op.f("fk_plays_import_id_history_imports"), "plays", "history_imports", ["import_id"], ["id"],
-            ondelete="CASCADE",
-        )  # fmt: skip
+    # no foreign key (see history.Play.import_id): a plain ADD COLUMN, no copy of `plays` on SQLite
+    op.add_column("plays", sa.Column("import_id", sa.Integer(), nullable=True))
     op.create_table(
         "rollup_tracks",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -88,18 +80,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "month", name=op.f("pk_rollup_dirty")),
     )
     month = _MONTH[op.get_bind().dialect.name]
-    op.execute(
-        f"INSERT INTO rollup_dirty (user_id, month, generation) SELECT DISTINCT user_id, {month}, 1 FROM plays"  # noqa: S608
-    )
+    op.execute(f"INSERT INTO rollup_dirty (user_id, month, generation) SELECT DISTINCT user_id, {month}, 1 FROM plays")
 
 
 def downgrade() -> None:
     op.drop_table("rollup_dirty")
     op.drop_table("rollup_hours")
     op.drop_table("rollup_tracks")
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE plays DROP COLUMN import_id")  # SQLite >= 3.35 drops a column in place
-    else:
-        op.drop_constraint(op.f("fk_plays_import_id_history_imports"), "plays", type_="foreignkey")
-        op.drop_column("plays", "import_id")
+    op.execute("ALTER TABLE plays DROP COLUMN import_id")  # in place on both (SQLite >= 3.35): triggers stay
     op.drop_table("history_imports")
