@@ -16,7 +16,18 @@ import itertools
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, ColumnElement, ForeignKey, Integer, SmallInteger, String, delete, event, func, select
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -100,10 +111,9 @@ def mark(session: Session, keys: Iterable[tuple[int, Month]]) -> None:
     if not rows:
         return
     conn = session.connection()  # Core, not session.execute: this also runs inside a flush
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    table = RollupDirty.__table__
-    statement = insert(table).on_conflict_do_update(
-        index_elements=["user_id", "month"], set_={"generation": table.c.generation + 1}
+    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = upsert(RollupDirty).on_conflict_do_update(
+        index_elements=["user_id", "month"], set_={"generation": RollupDirty.generation + 1}
     )
     conn.execute(statement, rows)
 
@@ -132,52 +142,42 @@ def mark_span(session: Session, *, user_id: int, first: datetime, last: datetime
 
 def _fold_one(session: Session, user_id: int, month: Month) -> None:
     start, end = month_span(month)
-    where: list[ColumnElement[bool]] = [Play.user_id == user_id, Play.started_at >= start, Play.started_at < end]
-    where.append(visible())
-    session.execute(delete(RollupTrack).where(RollupTrack.user_id == user_id, RollupTrack.month == month))
-    session.execute(delete(RollupHour).where(RollupHour.user_id == user_id, RollupHour.month == month))
+    where = [Play.user_id == user_id, Play.started_at >= start, Play.started_at < end, visible()]
     listens = [*where, Play.is_listen.is_(True)]
-    tracks = [
-        {"track_id": tid, "text_key": "", "listens": n, "ms": ms or 0, "names": (None, None, None)}
-        for tid, n, ms in session.execute(
+    conn = session.connection()
+    conn.execute(delete(RollupTrack).where(RollupTrack.user_id == user_id, RollupTrack.month == month))
+    conn.execute(delete(RollupHour).where(RollupHour.user_id == user_id, RollupHour.month == month))
+    base = {"user_id": user_id, "month": month}
+    tracks: list[dict[str, object]] = [
+        {**base, "track_id": tid, "text_key": "", "listens": int(n), "ms": int(ms or 0),
+         "artist_name": None, "track_name": None, "release_name": None}
+        for tid, n, ms in conn.execute(
             select(Play.track_id, func.count(), func.sum(Play.ms_played))
             .where(*listens, Play.track_id.is_not(None))
             .group_by(Play.track_id)
         )
-    ]
+    ]  # fmt: skip
     tracks += [
-        {"track_id": 0, "text_key": text_key(a, t, r), "listens": n, "ms": ms or 0, "names": (a, t, r)}
-        for a, t, r, n, ms in session.execute(
+        {**base, "track_id": 0, "text_key": text_key(a, t, r), "listens": int(n), "ms": int(ms or 0),
+         "artist_name": a, "track_name": t, "release_name": r}
+        for a, t, r, n, ms in conn.execute(
             select(Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
             .where(*listens, Play.track_id.is_(None))
             .group_by(Play.artist_name, Play.track_name, Play.release_name)
         )
-    ]
+    ]  # fmt: skip
     if tracks:
-        session.execute(
-            RollupTrack.__table__.insert(),
-            [
-                {
-                    "user_id": user_id, "month": month, "track_id": r["track_id"], "text_key": r["text_key"],
-                    "listens": int(r["listens"]), "ms": int(r["ms"]), "artist_name": r["names"][0],
-                    "track_name": r["names"][1], "release_name": r["names"][2],
-                }
-                for r in tracks
-            ],
-        )  # fmt: skip
+        conn.execute(insert(RollupTrack), tracks)
     hours: dict[tuple[int, int], list[int]] = {}
-    for at, is_listen, ms in session.execute(select(Play.started_at, Play.is_listen, Play.ms_played).where(*where)):
+    for at, is_listen, ms in conn.execute(select(Play.started_at, Play.is_listen, Play.ms_played).where(*where)):
         utc = at.astimezone(UTC)
         total = hours.setdefault((utc.day, utc.hour), [0, 0])
         total[0] += 1 if is_listen else 0
         total[1] += ms or 0
     if hours:
-        session.execute(
-            RollupHour.__table__.insert(),
-            [
-                {"user_id": user_id, "month": month, "day": d, "hour": h, "listens": n, "ms": ms}
-                for (d, h), (n, ms) in hours.items()
-            ],
+        conn.execute(
+            insert(RollupHour),
+            [{**base, "day": d, "hour": h, "listens": n, "ms": ms} for (d, h), (n, ms) in hours.items()],
         )
 
 

@@ -8,11 +8,11 @@ listener's marked months first (`history.fold`), so the rollups are exact when r
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import TrackArtist
-from encore.history import RollupHour, RollupTrack, month_of
+from encore.history import Play, RollupDirty, RollupHour, RollupTrack, month_of, month_span, visible
 from encore.insights._period import Period
 from encore.insights._queries import TrackRow, _run
 
@@ -93,17 +93,59 @@ def artists_heard_before(session: Session, *, user_id: int, before: datetime) ->
 
 
 def artist_listeners(session: Session, *, period: Period, artist_id: int | None, artist_name: str) -> list[int]:
+    """Listens of one artist in the period per listener, over everyone. Months still marked for folding
+    (other listeners' plays since the last fold) are counted from their plays, the rest from the rollups,
+    so the answer is exact without folding everyone's months inside this request."""
     first, end = _months(period)
-    window = [T.month >= first, T.month < end]
-    n = func.sum(T.listens)
+    marked = [
+        (int(u), int(m))
+        for u, m in session.execute(
+            select(RollupDirty.user_id, RollupDirty.month).where(RollupDirty.month >= first, RollupDirty.month < end)
+        )
+    ]
+    unmarked = ~(
+        select(RollupDirty.user_id).where(RollupDirty.user_id == T.user_id, RollupDirty.month == T.month).exists()
+    )
+    window = [T.month >= first, T.month < end, unmarked]
     if artist_id is not None:
         query = (
-            select(n)
-            .select_from(T)
+            select(T.user_id, func.sum(T.listens))
             .join(TrackArtist, TrackArtist.track_id == T.track_id)
             .where(*window, T.track_id != 0, TrackArtist.artist_id == artist_id)
             .group_by(T.user_id)
         )
     else:
-        query = select(n).where(*window, T.track_id == 0, T.artist_name == artist_name).group_by(T.user_id)
-    return [int(c) for c in session.scalars(query)]
+        query = (
+            select(T.user_id, func.sum(T.listens))
+            .where(*window, T.track_id == 0, T.artist_name == artist_name)
+            .group_by(T.user_id)
+        )
+    counts = {int(u): int(n) for u, n in _run(session, query)}
+    for start in range(0, len(marked), 200):
+        for u, n in _marked_from_plays(session, marked[start : start + 200], artist_id, artist_name):
+            counts[u] = counts.get(u, 0) + n
+    return [n for n in counts.values() if n > 0]
+
+
+def _marked_from_plays(
+    session: Session, marked: list[tuple[int, int]], artist_id: int | None, artist_name: str
+) -> list[tuple[int, int]]:
+    spans = []
+    for u, m in marked:
+        start, end = month_span(m)
+        spans.append(and_(Play.user_id == u, Play.started_at >= start, Play.started_at < end))
+    where = [or_(*spans), Play.is_listen.is_(True), visible()]
+    if artist_id is not None:
+        query = (
+            select(Play.user_id, func.count())
+            .join(TrackArtist, TrackArtist.track_id == Play.track_id)
+            .where(*where, TrackArtist.artist_id == artist_id)
+            .group_by(Play.user_id)
+        )
+    else:
+        query = (
+            select(Play.user_id, func.count())
+            .where(*where, Play.track_id.is_(None), Play.artist_name == artist_name)
+            .group_by(Play.user_id)
+        )
+    return [(int(u), int(n)) for u, n in _run(session, query)]

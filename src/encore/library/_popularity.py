@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, TrackArtist
-from encore.history import Play, TrackListens
+from encore.history import Play, TrackListens, visible
 
 
 def play_counts(session: Session, *, user_id: int, track_ids: list[str]) -> dict[str, int]:
@@ -22,7 +22,7 @@ def play_counts(session: Session, *, user_id: int, track_ids: list[str]) -> dict
     rows = session.execute(
         select(Track.public_id, func.count(Play.id))
         .join(Play, Play.track_id == Track.id)
-        .where(Track.public_id.in_(track_ids), Play.user_id == user_id, Play.is_listen.is_(True))
+        .where(Track.public_id.in_(track_ids), Play.user_id == user_id, Play.is_listen.is_(True), visible())
         .group_by(Track.public_id)
     )
     return {pid: int(n) for pid, n in rows if n}
