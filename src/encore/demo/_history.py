@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
+from encore import history
 from encore.catalog import Album, AlbumGenre, Genre, Track, TrackArtist, music_album, music_track
 from encore.exclusives import Exclusive
 from encore.history import Play, counts_as_listen
@@ -150,6 +151,7 @@ def insert_history(session: Session, rows: Iterator[dict[str, object]], *, batch
     total = 0
     while chunk := list(itertools.islice(rows, batch)):
         session.execute(insert(Play), chunk)
+        history.mark_plays(session, ((r["user_id"], r["started_at"]) for r in chunk))  # type: ignore[misc]
         total += len(chunk)
     return total
 

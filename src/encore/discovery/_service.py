@@ -11,7 +11,7 @@ from encore.catalog import Artist, Track, TrackArtist
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
 from encore.discovery._recommend import blend
 from encore.discovery._tables import LISTENING
-from encore.history import Play
+from encore.history import Play, visible
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def derived_from(session: Session, *, user_id: int) -> dict[str, Any]:
     }
     if contributor is None:
         return report
-    mine = (Play.user_id == user_id, Play.ms_played > 0)
+    mine = (Play.user_id == user_id, Play.ms_played > 0, visible())
     tracks = select(Play.track_id).where(*mine)
     artists = select(TrackArtist.artist_id).join(Play, Play.track_id == TrackArtist.track_id).where(*mine)
     report["similar_track_pairs"] = _pairs(session, TrackNeighbour, Track, tracks, ("track", "title", "similar"))

@@ -12,6 +12,7 @@ from encore.history._browse import (
     forget_chunk,
     forget_play,
 )
+from encore.history._imports import HistoryImport, open_import, publish_import, visible
 from encore.history._listens import (
     ListenIn,
     ListenView,
@@ -26,6 +27,19 @@ from encore.history._listens import (
 from encore.history._match import match_listens, text_key
 from encore.history._models import Play, PlayingNow, TrackListens
 from encore.history._policy import check_timestamp, counts_as_listen
+from encore.history._rollups import (
+    Month,
+    RollupDirty,
+    RollupHour,
+    RollupTrack,
+    fold,
+    fold_all,
+    mark_plays,
+    mark_span,
+    month_of,
+    month_span,
+    pending_folds,
+)
 from encore.history._service import PlayReport, open_play_id, recent_plays, report_play
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
 from encore.history._writer import ListenWriter
@@ -37,28 +51,42 @@ __all__ = [
     "TIME_RANGES",
     "Forgotten",
     "HistoryFilter",
+    "HistoryImport",
     "HistoryPage",
     "HistoryRow",
     "ListenIn",
     "ListenView",
     "ListenWriter",
+    "Month",
     "Play",
     "PlayReport",
     "PlayingNow",
     "Ranked",
     "RecentPlay",
+    "RollupDirty",
+    "RollupHour",
+    "RollupTrack",
     "TrackListens",
     "browse_history",
     "check_timestamp",
     "counts_as_listen",
+    "fold",
+    "fold_all",
     "forget_chunk",
     "forget_play",
     "insert_new_plays",
     "listen_count",
     "listen_play_id",
+    "mark_plays",
+    "mark_span",
     "match_listens",
+    "month_of",
+    "month_span",
+    "open_import",
     "open_play_id",
+    "pending_folds",
     "playing_now",
+    "publish_import",
     "recent_plays",
     "recently_played",
     "report_play",
@@ -68,4 +96,5 @@ __all__ = [
     "top_artists",
     "top_tracks",
     "user_listens",
+    "visible",
 ]

@@ -13,7 +13,9 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
+from encore.history._imports import visible
 from encore.history._models import Play
+from encore.history._rollups import mark_plays, mark_span
 from encore.kernel import NotFound, ValidationFailed, in_epoch
 
 SOURCES = ("encore", "imported")  # imported = a Spotify or ListenBrainz file; encore = heard through Encore
@@ -80,7 +82,7 @@ def _like(text: str) -> str:
 
 def _where(user_id: int, flt: HistoryFilter) -> list[ColumnElement[bool]]:
     _check(flt)
-    where: list[ColumnElement[bool]] = [Play.user_id == user_id]
+    where: list[ColumnElement[bool]] = [Play.user_id == user_id, visible()]
     if flt.since is not None:
         where.append(Play.started_at >= flt.since)
     if flt.until is not None:
@@ -164,6 +166,7 @@ def forget_play(session: Session, *, user_id: int, play_id: str) -> Forgotten:
     if at is None:
         raise NotFound("no such play in your history", code="no_play")
     session.execute(delete(Play).where(Play.user_id == user_id, Play.client_play_id == play_id))
+    mark_plays(session, [(user_id, at)])
     return Forgotten(1, at, at)
 
 
@@ -178,4 +181,5 @@ def forget_chunk(session: Session, *, user_id: int, since: datetime | None, unti
     span = select(func.min(Play.started_at), func.max(Play.started_at)).where(Play.id.in_(ids))
     first, last = session.execute(span).one()
     session.execute(delete(Play).where(Play.id.in_(ids)))
+    mark_span(session, user_id=user_id, first=first, last=last)
     return Forgotten(len(ids), first, last)

@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from encore.history._imports import visible
 from encore.history._match import catalogue_text, match_keys, resolve_cached, text_key
 from encore.history._models import Play, PlayingNow
+from encore.history._rollups import mark_plays
 
 PRECHECK_AT = 50  # listens in one submission from which already-kept ones are looked up before the insert
 
@@ -50,13 +52,22 @@ def listen_play_id(listened_at: datetime, artist_name: str, track_name: str) -> 
     return "lb-" + digest.hexdigest()[:40]
 
 
-def submit_listens(session: Session, *, user_id: int, listens: Sequence[ListenIn], source: str, now: datetime) -> int:
+def submit_listens(
+    session: Session,
+    *,
+    user_id: int,
+    listens: Sequence[ListenIn],
+    source: str,
+    now: datetime,
+    import_id: int | None = None,
+) -> int:
     """Store new listens in one statement; returns how many were new (duplicates are dropped, not errors).
 
     One `INSERT ... ON CONFLICT DO NOTHING` on (user, client play id) does the deduplication the
     unique constraint already guarantees, so a `single` submission is one statement (issue #17: it was
     four), plus a catalogue lookup only on a resolver miss; from PRECHECK_AT listens on, the kept ones
-    are looked up first, so a history imported twice costs one index read per 500 listens.
+    are looked up first, so a history imported twice costs one index read per 500 listens. With
+    `import_id`, the rows stay invisible until that import publishes (history.publish_import).
     """
     by_id: dict[str, ListenIn] = {}
     for listen in listens:
@@ -70,13 +81,15 @@ def submit_listens(session: Session, *, user_id: int, listens: Sequence[ListenIn
     for pid, listen in by_id.items():
         by_isrc, by_text = match_keys(listen.artist_name, listen.track_name, listen.isrc)
         track_id = (matched.get(by_isrc) if by_isrc else None) or matched.get(by_text)
-        rows.append(_row(user_id, pid, listen, track_id=track_id, by_text=by_text, source=source, now=now))
+        row = _row(user_id, pid, listen, track_id=track_id, by_text=by_text, source=source, now=now)
+        rows.append((*row, import_id))
     return insert_new_plays(session, rows)
 
 
 _COLUMNS = (
     "user_id", "client_play_id", "track_id", "started_at", "updated_at", "ms_played", "state", "shuffle", "source",
     "is_listen", "artist_name", "track_name", "release_name", "isrc", "match_key", "duration_ms", "extra",
+    "import_id",
 )  # fmt: skip
 
 
@@ -109,6 +122,7 @@ def insert_new_plays(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     parameter processing cost more than SQLite's own work on a 1,000-listen import (issue #17)."""
     if not rows:
         return 0
+    mark_plays(session, {(r[0], r[3]) for r in rows})  # Wrapped's rollups refold these months
     conn = session.connection()
     sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
     if conn.dialect.name == "sqlite":  # the text UTCDateTime stores there (naive UTC, microseconds)
@@ -152,7 +166,7 @@ def user_listens(
     session: Session, *, user_id: int, min_ts: datetime | None, max_ts: datetime | None, count: int
 ) -> list[ListenView]:
     """Newest first. max_ts and min_ts are exclusive bounds, as in ListenBrainz."""
-    query = select(Play).where(Play.user_id == user_id, Play.is_listen.is_(True))
+    query = select(Play).where(Play.user_id == user_id, Play.is_listen.is_(True), visible())
     if max_ts is not None:
         query = query.where(Play.started_at < max_ts)
     if min_ts is not None:
@@ -167,7 +181,7 @@ def user_listens(
 
 
 def listen_count(session: Session, *, user_id: int) -> int:
-    total = session.scalar(select(func.count()).where(Play.user_id == user_id, Play.is_listen.is_(True)))
+    total = session.scalar(select(func.count()).where(Play.user_id == user_id, Play.is_listen.is_(True), visible()))
     return int(total or 0)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist, cache_for, identity_key, music_track
 from encore.history._models import Play
+from encore.history._rollups import mark_plays
 
 CHUNK = 500
 
@@ -146,6 +147,8 @@ def match_listens(session: Session, *, batch: int = 1000) -> int:
 
 
 def _link(session: Session, track_id: int, *where: object) -> int:
+    touched = session.execute(select(Play.user_id, Play.started_at).where(*where))  # type: ignore[arg-type]
+    mark_plays(session, {(u, at) for u, at in touched})  # their listens move from text to the catalogue
     result = session.execute(
         update(Play).where(*where).values(track_id=track_id, match_key=None),  # type: ignore[arg-type]
         execution_options={"synchronize_session": False},

@@ -45,6 +45,10 @@ class Play(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     # the submitter's additional_info, as JSON text, returned unchanged by the ListenBrainz API
     extra: Mapped[str | None] = mapped_column(Text)
+    # set on rows an import wrote: hidden from every reader until that import publishes (history.visible).
+    # No foreign key: SQLite adds one only by copying `plays`, and imports are deleted only with their
+    # listener, whose plays go too.
+    import_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class PlayingNow(Base):

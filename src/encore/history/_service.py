@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from encore.history._imports import visible
 from encore.history._models import Play
 from encore.history._policy import check_timestamp, counts_as_listen
 from encore.kernel import ValidationFailed
@@ -80,13 +81,15 @@ def report_play(session: Session, *, user_id: int, report: PlayReport, now: date
         play.state = report.state
     play.updated_at = now
     play.is_listen = counts_as_listen(duration_ms=report.track_duration_ms, ms_played=play.ms_played)
-    session.flush()
+    session.flush()  # marks the play's month for Wrapped's rollups (history._rollups, after_flush)
     return play
 
 
 def recent_plays(session: Session, *, user_id: int, limit: int) -> list[Play]:
     return list(
-        session.scalars(select(Play).where(Play.user_id == user_id).order_by(Play.started_at.desc()).limit(limit))
+        session.scalars(
+            select(Play).where(Play.user_id == user_id, visible()).order_by(Play.started_at.desc()).limit(limit)
+        )
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, TrackArtist
+from encore.history._imports import visible
 from encore.history._models import Play
 from encore.kernel import ValidationFailed
 
@@ -42,7 +43,7 @@ def _since(time_range: str, now: datetime) -> datetime | None:
 
 
 def _listens(user_id: int, since: datetime | None) -> list[ColumnElement[bool]]:
-    where = [Play.user_id == user_id, Play.is_listen.is_(True), Play.track_id.is_not(None)]
+    where = [Play.user_id == user_id, Play.is_listen.is_(True), Play.track_id.is_not(None), visible()]
     if since is not None:
         where.append(Play.started_at >= since)
     return where
@@ -82,7 +83,7 @@ def recently_played(
     """Newest first. `before` / `after` are exclusive bounds on when a play started (Spotify's cursors)."""
     if before is not None and after is not None:
         raise ValidationFailed("give before or after, not both", code="bad_cursor")
-    query = select(Play).where(Play.user_id == user_id, Play.track_id.is_not(None))
+    query = select(Play).where(Play.user_id == user_id, Play.track_id.is_not(None), visible())
     if before is not None:
         query = query.where(Play.started_at < before)
     if after is not None:

@@ -1,9 +1,10 @@
-"""Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed by SQL
-aggregations over `plays`, stored and reused; its story cards, their PNGs, share links and a top-songs playlist."""
+"""Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed from monthly
+rollups of `plays` (history.RollupTrack), stored and reused; its story cards, their PNGs, share links and a
+top-songs playlist."""
 
 from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards
-from encore.insights._compute import build_snapshot
+from encore.insights._compute import PLAYS, ROLLUPS, Source, build_snapshot
 from encore.insights._forget import plays_changed
 from encore.insights._models import WrappedShare, WrappedSnapshot
 from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
@@ -16,8 +17,10 @@ from encore.insights._store import available_periods, build_all, get_wrapped, re
 __all__ = [
     "FIRST_YEAR",
     "HEIGHT",
+    "PLAYS",
     "PREVIEW_HEIGHT",
     "PREVIEW_WIDTH",
+    "ROLLUPS",
     "WIDTH",
     "Card",
     "CardCache",
@@ -27,6 +30,7 @@ __all__ = [
     "Period",
     "Ranked",
     "Snapshot",
+    "Source",
     "Streak",
     "WrappedShare",
     "WrappedSnapshot",

@@ -3,11 +3,13 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from encore.catalog import identity_key
 from encore.insights import _queries as q
+from encore.insights import _rollup_queries as rollups
 from encore.insights._period import Period
 from encore.insights._snapshot import Era, FirstTrack, Snapshot, YearTop
 from encore.insights._tally import Counter, Shown, longest_streak, most_played_day, top_percent
@@ -17,6 +19,25 @@ from encore.library import enough_listeners
 ListenerCounts = Callable[[Period, int | None, str], list[int]]
 Text = tuple[str | None, str | None, str | None]  # artist, track and release names of an uncatalogued listen
 Ident = int | Text  # a catalogue track id, or the text of an uncatalogued track
+
+
+class Source(Protocol):
+    """Where the aggregations come from: the rollups (`_rollup_queries`, what Wrapped reads) or the raw
+    plays (`_queries`, kept as the reference the rollups are tested against)."""
+
+    def track_buckets(self, session: Session, *, user_id: int, period: Period) -> list[q.TrackRow]: ...
+    def day_totals(self, session: Session, *, user_id: int, period: Period) -> list[tuple[str, int, int]]: ...
+    def hour_of_day_listens(self, session: Session, *, user_id: int, period: Period) -> list[tuple[int, int]]: ...
+    def artists_heard_before(
+        self, session: Session, *, user_id: int, before: datetime
+    ) -> tuple[set[int], set[str]]: ...
+    def artist_listeners(
+        self, session: Session, *, period: Period, artist_id: int | None, artist_name: str
+    ) -> list[int]: ...
+
+
+ROLLUPS: Source = rollups
+PLAYS: Source = q
 
 
 class _Shown(dict[str, Shown]):
@@ -223,10 +244,12 @@ def build_snapshot(
     now: datetime,
     listener_counts: ListenerCounts | None = None,
     catalogue: dict[int, q.TrackInfo] | None = None,
+    source: Source = ROLLUPS,
 ) -> Snapshot:
     """One listener's snapshot. `catalogue` is a track-info cache a batch shares across listeners (the
-    catalogue does not change during a batch); tracks missing from it are loaded and added."""
-    rows = q.track_buckets(session, user_id=user_id, period=period)
+    catalogue does not change during a batch); tracks missing from it are loaded and added. Reads the
+    rollups as they are: the caller folds the listener's marked months first (history.fold)."""
+    rows = source.track_buckets(session, user_id=user_id, period=period)
     info = {} if catalogue is None else catalogue
     missing = {row[1] for row in rows if row[1] is not None and row[1] not in info}
     if missing:
@@ -234,13 +257,13 @@ def build_snapshot(
     t = _tally(rows, info)
     fields: dict[str, object] = {}
     _clock(
-        q.day_totals(session, user_id=user_id, period=period),
-        q.hour_of_day_listens(session, user_id=user_id, period=period),
+        source.day_totals(session, user_id=user_id, period=period),
+        source.hour_of_day_listens(session, user_id=user_id, period=period),
         fields,
     )
     by_year, eras = _story(t, period)
 
-    known_ids, known_names = q.artists_heard_before(session, user_id=user_id, before=period.start)
+    known_ids, known_names = source.artists_heard_before(session, user_id=user_id, before=period.start)
     known = {"ar:" + identity_key(n) for n in known_names}
     fresh = Counter()
     for key, aid in t.artist_ids.items():
@@ -252,7 +275,7 @@ def build_snapshot(
     if top_artist:
         key = top_artist[0]
         counts_of = listener_counts or (
-            lambda p, aid, name: q.artist_listeners(session, period=p, artist_id=aid, artist_name=name)
+            lambda p, aid, name: source.artist_listeners(session, period=p, artist_id=aid, artist_name=name)
         )
         everyone = counts_of(period, t.artist_ids[key], t.shown[key][0])
         # a rank among two listeners tells each how much the other played (#15, hole 5's class)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre
-from encore.history import Play
+from encore.history import Play, visible
 from encore.insights._period import Period
 
 _PG_FORMATS = {13: "YYYY-MM-DD HH24", 10: "YYYY-MM-DD", 7: "YYYY-MM", 4: "YYYY"}
@@ -34,7 +34,7 @@ def _run(session: Session, query: Executable) -> Any:
 
 
 def _in_period(user_id: int, period: Period) -> list[ColumnElement[bool]]:
-    return [Play.user_id == user_id, Play.started_at >= period.start, Play.started_at < period.end]
+    return [Play.user_id == user_id, Play.started_at >= period.start, Play.started_at < period.end, visible()]
 
 
 class TrackRow(NamedTuple):
@@ -103,7 +103,7 @@ def first_listen(session: Session, *, user_id: int, period: Period) -> Play | No
 
 def artists_heard_before(session: Session, *, user_id: int, before: datetime) -> tuple[set[int], set[str]]:
     """Catalogue artist ids and uncatalogued artist names this listener had listened to before `before`."""
-    earlier = [Play.user_id == user_id, Play.started_at < before, Play.is_listen.is_(True)]
+    earlier = [Play.user_id == user_id, Play.started_at < before, Play.is_listen.is_(True), visible()]
     ids = session.scalars(
         select(TrackArtist.artist_id).join(Play, Play.track_id == TrackArtist.track_id).where(*earlier).distinct()
     )
@@ -195,7 +195,7 @@ def track_info(session: Session, *, ids: list[int]) -> dict[int, TrackInfo]:
 
 def artist_listeners(session: Session, *, period: Period, artist_id: int | None, artist_name: str) -> list[int]:
     """Listens of one artist in the period per listener, over everyone on Encore (for the percentile)."""
-    window = [Play.started_at >= period.start, Play.started_at < period.end, Play.is_listen.is_(True)]
+    window = [Play.started_at >= period.start, Play.started_at < period.end, Play.is_listen.is_(True), visible()]
     n = func.count()
     if artist_id is not None:
         query = (
@@ -213,12 +213,13 @@ def artist_listeners(session: Session, *, period: Period, artist_id: int | None,
 
 
 def listeners_with_plays(session: Session, *, period: Period) -> list[int]:
-    query = select(Play.user_id).where(Play.started_at >= period.start, Play.started_at < period.end).distinct()
+    query = select(Play.user_id).where(Play.started_at >= period.start, Play.started_at < period.end, visible())
+    query = query.distinct()
     return sorted(int(u) for u in session.scalars(query))
 
 
 def play_span(session: Session, *, user_id: int) -> tuple[datetime | None, datetime | None]:
     row = session.execute(
-        select(func.min(Play.started_at), func.max(Play.started_at)).where(Play.user_id == user_id)
+        select(func.min(Play.started_at), func.max(Play.started_at)).where(Play.user_id == user_id, visible())
     ).one()
     return row[0], row[1]

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from encore import history
 from encore.accounts import User
 from encore.insights import _queries as q
 from encore.insights._compute import ListenerCounts, build_snapshot
@@ -40,6 +41,7 @@ def _save(session: Session, user_id: int, snapshot: Snapshot, now: datetime) -> 
 def rebuild(
     session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
 ) -> Snapshot:
+    history.fold(session, user_id=user_id)  # the months of plays reported since the last fold
     snapshot = build_snapshot(session, user_id=user_id, period=period, now=now, listener_counts=listener_counts)
     _save(session, user_id, snapshot, now)
     return snapshot
@@ -94,6 +96,7 @@ def build_all(
     written in its own short transaction, so a long batch can be stopped and rerun, and parallel writers on
     SQLite never upgrade a stale read to a write. Returns how many snapshots were built."""
     parsed = parse_period(period, now=now)
+    history.fold_all(session_factory)  # everyone's rollups exact first, a few months per transaction
     with session_factory() as session:
         users = _listeners(session, period=parsed, username=username, shard=shard)
     counts = shared_counts(session_factory)

@@ -25,7 +25,7 @@ from encore.catalog import (
     music_track,
     track_views_in_order,
 )
-from encore.history import Play
+from encore.history import Play, visible
 from encore.kernel import NotFound, ValidationFailed
 from encore.library._models import SavedAlbum, SavedArtist, SavedTrack
 from encore.library._privacy import MIN_LISTENERS, enough_listeners
@@ -171,7 +171,7 @@ def album_list(
         query = (
             select(Track.album_id)
             .join(Play, Play.track_id == Track.id)
-            .where(Play.user_id == user_id)
+            .where(Play.user_id == user_id, visible())  # an import still being written is not shown
             .group_by(Track.album_id)
             .order_by(order, Track.album_id)
         )

@@ -12,7 +12,7 @@ from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, TrackArtist
-from encore.history import Play, TrackListens
+from encore.history import Play, TrackListens, visible
 from encore.library._privacy import MIN_LISTENERS
 
 
@@ -24,7 +24,7 @@ def play_counts(session: Session, *, user_id: int, track_ids: list[str]) -> dict
     rows = session.execute(
         select(Track.public_id, func.count(Play.id))
         .join(Play, Play.track_id == Track.id)
-        .where(Track.public_id.in_(track_ids), Play.user_id == user_id, Play.is_listen.is_(True))
+        .where(Track.public_id.in_(track_ids), Play.user_id == user_id, Play.is_listen.is_(True), visible())
         .group_by(Track.public_id)
     )
     return {pid: int(n) for pid, n in rows if n}
@@ -35,7 +35,7 @@ def derivable_listens() -> Subquery:
     busy = select(TrackListens.track_id).where(TrackListens.listens >= MIN_LISTENERS)
     return (
         select(Play.track_id.label("track_id"), func.count(Play.id).label("listens"))
-        .where(Play.is_listen.is_(True), Play.track_id.in_(busy))
+        .where(Play.is_listen.is_(True), Play.track_id.in_(busy), visible())
         .group_by(Play.track_id)
         .having(func.count(func.distinct(Play.user_id)) >= MIN_LISTENERS)
         .subquery()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from encore import accounts, billing, discovery, library
 from encore.catalog import Track
-from encore.history import Play
+from encore.history import Play, visible
 from encore.kernel import NotFound
 
 PAGE = 100
@@ -83,7 +83,7 @@ def _plays(session: Session, user_id: int, *, listens_only: bool) -> Iterator[di
     query = (
         select(Play, Track.public_id)
         .outerjoin(Track, Track.id == Play.track_id)
-        .where(Play.user_id == user_id)
+        .where(Play.user_id == user_id, visible())
         .order_by(Play.started_at, Play.id)
     )
     if listens_only:

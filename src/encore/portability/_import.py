@@ -2,11 +2,15 @@
 
 Two passes over the file, both streaming. The first reads every entry and refuses the file at the first
 bad one, writing nothing. The second writes the listens in chunks, each in its own short transaction, so
-no other writer waits long for SQLite's lock. Listens have deterministic ids (history.listen_play_id), so
-a second run of the same file (a retry, a worker that died mid-way, the same upload twice) adds nothing
-and completes what the first left.
+no other writer waits long for SQLite's lock; the rows are tagged with the import (history.open_import,
+keyed by the file's digest) and no reader sees them until the last step publishes the import by flipping
+one flag. A worker killed mid-way leaves nothing visible; running the same file again resumes that import
+(listens have deterministic ids, history.listen_play_id, so rows already written are skipped) and
+publishes it; a file already published adds nothing (all its rows are duplicates, and the new import
+publishes empty), unless the listener has since forgotten those plays.
 """
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -15,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import history
+from encore import history, insights
 from encore.db import transaction
 from encore.kernel import ValidationFailed
 from encore.portability._formats import parse_row
@@ -80,9 +84,10 @@ def import_history(
     name: str,
     now: datetime,
     progress: Callable[[ImportReport, str], None] | None = None,
+    chunk: int = CHUNK,
 ) -> ImportReport:
-    """Check the whole file, then write it in short transactions. A bad file raises ValidationFailed before
-    anything is written."""
+    """Check the whole file, write it invisibly in short transactions, then publish it in one short one.
+    A bad file raises ValidationFailed before anything is written."""
 
     def checking(rows: int) -> None:
         if progress is not None:
@@ -90,25 +95,49 @@ def import_history(
 
     checked = check_history(path, name=name, now=now, progress=checking)
     report = ImportReport(rows=checked.rows, skipped=checked.skipped, first=checked.first, last=checked.last)
+    report.listens = checked.listens
+    with transaction(sessions) as session:
+        import_id = history.open_import(session, user_id=user_id, digest=file_digest(path), now=now)
     batch: list[history.ListenIn] = []
     for listen in _listens(path, name, now, None):
         batch.append(listen)
-        if len(batch) >= CHUNK:
-            _write(sessions, user_id, batch, report, now)
+        if len(batch) >= chunk:
+            _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
             if progress is not None:
                 progress(report, "write")
-    _write(sessions, user_id, batch, report, now)
-    report.listens = checked.listens
+    _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
+    with transaction(sessions) as session:  # the commit point: one flag, whatever the file's size
+        history.publish_import(session, import_id=import_id, now=now)
+        if report.first is not None and report.last is not None:
+            history.mark_span(session, user_id=user_id, first=report.first, last=report.last)
+            insights.plays_changed(session, user_id=user_id, first=report.first, last=report.last)
+    history.fold_all(sessions, user_id=user_id)  # Wrapped's rollups follow, a few months per transaction
     return report
 
 
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _write(
-    sessions: sessionmaker[Session], user_id: int, batch: list[history.ListenIn], report: ImportReport, now: datetime
+    sessions: sessionmaker[Session],
+    user_id: int,
+    import_id: int,
+    *,
+    batch: list[history.ListenIn],
+    report: ImportReport,
+    now: datetime,
 ) -> None:
     if not batch:
         return
     with transaction(sessions) as session:
-        added = history.submit_listens(session, user_id=user_id, listens=batch, source="import", now=now)
+        added = history.submit_listens(
+            session, user_id=user_id, listens=batch, source="import", now=now, import_id=import_id
+        )
     report.imported += added
     report.duplicates += len(batch) - added
     batch.clear()

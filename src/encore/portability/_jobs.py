@@ -6,8 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from encore import insights
-from encore.db import transaction
 from encore.jobs import JobContext, JobEngine, JobView
 from encore.kernel import NotFound, ValidationFailed
 from encore.portability._export import export_account
@@ -47,9 +45,6 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
     report = import_history(
         ctx.sessions, user_id=ctx.user_id, path=upload, name=name, now=ctx.clock.now(), progress=progress
     )
-    if report.first is not None and report.last is not None:  # a Wrapped already built now counts them too
-        with transaction(ctx.sessions) as session:
-            insights.plays_changed(session, user_id=ctx.user_id, first=report.first, last=report.last)
     ctx.progress(report.listens, report.listens, "Imported", force=True)
     upload.unlink(missing_ok=True)
     return report.as_dict()

@@ -1,0 +1,60 @@
+"""A history import's rows stay invisible until the import publishes, in one short step.
+
+An import writes its plays in short chunk transactions, each row tagged with the import's id; readers
+see a tagged play only once its import is published (`visible`). Publishing flips one flag on one row,
+so however large the file, the commit point holds SQLite's write lock for a moment, and an import killed
+mid-way leaves nothing visible. An unpublished import is found again by the listener and the file's
+digest: running the same file again resumes it (its rows already written are kept, the rest are added).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, Integer, String, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from encore.db import Base, UTCDateTime
+from encore.history._models import Play
+
+
+class HistoryImport(Base):
+    __tablename__ = "history_imports"
+    __table_args__ = (Index("ix_history_imports_user_digest", "user_id", "digest"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the file, hex
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+def visible() -> ColumnElement[bool]:
+    """Plays a reader may see: not imported, or imported by a published import. The imports table is
+    small (one row per file a listener imported), so the subquery costs next to nothing."""
+    published = select(HistoryImport.id).where(HistoryImport.published.is_(True))
+    return or_(Play.import_id.is_(None), Play.import_id.in_(published.scalar_subquery()))
+
+
+def open_import(session: Session, *, user_id: int, digest: str, now: datetime) -> int:
+    """This listener's unpublished import of this file (one that died mid-way), or a new one: its id."""
+    found = session.scalar(
+        select(HistoryImport.id)
+        .where(HistoryImport.user_id == user_id, HistoryImport.digest == digest, HistoryImport.published.is_(False))
+        .order_by(HistoryImport.id)
+        .limit(1)
+    )
+    if found is not None:
+        return found
+    row = HistoryImport(user_id=user_id, digest=digest, published=False, created_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def publish_import(session: Session, *, import_id: int, now: datetime) -> bool:
+    """The commit point: every row of the import becomes visible at once. False if it already was."""
+    result = session.execute(
+        update(HistoryImport)
+        .where(HistoryImport.id == import_id, HistoryImport.published.is_(False))
+        .values(published=True, published_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,221 @@
+"""Per-listener monthly rollups of plays, so Wrapped reads a few thousand rows instead of every play.
+
+Every writer of `plays` marks the (listener, UTC month) it touched in `rollup_dirty`, in its own
+transaction: one small upsert, so the capture path stays a few statements. `fold` recomputes each marked
+month from the plays themselves (delete the month's rollup rows, aggregate again) and clears the mark.
+Recomputing, not adding deltas, makes every change exact by construction: a play whose ms_played grows,
+a listen matched to the catalogue later, a forgotten play, a published import. A mark carries a generation
+that every re-mark bumps, and `fold` clears only the generation it read, so a play written while a month
+was folding leaves the mark for the next fold instead of being lost.
+
+Keys are short: integers, and a 40-character sha1 of the text of an uncatalogued track.
+"""
+
+import hashlib
+import itertools
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from encore.db import Base
+from encore.history._imports import visible
+from encore.history._models import Play
+
+Month = int  # yyyymm, UTC: 202403
+FOLD_CHUNK = 8  # months folded per transaction by fold_all: a heavy listener's month is a few ms
+
+
+class RollupTrack(Base):
+    """Listens (is_listen plays) and their milliseconds per listener, month and track. A catalogue track
+    has its id and an empty text key; an uncatalogued one has track 0, the sha1 of its text as the key
+    and the text itself (not in the key)."""
+
+    __tablename__ = "rollup_tracks"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # no foreign key: a track deleted from the catalogue reads as an unknown track, as its plays do
+    track_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    listens: Mapped[int] = mapped_column(Integer)
+    ms: Mapped[int] = mapped_column(BigInteger)  # a file may claim huge ms_played: sums stay exact
+    artist_name: Mapped[str | None] = mapped_column(String(512))
+    track_name: Mapped[str | None] = mapped_column(String(512))
+    release_name: Mapped[str | None] = mapped_column(String(512))
+
+
+class RollupHour(Base):
+    """Per listener and UTC hour: listens, and milliseconds of every play (skips too), as Wrapped's
+    clock counts them."""
+
+    __tablename__ = "rollup_hours"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    listens: Mapped[int] = mapped_column(Integer)
+    ms: Mapped[int] = mapped_column(BigInteger)  # a file may claim huge ms_played: sums stay exact
+
+
+class RollupDirty(Base):
+    """A (listener, month) whose plays changed since its rollups were last folded."""
+
+    __tablename__ = "rollup_dirty"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+
+
+def month_of(at: datetime) -> Month:
+    at = at if at.tzinfo is None else at.astimezone(UTC)
+    return at.year * 100 + at.month
+
+
+def months_between(first: datetime, last: datetime) -> list[Month]:
+    """Every month from `first` to `last`, both included."""
+    a, b = month_of(first), month_of(last)
+    out, y, m = [], a // 100, a % 100
+    while y * 100 + m <= b:
+        out.append(y * 100 + m)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def month_span(month: Month) -> tuple[datetime, datetime]:
+    y, m = divmod(month, 100)
+    return datetime(y, m, 1, tzinfo=UTC), datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=UTC)
+
+
+def text_key(artist: str | None, track: str | None, release: str | None) -> str:
+    """A fixed-length key for the exact text of an uncatalogued listen (None and "" kept apart)."""
+    parts = ["\x00" if p is None else p for p in (artist, track, release)]
+    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def mark(session: Session, keys: Iterable[tuple[int, Month]]) -> None:
+    """Note that these (listener, month) pairs changed; in the caller's transaction."""
+    rows = [{"user_id": u, "month": m, "generation": 1} for u, m in sorted(set(keys))]
+    if not rows:
+        return
+    conn = session.connection()  # Core, not session.execute: this also runs inside a flush
+    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = upsert(RollupDirty).on_conflict_do_update(
+        index_elements=["user_id", "month"], set_={"generation": RollupDirty.generation + 1}
+    )
+    conn.execute(statement, rows)
+
+
+def mark_plays(session: Session, plays: Iterable[tuple[int, datetime]]) -> None:
+    """Mark the months of these (listener, started at) plays."""
+    mark(session, {(u, month_of(at)) for u, at in plays})
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flushed_plays(session: Session, _context: object) -> None:
+    """Plays written through the ORM (a reported play, a test's rows) mark their months by themselves;
+    bulk statements on `plays` mark theirs where they run (insert_new_plays, forget, match)."""
+    touched = {
+        (obj.user_id, obj.started_at)
+        for obj in itertools.chain(session.new, session.dirty, session.deleted)
+        if isinstance(obj, Play) and obj.user_id is not None and obj.started_at is not None
+    }
+    if touched:
+        mark_plays(session, touched)
+
+
+def mark_span(session: Session, *, user_id: int, first: datetime, last: datetime) -> None:
+    mark(session, ((user_id, m) for m in months_between(first, last)))
+
+
+def _fold_one(session: Session, user_id: int, month: Month) -> None:
+    start, end = month_span(month)
+    where = [Play.user_id == user_id, Play.started_at >= start, Play.started_at < end, visible()]
+    listens = [*where, Play.is_listen.is_(True)]
+    conn = session.connection()
+    conn.execute(delete(RollupTrack).where(RollupTrack.user_id == user_id, RollupTrack.month == month))
+    conn.execute(delete(RollupHour).where(RollupHour.user_id == user_id, RollupHour.month == month))
+    base = {"user_id": user_id, "month": month}
+    tracks: list[dict[str, object]] = [
+        {**base, "track_id": tid, "text_key": "", "listens": int(n), "ms": int(ms or 0),
+         "artist_name": None, "track_name": None, "release_name": None}
+        for tid, n, ms in conn.execute(
+            select(Play.track_id, func.count(), func.sum(Play.ms_played))
+            .where(*listens, Play.track_id.is_not(None))
+            .group_by(Play.track_id)
+        )
+    ]  # fmt: skip
+    tracks += [
+        {**base, "track_id": 0, "text_key": text_key(a, t, r), "listens": int(n), "ms": int(ms or 0),
+         "artist_name": a, "track_name": t, "release_name": r}
+        for a, t, r, n, ms in conn.execute(
+            select(Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
+            .where(*listens, Play.track_id.is_(None))
+            .group_by(Play.artist_name, Play.track_name, Play.release_name)
+        )
+    ]  # fmt: skip
+    if tracks:
+        conn.execute(insert(RollupTrack), tracks)
+    hours: dict[tuple[int, int], list[int]] = {}
+    for at, is_listen, ms in conn.execute(select(Play.started_at, Play.is_listen, Play.ms_played).where(*where)):
+        utc = at.astimezone(UTC)
+        total = hours.setdefault((utc.day, utc.hour), [0, 0])
+        total[0] += 1 if is_listen else 0
+        total[1] += ms or 0
+    if hours:
+        conn.execute(
+            insert(RollupHour),
+            [{**base, "day": d, "hour": h, "listens": n, "ms": ms} for (d, h), (n, ms) in hours.items()],
+        )
+
+
+def fold(session: Session, *, user_id: int | None = None, limit: int | None = None) -> int:
+    """Recompute the rollups of marked months (one listener's, or everyone's), in the caller's transaction;
+    `limit` bounds the work of one call. Returns how many months were folded."""
+    query = select(RollupDirty.user_id, RollupDirty.month, RollupDirty.generation).order_by(
+        RollupDirty.user_id, RollupDirty.month
+    )
+    if user_id is not None:
+        query = query.where(RollupDirty.user_id == user_id)
+    if limit is not None:
+        query = query.limit(limit)
+    marks = list(session.execute(query))
+    for uid, month, generation in marks:
+        _fold_one(session, uid, month)
+        session.execute(
+            delete(RollupDirty).where(
+                RollupDirty.user_id == uid, RollupDirty.month == month, RollupDirty.generation == generation
+            )
+        )
+    return len(marks)
+
+
+def pending_folds(session: Session, *, user_id: int | None = None) -> int:
+    query = select(func.count()).select_from(RollupDirty)
+    if user_id is not None:
+        query = query.where(RollupDirty.user_id == user_id)
+    return int(session.scalar(query) or 0)
+
+
+def fold_all(sessions: Callable[[], Session], *, user_id: int | None = None, per_commit: int = FOLD_CHUNK) -> int:
+    """Fold every marked month (one listener's, or everyone's), `per_commit` months per transaction, so
+    no transaction holds SQLite's write lock for long. For jobs and batches; returns months folded."""
+    folded = 0
+    while True:
+        with sessions() as session, session.begin():
+            done = fold(session, user_id=user_id, limit=per_commit)
+        folded += done
+        if done < per_commit:
+            return folded

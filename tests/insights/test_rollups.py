@@ -1,0 +1,141 @@
+"""Wrapped from monthly rollups equals Wrapped from the raw plays, on SQLite and PostgreSQL, through every
+way plays arrive and leave: reports, listens by text, imports (hidden until published), matching,
+forgetting one play, a range, everything; at the edges of months and years (UTC midnight)."""
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore import history, insights
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.insights import Snapshot, parse_period
+from encore.portability import forget_range, import_history
+from tests.catalog import factories as f
+from tests.insights.world import NOW, World, make_world, seeded_history
+
+
+def _comparable(snap: Snapshot) -> dict[str, object]:
+    data = snap.to_dict()
+    data.pop("built_at")
+    return dict(json.loads(json.dumps(data)))
+
+
+def _both(s: Session, user: int, label: str) -> tuple[dict[str, object], dict[str, object]]:
+    """(from rollups, from raw plays) for one listener and period, after folding the marked months."""
+    period = parse_period(label, now=NOW)
+    history.fold(s)
+    rolled = insights.build_snapshot(s, user_id=user, period=period, now=NOW)
+    raw = insights.build_snapshot(s, user_id=user, period=period, now=NOW, source=insights.PLAYS)
+    return _comparable(rolled), _comparable(raw)
+
+
+def _edges(w: World) -> None:
+    """Plays on the last and first instant of months and years (UTC midnight), unknown tracks, skips."""
+    for at in (
+        datetime(2023, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2024, 1, 1, 0, 0, tzinfo=UTC),
+        datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC),
+        datetime(2024, 3, 1, 0, 0, tzinfo=UTC),
+        datetime(2019, 12, 31, 23, 59, 59, tzinfo=UTC),  # the decade before: counts as "heard before" only
+        datetime(2030, 1, 1, 0, 0, tzinfo=UTC),  # the next decade
+    ):
+        w.play(w.alice, 0, at)
+        w.play(w.alice, None, at)  # a play of nothing we know: no catalogue track, no text
+        w.play(w.alice, 2, at + timedelta(seconds=0), ms=20_000)  # a skip: minutes, but not a listen
+        w.play(w.alice, None, at, text=("Far Band", "One"))
+    w.flush()
+
+
+def _listens(rng: random.Random, count: int, start: datetime, days: int) -> list[history.ListenIn]:
+    return [
+        history.ListenIn(
+            listened_at=start + timedelta(days=rng.randrange(days), seconds=rng.randrange(86_400)),
+            artist_name=rng.choice(["Nina Vale", "Far Band", "Zed"]),
+            track_name=rng.choice(["Tide", "One", "Two", "Gravel"]),
+            release_name=rng.choice([None, "Harbour Lights", "Live"]),
+            ms_played=rng.choice([40_000, 200_000]),
+        )
+        for _ in range(count)
+    ]
+
+
+def test_rollups_match_the_raw_plays_through_every_change(container: Container, tmp_path: Path) -> None:
+    rng = random.Random(11)
+    with transaction(container.sessions) as s:
+        w = make_world(s)
+        seeded_history(w, user=w.alice, seed=3, count=900, start=datetime(2018, 6, 1, tzinfo=UTC), days=7 * 365)
+        seeded_history(w, user=w.bob, seed=4, count=200, start=datetime(2020, 1, 1, tzinfo=UTC), days=900)
+        _edges(w)
+        alice, bob = w.alice, w.bob
+        history.submit_listens(
+            s, user_id=alice, listens=_listens(rng, 120, datetime(2021, 1, 1, tzinfo=UTC), 700), source="lb", now=NOW
+        )
+        for label in ("2020s", "2024", "2019", "2023"):
+            assert _both(s, alice, label)[0] == _both(s, alice, label)[1], label
+        assert _both(s, bob, "2020s")[0]["listens"] == _both(s, bob, "2020s")[1]["listens"] != 0
+
+    # an import: invisible while written, counted once published
+    upload = tmp_path / "Streaming_History_Audio_2022.json"
+    upload.write_text(
+        json.dumps(
+            [
+                {
+                    "ts": f"2022-0{1 + i % 9}-1{i % 10}T0{i % 10}:00:00Z",
+                    "ms_played": 200_000,
+                    "master_metadata_track_name": ["Tide", "Imported Song"][i % 2],
+                    "master_metadata_album_artist_name": "Nina Vale",
+                    "master_metadata_album_album_name": "Harbour Lights",
+                }
+                for i in range(40)
+            ]
+        )
+    )
+    with transaction(container.sessions) as s:
+        before = _both(s, alice, "2022")[0]["listens"]
+    import_history(container.sessions, user_id=alice, path=upload, name=upload.name, now=NOW)
+    with transaction(container.sessions) as s:
+        rolled, raw = _both(s, alice, "2022")
+        assert rolled == raw and rolled["listens"] == before + 40  # type: ignore[operator]
+
+        # a catalogue track appears for text listens: they move from text to the catalogue
+        far = f.artist(s, "Far Band")
+        f.track(s, "One", f.album(s, "Far Away", far), [far])
+        assert history.match_listens(s) > 0
+        assert _both(s, alice, "2020s")[0] == _both(s, alice, "2020s")[1]
+
+        # forgetting one play
+        one = s.scalar(
+            select(history.Play.client_play_id)
+            .where(history.Play.user_id == alice, history.Play.is_listen.is_(True))
+            .order_by(history.Play.started_at.desc())
+            .limit(1)
+            .offset(5)
+        )
+        assert one is not None
+        history.forget_play(s, user_id=alice, play_id=one)
+        assert _both(s, alice, "2020s")[0] == _both(s, alice, "2020s")[1]
+
+    # forgetting a range across a year's edge, in the forget job's chunks
+    forget_range(
+        container.sessions,
+        user_id=alice,
+        since=datetime(2023, 11, 15, tzinfo=UTC),
+        until=datetime(2024, 2, 1, tzinfo=UTC),
+    )
+    with transaction(container.sessions) as s:
+        for label in ("2020s", "2023", "2024"):
+            assert _both(s, alice, label)[0] == _both(s, alice, label)[1], label
+        assert _both(s, bob, "2020s")[0] == _both(s, bob, "2020s")[1]
+    # and everything
+    forget_range(container.sessions, user_id=alice, since=None, until=NOW)
+    with transaction(container.sessions) as s:
+        rolled, raw = _both(s, alice, "2020s")
+        assert rolled == raw and rolled["listens"] == 0
+        left = s.scalars(select(history.RollupTrack.month).where(history.RollupTrack.user_id == alice).distinct())
+        assert list(left) == [203001]  # only the plays after `until` (the next decade's) are left
+        assert history.pending_folds(s) == 0
