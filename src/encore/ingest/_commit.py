@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from encore import lyrics
 from encore.catalog import (
     AlbumFacts,
     AlbumType,
@@ -21,7 +22,6 @@ from encore.catalog import (
     save_track,
     upsert_album,
 )
-from encore import lyrics
 from encore.ingest._analyze import Analyzed, Job
 from encore.ingest._artwork import artwork_relpath
 from encore.ingest._audio import AudioResult

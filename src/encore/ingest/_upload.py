@@ -16,10 +16,10 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db import transaction
-from encore.lyrics import MAX_BYTES as MAX_LYRICS_BYTES
 from encore.ingest._models import SourceFile
 from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, run_ingest
 from encore.ingest._tags import clean
+from encore.lyrics import MAX_BYTES as MAX_LYRICS_BYTES
 from encore.storage import MediaStore
 
 _SAFE_EXT = re.compile(r"^\.[a-z0-9]{1,5}$")

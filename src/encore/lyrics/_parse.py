@@ -24,7 +24,7 @@ from encore.lyrics._errors import LyricsRejected, LyricsTooLarge
 MAX_BYTES = 256 * 1024
 MAX_LINES = 2000
 MAX_LINE_CHARS = 500
-MAX_START_MS = 24 * 3600 * 1000
+MAX_OFFSET_MS = 3600 * 1000  # line times are bounded by their grammar (3-digit minutes); offsets by this
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: its mark starts with UTF-16-LE's
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -87,7 +87,7 @@ def normal_language(value: str | None) -> str:
 
 def _ms(minutes: str, seconds: str, fraction: str | None) -> int:
     frac = fraction or "0"
-    return (int(minutes) * 60 + int(seconds)) * 1000 + int(frac) * 10 ** (3 - len(frac))
+    return (int(minutes) * 60 + int(seconds)) * 1000 + int(frac) * int(10 ** (3 - len(frac)))
 
 
 def _clean(text: str) -> str:
@@ -99,7 +99,7 @@ def _offset(value: str, number: int) -> int:
         offset = int(value.strip())
     except ValueError:
         raise LyricsRejected(f"line {number}: offset must be whole milliseconds") from None
-    if abs(offset) > MAX_START_MS:
+    if abs(offset) > MAX_OFFSET_MS:
         raise LyricsRejected(f"line {number}: offset out of range")
     return offset
 
@@ -147,13 +147,12 @@ def parse(text: str, *, language: str | None = None) -> Lyrics:
     return _built(synced=synced, timed=timed, plain=plain, offset=offset, language=lang)
 
 
-def _built(*, synced: bool, timed: list[tuple[int, int, str]], plain: list[str], offset: int, language: str | None) -> Lyrics:
+def _built(
+    *, synced: bool, timed: list[tuple[int, int, str]], plain: list[str], offset: int, language: str | None
+) -> Lyrics:
     if synced:
         if len(timed) > MAX_LINES:
             raise LyricsRejected(f"lyrics have {len(timed)} timed lines; at most {MAX_LINES}")
-        late = next((t for t in timed if t[0] > MAX_START_MS), None)
-        if late is not None:
-            raise LyricsRejected(f"a line starts at {format_time(late[0])}, past any song's length")
         lines = tuple(Line(start, words) for start, _, words in sorted(timed))
     else:
         while plain and not plain[-1]:

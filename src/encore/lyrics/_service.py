@@ -59,7 +59,8 @@ def lyrics_of(session: Session, *, track_id: int) -> Stored | None:
 
 
 def drop_lyrics(session: Session, *, track_id: int) -> bool:
-    return bool(session.execute(delete(TrackLyrics).where(TrackLyrics.track_id == track_id)).rowcount)
+    result = session.execute(delete(TrackLyrics).where(TrackLyrics.track_id == track_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def tracks_with_lyrics_titled(session: Session, *, title: str, limit: int = 50) -> list[int]:

@@ -8,7 +8,6 @@ line and reason otherwise; another label's track answers 404 like a missing one.
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from encore import catalog, labels, lyrics
@@ -67,24 +66,21 @@ def track_lyrics(track_id: str, session: Db, _user: CurrentUser) -> LyricsOut:
 
 
 @router.get("/label/{label_id}/tracks/{track_id}/lyrics")
-def label_track_lyrics(track_id: str, session: Db, label: OwnLabel) -> LyricsOut:
+def label_track_lyrics(track_id: str, session: Db, label: OwnLabel) -> LyricsOut | None:
+    """The editor's view of one own track: its lyrics, or null when it has none yet."""
     track = labels.owned_track(session, label_id=label.row_id, track_id=track_id)
     stored = lyrics.lyrics_of(session, track_id=track.id)
-    if stored is None:
-        raise lyrics.LyricsMissing("this track has no lyrics")
-    return _out(track_id, stored)
+    return _out(track_id, stored) if stored is not None else None
 
 
-def _save(  # noqa: PLR0913, PLR0917 - the routes' parameters, passed straight through
+def _save(  # noqa: PLR0917 - the routes' parameters, passed straight through
     request: Request, session: Db, label: labels.LabelInfo, user: User, track_id: str, parsed: lyrics.Lyrics
 ) -> LyricsOut:
     track = labels.owned_track(session, label_id=label.row_id, track_id=track_id)
     lyrics.check_fits(parsed, duration_ms=track.duration_ms)
     lyrics.save_lyrics(session, track_id=track.id, lyrics=parsed, source=lyrics.Source.LABEL)
     note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=["lyrics"])
-    stored = lyrics.lyrics_of(session, track_id=track.id)
-    assert stored is not None
-    return _out(track_id, stored)
+    return _out(track_id, lyrics.Stored(parsed, lyrics.Source.LABEL))
 
 
 @router.put("/label/{label_id}/tracks/{track_id}/lyrics")
@@ -108,7 +104,7 @@ async def _raw_body(request: Request) -> bytes:
 
 
 @router.put("/label/{label_id}/tracks/{track_id}/lyrics/file")
-def put_lyrics_file(  # noqa: PLR0913 - the route's own parameters
+def put_lyrics_file(
     *,
     track_id: str,
     request: Request,
@@ -124,10 +120,14 @@ def put_lyrics_file(  # noqa: PLR0913 - the route's own parameters
     return _save(request, session, label, user, track_id, parsed)
 
 
-@router.delete("/label/{label_id}/tracks/{track_id}/lyrics", status_code=204)
-def delete_lyrics(*, track_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> Response:
+class DeletedOut(BaseModel):
+    deleted: bool  # false: the track had no lyrics (deleting twice is not an error)
+
+
+@router.delete("/label/{label_id}/tracks/{track_id}/lyrics")
+def delete_lyrics(*, track_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> DeletedOut:
     track = labels.owned_track(session, label_id=label.row_id, track_id=track_id)
-    if not lyrics.drop_lyrics(session, track_id=track.id):
-        raise lyrics.LyricsMissing("this track has no lyrics")
-    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=["lyrics"])
-    return Response(status_code=204)
+    deleted = lyrics.drop_lyrics(session, track_id=track.id)
+    if deleted:
+        note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=["lyrics"])
+    return DeletedOut(deleted=deleted)

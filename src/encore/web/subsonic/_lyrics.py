@@ -48,7 +48,7 @@ def get_lyrics(ctx: Ctx) -> Payload:
     artist = (ctx.params.get("artist") or "")[:MAX_QUERY]
     title = (ctx.params.get("title") or "")[:MAX_QUERY]
     if not title.strip():
-        return {"lyrics": {}}
+        return {"lyrics": {"value": ""}}
     ids = lyrics.tracks_with_lyrics_titled(ctx.session, title=title)
     views = catalog.track_views_by_ids(ctx.session, ids)
     for row_id in ids:
@@ -59,4 +59,4 @@ def get_lyrics(ctx: Ctx) -> Payload:
         if stored is not None:
             text = "\n".join(line.text for line in stored.lyrics.lines)
             return {"lyrics": {"artist": _artist(view), "title": view.title, "value": text}}
-    return {"lyrics": {}}
+    return {"lyrics": {"value": ""}}
