@@ -92,29 +92,27 @@ def test_another_labels_track_is_404_and_unchanged(
     assert ad.status_code == 404  # an ad is not a listed track
 
 
-@pytest.mark.parametrize(
-    ("body", "status", "message"),
-    [
-        ({"content": ("[00:01.00]" + "la " * 100 + "\n").encode() * 1000}, 413, "at most 256 KiB"),
-        ({"json": {"text": ("[00:01.00]" + "la " * 100 + "\n") * 1000}}, 413, "over 256 KiB"),
-        ({"json": {"text": "".join(f"[00:{i % 60:02d}.00]x\n" for i in range(2001))}}, 422, "at most 2000"),
-        ({"json": {"text": "[00:01.00]ok\nno time here\n"}}, 422, "line 2: no timestamp"),
-        ({"json": {"text": "[00:01.00]ok\n[00:xx.00]bad\n"}}, 422, "line 2: malformed timestamp"),
-        ({"content": "[00:01.00]Café".encode("latin-1")}, 422, "not UTF-8"),
-        ({"content": "[00:01.00]no mark".encode("utf-16-le")}, 422, "NUL bytes"),
-        ({"json": {"text": "[00:01.00]Hi\u0000there"}}, 422, "NUL"),
-        ({"json": {"text": "[00:01.00]fine\n[04:00.00]Song A is three minutes long\n"}}, 422, "after the track ends"),
-        ({"json": {"text": "[ti:Nothing]\n"}}, 422, "no lyrics"),
-    ],
-)
-def test_hostile_lyrics_are_refused_clearly_and_change_nothing(
-    client: TestClient, world: dict[str, str], body: dict[str, object], status: int, message: str
-) -> None:
-    ours = _h(client, "ours")
-    url = _url(world) + ("/file" if "content" in body else "")
-    r = client.put(url, headers=ours, **body)  # type: ignore[arg-type]
-    assert r.status_code == status, r.text
-    assert message in r.json()["error"]["message"]
+HOSTILE: list[tuple[dict[str, object], int, str]] = [
+    ({"content": ("[00:01.00]" + "la " * 100 + "\n").encode() * 1000}, 413, "at most 256 KiB"),
+    ({"json": {"text": ("[00:01.00]" + "la " * 100 + "\n") * 1000}}, 413, "over 256 KiB"),
+    ({"json": {"text": "".join(f"[00:{i % 60:02d}.00]x\n" for i in range(2001))}}, 422, "at most 2000"),
+    ({"json": {"text": "[00:01.00]ok\nno time here\n"}}, 422, "line 2: no timestamp"),
+    ({"json": {"text": "[00:01.00]ok\n[00:xx.00]bad\n"}}, 422, "line 2: malformed timestamp"),
+    ({"content": "[00:01.00]Café".encode("latin-1")}, 422, "not UTF-8"),
+    ({"content": "[00:01.00]no mark".encode("utf-16-le")}, 422, "NUL bytes"),
+    ({"json": {"text": "[00:01.00]Hi\u0000there"}}, 422, "NUL"),
+    ({"json": {"text": "[00:01.00]fine\n[04:00.00]Song A is three minutes long\n"}}, 422, "after the track ends"),
+    ({"json": {"text": "[ti:Nothing]\n"}}, 422, "no lyrics"),
+]
+
+
+def test_hostile_lyrics_are_refused_clearly_and_change_nothing(client: TestClient, world: dict[str, str]) -> None:
+    ours = _h(client, "ours")  # one login for all cases: each case is a request, not a new world
+    for body, status, message in HOSTILE:
+        url = _url(world) + ("/file" if "content" in body else "")
+        r = client.put(url, headers=ours, **body)  # type: ignore[arg-type]
+        assert r.status_code == status, (message, r.text)
+        assert message in r.json()["error"]["message"], (message, r.text)
     assert client.get(_url(world), headers=ours).json() is None
 
 
