@@ -7,12 +7,12 @@ from encore.demo._plan import NOUNS, WORDS, DemoTrack
 
 FIRST_LINE_S = 0.4
 END_MARGIN_S = 0.6
-_SHAPES = (
+_SHAPES = (  # NOUNS are plural ("lights"), WORDS are adjectives or nouns used as such ("neon")
     "{w} {n}, {w} {n}",
-    "we ran the {w} {n} again",
-    "all the {n}s turning {w}",
-    "hold the {n}, hold it {w}",
-    "{w} light on a {w} {n}",
+    "we ran through the {w} {n} again",
+    "all the {n} turning {w}",
+    "hold the {n}, hold them {w}",
+    "{w} light on the {w} {n}",
     "say it like the {n} said",
 )
 
