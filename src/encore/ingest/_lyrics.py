@@ -68,10 +68,8 @@ def _embedded(path: Path) -> Lyrics | None:
         if isinstance(audio.tags, ID3):
             return _from_id3(audio.tags)
         return _from_vorbis(audio)
-    except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:
-        if isinstance(exc, LyricsRejected):
-            raise
-        return None  # a tag shape nobody expected
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError):
+        return None  # a tag shape nobody expected (LyricsRejected is none of these: find_lyrics reports it)
 
 
 def _from_id3(tags: ID3) -> Lyrics | None:
