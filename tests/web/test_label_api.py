@@ -49,6 +49,8 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/api/label/{label_id}/albums/{album_id}/availability"): {"json": {"availability": "premium"}},
     ("PUT", "/api/label/{label_id}/tracks/{track_id}/availability"): {"json": {"availability": "inherit"}},
     ("POST", "/api/label/{label_id}/uploads"): {"files": {"file": ("song.mp3", b"not really audio")}},
+    ("PUT", "/api/label/{label_id}/tracks/{track_id}/lyrics"): {"json": {"text": "[00:01.00]Hello"}},
+    ("PUT", "/api/label/{label_id}/tracks/{track_id}/lyrics/file"): {"content": b"[00:02.00]Hello again"},
     ("POST", "/api/label/exclusives"): {"json": {"kind": "demo", "title": "Demo", "album_id": "{album_id}"}},
 }
 

@@ -16,6 +16,7 @@ from mutagen.id3 import APIC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TPU
 from mutagen.oggvorbis import OggVorbis
 
 from encore.demo._cover import render_cover
+from encore.demo._lyrics import demo_lrc
 from encore.demo._plan import DemoAlbum, DemoCatalogue, DemoTrack
 from encore.demo._synth import RATE, synthesize
 
@@ -120,6 +121,9 @@ def _write_track(args: tuple[DemoAlbum, DemoTrack, Path, bytes | None]) -> Path:
     audio = synthesize(seconds=track.seconds, seed=track.seed, timbre=track.timbre, tempo=track.tempo)
     path = folder / f"{track.number:02d} - {_safe(track.title)}.{track.fmt}"
     _WRITERS[track.fmt](path, audio, _comments(album, track), cover)
+    lrc = demo_lrc(track)
+    if lrc is not None:
+        path.with_suffix(".lrc").write_text(lrc, encoding="utf-8")
     return path
 
 

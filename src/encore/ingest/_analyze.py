@@ -12,6 +12,7 @@ from pathlib import Path
 from encore.ingest._artwork import ArtworkFiles, ArtworkRejected, folder_image, render_artwork
 from encore.ingest._audio import AudioResult, transcode
 from encore.ingest._errors import IngestError
+from encore.ingest._lyrics import Found, find_lyrics
 from encore.ingest._probe import probe
 from encore.ingest._tags import Tags, read_tags
 
@@ -34,6 +35,7 @@ class Analyzed:
     audio: AudioResult | None  # None: same audio as before, only the tags changed
     artwork: ArtworkFiles | None
     warnings: list[str] = field(default_factory=list)
+    lyrics: Found | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def _analyze(job: Job) -> Analyzed:
     path = Path(job.path)
     found = probe(path)
     tags = read_tags(path)
-    warnings: list[str] = []
+    found_lyrics = find_lyrics(path)
+    warnings: list[str] = [found_lyrics.warning] if found_lyrics.warning else []
     stem = _temp_stem(job)
     audio = None
     if found.audio_hash != job.previous_hash:
@@ -90,4 +93,4 @@ def _analyze(job: Job) -> Analyzed:
         except ArtworkRejected as exc:
             warnings.append(str(exc))
     slim = Tags(**{**tags.__dict__, "picture": None})  # the picture bytes need not cross processes
-    return Analyzed(job, found.audio_hash, slim, audio, artwork, warnings)
+    return Analyzed(job, found.audio_hash, slim, audio, artwork, warnings, found_lyrics)

@@ -4,12 +4,13 @@ Files are renamed into place before the transaction commits; if the process dies
 files have no rows and the next run's sweep removes them, then imports the file again.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from encore import lyrics
 from encore.catalog import (
     AlbumFacts,
     AlbumType,
@@ -41,6 +42,7 @@ class Committed:
     outcome: str  # imported | updated | duplicate
     stale_files: list[str]
     track_id: str  # the public id of the track the file is (for a duplicate: the one it duplicates)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _fallback_names(job: Job) -> tuple[str, str]:
@@ -137,7 +139,21 @@ def commit_result(
     if old_album is not None and old_album != album.id:
         drop_empty_albums(session, album_ids={old_album})
     _record(session, source, result, saved.id, status="imported", label=label_override)
-    return Committed("updated" if track is not None else "imported", stale, saved.public_id)
+    warnings = _save_lyrics(session, result, track_id=saved.id, duration_ms=saved.duration_ms)
+    return Committed("updated" if track is not None else "imported", stale, saved.public_id, warnings)
+
+
+def _save_lyrics(session: Session, result: Analyzed, *, track_id: int, duration_ms: int) -> list[str]:
+    """Lyrics the worker found, checked against the track's real length; a refusal is only a warning."""
+    found = result.lyrics
+    if found is None or found.lyrics is None or found.source is None:
+        return []
+    try:
+        lyrics.check_fits(found.lyrics, duration_ms=duration_ms)
+    except lyrics.LyricsRejected as exc:
+        return [f"lyrics not used: {exc.message}"]
+    lyrics.offer_lyrics(session, track_id=track_id, lyrics=found.lyrics, source=found.source)
+    return []
 
 
 def _record(

@@ -139,6 +139,7 @@ def _commit_one(
         discard_temp_files(result)
         reason = exc.message if isinstance(exc, EncoreError) else f"{type(exc).__name__}: {str(exc)[:160]}"
         return _fail(sessions, Failed(result.job, f"could not save: {reason}"), summary)
+    summary.warnings.extend((result.job.name_hint or result.job.path, w) for w in committed.warnings)
     for stale in committed.stale_files:
         store.delete(stale)
     counter = {"imported": "imported", "updated": "updated", "duplicate": "duplicates"}[committed.outcome]

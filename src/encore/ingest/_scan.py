@@ -13,10 +13,11 @@ from pathlib import Path
 from encore.ingest._artwork import FOLDER_EXTS
 
 IMAGE_SUFFIXES = frozenset({*FOLDER_EXTS, ".gif", ".bmp", ".tif", ".tiff", ".heic", ".avif"})
+COMPANION_SUFFIXES = IMAGE_SUFFIXES | {".lrc"}  # read beside the audio (artwork, lyrics), never imported alone
 
 
-def _is_image(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES
+def _is_companion(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in COMPANION_SUFFIXES
 
 
 def _walk(root: str) -> Iterator[tuple[str, os.stat_result]]:
@@ -34,7 +35,7 @@ def _walk(root: str) -> Iterator[tuple[str, os.stat_result]]:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 subdirs.append(entry.path)
-            elif not _is_image(entry.name) and entry.is_file(follow_symlinks=False):
+            elif not _is_companion(entry.name) and entry.is_file(follow_symlinks=False):
                 yield entry.path, entry.stat(follow_symlinks=False)
         stack.extend(reversed(subdirs))
 

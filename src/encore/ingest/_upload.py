@@ -19,6 +19,7 @@ from encore.db import transaction
 from encore.ingest._models import SourceFile
 from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, run_ingest
 from encore.ingest._tags import clean
+from encore.lyrics import MAX_BYTES as MAX_LYRICS_BYTES
 from encore.storage import MediaStore
 
 _SAFE_EXT = re.compile(r"^\.[a-z0-9]{1,5}$")
@@ -44,7 +45,9 @@ def ingest_upload(
     store: MediaStore,
     label_override: str | None,
     max_bytes: int,
+    lyrics: BinaryIO | None = None,
 ) -> IngestSummary:
+    """`lyrics`: an optional .lrc sidecar, placed beside the audio so the pipeline reads it as `encore ingest` does."""
     shown = display_name(original_name)
     upload_dir = store.root / UPLOADS_DIR / secrets.token_hex(16)  # abandoned ones: swept by later runs
     upload_dir.mkdir(parents=True)
@@ -56,6 +59,10 @@ def ingest_upload(
             summary = IngestSummary()
             summary.failed.append((shown, f"upload larger than {max_bytes} bytes"))
             return summary
+        if lyrics is not None and target.suffix != ".lrc":  # an audio file named *.lrc keeps its bytes
+            with target.with_suffix(".lrc").open("wb") as out:
+                # one byte past the lyrics cap is enough for the parser to refuse a huge file
+                out.write(lyrics.read(MAX_LYRICS_BYTES + 1))
         return run_ingest(
             paths=[target],
             session_factory=sessions,

@@ -19,6 +19,7 @@ import encore.jobs
 import encore.keys
 import encore.labels
 import encore.library
+import encore.lyrics
 import encore.oauth
 import encore.playback
 import encore.retail  # noqa: F401  (each import registers its tables on Base.metadata)

@@ -19,6 +19,7 @@ from encore.web._history_routes import router as history_router
 from encore.web._job_routes import router as job_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
+from encore.web._lyrics_routes import router as lyrics_router
 from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
@@ -62,6 +63,7 @@ def create_api(c: Container) -> FastAPI:
         history_router,
         discovery_router,
         radio_router,
+        lyrics_router,
         security_router,
         admin_router,
     ):

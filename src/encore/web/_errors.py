@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from encore.accounts import LoginFailed, LoginThrottled
 from encore.db import is_busy
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
+from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.web._plain_errors import plain_errors
 
 log = logging.getLogger("encore.web")
@@ -20,6 +21,8 @@ _STATUS: list[tuple[type[EncoreError], int]] = [
     (LoginFailed, 401),
     (LoginThrottled, 429),
     (Conflict, 409),
+    (LyricsTooLarge, 413),
+    (LyricsRejected, 422),
     (ValidationFailed, 400),
 ]
 

@@ -174,6 +174,7 @@ def label_upload(request: Request, label: OwnLabel, user: CurrentUser, body: Upl
         store=c.store,
         label_override=label.name,
         max_bytes=c.settings.max_upload_bytes,
+        lyrics=body.lyrics.file if body.lyrics is not None else None,
     )
     note_apart(
         request,

@@ -22,17 +22,19 @@ MAX_LABEL_FIELD = 200
 class UploadForm:
     file: UploadFile
     label: str | None
+    lyrics: UploadFile | None = None  # an optional .lrc sidecar for the audio (label uploads)
 
 
 async def upload_form(request: Request) -> AsyncIterator[UploadForm]:
-    async with request.form(max_files=1, max_fields=4, max_part_size=64 * 1024) as form:
+    async with request.form(max_files=2, max_fields=4, max_part_size=64 * 1024) as form:
         file: Any = form.get("file")
         if not isinstance(file, UploadFile):
             raise ValidationFailed("send the audio as a multipart field named 'file'", code="no_file")
         label = form.get("label")
         if label is not None and (not isinstance(label, str) or len(label) > MAX_LABEL_FIELD):
             raise ValidationFailed(f"label: at most {MAX_LABEL_FIELD} characters", code="invalid")
-        yield UploadForm(file, label or None)
+        lyrics: Any = form.get("lyrics")
+        yield UploadForm(file, label or None, lyrics if isinstance(lyrics, UploadFile) else None)
 
 
 UploadBody = Annotated[UploadForm, Depends(upload_form)]

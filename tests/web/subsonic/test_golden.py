@@ -80,6 +80,9 @@ def _cases(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("getTopSongs", "getTopSongs", {"artist": "Aurora Lights", "count": 3}),
         ("getSimilarSongs2", "getSimilarSongs2", {"id": tr}),
         ("getSimilarSongs-album", "getSimilarSongs", {"id": al, "count": 3}),
+        ("getLyricsBySongId", "getLyricsBySongId", {"id": tr}),  # demo track 1: generated LRC
+        ("getLyricsBySongId-none", "getLyricsBySongId", {"id": tr2}),  # demo track 2: no lyrics
+        ("getLyrics-missing", "getLyrics", {"artist": "Nobody", "title": "Nothing"}),
         ("tokenInfo", "tokenInfo", {}),
         ("updatePlaylist", "updatePlaylist", {"playlistId": ids["playlist"], "comment": "for the bus"}),
         ("star", "star", {"id": tr2}),

@@ -11,6 +11,7 @@ import { markPlaying } from "./trackmenu.js";
 import { forgetOfflineLibrary, watchOffline } from "./offline.js";
 import { upgradeView } from "./premium.js";
 import { profileView } from "./profile.js";
+import { installLyrics } from "./lyrics.js";
 import { installAutoplay } from "./radio.js";
 import { adminSecurityView, passwordResetView } from "./security.js";
 import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
@@ -22,6 +23,7 @@ const account = document.getElementById("account");
 const playerEl = document.getElementById("player");
 const player = new Player(document.body);
 installAutoplay(player);
+installLyrics(player);
 let me = null;
 let renderToken = 0;
 

@@ -15,6 +15,7 @@ IGNORED_ARTICLES = "The El La Los Las Le Les"
 EXTENSIONS = [
     {"name": "apiKeyAuthentication", "versions": [1]},
     {"name": "formPost", "versions": [1]},
+    {"name": "songLyrics", "versions": [1]},
     {"name": "transcodeOffset", "versions": [1]},
 ]
 

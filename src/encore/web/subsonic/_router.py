@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.web._deps import container
-from encore.web.subsonic import _browse, _lists, _media, _playlists, _user  # noqa: F401 - register handlers
+from encore.web.subsonic import _browse, _lists, _lyrics, _media, _playlists, _user  # noqa: F401 - register handlers
 from encore.web.subsonic._auth import authenticate
 from encore.web.subsonic._browse import extensions_payload
 from encore.web.subsonic._context import HANDLERS, Ctx

@@ -1,0 +1,133 @@
+"""Lyrics: the player reads a track's lyrics; a label reads, writes or removes its own tracks' lyrics.
+
+A label writes either JSON text (the dashboard's editor) or a raw `.lrc` file (any encoding the parser
+accepts: UTF-8, or UTF-16/32 with a byte-order mark). Refusals: 413 past the size cap, 422 with the
+line and reason otherwise; another label's track answers 404 like a missing one.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from encore import catalog, labels, lyrics
+from encore.accounts import User
+from encore.audit import kinds
+from encore.web._audit import note
+from encore.web._deps import CurrentUser, Db
+from encore.web._label_routes import OwnLabel
+from encore.web._schemas import Strict
+
+router = APIRouter(prefix="/api", tags=["lyrics"])
+Language = Annotated[str | None, Query(max_length=8, pattern=r"^[A-Za-z]{2,3}$")]
+
+
+class LineOut(BaseModel):
+    start_ms: int | None  # None for unsynced lyrics
+    text: str
+
+
+class LyricsOut(BaseModel):
+    track_id: str
+    synced: bool
+    language: str  # ISO 639, "und" when unknown
+    offset_ms: int  # LRC [offset:], already applied by the player when it highlights a line
+    source: str  # sidecar | embedded | label
+    lines: list[LineOut]
+    lrc: str  # the canonical text, what the label editor shows
+
+
+class LyricsIn(Strict):
+    text: str  # the body cap (1 MiB) bounds it; past lyrics.MAX_BYTES the parser answers 413 in its words
+    language: str | None = Field(default=None, max_length=8)
+
+
+def _out(track_id: str, stored: lyrics.Stored) -> LyricsOut:
+    ly = stored.lyrics
+    return LyricsOut(
+        track_id=track_id,
+        synced=ly.synced,
+        language=ly.language,
+        offset_ms=ly.offset_ms,
+        source=stored.source.value,
+        lines=[LineOut(start_ms=line.start_ms, text=line.text) for line in ly.lines],
+        lrc=lyrics.to_lrc(ly),
+    )
+
+
+@router.get("/tracks/{track_id}/lyrics")
+def track_lyrics(track_id: str, session: Db, _user: CurrentUser) -> LyricsOut:
+    """A listed track's lyrics (404 when it has none: the player hides its lyrics view)."""
+    row_id = catalog.listed_id(session, "track", track_id)
+    stored = lyrics.lyrics_of(session, track_id=row_id)
+    if stored is None:
+        raise lyrics.LyricsMissing("this track has no lyrics")
+    return _out(track_id, stored)
+
+
+@router.get("/label/{label_id}/tracks/{track_id}/lyrics")
+def label_track_lyrics(track_id: str, session: Db, label: OwnLabel) -> LyricsOut | None:
+    """The editor's view of one own track: its lyrics, or null when it has none yet."""
+    track = labels.owned_track(session, label_id=label.row_id, track_id=track_id)
+    stored = lyrics.lyrics_of(session, track_id=track.id)
+    return _out(track_id, stored) if stored is not None else None
+
+
+def _save(  # noqa: PLR0917 - the routes' parameters, passed straight through
+    request: Request, session: Db, label: labels.LabelInfo, user: User, track_id: str, parsed: lyrics.Lyrics
+) -> LyricsOut:
+    track = labels.owned_track(session, label_id=label.row_id, track_id=track_id)
+    lyrics.check_fits(parsed, duration_ms=track.duration_ms)
+    lyrics.save_lyrics(session, track_id=track.id, lyrics=parsed, source=lyrics.Source.LABEL)
+    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=["lyrics"])
+    return _out(track_id, lyrics.Stored(parsed, lyrics.Source.LABEL))
+
+
+@router.put("/label/{label_id}/tracks/{track_id}/lyrics")
+def put_lyrics(
+    *, track_id: str, body: LyricsIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
+) -> LyricsOut:
+    """Write a track's lyrics as text: LRC (`[mm:ss.xx]line`) for synced lyrics, anything else as plain."""
+    labels.owned_track(session, label_id=label.row_id, track_id=track_id)  # 404 before parsing anything
+    parsed = lyrics.parse(body.text, language=body.language)
+    return _save(request, session, label, user, track_id, parsed)
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The body, read only up to one byte past the lyrics cap (the parser refuses it then, 413)."""
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > lyrics.MAX_BYTES:
+            break
+    return bytes(data)
+
+
+@router.put("/label/{label_id}/tracks/{track_id}/lyrics/file")
+def put_lyrics_file(
+    *,
+    track_id: str,
+    request: Request,
+    session: Db,
+    label: OwnLabel,
+    user: CurrentUser,
+    data: Annotated[bytes, Depends(_raw_body)],
+    language: Language = None,
+) -> LyricsOut:
+    """Write a track's lyrics from the bytes of an `.lrc` or text file (UTF-8, or UTF-16/32 with a BOM)."""
+    labels.owned_track(session, label_id=label.row_id, track_id=track_id)
+    parsed = lyrics.from_bytes(data, language=language)
+    return _save(request, session, label, user, track_id, parsed)
+
+
+class DeletedOut(BaseModel):
+    deleted: bool  # false: the track had no lyrics (deleting twice is not an error)
+
+
+@router.delete("/label/{label_id}/tracks/{track_id}/lyrics")
+def delete_lyrics(*, track_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> DeletedOut:
+    track = labels.owned_track(session, label_id=label.row_id, track_id=track_id)
+    deleted = lyrics.drop_lyrics(session, track_id=track.id)
+    if deleted:
+        note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=["lyrics"])
+    return DeletedOut(deleted=deleted)
