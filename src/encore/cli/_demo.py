@@ -172,12 +172,20 @@ def _run_locked(c: Container, *, options: DemoOptions, library: Path, console: C
         write_progress(library, BuildProgress(0, 0, 0, 0, "done", finished=True))
         _print_logins(c, console)
         return
+    if options.first_only and status is not None and status.albums_done >= 1:
+        console.print(
+            f"The demo build begun here has {status.albums_done}/{status.albums_total} albums; "
+            "`encore serve --build-demo` (or `encore demo`) finishes it."
+        )
+        _print_logins(c, console)
+        return
     spec = options.spec
     if status is not None and status.spec is not None and status.spec != spec:
         console.print(f"Resuming the demo build begun here ({status.albums_done}/{status.albums_total} albums)")
         spec = status.spec  # the albums already imported belong to that plan
     catalogue = plan_catalogue(spec)
-    write_progress(library, _progress(spec, catalogue, 0, "catalogue"))  # first: a stop from here on resumes
+    if status is None:  # written first: a build stopped from here on resumes instead of being skipped
+        write_progress(library, _progress(spec, catalogue, 0, "catalogue"))
     first = catalogue.albums[0]
     console.print(f"Synthesising and importing the first album ({len(first.tracks)} tracks) into {library} ...")
     _import_album(c, first, library, options.workers, console)
