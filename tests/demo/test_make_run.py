@@ -145,7 +145,7 @@ def test_make_run_serves_the_first_album_while_the_rest_builds(tmp_path: Path) -
         fcntl.flock(held, fcntl.LOCK_UN)
         _wait_for(lambda: not http.get("/api/demo/build", headers=auth).json()["building"], "the build to finish")
         assert {a["title"] for a in _albums(http, auth)} == titles
-        anonymous = httpx.get(f"{http.base_url}api/demo/build", timeout=30)  # no session cookie
+        anonymous = httpx.get(http.base_url.join("/api/demo/build"), timeout=30)  # no session cookie
         assert anonymous.status_code == 401  # signed-in listeners only
 
     built = _tracks(data)

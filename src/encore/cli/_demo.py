@@ -187,7 +187,8 @@ def _run_locked(c: Container, *, options: DemoOptions, library: Path, console: C
     if status is None:  # written first: a build stopped from here on resumes instead of being skipped
         write_progress(library, _progress(spec, catalogue, 0, "catalogue"))
     first = catalogue.albums[0]
-    console.print(f"Synthesising and importing the first album ({len(first.tracks)} tracks) into {library} ...")
+    if status is None:
+        console.print(f"Synthesising and importing the first album ({len(first.tracks)} tracks) into {library} ...")
     _import_album(c, first, library, options.workers, console)
     _ensure_ad_spot(c, console)
     _ensure_accounts(c)
