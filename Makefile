@@ -29,7 +29,6 @@ system-deps: ## As root, install Debian's PostgreSQL, Redis, Chromium and nginx 
 	@bash scripts/system-deps.sh
 
 run: install ## Migrate, import the demo's first album if the library is empty, serve on :8000 (the rest builds behind)
-	ENCORE_MODE=demo $(BIN)/encore demo --first-only
 	ENCORE_MODE=demo $(BIN)/encore serve --host 127.0.0.1 --port $(PORT) --build-demo
 
 lint: install-test ## ruff and the import-direction contracts

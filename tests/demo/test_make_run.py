@@ -1,5 +1,6 @@
-"""`make run`'s commands for real: `encore migrate`, `encore demo --first-only`, then `encore serve --build-demo`
-in a subprocess on 127.0.0.1. The first album is listed and streamable before the background build
+"""`make run`'s commands for real: `encore migrate`, `encore demo --first-only` (a small catalogue; `make run`
+lets `encore serve --build-demo` take this step itself, which then finds it done), then `encore serve
+--build-demo` in a subprocess on 127.0.0.1. The first album is listed and streamable before the background build
 finishes; the build then completes, and a re-run of `encore demo` adds nothing.
 
 "Before the build finishes" without timing: the test holds the ingest lock (the real one every import takes),

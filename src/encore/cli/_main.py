@@ -45,7 +45,11 @@ def serve(
         typer.Option(min=1, max=64, help="Worker processes (default: 1; one per core with ENCORE_REDIS_URL)"),
     ] = None,
     build_demo: Annotated[
-        bool, typer.Option(help="Finish a demo build `encore demo --first-only` began, in a background process")
+        bool,
+        typer.Option(
+            help="The demo: import its first album if the library is empty (as `encore demo --first-only`), "
+            "then serve while a background process builds the rest"
+        ),
     ] = False,
 ) -> None:
     """Serve the player, the APIs and the audio."""
@@ -64,6 +68,7 @@ def serve(
             "limits and transcode slots); without it, serve with one worker"
         )
         raise typer.Exit(2)
+    builder = _start_demo_builder(c) if build_demo else None
     host, port = host or c.settings.host, port or c.settings.port
     state = "Redis" if c.settings.redis_url else "in process"
     console.print(
@@ -74,7 +79,6 @@ def serve(
     jobs = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process) if c.settings.jobs_in_process else None
     if jobs is not None:
         jobs.start()
-    builder = _start_demo_builder(c) if build_demo else None
     try:
         run_server(host=host, port=port, workers=plan.count, app=create_app(c) if plan.count == 1 else None)
     finally:
@@ -85,7 +89,14 @@ def serve(
 
 
 def _start_demo_builder(c: Container) -> "DemoBuilder | None":
+    """In this process, so `make run` pays for one interpreter start-up, not two; the first-only step
+    returns at once when the build was begun (or finished) before."""
+    from encore.cli._demo import DemoOptions, run_demo_command
     from encore.cli._demo_child import start_demo_builder
+    from encore.demo import DemoSpec
+
+    options = DemoOptions(DemoSpec(), first_only=True, force=False, workers=c.settings.ingest_workers)
+    run_demo_command(c, options=options, console=console)
 
     builder = start_demo_builder(c.settings.data_dir)
     if builder is not None:
