@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test system-deps run demo lint typecheck test test-fast screenshots bench clean
@@ -27,10 +28,8 @@ install-test: $(VENV)/.installed-test ## Install Encore with the test tools
 system-deps: ## As root, install Debian's PostgreSQL, Redis, Chromium and nginx when missing
 	@bash scripts/system-deps.sh
 
-run: install ## Migrate, build the demo catalogue if the library is empty, serve on :8000
-	ENCORE_MODE=demo $(BIN)/encore migrate
-	ENCORE_MODE=demo $(BIN)/encore demo
-	ENCORE_MODE=demo $(BIN)/encore serve --host 127.0.0.1 --port 8000
+run: install ## Migrate, import the demo's first album if the library is empty, serve on :8000 (the rest builds behind)
+	ENCORE_MODE=demo $(BIN)/encore serve --host 127.0.0.1 --port $(PORT) --build-demo
 
 lint: install-test ## ruff and the import-direction contracts
 	$(BIN)/ruff check src tests bench

@@ -11,8 +11,9 @@ from encore.ads import AdCampaign
 from encore.billing import Tier, tier_of
 from encore.bootstrap import Container
 from encore.catalog import Track
-from encore.cli._demo import run_demo_command
+from encore.cli._demo import DemoOptions, run_demo_command
 from encore.db import transaction
+from encore.demo import DemoSpec
 from encore.exclusives import Exclusive
 from encore.history import Play
 from encore.labels import catalogue, streams_per_day
@@ -27,10 +28,14 @@ def _counts(c: Container) -> tuple[int, ...]:
         )
 
 
+# The library is seeded beforehand, so the command takes the "not built by me" path: accounts, ads, history.
+OPTIONS = DemoOptions(DemoSpec(tracks=8), first_only=False, force=False, workers=1)
+
+
 def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(container: Container, tmp_path: Path) -> None:
     seed_small_catalogue(container, tmp_path, tracks=8)
     console = Console(record=True, width=200)
-    run_demo_command(container, tracks=8, force=False, console=console)
+    run_demo_command(container, options=OPTIONS, console=console)
     out = console.export_text()
     for login in ("demo-listener", "demo-premium", "demo-label", "demo-admin-pass"):
         assert login in out
@@ -66,5 +71,5 @@ def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(contain
         days = streams_per_day(s, label_id=label.label_id, since=now.date() - timedelta(days=8), until=now.date())
         assert sum(d.total for d in days) > 0 and track.public_id not in {d.track_id for d in days}
     before = _counts(container)
-    run_demo_command(container, tracks=8, force=False, console=Console(record=True))
+    run_demo_command(container, options=OPTIONS, console=Console(record=True))
     assert _counts(container) == before  # a second run adds nothing

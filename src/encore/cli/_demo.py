@@ -1,6 +1,20 @@
-"""`encore demo`: synthesise the demo library offline, import it, and create the demo accounts."""
+"""`encore demo`: synthesise the demo library offline, import it, and create the demo accounts.
+
+The first album goes first (written, imported, then the ad spot and the accounts), so `make run` can serve
+and play it while the rest builds (`--first-only` stops there; `encore serve --build-demo` finishes it in a
+background process). The rest follows album by album, its progress in the library's `.demo-build.json`
+(read by the player's home notice). Each written file stays on disk and ingest skips unchanged files, so a
+stopped build resumes where it was and a finished one returns at once.
+"""
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
@@ -13,13 +27,28 @@ from encore.db import transaction
 from encore.demo import (
     AD_ISRC,
     DEMO_LOGINS,
+    BuildProgress,
+    DemoAlbum,
+    DemoCatalogue,
     DemoSpec,
+    album_folder,
     ensure_demo_world,
+    library_dir,
     plan_catalogue,
+    read_progress,
     write_ad_spot,
     write_demo_library,
+    write_progress,
 )
-from encore.ingest import RichProgress, render_summary, run_ingest
+from encore.ingest import render_summary, run_ingest
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    spec: DemoSpec
+    first_only: bool
+    force: bool
+    workers: int
 
 
 def _ensure_ad_spot(c: Container, console: Console) -> None:
@@ -51,29 +80,66 @@ def _print_logins(c: Container, console: Console) -> None:
     console.print(table)
 
 
-def run_demo_command(c: Container, *, tracks: int, force: bool, console: Console) -> None:
-    with c.sessions() as session:
-        existing = session.scalar(select(func.count()).select_from(Track)) or 0
-    if existing and not force:
-        console.print(f"Library already has {existing} tracks; not building the demo again.")
-    else:
-        spec = DemoSpec(tracks=tracks)
-        catalogue = plan_catalogue(spec)
-        # The generated files stay as an ordinary source tree, so `encore ingest` can re-scan it.
-        library = c.settings.data_dir / "demo-library"
-        console.print(f"Synthesising {tracks} demo tracks into {library} ...")
-        write_demo_library(catalogue, library, workers=c.settings.ingest_workers)
-        summary = run_ingest(
-            paths=[library],
-            session_factory=c.sessions,
-            store=c.store,
-            label_override=None,
-            workers=c.settings.ingest_workers,
-            progress=RichProgress(console),
-        )
+@contextmanager
+def _build_lock(library: Path, console: Console) -> Iterator[None]:
+    """One builder at a time per library (a foreground `encore demo` and the server's background child)."""
+    library.mkdir(parents=True, exist_ok=True)
+    with open(library / ".build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            console.print("Another demo build is running here; waiting for it ...")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _import_album(c: Container, album: DemoAlbum, library: Path, workers: int, console: Console) -> None:
+    one = DemoCatalogue([], [], [album])
+    write_demo_library(one, library, workers=min(workers, len(album.tracks)))
+    summary = run_ingest(
+        paths=[album_folder(library, album)],
+        session_factory=c.sessions,
+        store=c.store,
+        label_override=None,
+        workers=min(workers, len(album.tracks)),
+        progress=None,
+    )
+    if summary.failed:
         render_summary(summary, console)
-    _ensure_ad_spot(c, console)
-    _ensure_accounts(c)
+
+
+def _progress(spec: DemoSpec, catalogue: DemoCatalogue, albums_done: int, stage: str) -> BuildProgress:
+    tracks = sum(len(a.tracks) for a in catalogue.albums[:albums_done])
+    total = len(catalogue.albums)
+    return BuildProgress(albums_done, total, tracks, catalogue.track_count, stage, stage == "done", spec)
+
+
+def _bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]Demo catalogue"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("tracks · {task.fields[album]}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _build_rest(
+    c: Container, *, spec: DemoSpec, catalogue: DemoCatalogue, library: Path, workers: int, console: Console
+) -> None:
+    first_tracks = len(catalogue.albums[0].tracks)
+    with _bar(console) as bar:
+        task = bar.add_task("demo", total=catalogue.track_count, completed=first_tracks, album="")
+        for index, album in enumerate(catalogue.albums[1:], start=2):
+            bar.update(task, album=album.title)
+            _import_album(c, album, library, workers, console)
+            bar.advance(task, len(album.tracks))
+            write_progress(library, _progress(spec, catalogue, index, "catalogue"))
+
+
+def _world_after_catalogue(c: Container, console: Console) -> None:
+    """What needs the whole catalogue: years of listening, Wrapped, and the recommender trained on them."""
     listeners = [login.username for login in DEMO_LOGINS if login.role is Role.LISTENER]
     seed_demo_wrapped(c, listeners=listeners, console=console)
     with transaction(c.sessions) as session:  # radio and recommendations from the demo's listening at once
@@ -81,4 +147,61 @@ def run_demo_command(c: Container, *, tracks: int, force: bool, console: Console
     console.print(
         f"Recommender trained: {trained.track_pairs} listening pairs, {trained.catalogue_pairs} from the catalogue"
     )
+
+
+def run_demo_command(c: Container, *, options: DemoOptions, console: Console) -> None:
+    library = library_dir(c.settings.data_dir)
+    with _build_lock(library, console):
+        _run_locked(c, options=options, library=library, console=console)
+
+
+def _run_locked(c: Container, *, options: DemoOptions, library: Path, console: Console) -> None:
+    status = read_progress(library)
+    with c.sessions() as session:
+        existing = session.scalar(select(func.count()).select_from(Track)) or 0
+    if status is not None and status.finished and not options.force:
+        console.print(f"The demo catalogue is built ({existing} tracks); nothing to do.")
+        _print_logins(c, console)
+        return
+    if status is None and existing and not options.force:
+        # A library this build did not start (someone's own music, or a demo from before progress files).
+        console.print(f"Library already has {existing} tracks; not building the demo again.")
+        _ensure_ad_spot(c, console)
+        _ensure_accounts(c)
+        _world_after_catalogue(c, console)
+        write_progress(library, BuildProgress(0, 0, 0, 0, "done", finished=True))
+        _print_logins(c, console)
+        return
+    if options.first_only and status is not None and status.albums_done >= 1:
+        console.print(
+            f"The demo build begun here has {status.albums_done}/{status.albums_total} albums; "
+            "`encore serve --build-demo` (or `encore demo`) finishes it."
+        )
+        _print_logins(c, console)
+        return
+    spec = options.spec
+    if status is not None and status.spec is not None and status.spec != spec:
+        console.print(f"Resuming the demo build begun here ({status.albums_done}/{status.albums_total} albums)")
+        spec = status.spec  # the albums already imported belong to that plan
+    catalogue = plan_catalogue(spec)
+    if status is None:  # written first: a build stopped from here on resumes instead of being skipped
+        write_progress(library, _progress(spec, catalogue, 0, "catalogue"))
+    first = catalogue.albums[0]
+    if status is None:
+        console.print(f"Synthesising and importing the first album ({len(first.tracks)} tracks) into {library} ...")
+    _import_album(c, first, library, options.workers, console)
+    _ensure_ad_spot(c, console)
+    _ensure_accounts(c)
+    write_progress(library, _progress(spec, catalogue, 1, "catalogue"))
+    if options.first_only:
+        console.print(
+            f"First album ready; {len(catalogue.albums) - 1} more albums, listening history and Wrapped "
+            "follow in the background under `encore serve --build-demo` (or run `encore demo`)."
+        )
+        _print_logins(c, console)
+        return
+    _build_rest(c, spec=spec, catalogue=catalogue, library=library, workers=options.workers, console=console)
+    write_progress(library, _progress(spec, catalogue, len(catalogue.albums), "history"))
+    _world_after_catalogue(c, console)
+    write_progress(library, _progress(spec, catalogue, len(catalogue.albums), "done"))
     _print_logins(c, console)

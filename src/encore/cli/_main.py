@@ -1,7 +1,7 @@
 """`encore serve | worker | migrate | ingest | demo | user create | nginx-config | search rebuild`."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -9,6 +9,9 @@ from rich.console import Console
 from encore.bootstrap import Container, build
 from encore.config import SettingsError
 from encore.kernel import EncoreError
+
+if TYPE_CHECKING:
+    from encore.cli._demo_child import DemoBuilder
 
 app = typer.Typer(help="Encore: a self-hostable music streaming service.", no_args_is_help=True, add_completion=False)
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
@@ -41,6 +44,13 @@ def serve(
         int | None,
         typer.Option(min=1, max=64, help="Worker processes (default: 1; one per core with ENCORE_REDIS_URL)"),
     ] = None,
+    build_demo: Annotated[
+        bool,
+        typer.Option(
+            help="The demo: import its first album if the library is empty (as `encore demo --first-only`), "
+            "then serve while a background process builds the rest"
+        ),
+    ] = False,
 ) -> None:
     """Serve the player, the APIs and the audio."""
     from encore.cli._serve import cores, plan_workers, run_server
@@ -58,6 +68,7 @@ def serve(
             "limits and transcode slots); without it, serve with one worker"
         )
         raise typer.Exit(2)
+    builder = _start_demo_builder(c) if build_demo else None
     host, port = host or c.settings.host, port or c.settings.port
     state = "Redis" if c.settings.redis_url else "in process"
     console.print(
@@ -71,8 +82,26 @@ def serve(
     try:
         run_server(host=host, port=port, workers=plan.count, app=create_app(c) if plan.count == 1 else None)
     finally:
+        if builder is not None:
+            builder.stop()
         if jobs is not None:
             jobs.stop()
+
+
+def _start_demo_builder(c: Container) -> "DemoBuilder | None":
+    """In this process, so `make run` pays for one interpreter start-up, not two; the first-only step
+    returns at once when the build was begun (or finished) before."""
+    from encore.cli._demo import DemoOptions, run_demo_command
+    from encore.cli._demo_child import start_demo_builder
+    from encore.demo import DemoSpec
+
+    options = DemoOptions(DemoSpec(), first_only=True, force=False, workers=c.settings.ingest_workers)
+    run_demo_command(c, options=options, console=console)
+
+    builder = start_demo_builder(c.settings.data_dir)
+    if builder is not None:
+        console.print(f"Building the rest of the demo catalogue in the background (log: {builder.log})")
+    return builder
 
 
 @app.command()
@@ -110,16 +139,34 @@ def ingest(
 
 
 @app.command()
-def demo(
+def demo(  # keyword-only: typer reads the options by name
+    *,
     tracks: Annotated[int, typer.Option(min=10, max=2000)] = 150,
+    albums: Annotated[int, typer.Option(min=2, max=200, help="Albums the tracks are spread over")] = 20,
+    track_seconds: Annotated[
+        tuple[float, float], typer.Option(min=1.0, max=600.0, help="Shortest and longest track, in seconds")
+    ] = (30.0, 90.0),
+    first_only: Annotated[
+        bool, typer.Option(help="Only the first album, the ad spot and the accounts; `serve --build-demo` ends it")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Processes (default: ENCORE_INGEST_WORKERS)")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Build even if the library is not empty")] = False,
 ) -> None:
     """Build the demo catalogue (synthesised offline) and the demo accounts."""
-    from encore.cli._demo import run_demo_command
+    from encore.cli._demo import DemoOptions, run_demo_command
+    from encore.demo import DemoSpec
 
+    shortest, longest = sorted(track_seconds)
+    if albums > tracks:
+        err.print("[red]--albums cannot be more than --tracks[/red]")
+        raise typer.Exit(2)
     c = _container()
     c.migrate()
-    run_demo_command(c, tracks=tracks, force=force, console=console)
+    spec = DemoSpec(albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest)
+    options = DemoOptions(spec, first_only=first_only, force=force, workers=workers or c.settings.ingest_workers)
+    run_demo_command(c, options=options, console=console)
 
 
 @user_app.command("create")

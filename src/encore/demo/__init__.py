@@ -1,14 +1,16 @@
 """The demo catalogue: planned from a seed, synthesised offline, written as ordinary tagged files."""
 
 from encore.demo._accounts import AD_ISRC, DEMO_LOGINS, DemoLogin, ad_spot_catalogue, ensure_demo_world, write_ad_spot
-from encore.demo._files import write_demo_library
+from encore.demo._files import album_folder, write_demo_library
 from encore.demo._history import Listener, demo_periods, seed_listening
 from encore.demo._plan import DemoAlbum, DemoArtist, DemoCatalogue, DemoSpec, DemoTrack, plan_catalogue, upc_with_check
+from encore.demo._progress import BuildProgress, library_dir, read_progress, write_progress
 from encore.demo._synth import synthesize
 
 __all__ = [
     "AD_ISRC",
     "DEMO_LOGINS",
+    "BuildProgress",
     "DemoAlbum",
     "DemoArtist",
     "DemoCatalogue",
@@ -17,12 +19,16 @@ __all__ = [
     "DemoTrack",
     "Listener",
     "ad_spot_catalogue",
+    "album_folder",
     "demo_periods",
     "ensure_demo_world",
+    "library_dir",
     "plan_catalogue",
+    "read_progress",
     "seed_listening",
     "synthesize",
     "upc_with_check",
     "write_ad_spot",
     "write_demo_library",
+    "write_progress",
 ]

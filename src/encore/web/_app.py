@@ -10,6 +10,7 @@ from encore.web._admin_routes import router as admin_router
 from encore.web._auth_routes import router as auth_router
 from encore.web._body_limit import BodyLimit
 from encore.web._catalog_routes import router as catalog_router
+from encore.web._demo_routes import router as demo_router
 from encore.web._device_routes import router as device_router
 from encore.web._discovery_routes import router as discovery_router
 from encore.web._entitlement_routes import router as entitlement_router
@@ -66,6 +67,7 @@ def create_api(c: Container) -> FastAPI:
         lyrics_router,
         security_router,
         admin_router,
+        demo_router,
     ):
         app.include_router(router)
     install_spotify(app)

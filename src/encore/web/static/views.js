@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { seeAll } from "./browse.js";
+import { demoBuildNotice } from "./demobuild.js";
 import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
 import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
@@ -89,6 +90,7 @@ export async function homeView(player) {
   const seen = new Set();
   const tracks = played.map((p) => p.track).filter((t) => !seen.has(t.id) && seen.add(t.id)).slice(0, 10);
   return h("div", { class: "view" },
+    demoBuildNotice(),
     continueListening(player, played),
     section("New releases", h("div", { class: "grid" }, releases.items.map(albumCard))),
     tracks.length ? section("Recently played", trackRows(tracks, player, null, { showAlbum: true })) : null,

@@ -1,0 +1,62 @@
+"""Home's "Building the demo catalogue" notice in real Chromium: shown while the build's progress file says it
+is building, gone once it says done (the page asks again by itself; the test waits for states, not time)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from encore.accounts import create_user
+from encore.bootstrap import Container, build
+from encore.config import Settings
+from encore.db import transaction
+from encore.demo import BuildProgress, library_dir, write_progress
+from tests.support.live import LiveServer, serve
+from tests.web.test_first_page_browser import _login, _page, browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+__all__ = ["browser"]  # the module-scoped Chromium fixture, shared
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("demo-notice")
+    settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
+    container: Container = build(settings)
+    container.migrate()
+    with transaction(container.sessions) as s:
+        create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _library(live: LiveServer) -> Path:
+    return library_dir(live.container.settings.data_dir)
+
+
+def test_home_shows_the_build_and_drops_the_notice_when_it_is_done(live: LiveServer, browser: Browser) -> None:
+    write_progress(_library(live), BuildProgress(4, 20, 31, 150, "catalogue", finished=False))
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live)
+    note = page.locator(".demo-build-note")
+    note.wait_for(state="visible")
+    assert note.inner_text().startswith("Building the demo catalogue: 4/20 albums (31/150 tracks)")
+    assert note.get_attribute("role") == "status"  # read out by screen readers as it changes
+
+    write_progress(_library(live), BuildProgress(20, 20, 150, 150, "history", finished=False))
+    page.wait_for_selector(".demo-build-note:has-text('Generating listening history')")
+    write_progress(_library(live), BuildProgress(20, 20, 150, 150, "done", finished=True))
+    note.wait_for(state="detached")
+    page.wait_for_selector("text=New releases")  # the rest of home is still there
+    page.context.close()
+
+
+def test_no_notice_without_a_demo_build(live: LiveServer, browser: Browser) -> None:
+    (_library(live) / ".demo-build.json").unlink(missing_ok=True)
+    page = _page(browser)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.locator(".demo-build-note").wait_for(state="detached")
+    page.context.close()
