@@ -43,6 +43,9 @@ class AlbumItem:
     availability: str
     available_from: datetime | None
     tracks: list[TrackItem]
+    status: str  # draft | published | withdrawn
+    artists: list[str]
+    artwork_key: str | None
 
 
 def owned_album(session: Session, *, label_id: int, album_id: str) -> Album:
@@ -92,6 +95,9 @@ def album_item(session: Session, album: Album) -> AlbumItem:
         album.availability,
         album.available_from,
         [_track_item(t) for t in tracks],
+        album.status,
+        [a.artist.name for a in album.artists],
+        album.artwork_key,
     )
 
 
