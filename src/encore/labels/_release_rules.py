@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")  # ASCII only: \d takes any script's digits
 FIRST_YEAR = 1900  # no recording older than this is released here
 YEARS_AHEAD = 10  # a pre-release may be announced this far ahead
 MAX_TITLE = 300
@@ -34,7 +34,7 @@ def _title_problem(title: str, what: str) -> str | None:
 
 def parse_release_date(text: str, *, today: date) -> tuple[date | None, str | None]:
     """'2026-12-24' -> the date, or a sentence saying what is wrong with it."""
-    m = re.fullmatch(r"(\d{1,6})-(\d{2})-(\d{2})", text.strip())
+    m = re.fullmatch(r"([0-9]{1,6})-([0-9]{2})-([0-9]{2})", text.strip())
     if m is None:
         return None, "Write the release date as year-month-day, for example 2026-12-24."
     year = int(m.group(1))
