@@ -56,10 +56,11 @@ def test_upload_form_publish_withdraw(
 ) -> None:
     spec = DemoSpec(artists=1, albums=1, tracks=1, min_track_s=3.0, max_track_s=4.0, seed=seed)
     upload = write_demo_library(plan_catalogue(spec), tmp_path / "release", workers=1)[0]
-    page = _page(browser, viewport={"width": width, "height": height})
+    page = _page(browser, viewport={"width": 1280, "height": 800})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _login(page, live, "label", "label-pass-123", "/label")
+    _login(page, live, "label", "label-pass-123", "/label")  # the account name shows on a desktop only
+    page.set_viewport_size({"width": width, "height": height})
     page.wait_for_selector(".label-upload")
     page.set_input_files(".label-upload input[type=file]", str(upload))
     page.click(".label-upload button")
