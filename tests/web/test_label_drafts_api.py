@@ -264,6 +264,11 @@ def test_a_new_artist_is_credited_and_stays_out_of_search_until_published(desk: 
     assert r.status_code == 200 and r.json()["artists"] == ["Paper Lanterns", "Moth Choir"]  # type: ignore[attr-defined]
     found = desk.client.get("/api/search", params={"q": "paper lanterns"}, headers=desk.fan).json()
     assert found["artists"]["items"] == []
+    # Renaming the draft through the metadata edit must not put it in search either.
+    renamed = desk.client.patch(f"{desk.base}/albums/{album_id}", json={"title": "Zephyrine"}, headers=desk.ours)
+    assert renamed.status_code == 200
+    found = desk.client.get("/api/search", params={"q": "zephyrine"}, headers=desk.fan).json()
+    assert found["albums"]["items"] == [] and found["tracks"]["items"] == []
     desk.act(album_id, "publish")
     found = desk.client.get("/api/search", params={"q": "paper lanterns"}, headers=desk.fan).json()
     assert [a["name"] for a in found["artists"]["items"]] == ["Paper Lanterns"]

@@ -159,5 +159,5 @@ def releases_of_tracks(session: Session, *, label_id: int, track_ids: list[str])
         .join(Album, Album.id == Track.album_id)
         .where(Track.public_id.in_(track_ids), Album.label_id == label_id)
     )
-    by_track: dict[str, str] = {track: album for track, album in rows}
+    by_track: dict[str, str] = dict(rows.all())
     return list(dict.fromkeys(by_track[t] for t in track_ids if t in by_track))
