@@ -33,3 +33,5 @@ def queries(rng: random.Random, n: int) -> list[tuple[str, str]]:
         }[shape]
         out.append((shape, q))
     return out
+
+
