@@ -45,7 +45,8 @@ test-fast: install-test ## The suite without lint and type checks
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -x
 
 screenshots: install-test ## Rewrite the README's screenshots in docs/screenshots (real Chromium)
-	ENCORE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -n 0 tests/web/test_first_page_browser.py tests/web/test_player_browser.py tests/web/test_player_ads_browser.py tests/web/test_history_browser.py
+	ENCORE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -n 0 tests/web/test_first_page_browser.py tests/web/test_player_browser.py tests/web/test_player_ads_browser.py tests/web/test_history_browser.py \
+		tests/web/test_label_drafts_browser.py tests/web/test_admin_browser.py
 
 bench: install-test ## Benchmarks (slow; see bench/README.md)
 	@echo "see bench/README.md for each benchmark's command"

@@ -16,7 +16,7 @@ from encore.catalog import Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from tests.support.live import LiveServer, seeded_container, serve
-from tests.web.test_first_page_browser import _page, browser
+from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 from tests.web.test_label_browser import _login
 
 __all__ = ["browser"]
@@ -90,7 +90,9 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
 
     assert page.locator("#admin-statements").count() == 1  # the labels' statements are on the same page
     assert "null" not in page.inner_text("#main")
+    page.screenshot(path=str(SCREENSHOTS / "admin-1280x900.png"))
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the tables scroll, the page does not
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SCREENSHOTS / "admin-390x844.png"))
     assert not errors, errors
     page.context.close()

@@ -25,6 +25,9 @@ ADMIN_STATEMENT_CLOSED = "admin.statement_closed"
 LABEL_AVAILABILITY = "label.availability"
 LABEL_EDIT = "label.edit"
 LABEL_UPLOAD = "label.upload"
+LABEL_PUBLISHED = "label.published"
+LABEL_WITHDRAWN = "label.withdrawn"
+LABEL_DRAFT_DELETED = "label.draft_deleted"
 SIGNED_OUT_EVERYWHERE = "security.signed_out"
 SIGNED_OUT_EVERYONE = "security.signed_out_everyone"
 RESET_FORCED = "security.reset_forced"
@@ -52,6 +55,9 @@ CHANGES = frozenset(
         LABEL_AVAILABILITY,
         LABEL_EDIT,
         LABEL_UPLOAD,
+        LABEL_PUBLISHED,
+        LABEL_WITHDRAWN,
+        LABEL_DRAFT_DELETED,
         SIGNED_OUT_EVERYWHERE,
         SIGNED_OUT_EVERYONE,
         RESET_FORCED,

@@ -9,7 +9,16 @@ from encore.catalog._bulk import (
 )
 from encore.catalog._cache import SESSION_KEY as CACHE_SESSION_KEY
 from encore.catalog._cache import CatalogueCache, cache_for, representation, views_by_ids
-from encore.catalog._listing import Hidden, hidden, hidden_artists, mark_as_ad, music_album, music_track
+from encore.catalog._listing import (
+    Hidden,
+    hidden,
+    hidden_artists,
+    mark_as_ad,
+    music_album,
+    music_track,
+    unlisted_album,
+    unlisted_track,
+)
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -20,6 +29,7 @@ from encore.catalog._models import (
     Genre,
     Label,
     LabelKind,
+    ReleaseStatus,
     Rendition,
     RenditionKind,
     Track,
@@ -50,6 +60,7 @@ from encore.catalog._read import (
     track_views,
     track_views_in_order,
 )
+from encore.catalog._release import credit_release, delete_release, set_release_status
 from encore.catalog._rows import album_summaries_by_ids, artist_summaries_by_ids, track_views_by_ids
 from encore.catalog._search import search_catalogue
 from encore.catalog._search_build import BuildStats, Popularity, rebuild_search_index, search_index_due
@@ -114,6 +125,7 @@ __all__ = [
     "LabelSummary",
     "Page",
     "Popularity",
+    "ReleaseStatus",
     "Rendition",
     "RenditionFacts",
     "RenditionKind",
@@ -144,6 +156,8 @@ __all__ = [
     "catalogue_changed",
     "changed_in",
     "compact",
+    "credit_release",
+    "delete_release",
     "drop_empty_albums",
     "fold",
     "genre_albums",
@@ -172,6 +186,7 @@ __all__ = [
     "search_catalogue",
     "search_index_due",
     "search_words",
+    "set_release_status",
     "sort_name",
     "stored_version",
     "touched",
@@ -183,6 +198,8 @@ __all__ = [
     "tracks_by_ids",
     "tracks_by_public_ids",
     "unindex_entity",
+    "unlisted_album",
+    "unlisted_track",
     "upsert_album",
     "upsert_artist",
     "upsert_genre",

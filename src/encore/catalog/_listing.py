@@ -2,27 +2,41 @@
 tracks and albums; the `is_ad` flags (set when a campaign is made) keep it out of browse, search, artist
 and album lists and catalogue matching on every face. An artist with nothing but ads is hidden too.
 
-The hidden sets are small (a few advertisers), and each is one indexed lookup. Search never sees ads:
-`mark_as_ad` takes them out of its index.
+A label's draft or withdrawn release (`status` other than published) is kept out the same way: it is
+not music anyone may find or play until its label publishes it (encore.labels).
+
+The hidden sets are small (a few advertisers, a few drafts), and each is one indexed lookup. Search never
+sees ads or unlisted releases: `mark_as_ad` and the labels' drafts take them out of its index.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, false, select, true, union
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true, union
 from sqlalchemy.orm import Session
 
-from encore.catalog._models import Album, AlbumArtist, Artist, Track, TrackArtist
+from encore.catalog._models import Album, AlbumArtist, Artist, ReleaseStatus, Track, TrackArtist
 from encore.catalog._search_index import unindex_entity
 from encore.kernel import ValidationFailed
+
+_PUBLISHED = ReleaseStatus.PUBLISHED.value
 
 
 def music_album() -> ColumnElement[bool]:
     """WHERE clause for albums that are music (`= false`, so PostgreSQL can use the index too)."""
-    return Album.is_ad == false()
+    return and_(Album.is_ad == false(), Album.status == _PUBLISHED)
 
 
 def music_track() -> ColumnElement[bool]:
-    return Track.is_ad == false()
+    return and_(Track.is_ad == false(), Track.status == _PUBLISHED)
+
+
+def unlisted_album() -> ColumnElement[bool]:
+    """The few albums that are not music to list: ads, drafts, withdrawn releases (partial indexes)."""
+    return or_(Album.is_ad == true(), Album.status != _PUBLISHED)
+
+
+def unlisted_track() -> ColumnElement[bool]:
+    return or_(Track.is_ad == true(), Track.status != _PUBLISHED)
 
 
 @dataclass(frozen=True)
@@ -34,8 +48,8 @@ class Hidden:
 
 def _ad_only_artists(session: Session) -> frozenset[int]:
     on_ads = union(
-        select(AlbumArtist.artist_id).join(Album, Album.id == AlbumArtist.album_id).where(Album.is_ad == true()),
-        select(TrackArtist.artist_id).join(Track, Track.id == TrackArtist.track_id).where(Track.is_ad == true()),
+        select(AlbumArtist.artist_id).join(Album, Album.id == AlbumArtist.album_id).where(unlisted_album()),
+        select(TrackArtist.artist_id).join(Track, Track.id == TrackArtist.track_id).where(unlisted_track()),
     ).subquery()
     candidates = set(session.scalars(select(on_ads.c.artist_id)))
     if not candidates:
@@ -50,8 +64,8 @@ def _ad_only_artists(session: Session) -> frozenset[int]:
 
 def hidden(session: Session) -> Hidden:
     return Hidden(
-        albums=frozenset(session.scalars(select(Album.id).where(Album.is_ad == true()))),
-        tracks=frozenset(session.scalars(select(Track.id).where(Track.is_ad == true()))),
+        albums=frozenset(session.scalars(select(Album.id).where(unlisted_album()))),
+        tracks=frozenset(session.scalars(select(Track.id).where(unlisted_track()))),
         artists=_ad_only_artists(session),
     )
 

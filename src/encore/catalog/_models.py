@@ -88,9 +88,27 @@ def _ads_index(table: str) -> Index:
     )
 
 
+def _unlisted_index(table: str) -> Index:
+    """Drafts and withdrawn releases only (labels): few rows, found without touching the music lists' plans."""
+    return Index(
+        f"ix_{table}_unlisted",
+        "id",
+        sqlite_where=text("status <> 'published'"),
+        postgresql_where=text("status <> 'published'"),
+    )
+
+
+class ReleaseStatus(StrEnum):
+    """Where a label's release is: a draft (an upload being prepared), published, or withdrawn (delisted)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
 class Album(TimestampMixin, Base):
     __tablename__ = "albums"
-    __table_args__ = (_ads_index("albums"),)
+    __table_args__ = (_ads_index("albums"), _unlisted_index("albums"))
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = _public_id()
     title: Mapped[str] = mapped_column(String(500))
@@ -106,6 +124,8 @@ class Album(TimestampMixin, Base):
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a pre-release opens to all then
     # An advertiser's release (set when an ad campaign is made): never listed, searched or played as music.
     is_ad: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Only a published release is listed, searched or played (catalog._listing); labels move it (ReleaseStatus).
+    status: Mapped[str] = mapped_column(String(10), default="published", server_default="published")
     label: Mapped[Label | None] = relationship(lazy="joined")
     artists: Mapped[list["AlbumArtist"]] = relationship(
         order_by="AlbumArtist.position", cascade="all, delete-orphan", lazy="selectin"
@@ -129,7 +149,7 @@ class AlbumGenre(Base):
 
 class Track(TimestampMixin, Base):
     __tablename__ = "tracks"
-    __table_args__ = (_ads_index("tracks"),)
+    __table_args__ = (_ads_index("tracks"), _unlisted_index("tracks"))
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = _public_id()
     album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), index=True)
@@ -150,6 +170,7 @@ class Track(TimestampMixin, Base):
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Ad audio (set when an ad campaign is made): heard only in ad breaks, never listed or played as music.
     is_ad: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    status: Mapped[str] = mapped_column(String(10), default="published", server_default="published")  # as its album
     album: Mapped[Album] = relationship(lazy="joined")
     artists: Mapped[list["TrackArtist"]] = relationship(
         order_by="TrackArtist.position", cascade="all, delete-orphan", lazy="selectin"

@@ -114,9 +114,11 @@ def _by_public_id(session: Session, model: type[_M], public_id: str, what: str) 
 
 
 def _listed(session: Session, model: type[_M], public_id: str, what: str) -> _M:
-    """Like _by_public_id, but an ad (album, track, or an artist with nothing but ads) looks missing."""
+    """Like _by_public_id, but an ad or a label's unpublished release (album, track, or an artist with
+    nothing else) looks missing."""
     row = _by_public_id(session, model, public_id, what)
-    if getattr(row, "is_ad", False) or (isinstance(row, Artist) and row.id in hidden_artists(session)):
+    unlisted = getattr(row, "is_ad", False) or getattr(row, "status", "published") != "published"
+    if unlisted or (isinstance(row, Artist) and row.id in hidden_artists(session)):
         raise NotFound(f"no such {what}")
     return row
 

@@ -17,7 +17,7 @@ from pyroaring import BitMap
 from sqlalchemy import delete, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
-from encore.catalog._listing import hidden_artists
+from encore.catalog._listing import hidden_artists, unlisted_album, unlisted_track
 from encore.catalog._models import Album, Track
 from encore.catalog._search_index import COMPACT_AT, clear
 from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
@@ -58,11 +58,11 @@ def rebuild_search_index(session: Session, *, popularity: Popularity) -> BuildSt
 
 
 def _ads(session: Session, kind: str) -> list[int]:
-    """Entities that are ad audio (or artists with nothing but ads): never in the index."""
+    """Entities that are ad audio or unlisted drafts (or artists with nothing else): never in the index."""
     if kind == "track":
-        return list(session.scalars(select(Track.id).where(Track.is_ad == true())))
+        return list(session.scalars(select(Track.id).where(unlisted_track())))
     if kind == "album":
-        return list(session.scalars(select(Album.id).where(Album.is_ad == true())))
+        return list(session.scalars(select(Album.id).where(unlisted_album())))
     return sorted(hidden_artists(session))
 
 

@@ -1,5 +1,6 @@
 """The catalogue's write side, used by ingest: find-or-create by identity keys, never commit."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +16,7 @@ from encore.catalog._models import (
     Genre,
     Label,
     LabelKind,
+    ReleaseStatus,
     Rendition,
     Track,
     TrackArtist,
@@ -99,7 +101,7 @@ def upsert_genre(session: Session, *, name: str) -> Genre:
     return genre
 
 
-def _refuse_another_labels_artist(session: Session, *, name: str, label_id: int) -> None:
+def refuse_another_labels_artist(session: Session, *, name: str, label_id: int) -> None:
     """A label's upload may not credit an artist whose releases are all another label's (#15): that
     would make the artist "theirs" too, and let them attach Premium exclusives to someone else's act."""
     artist = session.scalar(select(Artist.id).where(Artist.name_key == identity_key(name)))
@@ -119,7 +121,9 @@ def _refuse_another_labels_artist(session: Session, *, name: str, label_id: int)
         )
 
 
-def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None, label_forced: bool = False) -> Album:
+def upsert_album(
+    session: Session, *, facts: AlbumFacts, artwork_key: str | None, label_forced: bool = False, draft: bool = False
+) -> Album:
     """The album these facts name, created or updated.
 
     `label_forced` (a label's upload, or an ingest run for one label): the release may only join an album
@@ -134,8 +138,14 @@ def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None
     if label_forced and label is not None and album is not None and album.label_id != label.id:
         key = identity_key(lead, facts.title, f"label {label.id}")
         album = session.scalar(select(Album).where(Album.album_key == key))
+    if draft:  # a label's upload joins only its own draft of that name, never a listed release
+        key = identity_key(lead, facts.title, f"label {label.id if label else 0}", "draft")
+        album = session.scalar(select(Album).where(Album.album_key == key))
+        if album is not None and album.status != ReleaseStatus.DRAFT.value:  # published since: a new draft
+            key, album = identity_key(lead, facts.title, "draft", secrets.token_hex(8)), None
     if album is None:
         album = Album(title=facts.title, album_key=key)
+        album.status = ReleaseStatus.DRAFT.value if draft else ReleaseStatus.PUBLISHED.value
         session.add(album)
     album.album_type, album.release_date = facts.album_type, facts.release_date or album.release_date
     album.upc = facts.upc or album.upc
@@ -144,7 +154,7 @@ def upsert_album(session: Session, *, facts: AlbumFacts, artwork_key: str | None
     session.flush()
     if label_forced and label is not None:
         for name in facts.artists:
-            _refuse_another_labels_artist(session, name=name, label_id=label.id)
+            refuse_another_labels_artist(session, name=name, label_id=label.id)
     wanted = [upsert_artist(session, name=n) for n in dict.fromkeys(facts.artists)]
     if [a.artist_id for a in album.artists] != [a.id for a in wanted]:
         album.artists.clear()

@@ -4,6 +4,8 @@ probe -> tags -> decode/transcode/loudness -> artwork (worker processes) -> comm
 """
 
 from encore.ingest._analyze import Analyzed, Failed, Job, analyze
+from encore.ingest._artwork import MAX_SOURCE_BYTES as MAX_COVER_BYTES
+from encore.ingest._artwork import ArtworkRejected
 from encore.ingest._audio import gain_for
 from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
 from encore.ingest._models import SourceFile
@@ -11,10 +13,12 @@ from encore.ingest._pipeline import IngestSummary, ProgressSink, run_ingest
 from encore.ingest._progress import RichProgress, render_summary
 from encore.ingest._scan import scan
 from encore.ingest._tags import Tags, read_tags
-from encore.ingest._upload import display_name, ingest_upload, safe_extension
+from encore.ingest._upload import display_name, ingest_upload, safe_extension, store_cover
 
 __all__ = [
+    "MAX_COVER_BYTES",
     "Analyzed",
+    "ArtworkRejected",
     "CorruptAudioError",
     "Failed",
     "IngestError",
@@ -35,4 +39,5 @@ __all__ = [
     "run_ingest",
     "safe_extension",
     "scan",
+    "store_cover",
 ]

@@ -14,12 +14,14 @@ from encore import lyrics
 from encore.catalog import (
     AlbumFacts,
     AlbumType,
+    ReleaseStatus,
     RenditionFacts,
     Track,
     TrackFacts,
     drop_empty_albums,
     replace_renditions,
     save_track,
+    set_release_status,
     upsert_album,
 )
 from encore.ingest._analyze import Analyzed, Job
@@ -111,8 +113,16 @@ def discard_temp_files(result: Analyzed) -> None:
 
 
 def commit_result(
-    session: Session, *, store: MediaStore, result: Analyzed, source: SourceFile | None, label_override: str | None
+    session: Session,
+    *,
+    store: MediaStore,
+    result: Analyzed,
+    source: SourceFile | None,
+    label_override: str | None,
+    draft: bool = False,
 ) -> Committed:
+    """`draft` (a label's upload): a new track lands in the label's draft release, listed nowhere until the
+    label publishes it (encore.labels)."""
     same_audio = session.scalar(select(Track).where(Track.audio_hash == result.audio_hash))
     # A file recorded as a duplicate never owns the track: touching the copy must not retag the original.
     owns = source is not None and source.track_id is not None and source.status != "duplicate"
@@ -131,11 +141,14 @@ def commit_result(
         facts=_album_facts(result.tags, fallback_album, label_override),
         artwork_key=result.artwork.key if result.artwork else None,
         label_forced=label_override is not None,
+        draft=draft and track is None,
     )
     old_album = track.album_id if track is not None else None
     facts = _track_facts(result.tags, fallback_title, result.audio, track.duration_ms if track else 0)
     saved = save_track(session, track=track, audio_hash=result.audio_hash, album=album, facts=facts)
     stale = replace_renditions(session, track=saved, renditions=renditions) if renditions else []
+    if album.status != ReleaseStatus.PUBLISHED.value:  # unlisted: the track and its credits leave search too
+        set_release_status(session, album=album, status=ReleaseStatus(album.status))
     if old_album is not None and old_album != album.id:
         drop_empty_albums(session, album_ids={old_album})
     _record(session, source, result, saved.id, status="imported", label=label_override)

@@ -126,6 +126,8 @@ def _commit_one(
     result: Analyzed | Failed,
     label: str | None,
     summary: IngestSummary,
+    *,
+    draft: bool = False,
 ) -> str:
     if isinstance(result, Failed):
         return _fail(sessions, result, summary)
@@ -133,7 +135,7 @@ def _commit_one(
     try:
         with transaction(sessions) as s:
             source = s.scalar(select(SourceFile).where(SourceFile.path == result.job.path))
-            committed = commit_result(s, store=store, result=result, source=source, label_override=label)
+            committed = commit_result(s, store=store, result=result, source=source, label_override=label, draft=draft)
     except Exception as exc:
         # Files already renamed into the store have no rows now: the next run's sweep removes them.
         discard_temp_files(result)
@@ -157,9 +159,11 @@ def run_ingest(
     workers: int,
     progress: ProgressSink | None,
     name_hints: Mapping[str, str] | None = None,
+    draft: bool = False,
 ) -> IngestSummary:
     """Import `paths` (files or folders). `name_hints` maps a path to the name a person knows it by
-    (an upload's original name): used for the title when tags have none, and in failure reports."""
+    (an upload's original name): used for the title when tags have none, and in failure reports.
+    `draft`: new tracks land in a draft release (a label's upload), see `commit_result`."""
     summary = IngestSummary()
     with _run_lock(store):
         _sweep(session_factory, store)
@@ -169,7 +173,9 @@ def run_ingest(
         try:
             with closing(_results(jobs, workers)) as results:  # closing: the pool stops even on Ctrl-C
                 for result in results:
-                    outcome = _commit_one(session_factory, store, result, label=label_override, summary=summary)
+                    outcome = _commit_one(
+                        session_factory, store, result, label=label_override, summary=summary, draft=draft
+                    )
                     if progress:
                         progress.advance(result.job.path, outcome)
         finally:

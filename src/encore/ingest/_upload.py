@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db import transaction
+from encore.ingest._artwork import MAX_SOURCE_BYTES, ArtworkRejected, artwork_relpath, render_artwork
 from encore.ingest._models import SourceFile
 from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, run_ingest
 from encore.ingest._tags import clean
@@ -46,6 +47,7 @@ def ingest_upload(
     label_override: str | None,
     max_bytes: int,
     lyrics: BinaryIO | None = None,
+    draft: bool = False,
 ) -> IngestSummary:
     """`lyrics`: an optional .lrc sidecar, placed beside the audio so the pipeline reads it as `encore ingest` does."""
     shown = display_name(original_name)
@@ -71,6 +73,7 @@ def ingest_upload(
             workers=1,
             progress=None,
             name_hints={str(target.resolve()): shown},
+            draft=draft,
         )
     finally:
         with transaction(sessions) as s:  # the temp upload is gone; its source row must not linger
@@ -86,3 +89,19 @@ def _copy_limited(src: BinaryIO, dst: BinaryIO, limit: int) -> int | None:
             return None
         dst.write(block)
     return total
+
+
+def store_cover(*, data: bytes, store: MediaStore) -> str:
+    """A cover image a label uploads for a release: checked and resized like embedded art (Pillow's bomb
+    guard on), placed in the store; returns its artwork key. ArtworkRejected when it is not an image."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise ArtworkRejected(f"a cover can be at most {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+    work = store.root / UPLOADS_DIR / secrets.token_hex(16)
+    work.mkdir(parents=True)
+    try:
+        art = render_artwork(data, work, "cover")
+        for size, temp in art.temp_paths.items():
+            store.commit(Path(temp), artwork_relpath(art.key, size))
+        return art.key
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,5 +1,6 @@
-"""Labels: a label's own catalogue (metadata, availability), its counted streams and buy clicks, and the
-monthly royalty statements (pro-rata and user-centric, exact to the cent; closed months never change)."""
+"""Labels: a label's own catalogue (uploads land as drafts; publish, withdraw; metadata, availability),
+its counted streams and buy clicks, and the monthly royalty statements (pro-rata and user-centric, exact to
+the cent; closed months never change)."""
 
 from encore.labels._catalogue import (
     ALBUM_FIELDS,
@@ -14,8 +15,19 @@ from encore.labels._catalogue import (
     set_availability,
 )
 from encore.labels._directory import LabelInfo, acting_label, list_labels, own_label
+from encore.labels._drafts import (
+    ReleaseForm,
+    ReleaseInvalid,
+    delete_draft,
+    edit_release,
+    publish,
+    releases_of_tracks,
+    set_cover,
+    withdraw,
+)
 from encore.labels._models import RoyaltyLine, RoyaltyStatement
 from encore.labels._policy import STREAM_MIN_MS, counts_as_stream, csv_cell, largest_remainder, month_bounds
+from encore.labels._release_rules import TrackForm
 from encore.labels._revenue import Terms
 from encore.labels._statements import (
     CSV_HEADER,
@@ -39,11 +51,14 @@ __all__ = [
     "AlbumItem",
     "LabelInfo",
     "Line",
+    "ReleaseForm",
+    "ReleaseInvalid",
     "RoyaltyLine",
     "RoyaltyStatement",
     "Statement",
     "Terms",
     "TrackDays",
+    "TrackForm",
     "TrackItem",
     "acting_label",
     "album_item",
@@ -54,7 +69,9 @@ __all__ = [
     "compute_month",
     "counts_as_stream",
     "csv_cell",
+    "delete_draft",
     "edit_metadata",
+    "edit_release",
     "for_label",
     "largest_remainder",
     "list_labels",
@@ -63,8 +80,12 @@ __all__ = [
     "owned_album",
     "owned_track",
     "pool_notes",
+    "publish",
+    "releases_of_tracks",
     "set_availability",
+    "set_cover",
     "statement",
     "streams_per_day",
     "to_csv",
+    "withdraw",
 ]

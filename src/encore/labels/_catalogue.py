@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.billing import Availability
-from encore.catalog import Album, Track, isrc_of_another_label, reindex_album, reindex_track
+from encore.catalog import Album, ReleaseStatus, Track, isrc_of_another_label, reindex_album, reindex_track
 from encore.kernel import Conflict, NotFound, ValidationFailed
 
 Kind = Literal["album", "track"]
@@ -43,6 +43,9 @@ class AlbumItem:
     availability: str
     available_from: datetime | None
     tracks: list[TrackItem]
+    status: str  # draft | published | withdrawn
+    artists: list[str]
+    artwork_key: str | None
 
 
 def owned_album(session: Session, *, label_id: int, album_id: str) -> Album:
@@ -92,6 +95,9 @@ def album_item(session: Session, album: Album) -> AlbumItem:
         album.availability,
         album.available_from,
         [_track_item(t) for t in tracks],
+        album.status,
+        [a.artist.name for a in album.artists],
+        album.artwork_key,
     )
 
 
@@ -129,7 +135,7 @@ def edit_metadata(
             raise Conflict("that ISRC belongs to another label's recording", code="isrc_taken")
         setattr(target, name, value.strip() if isinstance(value, str) else value)
     session.flush()
-    if "title" in changes:  # search finds the release by its new name at once
+    if "title" in changes and album.status == ReleaseStatus.PUBLISHED.value:  # search finds the new name at once
         if kind == "album":
             reindex_album(session, album)
         else:

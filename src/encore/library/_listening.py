@@ -5,7 +5,7 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, Select, case, func, select, text, true
+from sqlalchemy import ColumnElement, Index, Select, case, func, select, text
 from sqlalchemy.orm import Session
 
 from encore.catalog import (
@@ -24,6 +24,8 @@ from encore.catalog import (
     music_album,
     music_track,
     track_views_in_order,
+    unlisted_album,
+    unlisted_track,
 )
 from encore.history import Play, visible
 from encore.kernel import NotFound, ValidationFailed
@@ -51,7 +53,7 @@ _SQLITE_BY_ARTIST = (
     "SELECT aa.album_id FROM artists a CROSS JOIN album_artists aa ON aa.artist_id = a.id AND aa.position = 0 "
     "{where}ORDER BY a.sort_name, a.id LIMIT :limit OFFSET :offset"
 )
-_SQLITE_NOT_AD = "WHERE aa.album_id NOT IN (SELECT id FROM albums WHERE is_ad = 1) "
+_SQLITE_NOT_AD = "WHERE aa.album_id NOT IN (SELECT id FROM albums WHERE is_ad = 1 OR status <> 'published') "
 NOW_PLAYING_WINDOW = timedelta(minutes=10)  # last report
 NOW_PLAYING_STARTED = timedelta(minutes=30)  # a play older than this has surely ended
 
@@ -60,17 +62,17 @@ def _not_ad_album(column: Any) -> ColumnElement[bool]:
     """Ad releases are never listed (catalog.music_album). The filter is part of each list's SQL, before
     LIMIT/OFFSET, so pages stay full; NOT IN over the few ads (a partial index) leaves the list's own
     ordering index in charge."""
-    return column.not_in(select(Album.id).where(Album.is_ad == true()))  # type: ignore[no-any-return]
+    return column.not_in(select(Album.id).where(unlisted_album()))  # type: ignore[no-any-return]
 
 
 def _any_ad_album(session: Session) -> bool:
     # Skipping rows by OFFSET is cheap on an ordering index; testing each skipped row against the ads costs
     # ~5 ms at offset 50,000 (docs/benchmarks.md), so a catalogue without ads does not pay for it.
-    return session.scalar(select(Album.id).where(Album.is_ad == true()).limit(1)) is not None
+    return session.scalar(select(Album.id).where(unlisted_album()).limit(1)) is not None
 
 
 def _not_ad_track(column: Any) -> ColumnElement[bool]:
-    return column.not_in(select(Track.id).where(Track.is_ad == true()))  # type: ignore[no-any-return]
+    return column.not_in(select(Track.id).where(unlisted_track()))  # type: ignore[no-any-return]
 
 
 def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, where: Select[Any] | None) -> list[int]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from encore.ads import AdClock, ad_due, can_serve_ad
 from encore.billing import Availability, Content, Subscription, SubscriptionDates, SubState, Tier, decide, strictest
-from encore.catalog import Album, Track
+from encore.catalog import Album, ReleaseStatus, Track
 from encore.exclusives import Exclusive
 from encore.kernel import NotFound
 from encore.playback._clockbook import AdClockBook, ClockState, PlayNames, state_of
@@ -49,6 +49,7 @@ def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: 
         Track.id,
         Track.duration_ms,
         Track.is_ad,
+        Track.status,
         *content_columns(),
         Subscription.state,
         Subscription.period_end,
@@ -112,7 +113,7 @@ def next_stream_decision(
     (`AdClockBook.tap`) keeps charging.
     """
     row = _facts(session, user_id=user_id, track_public_id=track_id, with_clock=not clocks.known(user_id))
-    if row is None:
+    if row is None or row.status != ReleaseStatus.PUBLISHED.value:  # a label's draft or withdrawn release
         raise NotFound("no such track")
     sub = None if row.state is None else SubscriptionDates(SubState(row.state), row.period_end, row.trial_end)
     content = _content(row)
@@ -162,7 +163,7 @@ def may_hear(session: Session, *, user_id: int, track_id: str, now: datetime) ->
     """Whether this listener may hear the track now (no clock moves): what a client's report of a play is
     checked against, so a pre-release nobody sent them cannot enter their history. NotFound if unknown."""
     row = _facts(session, user_id=user_id, track_public_id=track_id, with_clock=False)
-    if row is None:
+    if row is None or row.status != ReleaseStatus.PUBLISHED.value:
         raise NotFound("no such track")
     sub = None if row.state is None else SubscriptionDates(SubState(row.state), row.period_end, row.trial_end)
     access = decide(sub, _content(row), now)

@@ -18,6 +18,7 @@ from encore.web._exclusive_routes import router as exclusive_router
 from encore.web._health_routes import router as health_router
 from encore.web._history_routes import router as history_router
 from encore.web._job_routes import router as job_router
+from encore.web._label_release_routes import router as label_release_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
 from encore.web._lyrics_routes import router as lyrics_router
@@ -60,6 +61,7 @@ def create_api(c: Container) -> FastAPI:
         job_router,
         *listenbrainz_routers,
         label_router,
+        label_release_router,
         wrapped_router,
         history_router,
         discovery_router,

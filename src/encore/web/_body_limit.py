@@ -23,6 +23,8 @@ AUTH_LIMIT = 64 * KIB  # credentials, tokens, consent forms
 JSON_LIMIT = 1 * MIB  # every other JSON or form body
 MULTIPART_SLACK = 1 * MIB  # boundaries and part headers around an upload's file
 _UPLOADS = re.compile(r"^/api/(uploads|label/[^/]+/uploads)/?$")
+_COVERS = re.compile(r"^/api/label/[^/]+/releases/[^/]+/cover$")
+COVER_LIMIT = 16 * MIB + MULTIPART_SLACK  # ingest's cover cap (a label's release cover)
 _AUTH = re.compile(r"^/(api/auth/|api/token$|authorize$)")
 
 
@@ -36,6 +38,8 @@ def body_rule(path: str, *, upload_cap: int, import_cap: int, listens_cap: int) 
     """Which class a path's body belongs to, and its limit. Pure: the table is tested alone."""
     if _UPLOADS.match(path):
         return BodyRule("upload", upload_cap + MULTIPART_SLACK)
+    if _COVERS.match(path):
+        return BodyRule("upload", COVER_LIMIT)
     if path == "/api/me/history/import":
         return BodyRule("import", import_cap + 1)  # the route refuses past its cap in its own words
     if _AUTH.match(path):

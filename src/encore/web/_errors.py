@@ -1,6 +1,7 @@
 """Every error leaves as {"error": {"code", "message"}} with a fitting status; never a stack trace."""
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,7 +28,7 @@ _STATUS: list[tuple[type[EncoreError], int]] = [
 ]
 
 
-def _body(code: str, message: str) -> dict[str, dict[str, str]]:
+def _body(code: str, message: str) -> dict[str, dict[str, Any]]:
     return {"error": {"code": code, "message": message}}
 
 
@@ -42,7 +43,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(EncoreError)
     async def encore_error(_request: Request, exc: EncoreError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LoginThrottled) else None
-        return JSONResponse(_body(exc.code, exc.message), status_code=status_for(exc), headers=headers)
+        body: dict[str, Any] = _body(exc.code, exc.message)
+        if fields := getattr(exc, "fields", None):  # per-field sentences a form shows next to each field
+            body["error"]["fields"] = fields
+        return JSONResponse(body, status_code=status_for(exc), headers=headers)
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -16,9 +16,8 @@ from encore import labels
 from encore.accounts import Role, User
 from encore.audit import kinds
 from encore.billing import Availability
-from encore.ingest import ingest_upload
 from encore.kernel import NotFound
-from encore.web._audit import note, note_apart
+from encore.web._audit import note
 from encore.web._bounds import Day
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_schemas import (
@@ -33,7 +32,6 @@ from encore.web._label_schemas import (
     album_out,
     statement_out,
 )
-from encore.web._upload_body import UploadBody
 
 router = APIRouter(prefix="/api", tags=["labels"])
 
@@ -160,40 +158,6 @@ def _set_availability(  # noqa: PLR0917 - the two routes' own parameters, passed
         available_from=body.available_from,
     )
     return album_out(changed)
-
-
-@router.post("/label/{label_id}/uploads")
-def label_upload(request: Request, label: OwnLabel, user: CurrentUser, body: UploadBody) -> dict[str, object]:
-    """Multipart `file`, one audio file of the release (content decides the format), through the same
-    ingest pipeline as `encore ingest`; the release always lands on this label."""
-    c = container(request)
-    summary = ingest_upload(
-        data=body.file.file,
-        original_name=body.file.filename or "",
-        sessions=c.sessions,
-        store=c.store,
-        label_override=label.name,
-        max_bytes=c.settings.max_upload_bytes,
-        lyrics=body.lyrics.file if body.lyrics is not None else None,
-    )
-    note_apart(
-        request,
-        kinds.LABEL_UPLOAD,
-        actor=user,
-        label=label.id,
-        file=(body.file.filename or "")[:200],
-        imported=summary.imported,
-        updated=summary.updated,
-        failed=len(summary.failed),
-        track_ids=summary.track_ids[:50],
-    )
-    return {
-        "imported": summary.imported,
-        "updated": summary.updated,
-        "duplicates": summary.duplicates,
-        "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
-        "warnings": [reason for _, reason in summary.warnings],
-    }
 
 
 @router.get("/label/{label_id}/streams")

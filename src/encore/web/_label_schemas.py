@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from encore import labels
 from encore.web._bounds import Instant
+from encore.web._mappers import images
 from encore.web._schemas import Strict
 
 
@@ -23,6 +24,22 @@ class TrackEdit(Strict):
     explicit: bool | None = None
     track_number: int | None = Field(default=None, ge=1, le=999)
     disc_number: int | None = Field(default=None, ge=1, le=99)
+
+
+class TrackFormIn(Strict):
+    id: str = Field(max_length=22)
+    title: str | None = Field(default=None, max_length=1000)  # lengths and formats: labels' sentences
+    isrc: str | None = Field(default=None, max_length=40)
+
+
+class ReleaseFormIn(Strict):
+    """A draft's form; every field optional (None: unchanged). Formats are checked by labels' rules, which
+    answer with a sentence per field."""
+
+    title: str | None = Field(default=None, max_length=1000)
+    artists: list[str] | None = Field(default=None, max_length=50)
+    release_date: str | None = Field(default=None, max_length=40)  # "" clears it
+    tracks: list[TrackFormIn] = Field(default_factory=list, max_length=500)
 
 
 class AvailabilityIn(Strict):
@@ -53,10 +70,16 @@ class AlbumOut(BaseModel):
     availability: str
     available_from: datetime | None
     tracks: list[TrackOut]
+    status: str  # draft | published | withdrawn
+    artists: list[str]
+    artwork: dict[str, str]  # size -> URL, empty without a cover
 
 
 def album_out(item: labels.AlbumItem) -> AlbumOut:
-    return AlbumOut(**{**item.__dict__, "tracks": [TrackOut(**t.__dict__) for t in item.tracks]})
+    fields = {k: v for k, v in item.__dict__.items() if k != "artwork_key"}
+    return AlbumOut(
+        **{**fields, "artwork": images(item.artwork_key), "tracks": [TrackOut(**t.__dict__) for t in item.tracks]}
+    )
 
 
 class DayOut(BaseModel):

@@ -43,6 +43,7 @@ def upload(request: Request, session: Db, user: Uploader, body: UploadBody) -> d
         store=c.store,
         label_override=label,
         max_bytes=c.settings.max_upload_bytes,
+        draft=user.role == Role.LABEL.value,  # a label's upload waits as a draft until it publishes it
     )
     note_apart(
         request,

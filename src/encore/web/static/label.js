@@ -1,7 +1,8 @@
-// The label dashboard at /label: catalogue and availability, uploads with progress, streams per day drawn
+// The label dashboard at /label: catalogue and availability, uploads (as drafts, release.js) with progress, streams per day drawn
 // as inline SVG by this file (no chart library, no CDN), and monthly statements with a CSV link.
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { draftForm, releaseActions, statusBadge } from "./release.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
@@ -114,10 +115,17 @@ function albumBlock(base, album) {
   const block = h("li", { class: "label-album", "data-album": album.id });
   // The forms are rebuilt from the server's answer; the outcome shows in the block's own status line.
   const draw = (a, message = "") => {
+    if (a === null) { block.remove(); return; } // a deleted draft
+    if (a.status === "draft") {
+      block.replaceChildren(h("h3", {}, a.title || "Untitled draft", statusBadge(a)),
+        h("p", { class: "form-status album-status", role: "status", text: message }), draftForm(base, a, draw));
+      return;
+    }
     block.replaceChildren(
-      h("h3", { text: a.title }),
+      h("h3", {}, a.title, statusBadge(a)),
       h("p", { class: "form-status album-status", role: "status", text: message }),
-      h("p", { class: "empty", text: `${a.artist} · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}` }),
+      releaseActions(base, a, draw),
+      h("p", { class: "empty", text: `${a.artists.join(", ") || a.artist} · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}` }),
       titleForm(base, "album", a, draw),
       availabilityForm(base, "album", a, draw),
       h("ol", { class: "label-tracks" }, ...a.tracks.map((t) => h("li", { "data-track": t.id },
@@ -167,7 +175,7 @@ function uploadForm(base, onDone) {
       for (const x of r.failed || []) sum.failed.push(`${x.file}: ${x.reason}`);
     }
     bar.value = 100;
-    status.textContent = `Imported ${sum.imported}, updated ${sum.updated}, duplicates ${sum.duplicates}${sum.failed.length ? ". Failed: " + sum.failed.join("; ") : ""}`;
+    status.textContent = `Imported ${sum.imported} as a draft, updated ${sum.updated}, duplicates ${sum.duplicates}${sum.failed.length ? ". Failed: " + sum.failed.join("; ") : ""}. Fill in the draft's form below, then publish it.`;
     onDone();
   } });
   return h("div", { class: "label-upload" }, file, send, bar, status);
@@ -280,7 +288,8 @@ export async function labelDashboard() {
       streamsChart(streams),
       top.length ? h("ol", { class: "top-tracks" }, ...top) : h("p", { class: "empty", text: "No counted streams yet." })),
     h("section", { class: "section", "aria-labelledby": "label-upload" },
-      h("h2", { id: "label-upload", text: "Upload a release" }), uploadForm(base, reload)),
+      h("h2", { id: "label-upload", text: "Upload a release" }),
+      h("p", { class: "empty", text: "Uploads land as a draft that only you can see until you publish it." }), uploadForm(base, reload)),
     h("section", { class: "section", "aria-labelledby": "label-catalogue" },
       h("h2", { id: "label-catalogue", text: "Catalogue" }),
       albums.length ? list : h("p", { class: "empty", text: "Nothing here yet: upload a release." })),

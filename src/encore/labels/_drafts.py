@@ -1,0 +1,163 @@
+"""A label's release from upload to listeners: uploads land as a draft (listed nowhere), the label fills
+in the form, publishes it, may withdraw it later (plays and statements keep their history), and may
+delete a draft that was never published. Another label's release answers exactly like a missing one."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.catalog import (
+    Album,
+    ReleaseStatus,
+    Track,
+    credit_release,
+    delete_release,
+    isrc_of_another_label,
+    set_release_status,
+)
+from encore.kernel import Conflict, ValidationFailed
+from encore.labels._catalogue import owned_album
+from encore.labels._release_rules import (
+    TrackForm,
+    edit_problems,
+    normal_isrc,
+    parse_release_date,
+    publish_problems,
+)
+
+
+class ReleaseInvalid(ValidationFailed):
+    """A refused release form: `fields` maps each field to the sentence shown next to it."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(" ".join(fields.values()), code="release_invalid")
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class ReleaseForm:
+    """None: unchanged. release_date "" clears it."""
+
+    title: str | None = None
+    artists: list[str] | None = None
+    release_date: str | None = None
+    tracks: tuple[TrackForm, ...] = ()
+
+
+def _tracks(session: Session, album: Album) -> list[Track]:
+    return list(session.scalars(select(Track).where(Track.album_id == album.id).order_by(Track.id)))
+
+
+def _owned_in(session: Session, album: Album, form: ReleaseForm) -> dict[str, Track]:
+    by_id = {t.public_id: t for t in _tracks(session, album)}
+    stray = [t.id for t in form.tracks if t.id not in by_id]
+    if stray:
+        raise ReleaseInvalid({"tracks": "A track in the form is not on this release."})
+    return by_id
+
+
+def _apply_tracks(session: Session, *, label_id: int, by_id: dict[str, Track], form: ReleaseForm) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for t in form.tracks:
+        track = by_id[t.id]
+        if t.title is not None:
+            track.title = t.title.strip()
+        if t.isrc is not None:
+            isrc = normal_isrc(t.isrc) or None
+            if isrc and isrc_of_another_label(session, isrc=isrc, label_id=label_id, track_id=track.id):
+                problems[f"tracks.{t.id}.isrc"] = "That ISRC belongs to another label's recording."
+            track.isrc = isrc
+    return problems
+
+
+def edit_release(session: Session, *, label_id: int, album_id: str, form: ReleaseForm, today: date) -> Album:
+    """Save the form of a draft; formats are checked now, completeness when it is published."""
+    album = owned_album(session, label_id=label_id, album_id=album_id)
+    if album.status != ReleaseStatus.DRAFT.value:
+        raise Conflict("only a draft is edited with this form", code="not_a_draft")
+    problems = edit_problems(title=form.title, artists=form.artists, tracks=form.tracks)
+    released: date | None = album.release_date
+    if form.release_date is not None and form.release_date.strip():
+        released, problem = parse_release_date(form.release_date, today=today)
+        if problem:
+            problems["release_date"] = problem
+    elif form.release_date is not None:
+        released = None
+    by_id = _owned_in(session, album, form)
+    if problems:
+        raise ReleaseInvalid(problems)
+    problems = _apply_tracks(session, label_id=label_id, by_id=by_id, form=form)
+    if form.artists is not None:
+        names = [n.strip() for n in form.artists if n.strip()]
+        try:
+            credit_release(session, album=album, names=names, label_id=label_id)
+        except Conflict as exc:
+            problems["artists"] = exc.message
+    if problems:
+        raise ReleaseInvalid(problems)  # the request's transaction rolls back what was applied
+    if form.title is not None:
+        album.title = form.title.strip()
+    album.release_date = released
+    session.flush()
+    set_release_status(session, album=album, status=ReleaseStatus.DRAFT)  # artists it made stay out of search
+    return album
+
+
+def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: str) -> Album:
+    album = owned_album(session, label_id=label_id, album_id=album_id)
+    if album.status != ReleaseStatus.DRAFT.value:
+        raise Conflict("only a draft's cover is changed here", code="not_a_draft")
+    album.artwork_key = artwork_key
+    session.flush()
+    return album
+
+
+def publish(session: Session, *, label_id: int, album_id: str) -> Album:
+    """A draft (or a withdrawn release) goes to listeners, once the form says all it must."""
+    album = owned_album(session, label_id=label_id, album_id=album_id)
+    if album.status == ReleaseStatus.PUBLISHED.value:
+        raise Conflict("this release is already published", code="already_published")
+    tracks = _tracks(session, album)
+    problems = publish_problems(
+        title=album.title,
+        artists=[a.artist.name for a in album.artists],
+        release_date=album.release_date,
+        track_titles={t.public_id: t.title for t in tracks},
+    )
+    if problems:
+        raise ReleaseInvalid(problems)
+    set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
+    return album
+
+
+def withdraw(session: Session, *, label_id: int, album_id: str) -> Album:
+    """Delisted everywhere at once; plays, verified streams and statements keep their history."""
+    album = owned_album(session, label_id=label_id, album_id=album_id)
+    if album.status != ReleaseStatus.PUBLISHED.value:
+        raise Conflict("only a published release can be withdrawn", code="not_published")
+    set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN)
+    return album
+
+
+def delete_draft(session: Session, *, label_id: int, album_id: str) -> list[str]:
+    """A draft that was never published goes with its files (the paths returned, to delete after the commit).
+    A published or withdrawn release has history (plays, statements) and is never deleted."""
+    album = owned_album(session, label_id=label_id, album_id=album_id)
+    if album.status != ReleaseStatus.DRAFT.value:
+        raise Conflict("only a draft can be deleted; withdraw a published release instead", code="not_a_draft")
+    return delete_release(session, album=album)
+
+
+def releases_of_tracks(session: Session, *, label_id: int, track_ids: list[str]) -> list[str]:
+    """The public ids of this label's releases that these tracks are on (what an upload joined), in order."""
+    if not track_ids:
+        return []
+    rows = session.execute(
+        select(Track.public_id, Album.public_id)
+        .join(Album, Album.id == Track.album_id)
+        .where(Track.public_id.in_(track_ids), Album.label_id == label_id)
+    )
+    by_track: dict[str, str] = dict(rows.all())
+    return list(dict.fromkeys(by_track[t] for t in track_ids if t in by_track))

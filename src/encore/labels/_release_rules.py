@@ -1,0 +1,86 @@
+"""Pure rules for a label's release form: each returns {field: sentence} (empty when all is well), so the
+form can say what is wrong next to the field it is about."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")  # ASCII only: \d takes any script's digits
+FIRST_YEAR = 1900  # no recording older than this is released here
+YEARS_AHEAD = 10  # a pre-release may be announced this far ahead
+MAX_TITLE = 300
+MAX_ARTISTS = 20
+PLACEHOLDERS = frozenset({"unknown album", "unknown artist", "untitled"})  # what ingest writes when tags lack it
+
+
+@dataclass(frozen=True)
+class TrackForm:
+    id: str
+    title: str | None  # None: unchanged
+    isrc: str | None  # None: unchanged, "": clear
+
+
+def normal_isrc(text: str) -> str:
+    """'us-rc1-76-07839 ' -> 'USRC17607839' (ISRCs are often written with hyphens)."""
+    return text.replace("-", "").replace(" ", "").upper()
+
+
+def _title_problem(title: str, what: str) -> str | None:
+    if len(title) > MAX_TITLE:
+        return f"{what} can be at most {MAX_TITLE} characters."
+    return None
+
+
+def parse_release_date(text: str, *, today: date) -> tuple[date | None, str | None]:
+    """'2026-12-24' -> the date, or a sentence saying what is wrong with it."""
+    m = re.fullmatch(r"([0-9]{1,6})-([0-9]{2})-([0-9]{2})", text.strip())
+    if m is None:
+        return None, "Write the release date as year-month-day, for example 2026-12-24."
+    year = int(m.group(1))
+    if not FIRST_YEAR <= year <= today.year + YEARS_AHEAD:
+        return None, f"The release year must be between {FIRST_YEAR} and {today.year + YEARS_AHEAD}."
+    try:
+        return date(year, int(m.group(2)), int(m.group(3))), None
+    except ValueError:
+        return None, "That day does not exist in the calendar."
+
+
+def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: Sequence[TrackForm]) -> dict[str, str]:
+    """Formats a draft may never hold (an empty title may be saved while the form is being filled in)."""
+    problems: dict[str, str] = {}
+    if title is not None and (p := _title_problem(title, "The release title")):
+        problems["title"] = p
+    if artists is not None:
+        if len(artists) > MAX_ARTISTS:
+            problems["artists"] = f"Credit at most {MAX_ARTISTS} artists."
+        elif any(len(a) > MAX_TITLE for a in artists):
+            problems["artists"] = f"An artist's name can be at most {MAX_TITLE} characters."
+    for t in tracks:
+        if t.title is not None and (p := _title_problem(t.title, "A track title")):
+            problems[f"tracks.{t.id}.title"] = p
+        if t.isrc and not ISRC_RE.fullmatch(normal_isrc(t.isrc)):
+            problems[f"tracks.{t.id}.isrc"] = (
+                "An ISRC is 12 letters and digits: country, registrant, year, number (for example USRC17607839)."
+            )
+    return problems
+
+
+def publish_problems(
+    *, title: str, artists: Sequence[str], release_date: date | None, track_titles: dict[str, str]
+) -> dict[str, str]:
+    """What a release needs before listeners see it."""
+    problems: dict[str, str] = {}
+    if not title.strip() or title.strip().lower() in PLACEHOLDERS:
+        problems["title"] = "Give the release its title."
+    named = [a for a in artists if a.strip() and a.strip().lower() not in PLACEHOLDERS]
+    if not named:
+        problems["artists"] = "Credit at least one artist."
+    if release_date is None:
+        problems["release_date"] = "Choose the release date."
+    if not track_titles:
+        problems["tracks"] = "Upload at least one track."
+    for track_id, track_title in track_titles.items():
+        if not track_title.strip():
+            problems[f"tracks.{track_id}.title"] = "Give this track its title."
+    return problems

@@ -1,0 +1,124 @@
+"""A label's releases from upload to listeners (issue #18): an upload lands as a draft; the form saves
+title, artists, release date, ISRCs and the cover; publish, withdraw, delete a draft. Scoped like every
+label route (`_label_routes._label`: another label's id answers 404), each state change audited."""
+
+from fastapi import APIRouter, BackgroundTasks, Request
+
+from encore import labels
+from encore.audit import kinds
+from encore.catalog import Album
+from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, ingest_upload, store_cover
+from encore.web._audit import note, note_apart
+from encore.web._deps import CurrentUser, Db, container
+from encore.web._label_routes import OwnLabel
+from encore.web._label_schemas import AlbumOut, ReleaseFormIn, album_out
+from encore.web._upload_body import UploadBody
+
+router = APIRouter(prefix="/api", tags=["labels"])
+
+
+def _out(session: Db, album: Album) -> AlbumOut:
+    return album_out(labels.album_item(session, album))
+
+
+@router.post("/label/{label_id}/uploads")
+def label_upload(request: Request, label: OwnLabel, user: CurrentUser, body: UploadBody) -> dict[str, object]:
+    """Multipart `file`, one audio file of the release (content decides the format), through the same
+    ingest pipeline as `encore ingest`; it lands on this label as a draft, listed nowhere until published.
+    `releases` names the drafts the files joined, for the form."""
+    c = container(request)
+    summary = ingest_upload(
+        data=body.file.file,
+        original_name=body.file.filename or "",
+        sessions=c.sessions,
+        store=c.store,
+        label_override=label.name,
+        max_bytes=c.settings.max_upload_bytes,
+        draft=True,
+        lyrics=body.lyrics.file if body.lyrics is not None else None,
+    )
+    note_apart(
+        request,
+        kinds.LABEL_UPLOAD,
+        actor=user,
+        label=label.id,
+        file=(body.file.filename or "")[:200],
+        imported=summary.imported,
+        updated=summary.updated,
+        failed=len(summary.failed),
+        track_ids=summary.track_ids[:50],
+    )
+    with c.sessions() as session:
+        releases = labels.releases_of_tracks(session, label_id=label.row_id, track_ids=summary.track_ids)
+    return {
+        "imported": summary.imported,
+        "updated": summary.updated,
+        "duplicates": summary.duplicates,
+        "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
+        "warnings": [reason for _, reason in summary.warnings],
+        "releases": releases,
+    }
+
+
+@router.patch("/label/{label_id}/releases/{album_id}")
+def save_release(
+    *, album_id: str, body: ReleaseFormIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
+) -> AlbumOut:
+    form = labels.ReleaseForm(
+        title=body.title,
+        artists=body.artists,
+        release_date=body.release_date,
+        tracks=tuple(labels.TrackForm(t.id, t.title, t.isrc) for t in body.tracks),
+    )
+    today = container(request).clock.now().date()
+    album = labels.edit_release(session, label_id=label.row_id, album_id=album_id, form=form, today=today)
+    fields = sorted(body.model_dump(exclude_unset=True))
+    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, album=album_id, fields=fields)
+    return _out(session, album)
+
+
+@router.put("/label/{label_id}/releases/{album_id}/cover")
+def release_cover(
+    *, album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser, body: UploadBody
+) -> AlbumOut:
+    """Multipart `file`: a JPEG, PNG or WebP of at most 16 MB, made square like embedded covers."""
+    labels.owned_album(session, label_id=label.row_id, album_id=album_id)  # another label's: 404 first
+    data = body.file.file.read(MAX_COVER_BYTES + 1)
+    if len(data) > MAX_COVER_BYTES:
+        raise labels.ReleaseInvalid({"cover": f"A cover can be at most {MAX_COVER_BYTES // 2**20} MB."})
+    try:
+        key = store_cover(data=data, store=container(request).store)
+    except ArtworkRejected as exc:
+        raise labels.ReleaseInvalid(
+            {"cover": "That file is not an image Encore can read (JPEG, PNG or WebP)."}
+        ) from exc
+    album = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
+    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, album=album_id, fields=["cover"])
+    return _out(session, album)
+
+
+@router.post("/label/{label_id}/releases/{album_id}/publish")
+def publish_release(album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> AlbumOut:
+    album = labels.publish(session, label_id=label.row_id, album_id=album_id)
+    note(request, session, kinds.LABEL_PUBLISHED, actor=user, label=label.id, album=album_id)
+    return _out(session, album)
+
+
+@router.post("/label/{label_id}/releases/{album_id}/withdraw")
+def withdraw_release(album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> AlbumOut:
+    album = labels.withdraw(session, label_id=label.row_id, album_id=album_id)
+    note(request, session, kinds.LABEL_WITHDRAWN, actor=user, label=label.id, album=album_id)
+    return _out(session, album)
+
+
+@router.delete("/label/{label_id}/releases/{album_id}", status_code=204)
+def delete_release(
+    *, album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser, later: BackgroundTasks
+) -> None:
+    """A draft and its files: the rows go in this transaction, the files once it committed (a file left by
+    a crash in between has no row, and the store's orphan sweep removes it)."""
+    paths = labels.delete_draft(session, label_id=label.row_id, album_id=album_id)
+    note(request, session, kinds.LABEL_DRAFT_DELETED, actor=user, label=label.id, album=album_id)
+    store = container(request).store
+    for path in paths:
+        later.add_task(store.delete, path)

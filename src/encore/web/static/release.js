@@ -1,0 +1,120 @@
+// A label's release from upload to listeners (issue #18): the draft's form (title, artists, release date,
+// cover, each track's title and ISRC), Publish, Delete a draft, Withdraw a published release and publish it
+// again. The server checks everything and answers with a sentence per field, shown next to that field.
+import { api } from "./api.js";
+import { h } from "./dom.js";
+import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
+
+const COVER_MAX = 16 * 1024 * 1024;
+const STATUS_TEXT = { draft: "Draft: only you can see it", published: "Published", withdrawn: "Withdrawn: listed nowhere" };
+
+function labelled(id, text, input) {
+  input.id = id;
+  return h("div", { class: "release-field" }, h("label", { for: id, text }), input);
+}
+
+function sendCover(url, file) {
+  const form = new FormData();
+  form.append("file", file);
+  return fetch(url, { method: "PUT", body: form, credentials: "same-origin", headers: { "X-Encore-CSRF": "1" } })
+    .then(async (r) => {
+      const data = await r.json().catch(() => ({}));
+      if (r.ok) return data;
+      const err = new Error((data.error && data.error.message) || `The cover was refused (${r.status}).`);
+      err.fields = (data.error && data.error.fields) || { cover: err.message };
+      throw err;
+    });
+}
+
+// The form of one draft: every field saved at once; Publish saves first, then asks the server to publish.
+export function draftForm(base, album, redraw) {
+  const url = `${base}/releases/${album.id}`;
+  const p = `draft-${album.id}`;
+  const inputs = {
+    title: h("input", { type: "text", value: album.title, maxlength: 300, autocomplete: "off" }),
+    artists: h("input", { type: "text", value: album.artists.join(", "), autocomplete: "off" }),
+    release_date: h("input", { type: "date", value: album.release_date || "" }),
+    cover: h("input", { type: "file", accept: "image/jpeg,image/png,image/webp" }),
+  };
+  const trackRows = album.tracks.map((t, i) => {
+    inputs[`tracks.${t.id}.title`] = h("input", { type: "text", value: t.title, maxlength: 300, "data-track-title": t.id });
+    inputs[`tracks.${t.id}.isrc`] = h("input", { type: "text", value: t.isrc || "", maxlength: 15, placeholder: "e.g. USRC17607839", "data-track-isrc": t.id });
+    return h("li", { class: "release-track" },
+      labelled(`${p}-t${i}-title`, `Track ${i + 1} title`, inputs[`tracks.${t.id}.title`]),
+      labelled(`${p}-t${i}-isrc`, "ISRC", inputs[`tracks.${t.id}.isrc`]));
+  });
+  const summary = h("p", { class: "form-status release-status", role: "alert" });
+  const cover = album.artwork["300"] ? h("img", { class: "release-cover", src: album.artwork["300"], alt: `Cover of ${album.title}` }) : "";
+  const body = () => ({
+    title: inputs.title.value,
+    artists: inputs.artists.value.split(",").map((s) => s.trim()).filter(Boolean),
+    release_date: inputs.release_date.value,
+    tracks: album.tracks.map((t) => ({ id: t.id, title: inputs[`tracks.${t.id}.title`].value, isrc: inputs[`tracks.${t.id}.isrc`].value })),
+  });
+  const save = async () => {
+    clearFieldErrors(inputs, summary);
+    const file = inputs.cover.files[0];
+    if (file && file.size > COVER_MAX) {
+      showFieldErrors(inputs, summary, { fields: { cover: "A cover can be at most 16 MB." } });
+      return null;
+    }
+    try {
+      let saved = await api(url, { method: "PATCH", body: body() });
+      if (file) saved = await sendCover(`${url}/cover`, file);
+      return saved;
+    } catch (err) {
+      showFieldErrors(inputs, summary, err);
+      return null;
+    }
+  };
+  const act = async (fn) => { for (const b of buttons) b.disabled = true; try { await fn(); } finally { for (const b of buttons) b.disabled = false; } };
+  const buttons = [
+    h("button", { type: "submit", class: "ghost release-save", text: "Save draft" }),
+    h("button", { type: "button", class: "primary release-publish", text: "Publish", onclick: () => act(async () => {
+      const saved = await save();
+      if (!saved) return;
+      try {
+        redraw(await api(`${url}/publish`, { method: "POST" }), "Published: listeners can find it now.");
+      } catch (err) { showFieldErrors(inputs, summary, err); }
+    }) }),
+    h("button", { type: "button", class: "ghost danger release-delete", text: "Delete draft", onclick: () => act(async () => {
+      if (!window.confirm(`Delete the draft "${album.title}" and its uploaded files? This cannot be undone.`)) return;
+      try { await api(url, { method: "DELETE" }); redraw(null, ""); } catch (err) { summary.textContent = err.message; }
+    }) }),
+  ];
+  const form = h("form", { class: "release-form", novalidate: true, "aria-label": `Release form of ${album.title}` },
+    cover,
+    labelled(`${p}-title`, "Release title", inputs.title),
+    labelled(`${p}-artists`, "Artists (comma between names)", inputs.artists),
+    labelled(`${p}-date`, "Release date", inputs.release_date),
+    labelled(`${p}-cover`, "Cover image (JPEG, PNG or WebP, at most 16 MB)", inputs.cover),
+    h("ol", { class: "release-tracks" }, ...trackRows),
+    h("div", { class: "release-actions" }, ...buttons),
+    summary);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    act(async () => { const saved = await save(); if (saved) redraw(saved, "Draft saved."); });
+  });
+  return form;
+}
+
+// Published: Withdraw (asks first); withdrawn: publish again.
+export function releaseActions(base, album, redraw) {
+  const url = `${base}/releases/${album.id}`;
+  const status = h("span", { class: "form-status", role: "status" });
+  const run = async (path, message) => {
+    try { redraw(await api(`${url}/${path}`, { method: "POST" }), message); } catch (err) { status.textContent = err.message; }
+  };
+  const button = album.status === "published"
+    ? h("button", { type: "button", class: "ghost danger release-withdraw", text: "Withdraw", onclick: () => {
+      if (window.confirm(`Withdraw "${album.title}"? Listeners will no longer find or play it; its plays and statements stay.`)) {
+        run("withdraw", "Withdrawn: listed nowhere now.");
+      }
+    } })
+    : h("button", { type: "button", class: "ghost release-republish", text: "Publish again", onclick: () => run("publish", "Published again.") });
+  return h("span", { class: "release-actions" }, button, status);
+}
+
+export function statusBadge(album) {
+  return h("span", { class: `release-badge release-${album.status}`, text: STATUS_TEXT[album.status] || album.status });
+}

@@ -1,0 +1,53 @@
+"""The release form's pure rules: a sentence per field, no database."""
+
+from datetime import date
+
+from encore.labels import TrackForm
+from encore.labels._release_rules import edit_problems, normal_isrc, parse_release_date, publish_problems
+
+TODAY = date(2026, 12, 2)
+
+
+def test_release_dates() -> None:
+    assert parse_release_date("2026-12-24", today=TODAY) == (date(2026, 12, 24), None)
+    assert parse_release_date(" 1999-01-31 ", today=TODAY) == (date(1999, 1, 31), None)
+    for text in ("0000-01-01", "1899-12-31", "2037-01-01", "99999-01-01"):
+        found, problem = parse_release_date(text, today=TODAY)
+        assert found is None and problem == "The release year must be between 1900 and 2036.", text
+    assert parse_release_date("2026-02-29", today=TODAY)[1] == "That day does not exist in the calendar."
+    for text in ("", "24/12/2026", "2026-1-1", "2026-12-24T00:00", "١٩٩٩-٠١-٠١"):
+        assert parse_release_date(text, today=TODAY)[1].startswith("Write the release date"), text  # type: ignore[union-attr]
+
+
+def test_isrcs_are_read_as_people_write_them() -> None:
+    assert normal_isrc(" us-rc1-76-07839 ") == "USRC17607839"
+    ok = TrackForm("t1", None, "us-rc1-76-07839")
+    assert edit_problems(title=None, artists=None, tracks=[ok]) == {}
+    for bad in ("USRC1760783", "USRC176078391", "U1RC17607839", "USRC1760783X", "ÜSRC17607839", "USRC1760783٩"):
+        problems = edit_problems(title=None, artists=None, tracks=[TrackForm("t1", None, bad)])
+        assert list(problems) == ["tracks.t1.isrc"], bad
+    assert edit_problems(title=None, artists=None, tracks=[TrackForm("t1", None, "")]) == {}  # clearing is fine
+
+
+def test_lengths_and_counts() -> None:
+    problems = edit_problems(title="x" * 301, artists=["a"] * 21, tracks=[TrackForm("t9", "y" * 301, None)])
+    assert set(problems) == {"title", "artists", "tracks.t9.title"}
+    assert edit_problems(title="", artists=[], tracks=[]) == {}  # a draft may be saved half filled in
+
+
+def test_what_publishing_needs() -> None:
+    assert (
+        publish_problems(title="Lanterns", artists=["Moth Choir"], release_date=TODAY, track_titles={"a": "One"}) == {}
+    )
+    problems = publish_problems(
+        title="Unknown Album", artists=["Unknown Artist", " "], release_date=None, track_titles={"a": " "}
+    )
+    assert problems == {
+        "title": "Give the release its title.",
+        "artists": "Credit at least one artist.",
+        "release_date": "Choose the release date.",
+        "tracks.a.title": "Give this track its title.",
+    }
+    assert publish_problems(title="T", artists=["A"], release_date=TODAY, track_titles={}) == {
+        "tracks": "Upload at least one track."
+    }

@@ -1,0 +1,355 @@
+"""A label's upload lands as a draft (issue #18): listed nowhere until published, the form refuses bad
+values with a sentence per field, publish / withdraw / delete move it, each audited, and search follows."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import select
+
+from encore.accounts import Role, create_user
+from encore.audit import AuditEvent
+from encore.bootstrap import Container
+from encore.catalog import Album, Rendition, Track, upsert_label
+from encore.db import transaction
+from tests.ingest import corpus as c
+from tests.web.conftest import login
+
+PASSWORD = "password-123"
+# Each test costs a fresh database; the state changes run on both, the form's refusals on SQLite only.
+SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def _user(container: Container, name: str, role: Role, label: str | None = None) -> None:
+    with transaction(container.sessions) as s:
+        user = create_user(s, username=name, password=PASSWORD, role=role)
+        if label:
+            user.label_id = upsert_label(s, name=label, kind="indie").id
+
+
+def _auth(client: TestClient, name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {login(client, name, PASSWORD)}"}
+
+
+@pytest.fixture(scope="module")
+def flacs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    d = tmp_path_factory.mktemp("drafts")
+    return {
+        "one": c.write_flac(
+            d / "1.flac", c.tone(1.0, 440), title="Glasswing", artist="Moth Choir", album="Lanterns"
+        ).read_bytes(),
+        "two": c.write_flac(
+            d / "2.flac", c.tone(1.0, 523), title="Filament", artist="Moth Choir", album="Lanterns"
+        ).read_bytes(),
+        "theirs": c.write_flac(d / "3.flac", c.tone(1.0, 660), title="Elsewhere", artist="Other Act").read_bytes(),
+    }
+
+
+class Desk:
+    """Two label accounts and a listener, logged in."""
+
+    def __init__(self, client: TestClient, container: Container) -> None:
+        _user(container, "ours", Role.LABEL, label="Little Fox Records")
+        _user(container, "theirs", Role.LABEL, label="Big Bear Music")
+        _user(container, "fan", Role.LISTENER)
+        self.client, self.container = client, container
+        self.ours, self.theirs, self.fan = _auth(client, "ours"), _auth(client, "theirs"), _auth(client, "fan")
+        self.base = f"/api/label/{client.get('/api/me/label', headers=self.ours).json()['id']}"
+        self.their_base = f"/api/label/{client.get('/api/me/label', headers=self.theirs).json()['id']}"
+
+    def upload(self, data: bytes, *, theirs: bool = False) -> dict[str, object]:
+        base, who = (self.their_base, self.theirs) if theirs else (self.base, self.ours)
+        r = self.client.post(f"{base}/uploads", files={"file": ("song.flac", io.BytesIO(data))}, headers=who)
+        assert r.status_code == 200, r.text
+        body: dict[str, object] = r.json()
+        return body
+
+    def release(self, album_id: str, *, theirs: bool = False) -> dict[str, object]:
+        base, who = (self.their_base, self.theirs) if theirs else (self.base, self.ours)
+        r = self.client.get(f"{base}/albums/{album_id}", headers=who)
+        assert r.status_code == 200, r.text
+        body: dict[str, object] = r.json()
+        return body
+
+    def save(self, album_id: str, body: dict[str, object], *, theirs: bool = False) -> "object":
+        base, who = (self.their_base, self.theirs) if theirs else (self.base, self.ours)
+        return self.client.patch(f"{base}/releases/{album_id}", json=body, headers=who)
+
+    def act(self, album_id: str, action: str, *, theirs: bool = False) -> "object":
+        base, who = (self.their_base, self.theirs) if theirs else (self.base, self.ours)
+        return self.client.post(f"{base}/releases/{album_id}/{action}", headers=who)
+
+    def listed(self, album_id: str, track_id: str, word: str) -> dict[str, bool]:
+        """What a listener can see of the release, on each read."""
+        found = self.client.get("/api/search", params={"q": word}, headers=self.fan).json()
+        by_artist = self.client.get("/api/search", params={"q": "moth choir"}, headers=self.fan).json()
+        stream = self.client.post(f"/api/tracks/{track_id}/stream", json={}, headers=self.fan)
+        return {
+            "album page": self.client.get(f"/api/albums/{album_id}", headers=self.fan).status_code == 200,
+            "track": self.client.get(f"/api/tracks/{track_id}", headers=self.fan).status_code == 200,
+            "search albums": any(a["id"] == album_id for a in found["albums"]["items"]),
+            "search tracks": any(t["id"] == track_id for t in found["tracks"]["items"]),
+            "search artist": any(a["name"] == "Moth Choir" for a in by_artist["artists"]["items"]),
+            "new releases": any(
+                a["id"] == album_id
+                for a in self.client.get("/api/browse/new-releases", headers=self.fan).json()["items"]
+            ),
+            "stream": stream.status_code == 200,
+        }
+
+    def audit(self, kind: str) -> list[dict[str, object]]:
+        with self.container.sessions() as s:
+            rows = s.scalars(select(AuditEvent).where(AuditEvent.kind == kind))
+            return [{k: v for k, v in json.loads(e.details).items() if k in ("label", "album")} for e in rows]
+
+
+@pytest.fixture
+def desk(client: TestClient, container: Container) -> Desk:
+    return Desk(client, container)
+
+
+def _draft(desk: Desk, flacs: dict[str, bytes]) -> tuple[str, str]:
+    up = desk.upload(flacs["one"])
+    assert up["imported"] == 1
+    (album_id,) = up["releases"]  # type: ignore[misc]
+    track_id = desk.release(album_id)["tracks"][0]["id"]  # type: ignore[index]
+    return album_id, track_id
+
+
+def _ready(desk: Desk, album_id: str) -> None:
+    r = desk.save(album_id, {"release_date": "2026-11-20"})
+    assert r.status_code == 200, r.text  # type: ignore[attr-defined]
+
+
+def _png(size: int = 32) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), (200, 80, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_upload_is_a_draft_listed_nowhere_prefilled_from_its_tags(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, track_id = _draft(desk, flacs)
+    release = desk.release(album_id)
+    assert release["status"] == "draft"
+    assert (release["title"], release["artists"]) == ("Lanterns", ["Moth Choir"])
+    assert release["tracks"][0]["title"] == "Glasswing"  # type: ignore[index]
+    assert desk.listed(album_id, track_id, "moth") == dict.fromkeys(
+        ("album page", "track", "search albums", "search tracks", "search artist", "new releases", "stream"), False
+    )
+    # A second file of the same release joins the same draft.
+    assert desk.upload(flacs["two"])["releases"] == [album_id]
+    assert len(desk.release(album_id)["tracks"]) == 2  # type: ignore[arg-type]
+
+
+def test_publish_lists_it_everywhere_and_withdraw_delists_it(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, track_id = _draft(desk, flacs)
+    saved = desk.save(
+        album_id,
+        {
+            "title": "Lanterns (Deluxe)",
+            "artists": ["Moth Choir"],
+            "release_date": "2026-11-20",
+            "tracks": [{"id": track_id, "title": "Glasswing", "isrc": "gb-abc-26-00001"}],
+        },
+    )
+    assert saved.status_code == 200, saved.text  # type: ignore[attr-defined]
+    assert saved.json()["tracks"][0]["isrc"] == "GBABC2600001"  # type: ignore[attr-defined]
+    published = desk.act(album_id, "publish")
+    assert published.status_code == 200 and published.json()["status"] == "published"  # type: ignore[attr-defined]
+    assert all(desk.listed(album_id, track_id, "deluxe").values()), desk.listed(album_id, track_id, "deluxe")
+    assert desk.audit("label.published") == [{"label": desk.base.rsplit("/", 1)[1], "album": album_id}]
+
+    assert desk.act(album_id, "publish").status_code == 409  # type: ignore[attr-defined]
+    withdrawn = desk.act(album_id, "withdraw")
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"  # type: ignore[attr-defined]
+    assert not any(desk.listed(album_id, track_id, "deluxe").values())
+    second = desk.act(album_id, "withdraw")
+    assert second.status_code == 409 and second.json()["error"]["code"] == "not_published"  # type: ignore[attr-defined]
+    assert len(desk.audit("label.withdrawn")) == 1
+    # The label still sees it, and may put it back.
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    assert desk.listed(album_id, track_id, "deluxe")["search tracks"]
+
+
+@SQLITE
+def test_another_labels_draft_answers_like_a_missing_one(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, _ = _draft(desk, flacs)
+    _ready(desk, album_id)
+    for action in ("publish", "withdraw"):
+        assert desk.act(album_id, action, theirs=True).status_code == 404  # type: ignore[attr-defined]
+    assert desk.save(album_id, {"title": "Mine now"}, theirs=True).status_code == 404  # type: ignore[attr-defined]
+    assert desk.client.delete(f"{desk.their_base}/releases/{album_id}", headers=desk.theirs).status_code == 404
+    # Their account on our label's path: also 404.
+    assert desk.client.post(f"{desk.base}/releases/{album_id}/publish", headers=desk.theirs).status_code == 404
+    assert desk.release(album_id)["status"] == "draft"
+
+
+@SQLITE
+def test_publishing_without_a_title_or_date_says_so_next_to_each_field(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, track_id = _draft(desk, flacs)
+    r = desk.save(album_id, {"title": "  ", "tracks": [{"id": track_id, "title": ""}]})
+    assert r.status_code == 200, r.text  # type: ignore[attr-defined]
+    refused = desk.act(album_id, "publish")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    fields = refused.json()["error"]["fields"]  # type: ignore[attr-defined]
+    assert set(fields) == {"title", "release_date", f"tracks.{track_id}.title"}
+    assert fields["title"] == "Give the release its title."
+    assert desk.release(album_id)["status"] == "draft"
+    assert desk.audit("label.published") == []
+
+
+@SQLITE
+def test_placeholder_names_from_untagged_files_are_not_publishable(desk: Desk, tmp_path: Path) -> None:
+    bare = c.write_flac(tmp_path / "bare.flac", c.tone(1.0, 330)).read_bytes()
+    (album_id,) = desk.upload(bare)["releases"]  # type: ignore[misc]
+    assert desk.release(album_id)["title"] == "Unknown Album"
+    _ready(desk, album_id)
+    fields = desk.act(album_id, "publish").json()["error"]["fields"]  # type: ignore[attr-defined]
+    assert set(fields) == {"title", "artists"}
+
+
+DATES = [
+    ("0000-05-01", "The release year must be between 1900"),
+    ("99999-01-01", "The release year must be between 1900"),
+    ("2026-02-30", "That day does not exist"),
+    ("next friday", "Write the release date as year-month-day"),
+]
+
+
+@SQLITE
+def test_a_release_date_out_of_this_world_is_refused(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, _ = _draft(desk, flacs)
+    for value, sentence in DATES:
+        r = desk.save(album_id, {"release_date": value})
+        assert r.status_code == 400, value
+        assert r.json()["error"]["fields"]["release_date"].startswith(sentence), value
+    assert desk.release(album_id)["release_date"] is None
+
+
+@SQLITE
+def test_a_malformed_isrc_is_refused(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, track_id = _draft(desk, flacs)
+    for isrc in ("USRC1760783", "US-RC1-76-0783X", "ÜSRC17607839", "'; DROP TABLE tracks;--"):
+        r = desk.save(album_id, {"tracks": [{"id": track_id, "isrc": isrc}]})
+        assert r.status_code == 400, isrc
+        assert r.json()["error"]["fields"][f"tracks.{track_id}.isrc"].startswith("An ISRC is 12"), isrc
+    assert desk.release(album_id)["tracks"][0]["isrc"] is None  # type: ignore[index]
+
+
+@SQLITE
+def test_another_labels_isrc_and_artist_are_refused(desk: Desk, flacs: dict[str, bytes]) -> None:
+    (theirs,) = desk.upload(flacs["theirs"], theirs=True)["releases"]  # type: ignore[misc]
+    their_track = desk.release(theirs, theirs=True)["tracks"][0]["id"]  # type: ignore[index]
+    assert desk.save(theirs, {"tracks": [{"id": their_track, "isrc": "USRC17607839"}]}, theirs=True).status_code == 200  # type: ignore[attr-defined]
+    album_id, track_id = _draft(desk, flacs)
+    r = desk.save(album_id, {"tracks": [{"id": track_id, "isrc": "USRC17607839"}]})
+    assert r.status_code == 400  # type: ignore[attr-defined]
+    assert "another label" in r.json()["error"]["fields"][f"tracks.{track_id}.isrc"]  # type: ignore[attr-defined]
+    r = desk.save(album_id, {"artists": ["Other Act"]})
+    assert r.status_code == 400  # type: ignore[attr-defined]
+    assert "another label" in r.json()["error"]["fields"]["artists"]  # type: ignore[attr-defined]
+    assert desk.release(album_id)["artists"] == ["Moth Choir"]
+    # A track of another release cannot be edited through this form either.
+    r = desk.save(album_id, {"tracks": [{"id": their_track, "title": "Taken"}]})
+    assert r.status_code == 400 and "not on this release" in r.json()["error"]["message"]  # type: ignore[attr-defined]
+
+
+@SQLITE
+def test_a_new_artist_is_credited_and_stays_out_of_search_until_published(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, track_id = _draft(desk, flacs)
+    r = desk.save(album_id, {"artists": ["Paper Lanterns", "Moth Choir"], "release_date": "2026-11-20"})
+    assert r.status_code == 200 and r.json()["artists"] == ["Paper Lanterns", "Moth Choir"]  # type: ignore[attr-defined]
+    found = desk.client.get("/api/search", params={"q": "paper lanterns"}, headers=desk.fan).json()
+    assert found["artists"]["items"] == []
+    # Renaming the draft through the metadata edit must not put it in search either.
+    renamed = desk.client.patch(f"{desk.base}/albums/{album_id}", json={"title": "Zephyrine"}, headers=desk.ours)
+    assert renamed.status_code == 200
+    found = desk.client.get("/api/search", params={"q": "zephyrine"}, headers=desk.fan).json()
+    assert found["albums"]["items"] == [] and found["tracks"]["items"] == []
+    desk.act(album_id, "publish")
+    found = desk.client.get("/api/search", params={"q": "paper lanterns"}, headers=desk.fan).json()
+    assert [a["name"] for a in found["artists"]["items"]] == ["Paper Lanterns"]
+    track = desk.client.get(f"/api/tracks/{track_id}", headers=desk.fan).json()
+    assert [a["name"] for a in track["artists"]][:2] == ["Paper Lanterns", "Moth Choir"]
+
+
+@SQLITE
+def test_a_cover_must_be_an_image_of_sensible_size(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, _ = _draft(desk, flacs)
+    url = f"{desk.base}/releases/{album_id}/cover"
+    for name, data in (("cover.png", b"%PDF-1.4 not an image"), ("cover.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 64)):
+        r = desk.client.put(url, files={"file": (name, io.BytesIO(data))}, headers=desk.ours)
+        assert r.status_code == 400 and "not an image" in r.json()["error"]["fields"]["cover"], r.text
+    huge = desk.client.put(
+        url,
+        content=b"x" * 1024,
+        headers={
+            **desk.ours,
+            "Content-Length": str(50 * 1024 * 1024),
+            "Content-Type": "multipart/form-data; boundary=x",
+        },
+    )
+    assert huge.status_code == 413
+    ok = desk.client.put(url, files={"file": ("c.png", io.BytesIO(_png()))}, headers=desk.ours)
+    assert ok.status_code == 200 and ok.json()["artwork"]["300"].startswith("/art/"), ok.text
+    art = desk.client.get(ok.json()["artwork"]["64"])
+    assert art.status_code == 200 and art.content[:2] == b"\xff\xd8"
+
+
+@SQLITE
+def test_a_cover_of_16_mb_and_one_byte_is_refused_in_words(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, _ = _draft(desk, flacs)
+    big = _png() + b"\0" * (16 * 1024 * 1024 + 1)
+    r = desk.client.put(
+        f"{desk.base}/releases/{album_id}/cover", files={"file": ("c.png", io.BytesIO(big))}, headers=desk.ours
+    )
+    assert r.status_code == 400 and r.json()["error"]["fields"]["cover"] == "A cover can be at most 16 MB."
+
+
+def test_delete_removes_a_draft_and_its_files_but_never_a_published_release(
+    desk: Desk, flacs: dict[str, bytes]
+) -> None:
+    album_id, track_id = _draft(desk, flacs)
+    with desk.container.sessions() as s:
+        paths = list(s.scalars(select(Rendition.media_path).join(Track).where(Track.public_id == track_id)))
+    assert paths and all(desk.container.store.resolve(p).exists() for p in paths)
+    _ready(desk, album_id)
+    desk.act(album_id, "publish")
+    refused = desk.client.delete(f"{desk.base}/releases/{album_id}", headers=desk.ours)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_a_draft"
+    desk.act(album_id, "withdraw")
+    assert desk.client.delete(f"{desk.base}/releases/{album_id}", headers=desk.ours).status_code == 409
+
+    other, other_track = _draft(desk, {"one": flacs["two"]})
+    with desk.container.sessions() as s:
+        other_paths = list(s.scalars(select(Rendition.media_path).join(Track).where(Track.public_id == other_track)))
+    gone = desk.client.delete(f"{desk.base}/releases/{other}", headers=desk.ours)
+    assert gone.status_code == 204
+    assert desk.client.get(f"{desk.base}/albums/{other}", headers=desk.ours).status_code == 404
+    assert not any(desk.container.store.resolve(p).exists() for p in other_paths)
+    assert all(desk.container.store.resolve(p).exists() for p in paths)  # the withdrawn release keeps its files
+    with desk.container.sessions() as s:
+        assert s.scalar(select(Album.id).where(Album.public_id == other)) is None
+    assert desk.audit("label.draft_deleted") == [{"label": desk.base.rsplit("/", 1)[1], "album": other}]
+
+
+@SQLITE
+def test_a_draft_form_is_only_for_drafts(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, _ = _draft(desk, flacs)
+    _ready(desk, album_id)
+    desk.act(album_id, "publish")
+    r = desk.save(album_id, {"title": "Sneaky rename"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_a_draft"  # type: ignore[attr-defined]
+
+
+@SQLITE
+def test_an_upload_of_a_published_release_starts_a_new_draft(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, _ = _draft(desk, flacs)
+    _ready(desk, album_id)
+    desk.act(album_id, "publish")
+    (second,) = desk.upload(flacs["two"])["releases"]  # type: ignore[misc]
+    assert second != album_id and desk.release(second)["status"] == "draft"
+    assert len(desk.release(album_id)["tracks"]) == 1  # type: ignore[arg-type]
