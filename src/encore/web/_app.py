@@ -23,6 +23,7 @@ from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
 from encore.web._portability_routes import router as portability_router
+from encore.web._mix_routes import router as mix_router
 from encore.web._radio_routes import router as radio_router
 from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
@@ -62,6 +63,7 @@ def create_api(c: Container) -> FastAPI:
         history_router,
         discovery_router,
         radio_router,
+        mix_router,
         security_router,
         admin_router,
     ):
