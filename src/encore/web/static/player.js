@@ -6,6 +6,7 @@ import { AdBreaks } from "./ads.js";
 import { api } from "./api.js";
 import { artistNames, formatTime } from "./dom.js";
 import { premiumPrompt } from "./premium.js";
+import { SleepTimer } from "./sleep.js";
 
 const REPORT_EVERY_MS = 15000;
 const STORE_KEY = "encore.player.v1";
@@ -14,6 +15,17 @@ const MAX_SAVED_QUEUE = 300;
 // The next track's URL is asked for (and its audio buffered) only this close to the current one's end, as
 // Spotify's client does: a free listener is charged what is sent, so a skip must not pay for a prefetch.
 const PREFETCH_BEFORE_END_S = 20;
+// Crossfade (0-12 s) is a setting of this device, not of the account: a phone speaker and a hi-fi differ.
+const CROSSFADE_KEY = "encore.crossfade.v1";
+export const MAX_CROSSFADE_S = 12;
+const FADE_STEP_MS = 50;
+
+export function storedCrossfade() {
+  try {
+    const n = Number.parseInt(localStorage.getItem(CROSSFADE_KEY) || "0", 10);
+    return Number.isFinite(n) ? Math.max(0, Math.min(MAX_CROSSFADE_S, n)) : 0;
+  } catch { return 0; }
+}
 
 export class Player extends EventTarget {
   constructor(root) {
@@ -35,6 +47,12 @@ export class Player extends EventTarget {
     this.play = null;
     this.prepared = null; // {id, issued} loaded into the standby element
     this.ads = new AdBreaks(this, root);
+    this.crossfadeS = storedCrossfade();
+    this.fading = null; // {out, timer} while the previous track fades out under the new one
+    this.sleepAfterTrack = false;
+    this.sleep = new SleepTimer(this);
+    const bar = root.querySelector(".volume");
+    if (bar) bar.prepend(this.sleep.control("sleep-timer"));
     this.bindControls();
     for (const el of [this.active, this.standby]) this.bindAudio(el);
     this.bindMediaSession();
@@ -79,6 +97,7 @@ export class Player extends EventTarget {
 
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
     if (index < 0 || index >= this.queue.length || this.ads.active) return;
+    this.endFade();
     const track = this.queue[index];
     const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
     // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
@@ -168,6 +187,7 @@ export class Player extends EventTarget {
   }
 
   onEnded() {
+    if (this.sleepAfterTrack) { this.finishReport("ended"); this.sleep.fire(); return; }
     if (this.repeat === "one") {
       this.finishReport("ended");
       this.active.currentTime = 0;
@@ -202,7 +222,7 @@ export class Player extends EventTarget {
     if (this.active.paused) {
       if (!this.play) this.beginReport(this.current);
       this.active.play().catch(() => {});
-    } else this.active.pause();
+    } else { this.endFade(); this.active.pause(); }
   }
 
   seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }
@@ -295,9 +315,13 @@ export class Player extends EventTarget {
 
   // Loudness normalisation: the stored gain (dB) scales the element's volume. Positive gains are
   // capped at full volume; HTMLMediaElement cannot amplify without Web Audio.
-  applyVolume() {
+  targetVolume() {
     const gain = this.normalise ? Math.pow(10, (this.gainDb || 0) / 20) : 1;
-    this.active.volume = Math.max(0, Math.min(1, this.userVolume * gain));
+    return Math.max(0, Math.min(1, this.userVolume * gain));
+  }
+
+  applyVolume() {
+    if (!this.fading) this.active.volume = this.targetVolume();
     this.active.muted = this.muted;
     const e = this.els;
     e.volume.value = String(this.userVolume);
@@ -334,6 +358,7 @@ export class Player extends EventTarget {
     els["time-cur"].textContent = formatTime(active.currentTime);
     if (this.play && Date.now() - this.play.lastSent > REPORT_EVERY_MS) this.sendReport("playing");
     this.maybePrefetch();
+    this.maybeCrossfade();
     if ("mediaSession" in navigator && Number.isFinite(active.duration) && active.duration > 0) {
       try { navigator.mediaSession.setPositionState({ duration: active.duration, position: Math.min(active.currentTime, active.duration), playbackRate: 1 }); } catch { /* older engines */ }
     }
@@ -345,6 +370,79 @@ export class Player extends EventTarget {
       this.prefetchDue = false;
       this.prepareNext();
     }
+  }
+
+  // ---- crossfade and sleep ----------------------------------------------------------------------
+  setCrossfade(seconds) {
+    const n = Math.max(0, Math.min(MAX_CROSSFADE_S, Math.round(Number(seconds) || 0)));
+    this.crossfadeS = n;
+    try { localStorage.setItem(CROSSFADE_KEY, String(n)); } catch { /* kept for this page only */ }
+  }
+
+  // The next track starts under the end of this one only when its URL is already issued (prepared): the
+  // server answered it with music, so no ad break is due before it. An ad is never faded: while one plays
+  // (ads.active) or is due (no prepared URL), tracks end and start as without crossfade, and the server's
+  // pacing of the bytes applies to both elements as to any play.
+  maybeCrossfade() {
+    const a = this.active;
+    if (!this.crossfadeS || this.fading || this.ads.active || this.sleepAfterTrack || this.repeat === "one" || a.paused) return;
+    const next = this.upcoming();
+    if (!next || !this.prepared || this.prepared.id !== next.id || !Number.isFinite(a.duration)) return;
+    const left = a.duration - a.currentTime;
+    if (left > this.crossfadeS || left <= 0.25) return;
+    this.crossfadeTo(this.index + 1 < this.queue.length ? this.index + 1 : 0, left);
+  }
+
+  crossfadeTo(target, seconds) {
+    const out = this.active;
+    this.finishReport("ended");
+    [this.active, this.standby] = [this.standby, out];
+    out.id = "audio-next";
+    this.active.id = "audio";
+    this.index = target;
+    this.prepared = null;
+    this.gainDb = this.current.gain_db;
+    this.render(this.current);
+    this.onDuration();
+    const from = out.volume;
+    const began = Date.now();
+    this.fading = { out, timer: setInterval(() => this.fadeStep(began, seconds, from), FADE_STEP_MS) };
+    this.els.player.dataset.crossfading = "true";
+    this.active.volume = 0;
+    this.active.muted = this.muted;
+    this.active.play().catch(() => {});
+    this.beginReport(this.current);
+    this.prefetchDue = true;
+    this.emit();
+  }
+
+  fadeStep(began, seconds, from) {
+    const f = this.fading;
+    if (!f) return;
+    const k = Math.min(1, (Date.now() - began) / (seconds * 1000));
+    this.active.volume = this.targetVolume() * k;
+    f.out.volume = from * (1 - k);
+    if (k >= 1 || f.out.ended || f.out.paused) this.endFade();
+  }
+
+  // The fade is over (or cut short by a skip, a pause or the sleep timer): the old track stops at once.
+  endFade() {
+    const f = this.fading;
+    if (!f) return;
+    this.fading = null;
+    clearInterval(f.timer);
+    f.out.pause();
+    f.out.removeAttribute("src");
+    f.out.load();
+    delete this.els.player.dataset.crossfading;
+    this.applyVolume();
+  }
+
+  sleepNow() {
+    this.endFade();
+    this.active.pause();
+    this.finishReport("ended");
+    this.sleepAfterTrack = false;
   }
 
   onPlayState(playing) {
