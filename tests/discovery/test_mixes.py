@@ -94,7 +94,7 @@ def test_another_listeners_mix_is_not_found_and_saving_twice_keeps_one_playlist(
         again = discovery.save_mix(s, user_id=a, mix_id=mine.id, now=NOW)
         assert first.created and not again.created and again.playlist_id == first.playlist_id
         saved = library.playlist_items(s, playlist_id=first.playlist_id, viewer_id=a, limit=100, offset=0)
-        assert [i.track.id for i in saved.items] == [t.public_id for t in catalog.track_views_in_order(s, mine.track_ids)]
+        assert [i.track.id for i in saved.items] == [t.id for t in catalog.track_views_in_order(s, mine.track_ids)]
         library.delete_playlist(s, playlist_id=first.playlist_id, user_id=a)
         third = discovery.save_mix(s, user_id=a, mix_id=mine.id, now=NOW)
         assert third.created and third.playlist_id != first.playlist_id

@@ -21,7 +21,7 @@ BATCH = 500
 
 def due_kinds(session: Session, *, user_id: int, now: datetime) -> list[str]:
     built: dict[str, datetime] = {}
-    for kind, at in session.execute(select(Mix.kind, Mix.built_at).where(Mix.user_id == user_id)).tuples():
+    for kind, at in session.execute(select(Mix.kind, Mix.built_at).where(Mix.user_id == user_id)):
         built[kind] = min(at, built.get(kind, at))
     return [k for k in KINDS if due(k, built_at=built.get(k), now=now).allowed]
 

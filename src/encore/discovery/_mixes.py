@@ -105,7 +105,7 @@ def _daily(session: Session, *, user_id: int, heard: dict[int, int], now: dateti
     clusters = cluster_artists(
         top, genre_of=_main_genres(session, artists, heard), neighbours=_artist_neighbours(session, artists)
     )
-    names = dict(session.execute(select(Artist.id, Artist.name).where(Artist.id.in_(artists))).tuples())
+    names = {a: n for a, n in session.execute(select(Artist.id, Artist.name).where(Artist.id.in_(artists)))}
     genre_names = _genre_names(session, [c.genre for c in clusters if c.genre is not None])
     out = []
     for slot, cluster in enumerate(clusters, start=1):
@@ -154,7 +154,7 @@ def _artist_neighbours(session: Session, artists: list[int]) -> dict[int, list[i
 
 
 def _genre_names(session: Session, genres: list[int]) -> dict[int, str]:
-    return dict(session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres))).tuples())
+    return {g: n for g, n in session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres)))}
 
 
 def _discover(session: Session, *, user_id: int, heard: dict[int, int], now: datetime, popular: Popular) -> Built:
