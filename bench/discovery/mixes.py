@@ -42,8 +42,10 @@ def main() -> None:
         took = time.perf_counter() - started
         c.close()
     rate = stats["listeners"] / took
-    print(f"mixes for {stats['listeners']} listeners ({stats['mixes']} mixes) in {took:.1f} s: {rate:.0f} listeners/s;"
-          f" 10,000 listeners at this rate: {10_000 / rate / 60:.1f} min on one process")
+    print(
+        f"mixes for {stats['listeners']} listeners ({stats['mixes']} mixes) in {took:.1f} s: {rate:.0f} listeners/s;"
+        f" 10,000 listeners at this rate: {10_000 / rate / 60:.1f} min on one process"
+    )
 
 
 if __name__ == "__main__":

@@ -93,8 +93,6 @@ def due(kind: str, *, built_at: datetime | None, now: datetime) -> Decision:
     """Daily Mixes are rebuilt once a UTC day; Discover Weekly and Release Radar once an ISO week (Mondays)."""
     if built_at is None:
         return Decision(True, "never_built")
-    if kind == DAILY:
-        fresh = built_at.date() == now.date()
-    else:
-        fresh = built_at.isocalendar()[:2] == now.isocalendar()[:2]
+    same_day, same_week = built_at.date() == now.date(), built_at.isocalendar()[:2] == now.isocalendar()[:2]
+    fresh = same_day if kind == DAILY else same_week
     return Decision(False, "fresh") if fresh else Decision(True, "stale")

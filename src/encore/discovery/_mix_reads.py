@@ -89,5 +89,5 @@ def _view(row: Mix, allowed: set[int]) -> MixView:
 
 
 def _public_ids(session: Session, ids: list[int]) -> list[str]:
-    found = {t: p for t, p in session.execute(select(Track.id, Track.public_id).where(Track.id.in_(ids)))}
+    found = dict(session.execute(select(Track.id, Track.public_id).where(Track.id.in_(ids))).all())
     return [found[t] for t in ids if t in found]

@@ -82,7 +82,7 @@ def _heard(session: Session, user_id: int) -> dict[int, int]:
         .where(Play.user_id == user_id, Play.is_listen.is_(True), music_track())
         .group_by(Play.track_id)
     )
-    return {int(t): int(n) for t, n in rows}
+    return {int(t): int(n) for t, n in rows if t is not None}
 
 
 def _keep(session: Session, *, user_id: int, ranked: list[int], now: datetime, length: int) -> list[int]:
@@ -105,7 +105,7 @@ def _daily(session: Session, *, user_id: int, heard: dict[int, int], now: dateti
     clusters = cluster_artists(
         top, genre_of=_main_genres(session, artists, heard), neighbours=_artist_neighbours(session, artists)
     )
-    names = {a: n for a, n in session.execute(select(Artist.id, Artist.name).where(Artist.id.in_(artists)))}
+    names = dict(session.execute(select(Artist.id, Artist.name).where(Artist.id.in_(artists))).all())
     genre_names = _genre_names(session, [c.genre for c in clusters if c.genre is not None])
     out = []
     for slot, cluster in enumerate(clusters, start=1):
@@ -126,15 +126,21 @@ def _main_genres(session: Session, artists: list[int], heard: dict[int, int]) ->
     """Each artist's genre: the one most of the listener's plays of its tracks carry (track's own or album's)."""
     per_track: dict[int, set[int]] = defaultdict(set)
     played = list(heard)
-    for t, g in session.execute(select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(played))):
+    for t, g in session.execute(
+        select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(played))
+    ):
         per_track[t].add(g)
     for t, g in session.execute(
-        select(Track.id, AlbumGenre.genre_id).join(AlbumGenre, AlbumGenre.album_id == Track.album_id).where(Track.id.in_(played))
+        select(Track.id, AlbumGenre.genre_id)
+        .join(AlbumGenre, AlbumGenre.album_id == Track.album_id)
+        .where(Track.id.in_(played))
     ):
         per_track[t].add(g)
     weight: dict[int, Counter[int]] = defaultdict(Counter)
     for t, a in session.execute(
-        select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.artist_id.in_(artists), TrackArtist.track_id.in_(played))
+        select(TrackArtist.track_id, TrackArtist.artist_id).where(
+            TrackArtist.artist_id.in_(artists), TrackArtist.track_id.in_(played)
+        )
     ):
         for g in sorted(per_track[t]):
             weight[a][g] += heard[t]
@@ -154,7 +160,7 @@ def _artist_neighbours(session: Session, artists: list[int]) -> dict[int, list[i
 
 
 def _genre_names(session: Session, genres: list[int]) -> dict[int, str]:
-    return {g: n for g, n in session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres)))}
+    return dict(session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres))).all())
 
 
 def _discover(session: Session, *, user_id: int, heard: dict[int, int], now: datetime, popular: Popular) -> Built:
@@ -184,7 +190,10 @@ def _listener_genres(session: Session, tracks: list[int]) -> list[int]:
 def _catalogue_genres(session: Session) -> list[int]:
     """The catalogue's 10 largest genres (by albums), for a listener nothing is known about."""
     rows = session.scalars(
-        select(AlbumGenre.genre_id).group_by(AlbumGenre.genre_id).order_by(func.count().desc(), AlbumGenre.genre_id).limit(10)
+        select(AlbumGenre.genre_id)
+        .group_by(AlbumGenre.genre_id)
+        .order_by(func.count().desc(), AlbumGenre.genre_id)
+        .limit(10)
     )
     return list(rows)
 
@@ -215,7 +224,9 @@ def _radar(session: Session, *, user_id: int, heard: dict[int, int], now: dateti
 
 def _store(session: Session, *, user_id: int, kinds: Sequence[str], built: list[Built], now: datetime) -> None:
     """Each mix in its slot: a changed mix forgets its "saved as" playlist (saving again saves the new one)."""
-    rows = {(m.kind, m.slot): m for m in session.scalars(select(Mix).where(Mix.user_id == user_id, Mix.kind.in_(kinds)))}
+    rows = {
+        (m.kind, m.slot): m for m in session.scalars(select(Mix).where(Mix.user_id == user_id, Mix.kind.in_(kinds)))
+    }
     for b in built:
         ids = json.dumps(b.track_ids)
         row = rows.pop((b.kind, b.slot), None)

@@ -19,11 +19,11 @@ from encore.web._history_routes import router as history_router
 from encore.web._job_routes import router as job_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
+from encore.web._mix_routes import router as mix_router
 from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
 from encore.web._portability_routes import router as portability_router
-from encore.web._mix_routes import router as mix_router
 from encore.web._radio_routes import router as radio_router
 from encore.web._retail_routes import router as retail_router
 from encore.web._security import ASGIApp, Receive, Scope, SecurityHeaders, Send
