@@ -41,6 +41,12 @@ class Popular:
     """Popular tracks per genre (None: the whole catalogue), shared by every listener of one run."""
 
     lists: dict[int | None, list[int]] = field(default_factory=dict)
+    by_artist: dict[int, list[int]] = field(default_factory=dict)
+
+    def artist(self, session: Session, artist: int) -> list[int]:
+        if artist not in self.by_artist:
+            self.by_artist[artist] = artist_tracks(session, artist)
+        return self.by_artist[artist]
 
     def get(self, session: Session, genre: int | None) -> list[int]:
         if genre not in self.lists:
@@ -63,13 +69,20 @@ def build_mixes(
     """Rebuild and store the listener's mixes of `kinds`; returns what was built."""
     popular = popular or Popular()
     heard = _heard(session, user_id)
-    built: list[Built] = []
+    ranked: list[Built] = []
     if DAILY in kinds:
-        built += _daily(session, user_id=user_id, heard=heard, now=now, popular=popular)
+        ranked += _daily(session, heard=heard, popular=popular)
     if DISCOVER in kinds:
-        built.append(_discover(session, user_id=user_id, heard=heard, now=now, popular=popular))
+        ranked.append(_discover(session, heard=heard, popular=popular))
     if RADAR in kinds:
-        built.append(_radar(session, user_id=user_id, heard=heard, now=now))
+        ranked.append(_radar(session, heard=heard, now=now))
+    # One availability read for every candidate of every mix (the same `billing.decide` as a stream).
+    allowed = playable(session, user_id=user_id, track_ids=sorted({t for b in ranked for t in b.track_ids}), now=now)
+    built = [_trim(b, allowed) for b in ranked]
+    dailies = [b for b in built if b.kind == DAILY and b.track_ids]  # a cluster with nothing playable: no mix
+    built = [Built(DAILY, i, f"Daily Mix {i}", b.description, b.track_ids) for i, b in enumerate(dailies, start=1)] + [
+        b for b in built if b.kind != DAILY
+    ]
     _store(session, user_id=user_id, kinds=kinds, built=built, now=now)
     return built
 
@@ -85,12 +98,12 @@ def _heard(session: Session, user_id: int) -> dict[int, int]:
     return {int(t): int(n) for t, n in rows if t is not None}
 
 
-def _keep(session: Session, *, user_id: int, ranked: list[int], now: datetime, length: int) -> list[int]:
-    allowed = playable(session, user_id=user_id, track_ids=ranked, now=now)
-    return [t for t in ranked if t in allowed][:length]
+def _trim(b: Built, allowed: set[int]) -> Built:
+    length = MIX_LENGTH if b.kind == DAILY else WEEKLY_LENGTH
+    return Built(b.kind, b.slot, b.title, b.description, [t for t in b.track_ids if t in allowed][:length])
 
 
-def _daily(session: Session, *, user_id: int, heard: dict[int, int], now: datetime, popular: Popular) -> list[Built]:
+def _daily(session: Session, *, heard: dict[int, int], popular: Popular) -> list[Built]:
     if not heard:
         return []  # cold start: nothing of theirs to be familiar with
     by_artist: Counter[int] = Counter()
@@ -112,14 +125,12 @@ def _daily(session: Session, *, user_id: int, heard: dict[int, int], now: dateti
         own = sorted({t for a in cluster.artists for t in tracks_of[a]}, key=lambda t: (-heard[t], t))
         seeds = {t: float(heard[t]) for t in own[:SEED_TRACKS]}
         fresh = similar_track_ids(session, seeds=seeds, limit=POOL, exclude=frozenset(heard))
-        fresh += [t for a in cluster.artists[:5] for t in artist_tracks(session, a) if t not in heard]
+        fresh += [t for a in cluster.artists[:5] for t in popular.artist(session, a) if t not in heard]
         fresh += [t for t in popular.get(session, cluster.genre) if t not in heard]
         ranked = interleave(own, list(dict.fromkeys(fresh)), length=MIX_LENGTH * 2)
         desc = daily_description([names[a] for a in cluster.artists], genre_names.get(cluster.genre or 0))
-        kept = _keep(session, user_id=user_id, ranked=ranked, now=now, length=MIX_LENGTH)
-        if kept:
-            out.append(Built(DAILY, slot, f"Daily Mix {slot}", desc, kept))
-    return [Built(b.kind, i, f"Daily Mix {i}", b.description, b.track_ids) for i, b in enumerate(out, start=1)]
+        out.append(Built(DAILY, slot, f"Daily Mix {slot}", desc, ranked))
+    return out
 
 
 def _main_genres(session: Session, artists: list[int], heard: dict[int, int]) -> dict[int, int | None]:
@@ -163,7 +174,7 @@ def _genre_names(session: Session, genres: list[int]) -> dict[int, str]:
     return dict(session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres))).all())
 
 
-def _discover(session: Session, *, user_id: int, heard: dict[int, int], now: datetime, popular: Popular) -> Built:
+def _discover(session: Session, *, heard: dict[int, int], popular: Popular) -> Built:
     """30 tracks never played: like their most played, then popular in their genres; with no history, the
     most listened tracks of each genre in turn (then of the whole catalogue)."""
     top = sorted(heard, key=lambda t: (-heard[t], t))[:SEED_TRACKS]
@@ -171,10 +182,9 @@ def _discover(session: Session, *, user_id: int, heard: dict[int, int], now: dat
     genres = _listener_genres(session, top) if top else _catalogue_genres(session)
     ranked += round_robin([popular.get(session, g) for g in genres], length=POOL)
     ranked += popular.get(session, None)
-    fresh = [t for t in dict.fromkeys(ranked) if t not in heard]
-    kept = _keep(session, user_id=user_id, ranked=fresh, now=now, length=WEEKLY_LENGTH)
+    fresh = [t for t in dict.fromkeys(ranked) if t not in heard][: WEEKLY_LENGTH * 4]
     desc = "New to you, picked from what you play" if heard else "Popular across Encore, a genre at a time"
-    return Built(DISCOVER, 1, "Discover Weekly", desc, kept)
+    return Built(DISCOVER, 1, "Discover Weekly", desc, fresh)
 
 
 def _listener_genres(session: Session, tracks: list[int]) -> list[int]:
@@ -198,7 +208,7 @@ def _catalogue_genres(session: Session) -> list[int]:
     return list(rows)
 
 
-def _radar(session: Session, *, user_id: int, heard: dict[int, int], now: datetime) -> Built:
+def _radar(session: Session, *, heard: dict[int, int], now: datetime) -> Built:
     """Tracks of releases from the last four weeks (never a future one) by artists the listener plays,
     newest release first, one track per release in turn."""
     artists = select(TrackArtist.artist_id).where(TrackArtist.track_id.in_(list(heard))).distinct()
@@ -217,9 +227,8 @@ def _radar(session: Session, *, user_id: int, heard: dict[int, int], now: dateti
     releases: dict[int, list[int]] = {}
     for track, album in rows:
         releases.setdefault(album, []).append(track)
-    ranked = round_robin(list(releases.values()), length=POOL)
-    kept = _keep(session, user_id=user_id, ranked=ranked, now=now, length=WEEKLY_LENGTH)
-    return Built(RADAR, 1, "Release Radar", "New releases from artists you play", kept)
+    ranked = round_robin(list(releases.values()), length=WEEKLY_LENGTH * 4)
+    return Built(RADAR, 1, "Release Radar", "New releases from artists you play", ranked)
 
 
 def _store(session: Session, *, user_id: int, kinds: Sequence[str], built: list[Built], now: datetime) -> None:

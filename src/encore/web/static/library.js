@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { devicesSection } from "./devices.js";
-import { MAX_CROSSFADE_S } from "./player.js";
+import { MAX_CROSSFADE_S } from "./crossfade.js";
 import { subscriptionSection } from "./premium.js";
 import { savedSections } from "./saved.js";
 import { securitySection } from "./security.js";

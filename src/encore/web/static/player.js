@@ -3,6 +3,7 @@
 // active element always carries id="audio". Signed URLs that expired while the page sat idle are
 // renewed on error. Queue, shuffle, repeat, volume and position survive a reload (localStorage).
 import { AdBreaks } from "./ads.js";
+import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
 import { api } from "./api.js";
 import { artistNames, formatTime } from "./dom.js";
 import { premiumPrompt } from "./premium.js";
@@ -15,18 +16,6 @@ const MAX_SAVED_QUEUE = 300;
 // The next track's URL is asked for (and its audio buffered) only this close to the current one's end, as
 // Spotify's client does: a free listener is charged what is sent, so a skip must not pay for a prefetch.
 const PREFETCH_BEFORE_END_S = 20;
-// Crossfade (0-12 s) is a setting of this device, not of the account: a phone speaker and a hi-fi differ.
-const CROSSFADE_KEY = "encore.crossfade.v1";
-export const MAX_CROSSFADE_S = 12;
-const FADE_STEP_MS = 50;
-
-export function storedCrossfade() {
-  try {
-    const n = Number.parseInt(localStorage.getItem(CROSSFADE_KEY) || "0", 10);
-    return Number.isFinite(n) ? Math.max(0, Math.min(MAX_CROSSFADE_S, n)) : 0;
-  } catch { return 0; }
-}
-
 export class Player extends EventTarget {
   constructor(root) {
     super();
@@ -372,71 +361,10 @@ export class Player extends EventTarget {
     }
   }
 
-  // ---- crossfade and sleep ----------------------------------------------------------------------
-  setCrossfade(seconds) {
-    const n = Math.max(0, Math.min(MAX_CROSSFADE_S, Math.round(Number(seconds) || 0)));
-    this.crossfadeS = n;
-    try { localStorage.setItem(CROSSFADE_KEY, String(n)); } catch { /* kept for this page only */ }
-  }
-
-  // The next track starts under the end of this one only when its URL is already issued (prepared): the
-  // server answered it with music, so no ad break is due before it. An ad is never faded: while one plays
-  // (ads.active) or is due (no prepared URL), tracks end and start as without crossfade, and the server's
-  // pacing of the bytes applies to both elements as to any play.
-  maybeCrossfade() {
-    const a = this.active;
-    if (!this.crossfadeS || this.fading || this.ads.active || this.sleepAfterTrack || this.repeat === "one" || a.paused) return;
-    const next = this.upcoming();
-    if (!next || !this.prepared || this.prepared.id !== next.id || !Number.isFinite(a.duration)) return;
-    const left = a.duration - a.currentTime;
-    if (left > this.crossfadeS || left <= 0.25) return;
-    this.crossfadeTo(this.index + 1 < this.queue.length ? this.index + 1 : 0, left);
-  }
-
-  crossfadeTo(target, seconds) {
-    const out = this.active;
-    this.finishReport("ended");
-    [this.active, this.standby] = [this.standby, out];
-    out.id = "audio-next";
-    this.active.id = "audio";
-    this.index = target;
-    this.prepared = null;
-    this.gainDb = this.current.gain_db;
-    this.render(this.current);
-    this.onDuration();
-    const from = out.volume;
-    const began = Date.now();
-    this.fading = { out, timer: setInterval(() => this.fadeStep(began, seconds, from), FADE_STEP_MS) };
-    this.els.player.dataset.crossfading = "true";
-    this.active.volume = 0;
-    this.active.muted = this.muted;
-    this.active.play().catch(() => {});
-    this.beginReport(this.current);
-    this.prefetchDue = true;
-    this.emit();
-  }
-
-  fadeStep(began, seconds, from) {
-    const f = this.fading;
-    if (!f) return;
-    const k = Math.min(1, (Date.now() - began) / (seconds * 1000));
-    this.active.volume = this.targetVolume() * k;
-    f.out.volume = from * (1 - k);
-    if (k >= 1 || f.out.ended || f.out.paused) this.endFade();
-  }
-
-  // The fade is over (or cut short by a skip, a pause or the sleep timer): the old track stops at once.
-  endFade() {
-    const f = this.fading;
-    if (!f) return;
-    this.fading = null;
-    clearInterval(f.timer);
-    f.out.pause();
-    f.out.removeAttribute("src");
-    f.out.load();
-    delete this.els.player.dataset.crossfading;
-    this.applyVolume();
-  }
+  // ---- crossfade (crossfade.js) and sleep (sleep.js) --------------------------------------------
+  setCrossfade(seconds) { this.crossfadeS = saveCrossfade(seconds); }
+  maybeCrossfade() { maybeCrossfade(this); }
+  endFade() { endFade(this); }
 
   sleepNow() {
     this.endFade();

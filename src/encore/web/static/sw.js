@@ -8,7 +8,7 @@ const SHELL = ["/", "/offline", "/static/style.css", "/static/app.js", "/static/
   "/static/player.js", "/static/ads.js", "/static/premium.js", "/static/views.js", "/static/library.js", "/static/browse.js",
   "/static/label.js", "/static/label.css", "/static/security.js", "/static/saved.js", "/static/toast.js", "/static/trackmenu.js", "/static/locks.js", "/static/formerrors.js", "/static/offline.js", "/static/listener.css", "/static/wrapped.js", "/static/wrapped.css", "/static/history.js", "/static/history.css", "/static/icon.svg",
   "/static/profile.js", "/static/devices.js", "/static/radio.js", "/static/admin.js",
-  "/static/mixes.js", "/static/sleep.js",
+  "/static/mixes.js", "/static/sleep.js", "/static/crossfade.js",
   "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
