@@ -28,7 +28,6 @@ def main() -> None:
     p.add_argument("--tracks", type=int, default=5000)
     p.add_argument("--listeners", type=int, default=500)
     p.add_argument("--plays", type=int, default=60)
-    p.add_argument("--calls", type=int, default=0)  # unused (radio's generator reads only the above)
     args = p.parse_args()
     rng = random.Random(19)
     with tempfile.TemporaryDirectory() as tmp:
