@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from encore.db import transaction
 from encore.discovery._build import train
+from encore.discovery._mix_jobs import MIXES, run_mixes
 from encore.jobs import JobContext, JobEngine, JobView
 
 TRAIN, TRAINING_KEY = "discovery.train", "all"
@@ -24,4 +25,4 @@ def run_training(ctx: JobContext) -> dict[str, Any]:
     return stats.as_dict()
 
 
-HANDLERS = {TRAIN: run_training}
+HANDLERS = {TRAIN: run_training, MIXES: run_mixes}

@@ -22,6 +22,7 @@ from encore.web._label_release_routes import router as label_release_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
 from encore.web._lyrics_routes import router as lyrics_router
+from encore.web._mix_routes import router as mix_router
 from encore.web._pages import STATIC_DIR
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
@@ -67,6 +68,7 @@ def create_api(c: Container) -> FastAPI:
         discovery_router,
         radio_router,
         lyrics_router,
+        mix_router,
         security_router,
         admin_router,
         demo_router,

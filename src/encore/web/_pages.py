@@ -25,6 +25,7 @@ SPA_PREFIXES = (
     "library",
     "settings",
     "playlist",
+    "mix",  # a listener's own mixes (Made for you)
     "collection",
     "queue",
     "wrapped",

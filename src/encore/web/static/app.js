@@ -6,6 +6,7 @@ import { h } from "./dom.js";
 import { historyView } from "./history.js";
 import { labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
+import { mixView } from "./mixes.js";
 import { Player } from "./player.js";
 import { markPlaying } from "./trackmenu.js";
 import { forgetOfflineLibrary, watchOffline } from "./offline.js";
@@ -34,6 +35,7 @@ const routes = [
   [new RegExp(`^/track/${ID}$`), async (m) => albumView((await api(`/api/tracks/${m[1]}`)).album.id, player, m[1])],
   [new RegExp(`^/artist/${ID}$`), (m) => artistView(m[1], player)],
   [new RegExp(`^/label/${ID}$`), (m) => labelView(m[1])],
+  [new RegExp(`^/mix/${ID}$`), (m) => mixView(m[1], player, trackRows), "home"],
   [new RegExp(`^/playlist/${ID}$`), (m) => playlistView(m[1], player, navigate), "library"],
   [new RegExp(`^/user/${ID}$`), (m) => profileView(m[1])],
   [/^\/search$/, () => searchView(new URLSearchParams(location.search).get("q") || "", player), "search"],

@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { artistNames, cover, formatTime, h, link } from "./dom.js";
 import { devicesSection } from "./devices.js";
+import { MAX_CROSSFADE_S } from "./crossfade.js";
 import { subscriptionSection } from "./premium.js";
 import { savedSections } from "./saved.js";
 import { securitySection } from "./security.js";
@@ -134,13 +135,25 @@ export function queueView(player) {
   return box;
 }
 
+// Crossfade, 0-12 s, remembered by this device (localStorage), not by the account.
+function crossfadeSetting(player) {
+  const out = h("output", { for: "set-crossfade", id: "crossfade-value", text: player.crossfadeS ? `${player.crossfadeS} s` : "Off" });
+  const range = h("input", { type: "range", id: "set-crossfade", min: 0, max: MAX_CROSSFADE_S, step: 1, value: player.crossfadeS,
+    "aria-label": "Crossfade seconds", oninput: (e) => {
+      player.setCrossfade(e.target.value);
+      out.textContent = player.crossfadeS ? `${player.crossfadeS} s` : "Off";
+    } });
+  return h("label", { class: "field-row" }, "Crossfade between tracks (this device) ", range, " ", out);
+}
+
 export async function settingsView(player, me) {
   document.title = "Settings · Encore";
   const norm = h("input", { type: "checkbox", id: "set-normalise", checked: player.normalise, onchange: (e) => player.setNormalise(e.target.checked) });
   return h("div", { class: "view narrow-wide" }, h("h1", { text: "Account and settings" }),
     section("Account", h("p", { text: `Signed in as ${me.display_name} (${me.username})` })),
     await subscriptionSection(),
-    section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)")),
+    section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)"),
+      crossfadeSetting(player), h("label", { class: "field-row" }, "Sleep timer ", player.sleep.control("set-sleep"))),
     await discoverySection(), await devicesSection(),
     await securitySection(me));
 }

@@ -3,9 +3,11 @@
 // active element always carries id="audio". Signed URLs that expired while the page sat idle are
 // renewed on error. Queue, shuffle, repeat, volume and position survive a reload (localStorage).
 import { AdBreaks } from "./ads.js";
+import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
 import { api } from "./api.js";
 import { artistNames, formatTime } from "./dom.js";
 import { premiumPrompt } from "./premium.js";
+import { SleepTimer } from "./sleep.js";
 
 const REPORT_EVERY_MS = 15000;
 const STORE_KEY = "encore.player.v1";
@@ -14,7 +16,6 @@ const MAX_SAVED_QUEUE = 300;
 // The next track's URL is asked for (and its audio buffered) only this close to the current one's end, as
 // Spotify's client does: a free listener is charged what is sent, so a skip must not pay for a prefetch.
 const PREFETCH_BEFORE_END_S = 20;
-
 export class Player extends EventTarget {
   constructor(root) {
     super();
@@ -35,6 +36,12 @@ export class Player extends EventTarget {
     this.play = null;
     this.prepared = null; // {id, issued} loaded into the standby element
     this.ads = new AdBreaks(this, root);
+    this.crossfadeS = storedCrossfade();
+    this.fading = null; // {out, timer} while the previous track fades out under the new one
+    this.sleepAfterTrack = false;
+    this.sleep = new SleepTimer(this);
+    const bar = root.querySelector(".volume");
+    if (bar) bar.prepend(this.sleep.control("sleep-timer"));
     this.bindControls();
     for (const el of [this.active, this.standby]) this.bindAudio(el);
     this.bindMediaSession();
@@ -79,6 +86,7 @@ export class Player extends EventTarget {
 
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
     if (index < 0 || index >= this.queue.length || this.ads.active) return;
+    this.endFade();
     const track = this.queue[index];
     const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
     // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
@@ -168,6 +176,7 @@ export class Player extends EventTarget {
   }
 
   onEnded() {
+    if (this.sleepAfterTrack) { this.finishReport("ended"); this.sleep.fire(); return; }
     if (this.repeat === "one") {
       this.finishReport("ended");
       this.active.currentTime = 0;
@@ -202,7 +211,7 @@ export class Player extends EventTarget {
     if (this.active.paused) {
       if (!this.play) this.beginReport(this.current);
       this.active.play().catch(() => {});
-    } else this.active.pause();
+    } else { this.endFade(); this.active.pause(); }
   }
 
   seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }
@@ -295,9 +304,13 @@ export class Player extends EventTarget {
 
   // Loudness normalisation: the stored gain (dB) scales the element's volume. Positive gains are
   // capped at full volume; HTMLMediaElement cannot amplify without Web Audio.
-  applyVolume() {
+  targetVolume() {
     const gain = this.normalise ? Math.pow(10, (this.gainDb || 0) / 20) : 1;
-    this.active.volume = Math.max(0, Math.min(1, this.userVolume * gain));
+    return Math.max(0, Math.min(1, this.userVolume * gain));
+  }
+
+  applyVolume() {
+    if (!this.fading) this.active.volume = this.targetVolume();
     this.active.muted = this.muted;
     const e = this.els;
     e.volume.value = String(this.userVolume);
@@ -334,6 +347,7 @@ export class Player extends EventTarget {
     els["time-cur"].textContent = formatTime(active.currentTime);
     if (this.play && Date.now() - this.play.lastSent > REPORT_EVERY_MS) this.sendReport("playing");
     this.maybePrefetch();
+    this.maybeCrossfade();
     if ("mediaSession" in navigator && Number.isFinite(active.duration) && active.duration > 0) {
       try { navigator.mediaSession.setPositionState({ duration: active.duration, position: Math.min(active.currentTime, active.duration), playbackRate: 1 }); } catch { /* older engines */ }
     }
@@ -345,6 +359,18 @@ export class Player extends EventTarget {
       this.prefetchDue = false;
       this.prepareNext();
     }
+  }
+
+  // ---- crossfade (crossfade.js) and sleep (sleep.js) --------------------------------------------
+  setCrossfade(seconds) { this.crossfadeS = saveCrossfade(seconds); }
+  maybeCrossfade() { maybeCrossfade(this); }
+  endFade() { endFade(this); }
+
+  sleepNow() {
+    this.endFade();
+    this.active.pause();
+    this.finishReport("ended");
+    this.sleepAfterTrack = false;
   }
 
   onPlayState(playing) {

@@ -8,6 +8,7 @@ import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
 import { radioButton } from "./radio.js";
 import { markLocked } from "./locks.js";
+import { madeForYou } from "./mixes.js";
 import { trackMenu } from "./trackmenu.js";
 
 export function albumCard(album) {
@@ -76,7 +77,7 @@ export function section(title, ...children) {
 }
 
 let homeData = null;
-const fetchHome = () => Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels"), api("/api/me/recent").catch(() => [])]);
+const fetchHome = () => Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels"), api("/api/me/recent").catch(() => []), api("/api/me/mixes").catch(() => [])]);
 // The first load asks for the home's data together with /api/me instead of after it.
 // A visitor who turns out to be logged out drops it: after log-in the home asks again, as that user.
 export function prefetchHome(on = true) { homeData = on ? fetchHome() : null; if (homeData) homeData.catch(() => {}); }
@@ -84,7 +85,7 @@ export function prefetchHome(on = true) { homeData = on ? fetchHome() : null; if
 export async function homeView(player) {
   const early = homeData;
   homeData = null;
-  const [releases, labels, recent] = await (early ? early.catch(fetchHome) : fetchHome());
+  const [releases, labels, recent, mixes] = await (early ? early.catch(fetchHome) : fetchHome());
   document.title = "Encore";
   const played = recent.filter((p) => p.track);
   const seen = new Set();
@@ -92,6 +93,7 @@ export async function homeView(player) {
   return h("div", { class: "view" },
     demoBuildNotice(),
     continueListening(player, played),
+    madeForYou(mixes),
     section("New releases", h("div", { class: "grid" }, releases.items.map(albumCard))),
     tracks.length ? section("Recently played", trackRows(tracks, player, null, { showAlbum: true })) : null,
     section("Labels", h("ul", { class: "chips" }, labels.map((lb) =>

@@ -1,0 +1,251 @@
+"""Building one listener's mixes: Daily Mixes from clusters of their artists, Discover Weekly from the
+recommender, Release Radar from their artists' new releases. Everything derived from other listeners comes
+from the neighbour tables and `popular_in_genres`, which keep the 5-listener floor and leave opt-outs out;
+the listener's own plays pick the familiar tracks (for them alone). Only tracks they may play now are kept."""
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre, music_track
+from encore.discovery._answers import POOL, artist_tracks, playable, popular_in_genres
+from encore.discovery._mix_models import Mix
+from encore.discovery._mix_policy import (
+    DAILY,
+    DISCOVER,
+    KINDS,
+    MIX_LENGTH,
+    RADAR,
+    RADAR_DAYS,
+    WEEKLY_LENGTH,
+    cluster_artists,
+    daily_description,
+    interleave,
+    round_robin,
+)
+from encore.discovery._models import ArtistNeighbour
+from encore.discovery._service import similar_track_ids
+from encore.history import Play
+
+TOP_ARTISTS = 30
+SEED_TRACKS = 50
+
+
+@dataclass
+class Popular:
+    """Popular tracks per genre (None: the whole catalogue), shared by every listener of one run."""
+
+    lists: dict[int | None, list[int]] = field(default_factory=dict)
+    by_artist: dict[int, list[int]] = field(default_factory=dict)
+
+    def artist(self, session: Session, artist: int) -> list[int]:
+        if artist not in self.by_artist:
+            self.by_artist[artist] = artist_tracks(session, artist)
+        return self.by_artist[artist]
+
+    def get(self, session: Session, genre: int | None) -> list[int]:
+        if genre not in self.lists:
+            self.lists[genre] = popular_in_genres(session, genre_ids=None if genre is None else [genre], limit=POOL)
+        return self.lists[genre]
+
+
+@dataclass(frozen=True)
+class Built:
+    kind: str
+    slot: int
+    title: str
+    description: str
+    track_ids: list[int]
+
+
+def build_mixes(
+    session: Session, *, user_id: int, now: datetime, kinds: Sequence[str] = KINDS, popular: Popular | None = None
+) -> list[Built]:
+    """Rebuild and store the listener's mixes of `kinds`; returns what was built."""
+    popular = popular or Popular()
+    heard = _heard(session, user_id)
+    ranked: list[Built] = []
+    if DAILY in kinds:
+        ranked += _daily(session, heard=heard, popular=popular)
+    if DISCOVER in kinds:
+        ranked.append(_discover(session, heard=heard, popular=popular))
+    if RADAR in kinds:
+        ranked.append(_radar(session, heard=heard, now=now))
+    # One availability read for every candidate of every mix (the same `billing.decide` as a stream).
+    allowed = playable(session, user_id=user_id, track_ids=sorted({t for b in ranked for t in b.track_ids}), now=now)
+    built = [_trim(b, allowed) for b in ranked]
+    dailies = [b for b in built if b.kind == DAILY and b.track_ids]  # a cluster with nothing playable: no mix
+    built = [Built(DAILY, i, f"Daily Mix {i}", b.description, b.track_ids) for i, b in enumerate(dailies, start=1)] + [
+        b for b in built if b.kind != DAILY
+    ]
+    _store(session, user_id=user_id, kinds=kinds, built=built, now=now)
+    return built
+
+
+def _heard(session: Session, user_id: int) -> dict[int, int]:
+    """The listener's own listens per music track (their own data: it picks what is familiar to them)."""
+    rows = session.execute(
+        select(Play.track_id, func.count(Play.id))
+        .join(Track, Track.id == Play.track_id)
+        .where(Play.user_id == user_id, Play.is_listen.is_(True), music_track())
+        .group_by(Play.track_id)
+    )
+    return {int(t): int(n) for t, n in rows if t is not None}
+
+
+def _trim(b: Built, allowed: set[int]) -> Built:
+    length = MIX_LENGTH if b.kind == DAILY else WEEKLY_LENGTH
+    return Built(b.kind, b.slot, b.title, b.description, [t for t in b.track_ids if t in allowed][:length])
+
+
+def _daily(session: Session, *, heard: dict[int, int], popular: Popular) -> list[Built]:
+    if not heard:
+        return []  # cold start: nothing of theirs to be familiar with
+    by_artist: Counter[int] = Counter()
+    tracks_of: dict[int, list[int]] = defaultdict(list)
+    for track, artist in session.execute(
+        select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.track_id.in_(list(heard)))
+    ):
+        by_artist[artist] += heard[track]
+        tracks_of[artist].append(track)
+    top = by_artist.most_common(TOP_ARTISTS)
+    artists = [a for a, _ in top]
+    clusters = cluster_artists(
+        top, genre_of=_main_genres(session, artists, heard), neighbours=_artist_neighbours(session, artists)
+    )
+    names = dict(session.execute(select(Artist.id, Artist.name).where(Artist.id.in_(artists))).all())
+    genre_names = _genre_names(session, [c.genre for c in clusters if c.genre is not None])
+    out = []
+    for slot, cluster in enumerate(clusters, start=1):
+        own = sorted({t for a in cluster.artists for t in tracks_of[a]}, key=lambda t: (-heard[t], t))
+        seeds = {t: float(heard[t]) for t in own[:SEED_TRACKS]}
+        fresh = similar_track_ids(session, seeds=seeds, limit=POOL, exclude=frozenset(heard))
+        fresh += [t for a in cluster.artists[:5] for t in popular.artist(session, a) if t not in heard]
+        fresh += [t for t in popular.get(session, cluster.genre) if t not in heard]
+        ranked = interleave(own, list(dict.fromkeys(fresh)), length=MIX_LENGTH * 2)
+        desc = daily_description([names[a] for a in cluster.artists], genre_names.get(cluster.genre or 0))
+        out.append(Built(DAILY, slot, f"Daily Mix {slot}", desc, ranked))
+    return out
+
+
+def _main_genres(session: Session, artists: list[int], heard: dict[int, int]) -> dict[int, int | None]:
+    """Each artist's genre: the one most of the listener's plays of its tracks carry (track's own or album's)."""
+    per_track: dict[int, set[int]] = defaultdict(set)
+    played = list(heard)
+    for t, g in session.execute(
+        select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(played))
+    ):
+        per_track[t].add(g)
+    for t, g in session.execute(
+        select(Track.id, AlbumGenre.genre_id)
+        .join(AlbumGenre, AlbumGenre.album_id == Track.album_id)
+        .where(Track.id.in_(played))
+    ):
+        per_track[t].add(g)
+    weight: dict[int, Counter[int]] = defaultdict(Counter)
+    for t, a in session.execute(
+        select(TrackArtist.track_id, TrackArtist.artist_id).where(
+            TrackArtist.artist_id.in_(artists), TrackArtist.track_id.in_(played)
+        )
+    ):
+        for g in sorted(per_track[t]):
+            weight[a][g] += heard[t]
+    return {a: (weight[a].most_common(1)[0][0] if weight[a] else None) for a in artists}
+
+
+def _artist_neighbours(session: Session, artists: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    rows = session.execute(
+        select(ArtistNeighbour.artist_id, ArtistNeighbour.neighbour_id)
+        .where(ArtistNeighbour.artist_id.in_(artists))
+        .order_by(ArtistNeighbour.artist_id, ArtistNeighbour.score.desc())
+    )
+    for a, n in rows:
+        out[a].append(n)
+    return out
+
+
+def _genre_names(session: Session, genres: list[int]) -> dict[int, str]:
+    return dict(session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres))).all())
+
+
+def _discover(session: Session, *, heard: dict[int, int], popular: Popular) -> Built:
+    """30 tracks never played: like their most played, then popular in their genres; with no history, the
+    most listened tracks of each genre in turn (then of the whole catalogue)."""
+    top = sorted(heard, key=lambda t: (-heard[t], t))[:SEED_TRACKS]
+    ranked = similar_track_ids(session, seeds={t: float(heard[t]) for t in top}, limit=POOL, exclude=frozenset(heard))
+    genres = _listener_genres(session, top) if top else _catalogue_genres(session)
+    ranked += round_robin([popular.get(session, g) for g in genres], length=POOL)
+    ranked += popular.get(session, None)
+    fresh = [t for t in dict.fromkeys(ranked) if t not in heard][: WEEKLY_LENGTH * 4]
+    desc = "New to you, picked from what you play" if heard else "Popular across Encore, a genre at a time"
+    return Built(DISCOVER, 1, "Discover Weekly", desc, fresh)
+
+
+def _listener_genres(session: Session, tracks: list[int]) -> list[int]:
+    own = Counter(session.scalars(select(TrackGenre.genre_id).where(TrackGenre.track_id.in_(tracks))))
+    own.update(
+        session.scalars(
+            select(AlbumGenre.genre_id).join(Track, Track.album_id == AlbumGenre.album_id).where(Track.id.in_(tracks))
+        )
+    )
+    return [g for g, _ in own.most_common(5)]
+
+
+def _catalogue_genres(session: Session) -> list[int]:
+    """The catalogue's 10 largest genres (by albums), for a listener nothing is known about."""
+    rows = session.scalars(
+        select(AlbumGenre.genre_id)
+        .group_by(AlbumGenre.genre_id)
+        .order_by(func.count().desc(), AlbumGenre.genre_id)
+        .limit(10)
+    )
+    return list(rows)
+
+
+def _radar(session: Session, *, heard: dict[int, int], now: datetime) -> Built:
+    """Tracks of releases from the last four weeks (never a future one) by artists the listener plays,
+    newest release first, one track per release in turn."""
+    artists = select(TrackArtist.artist_id).where(TrackArtist.track_id.in_(list(heard))).distinct()
+    since = (now - timedelta(days=RADAR_DAYS)).date()
+    rows = session.execute(
+        select(Track.id, Track.album_id)
+        .join(Album, Album.id == Track.album_id)
+        .where(
+            Track.id.in_(select(TrackArtist.track_id).where(TrackArtist.artist_id.in_(artists))),
+            Album.release_date >= since,
+            Album.release_date <= now.date(),
+            music_track(),
+        )
+        .order_by(Album.release_date.desc(), Album.id, Track.disc_number, Track.track_number, Track.id)
+    )
+    releases: dict[int, list[int]] = {}
+    for track, album in rows:
+        releases.setdefault(album, []).append(track)
+    ranked = round_robin(list(releases.values()), length=WEEKLY_LENGTH * 4)
+    return Built(RADAR, 1, "Release Radar", "New releases from artists you play", ranked)
+
+
+def _store(session: Session, *, user_id: int, kinds: Sequence[str], built: list[Built], now: datetime) -> None:
+    """Each mix in its slot: a changed mix forgets its "saved as" playlist (saving again saves the new one)."""
+    rows = {
+        (m.kind, m.slot): m for m in session.scalars(select(Mix).where(Mix.user_id == user_id, Mix.kind.in_(kinds)))
+    }
+    for b in built:
+        ids = json.dumps(b.track_ids)
+        row = rows.pop((b.kind, b.slot), None)
+        if row is None:
+            row = Mix(user_id=user_id, kind=b.kind, slot=b.slot, track_ids=ids, saved_playlist=None)
+            session.add(row)
+        elif row.track_ids != ids:
+            row.track_ids, row.saved_playlist = ids, None
+        row.title, row.description, row.built_at = b.title, b.description[:500], now
+    stale = [m.id for m in rows.values()]  # Daily Mixes beyond today's clusters
+    if stale:
+        session.execute(delete(Mix).where(Mix.id.in_(stale)))
+    session.flush()

@@ -1,0 +1,123 @@
+"""Mixes built from the discovery world: Daily Mix, Discover Weekly and Release Radar; cold start, a one-track
+catalogue, nothing playable, opt-outs, another listener's mix, saving twice, the job's schedule."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from encore import catalog, discovery, library
+from encore.bootstrap import Container
+from encore.catalog import Album
+from encore.db import transaction
+from encore.kernel import NotFound
+from tests.catalog import factories as f
+from tests.discovery.world import World, build, listener, play
+
+NOW = datetime(2026, 3, 4, 12, tzinfo=UTC)  # a Wednesday
+
+
+@pytest.fixture
+def world(container: Container) -> World:
+    with transaction(container.sessions) as s:
+        return build(s, NOW)
+
+
+def _mixes(container: Container, user: int, now: datetime = NOW) -> dict[str, list[str]]:
+    with transaction(container.sessions) as s:
+        views = discovery.my_mixes(s, user_id=user, now=now)
+        return {v.title: [t.title for t in catalog.track_views_in_order(s, v.track_ids)] for v in views}
+
+
+def test_a_listener_gets_a_daily_mix_discover_and_radar_without_ads_or_locked_tracks(
+    container: Container, world: World
+) -> None:
+    mixes = _mixes(container, world.users[0])  # fan0 played A1, B1, P1 and the ad
+    assert set(mixes) == {"Daily Mix 1", "Discover Weekly", "Release Radar"}
+    daily = mixes["Daily Mix 1"]
+    assert {"A1", "B1"} <= set(daily) and not {"AD", "P1"} & set(daily)  # familiar first, then new
+    assert daily[:2] in (["B1", "A2"], ["A1", "B2"], ["B1", "B2"], ["A1", "A2"])
+    assert mixes["Discover Weekly"] and not {"A1", "B1", "P1", "AD"} & set(mixes["Discover Weekly"])
+    assert set(mixes["Release Radar"]) == {"A1", "A2", "B1", "B2"}  # Ada's and Bo's releases; Cy is not theirs
+    with transaction(container.sessions) as s:
+        (view,) = [v for v in discovery.my_mixes(s, user_id=world.users[0], now=NOW) if v.kind == "daily"]
+        assert "Hip Hop" in view.description and "Ada" in view.description
+
+
+def test_premium_listener_hears_the_premium_album_in_their_mixes(container: Container, world: World) -> None:
+    from encore import billing
+
+    with transaction(container.sessions) as s:
+        billing.grant_premium(s, user_public_id=world.user_public[0], plan="premium", days=30, now=NOW)
+    assert "P1" in _mixes(container, world.users[0])["Daily Mix 1"]
+
+
+def test_cold_start_no_daily_mix_but_a_discover_of_popular_tracks_by_genre(container: Container, world: World) -> None:
+    with transaction(container.sessions) as s:
+        new = listener(s, "newcomer").id
+    mixes = _mixes(container, new)
+    assert set(mixes) == {"Discover Weekly"}  # no history: no Daily Mix; no artists: Release Radar is empty
+    discover = mixes["Discover Weekly"]
+    assert discover[0] == "A1" and discover[1] in {"C1", "C2"}  # Hip Hop's most listened, then Jazz's
+    assert not {"AD", "P1"} & set(discover)
+
+
+def test_opted_out_listeners_keep_their_mixes_but_no_longer_make_others_popular(
+    container: Container, world: World
+) -> None:
+    with transaction(container.sessions) as s:
+        for u in world.users[:2]:  # A1 and B1 now rest on 4 contributing listeners: below the floor
+            discovery.set_preferences(s, user_id=u, now=NOW, contribute=False)
+        new = listener(s, "newcomer").id
+    assert _mixes(container, new)["Discover Weekly"][0] == "A2"
+    assert "Daily Mix 1" in _mixes(container, world.users[0])  # their own history still makes their mix
+
+
+def test_nothing_playable_gives_no_mixes_and_no_error(container: Container, world: World) -> None:
+    with transaction(container.sessions) as s:
+        s.execute(update(Album).values(availability="premium"))
+    assert _mixes(container, world.users[0]) == {}
+
+
+def test_another_listeners_mix_is_not_found_and_saving_twice_keeps_one_playlist(
+    container: Container, world: World
+) -> None:
+    a, b = world.users[0], world.users[1]
+    with transaction(container.sessions) as s:
+        mine = discovery.my_mixes(s, user_id=a, now=NOW)[0]
+        for bad in (mine.id, "A" * 22, "x\x00"):
+            with pytest.raises(NotFound):
+                discovery.mix(s, user_id=b, mix_id=bad, now=NOW)
+        with pytest.raises(NotFound):
+            discovery.save_mix(s, user_id=b, mix_id=mine.id, now=NOW)
+        first = discovery.save_mix(s, user_id=a, mix_id=mine.id, now=NOW)
+        again = discovery.save_mix(s, user_id=a, mix_id=mine.id, now=NOW)
+        assert first.created and not again.created and again.playlist_id == first.playlist_id
+        saved = library.playlist_items(s, playlist_id=first.playlist_id, viewer_id=a, limit=100, offset=0)
+        assert [i.track.id for i in saved.items] == [t.id for t in catalog.track_views_in_order(s, mine.track_ids)]
+        library.delete_playlist(s, playlist_id=first.playlist_id, user_id=a)
+        third = discovery.save_mix(s, user_id=a, mix_id=mine.id, now=NOW)
+        assert third.created and third.playlist_id != first.playlist_id
+
+
+def test_a_catalogue_of_one_track(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        solo = f.artist(s, "Solo")
+        only = f.track(s, "Only", f.album(s, "One", solo, released=NOW.date()), [solo])
+        fan, newcomer = listener(s, "fan").id, listener(s, "newcomer").id
+        play(s, fan, only.id, NOW, 1)
+        s.flush()
+        discovery.train(s, now=NOW)
+    assert _mixes(container, newcomer) == {"Discover Weekly": ["Only"]}
+    fan_mixes = _mixes(container, fan)
+    assert fan_mixes["Daily Mix 1"] == ["Only"] and "Discover Weekly" not in fan_mixes  # nothing new to discover
+
+
+def test_the_job_builds_what_is_due_once_and_weekly_mixes_next_week(container: Container, world: World) -> None:
+    first = discovery.build_all(container.sessions, now=NOW)
+    assert first["listeners"] == first["built"] == len(world.users)
+    assert discovery.build_all(container.sessions, now=NOW + timedelta(hours=1))["built"] == 0  # idempotent
+    with container.sessions() as s:
+        tomorrow = discovery.due_kinds(s, user_id=world.users[0], now=NOW + timedelta(days=1))
+        monday = discovery.due_kinds(s, user_id=world.users[0], now=NOW + timedelta(days=5))
+    assert tomorrow == ["daily"] and monday == ["daily", "discover", "radar"]

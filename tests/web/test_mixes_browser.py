@@ -1,0 +1,138 @@
+"""Made for you, crossfade and the sleep timer in real Chromium, on desktop and phone: a mix from home plays
+and saves as a playlist (twice: one playlist); a crossfade plays two tracks at once, then hands over; the
+sleep timer pauses at the end of the track, and after its minutes (Playwright's clock, no page hook)."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+
+from encore import discovery
+from encore.accounts import create_user
+from encore.catalog import Track
+from encore.db import transaction
+from encore.history import Play
+from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
+from tests.web.test_first_page_browser import _login, _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from encore.bootstrap import build
+    from encore.config import Settings
+
+    work = tmp_path_factory.mktemp("mixes")
+    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
+    container.migrate()
+    seed_small_catalogue(container, work, tracks=6, albums=2, seconds=(4.0, 5.0))  # short: tracks end soon
+    with transaction(container.sessions) as s:
+        me = create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
+        now = container.clock.now()
+        for n, track in enumerate(s.scalars(select(Track.id).order_by(Track.id).limit(2))):
+            at = now - timedelta(hours=n + 1)
+            s.add(Play(user_id=me.id, client_play_id=f"seed-{n}", track_id=track, started_at=at, updated_at=at,
+                       ms_played=4000, state="ended", is_listen=True))  # fmt: skip
+        s.flush()
+        discovery.train(s, now=now)
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _playing(page: Page) -> None:
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+
+
+@pytest.mark.parametrize(("viewport", "card"), [(DESKTOP, "Daily Mix 1"), (PHONE, "Discover Weekly")])
+def test_made_for_you_opens_plays_and_saves_a_mix(
+    live: LiveServer, browser: Browser, viewport: dict[str, int], card: str
+) -> None:
+    page = _page(browser, viewport=viewport)
+    _login(page, live)
+    page.wait_for_selector("#made-for-you")
+    titles = page.locator("#made-for-you .card-title").all_inner_texts()
+    assert titles[0] == "Daily Mix 1" and "Discover Weekly" in titles
+    page.locator("#made-for-you a", has_text=card).click()
+    page.wait_for_selector("#mix-view .tracks")
+    first = page.locator("#mix-view .track-title").first.inner_text()
+    page.get_by_role("button", name=f"Play {card}").click()
+    _playing(page)
+    assert page.inner_text("#np-title") == first
+    page.click("#mix-save")
+    page.wait_for_selector("#mix-view .mix-saved a")
+    assert page.inner_text("#mix-view .mix-saved").startswith("Saved as")
+    page.click("#mix-save")
+    page.wait_for_function("document.querySelector('#mix-view .mix-saved').textContent.startsWith('Already saved')")
+    page.click("#mix-view .mix-saved a")
+    page.wait_for_selector("#main .tracks")
+    assert page.locator("#main .track-title").first.inner_text() == first
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    page.context.close()
+
+
+def test_crossfade_is_remembered_by_the_device_and_overlaps_two_tracks(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport=DESKTOP)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.goto(f"{live.base_url}/settings")
+    page.wait_for_selector("#set-crossfade")
+    page.eval_on_selector("#set-crossfade", "el => { el.value = '3'; el.dispatchEvent(new Event('input')); }")
+    assert page.inner_text("#crossfade-value") == "3 s"
+    page.reload()
+    page.wait_for_selector("#set-crossfade")
+    assert page.input_value("#set-crossfade") == "3"  # remembered in this browser's localStorage
+    page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
+    names = page.locator("#main .track-title").all_inner_texts()
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    # Both elements play at once while the first fades out, then the second track is the one playing.
+    page.wait_for_function(
+        "document.querySelector('#player').dataset.crossfading === 'true'"
+        " && !document.querySelector('#audio').paused && !document.querySelector('#audio-next').paused",
+        timeout=20000,
+    )
+    assert page.inner_text("#np-title") == names[1]
+    page.wait_for_function("!document.querySelector('#player').dataset.crossfading", timeout=20000)
+    assert page.evaluate("document.querySelector('#audio-next').paused && !document.querySelector('#audio').paused")
+    page.context.close()
+
+
+def test_sleep_timer_end_of_track_pauses_instead_of_going_on(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport=DESKTOP)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
+    names = page.locator("#main .track-title").all_inner_texts()
+    page.select_option("#sleep-timer", "track")
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    page.wait_for_function(
+        "document.querySelector('#sleep-timer').value === 'off' && document.querySelector('#audio').paused",
+        timeout=20000,
+    )
+    assert page.inner_text("#np-title") == names[0]  # it stopped: the next track did not start
+    page.context.close()
+
+
+def test_sleep_timer_minutes_pause_when_the_clock_reaches_them_on_a_phone(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport=PHONE)
+    page.clock.install()  # Playwright's fake clock: the page's own setTimeout runs when the test moves time on
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    page.evaluate("document.querySelector('a[href=\"/settings\"]').click()")  # in the app: the tab keeps playing
+    page.select_option("#set-sleep", "5")
+    page.clock.run_for("04:00")
+    assert page.evaluate("document.querySelector('#set-sleep').value") == "5"  # not yet
+    page.clock.run_for("01:01")
+    page.wait_for_function("document.querySelector('#audio').paused")
+    assert page.evaluate("document.querySelector('#set-sleep').value") == "off"  # it fired, and turned off
+    page.context.close()
