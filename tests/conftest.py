@@ -25,26 +25,6 @@ def _missing(what: str) -> None:
     pytest.skip(message)
 
 
-_SHARED_SCOPES = {"module", "class", "package"}
-
-
-def _shares_setup(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    return any(defs and defs[-1].scope in _SHARED_SCOPES for defs in info.name2fixturedefs.values())
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `-n 2 --dist loadgroup` a test without an xdist_group is its own unit of work, so both workers
-    took tests of the same module and each paid for its module fixtures (a live server, a seeded catalogue,
-    a database per backend). A module whose tests share such a fixture is one unit, named after its file;
-    modules of independent tests stay spread test by test. (Runs before xdist turns marks into groups.)"""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None and _shares_setup(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see the operator's ENCORE_* settings (make, CI or a shell may export some)."""
