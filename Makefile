@@ -39,7 +39,7 @@ typecheck: install-test ## mypy --strict on src/
 	$(BIN)/mypy src
 
 test: install-test system-deps lint typecheck ## Everything: lint, types, and the suite on SQLite + PostgreSQL + Chromium
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=20
 
 test-fast: install-test ## The suite without lint and type checks
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -x

@@ -1,18 +1,25 @@
 """A real Encore server on loopback (uvicorn in a thread) over a small demo catalogue made by the real pipeline."""
 
+import atexit
+import functools
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
 from encore.bootstrap import Container
 from encore.web import create_app
+
+if TYPE_CHECKING:
+    from encore.config import Settings
 
 
 @dataclass
@@ -53,17 +60,50 @@ def serve_asgi(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+# Synthesising audio and importing it through real ingest is the costliest setup in the suite, and every
+# live-server module asks for the same small catalogue. Each test process makes each distinct catalogue once,
+# through the real pipeline, and hands every caller a private copy of the result: the same bytes, rows and
+# files a fresh seeding would make (the demo generator is deterministic), at the cost of a file copy.
+_libraries: dict[tuple[int, int, float, float], Path] = {}
+_seeded: dict[tuple[int, int, float, float], Path] = {}
+
+
+@functools.cache
+def _cache_root() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="encore-seed-cache-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
+def _cache_dir(name: str) -> Path:
+    path = _cache_root() / name
+    path.mkdir(parents=True)
+    return path
+
+
+def _demo_library(tracks: int, albums: int, seconds: tuple[float, float]) -> Path:
+    """The demo generator's files for this shape, synthesised once per test process."""
+    from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+
+    key = (tracks, albums, *seconds)
+    if key not in _libraries:
+        spec = DemoSpec(
+            artists=albums, albums=albums, tracks=tracks, min_track_s=seconds[0], max_track_s=seconds[1], seed=11
+        )
+        out = _cache_dir(f"library-{len(_libraries)}")
+        files = write_demo_library(plan_catalogue(spec), out, workers=1)
+        assert len(files) == tracks
+        _libraries[key] = out
+    return _libraries[key]
+
+
 def seed_small_catalogue(
     container: Container, work: Path, *, tracks: int = 12, albums: int = 4, seconds: tuple[float, float] = (31.0, 34.0)
 ) -> None:
     """Synthesize a few short tracks with the demo generator and import them through real ingest."""
-    from encore.demo import DemoSpec, plan_catalogue, write_demo_library
     from encore.ingest import run_ingest
 
-    spec = DemoSpec(
-        artists=albums, albums=albums, tracks=tracks, min_track_s=seconds[0], max_track_s=seconds[1], seed=11
-    )
-    files = write_demo_library(plan_catalogue(spec), work / "library", workers=1)
+    shutil.copytree(_demo_library(tracks, albums, seconds), work / "library", dirs_exist_ok=True)
     summary = run_ingest(
         paths=[work / "library"],
         session_factory=container.sessions,
@@ -72,18 +112,48 @@ def seed_small_catalogue(
         workers=1,
         progress=None,
     )
-    assert len(files) == tracks and not summary.failed, summary
+    assert not summary.failed, summary
+
+
+def _dev_settings(work: Path) -> "Settings":
+    from encore.config import Settings
+
+    return Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
+
+
+def _seeded_template() -> Path:
+    """A migrated SQLite database and media store holding the small catalogue, made once per test process."""
+    from encore.bootstrap import build
+
+    key = (12, 4, 31.0, 34.0)
+    if key not in _seeded:
+        work = _cache_dir("seeded")
+        container = build(_dev_settings(work))
+        try:
+            container.migrate()
+            seed_small_catalogue(container, work)
+        finally:
+            container.close()  # the last connection's close folds SQLite's write-ahead log into e.db
+        _seeded[key] = work
+    return _seeded[key]
 
 
 def seeded_container(work: Path, overrides: dict[str, Any] | None = None) -> Container:
-    """A dev-mode Encore on SQLite under `work`, migrated, holding the small synthesized catalogue."""
-    from encore.bootstrap import build
-    from encore.config import Settings
+    """A dev-mode Encore on SQLite under `work`, migrated, holding the small synthesized catalogue.
 
-    settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
-    container = build(settings.model_copy(update=overrides or {}))
+    The catalogue is a private copy of one seeded through the real pipeline by this process (see above):
+    the database file and the media store; every other file under `var` is made fresh by `build`.
+    """
+    from encore.bootstrap import build
+
+    template = _seeded_template()
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("e.db", "e.db-wal"):
+        if (template / name).exists():
+            shutil.copy(template / name, work / name)
+    shutil.copytree(template / "var" / "media", work / "var" / "media")
+    container = build(_dev_settings(work).model_copy(update=overrides or {}))
     container.migrate()
-    seed_small_catalogue(container, work)
     return container
 
 

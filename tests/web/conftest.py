@@ -2,11 +2,14 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.web import create_app
+from tests.conftest import IN_CI
+from tests.support.browser import CHROMIUM, chromium_available, launch
 
 PASSWORD = "listener-pass-1"
 
@@ -29,3 +32,14 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     assert r.status_code == 200, r.text
     token: str = r.json()["token"]
     return token
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One Chromium per test process (xdist worker); browser modules take it through their `browser` fixture."""
+    if not chromium_available():
+        if IN_CI:
+            pytest.fail("Chromium is required in CI")
+        pytest.skip(f"{CHROMIUM} is missing: browser tests SKIPPED (make test installs it as root)")
+    with launch() as b:
+        yield b

@@ -7,27 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Request
 from sqlalchemy import select
 
 from encore.accounts import create_user
 from encore.catalog import Album
 from encore.db import transaction
-from tests.conftest import IN_CI
+from tests.support.browser import CHROMIUM, release
 from tests.support.live import LiveServer, seeded_container, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 # The README's pictures are rewritten only on request (`make screenshots`); a plain test run writes them to a
 # scratch folder, so `make test` leaves the working tree clean.
 SCREENSHOTS = (
@@ -50,15 +39,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        if IN_CI:
-            pytest.fail("Chromium is required in CI")
-        pytest.skip(f"{CHROMIUM} is missing: browser tests SKIPPED (make test installs it as root)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+def browser(chromium: Browser) -> Iterator[Browser]:
+    """The process's shared Chromium (tests/web/conftest.py); what this module opened is closed after it."""
+    yield chromium
+    release(chromium)
 
 
 def _page(browser: Browser, **options: object) -> Page:

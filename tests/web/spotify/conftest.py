@@ -7,12 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from encore.accounts import create_user
-from encore.bootstrap import build
 from encore.catalog import Track
-from encore.config import Settings
 from encore.db import transaction
 from encore.history import PlayReport, report_play
-from tests.support.live import LiveServer, seed_small_catalogue, serve
+from tests.support.live import LiveServer, seeded_container, serve
 
 PASSWORD = "listener-pass-1"
 
@@ -49,9 +47,7 @@ def add_plays(live: LiveServer, username: str, counts: list[int]) -> list[str]:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work: Path = tmp_path_factory.mktemp("v1")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
-    container.migrate()
-    seed_small_catalogue(container, work)
+    container = seeded_container(work)
     with transaction(container.sessions) as s:
         for name in ("alice", "bob", "dev"):
             create_user(s, username=name, password=PASSWORD, display_name=name.title(), email=f"{name}@example.org")

@@ -1,0 +1,43 @@
+"""Debian's Chromium through Playwright, launched once per test process and shared by the browser modules.
+
+Each test opens its own context (cookies, storage and cache are per context, so tests never see each other);
+what a module leaves open is closed when the module ends (`release`), so the one browser does not accumulate.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from playwright.sync_api import Browser, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def chromium_available() -> bool:
+    return os.path.exists(CHROMIUM)
+
+
+@contextmanager
+def launch() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def release(browser: Browser) -> None:
+    """Close every context a module left open (its pages go with them); the browser stays up."""
+    for context in list(browser.contexts):
+        context.close()
