@@ -135,5 +135,7 @@ def test_a_label_upload_carries_its_lrc_sidecar(client: TestClient, world: dict[
     assert r.status_code == 200 and r.json()["imported"] == 1, r.text
     catalogue = client.get(f"/api/label/{world['ours']}/catalogue", headers=_h(client, "ours")).json()
     track_id = next(t["id"] for a in catalogue for t in a["tracks"] if t["title"] == "Uploaded")
-    heard = client.get(f"/api/tracks/{track_id}/lyrics", headers=_h(client, "free")).json()
-    assert heard["source"] == "sidecar" and heard["lines"] == [{"start_ms": 400, "text": "Uploaded with lyrics"}]
+    # an upload is a draft: its lyrics are the label's to read until it is published, no listener's
+    own = client.get(f"/api/label/{world['ours']}/tracks/{track_id}/lyrics", headers=_h(client, "ours")).json()
+    assert own["source"] == "sidecar" and own["lines"] == [{"start_ms": 400, "text": "Uploaded with lyrics"}]
+    assert client.get(f"/api/tracks/{track_id}/lyrics", headers=_h(client, "free")).status_code == 404

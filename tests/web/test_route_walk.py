@@ -3,6 +3,7 @@ an object someone owns is called on alice's objects as anonymous, as another lis
 of their own, listen token) and as another label's account. None may answer 2xx, and alice's objects are
 unchanged afterwards (so a refusal is not merely a validation error hiding a write)."""
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from encore.ads import AdBreak, AdCampaign
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.devices import Device
+from encore.discovery import Mix
 from encore.history import Play
 from encore.library import Playlist
 from encore.oauth import OAuthApp
@@ -34,6 +36,7 @@ OWNED = {
     "break_id",  # an ad break handed to someone
     "token",  # someone's Wrapped share link
     "item_id",  # with kind=playlist: someone's private playlist (share pages, likes, buy links)
+    "mix_id",  # someone's Daily Mix, Discover Weekly or Release Radar
 }  # fmt: skip
 # Path parameters that name the public catalogue, or a scope of the caller's own (their Wrapped period, a kind
 # of thing, a page section). Every parameter of the route table is in OWNED or here: a route with a new kind
@@ -77,8 +80,9 @@ def _fill(path: str, objects: dict[str, str]) -> str:
     return PARAM.sub(lambda m: objects.get(m.group(1), "AAAAAAAAAAAAAAAAAAAAAA"), path)
 
 
-def _alices_rows(s: Session, alice: int) -> tuple[str, str, str]:
-    """A play in alice's history, an ad break handed to her (long played through) and a Wrapped share link."""
+def _alices_rows(s: Session, alice: int) -> tuple[str, str, str, str]:
+    """A play in alice's history, an ad break handed to her (long played through), a Wrapped share link and
+    a mix made for her."""
     then = datetime(2026, 1, 5, 12, tzinfo=UTC)
     s.add(Play(user_id=alice, client_play_id="alice-play-1", track_id=None, started_at=then, updated_at=then,
                ms_played=200_000, state="ended", is_listen=True, artist_name="A", track_name="B"))  # fmt: skip
@@ -89,9 +93,13 @@ def _alices_rows(s: Session, alice: int) -> tuple[str, str, str]:
     s.add(campaign)
     s.flush()
     brk = AdBreak(user_id=alice, campaign_id=campaign.id, duration_ms=15_000, issued_at=then)
-    s.add(brk)
+    song = f.track(s, "Alice's Song", f.album(s, "Alice's Album", by), [by])
+    mix = Mix(user_id=alice, kind="discover", slot=1, title="Discover Weekly", description="for alice",
+              track_ids=json.dumps([song.id]), built_at=then)  # fmt: skip
+    s.add_all([brk, mix])
     s.flush()
-    return "alice-play-1", brk.public_id, insights.create_share(s, user_id=alice, period="2026", now=then)
+    share = insights.create_share(s, user_id=alice, period="2026", now=then)
+    return "alice-play-1", brk.public_id, share, mix.public_id
 
 
 def test_no_one_reaches_anothers_objects(client: TestClient, container: Container) -> None:
@@ -113,10 +121,11 @@ def test_no_one_reaches_anothers_objects(client: TestClient, container: Containe
         assert alice is not None
         alice_id = alice.public_id
     with transaction(container.sessions) as s:
-        play_id, break_id, share = _alices_rows(s, alice.id)
+        play_id, break_id, share, mix_id = _alices_rows(s, alice.id)
     objects = {
         "play_id": play_id,
         "break_id": break_id,
+        "mix_id": mix_id,
         "token": share,
         "item_id": playlist,
         "kind": "playlist",
@@ -186,6 +195,7 @@ def test_no_one_reaches_anothers_objects(client: TestClient, container: Containe
         assert s.scalar(select(func.count()).select_from(OAuthApp).where(OAuthApp.owner_id == alice_row.id)) == 1
         assert s.scalar(select(func.count()).select_from(Play).where(Play.user_id == alice_row.id)) == 1
         assert s.scalar(select(AdBreak.completed_at).where(AdBreak.public_id == break_id)) is None
+        assert s.scalar(select(Mix.saved_playlist).where(Mix.public_id == mix_id)) is None
         assert insights.resolve_share(s, token=share)[0] == alice_row.id
     owner = {"Authorization": f"Bearer {login(client, 'alice')}"}
     assert client.get(f"/api/me/jobs/{job}", headers=owner).status_code == 200
