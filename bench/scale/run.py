@@ -128,7 +128,16 @@ def _wrk(paths: list[str], token: str, *, duration: int, connections: int) -> di
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths))
     env = {**os.environ, "WRK_PATHS": f.name, "WRK_TOKEN": token}
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(WRK_LUA), f"http://127.0.0.1:{PORT}"]
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(WRK_LUA),
+        f"http://127.0.0.1:{PORT}",
+    ]
     started = os.times()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     used = os.times()
@@ -202,7 +211,9 @@ def _median(values: list[float]) -> float:
 
 
 def _report(results: dict[tuple[str, int, str], list[dict[str, float]]], args: argparse.Namespace) -> None:
-    print(f"\nload before: {os.getloadavg()}; {args.connections} connections, {args.duration} s, median of {args.rounds}")
+    print(
+        f"\nload before: {os.getloadavg()}; {args.connections} connections, {args.duration} s, median of {args.rounds}"
+    )
     print("| server | workers | scenario | req/s | p50 ms | p99 ms | errors | wrk CPU | 2 workers / 1 |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for (server, workers, name), runs in sorted(results.items()):

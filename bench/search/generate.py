@@ -88,7 +88,9 @@ def generate(db: Path, tracks: int, seed: int = 1) -> None:
     c = build(Settings(mode="dev", data_dir=db.parent / "bench-data", database_url=f"sqlite:///{db.resolve()}"))
     stats = c.rebuild_search()
     c.close()
-    print(f"  search index: {stats.docs} docs, {stats.terms} terms, {stats.prefixes} prefixes in {time.time() - started:.0f} s")
+    print(
+        f"  search index: {stats.docs} docs, {stats.terms} terms, {stats.prefixes} prefixes in {time.time() - started:.0f} s"
+    )
 
 
 def _insert_tracks(

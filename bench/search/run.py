@@ -38,8 +38,23 @@ except ImportError:
         return None
 
 
-HOSTILE = ["", "a", "a" * 10_000, "love " * 2_000, "!!! ???", '"', "*", "NEAR(", "AND", ":", "^", "~", "\x00", "\ud800",
-           "a b c d e f g h i j"]
+HOSTILE = [
+    "",
+    "a",
+    "a" * 10_000,
+    "love " * 2_000,
+    "!!! ???",
+    '"',
+    "*",
+    "NEAR(",
+    "AND",
+    ":",
+    "^",
+    "~",
+    "\x00",
+    "\ud800",
+    "a b c d e f g h i j",
+]
 
 
 def _search(s: object, q: str, limit: int, offset: int, cache: object) -> None:
@@ -57,7 +72,10 @@ def hostile(sessions: object, cache: object) -> None:
                 _search(s, q, limit, offset, cache)
                 worst.append(((time.perf_counter() - t0) * 1000, repr(q[:12]), limit, offset))
     worst.sort(reverse=True)
-    print("\nhostile input, slowest five (ms, query, limit, offset):", [f"{w[0]:.1f} {w[1]} {w[2]} {w[3]}" for w in worst[:5]])
+    print(
+        "\nhostile input, slowest five (ms, query, limit, offset):",
+        [f"{w[0]:.1f} {w[1]} {w[2]} {w[3]}" for w in worst[:5]],
+    )
 
 
 def main() -> None:

@@ -33,5 +33,3 @@ def queries(rng: random.Random, n: int) -> list[tuple[str, str]]:
         }[shape]
         out.append((shape, q))
     return out
-
-
