@@ -260,7 +260,8 @@ def deidentify_verified_streams(
         query = query.where(VerifiedStream.first_byte_at >= since)
     if track_id is not None:
         query = query.where(VerifiedStream.track_id == track_id)
-    return session.execute(query.values(user_id=None).execution_options(synchronize_session=False)).rowcount or 0
+    done = session.execute(query.values(user_id=None).execution_options(synchronize_session=False))
+    return int(getattr(done, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)
