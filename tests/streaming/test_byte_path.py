@@ -13,7 +13,7 @@ import pytest
 
 from encore.kernel import new_public_id
 from encore.streaming import DirectoryResolver, MediaFile, sign_stream_url, stream_key
-from encore.web import _stream_asgi
+from encore.web import _byte_path
 from encore.web._stream_asgi import make_stream_app
 from tests.support.live import serve_asgi
 
@@ -186,17 +186,17 @@ def test_a_vanished_file_is_404(base_url: str, media_dir: Path) -> None:
 def test_a_failing_tap_releases_the_open_file(media_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A tap that cannot be taken (the state store is down) fails the request, but the cached fd's user
     count falls back: an evicted fd must still be closed."""
-    entries: list[_stream_asgi._OpenFile] = []
+    entries: list[_byte_path._OpenFile] = []
 
-    class Recorded(_stream_asgi._FdCache):
-        def acquire(self, media: MediaFile) -> _stream_asgi._OpenFile:
+    class Recorded(_byte_path._FdCache):
+        def acquire(self, media: MediaFile) -> _byte_path._OpenFile:
             entries.append(super().acquire(media))
             return entries[-1]
 
-    async def taps(user: str, track: str) -> _stream_asgi.Tap | None:
+    async def taps(user: str, track: str) -> _byte_path.Tap | None:
         raise ConnectionError("the state store is down")
 
-    monkeypatch.setattr(_stream_asgi, "_FdCache", Recorded)
+    monkeypatch.setattr(_byte_path, "_FdCache", Recorded)
     app = make_stream_app(key=KEY, resolve=DirectoryResolver(media_dir, ttl_s=0), now=lambda: NOW, taps=taps)
     url = urlsplit(_url("http://x"))
     scope = {"type": "http", "method": "GET", "path": url.path, "query_string": url.query.encode(), "headers": []}

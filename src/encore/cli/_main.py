@@ -1,4 +1,4 @@
-"""`encore serve | worker | migrate | ingest | demo | user create | nginx-config | search rebuild`."""
+"""`encore serve | worker | migrate | ingest | demo | user create | nginx-config | edge ingest-log | search rebuild`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -200,15 +200,21 @@ def nginx_config(
     ] = None,
 ) -> None:
     """Print an nginx config for edge mode: nginx checks signed URLs and serves audio itself, and balances
-    everything else over the Encore nodes."""
-    from encore.streaming import edge_secret, render_nginx_config
+    everything else over the Encore nodes. It holds the edge secret of every key that counts now: print it
+    again and reload nginx after `encore keys rotate`, and once more when the grace period ends."""
+    from encore.cli._edge import edge_secrets
+    from encore.streaming import render_nginx_config
 
     c = _container()
+    c.migrate()
+    live = edge_secrets(c, live_only=True)
+    first = live.pop("", None)
     typer.echo(
         render_nginx_config(
             listen=listen,
             media_root=c.store.root,
-            edge_secret=edge_secret(c.settings.secret_key.get_secret_value()),
+            edge_secret=None if first is None else first.secret,
+            edge_secrets={int(kid): s.secret for kid, s in live.items()},
             upstream=upstream or ["127.0.0.1:8000"],
         )
     )
@@ -225,4 +231,8 @@ app.add_typer(search_app, name="search")
 from encore.cli._security import keys_app, security_app  # noqa: E402
 
 app.add_typer(keys_app, name="keys")
+
+from encore.cli._edge import edge_app  # noqa: E402
+
+app.add_typer(edge_app, name="edge")
 app.add_typer(security_app, name="security")

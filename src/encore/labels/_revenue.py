@@ -86,11 +86,11 @@ def month_money(session: Session, *, terms: Terms, start: datetime, end: datetim
     return Money(ad_total, sub_total, dict(per_user))
 
 
-def counted_rows(session: Session, *, start: datetime, end: datetime) -> Iterator[tuple[int, int, int]]:
+def counted_rows(session: Session, *, start: datetime, end: datetime) -> Iterator[tuple[int | None, int, int]]:
     """(user id, track id, counted streams), ordered by user. Only verified streams count: 30 s of the
     track's audio that Encore itself sent the listener, once per play; what clients report (plays,
     scrobbles, imports) feeds history and Wrapped, never money. Ads are tracks too, but an ad's plays are
-    impressions, not streams."""
+    impressions, not streams. A de-identified stream (forgotten history) has user None."""
     ads = set(session.scalars(select(AdCampaign.track_id)))
     # Core on the session's connection: many result rows need no ORM row handling.
     rows = session.connection().execute(
@@ -104,9 +104,9 @@ def counted_rows(session: Session, *, start: datetime, end: datetime) -> Iterato
             yield user, track, n
 
 
-def counted_streams(session: Session, *, start: datetime, end: datetime) -> dict[int, dict[int, int]]:
+def counted_streams(session: Session, *, start: datetime, end: datetime) -> dict[int | None, dict[int, int]]:
     """user id -> track id -> counted streams (for tests and tools; statements stream counted_rows)."""
-    out: dict[int, dict[int, int]] = defaultdict(dict)
+    out: dict[int | None, dict[int, int]] = defaultdict(dict)
     for user, track, n in counted_rows(session, start=start, end=end):
         out[user][track] = n
     return out

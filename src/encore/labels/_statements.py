@@ -72,7 +72,7 @@ def _order(key: PairKey) -> str:
 
 
 def _split(
-    rows: Iterable[tuple[int, int, int]], pair_of: dict[int, PairKey], money: Money, order: dict[PairKey, str]
+    rows: Iterable[tuple[int | None, int, int]], pair_of: dict[int, PairKey], money: Money, order: dict[PairKey, str]
 ) -> tuple[dict[PairKey, int], dict[PairKey, int], set[int]]:
     """One pass over (user, track, streams) rows ordered by user: streams per pair, and each listener's
     own money split by their own streams (the user-centric model)."""
@@ -80,24 +80,25 @@ def _split(
     user_centric: dict[PairKey, int] = defaultdict(int)
     listeners: set[int] = set()
 
-    def settle(user: int, mine: dict[PairKey, int]) -> None:
-        listeners.add(user)
+    def settle(user: int | None, mine: dict[PairKey, int]) -> None:
+        if user is not None:
+            listeners.add(user)
         for key, n in mine.items():
             per_pair[key] += n
-        cents = money.per_user.get(user, 0)
+        cents = 0 if user is None else money.per_user.get(user, 0)
         if cents:
             for key, part in largest_remainder(cents, mine, order=order).items():
                 user_centric[key] += part
 
-    current: int | None = None
+    started, current = False, None  # a de-identified stream's user is None: it counts, for no one's money
     mine: dict[PairKey, int] = defaultdict(int)
     for user, track, n in rows:
-        if user != current:
-            if current is not None:
+        if not started or user != current:
+            if started:
                 settle(current, mine)
-            current, mine = user, defaultdict(int)
+            started, current, mine = True, user, defaultdict(int)
         mine[pair_of[track]] += n
-    if current is not None:
+    if started:
         settle(current, mine)
     return per_pair, user_centric, listeners
 

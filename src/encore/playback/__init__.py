@@ -3,17 +3,23 @@ calls before it hands out music (`next_stream_decision`), the free tier's ad clo
 from what the byte path sent, and ad breaks as the listener meets them."""
 
 from encore.playback._breaks import complete_ad_break, start_ad_break
-from encore.playback._clockbook import AdClockBook, ClockState, PlayNames, PlayTap
+from encore.playback._clockbook import AdClockBook
+from encore.playback._clockstate import ClockState, PlayNames
 from encore.playback._decide import StreamDecision, may_hear, next_stream_decision
+from encore.playback._edge import EdgeHit, EdgeReport, EdgeSecret, edge_signature_ok, ingest_edge_log, parse_edge_line
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
+from encore.playback._playtap import PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
     VERIFY_MIN_MS,
+    OwnStream,
     StreamCount,
     StreamVerifier,
     Verified,
     VerifiedStream,
+    deidentify_verified_streams,
+    own_verified_streams,
     record_verified_stream,
 )
 
@@ -23,7 +29,11 @@ __all__ = [
     "AdClockBook",
     "AdClockRow",
     "ClockState",
+    "EdgeHit",
+    "EdgeReport",
+    "EdgeSecret",
     "Lock",
+    "OwnStream",
     "PlayNames",
     "PlayTap",
     "StreamCount",
@@ -32,10 +42,15 @@ __all__ = [
     "Verified",
     "VerifiedStream",
     "complete_ad_break",
+    "deidentify_verified_streams",
+    "edge_signature_ok",
     "index_probe",
+    "ingest_edge_log",
     "locked_tracks",
     "may_hear",
     "next_stream_decision",
+    "own_verified_streams",
+    "parse_edge_line",
     "record_verified_stream",
     "start_ad_break",
 ]

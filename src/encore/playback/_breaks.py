@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from encore.ads import AdBreakView, AdClock, ad_due, finish_break, issue_break, open_break
 from encore.billing import Decision, Tier, check_access
 from encore.kernel import Conflict
-from encore.playback._clockbook import AdClockBook, ClockState
+from encore.playback._clockbook import AdClockBook
+from encore.playback._clockstate import ClockState
 
 
 def start_ad_break(

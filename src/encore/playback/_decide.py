@@ -19,7 +19,8 @@ from encore.billing import Availability, Content, Subscription, SubscriptionDate
 from encore.catalog import Album, ReleaseStatus, Track
 from encore.exclusives import Exclusive
 from encore.kernel import NotFound
-from encore.playback._clockbook import AdClockBook, ClockState, PlayNames, state_of
+from encore.playback._clockbook import AdClockBook
+from encore.playback._clockstate import ClockState, PlayNames, state_of
 from encore.playback._models import AdClockRow
 
 

@@ -8,11 +8,12 @@ tiny ranges never add up to more than they carried), across every request, worke
 track lasts its length from its first byte: parallel requests, seeks and re-reads within it count once.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -35,7 +36,9 @@ class VerifiedStream(Base):
         Index("ix_verified_streams_at", "first_byte_at", "user_id", "track_id"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # NULL once the listener forgot the history it belongs to or deleted the account: the financial record
+    # stays (closed statements were computed from it, open ones still count it), de-identified
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
     play_key: Mapped[str] = mapped_column(String(64))  # the track's public id and the play's first byte
     first_byte_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -53,6 +56,40 @@ class Verified:
 
 def _us(at: datetime) -> int:
     return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+_Step = Callable[[list[Doc | None]], tuple[list[Doc | None], Verified | None]]
+
+
+def _merge_step(  # noqa: PLR0917 - one response's coordinates
+    user: str, track: str, duration_ms: int, rendition: str, size: int, spans: Spans, first_byte_at: datetime
+) -> tuple[str, _Step, float]:
+    """The shared-state key, the atomic step that merges `spans` into the listener's play, and its TTL."""
+    window_us = max(duration_ms, VERIFY_MIN_MS) * 1000
+    first_us = _us(first_byte_at)
+
+    def step(docs: list[Doc | None]) -> tuple[list[Doc | None], Verified | None]:
+        raw = docs[0]
+        if raw is None or first_us - raw["at"] >= window_us:
+            raw = {"at": first_us, "r": {}, "done": False}  # a new play of the track
+        if raw["done"]:
+            return docs, None
+        renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in raw["r"].items()}
+        known = renditions.get(rendition)
+        merged = known[1] if known is not None and known[0] == size else ()
+        for start, end in spans:
+            merged = add_span(merged, start, end, floor=True)
+        renditions[rendition] = (size, merged)
+        heard = heard_ms(renditions, duration_ms)
+        done = heard >= VERIFY_MIN_MS
+        doc = {"at": raw["at"], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
+        doc["done"] = done
+        at = _EPOCH + timedelta(microseconds=raw["at"])
+        found = Verified(user, track, f"{track}:{raw['at']}", at, heard) if done else None
+        return [doc], found
+
+    ttl = window_us / 1_000_000 + 3600
+    return f"verify:{user}:{track}", step, ttl
 
 
 class StreamVerifier:
@@ -73,49 +110,53 @@ class StreamVerifier:
         first_byte_at: datetime,
     ) -> Verified | None:
         """The play's record once it first reaches 30 s; None before and after (a play verifies once)."""
-        window_us = max(duration_ms, VERIFY_MIN_MS) * 1000
-        first_us = _us(first_byte_at)
+        key, step, ttl = _merge_step(user, track, duration_ms, rendition, size, spans, first_byte_at)
+        return await self._state.aupdate([key], step, ttl_s=[ttl])
 
-        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], Verified | None]:
-            raw = docs[0]
-            if raw is None or first_us - raw["at"] >= window_us:
-                raw = {"at": first_us, "r": {}, "done": False}  # a new play of the track
-            if raw["done"]:
-                return docs, None
-            renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in raw["r"].items()}
-            known = renditions.get(rendition)
-            merged = known[1] if known is not None and known[0] == size else ()
-            for start, end in spans:
-                merged = add_span(merged, start, end, floor=True)
-            renditions[rendition] = (size, merged)
-            heard = heard_ms(renditions, duration_ms)
-            done = heard >= VERIFY_MIN_MS
-            doc = {"at": raw["at"], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
-            doc["done"] = done
-            at = _EPOCH + timedelta(microseconds=raw["at"])
-            found = Verified(user, track, f"{track}:{raw['at']}", at, heard) if done else None
-            return [doc], found
-
-        ttl = window_us / 1_000_000 + 3600
-        return await self._state.aupdate([f"verify:{user}:{track}"], step, ttl_s=[ttl])
+    def merge_now(
+        self,
+        *,
+        user: str,
+        track: str,
+        duration_ms: int,
+        rendition: str,
+        size: int,
+        spans: Spans,
+        first_byte_at: datetime,
+    ) -> Verified | None:
+        """`merge` from a worker thread (an MP3 transcode's blocking iterator)."""
+        key, step, ttl = _merge_step(user, track, duration_ms, rendition, size, spans, first_byte_at)
+        return self._state.update([key], step, ttl_s=[ttl])
 
     async def unmark(self, verified: Verified, *, duration_ms: int) -> None:
         """Writing `verified` failed: the play is not done, so its next merge finds it verified again."""
-        at_us = _us(verified.first_byte_at)
+        key, step, ttl = _unmark_step(verified, duration_ms)
+        await self._state.aupdate([key], step, ttl_s=[ttl])
 
-        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
-            raw = docs[0]
-            if raw is None or raw["at"] != at_us or not raw["done"]:
-                return docs, None
-            return [{**raw, "done": False}], None
+    def unmark_now(self, verified: Verified, *, duration_ms: int) -> None:
+        key, step, ttl = _unmark_step(verified, duration_ms)
+        self._state.update([key], step, ttl_s=[ttl])
 
-        ttl = max(duration_ms, VERIFY_MIN_MS) / 1000 + 3600
-        await self._state.aupdate([f"verify:{verified.user}:{verified.track}"], step, ttl_s=[ttl])
+
+def _unmark_step(
+    verified: Verified, duration_ms: int
+) -> tuple[str, Callable[[list[Doc | None]], tuple[list[Doc | None], None]], float]:
+    at_us = _us(verified.first_byte_at)
+
+    def step(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
+        raw = docs[0]
+        if raw is None or raw["at"] != at_us or not raw["done"]:
+            return docs, None
+        return [{**raw, "done": False}], None
+
+    return f"verify:{verified.user}:{verified.track}", step, max(duration_ms, VERIFY_MIN_MS) / 1000 + 3600
 
 
 class StreamCount:
     """What one response sent of one track to one listener: kept locally (no shared-state write per block),
-    merged into the play when it alone reaches 30 s and when it ends."""
+    merged into the play when it alone reaches 30 s and when it ends. `size` and the spans are bytes of a
+    stored file, or milliseconds of an on-the-fly transcode (size = the track's length). The `_now` methods
+    do the same from a worker thread (a transcode's blocking iterator)."""
 
     def __init__(
         self,
@@ -134,16 +175,24 @@ class StreamCount:
         self._first: datetime | None = None
         self._merged = False
 
-    async def sent(self, start: int, end: int) -> Verified | None:
+    def _add(self, start: int, end: int) -> bool:
+        """Add a block sent; whether the play should be merged now (this response alone reached 30 s)."""
         if self._first is None:
             self._first = self._now()
         self._spans = add_span(self._spans, max(0, start), min(self._size, end), floor=True)
-        if self._merged or heard_ms({"r": (self._size, self._spans)}, self._duration_ms) < VERIFY_MIN_MS:
-            return None
-        return await self._merge()
+        return not self._merged and heard_ms({"r": (self._size, self._spans)}, self._duration_ms) >= VERIFY_MIN_MS
+
+    async def sent(self, start: int, end: int) -> Verified | None:
+        return await self._merge() if self._add(start, end) else None
+
+    def sent_now(self, start: int, end: int) -> Verified | None:
+        return self._merge_now() if self._add(start, end) else None
 
     async def close(self) -> Verified | None:
         return None if self._merged or self._first is None else await self._merge()
+
+    def close_now(self) -> Verified | None:
+        return None if self._merged or self._first is None else self._merge_now()
 
     async def retry(self, verified: Verified) -> None:
         """Writing `verified` failed: the play is verified again by this response's next block or its end,
@@ -151,27 +200,38 @@ class StreamCount:
         await self._verifier.unmark(verified, duration_ms=self._duration_ms)
         self._merged = False
 
-    async def _merge(self) -> Verified | None:
+    def retry_now(self, verified: Verified) -> None:
+        self._verifier.unmark_now(verified, duration_ms=self._duration_ms)
+        self._merged = False
+
+    def _coordinates(self) -> dict[str, Any]:
         self._merged = True
-        return await self._verifier.merge(
-            user=self._user,
-            track=self._track,
-            duration_ms=self._duration_ms,
-            rendition=self._rendition,
-            size=self._size,
-            spans=self._spans,
-            first_byte_at=self._first or self._now(),
-        )
+        return {
+            "user": self._user,
+            "track": self._track,
+            "duration_ms": self._duration_ms,
+            "rendition": self._rendition,
+            "size": self._size,
+            "spans": self._spans,
+            "first_byte_at": self._first or self._now(),
+        }
+
+    async def _merge(self) -> Verified | None:
+        return await self._verifier.merge(**self._coordinates())
+
+    def _merge_now(self) -> Verified | None:
+        return self._verifier.merge_now(**self._coordinates())
 
 
 def record_verified_stream(session: Session, *, verified: Verified) -> bool:
-    """Write the record (once per play: a repeat is ignored). False when the listener or track is gone."""
+    """Write the record (once per play: a repeat is ignored). False when the listener or track is gone, or
+    the play was already recorded."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
     track_id = session.scalar(select(Track.id).where(Track.public_id == verified.track))
     if user_id is None or track_id is None:
         return False
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    session.execute(
+    done = session.execute(
         insert(VerifiedStream)
         .values(
             user_id=user_id,
@@ -182,4 +242,43 @@ def record_verified_stream(session: Session, *, verified: Verified) -> bool:
         )
         .on_conflict_do_nothing(index_elements=["user_id", "play_key"])
     )
-    return True
+    return bool(getattr(done, "rowcount", 1))
+
+
+def deidentify_verified_streams(
+    session: Session,
+    *,
+    user_id: int,
+    since: datetime | None,
+    until: datetime,
+    track_id: int | None = None,
+) -> int:
+    """The listener forgot their plays in [since, until) (of one track, with `track_id`): their verified
+    streams there stay as the label's financial record, but no longer name them. How many were."""
+    query = update(VerifiedStream).where(VerifiedStream.user_id == user_id, VerifiedStream.first_byte_at < until)
+    if since is not None:
+        query = query.where(VerifiedStream.first_byte_at >= since)
+    if track_id is not None:
+        query = query.where(VerifiedStream.track_id == track_id)
+    done = session.execute(query.values(user_id=None).execution_options(synchronize_session=False))
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class OwnStream:
+    """A verified stream as its listener sees it in their export: public ids and times only."""
+
+    track: str
+    first_byte_at: datetime
+    audio_ms: int
+
+
+def own_verified_streams(session: Session, *, user_id: int) -> Iterator[OwnStream]:
+    query = (
+        select(Track.public_id, VerifiedStream.first_byte_at, VerifiedStream.audio_ms)
+        .join(Track, Track.id == VerifiedStream.track_id)
+        .where(VerifiedStream.user_id == user_id)
+        .order_by(VerifiedStream.first_byte_at, VerifiedStream.id)
+    )
+    for track, at, ms in session.execute(query.execution_options(yield_per=1000)):
+        yield OwnStream(track, at, ms)

@@ -4,26 +4,41 @@ One play goes in the request's transaction. A range or everything may be a decad
 job deleting DELETE_CHUNK plays per short transaction; each transaction also drops the Wrapped snapshots
 that counted its plays, so a worker killed mid-way leaves no snapshot counting a deleted play, and the
 re-run deletes the rest.
+
+Verified streams (what labels are paid on) are a financial record, not history: forgetting plays leaves
+them in place but de-identified (user_id NULL, `encore.playback.deidentify_verified_streams`). Closed
+royalty statements are stored copies and never change; open months still count the streams for the
+pro-rata pool (the user-centric split no longer ties them to the listener's own money).
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import history, insights
+from encore import history, insights, playback
 from encore.db import transaction
 from encore.jobs import JobContext, JobEngine, JobView
 from encore.kernel import ValidationFailed
 
 FORGET = "history.forget"
+# A reported play and the verified stream of it start at about the same time: the client's clock and the
+# server's first byte differ by seconds, a long-paused play by more
+PLAY_MATCH = timedelta(minutes=10)
 
 
 def forget_play(session: Session, *, user_id: int, play_id: str) -> None:
+    own = (history.Play.user_id == user_id, history.Play.client_play_id == play_id)
+    track_id = None if "\x00" in play_id else session.scalar(select(history.Play.track_id).where(*own))
     gone = history.forget_play(session, user_id=user_id, play_id=play_id)
     if gone.first is not None and gone.last is not None:
         insights.plays_changed(session, user_id=user_id, first=gone.first, last=gone.last)
+        if track_id is not None:
+            playback.deidentify_verified_streams(
+                session, user_id=user_id, since=gone.first - PLAY_MATCH, until=gone.last + PLAY_MATCH, track_id=track_id
+            )
 
 
 def submit_forget(
@@ -57,6 +72,8 @@ def forget_range(
     until: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> int:
+    with transaction(sessions) as session:
+        playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until)
     deleted = 0
     while True:
         with transaction(sessions) as session:

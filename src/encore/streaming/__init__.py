@@ -4,7 +4,7 @@ from encore.streaming._decide import MIME, RENDITIONS, RenditionChoice, choose_r
 from encore.streaming._delivery import FORMATS, MP3_BITRATES, Delivery, choose_delivery, mp3_kbps
 from encore.streaming._issue import IssuedStream, issue_stream_url
 from encore.streaming._media import MediaFile, media_file_for
-from encore.streaming._nginx import render_nginx_config
+from encore.streaming._nginx import EDGE_LOG_FORMAT, render_nginx_config
 from encore.streaming._ranges import Full, Partial, RangeDecision, Unsatisfiable, parse_range
 from encore.streaming._resolve import CachedResolver, DirectoryResolver, Resolver
 from encore.streaming._signing import (
@@ -13,6 +13,7 @@ from encore.streaming._signing import (
     SignedUrl,
     StreamGrant,
     edge_secret,
+    edge_secret_for,
     sign_edge_url,
     sign_stream_url,
     stream_key,
@@ -23,6 +24,7 @@ from encore.streaming._stored import StoredTrack, stored_track
 from encore.streaming._transcode import TranscodeSlot, TranscodeSlots, transcode_mp3
 
 __all__ = [
+    "EDGE_LOG_FORMAT",
     "FORMATS",
     "MIME",
     "MP3_BITRATES",
@@ -48,6 +50,7 @@ __all__ = [
     "choose_delivery",
     "choose_rendition",
     "edge_secret",
+    "edge_secret_for",
     "issue_stream_url",
     "media_file_for",
     "mp3_kbps",

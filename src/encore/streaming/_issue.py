@@ -11,7 +11,7 @@ from encore.config import Settings
 from encore.kernel import NotFound
 from encore.keys import Keyring
 from encore.streaming._decide import MIME, choose_rendition
-from encore.streaming._signing import edge_secret, sign_edge_url, sign_stream_url, stream_key_for
+from encore.streaming._signing import edge_secret_for, sign_edge_url, sign_stream_url, stream_key_for
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,17 @@ def issue_stream_url(
     expires_at = (now + timedelta(seconds=settings.stream_url_ttl_s)).astimezone(UTC)
     expires = int(expires_at.timestamp())
     secret = settings.secret_key.get_secret_value()
+    active = keyring.active  # signed with the current key; older URLs keep working through the grace period
     if settings.streaming_mode == "edge" and not counted:
         signed = sign_edge_url(
-            secret=edge_secret(secret),
+            secret=edge_secret_for(secret, active),
             user=user_public_id,
             media_path=renditions[choice.kind].media_path,
             expires=expires,
+            kid=active.kid,
         )
         url = settings.edge_base_url.rstrip("/") + signed.path
     else:
-        active = keyring.active  # signed with the current key; older URLs keep working through the grace period
         url = sign_stream_url(
             key=stream_key_for(secret, active),
             kid=active.kid,

@@ -155,7 +155,17 @@ def edge_secret(secret_key: str) -> str:
     return hmac.new(secret_key.encode(), b"encore-edge-secure-link-v1", hashlib.sha256).hexdigest()[:40]
 
 
-def sign_edge_url(*, secret: str, user: str, media_path: str, expires: int) -> SignedUrl:
+def edge_secret_for(secret_key: str, key: Key) -> str:
+    """The edge secret of one keyring generation (`encore keys rotate`); kid 0 is `edge_secret` itself."""
+    if key.kid == LEGACY:
+        return edge_secret(secret_key)
+    raw = hmac.new(secret_key.encode(), b"encore-edge-secure-link-v1|" + key.salt.encode(), hashlib.sha256)
+    return raw.hexdigest()[:40]
+
+
+def sign_edge_url(*, secret: str, user: str, media_path: str, expires: int, kid: int = 0) -> SignedUrl:
+    """`kid` names the keyring generation of `secret` (`&k=`, which picks the secret in nginx's map)."""
     uri = f"/edge/{user}/{media_path}"
     digest = hashlib.md5(f"{expires}{uri} {secret}".encode(), usedforsecurity=False).digest()
-    return SignedUrl(f"{uri}?md5={_b64(digest)}&expires={expires}", expires)
+    k = f"&k={kid}" if kid else ""
+    return SignedUrl(f"{uri}?md5={_b64(digest)}&expires={expires}{k}", expires)

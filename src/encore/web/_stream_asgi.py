@@ -1,125 +1,17 @@
-"""The audio byte path: a raw ASGI handler (no framework) that checks the signed URL and serves
-one HTTP range with os.pread from a cached open fd. Measured against nginx in bench/stream.
+"""The player's signed `/stream/` URLs: a raw ASGI handler (no framework) that checks the signature and hands
+the file to the one byte path (`encore.web._byte_path.BytePath`). Measured against nginx in bench/stream.
 
 Policy lives in encore.streaming (signature check, Range decision); this module only maps those
-decisions onto HTTP. Uvicorn offers no zero-copy extension, so bytes go through pread. Each block sent on
-a free listener's URL is reported to their ad clock through a tap (`encore.playback.AdClockBook.atap`):
-what the server sent is what the listener could have heard.
+decisions onto HTTP. Each block sent on a free listener's URL is reported to their ad clock through a tap
+(`encore.playback.AdClockBook.atap`): what the server sent is what the listener could have heard.
 """
 
-import asyncio
-import logging
-import os
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any, Protocol
 
-from encore.playback import index_probe
-from encore.streaming import (
-    Denial,
-    MediaFile,
-    Partial,
-    Resolver,
-    StreamGrant,
-    Unsatisfiable,
-    parse_range,
-    verify_stream_signature,
-)
+from encore.streaming import Denial, Resolver, StreamGrant, verify_stream_signature
+from encore.web._byte_path import BytePath, Counts, Pace, Record, Taps, plain
 from encore.web._security import ASGIApp, Receive, Scope, Send
-
-log = logging.getLogger(__name__)
-CHUNK = 256 * 1024
-COUNTED_CHUNK = 64 * 1024  # a free listener's blocks: a hang-up is noticed within ~3 s of 160 kbit/s audio
-MAX_AGE = 600
-_COMMON = ((b"accept-ranges", b"bytes"), (b"x-content-type-options", b"nosniff"))
-_CACHE_CONTROL = (b"cache-control", b"private, max-age=%d" % MAX_AGE)
-_EMPTY_END = {"type": "http.response.body", "body": b"", "more_body": False}
-
-
-class Tap(Protocol):
-    async def amay_send(self) -> bool: ...
-    async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool: ...
-    def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float: ...
-    def close(self) -> None: ...
-
-
-Pace = Callable[[Tap], float]  # seconds to hold the free listener's block just charged (the tier's pacing)
-
-
-class Counted(Protocol):
-    """What one response sent toward a verified stream (`encore.playback.StreamCount`)."""
-
-    async def sent(self, start: int, end: int) -> object | None: ...
-    async def close(self) -> object | None: ...
-    async def retry(self, found: Any) -> None: ...
-
-
-# (user public id, track public id) -> a tap, or None: nothing to count
-Taps = Callable[[str, str], Awaitable[Tap | None]]
-# (user public id, track public id, rendition, file) -> the response's count toward a verified stream
-Counts = Callable[[str, str, str, MediaFile], Counted]
-Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per play)
-
-
-class Count(Protocol):
-    """What happens around each block of a response: `before` charges it and holds it as the pacing says
-    (False: this play may send no more after it), `after` counts it once the server took it."""
-
-    async def before(self, start: int, end: int) -> bool: ...
-    async def after(self, start: int, end: int) -> None: ...
-
-
-class _OpenFile:
-    """An open fd and the response headers that depend only on the file, encoded once."""
-
-    __slots__ = ("evicted", "fd", "headers", "users")
-
-    def __init__(self, fd: int, media: MediaFile) -> None:
-        self.fd, self.users, self.evicted = fd, 0, False
-        self.headers = (
-            *_COMMON,
-            (b"content-type", media.content_type.encode()),
-            (b"etag", media.etag.encode()),
-            (b"last-modified", media.last_modified.encode()),
-            _CACHE_CONTROL,
-        )
-
-
-class _FdCache:
-    """Open files stay open between requests (no open() per request).
-
-    Keyed by path, inode and mtime, so a replaced file is reopened. An fd evicted while a response
-    is still reading it is closed only when that response ends: closing it early could let the
-    kernel hand the same number to another file mid-response.
-    """
-
-    def __init__(self, size: int = 256) -> None:
-        self._files: OrderedDict[tuple[str, int, int], _OpenFile] = OrderedDict()
-        self._size = size
-
-    def acquire(self, media: MediaFile) -> _OpenFile:
-        key = (str(media.path), media.inode, media.mtime_ns)
-        entry = self._files.get(key)
-        if entry is None:
-            entry = _OpenFile(os.open(media.path, os.O_RDONLY | os.O_CLOEXEC), media)
-            self._files[key] = entry
-            while len(self._files) > self._size:
-                old = self._files.popitem(last=False)[1]
-                old.evicted = True
-                if old.users == 0:
-                    os.close(old.fd)
-        else:
-            self._files.move_to_end(key)
-        entry.users += 1
-        return entry
-
-    @staticmethod
-    def release(entry: _OpenFile) -> None:
-        entry.users -= 1
-        if entry.evicted and entry.users == 0:
-            os.close(entry.fd)
 
 
 def _query(raw: bytes) -> dict[str, str]:
@@ -128,80 +20,6 @@ def _query(raw: bytes) -> dict[str, str]:
         name, _, value = part.partition("=")
         out.setdefault(name, value)
     return out
-
-
-async def _plain(
-    send: Send, method: str, status: int, text: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()
-) -> None:
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(text)), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else text})
-
-
-def _range_headers(scope: Scope) -> tuple[str | None, str | None]:
-    range_header = if_range = None
-    for name, value in scope["headers"]:
-        if name == b"range":
-            range_header = value.decode("latin-1")
-        elif name == b"if-range":
-            if_range = value.decode("latin-1")
-    return range_header, if_range
-
-
-async def _send_file(
-    send: Send,
-    fd: int,
-    start: int,
-    length: int,
-    *,
-    chunk: int = CHUNK,
-    count: Count | None = None,
-    gone: "asyncio.Future[None] | None" = None,
-) -> None:
-    """Send [start, start + length) of the file. With `count`, each block is charged and held (pacing)
-    before it is sent, so parallel or successive ranges of one play are paced together, and counted once the
-    server took it (before anything else may run: once the last block is sent, the hang-up watcher `gone`
-    sees the response complete). Sending stops when `count` says so or at the first yield after a hang-up."""
-    end = start + length
-    while start < end and not (gone is not None and gone.done()):
-        block = os.pread(fd, min(chunk, end - start), start)
-        if not block:
-            break
-        stop = start + len(block)
-        more = count is None or await count.before(start, stop)
-        if gone is not None and gone.done():  # hung up while the block was held
-            return
-        await send({"type": "http.response.body", "body": block, "more_body": stop < end})
-        if count is not None:
-            await count.after(start, stop)
-        start = stop
-        if not more:  # an ad is now owed and this is not the track playing: the body ends short
-            break
-        if gone is not None:
-            await asyncio.sleep(0)  # let the watcher see a hang-up
-    if start < end and not (gone is not None and gone.done()):  # the file shrank, or the play was stopped
-        await send(_EMPTY_END)
-
-
-async def _send_counted(
-    send: Send, receive: Receive, fd: int, start: int, length: int, *, count: Count, chunk: int = COUNTED_CHUNK
-) -> None:
-    """`_send_file` for a free listener, in small blocks, stopping when the client hangs up: uvicorn then
-    accepts and drops every block, which must not be counted (a browser that seeks abandons a request for
-    the whole rest of the file). One block (a player's Range request) needs no watcher: nothing follows it."""
-    if length <= chunk:
-        await _send_file(send, fd, start, length, chunk=chunk, count=count)
-        return
-    gone = asyncio.ensure_future(_until_disconnect(receive))
-    try:
-        await _send_file(send, fd, start, length, chunk=chunk, count=count, gone=gone)
-    finally:
-        gone.cancel()
-
-
-async def _until_disconnect(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -225,6 +43,7 @@ def make_stream_app(
     record: Record | None = None,
     pace: Pace | None = None,
     alive: Callable[[str, int], Awaitable[bool]] | None = None,
+    path: BytePath | None = None,
 ) -> ASGIApp:
     """GET/HEAD /stream/{track}/{rendition}?u=&e=&s= → 200/206/416, 403 on a refused URL, 404 if no file.
 
@@ -232,10 +51,13 @@ def make_stream_app(
     `keys`, the URL's key id (`k`, "" for kid 0) picks the key instead, and a retired one refuses. `taps`
     gives the tap that counts what is sent on a URL toward its listener's ad clock; `counts` what every
     listener's response sends of a track (Premium too) toward a verified stream, which `record` writes;
-    `pace` how long to hold a free listener's next block. `alive(user, generation)` says whether the URL's
-    sign-out generation still counts (one shared-state read per request, never per block).
+    `pace` how long to hold a free listener's next block; or `path`, a byte path built with them.
+    `alive(user, generation)` says whether the URL's sign-out generation still counts (one shared-state read
+    per request, never per block).
     """
-    fds = _FdCache()
+    if path is None:
+        path = BytePath(taps=taps, counts=counts, record=record, pace=pace)
+    served = path
 
     async def check(q: dict[str, str], track: str, rendition: str) -> StreamGrant | str:
         """The URL's verified grant, or the reason it is refused."""
@@ -265,133 +87,30 @@ def make_stream_app(
             return
         method = scope["method"]
         if method not in ("GET", "HEAD"):
-            await _plain(send, method, 405, b"method not allowed\n", ((b"allow", b"GET, HEAD"),))
+            await plain(send, method, 405, b"method not allowed\n", ((b"allow", b"GET, HEAD"),))
             return
         parts = scope["path"].split("/")
         if len(parts) != 4 or parts[1] != "stream":
-            await _plain(send, method, 404, b"not found\n")
+            await plain(send, method, 404, b"not found\n")
             return
         track, rendition = parts[2], parts[3]
         decision = await check(_query(scope["query_string"]), track, rendition)
         if isinstance(decision, str):
-            await _plain(send, method, 403, b"stream URL refused: %s\n" % decision.encode())
+            await plain(send, method, 403, b"stream URL refused: %s\n" % decision.encode())
             return
         media = resolve(track, rendition)
-        try:
-            entry = None if media is None else fds.acquire(media)
-        except OSError:  # vanished between resolve and open
-            entry = None
-        if media is None or entry is None:
-            await _plain(send, method, 404, b"not found\n")
+        if media is None:
+            await plain(send, method, 404, b"not found\n")
             return
-        tap: Tap | None = None
-        verify: Counted | None = None
-        try:  # from here on the fd is released whatever happens (a failing tap, a lost state store)
-            tap = None if taps is None or method == "HEAD" else await taps(decision.user, decision.track)
-            if tap is not None and not await tap.amay_send():  # a URL kept from before an owed ad: the ad comes first
-                await _plain(send, method, 403, b"stream URL refused: ad_break_due\n")
-                return
-            if counts is not None and record is not None and method == "GET" and media.music:
-                verify = counts(decision.user, decision.track, rendition, media)
-            counted = _counter(tap, verify, record, pace, rendition, media.size)
-            await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk_for(tap))
-        finally:
-            fds.release(entry)
-            if tap is not None:
-                tap.close()
-            if verify is not None and record is not None:
-                await _recorded(verify, record, await verify.close())
+        await served.serve(
+            scope,
+            receive,
+            send,
+            method=method,
+            user=decision.user,
+            track=decision.track,
+            rendition=rendition,
+            media=media,
+        )
 
     return app
-
-
-async def _recorded(verify: Counted, record: Record, found: object | None) -> None:
-    """Write a verified stream; a failure (a transient database error) is logged, never raised into the
-    byte path, and leaves the play to be verified again by a later block or request."""
-    if found is None:
-        return
-    try:
-        await record(found)
-    except Exception:
-        log.exception("recording a verified stream failed; it will be retried")
-        await verify.retry(found)
-
-
-def chunk_for(tap: Tap | None) -> int:
-    return CHUNK if tap is None else COUNTED_CHUNK
-
-
-class _Counter:
-    """Each block sent: charged to the listener's ad clock (free) and held as the tier's pacing says before
-    it is sent; counted toward a verified stream once sent."""
-
-    def __init__(  # noqa: PLR0917 - what each block is reported to
-        self,
-        tap: Tap | None,
-        verify: Counted | None,
-        record: Record | None,
-        pace: Pace | None,
-        rendition: str,
-        size: int,
-    ) -> None:
-        self._tap, self._verify, self._record, self._pace = tap, verify, record, pace
-        self._rendition, self._size = rendition, size
-
-    async def before(self, start: int, end: int) -> bool:
-        if self._tap is None:
-            return True
-        more = await self._tap.aserved(self._rendition, self._size, start, end)
-        wait = 0.0 if self._pace is None or index_probe(start, self._size) else self._pace(self._tap)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        return more
-
-    async def after(self, start: int, end: int) -> None:
-        if self._verify is not None and self._record is not None:
-            await _recorded(self._verify, self._record, await self._verify.sent(start, end))
-
-
-def _counter(  # noqa: PLR0917 - what each block is reported to
-    tap: Tap | None, verify: Counted | None, record: Record | None, pace: Pace | None, rendition: str, size: int
-) -> Count | None:
-    return None if tap is None and verify is None else _Counter(tap, verify, record, pace, rendition, size)
-
-
-async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler resolved
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-    method: str,
-    media: MediaFile,
-    entry: _OpenFile,
-    *,
-    tap: Count | None,
-    chunk: int,
-) -> None:
-    range_header, if_range = _range_headers(scope)
-    # If-Range: a strong ETag or the exact Last-Modified date; anything else means the client's
-    # partial copy is stale, so it gets the whole current file (RFC 9110 §13.1.5).
-    if if_range is not None and if_range not in (media.etag, media.last_modified):
-        range_header = None
-    decision = parse_range(range_header, media.size)
-    size = media.size
-    if isinstance(decision, Unsatisfiable):
-        await _plain(
-            send, method, 416, b"range not satisfiable\n", (*_COMMON, (b"content-range", b"bytes */%d" % size))
-        )
-        return
-    headers = list(entry.headers)
-    if isinstance(decision, Partial):
-        status, start, length = 206, decision.start, decision.end - decision.start + 1
-        headers.append((b"content-range", b"bytes %d-%d/%d" % (start, decision.end, size)))
-    else:
-        status, start, length = 200, 0, size
-    headers.append((b"content-length", b"%d" % length))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    if method == "HEAD" or length == 0:
-        await send({"type": "http.response.body", "body": b""})
-        return
-    if tap is None:
-        await _send_file(send, entry.fd, start, length)
-    else:
-        await _send_counted(send, receive, entry.fd, start, length, count=tap, chunk=chunk)

@@ -1,14 +1,38 @@
 """Wire the byte path to the container: the stream key, a cached file resolver, the ad clocks' taps and the
-verified-stream counts."""
+verified-stream counts. `byte_path` is the one place these are wired, for every face that sends stored audio."""
 
 import asyncio
 
 from encore import playback
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.streaming import CachedResolver, stream_key, stream_key_for
+from encore.streaming import CachedResolver, MediaFile, stream_key, stream_key_for
+from encore.web._byte_path import BytePath
 from encore.web._security import ASGIApp
 from encore.web._stream_asgi import make_stream_app
+
+
+def byte_path(c: Container, *, cache_size: int = 256) -> BytePath:
+    """The byte path charging the container's ad clocks, pacing the free tier and recording verified streams."""
+
+    def counts(user: str, track: str, rendition: str, media: MediaFile) -> playback.StreamCount:
+        return playback.StreamCount(
+            c.verifier,
+            user=user,
+            track=track,
+            rendition=rendition,
+            size=media.size,
+            duration_ms=media.duration_ms,
+            now=c.clock.now,
+        )
+
+    return BytePath(
+        taps=lambda user, track: c.ad_clocks.atap(user, track, interval_s=c.settings.ad_interval),
+        counts=counts,
+        record=lambda verified: record_verified(c, verified),
+        pace=lambda tap: tap.wait_s(c.clock.now(), burst_s=c.settings.free_burst_s, speed=c.settings.free_pace_x),
+        cache_size=cache_size,
+    )
 
 
 def make_stream_endpoint(c: Container) -> ASGIApp:
@@ -26,27 +50,17 @@ def make_stream_endpoint(c: Container) -> ASGIApp:
         keys=url_key,
         resolve=resolver,
         now=lambda: c.clock.now().timestamp(),
-        taps=lambda user, track: c.ad_clocks.atap(user, track, interval_s=c.settings.ad_interval),
-        counts=lambda user, track, rendition, media: playback.StreamCount(
-            c.verifier,
-            user=user,
-            track=track,
-            rendition=rendition,
-            size=media.size,
-            duration_ms=media.duration_ms,
-            now=c.clock.now,
-        ),
-        record=lambda verified: record_verified(c, verified),
-        pace=lambda tap: tap.wait_s(c.clock.now(), burst_s=c.settings.free_burst_s, speed=c.settings.free_pace_x),
+        path=byte_path(c),
         alive=lambda user, generation: c.stream_cutoffs.alive(user_public_id=user, generation=generation),
     )
 
 
 async def record_verified(c: Container, verified: playback.Verified) -> None:
     """Write a verified stream (once per play) from the byte path, off the event loop."""
-    await asyncio.to_thread(_record, c, verified)
+    await asyncio.to_thread(record_verified_now, c, verified)
 
 
-def _record(c: Container, verified: playback.Verified) -> None:
+def record_verified_now(c: Container, verified: playback.Verified) -> None:
+    """Write a verified stream from a worker thread (an MP3 transcode's blocking iterator)."""
     with transaction(c.sessions) as session:
         playback.record_verified_stream(session, verified=verified)

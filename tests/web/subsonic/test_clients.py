@@ -180,3 +180,35 @@ def test_now_playing_then_the_finished_scrobble_is_one_row(site: Site) -> None:
         row = s.scalars(select(Play).where(Play.source == "subsonic").order_by(Play.id.desc())).first()
         assert row is not None and row.state == "ended" and row.ms_played > 0
     assert not conn.getNowPlaying()["nowPlaying"].get("entry")
+
+
+def test_an_mp3_transcode_through_py_sonic_is_one_verified_stream(site: Site) -> None:
+    """A Subsonic app that asks for MP3 gets an on-the-fly transcode; the audio it was sent is counted toward
+    a verified stream as the stored files are (labels are paid for these plays too), once per play."""
+    from encore.accounts import User
+    from encore.catalog import Track
+    from encore.playback import VerifiedStream
+
+    def verified(track: str) -> int:
+        with site.container.sessions() as s:
+            where = (User.username == "other", Track.public_id == track)
+            query = select(func.count()).select_from(VerifiedStream).join(User).join(Track).where(*where)
+            return s.scalar(query) or 0
+
+    settings = site.container.settings
+    site.container.settings = settings.model_copy(update={"free_pace_x": 0.0})  # not about pacing
+    try:
+        url = urlsplit(site.base_url)
+        conn = libsonic.Connection(
+            f"http://{url.hostname}", "other", site.other.app_password, port=url.port or 80, appName="py-sonic"
+        )
+        song = conn.getAlbumList2("alphabeticalByName", size=1)["albumList2"]["album"][0]
+        song_id = conn.getAlbum(song["id"])["album"]["song"][-1]["id"]
+        track = song_id.removeprefix("tr-")
+        assert verified(track) == 0
+        _decode_frames(conn.stream(song_id, tformat="mp3", maxBitRate=96).read())  # 31-34 s of audio
+        assert verified(track) == 1
+        _decode_frames(conn.stream(song_id, tformat="mp3", maxBitRate=96).read())  # the same play, read again
+        assert verified(track) == 1
+    finally:
+        site.container.settings = settings

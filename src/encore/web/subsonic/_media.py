@@ -4,17 +4,18 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from fastapi.responses import FileResponse, Response
 from PIL import Image
 
 from encore import catalog, library, playback
-from encore.streaming import MIME, TranscodeSlot, choose_delivery, stored_track, transcode_mp3
+from encore.streaming import MIME, TranscodeSlot, choose_delivery, media_file_for, stored_track, transcode_mp3
 from encore.web._closing import ClosingStreamingResponse
-from encore.web._stream_route import record_verified
+from encore.web._stream_route import byte_path, record_verified_now
 from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._counted import CountedFileResponse, Pace, TapFactory, Verifying, counted_transcode
+from encore.web.subsonic._counted import BytePathResponse, Pace, TapFactory, Verifying, counted_transcode
 from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
@@ -65,17 +66,18 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         raise SubsonicError(GENERIC if delivery.reason == "unknown_format" else NOT_FOUND, delivery.reason)
     path = stored.files[delivery.rendition]
     ad = {"X-Encore-Ad-Break": target.ad_break_id} if target.ad_break_id else {}
-    taps = _taps(ctx, None if ad else target.track_id)  # a free listener's music is charged as it is sent
+    track = None if ad else target.track_id  # a free listener's music is charged as it is sent; never an ad
     if delivery.mode == "file":
-        headers = {"Cache-Control": "no-store" if ad else "private", **ad}
-        return CountedFileResponse(
-            path,
-            taps=taps,
+        media = media_file_for(path, MIME[delivery.rendition])
+        if media is None:
+            raise SubsonicError(NOT_FOUND, "no such file")
+        return BytePathResponse(
+            byte_path(ctx.container, cache_size=0),
+            user=ctx.user.public_id,
+            track=target.track_id,
             rendition=delivery.rendition,
-            verifying=None if ad else _verifying(ctx, target.track_id, delivery.rendition, stored.duration_ms),
-            pace=_pace(ctx),
-            media_type=MIME[delivery.rendition],
-            headers=headers,
+            media=replace(media, duration_ms=stored.duration_ms, music=not ad),
+            headers={"Cache-Control": "no-store" if ad else "private", **ad},
         )
     slot = ctx.container.transcodes.try_acquire()
     if slot is None:
@@ -85,11 +87,12 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), slot)
     body = counted_transcode(
         body,
-        taps=taps,
+        taps=_taps(ctx, track),
         kbps=delivery.kbps,
         offset_ms=offset * 1000,
         duration_ms=stored.duration_ms,
         pace=_pace(ctx),
+        verifying=None if track is None else _verifying(ctx, track, f"mp3-{delivery.kbps}", stored.duration_ms),
     )
     headers = {
         "Cache-Control": "no-store",
@@ -117,21 +120,18 @@ def _pace(ctx: Ctx) -> Pace:
 
 
 def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int) -> Verifying:
-    """What a stored file's response sends counts toward a verified stream, as on the byte path."""
-    c, user = ctx.container, ctx.user.public_id
-
-    def count(size: int) -> playback.StreamCount:
-        return playback.StreamCount(
-            c.verifier,
-            user=user,
-            track=track_id,
-            rendition=rendition,
-            size=size,
-            duration_ms=duration_ms,
-            now=c.clock.now,
-        )
-
-    return count, lambda verified: record_verified(c, verified)
+    """What a transcode sends counts toward a verified stream as milliseconds of the track (its `size`)."""
+    c = ctx.container
+    count = playback.StreamCount(
+        c.verifier,
+        user=ctx.user.public_id,
+        track=track_id,
+        rendition=rendition,
+        size=duration_ms,
+        duration_ms=duration_ms,
+        now=c.clock.now,
+    )
+    return count, lambda verified: record_verified_now(c, verified)
 
 
 @method("stream")

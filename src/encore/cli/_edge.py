@@ -1,0 +1,65 @@
+"""`encore edge ingest-log FILE`: nginx's log of the Premium audio it served (edge mode) becomes verified
+streams, so labels are paid for edge plays too. Safe to run again on the same file or on a log rotated
+mid-way (nothing is counted twice); run it from cron or after each rotation."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from encore import playback
+from encore.bootstrap import Container, build
+from encore.keys import LEGACY, load_keyring
+from encore.streaming import edge_secret_for
+
+edge_app = typer.Typer(help="Edge mode: nginx serves Premium listeners' audio.", no_args_is_help=True)
+console = Console()
+
+
+def _lines(files: list[Path]) -> Iterator[str]:
+    for file in files:
+        with file.open(encoding="utf-8", errors="replace", newline="\n") as lines:
+            yield from lines
+
+
+def edge_secrets(c: Container, *, live_only: bool) -> dict[str, playback.EdgeSecret]:
+    """Each key generation's edge secret by the `k` its URLs carry ("" for the first): every one the
+    keyring holds (a log line is checked against the key that counted when it was served), or with
+    `live_only` those that count now (what nginx accepts)."""
+    secret, now = c.settings.secret_key.get_secret_value(), c.clock.now()
+    with c.sessions() as session:
+        ring = load_keyring(session)
+    return {
+        "" if key.kid == LEGACY else str(key.kid): playback.EdgeSecret(edge_secret_for(secret, key), key.retire_at)
+        for key in ring.keys
+        if not live_only or key.live(now)
+    }
+
+
+@edge_app.command("ingest-log")
+def ingest_log(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="nginx's edge.log; after a rotation, the old then the new"
+        ),
+    ],
+) -> None:
+    """Read nginx's edge log into served spans and verified streams; report what was ignored and why.
+
+    A play whose lines straddle a rotation is counted whole when both files are read in one run (oldest
+    first), or across runs when ENCORE_REDIS_URL keeps the plays' spans between them."""
+    c = build()
+    try:
+        c.migrate()
+        secrets = edge_secrets(c, live_only=False)
+        report = playback.ingest_edge_log(c.sessions, lines=_lines(files), secrets=secrets, verifier=c.verifier)
+    finally:
+        c.close()
+    ignored = sum(report.ignored.values())
+    console.print(
+        f"{report.lines} lines: {report.counted} edge responses counted, {report.verified} verified streams "
+        f"recorded, {ignored} ignored" + "".join(f"\n  {reason}: {n}" for reason, n in sorted(report.ignored.items()))
+    )

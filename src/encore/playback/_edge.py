@@ -1,0 +1,185 @@
+"""Edge mode counts too: nginx serves Premium listeners' audio and logs each response (the bytes it sent,
+where they start in the file, the URL's signature as its play token); these lines become served spans and
+verified streams here, exactly as the byte path's blocks do (`StreamVerifier`, `record_verified_stream`).
+
+A line is trusted only as far as Encore can check it: its URL's signature must verify with an edge secret
+Encore holds (a forged or edited line is ignored and counted), its user and file must exist, and it must
+have been served before the URL expired. Reading is idempotent: spans merge as a union into the play, a play
+verifies once, and its record is keyed by the play's first byte, so re-reading a log (or one rotated
+mid-way, read again with its successor) adds nothing.
+"""
+
+import hmac
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from encore.accounts import User
+from encore.catalog import Rendition, Track
+from encore.playback._verified import StreamVerifier, record_verified_stream
+from encore.streaming import sign_edge_url
+
+_URI = re.compile(r"^/edge/([0-9A-Za-z]{22})/(audio/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+\.(?:ogg|opus))$")
+_RANGE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15})$")
+MAX_LINE = 8192  # nginx's lines are a few hundred bytes; anything longer is not one of them
+
+
+@dataclass(frozen=True)
+class EdgeHit:
+    """One edge response as nginx logged it: `sent` bytes of `media_path` from `start`, to `user`."""
+
+    at: datetime
+    user: str
+    media_path: str
+    md5: str
+    expires: int
+    start: int
+    sent: int
+    kid: str = ""  # the URL's key generation (`&k=`), "" for the first
+
+
+@dataclass(frozen=True)
+class EdgeSecret:
+    """One key generation's edge secret and when it stopped counting (None: it still does)."""
+
+    secret: str
+    retire_at: datetime | None = None
+
+
+@dataclass
+class EdgeReport:
+    lines: int = 0
+    counted: int = 0  # responses merged into plays
+    verified: int = 0  # verified streams newly recorded
+    ignored: Counter[str] = field(default_factory=Counter)  # reason -> lines
+
+
+def parse_edge_line(line: str) -> EdgeHit | str:
+    """An edge response, or why the line is not one Encore counts (a pure function: no secret, no database)."""
+    if len(line) > MAX_LINE:
+        return "malformed"
+    try:
+        raw = json.loads(line)
+    except ValueError:
+        return "malformed"  # a line cut short by a rotation or a crash is read again with the rest
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("t", "status", "sent", "uri")):
+        return "malformed"
+    if raw["status"] not in ("200", "206"):
+        return "not_served"
+    found = _URI.fullmatch(raw["uri"])
+    sent, expires, md5 = raw["sent"], str(raw.get("expires", "")), str(raw.get("md5", ""))
+    if found is None or not (sent.isascii() and sent.isdigit() and expires.isascii() and expires.isdigit()):
+        return "malformed"
+    try:
+        at = datetime.fromtimestamp(float(raw["t"]), UTC)
+    except (ValueError, OverflowError, OSError):
+        return "malformed"
+    start = 0
+    if raw["status"] == "206":
+        span = _RANGE.fullmatch(str(raw.get("range", "")))
+        if span is None:
+            return "malformed"
+        start = int(span[1])
+    if int(sent) == 0:
+        return "not_served"
+    kid = str(raw.get("k", ""))
+    if len(kid) > 9 or not (kid == "" or (kid.isascii() and kid.isdigit())):
+        return "malformed"
+    return EdgeHit(at, found[1], found[2], md5, int(expires[:12]), start, int(sent), kid)
+
+
+def edge_signature_ok(hit: EdgeHit, secrets: Mapping[str, EdgeSecret]) -> bool:
+    """Whether the logged URL was signed with the edge secret of its key generation while that counted
+    (nginx checked it; the log could have been written by anyone who can write the file)."""
+    found = secrets.get(hit.kid)
+    if found is None or (found.retire_at is not None and hit.at >= found.retire_at):
+        return False
+    signed = sign_edge_url(secret=found.secret, user=hit.user, media_path=hit.media_path, expires=hit.expires)
+    expected = parse_qs(urlsplit(signed.path).query)["md5"][0]
+    return hmac.compare_digest(expected.encode(), hit.md5.encode())
+
+
+@dataclass(frozen=True)
+class _File:
+    track: str
+    rendition: str
+    size: int
+    duration_ms: int
+
+
+def ingest_edge_log(
+    sessions: sessionmaker[Session],
+    *,
+    lines: Iterable[str],
+    secrets: Mapping[str, EdgeSecret],
+    verifier: StreamVerifier,
+) -> EdgeReport:
+    """Turn nginx's edge log lines into served spans and verified streams; what was ignored, and why."""
+    report = EdgeReport()
+    files: dict[str, _File | None] = {}
+    users: dict[str, bool] = {}
+    with sessions() as session:
+        for line in lines:
+            report.lines += 1
+            why = _ingest_line(session, line.strip(), secrets, verifier, files, users, report)
+            if why is not None:
+                report.ignored[why] += 1
+    return report
+
+
+def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the log
+    session: Session,
+    line: str,
+    secrets: Mapping[str, EdgeSecret],
+    verifier: StreamVerifier,
+    files: dict[str, _File | None],
+    users: dict[str, bool],
+    report: EdgeReport,
+) -> str | None:
+    if not line:
+        return "malformed"
+    hit = parse_edge_line(line)
+    if isinstance(hit, str):
+        return hit
+    if not edge_signature_ok(hit, secrets):
+        return "bad_signature"
+    if hit.at.timestamp() > hit.expires + 1:  # nginx refuses an expired URL; a line saying otherwise is forged
+        return "expired"
+    if hit.user not in users:
+        users[hit.user] = session.scalar(select(User.id).where(User.public_id == hit.user)) is not None
+    if hit.media_path not in files:
+        files[hit.media_path] = _file(session, hit.media_path)
+    found = files[hit.media_path]
+    if not users[hit.user] or found is None:
+        return "unknown_token"
+    verified = verifier.merge_now(
+        user=hit.user,
+        track=found.track,
+        duration_ms=found.duration_ms,
+        rendition=found.rendition,
+        size=found.size,
+        spans=((hit.start, min(found.size, hit.start + hit.sent)),),
+        first_byte_at=hit.at,
+    )
+    report.counted += 1
+    if verified is not None:
+        if record_verified_stream(session, verified=verified):
+            report.verified += 1
+        session.commit()
+    return None
+
+
+def _file(session: Session, media_path: str) -> _File | None:
+    row = session.execute(
+        select(Track.public_id, Rendition.kind, Rendition.size, Track.duration_ms)
+        .join(Track, Track.id == Rendition.track_id)
+        .where(Rendition.media_path == media_path)
+    ).one_or_none()
+    return None if row is None else _File(row[0], row[1], row[2], row[3])

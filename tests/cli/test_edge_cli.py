@@ -1,0 +1,223 @@
+"""Edge mode counts too, with Debian's nginx serving a Premium listener's audio from the generated config:
+its access log of bytes sent per signed URL becomes verified streams through `encore edge ingest-log`
+(re-reading adds nothing; forged lines are ignored and counted), and the edge secret follows `encore keys
+rotate` (nginx accepts the old and the new key during the grace period, only the new one after)."""
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from encore.accounts import create_user
+from encore.bootstrap import Container, build
+from encore.catalog import Rendition
+from encore.cli import app
+from encore.cli._edge import edge_secrets
+from encore.db import transaction
+from encore.kernel import new_public_id
+from encore.playback import VerifiedStream
+from encore.streaming import issue_stream_url, render_nginx_config, sign_edge_url
+from tests.catalog import factories as f
+from tests.conftest import IN_CI
+from tests.support.live import free_port
+from tests.support.nginx import NGINX, nginx_user, run_nginx
+
+runner = CliRunner()
+SONG_MS = 60_000
+AUDIO = b"OggS" + bytes(600 * 1024 - 4)  # 60 s of audio: 10 KiB a second
+BLOCK = 64 * 1024
+
+
+@dataclass
+class Edge:
+    root: Path  # nginx's prefix: edge.log is here
+    front: str
+    track: str
+    user: str
+    media_path: str
+
+
+def _config(c: Container, port: int) -> str:
+    live = edge_secrets(c, live_only=True)
+    first = live.pop("", None)
+    return render_nginx_config(
+        listen=f"127.0.0.1:{port}",
+        media_root=c.store.root,
+        edge_secret=None if first is None else first.secret,
+        edge_secrets={int(kid): s.secret for kid, s in live.items()},
+        upstream=None,
+        user=nginx_user(),
+        worker_processes=1,
+    )
+
+
+def _url(c: Container, edge: Edge) -> str:
+    settings = c.settings.model_copy(update={"streaming_mode": "edge", "edge_base_url": edge.front})
+    with c.sessions() as s:
+        issued = issue_stream_url(
+            s,
+            settings=settings,
+            user_public_id=edge.user,
+            track_public_id=edge.track,
+            requested=None,
+            data_saver=False,
+            now=c.clock.now(),
+            keyring=c.keyring.refresh(),
+        )
+    return issued.url
+
+
+def _verified(c: Container) -> int:
+    with c.sessions() as s:
+        return s.scalar(select(func.count()).select_from(VerifiedStream)) or 0
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Container, Path]]:
+    if not Path(NGINX).exists():
+        if IN_CI:
+            pytest.fail("nginx is required in CI")
+        pytest.skip("nginx is not installed: edge-mode test SKIPPED (make test installs it as root)")
+    work = tmp_path_factory.mktemp("edge-cli")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ENCORE_MODE", "dev")
+        env.setenv("ENCORE_DATA_DIR", str(work / "var"))
+        env.delenv("ENCORE_DATABASE_URL", raising=False)
+        env.delenv("ENCORE_REDIS_URL", raising=False)
+        assert runner.invoke(app, ["migrate"]).exit_code == 0
+        c = build()
+        try:
+            yield c, work
+        finally:
+            c.close()
+
+
+@pytest.fixture(scope="module")
+def edge(site: tuple[Container, Path]) -> Edge:
+    """A listener, and a 60 s song stored as ingest stores files (named by their hash, as nginx expects);
+    nginx serves 35 s of it to them in a player's 64 KiB ranges, and logs each response."""
+    c, work = site
+    digest = hashlib.sha256(AUDIO).hexdigest()
+    media_path = f"audio/{digest[:2]}/{digest}.vorbis160.ogg"
+    with transaction(c.sessions) as s:
+        fan = create_user(s, username="fan", password="fan-password-1")
+        band = f.artist(s, "Band")
+        song = f.track(s, "Song", f.album(s, "LP", band), [band], number=1, duration_ms=SONG_MS)
+        temp = c.store.new_temp_path()
+        temp.write_bytes(AUDIO)
+        c.store.commit(temp, media_path)
+        s.add(
+            Rendition(
+                track_id=song.id, kind="vorbis160", media_path=media_path, codec="vorbis", bitrate=160_000,
+                sample_rate=44_100, channels=2, size=len(AUDIO), sha256=digest,
+            )
+        )  # fmt: skip
+        made = Edge(work / "nginx", "", song.public_id, fan.public_id, media_path)
+    made.root.mkdir()
+    port = free_port()
+    made.front = f"http://127.0.0.1:{port}"
+    with run_nginx(_config(c, port), made.root):
+        url = _url(c, made)
+        assert url.startswith(f"{made.front}/edge/{made.user}/")
+        with httpx.Client(timeout=30) as http:
+            for start in range(0, 35 * 10 * 1024, BLOCK):
+                r = http.get(url, headers={"Range": f"bytes={start}-{start + BLOCK - 1}"})
+                assert r.status_code == 206 and r.content == AUDIO[start : start + BLOCK]
+    return made
+
+
+@pytest.fixture(autouse=True)
+def _env(site: tuple[Container, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's settings, again for each test (tests/conftest.py clears ENCORE_* around every test)."""
+    _c, work = site
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(work / "var"))
+
+
+def _ingest(*files: Path) -> str:
+    result = runner.invoke(app, ["edge", "ingest-log", *map(str, files)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_35_seconds_through_nginx_is_one_verified_stream_and_forged_lines_are_not(
+    site: tuple[Container, Path], edge: Edge
+) -> None:
+    c, _work = site
+    root = edge.root
+    log = root / "edge.log"
+    lines = log.read_text().splitlines()
+    assert len(lines) == 6 and json.loads(lines[0])["sent"] == str(BLOCK)
+    assert _verified(c) == 0  # nothing counts until the log is read
+    first = _ingest(log)
+    assert "6 lines: 6 edge responses counted, 1 verified streams recorded, 0 ignored" in first, first
+    assert _verified(c) == 1
+    again = _ingest(log)  # re-reading the same log adds nothing
+    assert "0 verified streams recorded" in again and _verified(c) == 1
+
+    real = json.loads(lines[0])
+    forged_sig = {**real, "md5": "A" * 22, "t": f"{time.time():.3f}"}  # a made-up signature
+    nobody = new_public_id()  # a validly signed URL of a listener Encore does not know
+    expires = int(real["expires"])
+    secret = edge_secrets(c, live_only=True)[real.get("k", "")].secret
+    signed = sign_edge_url(secret=secret, user=nobody, media_path=edge.media_path, expires=expires).path
+    unknown = {**real, "uri": signed.split("?")[0], "md5": signed.split("md5=")[1].split("&")[0]}
+    forged = root / "forged.log"
+    forged.write_text("\n".join(json.dumps(x) for x in (forged_sig, unknown)) + '\n{"t": "cut sh')
+    report = _ingest(forged)
+    assert "bad_signature: 1" in report and "unknown_token: 1" in report and "malformed: 1" in report, report
+    assert _verified(c) == 1
+
+
+def test_a_play_split_by_a_log_rotation_counts_once_when_both_files_are_read(
+    site: tuple[Container, Path], edge: Edge
+) -> None:
+    c, work = site
+    lines = [json.loads(x) for x in (edge.root / "edge.log").read_text().splitlines()]
+    later = time.time() + 3 * SONG_MS / 1000  # a new play of the song, after the first one's window
+    for n, line in enumerate(lines):
+        line["t"] = f"{later + n:.3f}"
+    old, new = work / "edge.log.1", work / "edge.log.2"
+    old.write_text("".join(json.dumps(x) + "\n" for x in lines[:3]))  # 3 x 64 KiB: under 30 s
+    new.write_text("".join(json.dumps(x) + "\n" for x in lines[3:]))
+    _ingest(edge.root / "edge.log")  # the first play, counted already or now
+    before = _verified(c)
+    assert "0 verified" in _ingest(old)
+    assert "1 verified" in _ingest(old, new)
+    assert "0 verified" in _ingest(old, new)
+    assert _verified(c) == before + 1
+
+
+def test_the_edge_secret_follows_key_rotation_with_a_grace_period(site: tuple[Container, Path], edge: Edge) -> None:
+    c, work = site
+    old_url = _url(c, edge)  # signed with the first key (no k)
+    assert runner.invoke(app, ["keys", "rotate", "--grace", "600"]).exit_code == 0
+    new_url = _url(c, edge)
+    assert "&k=1" in new_url and "&k=" not in old_url
+    root = work / "nginx-rotated"
+    root.mkdir()
+    port = free_port()
+    with run_nginx(_config(c, port), root):
+        front = f"http://127.0.0.1:{port}"
+        for url in (old_url, new_url):  # during the grace period, both keys count
+            path = url.removeprefix(edge.front)
+            assert httpx.get(front + path, headers={"Range": "bytes=0-99"}).status_code == 206, path
+        assert httpx.get(front + new_url.removeprefix(edge.front).replace("&k=1", "&k=7")).status_code == 403
+        assert httpx.get(front + new_url.removeprefix(edge.front).replace("&k=1", "")).status_code == 403
+    assert runner.invoke(app, ["keys", "rotate", "--grace", "0"]).exit_code == 0  # both earlier keys retire
+    newest = _url(c, edge)
+    root = work / "nginx-after"
+    root.mkdir()
+    port = free_port()
+    with run_nginx(_config(c, port), root):
+        front = f"http://127.0.0.1:{port}"
+        assert httpx.get(front + old_url.removeprefix(edge.front)).status_code == 403
+        assert httpx.get(front + new_url.removeprefix(edge.front)).status_code == 403
+        assert httpx.get(front + newest.removeprefix(edge.front), headers={"Range": "bytes=0-9"}).status_code == 206
