@@ -14,7 +14,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import HistoryFilter, HistoryImport, Play
 from encore.insights import parse_period
-from encore.portability import ImportReport, import_history
+from encore.portability import ImportReport, forget_range, import_history
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 ROWS = 23  # five chunks of five, the last one short
@@ -113,3 +113,24 @@ def test_an_unpublished_import_hides_its_rows_from_every_reader(container: Conta
         assert history.publish_import(s, import_id=import_id, now=NOW) is False
         history.mark_span(s, user_id=user_id, first=at, last=at)
     assert _seen(container, user_id) == (4, 4, 4, 4)
+
+
+def test_forgetting_everything_removes_an_unpublished_imports_rows_too(container: Container, user_id: int) -> None:
+    """A killed import's hidden rows are the listener's plays: "delete everything" removes them, so a later
+    publish of that import brings nothing back."""
+    at = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    listens = [
+        history.ListenIn(at + timedelta(minutes=5 * i), "Band", f"Song {i}", ms_played=200_000) for i in range(4)
+    ]
+    with transaction(container.sessions) as s:
+        import_id = history.open_import(s, user_id=user_id, digest="1" * 64, now=NOW)
+        history.submit_listens(s, user_id=user_id, listens=listens, source="import", now=NOW, import_id=import_id)
+        history.submit_listens(
+            s, user_id=user_id, listens=[history.ListenIn(at, "Other", "Seen")], source="api", now=NOW
+        )
+    assert _seen(container, user_id)[:2] == (5, 1)
+    assert forget_range(container.sessions, user_id=user_id, since=None, until=NOW) == 5
+    with transaction(container.sessions) as s:
+        assert history.publish_import(s, import_id=import_id, now=NOW) is True
+        history.mark_span(s, user_id=user_id, first=at, last=at + timedelta(hours=1))
+    assert _seen(container, user_id) == (0, 0, 0, 0)

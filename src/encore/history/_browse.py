@@ -80,9 +80,13 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(user_id: int, flt: HistoryFilter) -> list[ColumnElement[bool]]:
+def _where(user_id: int, flt: HistoryFilter, *, hidden: bool = False) -> list[ColumnElement[bool]]:
+    """The listener's plays the filter names: visible ones only, or with `hidden` also an unpublished (or
+    killed) import's rows, which forgetting must remove too or a later publish would bring them back."""
     _check(flt)
-    where: list[ColumnElement[bool]] = [Play.user_id == user_id, visible()]
+    where: list[ColumnElement[bool]] = [Play.user_id == user_id]
+    if not hidden:
+        where.append(visible())
     if flt.since is not None:
         where.append(Play.started_at >= flt.since)
     if flt.until is not None:
@@ -171,10 +175,11 @@ def forget_play(session: Session, *, user_id: int, play_id: str) -> Forgotten:
 
 
 def forget_chunk(session: Session, *, user_id: int, since: datetime | None, until: datetime | None) -> Forgotten:
-    """Delete the listener's first DELETE_CHUNK plays in [since, until), oldest first. The caller commits
+    """Delete the listener's first DELETE_CHUNK plays in [since, until), oldest first, an unpublished import's
+    hidden rows included. The caller commits
     and calls again from the returned `last` until `deleted` is 0: each transaction stays short, and each
     index scan starts where the last one ended rather than stepping over the rows already deleted."""
-    where = _where(user_id, HistoryFilter(since=since, until=until))
+    where = _where(user_id, HistoryFilter(since=since, until=until), hidden=True)
     ids = list(session.scalars(select(Play.id).where(*where).order_by(Play.started_at).limit(DELETE_CHUNK)))
     if not ids:
         return Forgotten(0, None, None)
