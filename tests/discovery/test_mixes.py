@@ -121,3 +121,20 @@ def test_the_job_builds_what_is_due_once_and_weekly_mixes_next_week(container: C
         tomorrow = discovery.due_kinds(s, user_id=world.users[0], now=NOW + timedelta(days=1))
         monday = discovery.due_kinds(s, user_id=world.users[0], now=NOW + timedelta(days=5))
     assert tomorrow == ["daily"] and monday == ["daily", "discover", "radar"]
+
+
+def test_a_withdrawn_track_leaves_a_stored_mix_and_the_mix_still_saves(container: Container, world: World) -> None:
+    before = _mixes(container, world.users[0])["Daily Mix 1"]
+    assert {"A1", "B1"} <= set(before)
+    with transaction(container.sessions) as s:  # Bo Two (B1, B2) withdrawn after the mix was stored
+        album = s.get(Album, s.get(catalog.Track, world.track_rows["B1"]).album_id)  # type: ignore[union-attr]
+        assert album is not None
+        catalog.set_release_status(s, album=album, status=catalog.ReleaseStatus.WITHDRAWN)
+    after = _mixes(container, world.users[0])["Daily Mix 1"]
+    assert "A1" in after and not {"B1", "B2"} & set(after)
+    with transaction(container.sessions) as s:
+        (daily,) = [v for v in discovery.my_mixes(s, user_id=world.users[0], now=NOW) if v.kind == "daily"]
+        saved = discovery.save_mix(s, user_id=world.users[0], mix_id=daily.id, now=NOW)
+        items = library.playlist_items(s, playlist_id=saved.playlist_id, viewer_id=world.users[0], limit=100, offset=0)
+        assert [i.track.title for i in items.items] == after
+

@@ -132,8 +132,10 @@ def top_songs(session: Session, *, user_id: int | None, artist_name: str, limit:
 
 def playable(session: Session, *, user_id: int | None, track_ids: Sequence[int], now: datetime) -> set[int]:
     """The tracks this listener may hear now (label availability, pre-releases, Premium exclusives): the
-    same `billing.decide` every stream decision asks, for many tracks in two reads."""
-    contents = exclusives.track_contents(session, track_ids=track_ids)
+    same `billing.decide` every stream decision asks, for many tracks in three reads. Only listed music
+    (`catalog.music_track`): a withdrawn or draft track or an ad never stays in a mix, a radio or an answer."""
+    listed = list(session.scalars(select(Track.id).where(Track.id.in_(list(track_ids)), music_track())))
+    contents = exclusives.track_contents(session, track_ids=listed)
     verdicts: dict[billing.Content, bool] = {}
     for content in set(contents.values()):
         if user_id is None:
