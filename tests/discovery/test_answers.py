@@ -4,13 +4,14 @@ never recommended, cold start from the genre, a catalogue of one track."""
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
-from encore import billing, catalog, discovery
+from encore import billing, catalog, discovery, library
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.kernel import ValidationFailed
 from tests.catalog import factories as f
-from tests.discovery.world import World, build
+from tests.discovery.world import World, build, hidden_listens
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -101,3 +102,25 @@ def test_a_catalogue_of_one_track_recommends_nothing(container: Container) -> No
         found = discovery.recommend(s, user_id=None, tracks=[only.public_id], artists=[], genres=[], limit=5, now=NOW)
         assert found.track_ids == [] and found.seeds[0].initial_pool == 0
         assert discovery.related_artists(s, artist_id=band.public_id, limit=5) == []
+
+
+def test_an_unpublished_import_feeds_no_top_songs_similar_tracks_or_training(
+    container: Container, world: World
+) -> None:
+    """Every user "imports" C2 (Cy, Jazz) in an import that never publishes: no reader of plays counts it."""
+    with transaction(container.sessions) as s:
+        hidden_listens(s, world.users, world.track_rows["C2"], NOW)
+        discovery.train(s, now=NOW)
+    with container.sessions() as s:
+        top = discovery.top_songs(s, user_id=None, artist_name="Cy", limit=2, now=NOW)
+        assert _titles(s, top) == ["C1", "C2"]  # no counted listens: album order
+        assert [t.title for t in library.top_tracks(s, artist_name="Cy", limit=2)] == ["C1", "C2"]
+        similar = library.similar_tracks(s, track_id=world.tracks["A1"], limit=10)
+        assert "B1" in [t.title for t in similar] and "C2" not in [t.title for t in similar]
+        listened = s.scalars(
+            select(discovery.TrackNeighbour.neighbour_id).where(
+                discovery.TrackNeighbour.track_id == world.track_rows["A1"],
+                discovery.TrackNeighbour.source == "listening",
+            )
+        ).all()
+        assert world.track_rows["B1"] in listened and world.track_rows["C2"] not in listened

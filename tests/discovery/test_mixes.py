@@ -12,7 +12,7 @@ from encore.catalog import Album
 from encore.db import transaction
 from encore.kernel import NotFound
 from tests.catalog import factories as f
-from tests.discovery.world import World, build, listener, play
+from tests.discovery.world import World, build, hidden_listens, listener, play
 
 NOW = datetime(2026, 3, 4, 12, tzinfo=UTC)  # a Wednesday
 
@@ -138,3 +138,15 @@ def test_a_withdrawn_track_leaves_a_stored_mix_and_the_mix_still_saves(container
         items = library.playlist_items(s, playlist_id=saved.playlist_id, viewer_id=world.users[0], limit=100, offset=0)
         assert [i.track.title for i in items.items] == after
 
+
+def test_an_unpublished_import_is_not_heard_and_makes_nothing_popular(container: Container, world: World) -> None:
+    """Listens an import wrote stay out of a mix's familiar tracks and out of popularity until it publishes."""
+    with transaction(container.sessions) as s:
+        new = listener(s, "importer").id
+        hidden_listens(s, [new, *world.users], world.track_rows["C2"], NOW)  # enough listeners to rank C2 first
+    mixes = _mixes(container, new)
+    assert "Daily Mix 1" not in mixes  # nothing visible heard: a cold start
+    assert mixes["Discover Weekly"][0] == "A1"  # C2's hidden listens do not rank it
+    with transaction(container.sessions) as s:
+        found = discovery.recommend(s, user_id=None, tracks=[], artists=[], genres=["jazz"], limit=5, now=NOW)
+        assert catalog.track_views_in_order(s, found.track_ids)[0].title == "C1"

@@ -4,9 +4,10 @@ listeners whose plays give the recommender pairs of exactly 6 listeners."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from encore import discovery
+from encore import discovery, history
 from encore.accounts import User
 from encore.catalog import Album, AlbumGenre, Track, upsert_genre
 from encore.history import Play
@@ -33,6 +34,16 @@ def play(s: Session, user: int, track: int, at: datetime, n: int) -> None:
     started = at - timedelta(minutes=n)
     s.add(Play(user_id=user, client_play_id=f"{user}-{track}-{n}", track_id=track, started_at=started,
                updated_at=started, ms_played=170_000, state="ended", is_listen=True))  # fmt: skip
+
+
+def hidden_listens(s: Session, users: list[int], track: int, now: datetime) -> None:
+    """Each user "imports" three listens of the track in an import that never publishes (history.visible)."""
+    for u in users:
+        import_id = history.open_import(s, user_id=u, digest=f"{u:064d}", now=now)
+        at = now - timedelta(days=1)
+        listens = [history.ListenIn(at - timedelta(minutes=n), "x", "x", ms_played=170_000) for n in range(3)]
+        history.submit_listens(s, user_id=u, listens=listens, source="import", now=now, import_id=import_id)
+    s.execute(update(Play).where(Play.import_id.is_not(None)).values(track_id=track))
 
 
 def build(s: Session, now: datetime, *, listeners: int = 8) -> World:

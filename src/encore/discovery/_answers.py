@@ -25,7 +25,7 @@ from encore.catalog import (
 from encore.discovery._policy import may_derive, seed_count
 from encore.discovery._popular import derivable_listens
 from encore.discovery._service import related_artist_ids, similar_track_ids
-from encore.history import Play
+from encore.history import Play, visible
 from encore.kernel import NotFound, ValidationFailed
 
 ARTIST_SEED_TRACKS = 10  # an artist seeds with its most played tracks
@@ -119,7 +119,7 @@ def top_songs(session: Session, *, user_id: int | None, artist_name: str, limit:
         select(Track.id, func.count(Play.id), func.count(func.distinct(Play.user_id)), Album.release_date)
         .join(TrackArtist, TrackArtist.track_id == Track.id)
         .join(Album, Album.id == Track.album_id)
-        .outerjoin(Play, (Play.track_id == Track.id) & Play.is_listen.is_(True))
+        .outerjoin(Play, (Play.track_id == Track.id) & Play.is_listen.is_(True) & visible())
         .where(TrackArtist.artist_id == artist, music_track())
         .group_by(Track.id, Album.release_date, Track.disc_number, Track.track_number)
         .order_by(Album.release_date.desc(), Track.disc_number, Track.track_number)

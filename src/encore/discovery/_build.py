@@ -15,7 +15,7 @@ from encore.discovery._cooccur import item_neighbours, listening_matrix
 from encore.discovery._models import ArtistNeighbour, TrackNeighbour, TrainingContributor
 from encore.discovery._popular import derivable_listens, opted_out
 from encore.discovery._tables import Neighbour, merged_neighbours
-from encore.history import Play
+from encore.history import Play, visible
 
 NEIGHBOURS = 50  # stored per track and per artist
 _Key = Callable[[int], list[int]]  # a played track -> the items it counts for (itself, or its artists)
@@ -62,7 +62,7 @@ def _listening(session: Session) -> list[tuple[int, int, int]]:
     rows = session.execute(
         select(Play.user_id, Play.track_id, func.sum(Play.ms_played))
         .join(Track, Track.id == Play.track_id)
-        .where(Play.ms_played > 0, music_track(), Play.user_id.not_in(opted_out()))
+        .where(Play.ms_played > 0, music_track(), Play.user_id.not_in(opted_out()), visible())
         .group_by(Play.user_id, Play.track_id)
     )
     return [(int(u), int(t), int(ms)) for u, t, ms in rows if t is not None]

@@ -30,7 +30,7 @@ from encore.discovery._mix_policy import (
 )
 from encore.discovery._models import ArtistNeighbour
 from encore.discovery._service import similar_track_ids
-from encore.history import Play
+from encore.history import Play, visible
 
 TOP_ARTISTS = 30
 SEED_TRACKS = 50
@@ -92,7 +92,7 @@ def _heard(session: Session, user_id: int) -> dict[int, int]:
     rows = session.execute(
         select(Play.track_id, func.count(Play.id))
         .join(Track, Track.id == Play.track_id)
-        .where(Play.user_id == user_id, Play.is_listen.is_(True), music_track())
+        .where(Play.user_id == user_id, Play.is_listen.is_(True), music_track(), visible())
         .group_by(Play.track_id)
     )
     return {int(t): int(n) for t, n in rows if t is not None}

@@ -4,7 +4,7 @@ for tracks at least MIN_LISTENERS of them played (`may_derive`'s rule in SQL), s
 from sqlalchemy import ColumnElement, Select, Subquery, func, select
 
 from encore.discovery._models import DiscoveryPreference
-from encore.history import Play
+from encore.history import Play, visible
 from encore.library import MIN_LISTENERS
 
 
@@ -17,7 +17,9 @@ def derivable_listens(*where: ColumnElement[bool]) -> Subquery:
     (rank them as 0). `where` narrows the plays read, e.g. to a genre's tracks."""
     return (
         select(Play.track_id.label("track_id"), func.count(Play.id).label("listens"))
-        .where(Play.is_listen.is_(True), Play.track_id.is_not(None), Play.user_id.not_in(opted_out()), *where)
+        .where(
+            Play.is_listen.is_(True), Play.track_id.is_not(None), Play.user_id.not_in(opted_out()), visible(), *where
+        )
         .group_by(Play.track_id)
         .having(func.count(func.distinct(Play.user_id)) >= MIN_LISTENERS)
         .subquery()

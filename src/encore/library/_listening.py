@@ -260,7 +260,9 @@ def similar_tracks(session: Session, *, track_id: str, limit: int) -> list[Track
     """Tracks the listeners of this track also played, most shared first: only pairs that at least
     MIN_LISTENERS distinct listeners share (a seed with fewer listeners has no similar tracks)."""
     seed = _track_id(session, track_id)
-    listeners = select(Play.user_id).where(Play.track_id == seed, Play.is_listen.is_(True)).distinct().limit(1000)
+    listeners = (
+        select(Play.user_id).where(Play.track_id == seed, Play.is_listen.is_(True), visible()).distinct().limit(1000)
+    )
     if not enough_listeners(session.scalar(select(func.count()).select_from(listeners.subquery())) or 0):
         return []
     shared = func.count(func.distinct(Play.user_id))
@@ -273,6 +275,7 @@ def similar_tracks(session: Session, *, track_id: str, limit: int) -> list[Track
                 Play.track_id != seed,
                 Play.track_id.is_not(None),
                 _not_ad_track(Play.track_id),
+                visible(),
             )
             .group_by(Play.track_id)
             .having(shared >= MIN_LISTENERS)
@@ -320,7 +323,7 @@ def top_tracks(session: Session, *, artist_name: str, limit: int) -> list[TrackV
     played = (
         select(Track.id)
         .join(TrackArtist, TrackArtist.track_id == Track.id)
-        .outerjoin(Play, (Play.track_id == Track.id) & Play.is_listen.is_(True))
+        .outerjoin(Play, (Play.track_id == Track.id) & Play.is_listen.is_(True) & visible())
         .join(Album, Album.id == Track.album_id)
         .where(TrackArtist.artist_id == artist.id, music_track())
         .group_by(Track.id, Album.release_date, Track.disc_number, Track.track_number)
