@@ -1,5 +1,6 @@
 """The composition root: settings -> engine -> store -> services, built once and passed down."""
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_
 from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
-from encore.playback import AdClockBook, StreamVerifier
+from encore.playback import AdClockBook, StreamVerifier, play_key_secret
 from encore.state import MemoryState, SharedState, open_state
 from encore.storage import MediaStore
 from encore.streaming import TranscodeSlots
@@ -39,7 +40,10 @@ class Container:
     # Free listeners' ad clocks and open plays, on `state` (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
     # What the byte path sent of each listener's play, until it is a verified stream (on `state`).
-    verifier: StreamVerifier = field(default_factory=lambda: StreamVerifier(MemoryState()))
+    # (`build` keys its play keys with ENCORE_SECRET_KEY; this default is a placeholder no one records with)
+    verifier: StreamVerifier = field(
+        default_factory=lambda: StreamVerifier(MemoryState(), secret=secrets.token_bytes(32))
+    )
     # What this process keeps of the catalogue (views, search sets), dropped when the catalogue changes.
     catalogue_cache: catalog.CatalogueCache = field(default_factory=lambda: catalog.CatalogueCache(MemoryState()))
     # Listens submitted together (ListenBrainz) share one write transaction: one writer thread per process.
@@ -108,7 +112,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         keyring=keys.KeyringCache(sessions),
         clock=clock,
         ad_clocks=AdClockBook(state, url_ttl_s=settings.stream_url_ttl_s),
-        verifier=StreamVerifier(state),
+        verifier=StreamVerifier(state, secret=play_key_secret(settings.secret_key.get_secret_value())),
         catalogue_cache=cache,
         listen_writer=history.ListenWriter(sessions),
     )

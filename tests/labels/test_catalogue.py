@@ -102,8 +102,8 @@ def test_streams_per_day_count_verified_streams_once_per_play_never_client_repor
         sub2 = s.scalar(select(User.public_id).where(User.id == w.sub2.id))
         assert sub2 is not None
         verified = Verified(sub2, w.a.public_id, f"{w.a.public_id}:1", next_day, 31_000)
-        for _ in range(2):
-            assert record_verified_stream(s, verified=verified)
+        assert record_verified_stream(s, verified=verified)
+        assert not record_verified_stream(s, verified=verified)  # the repeat is ignored, and says so
         days = streams_per_day(s, label_id=w.ours_label_id, since=date(2026, 11, 1), until=date(2026, 11, 30))
         assert [(d.track_id, d.total) for d in days] == [(w.a.public_id, 5)]
         assert days[0].days == {MID.date(): 4, next_day.date(): 1}

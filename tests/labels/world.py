@@ -41,7 +41,11 @@ def play(s: Session, user: User, track: Track, *, ms: int, at: datetime = MID, p
     stream the byte path records (what labels are paid on)."""
     key = play_id or f"play-{next(_n):08d}"
     if ms >= VERIFY_MIN_MS:
-        s.add(VerifiedStream(user_id=user.id, track_id=track.id, play_key=key, first_byte_at=at, audio_ms=ms))
+        s.add(
+            VerifiedStream(
+                user_id=user.id, track_id=track.id, play_key=f"{user.id}:{key}", first_byte_at=at, audio_ms=ms
+            )
+        )
     s.add(
         Play(
             user_id=user.id,

@@ -17,11 +17,11 @@ from encore import billing, playback
 from encore.accounts import User, create_user, regenerate_listen_token
 from encore.billing import Availability
 from encore.bootstrap import Container
-from encore.catalog import Track
+from encore.catalog import Album, Track
 from encore.db import transaction
 from encore.devices import create_device
 from encore.history import Play
-from encore.labels import streams_per_day
+from encore.labels import streams_per_day, withdraw
 from encore.playback import VerifiedStream
 from encore.web import create_app
 from tests.catalog import factories as f
@@ -249,3 +249,18 @@ def test_a_failed_verified_stream_write_on_subsonic_keeps_the_audio_and_is_recor
         assert api.get("/rest/download", params=params).content == AUDIO
     assert len(calls) == 2
     assert _verified(container) == 1
+
+
+def test_a_stream_url_issued_before_a_withdrawal_streams_nothing_after_it(container: Container) -> None:
+    world = _world(container)
+    with TestClient(create_app(container), base_url="http://testserver") as api:
+        h = {"Authorization": f"Bearer {login(api, world.premium)}"}
+        url = _url(api, h, world.song)
+        with transaction(container.sessions) as s:
+            album = s.scalar(
+                select(Album.public_id).join(Track, Track.album_id == Album.id).where(Track.public_id == world.song)
+            )
+            assert album is not None
+            withdraw(s, label_id=world.label_id, album_id=album)
+        assert api.get(url, headers={"Range": "bytes=0-"}).status_code == 404
+    assert _verified(container) == 0

@@ -158,7 +158,7 @@ def _listening(session: Session, album: Album, users: list[User], now: datetime)
                     VerifiedStream(
                         user_id=user.id,
                         track_id=track.id,
-                        play_key=f"demo-{day}-{i}",
+                        play_key=f"demo-{user.id}-{day}-{i}",
                         first_byte_at=at,
                         audio_ms=track.duration_ms,
                     )

@@ -20,6 +20,7 @@ from encore.playback._verified import (
     VerifiedStream,
     deidentify_verified_streams,
     own_verified_streams,
+    play_key_secret,
     record_verified_stream,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "next_stream_decision",
     "own_verified_streams",
     "parse_edge_line",
+    "play_key_secret",
     "record_verified_stream",
     "start_ad_break",
 ]

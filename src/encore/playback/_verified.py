@@ -8,6 +8,8 @@ tiny ranges never add up to more than they carried), across every request, worke
 track lasts its length from its first byte: parallel requests, seeks and re-reads within it count once.
 """
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +33,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class VerifiedStream(Base):
     __tablename__ = "verified_streams"
     __table_args__ = (
-        UniqueConstraint("user_id", "play_key"),
+        # One row per play, whoever it names: a de-identified row (user_id NULL) still blocks its duplicate
+        UniqueConstraint("play_key"),
         Index("ix_verified_streams_track_at", "track_id", "first_byte_at"),
         Index("ix_verified_streams_at", "first_byte_at", "user_id", "track_id"),
     )
@@ -40,7 +43,9 @@ class VerifiedStream(Base):
     # stays (closed statements were computed from it, open ones still count it), de-identified
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
-    play_key: Mapped[str] = mapped_column(String(64))  # the track's public id and the play's first byte
+    # A keyed hash of the listener, the track and the play's first byte (`play_key`): unique on its own, and
+    # naming no one to whoever reads the database without the server's secret
+    play_key: Mapped[str] = mapped_column(String(64))
     first_byte_at: Mapped[datetime] = mapped_column(UTCDateTime())
     audio_ms: Mapped[int] = mapped_column(Integer)  # audio sent when the stream was verified (a lower bound)
 
@@ -58,11 +63,30 @@ def _us(at: datetime) -> int:
     return (at - _EPOCH) // timedelta(microseconds=1)
 
 
+def play_key_secret(secret_key: str) -> bytes:
+    """The key of `play_key`'s hash, derived from ENCORE_SECRET_KEY (not from the rotating keyring: a play's
+    key must stay the same for as long as a log naming it may be read again)."""
+    return hmac.new(secret_key.encode(), b"encore-verified-play-key-v1", hashlib.sha256).digest()
+
+
+def play_key(secret: bytes, *, user: str, track: str, first_us: int) -> str:
+    """One play's key: the same listener, track and first byte always give it; it names no one without
+    `secret`, so it stays on a de-identified row as that play's duplicate guard."""
+    return hmac.new(secret, f"{user}|{track}|{first_us}".encode(), hashlib.sha256).hexdigest()
+
+
 _Step = Callable[[list[Doc | None]], tuple[list[Doc | None], Verified | None]]
 
 
 def _merge_step(  # noqa: PLR0917 - one response's coordinates
-    user: str, track: str, duration_ms: int, rendition: str, size: int, spans: Spans, first_byte_at: datetime
+    secret: bytes,
+    user: str,
+    track: str,
+    duration_ms: int,
+    rendition: str,
+    size: int,
+    spans: Spans,
+    first_byte_at: datetime,
 ) -> tuple[str, _Step, float]:
     """The shared-state key, the atomic step that merges `spans` into the listener's play, and its TTL."""
     window_us = max(duration_ms, VERIFY_MIN_MS) * 1000
@@ -85,7 +109,8 @@ def _merge_step(  # noqa: PLR0917 - one response's coordinates
         doc = {"at": raw["at"], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
         doc["done"] = done
         at = _EPOCH + timedelta(microseconds=raw["at"])
-        found = Verified(user, track, f"{track}:{raw['at']}", at, heard) if done else None
+        key = play_key(secret, user=user, track=track, first_us=raw["at"])
+        found = Verified(user, track, key, at, heard) if done else None
         return [doc], found
 
     ttl = window_us / 1_000_000 + 3600
@@ -95,8 +120,8 @@ def _merge_step(  # noqa: PLR0917 - one response's coordinates
 class StreamVerifier:
     """Merges what each response sent into the listener's play of the track, on the shared state."""
 
-    def __init__(self, state: SharedState) -> None:
-        self._state = state
+    def __init__(self, state: SharedState, *, secret: bytes) -> None:
+        self._state, self._secret = state, secret  # secret: `play_key_secret(settings.secret_key)`
 
     async def merge(
         self,
@@ -110,7 +135,7 @@ class StreamVerifier:
         first_byte_at: datetime,
     ) -> Verified | None:
         """The play's record once it first reaches 30 s; None before and after (a play verifies once)."""
-        key, step, ttl = _merge_step(user, track, duration_ms, rendition, size, spans, first_byte_at)
+        key, step, ttl = _merge_step(self._secret, user, track, duration_ms, rendition, size, spans, first_byte_at)
         return await self._state.aupdate([key], step, ttl_s=[ttl])
 
     def merge_now(
@@ -125,7 +150,7 @@ class StreamVerifier:
         first_byte_at: datetime,
     ) -> Verified | None:
         """`merge` from a worker thread (an MP3 transcode's blocking iterator)."""
-        key, step, ttl = _merge_step(user, track, duration_ms, rendition, size, spans, first_byte_at)
+        key, step, ttl = _merge_step(self._secret, user, track, duration_ms, rendition, size, spans, first_byte_at)
         return self._state.update([key], step, ttl_s=[ttl])
 
     async def unmark(self, verified: Verified, *, duration_ms: int) -> None:
@@ -231,7 +256,7 @@ def record_verified_stream(session: Session, *, verified: Verified) -> bool:
     if user_id is None or track_id is None:
         return False
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    done = session.execute(
+    written = session.scalar(
         insert(VerifiedStream)
         .values(
             user_id=user_id,
@@ -240,9 +265,10 @@ def record_verified_stream(session: Session, *, verified: Verified) -> bool:
             first_byte_at=verified.first_byte_at,
             audio_ms=verified.audio_ms,
         )
-        .on_conflict_do_nothing(index_elements=["user_id", "play_key"])
+        .on_conflict_do_nothing(index_elements=["play_key"])
+        .returning(VerifiedStream.id)  # (a driver's rowcount need not say whether the row was written)
     )
-    return bool(getattr(done, "rowcount", 1))
+    return written is not None
 
 
 def deidentify_verified_streams(

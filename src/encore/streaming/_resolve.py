@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore.catalog import Rendition, Track
+from encore.catalog import ReleaseStatus, Rendition, Track
 from encore.kernel import is_public_id
 from encore.storage import MediaStore, StoreError
 from encore.streaming._media import MediaFile, media_file_for
@@ -47,6 +47,9 @@ class CachedResolver:
                 select(Rendition.media_path, Track.duration_ms, Track.is_ad)
                 .join(Track, Track.id == Rendition.track_id)
                 .where(Track.public_id == track, Rendition.kind == rendition)
+                # a URL issued before a withdrawal streams (and verifies) nothing after it; ad audio is
+                # no label's release and always streams
+                .where(or_(Track.is_ad == true(), Track.status == ReleaseStatus.PUBLISHED.value))
             ).first()
         if row is None:
             return None

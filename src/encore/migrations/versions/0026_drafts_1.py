@@ -32,6 +32,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("tracks", "albums"):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(f"ix_{table}_unlisted")
-            batch_op.drop_column("status")
+        op.drop_index(f"ix_{table}_unlisted", table_name=table)
+        if op.get_bind().dialect.name == "sqlite":
+            # In place (SQLite >= 3.35): a batch rebuild drops the table, and with foreign keys on that
+            # deletes every rendition, playlist item, verified stream and lyric that refers to it
+            op.execute(f"ALTER TABLE {table} DROP COLUMN status")
+        else:
+            op.drop_column(table, "status")

@@ -1,0 +1,43 @@
+"""Downgrading keeps what the older schema can hold: on SQLite with foreign keys on, a migration that rebuilds
+a parent table (batch mode drops and recreates it) would cascade-delete every row that refers to it."""
+
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import inspect, text
+
+from encore.catalog import Rendition
+from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_to_head
+from encore.db._migrate import alembic_config
+from tests.catalog import factories as f
+
+
+def test_downgrading_drafts_on_sqlite_keeps_the_tracks_renditions(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'down.db'}")
+    upgrade_to_head(engine)
+    with transaction(make_sessionmaker(engine)) as s:
+        band = f.artist(s, "Band")
+        song = f.track(s, "Song", f.album(s, "LP", band), [band], number=1)
+        s.add(
+            Rendition(
+                track_id=song.id, kind="vorbis160", media_path="audio/ab/song.vorbis160.ogg", codec="vorbis",
+                bitrate=160_000, sample_rate=44_100, channels=2, size=1024, sha256="0" * 64,
+            )
+        )  # fmt: skip
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # what makes a rebuild cascade
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "lyrics_1")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM renditions")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM tracks")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM albums")).scalar() == 1
+        columns = {c["name"] for t in ("tracks", "albums") for c in inspect(conn).get_columns(t)}
+        assert "status" not in columns
+        indexes = {i["name"] for t in ("tracks", "albums") for i in inspect(conn).get_indexes(t)}
+        assert not indexes & {"ix_tracks_unlisted", "ix_albums_unlisted"}
+    upgrade_to_head(engine)  # and back up again
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM tracks")).scalar() == "published"
+    engine.dispose()
