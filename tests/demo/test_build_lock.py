@@ -66,8 +66,11 @@ def test_no_lock_file_means_no_builder_and_the_check_creates_none(tmp_path: Path
 _CHILD = textwrap.dedent(
     """
     import sys
+    from pathlib import Path
     from encore.demo import adopt_build_lock
-    lock = adopt_build_lock(int(sys.argv[1]))
+    library = Path(sys.argv[2])
+    print("stdin taken" if adopt_build_lock(0, library) is not None else "stdin refused", flush=True)
+    lock = adopt_build_lock(int(sys.argv[1]), library)
     print("held" if lock is not None else "not held", flush=True)
     sys.stdin.read()
     """
@@ -80,7 +83,7 @@ def test_the_lock_handed_to_the_child_stays_held_until_the_child_ends(tmp_path: 
     assert lock is not None
     fd = lock.fileno()
     with subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(fd)],
+        [sys.executable, "-c", _CHILD, str(fd), str(library)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -88,7 +91,9 @@ def test_the_lock_handed_to_the_child_stays_held_until_the_child_ends(tmp_path: 
         env=_env(tmp_path),
     ) as child:
         try:
-            assert child.stdout is not None and child.stdout.readline().strip() == "held"
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "stdin refused"  # a descriptor that is not the lock file
+            assert child.stdout.readline().strip() == "held"
             lock.close()  # the server's own copy
             assert builder_running(library) is True  # the child holds it: never free in between
             assert try_build_lock(library) is None

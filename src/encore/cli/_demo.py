@@ -87,7 +87,7 @@ def _print_logins(c: Container, console: Console) -> None:
 def _build_lock(library: Path, console: Console, handed_fd: int | None) -> Iterator[None]:
     """One builder at a time per library (a foreground `encore demo` and the server's background child, which
     holds the lock its server handed it as descriptor `handed_fd`)."""
-    lock = adopt_build_lock(handed_fd) if handed_fd is not None else None
+    lock = adopt_build_lock(handed_fd, library) if handed_fd is not None else None
     if lock is None:
         lock = try_build_lock(library)
     if lock is None:

@@ -42,13 +42,17 @@ def wait_build_lock(library: Path) -> TextIO:
     return lock
 
 
-def adopt_build_lock(fd: int) -> TextIO | None:
+def adopt_build_lock(fd: int, library: Path) -> TextIO | None:
     """The lock a parent handed down as descriptor `fd` (held already: flock on the same open file succeeds),
-    or None when `fd` does not hold it (then the caller waits for the lock like anyone else)."""
+    or None when `fd` is not this library's lock file or does not hold it (then the caller waits for the lock
+    like anyone else)."""
     try:
-        lock = os.fdopen(fd, "a")
+        same = os.path.samestat(os.fstat(fd), os.stat(library / LOCK_FILE))
     except OSError:
         return None
+    if not same:
+        return None
+    lock = os.fdopen(fd, "a")
     os.set_inheritable(fd, False)  # this process's own children must not keep the build "running"
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
