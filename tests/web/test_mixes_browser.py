@@ -1,6 +1,7 @@
 """Made for you, crossfade and the sleep timer in real Chromium, on desktop and phone: a mix from home plays
 and saves as a playlist (twice: one playlist); a crossfade plays two tracks at once, then hands over; the
-sleep timer pauses at the end of the track, and after its minutes (Playwright's clock, no page hook)."""
+sleep timer pauses at the end of the track, and after its minutes (Playwright's clock, no page hook); Settings
+shown again and again adds no listener to the timer."""
 
 from collections.abc import Iterator
 from datetime import timedelta
@@ -135,4 +136,41 @@ def test_sleep_timer_minutes_pause_when_the_clock_reaches_them_on_a_phone(live: 
     page.clock.run_for("01:01")
     page.wait_for_function("document.querySelector('#audio').paused")
     assert page.evaluate("document.querySelector('#set-sleep').value") == "off"  # it fired, and turned off
+    page.context.close()
+
+
+# Counts the "change" listeners on non-DOM event targets (the sleep timer is the page's only one).
+_COUNT_LISTENERS = """
+window.__timerListeners = 0;
+const add = EventTarget.prototype.addEventListener, remove = EventTarget.prototype.removeEventListener;
+EventTarget.prototype.addEventListener = function (type, ...rest) {
+  if (type === "change" && !(this instanceof Node)) window.__timerListeners += 1;
+  return add.call(this, type, ...rest);
+};
+EventTarget.prototype.removeEventListener = function (type, ...rest) {
+  if (type === "change" && !(this instanceof Node)) window.__timerListeners -= 1;
+  return remove.call(this, type, ...rest);
+};
+"""
+
+
+def test_settings_shown_again_adds_no_sleep_timer_listener(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport=DESKTOP)
+    page.add_init_script(_COUNT_LISTENERS)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    settings = "document.querySelector('a[href=\"/settings\"]').click()"
+    page.evaluate(settings)
+    page.wait_for_selector("#set-sleep")
+    first = page.evaluate("window.__timerListeners")
+    for _ in range(3):
+        page.go_back()
+        page.wait_for_selector("text=New releases")
+        page.evaluate(settings)
+        page.wait_for_selector("#set-sleep")
+    assert page.evaluate("window.__timerListeners") == first
+    page.select_option("#set-sleep", "15")  # the controls shown still follow the timer
+    assert page.evaluate("document.querySelector('#sleep-timer').value") == "15"
+    page.select_option("#sleep-timer", "off")
+    assert page.evaluate("document.querySelector('#set-sleep').value") == "off"
     page.context.close()

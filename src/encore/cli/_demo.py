@@ -7,11 +7,11 @@ background process). The rest follows album by album, its progress in the librar
 stopped build resumes where it was and a finished one returns at once.
 """
 
-import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -31,11 +31,14 @@ from encore.demo import (
     DemoAlbum,
     DemoCatalogue,
     DemoSpec,
+    adopt_build_lock,
     album_folder,
     ensure_demo_world,
     library_dir,
     plan_catalogue,
     read_progress,
+    try_build_lock,
+    wait_build_lock,
     write_ad_spot,
     write_demo_library,
     write_progress,
@@ -81,15 +84,16 @@ def _print_logins(c: Container, console: Console) -> None:
 
 
 @contextmanager
-def _build_lock(library: Path, console: Console) -> Iterator[None]:
-    """One builder at a time per library (a foreground `encore demo` and the server's background child)."""
-    library.mkdir(parents=True, exist_ok=True)
-    with open(library / ".build.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            console.print("Another demo build is running here; waiting for it ...")
-            fcntl.flock(lock, fcntl.LOCK_EX)
+def _build_lock(library: Path, console: Console, handed_fd: int | None) -> Iterator[None]:
+    """One builder at a time per library (a foreground `encore demo` and the server's background child, which
+    holds the lock its server handed it as descriptor `handed_fd`)."""
+    lock = adopt_build_lock(handed_fd, library) if handed_fd is not None else None
+    if lock is None:
+        lock = try_build_lock(library)
+    if lock is None:
+        console.print("Another demo build is running here; waiting for it ...")
+        lock = wait_build_lock(library)
+    with lock:
         yield
 
 
@@ -149,10 +153,28 @@ def _world_after_catalogue(c: Container, console: Console) -> None:
     )
 
 
-def run_demo_command(c: Container, *, options: DemoOptions, console: Console) -> None:
+def run_demo_command(c: Container, *, options: DemoOptions, console: Console, handed_fd: int | None = None) -> None:
     library = library_dir(c.settings.data_dir)
-    with _build_lock(library, console):
+    with _build_lock(library, console, handed_fd):
         _run_locked(c, options=options, library=library, console=console)
+
+
+def first_album_for_serve(c: Container, *, options: DemoOptions, console: Console) -> TextIO | None:
+    """`serve --build-demo`'s first step, never waiting: None when another builder holds the library (a
+    foreground `encore demo`, or a background child left from an earlier server): it keeps building, home's
+    notice shows its progress, and the server serves at once. Otherwise the first album is built and the
+    lock comes back still held, for the background child to inherit."""
+    library = library_dir(c.settings.data_dir)
+    lock = try_build_lock(library)
+    if lock is None:
+        console.print("Another demo build is running here; serving now (home shows its progress)")
+        return None
+    try:
+        _run_locked(c, options=options, library=library, console=console)
+    except BaseException:
+        lock.close()
+        raise
+    return lock
 
 
 def _run_locked(c: Container, *, options: DemoOptions, library: Path, console: Console) -> None:

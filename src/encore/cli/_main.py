@@ -91,14 +91,16 @@ def serve(
 def _start_demo_builder(c: Container) -> "DemoBuilder | None":
     """In this process, so `make run` pays for one interpreter start-up, not two; the first-only step
     returns at once when the build was begun (or finished) before."""
-    from encore.cli._demo import DemoOptions, run_demo_command
+    from encore.cli._demo import DemoOptions, first_album_for_serve
     from encore.cli._demo_child import start_demo_builder
     from encore.demo import DemoSpec
 
     options = DemoOptions(DemoSpec(), first_only=True, force=False, workers=c.settings.ingest_workers)
-    run_demo_command(c, options=options, console=console)
-
-    builder = start_demo_builder(c.settings.data_dir)
+    lock = first_album_for_serve(c, options=options, console=console)
+    if lock is None:  # another builder has the library: serve now, it goes on building
+        return None
+    with lock:  # the child inherits the held lock; this copy closes once it is started (or not needed)
+        builder = start_demo_builder(c.settings.data_dir, lock)
     if builder is not None:
         console.print(f"Building the rest of the demo catalogue in the background (log: {builder.log})")
     return builder
@@ -153,6 +155,7 @@ def demo(  # keyword-only: typer reads the options by name
         int | None, typer.Option(min=1, max=64, help="Processes (default: ENCORE_INGEST_WORKERS)")
     ] = None,
     force: Annotated[bool, typer.Option(help="Build even if the library is not empty")] = False,
+    handed_lock_fd: Annotated[int | None, typer.Option(hidden=True, help="The build lock `serve` hands down")] = None,
 ) -> None:
     """Build the demo catalogue (synthesised offline) and the demo accounts."""
     from encore.cli._demo import DemoOptions, run_demo_command
@@ -166,7 +169,7 @@ def demo(  # keyword-only: typer reads the options by name
     c.migrate()
     spec = DemoSpec(albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest)
     options = DemoOptions(spec, first_only=first_only, force=force, workers=workers or c.settings.ingest_workers)
-    run_demo_command(c, options=options, console=console)
+    run_demo_command(c, options=options, console=console, handed_fd=handed_lock_fd)
 
 
 @user_app.command("create")

@@ -3,6 +3,7 @@
 from encore.demo._accounts import AD_ISRC, DEMO_LOGINS, DemoLogin, ad_spot_catalogue, ensure_demo_world, write_ad_spot
 from encore.demo._files import album_folder, write_demo_library
 from encore.demo._history import Listener, demo_periods, seed_listening
+from encore.demo._lock import adopt_build_lock, builder_running, try_build_lock, wait_build_lock
 from encore.demo._plan import DemoAlbum, DemoArtist, DemoCatalogue, DemoSpec, DemoTrack, plan_catalogue, upc_with_check
 from encore.demo._progress import BuildProgress, library_dir, read_progress, write_progress
 from encore.demo._synth import synthesize
@@ -19,7 +20,9 @@ __all__ = [
     "DemoTrack",
     "Listener",
     "ad_spot_catalogue",
+    "adopt_build_lock",
     "album_folder",
+    "builder_running",
     "demo_periods",
     "ensure_demo_world",
     "library_dir",
@@ -27,7 +30,9 @@ __all__ = [
     "read_progress",
     "seed_listening",
     "synthesize",
+    "try_build_lock",
     "upc_with_check",
+    "wait_build_lock",
     "write_ad_spot",
     "write_demo_library",
     "write_progress",

@@ -1,11 +1,15 @@
 // "Building the demo catalogue: 4/20 albums" on home while `encore serve --build-demo` finishes the demo
-// in the background; it asks again every few seconds and goes away when the build is done.
+// in the background; it asks again every few seconds and goes away when the build is done. A build whose
+// process died half way ("stopped": no builder holds it) gets a last sentence and no more asking.
 import { api } from "./api.js";
 import { h } from "./dom.js";
 
 const POLL_MS = 5000;
 
 function sentence(p) {
+  if (p.stopped) {
+    return `The demo build stopped at ${p.albums_done}/${p.albums_total} albums; run make run again to finish it.`;
+  }
   if (p.stage === "history") {
     return `Demo catalogue imported: ${p.albums_total} albums. Generating listening history and Wrapped …`;
   }
@@ -22,13 +26,14 @@ export function demoBuildNotice() {
     } catch {
       progress = null; // a hiccup: try again on the next round
     }
-    if (progress && !progress.building) {
+    if (progress && !progress.building && !progress.stopped) {
       note.remove();
       return;
     }
     if (progress) {
       note.textContent = sentence(progress);
       note.hidden = false;
+      if (progress.stopped) return; // nothing will move it on: no more asking
     }
     setTimeout(() => { if (note.isConnected) check(); }, POLL_MS);
   };

@@ -12,6 +12,10 @@ export class SleepTimer extends EventTarget {
     this.choice = "off";
     this.timer = null;
     this.endsAt = null;
+    // The <select>s shown, one per id: a page that renders again (Settings) replaces its own, so the timer
+    // keeps no listener or element per render, only the latest of each.
+    this.controls = new Map();
+    this.addEventListener("change", () => this.controls.forEach((select) => this.sync(select)));
   }
 
   set(choice) {
@@ -35,14 +39,17 @@ export class SleepTimer extends EventTarget {
     this.dispatchEvent(new Event("slept"));
   }
 
+  sync(select) {
+    select.value = this.choice;
+    select.classList.toggle("on", this.choice !== "off");
+  }
+
   // A <select> bound to this timer; every one shown (bar, Settings) follows the others.
   control(id) {
     const select = h("select", { id, "aria-label": "Sleep timer", onchange: (e) => this.set(e.target.value) },
       SLEEP_CHOICES.map(([value, text]) => h("option", { value, text })));
-    select.value = this.choice;
-    const sync = () => { select.value = this.choice; select.classList.toggle("on", this.choice !== "off"); };
-    this.addEventListener("change", sync);
-    sync();
+    this.controls.set(id, select);
+    this.sync(select);
     return select;
   }
 }
