@@ -1,4 +1,4 @@
-"""Debian's Chromium through Playwright, launched once per test process and shared by the browser modules.
+"""Debian's Chromium through Playwright, launched once per browser module (tests/web/conftest.py `chromium`).
 
 Each test opens its own context (cookies, storage and cache are per context, so tests never see each other);
 what a module leaves open is closed when the module ends (`release`), so the one browser does not accumulate.

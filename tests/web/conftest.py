@@ -34,9 +34,12 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     return token
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """One Chromium per test process (xdist worker); browser modules take it through their `browser` fixture."""
+    """One Chromium per browser module, taken through its `browser` fixture. Not per session: Playwright's sync
+    API keeps an event loop running in the main thread while it is open, and every later test in that process
+    that calls asyncio.run() (the body-limit tests, for one) would fail with "cannot be called from a running
+    event loop"."""
     if not chromium_available():
         if IN_CI:
             pytest.fail("Chromium is required in CI")
