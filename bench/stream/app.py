@@ -24,5 +24,5 @@ def create() -> ASGIApp:
     return make_stream_app(
         key=stream_key(os.environ["BENCH_SECRET"]),
         resolve=DirectoryResolver(media, ttl_s=3600),
-        taps=None if book is None else lambda u, t: book.tap(u, t, interval_s=10**9),
+        taps=None if book is None else lambda u, t: book.atap(u, t, interval_s=10**9),
     )
