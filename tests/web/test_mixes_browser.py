@@ -89,6 +89,7 @@ def test_crossfade_is_remembered_by_the_device_and_overlaps_two_tracks(live: Liv
     page.wait_for_selector("#set-crossfade")
     assert page.input_value("#set-crossfade") == "3"  # remembered in this browser's localStorage
     page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
+    page.wait_for_selector("#main .track-title")  # the album renders after its data arrives
     names = page.locator("#main .track-title").all_inner_texts()
     page.locator("#main .track-play").first.click()
     _playing(page)
@@ -109,6 +110,7 @@ def test_sleep_timer_end_of_track_pauses_instead_of_going_on(live: LiveServer, b
     _login(page, live)
     page.wait_for_selector("text=New releases")
     page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
+    page.wait_for_selector("#main .track-title")  # the album renders after its data arrives
     names = page.locator("#main .track-title").all_inner_texts()
     page.select_option("#sleep-timer", "track")
     page.locator("#main .track-play").first.click()
