@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from encore import lyrics
 from encore.accounts import Role, User, create_user
 from encore.bootstrap import Container
 from encore.catalog import Track, upsert_label
@@ -58,3 +59,19 @@ def test_admin_upload_of_a_bad_file_reports_the_reason(client: TestClient, conta
     assert body["failed"][0]["reason"].startswith("not a readable audio file")
     with container.sessions() as s:
         assert s.scalar(select(User.role).where(User.username == "adm")) == "admin"
+
+
+def test_an_admin_upload_keeps_its_lrc_sidecar(client: TestClient, container: Container, flac: bytes) -> None:
+    """Both upload routes reach ingest through one helper: /api/uploads dropped the .lrc field before."""
+    _user(container, "adm", Role.ADMIN)
+    login(client, "adm", "password-123")
+    lrc = b"[00:00.20]First line\n[00:01.00]Second line\n"
+    r = client.post(
+        "/api/uploads", files={"file": ("x.flac", flac), "lyrics": ("x.lrc", lrc)}, data={"label": "L"}, headers=CSRF
+    )
+    assert r.status_code == 200 and r.json()["imported"] == 1
+    with container.sessions() as s:
+        track = s.scalar(select(Track).where(Track.title == "Uploaded"))
+        assert track is not None
+        stored = lyrics.lyrics_of(s, track_id=track.id)
+    assert stored is not None and [line.text for line in stored.lyrics.lines] == ["First line", "Second line"]

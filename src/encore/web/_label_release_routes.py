@@ -7,12 +7,12 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from encore import labels
 from encore.audit import kinds
 from encore.catalog import Album
-from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, ingest_upload, store_cover
-from encore.web._audit import note, note_apart
+from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, store_cover
+from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
 from encore.web._label_schemas import AlbumOut, ReleaseFormIn, album_out
-from encore.web._upload_body import UploadBody
+from encore.web._upload_body import UploadBody, ingest_form
 
 router = APIRouter(prefix="/api", tags=["labels"])
 
@@ -26,38 +26,10 @@ def label_upload(request: Request, label: OwnLabel, user: CurrentUser, body: Upl
     """Multipart `file`, one audio file of the release (content decides the format), through the same
     ingest pipeline as `encore ingest`; it lands on this label as a draft, listed nowhere until published.
     `releases` names the drafts the files joined, for the form."""
-    c = container(request)
-    summary = ingest_upload(
-        data=body.file.file,
-        original_name=body.file.filename or "",
-        sessions=c.sessions,
-        store=c.store,
-        label_override=label.name,
-        max_bytes=c.settings.max_upload_bytes,
-        draft=True,
-        lyrics=body.lyrics.file if body.lyrics is not None else None,
-    )
-    note_apart(
-        request,
-        kinds.LABEL_UPLOAD,
-        actor=user,
-        label=label.id,
-        file=(body.file.filename or "")[:200],
-        imported=summary.imported,
-        updated=summary.updated,
-        failed=len(summary.failed),
-        track_ids=summary.track_ids[:50],
-    )
-    with c.sessions() as session:
+    summary, answer = ingest_form(request, user, body, label=label.name, audit_label=label.id, draft=True)
+    with container(request).sessions() as session:
         releases = labels.releases_of_tracks(session, label_id=label.row_id, track_ids=summary.track_ids)
-    return {
-        "imported": summary.imported,
-        "updated": summary.updated,
-        "duplicates": summary.duplicates,
-        "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
-        "warnings": [reason for _, reason in summary.warnings],
-        "releases": releases,
-    }
+    return {**answer, "releases": releases}
 
 
 @router.patch("/label/{label_id}/releases/{album_id}")

@@ -13,7 +13,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
 
+from encore.accounts import User
+from encore.audit import kinds
+from encore.ingest import IngestSummary, ingest_upload
 from encore.kernel import ValidationFailed
+from encore.web._audit import note_apart
+from encore.web._deps import container
 
 MAX_LABEL_FIELD = 200
 
@@ -38,3 +43,40 @@ async def upload_form(request: Request) -> AsyncIterator[UploadForm]:
 
 
 UploadBody = Annotated[UploadForm, Depends(upload_form)]
+
+
+def ingest_form(
+    request: Request, user: User, body: UploadForm, *, label: str | None, audit_label: object, draft: bool
+) -> tuple[IngestSummary, dict[str, object]]:
+    """The one way an uploaded form reaches ingest, for every upload route: the audio with its optional .lrc
+    sidecar, the size cap, the audit event. Returns the summary and the answer's common fields."""
+    c = container(request)
+    summary = ingest_upload(
+        data=body.file.file,
+        original_name=body.file.filename or "",
+        sessions=c.sessions,
+        store=c.store,
+        label_override=label,
+        max_bytes=c.settings.max_upload_bytes,
+        draft=draft,
+        lyrics=body.lyrics.file if body.lyrics is not None else None,
+    )
+    note_apart(
+        request,
+        kinds.LABEL_UPLOAD,
+        actor=user,
+        label=audit_label,
+        file=(body.file.filename or "")[:200],
+        imported=summary.imported,
+        updated=summary.updated,
+        failed=len(summary.failed),
+        track_ids=summary.track_ids[:50],
+    )
+    answer: dict[str, object] = {
+        "imported": summary.imported,
+        "updated": summary.updated,
+        "duplicates": summary.duplicates,
+        "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
+        "warnings": [reason for _, reason in summary.warnings],
+    }
+    return summary, answer

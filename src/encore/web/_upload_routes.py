@@ -5,13 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from encore.accounts import Role, User
-from encore.audit import kinds
 from encore.catalog import label_name_for
-from encore.ingest import ingest_upload
 from encore.kernel import PermissionDenied
-from encore.web._audit import note_apart
-from encore.web._deps import CurrentUser, Db, container
-from encore.web._upload_body import UploadBody
+from encore.web._deps import CurrentUser, Db
+from encore.web._upload_body import UploadBody, ingest_form
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 
@@ -28,39 +25,15 @@ Uploader = Annotated[User, Depends(_uploader)]
 
 @router.post("/uploads", status_code=200)
 def upload(request: Request, session: Db, user: Uploader, body: UploadBody) -> dict[str, object]:
-    """Multipart: `file` (an audio file; content decides the format), `label` (admins only)."""
+    """Multipart: `file` (an audio file; content decides the format), `lyrics` (an optional .lrc), `label`
+    (admins only)."""
     label = body.label
     if user.role == Role.LABEL.value:
         # A label uploads into its own catalogue, whatever the form says.
         label = label_name_for(session, label_id=user.label_id)
         if label is None:
             raise PermissionDenied("this label account has no label", code="no_label")
-    c = container(request)
-    summary = ingest_upload(
-        data=body.file.file,
-        original_name=body.file.filename or "",
-        sessions=c.sessions,
-        store=c.store,
-        label_override=label,
-        max_bytes=c.settings.max_upload_bytes,
-        draft=user.role == Role.LABEL.value,  # a label's upload waits as a draft until it publishes it
-    )
-    note_apart(
-        request,
-        kinds.LABEL_UPLOAD,
-        actor=user,
-        label=label,
-        file=(body.file.filename or "")[:200],
-        imported=summary.imported,
-        updated=summary.updated,
-        failed=len(summary.failed),
-        track_ids=summary.track_ids[:50],
-    )
-    return {
-        "imported": summary.imported,
-        "updated": summary.updated,
-        "duplicates": summary.duplicates,
-        "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
-        "warnings": [reason for _, reason in summary.warnings],
-        "track_ids": summary.track_ids,
-    }
+    summary, answer = ingest_form(
+        request, user, body, label=label, audit_label=label, draft=user.role == Role.LABEL.value
+    )  # a label's upload waits as a draft until it publishes it
+    return {**answer, "track_ids": summary.track_ids}
