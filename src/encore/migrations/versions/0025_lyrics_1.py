@@ -1,7 +1,7 @@
 """track lyrics: synced (LRC lines in ms) or plain, one row per track, with language and source
 
 Revision ID: lyrics_1
-Revises: playback_1
+Revises: story_3
 """
 
 from collections.abc import Sequence

@@ -1,7 +1,7 @@
 """label drafts: a release's status (draft | published | withdrawn); only published ones are listed
 
 Revision ID: drafts_1
-Revises: playback_1
+Revises: lyrics_1
 """
 
 from collections.abc import Sequence

@@ -1,7 +1,7 @@
 """mixes: each listener's Daily Mixes, Discover Weekly and Release Radar, built by jobs
 
 Revision ID: mixes_1
-Revises: playback_1
+Revises: drafts_1
 """
 
 from collections.abc import Sequence

@@ -3,7 +3,7 @@ user_id NULL (the financial record stays, de-identified) instead of deleting the
 play_key alone (a keyed hash naming the listener), since a NULL user_id never conflicts
 
 Revision ID: playback_2
-Revises: playback_1
+Revises: mixes_1
 """
 
 from collections.abc import Sequence
