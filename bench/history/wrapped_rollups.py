@@ -43,7 +43,7 @@ def main() -> None:
         s.execute(text(MARK_ALL))
         marked = history.pending_folds(s)
     started = time.perf_counter()
-    folded = history.fold_all(sessions)
+    folded = insights.fold_everyone(sessions)
     print(f"backfill: {folded} (listener, month) folds of {marked} marked in {time.perf_counter() - started:.1f} s")
     engine.dispose()
     single(args.db, user=args.user, period=args.period, runs=args.runs, profile=args.profile)

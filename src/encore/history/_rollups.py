@@ -13,15 +13,18 @@ Keys are short: integers, and a 40-character sha1 of the text of an uncatalogued
 
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     ForeignKey,
     Integer,
     SmallInteger,
     String,
+    case,
+    cast,
     delete,
     event,
     func,
@@ -36,7 +39,6 @@ from encore.history._imports import visible
 from encore.history._models import Play
 
 Month = int  # yyyymm, UTC: 202403
-FOLD_CHUNK = 8  # months folded per transaction by fold_all: a heavy listener's month is a few ms
 
 
 class RollupTrack(Base):
@@ -168,22 +170,31 @@ def _fold_one(session: Session, user_id: int, month: Month) -> None:
     ]  # fmt: skip
     if tracks:
         conn.execute(insert(RollupTrack), tracks)
-    hours: dict[tuple[int, int], list[int]] = {}
-    for at, is_listen, ms in conn.execute(select(Play.started_at, Play.is_listen, Play.ms_played).where(*where)):
-        utc = at.astimezone(UTC)
-        total = hours.setdefault((utc.day, utc.hour), [0, 0])
-        total[0] += 1 if is_listen else 0
-        total[1] += ms or 0
+    day, hour = _day_hour(conn.dialect.name)
+    hours = conn.execute(
+        select(day, hour, func.sum(case((Play.is_listen.is_(True), 1), else_=0)), func.sum(Play.ms_played))
+        .where(*where)
+        .group_by(day, hour)
+    ).all()  # grouped by the database: a month of a heavy listener is thousands of plays, ≤ 744 groups
     if hours:
         conn.execute(
             insert(RollupHour),
-            [{**base, "day": d, "hour": h, "listens": n, "ms": ms} for (d, h), (n, ms) in hours.items()],
+            [{**base, "day": int(d), "hour": int(h), "listens": int(n or 0), "ms": int(ms or 0)} for d, h, n, ms in hours],
         )
 
 
-def fold(session: Session, *, user_id: int | None = None, limit: int | None = None) -> int:
+def _day_hour(dialect: str) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """The UTC day of the month and hour of a play's start, on either database (SQLite keeps UTC text,
+    "YYYY-MM-DD HH:MM:SS")."""
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", Play.started_at)
+        return cast(func.extract("day", utc), Integer), cast(func.extract("hour", utc), Integer)
+    return cast(func.substr(Play.started_at, 9, 2), Integer), cast(func.substr(Play.started_at, 12, 2), Integer)
+
+
+def fold(session: Session, *, user_id: int | None = None, limit: int | None = None) -> list[tuple[int, Month]]:
     """Recompute the rollups of marked months (one listener's, or everyone's), in the caller's transaction;
-    `limit` bounds the work of one call. Returns how many months were folded."""
+    `limit` bounds the work of one call. Returns the (listener, month) pairs folded."""
     query = select(RollupDirty.user_id, RollupDirty.month, RollupDirty.generation).order_by(
         RollupDirty.user_id, RollupDirty.month
     )
@@ -199,7 +210,7 @@ def fold(session: Session, *, user_id: int | None = None, limit: int | None = No
                 RollupDirty.user_id == uid, RollupDirty.month == month, RollupDirty.generation == generation
             )
         )
-    return len(marks)
+    return [(int(uid), int(month)) for uid, month, _ in marks]
 
 
 def pending_folds(session: Session, *, user_id: int | None = None) -> int:
@@ -207,15 +218,3 @@ def pending_folds(session: Session, *, user_id: int | None = None) -> int:
     if user_id is not None:
         query = query.where(RollupDirty.user_id == user_id)
     return int(session.scalar(query) or 0)
-
-
-def fold_all(sessions: Callable[[], Session], *, user_id: int | None = None, per_commit: int = FOLD_CHUNK) -> int:
-    """Fold every marked month (one listener's, or everyone's), `per_commit` months per transaction, so
-    no transaction holds SQLite's write lock for long. For jobs and batches; returns months folded."""
-    folded = 0
-    while True:
-        with sessions() as session, session.begin():
-            done = fold(session, user_id=user_id, limit=per_commit)
-        folded += done
-        if done < per_commit:
-            return folded

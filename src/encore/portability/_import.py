@@ -111,7 +111,7 @@ def import_history(
         if report.first is not None and report.last is not None:
             history.mark_span(session, user_id=user_id, first=report.first, last=report.last)
             insights.plays_changed(session, user_id=user_id, first=report.first, last=report.last)
-    history.fold_all(sessions, user_id=user_id)  # Wrapped's rollups follow, a few months per transaction
+    insights.fold_everyone(sessions, user_id=user_id)  # Wrapped's rollups follow, a few months per transaction
     return report
 
 
