@@ -13,7 +13,7 @@ Keys are short: integers, and a 40-character sha1 of the text of an uncatalogued
 
 import hashlib
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -28,10 +28,10 @@ from sqlalchemy import (
     delete,
     event,
     func,
-    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.db import Base
@@ -149,38 +149,47 @@ def _fold_one(session: Session, user_id: int, month: Month) -> None:
     conn = session.connection()
     conn.execute(delete(RollupTrack).where(RollupTrack.user_id == user_id, RollupTrack.month == month))
     conn.execute(delete(RollupHour).where(RollupHour.user_id == user_id, RollupHour.month == month))
-    base = {"user_id": user_id, "month": month}
-    tracks: list[dict[str, object]] = [
-        {**base, "track_id": tid, "text_key": "", "listens": int(n), "ms": int(ms or 0),
-         "artist_name": None, "track_name": None, "release_name": None}
-        for tid, n, ms in conn.execute(
-            select(Play.track_id, func.count(), func.sum(Play.ms_played))
-            .where(*listens, Play.track_id.is_not(None))
-            .group_by(Play.track_id)
-        )
-    ]  # fmt: skip
-    tracks += [
-        {**base, "track_id": 0, "text_key": text_key(a, t, r), "listens": int(n), "ms": int(ms or 0),
-         "artist_name": a, "track_name": t, "release_name": r}
-        for a, t, r, n, ms in conn.execute(
-            select(Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
-            .where(*listens, Play.track_id.is_(None))
-            .group_by(Play.artist_name, Play.track_name, Play.release_name)
-        )
-    ]  # fmt: skip
-    if tracks:
-        conn.execute(insert(RollupTrack), tracks)
+    # rows are fetched at once (.all(), not a fetchone per row) and written through the driver's
+    # executemany: a month of a heavy or imported history is tens of thousands of groups (issue #17)
+    catalogue = conn.execute(
+        select(Play.track_id, func.count(), func.sum(Play.ms_played))
+        .where(*listens, Play.track_id.is_not(None))
+        .group_by(Play.track_id)
+    ).all()
+    text = conn.execute(
+        select(Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
+        .where(*listens, Play.track_id.is_(None))
+        .group_by(Play.artist_name, Play.track_name, Play.release_name)
+    ).all()
+    tracks: list[tuple[object, ...]] = [
+        (user_id, month, tid, "", int(n), int(ms or 0), None, None, None) for tid, n, ms in catalogue
+    ]
+    tracks += [(user_id, month, 0, text_key(a, t, r), int(n), int(ms or 0), a, t, r) for a, t, r, n, ms in text]
+    _insert(conn, _TRACKS_SQL, tracks)
     day, hour = _day_hour(conn.dialect.name)
     hours = conn.execute(
         select(day, hour, func.sum(case((Play.is_listen.is_(True), 1), else_=0)), func.sum(Play.ms_played))
         .where(*where)
         .group_by(day, hour)
     ).all()  # grouped by the database: a month of a heavy listener is thousands of plays, ≤ 744 groups
-    if hours:
-        conn.execute(
-            insert(RollupHour),
-            [{**base, "day": int(d), "hour": int(h), "listens": int(n or 0), "ms": int(ms or 0)} for d, h, n, ms in hours],
-        )
+    _insert(conn, _HOURS_SQL, [(user_id, month, int(d), int(h), int(n or 0), int(ms or 0)) for d, h, n, ms in hours])
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    # built once from constant names; every value is a bound parameter ("{mark}" filled per paramstyle)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['{mark}'] * len(columns))})"  # noqa: S608
+
+
+_TRACKS_SQL = _insert_sql(
+    "rollup_tracks",
+    ("user_id", "month", "track_id", "text_key", "listens", "ms", "artist_name", "track_name", "release_name"),
+)
+_HOURS_SQL = _insert_sql("rollup_hours", ("user_id", "month", "day", "hour", "listens", "ms"))
+
+
+def _insert(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    if rows:
+        conn.exec_driver_sql(sql.format(mark="?" if conn.dialect.paramstyle == "qmark" else "%s"), rows)
 
 
 def _day_hour(dialect: str) -> tuple[ColumnElement[int], ColumnElement[int]]:

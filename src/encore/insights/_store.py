@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from encore import history
 from encore.accounts import User
 from encore.insights import _queries as q
 from encore.insights._compute import ListenerCounts, build_snapshot
