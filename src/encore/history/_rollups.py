@@ -211,7 +211,10 @@ def fold(session: Session, *, user_id: int | None = None, limit: int | None = No
         query = query.where(RollupDirty.user_id == user_id)
     if limit is not None:
         query = query.limit(limit)
-    marks = list(session.execute(query))
+    # PostgreSQL: a fold running at the same time (the periodic one, another read) holds these marks until
+    # it commits; waiting for it, then finding its marks gone, beats folding a month twice (a duplicate
+    # key) or reading its rollups half-written. SQLite has one writer at a time anyway (and no FOR UPDATE).
+    marks = list(session.execute(query.with_for_update()))
     for uid, month, generation in marks:
         _fold_one(session, uid, month)
         session.execute(
