@@ -136,4 +136,5 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> 
             engine.register(kind, handler)
     engine.every_day(discovery.TRAIN, key=discovery.TRAINING_KEY, hour=4)  # neighbours from the day's listening
     engine.every_day(discovery.MIXES, key=discovery.MIXES_KEY, hour=5)  # mixes from the fresh neighbours
+    engine.every_minute("wrapped.fold", lambda: insights.fold_everyone(sessions))  # marked months, unasked
     return engine

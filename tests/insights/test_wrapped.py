@@ -1,7 +1,7 @@
 """Wrapped snapshots from SQL aggregations: exact figures, and the same snapshot on SQLite and PostgreSQL."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -99,9 +99,13 @@ def test_snapshot_is_stored_reused_and_rebuilt(container: Container) -> None:
         w.play(w.alice, 0, _at(2024, 2, 1))
         w.flush()
         first = insights.get_wrapped(s, user_id=w.alice, period="2024", now=NOW)
+        later = NOW + timedelta(hours=1)
+        assert insights.get_wrapped(s, user_id=w.alice, period="2024", now=later) == first  # stored, reused
+        assert first.listens == 1
         w.play(w.alice, 0, _at(2024, 2, 2))
         w.flush()
-        assert insights.get_wrapped(s, user_id=w.alice, period="2024", now=NOW).listens == first.listens == 1
+        again = insights.get_wrapped(s, user_id=w.alice, period="2024", now=later)  # the new play's month
+        assert (again.listens, again.built_at) == (2, later.isoformat())  # folded: the stale snapshot went
         assert insights.rebuild(s, user_id=w.alice, period=parse_period("2024", now=NOW), now=NOW).listens == 2
         assert insights.get_wrapped(s, user_id=w.alice, period="2024", now=NOW).listens == 2
         assert insights.available_periods(s, user_id=w.alice) == ["2024", "2020s"]

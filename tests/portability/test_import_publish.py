@@ -134,3 +134,31 @@ def test_forgetting_everything_removes_an_unpublished_imports_rows_too(container
         assert history.publish_import(s, import_id=import_id, now=NOW) is True
         history.mark_span(s, user_id=user_id, first=at, last=at + timedelta(hours=1))
     assert _seen(container, user_id) == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("keep", [ROWS, 5])
+def test_the_write_pass_reads_the_file_again_only_past_what_the_check_kept(
+    container: Container, user_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep: int
+) -> None:
+    """The check pass keeps the listens it parsed, so the write pass does not parse the file again; a file
+    with more listens than it keeps is read twice, with the same result."""
+    from encore.portability import _import
+
+    reads = 0
+    real = _import.iter_entries
+
+    def counted(path: Path, *, name: str):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        return real(path, name=name)
+
+    monkeypatch.setattr(_import, "iter_entries", counted)
+    monkeypatch.setattr(_import, "KEEP_PARSED", keep)
+    path = _file(tmp_path)
+    report = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW, chunk=5)
+    assert reads == (1 if keep >= ROWS else 2)
+    assert (report.imported, report.duplicates) == (ROWS, 0)
+    assert _seen(container, user_id) == (ROWS, ROWS, ROWS, ROWS)
+    with transaction(container.sessions) as s:  # in the file's order, every one of them
+        names = s.scalars(select(Play.track_name).where(Play.user_id == user_id).order_by(Play.started_at))
+        assert list(names) == [f"Song {i}" for i in range(ROWS)]

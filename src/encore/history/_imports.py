@@ -9,7 +9,7 @@ digest: running the same file again resumes it (its rows already written are kep
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, Integer, String, or_, select, update
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, Integer, String, or_, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.db import Base, UTCDateTime
@@ -50,11 +50,25 @@ def open_import(session: Session, *, user_id: int, digest: str, now: datetime) -
     return row.id
 
 
+# The per-track listen counters (track_listens, kept by triggers on `plays`) count visible plays only
+# (migration story_4): an import's listens join them here, at the moment they become visible.
+_COUNT_PUBLISHED = text(
+    "INSERT INTO track_listens (track_id, listens) "
+    "SELECT track_id, count(*) FROM plays WHERE import_id = :import_id AND is_listen AND track_id IS NOT NULL "
+    "GROUP BY track_id "
+    "ON CONFLICT (track_id) DO UPDATE SET listens = track_listens.listens + excluded.listens"
+)
+
+
 def publish_import(session: Session, *, import_id: int, now: datetime) -> bool:
-    """The commit point: every row of the import becomes visible at once. False if it already was."""
+    """The commit point: every row of the import becomes visible at once, and its listens join the
+    per-track counters. False if it already was published."""
     result = session.execute(
         update(HistoryImport)
         .where(HistoryImport.id == import_id, HistoryImport.published.is_(False))
         .values(published=True, published_at=now)
     )
-    return bool(getattr(result, "rowcount", 0))
+    if not getattr(result, "rowcount", 0):
+        return False
+    session.execute(_COUNT_PUBLISHED, {"import_id": import_id})
+    return True

@@ -62,7 +62,8 @@ class PlayingNow(Base):
 
 class TrackListens(Base):
     """Listens per track, everyone's, kept by database triggers on `plays` (migration search_1), so reads
-    (Subsonic play counts, search popularity) never count plays."""
+    (Subsonic play counts, search popularity) never count plays. Only visible plays count (story_4): a
+    hidden import's listens are added when it publishes (`publish_import`)."""
 
     __tablename__ = "track_listens"
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)

@@ -13,22 +13,25 @@ Keys are short: integers, and a 40-character sha1 of the text of an uncatalogued
 
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     ForeignKey,
     Integer,
     SmallInteger,
     String,
+    case,
+    cast,
     delete,
     event,
     func,
-    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.db import Base
@@ -36,7 +39,6 @@ from encore.history._imports import visible
 from encore.history._models import Play
 
 Month = int  # yyyymm, UTC: 202403
-FOLD_CHUNK = 8  # months folded per transaction by fold_all: a heavy listener's month is a few ms
 
 
 class RollupTrack(Base):
@@ -147,43 +149,61 @@ def _fold_one(session: Session, user_id: int, month: Month) -> None:
     conn = session.connection()
     conn.execute(delete(RollupTrack).where(RollupTrack.user_id == user_id, RollupTrack.month == month))
     conn.execute(delete(RollupHour).where(RollupHour.user_id == user_id, RollupHour.month == month))
-    base = {"user_id": user_id, "month": month}
-    tracks: list[dict[str, object]] = [
-        {**base, "track_id": tid, "text_key": "", "listens": int(n), "ms": int(ms or 0),
-         "artist_name": None, "track_name": None, "release_name": None}
-        for tid, n, ms in conn.execute(
-            select(Play.track_id, func.count(), func.sum(Play.ms_played))
-            .where(*listens, Play.track_id.is_not(None))
-            .group_by(Play.track_id)
-        )
-    ]  # fmt: skip
-    tracks += [
-        {**base, "track_id": 0, "text_key": text_key(a, t, r), "listens": int(n), "ms": int(ms or 0),
-         "artist_name": a, "track_name": t, "release_name": r}
-        for a, t, r, n, ms in conn.execute(
-            select(Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
-            .where(*listens, Play.track_id.is_(None))
-            .group_by(Play.artist_name, Play.track_name, Play.release_name)
-        )
-    ]  # fmt: skip
-    if tracks:
-        conn.execute(insert(RollupTrack), tracks)
-    hours: dict[tuple[int, int], list[int]] = {}
-    for at, is_listen, ms in conn.execute(select(Play.started_at, Play.is_listen, Play.ms_played).where(*where)):
-        utc = at.astimezone(UTC)
-        total = hours.setdefault((utc.day, utc.hour), [0, 0])
-        total[0] += 1 if is_listen else 0
-        total[1] += ms or 0
-    if hours:
-        conn.execute(
-            insert(RollupHour),
-            [{**base, "day": d, "hour": h, "listens": n, "ms": ms} for (d, h), (n, ms) in hours.items()],
-        )
+    # rows are fetched at once (.all(), not a fetchone per row) and written through the driver's
+    # executemany: a month of a heavy or imported history is tens of thousands of groups (issue #17)
+    catalogue = conn.execute(
+        select(Play.track_id, func.count(), func.sum(Play.ms_played))
+        .where(*listens, Play.track_id.is_not(None))
+        .group_by(Play.track_id)
+    ).all()
+    text = conn.execute(
+        select(Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
+        .where(*listens, Play.track_id.is_(None))
+        .group_by(Play.artist_name, Play.track_name, Play.release_name)
+    ).all()
+    tracks: list[tuple[object, ...]] = [
+        (user_id, month, tid, "", int(n), int(ms or 0), None, None, None) for tid, n, ms in catalogue
+    ]
+    tracks += [(user_id, month, 0, text_key(a, t, r), int(n), int(ms or 0), a, t, r) for a, t, r, n, ms in text]
+    _insert(conn, _TRACKS_SQL, tracks)
+    day, hour = _day_hour(conn.dialect.name)
+    hours = conn.execute(
+        select(day, hour, func.sum(case((Play.is_listen.is_(True), 1), else_=0)), func.sum(Play.ms_played))
+        .where(*where)
+        .group_by(day, hour)
+    ).all()  # grouped by the database: a month of a heavy listener is thousands of plays, ≤ 744 groups
+    _insert(conn, _HOURS_SQL, [(user_id, month, int(d), int(h), int(n or 0), int(ms or 0)) for d, h, n, ms in hours])
 
 
-def fold(session: Session, *, user_id: int | None = None, limit: int | None = None) -> int:
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    # built once from constant names; every value is a bound parameter ("{mark}" filled per paramstyle)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['{mark}'] * len(columns))})"  # noqa: S608
+
+
+_TRACKS_SQL = _insert_sql(
+    "rollup_tracks",
+    ("user_id", "month", "track_id", "text_key", "listens", "ms", "artist_name", "track_name", "release_name"),
+)
+_HOURS_SQL = _insert_sql("rollup_hours", ("user_id", "month", "day", "hour", "listens", "ms"))
+
+
+def _insert(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    if rows:
+        conn.exec_driver_sql(sql.format(mark="?" if conn.dialect.paramstyle == "qmark" else "%s"), rows)
+
+
+def _day_hour(dialect: str) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """The UTC day of the month and hour of a play's start, on either database (SQLite keeps UTC text,
+    "YYYY-MM-DD HH:MM:SS")."""
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", Play.started_at)
+        return cast(func.extract("day", utc), Integer), cast(func.extract("hour", utc), Integer)
+    return cast(func.substr(Play.started_at, 9, 2), Integer), cast(func.substr(Play.started_at, 12, 2), Integer)
+
+
+def fold(session: Session, *, user_id: int | None = None, limit: int | None = None) -> list[tuple[int, Month]]:
     """Recompute the rollups of marked months (one listener's, or everyone's), in the caller's transaction;
-    `limit` bounds the work of one call. Returns how many months were folded."""
+    `limit` bounds the work of one call. Returns the (listener, month) pairs folded."""
     query = select(RollupDirty.user_id, RollupDirty.month, RollupDirty.generation).order_by(
         RollupDirty.user_id, RollupDirty.month
     )
@@ -191,7 +211,10 @@ def fold(session: Session, *, user_id: int | None = None, limit: int | None = No
         query = query.where(RollupDirty.user_id == user_id)
     if limit is not None:
         query = query.limit(limit)
-    marks = list(session.execute(query))
+    # PostgreSQL: a fold running at the same time (the periodic one, another read) holds these marks until
+    # it commits; waiting for it, then finding its marks gone, beats folding a month twice (a duplicate
+    # key) or reading its rollups half-written. SQLite has one writer at a time anyway (and no FOR UPDATE).
+    marks = list(session.execute(query.with_for_update()))
     for uid, month, generation in marks:
         _fold_one(session, uid, month)
         session.execute(
@@ -199,7 +222,7 @@ def fold(session: Session, *, user_id: int | None = None, limit: int | None = No
                 RollupDirty.user_id == uid, RollupDirty.month == month, RollupDirty.generation == generation
             )
         )
-    return len(marks)
+    return [(int(uid), int(month)) for uid, month, _ in marks]
 
 
 def pending_folds(session: Session, *, user_id: int | None = None) -> int:
@@ -207,15 +230,3 @@ def pending_folds(session: Session, *, user_id: int | None = None) -> int:
     if user_id is not None:
         query = query.where(RollupDirty.user_id == user_id)
     return int(session.scalar(query) or 0)
-
-
-def fold_all(sessions: Callable[[], Session], *, user_id: int | None = None, per_commit: int = FOLD_CHUNK) -> int:
-    """Fold every marked month (one listener's, or everyone's), `per_commit` months per transaction, so
-    no transaction holds SQLite's write lock for long. For jobs and batches; returns months folded."""
-    folded = 0
-    while True:
-        with sessions() as session, session.begin():
-            done = fold(session, user_id=user_id, limit=per_commit)
-        folded += done
-        if done < per_commit:
-            return folded

@@ -5,7 +5,7 @@ top-songs playlist."""
 from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards
 from encore.insights._compute import PLAYS, ROLLUPS, Source, build_snapshot
-from encore.insights._forget import plays_changed
+from encore.insights._forget import fold_everyone, fold_marked, plays_changed
 from encore.insights._models import WrappedShare, WrappedSnapshot
 from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
 from encore.insights._playlist import make_top_songs_playlist
@@ -40,6 +40,8 @@ __all__ = [
     "build_snapshot",
     "cards",
     "create_share",
+    "fold_everyone",
+    "fold_marked",
     "get_wrapped",
     "make_top_songs_playlist",
     "parse_period",

@@ -1,23 +1,60 @@
-"""When plays enter or leave a listener's history in bulk (an import, a deletion), Wrapped follows.
+"""When plays enter or leave a listener's history, Wrapped follows.
 
-Stored snapshots are reused until rebuilt, so the change drops every snapshot whose period holds a play
-it added or deleted (a deletion does it in its own transaction); the next read builds it again.
+Stored snapshots are reused until rebuilt, so a change drops every snapshot whose period holds a play it
+added or deleted; the next read builds it again. Bulk changes (an import, a deletion) drop them where they
+run (`plays_changed`). Every other write (a reported play, a ListenBrainz listen, a match) only marks its
+month in `history.RollupDirty`; the month's snapshots go when that mark is folded (`fold_marked`), which
+the periodic fold task does for everyone every minute and every Wrapped read does for its listener first.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from encore import history
 from encore.insights._models import WrappedSnapshot
 from encore.insights._period import periods_between
+
+FOLD_CHUNK = 8  # months per transaction in `fold_everyone`: a heavy listener's month is a few ms to fold
 
 
 def plays_changed(session: Session, *, user_id: int, first: datetime, last: datetime) -> int:
     """Plays of this listener from `first` to `last` were added or deleted: drop the Wrapped built
     before. Returns how many stored snapshots went."""
-    periods = periods_between(first, last)
+    return _drop(session, user_id, set(periods_between(first, last)))
+
+
+def _drop(session: Session, user_id: int, periods: set[str]) -> int:
     result = session.execute(
-        delete(WrappedSnapshot).where(WrappedSnapshot.user_id == user_id, WrappedSnapshot.period.in_(periods))
+        delete(WrappedSnapshot).where(WrappedSnapshot.user_id == user_id, WrappedSnapshot.period.in_(sorted(periods)))
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def fold_marked(session: Session, *, user_id: int | None = None, limit: int | None = None) -> int:
+    """Fold marked months into the rollups (one listener's, or everyone's; at most `limit`) and drop the
+    stored snapshots of the years and decades holding them, in the caller's transaction. Returns how
+    many months were folded."""
+    folded = history.fold(session, user_id=user_id, limit=limit)
+    periods: dict[int, set[str]] = {}
+    for uid, month in folded:
+        start, _ = history.month_span(month)
+        periods.setdefault(uid, set()).update(periods_between(start, start))
+    for uid, labels in periods.items():
+        _drop(session, uid, labels)
+    return len(folded)
+
+
+def fold_everyone(sessions: Callable[[], Session], *, user_id: int | None = None, per_commit: int = FOLD_CHUNK) -> int:
+    """Fold every marked month (one listener's, or everyone's), `per_commit` months per short transaction
+    so no transaction holds SQLite's write lock for long. The periodic fold task, imports and the batch
+    call this; returns the months folded."""
+    folded = 0
+    while True:
+        with sessions() as session, session.begin():
+            done = fold_marked(session, user_id=user_id, limit=per_commit)
+        folded += done
+        if done < per_commit:
+            return folded

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from encore import history
 from encore.accounts import User
 from encore.insights import _queries as q
 from encore.insights._compute import ListenerCounts, build_snapshot
+from encore.insights._forget import fold_everyone, fold_marked
 from encore.insights._models import WrappedSnapshot
 from encore.insights._period import Period, parse_period, periods_between
 from encore.insights._snapshot import Snapshot
@@ -41,7 +41,7 @@ def _save(session: Session, user_id: int, snapshot: Snapshot, now: datetime) -> 
 def rebuild(
     session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
 ) -> Snapshot:
-    history.fold(session, user_id=user_id)  # the months of plays reported since the last fold
+    fold_marked(session, user_id=user_id)  # the months of plays reported since the last fold
     snapshot = build_snapshot(session, user_id=user_id, period=period, now=now, listener_counts=listener_counts)
     _save(session, user_id, snapshot, now)
     return snapshot
@@ -50,6 +50,9 @@ def rebuild(
 def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime) -> Snapshot:
     """The stored snapshot, built on demand the first time. Bad period labels raise NotFound."""
     parsed = parse_period(period, now=now)
+    # months written since the last fold (the periodic fold runs every minute) are folded now, which drops
+    # the snapshots they make stale: a read never shows a Wrapped older than the plays it covers
+    fold_marked(session, user_id=user_id)
     stored = session.scalar(
         select(WrappedSnapshot.data).where(WrappedSnapshot.user_id == user_id, WrappedSnapshot.period == parsed.label)
     )
@@ -96,7 +99,7 @@ def build_all(
     written in its own short transaction, so a long batch can be stopped and rerun, and parallel writers on
     SQLite never upgrade a stale read to a write. Returns how many snapshots were built."""
     parsed = parse_period(period, now=now)
-    history.fold_all(session_factory)  # everyone's rollups exact first, a few months per transaction
+    fold_everyone(session_factory)  # everyone's rollups exact first, a few months per transaction
     with session_factory() as session:
         users = _listeners(session, period=parsed, username=username, shard=shard)
     counts = shared_counts(session_factory)

@@ -100,6 +100,11 @@ class JobEngine:
 
         self.huey.periodic_task(crontab(hour=str(hour), minute=str(minute)), name=f"encore.daily.{kind}")(submit)
 
+    def every_minute(self, name: str, task: Callable[[], object]) -> None:
+        """Run `task` every minute on a worker (huey's periodic task): idempotent upkeep that needs no job row
+        or progress (folding Wrapped's marked months). A failure is logged by huey; the next minute retries."""
+        self.huey.periodic_task(crontab(minute="*"), name=f"encore.minutely.{name}")(task)
+
     @property
     def kinds(self) -> list[str]:
         return sorted(self._handlers)

@@ -1,0 +1,94 @@
+"""Per-track listen counts (track_listens, what Subsonic play counts and search popularity read) count only
+the plays a listener can see: a hidden import's listens join at its publish, never before, and deleting
+plays (hidden or visible, one by one or a range) keeps the counts equal to the visible listens."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from encore import history
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.history import Play, TrackListens
+from encore.portability import forget_range
+from tests.catalog import factories as f
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+AT = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+
+def _counts(s: Session) -> dict[int, int]:
+    return {tid: n for tid, n in s.execute(select(TrackListens.track_id, TrackListens.listens)) if n}
+
+
+def _visible_listens(s: Session) -> dict[int, int]:
+    """What the counters must equal: the visible listens per catalogue track, counted from the plays."""
+    query = (
+        select(Play.track_id, func.count())
+        .where(Play.is_listen.is_(True), Play.track_id.is_not(None), history.visible())
+        .group_by(Play.track_id)
+    )
+    return {int(tid): int(n) for tid, n in s.execute(query)}
+
+
+def _listens(titles: list[str], start: datetime) -> list[history.ListenIn]:
+    return [
+        history.ListenIn(start + timedelta(minutes=5 * i), "Band", title, ms_played=200_000)
+        for i, title in enumerate(titles)
+    ]
+
+
+def test_hidden_import_rows_count_only_once_published(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="counter", password="counter-pass-1").id
+        band = f.artist(s, "Band")
+        album = f.album(s, "Album", band)
+        one, two = f.track(s, "One", album, [band], 1), f.track(s, "Two", album, [band], 2)
+        one_id, two_id = one.id, two.id
+    with transaction(container.sessions) as s:  # a listen everyone can see already
+        history.submit_listens(s, user_id=user, listens=_listens(["One"], AT), source="api", now=NOW)
+    with transaction(container.sessions) as s:  # an import, written but not yet published
+        import_id = history.open_import(s, user_id=user, digest="a" * 64, now=NOW)
+        history.submit_listens(
+            s, user_id=user, listens=_listens(["One", "Two", "Two", "Nobody knows"], AT + timedelta(days=1)),
+            source="import", now=NOW, import_id=import_id,
+        )  # fmt: skip
+    with transaction(container.sessions) as s:
+        assert _counts(s) == {one_id: 1} == _visible_listens(s)  # the hidden rows are not counted
+
+    with transaction(container.sessions) as s:  # a hidden row deleted before the publish takes nothing away
+        hidden = s.scalar(select(Play.id).where(Play.import_id == import_id, Play.track_id == one_id))
+        s.execute(Play.__table__.delete().where(Play.id == hidden))
+    with transaction(container.sessions) as s:
+        assert _counts(s) == {one_id: 1}
+        assert history.publish_import(s, import_id=import_id, now=NOW) is True
+        assert history.publish_import(s, import_id=import_id, now=NOW) is False  # counted once, not twice
+    with transaction(container.sessions) as s:
+        assert _counts(s) == {one_id: 1, two_id: 2} == _visible_listens(s)
+
+    # forgetting published rows takes their listens away again; the untouched listen stays
+    assert forget_range(container.sessions, user_id=user, since=AT + timedelta(hours=1), until=NOW) == 3
+    with transaction(container.sessions) as s:
+        assert _counts(s) == {one_id: 1} == _visible_listens(s)
+
+
+def test_a_forgotten_hidden_import_never_counts(container: Container) -> None:
+    """Rows of an import that died mid-way, then "delete everything", then the import published: nothing
+    comes back into the counters, and they never went below zero."""
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="forgetter", password="forgetter-pass-1").id
+        band = f.artist(s, "Band")
+        one_id = f.track(s, "One", f.album(s, "Album", band), [band]).id
+    with transaction(container.sessions) as s:
+        import_id = history.open_import(s, user_id=user, digest="b" * 64, now=NOW)
+        history.submit_listens(
+            s, user_id=user, listens=_listens(["One", "One"], AT), source="import", now=NOW, import_id=import_id
+        )
+    assert forget_range(container.sessions, user_id=user, since=None, until=NOW) == 2
+    with transaction(container.sessions) as s:
+        assert history.publish_import(s, import_id=import_id, now=NOW) is True
+    with transaction(container.sessions) as s:
+        assert s.scalar(select(TrackListens.listens).where(TrackListens.track_id == one_id)) in (None, 0)
+        assert _visible_listens(s) == {}
