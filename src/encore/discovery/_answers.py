@@ -1,7 +1,7 @@
 """Answers for the faces: recommendations from seeds (/v1), similar songs and related artists (Subsonic, /v1),
 all read from the stored neighbour tables and filtered to what the listener may play now."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -132,17 +132,28 @@ def top_songs(session: Session, *, user_id: int | None, artist_name: str, limit:
 
 def playable(session: Session, *, user_id: int | None, track_ids: Sequence[int], now: datetime) -> set[int]:
     """The tracks this listener may hear now (label availability, pre-releases, Premium exclusives): the
-    same `billing.decide` every stream decision asks, for many tracks in three reads. Only listed music
-    (`catalog.music_track`): a withdrawn or draft track or an ad never stays in a mix, a radio or an answer."""
-    listed = list(session.scalars(select(Track.id).where(Track.id.in_(list(track_ids)), music_track())))
-    contents = exclusives.track_contents(session, track_ids=listed)
+    same `billing.decide` every stream decision asks, for many tracks in one read of the tracks. Only listed
+    music (`catalog.music_track`): a withdrawn or draft track or an ad never stays in a mix, a radio or an answer."""
+    return allowed(session, user_id=user_id, contents=listed_contents(session, track_ids=track_ids), now=now)
+
+
+def listed_contents(session: Session, *, track_ids: Sequence[int]) -> dict[int, billing.Content]:
+    """What each listed music track among `track_ids` asks of a listener (no key: not listed music)."""
+    return exclusives.track_contents(session, track_ids=track_ids, where=music_track())
+
+
+def allowed(
+    session: Session, *, user_id: int | None, contents: Mapping[int, billing.Content | None], now: datetime
+) -> set[int]:
+    """The tracks whose content this listener may hear now (a None content: not listed, never allowed); one
+    decision per distinct content (most lists hold one or two: public, Premium)."""
     verdicts: dict[billing.Content, bool] = {}
-    for content in set(contents.values()):
+    for content in {c for c in contents.values() if c is not None}:
         if user_id is None:
             verdicts[content] = billing.decide(None, content, now).allowed
         else:
             verdicts[content] = billing.check_access(session, user_id=user_id, content=content, now=now).allowed
-    return {t for t, c in contents.items() if verdicts[c]}
+    return {t for t, c in contents.items() if c is not None and verdicts[c]}
 
 
 def popular_in_genres(session: Session, *, genre_ids: Sequence[int] | None, limit: int) -> list[int]:

@@ -12,7 +12,7 @@ from encore.accounts import User
 from encore.db import transaction
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import KINDS, due
-from encore.discovery._mixes import Popular, build_mixes
+from encore.discovery._mixes import Shared, build_mixes
 from encore.jobs import JobContext
 
 MIXES, MIXES_KEY = "discovery.mixes", "all"
@@ -30,13 +30,13 @@ def build_all(sessions: Any, *, now: datetime, report: Any = None) -> dict[str, 
     """Every active listener's due mixes. `sessions` is a sessionmaker; `report(done, total)` is optional."""
     with sessions() as s:
         users: Sequence[int] = list(s.scalars(select(User.id).where(User.is_active.is_(True)).order_by(User.id)))
-    popular = Popular()  # popularity does not depend on the listener: read once per run
+    shared = Shared()  # what does not depend on the listener: read once per run
     stats = {"listeners": len(users), "built": 0, "mixes": 0}
     for done, user_id in enumerate(users, start=1):
         with transaction(sessions) as session:
             kinds = due_kinds(session, user_id=user_id, now=now)
             if kinds:
-                stats["mixes"] += len(build_mixes(session, user_id=user_id, now=now, kinds=kinds, popular=popular))
+                stats["mixes"] += len(build_mixes(session, user_id=user_id, now=now, kinds=kinds, shared=shared))
                 stats["built"] += 1
         if report is not None:
             report(done, len(users))

@@ -5,15 +5,16 @@ the listener's own plays pick the familiar tracks (for them alone). Only tracks 
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from encore.billing import Content
 from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre, music_track
-from encore.discovery._answers import POOL, artist_tracks, playable, popular_in_genres
+from encore.discovery._answers import POOL, allowed, artist_tracks, listed_contents, popular_in_genres
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import (
     DAILY,
@@ -29,7 +30,8 @@ from encore.discovery._mix_policy import (
     round_robin,
 )
 from encore.discovery._models import ArtistNeighbour
-from encore.discovery._service import similar_track_ids
+from encore.discovery._recommend import blend
+from encore.discovery._service import track_neighbours
 from encore.history import Play, visible
 
 TOP_ARTISTS = 30
@@ -37,11 +39,34 @@ SEED_TRACKS = 50
 
 
 @dataclass
-class Popular:
-    """Popular tracks per genre (None: the whole catalogue), shared by every listener of one run."""
+class Shared:
+    """What every listener of one run reads alike, read once per run: popular tracks per genre (None: the
+    whole catalogue) and per artist, each track's stored neighbours, and what each track asks of a listener
+    (its availability; None: not listed music). A run takes minutes, so a label's change during it reaches
+    the next run; the faces check availability again when they read a mix (`_mix_reads`)."""
 
     lists: dict[int | None, list[int]] = field(default_factory=dict)
     by_artist: dict[int, list[int]] = field(default_factory=dict)
+    neighbour_lists: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    content: dict[int, Content | None] = field(default_factory=dict)
+
+    def neighbours(self, session: Session, tracks: Iterable[int]) -> dict[int, list[tuple[int, float]]]:
+        wanted = list(tracks)
+        missing = [t for t in wanted if t not in self.neighbour_lists]
+        if missing:
+            found = track_neighbours(session, track_ids=missing)
+            for t in missing:
+                self.neighbour_lists[t] = found.get(t, [])
+        return {t: self.neighbour_lists[t] for t in wanted}
+
+    def contents(self, session: Session, tracks: Iterable[int]) -> dict[int, Content | None]:
+        wanted = list(tracks)
+        missing = [t for t in wanted if t not in self.content]
+        if missing:
+            found = listed_contents(session, track_ids=missing)
+            for t in missing:
+                self.content[t] = found.get(t)
+        return {t: self.content[t] for t in wanted}
 
     def artist(self, session: Session, artist: int) -> list[int]:
         if artist not in self.by_artist:
@@ -64,21 +89,22 @@ class Built:
 
 
 def build_mixes(
-    session: Session, *, user_id: int, now: datetime, kinds: Sequence[str] = KINDS, popular: Popular | None = None
+    session: Session, *, user_id: int, now: datetime, kinds: Sequence[str] = KINDS, shared: Shared | None = None
 ) -> list[Built]:
     """Rebuild and store the listener's mixes of `kinds`; returns what was built."""
-    popular = popular or Popular()
+    shared = shared or Shared()
     heard = _heard(session, user_id)
     ranked: list[Built] = []
     if DAILY in kinds:
-        ranked += _daily(session, heard=heard, popular=popular)
+        ranked += _daily(session, heard=heard, shared=shared)
     if DISCOVER in kinds:
-        ranked.append(_discover(session, heard=heard, popular=popular))
+        ranked.append(_discover(session, heard=heard, shared=shared))
     if RADAR in kinds:
         ranked.append(_radar(session, heard=heard, now=now))
-    # One availability read for every candidate of every mix (the same `billing.decide` as a stream).
-    allowed = playable(session, user_id=user_id, track_ids=sorted({t for b in ranked for t in b.track_ids}), now=now)
-    built = [_trim(b, allowed) for b in ranked]
+    # One availability decision for every candidate of every mix (the same `billing.decide` as a stream).
+    candidates = shared.contents(session, sorted({t for b in ranked for t in b.track_ids}))
+    may = allowed(session, user_id=user_id, contents=candidates, now=now)
+    built = [_trim(b, may) for b in ranked]
     dailies = [b for b in built if b.kind == DAILY and b.track_ids]  # a cluster with nothing playable: no mix
     built = [Built(DAILY, i, f"Daily Mix {i}", b.description, b.track_ids) for i, b in enumerate(dailies, start=1)] + [
         b for b in built if b.kind != DAILY
@@ -103,7 +129,7 @@ def _trim(b: Built, allowed: set[int]) -> Built:
     return Built(b.kind, b.slot, b.title, b.description, [t for t in b.track_ids if t in allowed][:length])
 
 
-def _daily(session: Session, *, heard: dict[int, int], popular: Popular) -> list[Built]:
+def _daily(session: Session, *, heard: dict[int, int], shared: Shared) -> list[Built]:
     if not heard:
         return []  # cold start: nothing of theirs to be familiar with
     by_artist: Counter[int] = Counter()
@@ -115,18 +141,20 @@ def _daily(session: Session, *, heard: dict[int, int], popular: Popular) -> list
         tracks_of[artist].append(track)
     top = by_artist.most_common(TOP_ARTISTS)
     artists = [a for a, _ in top]
-    clusters = cluster_artists(
-        top, genre_of=_main_genres(session, artists, heard), neighbours=_artist_neighbours(session, artists)
-    )
+    genre_of = _main_genres(session, artists, heard)
+    # Only an artist with no genre is placed by its neighbours: read theirs alone.
+    neighbours = _artist_neighbours(session, [a for a in artists if genre_of[a] is None])
+    clusters = cluster_artists(top, genre_of=genre_of, neighbours=neighbours)
     names = dict(session.execute(select(Artist.id, Artist.name).where(Artist.id.in_(artists))).all())
     genre_names = _genre_names(session, [c.genre for c in clusters if c.genre is not None])
+    owns = [sorted({t for a in c.artists for t in tracks_of[a]}, key=lambda t: (-heard[t], t)) for c in clusters]
+    lists = shared.neighbours(session, {t: None for own in owns for t in own[:SEED_TRACKS]})  # one read
     out = []
-    for slot, cluster in enumerate(clusters, start=1):
-        own = sorted({t for a in cluster.artists for t in tracks_of[a]}, key=lambda t: (-heard[t], t))
+    for slot, (cluster, own) in enumerate(zip(clusters, owns, strict=True), start=1):
         seeds = {t: float(heard[t]) for t in own[:SEED_TRACKS]}
-        fresh = similar_track_ids(session, seeds=seeds, limit=POOL, exclude=frozenset(heard))
-        fresh += [t for a in cluster.artists[:5] for t in popular.artist(session, a) if t not in heard]
-        fresh += [t for t in popular.get(session, cluster.genre) if t not in heard]
+        fresh = blend(seeds, lists, exclude=frozenset(heard), limit=POOL)
+        fresh += [t for a in cluster.artists[:5] for t in shared.artist(session, a) if t not in heard]
+        fresh += [t for t in shared.get(session, cluster.genre) if t not in heard]
         ranked = interleave(own, list(dict.fromkeys(fresh)), length=MIX_LENGTH * 2)
         desc = daily_description([names[a] for a in cluster.artists], genre_names.get(cluster.genre or 0))
         out.append(Built(DAILY, slot, f"Daily Mix {slot}", desc, ranked))
@@ -174,14 +202,15 @@ def _genre_names(session: Session, genres: list[int]) -> dict[int, str]:
     return dict(session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres))).all())
 
 
-def _discover(session: Session, *, heard: dict[int, int], popular: Popular) -> Built:
+def _discover(session: Session, *, heard: dict[int, int], shared: Shared) -> Built:
     """30 tracks never played: like their most played, then popular in their genres; with no history, the
     most listened tracks of each genre in turn (then of the whole catalogue)."""
     top = sorted(heard, key=lambda t: (-heard[t], t))[:SEED_TRACKS]
-    ranked = similar_track_ids(session, seeds={t: float(heard[t]) for t in top}, limit=POOL, exclude=frozenset(heard))
+    seeds = {t: float(heard[t]) for t in top}
+    ranked = blend(seeds, shared.neighbours(session, seeds), exclude=frozenset(heard), limit=POOL)
     genres = _listener_genres(session, top) if top else _catalogue_genres(session)
-    ranked += round_robin([popular.get(session, g) for g in genres], length=POOL)
-    ranked += popular.get(session, None)
+    ranked += round_robin([shared.get(session, g) for g in genres], length=POOL)
+    ranked += shared.get(session, None)
     fresh = [t for t in dict.fromkeys(ranked) if t not in heard][: WEEKLY_LENGTH * 4]
     desc = "New to you, picked from what you play" if heard else "Popular across Encore, a genre at a time"
     return Built(DISCOVER, 1, "Discover Weekly", desc, fresh)
