@@ -57,6 +57,8 @@ def interleave(familiar: Sequence[int], fresh: Sequence[int], *, length: int) ->
     out: list[int] = []
     seen: set[int] = set()
     for i in range(max(len(familiar), len(fresh))):
+        if len(out) >= length:
+            break  # full: the rest of the (often long) candidate lists is never read
         for source in (familiar, fresh):
             if i < len(source) and source[i] not in seen and len(out) < length:
                 seen.add(source[i])

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BindParameter, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from encore.billing import Content
@@ -124,6 +124,12 @@ def _heard(session: Session, user_id: int) -> dict[int, int]:
     return {int(t): int(n) for t, n in rows if t is not None}
 
 
+def _ids(name: str, ids: Iterable[int]) -> BindParameter[list[int]]:
+    """A list of ids as one expanding parameter: SQLAlchemy does not coerce each id (a listener's plays
+    may name thousands of tracks, and this job reads them for every listener)."""
+    return bindparam(name, list(ids), expanding=True)
+
+
 def _trim(b: Built, allowed: set[int]) -> Built:
     length = MIX_LENGTH if b.kind == DAILY else WEEKLY_LENGTH
     return Built(b.kind, b.slot, b.title, b.description, [t for t in b.track_ids if t in allowed][:length])
@@ -135,7 +141,7 @@ def _daily(session: Session, *, heard: dict[int, int], shared: Shared) -> list[B
     by_artist: Counter[int] = Counter()
     tracks_of: dict[int, list[int]] = defaultdict(list)
     for track, artist in session.execute(
-        select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.track_id.in_(list(heard)))
+        select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.track_id.in_(_ids("heard", heard)))
     ):
         by_artist[artist] += heard[track]
         tracks_of[artist].append(track)
@@ -166,19 +172,19 @@ def _main_genres(session: Session, artists: list[int], heard: dict[int, int]) ->
     per_track: dict[int, set[int]] = defaultdict(set)
     played = list(heard)
     for t, g in session.execute(
-        select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(played))
+        select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(_ids("played", played)))
     ):
         per_track[t].add(g)
     for t, g in session.execute(
         select(Track.id, AlbumGenre.genre_id)
         .join(AlbumGenre, AlbumGenre.album_id == Track.album_id)
-        .where(Track.id.in_(played))
+        .where(Track.id.in_(_ids("played", played)))
     ):
         per_track[t].add(g)
     weight: dict[int, Counter[int]] = defaultdict(Counter)
     for t, a in session.execute(
         select(TrackArtist.track_id, TrackArtist.artist_id).where(
-            TrackArtist.artist_id.in_(artists), TrackArtist.track_id.in_(played)
+            TrackArtist.artist_id.in_(_ids("artists", artists)), TrackArtist.track_id.in_(_ids("played", played))
         )
     ):
         for g in sorted(per_track[t]):
@@ -217,10 +223,12 @@ def _discover(session: Session, *, heard: dict[int, int], shared: Shared) -> Bui
 
 
 def _listener_genres(session: Session, tracks: list[int]) -> list[int]:
-    own = Counter(session.scalars(select(TrackGenre.genre_id).where(TrackGenre.track_id.in_(tracks))))
+    own = Counter(session.scalars(select(TrackGenre.genre_id).where(TrackGenre.track_id.in_(_ids("tracks", tracks)))))
     own.update(
         session.scalars(
-            select(AlbumGenre.genre_id).join(Track, Track.album_id == AlbumGenre.album_id).where(Track.id.in_(tracks))
+            select(AlbumGenre.genre_id)
+            .join(Track, Track.album_id == AlbumGenre.album_id)
+            .where(Track.id.in_(_ids("tracks", tracks)))
         )
     )
     return [g for g, _ in own.most_common(5)]
@@ -240,7 +248,7 @@ def _catalogue_genres(session: Session) -> list[int]:
 def _radar(session: Session, *, heard: dict[int, int], now: datetime) -> Built:
     """Tracks of releases from the last four weeks (never a future one) by artists the listener plays,
     newest release first, one track per release in turn."""
-    artists = select(TrackArtist.artist_id).where(TrackArtist.track_id.in_(list(heard))).distinct()
+    artists = select(TrackArtist.artist_id).where(TrackArtist.track_id.in_(_ids("heard", heard))).distinct()
     since = (now - timedelta(days=RADAR_DAYS)).date()
     rows = session.execute(
         select(Track.id, Track.album_id)
