@@ -14,7 +14,7 @@ from encore.discovery._answers import (
 )
 from encore.discovery._build import NEIGHBOURS, TrainStats, train
 from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
-from encore.discovery._mix_jobs import MIXES, MIXES_KEY, build_all, due_kinds
+from encore.discovery._mix_jobs import MIXES, MIXES_KEY, build_all, daily_parts, due_kinds
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import KINDS as MIX_KINDS
 from encore.discovery._mix_policy import Cluster, cluster_artists, due, interleave, round_robin
@@ -63,6 +63,7 @@ __all__ = [
     "build_all",
     "build_mixes",
     "cluster_artists",
+    "daily_parts",
     "derived_from",
     "due",
     "due_kinds",
