@@ -60,7 +60,12 @@ def tier_of(session: Session, *, user_id: int, now: datetime) -> Tier:
 
 def check_access(session: Session, *, user_id: int, content: Content = PUBLIC, now: datetime) -> Decision:
     """Load the user's subscription and ask the one pure decision."""
-    return decide(_dates(subscription_row(session, user_id=user_id)), content, now)
+    return decide(subscription_dates(session, user_id=user_id), content, now)
+
+
+def subscription_dates(session: Session, *, user_id: int) -> SubscriptionDates | None:
+    """What `decide` needs of the user's subscription: read once to decide for many contents."""
+    return _dates(subscription_row(session, user_id=user_id))
 
 
 def _user(session: Session, public_id: str) -> User:

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from encore import billing, exclusives
@@ -145,14 +145,13 @@ def listed_contents(session: Session, *, track_ids: Sequence[int]) -> dict[int, 
 def allowed(
     session: Session, *, user_id: int | None, contents: Mapping[int, billing.Content | None], now: datetime
 ) -> set[int]:
-    """The tracks whose content this listener may hear now (a None content: not listed, never allowed); one
-    decision per distinct content (most lists hold one or two: public, Premium)."""
-    verdicts: dict[billing.Content, bool] = {}
-    for content in {c for c in contents.values() if c is not None}:
-        if user_id is None:
-            verdicts[content] = billing.decide(None, content, now).allowed
-        else:
-            verdicts[content] = billing.check_access(session, user_id=user_id, content=content, now=now).allowed
+    """The tracks whose content this listener may hear now (a None content: not listed, never allowed): one
+    read of their subscription, then `billing.decide` per distinct content (most lists hold one or two)."""
+    distinct = {c for c in contents.values() if c is not None}
+    if not distinct:
+        return set()
+    dates = None if user_id is None else billing.subscription_dates(session, user_id=user_id)  # read once
+    verdicts = {content: billing.decide(dates, content, now).allowed for content in distinct}
     return {t for t, c in contents.items() if c is not None and verdicts[c]}
 
 
@@ -198,18 +197,30 @@ def _genre(session: Session, name: str) -> int:
 
 
 def artist_tracks(session: Session, artist: int) -> list[int]:
-    ranked = derivable_listens(Play.track_id.in_(select(TrackArtist.track_id).where(TrackArtist.artist_id == artist)))
+    """An artist's ARTIST_SEED_TRACKS music tracks, most listened first (`derivable_listens`), then oldest."""
+    return artists_tracks(session, [artist]).get(artist, [])
+
+
+def artists_tracks(session: Session, artists: Sequence[int]) -> dict[int, list[int]]:
+    """`artist_tracks` of many artists in one read (the mixes job asks for 5 artists a cluster)."""
+    if not artists:
+        return {}
+    theirs = TrackArtist.artist_id.in_(bindparam("artists", list(artists), expanding=True))
+    ranked = derivable_listens(Play.track_id.in_(select(TrackArtist.track_id).where(theirs)))
     listens = func.coalesce(ranked.c.listens, 0)
-    return list(
-        session.scalars(
-            select(Track.id)
-            .join(TrackArtist, TrackArtist.track_id == Track.id)
-            .outerjoin(ranked, ranked.c.track_id == Track.id)
-            .where(TrackArtist.artist_id == artist, music_track())
-            .order_by(listens.desc(), Track.id)
-            .limit(ARTIST_SEED_TRACKS)
-        )
+    rows = session.execute(
+        select(TrackArtist.artist_id, Track.id)
+        .join(TrackArtist, TrackArtist.track_id == Track.id)
+        .outerjoin(ranked, ranked.c.track_id == Track.id)
+        .where(theirs, music_track())
+        .order_by(TrackArtist.artist_id, listens.desc(), Track.id)
     )
+    out: dict[int, list[int]] = {}
+    for artist, track in rows:
+        mine = out.setdefault(artist, [])
+        if len(mine) < ARTIST_SEED_TRACKS:
+            mine.append(track)
+    return out
 
 
 def genres_of(session: Session, track_ids: list[int]) -> list[int]:

@@ -72,6 +72,8 @@ def round_robin(groups: Sequence[Sequence[int]], *, length: int) -> list[int]:
     seen: set[int] = set()
     depth = max((len(g) for g in groups), default=0)
     for i in range(depth):
+        if len(out) >= length:
+            break  # full: the rest of the groups is never read
         for group in groups:
             if i < len(group) and group[i] not in seen and len(out) < length:
                 seen.add(group[i])

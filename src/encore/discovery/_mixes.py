@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from encore.billing import Content
 from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre, music_track
-from encore.discovery._answers import POOL, allowed, artist_tracks, listed_contents, popular_in_genres
+from encore.discovery._answers import POOL, allowed, artists_tracks, listed_contents, popular_in_genres
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import (
     DAILY,
@@ -68,10 +68,13 @@ class Shared:
                 self.content[t] = found.get(t)
         return {t: self.content[t] for t in wanted}
 
-    def artist(self, session: Session, artist: int) -> list[int]:
-        if artist not in self.by_artist:
-            self.by_artist[artist] = artist_tracks(session, artist)
-        return self.by_artist[artist]
+    def artists(self, session: Session, artists: Sequence[int]) -> dict[int, list[int]]:
+        missing = [a for a in artists if a not in self.by_artist]
+        if missing:
+            found = artists_tracks(session, missing)
+            for a in missing:
+                self.by_artist[a] = found.get(a, [])
+        return {a: self.by_artist[a] for a in artists}
 
     def get(self, session: Session, genre: int | None) -> list[int]:
         if genre not in self.lists:
@@ -155,11 +158,12 @@ def _daily(session: Session, *, heard: dict[int, int], shared: Shared) -> list[B
     genre_names = _genre_names(session, [c.genre for c in clusters if c.genre is not None])
     owns = [sorted({t for a in c.artists for t in tracks_of[a]}, key=lambda t: (-heard[t], t)) for c in clusters]
     lists = shared.neighbours(session, {t: None for own in owns for t in own[:SEED_TRACKS]})  # one read
+    theirs = shared.artists(session, [a for c in clusters for a in c.artists[:5]])  # one read
     out = []
     for slot, (cluster, own) in enumerate(zip(clusters, owns, strict=True), start=1):
         seeds = {t: float(heard[t]) for t in own[:SEED_TRACKS]}
         fresh = blend(seeds, lists, exclude=frozenset(heard), limit=POOL)
-        fresh += [t for a in cluster.artists[:5] for t in shared.artist(session, a) if t not in heard]
+        fresh += [t for a in cluster.artists[:5] for t in theirs[a] if t not in heard]
         fresh += [t for t in shared.get(session, cluster.genre) if t not in heard]
         ranked = interleave(own, list(dict.fromkeys(fresh)), length=MIX_LENGTH * 2)
         desc = daily_description([names[a] for a in cluster.artists], genre_names.get(cluster.genre or 0))

@@ -1,5 +1,6 @@
 """Answers from neighbour lists: what a set of seeds (a listener's history, a radio's tracks) points to."""
 
+import heapq
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
@@ -16,5 +17,5 @@ def blend(
     for seed, weight in seeds.items():
         for other, score in neighbours.get(seed, ()):
             total[other] += weight * score
-    ranked = sorted((item for item in total if item not in seeds and item not in exclude), key=lambda i: (-total[i], i))
-    return ranked[:limit]
+    candidates = (item for item in total if item not in seeds and item not in exclude)
+    return heapq.nsmallest(limit, candidates, key=lambda i: (-total[i], i))  # = sorted(...)[:limit], cheaper
