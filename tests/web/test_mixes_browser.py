@@ -1,7 +1,7 @@
-"""Made for you, crossfade and the sleep timer in real Chromium, on desktop and phone: a mix from home plays
-(its plays reported with context "mix") and saves as a playlist (twice: one playlist); a crossfade plays
-two tracks at once, then hands over; the sleep timer pauses at the end of the track, and after its minutes (Playwright's clock, no page hook); Settings
-shown again and again adds no listener to the timer."""
+"""Made for you, crossfade and the sleep timer in real Chromium, on desktop and phone: a mix from home plays (its
+plays reported with context "mix") and saves as a playlist (twice: one playlist); a crossfade plays two tracks at
+once, then hands over; the sleep timer pauses at the end of the track, and after its minutes (Playwright's clock,
+no page hook); Settings shown again and again adds no listener to the timer."""
 
 from collections.abc import Iterator
 from datetime import timedelta
