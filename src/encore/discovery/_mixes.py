@@ -8,8 +8,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, delete, func, select
+from sqlalchemy import BindParameter, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from encore.billing import Content
@@ -33,6 +34,7 @@ from encore.discovery._models import ArtistNeighbour
 from encore.discovery._recommend import blend
 from encore.discovery._service import track_neighbours
 from encore.history import Play, visible
+from encore.kernel import new_public_id
 
 TOP_ARTISTS = 30
 SEED_TRACKS = 50
@@ -273,20 +275,30 @@ def _radar(session: Session, *, heard: dict[int, int], now: datetime) -> Built:
 
 
 def _store(session: Session, *, user_id: int, kinds: Sequence[str], built: list[Built], now: datetime) -> None:
-    """Each mix in its slot: a changed mix forgets its "saved as" playlist (saving again saves the new one)."""
-    rows = {
-        (m.kind, m.slot): m for m in session.scalars(select(Mix).where(Mix.user_id == user_id, Mix.kind.in_(kinds)))
-    }
+    """Each mix in its slot: a changed mix forgets its "saved as" playlist (saving again saves the new one).
+    Bulk statements (no ORM objects: this runs for every listener); readers that loaded mixes before
+    re-read them with populate_existing (`_mix_reads.my_mixes`)."""
+    stored = session.execute(
+        select(Mix.kind, Mix.slot, Mix.id, Mix.track_ids).where(Mix.user_id == user_id, Mix.kind.in_(kinds))
+    )
+    rows = {(kind, slot): (row_id, ids) for kind, slot, row_id, ids in stored}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for b in built:
         ids = json.dumps(b.track_ids)
-        row = rows.pop((b.kind, b.slot), None)
-        if row is None:
-            row = Mix(user_id=user_id, kind=b.kind, slot=b.slot, track_ids=ids, saved_playlist=None)
-            session.add(row)
-        elif row.track_ids != ids:
-            row.track_ids, row.saved_playlist = ids, None
-        row.title, row.description, row.built_at = b.title, b.description[:500], now
-    stale = [m.id for m in rows.values()]  # Daily Mixes beyond today's clusters
+        values = {"title": b.title, "description": b.description[:500], "built_at": now}
+        found = rows.pop((b.kind, b.slot), None)
+        if found is None:
+            inserts.append({"public_id": new_public_id(), "user_id": user_id, "kind": b.kind, "slot": b.slot,
+                            "track_ids": ids, "saved_playlist": None, **values})  # fmt: skip
+        elif found[1] != ids:
+            updates.append({"id": found[0], "track_ids": ids, "saved_playlist": None, **values})
+        else:
+            updates.append({"id": found[0], **values})
+    if inserts:
+        session.execute(insert(Mix), inserts)
+    for keys in {frozenset(u) for u in updates}:  # one executemany per set of columns
+        session.execute(update(Mix), [u for u in updates if frozenset(u) == keys])
+    stale = [row_id for row_id, _ in rows.values()]  # Daily Mixes beyond today's clusters
     if stale:
         session.execute(delete(Mix).where(Mix.id.in_(stale)))
-    session.flush()
