@@ -1,6 +1,5 @@
 """Answers from neighbour lists: what a set of seeds (a listener's history, a radio's tracks) points to."""
 
-import heapq
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
@@ -17,5 +16,5 @@ def blend(
     for seed, weight in seeds.items():
         for other, score in neighbours.get(seed, ()):
             total[other] += weight * score
-    candidates = (item for item in total if item not in seeds and item not in exclude)
-    return heapq.nsmallest(limit, candidates, key=lambda i: (-total[i], i))  # = sorted(...)[:limit], cheaper
+    ranked = sorted((-score, item) for item, score in total.items() if item not in seeds and item not in exclude)
+    return [item for _, item in ranked[:limit]]  # best score first, ties by id
