@@ -135,6 +135,7 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> 
         for kind, handler in handlers.items():
             engine.register(kind, handler)
     engine.every_day(discovery.TRAIN, key=discovery.TRAINING_KEY, hour=4)  # neighbours from the day's listening
-    engine.every_day(discovery.MIXES, key=discovery.MIXES_KEY, hour=5)  # mixes from the fresh neighbours
+    for key, payload in discovery.daily_parts():  # mixes from the fresh neighbours, in parts for many workers
+        engine.every_day(discovery.MIXES, key=key, hour=5, payload=payload)
     engine.every_minute("wrapped.fold", lambda: insights.fold_everyone(sessions))  # marked months, unasked
     return engine

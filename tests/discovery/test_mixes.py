@@ -1,6 +1,7 @@
 """Mixes built from the discovery world: Daily Mix, Discover Weekly and Release Radar; cold start, a one-track
 catalogue, nothing playable, opt-outs, another listener's mix, saving twice, the job's schedule."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -150,3 +151,24 @@ def test_an_unpublished_import_is_not_heard_and_makes_nothing_popular(container:
     with transaction(container.sessions) as s:
         found = discovery.recommend(s, user_id=None, tracks=[], artists=[], genres=["jazz"], limit=5, now=NOW)
         assert catalog.track_views_in_order(s, found.track_ids)[0].title == "C1"
+
+
+def test_the_daily_parts_run_as_jobs_build_every_listener_once(container: Container, world: World) -> None:
+    from sqlalchemy import func, select
+
+    from encore.jobs import Job
+    from tests.support.jobs import run_jobs
+
+    with transaction(container.sessions) as s:
+        for key, payload in discovery.daily_parts():
+            container.jobs.submit(s, kind=discovery.MIXES, key=key, payload=payload)
+    assert run_jobs(container) == len(discovery.daily_parts())
+    with container.sessions() as s:
+        results = [json.loads(r or "{}") for r in s.scalars(select(Job.result).where(Job.kind == discovery.MIXES))]
+        discovers = dict(
+            s.execute(
+                select(discovery.Mix.user_id, func.count()).where(discovery.Mix.kind == "discover").group_by("user_id")
+            ).all()
+        )
+    assert len(results) == 4 and sum(r["listeners"] for r in results) == len(world.users)
+    assert discovers == dict.fromkeys(world.users, 1)

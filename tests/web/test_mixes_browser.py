@@ -1,7 +1,7 @@
-"""Made for you, crossfade and the sleep timer in real Chromium, on desktop and phone: a mix from home plays
-and saves as a playlist (twice: one playlist); a crossfade plays two tracks at once, then hands over; the
-sleep timer pauses at the end of the track, and after its minutes (Playwright's clock, no page hook); Settings
-shown again and again adds no listener to the timer."""
+"""Made for you, crossfade and the sleep timer in real Chromium, on desktop and phone: a mix from home plays (its
+plays reported with context "mix") and saves as a playlist (twice: one playlist); a crossfade plays two tracks at
+once, then hands over; the sleep timer pauses at the end of the track, and after its minutes (Playwright's clock,
+no page hook); Settings shown again and again adds no listener to the timer."""
 
 from collections.abc import Iterator
 from datetime import timedelta
@@ -62,9 +62,19 @@ def test_made_for_you_opens_plays_and_saves_a_mix(
     page.locator("#made-for-you a", has_text=card).click()
     page.wait_for_selector("#mix-view .tracks")
     first = page.locator("#mix-view .track-title").first.inner_text()
-    page.get_by_role("button", name=f"Play {card}").click()
+    mix_id = page.url.rsplit("/", 1)[-1]
+    started = lambda r: r.url.endswith("/api/plays") and r.request.method == "POST"  # noqa: E731
+    with page.expect_response(started) as reported:
+        page.get_by_role("button", name=f"Play {card}").click()
+    assert reported.value.ok
     _playing(page)
     assert page.inner_text("#np-title") == first
+    # The play says it came from this mix (not "home"): history and the export keep where music came from.
+    body = reported.value.request.post_data_json
+    assert (body["context_type"], body["context_id"]) == ("mix", mix_id)
+    with live.container.sessions() as s:
+        stored = s.scalar(select(Play).where(Play.client_play_id == body["play_id"]))
+        assert stored is not None and (stored.context_type, stored.context_id) == ("mix", mix_id)
     page.click("#mix-save")
     page.wait_for_selector("#mix-view .mix-saved a")
     assert page.inner_text("#mix-view .mix-saved").startswith("Saved as")

@@ -14,12 +14,12 @@ from encore.discovery._answers import (
 )
 from encore.discovery._build import NEIGHBOURS, TrainStats, train
 from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
-from encore.discovery._mix_jobs import MIXES, MIXES_KEY, build_all, due_kinds
+from encore.discovery._mix_jobs import MIXES, MIXES_KEY, build_all, daily_parts, due_kinds
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import KINDS as MIX_KINDS
 from encore.discovery._mix_policy import Cluster, cluster_artists, due, interleave, round_robin
 from encore.discovery._mix_reads import MixView, Saved, mix, my_mixes, save_mix
-from encore.discovery._mixes import Built, Popular, build_mixes
+from encore.discovery._mixes import Built, Shared, build_mixes
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
 from encore.discovery._policy import MAX_SEEDS, Decision, may_derive, may_learn_from, seed_count
 from encore.discovery._radio import KINDS as RADIO_KINDS
@@ -52,17 +52,18 @@ __all__ = [
     "DiscoveryPreference",
     "Mix",
     "MixView",
-    "Popular",
     "Preferences",
     "Recommendations",
     "Saved",
     "Seed",
+    "Shared",
     "TrackNeighbour",
     "TrainStats",
     "TrainingContributor",
     "build_all",
     "build_mixes",
     "cluster_artists",
+    "daily_parts",
     "derived_from",
     "due",
     "due_kinds",

@@ -1,11 +1,11 @@
 """Answers for the faces: recommendations from seeds (/v1), similar songs and related artists (Subsonic, /v1),
 all read from the stored neighbour tables and filtered to what the listener may play now."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from encore import billing, exclusives
@@ -132,17 +132,27 @@ def top_songs(session: Session, *, user_id: int | None, artist_name: str, limit:
 
 def playable(session: Session, *, user_id: int | None, track_ids: Sequence[int], now: datetime) -> set[int]:
     """The tracks this listener may hear now (label availability, pre-releases, Premium exclusives): the
-    same `billing.decide` every stream decision asks, for many tracks in three reads. Only listed music
-    (`catalog.music_track`): a withdrawn or draft track or an ad never stays in a mix, a radio or an answer."""
-    listed = list(session.scalars(select(Track.id).where(Track.id.in_(list(track_ids)), music_track())))
-    contents = exclusives.track_contents(session, track_ids=listed)
-    verdicts: dict[billing.Content, bool] = {}
-    for content in set(contents.values()):
-        if user_id is None:
-            verdicts[content] = billing.decide(None, content, now).allowed
-        else:
-            verdicts[content] = billing.check_access(session, user_id=user_id, content=content, now=now).allowed
-    return {t for t, c in contents.items() if verdicts[c]}
+    same `billing.decide` every stream decision asks, for many tracks in one read of the tracks. Only listed
+    music (`catalog.music_track`): a withdrawn or draft track or an ad never stays in a mix, a radio or an answer."""
+    return allowed(session, user_id=user_id, contents=listed_contents(session, track_ids=track_ids), now=now)
+
+
+def listed_contents(session: Session, *, track_ids: Sequence[int]) -> dict[int, billing.Content]:
+    """What each listed music track among `track_ids` asks of a listener (no key: not listed music)."""
+    return exclusives.track_contents(session, track_ids=track_ids, where=music_track())
+
+
+def allowed(
+    session: Session, *, user_id: int | None, contents: Mapping[int, billing.Content | None], now: datetime
+) -> set[int]:
+    """The tracks whose content this listener may hear now (a None content: not listed, never allowed): one
+    read of their subscription, then `billing.decide` per distinct content (most lists hold one or two)."""
+    distinct = {c for c in contents.values() if c is not None}
+    if not distinct:
+        return set()
+    dates = None if user_id is None else billing.subscription_dates(session, user_id=user_id)  # read once
+    verdicts = {content: billing.decide(dates, content, now).allowed for content in distinct}
+    return {t for t, c in contents.items() if c is not None and verdicts[c]}
 
 
 def popular_in_genres(session: Session, *, genre_ids: Sequence[int] | None, limit: int) -> list[int]:
@@ -187,18 +197,30 @@ def _genre(session: Session, name: str) -> int:
 
 
 def artist_tracks(session: Session, artist: int) -> list[int]:
-    ranked = derivable_listens(Play.track_id.in_(select(TrackArtist.track_id).where(TrackArtist.artist_id == artist)))
+    """An artist's ARTIST_SEED_TRACKS music tracks, most listened first (`derivable_listens`), then oldest."""
+    return artists_tracks(session, [artist]).get(artist, [])
+
+
+def artists_tracks(session: Session, artists: Sequence[int]) -> dict[int, list[int]]:
+    """`artist_tracks` of many artists in one read (the mixes job asks for 5 artists a cluster)."""
+    if not artists:
+        return {}
+    theirs = TrackArtist.artist_id.in_(bindparam("artists", list(artists), expanding=True))
+    ranked = derivable_listens(Play.track_id.in_(select(TrackArtist.track_id).where(theirs)))
     listens = func.coalesce(ranked.c.listens, 0)
-    return list(
-        session.scalars(
-            select(Track.id)
-            .join(TrackArtist, TrackArtist.track_id == Track.id)
-            .outerjoin(ranked, ranked.c.track_id == Track.id)
-            .where(TrackArtist.artist_id == artist, music_track())
-            .order_by(listens.desc(), Track.id)
-            .limit(ARTIST_SEED_TRACKS)
-        )
+    rows = session.execute(
+        select(TrackArtist.artist_id, Track.id)
+        .join(TrackArtist, TrackArtist.track_id == Track.id)
+        .outerjoin(ranked, ranked.c.track_id == Track.id)
+        .where(theirs, music_track())
+        .order_by(TrackArtist.artist_id, listens.desc(), Track.id)
     )
+    out: dict[int, list[int]] = {}
+    for artist, track in rows:
+        mine = out.setdefault(artist, [])
+        if len(mine) < ARTIST_SEED_TRACKS:
+            mine.append(track)
+    return out
 
 
 def genres_of(session: Session, track_ids: list[int]) -> list[int]:

@@ -57,6 +57,8 @@ def interleave(familiar: Sequence[int], fresh: Sequence[int], *, length: int) ->
     out: list[int] = []
     seen: set[int] = set()
     for i in range(max(len(familiar), len(fresh))):
+        if len(out) >= length:
+            break  # full: the rest of the (often long) candidate lists is never read
         for source in (familiar, fresh):
             if i < len(source) and source[i] not in seen and len(out) < length:
                 seen.add(source[i])
@@ -70,6 +72,8 @@ def round_robin(groups: Sequence[Sequence[int]], *, length: int) -> list[int]:
     seen: set[int] = set()
     depth = max((len(g) for g in groups), default=0)
     for i in range(depth):
+        if len(out) >= length:
+            break  # full: the rest of the groups is never read
         for group in groups:
             if i < len(group) and group[i] not in seen and len(out) < length:
                 seen.add(group[i])

@@ -40,8 +40,9 @@ def my_mixes(session: Session, *, user_id: int, now: datetime) -> list[MixView]:
     were never built (new since the last run) gets them built now, in this transaction."""
     rows = list(session.scalars(select(Mix).where(Mix.user_id == user_id)))
     if not any(m.kind == DISCOVER for m in rows):
-        build_mixes(session, user_id=user_id, now=now)
-        rows = list(session.scalars(select(Mix).where(Mix.user_id == user_id)))
+        build_mixes(session, user_id=user_id, now=now)  # bulk statements: refresh what was loaded above
+        fresh = select(Mix).where(Mix.user_id == user_id).execution_options(populate_existing=True)
+        rows = list(session.scalars(fresh))
     rows.sort(key=lambda m: (ORDER.get(m.kind, 9), m.slot))
     allowed = playable(session, user_id=user_id, track_ids=sorted({t for m in rows for t in m.tracks}), now=now)
     views = [_view(m, allowed) for m in rows]

@@ -5,15 +5,17 @@ the listener's own plays pick the familiar tracks (for them alone). Only tracks 
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BindParameter, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from encore.billing import Content
 from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre, music_track
-from encore.discovery._answers import POOL, artist_tracks, playable, popular_in_genres
+from encore.discovery._answers import POOL, allowed, artists_tracks, listed_contents, popular_in_genres
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import (
     DAILY,
@@ -29,24 +31,52 @@ from encore.discovery._mix_policy import (
     round_robin,
 )
 from encore.discovery._models import ArtistNeighbour
-from encore.discovery._service import similar_track_ids
+from encore.discovery._recommend import blend
+from encore.discovery._service import track_neighbours
 from encore.history import Play, visible
+from encore.kernel import new_public_id
 
 TOP_ARTISTS = 30
 SEED_TRACKS = 50
 
 
 @dataclass
-class Popular:
-    """Popular tracks per genre (None: the whole catalogue), shared by every listener of one run."""
+class Shared:
+    """What every listener of one run reads alike, read once per run: popular tracks per genre (None: the
+    whole catalogue) and per artist, each track's stored neighbours, and what each track asks of a listener
+    (its availability; None: not listed music). A run takes minutes, so a label's change during it reaches
+    the next run; the faces check availability again when they read a mix (`_mix_reads`)."""
 
     lists: dict[int | None, list[int]] = field(default_factory=dict)
     by_artist: dict[int, list[int]] = field(default_factory=dict)
+    neighbour_lists: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    content: dict[int, Content | None] = field(default_factory=dict)
 
-    def artist(self, session: Session, artist: int) -> list[int]:
-        if artist not in self.by_artist:
-            self.by_artist[artist] = artist_tracks(session, artist)
-        return self.by_artist[artist]
+    def neighbours(self, session: Session, tracks: Iterable[int]) -> dict[int, list[tuple[int, float]]]:
+        wanted = list(tracks)
+        missing = [t for t in wanted if t not in self.neighbour_lists]
+        if missing:
+            found = track_neighbours(session, track_ids=missing)
+            for t in missing:
+                self.neighbour_lists[t] = found.get(t, [])
+        return {t: self.neighbour_lists[t] for t in wanted}
+
+    def contents(self, session: Session, tracks: Iterable[int]) -> dict[int, Content | None]:
+        wanted = list(tracks)
+        missing = [t for t in wanted if t not in self.content]
+        if missing:
+            found = listed_contents(session, track_ids=missing)
+            for t in missing:
+                self.content[t] = found.get(t)
+        return {t: self.content[t] for t in wanted}
+
+    def artists(self, session: Session, artists: Sequence[int]) -> dict[int, list[int]]:
+        missing = [a for a in artists if a not in self.by_artist]
+        if missing:
+            found = artists_tracks(session, missing)
+            for a in missing:
+                self.by_artist[a] = found.get(a, [])
+        return {a: self.by_artist[a] for a in artists}
 
     def get(self, session: Session, genre: int | None) -> list[int]:
         if genre not in self.lists:
@@ -64,21 +94,22 @@ class Built:
 
 
 def build_mixes(
-    session: Session, *, user_id: int, now: datetime, kinds: Sequence[str] = KINDS, popular: Popular | None = None
+    session: Session, *, user_id: int, now: datetime, kinds: Sequence[str] = KINDS, shared: Shared | None = None
 ) -> list[Built]:
     """Rebuild and store the listener's mixes of `kinds`; returns what was built."""
-    popular = popular or Popular()
+    shared = shared or Shared()
     heard = _heard(session, user_id)
     ranked: list[Built] = []
     if DAILY in kinds:
-        ranked += _daily(session, heard=heard, popular=popular)
+        ranked += _daily(session, heard=heard, shared=shared)
     if DISCOVER in kinds:
-        ranked.append(_discover(session, heard=heard, popular=popular))
+        ranked.append(_discover(session, heard=heard, shared=shared))
     if RADAR in kinds:
         ranked.append(_radar(session, heard=heard, now=now))
-    # One availability read for every candidate of every mix (the same `billing.decide` as a stream).
-    allowed = playable(session, user_id=user_id, track_ids=sorted({t for b in ranked for t in b.track_ids}), now=now)
-    built = [_trim(b, allowed) for b in ranked]
+    # One availability decision for every candidate of every mix (the same `billing.decide` as a stream).
+    candidates = shared.contents(session, sorted({t for b in ranked for t in b.track_ids}))
+    may = allowed(session, user_id=user_id, contents=candidates, now=now)
+    built = [_trim(b, may) for b in ranked]
     dailies = [b for b in built if b.kind == DAILY and b.track_ids]  # a cluster with nothing playable: no mix
     built = [Built(DAILY, i, f"Daily Mix {i}", b.description, b.track_ids) for i, b in enumerate(dailies, start=1)] + [
         b for b in built if b.kind != DAILY
@@ -98,35 +129,44 @@ def _heard(session: Session, user_id: int) -> dict[int, int]:
     return {int(t): int(n) for t, n in rows if t is not None}
 
 
+def _ids(name: str, ids: Iterable[int]) -> BindParameter[list[int]]:
+    """A list of ids as one expanding parameter: SQLAlchemy does not coerce each id (a listener's plays
+    may name thousands of tracks, and this job reads them for every listener)."""
+    return bindparam(name, list(ids), expanding=True)
+
+
 def _trim(b: Built, allowed: set[int]) -> Built:
     length = MIX_LENGTH if b.kind == DAILY else WEEKLY_LENGTH
     return Built(b.kind, b.slot, b.title, b.description, [t for t in b.track_ids if t in allowed][:length])
 
 
-def _daily(session: Session, *, heard: dict[int, int], popular: Popular) -> list[Built]:
+def _daily(session: Session, *, heard: dict[int, int], shared: Shared) -> list[Built]:
     if not heard:
         return []  # cold start: nothing of theirs to be familiar with
     by_artist: Counter[int] = Counter()
     tracks_of: dict[int, list[int]] = defaultdict(list)
     for track, artist in session.execute(
-        select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.track_id.in_(list(heard)))
+        select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.track_id.in_(_ids("heard", heard)))
     ):
         by_artist[artist] += heard[track]
         tracks_of[artist].append(track)
     top = by_artist.most_common(TOP_ARTISTS)
     artists = [a for a, _ in top]
-    clusters = cluster_artists(
-        top, genre_of=_main_genres(session, artists, heard), neighbours=_artist_neighbours(session, artists)
-    )
+    genre_of = _main_genres(session, artists, heard)
+    # Only an artist with no genre is placed by its neighbours: read theirs alone.
+    neighbours = _artist_neighbours(session, [a for a in artists if genre_of[a] is None])
+    clusters = cluster_artists(top, genre_of=genre_of, neighbours=neighbours)
     names = dict(session.execute(select(Artist.id, Artist.name).where(Artist.id.in_(artists))).all())
     genre_names = _genre_names(session, [c.genre for c in clusters if c.genre is not None])
+    owns = [sorted({t for a in c.artists for t in tracks_of[a]}, key=lambda t: (-heard[t], t)) for c in clusters]
+    lists = shared.neighbours(session, {t: None for own in owns for t in own[:SEED_TRACKS]})  # one read
+    theirs = shared.artists(session, [a for c in clusters for a in c.artists[:5]])  # one read
     out = []
-    for slot, cluster in enumerate(clusters, start=1):
-        own = sorted({t for a in cluster.artists for t in tracks_of[a]}, key=lambda t: (-heard[t], t))
+    for slot, (cluster, own) in enumerate(zip(clusters, owns, strict=True), start=1):
         seeds = {t: float(heard[t]) for t in own[:SEED_TRACKS]}
-        fresh = similar_track_ids(session, seeds=seeds, limit=POOL, exclude=frozenset(heard))
-        fresh += [t for a in cluster.artists[:5] for t in popular.artist(session, a) if t not in heard]
-        fresh += [t for t in popular.get(session, cluster.genre) if t not in heard]
+        fresh = blend(seeds, lists, exclude=frozenset(heard), limit=POOL)
+        fresh += [t for a in cluster.artists[:5] for t in theirs[a] if t not in heard]
+        fresh += [t for t in shared.get(session, cluster.genre) if t not in heard]
         ranked = interleave(own, list(dict.fromkeys(fresh)), length=MIX_LENGTH * 2)
         desc = daily_description([names[a] for a in cluster.artists], genre_names.get(cluster.genre or 0))
         out.append(Built(DAILY, slot, f"Daily Mix {slot}", desc, ranked))
@@ -138,19 +178,19 @@ def _main_genres(session: Session, artists: list[int], heard: dict[int, int]) ->
     per_track: dict[int, set[int]] = defaultdict(set)
     played = list(heard)
     for t, g in session.execute(
-        select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(played))
+        select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(_ids("played", played)))
     ):
         per_track[t].add(g)
     for t, g in session.execute(
         select(Track.id, AlbumGenre.genre_id)
         .join(AlbumGenre, AlbumGenre.album_id == Track.album_id)
-        .where(Track.id.in_(played))
+        .where(Track.id.in_(_ids("played", played)))
     ):
         per_track[t].add(g)
     weight: dict[int, Counter[int]] = defaultdict(Counter)
     for t, a in session.execute(
         select(TrackArtist.track_id, TrackArtist.artist_id).where(
-            TrackArtist.artist_id.in_(artists), TrackArtist.track_id.in_(played)
+            TrackArtist.artist_id.in_(_ids("artists", artists)), TrackArtist.track_id.in_(_ids("played", played))
         )
     ):
         for g in sorted(per_track[t]):
@@ -174,24 +214,27 @@ def _genre_names(session: Session, genres: list[int]) -> dict[int, str]:
     return dict(session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres))).all())
 
 
-def _discover(session: Session, *, heard: dict[int, int], popular: Popular) -> Built:
+def _discover(session: Session, *, heard: dict[int, int], shared: Shared) -> Built:
     """30 tracks never played: like their most played, then popular in their genres; with no history, the
     most listened tracks of each genre in turn (then of the whole catalogue)."""
     top = sorted(heard, key=lambda t: (-heard[t], t))[:SEED_TRACKS]
-    ranked = similar_track_ids(session, seeds={t: float(heard[t]) for t in top}, limit=POOL, exclude=frozenset(heard))
+    seeds = {t: float(heard[t]) for t in top}
+    ranked = blend(seeds, shared.neighbours(session, seeds), exclude=frozenset(heard), limit=POOL)
     genres = _listener_genres(session, top) if top else _catalogue_genres(session)
-    ranked += round_robin([popular.get(session, g) for g in genres], length=POOL)
-    ranked += popular.get(session, None)
+    ranked += round_robin([shared.get(session, g) for g in genres], length=POOL)
+    ranked += shared.get(session, None)
     fresh = [t for t in dict.fromkeys(ranked) if t not in heard][: WEEKLY_LENGTH * 4]
     desc = "New to you, picked from what you play" if heard else "Popular across Encore, a genre at a time"
     return Built(DISCOVER, 1, "Discover Weekly", desc, fresh)
 
 
 def _listener_genres(session: Session, tracks: list[int]) -> list[int]:
-    own = Counter(session.scalars(select(TrackGenre.genre_id).where(TrackGenre.track_id.in_(tracks))))
+    own = Counter(session.scalars(select(TrackGenre.genre_id).where(TrackGenre.track_id.in_(_ids("tracks", tracks)))))
     own.update(
         session.scalars(
-            select(AlbumGenre.genre_id).join(Track, Track.album_id == AlbumGenre.album_id).where(Track.id.in_(tracks))
+            select(AlbumGenre.genre_id)
+            .join(Track, Track.album_id == AlbumGenre.album_id)
+            .where(Track.id.in_(_ids("tracks", tracks)))
         )
     )
     return [g for g, _ in own.most_common(5)]
@@ -211,7 +254,7 @@ def _catalogue_genres(session: Session) -> list[int]:
 def _radar(session: Session, *, heard: dict[int, int], now: datetime) -> Built:
     """Tracks of releases from the last four weeks (never a future one) by artists the listener plays,
     newest release first, one track per release in turn."""
-    artists = select(TrackArtist.artist_id).where(TrackArtist.track_id.in_(list(heard))).distinct()
+    artists = select(TrackArtist.artist_id).where(TrackArtist.track_id.in_(_ids("heard", heard))).distinct()
     since = (now - timedelta(days=RADAR_DAYS)).date()
     rows = session.execute(
         select(Track.id, Track.album_id)
@@ -232,20 +275,30 @@ def _radar(session: Session, *, heard: dict[int, int], now: datetime) -> Built:
 
 
 def _store(session: Session, *, user_id: int, kinds: Sequence[str], built: list[Built], now: datetime) -> None:
-    """Each mix in its slot: a changed mix forgets its "saved as" playlist (saving again saves the new one)."""
-    rows = {
-        (m.kind, m.slot): m for m in session.scalars(select(Mix).where(Mix.user_id == user_id, Mix.kind.in_(kinds)))
-    }
+    """Each mix in its slot: a changed mix forgets its "saved as" playlist (saving again saves the new one).
+    Bulk statements (no ORM objects: this runs for every listener); readers that loaded mixes before
+    re-read them with populate_existing (`_mix_reads.my_mixes`)."""
+    stored = session.execute(
+        select(Mix.kind, Mix.slot, Mix.id, Mix.track_ids).where(Mix.user_id == user_id, Mix.kind.in_(kinds))
+    )
+    rows = {(kind, slot): (row_id, ids) for kind, slot, row_id, ids in stored}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for b in built:
         ids = json.dumps(b.track_ids)
-        row = rows.pop((b.kind, b.slot), None)
-        if row is None:
-            row = Mix(user_id=user_id, kind=b.kind, slot=b.slot, track_ids=ids, saved_playlist=None)
-            session.add(row)
-        elif row.track_ids != ids:
-            row.track_ids, row.saved_playlist = ids, None
-        row.title, row.description, row.built_at = b.title, b.description[:500], now
-    stale = [m.id for m in rows.values()]  # Daily Mixes beyond today's clusters
+        values = {"title": b.title, "description": b.description[:500], "built_at": now}
+        found = rows.pop((b.kind, b.slot), None)
+        if found is None:
+            inserts.append({"public_id": new_public_id(), "user_id": user_id, "kind": b.kind, "slot": b.slot,
+                            "track_ids": ids, "saved_playlist": None, **values})  # fmt: skip
+        elif found[1] != ids:
+            updates.append({"id": found[0], "track_ids": ids, "saved_playlist": None, **values})
+        else:
+            updates.append({"id": found[0], **values})
+    if inserts:
+        session.execute(insert(Mix), inserts)
+    for keys in {frozenset(u) for u in updates}:  # one executemany per set of columns
+        session.execute(update(Mix), [u for u in updates if frozenset(u) == keys])
+    stale = [row_id for row_id, _ in rows.values()]  # Daily Mixes beyond today's clusters
     if stale:
         session.execute(delete(Mix).where(Mix.id.in_(stale)))
-    session.flush()

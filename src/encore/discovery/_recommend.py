@@ -16,5 +16,5 @@ def blend(
     for seed, weight in seeds.items():
         for other, score in neighbours.get(seed, ()):
             total[other] += weight * score
-    ranked = sorted((item for item in total if item not in seeds and item not in exclude), key=lambda i: (-total[i], i))
-    return ranked[:limit]
+    ranked = sorted((-score, item) for item, score in total.items() if item not in seeds and item not in exclude)
+    return [item for _, item in ranked[:limit]]  # best score first, ties by id

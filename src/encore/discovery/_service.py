@@ -1,10 +1,11 @@
 """Reads of the stored neighbour tables, and the listener's discovery settings."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from encore.catalog import Artist, Track, TrackArtist
@@ -46,7 +47,23 @@ def similar_track_ids(
     session: Session, *, seeds: dict[int, float], limit: int, exclude: frozenset[int] = frozenset()
 ) -> list[int]:
     """Tracks the seeds (track id -> weight) point to, best first, from the stored neighbours."""
-    return blend(seeds, _lists(session, TrackNeighbour, TrackNeighbour.track_id, seeds), exclude=exclude, limit=limit)
+    return blend(seeds, track_neighbours(session, track_ids=list(seeds)), exclude=exclude, limit=limit)
+
+
+_NEIGHBOURS = select(TrackNeighbour.track_id, TrackNeighbour.neighbour_id, TrackNeighbour.score).where(
+    TrackNeighbour.track_id.in_(bindparam("ids", expanding=True))
+)  # no order: `blend` sums per neighbour, and a track lists each neighbour once
+
+
+def track_neighbours(session: Session, *, track_ids: Sequence[int]) -> dict[int, list[tuple[int, float]]]:
+    """Each track's stored neighbours (track -> [(neighbour, score)]), one indexed read on the session's
+    connection: plain rows, no ORM loading (the mixes job reads these for every listener)."""
+    lists: dict[int, list[tuple[int, float]]] = {}
+    if not track_ids:
+        return lists
+    for item, other, score in session.connection().execute(_NEIGHBOURS, {"ids": list(track_ids)}):
+        lists.setdefault(item, []).append((other, score))
+    return lists
 
 
 def related_artist_ids(session: Session, *, artist_id: int, limit: int) -> list[int]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select, true
 from sqlalchemy.orm import Session
 
 from encore.billing import Availability, Content, Decision, check_access, strictest
@@ -144,9 +144,12 @@ def open_exclusive(session: Session, *, user_id: int, exclusive_id: str, now: da
     return _view(session, row, decision)
 
 
-def track_contents(session: Session, *, track_ids: Sequence[int]) -> dict[int, Content]:
+def track_contents(
+    session: Session, *, track_ids: Sequence[int], where: ColumnElement[bool] | None = None
+) -> dict[int, Content]:
     """Per track, the strictest of the album's and the track's availability (set by their label) and, when
-    the track is an exclusive's audio, the exclusive's. One read for the whole list."""
+    the track is an exclusive's audio, the exclusive's. One read for the whole list; `where` leaves tracks
+    out (discovery's `playable` keeps only listed music in the same read)."""
     rows = session.execute(
         select(
             Track.id,
@@ -160,7 +163,7 @@ def track_contents(session: Session, *, track_ids: Sequence[int]) -> dict[int, C
         .select_from(Track)
         .join(Album, Album.id == Track.album_id)
         .outerjoin(Exclusive, Exclusive.track_id == Track.id)
-        .where(Track.id.in_(list(track_ids)))
+        .where(Track.id.in_(list(track_ids)), true() if where is None else where)
     )
     found: dict[int, Content] = {}
     for track_id, a_avail, a_from, t_avail, t_from, x_avail, x_from in rows:

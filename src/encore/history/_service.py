@@ -14,7 +14,7 @@ from encore.kernel import ValidationFailed
 
 PLAY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 STATES = ("started", "playing", "ended", "skipped")
-CONTEXTS = ("album", "playlist", "artist", "search", "queue", "label", "genre", "home", "radio")
+CONTEXTS = ("album", "playlist", "artist", "search", "queue", "label", "genre", "home", "radio", "mix")
 
 
 @dataclass(frozen=True)

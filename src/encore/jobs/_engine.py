@@ -91,14 +91,18 @@ class JobEngine:
             raise ValueError(f"job kind {kind!r} is registered twice")
         self._handlers[kind] = handler
 
-    def every_day(self, kind: str, *, key: str, hour: int, minute: int = 0) -> None:
-        """Submit `kind` once a day at hour:minute UTC (by huey's periodic task; a run still open is reused)."""
+    def every_day(
+        self, kind: str, *, key: str, hour: int, minute: int = 0, payload: dict[str, Any] | None = None
+    ) -> None:
+        """Submit `kind` once a day at hour:minute UTC (by huey's periodic task; a run still open is reused).
+        One kind may be scheduled under several keys (a job split in parts, each part its own key)."""
 
         def submit() -> None:
             with transaction(self.sessions) as session:
-                self.submit(session, kind=kind, key=key)
+                self.submit(session, kind=kind, key=key, payload=payload)
 
-        self.huey.periodic_task(crontab(hour=str(hour), minute=str(minute)), name=f"encore.daily.{kind}")(submit)
+        name = f"encore.daily.{kind}" if payload is None else f"encore.daily.{kind}.{key}"
+        self.huey.periodic_task(crontab(hour=str(hour), minute=str(minute)), name=name)(submit)
 
     def every_minute(self, name: str, task: Callable[[], object]) -> None:
         """Run `task` every minute on a worker (huey's periodic task): idempotent upkeep that needs no job row

@@ -5,7 +5,9 @@
 // A fade starts only when the next track's URL is already issued (player.prepared): the server answered it
 // with music, so no ad break is due before it. An ad is never faded: while one plays (ads.active) or is due
 // (no prepared URL), tracks end and start as without crossfade; the server paces both elements' bytes as
-// it paces any play.
+// it paces any play. The next URL is fetched only after a fade ends (player.maybePrefetch): during one the
+// standby element is the outgoing track, so a track shorter than the prefetch window plus the fade still
+// hands over instead of going silent.
 const CROSSFADE_KEY = "encore.crossfade.v1";
 export const MAX_CROSSFADE_S = 12;
 const FADE_STEP_MS = 50;

@@ -22,7 +22,7 @@ export function madeForYou(mixes) {
 export async function mixView(id, player, trackRows) {
   const m = await api(`/api/me/mixes/${encodeURIComponent(id)}`);
   document.title = `${m.title} · Encore`;
-  const context = { type: "home", id: m.id };
+  const context = { type: "mix", id: m.id }; // plays from a mix say so in history and the export
   const seconds = m.tracks.reduce((n, t) => n + t.duration_ms / 1000, 0);
   const status = h("span", { class: "mix-saved", role: "status" });
   const saved = (playlistId, again) => {

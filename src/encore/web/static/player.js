@@ -355,7 +355,9 @@ export class Player extends EventTarget {
 
   maybePrefetch() {
     const a = this.active;
-    if (this.prefetchDue && Number.isFinite(a.duration) && a.duration - a.currentTime <= PREFETCH_BEFORE_END_S) {
+    // Never during a crossfade: the standby element is the track fading out (crossfade.js), and loading
+    // the next URL into it would cut that track off and then lose the URL when the fade ends.
+    if (this.prefetchDue && !this.fading && Number.isFinite(a.duration) && a.duration - a.currentTime <= PREFETCH_BEFORE_END_S) {
       this.prefetchDue = false;
       this.prepareNext();
     }
