@@ -1,6 +1,7 @@
 """spotipy from PyPI, unmodified except `prefix` and its OAuth URLs, against a live Encore server."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -8,7 +9,12 @@ import pytest
 import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyPKCE
+from sqlalchemy import select
 
+from encore.accounts import get_user_by_name
+from encore.catalog import Track
+from encore.db import transaction
+from encore.history import PlayReport, report_play
 from tests.support.live import LiveServer
 from tests.web.spotify.conftest import PASSWORD, add_plays
 from tests.web.spotify.flows import ALL_SCOPES, CSRF, REDIRECT, login, register_app
@@ -209,3 +215,47 @@ def test_external_urls_name_pages_of_the_player(sp_alice: spotipy.Spotify, live:
         profile = http.get(f"/api/users/{me['id']}").json()  # what the player's /user/<id> page shows
         assert profile["name"] == "Alice" and made["id"] in [p["id"] for p in profile["playlists"]["items"]]
         assert http.get("/api/users/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+
+
+def test_recently_played_names_album_artist_and_playlist_contexts(live: LiveServer) -> None:
+    """Spotify's PlayHistory.context: album, artist and playlist plays carry one; plays from home, a mix or
+    radio answer null (Spotify has no such context), and an id the client made up is never echoed."""
+    c = live.container
+    now = c.clock.now()
+    with transaction(c.sessions) as s:
+        bob = get_user_by_name(s, username="bob")
+        assert bob is not None
+        track = s.scalars(select(Track).order_by(Track.id)).first()
+        assert track is not None
+        album_id = track.album.public_id
+        contexts = [("album", album_id), ("mix", album_id), ("playlist", "../../etc"), ("artist", None)]
+        for i, (kind, ctx) in enumerate(contexts):
+            report_play(
+                s,
+                user_id=bob.id,
+                now=now,
+                report=PlayReport(
+                    client_play_id=f"context-play-{i}",
+                    track_id=track.id,
+                    track_duration_ms=track.duration_ms,
+                    started_at=now - timedelta(minutes=10 - i),
+                    ms_played=track.duration_ms,
+                    state="ended",
+                    context_type=kind,
+                    context_id=ctx,
+                ),
+            )
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "bob", PASSWORD)
+        items = _pkce_client(live, http).current_user_recently_played(limit=4)["items"]
+    by_age = [p["context"] for p in reversed(items)]  # oldest first, as reported above
+    assert by_age[0] == {
+        "type": "album",
+        "uri": f"encore:album:{album_id}",
+        "href": f"{live.base_url}/v1/albums/{album_id}",
+        "external_urls": {
+            "encore": f"{live.base_url}/album/{album_id}",
+            "spotify": f"{live.base_url}/album/{album_id}",
+        },
+    }
+    assert by_age[1:] == [None, None, None]

@@ -20,7 +20,7 @@ from encore.web.spotify._edge import (
     has_scope,
     user_of,
 )
-from encore.web.spotify._shapes import artist_full, external, iso, paging, track_full, uri
+from encore.web.spotify._shapes import artist_full, context, external, iso, paging, track_full, uri
 
 router = APIRouter(
     prefix="/v1", tags=["Web API: the current user"], route_class=SpotifyRoute, responses=ERROR_RESPONSES
@@ -157,7 +157,7 @@ def recently_played(
         s.PlayHistory(
             track=track_full(base, views[p.track_id], albums.get(views[p.track_id].album_id)),
             played_at=iso(p.played_at),
-            context=None,
+            context=context(base, p.context_type, p.context_id),
         )
         for p in plays
         if p.track_id in views

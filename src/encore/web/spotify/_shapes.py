@@ -6,6 +6,7 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from encore.catalog import AlbumPage, AlbumSummary, ArtistRef, ArtistSummary, TrackView
+from encore.kernel import is_public_id
 from encore.library import PlaylistItemView, PlaylistView
 from encore.web.spotify import _schemas as s
 
@@ -28,6 +29,20 @@ def href(base: str, kind: str, public_id: str) -> str:
 def external(base: str, kind: str, public_id: str) -> s.ExternalUrls:
     url = f"{base}/{_PAGES[kind]}/{public_id}"
     return s.ExternalUrls(encore=url, spotify=url)
+
+
+def context(base: str, kind: str | None, public_id: str | None) -> s.Context | None:
+    """Where a play started, as Spotify names it: an album, artist or playlist (Spotify has no home, search,
+    radio or mix context: those answer null, as Spotify does for plays outside a context). An id the client
+    reported that is not an Encore id is not echoed."""
+    if kind not in ("album", "artist", "playlist") or public_id is None or not is_public_id(public_id):
+        return None
+    return s.Context(
+        type=kind,
+        href=href(base, kind, public_id),
+        external_urls=external(base, kind, public_id),
+        uri=uri(kind, public_id),
+    )
 
 
 def images(base: str, artwork_key: str | None) -> list[s.Image]:
