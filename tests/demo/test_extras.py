@@ -1,7 +1,6 @@
 """The demo's Premium exclusives (issue #18): each kind (interview, demo version, pre-release, artwork gallery),
 built by the background part of the build, never before the first album; locked for free, open for Premium."""
 
-
 import numpy as np
 from rich.console import Console
 from sqlalchemy import func, select

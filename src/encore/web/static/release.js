@@ -150,7 +150,7 @@ export function lyricsEditor(base, track) {
   const status = h("p", { class: "form-status lyrics-status", role: "status" });
   const showPreview = () => {
     const { lines, synced } = previewLines(text.value);
-    preview.replaceChildren(...lines.slice(0, 500).map((l) => h("li", {}, l.time ? h("span", { class: "lyrics-time", text: l.time }) : null, h("span", { text: ` ${l.text}` }))));
+    preview.replaceChildren(...lines.slice(0, 500).map((l) => h("li", {}, l.time ? h("span", { class: "lyr-time", text: l.time }) : null, h("span", { text: ` ${l.text}` }))));
     status.textContent = lines.length ? `${synced ? "Synced" : "Plain"} lyrics, ${lines.length} lines.` : "Nothing to preview.";
   };
   const load = async () => {
