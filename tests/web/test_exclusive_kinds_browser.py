@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from encore import billing, exclusives
-from encore.accounts import Role, User, create_user
+from encore.accounts import Role, create_user
 from encore.catalog import Album, Track
 from encore.db import transaction
 from tests.support.live import LiveServer, seeded_container, serve
