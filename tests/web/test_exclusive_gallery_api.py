@@ -45,10 +45,17 @@ def _new(client: TestClient, world: dict[str, str], kind: str, **extra: object) 
     return out
 
 
-def _upload(client: TestClient, ex_id: object, data: bytes, who: str = "ours", caption: str = "") -> object:
+def _base(client: TestClient, label: str = "ours") -> str:
+    return f"/api/label/{client.get('/api/me/label', headers=_h(client, label)).json()['id']}"
+
+
+def _upload(
+    client: TestClient, ex_id: object, data: bytes, who: str = "ours", caption: str = "", base: str | None = None
+) -> object:
     files = {"file": ("art.png", data, "image/png")}
     form = {"label": caption} if caption else None
-    return client.post(f"/api/label/exclusives/{ex_id}/images", files=files, data=form, headers=_h(client, who))
+    url = f"{base or _base(client)}/exclusives/{ex_id}/images"
+    return client.post(url, files=files, data=form, headers=_h(client, who))
 
 
 def _premium(client: TestClient, world: dict[str, str]) -> dict[str, str]:
@@ -132,7 +139,7 @@ def test_gallery_uploads_refuse_what_is_not_a_picture(
     r = _upload(client, gallery["id"], data)
     assert r.status_code == status, r.text  # type: ignore[attr-defined]
     assert r.json()["error"]["code"] == code  # type: ignore[attr-defined]
-    assert client.get("/api/label/exclusives", headers=_h(client, "ours")).json()[0]["image_count"] == 0
+    assert client.get(f"{_base(client)}/exclusives", headers=_h(client, "ours")).json()[0]["image_count"] == 0
 
 
 def test_a_50_mb_upload_is_refused_before_it_is_read(client: TestClient, world: dict[str, str]) -> None:
@@ -145,14 +152,17 @@ def test_a_50_mb_upload_is_refused_before_it_is_read(client: TestClient, world: 
 def test_only_the_owning_label_fills_or_withdraws_an_exclusive(client: TestClient, world: dict[str, str]) -> None:
     gallery = _new(client, world, "gallery")
     interview = _new(client, world, "interview")
-    for who in ("theirs", "free", "paid"):
-        r = _upload(client, gallery["id"], _picture(), who=who)
-        assert r.status_code == 404, (who, r.text)  # type: ignore[attr-defined]
-        assert client.delete(f"/api/label/exclusives/{gallery['id']}", headers=_h(client, who)).status_code == 404
-    assert client.get("/api/label/exclusives", headers=_h(client, "theirs")).json() == []
+    ours, theirs = _base(client), _base(client, "theirs")
+    for who, base in (("theirs", ours), ("theirs", theirs), ("free", ours), ("paid", ours)):
+        r = _upload(client, gallery["id"], _picture(), who=who, base=base)
+        assert r.status_code == 404, (who, base, r.text)  # type: ignore[attr-defined]
+        gone = client.delete(f"{base}/exclusives/{gallery['id']}", headers=_h(client, who))
+        assert gone.status_code == 404, (who, base)
+    assert client.get(f"{theirs}/exclusives", headers=_h(client, "theirs")).json() == []
+    assert client.get(f"{ours}/exclusives", headers=_h(client, "theirs")).status_code == 404
     r = _upload(client, interview["id"], _picture())
     assert r.status_code == 400 and r.json()["error"]["code"] == "not_a_gallery"  # type: ignore[attr-defined]
-    mine = client.get("/api/label/exclusives", headers=_h(client, "ours")).json()
+    mine = client.get(f"{ours}/exclusives", headers=_h(client, "ours")).json()
     assert [x["kind"] for x in mine] == ["gallery", "interview"] and mine[0]["image_count"] == 0
 
 
@@ -169,14 +179,14 @@ def test_a_withdrawn_exclusives_old_urls_answer_404_and_its_audio_stays_locked(
         f"/api/exclusives/{demo['id']}",
     ]
     assert [client.get(u, headers=paid).status_code for u in old] == [200, 200, 200]
-    ours = _h(client, "ours")
+    ours, base = _h(client, "ours"), _base(client)
     for ex in (gallery, demo):
-        assert client.delete(f"/api/label/exclusives/{ex['id']}", headers=ours).status_code == 204
+        assert client.delete(f"{base}/exclusives/{ex['id']}", headers=ours).status_code == 204
     for who in (paid, _h(client, "free")):
         assert [client.get(u, headers=who).status_code for u in old] == [404, 404, 404]
         assert client.get(f"/api/albums/{world['album']}/exclusives", headers=who).json() == []
-    assert client.get("/api/label/exclusives", headers=ours).json() == []
-    assert client.delete(f"/api/label/exclusives/{demo['id']}", headers=ours).status_code == 404
+    assert client.get(f"{base}/exclusives", headers=ours).json() == []
+    assert client.delete(f"{base}/exclusives/{demo['id']}", headers=ours).status_code == 404
     assert _upload(client, gallery["id"], _picture()).status_code == 404  # type: ignore[attr-defined]
     # Withdrawing never opens to everyone what was Premium: the demo's track keeps its lock.
     r = client.post(f"/api/tracks/{world['track']}/stream", json={}, headers=_h(client, "free"))

@@ -15,6 +15,7 @@ from encore.kernel import NotFound
 from encore.web._audit import note
 from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
+from encore.web._label_routes import OwnLabel
 from encore.web._schemas import Strict
 from encore.web._upload_body import UploadBody
 
@@ -92,32 +93,32 @@ def add_exclusive(body: ExclusiveIn, request: Request, session: Db, user: LabelU
     return ExclusiveOut.of(view)
 
 
-@router.get("/label/exclusives")
-def own_exclusives(session: Db, user: LabelUser) -> list[ExclusiveOut]:
-    assert user.label_id is not None  # noqa: S101 - checked by LabelUser
-    return [ExclusiveOut.of(v) for v in exclusives.label_exclusives(session, label_id=user.label_id)]
+@router.get("/label/{label_id}/exclusives")
+def own_exclusives(session: Db, label: OwnLabel) -> list[ExclusiveOut]:
+    return [ExclusiveOut.of(v) for v in exclusives.label_exclusives(session, label_id=label.row_id)]
 
 
-@router.post("/label/exclusives/{exclusive_id}/images", status_code=201)
-def add_image(*, exclusive_id: str, request: Request, session: Db, user: LabelUser, body: UploadBody) -> ExclusiveOut:
+@router.post("/label/{label_id}/exclusives/{exclusive_id}/images", status_code=201)
+def add_image(
+    *, exclusive_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser, body: UploadBody
+) -> ExclusiveOut:
     """Multipart `file` (JPEG, PNG or WebP, at most 16 MB) and an optional `label` field used as the caption."""
-    assert user.label_id is not None  # noqa: S101 - checked by LabelUser
-    exclusives.own_gallery(session, label_id=user.label_id, exclusive_id=exclusive_id)  # 404 before any byte
+    exclusives.own_gallery(session, label_id=label.row_id, exclusive_id=exclusive_id)  # 404 before any byte
     data = body.file.file.read(exclusives.MAX_IMAGE_BYTES + 1)
     key = exclusives.store_image(data=data, store=container(request).store)
+    caption = (body.label or "").strip()
     view = exclusives.add_image(
-        session, label_id=user.label_id, exclusive_id=exclusive_id, image_key=key, caption=(body.label or "").strip()
+        session, label_id=label.row_id, exclusive_id=exclusive_id, image_key=key, caption=caption
     )
-    note(request, session, kinds.LABEL_EDIT, actor=user, exclusive=exclusive_id, fields=["images"])
+    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, exclusive=exclusive_id, fields=["images"])
     return ExclusiveOut.of(view)
 
 
-@router.delete("/label/exclusives/{exclusive_id}", status_code=204)
-def withdraw(exclusive_id: str, request: Request, session: Db, user: LabelUser) -> None:
-    assert user.label_id is not None  # noqa: S101 - checked by LabelUser
+@router.delete("/label/{label_id}/exclusives/{exclusive_id}", status_code=204)
+def withdraw(exclusive_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> None:
     now = container(request).clock.now()
-    exclusives.withdraw_exclusive(session, label_id=user.label_id, exclusive_id=exclusive_id, now=now)
-    note(request, session, kinds.LABEL_WITHDRAWN, actor=user, exclusive=exclusive_id)
+    exclusives.withdraw_exclusive(session, label_id=label.row_id, exclusive_id=exclusive_id, now=now)
+    note(request, session, kinds.LABEL_WITHDRAWN, actor=user, label=label.id, exclusive=exclusive_id)
 
 
 @router.get("/exclusives/{exclusive_id}/images/{position}")

@@ -80,11 +80,11 @@ export function exclusiveItem(x, player) {
 
 // ---- The label portal: add, fill (gallery pictures) and withdraw the label's own exclusives ----
 
-function sendImage(id, file, caption) {
+function sendImage(base, id, file, caption) {
   const form = new FormData();
   form.append("file", file);
   if (caption) form.append("label", caption);
-  return fetch(`/api/label/exclusives/${encodeURIComponent(id)}/images`, { method: "POST", body: form, credentials: "same-origin", headers: { "X-Encore-CSRF": "1" } })
+  return fetch(`${base}/exclusives/${encodeURIComponent(id)}/images`, { method: "POST", body: form, credentials: "same-origin", headers: { "X-Encore-CSRF": "1" } })
     .then(async (r) => {
       const data = await r.json().catch(() => ({}));
       if (r.ok) return data;
@@ -92,7 +92,7 @@ function sendImage(id, file, caption) {
     });
 }
 
-function ownRow(x, redraw) {
+function ownRow(base, x, redraw) {
   const status = h("span", { class: "form-status", role: "status" });
   const parts = [h("span", { class: "x-kind", text: KINDS[x.kind] || x.kind }), h("span", { class: "x-title", text: x.title })];
   if (x.kind === "gallery") {
@@ -103,14 +103,14 @@ function ownRow(x, redraw) {
         const f = file.files[0];
         if (!f) { status.textContent = "Choose a picture first."; return; }
         if (f.size > IMAGE_MAX) { status.textContent = "A picture can be at most 16 MB."; return; }
-        try { await sendImage(x.id, f, caption.value.trim()); await redraw("Picture added."); } catch (err) { status.textContent = err.message; }
+        try { await sendImage(base, x.id, f, caption.value.trim()); await redraw("Picture added."); } catch (err) { status.textContent = err.message; }
       } })));
   } else if (x.track_id) {
     parts.push(h("span", { class: "empty", text: "Plays the attached track." }));
   }
   parts.push(h("button", { type: "button", class: "ghost danger x-withdraw", text: "Withdraw", onclick: async () => {
     if (!window.confirm(`Withdraw "${x.title}"? Listeners will no longer see it, and its links stop working.`)) return;
-    try { await api(`/api/label/exclusives/${encodeURIComponent(x.id)}`, { method: "DELETE" }); await redraw("Withdrawn."); } catch (err) { status.textContent = err.message; }
+    try { await api(`${base}/exclusives/${encodeURIComponent(x.id)}`, { method: "DELETE" }); await redraw("Withdrawn."); } catch (err) { status.textContent = err.message; }
   } }), status);
   return h("li", { class: "exclusive own-exclusive", "data-exclusive": x.id, "data-kind": x.kind }, ...parts);
 }
@@ -154,13 +154,13 @@ function createForm(albums, redraw) {
   return form;
 }
 
-export async function labelExclusivesSection(albums) {
+export async function labelExclusivesSection(base, albums) {
   ensureExclusiveStyles();
   const list = h("ul", { class: "exclusive-list own-exclusives" });
   const note = h("p", { class: "form-status x-status", role: "status" });
   const redraw = async (message = "") => {
-    const own = await api("/api/label/exclusives");
-    list.replaceChildren(...own.map((x) => ownRow(x, redraw)));
+    const own = await api(`${base}/exclusives`);
+    list.replaceChildren(...own.map((x) => ownRow(base, x, redraw)));
     if (!own.length) list.append(h("li", { class: "empty", text: "No exclusives yet." }));
     note.textContent = message;
   };

@@ -295,6 +295,6 @@ export async function labelDashboard() {
     h("section", { class: "section", "aria-labelledby": "label-catalogue" },
       h("h2", { id: "label-catalogue", text: "Catalogue" }),
       albums.length ? list : h("p", { class: "empty", text: "Nothing here yet: upload a release." })),
-    await labelExclusivesSection(albums),
+    await labelExclusivesSection(base, albums),
     await statementsSection(base));
 }
