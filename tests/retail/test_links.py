@@ -1,11 +1,11 @@
 """Retailer templates: filled and URL-encoded, skipped when an identifier is missing, refused when unsafe."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from encore.config import SettingsError, load_settings
-from encore.retail import BuyLink, buy_links, fill_template, links_shown
+from encore.retail import BuyLink, buy_links, fill_template, links_shown, on_sale
 
 
 def test_fields_are_url_encoded_so_they_cannot_change_the_host_or_path() -> None:
@@ -51,3 +51,18 @@ def test_pre_releases_have_no_links_unless_preorders() -> None:
 def test_unsafe_templates_are_refused_at_start(template: str) -> None:
     with pytest.raises(SettingsError, match="retailers"):
         load_settings(mode="dev", retailers={"Shop": template})
+
+
+def test_a_prerelease_is_on_sale_from_the_later_of_its_dates() -> None:
+    opens = datetime(2026, 12, 20, 9, tzinfo=UTC)
+    assert on_sale(release_date=date(2026, 1, 1), prerelease=False, opens_at=opens) == date(2026, 1, 1)
+    assert on_sale(release_date=date(2026, 1, 1), prerelease=True, opens_at=opens) == date(2026, 12, 20)
+    assert on_sale(release_date=date(2027, 1, 1), prerelease=True, opens_at=opens) == date(2027, 1, 1)
+    assert on_sale(release_date=None, prerelease=True, opens_at=opens) == date(2026, 12, 20)
+    assert on_sale(release_date=date(2026, 1, 1), prerelease=True, opens_at=None) == date.max  # undated
+
+
+def test_preorder_links_say_so() -> None:
+    fields = {"upc": "0724352440427", "isrc": None, "artist": "A", "title": "Song"}
+    links = buy_links({"ByUPC": "https://a.example/{upc}", "ByName": "https://b/?q={title}"}, fields, preorder=True)
+    assert [x.label for x in links] == ["Pre-order at ByUPC", "Search ByName for a pre-order"]

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from encore import billing, exclusives
 from encore.accounts import User
 from encore.bootstrap import Container
 from encore.catalog import Label, Track
@@ -40,7 +42,25 @@ def world(container: Container) -> dict[str, str]:
             "album_id": w.a.album.public_id,
             "track_id": w.a.public_id,
             "month": "2026-11",
+            "exclusive_id": _gallery(s, w.ours_label_id, w.a.album.public_id),
         }
+
+
+def _gallery(s: Session, label_id: int, album_id: str) -> str:
+    """An exclusive of ours, for the exclusive routes (a gallery: it takes pictures)."""
+    view = exclusives.create_exclusive(
+        s,
+        label_id=label_id,
+        kind="gallery",
+        title="Sketches",
+        description="",
+        album_id=album_id,
+        artist_id=None,
+        track_id=None,
+        availability=billing.Availability.PREMIUM,
+        release_at=None,
+    )
+    return view.id
 
 
 def _png() -> bytes:
@@ -60,6 +80,7 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/api/label/{label_id}/tracks/{track_id}/lyrics"): {"json": {"text": "[00:01.00]Hello"}},
     ("PUT", "/api/label/{label_id}/tracks/{track_id}/lyrics/file"): {"content": b"[00:02.00]Hello again"},
     ("POST", "/api/label/exclusives"): {"json": {"kind": "demo", "title": "Demo", "album_id": "{album_id}"}},
+    ("POST", "/api/label/{label_id}/exclusives/{exclusive_id}/images"): {"files": {"file": ("p.png", _PNG)}},
     ("PATCH", "/api/label/{label_id}/releases/{album_id}"): {"json": {"title": "Renamed"}},
     ("PUT", "/api/label/{label_id}/releases/{album_id}/cover"): {"files": {"file": ("c.png", _PNG)}},
     ("POST", "/api/label/{label_id}/releases/{album_id}/publish"): {},

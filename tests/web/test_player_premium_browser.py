@@ -188,7 +188,12 @@ def test_exclusives_are_locked_for_free_listeners_and_open_for_premium(live: Liv
 
 
 def test_buy_links_on_album_and_track_views_are_counted_redirects(live: LiveServer, browser: Browser) -> None:
-    album_id, track_id, _ = _album(live)
+    album_id, prerelease_id, _ = _album(live)
+    with live.container.sessions() as s:  # a track that is out (the album's last is the Premium pre-release)
+        track_id = s.scalars(
+            select(Track.public_id).join(Album).where(Album.public_id == album_id).order_by(Track.id)
+        ).first()
+    assert track_id is not None
     page = _page(browser, viewport={"width": 1280, "height": 800})
     _login(page, live, "free", f"/album/{album_id}")
     page.wait_for_selector(".buy-links a.buy")
@@ -203,4 +208,5 @@ def test_buy_links_on_album_and_track_views_are_counted_redirects(live: LiveServ
         "a.buy[href*='/api/buy/track/']", "els => els.map(e => e.getAttribute('href'))"
     )
     assert track_hrefs and all(track_id in h for h in track_hrefs)
+    assert page.request.get(f"{live.base_url}/api/tracks/{prerelease_id}/buy-links").json() == []  # not out yet
     page.close()

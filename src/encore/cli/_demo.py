@@ -18,10 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
-from encore import discovery
+from encore import discovery, exclusives
 from encore.accounts import Role
 from encore.bootstrap import Container
-from encore.catalog import Track
+from encore.catalog import Album, Track
 from encore.cli._wrapped import seed_demo_wrapped
 from encore.db import transaction
 from encore.demo import (
@@ -34,6 +34,10 @@ from encore.demo import (
     adopt_build_lock,
     album_folder,
     ensure_demo_world,
+    ensure_extras,
+    extras_album,
+    gallery_images,
+    has_gallery,
     library_dir,
     plan_catalogue,
     read_progress,
@@ -110,6 +114,19 @@ def _import_album(c: Container, album: DemoAlbum, library: Path, workers: int, c
     )
     if summary.failed:
         render_summary(summary, console)
+
+
+def _ensure_extras(c: Container, first: DemoAlbum, library: Path, console: Console) -> None:
+    """The Premium exclusives beside the pre-release (interview, demo version, artwork gallery): their audio
+    is a small Premium-only release ingested like any other; the gallery's pictures go to the store."""
+    _import_album(c, extras_album(first), library, 1, console)
+    with c.sessions() as session:
+        done = has_gallery(session)
+    images = [] if done else [exclusives.store_image(data=d, store=c.store) for d in gallery_images(first)]
+    with transaction(c.sessions) as session:
+        album = session.scalars(select(Album).where(Album.title == first.title).order_by(Album.id)).first()
+        if album is not None and album.label_id is not None:
+            ensure_extras(session, album=album, images=images, now=c.clock.now())
 
 
 def _progress(spec: DemoSpec, catalogue: DemoCatalogue, albums_done: int, stage: str) -> BuildProgress:
@@ -222,6 +239,7 @@ def _run_locked(c: Container, *, options: DemoOptions, library: Path, console: C
         )
         _print_logins(c, console)
         return
+    _ensure_extras(c, first, library, console)  # the background part: after the first album plays
     _build_rest(c, spec=spec, catalogue=catalogue, library=library, workers=options.workers, console=console)
     write_progress(library, _progress(spec, catalogue, len(catalogue.albums), "history"))
     _world_after_catalogue(c, console)

@@ -1,6 +1,7 @@
 """The demo catalogue: planned from a seed, synthesised offline, written as ordinary tagged files."""
 
 from encore.demo._accounts import AD_ISRC, DEMO_LOGINS, DemoLogin, ad_spot_catalogue, ensure_demo_world, write_ad_spot
+from encore.demo._extras import ensure_extras, extras_album, gallery_images, has_gallery
 from encore.demo._files import album_folder, write_demo_library
 from encore.demo._history import Listener, demo_periods, seed_listening
 from encore.demo._lock import adopt_build_lock, builder_running, try_build_lock, wait_build_lock
@@ -25,6 +26,10 @@ __all__ = [
     "builder_running",
     "demo_periods",
     "ensure_demo_world",
+    "ensure_extras",
+    "extras_album",
+    "gallery_images",
+    "has_gallery",
     "library_dir",
     "plan_catalogue",
     "read_progress",

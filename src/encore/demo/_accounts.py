@@ -30,7 +30,9 @@ class DemoLogin:
 
 DEMO_LOGINS = (
     DemoLogin("demo", "demo-listener", Role.LISTENER, "Demo Listener", "free tier: an ad break every ad interval"),
-    DemoLogin("premium", "demo-premium", Role.LISTENER, "Demo Premium", "Premium: no ads, plays the pre-release"),
+    DemoLogin(
+        "premium", "demo-premium", Role.LISTENER, "Demo Premium", "Premium: no ads, opens the exclusives (first album)"
+    ),
     DemoLogin("label", "demo-label", Role.LABEL, "Demo Label", "label account: dashboard at /label"),
     DemoLogin("admin", "demo-admin-pass", Role.ADMIN, "Demo Admin", "admin: grants, campaigns, closes months"),
 )

@@ -20,6 +20,7 @@ from encore.demo._cover import render_cover
 from encore.demo._lyrics import demo_lrc
 from encore.demo._plan import DemoAlbum, DemoCatalogue, DemoTrack
 from encore.demo._synth import RATE, synthesize
+from encore.demo._voice import speech_like
 
 _UNSAFE = re.compile(r"[^\w .,&'()-]+")
 
@@ -134,7 +135,10 @@ def _write_track(args: tuple[DemoAlbum, DemoTrack, Path, bytes | None]) -> Path:
         path.with_suffix(".lrc").write_text(lrc, encoding="utf-8")
     if path.exists():
         return path
-    audio = synthesize(seconds=track.seconds, seed=track.seed, timbre=track.timbre, tempo=track.tempo)
+    if track.voice:
+        audio = speech_like(seconds=track.seconds, seed=track.seed)
+    else:
+        audio = synthesize(seconds=track.seconds, seed=track.seed, timbre=track.timbre, tempo=track.tempo)
     tmp = folder / f".{os.getpid()}-{path.name}.part"
     try:
         _WRITERS[track.fmt](tmp, audio, _comments(album, track), cover)

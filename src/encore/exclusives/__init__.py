@@ -1,7 +1,38 @@
-"""Premium exclusives: interviews, demos, pre-releases and artwork a label attaches to its own artists and
-albums; `encore.billing.decide` opens them."""
+"""Premium exclusives: interviews, demos, pre-releases and artwork galleries a label attaches to its own
+artists and albums; `encore.billing.decide` opens them, on every face and for every byte."""
 
-from encore.exclusives._models import Exclusive
-from encore.exclusives._service import ExclusiveView, create_exclusive, list_exclusives, open_exclusive, track_contents
+from encore.exclusives._images import MAX_IMAGE_BYTES, ImageRejected, image_path, store_image
+from encore.exclusives._models import Exclusive, ExclusiveImage
+from encore.exclusives._service import (
+    ExclusiveView,
+    ImageView,
+    add_image,
+    create_exclusive,
+    label_exclusives,
+    list_exclusives,
+    open_exclusive,
+    open_image,
+    own_gallery,
+    track_contents,
+    withdraw_exclusive,
+)
 
-__all__ = ["Exclusive", "ExclusiveView", "create_exclusive", "list_exclusives", "open_exclusive", "track_contents"]
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "Exclusive",
+    "ExclusiveImage",
+    "ExclusiveView",
+    "ImageRejected",
+    "ImageView",
+    "add_image",
+    "create_exclusive",
+    "image_path",
+    "label_exclusives",
+    "list_exclusives",
+    "open_exclusive",
+    "open_image",
+    "own_gallery",
+    "store_image",
+    "track_contents",
+    "withdraw_exclusive",
+]

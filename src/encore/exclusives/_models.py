@@ -1,8 +1,8 @@
-"""Premium exclusives a label attaches to its own artists and albums."""
+"""Premium exclusives a label attaches to its own artists and albums, and a gallery's images."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from encore.db import Base, TimestampMixin, UTCDateTime
@@ -25,3 +25,19 @@ class Exclusive(TimestampMixin, Base):
     track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id", ondelete="SET NULL"), unique=True)
     availability: Mapped[str] = mapped_column(String(10), default="premium")
     release_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A withdrawn exclusive is listed nowhere and its URLs answer 404; its track keeps its lock (withdrawing
+    # must never open what was Premium to everyone).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ExclusiveImage(Base):
+    """One picture of a gallery exclusive. The files live under the store's `exclusives/` top, which no
+    public route serves: every byte goes through the entitlement check."""
+
+    __tablename__ = "exclusive_images"
+    __table_args__ = (UniqueConstraint("exclusive_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exclusive_id: Mapped[int] = mapped_column(ForeignKey("exclusives.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column()
+    image_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of the uploaded bytes
+    caption: Mapped[str] = mapped_column(String(200), default="")

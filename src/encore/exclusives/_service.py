@@ -10,10 +10,16 @@ from sqlalchemy.orm import Session
 
 from encore.billing import Availability, Content, Decision, check_access, strictest
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
-from encore.exclusives._models import Exclusive
+from encore.exclusives._models import Exclusive, ExclusiveImage
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed
 
 Kind = Literal["interview", "demo", "prerelease", "gallery"]
+
+
+@dataclass(frozen=True)
+class ImageView:
+    position: int
+    caption: str
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,9 @@ class ExclusiveView:
     locked: bool
     reason: str
     track_id: str | None  # only when unlocked
+    image_count: int  # a gallery's pictures; everyone may know how many there are
+    images: tuple[ImageView, ...]  # only when unlocked
+    withdrawn: bool = False
 
 
 def content_of(row: Exclusive) -> Content:
@@ -103,6 +112,9 @@ def _view(session: Session, row: Exclusive, decision: Decision) -> ExclusiveView
     album = session.get(Album, row.album_id) if row.album_id else None
     artist = session.get(Artist, row.artist_id) if row.artist_id else None
     track = session.get(Track, row.track_id) if row.track_id and decision.allowed else None
+    images = session.scalars(
+        select(ExclusiveImage).where(ExclusiveImage.exclusive_id == row.id).order_by(ExclusiveImage.position)
+    ).all()
     return ExclusiveView(
         row.public_id,
         row.kind,
@@ -115,6 +127,9 @@ def _view(session: Session, row: Exclusive, decision: Decision) -> ExclusiveView
         not decision.allowed,
         decision.reason,
         track.public_id if track else None,
+        len(images),
+        tuple(ImageView(i.position, i.caption) for i in images) if decision.allowed else (),
+        row.withdrawn_at is not None,
     )
 
 
@@ -122,7 +137,7 @@ def list_exclusives(
     session: Session, *, user_id: int, album_id: str | None = None, artist_id: str | None = None, now: datetime
 ) -> list[ExclusiveView]:
     """Everyone sees that exclusives exist (with a lock and the reason); only the entitled get the audio."""
-    q = select(Exclusive).order_by(Exclusive.id)
+    q = select(Exclusive).where(Exclusive.withdrawn_at.is_(None)).order_by(Exclusive.id)
     if album_id is not None:
         q = q.join(Album, Album.id == Exclusive.album_id).where(Album.public_id == album_id)
     if artist_id is not None:
@@ -135,13 +150,92 @@ def list_exclusives(
 
 def open_exclusive(session: Session, *, user_id: int, exclusive_id: str, now: datetime) -> ExclusiveView:
     """The exclusive, or PermissionDenied carrying the decision's reason code."""
-    row = session.scalar(select(Exclusive).where(Exclusive.public_id == exclusive_id))
+    row, decision = _entitled(session, user_id=user_id, exclusive_id=exclusive_id, now=now)
+    return _view(session, row, decision)
+
+
+def _entitled(session: Session, *, user_id: int, exclusive_id: str, now: datetime) -> tuple[Exclusive, Decision]:
+    """The exclusive and the decision that opened it; NotFound when missing or withdrawn, PermissionDenied
+    with the decision's reason code when the listener may not open it."""
+    row = session.scalar(select(Exclusive).where(Exclusive.public_id == exclusive_id, Exclusive.withdrawn_at.is_(None)))
     if row is None:
         raise NotFound("no such exclusive")
     decision = check_access(session, user_id=user_id, content=content_of(row), now=now)
     if not decision.allowed:
-        raise PermissionDenied("this is for Premium listeners", code=decision.reason)
-    return _view(session, row, decision)
+        raise PermissionDenied(_LOCKED.get(decision.reason, "this is for Premium listeners"), code=decision.reason)
+    return row, decision
+
+
+_LOCKED = {
+    "premium_required_prerelease": "this pre-release is for Premium listeners until its release date",
+    "premium_required": "this exclusive is for Premium listeners",
+}
+
+
+def open_image(session: Session, *, user_id: int, exclusive_id: str, position: int, now: datetime) -> str:
+    """The image key of a gallery's picture, for an entitled listener only (the same decision as the rest)."""
+    row, _ = _entitled(session, user_id=user_id, exclusive_id=exclusive_id, now=now)
+    key = session.scalar(
+        select(ExclusiveImage.image_key).where(
+            ExclusiveImage.exclusive_id == row.id, ExclusiveImage.position == position
+        )
+    )
+    if key is None:
+        raise NotFound("no such image")
+    return key
+
+
+def _own(session: Session, *, label_id: int, exclusive_id: str) -> Exclusive:
+    """One of this label's exclusives; another label's looks missing."""
+    row = session.scalar(
+        select(Exclusive).where(
+            Exclusive.public_id == exclusive_id, Exclusive.label_id == label_id, Exclusive.withdrawn_at.is_(None)
+        )
+    )
+    if row is None:
+        raise NotFound("no such exclusive")
+    return row
+
+
+MAX_IMAGES = 24
+
+
+def own_gallery(session: Session, *, label_id: int, exclusive_id: str) -> Exclusive:
+    """This label's gallery exclusive (checked before an upload's bytes are read)."""
+    row = _own(session, label_id=label_id, exclusive_id=exclusive_id)
+    if row.kind != "gallery":
+        raise ValidationFailed("only an artwork gallery has images", code="not_a_gallery")
+    return row
+
+
+def add_image(session: Session, *, label_id: int, exclusive_id: str, image_key: str, caption: str) -> ExclusiveView:
+    row = own_gallery(session, label_id=label_id, exclusive_id=exclusive_id)
+    last = session.scalar(
+        select(ExclusiveImage.position)
+        .where(ExclusiveImage.exclusive_id == row.id)
+        .order_by(ExclusiveImage.position.desc())
+        .limit(1)
+    )
+    if last is not None and last + 1 >= MAX_IMAGES:
+        raise ValidationFailed(f"a gallery holds at most {MAX_IMAGES} images", code="gallery_full")
+    position = 0 if last is None else last + 1
+    session.add(ExclusiveImage(exclusive_id=row.id, position=position, image_key=image_key, caption=caption[:200]))
+    session.flush()
+    return _view(session, row, Decision(True, "owner"))
+
+
+def withdraw_exclusive(session: Session, *, label_id: int, exclusive_id: str, now: datetime) -> None:
+    """Listed nowhere from now on, its URLs answer 404. Its track keeps the lock it had (see the model)."""
+    _own(session, label_id=label_id, exclusive_id=exclusive_id).withdrawn_at = now
+    session.flush()
+
+
+def label_exclusives(session: Session, *, label_id: int) -> list[ExclusiveView]:
+    """The label's own exclusives, as their owner sees them (open), for the portal."""
+    rows = session.scalars(
+        select(Exclusive).where(Exclusive.label_id == label_id, Exclusive.withdrawn_at.is_(None)).order_by(Exclusive.id)
+    )
+    return [_view(session, row, Decision(True, "owner")) for row in rows]
 
 
 def track_contents(

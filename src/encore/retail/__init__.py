@@ -1,6 +1,6 @@
 """Access, not ownership: buy links built from retailer templates, and click counts for labels."""
 
-from encore.retail._links import BuyLink, buy_links, fill_template, links_shown
+from encore.retail._links import BuyLink, buy_links, fill_template, links_shown, on_sale
 from encore.retail._models import BuyClick
 from encore.retail._service import Shop, click, click_counts, destination, links_for
 
@@ -15,4 +15,5 @@ __all__ = [
     "fill_template",
     "links_for",
     "links_shown",
+    "on_sale",
 ]

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from encore.billing import Availability, Content
 from encore.catalog import Album, Track, track_row
+from encore.exclusives import track_contents
 from encore.kernel import NotFound
-from encore.retail._links import BuyLink, buy_links, fill_template, links_shown
+from encore.retail._links import BuyLink, buy_links, fill_template, links_shown, on_sale
 from encore.retail._models import BuyClick
 
 Kind = Literal["album", "track"]
@@ -43,11 +45,23 @@ class Shop:
     preorders: bool = False
 
 
+def _sale_date(session: Session, album: Album, track: Track | None) -> date | None:
+    """When the item is out: the album's release date, held back by a pre-release on the album, the track or
+    the track's exclusive (their one owner, `exclusives.track_contents`, reads all three)."""
+    if track is None:
+        content = Content(Availability(album.availability), album.available_from)
+    else:
+        content = track_contents(session, track_ids=[track.id]).get(track.id, Content())
+    prerelease = content.availability is Availability.PRERELEASE
+    return on_sale(release_date=album.release_date, prerelease=prerelease, opens_at=content.release_at)
+
+
 def links_for(session: Session, *, shop: Shop, kind: Kind, item_id: str, today: date) -> list[BuyLink]:
-    album, _, fields = _fields(session, kind, item_id)
-    if not links_shown(release_date=album.release_date, today=today, preorders=shop.preorders):
+    album, track, fields = _fields(session, kind, item_id)
+    out = _sale_date(session, album, track)
+    if not links_shown(release_date=out, today=today, preorders=shop.preorders):
         return []
-    return buy_links(shop.retailers, fields)
+    return buy_links(shop.retailers, fields, preorder=out is not None and out > today)
 
 
 def destination(session: Session, *, shop: Shop, kind: Kind, item_id: str, retailer: str, today: date) -> str:
@@ -62,7 +76,8 @@ def _destination(
     album, track, fields = _fields(session, kind, item_id)
     template = shop.retailers.get(retailer)
     url = fill_template(template, fields) if template is not None else None
-    if url is None or not links_shown(release_date=album.release_date, today=today, preorders=shop.preorders):
+    out = _sale_date(session, album, track)
+    if url is None or not links_shown(release_date=out, today=today, preorders=shop.preorders):
         raise NotFound("no such buy link", code="no_such_retailer")
     return url, album, track
 

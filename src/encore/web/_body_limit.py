@@ -23,8 +23,8 @@ AUTH_LIMIT = 64 * KIB  # credentials, tokens, consent forms
 JSON_LIMIT = 1 * MIB  # every other JSON or form body
 MULTIPART_SLACK = 1 * MIB  # boundaries and part headers around an upload's file
 _UPLOADS = re.compile(r"^/api/(uploads|label/[^/]+/uploads)/?$")
-_COVERS = re.compile(r"^/api/label/[^/]+/releases/[^/]+/cover$")
-COVER_LIMIT = 16 * MIB + MULTIPART_SLACK  # ingest's cover cap (a label's release cover)
+_COVERS = re.compile(r"^/api/label/[^/]+/(releases/[^/]+/cover|exclusives/[^/]+/images)$")
+COVER_LIMIT = 16 * MIB + MULTIPART_SLACK  # ingest's cover cap (a release cover, a gallery exclusive's image)
 _AUTH = re.compile(r"^/(api/auth/|api/token$|authorize$)")
 
 

@@ -1,9 +1,11 @@
-"""Premium exclusives: labels add them to their own catalogue; listeners see them, locked or open."""
+"""Premium exclusives: labels add them to their own catalogue (and a gallery's images), and withdraw them;
+listeners see them, locked or open. A gallery's image bytes pass the same decision as the exclusive."""
 
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from encore import billing, exclusives
@@ -13,7 +15,9 @@ from encore.kernel import NotFound
 from encore.web._audit import note
 from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
+from encore.web._label_routes import OwnLabel
 from encore.web._schemas import Strict
+from encore.web._upload_body import UploadBody
 
 router = APIRouter(prefix="/api", tags=["exclusives"])
 
@@ -38,6 +42,13 @@ class ExclusiveIn(Strict):
     release_at: Instant | None = None
 
 
+class ImageOut(BaseModel):
+    position: int
+    caption: str
+    url: str  # passes the entitlement check on every request
+    thumb_url: str
+
+
 class ExclusiveOut(BaseModel):
     id: str
     kind: str
@@ -50,6 +61,23 @@ class ExclusiveOut(BaseModel):
     locked: bool
     reason: str
     track_id: str | None
+    image_count: int  # a locked gallery tells how many pictures it holds, never which
+    images: list[ImageOut]  # empty while locked
+
+    @classmethod
+    def of(cls, view: exclusives.ExclusiveView) -> "ExclusiveOut":
+        fields = {k: v for k, v in view.__dict__.items() if k not in {"images", "withdrawn"}}
+        base = f"/api/exclusives/{view.id}/images"
+        images = [
+            ImageOut(
+                position=i.position,
+                caption=i.caption,
+                url=f"{base}/{i.position}",
+                thumb_url=f"{base}/{i.position}?size=300",
+            )
+            for i in view.images
+        ]
+        return cls(**fields, images=images)
 
 
 @router.post("/label/exclusives", status_code=201)
@@ -62,26 +90,68 @@ def add_exclusive(body: ExclusiveIn, request: Request, session: Db, user: LabelU
         availability=billing.Availability(body.availability),
     )
     note(request, session, kinds.LABEL_EXCLUSIVE_CREATED, actor=user, exclusive=view.id)
-    return ExclusiveOut(**view.__dict__)
+    return ExclusiveOut.of(view)
+
+
+@router.get("/label/{label_id}/exclusives")
+def own_exclusives(session: Db, label: OwnLabel) -> list[ExclusiveOut]:
+    return [ExclusiveOut.of(v) for v in exclusives.label_exclusives(session, label_id=label.row_id)]
+
+
+@router.post("/label/{label_id}/exclusives/{exclusive_id}/images", status_code=201)
+def add_image(
+    *, exclusive_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser, body: UploadBody
+) -> ExclusiveOut:
+    """Multipart `file` (JPEG, PNG or WebP, at most 16 MB) and an optional `label` field used as the caption."""
+    exclusives.own_gallery(session, label_id=label.row_id, exclusive_id=exclusive_id)  # 404 before any byte
+    data = body.file.file.read(exclusives.MAX_IMAGE_BYTES + 1)
+    key = exclusives.store_image(data=data, store=container(request).store)
+    caption = (body.label or "").strip()
+    view = exclusives.add_image(
+        session, label_id=label.row_id, exclusive_id=exclusive_id, image_key=key, caption=caption
+    )
+    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, exclusive=exclusive_id, fields=["images"])
+    return ExclusiveOut.of(view)
+
+
+@router.delete("/label/{label_id}/exclusives/{exclusive_id}", status_code=204)
+def withdraw(exclusive_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> None:
+    now = container(request).clock.now()
+    exclusives.withdraw_exclusive(session, label_id=label.row_id, exclusive_id=exclusive_id, now=now)
+    note(request, session, kinds.LABEL_WITHDRAWN, actor=user, label=label.id, exclusive=exclusive_id)
+
+
+@router.get("/exclusives/{exclusive_id}/images/{position}")
+def gallery_image(
+    *, exclusive_id: str, position: int, request: Request, session: Db, user: CurrentUser, size: int = 1280
+) -> FileResponse:
+    """One picture, for the entitled only: 403 with the reason otherwise, 404 once withdrawn."""
+    c = container(request)
+    key = exclusives.open_image(
+        session, user_id=user.id, exclusive_id=exclusive_id, position=position, now=c.clock.now()
+    )
+    path = exclusives.image_path(c.store, key=key, size=size)
+    if not path.is_file():
+        raise NotFound("no such image")
+    # private: a shared cache must never hand a Premium listener's picture to a free one
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.get("/exclusives/{exclusive_id}")
 def get_exclusive(exclusive_id: str, request: Request, session: Db, user: CurrentUser) -> ExclusiveOut:
     now = container(request).clock.now()
-    return ExclusiveOut(
-        **exclusives.open_exclusive(session, user_id=user.id, exclusive_id=exclusive_id, now=now).__dict__
-    )
+    return ExclusiveOut.of(exclusives.open_exclusive(session, user_id=user.id, exclusive_id=exclusive_id, now=now))
 
 
 @router.get("/albums/{album_id}/exclusives")
 def album_exclusives(album_id: str, request: Request, session: Db, user: CurrentUser) -> list[ExclusiveOut]:
     now = container(request).clock.now()
     views = exclusives.list_exclusives(session, user_id=user.id, album_id=album_id, now=now)
-    return [ExclusiveOut(**v.__dict__) for v in views]
+    return [ExclusiveOut.of(v) for v in views]
 
 
 @router.get("/artists/{artist_id}/exclusives")
 def artist_exclusives(artist_id: str, request: Request, session: Db, user: CurrentUser) -> list[ExclusiveOut]:
     now = container(request).clock.now()
     views = exclusives.list_exclusives(session, user_id=user.id, artist_id=artist_id, now=now)
-    return [ExclusiveOut(**v.__dict__) for v in views]
+    return [ExclusiveOut.of(v) for v in views]

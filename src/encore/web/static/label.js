@@ -2,7 +2,8 @@
 // as inline SVG by this file (no chart library, no CDN), and monthly statements with a CSV link.
 import { api } from "./api.js";
 import { h } from "./dom.js";
-import { draftForm, releaseActions, statusBadge } from "./release.js";
+import { labelExclusivesSection } from "./exclusives.js";
+import { draftForm, lyricsEditor, releaseActions, statusBadge } from "./release.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
@@ -131,7 +132,8 @@ function albumBlock(base, album) {
       h("ol", { class: "label-tracks" }, ...a.tracks.map((t) => h("li", { "data-track": t.id },
         h("span", { class: "track-title", text: `${t.track_number}. ${t.title}` }),
         h("span", { class: "empty", text: t.isrc ? ` ${t.isrc}` : "" }),
-        availabilityForm(base, "track", t, draw)))));
+        availabilityForm(base, "track", t, draw),
+        lyricsEditor(base, t)))));
   };
   draw(album);
   return block;
@@ -293,5 +295,6 @@ export async function labelDashboard() {
     h("section", { class: "section", "aria-labelledby": "label-catalogue" },
       h("h2", { id: "label-catalogue", text: "Catalogue" }),
       albums.length ? list : h("p", { class: "empty", text: "Nothing here yet: upload a release." })),
+    await labelExclusivesSection(base, albums),
     await statementsSection(base));
 }

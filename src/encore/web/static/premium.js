@@ -3,8 +3,8 @@
 // views only show what /api/me/subscription and the exclusives API answer.
 import { api, ApiError } from "./api.js";
 import { h, link } from "./dom.js";
+import { exclusiveItem } from "./exclusives.js";
 
-const KINDS = { interview: "Interview", demo: "Demo", prerelease: "Pre-release", gallery: "Artwork" };
 const missing = (err) => err instanceof ApiError && (err.status === 404 || err.status === 405);
 
 function price(sub) {
@@ -107,20 +107,6 @@ export function exclusivesSection(kind, id, player) {
     box.hidden = false;
   }).catch(() => {});
   return box;
-}
-
-function exclusiveItem(x, player) {
-  const when = x.release_at ? ` · out ${day(x.release_at)}` : "";
-  return h("li", { class: `exclusive${x.locked ? " locked-x" : ""}`, "data-exclusive": x.id },
-    h("span", { class: "x-kind", text: `${KINDS[x.kind] || x.kind}${when}` }),
-    h("span", { class: "x-title", text: x.title }),
-    x.description ? h("span", { class: "x-desc", text: x.description }) : null,
-    x.locked
-      ? h("span", { class: "x-lock" }, h("span", { "aria-hidden": "true", text: "🔒 " }), "Premium only · ",
-        link("/upgrade", { class: "x-upgrade", "aria-label": `Upgrade to unlock ${x.title}` }, "Upgrade to unlock"))
-      : x.track_id ? h("button", { type: "button", class: "ghost", text: "Play", "aria-label": `Play ${x.title}`, onclick: async () => {
-        player.playList([await api(`/api/tracks/${encodeURIComponent(x.track_id)}`)], 0, null);
-      } }) : null);
 }
 
 // "Buy" links lead to the retailer (the GET /api/buy/... redirect); following one POSTs the click,

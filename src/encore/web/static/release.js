@@ -118,3 +118,77 @@ export function releaseActions(base, album, redraw) {
 export function statusBadge(album) {
   return h("span", { class: `release-badge release-${album.status}`, text: STATUS_TEXT[album.status] || album.status });
 }
+
+// ---- Lyrics of one published track: paste plain text or LRC, preview it, save it, remove it ----
+const STAMP = /^\[(\d{1,3}):(\d{2})(?:[.:](\d{1,3}))?\](.*)$/;
+const TAG = /^\[[a-z]+:.*\]$/i;
+
+// What the listener will see, read the way the player shows it. The server parses again on save and is the
+// one that refuses (with the line and the reason); this only previews.
+export function previewLines(text) {
+  const lines = [];
+  let timed = 0;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || TAG.test(line)) continue;
+    const m = STAMP.exec(line);
+    if (m) {
+      timed += 1;
+      lines.push({ time: `${m[1].padStart(2, "0")}:${m[2]}`, text: m[4].trim() });
+    } else lines.push({ time: null, text: line });
+  }
+  return { lines, synced: timed > 0 && timed === lines.length };
+}
+
+export function lyricsEditor(base, track) {
+  const url = `${base}/tracks/${encodeURIComponent(track.id)}/lyrics`;
+  const p = `lyr-${track.id}`;
+  const text = h("textarea", { id: `${p}-text`, rows: 10, spellcheck: "false", class: "lyrics-text",
+    placeholder: "[00:12.00]First line\n[00:17.50]Second line\n\nor plain lines without times" });
+  const language = h("input", { id: `${p}-lang`, type: "text", maxlength: 3, size: 4, placeholder: "eng", autocomplete: "off" });
+  const preview = h("ol", { class: "lyrics-preview", "aria-label": `Preview of the lyrics of ${track.title}` });
+  const status = h("p", { class: "form-status lyrics-status", role: "status" });
+  const showPreview = () => {
+    const { lines, synced } = previewLines(text.value);
+    preview.replaceChildren(...lines.slice(0, 500).map((l) => h("li", {}, l.time ? h("span", { class: "lyr-time", text: l.time }) : null, h("span", { text: ` ${l.text}` }))));
+    status.textContent = lines.length ? `${synced ? "Synced" : "Plain"} lyrics, ${lines.length} lines.` : "Nothing to preview.";
+  };
+  const load = async () => {
+    const got = await api(url).catch((err) => { status.textContent = err.message; return null; });
+    text.value = got ? got.lrc : "";
+    language.value = got && got.language !== "und" ? got.language : "";
+    remove.disabled = !got;
+    status.textContent = got ? `${got.synced ? "Synced" : "Plain"} lyrics saved (${got.lines.length} lines).` : "No lyrics yet.";
+  };
+  const remove = h("button", { type: "button", class: "ghost danger lyrics-remove", text: "Remove lyrics", onclick: async () => {
+    if (!window.confirm(`Remove the lyrics of "${track.title}"?`)) return;
+    try {
+      await api(url, { method: "DELETE" });
+      text.value = ""; preview.replaceChildren(); remove.disabled = true;
+      status.textContent = "Lyrics removed.";
+    } catch (err) { status.textContent = err.message; }
+  } });
+  const form = h("form", { class: "lyrics-editor", novalidate: true, "aria-label": `Lyrics of ${track.title}` },
+    h("label", { for: text.id, text: "Lyrics (plain text, or LRC with [mm:ss.xx] times)" }), text,
+    h("label", { for: language.id, text: "Language (ISO 639, optional)" }), language,
+    h("div", { class: "release-actions" },
+      h("button", { type: "button", class: "ghost lyrics-preview-btn", text: "Preview", onclick: showPreview }),
+      h("button", { type: "submit", class: "primary lyrics-save", text: "Save lyrics" }), remove),
+    status, preview);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { text: text.value };
+    if (language.value.trim()) body.language = language.value.trim();
+    try {
+      const saved = await api(url, { method: "PUT", body });
+      text.value = saved.lrc;
+      remove.disabled = false;
+      showPreview();
+      status.textContent = `Saved: ${saved.synced ? "synced" : "plain"} lyrics, ${saved.lines.length} lines.`;
+    } catch (err) { status.textContent = err.status === 413 ? "Those lyrics are too long to save." : err.message; }
+  });
+  const box = h("details", { class: "lyrics-box", "data-lyrics": track.id }, h("summary", { text: "Lyrics" }), form);
+  let loaded = false;
+  box.addEventListener("toggle", () => { if (box.open && !loaded) { loaded = true; load(); } });
+  return box;
+}

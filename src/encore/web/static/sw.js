@@ -9,6 +9,7 @@ const SHELL = ["/", "/offline", "/static/style.css", "/static/app.js", "/static/
   "/static/label.js", "/static/release.js", "/static/label.css", "/static/security.js", "/static/saved.js", "/static/toast.js", "/static/trackmenu.js", "/static/locks.js", "/static/formerrors.js", "/static/offline.js", "/static/listener.css", "/static/wrapped.js", "/static/wrapped.css", "/static/history.js", "/static/history.css", "/static/icon.svg",
   "/static/profile.js", "/static/devices.js", "/static/radio.js", "/static/admin.js", "/static/lyrics.js", "/static/lyrics.css",
   "/static/mixes.js", "/static/sleep.js", "/static/crossfade.js",
+  "/static/exclusives.js", "/static/exclusives.css",
   "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {

@@ -1,0 +1,201 @@
+"""Each kind of Premium exclusive in real Chromium, on desktop and phone (issue #18): a free listener sees the
+interview, the demo version, the pre-release and the artwork gallery locked with the reason and the upgrade
+link, and the gallery's picture URL answers 403; a Premium listener plays the interview and views the gallery.
+The label portal adds a gallery, fills it, withdraws it, and edits a track's lyrics (paste, preview, save,
+remove), refusing a malformed timestamp, a NUL and 10 MB with the server's words."""
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+
+from encore import billing, exclusives
+from encore.accounts import Role, create_user
+from encore.catalog import Album, Track
+from encore.db import transaction
+from tests.support.live import LiveServer, seeded_container, serve
+from tests.web.test_first_page_browser import _page, browser
+
+__all__ = ["browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+PW = "listener-pass-1"
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+KINDS = ["interview", "demo", "prerelease", "gallery"]
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 400), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    container = seeded_container(tmp_path_factory.mktemp("kinds"))
+    now = datetime.now(UTC)
+    with transaction(container.sessions) as s:
+        create_user(s, username="free", password=PW, display_name="Free")
+        rich = create_user(s, username="rich", password=PW, display_name="Rich")
+        billing.grant_premium(s, user_public_id=rich.public_id, plan=container.settings.premium_plan, days=30, now=now)
+        album = s.scalars(select(Album).order_by(Album.id)).first()
+        assert album is not None and album.label_id is not None
+        create_user(s, username="lab", password=PW, role=Role.LABEL).label_id = album.label_id
+        tracks = list(s.scalars(select(Track).where(Track.album_id == album.id).order_by(Track.track_number)))
+        assert len(tracks) >= 3
+        common = {"label_id": album.label_id, "album_id": album.public_id, "artist_id": None, "description": ""}
+        premium = {"availability": billing.Availability.PREMIUM, "release_at": None}
+        exclusives.create_exclusive(
+            s, **common, **premium, kind="interview", title="Studio talk", track_id=tracks[0].public_id
+        )
+        exclusives.create_exclusive(
+            s, **common, **premium, kind="demo", title="First take", track_id=tracks[1].public_id
+        )
+        exclusives.create_exclusive(
+            s,
+            **common,
+            kind="prerelease",
+            title="Next single",
+            track_id=tracks[2].public_id,
+            availability=billing.Availability.PRERELEASE,
+            release_at=now + timedelta(days=20),
+        )
+        gallery = exclusives.create_exclusive(s, **common, **premium, kind="gallery", title="Sketchbook", track_id=None)
+        for i, colour in enumerate(((200, 30, 30), (30, 200, 30), (30, 30, 200))):
+            key = exclusives.store_image(data=_png(colour), store=container.store)
+            exclusives.add_image(
+                s, label_id=album.label_id, exclusive_id=gallery.id, image_key=key, caption=f"Page {i + 1}"
+            )
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def _login(page: Page, live: LiveServer, user: str, path: str) -> None:
+    page.goto(live.base_url + path)
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", user)
+    page.fill("#login-pass", PW)
+    page.click("form.login button[type=submit]")
+
+
+def _album(live: LiveServer) -> str:
+    with live.container.sessions() as s:
+        album = s.scalars(select(Album).order_by(Album.id)).first()
+        assert album is not None
+        return album.public_id
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_free_listener_sees_each_kind_locked_with_the_way_to_unlock_it(
+    live: LiveServer, browser: Browser, device: dict[str, object]
+) -> None:
+    page = _page(browser, **device)
+    _login(page, live, "free", f"/album/{_album(live)}")
+    page.wait_for_selector(".exclusive[data-kind=gallery]")
+    kinds = page.eval_on_selector_all(".exclusive.locked-x", "els => els.map(e => e.dataset.kind)")
+    assert sorted(kinds) == sorted(KINDS)
+    assert page.locator(".exclusive .x-play").count() == 0 and page.locator(".x-gallery img").count() == 0
+    assert "3 pictures" in page.inner_text(".exclusive[data-kind=gallery]")
+    assert "Premium until" in page.inner_text(".exclusive[data-kind=prerelease]")
+    assert page.locator(".exclusive .x-upgrade").count() == 4
+    gallery_id = page.get_attribute(".exclusive[data-kind=gallery]", "data-exclusive")
+    refused = page.request.get(f"{live.base_url}/api/exclusives/{gallery_id}/images/0")  # the listener's cookie
+    assert refused.status == 403 and refused.json()["error"]["code"] == "premium_required"
+    page.get_by_role("link", name="Upgrade to unlock Sketchbook").click()
+    page.wait_for_url("**/upgrade")
+    page.context.close()
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_premium_listener_plays_the_interview_and_views_the_gallery(
+    live: LiveServer, browser: Browser, device: dict[str, object]
+) -> None:
+    page = _page(browser, **device)
+    _login(page, live, "rich", f"/album/{_album(live)}")
+    page.wait_for_selector(".exclusive[data-kind=gallery] .x-thumb")
+    assert page.locator(".exclusive.locked-x").count() == 0
+    assert page.locator(".exclusive .x-play").count() == 3  # interview, demo version, pre-release
+    page.get_by_role("button", name="Play Studio talk").click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.get_by_role("button", name="View picture 2: Page 2").click()
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('.x-viewer-img'); return i && i.complete && i.naturalWidth > 0; })()"
+    )
+    assert page.inner_text(".x-viewer-caption") == "Page 2 · 2 of 3"
+    assert page.evaluate("document.querySelector('.x-viewer-img').naturalWidth") == 640  # the picture's own shape
+    page.get_by_role("button", name="Next picture").click()
+    page.wait_for_selector(".x-viewer-caption:text('Page 3 · 3 of 3')")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".x-viewer", state="detached")
+    page.context.close()
+
+
+def test_the_label_adds_fills_and_withdraws_a_gallery(live: LiveServer, browser: Browser, tmp_path: Path) -> None:
+    page = _page(browser, **DESKTOP)
+    page.on("dialog", lambda d: d.accept())
+    _login(page, live, "lab", "/label")
+    page.wait_for_selector(".own-exclusives [data-kind=gallery]")
+    assert page.locator(".own-exclusive").count() == 4
+    page.select_option("#x-new-kind", "gallery")
+    assert page.is_hidden("#x-new-track")  # a gallery has no audio
+    page.fill("#x-new-title", "Tour posters")
+    page.get_by_role("button", name="Add exclusive").click()
+    row = page.locator(".own-exclusive", has_text="Tour posters")
+    row.wait_for()
+    picture = tmp_path / "poster.png"
+    picture.write_bytes(_png((250, 200, 0)))
+    not_picture = tmp_path / "poster.png.exe"
+    not_picture.write_bytes(b"MZ not a picture at all")
+    row.get_by_label("Picture for Tour posters").set_input_files(str(not_picture))
+    row.get_by_role("button", name="Add picture").click()
+    page.wait_for_selector(".own-exclusive:has-text('Tour posters') .form-status:text-matches('not an image')")
+    row.get_by_label("Picture for Tour posters").set_input_files(str(picture))
+    row.get_by_label("Caption for Tour posters").fill("Berlin")
+    row.get_by_role("button", name="Add picture").click()
+    page.wait_for_selector(".own-exclusive:has-text('Tour posters') .x-count:text('1 pictures')")
+    page.wait_for_selector(".own-exclusive:has-text('Tour posters') .x-thumb img")
+    page.locator(".own-exclusive", has_text="Tour posters").get_by_role("button", name="Withdraw").click()
+    page.wait_for_selector(".x-status:text('Withdrawn.')")
+    assert page.locator(".own-exclusive", has_text="Tour posters").count() == 0
+    page.context.close()
+
+
+def test_the_label_edits_a_tracks_lyrics_on_a_phone(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, **PHONE)
+    page.on("dialog", lambda d: d.accept())
+    _login(page, live, "lab", "/label")
+    box = page.locator(".lyrics-box").first
+    box.wait_for()
+    box.locator("summary").click()
+    box.locator(".lyrics-status:text-matches('No lyrics yet|lyrics saved')").wait_for()  # loaded, whichever
+    text = box.locator("textarea")
+    text.fill("[ti:Song]\n[00:01.00]First line\n[00:04.50]Second line\n")
+    box.get_by_role("button", name="Preview").click()
+    assert box.locator(".lyrics-preview li").all_text_contents() == ["00:01 First line", "00:04 Second line"]
+    for bad, says in (
+        ("[00:01.00]ok\n[00:xx.00]bad\n", "malformed timestamp"),
+        ("[00:01.00]Hi\u0000there", "NUL"),
+    ):
+        text.fill(bad)
+        box.get_by_role("button", name="Save lyrics").click()
+        box.locator(f".lyrics-status:text-matches('{says}')").wait_for()
+    page.evaluate("document.querySelector('.lyrics-box textarea').value = '[00:01.00]' + 'la '.repeat(3_500_000)")
+    box.get_by_role("button", name="Save lyrics").click()
+    box.locator(".lyrics-status:text('Those lyrics are too long to save.')").wait_for()
+    text.fill("[00:01.00]First line\n[00:04.50]Second line\n")
+    box.get_by_role("button", name="Save lyrics").click()
+    box.locator(".lyrics-status:text('Saved: synced lyrics, 2 lines.')").wait_for()
+    page.reload()
+    box = page.locator(".lyrics-box").first
+    box.locator("summary").click()
+    box.locator(".lyrics-status:text-matches('Synced lyrics saved')").wait_for()
+    assert "[00:04.500]Second line" in box.locator("textarea").input_value()
+    box.get_by_role("button", name="Remove lyrics").click()
+    box.locator(".lyrics-status:text('Lyrics removed.')").wait_for()
+    page.context.close()
