@@ -1,7 +1,7 @@
 """exclusives can be withdrawn; a gallery exclusive has several images (exclusive_images)
 
 Revision ID: exclusives_1
-Revises: playback_2
+Revises: story_4
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "exclusives_1"
-down_revision: str | None = "playback_2"
+down_revision: str | None = "story_4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
