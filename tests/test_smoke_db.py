@@ -44,3 +44,15 @@ def test_nodes_starting_together_migrate_in_turn(postgres: PostgresServer) -> No
         conn.execute(text("DROP DATABASE racing_nodes WITH (FORCE)"))
     admin.dispose()
     assert errors == []
+
+
+def test_the_models_and_the_migrations_describe_the_same_schema(container: Container) -> None:
+    """Alembic's own comparison of the migrated database with the ORM models, on SQLite and PostgreSQL:
+    a model column or index no migration creates (or the other way round) shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from encore.db._base import Base
+
+    with container.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
