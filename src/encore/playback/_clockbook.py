@@ -27,7 +27,17 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from encore.playback._clockdoc import DIRTY, ClockDoc, Served, clock_key, finish, mark, spans_key, who_key
+from encore.playback._clockdoc import (
+    DIRTY,
+    ClockDoc,
+    Served,
+    charge_doc,
+    clock_key,
+    finish,
+    mark,
+    spans_key,
+    who_key,
+)
 from encore.playback._clockstate import ClockState, PlayNames, load_state, to_us, write_states
 from encore.playback._playtap import PlayTap
 from encore.playback._served import Spans, add_span, heard_ms
@@ -229,18 +239,16 @@ class AdClockBook:
                 return docs, (True, False, None)  # forgotten (Premium now, or the state was emptied): nothing to charge
             if gate and not self._may_send(raw, track, limit_ms):
                 return docs, (False, False, None)  # the ad comes first
-            clock = ClockDoc.parse(raw)
-            play = clock.plays[track]
+            play = raw["p"][track]
             renditions: dict[str, tuple[int, Spans]] = {}
             if sent is not None and sent["at"] == play[2]:  # a newer play of the track starts over
                 renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in sent["r"].items()}
             known = renditions.get(rendition)
             spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
             renditions[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
-            clock.charge(track, heard_ms(renditions, play[1]))
-            doc, dirtied = finish(raw, clock)
+            dirtied = charge_doc(raw, track, heard_ms(renditions, play[1]))
             spans_doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
-            return [doc, spans_doc], (clock.allowed(track, limit_ms), dirtied, (play[3], play[2], play[1]))
+            return [raw, spans_doc], (self._may_send(raw, track, limit_ms), dirtied, (play[3], play[2], play[1]))
 
         return [clock_key(user_id), spans_key(user_id, track)], step
 
