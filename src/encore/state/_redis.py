@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from encore.state._port import Change, Doc, Hit, Lease, R, SharedState, StateUnavailable
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
+TURN_STRIPES = 64  # per-process locks, by key hash, that moves of one document take in turn
 SEEN_KEYS = 4096  # documents whose last seen text a process remembers (a hint for the next compare-and-set)
 
 # KEYS: the documents. ARGV: their expected texts ('' = absent), their new texts ('' = delete), then TTLs in
@@ -110,6 +111,7 @@ class RedisState(SharedState):
         self._url, self._prefix = url, prefix
         self._r = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
         self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, Any] | None = None
+        self._turns: tuple[asyncio.AbstractEventLoop, list[asyncio.Lock]] | None = None
         self._seen: dict[str, bytes] = {}  # full key -> the text last read or written (b'' = absent)
         self._cas = self._r.register_script(_CAS)
         self._incr = self._r.register_script(_INCR)
@@ -194,6 +196,18 @@ class RedisState(SharedState):
         return _decode(text)
 
     async def aupdate(self, keys: Sequence[str], change: Change[R], *, ttl_s: Sequence[float | None]) -> R:
+        # Requests of one process moving the same document take turns here: racing each other through the
+        # compare-and-set would cost every loser a round trip, and hundreds at once could exhaust the retries.
+        async with self._turn(keys[0]):
+            return await self._aupdate(keys, change, ttl_s)
+
+    def _turn(self, key: str) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, [asyncio.Lock() for _ in range(TURN_STRIPES)])
+        return self._turns[1][hash(key) % TURN_STRIPES]
+
+    async def _aupdate(self, keys: Sequence[str], change: Change[R], ttl_s: Sequence[float | None]) -> R:
         full, ttls = self._prepared(keys, ttl_s)
         try:
             texts = self._expected(full)
