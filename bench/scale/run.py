@@ -15,6 +15,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -89,25 +90,30 @@ def _start(server: str, workers: int, world: World, *, timeout_s: float = 90) ->
             "--port", str(PORT), "--workers", str(workers), "--no-ws", "--log-level", "warning",
             "encore.web:serve_app",
         ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=_env(world), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A session of its own, so the workers go with the supervisor (a killed supervisor orphaned them on the port)
+    proc = subprocess.Popen(
+        cmd, env=_env(world), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{server} with {workers} workers exited (is port {PORT} taken?)")
         try:
             if httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=2).status_code == 200:
                 time.sleep(2 if workers > 1 else 0.5)  # let every worker finish starting
                 return proc
         except httpx.HTTPError:
             time.sleep(0.3)
-    proc.kill()
+    _stop(proc)
     raise SystemExit(f"{server} with {workers} workers did not start")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(20)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     time.sleep(1)
 
