@@ -10,6 +10,7 @@ too, so every move is one atomic step on the server. Time for windows and leases
 """
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -137,7 +138,9 @@ class RedisState(SharedState):
 
     def _saw(self, key: str, text: bytes) -> None:
         if key not in self._seen and len(self._seen) >= SEEN_KEYS:
-            del self._seen[next(iter(self._seen))]  # the oldest remembered: only a hint is lost
+            # the oldest remembered goes (only a hint is lost); another thread (a transcode's) may move it meanwhile
+            with contextlib.suppress(RuntimeError, KeyError, StopIteration):
+                del self._seen[next(iter(self._seen))]
         self._seen[key] = text
 
     def _expected(self, full: list[str]) -> list[bytes] | None:
