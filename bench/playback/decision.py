@@ -3,7 +3,10 @@
 Each "request" is one transaction, as in the web face: begin, (decide,) issue the signed URL, commit.
 Baseline: issue only. Measured: next_stream_decision then issue. Alternating rounds, so drift hits both.
 
-    .venv/bin/python -m bench.playback.decision [--requests 3000] [--users 200]
+    .venv/bin/python -m bench.playback.decision [--requests 3000] [--users 200] [--redis]
+
+With `--redis`, the ad clocks live in Redis (`ENCORE_REDIS_URL`, a redis-server of its own), as with several
+workers: what the decision adds there.
 """
 
 import argparse
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from tests.catalog import factories as f
 
+from bench.stream.counted import redis_server
 from encore import ads, billing, playback
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
@@ -37,10 +41,11 @@ class World:
     tracks: list[str]
 
 
-def make_world(*, users: int) -> World:
-    """A fresh SQLite catalogue: 200 playable tracks, one active campaign, `users` listeners."""
+def make_world(*, users: int, redis_url: str | None = None) -> World:
+    """A fresh SQLite catalogue: 200 playable tracks, one active campaign, `users` listeners (with
+    `redis_url`, the ad clocks live in Redis, as with several workers)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-ent-"))
-    c = build(Settings(mode="dev", data_dir=tmp, ad_interval_s=1800))
+    c = build(Settings(mode="dev", data_dir=tmp, ad_interval_s=1800, redis_url=redis_url))
     c.migrate()
     now = datetime.now(UTC)
     with transaction(c.sessions) as s:
@@ -88,8 +93,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--users", type=int, default=200)
+    ap.add_argument("--redis", action="store_true", help="ad clocks in Redis (a redis-server of its own)")
     args = ap.parse_args()
-    w = make_world(users=args.users)
+    if args.redis:
+        with redis_server() as url:
+            run(args, make_world(users=args.users, redis_url=url))
+    else:
+        run(args, make_world(users=args.users))
+
+
+def run(args: argparse.Namespace, w: World) -> None:
     c, now, ids, track_ids = w.container, w.now, w.users, w.tracks
 
     def request(i: int, decide: bool) -> float:
@@ -105,6 +118,7 @@ def main() -> None:
             issue_stream_url(
                 s,
                 settings=c.settings,
+                keyring=c.keyring.get(),
                 user_public_id=upid,
                 track_public_id=tid,
                 requested=None,

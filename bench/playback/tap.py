@@ -13,14 +13,15 @@ import time
 from datetime import UTC, datetime
 
 from encore.playback import AdClockBook, ClockState, PlayNames
+from encore.state import SharedState
 
 USER, OTHER = "u" * 22, "v" * 22
 SIZE, SPAN = 4 * 1024 * 1024, 64 * 1024
 
 
-def free_listener(user: str, tracks: list[str]) -> AdClockBook:
+def free_listener(user: str, tracks: list[str], *, state: SharedState | None = None) -> AdClockBook:
     """A clock book in which `user` is a free listener holding an open play of each of `tracks`."""
-    book, now = AdClockBook(), datetime.now(UTC)
+    book, now = AdClockBook(state), datetime.now(UTC)
     for i, track in enumerate(tracks):
         book.move(
             None,  # type: ignore[arg-type]  # `loaded` is given: the book reads no database

@@ -15,6 +15,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -79,7 +80,7 @@ def _env(world: World) -> dict[str, str]:
     }
 
 
-def _start(server: str, workers: int, world: World) -> subprocess.Popen[bytes]:
+def _start(server: str, workers: int, world: World, *, timeout_s: float = 90) -> subprocess.Popen[bytes]:
     bin_dir = Path(sys.executable).parent
     if server == "uvicorn":
         cmd = [str(bin_dir / "encore"), "serve", "--port", str(PORT), "--workers", str(workers)]
@@ -89,25 +90,30 @@ def _start(server: str, workers: int, world: World) -> subprocess.Popen[bytes]:
             "--port", str(PORT), "--workers", str(workers), "--no-ws", "--log-level", "warning",
             "encore.web:serve_app",
         ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=_env(world), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
+    # A session of its own, so the workers go with the supervisor (a killed supervisor orphaned them on the port)
+    proc = subprocess.Popen(
+        cmd, env=_env(world), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{server} with {workers} workers exited (is port {PORT} taken?)")
         try:
             if httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=2).status_code == 200:
                 time.sleep(2 if workers > 1 else 0.5)  # let every worker finish starting
                 return proc
         except httpx.HTTPError:
             time.sleep(0.3)
-    proc.kill()
+    _stop(proc)
     raise SystemExit(f"{server} with {workers} workers did not start")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(20)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     time.sleep(1)
 
@@ -169,6 +175,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--servers", default="uvicorn,granian")
     parser.add_argument("--work", type=Path, default=Path("var/bench-scale"))
+    parser.add_argument("--start-timeout", type=float, default=90, help="seconds a server may take to be ready")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     redis_dir = Path(tempfile.mkdtemp(prefix="bench-redis-"))
@@ -184,7 +191,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for server in args.servers.split(","):
                 for workers in (1, 2):
-                    proc = _start(server, workers, world)
+                    proc = _start(server, workers, world, timeout_s=args.start_timeout)
                     try:
                         login = httpx.post(
                             f"http://127.0.0.1:{PORT}/api/auth/login", json={"username": "bench", "password": PASSWORD}

@@ -2,27 +2,53 @@
 
 Reads BENCH_MEDIA (a directory of `{track}.vorbis160.ogg` files) and BENCH_SECRET from the environment.
 With BENCH_USER (a public id), that user is a free listener holding an open play of every track, so each
-request also reports what it sent to the ad clock, as a free listener's requests do in Encore.
+request is counted as a free listener's is in Encore: every block charged to the ad clock, and what was sent
+counted toward a verified stream (recorded once per play; here the record is kept in memory, not written to
+a database). No pacing: what is measured is the cost of counting. With BENCH_REDIS (a Redis URL), the ad
+clock and the verified-stream plays live in Redis (`encore.state.RedisState`) instead of process memory.
 """
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.playback.tap import free_listener
-from encore.streaming import DirectoryResolver, stream_key
+from encore import playback
+from encore.state import MemoryState, RedisState, SharedState
+from encore.streaming import DirectoryResolver, MediaFile, stream_key
+from encore.web._byte_path import BytePath
 from encore.web._security import ASGIApp
 from encore.web._stream_asgi import make_stream_app
+
+DURATION_MS = 200_000  # the length free_listener gives every track
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def create() -> ASGIApp:
     media = Path(os.environ["BENCH_MEDIA"])
     user = os.environ.get("BENCH_USER")
-    book = None
+    resolve = DirectoryResolver(media, ttl_s=3600)  # stands in for production's CachedResolver (also in memory)
+    path = None
     if user is not None:
-        book = free_listener(user, sorted(p.name.split(".", 1)[0] for p in media.glob("*.vorbis160.ogg")))
-    # A long resolver TTL stands in for production's CachedResolver, which also answers from memory.
-    return make_stream_app(
-        key=stream_key(os.environ["BENCH_SECRET"]),
-        resolve=DirectoryResolver(media, ttl_s=3600),
-        taps=None if book is None else lambda u, t: book.atap(u, t, interval_s=10**9),
-    )
+        redis_url = os.environ.get("BENCH_REDIS")
+        state: SharedState = (
+            MemoryState() if redis_url is None else RedisState(redis_url, prefix=f"bench{os.getpid()}:")
+        )
+        book = free_listener(user, sorted(p.name.split(".", 1)[0] for p in media.glob("*.vorbis160.ogg")), state=state)
+        verifier = playback.StreamVerifier(state, secret=b"bench-verified-" * 3)
+        verified: list[Any] = []
+
+        def counts(u: str, t: str, rendition: str, file: MediaFile) -> playback.StreamCount:
+            return playback.StreamCount(
+                verifier, user=u, track=t, rendition=rendition, size=file.size, duration_ms=DURATION_MS, now=_now
+            )
+
+        async def record(found: Any) -> None:
+            verified.append(found)
+
+        path = BytePath(taps=lambda u, t: book.atap(u, t, interval_s=10**9), counts=counts, record=record)
+    return make_stream_app(key=stream_key(os.environ["BENCH_SECRET"]), resolve=resolve, path=path)

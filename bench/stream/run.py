@@ -59,6 +59,9 @@ http {{
 """
 
 
+ALL_SERVERS = ["plain", "edge", "embedded", "embedded-free", "embedded-free-redis", "embedded-asyncio"]
+
+
 @dataclass(frozen=True)
 class Result:
     server: str
@@ -263,6 +266,8 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
     aio_command, aio_flavour = uvicorn_command(uv_port2, uvloop=False)
     counted_port = free_port()
     counted_command, _ = uvicorn_command(counted_port, uvloop=True)
+    counted_redis_port = free_port()
+    counted_redis_command, _ = uvicorn_command(counted_redis_port, uvloop=True)
     return {
         "plain": ("plain nginx", nginx_command(work / "plain", plain_conf), plain_port, None),
         "edge": ("edge nginx", nginx_command(work / "edge", edge_conf), edge_port, None),
@@ -275,7 +280,49 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
             {**env, "BENCH_USER": USER},
         ),
         "embedded-asyncio": (f"embedded encore ({aio_flavour})", aio_command, uv_port2, env),
+        # The same free listener with the ad clock and verified-stream plays in Redis (redis-server on core 1).
+        "embedded-free-redis": (
+            f"embedded encore, free listener, Redis state ({uv_flavour})",
+            counted_redis_command,
+            counted_redis_port,
+            {**env, "BENCH_USER": USER, "BENCH_REDIS": f"unix://{work / 'redis.sock'}"},
+        ),
     }
+
+
+@contextmanager
+def redis_on_core_1(sock: Path) -> Iterator[None]:
+    """The shared state's redis-server, on wrk's core: the Encore worker alone keeps core 0."""
+    proc = subprocess.Popen(
+        ["taskset", "-c", "1", "redis-server", "--port", "0", "--unixsocket", str(sock), "--save", ""],
+        cwd=sock.parent,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def run_rounds(
+    args: argparse.Namespace,
+    table_of_servers: dict[str, tuple[str, list[str], int, dict[str, str] | None]],
+    urls: dict[str, Path],
+    size: int,
+    results: list[Result],
+) -> None:
+    for round_no in range(1, args.rounds + 1):
+        print(f"round {round_no}", flush=True)
+        for key in args.only or ALL_SERVERS:
+            name, command, port, env = table_of_servers[key]
+            base = f"http://127.0.0.1:{port}"
+            with running(command, base + "/", env):
+                results += measure(name, base, urls[name.split(" (")[0].split(",")[0]], args, size)
 
 
 def main() -> None:
@@ -285,9 +332,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2, help="servers are measured in turn, this many times")
-    parser.add_argument(
-        "--only", choices=["plain", "edge", "embedded", "embedded-free", "embedded-asyncio"], action="append"
-    )
+    parser.add_argument("--only", choices=ALL_SERVERS, action="append")
     args = parser.parse_args()
     ensure_tools()
     size = args.size_mb * 1024 * 1024
@@ -299,13 +344,8 @@ def main() -> None:
         tracks, media_paths = make_media(media, files=args.files, size=size)
         table_of_servers = servers(work, media)
         urls = write_url_lists(work, tracks, media_paths)
-        for round_no in range(1, args.rounds + 1):
-            print(f"round {round_no}", flush=True)
-            for key in args.only or ["plain", "edge", "embedded", "embedded-free", "embedded-asyncio"]:
-                name, command, port, env = table_of_servers[key]
-                base = f"http://127.0.0.1:{port}"
-                with running(command, base + "/", env):
-                    results += measure(name, base, urls[name.split(" (")[0].split(",")[0]], args, size)
+        with redis_on_core_1(work / "redis.sock"):
+            run_rounds(args, table_of_servers, urls, size, results)
     print()
     print(f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}.")
     print(f"Command: {' '.join(sys.argv)}")

@@ -27,7 +27,17 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from encore.playback._clockdoc import DIRTY, ClockDoc, Served, clock_key, finish, mark, spans_key, who_key
+from encore.playback._clockdoc import (
+    DIRTY,
+    ClockDoc,
+    Served,
+    charge_doc,
+    clock_key,
+    finish,
+    mark,
+    spans_key,
+    who_key,
+)
 from encore.playback._clockstate import ClockState, PlayNames, load_state, to_us, write_states
 from encore.playback._playtap import PlayTap
 from encore.playback._served import Spans, add_span, heard_ms
@@ -35,6 +45,7 @@ from encore.state import Doc, MemoryState, SharedState
 
 IDLE_EVICT_S = 6 * 3600
 MAX_OPEN_PLAYS = 512  # per listener within one URL lifetime; far beyond any honest client
+MAX_KNOWN_IDS = 100_000  # listeners' ids a process remembers for its taps
 _T = TypeVar("_T")
 _RELOAD = object()  # the state lost this clock between the check and the move: read the database again
 
@@ -50,6 +61,8 @@ class AdClockBook:
         self._url_ttl_us = url_ttl_s * 1_000_000
         # A clock whose URLs may still be used is kept, so audio sent for them is still charged.
         self._keep_s = float(max(IDLE_EVICT_S, url_ttl_s + 3600))
+        # listener public id -> user id: a fixed fact (never an authority), so a tap reads one document, not two
+        self._ids: dict[str, int] = {}
 
     def _ttls(self, n: int) -> list[float | None]:
         return [self._keep_s] * n
@@ -170,44 +183,72 @@ class AdClockBook:
 
     def tap(self, user: str, track: str, *, interval_s: int) -> PlayTap | None:
         """A tap for audio about to be sent on a music URL of (user public id, track public id); None when no
-        free listener's play is open for it (Premium, ad audio, or a URL from before the state was emptied)."""
-        who = self._state.get(who_key(user))
-        raw = None if who is None else self._state.get(clock_key(who["id"]))
-        return self._tap_of(who, raw, track, interval_s)
+        free listener's play is open for it (Premium, ad audio, or a URL from before the state was emptied).
+        The tap keeps the clock it read, so the gate before the first block reads nothing more."""
+        user_id = self._ids.get(user)
+        if user_id is None:
+            user_id = self._id_of(user, self._state.get(who_key(user)))
+        raw = None if user_id is None else self._state.get(clock_key(user_id))
+        return self._tap_of(user_id, raw, track, interval_s)
 
     async def atap(self, user: str, track: str, *, interval_s: int) -> PlayTap | None:
-        who = await self._state.aget(who_key(user))
-        raw = None if who is None else await self._state.aget(clock_key(who["id"]))
-        return self._tap_of(who, raw, track, interval_s)
+        """`tap` for the byte path, reading no clock: its first block's charge (`PlayTap.afirst`) also gates
+        it and finds whether a play is open, in one atomic move. None for a listener never on the free tier
+        (no clock document names them)."""
+        user_id = self._ids.get(user)
+        if user_id is None:
+            user_id = self._id_of(user, await self._state.aget(who_key(user)))
+        return None if user_id is None else PlayTap(self, user_id, track, interval_s * 1000)
 
-    def _tap_of(self, who: Doc | None, raw: Doc | None, track: str, interval_s: int) -> PlayTap | None:
-        if who is None or raw is None or track not in raw["p"]:
+    def _id_of(self, user: str, who: Doc | None) -> int | None:
+        if who is None:
             return None
-        return PlayTap(self, int(who["id"]), track, interval_s * 1000)
+        if len(self._ids) >= MAX_KNOWN_IDS:
+            self._ids.clear()
+        self._ids[user] = int(who["id"])
+        return self._ids[user]
+
+    def _tap_of(self, user_id: int | None, raw: Doc | None, track: str, interval_s: int) -> PlayTap | None:
+        if user_id is None or raw is None or track not in raw["p"]:
+            return None
+        return PlayTap(self, user_id, track, interval_s * 1000, clock=raw)
 
     @staticmethod
     def _may_send(raw: Doc | None, track: str, limit_ms: int) -> bool:
-        return raw is None or ClockDoc.parse(raw).allowed(track, limit_ms)
+        """`ClockDoc.allowed` on the stored document, without parsing its plays."""
+        return raw is None or track in (raw.get("l"), raw.get("b")) or raw["s"][0] < limit_ms
 
     def _served_step(  # noqa: PLR0917 - one block's coordinates
-        self, user_id: int, track: str, limit_ms: int, rendition: str, size: int, start: int, end: int
+        self,
+        user_id: int,
+        track: str,
+        limit_ms: int,
+        rendition: str,
+        size: int,
+        start: int,
+        end: int,
+        *,
+        gate: bool = False,
     ) -> tuple[list[str], Callable[[list[Doc | None]], tuple[list[Doc | None], Served]]]:
+        """The atomic charge of one block. With `gate`, a play an owed ad now stops is refused before anything
+        is charged: (False, False, None)."""
+
         def step(docs: list[Doc | None]) -> tuple[list[Doc | None], Served]:
             raw, sent = docs
             if raw is None or track not in raw["p"]:
                 return docs, (True, False, None)  # forgotten (Premium now, or the state was emptied): nothing to charge
-            clock = ClockDoc.parse(raw)
-            play = clock.plays[track]
+            if gate and not self._may_send(raw, track, limit_ms):
+                return docs, (False, False, None)  # the ad comes first
+            play = raw["p"][track]
             renditions: dict[str, tuple[int, Spans]] = {}
             if sent is not None and sent["at"] == play[2]:  # a newer play of the track starts over
                 renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in sent["r"].items()}
             known = renditions.get(rendition)
             spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
             renditions[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
-            clock.charge(track, heard_ms(renditions, play[1]))
-            doc, dirtied = finish(raw, clock)
+            dirtied = charge_doc(raw, track, heard_ms(renditions, play[1]))
             spans_doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
-            return [doc, spans_doc], (clock.allowed(track, limit_ms), dirtied, (play[3], play[2], play[1]))
+            return [raw, spans_doc], (self._may_send(raw, track, limit_ms), dirtied, (play[3], play[2], play[1]))
 
         return [clock_key(user_id), spans_key(user_id, track)], step
 

@@ -76,6 +76,23 @@ class ClockDoc:
         return track in (self.last, self.prev) or self.state.listened_ms < limit_ms
 
 
+def charge_doc(raw: Doc, track: str, heard: int) -> bool:
+    """`ClockDoc.charge` and `finish` on the stored document itself (a step's own copy), without parsing every
+    open play: the path each block sent takes. Whether the clock just became dirty."""
+    play = raw["p"][track]
+    delta = heard - play[3]
+    if delta <= 0:
+        return False
+    play[3] = heard
+    s = raw["s"]
+    s[0] += delta
+    if track == raw.get("l"):
+        s[5] += delta
+    was_dirty = bool(raw.get("d", False))
+    raw["d"], raw["v"] = True, raw.get("v", 0) + 1
+    return not was_dirty
+
+
 def finish(raw: Doc | None, clock: ClockDoc) -> tuple[Doc | None, bool]:
     """The document to store, marked dirty (and versioned) when it changed; and whether it just became dirty."""
     if raw is not None and clock.dump() == raw:

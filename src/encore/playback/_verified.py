@@ -75,7 +75,10 @@ def play_key(secret: bytes, *, user: str, track: str, first_us: int) -> str:
     return hmac.new(secret, f"{user}|{track}|{first_us}".encode(), hashlib.sha256).hexdigest()
 
 
-_Step = Callable[[list[Doc | None]], tuple[list[Doc | None], Verified | None]]
+# What a merge answers: the play's record when it just reached 30 s; and the play's start (µs) once verified
+Merged = tuple[Verified | None, int | None]
+_Step = Callable[[list[Doc | None]], tuple[list[Doc | None], Merged]]
+DONE_PLAYS = 8192  # verified plays a process remembers, so their later blocks skip the shared state
 
 
 def _merge_step(  # noqa: PLR0917 - one response's coordinates
@@ -92,12 +95,12 @@ def _merge_step(  # noqa: PLR0917 - one response's coordinates
     window_us = max(duration_ms, VERIFY_MIN_MS) * 1000
     first_us = _us(first_byte_at)
 
-    def step(docs: list[Doc | None]) -> tuple[list[Doc | None], Verified | None]:
+    def step(docs: list[Doc | None]) -> tuple[list[Doc | None], Merged]:
         raw = docs[0]
         if raw is None or first_us - raw["at"] >= window_us:
             raw = {"at": first_us, "r": {}, "done": False}  # a new play of the track
         if raw["done"]:
-            return docs, None
+            return docs, (None, raw["at"])
         renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in raw["r"].items()}
         known = renditions.get(rendition)
         merged = known[1] if known is not None and known[0] == size else ()
@@ -111,17 +114,34 @@ def _merge_step(  # noqa: PLR0917 - one response's coordinates
         at = _EPOCH + timedelta(microseconds=raw["at"])
         key = play_key(secret, user=user, track=track, first_us=raw["at"])
         found = Verified(user, track, key, at, heard) if done else None
-        return [doc], found
+        return [doc], (found, raw["at"] if done else None)
 
     ttl = window_us / 1_000_000 + 3600
     return f"verify:{user}:{track}", step, ttl
 
 
 class StreamVerifier:
-    """Merges what each response sent into the listener's play of the track, on the shared state."""
+    """Merges what each response sent into the listener's play of the track, on the shared state.
+
+    A play verifies once: after that, nothing sent for it can change the record, so this process remembers
+    the verified plays it saw (bounded) and their later blocks and requests skip the shared state. The memory
+    is only ever of a fact the shared state holds (a play marked done), so forgetting it costs one read."""
 
     def __init__(self, state: SharedState, *, secret: bytes) -> None:
         self._state, self._secret = state, secret  # secret: `play_key_secret(settings.secret_key)`
+        self._done: dict[str, tuple[int, int]] = {}  # state key -> (verified play's start µs, its window µs)
+
+    def _known_done(self, user: str, track: str, first_byte_at: datetime) -> bool:
+        found = self._done.get(f"verify:{user}:{track}")
+        return found is not None and _us(first_byte_at) - found[0] < found[1]
+
+    def _remember(self, key: str, merged: Merged, duration_ms: int) -> Verified | None:
+        found, done_at = merged
+        if done_at is not None:
+            if key not in self._done and len(self._done) >= DONE_PLAYS:
+                del self._done[next(iter(self._done))]
+            self._done[key] = (done_at, max(duration_ms, VERIFY_MIN_MS) * 1000)
+        return found
 
     async def merge(
         self,
@@ -135,8 +155,10 @@ class StreamVerifier:
         first_byte_at: datetime,
     ) -> Verified | None:
         """The play's record once it first reaches 30 s; None before and after (a play verifies once)."""
+        if self._known_done(user, track, first_byte_at):
+            return None
         key, step, ttl = _merge_step(self._secret, user, track, duration_ms, rendition, size, spans, first_byte_at)
-        return await self._state.aupdate([key], step, ttl_s=[ttl])
+        return self._remember(key, await self._state.aupdate([key], step, ttl_s=[ttl]), duration_ms)
 
     def merge_now(
         self,
@@ -150,16 +172,20 @@ class StreamVerifier:
         first_byte_at: datetime,
     ) -> Verified | None:
         """`merge` from a worker thread (an MP3 transcode's blocking iterator)."""
+        if self._known_done(user, track, first_byte_at):
+            return None
         key, step, ttl = _merge_step(self._secret, user, track, duration_ms, rendition, size, spans, first_byte_at)
-        return self._state.update([key], step, ttl_s=[ttl])
+        return self._remember(key, self._state.update([key], step, ttl_s=[ttl]), duration_ms)
 
     async def unmark(self, verified: Verified, *, duration_ms: int) -> None:
         """Writing `verified` failed: the play is not done, so its next merge finds it verified again."""
         key, step, ttl = _unmark_step(verified, duration_ms)
+        self._done.pop(key, None)
         await self._state.aupdate([key], step, ttl_s=[ttl])
 
     def unmark_now(self, verified: Verified, *, duration_ms: int) -> None:
         key, step, ttl = _unmark_step(verified, duration_ms)
+        self._done.pop(key, None)
         self._state.update([key], step, ttl_s=[ttl])
 
 

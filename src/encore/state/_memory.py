@@ -5,12 +5,13 @@ two implementations behave alike (a value that JSON cannot hold fails here too).
 dropped when read and swept every few thousand writes, so memory stays bounded by what is live.
 """
 
-import json
 import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+
+import orjson
 
 from encore.state._port import Change, Doc, Hit, Lease, R, SharedState, gcra
 
@@ -22,7 +23,7 @@ class MemoryState(SharedState):
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.Lock()
-        self._docs: dict[str, tuple[str, float | None]] = {}  # key -> (json, expires at)
+        self._docs: dict[str, tuple[bytes, float | None]] = {}  # key -> (json, expires at)
         self._ints: dict[str, tuple[int, float | None]] = {}
         self._tats: dict[str, float] = {}
         self._slots: dict[str, dict[str, float]] = {}  # key -> token -> lapses at
@@ -31,14 +32,20 @@ class MemoryState(SharedState):
         self._clock = clock
         self._writes = 0
 
-    def _live(self, key: str, now: float) -> Doc | None:
+    def _text(self, key: str, now: float) -> bytes | None:
         found = self._docs.get(key)
         if found is None:
             return None
         if found[1] is not None and found[1] <= now:
             del self._docs[key]
             return None
-        value: Doc = json.loads(found[0])
+        return found[0]
+
+    def _live(self, key: str, now: float) -> Doc | None:
+        text = self._text(key, now)
+        if text is None:
+            return None
+        value: Doc = orjson.loads(text)
         return value
 
     def get(self, key: str) -> Doc | None:
@@ -50,13 +57,14 @@ class MemoryState(SharedState):
             raise ValueError("one ttl per key")
         with self._lock:
             now = self._clock()
-            old = [self._live(k, now) for k in keys]
-            new, result = change([self._live(k, now) for k in keys])  # change gets its own copies
+            stored = [self._text(k, now) for k in keys]
+            # change gets its own copies (decoded once); what it returns is compared as text, not decoded twice
+            new, result = change([None if text is None else orjson.loads(text) for text in stored])
             if len(new) != len(keys):
                 raise ValueError("change must return one document per key")
-            if new == old:
+            encoded = [None if doc is None else orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS) for doc in new]
+            if encoded == stored:
                 return result  # as in Redis: nothing written, no expiry moved
-            encoded = [None if doc is None else json.dumps(doc, separators=(",", ":")) for doc in new]
             for key, text, ttl in zip(keys, encoded, ttl_s, strict=True):
                 if text is None:
                     self._docs.pop(key, None)

@@ -1,23 +1,53 @@
 """Shared state in Redis, for several workers and machines (`ENCORE_REDIS_URL`).
 
-Documents change in optimistic transactions (WATCH, read, MULTI, write, EXEC; a conflicting writer makes
-the change run again), counters, rate windows and semaphores in Lua scripts, so every move is one atomic
-step on the server. Time for windows and leases is Redis's own clock (`TIME`), the same for every node.
+Documents change by compare-and-set: the change runs on the texts this process last saw of its keys (or
+reads them first), then one Lua script writes the new texts only if the stored ones are still those, and
+otherwise answers the current texts, on which the change runs again. A worker that is the only writer of a
+document (one listener's ad clock, as it usually is) moves it in one round trip; the texts it remembers are
+a hint checked on the server, never an authority. Counters, rate windows and semaphores are Lua scripts
+too, so every move is one atomic step on the server. Time for windows and leases is Redis's own clock
+(`TIME`), the same for every node.
 """
 
 import asyncio
-import json
+import contextlib
 import secrets
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 import redis
 import redis.asyncio as aredis
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import RedisError
 
 from encore.state._port import Change, Doc, Hit, Lease, R, SharedState, StateUnavailable
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
+TURN_STRIPES = 64  # per-process locks, by key hash, that moves of one document take in turn
+SEEN_KEYS = 4096  # documents whose last seen text a process remembers (a hint for the next compare-and-set)
+
+# KEYS: the documents. ARGV: their expected texts ('' = absent), their new texts ('' = delete), then TTLs in
+# ms ('0' = none). When any stored text differs from the expected one, nothing is written and the reply is
+# {0, current texts...}; otherwise, if anything changed, every key is written (its TTL renewed): {1}.
+_CAS = """
+local n = #KEYS
+local cur, same, changed = {}, true, false
+for i = 1, n do
+  local v = redis.call('GET', KEYS[i]) or ''
+  cur[i] = v
+  if v ~= ARGV[i] then same = false end
+  if ARGV[n + i] ~= v then changed = true end
+end
+if not same then return {0, unpack(cur)} end
+if not changed then return {1} end
+for i = 1, n do
+  local new, ttl = ARGV[n + i], tonumber(ARGV[2 * n + i])
+  if new == '' then redis.call('DEL', KEYS[i])
+  elseif ttl > 0 then redis.call('SET', KEYS[i], new, 'PX', ttl)
+  else redis.call('SET', KEYS[i], new) end
+end
+return {1}
+"""
 
 _INCR = """
 local v = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -68,14 +98,10 @@ return 1
 """
 
 
-def _encode(doc: Doc) -> str:
-    return json.dumps(doc, separators=(",", ":"))
-
-
-def _decode(raw: bytes | str | None) -> Doc | None:
-    if raw is None:
+def _decode(raw: bytes | None) -> Doc | None:
+    if not raw:
         return None
-    value: Doc = json.loads(raw)
+    value: Doc = orjson.loads(raw)
     return value
 
 
@@ -85,7 +111,10 @@ class RedisState(SharedState):
     def __init__(self, url: str, *, prefix: str = "encore:") -> None:
         self._url, self._prefix = url, prefix
         self._r = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
-        self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis] | None = None
+        self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, Any] | None = None
+        self._turns: tuple[asyncio.AbstractEventLoop, list[asyncio.Lock]] | None = None
+        self._seen: dict[str, bytes] = {}  # full key -> the text last read or written (b'' = absent)
+        self._cas = self._r.register_script(_CAS)
         self._incr = self._r.register_script(_INCR)
         self._hit = self._r.register_script(_HIT)
         self._acquire = self._r.register_script(_ACQUIRE)
@@ -99,71 +128,109 @@ class RedisState(SharedState):
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
             client = aredis.Redis.from_url(self._url, socket_timeout=5, socket_connect_timeout=5)
-            self._async = (loop, client)
+            self._async = (loop, client, client.register_script(_CAS))
         return self._async[1]
 
+    def _acas(self) -> Any:
+        self._ar()
+        assert self._async is not None  # noqa: S101 - set by _ar
+        return self._async[2]
+
+    def _saw(self, key: str, text: bytes) -> None:
+        if key not in self._seen and len(self._seen) >= SEEN_KEYS:
+            # the oldest remembered goes (only a hint is lost); another thread (a transcode's) may move it meanwhile
+            with contextlib.suppress(RuntimeError, KeyError, StopIteration):
+                del self._seen[next(iter(self._seen))]
+        self._seen[key] = text
+
+    def _expected(self, full: list[str]) -> list[bytes] | None:
+        """The texts last seen of these keys, or None when one is unknown (read them first)."""
+        texts = [self._seen.get(k) for k in full]
+        return None if any(t is None for t in texts) else texts  # type: ignore[return-value]
+
     def get(self, key: str) -> Doc | None:
+        full = self._k(key)
         try:
-            return _decode(self._r.get(self._k(key)))
+            text = _text(self._r.get(full))
         except RedisError as exc:
             raise StateUnavailable(str(exc)) from exc
+        self._saw(full, text)
+        return _decode(text)
 
     def update(self, keys: Sequence[str], change: Change[R], *, ttl_s: Sequence[float | None]) -> R:
-        if len(ttl_s) != len(keys):
-            raise ValueError("one ttl per key")
-        full = [self._k(k) for k in keys]
+        full, ttls = self._prepared(keys, ttl_s)
         try:
+            texts = self._expected(full)
+            if texts is None:
+                texts = [_text(raw) for raw in self._r.mget(full)]
             for _ in range(MAX_ATTEMPTS):
-                with self._r.pipeline(transaction=True) as pipe:
-                    try:
-                        pipe.watch(*full)
-                        old = [_decode(raw) for raw in pipe.mget(full)]
-                        new, result = _applied(change, old, len(keys))
-                        if new == old:
-                            pipe.unwatch()
-                            return result
-                        pipe.multi()
-                        _queue_writes(pipe, full, new, ttl_s)
-                        pipe.execute()
-                        return result
-                    except WatchError:
-                        continue
+                new, result = _applied(change, texts, len(keys))
+                reply = self._cas(keys=full, args=[*texts, *new, *ttls])
+                texts = self._settled(full, new, reply)
+                if texts is None:
+                    return result
         except RedisError as exc:
             raise StateUnavailable(str(exc)) from exc
         raise StateUnavailable(f"gave up after {MAX_ATTEMPTS} conflicting writes to {keys[0]!r}")
 
-    async def aget(self, key: str) -> Doc | None:
-        try:
-            return _decode(await self._ar().get(self._k(key)))
-        except RedisError as exc:
-            raise StateUnavailable(str(exc)) from exc
-
-    async def aupdate(self, keys: Sequence[str], change: Change[R], *, ttl_s: Sequence[float | None]) -> R:
+    def _prepared(self, keys: Sequence[str], ttl_s: Sequence[float | None]) -> tuple[list[str], list[int]]:
         if len(ttl_s) != len(keys):
             raise ValueError("one ttl per key")
-        full = [self._k(k) for k in keys]
+        return [self._k(k) for k in keys], [0 if t is None else max(1, int(t * 1000)) for t in ttl_s]
+
+    def _settled(self, full: list[str], new: list[bytes], reply: list[Any]) -> list[bytes] | None:
+        """None when the compare-and-set wrote (or found nothing to write); else the current texts to retry on."""
+        if int(reply[0]) == 1:
+            for key, text in zip(full, new, strict=True):
+                self._saw(key, text)
+            return None
+        current = [_text(raw) for raw in reply[1:]]
+        for key, text in zip(full, current, strict=True):
+            self._saw(key, text)
+        return current
+
+    async def aget(self, key: str) -> Doc | None:
+        full = self._k(key)
         try:
+            text = _text(await self._ar().get(full))
+        except RedisError as exc:
+            raise StateUnavailable(str(exc)) from exc
+        self._saw(full, text)
+        return _decode(text)
+
+    async def aupdate(self, keys: Sequence[str], change: Change[R], *, ttl_s: Sequence[float | None]) -> R:
+        # Requests of one process moving the same document take turns here: racing each other through the
+        # compare-and-set would cost every loser a round trip, and hundreds at once could exhaust the retries.
+        async with self._turn(keys[0]):
+            return await self._aupdate(keys, change, ttl_s)
+
+    def _turn(self, key: str) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, [asyncio.Lock() for _ in range(TURN_STRIPES)])
+        return self._turns[1][hash(key) % TURN_STRIPES]
+
+    async def _aupdate(self, keys: Sequence[str], change: Change[R], ttl_s: Sequence[float | None]) -> R:
+        full, ttls = self._prepared(keys, ttl_s)
+        try:
+            texts = self._expected(full)
+            if texts is None:
+                texts = [_text(raw) for raw in await self._ar().mget(full)]
+            cas = self._acas()
             for _ in range(MAX_ATTEMPTS):
-                async with self._ar().pipeline(transaction=True) as pipe:
-                    try:
-                        await pipe.watch(*full)
-                        old = [_decode(raw) for raw in await pipe.mget(full)]
-                        new, result = _applied(change, old, len(keys))
-                        if new == old:
-                            await pipe.unwatch()
-                            return result
-                        pipe.multi()
-                        _queue_writes(pipe, full, new, ttl_s)
-                        await pipe.execute()
-                        return result
-                    except WatchError:
-                        continue
+                new, result = _applied(change, texts, len(keys))
+                reply = await cas(keys=full, args=[*texts, *new, *ttls])
+                texts = self._settled(full, new, reply)
+                if texts is None:
+                    return result
         except RedisError as exc:
             raise StateUnavailable(str(exc)) from exc
         raise StateUnavailable(f"gave up after {MAX_ATTEMPTS} conflicting writes to {keys[0]!r}")
 
     def delete(self, *keys: str) -> None:
         if keys:
+            for key in keys:
+                self._seen.pop(self._k(key), None)
             self._call(self._r.delete, *[self._k(k) for k in keys])
 
     def incr(self, key: str, *, by: int = 1, ttl_s: float) -> int:
@@ -235,16 +302,16 @@ class RedisState(SharedState):
             raise StateUnavailable(str(exc)) from exc
 
 
-def _applied(change: Change[R], old: list[Doc | None], n: int) -> tuple[list[Doc | None], R]:
-    new, result = change([None if d is None else json.loads(_encode(d)) for d in old])  # change gets copies
+def _text(raw: bytes | str | None) -> bytes:
+    """A stored document's text as the compare-and-set sends it back (b'' = absent)."""
+    if raw is None:
+        return b""
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+def _applied(change: Change[R], texts: list[bytes], n: int) -> tuple[list[bytes], R]:
+    """Run `change` on fresh copies of the documents; the new documents as texts (b'' = delete)."""
+    new, result = change([orjson.loads(t) if t else None for t in texts])
     if len(new) != n:
         raise ValueError("change must return one document per key")
-    return new, result
-
-
-def _queue_writes(pipe: Any, keys: list[str], docs: list[Doc | None], ttl_s: Sequence[float | None]) -> None:
-    for key, doc, ttl in zip(keys, docs, ttl_s, strict=True):
-        if doc is None:
-            pipe.delete(key)
-        else:
-            pipe.set(key, _encode(doc), px=None if ttl is None else max(1, int(ttl * 1000)))
+    return [b"" if doc is None else orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS) for doc in new], result

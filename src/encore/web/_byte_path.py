@@ -27,7 +27,7 @@ _EMPTY_END = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 class Tap(Protocol):
-    async def amay_send(self) -> bool: ...
+    async def afirst(self, rendition: str, size: int, start: int, end: int, *, gate: bool) -> bool | None: ...
     async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool: ...
     def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float: ...
     def close(self) -> None: ...
@@ -52,9 +52,12 @@ Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per 
 
 
 class Count(Protocol):
-    """What happens around each block of a response: `before` charges it and holds it as the pacing says
-    (False: this play may send no more after it), `after` counts it once the server took it."""
+    """What happens around each block of a response: `first` charges the first block before the response
+    starts (False: refused, an owed ad comes first), `before` charges each block (the first one already was)
+    and holds it as the pacing says (False: this play may send no more after it), `after` counts it once the
+    server took it."""
 
+    async def first(self, start: int, end: int) -> bool: ...
     async def before(self, start: int, end: int) -> bool: ...
     async def after(self, start: int, end: int) -> None: ...
 
@@ -230,12 +233,9 @@ class BytePath:
         try:  # from here on the fd is released whatever happens (a failing tap, a lost state store)
             if self._taps is not None and method != "HEAD" and charge:
                 tap = await self._taps(user, track)
-            if gate and tap is not None and not await tap.amay_send():  # the ad comes first
-                await plain(send, method, 403, b"stream URL refused: ad_break_due\n")
-                return
             if self._counts is not None and record is not None and method == "GET" and media.music:
                 verify = self._counts(user, track, rendition, media)
-            counted = _counter(tap, verify, record, self._pace, rendition, media.size)
+            counted = _counter(tap, verify, record, self._pace, rendition, media.size, gate=gate)
             await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk_for(tap), extra=headers)
         finally:
             self._fds.release(entry)
@@ -263,7 +263,8 @@ def chunk_for(tap: Tap | None) -> int:
 
 class _Counter:
     """Each block sent: charged to the listener's ad clock (free) and held as the tier's pacing says before
-    it is sent; counted toward a verified stream once sent."""
+    it is sent; counted toward a verified stream once sent. The first block's charge also gates the response
+    (`gate`: refused while an owed ad stops this play), in the same one move on the shared state."""
 
     def __init__(  # noqa: PLR0917 - what each block is reported to
         self,
@@ -273,14 +274,30 @@ class _Counter:
         pace: Pace | None,
         rendition: str,
         size: int,
+        *,
+        gate: bool,
     ) -> None:
         self._tap, self._verify, self._record, self._pace = tap, verify, record, pace
-        self._rendition, self._size = rendition, size
+        self._rendition, self._size, self._gate = rendition, size, gate
+        self._charged: tuple[int, int, bool] | None = None  # the first block, charged before the response began
+
+    async def first(self, start: int, end: int) -> bool:
+        if self._tap is None:
+            return True
+        more = await self._tap.afirst(self._rendition, self._size, start, end, gate=self._gate)
+        if more is None:
+            return False
+        self._charged = (start, end, more)
+        return True
 
     async def before(self, start: int, end: int) -> bool:
         if self._tap is None:
             return True
-        more = await self._tap.aserved(self._rendition, self._size, start, end)
+        charged, self._charged = self._charged, None
+        if charged is not None and charged[:2] == (start, end):
+            more = charged[2]
+        else:
+            more = await self._tap.aserved(self._rendition, self._size, start, end)
         wait = 0.0 if self._pace is None or index_probe(start, self._size) else self._pace(self._tap)
         if wait > 0:
             await asyncio.sleep(wait)
@@ -292,9 +309,18 @@ class _Counter:
 
 
 def _counter(  # noqa: PLR0917 - what each block is reported to
-    tap: Tap | None, verify: Counted | None, record: Record | None, pace: Pace | None, rendition: str, size: int
+    tap: Tap | None,
+    verify: Counted | None,
+    record: Record | None,
+    pace: Pace | None,
+    rendition: str,
+    size: int,
+    *,
+    gate: bool,
 ) -> Count | None:
-    return None if tap is None and verify is None else _Counter(tap, verify, record, pace, rendition, size)
+    if tap is None and verify is None:
+        return None
+    return _Counter(tap, verify, record, pace, rendition, size, gate=gate)
 
 
 async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler resolved
@@ -327,6 +353,9 @@ async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler reso
     else:
         status, start, length = 200, 0, size
     headers.append((b"content-length", b"%d" % length))
+    if tap is not None and method != "HEAD" and length > 0 and not await tap.first(start, start + min(chunk, length)):
+        await plain(send, method, 403, b"stream URL refused: ad_break_due\n")  # the ad comes first
+        return
     await send({"type": "http.response.start", "status": status, "headers": headers})
     if method == "HEAD" or length == 0:
         await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,149 @@
+"""CPU time of the byte path per request, without HTTP: Premium vs a counted free listener, in memory and Redis.
+
+Drives `BytePath.serve` directly (an ASGI call with a send that drops the body) for 64 KiB Range requests and
+whole files of 4 MiB, over 64 tracks a free listener holds open plays of, counted as production counts them
+(the ad clock's tap, a verified-stream count and its record). Reports CPU microseconds of this process per
+request (`time.process_time`; a shared machine inflates wall time, not this), so counting's cost is read as
+the difference to Premium in the same run. With `--profile`, the cProfile of the counted Range loop.
+
+    .venv/bin/python -m bench.stream.counted [--requests 4000] [--redis] [--profile]
+"""
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bench.playback.tap import free_listener
+from encore import playback
+from encore.kernel import new_public_id
+from encore.state import MemoryState, RedisState, SharedState
+from encore.streaming import MediaFile, media_file_for
+from encore.web._byte_path import BytePath
+
+SIZE, SPAN, DURATION_MS = 4 * 1024 * 1024, 64 * 1024, 200_000
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway redis-server on a unix socket (as bench/scale starts one)."""
+    work = Path(tempfile.mkdtemp(prefix="bench-counted-redis-"))
+    sock = work / "r.sock"
+    proc = subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "", "--dir", str(work)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        yield f"unix://{sock}"
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _path(state: SharedState | None, user: str, tracks: list[str]) -> BytePath:
+    if state is None:
+        return BytePath()
+    book = free_listener(user, tracks, state=state)
+    verifier = playback.StreamVerifier(state, secret=b"bench" * 8)
+    recorded: list[Any] = []
+
+    def counts(u: str, t: str, rendition: str, media: MediaFile) -> playback.StreamCount:
+        return playback.StreamCount(
+            verifier, user=u, track=t, rendition=rendition, size=media.size, duration_ms=DURATION_MS, now=_now
+        )
+
+    async def record(found: Any) -> None:
+        recorded.append(found)
+
+    return BytePath(taps=lambda u, t: book.atap(u, t, interval_s=10**9), counts=counts, record=record)
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+async def _drive(path: BytePath, user: str, media: dict[str, MediaFile], ranges: list[tuple[str, int]]) -> int:
+    sent = 0
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal sent
+        sent += len(message.get("body", b""))
+
+    for track, start in ranges:
+        headers = [] if start < 0 else [(b"range", b"bytes=%d-%d" % (start, start + SPAN - 1))]
+        scope = {"type": "http", "method": "GET", "headers": headers}
+        await path.serve(
+            scope, receive, send, method="GET", user=user, track=track, rendition="vorbis160", media=media[track]
+        )
+    return sent
+
+
+def _cpu_us(path: BytePath, user: str, media: dict[str, MediaFile], ranges: list[tuple[str, int]]) -> float:
+    t0 = time.process_time()
+    asyncio.run(_drive(path, user, media, ranges))
+    return (time.process_time() - t0) / len(ranges) * 1e6
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=4000)
+    ap.add_argument("--redis", action="store_true", help="also with Redis state (a redis-server of its own)")
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args()
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory(prefix="bench-counted-") as tmp:
+        tracks = [new_public_id() for _ in range(64)]
+        media: dict[str, MediaFile] = {}
+        for t in tracks:
+            p = Path(tmp) / f"{t}.ogg"
+            p.write_bytes(os.urandom(SIZE))
+            found = media_file_for(p)
+            assert found is not None
+            media[t] = replace(found, duration_ms=DURATION_MS)
+        ranges = [(rng.choice(tracks), rng.randrange(0, SIZE - SPAN)) for _ in range(args.requests)]
+        wholes = [(rng.choice(tracks), -1) for _ in range(max(1, args.requests // 64))]
+        states: list[tuple[str, Any]] = [("premium", None), ("free, memory state", MemoryState)]
+        with redis_server() as url:
+            if args.redis:
+                states.append(("free, Redis state", lambda: RedisState(url, prefix=f"b{rng.random()}:")))
+            for name, make in states:
+                user = new_public_id()
+                path = _path(None if make is None else make(), user, tracks)
+                _cpu_us(path, user, media, ranges[:200])  # warm-up (fds open, imports done)
+                if args.profile and make is not None and (args.redis is False or "Redis" in name):
+                    prof = cProfile.Profile()
+                    prof.enable()
+                r_us = _cpu_us(path, user, media, ranges)
+                if args.profile and make is not None and (args.redis is False or "Redis" in name):
+                    prof.disable()
+                    print(f"--- profile: {name}, 64 KiB ranges")
+                    pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+                w_us = _cpu_us(path, user, media, wholes)
+                print(f"{name:22} 64 KiB range {r_us:8.1f} us CPU/request   whole file {w_us:9.1f} us CPU/request")
+    print(f"load average: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
