@@ -9,9 +9,10 @@ set on another node, or a play recorded a moment ago, shows on the next request 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, cast, func, literal_column, null, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, Artist, Track
@@ -57,31 +58,52 @@ def _no_number() -> Any:
     return cast(null(), Integer)
 
 
-def _saved(kind: str, user_id: int, ids: list[str]) -> Select[Any]:
+def _saved(kind: str) -> Select[Any]:
     saved, model, column = _SAVED[kind]
     return (
         select(_tag(f"s{kind}").label("tag"), model.public_id, saved.saved_at.label("at"), _no_number().label("n"))
         .join(saved, column == model.id)
-        .where(saved.user_id == user_id, model.public_id.in_(ids))
+        .where(saved.user_id == bindparam("user_id"), model.public_id.in_(bindparam(kind, expanding=True)))
     )
 
 
-def _rated(kind: str, user_id: int, ids: list[str]) -> Select[Any]:
+def _rated(kind: str) -> Select[Any]:
     model = _SAVED[kind][1]
     return (
         select(_tag(f"r{kind}"), model.public_id, _no_time(), Rating.rating)
         .join(Rating, Rating.item_id == model.id)
-        .where(Rating.user_id == user_id, Rating.kind == kind, model.public_id.in_(ids))
+        .where(
+            Rating.user_id == bindparam("user_id"),
+            Rating.kind == kind,
+            model.public_id.in_(bindparam(kind, expanding=True)),
+        )
     )
 
 
-def _played(user_id: int, ids: list[str]) -> Select[Any]:
+def _played() -> Select[Any]:
     return (
         select(_tag("ptrack"), Track.public_id, _no_time(), func.count(Play.id))
         .join(Play, Play.track_id == Track.id)
-        .where(Track.public_id.in_(ids), Play.user_id == user_id, Play.is_listen.is_(True), visible())
+        .where(
+            Track.public_id.in_(bindparam("track", expanding=True)),
+            Play.user_id == bindparam("user_id"),
+            Play.is_listen.is_(True),
+            visible(),
+        )
         .group_by(Track.public_id)
     )
+
+
+@lru_cache(maxsize=16)
+def _statement(kinds: tuple[str, ...], plays: bool) -> CompoundSelect[Any]:
+    """Built once per shape and reused: building the expression and its cache key each time cost more
+    CPU than running it (the ids are bound parameters, not part of the statement)."""
+    parts: list[Select[Any]] = []
+    for kind in kinds:
+        parts += [_saved(kind), _rated(kind)]
+    if plays:
+        parts.append(_played())
+    return union_all(*parts)
 
 
 def annotations(
@@ -99,16 +121,13 @@ def annotations(
         kind: list(dict.fromkeys(i for i in ids if is_public_id(i)))
         for kind, ids in (("track", tracks), ("album", albums), ("artist", artists))
     }
-    parts: list[Select[Any]] = []
-    for kind, ids in wanted.items():
-        if ids:
-            parts += [_saved(kind, user_id, ids), _rated(kind, user_id, ids)]
-    if plays and wanted["track"]:
-        parts.append(_played(user_id, wanted["track"]))
+    kinds = tuple(kind for kind, ids in wanted.items() if ids)
     out = Annotations()
-    if not parts:
+    if not kinds:
         return out
-    for tag, public_id, at, n in session.execute(union_all(*parts)):
+    statement = _statement(kinds, plays and bool(wanted["track"]))
+    params = {"user_id": user_id, **{kind: wanted[kind] for kind in kinds}}
+    for tag, public_id, at, n in session.execute(statement, params):
         mark, kind = tag[0], tag[1:]
         if mark == "s":
             out.starred.setdefault(kind, {})[public_id] = at
