@@ -17,8 +17,7 @@ from encore.web._stream_route import make_stream_endpoint
 CONSTANT = {"ok": True, "name": "Encore", "items": [1, 2, 3]}
 
 
-def main() -> None:
-    port = int(sys.argv[1])
+def make_app() -> EncoreASGI:
     c = build()
     c.migrate()
     api = create_api(c)
@@ -38,7 +37,12 @@ def main() -> None:
     at = next(i for i, r in enumerate(api.router.routes) if "/api/tracks/{track_id}" in paths(r))
     api.router.routes.insert(at + 1, const_route)
 
-    app = EncoreASGI(api, make_stream_endpoint(c))
+    return EncoreASGI(api, make_stream_endpoint(c))
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    app = make_app()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

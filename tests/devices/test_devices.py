@@ -141,3 +141,38 @@ def test_a_deactivated_account_s_api_key_stops_working(container: Container) -> 
     with transaction(container.sessions) as s:
         assert user_for_api_key(s, api_key=key, now=NOW) is None
         assert user_for_api_key(s, api_key=key + "x", now=NOW) is None
+
+
+def test_a_key_read_many_times_stops_at_once_on_revoke_sign_out_and_sign_out_everyone(container: Container) -> None:
+    """The key lookup is a statement built once per process (#16); nothing of its answer may outlive a
+    revocation, a sign-out or a sign-out of everyone, however often the key was read before."""
+    from encore.accounts import sign_out_account, sign_out_everyone
+
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="cai", password="account-pass-123")
+        keys = [create_device(s, user_id=user.id, name=f"phone {i}", secret=SECRET, now=NOW) for i in range(3)]
+        uid = user.id
+
+    def who(api_key: str) -> int | None:
+        with transaction(container.sessions) as s:
+            found = user_for_api_key(s, api_key=api_key, now=NOW)
+            return None if found is None else found.id
+
+    for _ in range(3):
+        assert [who(k.api_key) for k in keys] == [uid, uid, uid]
+    with transaction(container.sessions) as s:
+        revoke_device(s, user_id=uid, device_id=keys[0].id)
+    assert [who(k.api_key) for k in keys] == [None, uid, uid]
+    with transaction(container.sessions) as s:
+        sign_out_account(s, user_id=uid)
+    assert [who(k.api_key) for k in keys] == [None, None, None]
+    with transaction(container.sessions) as s:
+        fresh = create_device(s, user_id=uid, name="new phone", secret=SECRET, now=NOW)
+    assert who(fresh.api_key) == uid
+    with transaction(container.sessions) as s:
+        sign_out_everyone(s)
+    assert who(fresh.api_key) is None
+    for bad in ("", "enc_", "enc_" + "a" * 97, "enc_\x00", "enc_\ud800", "' OR 1=1 --", fresh.api_key.upper()):
+        assert who(bad) is None
+    with transaction(container.sessions) as s:  # a lone surrogate as an app password fails, never crashes
+        assert user_for_app_password(s, username="cai", password="\ud800", secret=SECRET, now=NOW) is None

@@ -4,11 +4,14 @@ Every call goes through stripe's own client, so `api_base` can point it at a loc
 stripe-mock); signatures are checked by `stripe.Webhook.construct_event`.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
+if TYPE_CHECKING:
+    import stripe  # imported where used: the serving process starts without it (#16, ~29 MB RSS)
 
 from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import ProviderSubscription
@@ -30,7 +33,7 @@ class StripeConfig:
     secret_key: str
     webhook_secret: str
     price_id: str
-    api_base: str = stripe.DEFAULT_API_BASE
+    api_base: str = "https://api.stripe.com"  # stripe.DEFAULT_API_BASE
     tolerance_s: int = 300
 
 
@@ -104,6 +107,8 @@ class StripeProvider:
     name = "stripe"
 
     def __init__(self, config: StripeConfig, *, http_client: stripe.HTTPClient | None = None) -> None:
+        import stripe
+
         self._config = config
         self._client = stripe.StripeClient(
             config.secret_key,
@@ -113,6 +118,8 @@ class StripeProvider:
         )
 
     def create_customer(self, *, user_ref: str, email: str | None) -> str:
+        import stripe
+
         params: dict[str, Any] = {"metadata": {"encore_user": user_ref}}
         if email:
             params["email"] = email
@@ -129,6 +136,8 @@ class StripeProvider:
     def create_checkout(
         self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
     ) -> CheckoutLink:
+        import stripe
+
         params: dict[str, Any] = {
             "mode": "subscription",
             "customer": customer_id,
@@ -149,6 +158,8 @@ class StripeProvider:
         return CheckoutLink(url=session.url, session_id=session.id)
 
     def portal_url(self, *, customer_id: str, return_url: str) -> str:
+        import stripe
+
         try:
             portal = self._client.v1.billing_portal.sessions.create({"customer": customer_id, "return_url": return_url})
         except stripe.StripeError as exc:
@@ -157,6 +168,8 @@ class StripeProvider:
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """Signature and timestamp are checked by stripe; a stale or forged delivery raises BadWebhook."""
+        import stripe
+
         if not signature:
             raise BadWebhook("missing Stripe-Signature header")
         try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User, issue_epoch, live_credential
@@ -40,7 +40,7 @@ class NewDevice:
 
 
 def _hash_key(api_key: str) -> str:
-    return hashlib.sha256(api_key.encode("utf-8", "surrogateescape")).hexdigest()
+    return hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _clean_name(name: str) -> str:
@@ -100,15 +100,22 @@ def _touch(device: Device, now: datetime) -> None:
         device.last_used_at = now
 
 
+@lru_cache(maxsize=1)
+def _by_api_key() -> Select[User, Device]:
+    """Built once: building the expression and its cache key per request cost more CPU than the read.
+    Nothing about the answer is cached: a revoked key or a signed-out account fails on the next request."""
+    return (
+        select(User, Device)
+        .join(Device, Device.user_id == User.id)
+        .where(Device.api_key_hash == bindparam("key_hash"), live_credential(Device.epoch))
+    )
+
+
 def user_for_api_key(session: Session, *, api_key: str, now: datetime) -> User | None:
     if not api_key.startswith(API_KEY_PREFIX) or len(api_key) > 100:
         return None
     # One joined read: this runs on every Subsonic request that uses an API key.
-    row = session.execute(
-        select(User, Device)
-        .join(Device, Device.user_id == User.id)
-        .where(Device.api_key_hash == _hash_key(api_key), live_credential(Device.epoch))
-    ).first()
+    row = session.execute(_by_api_key(), {"key_hash": _hash_key(api_key)}).first()
     if row is None:
         return None
     user, device = row
@@ -169,7 +176,7 @@ def user_for_token(
 def user_for_app_password(
     session: Session, *, username: str, password: str, secret: bytes, now: datetime, keys: Sequence[Key] = ()
 ) -> User | None:
-    given = password.encode("utf-8", "surrogateescape")
+    given = password.encode("utf-8", "surrogatepass")
     for user, device, plain in _app_passwords(session, username=username, secret=secret, keys=keys):
         if hmac.compare_digest(plain.encode(), given) and user is not None and device is not None:
             _touch(device, now)

@@ -6,11 +6,16 @@ pair's score is a cosine between two tracks' listener vectors, shrunk towards ze
 it, and a pair is kept only when `may_derive` allows its count of distinct shared listeners.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse  # imported where used: the serving process starts without scipy (#16)
 
 from encore.library import MIN_LISTENERS
 
@@ -37,6 +42,8 @@ def listening_matrix(
     users: npt.ArrayLike, items: npt.ArrayLike, ms_played: npt.ArrayLike, *, n_items: int
 ) -> sparse.csr_matrix:
     """Listeners x items, weight log1p(minutes played) summed over plays, heaviest items per listener kept."""
+    from scipy import sparse
+
     u = np.asarray(users, dtype=np.int64)
     i = np.asarray(items, dtype=np.int64)
     minutes = np.asarray(ms_played, dtype=np.float64) / 60_000.0
@@ -49,6 +56,8 @@ def listening_matrix(
 
 
 def _cap_rows(m: sparse.csr_matrix, cap: int) -> sparse.csr_matrix:
+    from scipy import sparse
+
     counts = np.diff(m.indptr)
     if counts.size == 0 or counts.max() <= cap:
         return m
@@ -74,6 +83,8 @@ def item_neighbours(m: sparse.csr_matrix, *, k: int) -> Pairs:
 
 
 def _coo(m: sparse.spmatrix) -> sparse.coo_matrix:
+    from scipy import sparse
+
     csr = sparse.csr_matrix(m)
     csr.sum_duplicates()
     csr.sort_indices()

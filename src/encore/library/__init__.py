@@ -1,5 +1,6 @@
 """A listener's library: playlists (private unless made public) and saved tracks, albums and artists."""
 
+from encore.library._annotations import Annotations, annotations
 from encore.library._items import add_to_playlist, move_in_playlist, remove_from_playlist, replace_playlist_items
 from encore.library._listening import (
     ALBUM_LISTS,
@@ -54,6 +55,7 @@ __all__ = [
     "MAX_QUEUE",
     "MIN_LISTENERS",
     "Access",
+    "Annotations",
     "Decision",
     "PlayQueue",
     "PlayQueueEntry",
@@ -74,6 +76,7 @@ __all__ = [
     "add_to_playlist",
     "album_durations",
     "album_list",
+    "annotations",
     "artist_album_counts",
     "catalogue_page",
     "clear_ratings",

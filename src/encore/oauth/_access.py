@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User, live_credential
@@ -32,18 +33,25 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]
         raise NotImplementedError  # the lookup below joins the app in one query instead
 
 
-def check_access(session: Session, *, token: str, scopes: list[str], now: datetime) -> Access:
-    """Raise InvalidToken for unknown, expired or revoked tokens; PermissionDenied for a missing scope."""
-    row = session.execute(
+@lru_cache(maxsize=1)
+def _by_access_hash() -> Select[OAuthToken, str, int, bool]:
+    """Built once: building the expression and its cache key per request cost more CPU than the read.
+    Nothing about the answer is kept: a revoked token or a signed-out account fails on the next request."""
+    return (
         select(OAuthToken, OAuthApp.client_id, OAuthApp.rate_limit, User.must_reset_password)
         .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
         .outerjoin(User, User.id == OAuthToken.user_id)
         # a user's token dies with a sign-out; client-credentials tokens belong to no account
         .where(
-            OAuthToken.access_hash == sha256(token),
+            OAuthToken.access_hash == bindparam("access_hash"),
             or_(OAuthToken.user_id.is_(None), live_credential(OAuthToken.epoch)),
         )
-    ).first()
+    )
+
+
+def check_access(session: Session, *, token: str, scopes: list[str], now: datetime) -> Access:
+    """Raise InvalidToken for unknown, expired or revoked tokens; PermissionDenied for a missing scope."""
+    row = session.execute(_by_access_hash(), {"access_hash": sha256(token)}).first()
     try:
         _Validator().validate_token(Token(row[0], now) if row else None, scopes, None)
     except InvalidTokenError as error:

@@ -66,7 +66,12 @@ def _element(name: str, node: Mapping[str, Any], out: list[str]) -> None:
     out.append(f"</{name}>")
 
 
+_SCALARS = (str, int, float)  # bool is an int
+
+
 def _prune(value: Any) -> Any:
+    if isinstance(value, _SCALARS):  # most values: concrete types, checked before the slower Mapping ABC
+        return value
     if isinstance(value, Mapping):
         return {k: _prune(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

@@ -2,7 +2,7 @@
 
 from encore import catalog, library
 from encore.web.subsonic import _map
-from encore.web.subsonic._browse import album_payloads, song_payloads
+from encore.web.subsonic._browse import album_payloads, marks, song_payloads
 from encore.web.subsonic._context import Ctx, method
 from encore.web.subsonic._envelope import GENERIC, Payload, SubsonicError
 
@@ -68,10 +68,11 @@ def _starred(ctx: Ctx) -> Payload:
     artists = library.saved_artists(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
     albums = library.saved_albums(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
     tracks = library.saved_tracks(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
+    notes = marks(ctx, albums=[s.album.id for s in albums], tracks=[s.track.id for s in tracks])
     return {
         "artist": [_map.artist(s.artist, starred=s.saved_at) for s in artists],
-        "album": album_payloads(ctx, [s.album for s in albums]),
-        "song": song_payloads(ctx, [s.track for s in tracks]),
+        "album": album_payloads(ctx, [s.album for s in albums], notes),
+        "song": song_payloads(ctx, [s.track for s in tracks], notes),
     }
 
 
@@ -127,10 +128,11 @@ def _search(ctx: Ctx) -> Payload:
         artists = found["artist"].artists.items if found["artist"] else []
         albums = found["album"].albums.items if found["album"] else []
         songs = found["song"].tracks.items if found["song"] else []
+    notes = marks(ctx, albums=[a.id for a in albums], tracks=[t.id for t in songs])
     return {
         "artist": [_map.artist(a) for a in artists],
-        "album": album_payloads(ctx, albums),
-        "song": song_payloads(ctx, songs),
+        "album": album_payloads(ctx, albums, notes),
+        "song": song_payloads(ctx, songs, notes),
     }
 
 
