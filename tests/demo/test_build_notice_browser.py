@@ -17,7 +17,7 @@ from tests.support.live import LiveServer, serve
 from tests.web.conftest import chromium
 from tests.web.test_first_page_browser import _login, _page, browser
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 __all__ = ["browser", "chromium"]  # the Chromium fixtures of tests/web (this module is outside that folder)
 
 

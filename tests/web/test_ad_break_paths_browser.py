@@ -11,7 +11,7 @@ from tests.web.test_player_ads_browser import _run_until_ad, live
 from tests.web.test_premium_paths_browser import topmost
 
 __all__ = ["browser", "live"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])

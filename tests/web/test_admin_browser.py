@@ -20,7 +20,7 @@ from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 from tests.web.test_label_browser import _login
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

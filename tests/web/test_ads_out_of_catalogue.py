@@ -13,6 +13,7 @@ from sqlalchemy import select
 from encore.accounts import Role, create_user, get_user_by_name, regenerate_listen_token
 from encore.bootstrap import Container
 from encore.catalog import Track
+from encore.config import Settings
 from encore.db import transaction
 from encore.devices import create_device
 from encore.history import Play
@@ -23,6 +24,13 @@ from tests.web.conftest import PASSWORD, login
 from tests.web.spotify.flows import client_token, register_app
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Not about pacing: a free listener's whole-file read of a 3-minute track would otherwise be held to
+    twice real time (85 s); the pacing has its own tests (test_counted_stream.py, test_fair_tier_browser.py)."""
+    return settings.model_copy(update={"free_pace_x": 0.0})
 
 
 @pytest.fixture

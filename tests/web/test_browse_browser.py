@@ -17,7 +17,7 @@ from tests.support.live import LiveServer, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 CARDS = "document.querySelectorAll('#genre-albums .card').length"

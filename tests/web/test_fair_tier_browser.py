@@ -17,7 +17,7 @@ from tests.support.live import LiveServer, first_album_id, seed_small_catalogue,
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 TRACKS = 5
 
 

@@ -16,7 +16,7 @@ from encore.db import transaction
 from tests.support.browser import CHROMIUM, release
 from tests.support.live import LiveServer, seeded_container, serve
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 # The README's pictures are rewritten only on request (`make screenshots`); a plain test run writes them to a
 # scratch folder, so `make test` leaves the working tree clean.
 SCREENSHOTS = (

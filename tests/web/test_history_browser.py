@@ -22,7 +22,7 @@ from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 PASSWORD = "listener-pass-1"
 ROWS = "#main .history-row"
 

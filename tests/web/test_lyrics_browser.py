@@ -12,7 +12,7 @@ from tests.support.live import LiveServer, first_album_id, seeded_container, ser
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 CURRENT = "Number(document.querySelector('#lyrics').dataset.current ?? -1)"
 IN_VIEW = """(() => {
   const line = document.querySelector('#lyrics .lyric-line.current');

@@ -14,7 +14,7 @@ from tests.support.live import LiveServer, first_album_id, seeded_container, ser
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 TITLES = "[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)"
 
 # For every visible element holding text: its colour against the background actually painted behind it

@@ -20,7 +20,7 @@ from tests.support.live import LiveServer, first_album_id, seeded_container, ser
 from tests.web.test_first_page_browser import SCREENSHOTS, _login, _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 INTERVAL_S = 10
 
 

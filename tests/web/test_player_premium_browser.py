@@ -18,7 +18,7 @@ from tests.support.stripe_stub import HostedCheckout, StubStripe, running
 from tests.web.test_first_page_browser import _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 PW = "listener-pass-1"
 
 

@@ -18,7 +18,7 @@ from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>\u202e"\''
 # Runs before the app in every document: records CSP violations and any execution of hostile markup.
 WATCH = """

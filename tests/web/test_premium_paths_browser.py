@@ -18,7 +18,7 @@ from tests.web.test_listener_paths_browser import DESKTOP, PHONE
 from tests.web.test_player_premium_browser import PW, _album, _login
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

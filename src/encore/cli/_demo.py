@@ -159,10 +159,10 @@ def _build_rest(
             write_progress(library, _progress(spec, catalogue, index, "catalogue"))
 
 
-def _world_after_catalogue(c: Container, console: Console) -> None:
+def _world_after_catalogue(c: Container, spec: DemoSpec, console: Console) -> None:
     """What needs the whole catalogue: years of listening, Wrapped, and the recommender trained on them."""
     listeners = [login.username for login in DEMO_LOGINS if login.role is Role.LISTENER]
-    seed_demo_wrapped(c, listeners=listeners, console=console)
+    seed_demo_wrapped(c, listeners=listeners, console=console, years=spec.history_years)
     with transaction(c.sessions) as session:  # radio and recommendations from the demo's listening at once
         trained = discovery.train(session, now=c.clock.now())
     console.print(
@@ -207,7 +207,7 @@ def _run_locked(c: Container, *, options: DemoOptions, library: Path, console: C
         console.print(f"Library already has {existing} tracks; not building the demo again.")
         _ensure_ad_spot(c, console)
         _ensure_accounts(c)
-        _world_after_catalogue(c, console)
+        _world_after_catalogue(c, options.spec, console)
         write_progress(library, BuildProgress(0, 0, 0, 0, "done", finished=True))
         _print_logins(c, console)
         return
@@ -242,6 +242,6 @@ def _run_locked(c: Container, *, options: DemoOptions, library: Path, console: C
     _ensure_extras(c, first, library, console)  # the background part: after the first album plays
     _build_rest(c, spec=spec, catalogue=catalogue, library=library, workers=options.workers, console=console)
     write_progress(library, _progress(spec, catalogue, len(catalogue.albums), "history"))
-    _world_after_catalogue(c, console)
+    _world_after_catalogue(c, spec, console)
     write_progress(library, _progress(spec, catalogue, len(catalogue.albums), "done"))
     _print_logins(c, console)

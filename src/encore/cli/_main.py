@@ -155,6 +155,10 @@ def demo(  # keyword-only: typer reads the options by name
         int | None, typer.Option(min=1, max=64, help="Processes (default: ENCORE_INGEST_WORKERS)")
     ] = None,
     force: Annotated[bool, typer.Option(help="Build even if the library is not empty")] = False,
+    history_years: Annotated[
+        int | None,
+        typer.Option(min=1, max=50, help="Years of made-up listening (default: recent years and the decade)"),
+    ] = None,
     handed_lock_fd: Annotated[int | None, typer.Option(hidden=True, help="The build lock `serve` hands down")] = None,
 ) -> None:
     """Build the demo catalogue (synthesised offline) and the demo accounts."""
@@ -167,7 +171,9 @@ def demo(  # keyword-only: typer reads the options by name
         raise typer.Exit(2)
     c = _container()
     c.migrate()
-    spec = DemoSpec(albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest)
+    spec = DemoSpec(
+        albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest, history_years=history_years
+    )
     options = DemoOptions(spec, first_only=first_only, force=force, workers=workers or c.settings.ingest_workers)
     run_demo_command(c, options=options, console=console, handed_fd=handed_lock_fd)
 

@@ -69,8 +69,9 @@ def build_command(
 DEMO_NEIGHBOURS = ("mara", "theo", "ines", "kofi", "yuki", "sven")
 
 
-def seed_demo_wrapped(c: Container, *, listeners: list[str], console: Console) -> None:
-    """Years of generated listening for the demo accounts, then their Wrapped for recent years and the decade."""
+def seed_demo_wrapped(c: Container, *, listeners: list[str], console: Console, years: int | None = None) -> None:
+    """Years of generated listening for the demo accounts (`years`: see `DemoSpec.history_years`), then their
+    Wrapped for recent years and the decade."""
     import secrets
 
     from encore.accounts import create_user, get_user_by_name
@@ -88,10 +89,10 @@ def seed_demo_wrapped(c: Container, *, listeners: list[str], console: Console) -
             if u is not None
         ]
     started, now = time.perf_counter(), c.clock.now()
-    seeded, plays = seed_listening(c.sessions, listeners=people, now=now)
+    seeded, plays = seed_listening(c.sessions, listeners=people, now=now, years=years)
     if not seeded:
         return
     console.print(f"Generated {plays:,} plays of listening history for {seeded} listeners")
-    for period in demo_periods(now):
+    for period in demo_periods(now, years):
         build_all(c.sessions, period=period, now=now)
-    console.print(f"Built Wrapped for {', '.join(demo_periods(now))} in {time.perf_counter() - started:.1f} s")
+    console.print(f"Built Wrapped for {', '.join(demo_periods(now, years))} in {time.perf_counter() - started:.1f} s")

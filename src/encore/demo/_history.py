@@ -156,14 +156,15 @@ def insert_history(session: Session, rows: Iterator[dict[str, object]], *, batch
     return total
 
 
-def history_start(now: datetime) -> datetime:
-    """Jan 1 five years back, or the start of the decade if that is earlier: every recent year and the decade."""
-    first = min(now.year - 5, now.year // 10 * 10)
+def history_start(now: datetime, years: int | None = None) -> datetime:
+    """Jan 1 five years back, or the start of the decade if that is earlier: every recent year and the decade.
+    With `years`, Jan 1 of the first of the last `years` years (this one included): a quicker, shorter demo."""
+    first = min(now.year - 5, now.year // 10 * 10) if years is None else now.year - max(1, years) + 1
     return datetime(first, 1, 1, tzinfo=UTC)
 
 
 def seed_listening(
-    session_factory: Callable[[], Session], *, listeners: list[Listener], now: datetime
+    session_factory: Callable[[], Session], *, listeners: list[Listener], now: datetime, years: int | None = None
 ) -> tuple[int, int]:
     """Generate and insert history for listeners who have none yet. Returns (listeners seeded, plays)."""
     seeded = plays = 0
@@ -171,7 +172,7 @@ def seed_listening(
         tracks = catalogue_rows(session)
     if not tracks:
         return 0, 0
-    start = history_start(now)
+    start = history_start(now, years)
     for listener in listeners:
         with session_factory() as session, session.begin():
             if has_demo_history(session, user_id=listener.user_id):
@@ -181,6 +182,9 @@ def seed_listening(
     return seeded, plays
 
 
-def demo_periods(now: datetime) -> list[str]:
-    """The Wrapped periods the demo builds ahead: each of the last five years and this decade."""
-    return [str(y) for y in range(now.year - 4, now.year + 1)] + [f"{now.year // 10 * 10}s"]
+def demo_periods(now: datetime, years: int | None = None) -> list[str]:
+    """The Wrapped periods the demo builds ahead: each of the last five years (of the last `years`, if fewer)
+    and this decade (when the history reaches its start)."""
+    first, decade = history_start(now, years).year, now.year // 10 * 10
+    recent = [str(y) for y in range(max(first, now.year - 4), now.year + 1)]
+    return recent + ([f"{decade}s"] if first <= decade else [])

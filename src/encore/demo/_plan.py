@@ -84,6 +84,7 @@ class DemoSpec:
     min_track_s: float = 30.0
     max_track_s: float = 90.0
     seed: int = 7
+    history_years: int | None = None  # made-up listening: None = every recent year and the decade; N = the last N
 
 
 @dataclass(frozen=True)
