@@ -22,7 +22,7 @@ from tests.support.live import LiveServer, first_album_id, seed_small_catalogue,
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 # Samples both audio elements on every timeupdate (capture phase: media events do not bubble) while the
 # ad overlay shows, and the first two of the music after it. The ids follow the elements as they swap.

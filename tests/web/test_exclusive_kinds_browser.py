@@ -22,7 +22,7 @@ from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _page, browser
 
 __all__ = ["browser"]
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 PW = "listener-pass-1"
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
