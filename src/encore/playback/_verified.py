@@ -124,8 +124,11 @@ class StreamVerifier:
     """Merges what each response sent into the listener's play of the track, on the shared state.
 
     A play verifies once: after that, nothing sent for it can change the record, so this process remembers
-    the verified plays it saw (bounded) and their later blocks and requests skip the shared state. The memory
-    is only ever of a fact the shared state holds (a play marked done), so forgetting it costs one read."""
+    the plays it verified itself (bounded) and their later blocks and requests skip the shared state. Only its
+    own: the process that flips a play to done is the one writing its record, and the only one that can take
+    the mark back (`unmark`, when the write fails), so its memory never outlives the fact. A play another
+    worker verified is not remembered here (that worker's write may still fail and unmark it); forgetting
+    costs one read."""
 
     def __init__(self, state: SharedState, *, secret: bytes) -> None:
         self._state, self._secret = state, secret  # secret: `play_key_secret(settings.secret_key)`
@@ -137,7 +140,7 @@ class StreamVerifier:
 
     def _remember(self, key: str, merged: Merged, duration_ms: int) -> Verified | None:
         found, done_at = merged
-        if done_at is not None:
+        if found is not None and done_at is not None:  # this process verified it (see the class)
             if key not in self._done and len(self._done) >= DONE_PLAYS:
                 del self._done[next(iter(self._done))]
             self._done[key] = (done_at, max(duration_ms, VERIFY_MIN_MS) * 1000)
