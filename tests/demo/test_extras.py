@@ -9,7 +9,7 @@ from encore import exclusives
 from encore.accounts import get_user_by_name
 from encore.bootstrap import Container
 from encore.catalog import Album, Track
-from encore.cli._demo import DemoOptions, _ensure_extras, run_demo_command
+from encore.cli._demo import DemoOptions, _ensure_extras, _import_album, run_demo_command
 from encore.demo import DemoSpec, extras_album, library_dir, plan_catalogue
 from encore.demo._synth import RATE, synthesize
 from encore.demo._voice import speech_like
@@ -48,6 +48,7 @@ def test_every_kind_is_built_after_the_first_album_locked_for_free_and_open_for_
             assert track.duration_ms > 1000  # real audio, ingested
         interview = s.scalars(select(Track).where(Track.public_id == by_kind["interview"].track_id)).one()
         assert interview.album.availability == "premium"  # the extras' own release is not a free album
+        assert interview.album.status == "published"  # listed once Premium, in the same transaction
         for position in range(4):
             key = exclusives.open_image(
                 s, user_id=premium.id, exclusive_id=by_kind["gallery"].id, position=position, now=now
@@ -57,6 +58,18 @@ def test_every_kind_is_built_after_the_first_album_locked_for_free_and_open_for_
     _ensure_extras(container, plan_catalogue(SPEC).albums[0], library, Console(record=True))
     with container.sessions() as s:  # a re-run (a resumed build) adds nothing
         assert s.scalar(select(func.count()).select_from(exclusives.Exclusive)) == counted
+
+
+def test_the_extras_audio_lands_unlisted_until_it_is_premium(container: Container) -> None:
+    """The extras' ingest commits before they are made Premium: as a draft, a crash in between leaves Premium
+    audio listed nowhere and streamable by no one (it was a public album for a while)."""
+    first = plan_catalogue(SPEC).albums[0]
+    library = library_dir(container.settings.data_dir)
+    _import_album(container, extras_album(first), library, 1, Console(record=True), draft=True)
+    with container.sessions() as s:
+        albums = s.scalars(select(Album).where(Album.title == extras_album(first).title)).all()
+        assert len(albums) == 1 and albums[0].status == "draft"
+        assert {t.status for t in s.scalars(select(Track).where(Track.album_id == albums[0].id))} == {"draft"}
 
 
 def _rms(audio: np.ndarray, window_s: float = 0.05) -> np.ndarray:

@@ -101,7 +101,9 @@ def _build_lock(library: Path, console: Console, handed_fd: int | None) -> Itera
         yield
 
 
-def _import_album(c: Container, album: DemoAlbum, library: Path, workers: int, console: Console) -> None:
+def _import_album(
+    c: Container, album: DemoAlbum, library: Path, workers: int, console: Console, *, draft: bool = False
+) -> None:
     one = DemoCatalogue([], [], [album])
     write_demo_library(one, library, workers=min(workers, len(album.tracks)))
     summary = run_ingest(
@@ -111,6 +113,7 @@ def _import_album(c: Container, album: DemoAlbum, library: Path, workers: int, c
         label_override=None,
         workers=min(workers, len(album.tracks)),
         progress=None,
+        draft=draft,
     )
     if summary.failed:
         render_summary(summary, console)
@@ -118,8 +121,9 @@ def _import_album(c: Container, album: DemoAlbum, library: Path, workers: int, c
 
 def _ensure_extras(c: Container, first: DemoAlbum, library: Path, console: Console) -> None:
     """The Premium exclusives beside the pre-release (interview, demo version, artwork gallery): their audio
-    is a small Premium-only release ingested like any other; the gallery's pictures go to the store."""
-    _import_album(c, extras_album(first), library, 1, console)
+    is a small Premium-only release, ingested as a draft (listed nowhere, streamable by no one) and published
+    only in the transaction that makes it Premium; the gallery's pictures go to the store."""
+    _import_album(c, extras_album(first), library, 1, console, draft=True)
     with c.sessions() as session:
         done = has_gallery(session)
     images = [] if done else [exclusives.store_image(data=d, store=c.store) for d in gallery_images(first)]

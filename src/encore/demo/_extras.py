@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.billing import Availability
-from encore.catalog import Album, Track
+from encore.catalog import Album, ReleaseStatus, Track, set_release_status
 from encore.demo._cover import render_cover
 from encore.demo._plan import DemoAlbum, DemoTrack, upc_with_check
 from encore.exclusives import Exclusive, ExclusiveImage, create_exclusive
@@ -85,6 +85,8 @@ def ensure_extras(session: Session, *, album: Album, images: list[str], now: dat
         if track is None or session.scalar(select(Exclusive.id).where(Exclusive.title == title)) is not None:
             continue
         track.album.availability = Availability.PREMIUM.value  # the extras' own release: Premium only
+        if track.album.status != ReleaseStatus.PUBLISHED.value:  # ingested as a draft: listed once it is Premium
+            set_release_status(session, album=track.album, status=ReleaseStatus.PUBLISHED)
         create_exclusive(
             session,
             label_id=album.label_id,
