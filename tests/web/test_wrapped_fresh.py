@@ -80,3 +80,24 @@ def test_the_periodic_fold_folds_marked_months_unasked(client: TestClient, conta
         assert history.pending_folds(s) == 0
     assert _stored(container, alice) == set()  # the 2024 snapshot the fold made stale is gone
     assert client.get("/api/me/wrapped/2024", headers=auth).json()["listens"] == 21
+
+
+def test_a_public_share_never_folds_and_follows_the_periodic_fold(client: TestClient, container: Container) -> None:
+    """An anonymous share view takes none of the fold's write locks (a view while the owner listens would hold
+    them through a snapshot build); the share is at most the periodic fold's minute behind the plays."""
+    alice, token = _world(container)
+    auth = {"Authorization": f"Bearer {login(client, 'alice', 'alice-password-1')}"}
+    client.cookies.clear()
+    assert client.get("/api/me/wrapped/2024", headers=auth).json()["listens"] == 19
+    share = client.post("/api/me/wrapped/2024/shares", headers=auth).json()["url"]
+    _submit(client, token, datetime(2024, 5, 1, 9, tzinfo=UTC), datetime(2024, 5, 2, 9, tzinfo=UTC))
+
+    page = client.get(share)
+    assert page.status_code == 200 and "19" in page.text
+    assert client.get(f"{share}/preview.png").status_code == 200
+    with transaction(container.sessions) as s:
+        assert history.pending_folds(s, user_id=alice) == 1  # the anonymous reads folded nothing
+
+    huey = container.jobs.huey
+    huey.execute(next(t for t in huey.read_periodic(datetime.now()) if t.name == FOLD_TASK))
+    assert "21" in client.get(share).text

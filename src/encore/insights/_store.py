@@ -47,18 +47,24 @@ def rebuild(
     return snapshot
 
 
-def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime) -> Snapshot:
-    """The stored snapshot, built on demand the first time. Bad period labels raise NotFound."""
+def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime, fold: bool = True) -> Snapshot:
+    """The stored snapshot, built on demand the first time. Bad period labels raise NotFound.
+
+    `fold`: the listener's own read folds the months written since the last fold (the periodic fold runs every
+    minute), which drops the snapshots they make stale, so their Wrapped is never older than their plays.
+    Public share pages pass False: an anonymous reader never takes the fold's write locks (held to the end of
+    the request's transaction), and a share is at most the periodic fold's minute behind."""
     parsed = parse_period(period, now=now)
-    # months written since the last fold (the periodic fold runs every minute) are folded now, which drops
-    # the snapshots they make stale: a read never shows a Wrapped older than the plays it covers
-    fold_marked(session, user_id=user_id)
+    if fold:
+        fold_marked(session, user_id=user_id)
     stored = session.scalar(
         select(WrappedSnapshot.data).where(WrappedSnapshot.user_id == user_id, WrappedSnapshot.period == parsed.label)
     )
     if stored is not None:
         return Snapshot.from_json(stored)
-    return rebuild(session, user_id=user_id, period=parsed, now=now)
+    snapshot = build_snapshot(session, user_id=user_id, period=parsed, now=now)
+    _save(session, user_id, snapshot, now)
+    return snapshot
 
 
 def shared_counts(session_factory: Callable[[], Session]) -> ListenerCounts:

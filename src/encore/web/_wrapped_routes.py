@@ -25,9 +25,9 @@ Token = Annotated[str, Path(max_length=100)]
 PUBLIC_PER_MINUTE = 30  # public share pages and images per client: each may build a snapshot or draw a card
 
 
-def _card_png(session: Session, request: Request, *, user_id: int, period: str, n: int) -> Response:
+def _card_png(session: Session, request: Request, *, user_id: int, period: str, n: int, fold: bool = True) -> Response:
     c = container(request)
-    snapshot = insights.get_wrapped(session, user_id=user_id, period=period, now=c.clock.now())
+    snapshot = insights.get_wrapped(session, user_id=user_id, period=period, now=c.clock.now(), fold=fold)
     story = insights.cards(snapshot)
     if not 0 <= n < len(story):
         raise NotFound("no such card", code="no_card")
@@ -79,7 +79,10 @@ def top_songs_playlist(period: Period, session: Db, user: CurrentUser, request: 
 
 @router.post("/api/me/wrapped/{period}/shares", status_code=201)
 def create_share(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, str]:
-    token = insights.create_share(session, user_id=user.id, period=period, now=container(request).clock.now())
+    now = container(request).clock.now()
+    # the owner's fold and snapshot now, so the public page (which never folds) reads what the owner sees
+    insights.get_wrapped(session, user_id=user.id, period=period, now=now)
+    token = insights.create_share(session, user_id=user.id, period=period, now=now)
     return {"token": token, "url": f"/wrapped/s/{token}"}
 
 
@@ -146,7 +149,8 @@ def shared_wrapped(token: Token, session: Db, request: Request) -> HTMLResponse:
         owner, period = insights.resolve_share(session, token=token)
     except NotFound:
         return HTMLResponse(_GONE, status_code=404)
-    snapshot = insights.get_wrapped(session, user_id=owner, period=period, now=container(request).clock.now())
+    now = container(request).clock.now()
+    snapshot = insights.get_wrapped(session, user_id=owner, period=period, now=now, fold=False)
     page = _page(snapshot, insights.cards(snapshot), token, container(request).settings.public_base_url)
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
 
@@ -157,7 +161,7 @@ def shared_card(token: Token, n: int, session: Db, request: Request) -> Response
     if refused is not None:
         return refused
     owner, period = insights.resolve_share(session, token=token)
-    return _card_png(session, request, user_id=owner, period=period, n=n)
+    return _card_png(session, request, user_id=owner, period=period, n=n, fold=False)  # anonymous: never folds
 
 
 @router.get("/wrapped/s/{token}/preview.png", include_in_schema=False)
@@ -168,7 +172,7 @@ def shared_preview(token: Token, session: Db, request: Request) -> Response:
         return refused
     c = container(request)
     owner, period = insights.resolve_share(session, token=token)
-    snapshot = insights.get_wrapped(session, user_id=owner, period=period, now=c.clock.now())
+    snapshot = insights.get_wrapped(session, user_id=owner, period=period, now=c.clock.now(), fold=False)
     png = c.cards.preview(insights.cards(snapshot)[-1], period=snapshot.period)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
