@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system parts the test suite talks to (PostgreSQL, Redis, Chromium, nginx) when missing.
+# Installs the system parts the test suite talks to (PostgreSQL, Redis, Chromium, nginx, espeak-ng) when missing.
 # Only as root; otherwise the tests that need them skip with a loud reason (and fail in CI).
 set -euo pipefail
 
@@ -10,6 +10,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)  # the demo interview's words (optional for make run)
 fonts_dir=/usr/share/fonts/truetype/dejavu
 [ -d "$fonts_dir" ] || need+=(fonts-dejavu-core)
 

@@ -1,7 +1,11 @@
 """The demo's Premium exclusives (issue #18): each kind (interview, demo version, pre-release, artwork gallery),
 built by the background part of the build, never before the first album; locked for free, open for Premium."""
 
+import os
+import shutil
+
 import numpy as np
+import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 
@@ -12,7 +16,7 @@ from encore.catalog import Album, Track
 from encore.cli._demo import DemoOptions, _ensure_extras, _import_album, run_demo_command
 from encore.demo import DemoSpec, extras_album, library_dir, plan_catalogue
 from encore.demo._synth import RATE, synthesize
-from encore.demo._voice import speech_like
+from encore.demo._voice import interview_script, speech_like, spoken
 
 SPEC = DemoSpec(artists=2, albums=2, tracks=4, min_track_s=2.0, max_track_s=3.0, seed=11)
 
@@ -100,3 +104,18 @@ def test_the_extras_release_is_the_first_albums_label_with_an_interview_and_a_de
     assert (demo.voice, talk.voice) == (False, True) and "synthesised" in talk.title
     assert demo.seed == first.tracks[0].seed  # the same song, played another way
     assert demo.isrc != first.tracks[0].isrc
+
+
+def test_the_interview_speaks_words_with_espeak_ng() -> None:
+    """`make system-deps` installs espeak-ng (so CI has it); a machine without it gets the wordless voice."""
+    if shutil.which("espeak-ng") is None:
+        assert not os.environ.get("CI"), "CI installs espeak-ng through make system-deps"
+        pytest.skip("espeak-ng is not installed here (make system-deps installs it)")
+    talk = spoken(interview_script("Nina Vale"), seconds=24.0)
+    assert talk is not None and talk.shape == (int(24.0 * RATE), 2) and talk.dtype == np.float32
+    assert float(np.abs(talk).max()) == pytest.approx(10 ** (-3 / 20), rel=1e-3)
+    quiet = float((_rms(talk) < 0.01 * float(np.abs(talk).max())).mean())
+    assert 0.05 < quiet < 0.7  # words with gaps between them, and silence after the last one
+    shorter = spoken("Hello.", seconds=2.0)
+    assert shorter is not None and shorter.shape[0] == int(2.0 * RATE)
+    assert not np.array_equal(talk[: shorter.shape[0]], shorter)  # the words decide the sound

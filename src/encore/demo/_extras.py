@@ -1,4 +1,4 @@
-"""The demo's Premium exclusives beside its pre-release: an interview (synthesised voice-like audio), a demo
+"""The demo's Premium exclusives beside its pre-release: an interview (a speech synthesiser's voice, `demo/_voice.py`), a demo
 version of the first album's opening song, and an artwork gallery. Built by the background part of the demo
 build (after the first album is playable), idempotent: a re-run adds nothing."""
 
@@ -17,7 +17,7 @@ from encore.exclusives import Exclusive, ExclusiveImage, create_exclusive
 
 INTERVIEW_ISRC = "GBENC9800001"
 DEMO_VERSION_ISRC = "GBENC9800002"
-INTERVIEW_TITLE = "Interview: the making of the record (synthesised voice-like audio)"
+INTERVIEW_TITLE = "Interview: the making of the record (synthesised voice)"
 GALLERY_TITLE = "Artwork gallery: sketches and alternate covers"
 
 

@@ -20,7 +20,7 @@ from encore.demo._cover import render_cover
 from encore.demo._lyrics import demo_lrc
 from encore.demo._plan import DemoAlbum, DemoCatalogue, DemoTrack
 from encore.demo._synth import RATE, synthesize
-from encore.demo._voice import speech_like
+from encore.demo._voice import interview_script, speech_like, spoken
 
 _UNSAFE = re.compile(r"[^\w .,&'()-]+")
 
@@ -136,7 +136,8 @@ def _write_track(args: tuple[DemoAlbum, DemoTrack, Path, bytes | None]) -> Path:
     if path.exists():
         return path
     if track.voice:
-        audio = speech_like(seconds=track.seconds, seed=track.seed)
+        words = spoken(interview_script(track.artists[0]), seconds=track.seconds)
+        audio = words if words is not None else speech_like(seconds=track.seconds, seed=track.seed)
     else:
         audio = synthesize(seconds=track.seconds, seed=track.seed, timbre=track.timbre, tempo=track.tempo)
     tmp = folder / f".{os.getpid()}-{path.name}.part"

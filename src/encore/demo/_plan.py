@@ -108,7 +108,7 @@ class DemoTrack:
     timbre: int  # the performing artist's sound
     tempo: tuple[int, int]
     fmt: str  # flac | mp3 | ogg
-    voice: bool = False  # a synthesised voice-like sound (the interview exclusive) instead of music
+    voice: bool = False  # a synthesised voice (the interview exclusive) instead of music: demo/_voice.py
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,18 @@
-"""A synthesised voice-like sound for the demo's interview: no words, but the shape of speech.
+"""The demo interview's voice: real speech from Debian's `espeak-ng` speech synthesiser when it is installed
+(`make system-deps` installs it; `make run` does not need it), else a voice-like sound with no words.
 
-No text-to-speech engine is among Encore's dependencies or Debian packages it installs, so the interview is
-built from a glottal-like pulse (a falling, wandering pitch around a speaking voice's 100-180 Hz) shaped by
-vowel formants, in syllables of 120-260 ms grouped into phrases with pauses, and short noise bursts for
-consonants. Its title says it is synthesised.
+The fallback is built from a glottal-like pulse (a falling, wandering pitch around a speaking voice's
+100-180 Hz) shaped by vowel formants, in syllables of 120-260 ms grouped into phrases with pauses, and short
+noise bursts for consonants. Either way the track's title says the voice is synthesised.
 """
 
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
 import numpy as np
+import soundfile
 
 from encore.demo._synth import RATE
 
@@ -51,3 +57,39 @@ def speech_like(*, seconds: float, seed: int) -> np.ndarray:
     peak = float(np.abs(buf).max()) or 1.0
     mono = (buf * (10 ** (-3 / 20) / peak)).astype(np.float32)
     return np.stack([mono, mono], axis=1)
+
+
+def interview_script(artist: str) -> str:
+    return (
+        f"Hello, this is {artist}. We made this record at home, over one long winter. "
+        "Most songs began as a hum on a phone, then a guitar part, then a late night with the drum machine. "
+        "Thank you for listening, and for supporting the music you love."
+    )
+
+
+def spoken(text: str, *, seconds: float) -> np.ndarray | None:
+    """`text` spoken by espeak-ng, as `speech_like` shapes its audio (stereo float32 at 44.1 kHz, -3 dBFS peak,
+    padded with silence or cut to `seconds`); None when espeak-ng is not installed or fails."""
+    engine = shutil.which("espeak-ng")
+    if engine is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "voice.wav"
+        try:
+            subprocess.run(
+                [engine, "-v", "en", "-s", "150", "-w", str(wav), text], check=True, capture_output=True, timeout=60
+            )
+            voice, rate = soundfile.read(wav, dtype="float64", always_2d=True)
+        except (OSError, subprocess.SubprocessError, RuntimeError):
+            return None
+    mono = voice.mean(axis=1)
+    if mono.size == 0 or not np.abs(mono).max():
+        return None
+    at = np.arange(int(mono.size * RATE / rate)) / RATE  # to 44.1 kHz (espeak-ng writes 22,050 Hz)
+    mono = np.interp(at, np.arange(mono.size) / rate, mono)
+    out = np.zeros(int(seconds * RATE))
+    start = int(0.3 * RATE)
+    part = mono[: max(0, out.size - start)]
+    out[start : start + part.size] = part
+    out = (out * (10 ** (-3 / 20) / float(np.abs(out).max()))).astype(np.float32)
+    return np.stack([out, out], axis=1)
