@@ -2,6 +2,7 @@
 
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -107,7 +108,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         login_throttle=accounts.LoginThrottle(state, _throttle_limits(settings)),
         stream_cutoffs=accounts.StreamCutoffs(state, ttl_s=settings.stream_url_ttl_s),
         audit_gate=audit.FloodGate(state),
-        jobs=_jobs(settings, sessions, clock),
+        jobs=_jobs(settings, sessions, clock, state),
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
         keyring=keys.KeyringCache(sessions),
         clock=clock,
@@ -127,7 +128,7 @@ def _throttle_limits(settings: Settings) -> accounts.ThrottleLimits:
     )
 
 
-def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> JobEngine:
+def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock, state: SharedState) -> JobEngine:
     """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler}."""
     huey = make_huey(redis_url=settings.redis_url, prefix=settings.redis_prefix, data_dir=settings.data_dir)
     engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs")
@@ -137,5 +138,5 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> 
     engine.every_day(discovery.TRAIN, key=discovery.TRAINING_KEY, hour=4)  # neighbours from the day's listening
     for key, payload in discovery.daily_parts():  # mixes from the fresh neighbours, in parts for many workers
         engine.every_day(discovery.MIXES, key=key, hour=5, payload=payload)
-    engine.every_minute("wrapped.fold", lambda: insights.fold_everyone(sessions))  # marked months, unasked
+    engine.every_minute("wrapped.fold", partial(insights.fold_everyone, sessions), state=state)  # marked months
     return engine

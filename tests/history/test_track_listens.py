@@ -2,9 +2,12 @@
 the plays a listener can see: a hidden import's listens join at its publish, never before, and deleting
 plays (hidden or visible, one by one or a range) keeps the counts equal to the visible listens."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from encore import history
@@ -92,3 +95,48 @@ def test_a_forgotten_hidden_import_never_counts(container: Container) -> None:
     with transaction(container.sessions) as s:
         assert s.scalar(select(TrackListens.listens).where(TrackListens.track_id == one_id)) in (None, 0)
         assert _visible_listens(s) == {}
+
+
+def test_a_match_and_a_publish_at_once_count_the_listen_once(container: Container) -> None:
+    """PostgreSQL, READ COMMITTED: the catalogue match links a hidden row while its import publishes. Without
+    a lock, the match's trigger sees the import unpublished and the publish's count sees the row unlinked: the
+    listen was never counted. The publish now waits for the match."""
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the two cannot overlap")
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="racer", password="racer-pass-1").id
+        band = f.artist(s, "Band")
+        album = f.album(s, "Album", band)
+    with transaction(container.sessions) as s:  # the import's listen: not in the catalogue yet
+        import_id = history.open_import(s, user_id=user, digest="c" * 64, now=NOW)
+        history.submit_listens(
+            s, user_id=user, listens=_listens(["Late"], AT), source="import", now=NOW, import_id=import_id
+        )
+    with transaction(container.sessions) as s:
+        late_id = f.track(s, "Late", album, [band], 1).id  # ingested now: the match will link the listen
+
+    matcher = container.sessions()
+    matcher.begin()
+    assert history.match_listens(matcher) == 1  # linked, not committed yet
+    published: list[bool] = []
+    publisher = threading.Thread(target=_publish, args=(container, import_id, published))
+    publisher.start()
+    with container.engine.connect() as watch:  # wait until the publish waits on the match (bounded)
+        for _ in range(200):
+            waiting = watch.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%advisory%'")
+            ).scalar()
+            if waiting or not publisher.is_alive():
+                break
+            time.sleep(0.05)
+    matcher.commit()
+    matcher.close()
+    publisher.join(30)
+    assert published == [True]
+    with transaction(container.sessions) as s:
+        assert _counts(s) == {late_id: 1} == _visible_listens(s)
+
+
+def _publish(container: Container, import_id: int, out: list[bool]) -> None:
+    with transaction(container.sessions) as s:
+        out.append(history.publish_import(s, import_id=import_id, now=NOW))

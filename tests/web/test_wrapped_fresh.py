@@ -101,3 +101,23 @@ def test_a_public_share_never_folds_and_follows_the_periodic_fold(client: TestCl
     huey = container.jobs.huey
     huey.execute(next(t for t in huey.read_periodic(datetime.now()) if t.name == FOLD_TASK))
     assert "21" in client.get(share).text
+
+
+def test_one_worker_runs_each_minutes_fold(client: TestClient, container: Container) -> None:
+    """Every consumer's scheduler enqueues the minute's fold; a lease on the shared state lets one run it."""
+    alice, token = _world(container)
+    _submit(client, token, datetime(2024, 5, 1, 9, tzinfo=UTC), datetime(2024, 5, 2, 9, tzinfo=UTC))
+    huey = container.jobs.huey
+    task = next(t for t in huey.read_periodic(datetime.now()) if t.name == FOLD_TASK)
+    with transaction(container.sessions) as s:
+        marked = history.pending_folds(s, user_id=alice)
+    assert marked >= 1
+    other = container.state.acquire("lease:minutely:wrapped.fold", limit=1, lease_s=60)
+    assert other is not None  # another worker is folding this minute
+    huey.execute(task)
+    with transaction(container.sessions) as s:
+        assert history.pending_folds(s, user_id=alice) == marked  # this copy returned at once
+    container.state.release(other)
+    huey.execute(next(t for t in huey.read_periodic(datetime.now()) if t.name == FOLD_TASK))
+    with transaction(container.sessions) as s:
+        assert history.pending_folds(s, user_id=alice) == 0

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
-from encore.history._imports import visible
+from encore.history._imports import lock_listen_counters, visible
 from encore.history._models import Play
 from encore.history._rollups import mark_plays, mark_span
 from encore.kernel import NotFound, ValidationFailed, in_epoch
@@ -169,6 +169,7 @@ def forget_play(session: Session, *, user_id: int, play_id: str) -> Forgotten:
     at = session.scalar(select(Play.started_at).where(Play.user_id == user_id, Play.client_play_id == play_id))
     if at is None:
         raise NotFound("no such play in your history", code="no_play")
+    lock_listen_counters(session, user_id=user_id)  # the play may be a hidden import's, publishing now
     session.execute(delete(Play).where(Play.user_id == user_id, Play.client_play_id == play_id))
     mark_plays(session, [(user_id, at)])
     return Forgotten(1, at, at)
@@ -185,6 +186,7 @@ def forget_chunk(session: Session, *, user_id: int, since: datetime | None, unti
         return Forgotten(0, None, None)
     span = select(func.min(Play.started_at), func.max(Play.started_at)).where(Play.id.in_(ids))
     first, last = session.execute(span).one()
+    lock_listen_counters(session, user_id=user_id)  # hidden rows of an import publishing now
     session.execute(delete(Play).where(Play.id.in_(ids)))
     mark_span(session, user_id=user_id, first=first, last=last)
     return Forgotten(len(ids), first, last)

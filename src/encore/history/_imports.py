@@ -60,9 +60,33 @@ _COUNT_PUBLISHED = text(
 )
 
 
+# Advisory locks (PostgreSQL) around the counters' two sides: the triggers count a row as its writer's
+# statement sees its import, the publish counts the import's rows as its own statement sees them. Under READ
+# COMMITTED a match linking a hidden row, or a forget deleting one, while its import publishes would be seen by
+# neither side (a listen never counted) or by both (one counted after its delete). The match (every listener's
+# rows) takes the class exclusively; a publish takes it shared plus its listener's key; a forget its listener's.
+_COUNTERS_CLASS = 0x4C43  # "LC", the pg_advisory_xact_lock(int, int) namespace of the listen counters
+
+
+def lock_listen_counters(session: Session, *, user_id: int | None) -> None:
+    """Serialise this transaction with the counters' other writers (see above); `None`: every listener's
+    rows (the catalogue match). SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if user_id is None:
+        session.execute(text("SELECT pg_advisory_xact_lock(:c, 0)"), {"c": _COUNTERS_CLASS})
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:c, 0)"), {"c": _COUNTERS_CLASS})
+    session.execute(text("SELECT pg_advisory_xact_lock(:c, :u)"), {"c": _COUNTERS_CLASS, "u": user_id})
+
+
 def publish_import(session: Session, *, import_id: int, now: datetime) -> bool:
     """The commit point: every row of the import becomes visible at once, and its listens join the
     per-track counters. False if it already was published."""
+    owner = session.scalar(select(HistoryImport.user_id).where(HistoryImport.id == import_id))
+    if owner is None:
+        return False
+    lock_listen_counters(session, user_id=owner)
     result = session.execute(
         update(HistoryImport)
         .where(HistoryImport.id == import_id, HistoryImport.published.is_(False))

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist, cache_for, identity_key, music_track
+from encore.history._imports import lock_listen_counters
 from encore.history._models import Play
 from encore.history._rollups import mark_plays
 
@@ -124,6 +125,7 @@ def match_listens(session: Session, *, batch: int = 1000) -> int:
 
     Returns the number of plays newly linked. Safe to re-run: matched rows lose their match_key.
     """
+    lock_listen_counters(session, user_id=None)  # a hidden row linked while its import publishes
     linked = 0
     after = ""
     while True:

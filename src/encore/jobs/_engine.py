@@ -28,6 +28,7 @@ from encore.db import transaction
 from encore.jobs._context import JobContext
 from encore.jobs._models import Job
 from encore.kernel import Clock, EncoreError, NotFound, new_public_id
+from encore.state import SharedState
 
 log = logging.getLogger("encore.jobs")
 Handler = Callable[[JobContext], dict[str, Any]]
@@ -35,6 +36,7 @@ LEASE_S = 60.0
 MAX_ATTEMPTS = 3
 RETRY_DELAY_S = 2
 KEEP_FINISHED_FILES = timedelta(days=1)
+MINUTELY_LEASE_S = 300.0  # a minutely task that runs longer lets the next one start
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,23 @@ class JobEngine:
         name = f"encore.daily.{kind}" if payload is None else f"encore.daily.{kind}.{key}"
         self.huey.periodic_task(crontab(hour=str(hour), minute=str(minute)), name=name)(submit)
 
-    def every_minute(self, name: str, task: Callable[[], object]) -> None:
+    def every_minute(self, name: str, task: Callable[[], object], *, state: SharedState) -> None:
         """Run `task` every minute on a worker (huey's periodic task): idempotent upkeep that needs no job row
-        or progress (folding Wrapped's marked months). A failure is logged by huey; the next minute retries."""
-        self.huey.periodic_task(crontab(minute="*"), name=f"encore.minutely.{name}")(task)
+        or progress (folding Wrapped's marked months). A failure is logged by huey; the next minute retries.
+
+        Every consumer's scheduler enqueues a periodic task, so with N workers (and nodes) N copies arrive each
+        minute: a lease on the shared state lets one run and the others return at once."""
+
+        def once() -> None:
+            lease = state.acquire(f"lease:minutely:{name}", limit=1, lease_s=MINUTELY_LEASE_S)
+            if lease is None:
+                return  # another worker runs this minute's
+            try:
+                task()
+            finally:
+                state.release(lease)
+
+        self.huey.periodic_task(crontab(minute="*"), name=f"encore.minutely.{name}")(once)
 
     @property
     def kinds(self) -> list[str]:
