@@ -1,7 +1,6 @@
 """The demo's Premium exclusives (issue #18): each kind (interview, demo version, pre-release, artwork gallery),
 built by the background part of the build, never before the first album; locked for free, open for Premium."""
 
-import os
 import shutil
 
 import numpy as np
@@ -107,10 +106,10 @@ def test_the_extras_release_is_the_first_albums_label_with_an_interview_and_a_de
 
 
 def test_the_interview_speaks_words_with_espeak_ng() -> None:
-    """`make system-deps` installs espeak-ng (so CI has it); a machine without it gets the wordless voice."""
+    """`make system-deps` installs espeak-ng when it can (it is optional); without it the demo uses the wordless
+    voice, tested above."""
     if shutil.which("espeak-ng") is None:
-        assert not os.environ.get("CI"), "CI installs espeak-ng through make system-deps"
-        pytest.skip("espeak-ng is not installed here (make system-deps installs it)")
+        pytest.skip("OPTIONAL espeak-ng is not installed here (make system-deps tries to): spoken words untested")
     talk = spoken(interview_script("Nina Vale"), seconds=24.0)
     assert talk is not None and talk.shape == (int(24.0 * RATE), 2) and talk.dtype == np.float32
     assert float(np.abs(talk).max()) == pytest.approx(10 ** (-3 / 20), rel=1e-3)
