@@ -3,10 +3,15 @@
 Same world as `bench.playback.decision`; for free and Premium listeners separately it reports the
 decision call, the URL issue and the commit (p50 / p99), and the SQL statements the decision sends.
 
-    .venv/bin/python -m bench.playback.stages [--requests 1000]
+    .venv/bin/python -m bench.playback.stages [--requests 1000] [--redis] [--profile]
+
+`--redis` keeps the ad clocks in Redis (a redis-server of its own); `--profile` prints cProfile's top functions
+of the free-tier decisions by cumulative time.
 """
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import time
 from collections import Counter
@@ -16,6 +21,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bench.playback.decision import World, make_world
+from bench.stream.counted import redis_server
 from encore import playback
 from encore.streaming import issue_stream_url
 
@@ -27,8 +33,18 @@ def _p(values: list[float], q: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--redis", action="store_true", help="ad clocks in Redis (a redis-server of its own)")
+    ap.add_argument("--profile", action="store_true", help="cProfile the free-tier decisions")
     args = ap.parse_args()
-    w: World = make_world(users=200)
+    if args.redis:
+        with redis_server() as url:
+            run(args, make_world(users=200, redis_url=url))
+    else:
+        run(args, make_world(users=200))
+
+
+def run(args: argparse.Namespace, w: World) -> None:
+    profiler = cProfile.Profile() if args.profile else None
     statements: Counter[str] = Counter()
     counting = [False]
 
@@ -48,6 +64,8 @@ def main() -> None:
         with w.container.sessions() as s:
             s.begin()
             counting[0] = tier == "free" and i >= args.requests // 2
+            if profiler and counting[0]:
+                profiler.enable()
             t0 = time.perf_counter()
             playback.next_stream_decision(
                 s,
@@ -59,10 +77,13 @@ def main() -> None:
                 clocks=w.container.ad_clocks,
             )
             t1 = time.perf_counter()
+            if profiler:
+                profiler.disable()
             counting[0] = False
             issue_stream_url(
                 s,
                 settings=w.container.settings,
+                keyring=w.container.keyring.get(),
                 user_public_id=upid,
                 track_public_id=tid,
                 requested=None,
@@ -81,6 +102,8 @@ def main() -> None:
     print(f"statements per free-tier decision ({n_free} requests):")
     for sql, n in statements.most_common():
         print(f"  {n / n_free:4.2f}  {sql}")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
     w.container.close()
 
 

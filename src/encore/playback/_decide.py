@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from encore.ads import AdClock, ad_due, can_serve_ad
@@ -43,9 +43,9 @@ def content_columns() -> list[Any]:
     ]
 
 
-def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: bool) -> Row[Any] | None:
-    """Everything the decision reads, in one round trip: the track, its exclusive (if it is one), the
-    user's subscription and, unless the clock book already holds it, the user's stored ad clock."""
+def _facts_query(*, with_clock: bool) -> Any:
+    """The decision's one read, with the user and track as parameters (built once per process: building a
+    statement costs more than SQLite running it)."""
     columns: list[Any] = [
         Track.id,
         Track.duration_ms,
@@ -71,11 +71,21 @@ def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: 
         .select_from(Track)
         .join(Album, Album.id == Track.album_id)
         .outerjoin(Exclusive, Exclusive.track_id == Track.id)
-        .outerjoin(Subscription, Subscription.user_id == user_id)
+        .outerjoin(Subscription, Subscription.user_id == bindparam("user_id"))
     )
     if with_clock:
-        query = query.outerjoin(AdClockRow, AdClockRow.user_id == user_id)
-    return session.execute(query.where(Track.public_id == track_public_id)).first()
+        query = query.outerjoin(AdClockRow, AdClockRow.user_id == bindparam("user_id"))
+    return query.where(Track.public_id == bindparam("track_public_id"))
+
+
+_FACTS = {flag: _facts_query(with_clock=flag) for flag in (False, True)}
+
+
+def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: bool) -> Row[Any] | None:
+    """Everything the decision reads, in one round trip: the track, its exclusive (if it is one), the
+    user's subscription and, unless the clock book already holds it, the user's stored ad clock."""
+    params = {"user_id": user_id, "track_public_id": track_public_id}
+    return session.execute(_FACTS[with_clock], params).first()
 
 
 def _content(row: Row[Any]) -> Content:
