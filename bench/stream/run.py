@@ -59,7 +59,15 @@ http {{
 """
 
 
-ALL_SERVERS = ["plain", "edge", "embedded", "embedded-free", "embedded-free-redis", "embedded-asyncio"]
+ALL_SERVERS = [
+    "plain",
+    "edge",
+    "embedded",
+    "embedded-free",
+    "embedded-free-redis",
+    "embedded-asyncio",
+    "embedded-granian",
+]
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,13 @@ def uvicorn_command(port: int, *, uvloop: bool) -> tuple[list[str], str]:
     return [*command, "--http", http, "--loop", loop], f"{http}+{loop}"
 
 
+def granian_command(port: int) -> list[str]:
+    """granian (the `bench` extra) as a one-worker ASGI server for the same app factory."""
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning"]
+    return [*command, "bench.stream.app:create"]
+
+
 def check_once(base: str, urls: Path, size: int) -> None:
     """Refuse to benchmark a server that answers with errors: wrk would count them as fast requests."""
     path = urls.read_text().split("\n", 1)[0]
@@ -268,6 +283,7 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
     counted_command, _ = uvicorn_command(counted_port, uvloop=True)
     counted_redis_port = free_port()
     counted_redis_command, _ = uvicorn_command(counted_redis_port, uvloop=True)
+    granian_port = free_port()
     return {
         "plain": ("plain nginx", nginx_command(work / "plain", plain_conf), plain_port, None),
         "edge": ("edge nginx", nginx_command(work / "edge", edge_conf), edge_port, None),
@@ -287,6 +303,8 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
             counted_redis_port,
             {**env, "BENCH_USER": USER, "BENCH_REDIS": f"unix://{work / 'redis.sock'}"},
         ),
+        # The same Premium app under granian (Rust HTTP, one worker): the server measured against uvicorn.
+        "embedded-granian": ("embedded encore (granian)", granian_command(granian_port), granian_port, env),
     }
 
 
