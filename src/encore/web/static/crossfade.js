@@ -37,7 +37,7 @@ export function maybeCrossfade(player) {
 // The outgoing play is reported as ended where it stands; the incoming one starts its own report.
 function fadeTo(player, target, seconds) {
   const out = player.active;
-  player.finishReport("ended");
+  player.reports.finish("ended");
   [player.active, player.standby] = [player.standby, out];
   out.id = "audio-next";
   player.active.id = "audio";
@@ -53,7 +53,7 @@ function fadeTo(player, target, seconds) {
   player.active.volume = 0;
   player.active.muted = player.muted;
   player.active.play().catch(() => {});
-  player.beginReport(player.current);
+  player.reports.begin(player.current);
   player.prefetchDue = true;
   player.emit();
 }

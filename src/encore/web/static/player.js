@@ -6,13 +6,13 @@ import { AdBreaks } from "./ads.js";
 import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
 import { api } from "./api.js";
 import { artistNames, formatTime } from "./dom.js";
+import { savedState, saveState } from "./playerstore.js";
+import { shuffledAfter, withItemMoved, withoutItem } from "./queueops.js";
+import { PlayReports } from "./playreport.js";
 import { premiumPrompt } from "./premium.js";
 import { SleepTimer } from "./sleep.js";
 
-const REPORT_EVERY_MS = 15000;
-const STORE_KEY = "encore.player.v1";
 const REPEATS = ["off", "all", "one"];
-const MAX_SAVED_QUEUE = 300;
 // The next track's URL is asked for (and its audio buffered) only this close to the current one's end, as
 // Spotify's client does: a free listener is charged what is sent, so a skip must not pay for a prefetch.
 const PREFETCH_BEFORE_END_S = 20;
@@ -33,7 +33,7 @@ export class Player extends EventTarget {
     this.normalise = true;
     this.muted = false;
     this.userVolume = 0.8;
-    this.play = null;
+    this.reports = new PlayReports(this);
     this.prepared = null; // {id, issued} loaded into the standby element
     this.ads = new AdBreaks(this, root);
     this.crossfadeS = storedCrossfade();
@@ -91,7 +91,7 @@ export class Player extends EventTarget {
     const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
     // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
     const issuing = ready ? null : this.warmed(track) || this.issue(track);
-    this.finishReport("skipped");
+    this.reports.finish("skipped");
     this.index = index;
     this.render(track);
     if (ready) {
@@ -119,7 +119,7 @@ export class Player extends EventTarget {
     this.emit();
     if (autoplay) {
       await this.active.play().catch(() => {});
-      this.beginReport(track);
+      this.reports.begin(track);
     }
     this.prefetchDue = true; // onTime() calls prepareNext() near the end
   }
@@ -176,11 +176,11 @@ export class Player extends EventTarget {
   }
 
   onEnded() {
-    if (this.sleepAfterTrack) { this.finishReport("ended"); this.sleep.fire(); return; }
+    if (this.sleepAfterTrack) { this.reports.finish("ended"); this.sleep.fire(); return; }
     if (this.repeat === "one") {
-      this.finishReport("ended");
+      this.reports.finish("ended");
       this.active.currentTime = 0;
-      this.beginReport(this.current);
+      this.reports.begin(this.current);
       this.active.play().catch(() => {});
       return;
     }
@@ -191,10 +191,10 @@ export class Player extends EventTarget {
     if (this.ads.active) return;
     let target = this.index + 1;
     if (target >= this.queue.length) {
-      if (this.repeat !== "all" || !this.queue.length) { this.finishReport(reason); this.active.pause(); return; }
+      if (this.repeat !== "all" || !this.queue.length) { this.reports.finish(reason); this.active.pause(); return; }
       target = 0;
     }
-    this.finishReport(reason);
+    this.reports.finish(reason);
     await this.start(target);
   }
 
@@ -209,7 +209,7 @@ export class Player extends EventTarget {
     if (this.ads.active) { if (this.active.paused) this.active.play().catch(() => {}); else this.active.pause(); return; }
     if (!this.active.getAttribute("src")) { this.start(this.index, { resumeAt: this.resumeAt || 0 }); return; }
     if (this.active.paused) {
-      if (!this.play) this.beginReport(this.current);
+      if (!this.reports.open) this.reports.begin(this.current);
       this.active.play().catch(() => {});
     } else { this.endFade(); this.active.pause(); }
   }
@@ -222,7 +222,7 @@ export class Player extends EventTarget {
     if (!track || this.recovering || !this.active.getAttribute("src")) return;
     this.recovering = true;
     const at = this.active.currentTime || this.resumeAt || 0;
-    const wasPlaying = !!this.play;
+    const wasPlaying = this.reports.open;
     try {
       this.active.src = (await this.issue(track)).url;
       this.active.currentTime = at;
@@ -237,32 +237,18 @@ export class Player extends EventTarget {
   addToQueue(track) { this.queue.push(track); this.changed(); }
   clearQueue() { this.queue = this.current ? [this.current] : []; this.index = this.current ? 0 : -1; this.changed(); }
 
-  removeAt(i) {
-    if (i === this.index || i < 0 || i >= this.queue.length) return;
-    this.queue.splice(i, 1);
-    if (i < this.index) this.index -= 1;
-    this.changed();
-  }
-
-  move(from, to) {
-    if (from === to || from < 0 || to < 0 || from >= this.queue.length || to >= this.queue.length) return;
-    const [item] = this.queue.splice(from, 1);
-    this.queue.splice(to, 0, item);
-    if (this.index === from) this.index = to;
-    else if (from < this.index && to >= this.index) this.index -= 1;
-    else if (from > this.index && to <= this.index) this.index += 1;
+  removeAt(i) { this.edit(withoutItem(this.queue, this.index, i)); }
+  move(from, to) { this.edit(withItemMoved(this.queue, this.index, from, to)); }
+  edit(result) {
+    if (!result) return;
+    this.queue = result.queue;
+    this.index = result.index;
     this.changed();
   }
 
   shuffleUpcoming(keep) {
     this.original = this.queue.slice();
-    const first = this.queue[keep];
-    const rest = this.queue.filter((_, i) => i !== keep);
-    for (let i = rest.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [rest[i], rest[j]] = [rest[j], rest[i]];
-    }
-    this.queue = [first, ...rest];
+    this.queue = shuffledAfter(this.queue, keep);
     this.index = 0;
   }
 
@@ -345,7 +331,7 @@ export class Player extends EventTarget {
     const { active, els } = this;
     if (document.activeElement !== els.seek) els.seek.value = String(active.currentTime);
     els["time-cur"].textContent = formatTime(active.currentTime);
-    if (this.play && Date.now() - this.play.lastSent > REPORT_EVERY_MS) this.sendReport("playing");
+    this.reports.tick();
     this.maybePrefetch();
     this.maybeCrossfade();
     if ("mediaSession" in navigator && Number.isFinite(active.duration) && active.duration > 0) {
@@ -371,7 +357,7 @@ export class Player extends EventTarget {
   sleepNow() {
     this.endFade();
     this.active.pause();
-    this.finishReport("ended");
+    this.reports.finish("ended");
     this.sleepAfterTrack = false;
   }
 
@@ -398,21 +384,11 @@ export class Player extends EventTarget {
   }
 
   // ---- persistence (resume after reload) --------------------------------------------------------
-  save() {
-    try {
-      const start = Math.max(0, this.index - 50);
-      localStorage.setItem(STORE_KEY, JSON.stringify({
-        queue: this.queue.slice(start, start + MAX_SAVED_QUEUE), index: this.index - start,
-        position: this.current ? this.active.currentTime || this.resumeAt || 0 : 0,
-        context: this.context, shuffle: this.shuffle, repeat: this.repeat,
-        volume: this.userVolume, muted: this.muted, normalise: this.normalise }));
-    } catch { /* private mode or full storage: nothing to resume, nothing lost */ }
-  }
+  save() { saveState(this); }
 
   async restore() {
-    let s;
-    try { s = JSON.parse(localStorage.getItem(STORE_KEY) || "null"); } catch { s = null; }
-    if (!s || typeof s !== "object") return;
+    const s = savedState();
+    if (!s) return;
     this.userVolume = typeof s.volume === "number" ? s.volume : 0.8;
     this.muted = !!s.muted;
     this.normalise = s.normalise !== false;
@@ -425,30 +401,5 @@ export class Player extends EventTarget {
     this.context = s.context || null;
     this.resumeAt = Number(s.position) || 0;
     await this.start(s.index, { resumeAt: this.resumeAt, autoplay: false }).catch(() => {});
-  }
-
-  // ---- play reports -----------------------------------------------------------------------------
-  beginReport(track) {
-    this.play = { play_id: crypto.randomUUID(), track_id: track.id, started_at: new Date().toISOString(), lastSent: 0, context: this.context };
-    this.sendReport("started");
-  }
-
-  finishReport(state) {
-    if (!this.play) return;
-    this.sendReport(state);
-    this.play = null;
-  }
-
-  sendReport(state) {
-    const p = this.play;
-    if (!p) return;
-    p.lastSent = Date.now();
-    // One report at a time: "started" and a quick "skipped" for the same play must not race.
-    const body = {
-      play_id: p.play_id, track_id: p.track_id, started_at: p.started_at,
-      ms_played: Math.round((this.active.currentTime || 0) * 1000), state,
-      context_type: p.context ? p.context.type : null, context_id: p.context ? p.context.id : null,
-      device: "web", shuffle: this.shuffle };
-    this.reports = (this.reports || Promise.resolve()).then(() => api("/api/plays", { method: "POST", body }).catch(() => {}));
   }
 }
