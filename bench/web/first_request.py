@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.web.first_request [--apps 8] [--profile]
 
 One migrated SQLite container; then, alternated in the same process, `--apps` apps of each kind are made and
-asked `GET /api/no-such-route` once (matched against every route, as a request for a late route is) through Starlette's test client (its lifespan included):
+asked `GET --path` once (default `/api/no-such-route`: matched against every API route, as a request for
+a late route is; FastAPI analyses the routers it passes on the way, so an early route such as `/healthz` costs less) through Starlette's test client (its lifespan included):
 
 - `create_app`: the product's app (one FastAPI app per process, each container's app hands it the container);
 - `create_api` (fresh): a FastAPI app of its own per call, as `create_app` made before the third pass of the
@@ -48,10 +49,10 @@ def _fresh(c: Container) -> EncoreASGI:
     return EncoreASGI(api, make_stream_endpoint(c))
 
 
-def _first_request(make: Callable[[Container], EncoreASGI], c: Container) -> float:
+def _first_request(make: Callable[[Container], EncoreASGI], c: Container, path: str) -> float:
     start = time.process_time()
     with TestClient(make(c), base_url="http://testserver") as client:
-        r = client.get("/api/no-such-route")
+        r = client.get(path)
         assert r.status_code < 500, r.text
     return time.process_time() - start
 
@@ -88,6 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--apps", type=int, default=8)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--path", default="/api/no-such-route", help="what the first request asks for")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         c = build(Settings(mode="dev", data_dir=Path(tmp) / "var", database_url=f"sqlite:///{tmp}/encore.db"))
@@ -95,15 +97,15 @@ def main() -> None:
         try:
             if args.profile:
                 profiler = cProfile.Profile(time.process_time)
-                profiler.runcall(lambda: _asgi_get(_fresh(c), "/api/no-such-route"))
+                profiler.runcall(lambda: _asgi_get(_fresh(c), args.path))
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
-            _first_request(_fresh, c)  # imports and module-level caches warm, outside the figures
-            first_shared = _first_request(create_app, c)
+            _first_request(_fresh, c, args.path)  # imports and module-level caches warm, outside the figures
+            first_shared = _first_request(create_app, c, args.path)
             shared: list[float] = []
             fresh: list[float] = []
             for _ in range(args.apps):
-                shared.append(_first_request(create_app, c))
-                fresh.append(_first_request(_fresh, c))
+                shared.append(_first_request(create_app, c, args.path))
+                fresh.append(_first_request(_fresh, c, args.path))
         finally:
             c.close()
     routes = len(list(_shared_api().routes))
