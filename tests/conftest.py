@@ -4,7 +4,6 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -14,7 +13,9 @@ from encore.config import Settings
 from encore.db import create_db_engine, upgrade_to_head
 from tests.support.postgres import PostgresServer, database_from_template, find_pg_bin, start_postgres
 from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
-from tests.support.schedule import ModuleScheduling, UnitTimer
+
+# The xdist scheduler of `make test` (a plugin module: tests/test_schedule.py runs it on small trees with pytester).
+pytest_plugins = ["pytester", "tests.support.schedule"]
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -25,17 +26,6 @@ def _missing(what: str) -> None:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ModuleScheduling | None:
-    """`--dist loadgroup` (make test): a module or an xdist group is one unit, longest first (see there)."""
-    return ModuleScheduling(config, log) if config.getvalue("dist") == "loadgroup" else None
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    controller = config.getvalue("numprocesses") and not hasattr(config, "workerinput")
-    if controller and config.getvalue("dist") == "loadgroup":
-        config.pluginmanager.register(UnitTimer(config), "encore-unit-timer")
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,14 @@
-"""Assemble the ASGI application: the FastAPI app for JSON and pages, the raw byte path for audio."""
+"""Assemble the ASGI application: the FastAPI app for JSON and pages, the raw byte path for audio.
+
+FastAPI analyses every included route (its dependencies, parameters and response model) lazily, per app, on the
+app's first request: about 0.4 s of CPU for Encore's ~400 routes. Nothing in the routes depends on the container
+(handlers reach it through `_deps.container`), so `create_app` builds the FastAPI app once per process and each
+container's app hands that shared app its container in the ASGI scope. A process that serves one container
+(`encore serve`, each worker) pays the analysis once, as before; a process that makes many apps (the tests, a
+cluster of nodes in one process) pays it once instead of once per app.
+"""
+
+import functools
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -11,6 +21,7 @@ from encore.web._auth_routes import router as auth_router
 from encore.web._body_limit import BodyLimit
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._demo_routes import router as demo_router
+from encore.web._deps import CONTAINER_SCOPE_KEY
 from encore.web._device_routes import router as device_router
 from encore.web._discovery_routes import router as discovery_router
 from encore.web._entitlement_routes import router as entitlement_router
@@ -42,9 +53,22 @@ from encore.web.subsonic import router as subsonic_router
 
 
 def create_api(c: Container) -> FastAPI:
+    """A FastAPI app of its own, bound to `c` through `app.state` (for callers that change or inspect the app;
+    it pays its own route analysis on its first request)."""
+    app = _build_api()
+    app.state.container = c
+    return app
+
+
+@functools.cache
+def _shared_api() -> FastAPI:
+    """The process's one FastAPI app for `create_app`: it holds no container (see the module's docstring)."""
+    return _build_api()
+
+
+def _build_api() -> FastAPI:
     # /docs is Encore's own page (web.spotify): FastAPI's loads Swagger UI from a CDN, which the CSP refuses.
     app = FastAPI(title="Encore", version="0.1.0", docs_url=None, redoc_url=None)
-    app.state.container = c
     _errors.install(app)
     for router in (
         health_router,
@@ -82,13 +106,17 @@ def create_api(c: Container) -> FastAPI:
 
 
 class EncoreASGI:
-    """Audio bypasses FastAPI entirely: `/stream/` goes straight to the small pread handler."""
+    """Audio bypasses FastAPI entirely: `/stream/` goes straight to the small pread handler. With a container,
+    every request carries it in its scope (what `_deps.container` reads before `app.state`)."""
 
-    def __init__(self, api: ASGIApp, stream: ASGIApp) -> None:
+    def __init__(self, api: ASGIApp, stream: ASGIApp, container: Container | None = None) -> None:
         self.api = SecurityHeaders(api)
         self.stream = stream
+        self.container = container
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.container is not None:
+            scope[CONTAINER_SCOPE_KEY] = self.container
         if scope["type"] == "http" and scope["path"].startswith("/stream/"):
             await self.stream(scope, receive, send)
         else:
@@ -97,12 +125,12 @@ class EncoreASGI:
 
 def create_app(c: Container) -> EncoreASGI:
     api = BodyLimit(
-        create_api(c),
+        _shared_api(),
         upload_cap=c.settings.max_upload_bytes,
         import_cap=portability.MAX_UPLOAD_BYTES,
         listens_cap=MAX_PAYLOAD_SIZE,
     )
-    return EncoreASGI(api, make_stream_endpoint(c))
+    return EncoreASGI(api, make_stream_endpoint(c), c)
 
 
 def serve_app() -> EncoreASGI:

@@ -16,8 +16,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RESET_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/logout"})
 
 
+# Where `create_app`'s app puts its container in each request's ASGI scope: one FastAPI app serves every
+# container of the process (web._app), so the app's own state cannot hold it.
+CONTAINER_SCOPE_KEY = "encore.container"
+
+
 def container(request: Request) -> Container:
-    c: Container = request.app.state.container
+    c: Container | None = request.scope.get(CONTAINER_SCOPE_KEY)
+    if c is None:  # an app from `create_api(c)` keeps its container in `app.state`
+        c = request.app.state.container
     return c
 
 

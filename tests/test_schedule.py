@@ -1,0 +1,78 @@
+"""The suite's xdist scheduler (tests/support/schedule.py) reads the `xdist_group` marks pytest collected."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.schedule import group_of, read_groups, unit_of, write_groups
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GROUPED_FORMS = {
+    "test_one_line.py": 'pytestmark = pytest.mark.xdist_group("g")\n',
+    "test_two_lines.py": 'pytestmark = [\n    pytest.mark.slow,\n    pytest.mark.xdist_group("g"),\n]\n',
+    "test_keyword.py": 'pytestmark = [pytest.mark.xdist_group(name="g")]\n',
+}
+
+
+def test_group_of_reads_every_form_of_the_mark(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmarkers =\n    slow: x\n    xdist_group(name): x\n")
+    for name, mark in GROUPED_FORMS.items():
+        pytester.makepyfile(**{name[:-3]: f"import pytest\n{mark}\ndef test_a():\n    pass\n"})
+    pytester.makepyfile(
+        test_inner="""
+        import pytest
+
+        @pytest.mark.xdist_group("cls")
+        class TestC:
+            def test_a(self):
+                pass
+
+        @pytest.mark.xdist_group("own")
+        def test_marked():
+            pass
+
+        def test_plain():
+            pass
+        """
+    )
+    items = pytester.getitems(pytester.path)
+    groups = {item.nodeid: group_of(item) for item in items}
+    assert groups == {
+        "test_inner.py::TestC::test_a": "cls",
+        "test_inner.py::test_marked": "own",
+        "test_inner.py::test_plain": None,
+        "test_keyword.py::test_a": "g",
+        "test_one_line.py::test_a": "g",
+        "test_two_lines.py::test_a": "g",
+    }
+    write_groups(items, pytester.path / "gw0.json")
+    read = read_groups(pytester.path)
+    assert read == {n: g for n, g in groups.items() if g is not None}
+    assert unit_of("test_two_lines.py::test_a", read) == "@g"
+    assert unit_of("test_inner.py::test_plain", read) == "test_inner.py"
+
+
+def test_loadgroup_keeps_a_group_on_one_worker(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `-n 2 --dist loadgroup`, four modules of one group (in the three mark forms) run on one worker; the
+    deal gives each worker a unit first, so four units (marks unread) would split them."""
+    pytester.makeini("[pytest]\nmarkers =\n    slow: x\n    xdist_group(name): x\n")
+    record = (
+        "import os, pathlib\n\n"
+        "def test_a():\n"
+        "    pathlib.Path(__file__).with_suffix('.worker').write_text(os.environ['PYTEST_XDIST_WORKER'])\n"
+    )
+    forms = [*GROUPED_FORMS.values(), 'pytestmark = pytest.mark.xdist_group("g")\n']
+    for i, mark in enumerate(forms):
+        pytester.makepyfile(**{f"test_grouped_{i}": f"import pytest\n{mark}\n{record}"})
+    pytester.makepyfile(test_free_0=record, test_free_1=record)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # a bare pytest: xdist and the scheduler only
+    plugins = ["-p", "xdist.plugin", "-p", "tests.support.schedule", "-p", "no:cacheprovider"]
+    result = pytester.run(sys.executable, "-m", "pytest", *plugins, "-n", "2", "--dist", "loadgroup", timeout=300)
+    result.assert_outcomes(passed=len(forms) + 2)
+    workers = {p.stem: p.read_text() for p in pytester.path.glob("*.worker")}
+    assert len(workers) == len(forms) + 2
+    assert len({workers[f"test_grouped_{i}"] for i in range(len(forms))}) == 1, workers
+    assert set(workers.values()) == {"gw0", "gw1"}, workers  # the ungrouped modules still use both workers
