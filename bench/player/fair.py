@@ -72,7 +72,7 @@ def _server(work: Path, *, interval_s: int, seconds: tuple[float, float], tracks
     )
     container = build(settings)
     container.migrate()
-    seed_small_catalogue(container, work, tracks=tracks, albums=1, seconds=seconds)
+    seed_small_catalogue(container, work, tracks=tracks, albums=2, seconds=seconds)  # the first album is played
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")  # noqa: S106
     try:
@@ -152,10 +152,10 @@ def main() -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        with _server(Path(tmp) / "long", interval_s=3600, seconds=(45.0, 48.0), tracks=a.skips + 2) as live:
+        with _server(Path(tmp) / "long", interval_s=3600, seconds=(45.0, 48.0), tracks=2 * (a.skips + 2)) as live:
             charged, current = skip_run(browser, live, a.skips)
             seeks = seek_run(browser, live, a.seeks)
-        short = a.interval // 6 * 2  # enough 6-7 s tracks for twice the interval
+        short = a.interval // 6 * 4  # two albums, each of 6-7 s tracks for about twice the interval
         with _server(Path(tmp) / "short", interval_s=a.interval, seconds=(6.0, 7.0), tracks=short) as live:
             heard, wall = straight_run(browser, live, a.interval)
         browser.close()
