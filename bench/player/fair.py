@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -34,10 +34,14 @@ from sqlalchemy import select
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
 
 from bench.player.run import ARGS, CHROMIUM, pct
+from encore import ads
 from encore.accounts import User, create_user
 from encore.bootstrap import build
+from encore.catalog import Track
 from encore.config import Settings
 from encore.db import transaction
+from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+from encore.ingest import run_ingest
 
 PRODUCT_INTERVAL_S = 1800  # Settings.ad_interval outside demo mode
 
@@ -73,8 +77,35 @@ def _server(work: Path, *, interval_s: int, seconds: tuple[float, float], tracks
     container = build(settings)
     container.migrate()
     seed_small_catalogue(container, work, tracks=tracks, albums=2, seconds=seconds)  # the first album is played
+    # The ad: a 5 s spot made by the demo generator, ingested like any audio (as tests/web/test_player_ads_browser).
+    spot = DemoSpec(artists=2, albums=1, tracks=1, min_track_s=5.0, max_track_s=5.5, seed=5)
+    write_demo_library(plan_catalogue(spot), work / "ads", workers=1)
+    run_ingest(
+        paths=[work / "ads"],
+        session_factory=container.sessions,
+        store=container.store,
+        label_override=None,
+        workers=1,
+        progress=None,
+    )
+    now = datetime.now(UTC)
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")  # noqa: S106
+        ad = s.scalars(select(Track).order_by(Track.duration_ms)).first()
+        assert ad is not None
+        ads.create_campaign(
+            s,
+            advertiser="Bench Coffee",
+            track_id=ad.public_id,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
+            budget_impressions=1000,
+            cpm_cents=2000,
+            genres=[],
+            hour_from=None,
+            hour_to=None,
+            freq_cap_per_day=500,
+        )
     try:
         with serve(container) as server:
             yield server
@@ -143,6 +174,10 @@ def seek_run(browser: Browser, live: LiveServer, seeks: int) -> list[float]:
     return out
 
 
+def _stage(started: float, name: str) -> None:
+    print(f"[{time.monotonic() - started:6.0f} s] {name}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--interval", type=int, default=90, help="ad interval in s (the product's 1800 s scaled down)")
@@ -153,28 +188,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         with _server(Path(tmp) / "long", interval_s=3600, seconds=(45.0, 48.0), tracks=2 * (a.skips + 2)) as live:
+            _stage(started, "skip run")
             charged, current = skip_run(browser, live, a.skips)
+            print(
+                f"skip after 5 s (n={len(charged)}): charged per skipped track {[round(c / 1000, 1) for c in charged]} s; "
+                f"max {max(charged) / 1000:.1f} s (target <= 30 s); each was current {[round(c, 1) for c in current]} s",
+                flush=True,
+            )
+            _stage(started, "seek run")
             seeks = seek_run(browser, live, a.seeks)
+            print(
+                f"seek to playing (n={len(seeks)}): p50 {statistics.median(seeks):.0f} ms, p95 {pct(seeks, 95):.0f} ms, "
+                f"max {max(seeks):.0f} ms (target 300 ms)",
+                flush=True,
+            )
         short = a.interval // 6 * 4  # two albums, each of 6-7 s tracks for about twice the interval
         with _server(Path(tmp) / "short", interval_s=a.interval, seconds=(6.0, 7.0), tracks=short) as live:
+            _stage(started, "straight run")
             heard, wall = straight_run(browser, live, a.interval)
         browser.close()
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"# fair free tier in Chromium {now} on {platform.node()}, load {os.getloadavg()}")
+    print(f"# fair free tier in Chromium, ended {now} on {platform.node()}, load {os.getloadavg()}")
     print(f"took {time.monotonic() - started:.0f} s (server setup included)")
-    print(
-        f"skip after 5 s (n={len(charged)}): charged per skipped track {[round(c / 1000, 1) for c in charged]} s; "
-        f"max {max(charged) / 1000:.1f} s (target <= 30 s); each was current {[round(c, 1) for c in current]} s"
-    )
     off = (heard - a.interval) / a.interval * 100
     print(
         f"straight through, interval {a.interval} s (product {PRODUCT_INTERVAL_S} s / {PRODUCT_INTERVAL_S // a.interval}): "
         f"first ad after {heard:.1f} s of audio played ({off:+.1f}% of the interval; target within ±10%), "
         f"{wall:.1f} s wall"
-    )
-    print(
-        f"seek to playing (n={len(seeks)}): p50 {statistics.median(seeks):.0f} ms, p95 {pct(seeks, 95):.0f} ms, "
-        f"max {max(seeks):.0f} ms (target 300 ms)"
     )
 
 
