@@ -4,7 +4,8 @@ Drives `BytePath.serve` directly (an ASGI call with a send that drops the body) 
 whole files of 4 MiB, over 64 tracks a free listener holds open plays of, counted as production counts them
 (the ad clock's tap, a verified-stream count and its record). Reports CPU microseconds of this process per
 request (`time.process_time`; a shared machine inflates wall time, not this), so counting's cost is read as
-the difference to Premium in the same run. With `--profile`, the cProfile of the counted Range loop.
+the difference to Premium in the same run; with `--redis`, redis-server's own CPU per request beside it (the
+block's Lua runs there). With `--profile`, the cProfile of the counted Range loop.
 
     .venv/bin/python -m bench.stream.counted [--requests 4000] [--redis] [--profile]
 """
@@ -24,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import redis
 
 from bench.playback.tap import free_listener
 from encore import playback
@@ -54,6 +57,16 @@ def redis_server() -> Iterator[str]:
         proc.terminate()
         proc.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _redis_cpu_s(url: str) -> float:
+    """redis-server's own CPU time so far (its Lua runs there, not in this process)."""
+    client = redis.Redis.from_url(url)
+    try:
+        info = client.info("cpu")
+    finally:
+        client.close()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 def _path(state: SharedState | None, user: str, tracks: list[str]) -> BytePath:
@@ -135,13 +148,18 @@ def main() -> None:
                 if args.profile and make is not None and (args.redis is False or "Redis" in name):
                     prof = cProfile.Profile()
                     prof.enable()
+                redis_before = _redis_cpu_s(url)
                 r_us = _cpu_us(path, user, media, ranges)
+                redis_us = (_redis_cpu_s(url) - redis_before) / len(ranges) * 1e6
                 if args.profile and make is not None and (args.redis is False or "Redis" in name):
                     prof.disable()
                     print(f"--- profile: {name}, 64 KiB ranges")
                     pstats.Stats(prof).sort_stats("tottime").print_stats(18)
                 w_us = _cpu_us(path, user, media, wholes)
-                print(f"{name:22} 64 KiB range {r_us:8.1f} us CPU/request   whole file {w_us:9.1f} us CPU/request")
+                on_redis = f"   (redis-server: {redis_us:6.1f} us CPU/range request)" if "Redis" in name else ""
+                print(
+                    f"{name:22} 64 KiB range {r_us:8.1f} us CPU/request   whole file {w_us:9.1f} us CPU/request{on_redis}"
+                )
     print(f"load average: {os.getloadavg()}")
 
 

@@ -1,5 +1,6 @@
 """The ad clock charges what the server sent: a track costs the larger of its wall time and its audio sent."""
 
+import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -189,6 +190,14 @@ def test_scattered_tiny_ranges_cannot_grow_the_span_list_without_bound() -> None
     assert covered(spans) >= 2000  # closing gaps only ever counts more than was sent
 
 
+def _gate(book: AdClockBook, track: str) -> bool:
+    """Whether a new response for `track` may start now: the byte path's atomic gate (`PlayTap.afirst` with
+    `gate`), asked with an empty first block so that asking charges nothing."""
+    tap = asyncio.run(book.atap(ME, track, interval_s=60))
+    assert tap is not None
+    return asyncio.run(tap.afirst("vorbis160", SIZE, 0, 0, gate=True)) is not None
+
+
 def test_while_an_ad_is_owed_only_the_last_two_plays_may_send(container: Container) -> None:
     """URLs collected while the clock was low cannot be spent instead of the ad: once it is owed, only the
     track playing and the one prefetched after it may send more."""
@@ -196,16 +205,20 @@ def test_while_an_ad_is_owed_only_the_last_two_plays_may_send(container: Contain
     book = AdClockBook()
     for i, song in enumerate(songs):
         assert _ask(container, book, user_id, song, NOW + timedelta(milliseconds=i)) == "ad_not_due"
-    taps = {song: book.tap(ME, song, interval_s=60) for song in songs}
-    assert all(t is not None and t.may_send() for t in taps.values())
-    oldest = taps[songs[0]]
+    charged = book.charged_plays(user_id)
+    assert [_gate(book, song) for song in songs] == [True, True, True]
+    assert book.charged_plays(user_id) == charged  # asking the gate charged nothing
+    oldest = book.tap(ME, songs[0], interval_s=60)
     assert oldest is not None
     assert oldest.served("vorbis160", SIZE, 0, SIZE // 20) is True  # 30 s: under the 60 s interval
     assert oldest.served("vorbis160", SIZE, SIZE // 20, SIZE // 5) is False  # 120 s: now it must stop
-    assert [t.may_send() for t in taps.values() if t is not None] == [False, True, True]
-    for t in taps.values():
-        assert t is not None
-        t.close()
+    oldest.close()
+    assert [_gate(book, song) for song in songs] == [False, True, True]
+    refused = asyncio.run(book.atap(ME, songs[0], interval_s=60))
+    assert refused is not None
+    charged = book.charged_plays(user_id)
+    assert asyncio.run(refused.afirst("vorbis160", SIZE, SIZE // 5, SIZE // 2, gate=True)) is None
+    assert book.charged_plays(user_id) == charged  # a refused first block is charged nothing
 
 
 def test_the_track_playing_before_a_restart_is_counted_when_asked_for_again(container: Container) -> None:

@@ -15,6 +15,7 @@ from encore.bootstrap import Container
 from encore.catalog import Rendition
 from encore.db import transaction
 from encore.playback import (
+    Coordinates,
     EdgeSecret,
     StreamVerifier,
     Verified,
@@ -68,13 +69,15 @@ def _play(container: Container, world: World, user: str) -> Verified | None:
     """35 s of the song sent to `user`, merged on a fresh shared state (the previous `done` flag expired)."""
     verifier = StreamVerifier(MemoryState(), secret=SECRET)
     return verifier.merge_now(
-        user=user,
-        track=world.song,
-        duration_ms=SONG_MS,
-        rendition="vorbis160",
-        size=SIZE,
-        spans=((0, 35 * 10 * 1024),),
-        first_byte_at=world.at,
+        Coordinates(
+            user=user,
+            track=world.song,
+            duration_ms=SONG_MS,
+            rendition="vorbis160",
+            size=SIZE,
+            spans=((0, 35 * 10 * 1024),),
+            first_byte_at=world.at,
+        )
     )
 
 
@@ -114,13 +117,15 @@ def test_the_play_key_names_no_one_without_the_secret(container: Container) -> N
     assert world.fan not in verified.play_key and world.song not in verified.play_key
     other_key = StreamVerifier(MemoryState(), secret=play_key_secret("another-secret-key-of-32-characters!!"))
     elsewhere = other_key.merge_now(
-        user=world.fan,
-        track=world.song,
-        duration_ms=SONG_MS,
-        rendition="vorbis160",
-        size=SIZE,
-        spans=((0, 35 * 10 * 1024),),
-        first_byte_at=verified.first_byte_at,
+        Coordinates(
+            user=world.fan,
+            track=world.song,
+            duration_ms=SONG_MS,
+            rendition="vorbis160",
+            size=SIZE,
+            spans=((0, 35 * 10 * 1024),),
+            first_byte_at=verified.first_byte_at,
+        )
     )
     assert elsewhere is not None and elsewhere.play_key != verified.play_key
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from encore.state import Doc, MemoryState, RedisState, SharedState, StateUnavailable, gcra, open_state
+from encore.state import Doc, MemoryState, RedisState, Script, SharedState, StateUnavailable, gcra, open_state
 from tests.support.redis import RedisServer
 
 
@@ -208,3 +208,40 @@ def test_redis_restart_keeps_state_and_outage_is_reported(redis_server: RedisSer
         redis_server.start()
     assert s.get("owed") == {"ad_due": True}  # append-only file, fsync always: nothing written is lost
     s.close()
+
+
+# A capability's script, written twice: add ARGV's number to doc "n", answer the new value and whether it wrote.
+_ADD = Script(
+    "test.add",
+    """
+local raw = redis.call('GET', KEYS[1])
+local n = 0
+if raw then n = cjson.decode(raw).n end
+local by = tonumber(ARGV[2])
+if by == 0 then return {n, 0} end
+if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[1], cjson.encode({n = n + by}), 'PX', ARGV[1])
+else redis.call('SET', KEYS[1], cjson.encode({n = n + by})) end
+return {n + by, 1}
+""",
+    lambda docs, args: (
+        ([{"n": (docs[0] or {"n": 0})["n"] + int(args[0])}], [(docs[0] or {"n": 0})["n"] + int(args[0]), 1])
+        if int(args[0])
+        else (docs, [(docs[0] or {"n": 0})["n"], 0])
+    ),
+)
+
+
+def test_a_script_moves_a_document_alike_in_both(state: SharedState) -> None:
+    assert state.run(_ADD, ["s"], [2], ttl_s=[60.0]) == [2, 1]
+    assert state.run(_ADD, ["s"], [0], ttl_s=[60.0]) == [2, 0]
+
+    async def go() -> list[int]:
+        got = await state.arun(_ADD, ["s"], [3], ttl_s=[60.0])
+        await state.aclose()
+        return got
+
+    assert asyncio.run(go()) == [5, 1]
+    assert state.get("s") == {"n": 5}
+    assert state.update(["s"], _add(1), ttl_s=[None]) == 6  # a compare-and-set after a script sees its write
+    with pytest.raises(ValueError, match="one ttl per key"):
+        state.run(_ADD, ["s"], [1], ttl_s=[])

@@ -13,6 +13,7 @@ from encore.playback._playtap import PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
     VERIFY_MIN_MS,
+    Coordinates,
     OwnStream,
     StreamCount,
     StreamVerifier,
@@ -30,6 +31,7 @@ __all__ = [
     "AdClockBook",
     "AdClockRow",
     "ClockState",
+    "Coordinates",
     "EdgeHit",
     "EdgeReport",
     "EdgeSecret",

@@ -30,17 +30,13 @@ from sqlalchemy.orm import Session
 from encore.playback._clockdoc import (
     DIRTY,
     ClockDoc,
-    Served,
-    charge_doc,
     clock_key,
     finish,
     mark,
-    spans_key,
     who_key,
 )
 from encore.playback._clockstate import ClockState, PlayNames, load_state, to_us, write_states
 from encore.playback._playtap import PlayTap
-from encore.playback._served import Spans, add_span, heard_ms
 from encore.state import Doc, MemoryState, SharedState
 
 IDLE_EVICT_S = 6 * 3600
@@ -64,7 +60,7 @@ class AdClockBook:
         # listener public id -> user id: a fixed fact (never an authority), so a tap reads one document, not two
         self._ids: dict[str, int] = {}
 
-    def _ttls(self, n: int) -> list[float | None]:
+    def _ttls(self, n: int) -> list[float]:
         return [self._keep_s] * n
 
     def known(self, user_id: int) -> bool:
@@ -183,8 +179,7 @@ class AdClockBook:
 
     def tap(self, user: str, track: str, *, interval_s: int) -> PlayTap | None:
         """A tap for audio about to be sent on a music URL of (user public id, track public id); None when no
-        free listener's play is open for it (Premium, ad audio, or a URL from before the state was emptied).
-        The tap keeps the clock it read, so the gate before the first block reads nothing more."""
+        free listener's play is open for it (Premium, ad audio, or a URL from before the state was emptied)."""
         user_id = self._ids.get(user)
         if user_id is None:
             user_id = self._id_of(user, self._state.get(who_key(user)))
@@ -211,46 +206,7 @@ class AdClockBook:
     def _tap_of(self, user_id: int | None, raw: Doc | None, track: str, interval_s: int) -> PlayTap | None:
         if user_id is None or raw is None or track not in raw["p"]:
             return None
-        return PlayTap(self, user_id, track, interval_s * 1000, clock=raw)
-
-    @staticmethod
-    def _may_send(raw: Doc | None, track: str, limit_ms: int) -> bool:
-        """`ClockDoc.allowed` on the stored document, without parsing its plays."""
-        return raw is None or track in (raw.get("l"), raw.get("b")) or raw["s"][0] < limit_ms
-
-    def _served_step(  # noqa: PLR0917 - one block's coordinates
-        self,
-        user_id: int,
-        track: str,
-        limit_ms: int,
-        rendition: str,
-        size: int,
-        start: int,
-        end: int,
-        *,
-        gate: bool = False,
-    ) -> tuple[list[str], Callable[[list[Doc | None]], tuple[list[Doc | None], Served]]]:
-        """The atomic charge of one block. With `gate`, a play an owed ad now stops is refused before anything
-        is charged: (False, False, None)."""
-
-        def step(docs: list[Doc | None]) -> tuple[list[Doc | None], Served]:
-            raw, sent = docs
-            if raw is None or track not in raw["p"]:
-                return docs, (True, False, None)  # forgotten (Premium now, or the state was emptied): nothing to charge
-            if gate and not self._may_send(raw, track, limit_ms):
-                return docs, (False, False, None)  # the ad comes first
-            play = raw["p"][track]
-            renditions: dict[str, tuple[int, Spans]] = {}
-            if sent is not None and sent["at"] == play[2]:  # a newer play of the track starts over
-                renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in sent["r"].items()}
-            known = renditions.get(rendition)
-            spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
-            renditions[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
-            dirtied = charge_doc(raw, track, heard_ms(renditions, play[1]))
-            spans_doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
-            return [raw, spans_doc], (self._may_send(raw, track, limit_ms), dirtied, (play[3], play[2], play[1]))
-
-        return [clock_key(user_id), spans_key(user_id, track)], step
+        return PlayTap(self, user_id, track, interval_s * 1000)
 
     def write_through(self, session: Session, user_ids: list[int]) -> None:
         """Write these users' clocks now (an ad fell due or was played)."""

@@ -102,11 +102,6 @@ def finish(raw: Doc | None, clock: ClockDoc) -> tuple[Doc | None, bool]:
     return clock.dump(), not was_dirty
 
 
-# What one block's charge answers: may the play send more, did the clock just become dirty, and (audio of
-# the play charged, its URL's issue in µs, its length) for pacing.
-Served = tuple[bool, bool, tuple[int, int, int] | None]
-
-
 def mark(*, dirty: bool, version: int | None) -> Callable[[list[Doc | None]], tuple[list[Doc | None], None]]:
     """Mark a clock document clean (only if still at `version`: a later change keeps it dirty) or dirty."""
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.accounts import User
 from encore.catalog import Rendition, Track
-from encore.playback._verified import StreamVerifier, record_verified_stream
+from encore.playback._verified import Coordinates, StreamVerifier, record_verified_stream
 from encore.streaming import sign_edge_url
 
 _URI = re.compile(r"^/edge/([0-9A-Za-z]{22})/(audio/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+\.(?:ogg|opus))$")
@@ -160,13 +160,15 @@ def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the 
     if not users[hit.user] or found is None:
         return "unknown_token"
     verified = verifier.merge_now(
-        user=hit.user,
-        track=found.track,
-        duration_ms=found.duration_ms,
-        rendition=found.rendition,
-        size=found.size,
-        spans=((hit.start, min(found.size, hit.start + hit.sent)),),
-        first_byte_at=hit.at,
+        Coordinates(
+            user=hit.user,
+            track=found.track,
+            duration_ms=found.duration_ms,
+            rendition=found.rendition,
+            size=found.size,
+            spans=((hit.start, min(found.size, hit.start + hit.sent)),),
+            first_byte_at=hit.at,
+        )
     )
     report.counted += 1
     if verified is not None:

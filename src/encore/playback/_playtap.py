@@ -3,29 +3,30 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from encore.playback._clockdoc import DIRTY, clock_key
+from encore.playback._charge import CHARGE, MORE, NO_PLAY, REFUSED, charge_args
+from encore.playback._clockdoc import DIRTY, clock_key, spans_key
 from encore.playback._clockstate import to_us
 from encore.playback._served import pace_wait_ms
 
 if TYPE_CHECKING:
     from encore.playback._clockbook import AdClockBook
-    from encore.state import Doc
 
 
 class PlayTap:
     """Handed to a response that sends a listener's music: it reports each block sent, then closes.
 
-    While an ad is owed (the clock is at the interval), only the listener's last two plays (the track playing
-    and the one a player prefetched) may send more: URLs collected earlier cannot be spent instead of the ad.
-    The sync and async forms do the same (the byte path awaits; Subsonic's transcode iterates in a thread).
+    Each block is one atomic move on the shared state (`_charge.CHARGE`: one EVALSHA with Redis). While an ad
+    is owed (the clock is at the interval), only the listener's last two plays (the track playing and the one
+    a player prefetched) may send more: URLs collected earlier cannot be spent instead of the ad. The sync and
+    async forms do the same (the byte path awaits; Subsonic's transcode iterates in a thread).
     """
 
-    def __init__(
-        self, book: "AdClockBook", user_id: int, track: str, limit_ms: int, *, clock: "Doc | None" = None
-    ) -> None:
-        self._book, self._user_id, self._track, self._limit_ms = book, user_id, track, limit_ms
+    def __init__(self, book: "AdClockBook", user_id: int, track: str, limit_ms: int) -> None:
+        self._state, self._ttls = book._state, book._ttls(2)
+        self._keys = (clock_key(user_id), spans_key(user_id, track))
+        self._dirty = [str(user_id)]
+        self._track, self._limit_ms = track, limit_ms
         self._heard: tuple[int, int, int] | None = None  # (audio of the play charged, its URL's issue µs, length)
-        self._clock = clock  # the clock document the tap was taken on: the first gate answers from it
         self._open = True  # False once a charge found no open play: nothing more to charge on this response
 
     def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float:
@@ -39,27 +40,30 @@ class PlayTap:
         elapsed_ms = ((to_us(now) or 0) - issued_us) // 1000
         return pace_wait_ms(heard_ms=heard, elapsed_ms=elapsed_ms, burst_ms=burst_s * 1000, speed=speed) / 1000
 
-    def may_send(self) -> bool:
-        raw = self._taken() or self._book._state.get(clock_key(self._user_id))
-        return self._book._may_send(raw, self._track, self._limit_ms)
+    def _args(self, rendition: str, size: int, start: int, end: int, gate: bool) -> list[str | int]:
+        return charge_args(self._track, rendition, size, start, end, self._limit_ms, gate=gate)
 
-    async def amay_send(self) -> bool:
-        raw = self._taken() or await self._book._state.aget(clock_key(self._user_id))
-        return self._book._may_send(raw, self._track, self._limit_ms)
-
-    def _taken(self) -> "Doc | None":
-        """The clock read when the tap was taken, once (a later gate reads the state again)."""
-        raw, self._clock = self._clock, None
-        return raw
+    def _read(self, reply: list[int]) -> tuple[bool | None, bool]:
+        """(may the play send more, None = refused; whether the clock just became dirty) from `CHARGE`'s reply."""
+        status = reply[0]
+        if status == REFUSED:
+            return None, False
+        if status == NO_PLAY:
+            self._open = False
+            return True, False
+        self._heard = (reply[2], reply[3], reply[4])
+        return status == MORE, bool(reply[1])
 
     def served(self, rendition: str, size: int, start: int, end: int) -> bool:
         """[start, end) of `size` units (bytes of a file, or ms of a transcode) of `rendition` were sent.
         False when this play may send no more now (an ad is owed and it is not one of the last two)."""
-        keys, step = self._book._served_step(self._user_id, self._track, self._limit_ms, rendition, size, start, end)
-        allowed, dirtied, self._heard = self._book._state.update(keys, step, ttl_s=self._book._ttls(2))
+        if not self._open:
+            return True
+        reply = self._state.run(CHARGE, self._keys, self._args(rendition, size, start, end, False), ttl_s=self._ttls)
+        allowed, dirtied = self._read(reply)
         if dirtied:
-            self._book._state.push(DIRTY, [str(self._user_id)])
-        return allowed
+            self._state.push(DIRTY, self._dirty)
+        return allowed is not False
 
     async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool:
         found = await self._acharge(rendition, size, start, end, gate=False)
@@ -73,17 +77,12 @@ class PlayTap:
     async def _acharge(self, rendition: str, size: int, start: int, end: int, *, gate: bool) -> bool | None:
         if not self._open:
             return True  # no play was open for this response: nothing to charge (Premium, or state emptied)
-        book = self._book
-        keys, step = book._served_step(
-            self._user_id, self._track, self._limit_ms, rendition, size, start, end, gate=gate
+        reply = await self._state.arun(
+            CHARGE, self._keys, self._args(rendition, size, start, end, gate), ttl_s=self._ttls
         )
-        allowed, dirtied, self._heard = await book._state.aupdate(keys, step, ttl_s=book._ttls(2))
-        if self._heard is None:
-            if not allowed:
-                return None
-            self._open = False
+        allowed, dirtied = self._read(reply)
         if dirtied:
-            await book._state.apush(DIRTY, [str(self._user_id)])
+            await self._state.apush(DIRTY, self._dirty)
         return allowed
 
     def close(self) -> None:

@@ -43,14 +43,91 @@ def add_span(spans: Spans, start: int, end: int, *, floor: bool = False) -> Span
     return tuple(out)
 
 
+# `add_span` and `heard_ms` in Lua, for the scripts that move a play on Redis (`_charge`, `_verifymove`): the
+# same walk, the same first-minimal choices, the same float sum in rendition-name order. Spans are {{s, e}, ...}
+# (1-based); renditions map a name to {size, spans}. Their tests run both forms on the same cases.
+SPANS_LUA = """
+local function add_span(spans, start, stop, cap, floor)
+  if stop <= start then return spans end
+  local out, placed = {}, false
+  for i = 1, #spans do
+    local s, e = spans[i][1], spans[i][2]
+    if e < start then out[#out + 1] = {s, e}
+    elseif stop < s then
+      if not placed then out[#out + 1] = {start, stop}; placed = true end
+      out[#out + 1] = {s, e}
+    else start = math.min(s, start); stop = math.max(e, stop) end
+  end
+  if not placed then out[#out + 1] = {start, stop} end
+  while floor and #out > cap do
+    local small = 1
+    for k = 2, #out do
+      if out[k][2] - out[k][1] < out[small][2] - out[small][1] then small = k end
+    end
+    table.remove(out, small)
+  end
+  while #out > cap do
+    local best = 1
+    for k = 2, #out - 1 do
+      if out[k + 1][1] - out[k][2] < out[best + 1][1] - out[best][2] then best = k end
+    end
+    out[best] = {out[best][1], out[best + 1][2]}
+    table.remove(out, best + 1)
+  end
+  return out
+end
+
+local function names_of(r)
+  local names = {}
+  for k in pairs(r) do names[#names + 1] = k end
+  table.sort(names)
+  return names
+end
+
+local function heard_ms(r, duration)
+  local share = 0
+  for _, k in ipairs(names_of(r)) do
+    local v = r[k]
+    if v[1] > 0 then
+      local c = 0
+      for _, sp in ipairs(v[2]) do c = c + sp[2] - sp[1] end
+      share = share + c / v[1]
+    end
+  end
+  return math.min(duration, math.floor(share * duration))
+end
+
+local function int(n)
+  if n == nil or n == cjson.null then return 'null' end
+  return string.format('%d', n)
+end
+
+-- {"name":[size,[[s,e],...]],...} in name order, integers exact (cjson would print 14 digits)
+local function renditions_text(r)
+  local parts = {}
+  for _, k in ipairs(names_of(r)) do
+    local v, o = r[k], {}
+    for i, sp in ipairs(v[2]) do o[i] = '[' .. int(sp[1]) .. ',' .. int(sp[2]) .. ']' end
+    parts[#parts + 1] = cjson.encode(k) .. ':[' .. int(v[1]) .. ',[' .. table.concat(o, ',') .. ']]'
+  end
+  return '{' .. table.concat(parts, ',') .. '}'
+end
+
+local function put(key, text, ttl)
+  if tonumber(ttl) > 0 then redis.call('SET', key, text, 'PX', ttl) else redis.call('SET', key, text) end
+end
+"""
+
+
 def covered(spans: Spans) -> int:
     return sum(e - s for s, e in spans)
 
 
 def heard_ms(renditions: Mapping[str, tuple[int, Spans]], duration_ms: int) -> int:
     """Audio this play's served ranges could hold: each rendition's covered share of the track, summed (a
-    client cannot dodge by fetching halves of two renditions) and capped at the track's length (one play)."""
-    share = sum(covered(spans) / size for size, spans in renditions.values() if size > 0)
+    client cannot dodge by fetching halves of two renditions) and capped at the track's length (one play).
+    Summed in rendition-name order, as the Lua form of the charge does (`_charge`): the same float sum."""
+    share = sum(covered(spans) / size for _, (size, spans) in sorted(renditions.items()) if size > 0)
     return min(duration_ms, int(share * duration_ms))
 
 

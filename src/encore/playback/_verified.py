@@ -13,7 +13,6 @@ import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +23,7 @@ from encore.accounts import User
 from encore.catalog import Track
 from encore.db import Base, UTCDateTime
 from encore.playback._served import Spans, add_span, heard_ms
+from encore.playback._verifymove import DONE, VERIFY, verify_args
 from encore.state import Doc, SharedState
 
 VERIFY_MIN_MS = 30_000  # a stream counts once 30 s of its audio were sent, once per play
@@ -51,6 +51,19 @@ class VerifiedStream(Base):
 
 
 @dataclass(frozen=True)
+class Coordinates:
+    """What one response sent of one track, to merge into the listener's play."""
+
+    user: str
+    track: str
+    duration_ms: int
+    rendition: str
+    size: int
+    spans: Spans
+    first_byte_at: datetime
+
+
+@dataclass(frozen=True)
 class Verified:
     user: str  # public ids, as the signed URL names them
     track: str
@@ -75,49 +88,15 @@ def play_key(secret: bytes, *, user: str, track: str, first_us: int) -> str:
     return hmac.new(secret, f"{user}|{track}|{first_us}".encode(), hashlib.sha256).hexdigest()
 
 
-# What a merge answers: the play's record when it just reached 30 s; and the play's start (µs) once verified
-Merged = tuple[Verified | None, int | None]
-_Step = Callable[[list[Doc | None]], tuple[list[Doc | None], Merged]]
 DONE_PLAYS = 8192  # verified plays a process remembers, so their later blocks skip the shared state
 
 
-def _merge_step(  # noqa: PLR0917 - one response's coordinates
-    secret: bytes,
-    user: str,
-    track: str,
-    duration_ms: int,
-    rendition: str,
-    size: int,
-    spans: Spans,
-    first_byte_at: datetime,
-) -> tuple[str, _Step, float]:
-    """The shared-state key, the atomic step that merges `spans` into the listener's play, and its TTL."""
-    window_us = max(duration_ms, VERIFY_MIN_MS) * 1000
-    first_us = _us(first_byte_at)
+def _key(user: str, track: str) -> str:
+    return f"verify:{user}:{track}"
 
-    def step(docs: list[Doc | None]) -> tuple[list[Doc | None], Merged]:
-        raw = docs[0]
-        if raw is None or first_us - raw["at"] >= window_us:
-            raw = {"at": first_us, "r": {}, "done": False}  # a new play of the track
-        if raw["done"]:
-            return docs, (None, raw["at"])
-        renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in raw["r"].items()}
-        known = renditions.get(rendition)
-        merged = known[1] if known is not None and known[0] == size else ()
-        for start, end in spans:
-            merged = add_span(merged, start, end, floor=True)
-        renditions[rendition] = (size, merged)
-        heard = heard_ms(renditions, duration_ms)
-        done = heard >= VERIFY_MIN_MS
-        doc = {"at": raw["at"], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in renditions.items()}}
-        doc["done"] = done
-        at = _EPOCH + timedelta(microseconds=raw["at"])
-        key = play_key(secret, user=user, track=track, first_us=raw["at"])
-        found = Verified(user, track, key, at, heard) if done else None
-        return [doc], (found, raw["at"] if done else None)
 
-    ttl = window_us / 1_000_000 + 3600
-    return f"verify:{user}:{track}", step, ttl
+def _window_us(duration_ms: int) -> int:
+    return max(duration_ms, VERIFY_MIN_MS) * 1000
 
 
 class StreamVerifier:
@@ -135,50 +114,53 @@ class StreamVerifier:
         self._done: dict[str, tuple[int, int]] = {}  # state key -> (verified play's start µs, its window µs)
 
     def _known_done(self, user: str, track: str, first_byte_at: datetime) -> bool:
-        found = self._done.get(f"verify:{user}:{track}")
+        found = self._done.get(_key(user, track))
         return found is not None and _us(first_byte_at) - found[0] < found[1]
 
-    def _remember(self, key: str, merged: Merged, duration_ms: int) -> Verified | None:
-        found, done_at = merged
-        if found is not None and done_at is not None:  # this process verified it (see the class)
-            if key not in self._done and len(self._done) >= DONE_PLAYS:
-                del self._done[next(iter(self._done))]
-            self._done[key] = (done_at, max(duration_ms, VERIFY_MIN_MS) * 1000)
-        return found
+    def _move(self, coords: Coordinates) -> tuple[list[str], list[str | int], list[float]] | None:
+        """What `merge` and `merge_now` both need: `VERIFY`'s key, arguments and TTL; None when this process
+        already verified the play (nothing sent for it can change the record)."""
+        if self._known_done(coords.user, coords.track, coords.first_byte_at):
+            return None
+        window_us = _window_us(coords.duration_ms)
+        args = verify_args(
+            _us(coords.first_byte_at),
+            window_us,
+            coords.rendition,
+            coords.size,
+            coords.duration_ms,
+            VERIFY_MIN_MS,
+            coords.spans,
+        )
+        return [_key(coords.user, coords.track)], args, [window_us / 1_000_000 + 3600]
 
-    async def merge(
-        self,
-        *,
-        user: str,
-        track: str,
-        duration_ms: int,
-        rendition: str,
-        size: int,
-        spans: Spans,
-        first_byte_at: datetime,
-    ) -> Verified | None:
+    def _found(self, coords: Coordinates, reply: list[int]) -> Verified | None:
+        """The record when the move just verified the play, remembered (see the class); else None."""
+        status, at_us, heard = reply
+        if status != DONE:
+            return None
+        key = _key(coords.user, coords.track)
+        if key not in self._done and len(self._done) >= DONE_PLAYS:
+            del self._done[next(iter(self._done))]
+        self._done[key] = (at_us, _window_us(coords.duration_ms))
+        its_key = play_key(self._secret, user=coords.user, track=coords.track, first_us=at_us)
+        return Verified(coords.user, coords.track, its_key, _EPOCH + timedelta(microseconds=at_us), heard)
+
+    async def merge(self, coords: Coordinates) -> Verified | None:
         """The play's record once it first reaches 30 s; None before and after (a play verifies once)."""
-        if self._known_done(user, track, first_byte_at):
+        move = self._move(coords)
+        if move is None:
             return None
-        key, step, ttl = _merge_step(self._secret, user, track, duration_ms, rendition, size, spans, first_byte_at)
-        return self._remember(key, await self._state.aupdate([key], step, ttl_s=[ttl]), duration_ms)
+        keys, args, ttl = move
+        return self._found(coords, await self._state.arun(VERIFY, keys, args, ttl_s=ttl))
 
-    def merge_now(
-        self,
-        *,
-        user: str,
-        track: str,
-        duration_ms: int,
-        rendition: str,
-        size: int,
-        spans: Spans,
-        first_byte_at: datetime,
-    ) -> Verified | None:
+    def merge_now(self, coords: Coordinates) -> Verified | None:
         """`merge` from a worker thread (an MP3 transcode's blocking iterator)."""
-        if self._known_done(user, track, first_byte_at):
+        move = self._move(coords)
+        if move is None:
             return None
-        key, step, ttl = _merge_step(self._secret, user, track, duration_ms, rendition, size, spans, first_byte_at)
-        return self._remember(key, self._state.update([key], step, ttl_s=[ttl]), duration_ms)
+        keys, args, ttl = move
+        return self._found(coords, self._state.run(VERIFY, keys, args, ttl_s=ttl))
 
     async def unmark(self, verified: Verified, *, duration_ms: int) -> None:
         """Writing `verified` failed: the play is not done, so its next merge finds it verified again."""
@@ -203,7 +185,7 @@ def _unmark_step(
             return docs, None
         return [{**raw, "done": False}], None
 
-    return f"verify:{verified.user}:{verified.track}", step, max(duration_ms, VERIFY_MIN_MS) / 1000 + 3600
+    return _key(verified.user, verified.track), step, _window_us(duration_ms) / 1_000_000 + 3600
 
 
 class StreamCount:
@@ -258,23 +240,16 @@ class StreamCount:
         self._verifier.unmark_now(verified, duration_ms=self._duration_ms)
         self._merged = False
 
-    def _coordinates(self) -> dict[str, Any]:
+    def _coordinates(self) -> Coordinates:
         self._merged = True
-        return {
-            "user": self._user,
-            "track": self._track,
-            "duration_ms": self._duration_ms,
-            "rendition": self._rendition,
-            "size": self._size,
-            "spans": self._spans,
-            "first_byte_at": self._first or self._now(),
-        }
+        first = self._first or self._now()
+        return Coordinates(self._user, self._track, self._duration_ms, self._rendition, self._size, self._spans, first)
 
     async def _merge(self) -> Verified | None:
-        return await self._verifier.merge(**self._coordinates())
+        return await self._verifier.merge(self._coordinates())
 
     def _merge_now(self) -> Verified | None:
-        return self._verifier.merge_now(**self._coordinates())
+        return self._verifier.merge_now(self._coordinates())
 
 
 def record_verified_stream(session: Session, *, verified: Verified) -> bool:

@@ -3,7 +3,7 @@ that every request, worker and node must agree on. `open_state` picks the implem
 one process (the embedded default), Redis when `ENCORE_REDIS_URL` is set."""
 
 from encore.state._memory import MemoryState
-from encore.state._port import Change, Doc, Hit, Lease, SharedState, StateUnavailable, gcra
+from encore.state._port import Change, Doc, Hit, Lease, Script, ScriptStep, SharedState, StateUnavailable, gcra
 from encore.state._redis import RedisState
 
 
@@ -18,6 +18,8 @@ __all__ = [
     "Lease",
     "MemoryState",
     "RedisState",
+    "Script",
+    "ScriptStep",
     "SharedState",
     "StateUnavailable",
     "gcra",

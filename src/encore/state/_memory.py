@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import orjson
 
-from encore.state._port import Change, Doc, Hit, Lease, R, SharedState, gcra
+from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, gcra
 
 _SWEEP_EVERY = 4096
 
@@ -78,6 +78,16 @@ class MemoryState(SharedState):
 
     async def aupdate(self, keys: Sequence[str], change: Change[R], *, ttl_s: Sequence[float | None]) -> R:
         return self.update(keys, change, ttl_s=ttl_s)
+
+    def run(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float]
+    ) -> list[int]:
+        return self.update(keys, lambda docs: script.step(docs, args), ttl_s=ttl_s)
+
+    async def arun(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float]
+    ) -> list[int]:
+        return self.update(keys, lambda docs: script.step(docs, args), ttl_s=ttl_s)
 
     def delete(self, *keys: str) -> None:
         with self._lock:

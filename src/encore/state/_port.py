@@ -21,6 +21,24 @@ class StateUnavailable(Exception):
     """The shared state could not be reached (Redis down): callers decide whether to fail closed."""
 
 
+# A script's rule in Python: (current docs, the script's arguments) -> (new docs, None = delete; the reply)
+ScriptStep = Callable[[list[Doc | None], Sequence[str | int]], tuple[list[Doc | None], list[int]]]
+
+
+@dataclass(frozen=True)
+class Script:
+    """One atomic move a capability writes twice, side by side: `lua` for Redis (KEYS = the documents; ARGV =
+    one TTL in ms per key, '0' = none, then the arguments; it answers a list of integers) and `step`, the same
+    rule in Python, which the in-memory state runs under its lock as an `update` (it writes the documents only
+    when one changed, and then all of them with their TTLs renewed: the Lua must do the same). A test runs both
+    forms on the same cases. Worth it where a move is made per block sent: Redis runs it in one round trip and
+    this process decodes no document."""
+
+    name: str
+    lua: str
+    step: ScriptStep
+
+
 @dataclass(frozen=True)
 class Hit:
     """One hit on a rate window: whether it was allowed, how many more would be now, and when to retry."""
@@ -58,6 +76,17 @@ class SharedState(ABC):
 
     @abstractmethod
     async def aupdate(self, keys: Sequence[str], change: Change[R], *, ttl_s: Sequence[float | None]) -> R: ...
+
+    @abstractmethod
+    def run(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float]
+    ) -> list[int]:
+        """Run `script` on `keys` atomically (with respect to every other move of these keys); its reply."""
+
+    @abstractmethod
+    async def arun(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float]
+    ) -> list[int]: ...
 
     @abstractmethod
     def delete(self, *keys: str) -> None: ...

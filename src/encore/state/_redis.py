@@ -20,7 +20,7 @@ import redis
 import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
-from encore.state._port import Change, Doc, Hit, Lease, R, SharedState, StateUnavailable
+from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, StateUnavailable
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
 TURN_STRIPES = 64  # per-process locks, by key hash, that moves of one document take in turn
@@ -111,7 +111,9 @@ class RedisState(SharedState):
     def __init__(self, url: str, *, prefix: str = "encore:") -> None:
         self._url, self._prefix = url, prefix
         self._r = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
-        self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, Any] | None = None
+        # the running loop's client and its registered scripts (by name; "" = the compare-and-set)
+        self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, dict[str, Any]] | None = None
+        self._scripts: dict[str, Any] = {}  # the sync client's registered capability scripts, by name
         self._turns: tuple[asyncio.AbstractEventLoop, list[asyncio.Lock]] | None = None
         self._seen: dict[str, bytes] = {}  # full key -> the text last read or written (b'' = absent)
         self._cas = self._r.register_script(_CAS)
@@ -128,13 +130,46 @@ class RedisState(SharedState):
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
             client = aredis.Redis.from_url(self._url, socket_timeout=5, socket_connect_timeout=5)
-            self._async = (loop, client, client.register_script(_CAS))
+            self._async = (loop, client, {"": client.register_script(_CAS)})
         return self._async[1]
 
     def _acas(self) -> Any:
         self._ar()
         assert self._async is not None  # noqa: S101 - set by _ar
-        return self._async[2]
+        return self._async[2][""]
+
+    def _moved(self, keys: Sequence[str], ttl_s: Sequence[float]) -> tuple[list[str], list[int]]:
+        """Full keys and TTLs of a script's move; what this process last saw of them is stale from now on."""
+        if len(ttl_s) != len(keys):
+            raise ValueError("one ttl per key")
+        full = [self._k(k) for k in keys]
+        for key in full:
+            self._seen.pop(key, None)
+        return full, [max(1, int(t * 1000)) if t else 0 for t in ttl_s]
+
+    def run(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float]
+    ) -> list[int]:
+        full, ttls = self._moved(keys, ttl_s)
+        runner = self._scripts.get(script.name)
+        if runner is None:
+            runner = self._scripts[script.name] = self._r.register_script(script.lua)
+        return list(self._call(runner, keys=full, args=[*ttls, *args]))
+
+    async def arun(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float]
+    ) -> list[int]:
+        full, ttls = self._moved(keys, ttl_s)
+        self._ar()
+        assert self._async is not None  # noqa: S101 - set by _ar
+        scripts = self._async[2]
+        runner = scripts.get(script.name)
+        if runner is None:
+            runner = scripts[script.name] = self._async[1].register_script(script.lua)
+        try:
+            return list(await runner(keys=full, args=[*ttls, *args]))
+        except RedisError as exc:
+            raise StateUnavailable(str(exc)) from exc
 
     def _saw(self, key: str, text: bytes) -> None:
         if key not in self._seen and len(self._seen) >= SEEN_KEYS:

@@ -1,0 +1,128 @@
+"""One block's charge to a free listener's ad clock, as one atomic move on the shared state (`CHARGE`).
+
+The move merges the block into the play's spans (`_served.add_span`), charges the clock what those spans could
+hold (`_served.heard_ms`, `_clockdoc.charge_doc`) and answers whether the play may send more, refusing first
+when asked to gate (an owed ad stops every play but the last two). It is written twice, side by side: `_step`
+is the rule in Python (the in-memory state runs it) and `_LUA` the same rule for Redis, where a block is one
+EVALSHA and this process decodes no document. `tests/playback/test_charge_script.py` runs both on the same
+cases and compares every reply and every stored document.
+
+The Lua writes integers with `%d` (cjson prints a µs timestamp in 14 digits: 1.7960000001235e+15) and edits the
+clock document as text, so its open plays keep their order (oldest first; a Lua table would forget it).
+"""
+
+from collections.abc import Sequence
+
+from encore.playback._clockdoc import charge_doc
+from encore.playback._served import MAX_SPANS, SPANS_LUA, Spans, add_span, heard_ms
+from encore.state import Doc, Script
+
+# What the move answers (a list of integers): its first item is one of these
+REFUSED = 0  # gated: an owed ad stops this play; nothing was charged
+MORE = 1  # charged; the play may send more
+STOP = 2  # charged; the play may send no more now (an ad is owed and it is not one of the last two)
+NO_PLAY = 3  # no open play (Premium now, or the state was emptied): nothing to charge
+# then, after MORE or STOP: whether the clock just became dirty (0/1), the play's audio charged (ms), its URL's
+# issue (µs) and its length (ms)
+
+_LUA = (
+    SPANS_LUA
+    + """
+-- The clock document is read and edited as text, never decoded: it is written compactly in one key order
+-- ({"s":[...],"p":{"<track>":[id,length,issued,charged],...},"l":..,"b":..,"d":..,"v":..}, by orjson or
+-- here), and a block touches only the play's array, the clock's numbers and the dirty mark. Decoding and
+-- re-encoding a listener's 64 open plays cost Redis ~0.5 ms per block.
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {3} end
+local track = ARGV[3]
+local key = '"' .. track .. '":['
+local found = string.find(raw, key, 1, true)  -- only a play's key is followed by ':['
+if not found then return {3} end
+local a0 = found + #key
+local a1 = string.find(raw, ']', a0, true)
+local play = {}
+for x in string.gmatch(string.sub(raw, a0, a1 - 1), '[^,]+') do play[#play + 1] = tonumber(x) end
+local s1 = string.find(raw, ']', 7, true)  -- raw starts with {"s":[
+local s = {}
+for x in string.gmatch(string.sub(raw, 7, s1 - 1), '[^,]+') do s[#s + 1] = x end
+local l, b = string.match(raw, ',"l":"([^"]*)"'), string.match(raw, ',"b":"([^"]*)"')
+local t0, _, dirty, version = string.find(raw, ',"d":(%a+),"v":(%d+)}$')
+local limit = tonumber(ARGV[8])
+local listened = tonumber(s[1])
+local function may_send()
+  return track == l or track == b or listened < limit
+end
+if ARGV[9] == '1' and not may_send() then return {0} end
+
+local rendition, size = ARGV[4], tonumber(ARGV[5])
+local sent = redis.call('GET', KEYS[2])
+local r = {}
+if sent then
+  local doc = cjson.decode(sent)
+  if doc.at == play[3] then r = doc.r end  -- a newer play of the track starts over
+end
+local spans = {}
+local known = r[rendition]
+if known and known[1] == size then spans = known[2] end  -- a replaced file starts over
+local start, stop = math.max(0, tonumber(ARGV[6])), math.min(size, tonumber(ARGV[7]))
+r[rendition] = {size, add_span(spans, start, stop, tonumber(ARGV[10]), false)}
+
+-- _clockdoc.charge_doc, on the text
+local dirtied, delta = 0, heard_ms(r, play[2]) - play[4]
+local spans_text = '{"at":' .. int(play[3]) .. ',"r":' .. renditions_text(r) .. '}'
+if delta > 0 or spans_text ~= sent then
+  local text = raw
+  if delta > 0 then
+    play[4] = play[4] + delta
+    listened = listened + delta
+    s[1] = int(listened)
+    if track == l then s[6] = int(tonumber(s[6]) + delta) end
+    if dirty ~= 'true' then dirtied = 1 end
+    text = '{"s":[' .. table.concat(s, ',') .. string.sub(raw, s1, a0 - 1) .. int(play[1]) .. ',' ..
+      int(play[2]) .. ',' .. int(play[3]) .. ',' .. int(play[4]) .. string.sub(raw, a1, t0 - 1) ..
+      ',"d":true,"v":' .. int(tonumber(version) + 1) .. '}'
+  end
+  put(KEYS[1], text, ARGV[1])
+  put(KEYS[2], spans_text, ARGV[2])
+end
+local status = 2
+if may_send() then status = 1 end
+return {status, dirtied, play[4], play[3], play[2]}
+"""
+)
+
+
+def may_send(raw: Doc | None, track: str, limit_ms: int) -> bool:
+    """`ClockDoc.allowed` on the stored document, without parsing its plays."""
+    return raw is None or track in (raw.get("l"), raw.get("b")) or raw["s"][0] < limit_ms
+
+
+def _step(docs: list[Doc | None], args: Sequence[str | int]) -> tuple[list[Doc | None], list[int]]:
+    track, rendition = str(args[0]), str(args[1])
+    size, start, end, limit_ms, gate = (int(a) for a in args[2:7])
+    raw, sent = docs
+    if raw is None or track not in raw["p"]:
+        return docs, [NO_PLAY]
+    if gate and not may_send(raw, track, limit_ms):
+        return docs, [REFUSED]
+    play = raw["p"][track]
+    renditions: dict[str, tuple[int, Spans]] = {}
+    if sent is not None and sent["at"] == play[2]:  # a newer play of the track starts over
+        renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in sent["r"].items()}
+    known = renditions.get(rendition)
+    spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
+    renditions[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
+    dirtied = charge_doc(raw, track, heard_ms(renditions, play[1]))
+    spans_doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in sorted(renditions.items())}}
+    status = MORE if may_send(raw, track, limit_ms) else STOP
+    return [raw, spans_doc], [status, int(dirtied), play[3], play[2], play[1]]
+
+
+CHARGE = Script("playback.charge", _LUA, _step)
+
+
+def charge_args(  # noqa: PLR0917 - one block's coordinates
+    track: str, rendition: str, size: int, start: int, end: int, limit_ms: int, *, gate: bool
+) -> list[str | int]:
+    """`CHARGE`'s arguments (after the TTLs), as both forms read them."""
+    return [track, rendition, size, start, end, limit_ms, int(gate), MAX_SPANS]
