@@ -13,6 +13,7 @@ safe because a doc that is not dirty keeps its number until the stored sets' ver
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy import (
@@ -47,7 +48,7 @@ def _tag(value: str) -> ColumnElement[str]:
 
 
 @lru_cache(maxsize=32)
-def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect:
+def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[Any]:
     version = select(
         _tag("v"), _tag(""), CatalogueVersion.sets, literal_column("0", Integer), _tag(""), _tag("")
     ).where(CatalogueVersion.id == 1)
@@ -72,7 +73,7 @@ def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect:
 
 
 @lru_cache(maxsize=32)
-def _entities_statement(kinds: tuple[str, ...]) -> CompoundSelect:
+def _entities_statement(kinds: tuple[str, ...]) -> CompoundSelect[Any]:
     return union_all(
         *(
             select(_tag(kind), SearchDoc.doc, SearchDoc.entity_id).where(
