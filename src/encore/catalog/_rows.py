@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._listing import music_album, music_track
@@ -23,7 +23,7 @@ def _ids(ids: Sequence[int]) -> list[int]:
 
 # Built once per shape with an expanding list of ids: building the expression on every call cost more
 # CPU than SQLite's work (a search page's views are three of these loads).
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 
 
 def _artists_statement(link: type[TrackArtist] | type[AlbumArtist]) -> Select[Any]:
