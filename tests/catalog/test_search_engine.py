@@ -76,7 +76,7 @@ QUERIES = ["g", "go", "gol", "goldn", "golden hour", "electirc", "moon so", "moo
 
 
 def test_the_process_cache_answers_as_the_database(shelf: Container) -> None:
-    cache = CatalogueCache(MemoryState())
+    cache = shelf.catalogue_cache  # the process's own: told of each commit, as a server's is
     for q in QUERIES:
         expected = _answer(_search(shelf, q))
         assert _answer(_search(shelf, q, cache=cache)) == expected, q  # cold
