@@ -45,6 +45,9 @@ HOSTILE = [
     "\\",
     "\u202eevery",
     "\U0001f3b5",
+    "a b c d e f g h i j k l m n o p",  # more words than a query keeps
+    "x" * 24 + " every",  # the longest word that still forgives typos
+    "everyxbandxeverythingxsongxzz",  # past it: no typo lookup
 ]
 
 

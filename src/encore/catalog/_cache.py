@@ -74,12 +74,23 @@ class CatalogueCache:
     """What a serving process keeps of the catalogue: views by row id, and the search index's large sets."""
 
     def __init__(
-        self, state: SharedState, *, views: int = 20_000, set_bytes: int = 24 * 1024 * 1024, matches: int = 100_000
+        self,
+        state: SharedState,
+        *,
+        views: int = 20_000,
+        set_bytes: int = 24 * 1024 * 1024,
+        short_set_bytes: int = 16 * 1024 * 1024,
+        docs: int = 50_000,
+        matches: int = 100_000,
     ) -> None:
         self.state = state
         self.views: Bounded[tuple[str | int, ...], object] = Bounded(views)
         self.ids: Bounded[tuple[str, str], int] = Bounded(views)  # (kind, public id) -> row id
+        # Search sets by (kind, word): words of one or two letters apart, so that other words never evict
+        # them (every query as you type begins there); (kind, "=term") is one term's docs, for typos.
         self.sets: Bounded[tuple[str, str], object] = Bounded(set_bytes, cost=_set_cost)
+        self.short_sets: Bounded[tuple[str, str], object] = Bounded(short_set_bytes, cost=_set_cost)
+        self.docs: Bounded[tuple[str, int], int] = Bounded(docs)  # (kind, search doc) -> entity id
         # history's listen resolver: "isrc:X" or "artist:<key>" -> {match key: track id} ({} when none)
         self.matches: Bounded[str, dict[str, int]] = Bounded(matches, cost=lambda found: len(found) + 1)
         self._version: tuple[int, int] | None = None
@@ -105,6 +116,8 @@ class CatalogueCache:
         if version != self._sets_version:
             with self._lock:
                 self.sets.clear()
+                self.short_sets.clear()
+                self.docs.clear()
                 self._sets_version = version
 
 

@@ -7,8 +7,9 @@ statements whatever it shows.
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._listing import music_album, music_track
@@ -20,31 +21,95 @@ def _ids(ids: Sequence[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+# Built once per shape with an expanding list of ids: building the expression on every call cost more
+# CPU than SQLite's work (a search page's views are three of these loads).
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+
+
+def _artists_statement(link: type[TrackArtist] | type[AlbumArtist]) -> Select[Any]:
+    owner = link.track_id if link is TrackArtist else link.album_id  # type: ignore[union-attr]
+    return (
+        select(owner, Artist.public_id, Artist.name, link.role)
+        .join(Artist, Artist.id == link.artist_id)
+        .where(owner.in_(_IDS))
+        .order_by(owner, link.position)
+    )
+
+
+def _genres_statement(link: type[TrackGenre] | type[AlbumGenre]) -> Select[Any]:
+    owner = link.track_id if link is TrackGenre else link.album_id  # type: ignore[union-attr]
+    return (
+        select(owner, Genre.name)
+        .join(Genre, Genre.id == link.genre_id)
+        .where(owner.in_(_IDS))
+        .order_by(owner, link.genre_id)
+    )
+
+
+_ARTISTS_OF = {TrackArtist: _artists_statement(TrackArtist), AlbumArtist: _artists_statement(AlbumArtist)}
+_GENRES_OF = {TrackGenre: _genres_statement(TrackGenre), AlbumGenre: _genres_statement(AlbumGenre)}
+_TRACKS = (
+    select(
+        Track.id,
+        Track.public_id,
+        Track.title,
+        Track.duration_ms,
+        Track.disc_number,
+        Track.track_number,
+        Track.explicit,
+        Track.isrc,
+        Track.gain_db,
+        Track.loudness_lufs,
+        Album.public_id,
+        Album.title,
+        Album.artwork_key,
+    )
+    .join(Album, Album.id == Track.album_id)
+    .where(Track.id.in_(_IDS), music_track())
+)
+_ALBUMS = (
+    select(
+        Album.id,
+        Album.public_id,
+        Album.title,
+        Album.album_type,
+        Album.release_date,
+        Album.artwork_key,
+        Album.upc,
+        Label.public_id,
+        Label.name,
+        Label.kind,
+    )
+    .outerjoin(Label, Label.id == Album.label_id)
+    .where(Album.id.in_(_IDS), music_album())
+)
+_ALBUM_COUNTS = (
+    select(Track.album_id, func.count(), func.sum(Track.duration_ms))
+    .where(Track.album_id.in_(_IDS), music_track())
+    .group_by(Track.album_id)
+)
+_ARTIST_ART = (
+    select(AlbumArtist.artist_id, func.max(Album.artwork_key))
+    .join(Album, Album.id == AlbumArtist.album_id)
+    .where(AlbumArtist.artist_id.in_(_IDS), music_album())
+    .group_by(AlbumArtist.artist_id)
+)
+_ARTISTS = select(Artist.id, Artist.public_id, Artist.name).where(Artist.id.in_(_IDS))
+
+
 def _artists_of(
     session: Session, link: type[TrackArtist] | type[AlbumArtist], ids: list[int]
 ) -> dict[int, list[ArtistRef]]:
     """Credited artists of tracks or albums, in credit order."""
-    owner = link.track_id if link is TrackArtist else link.album_id  # type: ignore[union-attr]
     out: dict[int, list[ArtistRef]] = defaultdict(list)
-    for owner_id, public_id, name, role in session.execute(
-        select(owner, Artist.public_id, Artist.name, link.role)
-        .join(Artist, Artist.id == link.artist_id)
-        .where(owner.in_(ids))
-        .order_by(owner, link.position)
-    ):
+    for owner_id, public_id, name, role in session.execute(_ARTISTS_OF[link], {"ids": ids}):
         out[owner_id].append(ArtistRef(public_id, name, role))
     return out
 
 
 def _genres_of(session: Session, link: type[TrackGenre] | type[AlbumGenre], ids: list[int]) -> dict[int, list[str]]:
-    owner = link.track_id if link is TrackGenre else link.album_id  # type: ignore[union-attr]
     out: dict[int, list[str]] = defaultdict(list)
-    for owner_id, genre in session.execute(
-        select(owner, Genre.name)
-        .join(Genre, Genre.id == link.genre_id)
-        .where(owner.in_(ids))
-        .order_by(owner, link.genre_id)
-    ):
+    for owner_id, genre in session.execute(_GENRES_OF[link], {"ids": ids}):
         out[owner_id].append(genre)
     return out
 
@@ -54,25 +119,7 @@ def track_views_by_ids(session: Session, ids: Sequence[int]) -> dict[int, TrackV
     wanted = _ids(ids)
     if not wanted:
         return {}
-    rows = session.execute(
-        select(
-            Track.id,
-            Track.public_id,
-            Track.title,
-            Track.duration_ms,
-            Track.disc_number,
-            Track.track_number,
-            Track.explicit,
-            Track.isrc,
-            Track.gain_db,
-            Track.loudness_lufs,
-            Album.public_id,
-            Album.title,
-            Album.artwork_key,
-        )
-        .join(Album, Album.id == Track.album_id)
-        .where(Track.id.in_(wanted), music_track())
-    ).all()
+    rows = session.execute(_TRACKS, {"ids": wanted}).all()
     artists, genres = _artists_of(session, TrackArtist, wanted), _genres_of(session, TrackGenre, wanted)
     return {
         r[0]: TrackView(
@@ -100,31 +147,9 @@ def album_summaries_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Al
     wanted = _ids(ids)
     if not wanted:
         return {}
-    rows = session.execute(
-        select(
-            Album.id,
-            Album.public_id,
-            Album.title,
-            Album.album_type,
-            Album.release_date,
-            Album.artwork_key,
-            Album.upc,
-            Label.public_id,
-            Label.name,
-            Label.kind,
-        )
-        .outerjoin(Label, Label.id == Album.label_id)
-        .where(Album.id.in_(wanted), music_album())
-    ).all()
+    rows = session.execute(_ALBUMS, {"ids": wanted}).all()
     artists, genres = _artists_of(session, AlbumArtist, wanted), _genres_of(session, AlbumGenre, wanted)
-    counts = {
-        album_id: (n, int(ms or 0))
-        for album_id, n, ms in session.execute(
-            select(Track.album_id, func.count(), func.sum(Track.duration_ms))
-            .where(Track.album_id.in_(wanted), music_track())
-            .group_by(Track.album_id)
-        )
-    }
+    counts = {album_id: (n, int(ms or 0)) for album_id, n, ms in session.execute(_ALBUM_COUNTS, {"ids": wanted})}
     return {
         r[0]: AlbumSummary(
             id=r[1],
@@ -148,13 +173,6 @@ def artist_summaries_by_ids(session: Session, ids: Sequence[int]) -> dict[int, A
     wanted = _ids(ids)
     if not wanted:
         return {}
-    art = dict(
-        session.execute(
-            select(AlbumArtist.artist_id, func.max(Album.artwork_key))
-            .join(Album, Album.id == AlbumArtist.album_id)
-            .where(AlbumArtist.artist_id.in_(wanted), music_album())
-            .group_by(AlbumArtist.artist_id)
-        ).all()
-    )
-    rows = session.execute(select(Artist.id, Artist.public_id, Artist.name).where(Artist.id.in_(wanted)))
+    art = dict(session.execute(_ARTIST_ART, {"ids": wanted}).all())
+    rows = session.execute(_ARTISTS, {"ids": wanted})
     return {i: ArtistSummary(public_id, name, art.get(i) or None) for i, public_id, name in rows}

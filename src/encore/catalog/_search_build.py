@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyroaring import BitMap
-from sqlalchemy import delete, func, insert, select, true, update
+from sqlalchemy import column, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from encore.catalog._listing import hidden_artists, unlisted_album, unlisted_track
 from encore.catalog._models import Album, Track
-from encore.catalog._search_index import COMPACT_AT, clear
+from encore.catalog._search_index import COMPACT_AT, clear, dirty_docs
 from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
 from encore.catalog._search_terms import terms
 from encore.catalog._version import catalogue_changed, sets_changed
@@ -43,7 +43,7 @@ class BuildStats:
 
 def search_index_due(session: Session) -> bool:
     """Whether so many docs wait outside the stored sets that a rebuild beats laying them over every query."""
-    waiting = select(SearchDoc.id).where(SearchDoc.dirty == true()).limit(COMPACT_AT).subquery()
+    waiting = dirty_docs(session.get_bind().dialect.name, column("id")).limit(COMPACT_AT).subquery()
     return (session.scalar(select(func.count()).select_from(waiting)) or 0) >= COMPACT_AT
 
 

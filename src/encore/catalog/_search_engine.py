@@ -1,58 +1,40 @@
 """Find and rank: the words' doc sets from the index, combined into tiers, paged in popularity order.
 
-Each word's sets come from one row when it is a common prefix (`search_prefixes`), else from the few
-terms it begins; typo candidates are looked up by size and an intact end (`_search_terms.typo_keys`).
 Docs are numbered by popularity, so every set is already in ranking order: a page is a slice, and the
 total is exact. Tiers, best first: the whole name is the query; every word begins a word of the name;
 every word begins a word of the name or its context (artists, album); every word matches with typos.
+
+A warm search sends one statement (`_preamble`: the stored sets' version, the docs changed since the
+last compaction, and each kind's docs named exactly as the query); word sets come from the process
+cache (catalog._search_sets), and a page's doc numbers map to entity ids from the cache too, which is
+safe because a doc that is not dirty keeps its number until the stored sets' version moves.
 """
 
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
-from sqlalchemy import BindParameter, and_, bindparam, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    String,
+    bindparam,
+    column,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import CatalogueCache
-from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
-from encore.catalog._search_terms import is_typo_of, match_tiers, terms, typo_keys, typos_allowed
-from encore.catalog._version import sets_version
-
-_TOP = "\U0010ffff"
-# Built once: a statement made per call spends more time in SQLAlchemy than in the database.
-_KINDS: BindParameter[list[str]] = bindparam("kinds", expanding=True)
-_EXACT = (
-    select(SearchDoc.doc)
-    .where(SearchDoc.kind == bindparam("kind"), SearchDoc.name == bindparam("name"))
-    .order_by(SearchDoc.doc)
-    .limit(bindparam("first"))
-)
-_CHANGED = select(SearchDoc.kind, SearchDoc.doc, SearchDoc.name, SearchDoc.context).where(
-    SearchDoc.dirty == true(), SearchDoc.kind.in_(_KINDS)
-)
-_ENTITIES = select(SearchDoc.doc, SearchDoc.entity_id).where(
-    SearchDoc.kind == bindparam("kind"), SearchDoc.doc.in_(bindparam("docs", expanding=True))
-)
-_HOT = select(SearchPrefix.kind, SearchPrefix.name_docs, SearchPrefix.other_docs).where(
-    SearchPrefix.prefix == bindparam("word"), SearchPrefix.kind.in_(_KINDS)
-)
-_COLD = select(SearchTerm.kind, SearchTerm.name_docs, SearchTerm.other_docs).where(
-    SearchTerm.kind.in_(_KINDS),
-    SearchTerm.term >= bindparam("word"),
-    SearchTerm.term < bindparam("word_end"),
-    SearchTerm.kind.not_in(select(SearchPrefix.kind).where(SearchPrefix.prefix == bindparam("word"))),
-)
-_PREFIX = _HOT.union_all(_COLD)
-_TYPOS = select(SearchTerm.kind, SearchTerm.term, SearchTerm.name_docs, SearchTerm.other_docs).where(
-    SearchTerm.size.in_(bindparam("sizes", expanding=True)),
-    or_(
-        and_(SearchTerm.term >= bindparam("head"), SearchTerm.term < bindparam("head_end")),
-        and_(SearchTerm.rterm >= bindparam("tail"), SearchTerm.rterm < bindparam("tail_end")),
-    ),
-    SearchTerm.kind.in_(_KINDS),
-)
+from encore.catalog._search_index import dirty_docs
+from encore.catalog._search_models import SearchDoc
+from encore.catalog._search_sets import Sets, word_sets
+from encore.catalog._search_terms import match_tiers, terms
+from encore.catalog._version import CatalogueVersion
 
 
 @dataclass(frozen=True)
@@ -61,80 +43,71 @@ class Hits:
     total: int
 
 
-@dataclass(frozen=True)
-class _Sets:
-    """One word's docs in one kind: with a word of the name beginning it, of the name or context, and also
-    with a word a typo away. Cached per process until the stored sets change (catalog._cache)."""
-
-    name: FrozenBitMap
-    any: FrozenBitMap
-    fuzzy: FrozenBitMap
-    cost: int  # bytes read to build it: what it weighs in the cache
+def _tag(value: str) -> ColumnElement[str]:
+    return literal_column(f"'{value}'", String)
 
 
-_NONE = _Sets(FrozenBitMap(), FrozenBitMap(), FrozenBitMap(), 0)
-
-
-def _load(session: Session, word: str, kinds: list[str]) -> dict[str, _Sets]:
-    name: dict[str, BitMap] = defaultdict(BitMap)
-    any_: dict[str, BitMap] = defaultdict(BitMap)
-    fuzzy: dict[str, BitMap] = defaultdict(BitMap)
-    cost: dict[str, int] = defaultdict(int)
-    for kind, in_name, in_other in _prefix_rows(session, word, kinds):
-        docs = BitMap.deserialize(in_name)
-        name[kind] |= docs
-        any_[kind] |= docs | BitMap.deserialize(in_other)
-        cost[kind] += 2 * len(in_name) + len(in_other)  # the name set, and within the name-or-context set
-    if typos_allowed(word):
-        for kind, in_name, in_other in _typo_rows(session, word, kinds):
-            fuzzy[kind] |= BitMap.deserialize(in_name) | BitMap.deserialize(in_other)
-            cost[kind] += len(in_name) + len(in_other)
-    out = {}
-    for kind in set(name) | set(fuzzy):
-        in_any = FrozenBitMap(any_[kind])
-        # No typo beyond the prefix matches: one set serves both tiers (and is counted once in the cache).
-        in_fuzzy = FrozenBitMap(in_any | fuzzy[kind]) if fuzzy[kind] - any_[kind] else in_any
-        out[kind] = _Sets(FrozenBitMap(name[kind]), in_any, in_fuzzy, cost[kind] + 64)
-    return out
-
-
-def _word_sets(session: Session, word: str, kinds: list[str], cache: CatalogueCache | None) -> dict[str, _Sets]:
-    out: dict[str, _Sets] = {}
+@lru_cache(maxsize=32)
+def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[Any]:
+    version = select(
+        _tag("v"), _tag(""), CatalogueVersion.sets, literal_column("0", Integer), _tag(""), _tag("")
+    ).where(CatalogueVersion.id == 1)
+    changed = (
+        column("kind", String),
+        column("doc", Integer),
+        column("entity_id", Integer),
+        column("name", String),
+        column("context", String),
+    )
+    parts = [version, dirty_docs(dialect, _tag("d"), *changed).where(column("kind").in_(kinds))]
     for kind in kinds:
-        hit = cache.sets.get((kind, word)) if cache else None
-        if isinstance(hit, _Sets):
-            out[kind] = hit
-    missing = [k for k in kinds if k not in out]
-    if missing:
-        loaded = _load(session, word, missing)
-        for kind in missing:
-            out[kind] = loaded.get(kind, _NONE)
-            if cache:
-                cache.sets.put((kind, word), out[kind])
+        named = (
+            select(SearchDoc.doc, SearchDoc.entity_id)
+            .where(SearchDoc.kind == kind, SearchDoc.name == bindparam("name"))
+            .order_by(SearchDoc.doc)
+            .limit(bindparam("first"))
+            .subquery()
+        )
+        parts.append(select(_tag("x"), _tag(kind), named.c.doc, named.c.entity_id, _tag(""), _tag("")))
+    return union_all(*parts)
+
+
+@lru_cache(maxsize=32)
+def _entities_statement(kinds: tuple[str, ...]) -> CompoundSelect[Any]:
+    return union_all(
+        *(
+            select(_tag(kind), SearchDoc.doc, SearchDoc.entity_id).where(
+                SearchDoc.kind == kind, SearchDoc.doc.in_(bindparam(f"docs_{kind}", expanding=True))
+            )
+            for kind in kinds
+        )
+    )
+
+
+@dataclass
+class _Preamble:
+    version: int = 0
+    dirty: list[tuple[str, int, str, str]] = field(default_factory=list)
+    exact: dict[str, BitMap] = field(default_factory=dict)
+    entities: dict[tuple[str, int], int] = field(default_factory=dict)  # of dirty and exact docs
+    dirty_docs: set[tuple[str, int]] = field(default_factory=set)
+
+
+def _preamble(session: Session, kinds: list[str], full: str, first: int) -> _Preamble:
+    dialect = session.get_bind().dialect.name
+    out = _Preamble(exact={k: BitMap() for k in kinds})
+    rows = session.execute(_preamble_statement(dialect, tuple(kinds)), {"name": full, "first": first})
+    for tag, kind, doc, entity_id, name, context in rows:
+        if tag == "v":
+            out.version = doc or 0
+            continue
+        out.entities[kind, doc] = entity_id
+        if tag == "x":
+            out.exact[kind].add(doc)
+        else:
+            out.dirty.append((kind, doc, name, context))
+            out.dirty_docs.add((kind, doc))
     return out
-
-
-def _prefix_rows(session: Session, word: str, kinds: list[str]) -> Iterator[tuple[str, bytes, bytes]]:
-    """Docs with a word beginning `word`: one stored row if it is a common prefix, else its few terms."""
-    yield from session.execute(_PREFIX, {"word": word, "word_end": word + _TOP, "kinds": kinds})
-
-
-def _typo_rows(session: Session, word: str, kinds: list[str]) -> Iterator[tuple[str, bytes, bytes]]:
-    """Docs with a word one or two edits from `word`: candidates share its size (give or take the edits)
-    and an intact beginning or end, looked up in the term index, then checked exactly."""
-    allowed = typos_allowed(word)
-    head, tail = typo_keys(word)
-    params = {
-        "sizes": list(range(max(len(word) - allowed, 1), len(word) + allowed + 1)),
-        "head": head,
-        "head_end": head + _TOP,
-        "tail": tail,
-        "tail_end": tail + _TOP,
-        "kinds": kinds,
-    }
-    for kind, term, name, other in session.execute(_TYPOS, params):
-        if is_typo_of(word, term):
-            yield kind, name, other
 
 
 @dataclass
@@ -164,7 +137,7 @@ class _Tiers:
         return self.any - self.name if i == 2 else self.fuzzy - self.any
 
 
-def _intersect(per_word: list[_Sets]) -> _Tiers:
+def _intersect(per_word: list[Sets]) -> _Tiers:
     """All words must match: the words' sets intersected (the cached sets themselves are never changed)."""
     tiers = _Tiers(name=per_word[0].name, any=per_word[0].any, fuzzy=per_word[0].fuzzy)
     for sets in per_word[1:]:
@@ -174,18 +147,9 @@ def _intersect(per_word: list[_Sets]) -> _Tiers:
     return tiers
 
 
-def _exact(session: Session, full: str, kinds: list[str], tiers: dict[str, _Tiers], first: int) -> None:
-    """Docs named exactly as the query come first. They are among the name matches already (so the total
-    does not change), and only the first `first` of them can reach the page: the index reads no more."""
-    for kind in kinds:
-        found = BitMap(session.scalars(_EXACT, {"kind": kind, "name": full, "first": first}))
-        tiers[kind].exact = found & tiers[kind].name  # always within; the & keeps the sizes honest
-
-
-def _changed(session: Session, words: list[str], kinds: list[str], tiers: dict[str, _Tiers]) -> None:
+def _changed(rows: list[tuple[str, int, str, str]], words: list[str], tiers: dict[str, _Tiers]) -> None:
     """Docs changed since the last compaction, whose stored sets may be out of date: what those sets say
     of them is dropped, and they are matched as they are now."""
-    rows = session.execute(_CHANGED, {"kinds": kinds})
     owned: dict[str, tuple[BitMap, BitMap, BitMap]] = {}
     for kind, doc, name, context in rows:
         if kind not in owned:
@@ -215,11 +179,38 @@ def _page(tiers: _Tiers, limit: int, offset: int) -> tuple[list[int], int]:
     return docs, sum(sizes)
 
 
-def _entities(session: Session, kind: str, docs: list[int]) -> list[int]:
-    if not docs:
-        return []
-    found = dict(session.execute(_ENTITIES, {"kind": kind, "docs": docs}).all())
-    return [found[d] for d in docs if d in found]
+def _entities(
+    session: Session,
+    pages: dict[str, Sequence[int]],
+    first: _Preamble,
+    cache: CatalogueCache | None,
+    built_at: int,
+) -> dict[tuple[str, int], int]:
+    """Entity ids of the pages' docs: from the preamble (dirty and exact docs), the cache, then one statement
+    for the rest. Only docs that are not dirty are cached: their numbers hold until the sets' version moves."""
+    known = dict(first.entities)
+    wanted: dict[str, list[int]] = {kind: [] for kind in pages}
+    for kind, docs in pages.items():
+        for doc in docs:
+            if (kind, doc) in known:
+                continue
+            hit = cache.docs.get((kind, doc)) if cache else None
+            if hit is None:
+                wanted[kind].append(doc)
+            else:
+                known[kind, doc] = hit
+    if any(wanted.values()):
+        asked = tuple(kind for kind, docs in wanted.items() if docs)
+        params = {f"docs_{kind}": wanted[kind] for kind in asked}
+        for kind, doc, entity_id in session.execute(_entities_statement(asked), params):
+            known[kind, doc] = entity_id
+            if cache:
+                cache.docs.put((kind, doc), entity_id, built_at=built_at)
+    if cache:
+        for (kind, doc), entity_id in first.entities.items():
+            if (kind, doc) not in first.dirty_docs:
+                cache.docs.put((kind, doc), entity_id, built_at=built_at)
+    return known
 
 
 def find(
@@ -233,15 +224,22 @@ def find(
     cache: CatalogueCache | None = None,
 ) -> dict[str, Hits]:
     """The page of each kind's matches, best first, with the exact number of matches."""
+    first = _preamble(session, kinds, full, offset + limit)
+    built_at = (0, 0, 0)
     if cache:
-        cache.sets_at(sets_version(session))
-    per_kind: dict[str, list[_Sets]] = {k: [] for k in kinds}
+        cache.sets_at(first.version)
+        built_at = (cache.sets.generation, cache.short_sets.generation, cache.docs.generation)
+    per_kind: dict[str, list[Sets]] = {k: [] for k in kinds}
     for word in words:
-        sets = _word_sets(session, word, kinds, cache)
+        sets = word_sets(session, word, kinds, cache, built_at[:2])
         for kind in kinds:
             per_kind[kind].append(sets[kind])
     tiers = {kind: _intersect(per_kind[kind]) for kind in kinds}
-    _changed(session, words, kinds, tiers)
-    _exact(session, full, kinds, tiers, first=offset + limit)
+    _changed(first.dirty, words, tiers)
+    for kind in kinds:
+        tiers[kind].exact = first.exact[kind] & tiers[kind].name  # always within; the & keeps the sizes honest
     pages = {kind: _page(tiers[kind], limit, offset) for kind in kinds}
-    return {kind: Hits(_entities(session, kind, docs), total) for kind, (docs, total) in pages.items()}
+    ids = _entities(session, {k: docs for k, (docs, _) in pages.items()}, first, cache, built_at[2])
+    return {
+        kind: Hits([ids[kind, d] for d in docs if (kind, d) in ids], total) for kind, (docs, total) in pages.items()
+    }

@@ -1,0 +1,174 @@
+"""A search word's doc sets, from the process cache or the index: prefixes as typed, and typos.
+
+Each word's sets come from one row when it is a common prefix (`search_prefixes`), else from the few
+terms it begins. Typo candidates are looked up by size and an intact beginning or end in the term
+index alone (`_search_terms.typo_keys`; both lookups read only an index, never a row), checked by
+rapidfuzz, and only the terms that really are a typo away are read, each once per process: the sets
+of a term ("=love") are cached beside those of the words typed, so the hundred misspellings of a
+common word read its blob once (the first pass read every candidate's blob for every new typo).
+Words of one or two letters are kept in their own part of the cache, so that the long tail of other
+words cannot evict the sets that every query begins with.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pyroaring import BitMap, FrozenBitMap
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlalchemy import BindParameter, Integer, bindparam, literal_column, select
+from sqlalchemy.orm import Session
+
+from encore.catalog._cache import Bounded, CatalogueCache
+from encore.catalog._search_models import SearchPrefix, SearchTerm
+from encore.catalog._search_terms import typo_keys, typos_allowed
+
+_TOP = "\U0010ffff"
+SHORT = 2  # words this long or shorter live in the cache's resident part
+# Built once: a statement made per call spends more time in SQLAlchemy than in the database.
+_KINDS: BindParameter[list[str]] = bindparam("kinds", expanding=True)
+_HOT = select(SearchPrefix.kind, SearchPrefix.name_docs, SearchPrefix.other_docs).where(
+    SearchPrefix.prefix == bindparam("word"), SearchPrefix.kind.in_(_KINDS)
+)
+_COLD = select(SearchTerm.kind, SearchTerm.name_docs, SearchTerm.other_docs).where(
+    SearchTerm.kind.in_(_KINDS),
+    SearchTerm.term >= bindparam("word"),
+    SearchTerm.term < bindparam("word_end"),
+    SearchTerm.kind.not_in(select(SearchPrefix.kind).where(SearchPrefix.prefix == bindparam("word"))),
+)
+_PREFIX = _HOT.union_all(_COLD)
+_SIZES: BindParameter[list[int]] = bindparam("sizes", expanding=True)
+# Only the (size, term) and (size, rterm) indexes are read: no row, no blob, whatever the kinds.
+_CANDIDATES = (
+    select(literal_column("0", Integer), SearchTerm.term)
+    .where(SearchTerm.size.in_(_SIZES), SearchTerm.term >= bindparam("head"), SearchTerm.term < bindparam("head_end"))
+    .union_all(
+        select(literal_column("1", Integer), SearchTerm.rterm).where(
+            SearchTerm.size.in_(_SIZES), SearchTerm.rterm >= bindparam("tail"), SearchTerm.rterm < bindparam("tail_end")
+        )
+    )
+)
+_TERMS = select(SearchTerm.kind, SearchTerm.term, SearchTerm.name_docs, SearchTerm.other_docs).where(
+    SearchTerm.kind.in_(_KINDS), SearchTerm.term.in_(bindparam("terms", expanding=True))
+)
+
+
+@dataclass(frozen=True)
+class Sets:
+    """One word's docs in one kind: with a word of the name beginning it, of the name or context, and also
+    with a word a typo away. Cached per process until the stored sets change (catalog._cache)."""
+
+    name: FrozenBitMap
+    any: FrozenBitMap
+    fuzzy: FrozenBitMap
+    cost: int  # bytes read to build it: what it weighs in the cache
+
+
+@dataclass(frozen=True)
+class _TermDocs:
+    """Docs with one exact term, in name or context: what a typo of that term adds."""
+
+    docs: FrozenBitMap
+    cost: int
+
+
+NONE = Sets(FrozenBitMap(), FrozenBitMap(), FrozenBitMap(), 0)
+_NO_TERM = _TermDocs(FrozenBitMap(), 16)
+
+
+def _part(cache: CatalogueCache, word: str) -> Bounded[tuple[str, str], object]:
+    return cache.short_sets if len(word) <= SHORT else cache.sets
+
+
+def word_sets(
+    session: Session, word: str, kinds: list[str], cache: CatalogueCache | None, built_at: tuple[int, int]
+) -> dict[str, Sets]:
+    """The word's sets per kind; `built_at` is the cache's generations when the search read the sets'
+    version, so sets read for an older version are never kept after a newer one cleared the cache."""
+    out: dict[str, Sets] = {}
+    for kind in kinds:
+        hit = _part(cache, word).get((kind, word)) if cache else None
+        if isinstance(hit, Sets):
+            out[kind] = hit
+    missing = [k for k in kinds if k not in out]
+    if missing:
+        loaded = _load(session, word, missing, cache, built_at)
+        for kind in missing:
+            out[kind] = loaded.get(kind, NONE)
+            if cache:
+                part = _part(cache, word)
+                part.put((kind, word), out[kind], built_at=built_at[0] if part is cache.sets else built_at[1])
+    return out
+
+
+def _load(
+    session: Session, word: str, kinds: list[str], cache: CatalogueCache | None, built_at: tuple[int, int]
+) -> dict[str, Sets]:
+    name: dict[str, BitMap] = defaultdict(BitMap)
+    any_: dict[str, BitMap] = defaultdict(BitMap)
+    cost: dict[str, int] = defaultdict(int)
+    for kind, in_name, in_other in _prefix_rows(session, word, kinds):
+        docs = BitMap.deserialize(in_name)
+        name[kind] |= docs
+        any_[kind] |= docs | BitMap.deserialize(in_other)
+        cost[kind] += 2 * len(in_name) + len(in_other)  # the name set, and within the name-or-context set
+    fuzzy = _typo_docs(session, word, kinds, cache, built_at[0]) if typos_allowed(word) else {}
+    out = {}
+    for kind in set(name) | set(fuzzy):
+        in_any = FrozenBitMap(any_[kind])
+        extra = fuzzy.get(kind, BitMap()) - any_[kind]
+        # No typo beyond the prefix matches: one set serves both tiers (and is counted once in the cache).
+        in_fuzzy = FrozenBitMap(in_any | extra) if extra else in_any
+        fuzzy_cost = len(in_fuzzy.serialize()) if extra else 0  # its own copy
+        out[kind] = Sets(FrozenBitMap(name[kind]), in_any, in_fuzzy, cost[kind] + fuzzy_cost + 64)
+    return out
+
+
+def _prefix_rows(session: Session, word: str, kinds: list[str]) -> Iterator[tuple[str, bytes, bytes]]:
+    """Docs with a word beginning `word`: one stored row if it is a common prefix, else its few terms."""
+    yield from session.execute(_PREFIX, {"word": word, "word_end": word + _TOP, "kinds": kinds})
+
+
+def typo_terms(session: Session, word: str) -> list[str]:
+    """Terms (of any kind) one or two edits from `word`, and not simply longer words it begins: candidates
+    share its size (give or take the edits) and an intact beginning or end, then are checked exactly."""
+    allowed = typos_allowed(word)
+    head, tail = typo_keys(word)
+    params = {
+        "sizes": list(range(max(len(word) - allowed, 1), len(word) + allowed + 1)),
+        "head": head,
+        "head_end": head + _TOP,
+        "tail": tail,
+        "tail_end": tail + _TOP,
+    }
+    found = {term if reversed_ == 0 else term[::-1] for reversed_, term in session.execute(_CANDIDATES, params)}
+    near = process.extract(word, list(found), scorer=OSA.distance, score_cutoff=allowed, limit=None)
+    return sorted(term for term, _, _ in near if not term.startswith(word))
+
+
+def _typo_docs(
+    session: Session, word: str, kinds: list[str], cache: CatalogueCache | None, built_at: int
+) -> dict[str, BitMap]:
+    out: dict[str, BitMap] = defaultdict(BitMap)
+    missing: list[str] = []
+    for term in typo_terms(session, word):
+        for kind in kinds:
+            hit = cache.sets.get((kind, "=" + term)) if cache else None
+            if isinstance(hit, _TermDocs):
+                out[kind] |= hit.docs
+            elif term not in missing:
+                missing.append(term)
+    if not missing:
+        return out
+    read: dict[tuple[str, str], _TermDocs] = {}
+    for kind, term, in_name, in_other in session.execute(_TERMS, {"kinds": kinds, "terms": missing}):
+        docs = BitMap.deserialize(in_name) | BitMap.deserialize(in_other)
+        read[kind, term] = _TermDocs(FrozenBitMap(docs), len(in_name) + len(in_other) + 64)
+    for term in missing:
+        for kind in kinds:
+            found = read.get((kind, term), _NO_TERM)
+            out[kind] |= found.docs
+            if cache:
+                cache.sets.put((kind, "=" + term), found, built_at=built_at)
+    return out
