@@ -22,16 +22,19 @@ class Lock:
     release_at: datetime | None  # when a pre-release opens to everyone
 
 
-def locked_tracks(session: Session, *, user_id: int, track_ids: Sequence[str], now: datetime) -> dict[str, Lock]:
-    """The locked ones among `track_ids` (public ids; unknown ids are left out), keyed by public id."""
+def locked_tracks(session: Session, *, user_id: int | None, track_ids: Sequence[str], now: datetime) -> dict[str, Lock]:
+    """The locked ones among `track_ids` (public ids; unknown ids are left out), keyed by public id.
+    `user_id` None (an app with no listener behind it) is decided as someone without a subscription."""
     wanted = list(dict.fromkeys(track_ids))[:MAX_LOCK_IDS]
     if not wanted:
         return {}
-    sub_row = session.execute(
-        select(Subscription.state, Subscription.period_end, Subscription.trial_end).where(
-            Subscription.user_id == user_id
-        )
-    ).first()
+    sub_row = None
+    if user_id is not None:
+        sub_row = session.execute(
+            select(Subscription.state, Subscription.period_end, Subscription.trial_end).where(
+                Subscription.user_id == user_id
+            )
+        ).first()
     sub = None if sub_row is None else SubscriptionDates(SubState(sub_row.state), sub_row.period_end, sub_row.trial_end)
     rows = session.execute(
         select(Track.public_id, *content_columns())
