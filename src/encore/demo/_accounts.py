@@ -12,7 +12,6 @@ from encore.accounts import Role, User, create_user, get_user_by_name
 from encore.ads import AdCampaign, create_campaign
 from encore.billing import Availability, Tier, grant_premium, tier_of
 from encore.catalog import Album, Label, Track
-from encore.demo._files import write_demo_library
 from encore.demo._plan import DemoAlbum, DemoCatalogue, DemoTrack
 from encore.exclusives import Exclusive, create_exclusive
 from encore.history import Play
@@ -72,6 +71,8 @@ def ad_spot_catalogue() -> DemoCatalogue:
 
 
 def write_ad_spot(out_dir: Path) -> list[Path]:
+    from encore.demo._files import write_demo_library  # PyAV, numpy, soundfile: only when writing files (#16)
+
     return write_demo_library(ad_spot_catalogue(), out_dir)
 
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from encore.billing import Availability
 from encore.catalog import Album, ReleaseStatus, Track, set_release_status
-from encore.demo._cover import render_cover
 from encore.demo._plan import DemoAlbum, DemoTrack, upc_with_check
 from encore.exclusives import Exclusive, ExclusiveImage, create_exclusive
 
@@ -60,6 +59,8 @@ def extras_album(first: DemoAlbum) -> DemoAlbum:
 
 
 def gallery_images(first: DemoAlbum, count: int = 4) -> list[bytes]:
+    from encore.demo._cover import render_cover  # Pillow: only when drawing (#16)
+
     names = ["Sketch", "Alternate cover", "Studio wall", "Tour poster"]
     return [
         render_cover(title=f"{names[i % len(names)]} {i + 1}", artist=first.artist, palette=first.palette + 10 + i)

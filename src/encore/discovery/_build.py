@@ -5,7 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -70,6 +69,8 @@ def _listening(session: Session) -> list[tuple[int, int, int]]:
 
 def _neighbours(signal: list[tuple[int, int, int]], facts: list[Facts], *, key: _Key) -> list[Neighbour]:
     """Map ids to dense indexes, learn the listening pairs, blend in the catalogue, map back."""
+    import numpy as np  # where used: the serving process starts without numpy (#16)
+
     ids = sorted({f.item for f in facts})
     index = {item: i for i, item in enumerate(ids)}
     users = {u: i for i, u in enumerate(sorted({u for u, _, _ in signal}))}

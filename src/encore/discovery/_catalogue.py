@@ -5,8 +5,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from encore.discovery._cooccur import Pairs, top_k
 
 # Shares of a catalogue score (sums to 1); listening scores stay above catalogue ones of the same strength.
@@ -64,6 +62,8 @@ def catalogue_neighbours(facts: Sequence[Facts], *, wanted: Iterable[int], k: in
                     rows.append(item)
                     cols.append(other.item)
                     scores.append(CATALOGUE_WEIGHT * s)
+    import numpy as np  # where used: the serving process starts without numpy (#16)
+
     r, c = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
     return top_k(r, c, np.array(scores, dtype=np.float64), np.zeros(r.size, dtype=np.int64), k=k)
 

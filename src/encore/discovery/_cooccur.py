@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
-if TYPE_CHECKING:
-    from scipy import sparse  # imported where used: the serving process starts without scipy (#16)
+if TYPE_CHECKING:  # numpy and scipy are imported where used: the serving process starts without them (#16)
+    import numpy as np
+    import numpy.typing as npt
+    from scipy import sparse
 
 from encore.library import MIN_LISTENERS
 
@@ -42,6 +41,7 @@ def listening_matrix(
     users: npt.ArrayLike, items: npt.ArrayLike, ms_played: npt.ArrayLike, *, n_items: int
 ) -> sparse.csr_matrix:
     """Listeners x items, weight log1p(minutes played) summed over plays, heaviest items per listener kept."""
+    import numpy as np
     from scipy import sparse
 
     u = np.asarray(users, dtype=np.int64)
@@ -56,6 +56,7 @@ def listening_matrix(
 
 
 def _cap_rows(m: sparse.csr_matrix, cap: int) -> sparse.csr_matrix:
+    import numpy as np
     from scipy import sparse
 
     counts = np.diff(m.indptr)
@@ -70,6 +71,8 @@ def _cap_rows(m: sparse.csr_matrix, cap: int) -> sparse.csr_matrix:
 
 def item_neighbours(m: sparse.csr_matrix, *, k: int) -> Pairs:
     """Up to k neighbours per item (column of `m`), from at least MIN_LISTENERS shared listeners each."""
+    import numpy as np
+
     x = m.tocsc().astype(np.float64)
     binary = x.copy()
     binary.data = np.ones_like(binary.data)
@@ -99,6 +102,8 @@ def top_k(
     *,
     k: int,
 ) -> Pairs:
+    import numpy as np
+
     order = np.lexsort((col, -score, row))  # by row, best first, ties by id (stable across runs)
     row, col, score, count = row[order], col[order], score[order], count[order]
     starts = np.r_[0, np.flatnonzero(np.diff(row)) + 1] if row.size else np.array([], dtype=np.int64)

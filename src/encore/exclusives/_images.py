@@ -1,15 +1,19 @@
 """A gallery's pictures: checked with Pillow's decompression-bomb guard as an error, re-encoded as JPEG (so
 no uploaded byte is ever served back as-is), kept at their own aspect ratio, stored under `exclusives/`."""
 
+from __future__ import annotations
+
 import hashlib
 import io
 import warnings
 from pathlib import Path
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
 
 from encore.kernel import ValidationFailed
 from encore.storage import MediaStore
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 6,000 x 6,000 scan is fine; a 30,000 x 30,000 "PNG" of 100 KB is a bomb
@@ -26,6 +30,8 @@ def image_relpath(key: str, size: int) -> str:
 
 
 def _decode(data: bytes) -> Image.Image:
+    from PIL import Image, ImageOps  # where used: a server that never takes an upload does not map Pillow (#16)
+
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected(f"an image can be at most {MAX_IMAGE_BYTES // 2**20} MB", code="image_too_large")
     try:
@@ -48,6 +54,8 @@ def _decode(data: bytes) -> Image.Image:
 
 def store_image(*, data: bytes, store: MediaStore) -> str:
     """The image's key (SHA-256 of the upload) once its renditions are in the store; ImageRejected otherwise."""
+    from PIL import Image
+
     picture = _decode(data)
     key = hashlib.sha256(data).hexdigest()
     for size in SIZES:

@@ -10,8 +10,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps
-
 SIZES = (640, 300, 64)
 FOLDER_NAMES = ("cover", "folder", "front", "album")
 FOLDER_EXTS = (".jpg", ".jpeg", ".png", ".webp")
@@ -42,6 +40,8 @@ def folder_image(audio_path: Path) -> bytes | None:
 
 
 def render_artwork(data: bytes, temp_dir: Path, name: str) -> ArtworkFiles:
+    from PIL import Image, ImageOps  # where used: a server that never renders covers does not map Pillow (#16)
+
     key = hashlib.sha256(data).hexdigest()
     try:
         with warnings.catch_warnings():

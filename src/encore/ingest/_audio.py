@@ -6,7 +6,12 @@ Vorbis comes from libsndfile's real libvorbis (PyAV's built-in encoder ignores t
 quality 0.5 (compression_level=0.5) is libvorbis q5, whose nominal bitrate at 44.1 kHz stereo is
 160 kbit/s, written into the identification header. Opus comes from PyAV's libopus at 96 kbit/s.
 Integrated loudness is ffmpeg's ebur128 filter; the true peak is measured in numpy (see _peak).
+
+PyAV, numpy and soundfile are imported where they are used: a serving process that never ingests does
+not map them (#16).
 """
+
+from __future__ import annotations
 
 import hashlib
 import math
@@ -14,15 +19,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-
-import av
-import av.filter
-import numpy as np
-import soundfile as sf
+from typing import TYPE_CHECKING
 
 from encore.ingest._errors import CorruptAudioError, RejectedAudioError
-from encore.ingest._peak import TruePeak
 from encore.storage import NotAudioContainerError, open_audio
+
+if TYPE_CHECKING:
+    import av
+    import av.container
+    import numpy as np
+
+    from encore.ingest._peak import TruePeak
 
 RATE = 44_100
 OPUS_RATE = 48_000
@@ -67,6 +74,8 @@ def gain_for(loudness: float | None, true_peak_dbtp: float | None) -> float:
 
 class _Loudness:
     def __init__(self) -> None:
+        import av.filter
+
         self.graph = av.filter.Graph()
         src = self.graph.add_abuffer(format="fltp", sample_rate=RATE, layout="stereo", time_base=Fraction(1, RATE))
         meter = self.graph.add("ebur128", "metadata=1")
@@ -76,6 +85,8 @@ class _Loudness:
         self.integrated: str | None = None
 
     def push(self, frame: av.AudioFrame | None) -> None:
+        import av
+
         self.graph.push(frame)
         while True:
             try:
@@ -95,6 +106,8 @@ class _Loudness:
 
 class _Opus:
     def __init__(self, path: Path) -> None:
+        import av
+
         self.container = av.open(str(path), "w", format="ogg")
         self.stream = self.container.add_stream(
             "libopus", rate=OPUS_RATE, options={"compression_level": str(OPUS_COMPLEXITY)}
@@ -126,6 +139,8 @@ def _file_info(path: Path) -> RenditionFile:
 
 def _blocks(container: av.container.InputContainer) -> Iterator[np.ndarray]:
     """Planar float32 (2, n) blocks at 44.1 kHz, n about BLOCK (the last one shorter)."""
+    import av
+
     resampler = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
     pending: list[np.ndarray] = []
     held = 0
@@ -146,6 +161,8 @@ def _frames(container: av.container.InputContainer) -> Iterator[av.AudioFrame | 
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    import numpy as np
+
     block = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
     if not np.isfinite(block).all():
         block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
@@ -153,6 +170,12 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def transcode(source: Path, *, vorbis_out: Path, opus_out: Path, declared_s: float | None) -> AudioResult:
+    import av
+    import numpy as np
+    import soundfile as sf
+
+    from encore.ingest._peak import TruePeak
+
     loudness, peak, opus = _Loudness(), TruePeak(2), _Opus(opus_out)
     samples = 0
     try:

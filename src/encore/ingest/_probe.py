@@ -4,8 +4,6 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
-
 from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
 from encore.storage import NotAudioContainerError, open_audio
 
@@ -21,6 +19,8 @@ class Probe:
 
 def probe(path: Path) -> Probe:
     """Content decides, not the extension. The hash covers audio packets only, so retagging keeps it."""
+    import av  # where used: a serving process that never ingests does not map PyAV (#16)
+
     if path.stat().st_size == 0:
         raise NotAudioError("file is empty")
     try:

@@ -2,15 +2,21 @@
 
 No network: the font is a file that scripts/system-deps.sh installs. A server without it (`make run` does
 not install system packages) still renders cards, in the scalable font that Pillow itself ships.
+
+Pillow is imported where a card is drawn: a serving process that never draws one does not map it (#16).
 """
+
+from __future__ import annotations
 
 import io
 from functools import cache
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from encore.insights._cards import Card
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1080, 1920
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -31,6 +37,8 @@ _PALETTES = {
 
 @cache
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     path = FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
     if not path.exists():
         bundled = ImageFont.load_default(size=size)  # Pillow's own scalable font (one weight)
@@ -77,6 +85,8 @@ PREVIEW_WIDTH, PREVIEW_HEIGHT = 1200, 630  # the size link previews (Open Graph,
 
 def render_preview(summary: Card, *, period: str) -> bytes:
     """The share page's link preview: 1200x630, the story's summary card laid out landscape."""
+    from PIL import Image, ImageDraw
+
     background, accent = _PALETTES["intro"]
     image = Image.new("RGB", (PREVIEW_WIDTH, PREVIEW_HEIGHT), background)
     draw = ImageDraw.Draw(image)
@@ -93,6 +103,8 @@ def render_preview(summary: Card, *, period: str) -> bytes:
 
 
 def render_card(card: Card, *, index: int, total: int, period: str) -> bytes:
+    from PIL import Image, ImageDraw
+
     background, accent = _PALETTES.get(card.kind, ("#111111", "#ffffff"))
     image = Image.new("RGB", (WIDTH, HEIGHT), background)
     draw = ImageDraw.Draw(image)

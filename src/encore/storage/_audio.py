@@ -8,10 +8,13 @@ published as the uploader's track), image2 expands patterns, and protocols like 
 format that is not on the list never runs. The demuxer that did open is checked again by name.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-import av
-import av.container
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # PyAV is imported where used: a process that never opens audio does not map it (#16)
+    import av.container
 
 # Demuxers that hold their audio inside the file they were given. Nothing here follows a path.
 AUDIO_DEMUXERS = frozenset({"mp3", "flac", "ogg", "wav", "w64", "aiff", "mov", "matroska", "aac", "caf"})
@@ -29,6 +32,8 @@ def accepted_demuxer(name: str) -> bool:
 
 def open_audio(path: Path, *, metadata_errors: str = "strict") -> av.container.InputContainer:
     """Open `path` for reading with an audio demuxer from the allowlist, or raise NotAudioContainerError."""
+    import av
+
     try:
         container = av.open(str(path), "r", options=dict(_OPTIONS), metadata_errors=metadata_errors)
     except av.ArgumentError as exc:  # EINVAL: what FFmpeg answers when the sniffed format is off the list

@@ -5,8 +5,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import av
-
 from encore.state import Lease, SharedState
 from encore.storage import open_audio
 
@@ -58,6 +56,8 @@ def _drain(buf: io.BytesIO) -> bytes:
 
 def transcode_mp3(source: Path, *, kbps: int, offset_s: float = 0.0) -> Iterator[bytes]:
     """Yield MP3 bytes as they are encoded (first bytes after a few frames, not after the whole file)."""
+    import av  # where used: a server that never transcodes does not map PyAV (#16)
+
     buf = io.BytesIO()
     # No Xing/LAME header: the muxer writes it by seeking back to the start when it closes, and the
     # start has already gone to the client, so it would land at the end of the stream as junk.

@@ -3,7 +3,6 @@ into an app (server URL, username) and a QR code of the server URL for phone app
 
 import io
 
-import segno
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
@@ -37,6 +36,8 @@ def connect(request: Request, user: CurrentUser) -> ConnectOut:
 @router.get("/connect/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
 def connect_qr(request: Request, user: CurrentUser) -> Response:
     """The server URL as a QR code (SVG), for a phone app's or camera's scanner: no secret is in it."""
+    import segno  # where used: the server maps it only once someone asks for a QR code (#16)
+
     out = io.BytesIO()
     segno.make(_server_url(request), error="m").save(out, kind="svg", scale=6, border=2, dark="#000", light="#fff")
     return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})

@@ -259,3 +259,47 @@ def test_recently_played_names_album_artist_and_playlist_contexts(live: LiveServ
         },
     }
     assert by_age[1:] == [None, None, None]
+
+
+def test_is_playable_follows_the_listener_s_tier_and_the_label_s_availability(live: LiveServer) -> None:
+    """Spotify's meaning: playable by this caller now. A Premium-only track and a pre-release before its date
+    are not playable for a free listener (on every track object: one track, several, an album's, search) and
+    become playable on the next request once the listener has Premium."""
+    from encore.accounts import create_user
+    from encore.billing import grant_premium
+    from tests.catalog import factories as f
+
+    c = live.container
+    now = c.clock.now()
+    with transaction(c.sessions) as s:
+        user = create_user(s, username="erin", password=PASSWORD, display_name="Erin", email="erin@example.org")
+        erin_id = user.public_id
+        label = f.label(s, "Playable Records")
+        band = f.artist(s, "Zyxwv Playable Band")
+        album = f.album(s, "Zyxwv Locks", band, on=label)
+        open_track = f.track(s, "Zyxwv Open", album, [band], number=1)
+        premium = f.track(s, "Zyxwv Premium", album, [band], number=2)
+        early = f.track(s, "Zyxwv Early", album, [band], number=3)
+        released = f.track(s, "Zyxwv Released", album, [band], number=4)
+        premium.availability = "premium"
+        early.availability, early.available_from = "prerelease", now + timedelta(days=30)
+        released.availability, released.available_from = "prerelease", now - timedelta(days=1)
+        ids = {t.public_id: t.title for t in (open_track, premium, early, released)}
+        album_id = album.public_id
+    expected_free = {"Zyxwv Open": True, "Zyxwv Premium": False, "Zyxwv Early": False, "Zyxwv Released": True}
+
+    def seen(sp: spotipy.Spotify) -> list[dict[str, bool]]:
+        one = {ids[i]: sp.track(i)["is_playable"] for i in ids}
+        several = {t["name"]: t["is_playable"] for t in sp.tracks(list(ids))["tracks"]}
+        on_album = {t["name"]: t["is_playable"] for t in sp.album(album_id)["tracks"]["items"]}
+        listed = {t["name"]: t["is_playable"] for t in sp.album_tracks(album_id)["items"]}
+        found = {t["name"]: t["is_playable"] for t in sp.search(q="zyxwv", type="track", limit=10)["tracks"]["items"]}
+        return [one, several, on_album, listed, found]
+
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "erin", PASSWORD)
+        sp = _pkce_client(live, http)
+        assert seen(sp) == [expected_free] * 5
+        with transaction(c.sessions) as s:
+            grant_premium(s, user_public_id=erin_id, plan="premium", days=30, now=now)
+        assert seen(sp) == [dict.fromkeys(expected_free, True)] * 5

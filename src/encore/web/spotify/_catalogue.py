@@ -6,9 +6,10 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from encore import catalog
 from encore.kernel import ValidationFailed, is_public_id
-from encore.web._deps import Cache, Db
+from encore.web._deps import Cache, Db, container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url, ids_param
+from encore.web.spotify._playable import mark_playable, playable_json
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import album_full, album_simple, artist_full, paging, track_full, track_simple
 
@@ -35,7 +36,7 @@ def search(
     request: Request,
     session: Db,
     cache: Cache,
-    _access: AnyToken,
+    access: AnyToken,
     q: Annotated[str, Query(min_length=1, max_length=200, examples=["night drive"])],
     type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track")],
     limit: Limit = 20,
@@ -66,11 +67,11 @@ def search(
         out.albums = paging(
             href, params, pb.items, total=pb.total, limit=limit, offset=offset, wrap=lambda a: album_simple(base, a)
         )
-    return out
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 @router.get("/tracks/{id}", summary="Get a track", response_model=s.Track)
-def track(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> Response:
+def track(request: Request, session: Db, access: AnyToken, id: Id, market: Market = None) -> Response:
     base = base_url(request)
 
     def made() -> bytes:
@@ -78,15 +79,19 @@ def track(request: Request, session: Db, _access: AnyToken, id: Id, market: Mark
         full = track_full(base, view, catalog.album_summary(session, album_id=view.album_id))
         return full.model_dump_json().encode()
 
-    # Built once per track and address, kept until the catalogue changes (catalog.representation).
-    return Response(catalog.representation(session, ("v1/tracks", base, id), made), media_type="application/json")
+    # Built once per track and address, kept until the catalogue changes (catalog.representation); only
+    # `is_playable` is the caller's own.
+    body = catalog.representation(session, ("v1/tracks", base, id), made)
+    now = container(request).clock.now()
+    body = playable_json(session, user_id=access.user_id, now=now, track_id=id, body=body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/tracks", summary="Get several tracks")
 def tracks(
     request: Request,
     session: Db,
-    _access: AnyToken,
+    access: AnyToken,
     ids: Annotated[str, Query(max_length=2000, description="Up to 50 comma-separated ids")],
     market: Market = None,
 ) -> s.Tracks:
@@ -95,14 +100,16 @@ def tracks(
     found = catalog.tracks_by_public_ids(session, ids=wanted)
     albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in found.values()])
     base = base_url(request)
-    return s.Tracks(
+    out = s.Tracks(
         tracks=[track_full(base, found[i], albums.get(found[i].album_id)) if i in found else None for i in wanted]
     )
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 @router.get("/albums/{id}", summary="Get an album")
-def album(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> s.Album:
-    return album_full(base_url(request), catalog.album_page(session, album_id=_valid(id, "album")))
+def album(request: Request, session: Db, access: AnyToken, id: Id, market: Market = None) -> s.Album:
+    out = album_full(base_url(request), catalog.album_page(session, album_id=_valid(id, "album")))
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 @router.get("/albums/{id}/tracks", summary="Get an album's tracks")
@@ -110,7 +117,7 @@ def album_tracks(
     *,
     request: Request,
     session: Db,
-    _access: AnyToken,
+    access: AnyToken,
     id: Id,
     limit: Limit = 20,
     offset: Offset = 0,
@@ -118,7 +125,7 @@ def album_tracks(
 ) -> s.Paging[s.TrackSimple]:
     page = catalog.album_page(session, album_id=_valid(id, "album"))
     base = base_url(request)
-    return paging(
+    out = paging(
         f"{base}/v1/albums/{id}/tracks",
         {},
         page.tracks[offset : offset + limit],
@@ -127,6 +134,7 @@ def album_tracks(
         offset=offset,
         wrap=lambda t: track_simple(base, t),
     )
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 @router.get("/artists/{id}", summary="Get an artist")
@@ -162,11 +170,12 @@ def artist_albums(
 
 
 @router.get("/artists/{id}/top-tracks", summary="Get an artist's top tracks")
-def artist_top_tracks(request: Request, session: Db, _access: AnyToken, id: Id, market: Market = None) -> s.TopTracks:
+def artist_top_tracks(request: Request, session: Db, access: AnyToken, id: Id, market: Market = None) -> s.TopTracks:
     page = catalog.artist_page(session, artist_id=_valid(id, "artist"), top=10)
     base = base_url(request)
     albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in page.top_tracks])
-    return s.TopTracks(tracks=[track_full(base, t, albums.get(t.album_id)) for t in page.top_tracks])
+    out = s.TopTracks(tracks=[track_full(base, t, albums.get(t.album_id)) for t in page.top_tracks])
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 @router.get("/browse/new-releases", summary="Get new releases")

@@ -18,6 +18,7 @@ from encore.web.spotify._edge import (
     parse_item_ids,
     user_of,
 )
+from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._shapes import album_full, iso, paging, track_full
 
 router = APIRouter(
@@ -40,7 +41,7 @@ def saved_tracks(
 ) -> s.Paging[s.SavedTrack]:
     page = library.saved_tracks(session, user_id=user_of(access), limit=limit, offset=offset)
     base = base_url(request)
-    return paging(
+    out = paging(
         f"{base}/v1/me/tracks",
         {},
         page.items,
@@ -49,6 +50,7 @@ def saved_tracks(
         offset=offset,
         wrap=lambda v: s.SavedTrack(added_at=iso(v.saved_at), track=track_full(base, v.track)),
     )
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 def _ids_from(ids: str | None, body: dict[str, object] | None, kind: library.SavedKind = "track") -> list[str]:

@@ -20,6 +20,7 @@ from encore.web.spotify._edge import (
     has_scope,
     user_of,
 )
+from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._shapes import artist_full, context, external, iso, paging, track_full, uri
 
 router = APIRouter(
@@ -77,7 +78,7 @@ def top_tracks(
     items = [views[r.entity_id] for r in ranked if r.entity_id in views]
     albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in items])
     base = base_url(request)
-    return paging(
+    out = paging(
         f"{base}/v1/me/top/tracks",
         {"time_range": time_range},
         items,
@@ -86,6 +87,7 @@ def top_tracks(
         offset=offset,
         wrap=lambda t: track_full(base, t, albums.get(t.album_id)),
     )
+    return mark_playable(session, user_id=access.user_id, now=c.clock.now(), response=out)
 
 
 @router.get("/me/top/artists", summary="Get the user's top artists")
@@ -169,4 +171,5 @@ def recently_played(
         + (f"&after={after}" if after is not None else "")
         + (f"&before={before}" if before is not None else "")
     )
-    return s.CursorPaging(href=href + query, items=items, limit=limit, next=nxt, cursors=cursors)
+    out = s.CursorPaging(href=href + query, items=items, limit=limit, next=nxt, cursors=cursors)
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)

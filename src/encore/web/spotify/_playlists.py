@@ -20,6 +20,7 @@ from encore.web.spotify._edge import (
     has_scope,
     parse_item_ids,
 )
+from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import paging, playlist_simple, playlist_track
 
@@ -223,7 +224,8 @@ def playlist(
             wrap=lambda i: playlist_track(base, found, i),
         )
 
-    return s.Playlist(**{**simple.model_dump(), "items": first_page("items"), "tracks": first_page("tracks")})
+    out = s.Playlist(**{**simple.model_dump(), "items": first_page("items"), "tracks": first_page("tracks")})
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 @router.put("/playlists/{id}", summary="Change a playlist's details", status_code=200)
@@ -247,7 +249,7 @@ def _items(
     page = library.playlist_items(session, playlist_id=id, viewer_id=_viewer(access), limit=limit, offset=offset)
     base = base_url(request)
     href = f"{base}{request.url.path}"
-    return paging(
+    out = paging(
         href,
         {},
         page.items,
@@ -256,6 +258,7 @@ def _items(
         offset=offset,
         wrap=lambda i: playlist_track(base, found, i),
     )
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 def _add(request: Request, session: Db, access: oauth.Access, id: str, body: AddItems) -> s.Snapshot:

@@ -1,6 +1,8 @@
 """System and browsing methods: ping, licence, extensions, folders, indexes, artists, albums, songs, genres."""
 
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 
 from encore import catalog, discovery, library
 from encore.catalog import ArtistSummary
@@ -82,29 +84,40 @@ def marks(
     )
 
 
+def _shape(ctx: Ctx, key: tuple[str, str], build: Callable[[], Payload]) -> Payload:
+    """A view's Subsonic shape without the caller's annotations, built once and kept with the catalogue's
+    views (so it goes when the catalogue changes); the caller gets a copy to annotate."""
+    cache = catalog.cache_for(ctx.session)
+    found = cache.views.get(("subsonic", *key)) if cache else None
+    if not isinstance(found, dict):
+        built_at = cache.views.generation if cache else 0
+        found = build()
+        if cache:
+            cache.views.put(("subsonic", *key), found, built_at=built_at)
+    return dict(found)  # the per-listener keys are in the shape already (None): set in place, order kept
+
+
 def album_payloads(
     ctx: Ctx, albums: list[catalog.AlbumSummary], notes: library.Annotations | None = None
 ) -> list[Payload]:
     notes = notes or marks(ctx, albums=[a.id for a in albums])
-    return [
-        _map.album(
-            a,
-            duration_ms=a.duration_ms,
-            starred=notes.star("album", a.id),
-            rating=notes.rating("album", a.id),
-        )
-        for a in albums
-    ]
+    out = []
+    for a in albums:
+        shape = _shape(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms))
+        shape["starred"], shape["userRating"] = _map.when(notes.star("album", a.id)), notes.rating("album", a.id)
+        out.append(shape)
+    return out
 
 
 def song_payloads(ctx: Ctx, tracks: list[catalog.TrackView], notes: library.Annotations | None = None) -> list[Payload]:
     notes = notes or marks(ctx, tracks=[t.id for t in tracks])
-    return [
-        _map.song(
-            t, starred=notes.star("track", t.id), rating=notes.rating("track", t.id), plays=notes.plays.get(t.id, 0)
-        )
-        for t in tracks
-    ]
+    out = []
+    for t in tracks:
+        shape = _shape(ctx, ("song", t.id), partial(_map.song, t))
+        shape["starred"], shape["userRating"] = _map.when(notes.star("track", t.id)), notes.rating("track", t.id)
+        shape["playCount"] = notes.plays.get(t.id, 0)
+        out.append(shape)
+    return out
 
 
 def _artist_payload(ctx: Ctx, artist_id: str) -> Payload:

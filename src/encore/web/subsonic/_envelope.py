@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+import orjson
 from fastapi.responses import Response
 
 API_VERSION = "1.16.1"
@@ -67,15 +68,24 @@ def _element(name: str, node: Mapping[str, Any], out: list[str]) -> None:
 
 
 _SCALARS = (str, int, float)  # bool is an int
+_SCALAR_TYPES = frozenset({str, int, float, bool})
 
 
 def _prune(value: Any) -> Any:
+    """Without None values, at any depth. Runs over every value of every response: scalars inside a dict
+    or list are copied without a call (a fifth of a list's CPU went to one call per value)."""
     if isinstance(value, _SCALARS):  # most values: concrete types, checked before the slower Mapping ABC
         return value
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if v is not None:
+                out[k] = v if type(v) in _SCALAR_TYPES else _prune(v)
+        return out
+    if isinstance(value, list):
+        return [v if type(v) in _SCALAR_TYPES else _prune(v) for v in value]
     if isinstance(value, Mapping):
         return {k: _prune(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
     return value
 
 
@@ -97,8 +107,7 @@ def envelope(payload: Payload | None, *, error: SubsonicError | None = None) -> 
 def render(body: Payload, *, fmt: str, callback: str | None, status: int = 200) -> Response:
     headers = {"Cache-Control": "no-store"}
     if fmt == "json":
-        text = json.dumps({"subsonic-response": _prune(body)}, ensure_ascii=False, separators=(",", ":"))
-        return Response(text, status_code=status, media_type="application/json", headers=headers)
+        return Response(_json(_prune(body)), status_code=status, media_type="application/json", headers=headers)
     if fmt == "jsonp":
         name = callback if callback and _CALLBACK.fullmatch(callback) else "callback"
         text = json.dumps({"subsonic-response": _prune(body)}, ensure_ascii=True, separators=(",", ":"))
@@ -106,6 +115,15 @@ def render(body: Payload, *, fmt: str, callback: str | None, status: int = 200) 
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     _element("subsonic-response", {"xmlns": XMLNS, **body}, out)
     return Response("".join(out), status_code=status, media_type="text/xml; charset=utf-8", headers=headers)
+
+
+def _json(pruned: Payload) -> bytes | str:
+    """The same text as json.dumps(ensure_ascii=False) with compact separators, ~10x faster (orjson). What
+    orjson refuses (integers past 64 bits, lone surrogates) takes the standard library's path, as before."""
+    try:
+        return orjson.dumps({"subsonic-response": pruned})
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps({"subsonic-response": pruned}, ensure_ascii=False, separators=(",", ":"))
 
 
 def error_response(exc: SubsonicError, *, fmt: str, callback: str | None) -> Response:

@@ -18,6 +18,9 @@ def when(at: datetime | None) -> str | None:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
+CREATED = when(EPOCH)
+
+
 def song(
     t: TrackView, *, starred: datetime | None = None, rating: int | None = None, plays: int | None = None
 ) -> Payload:
@@ -75,7 +78,7 @@ def album(
         "coverArt": sid(ALBUM, a.id) if a.artwork_key else None,
         "songCount": a.total_tracks if song_count is None else song_count,
         "duration": duration_ms // 1000,
-        "created": when(EPOCH),
+        "created": CREATED,
         "year": a.release_date.year if a.release_date else None,
         "genre": a.genres[0] if a.genres else None,
         "starred": when(starred),
