@@ -22,17 +22,21 @@ class Counter:
         self.listens[key] = self.listens.get(key, 0) + listens
         self.ms[key] = self.ms.get(key, 0) + ms
 
-    def top_keys(self, shown: dict[str, Shown], limit: int) -> list[str]:
-        # Ties break by minutes, then name, then key, so SQLite and PostgreSQL rank identically.
-        # Names are looked up only for the keys that can reach the top: those counting at least as much
-        # as the limit-th by (listens, ms), ties at the edge included. `shown` may resolve names lazily.
+    def candidates(self, limit: int) -> Iterable[str]:
+        """The keys that can reach the top `limit`: those counting at least as much as the limit-th by
+        (listens, ms), ties at the edge included. Only these need names to be ranked."""
         n, ms = self.listens, self.ms
-        keys: Iterable[str] = n
         if len(n) > limit > 0:
             edge = heapq.nsmallest(limit, n, key=lambda k: (-n[k], -ms[k]))[-1]
             at_least = (n[edge], ms[edge])
-            keys = [k for k in n if (n[k], ms[k]) >= at_least]
-        return heapq.nsmallest(limit, keys, key=lambda k: (-n[k], -ms[k], shown[k][0], k))
+            return [k for k in n if (n[k], ms[k]) >= at_least]
+        return n
+
+    def top_keys(self, shown: dict[str, Shown], limit: int) -> list[str]:
+        # Ties break by minutes, then name, then key, so SQLite and PostgreSQL rank identically.
+        # `shown` may resolve names lazily: it is asked only for the candidates.
+        n, ms = self.listens, self.ms
+        return heapq.nsmallest(limit, self.candidates(limit), key=lambda k: (-n[k], -ms[k], shown[k][0], k))
 
     def ranked(self, shown: dict[str, Shown], limit: int = TOP_N) -> list[Ranked]:
         out = []
