@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from encore.db import Base, UTCDateTime
-from encore.history import Play
+from encore.history import Play, RollupTrack
 
 
 class WrappedSnapshot(Base):
@@ -48,3 +48,7 @@ class WrappedTally(Base):
 # Wrapped reads a listener's plays in a time range and needs only these columns: with them all in one
 # index, SQLite and PostgreSQL answer from the index alone (no table lookups for 200,000-play decades).
 Index("ix_plays_wrapped", Play.user_id, Play.started_at, Play.is_listen, Play.track_id, Play.ms_played)
+
+# The top artist's percentile sums everyone's rollups of that artist's tracks in the period: reached by track
+# through this index alone, instead of scanning every listener's rollups (~260 ms of a 300 ms decade, #17).
+Index("ix_rollup_tracks_track", RollupTrack.track_id, RollupTrack.month, RollupTrack.user_id, RollupTrack.listens)

@@ -20,6 +20,7 @@ A fold that changes a year's rollups empties its tally and bumps its version in 
 is ever stored and a job killed mid-way leaves none half-written (each save is one statement).
 """
 
+import itertools
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -46,8 +47,10 @@ def _year(year: int) -> Period:
     return Period(str(year), "decade", datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
 
 
-def _counts(c: Counter) -> list[dict[str, int]]:
-    return [c.listens, c.ms]
+def _counts(c: Counter) -> list[list[Any]]:
+    """[keys, listens, ms] as parallel lists: each key stored once, and read back into dicts in C."""
+    keys = list(c.listens)
+    return [keys, [c.listens[k] for k in keys], [c.ms[k] for k in keys]]
 
 
 def _sum(a: Counter, b: Counter) -> Counter:
@@ -159,16 +162,21 @@ def save_all(session: Session, *, user_id: int, pending: list[Pending]) -> None:
         save(session, user_id=user_id, year=year, version=version, data=data)
 
 
-def _counter(counts: list[dict[str, int]]) -> Counter:
-    return Counter(counts[0], counts[1])
+def _counter(counts: list[list[Any]]) -> Counter:
+    keys, listens, ms = counts
+    return Counter(dict(zip(keys, listens, strict=True)), dict(zip(keys, ms, strict=True)))
 
 
-def _add(into: Counter, counts: list[dict[str, int]]) -> None:
-    n, ms = into.listens, into.ms
-    for key, listens in counts[0].items():
-        n[key] = n.get(key, 0) + listens
-    for key, m in counts[1].items():
-        ms[key] = ms.get(key, 0) + m
+def _total(parts: list[Counter]) -> Counter:
+    """The sum of the years' counters: every key set to 0 in C first, then plain `+=` (no `get` calls)."""
+    listens = dict.fromkeys(itertools.chain.from_iterable(p.listens for p in parts), 0)
+    ms = dict.fromkeys(listens, 0)
+    for part in parts:
+        for key, value in part.listens.items():
+            listens[key] += value
+        for key, value in part.ms.items():
+            ms[key] += value
+    return Counter(listens, ms)
 
 
 def merge(years: list[int], tallies: list[YearTally], info: dict[int, q.TrackInfo]) -> Tallies:
@@ -183,11 +191,11 @@ def merge(years: list[int], tallies: list[YearTally], info: dict[int, q.TrackInf
                     shown[key] = (value[0], value[1], value[2])
             for key, artist_id in one["ids"][phase].items():
                 ids.setdefault(key, artist_id)
-    for year, one in zip(years, tallies, strict=True):
-        for total, name in ((t.tracks, "tracks"), (t.artists, "artists"), (t.albums, "albums"), (t.genres, "genres")):
-            _add(total, one[name])
-        if one["tracks"][0]:  # a year with listens is an era of the decade
-            t.buckets[str(year)] = (_counter(one["tracks"]), _counter(one["artists"]), _counter(one["genres"]))
+    parts = {name: [_counter(one[name]) for one in tallies] for name in ("tracks", "artists", "albums", "genres")}
+    t.tracks, t.artists, t.albums, t.genres = (_total(parts[name]) for name in parts)
+    for year, tracks, artists, genres in zip(years, parts["tracks"], parts["artists"], parts["genres"], strict=True):
+        if tracks.listens:  # a year with listens is an era of the decade
+            t.buckets[str(year)] = (tracks, artists, genres)
     return t
 
 

@@ -1,4 +1,4 @@
-"""story 5: a finished Wrapped tally per (listener, year), merged for decades (wrapped_tallies)
+"""story 5: a finished Wrapped tally per (listener, year), merged for decades (wrapped_tallies); rollups by track
 
 Revision ID: story_5
 Revises: exclusives_1
@@ -29,7 +29,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "year", name=op.f("pk_wrapped_tallies")),
     )
+    # the top artist's percentile reads everyone's rollups of one artist's tracks by track id
+    op.create_index("ix_rollup_tracks_track", "rollup_tracks", ["track_id", "month", "user_id", "listens"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rollup_tracks_track", table_name="rollup_tracks")
     op.drop_table("wrapped_tallies")
