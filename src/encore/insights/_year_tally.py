@@ -146,15 +146,39 @@ def year_tallies(
     write lock (SQLite's is the whole database) only for the moment it stores its results."""
     stored = load(session, user_id=user_id, years=years)  # read before the rollups: see `save`
     out, built = [], []
+    heard: set[int] | None = None
     for year in years:
         version, data = stored.get(year, (None, None))
         if data is not None and not refresh:
             out.append(json.loads(data))
             continue
-        one = build_year(session, user_id=user_id, year=year, info=info)
+        if heard is None:
+            heard = _years_heard(session, user_id=user_id, years=years)
+        one = build_year(session, user_id=user_id, year=year, info=info) if year in heard else _empty()
         built.append(Pending(year, version, one))
         out.append(one)
     return out, built
+
+
+def _years_heard(session: Session, *, user_id: int, years: list[int]) -> set[int]:
+    """The years with any rollup (every play has an hour row): the others' tallies need no query."""
+    hours = rollups.H
+    year = hours.month // 100
+    query = (
+        select(year)
+        .where(hours.user_id == user_id, hours.month >= years[0] * 100, hours.month < (years[-1] + 1) * 100)
+        .distinct()
+    )
+    return {int(y) for y in session.connection().execute(query).scalars()}
+
+
+def _empty() -> YearTally:
+    """What `build_year` gives for a year without plays."""
+    nothing: list[list[Any]] = [[], [], []]
+    return {
+        "tracks": nothing, "artists": nothing, "albums": nothing, "genres": nothing, "first": [{}, {}],
+        "ids": [{}, {}], "album_tracks": {}, "days": [], "hours": [],
+    }  # fmt: skip
 
 
 def save_all(session: Session, *, user_id: int, pending: list[Pending]) -> None:
