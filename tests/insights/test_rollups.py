@@ -1,6 +1,7 @@
-"""Wrapped from monthly rollups equals Wrapped from the raw plays, on SQLite and PostgreSQL, through every
-way plays arrive and leave: reports, listens by text, imports (hidden until published), matching,
-forgetting one play, a range, everything; at the edges of months and years (UTC midnight)."""
+"""Wrapped from monthly rollups (a decade: merged from stored year tallies) equals Wrapped from the raw
+plays, on SQLite and PostgreSQL, through every way plays arrive and leave: reports, listens by text, imports
+(hidden until published, and late ones into a year whose tally is stored), matching, forgetting one play, a
+range, everything; at the edges of months and years (UTC midnight)."""
 
 import json
 import random
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from encore import history, insights
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.insights import Snapshot, parse_period
+from encore.insights import Snapshot, WrappedTally, parse_period
 from encore.portability import forget_range, import_history
 from tests.catalog import factories as f
 from tests.insights.world import NOW, World, make_world, seeded_history
@@ -26,12 +27,21 @@ def _comparable(snap: Snapshot) -> dict[str, object]:
 
 
 def _both(s: Session, user: int, label: str) -> tuple[dict[str, object], dict[str, object]]:
-    """(from rollups, from raw plays) for one listener and period, after folding the marked months."""
+    """(from rollups, from raw plays) for one listener and period, after folding the marked months. A
+    decade reuses the year tallies stored by earlier calls (committed with each `transaction`), except
+    those of the years a fold changed since."""
     period = parse_period(label, now=NOW)
-    history.fold(s)
+    insights.fold_marked(s)
     rolled = insights.build_snapshot(s, user_id=user, period=period, now=NOW)
     raw = insights.build_snapshot(s, user_id=user, period=period, now=NOW, source=insights.PLAYS)
     return _comparable(rolled), _comparable(raw)
+
+
+def _tallies(s: Session, user: int) -> dict[int, tuple[int, str | None]]:
+    rows = s.execute(
+        select(WrappedTally.year, WrappedTally.version, WrappedTally.data).where(WrappedTally.user_id == user)
+    )
+    return {int(y): (int(v), d) for y, v, d in rows}
 
 
 def _edges(w: World) -> None:
@@ -75,7 +85,7 @@ def test_rollups_match_the_raw_plays_through_every_change(container: Container, 
         history.submit_listens(
             s, user_id=alice, listens=_listens(rng, 120, datetime(2021, 1, 1, tzinfo=UTC), 700), source="lb", now=NOW
         )
-        for label in ("2020s", "2024", "2019", "2023"):
+        for label in ("2020s", "2024", "2019", "2023", "2010s"):
             assert _both(s, alice, label)[0] == _both(s, alice, label)[1], label
         assert _both(s, bob, "2020s")[0]["listens"] == _both(s, bob, "2020s")[1]["listens"] != 0
 
@@ -97,10 +107,19 @@ def test_rollups_match_the_raw_plays_through_every_change(container: Container, 
     )
     with transaction(container.sessions) as s:
         before = _both(s, alice, "2022")[0]["listens"]
+        decade_before = _both(s, alice, "2020s")[0]["listens"]
+        stored = _tallies(s, alice)
+    assert all(stored[year][1] for year in range(2010, 2030))  # every year of both decades tallied, stored
     import_history(container.sessions, user_id=alice, path=upload, name=upload.name, now=NOW)
     with transaction(container.sessions) as s:
+        after = _tallies(s, alice)  # the import's fold emptied 2022's tally only
+        assert after[2022][0] > stored[2022][0] and after[2022][1] is None
+        assert all(after[y] == stored[y] for y in stored if y != 2022)
         rolled, raw = _both(s, alice, "2022")
         assert rolled == raw and rolled["listens"] == before + 40  # type: ignore[operator]
+        rolled, raw = _both(s, alice, "2020s")  # 2022 tallied again, merged with the nine stored years
+        assert rolled == raw and rolled["listens"] == decade_before + 40  # type: ignore[operator]
+        assert _tallies(s, alice)[2022][1] is not None
 
         # a catalogue track appears for text listens: they move from text to the catalogue
         far = f.artist(s, "Far Band")
@@ -136,6 +155,7 @@ def test_rollups_match_the_raw_plays_through_every_change(container: Container, 
     with transaction(container.sessions) as s:
         rolled, raw = _both(s, alice, "2020s")
         assert rolled == raw and rolled["listens"] == 0
+        assert _both(s, alice, "2010s")[0] == _both(s, alice, "2010s")[1]
         left = s.scalars(select(history.RollupTrack.month).where(history.RollupTrack.user_id == alice).distinct())
         assert list(left) == [203001]  # only the plays after `until` (the next decade's) are left
         assert history.pending_folds(s) == 0

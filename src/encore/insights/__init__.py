@@ -1,12 +1,12 @@
 """Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed from monthly
-rollups of `plays` (history.RollupTrack), stored and reused; its story cards, their PNGs, share links and a
-top-songs playlist."""
+rollups of `plays` (history.RollupTrack; a decade merges stored per-year tallies), stored and reused; its
+story cards, their PNGs, share links and a top-songs playlist."""
 
 from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards
 from encore.insights._compute import PLAYS, ROLLUPS, Source, build_snapshot
 from encore.insights._forget import fold_everyone, fold_marked, plays_changed
-from encore.insights._models import WrappedShare, WrappedSnapshot
+from encore.insights._models import WrappedShare, WrappedSnapshot, WrappedTally
 from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
 from encore.insights._playlist import make_top_songs_playlist
 from encore.insights._render import HEIGHT, PREVIEW_HEIGHT, PREVIEW_WIDTH, WIDTH, render_card, render_preview
@@ -34,6 +34,7 @@ __all__ = [
     "Streak",
     "WrappedShare",
     "WrappedSnapshot",
+    "WrappedTally",
     "YearTop",
     "available_periods",
     "build_all",

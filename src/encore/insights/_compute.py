@@ -1,15 +1,17 @@
 """Assemble one listener's Snapshot for one period from the SQL aggregations in `_queries`."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from encore.catalog import identity_key
+from encore.history import Play
 from encore.insights import _queries as q
 from encore.insights import _rollup_queries as rollups
+from encore.insights import _year_tally as year_tally
+from encore.insights._fanout import Tallies, tally
 from encore.insights._period import Period
 from encore.insights._snapshot import Era, FirstTrack, Snapshot, YearTop
 from encore.insights._tally import Counter, Shown, longest_streak, most_played_day, top_percent
@@ -17,8 +19,6 @@ from encore.library import enough_listeners
 
 # (period label, artist id or None, artist name) -> listens per listener; the batch shares one cache.
 ListenerCounts = Callable[[Period, int | None, str], list[int]]
-Text = tuple[str | None, str | None, str | None]  # artist, track and release names of an uncatalogued listen
-Ident = int | Text  # a catalogue track id, or the text of an uncatalogued track
 
 
 class Source(Protocol):
@@ -38,141 +38,6 @@ class Source(Protocol):
 
 ROLLUPS: Source = rollups
 PLAYS: Source = q
-
-
-class _Shown(dict[str, Shown]):
-    """Display fields by key. Catalogue tracks and albums are filled in on first lookup: ranking asks
-    only for keys near the top, so a heavy listener's 15,000 tracks do not each build their fields."""
-
-    def __init__(self, info: dict[int, q.TrackInfo]) -> None:
-        super().__init__()
-        self.info = info
-        self.album_track: dict[str, int] = {}  # album key -> the track whose lead artist the album shows
-
-    def __missing__(self, key: str) -> Shown:
-        kind, _, rest = key.partition(":")
-        if kind == "t":
-            track = self.info[int(rest)]
-            value: Shown = (track.title, track.artists[0][1] if track.artists else "", track.public_id)
-        elif kind == "al":
-            track = self.info[self.album_track[key]]
-            value = (track.album_title, track.artists[0][1] if track.artists else "", track.album_public_id)
-        else:
-            raise KeyError(key)
-        self[key] = value
-        return value
-
-
-@dataclass
-class _Tallies:
-    shown: _Shown
-    tracks: Counter = field(default_factory=Counter)
-    artists: Counter = field(default_factory=Counter)
-    albums: Counter = field(default_factory=Counter)
-    genres: Counter = field(default_factory=Counter)
-    buckets: dict[str, tuple[Counter, Counter, Counter]] = field(default_factory=dict)  # tracks, artists, genres
-    artist_ids: dict[str, int | None] = field(default_factory=dict)  # artist key -> catalogue id
-
-
-def _describe(t: _Tallies, tid: int | None, text: Text) -> q.Links:
-    """The keys of a tally entry, registering the shown fields of its artists and genres (and, for a
-    text-only track, its own). Called once per distinct track, in the order tracks were first seen, so
-    that the first-seen artist name and the last-seen album track win, as they always have.
-    """
-    track = t.shown.info.get(tid) if tid is not None else None
-    shown, ids = t.shown, t.artist_ids
-    if track is not None:
-        shown.album_track[track.album_key] = tid  # type: ignore[assignment]
-        links = track.links
-        for a, (artist_id, name, _, public_id) in zip(links.artists, track.artists, strict=True):
-            if a not in ids:
-                ids[a] = artist_id
-                shown.setdefault(a, (name, "", public_id))
-        for g, name in zip(links.genres, track.genres, strict=True):
-            if g not in shown:
-                shown[g] = (name, "", None)
-        return links
-    artist, title = text[0] or "Unknown artist", text[1] or "Unknown track"
-    key, artist_key = "x:" + identity_key(artist, title), "ar:" + identity_key(artist)
-    shown.setdefault(key, (title, artist, None))
-    shown.setdefault(artist_key, (artist, "", None))
-    ids.setdefault(artist_key, None)
-    album = None
-    if text[2]:
-        album = "xa:" + identity_key(artist, text[2])
-        shown.setdefault(album, (text[2], artist, None))
-    return q.Links(key, [artist_key], album, [])
-
-
-def _tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> _Tallies:
-    """Per-track totals and per-bucket counts from the (bucket, track) rows; each track described once.
-
-    Written with plain dict operations: this loop sees one row per (bucket, track), tens of thousands
-    for a heavy listener's decade.
-    """
-    t = _Tallies(_Shown(info))
-    totals: dict[Ident, list[int]] = {}  # catalogue id, or the text of an uncatalogued track -> [n, ms]
-    per_bucket: dict[str, list[tuple[Ident, int, int]]] = {}
-    for b, tid, artist, title, release, n, ms in rows:
-        ident = tid if tid is not None else (artist, title, release)
-        total = totals.get(ident)
-        if total is None:
-            totals[ident] = [n, ms]
-        else:
-            total[0] += n
-            total[1] += ms
-        entries = per_bucket.get(b)
-        if entries is None:
-            entries = per_bucket[b] = []
-        entries.append((ident, n, ms))
-    described: dict[Ident, q.Links] = {}
-    tn, tms = t.tracks.listens, t.tracks.ms
-    an, ams, gn, gms, aln, alms = (
-        t.artists.listens,
-        t.artists.ms,
-        t.genres.listens,
-        t.genres.ms,
-        t.albums.listens,
-        t.albums.ms,
-    )
-    for ident, (n, ms) in totals.items():
-        track = described[ident] = (
-            _describe(t, ident, (None, None, None)) if isinstance(ident, int) else _describe(t, None, ident)
-        )
-        key = track.key
-        tn[key] = tn.get(key, 0) + n
-        tms[key] = tms.get(key, 0) + ms
-        for k in track.artists:
-            an[k] = an.get(k, 0) + n
-            ams[k] = ams.get(k, 0) + ms
-        if track.album is not None:
-            aln[track.album] = aln.get(track.album, 0) + n
-            alms[track.album] = alms.get(track.album, 0) + ms
-        for k in track.genres:
-            gn[k] = gn.get(k, 0) + n
-            gms[k] = gms.get(k, 0) + ms
-    for b, entries in per_bucket.items():
-        tracks, artists, genres = t.buckets[b] = (Counter(), Counter(), Counter())
-        btn, btms, ban, bams, bgn, bgms = (
-            tracks.listens,
-            tracks.ms,
-            artists.listens,
-            artists.ms,
-            genres.listens,
-            genres.ms,
-        )
-        for ident, n, ms in entries:
-            track = described[ident]
-            key = track.key
-            btn[key] = btn.get(key, 0) + n
-            btms[key] = btms.get(key, 0) + ms
-            for k in track.artists:  # inlined: this runs once per (bucket, track, artist)
-                ban[k] = ban.get(k, 0) + n
-                bams[k] = bams.get(k, 0) + ms
-            for k in track.genres:
-                bgn[k] = bgn.get(k, 0) + n
-                bgms[k] = bgms.get(k, 0) + ms
-    return t
 
 
 def _clock(days: list[tuple[str, int, int]], hours: list[tuple[int, int]], snap: dict[str, object]) -> None:
@@ -204,7 +69,7 @@ def _top_name(counter: Counter, shown: dict[str, Shown]) -> str | None:
     return shown[keys[0]][0] if keys else None
 
 
-def _story(t: _Tallies, period: Period) -> tuple[list[YearTop], list[Era]]:
+def _story(t: Tallies, period: Period) -> tuple[list[YearTop], list[Era]]:
     by_year = []
     for year in period.years:
         within = [tracks for label, (tracks, _, _) in t.buckets.items() if label.startswith(str(year))]
@@ -226,14 +91,41 @@ def _story(t: _Tallies, period: Period) -> tuple[list[YearTop], list[Era]]:
     return by_year, eras
 
 
-def _first_track(session: Session, *, user_id: int, period: Period, info: dict[int, q.TrackInfo]) -> FirstTrack | None:
-    first = q.first_listen(session, user_id=user_id, period=period)
+def _first_track(first: Play | None, info: dict[int, q.TrackInfo]) -> FirstTrack | None:
     if first is None:
         return None
     known = info.get(first.track_id) if first.track_id is not None else None
     name = known.title if known else (first.track_name or "Unknown track")
     by = known.artists[0][1] if known and known.artists else (first.artist_name or "")
     return FirstTrack(name, by, first.started_at.isoformat(), known.public_id if known else None)
+
+
+def _from_rows(
+    session: Session, *, user_id: int, period: Period, info: dict[int, q.TrackInfo], source: Source
+) -> tuple[Tallies, year_tally.Clock]:
+    """One pass over the period's (bucket, track) rows: a year (its buckets are months), or the reference."""
+    rows = source.track_buckets(session, user_id=user_id, period=period)
+    missing = {row[1] for row in rows if row[1] is not None and row[1] not in info}
+    if missing:
+        info.update(q.track_info(session, ids=sorted(missing)))
+    days = source.day_totals(session, user_id=user_id, period=period)
+    return tally(rows, info), (days, source.hour_of_day_listens(session, user_id=user_id, period=period))
+
+
+def _from_years(
+    session: Session, *, user_id: int, period: Period, info: dict[int, q.TrackInfo], also: set[int], refresh: bool
+) -> tuple[Tallies, year_tally.Clock, list[year_tally.Pending]]:
+    """A decade merged from its years' stored tallies; names loaded only for tracks that can be shown."""
+    years = period.years
+    tallies, built = year_tally.year_tallies(session, user_id=user_id, years=years, info=info, refresh=refresh)
+    t = year_tally.merge(years, tallies, info)
+    wanted = year_tally.candidate_tracks(t, tallies)
+    missing = sorted((wanted | also) - info.keys())
+    if missing:
+        info.update(q.track_info(session, ids=missing))
+    if not refresh and not wanted <= info.keys():  # a track in a stored tally left the catalogue since
+        return _from_years(session, user_id=user_id, period=period, info=info, also=also, refresh=True)
+    return t, year_tally.clock(tallies), built
 
 
 def build_snapshot(
@@ -245,22 +137,27 @@ def build_snapshot(
     listener_counts: ListenerCounts | None = None,
     catalogue: dict[int, q.TrackInfo] | None = None,
     source: Source = ROLLUPS,
+    refresh: bool = False,
 ) -> Snapshot:
     """One listener's snapshot. `catalogue` is a track-info cache a batch shares across listeners (the
     catalogue does not change during a batch); tracks missing from it are loaded and added. Reads the
-    rollups as they are: the caller folds the listener's marked months first (history.fold)."""
-    rows = source.track_buckets(session, user_id=user_id, period=period)
+    rollups as they are: the caller folds the listener's marked months first (`fold_marked`).
+
+    A decade read from the rollups merges its years' stored tallies (`_year_tally`), building and saving,
+    in the caller's transaction, those a fold emptied; `refresh` builds them all again (an explicit rebuild:
+    it also picks up catalogue edits since). `source=PLAYS` is the one-scan reference the tests compare with."""
     info = {} if catalogue is None else catalogue
-    missing = {row[1] for row in rows if row[1] is not None and row[1] not in info}
-    if missing:
-        info.update(q.track_info(session, ids=sorted(missing)))
-    t = _tally(rows, info)
+    first = q.first_listen(session, user_id=user_id, period=period)
+    built: list[year_tally.Pending] = []
+    if period.kind == "decade" and source is ROLLUPS:
+        also = {first.track_id} if first is not None and first.track_id is not None else set()
+        t, (days, hours), built = _from_years(
+            session, user_id=user_id, period=period, info=info, also=also, refresh=refresh
+        )
+    else:
+        t, (days, hours) = _from_rows(session, user_id=user_id, period=period, info=info, source=source)
     fields: dict[str, object] = {}
-    _clock(
-        source.day_totals(session, user_id=user_id, period=period),
-        source.hour_of_day_listens(session, user_id=user_id, period=period),
-        fields,
-    )
+    _clock(days, hours, fields)
     by_year, eras = _story(t, period)
 
     known_ids, known_names = source.artists_heard_before(session, user_id=user_id, before=period.start)
@@ -282,7 +179,7 @@ def build_snapshot(
         if enough_listeners(len(everyone)):
             percent, listeners = top_percent(t.artists.listens[key], everyone), len(everyone)
 
-    return Snapshot(
+    snapshot = Snapshot(
         period=period.label,
         kind=period.kind,
         built_at=now.isoformat(),
@@ -294,9 +191,11 @@ def build_snapshot(
         top_track_by_year=by_year,
         new_artists=len(fresh.listens),
         new_artist_examples=fresh.ranked(t.shown, 5),
-        first_track=_first_track(session, user_id=user_id, period=period, info=info),
+        first_track=_first_track(first, info),
         top_artist_percent=percent,
         top_artist_listeners=listeners,
         eras=eras,
         **fields,  # type: ignore[arg-type]
     )
+    year_tally.save_all(session, user_id=user_id, pending=built)  # last: the write lock only for this
+    return snapshot

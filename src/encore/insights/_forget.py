@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from encore import history
+from encore.insights import _year_tally as year_tally
 from encore.insights._models import WrappedSnapshot
 from encore.insights._period import periods_between
 
@@ -34,14 +35,17 @@ def _drop(session: Session, user_id: int, periods: set[str]) -> int:
 
 
 def fold_marked(session: Session, *, user_id: int | None = None, limit: int | None = None) -> int:
-    """Fold marked months into the rollups (one listener's, or everyone's; at most `limit`) and drop the
-    stored snapshots of the years and decades holding them, in the caller's transaction. Returns how
-    many months were folded."""
+    """Fold marked months into the rollups (one listener's, or everyone's; at most `limit`), drop the
+    stored snapshots of the years and decades holding them and empty their years' tallies, all in the
+    caller's transaction (a fold killed mid-way changes none of them). Returns how many months were folded.
+    Always fold through here, not `history.fold` alone, or a stored year tally would outlive its plays."""
     folded = history.fold(session, user_id=user_id, limit=limit)
     periods: dict[int, set[str]] = {}
     for uid, month in folded:
         start, _ = history.month_span(month)
         periods.setdefault(uid, set()).update(periods_between(start, start))
+    # tallies before snapshots, the order a Wrapped read writes them in (no lock cycle on PostgreSQL)
+    year_tally.invalidate(session, {(uid, month // 100) for uid, month in folded})
     for uid, labels in periods.items():
         _drop(session, uid, labels)
     return len(folded)

@@ -42,6 +42,7 @@ def track_buckets(session: Session, *, user_id: int, period: Period) -> list[Tra
         select(b, T.track_id, func.sum(T.listens), func.sum(T.ms))
         .where(*where, T.track_id != 0)
         .group_by(b, T.track_id)
+        .order_by(b, T.track_id)  # the order tracks are described in: first-seen names depend on it
     )
     rows: list[Any] = [
         (_label(period, k), tid, None, None, None, int(n), int(ms or 0)) for k, tid, n, ms in _run(session, catalogue)
@@ -50,6 +51,7 @@ def track_buckets(session: Session, *, user_id: int, period: Period) -> list[Tra
         select(b, T.artist_name, T.track_name, T.release_name, func.sum(T.listens), func.sum(T.ms))
         .where(*where, T.track_id == 0)
         .group_by(b, T.text_key, T.artist_name, T.track_name, T.release_name)
+        .order_by(b, T.text_key)  # one text per key (the sha1 of that exact text)
     )
     rows += [
         TrackRow(_label(period, k), None, a, t, r, int(n), int(ms or 0)) for k, a, t, r, n, ms in _run(session, text)

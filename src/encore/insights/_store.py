@@ -39,21 +39,38 @@ def _save(session: Session, user_id: int, snapshot: Snapshot, now: datetime) -> 
 
 
 def rebuild(
-    session: Session, *, user_id: int, period: Period, now: datetime, listener_counts: ListenerCounts | None = None
+    session: Session,
+    *,
+    user_id: int,
+    period: Period,
+    now: datetime,
+    listener_counts: ListenerCounts | None = None,
+    fold: bool = True,
+    refresh: bool = True,
 ) -> Snapshot:
-    fold_marked(session, user_id=user_id)  # the months of plays reported since the last fold
-    snapshot = build_snapshot(session, user_id=user_id, period=period, now=now, listener_counts=listener_counts)
+    """Build the listener's snapshot of `period` and store it (replacing any), in the caller's transaction.
+
+    `fold`: first fold the months of plays reported since the last fold, in this transaction (a caller
+    that wrote plays in it, a test, a job). A request should instead fold in its own short transaction
+    first (`fold_everyone(sessions, user_id=...)`) and pass False, so the fold's locks are not held while
+    the snapshot builds. `refresh`: build a decade's year tallies again rather than reuse the stored ones."""
+    if fold:
+        fold_marked(session, user_id=user_id)
+    snapshot = build_snapshot(
+        session, user_id=user_id, period=period, now=now, listener_counts=listener_counts, refresh=refresh
+    )
     _save(session, user_id, snapshot, now)
     return snapshot
 
 
 def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime, fold: bool = True) -> Snapshot:
-    """The stored snapshot, built on demand the first time. Bad period labels raise NotFound.
+    """The stored snapshot, built on demand the first time (reusing the stored year tallies). Bad period
+    labels raise NotFound.
 
-    `fold`: the listener's own read folds the months written since the last fold (the periodic fold runs every
-    minute), which drops the snapshots they make stale, so their Wrapped is never older than their plays.
-    Public share pages pass False: an anonymous reader never takes the fold's write locks (held to the end of
-    the request's transaction), and a share is at most the periodic fold's minute behind."""
+    `fold`: fold the listener's months written since the last fold first, in the caller's transaction (as
+    `rebuild`), which drops the snapshots they make stale, so their Wrapped is never older than their plays.
+    The web face folds in its own transaction before and passes False; public share pages never fold (an
+    anonymous reader takes no fold locks, and a share is at most the periodic fold's minute behind)."""
     parsed = parse_period(period, now=now)
     if fold:
         fold_marked(session, user_id=user_id)
@@ -62,9 +79,7 @@ def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime, f
     )
     if stored is not None:
         return Snapshot.from_json(stored)
-    snapshot = build_snapshot(session, user_id=user_id, period=parsed, now=now)
-    _save(session, user_id, snapshot, now)
-    return snapshot
+    return rebuild(session, user_id=user_id, period=parsed, now=now, fold=False, refresh=False)
 
 
 def shared_counts(session_factory: Callable[[], Session]) -> ListenerCounts:
@@ -115,6 +130,7 @@ def build_all(
             snapshot = build_snapshot(
                 session, user_id=user_id, period=parsed, now=now, listener_counts=counts, catalogue=catalogue
             )
+            session.commit()  # a decade's year tallies built on the way (each one version-checked statement)
         with session_factory() as session, session.begin():
             _save(session, user_id, snapshot, now)
         if progress is not None:

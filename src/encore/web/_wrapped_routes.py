@@ -25,9 +25,17 @@ Token = Annotated[str, Path(max_length=100)]
 PUBLIC_PER_MINUTE = 30  # public share pages and images per client: each may build a snapshot or draw a card
 
 
+def _fold_own(request: Request, user_id: int) -> None:
+    """The listener's own Wrapped folds their marked months first, committed in short transactions of its own
+    before the snapshot builds in the request's, so no fold lock is held while it builds."""
+    insights.fold_everyone(container(request).sessions, user_id=user_id)
+
+
 def _card_png(session: Session, request: Request, *, user_id: int, period: str, n: int, fold: bool = True) -> Response:
     c = container(request)
-    snapshot = insights.get_wrapped(session, user_id=user_id, period=period, now=c.clock.now(), fold=fold)
+    if fold:
+        _fold_own(request, user_id)
+    snapshot = insights.get_wrapped(session, user_id=user_id, period=period, now=c.clock.now(), fold=False)
     story = insights.cards(snapshot)
     if not 0 <= n < len(story):
         raise NotFound("no such card", code="no_card")
@@ -53,14 +61,18 @@ def wrapped_periods(session: Db, user: CurrentUser) -> dict[str, list[str]]:
 
 @router.get("/api/me/wrapped/{period}")
 def wrapped(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, object]:
-    snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=container(request).clock.now())
+    _fold_own(request, user.id)
+    now = container(request).clock.now()
+    snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=now, fold=False)
     return {**snapshot.to_dict(), "cards": [asdict(c) for c in insights.cards(snapshot)]}
 
 
 @router.post("/api/me/wrapped/{period}/rebuild")
 def rebuild_wrapped(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, object]:
     now = container(request).clock.now()
-    snapshot = insights.rebuild(session, user_id=user.id, period=insights.parse_period(period, now=now), now=now)
+    parsed = insights.parse_period(period, now=now)
+    _fold_own(request, user.id)
+    snapshot = insights.rebuild(session, user_id=user.id, period=parsed, now=now, fold=False)
     return {**snapshot.to_dict(), "cards": [asdict(c) for c in insights.cards(snapshot)]}
 
 
@@ -72,7 +84,8 @@ def wrapped_card(period: Period, n: int, session: Db, user: CurrentUser, request
 @router.post("/api/me/wrapped/{period}/playlist", status_code=201)
 def top_songs_playlist(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, object]:
     now = container(request).clock.now()
-    snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=now)
+    _fold_own(request, user.id)
+    snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=now, fold=False)
     playlist = insights.make_top_songs_playlist(session, user_id=user.id, snapshot=snapshot, now=now)
     return {"id": playlist.id, "name": playlist.name, "total_tracks": playlist.total_tracks}
 
@@ -81,7 +94,8 @@ def top_songs_playlist(period: Period, session: Db, user: CurrentUser, request: 
 def create_share(period: Period, session: Db, user: CurrentUser, request: Request) -> dict[str, str]:
     now = container(request).clock.now()
     # the owner's fold and snapshot now, so the public page (which never folds) reads what the owner sees
-    insights.get_wrapped(session, user_id=user.id, period=period, now=now)
+    _fold_own(request, user.id)
+    insights.get_wrapped(session, user_id=user.id, period=period, now=now, fold=False)
     token = insights.create_share(session, user_id=user.id, period=period, now=now)
     return {"token": token, "url": f"/wrapped/s/{token}"}
 
