@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bench.history.capture import database
 from encore import history
@@ -48,22 +49,26 @@ def write_rows(path: Path, n: int) -> int:
 
 
 def _server_cpu(url: str) -> float:
-    """CPU seconds used so far by the PostgreSQL server's processes (its postmaster's children), 0 on SQLite."""
+    """CPU seconds used so far by this run's PostgreSQL server: its postmaster (with the children it reaped)
+    and its live children, found by the port in the URL; 0 on SQLite. Other servers on the machine are not counted."""
     if not url.startswith("postgresql"):
         return 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+    port = make_url(url).port
+    stats: dict[int, list[str]] = {}
+    master = None
+    for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            stats[int(pid)] = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if cmd.startswith(b"postgres"):
-            total += int(stat[11]) + int(stat[12])
-    return total / tick
+        if cmd and cmd[0].endswith(b"postgres") and b"-p" in cmd and str(port).encode() in cmd:
+            master = int(pid)
+    if master is None:
+        return 0.0
+    ticks = sum(int(x) for x in stats[master][11:15])  # utime, stime, cutime, cstime
+    ticks += sum(int(st[11]) + int(st[12]) for st in stats.values() if int(st[1]) == master)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def import_once(c: Container, user_id: int, upload: Path, url: str, profile: int) -> tuple[float, float, float]:

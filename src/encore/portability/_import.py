@@ -97,7 +97,7 @@ def import_history(
     name: str,
     now: datetime,
     progress: Callable[[ImportReport, str], None] | None = None,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
 ) -> ImportReport:
     """Check the whole file, write it invisibly in short transactions, then publish it in one short one.
     A bad file raises ValidationFailed before anything is written."""
@@ -114,12 +114,13 @@ def import_history(
         import_id = history.open_import(session, user_id=user_id, digest=file_digest(path), now=now)
     listens = _drain(parsed) if len(parsed) == checked.listens else _listens(path, name, now, None)
     batch: list[history.ListenIn] = []
+    size = chunk or CHUNK  # a given chunk size is kept; without one, each follows the write budget
     for listen in listens:
         batch.append(listen)
-        if len(batch) >= chunk:
+        if len(batch) >= size:
             started = time.perf_counter()
             _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
-            chunk = next_chunk(chunk, time.perf_counter() - started)
+            size = chunk or next_chunk(size, time.perf_counter() - started)
             if progress is not None:
                 progress(report, "write")
     _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
