@@ -1,7 +1,10 @@
-"""Entries of an uploaded history, streamed: a JSON array, JSON lines, or either inside a zip.
+"""Entries of an uploaded history: a JSON array, JSON lines, or either inside a zip.
 
-Memory stays constant (ijson yields one entry at a time). Zip members are checked before they are
-opened: only history files are read, and a member that inflates past the limits is refused (zip bombs).
+A JSON array of at most WHOLE_PARSE_BYTES (Spotify writes its history in files of ~12 MB; a 100k-row
+history is ~32 MB) is parsed at once by orjson, in C, about ten times faster than streaming it; each entry
+is let go once handed out. A larger one is streamed by ijson (one entry at a time), so memory stays
+bounded whatever the upload's size. Zip members are checked before they are opened: only history files
+are read, and a member that inflates past the limits is refused (zip bombs).
 """
 
 import json
@@ -12,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
+import orjson
 
 from encore.kernel import ValidationFailed
 
@@ -20,6 +24,8 @@ MAX_UNCOMPRESSED_BYTES = 2 << 30
 MAX_RATIO = 200  # JSON compresses ~10-20x; a bomb compresses 1000x
 MAX_MEMBERS = 10_000
 MAX_LINE_BYTES = 64 << 10
+WHOLE_PARSE_BYTES = 64 << 20  # a JSON array up to this size is parsed at once (a few hundred MB of memory at most)
+_BLANK = b" \n\r\t\xef\xbb\xbf"  # whitespace, a UTF-8 BOM
 HISTORY_MEMBER = re.compile(
     r"(^|/)(Streaming_History_Audio_[^/]*\.json|endsong_[^/]*\.json|StreamingHistory[^/]*\.json"
     r"|listens\.json|listens/[^\0]*\.jsonl)$"
@@ -34,7 +40,7 @@ def iter_entries(path: Path, *, name: str) -> Iterator[tuple[str, Any]]:
         yield from _zip_entries(path)
         return
     with path.open("rb") as f:
-        yield from _file_entries(f, name)
+        yield from _file_entries(f, name, path.stat().st_size)
 
 
 def _zip_entries(path: Path) -> Iterator[tuple[str, Any]]:
@@ -57,18 +63,21 @@ def _zip_entries(path: Path) -> Iterator[tuple[str, Any]]:
             raise ValidationFailed("zip inflates past the limit (zip bomb?)", code="zip_bomb")
         for m in sorted(wanted, key=lambda m: m.filename):
             try:
-                with archive.open(m) as f:
-                    yield from _file_entries(f, m.filename)
+                with archive.open(m) as f:  # reads no more than the member's declared size
+                    yield from _file_entries(f, m.filename, m.file_size)
             except (zipfile.BadZipFile, EOFError, OSError) as exc:
                 raise ValidationFailed(f"{m.filename}: damaged zip member ({exc})", code="bad_zip") from None
 
 
-def _file_entries(f: IO[bytes], name: str) -> Iterator[tuple[str, Any]]:
+def _file_entries(f: IO[bytes], name: str, size: int) -> Iterator[tuple[str, Any]]:
     if name.endswith(".jsonl"):
         yield from _lines(f, name)
         return
+    if size <= WHOLE_PARSE_BYTES:
+        yield from _whole(f.read(WHOLE_PARSE_BYTES + 1), name)
+        return
     head = f.read(1)
-    while head in (b" ", b"\n", b"\r", b"\t", b"\xef", b"\xbb", b"\xbf"):  # whitespace, a UTF-8 BOM
+    while head and head in _BLANK:
         head = f.read(1)
     if head != b"[":
         raise ValidationFailed(f"{name}: expected a JSON array of history entries", code="wrong_schema")
@@ -79,6 +88,23 @@ def _file_entries(f: IO[bytes], name: str) -> Iterator[tuple[str, Any]]:
         raise ValidationFailed(f"{name}: malformed JSON ({str(exc)[:120]})", code="malformed_json") from None
     except UnicodeDecodeError:
         raise ValidationFailed(f"{name}: not UTF-8 text", code="malformed_json") from None
+
+
+def _whole(data: bytes, name: str) -> Iterator[tuple[str, Any]]:
+    """The entries of a JSON array held in memory, parsed in one call; the same refusals as the stream's."""
+    body = data.lstrip(_BLANK)
+    if not body.startswith(b"["):
+        raise ValidationFailed(f"{name}: expected a JSON array of history entries", code="wrong_schema")
+    try:
+        items = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:  # also invalid UTF-8
+        raise ValidationFailed(f"{name}: malformed JSON ({str(exc)[:120]})", code="malformed_json") from None
+    del data, body
+    items.reverse()  # popped from the end: each entry is freed once the caller is done with it
+    i = 0
+    while items:
+        i += 1
+        yield f"{name} entry {i}", items.pop()
 
 
 def _lines(f: IO[bytes], name: str) -> Iterator[tuple[str, Any]]:
