@@ -41,7 +41,7 @@ def listen_counts(session: Session, *, opted_out_only: bool = False) -> Counts:
         .where(*where)
         .group_by(Play.track_id)
     )
-    return {int(t): (int(n), int(u)) for t, n, u in rows}
+    return {int(t): (int(n), int(u)) for t, n, u in rows if t is not None}
 
 
 def derivable(everyone: Counts, opted: Counts) -> dict[int, int]:
