@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from encore import billing, exclusives
@@ -155,17 +155,29 @@ def allowed(
     return {t for t, c in contents.items() if c is not None and verdicts[c]}
 
 
+def genre_tracks(session: Session, *, genre_ids: Sequence[int] | None) -> list[int]:
+    """The music tracks `popular_in_genres` ranks (in the genres, their own or their album's; None: all)."""
+    if genre_ids is not None and not genre_ids:
+        return []
+    return list(session.scalars(select(Track.id).where(_in_genres(genre_ids), music_track())))
+
+
+def _in_genres(genre_ids: Sequence[int] | None) -> ColumnElement[bool]:
+    if genre_ids is None:
+        return true()
+    return or_(
+        Track.id.in_(select(TrackGenre.track_id).where(TrackGenre.genre_id.in_(list(genre_ids)))),
+        Track.album_id.in_(select(AlbumGenre.album_id).where(AlbumGenre.genre_id.in_(list(genre_ids)))),
+    )
+
+
 def popular_in_genres(session: Session, *, genre_ids: Sequence[int] | None, limit: int) -> list[int]:
     """Music tracks in any of the genres (their own or their album's), most listened first (only tracks with
     MIN_LISTENERS contributing listeners rank by listens: `derivable_listens`), then catalogue order; with
     `genre_ids=None`, the whole catalogue's (a radio's last resort: it never stops while there is music)."""
     if genre_ids is not None and not genre_ids:
         return []
-    in_genre = or_(
-        Track.id.in_(select(TrackGenre.track_id).where(TrackGenre.genre_id.in_(list(genre_ids or ())))),
-        Track.album_id.in_(select(AlbumGenre.album_id).where(AlbumGenre.genre_id.in_(list(genre_ids or ())))),
-    )
-    where = in_genre if genre_ids is not None else true()
+    where = _in_genres(genre_ids)
     ranked = derivable_listens(Play.track_id.in_(select(Track.id).where(where, music_track())))
     listens = func.coalesce(ranked.c.listens, 0)
     return list(

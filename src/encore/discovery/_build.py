@@ -12,7 +12,7 @@ from encore.catalog import Album, AlbumGenre, Track, TrackArtist, TrackGenre, mu
 from encore.discovery._catalogue import Facts
 from encore.discovery._cooccur import item_neighbours, listening_matrix
 from encore.discovery._models import ArtistNeighbour, TrackNeighbour, TrainingContributor
-from encore.discovery._popular import derivable_listens, opted_out
+from encore.discovery._popular import derivable, listen_counts, opted_out, store_counts
 from encore.discovery._tables import Neighbour, merged_neighbours
 from encore.history import Play, visible
 
@@ -35,13 +35,15 @@ class TrainStats:
 def train(session: Session, *, now: datetime) -> TrainStats:
     """Rebuild both neighbour tables and the contributor list from every contributing listener's plays."""
     signal = _listening(session)
-    facts = _track_facts(session)
+    counts = listen_counts(session)  # stored for the mixes job; the same numbers as derivable_listens()
+    facts = _track_facts(session, derivable(counts, listen_counts(session, opted_out_only=True)))
     track_rows = _neighbours(signal, facts, key=lambda t: [t])
     artists_of = {f.item: sorted(f.artists) for f in facts}
     artist_rows = _neighbours(signal, _artist_facts(facts), key=lambda t: artists_of.get(t, []))
     session.execute(delete(TrackNeighbour))
     session.execute(delete(ArtistNeighbour))
     session.execute(delete(TrainingContributor))
+    store_counts(session, counts)
     _insert(session, TrackNeighbour, "track_id", track_rows)
     _insert(session, ArtistNeighbour, "artist_id", artist_rows)
     contributors = sorted({u for u, _, _ in signal})
@@ -83,8 +85,8 @@ def _neighbours(signal: list[tuple[int, int, int]], facts: list[Facts], *, key: 
     return [r._replace(item=ids[r.item], neighbour=ids[r.neighbour]) for r in rows]
 
 
-def _track_facts(session: Session) -> list[Facts]:
-    """Every music track's artists, genres (its own and its album's), label and release year."""
+def _track_facts(session: Session, listens: dict[int, int]) -> list[Facts]:
+    """Every music track's artists, genres (its own and its album's), label, release year and derivable listens."""
     artists: dict[int, set[int]] = defaultdict(set)
     genres: dict[int, set[int]] = defaultdict(set)
     for track, artist in session.execute(select(TrackArtist.track_id, TrackArtist.artist_id)):
@@ -94,8 +96,6 @@ def _track_facts(session: Session) -> list[Facts]:
     album_genres: dict[int, set[int]] = defaultdict(set)
     for album, genre in session.execute(select(AlbumGenre.album_id, AlbumGenre.genre_id)):
         album_genres[album].add(genre)
-    ranked = derivable_listens()
-    listens = {int(t): int(n) for t, n in session.execute(select(ranked.c.track_id, ranked.c.listens))}
     rows = session.execute(
         select(Track.id, Track.album_id, Album.label_id, Album.release_date)
         .join(Album, Album.id == Track.album_id)

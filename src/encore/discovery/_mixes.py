@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from encore.billing import Content
 from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre, music_track
-from encore.discovery._answers import POOL, allowed, artists_tracks, listed_contents, popular_in_genres
+from encore.discovery._answers import (
+    ARTIST_SEED_TRACKS,
+    POOL,
+    allowed,
+    artists_tracks,
+    genre_tracks,
+    listed_contents,
+    popular_in_genres,
+)
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import (
     DAILY,
@@ -31,6 +39,7 @@ from encore.discovery._mix_policy import (
     round_robin,
 )
 from encore.discovery._models import ArtistNeighbour
+from encore.discovery._popular import stored_popularity
 from encore.discovery._recommend import blend
 from encore.discovery._service import track_neighbours
 from encore.history import Play, visible
@@ -38,6 +47,7 @@ from encore.kernel import new_public_id
 
 TOP_ARTISTS = 30
 SEED_TRACKS = 50
+HEARD_LISTENS = 5_000  # the most recent listens a listener's mixes are made from (`_heard`)
 
 
 @dataclass
@@ -51,6 +61,8 @@ class Shared:
     by_artist: dict[int, list[int]] = field(default_factory=dict)
     neighbour_lists: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     content: dict[int, Content | None] = field(default_factory=dict)
+    popularity: dict[int, int] | None = None  # derivable listens per track (`stored_popularity`)
+    popularity_read: bool = False
 
     def neighbours(self, session: Session, tracks: Iterable[int]) -> dict[int, list[tuple[int, float]]]:
         wanted = list(tracks)
@@ -70,18 +82,50 @@ class Shared:
                 self.content[t] = found.get(t)
         return {t: self.content[t] for t in wanted}
 
+    def ranks(self, session: Session) -> dict[int, int] | None:
+        """The popularity the last training stored, read once per run (None before any training: count plays).
+        Ranking by it gives what `popular_in_genres` and `artists_tracks` give, without counting the plays of
+        a genre or an artist again in every part of every run (minutes at 50M plays)."""
+        if not self.popularity_read:
+            self.popularity, self.popularity_read = stored_popularity(session), True
+        return self.popularity
+
     def artists(self, session: Session, artists: Sequence[int]) -> dict[int, list[int]]:
         missing = [a for a in artists if a not in self.by_artist]
         if missing:
-            found = artists_tracks(session, missing)
+            ranks = self.ranks(session)
+            found = (
+                artists_tracks(session, missing) if ranks is None else _by_rank(_artist_tracks(session, missing), ranks)
+            )
             for a in missing:
-                self.by_artist[a] = found.get(a, [])
+                self.by_artist[a] = found.get(a, [])[:ARTIST_SEED_TRACKS]
         return {a: self.by_artist[a] for a in artists}
 
     def get(self, session: Session, genre: int | None) -> list[int]:
         if genre not in self.lists:
-            self.lists[genre] = popular_in_genres(session, genre_ids=None if genre is None else [genre], limit=POOL)
+            genres, ranks = None if genre is None else [genre], self.ranks(session)
+            if ranks is None:
+                self.lists[genre] = popular_in_genres(session, genre_ids=genres, limit=POOL)
+            else:
+                self.lists[genre] = _by_rank({0: genre_tracks(session, genre_ids=genres)}, ranks)[0][:POOL]
         return self.lists[genre]
+
+
+def _by_rank(lists: dict[int, list[int]], ranks: dict[int, int]) -> dict[int, list[int]]:
+    """Each list most listened first, then by id (the order the SQL of `popular_in_genres` gives)."""
+    return {k: sorted(ids, key=lambda t: (-ranks.get(t, 0), t)) for k, ids in lists.items()}
+
+
+def _artist_tracks(session: Session, artists: Sequence[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    rows = session.execute(
+        select(TrackArtist.artist_id, Track.id)
+        .join(TrackArtist, TrackArtist.track_id == Track.id)
+        .where(TrackArtist.artist_id.in_(_ids("artists", artists)), music_track())
+    )
+    for artist, track in rows:
+        out.setdefault(int(artist), []).append(int(track))
+    return out
 
 
 @dataclass(frozen=True)
@@ -119,13 +163,18 @@ def build_mixes(
 
 
 def _heard(session: Session, user_id: int) -> dict[int, int]:
-    """The listener's own listens per music track (their own data: it picks what is familiar to them)."""
-    rows = session.execute(
-        select(Play.track_id, func.count(Play.id))
+    """The listener's own listens per music track, of their HEARD_LISTENS most recent music listens (their
+    own data: it picks what is familiar to them). The cap keeps any one listener's share of the run bounded:
+    a decade imported is read as its latest listens, not as hundreds of thousands of rows."""
+    recent = (
+        select(Play.track_id)
         .join(Track, Track.id == Play.track_id)
         .where(Play.user_id == user_id, Play.is_listen.is_(True), music_track(), visible())
-        .group_by(Play.track_id)
+        .order_by(Play.started_at.desc(), Play.id.desc())
+        .limit(HEARD_LISTENS)
+        .subquery()
     )
+    rows = session.execute(select(recent.c.track_id, func.count()).group_by(recent.c.track_id))
     return {int(t): int(n) for t, n in rows if t is not None}
 
 

@@ -46,3 +46,15 @@ class TrainingContributor(Base):
     __tablename__ = "discovery_contributors"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     trained_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TrackPopularity(Base):
+    """Each track's visible listens and distinct listeners, everyone's, stored by each training run, so the
+    daily mixes rank popular tracks without counting the plays of a genre or an artist once per job part (at
+    50M plays those counts take minutes; issue #19). Read through `_popular.stored_popularity`, which takes
+    the opted-out listeners away and keeps the 5-listener floor, as `derivable_listens` does."""
+
+    __tablename__ = "discovery_popularity"
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+    listens: Mapped[int] = mapped_column(Integer)
+    listeners: Mapped[int] = mapped_column(Integer)
