@@ -1,7 +1,7 @@
 """mixes 3: each track's listens and listeners, stored by the training job for the daily mixes
 
 Revision ID: mixes_3
-Revises: exclusives_1
+Revises: story_5
 
 Empty until the next training run (the daily `discovery.train`); while it is empty the mixes job counts
 plays as before.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "mixes_3"
-down_revision: str | None = "exclusives_1"
+down_revision: str | None = "story_5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
