@@ -59,3 +59,8 @@ def test_a_listeners_mixes_read_only_their_most_recent_listens(
         assert _mixes._heard(s, user) == {world.track_rows["A2"]: 1, world.track_rows["B2"]: 1, c1: 3, a1: 5}
         monkeypatch.setattr(_mixes, "HEARD_LISTENS", 4)
         assert _mixes._heard(s, user) == {c1: 3, world.track_rows["A2"]: 1}  # the latest four listens
+        # "never played" still means never: tracks past the cap stay out of Discover Weekly and fresh picks
+        heard = _mixes._heard(s, user)
+        assert _mixes._played(s, user, heard) >= {a1, c1, world.track_rows["A2"], world.track_rows["B2"]}
+        weekly = _mixes._discover(s, heard=heard, played=_mixes._played(s, user, heard), shared=_mixes.Shared())
+        assert a1 not in weekly.track_ids

@@ -63,3 +63,23 @@ def test_both_paths_read_the_same_entries(tmp_path: Path, monkeypatch: pytest.Mo
     streamed = _entries(path)
     assert whole == streamed and [item for _, item in whole] == rows
     assert [where for where, _ in whole][-1] == f"{path.name} entry {len(rows)}"
+
+
+def test_many_tiny_values_under_the_size_limit_are_streamed_not_parsed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small hostile file of millions of `{}` would cost ~70 bytes a value parsed whole: past the separator limit
+    it takes the streaming path (flat memory) and is refused at its first entry as the whole path would."""
+    monkeypatch.setattr(_sources, "WHOLE_PARSE_MAX_COMMAS", 100)
+    whole_calls: list[int] = []
+    real_whole = _sources._whole
+    monkeypatch.setattr(_sources, "_whole", lambda data, name: (whole_calls.append(1), real_whole(data, name))[1])
+    path = tmp_path / "Streaming_History_Audio_x.json"
+    path.write_bytes(b"[" + b",".join([b"{}"] * 1000) + b"]")
+    with pytest.raises(ValidationFailed) as streamed:
+        check_history(path, name=path.name, now=NOW)
+    assert whole_calls == []
+    monkeypatch.setattr(_sources, "WHOLE_PARSE_MAX_COMMAS", 10**6)
+    with pytest.raises(ValidationFailed) as whole:
+        check_history(path, name=path.name, now=NOW)
+    assert whole_calls == [1] and whole.value.code == streamed.value.code

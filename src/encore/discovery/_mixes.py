@@ -143,11 +143,12 @@ def build_mixes(
     """Rebuild and store the listener's mixes of `kinds`; returns what was built."""
     shared = shared or Shared()
     heard = _heard(session, user_id)
+    played = _played(session, user_id, heard)
     ranked: list[Built] = []
     if DAILY in kinds:
-        ranked += _daily(session, heard=heard, shared=shared)
+        ranked += _daily(session, heard=heard, played=played, shared=shared)
     if DISCOVER in kinds:
-        ranked.append(_discover(session, heard=heard, shared=shared))
+        ranked.append(_discover(session, heard=heard, played=played, shared=shared))
     if RADAR in kinds:
         ranked.append(_radar(session, heard=heard, now=now))
     # One availability decision for every candidate of every mix (the same `billing.decide` as a stream).
@@ -178,6 +179,19 @@ def _heard(session: Session, user_id: int) -> dict[int, int]:
     return {int(t): int(n) for t, n in rows if t is not None}
 
 
+def _played(session: Session, user_id: int, heard: dict[int, int]) -> frozenset[int]:
+    """Every music track the listener ever played: what "never played" and "new to you" leave out. `heard` is
+    all of it unless their listens reached the cap; then the whole history is asked (distinct ids only)."""
+    if sum(heard.values()) < HEARD_LISTENS:
+        return frozenset(heard)
+    rows = session.execute(
+        select(Play.track_id)
+        .where(Play.user_id == user_id, Play.is_listen.is_(True), Play.track_id.is_not(None))
+        .distinct()
+    )
+    return frozenset(int(t) for (t,) in rows if t is not None) | frozenset(heard)
+
+
 def _ids(name: str, ids: Iterable[int]) -> BindParameter[list[int]]:
     """A list of ids as one expanding parameter: SQLAlchemy does not coerce each id (a listener's plays
     may name thousands of tracks, and this job reads them for every listener)."""
@@ -189,7 +203,7 @@ def _trim(b: Built, allowed: set[int]) -> Built:
     return Built(b.kind, b.slot, b.title, b.description, [t for t in b.track_ids if t in allowed][:length])
 
 
-def _daily(session: Session, *, heard: dict[int, int], shared: Shared) -> list[Built]:
+def _daily(session: Session, *, heard: dict[int, int], played: frozenset[int], shared: Shared) -> list[Built]:
     if not heard:
         return []  # cold start: nothing of theirs to be familiar with
     by_artist: Counter[int] = Counter()
@@ -213,9 +227,9 @@ def _daily(session: Session, *, heard: dict[int, int], shared: Shared) -> list[B
     out = []
     for slot, (cluster, own) in enumerate(zip(clusters, owns, strict=True), start=1):
         seeds = {t: float(heard[t]) for t in own[:SEED_TRACKS]}
-        fresh = blend(seeds, lists, exclude=frozenset(heard), limit=POOL)
-        fresh += [t for a in cluster.artists[:5] for t in theirs[a] if t not in heard]
-        fresh += [t for t in shared.get(session, cluster.genre) if t not in heard]
+        fresh = blend(seeds, lists, exclude=played, limit=POOL)
+        fresh += [t for a in cluster.artists[:5] for t in theirs[a] if t not in played]
+        fresh += [t for t in shared.get(session, cluster.genre) if t not in played]
         ranked = interleave(own, list(dict.fromkeys(fresh)), length=MIX_LENGTH * 2)
         desc = daily_description([names[a] for a in cluster.artists], genre_names.get(cluster.genre or 0))
         out.append(Built(DAILY, slot, f"Daily Mix {slot}", desc, ranked))
@@ -263,16 +277,16 @@ def _genre_names(session: Session, genres: list[int]) -> dict[int, str]:
     return dict(session.execute(select(Genre.id, Genre.name).where(Genre.id.in_(genres))).all())
 
 
-def _discover(session: Session, *, heard: dict[int, int], shared: Shared) -> Built:
+def _discover(session: Session, *, heard: dict[int, int], played: frozenset[int], shared: Shared) -> Built:
     """30 tracks never played: like their most played, then popular in their genres; with no history, the
     most listened tracks of each genre in turn (then of the whole catalogue)."""
     top = sorted(heard, key=lambda t: (-heard[t], t))[:SEED_TRACKS]
     seeds = {t: float(heard[t]) for t in top}
-    ranked = blend(seeds, shared.neighbours(session, seeds), exclude=frozenset(heard), limit=POOL)
+    ranked = blend(seeds, shared.neighbours(session, seeds), exclude=played, limit=POOL)
     genres = _listener_genres(session, top) if top else _catalogue_genres(session)
     ranked += round_robin([shared.get(session, g) for g in genres], length=POOL)
     ranked += shared.get(session, None)
-    fresh = [t for t in dict.fromkeys(ranked) if t not in heard][: WEEKLY_LENGTH * 4]
+    fresh = [t for t in dict.fromkeys(ranked) if t not in played][: WEEKLY_LENGTH * 4]
     desc = "New to you, picked from what you play" if heard else "Popular across Encore, a genre at a time"
     return Built(DISCOVER, 1, "Discover Weekly", desc, fresh)
 

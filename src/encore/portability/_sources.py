@@ -7,6 +7,7 @@ bounded whatever the upload's size. Zip members are checked before they are open
 are read, and a member that inflates past the limits is refused (zip bombs).
 """
 
+import io
 import json
 import re
 import zipfile
@@ -24,7 +25,10 @@ MAX_UNCOMPRESSED_BYTES = 2 << 30
 MAX_RATIO = 200  # JSON compresses ~10-20x; a bomb compresses 1000x
 MAX_MEMBERS = 10_000
 MAX_LINE_BYTES = 64 << 10
-WHOLE_PARSE_BYTES = 64 << 20  # a JSON array up to this size is parsed at once (a few hundred MB of memory at most)
+WHOLE_PARSE_BYTES = 64 << 20  # a JSON array up to this size may be parsed at once...
+# ...if it holds at most this many separators: memory then stays bounded (~100 MB) even for a hostile file of
+# millions of tiny values (`[{},{},...]` would otherwise cost ~70 bytes a value); a real history row has ~20
+WHOLE_PARSE_MAX_COMMAS = 1_000_000
 _BLANK = b" \n\r\t\xef\xbb\xbf"  # whitespace, a UTF-8 BOM
 HISTORY_MEMBER = re.compile(
     r"(^|/)(Streaming_History_Audio_[^/]*\.json|endsong_[^/]*\.json|StreamingHistory[^/]*\.json"
@@ -74,8 +78,11 @@ def _file_entries(f: IO[bytes], name: str, size: int) -> Iterator[tuple[str, Any
         yield from _lines(f, name)
         return
     if size <= WHOLE_PARSE_BYTES:
-        yield from _whole(f.read(WHOLE_PARSE_BYTES + 1), name)
-        return
+        data = f.read(WHOLE_PARSE_BYTES + 1)
+        if data.count(b",") <= WHOLE_PARSE_MAX_COMMAS:
+            yield from _whole(data, name)
+            return
+        f = io.BytesIO(data)  # many tiny values: streamed, so memory stays flat whatever the file holds
     head = f.read(1)
     while head and head in _BLANK:
         head = f.read(1)
