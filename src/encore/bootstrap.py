@@ -112,7 +112,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
         keyring=keys.KeyringCache(sessions),
         clock=clock,
-        ad_clocks=AdClockBook(state, url_ttl_s=settings.stream_url_ttl_s),
+        ad_clocks=AdClockBook(state, url_ttl_s=settings.stream_url_ttl_s, clock=clock),
         verifier=StreamVerifier(state, secret=play_key_secret(settings.secret_key.get_secret_value())),
         catalogue_cache=cache,
         listen_writer=history.ListenWriter(sessions),

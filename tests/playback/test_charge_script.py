@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from encore.playback import VERIFY_MIN_MS, AdClockBook, ClockState, PlayNames
-from encore.playback._charge import CHARGE, MORE, NO_PLAY, REFUSED, STOP, charge_args
+from encore.playback._charge import CHARGE, MORE, NO_PLAY, NO_SEEK, REFUSED, STOP, WAIT, charge_args
 from encore.playback._clockdoc import clock_key, spans_key
-from encore.playback._served import MAX_SPANS, add_span
+from encore.playback._served import MAX_SPANS, PROBE_BYTES, add_span
 from encore.playback._verifymove import ALREADY, DONE, MERGED, VERIFY, verify_args
 from encore.state import MemoryState, RedisState, SharedState
 from tests.support.redis import RedisServer
@@ -21,6 +21,7 @@ TRACKS = [f"{i}" * 22 for i in range(4)]
 DURATION_MS = 200_000
 NOW = datetime(2026, 12, 2, 12, 0, 0, 123_457, tzinfo=UTC)  # µs timestamps of 16 digits, odd microseconds
 SIZES = {"vorbis160": 4_000_003, "opus96": 2_400_017}
+NOW_US = 1_796_212_800_123_457
 
 
 @pytest.fixture
@@ -56,18 +57,27 @@ def _stored(state: SharedState, track: str) -> tuple[Any, Any, list[str]]:
 
 
 def _charge(
-    state: SharedState, track: str, rendition: str, size: int, span: tuple[int, int], limit: int, gate: bool
+    state: SharedState,
+    track: str,
+    rendition: str,
+    size: int,
+    span: tuple[int, int],
+    limit: int,
+    gate: bool,
+    now_us: int = NOW_US,
+    pace: tuple[int, float] | None = None,
 ) -> list[int]:
-    args = charge_args(track, rendition, size, span[0], span[1], limit, gate=gate)
+    args = charge_args(track, rendition, size, span[0], span[1], limit, gate=gate, now_us=now_us, pace=pace)
     return state.run(CHARGE, [clock_key(1), spans_key(1, track)], args, ttl_s=[3600.0, 3600.0])
 
 
 def test_lua_and_python_charge_alike_on_random_blocks(redis: RedisState) -> None:
     """Random blocks over four plays, two renditions, a replaced file, scattered ranges past MAX_SPANS, a
-    re-issued track and an interval crossed: every reply and every stored document agree."""
+    re-issued track, an interval crossed, seeks and the pacing's waits: every reply and stored document agree."""
     rng = random.Random(14)
     books = _books(redis)
-    seen = {REFUSED: 0, MORE: 0, STOP: 0, NO_PLAY: 0}
+    seen = {REFUSED: 0, MORE: 0, STOP: 0, NO_PLAY: 0, WAIT: 0}
+    seeks: set[tuple[int, int]] = set()
     sizes = dict(SIZES)
     for n in range(400):
         track = rng.choice([*TRACKS, "x" * 22])  # and a track with no open play
@@ -81,9 +91,16 @@ def test_lua_and_python_charge_alike_on_random_blocks(redis: RedisState) -> None
             span = (start, start + rng.randrange(0, 400_000))
         limit = rng.choice([10**9, 60_000, 1])
         gate = rng.random() < 0.5
-        replies = [_charge(state, track, rendition, size, span, limit, gate) for state, _ in books]
+        if rng.random() < 0.15:  # the file's tail, where a player reads its length (never a seek)
+            start = size - rng.randrange(1, PROBE_BYTES)
+            span = (start, start + 65_536)
+        now_us = NOW_US + n * 70_001  # 28 s over the run
+        pace = rng.choice([None, (10_000, 2.0), (1_000, 0.3), (3_000, 7.25)])  # paced: charged once allowed
+        replies = [_charge(state, track, rendition, size, span, limit, gate, now_us, pace) for state, _ in books]
         assert replies[0] == replies[1], (n, track, span)
         seen[replies[0][0]] += 1
+        if replies[0][0] in {MORE, STOP} and replies[0][6] != NO_SEEK:
+            seeks.add((replies[0][5], replies[0][6]))
         if track in TRACKS:
             assert _stored(books[0][0], track) == _stored(books[1][0], track), n
         if n == 150:  # the file of one rendition is replaced: its spans start over
@@ -92,6 +109,7 @@ def test_lua_and_python_charge_alike_on_random_blocks(redis: RedisState) -> None
             for _, book in books:
                 _issue(book, 1, NOW + timedelta(seconds=30), listened_ms=0)
     assert all(seen.values()), seen  # every answer was met
+    assert len(seeks) > 10, seeks  # seeks were met and dated, in both forms alike
     clock, _, _ = _stored(books[1][0], TRACKS[0])
     assert max(len(v[1]) for v in (books[1][0].get(spans_key(1, TRACKS[0])) or {})["r"].values()) <= MAX_SPANS
     assert all(isinstance(x, int) for x in clock["s"] if x is not None)  # µs stay exact integers

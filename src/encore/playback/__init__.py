@@ -9,7 +9,7 @@ from encore.playback._decide import StreamDecision, may_hear, next_stream_decisi
 from encore.playback._edge import EdgeHit, EdgeReport, EdgeSecret, edge_signature_ok, ingest_edge_log, parse_edge_line
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
-from encore.playback._playtap import PlayTap
+from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
     VERIFY_MIN_MS,
@@ -30,6 +30,7 @@ __all__ = [
     "VERIFY_MIN_MS",
     "AdClockBook",
     "AdClockRow",
+    "Charge",
     "ClockState",
     "Coordinates",
     "EdgeHit",

@@ -2,10 +2,14 @@
 
 The move merges the block into the play's spans (`_served.add_span`), charges the clock what those spans could
 hold (`_served.heard_ms`, `_clockdoc.charge_doc`) and answers whether the play may send more, refusing first
-when asked to gate (an owed ad stops every play but the last two). It is written twice, side by side: `_step`
-is the rule in Python (the in-memory state runs it) and `_LUA` the same rule for Redis, where a block is one
-EVALSHA and this process decodes no document. `tests/playback/test_charge_script.py` runs both on the same
-cases and compares every reply and every stored document.
+when asked to gate (an owed ad stops every play but the last two). Asked to pace, it charges the block only
+once the free tier's pacing lets the play have it (`_served.pace_decision`, from the URL or from the play's
+latest seek, `_served.seek_check`, which the move records), and otherwise answers how long to wait, charging
+nothing: what a play was charged is what was sent or about to be, never a block held for a client that has
+gone, and a request that starts where nothing was sent yet is seen as the seek it is. It is written twice,
+side by side: `_step` is the rule in Python (the in-memory state runs it) and `_LUA` the same rule for Redis,
+where a block is one EVALSHA and this process decodes no document. `tests/playback/test_charge_script.py` runs
+both on the same cases and compares every reply and every stored document.
 
 The Lua writes integers with `%d` (cjson prints a µs timestamp in 14 digits: 1.7960000001235e+15) and edits the
 clock document as text, so its open plays keep their order (oldest first; a Lua table would forget it).
@@ -14,7 +18,16 @@ clock document as text, so its open plays keep their order (oldest first; a Lua 
 from collections.abc import Sequence
 
 from encore.playback._clockdoc import charge_doc
-from encore.playback._served import MAX_SPANS, SPANS_LUA, Spans, add_span, heard_ms
+from encore.playback._served import (
+    MAX_SPANS,
+    SEEK_LUA,
+    SPANS_LUA,
+    Spans,
+    add_span,
+    heard_ms,
+    pace_decision,
+    seek_check,
+)
 from encore.state import Doc, Script
 
 # What the move answers (a list of integers): its first item is one of these
@@ -22,11 +35,15 @@ REFUSED = 0  # gated: an owed ad stops this play; nothing was charged
 MORE = 1  # charged; the play may send more
 STOP = 2  # charged; the play may send no more now (an ad is owed and it is not one of the last two)
 NO_PLAY = 3  # no open play (Premium now, or the state was emptied): nothing to charge
+WAIT = 4  # paced: nothing was charged; ask again after the wait (ms) that follows
 # then, after MORE or STOP: whether the clock just became dirty (0/1), the play's audio charged (ms), its URL's
-# issue (µs) and its length (ms)
+# issue (µs), its length (ms), its latest seek (the audio charged before it, ms, and when, µs; -1, -1 for
+# none: `_served.seek_check`)
+NO_SEEK = -1
 
 _LUA = (
     SPANS_LUA
+    + SEEK_LUA
     + """
 -- The clock document is read and edited as text, never decoded: it is written compactly in one key order
 -- ({"s":[...],"p":{"<track>":[id,length,issued,charged],...},"l":..,"b":..,"d":..,"v":..}, by orjson or
@@ -56,20 +73,35 @@ if ARGV[9] == '1' and not may_send() then return {0} end
 
 local rendition, size = ARGV[4], tonumber(ARGV[5])
 local sent = redis.call('GET', KEYS[2])
-local r = {}
+local r, k = {}, nil
 if sent then
   local doc = cjson.decode(sent)
-  if doc.at == play[3] then r = doc.r end  -- a newer play of the track starts over
+  if doc.at == play[3] then r, k = doc.r, doc.k end  -- a newer play of the track starts over
 end
 local spans = {}
 local known = r[rendition]
 if known and known[1] == size then spans = known[2] end  -- a replaced file starts over
 local start, stop = math.max(0, tonumber(ARGV[6])), math.min(size, tonumber(ARGV[7]))
+local now, burst, speed = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+if is_seek(spans, start, size) then k = {play[4], now} end  -- a fresh burst from here
 r[rendition] = {size, add_span(spans, start, stop, tonumber(ARGV[10]), false)}
+local heard = heard_ms(r, play[2])
+
+-- _served.pace_decision: a block the pacing does not allow yet is not charged
+if speed > 0 and heard > play[4] then
+  local allowance = burst + speed * math.max(0, now - play[3]) / 1000
+  if k then
+    local from_seek = k[1] + burst + speed * math.max(0, now - k[2]) / 1000
+    if from_seek > allowance then allowance = from_seek end
+  end
+  if heard > allowance then return {4, math.ceil((heard - allowance) / speed)} end
+end
 
 -- _clockdoc.charge_doc, on the text
-local dirtied, delta = 0, heard_ms(r, play[2]) - play[4]
-local spans_text = '{"at":' .. int(play[3]) .. ',"r":' .. renditions_text(r) .. '}'
+local dirtied, delta = 0, heard - play[4]
+local spans_text = '{"at":' .. int(play[3]) .. ',"r":' .. renditions_text(r)
+if k then spans_text = spans_text .. ',"k":[' .. int(k[1]) .. ',' .. int(k[2]) .. ']' end
+spans_text = spans_text .. '}'
 if delta > 0 or spans_text ~= sent then
   local text = raw
   if delta > 0 then
@@ -87,7 +119,8 @@ if delta > 0 or spans_text ~= sent then
 end
 local status = 2
 if may_send() then status = 1 end
-return {status, dirtied, play[4], play[3], play[2]}
+if not k then k = {-1, -1} end
+return {status, dirtied, play[4], play[3], play[2], k[1], k[2]}
 """
 )
 
@@ -100,6 +133,7 @@ def may_send(raw: Doc | None, track: str, limit_ms: int) -> bool:
 def _step(docs: list[Doc | None], args: Sequence[str | int]) -> tuple[list[Doc | None], list[int]]:
     track, rendition = str(args[0]), str(args[1])
     size, start, end, limit_ms, gate = (int(a) for a in args[2:7])
+    now_us, burst_ms, speed = int(args[8]), int(args[9]), float(args[10])
     raw, sent = docs
     if raw is None or track not in raw["p"]:
         return docs, [NO_PLAY]
@@ -107,22 +141,47 @@ def _step(docs: list[Doc | None], args: Sequence[str | int]) -> tuple[list[Doc |
         return docs, [REFUSED]
     play = raw["p"][track]
     renditions: dict[str, tuple[int, Spans]] = {}
+    seek: list[int] | None = None
     if sent is not None and sent["at"] == play[2]:  # a newer play of the track starts over
         renditions = {k: (v[0], tuple((s, e) for s, e in v[1])) for k, v in sent["r"].items()}
+        seek = sent.get("k")
     known = renditions.get(rendition)
     spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
-    renditions[rendition] = (size, add_span(spans, max(0, start), min(size, end)))
-    dirtied = charge_doc(raw, track, heard_ms(renditions, play[1]))
-    spans_doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in sorted(renditions.items())}}
+    start = max(0, start)
+    if seek_check(spans, start, size).seek:
+        seek = [play[3], now_us]  # a fresh burst from here
+    renditions[rendition] = (size, add_span(spans, start, min(size, end)))
+    heard = heard_ms(renditions, play[1])
+    if heard > play[3]:  # a block the pacing does not allow yet is not charged
+        since = None if seek is None else (seek[0], now_us - seek[1])
+        paced = pace_decision(heard_ms=heard, since_url_us=now_us - play[2], burst_ms=burst_ms, speed=speed, seek=since)
+        if paced.wait_ms > 0:
+            return docs, [WAIT, paced.wait_ms]
+    dirtied = charge_doc(raw, track, heard)
+    spans_doc: Doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in sorted(renditions.items())}}
+    if seek is not None:
+        spans_doc["k"] = list(seek)
     status = MORE if may_send(raw, track, limit_ms) else STOP
-    return [raw, spans_doc], [status, int(dirtied), play[3], play[2], play[1]]
+    seek_heard, seek_at = seek if seek is not None else (NO_SEEK, NO_SEEK)
+    return [raw, spans_doc], [status, int(dirtied), play[3], play[2], play[1], seek_heard, seek_at]
 
 
 CHARGE = Script("playback.charge", _LUA, _step)
 
 
 def charge_args(  # noqa: PLR0917 - one block's coordinates
-    track: str, rendition: str, size: int, start: int, end: int, limit_ms: int, *, gate: bool
+    track: str,
+    rendition: str,
+    size: int,
+    start: int,
+    end: int,
+    limit_ms: int,
+    *,
+    gate: bool,
+    now_us: int,
+    pace: tuple[int, float] | None = None,
 ) -> list[str | int]:
-    """`CHARGE`'s arguments (after the TTLs), as both forms read them."""
-    return [track, rendition, size, start, end, limit_ms, int(gate), MAX_SPANS]
+    """`CHARGE`'s arguments (after the TTLs), as both forms read them: `now_us` dates a seek and the pacing;
+    `pace` = (burst ms, speed) charges the block only once the pacing allows it (None: charge it now)."""
+    burst_ms, speed = pace if pace is not None else (0, 0.0)
+    return [track, rendition, size, start, end, limit_ms, int(gate), MAX_SPANS, now_us, burst_ms, repr(float(speed))]

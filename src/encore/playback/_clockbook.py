@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from encore.kernel import Clock, SystemClock
 from encore.playback._clockdoc import (
     DIRTY,
     ClockDoc,
@@ -48,9 +49,15 @@ _RELOAD = object()  # the state lost this clock between the check and the move: 
 
 class AdClockBook:
     def __init__(
-        self, state: SharedState | None = None, *, flush_every_s: float = 10.0, url_ttl_s: int = 86_400
+        self,
+        state: SharedState | None = None,
+        *,
+        flush_every_s: float = 10.0,
+        url_ttl_s: int = 86_400,
+        clock: Clock | None = None,
     ) -> None:
         self._state = state if state is not None else MemoryState()
+        self._clock: Clock = clock if clock is not None else SystemClock()  # dates a seek (`PlayTap`)
         self._flush_lock = threading.Lock()
         self._flush_every_s = flush_every_s
         self._next_flush = time.monotonic() + flush_every_s

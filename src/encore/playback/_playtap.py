@@ -1,15 +1,30 @@
 """The tap a response that sends a free listener's music reports each block to (`AdClockBook.tap`)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from encore.playback._charge import CHARGE, MORE, NO_PLAY, REFUSED, charge_args
+from encore.playback._charge import CHARGE, MORE, NO_PLAY, NO_SEEK, REFUSED, WAIT, charge_args
 from encore.playback._clockdoc import DIRTY, clock_key, spans_key
 from encore.playback._clockstate import to_us
-from encore.playback._served import pace_wait_ms
+from encore.playback._served import pace_decision
 
 if TYPE_CHECKING:
     from encore.playback._clockbook import AdClockBook
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What one block's charge answered: `refused` (gated: an owed ad stops this play, nothing charged), or
+    `wait_s` > 0 (paced: nothing charged, ask again then), or charged and whether the play may send `more`."""
+
+    refused: bool = False
+    wait_s: float = 0.0
+    more: bool = True
+
+
+REFUSE = Charge(refused=True, more=False)
+SENT, LAST = Charge(), Charge(more=False)
 
 
 class PlayTap:
@@ -17,73 +32,93 @@ class PlayTap:
 
     Each block is one atomic move on the shared state (`_charge.CHARGE`: one EVALSHA with Redis). While an ad
     is owed (the clock is at the interval), only the listener's last two plays (the track playing and the one
-    a player prefetched) may send more: URLs collected earlier cannot be spent instead of the ad. The sync and
-    async forms do the same (the byte path awaits; Subsonic's transcode iterates in a thread).
+    a player prefetched) may send more: URLs collected earlier cannot be spent instead of the ad. The byte
+    path asks the move to pace (`acharge`: a block is charged once the pacing lets the play have it); the
+    sync form (Subsonic's transcode, iterating in a thread) charges each block and then holds it (`wait_s`).
     """
 
     def __init__(self, book: "AdClockBook", user_id: int, track: str, limit_ms: int) -> None:
-        self._state, self._ttls = book._state, book._ttls(2)
+        self._state, self._ttls, self._clock = book._state, book._ttls(2), book._clock
         self._keys = (clock_key(user_id), spans_key(user_id, track))
         self._dirty = [str(user_id)]
         self._track, self._limit_ms = track, limit_ms
-        self._heard: tuple[int, int, int] | None = None  # (audio of the play charged, its URL's issue µs, length)
+        # the last charge's reply: the play's audio charged, its URL's issue (µs), its length, its latest seek
+        # (the audio charged before it, when in µs; NO_SEEK for none)
+        self._heard: tuple[int, int, int, int, int] | None = None
         self._open = True  # False once a charge found no open play: nothing more to charge on this response
 
     def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float:
         """How long to hold the block just charged (`served`) before sending it (the free tier's pacing,
-        `_served.pace_wait_ms`). The charge read the play's shared document atomically, so this counts every
+        `_served.pace_decision`). The charge read the play's shared document atomically, so this counts every
         block charged for the play by any response (parallel or successive ranges): a play never runs ahead
-        of its allowance, its first block included."""
+        of its allowance, its first block included, except where a seek opened a fresh burst."""
         if self._heard is None:
             return 0.0  # nothing charged: the play is forgotten (Premium now, or the state was emptied)
-        heard, issued_us, _duration_ms = self._heard
-        elapsed_ms = ((to_us(now) or 0) - issued_us) // 1000
-        return pace_wait_ms(heard_ms=heard, elapsed_ms=elapsed_ms, burst_ms=burst_s * 1000, speed=speed) / 1000
+        heard, issued_us, _duration_ms, seek_heard, seek_us = self._heard
+        now_us = to_us(now) or 0
+        seek = None if seek_us == NO_SEEK else (seek_heard, now_us - seek_us)
+        paced = pace_decision(
+            heard_ms=heard, since_url_us=now_us - issued_us, burst_ms=burst_s * 1000, speed=speed, seek=seek
+        )
+        return paced.wait_ms / 1000
 
-    def _args(self, rendition: str, size: int, start: int, end: int, gate: bool) -> list[str | int]:
-        return charge_args(self._track, rendition, size, start, end, self._limit_ms, gate=gate)
+    def _args(
+        self, rendition: str, size: int, start: int, end: int, *, gate: bool, pace: tuple[int, float] | None = None
+    ) -> list[str | int]:
+        now_us = to_us(self._clock.now()) or 0
+        return charge_args(
+            self._track, rendition, size, start, end, self._limit_ms, gate=gate, now_us=now_us, pace=pace
+        )
 
-    def _read(self, reply: list[int]) -> tuple[bool | None, bool]:
-        """(may the play send more, None = refused; whether the clock just became dirty) from `CHARGE`'s reply."""
+    def _read(self, reply: list[int]) -> tuple[Charge, bool]:
+        """(the charge's answer; whether the clock just became dirty) from `CHARGE`'s reply."""
         status = reply[0]
         if status == REFUSED:
-            return None, False
+            return REFUSE, False
+        if status == WAIT:
+            return Charge(wait_s=reply[1] / 1000), False
         if status == NO_PLAY:
             self._open = False
-            return True, False
-        self._heard = (reply[2], reply[3], reply[4])
-        return status == MORE, bool(reply[1])
+            return SENT, False
+        self._heard = (reply[2], reply[3], reply[4], reply[5], reply[6])
+        return (SENT if status == MORE else LAST), bool(reply[1])
 
     def served(self, rendition: str, size: int, start: int, end: int) -> bool:
         """[start, end) of `size` units (bytes of a file, or ms of a transcode) of `rendition` were sent.
         False when this play may send no more now (an ad is owed and it is not one of the last two)."""
         if not self._open:
             return True
-        reply = self._state.run(CHARGE, self._keys, self._args(rendition, size, start, end, False), ttl_s=self._ttls)
-        allowed, dirtied = self._read(reply)
+        reply = self._state.run(
+            CHARGE, self._keys, self._args(rendition, size, start, end, gate=False), ttl_s=self._ttls
+        )
+        charge, dirtied = self._read(reply)
         if dirtied:
             self._state.push(DIRTY, self._dirty)
-        return allowed is not False
+        return charge.more
 
-    async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool:
-        found = await self._acharge(rendition, size, start, end, gate=False)
-        return True if found is None else found
-
-    async def afirst(self, rendition: str, size: int, start: int, end: int, *, gate: bool) -> bool | None:
-        """The response's first block: with `gate`, refused (None, nothing charged) when an owed ad stops this
-        play; otherwise charged as `aserved`, in the same one atomic move (the byte path reads no clock first)."""
-        return await self._acharge(rendition, size, start, end, gate=gate)
-
-    async def _acharge(self, rendition: str, size: int, start: int, end: int, *, gate: bool) -> bool | None:
+    async def acharge(
+        self, rendition: str, size: int, start: int, end: int, *, gate: bool, pace: tuple[int, float] | None
+    ) -> Charge:
+        """Charge [start, end) of `rendition` about to be sent. With `gate`, refused (nothing charged) when an
+        owed ad stops this play; with `pace` = (burst ms, speed), charged only once the pacing allows it, else
+        the wait. One atomic move (the byte path reads no clock first)."""
         if not self._open:
-            return True  # no play was open for this response: nothing to charge (Premium, or state emptied)
-        reply = await self._state.arun(
-            CHARGE, self._keys, self._args(rendition, size, start, end, gate), ttl_s=self._ttls
-        )
-        allowed, dirtied = self._read(reply)
+            return SENT  # no play was open for this response: nothing to charge (Premium, or state emptied)
+        args = self._args(rendition, size, start, end, gate=gate, pace=pace)
+        reply = await self._state.arun(CHARGE, self._keys, args, ttl_s=self._ttls)
+        charge, dirtied = self._read(reply)
         if dirtied:
             await self._state.apush(DIRTY, self._dirty)
-        return allowed
+        return charge
+
+    async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool:
+        return (await self.acharge(rendition, size, start, end, gate=False, pace=None)).more
+
+    async def afirst(self, rendition: str, size: int, start: int, end: int, *, gate: bool) -> bool | None:
+        """A response's first block, unpaced: None (nothing charged) when `gate` and an owed ad stops this play;
+        otherwise charged as `aserved`."""
+        charge = await self.acharge(rendition, size, start, end, gate=gate, pace=None)
+        return None if charge.refused else charge.more
 
     def close(self) -> None:
         """Nothing is held: every block was charged as it was sent."""

@@ -8,7 +8,9 @@ a browser reads the end of an Ogg file to learn its length and a seek skips what
 each rendition covered, times the track's length, is audio the listener could have heard.
 """
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 Spans = tuple[tuple[int, int], ...]  # sorted, disjoint, half-open [start, end)
 MAX_SPANS = 64  # per rendition of a play; past it the smallest gaps are filled in (counted as sent)
@@ -134,18 +136,95 @@ def heard_ms(renditions: Mapping[str, tuple[int, Spans]], duration_ms: int) -> i
 PROBE_BYTES = 128 * 1024  # browsers read a file's last page (an Ogg's length) from within its last 64-128 KiB
 
 
+def _tail_start(size: int) -> int:
+    return max(size // 2, size - PROBE_BYTES)
+
+
 def index_probe(start: int, size: int) -> bool:
     """Whether a block starting at byte `start` of a `size`-byte file lies in its tail, where players read
     the stream's length before they start: such a block is charged but never held, or the first sound of
     every free play would wait for the pacing (seconds, in Chromium). Holding it saves at most 128 KiB."""
-    return size > 0 and start >= max(size // 2, size - PROBE_BYTES)
+    return size > 0 and start >= _tail_start(size)
+
+
+@dataclass(frozen=True)
+class SeekCheck:
+    """Whether a block opens a fresh burst of the free tier's pacing (`seek_check`), and why."""
+
+    seek: bool
+    reason: str
+
+
+def seek_check(spans: Spans, start: int, size: int) -> SeekCheck:
+    """Whether a block starting at `start` of a rendition already sent as `spans` is a seek: it starts outside
+    what this play was sent, so the play's pacing starts afresh there (a burst, then `speed` x real time from
+    the seek: `pace_decision`). The product's rule (issue #14): the ad clock charges the audio sent, so a seek
+    running ahead of the old allowance dodges nothing; it is charged what it gets, like any audio.
+
+    Not a seek: a read of the file's tail (a player learning its length; charged, never held, and it must
+    not burn a burst before the play begins), a play's first read of its body (its first burst is the URL's),
+    a block inside or right after what was sent (a stream going on, a player re-reading what it has)."""
+    if index_probe(start, size):
+        return SeekCheck(seek=False, reason="the file's tail: a player reading its length")
+    tail = _tail_start(size)
+    if not any(s < tail for s, _ in spans):
+        return SeekCheck(seek=False, reason="the play's first read: the URL's burst covers it")
+    if any(s <= start <= e for s, e in spans):
+        return SeekCheck(seek=False, reason="inside or right after what this play was sent")
+    return SeekCheck(seek=True, reason="starts outside what this play was sent: a fresh burst from here")
+
+
+# `seek_check` in Lua, for the charge script (`_charge`); its tests run both forms on the same cases.
+SEEK_LUA = f"""
+local function is_seek(spans, start, size)
+  local tail = math.max(math.floor(size / 2), size - {PROBE_BYTES})
+  if size > 0 and start >= tail then return false end
+  local body = false
+  for i = 1, #spans do
+    if spans[i][1] < tail then body = true end
+    if spans[i][1] <= start and start <= spans[i][2] then return false end
+  end
+  return body
+end
+"""
+
+
+@dataclass(frozen=True)
+class PaceDecision:
+    """How long to hold a free listener's block before it may be sent and charged (0 = now), and why."""
+
+    wait_ms: int
+    reason: str
+
+
+def pace_decision(
+    *,
+    heard_ms: int,
+    since_url_us: int,
+    burst_ms: int,
+    speed: float,
+    seek: tuple[int, int] | None = None,
+) -> PaceDecision:
+    """Whether a play may now be sent (and charged) up to `heard_ms` of audio: what was sent of a play stays
+    within a burst plus `speed` times the time since its URL, so a listener who skips after 5 s was sent (and
+    is charged) about burst + 2 x 5 s, not the whole file. `seek` = (the play's audio charged before its latest
+    seek, µs since it): a seek opens a fresh burst, so the allowance is also that audio + a burst + `speed` x
+    the time since the seek, whichever is larger. `speed` 0 turns pacing off.
+
+    The arithmetic is the charge script's own (`_charge`, in Lua too): a float allowance, the wait rounded up."""
+    if speed <= 0:
+        return PaceDecision(0, "pacing off")
+    allowance = burst_ms + speed * max(0, since_url_us) / 1000
+    reason = "a burst, then {speed}x real time since the URL"
+    if seek is not None:
+        from_seek = seek[0] + burst_ms + speed * max(0, seek[1]) / 1000
+        if from_seek > allowance:
+            allowance, reason = from_seek, "a fresh burst at the seek, then {speed}x real time since it"
+    if heard_ms <= allowance:
+        return PaceDecision(0, "within " + reason.format(speed=speed))
+    return PaceDecision(math.ceil((heard_ms - allowance) / speed), "ahead of " + reason.format(speed=speed))
 
 
 def pace_wait_ms(*, heard_ms: int, elapsed_ms: int, burst_ms: int, speed: float) -> int:
-    """How long to hold a free listener's next block so that what was sent of a play stays within a burst
-    plus `speed` times the time since its URL: a listener who skips after 5 s was sent (and is charged)
-    about burst + 2 x 5 s, not the whole file. 0 = send now; `speed` 0 turns pacing off."""
-    if speed <= 0:
-        return 0
-    ahead = heard_ms - burst_ms - speed * max(0, elapsed_ms)
-    return max(0, int(ahead / speed))
+    """`pace_decision`'s wait for a play never seeked, `elapsed_ms` after its URL."""
+    return pace_decision(heard_ms=heard_ms, since_url_us=elapsed_ms * 1000, burst_ms=burst_ms, speed=speed).wait_ms

@@ -10,10 +10,9 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any, Protocol
 
-from encore.playback import index_probe
+from encore.playback import Charge, index_probe
 from encore.streaming import MediaFile, Partial, Unsatisfiable, parse_range
 from encore.web._security import Receive, Scope, Send
 
@@ -27,13 +26,13 @@ _EMPTY_END = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 class Tap(Protocol):
-    async def afirst(self, rendition: str, size: int, start: int, end: int, *, gate: bool) -> bool | None: ...
-    async def aserved(self, rendition: str, size: int, start: int, end: int) -> bool: ...
-    def wait_s(self, now: datetime, *, burst_s: int, speed: float) -> float: ...
+    async def acharge(
+        self, rendition: str, size: int, start: int, end: int, *, gate: bool, pace: tuple[int, float] | None
+    ) -> Charge: ...
     def close(self) -> None: ...
 
 
-Pace = Callable[[Tap], float]  # seconds to hold the free listener's block just charged (the tier's pacing)
+Pace = Callable[[], tuple[int, float]]  # the free tier's pacing now: (burst ms, speed x real time)
 
 
 class Counted(Protocol):
@@ -52,13 +51,13 @@ Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per 
 
 
 class Count(Protocol):
-    """What happens around each block of a response: `first` charges the first block before the response
-    starts (False: refused, an owed ad comes first), `before` charges each block (the first one already was)
-    and holds it as the pacing says (False: this play may send no more after it), `after` counts it once the
-    server took it."""
+    """What happens around each block of a response: `first` asks for the first block before the response
+    starts (False: refused, an owed ad comes first), `before` holds each block until the pacing lets it be
+    charged, then charges it (False: this play may send no more after it; None: the client hung up while it
+    was held, nothing charged), `after` counts it once the server took it."""
 
     async def first(self, start: int, end: int) -> bool: ...
-    async def before(self, start: int, end: int) -> bool: ...
+    async def before(self, start: int, end: int, gone: "asyncio.Future[None] | None") -> bool | None: ...
     async def after(self, start: int, end: int) -> None: ...
 
 
@@ -140,18 +139,19 @@ async def _send_file(
     count: Count | None = None,
     gone: "asyncio.Future[None] | None" = None,
 ) -> None:
-    """Send [start, start + length) of the file. With `count`, each block is charged and held (pacing)
-    before it is sent, so parallel or successive ranges of one play are paced together, and counted once the
-    server took it (before anything else may run: once the last block is sent, the hang-up watcher `gone`
-    sees the response complete). Sending stops when `count` says so or at the first yield after a hang-up."""
+    """Send [start, start + length) of the file. With `count`, each block is held (pacing) until it may be
+    charged, then charged before it is sent, so parallel or successive ranges of one play are paced together,
+    and counted once the server took it (before anything else may run: once the last block is sent, the
+    hang-up watcher `gone` sees the response complete). Sending stops when `count` says so or at the first
+    yield after a hang-up."""
     end = start + length
     while start < end and not (gone is not None and gone.done()):
         block = os.pread(fd, min(chunk, end - start), start)
         if not block:
             break
         stop = start + len(block)
-        more = count is None or await count.before(start, stop)
-        if gone is not None and gone.done():  # hung up while the block was held
+        more = True if count is None else await count.before(start, stop, gone)
+        if more is None or (gone is not None and gone.done()):  # hung up while the block was held
             return
         await send({"type": "http.response.body", "body": block, "more_body": stop < end})
         if count is not None:
@@ -201,6 +201,7 @@ class BytePath:
         pace: Pace | None = None,
         cache_size: int = 256,
     ) -> None:
+        """`pace` gives the free tier's pacing as each response starts (None: free audio is not paced)."""
         self._taps, self._counts, self._record, self._pace = taps, counts, record, pace
         self._fds = _FdCache(cache_size)
 
@@ -262,9 +263,10 @@ def chunk_for(tap: Tap | None) -> int:
 
 
 class _Counter:
-    """Each block sent: charged to the listener's ad clock (free) and held as the tier's pacing says before
-    it is sent; counted toward a verified stream once sent. The first block's charge also gates the response
-    (`gate`: refused while an owed ad stops this play), in the same one move on the shared state."""
+    """Each block sent: held until the tier's pacing lets the play have it, then charged to the listener's ad
+    clock (free) before it is sent, so a block held for a client that has gone (a player that seeked away)
+    is never charged; counted toward a verified stream once sent. The first block's charge also gates the
+    response (`gate`: refused while an owed ad stops this play), in the same one move on the shared state."""
 
     def __init__(  # noqa: PLR0917 - what each block is reported to
         self,
@@ -279,33 +281,47 @@ class _Counter:
     ) -> None:
         self._tap, self._verify, self._record, self._pace = tap, verify, record, pace
         self._rendition, self._size, self._gate = rendition, size, gate
-        self._charged: tuple[int, int, bool] | None = None  # the first block, charged before the response began
+        self._paced = None if pace is None else pace()  # read once per response
+        self._first: tuple[int, int, Charge] | None = None  # the first block's answer, before the response began
+
+    async def _charge(self, tap: Tap, start: int, end: int, *, gate: bool) -> Charge:
+        pace = None if index_probe(start, self._size) else self._paced  # a player reading the length: never held
+        return await tap.acharge(self._rendition, self._size, start, end, gate=gate, pace=pace)
 
     async def first(self, start: int, end: int) -> bool:
         if self._tap is None:
             return True
-        more = await self._tap.afirst(self._rendition, self._size, start, end, gate=self._gate)
-        if more is None:
+        charge = await self._charge(self._tap, start, end, gate=self._gate)
+        if charge.refused:
             return False
-        self._charged = (start, end, more)
+        self._first = (start, end, charge)
         return True
 
-    async def before(self, start: int, end: int) -> bool:
+    async def before(self, start: int, end: int, gone: "asyncio.Future[None] | None") -> bool | None:
         if self._tap is None:
             return True
-        charged, self._charged = self._charged, None
-        if charged is not None and charged[:2] == (start, end):
-            more = charged[2]
-        else:
-            more = await self._tap.aserved(self._rendition, self._size, start, end)
-        wait = 0.0 if self._pace is None or index_probe(start, self._size) else self._pace(self._tap)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        return more
+        first, self._first = self._first, None
+        charge = first[2] if first is not None and first[:2] == (start, end) else None
+        if charge is None:
+            charge = await self._charge(self._tap, start, end, gate=False)
+        while charge.wait_s > 0:  # paced: nothing charged yet; ask again when the pacing should allow it
+            if await _held(charge.wait_s, gone):
+                return None
+            charge = await self._charge(self._tap, start, end, gate=False)
+        return charge.more
 
     async def after(self, start: int, end: int) -> None:
         if self._verify is not None and self._record is not None:
             await _recorded(self._verify, self._record, await self._verify.sent(start, end))
+
+
+async def _held(wait_s: float, gone: "asyncio.Future[None] | None") -> bool:
+    """Hold a block `wait_s`; True when the client hung up meanwhile (the block is then never charged)."""
+    if gone is None:
+        await asyncio.sleep(wait_s)
+        return False
+    await asyncio.wait((gone,), timeout=wait_s)
+    return gone.done()
 
 
 def _counter(  # noqa: PLR0917 - what each block is reported to

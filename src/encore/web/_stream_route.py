@@ -30,7 +30,7 @@ def byte_path(c: Container, *, cache_size: int = 256) -> BytePath:
         taps=lambda user, track: c.ad_clocks.atap(user, track, interval_s=c.settings.ad_interval),
         counts=counts,
         record=lambda verified: record_verified(c, verified),
-        pace=lambda tap: tap.wait_s(c.clock.now(), burst_s=c.settings.free_burst_s, speed=c.settings.free_pace_x),
+        pace=lambda: (c.settings.free_burst_s * 1000, c.settings.free_pace_x),
         cache_size=cache_size,
     )
 
