@@ -192,3 +192,43 @@ def test_a_listener_who_seeks_all_over_a_kept_url_is_charged_all_of_it_and_meets
     assert me.charged(kept) == 6 * BLOCK_MS
     assert me.get(kept, BLOCK, 2 * BLOCK - 1)[0] == 403  # and a further seek is refused
     assert me.charged(kept) == 6 * BLOCK_MS
+
+
+def test_a_block_held_for_a_player_that_went_away_is_never_charged(tmp_path: Path, state: SharedState) -> None:
+    """A player that seeks or skips hangs up on the response the pacing is holding: that block was never
+    sent, so it is not charged (it used to be charged before it was held), and it hides no later seek."""
+    track = "a" * 22
+    me = Listener(state, tmp_path, ["b" * 22, track])
+    tap = asyncio.run(_tap_of(me, track))
+    path = BytePath(taps=lambda user, track: _same(tap), pace=lambda: (BURST_S * 1000, SPEED), cache_size=0)
+    out: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.3)  # the player goes away while the second block is held (4 s)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        out.append(message)
+
+    scope = {"type": "http", "method": "GET", "headers": [(b"range", b"bytes=0-%d" % (4 * BLOCK - 1))]}
+    media = me.media(track)
+
+    async def go() -> None:
+        await path.serve(scope, receive, send, method="GET", user=ME, track=track, rendition="r", media=media)
+        await state.aclose()
+
+    asyncio.run(go())
+    assert out[0]["status"] == 206 and sum(len(m.get("body", b"")) for m in out[1:]) == BLOCK
+    assert me.charged(track) == BLOCK_MS  # the held block was not charged
+    # and a seek to where it would have gone is a seek: sent at once
+    assert me.get(track, BLOCK + 4096, 2 * BLOCK - 1) == (206, BLOCK - 4096, [0.0])
+
+
+async def _tap_of(me: Listener, track: str) -> PlayTap | None:
+    tap = await me.book.atap(ME, track, interval_s=60)
+    await me.state.aclose()
+    return tap
+
+
+async def _same(tap: PlayTap | None) -> PlayTap | None:
+    return tap
