@@ -3,13 +3,16 @@
     .venv/bin/python -m bench.history.capture [--seconds 10] [--connections 50] [--batches 50] [--postgres]
 
 One server process (bench/history/serve.py: `encore serve` plus a constant-JSON route) pinned to core 0.
-- singles: wrk (-t1, closed loop) on core 1 posts `single` listens, each a new one; the constant-JSON
+- singles: wrk (-t1, closed loop) on core 1 posts `single` listens, each a new one, from `--listeners`
+  listeners in turn (each request checks its token: a batch of one listener's would ask once); the constant-JSON
   route is measured the same way just before and after (the framework's floor in this run);
 - imports: `--batches` requests of 1,000 listens from 4 client threads;
 - in process, no HTTP: history.submit_listens on 1,000-listen batches against the raw driver's
   executemany of the same rows into the same table (the reference), and the same batches again
   (all duplicates: the idempotent path).
 Every listen sent is then counted in the database: the figures only stand if none is missing or doubled.
+Each HTTP phase also reports the server process's CPU per request (/proc, all threads): on this shared,
+loaded machine that, not requests/s, says what one core could serve.
 With --postgres a throwaway PostgreSQL server (tests/support/postgres.py) holds the database instead.
 """
 
@@ -204,6 +207,7 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--batches", type=int, default=50)
     ap.add_argument("--postgres", action="store_true")
+    ap.add_argument("--listeners", type=int, default=50, help="listeners (tokens) the singles come from")
     ap.add_argument("--http-only", action="store_true", help="skip the in-process measurements")
     args = ap.parse_args()
     print(f"load before: {os.getloadavg()}")
@@ -214,6 +218,12 @@ def main() -> None:
         with transaction(c.sessions) as s:
             user_id = create_user(s, username="bench", password="bench-pass-123").id  # noqa: S106
             token = regenerate_listen_token(s, user_id=user_id, now=c.clock.now())
+            tokens = [token] + [
+                regenerate_listen_token(
+                    s, user_id=create_user(s, username=f"bench{i}", password="bench-pass-123").id, now=c.clock.now()  # noqa: S106
+                )
+                for i in range(1, args.listeners)
+            ]
         if not args.http_only:
             in_process(c, user_id, args.batches)
             trigger_cost(c, user_id, args.batches)
@@ -231,7 +241,7 @@ def main() -> None:
                 results[name] = wrk(
                     base,
                     path=path,
-                    token=token,
+                    token=",".join(tokens),
                     base_ts=now - 20 * 86400,
                     seconds=args.seconds,
                     connections=args.connections,
