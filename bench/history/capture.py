@@ -218,12 +218,9 @@ def main() -> None:
         with transaction(c.sessions) as s:
             user_id = create_user(s, username="bench", password="bench-pass-123").id  # noqa: S106
             token = regenerate_listen_token(s, user_id=user_id, now=c.clock.now())
-            tokens = [token] + [
-                regenerate_listen_token(
-                    s, user_id=create_user(s, username=f"bench{i}", password="bench-pass-123").id, now=c.clock.now()  # noqa: S106
-                )
-                for i in range(1, args.listeners)
-            ]
+            names = [f"bench{i}" for i in range(1, args.listeners)]
+            others = [create_user(s, username=name, password="bench-pass-123").id for name in names]  # noqa: S106
+            tokens = [token] + [regenerate_listen_token(s, user_id=uid, now=c.clock.now()) for uid in others]
         if not args.http_only:
             in_process(c, user_id, args.batches)
             trigger_cost(c, user_id, args.batches)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import is_busy, transaction
-from encore.history import ListenIn, ListenWriter, Play, queue_listens, write_queued
+from encore.history import ListenIn, ListenWriter, Play, queue_listens, submit_listens, write_queued
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 T0 = datetime(2025, 3, 1, 8, tzinfo=UTC)
@@ -164,3 +164,24 @@ def test_queued_listens_without_the_writer_are_stored_by_write_queued(container:
         queue_listens(s, user_id=uid, listens=_listens(4, "q"), source="test", now=NOW)
         assert write_queued(s) == 4
         assert write_queued(s) == 0  # the queue is emptied
+
+
+def test_a_submission_given_up_on_is_not_written_and_the_writer_goes_on(container: Container) -> None:
+    """The ListenBrainz endpoint's wait times out by cancelling its future: if the writer had not started
+    it, it is skipped (the client was told 503 and sends it again); the writer thread survives."""
+    with transaction(container.sessions) as s:
+        uid = create_user(s, username="late", password="listener-pass-1").id
+    writer = ListenWriter(container.sessions)
+    hold = threading.Event()
+    try:
+        writer.run(lambda _s: hold.wait(5))
+        given_up = writer.run(
+            lambda s: submit_listens(s, user_id=uid, listens=_listens(2, "gone"), source="t", now=NOW)
+        )
+        assert given_up.cancel()
+        hold.set()
+        assert writer.submit(user_id=uid, listens=_listens(3, "kept"), source="test", now=NOW) == 3
+    finally:
+        writer.close()
+    with transaction(container.sessions) as s:
+        assert {p.track_name for p in s.scalars(select(Play))} == {"kept 0", "kept 1", "kept 2"}

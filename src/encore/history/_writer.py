@@ -99,7 +99,10 @@ class ListenWriter:
                     break
                 batch.append(more)
                 size += more.size
-            self._write(batch)
+            # a submission its caller gave up on (a timed-out wait cancels its future) is not written
+            batch = [p for p in batch if p.done.set_running_or_notify_cancel()]
+            if batch:
+                self._write(batch)
 
     def _write(self, batch: list[_Pending]) -> None:
         try:

@@ -103,7 +103,9 @@ def test_a_surrogate_pair_and_an_integer_past_64_bits_are_kept(client: TestClien
 def test_security_headers_and_content_type(container: Container) -> None:
     _, token = _token(container)
     with TestClient(create_app(container), base_url="http://testserver") as client:  # as every API answer
-        r = client.post("/1/submit-listens", content=_doc("single", _listen()), headers={"Authorization": f"Token {token}"})
+        r = client.post(
+            "/1/submit-listens", content=_doc("single", _listen()), headers={"Authorization": f"Token {token}"}
+        )
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     assert r.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in r.headers
 

@@ -4,9 +4,12 @@ A `single` costs FastAPI's request, dependency and thread-pool hops several time
 so this endpoint reads the body, parses it with ListenBrainz's rules (`_payload`) and hands one job to the
 process's group-commit writer (`history.ListenWriter`). The job checks the token in the database, in the
 writer's batch right before it stores the listens, on every request (asked once per batch per token): a
-token regenerated or an account signed out or disabled stores nothing from the next batch on, on every node. `{"status": "ok"}` is sent only after
-that transaction committed, so an acknowledged listen is in the database (SQLite's WAL with
-synchronous=NORMAL: it survives a crash of Encore; a power cut may lose the last commits, as for every write).
+token regenerated or an account signed out or disabled stores nothing from the next batch on, on every
+node. `{"status": "ok"}` is sent only after that transaction committed, so an acknowledged listen is in
+the database (SQLite's WAL with synchronous=NORMAL: it survives a crash of Encore; a power cut may lose
+the last commits, as for every write). A wait that times out (60 s) answers 503: the submission is then
+either never written (the writer had not started it) or written once, and the client's retry is a
+duplicate the unique key drops.
 
 The FastAPI route of the same path stays (the OpenAPI schema, apps made by `create_api`) and runs the same
 job; `create_app` sends POSTs here.
@@ -130,7 +133,7 @@ async def read_capped(scope: Scope, receive: Receive) -> bytes | None:
     while more:
         message = await receive()
         if message["type"] != "http.request":
-            break  # the client went away
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_PAYLOAD_SIZE:
@@ -138,6 +141,10 @@ async def read_capped(scope: Scope, receive: Receive) -> bytes | None:
         chunks.append(chunk)
         more = message.get("more_body", False)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class ClientGone(Exception):
+    """The client disconnected before its body was whole: nothing to store, no one to answer."""
 
 
 def _authorization(scope: Scope) -> str:
@@ -151,6 +158,8 @@ def make_submit_endpoint(c: Container) -> ASGIApp:
     async def submit(scope: Scope, receive: Receive, send: Send) -> None:
         try:
             error = await _handle(c, scope, receive)
+        except ClientGone:
+            return
         except Exception:
             log.exception("listen submission failed")
             error = LBError(500, "Something went wrong; the listens were not stored.")

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from encore import accounts, history
 from encore.accounts import User
 from encore.web._deps import Db, container
-from encore.web.listenbrainz._capture import BUSY, NO_AUTH, plan, read_capped, run_now, token_of
+from encore.web.listenbrainz._capture import BUSY, NO_AUTH, ClientGone, plan, read_capped, run_now, token_of
 from encore.web.listenbrainz._payload import LBError
 from encore.web.listenbrainz._views import listen_json, parse_range
 
@@ -30,7 +31,10 @@ def _token(request: Request) -> str | None:
 
 async def capped_body(request: Request) -> bytes | None:
     """The body, read no further than one byte past the limit; None when over (see `read_capped`)."""
-    return await read_capped(request.scope, request.receive)
+    try:
+        return await read_capped(request.scope, request.receive)
+    except ClientGone:
+        raise ClientDisconnect from None
 
 
 @router.post("/submit-listens", response_model=None)
