@@ -117,20 +117,27 @@ def test_ok_means_committed_a_reader_sees_it_at_once(client: TestClient, contain
         assert _count(container) == i + 1  # another connection, right after the answer
 
 
-@pytest.mark.parametrize(
-    ("body", "fragment"),
-    [
-        (_doc("single", _listen(ts=1_033_430_399)), "too low"),  # a second before 2002-10-01
-        (_doc("single", {"listened_at": 1.7e9, "track_metadata": {"artist_name": "A", "track_name": "T"}}), "integer"),
-        (_doc("single", {"listened_at": True, "track_metadata": {"artist_name": "A", "track_name": "T"}}), "integer"),
-        (_doc("single", {"listened_at": NOW_TS, "track_metadata": "A - T"}), "track_metadata"),
-        (_doc("single", _listen(artist_name=["A"])), "artist_name"),
-        (json.dumps({"listen_type": "single", "payload": {"listened_at": NOW_TS}}).encode(), "payload"),
-        (json.dumps(["listen_type", "payload"]).encode(), "Invalid JSON document"),
-        (b'{"listen_type": "single", "payload": [NaN]}', "not an object"),
-    ],
-)
-def test_wrong_types_are_refused(client: TestClient, container: Container, body: bytes, fragment: str) -> None:
+WRONG = {
+    "before_2002": (_doc("single", _listen(ts=1_033_430_399)), "too low"),  # a second before 2002-10-01
+    "float_ts": (
+        _doc("single", {"listened_at": 1.7e9, "track_metadata": {"artist_name": "A", "track_name": "T"}}),
+        "integer",
+    ),
+    "bool_ts": (
+        _doc("single", {"listened_at": True, "track_metadata": {"artist_name": "A", "track_name": "T"}}),
+        "integer",
+    ),
+    "text_metadata": (_doc("single", {"listened_at": NOW_TS, "track_metadata": "A - T"}), "track_metadata"),
+    "list_artist": (_doc("single", _listen(artist_name=["A"])), "artist_name"),
+    "object_payload": (json.dumps({"listen_type": "single", "payload": {"listened_at": NOW_TS}}).encode(), "payload"),
+    "array_document": (json.dumps(["listen_type", "payload"]).encode(), "Invalid JSON document"),
+    "nan_listen": (b'{"listen_type": "single", "payload": [NaN]}', "not an object"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRONG))
+def test_wrong_types_are_refused(client: TestClient, container: Container, case: str) -> None:
+    body, fragment = WRONG[case]
     _, token = _token(container)
     status, answer = _post(client, token, body)
     assert status == 400 and fragment in str(answer["error"]), answer
