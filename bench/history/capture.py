@@ -2,14 +2,17 @@
 
     .venv/bin/python -m bench.history.capture [--seconds 10] [--connections 50] [--batches 50] [--postgres]
 
-One server process (bench/catalog/serve.py: `encore serve` plus a constant-JSON route) pinned to core 0.
-- singles: wrk (-t1, closed loop) on core 1 posts `single` listens, each a new one; the constant-JSON
+One server process (bench/history/serve.py: `encore serve` plus a constant-JSON route) pinned to core 0.
+- singles: wrk (-t1, closed loop) on core 1 posts `single` listens, each a new one, from `--listeners`
+  listeners in turn (each request checks its token: a batch of one listener's would ask once); the constant-JSON
   route is measured the same way just before and after (the framework's floor in this run);
 - imports: `--batches` requests of 1,000 listens from 4 client threads;
 - in process, no HTTP: history.submit_listens on 1,000-listen batches against the raw driver's
   executemany of the same rows into the same table (the reference), and the same batches again
   (all duplicates: the idempotent path).
 Every listen sent is then counted in the database: the figures only stand if none is missing or doubled.
+Each HTTP phase also reports the server process's CPU per request (/proc, all threads): on this shared,
+loaded machine that, not requests/s, says what one core could serve.
 With --postgres a throwaway PostgreSQL server (tests/support/postgres.py) holds the database instead.
 """
 
@@ -64,7 +67,7 @@ def database(work: Path, postgres: bool) -> Iterator[str]:
 def serve(url: str, data: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ENCORE_DATABASE_URL": url, "ENCORE_DATA_DIR": str(data), "ENCORE_MODE": "dev"}
     env |= {"ENCORE_SECRET_KEY": SECRET, "ENCORE_JOBS_IN_PROCESS": "0"}
-    proc = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "bench.catalog.serve", str(port)], env=env)
+    proc = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "bench.history.serve", str(port)], env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -76,14 +79,25 @@ def serve(url: str, data: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("server did not start")
 
 
-def wrk(base: str, *, path: str, token: str, base_ts: int, seconds: int, connections: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads (/proc/<pid>/stat): the load-independent figure."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(
+    base: str, *, path: str, token: str, base_ts: int, seconds: int, connections: int, server: int
+) -> dict[str, float]:
     env = {**os.environ, "WRK_TOKEN": token, "WRK_PATH": path, "WRK_BASE_TS": str(base_ts)}
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / "singles.lua")]
+    cpu = cpu_seconds(server)
     out = subprocess.run([*cmd, base], env=env, capture_output=True, text=True, check=False).stdout
+    cpu = cpu_seconds(server) - cpu
     line = next((x for x in out.splitlines() if x.startswith("RESULT")), "")
     fields = {k: float(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
     rps = next((x for x in out.splitlines() if x.startswith("Requests/sec")), "Requests/sec: 0").split()[-1]
-    return {"rps": float(rps), **fields}
+    # the server's CPU per answered request: what one core could serve, whatever else the machine runs
+    return {"rps": float(rps), "cpu_ms": 1000 * cpu / max(fields.get("requests", 0), 1), **fields}
 
 
 def import_body(batch: int, start: int) -> bytes:
@@ -193,6 +207,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--batches", type=int, default=50)
     ap.add_argument("--postgres", action="store_true")
+    ap.add_argument("--listeners", type=int, default=50, help="listeners (tokens) the singles come from")
+    ap.add_argument("--http-only", action="store_true", help="skip the in-process measurements")
     args = ap.parse_args()
     print(f"load before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as url:
@@ -202,8 +218,12 @@ def main() -> None:
         with transaction(c.sessions) as s:
             user_id = create_user(s, username="bench", password="bench-pass-123").id  # noqa: S106
             token = regenerate_listen_token(s, user_id=user_id, now=c.clock.now())
-        in_process(c, user_id, args.batches)
-        trigger_cost(c, user_id, args.batches)
+            names = [f"bench{i}" for i in range(1, args.listeners)]
+            others = [create_user(s, username=name, password="bench-pass-123").id for name in names]  # noqa: S106
+            tokens = [token] + [regenerate_listen_token(s, user_id=uid, now=c.clock.now()) for uid in others]
+        if not args.http_only:
+            in_process(c, user_id, args.batches)
+            trigger_cost(c, user_id, args.batches)
         port = 18900 + os.getpid() % 300
         proc = serve(url, data, port)
         base = f"http://127.0.0.1:{port}"
@@ -218,25 +238,27 @@ def main() -> None:
                 results[name] = wrk(
                     base,
                     path=path,
-                    token=token,
+                    token=",".join(tokens),
                     base_ts=now - 20 * 86400,
                     seconds=args.seconds,
                     connections=args.connections,
+                    server=proc.pid,
                 )
             floor = min(results["floor"]["rps"], results["floor again"]["rps"])
             for name, r in results.items():
                 print(f"{name:12} {r['rps']:8,.0f} req/s  p50 {r.get('p50', 0):.1f} ms  p99 {r.get('p99', 0):.1f} ms  "
-                      f"non-2xx {r.get('non2xx', 0):.0f} errors {r.get('errors', 0):.0f}  share of floor {r['rps'] / floor:.2f}")  # fmt: skip
+                      f"non-2xx {r.get('non2xx', 0):.0f} errors {r.get('errors', 0):.0f}  share of floor {r['rps'] / floor:.2f}  "
+                      f"server CPU {r['cpu_ms']:.3f} ms/request (one core: {1000 / r['cpu_ms']:,.0f}/s)")  # fmt: skip
             bodies = [import_body(b, now - 300 * 86400) for b in range(args.batches)]
             headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
             with httpx.Client(base_url=base, headers=headers, timeout=120) as h, ThreadPoolExecutor(4) as pool:
-                t0 = time.perf_counter()
+                t0, cpu = time.perf_counter(), cpu_seconds(proc.pid)
                 codes = list(pool.map(lambda body: h.post("/1/submit-listens", content=body).status_code, bodies))
-                took = time.perf_counter() - t0
+                took, cpu = time.perf_counter() - t0, cpu_seconds(proc.pid) - cpu
             assert set(codes) == {200}, codes
-            print(
-                f"import: {args.batches} x 1000 listens, 4 clients, in {took:.2f} s = {args.batches * 1000 / took:,.0f} listens/s"
-            )
+            n = args.batches * 1000
+            print(f"import: {args.batches} x 1000 listens, 4 clients, in {took:.2f} s = {n / took:,.0f} listens/s; "
+                  f"server CPU {1e6 * cpu / n:.1f} us/listen (one core: {n / cpu:,.0f} listens/s)")  # fmt: skip
         finally:
             proc.terminate()
             proc.wait(timeout=30)

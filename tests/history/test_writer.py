@@ -4,15 +4,17 @@ answer, and one that fails (here: a listener deleted meanwhile) fails alone."""
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import is_busy, transaction
-from encore.history import ListenIn, ListenWriter, Play
+from encore.history import ListenIn, ListenWriter, Play, queue_listens, submit_listens, write_queued
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 T0 = datetime(2025, 3, 1, 8, tzinfo=UTC)
@@ -116,3 +118,70 @@ def test_a_locked_database_fails_the_whole_batch_at_once_then_writes_again(conta
     finally:
         holder.close()
         writer.close()
+
+
+def test_queued_singles_of_a_batch_are_stored_together_once_and_a_bad_one_fails_alone(container: Container) -> None:
+    """Small submissions queue their rows (history.queue_listens) and the batch stores them in one
+    statement: the same listen from two submissions of a batch is one row, another listener's same
+    listen is theirs, and a submission for a listener deleted meanwhile fails without the others."""
+    with transaction(container.sessions) as s:
+        ann = create_user(s, username="ann", password="listener-pass-1").id
+        bob = create_user(s, username="bob", password="listener-pass-1").id
+    writer = ListenWriter(container.sessions)
+
+    def single(user_id: int, title: str) -> Callable[[Session], str]:
+        def job(session: Session) -> str:
+            listen = [ListenIn(listened_at=T0, artist_name="Band", track_name=title)]
+            queue_listens(session, user_id=user_id, listens=listen, source="test", now=NOW)
+            return title
+
+        return job
+
+    hold = threading.Event()
+    writer.run(lambda _s: hold.wait(5), size=1)  # the writer waits here while the batch below queues up
+    jobs = [(ann, "one"), (ann, "one"), (bob, "one"), (ann, "two"), (987_654, "ghost"), (bob, "three")]
+    futures = [writer.run(single(uid, title)) for uid, title in jobs]
+    hold.set()
+    try:
+        answers = []
+        for future in futures:
+            try:
+                answers.append(future.result(timeout=30))
+            except Exception:  # the ghost's: its listener does not exist
+                answers.append("failed")
+    finally:
+        writer.close()
+    assert answers == ["one", "one", "one", "two", "failed", "three"]
+    with transaction(container.sessions) as s:
+        kept = sorted((p.user_id, p.track_name) for p in s.scalars(select(Play)))
+    assert kept == [(ann, "one"), (ann, "two"), (bob, "one"), (bob, "three")]
+
+
+def test_queued_listens_without_the_writer_are_stored_by_write_queued(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        uid = create_user(s, username="solo", password="listener-pass-1").id
+        queue_listens(s, user_id=uid, listens=_listens(3, "q"), source="test", now=NOW)
+        queue_listens(s, user_id=uid, listens=_listens(4, "q"), source="test", now=NOW)
+        assert write_queued(s) == 4
+        assert write_queued(s) == 0  # the queue is emptied
+
+
+def test_a_submission_given_up_on_is_not_written_and_the_writer_goes_on(container: Container) -> None:
+    """The ListenBrainz endpoint's wait times out by cancelling its future: if the writer had not started
+    it, it is skipped (the client was told 503 and sends it again); the writer thread survives."""
+    with transaction(container.sessions) as s:
+        uid = create_user(s, username="late", password="listener-pass-1").id
+    writer = ListenWriter(container.sessions)
+    hold = threading.Event()
+    try:
+        writer.run(lambda _s: hold.wait(5))
+        given_up = writer.run(
+            lambda s: submit_listens(s, user_id=uid, listens=_listens(2, "gone"), source="t", now=NOW)
+        )
+        assert given_up.cancel()
+        hold.set()
+        assert writer.submit(user_id=uid, listens=_listens(3, "kept"), source="test", now=NOW) == 3
+    finally:
+        writer.close()
+    with transaction(container.sessions) as s:
+        assert {p.track_name for p in s.scalars(select(Play))} == {"kept 0", "kept 1", "kept 2"}

@@ -12,6 +12,7 @@ from encore.history._browse import (
     forget_chunk,
     forget_play,
 )
+from encore.history._capture import SMALL_SUBMISSION, queue_listens, write_queued
 from encore.history._imports import HistoryImport, open_import, publish_import, visible
 from encore.history._listens import (
     ListenIn,
@@ -46,6 +47,7 @@ from encore.history._writer import ListenWriter
 __all__ = [
     "IMPORTED",
     "MAX_TEXT",
+    "SMALL_SUBMISSION",
     "SOURCES",
     "TIME_RANGES",
     "Forgotten",
@@ -85,6 +87,7 @@ __all__ = [
     "pending_folds",
     "playing_now",
     "publish_import",
+    "queue_listens",
     "recent_plays",
     "recently_played",
     "report_play",
@@ -95,4 +98,5 @@ __all__ = [
     "top_tracks",
     "user_listens",
     "visible",
+    "write_queued",
 ]

@@ -6,32 +6,39 @@ committing (issue #17). Each process has one writer thread: it takes everything 
 commit, writes it in one transaction and answers each submission with its own count, after the commit.
 Nothing is kept here between batches (the database stays the authority), so every process and node runs
 its own writer and no state needs sharing.
+
+A submission is any job on the batch's session (`run`): the ListenBrainz face checks the listener's token
+in the batch that stores their listens, so a token revoked before the batch started stores nothing.
+Small submissions queue their rows (`history.queue_listens`) and the writer stores a batch's queued rows
+in one statement before the commit. Every job's answer is given only after its batch committed: an
+acknowledged listen is in the database.
 """
 
 import os
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db import is_busy, transaction
+from encore.history._capture import write_queued
 from encore.history._listens import ListenIn, submit_listens
 
 MAX_BATCH = 5_000  # listens per group transaction: a few tens of milliseconds of SQLite's write lock
 WAIT_S = 60.0
+T = TypeVar("T")
 
 
 @dataclass
 class _Pending:
-    user_id: int
-    listens: Sequence[ListenIn]
-    source: str
-    now: datetime
-    done: Future[int] = field(default_factory=Future)
+    job: Callable[[Session], Any]
+    size: int  # listens it writes, for the batch's bound
+    done: Future[Any] = field(default_factory=Future)
 
 
 class ListenWriter:
@@ -47,10 +54,20 @@ class ListenWriter:
 
     def submit(self, *, user_id: int, listens: Sequence[ListenIn], source: str, now: datetime) -> int:
         """Store new listens (as history.submit_listens) once committed; returns how many were new."""
-        pending = _Pending(user_id, listens, source, now)
+
+        def job(session: Session) -> int:
+            return submit_listens(session, user_id=user_id, listens=listens, source=source, now=now)
+
+        return self.run(job, size=len(listens)).result(timeout=WAIT_S)
+
+    def run(self, job: Callable[[Session], T], *, size: int = 1) -> "Future[T]":
+        """Run `job` in the next group transaction; its future holds the job's answer once that committed,
+        or the exception it (or the commit) raised. A job may run twice (alone, after a batch failed
+        because of another job), so it does nothing but database work on the session it is given."""
+        pending = _Pending(job, size)
         self._ensure_running()
         self._queue.put(pending)
-        return pending.done.result(timeout=WAIT_S)
+        return pending.done
 
     def close(self) -> None:
         with self._lock:
@@ -71,7 +88,7 @@ class ListenWriter:
             first = self._queue.get()
             if first is None:
                 return
-            batch, size = [first], len(first.listens)
+            batch, size = [first], first.size
             while size < self._max:
                 try:
                     more = self._queue.get_nowait()
@@ -81,16 +98,17 @@ class ListenWriter:
                     self._queue.put(None)  # finish this batch, then stop
                     break
                 batch.append(more)
-                size += len(more.listens)
-            self._write(batch)
+                size += more.size
+            # a submission its caller gave up on (a timed-out wait cancels its future) is not written
+            batch = [p for p in batch if p.done.set_running_or_notify_cancel()]
+            if batch:
+                self._write(batch)
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
             with transaction(self._sessions) as session:
-                counts = [
-                    submit_listens(session, user_id=p.user_id, listens=p.listens, source=p.source, now=p.now)
-                    for p in batch
-                ]
+                answers = [p.job(session) for p in batch]
+                write_queued(session)
         except Exception as exc:  # handed to the waiting request, which answers it
             if len(batch) == 1 or is_busy(exc):  # busy: each alone would wait out the lock again (503s)
                 for pending in batch:
@@ -99,5 +117,5 @@ class ListenWriter:
             for pending in batch:  # one failing submission must not fail the others: each alone
                 self._write([pending])
             return
-        for pending, count in zip(batch, counts, strict=True):
-            pending.done.set_result(count)
+        for pending, answer in zip(batch, answers, strict=True):
+            pending.done.set_result(answer)

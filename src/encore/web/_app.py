@@ -46,6 +46,7 @@ from encore.web._share_pages import router as share_router
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
 from encore.web._wrapped_routes import router as wrapped_router
+from encore.web.listenbrainz import SUBMIT_PATH, make_submit_endpoint
 from encore.web.listenbrainz import routers as listenbrainz_routers
 from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE
 from encore.web.spotify import install as install_spotify
@@ -106,31 +107,36 @@ def _build_api() -> FastAPI:
 
 
 class EncoreASGI:
-    """Audio bypasses FastAPI entirely: `/stream/` goes straight to the small pread handler. With a container,
-    every request carries it in its scope (what `_deps.container` reads before `app.state`)."""
+    """Audio bypasses FastAPI entirely: `/stream/` goes straight to the small pread handler; so do scrobblers'
+    `POST /1/submit-listens` when `listens` is given (web.listenbrainz's raw endpoint, issue #17). With a
+    container, every request carries it in its scope (what `_deps.container` reads before `app.state`)."""
 
-    def __init__(self, api: ASGIApp, stream: ASGIApp, container: Container | None = None) -> None:
+    def __init__(
+        self, api: ASGIApp, stream: ASGIApp, container: Container | None = None, listens: ASGIApp | None = None
+    ) -> None:
         self.api = SecurityHeaders(api)
         self.stream = stream
         self.container = container
+        self.listens = SecurityHeaders(listens) if listens is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.container is not None:
             scope[CONTAINER_SCOPE_KEY] = self.container
-        if scope["type"] == "http" and scope["path"].startswith("/stream/"):
+        if scope["type"] != "http":
+            await self.api(scope, receive, send)
+        elif scope["path"].startswith("/stream/"):
             await self.stream(scope, receive, send)
+        elif self.listens is not None and scope["path"] == SUBMIT_PATH and scope["method"] == "POST":
+            await self.listens(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 
 
 def create_app(c: Container) -> EncoreASGI:
-    api = BodyLimit(
-        _shared_api(),
-        upload_cap=c.settings.max_upload_bytes,
-        import_cap=portability.MAX_UPLOAD_BYTES,
-        listens_cap=MAX_PAYLOAD_SIZE,
-    )
-    return EncoreASGI(api, make_stream_endpoint(c), c)
+    caps = {"upload_cap": c.settings.max_upload_bytes, "import_cap": portability.MAX_UPLOAD_BYTES}
+    api = BodyLimit(_shared_api(), **caps, listens_cap=MAX_PAYLOAD_SIZE)
+    listens = BodyLimit(make_submit_endpoint(c), **caps, listens_cap=MAX_PAYLOAD_SIZE)
+    return EncoreASGI(api, make_stream_endpoint(c), c, listens)
 
 
 def serve_app() -> EncoreASGI:

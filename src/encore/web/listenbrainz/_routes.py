@@ -5,18 +5,17 @@ Unlike ListenBrainz, listens are private: a user's listens and playing-now answe
 token; anyone else gets the same 404 as a user who does not exist.
 """
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from starlette.requests import ClientDisconnect
 
 from encore import accounts, history
 from encore.accounts import User
-from encore.db import is_busy
 from encore.web._deps import Db, container
-from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE, LBError, parse_submission
+from encore.web.listenbrainz._capture import BUSY, NO_AUTH, ClientGone, plan, read_capped, run_now, token_of
+from encore.web.listenbrainz._payload import LBError
 from encore.web.listenbrainz._views import listen_json, parse_range
 
 router = APIRouter(prefix="/1", tags=["listenbrainz"])
@@ -27,68 +26,32 @@ def _error(exc: LBError) -> JSONResponse:
 
 
 def _token(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "token" and value.strip():
-        return value.strip()
-    return None
+    return token_of(request.headers.get("authorization", ""))
 
 
-def _require_user(request: Request, session: Db) -> User:
-    token = _token(request)
-    if token is None:
-        raise LBError(401, "You need to provide an Authorization header.")
-    user = accounts.user_for_listen_token(session, token=token)
-    if user is None:
-        raise LBError(401, "Invalid authorization token.")
-    return user
-
-
-async def capped_body(request: Request) -> bytes:
-    """The body, read no further than one byte past the limit (a 2 GB upload costs 10 MB at most)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_PAYLOAD_SIZE:
-        return b"\0" * (MAX_PAYLOAD_SIZE + 1)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_PAYLOAD_SIZE:
-            break
-    return b"".join(chunks)
+async def capped_body(request: Request) -> bytes | None:
+    """The body, read no further than one byte past the limit; None when over (see `read_capped`)."""
+    try:
+        return await read_capped(request.scope, request.receive)
+    except ClientGone:
+        raise ClientDisconnect from None
 
 
 @router.post("/submit-listens", response_model=None)
-def submit_listens(request: Request, session: Db, raw: Annotated[bytes, Depends(capped_body)]) -> Any:
-    now = container(request).clock.now()
-    try:
-        user = _require_user(request, session)
-        submission = parse_submission(raw, now=now)
-    except LBError as exc:
-        return _error(exc)
-    if submission.playing_now is not None:
-        history.set_playing_now(
-            session, user_id=user.id, payload=submission.playing_now, expires_at=now + submission.playing_for
-        )
-    else:
-        try:
-            _store(request, session, user_id=user.id, listens=submission.listens, now=now)
-        except (DBAPIError, TimeoutError) as exc:
-            if isinstance(exc, DBAPIError) and not is_busy(exc):
-                raise
-            # nothing was kept: a scrobbler sends it again (ListenBrainz's shape, not the player's)
-            busy = _error(LBError(503, "The database is busy; try again in a moment."))
-            busy.headers["Retry-After"] = "2"
-            return busy
-    return {"status": "ok"}
-
-
-def _store(request: Request, session: Db, *, user_id: int, listens: list[history.ListenIn], now: datetime) -> None:
-    writer = container(request).listen_writer
-    if writer is None:
-        history.submit_listens(session, user_id=user_id, listens=listens, source="listenbrainz", now=now)
-    else:  # group commit with whatever else arrives meanwhile; answered after that commit
-        writer.submit(user_id=user_id, listens=listens, source="listenbrainz", now=now)
+def submit_listens(request: Request, raw: Annotated[bytes | None, Depends(capped_body)]) -> Any:
+    """The same job as the raw endpoint `create_app` serves this path with (`_capture`), for `create_api`."""
+    c = container(request)
+    token = _token(request)
+    if token is None:
+        return _error(NO_AUTH)
+    job, size, refused = plan(raw, token=token, now=c.clock.now())
+    error = run_now(c, job, size=size) or refused
+    if error is None:
+        return {"status": "ok"}
+    answer = _error(error)
+    if error is BUSY:
+        answer.headers["Retry-After"] = "2"
+    return answer
 
 
 @router.get("/validate-token", response_model=None)

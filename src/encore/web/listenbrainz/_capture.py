@@ -1,0 +1,187 @@
+"""POST /1/submit-listens without FastAPI (issue #17): the scrobblers' hot path as a small ASGI endpoint.
+
+A `single` costs FastAPI's request, dependency and thread-pool hops several times the work of storing it,
+so this endpoint reads the body, parses it with ListenBrainz's rules (`_payload`) and hands one job to the
+process's group-commit writer (`history.ListenWriter`). The job checks the token in the database, in the
+writer's batch right before it stores the listens, on every request (asked once per batch per token): a
+token regenerated or an account signed out or disabled stores nothing from the next batch on, on every
+node. `{"status": "ok"}` is sent only after that transaction committed, so an acknowledged listen is in
+the database (SQLite's WAL with synchronous=NORMAL: it survives a crash of Encore; a power cut may lose
+the last commits, as for every write). A wait that times out (60 s) answers 503: the submission is then
+either never written (the writer had not started it) or written once, and the client's retry is a
+duplicate the unique key drops.
+
+The FastAPI route of the same path stays (the OpenAPI schema, apps made by `create_api`) and runs the same
+job; `create_app` sends POSTs here.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import orjson
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from encore import accounts, history
+from encore.bootstrap import Container
+from encore.db import is_busy, transaction
+from encore.web._security import ASGIApp, Receive, Scope, Send
+from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE, LBError, Submission, parse_submission, too_large
+
+log = logging.getLogger("encore.web.listenbrainz")
+SUBMIT_PATH = "/1/submit-listens"
+SOURCE = "listenbrainz"
+_OWNERS = "encore.listenbrainz.token_owners"  # per transaction (session.info), never across
+WAIT_S = 60.0
+OK = orjson.dumps({"status": "ok"})
+NO_AUTH = LBError(401, "You need to provide an Authorization header.")
+BAD_TOKEN = LBError(401, "Invalid authorization token.")
+BUSY = LBError(503, "The database is busy; try again in a moment.")  # nothing was kept: a scrobbler retries
+
+Job = Callable[[Session], LBError | None]
+
+
+def token_of(header: str) -> str | None:
+    """The user token of an `Authorization: Token <token>` header."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "token" and value.strip():
+        return value.strip()
+    return None
+
+
+def submission_job(*, token: str, submission: Submission | None, now: datetime) -> Job:
+    """What one request does in the writer's transaction: the token's owner, then their listens (or
+    playing-now). Without a submission (the document was refused) only the token is checked, so a bad
+    token is answered 401 before a bad document's 400, as ListenBrainz does."""
+
+    def job(session: Session) -> LBError | None:
+        user_id = _owner(session, token)
+        if user_id is None:
+            return BAD_TOKEN
+        if submission is None:
+            return None
+        listens = submission.listens
+        if submission.playing_now is not None:
+            expires = now + submission.playing_for
+            history.set_playing_now(session, user_id=user_id, payload=submission.playing_now, expires_at=expires)
+        elif len(listens) <= history.SMALL_SUBMISSION:  # stored with the rest of the batch, before its commit
+            history.queue_listens(session, user_id=user_id, listens=listens, source=SOURCE, now=now)
+        else:
+            history.submit_listens(session, user_id=user_id, listens=listens, source=SOURCE, now=now)
+        return None
+
+    return job
+
+
+def plan(raw: bytes | None, *, token: str, now: datetime) -> tuple[Job, int, LBError | None]:
+    """A request's job, its size in listens, and the refusal of its document (answered if the token is good)."""
+    try:
+        submission = parse_submission(raw, now=now) if raw is not None else None
+        refused = None if raw is not None else too_large()
+    except LBError as exc:
+        submission, refused = None, exc
+    size = len(submission.listens) if submission is not None else 1
+    return submission_job(token=token, submission=submission, now=now), size, refused
+
+
+def _owner(session: Session, token: str) -> int | None:
+    """The token's listener, asked of the database once per transaction (a writer's batch of one
+    scrobbler's listens asks once; the answer is as fresh as the transaction that stores them)."""
+    known: dict[str, int | None] = session.info.setdefault(_OWNERS, {})
+    if token not in known:
+        user = accounts.user_for_listen_token(session, token=token)
+        known[token] = None if user is None else user.id
+    return known[token]
+
+
+def run_now(c: Container, job: Job, *, size: int) -> LBError | None:
+    """Run a job and wait for its commit (from a worker thread): busy is a 503 in ListenBrainz's shape."""
+    try:
+        if c.listen_writer is None:
+            with transaction(c.sessions) as session:
+                answer = job(session)
+                history.write_queued(session)
+                return answer
+        return c.listen_writer.run(job, size=size).result(timeout=WAIT_S)
+    except (DBAPIError, TimeoutError) as exc:
+        if isinstance(exc, DBAPIError) and not is_busy(exc):
+            raise
+        return BUSY
+
+
+async def _run(c: Container, job: Job, *, size: int) -> LBError | None:
+    if c.listen_writer is None:
+        return await asyncio.to_thread(run_now, c, job, size=size)
+    try:  # waits on the event loop, no thread held
+        return await asyncio.wait_for(asyncio.wrap_future(c.listen_writer.run(job, size=size)), WAIT_S)
+    except (DBAPIError, TimeoutError) as exc:
+        if isinstance(exc, DBAPIError) and not is_busy(exc):
+            raise
+        return BUSY
+
+
+async def read_capped(scope: Scope, receive: Receive) -> bytes | None:
+    """The body, read no further than one byte past the limit (a 2 GB upload costs 10 MB at most); None
+    when it is over, so the rest is never read."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_PAYLOAD_SIZE:
+            return None
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_PAYLOAD_SIZE:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class ClientGone(Exception):
+    """The client disconnected before its body was whole: nothing to store, no one to answer."""
+
+
+def _authorization(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return bytes(value).decode("latin-1")
+    return ""
+
+
+def make_submit_endpoint(c: Container) -> ASGIApp:
+    async def submit(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            error = await _handle(c, scope, receive)
+        except ClientGone:
+            return
+        except Exception:
+            log.exception("listen submission failed")
+            error = LBError(500, "Something went wrong; the listens were not stored.")
+        await _answer(send, error)
+
+    return submit
+
+
+async def _handle(c: Container, scope: Scope, receive: Receive) -> LBError | None:
+    raw = await read_capped(scope, receive)
+    token = token_of(_authorization(scope))
+    if token is None:
+        return NO_AUTH
+    job, size, refused = plan(raw, token=token, now=c.clock.now())
+    return await _run(c, job, size=size) or refused
+
+
+async def _answer(send: Send, error: LBError | None) -> None:
+    status = 200 if error is None else error.status
+    body = OK if error is None else orjson.dumps({"code": error.status, "error": error.message})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if error is BUSY:
+        headers.append((b"retry-after", b"2"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
