@@ -103,7 +103,7 @@ def _first_track(first: Play | None, info: dict[int, q.TrackInfo]) -> FirstTrack
 def _from_rows(
     session: Session, *, user_id: int, period: Period, info: dict[int, q.TrackInfo], source: Source
 ) -> tuple[Tallies, year_tally.Clock]:
-    """One pass over the period's (bucket, track) rows: a year (its buckets are months), or the reference."""
+    """One pass over the period's (bucket, track) rows: the reference."""
     rows = source.track_buckets(session, user_id=user_id, period=period)
     missing = {row[1] for row in rows if row[1] is not None and row[1] not in info}
     if missing:
@@ -112,19 +112,29 @@ def _from_rows(
     return tally(rows, info), (days, source.hour_of_day_listens(session, user_id=user_id, period=period))
 
 
-def _from_years(
+def _from_parts(
     session: Session, *, user_id: int, period: Period, info: dict[int, q.TrackInfo], also: set[int], refresh: bool
 ) -> tuple[Tallies, year_tally.Clock, list[year_tally.Pending]]:
-    """A decade merged from its years' stored tallies; names loaded only for tracks that can be shown."""
-    years = period.years
-    tallies, built = year_tally.year_tallies(session, user_id=user_id, years=years, info=info, refresh=refresh)
-    t = year_tally.merge(years, tallies, info)
+    """A decade merged from its years' stored tallies, a year from its months'; names loaded only for the
+    tracks that can be shown."""
+    if period.kind == "decade":
+        labels = [str(year) for year in period.years]
+        tallies, built = year_tally.year_tallies(
+            session, user_id=user_id, years=period.years, info=info, refresh=refresh
+        )
+    else:
+        months, built = year_tally.month_tallies(
+            session, user_id=user_id, years=period.years, info=info, refresh=refresh
+        )
+        labels = [f"{m // 100:04d}-{m % 100:02d}" for year in period.years for m in year_tally.months_of(year)]
+        tallies = [one for year in period.years for one in months[year]]
+    t = year_tally.merge(labels, tallies, info)
     wanted = year_tally.candidate_tracks(t, tallies)
     missing = sorted((wanted | also) - info.keys())
     if missing:
         info.update(q.track_info(session, ids=missing))
     if not refresh and not wanted <= info.keys():  # a track in a stored tally left the catalogue since
-        return _from_years(session, user_id=user_id, period=period, info=info, also=also, refresh=True)
+        return _from_parts(session, user_id=user_id, period=period, info=info, also=also, refresh=True)
     return t, year_tally.clock(tallies), built
 
 
@@ -149,9 +159,9 @@ def build_snapshot(
     info = {} if catalogue is None else catalogue
     first = q.first_listen(session, user_id=user_id, period=period)
     built: list[year_tally.Pending] = []
-    if period.kind == "decade" and source is ROLLUPS:
+    if source is ROLLUPS:
         also = {first.track_id} if first is not None and first.track_id is not None else set()
-        t, (days, hours), built = _from_years(
+        t, (days, hours), built = _from_parts(
             session, user_id=user_id, period=period, info=info, also=also, refresh=refresh
         )
     else:
