@@ -161,9 +161,10 @@ def build_snapshot(
     built: list[year_tally.Pending] = []
     if source is ROLLUPS:
         also = {first.track_id} if first is not None and first.track_id is not None else set()
-        t, (days, hours), built = _from_parts(
-            session, user_id=user_id, period=period, info=info, also=also, refresh=refresh
-        )
+        with year_tally.gc_paused():
+            t, (days, hours), built = _from_parts(
+                session, user_id=user_id, period=period, info=info, also=also, refresh=refresh
+            )
     else:
         t, (days, hours) = _from_rows(session, user_id=user_id, period=period, info=info, source=source)
     fields: dict[str, object] = {}
