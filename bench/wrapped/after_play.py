@@ -4,7 +4,8 @@
 
 On a database made by bench.wrapped.generate and folded (bench.history.wrapped_rollups). Each timed build runs
 on a fresh engine (cold connection, nothing cached in the process) and is rolled back, so runs do not see each
-other's writes; what a first read stores (a decade's year tallies) is built and committed once before.
+other's writes; what a first read stores (tallies of years, and of months on the branch) is built and committed once
+before, timed apart (on a fresh copy, with the periods in the order given).
 "After a new play": one play is written (through the ORM, so it marks its month) a minute after the listener's
 latest play, flushed, then the read a listener makes is timed: `fold_marked` (the fold of that month and
 what it drops) and `build_snapshot`, apart and together. Only APIs present on `main` since the rollups are used,
@@ -37,11 +38,14 @@ def run(db: Path, *, user: int, label: str, runs: int, now: datetime) -> None:
     period = parse_period(label, now=now)
     url = f"sqlite:///{db}"
     engine = create_db_engine(url)
-    with make_sessionmaker(engine)() as s:  # what a first read stores, stored once (not timed)
+    with make_sessionmaker(engine)() as s:  # what a first read stores, stored once (timed apart)
         fold_marked(s, user_id=user)
+        started = time.process_time()
         build_snapshot(s, user_id=user, period=period, now=now)
         s.commit()
+        first = _cpu_ms(started)
     engine.dispose()
+    print(f"{label} listener {user}: first read, storing the tallies it builds (if any): CPU {first:.0f} ms")
     cold, fold, after, total, wall = [], [], [], [], []
     for _ in range(runs):
         engine = create_db_engine(url)

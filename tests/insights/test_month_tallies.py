@@ -45,7 +45,9 @@ def _comparable(snap: Snapshot) -> dict[str, object]:
 
 
 def _built(s: Session, user: int, label: str, source: insights.Source = insights.ROLLUPS) -> dict[str, object]:
-    return _comparable(insights.build_snapshot(s, user_id=user, period=parse_period(label, now=NOW), now=NOW, source=source))
+    return _comparable(
+        insights.build_snapshot(s, user_id=user, period=parse_period(label, now=NOW), now=NOW, source=source)
+    )
 
 
 def _agree(s: Session, user: int, *labels: str, against: insights.Source = insights.PLAYS) -> dict[str, object]:
@@ -108,7 +110,9 @@ def test_months_merge_as_one_ordered_pass_even_where_names_collide(container: Co
         assert {"FAR BAND", "JAZZ"} <= names  # January's spelling, February's genre: first by month
 
         # the plays that named the keys first go: the next first (by month, by id) takes over
-        for play in s.scalars(select(Play).where(Play.user_id == alice, Play.started_at < datetime(2025, 2, 1, tzinfo=UTC))):
+        for play in s.scalars(
+            select(Play).where(Play.user_id == alice, Play.started_at < datetime(2025, 2, 1, tzinfo=UTC))
+        ):
             history.forget_play(s, user_id=alice, play_id=play.client_play_id)
         year = _agree(s, alice, "2020s", "2025", against=ONE_PASS)
         names = {a["name"] for a in year["top_artists"] + year["top_genres"]}  # type: ignore[operator]
@@ -117,7 +121,13 @@ def test_months_merge_as_one_ordered_pass_even_where_names_collide(container: Co
 
 def _again(s: Session, alice: int) -> World:
     """The world's tracks in a later transaction, with play ids apart from the first ones."""
-    return World(s, alice, 0, list(s.scalars(select(Track).order_by(Track.id))), serial=10_000 + (s.scalar(select(func.max(Play.id))) or 0))
+    return World(
+        s,
+        alice,
+        0,
+        list(s.scalars(select(Track).order_by(Track.id))),
+        serial=10_000 + (s.scalar(select(func.max(Play.id))) or 0),
+    )
 
 
 def _spotify_file(path: Path, months: list[int]) -> Path:
@@ -189,7 +199,10 @@ def test_the_current_year_follows_each_change(container: Container, tmp_path: Pa
 
     # a range deleted across a month's edge, in the forget job's chunks
     forget_range(
-        container.sessions, user_id=alice, since=datetime(2026, 2, 20, tzinfo=UTC), until=datetime(2026, 3, 10, tzinfo=UTC)
+        container.sessions,
+        user_id=alice,
+        since=datetime(2026, 2, 20, tzinfo=UTC),
+        until=datetime(2026, 3, 10, tzinfo=UTC),
     )
     with transaction(container.sessions) as s:
         after = _tallies(s, alice)

@@ -87,9 +87,10 @@ def build(session: Session, *, user_id: int, period: Period, info: dict[int, q.T
     phases = [tally(part, info) for part in by_phase]
     album_tracks: dict[str, list[int]] = {}
     for row in by_phase[0]:  # ordered by track id
-        track = info.get(row[1])
-        if track is not None:
-            album_tracks.setdefault(track.album_key, []).append(row[1])
+        tid = row[1]
+        track = info.get(tid) if tid is not None else None
+        if tid is not None and track is not None:
+            album_tracks.setdefault(track.album_key, []).append(tid)
     first = []
     for p, part, keys in zip(phases, by_phase, ([], text_keys), strict=True):
         order = _orders(part, info, keys)

@@ -1,9 +1,9 @@
 """Finished Wrapped tallies per (listener, year) and per (listener, month), stored, so a Wrapped merges a few
 small tallies instead of grouping every monthly rollup row and loading the names of every track heard (#17).
 
-A decade merges its years' tallies; a year merges its months' (`_month_tally`), and a year's own tally is
-combined from its months'. A new play folds into one month: only that month is tallied again from its
-rollups, its year combined again from twelve stored months, without loading any track names.
+A decade merges its years' tallies; a year merges its months' (`_month_tally`), and the current year's own
+tally is combined from its months'. A new play folds into one month: only that month is tallied again from
+its rollups, its year combined again from twelve stored months, without loading any track names.
 
 One tally holds: listens and ms per track, artist, album and genre key; the shown fields of artists, genres
 and uncatalogued tracks and albums as first seen in the part, catalogue listens apart from text ones; each
@@ -29,10 +29,10 @@ import gc
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import orjson
-
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -42,6 +42,7 @@ from encore.insights import _rollup_queries as rollups
 from encore.insights._fanout import ShownFields, Tallies
 from encore.insights._models import WrappedTally
 from encore.insights._month_tally import COUNTS, YearTally, build, combine, counter, empty, month_period, total
+from encore.insights._period import Period
 from encore.insights._snapshot import TOP_N
 
 Clock = tuple[list[tuple[str, int, int]], list[tuple[int, int]]]  # (day, listens, ms) rows; (hour, listens)
@@ -135,15 +136,23 @@ def _months_heard(session: Session, *, user_id: int, first: int, last: int) -> s
 
 
 def month_tallies(
-    session: Session, *, user_id: int, years: list[int], info: dict[int, q.TrackInfo], refresh: bool = False
+    session: Session,
+    *,
+    user_id: int,
+    years: list[int],
+    info: dict[int, q.TrackInfo],
+    refresh: bool = False,
+    stored: dict[int, tuple[int, str | None]] | None = None,
+    heard: set[int] | None = None,
 ) -> tuple[dict[int, list[YearTally]], list[Pending]]:
     """The twelve months' tallies of each of these years (by year, in order), building those missing or
-    emptied (all of them with `refresh`) from the rollups; nothing is written here (see `year_tallies`)."""
+    emptied (all of them with `refresh`) from the rollups; nothing is written here (see `year_tallies`).
+    `stored`, `heard`: the months' rows and the months heard, if the caller has read them."""
     months = [m for year in years for m in months_of(year)]
-    stored = load(session, user_id=user_id, keys=months) if months else {}  # read before the rollups: see `save`
+    if stored is None:  # read before the rollups: see `save`
+        stored = load(session, user_id=user_id, keys=months) if months else {}
     out: dict[int, list[YearTally]] = {year: [] for year in years}
     built: list[Pending] = []
-    heard: set[int] | None = None
     for month in months:
         version, data = stored.get(month, (None, None))
         if data is not None and not refresh:
@@ -158,24 +167,69 @@ def month_tallies(
     return out, built
 
 
+def year_of_months(
+    session: Session, *, user_id: int, year: int, info: dict[int, q.TrackInfo], refresh: bool, live: int | None
+) -> tuple[list[YearTally], list[Pending]] | None:
+    """One year's twelve month tallies, if the year is `live` (built where missing, and kept) or all its
+    months heard are stored; else None, and the caller reads the year's rollups in one pass: building and
+    keeping twelve months is worth it where plays still land, not for a past year read once (a batch)."""
+    months = months_of(year)
+    rows = load(session, user_id=user_id, keys=months)  # read before the rollups: see `save`
+    heard = _months_heard(session, user_id=user_id, first=months[0], last=months[-1])
+    kept = all(rows.get(m, (0, None))[1] is not None for m in heard)
+    if year != live and (refresh or not kept):
+        return None
+    got, built = month_tallies(
+        session, user_id=user_id, years=[year], info=info, refresh=refresh, stored=rows, heard=heard
+    )
+    return got[year], built
+
+
+def _one_bucket(year: int) -> Period:
+    """A year whose one bucket is the year itself, as a decade buckets it."""
+    return Period(str(year), "decade", datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
+
+
 def year_tallies(
-    session: Session, *, user_id: int, years: list[int], info: dict[int, q.TrackInfo], refresh: bool = False
+    session: Session,
+    *,
+    user_id: int,
+    years: list[int],
+    info: dict[int, q.TrackInfo],
+    refresh: bool = False,
+    live: int | None = None,
 ) -> tuple[list[YearTally], list[Pending]]:
-    """The stored tallies of these years, combining those missing or emptied from their months' (all of
-    them, and their months from the rollups, with `refresh`). Nothing is written here: the caller saves the
-    built ones last (`save_all`), so a request takes its write lock (SQLite's is the whole database) only
-    for the moment it stores its results."""
+    """The stored tallies of these years, building those missing or emptied (all of them with `refresh`).
+    The `live` year (the clock's: where new plays land), and a year whose months are all stored, is combined
+    from its months' (built where missing, and kept: the next play re-tallies one month); any other year is
+    tallied once from its rollups, without storing its months (a decade's first read stays one pass per
+    year, not twelve). Nothing is written here: the caller saves the built ones last (`save_all`), so a
+    request takes its write lock (SQLite's is the whole database) only for the moment it stores them."""
     stored = load(session, user_id=user_id, keys=years)  # read before the months: see `save`
     out = {y: _loads(d) for y, (_, d) in stored.items() if d is not None and not refresh}
     todo = [y for y in years if y not in out]
     if not todo:
         return [out[y] for y in years], []
-    heard = {m // 100 for m in _months_heard(session, user_id=user_id, first=todo[0] * 100, last=todo[-1] * 100 + 12)}
+    heard = _months_heard(session, user_id=user_id, first=todo[0] * 100 + 1, last=todo[-1] * 100 + 12)
+    heard_years = {m // 100 for m in heard}
+    wanted = [m for y in todo if y in heard_years for m in months_of(y)]
+    rows = load(session, user_id=user_id, keys=wanted) if wanted else {}
+
+    def by_months(year: int) -> bool:
+        kept = all(rows.get(m, (0, None))[1] is not None for m in heard if m // 100 == year)
+        return year == live or (kept and not refresh)
+
+    combined = [y for y in todo if y in heard_years and by_months(y)]
     months, built = month_tallies(
-        session, user_id=user_id, years=[y for y in todo if y in heard], info=info, refresh=refresh
+        session, user_id=user_id, years=combined, info=info, refresh=refresh, stored=rows, heard=heard
     )
     for year in todo:
-        out[year] = combine(months[year]) if year in heard else empty()
+        if year in months:
+            out[year] = combine(months[year])
+        elif year in heard_years:
+            out[year] = build(session, user_id=user_id, period=_one_bucket(year), info=info)
+        else:
+            out[year] = empty()
         built.append(Pending(year, stored.get(year, (None, None))[0], out[year]))
     return [out[y] for y in years], built
 
