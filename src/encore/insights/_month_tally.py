@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from encore import history
 from encore.insights import _queries as q
 from encore.insights import _rollup_queries as rollups
-from encore.insights._fanout import ShownFields, Tallies, describe, tally
+from encore.insights._fanout import Ident, tally
 from encore.insights._period import Period
 from encore.insights._tally import Counter
 
@@ -57,19 +57,18 @@ def total(parts: list[Counter]) -> Counter:
     return Counter(listens, ms)
 
 
-def _orders(rows: list[q.TrackRow], info: dict[int, q.TrackInfo], text_keys: list[str]) -> dict[str, int | str]:
-    """Each key's order key: that of the first row (in the order `tally` describes rows) whose track
-    names it. A catalogue row's order is its track id, a text row's its text key (`text_keys`, in order)."""
-    scratch = Tallies(ShownFields(info))
+def _orders(rows: list[q.TrackRow], links: dict[Ident, q.Links], text_keys: list[str]) -> dict[str, int | str]:
+    """Each key's order key: that of the first row (in the order `tally` described them, `links`) whose
+    track names it. A catalogue row's order is its track id, a text row's its text key (`text_keys`, in order)."""
     out: dict[str, int | str] = {}
     texts = iter(text_keys)
     for _, tid, artist, title, release, _, _ in rows:
         order: int | str
         if tid is not None:
-            links, order = describe(scratch, tid, (None, None, None)), tid
+            track, order = links[tid], tid
         else:
-            links, order = describe(scratch, None, (artist, title, release)), next(texts)
-        for key in (links.key, *links.artists, links.album, *links.genres):
+            track, order = links[(artist, title, release)], next(texts)
+        for key in (track.key, *track.artists, track.album, *track.genres):
             if key is not None and key not in out:
                 out[key] = order
     return out
@@ -93,7 +92,7 @@ def build(session: Session, *, user_id: int, period: Period, info: dict[int, q.T
             album_tracks.setdefault(track.album_key, []).append(tid)
     first = []
     for p, part, keys in zip(phases, by_phase, ([], text_keys), strict=True):
-        order = _orders(part, info, keys)
+        order = _orders(part, p.links, keys)
         # dict.items: only the fields described, not the catalogue tracks and albums filled in lazily
         first.append({k: [*v, order[k]] for k, v in dict.items(p.shown) if not k.startswith(("t:", "al:"))})
     out: YearTally = {name: counts(total([getattr(p, name) for p in phases])) for name in COUNTS}
