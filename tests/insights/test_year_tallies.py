@@ -11,7 +11,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import Play
 from encore.insights import WrappedTally, parse_period
-from encore.insights._year_tally import build_year, load, save
+from encore.insights._year_tally import load, save_all, year_tallies
 from tests.insights.world import NOW, make_world, seeded_history
 
 DECADE = parse_period("2020s", now=NOW)
@@ -51,15 +51,21 @@ def test_a_tally_is_never_stored_stale(container: Container) -> None:
         s.rollback()
     assert _stored(container, alice, 2024) == stored
 
-    # a reader tallies 2024 from the rollups before the play's fold; the fold commits; the save is refused
+    # a reader tallies 2024 and its months from the rollups before the play's fold; the fold commits; the
+    # saves of the year and of the play's month are refused, the other months' (unchanged) are kept
+    june = _stored(container, alice, 202406)  # marked by the first fold; a past year keeps no months by itself
+    assert june is not None and june[1] is None
     with container.sessions() as reader:
-        version = load(reader, user_id=alice, years=[2024])[2024][0]
-        built = build_year(reader, user_id=alice, year=2024, info={})
+        assert load(reader, user_id=alice, keys=[2024])[2024][0] == stored[0]
+        _, built = year_tallies(reader, user_id=alice, years=[2024], info={}, refresh=True, live=2024)  # by months
+        assert sorted(p.key for p in built) == [2024, *range(202401, 202413)]
         with transaction(container.sessions) as folder:
             assert insights.fold_marked(folder) == 1
-        save(reader, user_id=alice, year=2024, version=version, data=built)
+        save_all(reader, user_id=alice, pending=built)
         reader.commit()
     assert _stored(container, alice, 2024) == (stored[0] + 1, None)
+    assert _stored(container, alice, 202406) == (june[0] + 1, None)
+    assert _stored(container, alice, 202405) is not None and _stored(container, alice, 202405)[1] is not None  # type: ignore[index]
 
     # so the next decade read tallies 2024 again, and agrees with the raw plays
     with transaction(container.sessions) as s:

@@ -1,6 +1,6 @@
 """Encore Wrapped: one typed snapshot per listener and period (a year or a decade), computed from monthly
-rollups of `plays` (history.RollupTrack; a decade merges stored per-year tallies), stored and reused; its
-story cards, their PNGs, share links and a top-songs playlist."""
+rollups of `plays` (history.RollupTrack; a decade merges stored per-year tallies, the current year stored
+per-month ones), stored and reused; its story cards, their PNGs, share links and a top-songs playlist."""
 
 from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards

@@ -103,7 +103,7 @@ def _first_track(first: Play | None, info: dict[int, q.TrackInfo]) -> FirstTrack
 def _from_rows(
     session: Session, *, user_id: int, period: Period, info: dict[int, q.TrackInfo], source: Source
 ) -> tuple[Tallies, year_tally.Clock]:
-    """One pass over the period's (bucket, track) rows: a year (its buckets are months), or the reference."""
+    """One pass over the period's (bucket, track) rows: a year whose months are not kept, or the reference."""
     rows = source.track_buckets(session, user_id=user_id, period=period)
     missing = {row[1] for row in rows if row[1] is not None and row[1] not in info}
     if missing:
@@ -112,19 +112,37 @@ def _from_rows(
     return tally(rows, info), (days, source.hour_of_day_listens(session, user_id=user_id, period=period))
 
 
-def _from_years(
-    session: Session, *, user_id: int, period: Period, info: dict[int, q.TrackInfo], also: set[int], refresh: bool
-) -> tuple[Tallies, year_tally.Clock, list[year_tally.Pending]]:
-    """A decade merged from its years' stored tallies; names loaded only for tracks that can be shown."""
-    years = period.years
-    tallies, built = year_tally.year_tallies(session, user_id=user_id, years=years, info=info, refresh=refresh)
-    t = year_tally.merge(years, tallies, info)
+def _from_parts(
+    session: Session,
+    *,
+    user_id: int,
+    period: Period,
+    info: dict[int, q.TrackInfo],
+    also: set[int],
+    refresh: bool,
+    live: int | None,
+) -> tuple[Tallies, year_tally.Clock, list[year_tally.Pending]] | None:
+    """A decade merged from its years' stored tallies, a year from its months' (None: a past year whose
+    months are not kept, read in one pass instead); names loaded only for the tracks that can be shown."""
+    if period.kind == "decade":
+        labels = [str(year) for year in period.years]
+        tallies, built = year_tally.year_tallies(
+            session, user_id=user_id, years=period.years, info=info, refresh=refresh, live=live
+        )
+    else:
+        (year,) = period.years
+        months = year_tally.year_of_months(session, user_id=user_id, year=year, info=info, refresh=refresh, live=live)
+        if months is None:
+            return None
+        tallies, built = months
+        labels = [f"{m // 100:04d}-{m % 100:02d}" for m in year_tally.months_of(year)]
+    t = year_tally.merge(labels, tallies, info)
     wanted = year_tally.candidate_tracks(t, tallies)
     missing = sorted((wanted | also) - info.keys())
     if missing:
         info.update(q.track_info(session, ids=missing))
     if not refresh and not wanted <= info.keys():  # a track in a stored tally left the catalogue since
-        return _from_years(session, user_id=user_id, period=period, info=info, also=also, refresh=True)
+        return _from_parts(session, user_id=user_id, period=period, info=info, also=also, refresh=True, live=live)
     return t, year_tally.clock(tallies), built
 
 
@@ -138,6 +156,7 @@ def build_snapshot(
     catalogue: dict[int, q.TrackInfo] | None = None,
     source: Source = ROLLUPS,
     refresh: bool = False,
+    keep: bool = True,
 ) -> Snapshot:
     """One listener's snapshot. `catalogue` is a track-info cache a batch shares across listeners (the
     catalogue does not change during a batch); tracks missing from it are loaded and added. Reads the
@@ -145,15 +164,23 @@ def build_snapshot(
 
     A decade read from the rollups merges its years' stored tallies (`_year_tally`), building and saving,
     in the caller's transaction, those a fold emptied; `refresh` builds them all again (an explicit rebuild:
-    it also picks up catalogue edits since). `source=PLAYS` is the one-scan reference the tests compare with."""
+    it also picks up catalogue edits since). The current year (the clock's, where plays land) is merged from
+    month tallies, built where missing and kept, so a new play re-tallies one month; `keep=False` (a batch,
+    read once) keeps none and reads a year without stored months in one pass. `source=PLAYS` is the one-scan
+    reference the tests compare with."""
     info = {} if catalogue is None else catalogue
     first = q.first_listen(session, user_id=user_id, period=period)
     built: list[year_tally.Pending] = []
-    if period.kind == "decade" and source is ROLLUPS:
+    parts = None
+    if source is ROLLUPS:
         also = {first.track_id} if first is not None and first.track_id is not None else set()
-        t, (days, hours), built = _from_years(
-            session, user_id=user_id, period=period, info=info, also=also, refresh=refresh
-        )
+        with year_tally.gc_paused():
+            parts = _from_parts(
+                session, user_id=user_id, period=period, info=info, also=also, refresh=refresh,
+                live=now.year if keep else None,
+            )  # fmt: skip
+    if parts is not None:
+        t, (days, hours), built = parts
     else:
         t, (days, hours) = _from_rows(session, user_id=user_id, period=period, info=info, source=source)
     fields: dict[str, object] = {}

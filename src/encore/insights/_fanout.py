@@ -43,6 +43,7 @@ class Tallies:
     genres: Counter = field(default_factory=Counter)
     buckets: dict[str, tuple[Counter, Counter, Counter]] = field(default_factory=dict)  # tracks, artists, genres
     artist_ids: dict[str, int | None] = field(default_factory=dict)  # artist key -> catalogue id
+    links: dict[Ident, q.Links] = field(default_factory=dict)  # each track's keys, in the order described
 
 
 def describe(t: Tallies, tid: int | None, text: Text) -> q.Links:
@@ -96,7 +97,7 @@ def tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo]) -> Tallies:
         if entries is None:
             entries = per_bucket[b] = []
         entries.append((ident, n, ms))
-    described: dict[Ident, q.Links] = {}
+    described = t.links
     tn, tms = t.tracks.listens, t.tracks.ms
     an, ams, gn, gms, aln, alms = (
         t.artists.listens,

@@ -36,7 +36,7 @@ def _drop(session: Session, user_id: int, periods: set[str]) -> int:
 
 def fold_marked(session: Session, *, user_id: int | None = None, limit: int | None = None) -> int:
     """Fold marked months into the rollups (one listener's, or everyone's; at most `limit`), drop the
-    stored snapshots of the years and decades holding them and empty their years' tallies, all in the
+    stored snapshots of the years and decades holding them and empty their tallies and their years', all in the
     caller's transaction (a fold killed mid-way changes none of them). Returns how many months were folded.
     Always fold through here, not `history.fold` alone, or a stored year tally would outlive its plays."""
     folded = history.fold(session, user_id=user_id, limit=limit)
@@ -45,7 +45,7 @@ def fold_marked(session: Session, *, user_id: int | None = None, limit: int | No
         start, _ = history.month_span(month)
         periods.setdefault(uid, set()).update(periods_between(start, start))
     # tallies before snapshots, the order a Wrapped read writes them in (no lock cycle on PostgreSQL)
-    year_tally.invalidate(session, {(uid, month // 100) for uid, month in folded})
+    year_tally.invalidate(session, {(uid, key) for uid, month in folded for key in (month // 100, month)})
     for uid, labels in periods.items():
         _drop(session, uid, labels)
     return len(folded)

@@ -32,15 +32,16 @@ class WrappedShare(Base):
 
 
 class WrappedTally(Base):
-    """One listener's finished tally of one year (insights._year_tally), merged for a decade.
+    """One listener's finished tally of one year, merged for a decade, or of one month, merged for a year
+    (insights._year_tally): `year` holds the year (2024) or the month as yyyymm (202403).
 
-    A fold that changes the year's rollups empties `data` and bumps `version` in its own transaction; a tally
-    is saved only over the version it was built after, so one built from rollups a fold changed meanwhile is
-    dropped instead of stored."""
+    A fold that changes a month's rollups empties the `data` of that month and of its year and bumps their
+    `version`s in its own transaction; a tally is saved only over the version it was built after, so one built
+    from rollups a fold changed meanwhile is dropped instead of stored."""
 
     __tablename__ = "wrapped_tallies"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)  # or a month, yyyymm
     version: Mapped[int] = mapped_column(Integer, default=0)
     data: Mapped[str | None] = mapped_column(Text)  # JSON (insights._year_tally.YearTally), NULL when stale
 

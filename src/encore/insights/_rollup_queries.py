@@ -35,6 +35,11 @@ def _label(period: Period, bucket: int) -> str:
 
 
 def track_buckets(session: Session, *, user_id: int, period: Period) -> list[TrackRow]:
+    return keyed_track_buckets(session, user_id=user_id, period=period)[0]
+
+
+def keyed_track_buckets(session: Session, *, user_id: int, period: Period) -> tuple[list[TrackRow], list[str]]:
+    """The rows, and the text key of each text row in their order (a month's tally keeps them: `_month_tally`)."""
     first, end = _months(period)
     b = _bucket(period).label("b")
     where = [T.user_id == user_id, T.month >= first, T.month < end]
@@ -48,15 +53,14 @@ def track_buckets(session: Session, *, user_id: int, period: Period) -> list[Tra
         (_label(period, k), tid, None, None, None, int(n), int(ms or 0)) for k, tid, n, ms in _run(session, catalogue)
     ]
     text = (
-        select(b, T.artist_name, T.track_name, T.release_name, func.sum(T.listens), func.sum(T.ms))
+        select(b, T.text_key, T.artist_name, T.track_name, T.release_name, func.sum(T.listens), func.sum(T.ms))
         .where(*where, T.track_id == 0)
         .group_by(b, T.text_key, T.artist_name, T.track_name, T.release_name)
         .order_by(b, T.text_key)  # one text per key (the sha1 of that exact text)
     )
-    rows += [
-        TrackRow(_label(period, k), None, a, t, r, int(n), int(ms or 0)) for k, a, t, r, n, ms in _run(session, text)
-    ]
-    return rows
+    found = _run(session, text)
+    rows += [TrackRow(_label(period, k), None, a, t, r, int(n), int(ms or 0)) for k, _, a, t, r, n, ms in found]
+    return rows, [key for _, key, *_ in found]
 
 
 def day_totals(session: Session, *, user_id: int, period: Period) -> list[tuple[str, int, int]]:

@@ -128,9 +128,11 @@ def build_all(
     for built, user_id in enumerate(users, start=1):
         with session_factory() as session:
             snapshot = build_snapshot(
-                session, user_id=user_id, period=parsed, now=now, listener_counts=counts, catalogue=catalogue
-            )
-            session.commit()  # a decade's year tallies built on the way (each one version-checked statement)
+                session, user_id=user_id, period=parsed, now=now, listener_counts=counts, catalogue=catalogue,
+                keep=False,
+            )  # fmt: skip
+            session.commit()  # a decade's year tallies built on the way (each one version-checked statement);
+            # no month tallies: a batch reads each listener once, the month tallies pay off where they read again
         with session_factory() as session, session.begin():
             _save(session, user_id, snapshot, now)
         if progress is not None:
