@@ -12,6 +12,7 @@ from encore.history._browse import (
     forget_chunk,
     forget_play,
 )
+from encore.history._import_write import ImportRow, import_row, write_import_rows
 from encore.history._imports import HistoryImport, open_import, publish_import, visible
 from encore.history._listens import (
     ListenIn,
@@ -53,6 +54,7 @@ __all__ = [
     "HistoryImport",
     "HistoryPage",
     "HistoryRow",
+    "ImportRow",
     "ListenIn",
     "ListenView",
     "ListenWriter",
@@ -72,6 +74,7 @@ __all__ = [
     "fold",
     "forget_chunk",
     "forget_play",
+    "import_row",
     "insert_new_plays",
     "listen_count",
     "listen_play_id",
@@ -95,4 +98,5 @@ __all__ = [
     "top_tracks",
     "user_listens",
     "visible",
+    "write_import_rows",
 ]

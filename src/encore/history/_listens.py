@@ -51,7 +51,12 @@ class ListenView:
 
 def listen_play_id(listened_at: datetime, artist_name: str, track_name: str) -> str:
     """The deterministic client play id of a text listen: same second, same artist and title = same listen."""
-    digest = hashlib.sha256(f"{int(listened_at.timestamp())}\x1f{text_key(artist_name, track_name)}".encode())
+    return play_id(listened_at, text_key(artist_name, track_name))
+
+
+def play_id(listened_at: datetime, key: str) -> str:
+    """`listen_play_id` from the listen's text key, for a caller that has the key already."""
+    digest = hashlib.sha256(f"{int(listened_at.timestamp())}\x1f{key}".encode())
     return "lb-" + digest.hexdigest()[:40]
 
 

@@ -25,7 +25,7 @@ MAX_UNCOMPRESSED_BYTES = 2 << 30
 MAX_RATIO = 200  # JSON compresses ~10-20x; a bomb compresses 1000x
 MAX_MEMBERS = 10_000
 MAX_LINE_BYTES = 64 << 10
-WHOLE_PARSE_BYTES = 64 << 20  # a JSON array up to this size may be parsed at once...
+WHOLE_PARSE_BYTES = 16 << 20  # a JSON array up to this size may be parsed at once...
 # ...if it holds at most this many separators: memory then stays bounded (~100 MB) even for a hostile file of
 # millions of tiny values (`[{},{},...]` would otherwise cost ~70 bytes a value); a real history row has ~20
 WHOLE_PARSE_MAX_COMMAS = 1_000_000
