@@ -12,11 +12,12 @@ from encore.history._browse import (
     forget_chunk,
     forget_play,
 )
-from encore.history._import_write import ImportRow, import_row, write_import_rows
+from encore.history._import_write import ImportListen, ImportRow, import_row, write_import_rows
 from encore.history._imports import HistoryImport, open_import, publish_import, visible
 from encore.history._listens import (
     ListenIn,
     ListenView,
+    info_json,
     insert_new_plays,
     listen_count,
     listen_play_id,
@@ -54,6 +55,7 @@ __all__ = [
     "HistoryImport",
     "HistoryPage",
     "HistoryRow",
+    "ImportListen",
     "ImportRow",
     "ListenIn",
     "ListenView",
@@ -75,6 +77,7 @@ __all__ = [
     "forget_chunk",
     "forget_play",
     "import_row",
+    "info_json",
     "insert_new_plays",
     "listen_count",
     "listen_play_id",

@@ -1,6 +1,6 @@
 """An import's rows: built once while its file is checked, then written hidden, a block per short transaction.
 
-`import_row` turns a listen into plain values (what a spool file holds: no datetimes, no dicts), with the
+`import_row` turns a listen read from a file into plain values (what a spool file holds: no datetimes, no dicts), with the
 same client play id, text key and stored forms as `submit_listens` gives the same listen, so a file imported
 before this module existed is still recognised row for row. `write_import_rows` inserts a block of them,
 tagged with an unpublished import, and does nothing else in its write transaction: the ids, the times
@@ -16,7 +16,7 @@ even when its WHEN is false). The publish counts the import's listens in one sta
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -26,38 +26,48 @@ from encore.history._imports import HistoryImport
 from encore.history._listens import (
     PRECHECK_AT,
     PRECHECK_SAMPLE,
-    ListenIn,
     _any_kept,
     _execute,
-    _json,
     play_id,
 )
 from encore.history._match import catalogue_matches, text_key
 from encore.history._models import Play
 
+class ImportListen(NamedTuple):
+    """One listen read from an imported file. A tuple, not a dataclass: one is built per entry of a file of
+    up to millions, and a frozen dataclass cost ~3x as much to build."""
+
+    listened_at: datetime
+    artist_name: str
+    track_name: str
+    release_name: str | None = None
+    isrc: str | None = None
+    extra: str | None = None  # the submitter's additional_info as JSON text (history.info_json)
+    ms_played: int | None = None
+
+
 # client play id, started_at (naive UTC text "YYYY-MM-DD HH:MM:SS.ffffff", as SQLite stores it), ms_played,
-# artist, title, release, ISRC, text key, duration_ms, additional_info as JSON text
-ImportRow = tuple[str, str, int, str, str, str | None, str | None, str, int | None, str | None]
+# artist, title, release, ISRC, text key, additional_info as JSON text (an imported listen has no duration)
+ImportRow = tuple[str, str, int, str, str, str | None, str | None, str, str | None]
 
 _COUNTER_TRIGGER = "plays_listens_ai"  # migration story_4: counts a visible listen of a catalogue track
 
 
-def import_row(listen: ListenIn) -> ImportRow:
-    """The listen as an import writes it: the values `submit_listens` would store, in plain types."""
-    at = listen.listened_at
-    artist, track = listen.artist_name[:512], listen.track_name[:512]
-    key = text_key(listen.artist_name, listen.track_name)
+def import_row(listen: ImportListen) -> ImportRow:
+    """The listen as an import writes it: the values `submit_listens` stores for the same ListenIn, in
+    plain types (a test holds the two equal)."""
+    at, artist, track, release, isrc, extra, ms = listen
+    key = text_key(artist, track)
     return (
         play_id(at, key),
         utc_text(at),
-        listen.ms_played or listen.duration_ms or 0,
-        artist,
-        track,
-        (listen.release_name or "")[:512] or None,
-        (listen.isrc or "").upper()[:12] or None,
+        ms or 0,
+        artist[:512],
+        track[:512],
+        (release or "")[:512] or None,
+        (isrc or "").upper()[:12] or None,
         key,
-        listen.duration_ms,
-        _json(listen.additional_info) if listen.additional_info else None,
+        extra,
     )
 
 
@@ -85,12 +95,12 @@ def write_import_rows(
     sqlite = conn.dialect.name == "sqlite"
     stamp: Any = utc_text(now) if sqlite else now
     full = []
-    for pid, started, ms, artist, track, release, isrc, key, duration, extra in rows:
+    for pid, started, ms, artist, track, release, isrc, key, extra in rows:
         track_id = ((matched.get("isrc:" + isrc) if isrc else None) or matched.get(key)) if matched else None
         at: Any = started if sqlite else datetime.fromisoformat(started).replace(tzinfo=UTC)
         full.append(
             (user_id, pid, track_id, at, stamp, ms, "ended", False, "import", True, artist, track, release, isrc,
-             None if track_id is not None else key, duration, extra, import_id)
+             None if track_id is not None else key, None, extra, import_id)
         )  # fmt: skip
     if not sqlite:
         return _execute(session, full)

@@ -179,7 +179,7 @@ def _sqlite_time(at: datetime) -> str:
     return (at if at.tzinfo is UTC else at.astimezone(UTC)).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _json(info: dict[str, Any]) -> str:
+def info_json(info: dict[str, Any]) -> str:
     """additional_info as JSON text: orjson (C, ~5x json's encoder per listen), json for what it refuses
     (integers past 64 bits)."""
     try:
@@ -220,7 +220,7 @@ def _row(
         (listen.isrc or "").upper()[:12] or None,
         None if track_id is not None else by_text,
         listen.duration_ms,
-        _json(listen.additional_info) if listen.additional_info else None,
+        info_json(listen.additional_info) if listen.additional_info else None,
     )
 
 

@@ -49,16 +49,15 @@ class ImportReport:
         return asdict(self)
 
 
-def _listens(path: Path, name: str, now: datetime, report: ImportReport) -> Iterator[history.ListenIn]:
+def _listens(path: Path, name: str, now: datetime, report: ImportReport) -> Iterator[history.ImportListen]:
     skipped = report.skipped
     for where, item in iter_entries(path, name=name):
-        row = parse_row(item, now=now, where=where)
+        listen = parse_row(item, now=now, where=where)
         report.rows += 1
         if report.rows > MAX_ROWS:
             raise ValidationFailed(f"more than {MAX_ROWS:,} entries in one import", code="too_many_rows")
-        listen = row.listen
-        if listen is None:
-            skipped[row.skipped or "not_music"] += 1
+        if isinstance(listen, str):
+            skipped[listen] += 1
             continue
         at = listen.listened_at
         if report.first is None or at < report.first:
