@@ -12,8 +12,8 @@ from encore.history._browse import (
     forget_chunk,
     forget_play,
 )
-from encore.history._import_write import ImportListen, ImportRow, import_row, write_import_rows
-from encore.history._imports import HistoryImport, open_import, publish_import, visible
+from encore.history._import_write import ImportListen, ImportRow, import_row, import_sessions, write_import_rows
+from encore.history._imports import HistoryImport, import_has_rows, open_import, publish_import, visible
 from encore.history._listens import (
     ListenIn,
     ListenView,
@@ -76,7 +76,9 @@ __all__ = [
     "fold",
     "forget_chunk",
     "forget_play",
+    "import_has_rows",
     "import_row",
+    "import_sessions",
     "info_json",
     "insert_new_plays",
     "listen_count",

@@ -1,16 +1,16 @@
 """An import's rows: built once while its file is checked, then written hidden, a block per short transaction.
 
-`import_row` turns a listen read from a file into plain values (what a spool file holds: no datetimes, no dicts), with the
-same client play id, text key and stored forms as `submit_listens` gives the same listen, so a file imported
-before this module existed is still recognised row for row. `write_import_rows` inserts a block of them,
-tagged with an unpublished import, and does nothing else in its write transaction: the ids, the times
-and the JSON were made in the check pass, the catalogue is read before the write lock is taken, and the
-months are marked once, at the publish (`mark_span` over the file's span).
+`import_row` turns a listen read from a file into plain values (what a spool file holds: no datetimes,
+no dicts), with the same client play id, text key and stored forms as `submit_listens` gives the same
+listen, so a file imported before this module existed is still recognised row for row. `write_import_rows`
+inserts a block of them, tagged with an unpublished import, and does little else in its write transaction:
+the ids, the times and the JSON were made in the check pass, the catalogue is read before the write lock
+is taken, and the months are marked once, at the publish (`mark_span` over the file's span).
 
 On SQLite the per-track listen counter's insert trigger is left out of that insert (dropped and created
 again inside the same write transaction, see `_without_counter_trigger`): for a hidden row it does nothing,
-yet merely firing it cost about a quarter of the insert (an AFTER INSERT trigger runs a sub-program per row,
-even when its WHEN is false). The publish counts the import's listens in one statement, as before.
+yet merely firing it cost about a quarter of the insert (an AFTER INSERT trigger runs a sub-program per
+row, even when its WHEN is false). The publish counts the import's listens in one statement, as before.
 """
 
 from collections.abc import Iterator, Sequence
@@ -19,19 +19,21 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from encore.history._imports import HistoryImport
 from encore.history._listens import (
+    _INSERT_FORMAT,
+    _INSERT_QMARK,
     PRECHECK_AT,
     PRECHECK_SAMPLE,
     _any_kept,
-    _execute,
     play_id,
 )
 from encore.history._match import catalogue_matches, text_key
 from encore.history._models import Play
+
 
 class ImportListen(NamedTuple):
     """One listen read from an imported file. A tuple, not a dataclass: one is built per entry of a file of
@@ -51,6 +53,8 @@ class ImportListen(NamedTuple):
 ImportRow = tuple[str, str, int, str, str, str | None, str | None, str, str | None]
 
 _COUNTER_TRIGGER = "plays_listens_ai"  # migration story_4: counts a visible listen of a catalogue track
+IMPORT_CACHE_KIB = 64 << 10  # SQLite page cache of an import's connection (see import_sessions)
+IMPORT_CHECKPOINT_PAGES = 10_000  # ~40 MB of WAL between checkpoints during an import's write pass
 
 
 def import_row(listen: ImportListen) -> ImportRow:
@@ -102,10 +106,48 @@ def write_import_rows(
             (user_id, pid, track_id, at, stamp, ms, "ended", False, "import", True, artist, track, release, isrc,
              None if track_id is not None else key, None, extra, import_id)
         )  # fmt: skip
+    sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
     if not sqlite:
-        return _execute(session, full)
+        return int(conn.exec_driver_sql(sql, full).rowcount)
     with _without_counter_trigger(conn, import_id):
-        return _execute(session, full)
+        return int(conn.exec_driver_sql(sql, full).rowcount)
+
+
+@contextmanager
+def import_sessions(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """Sessions for an import's write pass, all on one connection held for the pass, so that on SQLite it
+    can be tuned for a long run of inserts and given back to the pool as it was:
+    - a page cache of IMPORT_CACHE_KIB: each new row lands on a random leaf of the two hash-keyed indexes
+      (client play id, match key), which the pool's usual 2 MiB evicted and re-read within a chunk and
+      between chunks;
+    - a checkpoint every IMPORT_CHECKPOINT_PAGES of WAL instead of every 1,000: each chunk's commit rewrites
+      most of those indexes' pages, and checkpointing each version of them back into the database cost
+      ~20% of the write pass (the commit runs it, after the write lock is released); one checkpoint ends
+      the pass."""
+    with sessions() as probe:
+        engine = probe.get_bind()
+    if not isinstance(engine, Engine):  # sessions bound to one connection already: nothing to hold
+        yield sessions
+        return
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+        before = (
+            (raw.execute("PRAGMA cache_size").fetchone()[0], raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+            if raw is not None
+            else None
+        )
+        if raw is not None:
+            raw.execute(f"PRAGMA cache_size=-{int(IMPORT_CACHE_KIB)}")
+            raw.execute(f"PRAGMA wal_autocheckpoint={int(IMPORT_CHECKPOINT_PAGES)}")
+        conn.commit()  # no transaction left open: each session begins and commits its own
+        try:
+            yield sessionmaker(bind=conn, expire_on_commit=False)
+        finally:
+            if raw is not None and before is not None:
+                conn.rollback()
+                raw.execute(f"PRAGMA cache_size={int(before[0])}")
+                raw.execute(f"PRAGMA wal_autocheckpoint={int(before[1])}")
+                raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _unseen(session: Session, user_id: int, rows: Sequence[ImportRow]) -> list[ImportRow]:

@@ -114,20 +114,23 @@ def import_history(
             import_id = history.open_import(session, user_id=user_id, digest=file_digest(path), now=now)
         batch: list[history.ImportRow] = []
         size = chunk or CHUNK  # a given chunk size is kept; without one, each follows the write budget
-        for row in spool.read():
-            batch.append(row)
-            if len(batch) >= size:
-                took = _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
-                size = chunk or next_chunk(size, took)
-                if progress is not None:
-                    progress(report, "write")
-        _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
+        with history.import_sessions(sessions) as writing:
+            for row in spool.read():
+                batch.append(row)
+                if len(batch) >= size:
+                    took = _write(writing, user_id, import_id, batch=batch, report=report, now=now)
+                    size = chunk or next_chunk(size, took)
+                    if progress is not None:
+                        progress(report, "write")
+            _write(writing, user_id, import_id, batch=batch, report=report, now=now)
     with transaction(sessions) as session:  # the commit point: one flag, whatever the file's size
         history.publish_import(session, import_id=import_id, now=now)
-        if report.first is not None and report.last is not None:  # the months the hidden rows did not mark
+        shown = report.imported > 0 or history.import_has_rows(session, user_id=user_id, import_id=import_id)
+        if shown and report.first is not None and report.last is not None:  # the months the hidden rows did not mark
             history.mark_span(session, user_id=user_id, first=report.first, last=report.last)
             insights.plays_changed(session, user_id=user_id, first=report.first, last=report.last)
-    insights.fold_everyone(sessions, user_id=user_id)  # Wrapped's rollups follow, a few months per transaction
+    if shown:  # a file imported again showed nothing new: Wrapped has nothing to fold again
+        insights.fold_everyone(sessions, user_id=user_id)  # Wrapped's rollups follow, a few months per transaction
     return report
 
 
