@@ -14,7 +14,7 @@ from typing import IO, cast
 
 from encore import history
 
-BLOCK = 1_000  # rows per marshalled block: ~300 KB
+BLOCK = 1_000  # rows per marshalled block (~300 KB), each written with its length first
 
 
 class Spool:
@@ -32,7 +32,8 @@ class Spool:
 
     def _flush(self) -> None:
         if self._block and self._out is not None:
-            marshal.dump(self._block, self._out)
+            data = marshal.dumps(self._block)
+            self._out.write(len(data).to_bytes(4, "little") + data)
             self._block = []
 
     def read(self) -> Iterator[history.ImportRow]:
@@ -42,13 +43,12 @@ class Spool:
             self._out.close()
             self._out = None
         with self.path.open("rb") as f:
-            while True:
-                try:
-                    # S302: the file is this import's own, written above in this process, never an upload
-                    block = cast(list[history.ImportRow], marshal.load(f))  # noqa: S302
-                except EOFError:
-                    return
-                yield from block
+            while head := f.read(4):
+                # marshal.loads of the whole block: marshal.load(f) reads a file object piece by piece
+                # (one call per string), which made reading the rows back ~10x slower
+                # S302: the file is this import's own, written above in this process, never an upload
+                block = marshal.loads(f.read(int.from_bytes(head, "little")))  # noqa: S302
+                yield from cast(list[history.ImportRow], block)
 
     def __enter__(self) -> "Spool":
         return self
