@@ -87,12 +87,41 @@ def test_a_killed_import_shows_nothing_and_a_rerun_completes_it(
         assert history.pending_folds(s, user_id=user_id) == 0  # Wrapped's rollups followed the publish
 
 
-def test_the_same_file_twice_adds_nothing(container: Container, user_id: int, tmp_path: Path) -> None:
+def test_the_same_file_twice_adds_nothing(
+    container: Container, user_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folds: list[int] = []
+    real_fold = insights.fold_everyone
+    monkeypatch.setattr(
+        insights, "fold_everyone", lambda sessions, **kw: (folds.append(1), real_fold(sessions, **kw))[1]
+    )
     path = _file(tmp_path)
     first = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
     again = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
     assert (first.imported, first.duplicates) == (ROWS, 0)
     assert (again.imported, again.duplicates) == (0, ROWS)
+    assert _seen(container, user_id) == (ROWS, ROWS, ROWS, ROWS)
+    assert folds == [1]  # the second showed nothing new: Wrapped's months were not folded again
+
+
+def test_a_run_killed_at_the_publish_is_completed_by_a_rerun_that_writes_nothing(
+    container: Container, user_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every row was written before the worker died: the re-run adds no row, yet its publish shows them all,
+    so their months are marked and folded as for a new import."""
+    real_publish = history.publish_import
+
+    def dies(*args: object, **kw: object) -> bool:
+        raise Killed
+
+    path = _file(tmp_path)
+    monkeypatch.setattr(history, "publish_import", dies)
+    with pytest.raises(Killed):
+        import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
+    assert _seen(container, user_id) == (ROWS, 0, 0, 0)
+    monkeypatch.setattr(history, "publish_import", real_publish)
+    report = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
+    assert (report.imported, report.duplicates) == (0, ROWS)
     assert _seen(container, user_id) == (ROWS, ROWS, ROWS, ROWS)
 
 
