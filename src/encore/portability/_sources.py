@@ -1,9 +1,10 @@
 """Entries of an uploaded history: a JSON array, JSON lines, or either inside a zip.
 
-A JSON array of at most WHOLE_PARSE_BYTES (Spotify writes its history in files of ~12 MB; a 100k-row
-history is ~32 MB) is parsed at once by orjson, in C, about ten times faster than streaming it; each entry
-is let go once handed out. A larger one is streamed by ijson (one entry at a time), so memory stays
-bounded whatever the upload's size. Zip members are checked before they are opened: only history files
+A JSON array of at most WHOLE_PARSE_BYTES (Spotify writes its history in files of ~12 MB) is parsed at
+once by orjson; each entry is let go once handed out. A larger one (a 100k-row history in one file is
+~32 MB) is streamed by ijson's C backend, one entry at a time, so memory stays bounded whatever the upload's
+size: on 100k rows that costs ~0.08 s of CPU more than orjson (0.22 s against 0.14 s), where parsing it
+whole held ~150 MB of entries at once. Zip members are checked before they are opened: only history files
 are read, and a member that inflates past the limits is refused (zip bombs).
 """
 
