@@ -1,11 +1,15 @@
 """A 100k-row Spotify extended history imported as a job, end to end (upload saved -> job done).
 
-    .venv/bin/python -m bench.history.import_job [--rows 100000] [--postgres] [--profile 25] [--again]
+    .venv/bin/python -m bench.history.import_job [--rows 100000] [--postgres] [--profile 25] [--again] [--chunk N]
 
 Prints the check pass and the whole job's wall and CPU time (drain runs the job in this process), with
 the machine's load. `--postgres` runs on a throwaway PostgreSQL server (its CPU is not in `job_cpu`: the
 server's own CPU time is printed beside it); `--profile N` prints the job's N most expensive functions
-(cProfile, CPU clock); `--again` then imports the same file a second time (idempotency: adds nothing).
+(cProfile, CPU clock); `--again` then imports the same file a second time (idempotency: adds nothing);
+`--chunk N` writes N listens per transaction instead of following the 100 ms budget: on a loaded machine the
+budget shrinks the chunks with the load, and each commit rewrites the touched index pages, so the CPU per
+import moves with the load; a fixed chunk compares two versions of the code at equal work (it only patches
+`_import.CHUNK` and `_import.next_chunk`, so it runs against older trees too).
 """
 
 import argparse
@@ -91,7 +95,13 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--profile", type=int, default=0)
     parser.add_argument("--again", action="store_true")
+    parser.add_argument("--chunk", type=int, default=0)
     args = parser.parse_args()
+    if args.chunk:
+        from encore.portability import _import
+
+        _import.CHUNK = args.chunk
+        _import.next_chunk = lambda size, took_s: args.chunk  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as url:
         c = build(Settings(mode="dev", data_dir=Path(tmp) / "var", database_url=url))
         c.migrate()
@@ -110,7 +120,7 @@ def main() -> None:
         print(f"{'postgresql' if args.postgres else 'sqlite'} rows={args.rows} bytes={size:,} "
               f"check_pass={check_s:.2f}s/{check_cpu:.2f}s_cpu job_end_to_end={total_s:.2f}s job_cpu={cpu_s:.2f}s server_cpu={srv_s:.2f}s "
               f"rows_per_s={args.rows / total_s:,.0f} plays={kept} max_rss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10}MiB "
-              f"load={os.getloadavg()}")  # fmt: skip
+              f"chunk={args.chunk or 'budget'} load={os.getloadavg()}")  # fmt: skip
         if args.again:
             shutil.copyfile(source, upload)
             total_s, cpu_s, srv_s = import_once(c, user_id, upload, url, 0)

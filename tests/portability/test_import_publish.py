@@ -14,6 +14,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import HistoryFilter, HistoryImport, Play
 from encore.insights import parse_period
+from encore.kernel import ValidationFailed
 from encore.portability import ImportReport, forget_range, import_history
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -86,12 +87,41 @@ def test_a_killed_import_shows_nothing_and_a_rerun_completes_it(
         assert history.pending_folds(s, user_id=user_id) == 0  # Wrapped's rollups followed the publish
 
 
-def test_the_same_file_twice_adds_nothing(container: Container, user_id: int, tmp_path: Path) -> None:
+def test_the_same_file_twice_adds_nothing(
+    container: Container, user_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folds: list[int] = []
+    real_fold = insights.fold_everyone
+    monkeypatch.setattr(
+        insights, "fold_everyone", lambda sessions, **kw: (folds.append(1), real_fold(sessions, **kw))[1]
+    )
     path = _file(tmp_path)
     first = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
     again = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
     assert (first.imported, first.duplicates) == (ROWS, 0)
     assert (again.imported, again.duplicates) == (0, ROWS)
+    assert _seen(container, user_id) == (ROWS, ROWS, ROWS, ROWS)
+    assert folds == [1]  # the second showed nothing new: Wrapped's months were not folded again
+
+
+def test_a_run_killed_at_the_publish_is_completed_by_a_rerun_that_writes_nothing(
+    container: Container, user_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every row was written before the worker died: the re-run adds no row, yet its publish shows them all,
+    so their months are marked and folded as for a new import."""
+    real_publish = history.publish_import
+
+    def dies(*args: object, **kw: object) -> bool:
+        raise Killed
+
+    path = _file(tmp_path)
+    monkeypatch.setattr(history, "publish_import", dies)
+    with pytest.raises(Killed):
+        import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
+    assert _seen(container, user_id) == (ROWS, 0, 0, 0)
+    monkeypatch.setattr(history, "publish_import", real_publish)
+    report = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
+    assert (report.imported, report.duplicates) == (0, ROWS)
     assert _seen(container, user_id) == (ROWS, ROWS, ROWS, ROWS)
 
 
@@ -136,13 +166,12 @@ def test_forgetting_everything_removes_an_unpublished_imports_rows_too(container
     assert _seen(container, user_id) == (0, 0, 0, 0)
 
 
-@pytest.mark.parametrize("keep", [ROWS, 5])
-def test_the_write_pass_reads_the_file_again_only_past_what_the_check_kept(
-    container: Container, user_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep: int
+def test_the_file_is_parsed_once_and_its_rows_spooled_in_order(
+    container: Container, user_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The check pass keeps the listens it parsed, so the write pass does not parse the file again; a file
-    with more listens than it keeps is read twice, with the same result."""
-    from encore.portability import _import
+    """The check pass builds every row and spools it beside the upload, so the write pass parses nothing
+    again, whatever the file's size (here several spool blocks); the spool is gone once the import ends."""
+    from encore.portability import _import, _spool
 
     reads = 0
     real = _import.iter_entries
@@ -153,12 +182,23 @@ def test_the_write_pass_reads_the_file_again_only_past_what_the_check_kept(
         return real(path, name=name)
 
     monkeypatch.setattr(_import, "iter_entries", counted)
-    monkeypatch.setattr(_import, "KEEP_PARSED", keep)
+    monkeypatch.setattr(_spool, "BLOCK", 4)
     path = _file(tmp_path)
     report = import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW, chunk=5)
-    assert reads == (1 if keep >= ROWS else 2)
+    assert reads == 1
     assert (report.imported, report.duplicates) == (ROWS, 0)
     assert _seen(container, user_id) == (ROWS, ROWS, ROWS, ROWS)
+    assert not list(tmp_path.glob("*.rows"))  # no spool left behind
     with transaction(container.sessions) as s:  # in the file's order, every one of them
-        names = s.scalars(select(Play.track_name).where(Play.user_id == user_id).order_by(Play.started_at))
+        names = s.scalars(select(Play.track_name).where(Play.user_id == user_id).order_by(Play.id))
         assert list(names) == [f"Song {i}" for i in range(ROWS)]
+
+
+def test_a_refused_file_leaves_no_spool(container: Container, user_id: int, tmp_path: Path) -> None:
+    path = tmp_path / "Streaming_History_Audio_bad.json"
+    good = json.loads(_file(tmp_path).read_text())
+    path.write_text(json.dumps([*good, {"ts": "2024-03-09T10:00:00Z", "ms_played": "lots"}]))
+    with pytest.raises(ValidationFailed) as err:
+        import_history(container.sessions, user_id=user_id, path=path, name=path.name, now=NOW)
+    assert err.value.code == "wrong_schema"
+    assert not list(tmp_path.glob("*.rows")) and _seen(container, user_id) == (0, 0, 0, 0)

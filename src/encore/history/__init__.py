@@ -13,10 +13,12 @@ from encore.history._browse import (
     forget_play,
 )
 from encore.history._capture import SMALL_SUBMISSION, queue_listens, write_queued
-from encore.history._imports import HistoryImport, open_import, publish_import, visible
+from encore.history._import_write import ImportListen, ImportRow, import_row, import_sessions, write_import_rows
+from encore.history._imports import HistoryImport, import_has_rows, open_import, publish_import, visible
 from encore.history._listens import (
     ListenIn,
     ListenView,
+    info_json,
     insert_new_plays,
     listen_count,
     listen_play_id,
@@ -55,6 +57,8 @@ __all__ = [
     "HistoryImport",
     "HistoryPage",
     "HistoryRow",
+    "ImportListen",
+    "ImportRow",
     "ListenIn",
     "ListenView",
     "ListenWriter",
@@ -74,6 +78,10 @@ __all__ = [
     "fold",
     "forget_chunk",
     "forget_play",
+    "import_has_rows",
+    "import_row",
+    "import_sessions",
+    "info_json",
     "insert_new_plays",
     "listen_count",
     "listen_play_id",
@@ -98,5 +106,6 @@ __all__ = [
     "top_tracks",
     "user_listens",
     "visible",
+    "write_import_rows",
     "write_queued",
 ]

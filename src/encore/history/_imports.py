@@ -50,6 +50,12 @@ def open_import(session: Session, *, user_id: int, digest: str, now: datetime) -
     return row.id
 
 
+def import_has_rows(session: Session, *, user_id: int, import_id: int) -> bool:
+    """Whether any play is tagged with this import (read from the listener's plays: no index on import_id)."""
+    found = session.scalar(select(Play.id).where(Play.user_id == user_id, Play.import_id == import_id).limit(1))
+    return found is not None
+
+
 # The per-track listen counters (track_listens, kept by triggers on `plays`) count visible plays only
 # (migration story_4): an import's listens join them here, at the moment they become visible.
 # `user_id` first: `plays` has no index on import_id, and without it this read scanned every listener's plays

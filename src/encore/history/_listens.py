@@ -51,7 +51,12 @@ class ListenView:
 
 def listen_play_id(listened_at: datetime, artist_name: str, track_name: str) -> str:
     """The deterministic client play id of a text listen: same second, same artist and title = same listen."""
-    digest = hashlib.sha256(f"{int(listened_at.timestamp())}\x1f{text_key(artist_name, track_name)}".encode())
+    return play_id(listened_at, text_key(artist_name, track_name))
+
+
+def play_id(listened_at: datetime, key: str) -> str:
+    """`listen_play_id` from the listen's text key, for a caller that has the key already."""
+    digest = hashlib.sha256(f"{int(listened_at.timestamp())}\x1f{key}".encode())
     return "lb-" + digest.hexdigest()[:40]
 
 
@@ -174,7 +179,7 @@ def _sqlite_time(at: datetime) -> str:
     return (at if at.tzinfo is UTC else at.astimezone(UTC)).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _json(info: dict[str, Any]) -> str:
+def info_json(info: dict[str, Any]) -> str:
     """additional_info as JSON text: orjson (C, ~5x json's encoder per listen), json for what it refuses
     (integers past 64 bits)."""
     try:
@@ -215,7 +220,7 @@ def _row(
         (listen.isrc or "").upper()[:12] or None,
         None if track_id is not None else by_text,
         listen.duration_ms,
-        _json(listen.additional_info) if listen.additional_info else None,
+        info_json(listen.additional_info) if listen.additional_info else None,
     )
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from encore.catalog import Artist, Track, TrackArtist, cache_for, identity_key, music_track
+from encore.catalog import Artist, CatalogueCache, Track, TrackArtist, cache_for, fold, identity_key, music_track
 from encore.history._imports import lock_listen_counters
 from encore.history._models import Play
 from encore.history._rollups import mark_plays
@@ -18,8 +18,16 @@ CHUNK = 500
 
 @lru_cache(maxsize=1 << 16)  # folding is the hot spot of a big import; histories repeat their titles a lot
 def text_key(artist_name: str, track_name: str) -> str:
-    """'The  Beatles', 'HEY JUDE' and 'the beatles', 'Hey Jude' share one key (sha1 of the identity key)."""
-    return hashlib.sha1(identity_key(artist_name, track_name).encode(), usedforsecurity=False).hexdigest()
+    """'The  Beatles', 'HEY JUDE' and 'the beatles', 'Hey Jude' share one key (sha1 of the identity key).
+
+    The same text as `catalog.identity_key(artist_name, track_name)` (a test holds them equal), with each
+    part folded once per distinct artist or title: a history of 100,000 (artist, title) pairs has a few
+    hundred artists and a few thousand titles, so the pair cache alone missed on every row."""
+    key = f"{_folded(artist_name)}\x1f{_folded(track_name)}"[:800]
+    return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+
+
+_folded = lru_cache(maxsize=1 << 16)(fold)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -80,25 +88,46 @@ def resolve_cached(session: Session, items: Sequence[tuple[str, str, str | None]
     cache = cache_for(session)
     if cache is None:
         return resolve_tracks(session, items)
-    wanted = {"isrc:" + i.upper() for _, _, i in items if i} | {"artist:" + _artist_key(a) for a, _, _ in items}
+    isrcs, artists = {i for _, _, i in items if i}, {a for a, _, _ in items}
+    known = catalogue_matches(session, artists=artists, isrcs=isrcs, cache=cache)
+    texts = {text_key(a, t) for a, t, _ in items}
+    wanted = {"isrc:" + i.upper() for i in isrcs}
+    return {
+        key: track_id for found in known.values() for key, track_id in found.items() if key in texts or key in wanted
+    }
+
+
+def catalogue_matches(
+    session: Session, *, artists: Iterable[str], isrcs: Iterable[str], cache: CatalogueCache | None = None
+) -> dict[str, dict[str, int]]:
+    """What the catalogue answers for these artist names and ISRCs, from the process's catalogue cache:
+    {"isrc:<ISRC>": {"isrc:<ISRC>": track id} or {}, "artist:<key>": {text_key: track id, ...}} (each artist's
+    whole set of tracks, by the text key a listen of it has). A caller that has its listens' text keys
+    looks each up in its artist's set, with no key computed again."""
+    cache = cache or cache_for(session)
+    wanted = {"isrc:" + i.upper() for i in isrcs} | {"artist:" + _artist_key(a) for a in artists}
+    if cache is None:
+        return _lookup(session, sorted(wanted))
     known: dict[str, dict[str, int]] = {}
     for key in wanted:
         hit = cache.matches.get(key)
         if hit is not None:
             known[key] = hit
-    missing = sorted(wanted - known.keys())
-    isrcs = _by_isrc(session, [key.removeprefix("isrc:") for key in missing if key.startswith("isrc:")])
-    artists = _by_artist(session, [key.removeprefix("artist:") for key in missing if key.startswith("artist:")])
-    for key in missing:
-        if key.startswith("isrc:"):
-            found = {key: isrcs[key]} if key in isrcs else {}
-        else:
-            found = artists[key.removeprefix("artist:")]
+    for key, found in _lookup(session, sorted(wanted - known.keys())).items():
         cache.matches.put(key, found)
         known[key] = found
-    texts = {text_key(a, t) for a, t, _ in items}
+    return known
+
+
+def _lookup(session: Session, keys: Sequence[str]) -> dict[str, dict[str, int]]:
+    """The catalogue's answer for each "isrc:" and "artist:" key, read from the database."""
+    by_isrc = _by_isrc(session, [key.removeprefix("isrc:") for key in keys if key.startswith("isrc:")])
+    by_artist = _by_artist(session, [key.removeprefix("artist:") for key in keys if key.startswith("artist:")])
     return {
-        key: track_id for found in known.values() for key, track_id in found.items() if key in texts or key in wanted
+        key: ({key: by_isrc[key]} if key in by_isrc else {})
+        if key.startswith("isrc:")
+        else by_artist[key.removeprefix("artist:")]
+        for key in keys
     }
 
 

@@ -5,24 +5,21 @@ drops incognito rows, rows without a track, and plays under 30 s).
 """
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from encore.history import ListenIn, check_timestamp
+from encore.history import ImportListen, check_timestamp, info_json
 from encore.kernel import ValidationFailed
 
 MIN_MS_PLAYED = 30_000
+INCOGNITO, NOT_MUSIC, SHORT = "incognito", "not_music", "short"  # why an entry is skipped
 
-
-@dataclass(frozen=True)
-class Row:
-    listen: ListenIn | None
-    skipped: str | None  # "incognito" | "short" | "not_music"
-
+# an entry's listen, or the reason it is skipped; a plain union, not a wrapper object: one is made per entry
+Row = ImportListen | str
 
 _MAX_MS = 24 * 3_600_000
-_INCOGNITO, _NOT_MUSIC, _SHORT = Row(None, "incognito"), Row(None, "not_music"), Row(None, "short")
+_SPOTIFY_BASIC_INFO = info_json({"music_service": "spotify.com", "submission_client": "Spotify import"})
 
 
 def _text(value: Any, where: str) -> str | None:
@@ -59,7 +56,8 @@ def _parse_time(value: Any, where: str, fmt: str | None = None) -> datetime:
 
 
 def parse_row(item: Any, *, now: datetime, where: str) -> Row:
-    """Recognise the row by its keys: Spotify extended (`ts`), Spotify basic (`endTime`), ListenBrainz."""
+    """Recognise the row by its keys: Spotify extended (`ts`), Spotify basic (`endTime`), ListenBrainz.
+    Returns the listen, or why the entry is skipped (INCOGNITO, NOT_MUSIC, SHORT)."""
     if not isinstance(item, dict):
         raise ValidationFailed(f"{where}: each entry must be an object", code="wrong_schema")
     if "ts" in item:
@@ -90,26 +88,21 @@ def _spotify_extended(item: dict[str, Any], now: datetime, where: str) -> Row:
     )
     started = _checked(ended - timedelta(milliseconds=ms), now, where)
     if item.get("incognito_mode") is True:
-        return _INCOGNITO
+        return INCOGNITO
     if not track or not artist:
-        return _NOT_MUSIC  # podcast episodes, audiobooks, videos
+        return NOT_MUSIC  # podcast episodes, audiobooks, videos
     if ms < MIN_MS_PLAYED:
-        return _SHORT
-    uri = _text(item.get("spotify_track_uri"), where)
-    info: dict[str, Any] = {"music_service": "spotify.com", "submission_client": "Spotify import"}
+        return SHORT
+    info = _spotify_info(_text(item.get("spotify_track_uri"), where))
+    return ImportListen(started, artist, track, release, None, info, ms)
+
+
+@lru_cache(maxsize=1 << 14)  # a history plays the same tracks again and again: one JSON text per track
+def _spotify_info(uri: str | None) -> str:
+    info = {"music_service": "spotify.com", "submission_client": "Spotify import"}
     if uri:
         info["spotify_id"] = "https://open.spotify.com/track/" + uri.rsplit(":", 1)[-1]
-    return Row(
-        ListenIn(
-            listened_at=started,
-            artist_name=artist,
-            track_name=track,
-            release_name=release,
-            additional_info=info,
-            ms_played=ms,
-        ),
-        None,
-    )
+    return info_json(info)
 
 
 def _spotify_basic(item: dict[str, Any], now: datetime, where: str) -> Row:
@@ -118,13 +111,10 @@ def _spotify_basic(item: dict[str, Any], now: datetime, where: str) -> Row:
     artist, track = _text(item.get("artistName"), where), _text(item.get("trackName"), where)
     started = _checked(ended - timedelta(milliseconds=ms), now, where)
     if not track or not artist:
-        return Row(None, "not_music")
+        return NOT_MUSIC
     if ms < MIN_MS_PLAYED:
-        return Row(None, "short")
-    info = {"music_service": "spotify.com", "submission_client": "Spotify import"}
-    return Row(
-        ListenIn(listened_at=started, artist_name=artist, track_name=track, additional_info=info, ms_played=ms), None
-    )
+        return SHORT
+    return ImportListen(started, artist, track, extra=_SPOTIFY_BASIC_INFO, ms_played=ms)
 
 
 def _listenbrainz(item: dict[str, Any], now: datetime, where: str) -> Row:
@@ -149,14 +139,11 @@ def _listenbrainz(item: dict[str, Any], now: datetime, where: str) -> Row:
     if "\\u0000" in json.dumps(info):
         raise ValidationFailed(f"{where}: contains a NUL character", code="nul_character")
     isrc = info.get("isrc")
-    return Row(
-        ListenIn(
-            listened_at=at,
-            artist_name=artist,
-            track_name=track,
-            release_name=_text(meta.get("release_name"), where),
-            isrc=isrc.upper() if isinstance(isrc, str) and len(isrc) == 12 and isrc.isalnum() else None,
-            additional_info=info,
-        ),
-        None,
+    return ImportListen(
+        listened_at=at,
+        artist_name=artist,
+        track_name=track,
+        release_name=_text(meta.get("release_name"), where),
+        isrc=isrc.upper() if isinstance(isrc, str) and len(isrc) == 12 and isrc.isalnum() else None,
+        extra=info_json(info) if info else None,
     )

@@ -1,15 +1,15 @@
 """Import a listener's history from Spotify or ListenBrainz: all of it, or nothing.
 
-Two passes over the file, both streaming. The first reads every entry and refuses the file at the first
-bad one, writing nothing; it keeps the listens it parsed (up to KEEP_PARSED, which holds Spotify's own
-files, about 16,000 entries each, and a 100k-row history), so the second pass parses nothing again and
-only a larger file is read twice. The second writes the listens in chunks, each in its own short transaction, so
-no other writer waits long for SQLite's lock; the rows are tagged with the import (history.open_import,
-keyed by the file's digest) and no reader sees them until the last step publishes the import by flipping
-one flag. A worker killed mid-way leaves nothing visible; running the same file again resumes that import
-(listens have deterministic ids, history.listen_play_id, so rows already written are skipped) and
-publishes it; a file already published adds nothing (all its rows are duplicates, and the new import
-publishes empty), unless the listener has since forgotten those plays.
+The file is parsed once. The check pass reads every entry and refuses the file at the first bad one,
+writing nothing to the database; for each listen it builds the row the import will write
+(history.import_row: the deterministic id, the times, the JSON) and spools it to a file beside the upload
+(`_spool`), so memory holds one block of rows, not the file. The write pass then inserts the spooled rows
+in chunks, each in its own short transaction, so no other writer waits long for SQLite's lock; the rows
+are tagged with the import (history.open_import, keyed by the file's digest) and no reader sees them until
+the last step publishes the import by flipping one flag. A worker killed mid-way leaves nothing visible;
+running the same file again resumes that import (listens have deterministic ids, history.listen_play_id,
+so rows already written are skipped) and publishes it; a file already published adds nothing (all its rows
+are duplicates, and the new import publishes empty), unless the listener has since forgotten those plays.
 """
 
 import hashlib
@@ -27,12 +27,12 @@ from encore.db import transaction
 from encore.kernel import ValidationFailed
 from encore.portability._formats import parse_row
 from encore.portability._sources import iter_entries
+from encore.portability._spool import Spool
 
 CHUNK = 2_000  # listens in the first write transaction: about 30-60 ms on SQLite
 WRITE_BUDGET_S = 0.1  # each later one is sized from the last one's pace to hold the write lock about this long
 CHUNK_MIN, CHUNK_MAX = 500, 20_000
 MAX_ROWS = 3_000_000  # a decade of heavy listening is under a million entries
-KEEP_PARSED = 120_000  # listens the check pass keeps for the write pass: well under 100 MB of memory
 
 
 @dataclass
@@ -49,23 +49,23 @@ class ImportReport:
         return asdict(self)
 
 
-def _listens(path: Path, name: str, now: datetime, report: ImportReport | None) -> Iterator[history.ListenIn]:
+def _listens(path: Path, name: str, now: datetime, report: ImportReport) -> Iterator[history.ImportListen]:
+    skipped = report.skipped
     for where, item in iter_entries(path, name=name):
-        row = parse_row(item, now=now, where=where)
-        if report is not None:
-            report.rows += 1
-            if report.rows > MAX_ROWS:
-                raise ValidationFailed(f"more than {MAX_ROWS:,} entries in one import", code="too_many_rows")
-            if row.listen is None:
-                report.skipped[row.skipped or "not_music"] += 1
-        if row.listen is None:
+        listen = parse_row(item, now=now, where=where)
+        report.rows += 1
+        if report.rows > MAX_ROWS:
+            raise ValidationFailed(f"more than {MAX_ROWS:,} entries in one import", code="too_many_rows")
+        if isinstance(listen, str):
+            skipped[listen] += 1
             continue
-        if report is not None:
-            at = row.listen.listened_at
-            report.first = at if report.first is None or at < report.first else report.first
-            report.last = at if report.last is None or at > report.last else report.last
-            report.listens += 1
-        yield row.listen
+        at = listen.listened_at
+        if report.first is None or at < report.first:
+            report.first = at
+        if report.last is None or at > report.last:
+            report.last = at
+        report.listens += 1
+        yield listen
 
 
 def check_history(
@@ -74,16 +74,16 @@ def check_history(
     name: str,
     now: datetime,
     progress: Callable[[int], None] | None = None,
-    keep: list[history.ListenIn] | None = None,
+    keep: Callable[[history.ImportRow], None] | None = None,
 ) -> ImportReport:
     """The first pass: every entry read and checked, nothing written. Raises ValidationFailed at the first
-    bad entry. With `keep`, the first KEEP_PARSED listens are appended to it, in file order."""
+    bad entry. With `keep`, each listen's row (history.import_row) is handed to it, in file order."""
     report = ImportReport()
     if path.stat().st_size == 0:
         raise ValidationFailed("the file is empty", code="empty_file")
     for listen in _listens(path, name, now, report):
-        if keep is not None and len(keep) < KEEP_PARSED:
-            keep.append(listen)
+        if keep is not None:
+            keep(history.import_row(listen))
         if progress is not None and report.rows % CHUNK == 0:
             progress(report.rows)
     return report
@@ -106,30 +106,31 @@ def import_history(
         if progress is not None:
             progress(ImportReport(rows=rows), "check")
 
-    parsed: list[history.ListenIn] = []
-    checked = check_history(path, name=name, now=now, progress=checking, keep=parsed)
-    report = ImportReport(rows=checked.rows, skipped=checked.skipped, first=checked.first, last=checked.last)
-    report.listens = checked.listens
-    with transaction(sessions) as session:
-        import_id = history.open_import(session, user_id=user_id, digest=file_digest(path), now=now)
-    listens = _drain(parsed) if len(parsed) == checked.listens else _listens(path, name, now, None)
-    batch: list[history.ListenIn] = []
-    size = chunk or CHUNK  # a given chunk size is kept; without one, each follows the write budget
-    for listen in listens:
-        batch.append(listen)
-        if len(batch) >= size:
-            started = time.perf_counter()
-            _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
-            size = chunk or next_chunk(size, time.perf_counter() - started)
-            if progress is not None:
-                progress(report, "write")
-    _write(sessions, user_id, import_id, batch=batch, report=report, now=now)
+    with Spool(path.with_name(path.name + ".rows")) as spool:
+        checked = check_history(path, name=name, now=now, progress=checking, keep=spool.add)
+        report = ImportReport(rows=checked.rows, skipped=checked.skipped, first=checked.first, last=checked.last)
+        report.listens = checked.listens
+        with transaction(sessions) as session:
+            import_id = history.open_import(session, user_id=user_id, digest=file_digest(path), now=now)
+        batch: list[history.ImportRow] = []
+        size = chunk or CHUNK  # a given chunk size is kept; without one, each follows the write budget
+        with history.import_sessions(sessions) as writing:
+            for row in spool.read():
+                batch.append(row)
+                if len(batch) >= size:
+                    took = _write(writing, user_id, import_id, batch=batch, report=report, now=now)
+                    size = chunk or next_chunk(size, took)
+                    if progress is not None:
+                        progress(report, "write")
+            _write(writing, user_id, import_id, batch=batch, report=report, now=now)
     with transaction(sessions) as session:  # the commit point: one flag, whatever the file's size
         history.publish_import(session, import_id=import_id, now=now)
-        if report.first is not None and report.last is not None:
+        shown = report.imported > 0 or history.import_has_rows(session, user_id=user_id, import_id=import_id)
+        if shown and report.first is not None and report.last is not None:  # the months the hidden rows did not mark
             history.mark_span(session, user_id=user_id, first=report.first, last=report.last)
             insights.plays_changed(session, user_id=user_id, first=report.first, last=report.last)
-    insights.fold_everyone(sessions, user_id=user_id)  # Wrapped's rollups follow, a few months per transaction
+    if shown:  # a file imported again showed nothing new: Wrapped has nothing to fold again
+        insights.fold_everyone(sessions, user_id=user_id)  # Wrapped's rollups follow, a few months per transaction
     return report
 
 
@@ -140,13 +141,6 @@ def next_chunk(size: int, took_s: float) -> int:
     2,000 on 100k rows); the budget keeps other writers' wait for SQLite's lock short on a busy machine too."""
     paced = size * WRITE_BUDGET_S / max(took_s, 1e-3)
     return int(max(CHUNK_MIN, min(CHUNK_MAX, 2 * size, paced)))
-
-
-def _drain(parsed: list[history.ListenIn]) -> Iterator[history.ListenIn]:
-    """The kept listens in file order, each let go once handed out (written chunks free their memory)."""
-    parsed.reverse()
-    while parsed:
-        yield parsed.pop()
 
 
 def file_digest(path: Path) -> str:
@@ -162,16 +156,17 @@ def _write(
     user_id: int,
     import_id: int,
     *,
-    batch: list[history.ListenIn],
+    batch: list[history.ImportRow],
     report: ImportReport,
     now: datetime,
-) -> None:
+) -> float:
+    """One chunk in one transaction; returns how long it took, commit included (what the write budget paces)."""
     if not batch:
-        return
+        return 0.0
+    started = time.perf_counter()
     with transaction(sessions) as session:
-        added = history.submit_listens(
-            session, user_id=user_id, listens=batch, source="import", now=now, import_id=import_id
-        )
+        added = history.write_import_rows(session, user_id=user_id, import_id=import_id, rows=batch, now=now)
     report.imported += added
     report.duplicates += len(batch) - added
     batch.clear()
+    return time.perf_counter() - started

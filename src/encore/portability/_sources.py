@@ -1,9 +1,10 @@
 """Entries of an uploaded history: a JSON array, JSON lines, or either inside a zip.
 
-A JSON array of at most WHOLE_PARSE_BYTES (Spotify writes its history in files of ~12 MB; a 100k-row
-history is ~32 MB) is parsed at once by orjson, in C, about ten times faster than streaming it; each entry
-is let go once handed out. A larger one is streamed by ijson (one entry at a time), so memory stays
-bounded whatever the upload's size. Zip members are checked before they are opened: only history files
+A JSON array of at most WHOLE_PARSE_BYTES (Spotify writes its history in files of ~12 MB) is parsed at
+once by orjson; each entry is let go once handed out. A larger one (a 100k-row history in one file is
+~32 MB) is streamed by ijson's C backend, one entry at a time, so memory stays bounded whatever the upload's
+size: on 100k rows that costs ~0.08 s of CPU more than orjson (0.22 s against 0.14 s), where parsing it
+whole held ~150 MB of entries at once. Zip members are checked before they are opened: only history files
 are read, and a member that inflates past the limits is refused (zip bombs).
 """
 
@@ -25,7 +26,7 @@ MAX_UNCOMPRESSED_BYTES = 2 << 30
 MAX_RATIO = 200  # JSON compresses ~10-20x; a bomb compresses 1000x
 MAX_MEMBERS = 10_000
 MAX_LINE_BYTES = 64 << 10
-WHOLE_PARSE_BYTES = 64 << 20  # a JSON array up to this size may be parsed at once...
+WHOLE_PARSE_BYTES = 16 << 20  # a JSON array up to this size may be parsed at once...
 # ...if it holds at most this many separators: memory then stays bounded (~100 MB) even for a hostile file of
 # millions of tiny values (`[{},{},...]` would otherwise cost ~70 bytes a value); a real history row has ~20
 WHOLE_PARSE_MAX_COMMAS = 1_000_000

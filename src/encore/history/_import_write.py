@@ -1,0 +1,187 @@
+"""An import's rows: built once while its file is checked, then written hidden, a block per short transaction.
+
+`import_row` turns a listen read from a file into plain values (what a spool file holds: no datetimes,
+no dicts), with the same client play id, text key and stored forms as `submit_listens` gives the same
+listen, so a file imported before this module existed is still recognised row for row. `write_import_rows`
+inserts a block of them, tagged with an unpublished import, and does little else in its write transaction:
+the ids, the times and the JSON were made in the check pass, the catalogue is read before the write lock
+is taken, and the months are marked once, at the publish (`mark_span` over the file's span).
+
+On SQLite the per-track listen counter's insert trigger is left out of that insert (dropped and created
+again inside the same write transaction, see `_without_counter_trigger`): for a hidden row it does nothing,
+yet merely firing it cost about a quarter of the insert (an AFTER INSERT trigger runs a sub-program per
+row, even when its WHEN is false). The publish counts the import's listens in one statement, as before.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from encore.history._imports import HistoryImport
+from encore.history._listens import (
+    _INSERT_FORMAT,
+    _INSERT_QMARK,
+    PRECHECK_AT,
+    PRECHECK_SAMPLE,
+    _any_kept,
+    play_id,
+)
+from encore.history._match import catalogue_matches, text_key
+from encore.history._models import Play
+
+
+class ImportListen(NamedTuple):
+    """One listen read from an imported file. A tuple, not a dataclass: one is built per entry of a file of
+    up to millions, and a frozen dataclass cost ~3x as much to build."""
+
+    listened_at: datetime
+    artist_name: str
+    track_name: str
+    release_name: str | None = None
+    isrc: str | None = None
+    extra: str | None = None  # the submitter's additional_info as JSON text (history.info_json)
+    ms_played: int | None = None
+
+
+# client play id, started_at (naive UTC text "YYYY-MM-DD HH:MM:SS.ffffff", as SQLite stores it), ms_played,
+# artist, title, release, ISRC, text key, additional_info as JSON text (an imported listen has no duration)
+ImportRow = tuple[str, str, int, str, str, str | None, str | None, str, str | None]
+
+_COUNTER_TRIGGER = "plays_listens_ai"  # migration story_4: counts a visible listen of a catalogue track
+IMPORT_CACHE_KIB = 64 << 10  # SQLite page cache of an import's connection (see import_sessions)
+IMPORT_CHECKPOINT_PAGES = 10_000  # ~40 MB of WAL between checkpoints during an import's write pass
+
+
+def import_row(listen: ImportListen) -> ImportRow:
+    """The listen as an import writes it: the values `submit_listens` stores for the same ListenIn, in
+    plain types (a test holds the two equal)."""
+    at, artist, track, release, isrc, extra, ms = listen
+    key = text_key(artist, track)
+    return (
+        play_id(at, key),
+        utc_text(at),
+        ms or 0,
+        artist[:512],
+        track[:512],
+        (release or "")[:512] or None,
+        (isrc or "").upper()[:12] or None,
+        key,
+        extra,
+    )
+
+
+def utc_text(at: datetime) -> str:
+    """'2024-03-01 08:00:00.000000': the instant in UTC, as SQLAlchemy stores a DateTime in SQLite."""
+    at = at if at.tzinfo is UTC else at.astimezone(UTC)
+    text = str(at)  # "2024-03-01 08:00:00.250000+00:00", without the fraction when it is 0 (isoformat's
+    return text[:26] if at.microsecond else text[:19] + ".000000"  # timespec argument costs ~1 us a row)
+
+
+def write_import_rows(
+    session: Session, *, user_id: int, import_id: int, rows: Sequence[ImportRow], now: datetime
+) -> int:
+    """Insert these rows of an unpublished import (hidden until it publishes); returns how many were new.
+    Rows already kept (a resumed import, the same file again) are skipped, as `submit_listens` skips them."""
+    if len(rows) >= PRECHECK_AT and _any_kept(session, user_id, [r[0] for r in rows[:PRECHECK_SAMPLE]]):
+        rows = _unseen(session, user_id, rows)  # a file imported again is all duplicates: skip the work
+    if not rows:
+        return 0
+    known = catalogue_matches(session, artists={r[3] for r in rows}, isrcs={r[6] for r in rows if r[6]})
+    matched: dict[str, int] = {}  # text key or "isrc:..." -> track id, of every track of these artists
+    for found in known.values():
+        matched.update(found)
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    stamp: Any = utc_text(now) if sqlite else now
+    full = []
+    for pid, started, ms, artist, track, release, isrc, key, extra in rows:
+        track_id = ((matched.get("isrc:" + isrc) if isrc else None) or matched.get(key)) if matched else None
+        at: Any = started if sqlite else datetime.fromisoformat(started).replace(tzinfo=UTC)
+        full.append(
+            (user_id, pid, track_id, at, stamp, ms, "ended", False, "import", True, artist, track, release, isrc,
+             None if track_id is not None else key, None, extra, import_id)
+        )  # fmt: skip
+    sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
+    if not sqlite:
+        return int(conn.exec_driver_sql(sql, full).rowcount)
+    with _without_counter_trigger(conn, import_id):
+        return int(conn.exec_driver_sql(sql, full).rowcount)
+
+
+@contextmanager
+def import_sessions(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """Sessions for an import's write pass, all on one connection held for the pass, so that on SQLite it
+    can be tuned for a long run of inserts and given back to the pool as it was:
+    - a page cache of IMPORT_CACHE_KIB: each new row lands on a random leaf of the two hash-keyed indexes
+      (client play id, match key), which the pool's usual 2 MiB evicted and re-read within a chunk and
+      between chunks;
+    - a checkpoint every IMPORT_CHECKPOINT_PAGES of WAL instead of every 1,000: each chunk's commit rewrites
+      most of those indexes' pages, and checkpointing each version of them back into the database cost
+      ~20% of the write pass (the commit runs it, after the write lock is released); one checkpoint ends
+      the pass."""
+    with sessions() as probe:
+        engine = probe.get_bind()
+    if not isinstance(engine, Engine):  # sessions bound to one connection already: nothing to hold
+        yield sessions
+        return
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+        before = (
+            (raw.execute("PRAGMA cache_size").fetchone()[0], raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+            if raw is not None
+            else None
+        )
+        if raw is not None:
+            raw.execute(f"PRAGMA cache_size=-{int(IMPORT_CACHE_KIB)}")
+            raw.execute(f"PRAGMA wal_autocheckpoint={int(IMPORT_CHECKPOINT_PAGES)}")
+        conn.commit()  # no transaction left open: each session begins and commits its own
+        try:
+            yield sessionmaker(bind=conn, expire_on_commit=False)
+        finally:
+            if raw is not None and before is not None:
+                conn.rollback()
+                raw.execute(f"PRAGMA cache_size={int(before[0])}")
+                raw.execute(f"PRAGMA wal_autocheckpoint={int(before[1])}")
+                raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _unseen(session: Session, user_id: int, rows: Sequence[ImportRow]) -> list[ImportRow]:
+    ids, seen = [r[0] for r in rows], set[str]()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        seen.update(
+            session.scalars(select(Play.client_play_id).where(Play.user_id == user_id, Play.client_play_id.in_(chunk)))
+        )
+    return [r for r in rows if r[0] not in seen]
+
+
+@contextmanager
+def _without_counter_trigger(conn: Connection, import_id: int) -> Iterator[None]:
+    """SQLite: the insert trigger of the listen counters is dropped for the body and created again with its
+    own text, all in one write transaction. No other writer can write between (SQLite has one writer; the
+    transaction takes the write lock first) and readers see the schema as committed, so no one else's play
+    is ever written without it. Its WHEN counts only visible plays, so leaving it out changes nothing for
+    this import's rows while the import is unpublished, which is checked under the lock (a second run of the
+    same file may have published it; its rows then keep the trigger). If the body fails, the rollback brings
+    the trigger back."""
+    raw = conn.connection.driver_connection
+    if raw is None:
+        yield
+        return
+    if not raw.in_transaction:  # pysqlite begins only before DML: DDL outside a transaction would commit at once
+        raw.execute("BEGIN IMMEDIATE")
+    found = raw.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_COUNTER_TRIGGER,)
+    ).fetchall()  # every row read: a statement left open on the schema would make DROP TRIGGER fail
+    published = conn.execute(select(HistoryImport.published).where(HistoryImport.id == import_id)).scalar()
+    if not found or published is not False:
+        yield
+        return
+    raw.execute(f"DROP TRIGGER {_COUNTER_TRIGGER}")
+    yield
+    raw.execute(str(found[0][0]))
