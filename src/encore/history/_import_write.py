@@ -167,8 +167,8 @@ def _without_counter_trigger(conn: Connection, import_id: int) -> Iterator[None]
     transaction takes the write lock first) and readers see the schema as committed, so no one else's play
     is ever written without it. Its WHEN counts only visible plays, so leaving it out changes nothing for
     this import's rows while the import is unpublished, which is checked under the lock (a second run of the
-    same file may have published it; its rows then keep the trigger). If the body fails, the rollback brings
-    the trigger back."""
+    same file may have published it; its rows then keep the trigger). The trigger is created again however
+    the body ends (if a failed body's rollback already brought it back, that creation does nothing)."""
     raw = conn.connection.driver_connection
     if raw is None:
         yield
@@ -183,5 +183,7 @@ def _without_counter_trigger(conn: Connection, import_id: int) -> Iterator[None]
         yield
         return
     raw.execute(f"DROP TRIGGER {_COUNTER_TRIGGER}")
-    yield
-    raw.execute(str(found[0][0]))
+    try:
+        yield
+    finally:  # also when a caller catches the body's error and commits: the trigger is never left out
+        raw.execute(str(found[0][0]).replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
