@@ -96,17 +96,8 @@ def _check(base: str, path: str, token: str) -> None:
         assert r.json()["subsonic-response"]["status"] == "ok", (path, r.text[:300])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", type=Path, required=True)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
-    parser.add_argument("--cold", action="store_true", help="skip the pass that asks every URL once first")
-    args = parser.parse_args()
-    db = args.db.resolve()
-    track_ids, client_id, secret = _prepare(db)
-    key, album_ids = _subsonic_key(db)
+def make_scenarios(track_ids: list[str], key: str, album_ids: list[str]) -> dict[str, list[str]]:
+    """Each endpoint's URLs (the same for every tree and every run: seeded)."""
     rng = random.Random(5)
     words = [q for _, q in queries(rng, 500)]
     sub = {"apiKey": key, "f": "json", "v": "1.16.1", "c": "bench"}
@@ -115,7 +106,7 @@ def main() -> None:
         for t in ("newest", "alphabeticalByName", "random", "alphabeticalByArtist")
         for _ in range(50)
     ]
-    scenarios = {
+    return {
         "constant JSON (floor)": ["/bench/const"],
         "/api/tracks/{id}": [f"/api/tracks/{i}" for i in track_ids],
         "/v1/tracks/{id}": [f"/v1/tracks/{i}" for i in track_ids],
@@ -128,6 +119,20 @@ def main() -> None:
             for w in words
         ],
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
+    parser.add_argument("--cold", action="store_true", help="skip the pass that asks every URL once first")
+    args = parser.parse_args()
+    db = args.db.resolve()
+    track_ids, client_id, secret = _prepare(db)
+    key, album_ids = _subsonic_key(db)
+    scenarios = make_scenarios(track_ids, key, album_ids)
     port = 18600 + os.getpid() % 300
     proc = _serve(db, port)
     base = f"http://127.0.0.1:{port}"

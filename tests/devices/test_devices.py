@@ -1,7 +1,8 @@
 """Device credentials on SQLite and PostgreSQL: shown once, stored hashed / encrypted, revocable."""
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -14,6 +15,7 @@ from encore.devices import (
     choose_auth,
     create_device,
     list_devices,
+    owner_of_api_key,
     revoke_device,
     user_for_api_key,
     user_for_app_password,
@@ -23,6 +25,8 @@ from encore.kernel import NotFound, ValidationFailed
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SECRET = b"a-server-secret-that-is-long-enough-for-tests"
+# The two API-key lookups: the ORM one, and the column-only one Subsonic reads on every request (#16).
+KEY_LOOKUPS = pytest.mark.parametrize("lookup", [user_for_api_key, owner_of_api_key], ids=["entity", "columns"])
 
 
 def test_credentials_are_stored_hashed_and_encrypted_and_work(container: Container) -> None:
@@ -128,7 +132,8 @@ def test_wrong_credentials_cost_the_same_work_whether_or_not_the_account_exists(
             assert cost(name, check) == known, (name, check)
 
 
-def test_a_deactivated_account_s_api_key_stops_working(container: Container) -> None:
+@KEY_LOOKUPS
+def test_a_deactivated_account_s_api_key_stops_working(container: Container, lookup: Any) -> None:
     from encore.accounts import User
 
     with transaction(container.sessions) as s:
@@ -136,14 +141,17 @@ def test_a_deactivated_account_s_api_key_stops_working(container: Container) -> 
         key = create_device(s, user_id=user.id, name="phone", secret=SECRET, now=NOW).api_key
         uid = user.id
     with transaction(container.sessions) as s:
-        assert user_for_api_key(s, api_key=key, now=NOW) is not None
+        assert lookup(s, api_key=key, now=NOW) is not None
         s.get_one(User, uid).is_active = False
     with transaction(container.sessions) as s:
-        assert user_for_api_key(s, api_key=key, now=NOW) is None
-        assert user_for_api_key(s, api_key=key + "x", now=NOW) is None
+        assert lookup(s, api_key=key, now=NOW) is None
+        assert lookup(s, api_key=key + "x", now=NOW) is None
 
 
-def test_a_key_read_many_times_stops_at_once_on_revoke_sign_out_and_sign_out_everyone(container: Container) -> None:
+@KEY_LOOKUPS
+def test_a_key_read_many_times_stops_at_once_on_revoke_sign_out_and_sign_out_everyone(
+    container: Container, lookup: Any
+) -> None:
     """The key lookup is a statement built once per process (#16); nothing of its answer may outlive a
     revocation, a sign-out or a sign-out of everyone, however often the key was read before."""
     from encore.accounts import sign_out_account, sign_out_everyone
@@ -155,8 +163,8 @@ def test_a_key_read_many_times_stops_at_once_on_revoke_sign_out_and_sign_out_eve
 
     def who(api_key: str) -> int | None:
         with transaction(container.sessions) as s:
-            found = user_for_api_key(s, api_key=api_key, now=NOW)
-            return None if found is None else found.id
+            found = lookup(s, api_key=api_key, now=NOW)
+            return None if found is None else int(found.id)
 
     for _ in range(3):
         assert [who(k.api_key) for k in keys] == [uid, uid, uid]
@@ -176,3 +184,29 @@ def test_a_key_read_many_times_stops_at_once_on_revoke_sign_out_and_sign_out_eve
         assert who(bad) is None
     with transaction(container.sessions) as s:  # a lone surrogate as an app password fails, never crashes
         assert user_for_app_password(s, username="cai", password="\ud800", secret=SECRET, now=NOW) is None
+
+
+def test_the_column_lookup_answers_as_the_account_and_touches_the_device_every_few_minutes(
+    container: Container,
+) -> None:
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="Dora", password="account-pass-123")
+        key = create_device(s, user_id=user.id, name="phone", secret=SECRET, now=NOW).api_key
+        uid, public_id = user.id, user.public_id
+    with transaction(container.sessions) as s:
+        owner = owner_of_api_key(s, api_key=key, now=NOW)
+    assert owner is not None
+    assert (owner.id, owner.public_id, owner.username, owner.username_key) == (uid, public_id, "Dora", "dora")
+    assert (owner.role, owner.is_active, owner.must_reset_password) == ("listener", True, False)
+
+    def last_used() -> datetime | None:
+        with transaction(container.sessions) as s:
+            return s.scalar(select(Device.last_used_at))
+
+    assert last_used() == NOW
+    with transaction(container.sessions) as s:
+        owner_of_api_key(s, api_key=key, now=NOW + timedelta(minutes=1))
+    assert last_used() == NOW  # a hint, not a write per request
+    with transaction(container.sessions) as s:
+        owner_of_api_key(s, api_key=key, now=NOW + timedelta(minutes=6))
+    assert last_used() == NOW + timedelta(minutes=6)

@@ -132,8 +132,11 @@ _LOADERS: dict[str, Callable[[Session, Sequence[int]], Mapping[int, object]]] = 
 }
 
 
-def views_by_ids(session: Session, kind: str, ids: Sequence[int], cache: CatalogueCache | None) -> dict[int, Any]:
-    """Views of one kind by row id: from the cache, the rest in one load (which fills the cache)."""
+def views_by_ids(
+    session: Session, kind: str, ids: Sequence[int], cache: CatalogueCache | None, *, keep: bool = True
+) -> dict[int, Any]:
+    """Views of one kind by row id: from the cache, the rest in one load (which fills the cache, unless `keep`
+    is False: for views that a larger cached entry holds anyway, such as an album page's tracks)."""
     if cache is None:
         return dict(_LOADERS[kind](session, ids))
     found: dict[int, Any] = {}
@@ -145,7 +148,8 @@ def views_by_ids(session: Session, kind: str, ids: Sequence[int], cache: Catalog
     if missing:
         built_at = cache.views.generation
         for i, view in _LOADERS[kind](session, missing).items():
-            cache.views.put((kind, i), view, built_at=built_at)
+            if keep:
+                cache.views.put((kind, i), view, built_at=built_at)
             found[i] = view
     return found
 

@@ -147,8 +147,8 @@ def listed_id(session: Session, kind: str, public_id: str) -> int:
     return found
 
 
-def _views(session: Session, kind: str, ids: Sequence[int]) -> list[Any]:
-    found = views_by_ids(session, kind, ids, cache_for(session))
+def _views(session: Session, kind: str, ids: Sequence[int], *, keep: bool = True) -> list[Any]:
+    found = views_by_ids(session, kind, ids, cache_for(session), keep=keep)
     return [found[i] for i in ids if i in found]
 
 
@@ -253,7 +253,8 @@ def album_page(session: Session, *, album_id: str) -> AlbumPage:
     summary = _views(session, "album", [row])
     if not summary:
         raise NotFound("no such album")
-    page = AlbumPage(summary[0], _views(session, "track", tracks))
+    # The page holds its tracks' views: kept one by one too, an album would cost the cache a dozen entries.
+    page = AlbumPage(summary[0], _views(session, "track", tracks, keep=False))
     if cache:
         cache.views.put(("album_page", row), page, built_at=built_at)
     return page

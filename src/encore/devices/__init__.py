@@ -7,10 +7,12 @@ phone or desktop app in the player and revokes it there.
 from encore.devices._models import Device
 from encore.devices._policy import AuthChoice, choose_auth
 from encore.devices._service import (
+    DeviceOwner,
     DeviceView,
     NewDevice,
     create_device,
     list_devices,
+    owner_of_api_key,
     reseal_app_passwords,
     revoke_device,
     user_for_api_key,
@@ -21,11 +23,13 @@ from encore.devices._service import (
 __all__ = [
     "AuthChoice",
     "Device",
+    "DeviceOwner",
     "DeviceView",
     "NewDevice",
     "choose_auth",
     "create_device",
     "list_devices",
+    "owner_of_api_key",
     "reseal_app_passwords",
     "revoke_device",
     "user_for_api_key",

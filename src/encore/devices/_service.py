@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts import User, issue_epoch, live_credential
@@ -121,6 +121,73 @@ def user_for_api_key(session: Session, *, api_key: str, now: datetime) -> User |
     user, device = row
     _touch(device, now)
     return user if user.is_active else None
+
+
+@dataclass(frozen=True)
+class DeviceOwner:
+    """The account behind a device credential, as columns (no ORM entities: this is read on every Subsonic request)."""
+
+    id: int
+    public_id: str
+    username: str
+    username_key: str
+    email: str | None
+    role: str
+    is_active: bool
+    must_reset_password: bool
+
+    @classmethod
+    def of(cls, user: User) -> "DeviceOwner":
+        return cls(
+            user.id,
+            user.public_id,
+            user.username,
+            user.username_key,
+            user.email,
+            user.role,
+            user.is_active,
+            user.must_reset_password,
+        )
+
+
+@lru_cache(maxsize=1)
+def _owner_by_api_key() -> Select[int, str, str, str, str | None, str, bool, bool, int, datetime | None]:
+    """Built once; nothing about the answer is kept: a revoked key or a signed-out account fails on the next
+    request, on every node."""
+    return (
+        select(
+            User.id,
+            User.public_id,
+            User.username,
+            User.username_key,
+            User.email,
+            User.role,
+            User.is_active,
+            User.must_reset_password,
+            Device.id.label("device_id"),
+            Device.last_used_at,
+        )
+        .join(Device, Device.user_id == User.id)
+        .where(Device.api_key_hash == bindparam("key_hash"), live_credential(Device.epoch))
+    )
+
+
+@lru_cache(maxsize=1)
+def _touch_device() -> Update:
+    return update(Device).where(Device.id == bindparam("device_id")).values(last_used_at=bindparam("now"))
+
+
+def owner_of_api_key(session: Session, *, api_key: str, now: datetime) -> DeviceOwner | None:
+    """What `user_for_api_key` answers, read as columns: the same checks (a live device credential of an
+    active account), the same touch of the device's last use (at most every few minutes)."""
+    if not api_key.startswith(API_KEY_PREFIX) or len(api_key) > 100:
+        return None
+    row = session.execute(_owner_by_api_key(), {"key_hash": _hash_key(api_key)}).first()
+    if row is None or not row.is_active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY:
+        session.execute(_touch_device(), {"device_id": row.device_id, "now": now})
+    return DeviceOwner(*row[:8])
 
 
 @lru_cache(maxsize=4)

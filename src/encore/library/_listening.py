@@ -3,9 +3,10 @@ what is playing now, top tracks. They join the catalogue with plays, likes and r
 
 import random
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Index, Select, case, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, Index, Select, bindparam, case, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from encore.catalog import (
@@ -65,14 +66,30 @@ def _not_ad_album(column: Any) -> ColumnElement[bool]:
     return column.not_in(select(Album.id).where(unlisted_album()))  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=1)
+def _any_unlisted_album() -> Select[Any]:
+    # One EXISTS per part of unlisted_album's OR, so each uses its partial index: with the OR in one
+    # WHERE, SQLite scanned every album on every album list (#16). Built once (as every statement asked
+    # per request here): building a statement and its cache key cost more CPU than running it.
+    parts = cast(list[ColumnElement[bool]], unlisted_album().get_children())
+    return select(or_(*[exists().where(part) for part in parts]))
+
+
 def _any_ad_album(session: Session) -> bool:
     # Skipping rows by OFFSET is cheap on an ordering index; testing each skipped row against the ads costs
     # ~5 ms at offset 50,000 (docs/benchmarks.md), so a catalogue without ads does not pay for it.
-    # One EXISTS per part of unlisted_album's OR, so each uses its partial index: with the OR in one
-    # WHERE, SQLite scanned every album on every album list (#16).
-    parts = cast(list[ColumnElement[bool]], unlisted_album().get_children())
-    probes = [exists().where(part) for part in parts]
-    return bool(session.scalar(select(or_(*probes))))
+    return bool(session.scalar(_any_unlisted_album()))
+
+
+@lru_cache(maxsize=2)
+def _top_id(model: type[Album] | type[Track]) -> Select[Any]:
+    return select(func.max(model.id))
+
+
+@lru_cache(maxsize=2)
+def _music_among(model: type[Album] | type[Track]) -> Select[Any]:
+    music = music_album() if model is Album else music_track()
+    return select(model.id).where(model.id.in_(bindparam("ids", expanding=True)), music)
 
 
 def _not_ad_track(column: Any) -> ColumnElement[bool]:
@@ -80,10 +97,18 @@ def _not_ad_track(column: Any) -> ColumnElement[bool]:
 
 
 def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, where: Select[Any] | None) -> list[int]:
-    """Random rows without ORDER BY random() over the whole table: probe random id ranges (music only)."""
-    top = session.scalar(select(func.max(model.id))) or 0
-    music = music_album() if model is Album else music_track()
+    """Random rows without ORDER BY random() over the whole table (music only). Unfiltered: draw ids and keep
+    the music rows among them, one statement a round (a page is usually one round: it probed each id with a
+    statement of its own, 40 of them for 20 albums). Then, or with a filter: probe random id ranges."""
+    top = session.scalar(_top_id(model)) or 0
     found: dict[int, None] = {}
+    for _ in range(4 if where is None else 0):
+        if len(found) >= n or top == 0:
+            break
+        drawn = random.sample(range(1, top + 1), min(n * 2, top))
+        hits = set(session.scalars(_music_among(model), {"ids": drawn}))
+        found.update((i, None) for i in drawn if i in hits)  # in the drawn (random) order
+    music = music_album() if model is Album else music_track()
     for _ in range(4):
         if len(found) >= n or top == 0:
             break

@@ -49,6 +49,7 @@ from encore.web._wrapped_routes import router as wrapped_router
 from encore.web.listenbrainz import SUBMIT_PATH, make_submit_endpoint
 from encore.web.listenbrainz import routers as listenbrainz_routers
 from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE
+from encore.web.spotify import include_v1
 from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import router as subsonic_router
 
@@ -71,15 +72,16 @@ def _build_api() -> FastAPI:
     # /docs is Encore's own page (web.spotify): FastAPI's loads Swagger UI from a CDN, which the CSP refuses.
     app = FastAPI(title="Encore", version="0.1.0", docs_url=None, redoc_url=None)
     _errors.install(app)
+    # A request is matched against the routes in order: the hot reads (player catalogue, Subsonic, /v1) come
+    # first. No path of one router is also a path of another, so the order changes nothing else.
+    for router in (health_router, auth_router, catalog_router, subsonic_router):
+        app.include_router(router)
+    include_v1(app)
     for router in (
-        health_router,
-        auth_router,
-        catalog_router,
         library_router,
         playback_router,
         upload_router,
         device_router,
-        subsonic_router,
         entitlement_router,
         exclusive_router,
         retail_router,

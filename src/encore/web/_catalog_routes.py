@@ -2,12 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from encore import catalog
-from encore.web._deps import Cache, Db
+from encore.bootstrap import Container
+from encore.web._deps import Cache, Db, container
 from encore.web._mappers import album_out, artist_out, track_out
 from encore.web._schemas import AlbumOut, ArtistOut, PageOut, TrackOut
+from encore.web._threads import run_read
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
 
@@ -80,14 +82,19 @@ def label(label_id: str, session: Db) -> dict[str, object]:
 
 
 @router.get("/tracks/{track_id}", response_model=TrackOut)
-def track(track_id: str, session: Db) -> Response:
-    """The JSON is built once per track and kept until the catalogue changes (catalog.representation)."""
-    body = catalog.representation(
-        session,
-        ("api/tracks", track_id),
-        lambda: track_out(catalog.track_view(session, track_id=track_id)).model_dump_json().encode(),
-    )
-    return Response(body, media_type="application/json")
+async def track(track_id: str, request: Request) -> Response:
+    """The JSON is built once per track and kept until the catalogue changes (catalog.representation); the
+    read is one hop to a read thread (web._threads), its session and transaction its own."""
+    return Response(await run_read(_track_json, container(request), track_id), media_type="application/json")
+
+
+def _track_json(c: Container, track_id: str) -> bytes:
+    with c.sessions() as session, session.begin():
+        return catalog.representation(
+            session,
+            ("api/tracks", track_id),
+            lambda: track_out(catalog.track_view(session, track_id=track_id)).model_dump_json().encode(),
+        )
 
 
 @router.get("/search")

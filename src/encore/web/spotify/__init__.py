@@ -57,11 +57,19 @@ class TrailingSlash:
         await self.app(scope, receive, send)
 
 
+def include_v1(app: FastAPI) -> None:
+    """Mount /v1 (before `install`, early in the route table: a request is matched against the routes in
+    order, and /v1's catalogue reads were matched after every player route)."""
+    for router in V1_ROUTERS:
+        app.include_router(router)
+
+
 def install(app: FastAPI) -> None:
-    """Mount /v1 and the OAuth endpoints and pages (the apps' rate windows are the container's)."""
+    """The OAuth endpoints and pages, and the /v1 middleware and docs (the apps' rate windows are the
+    container's); `include_v1` mounts /v1 itself."""
     app.add_middleware(TrailingSlash)
     _document_scopes()
-    for router in (*V1_ROUTERS, _oauth_routes.router, _oauth_routes.dev, _oauth_routes.pages):
+    for router in (_oauth_routes.router, _oauth_routes.dev, _oauth_routes.pages):
         app.include_router(router)
     from encore.web.spotify._openapi import describe, serve_docs
 
@@ -69,4 +77,4 @@ def install(app: FastAPI) -> None:
     serve_docs(app)
 
 
-__all__ = ["V1_ROUTERS", "install", "v1_routes"]
+__all__ = ["V1_ROUTERS", "include_v1", "install", "v1_routes"]

@@ -3,12 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 
-from encore import catalog
+from encore import catalog, oauth
 from encore.kernel import ValidationFailed, is_public_id
 from encore.web._deps import Cache, Db, container
 from encore.web.spotify import _schemas as s
-from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url, ids_param
+from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, AnyTokenGate, SpotifyRoute, base_url, ids_param
 from encore.web.spotify._playable import mark_playable, playable_json
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import album_full, album_simple, artist_full, paging, track_full, track_simple
@@ -71,20 +72,21 @@ def search(
 
 
 @router.get("/tracks/{id}", summary="Get a track", response_model=s.Track)
-def track(request: Request, session: Db, access: AnyToken, id: Id, market: Market = None) -> Response:
-    base = base_url(request)
+async def track(request: Request, gate: AnyTokenGate, id: Id, market: Market = None) -> Response:
+    base, clock = base_url(request), container(request).clock
 
-    def made() -> bytes:
-        view = catalog.track_view(session, track_id=_valid(id, "track"))
-        full = track_full(base, view, catalog.album_summary(session, album_id=view.album_id))
-        return full.model_dump_json().encode()
+    def read(session: Session, access: oauth.Access) -> bytes:
+        def made() -> bytes:
+            view = catalog.track_view(session, track_id=_valid(id, "track"))
+            full = track_full(base, view, catalog.album_summary(session, album_id=view.album_id))
+            return full.model_dump_json().encode()
 
-    # Built once per track and address, kept until the catalogue changes (catalog.representation); only
-    # `is_playable` is the caller's own.
-    body = catalog.representation(session, ("v1/tracks", base, id), made)
-    now = container(request).clock.now()
-    body = playable_json(session, user_id=access.user_id, now=now, track_id=id, body=body)
-    return Response(body, media_type="application/json")
+        # Built once per track and address, kept until the catalogue changes (catalog.representation);
+        # only `is_playable` is the caller's own.
+        body = catalog.representation(session, ("v1/tracks", base, id), made)
+        return playable_json(session, user_id=access.user_id, now=clock.now(), track_id=id, body=body)
+
+    return Response(await gate.run(read), media_type="application/json")
 
 
 @router.get("/tracks", summary="Get several tracks")

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -14,7 +14,10 @@ from encore import oauth
 from encore.kernel import EncoreError, PermissionDenied
 from encore.web._deps import Db, container
 from encore.web._errors import status_for
+from encore.web._threads import run_read
 from encore.web.spotify._schemas import Error
+
+T = TypeVar("T")
 
 
 class RateLimited(EncoreError):
@@ -86,18 +89,50 @@ def _bearer(request: Request) -> str:
     return value.strip()
 
 
+def _checked(session: Session, request: Request, token: str, wanted: list[str]) -> oauth.Access:
+    """The token (every request: a revoked one fails on the next), its scopes, the app's rate window."""
+    c = container(request)
+    access = oauth.check_access(session, token=token, scopes=wanted, now=c.clock.now())
+    decision = c.app_rates.hit(access.app_id, access.rate_limit)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after)
+    flush_usage(session, c.app_rates, now=c.clock.now())
+    return access
+
+
 def needs(*alternatives: str) -> Callable[..., oauth.Access]:
     """A dependency: a valid token holding all scopes of at least one alternative ("a b" means a and b)."""
     wanted = [a for a in alternatives if a]
 
     def dependency(request: Request, session: Db) -> oauth.Access:
-        c = container(request)
-        access = oauth.check_access(session, token=_bearer(request), scopes=wanted, now=c.clock.now())
-        decision = c.app_rates.hit(access.app_id, access.rate_limit)
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after)
-        flush_usage(session, c.app_rates, now=c.clock.now())
-        return access
+        return _checked(session, request, _bearer(request), wanted)
+
+    dependency.scopes = wanted  # type: ignore[attr-defined]  # read by the docs and the scope-matrix test
+    return dependency
+
+
+class Gate:
+    """A hot read's way in: the same checks as `needs`, made in the read's own thread hop and transaction
+    (a sync dependency, the request's session and a sync handler took four hops through the thread pool).
+    The read function gets the session only through `run`, after the checks have passed."""
+
+    def __init__(self, request: Request, token: str, wanted: list[str]) -> None:
+        self._request, self._token, self._wanted = request, token, wanted
+
+    async def run(self, read: Callable[[Session, oauth.Access], T]) -> T:
+        return await run_read(self._in_thread, read)
+
+    def _in_thread(self, read: Callable[[Session, oauth.Access], T]) -> T:
+        with container(self._request).sessions() as session, session.begin():
+            return read(session, _checked(session, self._request, self._token, self._wanted))
+
+
+def gated(*alternatives: str) -> Callable[[Request], Coroutine[Any, Any, Gate]]:
+    """Like `needs`, for an async handler that reads through `Gate.run` (one hop, checks first)."""
+    wanted = [a for a in alternatives if a]
+
+    async def dependency(request: Request) -> Gate:
+        return Gate(request, _bearer(request), wanted)
 
     dependency.scopes = wanted  # type: ignore[attr-defined]  # read by the docs and the scope-matrix test
     return dependency
@@ -115,6 +150,7 @@ def has_scope(access: oauth.Access, scope: str) -> bool:
 
 # `access: TopRead` checks the token and its scopes; install() documents them in OpenAPI.
 AnyToken = Annotated[oauth.Access, Depends(needs())]
+AnyTokenGate = Annotated[Gate, Depends(gated())]
 TopRead = Annotated[oauth.Access, Depends(needs("user-top-read"))]
 RecentRead = Annotated[oauth.Access, Depends(needs("user-read-recently-played"))]
 LibraryRead = Annotated[oauth.Access, Depends(needs("user-library-read"))]

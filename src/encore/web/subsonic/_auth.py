@@ -5,8 +5,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from encore.accounts import User, may_use_account
-from encore.devices import choose_auth, user_for_api_key, user_for_app_password, user_for_token
+from encore.accounts import may_use_account
+from encore.devices import DeviceOwner, choose_auth, owner_of_api_key, user_for_app_password, user_for_token
 from encore.keys import Key
 from encore.web.subsonic._envelope import (
     CONFLICTING_AUTH,
@@ -27,24 +27,26 @@ def _password(raw: str) -> str:
         raise SubsonicError(WRONG_CREDENTIALS, "wrong username or password") from exc
 
 
-def authenticate(session: Session, params: Params, *, secret: bytes, now: datetime, keys: Sequence[Key] = ()) -> User:
+def authenticate(
+    session: Session, params: Params, *, secret: bytes, now: datetime, keys: Sequence[Key] = ()
+) -> DeviceOwner:
     user = _credentials(session, params, secret=secret, now=now, keys=keys)
     if not may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password).allowed:
         raise SubsonicError(WRONG_CREDENTIALS, "password reset required: choose a new one in Encore's web player")
     return user
 
 
-def _credentials(session: Session, params: Params, *, secret: bytes, now: datetime, keys: Sequence[Key]) -> User:
+def _credentials(session: Session, params: Params, *, secret: bytes, now: datetime, keys: Sequence[Key]) -> DeviceOwner:
     api_key, username = params.get("apiKey"), params.get("u")
     password, token, salt = params.get("p"), params.get("t"), params.get("s")
     choice = choose_auth(api_key=api_key, username=username, password=password, token=token, salt=salt)
     if choice.reason == "conflicting":
         raise SubsonicError(CONFLICTING_AUTH, "multiple conflicting authentication mechanisms provided")
     if choice.method == "api_key" and api_key is not None:
-        user = user_for_api_key(session, api_key=api_key, now=now)
-        if user is None:
+        owner = owner_of_api_key(session, api_key=api_key, now=now)  # columns only: every request reads it
+        if owner is None:
             raise SubsonicError(INVALID_API_KEY, "invalid API key")
-        return user
+        return owner
     if choice.method is None or username is None:
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: apiKey, or u with t and s, or u with p")
     if choice.method == "token" and token is not None and salt is not None:
@@ -57,4 +59,4 @@ def _credentials(session: Session, params: Params, *, secret: bytes, now: dateti
         )
     if found is None:
         raise SubsonicError(WRONG_CREDENTIALS, "wrong username or password")
-    return found
+    return DeviceOwner.of(found)

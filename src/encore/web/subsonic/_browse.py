@@ -8,7 +8,7 @@ from encore import catalog, discovery, library
 from encore.catalog import ArtistSummary
 from encore.web.subsonic import _map
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._envelope import Payload
+from encore.web.subsonic._envelope import Payload, Ready
 from encore.web.subsonic._ids import ALBUM, ARTIST, TRACK, parse, public
 from encore.web.subsonic._stars import starred_map
 
@@ -84,40 +84,65 @@ def marks(
     )
 
 
-def _shape(ctx: Ctx, key: tuple[str, str], build: Callable[[], Payload]) -> Payload:
-    """A view's Subsonic shape without the caller's annotations, built once and kept with the catalogue's
-    views (so it goes when the catalogue changes); the caller gets a copy to annotate."""
+def _ready(ctx: Ctx, key: tuple[str, str], build: Callable[[], Payload]) -> Ready:
+    """A view's Subsonic shape without the caller's marks, built (and written, see Ready) once and kept with
+    the catalogue's views, so it goes when the catalogue changes."""
     cache = catalog.cache_for(ctx.session)
     found = cache.views.get(("subsonic", *key)) if cache else None
-    if not isinstance(found, dict):
+    if not isinstance(found, Ready):
         built_at = cache.views.generation if cache else 0
-        found = build()
+        found = Ready(build())
         if cache:
             cache.views.put(("subsonic", *key), found, built_at=built_at)
-    return dict(found)  # the per-listener keys are in the shape already (None): set in place, order kept
+    return found
+
+
+def _album_item(ready: Ready, a: catalog.AlbumSummary, notes: library.Annotations) -> Payload | Ready:
+    star, rating = notes.star("album", a.id), notes.rating("album", a.id)
+    if star is None and rating is None:
+        return ready  # what everyone sees: spliced in as written
+    shape = dict(ready.shape)  # the caller's keys are in the shape already (None): set in place, order kept
+    shape["starred"], shape["userRating"] = _map.when(star), rating
+    return shape
+
+
+def _song_item(ready: Ready, t: catalog.TrackView, notes: library.Annotations) -> Payload | Ready:
+    star, rating, plays = notes.star("track", t.id), notes.rating("track", t.id), notes.plays.get(t.id, 0)
+    if star is None and rating is None and not plays:
+        return ready
+    shape = dict(ready.shape)
+    shape["starred"], shape["userRating"], shape["playCount"] = _map.when(star), rating, plays
+    return shape
 
 
 def album_payloads(
     ctx: Ctx, albums: list[catalog.AlbumSummary], notes: library.Annotations | None = None
-) -> list[Payload]:
+) -> list[Payload | Ready]:
     notes = notes or marks(ctx, albums=[a.id for a in albums])
-    out = []
-    for a in albums:
-        shape = _shape(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms))
-        shape["starred"], shape["userRating"] = _map.when(notes.star("album", a.id)), notes.rating("album", a.id)
-        out.append(shape)
-    return out
+    return [
+        _album_item(_ready(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms)), a, notes)
+        for a in albums
+    ]
 
 
-def song_payloads(ctx: Ctx, tracks: list[catalog.TrackView], notes: library.Annotations | None = None) -> list[Payload]:
+def song_payloads(
+    ctx: Ctx, tracks: list[catalog.TrackView], notes: library.Annotations | None = None
+) -> list[Payload | Ready]:
     notes = notes or marks(ctx, tracks=[t.id for t in tracks])
-    out = []
-    for t in tracks:
-        shape = _shape(ctx, ("song", t.id), partial(_map.song, t))
-        shape["starred"], shape["userRating"] = _map.when(notes.star("track", t.id)), notes.rating("track", t.id)
-        shape["playCount"] = notes.plays.get(t.id, 0)
-        out.append(shape)
-    return out
+    return [_song_item(_ready(ctx, ("song", t.id), partial(_map.song, t, plays=0)), t, notes) for t in tracks]
+
+
+def _album_songs(ctx: Ctx, page: catalog.AlbumPage) -> tuple[Ready, ...]:
+    """An album's songs as one cached entry (not one per song: a getAlbum costs the cache three entries, the
+    page, the album and its songs, so a working set of albums fits)."""
+    cache = catalog.cache_for(ctx.session)
+    found = cache.views.get(("subsonic", "album_songs", page.album.id)) if cache else None
+    if not isinstance(found, tuple):
+        built_at = cache.views.generation if cache else 0
+        found = tuple(Ready(_map.song(t, plays=0)) for t in page.tracks)
+        if cache:
+            cache.views.put(("subsonic", "album_songs", page.album.id), found, built_at=built_at)
+    return found
 
 
 def _artist_payload(ctx: Ctx, artist_id: str) -> Payload:
@@ -138,10 +163,13 @@ def get_artist(ctx: Ctx) -> Payload:
 def _album_payload(ctx: Ctx, album_id: str) -> Payload:
     page = catalog.album_page(ctx.session, album_id=album_id)
     notes = marks(ctx, albums=[page.album.id], tracks=[t.id for t in page.tracks])
-    out = album_payloads(ctx, [page.album], notes)[0]
+    a = page.album
+    ready = _ready(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms))
+    out = dict(ready.shape)
+    out["starred"], out["userRating"] = _map.when(notes.star("album", a.id)), notes.rating("album", a.id)
     out["duration"] = sum(t.duration_ms for t in page.tracks) // 1000
     out["songCount"] = len(page.tracks)
-    out["song"] = song_payloads(ctx, page.tracks, notes)
+    out["song"] = [_song_item(r, t, notes) for r, t in zip(_album_songs(ctx, page), page.tracks, strict=True)]
     return out
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from encore.accounts import User
 from encore.bootstrap import Container
+from encore.devices import DeviceOwner
 from encore.web.subsonic._envelope import Payload
 from encore.web.subsonic._params import Params
 
@@ -16,7 +16,7 @@ from encore.web.subsonic._params import Params
 @dataclass
 class Ctx:
     session: Session
-    user: User
+    user: DeviceOwner  # the account behind the device credential, as columns
     params: Params
     container: Container
     now: datetime

@@ -39,14 +39,41 @@ def _xml_clean(text: str) -> str:
     return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
 
 
+class Ready:
+    """A catalogue item's shape as everyone sees it (no caller's marks in it). Its JSON and its XML element are
+    written once and kept with it (the catalogue's views hold it, so it goes when the catalogue changes): a
+    page of such items is spliced in, not walked, pruned and serialised per request."""
+
+    __slots__ = ("_json", "_xml", "shape")
+
+    def __init__(self, shape: Payload) -> None:
+        self.shape = shape
+        self._json: orjson.Fragment | None = None
+        self._xml: dict[str, str] = {}
+
+    def json(self) -> orjson.Fragment:
+        """Raises TypeError where orjson refuses (the response then takes the standard library's path)."""
+        if self._json is None:
+            self._json = orjson.Fragment(orjson.dumps(_prune(self.shape)))
+        return self._json
+
+    def xml(self, name: str) -> str:
+        found = self._xml.get(name)
+        if found is None:
+            out: list[str] = []
+            _element(name, self.shape, out)
+            found = self._xml[name] = "".join(out)
+        return found
+
+
 def _element(name: str, node: Mapping[str, Any], out: list[str]) -> None:
     attrs, children, text = [], [], None
     for key, value in node.items():
         if value is None:
             continue
-        if key == "value" and not isinstance(value, Mapping | list):
+        if key == "value" and not isinstance(value, Mapping | list | Ready):
             text = _scalar(value)
-        elif isinstance(value, Mapping):
+        elif isinstance(value, Mapping | Ready):
             children.append((key, value))
         elif isinstance(value, list):
             children.extend((key, item) for item in value)
@@ -60,7 +87,9 @@ def _element(name: str, node: Mapping[str, Any], out: list[str]) -> None:
     if text is not None:
         out.append(escape(_xml_clean(text)))
     for child_name, child in children:
-        if isinstance(child, Mapping):
+        if isinstance(child, Ready):
+            out.append(child.xml(child_name))
+        elif isinstance(child, Mapping):
             _element(child_name, child, out)
         else:
             out.append(f"<{child_name}>{escape(_xml_clean(_scalar(child)))}</{child_name}>")
@@ -110,7 +139,7 @@ def render(body: Payload, *, fmt: str, callback: str | None, status: int = 200) 
         return Response(_json(_prune(body)), status_code=status, media_type="application/json", headers=headers)
     if fmt == "jsonp":
         name = callback if callback and _CALLBACK.fullmatch(callback) else "callback"
-        text = json.dumps({"subsonic-response": _prune(body)}, ensure_ascii=True, separators=(",", ":"))
+        text = json.dumps({"subsonic-response": _prune(body)}, ensure_ascii=True, separators=(",", ":"), default=_plain)
         return Response(f"{name}({text});", status_code=status, media_type="text/javascript", headers=headers)
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     _element("subsonic-response", {"xmlns": XMLNS, **body}, out)
@@ -121,9 +150,21 @@ def _json(pruned: Payload) -> bytes | str:
     """The same text as json.dumps(ensure_ascii=False) with compact separators, ~10x faster (orjson). What
     orjson refuses (integers past 64 bits, lone surrogates) takes the standard library's path, as before."""
     try:
-        return orjson.dumps({"subsonic-response": pruned})
+        return orjson.dumps({"subsonic-response": pruned}, default=_fragment)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps({"subsonic-response": pruned}, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps({"subsonic-response": pruned}, ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def _fragment(value: object) -> orjson.Fragment:
+    if isinstance(value, Ready):
+        return value.json()
+    raise TypeError(type(value).__name__)
+
+
+def _plain(value: object) -> Any:
+    if isinstance(value, Ready):
+        return _prune(value.shape)
+    raise TypeError(type(value).__name__)
 
 
 def error_response(exc: SubsonicError, *, fmt: str, callback: str | None) -> Response:

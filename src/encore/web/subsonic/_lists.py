@@ -4,13 +4,13 @@ from encore import catalog, library
 from encore.web.subsonic import _map
 from encore.web.subsonic._browse import album_payloads, marks, song_payloads
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._envelope import GENERIC, Payload, SubsonicError
+from encore.web.subsonic._envelope import GENERIC, Payload, Ready, SubsonicError
 
 MAX_OFFSET = 10_000_000
 MAX_PAGE = 500
 
 
-def _album_list(ctx: Ctx) -> list[Payload]:
+def _album_list(ctx: Ctx) -> list[Payload | Ready]:
     p = ctx.params
     kind = p.require("type")
     if kind not in library.ALBUM_LISTS:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from encore.catalog import AlbumSummary, ArtistSummary, TrackView
 from encore.library import PlaylistView
-from encore.web.subsonic._envelope import Payload
+from encore.web.subsonic._envelope import Payload, Ready
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, ROOT_FOLDER, TRACK, sid
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -107,7 +107,7 @@ def artist(a: ArtistSummary, *, album_count: int | None = None, starred: datetim
     }
 
 
-def playlist(p: PlaylistView, *, owner: str, entries: Iterable[Payload] | None = None) -> Payload:
+def playlist(p: PlaylistView, *, owner: str, entries: Iterable[Payload | Ready] | None = None) -> Payload:
     out: Payload = {
         "id": sid(PLAYLIST, p.id),
         "name": p.name,

@@ -4,10 +4,10 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.web._deps import container
+from encore.web._threads import run_read
 from encore.web.subsonic import _browse, _lists, _lyrics, _media, _playlists, _user  # noqa: F401 - register handlers
 from encore.web.subsonic._auth import authenticate
 from encore.web.subsonic._browse import extensions_payload
@@ -74,7 +74,7 @@ async def subsonic(name: str, request: Request) -> Response:
         pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     params = Params(pairs)
     try:
-        return await run_in_threadpool(_run, request, name, params)
+        return await run_read(_run, request, name, params)
     except SubsonicError as exc:
         return error_response(exc, fmt=_fmt(params), callback=params.get("callback"))
     except EncoreError as exc:
