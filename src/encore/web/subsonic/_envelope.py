@@ -143,16 +143,18 @@ def render(body: Payload, *, fmt: str, callback: str | None, status: int = 200) 
         return Response(f"{name}({text});", status_code=status, media_type="text/javascript", headers=headers)
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     _element("subsonic-response", {"xmlns": XMLNS, **body}, out)
-    return Response("".join(out), status_code=status, media_type="text/xml; charset=utf-8", headers=headers)
+    xml = "".join(out).encode("utf-8", "replace")  # XML has no form for a lone surrogate: it becomes "?"
+    return Response(xml, status_code=status, media_type="text/xml; charset=utf-8", headers=headers)
 
 
 def _json(pruned: Payload) -> bytes | str:
     """The same text as json.dumps(ensure_ascii=False) with compact separators, ~10x faster (orjson). What
-    orjson refuses (integers past 64 bits, lone surrogates) takes the standard library's path, as before."""
+    orjson refuses (integers past 64 bits, lone surrogates) takes the standard library's path, in ASCII escapes."""
     try:
         return orjson.dumps({"subsonic-response": pruned}, default=_fragment)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps({"subsonic-response": pruned}, ensure_ascii=False, separators=(",", ":"), default=_plain)
+        # ASCII escapes: a lone surrogate is valid JSON as `\ud800` but cannot be encoded as UTF-8 text
+        return json.dumps({"subsonic-response": pruned}, ensure_ascii=True, separators=(",", ":"), default=_plain)
 
 
 def _fragment(value: object) -> orjson.Fragment:
