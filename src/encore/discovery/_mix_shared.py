@@ -9,7 +9,7 @@ the next run; the faces check availability again when they read a mix (`_mix_rea
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist,
 from encore.discovery._answers import (
     ARTIST_SEED_TRACKS,
     POOL,
+    allowed,
     artists_tracks,
     genre_tracks,
     listed_contents,
@@ -64,6 +65,8 @@ class Shared:
     by_artist: dict[int, list[int]] = field(default_factory=dict)
     neighbour_lists: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     content: dict[int, Content | None] = field(default_factory=dict)
+    kinds: list[Content] = field(default_factory=list)  # the distinct contents met, numbered
+    kind_of: dict[Content, int] = field(default_factory=dict)
     popularity: dict[int, int] | None = None  # derivable listens per track (`stored_popularity`)
     popularity_read: bool = False
     track_facts: dict[int, TrackFacts] = field(default_factory=dict)
@@ -88,8 +91,21 @@ class Shared:
         if missing:
             found = listed_contents(session, track_ids=missing)
             for t in missing:
-                self.content[t] = found.get(t)
+                c = self.content[t] = found.get(t)
+                if c is not None and c not in self.kind_of:
+                    self.kind_of[c] = len(self.kinds)
+                    self.kinds.append(c)
         return {t: self.content[t] for t in wanted}
+
+    def playable(self, session: Session, *, user_id: int, tracks: Iterable[int], now: datetime) -> set[int]:
+        """`_answers.playable` for a listener's candidates: the run knows each track's content already, so
+        only the few distinct contents are decided (`_answers.allowed`: one read of the subscription)."""
+        wanted = list(tracks)
+        known = self.contents(session, wanted)
+        kinds = {t: self.kind_of[c] for t, c in known.items() if c is not None}
+        distinct = {k: self.kinds[k] for k in set(kinds.values())}
+        yes = allowed(session, user_id=user_id, contents=distinct, now=now)
+        return {t for t, k in kinds.items() if k in yes}
 
     def ranks(self, session: Session) -> dict[int, int] | None:
         """The popularity the last training stored, read once per run (None before any training: count plays).

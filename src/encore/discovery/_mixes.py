@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, music_track
-from encore.discovery._answers import POOL, allowed
+from encore.discovery._answers import POOL
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import (
     DAILY,
@@ -31,7 +31,7 @@ from encore.discovery._mix_policy import (
 )
 from encore.discovery._mix_shared import Shared, TrackFacts
 from encore.discovery._recommend import blend
-from encore.history import Play, visible
+from encore.history import HistoryImport, Play, visible
 from encore.kernel import new_public_id
 
 TOP_ARTISTS = 30
@@ -63,8 +63,7 @@ def build_mixes(
     if RADAR in kinds:
         ranked.append(_radar(session, heard=heard, now=now, shared=shared))
     # One availability decision for every candidate of every mix (the same `billing.decide` as a stream).
-    candidates = shared.contents(session, sorted({t for b in ranked for t in b.track_ids}))
-    may = allowed(session, user_id=user_id, contents=candidates, now=now)
+    may = shared.playable(session, user_id=user_id, tracks={t for b in ranked for t in b.track_ids}, now=now)
     built = [_trim(b, may) for b in ranked]
     dailies = [b for b in built if b.kind == DAILY and b.track_ids]  # a cluster with nothing playable: no mix
     built = [Built(DAILY, i, f"Daily Mix {i}", b.description, b.track_ids) for i, b in enumerate(dailies, start=1)] + [
@@ -78,16 +77,30 @@ def _heard(session: Session, user_id: int) -> dict[int, int]:
     """The listener's own listens per music track, of their HEARD_LISTENS most recent music listens (their
     own data: it picks what is familiar to them). The cap keeps any one listener's share of the run bounded:
     a decade imported is read as its latest listens, not as hundreds of thousands of rows."""
-    recent = (
-        select(Play.track_id)
-        .join(Track, Track.id == Play.track_id)
-        .where(Play.user_id == user_id, Play.is_listen.is_(True), music_track(), visible())
-        .order_by(Play.started_at.desc(), Play.id.desc())
-        .limit(HEARD_LISTENS)
-        .subquery()
-    )
-    rows = session.execute(select(recent.c.track_id, func.count()).group_by(recent.c.track_id))
+    rows = session.connection().execute(_HEARD, {"user": user_id, "cap": HEARD_LISTENS}).all()
     return {int(t): int(n) for t, n in rows if t is not None}
+
+
+def _own_visible() -> ColumnElement[bool]:
+    """`history.visible()` for the plays of the listener `:user`. A listener with no unpublished import sees
+    all of their plays (an import tags only its own listener's rows), so the database checks that once
+    and skips reading each play's row for its import id (the plays' indexes do not hold it); the same
+    statement, so no import can start between the check and the read."""
+    pending = select(HistoryImport.id).where(
+        HistoryImport.user_id == bindparam("user"), HistoryImport.published.is_(False)
+    )
+    return or_(~pending.exists(), visible())
+
+
+_RECENT = (
+    select(Play.track_id)
+    .join(Track, Track.id == Play.track_id)
+    .where(Play.user_id == bindparam("user"), Play.is_listen.is_(True), music_track(), _own_visible())
+    .order_by(Play.started_at.desc(), Play.id.desc())
+    .limit(bindparam("cap"))
+    .subquery()
+)
+_HEARD = select(_RECENT.c.track_id, func.count()).group_by(_RECENT.c.track_id)
 
 
 def _played(session: Session, user_id: int, heard: dict[int, int]) -> frozenset[int]:
