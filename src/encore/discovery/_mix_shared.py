@@ -37,24 +37,26 @@ def ids(name: str, values: Iterable[int]) -> BindParameter[list[int]]:
 
 @dataclass(frozen=True)
 class TrackFacts:
-    """What the mixes ask of a played track: its artists, its own genres and its album's (each ascending)."""
+    """What the mixes ask of a played track: its artists, its own genres, its album's, and both (ascending)."""
 
     artists: tuple[int, ...]
     own_genres: tuple[int, ...]
     album_genres: tuple[int, ...]
-
-    @property
-    def genres(self) -> tuple[int, ...]:
-        return tuple(sorted({*self.own_genres, *self.album_genres}))
+    genres: tuple[int, ...]
 
 
 @dataclass(frozen=True)
-class Release:
-    """A music track of a release from the Release Radar window, with its artists."""
+class Releases:
+    """Music tracks of the releases in Release Radar's window, in its order: (album, track) pairs, and the
+    positions of each artist's tracks among them."""
 
-    track: int
-    album: int
-    artists: frozenset[int]
+    tracks: list[tuple[int, int]]
+    by_artist: dict[int, list[int]]
+
+    def of(self, artists: Iterable[int]) -> list[tuple[int, int]]:
+        """The (album, track) pairs of any of `artists`, in the window's order, each once."""
+        found = {i for a in artists for i in self.by_artist.get(a, ())}
+        return [self.tracks[i] for i in sorted(found)]
 
 
 @dataclass
@@ -67,13 +69,14 @@ class Shared:
     content: dict[int, Content | None] = field(default_factory=dict)
     kinds: list[Content] = field(default_factory=list)  # the distinct contents met, numbered
     kind_of: dict[Content, int] = field(default_factory=dict)
+    kind_at: dict[int, int] = field(default_factory=dict)  # track -> its content's number (listed music only)
     popularity: dict[int, int] | None = None  # derivable listens per track (`stored_popularity`)
     popularity_read: bool = False
     track_facts: dict[int, TrackFacts] = field(default_factory=dict)
     artist_names: dict[int, str] = field(default_factory=dict)
     genre_names: dict[int, str | None] = field(default_factory=dict)
     artist_neighbour_lists: dict[int, list[int]] = field(default_factory=dict)
-    releases: dict[tuple[date, date], list[Release]] = field(default_factory=dict)
+    releases: dict[tuple[date, date], Releases] = field(default_factory=dict)
     catalogue_genres: list[int] | None = None
 
     def neighbours(self, session: Session, tracks: Iterable[int]) -> dict[int, list[tuple[int, float]]]:
@@ -92,19 +95,19 @@ class Shared:
             found = listed_contents(session, track_ids=missing)
             for t in missing:
                 c = self.content[t] = found.get(t)
-                if c is not None and c not in self.kind_of:
-                    self.kind_of[c] = len(self.kinds)
-                    self.kinds.append(c)
+                if c is not None:
+                    self.kind_at[t] = self.kind_of.setdefault(c, len(self.kind_of))
+                    if self.kind_at[t] == len(self.kinds):
+                        self.kinds.append(c)
         return {t: self.content[t] for t in wanted}
 
     def playable(self, session: Session, *, user_id: int, tracks: Iterable[int], now: datetime) -> set[int]:
         """`_answers.playable` for a listener's candidates: the run knows each track's content already, so
         only the few distinct contents are decided (`_answers.allowed`: one read of the subscription)."""
         wanted = list(tracks)
-        known = self.contents(session, wanted)
-        kinds = {t: self.kind_of[c] for t, c in known.items() if c is not None}
-        distinct = {k: self.kinds[k] for k in set(kinds.values())}
-        yes = allowed(session, user_id=user_id, contents=distinct, now=now)
+        self.contents(session, [t for t in wanted if t not in self.content])
+        kinds = {t: self.kind_at[t] for t in wanted if t in self.kind_at}
+        yes = allowed(session, user_id=user_id, contents={k: self.kinds[k] for k in set(kinds.values())}, now=now)
         return {t for t, k in kinds.items() if k in yes}
 
     def ranks(self, session: Session) -> dict[int, int] | None:
@@ -172,23 +175,29 @@ class Shared:
                 self.artist_neighbour_lists[a].append(n)
         return {a: self.artist_neighbour_lists[a] for a in artists}
 
-    def recent(self, session: Session, *, since: date, until: date) -> list[Release]:
+    def recent(self, session: Session, *, since: date, until: date) -> Releases:
         """Music tracks of releases dated in [since, until], newest release first, then album, disc and
         track order (Release Radar's order): few rows, read once per run."""
         key = (since, until)
         if key not in self.releases:
+            window = (Album.release_date >= since, Album.release_date <= until, music_track())
             rows = session.execute(
-                select(Track.id, Track.album_id)
+                select(Track.album_id, Track.id)
                 .join(Album, Album.id == Track.album_id)
-                .where(Album.release_date >= since, Album.release_date <= until, music_track())
+                .where(*window)
                 .order_by(Album.release_date.desc(), Album.id, Track.disc_number, Track.track_number, Track.id)
             ).all()
-            by_track: dict[int, set[int]] = {int(t): set() for t, _ in rows}
+            tracks = [(int(b), int(t)) for b, t in rows]
+            position = {t: i for i, (_, t) in enumerate(tracks)}
+            by_artist: dict[int, list[int]] = {}
             for t, a in session.execute(
-                select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.track_id.in_(ids("t", by_track)))
-            ):
-                by_track[int(t)].add(int(a))
-            self.releases[key] = [Release(int(t), int(b), frozenset(by_track[int(t)])) for t, b in rows]
+                select(TrackArtist.track_id, TrackArtist.artist_id)
+                .join(Track, Track.id == TrackArtist.track_id)
+                .join(Album, Album.id == Track.album_id)
+                .where(*window)
+            ).all():
+                by_artist.setdefault(int(a), []).append(position[int(t)])
+            self.releases[key] = Releases(tracks, by_artist)
         return self.releases[key]
 
     def largest_genres(self, session: Session) -> list[int]:
@@ -211,21 +220,27 @@ def _read_facts(session: Session, tracks: list[int]) -> dict[int, TrackFacts]:
     artists: dict[int, list[int]] = {t: [] for t in tracks}
     own: dict[int, list[int]] = {t: [] for t in tracks}
     album: dict[int, list[int]] = {t: [] for t in tracks}
-    for t, a in conn.execute(
-        select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.track_id.in_(ids("t", tracks)))
-    ):
-        artists[t].append(a)
-    for t, g in conn.execute(
-        select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(ids("t", tracks)))
-    ):
-        own[t].append(g)
-    for t, g in conn.execute(
-        select(Track.id, AlbumGenre.genre_id)
-        .join(AlbumGenre, AlbumGenre.album_id == Track.album_id)
-        .where(Track.id.in_(ids("t", tracks)))
-    ):
-        album[t].append(g)
-    return {t: TrackFacts(tuple(sorted(artists[t])), tuple(sorted(own[t])), tuple(sorted(album[t]))) for t in tracks}
+    reads = (
+        (
+            artists,
+            select(TrackArtist.track_id, TrackArtist.artist_id).where(TrackArtist.track_id.in_(ids("t", tracks))),
+        ),
+        (own, select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(ids("t", tracks)))),
+        (
+            album,
+            select(Track.id, AlbumGenre.genre_id)
+            .join(AlbumGenre, AlbumGenre.album_id == Track.album_id)
+            .where(Track.id.in_(ids("t", tracks))),
+        ),
+    )
+    for into, statement in reads:
+        for t, x in conn.execute(statement).all():
+            into[t].append(x)
+    return {
+        t: TrackFacts(tuple(sorted(artists[t])), tuple(sorted(own[t])), tuple(sorted(album[t])),
+                      tuple(sorted({*own[t], *album[t]})))
+        for t in tracks
+    }  # fmt: skip
 
 
 def _by_rank(lists: dict[int, list[int]], ranks: dict[int, int]) -> dict[int, list[int]]:

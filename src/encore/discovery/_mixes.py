@@ -48,20 +48,32 @@ class Built:
     track_ids: list[int]
 
 
+@dataclass(frozen=True)
+class Taste:
+    """A listener's own listening as the mixes read it: listens per music track (`_heard`), every track ever
+    played (`_played`), and per artist their listens and played tracks, artists in the order first met
+    in track order (what breaks ties between artists)."""
+
+    heard: dict[int, int]
+    played: frozenset[int]
+    facts: Mapping[int, TrackFacts]
+    by_artist: Counter[int]
+    tracks_of: dict[int, list[int]]
+
+
 def build_mixes(
     session: Session, *, user_id: int, now: datetime, kinds: Sequence[str] = KINDS, shared: Shared | None = None
 ) -> list[Built]:
     """Rebuild and store the listener's mixes of `kinds`; returns what was built."""
     shared = shared or Shared()
-    heard = _heard(session, user_id)
-    played = _played(session, user_id, heard)
+    taste = _taste(session, user_id, shared)
     ranked: list[Built] = []
     if DAILY in kinds:
-        ranked += _daily(session, heard=heard, played=played, shared=shared)
+        ranked += _daily(session, taste=taste, shared=shared)
     if DISCOVER in kinds:
-        ranked.append(_discover(session, heard=heard, played=played, shared=shared))
+        ranked.append(_discover(session, taste=taste, shared=shared))
     if RADAR in kinds:
-        ranked.append(_radar(session, heard=heard, now=now, shared=shared))
+        ranked.append(_radar(session, taste=taste, now=now, shared=shared))
     # One availability decision for every candidate of every mix (the same `billing.decide` as a stream).
     may = shared.playable(session, user_id=user_id, tracks={t for b in ranked for t in b.track_ids}, now=now)
     built = [_trim(b, may) for b in ranked]
@@ -71,6 +83,19 @@ def build_mixes(
     ]
     _store(session, user_id=user_id, kinds=kinds, built=built, now=now)
     return built
+
+
+def _taste(session: Session, user_id: int, shared: Shared) -> Taste:
+    heard = _heard(session, user_id)
+    facts = shared.facts(session, heard)
+    by_artist: Counter[int] = Counter()
+    tracks_of: dict[int, list[int]] = defaultdict(list)
+    for track in sorted(heard):
+        n = heard[track]
+        for artist in facts[track].artists:
+            by_artist[artist] += n
+            tracks_of[artist].append(track)
+    return Taste(heard, _played(session, user_id, heard), facts, by_artist, tracks_of)
 
 
 def _heard(session: Session, user_id: int) -> dict[int, int]:
@@ -121,18 +146,18 @@ def _trim(b: Built, allowed: set[int]) -> Built:
     return Built(b.kind, b.slot, b.title, b.description, [t for t in b.track_ids if t in allowed][:length])
 
 
-def _daily(session: Session, *, heard: dict[int, int], played: frozenset[int], shared: Shared) -> list[Built]:
+def _daily(session: Session, *, taste: Taste, shared: Shared) -> list[Built]:
+    heard, played = taste.heard, taste.played
     if not heard:
         return []  # cold start: nothing of theirs to be familiar with
-    facts = shared.facts(session, heard)
-    top, tracks_of = top_artists(heard, facts)
+    top = taste.by_artist.most_common(TOP_ARTISTS)
     artists = [a for a, _ in top]
-    genre_of = main_genres(artists, heard, facts)
+    genre_of = main_genres(artists, taste)
     # Only an artist with no genre is placed by its neighbours: read theirs alone.
     neighbours = shared.artist_neighbours(session, [a for a in artists if genre_of[a] is None])
     clusters = cluster_artists(top, genre_of=genre_of, neighbours=neighbours)
     names = shared.names(session, artists)
-    owns = [sorted({t for a in c.artists for t in tracks_of[a]}, key=lambda t: (-heard[t], t)) for c in clusters]
+    owns = [sorted({t for a in c.artists for t in taste.tracks_of[a]}, key=lambda t: (-heard[t], t)) for c in clusters]
     lists = shared.neighbours(session, {t: None for own in owns for t in own[:SEED_TRACKS]})  # one read
     theirs = shared.artists(session, [a for c in clusters for a in c.artists[:5]])  # one read
     out = []
@@ -147,43 +172,28 @@ def _daily(session: Session, *, heard: dict[int, int], played: frozenset[int], s
     return out
 
 
-def top_artists(
-    heard: Mapping[int, int], facts: Mapping[int, TrackFacts]
-) -> tuple[list[tuple[int, int]], dict[int, list[int]]]:
-    """The listener's TOP_ARTISTS artists by their listens (ties: the artist met first in track order) and
-    each artist's played tracks."""
-    by_artist: Counter[int] = Counter()
-    tracks_of: dict[int, list[int]] = defaultdict(list)
-    for track in sorted(heard):
-        for artist in facts[track].artists:
-            by_artist[artist] += heard[track]
-            tracks_of[artist].append(track)
-    return by_artist.most_common(TOP_ARTISTS), tracks_of
-
-
-def main_genres(artists: list[int], heard: Mapping[int, int], facts: Mapping[int, TrackFacts]) -> dict[int, int | None]:
+def main_genres(artists: list[int], taste: Taste) -> dict[int, int | None]:
     """Each artist's genre: the one most of the listener's plays of its tracks carry (track's own or album's;
     ties: the genre met first, in track order then genre order)."""
-    wanted = set(artists)
-    weight: dict[int, Counter[int]] = defaultdict(Counter)
-    for t in sorted(heard):
-        mine = [a for a in facts[t].artists if a in wanted]
-        if not mine:
-            continue
-        genres = facts[t].genres
-        for a in mine:
-            for g in genres:
-                weight[a][g] += heard[t]
-    return {a: (weight[a].most_common(1)[0][0] if weight[a] else None) for a in artists}
+    out: dict[int, int | None] = {}
+    for a in artists:
+        weight: Counter[int] = Counter()
+        for t in taste.tracks_of[a]:
+            n = taste.heard[t]
+            for g in taste.facts[t].genres:
+                weight[g] += n
+        out[a] = weight.most_common(1)[0][0] if weight else None
+    return out
 
 
-def _discover(session: Session, *, heard: dict[int, int], played: frozenset[int], shared: Shared) -> Built:
+def _discover(session: Session, *, taste: Taste, shared: Shared) -> Built:
     """30 tracks never played: like their most played, then popular in their genres; with no history, the
     most listened tracks of each genre in turn (then of the whole catalogue)."""
+    heard, played = taste.heard, taste.played
     top = sorted(heard, key=lambda t: (-heard[t], t))[:SEED_TRACKS]
     seeds = {t: float(heard[t]) for t in top}
     ranked = blend(seeds, shared.neighbours(session, seeds), exclude=played, limit=POOL)
-    genres = listener_genres(top, shared.facts(session, top)) if top else shared.largest_genres(session)
+    genres = listener_genres(top, taste.facts) if top else shared.largest_genres(session)
     ranked += round_robin([shared.get(session, g) for g in genres], length=POOL)
     ranked += shared.get(session, None)
     fresh = [t for t in dict.fromkeys(ranked) if t not in played][: WEEKLY_LENGTH * 4]
@@ -202,16 +212,13 @@ def listener_genres(tracks: list[int], facts: Mapping[int, TrackFacts]) -> list[
     return [g for g, _ in own.most_common(5)]
 
 
-def _radar(session: Session, *, heard: dict[int, int], now: datetime, shared: Shared) -> Built:
+def _radar(session: Session, *, taste: Taste, now: datetime, shared: Shared) -> Built:
     """Tracks of releases from the last four weeks (never a future one) by artists the listener plays,
     newest release first, one track per release in turn."""
-    facts = shared.facts(session, heard)
-    artists = {a for t in heard for a in facts[t].artists}
     since = (now - timedelta(days=RADAR_DAYS)).date()
     releases: dict[int, list[int]] = {}
-    for r in shared.recent(session, since=since, until=now.date()):
-        if not artists.isdisjoint(r.artists):
-            releases.setdefault(r.album, []).append(r.track)
+    for album, track in shared.recent(session, since=since, until=now.date()).of(taste.by_artist):
+        releases.setdefault(album, []).append(track)
     ranked = round_robin(list(releases.values()), length=WEEKLY_LENGTH * 4)
     return Built(RADAR, 1, "Release Radar", "New releases from artists you play", ranked)
 
