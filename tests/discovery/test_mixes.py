@@ -205,3 +205,28 @@ def test_a_published_import_is_heard_and_a_pending_one_beside_it_is_not(containe
         assert pending is not None
         history.publish_import(s, import_id=pending, now=NOW)
     assert _mixes(container, new)["Daily Mix 1"][0] == "C2"  # published now: heard
+
+
+def test_the_latest_listens_cap_counts_music_only_whatever_comes_between(
+    container: Container, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener's mixes read their HEARD_LISTENS latest music listens. The read first takes the latest
+    listens of anything; an ad or an uncatalogued listen among them must not take a music listen's place."""
+    from encore.discovery import _mixes
+
+    r = world.track_rows
+    newest_first = [r["AD"], r["A1"], None, r["A2"], r["B1"], r["A1"], r["AD"], r["C1"]]
+    with transaction(container.sessions) as s:
+        fan = listener(s, "heavy").id
+        for n, track in enumerate(newest_first):
+            at = NOW - timedelta(minutes=n + 1)
+            s.add(Play(user_id=fan, client_play_id=f"h{n}", track_id=track, started_at=at, updated_at=at,
+                       ms_played=170_000, state="ended", is_listen=True, artist_name="x", track_name="x"))  # fmt: skip
+    music = [t for t in newest_first if t is not None and t != r["AD"]]
+    for cap in range(1, len(newest_first) + 2):
+        monkeypatch.setattr(_mixes, "HEARD_LISTENS", cap)
+        want: dict[int, int] = {}
+        for t in music[:cap]:
+            want[t] = want.get(t, 0) + 1
+        with transaction(container.sessions) as s:
+            assert _mixes._heard(s, fan, discovery.Shared()) == want, cap

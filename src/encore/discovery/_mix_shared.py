@@ -37,12 +37,14 @@ def ids(name: str, values: Iterable[int]) -> BindParameter[list[int]]:
 
 @dataclass(frozen=True)
 class TrackFacts:
-    """What the mixes ask of a played track: its artists, its own genres, its album's, and both (ascending)."""
+    """What the mixes ask of a played track: its artists, its own genres, its album's, and both (ascending),
+    and whether it is listed music (`catalog.music_track`: not an ad, published)."""
 
     artists: tuple[int, ...]
     own_genres: tuple[int, ...]
     album_genres: tuple[int, ...]
     genres: tuple[int, ...]
+    music: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class Shared:
         return self.lists[genre]
 
     def facts(self, session: Session, tracks: Iterable[int]) -> dict[int, TrackFacts]:
-        """Artists and genres of each track (the listener's played tracks: music, so all have a row)."""
+        """Artists, genres and music-or-not of each track (ids of tracks that exist: the listener's plays')."""
         wanted = list(tracks)
         missing = [t for t in wanted if t not in self.track_facts]
         if missing:
@@ -215,7 +217,7 @@ class Shared:
 
 
 def _read_facts(session: Session, tracks: list[int]) -> dict[int, TrackFacts]:
-    """Three indexed reads for a batch of tracks, plain rows on the connection (no ORM loading)."""
+    """Four indexed reads for a batch of tracks, plain rows on the connection (no ORM loading)."""
     conn = session.connection()
     artists: dict[int, list[int]] = {t: [] for t in tracks}
     own: dict[int, list[int]] = {t: [] for t in tracks}
@@ -236,9 +238,10 @@ def _read_facts(session: Session, tracks: list[int]) -> dict[int, TrackFacts]:
     for into, statement in reads:
         for t, x in conn.execute(statement).all():
             into[t].append(x)
+    music = set(conn.scalars(select(Track.id).where(Track.id.in_(ids("t", tracks)), music_track())))
     return {
         t: TrackFacts(tuple(sorted(artists[t])), tuple(sorted(own[t])), tuple(sorted(album[t])),
-                      tuple(sorted({*own[t], *album[t]})))
+                      tuple(sorted({*own[t], *album[t]})), t in music)
         for t in tracks
     }  # fmt: skip
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, music_track
@@ -86,7 +86,7 @@ def build_mixes(
 
 
 def _taste(session: Session, user_id: int, shared: Shared) -> Taste:
-    heard = _heard(session, user_id)
+    heard = _heard(session, user_id, shared)
     facts = shared.facts(session, heard)
     by_artist: Counter[int] = Counter()
     tracks_of: dict[int, list[int]] = defaultdict(list)
@@ -98,12 +98,22 @@ def _taste(session: Session, user_id: int, shared: Shared) -> Taste:
     return Taste(heard, _played(session, user_id, heard), facts, by_artist, tracks_of)
 
 
-def _heard(session: Session, user_id: int) -> dict[int, int]:
+def _heard(session: Session, user_id: int, shared: Shared) -> dict[int, int]:
     """The listener's own listens per music track, of their HEARD_LISTENS most recent music listens (their
     own data: it picks what is familiar to them). The cap keeps any one listener's share of the run bounded:
-    a decade imported is read as its latest listens, not as hundreds of thousands of rows."""
-    rows = session.connection().execute(_HEARD, {"user": user_id, "cap": HEARD_LISTENS}).all()
-    return {int(t): int(n) for t, n in rows if t is not None}
+    a decade imported is read as its latest listens, not as hundreds of thousands of rows.
+
+    Read first without visiting the catalogue for every listen (music or not is known per run,
+    `Shared.facts`): when fewer than the cap came back, or all of them music, that is exactly the capped
+    read of music listens; otherwise (an ad or an uncatalogued listen among the latest of a heavy
+    listener) the capped read of music listens is asked."""
+    conn, params = session.connection(), {"user": user_id, "cap": HEARD_LISTENS}
+    counts: dict[int | None, int] = dict(conn.execute(_HEARD_ANY, params).all())
+    facts = shared.facts(session, [t for t in counts if t is not None])
+    heard = {t: n for t, n in counts.items() if t is not None and facts[t].music}
+    if len(heard) == len(counts) or sum(counts.values()) < HEARD_LISTENS:
+        return heard
+    return {t: n for t, n in conn.execute(_HEARD, params) if t is not None}
 
 
 def _own_visible() -> ColumnElement[bool]:
@@ -117,15 +127,16 @@ def _own_visible() -> ColumnElement[bool]:
     return or_(~pending.exists(), visible())
 
 
-_RECENT = (
-    select(Play.track_id)
-    .join(Track, Track.id == Play.track_id)
-    .where(Play.user_id == bindparam("user"), Play.is_listen.is_(True), music_track(), _own_visible())
-    .order_by(Play.started_at.desc(), Play.id.desc())
-    .limit(bindparam("cap"))
-    .subquery()
-)
-_HEARD = select(_RECENT.c.track_id, func.count()).group_by(_RECENT.c.track_id)
+def _recent(*, music_only: bool) -> Select[int | None, int]:
+    """Listens per track among the listener's `:cap` most recent listens (of music only, or of anything)."""
+    recent = select(Play.track_id).where(Play.user_id == bindparam("user"), Play.is_listen.is_(True), _own_visible())
+    if music_only:
+        recent = recent.join(Track, Track.id == Play.track_id).where(music_track())
+    latest = recent.order_by(Play.started_at.desc(), Play.id.desc()).limit(bindparam("cap")).subquery()
+    return select(latest.c.track_id, func.count()).group_by(latest.c.track_id)
+
+
+_HEARD_ANY, _HEARD = _recent(music_only=False), _recent(music_only=True)
 
 
 def _played(session: Session, user_id: int, heard: dict[int, int]) -> frozenset[int]:
