@@ -96,6 +96,18 @@ def test_every_listeners_mixes_match_the_golden_file_when_built_in_parts(contain
     assert got.keys() == want.keys()
 
 
+def test_each_listener_built_alone_gets_the_same_mixes(container: Container) -> None:
+    """A run's caches (`discovery.Shared`: track facts, neighbours, availability, releases) filled by earlier
+    listeners change nothing: built one by one, each with fresh caches, in reverse order, the mixes equal
+    the golden file (what `my_mixes` builds in a request for a listener the job never reached)."""
+    _world(container)
+    for user in range(USERS, 0, -1):
+        with transaction(container.sessions) as s:
+            discovery.build_mixes(s, user_id=user, now=NOW, shared=discovery.Shared())
+    want = json.loads(GOLDEN.read_text())
+    assert _built(container) == want
+
+
 def test_a_part_outside_the_split_is_refused() -> None:
     for part, parts in ((3, 3), (-1, 3), (0, 0)):
         with pytest.raises(ValueError, match="part"):

@@ -5,12 +5,14 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
-from encore import catalog, discovery, library
+from encore import catalog, discovery, history, library
 from encore.bootstrap import Container
 from encore.catalog import Album
 from encore.db import transaction
+from encore.history import Play
 from encore.kernel import NotFound
 from tests.catalog import factories as f
 from tests.discovery.world import World, build, hidden_listens, listener, play
@@ -172,3 +174,59 @@ def test_the_daily_parts_run_as_jobs_build_every_listener_once(container: Contai
         )
     assert len(results) == 4 and sum(r["listeners"] for r in results) == len(world.users)
     assert discovers == dict.fromkeys(world.users, 1)
+
+
+def _import(s: Session, user: int, track: int, listens: int, *, digest: str, publish: bool) -> None:
+    """`listens` listens of `track` through a history import, published or left unpublished."""
+    import_id = history.open_import(s, user_id=user, digest=digest * 64, now=NOW)
+    at = NOW - timedelta(days=2)
+    rows = [history.ListenIn(at - timedelta(minutes=n), "x", "x", ms_played=170_000) for n in range(listens)]
+    history.submit_listens(s, user_id=user, listens=rows, source="import", now=NOW, import_id=import_id)
+    s.execute(update(Play).where(Play.import_id == import_id).values(track_id=track))
+    if publish:
+        history.publish_import(s, import_id=import_id, now=NOW)
+
+
+def test_a_published_import_is_heard_and_a_pending_one_beside_it_is_not(container: Container, world: World) -> None:
+    """The listens read skips the per-play import check only for a listener with no pending import: with
+    one pending, their published import's listens still count and the pending one's do not."""
+    with transaction(container.sessions) as s:
+        new = listener(s, "importer").id
+        _import(s, new, world.track_rows["C1"], 2, digest="a", publish=True)
+    assert _mixes(container, new)["Daily Mix 1"][0] == "C1"  # only a published import: all of it heard
+    with transaction(container.sessions) as s:
+        s.execute(delete(discovery.Mix).where(discovery.Mix.user_id == new))
+        _import(s, new, world.track_rows["C2"], 5, digest="b", publish=False)
+    daily = _mixes(container, new)["Daily Mix 1"]
+    assert daily[0] == "C1"  # C2's five pending listens would have made it the most played
+    with transaction(container.sessions) as s:
+        s.execute(delete(discovery.Mix).where(discovery.Mix.user_id == new))
+        pending = s.scalar(select(history.HistoryImport.id).where(history.HistoryImport.published.is_(False)))
+        assert pending is not None
+        history.publish_import(s, import_id=pending, now=NOW)
+    assert _mixes(container, new)["Daily Mix 1"][0] == "C2"  # published now: heard
+
+
+def test_the_latest_listens_cap_counts_music_only_whatever_comes_between(
+    container: Container, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener's mixes read their HEARD_LISTENS latest music listens. The read first takes the latest
+    listens of anything; an ad or an uncatalogued listen among them must not take a music listen's place."""
+    from encore.discovery import _mixes
+
+    r = world.track_rows
+    newest_first = [r["AD"], r["A1"], None, r["A2"], r["B1"], r["A1"], r["AD"], r["C1"]]
+    with transaction(container.sessions) as s:
+        fan = listener(s, "heavy").id
+        for n, track in enumerate(newest_first):
+            at = NOW - timedelta(minutes=n + 1)
+            s.add(Play(user_id=fan, client_play_id=f"h{n}", track_id=track, started_at=at, updated_at=at,
+                       ms_played=170_000, state="ended", is_listen=True, artist_name="x", track_name="x"))  # fmt: skip
+    music = [t for t in newest_first if t is not None and t != r["AD"]]
+    for cap in range(1, len(newest_first) + 2):
+        monkeypatch.setattr(_mixes, "HEARD_LISTENS", cap)
+        want: dict[int, int] = {}
+        for t in music[:cap]:
+            want[t] = want.get(t, 0) + 1
+        with transaction(container.sessions) as s:
+            assert _mixes._heard(s, fan, discovery.Shared()) == want, cap

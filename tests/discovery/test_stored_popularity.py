@@ -56,11 +56,13 @@ def test_a_listeners_mixes_read_only_their_most_recent_listens(
         for n in range(5):  # five of A1 long before
             play(s, user, a1, NOW - timedelta(days=30), n)
         s.flush()
-        assert _mixes._heard(s, user) == {world.track_rows["A2"]: 1, world.track_rows["B2"]: 1, c1: 3, a1: 5}
+        shared = _mixes.Shared()
+        assert _mixes._heard(s, user, shared) == {world.track_rows["A2"]: 1, world.track_rows["B2"]: 1, c1: 3, a1: 5}
         monkeypatch.setattr(_mixes, "HEARD_LISTENS", 4)
-        assert _mixes._heard(s, user) == {c1: 3, world.track_rows["A2"]: 1}  # the latest four listens
+        assert _mixes._heard(s, user, shared) == {c1: 3, world.track_rows["A2"]: 1}  # the latest four listens
         # "never played" still means never: tracks past the cap stay out of Discover Weekly and fresh picks
-        heard = _mixes._heard(s, user)
-        assert _mixes._played(s, user, heard) >= {a1, c1, world.track_rows["A2"], world.track_rows["B2"]}
-        weekly = _mixes._discover(s, heard=heard, played=_mixes._played(s, user, heard), shared=_mixes.Shared())
+        taste = _mixes._taste(s, user, shared)
+        assert taste.heard == {c1: 3, world.track_rows["A2"]: 1}
+        assert taste.played >= {a1, c1, world.track_rows["A2"], world.track_rows["B2"]}
+        weekly = _mixes._discover(s, taste=taste, shared=shared)
         assert a1 not in weekly.track_ids

@@ -19,7 +19,8 @@ from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import KINDS as MIX_KINDS
 from encore.discovery._mix_policy import Cluster, cluster_artists, due, interleave, round_robin
 from encore.discovery._mix_reads import MixView, Saved, mix, my_mixes, save_mix
-from encore.discovery._mixes import Built, Shared, build_mixes
+from encore.discovery._mix_shared import Shared
+from encore.discovery._mixes import Built, build_mixes
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
 from encore.discovery._policy import MAX_SEEDS, Decision, may_derive, may_learn_from, seed_count
 from encore.discovery._radio import KINDS as RADIO_KINDS

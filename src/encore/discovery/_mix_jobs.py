@@ -14,7 +14,8 @@ from encore.accounts import User
 from encore.db import transaction
 from encore.discovery._mix_models import Mix
 from encore.discovery._mix_policy import KINDS, due
-from encore.discovery._mixes import Shared, build_mixes
+from encore.discovery._mix_shared import Shared
+from encore.discovery._mixes import build_mixes
 from encore.jobs import JobContext
 
 MIXES, MIXES_KEY = "discovery.mixes", "all"
