@@ -1,6 +1,6 @@
 """Background jobs on huey: the queue carries a job id, the `jobs` table is the truth about the job.
 
-Why huey (see docs/architecture.md): one library with an embedded store (a SQLite file beside Encore's
+Why huey (see docs/design.md, the `jobs` row): one library with an embedded store (a SQLite file beside Encore's
 database, so `make run` stays one command) and a Redis store for many workers and machines, retries with
 a delay, periodic tasks, and a consumer that `encore worker` runs as is. What huey lacks is a lease: a
 message taken by a worker that dies is gone. So the row carries one: a worker claims a job with a lease it
