@@ -35,7 +35,7 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]
 
 
 @lru_cache(maxsize=1)
-def _by_access_hash() -> Select[int, int | None, str, int, datetime, bool, str, int, bool]:
+def _by_access_hash() -> Select[int, int | None, str, int, datetime, bool, str, int, bool, bool]:
     """Built once: building the expression and its cache key per request cost more CPU than the read. Columns,
     not the token's ORM entity (this runs on every /v1 request). Nothing about the answer is kept: a revoked
     token or a signed-out account fails on the next request."""
@@ -50,6 +50,7 @@ def _by_access_hash() -> Select[int, int | None, str, int, datetime, bool, str, 
             OAuthApp.client_id,
             OAuthApp.rate_limit,
             User.must_reset_password,
+            User.is_active,
         )
         .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
         .outerjoin(User, User.id == OAuthToken.user_id)
@@ -76,6 +77,8 @@ def check_access(session: Session, *, token: str, scopes: list[str], now: dateti
         ) from error
     if row is None:  # validate_token has raised already; this tells mypy
         raise InvalidToken("Invalid access token")
+    if row.user_id is not None and not row.is_active:  # a disabled account's apps stop with it
+        raise InvalidToken("This account is disabled")
     if row.must_reset_password:
         raise InvalidToken("Password reset required: choose a new password in Encore's web player")
     return Access(row.app_id, row.client_id, row.user_id, frozenset(row.scope.split()), row.rate_limit)

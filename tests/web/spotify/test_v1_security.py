@@ -5,8 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
-from encore.accounts import create_user
+from encore.accounts import User, create_user
 from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
@@ -205,3 +206,16 @@ def test_client_credentials_token_on_user_endpoints_is_403(api: tuple[TestClient
     token = client_token(client, app)
     for path in ("/v1/me", "/v1/me/top/tracks", "/v1/me/playlists", "/v1/me/tracks"):
         assert client.get(path, headers=_b(token)).status_code == 403, path
+
+
+def test_a_disabled_accounts_tokens_stop_on_every_v1_route(api: tuple[TestClient, Container]) -> None:
+    client, c = api
+    _, bob = _as(client, "bob")
+    token = bob["access_token"]
+    assert client.get("/v1/me/tracks", headers=_b(token)).status_code == 200
+    with transaction(c.sessions) as s:
+        s.execute(update(User).where(User.username == "bob").values(is_active=False))
+    for path in ("/v1/me", "/v1/me/tracks", "/v1/me/playlists", f"/v1/tracks/{SOME_ID}", "/v1/search?q=a&type=track"):
+        answer = client.get(path, headers=_b(token))
+        assert answer.status_code == 401, path
+        assert answer.json()["error"]["message"] in ("This account is disabled", "Invalid access token"), path
