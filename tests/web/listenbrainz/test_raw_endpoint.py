@@ -142,3 +142,31 @@ def test_wrong_types_are_refused(client: TestClient, container: Container, case:
     status, answer = _post(client, token, body)
     assert status == 400 and fragment in str(answer["error"]), answer
     assert _count(container) == 0
+
+
+def test_a_document_nested_too_deeply_is_a_400(client: TestClient, container: Container) -> None:
+    _, token = _token(container)
+    for depth in (1_100, 5_000, 100_000):  # orjson refuses past 1,024 levels; the standard library's stack ends
+        body = b'{"listen_type": "import", "payload": ' + b"[" * depth + b"]" * depth + b"}"
+        status, answer = _post(client, token, body)
+        assert status == 400 and "nested too deeply" in str(answer["error"]), depth
+    nul = b'{"listen_type": "single", "payload": [{"x": "\\u0000", "y": ' + b"[" * 1_000 + b"]" * 1_000 + b"}]}"
+    assert _post(client, token, nul)[0] == 400  # the NUL walk over a deep document
+    assert _count(container) == 0
+
+
+def test_an_oversized_chunked_body_is_refused_and_logs_no_error(
+    client: TestClient, container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, token = _token(container)
+
+    def chunks() -> Iterator[bytes]:  # no content-length: the limit is found while reading
+        yield b'{"listen_type": "import", "payload": ['
+        for _ in range(12):  # 1 MB a chunk: one chunk crosses the limit and its slack at once
+            yield b'{"listened_at": 1, "track_metadata": {"artist_name": "' + b"a" * 1_000_000 + b'"}},'
+
+    with caplog.at_level("ERROR"):
+        r = client.post("/1/submit-listens", content=chunks(), headers={"Authorization": f"Token {token}"})
+    assert r.status_code in (400, 413)  # ListenBrainz's "too large" or the body limit's, whichever reads it first
+    assert not [rec for rec in caplog.records if rec.levelname == "ERROR"]
+    assert _count(container) == 0

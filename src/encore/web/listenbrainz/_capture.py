@@ -23,6 +23,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from encore import accounts, history
 from encore.bootstrap import Container
@@ -35,6 +36,7 @@ SUBMIT_PATH = "/1/submit-listens"
 SOURCE = "listenbrainz"
 _OWNERS = "encore.listenbrainz.token_owners"  # per transaction (session.info), never across
 WAIT_S = 60.0
+PARSE_INLINE_BYTES = 64 * 1024  # a `single` is a few hundred bytes; an `import` of 1,000 listens is parsed in a thread
 OK = orjson.dumps({"status": "ok"})
 NO_AUTH = LBError(401, "You need to provide an Authorization header.")
 BAD_TOKEN = LBError(401, "Invalid authorization token.")
@@ -160,6 +162,8 @@ def make_submit_endpoint(c: Container) -> ASGIApp:
             error = await _handle(c, scope, receive)
         except ClientGone:
             return
+        except HTTPException:  # the body limit's 413: BodyLimit answers it, nothing to log
+            raise
         except Exception:
             log.exception("listen submission failed")
             error = LBError(500, "Something went wrong; the listens were not stored.")
@@ -173,7 +177,11 @@ async def _handle(c: Container, scope: Scope, receive: Receive) -> LBError | Non
     token = token_of(_authorization(scope))
     if token is None:
         return NO_AUTH
-    job, size, refused = plan(raw, token=token, now=c.clock.now())
+    now = c.clock.now()
+    if raw is not None and len(raw) > PARSE_INLINE_BYTES:  # a large document is parsed off the event loop
+        job, size, refused = await asyncio.to_thread(plan, raw, token=token, now=now)
+    else:
+        job, size, refused = plan(raw, token=token, now=now)
     return await _run(c, job, size=size) or refused
 
 

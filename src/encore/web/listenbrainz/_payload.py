@@ -58,6 +58,9 @@ def too_large() -> LBError:
     )
 
 
+NESTED = "Cannot parse JSON document: it is nested too deeply."
+
+
 def _check_text(value: Any, where: str) -> None:
     """No NUL anywhere; no lone surrogate (walked only for documents orjson refused)."""
     if isinstance(value, str):
@@ -87,6 +90,8 @@ def _load(raw: bytes) -> tuple[Any, bool]:
         return json.loads(raw.decode("utf-8")), True
     except (UnicodeDecodeError, ValueError) as exc:
         raise _bad(f"Cannot parse JSON document: {str(exc)[:200]}") from None
+    except RecursionError:  # orjson refuses past 1,024 levels; the standard library runs out of stack
+        raise _bad(NESTED) from None
 
 
 def parse_submission(raw: bytes, *, now: datetime) -> Submission:
@@ -105,7 +110,10 @@ def parse_submission(raw: bytes, *, now: datetime) -> Submission:
     if listen_type != "import" and len(payload) != 1:
         raise _bad(f"JSON document should contain exactly one listen for listen_type {listen_type}.")
     if odd or b"\\u0000" in raw:  # JSON can only carry a NUL escaped, so most documents need no walk (#17)
-        _check_text(payload, "JSON document")
+        try:
+            _check_text(payload, "JSON document")
+        except RecursionError:
+            raise _bad(NESTED) from None
     if listen_type == "playing_now":
         metadata = _check_listen(payload[0], playing_now=True, now=now)
         return Submission(listen_type, [], metadata, _duration(metadata) or PLAYING_NOW_DEFAULT)
