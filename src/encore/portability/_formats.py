@@ -29,7 +29,19 @@ def _text(value: Any, where: str) -> str | None:
         raise ValidationFailed(f"{where}: expected text", code="wrong_schema")
     if "\x00" in value:
         raise ValidationFailed(f"{where}: contains a NUL character", code="nul_character")
+    if not value.isascii():
+        _unicode(value, where)
     return value.strip()[:512] or None
+
+
+def _unicode(text: str, where: str) -> None:
+    """Text no database can store (a lone surrogate, which JSON's escapes can carry) is refused by name."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise ValidationFailed(
+            f"{where}: contains a lone surrogate, which is not Unicode", code="lone_surrogate"
+        ) from None
 
 
 def _ms(value: Any, where: str) -> int:
@@ -81,10 +93,20 @@ def _spotify_extended(item: dict[str, Any], now: datetime, where: str) -> Row:
         item.get("master_metadata_album_artist_name"),
         item.get("master_metadata_album_album_name"),
     )
-    track = track.strip()[:512] or None if track.__class__ is str and "\x00" not in track else _text(track, where)
-    artist = artist.strip()[:512] or None if artist.__class__ is str and "\x00" not in artist else _text(artist, where)
+    track = (
+        track.strip()[:512] or None
+        if track.__class__ is str and "\x00" not in track and track.isascii()
+        else _text(track, where)
+    )
+    artist = (
+        artist.strip()[:512] or None
+        if artist.__class__ is str and "\x00" not in artist and artist.isascii()
+        else _text(artist, where)
+    )
     release = (
-        release.strip()[:512] or None if release.__class__ is str and "\x00" not in release else _text(release, where)
+        release.strip()[:512] or None
+        if release.__class__ is str and "\x00" not in release and release.isascii()
+        else _text(release, where)
     )
     started = _checked(ended - timedelta(milliseconds=ms), now, where)
     if item.get("incognito_mode") is True:
@@ -136,8 +158,15 @@ def _listenbrainz(item: dict[str, Any], now: datetime, where: str) -> Row:
     info = meta.get("additional_info") or {}
     if not isinstance(info, dict):
         raise ValidationFailed(f"{where}: additional_info must be an object", code="wrong_schema")
-    if "\\u0000" in json.dumps(info):
+    try:
+        escaped = json.dumps(info)
+    except RecursionError:
+        raise ValidationFailed(f"{where}: additional_info is nested too deeply", code="wrong_schema") from None
+    if "\\u0000" in escaped:
         raise ValidationFailed(f"{where}: contains a NUL character", code="nul_character")
+    extra = info_json(info) if info else None
+    if extra is not None and not extra.isascii():
+        _unicode(extra, where)
     isrc = info.get("isrc")
     return ImportListen(
         listened_at=at,
@@ -145,5 +174,5 @@ def _listenbrainz(item: dict[str, Any], now: datetime, where: str) -> Row:
         track_name=track,
         release_name=_text(meta.get("release_name"), where),
         isrc=isrc.upper() if isinstance(isrc, str) and len(isrc) == 12 and isrc.isalnum() else None,
-        extra=info_json(info) if info else None,
+        extra=extra,
     )
