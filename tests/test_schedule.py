@@ -100,3 +100,7 @@ def test_a_clean_clone_deals_by_the_committed_table(tmp_path: Path) -> None:
     assert committed_seconds(table) == {}
     assert committed_seconds(tmp_path / "missing.json") == {}
 
+
+def test_the_committed_table_names_modules_of_this_suite() -> None:
+    table = committed_seconds()
+    assert table and all((ROOT / module).is_file() and seconds > 0 for module, seconds in table.items())
