@@ -103,4 +103,4 @@ def test_a_clean_clone_deals_by_the_committed_table(tmp_path: Path) -> None:
 
 def test_the_committed_table_names_modules_of_this_suite() -> None:
     table = committed_seconds()
-    assert table and all((ROOT / module).is_file() and seconds > 0 for module, seconds in table.items())
+    assert table and all((ROOT / module).is_file() and seconds >= 0 for module, seconds in table.items())
