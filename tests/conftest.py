@@ -11,6 +11,7 @@ from sqlalchemy import text
 from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import create_db_engine, upgrade_to_head
+from tests.support.env import SUITE_ENV
 from tests.support.postgres import PostgresServer, database_from_template, find_pg_bin, start_postgres
 from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
 
@@ -18,6 +19,11 @@ from tests.support.redis import RedisServer, find_redis_server, remove, start_re
 pytest_plugins = ["pytester", "tests.support.schedule"]
 
 IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any fixture (module- and session-scoped ones build Settings too), in every xdist worker: see env.py.
+    os.environ.update(SUITE_ENV)
 
 
 def _missing(what: str) -> None:
@@ -30,9 +36,11 @@ def _missing(what: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the operator's ENCORE_* settings (make, CI or a shell may export some)."""
-    for name in [n for n in os.environ if n.startswith("ENCORE_")]:
+    """Tests never see the operator's ENCORE_* settings (make, CI or a shell may export some): the suite's only."""
+    for name in [n for n in os.environ if n.startswith("ENCORE_") and n not in SUITE_ENV]:
         monkeypatch.delenv(name)
+    for name, value in SUITE_ENV.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.schedule import group_of, read_groups, unit_of, write_groups
+from tests.support.schedule import (
+    PLAIN_TEST_S,
+    committed_seconds,
+    group_of,
+    read_groups,
+    unit_of,
+    unit_seconds,
+    write_groups,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,3 +84,23 @@ def test_loadgroup_keeps_a_group_on_one_worker(pytester: pytest.Pytester, monkey
     assert len(workers) == len(forms) + 2
     assert len({workers[f"test_grouped_{i}"] for i in range(len(forms))}) == 1, workers
     assert set(workers.values()) == {"gw0", "gw1"}, workers  # the ungrouped modules still use both workers
+
+
+def test_a_clean_clone_deals_by_the_committed_table(tmp_path: Path) -> None:
+    """Without pytest's cache (CI's clean clone) a two-test module that took minutes must not be dealt last."""
+    table = tmp_path / "unit_seconds.json"
+    table.write_text('{"tests/demo/test_slow.py": 200.0, "tests/test_quick.py": 1.5}', encoding="utf-8")
+    measured = committed_seconds(table)
+    slow = unit_seconds(
+        "tests/demo/test_slow.py", ["tests/demo/test_slow.py::a", "tests/demo/test_slow.py::b"], measured
+    )
+    many = unit_seconds("tests/test_many.py", [f"tests/test_many.py::t{i}" for i in range(40)], measured)
+    assert slow == 200.0 > many == 40 * PLAIN_TEST_S
+    table.write_text("{not json", encoding="utf-8")
+    assert committed_seconds(table) == {}
+    assert committed_seconds(tmp_path / "missing.json") == {}
+
+
+def test_the_committed_table_names_modules_of_this_suite() -> None:
+    table = committed_seconds()
+    assert table and all((ROOT / module).is_file() and seconds >= 0 for module, seconds in table.items())

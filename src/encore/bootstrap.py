@@ -94,7 +94,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     state = open_state(settings.redis_url, prefix=settings.redis_prefix)
     sessions = make_sessionmaker(engine)
     cache = catalog.CatalogueCache(state)
-    sessions.configure(info={catalog.CACHE_SESSION_KEY: cache})  # catalogue reads find it (catalog.cache_for)
+    # Catalogue reads find the cache (catalog.cache_for); accounts hash with the settings' parameters.
+    sessions.configure(info={catalog.CACHE_SESSION_KEY: cache, accounts.PASSWORDS_SESSION_KEY: _passwords(settings)})
     _announce_catalogue_changes(sessions, state)
     clock = clock or SystemClock()
     return Container(
@@ -116,6 +117,16 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         verifier=StreamVerifier(state, secret=play_key_secret(settings.secret_key.get_secret_value())),
         catalogue_cache=cache,
         listen_writer=history.ListenWriter(sessions),
+    )
+
+
+def _passwords(settings: Settings) -> accounts.Passwords:
+    return accounts.Passwords(
+        accounts.HashParams(
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+            parallelism=settings.password_hash_parallelism,
+        )
     )
 
 

@@ -1,24 +1,28 @@
 """`encore demo` on a tiny catalogue: every tier's account, the ad campaign, and the Premium pre-release."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 
 from encore.accounts import User, get_user_by_name
 from encore.ads import AdCampaign
 from encore.billing import Tier, tier_of
-from encore.bootstrap import Container
+from encore.bootstrap import Container, build
 from encore.catalog import Track
 from encore.cli._demo import DemoOptions, run_demo_command
+from encore.config import Settings
 from encore.db import transaction
 from encore.demo import DemoSpec
 from encore.exclusives import Exclusive
 from encore.history import Play
 from encore.labels import catalogue, streams_per_day
 from encore.playback import StreamDecision, next_stream_decision
-from tests.support.live import seed_small_catalogue
+from tests.support.live import seeded_database
+from tests.support.postgres import PostgresServer
 
 
 def _counts(c: Container) -> tuple[int, ...]:
@@ -28,13 +32,23 @@ def _counts(c: Container) -> tuple[int, ...]:
         )
 
 
-# The library is seeded beforehand, so the command takes the "not built by me" path: accounts, ads, history.
+# The library is seeded beforehand (the suite's small catalogue), so the command takes the "not built by me"
+# path: accounts, ads, history.
 # Two years of made-up listening, not the whole decade (the same code; a week back is always inside it).
 OPTIONS = DemoOptions(DemoSpec(tracks=8, history_years=2), first_only=False, force=False, workers=1)
 
 
-def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(container: Container, tmp_path: Path) -> None:
-    seed_small_catalogue(container, tmp_path, tracks=8)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
+    """A private copy of the small catalogue this process ingested on the backend (tests/support/live.py)."""
+    server: PostgresServer | None = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    with seeded_database(tmp_path, server) as url:
+        c = build(Settings(mode="dev", data_dir=tmp_path / "var", database_url=url))
+        yield c
+        c.close()
+
+
+def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(container: Container) -> None:
     console = Console(record=True, width=200)
     run_demo_command(container, options=OPTIONS, console=console)
     out = console.export_text()

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from encore.config import Settings
+from tests.support.env import SUITE_ENV
 from tests.support.live import free_port
 
 SECRET = "cluster-secret-key-0123456789-abcdefghijklmnop"
@@ -31,8 +32,10 @@ ENCORE = str(Path(sys.executable).with_name("encore"))
 
 
 def cluster_env(*, database_url: str, redis_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
-    """The ENCORE_* settings every node shares (dev mode: the built-in demo conveniences are off)."""
+    """The ENCORE_* settings every node shares (dev mode: the built-in demo conveniences are off; the suite's
+    cheap password hashing)."""
     env = {
+        **SUITE_ENV,
         "ENCORE_MODE": "dev",
         "ENCORE_SECRET_KEY": SECRET,
         "ENCORE_DATABASE_URL": database_url,

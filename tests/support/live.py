@@ -2,6 +2,7 @@
 
 import atexit
 import functools
+import os
 import shutil
 import socket
 import tempfile
@@ -20,6 +21,7 @@ from encore.web import create_app
 
 if TYPE_CHECKING:
     from encore.config import Settings
+    from tests.support.postgres import PostgresServer
 
 
 @dataclass
@@ -66,6 +68,7 @@ def serve_asgi(app: Any) -> Iterator[str]:
 # files a fresh seeding would make (the demo generator is deterministic), at the cost of a file copy.
 _libraries: dict[tuple[int, int, float, float], Path] = {}
 _seeded: dict[tuple[int, int, float, float], Path] = {}
+_seeded_postgres: dict[int, tuple[str, Path]] = {}  # server port -> (template database, its media's work dir)
 
 
 @functools.cache
@@ -138,6 +141,55 @@ def _seeded_template() -> Path:
     return _seeded[key]
 
 
+def _seeded_postgres_template(server: "PostgresServer") -> tuple[str, Path]:
+    """A PostgreSQL database holding the small catalogue (seeded through the real pipeline on PostgreSQL, once
+    per test process and server) to copy with CREATE DATABASE ... TEMPLATE, and the work dir of its media."""
+    from sqlalchemy import text
+
+    from encore.bootstrap import build
+    from encore.config import Settings
+    from encore.db import create_db_engine
+
+    if server.port not in _seeded_postgres:
+        work = _cache_dir(f"seeded-pg-{server.port}")
+        name = f"seeded_{os.getpid()}"
+        admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
+        admin.dispose()
+        container = build(Settings(mode="dev", data_dir=work / "var", database_url=server.url(name)))
+        try:
+            container.migrate()
+            seed_small_catalogue(container, work)
+        finally:
+            container.close()  # a template must have no connections when it is copied
+        _seeded_postgres[server.port] = (name, work)
+    return _seeded_postgres[server.port]
+
+
+@contextmanager
+def seeded_database(work: Path, postgres: "PostgresServer | None" = None) -> Iterator[str]:
+    """A private copy of the small catalogue this process seeded through the real pipeline (see above), for a
+    container whose data dir is `work`/var: its media store, and its database on SQLite (a file copy, `work`/e.db)
+    or, given a server, on PostgreSQL (CREATE DATABASE ... TEMPLATE of a database seeded there, dropped after).
+    Yields the database URL."""
+    from tests.support.postgres import database_from_template
+
+    work.mkdir(parents=True, exist_ok=True)
+    if postgres is None:
+        template = _seeded_template()
+        for name in ("e.db", "e.db-wal"):
+            if (template / name).exists():
+                shutil.copy(template / name, work / name)
+        shutil.copytree(template / "var" / "media", work / "var" / "media")
+        yield f"sqlite:///{work}/e.db"
+        return
+    database, media_work = _seeded_postgres_template(postgres)
+    shutil.copytree(media_work / "var" / "media", work / "var" / "media")
+    with database_from_template(postgres, "seeded", template=database) as url:
+        yield url
+
+
 def seeded_container(work: Path, overrides: dict[str, Any] | None = None) -> Container:
     """A dev-mode Encore on SQLite under `work`, migrated, holding the small synthesized catalogue.
 
@@ -146,12 +198,8 @@ def seeded_container(work: Path, overrides: dict[str, Any] | None = None) -> Con
     """
     from encore.bootstrap import build
 
-    template = _seeded_template()
-    work.mkdir(parents=True, exist_ok=True)
-    for name in ("e.db", "e.db-wal"):
-        if (template / name).exists():
-            shutil.copy(template / name, work / name)
-    shutil.copytree(template / "var" / "media", work / "var" / "media")
+    with seeded_database(work) as url:
+        assert url == _dev_settings(work).database_url
     container = build(_dev_settings(work).model_copy(update=overrides or {}))
     container.migrate()
     return container

@@ -103,8 +103,9 @@ _databases = itertools.count()
 
 
 @contextmanager
-def database_from_template(server: PostgresServer, prefix: str) -> Iterator[str]:
-    """A new database copied from the migrated `encore_template` (fast), dropped afterwards; yields its URL."""
+def database_from_template(server: PostgresServer, prefix: str, template: str = "encore_template") -> Iterator[str]:
+    """A new database copied from `template` (the migrated `encore_template` unless named: fast), dropped
+    afterwards; yields its URL."""
     from sqlalchemy import text
 
     from encore.db import create_db_engine
@@ -112,7 +113,7 @@ def database_from_template(server: PostgresServer, prefix: str) -> Iterator[str]
     name = f"{prefix}_{os.getpid()}_{next(_databases)}"
     admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
     try:
         yield server.url(name)
     finally:

@@ -9,8 +9,11 @@ unit across modules. The controller never sees marks, so each worker writes the 
 carry (`item.iter_markers`: a module's `pytestmark` in any form, a class's or a test's own mark) to a file the
 controller names in the worker's input, before it reports its collection; the scheduler reads them. Units are dealt
 longest first (the longest-processing-time rule), so a long one does not start last on one worker while the
-other idles. A unit's length is what the previous run on this checkout measured (pytest's cache), else an
-estimate from its test count, weighted for units that drive Chromium or live servers.
+other idles. A unit's length is what the previous run on this checkout measured (pytest's cache), else what a
+whole run measured when `unit_seconds.json` beside this file was written (a clean clone, as CI runs, has no
+cache: without the table a two-test module that takes minutes, such as the demo accounts, was dealt last),
+else an estimate from its test count, weighted for units that drive Chromium or live servers. Rewrite the
+table after a whole `-n 2 --dist loadgroup` run: `python -m tests.support.schedule` (it reads pytest's cache).
 """
 
 import json
@@ -24,6 +27,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 CACHE_KEY = "encore/unit-seconds"
+TABLE = Path(__file__).with_name("unit_seconds.json")  # per-module seconds of a whole run, for a clean clone
 PLAIN_TEST_S = 0.5  # a test on a fresh database (both backends are separate tests)
 LIVE_TEST_S = 10.0  # a test in a browser module or an xdist group (Chromium, live servers, subprocesses)
 GROUPS_INPUT = "encore_groups_dir"  # the key in xdist's workerinput: where workers write their groups
@@ -75,13 +79,22 @@ def unit_seconds(unit: str, nodeids: list[str], measured: dict[str, float]) -> f
     return estimate_s(unit, len(nodeids))
 
 
+def committed_seconds(path: Path = TABLE) -> dict[str, float]:
+    """The table of module seconds kept with the suite (none when it is missing or unreadable)."""
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in table.items()} if isinstance(table, dict) else {}
+
+
 class ModuleScheduling(LoadScopeScheduling):
     """xdist's LoadScopeScheduling with module (or xdist group) units, dealt longest first."""
 
     def __init__(self, config: pytest.Config, groups_dir: Path, log: Any = None) -> None:
         super().__init__(config, log)
         cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
-        self.measured: dict[str, float] = cache.get(CACHE_KEY, {}) if cache else {}
+        self.measured: dict[str, float] = {**committed_seconds(), **(cache.get(CACHE_KEY, {}) if cache else {})}
         self.groups_dir = groups_dir
         self.groups: dict[str, str] | None = None
         self.ordered = False
@@ -155,3 +168,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     workerinput = getattr(config, "workerinput", {})
     if GROUPS_INPUT in workerinput:
         write_groups(items, Path(workerinput[GROUPS_INPUT]) / f"{workerinput['workerid']}.json")
+
+
+def write_table(cache_dir: Path, path: Path = TABLE) -> int:
+    """Write pytest's cached module seconds (of this checkout's last runs) to the committed table."""
+    cached = json.loads((cache_dir / "v" / CACHE_KEY).read_text(encoding="utf-8"))
+    modules = {m: round(float(v), 1) for m, v in sorted(cached.items()) if Path(m).exists()}
+    path.write_text(json.dumps(modules, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    return len(modules)
+
+
+if __name__ == "__main__":
+    print(f"{write_table(Path('.pytest_cache'))} modules written to {TABLE}")

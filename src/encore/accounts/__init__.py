@@ -15,7 +15,8 @@ from encore.accounts._listen_tokens import (
     user_for_listen_token,
 )
 from encore.accounts._models import AuthSession, ListenToken, LoginAttempt, Role, User
-from encore.accounts._passwords import hash_password, verify_password
+from encore.accounts._passwords import OWASP, HashParams, Passwords, hash_password, passwords_for, verify_password
+from encore.accounts._passwords import SESSION_KEY as PASSWORDS_SESSION_KEY
 from encore.accounts._policy import (
     Decision,
     check_password,
@@ -44,10 +45,13 @@ from encore.accounts._service import (
 from encore.accounts._throttle import LoginThrottle, ThrottleLimits, Verdict
 
 __all__ = [
+    "OWASP",
+    "PASSWORDS_SESSION_KEY",
     "AuthEpoch",
     "AuthSession",
     "Decision",
     "Guard",
+    "HashParams",
     "ListenToken",
     "ListenTokenInfo",
     "LoginAttempt",
@@ -56,6 +60,7 @@ __all__ = [
     "LoginThrottle",
     "LoginThrottled",
     "NewSession",
+    "Passwords",
     "Role",
     "StreamCutoffs",
     "ThrottleLimits",
@@ -78,6 +83,7 @@ __all__ = [
     "live_credential",
     "may_use_account",
     "next_login_delay",
+    "passwords_for",
     "regenerate_listen_token",
     "sign_out_account",
     "sign_out_everyone",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
-from encore.accounts._passwords import hash_password, needs_rehash, verify_password
+from encore.accounts._passwords import passwords_for
 from encore.accounts._policy import check_email, check_new_password, check_password, check_username
 from encore.accounts._throttle import LoginThrottle
 from encore.kernel import Conflict, EncoreError, ValidationFailed, is_public_id, new_secret_token
@@ -60,7 +60,7 @@ def create_user(
         username_key=key,
         display_name=(display_name or username)[:100],
         email=email,
-        password_hash=hash_password(password),
+        password_hash=passwords_for(session).hash(password),
         role=role.value,
     )
     session.add(user)
@@ -92,15 +92,16 @@ def authenticate(
             ),
         )
     user = session.scalar(select(User).where(User.username_key == username.casefold()))
-    ok = verify_password(user.password_hash if user else None, password[:1024])
+    passwords = passwords_for(session)
+    ok = passwords.verify(user.password_hash if user else None, password[:1024])
     if not ok or user is None or not user.is_active:
         account_key = hashlib.sha256(username.casefold().encode()).hexdigest()
         client_key = hashlib.sha256(client.encode()).hexdigest()
         session.add(LoginAttempt(account_key=account_key, client_key=client_key, at=now))
         return LoginOutcome(None, LoginFailed("wrong username or password"))
     throttle.succeeded(username=username, client=client)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
     return LoginOutcome(user, None)
 
 
@@ -161,14 +162,14 @@ class Guard:
     now: datetime
 
 
-def _current_password_matches(user: User, password: str, guard: Guard) -> bool:
+def _current_password_matches(session: Session, user: User, password: str, guard: Guard) -> bool:
     """Reserved on the throttle before the check (as log-in does); the right password starts the pair over."""
     verdict = guard.throttle.reserve(username=user.username_key, client=guard.client, now=guard.now.timestamp())
     if not verdict.allowed:
         raise LoginThrottled(
             "too many wrong passwords; try again later", code=verdict.reason, retry_after=verdict.retry_after_s
         )
-    matches = verify_password(user.password_hash, password[:1024])
+    matches = passwords_for(session).verify(user.password_hash, password[:1024])
     if matches:
         guard.throttle.succeeded(username=user.username_key, client=guard.client)
     return matches
@@ -176,11 +177,11 @@ def _current_password_matches(user: User, password: str, guard: Guard) -> bool:
 
 def change_password(session: Session, *, user: User, current: str, new: str, guard: Guard) -> None:
     """Needs the current password (a stolen session alone cannot take the account); clears a forced reset."""
-    matches = _current_password_matches(user, current, guard)
+    matches = _current_password_matches(session, user, current, guard)
     decision = check_new_password(new=new, current_matches=matches, same_as_current=matches and current == new)
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_password")
-    user.password_hash = hash_password(new)
+    user.password_hash = passwords_for(session).hash(new)
     user.must_reset_password = False
 
 
@@ -192,7 +193,7 @@ def force_password_reset(session: Session, *, user_id: int | None) -> None:
 
 def change_email(session: Session, *, user: User, current_password: str, email: str, guard: Guard) -> str | None:
     """Needs the password too (a stolen session must not redirect the account's mail). Returns the old one."""
-    if not _current_password_matches(user, current_password, guard):
+    if not _current_password_matches(session, user, current_password, guard):
         raise ValidationFailed("the current password is wrong", code="bad_password")
     decision = check_email(email)
     if not decision.allowed:

@@ -22,6 +22,11 @@ from encore.kernel import EncoreError
 DEFAULT_SECRET_KEY = "encore-insecure-default-key-change-me"  # noqa: S105 - refused outside demo/dev
 
 
+# OWASP's argon2id configurations range from 46 MiB x 1 pass to 7 MiB x 5 passes: the floor is the last.
+PASSWORD_HASH_FLOOR_MEMORY_KIB = 7 * 1024
+PASSWORD_HASH_FLOOR_WORK = PASSWORD_HASH_FLOOR_MEMORY_KIB * 5
+
+
 class SettingsError(EncoreError):
     code = "bad_settings"
 
@@ -65,6 +70,14 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=900, ge=1)
     allow_signup: bool = True
     signups_per_client_per_hour: int = Field(default=5, ge=1)
+    # Password hashing (argon2id): OWASP's recommendation by default. Cheaper parameters than OWASP's weakest
+    # listed configuration (7 MiB with 5 passes, i.e. memory x passes >= 35,840 KiB and memory >= 7 MiB) are
+    # refused unless password_hash_below_floor_for_tests is set: the test suite's switch, never a deployment's.
+    # Hashes made with other parameters still verify and are rehashed at the next log-in.
+    password_hash_time_cost: int = Field(default=2, ge=1, le=64)
+    password_hash_memory_kib: int = Field(default=19 * 1024, ge=8, le=4 * 1024 * 1024)
+    password_hash_parallelism: int = Field(default=1, ge=1, le=16)
+    password_hash_below_floor_for_tests: bool = False
     # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated in the
     # environment); from any other peer the header is ignored and the peer address is the client.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -143,6 +156,20 @@ class Settings(BaseSettings):
             )
         if self.mode == "production" and len(key) < 32:
             raise ValueError("ENCORE_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_weak_password_hashing(self) -> "Settings":
+        memory, passes = self.password_hash_memory_kib, self.password_hash_time_cost
+        if memory < 8 * self.password_hash_parallelism:  # argon2's own minimum
+            raise ValueError("ENCORE_PASSWORD_HASH_MEMORY_KIB must be at least 8 KiB per lane of parallelism")
+        weak = memory < PASSWORD_HASH_FLOOR_MEMORY_KIB or memory * passes < PASSWORD_HASH_FLOOR_WORK
+        if weak and not self.password_hash_below_floor_for_tests:
+            raise ValueError(
+                f"password hashing at {memory} KiB x {passes} passes is below OWASP's weakest argon2id "
+                f"configuration ({PASSWORD_HASH_FLOOR_MEMORY_KIB} KiB x 5 passes); raise "
+                "ENCORE_PASSWORD_HASH_MEMORY_KIB or ENCORE_PASSWORD_HASH_TIME_COST (defaults: 19456 KiB x 2)"
+            )
         return self
 
     @property

@@ -13,8 +13,8 @@ from encore.config import Settings
 from encore.db import transaction
 from encore.devices import create_device
 from encore.web import create_app
-from tests.support.live import LiveServer, seed_small_catalogue, serve
-from tests.support.postgres import PostgresServer, database_from_template
+from tests.support.live import LiveServer, seeded_database, serve
+from tests.support.postgres import PostgresServer
 
 
 @dataclass
@@ -47,22 +47,22 @@ def add_listener(container: Container, username: str) -> Listener:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One database per test module and backend: the live-server sessions run on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('subsonic-db')}/e.db"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres")
-    with database_from_template(server, "subsonic") as url:
-        yield url
+def module_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str]]:
+    """One database per test module and backend (the live-server sessions run on SQLite and on PostgreSQL),
+    holding the small catalogue: a copy of the one this process ingested on that backend (tests/support/live.py)."""
+    work = tmp_path_factory.mktemp("subsonic")
+    server: PostgresServer | None = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    with seeded_database(work, server) as url:
+        yield work, url
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Iterator[Site]:
-    work = tmp_path_factory.mktemp("subsonic")
-    container = build(Settings(mode="dev", data_dir=work / "var", database_url=module_database_url))
+def site(module_database: tuple[Path, str]) -> Iterator[Site]:
+    work, url = module_database
+    container = build(Settings(mode="dev", data_dir=work / "var", database_url=url))
     container.migrate()
-    seed_small_catalogue(container, work)
     me, other = add_listener(container, "listener"), add_listener(container, "other")
     with serve(container) as server:
         yield Site(server, container, me, other, work)
