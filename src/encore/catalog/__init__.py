@@ -8,7 +8,7 @@ from encore.catalog._bulk import (
     tracks_by_public_ids,
 )
 from encore.catalog._cache import SESSION_KEY as CACHE_SESSION_KEY
-from encore.catalog._cache import CatalogueCache, cache_for, representation, views_by_ids
+from encore.catalog._cache import CatalogueCache, built_at, cache_for, representation, views_by_ids
 from encore.catalog._listing import (
     Hidden,
     hidden,
@@ -152,6 +152,7 @@ __all__ = [
     "artist_summaries_by_ids",
     "artists_az",
     "artists_by_ids",
+    "built_at",
     "cache_for",
     "catalogue_changed",
     "changed_in",

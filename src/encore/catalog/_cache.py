@@ -23,6 +23,7 @@ from encore.catalog._version import STATE_KEY, changed_here, stored_version
 from encore.state import SharedState
 
 SESSION_KEY = "encore.catalogue_cache"  # bootstrap puts the process's cache in every session's info
+_BUILT_AT = "encore.catalogue_cache.built_at"  # the views' generation when the session was checked
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 POLL_S = 1.0
@@ -146,10 +147,10 @@ def views_by_ids(
             found[i] = hit
     missing = [i for i in ids if i not in found]
     if missing:
-        built_at = cache.views.generation
+        generation = built_at(session, cache)
         for i, view in _LOADERS[kind](session, missing).items():
             if keep:
-                cache.views.put((kind, i), view, built_at=built_at)
+                cache.views.put((kind, i), view, built_at=generation)
             found[i] = view
     return found
 
@@ -163,7 +164,16 @@ def cache_for(session: Session) -> CatalogueCache | None:
     if not session.info.get(_CHECKED):
         cache.fresh(session)
         session.info[_CHECKED] = True
+        session.info[_BUILT_AT] = cache.views.generation
     return cache
+
+
+def built_at(session: Session, cache: CatalogueCache) -> int:
+    """The views' generation when this session was checked fresh: what anything it builds is put with. A view
+    it read from the cache before another request's clear may be stale, so what it builds from it must not
+    be kept after that clear (the generation read at build time would let it in)."""
+    found = session.info.get(_BUILT_AT)
+    return found if isinstance(found, int) else cache.views.generation
 
 
 def representation(session: Session, key: tuple[str | int, ...], build: Callable[[], bytes]) -> bytes:
@@ -173,8 +183,8 @@ def representation(session: Session, key: tuple[str | int, ...], build: Callable
     found = cache.views.get(("repr", *key)) if cache else None
     if isinstance(found, bytes):
         return found
-    built_at = cache.views.generation if cache else 0
+    generation = built_at(session, cache) if cache else 0
     made = build()
     if cache:
-        cache.views.put(("repr", *key), made, built_at=built_at)
+        cache.views.put(("repr", *key), made, built_at=generation)
     return made

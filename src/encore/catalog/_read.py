@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore.catalog._cache import cache_for, views_by_ids
+from encore.catalog._cache import built_at, cache_for, views_by_ids
 from encore.catalog._listing import hidden_artists, music_album, music_track
 from encore.catalog._models import Album, AlbumArtist, AlbumGenre, Artist, Genre, Label, Track, TrackArtist, TrackGenre
 from encore.catalog._views import (
@@ -135,13 +135,13 @@ def listed_id(session: Session, kind: str, public_id: str) -> int:
     look missing), remembered by the process's cache."""
     cache = cache_for(session)
     found = cache.ids.get((kind, public_id)) if cache else None
-    built_at = cache.ids.generation if cache else 0
+    ids_generation = cache.ids.generation if cache else 0
     if found is None and is_public_id(public_id):
         found = session.scalar(_LISTED[kind](public_id))
         if found is not None and kind == "artist" and found in hidden_artists(session):
             found = None
         if found is not None and cache:
-            cache.ids.put((kind, public_id), found, built_at=built_at)
+            cache.ids.put((kind, public_id), found, built_at=ids_generation)
     if found is None:
         raise NotFound(f"no such {kind}")
     return found
@@ -244,7 +244,7 @@ def album_page(session: Session, *, album_id: str) -> AlbumPage:
     cached = cache.views.get(("album_page", row)) if cache else None
     if isinstance(cached, AlbumPage):
         return cached
-    built_at = cache.views.generation if cache else 0
+    generation = built_at(session, cache) if cache else 0
     tracks = session.scalars(
         select(Track.id)
         .where(Track.album_id == row, music_track())
@@ -256,7 +256,7 @@ def album_page(session: Session, *, album_id: str) -> AlbumPage:
     # The page holds its tracks' views: kept one by one too, an album would cost the cache a dozen entries.
     page = AlbumPage(summary[0], _views(session, "track", tracks, keep=False))
     if cache:
-        cache.views.put(("album_page", row), page, built_at=built_at)
+        cache.views.put(("album_page", row), page, built_at=generation)
     return page
 
 
@@ -282,7 +282,7 @@ def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPag
     cached = cache.views.get(("artist_page", row, top)) if cache else None
     if isinstance(cached, ArtistPage):
         return cached
-    built_at = cache.views.generation if cache else 0
+    generation = built_at(session, cache) if cache else 0
     by_release = (Album.release_date.desc().nulls_last(), Album.id.desc())
     own = session.scalars(
         select(Album.id).join(AlbumArtist).where(AlbumArtist.artist_id == row, music_album()).order_by(*by_release)
@@ -315,7 +315,7 @@ def artist_page(session: Session, *, artist_id: str, top: int = 10) -> ArtistPag
         _views(session, "track", tracks),
     )
     if cache:
-        cache.views.put(("artist_page", row, top), page, built_at=built_at)
+        cache.views.put(("artist_page", row, top), page, built_at=generation)
     return page
 
 

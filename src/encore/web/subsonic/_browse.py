@@ -90,10 +90,10 @@ def _ready(ctx: Ctx, key: tuple[str, str], build: Callable[[], Payload]) -> Read
     cache = catalog.cache_for(ctx.session)
     found = cache.views.get(("subsonic", *key)) if cache else None
     if not isinstance(found, Ready):
-        built_at = cache.views.generation if cache else 0
+        generation = catalog.built_at(ctx.session, cache) if cache else 0
         found = Ready(build())
         if cache:
-            cache.views.put(("subsonic", *key), found, built_at=built_at)
+            cache.views.put(("subsonic", *key), found, built_at=generation)
     return found
 
 
@@ -138,10 +138,10 @@ def _album_songs(ctx: Ctx, page: catalog.AlbumPage) -> tuple[Ready, ...]:
     cache = catalog.cache_for(ctx.session)
     found = cache.views.get(("subsonic", "album_songs", page.album.id)) if cache else None
     if not isinstance(found, tuple):
-        built_at = cache.views.generation if cache else 0
+        generation = catalog.built_at(ctx.session, cache) if cache else 0
         found = tuple(Ready(_map.song(t, plays=0)) for t in page.tracks)
         if cache:
-            cache.views.put(("subsonic", "album_songs", page.album.id), found, built_at=built_at)
+            cache.views.put(("subsonic", "album_songs", page.album.id), found, built_at=generation)
     return found
 
 
