@@ -69,6 +69,18 @@ SEEK = """async (to) => {
 }"""
 
 
+# The two <audio> elements take turns, so "#audio" is not always the one playing: 5 s played is the playing
+# element of the new track (not the one just skipped) past 5 s.
+PLAYED_5_S = (
+    "[...document.querySelectorAll('#audio, #audio-next')].some(a => !a.paused && a.currentSrc"
+    " && a.currentSrc !== window.__skippedSrc && a.currentTime >= 5)"
+)
+REMEMBER_PLAYING = (
+    "window.__skippedSrc = [...document.querySelectorAll('#audio, #audio-next')]"
+    ".find(a => !a.paused && a.currentTime >= 5).currentSrc"
+)
+
+
 @contextmanager
 def _server(work: Path, *, interval_s: int, seconds: tuple[float, float], tracks: int) -> Iterator[LiveServer]:
     settings = Settings(
@@ -140,7 +152,8 @@ def skip_run(browser: Browser, live: LiveServer, skips: int) -> tuple[list[int],
     for i in range(len(titles) - 1):
         page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[i]!r}", timeout=30000)
         began = time.monotonic()
-        page.wait_for_function("document.querySelector('#audio').currentTime >= 5", timeout=60000)
+        page.wait_for_function(PLAYED_5_S, timeout=60000)
+        page.evaluate(REMEMBER_PLAYING)
         page.click("#btn-next")
         current.append(time.monotonic() - began)
     page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[-1]!r}", timeout=30000)
