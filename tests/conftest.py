@@ -11,6 +11,7 @@ from sqlalchemy import text
 from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import create_db_engine, upgrade_to_head
+from encore.state import MemoryState, RedisState, SharedState
 from tests.support.env import SUITE_ENV
 from tests.support.postgres import PostgresServer, database_from_template, find_pg_bin, start_postgres
 from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
@@ -71,6 +72,18 @@ def redis_server() -> Iterator[RedisServer]:
     server = start_redis(binary)
     yield server
     remove(server)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def state(request: pytest.FixtureRequest) -> Iterator[SharedState]:
+    """The shared-state port, each test run on both implementations: in process and on Redis."""
+    if request.param == "memory":
+        yield MemoryState()
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+    s = RedisState(server.url, prefix=server.new_prefix())
+    yield s
+    s.close()
 
 
 @pytest.fixture(scope="session")

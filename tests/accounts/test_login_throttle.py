@@ -2,26 +2,11 @@
 are limited. Each test runs on the in-process state and on Redis (many workers, many nodes)."""
 
 import threading
-from collections.abc import Iterator
-
-import pytest
 
 from encore.accounts import LoginThrottle, ThrottleLimits, next_login_delay
-from encore.state import MemoryState, RedisState, SharedState
-from tests.support.redis import RedisServer
+from encore.state import SharedState
 
 LIMITS = ThrottleLimits(free_attempts=5, per_client=100, window_s=900, base_delay_s=1, max_delay_s=3600)
-
-
-@pytest.fixture(params=["memory", "redis"])
-def state(request: pytest.FixtureRequest) -> Iterator[SharedState]:
-    if request.param == "memory":
-        yield MemoryState()
-        return
-    server: RedisServer = request.getfixturevalue("redis_server")
-    s = RedisState(server.url, prefix=server.new_prefix())
-    yield s
-    s.close()
 
 
 def test_24_parallel_guesses_cannot_pass_a_limit_of_5(state: SharedState) -> None:

@@ -2,12 +2,9 @@
 stops touching the shared state, and neither lets a dodge through. Run on memory and on Redis state."""
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from encore.playback import AdClockBook, ClockState, PlayNames, StreamCount, StreamVerifier
 from encore.state import Doc, MemoryState, RedisState, SharedState
@@ -34,17 +31,6 @@ class Counting(MemoryState):
     async def arun(self, script: Any, keys: Any, args: Any, *, ttl_s: Any) -> Any:
         self.moves += 1
         return await super().arun(script, keys, args, ttl_s=ttl_s)
-
-
-@pytest.fixture(params=["memory", "redis"])
-def state(request: pytest.FixtureRequest) -> Iterator[SharedState]:
-    if request.param == "memory":
-        yield MemoryState()
-        return
-    server: RedisServer = request.getfixturevalue("redis_server")
-    s = RedisState(server.url, prefix=server.new_prefix())
-    yield s
-    s.close()
 
 
 def _listener(state: SharedState, tracks: list[str], *, listened_ms: int) -> AdClockBook:

@@ -4,20 +4,16 @@ any other. The rule (`_served.seek_check`, `pace_decision`) alone, then through 
 charge on memory and on Redis state."""
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from encore.kernel import FixedClock
 from encore.playback import AdClockBook, Charge, ClockState, PlayNames, PlayTap
 from encore.playback._served import PROBE_BYTES, pace_decision, seek_check
-from encore.state import MemoryState, RedisState, SharedState
+from encore.state import SharedState
 from encore.streaming import MediaFile, media_file_for
 from encore.web._byte_path import BytePath
-from tests.support.redis import RedisServer
 
 ME = "s" * 22
 BLOCK = 64 * 1024  # one counted block of the byte path
@@ -57,17 +53,6 @@ def test_a_seek_paces_from_a_fresh_burst_where_it_landed() -> None:
         pace_decision(heard_ms=60_000, since_url_us=30 * s, burst_ms=10_000, speed=SPEED, seek=(0, 29 * s)).wait_ms == 0
     )
     assert pace_decision(heard_ms=600_000, since_url_us=0, burst_ms=10_000, speed=0).reason == "pacing off"
-
-
-@pytest.fixture(params=["memory", "redis"])
-def state(request: pytest.FixtureRequest) -> Iterator[SharedState]:
-    if request.param == "memory":
-        yield MemoryState()
-        return
-    server: RedisServer = request.getfixturevalue("redis_server")
-    s = RedisState(server.url, prefix=server.new_prefix())
-    yield s
-    s.close()
 
 
 class Waited:

@@ -3,23 +3,11 @@
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from encore.state import Doc, MemoryState, RedisState, Script, SharedState, StateUnavailable, gcra, open_state
 from tests.support.redis import RedisServer
-
-
-@pytest.fixture(params=["memory", "redis"])
-def state(request: pytest.FixtureRequest) -> Iterator[SharedState]:
-    if request.param == "memory":
-        yield MemoryState()
-        return
-    server: RedisServer = request.getfixturevalue("redis_server")
-    s = RedisState(server.url, prefix=server.new_prefix())
-    yield s
-    s.close()
 
 
 def _add(n: int):  # type: ignore[no-untyped-def]
