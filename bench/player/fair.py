@@ -31,6 +31,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import select
+from tests.support.browser import PLAYED_5_S, REMEMBER_PLAYING
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
 
 from bench.player.run import ARGS, CHROMIUM, pct
@@ -67,18 +68,6 @@ SEEK = """async (to) => {
   a.currentTime = to;
   return (await done) - t0;
 }"""
-
-
-# The two <audio> elements take turns, so "#audio" is not always the one playing: 5 s played is the playing
-# element of the new track (not the one just skipped) past 5 s.
-PLAYED_5_S = (
-    "[...document.querySelectorAll('#audio, #audio-next')].some(a => !a.paused && a.currentSrc"
-    " && a.currentSrc !== window.__skippedSrc && a.currentTime >= 5)"
-)
-REMEMBER_PLAYING = (
-    "window.__skippedSrc = [...document.querySelectorAll('#audio, #audio-next')]"
-    ".find(a => !a.paused && a.currentTime >= 5).currentSrc"
-)
 
 
 @contextmanager

@@ -41,3 +41,15 @@ def release(browser: Browser) -> None:
     """Close every context a module left open (its pages go with them); the browser stays up."""
     for context in list(browser.contexts):
         context.close()
+
+
+# The two <audio> elements take turns, so "#audio" is not always the one playing: 5 s played is the playing
+# element of the new track (not the one just skipped) past 5 s.
+PLAYED_5_S = (
+    "[...document.querySelectorAll('#audio, #audio-next')].some(a => !a.paused && a.currentSrc"
+    " && a.currentSrc !== window.__skippedSrc && a.currentTime >= 5)"
+)
+REMEMBER_PLAYING = (
+    "window.__skippedSrc = [...document.querySelectorAll('#audio, #audio-next')]"
+    ".find(a => !a.paused && a.currentTime >= 5).currentSrc"
+)

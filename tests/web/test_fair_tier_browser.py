@@ -13,24 +13,13 @@ from encore.accounts import User, create_user
 from encore.bootstrap import build
 from encore.config import Settings
 from encore.db import transaction
+from tests.support.browser import PLAYED_5_S, REMEMBER_PLAYING
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
 TRACKS = 5
-
-
-# The two <audio> elements take turns, so "#audio" is not always the one playing: 5 s played is the playing
-# element of the new track (not the one just skipped) past 5 s.
-PLAYED_5_S = (
-    "[...document.querySelectorAll('#audio, #audio-next')].some(a => !a.paused && a.currentSrc"
-    " && a.currentSrc !== window.__skippedSrc && a.currentTime >= 5)"
-)
-REMEMBER_PLAYING = (
-    "window.__skippedSrc = [...document.querySelectorAll('#audio, #audio-next')]"
-    ".find(a => !a.paused && a.currentTime >= 5).currentSrc"
-)
 
 
 @pytest.fixture(scope="module")
