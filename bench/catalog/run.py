@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -129,17 +131,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
     parser.add_argument("--cold", action="store_true", help="skip the pass that asks every URL once first")
     args = parser.parse_args()
-    db = args.db.resolve()
-    track_ids, client_id, secret = _prepare(db)
-    key, album_ids = _subsonic_key(db)
-    scenarios = make_scenarios(track_ids, key, album_ids)
-    port = 18600 + os.getpid() % 300
-    proc = _serve(db, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        token = httpx.post(
-            f"{base}/api/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
-        ).json()["access_token"]
+    with serving(args.db.resolve(), port_base=18600) as (base, token, scenarios, _):
         for paths in scenarios.values():
             for path in paths[:: max(len(paths) // 5, 1)]:
                 _check(base, path, token)
@@ -167,6 +159,23 @@ def main() -> None:
             print(
                 f"| {name} | {r['rps']:.0f} | {r['rps'] / floor:.2f} | {r.get('p50', 0):.1f} | {r.get('p99', 0):.1f} | {int(r.get('non2xx', 0))} |"
             )
+
+
+@contextmanager
+def serving(db: Path, *, port_base: int) -> Iterator[tuple[str, str, dict[str, list[str]], subprocess.Popen[bytes]]]:
+    """The bench's server on `db` (core 0): its base URL, a client-credentials token, each scenario's URLs
+    and the process, stopped on leaving."""
+    track_ids, client_id, secret = _prepare(db)
+    key, album_ids = _subsonic_key(db)
+    scenarios = make_scenarios(track_ids, key, album_ids)
+    port = port_base + os.getpid() % 300
+    proc = _serve(db, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        token = httpx.post(
+            f"{base}/api/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        ).json()["access_token"]
+        yield base, token, scenarios, proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.catalog.run import HERE, _serve, _subsonic_key, make_scenarios
-from bench.v1.run import _prepare
+from bench.catalog.run import HERE, serving
 
 FLOOR = "constant JSON (floor)"
 
@@ -54,18 +53,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[50])
     parser.add_argument("--only", nargs="*", help="scenario names to run (default: all; the floor always)")
     args = parser.parse_args()
-    db = args.db.resolve()
-    track_ids, client_id, secret = _prepare(db)
-    key, album_ids = _subsonic_key(db)
-    scenarios = make_scenarios(track_ids, key, album_ids)
-    port = 18900 + os.getpid() % 300
-    proc = _serve(db, port)
-    base = f"http://127.0.0.1:{port}"
     rows = []
-    try:
-        token = httpx.post(
-            f"{base}/api/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
-        ).json()["access_token"]
+    with serving(args.db.resolve(), port_base=18900) as (base, token, scenarios, proc):
         warm = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
         names = [n for n in scenarios if not args.only or n in args.only or n == FLOOR]
         for name in names:
@@ -82,9 +71,6 @@ def main() -> None:
                     f"  {name} c={conns}: {served / args.seconds:.0f} req/s, {ms:.2f} ms server CPU a request",
                     flush=True,
                 )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     floor = {c: (rps, ms) for n, c, rps, ms in rows if n == FLOOR}
     print(
         "\n| endpoint | conns | req/s | share of the floor (req/s) | server CPU ms/request | floor CPU / endpoint CPU |"
