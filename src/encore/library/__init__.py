@@ -1,6 +1,6 @@
 """A listener's library: playlists (private unless made public) and saved tracks, albums and artists."""
 
-from encore.library._annotations import Annotations, annotations
+from encore.library._annotations import Annotations, album_annotations, annotations
 from encore.library._items import add_to_playlist, move_in_playlist, remove_from_playlist, replace_playlist_items
 from encore.library._listening import (
     ALBUM_LISTS,
@@ -76,6 +76,7 @@ __all__ = [
     "add_to_playlist",
     "album_durations",
     "album_list",
+    "album_annotations",
     "annotations",
     "artist_album_counts",
     "catalogue_page",
