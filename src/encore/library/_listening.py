@@ -2,6 +2,7 @@
 what is playing now, top tracks. They join the catalogue with plays, likes and ratings."""
 
 import random
+import time
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
@@ -22,6 +23,8 @@ from encore.catalog import (
     TrackGenre,
     TrackView,
     album_views,
+    built_at,
+    cache_for,
     music_album,
     music_track,
     track_views_in_order,
@@ -55,6 +58,7 @@ _SQLITE_BY_ARTIST = (
     "{where}ORDER BY a.sort_name, a.id LIMIT :limit OFFSET :offset"
 )
 _SQLITE_NOT_AD = "WHERE aa.album_id NOT IN (SELECT id FROM albums WHERE is_ad = 1 OR status <> 'published') "
+RANDOM_POOL, RANDOM_POOL_SECONDS = 400, 60  # random album lists: drawn from 400 albums, redrawn each minute
 NOW_PLAYING_WINDOW = timedelta(minutes=10)  # last report
 NOW_PLAYING_STARTED = timedelta(minutes=30)  # a play older than this has surely ended
 
@@ -124,6 +128,24 @@ def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, wher
     return list(found)[:n]
 
 
+def _random_album_ids(session: Session, n: int) -> list[int]:
+    """`n` albums drawn from a pool of RANDOM_POOL random music albums, itself drawn again every minute and
+    whenever the catalogue changes (it is kept with the catalogue's views). Drawn from the whole catalogue on
+    each request, every random list built its albums' views and shapes afresh (the whole catalogue was the
+    working set, ~4 ms a list, #16); from the pool, they stay built. A new album, or one no longer listed,
+    joins or leaves the pool with the next catalogue change; over minutes every album gets its turn."""
+    cache = cache_for(session)
+    if cache is None or n > RANDOM_POOL // 4:
+        return _sample_ids(session, Album, n, None)
+    key = ("library", "random_albums", int(time.monotonic() // RANDOM_POOL_SECONDS))
+    pool = cache.views.get(key)
+    if not isinstance(pool, tuple):
+        generation = built_at(session, cache)
+        pool = tuple(_sample_ids(session, Album, RANDOM_POOL, None))
+        cache.views.put(key, pool, built_at=generation)
+    return random.sample(pool, min(n, len(pool)))
+
+
 def _ordered_albums(session: Session, ids: list[int]) -> list[AlbumSummary]:
     # The lists' SQL already leaves ads out (so pages are full); the views are music only too.
     return album_views(session, ids)
@@ -164,7 +186,7 @@ def album_list(
     if kind not in ALBUM_LISTS:
         raise ValidationFailed(f"type must be one of {', '.join(ALBUM_LISTS)}", code="bad_list_type")
     if kind == "random":
-        return _ordered_albums(session, _sample_ids(session, Album, limit, None))
+        return _ordered_albums(session, _random_album_ids(session, limit))
     ads = _any_ad_album(session)
     query: Select[Any]
     if kind == "newest":

@@ -53,10 +53,8 @@ def test_stuck_writers_do_not_stall_hot_reads(site: Site) -> None:
         stuck = site.container.lanes.reads.total_tokens + 1  # more writers than the hot reads have threads
         assert len(songs) >= 1
         with ThreadPoolExecutor(stuck) as pool, _writes_blocked(site):
-            stars = [
-                pool.submit(httpx.get, f"{base}/rest/star", params={**common, "id": songs[i % len(songs)]["id"]}, timeout=60)
-                for i in range(stuck)
-            ]
+            ids = [songs[i % len(songs)]["id"] for i in range(stuck)]  # the same song twice too: both must land
+            stars = [pool.submit(httpx.get, f"{base}/rest/star", params={**common, "id": i}, timeout=60) for i in ids]
             read = http.get("/rest/getAlbum", params={**common, "id": album_id})
             waiting = sum(not s.done() for s in stars)
         assert waiting == stuck, "the stars should still be waiting for the lock when the read answered"
