@@ -110,7 +110,7 @@ def _album_parts() -> list[Select[Any]]:
     """The album's own star and rating, and its tracks' stars, ratings and this listener's plays, found by
     the album's public id: no list of ids to expand into the statement on each request."""
     album = Album.public_id == bindparam("album")
-    user = bindparam("user_id")
+    user: Any = bindparam("user_id")
     on_album = Track.album_id == select(Album.id).where(album).scalar_subquery()
     return [
         select(_tag("salbum"), Album.public_id, SavedAlbum.saved_at, _no_number())
