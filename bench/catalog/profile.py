@@ -65,6 +65,8 @@ async def _run(args: argparse.Namespace) -> None:
                 await http.get(path, headers=headers)
             profiler.disable()
             print(f"===== {name}: {plain:.2f} ms CPU a request unprofiled (client included)")
+            if args.dump:  # for pstats' callers/callees afterwards
+                profiler.dump_stats(f"{args.dump}.{name.replace('/', '_')}.prof")
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
@@ -76,6 +78,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", required=True)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--dump", help="also write each scenario's profile to <DUMP>.<name>.prof")
     asyncio.run(_run(parser.parse_args()))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore import accounts, audit, catalog, discovery, history, insights, keys, library, portability
 from encore.config import Settings, load_settings
-from encore.db import create_db_engine, make_sessionmaker, transaction, upgrade_to_head
+from encore.db import Lanes, create_db_engine, lanes_for, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
@@ -37,6 +37,7 @@ class Container:
     jobs: JobEngine
     cards: insights.CardCache  # rendered Wrapped cards on disk (a derived cache the node's workers share)
     keyring: keys.KeyringCache  # which signing/encryption keys count, as the database said at most 30 s ago
+    lanes: Lanes  # threads that may hold a pooled connection at once: hot reads (the pool's size), writes apart
     clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks and open plays, on `state` (written behind to the database).
     ad_clocks: AdClockBook = field(default_factory=AdClockBook)
@@ -117,6 +118,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         verifier=StreamVerifier(state, secret=play_key_secret(settings.secret_key.get_secret_value())),
         catalogue_cache=cache,
         listen_writer=history.ListenWriter(sessions),
+        lanes=lanes_for(engine),
     )
 
 

@@ -2,16 +2,19 @@
 
 from encore.db._base import Base, TimestampMixin, utcnow
 from encore.db._engine import create_db_engine, is_busy, make_sessionmaker, reachable, transaction
+from encore.db._lanes import Lanes, lanes_for
 from encore.db._migrate import alembic_config, upgrade_to_head
 from encore.db._types import UTCDateTime
 
 __all__ = [
     "Base",
+    "Lanes",
     "TimestampMixin",
     "UTCDateTime",
     "alembic_config",
     "create_db_engine",
     "is_busy",
+    "lanes_for",
     "make_sessionmaker",
     "reachable",
     "transaction",

@@ -1,11 +1,10 @@
 """A listener's library: playlists (private unless made public) and saved tracks, albums and artists."""
 
-from encore.library._annotations import Annotations, annotations
+from encore.library._album_lists import ALBUM_LISTS, album_list
+from encore.library._annotations import Annotations, album_annotations, annotations
 from encore.library._items import add_to_playlist, move_in_playlist, remove_from_playlist, replace_playlist_items
 from encore.library._listening import (
-    ALBUM_LISTS,
     album_durations,
-    album_list,
     artist_album_counts,
     catalogue_page,
     genre_song_counts,
@@ -74,6 +73,7 @@ __all__ = [
     "SavedTrack",
     "SavedTrackView",
     "add_to_playlist",
+    "album_annotations",
     "album_durations",
     "album_list",
     "annotations",

@@ -106,6 +106,58 @@ def _statement(kinds: tuple[str, ...], plays: bool) -> CompoundSelect[Any]:
     return union_all(*parts)
 
 
+def _album_parts() -> list[Select[Any]]:
+    """The album's own star and rating, and its tracks' stars, ratings and this listener's plays, found by
+    the album's public id: no list of ids to expand into the statement on each request."""
+    album = Album.public_id == bindparam("album")
+    user: Any = bindparam("user_id")
+    on_album = Track.album_id == select(Album.id).where(album).scalar_subquery()
+    return [
+        select(_tag("salbum"), Album.public_id, SavedAlbum.saved_at, _no_number())
+        .join(SavedAlbum, SavedAlbum.album_id == Album.id)
+        .where(SavedAlbum.user_id == user, album),
+        select(_tag("ralbum"), Album.public_id, _no_time(), Rating.rating)
+        .join(Rating, Rating.item_id == Album.id)
+        .where(Rating.user_id == user, Rating.kind == "album", album),
+        select(_tag("strack"), Track.public_id, SavedTrack.saved_at, _no_number())
+        .join(SavedTrack, SavedTrack.track_id == Track.id)
+        .where(SavedTrack.user_id == user, on_album),
+        select(_tag("rtrack"), Track.public_id, _no_time(), Rating.rating)
+        .join(Rating, Rating.item_id == Track.id)
+        .where(Rating.user_id == user, Rating.kind == "track", on_album),
+        select(_tag("ptrack"), Track.public_id, _no_time(), func.count(Play.id))
+        .join(Play, Play.track_id == Track.id)
+        .where(Play.user_id == user, Play.is_listen.is_(True), visible(), on_album)
+        .group_by(Track.public_id),
+    ]
+
+
+@lru_cache(maxsize=1)
+def _album_statement() -> CompoundSelect[Any]:
+    return union_all(*_album_parts())
+
+
+def album_annotations(session: Session, *, user_id: int, album_id: str) -> Annotations:
+    """What `annotations` answers for an album and all its tracks (its page), by the album's id alone: the
+    statement and its compiled form are the same on every request (nothing expanded per request)."""
+    if not is_public_id(album_id):
+        return Annotations()
+    return _collect(session.connection().execute(_album_statement(), {"user_id": user_id, "album": album_id}))
+
+
+def _collect(rows: Any) -> Annotations:
+    out = Annotations()
+    for tag, public_id, at, n in rows:
+        mark, kind = tag[0], tag[1:]
+        if mark == "s":
+            out.starred.setdefault(kind, {})[public_id] = at
+        elif mark == "r":
+            out.ratings.setdefault(kind, {})[public_id] = int(n)
+        elif n:
+            out.plays[public_id] = int(n)
+    return out
+
+
 def annotations(
     session: Session,
     *,
@@ -122,17 +174,9 @@ def annotations(
         for kind, ids in (("track", tracks), ("album", albums), ("artist", artists))
     }
     kinds = tuple(kind for kind, ids in wanted.items() if ids)
-    out = Annotations()
     if not kinds:
-        return out
+        return Annotations()
     statement = _statement(kinds, plays and bool(wanted["track"]))
     params = {"user_id": user_id, **{kind: wanted[kind] for kind in kinds}}
-    for tag, public_id, at, n in session.execute(statement, params):
-        mark, kind = tag[0], tag[1:]
-        if mark == "s":
-            out.starred.setdefault(kind, {})[public_id] = at
-        elif mark == "r":
-            out.ratings.setdefault(kind, {})[public_id] = int(n)
-        elif n:
-            out.plays[public_id] = int(n)
-    return out
+    # Core, not the ORM: the rows are plain columns, and the ORM layer around execute cost more than the query
+    return _collect(session.connection().execute(statement, params))

@@ -6,13 +6,12 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Index, Select, bindparam, case, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, Index, Select, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import (
     Album,
     AlbumArtist,
-    AlbumGenre,
     AlbumSummary,
     Artist,
     Genre,
@@ -29,32 +28,14 @@ from encore.catalog import (
     unlisted_track,
 )
 from encore.history import Play, visible
-from encore.kernel import NotFound, ValidationFailed
+from encore.kernel import NotFound
 from encore.library._models import SavedAlbum, SavedArtist, SavedTrack
 from encore.library._privacy import MIN_LISTENERS, enough_listeners
-from encore.library._ratings import Rating
 
-ALBUM_LISTS = (
-    "random",
-    "newest",
-    "highest",
-    "frequent",
-    "recent",
-    "alphabeticalByName",
-    "alphabeticalByArtist",
-    "starred",
-    "byYear",
-    "byGenre",
-)
 # alphabeticalByName pages through every album by title; without this a page of a 100,000-album
 # catalogue sorts the whole table (186 ms measured). Declared here, on the catalogue's table, because
 # only the Subsonic lists need it; migration 0005 creates it.
 ALBUM_TITLE_INDEX = Index("ix_albums_title_id", Album.title, Album.id)
-_SQLITE_BY_ARTIST = (
-    "SELECT aa.album_id FROM artists a CROSS JOIN album_artists aa ON aa.artist_id = a.id AND aa.position = 0 "
-    "{where}ORDER BY a.sort_name, a.id LIMIT :limit OFFSET :offset"
-)
-_SQLITE_NOT_AD = "WHERE aa.album_id NOT IN (SELECT id FROM albums WHERE is_ad = 1 OR status <> 'published') "
 NOW_PLAYING_WINDOW = timedelta(minutes=10)  # last report
 NOW_PLAYING_STARTED = timedelta(minutes=30)  # a play older than this has surely ended
 
@@ -78,7 +59,7 @@ def _any_unlisted_album() -> Select[Any]:
 def _any_ad_album(session: Session) -> bool:
     # Skipping rows by OFFSET is cheap on an ordering index; testing each skipped row against the ads costs
     # ~5 ms at offset 50,000 (docs/benchmarks.md), so a catalogue without ads does not pay for it.
-    return bool(session.scalar(_any_unlisted_album()))
+    return bool(session.connection().execute(_any_unlisted_album()).scalar())
 
 
 @lru_cache(maxsize=2)
@@ -127,91 +108,6 @@ def _sample_ids(session: Session, model: type[Album] | type[Track], n: int, wher
 def _ordered_albums(session: Session, ids: list[int]) -> list[AlbumSummary]:
     # The lists' SQL already leaves ads out (so pages are full); the views are music only too.
     return album_views(session, ids)
-
-
-def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: str | None) -> Select[Any]:
-    """byYear (newest first when fromYear > toYear, as the spec says) and byGenre."""
-    query: Select[Any]
-    if kind == "byYear":
-        if from_year is None or to_year is None:
-            raise ValidationFailed("byYear needs fromYear and toYear", code="missing_years")
-        lo, hi = sorted((from_year, to_year))
-        query = select(Album.id).where(Album.release_date.between(date(lo, 1, 1), date(hi, 12, 31)))
-        query = query.order_by(Album.release_date.desc() if from_year > to_year else Album.release_date, Album.id)
-    else:
-        if not genre:
-            raise ValidationFailed("byGenre needs genre", code="missing_genre")
-        query = (
-            select(AlbumGenre.album_id)
-            .join(Genre, Genre.id == AlbumGenre.genre_id)
-            .where(func.lower(Genre.name) == genre.lower())
-            .order_by(AlbumGenre.album_id.desc())
-        )
-    return query
-
-
-def album_list(
-    session: Session,
-    *,
-    user_id: int,
-    kind: str,
-    limit: int,
-    offset: int,
-    from_year: int | None = None,
-    to_year: int | None = None,
-    genre: str | None = None,
-) -> list[AlbumSummary]:
-    if kind not in ALBUM_LISTS:
-        raise ValidationFailed(f"type must be one of {', '.join(ALBUM_LISTS)}", code="bad_list_type")
-    if kind == "random":
-        return _ordered_albums(session, _sample_ids(session, Album, limit, None))
-    ads = _any_ad_album(session)
-    query: Select[Any]
-    if kind == "newest":
-        query = select(Album.id).order_by(Album.id.desc())  # ids grow as ingest adds albums: newest first
-    elif kind == "alphabeticalByName":
-        query = select(Album.id).order_by(Album.title, Album.id)
-    elif kind == "alphabeticalByArtist":
-        # Walk artists in sort_name order (its index) and each artist's albums through album_artists'
-        # artist_id index: no sort of the whole table. Without statistics SQLite prefers a full scan
-        # and a temp sort (300 ms on 100,000 albums); its CROSS JOIN keeps this join order (13 ms).
-        if session.get_bind().dialect.name == "sqlite":
-            sql = _SQLITE_BY_ARTIST.format(where=_SQLITE_NOT_AD if ads else "")
-            rows = session.scalars(text(sql), {"limit": limit, "offset": offset})
-            return _ordered_albums(session, list(rows))
-        query = (
-            select(AlbumArtist.album_id)
-            .select_from(Artist)
-            .join(AlbumArtist, (AlbumArtist.artist_id == Artist.id) & (AlbumArtist.position == 0))
-            .order_by(Artist.sort_name, Artist.id, AlbumArtist.album_id)
-        )
-    elif kind == "starred":
-        query = (
-            select(SavedAlbum.album_id)
-            .where(SavedAlbum.user_id == user_id)
-            .order_by(SavedAlbum.saved_at.desc(), SavedAlbum.album_id)
-        )
-    elif kind == "highest":
-        query = (
-            select(Rating.item_id)
-            .where(Rating.user_id == user_id, Rating.kind == "album")
-            .order_by(Rating.rating.desc(), Rating.rated_at.desc())
-        )
-    elif kind in ("frequent", "recent"):
-        order = func.count().desc() if kind == "frequent" else func.max(Play.started_at).desc()
-        query = (
-            select(Track.album_id)
-            .join(Play, Play.track_id == Track.id)
-            .where(Play.user_id == user_id, visible())  # an import still being written is not shown
-            .group_by(Track.album_id)
-            .order_by(order, Track.album_id)
-        )
-    else:
-        query = _filtered(kind, from_year=from_year, to_year=to_year, genre=genre)
-    if ads:  # every list selects album ids first: ads leave before LIMIT/OFFSET, so pages stay full
-        query = query.where(_not_ad_album(query.selected_columns[0]))
-    ids = list(session.scalars(query.limit(limit).offset(offset)))
-    return _ordered_albums(session, ids)
 
 
 def album_durations(session: Session, album_ids: list[str]) -> dict[str, tuple[int, int]]:

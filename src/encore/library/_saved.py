@@ -5,6 +5,8 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from encore.catalog import Album, Artist, ArtistSummary, Page, Track, album_summaries, artist_artworks, track_views
@@ -45,10 +47,14 @@ def save_items(session: Session, *, user_id: int, kind: SavedKind, ids: Sequence
     found = _resolve(session, kind, ids, strict=True)
     saved, column = _column(kind)
     already = set(session.scalars(select(column).where(saved.user_id == user_id, column.in_(found.values()))))
-    for item_id in dict.fromkeys(found[p] for p in ids):
-        if item_id not in already:
-            session.add(saved(user_id=user_id, saved_at=now, **{f"{kind}_id": item_id}))
-    session.flush()
+    rows = [
+        {"user_id": user_id, "saved_at": now, f"{kind}_id": item_id}
+        for item_id in dict.fromkeys(found[p] for p in ids)
+        if item_id not in already
+    ]
+    if rows:  # two clients starring the same item at once: the second finds it saved, not a duplicate-key error
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(saved).values(rows).on_conflict_do_nothing())
 
 
 def unsave_items(session: Session, *, user_id: int, kind: SavedKind, ids: Sequence[str]) -> None:

@@ -30,9 +30,11 @@ def locked_tracks(session: Session, *, user_id: int | None, track_ids: Sequence[
     wanted = list(dict.fromkeys(track_ids))[:MAX_LOCK_IDS]
     if not wanted:
         return {}
-    sub_row = None if user_id is None else session.execute(_subscription(), {"user_id": user_id}).first()
+    # Core, not the ORM: plain columns, and the ORM layer around execute cost more than these reads (#16)
+    db = session.connection()
+    sub_row = None if user_id is None else db.execute(_subscription(), {"user_id": user_id}).first()
     sub = None if sub_row is None else SubscriptionDates(SubState(sub_row.state), sub_row.period_end, sub_row.trial_end)
-    rows = session.execute(_contents(), {"ids": wanted}).all()
+    rows = db.execute(_contents(), {"ids": wanted}).all()
     locks: dict[str, Lock] = {}
     for row in rows:
         content = _content(row)

@@ -85,7 +85,8 @@ def label(label_id: str, session: Db) -> dict[str, object]:
 async def track(track_id: str, request: Request) -> Response:
     """The JSON is built once per track and kept until the catalogue changes (catalog.representation); the
     read is one hop to a read thread (web._threads), its session and transaction its own."""
-    return Response(await run_read(_track_json, container(request), track_id), media_type="application/json")
+    c = container(request)
+    return Response(await run_read(c, _track_json, c, track_id), media_type="application/json")
 
 
 def _track_json(c: Container, track_id: str) -> bytes:

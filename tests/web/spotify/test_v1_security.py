@@ -187,6 +187,26 @@ def test_bad_input_is_400_with_the_error_shape(api: tuple[TestClient, Container]
     assert set(body) == {"error"} and body["error"]["status"] == 400 and isinstance(body["error"]["message"], str)
 
 
+@pytest.mark.parametrize(("url", "why"), BAD, ids=[b[1] for b in BAD])
+def test_bad_input_with_a_bad_token_is_401_first(api: tuple[TestClient, Container], url: str, why: str) -> None:
+    """Who is asking comes before what they asked: a malformed request with no token or a bad one is 401,
+    and with a token missing the route's scope 403, never 400 (which would tell a stranger about parameters)."""
+    client, _ = api
+    assert client.get(url).status_code == 401, why
+    r = client.get(url, headers=_b("not-a-token"))
+    assert r.status_code == 401 and r.json() == {"error": {"status": 401, "message": "Invalid access token"}}, why
+
+
+def test_a_malformed_track_id_needs_a_good_token_before_its_400(api: tuple[TestClient, Container]) -> None:
+    client, _ = api
+    app, token = _as(client, "alice")
+    good = client.get("/v1/tracks/not-an-id", headers=_b(token["access_token"]))
+    assert good.status_code == 400, good.text
+    assert client.get("/v1/tracks/not-an-id", headers=_b("not-a-token")).status_code == 401
+    narrow = user_token(client, app, scope="user-read-email")["access_token"]
+    assert client.get("/v1/me/top/tracks?time_range=forever", headers=_b(narrow)).status_code == 403
+
+
 @pytest.mark.parametrize(
     "body",
     [{"uris": []}, {"uris": ["encore:album:" + "0" * 22]}, {"uris": "x"}, {"uris": ["a"] * 101}, [], {"position": -1}],

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from encore import oauth
+from encore.bootstrap import Container
 from encore.kernel import EncoreError, PermissionDenied
 from encore.web._deps import Db, container
 from encore.web._errors import status_for
@@ -46,9 +47,11 @@ class SpotifyRoute(APIRoute):
 
         async def route(request: Request) -> Response:
             try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return error_response(400, _validation_message(exc))
+                try:
+                    return await handler(request)
+                except RequestValidationError as exc:
+                    await _authorised_first(request, route_scopes(self))  # 401/403 before 400, as Spotify
+                    return error_response(400, _validation_message(exc))
             except RateLimited as exc:
                 return error_response(429, exc.message, {"Retry-After": str(exc.retry_after)})
             except oauth.InvalidToken as exc:
@@ -60,6 +63,20 @@ class SpotifyRoute(APIRoute):
                 return error_response(exc.status_code, str(message), exc.headers)
 
         return route
+
+
+async def _authorised_first(request: Request, wanted: list[str] | None) -> None:
+    """A request with bad parameters is answered 400 only if its token would have been accepted: who is asking
+    comes before what they asked (a bad token with a malformed id is 401, as on every other request)."""
+    if wanted is None:
+        return  # a route that takes no token
+    token, c = _bearer(request), container(request)
+    await run_read(c, _check_only, c, token, wanted)
+
+
+def _check_only(c: Container, token: str, wanted: list[str]) -> None:
+    with c.sessions() as session, session.begin():
+        oauth.check_access(session, token=token, scopes=wanted, now=c.clock.now())
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -120,7 +137,7 @@ class Gate:
         self._request, self._token, self._wanted = request, token, wanted
 
     async def run(self, read: Callable[[Session, oauth.Access], T]) -> T:
-        return await run_read(self._in_thread, read)
+        return await run_read(container(self._request), self._in_thread, read)
 
     def _in_thread(self, read: Callable[[Session, oauth.Access], T]) -> T:
         with container(self._request).sessions() as session, session.begin():

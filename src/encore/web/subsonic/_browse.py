@@ -162,7 +162,7 @@ def get_artist(ctx: Ctx) -> Payload:
 
 def _album_payload(ctx: Ctx, album_id: str) -> Payload:
     page = catalog.album_page(ctx.session, album_id=album_id)
-    notes = marks(ctx, albums=[page.album.id], tracks=[t.id for t in page.tracks])
+    notes = library.album_annotations(ctx.session, user_id=ctx.user.id, album_id=page.album.id)
     a = page.album
     ready = _ready(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms))
     out = dict(ready.shape)

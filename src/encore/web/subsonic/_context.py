@@ -25,11 +25,16 @@ class Ctx:
 
 Handler = Callable[[Ctx], Payload | Response]
 HANDLERS: dict[str, Handler] = {}
+# Methods that write (scrobble, star, play queue, playlists): they run in the write lane (web._threads), so
+# writers waiting on the database's lock never hold the threads the hot reads run on.
+WRITES: set[str] = set()
 
 
-def method(name: str) -> Callable[[Handler], Handler]:
+def method(name: str, *, writes: bool = False) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         HANDLERS[name.lower()] = fn
+        if writes:
+            WRITES.add(name.lower())
         return fn
 
     return register

@@ -36,7 +36,7 @@ def get_playlist(ctx: Ctx) -> Payload:
     return {"playlist": _full(ctx, public(ctx.params.require("id"), PLAYLIST))}
 
 
-@method("createPlaylist")
+@method("createPlaylist", writes=True)
 def create_playlist(ctx: Ctx) -> Payload:
     p = ctx.params
     songs = [public(s, TRACK) for s in p.all("songId")]
@@ -63,7 +63,7 @@ def create_playlist(ctx: Ctx) -> Payload:
     return {"playlist": _full(ctx, playlist_id)}
 
 
-@method("updatePlaylist")
+@method("updatePlaylist", writes=True)
 def update_playlist(ctx: Ctx) -> Payload:
     p = ctx.params
     playlist_id = public(p.require("playlistId"), PLAYLIST)
@@ -92,7 +92,7 @@ def update_playlist(ctx: Ctx) -> Payload:
     return {}
 
 
-@method("deletePlaylist")
+@method("deletePlaylist", writes=True)
 def delete_playlist(ctx: Ctx) -> Payload:
     library.delete_playlist(ctx.session, playlist_id=public(ctx.params.require("id"), PLAYLIST), user_id=ctx.user.id)
     return {}

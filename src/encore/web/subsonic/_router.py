@@ -7,11 +7,11 @@ from fastapi.responses import Response
 
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.web._deps import container
-from encore.web._threads import run_read
+from encore.web._threads import run_read, run_write
 from encore.web.subsonic import _browse, _lists, _lyrics, _media, _playlists, _user  # noqa: F401 - register handlers
 from encore.web.subsonic._auth import authenticate
 from encore.web.subsonic._browse import extensions_payload
-from encore.web.subsonic._context import HANDLERS, Ctx
+from encore.web.subsonic._context import HANDLERS, WRITES, Ctx
 from encore.web.subsonic._envelope import (
     GENERIC,
     NOT_AUTHORIZED,
@@ -74,7 +74,8 @@ async def subsonic(name: str, request: Request) -> Response:
         pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     params = Params(pairs)
     try:
-        return await run_read(_run, request, name, params)
+        lane = run_write if name.lower() in WRITES else run_read
+        return await lane(container(request), _run, request, name, params)
     except SubsonicError as exc:
         return error_response(exc, fmt=_fmt(params), callback=params.get("callback"))
     except EncoreError as exc:

@@ -26,7 +26,7 @@ def _star_targets(ctx: Ctx) -> dict[SavedKind, list[str]]:
     return targets
 
 
-@method("star")
+@method("star", writes=True)
 def star(ctx: Ctx) -> Payload:
     for kind, ids in _star_targets(ctx).items():
         if ids:
@@ -34,7 +34,7 @@ def star(ctx: Ctx) -> Payload:
     return {}
 
 
-@method("unstar")
+@method("unstar", writes=True)
 def unstar(ctx: Ctx) -> Payload:
     for kind, ids in _star_targets(ctx).items():
         if ids:
@@ -42,7 +42,7 @@ def unstar(ctx: Ctx) -> Payload:
     return {}
 
 
-@method("setRating")
+@method("setRating", writes=True)
 def set_rating(ctx: Ctx) -> Payload:
     kind, public_id = parse(ctx.params.require("id"), TRACK, ALBUM, ARTIST)
     rating = ctx.params.integer("rating", -1, lo=0, hi=5)
@@ -59,7 +59,7 @@ def _play_id(user_id: int, track_id: str, at: datetime, tag: str) -> str:
     return f"subsonic-{digest[:40]}"
 
 
-@method("scrobble")
+@method("scrobble", writes=True)
 def scrobble(ctx: Ctx) -> Payload:
     """Into the same plays table as the web player. A submission is a finished listen; otherwise 'now playing'."""
     p = ctx.params
@@ -119,7 +119,7 @@ def get_play_queue(ctx: Ctx) -> Payload:
     }
 
 
-@method("savePlayQueue")
+@method("savePlayQueue", writes=True)
 def save_play_queue(ctx: Ctx) -> Payload:
     p = ctx.params
     ids = [public(raw, TRACK) for raw in p.all("id")]

@@ -1,0 +1,33 @@
+"""Random album lists are drawn from a pool kept with the catalogue's views (#16): a withdrawn album leaves
+it with the commit that withdrew it, and a new one joins it, on the next request."""
+
+from sqlalchemy import update
+
+from encore import library
+from encore.bootstrap import Container
+from encore.catalog import Album, ReleaseStatus
+from encore.db import transaction
+from tests.catalog import factories as f
+
+
+def _random(c: Container, size: int) -> set[str]:
+    with transaction(c.sessions) as s:
+        return {a.id for a in library.album_list(s, user_id=0, kind="random", limit=size, offset=0)}
+
+
+def test_the_random_pool_follows_the_catalogue(container: Container) -> None:
+    c = container
+    c.migrate()
+    with transaction(c.sessions) as s:
+        artist = f.artist(s, "Nina Vale")
+        albums = [f.album(s, f"Album {i}", artist) for i in range(6)]
+        for album in albums:
+            f.track(s, f"Song of {album.title}", album, [artist])
+        ids = [a.public_id for a in albums]
+    assert _random(c, 6) == set(ids)  # the pool is built here and kept
+    with transaction(c.sessions) as s:  # a label withdraws one album (a catalogue change)
+        s.execute(update(Album).where(Album.public_id == ids[0]).values(status=ReleaseStatus.WITHDRAWN.value))
+        f.track(s, "New song", f.album(s, "Brand new", artist), [artist])
+    for _ in range(5):
+        got = _random(c, 6)
+        assert ids[0] not in got and len(got) == 6, got  # five old albums and the new one, never the withdrawn
