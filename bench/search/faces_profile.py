@@ -20,6 +20,7 @@ import httpx
 
 from bench.catalog.profile import _inline
 from bench.catalog.run import SECRET, _subsonic_key, make_scenarios
+from bench.search.fresh_cpu import _names, typed, urls
 from bench.v1.run import _prepare
 
 
@@ -43,12 +44,16 @@ async def _run(args: argparse.Namespace) -> None:
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         for name in ["constant JSON (floor)", *args.only]:
             paths = scenarios[name]
+            if args.fresh and not name.startswith("constant"):  # mostly-new queries (bench.search.fresh_cpu)
+                fresh = urls(name, typed(_names(db, 900, seed=7)), key)
+                paths, picked = fresh[args.requests :], fresh[: args.requests]
+            else:
+                picked = [paths[i % len(paths)] for i in range(args.requests)]
             for path in paths:
                 r = await http.get(path, headers=headers)
                 assert r.status_code == 200 and b'"failed"' not in r.content[:200], (path, r.text[:200])
-            picked = [paths[i % len(paths)] for i in range(args.requests)]
             t0 = time.process_time()
-            for path in picked:
+            for path in picked if not args.fresh else []:
                 await http.get(path, headers=headers)
             plain = (time.process_time() - t0) * 1000 / len(picked)
             print(f"===== {name}: {plain:.2f} ms CPU a request unprofiled (client included)", flush=True)
@@ -72,6 +77,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", required=True)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--fresh", action="store_true", help="each query once, unseen (no unprofiled figure)")
     parser.add_argument("--callers", nargs="*", default=[], help="also print who calls these functions")
     asyncio.run(_run(parser.parse_args()))
 
