@@ -9,6 +9,7 @@ page's tracks on every request, never kept.
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -20,7 +21,7 @@ from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, base_url
-from encore.web.spotify._shapes import album_simple, artist_full, page_url, track_full
+from encore.web.spotify._shapes import album_simple, artist_full, track_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
@@ -57,19 +58,21 @@ async def search(
             key = ("v1/search", base, kind, public_id)
             return catalog.representation(session, key, lambda: write().model_dump_json().encode())
 
+        query = f"{base}/v1/search?{urlencode({'q': q, 'type': type})}"
+
+        def at(start: int) -> bytes:  # what _shapes.page_url writes, with the query encoded once
+            return spliced.text(f"{query}&offset={start}&limit={limit}")
+
         def page(items: list[bytes], total: int) -> bytes:
-            href, after = f"{base}/v1/search", offset + limit
-            params: dict[str, object] = {"q": q, "type": type}
-            nxt = page_url(href, params, after, limit) if after < total else None
-            previous = page_url(href, params, max(0, offset - limit), limit) if offset > 0 else None
+            after = offset + limit
             return spliced.obj(
                 [
-                    ("href", spliced.text(page_url(href, params, offset, limit))),
+                    ("href", at(offset)),
                     ("items", spliced.array(items)),
                     ("limit", spliced.number(limit)),
-                    ("next", spliced.text(nxt)),
+                    ("next", at(after) if after < total else b"null"),
                     ("offset", spliced.number(offset)),
-                    ("previous", spliced.text(previous)),
+                    ("previous", at(max(0, offset - limit)) if offset > 0 else b"null"),
                     ("total", spliced.number(total)),
                 ]
             )
