@@ -69,6 +69,8 @@ async def _run(args: argparse.Namespace) -> None:
             stats.sort_stats("tottime").print_stats(args.top)
             for pattern in args.callers:
                 stats.print_callers(pattern)
+            for pattern in args.callees:
+                stats.print_callees(pattern)
 
 
 def main() -> None:
@@ -79,6 +81,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--fresh", action="store_true", help="each query once, unseen (no unprofiled figure)")
     parser.add_argument("--callers", nargs="*", default=[], help="also print who calls these functions")
+    parser.add_argument("--callees", nargs="*", default=[], help="also print what these functions call")
     asyncio.run(_run(parser.parse_args()))
 
 
