@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--names", type=int, default=900, help="names per face")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--only", nargs="*", help="faces to run (default: all three, in this order, one server)")
     args = parser.parse_args()
     db = args.db.resolve()
     faces = ("/api/search", "/v1/search", "search3")
@@ -72,7 +73,7 @@ def main() -> None:
     with serving(db, port_base=19200) as (base, token, scenarios, proc):
         key = scenarios["search3"][0].split("apiKey=")[1].split("&")[0]
         warm = typed(_names(db, 150, seed=99))
-        for face in (FLOOR, *faces):
+        for face in (FLOOR, *(f for f in faces if not args.only or f in args.only)):
             paths = (
                 scenarios[FLOOR] if face == FLOOR else urls(face, typed(_names(db, args.names, faces.index(face))), key)
             )
