@@ -117,10 +117,34 @@ def test_a_warm_search_sends_one_statement(shelf: Container) -> None:
     cache = CatalogueCache(MemoryState())
     for q in ("moon so", "goldn", "g"):
         first = _answer(_search(shelf, q, cache=cache))
-        with _statements(shelf) as seen:
-            assert _answer(_search(shelf, q, cache=cache)) == first
+        other_page = _answer(_search(shelf, q, limit=3, offset=1))
+        with _statements(shelf) as seen:  # a new page of a warm query: the engine runs, its sets are warm
+            assert _answer(_search(shelf, q, cache=cache, limit=3, offset=1)) == other_page
         # the preamble (sets' version, changed docs, exact names); at most once a second the catalogue's version
         assert 1 <= len(seen) <= 2, (q, [s for s, _ in seen])
+        with _statements(shelf) as seen:  # the same page again: kept with the views, nothing to read
+            assert _answer(_search(shelf, q, cache=cache)) == first
+        assert len(seen) <= 1, (q, [s for s, _ in seen])  # at most the catalogue's version, once a second
+
+
+def test_kept_pages_follow_an_edit_at_once(shelf: Container) -> None:
+    """A query's kept page goes when the catalogue's version moves: the next search sees the edit."""
+    cache = shelf.catalogue_cache
+    assert _titles(_search(shelf, "golden", cache=cache))[0] == "Golden Hour"
+    with transaction(shelf.sessions) as s:
+        hour = s.scalar(select(Track).where(Track.title == "Golden Hour"))
+        assert hour is not None
+        hour.title = "Silver Hour"
+        index_entity(s, kind="track", entity_id=hour.id, name="Silver Hour", context="Golden Electric Electric Garden")
+    after = _search(shelf, "golden", cache=cache)
+    assert "Silver Hour" in _titles(after) and "Golden Hour" not in _titles(after)
+    assert _answer(after) == _answer(_search(shelf, "golden"))
+    with transaction(shelf.sessions) as s:  # inside a transaction that changed the catalogue: its own writes
+        hour = s.scalar(select(Track).where(Track.title == "Silver Hour"))
+        assert hour is not None
+        index_entity(s, kind="track", entity_id=hour.id, name="Bronze Hour", context="")
+        mine = search_catalogue(s, query="bronze", kinds=ALL, limit=10, offset=0, cache=cache)
+        assert mine.tracks.total == 1
 
 
 def test_statistics_from_a_bulk_import_cannot_make_searches_scan_every_doc(container: Container) -> None:

@@ -7,12 +7,15 @@ name and context, then with typos; within each, by popularity (catalog._search_b
 and totals exact (catalog._search_engine). Ads never enter the index (`mark_as_ad` takes them out).
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import CatalogueCache, views_by_ids
-from encore.catalog._search_engine import find
+from encore.catalog._search_engine import Hits, find
 from encore.catalog._search_terms import MAX_TERM, MAX_WORDS
 from encore.catalog._text import fold, search_words
+from encore.catalog._version import changed_here
 from encore.catalog._views import AlbumSummary, ArtistSummary, Page, SearchResults, TrackView
 
 KINDS = ("artist", "album", "track")
@@ -26,6 +29,16 @@ def _words(query: str) -> tuple[list[str], str]:
     return words, fold(clipped)
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A query's pages of views and totals: the same for every caller (ads never enter the index; what is
+    the caller's own, such as `is_playable` or Subsonic's stars, is laid over by the face per request)."""
+
+    artists: Page[ArtistSummary]
+    albums: Page[AlbumSummary]
+    tracks: Page[TrackView]
+
+
 def search_catalogue(
     session: Session,
     *,
@@ -35,27 +48,53 @@ def search_catalogue(
     offset: int,
     cache: CatalogueCache | None = None,
 ) -> SearchResults:
+    """Every face's search. With the process cache, a query's pages are kept with the catalogue's views
+    (keyed by its folded words, kinds and page), so they go when the catalogue's version moves, as the
+    views do; never inside a transaction that changed the catalogue (it must see its own writes)."""
+    words, full = _words(query)
+    wanted = tuple(k for k in KINDS if k in kinds)
+    limit, offset = max(limit, 0), max(offset, 0)
+    memo = cache if cache is not None and not changed_here(session) else None
     if cache:
         cache.fresh(session)
-    words, full = _words(query)
-    wanted = [k for k in KINDS if k in kinds]
-    limit, offset = max(limit, 0), max(offset, 0)
-    hits = find(session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache) if words else {}
+    key: tuple[str | int, ...] = ("search", full, *words, "|", *wanted, limit, offset)
+    found = memo.views.get(key) if memo else None
+    if not isinstance(found, _Found):
+        generation = memo.views.generation if memo else 0
+        found = _found(session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache)
+        if memo:
+            memo.views.put(key, found, built_at=generation)
+    return SearchResults(query=query, artists=found.artists, albums=found.albums, tracks=found.tracks)
 
-    def ids(kind: str) -> list[int]:
-        return hits[kind].entity_ids if kind in hits else []
 
-    def total(kind: str) -> int:
-        return hits[kind].total if kind in hits else 0
-
-    artists = views_by_ids(session, "artist", ids("artist"), cache)
-    albums = views_by_ids(session, "album", ids("album"), cache)
-    tracks = views_by_ids(session, "track", ids("track"), cache)
-    return SearchResults(
-        query=query,
+def _found(
+    session: Session,
+    *,
+    words: list[str],
+    full: str,
+    kinds: tuple[str, ...],
+    limit: int,
+    offset: int,
+    cache: CatalogueCache | None,
+) -> _Found:
+    hits = (
+        find(session, words=words, full=full, kinds=list(kinds), limit=limit, offset=offset, cache=cache)
+        if words
+        else {}
+    )
+    none = Hits([], 0)
+    artist_hits, album_hits, track_hits = (hits.get(k, none) for k in KINDS)
+    artists = views_by_ids(session, "artist", artist_hits.entity_ids, cache)
+    albums = views_by_ids(session, "album", album_hits.entity_ids, cache)
+    tracks = views_by_ids(session, "track", track_hits.entity_ids, cache)
+    return _Found(
         artists=Page[ArtistSummary](
-            [artists[i] for i in ids("artist") if i in artists], total("artist"), limit, offset
+            [artists[i] for i in artist_hits.entity_ids if i in artists], artist_hits.total, limit, offset
         ),
-        albums=Page[AlbumSummary]([albums[i] for i in ids("album") if i in albums], total("album"), limit, offset),
-        tracks=Page[TrackView]([tracks[i] for i in ids("track") if i in tracks], total("track"), limit, offset),
+        albums=Page[AlbumSummary](
+            [albums[i] for i in album_hits.entity_ids if i in albums], album_hits.total, limit, offset
+        ),
+        tracks=Page[TrackView](
+            [tracks[i] for i in track_hits.entity_ids if i in tracks], track_hits.total, limit, offset
+        ),
     )

@@ -33,6 +33,7 @@ from encore.catalog._cache import CatalogueCache
 from encore.catalog._search_index import dirty_docs
 from encore.catalog._search_models import SearchDoc
 from encore.catalog._search_sets import Sets, word_sets
+from encore.catalog._search_sets import read_rows as _read
 from encore.catalog._search_terms import match_tiers, terms
 from encore.catalog._version import CatalogueVersion
 
@@ -96,7 +97,7 @@ class _Preamble:
 def _preamble(session: Session, kinds: list[str], full: str, first: int) -> _Preamble:
     dialect = session.get_bind().dialect.name
     out = _Preamble(exact={k: BitMap() for k in kinds})
-    rows = session.execute(_preamble_statement(dialect, tuple(kinds)), {"name": full, "first": first})
+    rows = _read(session, _preamble_statement(dialect, tuple(kinds)), {"name": full, "first": first})
     for tag, kind, doc, entity_id, name, context in rows:
         if tag == "v":
             out.version = doc or 0
@@ -202,7 +203,7 @@ def _entities(
     if any(wanted.values()):
         asked = tuple(kind for kind, docs in wanted.items() if docs)
         params = {f"docs_{kind}": wanted[kind] for kind in asked}
-        for kind, doc, entity_id in session.execute(_entities_statement(asked), params):
+        for kind, doc, entity_id in _read(session, _entities_statement(asked), params):
             known[kind, doc] = entity_id
             if cache:
                 cache.docs.put((kind, doc), entity_id, built_at=built_at)

@@ -1,12 +1,16 @@
 """Browse, pages and search for the player. Catalogue metadata is public; audio is not."""
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 
 from encore import catalog
 from encore.bootstrap import Container
-from encore.web._deps import Cache, Db, container
+from encore.web import _spliced as spliced
+from encore.web._deps import Db, container
 from encore.web._mappers import album_out, artist_out, track_out
 from encore.web._schemas import AlbumOut, ArtistOut, PageOut, TrackOut
 from encore.web._threads import run_read
@@ -98,27 +102,44 @@ def _track_json(c: Container, track_id: str) -> bytes:
         )
 
 
-@router.get("/search")
-def search(
-    *,
-    session: Db,
-    cache: Cache,
+@router.get("/search", response_model=dict[str, object])
+async def search(
+    request: Request,
     q: Annotated[str, Query(max_length=200)],
     type: SearchType = "artist,album,track",
     limit: Limit = 10,
     offset: Offset = 0,
-) -> dict[str, object]:
+) -> Response:
+    """One hop to a read thread; the answer is spliced from each hit's JSON, written once and kept with the
+    catalogue's views (web._spliced)."""
     kinds = frozenset(type.split(","))
-    found = catalog.search_catalogue(session, query=q, kinds=kinds, limit=limit, offset=offset, cache=cache)
-    return {
-        "query": found.query,
-        "artists": PageOut[ArtistOut](
-            items=[artist_out(a) for a in found.artists.items], total=found.artists.total, limit=limit, offset=offset
-        ),
-        "albums": PageOut[AlbumOut](
-            items=[album_out(a) for a in found.albums.items], total=found.albums.total, limit=limit, offset=offset
-        ),
-        "tracks": PageOut[TrackOut](
-            items=[track_out(t) for t in found.tracks.items], total=found.tracks.total, limit=limit, offset=offset
-        ),
-    }
+    body = await run_read(_search_json, container(request), q, kinds, limit, offset)
+    return Response(body, media_type="application/json")
+
+
+def _search_json(c: Container, q: str, kinds: frozenset[str], limit: int, offset: int) -> bytes:
+    with c.sessions() as session, session.begin():
+        found = catalog.search_catalogue(
+            session, query=q, kinds=kinds, limit=limit, offset=offset, cache=c.catalogue_cache
+        )
+
+        def item(kind: str, public_id: str, write: Callable[[], BaseModel]) -> bytes:
+            return catalog.representation(
+                session, ("api/search", kind, public_id), lambda: write().model_dump_json().encode()
+            )
+
+        def page(items: list[bytes], total: int) -> bytes:
+            numbers = (("total", total), ("limit", limit), ("offset", offset))
+            return spliced.obj([("items", spliced.array(items)), *((k, spliced.number(v)) for k, v in numbers)])
+
+        artists = [item("artist", a.id, partial(artist_out, a)) for a in found.artists.items]
+        albums = [item("album", a.id, partial(album_out, a)) for a in found.albums.items]
+        tracks = [item("track", t.id, partial(track_out, t)) for t in found.tracks.items]
+        return spliced.obj(
+            [
+                ("query", spliced.text(found.query)),
+                ("artists", page(artists, found.artists.total)),
+                ("albums", page(albums, found.albums.total)),
+                ("tracks", page(tracks, found.tracks.total)),
+            ]
+        )

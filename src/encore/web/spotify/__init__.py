@@ -13,11 +13,13 @@ from encore.web.spotify import (
     _oauth_routes,
     _playlists,
     _recommendations,
+    _search,
     _wrapped,
 )
 from encore.web.spotify._edge import route_scopes
 
 V1_ROUTERS = (
+    _search.router,
     _catalogue.router,
     _recommendations.router,
     _me.router,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from encore import catalog, oauth
 from encore.kernel import ValidationFailed, is_public_id
-from encore.web._deps import Cache, Db, container
+from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, AnyTokenGate, SpotifyRoute, base_url, ids_param
 from encore.web.spotify._playable import mark_playable, playable_json
@@ -22,53 +22,12 @@ Id = Annotated[
 Limit = Annotated[int, Query(ge=1, le=50, description="1-50")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="0-10000")]
 Market = Annotated[str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")]
-SEARCH_TYPES = ("album", "artist", "track")
 
 
 def _valid(public_id: str, what: str) -> str:
     if not is_public_id(public_id):
         raise ValidationFailed(f"invalid {what} id")
     return public_id
-
-
-@router.get("/search", summary="Search for items")
-def search(
-    *,
-    request: Request,
-    session: Db,
-    cache: Cache,
-    access: AnyToken,
-    q: Annotated[str, Query(min_length=1, max_length=200, examples=["night drive"])],
-    type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track")],
-    limit: Limit = 20,
-    offset: Annotated[int, Query(ge=0, le=1000, description="0-1000")] = 0,
-    market: Market = None,
-) -> s.SearchResult:
-    """Prefix, case- and accent-insensitive. `playlist`, `show`, `episode` and `audiobook` types are refused."""
-    kinds = {t.strip() for t in type.split(",")}
-    if not kinds or not kinds <= set(SEARCH_TYPES):
-        raise ValidationFailed("type must be a comma-separated list of album, artist, track")
-    found = catalog.search_catalogue(session, query=q, kinds=frozenset(kinds), limit=limit, offset=offset, cache=cache)
-    base = base_url(request)
-    href = f"{base}/v1/search"
-    params: dict[str, object] = {"q": q, "type": type}
-    out = s.SearchResult()
-    if "track" in kinds:
-        pt = found.tracks
-        out.tracks = paging(
-            href, params, pt.items, total=pt.total, limit=limit, offset=offset, wrap=lambda t: track_full(base, t)
-        )
-    if "artist" in kinds:
-        pa = found.artists
-        out.artists = paging(
-            href, params, pa.items, total=pa.total, limit=limit, offset=offset, wrap=lambda a: artist_full(base, a)
-        )
-    if "album" in kinds:
-        pb = found.albums
-        out.albums = paging(
-            href, params, pb.items, total=pb.total, limit=limit, offset=offset, wrap=lambda a: album_simple(base, a)
-        )
-    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
 @router.get("/tracks/{id}", summary="Get a track", response_model=s.Track)

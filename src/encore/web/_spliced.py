@@ -1,0 +1,29 @@
+"""JSON answers spliced from ready-made parts: each item's JSON is written once (by its pydantic model) and
+kept with the catalogue's views (catalog.representation), so a list of hits costs a join, not a model per
+hit. Used by the search faces (`/api/search`, `/v1/search`), whose items are the same for every caller."""
+
+import json
+from collections.abc import Iterable
+
+import orjson
+
+
+def text(value: str | None) -> bytes:
+    """A JSON string (or null): orjson, or json for what orjson refuses (lone surrogates)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value).encode()
+
+
+def obj(fields: Iterable[tuple[str, bytes]]) -> bytes:
+    """`{"k":v,...}` from keys and values that are JSON already."""
+    return b"{" + b",".join(b'"' + k.encode() + b'":' + v for k, v in fields) + b"}"
+
+
+def array(items: Iterable[bytes]) -> bytes:
+    return b"[" + b",".join(items) + b"]"
+
+
+def number(value: int) -> bytes:
+    return str(value).encode()

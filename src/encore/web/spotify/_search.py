@@ -1,0 +1,126 @@
+"""/v1/search: Spotify's search over the catalogue's one search (catalog.search_catalogue).
+
+One hop to a read thread, the token checked there (`AnyTokenGate`). Each hit's Spotify object is written
+once per address (its hrefs are absolute) and kept with the catalogue's views; a response splices them, and
+only `is_playable` is the caller's own: the stream decision's locks (`playback.locked_tracks`), read for the
+page's tracks on every request, never kept.
+"""
+
+from collections.abc import Callable, Coroutine
+from functools import partial
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from encore import catalog, oauth, playback
+from encore.kernel import ValidationFailed
+from encore.web import _spliced as spliced
+from encore.web._deps import container
+from encore.web.spotify import _schemas as s
+from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, base_url, gated
+from encore.web.spotify._shapes import album_simple, artist_full, track_full
+
+
+class _TokenFirst(APIRoute):
+    """The token is checked before the parameters, as on every /v1 route: a request with a bad token and a
+    bad query is refused for its token (401). The gate checks the token in the read's own hop, after
+    FastAPI has validated the parameters, so a request FastAPI refuses has its token checked here first
+    (one more hop, on the error path only)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                gate = await gated()(request)  # no token: refused for that
+                await gate.run(lambda _session, _access: None)  # a bad, expired or revoked one, or rate-limited
+                raise
+
+        return route
+
+
+class _SearchRoute(SpotifyRoute, _TokenFirst):
+    """Spotify's error shapes (SpotifyRoute) around the token-first check."""
+
+
+router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=_SearchRoute, responses=ERROR_RESPONSES)
+
+SEARCH_TYPES = ("album", "artist", "track")
+_FALSE, _TRUE = b'"is_playable":false', b'"is_playable":true'
+
+
+@router.get("/search", summary="Search for items", response_model=s.SearchResult)
+async def search(
+    *,
+    request: Request,
+    gate: AnyTokenGate,
+    q: Annotated[str, Query(min_length=1, max_length=200, examples=["night drive"])],
+    type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track")],
+    limit: Annotated[int, Query(ge=1, le=50, description="1-50")] = 20,
+    offset: Annotated[int, Query(ge=0, le=1000, description="0-1000")] = 0,
+    market: Annotated[
+        str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")
+    ] = None,
+) -> Response:
+    """Prefix, case- and accent-insensitive. `playlist`, `show`, `episode` and `audiobook` types are refused."""
+    base, clock = base_url(request), container(request).clock
+    cache = container(request).catalogue_cache
+
+    def read(session: Session, access: oauth.Access) -> bytes:
+        kinds = {t.strip() for t in type.split(",")}
+        if not kinds or not kinds <= set(SEARCH_TYPES):
+            raise ValidationFailed("type must be a comma-separated list of album, artist, track")
+        found = catalog.search_catalogue(
+            session, query=q, kinds=frozenset(kinds), limit=limit, offset=offset, cache=cache
+        )
+
+        def item(kind: str, public_id: str, write: Callable[[], BaseModel]) -> bytes:
+            key = ("v1/search", base, kind, public_id)
+            return catalog.representation(session, key, lambda: write().model_dump_json().encode())
+
+        query = f"{base}/v1/search?{urlencode({'q': q, 'type': type})}"
+
+        def at(start: int) -> bytes:  # what _shapes.page_url writes, with the query encoded once
+            return spliced.text(f"{query}&offset={start}&limit={limit}")
+
+        def page(items: list[bytes], total: int) -> bytes:
+            after = offset + limit
+            return spliced.obj(
+                [
+                    ("href", at(offset)),
+                    ("items", spliced.array(items)),
+                    ("limit", spliced.number(limit)),
+                    ("next", at(after) if after < total else b"null"),
+                    ("offset", spliced.number(offset)),
+                    ("previous", at(max(0, offset - limit)) if offset > 0 else b"null"),
+                    ("total", spliced.number(total)),
+                ]
+            )
+
+        parts = {"tracks": b"null", "artists": b"null", "albums": b"null"}
+        if "track" in kinds:
+            tracks = found.tracks.items
+            locked = playback.locked_tracks(
+                session, user_id=access.user_id, track_ids=[t.id for t in tracks], now=clock.now()
+            )
+            written = [item("track", t.id, partial(track_full, base, t)) for t in tracks]
+            marked = [
+                w.replace(_TRUE, _FALSE, 1) if t.id in locked else w for t, w in zip(tracks, written, strict=True)
+            ]
+            parts["tracks"] = page(marked, found.tracks.total)
+        if "artist" in kinds:
+            artists = [item("artist", a.id, partial(artist_full, base, a)) for a in found.artists.items]
+            parts["artists"] = page(artists, found.artists.total)
+        if "album" in kinds:
+            albums = [item("album", b.id, partial(album_simple, base, b)) for b in found.albums.items]
+            parts["albums"] = page(albums, found.albums.total)
+        return spliced.obj(parts.items())
+
+    return Response(await gate.run(read), media_type="application/json")
