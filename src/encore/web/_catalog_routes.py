@@ -113,7 +113,8 @@ async def search(
     """One hop to a read thread; the answer is spliced from each hit's JSON, written once and kept with the
     catalogue's views (web._spliced)."""
     kinds = frozenset(type.split(","))
-    body = await run_read(_search_json, container(request), q, kinds, limit, offset)
+    c = container(request)
+    body = await run_read(c, _search_json, c, q, kinds, limit, offset)
     return Response(body, media_type="application/json")
 
 

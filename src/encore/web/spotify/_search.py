@@ -6,14 +6,12 @@ only `is_playable` is the caller's own: the stream decision's locks (`playback.l
 page's tracks on every request, never kept.
 """
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -22,35 +20,10 @@ from encore.kernel import ValidationFailed
 from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
-from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, base_url, gated
+from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, base_url
 from encore.web.spotify._shapes import album_simple, artist_full, track_full
 
-
-class _TokenFirst(APIRoute):
-    """The token is checked before the parameters, as on every /v1 route: a request with a bad token and a
-    bad query is refused for its token (401). The gate checks the token in the read's own hop, after
-    FastAPI has validated the parameters, so a request FastAPI refuses has its token checked here first
-    (one more hop, on the error path only)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError:
-                gate = await gated()(request)  # no token: refused for that
-                await gate.run(lambda _session, _access: None)  # a bad, expired or revoked one, or rate-limited
-                raise
-
-        return route
-
-
-class _SearchRoute(SpotifyRoute, _TokenFirst):
-    """Spotify's error shapes (SpotifyRoute) around the token-first check."""
-
-
-router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=_SearchRoute, responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
 SEARCH_TYPES = ("album", "artist", "track")
 _FALSE, _TRUE = b'"is_playable":false', b'"is_playable":true'
