@@ -68,9 +68,7 @@ def _charge(
     pace: tuple[int, float] | None = None,
     unit: Unit = "bytes",
 ) -> list[int]:
-    args = charge_args(
-        track, rendition, size, span[0], span[1], limit, gate=gate, now_us=now_us, pace=pace, unit=unit
-    )
+    args = charge_args(track, rendition, size, span[0], span[1], limit, gate=gate, now_us=now_us, pace=pace, unit=unit)
     return state.run(CHARGE, [clock_key(1), spans_key(1, track)], args, ttl_s=[3600.0, 3600.0])
 
 
