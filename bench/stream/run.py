@@ -195,6 +195,10 @@ def running(command: list[str], url: str, env: dict[str, str] | None = None) -> 
         finally:
             proc.terminate()
             proc.wait(timeout=15)
+            if keep := os.environ.get("BENCH_SERVER_LOG"):  # a file to append every server's stderr to
+                log.seek(0)
+                with Path(keep).open("ab") as out:
+                    out.write(f"==== {datetime.now(UTC):%H:%M:%S} {command[-1]}\n".encode() + log.read())
 
 
 def nginx_command(prefix: Path, conf_text: str) -> list[str]:
