@@ -12,7 +12,8 @@ Connections are pooled and bounded (`BlockingConnectionPool`): one pool for the 
 for threads (transcodes, sync handlers, jobs). A move holds a connection for one round trip, and Redis answers
 one command at a time, so past a few dozen in flight more connections only queue inside Redis (each one a
 file descriptor there and here); a move that finds every connection busy waits its turn, and past the wait
-fails with `StateBusy` instead of piling up connections (unbounded, 200 clients opened 200 of them).
+fails with `StateBusy`. redis-py's default pool instead opens up to 100 connections per client and then fails
+every further move at once (`MaxConnectionsError`: a 500 for each listener past the hundredth at once).
 """
 
 import asyncio
