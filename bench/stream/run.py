@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from bench.stream import sched
 from encore.kernel import new_public_id
 from encore.streaming import edge_secret, render_nginx_config, sign_edge_url, sign_stream_url, stream_key
 
@@ -233,11 +234,28 @@ def check_once(base: str, urls: Path, size: int) -> None:
         raise RuntimeError(f"{base}{path} answered {r.status_code} {r.headers}")
 
 
-def run_wrk(base: str, urls: Path, *, size: int, span: int, duration: int, connections: int) -> dict[str, int]:
+def run_wrk(
+    base: str,
+    urls: Path,
+    *,
+    size: int,
+    span: int,
+    duration: int,
+    connections: int,
+    watch: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """wrk's summary; with `watch` (name -> pid), prints where those processes and wrk spent the run."""
     env = {**os.environ, "BENCH_URLS": str(urls), "BENCH_SIZE": str(size), "BENCH_SPAN": str(span)}
     command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
     command += ["--latency", "-s", str(HERE / "wrk.lua"), base]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    if watch is not None:
+        time.sleep(0.3)  # past wrk's connecting
+        seen = sched.window({**watch, "wrk": proc.pid}, duration - 0.6, alive=lambda: proc.poll() is None)
+        print(f"    {seen}", flush=True)
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, command)
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
@@ -250,7 +268,10 @@ def measure(  # noqa: PLR0917 - the server under test and where to read its CPU
     results = []
     for mode, span in ((f"Range {RANGE_SPAN // 1024} KiB", RANGE_SPAN), ("whole file", 0)):
         cpu0, redis0 = tree_cpu_s(pid), 0.0 if sock is None else redis_cpu_s(sock)
-        s = run_wrk(base, urls, size=size, span=span, duration=args.duration, connections=args.connections)
+        watch = {"server": pid}
+        if sock is not None and (redis_pid := sched.pid_of(f"redis-server unixsocket:{sock}")) is not None:
+            watch["redis-server"] = redis_pid
+        s = run_wrk(base, urls, size=size, span=span, duration=args.duration, connections=args.connections, watch=watch)
         cpu_s, redis_s = tree_cpu_s(pid) - cpu0, 0.0 if sock is None else redis_cpu_s(sock) - redis0
         n = max(1, s["requests"])
         seconds = s["duration_us"] / 1e6
