@@ -9,14 +9,17 @@ from pathlib import Path
 
 
 def schedstat(pid: int) -> tuple[int, int]:
-    """(CPU ns, run-queue wait ns) of all threads of `pid` so far; (0, 0) once it is gone."""
+    """(CPU ns, run-queue wait ns) of all threads of `pid` and its children (nginx's workers) so far."""
     cpu = wait = 0
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            fields = (task / "schedstat").read_text().split()
-            cpu, wait = cpu + int(fields[0]), wait + int(fields[1])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
+    todo = [pid]
+    while todo:
+        try:
+            for task in Path(f"/proc/{todo.pop()}/task").iterdir():
+                fields = (task / "schedstat").read_text().split()
+                cpu, wait = cpu + int(fields[0]), wait + int(fields[1])
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
     return cpu, wait
 
 
