@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import redis
 
+from bench.stream import sched
 from encore.kernel import new_public_id
 from encore.streaming import edge_secret, render_nginx_config, sign_edge_url, sign_stream_url, stream_key
 
@@ -79,6 +81,38 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us: float = 0.0  # the server's CPU (all its processes) per request: a loaded machine's honest figure
+    redis_us: float = 0.0  # redis-server's CPU per request (the shared state's scripts run there)
+
+
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU of `pid` and every process under it (nginx's workers), from /proc."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) * _TICK_S
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def redis_cpu_s(sock: Path) -> float:
+    """redis-server's own CPU so far (INFO cpu), 0 when it is not running."""
+    if not sock.exists():
+        return 0.0
+    client = redis.Redis(unix_socket_path=str(sock))
+    try:
+        info = client.info("cpu")
+    finally:
+        client.close()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 def free_port() -> int:
@@ -147,14 +181,14 @@ def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running(command: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[None]:
+def running(command: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[int]:
     # Server stderr goes to a file: asyncio logs "socket.send() raised exception" by the hundred when wrk
     # hangs up in the middle of whole-file responses at the end of a run.
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(["taskset", "-c", "0", *command], env=env, cwd=REPO, stderr=log)
         try:
             _wait_up(url, proc)
-            yield
+            yield proc.pid
         except BaseException:
             log.seek(0)
             sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
@@ -162,6 +196,10 @@ def running(command: list[str], url: str, env: dict[str, str] | None = None) -> 
         finally:
             proc.terminate()
             proc.wait(timeout=15)
+            if keep := os.environ.get("BENCH_SERVER_LOG"):  # a file to append every server's stderr to
+                log.seek(0)
+                with Path(keep).open("ab") as out:
+                    out.write(f"==== {datetime.now(UTC):%H:%M:%S} {command[-1]}\n".encode() + log.read())
 
 
 def nginx_command(prefix: Path, conf_text: str) -> list[str]:
@@ -196,21 +234,46 @@ def check_once(base: str, urls: Path, size: int) -> None:
         raise RuntimeError(f"{base}{path} answered {r.status_code} {r.headers}")
 
 
-def run_wrk(base: str, urls: Path, *, size: int, span: int, duration: int, connections: int) -> dict[str, int]:
+def run_wrk(
+    base: str,
+    urls: Path,
+    *,
+    size: int,
+    span: int,
+    duration: int,
+    connections: int,
+    watch: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """wrk's summary; with `watch` (name -> pid), prints where those processes and wrk spent the run."""
     env = {**os.environ, "BENCH_URLS": str(urls), "BENCH_SIZE": str(size), "BENCH_SPAN": str(span)}
     command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
     command += ["--latency", "-s", str(HERE / "wrk.lua"), base]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    if watch is not None:
+        time.sleep(0.3)  # past wrk's connecting
+        seen = sched.window({**watch, "wrk": proc.pid}, duration - 0.6, alive=lambda: proc.poll() is None)
+        print(f"    {seen}", flush=True)
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, command)
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
 
-def measure(name: str, base: str, urls: Path, args: argparse.Namespace, size: int) -> list[Result]:
+def measure(  # noqa: PLR0917 - the server under test and where to read its CPU
+    name: str, base: str, urls: Path, args: argparse.Namespace, size: int, pid: int, sock: Path | None
+) -> list[Result]:
     check_once(base, urls, size)
     run_wrk(base, urls, size=size, span=RANGE_SPAN, duration=2, connections=args.connections)  # warm-up
     results = []
     for mode, span in ((f"Range {RANGE_SPAN // 1024} KiB", RANGE_SPAN), ("whole file", 0)):
-        s = run_wrk(base, urls, size=size, span=span, duration=args.duration, connections=args.connections)
+        cpu0, redis0 = tree_cpu_s(pid), 0.0 if sock is None else redis_cpu_s(sock)
+        watch = {"server": pid}
+        if sock is not None and (redis_pid := sched.pid_of(f"redis-server unixsocket:{sock}")) is not None:
+            watch["redis-server"] = redis_pid
+        s = run_wrk(base, urls, size=size, span=span, duration=args.duration, connections=args.connections, watch=watch)
+        cpu_s, redis_s = tree_cpu_s(pid) - cpu0, 0.0 if sock is None else redis_cpu_s(sock) - redis0
+        n = max(1, s["requests"])
         seconds = s["duration_us"] / 1e6
         errors = s["connect"] + s["read"] + s["write"] + s["status"] + s["timeout"]
         r = Result(
@@ -221,9 +284,15 @@ def measure(name: str, base: str, urls: Path, args: argparse.Namespace, size: in
             s["p50_us"] / 1e3,
             s["p99_us"] / 1e3,
             errors,
+            cpu_s / n * 1e6,
+            redis_s / n * 1e6,
         )
         results.append(r)
-        print(f"  {name:36} {mode:12} {r.rps:8.0f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms", flush=True)
+        print(
+            f"  {name:36} {mode:12} {r.rps:8.0f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms"
+            f"  server CPU {r.cpu_us:8.1f} us/req  redis-server {r.redis_us:6.1f} us/req",
+            flush=True,
+        )
     return results
 
 
@@ -246,18 +315,26 @@ def table(results: list[Result]) -> str:
     base = {
         mode: statistics.median(r.rps for r in med[(server, mode)]) for server, mode in keys if server == "plain nginx"
     }
+    base_cpu = {
+        mode: statistics.median(r.cpu_us for r in med[(server, mode)])
+        for server, mode in keys
+        if server == "plain nginx"
+    }
     rows = [
-        "| server | request | req/s | MB/s | latency p50 ms | latency p99 ms | errors | req/s vs plain nginx |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| server | request | req/s | MB/s | latency p50 ms | latency p99 ms | errors | req/s vs plain nginx "
+        "| server CPU us/req | redis-server us/req | per core vs plain nginx (CPU) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for server, mode in keys:
         rs = med[(server, mode)]
         rps = statistics.median(r.rps for r in rs)
         ratio = f"{rps / base[mode]:.2f}" if mode in base else "-"
+        cpu, redis_us = statistics.median(r.cpu_us for r in rs), statistics.median(r.redis_us for r in rs)
+        per_core = f"{base_cpu[mode] / (cpu + redis_us):.2f}" if mode in base_cpu and cpu > 0 else "-"
         rows.append(
             f"| {server} | {mode} | {rps:.0f} | {statistics.median(r.mb_s for r in rs):.0f} "
             f"| {statistics.median(r.p50_ms for r in rs):.1f} | {statistics.median(r.p99_ms for r in rs):.1f} "
-            f"| {sum(r.errors for r in rs)} | {ratio} |"
+            f"| {sum(r.errors for r in rs)} | {ratio} | {cpu:.1f} | {redis_us:.1f} | {per_core} |"
         )
     return "\n".join(rows)
 
@@ -339,8 +416,9 @@ def run_rounds(
         for key in args.only or ALL_SERVERS:
             name, command, port, env = table_of_servers[key]
             base = f"http://127.0.0.1:{port}"
-            with running(command, base + "/", env):
-                results += measure(name, base, urls[name.split(" (")[0].split(",")[0]], args, size)
+            with running(command, base + "/", env) as pid:
+                sock = Path(env["BENCH_REDIS"][len("unix://") :]) if env and "BENCH_REDIS" in env else None
+                results += measure(name, base, urls[name.split(" (")[0].split(",")[0]], args, size, pid, sock)
 
 
 def main() -> None:

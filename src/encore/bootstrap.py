@@ -92,7 +92,10 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     engine = create_db_engine(settings.resolved_database_url)
     store = MediaStore(settings.media_dir)
     store.ensure()
-    state = open_state(settings.redis_url, prefix=settings.redis_prefix)
+    # Threads that move shared state: transcodes (one charge per block, never to wait behind others), job
+    # workers, and up to 8 sync handlers at once (as many as the catalogue reads' threads, encore.web._threads)
+    threads = 8 + settings.max_transcodes + settings.jobs_in_process
+    state = open_state(settings.redis_url, prefix=settings.redis_prefix, thread_connections=threads)
     sessions = make_sessionmaker(engine)
     cache = catalog.CatalogueCache(state)
     # Catalogue reads find the cache (catalog.cache_for); accounts hash with the settings' parameters.

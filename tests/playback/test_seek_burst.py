@@ -66,13 +66,14 @@ class Waited:
         self, rendition: str, size: int, start: int, end: int, *, gate: bool, pace: tuple[int, float] | None
     ) -> Charge:
         waited = 0.0
-        while True:
+        for _ in range(100):
             charge = await self._tap.acharge(rendition, size, start, end, gate=gate, pace=pace)
             if charge.wait_s <= 0:
                 self._waits.append(waited)
                 return charge
             waited += charge.wait_s
             self._clock.advance(charge.wait_s)
+        raise AssertionError("a block waited 100 times")
 
     def close(self) -> None:
         self._tap.close()
@@ -82,7 +83,9 @@ class Listener:
     """A free listener with open plays of `tracks` (issued at NOW, asked for 1 s later; the last two are
     playing), served by the real byte path and its charge, with the product's pacing."""
 
-    def __init__(self, state: SharedState, tmp_path: Path, tracks: list[str], *, listened_ms: int = 0) -> None:
+    def __init__(
+        self, state: SharedState, tmp_path: Path, tracks: list[str], *, listened_ms: int = 0, burst_s: int = BURST_S
+    ) -> None:
         self.state, self.tmp_path, self.clock = state, tmp_path, FixedClock(NOW + timedelta(seconds=1))
         self.book = AdClockBook(state, clock=self.clock)
         for i, track in enumerate(tracks):
@@ -94,7 +97,7 @@ class Listener:
                 names=PlayNames(ME, track, i),
             )
         self.waits: list[float] = []
-        self.path = BytePath(taps=self._tap, pace=lambda: (BURST_S * 1000, SPEED), cache_size=0)
+        self.path = BytePath(taps=self._tap, pace=lambda: (burst_s * 1000, SPEED), cache_size=0)
 
     async def _tap(self, user: str, track: str) -> Waited | None:
         tap = await self.book.atap(user, track, interval_s=60)
@@ -217,3 +220,32 @@ async def _tap_of(me: Listener, track: str) -> PlayTap | None:
 
 async def _same(tap: PlayTap | None) -> PlayTap | None:
     return tap
+
+
+def test_a_held_seek_keeps_its_burst_while_its_block_waits(tmp_path: Path, state: SharedState) -> None:
+    """A block holding more audio than the burst (a low-bitrate file, or a small `ENCORE_FREE_BURST_S`): its
+    seek is kept while the block waits, so the retry is paced from the seek's burst. It used to be restamped
+    at every retry, and the block waited for the URL's allowance as if there had been no seek."""
+    track = "a" * 22
+    me = Listener(state, tmp_path, ["b" * 22, track], burst_s=4)  # a block is 10 s of audio
+    # 1 s after the URL the play may have 4 + 2 x 1 = 6 s: its 1st block waits (10 - 6) / 2 = 2 s
+    assert me.get(track, 0, BLOCK - 1) == (206, BLOCK, [2.0])
+    # 3 s after the URL, a seek to 100 s: 10 s were charged, so the seek allows 10 + 4 + 2 x t s; its 10 s
+    # block waits (20 - 14) / 2 = 3 s, once. Paced from the URL (4 + 2 x 3 = 10 s) it would wait 5 s.
+    assert me.get(track, 10 * BLOCK, 11 * BLOCK - 1) == (206, BLOCK, [3.0])
+    assert me.charged(track) == 2 * BLOCK_MS
+
+
+def test_a_stream_resumed_where_a_seek_burst_ended_keeps_its_allowance(tmp_path: Path, state: SharedState) -> None:
+    """Decision (issue #14): a response that starts exactly where what was sent ends is the stream going on,
+    after a seek too. It keeps the seek's allowance (its burst and 2x since the seek), and it does not open
+    a burst of its own: a player that drops and resumes at every edge would otherwise never be paced, and a
+    skipper would be charged a burst more each time Chromium resumes where it stopped."""
+    track = "a" * 22
+    me = Listener(state, tmp_path, ["b" * 22, track], listened_ms=0)
+    assert me.get(track, 0, BLOCK - 1) == (206, BLOCK, [0.0])  # 10 s: the URL's burst
+    # a seek to 100 s gets its block at once (10 + 10 + 2 x 0 = 20 s allowed)
+    assert me.get(track, 10 * BLOCK, 11 * BLOCK - 1) == (206, BLOCK, [0.0])
+    # the player drops and asks again exactly where the seek's burst ended: paced from the seek, (30 - 20) / 2
+    assert me.get(track, 11 * BLOCK, 12 * BLOCK - 1) == (206, BLOCK, [5.0])
+    assert me.charged(track) == 3 * BLOCK_MS

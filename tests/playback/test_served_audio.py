@@ -14,7 +14,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.playback import AdClockBook, AdClockRow
 from encore.playback._clockbook import MAX_OPEN_PLAYS
-from encore.playback._served import MAX_SPANS, PROBE_BYTES, add_span, covered, heard_ms, index_probe, pace_wait_ms
+from encore.playback._served import MAX_SPANS, PROBE_BYTES, add_span, covered, heard_ms, index_probe, pace_decision
 from tests.playback.test_clockbook import _world, hear_ad
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -191,11 +191,11 @@ def test_scattered_tiny_ranges_cannot_grow_the_span_list_without_bound() -> None
 
 
 def _gate(book: AdClockBook, track: str) -> bool:
-    """Whether a new response for `track` may start now: the byte path's atomic gate (`PlayTap.afirst` with
+    """Whether a new response for `track` may start now: the byte path's atomic gate (`PlayTap.acharge` with
     `gate`), asked with an empty first block so that asking charges nothing."""
     tap = asyncio.run(book.atap(ME, track, interval_s=60))
     assert tap is not None
-    return asyncio.run(tap.afirst("vorbis160", SIZE, 0, 0, gate=True)) is not None
+    return not asyncio.run(tap.acharge("vorbis160", SIZE, 0, 0, gate=True, pace=None)).refused
 
 
 def test_while_an_ad_is_owed_only_the_last_two_plays_may_send(container: Container) -> None:
@@ -217,7 +217,7 @@ def test_while_an_ad_is_owed_only_the_last_two_plays_may_send(container: Contain
     refused = asyncio.run(book.atap(ME, songs[0], interval_s=60))
     assert refused is not None
     charged = book.charged_plays(user_id)
-    assert asyncio.run(refused.afirst("vorbis160", SIZE, SIZE // 5, SIZE // 2, gate=True)) is None
+    assert asyncio.run(refused.acharge("vorbis160", SIZE, SIZE // 5, SIZE // 2, gate=True, pace=None)).refused
     assert book.charged_plays(user_id) == charged  # a refused first block is charged nothing
 
 
@@ -247,11 +247,13 @@ def test_after_an_upgrade_urls_from_the_free_period_cost_no_ad_time(container: C
 
 
 def test_pacing_holds_a_free_play_to_a_burst_then_twice_real_time() -> None:
-    burst, speed = 12_000, 2.0
-    assert pace_wait_ms(heard_ms=10_000, elapsed_ms=0, burst_ms=burst, speed=speed) == 0  # inside the burst
-    assert pace_wait_ms(heard_ms=22_000, elapsed_ms=5_000, burst_ms=burst, speed=speed) == 0  # 12 + 2 x 5
-    assert pace_wait_ms(heard_ms=26_000, elapsed_ms=5_000, burst_ms=burst, speed=speed) == 2_000
-    assert pace_wait_ms(heard_ms=600_000, elapsed_ms=0, burst_ms=burst, speed=0) == 0  # pacing off
+    def wait_ms(heard_ms: int, elapsed_ms: int, speed: float = 2.0) -> int:
+        return pace_decision(heard_ms=heard_ms, since_url_us=elapsed_ms * 1000, burst_ms=12_000, speed=speed).wait_ms
+
+    assert wait_ms(10_000, 0) == 0  # inside the burst
+    assert wait_ms(22_000, 5_000) == 0  # 12 + 2 x 5
+    assert wait_ms(26_000, 5_000) == 2_000
+    assert wait_ms(600_000, 0, speed=0) == 0  # pacing off
 
 
 def test_only_a_files_tail_is_an_index_probe() -> None:

@@ -23,6 +23,7 @@ from encore.playback._served import (
     SEEK_LUA,
     SPANS_LUA,
     Spans,
+    Unit,
     add_span,
     heard_ms,
     pace_decision,
@@ -38,7 +39,7 @@ NO_PLAY = 3  # no open play (Premium now, or the state was emptied): nothing to 
 WAIT = 4  # paced: nothing was charged; ask again after the wait (ms) that follows
 # then, after MORE or STOP: whether the clock just became dirty (0/1), the play's audio charged (ms), its URL's
 # issue (µs), its length (ms), its latest seek (the audio charged before it, ms, and when, µs; -1, -1 for
-# none: `_served.seek_check`)
+# none: `_served.seek_check`). The play's spans document keeps that seek as [charged before, µs, its start].
 NO_SEEK = -1
 
 _LUA = (
@@ -83,9 +84,23 @@ local known = r[rendition]
 if known and known[1] == size then spans = known[2] end  -- a replaced file starts over
 local start, stop = math.max(0, tonumber(ARGV[6])), math.min(size, tonumber(ARGV[7]))
 local now, burst, speed = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
-if is_seek(spans, start, size) then k = {play[4], now} end  -- a fresh burst from here
+local stamped = false
+if is_seek(spans, start, size, ARGV[14] == '1') and not (k and k[3] == start and k[1] == play[4]) then
+  k = {play[4], now, start}  -- a fresh burst from here (the same seek asked again keeps its date)
+  stamped = true
+end
 r[rendition] = {size, add_span(spans, start, stop, tonumber(ARGV[10]), false)}
 local heard = heard_ms(r, play[2])
+
+local function spans_doc()
+  local text = '{"at":' .. int(play[3]) .. ',"r":' .. renditions_text(r)
+  if k then
+    text = text .. ',"k":[' .. int(k[1]) .. ',' .. int(k[2])
+    if k[3] then text = text .. ',' .. int(k[3]) end
+    text = text .. ']'
+  end
+  return text .. '}'
+end
 
 -- _served.pace_decision: a block the pacing does not allow yet is not charged
 if speed > 0 and heard > play[4] then
@@ -94,14 +109,18 @@ if speed > 0 and heard > play[4] then
     local from_seek = k[1] + burst + speed * math.max(0, now - k[2]) / 1000
     if from_seek > allowance then allowance = from_seek end
   end
-  if heard > allowance then return {4, math.ceil((heard - allowance) / speed)} end
+  if heard > allowance then
+    if stamped then  -- the seek is kept while its block waits, so the retry paces from this burst
+      r[rendition] = {size, spans}
+      put(KEYS[2], spans_doc(), ARGV[2])
+    end
+    return {4, math.ceil((heard - allowance) / speed)}
+  end
 end
 
 -- _clockdoc.charge_doc, on the text
 local dirtied, delta = 0, heard - play[4]
-local spans_text = '{"at":' .. int(play[3]) .. ',"r":' .. renditions_text(r)
-if k then spans_text = spans_text .. ',"k":[' .. int(k[1]) .. ',' .. int(k[2]) .. ']' end
-spans_text = spans_text .. '}'
+local spans_text = spans_doc()
 if delta > 0 or spans_text ~= sent then
   local text = raw
   if delta > 0 then
@@ -130,10 +149,17 @@ def may_send(raw: Doc | None, track: str, limit_ms: int) -> bool:
     return raw is None or track in (raw.get("l"), raw.get("b")) or raw["s"][0] < limit_ms
 
 
+def _spans_doc(issued_us: int, renditions: dict[str, tuple[int, Spans]], seek: list[int] | None) -> Doc:
+    doc: Doc = {"at": issued_us, "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in sorted(renditions.items())}}
+    if seek is not None:
+        doc["k"] = list(seek)
+    return doc
+
+
 def _step(docs: list[Doc | None], args: Sequence[str | int]) -> tuple[list[Doc | None], list[int]]:
     track, rendition = str(args[0]), str(args[1])
     size, start, end, limit_ms, gate = (int(a) for a in args[2:7])
-    now_us, burst_ms, speed = int(args[8]), int(args[9]), float(args[10])
+    now_us, burst_ms, speed, unit = int(args[8]), int(args[9]), float(args[10]), str(args[11])
     raw, sent = docs
     if raw is None or track not in raw["p"]:
         return docs, [NO_PLAY]
@@ -148,22 +174,34 @@ def _step(docs: list[Doc | None], args: Sequence[str | int]) -> tuple[list[Doc |
     known = renditions.get(rendition)
     spans = known[1] if known is not None and known[0] == size else ()  # a replaced file starts over
     start = max(0, start)
-    if seek_check(spans, start, size).seek:
-        seek = [play[3], now_us]  # a fresh burst from here
+    stamped = False
+    if seek_check(spans, start, size, unit="bytes" if unit == "1" else "ms").seek and not _asked_again(
+        seek, start, play[3]
+    ):
+        seek, stamped = [play[3], now_us, start], True  # a fresh burst from here
+    before = dict(renditions)
     renditions[rendition] = (size, add_span(spans, start, min(size, end)))
     heard = heard_ms(renditions, play[1])
     if heard > play[3]:  # a block the pacing does not allow yet is not charged
         since = None if seek is None else (seek[0], now_us - seek[1])
         paced = pace_decision(heard_ms=heard, since_url_us=now_us - play[2], burst_ms=burst_ms, speed=speed, seek=since)
         if paced.wait_ms > 0:
+            if stamped:  # the seek is kept while its block waits, so the retry paces from this burst
+                before[rendition] = (size, spans)
+                return [raw, _spans_doc(play[2], before, seek)], [WAIT, paced.wait_ms]
             return docs, [WAIT, paced.wait_ms]
     dirtied = charge_doc(raw, track, heard)
-    spans_doc: Doc = {"at": play[2], "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in sorted(renditions.items())}}
-    if seek is not None:
-        spans_doc["k"] = list(seek)
     status = MORE if may_send(raw, track, limit_ms) else STOP
-    seek_heard, seek_at = seek if seek is not None else (NO_SEEK, NO_SEEK)
-    return [raw, spans_doc], [status, int(dirtied), play[3], play[2], play[1], seek_heard, seek_at]
+    seek_heard, seek_at = seek[:2] if seek is not None else (NO_SEEK, NO_SEEK)
+    reply = [status, int(dirtied), play[3], play[2], play[1], seek_heard, seek_at]
+    return [raw, _spans_doc(play[2], renditions, seek)], reply
+
+
+def _asked_again(seek: list[int] | None, start: int, charged_ms: int) -> bool:
+    """Whether the play's latest seek is this one asked again (a held block's retry: the same start, nothing
+    charged since): it keeps its date, or each retry would restamp it, and a block holding more audio than
+    the burst would wait for the URL's allowance as if it had never seeked."""
+    return seek is not None and len(seek) > 2 and seek[2] == start and seek[0] == charged_ms
 
 
 CHARGE = Script("playback.charge", _LUA, _step)
@@ -180,8 +218,24 @@ def charge_args(  # noqa: PLR0917 - one block's coordinates
     gate: bool,
     now_us: int,
     pace: tuple[int, float] | None = None,
+    unit: Unit = "bytes",
 ) -> list[str | int]:
     """`CHARGE`'s arguments (after the TTLs), as both forms read them: `now_us` dates a seek and the pacing;
-    `pace` = (burst ms, speed) charges the block only once the pacing allows it (None: charge it now)."""
+    `pace` = (burst ms, speed) charges the block only once the pacing allows it (None: charge it now); `unit`
+    says what the rendition's positions count (a transcode's ms have no file tail: `_served.seek_check`)."""
     burst_ms, speed = pace if pace is not None else (0, 0.0)
-    return [track, rendition, size, start, end, limit_ms, int(gate), MAX_SPANS, now_us, burst_ms, repr(float(speed))]
+    bytes_ = "1" if unit == "bytes" else "0"
+    return [
+        track,
+        rendition,
+        size,
+        start,
+        end,
+        limit_ms,
+        int(gate),
+        MAX_SPANS,
+        now_us,
+        burst_ms,
+        repr(float(speed)),
+        bytes_,
+    ]

@@ -194,8 +194,8 @@ class AdClockBook:
         return self._tap_of(user_id, raw, track, interval_s)
 
     async def atap(self, user: str, track: str, *, interval_s: int) -> PlayTap | None:
-        """`tap` for the byte path, reading no clock: its first block's charge (`PlayTap.afirst`) also gates
-        it and finds whether a play is open, in one atomic move. None for a listener never on the free tier
+        """`tap` for the byte path, reading no clock: its first block's charge (`PlayTap.acharge`, gated) also
+        gates it and finds whether a play is open, in one atomic move. None for a listener never on the free tier
         (no clock document names them)."""
         user_id = self._ids.get(user)
         if user_id is None:

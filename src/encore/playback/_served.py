@@ -11,8 +11,10 @@ each rendition covered, times the track's length, is audio the listener could ha
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 Spans = tuple[tuple[int, int], ...]  # sorted, disjoint, half-open [start, end)
+Unit = Literal["bytes", "ms"]  # what a rendition's positions count: bytes of a stored file, ms of a transcode
 MAX_SPANS = 64  # per rendition of a play; past it the smallest gaps are filled in (counted as sent)
 
 
@@ -155,18 +157,20 @@ class SeekCheck:
     reason: str
 
 
-def seek_check(spans: Spans, start: int, size: int) -> SeekCheck:
+def seek_check(spans: Spans, start: int, size: int, *, unit: Unit = "bytes") -> SeekCheck:
     """Whether a block starting at `start` of a rendition already sent as `spans` is a seek: it starts outside
     what this play was sent, so the play's pacing starts afresh there (a burst, then `speed` x real time from
     the seek: `pace_decision`). The product's rule (issue #14): the ad clock charges the audio sent, so a seek
     running ahead of the old allowance dodges nothing; it is charged what it gets, like any audio.
 
-    Not a seek: a read of the file's tail (a player learning its length; charged, never held, and it must
-    not burn a burst before the play begins), a play's first read of its body (its first burst is the URL's),
-    a block inside or right after what was sent (a stream going on, a player re-reading what it has)."""
-    if index_probe(start, size):
+    Not a seek: a read of a stored file's tail (a player learning its length; charged, never held, and it
+    must not burn a burst before the play begins), a play's first read of its body (its first burst is the
+    URL's), a block inside or right after what was sent (a stream going on, a player re-reading what it has).
+    A transcode's positions are milliseconds of audio (`unit` "ms"): it has no tail a player reads, so a
+    `timeOffset` in a track's second half is a seek like any other."""
+    if unit == "bytes" and index_probe(start, size):
         return SeekCheck(seek=False, reason="the file's tail: a player reading its length")
-    tail = _tail_start(size)
+    tail = _tail_start(size) if unit == "bytes" else size
     if not any(s < tail for s, _ in spans):
         return SeekCheck(seek=False, reason="the play's first read: the URL's burst covers it")
     if any(s <= start <= e for s, e in spans):
@@ -174,11 +178,15 @@ def seek_check(spans: Spans, start: int, size: int) -> SeekCheck:
     return SeekCheck(seek=True, reason="starts outside what this play was sent: a fresh burst from here")
 
 
-# `seek_check` in Lua, for the charge script (`_charge`); its tests run both forms on the same cases.
+# `seek_check` in Lua, for the charge script (`_charge`; `bytes` false for a transcode's ms); its tests run
+# both forms on the same cases.
 SEEK_LUA = f"""
-local function is_seek(spans, start, size)
-  local tail = math.max(math.floor(size / 2), size - {PROBE_BYTES})
-  if size > 0 and start >= tail then return false end
+local function is_seek(spans, start, size, bytes)
+  local tail = size
+  if bytes then
+    tail = math.max(math.floor(size / 2), size - {PROBE_BYTES})
+    if size > 0 and start >= tail then return false end
+  end
   local body = false
   for i = 1, #spans do
     if spans[i][1] < tail then body = true end
@@ -223,8 +231,3 @@ def pace_decision(
     if heard_ms <= allowance:
         return PaceDecision(0, "within " + reason.format(speed=speed))
     return PaceDecision(math.ceil((heard_ms - allowance) / speed), "ahead of " + reason.format(speed=speed))
-
-
-def pace_wait_ms(*, heard_ms: int, elapsed_ms: int, burst_ms: int, speed: float) -> int:
-    """`pace_decision`'s wait for a play never seeked, `elapsed_ms` after its URL."""
-    return pace_decision(heard_ms=heard_ms, since_url_us=elapsed_ms * 1000, burst_ms=burst_ms, speed=speed).wait_ms

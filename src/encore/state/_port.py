@@ -21,6 +21,14 @@ class StateUnavailable(Exception):
     """The shared state could not be reached (Redis down): callers decide whether to fail closed."""
 
 
+class StateBusy(StateUnavailable):
+    """Every connection this process may open to the shared state stayed busy past the wait: an overload,
+    not an outage. Nothing was moved, so the request may be sent again after `retry_after_s` (a face answers
+    503 with Retry-After, as for a busy database)."""
+
+    retry_after_s = 2
+
+
 # A script's rule in Python: (current docs, the script's arguments) -> (new docs, None = delete; the reply)
 ScriptStep = Callable[[list[Doc | None], Sequence[str | int]], tuple[list[Doc | None], list[int]]]
 

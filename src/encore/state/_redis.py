@@ -7,6 +7,13 @@ document (one listener's ad clock, as it usually is) moves it in one round trip;
 a hint checked on the server, never an authority. Counters, rate windows and semaphores are Lua scripts
 too, so every move is one atomic step on the server. Time for windows and leases is Redis's own clock
 (`TIME`), the same for every node.
+
+Connections are pooled and bounded (`BlockingConnectionPool`): one pool for the event loop's requests and one
+for threads (transcodes, sync handlers, jobs). A move holds a connection for one round trip, and Redis answers
+one command at a time, so past a few dozen in flight more connections only queue inside Redis (each one a
+file descriptor there and here); a move that finds every connection busy waits its turn, and past the wait
+fails with `StateBusy`. redis-py's default pool instead opens up to 100 connections per client and then fails
+every further move at once (`MaxConnectionsError`: a 500 for each listener past the hundredth at once).
 """
 
 import asyncio
@@ -20,11 +27,16 @@ import redis
 import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
-from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, StateUnavailable
+from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, StateBusy, StateUnavailable
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
 TURN_STRIPES = 64  # per-process locks, by key hash, that moves of one document take in turn
 SEEN_KEYS = 4096  # documents whose last seen text a process remembers (a hint for the next compare-and-set)
+LOOP_CONNECTIONS = 32  # per event loop (one per worker process): requests' moves in flight at once
+THREAD_CONNECTIONS = 16  # for threads: sync handlers, transcodes, job workers (bootstrap derives it)
+POOL_WAIT_S = 5.0  # how long a move waits for a free connection (as long as for Redis's answer)
+TIMEOUTS: dict[str, Any] = {"socket_timeout": 5, "socket_connect_timeout": 5}
+_EXHAUSTED = "No connection available."  # redis-py's BlockingConnectionPool (sync and asyncio) past its wait
 
 # KEYS: the documents. ARGV: their expected texts ('' = absent), their new texts ('' = delete), then TTLs in
 # ms ('0' = none). When any stored text differs from the expected one, nothing is written and the reply is
@@ -108,9 +120,23 @@ def _decode(raw: bytes | None) -> Doc | None:
 class RedisState(SharedState):
     name = "redis"
 
-    def __init__(self, url: str, *, prefix: str = "encore:") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "encore:",
+        loop_connections: int = LOOP_CONNECTIONS,
+        thread_connections: int = THREAD_CONNECTIONS,
+        wait_s: float = POOL_WAIT_S,
+    ) -> None:
+        if loop_connections < 1 or thread_connections < 1 or wait_s <= 0:
+            raise ValueError("the shared state needs at least one connection and a positive wait")
         self._url, self._prefix = url, prefix
-        self._r = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+        self._loop_connections, self._wait_s = loop_connections, wait_s
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=thread_connections, timeout=wait_s, health_check_interval=30, **TIMEOUTS
+        )
+        self._r = redis.Redis.from_pool(pool)
         # the running loop's client and its registered scripts (by name; "" = the compare-and-set)
         self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, dict[str, Any]] | None = None
         self._scripts: dict[str, Any] = {}  # the sync client's registered capability scripts, by name
@@ -129,7 +155,10 @@ class RedisState(SharedState):
         """One asyncio client per event loop (a connection belongs to the loop that opened it)."""
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
-            client = aredis.Redis.from_url(self._url, socket_timeout=5, socket_connect_timeout=5)
+            pool = aredis.BlockingConnectionPool.from_url(
+                self._url, max_connections=self._loop_connections, timeout=self._wait_s, **TIMEOUTS
+            )
+            client = aredis.Redis.from_pool(pool)
             self._async = (loop, client, {"": client.register_script(_CAS)})
         return self._async[1]
 
@@ -169,7 +198,7 @@ class RedisState(SharedState):
         try:
             return list(await runner(keys=full, args=[*ttls, *args]))
         except RedisError as exc:
-            raise StateUnavailable(str(exc)) from exc
+            raise self._failed(exc) from exc
 
     def _saw(self, key: str, text: bytes) -> None:
         if key not in self._seen and len(self._seen) >= SEEN_KEYS:
@@ -188,7 +217,7 @@ class RedisState(SharedState):
         try:
             text = _text(self._r.get(full))
         except RedisError as exc:
-            raise StateUnavailable(str(exc)) from exc
+            raise self._failed(exc) from exc
         self._saw(full, text)
         return _decode(text)
 
@@ -205,7 +234,7 @@ class RedisState(SharedState):
                 if texts is None:
                     return result
         except RedisError as exc:
-            raise StateUnavailable(str(exc)) from exc
+            raise self._failed(exc) from exc
         raise StateUnavailable(f"gave up after {MAX_ATTEMPTS} conflicting writes to {keys[0]!r}")
 
     def _prepared(self, keys: Sequence[str], ttl_s: Sequence[float | None]) -> tuple[list[str], list[int]]:
@@ -229,7 +258,7 @@ class RedisState(SharedState):
         try:
             text = _text(await self._ar().get(full))
         except RedisError as exc:
-            raise StateUnavailable(str(exc)) from exc
+            raise self._failed(exc) from exc
         self._saw(full, text)
         return _decode(text)
 
@@ -259,7 +288,7 @@ class RedisState(SharedState):
                 if texts is None:
                     return result
         except RedisError as exc:
-            raise StateUnavailable(str(exc)) from exc
+            raise self._failed(exc) from exc
         raise StateUnavailable(f"gave up after {MAX_ATTEMPTS} conflicting writes to {keys[0]!r}")
 
     def delete(self, *keys: str) -> None:
@@ -302,7 +331,7 @@ class RedisState(SharedState):
             try:
                 await self._ar().rpush(self._k(queue), *items)
             except RedisError as exc:
-                raise StateUnavailable(str(exc)) from exc
+                raise self._failed(exc) from exc
 
     def take(self, queue: str, *, limit: int) -> list[str]:
         raw = self._call(self._r.lpop, self._k(queue), limit)
@@ -329,12 +358,17 @@ class RedisState(SharedState):
             client, self._async = self._async[1], None
             await client.aclose()
 
-    @staticmethod
-    def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except RedisError as exc:
-            raise StateUnavailable(str(exc)) from exc
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: RedisError) -> StateUnavailable:
+        """Redis's failure as the port's: a pool that stayed full is an overload (StateBusy), the rest an outage."""
+        if isinstance(exc, redis.ConnectionError) and str(exc) == _EXHAUSTED:
+            return StateBusy(f"every connection to the shared state stayed busy for {self._wait_s:g} s")
+        return StateUnavailable(str(exc))
 
 
 def _text(raw: bytes | str | None) -> bytes:

@@ -15,12 +15,11 @@ from fastapi.responses import Response
 
 from encore.playback import PlayTap, StreamCount, Verified
 from encore.streaming import MediaFile
-from encore.web._byte_path import BytePath
+from encore.web._byte_path import BytePath, Pace
 from encore.web._security import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 TapFactory = Callable[[], PlayTap | None]
-Pace = Callable[[PlayTap], float]  # seconds to hold the block just charged (the free tier's pacing)
 # (the transcode's count toward a verified stream, how to write one from a worker thread)
 Verifying = tuple[StreamCount, Callable[[Verified], None]]
 
@@ -62,21 +61,30 @@ def counted_transcode(
     duration_ms: int,
     pace: Pace | None = None,
     verifying: Verifying | None = None,
+    hold: Callable[[float], None] = time.sleep,
 ) -> Iterator[bytes]:
-    """An MP3 transcode's blocks, each charged (as it is handed out) as the milliseconds of audio it carries
-    at `kbps`, held as the free tier's pacing says (this iterates in a worker thread) and counted toward a
-    verified stream once handed out. It stops early when the clock says this play may send no more."""
+    """An MP3 transcode's blocks, each placed as the milliseconds of audio it carries at `kbps` and charged as
+    the byte path's are: one move that charges the block only once the free tier's pacing lets the play have
+    it, and otherwise answers the wait, charging nothing; this iterates in a worker thread, so it `hold`s
+    the block and asks again. A block is charged just before it is handed out, never before it is held, and
+    counted toward a verified stream once handed out. It stops early when the clock says this play may send
+    no more."""
     tap = taps()
+    paced = None if pace is None else pace()  # read once per response, as the byte path does
+    rendition = f"mp3-{kbps}"
     sent = 0
     try:
         for block in body:
             start = offset_ms + sent * 8 // kbps
             sent += len(block)
             end = offset_ms + sent * 8 // kbps
-            more = True if tap is None else tap.served(f"mp3-{kbps}", duration_ms, start, end)
-            wait = 0.0 if tap is None or pace is None else pace(tap)
-            if wait > 0:
-                time.sleep(wait)
+            more = True
+            if tap is not None:
+                charge = tap.charge(rendition, duration_ms, start, end, pace=paced, unit="ms")
+                while charge.wait_s > 0:  # paced: nothing charged yet; ask again when the pacing should allow it
+                    hold(charge.wait_s)
+                    charge = tap.charge(rendition, duration_ms, start, end, pace=paced, unit="ms")
+                more = charge.more
             yield block
             if verifying is not None:
                 _recorded(verifying, verifying[0].sent_now(start, end))

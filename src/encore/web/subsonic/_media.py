@@ -10,11 +10,12 @@ from fastapi.responses import FileResponse, Response
 
 from encore import catalog, library, playback
 from encore.streaming import MIME, TranscodeSlot, choose_delivery, media_file_for, stored_track, transcode_mp3
+from encore.web._byte_path import Pace
 from encore.web._closing import ClosingStreamingResponse
 from encore.web._stream_route import byte_path, record_verified_now
 from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._counted import BytePathResponse, Pace, TapFactory, Verifying, counted_transcode
+from encore.web.subsonic._counted import BytePathResponse, TapFactory, Verifying, counted_transcode
 from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
@@ -113,9 +114,9 @@ def _taps(ctx: Ctx, track_id: str | None) -> TapFactory:
 
 
 def _pace(ctx: Ctx) -> Pace:
-    """The free tier's pacing, as on the byte path: how long to hold a block just charged."""
-    c = ctx.container
-    return lambda tap: tap.wait_s(c.clock.now(), burst_s=c.settings.free_burst_s, speed=c.settings.free_pace_x)
+    """The free tier's pacing, as on the byte path: (burst ms, speed x real time)."""
+    settings = ctx.container.settings
+    return lambda: (settings.free_burst_s * 1000, settings.free_pace_x)
 
 
 def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int) -> Verifying:
