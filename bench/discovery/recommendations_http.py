@@ -137,14 +137,14 @@ def main() -> None:
             got = _wrk(base, paths, token, seconds=args.seconds, connections=args.connections)
             got["cpu_ms"] = (_cpu_seconds(proc.pid) - before) * 1000 / max(got.get("requests", 0), 1)
             got["rps"] = got.get("requests", 0) / args.seconds
-            if name in results:  # the floor again at the end: keep the lower requests/s (the stricter reference)
-                got = min(got, results[name], key=lambda r: r["rps"])
-            results[name] = got
             print(
                 f"  {name}: {got['rps']:.0f} req/s p50 {got['p50']:.1f} ms p99 {got['p99']:.1f} ms, "
                 f"{got['cpu_ms']:.3f} ms server CPU a request, load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+            if name in results:  # the floor again at the end: keep the lower requests/s (the stricter reference)
+                got = min(got, results[name], key=lambda r: r["rps"])
+            results[name] = got
     floor = results[FLOOR]
     print(f"\n{args.connections} connections, {args.seconds} s each; server on core 0, wrk on core 1\n")
     print("| endpoint | req/s | share of the floor | p50 ms | p99 ms | server CPU ms/request | floor CPU / CPU |")

@@ -36,7 +36,7 @@ async def _run(args: argparse.Namespace) -> None:
     from bench.catalog.serve import make_app  # after the environment: build() reads it
 
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
-    paths = related_urls(db) if args.related else recommendation_urls(db)
+    paths = related_urls(db, args.urls) if args.related else recommendation_urls(db, args.urls)
     transport = httpx.ASGITransport(app=make_app())
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
         token = await http.post("/api/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
@@ -64,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--related", action="store_true")
+    parser.add_argument("--urls", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=30)
     asyncio.run(_run(parser.parse_args()))

@@ -77,12 +77,16 @@ def recommend(
         per_seed.append(("genre", name, popular(session, [genre_id])))
     seeds = frozenset(track_rows)
     ranked = blend(weights, lists, limit=POOL, exclude=seeds)
-    # Genre seeds and cold starts (seeds nobody has played near): the genres' popular tracks follow.
-    seen = set(ranked)
-    ranked += [t for t in popular(session, genre_rows or genres_of(session, list(weights))) if t not in seen]
-    ranked = [t for t in ranked if t not in seeds]
-    allowed = playable(session, user_id=user_id, track_ids=ranked, now=now)
-    picks = [t for t in ranked if t in allowed][:limit]
+    # Genre seeds and cold starts (seeds nobody has played near): the genres' popular tracks follow. Their
+    # playability is read only as far as needed: for the seeds' pools, then if the neighbours gave too few.
+    seen = set(ranked) | seeds
+    tail = [t for t in popular(session, genre_rows or genres_of(session, list(weights))) if t not in seen]
+    pooled = {t for _, _, pool in per_seed for t in pool}
+    first = ranked + [t for t in tail if t in pooled]
+    allowed = playable(session, user_id=user_id, track_ids=first, now=now)
+    if sum(t in allowed for t in ranked) < limit:
+        allowed |= playable(session, user_id=user_id, track_ids=[t for t in tail if t not in pooled], now=now)
+    picks = [t for t in (*ranked, *tail) if t in allowed][:limit]
     found = [Seed(kind, public, len(pool), sum(t in allowed for t in pool)) for kind, public, pool in per_seed]
     return Recommendations(picks, found)
 
