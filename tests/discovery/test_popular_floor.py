@@ -1,5 +1,6 @@
 """Discovery's popularity fallback (genre seeds, cold start, radio) ranks a track by its listens only once 5
-distinct contributing listeners played it: one person's listen in a quiet genre must not put it first."""
+distinct contributing listeners played it: one person's listen in a quiet genre must not put it first.
+/v1/recommendations ranks by the popularity the last training stored, so each case trains again after its plays."""
 
 from datetime import UTC, datetime
 
@@ -37,4 +38,6 @@ def test_a_genre_nobody_else_plays_reveals_no_single_listener(
             play(s, user, world.track_rows["C2"], NOW, 100 + n)
         for user in world.users[:opted_out]:
             s.add(discovery.DiscoveryPreference(user_id=user, contribute=False, autoplay=True, updated_at=NOW))
+    with transaction(container.sessions) as s:
+        discovery.train(s, now=NOW)
     assert _jazz(container)[0] == first

@@ -2,17 +2,9 @@
 similarity, trained by a job into neighbour tables that every answer reads; private by construction
 (no pair from fewer than 5 distinct listeners, opt-out, and an export of what was derived from you)."""
 
-from encore.discovery._answers import (
-    Recommendations,
-    Seed,
-    playable,
-    popular_in_genres,
-    recommend,
-    related_artists,
-    similar_songs,
-    top_songs,
-)
+from encore.discovery._answers import playable, popular_in_genres, similar_songs, top_songs
 from encore.discovery._build import NEIGHBOURS, TrainStats, train
+from encore.discovery._for_apps import Recommendations, Seed, recommend, related_artists
 from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
 from encore.discovery._mix_jobs import MIXES, MIXES_KEY, build_all, daily_parts, due_kinds
 from encore.discovery._mix_models import Mix

@@ -1,8 +1,8 @@
-"""Answers for the faces: recommendations from seeds (/v1), similar songs and related artists (Subsonic, /v1),
-all read from the stored neighbour tables and filtered to what the listener may play now."""
+"""Answers for the faces: similar songs and top songs (Subsonic), and what every answer is made of (the
+listener's playability, popular tracks in genres, an artist's seed tracks), read from the stored neighbour
+tables and filtered to what the listener may play now. The apps' answers (/v1) are `_for_apps`."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, bindparam, func, or_, select, true
@@ -13,76 +13,20 @@ from encore.catalog import (
     Album,
     AlbumGenre,
     Artist,
-    Genre,
     Track,
     TrackArtist,
     TrackGenre,
     hidden_artists,
-    identity_key,
     listed_id,
     music_track,
 )
-from encore.discovery._policy import may_derive, seed_count
+from encore.discovery._policy import may_derive
 from encore.discovery._popular import derivable_listens
-from encore.discovery._service import related_artist_ids, similar_track_ids
+from encore.discovery._service import similar_track_ids
 from encore.history import Play, visible
-from encore.kernel import NotFound, ValidationFailed
 
 ARTIST_SEED_TRACKS = 10  # an artist seeds with its most played tracks
 POOL = 500  # candidates ranked before filtering
-
-
-@dataclass(frozen=True)
-class Seed:
-    kind: str  # track | artist | genre
-    id: str
-    initial_pool: int
-    after_filtering: int
-
-
-@dataclass(frozen=True)
-class Recommendations:
-    track_ids: list[int]  # row ids, best first: catalog.track_views_in_order makes them views
-    seeds: list[Seed]
-
-
-def recommend(
-    session: Session,
-    *,
-    user_id: int | None,
-    tracks: Sequence[str],
-    artists: Sequence[str],
-    genres: Sequence[str],
-    limit: int,
-    now: datetime,
-) -> Recommendations:
-    """Up to `limit` tracks like the 1-5 seeds, none of them a seed, all playable by the listener now.
-    Unknown ids, ad audio and unknown genres are refused (ValidationFailed, naming the seed)."""
-    decision = seed_count(len(tracks) + len(artists) + len(genres))
-    if not decision.allowed:
-        raise ValidationFailed(decision.reason, code="bad_seeds")
-    track_rows = [_listed(session, "track", t) for t in tracks]
-    genre_rows = [_genre(session, g) for g in genres]
-    weights: dict[int, float] = dict.fromkeys(track_rows, 1.0)
-    per_seed: list[tuple[str, str, list[int]]] = []
-    for track, public in zip(track_rows, tracks, strict=True):
-        per_seed.append(("track", public, similar_track_ids(session, seeds={track: 1.0}, limit=POOL)))
-    for public in artists:
-        own = artist_tracks(session, _listed(session, "artist", public))
-        for t in own:
-            weights.setdefault(t, 1.0 / len(own))
-        per_seed.append(("artist", public, similar_track_ids(session, seeds=dict.fromkeys(own, 1.0), limit=POOL)))
-    for genre_id, name in zip(genre_rows, genres, strict=True):
-        per_seed.append(("genre", name, popular_in_genres(session, genre_ids=[genre_id], limit=POOL)))
-    ranked = similar_track_ids(session, seeds=weights, limit=POOL, exclude=frozenset(track_rows))
-    # Genre seeds and cold starts (seeds nobody has played near): the genres' popular tracks follow.
-    seed_genres = genre_rows or genres_of(session, list(weights))
-    ranked += [t for t in popular_in_genres(session, genre_ids=seed_genres, limit=POOL) if t not in ranked]
-    ranked = [t for t in ranked if t not in set(track_rows)]
-    allowed = playable(session, user_id=user_id, track_ids=ranked, now=now)
-    picks = [t for t in ranked if t in allowed][:limit]
-    seeds = [Seed(kind, public, len(pool), sum(t in allowed for t in pool)) for kind, public, pool in per_seed]
-    return Recommendations(picks, seeds)
 
 
 def similar_songs(
@@ -100,13 +44,6 @@ def similar_songs(
     ranked = similar_track_ids(session, seeds=seeds, limit=POOL, exclude=frozenset(seeds))
     allowed = playable(session, user_id=user_id, track_ids=ranked, now=now)
     return [t for t in ranked if t in allowed][:limit]
-
-
-def related_artists(session: Session, *, artist_id: str, limit: int) -> list[int]:
-    """Artists like this one (listening first, then the catalogue), never one with nothing but ads."""
-    ranked = related_artist_ids(session, artist_id=listed_id(session, "artist", artist_id), limit=limit * 2)
-    hidden = hidden_artists(session)
-    return [a for a in ranked if a not in hidden][:limit]
 
 
 def top_songs(session: Session, *, user_id: int | None, artist_name: str, limit: int, now: datetime) -> list[int]:
@@ -189,23 +126,6 @@ def popular_in_genres(session: Session, *, genre_ids: Sequence[int] | None, limi
             .limit(limit)
         )
     )
-
-
-def _listed(session: Session, kind: str, public_id: str) -> int:
-    try:
-        return listed_id(session, kind, public_id)
-    except NotFound:
-        raise ValidationFailed(f"invalid {kind} seed: {public_id[:40]}", code="bad_seeds") from None
-
-
-def _genre(session: Session, name: str) -> int:
-    if "\x00" in name:  # PostgreSQL text cannot hold NUL
-        raise ValidationFailed("invalid genre seed: it holds a NUL character", code="bad_seeds")
-    keys = {identity_key(name)[:100], identity_key(name.replace("-", " "))[:100]}
-    found = session.scalar(select(Genre.id).where(Genre.key.in_(keys)).order_by(Genre.id).limit(1))
-    if found is None:
-        raise ValidationFailed(f"invalid genre seed: {name[:40]}", code="bad_seeds")
-    return found
 
 
 def artist_tracks(session: Session, artist: int) -> list[int]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from encore.catalog import Album, AlbumGenre, Track, TrackArtist, TrackGenre, music_track
+from encore.catalog import Album, AlbumGenre, Track, TrackArtist, TrackGenre, catalogue_changed, music_track
 from encore.discovery._catalogue import Facts
 from encore.discovery._cooccur import item_neighbours, listening_matrix
 from encore.discovery._models import ArtistNeighbour, TrackNeighbour, TrainingContributor
@@ -49,6 +49,9 @@ def train(session: Session, *, now: datetime) -> TrainStats:
     contributors = sorted({u for u, _, _ in signal})
     if contributors:
         session.execute(insert(TrainingContributor), [{"user_id": u, "trained_at": now} for u in contributors])
+    # The serving processes keep what the apps' answers read per seed with the catalogue's views (`_hot`):
+    # moving the catalogue's version drops those copies once the new tables are committed.
+    catalogue_changed(session)
     return TrainStats(
         listeners=len(contributors),
         tracks=len(facts),

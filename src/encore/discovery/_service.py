@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from encore.catalog import Artist, Track, TrackArtist
+from encore.catalog import Artist, Track, TrackArtist, catalogue_changed
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
 from encore.discovery._recommend import blend
 from encore.discovery._tables import LISTENING
@@ -34,8 +34,11 @@ def set_preferences(
     if row is None:
         row = DiscoveryPreference(user_id=user_id, contribute=True, autoplay=True, updated_at=now)
         session.add(row)
-    if contribute is not None:
+    if contribute is not None and contribute != row.contribute:
         row.contribute = contribute
+        # Popularity is ranked with today's opt-outs left out: the serving processes' kept rankings (`_hot`)
+        # go with the catalogue's version.
+        catalogue_changed(session)
     if autoplay is not None:
         row.autoplay = autoplay
     row.updated_at = now

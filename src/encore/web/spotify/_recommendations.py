@@ -1,74 +1,105 @@
 """/v1/recommendations and /v1/artists/{id}/related-artists, from Encore's own recommender (discovery)."""
 
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
 
-from encore import catalog, discovery
-from encore.web._deps import Db, container
+from encore import catalog, discovery, oauth
+from encore.web._deps import container
 from encore.web.spotify import _schemas as s
-from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, SpotifyRoute, base_url
+from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, base_url
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import artist_full, track_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: recommendations"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 SeedList = Annotated[str | None, Query(max_length=2000, description="Comma-separated; 1-5 seeds in all")]
 RELATED = 20
+_SEEDS = TypeAdapter(list[s.RecommendationSeed])
 
 
 def _seeds(raw: str | None) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
 
 
-@router.get("/recommendations", summary="Get recommendations")
-def recommendations(
+@router.get("/recommendations", summary="Get recommendations", response_model=s.Recommendations)
+async def recommendations(
     *,
     request: Request,
-    session: Db,
-    access: AnyToken,
+    gate: AnyTokenGate,
     seed_artists: SeedList = None,
     seed_genres: SeedList = None,
     seed_tracks: SeedList = None,
     limit: Annotated[int, Query(ge=1, le=100, description="1-100")] = 20,
     market: Annotated[str | None, Query(max_length=10, description="Accepted and ignored")] = None,
-) -> s.Recommendations:
+) -> Response:
     """Tracks like 1-5 seeds, learnt from Encore's listening (never from fewer than 5 listeners) and the
     catalogue; only tracks the caller may play now. Tunable attributes (`target_energy`...) are ignored."""
-    found = discovery.recommend(
-        session,
-        user_id=access.user_id,
-        tracks=_seeds(seed_tracks),
-        artists=_seeds(seed_artists),
-        genres=_seeds(seed_genres),
-        limit=limit,
-        now=container(request).clock.now(),
-    )
-    base = base_url(request)
-    views = catalog.track_views_in_order(session, found.track_ids)
-    albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in views])
-    seeds = [
-        s.RecommendationSeed(
-            afterFilteringSize=seed.after_filtering,
-            afterRelaxationSize=seed.after_filtering,
-            href=None if seed.kind == "genre" else f"{base}/v1/{seed.kind}s/{seed.id}",
-            id=seed.id,
-            initialPoolSize=seed.initial_pool,
-            type=seed.kind.upper(),
+    base, clock = base_url(request), container(request).clock
+
+    def read(session: Session, access: oauth.Access) -> bytes:
+        found = discovery.recommend(
+            session,
+            user_id=access.user_id,
+            tracks=_seeds(seed_tracks),
+            artists=_seeds(seed_artists),
+            genres=_seeds(seed_genres),
+            limit=limit,
+            now=clock.now(),
         )
-        for seed in found.seeds
-    ]
-    return s.Recommendations(seeds=seeds, tracks=[track_full(base, t, albums.get(t.album_id)) for t in views])
+        seeds = [
+            s.RecommendationSeed(
+                afterFilteringSize=seed.after_filtering,
+                afterRelaxationSize=seed.after_filtering,
+                href=None if seed.kind == "genre" else f"{base}/v1/{seed.kind}s/{seed.id}",
+                id=seed.id,
+                initialPoolSize=seed.initial_pool,
+                type=seed.kind.upper(),
+            )
+            for seed in found.seeds
+        ]
+        # Every track here is one the caller may play now, so each is the shared `is_playable: true` JSON.
+        tracks = b",".join(_track_json(session, base, catalog.track_views_in_order(session, found.track_ids)))
+        return b'{"seeds":' + _SEEDS.dump_json(seeds) + b',"tracks":[' + tracks + b"]}"
+
+    return Response(await gate.run(read), media_type="application/json")
 
 
-@router.get("/artists/{id}/related-artists", summary="Get an artist's related artists")
-def related_artists(
+def _track_json(session: Session, base: str, views: list[catalog.TrackView]) -> list[bytes]:
+    """Each track's Spotify JSON, built once per track and address and kept until the catalogue changes."""
+    albums: dict[str, catalog.AlbumSummary] | None = None
+
+    def made(view: catalog.TrackView) -> bytes:
+        nonlocal albums
+        if albums is None:  # the first track not kept yet reads every track's album at once
+            albums = catalog.albums_by_public_ids(session, ids=[v.album_id for v in views])
+        return track_full(base, view, albums.get(view.album_id)).model_dump_json().encode()
+
+    return [catalog.representation(session, ("v1/recommended", base, v.id), partial(made, v)) for v in views]
+
+
+@router.get("/artists/{id}/related-artists", summary="Get an artist's related artists", response_model=s.RelatedArtists)
+async def related_artists(
     request: Request,
-    session: Db,
-    _access: AnyToken,
+    gate: AnyTokenGate,
     id: Annotated[str, Path(pattern=r"^[0-9A-Za-z]{22}$", examples=[ID_EXAMPLE])],
-) -> s.RelatedArtists:
+) -> Response:
     """Up to 20 artists whose listeners overlap (5 or more shared listeners per pair), then catalogue kin."""
-    ids = discovery.related_artists(session, artist_id=id, limit=RELATED)
-    found = catalog.artist_summaries_by_ids(session, ids)
     base = base_url(request)
-    return s.RelatedArtists(artists=[artist_full(base, found[a]) for a in ids if a in found])
+
+    def read(session: Session, _access: oauth.Access) -> bytes:
+        ids = discovery.related_artists(session, artist_id=id, limit=RELATED)
+        found: dict[int, catalog.ArtistSummary] | None = None
+
+        def made(row: int) -> bytes:
+            nonlocal found
+            if found is None:  # the first artist not kept yet reads them all at once
+                found = catalog.artist_summaries_by_ids(session, ids)
+            return artist_full(base, found[row]).model_dump_json().encode() if row in found else b""
+
+        bodies = [catalog.representation(session, ("v1/related", base, a), partial(made, a)) for a in ids]
+        return b'{"artists":[' + b",".join(b for b in bodies if b) + b"]}"
+
+    return Response(await gate.run(read), media_type="application/json")

@@ -1,0 +1,182 @@
+"""The apps' answers: /v1/recommendations from 1-5 seeds and an artist's related artists (also Subsonic's).
+
+Everything an answer reads per seed (neighbours, seed tracks, popular tracks, genres) comes from the stored
+tables through the serving process's kept copies (`_hot`); the listener's playability is read for every answer."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore.catalog import AlbumGenre, Genre, Track, TrackGenre, hidden_artists, identity_key, listed_id
+from encore.discovery import _hot
+from encore.discovery._answers import (
+    ARTIST_SEED_TRACKS,
+    POOL,
+    artists_tracks,
+    genre_tracks,
+    playable,
+    popular_in_genres,
+)
+from encore.discovery._mix_shared import _artist_tracks, _by_rank
+from encore.discovery._policy import seed_count
+from encore.discovery._popular import stored_popularity
+from encore.discovery._recommend import blend
+from encore.discovery._service import related_artist_ids, track_neighbours
+from encore.kernel import NotFound, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Seed:
+    kind: str  # track | artist | genre
+    id: str
+    initial_pool: int
+    after_filtering: int
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    track_ids: list[int]  # row ids, best first: catalog.track_views_in_order makes them views
+    seeds: list[Seed]
+
+
+def recommend(
+    session: Session,
+    *,
+    user_id: int | None,
+    tracks: Sequence[str],
+    artists: Sequence[str],
+    genres: Sequence[str],
+    limit: int,
+    now: datetime,
+) -> Recommendations:
+    """Up to `limit` tracks like the 1-5 seeds, none of them a seed, all playable by the listener now.
+    Unknown ids, ad audio and unknown genres are refused (ValidationFailed, naming the seed)."""
+    decision = seed_count(len(tracks) + len(artists) + len(genres))
+    if not decision.allowed:
+        raise ValidationFailed(decision.reason, code="bad_seeds")
+    track_rows = [_listed(session, "track", t) for t in tracks]
+    genre_rows = [_genre(session, g) for g in genres]
+    artist_rows = [_listed(session, "artist", a) for a in artists]
+    own = seed_tracks(session, artist_rows)
+    weights: dict[int, float] = dict.fromkeys(track_rows, 1.0)
+    for artist in artist_rows:
+        for t in own[artist]:
+            weights.setdefault(t, 1.0 / len(own[artist]))
+    lists: dict[int, list[tuple[int, float]]] = _hot.many(
+        session, "neighbours", list(weights), lambda ids: track_neighbours(session, track_ids=ids), []
+    )
+    per_seed: list[tuple[str, str, list[int]]] = []
+    for track, public in zip(track_rows, tracks, strict=True):
+        per_seed.append(("track", public, blend({track: 1.0}, lists, limit=POOL)))
+    for artist, public in zip(artist_rows, artists, strict=True):
+        per_seed.append(("artist", public, blend(dict.fromkeys(own[artist], 1.0), lists, limit=POOL)))
+    for genre_id, name in zip(genre_rows, genres, strict=True):
+        per_seed.append(("genre", name, popular(session, [genre_id])))
+    seeds = frozenset(track_rows)
+    ranked = blend(weights, lists, limit=POOL, exclude=seeds)
+    # Genre seeds and cold starts (seeds nobody has played near): the genres' popular tracks follow. Their
+    # playability is read only as far as needed: for the seeds' pools, then if the neighbours gave too few.
+    seen = set(ranked) | seeds
+    tail = [t for t in popular(session, genre_rows or genres_of(session, list(weights))) if t not in seen]
+    pooled = {t for _, _, pool in per_seed for t in pool}
+    first = ranked + [t for t in tail if t in pooled]
+    allowed = playable(session, user_id=user_id, track_ids=first, now=now)
+    if sum(t in allowed for t in ranked) < limit:
+        allowed |= playable(session, user_id=user_id, track_ids=[t for t in tail if t not in pooled], now=now)
+    picks = [t for t in (*ranked, *tail) if t in allowed][:limit]
+    found = [Seed(kind, public, len(pool), sum(t in allowed for t in pool)) for kind, public, pool in per_seed]
+    return Recommendations(picks, found)
+
+
+def related_artists(session: Session, *, artist_id: str, limit: int) -> list[int]:
+    """Artists like this one (listening first, then the catalogue), never one with nothing but ads.
+    NotFound for an artist the catalogue does not list."""
+    row = listed_id(session, "artist", artist_id)
+
+    def build() -> list[int]:
+        ranked = related_artist_ids(session, artist_id=row, limit=limit * 2)
+        hidden = hidden_artists(session)
+        return [a for a in ranked if a not in hidden][:limit]
+
+    return _hot.one(session, ("related", row, limit), build)
+
+
+def seed_tracks(session: Session, artists: Sequence[int]) -> dict[int, list[int]]:
+    """Each artist's ARTIST_SEED_TRACKS music tracks, most listened first, then oldest: by the popularity
+    the last training stored (`artists_tracks`' order, counted from the plays before any training)."""
+
+    def load(missing: list[int]) -> dict[int, list[int]]:
+        ranks = _ranks(session)
+        found = artists_tracks(session, missing) if ranks is None else _by_rank(_artist_tracks(session, missing), ranks)
+        return {a: tracks[:ARTIST_SEED_TRACKS] for a, tracks in found.items()}
+
+    return _hot.many(session, "artist_tracks", list(artists), load, [])
+
+
+def popular(session: Session, genre_ids: Sequence[int]) -> list[int]:
+    """`popular_in_genres(genre_ids, POOL)` by the popularity the last training stored (each genre's list
+    kept; several genres' lists merged in the same order), counted from the plays before any training."""
+    wanted = sorted(set(genre_ids))
+    if not wanted:
+        return []
+    ranks = _ranks(session)
+    if ranks is None:
+        return _hot.one(session, ("popular", *wanted), lambda: popular_in_genres(session, genre_ids=wanted, limit=POOL))
+    known = ranks
+
+    def load(missing: list[int]) -> dict[int, list[int]]:
+        return {g: _by_rank({0: genre_tracks(session, genre_ids=[g])}, known)[0][:POOL] for g in missing}
+
+    lists: dict[int, list[int]] = _hot.many(session, "popular", wanted, load, [])
+    if len(wanted) == 1:
+        return lists[wanted[0]]
+    merged = {t for found in lists.values() for t in found}
+    return sorted(merged, key=lambda t: (-known.get(t, 0), t))[:POOL]
+
+
+def genres_of(session: Session, track_ids: Sequence[int]) -> list[int]:
+    """The genres of the tracks (their own and their albums'), ascending."""
+
+    def load(missing: list[int]) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        own = select(TrackGenre.track_id, TrackGenre.genre_id).where(TrackGenre.track_id.in_(missing))
+        albums = (
+            select(Track.id, AlbumGenre.genre_id)
+            .join(AlbumGenre, AlbumGenre.album_id == Track.album_id)
+            .where(Track.id.in_(missing))
+        )
+        for statement in (own, albums):
+            for t, g in session.execute(statement):
+                out.setdefault(int(t), []).append(int(g))
+        return out
+
+    found: dict[int, list[int]] = _hot.many(session, "genres", list(track_ids), load, [])
+    return sorted({g for genres in found.values() for g in genres})
+
+
+def _ranks(session: Session) -> dict[int, int] | None:
+    return _hot.one(session, ("ranks",), lambda: stored_popularity(session))
+
+
+def _listed(session: Session, kind: str, public_id: str) -> int:
+    try:
+        return listed_id(session, kind, public_id)
+    except NotFound:
+        raise ValidationFailed(f"invalid {kind} seed: {public_id[:40]}", code="bad_seeds") from None
+
+
+def _genre(session: Session, name: str) -> int:
+    if "\x00" in name:  # PostgreSQL text cannot hold NUL
+        raise ValidationFailed("invalid genre seed: it holds a NUL character", code="bad_seeds")
+
+    def find() -> int | None:
+        keys = {identity_key(name)[:100], identity_key(name.replace("-", " "))[:100]}
+        return session.scalar(select(Genre.id).where(Genre.key.in_(keys)).order_by(Genre.id).limit(1))
+
+    found = _hot.one(session, ("genre", name), find)
+    if found is None:
+        raise ValidationFailed(f"invalid genre seed: {name[:40]}", code="bad_seeds")
+    return found
