@@ -92,9 +92,12 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     engine = create_db_engine(settings.resolved_database_url)
     store = MediaStore(settings.media_dir)
     store.ensure()
+    lanes = lanes_for(engine)
     # Threads that move shared state: transcodes (one charge per block, never to wait behind others), job
-    # workers, and up to 8 sync handlers at once (as many as the catalogue reads' threads, encore.web._threads)
-    threads = 8 + settings.max_transcodes + settings.jobs_in_process
+    # workers, and the sync handlers the request lanes let run at once (reads and writes)
+    threads = (
+        int(lanes.reads.total_tokens + lanes.writes.total_tokens) + settings.max_transcodes + settings.jobs_in_process
+    )
     state = open_state(settings.redis_url, prefix=settings.redis_prefix, thread_connections=threads)
     sessions = make_sessionmaker(engine)
     cache = catalog.CatalogueCache(state)
@@ -121,7 +124,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         verifier=StreamVerifier(state, secret=play_key_secret(settings.secret_key.get_secret_value())),
         catalogue_cache=cache,
         listen_writer=history.ListenWriter(sessions),
-        lanes=lanes_for(engine),
+        lanes=lanes,
     )
 
 

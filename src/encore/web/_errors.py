@@ -12,6 +12,7 @@ from encore.accounts import LoginFailed, LoginThrottled
 from encore.db import is_busy
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
+from encore.state import StateBusy, StateUnavailable
 from encore.web._plain_errors import plain_errors
 
 log = logging.getLogger("encore.web")
@@ -68,6 +69,15 @@ def install(app: FastAPI) -> None:
             return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
         log.exception("database error", exc_info=exc)
         return JSONResponse(_body("internal", "internal error"), status_code=500)
+
+    @app.exception_handler(StateUnavailable)
+    async def state_unavailable(_request: Request, exc: StateUnavailable) -> JSONResponse:
+        """The shared state (Redis) is down, or every connection this process may open to it stayed busy:
+        the request moved nothing there and may be sent again, so 503 and Retry-After, never a 500."""
+        log.warning("shared state unavailable: %s", exc)
+        retry = StateBusy.retry_after_s if isinstance(exc, StateBusy) else 5
+        body = _body("busy", "Encore is busy; try again in a moment")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": str(retry)})
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

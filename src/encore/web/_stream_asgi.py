@@ -6,9 +6,12 @@ decisions onto HTTP. Each block sent on a free listener's URL is reported to the
 (`encore.playback.AdClockBook.atap`): what the server sent is what the listener could have heard.
 """
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from encore.state import StateBusy, StateUnavailable
 from encore.streaming import Denial, Resolver, StreamGrant, verify_stream_signature
 from encore.web._byte_path import BytePath, Counts, Pace, Record, Taps, plain
 from encore.web._security import ASGIApp, Receive, Scope, Send
@@ -58,6 +61,7 @@ def make_stream_app(
     if path is None:
         path = BytePath(taps=taps, counts=counts, record=record, pace=pace)
     served = path
+    log = logging.getLogger("encore.web")
 
     async def check(q: dict[str, str], track: str, rendition: str) -> StreamGrant | str:
         """The URL's verified grant, or the reason it is refused."""
@@ -93,7 +97,25 @@ def make_stream_app(
         if len(parts) != 4 or parts[1] != "stream":
             await plain(send, method, 404, b"not found\n")
             return
-        track, rendition = parts[2], parts[3]
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await answer(scope, receive, tracked, method=method, track=parts[2], rendition=parts[3])
+        except StateUnavailable as exc:
+            # The shared state is down or every connection to it stayed busy: nothing was charged for what
+            # was not sent, so before the headers the player is told to try again (503), never a 500
+            log.warning("stream: shared state unavailable: %s", exc)
+            if started:
+                return  # mid-body: the cut connection is the answer; the player resumes with a Range
+            retry = StateBusy.retry_after_s if isinstance(exc, StateBusy) else 5
+            await plain(send, method, 503, b"busy: try again in a moment\n", ((b"retry-after", b"%d" % retry),))
+
+    async def answer(scope: Scope, receive: Receive, send: Send, *, method: str, track: str, rendition: str) -> None:
         decision = await check(_query(scope["query_string"]), track, rendition)
         if isinstance(decision, str):
             await plain(send, method, 403, b"stream URL refused: %s\n" % decision.encode())
