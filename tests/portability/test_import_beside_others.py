@@ -9,7 +9,6 @@ never commits before it ends (one transaction for the file, as before #15) fails
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,11 +80,11 @@ class HoldBetweenChunks:
 
 
 @pytest.fixture
-def users(container: Container) -> Iterator[tuple[int, str]]:
+def users(container: Container) -> tuple[int, str]:
     with transaction(container.sessions) as s:
         importer = create_user(s, username="importer", password=PASSWORD).id
         create_user(s, username="neighbour", password=PASSWORD)
-    yield importer, "neighbour"
+    return importer, "neighbour"
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's one writer is what #17 ran into
