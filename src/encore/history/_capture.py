@@ -4,7 +4,7 @@ A scrobbler's `single` through `submit_listens` is one catalogue lookup, one Wra
 each with its own statement overhead, and that overhead was most of the write's CPU. Queued here in the
 batch's transaction instead (`queue_listens`), a writer's batch of fifty is stored by `write_queued` with
 one lookup, one mark and one `INSERT ... ON CONFLICT DO NOTHING` executemany: the same rows, ids and
-matches `submit_listens` makes (its helpers build them), so the same listen twice is still one row.
+matches `submit_listens` makes (both end in `store_listens`), so the same listen twice is still one row.
 """
 
 from collections.abc import Sequence
