@@ -1,6 +1,7 @@
 """How often a job's progress reaches the `jobs` table: by time and, with a known total, by work done (issue #17:
 a loaded machine stretched the wall time of an import and so wrote more progress rows, each a commit)."""
 
+import itertools
 from pathlib import Path
 
 from encore.jobs import JobContext
@@ -28,7 +29,7 @@ def test_a_known_total_bounds_the_reports_by_work_done_however_slow_the_machine(
         ctx.progress(done, total, "Saving")
         _later(ctx, 0.3)
     assert 1 < len(reports) <= PROGRESS_STEPS + 1
-    steps = [b[0] - a[0] for a, b in zip(reports, reports[1:], strict=False)]
+    steps = [b[0] - a[0] for a, b in itertools.pairwise(reports)]
     assert min(steps) * PROGRESS_STEPS >= total
 
 
