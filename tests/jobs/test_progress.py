@@ -55,4 +55,3 @@ def test_the_lease_is_kept_even_when_work_advances_slowly_and_force_always_write
     ctx.progress(2, 1_000, None)  # still little, but the lease needs renewing
     ctx.progress(3, 1_000, "Done", force=True)
     assert [r[0] for r in reports] == [0, 2, 3]
-
