@@ -30,7 +30,7 @@ def test_the_database_keys_each_text_as_text_key_does(container: Container) -> N
                 track_name=t,
                 release_name=r,
                 ms_played=200_000,
-            )  # fmt: skip
+            )
             for i, (a, t, r) in enumerate(TEXTS)
             for j in range(i + 1)  # the i-th text heard i + 1 times
         ]
