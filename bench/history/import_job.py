@@ -1,6 +1,6 @@
 """A 100k-row Spotify extended history imported as a job, end to end (upload saved -> job done).
 
-    .venv/bin/python -m bench.history.import_job [--rows 100000] [--postgres] [--profile 25] [--again] [--chunk N]
+    .venv/bin/python -m bench.history.import_job [--rows 100000] [--postgres] [--profile 25 [--sort cumulative]] [--again] [--chunk N]
 
 Prints the check pass and the whole job's wall and CPU time (drain runs the job in this process), with
 the machine's load. `--postgres` runs on a throwaway PostgreSQL server (its CPU is not in `job_cpu`: the
@@ -23,6 +23,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -75,7 +76,9 @@ def _server_cpu(url: str) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def import_once(c: Container, user_id: int, upload: Path, url: str, profile: int) -> tuple[float, float, float]:
+def import_once(
+    c: Container, user_id: int, upload: Path, url: str, *, profile: int, sort: str = "tottime"
+) -> tuple[float, float, float]:
     t0, cpu0, srv0 = time.perf_counter(), time.process_time(), _server_cpu(url)
     prof = cProfile.Profile(time.process_time) if profile else None
     if prof is not None:
@@ -85,7 +88,7 @@ def import_once(c: Container, user_id: int, upload: Path, url: str, profile: int
     drain(c.jobs)
     if prof is not None:
         prof.disable()
-        pstats.Stats(prof).sort_stats("tottime").print_stats(profile)
+        pstats.Stats(prof).sort_stats(sort).print_stats(profile)
     return time.perf_counter() - t0, time.process_time() - cpu0, _server_cpu(url) - srv0
 
 
@@ -94,12 +97,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--profile", type=int, default=0)
+    parser.add_argument("--sort", default="tottime", help="the profile's order (tottime, cumulative)")
     parser.add_argument("--again", action="store_true")
     parser.add_argument("--chunk", type=int, default=0)
     args = parser.parse_args()
-    if args.chunk:
-        from encore.portability import _import
+    from encore.portability import _import
 
+    real_write, writes = _import._write, [0]
+
+    def counted(*a: Any, **k: Any) -> float:  # the write transactions (chunks) of the import
+        writes[0] += bool(k.get("batch"))
+        return real_write(*a, **k)
+
+    _import._write = counted
+    if args.chunk:
         _import.CHUNK = args.chunk
         _import.next_chunk = lambda size, took_s: args.chunk  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as url:
@@ -114,16 +125,16 @@ def main() -> None:
         t0, cpu0 = time.perf_counter(), time.process_time()
         check_history(upload, name="Streaming_History_Audio.json", now=datetime.now(UTC))
         check_s, check_cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        total_s, cpu_s, srv_s = import_once(c, user_id, upload, url, args.profile)
+        total_s, cpu_s, srv_s = import_once(c, user_id, upload, url, profile=args.profile, sort=args.sort)
         with transaction(c.sessions) as s:
             kept = s.scalar(select(func.count()).select_from(history.Play).where(history.Play.user_id == user_id))
         print(f"{'postgresql' if args.postgres else 'sqlite'} rows={args.rows} bytes={size:,} "
               f"check_pass={check_s:.2f}s/{check_cpu:.2f}s_cpu job_end_to_end={total_s:.2f}s job_cpu={cpu_s:.2f}s server_cpu={srv_s:.2f}s "
               f"rows_per_s={args.rows / total_s:,.0f} plays={kept} max_rss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10}MiB "
-              f"chunk={args.chunk or 'budget'} load={os.getloadavg()}")  # fmt: skip
+              f"chunk={args.chunk or 'budget'} write_transactions={writes[0]} load={os.getloadavg()}")  # fmt: skip
         if args.again:
             shutil.copyfile(source, upload)
-            total_s, cpu_s, srv_s = import_once(c, user_id, upload, url, 0)
+            total_s, cpu_s, srv_s = import_once(c, user_id, upload, url, profile=0)
             with transaction(c.sessions) as s:
                 again = s.scalar(select(func.count()).select_from(history.Play).where(history.Play.user_id == user_id))
             print(f"  same file again: job_end_to_end={total_s:.2f}s job_cpu={cpu_s:.2f}s server_cpu={srv_s:.2f}s "

@@ -13,7 +13,16 @@ from encore.history._browse import (
     forget_play,
 )
 from encore.history._capture import SMALL_SUBMISSION, queue_listens, write_queued
-from encore.history._import_write import ImportListen, ImportRow, import_row, import_sessions, write_import_rows
+from encore.history._import_write import (
+    ImportListen,
+    ImportRow,
+    PlayRow,
+    import_row,
+    import_sessions,
+    insert_import_rows,
+    prepare_import_rows,
+    write_import_rows,
+)
 from encore.history._imports import HistoryImport, import_has_rows, open_import, publish_import, visible
 from encore.history._listens import (
     ListenIn,
@@ -65,6 +74,7 @@ __all__ = [
     "Month",
     "Play",
     "PlayReport",
+    "PlayRow",
     "PlayingNow",
     "Ranked",
     "RecentPlay",
@@ -82,6 +92,7 @@ __all__ = [
     "import_row",
     "import_sessions",
     "info_json",
+    "insert_import_rows",
     "insert_new_plays",
     "listen_count",
     "listen_play_id",
@@ -94,6 +105,7 @@ __all__ = [
     "open_play_id",
     "pending_folds",
     "playing_now",
+    "prepare_import_rows",
     "publish_import",
     "queue_listens",
     "recent_plays",

@@ -87,16 +87,28 @@ def write_import_rows(
 ) -> int:
     """Insert these rows of an unpublished import (hidden until it publishes); returns how many were new.
     Rows already kept (a resumed import, the same file again) are skipped, as `submit_listens` skips them."""
+    ready = prepare_import_rows(session, user_id=user_id, import_id=import_id, rows=rows, now=now)
+    return insert_import_rows(session, import_id=import_id, rows=ready)
+
+
+# a `plays` row in the driver's form, in `_COLUMNS` order
+PlayRow = tuple[Any, ...]
+
+
+def prepare_import_rows(
+    session: Session, *, user_id: int, import_id: int, rows: Sequence[ImportRow], now: datetime
+) -> list[PlayRow]:
+    """The first half of `write_import_rows`, which only reads (and takes no write lock on SQLite): the
+    rows not kept yet, matched to the catalogue, in the driver's form."""
     if len(rows) >= PRECHECK_AT and _any_kept(session, user_id, [r[0] for r in rows[:PRECHECK_SAMPLE]]):
         rows = _unseen(session, user_id, rows)  # a file imported again is all duplicates: skip the work
     if not rows:
-        return 0
+        return []
     known = catalogue_matches(session, artists={r[3] for r in rows}, isrcs={r[6] for r in rows if r[6]})
     matched: dict[str, int] = {}  # text key or "isrc:..." -> track id, of every track of these artists
     for found in known.values():
         matched.update(found)
-    conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"
+    sqlite = session.connection().dialect.name == "sqlite"
     stamp: Any = utc_text(now) if sqlite else now
     full = []
     for pid, started, ms, artist, track, release, isrc, key, extra in rows:
@@ -106,11 +118,19 @@ def write_import_rows(
             (user_id, pid, track_id, at, stamp, ms, "ended", False, "import", True, artist, track, release, isrc,
              None if track_id is not None else key, None, extra, import_id)
         )  # fmt: skip
+    return full
+
+
+def insert_import_rows(session: Session, *, import_id: int, rows: Sequence[PlayRow]) -> int:
+    """The second half, the write: on SQLite the write lock is held from here to the commit."""
+    if not rows:
+        return 0
+    conn = session.connection()
     sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
-    if not sqlite:
-        return int(conn.exec_driver_sql(sql, full).rowcount)
+    if conn.dialect.name != "sqlite":
+        return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
     with _without_counter_trigger(conn, import_id):
-        return int(conn.exec_driver_sql(sql, full).rowcount)
+        return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
 
 
 @contextmanager

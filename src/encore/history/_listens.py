@@ -6,7 +6,7 @@ instant and the folded artist and title, so the same listen submitted twice (or 
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,17 +16,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore.history._imports import visible
-from encore.history._match import catalogue_text, match_keys, resolve_cached, text_key
+from encore.history._match import catalogue_matches, catalogue_text, text_key
 from encore.history._models import Play, PlayingNow
-from encore.history._rollups import mark_plays
+from encore.history._rollups import mark, mark_plays, month_of
 
 PRECHECK_AT = 50  # listens in one submission from which already-kept ones are looked up before the insert
 PRECHECK_SAMPLE = 50  # ... if any of its first listens is kept already (one small read; a new import's are not)
 ROOMY_AT, ROOMY_CACHE_KIB = 500, 64 << 10  # SQLite: a batch this large inserts with this much page cache
 
 
-@dataclass(frozen=True)
-class ListenIn:
+@dataclass(slots=True)  # not frozen: a frozen dataclass cost ~1.4 us to build against ~0.5, and an import
+class ListenIn:  # submission builds a thousand (issue #17); nothing changes one after it is made
     listened_at: datetime
     artist_name: str
     track_name: str
@@ -77,24 +77,53 @@ def submit_listens(
     are looked up first, so a history imported twice costs one index read per 500 listens. With
     `import_id`, the rows stay invisible until that import publishes (history.publish_import).
     """
-    by_id: dict[str, ListenIn] = {}
+    by_id: dict[str, tuple[ListenIn, str]] = {}
     for listen in listens:
-        by_id.setdefault(listen_play_id(listen.listened_at, listen.artist_name, listen.track_name), listen)
+        key = text_key(listen.artist_name, listen.track_name)  # made once: the play id and the match share it
+        by_id.setdefault(play_id(listen.listened_at, key), (listen, key))
     if len(by_id) >= PRECHECK_AT and _any_kept(session, user_id, list(by_id)[:PRECHECK_SAMPLE]):
-        by_id = _unseen(session, user_id, by_id)  # a file imported again is all duplicates: skip the work
-    if not by_id:
+        seen = _kept(session, user_id, list(by_id))  # a file imported again is all duplicates: skip the work
+        by_id = {pid: keyed for pid, keyed in by_id.items() if pid not in seen}
+    keyed = [(user_id, pid, key, listen, source, now, import_id) for pid, (listen, key) in by_id.items()]
+    return store_listens(session, keyed)
+
+
+# a listen ready to store: listener, client play id, text key, the listen, source, time it was received, import
+Keyed = tuple[int, str, str, ListenIn, str, datetime, int | None]
+
+
+def store_listens(session: Session, keyed: Sequence[Keyed]) -> int:
+    """Insert listens already told apart by (listener, play id) in one statement, matched to the catalogue,
+    their months marked for Wrapped; returns how many were new. The one place a `ListenIn` becomes a row.
+
+    Per listen this does only tuple work (issue #17, the import submission's CPU): the text key comes with
+    it, the catalogue answers per artist (`catalogue_matches`, from the process's cache) and the months are
+    read off the listen's time, not through a set of (listener, datetime) pairs."""
+    if not keyed:
         return 0
-    matched = resolve_cached(session, [(lis.artist_name, lis.track_name, lis.isrc) for lis in by_id.values()])
-    conn = session.connection()
-    stamp = _sqlite_time if conn.dialect.name == "sqlite" else _as_is  # the driver's form of UTCDateTime
-    updated = stamp(now)
-    rows = []
-    for pid, listen in by_id.items():
-        by_isrc, by_text = match_keys(listen.artist_name, listen.track_name, listen.isrc)
-        track_id = (matched.get(by_isrc) if by_isrc else None) or matched.get(by_text)
-        row = _row(user_id, pid, listen, track_id=track_id, by_text=by_text, source=source, at=stamp, now=updated)
-        rows.append((*row, import_id))
-    mark_plays(session, {(user_id, listen.listened_at) for listen in by_id.values()})  # Wrapped refolds these months
+    matched: dict[str, int] = {}  # text key or "isrc:..." -> track id, of every track of these artists
+    isrcs = {k[3].isrc for k in keyed if k[3].isrc}
+    for found in catalogue_matches(session, artists={k[3].artist_name for k in keyed}, isrcs=isrcs).values():
+        matched.update(found)
+    sqlite = session.connection().dialect.name == "sqlite"
+    stamp = _sqlite_time if sqlite else _as_is  # the driver's form of UTCDateTime
+    rows: list[tuple[Any, ...]] = []
+    months: set[tuple[int, int]] = set()
+    received: datetime | None = None
+    updated: Any = None
+    for user_id, pid, key, listen, source, now, import_id in keyed:
+        if now is not received:
+            received, updated = now, stamp(now)
+        at, isrc, info = listen.listened_at, listen.isrc, listen.additional_info
+        track_id = ((matched.get("isrc:" + isrc.upper()) if isrc else None) or matched.get(key)) if matched else None
+        rows.append(
+            (user_id, pid, track_id, stamp(at), updated, listen.ms_played or listen.duration_ms or 0, "ended", False,
+             source, True, listen.artist_name[:512], listen.track_name[:512], (listen.release_name or "")[:512] or None,
+             (isrc or "").upper()[:12] or None, None if track_id is not None else key, listen.duration_ms,
+             info_json(info) if info else None, import_id)
+        )  # fmt: skip
+        months.add((user_id, at.year * 100 + at.month if at.tzinfo is UTC else month_of(at)))
+    mark(session, months)  # Wrapped refolds these months
     return _execute(session, rows)
 
 
@@ -123,14 +152,14 @@ def _any_kept(session: Session, user_id: int, ids: list[str]) -> bool:
     return found is not None
 
 
-def _unseen(session: Session, user_id: int, by_id: dict[str, ListenIn]) -> dict[str, ListenIn]:
-    ids, seen = list(by_id), set[str]()
+def _kept(session: Session, user_id: int, ids: list[str]) -> set[str]:
+    seen = set[str]()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         seen.update(
             session.scalars(select(Play.client_play_id).where(Play.user_id == user_id, Play.client_play_id.in_(chunk)))
         )
-    return {pid: listen for pid, listen in by_id.items() if pid not in seen}
+    return seen
 
 
 def insert_new_plays(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
@@ -190,38 +219,6 @@ def info_json(info: dict[str, Any]) -> str:
 
 def _as_is(at: datetime) -> datetime:
     return at
-
-
-def _row(
-    user_id: int,
-    pid: str,
-    listen: ListenIn,
-    *,
-    track_id: int | None,
-    by_text: str,
-    source: str,
-    at: Callable[[datetime], Any],
-    now: Any,
-) -> tuple[Any, ...]:
-    return (
-        user_id,
-        pid,
-        track_id,
-        at(listen.listened_at),
-        now,
-        listen.ms_played or listen.duration_ms or 0,
-        "ended",
-        False,
-        source,
-        True,
-        listen.artist_name[:512],
-        listen.track_name[:512],
-        (listen.release_name or "")[:512] or None,
-        (listen.isrc or "").upper()[:12] or None,
-        None if track_id is not None else by_text,
-        listen.duration_ms,
-        info_json(listen.additional_info) if listen.additional_info else None,
-    )
 
 
 def user_listens(

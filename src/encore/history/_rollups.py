@@ -15,6 +15,7 @@ import hashlib
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -28,6 +29,9 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    insert,
+    literal,
+    null,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -149,30 +153,72 @@ def _fold_one(session: Session, user_id: int, month: Month) -> None:
     conn = session.connection()
     conn.execute(delete(RollupTrack).where(RollupTrack.user_id == user_id, RollupTrack.month == month))
     conn.execute(delete(RollupHour).where(RollupHour.user_id == user_id, RollupHour.month == month))
-    # rows are fetched at once (.all(), not a fetchone per row) and written through the driver's
-    # executemany: a month of a heavy or imported history is tens of thousands of groups (issue #17)
-    catalogue = conn.execute(
-        select(Play.track_id, func.count(), func.sum(Play.ms_played))
-        .where(*listens, Play.track_id.is_not(None))
-        .group_by(Play.track_id)
-    ).all()
-    text = conn.execute(
-        select(Play.artist_name, Play.track_name, Play.release_name, func.count(), func.sum(Play.ms_played))
-        .where(*listens, Play.track_id.is_(None))
-        .group_by(Play.artist_name, Play.track_name, Play.release_name)
-    ).all()
-    tracks: list[tuple[object, ...]] = [
-        (user_id, month, tid, "", int(n), int(ms or 0), None, None, None) for tid, n, ms in catalogue
-    ]
-    tracks += [(user_id, month, 0, text_key(a, t, r), int(n), int(ms or 0), a, t, r) for a, t, r, n, ms in text]
-    _insert(conn, _TRACKS_SQL, tracks)
+    # set-based (issue #17): the database groups and writes each month's rows itself (INSERT ... SELECT),
+    # no row crosses into Python but an uncatalogued track's text, to be keyed, where SQLite cannot key it
+    conn.execute(
+        insert(RollupTrack).from_select(
+            _TRACK_COLUMNS,
+            select(
+                literal(user_id),
+                literal(month),
+                Play.track_id,
+                literal(""),
+                func.count(),
+                func.coalesce(func.sum(Play.ms_played), 0),
+                null(),
+                null(),
+                null(),
+            )
+            .where(*listens, Play.track_id.is_not(None))
+            .group_by(Play.track_id),
+        )
+    )
+    _fold_text(conn, user_id, month, listens)
     day, hour = _day_hour(conn.dialect.name)
-    hours = conn.execute(
-        select(day, hour, func.sum(case((Play.is_listen.is_(True), 1), else_=0)), func.sum(Play.ms_played))
-        .where(*where)
-        .group_by(day, hour)
-    ).all()  # grouped by the database: a month of a heavy listener is thousands of plays, ≤ 744 groups
-    _insert(conn, _HOURS_SQL, [(user_id, month, int(d), int(h), int(n or 0), int(ms or 0)) for d, h, n, ms in hours])
+    # grouped by the database: a month of a heavy listener is thousands of plays, ≤ 744 groups
+    conn.execute(
+        insert(RollupHour).from_select(
+            ["user_id", "month", "day", "hour", "listens", "ms"],
+            select(
+                literal(user_id),
+                literal(month),
+                day,
+                hour,
+                func.coalesce(func.sum(case((Play.is_listen.is_(True), 1), else_=0)), 0),
+                func.coalesce(func.sum(Play.ms_played), 0),
+            )
+            .where(*where)
+            .group_by(day, hour),
+        )
+    )
+
+
+_TRACK_COLUMNS = [
+    "user_id", "month", "track_id", "text_key", "listens", "ms", "artist_name", "track_name", "release_name"
+]  # fmt: skip
+_KEY_SQL = "encore_text_key"  # text_key, on a SQLite connection
+
+
+def _fold_text(conn: Connection, user_id: int, month: Month, listens: list[ColumnElement[bool]]) -> None:
+    """The month's uncatalogued listens, one row per exact text. On SQLite the database calls text_key
+    itself (a function given to the connection, no row fetched); PostgreSQL has no sha1 of its own (pgcrypto
+    is an extension), so there the groups come to Python to be keyed, fetched at once and written by the
+    driver's executemany: a month of a heavy or imported history is tens of thousands of groups."""
+    text = (Play.artist_name, Play.track_name, Play.release_name)
+    count, ms = func.count(), func.coalesce(func.sum(Play.ms_played), 0)
+    if conn.dialect.name == "sqlite":
+        driver: Any = conn.connection.driver_connection  # sqlite3.Connection
+        driver.create_function(_KEY_SQL, 3, text_key, deterministic=True)
+        keyed = select(literal(user_id), literal(month), literal(0), getattr(func, _KEY_SQL)(*text), count, ms, *text)
+        conn.execute(
+            insert(RollupTrack).from_select(
+                _TRACK_COLUMNS, keyed.where(*listens, Play.track_id.is_(None)).group_by(*text)
+            )
+        )
+        return
+    groups = conn.execute(select(*text, count, ms).where(*listens, Play.track_id.is_(None)).group_by(*text)).all()
+    rows = [(user_id, month, 0, text_key(a, t, r), int(n), int(m), a, t, r) for a, t, r, n, m in groups]
+    _insert(conn, _TRACKS_SQL, rows)
 
 
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
@@ -180,11 +226,7 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['{mark}'] * len(columns))})"  # noqa: S608
 
 
-_TRACKS_SQL = _insert_sql(
-    "rollup_tracks",
-    ("user_id", "month", "track_id", "text_key", "listens", "ms", "artist_name", "track_name", "release_name"),
-)
-_HOURS_SQL = _insert_sql("rollup_hours", ("user_id", "month", "day", "hour", "listens", "ms"))
+_TRACKS_SQL = _insert_sql("rollup_tracks", tuple(_TRACK_COLUMNS))
 
 
 def _insert(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:

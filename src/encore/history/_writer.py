@@ -17,17 +17,15 @@ acknowledged listen is in the database.
 import os
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db import is_busy, transaction
 from encore.history._capture import write_queued
-from encore.history._listens import ListenIn, submit_listens
 
 MAX_BATCH = 5_000  # listens per group transaction: a few tens of milliseconds of SQLite's write lock
 WAIT_S = 60.0
@@ -51,14 +49,6 @@ class ListenWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = 0
-
-    def submit(self, *, user_id: int, listens: Sequence[ListenIn], source: str, now: datetime) -> int:
-        """Store new listens (as history.submit_listens) once committed; returns how many were new."""
-
-        def job(session: Session) -> int:
-            return submit_listens(session, user_id=user_id, listens=listens, source=source, now=now)
-
-        return self.run(job, size=len(listens)).result(timeout=WAIT_S)
 
     def run(self, job: Callable[[Session], T], *, size: int = 1) -> "Future[T]":
         """Run `job` in the next group transaction; its future holds the job's answer once that committed,

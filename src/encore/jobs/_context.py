@@ -13,6 +13,8 @@ from encore.kernel import Clock
 # (done, total or None, message or None) -> None; written in its own short transaction
 Report = Callable[[int, int | None, str | None], None]
 PROGRESS_EVERY_S = 0.25
+PROGRESS_STEPS = 50  # with a known total, at most one report per 2% of it: a loaded machine must not write more
+PROGRESS_KEEP_S = 10.0  # but one at least this often, whatever the work done: each report renews the lease
 
 
 @dataclass
@@ -29,10 +31,13 @@ class JobContext:
     attempt: int
     _report: Report
     _last: float = field(default=0.0)
+    _done: int = field(default=0)
 
     def progress(self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False) -> None:
         """Tell the player how far the job got (and keep its lease); cheap to call often."""
         now = time.monotonic()
-        if force or now - self._last >= PROGRESS_EVERY_S:
-            self._last = now
+        since = now - self._last
+        step = total is None or abs(done - self._done) * PROGRESS_STEPS >= total
+        if force or since >= PROGRESS_KEEP_S or (since >= PROGRESS_EVERY_S and step):
+            self._last, self._done = now, done
             self._report(done, total, message)

@@ -98,25 +98,21 @@ def _owner(session: Session, token: str) -> int | None:
     return known[token]
 
 
-def run_now(c: Container, job: Job, *, size: int) -> LBError | None:
-    """Run a job and wait for its commit (from a worker thread): busy is a 503 in ListenBrainz's shape."""
-    try:
-        if c.listen_writer is None:
-            with transaction(c.sessions) as session:
-                answer = job(session)
-                history.write_queued(session)
-                return answer
-        return c.listen_writer.run(job, size=size).result(timeout=WAIT_S)
-    except (DBAPIError, TimeoutError) as exc:
-        if isinstance(exc, DBAPIError) and not is_busy(exc):
-            raise
-        return BUSY
+def _alone(c: Container, job: Job) -> LBError | None:
+    """A job in its own transaction, for a container without a writer (tests' apps, `create_api`)."""
+    with transaction(c.sessions) as session:
+        answer = job(session)
+        history.write_queued(session)
+        return answer
 
 
 async def _run(c: Container, job: Job, *, size: int) -> LBError | None:
-    if c.listen_writer is None:
-        return await asyncio.to_thread(run_now, c, job, size=size)
-    try:  # waits on the event loop, no thread held
+    """Run a job and wait for its commit: busy (or no commit within WAIT_S) is a 503 in ListenBrainz's
+    shape, the one place that says so for both faces of this path."""
+    try:
+        if c.listen_writer is None:
+            return await asyncio.to_thread(_alone, c, job)
+        # waits on the event loop, no thread held; a wait that times out cancels the job if not yet started
         return await asyncio.wait_for(asyncio.wrap_future(c.listen_writer.run(job, size=size)), WAIT_S)
     except (DBAPIError, TimeoutError) as exc:
         if isinstance(exc, DBAPIError) and not is_busy(exc):
@@ -174,7 +170,11 @@ def make_submit_endpoint(c: Container) -> ASGIApp:
 
 async def _handle(c: Container, scope: Scope, receive: Receive) -> LBError | None:
     raw = await read_capped(scope, receive)
-    token = token_of(_authorization(scope))
+    return await submit(c, raw=raw, token=token_of(_authorization(scope)))
+
+
+async def submit(c: Container, *, raw: bytes | None, token: str | None) -> LBError | None:
+    """One submission, from its body (None: over the size limit) and its token to its answer (None: ok)."""
     if token is None:
         return NO_AUTH
     now = c.clock.now()

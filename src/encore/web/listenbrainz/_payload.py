@@ -146,6 +146,8 @@ def _check_listen(item: Any, *, playing_now: bool, now: datetime) -> dict[str, A
 
 
 def _check_additional_info(info: dict[str, Any]) -> None:
+    if not info:  # most scrobblers send little or none: nothing to look up
+        return
     tags = info.get("tags", [])
     if not isinstance(tags, list) or len(tags) > MAX_TAGS:
         raise _bad(f"track_metadata.additional_info.tags may not contain more than {MAX_TAGS} items.")
@@ -187,16 +189,16 @@ def _to_listen(item: Any, *, now: datetime) -> ListenIn:
     if not check_timestamp(at=at, now=now).ok:
         raise _bad("Value for key listened_at is too high: it is in the future.")
     info: dict[str, Any] = metadata.get("additional_info") or {}
-    isrc = info.get("isrc")
-    duration = _duration(metadata)
-    return ListenIn(
-        listened_at=at,
-        artist_name=metadata["artist_name"].strip(),
-        track_name=metadata["track_name"].strip(),
-        release_name=(metadata.get("release_name") or "").strip() or None,
-        isrc=isrc.upper() if isinstance(isrc, str) and _ISRC.fullmatch(isrc.upper()) else None,
-        duration_ms=int(duration.total_seconds() * 1000) if duration else None,
-        additional_info=info,
+    isrc, duration = (info.get("isrc"), _duration(metadata)) if info else (None, None)
+    release = metadata.get("release_name")
+    return ListenIn(  # positional: the order of ListenIn's fields
+        at,
+        metadata["artist_name"].strip(),
+        metadata["track_name"].strip(),
+        release.strip() or None if release else None,
+        isrc.upper() if isinstance(isrc, str) and _ISRC.fullmatch(isrc.upper()) else None,
+        int(duration.total_seconds() * 1000) if duration else None,
+        info,
     )
 
 

@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 from encore import accounts, history
 from encore.accounts import User
 from encore.web._deps import Db, container
-from encore.web.listenbrainz._capture import BUSY, NO_AUTH, ClientGone, plan, read_capped, run_now, token_of
+from encore.web.listenbrainz._capture import BUSY, ClientGone, read_capped, submit, token_of
 from encore.web.listenbrainz._payload import LBError
 from encore.web.listenbrainz._views import listen_json, parse_range
 
@@ -38,14 +38,9 @@ async def capped_body(request: Request) -> bytes | None:
 
 
 @router.post("/submit-listens", response_model=None)
-def submit_listens(request: Request, raw: Annotated[bytes | None, Depends(capped_body)]) -> Any:
-    """The same job as the raw endpoint `create_app` serves this path with (`_capture`), for `create_api`."""
-    c = container(request)
-    token = _token(request)
-    if token is None:
-        return _error(NO_AUTH)
-    job, size, refused = plan(raw, token=token, now=c.clock.now())
-    error = run_now(c, job, size=size) or refused
+async def submit_listens(request: Request, raw: Annotated[bytes | None, Depends(capped_body)]) -> Any:
+    """What the raw endpoint `create_app` serves this path with does (`_capture.submit`), for `create_api`."""
+    error = await submit(container(request), raw=raw, token=_token(request))
     if error is None:
         return {"status": "ok"}
     answer = _error(error)
