@@ -70,3 +70,17 @@ def test_a_kept_seed_turned_into_an_ad_is_refused(container: Container, world: W
         track.is_ad = True  # through the ORM: the catalogue's version moves
     with pytest.raises(ValidationFailed):
         _titles(container, None, tracks=[world.tracks["B2"]])
+
+
+def test_an_opt_out_leaves_the_catalogues_caches_alone(container: Container, world: World) -> None:
+    """Any listener may flip the setting at will: it re-ranks popularity (above) through the opt-outs' own
+    generation, and never moves the catalogue's version, which would empty every node's caches."""
+    with container.sessions() as s:
+        stored = catalog.stored_version(s)
+    announced = container.state.version(catalog.STATE_KEY)
+    for contribute in (False, True, False):
+        with transaction(container.sessions) as s:
+            discovery.set_preferences(s, user_id=world.users[0], now=NOW, contribute=contribute)
+    with container.sessions() as s:
+        assert catalog.stored_version(s) == stored
+    assert container.state.version(catalog.STATE_KEY) == announced

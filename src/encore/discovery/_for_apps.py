@@ -113,7 +113,7 @@ def seed_tracks(session: Session, artists: Sequence[int]) -> dict[int, list[int]
         found = artists_tracks(session, missing) if ranks is None else _by_rank(_artist_tracks(session, missing), ranks)
         return {a: tracks[:ARTIST_SEED_TRACKS] for a, tracks in found.items()}
 
-    return _hot.many(session, "artist_tracks", list(artists), load, [])
+    return _hot.many(session, f"artist_tracks@{_hot.opt_outs(session)}", list(artists), load, [])
 
 
 def popular(session: Session, genre_ids: Sequence[int]) -> list[int]:
@@ -124,13 +124,16 @@ def popular(session: Session, genre_ids: Sequence[int]) -> list[int]:
         return []
     ranks = _ranks(session)
     if ranks is None:
-        return _hot.one(session, ("popular", *wanted), lambda: popular_in_genres(session, genre_ids=wanted, limit=POOL))
+        generation = _hot.opt_outs(session)
+        return _hot.one(
+            session, ("popular", generation, *wanted), lambda: popular_in_genres(session, genre_ids=wanted, limit=POOL)
+        )
     known = ranks
 
     def load(missing: list[int]) -> dict[int, list[int]]:
         return {g: _by_rank({0: genre_tracks(session, genre_ids=[g])}, known)[0][:POOL] for g in missing}
 
-    lists: dict[int, list[int]] = _hot.many(session, "popular", wanted, load, [])
+    lists: dict[int, list[int]] = _hot.many(session, f"popular@{_hot.opt_outs(session)}", wanted, load, [])
     if len(wanted) == 1:
         return lists[wanted[0]]
     merged = {t for found in lists.values() for t in found}
@@ -158,7 +161,7 @@ def genres_of(session: Session, track_ids: Sequence[int]) -> list[int]:
 
 
 def _ranks(session: Session) -> dict[int, int] | None:
-    return _hot.one(session, ("ranks",), lambda: stored_popularity(session))
+    return _hot.one(session, ("ranks", _hot.opt_outs(session)), lambda: stored_popularity(session))
 
 
 def _listed(session: Session, kind: str, public_id: str) -> int:

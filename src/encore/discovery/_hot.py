@@ -4,10 +4,13 @@ Per seed an answer needs a track's stored neighbours, an artist's seed tracks, a
 seeds' genres, a genre's row, an artist's related artists. All of it is derived (from the neighbour tables and
 the popularity the last training stored, and from the catalogue), never an authority, so it is kept in process
 beside the catalogue's cache (`catalog.cache_for`) and dropped with it: entries carry that cache's generation,
-which moves whenever the catalogue's version moves, and training and an opt-out move the catalogue's version
-(`train`, `set_preferences`). Without a cache (a transaction that changed the catalogue, a bare session) every
-read goes to the database. What the listener may play now is never kept here: `_answers.playable` reads it
-for every answer (an exclusive's window moves without the catalogue's version)."""
+which moves whenever the catalogue's version moves (training moves it too, `train`). What ranks by popularity
+leaves today's opt-outs out, so it is also keyed by the opt-outs' generation (`opt_outs`), which a change of a
+listener's "contribute" setting moves after its commit (`opt_outs_changed`): an opt-out never empties the
+catalogue's caches, which any listener could otherwise do at will. Without a cache (a transaction that changed
+the catalogue, a bare session) every read goes to the database. What the listener may play now is never kept
+here: `_answers.playable` reads it for every answer (an exclusive's window moves without the catalogue's
+version)."""
 
 import threading
 from collections import OrderedDict
@@ -15,6 +18,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar, cast
 from weakref import WeakKeyDictionary
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from encore.catalog import CatalogueCache, built_at, cache_for
@@ -22,6 +26,7 @@ from encore.catalog import CatalogueCache, built_at, cache_for
 V = TypeVar("V")
 ENTRIES = 50_000  # neighbour lists of ~50 pairs: tens of MB at most
 _MISSING = object()
+OPT_OUTS_KEY = "discovery:opt-outs"  # shared-state version: moves when a listener's "contribute" changes
 
 
 class _Kept:
@@ -103,3 +108,19 @@ def many(
             out[i] = loaded.get(i, empty)
             kept.put(generation, (kind, i), out[i])
     return out
+
+
+def opt_outs(session: Session) -> int:
+    """The opt-outs' generation (shared by every worker and node); 0 without a catalogue cache."""
+    cache = cache_for(session)
+    return 0 if cache is None else cache.state.version(OPT_OUTS_KEY)
+
+
+def opt_outs_changed(session: Session) -> None:
+    """Once this session commits, every process rebuilds what it ranked by popularity (after the commit, so no
+    process can rebuild from the old settings under the new generation)."""
+    cache = cache_for(session)
+    if cache is None:
+        return  # a bare session: nothing kept here, and no shared state to tell others through
+    state = cache.state
+    event.listen(session, "after_commit", lambda _s: state.bump(OPT_OUTS_KEY), once=True)

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from encore.catalog import Artist, Track, TrackArtist, catalogue_changed
+from encore.catalog import Artist, Track, TrackArtist
+from encore.discovery import _hot
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
 from encore.discovery._recommend import blend
 from encore.discovery._tables import LISTENING
@@ -37,8 +38,8 @@ def set_preferences(
     if contribute is not None and contribute != row.contribute:
         row.contribute = contribute
         # Popularity is ranked with today's opt-outs left out: the serving processes' kept rankings (`_hot`)
-        # go with the catalogue's version.
-        catalogue_changed(session)
+        # go with the opt-outs' generation, moved once this commits (never the catalogue's version)
+        _hot.opt_outs_changed(session)
     if autoplay is not None:
         row.autoplay = autoplay
     row.updated_at = now
