@@ -65,6 +65,7 @@ time.sleep(0.5)
 deadline = time.monotonic() + 10
 while keeper.trims == 0 and time.monotonic() < deadline:
     time.sleep(0.05)
+time.sleep(0.5)  # ten more checks: glibc still counts the trimmed pages free; no trim again for them
 keeper.stop()
 print(json.dumps({"held": held, "free": free, "after": anon(), "trims": keeper.trims}))
 """
@@ -78,6 +79,6 @@ def test_the_keeper_trims_only_when_much_is_held_free(above_mib: int, trims: boo
     found = json.loads(out.stdout)
     assert found["free"] > 100 * 2**20, found  # the setup: glibc held the freed blocks
     if trims:
-        assert found["trims"] >= 1 and found["held"] - found["after"] >= 100, found
+        assert found["trims"] == 1 and found["held"] - found["after"] >= 100, found
     else:
         assert found["trims"] == 0 and found["held"] - found["after"] < 20, found
