@@ -8,6 +8,7 @@ drives 200 wrk connections of 64 KiB Range requests and a search loop, and sampl
 
 import argparse
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.search.words import WORDS
 from encore.kernel import new_public_id
 from encore.streaming import sign_stream_url, stream_key
 
@@ -69,10 +71,27 @@ def rss_kb(pid: int) -> tuple[int, int]:
     return values["VmRSS"], values["VmHWM"]
 
 
+def _search_loop(base: str, stop: threading.Event, searches: list[int], failed: list[int], varied: bool) -> None:
+    # A generous timeout, and a slow answer counted rather than fatal: under 200 streams on a loaded
+    # machine the first searches of 1M tracks took longer than httpx's 5 s and ended the loop (0 searches).
+    with httpx.Client(base_url=base, timeout=120) as client:
+        words = ["lo", "love", "nig", "dream", "gold ci", "silver", "ka", "mo", "moon", "st", "star"]
+        if varied:  # every word of the generator's vocabulary, as typed: fills the search caches
+            words = [w[:n] for w in WORDS for n in range(2, len(w) + 1)]
+            random.Random(7).shuffle(words)
+        while not stop.is_set():
+            try:
+                client.get("/api/search", params={"q": words[(searches[0] + failed[0]) % len(words)]})
+                searches[0] += 1
+            except httpx.HTTPError:
+                failed[0] += 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--varied", action="store_true", help="search every vocabulary word as typed (cache fill)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="encore-mem-bench-"))
     ids = prepare(args.db.resolve(), root)
@@ -104,16 +123,9 @@ def main() -> None:
     )
     (root / "mem.lua").write_text(LUA)
     stop = threading.Event()
-    searches = [0]
+    searches, failed = [0], [0]
 
-    def search_loop() -> None:
-        with httpx.Client(base_url=base) as client:
-            words = ["lo", "love", "nig", "dream", "gold ci", "silver", "ka"]
-            while not stop.is_set():
-                client.get("/api/search", params={"q": words[searches[0] % len(words)]})
-                searches[0] += 1
-
-    threading.Thread(target=search_loop, daemon=True).start()
+    threading.Thread(target=_search_loop, args=(base, stop, searches, failed, args.varied), daemon=True).start()
     load = subprocess.Popen(
         ["taskset", "-c", "1", "wrk", "-t1", "-c200", f"-d{args.seconds}s", "-s", str(root / "mem.lua"), base],
         env={**os.environ, "URLS": str(urls)},
@@ -134,7 +146,7 @@ def main() -> None:
     print(f"Command: .venv/bin/python -m bench.memory.run --db {args.db} --seconds {args.seconds}")
     print(
         f"idle RSS {idle[0] / 1024:.0f} MB; under load: sampled peak RSS {peak / 1024:.0f} MB, VmHWM {hwm / 1024:.0f} MB;"
-        f" {rps} stream req/s over 200 connections; {searches[0]} searches alongside; {split}"
+        f" {rps} stream req/s over 200 connections; {searches[0]} searches alongside ({failed[0]} timed out); {split}"
     )
     shutil.rmtree(root, ignore_errors=True)
 

@@ -18,6 +18,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -215,7 +216,7 @@ def _admin_chores(base: str, library: Path, rng: random.Random) -> int:
     return 7
 
 
-def _drive(base: str, library: Path, stop: threading.Event, seed: int, counts: list[int]) -> None:
+def _drive(base: str, library: Path, stop: threading.Event, seed: int, counts: list[int], *, chores: bool) -> None:
     rng = random.Random(seed)
     person = Person(base, "demo" if seed % 2 else "premium", "demo-listener" if seed % 2 else "demo-premium", rng)
     sub = Subsonic(base, "premium", "demo-premium")
@@ -228,7 +229,7 @@ def _drive(base: str, library: Path, stop: threading.Event, seed: int, counts: l
                 counts[2] += 1  # the script's own surprise (a shape it did not expect): counted, and it goes on
                 if counts[2] <= 5:
                     print(f"client error: {type(exc).__name__}: {exc}", flush=True)
-        if seed == 0 and time.monotonic() - last_chores >= 300:
+        if chores and seed == 0 and time.monotonic() - last_chores >= 300:
             try:
                 counts[0] += _admin_chores(base, library, rng)
             except (httpx.HTTPError, ValueError, KeyError, OSError) as exc:
@@ -256,17 +257,34 @@ def _summary(samples: list[tuple[float, dict[str, int]]], minutes: float) -> Non
     print(f"at the end: RssAnon {end['RssAnon']} MiB, RssFile {end['RssFile']} MiB")
 
 
-def main() -> None:
+def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--sample-s", type=float, default=10)
     parser.add_argument("--out", type=Path, default=Path("var/soak.csv"))
     parser.add_argument("--data", type=Path, help="a data folder to keep the demo in (built when empty)")
-    args = parser.parse_args()
+    parser.add_argument("--no-chores", action="store_true", help="no upload, import or export (to tell their share)")
+    parser.add_argument("--memtrace", type=Path, help="tracemalloc snapshots of the server into this folder")
+    parser.add_argument("--memtrace-every-s", type=float, default=30)
+    parser.add_argument("--memtrace-frames", type=int, default=0, help="0: counters only; N: tracemalloc, N frames")
+    parser.add_argument("--memtrace-snap-at", default="300,1200", help="seconds to take tracemalloc snapshots at")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` stops the server too (the finally below)
     root = Path(tempfile.mkdtemp(prefix="encore-soak-"))
     data, port = (args.data or root / "var").resolve(), _free_port()
     env = _env(data, port)
+    if args.memtrace:  # see encore.cli._serve_memtrace; compare snapshots with bench.memory.tracediff
+        env |= {
+            "ENCORE_MEMTRACE_DIR": str(args.memtrace.resolve()),
+            "ENCORE_MEMTRACE_EVERY_S": str(args.memtrace_every_s),
+            "ENCORE_MEMTRACE_FRAMES": str(args.memtrace_frames),
+            "ENCORE_MEMTRACE_SNAP_AT": args.memtrace_snap_at,
+        }
     if not (data / "encore.db").exists():
         print(f"building the demo in {data} ...", flush=True)
         _encore("migrate", env=env)
@@ -278,7 +296,9 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
+    for _ in range(3000):  # up to 10 min: a loaded machine starts the server slowly
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}")
         try:
             if httpx.get(f"{base}/api/browse/labels", timeout=2).status_code == 200:
                 break
@@ -286,7 +306,9 @@ def main() -> None:
             time.sleep(0.2)
     stop, counts = threading.Event(), [0, 0, 0]
     workers = [
-        threading.Thread(target=_drive, args=(base, data / "demo-library", stop, i, counts), daemon=True)
+        threading.Thread(
+            target=_drive, args=(base, data / "demo-library", stop, i, counts, not args.no_chores), daemon=True
+        )
         for i in range(args.clients)
     ]
     samples: list[tuple[float, dict[str, int]]] = []

@@ -54,7 +54,13 @@ def serve(
 ) -> None:
     """Serve the player, the APIs and the audio."""
     from encore.cli._serve import cores, plan_workers, run_server
+    from encore.cli._serve_memtrace import start_from_env
     from encore.jobs import InProcessWorkers
+    from encore.kernel import AllocatorKeeper
+
+    start_from_env()  # bench only (issue #16): nothing unless ENCORE_MEMTRACE_DIR is set
+    allocator = AllocatorKeeper()  # before the server's and the jobs' threads: they get its arena limit
+    allocator.start()
     from encore.web import create_app
 
     c = _container()
@@ -86,6 +92,7 @@ def serve(
             builder.stop()
         if jobs is not None:
             jobs.stop()
+        allocator.stop()
 
 
 def _start_demo_builder(c: Container) -> "DemoBuilder | None":

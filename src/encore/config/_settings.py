@@ -209,9 +209,12 @@ class Settings(BaseSettings):
 
 
 ENV_PREFIX = "ENCORE_"
-# Read outside `Settings`: the TOML file's path, and `make screenshots`' switch (servers started by the suite
-# may inherit it).
-OTHER_ENV_NAMES = frozenset({"ENCORE_CONFIG", "ENCORE_SCREENSHOTS"})
+# Read outside `Settings`: the TOML file's path, `make screenshots`' switch (servers started by the suite
+# may inherit it), and the memory benchmark's tracing of `encore serve` (cli._serve_memtrace, bench only).
+OTHER_ENV_NAMES = frozenset(
+    {"ENCORE_CONFIG", "ENCORE_SCREENSHOTS"}
+    | {f"ENCORE_MEMTRACE_{name}" for name in ("DIR", "EVERY_S", "FRAMES", "SNAP_AT")}
+)
 
 
 def known_env_names() -> frozenset[str]:

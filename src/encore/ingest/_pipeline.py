@@ -160,10 +160,13 @@ def run_ingest(
     progress: ProgressSink | None,
     name_hints: Mapping[str, str] | None = None,
     draft: bool = False,
+    isolate: bool = False,
 ) -> IngestSummary:
     """Import `paths` (files or folders). `name_hints` maps a path to the name a person knows it by
     (an upload's original name): used for the title when tags have none, and in failure reports.
-    `draft`: new tracks land in a draft release (a label's upload), see `commit_result`."""
+    `draft`: new tracks land in a draft release (a label's upload), see `commit_result`. `isolate`: analyse
+    in a child process even for one file (a serving process's upload: the decoder libraries and their buffers,
+    ~20 MiB mapped and as much left in the allocator, stay out of the long-lived server; issue #16)."""
     summary = IngestSummary()
     with _run_lock(store):
         _sweep(session_factory, store)
@@ -171,7 +174,7 @@ def run_ingest(
         if progress:
             progress.start(len(jobs))
         try:
-            with closing(_results(jobs, workers)) as results:  # closing: the pool stops even on Ctrl-C
+            with closing(_results(jobs, workers, isolate=isolate)) as results:  # closing: the pool stops even on Ctrl-C
                 for result in results:
                     outcome = _commit_one(
                         session_factory, store, result, label=label_override, summary=summary, draft=draft
@@ -184,12 +187,12 @@ def run_ingest(
     return summary
 
 
-def _results(jobs: list[Job], workers: int) -> Generator[Analyzed | Failed]:
-    if workers <= 1 or len(jobs) <= 1:
+def _results(jobs: list[Job], workers: int, *, isolate: bool = False) -> Generator[Analyzed | Failed]:
+    if not jobs or (not isolate and (workers <= 1 or len(jobs) <= 1)):
         yield from (analyze(job) for job in jobs)
         return
     # forkserver: workers never inherit the parent's database connections or threads.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("forkserver"))
     pending: set[Future[Analyzed | Failed]] = set()
     try:
         for job in jobs:

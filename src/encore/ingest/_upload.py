@@ -74,6 +74,7 @@ def ingest_upload(
             progress=None,
             name_hints={str(target.resolve()): shown},
             draft=draft,
+            isolate=True,  # the decoders stay out of the serving process (issue #16)
         )
     finally:
         with transaction(sessions) as s:  # the temp upload is gone; its source row must not linger

@@ -1,5 +1,6 @@
-"""The innermost layer: ids, errors and the clock. Imports nothing from Encore."""
+"""The innermost layer: ids, errors, the clock and the allocator's knobs. Imports nothing from Encore."""
 
+from encore.kernel._malloc import AllocatorKeeper, limit_malloc_arenas, malloc_held_free, malloc_stats, trim_malloc
 from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, from_epoch, in_epoch
 from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
@@ -7,6 +8,7 @@ from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_sec
 __all__ = [
     "EPOCH_MAX_S",
     "PUBLIC_ID_RE",
+    "AllocatorKeeper",
     "Clock",
     "Conflict",
     "EncoreError",
@@ -18,6 +20,10 @@ __all__ = [
     "from_epoch",
     "in_epoch",
     "is_public_id",
+    "limit_malloc_arenas",
+    "malloc_held_free",
+    "malloc_stats",
     "new_public_id",
     "new_secret_token",
+    "trim_malloc",
 ]

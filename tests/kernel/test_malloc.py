@@ -1,0 +1,84 @@
+"""The allocator's knobs (issue #16): each checked in a fresh interpreter, so the test process keeps its own."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from encore.kernel import limit_malloc_arenas
+
+glibc = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+
+# 150 MiB in 1 KiB blocks (above pymalloc's 512 bytes, so glibc's), all freed but the last, which pins the
+# top of the heap: without a trim the freed pages stay in the process.
+FREED_BUT_HELD = r"""
+import json
+from pathlib import Path
+from encore.kernel import trim_malloc
+
+def anon():
+    line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("RssAnon"))
+    return int(line.split()[1]) // 1024
+
+blocks = [bytes(1000) for _ in range(150_000)]
+pin = blocks[-1]
+del blocks
+held = anon()
+trimmed = trim_malloc()
+print(json.dumps({"held": held, "after": anon(), "trimmed": trimmed}))
+"""
+
+
+@glibc
+def test_trim_gives_freed_heap_back_to_the_system() -> None:
+    out = subprocess.run([sys.executable, "-c", FREED_BUT_HELD], capture_output=True, text=True, check=True)
+    found = json.loads(out.stdout)
+    assert found["trimmed"] is True
+    assert found["held"] - found["after"] >= 100, found  # MiB back to the system
+
+
+@glibc
+def test_arenas_are_limited_unless_the_operator_chose() -> None:
+    assert limit_malloc_arenas({"MALLOC_ARENA_MAX": "4"}) is False  # theirs wins (glibc read it at start)
+    code = "from encore.kernel import limit_malloc_arenas; print(limit_malloc_arenas({}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+KEEPER = r"""
+import json, time
+from pathlib import Path
+from encore.kernel import AllocatorKeeper, malloc_held_free
+
+def anon():
+    line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("RssAnon"))
+    return int(line.split()[1]) // 1024
+
+blocks = [bytes(1000) for _ in range(150_000)]
+pin = blocks[-1]
+del blocks
+held, free = anon(), malloc_held_free()
+keeper = AllocatorKeeper(every_s=0.05, above=ABOVE)
+keeper.start()
+time.sleep(0.5)
+deadline = time.monotonic() + 10
+while keeper.trims == 0 and time.monotonic() < deadline:
+    time.sleep(0.05)
+time.sleep(0.5)  # ten more checks: glibc still counts the trimmed pages free; no trim again for them
+keeper.stop()
+print(json.dumps({"held": held, "free": free, "after": anon(), "trims": keeper.trims}))
+"""
+
+
+@glibc
+@pytest.mark.parametrize(("above_mib", "trims"), [(16, True), (1024, False)])
+def test_the_keeper_trims_only_when_much_is_held_free(above_mib: int, trims: bool) -> None:
+    code = KEEPER.replace("ABOVE", str(above_mib * 2**20))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    found = json.loads(out.stdout)
+    assert found["free"] > 100 * 2**20, found  # the setup: glibc held the freed blocks
+    if trims:
+        assert found["trims"] == 1 and found["held"] - found["after"] >= 100, found
+    else:
+        assert found["trims"] == 0 and found["held"] - found["after"] < 20, found
