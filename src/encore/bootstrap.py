@@ -19,6 +19,8 @@ from encore.state import MemoryState, SharedState, open_state
 from encore.storage import MediaStore
 from encore.streaming import TranscodeSlots
 
+ANYIO_DEFAULT_THREADS = 40  # AnyIO's default thread limiter: Starlette runs sync routes and bodies there
+
 
 @dataclass
 class Container:
@@ -93,10 +95,14 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     store = MediaStore(settings.media_dir)
     store.ensure()
     lanes = lanes_for(engine)
-    # Threads that move shared state: transcodes (one charge per block, never to wait behind others), job
-    # workers, and the sync handlers the request lanes let run at once (reads and writes)
+    # Threads that may move shared state at once, so none waits for a connection: the sync handlers and
+    # streamed bodies on AnyIO's default thread limiter (plain `def` routes, transcodes' generators), the
+    # request lanes (hot reads, writes) and the job workers
     threads = (
-        int(lanes.reads.total_tokens + lanes.writes.total_tokens) + settings.max_transcodes + settings.jobs_in_process
+        ANYIO_DEFAULT_THREADS
+        + int(lanes.reads.total_tokens + lanes.writes.total_tokens)
+        + settings.max_transcodes
+        + settings.jobs_in_process
     )
     state = open_state(settings.redis_url, prefix=settings.redis_prefix, thread_connections=threads)
     sessions = make_sessionmaker(engine)

@@ -79,3 +79,38 @@ def test_the_api_is_503_with_retry_after_while_the_state_is_down(down: Container
         assert r.status_code == 503, r.text
         assert r.headers["retry-after"] == "5"
         assert r.json()["error"]["code"] == "busy"
+
+
+def test_subsonic_and_v1_say_busy_in_their_own_shapes_while_the_state_is_down(up: Container, down: Container) -> None:
+    """A Subsonic client reads a subsonic-response (JSON, XML or JSONP) and a Spotify client Spotify's error
+    object; Encore's own JSON shape would be unreadable to both."""
+    from encore.accounts import create_user
+    from encore.devices import create_device
+    from tests.web.spotify.flows import client_token, register_app
+    from tests.web.spotify.flows import login as web_login
+
+    with transaction(up.sessions) as s:
+        user = create_user(s, username="alice", password=PASSWORD)
+        key = create_device(
+            s,
+            user_id=user.id,
+            name="phone",
+            secret=up.settings.secret_key.get_secret_value().encode(),
+            now=up.clock.now(),
+        ).api_key
+        artist = f.artist(s, "Down Band")
+        f.track(s, "Down", f.album(s, "Downs", artist), [artist], duration_ms=120_000)
+    with TestClient(create_app(up), base_url="http://testserver") as issuing:
+        web_login(issuing, "alice", PASSWORD)  # type: ignore[arg-type]  # TestClient is an httpx.Client
+        bearer = client_token(issuing, register_app(issuing))  # type: ignore[arg-type]
+    with TestClient(create_app(down), base_url="http://testserver", raise_server_exceptions=False) as c:
+        r = c.get("/rest/getAlbumList2", params={"apiKey": key, "type": "newest", "f": "json", "v": "1.16.1", "c": "t"})
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == "5"
+        assert r.json()["subsonic-response"]["status"] == "failed"
+        r = c.get("/rest/search3", params={"apiKey": key, "query": "down", "v": "1.16.1", "c": "t"})  # XML
+        assert r.status_code == 503 and b"<subsonic-response" in r.content and b'status="failed"' in r.content
+        r = c.get("/v1/tracks", params={"ids": "x"}, headers={"Authorization": f"Bearer {bearer}"})
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == "5"
+        assert r.json()["error"]["status"] == 503

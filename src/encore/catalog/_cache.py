@@ -79,6 +79,7 @@ class CatalogueCache:
         state: SharedState,
         *,
         views: int = 20_000,
+        pages: int = 2_000,
         set_bytes: int = 24 * 1024 * 1024,
         short_set_bytes: int = 16 * 1024 * 1024,
         docs: int = 50_000,
@@ -87,6 +88,9 @@ class CatalogueCache:
         self.state = state
         self.views: Bounded[tuple[str | int, ...], object] = Bounded(views)
         self.ids: Bounded[tuple[str, str], int] = Bounded(views)  # (kind, public id) -> row id
+        # A search's pages by (folded query, kinds, page): apart from the views, so that anyone typing new
+        # queries (the player's search needs no log-in) evicts other queries, never the views every face reads
+        self.pages: Bounded[tuple[str | int, ...], object] = Bounded(pages)
         # Search sets by (kind, word): words of one or two letters apart, so that other words never evict
         # them (every query as you type begins there); (kind, "=term") is one term's docs, for typos.
         self.sets: Bounded[tuple[str, str], object] = Bounded(set_bytes, cost=_set_cost)
@@ -108,6 +112,7 @@ class CatalogueCache:
         if version != self._version:
             with self._lock:
                 self.views.clear()
+                self.pages.clear()
                 self.ids.clear()
                 self.matches.clear()
                 self._version = version

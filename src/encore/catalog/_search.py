@@ -48,9 +48,9 @@ def search_catalogue(
     offset: int,
     cache: CatalogueCache | None = None,
 ) -> SearchResults:
-    """Every face's search. With the process cache, a query's pages are kept with the catalogue's views
-    (keyed by its folded words, kinds and page), so they go when the catalogue's version moves, as the
-    views do; never inside a transaction that changed the catalogue (it must see its own writes)."""
+    """Every face's search. With the process cache, a query's pages are kept beside the catalogue's views, in
+    their own bounded part (keyed by its folded words, kinds and page), so they go when the catalogue's version
+    moves, as the views do; never inside a transaction that changed the catalogue (it must see its own writes)."""
     words, full = _words(query)
     wanted = tuple(k for k in KINDS if k in kinds)
     limit, offset = max(limit, 0), max(offset, 0)
@@ -58,12 +58,12 @@ def search_catalogue(
     if cache:
         cache.fresh(session)
     key: tuple[str | int, ...] = ("search", full, *words, "|", *wanted, limit, offset)
-    found = memo.views.get(key) if memo else None
+    found = memo.pages.get(key) if memo else None
     if not isinstance(found, _Found):
-        generation = memo.views.generation if memo else 0
+        generation = memo.pages.generation if memo else 0
         found = _found(session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache)
         if memo:
-            memo.views.put(key, found, built_at=generation)
+            memo.pages.put(key, found, built_at=generation)
     return SearchResults(query=query, artists=found.artists, albums=found.albums, tracks=found.tracks)
 
 

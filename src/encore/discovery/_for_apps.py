@@ -175,11 +175,14 @@ def _genre(session: Session, name: str) -> int:
     if "\x00" in name:  # PostgreSQL text cannot hold NUL
         raise ValidationFailed("invalid genre seed: it holds a NUL character", code="bad_seeds")
 
+    # kept by the folded keys it is looked up by (at most 100 characters each), never by the raw seed, which a
+    # caller can make up to 2,000 characters long and vary at will (misses are kept too, so they stay small)
+    keys = tuple(sorted({identity_key(name)[:100], identity_key(name.replace("-", " "))[:100]}))
+
     def find() -> int | None:
-        keys = {identity_key(name)[:100], identity_key(name.replace("-", " "))[:100]}
         return session.scalar(select(Genre.id).where(Genre.key.in_(keys)).order_by(Genre.id).limit(1))
 
-    found = _hot.one(session, ("genre", name), find)
+    found = _hot.one(session, ("genre", *keys), find)
     if found is None:
         raise ValidationFailed(f"invalid genre seed: {name[:40]}", code="bad_seeds")
     return found

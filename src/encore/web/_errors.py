@@ -16,6 +16,9 @@ from encore.state import StateBusy, StateUnavailable
 from encore.web._plain_errors import plain_errors
 
 log = logging.getLogger("encore.web")
+BUSY_MESSAGE = "Encore is busy; try again in a moment"
+STATE_DOWN_RETRY_S = 5  # the shared state unreachable: give it a moment to come back
+DB_BUSY_RETRY_S = 2
 
 _STATUS: list[tuple[type[EncoreError], int]] = [
     (NotFound, 404),
@@ -31,6 +34,19 @@ _STATUS: list[tuple[type[EncoreError], int]] = [
 
 def _body(code: str, message: str) -> dict[str, dict[str, Any]]:
     return {"error": {"code": code, "message": message}}
+
+
+def retry_after_busy(exc: BaseException) -> int | None:
+    """Seconds a client should wait if `exc` says Encore is busy, not broken: the shared state down or every
+    connection to it busy, or the database's lock held past our wait. None for any other error. Each face
+    answers it 503 with Retry-After in its own shape (Encore's, Spotify's, Subsonic's)."""
+    if isinstance(exc, StateBusy):
+        return StateBusy.retry_after_s
+    if isinstance(exc, StateUnavailable):
+        return STATE_DOWN_RETRY_S
+    if isinstance(exc, DBAPIError) and is_busy(exc):
+        return DB_BUSY_RETRY_S
+    return None
 
 
 def status_for(exc: EncoreError) -> int:
@@ -63,10 +79,9 @@ def install(app: FastAPI) -> None:
     async def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
         """A writer held the lock past our wait (SQLite's busy timeout, a PostgreSQL lock timeout): the
         request did nothing and may be sent again, so 503 and Retry-After, never a 500 (#15)."""
-        if is_busy(exc):
+        if (retry := retry_after_busy(exc)) is not None:
             log.warning("database busy: %s", exc.orig)
-            body = _body("busy", "Encore is busy; try again in a moment")
-            return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+            return JSONResponse(_body("busy", BUSY_MESSAGE), status_code=503, headers={"Retry-After": str(retry)})
         log.exception("database error", exc_info=exc)
         return JSONResponse(_body("internal", "internal error"), status_code=500)
 
@@ -75,9 +90,8 @@ def install(app: FastAPI) -> None:
         """The shared state (Redis) is down, or every connection this process may open to it stayed busy:
         the request moved nothing there and may be sent again, so 503 and Retry-After, never a 500."""
         log.warning("shared state unavailable: %s", exc)
-        retry = StateBusy.retry_after_s if isinstance(exc, StateBusy) else 5
-        body = _body("busy", "Encore is busy; try again in a moment")
-        return JSONResponse(body, status_code=503, headers={"Retry-After": str(retry)})
+        retry = retry_after_busy(exc)
+        return JSONResponse(_body("busy", BUSY_MESSAGE), status_code=503, headers={"Retry-After": str(retry)})
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -11,9 +11,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from encore.state import StateBusy, StateUnavailable
+from encore.state import StateUnavailable
 from encore.streaming import Denial, Resolver, StreamGrant, verify_stream_signature
 from encore.web._byte_path import BytePath, Counts, Pace, Record, Taps, plain
+from encore.web._errors import retry_after_busy
 from encore.web._security import ASGIApp, Receive, Scope, Send
 
 
@@ -112,7 +113,7 @@ def make_stream_app(
             log.warning("stream: shared state unavailable: %s", exc)
             if started:
                 return  # mid-body: the cut connection is the answer; the player resumes with a Range
-            retry = StateBusy.retry_after_s if isinstance(exc, StateBusy) else 5
+            retry = retry_after_busy(exc) or 1
             await plain(send, method, 503, b"busy: try again in a moment\n", ((b"retry-after", b"%d" % retry),))
 
     async def answer(scope: Scope, receive: Receive, send: Send, *, method: str, track: str, rendition: str) -> None:

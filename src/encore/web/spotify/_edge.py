@@ -1,5 +1,6 @@
 """The /v1 edge: Spotify's error shape, bearer tokens with scopes, per-app rate limits and usage counts."""
 
+import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -8,17 +9,21 @@ from fastapi import Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from encore import oauth
 from encore.bootstrap import Container
 from encore.kernel import EncoreError, PermissionDenied
+from encore.state import StateUnavailable
 from encore.web._deps import Db, container
-from encore.web._errors import status_for
+from encore.web._errors import BUSY_MESSAGE, retry_after_busy, status_for
 from encore.web._threads import run_read
 from encore.web.spotify._schemas import Error
 
 T = TypeVar("T")
+
+log = logging.getLogger("encore.web.spotify")
 
 
 class RateLimited(EncoreError):
@@ -54,6 +59,11 @@ class SpotifyRoute(APIRoute):
                     return error_response(400, _validation_message(exc))
             except RateLimited as exc:
                 return error_response(429, exc.message, {"Retry-After": str(exc.retry_after)})
+            except (StateUnavailable, DBAPIError) as exc:
+                if (retry := retry_after_busy(exc)) is None:
+                    raise  # a database error that is not a busy lock: the app's handler logs it (500)
+                log.warning("/v1 busy: %s", exc)
+                return error_response(503, BUSY_MESSAGE, {"Retry-After": str(retry)})
             except oauth.InvalidToken as exc:
                 return error_response(401, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
             except EncoreError as exc:

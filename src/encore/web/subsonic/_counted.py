@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from fastapi.responses import Response
 
 from encore.playback import PlayTap, StreamCount, Verified
+from encore.state import StateUnavailable
 from encore.streaming import MediaFile
 from encore.web._byte_path import BytePath, Pace
 from encore.web._security import Receive, Scope, Send
@@ -69,11 +70,12 @@ def counted_transcode(
     the block and asks again. A block is charged just before it is handed out, never before it is held, and
     counted toward a verified stream once handed out. It stops early when the clock says this play may send
     no more."""
-    tap = taps()
-    paced = None if pace is None else pace()  # read once per response, as the byte path does
+    tap = None
     rendition = f"mp3-{kbps}"
     sent = 0
     try:
+        tap = taps()
+        paced = None if pace is None else pace()  # read once per response, as the byte path does
         for block in body:
             start = offset_ms + sent * 8 // kbps
             sent += len(block)
@@ -90,11 +92,18 @@ def counted_transcode(
                 _recorded(verifying, verifying[0].sent_now(start, end))
             if not more:
                 return
+    except StateUnavailable as exc:
+        # The 200 is already sent, so no 503 can be: the stream ends here, before the block that could not
+        # be charged (nothing is sent uncharged); the client asks again with a timeOffset
+        log.warning("transcode stopped: shared state unavailable: %s", exc)
     finally:
-        if tap is not None:
-            tap.close()
-        if verifying is not None:
-            _recorded(verifying, verifying[0].close_now())
+        try:
+            if tap is not None:
+                tap.close()
+            if verifying is not None:
+                _recorded(verifying, verifying[0].close_now())
+        except StateUnavailable as exc:
+            log.warning("transcode's close not recorded: shared state unavailable: %s", exc)
 
 
 def _recorded(verifying: Verifying, found: Verified | None) -> None:

@@ -4,9 +4,12 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import DBAPIError
 
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
+from encore.state import StateUnavailable
 from encore.web._deps import container
+from encore.web._errors import BUSY_MESSAGE, retry_after_busy
 from encore.web._threads import run_read, run_write
 from encore.web.subsonic import _browse, _lists, _lyrics, _media, _playlists, _user  # noqa: F401 - register handlers
 from encore.web.subsonic._auth import authenticate
@@ -80,3 +83,9 @@ async def subsonic(name: str, request: Request) -> Response:
         return error_response(exc, fmt=_fmt(params), callback=params.get("callback"))
     except EncoreError as exc:
         return error_response(_mapped(exc), fmt=_fmt(params), callback=params.get("callback"))
+    except (StateUnavailable, DBAPIError) as exc:
+        if (retry := retry_after_busy(exc)) is None:
+            raise  # a database error that is not a busy lock: the app's handler logs it (500)
+        log.warning("subsonic busy: %s", exc)
+        busy = SubsonicError(GENERIC, BUSY_MESSAGE, http_status=503, retry_after=retry)
+        return error_response(busy, fmt=_fmt(params), callback=params.get("callback"))
