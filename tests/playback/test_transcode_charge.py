@@ -73,7 +73,7 @@ def test_a_transcode_block_held_by_the_pacing_is_charged_only_when_sent(state: S
 
 def test_a_transcode_left_after_its_burst_charges_only_the_blocks_taken(state: SharedState) -> None:
     # (A client that leaves *during* a hold is not covered: the worker thread finishes the hold, charges the
-    # block and yields it to a closed response, so one encoder block, tens of ms of audio, is charged unsent; see the session note.)
+    # block and yields it to a closed response, so one encoder block, tens of ms of audio, is charged unsent.)
     me = Free(state)
     body = counted_transcode(
         iter([b"\xff" * BLOCK] * 4),
