@@ -1,6 +1,7 @@
 """The shared state (Redis) down: every face answers 503 with Retry-After, never a 500 with a traceback, and
 nothing is served or charged. The Redis URL points at a port nothing listens on, so each call fails at once."""
 
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +27,11 @@ def _closed_port() -> int:
 
 
 @pytest.fixture
-def sqlite_only(database_url: str) -> str:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the faces' mapping is the same on both databases; one is enough")
-    return database_url
+def sqlite_only(tmp_path: Path, sqlite_template: Path) -> str:
+    """One SQLite database both containers share (the faces' mapping does not depend on the database)."""
+    path = tmp_path / "encore.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -100,7 +102,7 @@ def test_subsonic_and_v1_say_busy_in_their_own_shapes_while_the_state_is_down(up
         ).api_key
         artist = f.artist(s, "Down Band")
         f.track(s, "Down", f.album(s, "Downs", artist), [artist], duration_ms=120_000)
-    with TestClient(create_app(up), base_url="http://testserver") as issuing:
+    with TestClient(create_app(up), base_url="http://127.0.0.1") as issuing:  # OAuth wants https or loopback
         web_login(issuing, "alice", PASSWORD)  # type: ignore[arg-type]  # TestClient is an httpx.Client
         bearer = client_token(issuing, register_app(issuing))  # type: ignore[arg-type]
     with TestClient(create_app(down), base_url="http://testserver", raise_server_exceptions=False) as c:
