@@ -44,12 +44,16 @@ _PREFIX = _HOT.union_all(_COLD)
 # 1.4-1.8 ms, for "lo" on 1M tracks); the few that are not read their terms in a second statement.
 HOT_FIRST = 3
 _SIZES: BindParameter[list[int]] = bindparam("sizes", expanding=True)
-# Only the (size, term) and (size, rterm) indexes are read: no row, no blob, whatever the kinds.
+# Only the (size, term) and (size, rterm) indexes are read: no row, no blob, whatever the kinds. Each term
+# once, not once per kind: a common ending ("ocean" keeps "an") sends 932 rows instead of 2,037.
 _CANDIDATES = (
     select(literal_column("0", Integer), SearchTerm.term)
+    .distinct()
     .where(SearchTerm.size.in_(_SIZES), SearchTerm.term >= bindparam("head"), SearchTerm.term < bindparam("head_end"))
     .union_all(
-        select(literal_column("1", Integer), SearchTerm.rterm).where(
+        select(literal_column("1", Integer), SearchTerm.rterm)
+        .distinct()
+        .where(
             SearchTerm.size.in_(_SIZES), SearchTerm.rterm >= bindparam("tail"), SearchTerm.rterm < bindparam("tail_end")
         )
     )
