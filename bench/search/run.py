@@ -15,6 +15,9 @@ session is the engine this replaced (FTS5), run by the same script from an older
 """
 
 import argparse
+import ctypes
+import mmap
+import os
 import random
 import statistics
 import time
@@ -85,15 +88,48 @@ def hostile(sessions: object, cache: object) -> None:
     )
 
 
+def page_cache_share(path: Path) -> float:
+    """How much of the file the OS page cache holds (mincore over a read-only mapping): a search that misses
+    its process cache reads SQLite pages, from memory when the file is cached, from the disk when not."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype, libc.mmap.argtypes = (
+        ctypes.c_void_p,
+        [ctypes.c_void_p, ctypes.c_size_t] + [ctypes.c_int] * 3 + [ctypes.c_long],
+    )
+    size, page = path.stat().st_size, os.sysconf("SC_PAGE_SIZE")
+    if not size:
+        return 0.0
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        base = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        pages = (ctypes.c_ubyte * ((size + page - 1) // page))()
+        libc.mincore(ctypes.c_void_p(base), ctypes.c_size_t(size), pages)
+        libc.munmap(ctypes.c_void_p(base), ctypes.c_size_t(size))
+    finally:
+        os.close(fd)
+    return sum(p & 1 for p in pages) / len(pages)
+
+
+def evict(path: Path) -> None:
+    """Drop this one file from the OS page cache (no other file is touched): a cold start, measured."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
 def _load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _memory(cache: Any) -> str:
     status = dict(
-        line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("Vm")
+        line.split(":", 1)
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith(("Vm", "Rss"))
     )
-    parts = [f"VmRSS {status['VmRSS'].strip()}", f"VmHWM {status['VmHWM'].strip()}"]
+    parts = [f"{k} {status[k].strip()}" for k in ("VmRSS", "RssAnon", "RssFile", "VmHWM")]
     for name in ("sets", "short_sets", "docs"):
         part = getattr(cache, name, None)
         if part is not None:
@@ -115,8 +151,21 @@ def main() -> None:
     parser.add_argument("--url", help="a database URL instead of --db (e.g. the PostgreSQL copy)")
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--no-hostile", action="store_true")
+    parser.add_argument("--evict", action="store_true", help="SQLite: drop the file from the OS page cache first")
+    parser.add_argument(
+        "--pragma",
+        action="append",
+        default=[],
+        help="SQLite: also run PRAGMA <this> on each connection (an experiment)",
+    )
     args = parser.parse_args()
+    if args.db and args.evict:
+        evict(args.db)
+    if args.db:
+        print(f"database file in the OS page cache at start: {page_cache_share(args.db):.0%}")
     engine = create_db_engine(args.url or f"sqlite:///{args.db.resolve()}")
+    for pragma in args.pragma:
+        event.listen(engine, "connect", lambda dbapi, _record, p=pragma: dbapi.execute(f"PRAGMA {p}"))
     sessions = make_sessionmaker(engine)
     statements = [0]
     event.listen(engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
@@ -138,6 +187,8 @@ def main() -> None:
             cpu.setdefault(shape, []).append((time.process_time() - c0) * 1000)
             per_query.append(statements[0] - before)
     print(f"load average at end: {_load_average()}")
+    if args.db:
+        print(f"database file in the OS page cache at end: {page_cache_share(args.db):.0%}")
     every, every_cpu = [t for ts in timings.values() for t in ts], [t for ts in cpu.values() for t in ts]
     print("| query shape | n | p50 ms | p95 ms | p99 ms | CPU p50 ms | CPU p95 ms | CPU mean ms |")
     print("|---|---|---|---|---|---|---|---|")

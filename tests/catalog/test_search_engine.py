@@ -9,7 +9,16 @@ import pytest
 from sqlalchemy import event, select, text
 
 from encore.bootstrap import Container
-from encore.catalog import CatalogueCache, SearchResults, Track, compact, index_entity, search_catalogue
+from encore.catalog import (
+    CatalogueCache,
+    SearchPrefix,
+    SearchResults,
+    Track,
+    compact,
+    index_entity,
+    search_catalogue,
+)
+from encore.catalog._search_build import HOT_TERMS
 from encore.db import transaction
 from encore.state import MemoryState
 from tests.catalog import factories as f
@@ -181,3 +190,22 @@ def test_statistics_from_a_bulk_import_cannot_make_searches_scan_every_doc(conta
             full_scans = [p for p in plan if p.startswith("SCAN search_docs") and "INDEX" not in p]
             assert not full_scans, (sql, plan)
             assert any("ix_search_docs_dirty" in p for p in plan), (sql, plan)
+
+
+def test_a_short_word_stored_as_a_prefix_in_one_kind_still_finds_the_terms_of_another(container: Container) -> None:
+    """A word of up to three letters reads its stored prefix row first, and the terms it begins only for the
+    kinds that have no such row: "zq" begins more than HOT_TERMS artist names (one stored set) but one track."""
+    with transaction(container.sessions) as s:
+        artists = [f.artist(s, f"Zq{chr(97 + i // 26)}{chr(97 + i % 26)} Band") for i in range(HOT_TERMS + 6)]
+        album = f.album(s, "Quiet Album", artists[0])
+        f.track(s, "Zqx Song", album, [artists[0]])
+        f.track(s, "Other Song", album, [artists[1]])
+    container.rebuild_search()
+    with transaction(container.sessions) as s:
+        stored = s.scalars(select(SearchPrefix.kind).where(SearchPrefix.prefix == "zq")).all()
+    assert stored == ["artist"]
+    for cache in (None, CatalogueCache(MemoryState())):
+        found = _search(container, "zq", cache=cache)
+        assert found.artists.total == HOT_TERMS + 6
+        assert _titles(found) == ["Zqx Song", "Other Song"]  # a title word first, then the artist's name
+        assert _titles(_search(container, "zqx", cache=cache)) == ["Zqx Song"]

@@ -139,12 +139,16 @@ class _Tiers:
 
 
 def _intersect(per_word: list[Sets]) -> _Tiers:
-    """All words must match: the words' sets intersected (the cached sets themselves are never changed)."""
-    tiers = _Tiers(name=per_word[0].name, any=per_word[0].any, fuzzy=per_word[0].fuzzy)
-    for sets in per_word[1:]:
+    """All words must match: the words' sets intersected (the cached sets themselves are never changed),
+    the rarest word first. A word whose typos add nothing holds one set for both tiers (`fuzzy is any`):
+    when every word does, so does their intersection, and it is computed once."""
+    ordered = sorted(per_word, key=lambda sets: len(sets.fuzzy))
+    tiers = _Tiers(name=ordered[0].name, any=ordered[0].any, fuzzy=ordered[0].fuzzy)
+    for sets in ordered[1:]:
+        same = tiers.fuzzy is tiers.any and sets.fuzzy is sets.any
         tiers.name = tiers.name & sets.name
         tiers.any = tiers.any & sets.any
-        tiers.fuzzy = tiers.fuzzy & sets.fuzzy
+        tiers.fuzzy = tiers.any if same else tiers.fuzzy & sets.fuzzy
     return tiers
 
 
