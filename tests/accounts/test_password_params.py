@@ -145,3 +145,14 @@ def test_the_settings_parameters_are_the_ones_used(container: Container) -> None
     with transaction(container.sessions) as s:
         create_user(s, username="alice", password="correct horse")
     assert _stored(container).startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
+def test_a_production_server_refuses_the_tests_switch(production_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch lets the suite hash cheaply; a deployment that carries it over (even with strong parameters)
+    is told to unset it rather than silently accepting weak hashing later."""
+    monkeypatch.setenv("ENCORE_MODE", "production")
+    monkeypatch.setenv("ENCORE_SECRET_KEY", "x" * 48)
+    assert load_settings().mode == "production"  # OWASP's default parameters, no switch: starts
+    monkeypatch.setenv("ENCORE_PASSWORD_HASH_BELOW_FLOOR_FOR_TESTS", "true")
+    with pytest.raises(SettingsError, match="test suite's switch; a production server refuses it"):
+        load_settings()

@@ -12,10 +12,9 @@ glibc = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's
 
 # 150 MiB in 1 KiB blocks (above pymalloc's 512 bytes, so glibc's), all freed but the last, which pins the
 # top of the heap: without a trim the freed pages stay in the process.
-FREED_BUT_HELD = r"""
-import json
+FREE_150_MIB = r"""
+import json, time
 from pathlib import Path
-from encore.kernel import trim_malloc
 
 def anon():
     line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("RssAnon"))
@@ -24,10 +23,17 @@ def anon():
 blocks = [bytes(1000) for _ in range(150_000)]
 pin = blocks[-1]
 del blocks
+"""
+
+FREED_BUT_HELD = (
+    FREE_150_MIB
+    + r"""
+from encore.kernel import trim_malloc
 held = anon()
 trimmed = trim_malloc()
 print(json.dumps({"held": held, "after": anon(), "trimmed": trimmed}))
 """
+)
 
 
 @glibc
@@ -46,18 +52,10 @@ def test_arenas_are_limited_unless_the_operator_chose() -> None:
     assert out.stdout.strip() == "True"
 
 
-KEEPER = r"""
-import json, time
-from pathlib import Path
+KEEPER = (
+    FREE_150_MIB
+    + r"""
 from encore.kernel import AllocatorKeeper, malloc_held_free
-
-def anon():
-    line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("RssAnon"))
-    return int(line.split()[1]) // 1024
-
-blocks = [bytes(1000) for _ in range(150_000)]
-pin = blocks[-1]
-del blocks
 held, free = anon(), malloc_held_free()
 keeper = AllocatorKeeper(every_s=0.05, above=ABOVE)
 keeper.start()
@@ -69,6 +67,7 @@ time.sleep(0.5)  # ten more checks: glibc still counts the trimmed pages free; n
 keeper.stop()
 print(json.dumps({"held": held, "free": free, "after": anon(), "trims": keeper.trims}))
 """
+)
 
 
 @glibc

@@ -121,15 +121,23 @@ def worker(
     import logging
 
     from encore.jobs import consumer
+    from encore.kernel import AllocatorKeeper
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Jobs are the large work (imports, exports, Wrapped cards) whose freed memory glibc keeps in every thread's
+    # arena: the same housekeeping as `serve`, started before the consumer's threads
+    allocator = AllocatorKeeper()
+    allocator.start()
     c = _container()
     c.migrate()
     where = "Redis" if c.settings.redis_url else f"{c.settings.data_dir / 'jobs.sqlite3'}"
     console.print(
         f"[bold]Encore worker[/bold]: {threads} thread(s), queue in {where}, kinds: {', '.join(c.jobs.kinds)}"
     )
-    consumer(c.jobs, workers=threads).run()
+    try:
+        consumer(c.jobs, workers=threads).run()
+    finally:
+        allocator.stop()
 
 
 @app.command()

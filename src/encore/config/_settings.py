@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     signups_per_client_per_hour: int = Field(default=5, ge=1)
     # Password hashing (argon2id): OWASP's recommendation by default. Cheaper parameters than OWASP's weakest
     # listed configuration (7 MiB with 5 passes, i.e. memory x passes >= 35,840 KiB and memory >= 7 MiB) are
-    # refused unless password_hash_below_floor_for_tests is set: the test suite's switch, never a deployment's.
+    # refused unless password_hash_below_floor_for_tests is set: the test suite's switch, refused in production.
     # Hashes made with other parameters still verify and are rehashed at the next log-in.
     password_hash_time_cost: int = Field(default=2, ge=1, le=64)
     password_hash_memory_kib: int = Field(default=19 * 1024, ge=8, le=4 * 1024 * 1024)
@@ -163,6 +163,11 @@ class Settings(BaseSettings):
         memory, passes = self.password_hash_memory_kib, self.password_hash_time_cost
         if memory < 8 * self.password_hash_parallelism:  # argon2's own minimum
             raise ValueError("ENCORE_PASSWORD_HASH_MEMORY_KIB must be at least 8 KiB per lane of parallelism")
+        if self.mode == "production" and self.password_hash_below_floor_for_tests:
+            raise ValueError(
+                "ENCORE_PASSWORD_HASH_BELOW_FLOOR_FOR_TESTS is the test suite's switch; a production server "
+                "refuses it (unset it)"
+            )
         weak = memory < PASSWORD_HASH_FLOOR_MEMORY_KIB or memory * passes < PASSWORD_HASH_FLOOR_WORK
         if weak and not self.password_hash_below_floor_for_tests:
             raise ValueError(
