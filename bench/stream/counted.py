@@ -146,7 +146,7 @@ def main() -> None:
                 path = _path(None if make is None else make(), user, tracks)
                 _cpu_us(path, user, media, ranges[:200])  # warm-up (fds open, imports done)
                 if args.profile and make is not None and (args.redis is False or "Redis" in name):
-                    prof = cProfile.Profile()
+                    prof = cProfile.Profile(time.process_time)  # CPU, not a loaded machine's wall
                     prof.enable()
                 redis_before = _redis_cpu_s(url)
                 r_us = _cpu_us(path, user, media, ranges)
@@ -154,7 +154,7 @@ def main() -> None:
                 if args.profile and make is not None and (args.redis is False or "Redis" in name):
                     prof.disable()
                     print(f"--- profile: {name}, 64 KiB ranges")
-                    pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+                    pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_LINES", "30")))
                 w_us = _cpu_us(path, user, media, wholes)
                 on_redis = f"   (redis-server: {redis_us:6.1f} us CPU/range request)" if "Redis" in name else ""
                 print(

@@ -3,14 +3,18 @@ free tier's pacing lets the play have it, so a block held for a client is never 
 its positions are milliseconds of audio, so a `timeOffset` anywhere in the track is a seek, its second half
 included (the byte path's file-tail exception does not apply). Real taps, on memory and on Redis state."""
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
 
 from encore.kernel import FixedClock
 from encore.playback import AdClockBook, ClockState, PlayNames
 from encore.playback._served import seek_check
 from encore.state import SharedState
-from encore.web.subsonic._counted import counted_transcode
+from encore.web.subsonic._counted import Hold, TranscodeResponse, counted_transcode
 
 ME = "t" * 22
 TRACK, OTHER = "a" * 22, "b" * 22
@@ -39,9 +43,10 @@ class Free:
             )
         self.holds: list[tuple[float, int]] = []  # (seconds held, the play's charge while held)
 
-    def hold(self, seconds: float) -> None:
+    def hold(self, seconds: float) -> bool:
         self.holds.append((seconds, self.charged()))
         self.clock.advance(seconds)
+        return False
 
     def charged(self) -> int:
         return self.book.charged_plays(1)[TRACK]
@@ -49,17 +54,19 @@ class Free:
     def transcode(self, offset_ms: int, blocks: int) -> int:
         """Blocks of a transcode from `offset_ms` handed out to the client; the bytes it got."""
         self.holds = []
-        body: Iterator[bytes] = iter([b"\xff" * BLOCK] * blocks)
-        out = counted_transcode(
-            body,
+        return sum(len(b) for b in self.body(offset_ms, blocks))
+
+    def body(self, offset_ms: int, blocks: int, hold: Hold | None = None) -> Iterator[bytes]:
+        """A paced transcode of `blocks` encoder blocks from `offset_ms`, held by `hold` (this fixed clock's)."""
+        return counted_transcode(
+            iter([b"\xff" * BLOCK] * blocks),
             taps=lambda: self.book.tap(ME, TRACK, interval_s=3600),
             kbps=KBPS,
             offset_ms=offset_ms,
             duration_ms=DURATION_MS,
             pace=lambda: PACE,
-            hold=self.hold,
+            hold=self.hold if hold is None else hold,
         )
-        return sum(len(b) for b in out)
 
 
 def test_a_transcode_block_held_by_the_pacing_is_charged_only_when_sent(state: SharedState) -> None:
@@ -72,18 +79,8 @@ def test_a_transcode_block_held_by_the_pacing_is_charged_only_when_sent(state: S
 
 
 def test_a_transcode_left_after_its_burst_charges_only_the_blocks_taken(state: SharedState) -> None:
-    # (A client that leaves *during* a hold is not covered: the worker thread finishes the hold, charges the
-    # block and yields it to a closed response, so one encoder block, tens of ms of audio, is charged unsent.)
     me = Free(state)
-    body = counted_transcode(
-        iter([b"\xff" * BLOCK] * 4),
-        taps=lambda: me.book.tap(ME, TRACK, interval_s=3600),
-        kbps=KBPS,
-        offset_ms=0,
-        duration_ms=DURATION_MS,
-        pace=lambda: PACE,
-        hold=me.hold,
-    )
+    body = me.body(0, 4)
     assert [len(next(body)) for _ in range(2)] == [BLOCK, BLOCK]  # the burst
     body.close()  # the client went away; the third block was never asked for
     assert me.charged() == 2 * BLOCK_MS
@@ -105,3 +102,45 @@ def test_a_time_offset_in_the_second_half_opens_a_fresh_burst(state: SharedState
     assert me.transcode(150_000, 3) == 3 * BLOCK
     assert me.holds == [(2.5, 4 * BLOCK_MS)]  # its third block: (25 - 20) / 2 s, paced from the seek
     assert me.charged() == 5 * BLOCK_MS
+
+
+def test_a_hold_that_sees_the_client_leave_ends_the_transcode_uncharged(state: SharedState) -> None:
+    me = Free(state)
+    body = me.body(0, 4, lambda seconds: me.hold(seconds) or True)  # the client left during the third block's hold
+    assert [len(b) for b in body] == [BLOCK, BLOCK]
+    assert me.charged() == 2 * BLOCK_MS  # the held block was never charged
+
+
+def test_a_client_leaving_during_a_pacing_hold_is_not_charged_the_held_block(state: SharedState) -> None:
+    """Over ASGI, as Subsonic's face answers a transcode: the client hangs up while the worker thread holds
+    the third block (1.5 s of pacing); the hold ends at once and that block is never charged. Before, the
+    thread finished the hold, charged the block and yielded it into the closed response."""
+    me = Free(state)
+    gone = threading.Event()
+
+    def hold(seconds: float) -> bool:
+        left = gone.wait(seconds)
+        me.clock.advance(seconds)  # the pacing's time passes either way: a finished hold would be charged
+        return left
+
+    response = TranscodeResponse(me.body(0, 4, hold), gone=gone, media_type="audio/mpeg")
+    got: list[int] = []
+    burst_sent: list[anyio.Event] = []  # made in the event loop
+
+    async def receive() -> dict[str, Any]:
+        await burst_sent[0].wait()
+        await anyio.sleep(0.2)  # the third block is being held (1.5 s)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        got.append(len(message.get("body", b"")))
+        if len(got) == 3:  # the start and the burst's two blocks
+            burst_sent[0].set()
+
+    async def serve() -> None:
+        burst_sent.append(anyio.Event())
+        await response({"type": "http", "asgi": {"spec_version": "2.3"}, "method": "GET", "headers": []}, receive, send)
+
+    anyio.run(serve)  # a hold not cut short would end, and its block be charged (the hold advances the clock)
+    assert [n for n in got if n] == [BLOCK, BLOCK]  # (then at most the empty end, into a closed connection)
+    assert me.charged() == 2 * BLOCK_MS

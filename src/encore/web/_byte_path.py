@@ -361,8 +361,11 @@ async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler reso
     if isinstance(decision, Unsatisfiable):
         await plain(send, method, 416, b"range not satisfiable\n", (*_COMMON, (b"content-range", b"bytes */%d" % size)))
         return
-    replaced = {name for name, _ in extra}
-    headers = [*(h for h in entry.headers if h[0] not in replaced), *extra]
+    if extra:
+        replaced = {name for name, _ in extra}
+        headers = [*(h for h in entry.headers if h[0] not in replaced), *extra]
+    else:  # the player's /stream/ URLs: the file's own headers, encoded once
+        headers = list(entry.headers)
     if isinstance(decision, Partial):
         status, start, length = 206, decision.start, decision.end - decision.start + 1
         headers.append((b"content-range", b"bytes %d-%d/%d" % (start, decision.end, size)))

@@ -8,8 +8,10 @@ same ad clock, pacing and verified-stream count from the worker thread that enco
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from fastapi.responses import Response
 
@@ -17,12 +19,20 @@ from encore.playback import PlayTap, StreamCount, Verified
 from encore.state import StateUnavailable
 from encore.streaming import MediaFile
 from encore.web._byte_path import BytePath, Pace
-from encore.web._security import Receive, Scope, Send
+from encore.web._closing import ClosingStreamingResponse
+from encore.web._security import Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 TapFactory = Callable[[], PlayTap | None]
 # (the transcode's count toward a verified stream, how to write one from a worker thread)
 Verifying = tuple[StreamCount, Callable[[Verified], None]]
+# Hold a paced block this many seconds; True when the client left meanwhile (`threading.Event.wait`)
+Hold = Callable[[float], bool]
+
+
+def _sleep(seconds: float) -> bool:
+    time.sleep(seconds)
+    return False
 
 
 class BytePathResponse(Response):
@@ -62,14 +72,15 @@ def counted_transcode(
     duration_ms: int,
     pace: Pace | None = None,
     verifying: Verifying | None = None,
-    hold: Callable[[float], None] = time.sleep,
+    hold: Hold = _sleep,
 ) -> Iterator[bytes]:
     """An MP3 transcode's blocks, each placed as the milliseconds of audio it carries at `kbps` and charged as
     the byte path's are: one move that charges the block only once the free tier's pacing lets the play have
     it, and otherwise answers the wait, charging nothing; this iterates in a worker thread, so it `hold`s
     the block and asks again. A block is charged just before it is handed out, never before it is held, and
     counted toward a verified stream once handed out. It stops early when the clock says this play may send
-    no more."""
+    no more, and without charging the held block when `hold` says the client left during the hold
+    (`TranscodeResponse.gone`)."""
     tap = None
     rendition = f"mp3-{kbps}"
     sent = 0
@@ -84,7 +95,8 @@ def counted_transcode(
             if tap is not None:
                 charge = tap.charge(rendition, duration_ms, start, end, pace=paced, unit="ms")
                 while charge.wait_s > 0:  # paced: nothing charged yet; ask again when the pacing should allow it
-                    hold(charge.wait_s)
+                    if hold(charge.wait_s):
+                        return  # the client left while the block was held: it is never charged
                     charge = tap.charge(rendition, duration_ms, start, end, pace=paced, unit="ms")
                 more = charge.more
             yield block
@@ -104,6 +116,32 @@ def counted_transcode(
                 _recorded(verifying, verifying[0].close_now())
         except StateUnavailable as exc:
             log.warning("transcode's close not recorded: shared state unavailable: %s", exc)
+
+
+class TranscodeResponse(ClosingStreamingResponse):
+    """A counted transcode's response: `gone` is set as soon as the client hangs up (Starlette listens for it
+    while the worker thread holds a paced block; the send loop itself cannot be cancelled until that thread
+    returns) or the response ends otherwise, so a hold waiting on it (`counted_transcode(hold=gone.wait)`)
+    ends at once and its block is never charged."""
+
+    def __init__(self, content: Iterator[bytes], *, gone: threading.Event, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.gone = gone
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def watched() -> Message:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self.gone.set()
+            return message
+
+        await super().__call__(scope, watched, send)
+
+    async def stream_response(self, send: Send) -> None:
+        try:
+            await super().stream_response(send)
+        finally:  # ended however (a failed send): a thread still held in `gone.wait` returns now
+            self.gone.set()
 
 
 def _recorded(verifying: Verifying, found: Verified | None) -> None:

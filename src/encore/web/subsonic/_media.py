@@ -3,6 +3,7 @@
 import hashlib
 import io
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -11,11 +12,16 @@ from fastapi.responses import FileResponse, Response
 from encore import catalog, library, playback
 from encore.streaming import MIME, TranscodeSlot, choose_delivery, media_file_for, stored_track, transcode_mp3
 from encore.web._byte_path import Pace
-from encore.web._closing import ClosingStreamingResponse
 from encore.web._stream_route import byte_path, record_verified_now
 from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._counted import BytePathResponse, TapFactory, Verifying, counted_transcode
+from encore.web.subsonic._counted import (
+    BytePathResponse,
+    TapFactory,
+    TranscodeResponse,
+    Verifying,
+    counted_transcode,
+)
 from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
 
@@ -85,6 +91,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
             GENERIC, "too many transcodes at once; retry in a few seconds", http_status=503, retry_after=5
         )
     body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), slot)
+    gone = threading.Event()  # set when the response stops sending: a paced hold ends uncharged
     body = counted_transcode(
         body,
         taps=_taps(ctx, track),
@@ -93,6 +100,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         duration_ms=stored.duration_ms,
         pace=_pace(ctx),
         verifying=None if track is None else _verifying(ctx, track, f"mp3-{delivery.kbps}", stored.duration_ms),
+        hold=gone.wait,
     )
     headers = {
         "Cache-Control": "no-store",
@@ -104,7 +112,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         length = int(seconds * delivery.kbps * 1000 / 8)
         body = _fitted(body, length)
         headers["Content-Length"] = str(length)
-    return ClosingStreamingResponse(body, media_type="audio/mpeg", headers=headers)
+    return TranscodeResponse(body, gone=gone, media_type="audio/mpeg", headers=headers)
 
 
 def _taps(ctx: Ctx, track_id: str | None) -> TapFactory:
