@@ -23,8 +23,8 @@ DECADE = parse_period("2020s", now=NOW)
 
 
 def _crowd(w: World) -> dict[str, int]:
-    """Seven listeners of Nina and Far Band (so the percentile shows), one of Far Band alone, and three who must not be built: plays
-    only in another decade, plays only in an unpublished import, no plays at all."""
+    """Seven listeners of Nina and Far Band (so the percentile shows), one of Far Band alone, and three who
+    must not be built: plays only in another decade, plays only in an unpublished import, no plays at all."""
     s = w.s
     fans = [w.alice, w.bob, *(create_user(s, username=f"fan{i}", password="fan-password-123").id for i in range(5))]
     for n, user in enumerate(fans):

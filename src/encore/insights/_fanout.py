@@ -126,6 +126,13 @@ def tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo], *, buckets: bool
         for k in track.genres:
             gn[k] = gn.get(k, 0) + n
             gms[k] = gms.get(k, 0) + ms
+    _bucket_counts(t, per_bucket)
+    return t
+
+
+def _bucket_counts(t: Tallies, per_bucket: dict[str, list[tuple[Ident, int, int]]]) -> None:
+    """Each bucket's track, artist and genre counts, from its (track, listens, ms) entries in row order."""
+    described = t.links
     for b, entries in per_bucket.items():
         tracks, artists, genres = t.buckets[b] = (Counter(), Counter(), Counter())
         btn, btms, ban, bams, bgn, bgms = (
@@ -147,4 +154,3 @@ def tally(rows: list[q.TrackRow], info: dict[int, q.TrackInfo], *, buckets: bool
             for k in track.genres:
                 bgn[k] = bgn.get(k, 0) + n
                 bgms[k] = bgms.get(k, 0) + ms
-    return t

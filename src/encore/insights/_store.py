@@ -93,9 +93,7 @@ def shared_counts(session_factory: Callable[[], Session]) -> ListenerCounts:
         key = (period.label, artist_id, name if artist_id is None else "")
         if key not in cache:
             with session_factory() as session:
-                cache[key] = rollups.artist_listeners(
-                    session, period=period, artist_id=artist_id, artist_name=name
-                )
+                cache[key] = rollups.artist_listeners(session, period=period, artist_id=artist_id, artist_name=name)
         return cache[key]
 
     return counts
