@@ -1,5 +1,11 @@
 """`encore wrapped build` for everyone or one listener, with clear errors for bad input."""
 
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,3 +72,57 @@ def test_bad_input_is_a_clear_error(env: Path) -> None:
     assert bad.exit_code == 1 and "decade like 2020s" in bad.output
     nobody = runner.invoke(app, ["wrapped", "build", "--year", "2024", "--user", "ghost"])
     assert nobody.exit_code == 1 and "ghost" in nobody.output
+
+
+# A parent building with worker processes, as `encore wrapped build --workers 2` does: it prints its workers'
+# pids once both are busy (each asleep for five minutes, far past the test's waits), then waits.
+_PARENT = """
+import multiprocessing, time
+from encore.cli._wrapped import worker_pool
+
+if __name__ == "__main__":
+    with worker_pool(2) as pool:
+        busy = [pool.submit(time.sleep, 300) for _ in range(2)]
+        while len(multiprocessing.active_children()) < 2:
+            time.sleep(0.05)
+        print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+        time.sleep(300)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended; only its exit status is left
+
+
+def test_workers_end_when_the_parent_alone_is_terminated(tmp_path: Path) -> None:
+    """SIGTERM to the parent only (not its process group, as Ctrl-C would): its workers end too, instead of
+    building on orphaned (session 7 found two such workers running an hour later)."""
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    try:
+        assert parent.stdout is not None
+        with selectors.DefaultSelector() as wait:
+            wait.register(parent.stdout, selectors.EVENT_READ)
+            assert wait.select(timeout=60), "the workers did not start within 60 s"
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=30) == -signal.SIGTERM
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in workers), "a worker outlived its parent"
+    finally:
+        parent.kill()
+        parent.wait(timeout=30)
+        if parent.stdout is not None:
+            parent.stdout.close()
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

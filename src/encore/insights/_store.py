@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.insights import _queries as q
+from encore.insights import _rollup_queries as rollups
 from encore.insights._compute import ListenerCounts, build_snapshot
 from encore.insights._forget import fold_everyone, fold_marked
 from encore.insights._models import WrappedSnapshot
@@ -83,14 +84,16 @@ def get_wrapped(session: Session, *, user_id: int, period: str, now: datetime, f
 
 
 def shared_counts(session_factory: Callable[[], Session]) -> ListenerCounts:
-    """Per-artist listener counts computed once per (period, artist) and shared by every listener in a batch."""
+    """Per-artist listener counts computed once per (period, artist) and shared by every listener in a batch,
+    from the rollups (a batch folds everyone's first; marked months are counted from their plays anyway):
+    one scan of the monthly rollups instead of every play of the period."""
     cache: dict[tuple[str, int | None, str], list[int]] = {}
 
     def counts(period: Period, artist_id: int | None, name: str) -> list[int]:
         key = (period.label, artist_id, name if artist_id is None else "")
         if key not in cache:
             with session_factory() as session:
-                cache[key] = q.artist_listeners(session, period=period, artist_id=artist_id, artist_name=name)
+                cache[key] = rollups.artist_listeners(session, period=period, artist_id=artist_id, artist_name=name)
         return cache[key]
 
     return counts

@@ -235,8 +235,19 @@ def year_tallies(
 
 
 def save_all(session: Session, *, user_id: int, pending: list[Pending]) -> None:
-    for key, version, data in sorted(pending, key=lambda p: p.key):
-        save(session, user_id=user_id, key=key, version=version, data=data)
+    """Save each as `save` does; those without a row yet (all ten years of a decade's first read) in one
+    insert of many rows rather than a statement each."""
+    ordered = sorted(pending, key=lambda p: p.key)
+    new = [
+        {"user_id": user_id, "year": p.key, "version": 0, "data": _dumps(p.data)} for p in ordered if p.version is None
+    ]
+    if new:
+        conn = session.connection()
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(insert(WrappedTally).on_conflict_do_nothing(), new)
+    for key, version, data in ordered:
+        if version is not None:
+            save(session, user_id=user_id, key=key, version=version, data=data)
 
 
 def merge(labels: list[str], tallies: list[YearTally], info: dict[int, q.TrackInfo]) -> Tallies:
