@@ -60,8 +60,13 @@ async def recommendations(
             )
             for seed in found.seeds
         ]
-        # Every track here is one the caller may play now, so each is the shared `is_playable: true` JSON.
-        tracks = b",".join(_track_json(session, base, catalog.track_views_in_order(session, found.track_ids)))
+        # Every track here is one the caller may play now, so each is the shared `is_playable: true` JSON; the
+        # list is kept as made for the answer's key (it names the picks for this catalogue generation)
+        tracks = catalog.representation(
+            session,
+            ("v1/recommendations", base, found.key),
+            lambda: b",".join(_track_json(session, base, catalog.track_views_in_order(session, found.track_ids))),
+        )
         return b'{"seeds":' + _SEEDS.dump_json(seeds) + b',"tracks":[' + tracks + b"]}"
 
     return Response(await gate.run(read), media_type="application/json")
