@@ -87,6 +87,13 @@ def one(session: Session, key: Hashable, build: Callable[[], V]) -> V:
     return made
 
 
+def face_kept(session: Session, key: tuple[str, ...], build: Callable[[], tuple[bytes, ...]]) -> tuple[bytes, ...]:
+    """What a face made of an answer (each item's JSON, say), kept like the answer for this catalogue generation
+    under `key`, which must name the answer (`Recommendations.key`). Kept as the parts the face made, which are
+    its shared per-item representations: an entry holds references, not a copy of every answer's bytes."""
+    return one(session, ("face", *key), build)
+
+
 def many(
     session: Session, kind: str, ids: Sequence[int], load: Callable[[list[int]], dict[int, V]], empty: V
 ) -> dict[int, V]:
