@@ -1,7 +1,7 @@
 """Where one /v1/recommendations (or related-artists) request spends its CPU: cProfile over in-process requests.
 
     python -m bench.discovery.recommendations_profile --db /work/data/recs7/world-1m.db [--related]
-        [--requests 300] [--top 30]
+        [--requests 300] [--top 30] [--save stats.prof]
 
 bench.catalog.profile's way (the bench app through httpx's ASGI transport on one thread, FastAPI's thread-pool
 hop inline) with bench.discovery.recommendations_http's URLs, each asked once first.
@@ -41,9 +41,11 @@ async def _run(args: argparse.Namespace) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
         token = await http.post("/api/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        t0 = time.process_time()
         for path in paths:
             r = await http.get(path, headers=headers)
             assert r.status_code == 200, (path, r.text[:200])
+        first = (time.process_time() - t0) * 1000 / len(paths)
         picked = [paths[i % len(paths)] for i in range(args.requests)]
         t0 = time.process_time()
         for path in picked:
@@ -54,7 +56,10 @@ async def _run(args: argparse.Namespace) -> None:
         for path in picked:
             await http.get(path, headers=headers)
         profiler.disable()
+        print(f"===== {first:.2f} ms CPU a request asked the first time (client included)")
         print(f"===== {plain:.2f} ms CPU a request unprofiled (client included)")
+        if args.save:
+            profiler.dump_stats(args.save)  # for pstats' print_callers
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
@@ -67,6 +72,7 @@ def main() -> None:
     parser.add_argument("--urls", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--save", type=Path, help="also write the profile's stats here")
     asyncio.run(_run(parser.parse_args()))
 
 

@@ -5,6 +5,7 @@ similarity, trained by a job into neighbour tables that every answer reads; priv
 from encore.discovery._answers import playable, popular_in_genres, similar_songs, top_songs
 from encore.discovery._build import NEIGHBOURS, TrainStats, train
 from encore.discovery._for_apps import Recommendations, Seed, recommend, related_artists
+from encore.discovery._hot import face_kept
 from encore.discovery._jobs import HANDLERS, TRAIN, TRAINING_KEY, run_training, submit_training
 from encore.discovery._mix_jobs import MIXES, MIXES_KEY, build_all, daily_parts, due_kinds
 from encore.discovery._mix_models import Mix
@@ -60,6 +61,7 @@ __all__ = [
     "derived_from",
     "due",
     "due_kinds",
+    "face_kept",
     "interleave",
     "may_derive",
     "may_learn_from",

@@ -1,7 +1,7 @@
 """The apps' answers: /v1/recommendations from 1-5 seeds and an artist's related artists (also Subsonic's).
 
 Everything an answer reads per seed (neighbours, seed tracks, popular tracks, genres) comes from the stored
-tables through the serving process's kept copies (`_hot`); the listener's playability is read for every answer."""
+tables through the serving process's kept copies (`_hot`), and so is each answer, per listener class (`_classes`)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,9 +17,9 @@ from encore.discovery._answers import (
     POOL,
     artists_tracks,
     genre_tracks,
-    playable,
     popular_in_genres,
 )
+from encore.discovery._classes import Hears, hears, playable_for
 from encore.discovery._mix_shared import _artist_tracks, _by_rank
 from encore.discovery._policy import seed_count
 from encore.discovery._popular import stored_popularity
@@ -40,6 +40,7 @@ class Seed:
 class Recommendations:
     track_ids: list[int]  # row ids, best first: catalog.track_views_in_order makes them views
     seeds: list[Seed]
+    key: str  # names the picks (with the catalogue's generation): a face may keep what it makes of them
 
 
 def recommend(
@@ -53,42 +54,61 @@ def recommend(
     now: datetime,
 ) -> Recommendations:
     """Up to `limit` tracks like the 1-5 seeds, none of them a seed, all playable by the listener now.
-    Unknown ids, ad audio and unknown genres are refused (ValidationFailed, naming the seed)."""
+    Unknown ids, ad audio and unknown genres are refused (ValidationFailed, naming the seed).
+
+    The answer is kept per seeds, limit and the listener's class (`_classes.hears`), for this catalogue
+    generation, exclusives' version and opt-outs' generation: nothing of the listener but their class goes in."""
     decision = seed_count(len(tracks) + len(artists) + len(genres))
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_seeds")
-    track_rows = [_listed(session, "track", t) for t in tracks]
-    genre_rows = [_genre(session, g) for g in genres]
-    artist_rows = [_listed(session, "artist", a) for a in artists]
-    own = seed_tracks(session, artist_rows)
-    weights: dict[int, float] = dict.fromkeys(track_rows, 1.0)
-    for artist in artist_rows:
+    track_rows = tuple(_listed(session, "track", t) for t in tracks)
+    genre_rows = tuple(_genre(session, g) for g in genres)
+    artist_rows = tuple(_listed(session, "artist", a) for a in artists)
+    listener = hears(session, user_id=user_id, now=now)
+    key = (listener.key, _hot.opt_outs(session), track_rows, artist_rows, genre_rows, limit)
+    picks, sizes = _hot.one(
+        session,
+        ("recommend", *key),
+        lambda: _ranked(session, listener, tracks=track_rows, artists=artist_rows, genres=genre_rows, limit=limit),
+    )
+    named = [*(("track", t) for t in tracks), *(("artist", a) for a in artists), *(("genre", g) for g in genres)]
+    seeds = [Seed(kind, public, initial, after) for (kind, public), (initial, after) in zip(named, sizes, strict=True)]
+    return Recommendations(list(picks), seeds, repr(key))
+
+
+def _ranked(
+    session: Session,
+    listener: Hears,
+    *,
+    tracks: Sequence[int],
+    artists: Sequence[int],
+    genres: Sequence[int],
+    limit: int,
+) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """The picks and, per seed (tracks, artists, genres), its pool's size before and after filtering."""
+    own = seed_tracks(session, artists)
+    weights: dict[int, float] = dict.fromkeys(tracks, 1.0)
+    for artist in artists:
         for t in own[artist]:
             weights.setdefault(t, 1.0 / len(own[artist]))
     lists: dict[int, list[tuple[int, float]]] = _hot.many(
         session, "neighbours", list(weights), lambda ids: track_neighbours(session, track_ids=ids), []
     )
-    per_seed: list[tuple[str, str, list[int]]] = []
-    for track, public in zip(track_rows, tracks, strict=True):
-        per_seed.append(("track", public, blend({track: 1.0}, lists, limit=POOL)))
-    for artist, public in zip(artist_rows, artists, strict=True):
-        per_seed.append(("artist", public, blend(dict.fromkeys(own[artist], 1.0), lists, limit=POOL)))
-    for genre_id, name in zip(genre_rows, genres, strict=True):
-        per_seed.append(("genre", name, popular(session, [genre_id])))
-    seeds = frozenset(track_rows)
+    pools = [blend({track: 1.0}, lists, limit=POOL) for track in tracks]
+    pools += [blend(dict.fromkeys(own[artist], 1.0), lists, limit=POOL) for artist in artists]
+    pools += [popular(session, [genre_id]) for genre_id in genres]
+    seeds = frozenset(tracks)
     ranked = blend(weights, lists, limit=POOL, exclude=seeds)
     # Genre seeds and cold starts (seeds nobody has played near): the genres' popular tracks follow. Their
     # playability is read only as far as needed: for the seeds' pools, then if the neighbours gave too few.
     seen = set(ranked) | seeds
-    tail = [t for t in popular(session, genre_rows or genres_of(session, list(weights))) if t not in seen]
-    pooled = {t for _, _, pool in per_seed for t in pool}
-    first = ranked + [t for t in tail if t in pooled]
-    allowed = playable(session, user_id=user_id, track_ids=first, now=now)
+    tail = [t for t in popular(session, genres or genres_of(session, list(weights))) if t not in seen]
+    pooled = {t for pool in pools for t in pool}
+    allowed = playable_for(session, listener, ranked + [t for t in tail if t in pooled])
     if sum(t in allowed for t in ranked) < limit:
-        allowed |= playable(session, user_id=user_id, track_ids=[t for t in tail if t not in pooled], now=now)
-    picks = [t for t in (*ranked, *tail) if t in allowed][:limit]
-    found = [Seed(kind, public, len(pool), sum(t in allowed for t in pool)) for kind, public, pool in per_seed]
-    return Recommendations(picks, found)
+        allowed |= playable_for(session, listener, [t for t in tail if t not in pooled])
+    picks = tuple(t for t in (*ranked, *tail) if t in allowed)[:limit]
+    return picks, tuple((len(pool), sum(t in allowed for t in pool)) for pool in pools)
 
 
 def related_artists(session: Session, *, artist_id: str, limit: int) -> list[int]:

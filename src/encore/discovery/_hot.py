@@ -8,9 +8,9 @@ which moves whenever the catalogue's version moves (training moves it too, `trai
 leaves today's opt-outs out, so it is also keyed by the opt-outs' generation (`opt_outs`), which a change of a
 listener's "contribute" setting moves after its commit (`opt_outs_changed`): an opt-out never empties the
 catalogue's caches, which any listener could otherwise do at will. Without a cache (a transaction that changed
-the catalogue, a bare session) every read goes to the database. What the listener may play now is never kept
-here: `_answers.playable` reads it for every answer (an exclusive's window moves without the catalogue's
-version)."""
+the catalogue, a bare session) every read goes to the database. What a track asks of
+a listener is kept per exclusives' version too, and a whole answer per listener class (`_classes`), never per
+listener: a class is the listener's verdicts now, so an exclusive's window opens without any version moving."""
 
 import threading
 from collections import OrderedDict
@@ -85,6 +85,13 @@ def one(session: Session, key: Hashable, build: Callable[[], V]) -> V:
     made = build()
     kept.put(generation, key, made)
     return made
+
+
+def face_kept(session: Session, key: tuple[str, ...], build: Callable[[], tuple[bytes, ...]]) -> tuple[bytes, ...]:
+    """What a face made of an answer (each item's JSON, say), kept like the answer for this catalogue generation
+    under `key`, which must name the answer (`Recommendations.key`). Kept as the parts the face made, which are
+    its shared per-item representations: an entry holds references, not a copy of every answer's bytes."""
+    return one(session, ("face", *key), build)
 
 
 def many(

@@ -1,6 +1,7 @@
 """Premium exclusives: interviews, demos, pre-releases and artwork galleries a label attaches to its own
 artists and albums; `encore.billing.decide` opens them, on every face and for every byte."""
 
+from encore.exclusives._contents import contents_in_use, track_content, track_contents
 from encore.exclusives._images import MAX_IMAGE_BYTES, ImageRejected, image_path, store_image
 from encore.exclusives._models import Exclusive, ExclusiveImage
 from encore.exclusives._service import (
@@ -13,19 +14,22 @@ from encore.exclusives._service import (
     open_exclusive,
     open_image,
     own_gallery,
-    track_contents,
     withdraw_exclusive,
 )
+from encore.exclusives._version import STATE_KEY, exclusives_changed, version
 
 __all__ = [
     "MAX_IMAGE_BYTES",
+    "STATE_KEY",
     "Exclusive",
     "ExclusiveImage",
     "ExclusiveView",
     "ImageRejected",
     "ImageView",
     "add_image",
+    "contents_in_use",
     "create_exclusive",
+    "exclusives_changed",
     "image_path",
     "label_exclusives",
     "list_exclusives",
@@ -33,6 +37,8 @@ __all__ = [
     "open_image",
     "own_gallery",
     "store_image",
+    "track_content",
     "track_contents",
+    "version",
     "withdraw_exclusive",
 ]

@@ -1,14 +1,13 @@
 """Premium exclusives: labels attach them to their own artists and albums; the one decision opens them."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from encore.billing import Availability, Content, Decision, check_access, strictest
+from encore.billing import Availability, Content, Decision, check_access
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
 from encore.exclusives._models import Exclusive, ExclusiveImage
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed
@@ -236,38 +235,3 @@ def label_exclusives(session: Session, *, label_id: int) -> list[ExclusiveView]:
         select(Exclusive).where(Exclusive.label_id == label_id, Exclusive.withdrawn_at.is_(None)).order_by(Exclusive.id)
     )
     return [_view(session, row, Decision(True, "owner")) for row in rows]
-
-
-def track_contents(
-    session: Session, *, track_ids: Sequence[int], where: ColumnElement[bool] | None = None
-) -> dict[int, Content]:
-    """Per track, the strictest of the album's and the track's availability (set by their label) and, when
-    the track is an exclusive's audio, the exclusive's. One read for the whole list; `where` leaves tracks
-    out (discovery's `playable` keeps only listed music in the same read)."""
-    rows = session.execute(
-        select(
-            Track.id,
-            Album.availability,
-            Album.available_from,
-            Track.availability,
-            Track.available_from,
-            Exclusive.availability,
-            Exclusive.release_at,
-        )
-        .select_from(Track)
-        .join(Album, Album.id == Track.album_id)
-        .outerjoin(Exclusive, Exclusive.track_id == Track.id)
-        .where(Track.id.in_(list(track_ids)), true() if where is None else where)
-    )
-    found: dict[int, Content] = {}
-    for track_id, a_avail, a_from, t_avail, t_from, x_avail, x_from in rows:
-        parts = [Content(Availability(a_avail), a_from)]
-        for avail, since in ((t_avail, t_from), (x_avail, x_from)):
-            if avail is not None:
-                parts.append(Content(Availability(avail), since))
-        found[track_id] = strictest(*parts)
-    return found
-
-
-def track_content(session: Session, *, track_id: int) -> Content:
-    return track_contents(session, track_ids=[track_id]).get(track_id, Content())

@@ -60,8 +60,15 @@ async def recommendations(
             )
             for seed in found.seeds
         ]
-        # Every track here is one the caller may play now, so each is the shared `is_playable: true` JSON.
-        tracks = b",".join(_track_json(session, base, catalog.track_views_in_order(session, found.track_ids)))
+        # Every track here is one the caller may play now, so each is the shared `is_playable: true` JSON; the
+        # list is kept as made for the answer's key (it names the picks for this catalogue generation)
+        tracks = b",".join(
+            discovery.face_kept(
+                session,
+                ("v1/recommendations", base, found.key),
+                lambda: tuple(_track_json(session, base, catalog.track_views_in_order(session, found.track_ids))),
+            )
+        )
         return b'{"seeds":' + _SEEDS.dump_json(seeds) + b',"tracks":[' + tracks + b"]}"
 
     return Response(await gate.run(read), media_type="application/json")
@@ -90,16 +97,25 @@ async def related_artists(
     base = base_url(request)
 
     def read(session: Session, _access: oauth.Access) -> bytes:
-        ids = discovery.related_artists(session, artist_id=id, limit=RELATED)
-        found: dict[int, catalog.ArtistSummary] | None = None
-
-        def made(row: int) -> bytes:
-            nonlocal found
-            if found is None:  # the first artist not kept yet reads them all at once
-                found = catalog.artist_summaries_by_ids(session, ids)
-            return artist_full(base, found[row]).model_dump_json().encode() if row in found else b""
-
-        bodies = [catalog.representation(session, ("v1/related", base, a), partial(made, a)) for a in ids]
-        return b'{"artists":[' + b",".join(b for b in bodies if b) + b"]}"
+        ids = discovery.related_artists(session, artist_id=id, limit=RELATED)  # NotFound first, kept or not
+        bodies = discovery.face_kept(
+            session, ("v1/related-artists", base, id), partial(_artists_json, session, base, ids)
+        )
+        return b'{"artists":[' + b",".join(bodies) + b"]}"
 
     return Response(await gate.run(read), media_type="application/json")
+
+
+def _artists_json(session: Session, base: str, ids: list[int]) -> tuple[bytes, ...]:
+    """Each artist's JSON, built once per artist and address and kept until the catalogue changes (shared by
+    every answer that names the artist)."""
+    found: dict[int, catalog.ArtistSummary] | None = None
+
+    def made(row: int) -> bytes:
+        nonlocal found
+        if found is None:  # the first artist not kept yet reads them all at once
+            found = catalog.artist_summaries_by_ids(session, ids)
+        return artist_full(base, found[row]).model_dump_json().encode() if row in found else b""
+
+    bodies = (catalog.representation(session, ("v1/related", base, a), partial(made, a)) for a in ids)
+    return tuple(b for b in bodies if b)
