@@ -40,6 +40,7 @@ async def _run(args: argparse.Namespace) -> None:
         ENCORE_DATA_DIR=str(db.parent / "bench-v1-data"),
         ENCORE_MODE="dev",
         ENCORE_SECRET_KEY=SECRET,
+        ENCORE_PUBLIC_BASE_URL="https://testserver",  # the address asked below (/v1 keeps JSON for it only)
     )
     from bench.catalog.serve import make_app  # after the environment: build() reads it
 

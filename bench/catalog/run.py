@@ -63,6 +63,8 @@ def _serve(db: Path, port: int) -> subprocess.Popen[bytes]:
         "ENCORE_DATA_DIR": str(db.parent / "bench-v1-data"),
         "ENCORE_MODE": "dev",
         "ENCORE_SECRET_KEY": SECRET,
+        # the address the bench asks: /v1 keeps the JSON it writes only for the configured public base URL
+        "ENCORE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     proc = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "bench.catalog.serve", str(port)], env=env)
     deadline = time.monotonic() + 120

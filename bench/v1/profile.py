@@ -41,7 +41,13 @@ async def _inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
 
 
 def _prepare(db: Path, data: Path) -> tuple[Any, list[str], str, str, str]:
-    settings = Settings(mode="dev", data_dir=data, database_url=f"sqlite:///{db}", secret_key=SECRET)
+    settings = Settings(
+        mode="dev",
+        data_dir=data,
+        database_url=f"sqlite:///{db}",
+        secret_key=SECRET,
+        public_base_url="http://localhost",  # the address asked below (/v1 keeps JSON for it only)
+    )
     c = build(settings)
     c.migrate()
     with transaction(c.sessions) as s:

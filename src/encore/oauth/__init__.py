@@ -1,7 +1,7 @@
 """OAuth 2.0 for developer apps: registration, authorization code + PKCE, client credentials, refresh
 rotation, revocation (authlib's RFC 6749 / 7009 / 7636 grants), and bearer-token checks for /v1."""
 
-from encore.oauth._access import Access, InvalidToken, check_access
+from encore.oauth._access import Access, InvalidToken, check_access, check_bearer
 from encore.oauth._apps import (
     AppView,
     GrantView,
@@ -51,6 +51,7 @@ __all__ = [
     "authorize",
     "check_access",
     "check_authorization",
+    "check_bearer",
     "check_redirect_uri",
     "delete_app",
     "list_apps",

@@ -6,10 +6,11 @@ from functools import lru_cache
 from typing import cast
 
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Connection, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User, live_credential
+from encore.db import Plain, connection_of
 from encore.kernel import EncoreError, PermissionDenied
 from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthToken
@@ -35,11 +36,11 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]
 
 
 @lru_cache(maxsize=1)
-def _by_access_hash() -> Select[int, int | None, str, int, datetime, bool, str, int, bool, bool]:
-    """Built once: building the expression and its cache key per request cost more CPU than the read. Columns,
-    not the token's ORM entity (this runs on every /v1 request). Nothing about the answer is kept: a revoked
-    token or a signed-out account fails on the next request."""
-    return (
+def _by_access_hash() -> Plain:
+    """Built once, run on the connection's DB-API cursor: building the expression per request, and Core's
+    execution around a one-row read, cost more CPU than the read (this runs on every /v1 request, #16).
+    Nothing about the answer is kept: a revoked token or a signed-out account fails on the next request."""
+    return Plain(
         select(
             OAuthToken.app_id,
             OAuthToken.user_id,
@@ -64,8 +65,12 @@ def _by_access_hash() -> Select[int, int | None, str, int, datetime, bool, str, 
 
 def check_access(session: Session, *, token: str, scopes: list[str], now: datetime) -> Access:
     """Raise InvalidToken for unknown, expired or revoked tokens; PermissionDenied for a missing scope."""
-    # Core, not the ORM: plain columns, and the ORM layer around execute cost more than the read (#16)
-    row = session.connection().execute(_by_access_hash(), {"access_hash": sha256(token)}).first()
+    return check_bearer(connection_of(session), token=token, scopes=scopes, now=now)
+
+
+def check_bearer(conn: Connection, *, token: str, scopes: list[str], now: datetime) -> Access:
+    """`check_access` on a Core connection (a hot read's, with no ORM session): the same one read and rules."""
+    row = _by_access_hash().first(conn, {"access_hash": sha256(token)})
     try:
         # The row has the columns Token reads (app_id, scope, expires_in, issued_at, revoked) under their names:
         # the same expiry, revocation and scope rules as for a loaded token.

@@ -5,13 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from encore.billing import Availability, Subscription, SubscriptionDates, SubState, decide
 from encore.catalog import Album, Track
+from encore.db import Plain, connection_of
 from encore.exclusives import Exclusive
 from encore.playback._decide import _content, content_columns
 
@@ -30,11 +30,11 @@ def locked_tracks(session: Session, *, user_id: int | None, track_ids: Sequence[
     wanted = list(dict.fromkeys(track_ids))[:MAX_LOCK_IDS]
     if not wanted:
         return {}
-    # Core, not the ORM: plain columns, and the ORM layer around execute cost more than these reads (#16)
-    db = session.connection()
-    sub_row = None if user_id is None else db.execute(_subscription(), {"user_id": user_id}).first()
+    # On the DB-API cursor: Core's execution layer cost more than these reads (/v1 asks on every request, #16)
+    db = connection_of(session)
+    sub_row = None if user_id is None else _subscription().first(db, {"user_id": user_id})
     sub = None if sub_row is None else SubscriptionDates(SubState(sub_row.state), sub_row.period_end, sub_row.trial_end)
-    rows = db.execute(_contents(), {"ids": wanted}).all()
+    rows = _contents().rows(db, {"ids": wanted})
     locks: dict[str, Lock] = {}
     for row in rows:
         content = _content(row)
@@ -48,18 +48,21 @@ def locked_tracks(session: Session, *, user_id: int | None, track_ids: Sequence[
 # Built once: building a statement and its cache key per call cost more CPU than running it (/v1 asks this on
 # every track read). Nothing about the answer is cached.
 @lru_cache(maxsize=1)
-def _subscription() -> Select[str, datetime | None, datetime | None]:
-    return select(Subscription.state, Subscription.period_end, Subscription.trial_end).where(
-        Subscription.user_id == bindparam("user_id")
+def _subscription() -> Plain:
+    return Plain(
+        select(Subscription.state, Subscription.period_end, Subscription.trial_end).where(
+            Subscription.user_id == bindparam("user_id")
+        )
     )
 
 
 @lru_cache(maxsize=1)
-def _contents() -> Select[Any]:
-    return (
+def _contents() -> Plain:
+    return Plain(
         select(Track.public_id, *content_columns())
         .select_from(Track)
         .join(Album, Album.id == Track.album_id)
         .outerjoin(Exclusive, Exclusive.track_id == Track.id)
-        .where(Track.public_id.in_(bindparam("ids", expanding=True)))
+        .where(Track.public_id.in_(bindparam("ids", expanding=True))),
+        expanding="ids",
     )

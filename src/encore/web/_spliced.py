@@ -1,11 +1,22 @@
 """JSON answers spliced from ready-made parts: each item's JSON is written once (by its pydantic model) and
 kept with the catalogue's views (catalog.representation), so a list of hits costs a join, not a model per
-hit. Used by the search faces (`/api/search`, `/v1/search`), whose items are the same for every caller."""
+hit. Used by the search faces (`/api/search`, `/v1/search`) and `/v1/tracks/{id}`, whose items are the same
+for every caller."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import orjson
+from sqlalchemy.orm import Session
+
+from encore import catalog
+
+
+def kept(session: Session, key: tuple[str | int, ...], build: Callable[[], bytes], *, keep: bool) -> bytes:
+    """A part with absolute hrefs (`/v1`'s): kept, under `key`, only when it was written for the configured
+    public address (`keep`); for any other Host it is built and not kept, so a client sending made-up Hosts
+    cannot churn the bounded cache that every face reads (it still sees its own host in the hrefs)."""
+    return catalog.representation(session, key, build) if keep else build()
 
 
 def text(value: str | None) -> bytes:

@@ -333,3 +333,20 @@ def test_playlist_modify_private_cannot_publish_a_private_playlist(client: TestC
         == 200
     )
     assert client.put(f"/v1/playlists/{playlist}", json={"public": True}, headers=bearer(both)).status_code == 200
+
+
+def test_malformed_requests_count_in_the_apps_rate_window(api: tuple[TestClient, Container], app: App) -> None:
+    """A request refused for its parameters passed the same gate as a read: it is counted, and once the window
+    is full it is 429, not 400 (an app sending malformed ids cannot use the API past its limit)."""
+    client, c = api
+    with transaction(c.sessions) as s:
+        row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == app.client_id))
+        assert row is not None
+        row.rate_limit = 3
+    token = client_token(client, app)
+    answers = [client.get("/v1/tracks/not-an-id", headers=bearer(token)) for _ in range(4)]
+    assert [r.status_code for r in answers] == [400, 400, 400, 429]
+    assert answers[-1].json()["error"]["status"] == 429 and 1 <= int(answers[-1].headers["retry-after"]) <= 30
+    assert client.get("/v1/search?q=a&type=nothing", headers=bearer(token)).status_code == 429
+    assert client.get("/v1/browse/new-releases?limit=0", headers=bearer(token)).status_code == 429
+    assert client.get("/v1/tracks/not-an-id", headers=bearer("not-a-token")).status_code == 401  # who first

@@ -7,9 +7,18 @@ from sqlalchemy.orm import Session
 
 from encore import catalog, oauth
 from encore.kernel import ValidationFailed, is_public_id
+from encore.web import _spliced as spliced
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
-from encore.web.spotify._edge import ERROR_RESPONSES, AnyToken, AnyTokenGate, SpotifyRoute, base_url, ids_param
+from encore.web.spotify._edge import (
+    ERROR_RESPONSES,
+    AnyToken,
+    AnyTokenGate,
+    SpotifyRoute,
+    address,
+    base_url,
+    ids_param,
+)
 from encore.web.spotify._playable import mark_playable, playable_json
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import album_full, album_simple, artist_full, paging, track_full, track_simple
@@ -32,7 +41,7 @@ def _valid(public_id: str, what: str) -> str:
 
 @router.get("/tracks/{id}", summary="Get a track", response_model=s.Track)
 async def track(request: Request, gate: AnyTokenGate, id: Id, market: Market = None) -> Response:
-    base, clock = base_url(request), container(request).clock
+    (base, public), clock = address(request), container(request).clock
 
     def read(session: Session, access: oauth.Access) -> bytes:
         def made() -> bytes:
@@ -40,9 +49,9 @@ async def track(request: Request, gate: AnyTokenGate, id: Id, market: Market = N
             full = track_full(base, view, catalog.album_summary(session, album_id=view.album_id))
             return full.model_dump_json().encode()
 
-        # Built once per track and address, kept until the catalogue changes (catalog.representation);
+        # Built once per track, kept until the catalogue changes (for the public address only: _spliced.kept);
         # only `is_playable` is the caller's own.
-        body = catalog.representation(session, ("v1/tracks", base, id), made)
+        body = spliced.kept(session, ("v1/tracks", id), made, keep=public)
         return playable_json(session, user_id=access.user_id, now=clock.now(), track_id=id, body=body)
 
     return Response(await gate.run(read), media_type="application/json")

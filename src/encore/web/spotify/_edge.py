@@ -77,16 +77,10 @@ class SpotifyRoute(APIRoute):
 
 async def _authorised_first(request: Request, wanted: list[str] | None) -> None:
     """A request with bad parameters is answered 400 only if its token would have been accepted: who is asking
-    comes before what they asked (a bad token with a malformed id is 401, as on every other request)."""
-    if wanted is None:
-        return  # a route that takes no token
-    token, c = _bearer(request), container(request)
-    await run_read(c, _check_only, c, token, wanted)
-
-
-def _check_only(c: Container, token: str, wanted: list[str]) -> None:
-    with c.sessions() as session, session.begin():
-        oauth.check_access(session, token=token, scopes=wanted, now=c.clock.now())
+    comes before what they asked (a bad token with a malformed id is 401, as on every other request). The
+    same Gate as a read's, so a malformed request counts in the app's rate window too (429 when it is full)."""
+    if wanted is not None:  # None: a route that takes no token
+        await Gate(request, _bearer(request), wanted).check()
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -109,6 +103,13 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def address(request: Request) -> tuple[str, bool]:
+    """The base of this request's hrefs, and whether it is the configured public base URL (answers written for
+    it may be kept and shared; those for any other Host may not: `_spliced.kept`)."""
+    base = base_url(request)
+    return base, base == container(request).settings.public_base_url.rstrip("/")
+
+
 def _bearer(request: Request) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
@@ -119,11 +120,15 @@ def _bearer(request: Request) -> str:
 def _checked(session: Session, request: Request, token: str, wanted: list[str]) -> oauth.Access:
     """The token (every request: a revoked one fails on the next), its scopes, the app's rate window."""
     c = container(request)
-    access = oauth.check_access(session, token=token, scopes=wanted, now=c.clock.now())
+    access = _admitted(c, oauth.check_access(session, token=token, scopes=wanted, now=c.clock.now()))
+    flush_usage(session, c.app_rates, now=c.clock.now())
+    return access
+
+
+def _admitted(c: Container, access: oauth.Access) -> oauth.Access:
     decision = c.app_rates.hit(access.app_id, access.rate_limit)
     if not decision.allowed:
         raise RateLimited(decision.retry_after)
-    flush_usage(session, c.app_rates, now=c.clock.now())
     return access
 
 
@@ -139,8 +144,10 @@ def needs(*alternatives: str) -> Callable[..., oauth.Access]:
 
 
 class Gate:
-    """A hot read's way in: the same checks as `needs`, made in the read's own thread hop and transaction
-    (a sync dependency, the request's session and a sync handler took four hops through the thread pool).
+    """A hot read's way in: the same checks as `needs`, made in the read's own thread hop (a sync dependency,
+    the request's session and a sync handler took four hops through the thread pool). The token is read on
+    the connection's DB-API cursor (`oauth.check_bearer`), not through an ORM session: the session a read
+    gets is bound to that same connection and costs nothing until the read uses it (a kept answer may not).
     The read function gets the session only through `run`, after the checks have passed."""
 
     def __init__(self, request: Request, token: str, wanted: list[str]) -> None:
@@ -149,9 +156,23 @@ class Gate:
     async def run(self, read: Callable[[Session, oauth.Access], T]) -> T:
         return await run_read(container(self._request), self._in_thread, read)
 
+    async def check(self) -> None:
+        """The checks alone (a request refused for its parameters still counts against the app's window)."""
+        await self.run(_nothing)
+
     def _in_thread(self, read: Callable[[Session, oauth.Access], T]) -> T:
-        with container(self._request).sessions() as session, session.begin():
-            return read(session, _checked(session, self._request, self._token, self._wanted))
+        c = container(self._request)
+        with c.engine.connect() as conn, c.sessions(bind=conn) as session:
+            access = oauth.check_bearer(conn, token=self._token, scopes=self._wanted, now=c.clock.now())
+            out = read(session, _admitted(c, access))
+            flush_usage(session, c.app_rates, now=c.clock.now())
+            if session.in_transaction():  # the usage counts, when flushed (a read writes nothing)
+                session.commit()
+            return out
+
+
+def _nothing(_session: Session, _access: oauth.Access) -> None:
+    return None
 
 
 def gated(*alternatives: str) -> Callable[[Request], Coroutine[Any, Any, Gate]]:

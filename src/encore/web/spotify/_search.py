@@ -1,7 +1,8 @@
 """/v1/search: Spotify's search over the catalogue's one search (catalog.search_catalogue).
 
 One hop to a read thread, the token checked there (`AnyTokenGate`). Each hit's Spotify object is written
-once per address (its hrefs are absolute) and kept with the catalogue's views; a response splices them, and
+once (its hrefs are absolute: kept only for the configured public address, `_spliced.kept`) and kept with
+the catalogue's views; a response splices them, and
 only `is_playable` is the caller's own: the stream decision's locks (`playback.locked_tracks`), read for the
 page's tracks on every request, never kept.
 """
@@ -20,7 +21,7 @@ from encore.kernel import ValidationFailed
 from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
-from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, base_url
+from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
 from encore.web.spotify._shapes import album_simple, artist_full, track_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
@@ -43,7 +44,7 @@ async def search(
     ] = None,
 ) -> Response:
     """Prefix, case- and accent-insensitive. `playlist`, `show`, `episode` and `audiobook` types are refused."""
-    base, clock = base_url(request), container(request).clock
+    (base, public), clock = address(request), container(request).clock
     cache = container(request).catalogue_cache
 
     def read(session: Session, access: oauth.Access) -> bytes:
@@ -55,8 +56,9 @@ async def search(
         )
 
         def item(kind: str, public_id: str, write: Callable[[], BaseModel]) -> bytes:
-            key = ("v1/search", base, kind, public_id)
-            return catalog.representation(session, key, lambda: write().model_dump_json().encode())
+            return spliced.kept(
+                session, ("v1/search", kind, public_id), lambda: write().model_dump_json().encode(), keep=public
+            )
 
         query = f"{base}/v1/search?{urlencode({'q': q, 'type': type})}"
 

@@ -1,0 +1,52 @@
+"""`db.Plain`: a Core SELECT on the DB-API cursor answers what Core answers, on SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy.exc import DBAPIError
+
+from encore.db import Plain, UTCDateTime, connection_of, create_db_engine, make_sessionmaker
+
+meta = MetaData()
+things = Table(
+    "plain_things",
+    meta,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(20)),
+    Column("flag", Boolean),
+    Column("at", UTCDateTime()),
+)
+WHEN = datetime(2026, 12, 3, 14, 0, 0, 123456, tzinfo=UTC)
+BY_NAMES = Plain(
+    select(things.c.id, things.c.flag.label("on"), things.c.at)
+    .where(things.c.name.in_(bindparam("names", expanding=True)), things.c.id > 0)
+    .order_by(things.c.id),
+    expanding="names",
+)
+
+
+def test_rows_are_typed_as_through_core_on_both_databases(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(things.insert(), [{"id": i, "name": f"n{i}", "flag": i % 2 == 0, "at": WHEN} for i in range(1, 6)])
+    with engine.connect() as conn:
+        core = conn.execute(BY_NAMES._statement, {"names": ["n1", "n2", "n4"]}).all()
+        plain = BY_NAMES.rows(conn, {"names": ["n1", "n2", "n4"]})
+        assert (
+            [tuple(r) for r in plain]
+            == [tuple(r) for r in core]
+            == [(1, False, WHEN), (2, True, WHEN), (4, True, WHEN)]
+        )
+        assert plain[1].on is True and plain[1].at.tzinfo is not None  # named, a bool and an aware datetime
+        assert BY_NAMES.rows(conn, {"names": ["n3"]})[0].id == 3  # another length: its own statement
+        assert BY_NAMES.first(conn, {"names": ["none"]}) is None
+        with pytest.raises(ValueError, match="1 to 200"):
+            BY_NAMES.rows(conn, {"names": []})
+    with engine.connect() as conn, make_sessionmaker(engine)(bind=conn) as session:  # a hot read's session
+        assert connection_of(session) is conn
+    meta.drop_all(engine)
+    with engine.connect() as conn, pytest.raises(DBAPIError):  # a driver error leaves as Core's would
+        BY_NAMES.rows(conn, {"names": ["n1"]})
+    engine.dispose()
