@@ -52,7 +52,7 @@ class RawStatement:
         }
         columns = tuple(
             column.type._cached_result_processor(dialect, None)
-            for column in self._statement.selected_columns  # type: ignore[attr-defined]
+            for column in getattr(self._statement, "selected_columns", ())  # a bare text() has none
         )
         return _Compiled(compiled.string, names, positional, defaults, binders, columns)
 
