@@ -37,7 +37,16 @@ def make_app() -> EncoreASGI:
     at = next(i for i, r in enumerate(api.router.routes) if "/api/tracks/{track_id}" in paths(r))
     api.router.routes.insert(at + 1, const_route)
 
-    return EncoreASGI(api, make_stream_endpoint(c))
+    rest = _rest_endpoint(c)  # the product's raw Subsonic GET path, where the tree has one
+    return EncoreASGI(api, make_stream_endpoint(c), **({"rest": rest} if rest else {}))
+
+
+def _rest_endpoint(c: object) -> object:
+    try:
+        from encore.web.subsonic import make_rest_endpoint  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # an older tree, run alternately by bench.catalog.server_cpu
+        return None
+    return make_rest_endpoint(c)
 
 
 def main() -> None:

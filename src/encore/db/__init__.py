@@ -5,12 +5,14 @@ from encore.db._engine import create_db_engine, is_busy, make_sessionmaker, reac
 from encore.db._lanes import Lanes, lanes_for
 from encore.db._migrate import alembic_config, upgrade_to_head
 from encore.db._plain import Plain, connection_of
+from encore.db._raw import RawStatement
 from encore.db._types import UTCDateTime
 
 __all__ = [
     "Base",
     "Lanes",
     "Plain",
+    "RawStatement",
     "TimestampMixin",
     "UTCDateTime",
     "alembic_config",

@@ -7,12 +7,14 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, text
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from encore.catalog import Album, AlbumArtist, AlbumGenre, AlbumSummary, Artist, Genre, Track, built_at, cache_for
+from encore.catalog import Album, AlbumGenre, AlbumSummary, CatalogueCache, Genre, Track, built_at, cache_for
+from encore.db import RawStatement
 from encore.history import Play, visible
 from encore.kernel import ValidationFailed
+from encore.library._keyset import KEYED, keyed_page
 from encore.library._listening import _any_ad_album, _not_ad_album, _ordered_albums, _sample_ids
 from encore.library._models import SavedAlbum
 from encore.library._ratings import Rating
@@ -29,11 +31,6 @@ ALBUM_LISTS = (
     "byYear",
     "byGenre",
 )
-_SQLITE_BY_ARTIST = (
-    "SELECT aa.album_id FROM artists a CROSS JOIN album_artists aa ON aa.artist_id = a.id AND aa.position = 0 "
-    "{where}ORDER BY a.sort_name, a.id LIMIT :limit OFFSET :offset"
-)
-_SQLITE_NOT_AD = "WHERE aa.album_id NOT IN (SELECT id FROM albums WHERE is_ad = 1 OR status <> 'published') "
 RANDOM_POOL, RANDOM_POOL_SECONDS = 400, 60  # random album lists: drawn from 400 albums, redrawn each minute
 
 
@@ -91,41 +88,43 @@ def album_list(
         raise ValidationFailed(f"type must be one of {', '.join(ALBUM_LISTS)}", code="bad_list_type")
     if kind == "random":
         return _ordered_albums(session, _random_album_ids(session, limit))
-    ads = _any_ad_album(session)
+    cache = cache_for(session)
+    ads = _any_unlisted(session, cache)
+    if kind in KEYED:
+        return _ordered_albums(session, keyed_page(session, cache, kind=kind, ads=ads, limit=limit, offset=offset))
     params = {"user_id": user_id, "limit": limit, "offset": offset}
     if kind in ("byYear", "byGenre"):
         query = _filtered(kind, from_year=from_year, to_year=to_year, genre=genre)
         if ads:
             query = query.where(_not_ad_album(query.selected_columns[0]))
         statement: Any = query.limit(bindparam("limit")).offset(bindparam("offset"))
-    else:
-        statement = _list_statement(kind, ads, session.get_bind().dialect.name == "sqlite")
-    # Core, not the ORM: album ids only, and the ORM layer around execute cost more than these reads (#16)
-    return _ordered_albums(session, list(session.connection().execute(statement, params).scalars()))
+        return _ordered_albums(session, list(session.connection().execute(statement, params).scalars()))
+    # On the DB-API cursor: album ids only, and SQLAlchemy's execute path cost more than these reads (#16)
+    rows = _list_statement(kind, ads).rows(session.connection(), params)
+    return _ordered_albums(session, [row[0] for row in rows])
+
+
+def _any_unlisted(session: Session, cache: CatalogueCache | None) -> bool:
+    """Whether any album is unlisted (an ad, a draft, a withdrawn release): a catalogue fact, kept with the
+    catalogue's views (every change to an album's flags or status moves the catalogue's version)."""
+    if cache is None:
+        return _any_ad_album(session)
+    found = cache.views.get(("library", "any_unlisted_album"))
+    if not isinstance(found, bool):
+        generation = built_at(session, cache)
+        found = _any_ad_album(session)
+        cache.views.put(("library", "any_unlisted_album"), found, built_at=generation)
+    return found
 
 
 @lru_cache(maxsize=32)
-def _list_statement(kind: str, ads: bool, sqlite: bool) -> Any:
+def _list_statement(kind: str, ads: bool) -> RawStatement:
     """The album ids of one list kind, paged by the bound `limit` and `offset` (and `user_id` for the
-    listener's own lists): built once per kind, not per request."""
-    if kind == "alphabeticalByArtist" and sqlite:
-        # Walk artists in sort_name order (its index) and each artist's albums through album_artists'
-        # artist_id index: no sort of the whole table. Without statistics SQLite prefers a full scan
-        # and a temp sort (300 ms on 100,000 albums); its CROSS JOIN keeps this join order (13 ms).
-        return text(_SQLITE_BY_ARTIST.format(where=_SQLITE_NOT_AD if ads else ""))
+    listener's own lists): built and compiled once per kind, not per request."""
     user: Any = bindparam("user_id")
     query: Select[Any]
     if kind == "newest":
         query = select(Album.id).order_by(Album.id.desc())  # ids grow as ingest adds albums: newest first
-    elif kind == "alphabeticalByName":
-        query = select(Album.id).order_by(Album.title, Album.id)
-    elif kind == "alphabeticalByArtist":
-        query = (
-            select(AlbumArtist.album_id)
-            .select_from(Artist)
-            .join(AlbumArtist, (AlbumArtist.artist_id == Artist.id) & (AlbumArtist.position == 0))
-            .order_by(Artist.sort_name, Artist.id, AlbumArtist.album_id)
-        )
     elif kind == "starred":
         query = (
             select(SavedAlbum.album_id)
@@ -149,4 +148,4 @@ def _list_statement(kind: str, ads: bool, sqlite: bool) -> Any:
         )
     if ads:  # every list selects album ids first: ads leave before LIMIT/OFFSET, so pages stay full
         query = query.where(_not_ad_album(query.selected_columns[0]))
-    return query.limit(bindparam("limit")).offset(bindparam("offset"))
+    return RawStatement(query.limit(bindparam("limit")).offset(bindparam("offset")))

@@ -12,14 +12,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Integer, Select, bindparam, cast, func, literal_column, null, select, union_all
+from sqlalchemy import Integer, Select, bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, Artist, Track
-from encore.db import UTCDateTime
-from encore.history import Play, visible
+from encore.db import RawStatement, UTCDateTime
 from encore.kernel import is_public_id
 from encore.library._models import SavedAlbum, SavedArtist, SavedTrack
+from encore.library._own_plays import own_listens
 from encore.library._ratings import Rating
 
 _SAVED: dict[str, tuple[Any, Any, Any]] = {
@@ -58,52 +58,49 @@ def _no_number() -> Any:
     return cast(null(), Integer)
 
 
-def _saved(kind: str) -> Select[Any]:
+def _slots(kind: str, n: int) -> list[Any]:
+    # n bound parameters (`album0`, `album1`...), not one expanding parameter: the SQL is then the same on
+    # every request with this many slots, so it is compiled once (RawStatement). Unused slots repeat an id.
+    return [bindparam(f"{kind}{i}") for i in range(n)]
+
+
+def _saved(kind: str, n: int) -> Select[Any]:
     saved, model, column = _SAVED[kind]
     return (
         select(_tag(f"s{kind}").label("tag"), model.public_id, saved.saved_at.label("at"), _no_number().label("n"))
         .join(saved, column == model.id)
-        .where(saved.user_id == bindparam("user_id"), model.public_id.in_(bindparam(kind, expanding=True)))
+        .where(saved.user_id == bindparam("user_id"), model.public_id.in_(_slots(kind, n)))
     )
 
 
-def _rated(kind: str) -> Select[Any]:
+def _rated(kind: str, n: int) -> Select[Any]:
     model = _SAVED[kind][1]
     return (
         select(_tag(f"r{kind}"), model.public_id, _no_time(), Rating.rating)
         .join(Rating, Rating.item_id == model.id)
-        .where(
-            Rating.user_id == bindparam("user_id"),
-            Rating.kind == kind,
-            model.public_id.in_(bindparam(kind, expanding=True)),
-        )
+        .where(Rating.user_id == bindparam("user_id"), Rating.kind == kind, model.public_id.in_(_slots(kind, n)))
     )
 
 
-def _played() -> Select[Any]:
-    return (
-        select(_tag("ptrack"), Track.public_id, _no_time(), func.count(Play.id))
-        .join(Play, Play.track_id == Track.id)
-        .where(
-            Track.public_id.in_(bindparam("track", expanding=True)),
-            Play.user_id == bindparam("user_id"),
-            Play.is_listen.is_(True),
-            visible(),
-        )
-        .group_by(Track.public_id)
-    )
+def _played(n: int) -> Select[Any]:
+    return own_listens(_tag("ptrack"), _no_time(), Track.public_id.in_(_slots("track", n)))
 
 
-@lru_cache(maxsize=16)
-def _statement(kinds: tuple[str, ...], plays: bool) -> CompoundSelect[Any]:
-    """Built once per shape and reused: building the expression and its cache key each time cost more
-    CPU than running it (the ids are bound parameters, not part of the statement)."""
+def _bucket(n: int) -> int:
+    """Slots for n ids: the next power of two (at least 4), so a few shapes cover every page size."""
+    return max(4, 1 << (n - 1).bit_length())
+
+
+@lru_cache(maxsize=64)
+def _statement(shape: tuple[tuple[str, int], ...], plays: bool) -> RawStatement:
+    """Built and compiled once per shape (kinds and their slot counts) and reused: building the expression and
+    its cache key each time cost more CPU than running it (the ids are bound parameters)."""
     parts: list[Select[Any]] = []
-    for kind in kinds:
-        parts += [_saved(kind), _rated(kind)]
-    if plays:
-        parts.append(_played())
-    return union_all(*parts)
+    for kind, n in shape:
+        parts += [_saved(kind, n), _rated(kind, n)]
+        if plays and kind == "track":
+            parts.append(_played(n))
+    return RawStatement(union_all(*parts))
 
 
 def _album_parts() -> list[Select[Any]]:
@@ -125,16 +122,13 @@ def _album_parts() -> list[Select[Any]]:
         select(_tag("rtrack"), Track.public_id, _no_time(), Rating.rating)
         .join(Rating, Rating.item_id == Track.id)
         .where(Rating.user_id == user, Rating.kind == "track", on_album),
-        select(_tag("ptrack"), Track.public_id, _no_time(), func.count(Play.id))
-        .join(Play, Play.track_id == Track.id)
-        .where(Play.user_id == user, Play.is_listen.is_(True), visible(), on_album)
-        .group_by(Track.public_id),
+        own_listens(_tag("ptrack"), _no_time(), on_album),
     ]
 
 
 @lru_cache(maxsize=1)
-def _album_statement() -> CompoundSelect[Any]:
-    return union_all(*_album_parts())
+def _album_statement() -> RawStatement:
+    return RawStatement(union_all(*_album_parts()))
 
 
 def album_annotations(session: Session, *, user_id: int, album_id: str) -> Annotations:
@@ -142,7 +136,7 @@ def album_annotations(session: Session, *, user_id: int, album_id: str) -> Annot
     statement and its compiled form are the same on every request (nothing expanded per request)."""
     if not is_public_id(album_id):
         return Annotations()
-    return _collect(session.connection().execute(_album_statement(), {"user_id": user_id, "album": album_id}))
+    return _collect(_album_statement().rows(session.connection(), {"user_id": user_id, "album": album_id}))
 
 
 def _collect(rows: Any) -> Annotations:
@@ -173,10 +167,12 @@ def annotations(
         kind: list(dict.fromkeys(i for i in ids if is_public_id(i)))
         for kind, ids in (("track", tracks), ("album", albums), ("artist", artists))
     }
-    kinds = tuple(kind for kind, ids in wanted.items() if ids)
-    if not kinds:
+    shape = tuple((kind, _bucket(len(ids))) for kind, ids in wanted.items() if ids)
+    if not shape:
         return Annotations()
-    statement = _statement(kinds, plays and bool(wanted["track"]))
-    params = {"user_id": user_id, **{kind: wanted[kind] for kind in kinds}}
-    # Core, not the ORM: the rows are plain columns, and the ORM layer around execute cost more than the query
-    return _collect(session.connection().execute(statement, params))
+    params: dict[str, Any] = {"user_id": user_id}
+    for kind, n in shape:
+        ids = wanted[kind]
+        params.update({f"{kind}{i}": ids[min(i, len(ids) - 1)] for i in range(n)})
+    # On the DB-API cursor, not through SQLAlchemy's execute path, which cost more than the query (#16)
+    return _collect(_statement(shape, plays and bool(wanted["track"])).rows(session.connection(), params))

@@ -5,6 +5,8 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import ForeignKey, Integer, String, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.catalog import Album, Artist, Track
@@ -35,15 +37,21 @@ def set_rating(session: Session, *, user_id: int, kind: RatedKind, item_id: str,
     row_id = resolve(session, _MODELS[kind], [item_id], music_only=rating > 0).get(item_id)
     if row_id is None:
         raise NotFound(f"no such {kind}")
-    existing = session.get(Rating, (user_id, kind, row_id))
+    key = (Rating.user_id == user_id) & (Rating.kind == kind) & (Rating.item_id == row_id)
     if rating == 0:
-        if existing is not None:
-            session.delete(existing)
-    elif existing is None:
-        session.add(Rating(user_id=user_id, kind=kind, item_id=row_id, rating=rating, rated_at=now))
-    else:
-        existing.rating, existing.rated_at = rating, now
-    session.flush()
+        session.execute(delete(Rating).where(key))
+        return
+    # One upsert, not read-then-insert: two ratings of one item at once both read "not rated" and the second
+    # insert was a duplicate key (a 500 on setRating). The later write wins, as with one after the other.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = {"user_id": user_id, "kind": kind, "item_id": row_id, "rating": rating, "rated_at": now}
+    statement = insert(Rating).values(values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Rating.user_id, Rating.kind, Rating.item_id],
+            set_={"rating": statement.excluded.rating, "rated_at": statement.excluded.rated_at},
+        )
+    )
 
 
 def ratings_for(session: Session, *, user_id: int, kind: RatedKind, ids: Sequence[str]) -> dict[str, int]:

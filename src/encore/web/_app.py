@@ -51,6 +51,7 @@ from encore.web.listenbrainz import routers as listenbrainz_routers
 from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE
 from encore.web.spotify import include_v1
 from encore.web.spotify import install as install_spotify
+from encore.web.subsonic import is_rest_get, make_rest_endpoint
 from encore.web.subsonic import router as subsonic_router
 
 
@@ -114,12 +115,18 @@ class EncoreASGI:
     container, every request carries it in its scope (what `_deps.container` reads before `app.state`)."""
 
     def __init__(
-        self, api: ASGIApp, stream: ASGIApp, container: Container | None = None, listens: ASGIApp | None = None
+        self,
+        api: ASGIApp,
+        stream: ASGIApp,
+        container: Container | None = None,
+        listens: ASGIApp | None = None,
+        rest: ASGIApp | None = None,
     ) -> None:
         self.api = SecurityHeaders(api)
         self.stream = stream
         self.container = container
         self.listens = SecurityHeaders(listens) if listens is not None else None
+        self.rest = SecurityHeaders(rest) if rest is not None else None  # Subsonic's GETs (web.subsonic._asgi)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.container is not None:
@@ -130,6 +137,8 @@ class EncoreASGI:
             await self.stream(scope, receive, send)
         elif self.listens is not None and scope["path"] == SUBMIT_PATH and scope["method"] == "POST":
             await self.listens(scope, receive, send)
+        elif self.rest is not None and is_rest_get(scope):
+            await self.rest(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 
@@ -138,7 +147,7 @@ def create_app(c: Container) -> EncoreASGI:
     caps = {"upload_cap": c.settings.max_upload_bytes, "import_cap": portability.MAX_UPLOAD_BYTES}
     api = BodyLimit(_shared_api(), **caps, listens_cap=MAX_PAYLOAD_SIZE)
     listens = BodyLimit(make_submit_endpoint(c), **caps, listens_cap=MAX_PAYLOAD_SIZE)
-    return EncoreASGI(api, make_stream_endpoint(c), c, listens)
+    return EncoreASGI(api, make_stream_endpoint(c), c, listens, make_rest_endpoint(c))
 
 
 def serve_app() -> EncoreASGI:

@@ -84,10 +84,12 @@ def marks(
     )
 
 
-def _ready(ctx: Ctx, key: tuple[str, str], build: Callable[[], Payload]) -> Ready:
+def _ready(
+    ctx: Ctx, key: tuple[str, str], build: Callable[[], Payload], cache: catalog.CatalogueCache | None = None
+) -> Ready:
     """A view's Subsonic shape without the caller's marks, built (and written, see Ready) once and kept with
-    the catalogue's views, so it goes when the catalogue changes."""
-    cache = catalog.cache_for(ctx.session)
+    the catalogue's views, so it goes when the catalogue changes. A page passes the `cache` it checked once."""
+    cache = cache or catalog.cache_for(ctx.session)
     found = cache.views.get(("subsonic", *key)) if cache else None
     if not isinstance(found, Ready):
         generation = catalog.built_at(ctx.session, cache) if cache else 0
@@ -119,8 +121,9 @@ def album_payloads(
     ctx: Ctx, albums: list[catalog.AlbumSummary], notes: library.Annotations | None = None
 ) -> list[Payload | Ready]:
     notes = notes or marks(ctx, albums=[a.id for a in albums])
+    cache = catalog.cache_for(ctx.session)  # checked once for the page, not once per album
     return [
-        _album_item(_ready(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms)), a, notes)
+        _album_item(_ready(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms), cache), a, notes)
         for a in albums
     ]
 
@@ -129,7 +132,8 @@ def song_payloads(
     ctx: Ctx, tracks: list[catalog.TrackView], notes: library.Annotations | None = None
 ) -> list[Payload | Ready]:
     notes = notes or marks(ctx, tracks=[t.id for t in tracks])
-    return [_song_item(_ready(ctx, ("song", t.id), partial(_map.song, t, plays=0)), t, notes) for t in tracks]
+    cache = catalog.cache_for(ctx.session)
+    return [_song_item(_ready(ctx, ("song", t.id), partial(_map.song, t, plays=0), cache), t, notes) for t in tracks]
 
 
 def _album_songs(ctx: Ctx, page: catalog.AlbumPage) -> tuple[Ready, ...]:

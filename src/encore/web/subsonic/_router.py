@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError
 
+from encore.bootstrap import Container
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.state import StateUnavailable
 from encore.web._deps import container
@@ -43,10 +44,9 @@ def _mapped(exc: EncoreError) -> SubsonicError:
     return SubsonicError(GENERIC, exc.message)
 
 
-def _run(request: Request, name: str, params: Params) -> Response:
+def _run(c: Container, name: str, params: Params) -> Response:
     if name.lower() in PUBLIC_METHODS:
         return render(envelope(extensions_payload()), fmt=_fmt(params), callback=params.get("callback"))
-    c = container(request)
     handler = HANDLERS.get(name.lower())
     with c.sessions() as session, session.begin():
         now = c.clock.now()
@@ -68,17 +68,22 @@ def _fmt(params: Params) -> str:
 
 @router.api_route("/rest/{name}", methods=["GET", "POST"])
 async def subsonic(name: str, request: Request) -> Response:
-    name = name.removesuffix(".view")
     pairs = list(request.query_params.multi_items())
     if request.method == "POST" and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
         pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    params = Params(pairs)
+    return await answer(container(request), name, Params(pairs))
+
+
+async def answer(c: Container, name: str, params: Params) -> Response:
+    """One Subsonic call, in its lane (reads or writes), wrapped in the envelope; errors in Subsonic's shape.
+    The FastAPI route (GET and POSTed forms) and the raw GET path (`_asgi`) both answer through here."""
+    name = name.removesuffix(".view")
     try:
         lane = run_write if name.lower() in WRITES else run_read
-        return await lane(container(request), _run, request, name, params)
+        return await lane(c, _run, c, name, params)
     except SubsonicError as exc:
         return error_response(exc, fmt=_fmt(params), callback=params.get("callback"))
     except EncoreError as exc:
