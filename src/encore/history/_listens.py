@@ -13,8 +13,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from encore.history._counter import count_written
 from encore.history._imports import visible
 from encore.history._match import catalogue_matches, catalogue_text, text_key
 from encore.history._models import Play, PlayingNow
@@ -186,16 +188,26 @@ def _execute(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     if not rows:
         return 0
     conn = session.connection()
-    sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
     raw = conn.connection.driver_connection
     if conn.dialect.name != "sqlite" or len(rows) < ROOMY_AT or raw is None:
-        return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
+        return insert_counted(conn, rows)
     before = int(raw.execute("PRAGMA cache_size").fetchone()[0])
     raw.execute(f"PRAGMA cache_size=-{int(ROOMY_CACHE_KIB)}")
     try:
-        return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
+        return insert_counted(conn, rows)
     finally:  # dirty pages stay until the commit writes them; the clean ones beyond the usual size go now
         raw.execute(f"PRAGMA cache_size={before}")
+
+
+def insert_counted(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """The one raw insert into `plays` (rows in `_COLUMNS` order and the driver's form); how many were new.
+    On SQLite the new rows' listens join the per-track counters in one grouped statement (history/_counter.py),
+    and only when a row has a catalogue track: an import of unknown tracks pays nothing for them."""
+    sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
+    written = int(conn.exec_driver_sql(sql, list(rows)).rowcount)
+    if any(r[2] is not None for r in rows):
+        count_written(conn, written=written)
+    return written
 
 
 # json.dumps with any option builds a new encoder per call: a tenth of an import's time (#17)
