@@ -163,8 +163,8 @@ def test_every_writer_counts_its_new_listens_once(container: Container) -> None:
         history.queue_listens(s, user_id=user, listens=_listens(["T0"], AT), source="api", now=NOW)
         assert history.write_queued(s) == 2
     with transaction(container.sessions) as s:  # a play reported by the player, a listen from its first report
-        report = history.PlayReport(client_play_id="player-1", track_id=tracks[1], started_at=NOW - timedelta(minutes=5),
-                                    ms_played=200_000, state="ended", track_duration_ms=210_000)  # fmt: skip
+        report = history.PlayReport(client_play_id="player-1", track_id=tracks[1], ms_played=200_000, state="ended",
+                                    started_at=NOW - timedelta(minutes=5), track_duration_ms=210_000)  # fmt: skip
         history.report_play(s, user_id=user, report=report, now=NOW)
     with transaction(container.sessions) as s:  # rows the ORM adds (a test's, the demo's)
         s.add(Play(user_id=user, client_play_id="orm-1", track_id=tracks[2], started_at=AT, updated_at=AT,

@@ -27,7 +27,7 @@ from encore.history._listens import (
     insert_counted,
     play_id,
 )
-from encore.history._match import catalogue_matches, text_key
+from encore.history._match import catalogue_matches, match_key, text_key
 from encore.history._models import Play
 
 
@@ -111,7 +111,7 @@ def prepare_import_rows(
         at: Any = started if sqlite else datetime.fromisoformat(started).replace(tzinfo=UTC)
         full.append(
             (user_id, pid, track_id, at, stamp, ms, "ended", False, "import", True, artist, track, release, isrc,
-             None if track_id is not None else key, None, extra, import_id)
+             None if track_id is not None else match_key(key), None, extra, import_id)
         )  # fmt: skip
     return full
 
