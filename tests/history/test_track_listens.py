@@ -140,3 +140,36 @@ def test_a_match_and_a_publish_at_once_count_the_listen_once(container: Containe
 def _publish(container: Container, import_id: int, out: list[bool]) -> None:
     with transaction(container.sessions) as s:
         out.append(history.publish_import(s, import_id=import_id, now=NOW))
+
+
+def test_every_writer_counts_its_new_listens_once(container: Container) -> None:
+    """SQLite has no insert trigger any more (migration import8_1): each writer counts its statement's rows.
+    A batch whose duplicates and already-kept listens are skipped in the middle, queued singles, a reported
+    play and the ORM's rows must leave the counters equal to the visible listens."""
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="writers", password="writers-pass-1").id
+        band = f.artist(s, "Band")
+        album = f.album(s, "Album", band)
+        tracks = [f.track(s, f"T{i}", album, [band], i + 1).id for i in range(3)]
+    titles = ["T0", "T1", "Unknown", "T2", "T0"]
+    with transaction(container.sessions) as s:
+        history.submit_listens(s, user_id=user, listens=_listens(titles[:2], AT), source="api", now=NOW)
+    with transaction(container.sessions) as s:  # the first two kept already, a duplicate inside the request
+        batch = _listens(titles, AT) + _listens(["T1"], AT + timedelta(minutes=5))
+        assert history.submit_listens(s, user_id=user, listens=batch, source="api", now=NOW) == 3
+    with transaction(container.sessions) as s:  # the writer's queued singles, one of them kept already
+        history.queue_listens(s, user_id=user, listens=_listens(["T2", "T2"], AT + timedelta(days=1)), source="api",
+                              now=NOW)  # fmt: skip
+        history.queue_listens(s, user_id=user, listens=_listens(["T0"], AT), source="api", now=NOW)
+        assert history.write_queued(s) == 2
+    with transaction(container.sessions) as s:  # a play reported by the player, a listen from its first report
+        report = history.PlayReport(client_play_id="player-1", track_id=tracks[1], ms_played=200_000, state="ended",
+                                    started_at=NOW - timedelta(minutes=5), track_duration_ms=210_000)  # fmt: skip
+        history.report_play(s, user_id=user, report=report, now=NOW)
+    with transaction(container.sessions) as s:  # rows the ORM adds (a test's, the demo's)
+        s.add(Play(user_id=user, client_play_id="orm-1", track_id=tracks[2], started_at=AT, updated_at=AT,
+                   ms_played=200_000, state="ended", is_listen=True))  # fmt: skip
+        s.add(Play(user_id=user, client_play_id="orm-2", track_id=tracks[2], started_at=AT, updated_at=AT,
+                   ms_played=1_000, state="skipped", is_listen=False))  # fmt: skip
+    with container.sessions() as s:
+        assert _counts(s) == _visible_listens(s) == {tracks[0]: 2, tracks[1]: 2, tracks[2]: 4}

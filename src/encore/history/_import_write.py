@@ -7,10 +7,8 @@ inserts a block of them, tagged with an unpublished import, and does little else
 the ids, the times and the JSON were made in the check pass, the catalogue is read before the write lock
 is taken, and the months are marked once, at the publish (`mark_span` over the file's span).
 
-On SQLite the per-track listen counter's insert trigger is left out of that insert (dropped and created
-again inside the same write transaction, see `_without_counter_trigger`): for a hidden row it does nothing,
-yet merely firing it cost about a quarter of the insert (an AFTER INSERT trigger runs a sub-program per
-row, even when its WHEN is false). The publish counts the import's listens in one statement, as before.
+The per-track listen counters have no insert trigger on SQLite any more (migration import8_1): hidden rows
+count nothing, and the publish counts the import's listens in one statement, as before.
 """
 
 from collections.abc import Iterator, Sequence
@@ -19,19 +17,17 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore.history._imports import HistoryImport
 from encore.history._listens import (
-    _INSERT_FORMAT,
-    _INSERT_QMARK,
     PRECHECK_AT,
     PRECHECK_SAMPLE,
     _any_kept,
+    insert_counted,
     play_id,
 )
-from encore.history._match import catalogue_matches, text_key
+from encore.history._match import catalogue_matches, match_key, text_key
 from encore.history._models import Play
 
 
@@ -52,7 +48,6 @@ class ImportListen(NamedTuple):
 # artist, title, release, ISRC, text key, additional_info as JSON text (an imported listen has no duration)
 ImportRow = tuple[str, str, int, str, str, str | None, str | None, str, str | None]
 
-_COUNTER_TRIGGER = "plays_listens_ai"  # migration story_4: counts a visible listen of a catalogue track
 IMPORT_CACHE_KIB = 64 << 10  # SQLite page cache of an import's connection (see import_sessions)
 IMPORT_CHECKPOINT_PAGES = 10_000  # ~40 MB of WAL between checkpoints during an import's write pass
 
@@ -116,21 +111,18 @@ def prepare_import_rows(
         at: Any = started if sqlite else datetime.fromisoformat(started).replace(tzinfo=UTC)
         full.append(
             (user_id, pid, track_id, at, stamp, ms, "ended", False, "import", True, artist, track, release, isrc,
-             None if track_id is not None else key, None, extra, import_id)
+             None if track_id is not None else match_key(key), None, extra, import_id)
         )  # fmt: skip
     return full
 
 
 def insert_import_rows(session: Session, *, import_id: int, rows: Sequence[PlayRow]) -> int:
-    """The second half, the write: on SQLite the write lock is held from here to the commit."""
+    """The second half, the write: on SQLite the write lock is held from here to the commit. Rows of an
+    unpublished import count nothing (the publish counts them); those of one a second run of the same file
+    finds published count as they are written (history/_counter.py)."""
     if not rows:
         return 0
-    conn = session.connection()
-    sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
-    if conn.dialect.name != "sqlite":
-        return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
-    with _without_counter_trigger(conn, import_id):
-        return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
+    return insert_counted(session.connection(), rows)
 
 
 @contextmanager
@@ -178,32 +170,3 @@ def _unseen(session: Session, user_id: int, rows: Sequence[ImportRow]) -> list[I
             session.scalars(select(Play.client_play_id).where(Play.user_id == user_id, Play.client_play_id.in_(chunk)))
         )
     return [r for r in rows if r[0] not in seen]
-
-
-@contextmanager
-def _without_counter_trigger(conn: Connection, import_id: int) -> Iterator[None]:
-    """SQLite: the insert trigger of the listen counters is dropped for the body and created again with its
-    own text, all in one write transaction. No other writer can write between (SQLite has one writer; the
-    transaction takes the write lock first) and readers see the schema as committed, so no one else's play
-    is ever written without it. Its WHEN counts only visible plays, so leaving it out changes nothing for
-    this import's rows while the import is unpublished, which is checked under the lock (a second run of the
-    same file may have published it; its rows then keep the trigger). The trigger is created again however
-    the body ends (if a failed body's rollback already brought it back, that creation does nothing)."""
-    raw = conn.connection.driver_connection
-    if raw is None:
-        yield
-        return
-    if not raw.in_transaction:  # pysqlite begins only before DML: DDL outside a transaction would commit at once
-        raw.execute("BEGIN IMMEDIATE")
-    found = raw.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_COUNTER_TRIGGER,)
-    ).fetchall()  # every row read: a statement left open on the schema would make DROP TRIGGER fail
-    published = conn.execute(select(HistoryImport.published).where(HistoryImport.id == import_id)).scalar()
-    if not found or published is not False:
-        yield
-        return
-    raw.execute(f"DROP TRIGGER {_COUNTER_TRIGGER}")
-    try:
-        yield
-    finally:  # also when a caller catches the body's error and commits: the trigger is never left out
-        raw.execute(str(found[0][0]).replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))

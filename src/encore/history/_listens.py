@@ -13,10 +13,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from encore.history._counter import count_written
 from encore.history._imports import visible
-from encore.history._match import catalogue_matches, catalogue_text, text_key
+from encore.history._match import catalogue_matches, catalogue_text, match_key, text_key
 from encore.history._models import Play, PlayingNow
 from encore.history._rollups import mark, mark_plays, month_of
 
@@ -55,9 +57,17 @@ def listen_play_id(listened_at: datetime, artist_name: str, track_name: str) -> 
 
 
 def play_id(listened_at: datetime, key: str) -> str:
-    """`listen_play_id` from the listen's text key, for a caller that has the key already."""
+    """`listen_play_id` from the listen's text key, for a caller that has the key already.
+
+    "lb-" and 16 hex digits (64 bits) of the digest, not 40 (migration import8_1 cut the stored ones): the
+    (listener, client play id) key is the index every new listen lands on at random, and the shorter key cut
+    an import's insert and commit by ~4 us a listen on SQLite (issue #17). Two listens of one listener would
+    have to share 64 bits to be taken for one: about 1 in 10^7 for a listener with a million plays."""
     digest = hashlib.sha256(f"{int(listened_at.timestamp())}\x1f{key}".encode())
-    return "lb-" + digest.hexdigest()[:40]
+    return "lb-" + digest.hexdigest()[:PLAY_ID_HEX]
+
+
+PLAY_ID_HEX = 16
 
 
 def submit_listens(
@@ -119,7 +129,7 @@ def store_listens(session: Session, keyed: Sequence[Keyed]) -> int:
         rows.append(
             (user_id, pid, track_id, stamp(at), updated, listen.ms_played or listen.duration_ms or 0, "ended", False,
              source, True, listen.artist_name[:512], listen.track_name[:512], (listen.release_name or "")[:512] or None,
-             (isrc or "").upper()[:12] or None, None if track_id is not None else key, listen.duration_ms,
+             (isrc or "").upper()[:12] or None, None if track_id is not None else match_key(key), listen.duration_ms,
              info_json(info) if info else None, import_id)
         )  # fmt: skip
         months.add((user_id, at.year * 100 + at.month if at.tzinfo is UTC else month_of(at)))
@@ -186,16 +196,26 @@ def _execute(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     if not rows:
         return 0
     conn = session.connection()
-    sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
     raw = conn.connection.driver_connection
     if conn.dialect.name != "sqlite" or len(rows) < ROOMY_AT or raw is None:
-        return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
+        return insert_counted(conn, rows)
     before = int(raw.execute("PRAGMA cache_size").fetchone()[0])
     raw.execute(f"PRAGMA cache_size=-{int(ROOMY_CACHE_KIB)}")
     try:
-        return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
+        return insert_counted(conn, rows)
     finally:  # dirty pages stay until the commit writes them; the clean ones beyond the usual size go now
         raw.execute(f"PRAGMA cache_size={before}")
+
+
+def insert_counted(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """The one raw insert into `plays` (rows in `_COLUMNS` order and the driver's form); how many were new.
+    On SQLite the new rows' listens join the per-track counters in one grouped statement (history/_counter.py),
+    and only when a row has a catalogue track: an import of unknown tracks pays nothing for them."""
+    sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
+    written = int(conn.exec_driver_sql(sql, list(rows)).rowcount)
+    if any(r[2] is not None for r in rows):
+        count_written(conn, written=written)
+    return written
 
 
 # json.dumps with any option builds a new encoder per call: a tenth of an import's time (#17)

@@ -40,7 +40,8 @@ class Play(Base):
     track_name: Mapped[str | None] = mapped_column(String(512))
     release_name: Mapped[str | None] = mapped_column(String(512))
     isrc: Mapped[str | None] = mapped_column(String(12))
-    # sha1 of catalog.identity_key(artist, title) for unmatched rows; NULL once matched
+    # the first 16 hex digits of history.text_key(artist, title) for unmatched rows (history.match_key); NULL once
+    # matched
     match_key: Mapped[str | None] = mapped_column(String(40))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     # the submitter's additional_info, as JSON text, returned unchanged by the ListenBrainz API
