@@ -1,23 +1,28 @@
 """A Core statement compiled once per dialect and run on the connection's own DB-API cursor.
 
-For the few reads that run on every request of a hot face (a Subsonic key check, a listener's marks on a
-page): SQLAlchemy's execute path (compiled-cache lookup, execution context, result wrapping) cost more CPU
-than SQLite or PostgreSQL spent answering them (#16). Here the SQL text, its parameter order and its columns'
-result processors are worked out once per dialect; a request binds its values, runs the cursor and reads
-plain tuples. It runs on the caller's `Connection` (so inside its transaction, on a pooled connection), its
-errors are the same `DBAPIError`s SQLAlchemy raises (so a busy database is answered as one), and statement
-listeners (`before_cursor_execute`) still see it. Statements with expanding (IN-list) parameters are not
-for this path: their SQL differs per request.
+For the few reads that run on every request of a hot face (a Subsonic key check, a listener's marks on a page,
+a /v1 bearer check, a track's locks): SQLAlchemy's execute path (compiled-cache lookup, execution context,
+result wrapping) cost more CPU than SQLite or PostgreSQL spent answering them (#16). Here the SQL text, its
+parameter order and its columns' bind and result processors are worked out once per dialect (and, for an IN
+list, once per length); a request binds its values, runs the cursor and reads rows as named tuples. It runs on
+the caller's `Connection` (so inside its transaction, on a pooled connection), its errors are the same
+`DBAPIError`s SQLAlchemy raises (so a busy database is answered as one, and a dropped connection is
+invalidated), and statement listeners (`before_cursor_execute`) still see it. Nothing is cached but the
+compiled text.
 """
 
 import threading
+from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
+
+MOST_EXPANDED = 200  # the longest IN list: each length is compiled and kept once
 
 
 @dataclass(frozen=True)
@@ -28,45 +33,58 @@ class _Compiled:
     defaults: dict[str, Any]  # bound values written into the statement itself (e.g. `kind == "album"`)
     binders: dict[str, Callable[[Any], Any]]  # per-parameter bind processors the dialect asks for
     columns: tuple[Callable[[Any], Any] | None, ...]  # per-column result processors
+    row: Any  # the named tuple of a row, or None for a statement with no selected columns (a bare text())
 
 
 class RawStatement:
-    """`statement`, run as `rows(connection, params)`: a list of plain tuples, processed as SQLAlchemy would
-    (a UTC datetime comes back aware, on SQLite too)."""
+    """`RawStatement(statement)`, built once (e.g. at import, or in an lru_cache'd factory); `rows(connection,
+    params)` per call: a list of named tuples, processed as SQLAlchemy would (a UTC datetime comes back aware,
+    on SQLite too). At most one `expanding` bind parameter (an IN list), named here and given as a sequence of
+    1 to MOST_EXPANDED values."""
 
-    def __init__(self, statement: ClauseElement) -> None:
-        self._statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
+    def __init__(self, statement: ClauseElement, *, expanding: str | None = None) -> None:
+        self._statement, self._expanding = statement, expanding
+        self._compiled: dict[tuple[str, int], _Compiled] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, dialect: Dialect) -> _Compiled:
+    def _compile(self, dialect: Dialect, n: int) -> _Compiled:
         compiled: Any = self._statement.compile(dialect=dialect)
-        if any(bind.expanding for bind in compiled.binds.values()):
-            raise ValueError("a raw statement cannot take expanding parameters")
+        expanding = {name for bind, name in compiled.bind_names.items() if bind.expanding}
+        if expanding != ({self._expanding} if self._expanding is not None else set()):
+            raise ValueError(f"expanding parameters {sorted(expanding)} must be named as `expanding=`")
+        given = {self._expanding: [None] * n} if self._expanding is not None else {}
+        # the statement's text for n values of the IN list (`IN (?, ?, ?)`, bound as <name>_1.._n)
+        state = compiled.construct_expanded_state(compiled.construct_params(given, _check=False))
         positional = bool(compiled.positional)
-        named = compiled.bind_names  # bind parameter -> its name in the SQL
-        names = tuple(compiled.positiontup) if positional else tuple(dict.fromkeys(named.values()))
-        defaults = {name: bind.effective_value for bind, name in named.items() if not bind.required}
-        binders = {
-            key: proc for key, proc in (compiled._bind_processors or {}).items() if proc is not None and key in names
-        }
-        columns = tuple(
-            column.type._cached_result_processor(dialect, None)
-            for column in getattr(self._statement, "selected_columns", ())  # a bare text() has none
-        )
-        return _Compiled(compiled.string, names, positional, defaults, binders, columns)
+        names = tuple(state.positiontup) if positional else tuple(state.parameters)
+        defaults = {name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required}
+        procs = {**(compiled._bind_processors or {}), **(state.processors or {})}
+        binders = {key: proc for key, proc in procs.items() if proc is not None and key in names}
+        selected = list(getattr(self._statement, "selected_columns", ()))  # a bare text() has none
+        columns = tuple(column.type._cached_result_processor(dialect, None) for column in selected)
+        row = namedtuple("row", [c.key or f"c{i}" for i, c in enumerate(selected)], rename=True) if selected else None
+        return _Compiled(state.statement, names, positional, defaults, binders, columns, row)
 
-    def compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
+    def compiled(self, dialect: Dialect, n: int = 0) -> _Compiled:
+        found = self._compiled.get((dialect.name, n))
         if found is None:
             with self._lock:
-                found = self._by_dialect[dialect.name] = self._compile(dialect)
+                found = self._compiled[dialect.name, n] = self._compile(dialect, n)
         return found
 
-    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         dialect = connection.dialect
-        c = self.compiled(dialect)
-        values = {**c.defaults, **params} if c.defaults else params
+        values = dict(params)
+        n = 0
+        if self._expanding is not None:
+            items = list(values.pop(self._expanding))
+            n = len(items)
+            if not 0 < n <= MOST_EXPANDED:
+                raise ValueError(f"{self._expanding}: 1 to {MOST_EXPANDED} values, not {n}")
+            values.update({f"{self._expanding}_{i + 1}": v for i, v in enumerate(items)})
+        c = self.compiled(dialect, n)
+        if c.defaults:
+            values = {**c.defaults, **values}
         if c.binders:
             values = {k: (c.binders[k](v) if k in c.binders else v) for k, v in values.items()}
         bound: Any = tuple(values[name] for name in c.names) if c.positional else {n: values[n] for n in c.names}
@@ -87,7 +105,20 @@ class RawStatement:
             ) from exc
         finally:
             cursor.close()
-        if not any(c.columns):
+        if c.row is None:
             return [tuple(row) for row in fetched]
-        procs = c.columns
-        return [tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in fetched]
+        make, procs = c.row._make, c.columns
+        if not any(procs):
+            return [make(row) for row in fetched]
+        return [make(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in fetched]
+
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> Any | None:
+        found = self.rows(connection, params)
+        return found[0] if found else None
+
+
+def connection_of(session: Session) -> Connection:
+    """The session's connection. A session bound to a Connection (a hot read's, whose checks already ran on
+    it) reads on that one directly: joining its transaction through the session costs more than the read."""
+    bind = session.bind
+    return bind if isinstance(bind, Connection) else session.connection()

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User, live_credential
-from encore.db import Plain, connection_of
+from encore.db import RawStatement, connection_of
 from encore.kernel import EncoreError, PermissionDenied
 from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthToken
@@ -36,11 +36,11 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]
 
 
 @lru_cache(maxsize=1)
-def _by_access_hash() -> Plain:
+def _by_access_hash() -> RawStatement:
     """Built once, run on the connection's DB-API cursor: building the expression per request, and Core's
     execution around a one-row read, cost more CPU than the read (this runs on every /v1 request, #16).
     Nothing about the answer is kept: a revoked token or a signed-out account fails on the next request."""
-    return Plain(
+    return RawStatement(
         select(
             OAuthToken.app_id,
             OAuthToken.user_id,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from encore.billing import Availability, Subscription, SubscriptionDates, SubState, decide
 from encore.catalog import Album, Track
-from encore.db import Plain, connection_of
+from encore.db import RawStatement, connection_of
 from encore.exclusives import Exclusive
 from encore.playback._decide import _content, content_columns
 
@@ -48,8 +48,8 @@ def locked_tracks(session: Session, *, user_id: int | None, track_ids: Sequence[
 # Built once: building a statement and its cache key per call cost more CPU than running it (/v1 asks this on
 # every track read). Nothing about the answer is cached.
 @lru_cache(maxsize=1)
-def _subscription() -> Plain:
-    return Plain(
+def _subscription() -> RawStatement:
+    return RawStatement(
         select(Subscription.state, Subscription.period_end, Subscription.trial_end).where(
             Subscription.user_id == bindparam("user_id")
         )
@@ -57,8 +57,8 @@ def _subscription() -> Plain:
 
 
 @lru_cache(maxsize=1)
-def _contents() -> Plain:
-    return Plain(
+def _contents() -> RawStatement:
+    return RawStatement(
         select(Track.public_id, *content_columns())
         .select_from(Track)
         .join(Album, Album.id == Track.album_id)
