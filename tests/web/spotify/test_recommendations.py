@@ -6,18 +6,21 @@ from pathlib import Path
 import httpx
 import pytest
 import spotipy
+from fastapi.testclient import TestClient
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials
 
 from encore.accounts import create_user
-from encore.bootstrap import build
+from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
+from encore.discovery import _hot
+from encore.web import create_app
 from tests.discovery.world import World
 from tests.discovery.world import build as build_world
 from tests.support.live import LiveServer, serve
 from tests.web.spotify.conftest import PASSWORD
-from tests.web.spotify.flows import login, register_app
+from tests.web.spotify.flows import client_token, login, register_app
 
 pytestmark = [
     pytest.mark.xdist_group("v1-recommendations"),
@@ -98,3 +101,55 @@ def test_related_artists(sp: spotipy.Spotify, live: tuple[LiveServer, World]) ->
     with pytest.raises(spotipy.SpotifyException) as missing:
         sp.artist_related_artists("A" * 22)
     assert missing.value.http_status in (400, 404)
+
+
+def _face_keys() -> list[tuple[object, ...]]:
+    """Every answer or per-item JSON the /v1 recommendation routes keep, in every cache of this process."""
+    keys: list[tuple[object, ...]] = []
+    for kept in list(_hot._BY_CACHE.values()):
+        with kept._lock:
+            keys += [k for k in kept._items if isinstance(k, tuple) and k[:1] == ("face",)]
+    return keys
+
+
+def _recommended_reprs(container: Container) -> list[tuple[object, ...]]:
+    with container.catalogue_cache.views._lock:
+        return [
+            k
+            for k in container.catalogue_cache.views._items
+            if k[:2] in (("repr", "v1/recommended"), ("repr", "v1/related"))
+        ]
+
+
+def test_answers_for_made_up_hosts_are_built_but_never_kept(tmp_path: Path) -> None:
+    """Recommendations and related artists carry absolute hrefs: kept only for the configured public address, so
+    a token holder sending made-up Hosts cannot fill the bounded cache every recommendation reads."""
+    public = "http://localhost"  # the TestClient's own address
+    settings = Settings(mode="dev", data_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path}/e.db")
+    container = build(settings.model_copy(update={"public_base_url": public + "/"}))
+    container.migrate()
+    with transaction(container.sessions) as s:
+        w = build_world(s, container.clock.now())
+        create_user(s, username="dev", password=PASSWORD, display_name="Dev")
+    try:
+        with TestClient(create_app(container), base_url=public) as client:
+            login(client, "dev", PASSWORD)
+            token = {"Authorization": f"Bearer {client_token(client, register_app(client))}"}
+            asks = [
+                f"/v1/recommendations?seed_tracks={w.tracks['A1']}&limit=5",
+                f"/v1/artists/{w.artists['Ada']}/related-artists",
+            ]
+            first = [client.get(url, headers=token) for url in asks]
+            assert [r.status_code for r in first] == [200, 200]
+            assert first[0].json()["tracks"][0]["href"].startswith(public + "/v1/tracks/")
+            faces, reprs = _face_keys(), _recommended_reprs(container)
+            assert len(faces) >= 2 and reprs  # the public address's answers and their items are kept
+            for i in range(20):
+                host = {**token, "Host": f"made-up-{i}.example"}
+                for url in asks:
+                    other = client.get(url, headers=host)
+                    assert other.status_code == 200 and f"made-up-{i}.example" in other.text  # its own host
+            assert _face_keys() == faces and _recommended_reprs(container) == reprs  # nothing added, nothing evicted
+            assert [client.get(url, headers=token).content for url in asks] == [r.content for r in first]
+    finally:
+        container.close()

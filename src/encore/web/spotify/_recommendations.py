@@ -8,9 +8,10 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from encore import catalog, discovery, oauth
+from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
-from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, base_url
+from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import artist_full, track_full
 
@@ -37,7 +38,7 @@ async def recommendations(
 ) -> Response:
     """Tracks like 1-5 seeds, learnt from Encore's listening (never from fewer than 5 listeners) and the
     catalogue; only tracks the caller may play now. Tunable attributes (`target_energy`...) are ignored."""
-    base, clock = base_url(request), container(request).clock
+    (base, public), clock = address(request), container(request).clock
 
     def read(session: Session, access: oauth.Access) -> bytes:
         found = discovery.recommend(
@@ -60,22 +61,24 @@ async def recommendations(
             )
             for seed in found.seeds
         ]
+
         # Every track here is one the caller may play now, so each is the shared `is_playable: true` JSON; the
-        # list is kept as made for the answer's key (it names the picks for this catalogue generation)
-        tracks = b",".join(
-            discovery.face_kept(
-                session,
-                ("v1/recommendations", base, found.key),
-                lambda: tuple(_track_json(session, base, catalog.track_views_in_order(session, found.track_ids))),
-            )
-        )
+        # list is kept as made for the answer's key (it names the picks for this catalogue generation), and only
+        # for the public address: made-up Hosts must not churn the bounded cache every answer reads
+        def made() -> tuple[bytes, ...]:
+            views = catalog.track_views_in_order(session, found.track_ids)
+            return tuple(_track_json(session, base, views, keep=public))
+
+        kept = discovery.face_kept(session, ("v1/recommendations", found.key), made) if public else made()
+        tracks = b",".join(kept)
         return b'{"seeds":' + _SEEDS.dump_json(seeds) + b',"tracks":[' + tracks + b"]}"
 
     return Response(await gate.run(read), media_type="application/json")
 
 
-def _track_json(session: Session, base: str, views: list[catalog.TrackView]) -> list[bytes]:
-    """Each track's Spotify JSON, built once per track and address and kept until the catalogue changes."""
+def _track_json(session: Session, base: str, views: list[catalog.TrackView], *, keep: bool) -> list[bytes]:
+    """Each track's Spotify JSON, built once per track and kept until the catalogue changes (for the public
+    address only: `keep`)."""
     albums: dict[str, catalog.AlbumSummary] | None = None
 
     def made(view: catalog.TrackView) -> bytes:
@@ -84,7 +87,7 @@ def _track_json(session: Session, base: str, views: list[catalog.TrackView]) -> 
             albums = catalog.albums_by_public_ids(session, ids=[v.album_id for v in views])
         return track_full(base, view, albums.get(view.album_id)).model_dump_json().encode()
 
-    return [catalog.representation(session, ("v1/recommended", base, v.id), partial(made, v)) for v in views]
+    return [spliced.kept(session, ("v1/recommended", v.id), partial(made, v), keep=keep) for v in views]
 
 
 @router.get("/artists/{id}/related-artists", summary="Get an artist's related artists", response_model=s.RelatedArtists)
@@ -94,21 +97,20 @@ async def related_artists(
     id: Annotated[str, Path(pattern=r"^[0-9A-Za-z]{22}$", examples=[ID_EXAMPLE])],
 ) -> Response:
     """Up to 20 artists whose listeners overlap (5 or more shared listeners per pair), then catalogue kin."""
-    base = base_url(request)
+    base, public = address(request)
 
     def read(session: Session, _access: oauth.Access) -> bytes:
         ids = discovery.related_artists(session, artist_id=id, limit=RELATED)  # NotFound first, kept or not
-        bodies = discovery.face_kept(
-            session, ("v1/related-artists", base, id), partial(_artists_json, session, base, ids)
-        )
+        made = partial(_artists_json, session, base, ids, keep=public)
+        bodies = discovery.face_kept(session, ("v1/related-artists", id), made) if public else made()
         return b'{"artists":[' + b",".join(bodies) + b"]}"
 
     return Response(await gate.run(read), media_type="application/json")
 
 
-def _artists_json(session: Session, base: str, ids: list[int]) -> tuple[bytes, ...]:
-    """Each artist's JSON, built once per artist and address and kept until the catalogue changes (shared by
-    every answer that names the artist)."""
+def _artists_json(session: Session, base: str, ids: list[int], *, keep: bool) -> tuple[bytes, ...]:
+    """Each artist's JSON, built once per artist and kept until the catalogue changes (shared by every answer
+    that names the artist; for the public address only: `keep`)."""
     found: dict[int, catalog.ArtistSummary] | None = None
 
     def made(row: int) -> bytes:
@@ -117,5 +119,5 @@ def _artists_json(session: Session, base: str, ids: list[int]) -> tuple[bytes, .
             found = catalog.artist_summaries_by_ids(session, ids)
         return artist_full(base, found[row]).model_dump_json().encode() if row in found else b""
 
-    bodies = (catalog.representation(session, ("v1/related", base, a), partial(made, a)) for a in ids)
+    bodies = (spliced.kept(session, ("v1/related", a), partial(made, a), keep=keep) for a in ids)
     return tuple(b for b in bodies if b)
