@@ -1,5 +1,6 @@
 """A listener's stars, ratings and own listens for a page, read in one statement, on both databases."""
 
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -98,3 +99,24 @@ def test_a_page_without_plays_skips_the_count(world: World) -> None:
     _listen(w, w.alice, 0, 30)
     notes = library.annotations(w.s, user_id=w.alice, tracks=w.ids(0), plays=False)
     assert notes.plays == {}
+
+
+def test_a_playlist_sized_list_stays_under_sqlites_usual_variable_limit(world: World) -> None:
+    """10,000 ids (library.MAX_ITEMS) on a SQLite built with the default limit of 32,766 variables (python.org
+    and macOS builds; Debian's allows more): answered in rounds, the same marks as for a short list."""
+    w, seen = world, _statements(world)
+    library.save_items(w.s, user_id=w.alice, kind="track", ids=w.ids(2), now=NOW)
+    library.set_rating(w.s, user_id=w.alice, kind="track", item_id=w.ids(3)[0], rating=3, now=NOW)
+    _listen(w, w.alice, 1, 30)
+    raw = w.s.connection().connection.dbapi_connection
+    if w.s.get_bind().dialect.name == "sqlite":
+        assert raw is not None
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+    filler = [f"{i:022d}" for i in range(library.MAX_ITEMS - 4)]  # public ids of nothing
+    ids = filler[:5000] + w.ids(0, 1, 2, 3) + filler[5000:]
+    seen.clear()
+    got = library.annotations(w.s, user_id=w.alice, tracks=ids)
+    assert len(seen) == 10  # in rounds of CHUNK (1,024) ids
+    assert got == library.annotations(w.s, user_id=w.alice, tracks=w.ids(0, 1, 2, 3))
+    assert set(got.starred["track"]) == set(w.ids(2)) and got.ratings["track"] == {w.ids(3)[0]: 3}
+    assert got.plays == {w.ids(1)[0]: 1}

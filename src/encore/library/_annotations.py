@@ -86,6 +86,9 @@ def _played(n: int) -> Select[Any]:
     return own_listens(_tag("ptrack"), _no_time(), Track.public_id.in_(_slots("track", n)))
 
 
+CHUNK = 1024  # ids of one kind in one statement
+
+
 def _bucket(n: int) -> int:
     """Slots for n ids: the next power of two (at least 4), so a few shapes cover every page size."""
     return max(4, 1 << (n - 1).bit_length())
@@ -167,12 +170,16 @@ def annotations(
         kind: list(dict.fromkeys(i for i in ids if is_public_id(i)))
         for kind, ids in (("track", tracks), ("album", albums), ("artist", artists))
     }
-    shape = tuple((kind, _bucket(len(ids))) for kind, ids in wanted.items() if ids)
-    if not shape:
-        return Annotations()
-    params: dict[str, Any] = {"user_id": user_id}
-    for kind, n in shape:
-        ids = wanted[kind]
-        params.update({f"{kind}{i}": ids[min(i, len(ids) - 1)] for i in range(n)})
-    # On the DB-API cursor, not through SQLAlchemy's execute path, which cost more than the query (#16)
-    return _collect(_statement(shape, plays and bool(wanted["track"])).rows(session.connection(), params))
+    rows: list[Any] = []
+    # a long list (a 10,000-track playlist) in rounds of CHUNK ids a kind: at most 7 x CHUNK parameters a
+    # statement, under SQLite's usual limit of 32,766 (Debian's build allows more; others don't)
+    for start in range(0, max(map(len, wanted.values())), CHUNK):
+        part = {kind: ids[start : start + CHUNK] for kind, ids in wanted.items()}
+        shape = tuple((kind, _bucket(len(ids))) for kind, ids in part.items() if ids)
+        params: dict[str, Any] = {"user_id": user_id}
+        for kind, n in shape:
+            ids = part[kind]
+            params.update({f"{kind}{i}": ids[min(i, len(ids) - 1)] for i in range(n)})
+        # On the DB-API cursor, not through SQLAlchemy's execute path, which cost more than the query (#16)
+        rows += _statement(shape, plays and bool(part["track"])).rows(session.connection(), params)
+    return _collect(rows)
