@@ -8,6 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -160,3 +161,50 @@ def test_rollups_match_the_raw_plays_through_every_change(container: Container, 
         left = s.scalars(select(history.RollupTrack.month).where(history.RollupTrack.user_id == alice).distinct())
         assert list(left) == [203001]  # only the plays after `until` (the next decade's) are left
         assert history.pending_folds(s) == 0
+
+
+def test_listener_counts_hold_while_another_process_folds(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """artist_listeners reads the marked months, the other months' rollups and the marked months' plays in
+    separate statements: a fold committed between them (another shard, the minute fold, a listener opening
+    their Wrapped) must neither count a month twice nor drop a month marked meanwhile."""
+    from encore.catalog import Artist
+    from encore.insights import _queries as raw_plays
+    from encore.insights import _rollup_queries as rq
+
+    with transaction(container.sessions) as s:
+        w = make_world(s)
+        for day in (1, 2, 3):
+            w.play(w.alice, 0, datetime(2023, 5, day, tzinfo=UTC))
+        nina = s.scalar(select(Artist.id).where(Artist.name == "Nina Vale"))
+    insights.fold_everyone(container.sessions)
+    with transaction(container.sessions) as s:  # a new listen marks alice's May 2023 again
+        World(s, w.alice, 0, w.tracks, serial=100).play(w.alice, 0, datetime(2023, 5, 9, tzinfo=UTC))
+    period = parse_period("2023", now=NOW)
+
+    def counts() -> tuple[list[int], list[int]]:
+        with container.sessions() as s:
+            raw = raw_plays.artist_listeners(s, period=period, artist_id=nina, artist_name="")
+            return raw, rq.artist_listeners(s, period=period, artist_id=nina, artist_name="")
+
+    real_run, moves = rq._run, []
+
+    def racing(session: Session, query: object) -> object:  # the rollup scan: a fold, or a new listen, lands first
+        if moves:
+            moves.pop()()
+        return real_run(session, query)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rq, "_run", racing)
+    moves.append(lambda: insights.fold_everyone(container.sessions))  # the marked May is folded meanwhile
+    raw, rolled = counts()
+    assert raw == rolled == [4]
+
+    def listen() -> None:  # May is folded now; a listen marks it again just before the scan
+        with transaction(container.sessions) as s:
+            World(s, w.alice, 0, w.tracks, serial=200).play(w.alice, 0, datetime(2023, 5, 10, tzinfo=UTC))
+
+    moves.append(listen)
+    _, rolled = counts()
+    assert rolled == [4]  # as of the first read: the month is counted from its rollup, not dropped
+    assert counts() == ([5], [5])
