@@ -173,3 +173,34 @@ def test_every_writer_counts_its_new_listens_once(container: Container) -> None:
                    ms_played=1_000, state="skipped", is_listen=False))  # fmt: skip
     with container.sessions() as s:
         assert _counts(s) == _visible_listens(s) == {tracks[0]: 2, tracks[1]: 2, tracks[2]: 4}
+
+
+def test_the_demos_bulk_insert_counts_only_its_own_rows(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo seeds history on a running server: a listen another writer commits just before the demo's bulk
+    insert is counted by its own writer, and not again by the demo's (it counts the rows its statement wrote)."""
+    from encore.demo import _history as demo
+
+    with transaction(container.sessions) as s:
+        artist = f.artist(s, "Nina Vale")
+        track = f.track(s, "Tide", f.album(s, "Harbour", artist), [artist])
+        scrobbler = create_user(s, username="scrobbler", password="pw-password-123").id
+        seeded = create_user(s, username="demo-one", password="pw-password-123").id
+    real_insert = demo.insert
+
+    def racing_insert(model: object) -> object:  # another writer's listen commits as the demo's chunk begins
+        with transaction(container.sessions) as other:
+            listen = history.ListenIn(listened_at=NOW - timedelta(hours=1), artist_name="Nina Vale", track_name="Tide")
+            history.submit_listens(other, user_id=scrobbler, listens=[listen], source="lb", now=NOW)
+        return real_insert(model)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(demo, "insert", racing_insert)
+    rows = [
+        {"user_id": seeded, "client_play_id": f"demo-{i:08d}", "track_id": track.id,
+         "started_at": AT + timedelta(hours=i), "updated_at": AT, "ms_played": 200_000, "state": "ended",
+         "source": "demo", "is_listen": True}
+        for i in range(3)
+    ]  # fmt: skip
+    with transaction(container.sessions) as s:
+        assert demo.insert_history(s, iter(rows)) == 3
+    with container.sessions() as s:
+        assert _counts(s) == _visible_listens(s) == {track.id: 4}

@@ -13,7 +13,7 @@ from encore.history._browse import (
     forget_play,
 )
 from encore.history._capture import SMALL_SUBMISSION, queue_listens, write_queued
-from encore.history._counter import count_listens_after
+from encore.history._counter import count_written
 from encore.history._import_write import (
     ImportListen,
     ImportRow,
@@ -85,7 +85,7 @@ __all__ = [
     "TrackListens",
     "browse_history",
     "check_timestamp",
-    "count_listens_after",
+    "count_written",
     "counts_as_listen",
     "fold",
     "forget_chunk",

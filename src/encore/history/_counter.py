@@ -9,7 +9,7 @@ counting now happens here, once per statement, grouped by track:
   only write lock, so a statement's new rows are exactly the `rowcount` rowids ending at last_insert_rowid();
 - rows the ORM inserts (a reported play, the demo's and the tests' rows) are counted after their flush
   (`_count_flushed`);
-- a bulk `insert(Play)` outside the ORM's unit of work counts its rows with `count_listens_after`.
+- a bulk `insert(Play)` outside the ORM's unit of work (the demo's) counts its rows with `count_written` too.
 The delete and update triggers stay (a delete or a play turning into a listen is rare and one row at a time).
 PostgreSQL keeps its row trigger (`track_listens_follow`), which counts inserts as before: every function here
 does nothing there.
@@ -45,19 +45,13 @@ def counts_itself(conn: Connection) -> bool:
 
 
 def count_written(conn: Connection, *, written: int) -> None:
-    """Count the listens among the `written` rows the statement just run on `conn` inserted into `plays`."""
+    """Count the listens among the `written` rows the statement just run on `conn` inserted into `plays` (every
+    row it was given, or its rowcount): SQLite numbered them last_insert_rowid() - written + 1 on, under the
+    write lock the statement took, so no other writer's rows are among them."""
     if written <= 0 or counts_itself(conn):
         return
     last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
     conn.execute(_COUNT_RANGE, {"first": last - written + 1, "last": last})
-
-
-def count_listens_after(session: Session, *, after_id: int) -> None:
-    """Count the listens of every play with an id above `after_id` (max(plays.id) read before a bulk insert
-    in the same write transaction)."""
-    conn = session.connection()
-    if not counts_itself(conn):
-        conn.execute(_COUNT_RANGE, {"first": after_id + 1, "last": 1 << 62})
 
 
 def _new_listen_ids(objects: Iterable[object]) -> list[int]:
