@@ -58,26 +58,3 @@ def test_errors_are_sqlalchemys_and_listeners_see_the_statement(container: Conta
     with pytest.raises(DBAPIError) as caught, transaction(container.sessions) as s:
         broken.rows(s.connection(), {"user_id": 1})
     assert not is_busy(caught.value) and caught.value.orig is not None
-
-
-def test_in_lists_answer_as_execute_and_are_bounded(container: Container) -> None:
-    with transaction(container.sessions) as s:
-        user = create_user(s, username="raw-in", password="raw-password-123").id
-        s.add_all([Rating(user_id=user, kind="track", item_id=i, rating=1 + i % 5, rated_at=WHEN) for i in range(1, 8)])
-    statement = select(Rating.item_id, Rating.rated_at).where(
-        Rating.user_id == bindparam("user_id"), Rating.item_id.in_(bindparam("ids", expanding=True))
-    )
-    raw = RawStatement(statement, expanding="ids")
-    with transaction(container.sessions) as s:
-        for ids in ([3], [1, 2, 99], list(range(1, 8))):  # one compiled text per length
-            got = sorted(raw.rows(s.connection(), {"user_id": user, "ids": ids}))
-            want = sorted(tuple(r) for r in s.execute(statement, {"user_id": user, "ids": ids}))
-            assert got == want and len(got) == len([i for i in ids if i < 8])
-        row = raw.first(s.connection(), {"user_id": user, "ids": [5]})
-        assert row is not None and row.item_id == 5 and row.rated_at == WHEN  # named like the columns
-        for wrong in ([], list(range(201))):
-            with pytest.raises(ValueError, match="1 to 200"):
-                raw.rows(s.connection(), {"user_id": user, "ids": wrong})
-    unnamed = RawStatement(statement)  # an IN list must be named: its text differs per length
-    with pytest.raises(ValueError, match="expanding"), transaction(container.sessions) as s:
-        unnamed.rows(s.connection(), {"user_id": user, "ids": [1]})

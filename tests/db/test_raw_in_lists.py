@@ -1,4 +1,5 @@
-"""`db.Plain`: a Core SELECT on the DB-API cursor answers what Core answers, on SQLite and PostgreSQL."""
+"""`db.RawStatement` with an IN list: a Core SELECT on the DB-API cursor answers what Core answers, on SQLite
+and PostgreSQL."""
 
 from datetime import UTC, datetime
 
@@ -6,7 +7,7 @@ import pytest
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, bindparam, select
 from sqlalchemy.exc import DBAPIError
 
-from encore.db import Plain, UTCDateTime, connection_of, create_db_engine, make_sessionmaker
+from encore.db import RawStatement, UTCDateTime, connection_of, create_db_engine, make_sessionmaker
 
 meta = MetaData()
 things = Table(
@@ -18,7 +19,7 @@ things = Table(
     Column("at", UTCDateTime()),
 )
 WHEN = datetime(2026, 12, 3, 14, 0, 0, 123456, tzinfo=UTC)
-BY_NAMES = Plain(
+BY_NAMES = RawStatement(
     select(things.c.id, things.c.flag.label("on"), things.c.at)
     .where(things.c.name.in_(bindparam("names", expanding=True)), things.c.id > 0)
     .order_by(things.c.id),
@@ -42,8 +43,12 @@ def test_rows_are_typed_as_through_core_on_both_databases(database_url: str) -> 
         assert plain[1].on is True and plain[1].at.tzinfo is not None  # named, a bool and an aware datetime
         assert BY_NAMES.rows(conn, {"names": ["n3"]})[0].id == 3  # another length: its own statement
         assert BY_NAMES.first(conn, {"names": ["none"]}) is None
-        with pytest.raises(ValueError, match="1 to 200"):
-            BY_NAMES.rows(conn, {"names": []})
+        for wrong in ([], [f"n{i}" for i in range(201)]):
+            with pytest.raises(ValueError, match="1 to 200"):
+                BY_NAMES.rows(conn, {"names": wrong})
+        unnamed = RawStatement(BY_NAMES._statement)  # an IN list must be named: its text differs per length
+        with pytest.raises(ValueError, match="expanding"):
+            unnamed.rows(conn, {"names": ["n1"]})
     with engine.connect() as conn, make_sessionmaker(engine)(bind=conn) as session:  # a hot read's session
         assert connection_of(session) is conn
     meta.drop_all(engine)
