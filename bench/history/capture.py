@@ -12,7 +12,8 @@ One server process (bench/history/serve.py: `encore serve` plus a constant-JSON 
   (all duplicates: the idempotent path).
 Every listen sent is then counted in the database: the figures only stand if none is missing or doubled.
 Each HTTP phase also reports the server process's CPU per request (/proc, all threads): on this shared,
-loaded machine that, not requests/s, says what one core could serve.
+loaded machine that, not requests/s, says what one core could serve. The import phase also says how much of
+it was the server's cyclic garbage collector (bench/history/serve.py's `/bench/gc`).
 With --postgres a throwaway PostgreSQL server (tests/support/postgres.py) holds the database instead.
 """
 
@@ -225,15 +226,20 @@ def import_phase(base: str, *, token: str, batches: int, now: int, server: int, 
     bodies = [import_body(b, now - 300 * 86400) for b in range(batches)]
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     with httpx.Client(base_url=base, headers=headers, timeout=120) as h, ThreadPoolExecutor(4) as pool:
+        collector = h.get("/bench/gc").json()
         t0, cpu = time.perf_counter(), cpu_seconds(server)
         pg = tree_cpu(postmaster) if postmaster else 0.0
         codes = list(pool.map(lambda body: h.post("/1/submit-listens", content=body).status_code, bodies))
         took, cpu = time.perf_counter() - t0, cpu_seconds(server) - cpu
         pg = tree_cpu(postmaster) - pg if postmaster else 0.0
+        after = h.get("/bench/gc").json()
     assert set(codes) == {200}, codes
     n = batches * 1000
     print(f"import: {batches} x 1000 listens, 4 clients, in {took:.2f} s = {n / took:,.0f} listens/s; "
           f"server CPU {1e6 * cpu / n:.1f} us/listen (one core: {n / cpu:,.0f} listens/s)")  # fmt: skip
+    passes = [b - a for a, b in zip(collector["collections"], after["collections"], strict=True)]
+    print(f"import: of which the server's garbage collector {1e6 * (after['seconds'] - collector['seconds']) / n:.1f} "
+          f"us/listen ({passes} passes by generation)")  # fmt: skip
     if postmaster:
         print(f"import: PostgreSQL's own CPU (postmaster and backends) {1e6 * pg / n:.1f} us/listen; "
               f"Encore + PostgreSQL {1e6 * (cpu + pg) / n:.1f} us/listen")  # fmt: skip

@@ -1,12 +1,13 @@
 """Where a ListenBrainz `import` submission's server CPU goes, per listen (issue #17), without HTTP.
 
-    python -m bench.history.import_profile [--batches 50] [--postgres] [--profile]
+    python -m bench.history.import_profile [--batches 50] [--postgres] [--profile] [--settle]
 
 The server's import path in process, on a fresh database as bench.history.capture uses: the document parsed
 (`parse_submission`), then the writer's job (`submission_job`: the token, `history.submit_listens`), then the
 commit, each timed with time.process_time (CPU, so the machine's load does not count); with --profile,
 cProfile's top functions over the same batches. bench.history.capture's server CPU per listen less these three
-is the HTTP request, the thread hop and the writer's queue.
+is the HTTP request, the thread hop and the writer's queue. With --settle the process first does what a server does
+once built (kernel.settle_heap: the collector's start-up freeze), so the collector costs what it costs there.
 """
 
 import argparse
@@ -31,10 +32,15 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=50)
     ap.add_argument("--postgres", action="store_true")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--settle", action="store_true", help="settle the heap first, as `encore serve` does")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as url:
         c = build(Settings(mode="dev", data_dir=Path(tmp) / "var", database_url=url, secret_key=SECRET))  # type: ignore[arg-type]
         c.migrate()
+        if args.settle:
+            from encore.kernel import settle_heap
+
+            settle_heap()
         with transaction(c.sessions) as s:
             user_id = create_user(s, username="bench", password="bench-pass-123").id  # noqa: S106
             token = regenerate_listen_token(s, user_id=user_id, now=c.clock.now())

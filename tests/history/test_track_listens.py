@@ -15,6 +15,7 @@ from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import Play, TrackListens
+from encore.history._listens import PRECHECK_AT, ROOMY_AT
 from encore.portability import forget_range
 from tests.catalog import factories as f
 
@@ -140,6 +141,28 @@ def test_a_match_and_a_publish_at_once_count_the_listen_once(container: Containe
 def _publish(container: Container, import_id: int, out: list[bool]) -> None:
     with transaction(container.sessions) as s:
         out.append(history.publish_import(s, import_id=import_id, now=NOW))
+
+
+def test_an_import_sized_submission_counts_each_new_listen_once(container: Container) -> None:
+    """A ListenBrainz `import` of 600 listens takes the paths a small batch does not: the kept ones looked up
+    first (PRECHECK_AT), the insert with a larger page cache (ROOMY_AT). Already-kept listens, duplicates
+    inside the request and unknown tracks among them must still leave the counters equal to the visible
+    listens."""
+    assert max(PRECHECK_AT, ROOMY_AT) <= 600
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="importer", password="importer-pass-1").id
+        band = f.artist(s, "Band")
+        album = f.album(s, "Album", band)
+        tracks = [f.track(s, f"T{i}", album, [band], i + 1).id for i in range(4)]
+    titles = [f"T{i % 4}" if i % 3 else f"Unknown {i}" for i in range(600)]
+    with transaction(container.sessions) as s:  # the first ten kept already: the import is looked up first
+        assert history.submit_listens(s, user_id=user, listens=_listens(titles[:10], AT), source="api", now=NOW) == 10
+    with transaction(container.sessions) as s:
+        batch = _listens(titles, AT) + _listens(titles[100:150], AT + timedelta(minutes=500))  # 50 duplicates
+        assert history.submit_listens(s, user_id=user, listens=batch, source="listenbrainz", now=NOW) == 590
+    with container.sessions() as s:
+        expected = {t: sum(1 for title in titles if title == f"T{i}") for i, t in enumerate(tracks)}
+        assert _counts(s) == _visible_listens(s) == expected
 
 
 def test_every_writer_counts_its_new_listens_once(container: Container) -> None:

@@ -56,7 +56,7 @@ def serve(
     from encore.cli._serve import cores, plan_workers, run_server
     from encore.cli._serve_memtrace import start_from_env
     from encore.jobs import InProcessWorkers
-    from encore.kernel import AllocatorKeeper
+    from encore.kernel import AllocatorKeeper, settle_heap
 
     start_from_env()  # bench only (issue #16): nothing unless ENCORE_MEMTRACE_DIR is set
     allocator = AllocatorKeeper()  # before the server's and the jobs' threads: they get its arena limit
@@ -86,7 +86,9 @@ def serve(
     if jobs is not None:
         jobs.start()
     try:
-        run_server(host=host, port=port, workers=plan.count, app=create_app(c) if plan.count == 1 else None)
+        app = create_app(c) if plan.count == 1 else None
+        settle_heap()  # built: what start-up made is out of the collector's way (kernel._gc)
+        run_server(host=host, port=port, workers=plan.count, app=app)
     finally:
         if builder is not None:
             builder.stop()

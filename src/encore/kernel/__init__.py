@@ -1,5 +1,6 @@
-"""The innermost layer: ids, errors, the clock and the allocator's knobs. Imports nothing from Encore."""
+"""The innermost layer: ids, errors, the clock, the allocator's and collector's knobs. Imports nothing from Encore."""
 
+from encore.kernel._gc import GEN0_THRESHOLD, settle_heap
 from encore.kernel._malloc import AllocatorKeeper, limit_malloc_arenas, malloc_held_free, malloc_stats, trim_malloc
 from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, from_epoch, in_epoch
 from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
@@ -7,6 +8,7 @@ from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_sec
 
 __all__ = [
     "EPOCH_MAX_S",
+    "GEN0_THRESHOLD",
     "PUBLIC_ID_RE",
     "AllocatorKeeper",
     "Clock",
@@ -25,5 +27,6 @@ __all__ = [
     "malloc_stats",
     "new_public_id",
     "new_secret_token",
+    "settle_heap",
     "trim_malloc",
 ]

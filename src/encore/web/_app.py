@@ -154,7 +154,9 @@ def serve_app() -> EncoreASGI:
     """The app factory each worker process of `encore serve --workers N` calls: its own container, built
     from the same settings (environment or ENCORE_CONFIG) the parent checked and migrated."""
     from encore.bootstrap import build
-    from encore.kernel import AllocatorKeeper
+    from encore.kernel import AllocatorKeeper, settle_heap
 
     AllocatorKeeper().start()  # as `encore serve` does in its own process (issue #16); a daemon thread
-    return create_app(build())
+    app = create_app(build())
+    settle_heap()  # as `encore serve` does once its app is built (issue #17)
+    return app
