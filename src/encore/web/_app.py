@@ -9,6 +9,7 @@ cluster of nodes in one process) pays it once instead of once per app.
 """
 
 import functools
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -49,7 +50,7 @@ from encore.web._wrapped_routes import router as wrapped_router
 from encore.web.listenbrainz import SUBMIT_PATH, make_submit_endpoint
 from encore.web.listenbrainz import routers as listenbrainz_routers
 from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE
-from encore.web.spotify import include_v1
+from encore.web.spotify import RawReads, include_v1, raw_reads
 from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import is_rest_get, make_rest_endpoint
 from encore.web.subsonic import router as subsonic_router
@@ -111,8 +112,10 @@ def _build_api() -> FastAPI:
 
 class EncoreASGI:
     """Audio bypasses FastAPI entirely: `/stream/` goes straight to the small pread handler; so do scrobblers'
-    `POST /1/submit-listens` when `listens` is given (web.listenbrainz's raw endpoint, issue #17). With a
-    container, every request carries it in its scope (what `_deps.container` reads before `app.state`)."""
+    `POST /1/submit-listens` when `listens` is given (web.listenbrainz's raw endpoint, issue #17), Subsonic's
+    GETs when `rest` is (web.subsonic._asgi) and /v1's hot GETs when `v1` is (web.spotify._raw: which requests
+    it takes, and the app that answers them; #16, #19). With a container, every request carries it in its scope (what
+    `_deps.container` reads before `app.state`)."""
 
     def __init__(
         self,
@@ -121,12 +124,15 @@ class EncoreASGI:
         container: Container | None = None,
         listens: ASGIApp | None = None,
         rest: ASGIApp | None = None,
+        *,
+        v1: tuple[Callable[[Scope], Scope | None], ASGIApp] | None = None,
     ) -> None:
         self.api = SecurityHeaders(api)
         self.stream = stream
         self.container = container
         self.listens = SecurityHeaders(listens) if listens is not None else None
         self.rest = SecurityHeaders(rest) if rest is not None else None  # Subsonic's GETs (web.subsonic._asgi)
+        self.v1 = (v1[0], SecurityHeaders(v1[1])) if v1 is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.container is not None:
@@ -139,6 +145,8 @@ class EncoreASGI:
             await self.listens(scope, receive, send)
         elif self.rest is not None and is_rest_get(scope):
             await self.rest(scope, receive, send)
+        elif self.v1 is not None and (taken := self.v1[0](scope)) is not None:
+            await self.v1[1](taken, receive, send)
         else:
             await self.api(scope, receive, send)
 
@@ -147,7 +155,16 @@ def create_app(c: Container) -> EncoreASGI:
     caps = {"upload_cap": c.settings.max_upload_bytes, "import_cap": portability.MAX_UPLOAD_BYTES}
     api = BodyLimit(_shared_api(), **caps, listens_cap=MAX_PAYLOAD_SIZE)
     listens = BodyLimit(make_submit_endpoint(c), **caps, listens_cap=MAX_PAYLOAD_SIZE)
-    return EncoreASGI(api, make_stream_endpoint(c), c, listens, make_rest_endpoint(c))
+    rest = BodyLimit(make_rest_endpoint(c), **caps, listens_cap=MAX_PAYLOAD_SIZE)  # a GET may declare a body
+    v1 = _raw_reads()
+    v1_path = (v1.taken, BodyLimit(v1, **caps, listens_cap=MAX_PAYLOAD_SIZE))
+    return EncoreASGI(api, make_stream_endpoint(c), c, listens, rest, v1=v1_path)
+
+
+@functools.cache
+def _raw_reads() -> RawReads:
+    """The process's one table of /v1 raw reads (it holds no container: each request's scope carries it)."""
+    return raw_reads()
 
 
 def serve_app() -> EncoreASGI:

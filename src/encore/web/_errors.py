@@ -95,5 +95,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(_body("internal", "internal error"), status_code=500)
+        return unhandled(exc)
+
+
+def unhandled(exc: Exception) -> JSONResponse:
+    """The last resort, logged: the app's handler for any exception, and the raw paths' (web.spotify._raw)."""
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(_body("internal", "internal error"), status_code=500)

@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -7,10 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from encore.accounts import create_user
+from encore.bootstrap import Container, build
 from encore.catalog import Track
 from encore.db import transaction
 from encore.history import PlayReport, report_play
-from tests.support.live import LiveServer, seeded_container, serve
+from encore.kernel import FixedClock
+from tests.support.live import LiveServer, _dev_settings, seeded_container, seeded_database, serve
+from tests.support.postgres import PostgresServer
 
 PASSWORD = "listener-pass-1"
 
@@ -68,3 +72,19 @@ def http_for(live: LiveServer) -> Iterator[object]:
     yield make
     for c in clients:
         c.close()
+
+
+@contextmanager
+def public_container(work: Path, server: PostgresServer | None, clock: FixedClock, public: str) -> Iterator[Container]:
+    """A migrated container on the seeded catalogue (SQLite, or PostgreSQL on `server`) with `alice`, whose
+    configured public base URL is `public` (the address /v1 keeps answers for)."""
+    with seeded_database(work, server) as url:
+        settings = _dev_settings(work).model_copy(update={"database_url": url, "public_base_url": public + "/"})
+        c = build(settings, clock=clock)
+        c.migrate()
+        with transaction(c.sessions) as s:
+            create_user(s, username="alice", password=PASSWORD)
+        try:
+            yield c
+        finally:
+            c.close()

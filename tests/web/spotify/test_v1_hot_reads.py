@@ -10,17 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from encore.accounts import create_user
-from encore.bootstrap import Container, build
+from encore.bootstrap import Container
 from encore.catalog import Track
-from encore.db import transaction
 from encore.kernel import FixedClock
 from encore.web import create_app
-from tests.support.live import _dev_settings, seeded_database
 from tests.support.postgres import PostgresServer
+from tests.web.spotify.conftest import PASSWORD, public_container
 from tests.web.spotify.flows import App, client_token, login, register_app, user_token
 
-PASSWORD = "listener-pass-1"
 PUBLIC = "http://localhost"  # the TestClient's own address, configured as the public base URL
 
 
@@ -32,16 +29,9 @@ def bearer(token: str) -> dict[str, str]:
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, Container, FixedClock]]:
     server: PostgresServer | None = request.getfixturevalue("postgres") if request.param == "postgresql" else None
     clock = FixedClock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
-    with seeded_database(tmp_path, server) as url:
-        settings = _dev_settings(tmp_path).model_copy(update={"database_url": url, "public_base_url": PUBLIC + "/"})
-        c = build(settings, clock=clock)
-        c.migrate()
-        with transaction(c.sessions) as s:
-            create_user(s, username="alice", password=PASSWORD)
-        with TestClient(create_app(c), base_url=PUBLIC) as client:
-            login(client, "alice", PASSWORD)
-            yield client, c, clock
-        c.close()
+    with public_container(tmp_path, server, clock, PUBLIC) as c, TestClient(create_app(c), base_url=PUBLIC) as client:
+        login(client, "alice", PASSWORD)
+        yield client, c, clock
 
 
 def _tracks(c: Container) -> list[str]:

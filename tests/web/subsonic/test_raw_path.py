@@ -72,3 +72,15 @@ def test_what_the_raw_path_leaves_to_fastapi(site: Site, both: tuple[TestClient,
     assert raw.head("/rest/ping", params=key).status_code == 405
     posted = raw.post("/rest/ping", data=key)  # a POSTed form: FastAPI's route reads it
     assert posted.json()["subsonic-response"]["status"] == "ok"
+
+
+def test_a_get_declaring_a_body_past_the_limit_is_refused_on_the_raw_path_too(
+    site: Site, both: tuple[TestClient, TestClient]
+) -> None:
+    """`create_app`'s FastAPI path refuses a declared body over 1 MiB before reading it (web._body_limit); the
+    raw path sits behind the same limit, in Subsonic's shape."""
+    raw, _ = both
+    declared = {"Content-Length": str(2 * 1024 * 1024)}
+    r = raw.get("/rest/ping", params={"apiKey": site.me.api_key, "f": "json"}, headers=declared)
+    assert r.status_code == 413 and r.json()["subsonic-response"]["status"] == "failed"
+    assert r.headers["x-content-type-options"] == "nosniff"

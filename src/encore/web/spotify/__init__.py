@@ -17,6 +17,7 @@ from encore.web.spotify import (
     _wrapped,
 )
 from encore.web.spotify._edge import route_scopes
+from encore.web.spotify._raw import RawReads, without_trailing_slash
 
 V1_ROUTERS = (
     _search.router,
@@ -54,8 +55,8 @@ class TrailingSlash:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] == "http" and path.startswith("/v1/") and path.endswith("/"):
-            scope = {**scope, "path": path.rstrip("/")}
+        if scope["type"] == "http" and (stripped := without_trailing_slash(path)) != path:
+            scope = {**scope, "path": stripped}
         await self.app(scope, receive, send)
 
 
@@ -79,4 +80,9 @@ def install(app: FastAPI) -> None:
     serve_docs(app)
 
 
-__all__ = ["V1_ROUTERS", "include_v1", "install", "v1_routes"]
+def raw_reads() -> RawReads:
+    """The hot /v1 GETs' raw path (web.spotify._raw), over these very routes."""
+    return RawReads(v1_routes())
+
+
+__all__ = ["V1_ROUTERS", "RawReads", "include_v1", "install", "raw_reads", "v1_routes", "without_trailing_slash"]

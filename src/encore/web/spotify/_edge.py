@@ -1,8 +1,9 @@
 """The /v1 edge: Spotify's error shape, bearer tokens with scopes, per-app rate limits and usage counts."""
 
 import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -51,28 +52,37 @@ class SpotifyRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
-            try:
-                try:
-                    return await handler(request)
-                except RequestValidationError as exc:
-                    await _authorised_first(request, route_scopes(self))  # 401/403 before 400, as Spotify
-                    return error_response(400, _validation_message(exc))
-            except RateLimited as exc:
-                return error_response(429, exc.message, {"Retry-After": str(exc.retry_after)})
-            except (StateUnavailable, DBAPIError) as exc:
-                if (retry := retry_after_busy(exc)) is None:
-                    raise  # a database error that is not a busy lock: the app's handler logs it (500)
-                log.warning("/v1 busy: %s", exc)
-                return error_response(503, BUSY_MESSAGE, {"Retry-After": str(retry)})
-            except oauth.InvalidToken as exc:
-                return error_response(401, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            except EncoreError as exc:
-                return error_response(status_for(exc), exc.message)
-            except HTTPException as exc:
-                message = exc.detail.get("message") if isinstance(exc.detail, dict) else str(exc.detail)
-                return error_response(exc.status_code, str(message), exc.headers)
+            return await answered(request, partial(route_scopes, self), partial(handler, request))
 
         return route
+
+
+async def answered(
+    request: Request, scopes: Callable[[], list[str] | None], call: Callable[[], Awaitable[Response]]
+) -> Response:
+    """`call()`'s response, or Spotify's answer for its failure: the one mapping of the routed /v1 operations
+    (SpotifyRoute) and of the raw path's hot reads (`_raw`). `scopes` gives the route's scope alternatives,
+    asked only for a request refused for its parameters."""
+    try:
+        try:
+            return await call()
+        except RequestValidationError as exc:
+            await _authorised_first(request, scopes())  # 401/403 before 400, as Spotify
+            return error_response(400, _validation_message(exc))
+    except RateLimited as exc:
+        return error_response(429, exc.message, {"Retry-After": str(exc.retry_after)})
+    except (StateUnavailable, DBAPIError) as exc:
+        if (retry := retry_after_busy(exc)) is None:
+            raise  # a database error that is not a busy lock: the app's handler logs it (500)
+        log.warning("/v1 busy: %s", exc)
+        return error_response(503, BUSY_MESSAGE, {"Retry-After": str(retry)})
+    except oauth.InvalidToken as exc:
+        return error_response(401, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    except EncoreError as exc:
+        return error_response(status_for(exc), exc.message)
+    except HTTPException as exc:
+        message = exc.detail.get("message") if isinstance(exc.detail, dict) else str(exc.detail)
+        return error_response(exc.status_code, str(message), exc.headers)
 
 
 async def _authorised_first(request: Request, wanted: list[str] | None) -> None:

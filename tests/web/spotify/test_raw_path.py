@@ -1,0 +1,242 @@
+"""/v1's hot GETs take the raw path (web.spotify._raw, #16, #19); they must answer exactly as the FastAPI routes
+do: the same status, headers (but Date) and body for the same request, hostile ones and bad tokens included,
+on SQLite and PostgreSQL."""
+
+import copy
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from starlette.routing import Match
+
+from encore.bootstrap import Container
+from encore.catalog import Track
+from encore.db import transaction
+from encore.kernel import FixedClock
+from encore.oauth import OAuthApp
+from encore.web import create_app
+from encore.web._app import EncoreASGI, _raw_reads, _shared_api
+from encore.web.spotify import without_trailing_slash
+from encore.web.spotify._raw import READS
+from tests.support.postgres import PostgresServer
+from tests.web.spotify.conftest import PASSWORD, public_container
+from tests.web.spotify.flows import client_token, login, register_app, user_token
+
+PUBLIC = "http://localhost"
+Both = tuple[TestClient, TestClient, Container, FixedClock]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def both(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Both]:
+    work: Path = tmp_path_factory.mktemp("v1raw")
+    server: PostgresServer | None = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    clock = FixedClock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    with public_container(work, server, clock, PUBLIC) as c:
+        app = create_app(c)
+        assert app.v1 is not None  # the hot /v1 GETs take the raw path
+        routed_app: EncoreASGI = copy.copy(app)
+        routed_app.v1 = None  # the same app, every /v1 request through FastAPI's routes
+        raw, routed = TestClient(app, base_url=PUBLIC), TestClient(routed_app, base_url=PUBLIC)
+        with raw, routed:
+            login(raw, "alice", PASSWORD)
+            yield raw, routed, c, clock
+
+
+def _same(both: Both, method: str, url: str, headers: dict[str, str]) -> int:
+    raw, routed, _, _ = both
+    a, b = raw.request(method, url, headers=headers), routed.request(method, url, headers=headers)
+    assert (a.status_code, _headers(a.headers), a.content) == (b.status_code, _headers(b.headers), b.content), url
+    assert a.headers["x-content-type-options"] == "nosniff"  # the security headers, on every answer
+    return a.status_code
+
+
+def _headers(headers: object) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers.multi_items() if k != "date"]  # type: ignore[attr-defined]
+
+
+def _ids(both: Both) -> tuple[str, str, str]:
+    raw, _, c, _ = both
+    with c.sessions() as s:
+        track = s.scalars(select(Track.public_id).order_by(Track.id).limit(1)).one()
+    token = client_token(raw, register_app(raw, name="looking up"))
+    artist = raw.get(f"/v1/tracks/{track}", headers=_bearer(token)).json()["artists"][0]["id"]
+    genres = raw.get(f"/v1/artists/{artist}", headers=_bearer(token)).json()["genres"]
+    return track, artist, (genres or ["rock"])[0]
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _requests(track: str, artist: str, genre: str) -> list[tuple[str, str]]:
+    """(method, URL): the reads as clients send them, then every way of sending them wrong."""
+    search = {"q": "a", "type": "track,artist,album", "limit": 5}
+    good = [
+        f"/v1/tracks/{track}",
+        f"/v1/tracks/{track}?market=SE",
+        f"/v1/tracks/{track}/",
+        f"/v1/tracks/{track}//",
+        "/v1/search?" + urlencode(search),
+        "/v1/search?" + urlencode({**search, "offset": 2, "market": "from_token"}),
+        "/v1/search?" + urlencode({"q": "é \u00e9 %", "type": "track"}),
+        "/v1/search/?q=a&type=artist",
+        f"/v1/recommendations?seed_tracks={track}&limit=5",
+        f"/v1/recommendations?seed_artists={artist}&seed_genres={quote(genre)}&limit=3",
+        f"/v1/recommendations?seed_genres={quote(genre)}",
+        f"/v1/artists/{artist}/related-artists",
+    ]
+    bad_ids = [
+        "/v1/tracks/not-an-id",
+        "/v1/tracks/" + "0" * 22,  # well formed, no such track: 404
+        "/v1/tracks/" + "a" * 23,
+        f"/v1/tracks/{track[:10]}%2F{track[11:]}",  # a slash inside the id: another path
+        f"/v1/tracks/{track}%00",
+        "/v1/tracks/%E2%82%AC" + "a" * 21,
+        "/v1/tracks/%FF%FE",
+        "/v1/tracks/",  # /v1/tracks: several tracks, FastAPI's
+        "/v1/tracks//",
+        f"/v1/tracks/{track}/more",
+        f"/v1/tracks/{track}?market=" + "x" * 11,
+        f"/v1/tracks/{track}?market=a&market=" + "x" * 11,  # the last of a repeated parameter counts
+        f"/v1/tracks/{track}?market=" + "x" * 11 + "&market=a",
+        "/v1/tracks/not-an-id?market=" + "x" * 11,  # two errors: the path's is told
+        "/v1/artists/not-an-id/related-artists",
+        "/v1/artists/" + "0" * 22 + "/related-artists",
+        "/v1/artists//related-artists",
+    ]
+    bad_queries = [
+        "/v1/search",
+        "/v1/search?type=track",
+        "/v1/search?q=&type=track",
+        "/v1/search?q=a",
+        "/v1/search?q=a&type=",
+        "/v1/search?q=a&type=playlist",
+        "/v1/search?q=a&type=track,,artist",
+        "/v1/search?q=" + "a" * 201 + "&type=track",
+        "/v1/search?q=a&type=" + "track," * 8,
+        *(f"/v1/search?q=a&type=track&limit={v}" for v in ("0", "51", "abc", "1.0", "1.5", "%205", "+5", "5_0", "")),
+        *(f"/v1/search?q=a&type=track&offset={v}" for v in ("-1", "1001", "1000", "1e3", "0x10", "9" * 30)),
+        "/v1/search?q=a&q=&type=track",
+        "/v1/search?q=&q=b&type=track",
+        "/v1/search?q=%ZZ&type=track",
+        "/v1/search?q=%FF%FE&type=track",
+        "/v1/search?q=a%00b&type=track",
+        "/v1/search?q=a+b&type=track&&=x&limit=2",
+        "/v1/search?q=a&type=track&market=" + "x" * 11,
+        "/v1/search?Q=a&TYPE=track",
+        "/v1/search?q=a&type=track&junk=" + "x" * 20_000,
+        "/v1/recommendations",
+        "/v1/recommendations?seed_tracks=" + ",".join([track] * 6),
+        "/v1/recommendations?seed_tracks=not-a-track",
+        "/v1/recommendations?seed_tracks=,,,",
+        "/v1/recommendations?seed_genres=" + "g" * 2001,
+        *(f"/v1/recommendations?seed_tracks={track}&limit={v}" for v in ("0", "101", "100", "x", "-5")),
+        f"/v1/recommendations?seed_tracks={track}&market=" + "x" * 11,
+        f"/v1/recommendations?seed_tracks={track}&seed_tracks=&limit=2",
+    ]
+    gets = [("GET", u) for u in good + bad_ids + bad_queries]
+    others = [("HEAD", good[0]), ("HEAD", good[4]), ("POST", good[4]), ("DELETE", good[0]), ("OPTIONS", good[8])]
+    return gets + others
+
+
+def test_raw_reads_answer_as_the_routes_do(both: Both) -> None:
+    raw, _, _, clock = both
+    track, artist, genre = _ids(both)
+    app = register_app(raw, name="comparing")
+    narrow = user_token(raw, app, scope="user-read-email")["access_token"]  # no scope needed: any token reads
+    expiring, revoked = (user_token(raw, app)["access_token"] for _ in range(2))
+    assert raw.post("/api/token/revoke", data={"token": revoked, "client_id": app.client_id}).status_code == 200
+    tokens: list[dict[str, str]] = [
+        _bearer(client_token(raw, app)),
+        _bearer(narrow),
+        {"Authorization": f"bearer  {expiring}  "},
+        {**_bearer(expiring), "Host": "made-up.example"},  # hrefs of its own host, never kept
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer "},
+        {"Authorization": f"Basic {expiring}"},
+        _bearer("not-a-token"),
+        _bearer(revoked),
+    ]
+    statuses: set[int] = set()
+    for method, url in _requests(track, artist, genre):
+        for headers in tokens:
+            statuses.add(_same(both, method, url, headers))
+    clock.advance(2 * 3600)  # the user tokens expire
+    for method, url in _requests(track, artist, genre)[:20]:
+        statuses.add(_same(both, method, url, _bearer(expiring)))
+    assert {200, 400, 401, 404, 405} <= statuses
+
+
+def test_a_rate_limited_app_is_refused_alike(both: Both) -> None:
+    """Each pair of requests (raw, then routed) counts twice in the app's one window: the same answers, then the
+    same 429 with the same Retry-After, malformed requests included."""
+    raw, _, c, _ = both
+    track, _, _ = _ids(both)
+    app = register_app(raw, name="limited")
+    with transaction(c.sessions) as s:
+        row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == app.client_id))
+        assert row is not None
+        row.rate_limit = 6
+    token = _bearer(client_token(raw, app))
+    urls = [f"/v1/tracks/{track}", "/v1/search?q=a&type=track", "/v1/tracks/not-an-id", "/v1/search?q=a&type=x"]
+    statuses = [_same(both, "GET", url, token) for url in urls]
+    assert statuses == [200, 200, 400, 429]
+    assert _same(both, "GET", "/v1/recommendations?seed_genres=rock", token) == 429
+    assert _same(both, "GET", "/v1/tracks/not-an-id", {}) == 401  # who asks comes first
+
+
+def test_bodies_past_the_limit_are_refused_alike(both: Both) -> None:
+    track, _, _ = _ids(both)
+    declared = {"Content-Length": str(2 * 1024 * 1024)}  # declared, never sent: refused before reading
+    assert _same(both, "GET", f"/v1/tracks/{track}", declared) == 413
+
+
+def _first_route(path: str) -> APIRoute | None:
+    """The route FastAPI's router answers a GET of `path` with (after TrailingSlash)."""
+    scope = {"type": "http", "method": "GET", "path": without_trailing_slash(path), "root_path": ""}
+    for context in iter_route_contexts(_shared_api().router.routes):  # in the order they are tried
+        match, _ = context.original_route.matches(scope)
+        if match is Match.FULL:
+            return context.original_route if isinstance(context.original_route, APIRoute) else None
+    return None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/tracks/abc",
+        "/v1/tracks/abc/",
+        "/v1/tracks",
+        "/v1/tracks/",
+        "/v1/tracks/a%2Fb",
+        "/v1/search",
+        "/v1/search/",
+        "/v1/searches",
+        "/v1/recommendations",
+        "/v1/recommendations/available-genre-seeds",
+        "/v1/artists/abc/related-artists",
+        "/v1/artists/abc",
+        "/v1/artists/abc/albums",
+        "/v1/albums/abc",
+        "/v1/me",
+        "/v1/",
+        "/v1",
+        "/api/tracks/abc",
+    ],
+)
+def test_the_raw_path_takes_exactly_the_reads_fastapi_would_route_to_them(url: str) -> None:
+    app = _raw_reads()
+    path = unquote(urlsplit(url).path)
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "query_string": b"", "headers": []}
+    routed = _first_route(path)
+    taken = app.taken(scope)
+    assert (taken is not None) == (routed is not None and routed.path in READS), url
+    if taken is not None:
+        assert routed is not None and taken["route"].path == routed.path
+        assert app.taken({**scope, "method": "HEAD"}) is None
