@@ -5,7 +5,8 @@
 Serves the database with bench/catalog/serve.py (`encore serve` plus a constant-JSON route, the floor)
 pinned to core 0, one process; wrk (-c50, closed loop, one thread) on core 1. For each endpoint: the
 requests/s, p50 and p99, and requests/s as a share of the constant route's, measured in the same run (the
-floor is measured first and last; the lower figure is the reference). Unless --cold, each endpoint's URLs
+floor is measured first and last, and each endpoint's share is given against both: the lower floor (the
+lenient reading, the one earlier figures used) and the higher (the strict one); their drift is printed). Unless --cold, each endpoint's URLs
 are asked once just before it is measured, so the figures are a running server's steady state for that
 endpoint's objects (its cache holds 20,000 views: every endpoint's objects at once would not fit). Targets (issue #16): searches >= 0.25,
 track/album reads and album lists >= 0.5. Every URL family must answer 200 (and Subsonic "ok") first.
@@ -140,6 +141,7 @@ def main() -> None:
         names = [n for n in scenarios if not args.only or n in args.only or n.startswith("constant")]
         warm = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
         results: dict[str, dict[str, float]] = {}
+        high = 0.0  # the higher of the two floor runs
         for name in [*names, "constant JSON (floor)"]:
             paths = scenarios[name]
             if not args.cold:  # steady state: this endpoint's objects asked once before (a serving process's cache)
@@ -147,19 +149,25 @@ def main() -> None:
                     warm.get(path)
             _wrk(base, paths[:100], token, seconds=2, connections=args.connections)  # warm-up
             got = _wrk(base, paths, token, seconds=args.seconds, connections=args.connections)
-            if name in results:  # the floor, measured again at the end: keep the lower (the stricter reference)
-                got = min(got, results[name], key=lambda r: r["rps"])
+            if name in results:  # the floor, measured again at the end: both are kept
+                first_floor = results[name]
+                got = min(got, first_floor, key=lambda r: r["rps"])
+                high = max(high, first_floor["rps"])
             results[name] = got
             print(
                 f"  {name}: {got['rps']:.0f} req/s p50 {got.get('p50', 0):.1f} ms p99 {got.get('p99', 0):.1f} ms",
                 flush=True,
             )
         floor = results["constant JSON (floor)"]["rps"]
-        print(f"\n{args.connections} connections, {args.seconds} s each; server on core 0, wrk on core 1\n")
-        print("| endpoint | req/s | share of the floor | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|")
+        high = max(high, floor)
+        print(f"\n{args.connections} connections, {args.seconds} s each; server on core 0, wrk on core 1")
+        print(f"floor, first and last runs: lower {floor:.0f}, higher {high:.0f} req/s (drift {high / floor - 1:.0%})\n")
+        print("| endpoint | req/s | share of the lower floor | share of the higher floor | p50 ms | p99 ms | non-2xx |")
+        print("|---|---|---|---|---|---|---|")
         for name, r in results.items():
             print(
-                f"| {name} | {r['rps']:.0f} | {r['rps'] / floor:.2f} | {r.get('p50', 0):.1f} | {r.get('p99', 0):.1f} | {int(r.get('non2xx', 0))} |"
+                f"| {name} | {r['rps']:.0f} | {r['rps'] / floor:.2f} | {r['rps'] / high:.2f} | {r.get('p50', 0):.1f} "
+                f"| {r.get('p99', 0):.1f} | {int(r.get('non2xx', 0))} |"
             )
 
 
