@@ -5,6 +5,7 @@ same middleware (security headers), same uvicorn options as `encore serve`, so t
 requests/s to this route's says what Encore's own work costs on top of FastAPI and uvicorn.
 """
 
+import os
 import sys
 
 import uvicorn
@@ -67,7 +68,10 @@ def _rest_endpoint(c: object) -> object:
 
 def settle() -> None:
     """What `encore serve` does once its app is built and before it serves (kernel.settle_heap: the
-    collector's start-up freeze); an older tree, run alternately by the benches, has no such step."""
+    collector's start-up freeze); an older tree, run alternately by the benches, has no such step.
+    BENCH_NO_SETTLE=1 leaves Python's collector as it is, to measure what the step does."""
+    if os.environ.get("BENCH_NO_SETTLE") == "1":
+        return
     try:
         from encore.kernel import settle_heap  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
