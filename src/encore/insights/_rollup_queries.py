@@ -8,7 +8,7 @@ listener's marked months first (`history.fold`), so the rollups are exact when r
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import TrackArtist
@@ -116,7 +116,9 @@ def artist_listeners(session: Session, *, period: Period, artist_id: int | None,
         # count below. A fold committed in between (another process, a listener opening their Wrapped) then
         # cannot count a month twice, nor a month marked in between drop out (its rollup is counted as folded).
         pairs: Any = bindparam("marked", [u * _MONTHS + m for u, m in marked], expanding=True, literal_execute=True)
-        window.append((T.user_id * _MONTHS + T.month).not_in(pairs))  # integers written into the SQL: no bound limit
+        window.append(
+            (cast(T.user_id, BigInteger) * _MONTHS + T.month).not_in(pairs)
+        )  # past int4 on PostgreSQL  # integers written into the SQL: no bound limit
     if artist_id is not None:
         # the artist's few tracks as a set the scan checks, not a join probed for each of its rows (3x less CPU)
         tracks = select(TrackArtist.track_id).where(TrackArtist.artist_id == artist_id)
