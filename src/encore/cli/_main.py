@@ -74,6 +74,9 @@ def serve(
             "limits and transcode slots); without it, serve with one worker"
         )
         raise typer.Exit(2)
+    app = create_app(c) if plan.count == 1 else None
+    # built, and before any job or demo-build thread runs: only start-up's objects are frozen (kernel._gc)
+    settle_heap()
     builder = _start_demo_builder(c) if build_demo else None
     host, port = host or c.settings.host, port or c.settings.port
     state = "Redis" if c.settings.redis_url else "in process"
@@ -86,8 +89,6 @@ def serve(
     if jobs is not None:
         jobs.start()
     try:
-        app = create_app(c) if plan.count == 1 else None
-        settle_heap()  # built: what start-up made is out of the collector's way (kernel._gc)
         run_server(host=host, port=port, workers=plan.count, app=app)
     finally:
         if builder is not None:
