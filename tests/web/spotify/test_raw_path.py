@@ -240,3 +240,19 @@ def test_the_raw_path_takes_exactly_the_reads_fastapi_would_route_to_them(url: s
     if taken is not None:
         assert routed is not None and taken["route"].path == routed.path
         assert app.taken({**scope, "method": "HEAD"}) is None
+
+
+def test_the_app_adds_no_dependency_the_raw_path_would_skip() -> None:
+    """The raw path runs each route's own dependencies (its Gate). A dependency added where the router is
+    included, or on the app, would run on FastAPI's path only: as the app includes them, the raw reads' routes
+    must depend on exactly what the routes themselves declare."""
+    from encore.web.spotify._raw import READS
+
+    seen = set()
+    for context in iter_route_contexts(_shared_api().router.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and route.path in READS and "GET" in (route.methods or ()):
+            effective = context.dependant  # the route as included: its own dependencies and any added above
+            assert [d.call for d in effective.dependencies] == [d.call for d in route.dependant.dependencies]
+            seen.add(route.path)
+    assert seen == set(READS)
