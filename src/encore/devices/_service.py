@@ -188,12 +188,21 @@ def owner_of_api_key(session: Session, *, api_key: str, now: datetime) -> Device
     rows = _owner_by_api_key().rows(session.connection(), {"key_hash": _hash_key(api_key)})
     if not rows:
         return None
-    *owner, device_id, last_used_at = rows[0]
-    if not owner[6]:  # is_active
+    row = rows[0]
+    if not row.is_active:
         return None
-    if last_used_at is None or now - last_used_at > _TOUCH_EVERY:
-        session.execute(_touch_device(), {"device_id": device_id, "now": now})
-    return DeviceOwner(owner[0], owner[1], owner[2], owner[3], owner[4], owner[5], bool(owner[6]), bool(owner[7]))
+    if row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY:
+        session.execute(_touch_device(), {"device_id": row.device_id, "now": now})
+    return DeviceOwner(
+        id=row.id,
+        public_id=row.public_id,
+        username=row.username,
+        username_key=row.username_key,
+        email=row.email,
+        role=row.role,
+        is_active=bool(row.is_active),
+        must_reset_password=bool(row.must_reset_password),
+    )
 
 
 @lru_cache(maxsize=4)
