@@ -307,7 +307,10 @@ def main() -> None:
     stop, counts = threading.Event(), [0, 0, 0]
     workers = [
         threading.Thread(
-            target=_drive, args=(base, data / "demo-library", stop, i, counts, not args.no_chores), daemon=True
+            target=_drive,
+            args=(base, data / "demo-library", stop, i, counts),
+            kwargs={"chores": not args.no_chores},
+            daemon=True,
         )
         for i in range(args.clients)
     ]
