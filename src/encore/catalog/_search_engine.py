@@ -30,12 +30,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import CatalogueCache
+from encore.catalog._rows import connection_for_reads, rows_in_chunks
 from encore.catalog._search_index import dirty_docs
 from encore.catalog._search_models import SearchDoc
 from encore.catalog._search_sets import Sets, word_sets
 from encore.catalog._search_sets import read_rows as _read
 from encore.catalog._search_terms import match_tiers, terms
 from encore.catalog._version import CatalogueVersion
+from encore.db import RawStatement
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,14 @@ def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[
     return union_all(*parts)
 
 
-@lru_cache(maxsize=32)
-def _entities_statement(kinds: tuple[str, ...]) -> CompoundSelect[Any]:
-    return union_all(
-        *(
-            select(_tag(kind), SearchDoc.doc, SearchDoc.entity_id).where(
-                SearchDoc.kind == kind, SearchDoc.doc.in_(bindparam(f"docs_{kind}", expanding=True))
-            )
-            for kind in kinds
-        )
-    )
+# One kind's docs at a time on the DB-API cursor: through SQLAlchemy, the union of each kind's IN list cost
+# more CPU than the search's intersections (0.6-0.9 ms of a new two-word query, #16).
+_ENTITIES = RawStatement(
+    select(SearchDoc.doc, SearchDoc.entity_id).where(
+        SearchDoc.kind == bindparam("kind"), SearchDoc.doc.in_(bindparam("ids", expanding=True))
+    ),
+    expanding="ids",
+)
 
 
 @dataclass
@@ -204,13 +204,13 @@ def _entities(
                 wanted[kind].append(doc)
             else:
                 known[kind, doc] = hit
-    if any(wanted.values()):
-        asked = tuple(kind for kind, docs in wanted.items() if docs)
-        params = {f"docs_{kind}": wanted[kind] for kind in asked}
-        for kind, doc, entity_id in _read(session, _entities_statement(asked), params):
-            known[kind, doc] = entity_id
-            if cache:
-                cache.docs.put((kind, doc), entity_id, built_at=built_at)
+    if asked := {kind: docs for kind, docs in wanted.items() if docs}:
+        db = connection_for_reads(session)
+        for kind, docs in asked.items():
+            for doc, entity_id in rows_in_chunks(_ENTITIES, db, docs, {"kind": kind}):
+                known[kind, doc] = entity_id
+                if cache:
+                    cache.docs.put((kind, doc), entity_id, built_at=built_at)
     if cache:
         for (kind, doc), entity_id in first.entities.items():
             if (kind, doc) not in first.dirty_docs:
