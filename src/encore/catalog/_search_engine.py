@@ -13,12 +13,10 @@ safe because a doc that is not dirty keeps its number until the stored sets' ver
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Integer,
     String,
     bindparam,
@@ -34,7 +32,6 @@ from encore.catalog._rows import connection_for_reads, rows_in_chunks
 from encore.catalog._search_index import dirty_docs
 from encore.catalog._search_models import SearchDoc
 from encore.catalog._search_sets import Sets, word_sets
-from encore.catalog._search_sets import read_rows as _read
 from encore.catalog._search_terms import match_tiers, terms
 from encore.catalog._version import CatalogueVersion
 from encore.db import RawStatement
@@ -51,7 +48,7 @@ def _tag(value: str) -> ColumnElement[str]:
 
 
 @lru_cache(maxsize=32)
-def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[Any]:
+def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> RawStatement:
     version = select(
         _tag("v"), _tag(""), CatalogueVersion.sets, literal_column("0", Integer), _tag(""), _tag("")
     ).where(CatalogueVersion.id == 1)
@@ -62,7 +59,8 @@ def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[
         column("name", String),
         column("context", String),
     )
-    parts = [version, dirty_docs(dialect, _tag("d"), *changed).where(column("kind").in_(kinds))]
+    # the kinds (KINDS constants) written into the text: a RawStatement takes one IN list, and this has no other
+    parts = [version, dirty_docs(dialect, _tag("d"), *changed).where(column("kind").in_([_tag(k) for k in kinds]))]
     for kind in kinds:
         named = (
             select(SearchDoc.doc, SearchDoc.entity_id)
@@ -72,7 +70,7 @@ def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[
             .subquery()
         )
         parts.append(select(_tag("x"), _tag(kind), named.c.doc, named.c.entity_id, _tag(""), _tag("")))
-    return union_all(*parts)
+    return RawStatement(union_all(*parts))
 
 
 # One kind's docs at a time on the DB-API cursor: through SQLAlchemy, the union of each kind's IN list cost
@@ -95,9 +93,9 @@ class _Preamble:
 
 
 def _preamble(session: Session, kinds: list[str], full: str, first: int) -> _Preamble:
-    dialect = session.get_bind().dialect.name
+    db = connection_for_reads(session)
     out = _Preamble(exact={k: BitMap() for k in kinds})
-    rows = _read(session, _preamble_statement(dialect, tuple(kinds)), {"name": full, "first": first})
+    rows = _preamble_statement(db.dialect.name, tuple(kinds)).rows(db, {"name": full, "first": first})
     for tag, kind, doc, entity_id, name, context in rows:
         if tag == "v":
             out.version = doc or 0
