@@ -2,33 +2,63 @@
 
 Every read path that returns tracks, albums or artists builds them here (or takes them from the
 representation cache, catalog._cache, which is filled from here), so a page costs the same few
-statements whatever it shows.
+statements whatever it shows. They run on the connection's DB-API cursor (db.RawStatement): a search's
+new hits are loaded here, and SQLAlchemy's execute path cost more CPU than SQLite's work (#16).
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from encore.catalog._listing import music_album, music_track
 from encore.catalog._models import Album, AlbumArtist, AlbumGenre, Artist, Genre, Label, Track, TrackArtist, TrackGenre
 from encore.catalog._views import AlbumSummary, ArtistRef, ArtistSummary, LabelRef, TrackView
+from encore.db import RawStatement, connection_of
+
+CHUNK = 200  # ids per statement: the longest IN list a RawStatement takes (db._raw.MOST_EXPANDED)
 
 
 def _ids(ids: Sequence[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-# Built once per shape with an expanding list of ids: building the expression on every call cost more
-# CPU than SQLite's work (a search page's views are three of these loads).
+def connection_for_reads(session: Session) -> Connection:
+    """The session's connection, with its pending ORM changes flushed first (as the session's own execute
+    would): a transaction that just edited the catalogue reads its own writes."""
+    if session.autoflush:
+        session.flush()
+    return connection_of(session)
+
+
+def rows_in_chunks(
+    statement: RawStatement, connection: Connection, values: Sequence[Any], params: Mapping[str, Any] | None = None
+) -> Iterator[Any]:
+    """`statement`'s rows for an IN list (its expanding parameter, named `ids`) of any length, sent in lists of
+    at most CHUNK; a statement ordered by its IN column keeps that order within each of them."""
+    for start in range(0, len(values), CHUNK):
+        yield from statement.rows(connection, {**(params or {}), "ids": values[start : start + CHUNK]})
+
+
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 
 
-def _artists_statement(link: type[TrackArtist] | type[AlbumArtist]) -> Select[Any]:
+def _raw(statement: Any) -> RawStatement:
+    return RawStatement(statement, expanding="ids")
+
+
+def _as_sent(column: Any) -> Any:
+    """A float column as the driver sends it (a double on both databases, which is what SQLAlchemy hands on):
+    psycopg's Float picks its result processor by the column's type code, which RawStatement compiles without."""
+    return type_coerce(column, NullType())
+
+
+def _artists_statement(link: type[TrackArtist] | type[AlbumArtist]) -> RawStatement:
     owner = link.track_id if link is TrackArtist else link.album_id  # type: ignore[union-attr]
-    return (
+    return _raw(
         select(owner, Artist.public_id, Artist.name, link.role)
         .join(Artist, Artist.id == link.artist_id)
         .where(owner.in_(_IDS))
@@ -36,9 +66,9 @@ def _artists_statement(link: type[TrackArtist] | type[AlbumArtist]) -> Select[An
     )
 
 
-def _genres_statement(link: type[TrackGenre] | type[AlbumGenre]) -> Select[Any]:
+def _genres_statement(link: type[TrackGenre] | type[AlbumGenre]) -> RawStatement:
     owner = link.track_id if link is TrackGenre else link.album_id  # type: ignore[union-attr]
-    return (
+    return _raw(
         select(owner, Genre.name)
         .join(Genre, Genre.id == link.genre_id)
         .where(owner.in_(_IDS))
@@ -48,7 +78,7 @@ def _genres_statement(link: type[TrackGenre] | type[AlbumGenre]) -> Select[Any]:
 
 _ARTISTS_OF = {TrackArtist: _artists_statement(TrackArtist), AlbumArtist: _artists_statement(AlbumArtist)}
 _GENRES_OF = {TrackGenre: _genres_statement(TrackGenre), AlbumGenre: _genres_statement(AlbumGenre)}
-_TRACKS = (
+_TRACKS = _raw(
     select(
         Track.id,
         Track.public_id,
@@ -58,8 +88,8 @@ _TRACKS = (
         Track.track_number,
         Track.explicit,
         Track.isrc,
-        Track.gain_db,
-        Track.loudness_lufs,
+        _as_sent(Track.gain_db),
+        _as_sent(Track.loudness_lufs),
         Album.public_id,
         Album.title,
         Album.artwork_key,
@@ -67,7 +97,7 @@ _TRACKS = (
     .join(Album, Album.id == Track.album_id)
     .where(Track.id.in_(_IDS), music_track())
 )
-_ALBUMS = (
+_ALBUMS = _raw(
     select(
         Album.id,
         Album.public_id,
@@ -83,33 +113,33 @@ _ALBUMS = (
     .outerjoin(Label, Label.id == Album.label_id)
     .where(Album.id.in_(_IDS), music_album())
 )
-_ALBUM_COUNTS = (
+_ALBUM_COUNTS = _raw(
     select(Track.album_id, func.count(), func.sum(Track.duration_ms))
     .where(Track.album_id.in_(_IDS), music_track())
     .group_by(Track.album_id)
 )
-_ARTIST_ART = (
+_ARTIST_ART = _raw(
     select(AlbumArtist.artist_id, func.max(Album.artwork_key))
     .join(Album, Album.id == AlbumArtist.album_id)
     .where(AlbumArtist.artist_id.in_(_IDS), music_album())
     .group_by(AlbumArtist.artist_id)
 )
-_ARTISTS = select(Artist.id, Artist.public_id, Artist.name).where(Artist.id.in_(_IDS))
+_ARTISTS = _raw(select(Artist.id, Artist.public_id, Artist.name).where(Artist.id.in_(_IDS)))
 
 
 def _artists_of(
-    session: Session, link: type[TrackArtist] | type[AlbumArtist], ids: list[int]
+    db: Connection, link: type[TrackArtist] | type[AlbumArtist], ids: list[int]
 ) -> dict[int, list[ArtistRef]]:
     """Credited artists of tracks or albums, in credit order."""
     out: dict[int, list[ArtistRef]] = defaultdict(list)
-    for owner_id, public_id, name, role in session.execute(_ARTISTS_OF[link], {"ids": ids}):
+    for owner_id, public_id, name, role in rows_in_chunks(_ARTISTS_OF[link], db, ids):
         out[owner_id].append(ArtistRef(public_id, name, role))
     return out
 
 
-def _genres_of(session: Session, link: type[TrackGenre] | type[AlbumGenre], ids: list[int]) -> dict[int, list[str]]:
+def _genres_of(db: Connection, link: type[TrackGenre] | type[AlbumGenre], ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
-    for owner_id, genre in session.execute(_GENRES_OF[link], {"ids": ids}):
+    for owner_id, genre in rows_in_chunks(_GENRES_OF[link], db, ids):
         out[owner_id].append(genre)
     return out
 
@@ -119,8 +149,9 @@ def track_views_by_ids(session: Session, ids: Sequence[int]) -> dict[int, TrackV
     wanted = _ids(ids)
     if not wanted:
         return {}
-    rows = session.execute(_TRACKS, {"ids": wanted}).all()
-    artists, genres = _artists_of(session, TrackArtist, wanted), _genres_of(session, TrackGenre, wanted)
+    db = connection_for_reads(session)
+    rows = list(rows_in_chunks(_TRACKS, db, wanted))
+    artists, genres = _artists_of(db, TrackArtist, wanted), _genres_of(db, TrackGenre, wanted)
     return {
         r[0]: TrackView(
             id=r[1],
@@ -147,9 +178,10 @@ def album_summaries_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Al
     wanted = _ids(ids)
     if not wanted:
         return {}
-    rows = session.execute(_ALBUMS, {"ids": wanted}).all()
-    artists, genres = _artists_of(session, AlbumArtist, wanted), _genres_of(session, AlbumGenre, wanted)
-    counts = {album_id: (n, int(ms or 0)) for album_id, n, ms in session.execute(_ALBUM_COUNTS, {"ids": wanted})}
+    db = connection_for_reads(session)
+    rows = list(rows_in_chunks(_ALBUMS, db, wanted))
+    artists, genres = _artists_of(db, AlbumArtist, wanted), _genres_of(db, AlbumGenre, wanted)
+    counts = {album_id: (n, int(ms or 0)) for album_id, n, ms in rows_in_chunks(_ALBUM_COUNTS, db, wanted)}
     return {
         r[0]: AlbumSummary(
             id=r[1],
@@ -173,6 +205,7 @@ def artist_summaries_by_ids(session: Session, ids: Sequence[int]) -> dict[int, A
     wanted = _ids(ids)
     if not wanted:
         return {}
-    art = dict(session.execute(_ARTIST_ART, {"ids": wanted}).all())
-    rows = session.execute(_ARTISTS, {"ids": wanted})
+    db = connection_for_reads(session)
+    art = dict(rows_in_chunks(_ARTIST_ART, db, wanted))
+    rows = rows_in_chunks(_ARTISTS, db, wanted)
     return {i: ArtistSummary(public_id, name, art.get(i) or None) for i, public_id, name in rows}

@@ -13,12 +13,10 @@ safe because a doc that is not dirty keeps its number until the stored sets' ver
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Integer,
     String,
     bindparam,
@@ -30,12 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import CatalogueCache
+from encore.catalog._rows import connection_for_reads, rows_in_chunks
 from encore.catalog._search_index import dirty_docs
 from encore.catalog._search_models import SearchDoc
 from encore.catalog._search_sets import Sets, word_sets
-from encore.catalog._search_sets import read_rows as _read
 from encore.catalog._search_terms import match_tiers, terms
 from encore.catalog._version import CatalogueVersion
+from encore.db import RawStatement
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def _tag(value: str) -> ColumnElement[str]:
 
 
 @lru_cache(maxsize=32)
-def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[Any]:
+def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> RawStatement:
     version = select(
         _tag("v"), _tag(""), CatalogueVersion.sets, literal_column("0", Integer), _tag(""), _tag("")
     ).where(CatalogueVersion.id == 1)
@@ -60,7 +59,8 @@ def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[
         column("name", String),
         column("context", String),
     )
-    parts = [version, dirty_docs(dialect, _tag("d"), *changed).where(column("kind").in_(kinds))]
+    # the kinds (KINDS constants) written into the text: a RawStatement takes one IN list, and this has no other
+    parts = [version, dirty_docs(dialect, _tag("d"), *changed).where(column("kind").in_([_tag(k) for k in kinds]))]
     for kind in kinds:
         named = (
             select(SearchDoc.doc, SearchDoc.entity_id)
@@ -70,19 +70,17 @@ def _preamble_statement(dialect: str, kinds: tuple[str, ...]) -> CompoundSelect[
             .subquery()
         )
         parts.append(select(_tag("x"), _tag(kind), named.c.doc, named.c.entity_id, _tag(""), _tag("")))
-    return union_all(*parts)
+    return RawStatement(union_all(*parts))
 
 
-@lru_cache(maxsize=32)
-def _entities_statement(kinds: tuple[str, ...]) -> CompoundSelect[Any]:
-    return union_all(
-        *(
-            select(_tag(kind), SearchDoc.doc, SearchDoc.entity_id).where(
-                SearchDoc.kind == kind, SearchDoc.doc.in_(bindparam(f"docs_{kind}", expanding=True))
-            )
-            for kind in kinds
-        )
-    )
+# One kind's docs at a time on the DB-API cursor: through SQLAlchemy, the union of each kind's IN list cost
+# more CPU than the search's intersections (0.6-0.9 ms of a new two-word query, #16).
+_ENTITIES = RawStatement(
+    select(SearchDoc.doc, SearchDoc.entity_id).where(
+        SearchDoc.kind == bindparam("kind"), SearchDoc.doc.in_(bindparam("ids", expanding=True))
+    ),
+    expanding="ids",
+)
 
 
 @dataclass
@@ -95,9 +93,9 @@ class _Preamble:
 
 
 def _preamble(session: Session, kinds: list[str], full: str, first: int) -> _Preamble:
-    dialect = session.get_bind().dialect.name
+    db = connection_for_reads(session)
     out = _Preamble(exact={k: BitMap() for k in kinds})
-    rows = _read(session, _preamble_statement(dialect, tuple(kinds)), {"name": full, "first": first})
+    rows = _preamble_statement(db.dialect.name, tuple(kinds)).rows(db, {"name": full, "first": first})
     for tag, kind, doc, entity_id, name, context in rows:
         if tag == "v":
             out.version = doc or 0
@@ -204,13 +202,13 @@ def _entities(
                 wanted[kind].append(doc)
             else:
                 known[kind, doc] = hit
-    if any(wanted.values()):
-        asked = tuple(kind for kind, docs in wanted.items() if docs)
-        params = {f"docs_{kind}": wanted[kind] for kind in asked}
-        for kind, doc, entity_id in _read(session, _entities_statement(asked), params):
-            known[kind, doc] = entity_id
-            if cache:
-                cache.docs.put((kind, doc), entity_id, built_at=built_at)
+    if asked := {kind: docs for kind, docs in wanted.items() if docs}:
+        db = connection_for_reads(session)
+        for kind, docs in asked.items():
+            for doc, entity_id in rows_in_chunks(_ENTITIES, db, docs, {"kind": kind}):
+                known[kind, doc] = entity_id
+                if cache:
+                    cache.docs.put((kind, doc), entity_id, built_at=built_at)
     if cache:
         for (kind, doc), entity_id in first.entities.items():
             if (kind, doc) not in first.dirty_docs:
