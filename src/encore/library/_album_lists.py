@@ -19,6 +19,7 @@ from encore.catalog import (
     Track,
     built_at,
     cache_for,
+    identity_key,
 )
 from encore.db import RawStatement, connection_of
 from encore.history import Play, visible
@@ -79,7 +80,9 @@ def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: s
         query = (
             select(AlbumGenre.album_id)
             .join(Genre, Genre.id == AlbumGenre.genre_id)
-            .where(func.lower(Genre.name) == genre.lower())
+            # The catalogue's own identity of a genre (upsert_genre): case, accents and spacing folded in Python,
+            # the same on both databases (SQLite's lower() folds ASCII only: "Électro" was never found there)
+            .where(Genre.key == identity_key(genre)[:100])
             .order_by(AlbumGenre.album_id.desc())
         )
     return query
