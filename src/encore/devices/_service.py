@@ -12,7 +12,7 @@ from sqlalchemy import Select, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts import User, issue_epoch, live_credential
-from encore.db import RawStatement
+from encore.db import RawStatement, connection_of
 from encore.devices import _crypto
 from encore.devices._models import Device
 from encore.kernel import NotFound, ValidationFailed, is_public_id
@@ -185,7 +185,7 @@ def owner_of_api_key(session: Session, *, api_key: str, now: datetime) -> Device
         return None
     # On the DB-API cursor: this read runs on every Subsonic request, and SQLAlchemy's execute path cost
     # more than the query (#16). Still one read of the live rows: nothing about the answer is kept.
-    rows = _owner_by_api_key().rows(session.connection(), {"key_hash": _hash_key(api_key)})
+    rows = _owner_by_api_key().rows(connection_of(session), {"key_hash": _hash_key(api_key)})
     if not rows:
         return None
     row = rows[0]

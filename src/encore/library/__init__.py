@@ -1,7 +1,7 @@
 """A listener's library: playlists (private unless made public) and saved tracks, albums and artists."""
 
-from encore.library._album_lists import ALBUM_LISTS, album_list
-from encore.library._annotations import Annotations, album_annotations, annotations
+from encore.library._album_lists import ALBUM_LISTS, SHARED_ALBUM_LISTS, album_list
+from encore.library._annotations import Annotations, album_annotations, album_marks, annotations
 from encore.library._items import add_to_playlist, move_in_playlist, remove_from_playlist, replace_playlist_items
 from encore.library._listening import (
     album_durations,
@@ -53,6 +53,7 @@ __all__ = [
     "MAX_PER_CALL",
     "MAX_QUEUE",
     "MIN_LISTENERS",
+    "SHARED_ALBUM_LISTS",
     "Access",
     "Annotations",
     "Decision",
@@ -76,6 +77,7 @@ __all__ = [
     "album_annotations",
     "album_durations",
     "album_list",
+    "album_marks",
     "annotations",
     "artist_album_counts",
     "catalogue_page",

@@ -10,8 +10,18 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from encore.catalog import Album, AlbumGenre, AlbumSummary, CatalogueCache, Genre, Track, built_at, cache_for
-from encore.db import RawStatement
+from encore.catalog import (
+    Album,
+    AlbumGenre,
+    AlbumSummary,
+    CatalogueCache,
+    Genre,
+    Track,
+    built_at,
+    cache_for,
+    identity_key,
+)
+from encore.db import RawStatement, connection_of
 from encore.history import Play, visible
 from encore.kernel import ValidationFailed
 from encore.library._keyset import KEYED, keyed_page
@@ -31,6 +41,9 @@ ALBUM_LISTS = (
     "byYear",
     "byGenre",
 )
+# Lists that are the catalogue's alone: the same page for every listener, and it changes only when the
+# catalogue does (an album added, withdrawn, flagged as an ad: each moves the catalogue's version)
+SHARED_ALBUM_LISTS = ("newest", "alphabeticalByName", "alphabeticalByArtist")
 RANDOM_POOL, RANDOM_POOL_SECONDS = 400, 60  # random album lists: drawn from 400 albums, redrawn each minute
 
 
@@ -67,7 +80,9 @@ def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: s
         query = (
             select(AlbumGenre.album_id)
             .join(Genre, Genre.id == AlbumGenre.genre_id)
-            .where(func.lower(Genre.name) == genre.lower())
+            # The catalogue's own identity of a genre (upsert_genre): case, accents and spacing folded in Python,
+            # the same on both databases (SQLite's lower() folds ASCII only: "Électro" was never found there)
+            .where(Genre.key == identity_key(genre)[:100])
             .order_by(AlbumGenre.album_id.desc())
         )
     return query
@@ -100,7 +115,7 @@ def album_list(
         statement: Any = query.limit(bindparam("limit")).offset(bindparam("offset"))
         return _ordered_albums(session, list(session.connection().execute(statement, params).scalars()))
     # On the DB-API cursor: album ids only, and SQLAlchemy's execute path cost more than these reads (#16)
-    rows = _list_statement(kind, ads).rows(session.connection(), params)
+    rows = _list_statement(kind, ads).rows(connection_of(session), params)
     return _ordered_albums(session, [row[0] for row in rows])
 
 

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import chain, repeat
 from typing import Any
 
 from sqlalchemy import Integer, Select, bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, Artist, Track
-from encore.db import RawStatement, UTCDateTime
+from encore.db import RawStatement, UTCDateTime, connection_of
 from encore.kernel import is_public_id
 from encore.library._models import SavedAlbum, SavedArtist, SavedTrack
 from encore.library._own_plays import own_listens
@@ -139,7 +140,7 @@ def album_annotations(session: Session, *, user_id: int, album_id: str) -> Annot
     statement and its compiled form are the same on every request (nothing expanded per request)."""
     if not is_public_id(album_id):
         return Annotations()
-    return _collect(_album_statement().rows(session.connection(), {"user_id": user_id, "album": album_id}))
+    return _collect(_album_statement().rows(connection_of(session), {"user_id": user_id, "album": album_id}))
 
 
 def _collect(rows: Any) -> Annotations:
@@ -153,6 +154,21 @@ def _collect(rows: Any) -> Annotations:
         elif n:
             out.plays[public_id] = int(n)
     return out
+
+
+_ALBUM_SLOTS = tuple(f"album{i}" for i in range(CHUNK))
+
+
+def album_marks(session: Session, *, user_id: int, album_ids: Sequence[str]) -> Annotations:
+    """What `annotations` answers for albums alone, for a page of albums the catalogue listed (its own public
+    ids, not a caller's input): the same statement, with less work around it. An album list's one read of
+    the caller's marks (#16): a fifth of its CPU went to checking and arranging ids around an 11 µs query."""
+    if not album_ids or len(album_ids) > CHUNK:
+        return annotations(session, user_id=user_id, albums=album_ids) if album_ids else Annotations()
+    n = _bucket(len(album_ids))
+    params: dict[str, Any] = dict(zip(_ALBUM_SLOTS[:n], chain(album_ids, repeat(album_ids[-1])), strict=False))
+    params["user_id"] = user_id
+    return _collect(_statement((("album", n),), False).rows(connection_of(session), params))
 
 
 def annotations(
@@ -181,5 +197,5 @@ def annotations(
             ids = part[kind]
             params.update({f"{kind}{i}": ids[min(i, len(ids) - 1)] for i in range(n)})
         # On the DB-API cursor, not through SQLAlchemy's execute path, which cost more than the query (#16)
-        rows += _statement(shape, plays and bool(part["track"])).rows(session.connection(), params)
+        rows += _statement(shape, plays and bool(part["track"])).rows(connection_of(session), params)
     return _collect(rows)

@@ -22,7 +22,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, AlbumArtist, Artist, CatalogueCache, built_at
-from encore.db import RawStatement
+from encore.db import RawStatement, connection_of
 from encore.library._listening import _not_ad_album
 
 STEP = 100
@@ -88,7 +88,7 @@ def _read(session: Session, s: _Statements, mark: Key | None, *, limit: int, off
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     if mark is not None:
         params.update({f"k{i}": value for i, value in enumerate(mark)})
-    return (s.first if mark is None else s.after).rows(session.connection(), params)
+    return (s.first if mark is None else s.after).rows(connection_of(session), params)
 
 
 def _marks(cache: CatalogueCache, session: Session, kind: str, ads: bool) -> dict[int, Key]:

@@ -1,7 +1,7 @@
 """System and browsing methods: ping, licence, extensions, folders, indexes, artists, albums, songs, genres."""
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from encore import catalog, discovery, library
@@ -99,8 +99,8 @@ def _ready(
     return found
 
 
-def _album_item(ready: Ready, a: catalog.AlbumSummary, notes: library.Annotations) -> Payload | Ready:
-    star, rating = notes.star("album", a.id), notes.rating("album", a.id)
+def _album_item(ready: Ready, album_id: str, notes: library.Annotations) -> Payload | Ready:
+    star, rating = notes.star("album", album_id), notes.rating("album", album_id)
     if star is None and rating is None:
         return ready  # what everyone sees: spliced in as written
     shape = dict(ready.shape)  # the caller's keys are in the shape already (None): set in place, order kept
@@ -117,15 +117,35 @@ def _song_item(ready: Ready, t: catalog.TrackView, notes: library.Annotations) -
     return shape
 
 
+def album_shapes(ctx: Ctx, albums: Sequence[catalog.AlbumSummary]) -> list[Ready]:
+    """The albums' shapes as everyone sees them (no caller's marks), each kept with the catalogue's views."""
+    cache = catalog.cache_for(ctx.session)  # checked once for the page, not once per album
+    return [_ready(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms), cache) for a in albums]
+
+
+def kept_album_shapes(ctx: Ctx, album_ids: Sequence[str]) -> list[Ready] | None:
+    """The kept shapes of these albums (by public id), or None if any of them is no longer kept."""
+    cache = catalog.cache_for(ctx.session)
+    if cache is None:
+        return None
+    found = [cache.views.get(("subsonic", "album", i)) for i in album_ids]
+    return found if all(isinstance(r, Ready) for r in found) else None  # type: ignore[return-value]
+
+
+def marked_albums(
+    ctx: Ctx, album_ids: Sequence[str], shapes: Sequence[Ready], notes: library.Annotations | None = None
+) -> list[Payload | Ready]:
+    """The albums' shapes with the caller's stars and ratings set (read now, in one statement)."""
+    notes = notes or library.album_marks(ctx.session, user_id=ctx.user.id, album_ids=album_ids)
+    if not notes.starred.get("album") and not notes.ratings.get("album"):
+        return list(shapes)  # the usual case: none of these carries a mark of the caller's
+    return [_album_item(ready, i, notes) for ready, i in zip(shapes, album_ids, strict=True)]
+
+
 def album_payloads(
     ctx: Ctx, albums: list[catalog.AlbumSummary], notes: library.Annotations | None = None
 ) -> list[Payload | Ready]:
-    notes = notes or marks(ctx, albums=[a.id for a in albums])
-    cache = catalog.cache_for(ctx.session)  # checked once for the page, not once per album
-    return [
-        _album_item(_ready(ctx, ("album", a.id), partial(_map.album, a, duration_ms=a.duration_ms), cache), a, notes)
-        for a in albums
-    ]
+    return marked_albums(ctx, [a.id for a in albums], album_shapes(ctx, albums), notes)
 
 
 def song_payloads(

@@ -28,13 +28,18 @@ HANDLERS: dict[str, Handler] = {}
 # Methods that write (scrobble, star, play queue, playlists): they run in the write lane (web._threads), so
 # writers waiting on the database's lock never hold the threads the hot reads run on.
 WRITES: set[str] = set()
+# Reads that write nothing of their own and read mostly on the connection's cursor (db.RawStatement) and the
+# catalogue's views: they run without the ORM session's transaction (see _router._transaction).
+PURE: set[str] = set()
 
 
-def method(name: str, *, writes: bool = False) -> Callable[[Handler], Handler]:
+def method(name: str, *, writes: bool = False, pure: bool = False) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         HANDLERS[name.lower()] = fn
         if writes:
             WRITES.add(name.lower())
+        if pure:
+            PURE.add(name.lower())
         return fn
 
     return register

@@ -97,7 +97,7 @@ def _element(name: str, node: Mapping[str, Any], out: list[str]) -> None:
 
 
 _SCALARS = (str, int, float)  # bool is an int
-_SCALAR_TYPES = frozenset({str, int, float, bool})
+_AS_IS = frozenset({str, int, float, bool, Ready})  # copied without a call: a Ready is pruned when written
 
 
 def _prune(value: Any) -> Any:
@@ -109,10 +109,10 @@ def _prune(value: Any) -> Any:
         out = {}
         for k, v in value.items():
             if v is not None:
-                out[k] = v if type(v) in _SCALAR_TYPES else _prune(v)
+                out[k] = v if type(v) in _AS_IS else _prune(v)
         return out
     if isinstance(value, list):
-        return [v if type(v) in _SCALAR_TYPES else _prune(v) for v in value]
+        return [v if type(v) in _AS_IS else _prune(v) for v in value]
     if isinstance(value, Mapping):
         return {k: _prune(v) for k, v in value.items() if v is not None}
     return value

@@ -2,12 +2,20 @@
 
 from encore import catalog, library
 from encore.web.subsonic import _map
-from encore.web.subsonic._browse import album_payloads, marks, song_payloads
+from encore.web.subsonic._browse import (
+    album_payloads,
+    album_shapes,
+    kept_album_shapes,
+    marked_albums,
+    marks,
+    song_payloads,
+)
 from encore.web.subsonic._context import Ctx, method
 from encore.web.subsonic._envelope import GENERIC, Payload, Ready, SubsonicError
 
 MAX_OFFSET = 10_000_000
 MAX_PAGE = 500
+MAX_KEPT_PAGE = 100  # a shared list's page is kept (as ids) up to this size: the views' budget counts entries
 
 
 def _album_list(ctx: Ctx) -> list[Payload | Ready]:
@@ -15,25 +23,49 @@ def _album_list(ctx: Ctx) -> list[Payload | Ready]:
     kind = p.require("type")
     if kind not in library.ALBUM_LISTS:
         raise SubsonicError(GENERIC, f"unknown album list type: {kind[:40]}")
+    limit = p.integer("size", 10, lo=0, hi=MAX_PAGE)
+    offset = p.integer("offset", 0, lo=0, hi=MAX_OFFSET)
+    from_year = p.integer("fromYear", 1, lo=1, hi=9999) if p.get("fromYear") else None
+    to_year = p.integer("toYear", 1, lo=1, hi=9999) if p.get("toYear") else None
+    if kind in library.SHARED_ALBUM_LISTS and limit <= MAX_KEPT_PAGE:
+        return _shared_page(ctx, kind, limit=limit, offset=offset)
     albums = library.album_list(
         ctx.session,
         user_id=ctx.user.id,
         kind=kind,
-        limit=p.integer("size", 10, lo=0, hi=MAX_PAGE),
-        offset=p.integer("offset", 0, lo=0, hi=MAX_OFFSET),
-        from_year=p.integer("fromYear", 1, lo=1, hi=9999) if p.get("fromYear") else None,
-        to_year=p.integer("toYear", 1, lo=1, hi=9999) if p.get("toYear") else None,
+        limit=limit,
+        offset=offset,
+        from_year=from_year,
+        to_year=to_year,
         genre=p.get("genre"),
     )
     return album_payloads(ctx, albums)
 
 
-@method("getAlbumList")
+def _shared_page(ctx: Ctx, kind: str, *, limit: int, offset: int) -> list[Payload | Ready]:
+    """A page of a list that is the same for every listener (newest, alphabetical): its album ids are kept with
+    the catalogue's views, so asked again it costs one lookup and the albums' kept shapes, and it goes when
+    the catalogue changes, as the keyset marks do (#16). Only ids are kept (never the shapes themselves, which
+    the views may evict); the caller's marks are read on every request."""
+    cache = catalog.cache_for(ctx.session)
+    key = ("subsonic", "album_list", kind, limit, offset)
+    ids = cache.views.get(key) if cache else None
+    if isinstance(ids, tuple) and (shapes := kept_album_shapes(ctx, ids)) is not None:
+        return marked_albums(ctx, ids, shapes)
+    generation = catalog.built_at(ctx.session, cache) if cache else 0
+    albums = library.album_list(ctx.session, user_id=ctx.user.id, kind=kind, limit=limit, offset=offset)
+    ids = tuple(a.id for a in albums)
+    if cache:
+        cache.views.put(key, ids, built_at=generation)
+    return marked_albums(ctx, ids, album_shapes(ctx, albums))
+
+
+@method("getAlbumList", pure=True)
 def get_album_list(ctx: Ctx) -> Payload:
     return {"albumList": {"album": _album_list(ctx)}}
 
 
-@method("getAlbumList2")
+@method("getAlbumList2", pure=True)
 def get_album_list2(ctx: Ctx) -> Payload:
     return {"albumList2": {"album": _album_list(ctx)}}
 
