@@ -24,15 +24,23 @@ from bench.discovery.recommendations_http import recommendation_urls, related_ur
 from bench.v1.run import _prepare
 
 
-async def _run(args: argparse.Namespace) -> None:
-    db = args.db.resolve()
+def bench_environment(db: Path) -> tuple[str, str]:
+    """The bench app's environment on `db`, answering (and keeping answers for) https://testserver; the OAuth
+    app's client id and secret."""
     _, client_id, secret = _prepare(db)
     os.environ.update(
         ENCORE_DATABASE_URL=f"sqlite:///{db}",
         ENCORE_DATA_DIR=str(db.parent / "bench-v1-data"),
         ENCORE_MODE="dev",
         ENCORE_SECRET_KEY=SECRET,
+        ENCORE_PUBLIC_BASE_URL="https://testserver",  # the address asked (/v1 keeps answers for it only)
     )
+    return client_id, secret
+
+
+async def _run(args: argparse.Namespace) -> None:
+    db = args.db.resolve()
+    client_id, secret = bench_environment(db)
     from bench.catalog.serve import make_app  # after the environment: build() reads it
 
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]

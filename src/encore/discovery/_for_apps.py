@@ -40,7 +40,15 @@ class Seed:
 class Recommendations:
     track_ids: list[int]  # row ids, best first: catalog.track_views_in_order makes them views
     seeds: list[Seed]
-    key: str  # names the picks (with the catalogue's generation): a face may keep what it makes of them
+    # names the answer as asked (with the catalogue's generation): a face may keep what it makes of it under
+    # this key; None for an answer not to be kept (a seed longer than ASKED_SEED)
+    key: str | None
+
+
+# A seed longer than this is never part of a kept answer's key: public ids are 22 characters and genre names
+# fold to at most 100, while a caller may send up to 2,000 per parameter (such an answer is still ranked and
+# kept by its seeds' rows; only its key as asked is not)
+ASKED_SEED = 100
 
 
 def recommend(
@@ -56,16 +64,40 @@ def recommend(
     """Up to `limit` tracks like the 1-5 seeds, none of them a seed, all playable by the listener now.
     Unknown ids, ad audio and unknown genres are refused (ValidationFailed, naming the seed).
 
-    The answer is kept per seeds, limit and the listener's class (`_classes.hears`), for this catalogue
-    generation, exclusives' version and opt-outs' generation: nothing of the listener but their class goes in."""
+    The answer is kept per seeds as asked, limit and the listener's class (`_classes.hears`), for this catalogue
+    generation, exclusives' version and opt-outs' generation: nothing of the listener but their class goes in.
+    A kept answer is one whose seeds were all valid then, and a refusal is never kept, so a request asked again
+    reads no seed and gets the same answer or the same refusal; the ranking itself is kept by the seeds' rows,
+    shared by every spelling of them."""
+    listener = hears(session, user_id=user_id, now=now)
+    asked = (listener.key, _hot.opt_outs(session), tuple(tracks), tuple(artists), tuple(genres), limit)
+
+    keep = all(len(seed) <= ASKED_SEED for seed in (*tracks, *artists, *genres))
+
+    def answer() -> Recommendations:
+        found = _answer(session, listener, asked, tracks=tracks, artists=artists, genres=genres, limit=limit)
+        return found if keep else Recommendations(found.track_ids, found.seeds, None)
+
+    return _hot.one(session, ("asked", *asked), answer) if keep else answer()
+
+
+def _answer(
+    session: Session,
+    listener: Hears,
+    asked: tuple[object, ...],
+    *,
+    tracks: Sequence[str],
+    artists: Sequence[str],
+    genres: Sequence[str],
+    limit: int,
+) -> Recommendations:
     decision = seed_count(len(tracks) + len(artists) + len(genres))
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_seeds")
     track_rows = tuple(_listed(session, "track", t) for t in tracks)
     genre_rows = tuple(_genre(session, g) for g in genres)
     artist_rows = tuple(_listed(session, "artist", a) for a in artists)
-    listener = hears(session, user_id=user_id, now=now)
-    key = (listener.key, _hot.opt_outs(session), track_rows, artist_rows, genre_rows, limit)
+    key = (listener.key, asked[1], track_rows, artist_rows, genre_rows, limit)
     picks, sizes = _hot.one(
         session,
         ("recommend", *key),
@@ -73,7 +105,7 @@ def recommend(
     )
     named = [*(("track", t) for t in tracks), *(("artist", a) for a in artists), *(("genre", g) for g in genres)]
     seeds = [Seed(kind, public, initial, after) for (kind, public), (initial, after) in zip(named, sizes, strict=True)]
-    return Recommendations(list(picks), seeds, repr(key))
+    return Recommendations(list(picks), seeds, repr(asked))
 
 
 def _ranked(

@@ -50,30 +50,34 @@ async def recommendations(
             limit=limit,
             now=clock.now(),
         )
-        seeds = [
-            s.RecommendationSeed(
-                afterFilteringSize=seed.after_filtering,
-                afterRelaxationSize=seed.after_filtering,
-                href=None if seed.kind == "genre" else f"{base}/v1/{seed.kind}s/{seed.id}",
-                id=seed.id,
-                initialPoolSize=seed.initial_pool,
-                type=seed.kind.upper(),
-            )
-            for seed in found.seeds
-        ]
-
-        # Every track here is one the caller may play now, so each is the shared `is_playable: true` JSON; the
-        # list is kept as made for the answer's key (it names the picks for this catalogue generation), and only
-        # for the public address: made-up Hosts must not churn the bounded cache every answer reads
-        def made() -> tuple[bytes, ...]:
-            views = catalog.track_views_in_order(session, found.track_ids)
-            return tuple(_track_json(session, base, views, keep=public))
-
-        kept = discovery.face_kept(session, ("v1/recommendations", found.key), made) if public else made()
-        tracks = b",".join(kept)
-        return b'{"seeds":' + _SEEDS.dump_json(seeds) + b',"tracks":[' + tracks + b"]}"
+        # The seeds' JSON, then every track's: each track here is one the caller may play now, so each is the
+        # shared `is_playable: true` JSON. Kept as made for the answer's key (it names the answer as asked,
+        # for this catalogue generation and the caller's class), and only for the public address: made-up
+        # Hosts must not churn the bounded cache every answer reads. An entry holds the shared track parts,
+        # not a copy of them: a kept answer costs one join of ~20 parts.
+        made = partial(_answer_json, session, base, found, keep=public)
+        key = found.key if public else None
+        seeds, *tracks = made() if key is None else discovery.face_kept(session, ("v1/recommendations", key), made)
+        return b'{"seeds":' + seeds + b',"tracks":[' + b",".join(tracks) + b"]}"
 
     return Response(await gate.run(read), media_type="application/json")
+
+
+def _answer_json(session: Session, base: str, found: discovery.Recommendations, *, keep: bool) -> tuple[bytes, ...]:
+    """The seeds' JSON array, then each track's JSON."""
+    seeds = [
+        s.RecommendationSeed(
+            afterFilteringSize=seed.after_filtering,
+            afterRelaxationSize=seed.after_filtering,
+            href=None if seed.kind == "genre" else f"{base}/v1/{seed.kind}s/{seed.id}",
+            id=seed.id,
+            initialPoolSize=seed.initial_pool,
+            type=seed.kind.upper(),
+        )
+        for seed in found.seeds
+    ]
+    views = catalog.track_views_in_order(session, found.track_ids)
+    return (_SEEDS.dump_json(seeds), *_track_json(session, base, views, keep=keep))
 
 
 def _track_json(session: Session, base: str, views: list[catalog.TrackView], *, keep: bool) -> list[bytes]:
