@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select
 
+from encore.oauth import OAuthApp
 from tests.web.spotify.flows import client_token, register_app
 from tests.web.spotify.raw_support import Both, bearer, both_paths, first_track, limited_token, same, token_variants
 
@@ -191,3 +193,18 @@ def test_unicode_and_quoting_reach_the_same_parameter(both: Both) -> None:
         same(both, "GET", f"/v1/tracks?ids={ids}", token)
     assert same(both, "GET", f"/v1/tracks?ids={track}%2C{track}", token) == 200
     assert same(both, "GET", f"/v1/tracks?ids={track},%C3%A9", token) == 400
+
+
+def test_a_refused_read_still_counts_in_the_apps_usage(both: Both, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token check adds the app's usage to the request's session; a read that then fails (404, 400) is
+    answered and the session commits, on FastAPI's path and on the raw one alike: no count is lost."""
+    raw, routed, c, _ = both
+    monkeypatch.setattr("encore.oauth._rates.USAGE_FLUSH_S", 0.0)  # every request writes its counts
+    for client in (raw, routed):
+        app = register_app(raw, name="counted")
+        token = bearer(client_token(raw, app))
+        for url in (f"/v1/albums/{UNKNOWN}", "/v1/tracks?ids=not-an-id", f"/v1/artists/{UNKNOWN}/albums"):
+            assert client.get(url, headers=token).status_code in (400, 404)
+        with c.sessions() as s:
+            count = s.scalar(select(OAuthApp.request_count).where(OAuthApp.client_id == app.client_id))
+        assert count == 3, client
