@@ -202,7 +202,9 @@ class _SyncPlan:
     def _answer(self, request: Request, kept: list[ExitStack]) -> bytes:
         """In one worker thread: solve, call, validate and write. On success the generators close here (the
         session commits: no failure is left to map); on a failure they stay open until `answered` has made
-        its answer, then close as it leaves (`_close`), as FastAPI's function scope would."""
+        its answer, then close as it leaves (`_close`), as FastAPI's function scope would. One difference: a
+        commit failing after a successful read is mapped by `answered` here (Spotify's 503 when busy), by the
+        app's handlers on FastAPI's path (Encore's 503); a read's commit holds at most the usage counts."""
         with ExitStack() as generators:
             try:
                 return self._solved(request, generators)
