@@ -2,75 +2,33 @@
 do: the same status, headers (but Date) and body for the same request, hostile ones and bad tokens included,
 on SQLite and PostgreSQL."""
 
-import copy
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
-from fastapi.testclient import TestClient
-from sqlalchemy import select
 from starlette.routing import Match
 
-from encore.bootstrap import Container
-from encore.catalog import Track
-from encore.db import transaction
-from encore.kernel import FixedClock
-from encore.oauth import OAuthApp
-from encore.web import create_app
-from encore.web._app import EncoreASGI, _raw_reads, _shared_api
+from encore.web._app import _raw_reads, _shared_api
 from encore.web.spotify import without_trailing_slash
 from encore.web.spotify._raw import READS
-from tests.support.postgres import PostgresServer
-from tests.web.spotify.conftest import PASSWORD, public_container
-from tests.web.spotify.flows import client_token, login, register_app, user_token
-
-PUBLIC = "http://localhost"
-Both = tuple[TestClient, TestClient, Container, FixedClock]
+from tests.web.spotify.flows import client_token, register_app
+from tests.web.spotify.raw_support import Both, bearer, both_paths, first_track, limited_token, same, token_variants
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def both(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Both]:
-    work: Path = tmp_path_factory.mktemp("v1raw")
-    server: PostgresServer | None = request.getfixturevalue("postgres") if request.param == "postgresql" else None
-    clock = FixedClock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
-    with public_container(work, server, clock, PUBLIC) as c:
-        app = create_app(c)
-        assert app.v1 is not None  # the hot /v1 GETs take the raw path
-        routed_app: EncoreASGI = copy.copy(app)
-        routed_app.v1 = None  # the same app, every /v1 request through FastAPI's routes
-        raw, routed = TestClient(app, base_url=PUBLIC), TestClient(routed_app, base_url=PUBLIC)
-        with raw, routed:
-            login(raw, "alice", PASSWORD)
-            yield raw, routed, c, clock
-
-
-def _same(both: Both, method: str, url: str, headers: dict[str, str]) -> int:
-    raw, routed, _, _ = both
-    a, b = raw.request(method, url, headers=headers), routed.request(method, url, headers=headers)
-    assert (a.status_code, _headers(a.headers), a.content) == (b.status_code, _headers(b.headers), b.content), url
-    assert a.headers["x-content-type-options"] == "nosniff"  # the security headers, on every answer
-    return a.status_code
-
-
-def _headers(headers: object) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in headers.multi_items() if k != "date"]  # type: ignore[attr-defined]
+    with both_paths(request, tmp_path_factory) as b:
+        yield b
 
 
 def _ids(both: Both) -> tuple[str, str, str]:
-    raw, _, c, _ = both
-    with c.sessions() as s:
-        track = s.scalars(select(Track.public_id).order_by(Track.id).limit(1)).one()
+    raw = both[0]
+    track = first_track(both)
     token = client_token(raw, register_app(raw, name="looking up"))
-    artist = raw.get(f"/v1/tracks/{track}", headers=_bearer(token)).json()["artists"][0]["id"]
-    genres = raw.get(f"/v1/artists/{artist}", headers=_bearer(token)).json()["genres"]
+    artist = raw.get(f"/v1/tracks/{track}", headers=bearer(token)).json()["artists"][0]["id"]
+    genres = raw.get(f"/v1/artists/{artist}", headers=bearer(token)).json()["genres"]
     return track, artist, (genres or ["rock"])[0]
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _requests(track: str, artist: str, genre: str) -> list[tuple[str, str]]:
@@ -147,54 +105,33 @@ def _requests(track: str, artist: str, genre: str) -> list[tuple[str, str]]:
 def test_raw_reads_answer_as_the_routes_do(both: Both) -> None:
     raw, _, _, clock = both
     track, artist, genre = _ids(both)
-    app = register_app(raw, name="comparing")
-    narrow = user_token(raw, app, scope="user-read-email")["access_token"]  # no scope needed: any token reads
-    expiring, revoked = (user_token(raw, app)["access_token"] for _ in range(2))
-    assert raw.post("/api/token/revoke", data={"token": revoked, "client_id": app.client_id}).status_code == 200
-    tokens: list[dict[str, str]] = [
-        _bearer(client_token(raw, app)),
-        _bearer(narrow),
-        {"Authorization": f"bearer  {expiring}  "},
-        {**_bearer(expiring), "Host": "made-up.example"},  # hrefs of its own host, never kept
-        {},
-        {"Authorization": "Bearer"},
-        {"Authorization": "Bearer "},
-        {"Authorization": f"Basic {expiring}"},
-        _bearer("not-a-token"),
-        _bearer(revoked),
-    ]
+    tokens, expiring = token_variants(both, register_app(raw, name="comparing"))
     statuses: set[int] = set()
     for method, url in _requests(track, artist, genre):
         for headers in tokens:
-            statuses.add(_same(both, method, url, headers))
+            statuses.add(same(both, method, url, headers))
     clock.advance(2 * 3600)  # the user tokens expire
     for method, url in _requests(track, artist, genre)[:20]:
-        statuses.add(_same(both, method, url, _bearer(expiring)))
+        statuses.add(same(both, method, url, bearer(expiring)))
     assert {200, 400, 401, 404, 405} <= statuses
 
 
 def test_a_rate_limited_app_is_refused_alike(both: Both) -> None:
     """Each pair of requests (raw, then routed) counts twice in the app's one window: the same answers, then the
     same 429 with the same Retry-After, malformed requests included."""
-    raw, _, c, _ = both
     track, _, _ = _ids(both)
-    app = register_app(raw, name="limited")
-    with transaction(c.sessions) as s:
-        row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == app.client_id))
-        assert row is not None
-        row.rate_limit = 6
-    token = _bearer(client_token(raw, app))
+    token = limited_token(both, per_window=6)
     urls = [f"/v1/tracks/{track}", "/v1/search?q=a&type=track", "/v1/tracks/not-an-id", "/v1/search?q=a&type=x"]
-    statuses = [_same(both, "GET", url, token) for url in urls]
+    statuses = [same(both, "GET", url, token) for url in urls]
     assert statuses == [200, 200, 400, 429]
-    assert _same(both, "GET", "/v1/recommendations?seed_genres=rock", token) == 429
-    assert _same(both, "GET", "/v1/tracks/not-an-id", {}) == 401  # who asks comes first
+    assert same(both, "GET", "/v1/recommendations?seed_genres=rock", token) == 429
+    assert same(both, "GET", "/v1/tracks/not-an-id", {}) == 401  # who asks comes first
 
 
 def test_bodies_past_the_limit_are_refused_alike(both: Both) -> None:
     track, _, _ = _ids(both)
     declared = {"Content-Length": str(2 * 1024 * 1024)}  # declared, never sent: refused before reading
-    assert _same(both, "GET", f"/v1/tracks/{track}", declared) == 413
+    assert same(both, "GET", f"/v1/tracks/{track}", declared) == 413
 
 
 def _first_route(path: str) -> APIRoute | None:
@@ -224,6 +161,19 @@ def _first_route(path: str) -> APIRoute | None:
         "/v1/artists/abc",
         "/v1/artists/abc/albums",
         "/v1/albums/abc",
+        "/v1/albums/abc/",
+        "/v1/albums/abc/tracks",
+        "/v1/albums/abc/tracks/x",
+        "/v1/albums/abc/buy-links",
+        "/v1/tracks/abc/buy-links",
+        "/v1/artists/abc/top-tracks",
+        "/v1/browse/new-releases",
+        "/v1/browse/new-releases/",
+        "/v1/browse/categories",
+        "/v1/albums",
+        "/v1/artists",
+        "/v1/me/albums",
+        "/v1/me/tracks",
         "/v1/me",
         "/v1/",
         "/v1",
