@@ -2,8 +2,10 @@
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +15,7 @@ from encore.config import Settings
 from encore.db import create_db_engine, upgrade_to_head
 from encore.state import MemoryState, RedisState, SharedState
 from tests.support.env import SUITE_ENV
+from tests.support.live import SHARED_CACHE_INPUT, share_seed_cache
 from tests.support.postgres import PostgresServer, database_from_template, find_pg_bin, start_postgres
 from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
 
@@ -25,6 +28,26 @@ IN_CI = bool(os.environ.get("CI"))
 def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture (module- and session-scoped ones build Settings too), in every xdist worker: see env.py.
     os.environ.update(SUITE_ENV)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and SHARED_CACHE_INPUT in workerinput:
+        share_seed_cache(Path(workerinput[SHARED_CACHE_INPUT]))
+    elif workerinput is None and config.getvalue("numprocesses"):  # xdist's controller: the workers' shared cache
+        config.stash[_SEED_CACHE] = tempfile.mkdtemp(prefix="encore-seed-shared-")
+
+
+_SEED_CACHE = pytest.StashKey[str]()  # on xdist's controller: where its workers share the seeded catalogues
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """On xdist's controller, per worker: where the workers share their seeded catalogues (support/live.py)."""
+    if _SEED_CACHE in node.config.stash:
+        node.workerinput[SHARED_CACHE_INPUT] = node.config.stash[_SEED_CACHE]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SEED_CACHE in config.stash:  # the workers have finished
+        shutil.rmtree(config.stash[_SEED_CACHE], ignore_errors=True)
 
 
 def _missing(what: str) -> None:

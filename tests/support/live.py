@@ -1,6 +1,7 @@
 """A real Encore server on loopback (uvicorn in a thread) over a small demo catalogue made by the real pipeline."""
 
 import atexit
+import fcntl
 import functools
 import os
 import shutil
@@ -63,12 +64,22 @@ def serve_asgi(app: Any) -> Iterator[str]:
 
 
 # Synthesising audio and importing it through real ingest is the costliest setup in the suite, and every
-# live-server module asks for the same small catalogue. Each test process makes each distinct catalogue once,
-# through the real pipeline, and hands every caller a private copy of the result: the same bytes, rows and
-# files a fresh seeding would make (the demo generator is deterministic), at the cost of a file copy.
+# live-server module asks for the same small catalogue. Each distinct catalogue is made once, through the real
+# pipeline, and every caller gets a private copy of the result: the same bytes, rows and files a fresh seeding
+# would make (the demo generator is deterministic), at the cost of a file copy. The demo files and the SQLite
+# and PostgreSQL catalogues are made once per run and shared by xdist's workers (`share_seed_cache`: the first
+# to ask builds under a lock, the other copies; each worker's PostgreSQL server restores the first one's dump).
 _libraries: dict[tuple[int, int, float, float], Path] = {}
 _seeded: dict[tuple[int, int, float, float], Path] = {}
 _seeded_postgres: dict[int, tuple[str, Path]] = {}  # server port -> (template database, its media's work dir)
+_shared_root: list[Path] = []  # set on an xdist worker: the run's directory every worker sees
+SHARED_CACHE_INPUT = "encore_seed_cache"  # the key in xdist's workerinput naming that directory
+
+
+def share_seed_cache(root: Path) -> None:
+    """On an xdist worker: build and find the shareable catalogues under `root` (made by the controller for this
+    run and removed by it at the end)."""
+    _shared_root[:] = [root]
 
 
 @functools.cache
@@ -78,24 +89,41 @@ def _cache_root() -> Path:
     return root
 
 
-def _cache_dir(name: str) -> Path:
-    path = _cache_root() / name
-    path.mkdir(parents=True)
-    return path
+@contextmanager
+def _shared_dir(name: str) -> Iterator[tuple[Path, bool]]:
+    """A directory under the run's shared root (this process's own root without xdist), and whether it is
+    already complete; held under an exclusive lock, so one process builds it while any other waits. The
+    caller builds it when it is not complete; leaving without an error marks it complete."""
+    root = _shared_root[0] if _shared_root else _cache_root()
+    path, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        complete = done.exists()
+        if not complete:
+            shutil.rmtree(path, ignore_errors=True)  # what a failed attempt left
+            path.mkdir(parents=True)
+        yield path, complete
+        done.touch()
 
 
 def _demo_library(tracks: int, albums: int, seconds: tuple[float, float]) -> Path:
-    """The demo generator's files for this shape, synthesised once per test process."""
+    """The demo generator's files for this shape, synthesised once per run."""
     from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 
     key = (tracks, albums, *seconds)
     if key not in _libraries:
-        spec = DemoSpec(
-            artists=albums, albums=albums, tracks=tracks, min_track_s=seconds[0], max_track_s=seconds[1], seed=11
-        )
-        out = _cache_dir(f"library-{len(_libraries)}")
-        files = write_demo_library(plan_catalogue(spec), out, workers=1)
-        assert len(files) == tracks
+        with _shared_dir("library-{}-{}-{}-{}".format(*key)) as (out, complete):
+            if not complete:
+                spec = DemoSpec(
+                    artists=albums,
+                    albums=albums,
+                    tracks=tracks,
+                    min_track_s=seconds[0],
+                    max_track_s=seconds[1],
+                    seed=11,
+                )
+                files = write_demo_library(plan_catalogue(spec), out, workers=1)
+                assert len(files) == tracks
         _libraries[key] = out
     return _libraries[key]
 
@@ -125,44 +153,51 @@ def _dev_settings(work: Path) -> "Settings":
 
 
 def _seeded_template() -> Path:
-    """A migrated SQLite database and media store holding the small catalogue, made once per test process."""
+    """A migrated SQLite database and media store holding the small catalogue, made once per run."""
     from encore.bootstrap import build
 
     key = (12, 4, 31.0, 34.0)
     if key not in _seeded:
-        work = _cache_dir("seeded")
-        container = build(_dev_settings(work))
-        try:
-            container.migrate()
-            seed_small_catalogue(container, work)
-        finally:
-            container.close()  # the last connection's close folds SQLite's write-ahead log into e.db
+        with _shared_dir("seeded") as (work, complete):
+            if not complete:
+                container = build(_dev_settings(work))
+                try:
+                    container.migrate()
+                    seed_small_catalogue(container, work)
+                finally:
+                    container.close()  # the last connection's close folds SQLite's write-ahead log into e.db
         _seeded[key] = work
     return _seeded[key]
 
 
 def _seeded_postgres_template(server: "PostgresServer") -> tuple[str, Path]:
-    """A PostgreSQL database holding the small catalogue (seeded through the real pipeline on PostgreSQL, once
-    per test process and server) to copy with CREATE DATABASE ... TEMPLATE, and the work dir of its media."""
+    """A PostgreSQL database holding the small catalogue to copy with CREATE DATABASE ... TEMPLATE, and the work
+    dir of its media. Seeded through the real pipeline on PostgreSQL once per run; another worker's server gets
+    those rows by pg_dump and pg_restore, and shares the media."""
     from sqlalchemy import text
 
     from encore.bootstrap import build
     from encore.config import Settings
     from encore.db import create_db_engine
+    from tests.support.postgres import dump_database, restore_database
 
     if server.port not in _seeded_postgres:
-        work = _cache_dir(f"seeded-pg-{server.port}")
         name = f"seeded_{os.getpid()}"
-        admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
-        admin.dispose()
-        container = build(Settings(mode="dev", data_dir=work / "var", database_url=server.url(name)))
-        try:
-            container.migrate()
-            seed_small_catalogue(container, work)
-        finally:
-            container.close()  # a template must have no connections when it is copied
+        with _shared_dir("seeded-pg") as (work, complete):
+            if complete:
+                restore_database(server, name, work / "catalogue.dump")
+            else:
+                admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text(f"CREATE DATABASE {name} TEMPLATE encore_template"))
+                admin.dispose()
+                container = build(Settings(mode="dev", data_dir=work / "var", database_url=server.url(name)))
+                try:
+                    container.migrate()
+                    seed_small_catalogue(container, work)
+                finally:
+                    container.close()  # a template must have no connections when it is copied
+                dump_database(server, name, work / "catalogue.dump")
         _seeded_postgres[server.port] = (name, work)
     return _seeded_postgres[server.port]
 

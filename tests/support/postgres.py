@@ -120,3 +120,31 @@ def database_from_template(server: PostgresServer, prefix: str, template: str = 
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def _client_args(server: PostgresServer, database: str) -> list[str]:
+    return ["-h", server.host, "-p", str(server.port), "-U", "postgres", "-d", database]
+
+
+def dump_database(server: PostgresServer, database: str, path: Path) -> None:
+    """Write `database` (schema and rows) to `path` in pg_dump's custom format."""
+    pg_bin = find_pg_bin()
+    assert pg_bin is not None
+    cmd = [str(pg_bin / "pg_dump"), "-Fc", "-f", str(path), *_client_args(server, database)]
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def restore_database(server: PostgresServer, database: str, path: Path) -> None:
+    """Create `database` on this server from a dump written by `dump_database` (perhaps on another server)."""
+    from sqlalchemy import text
+
+    from encore.db import create_db_engine
+
+    pg_bin = find_pg_bin()
+    assert pg_bin is not None
+    admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {database} TEMPLATE template0"))
+    admin.dispose()
+    cmd = [str(pg_bin / "pg_restore"), "--exit-on-error", *_client_args(server, database), str(path)]
+    subprocess.run(cmd, check=True, capture_output=True)
