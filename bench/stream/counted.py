@@ -154,7 +154,9 @@ def main() -> None:
                 if args.profile and make is not None and (args.redis is False or "Redis" in name):
                     prof.disable()
                     print(f"--- profile: {name}, 64 KiB ranges")
-                    pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_LINES", "30")))
+                    pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(
+                        int(os.environ.get("BENCH_LINES", "30"))
+                    )
                 w_us = _cpu_us(path, user, media, wholes)
                 on_redis = f"   (redis-server: {redis_us:6.1f} us CPU/range request)" if "Redis" in name else ""
                 print(
