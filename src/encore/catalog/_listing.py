@@ -11,7 +11,7 @@ sees ads or unlisted releases: `mark_as_ad` and the labels' drafts take them out
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true, union
+from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, false, literal_column, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from encore.catalog._models import Album, AlbumArtist, Artist, ReleaseStatus, Track, TrackArtist
@@ -46,10 +46,21 @@ class Hidden:
     artists: frozenset[int]  # artists who appear on ads only
 
 
+def _unlisted_ids(model: type[Album] | type[Track]) -> CompoundSelect[tuple[int]]:
+    """The ids of `unlisted_album()`/`unlisted_track()` as two arms, each matching its partial index (ads;
+    drafts and withdrawn releases) word for word. One `OR` of them matched neither, so the planner read
+    every album and every track credit: 35-45 ms on 200k tracks with nothing hidden, on every artist
+    page (#16)."""
+    return union(
+        select(model.id).where(model.is_ad == true()),
+        select(model.id).where(model.status != literal_column(f"'{_PUBLISHED}'")),
+    )
+
+
 def _ad_only_artists(session: Session) -> frozenset[int]:
     on_ads = union(
-        select(AlbumArtist.artist_id).join(Album, Album.id == AlbumArtist.album_id).where(unlisted_album()),
-        select(TrackArtist.artist_id).join(Track, Track.id == TrackArtist.track_id).where(unlisted_track()),
+        select(AlbumArtist.artist_id).where(AlbumArtist.album_id.in_(_unlisted_ids(Album).scalar_subquery())),
+        select(TrackArtist.artist_id).where(TrackArtist.track_id.in_(_unlisted_ids(Track).scalar_subquery())),
     ).subquery()
     candidates = set(session.scalars(select(on_ads.c.artist_id)))
     if not candidates:
@@ -64,8 +75,8 @@ def _ad_only_artists(session: Session) -> frozenset[int]:
 
 def hidden(session: Session) -> Hidden:
     return Hidden(
-        albums=frozenset(session.scalars(select(Album.id).where(unlisted_album()))),
-        tracks=frozenset(session.scalars(select(Track.id).where(unlisted_track()))),
+        albums=frozenset(session.scalars(_unlisted_ids(Album))),
+        tracks=frozenset(session.scalars(_unlisted_ids(Track))),
         artists=_ad_only_artists(session),
     )
 
