@@ -1,6 +1,6 @@
 """Album lists with kept pages (#16): a page of a list that is the same for every listener (newest,
-alphabetical) is kept with the catalogue's views, so it must follow every catalogue change at once, and
-the caller's own stars and ratings must still be read on every request and never shown to anyone else.
+alphabetical) is kept with the search's pages (apart from the views), so it must follow every catalogue change
+at once, and the caller's own stars and ratings must still be read on every request and never shown to anyone else.
 Pure reads run without the ORM session's transaction: what they do write (a device's last use) must
 still be committed. And the list's hostile inputs, on both databases."""
 
@@ -44,6 +44,13 @@ def _key(container: Container, username: str) -> str:
         return create_device(s, user_id=user.id, name="phone", secret=secret, now=container.clock.now()).api_key
 
 
+def _kept(container: Container) -> tuple[set[tuple[object, ...]], int]:
+    """The album-list pages the process keeps, and how many views it keeps."""
+    cache = container.catalogue_cache
+    pages = {k for k in cache.pages._items if k[:2] == ("subsonic", "album_list")}
+    return pages, len(cache.views)
+
+
 @pytest.fixture
 def world(container: Container) -> dict[str, Any]:
     """Six albums (ids by title), two genres, and two listeners' keys."""
@@ -67,6 +74,7 @@ def test_a_kept_page_follows_every_catalogue_change(
 ) -> None:
     key, ids = world["me"], world["ids"]
     first = _ids(client, key, type=kind, size="3", offset="1")
+    assert ("subsonic", "album_list", kind, 3, 1) in _kept(container)[0]
     assert _ids(client, key, type=kind, size="3", offset="1") == first  # asked again: the kept page
     whole = _ids(client, key, type=kind, size="50")
     assert len(whole) == len(ALBUMS) and first == whole[1:4]
@@ -91,6 +99,23 @@ def test_a_kept_page_follows_every_catalogue_change(
         row.status = "withdrawn"
     assert _ids(client, key, type=kind, size="50") == [i for i in whole if i != gone]
     assert ids  # the fixture's albums were all listed above
+
+
+def test_a_crawl_of_pages_never_evicts_the_views_and_far_pages_are_not_kept(
+    client: TestClient, container: Container, world: dict[str, Any]
+) -> None:
+    """Review (session 10): pages were kept among the views, so one account asking offset after offset could
+    push every face's album and track views out of the one store they share."""
+    key = world["me"]
+    _ids(client, key, type="newest", size="50")
+    views = _kept(container)[1]
+    assert views > 0
+    for offset in range(990, 1_010):  # empty pages past the end, near and past the kept bound
+        assert _ids(client, key, type="newest", size="1", offset=str(offset)) == []
+    pages, views_after = _kept(container)
+    assert views_after == views  # the views hold what they held
+    offsets = sorted(k[4] for k in pages if k[2] == "newest" and k[3] == 1)
+    assert offsets == list(range(990, 1_001))  # kept up to offset 1,000, answered but not kept beyond
 
 
 @pytest.mark.parametrize("kind", SHARED)
