@@ -31,7 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and SHARED_CACHE_INPUT in workerinput:
         share_seed_cache(Path(workerinput[SHARED_CACHE_INPUT]))
-    elif workerinput is None and config.getvalue("numprocesses"):  # xdist's controller: the workers' shared cache
+    elif workerinput is None and config.getoption("numprocesses", default=None):  # none with `-p no:xdist`
+        # xdist's controller: the workers' shared cache
         config.stash[_SEED_CACHE] = tempfile.mkdtemp(prefix="encore-seed-shared-")
 
 

@@ -70,3 +70,11 @@ def test_query_syntax_cannot_break_search(catalogue: Container, hostile: str) ->
     result = _search(catalogue, hostile)
     assert result.query == hostile  # answered, never an error
     assert _search(catalogue, "morning").tracks.total == 1  # and the tables are intact
+
+
+@pytest.mark.parametrize("kinds", [frozenset(), frozenset({"playlist", "episode"})])
+def test_no_kind_to_search_is_an_empty_answer(catalogue: Container, kinds: frozenset[str]) -> None:
+    """Review (session 10): with no kind the engine's statement had an empty IN list, which the raw cursor refuses."""
+    result = _search(catalogue, "aurora", kinds=kinds)
+    assert (result.artists.total, result.albums.total, result.tracks.total) == (0, 0, 0)
+    assert _search(catalogue, "aurora").tracks.total > 0

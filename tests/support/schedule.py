@@ -138,13 +138,14 @@ def _groups_dir(config: pytest.Config) -> Path:
     return Path(config.stash[_GROUPS_DIR])
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ModuleScheduling | None:
     """`--dist loadgroup` (make test): a module or an xdist group is one unit, longest first (see there)."""
     return ModuleScheduling(config, _groups_dir(config), log) if config.getvalue("dist") == "loadgroup" else None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    controller = config.getvalue("numprocesses") and not hasattr(config, "workerinput")
+    controller = config.getoption("numprocesses", default=None) and not hasattr(config, "workerinput")
     if controller and config.getvalue("dist") == "loadgroup":
         config.stash[_GROUPS_DIR] = tempfile.mkdtemp(prefix="encore-xdist-groups-")
         config.pluginmanager.register(UnitTimer(config), "encore-unit-timer")

@@ -79,7 +79,7 @@ def _found(
 ) -> _Found:
     hits = (
         find(session, words=words, full=full, kinds=list(kinds), limit=limit, offset=offset, cache=cache)
-        if words
+        if words and kinds  # no kind asked (or none known): nothing to find, and no statement to send
         else {}
     )
     none = Hits([], 0)
