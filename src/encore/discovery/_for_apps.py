@@ -6,6 +6,7 @@ tables through the serving process's kept copies (`_hot`), and so is each answer
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,22 +70,29 @@ def recommend(
     A kept answer is one whose seeds were all valid then, and a refusal is never kept, so a request asked again
     reads no seed and gets the same answer or the same refusal; the ranking itself is kept by the seeds' rows,
     shared by every spelling of them."""
-    listener = hears(session, user_id=user_id, now=now)
-    asked = (listener.key, _hot.opt_outs(session), tuple(tracks), tuple(artists), tuple(genres), limit)
+    listener, opt_outs = hears(session, user_id=user_id, now=now), _hot.opt_outs(session)
+    asked = (listener.key, opt_outs, tuple(tracks), tuple(artists), tuple(genres), limit)
 
     keep = all(len(seed) <= ASKED_SEED for seed in (*tracks, *artists, *genres))
-
-    def answer() -> Recommendations:
-        found = _answer(session, listener, asked, tracks=tracks, artists=artists, genres=genres, limit=limit)
-        return found if keep else Recommendations(found.track_ids, found.seeds, None)
-
+    answer = partial(
+        _answer,
+        session,
+        listener,
+        opt_outs,
+        repr(asked) if keep else None,
+        tracks=tracks,
+        artists=artists,
+        genres=genres,
+        limit=limit,
+    )
     return _hot.one(session, ("asked", *asked), answer) if keep else answer()
 
 
 def _answer(
     session: Session,
     listener: Hears,
-    asked: tuple[object, ...],
+    opt_outs: int,
+    named_as: str | None,
     *,
     tracks: Sequence[str],
     artists: Sequence[str],
@@ -97,7 +105,7 @@ def _answer(
     track_rows = tuple(_listed(session, "track", t) for t in tracks)
     genre_rows = tuple(_genre(session, g) for g in genres)
     artist_rows = tuple(_listed(session, "artist", a) for a in artists)
-    key = (listener.key, asked[1], track_rows, artist_rows, genre_rows, limit)
+    key = (listener.key, opt_outs, track_rows, artist_rows, genre_rows, limit)
     picks, sizes = _hot.one(
         session,
         ("recommend", *key),
@@ -105,7 +113,7 @@ def _answer(
     )
     named = [*(("track", t) for t in tracks), *(("artist", a) for a in artists), *(("genre", g) for g in genres)]
     seeds = [Seed(kind, public, initial, after) for (kind, public), (initial, after) in zip(named, sizes, strict=True)]
-    return Recommendations(list(picks), seeds, repr(asked))
+    return Recommendations(list(picks), seeds, named_as)
 
 
 def _ranked(

@@ -163,8 +163,10 @@ def album_marks(session: Session, *, user_id: int, album_ids: Sequence[str]) -> 
     """What `annotations` answers for albums alone, for a page of albums the catalogue listed (its own public
     ids, not a caller's input): the same statement, with less work around it. An album list's one read of
     the caller's marks (#16): a fifth of its CPU went to checking and arranging ids around an 11 µs query."""
-    if not album_ids or len(album_ids) > CHUNK:
-        return annotations(session, user_id=user_id, albums=album_ids) if album_ids else Annotations()
+    if not album_ids:
+        return Annotations()
+    if len(album_ids) > CHUNK:
+        return annotations(session, user_id=user_id, albums=album_ids)
     n = _bucket(len(album_ids))
     params: dict[str, Any] = dict(zip(_ALBUM_SLOTS[:n], chain(album_ids, repeat(album_ids[-1])), strict=False))
     params["user_id"] = user_id

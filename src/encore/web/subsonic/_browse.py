@@ -90,13 +90,18 @@ def _ready(
     """A view's Subsonic shape without the caller's marks, built (and written, see Ready) once and kept with
     the catalogue's views, so it goes when the catalogue changes. A page passes the `cache` it checked once."""
     cache = cache or catalog.cache_for(ctx.session)
-    found = cache.views.get(("subsonic", *key)) if cache else None
+    found = cache.views.get(_view_key(key)) if cache else None
     if not isinstance(found, Ready):
         generation = catalog.built_at(ctx.session, cache) if cache else 0
         found = Ready(build())
         if cache:
-            cache.views.put(("subsonic", *key), found, built_at=generation)
+            cache.views.put(_view_key(key), found, built_at=generation)
     return found
+
+
+def _view_key(key: tuple[str, str]) -> tuple[str, str, str]:
+    """Where a view's Subsonic shape is kept among the catalogue's views."""
+    return ("subsonic", *key)
 
 
 def _album_item(ready: Ready, album_id: str, notes: library.Annotations) -> Payload | Ready:
@@ -128,7 +133,7 @@ def kept_album_shapes(ctx: Ctx, album_ids: Sequence[str]) -> list[Ready] | None:
     cache = catalog.cache_for(ctx.session)
     if cache is None:
         return None
-    found = [cache.views.get(("subsonic", "album", i)) for i in album_ids]
+    found = [cache.views.get(_view_key(("album", i))) for i in album_ids]
     return found if all(isinstance(r, Ready) for r in found) else None  # type: ignore[return-value]
 
 
