@@ -85,12 +85,16 @@ def start_postgres(pg_bin: Path) -> PostgresServer:
         stdout=subprocess.DEVNULL,
         stderr=log,
     )
-    deadline = time.monotonic() + 30
+    # Ready when it accepts a session, not when its port opens: a loaded machine can leave it answering "the
+    # database system is starting up" for seconds after the listen (pg_isready: 0 accepting, 1 rejecting).
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                time.sleep(0.2)
-                return PostgresServer("127.0.0.1", port, datadir, proc, log)
+        ready = subprocess.run(
+            [str(pg_bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-t", "5"],
+            check=False,
+        )
+        if ready.returncode == 0:
+            return PostgresServer("127.0.0.1", port, datadir, proc, log)
         if proc.poll() is not None:
             break
         time.sleep(0.1)
