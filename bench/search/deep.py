@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 import encore.catalog._search as search
 import encore.catalog._search_engine as engine_module
-from bench.search.run import HOSTILE, _cache, _search
+from bench.search.run import HOSTILE, _cache, _search, settle
 from bench.search.shapes import queries
 from encore.db import create_db_engine, make_sessionmaker
 
@@ -62,12 +62,24 @@ class _Probe:
         setattr(module, name, timed)
 
 
-def _sequence(db: Path, n: int) -> list[tuple[str, int, int]]:
+def _sequence(n: int) -> list[tuple[str, str, int, int]]:
+    """(shape, query, limit, offset) in bench.search.run's order: its warm-up, its queries, its hostile list."""
     rng = random.Random(3)
-    warm = [(q, 10, 0) for _, q in queries(rng, 100)]
-    asked = [(q, 10, 0) for _, q in queries(rng, n)]
-    hostile = [(q, limit, offset) for q in HOSTILE for limit, offset in ((10, 0), (10, 10**6), (0, 0), (50, 500))]
+    warm = [("warm-up", q, 10, 0) for _, q in queries(rng, 100)]
+    asked = [(shape, q, 10, 0) for shape, q in queries(rng, n)]
+    hostile = [
+        ("hostile", q, limit, offset) for q in HOSTILE for limit, offset in ((10, 0), (10, 10**6), (0, 0), (50, 500))
+    ]
     return warm + asked + hostile
+
+
+def _print_summary(summary: dict[str, dict[str, float]]) -> None:
+    print("\n| shape | new queries | CPU ms | " + " | ".join(PHASES) + " | rest |")
+    print("|---|---|---|" + "---|" * len(PHASES) + "---|")
+    for shape, t in summary.items():
+        n, rest = t["n"], t["CPU"] - sum(t[p] for p in PHASES)
+        phases = " | ".join(f"{t[p] / n:.2f}" for p in PHASES)
+        print(f"| {shape} | {n:.0f} | {t['CPU'] / n:.2f} | {phases} | {rest / n:.2f} |")
 
 
 def main() -> None:
@@ -76,6 +88,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--target", action="append", help="repr(query[:12]) limit offset, as run.py prints it")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--summary", action="store_true", help="mean CPU per phase of each shape's new queries")
+    parser.add_argument("--slower-than", type=float, help="also print every query over this many CPU ms")
     args = parser.parse_args()
     targets = set(args.target or ["'a' 50 500", "'love love lo' 50 500"])
     probe = _Probe()
@@ -95,17 +109,19 @@ def main() -> None:
     search.views_by_ids = counted  # type: ignore[assignment]
     statements = [0]
     event.listen(Engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
-    sequence = _sequence(args.db, args.queries)
+    sequence = _sequence(args.queries)
+    settle()
     print(
         "| run | query | CPU ms | wall ms | "
         + " | ".join(PHASES)
         + " | gc ms (gens) | statements | views loaded | sys ms | minor faults |"
     )
     print("|---|---|---|---|" + "---|" * len(PHASES) + "---|---|---|---|---|")
+    summary: dict[str, dict[str, float]] = {}
     for run in range(args.repeat):
         sessions = make_sessionmaker(create_db_engine(f"sqlite:///{args.db.resolve()}"))
         cache = _cache()
-        for q, limit, offset in sequence:
+        for shape, q, limit, offset in sequence:
             label = f"{q[:12]!r} {limit} {offset}"
             probe.reset()
             statements[0] = loaded[0] = 0
@@ -114,13 +130,22 @@ def main() -> None:
                 _search(s, q, limit, offset, cache)
                 cpu, wall = (time.process_time() - c0) * 1000, (time.perf_counter() - t0) * 1000
                 r1 = resource.getrusage(resource.RUSAGE_SELF)
-            if label in targets:
+            if statements[0]:  # a new query (a kept page sends none)
+                totals = summary.setdefault(shape, dict.fromkeys(("n", "CPU", *PHASES), 0.0))
+                totals["n"] += 1
+                totals["CPU"] += cpu
+                for p in PHASES:
+                    totals[p] += probe.ms[p]
+            if label in targets or (args.slower_than is not None and cpu > args.slower_than):
                 phases = " | ".join(f"{probe.ms[p]:.2f}" for p in PHASES)
                 print(
                     f"| {run} | {label} | {cpu:.2f} | {wall:.2f} | {phases} | {probe.gc_ms:.2f} {probe.gc_gens} "
                     f"| {statements[0]} | {loaded[0]} | {(r1.ru_stime - r0.ru_stime) * 1000:.2f} | {r1.ru_minflt - r0.ru_minflt} |",
                     flush=True,
                 )
+
+    if args.summary:
+        _print_summary(summary)
 
 
 if __name__ == "__main__":
