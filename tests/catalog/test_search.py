@@ -3,8 +3,9 @@ from datetime import date
 import pytest
 
 from encore.bootstrap import Container
-from encore.catalog import search_catalogue
+from encore.catalog import CatalogueCache, compact, search_catalogue
 from encore.db import transaction
+from encore.state import MemoryState
 from tests.catalog import factories as f
 
 ALL = frozenset({"artist", "album", "track"})
@@ -78,3 +79,18 @@ def test_no_kind_to_search_is_an_empty_answer(catalogue: Container, kinds: froze
     result = _search(catalogue, "aurora", kinds=kinds)
     assert (result.artists.total, result.albums.total, result.tracks.total) == (0, 0, 0)
     assert _search(catalogue, "aurora").tracks.total > 0
+
+
+@pytest.mark.parametrize(("limit", "offset", "shown"), [(5, 20, 5), (50, 25, 5), (50, 500, 0), (0, 0, 0)])
+def test_a_deep_page_loads_only_the_views_it_shows(catalogue: Container, limit: int, offset: int, shown: int) -> None:
+    """Issue #16's hostile page (limit 50 at offset 500): the hits it skips are only counted, never loaded,
+    and the page is the same slice the first pages continue."""
+    cache = CatalogueCache(MemoryState())
+    with transaction(catalogue.sessions) as s:
+        compact(s)  # stored docs, whose entity ids the cache keeps (a dirty doc's come with the preamble)
+    with transaction(catalogue.sessions) as s:
+        page = search_catalogue(s, query="filler", kinds=frozenset({"track"}), limit=limit, offset=offset, cache=cache)
+    every = _search(catalogue, "filler", frozenset({"track"}), limit=50, offset=0).tracks.items
+    assert page.tracks.total == 30
+    assert [t.id for t in page.tracks.items] == [t.id for t in every[offset : offset + limit]]
+    assert len(page.tracks.items) == len(cache.views) == len(cache.docs) == shown

@@ -98,6 +98,21 @@ def _unlisted_index(table: str) -> Index:
     )
 
 
+def _album_music_index() -> Index:
+    """An album's music tracks counted and timed from the index alone (catalog._rows, migration search11_1).
+    Partial, so that the hidden sets' `is_ad = 1` and `status <> 'published'` still read their own indexes
+    (a plain index holding both flags was scanned whole for them instead)."""
+    return Index(
+        "ix_tracks_album_music",
+        "album_id",
+        "is_ad",  # the two flags too: SQLite (3.40) reads a partial index alone only if it holds the WHERE's columns
+        "status",
+        "duration_ms",
+        sqlite_where=text("is_ad = 0 AND status = 'published'"),
+        postgresql_where=text("is_ad = false AND status = 'published'"),
+    )
+
+
 class ReleaseStatus(StrEnum):
     """Where a label's release is: a draft (an upload being prepared), published, or withdrawn (delisted)."""
 
@@ -149,7 +164,11 @@ class AlbumGenre(Base):
 
 class Track(TimestampMixin, Base):
     __tablename__ = "tracks"
-    __table_args__ = (_ads_index("tracks"), _unlisted_index("tracks"))
+    __table_args__ = (
+        _ads_index("tracks"),
+        _unlisted_index("tracks"),
+        _album_music_index(),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = _public_id()
     album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), index=True)

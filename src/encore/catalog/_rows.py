@@ -10,15 +10,27 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, func, select, type_coerce
+from sqlalchemy import BindParameter, Connection, bindparam, false, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from encore.catalog._listing import music_album, music_track
-from encore.catalog._models import Album, AlbumArtist, AlbumGenre, Artist, Genre, Label, Track, TrackArtist, TrackGenre
+from encore.catalog._models import (
+    Album,
+    AlbumArtist,
+    AlbumGenre,
+    Artist,
+    Genre,
+    Label,
+    ReleaseStatus,
+    Track,
+    TrackArtist,
+    TrackGenre,
+)
 from encore.catalog._views import AlbumSummary, ArtistRef, ArtistSummary, LabelRef, TrackView
 from encore.db import RawStatement, connection_of
 
+_PUBLISHED = ReleaseStatus.PUBLISHED.value
 CHUNK = 200  # ids per statement: the longest IN list a RawStatement takes (db._raw.MOST_EXPANDED)
 
 
@@ -113,9 +125,11 @@ _ALBUMS = _raw(
     .outerjoin(Label, Label.id == Album.label_id)
     .where(Album.id.in_(_IDS), music_album())
 )
+# music_track() with its status written into the text: what the partial index `ix_tracks_album_music` is built
+# on, so SQLite and PostgreSQL count an album's tracks from that index alone, not from every track row (#16)
 _ALBUM_COUNTS = _raw(
     select(Track.album_id, func.count(), func.sum(Track.duration_ms))
-    .where(Track.album_id.in_(_IDS), music_track())
+    .where(Track.album_id.in_(_IDS), Track.is_ad == false(), Track.status == literal_column(f"'{_PUBLISHED}'"))
     .group_by(Track.album_id)
 )
 _ARTIST_ART = _raw(

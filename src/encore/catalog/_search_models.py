@@ -19,6 +19,7 @@ class SearchDoc(Base):
     __table_args__ = (
         UniqueConstraint("kind", "entity_id"),
         Index("ix_search_docs_kind_doc", "kind", "doc", unique=True),
+        Index("ix_search_docs_kind_doc_entity", "kind", "doc", "entity_id"),  # a page's entity ids, index alone
         Index("ix_search_docs_kind_name_doc", "kind", "name", "doc"),  # exact names, in ranking order
         Index("ix_search_docs_dirty", "kind", sqlite_where=text("dirty = 1"), postgresql_where=text("dirty = true")),
     )

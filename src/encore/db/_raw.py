@@ -1,14 +1,14 @@
 """A Core statement compiled once per dialect and run on the connection's own DB-API cursor.
 
-For the few reads that run on every request of a hot face (a Subsonic key check, a listener's marks on a page,
-a /v1 bearer check, a track's locks): SQLAlchemy's execute path (compiled-cache lookup, execution context,
-result wrapping) cost more CPU than SQLite or PostgreSQL spent answering them (#16). Here the SQL text, its
-parameter order and its columns' bind and result processors are worked out once per dialect (and, for an IN
-list, once per length); a request binds its values, runs the cursor and reads rows as named tuples. It runs on
-the caller's `Connection` (so inside its transaction, on a pooled connection), its errors are the same
-`DBAPIError`s SQLAlchemy raises (so a busy database is answered as one, and a dropped connection is
-invalidated), and statement listeners (`before_cursor_execute`) still see it. Nothing is cached but the
-compiled text.
+For the few reads that run on every request of a hot face (a Subsonic key check, a listener's marks on a page, a /v1
+bearer check, a track's locks): SQLAlchemy's execute path (compiled-cache lookup, execution context, result
+wrapping) cost more CPU than SQLite or PostgreSQL spent answering them (#16). Here the SQL text, its parameter order
+and its columns' bind and result processors are worked out once per dialect (and, for an IN list, its text and
+parameter order once per length, from the statement compiled once); a request binds its values, runs the cursor and
+reads rows as named tuples. It runs on the caller's `Connection` (so inside its transaction, on a pooled
+connection), its errors are the same `DBAPIError`s SQLAlchemy raises (so a busy database is answered as one, and a
+dropped connection is invalidated), and statement listeners (`before_cursor_execute`) still see it. Nothing is
+cached but the compiled text.
 """
 
 import threading
@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
 
-MOST_EXPANDED = 200  # the longest IN list: each length is compiled and kept once
+MOST_EXPANDED = 200  # the longest IN list: each length's text is made and kept once
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,16 @@ class _Compiled:
     row: Any  # the named tuple of a row, or None for a statement with no selected columns (a bare text())
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What does not depend on an IN list's length: the compiled statement, its written values, its columns."""
+
+    compiled: Any
+    defaults: dict[str, Any]
+    columns: tuple[Callable[[Any], Any] | None, ...]
+    row: Any
+
+
 class RawStatement:
     """`RawStatement(statement)`, built once (e.g. at import, or in an lru_cache'd factory); `rows(connection,
     params)` per call: a list of named tuples, processed as SQLAlchemy would (a UTC datetime comes back aware,
@@ -45,25 +55,38 @@ class RawStatement:
     def __init__(self, statement: ClauseElement, *, expanding: str | None = None) -> None:
         self._statement, self._expanding = statement, expanding
         self._compiled: dict[tuple[str, int], _Compiled] = {}
+        self._shapes: dict[str, _Shape] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, dialect: Dialect, n: int) -> _Compiled:
+    def _shape(self, dialect: Dialect) -> _Shape:
+        """The statement compiled for a dialect, once: SQLAlchemy's compile and the row's named tuple cost
+        ~1 ms a statement, so compiling again for each new IN-list length made a search's first deep page
+        (50 ids a list) pay ~13 ms for its dozen statements (#16)."""
+        found = self._shapes.get(dialect.name)
+        if found is not None:
+            return found
         compiled: Any = self._statement.compile(dialect=dialect)
         expanding = {name for bind, name in compiled.bind_names.items() if bind.expanding}
         if expanding != ({self._expanding} if self._expanding is not None else set()):
             raise ValueError(f"expanding parameters {sorted(expanding)} must be named as `expanding=`")
+        defaults = {name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required}
+        selected = list(getattr(self._statement, "selected_columns", ()))  # a bare text() has none
+        columns = tuple(column.type._cached_result_processor(dialect, None) for column in selected)
+        row = namedtuple("row", [c.key or f"c{i}" for i, c in enumerate(selected)], rename=True) if selected else None
+        found = self._shapes[dialect.name] = _Shape(compiled, defaults, columns, row)
+        return found
+
+    def _compile(self, dialect: Dialect, n: int) -> _Compiled:
+        shape = self._shape(dialect)
+        compiled = shape.compiled
         given = {self._expanding: [None] * n} if self._expanding is not None else {}
         # the statement's text for n values of the IN list (`IN (?, ?, ?)`, bound as <name>_1.._n)
         state = compiled.construct_expanded_state(compiled.construct_params(given, _check=False))
         positional = bool(compiled.positional)
         names = tuple(state.positiontup) if positional else tuple(state.parameters)
-        defaults = {name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required}
         procs = {**(compiled._bind_processors or {}), **(state.processors or {})}
         binders = {key: proc for key, proc in procs.items() if proc is not None and key in names}
-        selected = list(getattr(self._statement, "selected_columns", ()))  # a bare text() has none
-        columns = tuple(column.type._cached_result_processor(dialect, None) for column in selected)
-        row = namedtuple("row", [c.key or f"c{i}" for i, c in enumerate(selected)], rename=True) if selected else None
-        return _Compiled(state.statement, names, positional, defaults, binders, columns, row)
+        return _Compiled(state.statement, names, positional, shape.defaults, binders, shape.columns, shape.row)
 
     def compiled(self, dialect: Dialect, n: int = 0) -> _Compiled:
         found = self._compiled.get((dialect.name, n))
