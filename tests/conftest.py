@@ -74,7 +74,7 @@ def postgres() -> Iterator[PostgresServer]:
     if pg_bin is None:
         _missing("PostgreSQL (initdb)")
     assert pg_bin is not None
-    server = start_postgres(pg_bin)
+    server = start_postgres(pg_bin, in_memory=True)
     engine = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("CREATE DATABASE encore_template"))
