@@ -93,7 +93,7 @@ def redis_server() -> Iterator[RedisServer]:
     if binary is None:
         _missing("Redis (redis-server)")
     assert binary is not None
-    server = start_redis(binary)
+    server = start_redis(binary, in_memory=True)
     yield server
     remove(server)
 

@@ -14,6 +14,8 @@ from glob import glob
 from pathlib import Path
 from typing import IO
 
+from tests.support.tmpfs import memory_dir
+
 
 @dataclass
 class PostgresServer:
@@ -54,19 +56,10 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
-MEMORY_DIR = Path("/dev/shm")  # tmpfs on Linux: what is written there never waits on a disk
-
-
-def memory_dir() -> Path | None:
-    """A tmpfs directory this process may write, when the machine has one."""
-    return MEMORY_DIR if MEMORY_DIR.is_dir() and os.access(MEMORY_DIR, os.W_OK | os.X_OK) else None
-
-
 def start_postgres(pg_bin: Path, *, in_memory: bool = False) -> PostgresServer:
     """initdb and start a server on loopback. `in_memory` (the test suite) puts its data directory on tmpfs when
-    there is one: every test's CREATE DATABASE ... TEMPLATE copies the template's ~10 MB of files, which on the
-    VM's ext4 waited ~0.6-1.7 s of wall a database for ~0.02 s of CPU (on tmpfs ~0.05 s; docs/benchmarks.md,
-    "Suite time, session 11"). The server already runs without fsync, so no durability it had is lost."""
+    there is one (support/tmpfs.py): a test's CREATE DATABASE ... TEMPLATE copies the template's ~10 MB, which on
+    the VM's disk waited ~0.6-1.7 s of wall for ~0.02 s of CPU, on tmpfs ~0.05 s."""
     where = memory_dir() if in_memory else None
     root = Path(tempfile.mkdtemp(prefix="encore-pg-", dir=where))
     datadir = root / "data"

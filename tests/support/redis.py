@@ -16,6 +16,8 @@ from pathlib import Path
 
 import redis
 
+from tests.support.tmpfs import memory_dir
+
 _prefixes = itertools.count()
 
 
@@ -86,8 +88,11 @@ class RedisServer:
         self.start()
 
 
-def start_redis(binary: str) -> RedisServer:
-    server = RedisServer(binary, Path(tempfile.mkdtemp(prefix="encore-redis-")))
+def start_redis(binary: str, *, in_memory: bool = False) -> RedisServer:
+    """`in_memory` (the test suite) keeps the append-only file on tmpfs when there is one (support/tmpfs.py): with
+    fsync at every write it waited on the VM's disk at every command that changed a key."""
+    where = memory_dir() if in_memory else None
+    server = RedisServer(binary, Path(tempfile.mkdtemp(prefix="encore-redis-", dir=where)))
     server.start()
     return server
 
