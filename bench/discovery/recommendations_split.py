@@ -12,7 +12,7 @@ bench.discovery.recommendations_http (each asked once first, so every answer is 
   as an ASGI app with a ready-made scope (no HTTP parsing, no client): what the server's own CPU per request
   is, less uvicorn's HTTP work;
 - the parts, each timed alone on the same requests: the raw path's route match and parameter validation
-  (`taken`, FastAPI's `request_params_to_args`), the thread hop with nothing to do, the Gate's checks with an
+  (`taken`; the prepared checks of `_raw_params` where the tree has them, else FastAPI's `request_params_to_args`), the thread hop with nothing to do, the Gate's checks with an
   empty read (connection, session, bearer check, rate window, usage flush), its connection and its session
   alone, the bearer check alone, and the handler's own `read` (the answer: the listener's class, the kept
   answer, the JSON) inside an open connection and session.
@@ -108,10 +108,17 @@ async def _run(args: argparse.Namespace) -> None:  # noqa: PLR0915 - one linear 
     plan = taken[0]["encore.v1_raw"]
     from fastapi.dependencies.utils import request_params_to_args
 
+    from encore.web.spotify import _raw as raw_module
+
+    checks = getattr(plan, "checks", None)  # the raw path's prepared checks, where the tree has them
+
     def params(scope: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
         async def call() -> None:
             request = Request(scope)
-            request_params_to_args(plan.query_params, request.query_params)
+            if checks is None:
+                request_params_to_args(plan.query_params, request.query_params)
+            else:
+                raw_module._parameters(request, plan.path_params, plan.query_params, checks)
 
         return call
 
@@ -166,7 +173,7 @@ async def _run(args: argparse.Namespace) -> None:  # noqa: PLR0915 - one linear 
         await _timed(
             "raw path: taken() (route match)", [lambda s=s: asyncio.sleep(0, raw.taken(s)) for s in picked], results
         )
-        await _timed("raw path: query parameters (request_params_to_args)", [params(s) for s in taken], results)
+        await _timed("raw path: query parameters (the tree's own step)", [params(s) for s in taken], results)
         await _timed("Gate: the thread hop alone", [hop] * len(picked), results)
         await _timed("Gate: checks with an empty read (hop included)", [checked(s) for s in taken], results)
         await _timed("Gate: engine.connect + close", [connection] * len(picked), results)

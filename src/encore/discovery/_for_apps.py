@@ -6,7 +6,6 @@ tables through the serving process's kept copies (`_hot`), and so is each answer
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,16 +39,10 @@ class Seed:
 @dataclass(frozen=True)
 class Recommendations:
     track_ids: list[int]  # row ids, best first: catalog.track_views_in_order makes them views
-    seeds: list[Seed]
-    # names the answer as asked (with the catalogue's generation): a face may keep what it makes of it under
-    # this key; None for an answer not to be kept (a seed longer than ASKED_SEED)
-    key: str | None
-
-
-# A seed longer than this is never part of a kept answer's key: public ids are 22 characters and genre names
-# fold to at most 100, while a caller may send up to 2,000 per parameter (such an answer is still ranked and
-# kept by its seeds' rows; only its key as asked is not)
-ASKED_SEED = 100
+    seeds: list[Seed]  # as sent, in the order asked (tracks, artists, genres)
+    # names the answer by its seeds' rows (with the catalogue's generation): a face may keep what it makes of it
+    # under this key, shared by every spelling of the same seeds (a genre's case and spacing)
+    key: str
 
 
 def recommend(
@@ -65,40 +58,12 @@ def recommend(
     """Up to `limit` tracks like the 1-5 seeds, none of them a seed, all playable by the listener now.
     Unknown ids, ad audio and unknown genres are refused (ValidationFailed, naming the seed).
 
-    The answer is kept per seeds as asked, limit and the listener's class (`_classes.hears`), for this catalogue
+    The answer is kept by the seeds' rows, limit and the listener's class (`_classes.hears`), for this catalogue
     generation, exclusives' version and opt-outs' generation: nothing of the listener but their class goes in.
-    A kept answer is one whose seeds were all valid then, and a refusal is never kept, so a request asked again
-    reads no seed and gets the same answer or the same refusal; the ranking itself is kept by the seeds' rows,
-    shared by every spelling of them."""
+    Each request resolves its seeds (kept lookups: a public id's row, a genre's folded name), so a seed that
+    stopped being valid is refused at once, a refusal is never kept, and "Hip Hop", "hip-hop" and "HIP  HOP" are
+    one entry, not one per spelling a caller may invent."""
     listener, opt_outs = hears(session, user_id=user_id, now=now), _hot.opt_outs(session)
-    asked = (listener.key, opt_outs, tuple(tracks), tuple(artists), tuple(genres), limit)
-
-    keep = all(len(seed) <= ASKED_SEED for seed in (*tracks, *artists, *genres))
-    answer = partial(
-        _answer,
-        session,
-        listener,
-        opt_outs,
-        repr(asked) if keep else None,
-        tracks=tracks,
-        artists=artists,
-        genres=genres,
-        limit=limit,
-    )
-    return _hot.one(session, ("asked", *asked), answer) if keep else answer()
-
-
-def _answer(
-    session: Session,
-    listener: Hears,
-    opt_outs: int,
-    named_as: str | None,
-    *,
-    tracks: Sequence[str],
-    artists: Sequence[str],
-    genres: Sequence[str],
-    limit: int,
-) -> Recommendations:
     decision = seed_count(len(tracks) + len(artists) + len(genres))
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_seeds")
@@ -113,7 +78,7 @@ def _answer(
     )
     named = [*(("track", t) for t in tracks), *(("artist", a) for a in artists), *(("genre", g) for g in genres)]
     seeds = [Seed(kind, public, initial, after) for (kind, public), (initial, after) in zip(named, sizes, strict=True)]
-    return Recommendations(list(picks), seeds, named_as)
+    return Recommendations(list(picks), seeds, repr(key))
 
 
 def _ranked(
@@ -237,7 +202,8 @@ def _genre(session: Session, name: str) -> int:
 
     # kept by the folded keys it is looked up by (at most 100 characters each), never by the raw seed, which a
     # caller can make up to 2,000 characters long and vary at will (misses are kept too, so they stay small)
-    keys = tuple(sorted({identity_key(name)[:100], identity_key(name.replace("-", " "))[:100]}))
+    spellings = {name, name.replace("-", " ")}  # the second fold only for a name with a dash (each is ~4 us)
+    keys = tuple(sorted({identity_key(spelt)[:100] for spelt in spellings}))
 
     def find() -> int | None:
         return session.scalar(select(Genre.id).where(Genre.key.in_(keys)).order_by(Genre.id).limit(1))

@@ -96,6 +96,15 @@ def _requests(track: str, artist: str, genre: str) -> list[tuple[str, str]]:
         *(f"/v1/recommendations?seed_tracks={track}&limit={v}" for v in ("0", "101", "100", "x", "-5")),
         f"/v1/recommendations?seed_tracks={track}&market=" + "x" * 11,
         f"/v1/recommendations?seed_tracks={track}&seed_tracks=&limit=2",
+        # numbers and strings the prepared checks leave to FastAPI (_raw_params), and ones they take
+        *(f"/v1/recommendations?seed_tracks={track}&limit={v}" for v in ("05", "%205", "%2B5", "5.0", "1_0", "%D9%A5")),
+        *(f"/v1/recommendations?seed_tracks={track}&limit={v}" for v in ("1", "10" + "0" * 8, "9" * 19, "")),
+        f"/v1/recommendations?seed_genres={quote(genre.upper())}&market=",
+        "/v1/recommendations?seed_genres=%C3%A9l%C3%A9ctro&market=" + "%C3%A9" * 10,
+        "/v1/recommendations?seed_genres=%ED%B3%80&market=" + "%C3%A9" * 11,
+        f"/v1/recommendations?seed_artists={artist[:21]}%C3%A9",
+        f"/v1/artists/{artist[:21]}%C3%A9/related-artists",
+        f"/v1/tracks/{track}%0A",
     ]
     gets = [("GET", u) for u in good + bad_ids + bad_queries]
     others = [("HEAD", good[0]), ("HEAD", good[4]), ("POST", good[4]), ("DELETE", good[0]), ("OPTIONS", good[8])]

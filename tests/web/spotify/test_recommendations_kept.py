@@ -1,8 +1,8 @@
-"""/v1/recommendations keeps each answer as asked (seeds as sent, limit, the caller's class) with its finished JSON
-parts (`discovery.recommend`, `_recommendations`): whatever changes what the caller may hear or what the
-recommender ranks changes the next answer of the very same request, and a refused request is refused the same
-way whether a neighbouring one was kept or not. On SQLite and PostgreSQL, through the app, at the public address
-(the only one answers are kept for)."""
+"""/v1/recommendations keeps each answer by its seeds' rows (a genre's spellings share one entry), limit and the
+caller's class, with its finished JSON parts (`discovery.recommend`, `_recommendations`): whatever changes what
+the caller may hear or what the recommender ranks changes the next answer of the very same request, and a refused
+request is refused the same way whether a neighbouring one was kept or not. On SQLite and PostgreSQL, through the
+app, at the public address (the only one answers are kept for)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -224,14 +224,30 @@ def test_ignored_and_repeated_parameters_get_the_plain_requests_answer(asking: A
         assert asking.get(_filled(asking, query)).json() == plain.json()
 
 
-def test_a_seed_longer_than_any_id_is_answered_but_never_kept_by_its_spelling(asking: Asking) -> None:
+def test_spellings_of_a_genre_share_one_kept_answer_and_each_is_named_as_sent(asking: Asking) -> None:
+    a1 = asking.world.tracks["A1"]
+    before = _kept_answers(asking)
+    sent = ["hip-hop", "Hip%20Hop", "HIP-HOP", "hip%20%20hop", "%20Hip-Hop%20", "hip-hop"]
+    named = ["hip-hop", "Hip Hop", "HIP-HOP", "hip  hop", "Hip-Hop", "hip-hop"]  # stripped, as every seed is
+    for query in ("seed_genres={}&limit=7", f"seed_tracks={a1}&seed_genres={{}}&limit=7"):
+        answers = [asking.get(query.format(g)) for g in sent]
+        assert [r.status_code for r in answers] == [200] * len(sent)
+        assert [r.json()["seeds"][-1]["id"] for r in answers] == named
+        first = answers[0].content
+        assert b'"tracks":[{' in first
+        for answer, name in zip(answers, named, strict=True):  # the same bytes but the seed's name
+            spelt = f'"id":"{name}","initialPool'.encode()
+            assert answer.content == first.replace(b'"id":"hip-hop","initialPool', spelt)
+    assert _kept_answers(asking) == before + 2  # one entry per answer (genre alone, track and genre), not per spelling
+
+
+def test_a_seed_longer_than_any_id_shares_its_genres_kept_answer(asking: Asking) -> None:
     """The genre seed "hip" and "hop" with 150 spaces between is the genre Hip Hop (names fold their spacing):
-    answered, but a caller could vary such spellings at will, so the answer as asked is not kept (its ranking
-    is)."""
+    answered as "hip-hop" is, under the same kept entry (kept by the genre's row, which no spelling can vary)."""
     before = _kept_answers(asking)
     spaced = "hip" + "%20" * 150 + "hop"
     answers = [asking.get(f"seed_genres={spaced}") for _ in range(2)]
     assert [r.status_code for r in answers] == [200, 200] and answers[0].content == answers[1].content
     assert answers[0].json()["seeds"][0]["id"] == "hip" + " " * 150 + "hop"
     assert answers[0].json()["tracks"] == asking.get("seed_genres=hip-hop").json()["tracks"]
-    assert _kept_answers(asking) == before + 1  # only the short spelling's
+    assert _kept_answers(asking) == before + 1

@@ -44,6 +44,7 @@ from encore.web._errors import unhandled
 from encore.web._security import Receive, Scope, Send
 from encore.web._threads import run_read
 from encore.web.spotify._edge import answered, route_scopes
+from encore.web.spotify._raw_params import Checks
 
 PREFIX = "/v1/"
 # The paths this path answers; each route must be one a plan can call (checked when the table is built).
@@ -102,6 +103,7 @@ class _GatePlan:
     path_params: Sequence[Any]
     query_params: Sequence[Any]
     request_name: str | None
+    checks: Checks | None
 
     @classmethod
     def of(cls, route: APIRoute) -> "_GatePlan":
@@ -116,20 +118,27 @@ class _GatePlan:
             usable = sub.name is not None and only_request and inspect.iscoroutinefunction(sub.call)
             _refuse_unless(usable, route, "a dependency the raw path cannot solve")
             dependencies.append((sub.name, sub.call))
-        return cls(route, d.call, tuple(dependencies), d.path_params, d.query_params, d.request_param_name)  # type: ignore[arg-type]
+        checks = Checks.of(d.path_params, d.query_params)
+        return cls(route, d.call, tuple(dependencies), d.path_params, d.query_params, d.request_param_name, checks)  # type: ignore[arg-type]
 
     async def call(self, request: Request, function_scope: AsyncExitStack) -> Response:
         """As `solve_dependencies` then the endpoint: dependencies first (no token is 401 before any 400), then
         the path's and the query's parameters, every error gathered."""
         values: dict[str, Any] = {name: await dependency(request) for name, dependency in self.dependencies}
-        values.update(_parameters(request, self.path_params, self.query_params))
+        values.update(_parameters(request, self.path_params, self.query_params, self.checks))
         if self.request_name is not None:
             values[self.request_name] = request
         response: Response = await self.endpoint(**values)  # checked in `of`
         return response
 
 
-def _parameters(request: Request, path_params: Sequence[Any], query_params: Sequence[Any]) -> dict[str, Any]:
+def _parameters(
+    request: Request, path_params: Sequence[Any], query_params: Sequence[Any], checks: Checks | None
+) -> dict[str, Any]:
+    """The route's path and query values: by its prepared checks where they are sure, else by FastAPI's own
+    validation (which raises for a refused request, every error gathered)."""
+    if checks is not None and (found := checks.values(request.path_params, request.query_params)) is not None:
+        return found
     path_values, errors = request_params_to_args(path_params, request.path_params)
     query_values, query_errors = request_params_to_args(query_params, request.query_params)
     if errors or query_errors:
@@ -179,6 +188,7 @@ class _SyncPlan:
     field: ModelField
     steps: tuple[_Step, ...]
     arguments: tuple[tuple[str, tuple[Any, str]], ...]
+    checks: Checks | None
 
     @classmethod
     def of(cls, route: APIRoute) -> "_SyncPlan":
@@ -191,7 +201,8 @@ class _SyncPlan:
         _refuse_unless(modelled and route.status_code is None, route, "no response model, or a status of its own")
         steps: list[_Step] = []
         arguments = _steps(route, d, steps)
-        return cls(route, d.call, field, tuple(steps), arguments)  # type: ignore[arg-type]
+        checks = Checks.of(d.path_params, d.query_params)
+        return cls(route, d.call, field, tuple(steps), arguments, checks)  # type: ignore[arg-type]
 
     async def call(self, request: Request, function_scope: AsyncExitStack) -> Response:
         kept: list[ExitStack] = []  # the generators, when the answer is a failure `answered` maps
@@ -224,7 +235,7 @@ class _SyncPlan:
                 solved[step.key] = step.call(**arguments)
         d = self.route.dependant
         values = {name: solved[key] for name, key in self.arguments}
-        values.update(_parameters(request, d.path_params, d.query_params))
+        values.update(_parameters(request, d.path_params, d.query_params, self.checks))
         if d.request_param_name is not None:
             values[d.request_param_name] = request
         returned = self.endpoint(**values)

@@ -4,7 +4,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import TypeAdapter
+from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from encore import catalog, discovery, oauth
@@ -18,7 +18,6 @@ from encore.web.spotify._shapes import artist_full, track_full
 router = APIRouter(prefix="/v1", tags=["Web API: recommendations"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 SeedList = Annotated[str | None, Query(max_length=2000, description="Comma-separated; 1-5 seeds in all")]
 RELATED = 20
-_SEEDS = TypeAdapter(list[s.RecommendationSeed])
 
 
 def _seeds(raw: str | None) -> list[str]:
@@ -50,34 +49,47 @@ async def recommendations(
             limit=limit,
             now=clock.now(),
         )
-        # The seeds' JSON, then every track's: each track here is one the caller may play now, so each is the
-        # shared `is_playable: true` JSON. Kept as made for the answer's key (it names the answer as asked,
-        # for this catalogue generation and the caller's class), and only for the public address: made-up
-        # Hosts must not churn the bounded cache every answer reads. An entry holds the shared track parts,
-        # not a copy of them: a kept answer costs one join of ~20 parts.
+        # Each seed's JSON around its id, then every track's: each track here is one the caller may play now, so
+        # each is the shared `is_playable: true` JSON. Kept as made for the answer's key (it names the answer by
+        # its seeds' rows, for this catalogue generation and the caller's class), and only for the public
+        # address: made-up Hosts must not churn the bounded cache every answer reads. An entry holds the shared
+        # track parts, not a copy of them: a kept answer costs one join of ~20 parts and the seeds' ids, which
+        # are written as sent ("Hip Hop" and "hip-hop" share the entry and each is named as asked).
         made = partial(_answer_json, session, base, found, keep=public)
-        key = found.key if public else None
-        seeds, *tracks = made() if key is None else discovery.face_kept(session, ("v1/recommendations", key), made)
-        return b'{"seeds":' + seeds + b',"tracks":[' + b",".join(tracks) + b"]}"
+        parts = discovery.face_kept(session, ("v1/recommendations", found.key), made) if public else made()
+        return _joined(found, parts)
 
     return Response(await gate.run(read), media_type="application/json")
 
 
+_ID, _AFTER_ID = b'"id":', b',"initialPoolSize":'
+
+
+def _joined(found: discovery.Recommendations, parts: tuple[bytes, ...]) -> bytes:
+    """The answer's JSON from its kept parts: each seed's JSON before and after its id, then the tracks'."""
+    n = len(found.seeds)
+    seeds = (parts[2 * i] + to_json(seed.id) + parts[2 * i + 1] for i, seed in enumerate(found.seeds))
+    return b'{"seeds":[' + b",".join(seeds) + b'],"tracks":[' + b",".join(parts[2 * n :]) + b"]}"
+
+
 def _answer_json(session: Session, base: str, found: discovery.Recommendations, *, keep: bool) -> tuple[bytes, ...]:
-    """The seeds' JSON array, then each track's JSON."""
-    seeds = [
-        s.RecommendationSeed(
+    """Each seed's JSON object before and after its id (the id is the seed as sent: written per request), then
+    each track's JSON."""
+    seeds = []
+    for seed in found.seeds:
+        whole = s.RecommendationSeed(
             afterFilteringSize=seed.after_filtering,
             afterRelaxationSize=seed.after_filtering,
-            href=None if seed.kind == "genre" else f"{base}/v1/{seed.kind}s/{seed.id}",
+            href=None if seed.kind == "genre" else f"{base}/v1/{seed.kind}s/{seed.id}",  # one spelling: the row's
             id=seed.id,
             initialPoolSize=seed.initial_pool,
             type=seed.kind.upper(),
-        )
-        for seed in found.seeds
-    ]
+        ).model_dump_json()
+        # Unescaped quotes appear only around keys and values, so the id's key and the next one split the object
+        before, _, rest = whole.encode().partition(_ID)
+        seeds += [before + _ID, _AFTER_ID + rest.partition(_AFTER_ID)[2]]
     views = catalog.track_views_in_order(session, found.track_ids)
-    return (_SEEDS.dump_json(seeds), *_track_json(session, base, views, keep=keep))
+    return (*seeds, *_track_json(session, base, views, keep=keep))
 
 
 def _track_json(session: Session, base: str, views: list[catalog.TrackView], *, keep: bool) -> list[bytes]:
