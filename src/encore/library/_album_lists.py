@@ -18,12 +18,11 @@ from encore.catalog import (
     Track,
     built_at,
     cache_for,
-    identity_key,
 )
 from encore.db import RawStatement, connection_of
 from encore.history import Play, visible
 from encore.kernel import ValidationFailed
-from encore.library._listening import _not_ad_album, _ordered_albums, _sample_ids
+from encore.library._listening import _genre_is, _not_ad_album, _ordered_albums, _sample_ids
 from encore.library._models import SavedAlbum
 from encore.library._ratings import Rating
 from encore.library._shared_lists import SHARED_ALBUM_LISTS, ListedAlbums, any_unlisted, shared_page, with_public_ids
@@ -89,9 +88,7 @@ def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: s
         query = (
             select(AlbumGenre.album_id)
             .join(Genre, Genre.id == AlbumGenre.genre_id)
-            # The catalogue's own identity of a genre (upsert_genre): case, accents and spacing folded in Python,
-            # the same on both databases (SQLite's lower() folds ASCII only: "Électro" was never found there)
-            .where(Genre.key == identity_key(genre)[:100])
+            .where(_genre_is(genre))
             .order_by(AlbumGenre.album_id.desc())
         )
     return query

@@ -233,7 +233,7 @@ def test_list_bounds_and_filters_answer_exactly(client: TestClient, world: dict[
     electro = {ids[t] for t, _, _, g in ALBUMS if g == "Électro"}
     for spelling in ("Électro", "éLECTRO", "ÉLECTRO", " électro "):  # the same on both databases
         assert set(_ids(client, key, type="byGenre", genre=spelling, size="50")) == electro, spelling
-    for wildcard in ("%", "_", "R%", "Roc_", "%ock", "Électr_", "' OR 1=1 --"):  # never a pattern, never SQL
+    for wildcard in ("%", "_", "R%", "Roc_", "%ock", "Électr_", "' OR 1=1 --", "Rock\x00"):  # a value, not SQL
         assert _ids(client, key, type="byGenre", genre=wildcard, size="50") == [], wildcard
 
 
