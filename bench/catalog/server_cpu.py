@@ -17,6 +17,7 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -46,17 +47,31 @@ def _wrk(base: str, paths: list[str], token: str, *, seconds: int, connections: 
     return int(fields.get("requests", 0))  # a timed-out request (`timeout`) is not counted: its CPU is
 
 
+def _by_type(urls: list[str]) -> dict[str, list[str]]:
+    """getAlbumList2's URLs split by list type (`getAlbumList2 random`, ...): which type costs what."""
+    out: dict[str, list[str]] = {}
+    for url in urls:
+        kind = dict(parse_qsl(urlsplit(url).query))["type"]
+        out.setdefault(f"getAlbumList2 {kind}", []).append(url)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, nargs="+", default=[50])
     parser.add_argument("--only", nargs="*", help="scenario names to run (default: all; the floor always)")
+    parser.add_argument(
+        "--lists-by-type", action="store_true", help="also getAlbumList2's URLs of each list type on their own"
+    )
     args = parser.parse_args()
     rows = []
     with serving(args.db.resolve(), port_base=18900) as (base, token, scenarios, proc):
         warm = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        names = [n for n in scenarios if not args.only or n in args.only or n == FLOOR]
+        if args.lists_by_type:
+            scenarios.update(_by_type(scenarios["getAlbumList2"]))
+        names = [n for n in scenarios if not args.only or n in args.only or n == FLOOR or n.split()[0] in args.only]
         for name in names:
             for path in scenarios[name]:  # steady state: every URL asked once, each must answer 200
                 r = warm.get(path)

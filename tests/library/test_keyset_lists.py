@@ -8,7 +8,7 @@ from encore import library
 from encore.bootstrap import Container
 from encore.catalog import Album
 from encore.db import transaction
-from encore.library import _keyset
+from encore.library import _keyset, _shared_lists
 from tests.catalog import factories as f
 
 # An artist with several albums, mixed case, and titles that tie across artists
@@ -57,6 +57,7 @@ def test_every_offset_reads_what_plain_offset_reads(
     container: Container, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     monkeypatch.setattr(_keyset, "STEP", 4)  # marks every 4 positions: 30 albums cross many of them
+    monkeypatch.setattr(_shared_lists, "STEP", 4)  # and pages read in chunks that start at those marks
     ad = _catalogue(container)
     whole = _plain(container, kind)
     assert len(whole) == 30 and ad not in whole
@@ -68,6 +69,7 @@ def test_every_offset_reads_what_plain_offset_reads(
 @pytest.mark.parametrize("kind", _keyset.KEYED)
 def test_a_catalogue_change_moves_later_pages(container: Container, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     monkeypatch.setattr(_keyset, "STEP", 4)
+    monkeypatch.setattr(_shared_lists, "STEP", 4)
     _catalogue(container)
     before = _page(container, kind, 12, 4)
     with transaction(container.sessions) as s:

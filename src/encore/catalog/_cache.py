@@ -80,6 +80,7 @@ class CatalogueCache:
         *,
         views: int = 20_000,
         pages: int = 2_000,
+        lists: int = 500,
         set_bytes: int = 24 * 1024 * 1024,
         short_set_bytes: int = 16 * 1024 * 1024,
         docs: int = 50_000,
@@ -91,6 +92,9 @@ class CatalogueCache:
         # A search's pages by (folded query, kinds, page): apart from the views, so that anyone typing new
         # queries (the player's search needs no log-in) evicts other queries, never the views every face reads
         self.pages: Bounded[tuple[str | int, ...], object] = Bounded(pages)
+        # The shared album lists' positions, in chunks of 100 (library._shared_lists): apart from the pages and
+        # the views, so that a client walking a whole list evicts only other chunks (each ~8 KiB: ~4 MiB)
+        self.lists: Bounded[tuple[str | int, ...], object] = Bounded(lists)
         # Search sets by (kind, word): words of one or two letters apart, so that other words never evict
         # them (every query as you type begins there); (kind, "=term") is one term's docs, for typos.
         self.sets: Bounded[tuple[str, str], object] = Bounded(set_bytes, cost=_set_cost)
@@ -113,6 +117,7 @@ class CatalogueCache:
             with self._lock:
                 self.views.clear()
                 self.pages.clear()
+                self.lists.clear()
                 self.ids.clear()
                 self.matches.clear()
                 self._version = version

@@ -1,6 +1,6 @@
 """A listener's library: playlists (private unless made public) and saved tracks, albums and artists."""
 
-from encore.library._album_lists import ALBUM_LISTS, SHARED_ALBUM_LISTS, album_list
+from encore.library._album_lists import ALBUM_LISTS, CATALOGUE_LISTS, album_list, catalogue_list
 from encore.library._annotations import Annotations, album_annotations, album_marks, annotations
 from encore.library._items import add_to_playlist, move_in_playlist, remove_from_playlist, replace_playlist_items
 from encore.library._listening import (
@@ -45,10 +45,12 @@ from encore.library._saved import (
     saved_tracks,
     unsave_items,
 )
+from encore.library._shared_lists import SHARED_ALBUM_LISTS, ListedAlbums
 from encore.library._views import PlaylistItemView, PlaylistView, SavedAlbumView, SavedArtistView, SavedTrackView
 
 __all__ = [
     "ALBUM_LISTS",
+    "CATALOGUE_LISTS",
     "MAX_ITEMS",
     "MAX_PER_CALL",
     "MAX_QUEUE",
@@ -57,6 +59,7 @@ __all__ = [
     "Access",
     "Annotations",
     "Decision",
+    "ListedAlbums",
     "PlayQueue",
     "PlayQueueEntry",
     "PlayQueueView",
@@ -80,6 +83,7 @@ __all__ = [
     "album_marks",
     "annotations",
     "artist_album_counts",
+    "catalogue_list",
     "catalogue_page",
     "clear_ratings",
     "create_playlist",

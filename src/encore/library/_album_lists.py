@@ -14,20 +14,18 @@ from encore.catalog import (
     Album,
     AlbumGenre,
     AlbumSummary,
-    CatalogueCache,
     Genre,
     Track,
     built_at,
     cache_for,
-    identity_key,
 )
 from encore.db import RawStatement, connection_of
 from encore.history import Play, visible
 from encore.kernel import ValidationFailed
-from encore.library._keyset import KEYED, keyed_page
-from encore.library._listening import _any_ad_album, _not_ad_album, _ordered_albums, _sample_ids
+from encore.library._listening import _genre_is, _not_ad_album, _ordered_albums, _sample_ids
 from encore.library._models import SavedAlbum
 from encore.library._ratings import Rating
+from encore.library._shared_lists import SHARED_ALBUM_LISTS, ListedAlbums, any_unlisted, shared_page, with_public_ids
 
 ALBUM_LISTS = (
     "random",
@@ -41,28 +39,38 @@ ALBUM_LISTS = (
     "byYear",
     "byGenre",
 )
-# Lists that are the catalogue's alone: the same page for every listener, and it changes only when the
-# catalogue does (an album added, withdrawn, flagged as an ad: each moves the catalogue's version)
-SHARED_ALBUM_LISTS = ("newest", "alphabeticalByName", "alphabeticalByArtist")
 RANDOM_POOL, RANDOM_POOL_SECONDS = 400, 60  # random album lists: drawn from 400 albums, redrawn each minute
+# Lists a listener's own data never changes: kept by the catalogue's cache, answered as ids (`catalogue_list`)
+CATALOGUE_LISTS = ("random", *SHARED_ALBUM_LISTS)
 
 
-def _random_album_ids(session: Session, n: int) -> list[int]:
+def _random_albums(session: Session, n: int) -> ListedAlbums:
     """`n` albums drawn from a pool of RANDOM_POOL random music albums, itself drawn again every minute and
-    whenever the catalogue changes (it is kept with the catalogue's views). Drawn from the whole catalogue on
-    each request, every random list built its albums' views and shapes afresh (the whole catalogue was the
-    working set, ~4 ms a list, #16); from the pool, they stay built. A new album, or one no longer listed,
-    joins or leaves the pool with the next catalogue change; over minutes every album gets its turn."""
+    whenever the catalogue changes (it is kept with the catalogue's views, so a hidden or withdrawn album
+    leaves it with the change that hid it). Drawn from the whole catalogue on each request, every random list
+    built its albums' views and shapes afresh (the whole catalogue was the working set, ~4 ms a list, #16);
+    from the pool, they stay built. The pool holds the albums' public ids too, so a face finds their kept
+    shapes without their views. Over minutes every album gets its turn."""
     cache = cache_for(session)
     if cache is None or n > RANDOM_POOL // 4:
-        return _sample_ids(session, Album, n, None)
+        return with_public_ids(session, _sample_ids(session, Album, n, None))
     key = ("library", "random_albums", int(time.monotonic() // RANDOM_POOL_SECONDS))
     pool = cache.views.get(key)
-    if not isinstance(pool, tuple):
+    if not isinstance(pool, ListedAlbums):
         generation = built_at(session, cache)
-        pool = tuple(_sample_ids(session, Album, RANDOM_POOL, None))
+        pool = with_public_ids(session, _sample_ids(session, Album, RANDOM_POOL, None))
         cache.views.put(key, pool, built_at=generation)
-    return random.sample(pool, min(n, len(pool)))
+    picked = random.sample(range(len(pool.ids)), min(n, len(pool.ids)))
+    return ListedAlbums(tuple(pool.ids[i] for i in picked), tuple(pool.public_ids[i] for i in picked))
+
+
+def catalogue_list(session: Session, *, kind: str, limit: int, offset: int) -> ListedAlbums:
+    """A page of a list in CATALOGUE_LISTS (random ignores `offset`), as ids from the catalogue's cache."""
+    if kind == "random":
+        return _random_albums(session, limit)
+    if kind not in SHARED_ALBUM_LISTS:
+        raise ValidationFailed(f"type must be one of {', '.join(CATALOGUE_LISTS)}", code="bad_list_type")
+    return shared_page(session, kind=kind, limit=limit, offset=offset)
 
 
 def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: str | None) -> Select[Any]:
@@ -80,9 +88,7 @@ def _filtered(kind: str, *, from_year: int | None, to_year: int | None, genre: s
         query = (
             select(AlbumGenre.album_id)
             .join(Genre, Genre.id == AlbumGenre.genre_id)
-            # The catalogue's own identity of a genre (upsert_genre): case, accents and spacing folded in Python,
-            # the same on both databases (SQLite's lower() folds ASCII only: "Électro" was never found there)
-            .where(Genre.key == identity_key(genre)[:100])
+            .where(_genre_is(genre))
             .order_by(AlbumGenre.album_id.desc())
         )
     return query
@@ -101,12 +107,9 @@ def album_list(
 ) -> list[AlbumSummary]:
     if kind not in ALBUM_LISTS:
         raise ValidationFailed(f"type must be one of {', '.join(ALBUM_LISTS)}", code="bad_list_type")
-    if kind == "random":
-        return _ordered_albums(session, _random_album_ids(session, limit))
-    cache = cache_for(session)
-    ads = _any_unlisted(session, cache)
-    if kind in KEYED:
-        return _ordered_albums(session, keyed_page(session, cache, kind=kind, ads=ads, limit=limit, offset=offset))
+    if kind in CATALOGUE_LISTS:
+        return _ordered_albums(session, list(catalogue_list(session, kind=kind, limit=limit, offset=offset).ids))
+    ads = any_unlisted(session, cache_for(session))
     params = {"user_id": user_id, "limit": limit, "offset": offset}
     if kind in ("byYear", "byGenre"):
         query = _filtered(kind, from_year=from_year, to_year=to_year, genre=genre)
@@ -119,28 +122,13 @@ def album_list(
     return _ordered_albums(session, [row[0] for row in rows])
 
 
-def _any_unlisted(session: Session, cache: CatalogueCache | None) -> bool:
-    """Whether any album is unlisted (an ad, a draft, a withdrawn release): a catalogue fact, kept with the
-    catalogue's views (every change to an album's flags or status moves the catalogue's version)."""
-    if cache is None:
-        return _any_ad_album(session)
-    found = cache.views.get(("library", "any_unlisted_album"))
-    if not isinstance(found, bool):
-        generation = built_at(session, cache)
-        found = _any_ad_album(session)
-        cache.views.put(("library", "any_unlisted_album"), found, built_at=generation)
-    return found
-
-
 @lru_cache(maxsize=32)
 def _list_statement(kind: str, ads: bool) -> RawStatement:
     """The album ids of one list kind, paged by the bound `limit` and `offset` (and `user_id` for the
     listener's own lists): built and compiled once per kind, not per request."""
     user: Any = bindparam("user_id")
     query: Select[Any]
-    if kind == "newest":
-        query = select(Album.id).order_by(Album.id.desc())  # ids grow as ingest adds albums: newest first
-    elif kind == "starred":
+    if kind == "starred":
         query = (
             select(SavedAlbum.album_id)
             .where(SavedAlbum.user_id == user)

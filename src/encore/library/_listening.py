@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Index, Select, bindparam, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Index, Select, bindparam, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import (
@@ -21,6 +21,7 @@ from encore.catalog import (
     TrackGenre,
     TrackView,
     album_views,
+    identity_key,
     music_album,
     music_track,
     track_views_in_order,
@@ -135,6 +136,15 @@ def artist_album_counts(session: Session, artist_ids: list[str]) -> dict[str, in
     return {pid: int(n) for pid, n in rows}
 
 
+def _genre_is(genre: str) -> ColumnElement[bool]:
+    """The catalogue's own identity of a genre (upsert_genre): case, accents and spacing folded in Python, the
+    same on both databases, as getAlbumList2's byGenre matches it (SQLite's lower() folds ASCII only, so
+    "Électro" was never found there). A bound value, never a pattern; a NUL names no genre (PostgreSQL
+    refuses it in text, and no stored key holds one)."""
+    key = identity_key(genre)[:100]
+    return false() if "\x00" in key else Genre.key == key
+
+
 def random_tracks(
     session: Session, *, limit: int, genre: str | None, from_year: int | None, to_year: int | None
 ) -> list[TrackView]:
@@ -142,11 +152,7 @@ def random_tracks(
     if genre or from_year is not None or to_year is not None:
         q: Select[Any] = select(Track.id).join(Album, Album.id == Track.album_id)
         if genre:
-            q = (
-                q.join(TrackGenre, TrackGenre.track_id == Track.id)
-                .join(Genre)
-                .where(func.lower(Genre.name) == genre.lower())
-            )
+            q = q.join(TrackGenre, TrackGenre.track_id == Track.id).join(Genre).where(_genre_is(genre))
         if from_year is not None:
             q = q.where(Album.release_date >= date(from_year, 1, 1))
         if to_year is not None:
@@ -165,7 +171,7 @@ def tracks_by_genre(session: Session, *, genre: str, limit: int, offset: int) ->
         session.scalars(
             select(TrackGenre.track_id)
             .join(Genre, Genre.id == TrackGenre.genre_id)
-            .where(func.lower(Genre.name) == genre.lower(), _not_ad_track(TrackGenre.track_id))
+            .where(_genre_is(genre), _not_ad_track(TrackGenre.track_id))
             .order_by(TrackGenre.track_id)
             .limit(limit)
             .offset(offset)

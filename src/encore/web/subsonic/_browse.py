@@ -202,7 +202,7 @@ def _album_payload(ctx: Ctx, album_id: str) -> Payload:
     return out
 
 
-@method("getAlbum")
+@method("getAlbum", pure=True)
 def get_album(ctx: Ctx) -> Payload:
     return {"album": _album_payload(ctx, public(ctx.params.require("id"), ALBUM))}
 

@@ -4,7 +4,6 @@ from encore import catalog, library
 from encore.web.subsonic import _map
 from encore.web.subsonic._browse import (
     album_payloads,
-    album_shapes,
     kept_album_shapes,
     marked_albums,
     marks,
@@ -15,8 +14,6 @@ from encore.web.subsonic._envelope import GENERIC, Payload, Ready, SubsonicError
 
 MAX_OFFSET = 10_000_000
 MAX_PAGE = 500
-MAX_KEPT_PAGE = 100  # a shared list's page is kept (as ids) up to this size and
-MAX_KEPT_OFFSET = 1_000  # this far in: clients page from the start; a crawl of far offsets is answered, not kept
 
 
 def _album_list(ctx: Ctx) -> list[Payload | Ready]:
@@ -28,8 +25,8 @@ def _album_list(ctx: Ctx) -> list[Payload | Ready]:
     offset = p.integer("offset", 0, lo=0, hi=MAX_OFFSET)
     from_year = p.integer("fromYear", 1, lo=1, hi=9999) if p.get("fromYear") else None
     to_year = p.integer("toYear", 1, lo=1, hi=9999) if p.get("toYear") else None
-    if kind in library.SHARED_ALBUM_LISTS and limit <= MAX_KEPT_PAGE and offset <= MAX_KEPT_OFFSET:
-        return _shared_page(ctx, kind, limit=limit, offset=offset)
+    if kind in library.CATALOGUE_LISTS:
+        return _catalogue_page(ctx, library.catalogue_list(ctx.session, kind=kind, limit=limit, offset=offset))
     albums = library.album_list(
         ctx.session,
         user_id=ctx.user.id,
@@ -43,23 +40,14 @@ def _album_list(ctx: Ctx) -> list[Payload | Ready]:
     return album_payloads(ctx, albums)
 
 
-def _shared_page(ctx: Ctx, kind: str, *, limit: int, offset: int) -> list[Payload | Ready]:
-    """A page of a list that is the same for every listener (newest, alphabetical): its album ids are kept with
-    the search's pages (catalog's `pages`, apart from the views, so that one account asking page after page
-    evicts other pages, never the views every face reads), so asked again it costs one lookup and the albums'
-    kept shapes, and it goes when the catalogue changes, as the keyset marks do (#16). Only ids are kept
-    (never the shapes themselves, which the views may evict); the caller's marks are read on every request."""
-    cache = catalog.cache_for(ctx.session)
-    key = ("subsonic", "album_list", kind, limit, offset)
-    ids = cache.pages.get(key) if cache else None
-    if isinstance(ids, tuple) and (shapes := kept_album_shapes(ctx, ids)) is not None:
-        return marked_albums(ctx, ids, shapes)
-    generation = catalog.built_at(ctx.session, cache) if cache else 0
-    albums = library.album_list(ctx.session, user_id=ctx.user.id, kind=kind, limit=limit, offset=offset)
-    ids = tuple(a.id for a in albums)
-    if cache:
-        cache.pages.put(key, ids, built_at=generation)
-    return marked_albums(ctx, ids, album_shapes(ctx, albums))
+def _catalogue_page(ctx: Ctx, listed: library.ListedAlbums) -> list[Payload | Ready]:
+    """A page of a list that is the same for every listener (newest, alphabetical, random): its albums come as
+    ids from the catalogue's cache (library.catalogue_list), their shapes from the views' kept shapes, and the
+    caller's marks are read on every request. A page whose shapes were evicted is built again from the views."""
+    shapes = kept_album_shapes(ctx, listed.public_ids)
+    if shapes is None:
+        return album_payloads(ctx, catalog.album_views(ctx.session, listed.ids))
+    return marked_albums(ctx, listed.public_ids, shapes)
 
 
 @method("getAlbumList", pure=True)
