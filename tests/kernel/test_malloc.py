@@ -121,8 +121,10 @@ def test_a_threads_burst_of_large_buffers_is_given_back() -> None:
         cmd = [sys.executable, "-c", THREAD_BURST, mode]
         return float(json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)["kept"])
 
-    assert kept("arenas-only") > 12  # the setup: glibc's dynamic threshold keeps the burst (MiB), trim or not
-    assert kept("keeper") < 4
+    # The setup: glibc's dynamic threshold keeps the burst (MiB), trim or not; in most runs, not all (where the
+    # thread's blocks land varies), so the worst of three must show it, and the keeper's worst must not.
+    assert max(kept("arenas-only") for _ in range(3)) > 12
+    assert max(kept("keeper") for _ in range(3)) < 4
 
 
 @glibc
