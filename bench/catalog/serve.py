@@ -68,15 +68,19 @@ def _rest_endpoint(c: object) -> object:
 
 def settle() -> None:
     """What `encore serve` does once its app is built and before it serves (kernel.settle_heap: the
-    collector's start-up freeze); an older tree, run alternately by the benches, has no such step.
-    BENCH_NO_SETTLE=1 leaves Python's collector as it is, to measure what the step does."""
+    collector's start-up freeze, with the young threshold of ENCORE_GC_YOUNG_THRESHOLD where the tree has that
+    setting); an older tree, run alternately by the benches, has no such step. BENCH_NO_SETTLE=1 leaves
+    Python's collector as it is, to measure what the step does."""
     if os.environ.get("BENCH_NO_SETTLE") == "1":
         return
     try:
         from encore.kernel import settle_heap  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return
-    settle_heap()
+    from encore.config import load_settings
+
+    young = getattr(load_settings(), "gc_young_threshold", None)
+    settle_heap(**({"gen0": young} if young else {}))
 
 
 def main() -> None:

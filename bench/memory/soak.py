@@ -265,6 +265,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("var/soak.csv"))
     parser.add_argument("--data", type=Path, help="a data folder to keep the demo in (built when empty)")
     parser.add_argument("--no-chores", action="store_true", help="no upload, import or export (to tell their share)")
+    parser.add_argument(
+        "--gc-young-threshold", type=int, help="ENCORE_GC_YOUNG_THRESHOLD for the server (default: the setting's)"
+    )
     parser.add_argument("--memtrace", type=Path, help="tracemalloc snapshots of the server into this folder")
     parser.add_argument("--memtrace-every-s", type=float, default=30)
     parser.add_argument("--memtrace-frames", type=int, default=0, help="0: counters only; N: tracemalloc, N frames")
@@ -278,6 +281,8 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="encore-soak-"))
     data, port = (args.data or root / "var").resolve(), _free_port()
     env = _env(data, port)
+    if args.gc_young_threshold is not None:
+        env["ENCORE_GC_YOUNG_THRESHOLD"] = str(args.gc_young_threshold)
     if args.memtrace:  # see encore.cli._serve_memtrace; compare snapshots with bench.memory.tracediff
         env |= {
             "ENCORE_MEMTRACE_DIR": str(args.memtrace.resolve()),

@@ -4,7 +4,8 @@
 
 The folder is what `bench.memory.soak --memtrace <folder>` (ENCORE_MEMTRACE_DIR) filled. Prints memtrace.csv
 (RSS beside the traced heap and glibc's counts), the largest holders in the late snapshot and the largest
-growth from the early one to the late one, grouped by file, line or (`--by traceback`) call stack.
+growth from the early one to the late one, grouped by file, line or (`--by traceback`) call stack. Without
+snapshots (a soak with `--memtrace-frames 0`, the default) only the table is printed.
 """
 
 import argparse
@@ -21,10 +22,15 @@ def _nearest(folder: Path, seconds: int) -> Path:
 
 def _table(folder: Path) -> None:
     rows = [line.split(",") for line in (folder / "memtrace.csv").read_text().splitlines()]
-    print("   s   VmRSS  anon  file | traced (tracemalloc's own) | malloc used  free  mmapped   (MiB)")
+    print(
+        "   s   VmRSS  anon  file | traced (tracemalloc's own) | malloc used  free  mmapped | pymalloc arenas  used (MiB)"
+    )
     for r in rows[1:]:
-        n = [int(x) // 1024 if i else int(x) for i, x in enumerate(r)]
-        print(f"{n[0]:5} {n[1]:6} {n[2]:5} {n[3]:5} | {n[4]:6} ({n[6]:4})            | {n[7]:6} {n[8]:5} {n[9]:5}")
+        n = [int(x) // 1024 if i else int(x) for i, x in enumerate(r)] + [0, 0]  # older files: no pymalloc columns
+        print(
+            f"{n[0]:5} {n[1]:6} {n[2]:5} {n[3]:5} | {n[4]:6} ({n[6]:4})            | {n[7]:6} {n[8]:5} {n[9]:5}"
+            f"   | {n[10]:8} {n[11]:5}"
+        )
 
 
 def main() -> None:
@@ -36,6 +42,8 @@ def main() -> None:
     parser.add_argument("--by", choices=("filename", "lineno", "traceback"), default="lineno")
     args = parser.parse_args()
     _table(args.folder)
+    if not any(args.folder.glob("snap-*.tracemalloc")):
+        return
     early_path, late_path = _nearest(args.folder, args.early), _nearest(args.folder, args.late)
     early = tracemalloc.Snapshot.load(str(early_path)).filter_traces(NOISE)
     late = tracemalloc.Snapshot.load(str(late_path)).filter_traces(NOISE)

@@ -1,5 +1,10 @@
-"""`encore serve --workers N`: how many workers, and the refusal that keeps ad clocks from splitting."""
+"""`encore serve --workers N`: how many workers, the refusal that keeps ad clocks from splitting, and the
+collector's settings reaching the serving processes."""
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +67,52 @@ def test_serve_refuses_a_misspelt_setting(tmp_path: Path, monkeypatch: pytest.Mo
     said = " ".join(result.output.split())  # rich wraps lines
     assert "ENCORE_REDIS_ULR" in said and "did you mean ENCORE_REDIS_URL" in said
     assert not (tmp_path / "var").exists()  # refused before anything was made
+
+
+# In a fresh interpreter (the test process keeps its own collector): `encore serve` up to the point where it
+# would hand the app to uvicorn, and the worker factory of `encore serve --workers N`.
+SERVE_UNTIL_UVICORN = r"""
+import gc, json
+import encore.cli._serve as serving
+from typer.testing import CliRunner
+from encore.cli import app
+
+seen = {}
+serving.run_server = lambda **_: seen.update(young=gc.get_threshold()[0], frozen=gc.get_freeze_count())
+result = CliRunner().invoke(app, ["serve"])
+print(json.dumps({**seen, "exit": result.exit_code}))
+"""
+WORKER_FACTORY = r"""
+import gc, json
+from encore.web._app import serve_app
+serve_app()
+print(json.dumps({"young": gc.get_threshold()[0], "frozen": gc.get_freeze_count(), "exit": 0}))
+"""
+
+
+@pytest.mark.parametrize("script", [SERVE_UNTIL_UVICORN, WORKER_FACTORY], ids=["serve", "worker"])
+def test_the_young_threshold_setting_reaches_the_collector(tmp_path: Path, script: str) -> None:
+    env = {
+        **os.environ,
+        "ENCORE_MODE": "dev",
+        "ENCORE_DATA_DIR": str(tmp_path / "var"),
+        "ENCORE_JOBS_IN_PROCESS": "0",
+        "ENCORE_GC_YOUNG_THRESHOLD": "1234",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=300
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["exit"] == 0
+    assert got["young"] == 1234  # Python's own is 700, the built-in default another
+    assert got["frozen"] > 10_000  # and start-up's objects were frozen before serving
+
+
+def test_serve_refuses_a_bad_young_threshold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENCORE_GC_YOUNG_THRESHOLD", "0")  # would turn the collector off
+    result = runner.invoke(app, ["serve"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "gc_young_threshold" in said and "greater than or equal to 100" in said
+    assert not (tmp_path / "var").exists()

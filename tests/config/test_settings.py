@@ -84,3 +84,16 @@ def test_a_typo_in_the_environment_stops_the_start(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("ENCORE_DATABSE_URL", "postgresql://db/encore")
     with pytest.raises(SettingsError, match="did you mean ENCORE_DATABASE_URL"):
         load_settings()
+
+
+def test_the_collectors_young_threshold_is_a_checked_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from encore.kernel import GEN0_THRESHOLD
+
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    assert load_settings().gc_young_threshold == GEN0_THRESHOLD
+    monkeypatch.setenv("ENCORE_GC_YOUNG_THRESHOLD", "700")
+    assert load_settings().gc_young_threshold == 700
+    for bad in ("0", "-5", "99", "1000001", "lots", "2.5"):  # 0 would turn the collector off
+        monkeypatch.setenv("ENCORE_GC_YOUNG_THRESHOLD", bad)
+        with pytest.raises(SettingsError, match="gc_young_threshold"):
+            load_settings()

@@ -76,7 +76,7 @@ def serve(
         raise typer.Exit(2)
     app = create_app(c) if plan.count == 1 else None
     # built, and before any job or demo-build thread runs: only start-up's objects are frozen (kernel._gc)
-    settle_heap()
+    settle_heap(gen0=c.settings.gc_young_threshold)
     builder = _start_demo_builder(c) if build_demo else None
     host, port = host or c.settings.host, port or c.settings.port
     state = "Redis" if c.settings.redis_url else "in process"

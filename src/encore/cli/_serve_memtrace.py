@@ -3,13 +3,18 @@
 With it set at startup, the process starts `tracemalloc` and, every ENCORE_MEMTRACE_EVERY_S seconds (default
 60) and on SIGUSR2, writes a snapshot (`snap-<seconds>.tracemalloc`, for `bench.memory.tracediff`) and a line
 of `memtrace.csv`: the Python heap as tracemalloc sees it beside VmRSS / RssAnon / RssFile and glibc's own
-counts (`mallinfo2`: what malloc hands out and what it holds free). RSS far above the traced heap, with much
-held free by malloc, is fragmentation; RSS above both is native memory that bypasses malloc (mmap) or files.
+counts (`mallinfo2`: what malloc hands out and what it holds free) and pymalloc's (the 1 MiB arenas Python's
+small objects live in, mapped apart from malloc's heap, and the bytes in their live blocks). RSS far above the
+traced heap, with much held free by malloc or arenas far above their live blocks, is fragmentation; RSS above
+all of them is native memory that bypasses both (mmap) or files.
 Nothing is exposed over HTTP; the files go to the folder the operator named.
 """
 
 import os
+import re
 import signal
+import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -22,7 +27,7 @@ ENV_DIR, ENV_EVERY, ENV_FRAMES = "ENCORE_MEMTRACE_DIR", "ENCORE_MEMTRACE_EVERY_S
 ENV_SNAP_AT = "ENCORE_MEMTRACE_SNAP_AT"  # seconds after the start to take snapshots at, e.g. "300,1200"
 HEADER = (
     "seconds,vm_rss_kib,rss_anon_kib,rss_file_kib,traced_kib,traced_peak_kib,tracemalloc_kib,"
-    "malloc_used_kib,malloc_free_kib,malloc_mmap_kib\n"
+    "malloc_used_kib,malloc_free_kib,malloc_mmap_kib,pymalloc_arenas_kib,pymalloc_used_kib\n"
 )
 
 
@@ -33,6 +38,28 @@ def _status() -> dict[str, int]:
         if key in ("VmRSS", "RssAnon", "RssFile"):
             fields[key] = int(value.split()[0])
     return fields
+
+
+def pymalloc_stats() -> tuple[int, int]:
+    """Bytes in pymalloc's arenas and in their live blocks. CPython prints them only to the C stderr, so fd 2
+    points at a temp file for the call (bench only: the soak's server writes nothing to stderr meanwhile)."""
+    with tempfile.TemporaryFile() as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(out.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+
+    def field(pattern: str) -> int:
+        found = re.search(pattern + r"\s*=\s*([\d,]+)", text)
+        return int(found.group(1).replace(",", "")) if found else 0
+
+    return field(r"arenas \* \d+ bytes/arena"), field(r"# bytes in allocated blocks")
 
 
 class MemTrace:
@@ -55,7 +82,7 @@ class MemTrace:
             traced, peak = tracemalloc.get_traced_memory() if tracing else (0, 0)
             used, free, mapped = malloc_stats()
             s = _status()
-            kib = [traced, peak, tracemalloc.get_tracemalloc_memory(), used, free, mapped]
+            kib = [traced, peak, tracemalloc.get_tracemalloc_memory(), used, free, mapped, *pymalloc_stats()]
             row = [seconds, s["VmRSS"], s["RssAnon"], s["RssFile"], *(n // 1024 for n in kib)]
             with (self.folder / "memtrace.csv").open("a") as out:
                 out.write(",".join(map(str, row)) + "\n")

@@ -17,7 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from encore.kernel import EncoreError
+from encore.kernel import GEN0_THRESHOLD, EncoreError
 
 DEFAULT_SECRET_KEY = "encore-insecure-default-key-change-me"  # noqa: S105 - refused outside demo/dev
 
@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="encore:", pattern=r"^[A-Za-z0-9:._-]{0,40}$")
     # Worker processes of `encore serve` (None: 1 without Redis, one per core with it)
     workers: int | None = Field(default=None, ge=1, le=64)
+
+    # The serving process's cyclic garbage collector (kernel.settle_heap): container allocations between two
+    # young-generation passes. Higher costs less CPU and holds more short-lived garbage; Python's own is 700.
+    gc_young_threshold: int = Field(default=GEN0_THRESHOLD, ge=100, le=1_000_000)
 
     # Background jobs (imports, exports, Wrapped builds): `encore serve` runs this many job workers itself;
     # 0 when separate `encore worker` processes take the queue (Redis mode, many nodes).

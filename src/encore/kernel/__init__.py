@@ -1,7 +1,14 @@
 """The innermost layer: ids, errors, the clock, the allocator's and collector's knobs. Imports nothing from Encore."""
 
 from encore.kernel._gc import GEN0_THRESHOLD, settle_heap
-from encore.kernel._malloc import AllocatorKeeper, limit_malloc_arenas, malloc_held_free, malloc_stats, trim_malloc
+from encore.kernel._malloc import (
+    AllocatorKeeper,
+    fix_mmap_threshold,
+    limit_malloc_arenas,
+    malloc_held_free,
+    malloc_stats,
+    trim_malloc,
+)
 from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, from_epoch, in_epoch
 from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
@@ -19,6 +26,7 @@ __all__ = [
     "PermissionDenied",
     "SystemClock",
     "ValidationFailed",
+    "fix_mmap_threshold",
     "from_epoch",
     "in_epoch",
     "is_public_id",

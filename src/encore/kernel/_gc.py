@@ -12,6 +12,9 @@ collector, most of it to whole-heap scans of start-up objects that can never be 
 counting; only a cycle among them would now outlive the process, and start-up builds none worth
 reclaiming), and the young generation's threshold rises so that a request's own containers are mostly freed
 by reference counting before any pass looks at them. Cycles made while serving are still collected.
+
+The threshold is the operator's setting `ENCORE_GC_YOUNG_THRESHOLD` (config owns it; `encore serve` and each
+worker of `serve --workers N` pass it here); GEN0_THRESHOLD is its default.
 """
 
 import gc

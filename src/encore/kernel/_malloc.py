@@ -5,7 +5,16 @@ its own (up to 8 per core), and memory freed in one arena is never reused by ano
 (an upload's decode, an import's parse, an export's zip, a Wrapped card) leaves its high-water mark in several
 arenas at once (issue #16; docs/benchmarks.md "Soak: where the memory is"). Two arenas bound that, and
 `malloc_trim` returns the free pages of every arena to the system after such work. Elsewhere than glibc (musl,
-macOS) both are no-ops.
+macOS) all three are no-ops.
+
+The third is fixed thresholds. glibc's are dynamic: once a large block it mapped on its own (an upload's body,
+an export's zip) is freed, it maps only blocks above that size from then on (up to 32 MiB) and keeps up to twice
+that free at the top of each arena; a thread arena's top is beyond `malloc_trim`'s reach, so after the first
+upload a later burst of large buffers stayed resident, freed (17-22 MiB steps in the soak's RSS, issue #16;
+docs/benchmarks.md "The serving process's memory, session 11"). Fixed, blocks of 1 MiB and more are mapped and
+unmapped on their own, and an arena keeps at most 4 MiB free at its top. Not lower: a block that is mapped
+costs its page faults at each use (a 2 MB copy ~1.6 ms instead of ~0.05 ms), and a request's buffers below
+1 MiB (JSON pages, an import's body, stream chunks) are reused from the heap as before.
 """
 
 import ctypes
@@ -15,8 +24,10 @@ import os
 import threading
 from collections.abc import Mapping
 
-M_ARENA_MAX = -8  # mallopt parameter numbers, from glibc's malloc.h
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt parameter numbers, from glibc's malloc.h
 ARENAS = 2
+MMAP_THRESHOLD = 1024 * 1024  # blocks this large are mapped on their own (glibc starts at 128 KiB, then rises)
+TRIM_THRESHOLD = 4 * 1024 * 1024  # an arena's free top above this goes back at once (glibc: 2 x the mmap one)
 # glibc keeps what a large piece of work freed (an upload, an import, an export, a Wrapped card) for reuse; a
 # serving process trims it back once it holds more than this (issue #16: 20-40 MiB held free after such work,
 # in a 200 MB budget). Checking costs a few microseconds; trimming a few milliseconds, only after large work.
@@ -41,6 +52,21 @@ def limit_malloc_arenas(environ: Mapping[str, str] | None = None, *, arenas: int
     if libc is None or env.get("MALLOC_ARENA_MAX"):
         return False
     return bool(libc.mallopt(M_ARENA_MAX, arenas))
+
+
+def fix_mmap_threshold(
+    environ: Mapping[str, str] | None = None, *, mmap: int = MMAP_THRESHOLD, trim: int = TRIM_THRESHOLD
+) -> bool:
+    """Map blocks of `mmap` bytes and more on their own, and give back an arena's free top above `trim`, from
+    now on, whatever the process frees later; unless the operator set glibc's thresholds (MALLOC_MMAP_THRESHOLD_,
+    MALLOC_TRIM_THRESHOLD_ or GLIBC_TUNABLES; theirs win). True if set here."""
+    env = os.environ if environ is None else environ
+    libc = _glibc()
+    tunables = env.get("GLIBC_TUNABLES", "")
+    chosen = any(env.get(f"MALLOC_{name}_THRESHOLD_") for name in ("MMAP", "TRIM")) or "_threshold=" in tunables
+    if libc is None or chosen:
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim))
 
 
 _MALLINFO2 = ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")
@@ -77,11 +103,11 @@ def trim_when_held(*, above: int = TRIM_ABOVE_BYTES) -> bool:
 
 
 class AllocatorKeeper:
-    """The serving process's allocator housekeeping: two arenas for its many threads, and a trim when what glibc
-    holds free grew by more than `above` since the last trim (see kernel._malloc for why). A trim cannot return
-    free pieces smaller than a page between live ones, which glibc goes on counting as free, so the keeper
-    compares with what was left after its last trim instead of trimming the same remnant every few seconds.
-    Started before the threads are, stopped with the server."""
+    """The serving process's allocator housekeeping: two arenas for its many threads, fixed thresholds, and
+    a trim when what glibc holds free grew by more than `above` since the last trim (see kernel._malloc for why).
+    A trim cannot return free pieces smaller than a page between live ones, which glibc goes on counting as free,
+    so the keeper compares with what was left after its last trim instead of trimming the same remnant every few
+    seconds. Started before the threads are, stopped with the server."""
 
     def __init__(self, *, every_s: float = TRIM_EVERY_S, above: int = TRIM_ABOVE_BYTES) -> None:
         self.every_s, self.above = every_s, above
@@ -91,6 +117,7 @@ class AllocatorKeeper:
 
     def start(self) -> None:
         limit_malloc_arenas()
+        fix_mmap_threshold()
         self._thread.start()
 
     def stop(self) -> None:

@@ -174,6 +174,7 @@ def serve_app() -> EncoreASGI:
     from encore.kernel import AllocatorKeeper, settle_heap
 
     AllocatorKeeper().start()  # as `encore serve` does in its own process (issue #16); a daemon thread
-    app = create_app(build())
-    settle_heap()  # as `encore serve` does once its app is built (issue #17)
+    c = build()
+    app = create_app(c)
+    settle_heap(gen0=c.settings.gc_young_threshold)  # as `encore serve` does once its app is built (issue #17)
     return app
