@@ -40,6 +40,7 @@ ALBUM_LISTS = (
     "byGenre",
 )
 RANDOM_POOL, RANDOM_POOL_SECONDS = 400, 60  # random album lists: drawn from 400 albums, redrawn each minute
+RANDOM_POOL_KEY = ("library", "random_albums")  # the pool's one entry in the catalogue's views
 # Lists a listener's own data never changes: kept by the catalogue's cache, answered as ids (`catalogue_list`)
 CATALOGUE_LISTS = ("random", *SHARED_ALBUM_LISTS)
 
@@ -54,12 +55,16 @@ def _random_albums(session: Session, n: int) -> ListedAlbums:
     cache = cache_for(session)
     if cache is None or n > RANDOM_POOL // 4:
         return with_public_ids(session, _sample_ids(session, Album, n, None))
-    key = ("library", "random_albums", int(time.monotonic() // RANDOM_POOL_SECONDS))
-    pool = cache.views.get(key)
-    if not isinstance(pool, ListedAlbums):
+    # One entry, overwritten when its minute has passed (a key per minute left a pool behind every minute
+    # until the catalogue changed)
+    minute = int(time.monotonic() // RANDOM_POOL_SECONDS)
+    kept = cache.views.get(RANDOM_POOL_KEY)
+    if isinstance(kept, tuple) and kept[0] == minute and isinstance(kept[1], ListedAlbums):
+        pool = kept[1]
+    else:
         generation = built_at(session, cache)
         pool = with_public_ids(session, _sample_ids(session, Album, RANDOM_POOL, None))
-        cache.views.put(key, pool, built_at=generation)
+        cache.views.put(RANDOM_POOL_KEY, (minute, pool), built_at=generation)
     picked = random.sample(range(len(pool.ids)), min(n, len(pool.ids)))
     return ListedAlbums(tuple(pool.ids[i] for i in picked), tuple(pool.public_ids[i] for i in picked))
 
