@@ -113,3 +113,22 @@ def test_walking_a_whole_list_keeps_one_chunk_per_step(container: Container) -> 
     assert chunks == list(range(0, 23, STEP))  # 0, 4, ... 20: nothing kept past the end
     assert kept[("end", "newest", True)] == 23  # where the list ends, so later offsets read nothing
     assert len(kept) == len(chunks) + 1
+
+
+@pytest.mark.parametrize("kind", ["newest", "alphabeticalByName", "alphabeticalByArtist"])
+def test_offsets_far_past_the_end_read_once(container: Container, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first page asked past the list's end learns its length; no later offset past it reads again (review,
+    session 11: each lower offset past the end read the list once more, by OFFSET)."""
+    _catalogue(container)
+    reads: list[int] = []
+    real = _shared_lists._read
+
+    def counted(*args: Any) -> Any:
+        reads.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(_shared_lists, "_read", counted)
+    for offset in (10_000_000, 9_999_900, 9_999_800, 5_000_000, 24):  # the list holds 23
+        assert _page(container, kind, offset, 10) == []
+    assert reads == [10_000_000]
+    assert _page(container, kind, 20, 10) == _plain(container, kind)[20:]  # the list itself is unchanged

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Album, CatalogueCache, built_at, cache_for
@@ -66,6 +66,17 @@ def _newest(ads: bool) -> RawStatement:
     return RawStatement(query.limit(bindparam("limit")).offset(bindparam("offset")))
 
 
+@lru_cache(maxsize=2)
+def _count(ads: bool) -> RawStatement:
+    query = select(func.count()).select_from(Album)
+    return RawStatement(query.where(_not_ad_album(Album.id)) if ads else query)
+
+
+def _length(session: Session, ads: bool) -> int:
+    """How many albums every shared list holds (each lists the same albums, in its own order)."""
+    return int(_count(ads).rows(connection_of(session), {})[0][0])
+
+
 def _read(session: Session, cache: CatalogueCache | None, kind: str, ads: bool, start: int) -> _Chunk:
     if kind in KEYED:
         ids = keyed_page(session, cache, kind=kind, ads=ads, limit=STEP, offset=start)
@@ -86,8 +97,10 @@ def _chunk(session: Session, cache: CatalogueCache | None, kind: str, ads: bool,
         return found
     generation = built_at(session, cache)
     found = _read(session, cache, kind, ads, start)
-    if len(found.ids) < STEP:  # the list ends in this chunk (rows that left between the two reads end it too)
+    if found.ids and len(found.ids) < STEP:  # the list ends in this chunk (rows that left between reads end it too)
         cache.lists.put(("end", kind, ads), start + len(found.ids), built_at=generation)
+    elif not found.ids:  # somewhere before `start`: its length, so that no offset past it reads again
+        cache.lists.put(("end", kind, ads), _length(session, ads), built_at=generation)
     if found.ids:
         cache.lists.put((kind, ads, start), found, built_at=generation)
     return found
