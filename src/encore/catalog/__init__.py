@@ -66,7 +66,7 @@ from encore.catalog._search import search_catalogue
 from encore.catalog._search_build import BuildStats, Popularity, rebuild_search_index, search_index_due
 from encore.catalog._search_index import COMPACT_AT, compact, index_entity, reindex_album, reindex_track, unindex_entity
 from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
-from encore.catalog._text import fold, identity_key, search_words, sort_name
+from encore.catalog._text import fold, genre_keys, identity_key, search_words, sort_name
 from encore.catalog._version import STATE_KEY, CatalogueVersion, catalogue_changed, changed_in, stored_version, touched
 from encore.catalog._views import (
     AlbumPage,
@@ -162,6 +162,7 @@ __all__ = [
     "drop_empty_albums",
     "fold",
     "genre_albums",
+    "genre_keys",
     "genre_name",
     "hidden",
     "hidden_artists",

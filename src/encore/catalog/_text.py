@@ -22,6 +22,16 @@ def identity_key(*parts: str) -> str:
     return "\x1f".join(fold(p) for p in parts)[:800]
 
 
+def genre_keys(name: str) -> tuple[str, ...]:
+    """The stored genre keys (upsert_genre's, 100 characters at most) a genre name asked by a listener or an app
+    means: as spelt, and with dashes as spaces ("hip-hop" is "Hip Hop"; the second fold only for a name with a
+    dash). None for a name with a NUL, which no stored key holds (and PostgreSQL's text cannot)."""
+    if "\x00" in name:
+        return ()
+    spellings = {name, name.replace("-", " ")} if "-" in name else {name}
+    return tuple(sorted({identity_key(spelt)[:100] for spelt in spellings}))
+
+
 def search_words(text: str) -> list[str]:
     """Words of a query, folded; punctuation (and any FTS syntax) dropped."""
     return _WORD.findall(fold(text))

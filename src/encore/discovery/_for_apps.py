@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from encore.catalog import AlbumGenre, Genre, Track, TrackGenre, hidden_artists, identity_key, listed_id
+from encore.catalog import AlbumGenre, Genre, Track, TrackGenre, genre_keys, hidden_artists, listed_id
 from encore.discovery import _hot
 from encore.discovery._answers import (
     ARTIST_SEED_TRACKS,
@@ -202,8 +202,7 @@ def _genre(session: Session, name: str) -> int:
 
     # kept by the folded keys it is looked up by (at most 100 characters each), never by the raw seed, which a
     # caller can make up to 2,000 characters long and vary at will (misses are kept too, so they stay small)
-    spellings = {name, name.replace("-", " ")}  # the second fold only for a name with a dash (each is ~4 us)
-    keys = tuple(sorted({identity_key(spelt)[:100] for spelt in spellings}))
+    keys = genre_keys(name)
 
     def find() -> int | None:
         return session.scalar(select(Genre.id).where(Genre.key.in_(keys)).order_by(Genre.id).limit(1))

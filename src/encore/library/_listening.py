@@ -21,7 +21,7 @@ from encore.catalog import (
     TrackGenre,
     TrackView,
     album_views,
-    identity_key,
+    genre_keys,
     music_album,
     music_track,
     track_views_in_order,
@@ -137,12 +137,11 @@ def artist_album_counts(session: Session, artist_ids: list[str]) -> dict[str, in
 
 
 def _genre_is(genre: str) -> ColumnElement[bool]:
-    """The catalogue's own identity of a genre (upsert_genre): case, accents and spacing folded in Python, the
-    same on both databases, as getAlbumList2's byGenre matches it (SQLite's lower() folds ASCII only, so
-    "Électro" was never found there). A bound value, never a pattern; a NUL names no genre (PostgreSQL
-    refuses it in text, and no stored key holds one)."""
-    key = identity_key(genre)[:100]
-    return false() if "\x00" in key else Genre.key == key
+    """The catalogue's own identity of a genre (catalog.genre_keys, as /v1/recommendations' genre seeds): case,
+    accents, spacing and dashes folded in Python, the same on both databases (SQLite's lower() folds ASCII only,
+    so "Électro" was never found there). Bound values, never a pattern; a NUL names no genre."""
+    keys = genre_keys(genre)
+    return Genre.key.in_(keys) if keys else false()
 
 
 def random_tracks(
