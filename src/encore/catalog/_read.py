@@ -2,10 +2,10 @@
 cache (catalog._cache) or load them column-only in bulk (catalog._rows): no ORM entities on these paths."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import built_at, cache_for, views_by_ids
@@ -123,28 +123,46 @@ def _listed(session: Session, model: type[_M], public_id: str, what: str) -> _M:
     return row
 
 
-_LISTED = {
-    "track": lambda public_id: select(Track.id).where(Track.public_id == public_id, music_track()),
-    "album": lambda public_id: select(Album.id).where(Album.public_id == public_id, music_album()),
-    "artist": lambda public_id: select(Artist.id).where(Artist.public_id == public_id),
+_LISTED: dict[str, Callable[[list[str]], Select[str, int]]] = {
+    "track": lambda ids: select(Track.public_id, Track.id).where(Track.public_id.in_(ids), music_track()),
+    "album": lambda ids: select(Album.public_id, Album.id).where(Album.public_id.in_(ids), music_album()),
+    "artist": lambda ids: select(Artist.public_id, Artist.id).where(Artist.public_id.in_(ids)),
 }
+
+
+def listed_ids(session: Session, kind: str, public_ids: Sequence[str]) -> list[int]:
+    """The row ids of the tracks, albums or artists among `public_ids` that the catalogue lists (malformed,
+    unknown, ad and unpublished ones, and artists with nothing but those, left out), in the order asked: from
+    the process's cache of ids, the misses in one statement (and remembered)."""
+    wanted = list(dict.fromkeys(i for i in public_ids if is_public_id(i)))
+    cache = cache_for(session)
+    found: dict[str, int] = {}
+    if cache:
+        for public_id in wanted:
+            hit = cache.ids.get((kind, public_id))
+            if hit is not None:
+                found[public_id] = hit
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        generation = cache.ids.generation if cache else 0
+        rows: dict[str, int] = dict(session.execute(_LISTED[kind](missing)).all())
+        hidden = hidden_artists(session) if kind == "artist" and rows else set()
+        for public_id, row_id in rows.items():
+            if row_id in hidden:
+                continue
+            found[public_id] = row_id
+            if cache:
+                cache.ids.put((kind, public_id), row_id, built_at=generation)
+    return [found[i] for i in wanted if i in found]
 
 
 def listed_id(session: Session, kind: str, public_id: str) -> int:
     """The row id of a track, album or artist the catalogue lists (ads, and artists with nothing but ads,
     look missing), remembered by the process's cache."""
-    cache = cache_for(session)
-    found = cache.ids.get((kind, public_id)) if cache else None
-    ids_generation = cache.ids.generation if cache else 0
-    if found is None and is_public_id(public_id):
-        found = session.scalar(_LISTED[kind](public_id))
-        if found is not None and kind == "artist" and found in hidden_artists(session):
-            found = None
-        if found is not None and cache:
-            cache.ids.put((kind, public_id), found, built_at=ids_generation)
-    if found is None:
+    found = listed_ids(session, kind, (public_id,))
+    if not found:
         raise NotFound(f"no such {kind}")
-    return found
+    return found[0]
 
 
 def _views(session: Session, kind: str, ids: Sequence[int], *, keep: bool = True) -> list[Any]:
