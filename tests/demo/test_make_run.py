@@ -137,8 +137,9 @@ def test_make_run_serves_the_first_album_while_the_rest_builds(tmp_path: Path) -
         assert progress["building"] is True and progress["albums_done"] == 1
         assert progress["albums_total"] == ALBUMS and progress["tracks_total"] == TRACKS
 
-        album = http.get(f"/api/albums/{listed[0]['id']}", headers=auth).json()
-        track = album["tracks"][0]
+        answer = http.get(f"/api/albums/{listed[0]['id']}", headers=auth)
+        assert answer.status_code == 200, answer.text
+        track = answer.json()["tracks"][0]
         r = http.post(f"/api/tracks/{track['id']}/stream", json={}, headers=auth)
         assert r.status_code == 200, r.text
         audio = http.get(r.json()["url"], headers={"Range": "bytes=0-65535"})
