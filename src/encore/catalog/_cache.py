@@ -12,7 +12,7 @@ this process, e.g. `encore ingest` beside an embedded server).
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
@@ -45,6 +45,15 @@ class Bounded(Generic[K, V]):
                 return None
             self._items.move_to_end(key)
             return found[0]
+
+    def found(self, keys: Iterable[K]) -> dict[K, V]:
+        """The kept values of `keys`, the ones not kept left out."""
+        out: dict[K, V] = {}
+        for key in keys:
+            hit = self.get(key)
+            if hit is not None:
+                out[key] = hit
+        return out
 
     def put(self, key: K, value: V, *, built_at: int | None = None) -> None:
         """Keep `value`, unless it is too large or was built (at `built_at`, a generation) before a clear."""
@@ -150,11 +159,8 @@ def views_by_ids(
     is False: for views that a larger cached entry holds anyway, such as an album page's tracks)."""
     if cache is None:
         return dict(_LOADERS[kind](session, ids))
-    found: dict[int, Any] = {}
-    for i in ids:
-        hit = cache.views.get((kind, i))
-        if hit is not None:
-            found[i] = hit
+    hits = cache.views.found((kind, i) for i in ids)
+    found: dict[int, Any] = {i: hits[(kind, i)] for i in ids if (kind, i) in hits}
     missing = [i for i in ids if i not in found]
     if missing:
         generation = built_at(session, cache)

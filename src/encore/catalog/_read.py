@@ -136,12 +136,7 @@ def listed_ids(session: Session, kind: str, public_ids: Sequence[str]) -> list[i
     the process's cache of ids, the misses in one statement (and remembered)."""
     wanted = list(dict.fromkeys(i for i in public_ids if is_public_id(i)))
     cache = cache_for(session)
-    found: dict[str, int] = {}
-    if cache:
-        for public_id in wanted:
-            hit = cache.ids.get((kind, public_id))
-            if hit is not None:
-                found[public_id] = hit
+    found = {key[1]: row for key, row in cache.ids.found((kind, i) for i in wanted).items()} if cache else {}
     missing = [i for i in wanted if i not in found]
     if missing:
         generation = cache.ids.generation if cache else 0
