@@ -13,12 +13,26 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import NoneType, UnionType
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from fastapi import params
-from fastapi._compat import ModelField
-from pydantic._internal._fields import PydanticMetadata
+
+if TYPE_CHECKING:
+    from fastapi._compat import ModelField
+
+
+def _pattern_metadata() -> tuple[type, ...]:
+    """pydantic's private carrier of a `pattern=` constraint; none if a release moves it (then a field with any
+    such metadata is FastAPI's to check, for every request: slower, never wrong, and Encore still starts)."""
+    try:
+        from pydantic._internal._fields import PydanticMetadata
+    except ImportError:
+        return ()
+    return (PydanticMetadata,)
+
+
+_PATTERN_METADATA = _pattern_metadata()
 
 _UNSURE = object()
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")  # ASCII digits, no sign, space, leading zero or fraction
@@ -61,7 +75,7 @@ class Checks:
     query: tuple[_Check, ...]
 
     @classmethod
-    def of(cls, path_fields: Sequence[ModelField], query_fields: Sequence[ModelField]) -> "Checks | None":
+    def of(cls, path_fields: "Sequence[ModelField]", query_fields: "Sequence[ModelField]") -> "Checks | None":
         path = [_check_of(f) for f in path_fields]
         query = [_check_of(f) for f in query_fields]
         if any(c is None for c in (*path, *query)):
@@ -81,7 +95,7 @@ class Checks:
         return out
 
 
-def _check_of(field: ModelField) -> _Check | None:
+def _check_of(field: "ModelField") -> _Check | None:
     info = field.field_info
     plain = isinstance(info, params.Path | params.Query) and info.validation_alias is None and not info.validate_default
     if not plain or field.alias != field.name or info.alias not in (None, field.name):
@@ -97,7 +111,7 @@ def _check_of(field: ModelField) -> _Check | None:
             least = m.ge if isinstance(m, Ge) else m.min_length
         elif isinstance(m, Le if number else MaxLen):
             most = m.le if isinstance(m, Le) else m.max_length
-        elif not number and isinstance(m, PydanticMetadata) and set(vars(m)) == {"pattern"}:
+        elif not number and isinstance(m, _PATTERN_METADATA) and set(vars(m)) == {"pattern"}:
             pattern = re.compile(vars(m)["pattern"])
         else:
             return None
