@@ -17,7 +17,7 @@ from encore import billing, playback
 from encore.accounts import User, create_user, regenerate_listen_token
 from encore.billing import Availability
 from encore.bootstrap import Container
-from encore.catalog import Album, Track
+from encore.catalog import Album, ReleaseStatus, Track
 from encore.db import transaction
 from encore.devices import create_device
 from encore.history import Play
@@ -264,3 +264,33 @@ def test_a_stream_url_issued_before_a_withdrawal_streams_nothing_after_it(contai
             withdraw(s, label_id=world.label_id, album_id=album)
         assert api.get(url, headers={"Range": "bytes=0-"}).status_code == 404
     assert _verified(container) == 0
+
+
+@pytest.mark.parametrize("method", ["stream", "download"])
+@pytest.mark.parametrize("who", ["premium", "free"])
+@pytest.mark.parametrize("state", ["withdrawn", "draft"])
+def test_subsonic_serves_no_audio_of_a_withdrawn_or_draft_release(
+    container: Container, method: str, who: str, state: str
+) -> None:
+    """The player refused these tracks, but Subsonic's stream and download served the stored file (no ad, a
+    verified, paid stream): every face asks the one stream decision, which knows only listed tracks."""
+    world = _world(container)
+    with transaction(container.sessions) as s:
+        album = s.scalars(select(Album).join(Track, Track.album_id == Album.id).where(Track.public_id == world.song))
+        row = album.one()
+        if state == "withdrawn":
+            withdraw(s, label_id=world.label_id, album_id=row.public_id)
+        else:  # a label's upload never published
+            row.status = ReleaseStatus.DRAFT.value
+            for track in s.scalars(select(Track).where(Track.album_id == row.id)):
+                track.status = ReleaseStatus.DRAFT.value
+        user = s.scalars(select(User).where(User.username == who)).one()
+        secret = container.settings.secret_key.get_secret_value().encode()
+        key = create_device(s, user_id=user.id, name="phone", secret=secret, now=container.clock.now()).api_key
+    params = {"apiKey": key, "v": "1.16.1", "c": "test", "f": "json", "id": f"tr-{world.song}"}
+    with TestClient(create_app(container), base_url="http://testserver") as api:
+        for extra in ({}, {"format": "mp3"}, {"format": "raw"}):
+            r = api.get(f"/rest/{method}", params=params | extra)
+            assert r.headers["content-type"].startswith("application/json"), (extra, r.headers)
+            assert r.json()["subsonic-response"]["error"]["code"] == 70
+    assert _verified(container) == 0 and _label_streams(container, world) == 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from encore import ads, playback
 from encore.kernel import NotFound
 from encore.web.subsonic._context import Ctx
-from encore.web.subsonic._envelope import NOT_AUTHORIZED, SubsonicError
+from encore.web.subsonic._envelope import NOT_AUTHORIZED, NOT_FOUND, SubsonicError
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,10 @@ class Playable:
 def playable(ctx: Ctx, track_id: str) -> Playable:
     try:
         decision = _decide(ctx, track_id)
-    except NotFound:
-        return Playable(track_id)  # stored_track answers an unknown id with Subsonic's own not-found
+    except NotFound as e:
+        # Unknown, or not listed (a draft, a withdrawn release, an ad asked for by id): the stored file is
+        # there, but no listener may hear it (nor a label be paid for it) through any face.
+        raise SubsonicError(NOT_FOUND, str(e)) from None
     if decision.allowed:
         return Playable(track_id)
     if decision.reason != "ad_break_due":
