@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
-from encore.catalog import Album
+from encore.catalog import Album, ReleaseStatus, Track
 from encore.db import transaction
 from encore.kernel import FixedClock
 from encore.retail import BuyClick, click_counts
@@ -127,3 +127,18 @@ def test_no_open_redirect(client: TestClient, container: Container) -> None:
             assert posted.status_code in (404, 405, 422), path
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(BuyClick)) == 1  # only the ?url= one, to the real shop
+
+
+def test_a_withdrawn_release_has_no_buy_links_nor_a_shop_redirect(client: TestClient, container: Container) -> None:
+    """A label's draft or withdrawn release answered its title and album through its buy links: not listed,
+    not sold (the same 404 as an unknown id)."""
+    album, track = _catalogue(container)
+    with transaction(container.sessions) as s:
+        row = s.scalars(select(Album).where(Album.public_id == album)).one()
+        row.status = ReleaseStatus.WITHDRAWN.value
+        for t in s.scalars(select(Track).where(Track.album_id == row.id)):
+            t.status = ReleaseStatus.WITHDRAWN.value
+    for path in (f"/api/albums/{album}/buy-links", f"/api/tracks/{track}/buy-links", f"/api/buy/album/{album}/Shop"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 404, (path, r.status_code, r.text)
+    assert client.post(f"/api/buy/track/{track}/Shop").status_code == 404

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from encore.billing import Availability, Content
-from encore.catalog import Album, Track, track_row
+from encore.catalog import Album, Track, listed_id, track_row
 from encore.exclusives import track_contents
 from encore.kernel import NotFound
 from encore.retail._links import BuyLink, buy_links, fill_template, links_shown, on_sale
@@ -27,6 +27,7 @@ def _album(session: Session, album_id: str) -> Album:
 
 
 def _fields(session: Session, kind: Kind, item_id: str) -> tuple[Album, Track | None, dict[str, str | None]]:
+    listed_id(session, kind, item_id)  # a draft, a withdrawn release or an ad has no shop window (NotFound)
     if kind == "album":
         album = _album(session, item_id)
         artist = album.artists[0].artist.name if album.artists else None
