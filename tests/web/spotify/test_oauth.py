@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from encore.accounts import create_user
+from encore import billing
+from encore.accounts import User, create_user
 from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
@@ -83,6 +84,21 @@ def test_code_flow_with_pkce_gives_a_working_token(client: TestClient, app: App)
     assert token["token_type"] == "Bearer" and token["scope"] == "user-read-email" and token["refresh_token"]
     me = client.get("/v1/me", headers=bearer(token["access_token"]))
     assert me.status_code == 200 and me.json()["email"] == "alice@example.org"
+
+
+def test_me_product_is_the_accounts_tier_now(api: tuple[TestClient, Container], app: App) -> None:
+    """`product` said "premium" to every token with user-read-private, free accounts too (spotipy's
+    `current_user()["product"]`); it is the tier the account has now, and changes with it."""
+    client, c = api
+    token = user_token(client, app, scope="user-read-private")["access_token"]
+    me = client.get("/v1/me", headers=bearer(token)).json()
+    assert me["product"] == "free"
+    with transaction(c.sessions) as s:
+        alice = s.scalars(select(User).where(User.username == "alice")).one()
+        billing.grant_premium(s, user_public_id=alice.public_id, plan="premium", days=30, now=c.clock.now())
+    assert client.get("/v1/me", headers=bearer(token)).json()["product"] == "premium"
+    narrow = user_token(client, app, scope="user-read-email")["access_token"]
+    assert client.get("/v1/me", headers=bearer(narrow)).json()["product"] is None  # the scope's to know
 
 
 def test_pkce_mismatch_is_invalid_grant(client: TestClient, app: App) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from encore import catalog, history
+from encore import billing, catalog, history
 from encore.accounts import User
 from encore.kernel import NotFound, ValidationFailed, from_epoch
 from encore.web._deps import Db, container
@@ -53,10 +53,15 @@ def me(request: Request, session: Db, access: AnyToken) -> s.PrivateUser:
         id=user.public_id,
         uri=uri("user", user.public_id),
         email=user.email if has_scope(access, "user-read-email") else None,
-        product="premium" if private else None,
+        product=_product(session, user.id, container(request).clock.now()) if private else None,
         country=None,
         explicit_content={"filter_enabled": False, "filter_locked": False} if private else None,
     )
+
+
+def _product(session: Db, user_id: int, now: datetime) -> str:
+    """Spotify's `product` ("premium" or "free"): the tier this account has now (a trial is Premium)."""
+    return "premium" if billing.tier_of(session, user_id=user_id, now=now) is billing.Tier.PREMIUM else "free"
 
 
 @router.get("/me/top/tracks", summary="Get the user's top tracks")
