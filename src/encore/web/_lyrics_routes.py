@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from encore import catalog, labels, lyrics
+from encore import catalog, labels, lyrics, playback
 from encore.accounts import User
 from encore.audit import kinds
+from encore.kernel import PermissionDenied
 from encore.web._audit import note
-from encore.web._deps import CurrentUser, Db
+from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
 from encore.web._schemas import Strict
 
@@ -56,9 +57,13 @@ def _out(track_id: str, stored: lyrics.Stored) -> LyricsOut:
 
 
 @router.get("/tracks/{track_id}/lyrics")
-def track_lyrics(track_id: str, session: Db, _user: CurrentUser) -> LyricsOut:
-    """A listed track's lyrics (404 when it has none: the player hides its lyrics view)."""
+def track_lyrics(track_id: str, request: Request, session: Db, user: CurrentUser) -> LyricsOut:
+    """A listed track's lyrics (404 when it has none: the player hides its lyrics view), for a listener who
+    may hear it: a pre-release's or a Premium exclusive's words are locked with its audio (403, its reason)."""
     row_id = catalog.listed_id(session, "track", track_id)
+    heard = playback.may_hear(session, user_id=user.id, track_id=track_id, now=container(request).clock.now())
+    if not heard.allowed:
+        raise PermissionDenied("this account may not read this track's lyrics yet", code=heard.reason)
     stored = lyrics.lyrics_of(session, track_id=row_id)
     if stored is None:
         raise lyrics.LyricsMissing("this track has no lyrics")
