@@ -26,6 +26,9 @@ HOSTILE = [
     "-99999999999999999999",
     "-1",
     "9223372036854775808",
+    "--5",  # every leading dash was stripped before int(): a 500 on all 44 integer parameters
+    "-",
+    "\u00b2",  # "²": a digit to str.isdigit, not to int()
 ]
 # Every number a Subsonic method reads, sent to every method at once.
 SUBSONIC_NUMBERS = [

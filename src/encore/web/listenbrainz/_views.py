@@ -16,12 +16,9 @@ def _int_param(params: Mapping[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.lstrip("-").isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:  # "--5" and "²" passed isdigit, then int() raised
         raise LBError(400, f"'{name}' should be a non-negative integer")
-    value = int(raw)
-    if value < 0:
-        raise LBError(400, f"'{name}' should be a non-negative integer")
-    return value
+    return int(raw)
 
 
 def parse_range(params: Mapping[str, str]) -> tuple[datetime | None, datetime | None, int]:

@@ -35,7 +35,8 @@ class Params:
         if raw is None or raw == "":
             return default
         raw = raw.strip()
-        if not (raw.lstrip("-").isascii() and raw.lstrip("-").isdigit()) or len(raw) > 19:
+        digits = raw.removeprefix("-")  # one sign: "--5" is not a number (lstrip took every dash, then int() raised)
+        if not (digits.isascii() and digits.isdigit()) or len(raw) > 19:
             raise SubsonicError(GENERIC, f"{name} must be a whole number")
         value = int(raw)
         if not lo <= value <= hi:
