@@ -34,9 +34,14 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+# What XML 1.0 cannot carry (its `Char` production): most control characters, lone surrogates, and the
+# noncharacters U+FFFE and U+FFFF. Tags, a label's release title or a playlist's name may hold them; one of them
+# made a whole list unreadable to every XML client, so they are dropped on the way out.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _xml_clean(text: str) -> str:
-    # XML 1.0 cannot carry most control characters; tags may hold them, so drop them on the way out.
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    return _NOT_XML.sub("", text)
 
 
 class Ready:
