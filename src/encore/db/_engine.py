@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from encore.kernel import ValidationFailed
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -45,7 +47,20 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, **kwargs)
+    event.listen(engine, "handle_error", _nul_text)
+    return engine
+
+
+def _nul_text(context: ExceptionContext) -> None:
+    """PostgreSQL's text cannot hold U+0000, and psycopg refuses such a parameter before sending it. Whatever
+    text a client sent that reached a statement (a login name, a query, an id, a form field) is then a client
+    error on every face, in each face's shape, not a 500 (SQLite stores it; fields shown to others refuse
+    it on both databases before it gets here)."""
+    import psycopg  # here, not at the top: an embedded (SQLite) server never loads it
+
+    if isinstance(context.original_exception, psycopg.DataError) and "NUL" in str(context.original_exception):
+        raise ValidationFailed("text may not hold the NUL character (U+0000)", code="nul_character")
 
 
 def reachable(engine: Engine) -> bool:

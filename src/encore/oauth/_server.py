@@ -13,6 +13,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
+    InsecureTransportError,
     OAuth2Error,
     OAuth2Payload,
     OAuth2Request,
@@ -298,7 +299,12 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
         self.session.flush()
 
     def create_oauth2_request(self, request: HttpCall | _Request) -> _Request:
-        return request if isinstance(request, _Request) else _Request(request)
+        if isinstance(request, _Request):
+            return request
+        try:
+            return _Request(request)
+        except InsecureTransportError as error:  # raised outside authlib's own error handling: was a 500
+            raise OAuthProblem(error.error, INSECURE_TRANSPORT, None) from error
 
     def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]) -> OAuthReply:
         return OAuthReply(status, body if isinstance(body, dict) else {}, list(headers))
@@ -363,6 +369,11 @@ def revocation_endpoint(
     if revoked is not None:
         revoked.extend(server.revoked)
     return reply
+
+
+INSECURE_TRANSPORT = (
+    "OAuth 2 needs https: serve Encore over TLS (behind a proxy, pass its X-Forwarded-Proto), or from localhost"
+)
 
 
 class OAuthProblem(EncoreError):
