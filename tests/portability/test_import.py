@@ -135,6 +135,13 @@ HOSTILE = {
     "not_utf8": (b"[\xff\xfe]", "x.json", "malformed_json"),
     "from_1970": (json.dumps([*SPOTIFY[:2], extended("1970-01-01T00:10:00Z")]).encode(), "x.json", "timestamp_too_old"),
     "future": (json.dumps([*SPOTIFY[:2], extended("2999-01-01T00:00:00Z")]).encode(), "x.json", "timestamp_in_future"),
+    # year 1: its start (ended - ms played) is before any datetime; the job failed as an internal error
+    "year_1": (json.dumps([extended("0001-01-01T00:00:00Z")]).encode(), "x.json", "timestamp_too_old"),
+    "year_1_basic": (
+        json.dumps([{"endTime": "0001-01-01 00:00", "artistName": "a", "trackName": "b", "msPlayed": 90_000}]).encode(),
+        "StreamingHistory0.json",
+        "timestamp_too_old",
+    ),
     "lb_future": (
         b'{"listened_at": 99999999999999, "track_metadata": {"artist_name": "a", "track_name": "b"}}\n',
         "listens/1.jsonl",

@@ -57,6 +57,17 @@ def _checked(at: datetime, now: datetime, where: str) -> datetime:
     return at
 
 
+def _started(ended: datetime, ms: int, now: datetime, where: str) -> datetime:
+    """When a play that ended at `ended` after `ms` began, checked: a play ending in year 1 has no start a
+    datetime can hold (OverflowError failed the whole import job as an internal error), and is refused as
+    too old like any other before 2002."""
+    try:
+        started = ended - timedelta(milliseconds=ms)
+    except OverflowError:
+        started = ended
+    return _checked(started, now, where)
+
+
 def _parse_time(value: Any, where: str, fmt: str | None = None) -> datetime:
     if not isinstance(value, str) or len(value) > 40:
         raise ValidationFailed(f"{where}: expected a timestamp", code="wrong_schema")
@@ -108,7 +119,7 @@ def _spotify_extended(item: dict[str, Any], now: datetime, where: str) -> Row:
         if release.__class__ is str and "\x00" not in release and release.isascii()
         else _text(release, where)
     )
-    started = _checked(ended - timedelta(milliseconds=ms), now, where)
+    started = _started(ended, ms, now, where)
     if item.get("incognito_mode") is True:
         return INCOGNITO
     if not track or not artist:
@@ -131,7 +142,7 @@ def _spotify_basic(item: dict[str, Any], now: datetime, where: str) -> Row:
     ended = _parse_time(item["endTime"], where, "%Y-%m-%d %H:%M")
     ms = _ms(item.get("msPlayed", 0), where)
     artist, track = _text(item.get("artistName"), where), _text(item.get("trackName"), where)
-    started = _checked(ended - timedelta(milliseconds=ms), now, where)
+    started = _started(ended, ms, now, where)
     if not track or not artist:
         return NOT_MUSIC
     if ms < MIN_MS_PLAYED:
