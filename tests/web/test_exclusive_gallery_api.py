@@ -91,6 +91,8 @@ def test_a_gallery_opens_for_premium_and_answers_free_listeners_403_with_the_rea
     thumb = client.get(opened["images"][1]["thumb_url"], headers=paid)
     assert Image.open(io.BytesIO(thumb.content)).size == (300, 188)
     assert client.get(f"/api/exclusives/{gallery['id']}/images/7", headers=paid).status_code == 404
+    for position in ("99999999999999999999", "-99999999999999999999", "-1"):  # past SQLite's integer: was a 500
+        assert client.get(f"/api/exclusives/{gallery['id']}/images/{position}", headers=paid).status_code == 404
     client.cookies.clear()  # login() left the last account's cookie
     assert client.get(image_url).status_code == 401  # and nobody signed out
 

@@ -174,11 +174,13 @@ _LOCKED = {
 def open_image(session: Session, *, user_id: int, exclusive_id: str, position: int, now: datetime) -> str:
     """The image key of a gallery's picture, for an entitled listener only (the same decision as the rest)."""
     row, _ = _entitled(session, user_id=user_id, exclusive_id=exclusive_id, now=now)
-    key = session.scalar(
-        select(ExclusiveImage.image_key).where(
-            ExclusiveImage.exclusive_id == row.id, ExclusiveImage.position == position
+    key = None
+    if 0 <= position < MAX_IMAGES * 1000:  # past a column's integer (SQLite's is 64-bit) binding raised: a 500
+        key = session.scalar(
+            select(ExclusiveImage.image_key).where(
+                ExclusiveImage.exclusive_id == row.id, ExclusiveImage.position == position
+            )
         )
-    )
     if key is None:
         raise NotFound("no such image")
     return key
