@@ -1,6 +1,7 @@
 """The one-pass packing sends exactly the bytes redis-py's own packing sends, for every kind of argument."""
 
 import pytest
+import redis
 import redis.asyncio as aredis
 
 from encore.state._wire import packed_in_one_pass
@@ -19,6 +20,12 @@ def test_one_pass_packing_sends_the_same_bytes(args: tuple[object, ...]) -> None
     ours = packed_in_one_pass(aredis.Connection)(host="localhost")
     assert b"".join(ours.pack_command(*args)) == b"".join(theirs.pack_command(*args))
     assert len(ours.pack_command(*args)) == 1
+
+
+@pytest.mark.parametrize("bad", [True, None, [1]])
+def test_what_the_encoder_refuses_is_still_refused(bad: object) -> None:
+    with pytest.raises(redis.DataError):
+        packed_in_one_pass(aredis.Connection)(host="localhost").pack_command("SET", "k", bad)
 
 
 def test_each_connection_kind_keeps_its_own_class() -> None:

@@ -16,10 +16,19 @@ def _pack_command(self: Any, *args: Any) -> list[bytes]:
     """RESP for `args`, as redis-py's `pack_command` makes it (a command name of several words is split)."""
     if isinstance(args[0], str):
         args = (*args[0].encode().split(), *args[1:])
-    encode = self.encoder.encode
+    encoder = self.encoder
+    encoding, errors = encoder.encoding, encoder.encoding_errors
     parts = [b"*%d\r\n" % len(args)]
     for arg in args:
-        data = encode(arg)
+        kind = type(arg)  # the usual kinds first, exactly as the encoder makes them; the rest by the encoder
+        if kind is str:
+            data = arg.encode(encoding, errors)
+        elif kind is int:
+            data = b"%d" % arg
+        elif kind is bytes:
+            data = arg
+        else:
+            data = encoder.encode(arg)
         parts += (b"$%d\r\n" % len(data), data, b"\r\n")
     return [b"".join(parts)]
 
