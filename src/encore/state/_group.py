@@ -19,6 +19,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import redis.asyncio as aredis
+
 MAX_GROUP = 64  # runs per call: a group holds Redis for their sum (~40 µs each for a block's charge)
 
 # The script's body becomes a function of its own KEYS and ARGV; ARGV then is, per run in order: its number of
@@ -115,6 +117,19 @@ class Group:
         if not isinstance(replies, list) or len(replies) != len(part):
             raise RunFailed(f"a group of {len(part)} runs answered {replies!r}")
         return replies
+
+
+def script_group(client: aredis.Redis, lua: str, failed: Failed) -> Group:
+    """The group of a script's runs on `client` (one event loop's): alone, its plain form; together, its group form."""
+    one, many = client.register_script(lua), client.register_script(group_lua(lua))
+
+    async def call_one(keys: list[Any], args: list[Any]) -> Any:
+        return await one(keys=keys, args=args)
+
+    async def call_many(keys: list[Any], args: list[Any]) -> Any:
+        return await many(keys=keys, args=args)
+
+    return Group(one=call_one, group=call_many, failed=failed)
 
 
 class RunFailed(Exception):

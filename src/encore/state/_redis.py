@@ -27,7 +27,7 @@ import redis
 import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
-from encore.state._group import Group, RunFailed, group_lua
+from encore.state._group import Group, RunFailed, script_group
 from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, StateBusy, StateUnavailable
 from encore.state._wire import packed_in_one_pass
 
@@ -197,19 +197,8 @@ class RedisState(SharedState):
         assert self._async is not None  # noqa: S101 - set by _ar
         group = self._async[3].get(script.name)
         if group is None:
-            group = self._async[3][script.name] = self._group_of(self._async[1], script)
+            group = self._async[3][script.name] = script_group(self._async[1], script.lua, self._run_failed)
         return await group.run(full, [*ttls, *args])
-
-    def _group_of(self, client: aredis.Redis, script: Script) -> Group:
-        one, many = client.register_script(script.lua), client.register_script(group_lua(script.lua))
-
-        async def call_one(keys: list[Any], args: list[Any]) -> Any:
-            return await one(keys=keys, args=args)
-
-        async def call_many(keys: list[Any], args: list[Any]) -> Any:
-            return await many(keys=keys, args=args)
-
-        return Group(one=call_one, group=call_many, failed=self._run_failed)
 
     def _run_failed(self, exc: Exception) -> Exception:
         """What the caller of a grouped run sees of `exc`: the port's error for Redis's and the script's."""
