@@ -31,13 +31,21 @@ def _clients(server: RedisServer) -> int:
         return int(probe.info("clients")["connected_clients"])
 
 
+async def _apart(ticks: int, state: RedisState, slow_us: int) -> list[int]:
+    """A slow move asked for `ticks` event-loop ticks from now: one tick's runs would go as one call (`_group`),
+    so each move here is asked in a tick of its own, while the earlier ones still hold their connections."""
+    for _ in range(ticks):
+        await asyncio.sleep(0)
+    return await state.arun(_SLOW, ["k"], [slow_us], ttl_s=[60.0])
+
+
 def test_many_async_moves_at_once_open_at_most_the_bound(redis_server: RedisServer) -> None:
     s = RedisState(redis_server.url, prefix=redis_server.new_prefix(), loop_connections=4)
     before = _clients(redis_server)
 
     async def go() -> list[list[int]]:
         try:
-            return await asyncio.gather(*(s.arun(_SLOW, ["k"], [2000], ttl_s=[60.0]) for _ in range(60)))
+            return await asyncio.gather(*(_apart(i, s, 2000) for i in range(60)))
         finally:
             opened = _clients(redis_server) - before  # pooled connections stay open until aclose
             await s.aclose()
@@ -54,7 +62,7 @@ def test_more_moves_at_once_than_redis_py_allows_all_succeed(redis_server: Redis
 
     async def go() -> list[list[int]]:
         try:
-            return await asyncio.gather(*(s.arun(_SLOW, ["k"], [1000], ttl_s=[60.0]) for _ in range(200)))
+            return await asyncio.gather(*(_apart(i, s, 1000) for i in range(200)))
         finally:
             await s.aclose()
 

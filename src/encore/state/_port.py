@@ -94,7 +94,9 @@ class SharedState(ABC):
     @abstractmethod
     async def arun(
         self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float]
-    ) -> list[int]: ...
+    ) -> list[int]:
+        """`run` from the event loop. Runs asked for at once (in one tick of the loop) are applied one after
+        another in the order asked, each answered as if alone: Redis takes them in one call."""
 
     @abstractmethod
     def delete(self, *keys: str) -> None: ...

@@ -27,7 +27,9 @@ import redis
 import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
+from encore.state._group import Group, RunFailed, script_group
 from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, StateBusy, StateUnavailable
+from encore.state._wire import packed_in_one_pass
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
 TURN_STRIPES = 64  # per-process locks, by key hash, that moves of one document take in turn
@@ -137,8 +139,8 @@ class RedisState(SharedState):
             url, max_connections=thread_connections, timeout=wait_s, health_check_interval=30, **TIMEOUTS
         )
         self._r = redis.Redis.from_pool(pool)
-        # the running loop's client and its registered scripts (by name; "" = the compare-and-set)
-        self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, dict[str, Any]] | None = None
+        # the running loop's client, the compare-and-set ("" in the dict) and each script's group (by name)
+        self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, dict[str, Any], dict[str, Group]] | None = None
         self._scripts: dict[str, Any] = {}  # the sync client's registered capability scripts, by name
         self._turns: tuple[asyncio.AbstractEventLoop, list[asyncio.Lock]] | None = None
         self._seen: dict[str, bytes] = {}  # full key -> the text last read or written (b'' = absent)
@@ -158,8 +160,9 @@ class RedisState(SharedState):
             pool = aredis.BlockingConnectionPool.from_url(
                 self._url, max_connections=self._loop_connections, timeout=self._wait_s, **TIMEOUTS
             )
+            pool.connection_class = packed_in_one_pass(pool.connection_class)
             client = aredis.Redis.from_pool(pool)
-            self._async = (loop, client, {"": client.register_script(_CAS)})
+            self._async = (loop, client, {"": client.register_script(_CAS)}, {})
         return self._async[1]
 
     def _acas(self) -> Any:
@@ -188,17 +191,22 @@ class RedisState(SharedState):
     async def arun(
         self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float]
     ) -> list[int]:
+        """Runs asked for in one event-loop tick go to Redis together, in the order asked (`_group`)."""
         full, ttls = self._moved(keys, ttl_s)
         self._ar()
         assert self._async is not None  # noqa: S101 - set by _ar
-        scripts = self._async[2]
-        runner = scripts.get(script.name)
-        if runner is None:
-            runner = scripts[script.name] = self._async[1].register_script(script.lua)
-        try:
-            return list(await runner(keys=full, args=[*ttls, *args]))
-        except RedisError as exc:
-            raise self._failed(exc) from exc
+        group = self._async[3].get(script.name)
+        if group is None:
+            group = self._async[3][script.name] = script_group(self._async[1], script.lua, self._run_failed)
+        return await group.run(full, [*ttls, *args])
+
+    def _run_failed(self, exc: Exception) -> Exception:
+        """What the caller of a grouped run sees of `exc`: the port's error for Redis's and the script's."""
+        if isinstance(exc, RedisError):
+            return self._failed(exc)
+        if isinstance(exc, RunFailed):
+            return StateUnavailable(str(exc))
+        return exc
 
     def _saw(self, key: str, text: bytes) -> None:
         if key not in self._seen and len(self._seen) >= SEEN_KEYS:
