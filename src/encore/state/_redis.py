@@ -29,7 +29,6 @@ from redis.exceptions import RedisError
 
 from encore.state._group import Group, RunFailed, script_group
 from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, StateBusy, StateUnavailable
-from encore.state._wire import packed_in_one_pass
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
 TURN_STRIPES = 64  # per-process locks, by key hash, that moves of one document take in turn
@@ -160,7 +159,6 @@ class RedisState(SharedState):
             pool = aredis.BlockingConnectionPool.from_url(
                 self._url, max_connections=self._loop_connections, timeout=self._wait_s, **TIMEOUTS
             )
-            pool.connection_class = packed_in_one_pass(pool.connection_class)
             client = aredis.Redis.from_pool(pool)
             self._async = (loop, client, {"": client.register_script(_CAS)}, {})
         return self._async[1]
