@@ -23,8 +23,9 @@ CURSOR = base64.urlsafe_b64encode(b"1700000000000000.\x00").decode().rstrip("=")
         ("DELETE", "/api/me/history/plays/%00", None, 404),
         ("GET", "/api/me/locks?ids=%00", None, 200),
         ("GET", "/api/me/locks?ids=A1,%00x", None, 200),
-        ("POST", "/api/radio/next", {"after": ["\x00"]}, 200),
-        ("POST", "/api/radio/next", {"after": ["{A1}"], "exclude": ["\x00", "{B1}"]}, 200),
+        # every JSON body refuses NUL in its text (web._schemas.Strict), ids included
+        ("POST", "/api/radio/next", {"after": ["\x00"]}, 422),
+        ("POST", "/api/radio/next", {"after": ["{A1}"], "exclude": ["\x00", "{B1}"]}, 422),
     ],
 )
 def test_nul_in_ids_is_a_client_answer(

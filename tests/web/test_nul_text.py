@@ -28,7 +28,8 @@ def _encore_refusal(r: object, container: Container) -> None:
 
 
 def test_before_log_in(client: TestClient, container: Container) -> None:
-    _encore_refusal(client.post("/api/auth/login", json={"username": "a\x00b", "password": "x"}), container)
+    login_nul = client.post("/api/auth/login", json={"username": "a\x00b", "password": "x"})
+    assert login_nul.status_code == 422 and "NUL" in login_nul.json()["error"]["message"]  # every body's rule
     form = {"content": "grant_type=client_credentials&client_id=ab%00&client_secret=x"}
     form["headers"] = {"Content-Type": "application/x-www-form-urlencoded"}  # type: ignore[assignment]
     with TestClient(create_app(container), base_url="http://localhost") as local:  # authlib: https or loopback
@@ -83,3 +84,26 @@ def test_an_admins_search(client: TestClient, container: Container) -> None:
     _encore_refusal(client.get("/api/admin/users?q=a%00b", headers=h), container)
     assert client.put("/api/admin/users/a%00b/premium", json={"days": 30}, headers=h).status_code < 500
     assert client.post("/api/admin/accounts/a%00b/sign-out", headers=h).status_code < 500
+
+
+@pytest.mark.parametrize("field", ["context_id", "device"])
+def test_a_body_text_with_nul_is_refused_on_both_databases(
+    client: TestClient, container: Container, listener: str, field: str
+) -> None:
+    """SQLite stored a NUL in a play's context and device (and a label's release title, an exclusive's
+    title): text others are shown. Every JSON body refuses it (422), whatever the database."""
+    from encore.history import Play
+    from tests.catalog import factories as f
+
+    with transaction(container.sessions) as s:
+        band = f.artist(s, "Band")
+        song = f.track(s, "Song", f.album(s, "LP", band), [band]).public_id
+    h = {"Authorization": f"Bearer {login(client, listener)}"}
+    body = {"play_id": "nul-play-1", "track_id": song, "started_at": container.clock.now().isoformat()}
+    body |= {"ms_played": 60_000, "state": "ended", field: "x\x00y"}
+    r = client.post("/api/plays", json=body, headers=h)
+    assert r.status_code == 422 and "NUL" in r.json()["error"]["message"], r.text
+    with container.sessions() as s:
+        assert s.scalars(select(Play)).first() is None
+    wrong = client.post("/api/auth/login", json={"username": listener, "password": "pass\x00word"})
+    assert wrong.status_code == 401  # a password is compared, never stored: no NUL rule, the usual refusal

@@ -16,8 +16,8 @@ class Decision:
 
 def check_redirect_uri(uri: str) -> Decision:
     """What a developer may register: absolute http(s), no fragment; plain http only for loopback."""
-    if len(uri) > 2000 or any(c.isspace() for c in uri):
-        return Decision(False, "redirect URI too long or contains spaces")
+    if len(uri) > 2000 or any(c.isspace() or not c.isprintable() for c in uri):  # NUL is not a space
+        return Decision(False, "redirect URI too long or contains spaces or control characters")
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return Decision(False, "redirect URI must be an absolute http(s) URL")

@@ -1,16 +1,29 @@
 """Wire shapes of the player's JSON API (pydantic lives only here, at the edge)."""
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
+
+
+_SECRETS = frozenset({"password", "current_password", "new_password"})  # compared, never stored nor shown
 
 
 class Strict(BaseModel):
     # Unknown fields are refused: no mass assignment (e.g. "role": "admin" on sign-up).
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Self:
+        """No text a body brings may hold U+0000: SQLite stored it in titles, play contexts and devices that
+        others are shown, and PostgreSQL's text cannot hold it at all."""
+        for name, value in self:
+            texts = value if isinstance(value, list | tuple) else (value,)
+            if name not in _SECRETS and any(isinstance(t, str) and "\x00" in t for t in texts):
+                raise ValueError(f"{name} may not hold the NUL character (U+0000)")
+        return self
 
 
 class LoginIn(Strict):

@@ -283,8 +283,16 @@ def test_rate_limit_per_app_answers_429_with_retry_after(api: tuple[TestClient, 
 
 @pytest.mark.parametrize(
     "uris",
-    [["javascript:alert(1)"], ["http://example.com/cb"], ["https://x.example/cb#frag"], [], ["ftp://x/cb"]],
-    ids=["javascript", "plain-http-remote", "fragment", "none", "ftp"],
+    [
+        ["javascript:alert(1)"],
+        ["http://127.0.0.1/cb\x00"],  # NUL is no space: it was stored (SQLite) or a 500 (PostgreSQL)
+        ["https://x.example/c\u200bb"],
+        ["http://example.com/cb"],
+        ["https://x.example/cb#frag"],
+        [],
+        ["ftp://x/cb"],
+    ],
+    ids=["javascript", "nul", "zero-width", "plain-http-remote", "fragment", "none", "ftp"],
 )
 def test_bad_redirect_uris_are_refused_at_registration(client: TestClient, uris: list[str]) -> None:
     r = client.post("/api/developer/apps", json={"name": "x", "redirect_uris": uris}, headers=CSRF)
