@@ -20,6 +20,7 @@ With --postgres a throwaway PostgreSQL server (tests/support/postgres.py) holds 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,8 +64,10 @@ def tree_cpu(pid: int) -> float:
 
 
 @contextmanager
-def database(work: Path, postgres: bool) -> Iterator[str]:
+def database(work: Path, postgres: bool, prefilled: Path | None = None) -> Iterator[str]:
     if not postgres:
+        if prefilled is not None:  # a copy: the prefilled file is never written
+            shutil.copyfile(prefilled, work / "capture.db")
         yield f"sqlite:///{work / 'capture.db'}"
         return
     pg_bin = find_pg_bin()
@@ -104,18 +107,27 @@ def cpu_seconds(pid: int) -> float:
 
 
 def wrk(
-    base: str, *, path: str, token: str, base_ts: int, seconds: int, connections: int, server: int
+    base: str,
+    *,
+    path: str,
+    token: str,
+    base_ts: int,
+    seconds: int,
+    connections: int,
+    server: int,
+    postmaster: int | None = None,
 ) -> dict[str, float]:
     env = {**os.environ, "WRK_TOKEN": token, "WRK_PATH": path, "WRK_BASE_TS": str(base_ts)}
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / "singles.lua")]
-    cpu = cpu_seconds(server)
+    cpu, pg = cpu_seconds(server), tree_cpu(postmaster) if postmaster else 0.0
     out = subprocess.run([*cmd, base], env=env, capture_output=True, text=True, check=False).stdout
-    cpu = cpu_seconds(server) - cpu
+    cpu, pg = cpu_seconds(server) - cpu, tree_cpu(postmaster) - pg if postmaster else 0.0
     line = next((x for x in out.splitlines() if x.startswith("RESULT")), "")
     fields = {k: float(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
     rps = next((x for x in out.splitlines() if x.startswith("Requests/sec")), "Requests/sec: 0").split()[-1]
     # the server's CPU per answered request: what one core could serve, whatever else the machine runs
-    return {"rps": float(rps), "cpu_ms": 1000 * cpu / max(fields.get("requests", 0), 1), **fields}
+    answered = max(fields.get("requests", 0), 1)
+    return {"rps": float(rps), "cpu_ms": 1000 * cpu / answered, "pg_ms": 1000 * pg / answered, **fields}
 
 
 def import_body(batch: int, start: int) -> bytes:
@@ -253,9 +265,11 @@ def main() -> None:
     ap.add_argument("--postgres", action="store_true")
     ap.add_argument("--listeners", type=int, default=50, help="listeners (tokens) the singles come from")
     ap.add_argument("--http-only", action="store_true", help="skip the in-process measurements")
+    ap.add_argument("--db", type=Path, help="SQLite: start from a copy of this database (bench.history.import_stages)")
     args = ap.parse_args()
     print(f"load before: {os.getloadavg()}")
-    with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as url:
+    work = args.db.parent if args.db else None  # a large database's copy beside it, not in /tmp (RAM on some hosts)
+    with tempfile.TemporaryDirectory(dir=work) as tmp, database(Path(tmp), args.postgres, args.db) as url:
         data = Path(tmp) / "var"
         c = build(Settings(mode="dev", data_dir=data, database_url=url, secret_key=SECRET))  # type: ignore[arg-type]
         c.migrate()
@@ -287,12 +301,17 @@ def main() -> None:
                     seconds=args.seconds,
                     connections=args.connections,
                     server=proc.pid,
+                    postmaster=POSTMASTERS.get(url),
                 )
             floor = min(results["floor"]["rps"], results["floor again"]["rps"])
             for name, r in results.items():
                 print(f"{name:12} {r['rps']:8,.0f} req/s  p50 {r.get('p50', 0):.1f} ms  p99 {r.get('p99', 0):.1f} ms  "
                       f"non-2xx {r.get('non2xx', 0):.0f} errors {r.get('errors', 0):.0f}  share of floor {r['rps'] / floor:.2f}  "
                       f"server CPU {r['cpu_ms']:.3f} ms/request (one core: {1000 / r['cpu_ms']:,.0f}/s)")  # fmt: skip
+                if POSTMASTERS.get(url):
+                    both = r["cpu_ms"] + r["pg_ms"]
+                    print(f"{'':12} PostgreSQL's own CPU {r['pg_ms']:.3f} ms/request; Encore + PostgreSQL {both:.3f} "
+                          f"ms/request (one core: {1000 / both:,.0f}/s)")  # fmt: skip
             import_phase(
                 base, token=token, batches=args.batches, now=now, server=proc.pid, postmaster=POSTMASTERS.get(url)
             )

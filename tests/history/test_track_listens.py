@@ -227,3 +227,33 @@ def test_the_demos_bulk_insert_counts_only_its_own_rows(container: Container, mo
         assert demo.insert_history(s, iter(rows)) == 3
     with container.sessions() as s:
         assert _counts(s) == _visible_listens(s) == {track.id: 4}
+
+
+def test_one_statement_of_mixed_rows_counts_only_visible_catalogue_listens(container: Container) -> None:
+    """The raw insert (on PostgreSQL one statement of column arrays, its counter's insert trigger filtered by a
+    WHEN, migration import12_1): a batch mixing catalogue listens, a catalogue play that is not a listen, text
+    listens, NULLs in every nullable column, non-ASCII text, rows already kept and one row twice inserts each new
+    row once and counts only the catalogue listens."""
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="mixed", password="mixed-pass-12").id
+        band = f.artist(s, "Band")
+        album = f.album(s, "Album", band)
+        one, two = (f.track(s, f"T{i}", album, [band], i + 1).id for i in range(2))
+
+    def row(pid: str, track: int | None, listen: bool, artist: str | None = None) -> tuple[object, ...]:
+        return (user, pid, track, AT, NOW, 200_000, "ended", False, "listenbrainz", listen, artist, "Tïtle ♪",
+                None, None, None if track else "0123456789abcdef", None, None, None)  # fmt: skip
+
+    rows = [row("a", one, True), row("b", one, False), row("c", None, True, "Bänd"), row("d", two, True),
+            row("e", None, False), row("d", two, True)]  # fmt: skip
+    with transaction(container.sessions) as s:
+        assert history.insert_new_plays(s, rows[:2]) == 2
+    with transaction(container.sessions) as s:
+        assert history.insert_new_plays(s, rows) == 3  # "a" and "b" kept already, "d" twice in the statement
+    with container.sessions() as s:
+        assert _counts(s) == _visible_listens(s) == {one: 1, two: 1}
+        assert s.scalar(select(Play.artist_name).where(Play.client_play_id == "c")) == "Bänd"
+        if container.engine.dialect.name == "postgresql":
+            trigger = s.scalar(text("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = :n"),
+                               {"n": "plays_track_listens_insert"})  # fmt: skip
+            assert trigger is not None and "WHEN" in trigger
