@@ -28,7 +28,7 @@ import encore.catalog._search_engine as engine_module
 from bench.search.run import HOSTILE, _cache, _search, settle
 from bench.search.server import ServerClock
 from bench.search.shapes import queries
-from encore.db import create_db_engine, make_sessionmaker
+from encore.db import create_db_engine, make_sessionmaker, transaction
 
 PHASES = ("preamble", "word sets", "entity ids", "views artist", "views album", "views track")
 
@@ -180,7 +180,7 @@ def main() -> None:
             label = f"{q[:12]!r} {limit} {offset}"
             probe.reset()
             statements[0] = loaded[0] = 0
-            with sessions() as s:
+            with transaction(sessions) as s:  # committed, as the request edge does (bench.search.run)
                 r0, t0, c0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter(), time.process_time()
                 s0 = server.ns()
                 _search(s, q, limit, offset, cache)
