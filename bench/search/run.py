@@ -4,7 +4,8 @@
 
 Query shapes (issue #16): a 2- and 3-letter prefix of a common word, one whole word, two words (the second
 a 3-letter prefix), and a common word with one typo (a letter changed, dropped, doubled or two swapped).
-Every query asks for artists, albums and tracks, 10 of each, one transaction each, as the API does, with
+Every query asks for artists, albums and tracks, 10 of each, one transaction each, committed as the API's
+request edge commits it (on PostgreSQL a rollback would also drop psycopg's prepared statements), with
 one process's catalogue cache (warmed by 100 other queries first, as a running server's would be), and the
 collector settled as `encore serve` settles it before serving (kernel.settle_heap; BENCH_NO_SETTLE=1 leaves it
 as Python starts it: a full collection then scans every cached view, ~25-70 ms, and lands in whichever query
@@ -30,9 +31,10 @@ from typing import Any
 
 from sqlalchemy import event
 
+from bench.search.server import ServerClock
 from bench.search.shapes import SHAPES, queries
 from encore.catalog import search_catalogue
-from encore.db import create_db_engine, make_sessionmaker
+from encore.db import create_db_engine, make_sessionmaker, transaction
 
 ALL = frozenset({"artist", "album", "track"})
 try:  # a process cache, as a serving process keeps; absent when this measures an older engine (--reference)
@@ -75,20 +77,22 @@ def _search(s: object, q: str, limit: int, offset: int, cache: object) -> None:
     search_catalogue(s, query=q, kinds=ALL, limit=limit, offset=offset, **extra)  # type: ignore[arg-type]
 
 
-def hostile(sessions: object, cache: object) -> None:
-    """Issue #16's bad input on the full catalogue, with offsets past the end and a limit of 0: max ms each."""
+def hostile(sessions: object, cache: object, server: ServerClock | None = None) -> None:
+    """Issue #16's bad input on the full catalogue, with offsets past the end and a limit of 0: max ms each
+    (with a PostgreSQL server on this machine, its backend's CPU too)."""
     worst = []
     for q in HOSTILE:
         for limit, offset in ((10, 0), (10, 10**6), (0, 0), (50, 500)):
-            with sessions() as s:  # type: ignore[operator]
-                t0, c0 = time.perf_counter(), time.process_time()
+            with transaction(sessions) as s:  # type: ignore[arg-type]
+                t0, c0, s0 = time.perf_counter(), time.process_time(), server.ns() if server else 0
                 _search(s, q, limit, offset, cache)
                 wall, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
-                worst.append((wall, cpu, repr(q[:12]), limit, offset))
+                on_server = server.since(s0) if server else 0.0
+                worst.append((wall, cpu, on_server, repr(q[:12]), limit, offset))
     worst.sort(reverse=True)
     print(
-        "\nhostile input, slowest five (wall ms / CPU ms, query, limit, offset):",
-        [f"{w[0]:.1f}/{w[1]:.1f} {w[2]} {w[3]} {w[4]}" for w in worst[:5]],
+        "\nhostile input, slowest five (wall ms / CPU ms / server CPU ms, query, limit, offset):",
+        [f"{w[0]:.1f}/{w[1]:.1f}/{w[2]:.1f} {w[3]} {w[4]} {w[5]}" for w in worst[:5]],
     )
 
 
@@ -152,12 +156,28 @@ def _memory(cache: Any) -> str:
     return "; ".join(parts)
 
 
-def _row(name: str, ts: list[float], cpu: list[float]) -> str:
+def _row(name: str, ts: list[float], cpu: list[float], server: list[float] | None = None) -> str:
     qs, cq = statistics.quantiles(ts, n=100), statistics.quantiles(cpu, n=100)
-    return (
+    row = (
         f"| {name} | {len(ts)} | {statistics.median(ts):.1f} | {qs[94]:.1f} | {qs[98]:.1f} "
         f"| {statistics.median(cpu):.2f} | {cq[94]:.2f} | {cq[98]:.2f} | {statistics.mean(cpu):.2f} |"
     )
+    if server:
+        sq = statistics.quantiles(server, n=100)
+        row += f" {statistics.median(server):.2f} | {sq[94]:.2f} | {sq[98]:.2f} |"
+    return row
+
+
+def _table(timings: dict[str, list[float]], cpu: dict[str, list[float]], server: dict[str, list[float]] | None) -> None:
+    every, every_cpu = [t for ts in timings.values() for t in ts], [t for ts in cpu.values() for t in ts]
+    head = "| query shape | n | p50 ms | p95 ms | p99 ms | CPU p50 ms | CPU p95 ms | CPU p99 ms | CPU mean ms |"
+    if server is not None:  # the PostgreSQL backend's CPU (bench.search.server)
+        head += " server CPU p50 | server p95 | server p99 |"
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for shape in SHAPES:
+        print(_row(shape, timings[shape], cpu[shape], server[shape] if server is not None else None))
+    print(_row("all", every, every_cpu, [t for ts in server.values() for t in ts] if server is not None else None))
 
 
 def main() -> None:
@@ -182,39 +202,37 @@ def main() -> None:
     for pragma in args.pragma:
         event.listen(engine, "connect", lambda dbapi, _record, p=pragma: dbapi.execute(f"PRAGMA {p}"))
     sessions = make_sessionmaker(engine)
+    server = ServerClock(engine)
     settle()
     statements = [0]
     event.listen(engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
     cache = _cache()
     rng = random.Random(3)
-    with sessions() as s:  # warm the page cache, as a running server would be
+    with transaction(sessions) as s:  # warm the page cache, as a running server would be
         for _, q in queries(rng, 100):
             _search(s, q, 10, 0, cache)
     timings: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}
+    on_server: dict[str, list[float]] = {}
     per_query = []
     print(f"load average at start: {_load_average()}; collector thresholds {gc.get_threshold()}")
     for shape, q in queries(rng, args.queries):
-        with sessions() as s:
+        with transaction(sessions) as s:  # the request edge's (web._deps.db_session): commit on success
             before = statements[0]
-            t0, c0 = time.perf_counter(), time.process_time()
+            t0, c0, s0 = time.perf_counter(), time.process_time(), server.ns()
             _search(s, q, 10, 0, cache)
             timings.setdefault(shape, []).append((time.perf_counter() - t0) * 1000)
             cpu.setdefault(shape, []).append((time.process_time() - c0) * 1000)
+            on_server.setdefault(shape, []).append(server.since(s0))
             per_query.append(statements[0] - before)
     print(f"load average at end: {_load_average()}")
     if args.db:
         print(f"database file in the OS page cache at end: {page_cache_share(args.db):.0%}")
-    every, every_cpu = [t for ts in timings.values() for t in ts], [t for ts in cpu.values() for t in ts]
-    print("| query shape | n | p50 ms | p95 ms | p99 ms | CPU p50 ms | CPU p95 ms | CPU p99 ms | CPU mean ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for shape in SHAPES:
-        print(_row(shape, timings[shape], cpu[shape]))
-    print(_row("all", every, every_cpu))
+    _table(timings, cpu, on_server if server.active else None)
     print(f"\nSQL statements per search: median {statistics.median(per_query):.0f}, max {max(per_query)}")
     print(_memory(cache))
     if not args.no_hostile:
-        hostile(sessions, cache)
+        hostile(sessions, cache, server if server.active else None)
 
 
 if __name__ == "__main__":

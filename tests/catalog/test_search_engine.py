@@ -68,6 +68,28 @@ def test_a_typo_finds_the_word(shelf: Container) -> None:
     assert [a.name for a in _search(shelf, "electirc").artists.items] == ["Golden Electric"]
 
 
+def test_a_typo_read_from_the_stored_sets_finds_only_the_kinds_asked(shelf: Container) -> None:
+    """A typo's terms are read from the stored sets (one statement per set of kinds asked, whose sets come in
+    PostgreSQL's binary protocol): each kind asked alone, and two together, find what their own search finds."""
+    with transaction(shelf.sessions) as s:
+        assert compact(s) > 0  # every doc folded in: "electirc" is matched by the stored "electric" sets
+    answers = {}
+    for kinds in ({"artist"}, {"album"}, {"track"}, {"album", "track"}):
+        with transaction(shelf.sessions) as s:
+            found = search_catalogue(s, query="electirc", kinds=frozenset(kinds), limit=10, offset=0)
+        answers[frozenset(kinds)] = found
+        if "artist" not in kinds:
+            assert found.artists.total == 0 and found.artists.items == []
+        if "track" not in kinds:
+            assert found.tracks.total == 0
+    assert [a.name for a in answers[frozenset({"artist"})].artists.items] == ["Golden Electric"]
+    assert [a.title for a in answers[frozenset({"album"})].albums.items] == ["Electric Garden"]
+    # one typo tier, in popularity order: the track named so, and the album's others by their context
+    assert sorted(_titles(answers[frozenset({"track"})])) == ["Electric Dreams", "Golden Hour", "Goldfish"]
+    both = answers[frozenset({"album", "track"})]
+    assert _answer(both)[1:] == (_answer(answers[frozenset({"album"})])[1], _answer(answers[frozenset({"track"})])[2])
+
+
 def test_typos_rank_after_what_was_typed(shelf: Container) -> None:
     titles = _titles(_search(shelf, "golden"))
     assert titles[0] == "Golden Hour" and "Holden" in titles  # one letter away, so after the real match

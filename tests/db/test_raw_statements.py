@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, select, text, union_all
+from sqlalchemy import Integer, LargeBinary, bindparam, event, select, text, union_all
 from sqlalchemy.exc import DBAPIError
 
 from encore.accounts import create_user
@@ -58,3 +58,18 @@ def test_errors_are_sqlalchemys_and_listeners_see_the_statement(container: Conta
     with pytest.raises(DBAPIError) as caught, transaction(container.sessions) as s:
         broken.rows(s.connection(), {"user_id": 1})
     assert not is_busy(caught.value) and caught.value.orig is not None
+
+
+def test_binary_rows_equal_text_rows(container: Container) -> None:
+    """`binary` (PostgreSQL's binary protocol, for the search's serialized sets): the same values, bytes included,
+    as the text protocol and as SQLAlchemy's execute; on SQLite it changes nothing."""
+    blob = bytes(range(256)) * 40  # every byte value, past the size PostgreSQL compresses
+    statement = select(
+        bindparam("blob", blob, type_=LargeBinary), bindparam("name", "Émilie"), bindparam("n", 7, type_=Integer)
+    )
+    with transaction(container.sessions) as s:
+        want = [tuple(r) for r in s.execute(statement)]
+        as_text = RawStatement(statement).rows(s.connection(), {})
+        as_binary = RawStatement(statement, binary=True).rows(s.connection(), {})
+    assert [tuple(r) for r in as_binary] == [tuple(r) for r in as_text] == want
+    assert isinstance(as_binary[0][0], bytes) and as_binary[0][0] == blob
