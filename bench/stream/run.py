@@ -61,6 +61,21 @@ http {{
 """
 
 
+# granian's options tried for the lowest CPU per request (each beside the defaults of `granian_command`):
+# the event loop (auto picks uvloop when installed), the Rust runtime (auto is multi-threaded for ASGI),
+# HTTP/1 only (auto also negotiates HTTP/2), the experimental Rust task implementation (Python < 3.12),
+# and a backpressure below the 200 connections (the default is the backlog, 1024).
+GRANIAN_VARIANTS: dict[str, list[str]] = {
+    "asyncio": ["--loop", "asyncio"],
+    "uvloop": ["--loop", "uvloop"],
+    "st": ["--runtime-mode", "st"],
+    "h1": ["--http", "1"],
+    "rust-tasks": ["--task-impl", "rust"],
+    "bp32": ["--backpressure", "32"],
+    "st-h1": ["--runtime-mode", "st", "--http", "1"],
+    "st-h1-rust": ["--runtime-mode", "st", "--http", "1", "--task-impl", "rust"],
+}
+
 ALL_SERVERS = [
     "plain",
     "edge",
@@ -69,6 +84,8 @@ ALL_SERVERS = [
     "embedded-free-redis",
     "embedded-asyncio",
     "embedded-granian",
+    *(f"embedded-granian-{v}" for v in GRANIAN_VARIANTS),
+    "embedded-granian-rsgi",
 ]
 
 
@@ -219,11 +236,14 @@ def uvicorn_command(port: int, *, uvloop: bool) -> tuple[list[str], str]:
     return [*command, "--http", http, "--loop", loop], f"{http}+{loop}"
 
 
-def granian_command(port: int) -> list[str]:
-    """granian (the `bench` extra) as a one-worker ASGI server for the same app factory."""
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning"]
-    return [*command, "bench.stream.app:create"]
+def granian_command(
+    port: int, flags: list[str] | None = None, *, interface: str = "asgi", target: str = "bench.stream.app:create"
+) -> list[str]:
+    """granian (the `bench` extra) as a one-worker ASGI server for the same app factory (access log off, its
+    default), with `flags` from GRANIAN_VARIANTS."""
+    command = [sys.executable, "-m", "granian", "--interface", interface, "--factory", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning", *(flags or [])]
+    return [*command, target]
 
 
 def check_once(base: str, urls: Path, size: int) -> None:
@@ -266,7 +286,8 @@ def measure(  # noqa: PLR0917 - the server under test and where to read its CPU
     check_once(base, urls, size)
     run_wrk(base, urls, size=size, span=RANGE_SPAN, duration=2, connections=args.connections)  # warm-up
     results = []
-    for mode, span in ((f"Range {RANGE_SPAN // 1024} KiB", RANGE_SPAN), ("whole file", 0)):
+    modes = [(f"Range {RANGE_SPAN // 1024} KiB", RANGE_SPAN), ("whole file", 0)][: 1 if args.range_only else 2]
+    for mode, span in modes:
         cpu0, redis0 = tree_cpu_s(pid), 0.0 if sock is None else redis_cpu_s(sock)
         watch = {"server": pid}
         if sock is not None and (redis_pid := sched.pid_of(f"redis-server unixsocket:{sock}")) is not None:
@@ -360,7 +381,7 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
     counted_command, _ = uvicorn_command(counted_port, uvloop=True)
     counted_redis_port = free_port()
     counted_redis_command, _ = uvicorn_command(counted_redis_port, uvloop=True)
-    granian_port = free_port()
+    granian_port, rsgi_port = free_port(), free_port()
     return {
         "plain": ("plain nginx", nginx_command(work / "plain", plain_conf), plain_port, None),
         "edge": ("edge nginx", nginx_command(work / "edge", edge_conf), edge_port, None),
@@ -382,6 +403,23 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
         ),
         # The same Premium app under granian (Rust HTTP, one worker): the server measured against uvicorn.
         "embedded-granian": ("embedded encore (granian)", granian_command(granian_port), granian_port, env),
+        **{
+            f"embedded-granian-{variant}": (
+                f"embedded encore (granian {' '.join(flags)})",
+                granian_command(port, flags),
+                port,
+                env,
+            )
+            for variant, flags in GRANIAN_VARIANTS.items()
+            for port in (free_port(),)
+        },
+        # A ceiling: Premium's checks and pread through granian's own interface (bench/stream/rsgi_app.py).
+        "embedded-granian-rsgi": (
+            "embedded encore (granian RSGI, bench only)",
+            granian_command(rsgi_port, interface="rsgi", target="bench.stream.rsgi_app:create"),
+            rsgi_port,
+            env,
+        ),
     }
 
 
@@ -429,6 +467,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2, help="servers are measured in turn, this many times")
     parser.add_argument("--only", choices=ALL_SERVERS, action="append")
+    parser.add_argument("--range-only", action="store_true", help="skip the whole-file requests")
     args = parser.parse_args()
     ensure_tools()
     size = args.size_mb * 1024 * 1024
