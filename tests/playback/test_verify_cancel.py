@@ -1,6 +1,7 @@
 """A verification whose caller is cancelled after asking (a request task cancelled at shutdown, by a timeout or a
 middleware) must not be applied unseen: the group applied it, its DONE was dropped, and every later merge of the
 play answered not-done, so the verified stream was never recorded (found by the review of charge12)."""
+
 import asyncio
 from collections.abc import Iterator
 
@@ -43,4 +44,5 @@ def test_a_cancelled_merge_leaves_the_play_to_be_verified_later(redis_state: Red
             await redis_state.aclose()
 
     first_reply, later = asyncio.run(go())
+    assert first_reply == "cancelled"
     assert later[0] == DONE, "nobody ever saw DONE: the verified stream is lost"
