@@ -195,3 +195,18 @@ def test_a_withdrawn_exclusives_old_urls_answer_404_and_its_audio_stays_locked(
     assert r.status_code == 403 and r.json()["error"]["code"] == "premium_required"
     container.clock.advance(timedelta(days=1).total_seconds())  # type: ignore[attr-defined]
     assert client.get(old[0], headers=paid).status_code == 404
+
+
+def test_a_caption_with_a_control_character_is_refused_before_the_image_is_stored(
+    client: TestClient, container: Container, world: dict[str, str]
+) -> None:
+    """A NUL in a caption (a form field, not a JSON body) was stored on SQLite and shown to listeners, and on
+    PostgreSQL refused only after the image was written to the store."""
+    gallery = _new(client, world, "gallery")
+    before = sorted(p for p in container.store.root.rglob("*") if p.is_file())
+    for caption in ("Sk\x00etch", "bell\x07"):
+        r = _upload(client, gallery["id"], _picture(), caption=caption)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "bad_caption", r.text  # type: ignore[attr-defined]
+    assert sorted(p for p in container.store.root.rglob("*") if p.is_file()) == before  # no orphan image
+    ok = _upload(client, gallery["id"], _picture(), caption="Line one\tand a tab")
+    assert ok.status_code == 201, ok.text  # type: ignore[attr-defined]

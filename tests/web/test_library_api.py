@@ -107,7 +107,9 @@ def test_mass_assignment_and_bad_input_are_refused(client: TestClient, track_ids
     for body in ({"track_ids": []}, {"track_ids": ["nope"]}, {"track_ids": track_ids, "position": 99}):
         r = client.post(f"/api/playlists/{pid}/items", json=body, headers=CSRF)
         assert r.status_code in (400, 404, 422) and "error" in r.json(), body
-    assert client.post("/api/playlists", json={"name": "a\x00b"}, headers=CSRF).status_code == 400
+    nul = client.post("/api/playlists", json={"name": "a\x00b"}, headers=CSRF)
+    assert nul.status_code == 422 and "NUL" in nul.json()["error"]["message"]  # no JSON body's text holds one
+    assert client.post("/api/playlists", json={"name": "a\x07b"}, headers=CSRF).status_code == 400  # the name's rule
     assert client.get(f"/api/playlists/{pid}/items?limit=100000").status_code == 422
     assert client.get(f"/api/playlists/{pid}/items?offset=-1").status_code == 422
     assert _titles(client, pid) == []

@@ -33,11 +33,15 @@ def _song(container: Container) -> str:
         return song.public_id
 
 
-def _lock(container: Container, song: str) -> None:
+def _lock(container: Container, song: str, lock: str) -> None:
     with transaction(container.sessions) as s:
         track = s.scalars(select(Track).where(Track.public_id == song)).one()
-        track.availability = Availability.PRERELEASE.value
-        track.available_from = container.clock.now() + timedelta(days=30)
+        track.availability = lock
+        if lock == Availability.PRERELEASE.value:
+            track.available_from = container.clock.now() + timedelta(days=30)
+
+
+REASONS = {"prerelease": "premium_required_prerelease", "premium": "premium_required"}
 
 
 def _key(container: Container, name: str) -> str:
@@ -47,18 +51,19 @@ def _key(container: Container, name: str) -> str:
         return create_device(s, user_id=user.id, name="phone", secret=secret, now=container.clock.now()).api_key
 
 
-@pytest.mark.parametrize("locked", [False, True])
-def test_a_pre_releases_lyrics_are_for_those_who_may_hear_it(container: Container, locked: bool) -> None:
+@pytest.mark.parametrize("lock", ["public", "prerelease", "premium"])
+def test_a_locked_tracks_lyrics_are_for_those_who_may_hear_it(container: Container, lock: str) -> None:
     song = _song(container)
+    locked = lock != "public"
     if locked:
-        _lock(container, song)
+        _lock(container, song, lock)
     with TestClient(create_app(container), base_url="http://testserver") as api:
         for name in ("free", "premium"):
             shut = locked and name == "free"
             r = api.get(f"/api/tracks/{song}/lyrics", headers={"Authorization": f"Bearer {login(api, name)}"})
             assert r.status_code == (403 if shut else 200), r.text
             if shut:
-                assert r.json()["error"]["code"] == "premium_required_prerelease"
+                assert r.json()["error"]["code"] == REASONS[lock]
             else:
                 assert r.json()["lines"][0]["text"] == "Not out yet"
             rest = {"apiKey": _key(container, name), "v": "1.16.1", "c": "test", "f": "json"}

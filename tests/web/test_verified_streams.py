@@ -21,6 +21,7 @@ from encore.catalog import Album, ReleaseStatus, Track
 from encore.db import transaction
 from encore.devices import create_device
 from encore.history import Play
+from encore.kernel import FixedClock
 from encore.labels import streams_per_day, withdraw
 from encore.playback import VerifiedStream
 from encore.web import create_app
@@ -294,3 +295,34 @@ def test_subsonic_serves_no_audio_of_a_withdrawn_or_draft_release(
             assert r.headers["content-type"].startswith("application/json"), (extra, r.headers)
             assert r.json()["subsonic-response"]["error"]["code"] == 70
     assert _verified(container) == 0 and _label_streams(container, world) == 0
+
+
+def test_tracks_downloaded_at_once_count_as_one_listener_can_hear_them(container: Container) -> None:
+    """A Premium account fetched six whole tracks in 0.8 s and its label got six paid streams: 30 s of each
+    track's audio was sent, but nobody hears six tracks at once. Of one listener's verified plays begun within
+    30 s of each other two count (the track playing and the next, fetched near its end); later ones count
+    again as time passes."""
+    world = _world(container)
+    clock = FixedClock(container.clock.now())
+    container.clock = clock
+    with transaction(container.sessions) as s:
+        lp = s.scalars(select(Album).join(Track, Track.album_id == Album.id).where(Track.public_id == world.song))
+        album, band = lp.one(), s.scalars(select(Track).where(Track.public_id == world.song)).one().artists[0].artist
+        more = []
+        for n in range(2, 10):
+            song = f.track(s, f"Song {n}", album, [band], number=n, duration_ms=SONG_MS)
+            add_rendition(container, s, song, AUDIO)
+            more.append(song.public_id)
+    with TestClient(create_app(container), base_url="http://testserver") as api:
+        h = {"Authorization": f"Bearer {login(api, world.premium)}"}
+        for song in [world.song, *more[:5]]:  # six whole files in the same second
+            assert api.get(_url(api, h, song)).content == AUDIO
+        assert _verified(container) == 2
+        clock.advance(31)  # the first two began more than 30 s ago
+        assert api.get(_url(api, h, more[5])).content == AUDIO
+        assert _verified(container) == 3
+        clock.advance(5)  # within 30 s of the third: the fourth counts, a fifth would not
+        assert api.get(_url(api, h, more[6])).content == AUDIO
+        assert _verified(container) == 4
+        assert api.get(_url(api, h, more[7])).content == AUDIO
+    assert _verified(container) == 4 and _label_streams(container, world) == 4

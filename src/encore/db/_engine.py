@@ -53,14 +53,19 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _nul_text(context: ExceptionContext) -> None:
-    """PostgreSQL's text cannot hold U+0000, and psycopg refuses such a parameter before sending it. Whatever
-    text a client sent that reached a statement (a login name, a query, an id, a form field) is then a client
-    error on every face, in each face's shape, not a 500 (SQLite stores it; fields shown to others refuse
-    it on both databases before it gets here)."""
-    import psycopg  # here, not at the top: an embedded (SQLite) server never loads it
-
-    if isinstance(context.original_exception, psycopg.DataError) and "NUL" in str(context.original_exception):
+    """PostgreSQL's text cannot hold U+0000: psycopg refuses such a parameter before sending it (its message
+    below), and the server refuses one sent in binary (SQLSTATE 22021, "0x00"). Whatever text a client sent
+    that reached a statement (a login name, a query, an id) is then a client error on every face, in each
+    face's shape, not a 500. Only psycopg 3's refusals: any other error stays what it is."""
+    if context.dialect.driver != "psycopg":
+        return
+    orig = context.original_exception
+    sqlstate, message = getattr(orig, "sqlstate", None), str(orig)
+    if (sqlstate is None and _PSYCOPG_NUL in message) or (sqlstate == "22021" and "0x00" in message):
         raise ValidationFailed("text may not hold the NUL character (U+0000)", code="nul_character")
+
+
+_PSYCOPG_NUL = "PostgreSQL text fields cannot contain NUL"
 
 
 def reachable(engine: Engine) -> bool:

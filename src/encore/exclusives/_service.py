@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from encore.billing import Availability, Content, Decision, check_access
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
 from encore.exclusives._models import Exclusive, ExclusiveImage
-from encore.kernel import NotFound, PermissionDenied, ValidationFailed
+from encore.kernel import NotFound, PermissionDenied, ValidationFailed, has_control
 
 Kind = Literal["interview", "demo", "prerelease", "gallery"]
 
@@ -209,7 +209,20 @@ def own_gallery(session: Session, *, label_id: int, exclusive_id: str) -> Exclus
     return row
 
 
+MAX_CAPTION = 200
+
+
+def clean_caption(raw: str | None) -> str:
+    """A gallery image's caption, as listeners are shown it: stripped, bounded, no control characters (a NUL
+    was stored on SQLite and refused by PostgreSQL only after the image was in the store)."""
+    caption = (raw or "").strip()[:MAX_CAPTION]
+    if has_control(caption):
+        raise ValidationFailed("the caption contains control characters", code="bad_caption")
+    return caption
+
+
 def add_image(session: Session, *, label_id: int, exclusive_id: str, image_key: str, caption: str) -> ExclusiveView:
+    caption = clean_caption(caption)
     row = own_gallery(session, label_id=label_id, exclusive_id=exclusive_id)
     last = session.scalar(
         select(ExclusiveImage.position)
@@ -220,7 +233,7 @@ def add_image(session: Session, *, label_id: int, exclusive_id: str, image_key: 
     if last is not None and last + 1 >= MAX_IMAGES:
         raise ValidationFailed(f"a gallery holds at most {MAX_IMAGES} images", code="gallery_full")
     position = 0 if last is None else last + 1
-    session.add(ExclusiveImage(exclusive_id=row.id, position=position, image_key=image_key, caption=caption[:200]))
+    session.add(ExclusiveImage(exclusive_id=row.id, position=position, image_key=image_key, caption=caption))
     session.flush()
     return _view(session, row, Decision(True, "owner"))
 

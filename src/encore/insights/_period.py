@@ -40,7 +40,9 @@ def parse_period(text: str, *, now: datetime) -> Period:
             raise NotFound("a period is a year like 2024 or a decade like 2020s", code="bad_period")
         first = int(decade.group(1)) * 10
         kind, last = "decade", first + 10
-    if last <= FIRST_YEAR or first > now.year:
+    if first > now.year:
+        raise NotFound(f"no Wrapped for {text} yet: it has not begun", code="bad_period")
+    if last <= FIRST_YEAR:
         raise NotFound(f"no Wrapped for {text}: Encore keeps plays from {FIRST_YEAR} on", code="bad_period")
     return Period(text, kind, datetime(first, 1, 1, tzinfo=UTC), datetime(last, 1, 1, tzinfo=UTC))
 

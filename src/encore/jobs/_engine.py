@@ -258,7 +258,7 @@ class JobEngine:
         if result is not None:
             values["result"] = json.dumps(result, default=str)
         if error is not None:
-            values["error_code"], values["message"] = error[0][:40], error[1][:200]
+            values["error_code"], values["message"] = error[0][:40], _fit(error[1], MESSAGE_CHARS)
         with transaction(self.sessions) as s:
             s.execute(update(Job).where(Job.id == job_id).values(**values))
 
@@ -291,3 +291,15 @@ class JobEngine:
         for public_id in old:
             shutil.rmtree(self.folder(public_id), ignore_errors=True)
         return len(stale)
+
+
+MESSAGE_CHARS = 200  # the column's size
+
+
+def _fit(text: str, size: int) -> str:
+    """`text` within `size` characters, its middle elided: a message names its file first and its reason
+    last, and a 200-character file name left only the name."""
+    if len(text) <= size:
+        return text
+    head = size // 3
+    return text[:head] + "…" + text[-(size - head - 1) :]

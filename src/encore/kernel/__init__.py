@@ -12,6 +12,7 @@ from encore.kernel._malloc import (
 from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, from_epoch, in_epoch
 from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
+from encore.kernel.text import has_control
 
 __all__ = [
     "EPOCH_MAX_S",
@@ -28,6 +29,7 @@ __all__ = [
     "ValidationFailed",
     "fix_mmap_threshold",
     "from_epoch",
+    "has_control",
     "in_epoch",
     "is_public_id",
     "limit_malloc_arenas",

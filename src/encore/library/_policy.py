@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from encore.kernel import has_control
+
 MAX_NAME = 100
 MAX_DESCRIPTION = 300
 MAX_ITEMS = 10_000
@@ -47,7 +49,7 @@ def clean_text(value: str, *, field: str, limit: int, allow_empty: bool) -> str:
         raise ValueError(f"{field} must not be empty")
     if len(text) > limit:
         raise ValueError(f"{field} is longer than {limit} characters")
-    if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in text):
+    if has_control(text):
         raise ValueError(f"{field} contains control characters")
     return text
 

@@ -18,6 +18,7 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Payload,
     OAuth2Request,
     TokenMixin,
+    UnsupportedResponseTypeError,
     grants,
 )
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -325,6 +326,12 @@ class ConsentRequest:
     grant: Any  # authlib's grant, handed back to `authorize`
 
 
+def _described(error: OAuth2Error) -> str:
+    if isinstance(error, UnsupportedResponseTypeError):  # authlib passes its sentence as the response type
+        return "response_type must be code (the authorization code flow; PKCE for apps without a secret)"
+    return str(error.get_error_description() or error.error)
+
+
 def check_authorization(session: Session, *, call: HttpCall, user_id: int, now: datetime) -> ConsentRequest:
     """Validate an /authorize request before showing consent. Raises OAuthProblem on a bad request."""
     server = EncoreAuthServer(session, now)
@@ -332,7 +339,7 @@ def check_authorization(session: Session, *, call: HttpCall, user_id: int, now: 
     try:
         grant = server.get_consent_grant(call, end_user=GrantingUser(user_id))
     except OAuth2Error as error:
-        raise OAuthProblem(error.error, error.get_error_description() or error.error, error.redirect_uri) from error
+        raise OAuthProblem(error.error, _described(error), error.redirect_uri) from error
     if not state:
         # Encore requires `state` (CSRF protection for the client); refusing beats silently accepting.
         raise OAuthProblem("invalid_request", "Missing 'state'", None)

@@ -24,6 +24,7 @@ from encore.playback._verified import (
     play_key_secret,
     record_verified_stream,
 )
+from encore.playback._words import may_read_lyrics, readable_lyrics
 
 __all__ = [
     "MAX_LOCK_IDS",
@@ -52,10 +53,12 @@ __all__ = [
     "ingest_edge_log",
     "locked_tracks",
     "may_hear",
+    "may_read_lyrics",
     "next_stream_decision",
     "own_verified_streams",
     "parse_edge_line",
     "play_key_secret",
+    "readable_lyrics",
     "record_verified_stream",
     "start_ad_break",
 ]

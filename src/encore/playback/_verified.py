@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, select, update
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -27,6 +27,10 @@ from encore.playback._verifymove import DONE, VERIFY, verify_args
 from encore.state import Doc, SharedState
 
 VERIFY_MIN_MS = 30_000  # a stream counts once 30 s of its audio were sent, once per play
+# One listener hears one track at a time: of the verified plays whose first bytes lie within VERIFY_MIN_MS of
+# each other, at most this many count (the track playing and the next one, fetched near its end). A Premium
+# account downloading six tracks at once made six paid streams in 0.8 s (the hostile review, session 12).
+AT_ONCE = 2
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -37,6 +41,7 @@ class VerifiedStream(Base):
         UniqueConstraint("play_key"),
         Index("ix_verified_streams_track_at", "track_id", "first_byte_at"),
         Index("ix_verified_streams_at", "first_byte_at", "user_id", "track_id"),
+        Index("ix_verified_streams_user_at", "user_id", "first_byte_at"),  # the at-once count
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     # NULL once the listener forgot the history it belongs to or deleted the account: the financial record
@@ -252,13 +257,37 @@ class StreamCount:
         return self._verifier.merge_now(self._coordinates())
 
 
+def counts_at_once(alongside: int) -> bool:
+    """Whether a verified play counts beside `alongside` counted plays of the same listener whose first bytes
+    lie within VERIFY_MIN_MS of its own."""
+    return alongside < AT_ONCE
+
+
+def _alongside(session: Session, *, user_id: int, first_byte_at: datetime) -> int:
+    window = timedelta(milliseconds=VERIFY_MIN_MS)
+    near = (
+        select(VerifiedStream.id)
+        .where(
+            VerifiedStream.user_id == user_id,
+            VerifiedStream.first_byte_at > first_byte_at - window,
+            VerifiedStream.first_byte_at < first_byte_at + window,
+        )
+        .limit(AT_ONCE)
+    )
+    return session.scalar(select(func.count()).select_from(near.subquery())) or 0
+
+
 def record_verified_stream(session: Session, *, verified: Verified) -> bool:
-    """Write the record (once per play: a repeat is ignored). False when the listener or track is gone, or
-    the play was already recorded."""
+    """Write the record (once per play: a repeat is ignored). False when the listener or track is gone, the
+    play was already recorded, or the listener already has AT_ONCE counted plays begun within VERIFY_MIN_MS
+    of it (on PostgreSQL two workers recording at the same instant may each pass the count: a bound, not a
+    lock)."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
     track_id = session.scalar(select(Track.id).where(Track.public_id == verified.track))
     if user_id is None or track_id is None:
         return False
+    if not counts_at_once(_alongside(session, user_id=user_id, first_byte_at=verified.first_byte_at)):
+        return False  # played alongside two others: more than one person can hear (and a replay of this play)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     written = session.scalar(
         insert(VerifiedStream)

@@ -90,6 +90,9 @@ class Group:
                     done.cancel()
 
     async def _answer(self, part: list[_Run]) -> None:
+        part = [run for run in part if not run[2].done()]  # a caller cancelled before sending: never applied
+        if not part:
+            return
         try:
             replies = await self._call(part)
         except Exception as exc:  # handed to every caller of the part, never lost

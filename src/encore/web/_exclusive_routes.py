@@ -104,9 +104,9 @@ def add_image(
 ) -> ExclusiveOut:
     """Multipart `file` (JPEG, PNG or WebP, at most 16 MB) and an optional `label` field used as the caption."""
     exclusives.own_gallery(session, label_id=label.row_id, exclusive_id=exclusive_id)  # 404 before any byte
+    caption = exclusives.clean_caption(body.label)  # refused before the image is stored
     data = body.file.file.read(exclusives.MAX_IMAGE_BYTES + 1)
     key = exclusives.store_image(data=data, store=container(request).store)
-    caption = (body.label or "").strip()
     view = exclusives.add_image(
         session, label_id=label.row_id, exclusive_id=exclusive_id, image_key=key, caption=caption
     )

@@ -10,10 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from encore import catalog, labels, lyrics, playback
+from encore import labels, lyrics, playback
 from encore.accounts import User
 from encore.audit import kinds
-from encore.kernel import PermissionDenied
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
@@ -60,11 +59,8 @@ def _out(track_id: str, stored: lyrics.Stored) -> LyricsOut:
 def track_lyrics(track_id: str, request: Request, session: Db, user: CurrentUser) -> LyricsOut:
     """A listed track's lyrics (404 when it has none: the player hides its lyrics view), for a listener who
     may hear it: a pre-release's or a Premium exclusive's words are locked with its audio (403, its reason)."""
-    row_id = catalog.listed_id(session, "track", track_id)
-    heard = playback.may_hear(session, user_id=user.id, track_id=track_id, now=container(request).clock.now())
-    if not heard.allowed:
-        raise PermissionDenied("this account may not read this track's lyrics yet", code=heard.reason)
-    stored = lyrics.lyrics_of(session, track_id=row_id)
+    now = container(request).clock.now()
+    stored = playback.readable_lyrics(session, user_id=user.id, track_id=track_id, now=now)
     if stored is None:
         raise lyrics.LyricsMissing("this track has no lyrics")
     return _out(track_id, stored)

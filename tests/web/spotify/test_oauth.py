@@ -101,6 +101,18 @@ def test_me_product_is_the_accounts_tier_now(api: tuple[TestClient, Container], 
     assert client.get("/v1/me", headers=bearer(narrow)).json()["product"] is None  # the scope's to know
 
 
+def test_an_unsupported_response_type_is_worded_once(client: TestClient, app: App) -> None:
+    """authlib hands its own sentence over as the response type: the page read "response_type=The response
+    type 'token' is not supported by the server. is not supported"."""
+    query = authorize_query(app, scope="user-read-private", challenge=pkce()[1]).replace(
+        "response_type=code", "response_type=token"
+    )
+    shown = client.get(f"/api/oauth/consent?{query}")
+    assert shown.status_code == 400, shown.text
+    message = shown.json()["error"]["message"]
+    assert message.startswith("response_type must be code") and "not supported by the server" not in message
+
+
 def test_pkce_mismatch_is_invalid_grant(client: TestClient, app: App) -> None:
     _, challenge = pkce()
     other_verifier, _ = pkce()

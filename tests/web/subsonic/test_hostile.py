@@ -59,6 +59,18 @@ def test_conflicting_credentials_is_error_43(site: Site, http: TestClient) -> No
     assert code(call(http, "ping", {"u": "listener", "t": token, "s": salt, "p": site.me.app_password})) == 43
 
 
+def test_a_long_salt_works_and_one_too_long_says_so(site: Site, http: TestClient) -> None:
+    """A salt was cut to 64 characters before the check, so a client's 100-character salt always read as
+    "wrong username or password"."""
+    long_salt = "s" * 100
+    token = hashlib.md5((site.me.app_password + long_salt).encode()).hexdigest()
+    assert call(http, "ping", {"u": "listener", "t": token, "s": long_salt})["status"] == "ok"
+    too_long = "s" * 257
+    token = hashlib.md5((site.me.app_password + too_long).encode()).hexdigest()
+    refused = call(http, "ping", {"u": "listener", "t": token, "s": too_long})
+    assert code(refused) == 40 and "salt" in refused["error"]["message"]
+
+
 def test_bad_api_key_is_error_44(site: Site, http: TestClient) -> None:
     assert code(call(http, "ping", {"apiKey": "enc_" + "x" * 43})) == 44
     assert code(call(http, "ping", {"apiKey": site.me.api_key[:-1]})) == 44

@@ -25,11 +25,10 @@ from contextlib import AsyncExitStack, ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio.to_thread
 from anyio import CancelScope, CapacityLimiter
-from fastapi._compat import ModelField
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_params_to_args
@@ -45,6 +44,9 @@ from encore.web._security import Receive, Scope, Send
 from encore.web._threads import run_read
 from encore.web.spotify._edge import answered, route_scopes
 from encore.web.spotify._raw_params import Checks
+
+if TYPE_CHECKING:  # a private module of FastAPI's: a release that moves it must not stop Encore starting
+    from fastapi._compat import ModelField
 
 PREFIX = "/v1/"
 # The paths this path answers; each route must be one a plan can call (checked when the table is built).
@@ -185,7 +187,7 @@ class _SyncPlan:
 
     route: APIRoute
     endpoint: Callable[..., Any]
-    field: ModelField
+    field: "ModelField"
     steps: tuple[_Step, ...]
     arguments: tuple[tuple[str, tuple[Any, str]], ...]
     checks: Checks | None

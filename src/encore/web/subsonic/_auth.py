@@ -17,6 +17,8 @@ from encore.web.subsonic._envelope import (
 )
 from encore.web.subsonic._params import Params
 
+MAX_SALT = 256  # clients use 6-36 characters; a longer one is refused in words (it was cut and then mismatched)
+
 
 def _password(raw: str) -> str:
     if not raw.startswith("enc:"):
@@ -50,9 +52,9 @@ def _credentials(session: Session, params: Params, *, secret: bytes, now: dateti
     if choice.method is None or username is None:
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: apiKey, or u with t and s, or u with p")
     if choice.method == "token" and token is not None and salt is not None:
-        found = user_for_token(
-            session, username=username, token=token, salt=salt[:64], secret=secret, now=now, keys=keys
-        )
+        if len(salt) > MAX_SALT:
+            raise SubsonicError(WRONG_CREDENTIALS, f"the salt (s) may be at most {MAX_SALT} characters")
+        found = user_for_token(session, username=username, token=token, salt=salt, secret=secret, now=now, keys=keys)
     else:
         found = user_for_app_password(
             session, username=username, password=_password(password or ""), secret=secret, now=now, keys=keys

@@ -3,7 +3,7 @@
 from encore import catalog, lyrics, playback
 from encore.catalog import TrackView
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._envelope import NOT_AUTHORIZED, Payload, SubsonicError
+from encore.web.subsonic._envelope import Payload
 from encore.web.subsonic._ids import TRACK, public
 
 MAX_QUERY = 300
@@ -32,11 +32,7 @@ def _structured(view: TrackView, stored: lyrics.Stored) -> Payload:
 def get_lyrics_by_song_id(ctx: Ctx) -> Payload:
     track_id = public(ctx.params.require("id"), TRACK)
     view = catalog.track_view(ctx.session, track_id=track_id)
-    row_id = catalog.listed_id(ctx.session, "track", track_id)
-    heard = playback.may_hear(ctx.session, user_id=ctx.user.id, track_id=track_id, now=ctx.now)
-    if not heard.allowed:  # a pre-release's or a Premium exclusive's words are locked with its audio
-        raise SubsonicError(NOT_AUTHORIZED, heard.reason)
-    stored = lyrics.lyrics_of(ctx.session, track_id=row_id)
+    stored = playback.readable_lyrics(ctx.session, user_id=ctx.user.id, track_id=track_id, now=ctx.now)
     structured = [_structured(view, stored)] if stored is not None else []
     return {"lyricsList": {"structuredLyrics": structured}}
 
@@ -57,14 +53,14 @@ def get_lyrics(ctx: Ctx) -> Payload:
     views = catalog.track_views_by_ids(ctx.session, ids)
     for row_id in ids:
         view = views.get(row_id)
-        if view is None or not _matches(view, artist) or not _may_hear(ctx, view.id):
+        if (
+            view is None
+            or not _matches(view, artist)
+            or not playback.may_read_lyrics(ctx.session, user_id=ctx.user.id, track_id=view.id, now=ctx.now)
+        ):
             continue
         stored = lyrics.lyrics_of(ctx.session, track_id=row_id)
         if stored is not None:
             text = "\n".join(line.text for line in stored.lyrics.lines)
             return {"lyrics": {"artist": _artist(view), "title": view.title, "value": text}}
     return {"lyrics": {"value": ""}}
-
-
-def _may_hear(ctx: Ctx, track_id: str) -> bool:
-    return playback.may_hear(ctx.session, user_id=ctx.user.id, track_id=track_id, now=ctx.now).allowed
