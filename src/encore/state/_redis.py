@@ -138,8 +138,8 @@ class RedisState(SharedState):
             url, max_connections=thread_connections, timeout=wait_s, health_check_interval=30, **TIMEOUTS
         )
         self._r = redis.Redis.from_pool(pool)
-        # the running loop's client, the compare-and-set ("" in the dict) and each script's group (by name)
-        self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, dict[str, Any], dict[str, Group]] | None = None
+        # the running loop's client, its compare-and-set script and each capability script's group (by name)
+        self._async: tuple[asyncio.AbstractEventLoop, aredis.Redis, Any, dict[str, Group]] | None = None
         self._scripts: dict[str, Any] = {}  # the sync client's registered capability scripts, by name
         self._turns: tuple[asyncio.AbstractEventLoop, list[asyncio.Lock]] | None = None
         self._seen: dict[str, bytes] = {}  # full key -> the text last read or written (b'' = absent)
@@ -160,13 +160,13 @@ class RedisState(SharedState):
                 self._url, max_connections=self._loop_connections, timeout=self._wait_s, **TIMEOUTS
             )
             client = aredis.Redis.from_pool(pool)
-            self._async = (loop, client, {"": client.register_script(_CAS)}, {})
+            self._async = (loop, client, client.register_script(_CAS), {})
         return self._async[1]
 
     def _acas(self) -> Any:
         self._ar()
         assert self._async is not None  # noqa: S101 - set by _ar
-        return self._async[2][""]
+        return self._async[2]
 
     def _moved(self, keys: Sequence[str], ttl_s: Sequence[float]) -> tuple[list[str], list[int]]:
         """Full keys and TTLs of a script's move; what this process last saw of them is stale from now on."""
