@@ -98,6 +98,14 @@ def redis_server() -> Iterator[RedisServer]:
     remove(server)
 
 
+@pytest.fixture
+def redis_state(redis_server: RedisServer) -> Iterator[RedisState]:
+    """A Redis state port of its own key prefix on the session's redis-server."""
+    s = RedisState(redis_server.url, prefix=redis_server.new_prefix())
+    yield s
+    s.close()
+
+
 @pytest.fixture(params=["memory", "redis"])
 def state(request: pytest.FixtureRequest) -> Iterator[SharedState]:
     """The shared-state port, each test run on both implementations: in process and on Redis."""

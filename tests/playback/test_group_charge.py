@@ -5,7 +5,6 @@ falling due inside a group, verified-stream merges, a Redis restart between grou
 
 import asyncio
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,13 +21,6 @@ from tests.support.redis import RedisServer
 
 NO_PLAY_TRACK = "x" * 22
 Block = tuple[str, str, tuple[int, int], int, bool, int, tuple[int, float] | None]  # track, rendition, span, ...
-
-
-@pytest.fixture
-def redis_state(redis_server: RedisServer) -> Iterator[RedisState]:
-    s = RedisState(redis_server.url, prefix=redis_server.new_prefix())
-    yield s
-    s.close()
 
 
 def _args(block: Block) -> list[str | int]:

@@ -3,22 +3,11 @@ middleware) must not be applied unseen: the group applied it, its DONE was dropp
 play answered not-done, so the verified stream was never recorded (found by the review of charge12)."""
 
 import asyncio
-from collections.abc import Iterator
-
-import pytest
 
 from encore.playback import VERIFY_MIN_MS
 from encore.playback._verifymove import DONE, VERIFY, verify_args
 from encore.state import RedisState
 from tests.playback.test_charge_script import DURATION_MS, SIZES
-from tests.support.redis import RedisServer
-
-
-@pytest.fixture
-def redis_state(redis_server: RedisServer) -> Iterator[RedisState]:
-    s = RedisState(redis_server.url, prefix=redis_server.new_prefix())
-    yield s
-    s.close()
 
 
 def test_a_cancelled_merge_leaves_the_play_to_be_verified_later(redis_state: RedisState) -> None:

@@ -3,7 +3,6 @@ applied in the order asked and answered its own reply, exactly as calls one afte
 state's), and a failure reaches the runs it concerns."""
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -34,13 +33,6 @@ return {#log, (string.find(log, ARGV[2] .. ';', 1, true))}
 def _log_step(docs: list[dict | None], text: str) -> tuple[list[dict | None], list[int]]:  # type: ignore[type-arg]
     log = (docs[0] or {"log": ""})["log"] + text + ";"
     return [{"log": log}], [len(log), log.index(text + ";") + 1]
-
-
-@pytest.fixture
-def redis_state(redis_server: RedisServer) -> Iterator[RedisState]:
-    s = RedisState(redis_server.url, prefix=redis_server.new_prefix())
-    yield s
-    s.close()
 
 
 def _evalsha_calls(server: RedisServer) -> int:
