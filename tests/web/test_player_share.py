@@ -132,3 +132,20 @@ def test_deep_links_load_the_shell_with_security_headers(client: TestClient, pat
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert r.headers["x-frame-options"] == "DENY"
     assert "<script>" not in r.text  # the shell itself has no inline script
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/albums/x", "/Album/abc", "/share-me/now"])
+def test_an_unknown_page_asked_by_a_browser_is_the_player_saying_not_found(client: TestClient, path: str) -> None:
+    page = client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="/static/app.js">' in page.text  # its router shows "Not found" and the way on
+    assert page.headers["x-frame-options"] == "DENY"
+    machine = client.get(path, headers={"Accept": "*/*"})
+    assert machine.status_code == 404 and machine.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["/api/nowhere", "/v1/nowhere", "/rest/nowhere", "/1/nowhere", "/art/x/64.jpg"])
+def test_an_unknown_path_of_a_machine_face_stays_json_for_a_browser_too(client: TestClient, path: str) -> None:
+    r = client.get(path, headers={"Accept": "text/html"})
+    assert not r.headers["content-type"].startswith("text/html") and "app.js" not in r.text, path
+    assert "error" in (r.json() if path != "/rest/nowhere" else r.text), path  # Subsonic's own shape there

@@ -36,6 +36,9 @@ SPA_PREFIXES = (
     "admin",  # the admin screens and audit log (/admin, /admin/security); their data answers 404 to anyone else
 )
 
+# Roots of the machine faces: an unknown path under them is answered in their JSON shape whoever asks.
+_API_ROOTS = ("api", "v1", "1", "rest", "stream", "static", "art")
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -46,11 +49,17 @@ _HOME_PRELOADS = "".join(
 )
 
 
-def _shell(extra_head: str = "") -> HTMLResponse:
+def _shell(extra_head: str = "", *, status_code: int = 200) -> HTMLResponse:
     html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     if extra_head:
         html = html.replace("</head>", extra_head + "</head>", 1)
-    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-cache"})
+
+
+def wants_page(section: str, accept: str) -> bool:
+    """Whether an unknown path is a person's browser asking for a page (a mistyped or stale link): it gets the
+    player with its "Not found" view and a way on, not a JSON body. Machine faces keep their JSON shape."""
+    return section not in _API_ROOTS and "text/html" in accept.lower()
 
 
 @router.get("/")
@@ -86,7 +95,9 @@ def artwork(key: str, size: str, request: Request) -> FileResponse:
 
 @router.get("/{section}")
 @router.get("/{section}/{rest:path}")
-def deep_link(section: str, rest: str = "") -> HTMLResponse:
+def deep_link(request: Request, section: str, rest: str = "") -> HTMLResponse:
     if section not in SPA_PREFIXES:
+        if wants_page(section, request.headers.get("accept", "")):
+            return _shell(status_code=404)  # the player's router shows "Not found" beside its navigation
         raise HTTPException(404, detail={"code": "not_found", "message": "no such page"})
     return _shell()
