@@ -1,5 +1,6 @@
-"""Pure decisions: redirect URIs. No database, no clock of their own."""
+"""Pure decisions: redirect URIs and the token endpoints' requests. No database, no clock of their own."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -31,3 +32,16 @@ def check_redirect_uri(uri: str) -> Decision:
 def redirect_matches(registered: list[str], requested: str) -> bool:
     """Exact string match: no prefixes, no added paths or query strings, no case folding."""
     return requested in registered
+
+
+def token_call_problem(url: str, params: Mapping[str, list[str]]) -> str | None:
+    """Why a token or revocation request is refused before it is read, or None.
+
+    RFC 6749: its parameters travel in the form body, never the URL, where proxies and logs keep them (a
+    client secret, a code, a refresh token), and no parameter may be sent twice (which one would count?)."""
+    if urlsplit(url).query:
+        return "send the parameters in the form body (application/x-www-form-urlencoded), not in the URL"
+    repeated = sorted(name for name, values in params.items() if len(values) > 1)
+    if repeated:
+        return f"parameter {repeated[0][:40]!r} is sent more than once"
+    return None

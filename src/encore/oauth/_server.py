@@ -32,7 +32,7 @@ from encore.accounts import issue_epoch
 from encore.kernel import EncoreError, new_secret_token
 from encore.oauth._apps import sha256, uris_of
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
-from encore.oauth._policy import redirect_matches
+from encore.oauth._policy import redirect_matches, token_call_problem
 from encore.oauth._scopes import SCOPES, parse_scope
 
 ACCESS_TTL_S = 3600
@@ -362,7 +362,17 @@ def authorize(session: Session, *, call: HttpCall, user_id: int, approved: bool,
     return reply
 
 
+def _refused(call: HttpCall) -> OAuthReply | None:
+    """RFC 6749's invalid_request for a token call whose parameters are in the URL or sent twice."""
+    if (problem := token_call_problem(call.url, call.params)) is None:
+        return None
+    body = {"error": "invalid_request", "error_description": problem}
+    return OAuthReply(400, body, [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
+
+
 def token_endpoint(session: Session, *, call: HttpCall, now: datetime) -> OAuthReply:
+    if refused := _refused(call):
+        return refused
     reply: OAuthReply = EncoreAuthServer(session, now).create_token_response(call)
     return reply
 
@@ -371,6 +381,8 @@ def revocation_endpoint(
     session: Session, *, call: HttpCall, now: datetime, revoked: list[OAuthToken] | None = None
 ) -> OAuthReply:
     """RFC 7009; the tokens it revoked are appended to `revoked` (the web edge audits them)."""
+    if refused := _refused(call):
+        return refused
     server = EncoreAuthServer(session, now)
     reply: OAuthReply = server.create_endpoint_response("revocation", call)
     if revoked is not None:

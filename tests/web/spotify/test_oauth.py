@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -243,6 +244,40 @@ def test_client_credentials_reach_the_catalogue_only(client: TestClient, app: Ap
     assert me.status_code == 403 and me.json()["error"]["status"] == 403
     wrong = client.post("/api/token", data={"grant_type": "client_credentials"}, auth=(app.client_id, "nope"))
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    ("query", "form"),
+    [
+        ("client_id={id}&client_secret={secret}", {"grant_type": "client_credentials"}),  # a secret in the URL
+        ("grant_type=client_credentials", {"client_id": "{id}", "client_secret": "{secret}"}),
+        ("", [("grant_type", "client_credentials"), ("grant_type", "client_credentials"), ("client_id", "{id}")]),
+        ("", [("grant_type", "client_credentials"), ("client_id", "{id}"), ("client_id", "{id}")]),
+    ],
+    ids=["secret-in-url", "grant-in-url", "grant-twice", "client-twice"],
+)
+def test_a_token_request_with_parameters_in_the_url_or_sent_twice_is_refused(
+    client: TestClient, app: App, query: str, form: dict[str, str] | list[tuple[str, str]]
+) -> None:
+    def fill(text: str) -> str:
+        return text.format(id=app.client_id, secret=app.client_secret)
+
+    pairs = form.items() if isinstance(form, dict) else form
+    body = [(name, fill(value)) for name, value in pairs]
+    if ("client_secret", app.client_secret) not in body and "client_secret" not in query:
+        body.append(("client_secret", app.client_secret))
+    url = "/api/token" + (f"?{fill(query)}" if query else "")
+    r = client.post(url, content=urlencode(body), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request", r.text
+    assert "access_token" not in r.json() and r.headers["cache-control"] == "no-store"
+    assert client_token(client, app)  # the same client asking properly still gets its token
+
+
+def test_a_revocation_with_the_token_in_the_url_is_refused_and_the_token_kept(client: TestClient, app: App) -> None:
+    token = client_token(client, app)
+    r = client.post(f"/api/token/revoke?token={token}", auth=(app.client_id, app.client_secret))
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+    assert client.get("/v1/browse/new-releases", headers=bearer(token)).status_code == 200
 
 
 def test_secret_is_shown_once_and_stored_hashed(api: tuple[TestClient, Container], app: App) -> None:
