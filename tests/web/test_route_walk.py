@@ -99,7 +99,8 @@ def _alices_rows(s: Session, alice: int) -> tuple[str, str, str, str]:
               track_ids=json.dumps([song.id]), built_at=then)  # fmt: skip
     s.add_all([brk, mix])
     s.flush()
-    share = insights.create_share(s, user_id=alice, period="2026", now=then)
+    snapshot = insights.get_wrapped(s, user_id=alice, period="2026", now=then)
+    share = insights.create_share(s, user_id=alice, snapshot=snapshot, now=then)
     return "alice-play-1", brk.public_id, share, mix.public_id
 
 

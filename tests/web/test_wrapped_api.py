@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import text
 
 from encore.bootstrap import Container
 from encore.db import transaction
@@ -111,6 +112,22 @@ def test_share_link_is_public_escaped_and_revocable(
     assert public.get(url).status_code == 404  # revoked
     assert public.get(f"{url}/cards/0.png").status_code == 404
     assert client.delete(f"/api/me/wrapped/shares/{token}", headers=alice).status_code == 404
+
+
+@pytest.mark.parametrize("period", ["2020s", "2023", "2010s"])
+def test_a_wrapped_with_no_listens_is_not_shared(
+    client: TestClient, container: Container, users: dict[str, str], period: str
+) -> None:
+    """A link to an empty story is a dead end for whoever opens it: refused, with what to do, and no link made."""
+    bob = _auth(client, "bob", users["bob"])  # no plays at all
+    alice = _auth(client, "alice", users["alice"])  # plays in 2024 only
+    for who in (bob, alice) if period != "2020s" else (bob,):
+        r = client.post(f"/api/me/wrapped/{period}/shares", headers=who)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "nothing_to_share", r.text
+        assert "no listens" in r.json()["error"]["message"]
+    with transaction(container.sessions) as s:
+        assert s.scalar(text("SELECT count(*) FROM wrapped_shares")) == 0
+    assert client.post("/api/me/wrapped/2020s/shares", headers=alice).status_code == 201  # her decade has 2024
 
 
 def test_spotify_export_imported_through_the_api_shows_up_in_wrapped(

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from encore.insights._models import WrappedShare
 from encore.insights._period import parse_period
-from encore.kernel import NotFound, new_secret_token
+from encore.insights._snapshot import Snapshot
+from encore.kernel import Conflict, NotFound, new_secret_token
 
 _TOKEN = re.compile(r"\A[A-Za-z0-9_-]{20,100}\Z")
 
@@ -18,8 +19,18 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_share(session: Session, *, user_id: int, period: str, now: datetime) -> str:
-    parsed = parse_period(period, now=now)
+def share_refusal(snapshot: Snapshot) -> str | None:
+    """Why this Wrapped cannot be shared, or None: a link to a story with nothing in it is a dead end."""
+    if snapshot.listens == 0:
+        return f"Nothing to share for {snapshot.period} yet: it has no listens. Play some music first."
+    return None
+
+
+def create_share(session: Session, *, user_id: int, snapshot: Snapshot, now: datetime) -> str:
+    """A new link to the owner's Wrapped of `snapshot`'s period (the snapshot the owner sees now)."""
+    if (reason := share_refusal(snapshot)) is not None:
+        raise Conflict(reason, code="nothing_to_share")
+    parsed = parse_period(snapshot.period, now=now)
     token = new_secret_token(32)
     session.add(WrappedShare(user_id=user_id, period=parsed.label, token_hash=_hash(token), created_at=now))
     session.flush()

@@ -95,8 +95,8 @@ def create_share(period: Period, session: Db, user: CurrentUser, request: Reques
     now = container(request).clock.now()
     # the owner's fold and snapshot now, so the public page (which never folds) reads what the owner sees
     _fold_own(request, user.id)
-    insights.get_wrapped(session, user_id=user.id, period=period, now=now, fold=False)
-    token = insights.create_share(session, user_id=user.id, period=period, now=now)
+    snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=now, fold=False)
+    token = insights.create_share(session, user_id=user.id, snapshot=snapshot, now=now)
     return {"token": token, "url": f"/wrapped/s/{token}"}
 
 

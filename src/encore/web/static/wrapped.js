@@ -75,7 +75,13 @@ export async function wrappedView(period, navigate) {
   }
 
   async function share() {
-    const made = await api(`/api/me/wrapped/${period}/shares`, { method: "POST" });
+    let made;
+    try {
+      made = await api(`/api/me/wrapped/${period}/shares`, { method: "POST" });
+    } catch (err) {
+      note.textContent = err.message; // e.g. nothing to share yet: says what to do
+      return;
+    }
     const url = `${location.origin}${made.url}`;
     const field = h("input", { type: "text", readonly: true, value: url, "aria-label": "Share link" });
     const revoke = h("button", { type: "button", text: "Revoke link", onclick: async () => {
