@@ -163,6 +163,8 @@ def test_delete_everything_leaves_nothing_for_wrapped(alice: TestClient, contain
 def test_bad_deletions_are_refused_and_delete_nothing(alice: TestClient, container: Container, query: str) -> None:
     r = alice.delete(f"/api/me/history?{query}", headers=CSRF)
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_range", r.text
+    said = r.json()["error"]["message"]
+    assert ("not both" in said) == ("everything=true" in query)  # each mistake is named as it is
     run_jobs(container)
     assert _count(container) == 18
 

@@ -53,7 +53,9 @@ def submit_forget(
 ) -> JobView:
     """Queue the deletion of the listener's plays in [since, until), or of all of them with `everything`.
     Plays arriving after this request are not the listener's request: `until` is capped at now."""
-    if everything == (since is not None or until is not None):
+    if not everything and since is None and until is None:
+        raise ValidationFailed("say what to forget: since and until, or everything=true", code="bad_range")
+    if everything and (since is not None or until is not None):
         raise ValidationFailed("give since and until, or everything, not both", code="bad_range")
     if not everything and (since is None or until is None):
         raise ValidationFailed("a range needs both since and until", code="bad_range")
