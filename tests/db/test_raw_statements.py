@@ -67,9 +67,20 @@ def test_binary_rows_equal_text_rows(container: Container) -> None:
     statement = select(
         bindparam("blob", blob, type_=LargeBinary), bindparam("name", "Émilie"), bindparam("n", 7, type_=Integer)
     )
-    with transaction(container.sessions) as s:
-        want = [tuple(r) for r in s.execute(statement)]
-        as_text = RawStatement(statement).rows(s.connection(), {})
-        as_binary = RawStatement(statement, binary=True).rows(s.connection(), {})
+    formats: list[str] = []
+
+    def record(_conn: Any, cursor: Any, *_: Any) -> None:
+        formats.append(getattr(getattr(cursor, "format", None), "name", "n/a"))  # psycopg's pq.Format
+
+    event.listen(container.engine, "before_cursor_execute", record)
+    try:
+        with transaction(container.sessions) as s:
+            want = [tuple(r) for r in s.execute(statement)]
+            as_text = RawStatement(statement).rows(s.connection(), {})
+            as_binary = RawStatement(statement, binary=True).rows(s.connection(), {})
+    finally:
+        event.remove(container.engine, "before_cursor_execute", record)
+    postgres = container.engine.dialect.name == "postgresql"
+    assert formats == (["TEXT", "TEXT", "BINARY"] if postgres else ["n/a"] * 3)  # the binary one really was
     assert [tuple(r) for r in as_binary] == [tuple(r) for r in as_text] == want
     assert isinstance(as_binary[0][0], bytes) and as_binary[0][0] == blob
