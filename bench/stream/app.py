@@ -6,6 +6,8 @@ request is counted as a free listener's is in Encore: every block charged to the
 counted toward a verified stream (recorded once per play; here the record is kept in memory, not written to
 a database). No pacing: what is measured is the cost of counting. With BENCH_REDIS (a Redis URL), the ad
 clock and the verified-stream plays live in Redis (`encore.state.RedisState`) instead of process memory.
+Every request asks the same state whether its URL's sign-out generation still counts, as production's
+`/stream/` does (`accounts.StreamCutoffs.alive`).
 """
 
 import os
@@ -15,6 +17,7 @@ from typing import Any
 
 from bench.playback.tap import free_listener
 from encore import playback
+from encore.accounts import StreamCutoffs
 from encore.state import MemoryState, RedisState, SharedState
 from encore.streaming import DirectoryResolver, MediaFile, stream_key
 from encore.web._byte_path import BytePath
@@ -33,11 +36,10 @@ def create() -> ASGIApp:
     user = os.environ.get("BENCH_USER")
     resolve = DirectoryResolver(media, ttl_s=3600)  # stands in for production's CachedResolver (also in memory)
     path = None
+    redis_url = os.environ.get("BENCH_REDIS")
+    state: SharedState = MemoryState() if redis_url is None else RedisState(redis_url, prefix=f"bench{os.getpid()}:")
+    cutoffs = StreamCutoffs(state, ttl_s=86_400)
     if user is not None:
-        redis_url = os.environ.get("BENCH_REDIS")
-        state: SharedState = (
-            MemoryState() if redis_url is None else RedisState(redis_url, prefix=f"bench{os.getpid()}:")
-        )
         book = free_listener(user, sorted(p.name.split(".", 1)[0] for p in media.glob("*.vorbis160.ogg")), state=state)
         verifier = playback.StreamVerifier(state, secret=b"bench-verified-" * 3)
         verified: list[Any] = []
@@ -51,4 +53,9 @@ def create() -> ASGIApp:
             verified.append(found)
 
         path = BytePath(taps=lambda u, t: book.atap(u, t, interval_s=10**9), counts=counts, record=record)
-    return make_stream_app(key=stream_key(os.environ["BENCH_SECRET"]), resolve=resolve, path=path)
+    return make_stream_app(
+        key=stream_key(os.environ["BENCH_SECRET"]),
+        resolve=resolve,
+        path=path,
+        alive=lambda u, generation: cutoffs.alive(user_public_id=u, generation=generation),
+    )

@@ -82,6 +82,7 @@ ALL_SERVERS = [
     "embedded",
     "embedded-free",
     "embedded-free-redis",
+    "embedded-redis",
     "embedded-asyncio",
     "embedded-granian",
     *(f"embedded-granian-{v}" for v in GRANIAN_VARIANTS),
@@ -381,6 +382,8 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
     counted_command, _ = uvicorn_command(counted_port, uvloop=True)
     counted_redis_port = free_port()
     counted_redis_command, _ = uvicorn_command(counted_redis_port, uvloop=True)
+    premium_redis_port = free_port()
+    premium_redis_command, _ = uvicorn_command(premium_redis_port, uvloop=True)
     granian_port, rsgi_port = free_port(), free_port()
     return {
         "plain": ("plain nginx", nginx_command(work / "plain", plain_conf), plain_port, None),
@@ -400,6 +403,13 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
             counted_redis_command,
             counted_redis_port,
             {**env, "BENCH_USER": USER, "BENCH_REDIS": f"unix://{work / 'redis.sock'}"},
+        ),
+        # Premium with Redis state, as with several workers: only the sign-out check reads it (no ad clock).
+        "embedded-redis": (
+            f"embedded encore, Redis state ({uv_flavour})",
+            premium_redis_command,
+            premium_redis_port,
+            {**env, "BENCH_REDIS": f"unix://{work / 'redis.sock'}"},
         ),
         # The same Premium app under granian (Rust HTTP, one worker): the server measured against uvicorn.
         "embedded-granian": ("embedded encore (granian)", granian_command(granian_port), granian_port, env),

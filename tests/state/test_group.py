@@ -137,3 +137,26 @@ def test_a_group_after_a_redis_restart_loads_its_script_again(
 
     assert asyncio.run(go()) == _lengths(_runs(12))[6:]
     assert redis_state.get("log1") == {"log": "r1;r4;r7;r10;"}
+
+
+def _byte_replies(texts: list[str]) -> list[list[int]]:
+    """`_LOG`'s replies for these texts appended one after another, in bytes (as Lua counts: `#`, `find`)."""
+    out, log = [], b""
+    for text in texts:
+        log += text.encode() + b";"
+        out.append([len(log), log.find(text.encode() + b";") + 1])
+    return out
+
+
+def test_arguments_reach_the_script_as_the_texts_asked(redis_state: RedisState, redis_server: RedisServer) -> None:
+    """A group's arguments travel as one JSON text: whatever a run's argument holds (quotes, backslashes, JSON
+    of its own, control characters, non-ASCII, nothing at all, a number's text), the script reads exactly
+    that text, as its own call's ARGV would hold it, alone in its tick or in a group."""
+    texts = ['say "hi"', "back\\slash", '{"k":[1,2]}', "tab\tnew\nline\x00nul", "ünïcødé ♫", "", "1e3", "-0"]
+    want = _byte_replies(texts)
+    alone = [asyncio.run(_together(redis_state, [("odd", t)])) for t in texts[:2]]
+    assert alone == [[want[0]], [want[1]]]
+    calls = _evalsha_calls(redis_server)
+    assert asyncio.run(_together(redis_state, [("odd", t) for t in texts[2:]])) == want[2:]
+    assert _evalsha_calls(redis_server) - calls == 1
+    assert redis_state.get("odd") == {"log": "".join(f"{t};" for t in texts)}

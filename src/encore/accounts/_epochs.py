@@ -7,15 +7,19 @@ Generations come from one counter (`auth_epochs.current`), bumped by each sign-o
 issued after a sign-out carries a number at least as large and stays good.
 
 Signed stream URLs carry their generation too (`g`), but the byte path is too hot for a database read:
-`StreamCutoffs` publishes each sign-out's generation on the shared-state port, and the byte path reads it
-once per request (`alive`), so a revoked account's URLs stop at once instead of at their expiry."""
+`StreamCutoffs` publishes each sign-out's generation on the shared-state port, and the byte path asks it
+once per request (`alive`: one script run, which Redis answers together with the other requests' of the
+same event-loop tick, `encore.state` groups), so a revoked account's URLs stop at once instead of at their
+expiry."""
+
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Integer, and_, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.accounts._models import User
 from encore.db import Base
-from encore.state import Doc, SharedState
+from encore.state import Doc, Script, SharedState
 
 _ROW = 1
 
@@ -49,10 +53,33 @@ def _bump(session: Session, **also: object) -> int:
 
 
 _EVERYONE = "signout:*"
+_NO_TTL = (0.0, 0.0)  # `alive` writes nothing
 
 
 def _cut_key(user_public_id: str) -> str:
     return f"signout:{user_public_id}"
+
+
+def _alive_step(docs: list[Doc | None], args: Sequence[str | int]) -> tuple[list[Doc | None], list[int]]:
+    generation = int(args[0])
+    cut = any(doc is not None and generation < int(doc.get("from", 0)) for doc in docs)
+    return docs, [0 if cut else 1]
+
+
+# KEYS: the account's cutoff and everyone's; ARGV: their TTLs (unused: it writes nothing), the URL's generation.
+# Answers {1} while the generation counts, {0} once either cutoff is above it. `_alive_step` is the same rule.
+ALIVE = Script(
+    "accounts.alive",
+    """
+local generation = tonumber(ARGV[3])
+for i = 1, 2 do
+  local raw = redis.call('GET', KEYS[i])
+  if raw and generation < (tonumber(cjson.decode(raw)['from']) or 0) then return {0} end
+end
+return {1}
+""",
+    _alive_step,
+)
 
 
 class StreamCutoffs:
@@ -72,12 +99,9 @@ class StreamCutoffs:
         self._state.update([key], raise_to, ttl_s=[self._ttl])
 
     async def alive(self, *, user_public_id: str, generation: int) -> bool:
-        """Does a URL of this generation still count? Two small reads of the shared state, no database."""
-        for key in (_cut_key(user_public_id), _EVERYONE):
-            doc = await self._state.aget(key)
-            if doc is not None and generation < int(doc.get("from", 0)):
-                return False
-        return True
+        """Does a URL of this generation still count? One script run reading both cutoffs, no database."""
+        keys = (_cut_key(user_public_id), _EVERYONE)
+        return (await self._state.arun(ALIVE, keys, [generation], ttl_s=_NO_TTL))[0] == 1
 
 
 def sign_out_account(session: Session, *, user_id: int, cutoffs: StreamCutoffs | None = None) -> None:

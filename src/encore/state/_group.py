@@ -5,8 +5,15 @@ a move's CPU is not the script but the round trip from Python: packing the comma
 wake-up (~100-130 µs of this process per call, ~20 µs of redis-server's before the script runs). Runs asked for
 in the same event-loop tick therefore go together: at the end of the tick one EVALSHA of the script's group
 form applies them on the server strictly in the order they were asked, each on its own keys and arguments as
-a call of its own would, and answers each its own reply. Nothing waits for a group to fill: a run alone in its
-tick is the plain script's one call, as before, and a group is sent as soon as the tick that formed it ends.
+a call of its own would, and answers each its own reply. Nothing waits for a group to fill: a group is sent as
+soon as the tick that formed it ends.
+
+The call carries each run's arguments in one JSON argument (`_GROUP`), so redis-py packs the keys and one
+argument, not the ~16 arguments of every run: its `pack_command` encodes and joins each argument on its own
+(the largest item of a worker's profile under wrk, ~12-16 µs a run), and orjson writes the whole group in
+one pass. Redis hands a script its arguments as strings; every argument goes as a JSON string, so a run's
+`ARGV` holds exactly the texts its own call would have had. A run alone in its tick goes the same way, as a
+group of one: one form of the call, and the cheaper packing for it too.
 
 Each run's reply is exactly what its own call would have answered, because the runs apply one after another
 in one atomic script (what one run wrote, the next one reads). An error raised by one run (a Lua error, a
@@ -19,30 +26,33 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import orjson
 import redis.asyncio as aredis
 
 MAX_GROUP = 64  # runs per call: a group holds Redis for their sum (~40 µs each for a block's charge)
 
-# The script's body becomes a function of its own KEYS and ARGV; ARGV then is, per run in order: its number of
-# keys, its number of arguments, its arguments (its keys follow one another in KEYS). The reply holds one item
-# per run: the run's reply (a list), or the text of the error it raised.
+# The script's body becomes a function of its own KEYS and ARGV. The call's one argument is a JSON array with one
+# item per run, in order: [its number of keys, its arguments as strings...] (its keys follow one another in
+# KEYS). The reply holds one item per run: the run's reply (a list), or the text of the error it raised.
 _GROUP = """
 local function one(KEYS, ARGV)
 %s
 end
-local out, k, a = {}, 0, 1
-while a <= #ARGV do
-  local nk, na = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+local runs = cjson.decode(ARGV[1])
+local out, k = {}, 0
+for r = 1, #runs do
+  local run = runs[r]
+  local nk = run[1]
   local keys, argv = {}, {}
   for i = 1, nk do keys[i] = KEYS[k + i] end
-  for i = 1, na do argv[i] = ARGV[a + 1 + i] end
-  k, a = k + nk, a + 2 + na
+  for i = 2, #run do argv[i - 1] = run[i] end
+  k = k + nk
   local ok, reply = pcall(one, keys, argv)
   if not ok then
     if type(reply) == 'table' then reply = reply.err or 'error' end
     reply = tostring(reply)
   end
-  out[#out + 1] = reply
+  out[r] = reply
 end
 return out
 """
@@ -61,8 +71,8 @@ _Run = tuple[list[str], list[str | int], "asyncio.Future[list[int]]"]
 class Group:
     """The runs of one script asked for in one event loop, gathered per tick (see the module)."""
 
-    def __init__(self, *, one: Call, group: Call, failed: Failed, limit: int = MAX_GROUP) -> None:
-        self._one, self._group, self._failed, self._limit = one, group, failed, limit
+    def __init__(self, *, group: Call, failed: Failed, limit: int = MAX_GROUP) -> None:
+        self._group, self._failed, self._limit = group, failed, limit
         self._waiting: list[_Run] = []
         self._sending: set[asyncio.Task[None]] = set()  # held, so a group in flight is never collected
 
@@ -109,30 +119,25 @@ class Group:
                 done.set_exception(self._failed(RunFailed(_text(reply))))
 
     async def _call(self, part: list[_Run]) -> Sequence[Any]:
-        if len(part) == 1:
-            keys, args, _ = part[0]
-            return [list(await self._one(keys, args))]
-        keys, args = [], []
+        keys: list[str] = []
+        runs: list[list[str | int]] = []
         for run_keys, run_args, _ in part:
             keys += run_keys
-            args += [len(run_keys), len(run_args), *run_args]
-        replies = await self._group(keys, args)
+            runs.append([len(run_keys), *[a if isinstance(a, str) else str(a) for a in run_args]])
+        replies = await self._group(keys, [orjson.dumps(runs)])
         if not isinstance(replies, list) or len(replies) != len(part):
             raise RunFailed(f"a group of {len(part)} runs answered {replies!r}")
         return replies
 
 
 def script_group(client: aredis.Redis, lua: str, failed: Failed) -> Group:
-    """The group of a script's runs on `client` (one event loop's): alone, its plain form; together, its group form."""
-    one, many = client.register_script(lua), client.register_script(group_lua(lua))
-
-    async def call_one(keys: list[Any], args: list[Any]) -> Any:
-        return await one(keys=keys, args=args)
+    """The group of a script's runs on `client` (one event loop's), sent in the script's group form."""
+    many = client.register_script(group_lua(lua))
 
     async def call_many(keys: list[Any], args: list[Any]) -> Any:
         return await many(keys=keys, args=args)
 
-    return Group(one=call_one, group=call_many, failed=failed)
+    return Group(group=call_many, failed=failed)
 
 
 class RunFailed(Exception):
