@@ -191,6 +191,9 @@ def test_import_export_and_delete_everything_on_a_phone(live: LiveServer, browse
     )
     page.wait_for_selector("text=Import failed:")
     assert "malformed JSON" in page.inner_text(".form-error")
+    # the job box ends with it: not "queued" beside the error with a bar that moves forever
+    assert page.inner_text(".history-job .job-text") == "Import: failed"
+    assert page.get_attribute(".history-job progress", "value") is not None
     page.set_input_files("#history-file", files=[{"name": "empty.json", "mimeType": "application/json", "buffer": b""}])
     page.wait_for_function("document.querySelector('.form-error').textContent.includes('empty')")
 

@@ -90,6 +90,11 @@ def test_label_dashboard(live: LiveServer, browser: Browser, tmp_path: Path) -> 
     page.wait_for_selector(".label-upload .form-status:text('Imported 1')", timeout=60_000)
     assert page.locator(".label-upload progress").evaluate("e => e.value") == 100
     page.wait_for_function(f"document.querySelectorAll('.label-album').length === {before + 1}")
+    page.set_input_files(".label-upload input[type=file]", str(upload))  # the same file again: no new draft
+    page.click(".label-upload button")
+    page.wait_for_selector(".label-upload .form-status:text('duplicates 1')", timeout=60_000)
+    said = page.inner_text(".label-upload .form-status")
+    assert "already in your catalogue" in said and "draft's form" not in said, said  # no form to point at
 
     summary = page.locator(".statement-summary").inner_text()
     assert "4 counted streams" in summary or "counted streams" in summary

@@ -122,6 +122,8 @@ def test_sleep_timer_end_of_track_pauses_instead_of_going_on(live: LiveServer, b
     page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
     page.wait_for_selector("#main .track-title")  # the album renders after its data arrives
     names = page.locator("#main .track-title").all_inner_texts()
+    assert page.locator("label[for=sleep-timer]").inner_text() == "Sleep"  # the bar's "Off" says what it is
+    assert page.is_visible("label[for=sleep-timer]")
     page.select_option("#sleep-timer", "track")
     page.locator("#main .track-play").first.click()
     _playing(page)

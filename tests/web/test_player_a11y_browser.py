@@ -191,8 +191,15 @@ def test_touch_targets_are_at_least_44px_at_360px_wide(live: LiveServer, browser
     page.locator("#main .track-more").first.click()
     page.wait_for_selector(".menu [role=menuitem]")
     assert page.evaluate(SMALL_TARGETS) == [], "track menu"
+    focused = "document.activeElement.textContent"
+    page.keyboard.press("ArrowDown")  # a menu's arrows move between its items
+    assert page.evaluate(focused) == "Add to queue"
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate(focused) == page.locator(".menu [role=menuitem]").last.inner_text()  # wraps round
     page.keyboard.press("Escape")
     page.wait_for_selector(".menu", state="detached")
+    assert page.evaluate("document.activeElement.classList.contains('track-more')")  # back where the user was
     page.click("#np-expand")
     page.wait_for_function("document.querySelector('#player').classList.contains('expanded')")
     assert page.evaluate(SMALL_TARGETS) == [], "now playing"

@@ -55,8 +55,12 @@ def test_security_section_and_admin_audit_log(live: LiveServer, browser: Browser
     assert kinds == ["login", "login.failed"]
     assert page.locator("section.security").inner_text().count("Failed sign-in") == 1
     assert page.locator("a[href='/admin/security']").count() == 0  # listeners get no admin link
+    assert page.get_attribute("#allowed-apps", "href") == "/developer"  # the OAuth apps they allowed, to revoke
     page.goto(live.base_url + "/admin/security")
     page.wait_for_selector("text=Not found")
+    page.get_by_role("link", name="Go to Home").click()  # a next step, not a page that only says no
+    page.wait_for_selector("#main h2:text('New releases')")
+    assert page.url == live.base_url + "/"
 
     admin = _page(browser)
     admin.on("pageerror", lambda e: errors.append(str(e)))

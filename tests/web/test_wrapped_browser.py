@@ -69,6 +69,11 @@ def test_story_tap_through_download_and_share(live: LiveServer, browser: Browser
     page.wait_for_selector(".wrapped-share-link a")
     assert "Your top songs 2024" in page.inner_text(".wrapped-share-link")
 
+    refusal = {"error": {"code": "rate_limited", "message": "Too many share links; try again in a minute."}}
+    page.route("**/shares", lambda route: route.fulfill(status=429, json=refusal))  # the server says no once
+    page.get_by_role("button", name="Share link").click()
+    page.wait_for_selector(".wrapped-share-link:text('Too many share links; try again in a minute.')")
+    page.unroute("**/shares")
     page.get_by_role("button", name="Share link").click()
     url = page.input_value(".wrapped-share-link input")
     assert url.startswith(live.base_url + "/wrapped/s/")

@@ -39,6 +39,7 @@ def test_register_an_app_consent_and_revoke(live: LiveServer, browser: Browser) 
     # Log in through the consent page's own form, reached via /developer's link-free path.
     page.goto(f"{live.base_url}/developer")
     page.wait_for_selector("#need-login:not([hidden])")
+    assert page.get_attribute("#need-login a", "href") == "/login?next=%2Fdeveloper"  # back here after, not home
     verifier, challenge = pkce()
     page.goto(f"{live.base_url}/authorize?response_type=code&client_id=nobody")
     page.wait_for_selector("#login:not([hidden])")
@@ -47,13 +48,19 @@ def test_register_an_app_consent_and_revoke(live: LiveServer, browser: Browser) 
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#error:not([hidden])")  # an unknown client: refused on the page, no redirect
     assert "cannot be completed" in page.inner_text("#error")
+    assert page.get_by_role("link", name="Back to Encore").is_visible()  # not a page with no way on
 
     page.goto(f"{live.base_url}/developer")
     page.wait_for_selector("#signed-in:not([hidden])")
     page.fill("input[name=name]", "Browser app")
+    page.fill("textarea[name=redirect_uris]", "not a url")
+    page.click("#new-app button[type=submit]")
+    page.wait_for_selector("#error:not([hidden])")  # refused, and what was typed is kept
+    assert page.input_value("input[name=name]") == "Browser app"
     page.fill("textarea[name=redirect_uris]", REDIRECT)
     page.click("#new-app button[type=submit]")
     page.wait_for_selector("#secret:not([hidden])")
+    assert page.is_hidden("#error")  # the first try's refusal does not stay beside the secret
     assert len(page.inner_text("#secret-value")) >= 40
     page.wait_for_selector("#apps li")
     client_id = page.inner_text("#apps li .muted").split()[2]

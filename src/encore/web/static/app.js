@@ -93,7 +93,9 @@ async function render() {
 
 function notFound() {
   document.title = "Not found · Encore";
-  return h("div", { class: "view" }, h("h1", { text: "Not found" }), h("p", { class: "empty", text: "There is nothing here." }));
+  return h("div", { class: "view" }, h("h1", { text: "Not found" }),
+    h("p", { class: "empty", text: "There is nothing here: it may have been removed, or the address is mistyped." }),
+    h("p", {}, h("a", { href: "/", "data-link": true, class: "ghost", text: "Go to Home" })));
 }
 
 export function navigate(path, { replace = false, force = false } = {}) {

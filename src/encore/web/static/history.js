@@ -32,7 +32,10 @@ async function follow(jobId, box, label) {
   while (box.isConnected) {
     const job = await api(`/api/me/jobs/${jobId}`);
     if (job.total) { bar.max = job.total; bar.value = job.done; } else bar.removeAttribute("value");
-    if (job.state === "failed") throw new ApiError(400, job.error.code, job.error.message);
+    if (job.state === "failed") { // the box says so too: a bar still moving beside the error would wait forever
+      bar.max = 1; bar.value = 0; text.textContent = `${label}: failed`;
+      throw new ApiError(400, job.error.code, job.error.message);
+    }
     if (job.state === "done") { bar.max = 1; bar.value = 1; text.textContent = `${label}: ${job.message || "done"}`; return job; }
     text.textContent = `${label}: ${job.message || job.state}`;
     await new Promise((r) => setTimeout(r, 400));
@@ -176,6 +179,7 @@ export async function historyView(player) {
     const chosen = file.files[0];
     if (!chosen) return;
     error.textContent = "";
+    jobBox.hidden = true; // the last job's words are not this file's
     try {
       const r = await fetch(`/api/me/history/import?filename=${encodeURIComponent(chosen.name)}`, {
         method: "POST", body: chosen, credentials: "same-origin",

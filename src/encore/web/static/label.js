@@ -139,6 +139,13 @@ function albumBlock(base, album) {
   return block;
 }
 
+// What to do next: the draft's form only when the upload made or changed one (no form appears otherwise).
+function uploadNextStep(sum) {
+  if (sum.imported + sum.updated) return " Fill in the draft's form below, then publish it.";
+  if (sum.failed.length) return " Nothing was added: correct the files named above and upload them again.";
+  return " Nothing new: these files are already in your catalogue.";
+}
+
 // A release is uploaded file by file (the ingest pipeline takes one file per request); one bar shows the bytes.
 function uploadForm(base, onDone) {
   const file = h("input", { type: "file", multiple: true, accept: "audio/*", "aria-label": "Audio files of the release" });
@@ -177,7 +184,7 @@ function uploadForm(base, onDone) {
       for (const x of r.failed || []) sum.failed.push(`${x.file}: ${x.reason}`);
     }
     bar.value = 100;
-    status.textContent = `Imported ${sum.imported} as a draft, updated ${sum.updated}, duplicates ${sum.duplicates}${sum.failed.length ? ". Failed: " + sum.failed.join("; ") : ""}. Fill in the draft's form below, then publish it.`;
+    status.textContent = `Imported ${sum.imported} as a draft, updated ${sum.updated}, duplicates ${sum.duplicates}${sum.failed.length ? ". Failed: " + sum.failed.join("; ") : ""}.${uploadNextStep(sum)}`;
     onDone();
   } });
   return h("div", { class: "label-upload" }, file, send, bar, status);

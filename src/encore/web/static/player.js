@@ -5,7 +5,7 @@
 import { AdBreaks } from "./ads.js";
 import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
 import { api } from "./api.js";
-import { artistNames, formatTime } from "./dom.js";
+import { artistNames, formatTime, h } from "./dom.js";
 import { savedState, saveState } from "./playerstore.js";
 import { shuffledAfter, withItemMoved, withoutItem } from "./queueops.js";
 import { PlayReports } from "./playreport.js";
@@ -41,7 +41,8 @@ export class Player extends EventTarget {
     this.sleepAfterTrack = false;
     this.sleep = new SleepTimer(this);
     const bar = root.querySelector(".volume");
-    if (bar) bar.prepend(this.sleep.control("sleep-timer"));
+    // A visible word before it: in the bar, a lone "Off" said nothing of what it turns off.
+    if (bar) bar.prepend(h("label", { for: "sleep-timer", class: "sleep-label", text: "Sleep" }), this.sleep.control("sleep-timer"));
     this.bindControls();
     for (const el of [this.active, this.standby]) this.bindAudio(el);
     this.bindMediaSession();

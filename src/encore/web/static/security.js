@@ -43,7 +43,10 @@ export async function securitySection(me) {
     h("button", { type: "button", class: "ghost danger", id: "sign-out-everywhere", text: "Sign out everywhere", onclick: async () => {
       if (!confirm("Sign out of every browser, app and device, this one included?")) return;
       try { await api("/api/me/sign-out-everywhere", { method: "POST" }); location.assign("/login"); } catch (err) { status.textContent = err.message; }
-    } }), status];
+    } }), status,
+    // The one place a listener sees (and revokes) the OAuth apps they allowed; the player links it only here.
+    h("p", { class: "card-sub" }, "Apps you have allowed to use your account: ",
+      h("a", { href: "/developer", id: "allowed-apps", text: "review or revoke them" }), ".")];
   if (me && me.role === "admin") extra.push(h("p", {}, h("a", { href: "/admin/security", "data-link": true, text: "Audit log of all accounts" })));
   return h("section", { class: "section security", "aria-labelledby": "security-h" },
     h("h2", { id: "security-h", text: "Security" }), ...extra, body);

@@ -6,9 +6,27 @@ import { startRadio } from "./radio.js";
 import { toast } from "./toast.js";
 
 let openMenu = null;
+let openAnchor = null;
 function closeMenu() { if (openMenu) { openMenu.remove(); openMenu = null; } }
 document.addEventListener("click", (e) => { if (openMenu && !openMenu.contains(e.target) && !e.target.closest(".track-more")) closeMenu(); });
-document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeMenu(); });
+// Keyboard, as a menu is used: ↑/↓ move between the items (not the player's volume), Esc closes and puts
+// the focus back on the ⋯ button, so a keyboard user goes on from where they were, not from the page's top.
+document.addEventListener("keydown", (e) => {
+  if (!openMenu) return;
+  if (e.key === "Escape") {
+    const anchor = openAnchor;
+    closeMenu();
+    if (anchor && anchor.isConnected) anchor.focus();
+    return;
+  }
+  const step = { ArrowDown: 1, ArrowUp: -1 }[e.key];
+  const items = [...openMenu.querySelectorAll("[role=menuitem]")];
+  const at = items.indexOf(document.activeElement);
+  if (!step || at < 0) return;
+  e.preventDefault();
+  e.stopImmediatePropagation(); // app.js's ↑/↓ (volume) listens on the same document, after this module
+  items[(at + step + items.length) % items.length].focus();
+});
 
 export async function trackMenu(anchor, track, player) {
   closeMenu();
@@ -28,6 +46,7 @@ export async function trackMenu(anchor, track, player) {
   closeMenu(); // a second click while the lists loaded
   anchor.after(menu);
   openMenu = menu;
+  openAnchor = anchor;
   menu.querySelector("button").focus();
 }
 

@@ -74,6 +74,7 @@ export async function wrappedView(period, navigate) {
     }
   }
 
+  // A refusal is said where the link would be (as Make playlist does), not lost as a button that does nothing.
   async function share() {
     let made;
     try {
@@ -85,8 +86,10 @@ export async function wrappedView(period, navigate) {
     const url = `${location.origin}${made.url}`;
     const field = h("input", { type: "text", readonly: true, value: url, "aria-label": "Share link" });
     const revoke = h("button", { type: "button", text: "Revoke link", onclick: async () => {
-      await api(`/api/me/wrapped/shares/${made.token}`, { method: "DELETE" });
-      note.textContent = "Link revoked: it no longer opens.";
+      try {
+        await api(`/api/me/wrapped/shares/${made.token}`, { method: "DELETE" });
+        note.textContent = "Link revoked: it no longer opens.";
+      } catch (err) { note.append(" ", err.message); }
     } });
     note.replaceChildren(field, " ", revoke);
     field.select();

@@ -17,6 +17,7 @@ async function load() {
   const body = await r.json();
   if (!r.ok) {
     showError(`This authorization request cannot be completed: ${body.error.message}`);
+    $("leave").hidden = false; // nothing to agree to: a way out instead of a page with no link
     return;
   }
   $("app-name").textContent = body.app_name;

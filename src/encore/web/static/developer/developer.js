@@ -45,6 +45,7 @@ async function refresh() {
 
 $("new-app").addEventListener("submit", async (event) => {
   event.preventDefault();
+  $("error").hidden = true; // a refusal from the last try is not this one's
   const form = new FormData(event.target);
   try {
     const made = await api("/api/developer/apps", {
