@@ -49,7 +49,10 @@ def test_largest_remainder_gives_leftover_cents_to_the_largest_remainders_determ
 
 def test_month_bounds_and_bad_months() -> None:
     assert month_bounds("2026-12") == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
-    for bad in ("2026-13", "2026-1", "26-01", "2026-00", "1999-01", "2026-01; DROP", ""):
+    # fullwidth and Arabic-Indic digits: \d took them, and int() read "２０２６-11" as November 2026, so the same
+    # month could be closed twice under two names; a trailing newline passed `$`
+    other_digits = ("２０２６-11", "٢٠٢٦-11", "2026-١١", "2026-11\n")
+    for bad in ("2026-13", "2026-1", "26-01", "2026-00", "1999-01", "2026-01; DROP", "", *other_digits):
         with pytest.raises(ValidationFailed):
             month_bounds(bad)
 

@@ -209,6 +209,9 @@ def test_streams_statements_csv_and_close(client: TestClient, container: Contain
     closed = client.post("/api/admin/statements/2026-11/close", headers=root)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert client.post("/api/admin/statements/2026-11/close", headers=root).status_code == 409
+    for other_digits in ("２０２６-11", "2026-１１"):  # the same month in other digits is no month: not closed again
+        again = client.post(f"/api/admin/statements/{other_digits}/close", headers=root)
+        assert again.status_code == 400 and again.json()["error"]["code"] == "bad_month", again.text
     with transaction(container.sessions) as s:
         sub2 = s.scalar(select(User).where(User.username == "sub2"))
         assert sub2 is not None
@@ -249,8 +252,10 @@ def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
     ):
         r = client.patch(base + path, json=body, headers=ours)
         assert r.status_code == 400 and r.json()["error"]["code"] in ("bad_field", "bad_title"), (body, r.text)
-    for body in ({"isrc": "lower-case"}, {"track_number": 0}, {"title": "x" * 501}):
+    for body in ({"isrc": "lower-case"}, {"isrc": "GBABC２６00001"}, {"track_number": 0}, {"title": "x" * 501}):
         assert client.patch(f"{base}/tracks/{world['track_id']}", json=body, headers=ours).status_code == 422
+    odd_upc = client.patch(f"{base}/albums/{world['album_id']}", json={"upc": "０１２３４５６７８９０１"}, headers=ours)
+    assert odd_upc.status_code == 422, odd_upc.text  # fullwidth digits: the pattern's \d took them
     r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": "GBABC2600001"}, headers=ours)
     assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] == "GBABC2600001"
     r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": None}, headers=ours)

@@ -20,9 +20,9 @@ MAX_ITEMS = 20
 MAX_PICTURE_BYTES = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FEAT = re.compile(r"\s+(?:feat\.?|ft\.|featuring)\s+", re.IGNORECASE)
-_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
-_UPC = re.compile(r"^\d{12,14}$")
-_YEAR = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_ISRC = re.compile(r"\A[A-Z]{2}[A-Z0-9]{3}[0-9]{7}\Z")
+_UPC = re.compile(r"\A[0-9]{12,14}\Z")
+_YEAR = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?")
 
 # Canonical name -> keys in Vorbis comments (lower-case), ID3 frames, MP4 atoms.
 _VORBIS = {
@@ -118,7 +118,7 @@ def _number(text: str | None) -> int | None:
     if not text:
         return None
     head = text.split("/")[0].strip()
-    return int(head) if head.isdigit() and 0 < int(head) < 1000 else None
+    return int(head) if head.isascii() and head.isdigit() and 0 < int(head) < 1000 else None
 
 
 def _date(text: str | None) -> date | None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from encore.kernel import NotFound
 
 FIRST_YEAR = 2002  # history refuses plays before 2002 (history.check_timestamp)
-_YEAR = re.compile(r"\A(\d{4})\Z")
-_DECADE = re.compile(r"\A(\d{3})0s\Z")
+_YEAR = re.compile(r"\A([0-9]{4})\Z")  # [0-9]: \d takes "２０２６" too
+_DECADE = re.compile(r"\A([0-9]{3})0s\Z")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import TypeVar
 from encore.kernel import ValidationFailed
 
 STREAM_MIN_MS = 30_000  # a stream counts after 30 s of playback, once per play id
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")
 K = TypeVar("K", bound=Hashable)
 
 

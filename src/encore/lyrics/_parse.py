@@ -32,11 +32,11 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_TIME = re.compile(r"\[(\d{1,3}):([0-5]?\d)(?:[.:](\d{1,3}))?\]")
-_LEADING_TIMES = re.compile(r"^(?:\s*\[\d{1,3}:[0-5]?\d(?:[.:]\d{1,3})?\])+")
+_TIME = re.compile(r"\[([0-9]{1,3}):([0-5]?[0-9])(?:[.:]([0-9]{1,3}))?\]")
+_LEADING_TIMES = re.compile(r"^(?:\s*\[[0-9]{1,3}:[0-5]?[0-9](?:[.:][0-9]{1,3})?\])+")
 _META = re.compile(r"^\[([A-Za-z#][A-Za-z0-9_#-]{0,15}):(.*)\]\s*$")
-_WORD_TIME = re.compile(r"<\d{1,3}:[0-5]?\d(?:[.:]\d{1,3})?>")  # enhanced LRC's per-word times
-_BRACKET_NUMBERS = re.compile(r"^\s*\[[^\]]*\d")
+_WORD_TIME = re.compile(r"<[0-9]{1,3}:[0-5]?[0-9](?:[.:][0-9]{1,3})?>")  # enhanced LRC's per-word times
+_BRACKET_NUMBERS = re.compile(r"^\s*\[[^\]]*[0-9]")
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 UNKNOWN_LANGUAGE = "und"

@@ -27,7 +27,7 @@ from encore.playback._verified import Coordinates, StreamVerifier, record_verifi
 from encore.streaming import sign_edge_url
 
 _URI = re.compile(r"^/edge/([0-9A-Za-z]{22})/(audio/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+\.(?:ogg|opus))$")
-_RANGE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15})$")
+_RANGE = re.compile(r"\Abytes ([0-9]{1,15})-([0-9]{1,15})/([0-9]{1,15})\Z")
 MAX_LINE = 8192  # nginx's lines are a few hundred bytes; anything longer is not one of them
 
 

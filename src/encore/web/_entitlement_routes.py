@@ -122,7 +122,7 @@ MAX_WEBHOOK_BYTES = 256 * 1024  # Stripe's events are a few KB; nothing bigger i
 async def _raw_body(request: Request) -> bytes:
     # The signature covers the exact bytes Stripe sent, so the body is read raw, never re-serialised.
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
         raise HTTPException(413, detail={"code": "too_large", "message": "webhook body too large"})
     body = b""
     async for chunk in request.stream():

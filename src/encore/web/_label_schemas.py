@@ -15,12 +15,12 @@ class AlbumEdit(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=500)
     album_type: Literal["album", "single", "ep", "compilation"] | None = None
     release_date: date | None = None
-    upc: str | None = Field(default=None, pattern=r"^\d{12,14}$")
+    upc: str | None = Field(default=None, pattern=r"^[0-9]{12,14}$")
 
 
 class TrackEdit(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=500)
-    isrc: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+    isrc: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
     explicit: bool | None = None
     track_number: int | None = Field(default=None, ge=1, le=999)
     disc_number: int | None = Field(default=None, ge=1, le=99)

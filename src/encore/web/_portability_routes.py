@@ -23,7 +23,7 @@ async def uploaded_file(request: Request) -> AsyncIterator[Path]:
     """The raw request body in a server-named temp file, refused once it passes the size limit."""
     limit = portability.MAX_UPLOAD_BYTES
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise ValidationFailed(f"file too large: at most {limit >> 20} MiB", code="file_too_large")
     path = container(request).store.new_temp_path(".upload")
     try:

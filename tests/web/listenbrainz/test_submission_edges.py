@@ -59,3 +59,11 @@ def test_a_thousand_listens_are_taken_and_one_more_is_refused_whole(client: Test
     assert r.status_code == 400 and "Too many listens" in r.json()["error"]
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Play)) == 1000
+
+
+def test_an_isrc_in_other_digits_is_not_kept(client: TestClient, container: Container) -> None:
+    """`\\d` matched fullwidth digits: such an ISRC was stored and could never match the catalogue's."""
+    odd = _listen(ts=NOW_TS - 600, track_name="Odd", additional_info={"isrc": "GBAAA２４00001"})
+    good = _listen(ts=NOW_TS - 300, track_name="Good", additional_info={"isrc": "gbaaa2400001"})
+    assert client.post("/1/submit-listens", content=_doc("import", odd, good)).status_code == 200
+    assert [(p.track_name, p.isrc) for p in _plays(container)] == [("Odd", None), ("Good", "GBAAA2400001")]

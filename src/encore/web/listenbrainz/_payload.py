@@ -27,7 +27,7 @@ MAX_TAG_SIZE = 64
 LISTEN_MINIMUM_TS = 1_033_430_400  # 2002-10-01, ListenBrainz's floor
 PLAYING_NOW_DEFAULT = timedelta(minutes=10)
 LISTEN_TYPES = ("single", "playing_now", "import")
-_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+_ISRC = re.compile(r"\A[A-Z]{2}[A-Z0-9]{3}[0-9]{7}\Z")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
