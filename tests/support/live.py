@@ -9,7 +9,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from encore.bootstrap import Container
+from encore.cli._serve import proxy_options
 from encore.web import create_app
 
 if TYPE_CHECKING:
@@ -39,15 +40,17 @@ def free_port() -> int:
 
 @contextmanager
 def serve(container: Container) -> Iterator[LiveServer]:
-    with serve_asgi(create_app(container)) as base_url:
+    with serve_asgi(create_app(container), trusted_proxies=container.settings.trusted_proxies) as base_url:
         yield LiveServer(base_url, container)
 
 
 @contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
-    """Run any ASGI app under real uvicorn on a free loopback port; yields its base URL."""
+def serve_asgi(app: Any, *, trusted_proxies: Sequence[str] = ()) -> Iterator[str]:
+    """Run any ASGI app under real uvicorn on a free loopback port, with `encore serve`'s proxy settings;
+    yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    proxies: Any = proxy_options(trusted_proxies)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **proxies)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

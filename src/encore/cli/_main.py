@@ -89,7 +89,7 @@ def serve(
     if jobs is not None:
         jobs.start()
     try:
-        run_server(host=host, port=port, workers=plan.count, app=app)
+        run_server(host=host, port=port, workers=plan.count, app=app, trusted_proxies=c.settings.trusted_proxies)
     finally:
         if builder is not None:
             builder.stop()

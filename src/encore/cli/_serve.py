@@ -5,7 +5,9 @@ open plays, rate windows and transcode slots, and a listener's requests landing 
 would each see a different clock. So the plan refuses more than one worker without `ENCORE_REDIS_URL`.
 """
 
+import ipaddress
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 HEALTHCHECK_S = 30
@@ -35,13 +37,26 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def run_server(*, host: str, port: int, workers: int, app: object) -> None:
+def proxy_options(trusted_proxies: Sequence[str]) -> dict[str, object]:
+    """Pure: uvicorn's proxy settings from ENCORE_TRUSTED_PROXIES, the one list of proxies Encore believes.
+
+    uvicorn by default believes X-Forwarded-For and X-Forwarded-Proto from 127.0.0.1 (or FORWARDED_ALLOW_IPS)
+    and rewrites the client address before Encore sees it: with no proxy configured, anything on the host
+    (or a proxy the operator did not list) could name any client, and the sign-up and log-in throttles and the
+    audit log would believe it. Only the listed proxies' headers are read, by uvicorn (the scheme, for secure
+    cookies, the Origin check and OAuth's https rule) and by `web._client_ip` (the client) alike."""
+    networks = [str(ipaddress.ip_network(entry, strict=False)) for entry in trusted_proxies]
+    return {"proxy_headers": bool(networks), "forwarded_allow_ips": networks}
+
+
+def run_server(*, host: str, port: int, workers: int, app: object, trusted_proxies: Sequence[str] = ()) -> None:
     """One worker serves the already-built app in this process; several run `encore.web:serve_app` in
     uvicorn's supervised worker processes (a worker that dies is replaced; see docs/deploy.md)."""
     import uvicorn
 
+    proxies = proxy_options(trusted_proxies)
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)  # type: ignore[arg-type]
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, **proxies)  # type: ignore[arg-type]
         return
     uvicorn.run(
         "encore.web:serve_app",
@@ -51,6 +66,7 @@ def run_server(*, host: str, port: int, workers: int, app: object) -> None:
         workers=workers,
         log_level="info",
         access_log=False,
+        **proxies,  # type: ignore[arg-type]
         # uvicorn replaces a worker that does not answer its health ping in time; 5 s (its default) killed
         # workers still starting on a busy 2-core machine, over and over.
         timeout_worker_healthcheck=HEALTHCHECK_S,
