@@ -12,6 +12,7 @@ import pytest
 from encore.bootstrap import Container, build
 from encore.cli._serve import proxy_options
 from encore.config import Settings
+from encore.web._deps import SESSION_COOKIE
 from tests.support.live import serve
 
 
@@ -39,25 +40,56 @@ def _guesses(base_url: str, forwarded: bool) -> tuple[list[int], list[str]]:
     return codes, seen
 
 
-def test_without_a_listed_proxy_a_forwarded_for_header_names_no_one(container: Container) -> None:
-    assert container.settings.trusted_proxies == []
-    with serve(container) as live:
-        codes, _ = _guesses(live.base_url, forwarded=True)
-    assert codes == [401] * 5 + [429]  # one client, however the header rotates
-
-
 @pytest.fixture
-def behind_proxy(settings: Settings) -> Iterator[Container]:
-    c = build(settings.model_copy(update={"trusted_proxies": ["127.0.0.1"]}))
+def believing_no_one(settings: Settings) -> Iterator[Container]:
+    c = build(settings.model_copy(update={"trusted_proxies": []}))
     yield c
     c.close()
 
 
-def test_a_listed_proxy_names_the_client(behind_proxy: Container) -> None:
-    with serve(behind_proxy) as live:
+def test_with_no_proxy_listed_a_forwarded_for_header_names_no_one(believing_no_one: Container) -> None:
+    with serve(believing_no_one) as live:
+        codes, seen = _guesses(live.base_url, forwarded=True)
+    assert codes == [401] * 5 + [429]  # one client, however the header rotates
+    assert seen == []  # and the right password from "another" client is throttled with it
+
+
+def test_loopback_is_the_proxy_believed_by_default(container: Container) -> None:
+    """A TLS proxy on the same machine works as is (uvicorn's and gunicorn's default too): its X-Forwarded-For
+    names the client, to the throttle and the audit log alike."""
+    assert container.settings.trusted_proxies == ["127.0.0.1", "::1"]
+    with serve(container) as live:
         codes, seen = _guesses(live.base_url, forwarded=True)
     assert codes == [401] * 6  # six clients, as the proxy says: none of them guessed five times
-    assert seen and set(seen) == {"198.51.100.9"}  # the audit log names the client the proxy named
+    assert seen and set(seen) == {"198.51.100.9"}
+
+
+@pytest.fixture
+def behind_tls(settings: Settings) -> Iterator[Container]:
+    update = {"trusted_proxies": [], "public_base_url": "https://music.example.org"}
+    c = build(settings.model_copy(update=update))
+    yield c
+    c.close()
+
+
+def test_behind_a_proxy_that_is_not_listed_the_player_still_works_on_its_public_origin(behind_tls: Container) -> None:
+    """X-Forwarded-Proto is not read from an unlisted proxy, so the request looks like http: the player's own
+    origin (ENCORE_PUBLIC_BASE_URL) is still accepted for its writes, the cookie is still Secure, and any
+    other origin is still refused."""
+    with serve(behind_tls) as live, httpx.Client(base_url=live.base_url, timeout=30) as http:
+        body = {"username": "behind", "password": "right-pass-1"}
+        made = http.post("/api/auth/signup", json=body, headers={"X-Forwarded-Proto": "https"})
+        assert made.status_code == 201 and "secure" in made.headers["set-cookie"].lower()
+        # httpx keeps a Secure cookie off plain http, as a browser would: the proxy's https hop sends it
+        cookie = f"{SESSION_COOKIE}={made.json()['token']}"
+        write = {"X-Encore-CSRF": "1", "X-Forwarded-Proto": "https", "Cookie": cookie}
+        made_here = {**write, "Origin": "https://music.example.org"}
+        ours = http.post("/api/playlists", json={"name": "Ours"}, headers=made_here)
+        theirs = http.post(
+            "/api/playlists", json={"name": "Theirs"}, headers={**write, "Origin": "https://evil.example"}
+        )
+    assert ours.status_code == 201, ours.text
+    assert theirs.status_code == 403 and theirs.json()["error"]["code"] == "cross_site"
 
 
 def test_proxy_options_take_the_listed_networks_only() -> None:

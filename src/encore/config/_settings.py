@@ -82,9 +82,11 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=19 * 1024, ge=8, le=4 * 1024 * 1024)
     password_hash_parallelism: int = Field(default=1, ge=1, le=16)
     password_hash_below_floor_for_tests: bool = False
-    # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated in the
-    # environment); from any other peer the header is ignored and the peer address is the client.
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or CIDR networks,
+    # comma-separated in the environment); from any other peer the headers are ignored and the peer address is
+    # the client. Loopback by default (as uvicorn and gunicorn do): a TLS proxy on the same machine works as
+    # is. List a proxy on another machine; set it empty to believe no one.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
     # Ingest
     ingest_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)

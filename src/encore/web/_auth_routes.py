@@ -48,7 +48,7 @@ def open_session(request: Request, response: Response, session: Db, user: User) 
         max_age=int(ttl.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or c.settings.public_base_url.startswith("https://"),
         path="/",
     )
     return SessionOut(user=user_out(user), token=new.token, expires_at=new.expires_at)

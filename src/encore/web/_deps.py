@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
@@ -45,6 +46,13 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value else None
 
 
+def _public_origin(request: Request) -> str:
+    """The origin of ENCORE_PUBLIC_BASE_URL: the player's pages come from there even when a proxy in front
+    does not say it speaks https (X-Forwarded-Proto from a proxy that is not listed is not read)."""
+    url = urlsplit(container(request).settings.public_base_url)
+    return f"{url.scheme}://{url.netloc}"
+
+
 def _check_cross_site(request: Request) -> None:
     """Cookie-authenticated writes must come from our own pages (SameSite=Lax is the first line)."""
     if request.method in SAFE_METHODS:
@@ -53,7 +61,7 @@ def _check_cross_site(request: Request) -> None:
     if site is not None and site not in ("same-origin", "none"):
         raise HTTPException(403, detail={"code": "cross_site", "message": "cross-site request refused"})
     origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+    if origin is not None and origin not in (f"{request.url.scheme}://{request.url.netloc}", _public_origin(request)):
         raise HTTPException(403, detail={"code": "cross_site", "message": "cross-site request refused"})
     if request.headers.get("x-encore-csrf") != "1":
         raise HTTPException(403, detail={"code": "csrf", "message": "missing X-Encore-CSRF header"})
