@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Iterator
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
@@ -106,6 +106,25 @@ def test_register_an_app_consent_and_revoke(live: LiveServer, browser: Browser) 
     page.wait_for_selector("#grants li.muted")
     assert not violations, violations
     context.close()
+
+
+def test_log_in_from_the_developer_page_comes_back_to_it(live: LiveServer, browser: Browser) -> None:
+    """The player has no route for /developer: it loads the page instead of showing "Not found", and a `next`
+    naming another site (a browser reads "/\\host" as "//host") goes home, never off the site."""
+    page = browser.new_context().new_page()
+    page.goto(f"{live.base_url}/developer")
+    page.click("#need-login a")
+    page.fill("#login-user", "dev")
+    page.fill("#login-pass", PASSWORD)
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("#signed-in:not([hidden])")
+    assert urlsplit(page.url).path == "/developer"
+    for elsewhere in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/x"):
+        page.goto(f"{live.base_url}/login?next={quote(elsewhere, safe='')}")
+        page.fill("#login-user", "dev")
+        page.fill("#login-pass", PASSWORD)
+        page.click("button:has-text('Continue')")
+        page.wait_for_url(f"{live.base_url}/")
 
 
 def test_docs_render_every_operation_from_encores_own_files(live: LiveServer, browser: Browser) -> None:

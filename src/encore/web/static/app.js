@@ -108,8 +108,19 @@ export function navigate(path, { replace = false, force = false } = {}) {
 async function afterLogin() {
   me = await api("/api/me");
   if (!me.must_reset_password) await player.restore();
-  const next = new URLSearchParams(location.search).get("next");
-  navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
+  navigateAfterLogin(new URLSearchParams(location.search).get("next"));
+}
+
+// Back where the log-in was asked for: on this origin only ("//evil.example" and "/\\evil.example" are other
+// sites to a browser). A page the player has no route for (the developer pages) is loaded as a page: the
+// player's router would show it as "Not found".
+function navigateAfterLogin(next) {
+  let url = null;
+  try { url = next ? new URL(next, location.origin) : null; } catch { url = null; }
+  if (!url || url.origin !== location.origin || !next.startsWith("/")) { navigate("/", { replace: true }); return; }
+  const path = url.pathname + url.search + url.hash;
+  if (routes.some(([re]) => re.test(url.pathname))) navigate(path, { replace: true });
+  else location.replace(path);
 }
 
 function renderAccount() {
