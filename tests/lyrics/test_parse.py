@@ -53,6 +53,10 @@ def test_canonical_lrc_round_trips() -> None:
         ("[00:01.00]Fine\n[00:75.00]Seventy-five seconds\n", "line 2: malformed timestamp"),
         ("[00:01.00]Fine\n[1:2:3:4]What\n", "line 2: malformed timestamp"),
         ("[offset:soon]\n[00:01.00]Hi\n", "offset must be whole milliseconds"),
+        # int() reads other scripts' digits and underscores: fullwidth and Arabic-Indic 500, and "5_00"
+        ("[offset:\uff15\uff10\uff10]\n[00:01.00]Hi\n", "offset must be whole milliseconds"),
+        ("[offset:\u0665\u0660\u0660]\n[00:01.00]Hi\n", "offset must be whole milliseconds"),
+        ("[offset:5_00]\n[00:01.00]Hi\n", "offset must be whole milliseconds"),
         ("[ar:Only tags]\n[ti:Nothing else]\n", "no lyrics"),
         ("", "no lyrics"),
         ("[offset:99999999]\n[00:01.00]Hi\n", "offset out of range"),

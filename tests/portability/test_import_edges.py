@@ -21,6 +21,7 @@ from encore.history import Play
 from encore.jobs import Job
 from encore.kernel import ValidationFailed
 from encore.portability import _import, check_history
+from encore.portability._formats import parse_row
 from tests.portability.test_import import client, extended
 from tests.support.jobs import import_through_job
 from tests.support.live import serve
@@ -131,3 +132,20 @@ def test_an_endless_upload_without_a_length_is_cut_off_at_the_limit(
     assert sent < 64 << 20  # answered long before the end of the body
     assert _count(container, Job) == 0
     assert not list(container.settings.data_dir.rglob("*.upload"))  # the partial upload is gone
+
+
+def test_an_imported_isrc_in_other_digits_or_with_letters_for_digits_is_not_kept() -> None:
+    """ListenBrainz exports: an ISRC was kept when it was 12 `isalnum` characters, so one in fullwidth digits
+    and "GBAAA24000AB" went into history, where /1/submit-listens and the catalogue refuse both."""
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+
+    def isrc_of(isrc: str) -> str | None:
+        item = {"listened_at": 1_700_000_000, "track_metadata": {"artist_name": "A", "track_name": "T",
+                                                                  "additional_info": {"isrc": isrc}}}  # fmt: skip
+        row = parse_row(item, now=now, where="line 1")
+        assert not isinstance(row, str), row
+        return row.isrc
+
+    assert isrc_of("gbaaa2400001") == "GBAAA2400001"
+    for odd in ("GBAAA\uff12\uff1400001", "GBAAA24000AB", "GBAAA240000", "GBAAA24000011"):
+        assert isrc_of(odd) is None, odd

@@ -15,12 +15,13 @@ from mutagen.flac import FLAC, Picture
 from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
+from encore.kernel import is_isrc
+
 MAX_TEXT = 300
 MAX_ITEMS = 20
 MAX_PICTURE_BYTES = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FEAT = re.compile(r"\s+(?:feat\.?|ft\.|featuring)\s+", re.IGNORECASE)
-_ISRC = re.compile(r"\A[A-Z]{2}[A-Z0-9]{3}[0-9]{7}\Z")
 _UPC = re.compile(r"\A[0-9]{12,14}\Z")
 _YEAR = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?")
 
@@ -162,7 +163,7 @@ def parse(raw: dict[str, list[str]], picture: bytes | None) -> Tags:
         disc=_number(_first(raw, "disc")),
         track=_number(_first(raw, "track")),
         release_date=_date(_first(raw, "date")),
-        isrc=isrc if _ISRC.fullmatch(isrc) else None,
+        isrc=isrc if is_isrc(isrc) else None,
         label=_first(raw, "label"),
         label_kind=kind if kind in ("major", "indie") else None,
         upc=upc if _UPC.fullmatch(upc) else None,

@@ -10,6 +10,7 @@ from encore.kernel._malloc import (
     trim_malloc,
 )
 from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, from_epoch, in_epoch
+from encore.kernel.codes import ISRC_RE, is_isrc
 from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
 from encore.kernel.text import has_control
@@ -17,6 +18,7 @@ from encore.kernel.text import has_control
 __all__ = [
     "EPOCH_MAX_S",
     "GEN0_THRESHOLD",
+    "ISRC_RE",
     "PUBLIC_ID_RE",
     "AllocatorKeeper",
     "Clock",
@@ -31,6 +33,7 @@ __all__ = [
     "from_epoch",
     "has_control",
     "in_epoch",
+    "is_isrc",
     "is_public_id",
     "limit_malloc_arenas",
     "malloc_held_free",

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")  # ASCII only: \d takes any script's digits
+from encore.kernel import is_isrc
+
 FIRST_YEAR = 1900  # no recording older than this is released here
 YEARS_AHEAD = 10  # a pre-release may be announced this far ahead
 MAX_TITLE = 300
@@ -59,7 +60,7 @@ def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: S
     for t in tracks:
         if t.title is not None and (p := _title_problem(t.title, "A track title")):
             problems[f"tracks.{t.id}.title"] = p
-        if t.isrc and not ISRC_RE.fullmatch(normal_isrc(t.isrc)):
+        if t.isrc and not is_isrc(normal_isrc(t.isrc)):
             problems[f"tracks.{t.id}.isrc"] = (
                 "An ISRC is 12 letters and digits: country, registrant, year, number (for example USRC17607839)."
             )

@@ -35,6 +35,7 @@ _BOMS = (
 _TIME = re.compile(r"\[([0-9]{1,3}):([0-5]?[0-9])(?:[.:]([0-9]{1,3}))?\]")
 _LEADING_TIMES = re.compile(r"^(?:\s*\[[0-9]{1,3}:[0-5]?[0-9](?:[.:][0-9]{1,3})?\])+")
 _META = re.compile(r"^\[([A-Za-z#][A-Za-z0-9_#-]{0,15}):(.*)\]\s*$")
+_OFFSET = re.compile(r"[+-]?[0-9]{1,9}")
 _WORD_TIME = re.compile(r"<[0-9]{1,3}:[0-5]?[0-9](?:[.:][0-9]{1,3})?>")  # enhanced LRC's per-word times
 _BRACKET_NUMBERS = re.compile(r"^\s*\[[^\]]*[0-9]")
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -95,10 +96,10 @@ def _clean(text: str) -> str:
 
 
 def _offset(value: str, number: int) -> int:
-    try:
-        offset = int(value.strip())
-    except ValueError:
-        raise LyricsRejected(f"line {number}: offset must be whole milliseconds") from None
+    text = value.strip()
+    if not _OFFSET.fullmatch(text):  # int() alone took "５００", "٥٠٠" and "5_00" as 500
+        raise LyricsRejected(f"line {number}: offset must be whole milliseconds")
+    offset = int(text)
     if abs(offset) > MAX_OFFSET_MS:
         raise LyricsRejected(f"line {number}: offset out of range")
     return offset

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from encore.history import ImportListen, check_timestamp, info_json
-from encore.kernel import ValidationFailed
+from encore.kernel import ValidationFailed, is_isrc
 
 MIN_MS_PLAYED = 30_000
 INCOGNITO, NOT_MUSIC, SHORT = "incognito", "not_music", "short"  # why an entry is skipped
@@ -184,6 +184,6 @@ def _listenbrainz(item: dict[str, Any], now: datetime, where: str) -> Row:
         artist_name=artist,
         track_name=track,
         release_name=_text(meta.get("release_name"), where),
-        isrc=isrc.upper() if isinstance(isrc, str) and len(isrc) == 12 and isrc.isalnum() else None,
+        isrc=isrc.upper() if isinstance(isrc, str) and is_isrc(isrc.upper()) else None,
         extra=extra,
     )

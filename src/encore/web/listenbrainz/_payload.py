@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from encore.history import ListenIn, check_timestamp
+from encore.kernel import is_isrc
 
 MAX_LISTEN_SIZE = 10_240
 MAX_LISTENS_PER_REQUEST = 1_000
@@ -27,7 +28,6 @@ MAX_TAG_SIZE = 64
 LISTEN_MINIMUM_TS = 1_033_430_400  # 2002-10-01, ListenBrainz's floor
 PLAYING_NOW_DEFAULT = timedelta(minutes=10)
 LISTEN_TYPES = ("single", "playing_now", "import")
-_ISRC = re.compile(r"\A[A-Z]{2}[A-Z0-9]{3}[0-9]{7}\Z")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -196,7 +196,7 @@ def _to_listen(item: Any, *, now: datetime) -> ListenIn:
         metadata["artist_name"].strip(),
         metadata["track_name"].strip(),
         release.strip() or None if release else None,
-        isrc.upper() if isinstance(isrc, str) and _ISRC.fullmatch(isrc.upper()) else None,
+        isrc.upper() if isinstance(isrc, str) and is_isrc(isrc.upper()) else None,
         int(duration.total_seconds() * 1000) if duration else None,
         info,
     )
