@@ -62,6 +62,12 @@ def test_py_opensonic_start_up_calls(site: Site) -> None:
             await conn.create_bookmark(album.id, 1000)
         with pytest.raises(DataNotFoundError):
             await conn.delete_bookmark(album.id)
+        # Already there (the probe asked to check): the play queue round trip and legacy lyrics.
+        songs = (await conn.get_album(album.id)).song or []
+        await conn.save_play_queue([s.id for s in songs[:2]], current=songs[1].id, position=1500)
+        queue = await conn.get_play_queue()
+        assert [e.id for e in queue.entry or []] == [s.id for s in songs[:2]] and queue.position == 1500
+        assert (await conn.get_lyrics(artist="Nobody", title="Nothing")).value == ""
 
     _opensonic(site, check)
 
