@@ -44,6 +44,7 @@ OWNED = {
 PUBLIC = {
     "album_id", "artist_id", "track_id", "exclusive_id", "seed_id", "id",  # catalogue (/v1/playlists/{id} walked)
     "kind", "key", "size", "n", "period", "year", "retailer", "section", "rest",
+    "entity",  # which of a listener's ListenBrainz statistics: the name beside it is checked first
     "position",  # a gallery exclusive's picture: opened by the same decision as the exclusive
 }  # fmt: skip
 # Routes whose owned-looking parameter is the caller's own scope, not someone else's object.

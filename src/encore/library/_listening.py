@@ -269,6 +269,11 @@ def catalogue_page(session: Session, *, limit: int, offset: int) -> Page[TrackVi
     return Page(_tracks_in_order(session, ids), -1, limit, offset)
 
 
+def catalogue_track_count(session: Session) -> int:
+    """How many tracks the catalogue lists (no ad, no draft): Subsonic's scan status reports it."""
+    return int(session.scalar(select(func.count()).select_from(Track).where(music_track())) or 0)
+
+
 def genre_song_counts(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(Genre.key, func.count(TrackGenre.track_id))

@@ -27,6 +27,7 @@ from encore.web._device_routes import router as device_router
 from encore.web._discovery_routes import router as discovery_router
 from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
+from encore.web._face_headers import with_face_headers
 from encore.web._health_routes import router as health_router
 from encore.web._history_routes import router as history_router
 from encore.web._job_routes import router as job_router
@@ -137,6 +138,9 @@ class EncoreASGI:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.container is not None:
             scope[CONTAINER_SCOPE_KEY] = self.container
+        await with_face_headers(self._route, scope, receive, send)  # CORS on the token faces, no-store on data
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.api(scope, receive, send)
         elif scope["path"].startswith("/stream/"):

@@ -241,20 +241,39 @@ def get_genres(ctx: Ctx) -> Payload:
     return {"genres": {"genre": genres}}
 
 
-@method("getArtistInfo2")
-def get_artist_info2(ctx: Ctx) -> Payload:
+def _artist_info(ctx: Ctx) -> Payload:
+    """From the catalogue and the recommender only: Encore asks no outside service (last.fm) for a biography."""
     artist_id = public(ctx.params.require("id"), ARTIST)
     count = ctx.params.integer("count", 20, lo=0, hi=100)
     related = discovery.related_artists(ctx.session, artist_id=artist_id, limit=count)
     found = catalog.artist_summaries_by_ids(ctx.session, related)
     similar = [_map.artist(found[a]) for a in related if a in found]
-    return {"artistInfo2": {"biography": "", "similarArtist": similar}}
+    return {"biography": "", "similarArtist": similar}
+
+
+@method("getArtistInfo")
+def get_artist_info(ctx: Ctx) -> Payload:
+    return {"artistInfo": _artist_info(ctx)}  # the folder form: an artist's folder id is its artist id
+
+
+@method("getArtistInfo2")
+def get_artist_info2(ctx: Ctx) -> Payload:
+    return {"artistInfo2": _artist_info(ctx)}
+
+
+def _album_info(ctx: Ctx) -> Payload:
+    catalog.album_page(ctx.session, album_id=public(ctx.params.require("id"), ALBUM))  # error 70 if none
+    return {"albumInfo": {"notes": ""}}
+
+
+@method("getAlbumInfo")
+def get_album_info(ctx: Ctx) -> Payload:
+    return _album_info(ctx)  # the folder form answers as albumInfo too, as the spec says
 
 
 @method("getAlbumInfo2")
 def get_album_info2(ctx: Ctx) -> Payload:
-    catalog.album_page(ctx.session, album_id=public(ctx.params.require("id"), ALBUM))
-    return {"albumInfo": {"notes": ""}}
+    return _album_info(ctx)
 
 
 @method("getTopSongs")

@@ -15,7 +15,15 @@ from encore.state import StateUnavailable
 from encore.web._deps import container
 from encore.web._errors import BUSY_MESSAGE, retry_after_busy
 from encore.web._threads import run_read, run_write
-from encore.web.subsonic import _browse, _lists, _lyrics, _media, _playlists, _user  # noqa: F401 - register handlers
+from encore.web.subsonic import (  # noqa: F401 - register handlers
+    _browse,
+    _lists,
+    _lyrics,
+    _media,
+    _playlists,
+    _unsupported,
+    _user,
+)
 from encore.web.subsonic._auth import authenticate
 from encore.web.subsonic._browse import extensions_payload
 from encore.web.subsonic._context import HANDLERS, PURE, WRITES, Ctx
@@ -55,8 +63,8 @@ def _run(c: Container, name: str, params: Params) -> Response:
         now = c.clock.now()
         secret, keys = c.settings.secret_key.get_secret_value().encode(), c.keyring.get().live(now)
         user = authenticate(session, params, secret=secret, now=now, keys=keys)
-        if handler is None:
-            raise SubsonicError(NOT_FOUND, f"unknown method: {name[:40]}", http_status=404)
+        if handler is None:  # HTTP 200 as for every Subsonic error: some apps stop at any other status
+            raise SubsonicError(NOT_FOUND, f"unknown method: {name[:40]}")
         client = (params.get("c") or "")[:100]
         result = handler(Ctx(session, user, params, c, now, client))
     if isinstance(result, Response):
@@ -96,6 +104,14 @@ async def subsonic(name: str, request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
         pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     return await answer(container(request), name, Params(pairs))
+
+
+@router.api_route("/rest/{path:path}", methods=["GET", "POST"])
+async def no_method(path: str, request: Request) -> Response:
+    """`/rest/`, `/rest/a/b`: no method is named so. Subsonic's error in the asked format, not FastAPI's 404."""
+    params = Params(list(request.query_params.multi_items()))
+    error = SubsonicError(NOT_FOUND, "unknown method")
+    return error_response(error, fmt=_fmt(params), callback=params.get("callback"))
 
 
 async def answer(c: Container, name: str, params: Params) -> Response:
