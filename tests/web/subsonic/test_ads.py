@@ -21,7 +21,7 @@ from tests.catalog import factories as f
 from tests.support.media import add_rendition
 
 MUSIC = b"OggS" + b"music" * 2000
-AD = b"OggS" + b"advert" * 1500
+AD = b"OggS" + b"advert" * 20_000  # 120 kB: more than the 64 KiB an app may read before hanging up
 AD_SECONDS = 15
 
 
@@ -129,6 +129,20 @@ def test_the_ad_plays_instead_of_the_next_track_then_the_music(due: World) -> No
     assert due.stream(1, first=100) == MUSIC[:100]  # the next request after the ad's length is the music
     assert due.impressions() == 1
     assert due.stream(2, first=100) == MUSIC[:100]  # the clock restarted: no second ad straight away
+    assert due.impressions() == 1 and due.breaks() == 1
+
+
+def test_an_app_that_reads_64_kib_of_the_ad_and_hangs_up_gets_the_ad_again(due: World) -> None:
+    """The hostile probe of session 14: an app read the ad's first 64 KiB, hung up, waited the ad's length and
+    got its music, the impression counted (and paid). Here the app asks for those 64 KiB only (a Range), so
+    the server sends no more, as when it notices the hang-up."""
+    params = {"apiKey": due.key, "id": f"tr-{due.songs[1]}"}
+    r = due.client.get("/rest/stream", params=params, headers={"Range": "bytes=0-65535"})
+    assert r.status_code == 206 and r.headers["x-encore-ad-break"] and r.content == AD[:65536]
+    due.clock.advance(AD_SECONDS)
+    assert due.stream(1) == AD  # its length passed, but it was not sent: the ad again, whole
+    assert due.impressions() == 0
+    assert due.stream(1, first=100) == MUSIC[:100]  # sent and its length passed: the music
     assert due.impressions() == 1 and due.breaks() == 1
 
 
