@@ -238,7 +238,8 @@ class BytePath:
             if self._counts is not None and record is not None and method == "GET":
                 verify = self._counts(user, track, rendition, media)  # music: a verified stream; an ad: its hearing
             counted = _counter(tap, verify, record, self._pace, rendition, media.size, gate=gate)
-            await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk_for(tap), extra=headers)
+            chunk = chunk_for(tap) if media.music else COUNTED_CHUNK  # an ad: a hang-up noticed early, as free music
+            await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk, extra=headers)
         finally:
             self._fds.release(entry)
             if tap is not None:
