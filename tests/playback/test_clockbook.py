@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from encore import ads, playback
-from encore.accounts import create_user
+from encore.accounts import User, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.playback import AdClockBook, AdClockRow
@@ -50,6 +50,12 @@ def hear_ad(container: Container, book: AdClockBook, user_id: int, at: datetime)
     """The listener's ad break, handed out at `at` and played through its 15 s."""
     with transaction(container.sessions) as s:
         brk = playback.start_ad_break(s, user_id=user_id, interval_s=60, now=at, clocks=book)
+        listener = s.scalar(select(User.public_id).where(User.id == user_id))
+    assert listener is not None
+    sent = book.ad_audio.count(
+        user=listener, track=brk.track_public_id, rendition="vorbis160", size=1000, duration_ms=15_000, now=lambda: at
+    )
+    sent.sent_now(0, 1000)  # the whole ad, by the byte path
     with transaction(container.sessions) as s:
         done = playback.complete_ad_break(
             s, user_id=user_id, break_id=brk.break_id, now=at + timedelta(seconds=15), clocks=book

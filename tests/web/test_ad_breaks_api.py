@@ -98,7 +98,7 @@ def test_ad_due_after_interval_then_music_again_after_the_ad(
 ) -> None:
     ad = client.post("/api/ads/next", headers=due).json()
     assert ad["duration_ms"] == 15_000 and ad["advertiser"] == "Acme"
-    assert client.get(ad["url"], headers={"Range": "bytes=0-3"}).content == b"OggS"
+    assert client.get(ad["url"]).content == AUDIO  # the player reads the whole ad as it plays it
     clock.advance(15)
     assert client.post(f"/api/ads/{ad['break_id']}/played", headers=due).json() == {
         "counted": True,
@@ -109,6 +109,41 @@ def test_ad_due_after_interval_then_music_again_after_the_ad(
     assert client.post(f"/api/ads/{ad['break_id']}/played", headers=due).json()["reason"] == "already_counted"
     with container.sessions() as s:
         assert s.scalar(select(AdCampaign.impressions)) == 1
+
+
+def test_an_ad_whose_audio_was_not_sent_is_no_impression(
+    client: TestClient, container: Container, world: dict[str, str], due: dict[str, str], clock: FixedClock
+) -> None:
+    """Elapsed time alone counted an ad (paid to labels) that was never sent: the hostile probe of session 14
+    claimed `played` without fetching the ad, or after its first bytes only."""
+    ad = client.post("/api/ads/next", headers=due).json()
+    clock.advance(15)
+    played = f"/api/ads/{ad['break_id']}/played"
+    r = client.post(played, headers=due)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "ad_not_heard"
+    assert client.get(ad["url"], headers={"Range": "bytes=0-3"}).content == b"OggS"  # its first bytes only
+    r = client.post(played, headers=due)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "ad_not_heard"
+    assert _stream(client, due, world["b"]) == (403, "ad_break_due")  # still owed
+    with container.sessions() as s:
+        assert s.scalar(select(AdCampaign.impressions)) == 0
+    assert client.get(ad["url"], headers={"Range": "bytes=4-"}).status_code == 206  # the rest, as a player resumes
+    assert client.post(played, headers=due).json() == {"counted": True, "reason": "counted"}
+    assert _stream(client, due, world["b"]) == (200, "")
+
+
+def test_in_edge_mode_the_ad_is_still_sent_by_encore(
+    client: TestClient, container: Container, world: dict[str, str], due: dict[str, str], clock: FixedClock
+) -> None:
+    """nginx serves Premium audio in edge mode, but an ad sent by nginx would leave Encore no record of it
+    sent, and its impression could never count: the ad's URL is Encore's own."""
+    edge = {"streaming_mode": "edge", "edge_base_url": "https://edge.example.org"}
+    container.settings = container.settings.model_copy(update=edge)
+    ad = client.post("/api/ads/next", headers=due).json()
+    assert ad["url"].startswith("/stream/"), ad["url"]
+    assert client.get(ad["url"]).content == AUDIO
+    clock.advance(15)
+    assert client.post(f"/api/ads/{ad['break_id']}/played", headers=due).json()["counted"] is True
 
 
 def test_reload_second_tab_and_other_device_share_the_clock(

@@ -4,6 +4,7 @@ Whether an ad is due is the ad clock's question (`encore.playback`); this packag
 their targeting and caps, and the breaks handed out.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -125,8 +126,17 @@ def _view(session: Session, brk: AdBreak) -> AdBreakView:
     return AdBreakView(brk.public_id, track.public_id, brk.duration_ms, campaign.advertiser, brk.issued_at)
 
 
-def finish_break(session: Session, *, user_id: int, break_id: str, now: datetime) -> Decision:
-    """The ad played through: count the impression once (`counted`, or `already_counted`)."""
+def finish_break(
+    session: Session,
+    *,
+    user_id: int,
+    break_id: str,
+    now: datetime,
+    heard: Callable[[AdBreakView], bool] | None = None,
+) -> Decision:
+    """The ad played through: count the impression once (`counted`, or `already_counted`). `heard` says
+    whether the break's audio was sent to the listener (the server's record, `encore.playback`): without
+    it, elapsed time alone would count an ad nobody was sent."""
     brk = session.scalar(
         select(AdBreak).where(AdBreak.public_id == break_id, AdBreak.user_id == user_id).with_for_update()
     )
@@ -136,6 +146,8 @@ def finish_break(session: Session, *, user_id: int, break_id: str, now: datetime
         return Decision(True, "already_counted")
     if not ad_played_through(issued_at=brk.issued_at, duration_ms=brk.duration_ms, reported_at=now):
         raise PermissionDenied("the ad has not played through yet", code="ad_not_finished")
+    if heard is not None and not heard(_view(session, brk)):
+        raise PermissionDenied("the ad's audio was not sent to this listener", code="ad_not_heard")
     brk.completed_at = now
     campaign = session.get(AdCampaign, brk.campaign_id, with_for_update=True)
     if campaign is not None:

@@ -2,6 +2,7 @@
 calls before it hands out music (`next_stream_decision`), the free tier's ad clock (`AdClockBook`) charged
 from what the byte path sent, and ad breaks as the listener meets them."""
 
+from encore.playback._adaudio import AdAudio, AdAudioCount
 from encore.playback._breaks import complete_ad_break, start_ad_break
 from encore.playback._clockbook import AdClockBook
 from encore.playback._clockstate import ClockState, PlayNames
@@ -29,6 +30,8 @@ from encore.playback._words import may_read_lyrics, readable_lyrics
 __all__ = [
     "MAX_LOCK_IDS",
     "VERIFY_MIN_MS",
+    "AdAudio",
+    "AdAudioCount",
     "AdClockBook",
     "AdClockRow",
     "Charge",

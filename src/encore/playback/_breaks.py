@@ -3,8 +3,10 @@ ad restarting the clock."""
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from encore.accounts import User
 from encore.ads import AdBreakView, AdClock, ad_due, finish_break, issue_break, open_break
 from encore.billing import Decision, Tier, check_access
 from encore.kernel import Conflict
@@ -27,8 +29,17 @@ def start_ad_break(
 
 
 def complete_ad_break(session: Session, *, user_id: int, break_id: str, now: datetime, clocks: AdClockBook) -> Decision:
-    """The ad played through: count the impression once and restart the listener's clock."""
-    decision = finish_break(session, user_id=user_id, break_id=break_id, now=now)
+    """The ad played through: count the impression once and restart the listener's clock. It counts only
+    once its length has passed since it was handed out and about all its audio was sent to this listener
+    (`AdAudio`); otherwise PermissionDenied (`ad_not_finished`, `ad_not_heard`)."""
+    user = session.scalar(select(User.public_id).where(User.id == user_id))
+
+    def heard(brk: AdBreakView) -> bool:
+        return user is not None and clocks.ad_audio.heard(
+            user=user, track=brk.track_public_id, duration_ms=brk.duration_ms, since=brk.issued_at
+        )
+
+    decision = finish_break(session, user_id=user_id, break_id=break_id, now=now, heard=heard)
     if decision.reason == "counted":
         clocks.move(session, user_id, lambda _st: (ClockState(last_ad_at=now), None))
         clocks.write_through(session, [user_id])

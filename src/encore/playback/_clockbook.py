@@ -28,6 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from encore.kernel import Clock, SystemClock
+from encore.playback._adaudio import AdAudio
 from encore.playback._clockdoc import (
     DIRTY,
     ClockDoc,
@@ -66,6 +67,8 @@ class AdClockBook:
         self._keep_s = float(max(IDLE_EVICT_S, url_ttl_s + 3600))
         # listener public id -> user id: a fixed fact (never an authority), so a tap reads one document, not two
         self._ids: dict[str, int] = {}
+        # what each listener was sent of the ads handed to them, on the same state (`AdAudio`)
+        self.ad_audio = AdAudio(self._state)
 
     def _ttls(self, n: int) -> list[float]:
         return [self._keep_s] * n

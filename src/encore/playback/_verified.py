@@ -14,7 +14,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    ScalarSelect,
+    String,
+    UniqueConstraint,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -257,13 +270,21 @@ class StreamCount:
         return self._verifier.merge_now(self._coordinates())
 
 
-def counts_at_once(alongside: int) -> bool:
-    """Whether a verified play counts beside `alongside` counted plays of the same listener whose first bytes
-    lie within VERIFY_MIN_MS of its own."""
-    return alongside < AT_ONCE
+# The pg_advisory_xact_lock(int, int) namespace of the at-once count: "VS" and the listener's id
+_AT_ONCE_LOCK = 0x5653
 
 
-def _alongside(session: Session, *, user_id: int, first_byte_at: datetime) -> int:
+def _lock_listener(session: Session, *, user_id: int) -> None:
+    """Hold this listener's recording lock until the transaction ends, on every worker and node (PostgreSQL):
+    two recorders that each counted before the other's row was committed both passed the count (two nodes,
+    parallel streams: 2-4 plays counted at once, the hostile probe of session 14). SQLite needs none: the
+    count and the insert are one statement (below), run under its single writer's lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:c, :u)"), {"c": _AT_ONCE_LOCK, "u": user_id})
+
+
+def _alongside(*, user_id: int, first_byte_at: datetime) -> ScalarSelect[int]:
+    """How many counted plays of this listener began within VERIFY_MIN_MS of `first_byte_at` (up to AT_ONCE)."""
     window = timedelta(milliseconds=VERIFY_MIN_MS)
     near = (
         select(VerifiedStream.id)
@@ -274,30 +295,32 @@ def _alongside(session: Session, *, user_id: int, first_byte_at: datetime) -> in
         )
         .limit(AT_ONCE)
     )
-    return session.scalar(select(func.count()).select_from(near.subquery())) or 0
+    return select(func.count()).select_from(near.subquery()).scalar_subquery()
 
 
 def record_verified_stream(session: Session, *, verified: Verified) -> bool:
     """Write the record (once per play: a repeat is ignored). False when the listener or track is gone, the
     play was already recorded, or the listener already has AT_ONCE counted plays begun within VERIFY_MIN_MS
-    of it (on PostgreSQL two workers recording at the same instant may each pass the count: a bound, not a
-    lock)."""
+    of it. The count and the write are one step across processes: the listener's lock on PostgreSQL, then
+    one INSERT ... SELECT whose count reads what every earlier holder committed (on SQLite that statement
+    runs under the write lock; a SELECT before it would run outside any transaction, pysqlite's way)."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
     track_id = session.scalar(select(Track.id).where(Track.public_id == verified.track))
     if user_id is None or track_id is None:
         return False
-    if not counts_at_once(_alongside(session, user_id=user_id, first_byte_at=verified.first_byte_at)):
-        return False  # played alongside two others: more than one person can hear (and a replay of this play)
+    _lock_listener(session, user_id=user_id)
+    alongside = _alongside(user_id=user_id, first_byte_at=verified.first_byte_at)
+    row = select(
+        literal(user_id, Integer),
+        literal(track_id, Integer),
+        literal(verified.play_key, String(64)),
+        literal(verified.first_byte_at, UTCDateTime()),
+        literal(verified.audio_ms, Integer),
+    ).where(alongside < AT_ONCE)  # beside AT_ONCE others: more than one person can hear (or a replay)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     written = session.scalar(
         insert(VerifiedStream)
-        .values(
-            user_id=user_id,
-            track_id=track_id,
-            play_key=verified.play_key,
-            first_byte_at=verified.first_byte_at,
-            audio_ms=verified.audio_ms,
-        )
+        .from_select(["user_id", "track_id", "play_key", "first_byte_at", "audio_ms"], row)
         .on_conflict_do_nothing(index_elements=["play_key"])
         .returning(VerifiedStream.id)  # (a driver's rowcount need not say whether the row was written)
     )

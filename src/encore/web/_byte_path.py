@@ -36,7 +36,8 @@ Pace = Callable[[], tuple[int, float]]  # the free tier's pacing now: (burst ms,
 
 
 class Counted(Protocol):
-    """What one response sent toward a verified stream (`encore.playback.StreamCount`)."""
+    """What one response sent toward a verified stream (`encore.playback.StreamCount`), or of an ad toward its
+    impression (`encore.playback.AdAudioCount`, which never answers a stream to record)."""
 
     async def sent(self, start: int, end: int) -> object | None: ...
     async def close(self) -> object | None: ...
@@ -234,10 +235,11 @@ class BytePath:
         try:  # from here on the fd is released whatever happens (a failing tap, a lost state store)
             if self._taps is not None and method != "HEAD" and charge:
                 tap = await self._taps(user, track)
-            if self._counts is not None and record is not None and method == "GET" and media.music:
-                verify = self._counts(user, track, rendition, media)
+            if self._counts is not None and record is not None and method == "GET":
+                verify = self._counts(user, track, rendition, media)  # music: a verified stream; an ad: its hearing
             counted = _counter(tap, verify, record, self._pace, rendition, media.size, gate=gate)
-            await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk_for(tap), extra=headers)
+            chunk = chunk_for(tap) if media.music else COUNTED_CHUNK  # an ad: a hang-up noticed early, as free music
+            await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk, extra=headers)
         finally:
             self._fds.release(entry)
             if tap is not None:

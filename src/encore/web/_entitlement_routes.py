@@ -279,6 +279,7 @@ def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
         data_saver=False,
         now=now,
         keyring=c.keyring.get(),
+        counted=True,  # Encore's own byte path, even in edge mode: the impression needs its record of the ad sent
         generation=accounts.issue_epoch(session),
     )
     return AdBreakOut(

@@ -1,10 +1,12 @@
 """Free listeners hear the ad before their next track on Subsonic too, and none of the usual dodges skip it."""
 
 import hashlib
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -13,15 +15,17 @@ from encore.accounts import create_user
 from encore.ads import AdBreak, AdCampaign, create_campaign
 from encore.billing import grant_premium
 from encore.bootstrap import Container
+from encore.catalog import Rendition, Track
 from encore.db import transaction
 from encore.devices import create_device
 from encore.kernel import FixedClock
 from encore.web import create_app
 from tests.catalog import factories as f
+from tests.support.live import serve
 from tests.support.media import add_rendition
 
 MUSIC = b"OggS" + b"music" * 2000
-AD = b"OggS" + b"advert" * 1500
+AD = b"OggS" + b"advert" * 20_000  # 120 kB: more than the 64 KiB an app may read before hanging up
 AD_SECONDS = 15
 
 
@@ -130,6 +134,51 @@ def test_the_ad_plays_instead_of_the_next_track_then_the_music(due: World) -> No
     assert due.impressions() == 1
     assert due.stream(2, first=100) == MUSIC[:100]  # the clock restarted: no second ad straight away
     assert due.impressions() == 1 and due.breaks() == 1
+
+
+def test_an_app_that_reads_64_kib_of_the_ad_and_hangs_up_gets_the_ad_again(due: World) -> None:
+    """The hostile probe of session 14: an app read the ad's first 64 KiB, hung up, waited the ad's length and
+    got its music, the impression counted (and paid). Here the app asks for those 64 KiB only (a Range), so
+    the server sends no more, as when it notices the hang-up."""
+    params = {"apiKey": due.key, "id": f"tr-{due.songs[1]}"}
+    r = due.client.get("/rest/stream", params=params, headers={"Range": "bytes=0-65535"})
+    assert r.status_code == 206 and r.headers["x-encore-ad-break"] and r.content == AD[:65536]
+    due.clock.advance(AD_SECONDS)
+    assert due.stream(1) == AD  # its length passed, but it was not sent: the ad again, whole
+    assert due.impressions() == 0
+    assert due.stream(1, first=100) == MUSIC[:100]  # sent and its length passed: the music
+    assert due.impressions() == 1 and due.breaks() == 1
+
+
+def test_an_app_that_hangs_up_mid_ad_on_a_real_connection_gets_the_ad_again(due: World) -> None:
+    """The same probe over real TCP: the app reads the first 64 KiB of the response and closes the socket. The
+    ad is made larger than what the kernel's buffers can hold for a reader that stopped (a few MB on
+    loopback), so what the server sent before it noticed the hang-up cannot be the whole ad."""
+    big = b"OggS" + b"advert" * (3 * 1024 * 1024)  # 18 MiB
+    with due.container.sessions() as s:
+        path = s.scalar(select(Rendition.media_path).join(Track).where(Track.public_id == due.ad))
+    assert path is not None
+    (due.container.store.root / path).write_bytes(big)
+    with serve(due.container) as live:
+        host, port = live.base_url.removeprefix("http://").split(":")
+        query = f"apiKey={due.key}&id=tr-{due.songs[1]}"
+        with socket.create_connection((host, int(port))) as raw:
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+            raw.sendall(f"GET /rest/stream?{query} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            got = b""
+            while len(got) < 64 * 1024:
+                block = raw.recv(16 * 1024)
+                assert block, got[:200]
+                got += block
+            assert b"x-encore-ad-break" in got.lower()
+        due.clock.advance(AD_SECONDS)
+        r = httpx.get(
+            f"{live.base_url}/rest/stream", params={"apiKey": due.key, "id": f"tr-{due.songs[1]}"}, timeout=60
+        )
+        assert r.headers["x-encore-ad-break"] and r.content == big  # not sent whole before: the ad again
+    assert due.impressions() == 0
+    assert due.stream(1, first=100) == MUSIC[:100]
+    assert due.impressions() == 1
 
 
 def test_re_requesting_during_the_ad_gets_the_same_ad_and_one_impression(due: World) -> None:

@@ -3,13 +3,14 @@
 Subsonic apps have no ad screen, so the server swaps the audio: the same per-account clock and the same
 open break as the web player (`encore.playback`), so re-requesting, a second app, another auth method
 or a forged scrobble cannot skip it. The impression counts once, when the next music request comes at
-least the ad's length after the ad was handed out; that request then gets its music.
+least the ad's length after the ad was handed out and about all of the ad's audio was sent to the listener
+(an app that read its first blocks and hung up gets the ad again); that request then gets its music.
 """
 
 from dataclasses import dataclass
 
 from encore import ads, playback
-from encore.kernel import NotFound
+from encore.kernel import NotFound, PermissionDenied
 from encore.web.subsonic._context import Ctx
 from encore.web.subsonic._envelope import NOT_AUTHORIZED, NOT_FOUND, SubsonicError
 
@@ -47,9 +48,12 @@ def playable(ctx: Ctx, track_id: str) -> Playable:
         return Playable(track_id)
     if not ads.ad_played_through(issued_at=brk.issued_at, duration_ms=brk.duration_ms, reported_at=ctx.now):
         return Playable(brk.track_public_id, brk.break_id, brk.advertiser)
-    playback.complete_ad_break(
-        ctx.session, user_id=ctx.user.id, break_id=brk.break_id, now=ctx.now, clocks=ctx.container.ad_clocks
-    )
+    try:
+        playback.complete_ad_break(
+            ctx.session, user_id=ctx.user.id, break_id=brk.break_id, now=ctx.now, clocks=ctx.container.ad_clocks
+        )
+    except PermissionDenied:  # its length passed, but its audio was not sent (an app that hung up early)
+        return Playable(brk.track_public_id, brk.break_id, brk.advertiser)
     again = _decide(ctx, track_id)
     if not again.allowed:
         raise SubsonicError(NOT_AUTHORIZED, again.reason)

@@ -11,11 +11,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi.responses import Response
 
-from encore.playback import PlayTap, StreamCount, Verified
+from encore.playback import PlayTap, Verified
 from encore.state import StateUnavailable
 from encore.streaming import MediaFile
 from encore.web._byte_path import BytePath, Pace
@@ -24,8 +24,19 @@ from encore.web._security import Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 TapFactory = Callable[[], PlayTap | None]
-# (the transcode's count toward a verified stream, how to write one from a worker thread)
-Verifying = tuple[StreamCount, Callable[[Verified], None]]
+
+
+class CountsSent(Protocol):
+    """What a transcode sent, counted from its worker thread: toward a verified stream (`StreamCount`), or of
+    an ad toward its impression (`AdAudioCount`, which never answers a stream to record)."""
+
+    def sent_now(self, start: int, end: int) -> Verified | None: ...
+    def close_now(self) -> Verified | None: ...
+    def retry_now(self, verified: Verified) -> None: ...
+
+
+# (the transcode's count, how to write a verified stream from a worker thread)
+Verifying = tuple[CountsSent, Callable[[Verified], None]]
 # Hold a paced block this many seconds; True when the client left meanwhile (`threading.Event.wait`)
 Hold = Callable[[float], bool]
 

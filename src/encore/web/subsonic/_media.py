@@ -99,7 +99,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         offset_ms=offset * 1000,
         duration_ms=stored.duration_ms,
         pace=_pace(ctx),
-        verifying=None if track is None else _verifying(ctx, track, f"mp3-{delivery.kbps}", stored.duration_ms),
+        verifying=_verifying(ctx, target.track_id, f"mp3-{delivery.kbps}", stored.duration_ms, ad=track is None),
         hold=gone.wait,
     )
     headers = {
@@ -127,9 +127,20 @@ def _pace(ctx: Ctx) -> Pace:
     return lambda: (settings.free_burst_s * 1000, settings.free_pace_x)
 
 
-def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int) -> Verifying:
-    """What a transcode sends counts toward a verified stream as milliseconds of the track (its `size`)."""
+def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int, *, ad: bool) -> Verifying:
+    """What a transcode sends counts toward a verified stream as milliseconds of the track (its `size`); of
+    an ad, toward its impression (nothing to record)."""
     c = ctx.container
+    if ad:
+        heard = c.ad_clocks.ad_audio.count(
+            user=ctx.user.public_id,
+            track=track_id,
+            rendition=rendition,
+            size=duration_ms,
+            duration_ms=duration_ms,
+            now=c.clock.now,
+        )
+        return heard, lambda _verified: None
     count = playback.StreamCount(
         c.verifier,
         user=ctx.user.public_id,

@@ -1,0 +1,168 @@
+"""What the server sent of an ad: an impression counts (and is paid for) only once about the whole ad went out.
+
+The time since a break was handed out says the ad could have played, not that its audio was sent: the web
+player's `played` report counted on elapsed time alone, and a Subsonic app that read 64 KiB of the ad and hung
+up got its impression (the hostile probe, session 14). What each response sent of an ad is merged, as a
+track's served spans are (`_served`: the union of ranges per rendition, bytes of a file or milliseconds of a
+transcode, a lower bound), into the listener's hearing of that ad on the shared state, so a break handed out
+by one worker or node and sent by another is checked by any.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from encore.playback._served import Spans, add_span, heard_ms
+from encore.state import Change, Doc, SharedState
+
+AD_SLACK_MS = 1000  # as `ads.ad_played_through`: the ad's last second need not have been sent
+SKEW = timedelta(seconds=5)  # nodes' clocks differ a little: a first byte may seem to precede its break
+_KEEP_S = 2 * 3600.0  # a break stays open for an hour; its hearing is kept a little longer
+_NEW_AFTER_US = 3600 * 1_000_000  # an unfinished hearing older than an open break is forgotten
+
+
+def _us(at: datetime) -> int:
+    return int(at.timestamp() * 1_000_000)
+
+
+def _key(user: str, track: str) -> str:
+    return f"adclock:heard:{user}:{track}"
+
+
+def _threshold(duration_ms: int) -> int:
+    return max(0, duration_ms - AD_SLACK_MS)
+
+
+def _renditions(doc: Doc) -> dict[str, tuple[int, Spans]]:
+    return {k: (int(v[0]), tuple((int(s), int(e)) for s, e in v[1])) for k, v in doc["r"].items()}
+
+
+def _complete(renditions: dict[str, tuple[int, Spans]], duration_ms: int) -> bool:
+    return heard_ms(renditions, duration_ms) >= _threshold(duration_ms)
+
+
+def _merge(first_us: int, rendition: str, size: int, duration_ms: int, spans: Spans) -> Change[None]:
+    """The change that adds one response's spans to the listener's hearing of the ad. A new hearing starts
+    when the stored one was complete and this response began at least the ad's length after it (the next
+    break of the same ad), or when the stored one is older than any open break; otherwise the response
+    belongs to it (a reload mid-ad resumes it with a Range, and both halves count)."""
+
+    def step(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
+        raw = docs[0]
+        renditions = {} if raw is None else _renditions(raw)
+        if raw is not None:
+            done_before = _complete(renditions, duration_ms) and first_us - raw["at"] >= duration_ms * 1000
+            if done_before or first_us - raw["at"] >= _NEW_AFTER_US:
+                raw, renditions = None, {}
+        known = renditions.get(rendition)
+        merged = known[1] if known is not None and known[0] == size else ()
+        for start, end in spans:
+            merged = add_span(merged, start, end, floor=True)
+        renditions[rendition] = (size, merged)
+        at = first_us if raw is None else min(int(raw["at"]), first_us)
+        doc = {"at": at, "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in sorted(renditions.items())}}
+        return [doc], None
+
+    return step
+
+
+class AdAudio:
+    """The listener's hearings of ads, on the shared state: counted by `count` as each response sends, asked
+    by `heard` before an impression counts."""
+
+    def __init__(self, state: SharedState) -> None:
+        self._state = state
+
+    def count(
+        self,
+        *,
+        user: str,
+        track: str,
+        rendition: str,
+        size: int,
+        duration_ms: int,
+        now: Callable[[], datetime],
+    ) -> "AdAudioCount":
+        """What one response of the ad `track` sends to `user` (public ids). `size` and the spans are bytes of
+        a stored file, or milliseconds of a transcode (size = the ad's length)."""
+        return AdAudioCount(
+            self, user=user, track=track, rendition=rendition, size=size, duration_ms=duration_ms, now=now
+        )
+
+    def heard(self, *, user: str, track: str, duration_ms: int, since: datetime) -> bool:
+        """Whether about the whole ad (all but its last AD_SLACK_MS) was sent to `user` in a hearing that began
+        after `since` (the break was handed out), on any worker or node."""
+        raw = self._state.get(_key(user, track))
+        if raw is None or int(raw["at"]) < _us(since - SKEW):
+            return False
+        return _complete(_renditions(raw), duration_ms)
+
+    def _move(self, count: "AdAudioCount") -> tuple[list[str], Change[None]]:
+        return [_key(count.user, count.track)], _merge(
+            _us(count.first or count.now()), count.rendition, count.size, count.duration_ms, count.spans
+        )
+
+    async def amerge(self, count: "AdAudioCount") -> None:
+        keys, step = self._move(count)
+        await self._state.aupdate(keys, step, ttl_s=[_KEEP_S])
+
+    def merge(self, count: "AdAudioCount") -> None:
+        keys, step = self._move(count)
+        self._state.update(keys, step, ttl_s=[_KEEP_S])
+
+
+class AdAudioCount:
+    """What one response sent of an ad: kept locally, merged into the hearing when it alone reaches the
+    whole ad and when it ends (one shared-state move per response, rarely two). The face of `StreamCount`
+    (`sent`, `close`, `retry` and their `_now` forms from a transcode's worker thread), but it never makes
+    a verified stream: ad audio pays no label."""
+
+    def __init__(
+        self,
+        book: AdAudio,
+        *,
+        user: str,
+        track: str,
+        rendition: str,
+        size: int,
+        duration_ms: int,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._book, self.user, self.track, self.rendition = book, user, track, rendition
+        self.size, self.duration_ms, self.now = size, duration_ms, now
+        self.spans: Spans = ()
+        self.first: datetime | None = None
+        self._merged = False
+
+    def _add(self, start: int, end: int) -> bool:
+        """Add a block sent; whether to merge now (this response alone reached the whole ad)."""
+        if self.first is None:
+            self.first = self.now()
+        self.spans = add_span(self.spans, max(0, start), min(self.size, end), floor=True)
+        whole = heard_ms({self.rendition: (self.size, self.spans)}, self.duration_ms) >= _threshold(self.duration_ms)
+        return not self._merged and whole
+
+    async def sent(self, start: int, end: int) -> None:
+        if self._add(start, end):
+            self._merged = True
+            await self._book.amerge(self)
+
+    def sent_now(self, start: int, end: int) -> None:
+        if self._add(start, end):
+            self._merged = True
+            self._book.merge(self)
+
+    async def close(self) -> None:
+        if not self._merged and self.first is not None:
+            self._merged = True
+            await self._book.amerge(self)
+
+    def close_now(self) -> None:
+        if not self._merged and self.first is not None:
+            self._merged = True
+            self._book.merge(self)
+
+    async def retry(self, found: object) -> None:
+        """Never called: this count makes no verified stream to write."""
+
+    def retry_now(self, found: object) -> None:
+        """Never called: this count makes no verified stream to write."""

@@ -1,0 +1,145 @@
+"""An ad's impression needs Encore's own record that (about) all of its audio was sent to the listener: what
+each response sent of an ad is merged on the shared state, so a break handed out by one node and sent by
+another is checked by any (the hostile probe of session 14: elapsed time alone counted an ad never sent)."""
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from encore.playback import AdAudio
+from encore.state import MemoryState, RedisState
+from encore.web.subsonic._counted import counted_transcode
+from tests.support.redis import RedisServer
+
+AD_MS = 15_000
+SIZE = 300 * 1024  # 15 s: 20 KiB a second
+BLOCK = 64 * 1024
+T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def nodes(request: pytest.FixtureRequest) -> Iterator[tuple[AdAudio, AdAudio]]:
+    """Two processes' views of the listener's hearings: one process in memory; two connections to Redis."""
+    if request.param == "memory":
+        state = MemoryState()
+        yield AdAudio(state), AdAudio(state)
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+    prefix = server.new_prefix()
+    one, two = RedisState(server.url, prefix=prefix), RedisState(server.url, prefix=prefix)
+    try:
+        yield AdAudio(one), AdAudio(two)
+    finally:
+        one.close()
+        two.close()
+
+
+def _send(book: AdAudio, at: datetime, start: int, end: int, *, rendition: str = "vorbis160") -> None:
+    """One response of the ad, `start` to `end` (bytes), in 64 KiB blocks, ended."""
+    count = book.count(user="fan", track="spot", rendition=rendition, size=SIZE, duration_ms=AD_MS, now=lambda: at)
+    for block in range(start, end, BLOCK):
+        count.sent_now(block, min(end, block + BLOCK))
+    count.close_now()
+
+
+def _heard(book: AdAudio, since: datetime) -> bool:
+    return book.heard(user="fan", track="spot", duration_ms=AD_MS, since=since)
+
+
+def test_nothing_sent_is_not_heard(nodes: tuple[AdAudio, AdAudio]) -> None:
+    assert not _heard(nodes[0], T0)
+
+
+def test_the_first_64_kib_then_a_hang_up_is_not_heard(nodes: tuple[AdAudio, AdAudio]) -> None:
+    a, b = nodes
+    _send(a, T0, 0, BLOCK)
+    assert not _heard(b, T0)
+
+
+def test_the_whole_ad_sent_by_one_node_is_heard_on_the_other(nodes: tuple[AdAudio, AdAudio]) -> None:
+    a, b = nodes
+    _send(a, T0 + timedelta(seconds=1), 0, SIZE)
+    assert _heard(b, T0)
+
+
+def test_a_reload_mid_ad_resumes_the_same_hearing(nodes: tuple[AdAudio, AdAudio]) -> None:
+    """The player resumes a reloaded ad with a Range on another worker: both halves together are the ad."""
+    a, b = nodes
+    _send(a, T0, 0, SIZE // 2)
+    assert not _heard(b, T0)
+    _send(b, T0 + timedelta(minutes=5), SIZE // 2, SIZE)
+    assert _heard(a, T0)
+
+
+def test_scattered_tiny_ranges_never_add_up_to_the_ad(nodes: tuple[AdAudio, AdAudio]) -> None:
+    a, b = nodes
+    for n in range(200):
+        _send(a, T0, n * 1500, n * 1500 + 1)  # 200 one-byte ranges spread over the file
+    assert not _heard(b, T0)
+
+
+def test_a_hearing_from_before_the_break_does_not_count_for_it(nodes: tuple[AdAudio, AdAudio]) -> None:
+    """The same ad heard at the previous break: the next break of it needs its own audio sent."""
+    a, b = nodes
+    _send(a, T0, 0, SIZE)
+    later = T0 + timedelta(minutes=3)
+    assert not _heard(b, later)
+    _send(b, later + timedelta(seconds=1), 0, BLOCK)  # the next break: its first block only
+    assert not _heard(a, later)
+    _send(a, later + timedelta(seconds=2), BLOCK, SIZE)
+    assert _heard(b, later)
+
+
+def test_a_transcode_counts_in_milliseconds(nodes: tuple[AdAudio, AdAudio]) -> None:
+    a, b = nodes
+    count = a.count(user="fan", track="spot", rendition="mp3-128", size=AD_MS, duration_ms=AD_MS, now=lambda: T0)
+    count.sent_now(0, 3_000)
+    count.close_now()
+    assert not _heard(b, T0)
+    again = a.count(user="fan", track="spot", rendition="mp3-128", size=AD_MS, duration_ms=AD_MS, now=lambda: T0)
+    for ms in range(0, AD_MS, 1000):
+        again.sent_now(ms, ms + 1000)
+    again.close_now()
+    assert _heard(b, T0)
+
+
+def test_the_byte_paths_async_form_records_the_same(redis_server: RedisServer) -> None:
+    prefix = redis_server.new_prefix()
+    one, two = RedisState(redis_server.url, prefix=prefix), RedisState(redis_server.url, prefix=prefix)
+    a, b = AdAudio(one), AdAudio(two)
+
+    async def send() -> None:
+        count = a.count(user="fan", track="spot", rendition="vorbis160", size=SIZE, duration_ms=AD_MS, now=lambda: T0)
+        for block in range(0, SIZE, BLOCK):
+            await count.sent(block, min(SIZE, block + BLOCK))
+        await count.close()
+        await one.aclose()  # the async connections belong to this loop
+
+    try:
+        asyncio.run(send())
+        assert _heard(b, T0)
+    finally:
+        one.close()
+        two.close()
+
+
+def _ad_transcode(book: AdAudio, blocks: int) -> Iterator[bytes]:
+    """Subsonic's MP3 transcode of the 15 s ad (128 kbit/s: 5 s blocks of 80,000 bytes), counted as `_media`
+    counts an ad's: toward its hearing, never a verified stream."""
+    count = book.count(user="fan", track="spot", rendition="mp3-128", size=AD_MS, duration_ms=AD_MS, now=lambda: T0)
+    body = (b"\0" * 80_000 for _ in range(blocks))
+    return counted_transcode(
+        body, taps=lambda: None, kbps=128, offset_ms=0, duration_ms=AD_MS, verifying=(count, lambda _found: None)
+    )
+
+
+def test_an_ad_transcode_the_app_hung_up_on_is_not_heard(nodes: tuple[AdAudio, AdAudio]) -> None:
+    a, b = nodes
+    partial = _ad_transcode(a, 3)
+    next(partial)  # the app read the first 5 s and hung up
+    partial.close()
+    assert not _heard(b, T0)
+    assert sum(len(block) for block in _ad_transcode(a, 3)) == 240_000  # all of it, another time
+    assert _heard(b, T0)
