@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, and_, select, update
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, CatalogueCache, Track, TrackArtist, cache_for, fold, identity_key, music_track
@@ -177,9 +177,9 @@ def match_listens(session: Session, *, batch: int = 1000) -> int:
     while True:
         query = select(Play.id, Play.user_id, Play.started_at, Play.match_key, Play.artist_name, Play.track_name,
                        Play.isrc).where(Play.track_id.is_(None), Play.match_key.is_not(None))  # fmt: skip
-        if after is not None:
+        if after is not None:  # ">=" bounds the index range; "a OR b" made SQLite walk it from the start each block
             at, last = after
-            query = query.where(or_(Play.started_at > at, and_(Play.started_at == at, Play.id > last)))
+            query = query.where(Play.started_at >= at, ~and_(Play.started_at == at, Play.id <= last))
         rows = session.execute(query.order_by(Play.started_at, Play.id).limit(batch)).all()
         if not rows:
             return linked
