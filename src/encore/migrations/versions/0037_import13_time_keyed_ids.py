@@ -18,8 +18,9 @@ and with the id in time order it was most of what an import still wrote on a big
 walks the unmatched rows in time order instead (`ix_plays_track_started`, track_id NULL), reading each once as
 its walk by match_key did.
 
-On SQLite the statement rewrites one index entry per text listen (~XX s per million plays on this machine's
-figures; docs/benchmarks.md, import13); PostgreSQL writes each such row again.
+On SQLite the statement rewrites one index entry per text listen: ~10 s of CPU per million text listens
+(9.3-10.7 s; 29-36 s wall with the 2-core machine at load 8, on a 2M-listen `plays`; docs/benchmarks.md,
+import13); PostgreSQL writes each such row again (not measured at that size).
 """
 
 from collections.abc import Sequence
