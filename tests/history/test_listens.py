@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
 from encore import history
 from encore.accounts import create_user
@@ -109,3 +110,34 @@ def test_matching_walks_every_unmatched_listen_in_blocks(container: Container) -
         assert s.scalar(select(func.sum(TrackListens.listens))) == 20
     with transaction(container.sessions) as s:
         assert match_listens(s, batch=2) == 0
+
+
+def test_matching_reads_each_block_from_where_the_last_ended_on_sqlite(container: Container) -> None:
+    """Each block after the first is a range of `ix_plays_track_started` starting at the last block's time: a
+    block read that SQLite can only answer from the first unmatched row walks them all again each block,
+    quadratic in the unmatched listens (the first form of the walk did, an `a OR b` keyset)."""
+    if container.engine.dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's; both databases' answers are checked by the walk's test above")
+    uid = _user(container)
+    listens = [
+        ListenIn(listened_at=T0 + timedelta(seconds=i), artist_name="Nobody", track_name="Same") for i in range(3)
+    ]
+    with transaction(container.sessions) as s:
+        submit_listens(s, user_id=uid, listens=listens, source="listenbrainz", now=NOW)
+    seen: list[tuple[str, object]] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(container.engine, "before_cursor_execute", keep)
+    try:
+        with transaction(container.sessions) as s:
+            assert match_listens(s, batch=1) == 0
+    finally:
+        event.remove(container.engine, "before_cursor_execute", keep)
+    blocks = [(sql, params) for sql, params in seen if sql.lstrip().startswith("SELECT") and "FROM plays" in sql]
+    assert len(blocks) == 4  # three listens a block each, then the empty read that ends the walk
+    with container.engine.connect() as conn:
+        for sql, params in blocks[1:]:
+            plan = [str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]  # type: ignore[arg-type]
+            assert any("ix_plays_track_started (track_id=? AND started_at>?)" in p for p in plan), plan
