@@ -21,7 +21,6 @@ GENRES = ["Pop", "Rock", "Jazz", "Hip-Hop", "Electronic", "Folk", "Classical", "
 # The plays indexes, dropped during the bulk load and rebuilt after it (same names as the migrations).
 INDEXES = {
     "ix_plays_track_started": "plays (track_id, started_at)",
-    "ix_plays_match_key": "plays (match_key)",
     "ix_plays_wrapped": "plays (user_id, started_at, is_listen, track_id, ms_played)",
 }
 

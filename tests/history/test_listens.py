@@ -2,12 +2,14 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
+from encore import history
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.history import ListenIn, Play, match_listens, submit_listens, user_listens
+from encore.history import ListenIn, Play, TrackListens, match_listens, submit_listens, user_listens
 from tests.catalog import factories as f
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -65,3 +67,77 @@ def test_matching_isrc_first_then_text_now_and_when_the_catalogue_grows(containe
         row = s.scalar(select(Play).where(Play.track_name == "Not Yet"))
         assert row is not None and row.track_id == late_id and row.match_key is None
         assert match_listens(s) == 0  # re-running changes nothing
+
+
+def test_a_listeners_ids_sort_by_time_and_stay_the_same_listen() -> None:
+    """A text listen's id leads with its second (the unique index keeps a listener's listens in time order, so an
+    import lands on adjacent leaves); the same listen, however its text is cased, is the same id."""
+    times = [T0 + timedelta(seconds=s) for s in (0, 1, 59, 3600, 86_400 * 400)]
+    ids = [history.listen_play_id(at, "Nova", f"Song {i}") for i, at in enumerate(reversed(times))]
+    assert sorted(ids) == list(reversed(ids))
+    late = T0 + timedelta(seconds=1, microseconds=999_999)  # the same second, the same listen
+    assert history.listen_play_id(late, " NOVA", "song  0") == history.listen_play_id(times[1], "nova", "Song 0")
+
+
+def test_matching_walks_every_unmatched_listen_in_blocks(container: Container) -> None:
+    """The catalogue match reads the unmatched rows a block at a time in time order: rows that share a second
+    across a block's edge, two listeners, ISRC before text, a listen still unknown, all linked once."""
+    one, two = _user(container, "one"), _user(container, "two")
+    listens = [
+        ListenIn(listened_at=T0 + timedelta(seconds=i // 3), artist_name="Later Band", track_name=f"T{i % 4}")
+        for i in range(11)
+    ] + [
+        ListenIn(listened_at=T0, artist_name="Other", track_name="Renamed", isrc="GBAAA2400002"),
+        ListenIn(listened_at=T0, artist_name="Nobody", track_name="Unknown"),
+    ]
+    with transaction(container.sessions) as s:
+        for uid in (one, two):
+            assert submit_listens(s, user_id=uid, listens=listens, source="listenbrainz", now=NOW) == 13
+    with transaction(container.sessions) as s:
+        band = f.artist(s, "later band")
+        album = f.album(s, "Debut", band)
+        tracks = {f"T{n}": f.track(s, f"t{n}", album, [band], number=n + 1).id for n in range(3)}  # not T3
+        by_isrc = f.track(s, "Its Real Title", album, [band], number=9)
+        by_isrc.isrc = "GBAAA2400002"
+        tracks["Renamed"] = by_isrc.id
+    with transaction(container.sessions) as s:
+        assert match_listens(s, batch=2) == 2 * (9 + 1)  # T3 is listened at i = 3 and 7: two of the 11
+    with container.sessions() as s:
+        rows = s.execute(select(Play.track_name, Play.track_id, Play.match_key)).all()
+        assert len(rows) == 26
+        for name, track_id, key in rows:
+            assert (track_id, key is None) == ((tracks[name], True) if name in tracks else (None, False)), name
+        assert s.scalar(select(func.sum(TrackListens.listens))) == 20
+    with transaction(container.sessions) as s:
+        assert match_listens(s, batch=2) == 0
+
+
+def test_matching_reads_each_block_from_where_the_last_ended_on_sqlite(container: Container) -> None:
+    """Each block after the first is a range of `ix_plays_track_started` starting at the last block's time: a
+    block read that SQLite can only answer from the first unmatched row walks them all again each block,
+    quadratic in the unmatched listens (the first form of the walk did, an `a OR b` keyset)."""
+    if container.engine.dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's; both databases' answers are checked by the walk's test above")
+    uid = _user(container)
+    listens = [
+        ListenIn(listened_at=T0 + timedelta(seconds=i), artist_name="Nobody", track_name="Same") for i in range(3)
+    ]
+    with transaction(container.sessions) as s:
+        submit_listens(s, user_id=uid, listens=listens, source="listenbrainz", now=NOW)
+    seen: list[tuple[str, object]] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(container.engine, "before_cursor_execute", keep)
+    try:
+        with transaction(container.sessions) as s:
+            assert match_listens(s, batch=1) == 0
+    finally:
+        event.remove(container.engine, "before_cursor_execute", keep)
+    blocks = [(sql, params) for sql, params in seen if sql.lstrip().startswith("SELECT") and "FROM plays" in sql]
+    assert len(blocks) == 4  # three listens a block each, then the empty read that ends the walk
+    with container.engine.connect() as conn:
+        for sql, params in blocks[1:]:
+            plan = [str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]  # type: ignore[arg-type]
+            assert any("ix_plays_track_started (track_id=? AND started_at>?)" in p for p in plan), plan

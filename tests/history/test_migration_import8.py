@@ -55,7 +55,7 @@ def test_down_and_up_again_with_plays_in_it(container: Container) -> None:
     with container.sessions() as s:
         before = _state(s, user)
         short = [pid for pid, *_ in before[0] if pid.startswith("lb-")]  # type: ignore[union-attr]
-    assert before[1] == {known: 3} and {len(p) for p in short} == {19}
+    assert before[1] == {known: 3} and {len(p) for p in short} == {27}
 
     _migrate(container, to="mixes_3")
     with container.sessions() as s:

@@ -129,13 +129,13 @@ def insert_import_rows(session: Session, *, import_id: int, rows: Sequence[PlayR
 def import_sessions(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
     """Sessions for an import's write pass, all on one connection held for the pass, so that on SQLite it
     can be tuned for a long run of inserts and given back to the pool as it was:
-    - a page cache of IMPORT_CACHE_KIB: each new row lands on a random leaf of the two hash-keyed indexes
-      (client play id, match key), which the pool's usual 2 MiB evicted and re-read within a chunk and
-      between chunks;
+    - a page cache of IMPORT_CACHE_KIB: before migration import13_1 each new row landed on a random leaf of
+      two hash-keyed indexes (client play id, match key), which the pool's usual 2 MiB evicted and re-read
+      within a chunk and between chunks; a listener's ids now sort by time and the match-key index is gone,
+      so this matters less, but a file not in time order still lands at random;
     - a checkpoint every IMPORT_CHECKPOINT_PAGES of WAL instead of every 1,000: each chunk's commit rewrites
-      most of those indexes' pages, and checkpointing each version of them back into the database cost
-      ~20% of the write pass (the commit runs it, after the write lock is released); one checkpoint ends
-      the pass."""
+      many index pages, and checkpointing each version of them back into the database cost ~20% of the
+      write pass (the commit runs it, after the write lock is released); one checkpoint ends the pass."""
     with sessions() as probe:
         engine = probe.get_bind()
     if not isinstance(engine, Engine):  # sessions bound to one connection already: nothing to hold

@@ -60,12 +60,16 @@ def listen_play_id(listened_at: datetime, artist_name: str, track_name: str) -> 
 def play_id(listened_at: datetime, key: str) -> str:
     """`listen_play_id` from the listen's text key, for a caller that has the key already.
 
-    "lb-" and 16 hex digits (64 bits) of the digest, not 40 (migration import8_1 cut the stored ones): the
-    (listener, client play id) key is the index every new listen lands on at random, and the shorter key cut
-    an import's insert and commit by ~4 us a listen on SQLite (issue #17). Two listens of one listener would
-    have to share 64 bits to be taken for one: about 1 in 10^7 for a listener with a million plays."""
-    digest = hashlib.sha256(f"{int(listened_at.timestamp())}\x1f{key}".encode())
-    return "lb-" + digest.hexdigest()[:PLAY_ID_HEX]
+    "lb-", the listen's second as 8 hex digits, then 16 hex digits (64 bits) of a digest of the second and the
+    text. The second leads (migration import13_1) so that the (listener, client play id) key, the index
+    every new listen lands on, keeps a listener's listens in time order: an import, which arrives in time
+    order, lands on a few adjacent leaves, where a hash-led key put each listen on a random leaf of the index
+    and a commit on a `plays` of millions wrote ~1 page of it per listen (issue #17). The digest part is the
+    whole id as it was before (migration import8_1 cut it to 16 digits), so a stored listen keeps its
+    identity. Two listens of one listener in the same second would have to share 64 bits to be taken for one."""
+    ts = int(listened_at.timestamp())
+    digest = hashlib.sha256(f"{ts}\x1f{key}".encode()).hexdigest()
+    return f"lb-{ts:08x}{digest[:PLAY_ID_HEX]}"
 
 
 PLAY_ID_HEX = 16

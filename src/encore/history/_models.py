@@ -14,7 +14,6 @@ class Play(Base):
         UniqueConstraint("user_id", "client_play_id"),
         # (user_id, started_at) reads use ix_plays_wrapped (insights), which leads with those columns
         Index("ix_plays_track_started", "track_id", "started_at"),
-        Index("ix_plays_match_key", "match_key"),
         # labels: a month's counted streams per (listener, track), read from the index alone, in group order
         Index("ix_plays_user_track_started", "user_id", "track_id", "started_at", "ms_played"),
     )
@@ -41,7 +40,7 @@ class Play(Base):
     release_name: Mapped[str | None] = mapped_column(String(512))
     isrc: Mapped[str | None] = mapped_column(String(12))
     # the first 16 hex digits of history.text_key(artist, title) for unmatched rows (history.match_key); NULL once
-    # matched
+    # matched. Not indexed (migration import13_1): history.match_listens walks the unmatched rows in time order
     match_key: Mapped[str | None] = mapped_column(String(40))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     # the submitter's additional_info, as JSON text, returned unchanged by the ListenBrainz API
