@@ -1,0 +1,110 @@
+"""Money received through Stripe's webhooks, end to end: `invoice.paid` records a payment for the period it
+paid, `charge.refunded` takes refunds off it, and a month's statement counts exactly that (F2, F11)."""
+
+import json
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from encore import labels
+from encore.billing import Payment
+from encore.bootstrap import Container
+from tests.support.stripe_stub import PRICE
+from tests.web.test_stripe_api import _customer_of, post_hook, stripe_on, stub, sub_event
+
+__all__ = ["stripe_on", "stub"]
+
+TERMS = labels.Terms(payout_share_pct=100, currency="EUR")
+
+
+def _ts(year: int, month: int) -> int:
+    return int(datetime(year, month, 1, tzinfo=UTC).timestamp())
+
+
+def invoice_paid(event_id: str, customer: str, invoice: str, *, start: int, end: int, paid: int = 999) -> bytes:
+    line = {"id": "il_1", "period": {"start": start, "end": end}, "price": {"id": PRICE}}
+    obj = {
+        "id": invoice, "object": "invoice", "customer": customer, "amount_paid": paid, "currency": "eur",
+        "subscription": "sub_1", "lines": {"object": "list", "data": [line]},
+    }  # fmt: skip
+    return json.dumps(
+        {"id": event_id, "object": "event", "type": "invoice.paid", "created": start, "data": {"object": obj}}
+    ).encode()
+
+
+def charge_refunded(event_id: str, customer: str, invoice: str | None, refunded: int) -> bytes:
+    obj = {"id": "ch_1", "object": "charge", "customer": customer, "amount_refunded": refunded, "invoice": invoice}
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": "charge.refunded",
+            "created": _ts(2026, 11),
+            "data": {"object": obj},
+        }
+    ).encode()
+
+
+def _pool(container: Container, month: str) -> int:
+    with container.sessions() as s:
+        return labels.compute_month(s, month=month, terms=TERMS).subscription_cents
+
+
+def test_only_the_months_paid_count_when_a_listener_lapses_and_renews(client: TestClient, stripe_on: Container) -> None:
+    cus = _customer_of(stripe_on, client, "alice")
+    aug, sep, octo, nov, dec = _ts(2026, 8), _ts(2026, 9), _ts(2026, 10), _ts(2026, 11), _ts(2026, 12)
+    assert post_hook(client, sub_event("evt_a", cus, "active", created=aug))[1]["outcome"] == "applied_active"
+    assert (
+        post_hook(client, invoice_paid("evt_b", cus, "in_aug", start=aug, end=sep))[1]["outcome"] == "applied_payment"
+    )
+    # September's renewal fails and the subscription ends; the listener comes back in November.
+    assert post_hook(client, sub_event("evt_c", cus, "past_due", created=sep))[1]["outcome"] == "applied_past_due"
+    assert post_hook(client, sub_event("evt_d", cus, "unpaid", created=octo))[1]["outcome"] == "applied_expired"
+    assert post_hook(client, sub_event("evt_e", cus, "active", created=nov, sub_id="sub_2"))[1]["outcome"] == (
+        "applied_active"
+    )
+    assert (
+        post_hook(client, invoice_paid("evt_f", cus, "in_nov", start=nov, end=dec))[1]["outcome"] == "applied_payment"
+    )
+    assert [_pool(stripe_on, m) for m in ("2026-08", "2026-09", "2026-10", "2026-11")] == [999, 0, 0, 999]
+
+
+def test_a_redelivered_invoice_counts_once_and_a_free_one_not_at_all(client: TestClient, stripe_on: Container) -> None:
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    assert post_hook(client, invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))[1]["outcome"] == "applied_payment"
+    # invoice.paid again under another event id (Stripe sends payment_succeeded and paid; a resent event)
+    assert post_hook(client, invoice_paid("evt_2", cus, "in_1", start=nov, end=dec))[1]["outcome"] == (
+        "payment_already_recorded"
+    )
+    trial = invoice_paid("evt_3", cus, "in_trial", start=nov, end=dec, paid=0)
+    assert post_hook(client, trial)[1]["outcome"] == "ignored_nothing_paid"
+    assert _pool(stripe_on, "2026-11") == 999
+
+
+def test_refunds_come_off_the_payment_they_refund(client: TestClient, stripe_on: Container) -> None:
+    cus = _customer_of(stripe_on, client, "alice")
+    other = _customer_of(stripe_on, client, "bob")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    post_hook(client, invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))
+    assert post_hook(client, charge_refunded("evt_2", cus, "in_1", 400))[1]["outcome"] == "applied_refund"
+    assert _pool(stripe_on, "2026-11") == 599
+    # An older, smaller running total arriving late changes nothing; a refund naming another listener's
+    # invoice, or none, moves no money.
+    assert post_hook(client, charge_refunded("evt_3", cus, "in_1", 100))[1]["outcome"] == "applied_refund"
+    assert post_hook(client, charge_refunded("evt_4", other, "in_1", 999))[1]["outcome"] == "refund_of_unknown_payment"
+    assert post_hook(client, charge_refunded("evt_5", cus, None, 999))[1]["outcome"] == "ignored_refund_without_invoice"
+    assert _pool(stripe_on, "2026-11") == 599
+    assert post_hook(client, charge_refunded("evt_6", cus, "in_1", 999))[1]["outcome"] == "applied_refund"
+    assert _pool(stripe_on, "2026-11") == 0
+    with stripe_on.sessions() as s:
+        assert s.scalar(select(Payment.refunded_cents)) == 999
+
+
+def test_an_invoice_for_another_price_brings_nothing(client: TestClient, stripe_on: Container) -> None:
+    cus = _customer_of(stripe_on, client, "alice")
+    raw = json.loads(invoice_paid("evt_1", cus, "in_1", start=_ts(2026, 11), end=_ts(2026, 12)))
+    raw["data"]["object"]["lines"]["data"][0]["price"]["id"] = "price_another_product"
+    assert post_hook(client, json.dumps(raw).encode())[1]["outcome"] == "ignored_other_price"
+    assert _pool(stripe_on, "2026-11") == 0
