@@ -30,7 +30,8 @@ def _h(client: TestClient, name: str) -> dict[str, str]:
 @pytest.fixture
 def world(container: Container) -> dict[str, str]:
     container.clock = FixedClock(AFTER)
-    container.settings = container.settings.model_copy(update={"premium_price_cents": 3000})  # as TERMS
+    # Not the 30.00 the world's subscribers paid: a statement counts what was paid, not today's price.
+    container.settings = container.settings.model_copy(update={"premium_price_cents": 9999})
     with transaction(container.sessions) as s:
         w = build(s)
         add_rendition(container, s, w.a)

@@ -54,7 +54,7 @@ Admin = Annotated[User, Depends(_admin)]
 
 def _terms(request: Request) -> labels.Terms:
     s = container(request).settings
-    return labels.Terms(s.premium_price_cents, s.premium_period_days, s.royalty_payout_share_pct, s.premium_currency)
+    return labels.Terms(s.royalty_payout_share_pct, s.premium_currency)
 
 
 def _label_out(info: labels.LabelInfo) -> LabelOut:
