@@ -141,12 +141,18 @@ def test_deleting_an_account_leaves_its_payments_and_closed_months_alone(contain
         closed = close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=AFTER)
         before_dec = compute_month(s, month="2026-12", terms=TERMS)
     with transaction(container.sessions) as s:
-        s.execute(delete(User).where(User.id == w.sub1.id))
+        s.execute(delete(User).where(User.id.in_([w.sub1.id, w.free.id])))  # a subscriber, and the ad listener
     with transaction(container.sessions) as s:
         again = statement(s, month=MONTH, terms=TERMS, now=AFTER)
+        live = compute_month(s, month=MONTH, terms=TERMS)
         december = compute_month(s, month="2026-12", terms=TERMS)
         kept = s.scalars(select(Payment.user_id).where(Payment.period_start == NOV[0])).all()
     assert again == closed
+    # Recomputed, November still has every cent and every stream; only whose money it was is forgotten.
+    assert (live.ad_cents, live.subscription_cents, live.streams) == (6, 4200, closed.streams)
+    assert [(ln.artist_name, ln.pro_rata_cents) for ln in live.lines] == [
+        (ln.artist_name, ln.pro_rata_cents) for ln in closed.lines
+    ]
     assert december.subscription_cents == before_dec.subscription_cents == 4200
     assert december.user_centric_unallocated_cents == before_dec.user_centric_unallocated_cents  # nobody streamed
     assert sorted(kept, key=str) == sorted([None, w.sub2.id], key=str)

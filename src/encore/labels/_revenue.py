@@ -72,7 +72,7 @@ def _ad_money(session: Session, start: datetime, end: datetime) -> tuple[int, di
         .where(ranked.c.completed_at >= start, ranked.c.n <= AdCampaign.budget_impressions)
         .group_by(ranked.c.user_id)
     ).all()
-    milli: dict[int | None, int] = {int(u): int(m or 0) for u, m in rows}
+    milli: dict[int | None, int] = {u: int(m or 0) for u, m in rows}  # None: accounts deleted since
     total = sum(milli.values()) // 1000
     return total, largest_remainder(total, milli)
 

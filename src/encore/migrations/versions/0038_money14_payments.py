@@ -1,4 +1,5 @@
-"""subscription payments: the money a payment provider received, per paid period (royalty statements' pool)
+"""subscription payments: the money a payment provider received, per paid period (royalty statements' pool);
+ad impressions outlive the listener's account
 
 Revision ID: money14_1
 Revises: import13_1
@@ -9,6 +10,11 @@ later would be counted for the gap. Statements now read `subscription_payments`,
 provider's `invoice.paid` and `charge.refunded` webhooks from now on; there is nothing to backfill (no
 history of what was paid exists before this table), so open months before the upgrade show no subscription
 money until the provider's events arrive. Closed months are stored copies and do not move.
+
+An ad break's `user_id` is SET NULL when its account is deleted, no longer CASCADE: an impression played
+through is money an advertiser owes and labels earned, so a recomputed month keeps it (as payments and
+verified streams are kept). The downgrade drops those de-identified impressions (the older schema cannot
+hold them).
 """
 
 from collections.abc import Sequence
@@ -20,6 +26,8 @@ revision: str = "money14_1"
 down_revision: str | None = "verified12_1"  # MERGE: import13_1
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+_AD_FK = "fk_ad_breaks_user_id_users"
 
 
 def upgrade() -> None:
@@ -44,9 +52,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_subscription_payments_user_id"), "subscription_payments", ["user_id"])
     op.create_index(op.f("ix_subscription_payments_period_end"), "subscription_payments", ["period_end"])
+    with op.batch_alter_table("ad_breaks") as batch:
+        batch.drop_constraint(_AD_FK, type_="foreignkey")
+        batch.alter_column("user_id", existing_type=sa.Integer(), nullable=True)
+        batch.create_foreign_key(_AD_FK, "users", ["user_id"], ["id"], ondelete="SET NULL")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM ad_breaks WHERE user_id IS NULL")
+    with op.batch_alter_table("ad_breaks") as batch:
+        batch.drop_constraint(_AD_FK, type_="foreignkey")
+        batch.alter_column("user_id", existing_type=sa.Integer(), nullable=False)
+        batch.create_foreign_key(_AD_FK, "users", ["user_id"], ["id"], ondelete="CASCADE")
     op.drop_index(op.f("ix_subscription_payments_period_end"), table_name="subscription_payments")
     op.drop_index(op.f("ix_subscription_payments_user_id"), table_name="subscription_payments")
     op.drop_table("subscription_payments")
