@@ -157,10 +157,32 @@ def test_an_invoice_without_its_amount_is_refused() -> None:
 
 
 def test_a_refund_carries_its_charge_running_total_and_invoice() -> None:
-    obj = {"id": "ch_1", "object": "charge", "customer": "cus_1", "amount_refunded": 400, "invoice": {"id": "in_1"}}
+    obj = {
+        "id": "ch_1", "object": "charge", "customer": "cus_1", "amount_refunded": 400, "invoice": {"id": "in_1"},
+        "payment_intent": "pi_1",
+    }  # fmt: skip
     event = parse_event({"id": "evt_2", "type": "charge.refunded", "created": P_START, "data": {"object": obj}})
     assert event.refund is not None and event.payment is None
-    assert (event.refund.charge_id, event.refund.invoice_id, event.refund.refunded_cents) == ("ch_1", "in_1", 400)
+    r = event.refund
+    assert (r.charge_id, r.invoice_id, r.payment_intent, r.refunded_cents) == ("ch_1", "in_1", "pi_1", 400)
+
+
+@pytest.mark.parametrize(
+    ("obj", "link"),
+    [
+        ({"invoice": "in_1", "payment": {"type": "payment_intent", "payment_intent": "pi_1"}}, ("in_1", "pi_1")),
+        ({"invoice": {"id": "in_1"}, "payment": {"type": "charge", "charge": "ch_1"}}, ("in_1", "ch_1")),
+        ({"invoice": "in_1", "payment_intent": "pi_2"}, ("in_1", "pi_2")),  # the later, flat layout
+        ({"invoice": "in_1", "payment": {"type": "payment_record"}}, None),
+        ({"payment": {"payment_intent": "pi_1"}}, None),
+    ],
+)
+def test_an_invoice_payment_links_the_invoice_to_what_paid_it(
+    obj: dict[str, object], link: tuple[str, str] | None
+) -> None:
+    raw = {"id": "evt_3", "type": "invoice_payment.paid", "created": P_START, "data": {"object": obj}}
+    got = parse_event(raw).link
+    assert (None if got is None else (got.invoice_id, got.paid_by)) == link
 
 
 @pytest.mark.parametrize(("refunded", "kept"), [(0, 999), (400, 599), (999, 0), (5000, 0), (-5, 999)])

@@ -33,8 +33,13 @@ def invoice_paid(event_id: str, customer: str, invoice: str, *, start: int, end:
     ).encode()
 
 
-def charge_refunded(event_id: str, customer: str, invoice: str | None, refunded: int) -> bytes:
-    obj = {"id": "ch_1", "object": "charge", "customer": customer, "amount_refunded": refunded, "invoice": invoice}
+def charge_refunded(
+    event_id: str, customer: str, invoice: str | None, refunded: int, *, charge: str = "ch_1", intent: str | None = None
+) -> bytes:
+    obj = {
+        "id": charge, "object": "charge", "customer": customer, "amount_refunded": refunded, "invoice": invoice,
+        "payment_intent": intent,
+    }  # fmt: skip
     return json.dumps(
         {
             "id": event_id,
@@ -94,7 +99,7 @@ def test_refunds_come_off_the_payment_they_refund(client: TestClient, stripe_on:
     # invoice, or none, moves no money.
     assert post_hook(client, charge_refunded("evt_3", cus, "in_1", 100))[1]["outcome"] == "applied_refund"
     assert post_hook(client, charge_refunded("evt_4", other, "in_1", 999))[1]["outcome"] == "refund_of_unknown_payment"
-    assert post_hook(client, charge_refunded("evt_5", cus, None, 999))[1]["outcome"] == "ignored_refund_without_invoice"
+    assert post_hook(client, charge_refunded("evt_5", cus, None, 999))[1]["outcome"] == "refund_of_unknown_payment"
     assert _pool(stripe_on, "2026-11") == 599
     assert post_hook(client, charge_refunded("evt_6", cus, "in_1", 999))[1]["outcome"] == "applied_refund"
     assert _pool(stripe_on, "2026-11") == 0
@@ -108,3 +113,38 @@ def test_an_invoice_for_another_price_brings_nothing(client: TestClient, stripe_
     raw["data"]["object"]["lines"]["data"][0]["price"]["id"] = "price_another_product"
     assert post_hook(client, json.dumps(raw).encode())[1]["outcome"] == "ignored_other_price"
     assert _pool(stripe_on, "2026-11") == 0
+
+
+def invoice_payment_paid(event_id: str, invoice: str, intent: str) -> bytes:
+    obj = {
+        "id": "inpay_1", "object": "invoice_payment", "invoice": invoice, "status": "paid", "amount_paid": 999,
+        "payment": {"type": "payment_intent", "payment_intent": intent},
+    }  # fmt: skip
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": "invoice_payment.paid",
+            "created": _ts(2026, 11),
+            "data": {"object": obj},
+        }
+    ).encode()
+
+
+def test_a_refund_that_names_no_invoice_finds_its_payment_through_the_invoice_payment(
+    client: TestClient, stripe_on: Container
+) -> None:
+    """Since API version 2025-03-31 a charge names no invoice: `invoice_payment.paid` says which payment
+    intent paid which invoice, and it may come before or after `invoice.paid`."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    assert post_hook(client, invoice_payment_paid("evt_0", "in_1", "pi_1"))[1]["outcome"] == "applied_payment_link"
+    assert post_hook(client, invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))[1]["outcome"] == "applied_payment"
+    post_hook(client, invoice_paid("evt_2", cus, "in_2", start=dec, end=_ts(2027, 1)))
+    assert post_hook(client, invoice_payment_paid("evt_3", "in_2", "pi_2"))[1]["outcome"] == "applied_payment_link"
+    refund = charge_refunded("evt_4", cus, None, 999, charge="ch_9", intent="pi_1")
+    assert post_hook(client, refund)[1]["outcome"] == "applied_refund"
+    assert post_hook(client, charge_refunded("evt_5", cus, None, 500, charge="ch_8", intent="pi_2"))[1]["outcome"] == (
+        "applied_refund"
+    )
+    assert (_pool(stripe_on, "2026-11"), _pool(stripe_on, "2026-12")) == (0, 499)

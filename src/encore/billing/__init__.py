@@ -15,10 +15,11 @@ from encore.billing._access import (
     strictest,
 )
 from encore.billing._checkout import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
-from encore.billing._models import BillingCustomer, Payment, ProcessedEvent, RedeemCode, Subscription
+from encore.billing._models import BillingCustomer, Payment, PaymentLink, ProcessedEvent, RedeemCode, Subscription
 from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import (
     ProviderPayment,
+    ProviderPaymentLink,
     ProviderRefund,
     ProviderSubscription,
     StateChange,
@@ -52,11 +53,13 @@ __all__ = [
     "Content",
     "Decision",
     "Payment",
+    "PaymentLink",
     "PaymentProvider",
     "PaymentProviderError",
     "ProcessedEvent",
     "ProviderEvent",
     "ProviderPayment",
+    "ProviderPaymentLink",
     "ProviderRefund",
     "ProviderSubscription",
     "RedeemCode",

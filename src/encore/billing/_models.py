@@ -47,6 +47,19 @@ class Payment(Base):
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PaymentLink(Base):
+    """Which charge or payment intent paid which invoice. A refund names its charge and payment intent; since
+    Stripe's API version 2025-03-31 it no longer names the invoice, and the link arrives in its own event
+    (`invoice_payment.paid`), in any order with the invoice's, so it is kept apart from the payment row."""
+
+    __tablename__ = "payment_links"
+    __table_args__ = (UniqueConstraint("provider", "paid_by", name="uq_payment_links_provider_paid_by"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    paid_by: Mapped[str] = mapped_column(String(100))  # a charge or payment intent id
+    invoice: Mapped[str] = mapped_column(String(100))
+
+
 class BillingCustomer(TimestampMixin, Base):
     """The payment provider's customer for a user. Only Encore makes this link (when it opens a checkout),
     so a webhook naming a customer id can only ever move the account Encore bound that id to."""

@@ -8,11 +8,11 @@ codes and trials give Premium but bring no money, so they have no row; a period 
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from encore.billing._models import Payment
-from encore.billing._provider_policy import ProviderPayment, ProviderRefund, payment_counts
+from encore.billing._models import Payment, PaymentLink
+from encore.billing._provider_policy import ProviderPayment, ProviderPaymentLink, ProviderRefund, payment_counts
 
 
 def record_payment(session: Session, *, provider: str, user_id: int, payment: ProviderPayment, now: datetime) -> str:
@@ -40,18 +40,35 @@ def record_payment(session: Session, *, provider: str, user_id: int, payment: Pr
             paid_at=now,
         )
     )
+    if payment.paid_by is not None:
+        link_payment(session, provider=provider, link=ProviderPaymentLink(payment.reference, payment.paid_by))
     session.flush()
     return "applied_payment"
+
+
+def link_payment(session: Session, *, provider: str, link: ProviderPaymentLink) -> str:
+    """Remember which charge or payment intent paid an invoice (whichever of the two events comes first)."""
+    known = session.scalar(
+        select(PaymentLink.id).where(PaymentLink.provider == provider, PaymentLink.paid_by == link.paid_by)
+    )
+    if known is None:
+        session.add(PaymentLink(provider=provider, paid_by=link.paid_by, invoice=link.invoice_id))
+        session.flush()
+    return "applied_payment_link"
 
 
 def apply_refund(session: Session, *, provider: str, user_id: int, refund: ProviderRefund) -> str:
     """A refunded charge takes its money off the invoice it paid; the charge carries its running total, so
     a later (larger) total replaces an earlier one and an out-of-order smaller one changes nothing."""
-    if refund.invoice_id is None:
-        return "ignored_refund_without_invoice"
+    paid_by = [ref for ref in (refund.charge_id, refund.payment_intent) if ref is not None]
+    linked = select(PaymentLink.invoice).where(PaymentLink.provider == provider, PaymentLink.paid_by.in_(paid_by))
+    invoice: ColumnElement[bool] = Payment.reference.in_(linked)
+    if refund.invoice_id is not None:
+        invoice = invoice | (Payment.reference == refund.invoice_id)
     row = session.scalar(
         select(Payment)
-        .where(Payment.provider == provider, Payment.reference == refund.invoice_id, Payment.user_id == user_id)
+        .where(Payment.provider == provider, Payment.user_id == user_id, invoice)
+        .limit(1)
         .with_for_update()
     )
     if row is None:

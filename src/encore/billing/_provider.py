@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from encore.billing._provider_policy import ProviderPayment, ProviderRefund, ProviderSubscription
+from encore.billing._provider_policy import ProviderPayment, ProviderPaymentLink, ProviderRefund, ProviderSubscription
 from encore.kernel import EncoreError
 
 
@@ -40,6 +40,7 @@ class ProviderEvent:
     other_price: bool = False
     payment: ProviderPayment | None = None  # for invoice.paid
     refund: ProviderRefund | None = None  # for charge.refunded
+    link: ProviderPaymentLink | None = None  # for invoice_payment.paid
 
 
 class PaymentProvider(Protocol):

@@ -33,6 +33,15 @@ class ProviderPayment:
     currency: str  # upper case, ISO 4217
     period_start: datetime | None  # the service period the plan's lines cover
     period_end: datetime | None
+    paid_by: str | None = None  # the charge or payment intent, when the invoice names it (API before 2025-03-31)
+
+
+@dataclass(frozen=True)
+class ProviderPaymentLink:
+    """An invoice paid by a charge or payment intent (Stripe's `invoice_payment.paid`)."""
+
+    invoice_id: str
+    paid_by: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,8 @@ class ProviderRefund:
     """A charge refunded (in part or whole); `refunded_cents` is the charge's running total, not this refund."""
 
     charge_id: str
-    invoice_id: str | None
+    invoice_id: str | None  # absent since Stripe's API version 2025-03-31
+    payment_intent: str | None
     refunded_cents: int
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import stripe  # imported where used: the serving process starts without it (#16, ~29 MB RSS)
 
 from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProviderError, ProviderEvent
-from encore.billing._provider_policy import ProviderPayment, ProviderRefund, ProviderSubscription
+from encore.billing._provider_policy import ProviderPayment, ProviderPaymentLink, ProviderRefund, ProviderSubscription
 from encore.kernel import from_epoch
 
 SUBSCRIPTION_EVENTS = frozenset(
@@ -29,6 +29,7 @@ SUBSCRIPTION_EVENTS = frozenset(
 
 PAYMENT_EVENT = "invoice.paid"  # money received for a period: what royalty statements count
 REFUND_EVENT = "charge.refunded"
+LINK_EVENT = "invoice_payment.paid"  # which payment intent paid which invoice (API 2025-03-31 and later)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def _payment(obj: dict[str, Any], price_id: str | None) -> tuple[ProviderPayment
         currency=currency.upper()[:3],
         period_start=min(known_starts) if known_starts else None,
         period_end=max(known_ends) if known_ends else None,
+        paid_by=_id(obj.get("payment_intent")) or _id(obj.get("charge")),
     )
     return payment, bool(lines) and not ours
 
@@ -137,7 +139,21 @@ def _refund(obj: dict[str, Any]) -> ProviderRefund:
     charge_id, refunded = obj.get("id"), obj.get("amount_refunded")
     if not isinstance(charge_id, str) or not isinstance(refunded, int):
         raise BadWebhook("charge event without id or amount_refunded", code="bad_event")
-    return ProviderRefund(charge_id=charge_id, invoice_id=_id(obj.get("invoice")), refunded_cents=refunded)
+    return ProviderRefund(
+        charge_id=charge_id,
+        invoice_id=_id(obj.get("invoice")),
+        payment_intent=_id(obj.get("payment_intent")),
+        refunded_cents=refunded,
+    )
+
+
+def _link(obj: dict[str, Any]) -> ProviderPaymentLink | None:
+    """An invoice payment: its payment intent (or charge) sits under `payment`, or on the object itself in
+    later API versions; None when it names none."""
+    invoice, pay = _id(obj.get("invoice")), _dict(obj.get("payment"))
+    by = _id(pay.get("payment_intent")) or _id(pay.get("charge"))
+    by = by or _id(obj.get("payment_intent")) or _id(obj.get("charge"))
+    return ProviderPaymentLink(invoice_id=invoice, paid_by=by) if invoice and by else None
 
 
 def parse_event(raw: dict[str, Any], *, price_id: str | None = None) -> ProviderEvent:
@@ -161,6 +177,7 @@ def parse_event(raw: dict[str, Any], *, price_id: str | None = None) -> Provider
         other_price=other_price,
         payment=payment,
         refund=_refund(obj) if kind == REFUND_EVENT else None,
+        link=_link(obj) if kind == LINK_EVENT else None,
     )
 
 

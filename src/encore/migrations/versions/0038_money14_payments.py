@@ -6,8 +6,9 @@ Revises: import13_1
 
 One subscription row per listener cannot say which months were paid: a listener who lapses and renews
 later would be counted for the gap. Statements now read `subscription_payments`, one row per paid invoice
-(amount, currency, the period it pays for, what was refunded of it). Rows are written from the payment
-provider's `invoice.paid` and `charge.refunded` webhooks from now on; there is nothing to backfill (no
+(amount, currency, the period it pays for, what was refunded of it), and `payment_links` (which charge or
+payment intent paid which invoice, so a refund finds its payment). Rows are written from the payment
+provider's `invoice.paid`, `invoice_payment.paid` and `charge.refunded` webhooks from now on; there is nothing to backfill (no
 history of what was paid exists before this table), so open months before the upgrade show no subscription
 money until the provider's events arrive. Closed months are stored copies and do not move.
 
@@ -52,6 +53,15 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_subscription_payments_user_id"), "subscription_payments", ["user_id"])
     op.create_index(op.f("ix_subscription_payments_period_end"), "subscription_payments", ["period_end"])
+    op.create_table(
+        "payment_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=16), nullable=False),
+        sa.Column("paid_by", sa.String(length=100), nullable=False),
+        sa.Column("invoice", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_links")),
+        sa.UniqueConstraint("provider", "paid_by", name="uq_payment_links_provider_paid_by"),
+    )
     with op.batch_alter_table("ad_breaks") as batch:
         batch.drop_constraint(_AD_FK, type_="foreignkey")
         batch.alter_column("user_id", existing_type=sa.Integer(), nullable=True)
@@ -64,6 +74,7 @@ def downgrade() -> None:
         batch.drop_constraint(_AD_FK, type_="foreignkey")
         batch.alter_column("user_id", existing_type=sa.Integer(), nullable=False)
         batch.create_foreign_key(_AD_FK, "users", ["user_id"], ["id"], ondelete="CASCADE")
+    op.drop_table("payment_links")
     op.drop_index(op.f("ix_subscription_payments_period_end"), table_name="subscription_payments")
     op.drop_index(op.f("ix_subscription_payments_user_id"), table_name="subscription_payments")
     op.drop_table("subscription_payments")
