@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from encore import labels
+from encore import billing, labels
 from encore.billing import Payment
 from encore.bootstrap import Container
 from tests.support.stripe_stub import PRICE
@@ -105,6 +105,16 @@ def test_refunds_come_off_the_payment_they_refund(client: TestClient, stripe_on:
     assert _pool(stripe_on, "2026-11") == 0
     with stripe_on.sessions() as s:
         assert s.scalar(select(Payment.refunded_cents)) == 999
+        alice = s.scalar(select(Payment.user_id))
+        assert alice is not None
+        history = billing.subscription_history(s, user_id=alice)  # what the listener's data export says
+    assert history["payments"] == [
+        {
+            "provider": "stripe", "amount_cents": 999, "refunded_cents": 999, "currency": "EUR",
+            "period_start": "2026-11-01T00:00:00+00:00", "period_end": "2026-12-01T00:00:00+00:00",
+            "paid_at": history["payments"][0]["paid_at"],  # type: ignore[index]
+        }
+    ]  # fmt: skip
 
 
 def test_an_invoice_for_another_price_brings_nothing(client: TestClient, stripe_on: Container) -> None:
