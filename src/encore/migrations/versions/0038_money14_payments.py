@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "money14_1"
-down_revision: str | None = "verified12_1"  # MERGE: import13_1
+down_revision: str | None = "import13_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
