@@ -41,3 +41,43 @@ def test_downgrading_drafts_on_sqlite_keeps_the_tracks_renditions(tmp_path: Path
     with engine.connect() as conn:
         assert conn.execute(text("SELECT status FROM tracks")).scalar() == "published"
     engine.dispose()
+
+
+def test_downgrading_money14_drops_only_what_the_older_schema_cannot_hold(tmp_path: Path) -> None:
+    """One step down from money14_1: the payments table goes, ad breaks of deleted accounts (user_id NULL)
+    go, every other ad break stays; and back up again."""
+    from datetime import UTC, datetime
+
+    from encore.accounts import create_user
+    from encore.ads import AdBreak, AdCampaign
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'money.db'}")
+    upgrade_to_head(engine)
+    at = datetime(2026, 11, 2, tzinfo=UTC)
+    with transaction(make_sessionmaker(engine)) as s:
+        spot = f.artist(s, "Acme")
+        ad = f.track(s, "Spot", f.album(s, "Ads", spot), [spot], duration_ms=15_000)
+        fan = create_user(s, username="fan", password="listener-pass-1")
+        c = AdCampaign(
+            advertiser="Acme", track_id=ad.id, starts_at=at, ends_at=at.replace(year=2027), budget_impressions=9,
+            cpm_cents=2000, impressions=2,
+        )  # fmt: skip
+        s.add(c)
+        s.flush()
+        for user in (fan.id, None):
+            s.add(AdBreak(user_id=user, campaign_id=c.id, duration_ms=15_000, issued_at=at, completed_at=at))
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "money14_1"
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    with engine.connect() as conn:
+        assert "subscription_payments" not in inspect(conn).get_table_names()
+        assert conn.execute(text("SELECT count(*) FROM ad_breaks")).scalar() == 1
+        user_id = next(c for c in inspect(conn).get_columns("ad_breaks") if c["name"] == "user_id")
+        assert user_id["nullable"] is False
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM subscription_payments")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM ad_breaks")).scalar() == 1
+    engine.dispose()

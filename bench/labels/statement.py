@@ -27,7 +27,7 @@ from encore.labels import _revenue as revenue
 MONTH = "2026-11"
 START = np.datetime64("2026-11-01T00:00:00")
 MONTH_S = 30 * 86_400
-TERMS = Terms(price_cents=999, period_days=30, payout_share_pct=70, currency="EUR")
+TERMS = Terms(payout_share_pct=70, currency="EUR")
 TS = "2026-10-01 00:00:00.000000"
 
 
@@ -99,6 +99,12 @@ def generate(db: Path, *, streams: int, tracks: int, users: int, seed: int = 5) 
         "INSERT INTO subscriptions(user_id, plan, state, provider, period_end, created_at)"
         " VALUES (?, 'premium-monthly', 'active', 'manual', '2026-12-20 00:00:00.000000', ?)",
         [(u, TS) for u in range(1, subscribers + 1)],
+    )
+    con.executemany(  # what statements count: each subscriber's paid invoice for November
+        "INSERT INTO subscription_payments(user_id, provider, reference, period_start, period_end, amount_cents,"
+        " refunded_cents, currency, paid_at) VALUES (?, 'stripe', ?, '2026-11-01 00:00:00.000000',"
+        " '2026-12-01 00:00:00.000000', 999, 0, 'EUR', '2026-11-01 00:00:00.000000')",
+        [(u, f"in_{u}") for u in range(1, subscribers + 1)],
     )
     con.executemany(
         "INSERT INTO ad_campaigns(id, public_id, advertiser, track_id, starts_at, ends_at, budget_impressions,"

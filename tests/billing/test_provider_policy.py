@@ -4,7 +4,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from encore.billing import BadWebhook, ProviderSubscription, SubState, event_applies, parse_event, provider_state
+from encore.billing import (
+    BadWebhook,
+    ProviderSubscription,
+    SubState,
+    event_applies,
+    kept_after_refund,
+    parse_event,
+    payment_counts,
+    provider_state,
+)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 END = NOW + timedelta(days=30)
@@ -87,3 +96,95 @@ def test_non_subscription_events_carry_no_subscription_and_malformed_ones_are_re
         parse_event(_event({"customer": "cus_1"}))  # a subscription event without id/status
     with pytest.raises(BadWebhook):
         parse_event({"id": "evt_1", "type": "x", "data": {}})
+
+
+# Money received (what royalty statements count): paid invoices and refunds.
+
+P_START, P_END = 1_793_491_200, 1_796_083_200  # 2026-11-01 and 2026-12-01 UTC
+
+
+def _invoice(**kw: object) -> dict[str, object]:
+    line = {"id": "il_1", "period": {"start": P_START, "end": P_END}, "price": {"id": "price_1"}}
+    obj: dict[str, object] = {
+        "id": "in_1", "object": "invoice", "customer": "cus_1", "amount_paid": 999, "currency": "eur",
+        "subscription": "sub_1", "lines": {"data": [line]},
+    }  # fmt: skip
+    return {"id": "evt_1", "type": "invoice.paid", "created": P_START + 60, "data": {"object": {**obj, **kw}}}
+
+
+def test_a_paid_invoice_is_the_money_and_the_period_its_plan_lines_cover() -> None:
+    event = parse_event(_invoice(), price_id="price_1")
+    assert event.payment is not None and not event.other_price and event.customer_id == "cus_1"
+    p = event.payment
+    assert (p.reference, p.subscription_id, p.amount_cents, p.currency) == ("in_1", "sub_1", 999, "EUR")
+    assert (p.period_start, p.period_end) == (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+    assert payment_counts(p) is None
+
+
+def test_an_invoice_in_the_2025_layout_is_read_the_same() -> None:
+    """Since API version 2025-03-31 the subscription is under parent.subscription_details and a line's
+    price under pricing.price_details."""
+    line = {"period": {"start": P_START, "end": P_END}, "pricing": {"price_details": {"price": "price_1"}}}
+    raw = _invoice(
+        subscription=None, lines={"data": [line]}, parent={"subscription_details": {"subscription": "sub_9"}}
+    )
+    event = parse_event(raw, price_id="price_1")
+    assert event.payment is not None and event.payment.subscription_id == "sub_9" and not event.other_price
+    assert event.payment.period_end == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_an_invoice_for_another_price_is_marked() -> None:
+    assert parse_event(_invoice(), price_id="price_other").other_price
+
+
+@pytest.mark.parametrize(
+    ("kw", "why"),
+    [
+        ({"amount_paid": 0}, "ignored_nothing_paid"),  # a trial's invoice, a 100 % coupon
+        ({"lines": {"data": []}}, "ignored_payment_without_period"),
+        ({"lines": {"data": [{"period": {"start": P_END, "end": P_START}}]}}, "ignored_payment_without_period"),
+        ({"lines": "not a list"}, "ignored_payment_without_period"),
+    ],
+)
+def test_an_invoice_that_brought_no_money_for_a_period_does_not_count(kw: dict[str, object], why: str) -> None:
+    event = parse_event(_invoice(**kw))
+    assert event.payment is not None and payment_counts(event.payment) == why
+
+
+def test_an_invoice_without_its_amount_is_refused() -> None:
+    with pytest.raises(BadWebhook):
+        parse_event(_invoice(amount_paid="999"))
+
+
+def test_a_refund_carries_its_charge_running_total_and_invoice() -> None:
+    obj = {
+        "id": "ch_1", "object": "charge", "customer": "cus_1", "amount_refunded": 400, "invoice": {"id": "in_1"},
+        "payment_intent": "pi_1",
+    }  # fmt: skip
+    event = parse_event({"id": "evt_2", "type": "charge.refunded", "created": P_START, "data": {"object": obj}})
+    assert event.refund is not None and event.payment is None
+    r = event.refund
+    assert (r.charge_id, r.invoice_id, r.payment_intent, r.refunded_cents) == ("ch_1", "in_1", "pi_1", 400)
+
+
+@pytest.mark.parametrize(
+    ("obj", "link"),
+    [
+        ({"invoice": "in_1", "payment": {"type": "payment_intent", "payment_intent": "pi_1"}}, ("in_1", "pi_1")),
+        ({"invoice": {"id": "in_1"}, "payment": {"type": "charge", "charge": "ch_1"}}, ("in_1", "ch_1")),
+        ({"invoice": "in_1", "payment_intent": "pi_2"}, ("in_1", "pi_2")),  # the later, flat layout
+        ({"invoice": "in_1", "payment": {"type": "payment_record"}}, None),
+        ({"payment": {"payment_intent": "pi_1"}}, None),
+    ],
+)
+def test_an_invoice_payment_links_the_invoice_to_what_paid_it(
+    obj: dict[str, object], link: tuple[str, str] | None
+) -> None:
+    raw = {"id": "evt_3", "type": "invoice_payment.paid", "created": P_START, "data": {"object": obj}}
+    got = parse_event(raw).link
+    assert (None if got is None else (got.invoice_id, got.paid_by)) == link
+
+
+@pytest.mark.parametrize(("refunded", "kept"), [(0, 999), (400, 599), (999, 0), (5000, 0), (-5, 999)])
+def test_what_is_kept_after_refunds_stays_between_nothing_and_what_was_paid(refunded: int, kept: int) -> None:
+    assert kept_after_refund(amount_cents=999, refunded_cents=refunded) == kept

@@ -1,12 +1,21 @@
 """Pure label rules: the 30 s stream rule, exact cent splits, months, spreadsheet-safe CSV cells."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 
 from encore.billing import Availability, Content, Tier, decide, strictest
 from encore.kernel import ValidationFailed
-from encore.labels import Statement, counts_as_stream, csv_cell, largest_remainder, month_bounds, pool_notes
+from encore.labels import (
+    Statement,
+    counts_as_stream,
+    csv_cell,
+    largest_remainder,
+    month_bounds,
+    month_part,
+    pool_notes,
+)
 
 NOW = datetime(2026, 11, 15, tzinfo=UTC)
 LATER = datetime(2026, 12, 1, tzinfo=UTC)
@@ -91,10 +100,42 @@ def test_an_empty_pool_is_explained_from_the_statements_own_figures() -> None:
     assert pool_notes(_statement(ad=5, subs=0, share=70, streams=10)) == []
     notes = pool_notes(_statement(ad=0, subs=0, share=70, streams=2670))
     assert notes[0].startswith("The pool is empty: no ad impression was paid for in 2026-11")
-    assert "no paid Premium day fell in 2026-11" in notes[0]
+    assert "no payment received for Premium covers 2026-11" in notes[0]
+    assert "admin grants, redeemed codes and trials bring no money" in notes[0]
     assert notes[1] == "The 2,670 counted streams are kept, but they share nothing for this month."
     no_share = pool_notes(_statement(ad=0, subs=0, share=0, streams=0))
     assert no_share == [
         "The pool is empty: no ad impression was paid for in 2026-11 (each played-through ad earns its campaign's "
         "CPM); the payout share of subscriptions is 0% (ENCORE_ROYALTY_PAYOUT_SHARE_PCT)."
     ]
+
+
+def _d(month: int, day: int) -> datetime:
+    return datetime(2026 + (month > 12), (month - 1) % 12 + 1, day, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("paid", "month", "part"),
+    [
+        ((_d(10, 1), _d(11, 1)), (_d(10, 1), _d(11, 1)), Fraction(3000)),  # a 31-day month: the payment, not 31/30
+        ((_d(11, 1), _d(12, 1)), (_d(11, 1), _d(12, 1)), Fraction(3000)),  # a 30-day month
+        ((_d(2, 1), _d(3, 1)), (_d(2, 1), _d(3, 1)), Fraction(3000)),  # February
+        ((_d(11, 15), _d(12, 15)), (_d(11, 1), _d(12, 1)), Fraction(1600)),  # 16 of 30 days
+        ((_d(11, 15), _d(12, 15)), (_d(12, 1), _d(13, 1)), Fraction(1400)),
+        ((_d(1, 1), _d(13, 1)), (_d(2, 1), _d(3, 1)), Fraction(3000 * 28, 365)),  # a yearly plan
+        ((_d(8, 1), _d(9, 1)), (_d(10, 1), _d(11, 1)), Fraction(0)),  # a lapsed listener's gap
+        ((_d(10, 1), _d(10, 1)), (_d(10, 1), _d(11, 1)), Fraction(0)),  # an empty period
+    ],
+)
+def test_a_payment_is_spread_over_the_time_it_paid_for(
+    paid: tuple[datetime, datetime], month: tuple[datetime, datetime], part: Fraction
+) -> None:
+    assert month_part(3000, paid_from=paid[0], paid_to=paid[1], start=month[0], end=month[1]) == part
+
+
+def test_the_months_of_a_period_add_up_to_its_payment() -> None:
+    paid_from, paid_to = datetime(2026, 1, 17, 5, 3, tzinfo=UTC), datetime(2027, 1, 17, 5, 3, tzinfo=UTC)
+    months = [month_bounds(f"{2026 + (m > 12)}-{(m - 1) % 12 + 1:02d}") for m in range(1, 14)]
+    parts = [month_part(9999, paid_from=paid_from, paid_to=paid_to, start=a, end=b) for a, b in months]
+    assert sum(parts) == 9999
+    assert month_part(9999, paid_from=paid_from, paid_to=paid_to, start=paid_to, end=paid_to + timedelta(1)) == 0

@@ -21,7 +21,7 @@ def test_pool_and_both_splits(container: Container) -> None:
     with transaction(container.sessions) as s:
         build(s)
         st = compute_month(s, month=MONTH, terms=TERMS)
-    # Two subscribers paid 3000 for the whole month, 70 % of it is paid out; 3 impressions at 20.00 CPM.
+    # Two subscribers paid 3000 for the month, 70 % of it is paid out; 3 impressions at 20.00 CPM.
     assert (st.subscription_cents, st.ad_cents, st.pool_cents) == (4200, 6, 4206)
     # Counted streams: A 3 (sub1) + 1 (free); B 1 (sub2) + 1 (free). Under 30 s, ads and October don't count.
     assert st.streams == 6
@@ -58,7 +58,7 @@ def test_a_closed_month_never_changes(container: Container) -> None:
         # Late reports for November, and a price change, arrive after the close.
         for _ in range(5):
             play(s, w.sub2, w.b, ms=90_000, at=MID + timedelta(hours=1))
-        terms = TERMS.__class__(9999, 30, 100, "EUR")
+        terms = TERMS.__class__(100, "EUR")
         again = statement(s, month=MONTH, terms=terms, now=AFTER + timedelta(days=40))
         live = compute_month(s, month=MONTH, terms=terms)
     assert again.status == "closed" and again.closed_at == AFTER
@@ -86,7 +86,7 @@ def test_rounding_is_exact_with_many_awkward_shares(container: Container) -> Non
         w = build(s)
         for i in range(7):
             play(s, w.free, w.b if i % 3 else w.a, ms=31_000, at=datetime(2026, 11, 20, tzinfo=UTC))
-        st = compute_month(s, month=MONTH, terms=TERMS.__class__(1001, 31, 33, "EUR"))
+        st = compute_month(s, month=MONTH, terms=TERMS.__class__(33, "EUR"))
     assert sum(ln.pro_rata_cents for ln in st.lines) == st.pool_cents
     assert sum(ln.user_centric_cents for ln in st.lines) + st.user_centric_unallocated_cents == st.pool_cents
 
@@ -96,9 +96,9 @@ def test_closing_a_month_without_streams_keeps_its_money_unallocated(container: 
         build(s)
         st = close_month(s, month="2026-10", terms=TERMS, admin_id=1, now=AFTER)
     # October: the two subscribers paid for all 31 days, but nobody streamed in the catalogue's month
-    # except one play on the 31st, which counts.
+    # except one play on the 31st, which counts. A 31-day month of a monthly plan is one payment, not 31/30.
     assert st.status == "closed" and st.streams == 1
-    assert st.subscription_cents == 2 * 3000 * 31 * 70 // (30 * 100)
+    assert st.subscription_cents == 2 * 3000 * 70 // 100
     assert sum(ln.pro_rata_cents for ln in st.lines) == st.pool_cents
     with transaction(container.sessions) as s:
         empty = close_month(s, month="2026-09", terms=TERMS, admin_id=1, now=AFTER)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import Role, User, create_user
 from encore.ads import AdBreak, AdCampaign
-from encore.billing import Subscription
+from encore.billing import Payment, Subscription
 from encore.catalog import Track
 from encore.history import Play
 from encore.labels import Terms
@@ -18,7 +18,7 @@ PASSWORD = "listener-pass-1"
 MONTH = "2026-11"
 MID = datetime(2026, 11, 10, 12, tzinfo=UTC)
 AFTER = datetime(2026, 12, 2, tzinfo=UTC)
-TERMS = Terms(price_cents=3000, period_days=30, payout_share_pct=70, currency="EUR")
+TERMS = Terms(payout_share_pct=70, currency="EUR")
 
 
 @dataclass
@@ -60,6 +60,37 @@ def play(s: Session, user: User, track: Track, *, ms: int, at: datetime = MID, p
     s.flush()
 
 
+def month(year: int, mon: int) -> tuple[datetime, datetime]:
+    start = datetime(year, mon, 1, tzinfo=UTC)
+    return start, datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC)
+
+
+def pay(
+    s: Session,
+    user: User,
+    span: tuple[datetime, datetime],
+    *,
+    cents: int = 3000,
+    refunded: int = 0,
+    currency: str = "EUR",
+) -> Payment:
+    """A paid invoice for `span`, as the provider's `invoice.paid` webhook records it."""
+    row = Payment(
+        user_id=user.id,
+        provider="stripe",
+        reference=f"in_{next(_n):08d}",
+        period_start=span[0],
+        period_end=span[1],
+        amount_cents=cents,
+        refunded_cents=refunded,
+        currency=currency,
+        paid_at=span[0],
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
 def build(s: Session) -> World:
     ours, theirs = f.label(s, "Ours"), f.label(s, "Theirs")
     band, other = f.artist(s, "Ours Band"), f.artist(s, "=Theirs Band")  # a hostile name for the CSV
@@ -73,16 +104,19 @@ def build(s: Session) -> World:
     sub1 = create_user(s, username="sub1", password=PASSWORD)
     sub2 = create_user(s, username="sub2", password=PASSWORD)
     free = create_user(s, username="free", password=PASSWORD)
-    for user in (sub1, sub2):  # paid for all of November
+    for user in (sub1, sub2):  # paid 30.00 a calendar month for October, November and December
         s.add(
             Subscription(
                 user_id=user.id,
                 plan="premium-monthly",
                 state="active",
+                provider="stripe",
                 created_at=datetime(2026, 10, 1, tzinfo=UTC),
-                period_end=datetime(2026, 12, 15, tzinfo=UTC),
+                period_end=datetime(2027, 1, 1, tzinfo=UTC),
             )
         )
+        for mon in ((2026, 10), (2026, 11), (2026, 12)):
+            pay(s, user, month(*mon))
     campaign = AdCampaign(
         advertiser="Acme",
         track_id=ad.id,

@@ -18,7 +18,7 @@ from encore.playback import Verified, VerifiedStream, record_verified_stream
 from tests.catalog import factories as f
 
 MONTH_START = datetime(2024, 3, 1, tzinfo=UTC)
-TERMS = labels.Terms(price_cents=999, period_days=30, payout_share_pct=70, currency="EUR")
+TERMS = labels.Terms(payout_share_pct=70, currency="EUR")
 
 
 def _world(container: Container) -> tuple[int, int, str, str]:

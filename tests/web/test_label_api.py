@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from encore import billing, exclusives
@@ -30,7 +30,8 @@ def _h(client: TestClient, name: str) -> dict[str, str]:
 @pytest.fixture
 def world(container: Container) -> dict[str, str]:
     container.clock = FixedClock(AFTER)
-    container.settings = container.settings.model_copy(update={"premium_price_cents": 3000})  # as TERMS
+    # Not the 30.00 the world's subscribers paid: a statement counts what was paid, not today's price.
+    container.settings = container.settings.model_copy(update={"premium_price_cents": 9999})
     with transaction(container.sessions) as s:
         w = build(s)
         add_rendition(container, s, w.a)
@@ -184,6 +185,30 @@ def test_availability_via_the_api_is_enforced_on_streams(client: TestClient, wor
     assert (
         client.post(f"/api/tracks/{world['track_id']}/stream", json={}, headers=_h(client, "sub1")).status_code == 200
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "ascii_name", "encoded"),
+    [
+        ("東京レコード", "label", "%E6%9D%B1%E4%BA%AC%E3%83%AC%E3%82%B3%E3%83%BC%E3%83%89"),
+        ("🎵 Beats", "Beats", "%F0%9F%8E%B5Beats"),
+        ('Café "x"; filename=evil.exe', "Cafxfilenameevilexe", "Caf%C3%A9xfilenameevilexe"),
+        ("Label\u202eexe.txt", "Labelexetxt", "Labelexetxt"),  # no right-to-left override
+    ],
+)
+def test_a_statement_csv_downloads_whatever_the_label_is_called(
+    client: TestClient, container: Container, world: dict[str, str], name: str, ascii_name: str, encoded: str
+) -> None:
+    """F17: a name that is not Latin-1 gave a 500 (header values are Latin-1 on the wire). RFC 6266: an
+    ASCII `filename=` and the real name as `filename*=UTF-8''...`; no quote or `;` of the name gets through."""
+    with transaction(container.sessions) as s:
+        s.execute(update(Label).where(Label.public_id == world["theirs_label_id"]).values(name=name))
+    r = client.get(f"/api/label/{world['theirs_label_id']}/statements/2026-11/csv", headers=_h(client, "theirs"))
+    assert r.status_code == 200 and "'=Theirs Band" in r.text
+    assert r.headers["content-disposition"] == (
+        f"attachment; filename=\"statement-{ascii_name}-2026-11.csv\"; filename*=UTF-8''statement-{encoded}-2026-11.csv"
+    )
+    assert r.headers["content-disposition"].count(";") == 2
 
 
 def test_streams_statements_csv_and_close(client: TestClient, container: Container, world: dict[str, str]) -> None:

@@ -78,7 +78,10 @@ def test_admins_filter_and_export(client: TestClient, container: Container, list
 
     r = client.get(f"/api/admin/audit/export?format=csv&account={listener}", headers=root)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    assert "attachment" in r.headers["content-disposition"]
+    assert (
+        r.headers["content-disposition"]
+        == "attachment; filename=\"encore-audit.csv\"; filename*=UTF-8''encore-audit.csv"
+    )
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [row["kind"] for row in rows] == ["admin.premium_granted", "login"]
     r = client.get("/api/admin/audit/export?format=json&kind=admin", headers=root)

@@ -28,13 +28,14 @@ class AdCampaign(TimestampMixin, Base):
 
 
 class AdBreak(Base):
-    """An ad URL handed to a listener; it becomes an impression once, when it has played through."""
+    """An ad URL handed to a listener; it becomes an impression once, when it has played through. An
+    impression outlives its listener's account (user_id NULL): it is money labels earned."""
 
     __tablename__ = "ad_breaks"
     __table_args__ = (Index("ix_ad_breaks_user_issued", "user_id", "issued_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(22), unique=True, default=new_public_id)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("ad_campaigns.id", ondelete="CASCADE"), index=True)
     duration_ms: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,5 +1,6 @@
 """Billing: tiers decided from subscription dates (`decide`, the one pure access decision), the manual
-provider (admin grants and revokes, one-use codes) and card payments through a provider (Stripe)."""
+provider (admin grants and revokes, one-use codes) and card payments through a provider (Stripe), with the
+money it received (`Payment`: paid invoices less refunds, what royalty statements count)."""
 
 from encore.billing._access import (
     PUBLIC,
@@ -14,9 +15,19 @@ from encore.billing._access import (
     strictest,
 )
 from encore.billing._checkout import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
-from encore.billing._models import BillingCustomer, ProcessedEvent, RedeemCode, Subscription
+from encore.billing._models import BillingCustomer, Payment, PaymentLink, ProcessedEvent, RedeemCode, Subscription
 from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
-from encore.billing._provider_policy import ProviderSubscription, StateChange, event_applies, provider_state
+from encore.billing._provider_policy import (
+    ProviderPayment,
+    ProviderPaymentLink,
+    ProviderRefund,
+    ProviderSubscription,
+    StateChange,
+    event_applies,
+    kept_after_refund,
+    payment_counts,
+    provider_state,
+)
 from encore.billing._stripe import StripeConfig, StripeProvider, parse_event
 from encore.billing._subscriptions import (
     SubscriptionView,
@@ -41,10 +52,15 @@ __all__ = [
     "CheckoutLink",
     "Content",
     "Decision",
+    "Payment",
+    "PaymentLink",
     "PaymentProvider",
     "PaymentProviderError",
     "ProcessedEvent",
     "ProviderEvent",
+    "ProviderPayment",
+    "ProviderPaymentLink",
+    "ProviderRefund",
     "ProviderSubscription",
     "RedeemCode",
     "StateChange",
@@ -63,7 +79,9 @@ __all__ = [
     "event_applies",
     "grant_premium",
     "handle_webhook",
+    "kept_after_refund",
     "parse_event",
+    "payment_counts",
     "portal_link",
     "provider_state",
     "redeem_code",

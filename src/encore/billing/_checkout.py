@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from encore.accounts import User
 from encore.billing._access import SubState, Tier, effective_tier
 from encore.billing._models import BillingCustomer, ProcessedEvent, Subscription
+from encore.billing._payments import apply_refund, link_payment, record_payment
 from encore.billing._provider import CheckoutLink, PaymentProvider, ProviderEvent
 from encore.billing._provider_policy import AWAITING_FIRST_PAYMENT, event_applies, provider_state
 from encore.billing._stripe import StripeConfig, StripeProvider
@@ -101,7 +102,7 @@ def handle_webhook(
     )
     if seen is not None:
         return "duplicate"
-    outcome = _apply(session, provider=provider.name, event=event, plan=plan)
+    outcome = _apply(session, provider=provider.name, event=event, plan=plan, now=now)
     session.add(
         ProcessedEvent(
             provider=provider.name, event_id=event.id, event_type=event.type[:100], outcome=outcome, received_at=now
@@ -117,7 +118,18 @@ def _outlasts(sub: Subscription, period_end: datetime | None) -> bool:
     return period_end is None or sub.period_end > period_end
 
 
-def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str) -> str:
+def _money(session: Session, *, provider: str, user_id: int, event: ProviderEvent, now: datetime) -> str | None:
+    """A paid invoice or a refund of the user's (None for any other event)."""
+    if event.payment is not None:
+        return record_payment(session, provider=provider, user_id=user_id, payment=event.payment, now=now)
+    if event.refund is not None:
+        return apply_refund(session, provider=provider, user_id=user_id, refund=event.refund)
+    return None
+
+
+def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str, now: datetime) -> str:
+    if event.link is not None:  # an invoice payment names no customer; it only links two provider ids
+        return link_payment(session, provider=provider, link=event.link)
     if event.customer_id is None:
         return "ignored_no_customer"
     user_id = session.scalar(
@@ -130,6 +142,9 @@ def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str) 
     facts = event.subscription
     if event.other_price:
         return "ignored_other_price"
+    money = _money(session, provider=provider, user_id=user_id, event=event, now=now)
+    if money is not None:
+        return money
     if facts is None:
         return "ignored_type"
     change = provider_state(facts, event_at=event.created)

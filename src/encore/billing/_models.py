@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from encore.db import Base, TimestampMixin, UTCDateTime
@@ -24,6 +24,40 @@ class Subscription(TimestampMixin, Base):
     provider_subscription_id: Mapped[str | None] = mapped_column(String(100))
     # `created` of the newest provider event applied: an older event arriving later never rolls state back.
     provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Payment(Base):
+    """Money a payment provider says it received for a span of Premium (one paid invoice), and what was
+    refunded of it. Royalty statements read these rows and nothing else: an admin grant, a code, a trial or a
+    period the card did not pay (past_due) has no row, so it adds nothing to the pool. The row outlives its
+    listener (user_id SET NULL): money received stays received when the account is deleted."""
+
+    __tablename__ = "subscription_payments"
+    __table_args__ = (UniqueConstraint("provider", "reference", name="uq_subscription_payments_provider_reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(100))  # the provider's invoice id
+    subscription_id: Mapped[str | None] = mapped_column(String(100))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PaymentLink(Base):
+    """Which charge or payment intent paid which invoice. A refund names its charge and payment intent; since
+    Stripe's API version 2025-03-31 it no longer names the invoice, and the link arrives in its own event
+    (`invoice_payment.paid`), in any order with the invoice's, so it is kept apart from the payment row."""
+
+    __tablename__ = "payment_links"
+    __table_args__ = (UniqueConstraint("provider", "paid_by", name="uq_payment_links_provider_paid_by"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    paid_by: Mapped[str] = mapped_column(String(100))  # a charge or payment intent id
+    invoice: Mapped[str] = mapped_column(String(100))
 
 
 class BillingCustomer(TimestampMixin, Base):

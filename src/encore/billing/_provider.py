@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from encore.billing._provider_policy import ProviderSubscription
+from encore.billing._provider_policy import ProviderPayment, ProviderPaymentLink, ProviderRefund, ProviderSubscription
 from encore.kernel import EncoreError
 
 
@@ -36,8 +36,11 @@ class ProviderEvent:
     created: datetime
     customer_id: str | None
     subscription: ProviderSubscription | None  # for customer.subscription.* events
-    # A subscription to a price other than the configured plan's (#15): it grants nothing here.
+    # A subscription (or an invoice) for a price other than the configured plan's (#15): it changes nothing here.
     other_price: bool = False
+    payment: ProviderPayment | None = None  # for invoice.paid
+    refund: ProviderRefund | None = None  # for charge.refunded
+    link: ProviderPaymentLink | None = None  # for invoice_payment.paid
 
 
 class PaymentProvider(Protocol):

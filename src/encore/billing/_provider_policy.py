@@ -24,6 +24,37 @@ class ProviderSubscription:
 
 
 @dataclass(frozen=True)
+class ProviderPayment:
+    """A paid invoice: money the provider received for one period of the subscription."""
+
+    reference: str  # the invoice id
+    subscription_id: str | None
+    amount_cents: int  # what was actually paid (a trial's or a 100 % coupon's invoice pays 0)
+    currency: str  # upper case, ISO 4217
+    period_start: datetime | None  # the service period the plan's lines cover
+    period_end: datetime | None
+    paid_by: str | None = None  # the charge or payment intent, when the invoice names it (API before 2025-03-31)
+
+
+@dataclass(frozen=True)
+class ProviderPaymentLink:
+    """An invoice paid by a charge or payment intent (Stripe's `invoice_payment.paid`)."""
+
+    invoice_id: str
+    paid_by: str
+
+
+@dataclass(frozen=True)
+class ProviderRefund:
+    """A charge refunded (in part or whole); `refunded_cents` is the charge's running total, not this refund."""
+
+    charge_id: str
+    invoice_id: str | None  # absent since Stripe's API version 2025-03-31
+    payment_intent: str | None
+    refunded_cents: int
+
+
+@dataclass(frozen=True)
 class StateChange:
     state: SubState
     period_end: datetime | None
@@ -61,3 +92,17 @@ def event_applies(*, event_at: datetime, last_applied_at: datetime | None) -> st
     if last_applied_at is not None and event_at < last_applied_at:
         return "older_than_applied"
     return None
+
+
+def payment_counts(p: ProviderPayment) -> str | None:
+    """None when a paid invoice is money a statement should count; otherwise why not."""
+    if p.amount_cents <= 0:
+        return "ignored_nothing_paid"  # a trial, a 100 % coupon: no money came in
+    if p.period_start is None or p.period_end is None or p.period_end <= p.period_start:
+        return "ignored_payment_without_period"
+    return None
+
+
+def kept_after_refund(*, amount_cents: int, refunded_cents: int) -> int:
+    """What is left of a payment once refunds are taken off (never below nothing, never above what was paid)."""
+    return amount_cents - min(max(refunded_cents, 0), amount_cents)

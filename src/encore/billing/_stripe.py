@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import stripe  # imported where used: the serving process starts without it (#16, ~29 MB RSS)
 
 from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProviderError, ProviderEvent
-from encore.billing._provider_policy import ProviderSubscription
+from encore.billing._provider_policy import ProviderPayment, ProviderPaymentLink, ProviderRefund, ProviderSubscription
 from encore.kernel import from_epoch
 
 SUBSCRIPTION_EVENTS = frozenset(
@@ -26,6 +26,10 @@ SUBSCRIPTION_EVENTS = frozenset(
         "customer.subscription.resumed",
     }
 )
+
+PAYMENT_EVENT = "invoice.paid"  # money received for a period: what royalty statements count
+REFUND_EVENT = "charge.refunded"
+LINK_EVENT = "invoice_payment.paid"  # which payment intent paid which invoice (API 2025-03-31 and later)
 
 
 @dataclass(frozen=True)
@@ -66,21 +70,90 @@ def _subscription(obj: dict[str, Any]) -> ProviderSubscription:
     )
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _item_prices(item: dict[str, Any]) -> set[str]:
+    """The price ids of one subscription item or invoice line (price, legacy plan, or, since API version
+    2025-03-31, an invoice line's pricing.price_details.price)."""
+    found: set[str] = set()
+    for key in ("price", "plan"):
+        value = item.get(key)
+        value = value.get("id") if isinstance(value, dict) else value
+        if isinstance(value, str):
+            found.add(value)
+    nested = _dict(_dict(item.get("pricing")).get("price_details")).get("price")
+    if isinstance(nested, str):
+        found.add(nested)
+    return found
+
+
 def _prices(obj: dict[str, Any]) -> set[str]:
     """The price ids a subscription object is for (items[].price, or the legacy plan)."""
     found: set[str] = set()
     for item in (obj.get("items") or {}).get("data") or []:
-        if not isinstance(item, dict):
-            continue
-        for key in ("price", "plan"):
-            value = item.get(key)
-            value = value.get("id") if isinstance(value, dict) else value
-            if isinstance(value, str):
-                found.add(value)
+        if isinstance(item, dict):
+            found |= _item_prices(item)
     plan = obj.get("plan")
     if isinstance(plan, dict) and isinstance(plan.get("id"), str):
         found.add(plan["id"])
     return found
+
+
+def _id(value: object) -> str | None:
+    value = value.get("id") if isinstance(value, dict) else value
+    return value if isinstance(value, str) and value else None
+
+
+def _invoice_subscription(obj: dict[str, Any]) -> str | None:
+    # Before API version 2025-03-31 on the invoice, since then under parent.subscription_details.
+    nested = _dict(_dict(obj.get("parent")).get("subscription_details")).get("subscription")
+    return _id(obj.get("subscription")) or _id(nested)
+
+
+def _payment(obj: dict[str, Any], price_id: str | None) -> tuple[ProviderPayment, bool]:
+    """A paid invoice, and whether it is for another price: the period is the span its plan lines cover."""
+    invoice_id, paid, currency = obj.get("id"), obj.get("amount_paid"), obj.get("currency")
+    if not isinstance(invoice_id, str) or not isinstance(paid, int) or not isinstance(currency, str):
+        raise BadWebhook("invoice event without id, amount_paid or currency", code="bad_event")
+    data = _dict(obj.get("lines")).get("data")
+    lines = [ln for ln in data if isinstance(ln, dict)] if isinstance(data, list) else []
+    ours = [ln for ln in lines if price_id is None or price_id in _item_prices(ln)]
+    starts = [_when(_dict(ln.get("period")).get("start")) for ln in ours]
+    ends = [_when(_dict(ln.get("period")).get("end")) for ln in ours]
+    known_starts, known_ends = [d for d in starts if d is not None], [d for d in ends if d is not None]
+    payment = ProviderPayment(
+        reference=invoice_id,
+        subscription_id=_invoice_subscription(obj),
+        amount_cents=paid,
+        currency=currency.upper()[:3],
+        period_start=min(known_starts) if known_starts else None,
+        period_end=max(known_ends) if known_ends else None,
+        paid_by=_id(obj.get("payment_intent")) or _id(obj.get("charge")),
+    )
+    return payment, bool(lines) and not ours
+
+
+def _refund(obj: dict[str, Any]) -> ProviderRefund:
+    charge_id, refunded = obj.get("id"), obj.get("amount_refunded")
+    if not isinstance(charge_id, str) or not isinstance(refunded, int):
+        raise BadWebhook("charge event without id or amount_refunded", code="bad_event")
+    return ProviderRefund(
+        charge_id=charge_id,
+        invoice_id=_id(obj.get("invoice")),
+        payment_intent=_id(obj.get("payment_intent")),
+        refunded_cents=refunded,
+    )
+
+
+def _link(obj: dict[str, Any]) -> ProviderPaymentLink | None:
+    """An invoice payment: its payment intent (or charge) sits under `payment`, or on the object itself in
+    later API versions; None when it names none."""
+    invoice, pay = _id(obj.get("invoice")), _dict(obj.get("payment"))
+    by = _id(pay.get("payment_intent")) or _id(pay.get("charge"))
+    by = by or _id(obj.get("payment_intent")) or _id(obj.get("charge"))
+    return ProviderPaymentLink(invoice_id=invoice, paid_by=by) if invoice and by else None
 
 
 def parse_event(raw: dict[str, Any], *, price_id: str | None = None) -> ProviderEvent:
@@ -90,16 +163,21 @@ def parse_event(raw: dict[str, Any], *, price_id: str | None = None) -> Provider
     obj = (raw.get("data") or {}).get("object")
     if not isinstance(event_id, str) or not isinstance(kind, str) or created is None or not isinstance(obj, dict):
         raise BadWebhook("not a Stripe event", code="bad_event")
-    customer = obj.get("customer")
-    if isinstance(customer, dict):  # expanded
-        customer = customer.get("id")
+    payment, other_price = None, False
+    if kind in SUBSCRIPTION_EVENTS:
+        other_price = price_id is not None and price_id not in _prices(obj)
+    elif kind == PAYMENT_EVENT:
+        payment, other_price = _payment(obj, price_id)
     return ProviderEvent(
         id=event_id,
         type=kind,
         created=created,
-        customer_id=customer if isinstance(customer, str) else None,
+        customer_id=_id(obj.get("customer")),  # a string, or expanded into an object
         subscription=_subscription(obj) if kind in SUBSCRIPTION_EVENTS else None,
-        other_price=kind in SUBSCRIPTION_EVENTS and price_id is not None and price_id not in _prices(obj),
+        other_price=other_price,
+        payment=payment,
+        refund=_refund(obj) if kind == REFUND_EVENT else None,
+        link=_link(obj) if kind == LINK_EVENT else None,
     )
 
 

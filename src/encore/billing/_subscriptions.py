@@ -18,7 +18,7 @@ from encore.billing._access import (
     decide,
     effective_tier,
 )
-from encore.billing._models import BillingCustomer, RedeemCode, Subscription
+from encore.billing._models import BillingCustomer, Payment, RedeemCode, Subscription
 from encore.kernel import Conflict, NotFound, ValidationFailed, new_secret_token
 
 
@@ -174,7 +174,8 @@ def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> 
 
 def subscription_history(session: Session, *, user_id: int) -> dict[str, object]:
     """What a listener's data export says about paying: the subscription as it stands (with its dates and
-    provider), each redeemed code, and which payment providers know them. No secrets, no internal ids."""
+    provider), each redeemed code, which payment providers know them, and each payment received (the money
+    royalty statements count). No secrets, no internal or provider ids."""
     sub = subscription_row(session, user_id=user_id)
     current = None
     if sub is not None:
@@ -192,11 +193,27 @@ def subscription_history(session: Session, *, user_id: int) -> dict[str, object]
         .where(BillingCustomer.user_id == user_id)
         .order_by(BillingCustomer.created_at)
     )
+    paid = session.execute(
+        select(
+            Payment.provider, Payment.amount_cents, Payment.refunded_cents, Payment.currency,
+            Payment.period_start, Payment.period_end, Payment.paid_at,
+        )
+        .where(Payment.user_id == user_id)
+        .order_by(Payment.period_start, Payment.id)
+    )  # fmt: skip
     return {
         "subscription": current,
         "redeemed_codes": [{"plan": p, "days": d, "redeemed_at": _iso(at)} for p, d, at in codes],
         "payment_providers": [{"provider": p, "customer_since": _iso(at)} for p, at in providers],
-    }
+        "payments": [
+            {
+                "provider": row.provider, "amount_cents": row.amount_cents, "refunded_cents": row.refunded_cents,
+                "currency": row.currency, "period_start": _iso(row.period_start), "period_end": _iso(row.period_end),
+                "paid_at": _iso(row.paid_at),
+            }
+            for row in paid
+        ],
+    }  # fmt: skip
 
 
 def _iso(at: datetime | None) -> str | None:

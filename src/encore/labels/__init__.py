@@ -26,7 +26,14 @@ from encore.labels._drafts import (
     withdraw,
 )
 from encore.labels._models import RoyaltyLine, RoyaltyStatement
-from encore.labels._policy import STREAM_MIN_MS, counts_as_stream, csv_cell, largest_remainder, month_bounds
+from encore.labels._policy import (
+    STREAM_MIN_MS,
+    counts_as_stream,
+    csv_cell,
+    largest_remainder,
+    month_bounds,
+    month_part,
+)
 from encore.labels._release_rules import TrackForm
 from encore.labels._revenue import Terms
 from encore.labels._statements import (
@@ -76,6 +83,7 @@ __all__ = [
     "largest_remainder",
     "list_labels",
     "month_bounds",
+    "month_part",
     "own_label",
     "owned_album",
     "owned_track",

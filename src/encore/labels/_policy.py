@@ -3,7 +3,8 @@
 import heapq
 import re
 from collections.abc import Hashable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import TypeVar
 
 from encore.kernel import ValidationFailed
@@ -11,6 +12,7 @@ from encore.kernel import ValidationFailed
 STREAM_MIN_MS = 30_000  # a stream counts after 30 s of playback, once per play id
 MONTH_RE = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")
 K = TypeVar("K", bound=Hashable)
+_US = timedelta(microseconds=1)
 
 
 def counts_as_stream(*, ms_played: int) -> bool:
@@ -26,6 +28,17 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     start = datetime(year, mon, 1, tzinfo=UTC)
     end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC)
     return start, end
+
+
+def month_part(cents: int, *, paid_from: datetime, paid_to: datetime, start: datetime, end: datetime) -> Fraction:
+    """The part of a payment for [paid_from, paid_to) that falls in the month [start, end), by time: a month
+    gets exactly what was paid for its days, so a 31-day month of a monthly plan paid from its first day
+    gets the whole payment (never 31/30 of it), and the months a period spans add up to the payment."""
+    whole = paid_to - paid_from
+    inside = min(paid_to, end) - max(paid_from, start)
+    if cents <= 0 or whole <= timedelta(0) or inside <= timedelta(0):
+        return Fraction(0)
+    return Fraction(cents * (inside // _US), whole // _US)
 
 
 def largest_remainder(total: int, weights: Mapping[K, int], *, order: Mapping[K, str] | None = None) -> dict[K, int]:

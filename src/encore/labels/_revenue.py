@@ -1,27 +1,31 @@
-"""A month's money and counted streams, read from entitlements (impressions, subscriptions) and the verified
-streams the byte path recorded (`encore.playback`)."""
+"""A month's money and counted streams, read from ad impressions, the payments billing received and the
+verified streams the byte path recorded (`encore.playback`)."""
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore.ads import AdBreak, AdCampaign
-from encore.billing import Subscription, SubState
+from encore.billing import Payment, kept_after_refund
 from encore.catalog import Album, Artist, Label, Track, TrackArtist
-from encore.labels._policy import largest_remainder
+from encore.labels._policy import largest_remainder, month_part
 from encore.playback import VerifiedStream
 
 
 @dataclass(frozen=True)
 class Terms:
-    """From settings: what a subscription costs per period, and the share of it paid to rights holders."""
+    """From settings: the share of subscription money paid to rights holders, and the statement's currency.
 
-    price_cents: int
-    period_days: int
+    What a subscription costs is not here: a statement counts what payments actually brought in
+    (`billing.Payment`), so a price change never rewrites a month already paid for.
+    """
+
     payout_share_pct: int
     currency: str
 
@@ -30,7 +34,9 @@ class Terms:
 class Money:
     ad_cents: int
     subscription_cents: int
-    per_user: dict[int, int]  # each listener's part of the pool; sums to ad_cents + subscription_cents
+    # Each listener's part of the pool; sums to ad_cents + subscription_cents. None: money paid by accounts
+    # deleted since (it stays in the pool, for no listener's own streams).
+    per_user: dict[int | None, int]
 
 
 PairKey = tuple[int | None, int | None]  # (label id, primary artist id)
@@ -43,43 +49,63 @@ class PairInfo:
     artist_name: str
 
 
-def _ad_money(session: Session, start: datetime, end: datetime) -> tuple[int, dict[int, int]]:
-    """Impressions x CPM: each played-through ad earns cpm/1000 cents; fractions are summed before rounding."""
+def _ad_money(session: Session, start: datetime, end: datetime) -> tuple[int, dict[int | None, int]]:
+    """Impressions x CPM: each played-through ad earns cpm/1000 cents; fractions are summed before rounding.
+
+    Never more impressions of a campaign than its advertiser bought: ranked by when they played through
+    (over the campaign's whole life, not just this month), its first `budget_impressions` are paid and any
+    after are not. Breaks handed out before the budget ran out can still finish after it.
+    """
+    in_month = (AdBreak.completed_at >= start) & (AdBreak.completed_at < end)
+    rank = func.row_number().over(partition_by=AdBreak.campaign_id, order_by=(AdBreak.completed_at, AdBreak.id))
+    ranked = (
+        select(AdBreak.user_id, AdBreak.campaign_id, AdBreak.completed_at, rank.label("n"))
+        .where(
+            AdBreak.completed_at < end,
+            AdBreak.campaign_id.in_(select(AdBreak.campaign_id).where(in_month).distinct()),
+        )
+        .subquery()
+    )
     rows = session.execute(
-        select(AdBreak.user_id, func.sum(AdCampaign.cpm_cents))
-        .join(AdCampaign, AdCampaign.id == AdBreak.campaign_id)
-        .where(AdBreak.completed_at >= start, AdBreak.completed_at < end)
-        .group_by(AdBreak.user_id)
+        select(ranked.c.user_id, func.sum(AdCampaign.cpm_cents))
+        .join(AdCampaign, AdCampaign.id == ranked.c.campaign_id)
+        .where(ranked.c.completed_at >= start, ranked.c.n <= AdCampaign.budget_impressions)
+        .group_by(ranked.c.user_id)
     ).all()
-    milli = {int(u): int(m or 0) for u, m in rows}
+    milli: dict[int | None, int] = {u: int(m or 0) for u, m in rows}  # None: accounts deleted since
     total = sum(milli.values()) // 1000
     return total, largest_remainder(total, milli)
 
 
-def _paid_seconds(sub: Subscription, start: datetime, end: datetime) -> int:
-    """Seconds of this month the subscriber paid for (a trial pays nothing)."""
-    if sub.state == SubState.TRIALING.value or sub.period_end is None:
-        return 0
-    paid_from = max(sub.created_at, sub.trial_end) if sub.trial_end is not None else sub.created_at
-    lo, hi = max(paid_from, start), min(sub.period_end, end)
-    return max(0, int((hi - lo).total_seconds()))
+def _subscription_money(
+    session: Session, terms: Terms, start: datetime, end: datetime
+) -> tuple[int, dict[int | None, int]]:
+    """Money received for Premium, in the statement's currency, that falls in this month: each paid invoice,
+    less what was refunded of it, spread evenly over the period it paid for; times the payout share.
 
-
-def _subscription_money(session: Session, terms: Terms, start: datetime, end: datetime) -> tuple[int, dict[int, int]]:
-    weights = {}
-    for sub in session.scalars(select(Subscription).where(Subscription.period_end > start)):
-        paid = _paid_seconds(sub, start, end)
-        if paid:
-            weights[sub.user_id] = terms.price_cents * paid
-    period_s = terms.period_days * 86_400
-    total = sum(weights.values()) * terms.payout_share_pct // (period_s * 100)
-    return total, largest_remainder(total, weights)
+    Only payments count (`billing.Payment`, written from the provider's paid invoices): admin grants,
+    redeemed or demo codes and trials bring no money, and a period whose card payment failed (`past_due`)
+    counts only once a retry is paid. A listener who lapses and renews is counted for the periods paid,
+    not for the gap between them.
+    """
+    rows = session.execute(
+        select(
+            Payment.user_id, Payment.amount_cents, Payment.refunded_cents, Payment.period_start, Payment.period_end
+        ).where(Payment.period_end > start, Payment.period_start < end, Payment.currency == terms.currency.upper())
+    )
+    shares: dict[int | None, Fraction] = defaultdict(Fraction)
+    for user, amount, refunded, paid_from, paid_to in rows:
+        kept = kept_after_refund(amount_cents=amount, refunded_cents=refunded)
+        shares[user] += month_part(kept, paid_from=paid_from, paid_to=paid_to, start=start, end=end)
+    total = math.floor(sum(shares.values(), Fraction(0)) * terms.payout_share_pct / 100)
+    scale = math.lcm(*(f.denominator for f in shares.values())) if shares else 1
+    return total, largest_remainder(total, {u: int(f * scale) for u, f in shares.items()})
 
 
 def month_money(session: Session, *, terms: Terms, start: datetime, end: datetime) -> Money:
     ad_total, ad_users = _ad_money(session, start, end)
     sub_total, sub_users = _subscription_money(session, terms, start, end)
-    per_user: dict[int, int] = defaultdict(int)
+    per_user: dict[int | None, int] = defaultdict(int)
     for part in (ad_users, sub_users):
         for user, cents in part.items():
             per_user[user] += cents

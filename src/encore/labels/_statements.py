@@ -1,7 +1,9 @@
 """Monthly royalty statements: pro-rata and user-centric splits of one pool, exact to the cent.
 
+The pool is money actually received (`_revenue`): ad impressions within what each advertiser bought, and
+Premium payments less refunds, spread over the periods they paid for, times the payout share.
 An open month is computed on demand; closing it stores the result, and a stored month is what every
-later read returns, whatever plays or impressions arrive afterwards.
+later read returns, whatever plays, impressions, payments, refunds or account deletions arrive afterwards.
 """
 
 import csv
@@ -42,7 +44,8 @@ class Statement:
     subscription_cents: int
     payout_share_pct: int
     streams: int
-    user_centric_unallocated_cents: int  # money of listeners who streamed nothing counted this month
+    # Money of listeners who streamed nothing counted this month (and of accounts deleted since they paid).
+    user_centric_unallocated_cents: int
     lines: list[Line]
 
     @property
@@ -60,7 +63,10 @@ def pool_notes(s: Statement) -> list[str]:
     if s.payout_share_pct == 0:
         why.append("the payout share of subscriptions is 0% (ENCORE_ROYALTY_PAYOUT_SHARE_PCT)")
     elif s.subscription_cents == 0:
-        why.append(f"no paid Premium day fell in {s.month} (trials pay nothing)")
+        why.append(
+            f"no payment received for Premium covers {s.month} "
+            "(admin grants, redeemed codes and trials bring no money; refunded payments count only what was kept)"
+        )
     notes = ["The pool is empty: " + "; ".join(why) + "."]
     if s.streams:
         notes.append(f"The {s.streams:,} counted streams are kept, but they share nothing for this month.")

@@ -17,6 +17,7 @@ from encore.accounts import Role, User
 from encore.audit import kinds
 from encore.billing import Availability
 from encore.kernel import NotFound
+from encore.web._attachment import attachment, file_name_part
 from encore.web._audit import note
 from encore.web._bounds import Day
 from encore.web._deps import CurrentUser, Db, container
@@ -54,7 +55,7 @@ Admin = Annotated[User, Depends(_admin)]
 
 def _terms(request: Request) -> labels.Terms:
     s = container(request).settings
-    return labels.Terms(s.premium_price_cents, s.premium_period_days, s.royalty_payout_share_pct, s.premium_currency)
+    return labels.Terms(s.royalty_payout_share_pct, s.premium_currency)
 
 
 def _label_out(info: labels.LabelInfo) -> LabelOut:
@@ -200,11 +201,11 @@ def _statement(request: Request, session: Db, month: str) -> labels.Statement:
 
 
 def _csv(s: labels.Statement, name: str) -> Response:
-    safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_") or "label"
+    part = file_name_part(name) or "label"
+    ascii_part = "".join(ch for ch in part if ch.isascii()) or "label"  # 東京レコード -> statement-label-...
+    disposition = attachment(f"statement-{part}-{s.month}.csv", ascii_fallback=f"statement-{ascii_part}-{s.month}.csv")
     return Response(
-        labels.to_csv(s),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="statement-{safe}-{s.month}.csv"'},
+        labels.to_csv(s), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition}
     )
 
 

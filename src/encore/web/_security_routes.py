@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from encore import audit, incident
 from encore.accounts import Guard, User, change_email, change_password, get_user_by_name
 from encore.kernel import NotFound
+from encore.web._attachment import attachment
 from encore.web._audit import client_of, note
 from encore.web._auth_routes import open_session
 from encore.web._bounds import Instant
@@ -116,7 +117,7 @@ def export_events(
         media, name = "application/json", "encore-audit.json"
     else:
         body, media, name = audit.to_csv(events), "text/csv; charset=utf-8", "encore-audit.csv"
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, media_type=media, headers={"Content-Disposition": attachment(name, ascii_fallback=name)})
 
 
 def _sign_out(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
