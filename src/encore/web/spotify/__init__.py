@@ -8,6 +8,7 @@ from encore.web._security import ASGIApp, Receive, Scope, Send
 from encore.web.spotify import (
     _buy_links,
     _catalogue,
+    _follows,
     _library,
     _me,
     _oauth_routes,
@@ -26,6 +27,7 @@ V1_ROUTERS = (
     _me.router,
     _library.router,
     _playlists.router,
+    _follows.router,
     _buy_links.router,
     _wrapped.router,
 )

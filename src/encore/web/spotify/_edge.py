@@ -213,6 +213,9 @@ TopRead = Annotated[oauth.Access, Depends(needs("user-top-read"))]
 RecentRead = Annotated[oauth.Access, Depends(needs("user-read-recently-played"))]
 LibraryRead = Annotated[oauth.Access, Depends(needs("user-library-read"))]
 LibraryModify = Annotated[oauth.Access, Depends(needs("user-library-modify"))]
+# Spotify's follow scopes; an app may have asked Encore's (older) library scopes for saved artists instead.
+FollowRead = Annotated[oauth.Access, Depends(needs("user-follow-read", "user-library-read"))]
+FollowModify = Annotated[oauth.Access, Depends(needs("user-follow-modify", "user-library-modify"))]
 PlaylistsRead = Annotated[oauth.Access, Depends(needs("playlist-read-private"))]
 # Either modify scope at the route; the one matching the playlist's visibility is checked in the handler.
 PlaylistModify = Annotated[oauth.Access, Depends(needs("playlist-modify-public", "playlist-modify-private"))]
