@@ -13,6 +13,8 @@ SCOPES: dict[str, str] = {
     "playlist-modify-public": "Create, edit and follow your public playlists",
     "playlist-modify-private": "Create and edit your private playlists",
     "user-read-playback-state": "See what you are playing",
+    "user-read-currently-playing": "See the track you are playing",
+    "user-modify-playback-state": "Control playback on your devices",
     "user-follow-read": "See the artists you follow",
     "user-follow-modify": "Follow and unfollow artists for you",
 }

@@ -12,6 +12,7 @@ from encore.web.spotify import (
     _library,
     _me,
     _oauth_routes,
+    _player,
     _playlists,
     _recommendations,
     _search,
@@ -28,6 +29,7 @@ V1_ROUTERS = (
     _library.router,
     _playlists.router,
     _follows.router,
+    _player.router,
     _buy_links.router,
     _wrapped.router,
 )

@@ -31,6 +31,10 @@ Revoke with `POST /api/token/revoke` (RFC 7009). Listeners see and revoke grante
 accepted and not granted; the token response's `scope` always names what was granted. Any other word is
 refused with `invalid_scope`, as Spotify refuses it.
 
+**Player.** Encore has no Spotify Connect: `/v1/me/player` and `/currently-playing` answer 204, devices and
+the queue are empty, and every command is 404 with `"reason": "NO_ACTIVE_DEVICE"`, as Spotify answers a
+listener with no device open.
+
 **Objects** follow Spotify's field names. `uri` is `encore:<type>:<id>`; ids are 22 base62 characters;
 `href`, `next` and `previous` are absolute; `external_urls` links the Encore player (also under the key
 `spotify` so existing code keeps working). Unsupported Spotify fields are present with neutral values

@@ -272,3 +272,12 @@ class ArtistCursorPaging(BaseModel):
 
 class FollowedArtists(BaseModel):
     artists: ArtistCursorPaging
+
+
+class Devices(BaseModel):
+    devices: list[dict[str, object]] = Field(description="Always empty: Encore has no Spotify Connect devices")
+
+
+class Queue(BaseModel):
+    currently_playing: None = None
+    queue: list[Track] = []
