@@ -340,3 +340,26 @@ def test_unfollowing_ones_own_playlist_needs_the_scope_for_its_visibility(live: 
     uri = f"spotify:playlist:{made['id']}"
     assert _raw(library_only, live, "DELETE", f"/v1/me/library?uris={uri}").status_code == 403
     assert owner.playlist_cover_image(made["id"]) == []  # still there
+
+
+def test_a_refused_playlist_uri_undoes_the_whole_library_change(
+    gina: spotipy.Spotify, hank: spotipy.Spotify, live: LiveServer
+) -> None:
+    """PUT and DELETE /me/library are one change: a uri refused (another listener's playlist, a hidden one, an
+    unknown album) leaves the tracks and artists of the same request as they were: the transaction rolls back
+    before the error is written (it committed the first half before)."""
+    (artist,) = _ids(live, Artist, 1)
+    theirs = hank.current_user_playlist_create("Not Gina's", public=True)
+    hidden = hank.current_user_playlist_create("Hidden from Gina", public=False)
+    put = _raw(gina, live, "PUT", f"/v1/me/library?uris=spotify:artist:{artist},spotify:playlist:{theirs['id']}")
+    assert put.status_code == 403
+    assert gina.current_user_following_artists([artist]) == [False]
+    gina.user_follow_artists([artist])
+    gone = _raw(gina, live, "DELETE", f"/v1/me/library?uris=spotify:artist:{artist},spotify:playlist:{hidden['id']}")
+    assert gone.status_code == 404
+    assert gina.current_user_following_artists([artist]) == [True]
+    gina.user_unfollow_artists([artist])
+    track = gina.album(_ids(live, Album, 1)[0])["tracks"]["items"][0]["id"]
+    half = _raw(gina, live, "PUT", f"/v1/me/library?uris=spotify:track:{track},spotify:album:{UNKNOWN}")
+    assert half.status_code == 404  # the track's save (made first) went with the refusal
+    assert gina.current_user_saved_tracks_contains([track]) == [False]
