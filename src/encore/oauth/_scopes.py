@@ -14,7 +14,7 @@ SCOPES: dict[str, str] = {
     "playlist-modify-private": "Create and edit your private playlists",
     "user-read-playback-state": "See what you are playing",
     "user-read-currently-playing": "See the track you are playing",
-    "user-modify-playback-state": "Control playback on your devices",
+    "user-modify-playback-state": "Send play, pause and skip commands (Encore has no remote devices: none is obeyed)",
     "user-follow-read": "See the artists you follow",
     "user-follow-modify": "Follow and unfollow artists for you",
 }
