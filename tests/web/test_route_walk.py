@@ -53,6 +53,7 @@ NOT_ANOTHERS = {
     ("GET", "/v1/users/{user_id}/playlists"),  # public playlists are public; checked below for private ones
     ("GET", "/api/labels/{label_id}"),  # the public catalogue page of a label
     ("GET", "/api/users/{user_id}"),  # a public profile; checked below for private playlists
+    ("GET", "/v1/users/{user_id}"),  # Spotify's public profile: the display name and links, nothing private
 }
 BODIES = {"PATCH": {"name": "pwned", "public": True}, "PUT": {"public": True, "days": 30}, "POST": {"name": "x"}}
 

@@ -31,6 +31,7 @@ from encore.library._playlists import (
     get_playlist,
     list_playlists,
     playlist_items,
+    search_playlists,
     update_playlist,
 )
 from encore.library._policy import MAX_ITEMS, MAX_PER_CALL, Access, Decision, moved, playlist_access
@@ -39,6 +40,7 @@ from encore.library._privacy import MIN_LISTENERS, enough_listeners
 from encore.library._ratings import RatedKind, Rating, clear_ratings, ratings_for, set_rating
 from encore.library._saved import (
     SavedKind,
+    followed_artists,
     save_items,
     saved_albums,
     saved_artists,
@@ -91,6 +93,7 @@ __all__ = [
     "create_playlist",
     "delete_playlist",
     "enough_listeners",
+    "followed_artists",
     "genre_song_counts",
     "get_play_queue",
     "get_playlist",
@@ -113,6 +116,7 @@ __all__ = [
     "saved_status",
     "saved_times",
     "saved_tracks",
+    "search_playlists",
     "set_rating",
     "similar_tracks",
     "top_tracks",

@@ -162,6 +162,20 @@ def list_playlists(
     return Page(_views(session, rows), total, limit, offset)
 
 
+def search_playlists(session: Session, *, query: str, limit: int, offset: int) -> Page[PlaylistView]:
+    """Public playlists whose name holds every word of `query` (case-insensitive for ASCII letters), newest
+    first. Private playlists are never found, the owner's own included: a search is a public place."""
+    words = [w.lower() for w in query.split()][:10]
+    where = [Playlist.public.is_(True), *(func.lower(Playlist.name).contains(w, autoescape=True) for w in words)]
+    if not words:
+        return Page([], 0, limit, offset)
+    total = session.scalar(select(func.count()).select_from(Playlist).where(*where)) or 0
+    rows = list(
+        session.scalars(select(Playlist).where(*where).order_by(Playlist.id.desc()).limit(limit).offset(offset))
+    )
+    return Page(_views(session, rows), total, limit, offset)
+
+
 def playlist_items(
     session: Session, *, playlist_id: str, viewer_id: int | None, limit: int, offset: int
 ) -> Page[PlaylistItemView]:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -101,15 +101,33 @@ def saved_albums(session: Session, *, user_id: int, limit: int, offset: int) -> 
 
 def saved_artists(session: Session, *, user_id: int, limit: int, offset: int) -> Page[SavedArtistView]:
     total, rows = _page_rows(session, "artist", user_id, limit, offset)
+    return Page(_artist_views(session, rows), total, limit, offset)
+
+
+def followed_artists(
+    session: Session, *, user_id: int, limit: int, after: str | None
+) -> tuple[list[SavedArtistView], int]:
+    """Saved artists (what Spotify calls followed), newest first, after the artist `after` (a cursor: the last
+    artist of the previous page, as Spotify's GET /me/following takes it), and how many there are in all."""
+    saved, column = SavedArtist, SavedArtist.artist_id
+    mine = saved.user_id == user_id
+    total = session.scalar(select(func.count()).select_from(saved).where(mine)) or 0
+    query = select(column, saved.saved_at).where(mine)
+    if after is not None:
+        artist = resolve(session, Artist, [after], music_only=False).get(after)
+        at = session.scalar(select(saved.saved_at).where(mine, column == artist)) if artist is not None else None
+        if artist is None or at is None:
+            raise ValidationFailed("after: not an artist this listener follows")
+        query = query.where(or_(saved.saved_at < at, and_(saved.saved_at == at, column < artist)))
+    rows = session.execute(query.order_by(saved.saved_at.desc(), column.desc()).limit(limit)).all()
+    return _artist_views(session, [(int(r[0]), r[1]) for r in rows]), total
+
+
+def _artist_views(session: Session, rows: list[tuple[int, datetime]]) -> list[SavedArtistView]:
     artists = {a.id: a for a in session.scalars(select(Artist).where(Artist.id.in_([r[0] for r in rows])))}
     art = artist_artworks(session, list(artists))
-    return Page(
-        [
-            SavedArtistView(at, ArtistSummary(artists[i].public_id, artists[i].name, art.get(i)))
-            for i, at in rows
-            if i in artists
-        ],
-        total,
-        limit,
-        offset,
-    )
+    return [
+        SavedArtistView(at, ArtistSummary(artists[i].public_id, artists[i].name, art.get(i)))
+        for i, at in rows
+        if i in artists
+    ]

@@ -18,7 +18,15 @@ from encore.oauth._apps import (
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import RATE_WINDOW_S, Decision, check_redirect_uri, redirect_matches
 from encore.oauth._rates import AppRates
-from encore.oauth._scopes import SCOPES, parse_scope, playlist_modify_scopes, unknown_scopes
+from encore.oauth._scopes import (
+    SCOPES,
+    SPOTIFY_ONLY,
+    ScopeDecision,
+    decide_scopes,
+    parse_scope,
+    playlist_modify_scopes,
+    unknown_scopes,
+)
 from encore.oauth._server import (
     ConsentRequest,
     HttpCall,
@@ -33,6 +41,7 @@ from encore.oauth._server import (
 __all__ = [
     "RATE_WINDOW_S",
     "SCOPES",
+    "SPOTIFY_ONLY",
     "Access",
     "AppRates",
     "AppView",
@@ -47,12 +56,14 @@ __all__ = [
     "OAuthProblem",
     "OAuthReply",
     "OAuthToken",
+    "ScopeDecision",
     "app_by_client_id",
     "authorize",
     "check_access",
     "check_authorization",
     "check_bearer",
     "check_redirect_uri",
+    "decide_scopes",
     "delete_app",
     "list_apps",
     "list_grants",

@@ -14,6 +14,7 @@ from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
     InsecureTransportError,
+    InvalidScopeError,
     OAuth2Error,
     OAuth2Payload,
     OAuth2Request,
@@ -33,7 +34,7 @@ from encore.kernel import EncoreError, new_secret_token
 from encore.oauth._apps import sha256, uris_of
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import redirect_matches, token_call_problem
-from encore.oauth._scopes import SCOPES, parse_scope
+from encore.oauth._scopes import SCOPES, SPOTIFY_ONLY, decide_scopes, parse_scope
 
 ACCESS_TTL_S = 3600
 REFRESH_TTL = timedelta(days=60)
@@ -251,7 +252,7 @@ class _Revocation(RevocationEndpoint):  # type: ignore[misc]
 
 class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
     def __init__(self, session: Session, now: datetime) -> None:
-        super().__init__(scopes_supported=list(SCOPES))
+        super().__init__(scopes_supported=[*SCOPES, *sorted(SPOTIFY_ONLY)])
         self.session, self.now = session, now
         self.revoked: list[OAuthToken] = []  # what the revocation endpoint revoked in this call
         self.register_token_generator(
@@ -266,6 +267,13 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
         self.register_grant(_RefreshGrant)
         self.register_grant(_ClientCredentialsGrant)
         self.register_endpoint(_Revocation)
+
+    def validate_requested_scope(self, scope: str | None) -> None:
+        """Refuse unknown words by name; Spotify's scopes Encore cannot serve pass, to be left out of the grant
+        (`Client.get_allowed_scope`): `decide_scopes` holds the decision and its reasons."""
+        decision = decide_scopes(scope)
+        if decision.unknown:
+            raise InvalidScopeError(description=decision.reason)
 
     def query_client(self, client_id: str) -> Client | None:
         app = self.session.scalar(select(OAuthApp).where(OAuthApp.client_id == str(client_id)[:32]))
@@ -324,6 +332,7 @@ class ConsentRequest:
     redirect_uri: str
     state: str
     grant: Any  # authlib's grant, handed back to `authorize`
+    not_granted: list[str] = field(default_factory=list)  # Spotify scopes asked for that Encore cannot serve
 
 
 def _described(error: OAuth2Error) -> str:
@@ -344,8 +353,10 @@ def check_authorization(session: Session, *, call: HttpCall, user_id: int, now: 
         # Encore requires `state` (CSRF protection for the client); refusing beats silently accepting.
         raise OAuthProblem("invalid_request", "Missing 'state'", None)
     client: Client = grant.client
-    scopes = parse_scope(grant.request.payload.scope)
-    return ConsentRequest(client.app.client_id, client.app.name, scopes, grant.redirect_uri, state, grant)
+    decided = decide_scopes(grant.request.payload.scope)
+    return ConsentRequest(
+        client.app.client_id, client.app.name, decided.granted, grant.redirect_uri, state, grant, decided.not_granted
+    )
 
 
 def authorize(session: Session, *, call: HttpCall, user_id: int, approved: bool, now: datetime) -> OAuthReply:
@@ -374,6 +385,10 @@ def token_endpoint(session: Session, *, call: HttpCall, now: datetime) -> OAuthR
     if refused := _refused(call):
         return refused
     reply: OAuthReply = EncoreAuthServer(session, now).create_token_response(call)
+    if reply.status == 200 and "access_token" in reply.body:
+        # Always the granted scope, "" included (authlib leaves an empty one out): RFC 6749 §5.1 requires it
+        # when it differs from what was asked (`decide_scopes` may leave some out), and Spotify always sends it.
+        reply.body.setdefault("scope", "")
     return reply
 
 

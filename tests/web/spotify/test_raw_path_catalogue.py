@@ -64,8 +64,12 @@ def _cases() -> list[tuple[str, int | None]]:
         ("/v1/browse/new-releases?country=SE", 200),
         ("/v1/browse/new-releases?country=" + "x" * 11, 400),
         ("/v1/browse/new-releases?country=%C3%A9%00", 200),
-        ("/v1/albums?ids={al}", 404),  # no such route (Encore has no several-albums read): FastAPI's 404
-        ("/v1/artists?ids={ar}", 404),
+        ("/v1/albums?ids={al}", 200),  # several albums (routed only, not a raw-path read): the same answer
+        ("/v1/artists?ids={ar}", 200),
+        (f"/v1/albums?ids={{al}},{UNKNOWN}", 200),
+        ("/v1/albums?ids=" + ",".join(["{al}"] * 21), 400),  # Spotify's cap: 20
+        ("/v1/artists?ids=" + ",".join(["{ar}"] * 51), 400),  # and 50
+        ("/v1/albums?ids={al},not-an-id", 400),
     ]
     for route in ("/v1/albums/{x}", "/v1/albums/{x}/tracks", "/v1/artists/{x}", "/v1/artists/{x}/albums"):
         for bad in MALFORMED_IDS:

@@ -8,9 +8,11 @@ from encore.web._security import ASGIApp, Receive, Scope, Send
 from encore.web.spotify import (
     _buy_links,
     _catalogue,
+    _follows,
     _library,
     _me,
     _oauth_routes,
+    _player,
     _playlists,
     _recommendations,
     _search,
@@ -26,6 +28,8 @@ V1_ROUTERS = (
     _me.router,
     _library.router,
     _playlists.router,
+    _follows.router,
+    _player.router,
     _buy_links.router,
     _wrapped.router,
 )

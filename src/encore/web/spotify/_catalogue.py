@@ -1,12 +1,13 @@
 """/v1 catalogue: search, tracks, albums, artists, new releases. Any valid token will do, no scope."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from encore import catalog, oauth
-from encore.kernel import ValidationFailed, is_public_id
+from encore.kernel import NotFound, ValidationFailed, is_public_id
 from encore.web import _spliced as spliced
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
@@ -23,6 +24,7 @@ from encore.web.spotify._playable import mark_playable, playable_json
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import album_full, album_simple, artist_full, paging, track_full, track_simple
 
+T = TypeVar("T")
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
 Id = Annotated[
@@ -82,6 +84,52 @@ def album(request: Request, session: Db, access: AnyToken, id: Id, market: Marke
     return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
 
+MOST_ALBUMS, MOST_ARTISTS = 20, 50  # Spotify's caps for GET /v1/albums and /v1/artists
+
+
+@router.get("/albums", summary="Get several albums")
+def albums(
+    request: Request,
+    session: Db,
+    access: AnyToken,
+    ids: Annotated[str, Query(max_length=1000, description=f"Up to {MOST_ALBUMS} comma-separated ids")],
+    market: Market = None,
+) -> s.Albums:
+    """Each entry is what GET /v1/albums/{id} answers; an unknown or unlisted id gives `null` in its place."""
+    wanted = [_valid(i, "album") for i in ids_param(ids, most=MOST_ALBUMS)]
+    base = base_url(request)
+    out = s.Albums(
+        albums=[_found(lambda i: album_full(base, catalog.album_page(session, album_id=i)), i) for i in wanted]
+    )
+    return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
+
+
+@router.get("/artists", summary="Get several artists")
+def artists(
+    request: Request,
+    session: Db,
+    _access: AnyToken,
+    ids: Annotated[str, Query(max_length=2000, description=f"Up to {MOST_ARTISTS} comma-separated ids")],
+) -> s.Artists:
+    """Each entry is what GET /v1/artists/{id} answers; an unknown or hidden id gives `null` in its place."""
+    wanted = [_valid(i, "artist") for i in ids_param(ids, most=MOST_ARTISTS)]
+    base = base_url(request)
+    return s.Artists(artists=[_found(lambda i: _artist(session, base, i), i) for i in wanted])
+
+
+def _found(read: Callable[[str], T], public_id: str) -> T | None:
+    """One entry of a several-objects read: the single read's answer, or None where that read is a 404."""
+    try:
+        return read(public_id)
+    except NotFound:
+        return None
+
+
+def _artist(session: Session, base: str, public_id: str) -> s.Artist:
+    page = catalog.artist_page(session, artist_id=public_id, top=0)
+    return artist_full(base, page.artist, sorted({g for a in page.albums for g in a.genres}))
+
+
 @router.get("/albums/{id}/tracks", summary="Get an album's tracks")
 def album_tracks(
     *,
@@ -109,9 +157,7 @@ def album_tracks(
 
 @router.get("/artists/{id}", summary="Get an artist")
 def artist(request: Request, session: Db, _access: AnyToken, id: Id) -> s.Artist:
-    page = catalog.artist_page(session, artist_id=_valid(id, "artist"), top=0)
-    genres = sorted({g for a in page.albums for g in a.genres})
-    return artist_full(base_url(request), page.artist, genres)
+    return _artist(session, base_url(request), _valid(id, "artist"))
 
 
 @router.get("/artists/{id}/albums", summary="Get an artist's albums")

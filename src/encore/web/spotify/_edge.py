@@ -7,6 +7,7 @@ from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -52,9 +53,28 @@ class SpotifyRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
-            return await answered(request, partial(route_scopes, self), partial(handler, request))
+            return await answered(request, partial(route_scopes, self), partial(_undone_on_failure, handler, request))
 
         return route
+
+
+SAVEPOINT = "encore.v1_savepoint"  # request.scope key: the write's savepoint, begun by `_checked`
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+
+
+async def _undone_on_failure(handler: Callable[[Request], Awaitable[Response]], request: Request) -> Response:
+    """A write that fails leaves nothing behind. `answered` turns the failure into Spotify's error inside
+    FastAPI's dependency stack, which then sees a normal return and commits the request's transaction: a
+    write refused half way (a 403 for the second uri of PUT /me/library) committed its first half. The write
+    runs after a savepoint (`_checked`); a failure rolls back to it, and the commit keeps only what came
+    before: the app's usage counts, which a refused request still owes."""
+    try:
+        return await handler(request)
+    except BaseException:
+        point = request.scope.pop(SAVEPOINT, None)
+        if point is not None and point.is_active:
+            await run_in_threadpool(point.rollback)
+        raise
 
 
 async def answered(
@@ -132,6 +152,8 @@ def _checked(session: Session, request: Request, token: str, wanted: list[str]) 
     c = container(request)
     access = _admitted(c, oauth.check_access(session, token=token, scopes=wanted, now=c.clock.now()))
     flush_usage(session, c.app_rates, now=c.clock.now())
+    if request.method not in SAFE_METHODS:  # see `_undone_on_failure` (reads write nothing: no round trip)
+        request.scope[SAVEPOINT] = session.begin_nested()
     return access
 
 
@@ -213,6 +235,9 @@ TopRead = Annotated[oauth.Access, Depends(needs("user-top-read"))]
 RecentRead = Annotated[oauth.Access, Depends(needs("user-read-recently-played"))]
 LibraryRead = Annotated[oauth.Access, Depends(needs("user-library-read"))]
 LibraryModify = Annotated[oauth.Access, Depends(needs("user-library-modify"))]
+# Spotify's follow scopes; an app may have asked Encore's (older) library scopes for saved artists instead.
+FollowRead = Annotated[oauth.Access, Depends(needs("user-follow-read", "user-library-read"))]
+FollowModify = Annotated[oauth.Access, Depends(needs("user-follow-modify", "user-library-modify"))]
 PlaylistsRead = Annotated[oauth.Access, Depends(needs("playlist-read-private"))]
 # Either modify scope at the route; the one matching the playlist's visibility is checked in the handler.
 PlaylistModify = Annotated[oauth.Access, Depends(needs("playlist-modify-public", "playlist-modify-private"))]

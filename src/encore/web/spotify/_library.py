@@ -1,11 +1,11 @@
 """/v1/me/tracks and /v1/me/library: the listener's saved tracks, albums and artists."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 
-from encore import catalog, library
-from encore.kernel import NotFound, ValidationFailed
+from encore import catalog, library, oauth
+from encore.kernel import NotFound, PermissionDenied, ValidationFailed
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import (
@@ -14,10 +14,13 @@ from encore.web.spotify._edge import (
     LibraryRead,
     SpotifyRoute,
     base_url,
+    has_scope,
     ids_param,
+    needs,
     parse_item_ids,
     user_of,
 )
+from encore.web.spotify._follows import follow, follows, unfollow
 from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._shapes import album_full, iso, paging, track_full
 
@@ -26,7 +29,7 @@ router = APIRouter(
 )
 Limit = Annotated[int, Query(ge=1, le=50, description="1-50")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="0-10000")]
-KINDS = ("track", "album", "artist")
+KINDS: tuple[library.SavedKind, ...] = ("track", "album", "artist")
 
 
 @router.get("/me/tracks", summary="Get the user's saved tracks")
@@ -141,43 +144,79 @@ Uris = Annotated[
 ]
 
 
-def _by_kind(uris: str) -> list[tuple[library.SavedKind, str]]:
-    items = ids_param(uris, most=40)
-    out: list[tuple[library.SavedKind, str]] = []
-    for item in items:
+UriKind = Literal["track", "album", "artist", "playlist"]
+# The scopes (any one) each kind of uri needs on /me/library, beside the route's own check. Playlists are
+# (un)followed through `_follows`, which checks the modify scope for the playlist's visibility itself.
+_NEEDS: dict[UriKind, tuple[tuple[str, ...], tuple[str, ...]]] = {  # (reading, changing)
+    "track": (("user-library-read",), ("user-library-modify",)),
+    "album": (("user-library-read",), ("user-library-modify",)),
+    "artist": (("user-follow-read", "user-library-read"), ("user-follow-modify", "user-library-modify")),
+    "playlist": ((), ("playlist-modify-public", "playlist-modify-private")),
+}
+URI_KINDS: tuple[UriKind, ...] = ("track", "album", "artist", "playlist")
+
+
+def _by_kind(uris: str, access: oauth.Access, *, change: bool) -> list[tuple[UriKind, str]]:
+    """The uris, checked whole before anything is saved: each well formed, each kind's scope held."""
+    out: list[tuple[UriKind, str]] = []
+    for item in ids_param(uris, most=40):
         parts = item.split(":")
-        if len(parts) != 3 or parts[0] not in ("encore", "spotify") or parts[1] not in KINDS:
-            raise ValidationFailed(f"not a track, album or artist uri: {item[:80]}")
-        kind: library.SavedKind = parts[1]  # type: ignore[assignment]
+        if len(parts) != 3 or parts[0] not in ("encore", "spotify") or parts[1] not in URI_KINDS:
+            raise ValidationFailed(f"not a track, album, artist or playlist uri: {item[:80]}")
+        kind: UriKind = parts[1]
         out.append((kind, parts[2]))
+    for kind in dict.fromkeys(k for k, _ in out):
+        wanted = _NEEDS[kind][1 if change else 0]
+        if wanted and not any(has_scope(access, w) for w in wanted):
+            raise PermissionDenied(f"Insufficient client scope: {kind} uris need {' or '.join(wanted)}")
     return out
 
 
+def _ids(wanted: list[tuple[UriKind, str]], kind: library.SavedKind) -> list[str]:
+    return [i for k, i in wanted if k == kind]
+
+
+ChangeLibrary = Annotated[
+    oauth.Access,
+    Depends(needs("user-library-modify", "user-follow-modify", "playlist-modify-public", "playlist-modify-private")),
+]
+ReadLibrary = Annotated[
+    oauth.Access,
+    Depends(needs("user-library-read", "user-follow-read", "playlist-modify-public", "playlist-modify-private")),
+]
+
+
 @router.put("/me/library", summary="Save items to the user's library", status_code=200)
-def save_library(request: Request, session: Db, access: LibraryModify, uris: Uris) -> None:
-    now = container(request).clock.now()
+def save_library(request: Request, session: Db, access: ChangeLibrary, uris: Uris) -> None:
+    """Tracks, albums and artists (Spotify's follow) are saved; a playlist uri follows it (see `_follows`)."""
+    wanted, now = _by_kind(uris, access, change=True), container(request).clock.now()
     for kind in KINDS:
-        ids = [i for k, i in _by_kind(uris) if k == kind]
-        if ids:
-            library.save_items(session, user_id=user_of(access), kind=kind, ids=ids, now=now)  # type: ignore[arg-type]
+        if ids := _ids(wanted, kind):
+            library.save_items(session, user_id=user_of(access), kind=kind, ids=ids, now=now)
+    for playlist_id in (i for k, i in wanted if k == "playlist"):
+        follow(session, access, playlist_id)
 
 
 @router.delete("/me/library", summary="Remove items from the user's library", status_code=200)
-def unsave_library(session: Db, access: LibraryModify, uris: Uris) -> None:
+def unsave_library(session: Db, access: ChangeLibrary, uris: Uris) -> None:
+    """A playlist uri unfollows it: the owner's unfollow deletes it, as on Spotify (see `_follows`)."""
+    wanted = _by_kind(uris, access, change=True)
     for kind in KINDS:
-        ids = [i for k, i in _by_kind(uris) if k == kind]
-        if ids:
-            library.unsave_items(session, user_id=user_of(access), kind=kind, ids=ids)  # type: ignore[arg-type]
+        if ids := _ids(wanted, kind):
+            library.unsave_items(session, user_id=user_of(access), kind=kind, ids=ids)
+    for playlist_id in (i for k, i in wanted if k == "playlist"):
+        unfollow(session, access, playlist_id)
 
 
 @router.get("/me/library/contains", summary="Check the user's library")
-def library_contains(session: Db, access: LibraryRead, uris: Uris) -> list[bool]:
-    """One boolean per uri, in order."""
-    wanted = _by_kind(uris)
+def library_contains(session: Db, access: ReadLibrary, uris: Uris) -> list[bool]:
+    """One boolean per uri, in order (a playlist: whether the listener follows it, i.e. owns it)."""
+    wanted = _by_kind(uris, access, change=False)
     answers: dict[tuple[str, str], bool] = {}
     for kind in KINDS:
-        ids = [i for k, i in wanted if k == kind]
-        if ids:
-            found = library.saved_status(session, user_id=user_of(access), kind=kind, ids=ids)  # type: ignore[arg-type]
+        if ids := _ids(wanted, kind):
+            found = library.saved_status(session, user_id=user_of(access), kind=kind, ids=ids)
             answers.update(zip(((kind, i) for i in ids), found, strict=True))
+    for playlist_id in (i for k, i in wanted if k == "playlist"):
+        answers["playlist", playlist_id] = follows(session, access, playlist_id)
     return [answers[w] for w in wanted]

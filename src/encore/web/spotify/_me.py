@@ -3,13 +3,14 @@
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from encore import billing, catalog, history
-from encore.accounts import User
+from encore.accounts import User, get_active_user
 from encore.kernel import NotFound, ValidationFailed, from_epoch
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
+from encore.web.spotify import _shapes as shapes
 from encore.web.spotify._edge import (
     ERROR_RESPONSES,
     AnyToken,
@@ -57,6 +58,21 @@ def me(request: Request, session: Db, access: AnyToken) -> s.PrivateUser:
         country=None,
         explicit_content={"filter_enabled": False, "filter_locked": False} if private else None,
     )
+
+
+@router.get("/users/{user_id}", summary="Get a user's profile")
+def user_profile(
+    request: Request,
+    session: Db,
+    _access: AnyToken,
+    user_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z]{22}$", description="A user's 22-character base62 id")],
+) -> s.User:
+    """Spotify's public profile: the display name and links, never the email or the account's tier (any token,
+    client credentials too). A malformed id is 400 (as on /v1/users/{id}/playlists), an unknown or closed one 404."""
+    user = get_active_user(session, public_id=user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return shapes.user(base_url(request), user.public_id, user.display_name)
 
 
 def _product(session: Db, user_id: int, now: datetime) -> str:

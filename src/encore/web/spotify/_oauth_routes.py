@@ -57,6 +57,9 @@ class ConsentOut(BaseModel):
     app_name: str
     scopes: list[dict[str, str]]
     redirect_uri: str
+    not_granted: list[str] = Field(
+        default=[], description="Spotify scopes the app asked for that Encore has nothing behind: not granted"
+    )
 
 
 class Answer(BaseModel):
@@ -88,7 +91,11 @@ def consent(request: Request, session: Db, user: CurrentUser) -> ConsentOut:
         return _problem(exc)  # type: ignore[return-value]
     scopes = [{"scope": sc, "description": oauth.SCOPES[sc]} for sc in found.scopes]
     return ConsentOut(
-        client_id=found.client_id, app_name=found.app_name, scopes=scopes, redirect_uri=found.redirect_uri
+        client_id=found.client_id,
+        app_name=found.app_name,
+        scopes=scopes,
+        redirect_uri=found.redirect_uri,
+        not_granted=found.not_granted,
     )
 
 

@@ -26,6 +26,15 @@ Exchange the code at `POST /api/token` (form-encoded). Codes are single-use: a r
 every token it issued. Refresh tokens rotate. Catalogue endpoints also accept client-credentials tokens.
 Revoke with `POST /api/token/revoke` (RFC 7009). Listeners see and revoke granted apps at /developer.
 
+**Scopes.** Ask for the scopes listed below. A Spotify scope Encore has nothing behind (`streaming`,
+`app-remote-control`, `ugc-image-upload`, `playlist-read-collaborative`, `user-read-playback-position`) is
+accepted and not granted; the token response's `scope` always names what was granted. Any other word is
+refused with `invalid_scope`, as Spotify refuses it.
+
+**Player.** Encore has no Spotify Connect: `/v1/me/player` and `/currently-playing` answer 204, devices and
+the queue are empty, and every command is 404 with `"reason": "NO_ACTIVE_DEVICE"`, as Spotify answers a
+listener with no device open.
+
 **Objects** follow Spotify's field names. `uri` is `encore:<type>:<id>`; ids are 22 base62 characters;
 `href`, `next` and `previous` are absolute; `external_urls` links the Encore player (also under the key
 `spotify` so existing code keeps working). Unsupported Spotify fields are present with neutral values

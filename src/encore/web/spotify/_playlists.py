@@ -22,7 +22,7 @@ from encore.web.spotify._edge import (
 )
 from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._schemas import ID_EXAMPLE
-from encore.web.spotify._shapes import paging, playlist_simple, playlist_track
+from encore.web.spotify._shapes import images, paging, playlist_simple, playlist_track
 
 router = APIRouter(
     prefix="/v1",
@@ -229,7 +229,12 @@ def playlist(
 
 
 @router.put("/playlists/{id}", summary="Change a playlist's details", status_code=200)
-def change_details(request: Request, session: Db, access: PlaylistModify, id: Id, body: PlaylistDetails) -> None:
+def change_details(
+    request: Request, session: Db, access: PlaylistModify, id: Id, body: PlaylistDetails | None = None
+) -> None:
+    """Every field is optional; no body, or `{}`, changes nothing and succeeds (as on Spotify, whose clients
+    send no body when nothing was asked), after the same checks of owner and scope as a real change."""
+    body = body or PlaylistDetails()
     user_id = _writer(session, access, id, public_after=body.public)
     library.update_playlist(
         session,
@@ -348,3 +353,10 @@ def change_items(request: Request, session: Db, access: PlaylistModify, id: Id, 
 @router.delete("/playlists/{id}/items", summary="Remove items from a playlist (newer name)")
 def remove_items(request: Request, session: Db, access: PlaylistModify, id: Id, body: RemoveItems) -> s.Snapshot:
     return _remove(request, session, access, id, body)
+
+
+@router.get("/playlists/{id}/images", summary="Get a playlist's cover image")
+def cover_image(session: Db, request: Request, access: AnyToken, id: Id) -> list[s.Image]:
+    """The cover (its first track's album art, in three sizes); `[]` for an empty playlist."""
+    found = library.get_playlist(session, playlist_id=_valid(id), viewer_id=_viewer(access))
+    return images(base_url(request), found.artwork_key)

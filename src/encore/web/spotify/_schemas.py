@@ -112,6 +112,14 @@ class Tracks(BaseModel):
     tracks: list[Track | None]
 
 
+class Albums(BaseModel):
+    albums: list[Album | None]
+
+
+class Artists(BaseModel):
+    artists: list[Artist | None]
+
+
 class TopTracks(BaseModel):
     tracks: list[Track]
 
@@ -138,6 +146,7 @@ class SearchResult(BaseModel):
     tracks: Paging[Track] | None = None
     artists: Paging[Artist] | None = None
     albums: Paging[AlbumSimple] | None = None
+    playlists: "Paging[PlaylistSimple] | None" = None
 
 
 class NewReleases(BaseModel):
@@ -250,3 +259,25 @@ class Error(BaseModel):
     """Every /v1 error, as Spotify sends it."""
 
     error: ErrorBody
+
+
+class ArtistCursorPaging(BaseModel):
+    href: str
+    items: list[Artist]
+    limit: int
+    next: str | None
+    cursors: Cursors
+    total: int
+
+
+class FollowedArtists(BaseModel):
+    artists: ArtistCursorPaging
+
+
+class Devices(BaseModel):
+    devices: list[dict[str, object]] = Field(description="Always empty: Encore has no Spotify Connect devices")
+
+
+class Queue(BaseModel):
+    currently_playing: None = None
+    queue: list[Track] = []

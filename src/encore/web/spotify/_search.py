@@ -16,17 +16,18 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from encore import catalog, oauth, playback
+from encore import catalog, library, oauth, playback
 from encore.kernel import ValidationFailed
 from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
-from encore.web.spotify._shapes import album_simple, artist_full, track_full
+from encore.web.spotify._shapes import album_simple, artist_full, playlist_simple, track_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
-SEARCH_TYPES = ("album", "artist", "track")
+SEARCH_TYPES = ("album", "artist", "track", "playlist")
+CATALOGUE_TYPES = frozenset(("album", "artist", "track"))
 _FALSE, _TRUE = b'"is_playable":false', b'"is_playable":true'
 
 
@@ -36,23 +37,24 @@ async def search(
     request: Request,
     gate: AnyTokenGate,
     q: Annotated[str, Query(min_length=1, max_length=200, examples=["night drive"])],
-    type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track")],
+    type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track, playlist")],
     limit: Annotated[int, Query(ge=1, le=50, description="1-50")] = 20,
     offset: Annotated[int, Query(ge=0, le=1000, description="0-1000")] = 0,
     market: Annotated[
         str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")
     ] = None,
 ) -> Response:
-    """Prefix, case- and accent-insensitive. `playlist`, `show`, `episode` and `audiobook` types are refused."""
+    """The catalogue: prefix, case- and accent-insensitive. Playlists: the public ones whose name holds every
+    word (`library.search_playlists`). `show`, `episode` and `audiobook` types are refused (Encore has none)."""
     (base, public), clock = address(request), container(request).clock
     cache = container(request).catalogue_cache
 
     def read(session: Session, access: oauth.Access) -> bytes:
         kinds = {t.strip() for t in type.split(",")}
         if not kinds or not kinds <= set(SEARCH_TYPES):
-            raise ValidationFailed("type must be a comma-separated list of album, artist, track")
+            raise ValidationFailed("type must be a comma-separated list of album, artist, track, playlist")
         found = catalog.search_catalogue(
-            session, query=q, kinds=frozenset(kinds), limit=limit, offset=offset, cache=cache
+            session, query=q, kinds=frozenset(kinds) & CATALOGUE_TYPES, limit=limit, offset=offset, cache=cache
         )
 
         def item(kind: str, public_id: str, write: Callable[[], BaseModel]) -> bytes:
@@ -79,7 +81,7 @@ async def search(
                 ]
             )
 
-        parts = {"tracks": b"null", "artists": b"null", "albums": b"null"}
+        parts = {"tracks": b"null", "artists": b"null", "albums": b"null", "playlists": b"null"}
         if "track" in kinds:
             tracks = found.tracks.items
             locked = playback.locked_tracks(
@@ -96,6 +98,10 @@ async def search(
         if "album" in kinds:
             albums = [item("album", b.id, partial(album_simple, base, b)) for b in found.albums.items]
             parts["albums"] = page(albums, found.albums.total)
+        if "playlist" in kinds:  # a listener's playlists change often: written for each request, never kept
+            lists = library.search_playlists(session, query=q, limit=limit, offset=offset)
+            written = [playlist_simple(base, p).model_dump_json().encode() for p in lists.items]
+            parts["playlists"] = page(written, lists.total)
         return spliced.obj(parts.items())
 
     return Response(await gate.run(read), media_type="application/json")
