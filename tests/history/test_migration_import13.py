@@ -86,3 +86,22 @@ def test_down_and_up_again_with_plays_in_it(container: Container) -> None:
         assert s.scalar(select(func.count()).select_from(Play)) == 5
         assert s.scalar(select(func.count()).where(Play.match_key.is_not(None))) == 1  # "Later"
         assert sum(n for (n,) in s.execute(select(TrackListens.listens))) == 4
+
+
+def test_a_players_id_that_is_a_listens_new_id_does_not_stop_the_upgrade(container: Container) -> None:
+    """A player names its plays; one that took "lb-" and 24 hex digits, the id one of its listener's text
+    listens gets, broke the unique key in the rewrite and stopped the upgrade for everyone."""
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="clasher", password="clasher-pass-1").id
+        band = f.artist(s, "Band")
+        known = f.track(s, "Known", f.album(s, "Album", band), [band], 1).id
+        history.submit_listens(s, user_id=user, listens=_listens(["Text Only"]), source="api", now=NOW)
+    new_id = history.listen_play_id(AT, "Band", "Text Only")
+    _migrate(container, to="verified12_1")
+    with transaction(container.sessions) as s:  # the clash, made as a player report could before
+        s.add(Play(user_id=user, client_play_id=new_id, track_id=known, started_at=AT, updated_at=AT,
+                   ms_played=200_000, state="ended", is_listen=True))  # fmt: skip
+    _migrate(container, to="head")
+    with container.sessions() as s:
+        rows = dict(s.execute(select(Play.track_name, Play.client_play_id)).all())  # type: ignore[arg-type]
+    assert rows == {"Text Only": new_id, None: "lb." + new_id[3:]}  # the listen took its id; the play moved aside

@@ -79,6 +79,20 @@ def test_play_reports_are_idempotent_and_count_listens(
         assert len(s.scalars(select(Play)).all()) == 1
 
 
+def test_a_play_id_in_the_form_encore_gives_listens_is_refused(
+    client: TestClient, container: Container, listener: str, track_id: str
+) -> None:
+    """ "lb-" ids are the ones Encore names text listens by: a report taking one could stand in for a listen
+    (and, before this, stop the import13_1 upgrade by holding one's new id)."""
+    login(client, listener)
+    started = (datetime.now(UTC) - timedelta(minutes=3)).isoformat()
+    body = {"play_id": "lb-644f8da0e9970168f3184189", "track_id": track_id, "started_at": started, "state": "ended"}
+    r = client.post("/api/plays", json={**body, "ms_played": 65_000}, headers=CSRF)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_play_id", r.text
+    with container.sessions() as s:
+        assert s.scalars(select(Play)).all() == []
+
+
 def test_a_play_seeked_forward_is_kept_with_the_time_actually_played(
     client: TestClient, listener: str, track_id: str, container: Container
 ) -> None:

@@ -13,6 +13,7 @@ from encore.history._policy import check_timestamp, counts_as_listen
 from encore.kernel import ValidationFailed
 
 PLAY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+LISTEN_ID_PREFIX = "lb-"  # the ids Encore gives text listens (play_id): a client's report may not take one
 STATES = ("started", "playing", "ended", "skipped")
 CONTEXTS = ("album", "playlist", "artist", "search", "queue", "label", "genre", "home", "radio", "mix")
 
@@ -35,6 +36,8 @@ class PlayReport:
 def _validate(report: PlayReport, now: datetime) -> None:
     if not PLAY_ID_RE.fullmatch(report.client_play_id):
         raise ValidationFailed("play_id must be 8-64 characters of A-Z a-z 0-9 _ -", code="bad_play_id")
+    if report.client_play_id.startswith(LISTEN_ID_PREFIX):
+        raise ValidationFailed(f"play_id may not begin with {LISTEN_ID_PREFIX!r}", code="bad_play_id")
     check = check_timestamp(at=report.started_at, now=now)
     if not check.ok:
         raise ValidationFailed(f"started_at refused: {check.reason}", code=check.reason)

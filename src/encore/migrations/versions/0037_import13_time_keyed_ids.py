@@ -64,6 +64,11 @@ def _rewrite(where: str, new_id: str) -> None:
 def upgrade() -> None:
     name = op.get_bind().dialect.name
     op.drop_index("ix_plays_match_key", table_name="plays")
+    # A player could name its play "lb-" and 24 hex digits, the very id one of its listens gets below: the
+    # rewrite would then break the unique key and stop the upgrade for every listener. Such an id is no text
+    # listen's yet (theirs have 16 digits), so it moves to "lb." (a dot no client id may hold; history now
+    # refuses client ids beginning "lb-", which Encore keeps for the listens it names).
+    op.execute(f"UPDATE plays SET client_play_id = 'lb.' || substr(client_play_id, 4) WHERE {_NEW_ID[name]}")
     _rewrite(_OLD_ID[name], f"'lb-' || {_SECOND_HEX[name]} || substr(client_play_id, 4)")
 
 
