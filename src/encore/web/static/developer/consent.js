@@ -30,6 +30,11 @@ async function load() {
     return li;
   }));
   if (!body.scopes.length) list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "See your public profile" }));
+  // Spotify scopes Encore has nothing behind are left out of the grant: say so, so the app's missing feature
+  // is not a surprise to the person who agreed.
+  const missing = body.not_granted || [];
+  $("not-granted").textContent = missing.length ? `Not given, as Encore cannot do it: ${missing.join(", ")}.` : "";
+  $("not-granted").hidden = !missing.length;
   $("consent").hidden = false;
 }
 
