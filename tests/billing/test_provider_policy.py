@@ -104,7 +104,7 @@ P_START, P_END = 1_793_491_200, 1_796_083_200  # 2026-11-01 and 2026-12-01 UTC
 
 
 def _invoice(**kw: object) -> dict[str, object]:
-    line = {"id": "il_1", "period": {"start": P_START, "end": P_END}, "price": {"id": "price_1"}}
+    line = {"id": "il_1", "amount": 999, "period": {"start": P_START, "end": P_END}, "price": {"id": "price_1"}}
     obj: dict[str, object] = {
         "id": "in_1", "object": "invoice", "customer": "cus_1", "amount_paid": 999, "currency": "eur",
         "subscription": "sub_1", "lines": {"data": [line]},
@@ -124,13 +124,51 @@ def test_a_paid_invoice_is_the_money_and_the_period_its_plan_lines_cover() -> No
 def test_an_invoice_in_the_2025_layout_is_read_the_same() -> None:
     """Since API version 2025-03-31 the subscription is under parent.subscription_details and a line's
     price under pricing.price_details."""
-    line = {"period": {"start": P_START, "end": P_END}, "pricing": {"price_details": {"price": "price_1"}}}
+    line = {
+        "amount": 999,
+        "period": {"start": P_START, "end": P_END},
+        "pricing": {"price_details": {"price": "price_1"}},
+    }
     raw = _invoice(
         subscription=None, lines={"data": [line]}, parent={"subscription_details": {"subscription": "sub_9"}}
     )
     event = parse_event(raw, price_id="price_1")
     assert event.payment is not None and event.payment.subscription_id == "sub_9" and not event.other_price
     assert event.payment.period_end == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def _line(amount: int, price: str = "price_1", **kw: object) -> dict[str, object]:
+    return {
+        "amount": amount,
+        "period": {"start": P_START, "end": P_END},
+        "pricing": {"price_details": {"price": price}},
+        **kw,
+    }
+
+
+@pytest.mark.parametrize(
+    ("lines", "paid", "ours"),
+    [
+        # VAT added on top (API 2025-03-31 and later: taxes[] with tax_behavior): the pool gets the net price
+        ([_line(999, taxes=[{"amount": 190, "tax_behavior": "exclusive"}])], 1189, 999),
+        # VAT included in the price: taken out of the line's amount (taxes[], and the older tax_amounts[])
+        ([_line(999, taxes=[{"amount": 160, "tax_behavior": "inclusive"}])], 999, 839),
+        ([_line(999, tax_amounts=[{"amount": 160, "inclusive": True}, {"amount": 5, "inclusive": False}])], 1004, 839),
+        # a coupon: the line's discount comes off
+        ([_line(999, discount_amounts=[{"amount": 200, "discount": "di_1"}])], 799, 799),
+        # another product on the same invoice is not Encore's money
+        ([_line(999), _line(5000, "price_merch")], 5999, 999),
+        ([_line(999, taxes=[{"amount": 190, "tax_behavior": "exclusive"}]), _line(5000, "price_merch")], 6189, 999),
+        # a customer credit balance paid part of it: never more than was actually paid
+        ([_line(999)], 500, 500),
+    ],
+)
+def test_an_invoice_counts_the_plan_lines_net_of_tax_and_discounts(
+    lines: list[dict[str, object]], paid: int, ours: int
+) -> None:
+    event = parse_event(_invoice(amount_paid=paid, lines={"data": lines}), price_id="price_1")
+    assert event.payment is not None and not event.other_price
+    assert event.payment.amount_cents == ours
 
 
 def test_an_invoice_for_another_price_is_marked() -> None:

@@ -15,7 +15,15 @@ from encore.billing._access import (
     strictest,
 )
 from encore.billing._checkout import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
-from encore.billing._models import BillingCustomer, Payment, PaymentLink, ProcessedEvent, RedeemCode, Subscription
+from encore.billing._models import (
+    BillingCustomer,
+    Payment,
+    PaymentLink,
+    PaymentRefund,
+    ProcessedEvent,
+    RedeemCode,
+    Subscription,
+)
 from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import (
     ProviderPayment,
@@ -56,6 +64,7 @@ __all__ = [
     "PaymentLink",
     "PaymentProvider",
     "PaymentProviderError",
+    "PaymentRefund",
     "ProcessedEvent",
     "ProviderEvent",
     "ProviderPayment",

@@ -29,7 +29,7 @@ class ProviderPayment:
 
     reference: str  # the invoice id
     subscription_id: str | None
-    amount_cents: int  # what was actually paid (a trial's or a 100 % coupon's invoice pays 0)
+    amount_cents: int  # what the plan's lines brought in, net of tax and discounts (a trial's invoice: 0)
     currency: str  # upper case, ISO 4217
     period_start: datetime | None  # the service period the plan's lines cover
     period_end: datetime | None
@@ -46,12 +46,14 @@ class ProviderPaymentLink:
 
 @dataclass(frozen=True)
 class ProviderRefund:
-    """A charge refunded (in part or whole); `refunded_cents` is the charge's running total, not this refund."""
+    """A charge refunded (in part or whole), or a dispute of it lost; `refunded_cents` is the charge's running
+    total (or the dispute's amount), not this one refund."""
 
     charge_id: str
-    invoice_id: str | None  # absent since Stripe's API version 2025-03-31
+    invoice_id: str | None  # absent since Stripe's API version 2025-03-31, and on disputes
     payment_intent: str | None
     refunded_cents: int
+    key: str | None = None  # what the running total belongs to when it is not the charge (a dispute's id)
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,10 @@ def event_applies(*, event_at: datetime, last_applied_at: datetime | None) -> st
 
 def payment_counts(p: ProviderPayment) -> str | None:
     """None when a paid invoice is money a statement should count; otherwise why not."""
+    if p.period_start is None or p.period_end is None or p.period_end <= p.period_start:
+        return "ignored_payment_without_period"  # no line of the plan's (with a period) on it
     if p.amount_cents <= 0:
         return "ignored_nothing_paid"  # a trial, a 100 % coupon: no money came in
-    if p.period_start is None or p.period_end is None or p.period_end <= p.period_start:
-        return "ignored_payment_without_period"
     return None
 
 
