@@ -13,6 +13,7 @@ from encore.billing import (
     parse_event,
     payment_counts,
     provider_state,
+    refund_share,
 )
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -226,3 +227,39 @@ def test_an_invoice_payment_links_the_invoice_to_what_paid_it(
 @pytest.mark.parametrize(("refunded", "kept"), [(0, 999), (400, 599), (999, 0), (5000, 0), (-5, 999)])
 def test_what_is_kept_after_refunds_stays_between_nothing_and_what_was_paid(refunded: int, kept: int) -> None:
     assert kept_after_refund(amount_cents=999, refunded_cents=refunded) == kept
+
+
+@pytest.mark.parametrize(
+    ("refunded", "invoice_paid", "share"),
+    [
+        (1189, 1189, 999),  # all of a taxed invoice refunded: all of the plan's net money
+        (500, 1189, 420),  # part of it: the same part of the plan (500 x 999 / 1189 = 420.1)
+        (5000, 5999, 833),  # the other product's 5000 refunded: the plan loses its share only
+        (400, 999, 400),  # the invoice was the plan alone
+        (400, None, 400),  # recorded before money14b_1: the invoice's total is not known
+        (9999, 1189, 999),  # never more than the payment
+        (-5, 1189, 0),
+    ],
+)
+def test_a_payment_loses_its_share_of_what_was_refunded_on_its_invoice(
+    refunded: int, invoice_paid: int | None, share: int
+) -> None:
+    assert refund_share(refunded, amount_cents=999, invoice_paid_cents=invoice_paid) == share
+
+
+def test_a_lost_dispute_is_a_refund_of_its_charge_and_a_won_one_is_nothing() -> None:
+    obj = {
+        "id": "dp_1",
+        "object": "dispute",
+        "amount": 999,
+        "charge": "ch_1",
+        "payment_intent": "pi_1",
+        "status": "lost",
+    }
+    raw = {"id": "evt_9", "type": "charge.dispute.closed", "created": P_START, "data": {"object": obj}}
+    refund = parse_event(raw).refund
+    assert refund is not None
+    assert (refund.key, refund.charge_id, refund.payment_intent, refund.refunded_cents) == ("dp_1", "ch_1", "pi_1", 999)
+    assert parse_event({**raw, "data": {"object": {**obj, "status": "won"}}}).refund is None
+    with pytest.raises(BadWebhook):
+        parse_event({**raw, "data": {"object": {**obj, "amount": "999"}}})

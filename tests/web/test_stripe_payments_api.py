@@ -182,6 +182,11 @@ def test_an_invoice_counts_only_the_plan_net_of_tax_not_another_product(
     raw["data"]["object"].update(tax=190, total_excluding_tax=5999)
     assert post_hook(client, json.dumps(raw).encode())[1]["outcome"] == "applied_payment"
     assert _pool(stripe_on, "2026-11") == 999
+    # Refunding the other product's 5000 takes only the plan's share of it (5000 x 999 / 6189 = 807) off.
+    assert post_hook(client, charge_refunded("evt_2", cus, "in_1", 5000))[1]["outcome"] == "applied_refund"
+    assert _pool(stripe_on, "2026-11") == 999 - 807
+    assert post_hook(client, charge_refunded("evt_3", cus, "in_1", 6189))[1]["outcome"] == "applied_refund"
+    assert _pool(stripe_on, "2026-11") == 0
 
 
 def test_a_refund_after_the_account_is_deleted_still_comes_off(client: TestClient, stripe_on: Container) -> None:

@@ -35,6 +35,7 @@ from encore.billing._provider_policy import (
     kept_after_refund,
     payment_counts,
     provider_state,
+    refund_share,
 )
 from encore.billing._stripe import StripeConfig, StripeProvider, parse_event
 from encore.billing._subscriptions import (
@@ -94,6 +95,7 @@ __all__ = [
     "portal_link",
     "provider_state",
     "redeem_code",
+    "refund_share",
     "revoke_premium",
     "start_checkout",
     "start_trial",

@@ -42,7 +42,10 @@ class Payment(Base):
     subscription_id: Mapped[str | None] = mapped_column(String(100))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # the plan's lines, net of tax and discounts
+    # The whole invoice's amount paid (tax, other products); refunds are of that, so this payment loses its
+    # share of them. None for payments recorded before money14b_1 (taken as amount_cents).
+    invoice_paid_cents: Mapped[int | None] = mapped_column(BigInteger)
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime())

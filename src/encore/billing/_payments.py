@@ -8,11 +8,29 @@ codes and trials give Premium but bring no money, so they have no row; a period 
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from encore.billing._models import Payment, PaymentLink, PaymentRefund
-from encore.billing._provider_policy import ProviderPayment, ProviderPaymentLink, ProviderRefund, payment_counts
+from encore.billing._provider_policy import (
+    ProviderPayment,
+    ProviderPaymentLink,
+    ProviderRefund,
+    payment_counts,
+    refund_share,
+)
+
+# The pg_advisory_xact_lock(int, int) namespace of money events: "MO", one lock for all of them
+_MONEY_LOCK = 0x4D4F
+
+
+def _lock_money(session: Session) -> None:
+    """Apply money events one at a time (PostgreSQL): a refund and its payment (or link) delivered at once
+    would each miss the other's uncommitted row, and the refund would wait for an event that has passed. They
+    are few (one per invoice, refund or dispute). SQLite runs one writer at a time, and a transaction that read
+    before another's commit fails on its write (busy), so Stripe retries it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:c, 0)"), {"c": _MONEY_LOCK})
 
 
 def record_payment(
@@ -24,6 +42,7 @@ def record_payment(
     why_not = payment_counts(payment)
     if why_not is not None:
         return why_not
+    _lock_money(session)
     assert payment.period_start is not None and payment.period_end is not None  # noqa: S101 - payment_counts
     known = session.scalar(
         select(Payment.id).where(Payment.provider == provider, Payment.reference == payment.reference)
@@ -39,6 +58,7 @@ def record_payment(
         period_start=payment.period_start,
         period_end=payment.period_end,
         amount_cents=payment.amount_cents,
+        invoice_paid_cents=payment.invoice_paid_cents,
         refunded_cents=0,
         currency=payment.currency,
         paid_at=now,
@@ -54,6 +74,7 @@ def record_payment(
 def link_payment(session: Session, *, provider: str, link: ProviderPaymentLink) -> str:
     """Remember which charge or payment intent paid an invoice (whichever of the two events comes first);
     a refund of that charge that came before the link is taken off the invoice's payment now."""
+    _lock_money(session)
     known = session.scalar(
         select(PaymentLink.id).where(PaymentLink.provider == provider, PaymentLink.paid_by == link.paid_by)
     )
@@ -86,9 +107,11 @@ def _refunds_of(row: Payment) -> ColumnElement[bool]:
 
 def _settle(session: Session, row: Payment) -> None:
     """Take what was given back off a payment: the sum of its charges' running totals and lost disputes,
-    never more than the payment and never less than already taken off."""
+    each of the whole invoice, so this payment's share of it (`refund_share`); never less than already taken
+    off."""
     total = session.scalar(select(func.sum(PaymentRefund.refunded_cents)).where(_refunds_of(row)))
-    row.refunded_cents = max(row.refunded_cents, min(max(int(total or 0), 0), row.amount_cents))
+    share = refund_share(int(total or 0), amount_cents=row.amount_cents, invoice_paid_cents=row.invoice_paid_cents)
+    row.refunded_cents = max(row.refunded_cents, share)
     session.flush()
 
 
@@ -97,6 +120,7 @@ def apply_refund(session: Session, *, provider: str, customer_id: str | None, re
     out-of-order smaller one changes nothing), then take it off the invoice it paid. No payment for it yet
     (the refund came first, or the link between its charge and the invoice has not come): it stays kept and
     is applied when they arrive, so a refund is never lost to the order of events."""
+    _lock_money(session)
     key = refund.key or refund.charge_id
     kept = session.scalar(
         select(PaymentRefund)

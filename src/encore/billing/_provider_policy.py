@@ -34,6 +34,9 @@ class ProviderPayment:
     period_start: datetime | None  # the service period the plan's lines cover
     period_end: datetime | None
     paid_by: str | None = None  # the charge or payment intent, when the invoice names it (API before 2025-03-31)
+    # What the whole invoice was paid (tax and other products' lines included): a refund of the charge is
+    # of that, so only its share `amount_cents / invoice_paid_cents` comes off this payment.
+    invoice_paid_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,16 @@ def payment_counts(p: ProviderPayment) -> str | None:
     if p.amount_cents <= 0:
         return "ignored_nothing_paid"  # a trial, a 100 % coupon: no money came in
     return None
+
+
+def refund_share(refunded_cents: int, *, amount_cents: int, invoice_paid_cents: int | None) -> int:
+    """A payment's part of what was refunded on its invoice: refunds are of the whole amount paid (tax and
+    other products' lines included), so the payment loses the same fraction of itself, rounded half up; never
+    below nothing nor above the payment. An invoice paid exactly the payment (or not known) loses the refund."""
+    refunded = max(refunded_cents, 0)
+    if invoice_paid_cents is not None and invoice_paid_cents > amount_cents:
+        refunded = (2 * refunded * amount_cents + invoice_paid_cents) // (2 * invoice_paid_cents)
+    return min(refunded, amount_cents)
 
 
 def kept_after_refund(*, amount_cents: int, refunded_cents: int) -> int:

@@ -152,6 +152,7 @@ def _payment(obj: dict[str, Any], price_id: str | None) -> tuple[ProviderPayment
         period_start=min(known_starts) if known_starts else None,
         period_end=max(known_ends) if known_ends else None,
         paid_by=_id(obj.get("payment_intent")) or _id(obj.get("charge")),
+        invoice_paid_cents=paid,
     )
     return payment, bool(lines) and not ours
 

@@ -12,7 +12,9 @@ and the refunded money stayed in the labels' pool.
 `payment_refunds` keeps each charge's running refunded total (and each lost dispute) as it arrives; a payment
 takes off what belongs to it when the payment, the refund or the link comes, in any order. Payments name
 their customer (`customer_id`, backfilled from `billing_customers` where the account still exists), so a
-refund is matched to the customer's own invoice without needing the account. `billing_customers.user_id` is
+refund is matched to the customer's own invoice without needing the account. Payments also keep what the
+whole invoice was paid (`invoice_paid_cents`: tax and other products' lines included, which a payment's amount
+no longer is): a refund is of that, so a payment loses only its share of it. `billing_customers.user_id` is
 SET NULL, no longer CASCADE: the customer id stays known after the account is deleted.
 
 The downgrade drops the refunds kept (what was already taken off a payment stays taken off) and the customers
@@ -50,6 +52,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_payment_refunds_payment_intent"), "payment_refunds", ["payment_intent"])
     op.create_index(op.f("ix_payment_refunds_invoice"), "payment_refunds", ["invoice"])
     op.add_column("subscription_payments", sa.Column("customer_id", sa.String(length=100), nullable=True))
+    op.add_column("subscription_payments", sa.Column("invoice_paid_cents", sa.BigInteger(), nullable=True))
     op.execute(
         "UPDATE subscription_payments SET customer_id = (SELECT c.customer_id FROM billing_customers c"
         " WHERE c.provider = subscription_payments.provider AND c.user_id = subscription_payments.user_id)"
@@ -68,6 +71,7 @@ def downgrade() -> None:
         batch.alter_column("user_id", existing_type=sa.Integer(), nullable=False)
         batch.create_foreign_key(_CUSTOMER_FK, "users", ["user_id"], ["id"], ondelete="CASCADE")
     with op.batch_alter_table("subscription_payments") as batch:
+        batch.drop_column("invoice_paid_cents")
         batch.drop_column("customer_id")
     op.drop_index(op.f("ix_payment_refunds_invoice"), table_name="payment_refunds")
     op.drop_index(op.f("ix_payment_refunds_payment_intent"), table_name="payment_refunds")
