@@ -13,6 +13,7 @@ from encore.billing import (
     parse_event,
     payment_counts,
     provider_state,
+    refund_share,
 )
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -104,7 +105,7 @@ P_START, P_END = 1_793_491_200, 1_796_083_200  # 2026-11-01 and 2026-12-01 UTC
 
 
 def _invoice(**kw: object) -> dict[str, object]:
-    line = {"id": "il_1", "period": {"start": P_START, "end": P_END}, "price": {"id": "price_1"}}
+    line = {"id": "il_1", "amount": 999, "period": {"start": P_START, "end": P_END}, "price": {"id": "price_1"}}
     obj: dict[str, object] = {
         "id": "in_1", "object": "invoice", "customer": "cus_1", "amount_paid": 999, "currency": "eur",
         "subscription": "sub_1", "lines": {"data": [line]},
@@ -124,13 +125,51 @@ def test_a_paid_invoice_is_the_money_and_the_period_its_plan_lines_cover() -> No
 def test_an_invoice_in_the_2025_layout_is_read_the_same() -> None:
     """Since API version 2025-03-31 the subscription is under parent.subscription_details and a line's
     price under pricing.price_details."""
-    line = {"period": {"start": P_START, "end": P_END}, "pricing": {"price_details": {"price": "price_1"}}}
+    line = {
+        "amount": 999,
+        "period": {"start": P_START, "end": P_END},
+        "pricing": {"price_details": {"price": "price_1"}},
+    }
     raw = _invoice(
         subscription=None, lines={"data": [line]}, parent={"subscription_details": {"subscription": "sub_9"}}
     )
     event = parse_event(raw, price_id="price_1")
     assert event.payment is not None and event.payment.subscription_id == "sub_9" and not event.other_price
     assert event.payment.period_end == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def _line(amount: int, price: str = "price_1", **kw: object) -> dict[str, object]:
+    return {
+        "amount": amount,
+        "period": {"start": P_START, "end": P_END},
+        "pricing": {"price_details": {"price": price}},
+        **kw,
+    }
+
+
+@pytest.mark.parametrize(
+    ("lines", "paid", "ours"),
+    [
+        # VAT added on top (API 2025-03-31 and later: taxes[] with tax_behavior): the pool gets the net price
+        ([_line(999, taxes=[{"amount": 190, "tax_behavior": "exclusive"}])], 1189, 999),
+        # VAT included in the price: taken out of the line's amount (taxes[], and the older tax_amounts[])
+        ([_line(999, taxes=[{"amount": 160, "tax_behavior": "inclusive"}])], 999, 839),
+        ([_line(999, tax_amounts=[{"amount": 160, "inclusive": True}, {"amount": 5, "inclusive": False}])], 1004, 839),
+        # a coupon: the line's discount comes off
+        ([_line(999, discount_amounts=[{"amount": 200, "discount": "di_1"}])], 799, 799),
+        # another product on the same invoice is not Encore's money
+        ([_line(999), _line(5000, "price_merch")], 5999, 999),
+        ([_line(999, taxes=[{"amount": 190, "tax_behavior": "exclusive"}]), _line(5000, "price_merch")], 6189, 999),
+        # a customer credit balance paid part of it: never more than was actually paid
+        ([_line(999)], 500, 500),
+    ],
+)
+def test_an_invoice_counts_the_plan_lines_net_of_tax_and_discounts(
+    lines: list[dict[str, object]], paid: int, ours: int
+) -> None:
+    event = parse_event(_invoice(amount_paid=paid, lines={"data": lines}), price_id="price_1")
+    assert event.payment is not None and not event.other_price
+    assert event.payment.amount_cents == ours
 
 
 def test_an_invoice_for_another_price_is_marked() -> None:
@@ -188,3 +227,39 @@ def test_an_invoice_payment_links_the_invoice_to_what_paid_it(
 @pytest.mark.parametrize(("refunded", "kept"), [(0, 999), (400, 599), (999, 0), (5000, 0), (-5, 999)])
 def test_what_is_kept_after_refunds_stays_between_nothing_and_what_was_paid(refunded: int, kept: int) -> None:
     assert kept_after_refund(amount_cents=999, refunded_cents=refunded) == kept
+
+
+@pytest.mark.parametrize(
+    ("refunded", "invoice_paid", "share"),
+    [
+        (1189, 1189, 999),  # all of a taxed invoice refunded: all of the plan's net money
+        (500, 1189, 420),  # part of it: the same part of the plan (500 x 999 / 1189 = 420.1)
+        (5000, 5999, 833),  # the other product's 5000 refunded: the plan loses its share only
+        (400, 999, 400),  # the invoice was the plan alone
+        (400, None, 400),  # recorded before money14b_1: the invoice's total is not known
+        (9999, 1189, 999),  # never more than the payment
+        (-5, 1189, 0),
+    ],
+)
+def test_a_payment_loses_its_share_of_what_was_refunded_on_its_invoice(
+    refunded: int, invoice_paid: int | None, share: int
+) -> None:
+    assert refund_share(refunded, amount_cents=999, invoice_paid_cents=invoice_paid) == share
+
+
+def test_a_lost_dispute_is_a_refund_of_its_charge_and_a_won_one_is_nothing() -> None:
+    obj = {
+        "id": "dp_1",
+        "object": "dispute",
+        "amount": 999,
+        "charge": "ch_1",
+        "payment_intent": "pi_1",
+        "status": "lost",
+    }
+    raw = {"id": "evt_9", "type": "charge.dispute.closed", "created": P_START, "data": {"object": obj}}
+    refund = parse_event(raw).refund
+    assert refund is not None
+    assert (refund.key, refund.charge_id, refund.payment_intent, refund.refunded_cents) == ("dp_1", "ch_1", "pi_1", 999)
+    assert parse_event({**raw, "data": {"object": {**obj, "status": "won"}}}).refund is None
+    with pytest.raises(BadWebhook):
+        parse_event({**raw, "data": {"object": {**obj, "amount": "999"}}})

@@ -2,14 +2,19 @@
 paid, `charge.refunded` takes refunds off it, and a month's statement counts exactly that (F2, F11)."""
 
 import json
+import logging
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from encore import billing, labels
+from encore.accounts import User
 from encore.billing import Payment
 from encore.bootstrap import Container
+from encore.db import transaction
+from encore.labels._revenue import month_money
 from tests.support.stripe_stub import PRICE
 from tests.web.test_stripe_api import _customer_of, post_hook, stripe_on, stub, sub_event
 
@@ -23,7 +28,7 @@ def _ts(year: int, month: int) -> int:
 
 
 def invoice_paid(event_id: str, customer: str, invoice: str, *, start: int, end: int, paid: int = 999) -> bytes:
-    line = {"id": "il_1", "period": {"start": start, "end": end}, "price": {"id": PRICE}}
+    line = {"id": "il_1", "amount": paid, "period": {"start": start, "end": end}, "price": {"id": PRICE}}
     obj = {
         "id": invoice, "object": "invoice", "customer": customer, "amount_paid": paid, "currency": "eur",
         "subscription": "sub_1", "lines": {"object": "list", "data": [line]},
@@ -96,10 +101,13 @@ def test_refunds_come_off_the_payment_they_refund(client: TestClient, stripe_on:
     assert post_hook(client, charge_refunded("evt_2", cus, "in_1", 400))[1]["outcome"] == "applied_refund"
     assert _pool(stripe_on, "2026-11") == 599
     # An older, smaller running total arriving late changes nothing; a refund naming another listener's
-    # invoice, or none, moves no money.
+    # invoice, or none, moves no money (it is kept, for a payment of its own that may still come).
     assert post_hook(client, charge_refunded("evt_3", cus, "in_1", 100))[1]["outcome"] == "applied_refund"
-    assert post_hook(client, charge_refunded("evt_4", other, "in_1", 999))[1]["outcome"] == "refund_of_unknown_payment"
-    assert post_hook(client, charge_refunded("evt_5", cus, None, 999))[1]["outcome"] == "refund_of_unknown_payment"
+    refund = charge_refunded("evt_4", other, "in_1", 999, charge="ch_2")
+    assert post_hook(client, refund)[1]["outcome"] == "refund_pending"
+    refund = charge_refunded("evt_4b", other, "in_1", 999)  # alice's charge said to be bob's
+    assert post_hook(client, refund)[1]["outcome"] == "refund_of_another_customer"
+    assert post_hook(client, charge_refunded("evt_5", cus, None, 999, charge="ch_3"))[1]["outcome"] == "refund_pending"
     assert _pool(stripe_on, "2026-11") == 599
     assert post_hook(client, charge_refunded("evt_6", cus, "in_1", 999))[1]["outcome"] == "applied_refund"
     assert _pool(stripe_on, "2026-11") == 0
@@ -158,3 +166,118 @@ def test_a_refund_that_names_no_invoice_finds_its_payment_through_the_invoice_pa
         "applied_refund"
     )
     assert (_pool(stripe_on, "2026-11"), _pool(stripe_on, "2026-12")) == (0, 499)
+
+
+def test_an_invoice_counts_only_the_plan_net_of_tax_not_another_product(
+    client: TestClient, stripe_on: Container
+) -> None:
+    """review14b #1: 999 for the plan + 190 VAT + 5000 for another product on one invoice is 999 received
+    for Premium, not 6189."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    raw = json.loads(invoice_paid("evt_1", cus, "in_1", start=nov, end=dec, paid=999 + 190 + 5000))
+    lines = raw["data"]["object"]["lines"]["data"]
+    lines[0].update(amount=999, taxes=[{"amount": 190, "tax_behavior": "exclusive", "taxable_amount": 999}])
+    lines.append({"id": "il_2", "amount": 5000, "period": {"start": nov, "end": nov}, "price": {"id": "price_merch"}})
+    raw["data"]["object"].update(tax=190, total_excluding_tax=5999)
+    assert post_hook(client, json.dumps(raw).encode())[1]["outcome"] == "applied_payment"
+    assert _pool(stripe_on, "2026-11") == 999
+    # Refunding the other product's 5000 takes only the plan's share of it (5000 x 999 / 6189 = 807) off.
+    assert post_hook(client, charge_refunded("evt_2", cus, "in_1", 5000))[1]["outcome"] == "applied_refund"
+    assert _pool(stripe_on, "2026-11") == 999 - 807
+    assert post_hook(client, charge_refunded("evt_3", cus, "in_1", 6189))[1]["outcome"] == "applied_refund"
+    assert _pool(stripe_on, "2026-11") == 0
+
+
+def test_a_refund_after_the_account_is_deleted_still_comes_off(client: TestClient, stripe_on: Container) -> None:
+    """review14b #2a: the billing customer outlives the account, so its refunds (and its later invoices) are
+    still matched to its own payments."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    assert post_hook(client, invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))[1]["outcome"] == "applied_payment"
+    with transaction(stripe_on.sessions) as s:
+        s.execute(delete(User).where(User.username == "alice"))
+    assert post_hook(client, charge_refunded("evt_2", cus, "in_1", 999))[1]["outcome"] == "applied_refund"
+    assert _pool(stripe_on, "2026-11") == 0
+    # Stripe still charges until the subscription is cancelled there: that money was received all the same.
+    paid = invoice_paid("evt_3", cus, "in_2", start=dec, end=_ts(2027, 1))
+    assert post_hook(client, paid)[1]["outcome"] == "applied_payment"
+    assert post_hook(client, sub_event("evt_4", cus, "active", created=dec))[1]["outcome"] == "ignored_deleted_account"
+    assert _pool(stripe_on, "2026-12") == 999
+    with stripe_on.sessions() as s:
+        assert s.execute(select(Payment.user_id, Payment.refunded_cents).order_by(Payment.reference)).all() == [
+            (None, 999),
+            (None, 0),
+        ]
+
+
+def test_a_refund_before_its_invoice_is_applied_when_the_invoice_comes(
+    client: TestClient, stripe_on: Container
+) -> None:
+    """review14b #2b: a refund delivered before `invoice.paid` (a failed delivery Stripe still retries) is
+    kept, not lost as processed; the payment takes it off when it arrives."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    assert post_hook(client, charge_refunded("evt_2", cus, "in_1", 999))[1]["outcome"] == "refund_pending"
+    assert post_hook(client, charge_refunded("evt_2", cus, "in_1", 999))[1]["outcome"] == "duplicate"
+    assert post_hook(client, invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))[1]["outcome"] == "applied_payment"
+    assert _pool(stripe_on, "2026-11") == 0
+
+
+def test_a_refund_before_the_invoice_payment_link_is_applied_when_the_link_comes(
+    client: TestClient, stripe_on: Container
+) -> None:
+    """Since API 2025-03-31 a charge names no invoice: a refund before `invoice_payment.paid` waits for it."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    assert post_hook(client, invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))[1]["outcome"] == "applied_payment"
+    refund = charge_refunded("evt_2", cus, None, 400, charge="ch_9", intent="pi_1")
+    assert post_hook(client, refund)[1]["outcome"] == "refund_pending"
+    assert _pool(stripe_on, "2026-11") == 999
+    assert post_hook(client, invoice_payment_paid("evt_3", "in_1", "pi_1"))[1]["outcome"] == "applied_payment_link"
+    assert _pool(stripe_on, "2026-11") == 599
+
+
+def dispute_closed(event_id: str, status: str, amount: int, *, charge: str = "ch_1", intent: str = "pi_1") -> bytes:
+    obj = {
+        "id": f"dp_{event_id}", "object": "dispute", "amount": amount, "charge": charge, "payment_intent": intent,
+        "currency": "eur", "status": status,
+    }  # fmt: skip
+    return json.dumps(
+        {"id": event_id, "object": "event", "type": "charge.dispute.closed", "created": _ts(2026, 11),
+         "data": {"object": obj}}
+    ).encode()  # fmt: skip
+
+
+def test_a_lost_dispute_comes_off_like_a_refund_and_a_won_one_does_not(
+    client: TestClient, stripe_on: Container
+) -> None:
+    """review14b #2c: a chargeback the operator lost is money given back; it adds to the charge's refunds."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    post_hook(client, invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))
+    post_hook(client, invoice_paid("evt_2", cus, "in_2", start=dec, end=_ts(2027, 1)))
+    post_hook(client, invoice_payment_paid("evt_3", "in_1", "pi_1"))
+    post_hook(client, invoice_payment_paid("evt_4", "in_2", "pi_2"))
+    assert post_hook(client, charge_refunded("evt_5", cus, None, 100, intent="pi_1"))[1]["outcome"] == "applied_refund"
+    assert post_hook(client, dispute_closed("evt_6", "lost", 899))[1]["outcome"] == "applied_refund"
+    won = dispute_closed("evt_7", "won", 999, charge="ch_2", intent="pi_2")
+    assert post_hook(client, won)[1]["outcome"] == "ignored_no_customer"
+    assert (_pool(stripe_on, "2026-11"), _pool(stripe_on, "2026-12")) == (0, 999)
+
+
+def test_a_payment_in_another_currency_is_not_counted_but_said(
+    client: TestClient, stripe_on: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    """review14b #5: a USD payment under EUR statements adds nothing, and the operator is told."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    raw = json.loads(invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))
+    raw["data"]["object"]["currency"] = "usd"
+    assert post_hook(client, json.dumps(raw).encode())[1]["outcome"] == "applied_payment"
+    with caplog.at_level(logging.WARNING, logger="encore.labels"), stripe_on.sessions() as s:
+        money = month_money(
+            s, terms=TERMS, start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 12, 1, tzinfo=UTC)
+        )
+    assert (money.subscription_cents, money.other_currency_payments) == (0, 1)
+    assert "1 payment(s) in USD" in caplog.text and "statements are in EUR" in caplog.text

@@ -15,7 +15,15 @@ from encore.billing._access import (
     strictest,
 )
 from encore.billing._checkout import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
-from encore.billing._models import BillingCustomer, Payment, PaymentLink, ProcessedEvent, RedeemCode, Subscription
+from encore.billing._models import (
+    BillingCustomer,
+    Payment,
+    PaymentLink,
+    PaymentRefund,
+    ProcessedEvent,
+    RedeemCode,
+    Subscription,
+)
 from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import (
     ProviderPayment,
@@ -27,6 +35,7 @@ from encore.billing._provider_policy import (
     kept_after_refund,
     payment_counts,
     provider_state,
+    refund_share,
 )
 from encore.billing._stripe import StripeConfig, StripeProvider, parse_event
 from encore.billing._subscriptions import (
@@ -56,6 +65,7 @@ __all__ = [
     "PaymentLink",
     "PaymentProvider",
     "PaymentProviderError",
+    "PaymentRefund",
     "ProcessedEvent",
     "ProviderEvent",
     "ProviderPayment",
@@ -85,6 +95,7 @@ __all__ = [
     "portal_link",
     "provider_state",
     "redeem_code",
+    "refund_share",
     "revoke_premium",
     "start_checkout",
     "start_trial",

@@ -14,7 +14,12 @@ from encore.billing._access import SubState, Tier, effective_tier
 from encore.billing._models import BillingCustomer, ProcessedEvent, Subscription
 from encore.billing._payments import apply_refund, link_payment, record_payment
 from encore.billing._provider import CheckoutLink, PaymentProvider, ProviderEvent
-from encore.billing._provider_policy import AWAITING_FIRST_PAYMENT, event_applies, provider_state
+from encore.billing._provider_policy import (
+    AWAITING_FIRST_PAYMENT,
+    ProviderSubscription,
+    event_applies,
+    provider_state,
+)
 from encore.billing._stripe import StripeConfig, StripeProvider
 from encore.billing._subscriptions import _dates, subscription_row
 from encore.config import Settings
@@ -118,35 +123,44 @@ def _outlasts(sub: Subscription, period_end: datetime | None) -> bool:
     return period_end is None or sub.period_end > period_end
 
 
-def _money(session: Session, *, provider: str, user_id: int, event: ProviderEvent, now: datetime) -> str | None:
-    """A paid invoice or a refund of the user's (None for any other event)."""
-    if event.payment is not None:
-        return record_payment(session, provider=provider, user_id=user_id, payment=event.payment, now=now)
-    if event.refund is not None:
-        return apply_refund(session, provider=provider, user_id=user_id, refund=event.refund)
-    return None
+def _customer_of(session: Session, *, provider: str, customer_id: str | None) -> BillingCustomer | None:
+    if customer_id is None:
+        return None
+    return session.scalar(
+        select(BillingCustomer).where(BillingCustomer.provider == provider, BillingCustomer.customer_id == customer_id)
+    )
 
 
 def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str, now: datetime) -> str:
     if event.link is not None:  # an invoice payment names no customer; it only links two provider ids
         return link_payment(session, provider=provider, link=event.link)
-    if event.customer_id is None:
-        return "ignored_no_customer"
-    user_id = session.scalar(
-        select(BillingCustomer.user_id).where(
-            BillingCustomer.provider == provider, BillingCustomer.customer_id == event.customer_id
-        )
-    )
-    if user_id is None:
-        return "unknown_customer"
-    facts = event.subscription
+    customer = _customer_of(session, provider=provider, customer_id=event.customer_id)
+    if event.refund is not None:
+        # Kept whatever the order of events and whether the account still exists; a dispute names no customer.
+        if event.customer_id is not None and customer is None:
+            return "unknown_customer"
+        return apply_refund(session, provider=provider, customer_id=event.customer_id, refund=event.refund)
+    if customer is None:
+        return "ignored_no_customer" if event.customer_id is None else "unknown_customer"
     if event.other_price:
         return "ignored_other_price"
-    money = _money(session, provider=provider, user_id=user_id, event=event, now=now)
-    if money is not None:
-        return money
-    if facts is None:
+    if event.payment is not None:  # money received counts even once the account is deleted (user None)
+        return record_payment(
+            session, provider=provider, user_id=customer.user_id, customer_id=customer.customer_id,
+            payment=event.payment, now=now,
+        )  # fmt: skip
+    if customer.user_id is None:
+        return "ignored_deleted_account"
+    if event.subscription is None:
         return "ignored_type"
+    return _apply_subscription(
+        session, provider=provider, event=event, facts=event.subscription, user_id=customer.user_id, plan=plan
+    )
+
+
+def _apply_subscription(
+    session: Session, *, provider: str, event: ProviderEvent, facts: ProviderSubscription, user_id: int, plan: str
+) -> str:
     change = provider_state(facts, event_at=event.created)
     if change is None:
         return "awaiting_first_payment" if facts.status == AWAITING_FIRST_PAYMENT else "unknown_status"

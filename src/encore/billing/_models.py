@@ -38,10 +38,14 @@ class Payment(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     provider: Mapped[str] = mapped_column(String(16))
     reference: Mapped[str] = mapped_column(String(100))  # the provider's invoice id
+    customer_id: Mapped[str | None] = mapped_column(String(100))  # the provider's customer who paid it
     subscription_id: Mapped[str | None] = mapped_column(String(100))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # the plan's lines, net of tax and discounts
+    # The whole invoice's amount paid (tax, other products); refunds are of that, so this payment loses its
+    # share of them. None for payments recorded before money14b_1 (taken as amount_cents).
+    invoice_paid_cents: Mapped[int | None] = mapped_column(BigInteger)
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -60,9 +64,30 @@ class PaymentLink(Base):
     invoice: Mapped[str] = mapped_column(String(100))
 
 
+class PaymentRefund(Base):
+    """Money the provider gave back on a charge: its running refunded total, or a dispute lost (keyed by the
+    dispute). Kept apart from the payment, whatever the order of events: a refund delivered before its
+    invoice, or before the event that links its payment intent to that invoice, is applied when they come
+    (`billing._payments`). The customer is the charge's; a dispute names none and is matched only
+    through the link of its charge or payment intent to the invoice."""
+
+    __tablename__ = "payment_refunds"
+    __table_args__ = (UniqueConstraint("provider", "reference", name="uq_payment_refunds_provider_reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(100))  # the charge id, or the dispute id
+    charge_id: Mapped[str] = mapped_column(String(100), index=True)
+    payment_intent: Mapped[str | None] = mapped_column(String(100), index=True)
+    invoice: Mapped[str | None] = mapped_column(String(100), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(100))
+    refunded_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class BillingCustomer(TimestampMixin, Base):
     """The payment provider's customer for a user. Only Encore makes this link (when it opens a checkout),
-    so a webhook naming a customer id can only ever move the account Encore bound that id to."""
+    so a webhook naming a customer id can only ever move the account Encore bound that id to. The row
+    outlives the account (user_id SET NULL): the provider may still send that customer's invoices and
+    refunds, and they are money received or given back all the same."""
 
     __tablename__ = "billing_customers"
     __table_args__ = (
@@ -70,7 +95,7 @@ class BillingCustomer(TimestampMixin, Base):
         UniqueConstraint("provider", "user_id", name="uq_billing_customers_provider_user_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     provider: Mapped[str] = mapped_column(String(16))
     customer_id: Mapped[str] = mapped_column(String(100))
 

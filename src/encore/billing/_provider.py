@@ -39,7 +39,7 @@ class ProviderEvent:
     # A subscription (or an invoice) for a price other than the configured plan's (#15): it changes nothing here.
     other_price: bool = False
     payment: ProviderPayment | None = None  # for invoice.paid
-    refund: ProviderRefund | None = None  # for charge.refunded
+    refund: ProviderRefund | None = None  # for charge.refunded, and charge.dispute.closed when lost
     link: ProviderPaymentLink | None = None  # for invoice_payment.paid
 
 

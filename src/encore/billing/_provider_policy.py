@@ -29,11 +29,14 @@ class ProviderPayment:
 
     reference: str  # the invoice id
     subscription_id: str | None
-    amount_cents: int  # what was actually paid (a trial's or a 100 % coupon's invoice pays 0)
+    amount_cents: int  # what the plan's lines brought in, net of tax and discounts (a trial's invoice: 0)
     currency: str  # upper case, ISO 4217
     period_start: datetime | None  # the service period the plan's lines cover
     period_end: datetime | None
     paid_by: str | None = None  # the charge or payment intent, when the invoice names it (API before 2025-03-31)
+    # What the whole invoice was paid (tax and other products' lines included): a refund of the charge is
+    # of that, so only its share `amount_cents / invoice_paid_cents` comes off this payment.
+    invoice_paid_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,14 @@ class ProviderPaymentLink:
 
 @dataclass(frozen=True)
 class ProviderRefund:
-    """A charge refunded (in part or whole); `refunded_cents` is the charge's running total, not this refund."""
+    """A charge refunded (in part or whole), or a dispute of it lost; `refunded_cents` is the charge's running
+    total (or the dispute's amount), not this one refund."""
 
     charge_id: str
-    invoice_id: str | None  # absent since Stripe's API version 2025-03-31
+    invoice_id: str | None  # absent since Stripe's API version 2025-03-31, and on disputes
     payment_intent: str | None
     refunded_cents: int
+    key: str | None = None  # what the running total belongs to when it is not the charge (a dispute's id)
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,21 @@ def event_applies(*, event_at: datetime, last_applied_at: datetime | None) -> st
 
 def payment_counts(p: ProviderPayment) -> str | None:
     """None when a paid invoice is money a statement should count; otherwise why not."""
+    if p.period_start is None or p.period_end is None or p.period_end <= p.period_start:
+        return "ignored_payment_without_period"  # no line of the plan's (with a period) on it
     if p.amount_cents <= 0:
         return "ignored_nothing_paid"  # a trial, a 100 % coupon: no money came in
-    if p.period_start is None or p.period_end is None or p.period_end <= p.period_start:
-        return "ignored_payment_without_period"
     return None
+
+
+def refund_share(refunded_cents: int, *, amount_cents: int, invoice_paid_cents: int | None) -> int:
+    """A payment's part of what was refunded on its invoice: refunds are of the whole amount paid (tax and
+    other products' lines included), so the payment loses the same fraction of itself, rounded half up; never
+    below nothing nor above the payment. An invoice paid exactly the payment (or not known) loses the refund."""
+    refunded = max(refunded_cents, 0)
+    if invoice_paid_cents is not None and invoice_paid_cents > amount_cents:
+        refunded = (2 * refunded * amount_cents + invoice_paid_cents) // (2 * invoice_paid_cents)
+    return min(refunded, amount_cents)
 
 
 def kept_after_refund(*, amount_cents: int, refunded_cents: int) -> int:

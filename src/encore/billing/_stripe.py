@@ -29,6 +29,7 @@ SUBSCRIPTION_EVENTS = frozenset(
 
 PAYMENT_EVENT = "invoice.paid"  # money received for a period: what royalty statements count
 REFUND_EVENT = "charge.refunded"
+DISPUTE_EVENT = "charge.dispute.closed"  # a dispute lost: the card's bank took the money back
 LINK_EVENT = "invoice_payment.paid"  # which payment intent paid which invoice (API 2025-03-31 and later)
 
 
@@ -112,8 +113,28 @@ def _invoice_subscription(obj: dict[str, Any]) -> str | None:
     return _id(obj.get("subscription")) or _id(nested)
 
 
+def _cents(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _net(line: dict[str, Any]) -> int:
+    """What one invoice line brought in, net of tax and discounts: its `amount` less its discounts
+    (`discount_amounts`) and the tax included in it. Tax added on top of the amount (exclusive) was never in
+    `amount`; tax included in the price is, as `taxes[]` (API 2025-03-31 and later, with `tax_behavior`) or
+    `tax_amounts[]` (before, with `inclusive`)."""
+    discounts = sum(_cents(_dict(d).get("amount")) for d in line.get("discount_amounts") or [])
+    taxes = [_dict(t) for t in (line.get("taxes") or [])]
+    included = sum(_cents(t.get("amount")) for t in taxes if t.get("tax_behavior") == "inclusive")
+    legacy = [_dict(t) for t in (line.get("tax_amounts") or [])]
+    included += sum(_cents(t.get("amount")) for t in legacy if t.get("inclusive") is True)
+    return _cents(line.get("amount")) - discounts - included
+
+
 def _payment(obj: dict[str, Any], price_id: str | None) -> tuple[ProviderPayment, bool]:
-    """A paid invoice, and whether it is for another price: the period is the span its plan lines cover."""
+    """A paid invoice, and whether it is for another price. The amount is what the plan's lines brought in,
+    net of tax and discounts, and never more than the invoice's `amount_paid` (a credit balance can pay part
+    of it); another product's lines on the same invoice are not ours. The period is the span the plan's
+    lines cover."""
     invoice_id, paid, currency = obj.get("id"), obj.get("amount_paid"), obj.get("currency")
     if not isinstance(invoice_id, str) or not isinstance(paid, int) or not isinstance(currency, str):
         raise BadWebhook("invoice event without id, amount_paid or currency", code="bad_event")
@@ -126,11 +147,12 @@ def _payment(obj: dict[str, Any], price_id: str | None) -> tuple[ProviderPayment
     payment = ProviderPayment(
         reference=invoice_id,
         subscription_id=_invoice_subscription(obj),
-        amount_cents=paid,
+        amount_cents=max(0, min(paid, sum(_net(ln) for ln in ours))),
         currency=currency.upper()[:3],
         period_start=min(known_starts) if known_starts else None,
         period_end=max(known_ends) if known_ends else None,
         paid_by=_id(obj.get("payment_intent")) or _id(obj.get("charge")),
+        invoice_paid_cents=paid,
     )
     return payment, bool(lines) and not ours
 
@@ -144,6 +166,23 @@ def _refund(obj: dict[str, Any]) -> ProviderRefund:
         invoice_id=_id(obj.get("invoice")),
         payment_intent=_id(obj.get("payment_intent")),
         refunded_cents=refunded,
+    )
+
+
+def _dispute(obj: dict[str, Any]) -> ProviderRefund | None:
+    """A closed dispute: when lost, its amount went back to the card holder, like a refund of its charge
+    (keyed by the dispute, so it adds to the charge's own refunds). Won or withdrawn: nothing was taken."""
+    dispute_id, charge, amount = obj.get("id"), _id(obj.get("charge")), obj.get("amount")
+    if not isinstance(dispute_id, str) or charge is None or not isinstance(amount, int):
+        raise BadWebhook("dispute event without id, charge or amount", code="bad_event")
+    if obj.get("status") != "lost":
+        return None
+    return ProviderRefund(
+        charge_id=charge,
+        invoice_id=None,
+        payment_intent=_id(obj.get("payment_intent")),
+        refunded_cents=amount,
+        key=dispute_id,
     )
 
 
@@ -176,7 +215,7 @@ def parse_event(raw: dict[str, Any], *, price_id: str | None = None) -> Provider
         subscription=_subscription(obj) if kind in SUBSCRIPTION_EVENTS else None,
         other_price=other_price,
         payment=payment,
-        refund=_refund(obj) if kind == REFUND_EVENT else None,
+        refund=_refund(obj) if kind == REFUND_EVENT else _dispute(obj) if kind == DISPUTE_EVENT else None,
         link=_link(obj) if kind == LINK_EVENT else None,
     )
 

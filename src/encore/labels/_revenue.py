@@ -1,6 +1,7 @@
 """A month's money and counted streams, read from ad impressions, the payments billing received and the
 verified streams the byte path recorded (`encore.playback`)."""
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from encore.billing import Payment, kept_after_refund
 from encore.catalog import Album, Artist, Label, Track, TrackArtist
 from encore.labels._policy import largest_remainder, month_part
 from encore.playback import VerifiedStream
+
+log = logging.getLogger("encore.labels")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class Money:
     # Each listener's part of the pool; sums to ad_cents + subscription_cents. None: money paid by accounts
     # deleted since (it stays in the pool, for no listener's own streams).
     per_user: dict[int | None, int]
+    # Payments for this month in another currency than the statement's: not counted (no exchange rate is
+    # known), but never left out silently (logged when a month is computed).
+    other_currency_payments: int = 0
 
 
 PairKey = tuple[int | None, int | None]  # (label id, primary artist id)
@@ -102,6 +108,22 @@ def _subscription_money(
     return total, largest_remainder(total, {u: int(f * scale) for u, f in shares.items()})
 
 
+def _other_currencies(session: Session, terms: Terms, start: datetime, end: datetime) -> int:
+    """How many payments for this month are in another currency (a Stripe price with `currency_options`)."""
+    other = session.execute(
+        select(Payment.currency, func.count())
+        .where(Payment.period_end > start, Payment.period_start < end, Payment.currency != terms.currency.upper())
+        .group_by(Payment.currency)
+        .order_by(Payment.currency)
+    ).all()
+    for currency, n in other:
+        log.warning(
+            "%d payment(s) in %s for %s..%s are not counted: statements are in %s (ENCORE_PREMIUM_CURRENCY)",
+            n, currency, start.date(), end.date(), terms.currency.upper(),
+        )  # fmt: skip
+    return sum(int(n) for _c, n in other)
+
+
 def month_money(session: Session, *, terms: Terms, start: datetime, end: datetime) -> Money:
     ad_total, ad_users = _ad_money(session, start, end)
     sub_total, sub_users = _subscription_money(session, terms, start, end)
@@ -109,7 +131,7 @@ def month_money(session: Session, *, terms: Terms, start: datetime, end: datetim
     for part in (ad_users, sub_users):
         for user, cents in part.items():
             per_user[user] += cents
-    return Money(ad_total, sub_total, dict(per_user))
+    return Money(ad_total, sub_total, dict(per_user), _other_currencies(session, terms, start, end))
 
 
 def counted_rows(session: Session, *, start: datetime, end: datetime) -> Iterator[tuple[int | None, int, int]]:
