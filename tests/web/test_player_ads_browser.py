@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Route
 from sqlalchemy import select
 
 from encore import ads
@@ -123,4 +123,33 @@ def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Bro
     page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
     page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    page.close()
+
+
+def test_a_break_the_server_did_not_count_plays_the_ad_again_then_the_music(live: LiveServer, browser: Browser) -> None:
+    """The first "played" report is lost on the way (or answered ad_not_heard): the break is still owed, so the
+    next URL is refused with ad_break_due again. The player plays the ad again and then the chosen track; it
+    used to throw on the second refusal and stop with no sound and no word."""
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    reports: list[str] = []
+
+    def lose_the_first(route: Route) -> None:
+        reports.append(route.request.url)
+        if len(reports) == 1:
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/api/ads/*/played", lose_the_first)
+    before = _impressions(live)
+    titles = _run_until_ad(page, live)
+    for _ in range(300):  # the ad runs twice: its first report lost, its second counted
+        if len(reports) >= 2:
+            break
+        page.wait_for_timeout(200)
+    assert len(reports) == 2, reports
+    page.wait_for_selector("#ad-break", state="hidden", timeout=30000)
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[3]!r}")
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    assert _impressions(live) == before + 1
     page.close()

@@ -102,8 +102,15 @@ export class Player extends EventTarget {
       if (issued.code === "ad_break_due") {
         // A restored queue at page load waits for a click; a click hears the ad, then the music.
         if (!autoplay) { this.emit(); return; }
-        await this.ads.run();
-        this.active.src = (await this.issue(track)).url;
+        // The server counts a break only once the ad's audio was sent; one it did not see whole
+        // (ad_not_heard) is owed again, so the ad plays again rather than the music stopping on a second refusal.
+        let next = issued;
+        for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
+          await this.ads.run();
+          next = await this.issue(track).catch((err) => err);
+        }
+        if (next instanceof Error) { this.emit(); return; } // paused on the track: Play asks again
+        this.active.src = next.url;
       } else if (issued instanceof Error) {
         if (!String(issued.code).startsWith("premium_required")) throw issued;
         if (autoplay) premiumPrompt(this.root, issued.code); // a locked pre-release: say why, offer the upgrade
