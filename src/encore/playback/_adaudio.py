@@ -11,7 +11,7 @@ by one worker or node and sent by another is checked by any.
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from encore.playback._served import Spans, add_span, heard_ms
+from encore.playback._served import SentSpans, Spans, add_span, heard_ms
 from encore.state import Change, Doc, SharedState
 
 AD_SLACK_MS = 1000  # as `ads.ad_played_through`: the ad's last second need not have been sent
@@ -97,8 +97,9 @@ class AdAudio:
         return _complete(_renditions(raw), duration_ms)
 
     def _move(self, count: "AdAudioCount") -> tuple[list[str], Change[None]]:
+        sent = count.served
         return [_key(count.user, count.track)], _merge(
-            _us(count.first or count.now()), count.rendition, count.size, count.duration_ms, count.spans
+            _us(sent.first or sent.now()), count.rendition, sent.size, sent.duration_ms, sent.spans
         )
 
     async def amerge(self, count: "AdAudioCount") -> None:
@@ -128,17 +129,12 @@ class AdAudioCount:
         now: Callable[[], datetime],
     ) -> None:
         self._book, self.user, self.track, self.rendition = book, user, track, rendition
-        self.size, self.duration_ms, self.now = size, duration_ms, now
-        self.spans: Spans = ()
-        self.first: datetime | None = None
+        self.served = SentSpans(size=size, duration_ms=duration_ms, now=now)
         self._merged = False
 
     def _add(self, start: int, end: int) -> bool:
         """Add a block sent; whether to merge now (this response alone reached the whole ad)."""
-        if self.first is None:
-            self.first = self.now()
-        self.spans = add_span(self.spans, max(0, start), min(self.size, end), floor=True)
-        whole = heard_ms({self.rendition: (self.size, self.spans)}, self.duration_ms) >= _threshold(self.duration_ms)
+        whole = self.served.add(start, end) >= _threshold(self.served.duration_ms)
         return not self._merged and whole
 
     async def sent(self, start: int, end: int) -> None:
@@ -152,12 +148,12 @@ class AdAudioCount:
             self._book.merge(self)
 
     async def close(self) -> None:
-        if not self._merged and self.first is not None:
+        if not self._merged and self.served.first is not None:
             self._merged = True
             await self._book.amerge(self)
 
     def close_now(self) -> None:
-        if not self._merged and self.first is not None:
+        if not self._merged and self.served.first is not None:
             self._merged = True
             self._book.merge(self)
 

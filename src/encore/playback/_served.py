@@ -9,8 +9,9 @@ each rendition covered, times the track's length, is audio the listener could ha
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 Spans = tuple[tuple[int, int], ...]  # sorted, disjoint, half-open [start, end)
@@ -133,6 +134,24 @@ def heard_ms(renditions: Mapping[str, tuple[int, Spans]], duration_ms: int) -> i
     Summed in rendition-name order, as the Lua form of the charge does (`_charge`): the same float sum."""
     share = sum(covered(spans) / size for _, (size, spans) in sorted(renditions.items()) if size > 0)
     return min(duration_ms, int(share * duration_ms))
+
+
+class SentSpans:
+    """What one response sent of one file to one listener, kept locally: the spans (bytes of a stored file, or
+    milliseconds of an on-the-fly transcode, `size` then being the track's length) and when it began. The
+    verified-stream and ad-audio counts both keep one."""
+
+    def __init__(self, *, size: int, duration_ms: int, now: Callable[[], datetime]) -> None:
+        self.size, self.duration_ms, self.now = size, duration_ms, now
+        self.spans: Spans = ()
+        self.first: datetime | None = None
+
+    def add(self, start: int, end: int) -> int:
+        """Add a block sent; the audio this response's spans now hold (ms)."""
+        if self.first is None:
+            self.first = self.now()
+        self.spans = add_span(self.spans, max(0, start), min(self.size, end), floor=True)
+        return heard_ms({"r": (self.size, self.spans)}, self.duration_ms)
 
 
 PROBE_BYTES = 128 * 1024  # browsers read a file's last page (an Ogg's length) from within its last 64-128 KiB

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from encore.accounts import User
 from encore.catalog import Track
 from encore.db import Base, UTCDateTime
-from encore.playback._served import Spans, add_span, heard_ms
+from encore.playback._served import SentSpans, Spans
 from encore.playback._verifymove import DONE, VERIFY, verify_args
 from encore.state import Doc, SharedState
 
@@ -224,17 +224,13 @@ class StreamCount:
         now: Callable[[], datetime],
     ) -> None:
         self._verifier, self._user, self._track, self._rendition = verifier, user, track, rendition
-        self._size, self._duration_ms, self._now = size, duration_ms, now
-        self._spans: Spans = ()
-        self._first: datetime | None = None
+        self._sent = SentSpans(size=size, duration_ms=duration_ms, now=now)
         self._merged = False
 
     def _add(self, start: int, end: int) -> bool:
         """Add a block sent; whether the play should be merged now (this response alone reached 30 s)."""
-        if self._first is None:
-            self._first = self._now()
-        self._spans = add_span(self._spans, max(0, start), min(self._size, end), floor=True)
-        return not self._merged and heard_ms({"r": (self._size, self._spans)}, self._duration_ms) >= VERIFY_MIN_MS
+        heard = self._sent.add(start, end)
+        return not self._merged and heard >= VERIFY_MIN_MS
 
     async def sent(self, start: int, end: int) -> Verified | None:
         return await self._merge() if self._add(start, end) else None
@@ -243,25 +239,26 @@ class StreamCount:
         return self._merge_now() if self._add(start, end) else None
 
     async def close(self) -> Verified | None:
-        return None if self._merged or self._first is None else await self._merge()
+        return None if self._merged or self._sent.first is None else await self._merge()
 
     def close_now(self) -> Verified | None:
-        return None if self._merged or self._first is None else self._merge_now()
+        return None if self._merged or self._sent.first is None else self._merge_now()
 
     async def retry(self, verified: Verified) -> None:
         """Writing `verified` failed: the play is verified again by this response's next block or its end,
         or by a later response."""
-        await self._verifier.unmark(verified, duration_ms=self._duration_ms)
+        await self._verifier.unmark(verified, duration_ms=self._sent.duration_ms)
         self._merged = False
 
     def retry_now(self, verified: Verified) -> None:
-        self._verifier.unmark_now(verified, duration_ms=self._duration_ms)
+        self._verifier.unmark_now(verified, duration_ms=self._sent.duration_ms)
         self._merged = False
 
     def _coordinates(self) -> Coordinates:
         self._merged = True
-        first = self._first or self._now()
-        return Coordinates(self._user, self._track, self._duration_ms, self._rendition, self._size, self._spans, first)
+        sent = self._sent
+        first = sent.first or sent.now()
+        return Coordinates(self._user, self._track, sent.duration_ms, self._rendition, sent.size, sent.spans, first)
 
     async def _merge(self) -> Verified | None:
         return await self._verifier.merge(self._coordinates())
