@@ -89,15 +89,20 @@ class Node:
         os.kill(pid, signal.SIGKILL)
         return pid
 
-    def wait_workers(self, timeout: float = 30.0) -> list[int]:
-        """Wait until the node runs its full count of workers again (uvicorn replaces a dead one)."""
+    def wait_workers(self, timeout: float = 120.0) -> list[int]:
+        """Wait until the node runs its full count of workers again (uvicorn replaces a dead one).
+
+        The replacement is a spawned interpreter that imports the whole app before it logs anything: on a loaded
+        two-core CI machine that took over 30 s once, so the wait is as long as a node's own start may take."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             pids = self.worker_pids()
             if len(pids) == self.workers and self.ready():
                 return pids
             time.sleep(0.1)
-        raise RuntimeError(f"node {self.port} did not get back to {self.workers} workers:\n{self.tail()}")
+        raise RuntimeError(
+            f"node {self.port} did not get back to {self.workers} workers (now {self.worker_pids()}):\n{self.tail()}"
+        )
 
     def ready(self) -> bool:
         try:

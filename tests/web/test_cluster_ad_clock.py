@@ -129,7 +129,7 @@ def test_a_worker_killed_mid_stream_loses_no_owed_ad_and_counts_nothing_twice(wo
                 break
         for pid in node.worker_pids():  # every worker of the node that was sending it, without warning
             os.kill(pid, signal.SIGKILL)
-    node.wait_workers(timeout=120)
+    node.wait_workers()
     charged = _listened(world, "killed")
     assert charged >= INTERVAL_S * 1000
     again = httpx.get(world.cluster.nodes[0].base_url + url, headers={"range": f"bytes=0-{sent // 2}"}, timeout=30)
