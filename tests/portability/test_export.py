@@ -31,8 +31,9 @@ def test_export_holds_the_callers_data_in_json_and_csv(container: Container) -> 
         theirs = ListenIn(listened_at=datetime(2024, 1, 2, tzinfo=UTC), artist_name="Secret", track_name="Theirs")
         submit_listens(s, user_id=me.id, now=NOW, source="import", listens=[mine])
         submit_listens(s, user_id=other.id, now=NOW, source="import", listens=[theirs])
-        playlist = library.create_playlist(s, owner_id=me.id, name="Mine", now=NOW)
+        playlist = library.create_playlist(s, owner_id=me.id, name="Mine", description="Kept ones", now=NOW)
         library.add_to_playlist(s, playlist_id=playlist.id, user_id=me.id, track_ids=[track.public_id], now=NOW)
+        library.create_playlist(s, owner_id=me.id, name="Later", description="=for the road", now=NOW)  # empty
         library.save_items(s, user_id=me.id, kind="track", ids=[track.public_id], now=NOW)
     with TestClient(create_app(container), base_url="http://testserver") as client:
         assert client.get("/api/me/export").status_code == 401
@@ -49,7 +50,12 @@ def test_export_holds_the_callers_data_in_json_and_csv(container: Container) -> 
     assert b"Secret" not in b"".join(z.read(n) for n in names)
     rows = list(csv.DictReader(io.StringIO(z.read("listens.csv").decode())))
     assert rows[0]["artist_name"] == "'=Formula Band"  # no formula injection into spreadsheets
-    assert json.loads(z.read("playlists.json"))[0]["title"] == "Kept"
+    lists = {row["playlist_name"]: row for row in json.loads(z.read("playlists.json"))}
+    assert lists["Mine"]["title"] == "Kept" and lists["Mine"]["playlist_description"] == "Kept ones"
+    # An empty playlist is exported too (the probe of session 15 found it missing, and every description).
+    assert lists["Later"]["track_id"] is None and lists["Later"]["playlist_description"] == "=for the road"
+    later = [r for r in csv.DictReader(io.StringIO(z.read("playlists.csv").decode())) if r["playlist_name"] == "Later"]
+    assert len(later) == 1 and later[0]["playlist_description"] == "'=for the road" and later[0]["track_id"] == ""
     assert json.loads(z.read("likes.json"))[0]["kind"] == "track"
     assert "subscription.json" in names
 

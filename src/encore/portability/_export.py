@@ -104,16 +104,27 @@ def _plays(session: Session, user_id: int, *, listens_only: bool) -> Iterator[di
         yield {**{f: _plain(getattr(play, f)) for f in own}, "track": track}
 
 
-PLAYLIST_FIELDS = ("playlist_id", "playlist_name", "public", "position", "added_at", "track_id", "title", "artists")
+PLAYLIST_FIELDS = (
+    "playlist_id", "playlist_name", "playlist_description", "public", "position", "added_at", "track_id", "title",
+    "artists",
+)  # fmt: skip
 
 
 def _playlist_rows(session: Session, user_id: int) -> Iterator[dict[str, Any]]:
+    """One row per playlist item; a playlist with no items still gets one row (its item fields empty), so an
+    empty playlist (made and not yet filled) and every playlist's description are in the export too."""
     for playlist in _pages(
         lambda o: library.list_playlists(session, owner_id=user_id, viewer_id=user_id, limit=PAGE, offset=o)
     ):
-        head = {"playlist_id": playlist.id, "playlist_name": playlist.name, "public": playlist.public}
-        items = _pages(_items_of(session, playlist.id, user_id))
-        for item in items:
+        head = {
+            "playlist_id": playlist.id,
+            "playlist_name": playlist.name,
+            "playlist_description": playlist.description,
+            "public": playlist.public,
+        }
+        empty = True
+        for item in _pages(_items_of(session, playlist.id, user_id)):
+            empty = False
             yield {
                 **head,
                 "position": item.position,
@@ -122,6 +133,8 @@ def _playlist_rows(session: Session, user_id: int) -> Iterator[dict[str, Any]]:
                 "title": item.track.title,
                 "artists": [a.name for a in item.track.artists],
             }
+        if empty:
+            yield {**head, "position": None, "added_at": None, "track_id": None, "title": None, "artists": []}
 
 
 def _items_of(session: Session, playlist_id: str, user_id: int) -> Callable[[int], Any]:
