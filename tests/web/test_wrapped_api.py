@@ -109,7 +109,9 @@ def test_share_link_is_public_escaped_and_revocable(
     assert public.get("/wrapped/s/" + "A" * 43).status_code == 404  # guessed
     assert public.get("/wrapped/s/..%2F..%2Fetc").status_code == 404
     assert client.delete(f"/api/me/wrapped/shares/{token}", headers=alice).status_code == 204
-    assert public.get(url).status_code == 404  # revoked
+    gone = public.get(url)
+    assert gone.status_code == 404  # revoked
+    assert '<a href="/">' in gone.text and "revoked" in gone.text  # a way on, not a dead end (probe, session 15)
     assert public.get(f"{url}/cards/0.png").status_code == 404
     assert client.delete(f"/api/me/wrapped/shares/{token}", headers=alice).status_code == 404
 

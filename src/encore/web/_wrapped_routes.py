@@ -151,7 +151,8 @@ def _page(snapshot: insights.Snapshot, story: list[insights.Card], token: str, b
 
 
 _GONE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found · Encore</title></head>
-<body><p>There is nothing here: this link was never made, or it was revoked.</p></body></html>"""
+<body><p>There is nothing here: this link was never made, or it was revoked.</p>
+<p><a href="/">Listen on Encore</a> · <a href="/wrapped">Your own Wrapped</a></p></body></html>"""
 
 
 @router.get("/wrapped/s/{token}", include_in_schema=False)
