@@ -281,3 +281,24 @@ def test_a_payment_in_another_currency_is_not_counted_but_said(
         )
     assert (money.subscription_cents, money.other_currency_payments) == (0, 1)
     assert "1 payment(s) in USD" in caplog.text and "statements are in EUR" in caplog.text
+    # The probe of session 15: the log alone told no one; the statement's notes (its page and JSON) say it too.
+    with stripe_on.sessions() as s:
+        notes = labels.pool_notes(labels.compute_month(s, month="2026-11", terms=TERMS))
+        december = labels.pool_notes(labels.compute_month(s, month="2026-12", terms=TERMS))
+    said = "1 Premium payment(s) covering 2026-11 were received in another currency than this statement's (EUR)"
+    assert any(said in n for n in notes) and not any("another currency" in n for n in december)
+
+
+def test_a_currency_that_is_not_three_letters_is_refused(client: TestClient, stripe_on: Container) -> None:
+    """The probe of session 15: a signed invoice in "EURO" was cut to EUR and counted; Stripe sends ISO 4217."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    for n, bad in enumerate(("EURO", "eu", "€ur", "e1r", "", "eur ")):
+        raw = json.loads(invoice_paid(f"evt_{n}", cus, f"in_{n}", start=nov, end=dec))
+        raw["data"]["object"]["currency"] = bad
+        status, body = post_hook(client, json.dumps(raw).encode())
+        assert status == 400 and body["error"]["code"] == "bad_event", bad
+    assert _pool(stripe_on, "2026-11") == 0
+    ok = invoice_paid("evt_ok", cus, "in_ok", start=nov, end=dec)
+    assert post_hook(client, ok)[1]["outcome"] == "applied_payment"
+    assert _pool(stripe_on, "2026-11") == 999

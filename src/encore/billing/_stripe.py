@@ -6,6 +6,7 @@ stripe-mock); signatures are checked by `stripe.Webhook.construct_event`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ SUBSCRIPTION_EVENTS = frozenset(
 PAYMENT_EVENT = "invoice.paid"  # money received for a period: what royalty statements count
 REFUND_EVENT = "charge.refunded"
 DISPUTE_EVENT = "charge.dispute.closed"  # a dispute lost: the card's bank took the money back
+_CURRENCY = re.compile(r"[a-zA-Z]{3}")  # ISO 4217, as Stripe sends it (lower case)
 LINK_EVENT = "invoice_payment.paid"  # which payment intent paid which invoice (API 2025-03-31 and later)
 
 
@@ -138,6 +140,8 @@ def _payment(obj: dict[str, Any], price_id: str | None) -> tuple[ProviderPayment
     invoice_id, paid, currency = obj.get("id"), obj.get("amount_paid"), obj.get("currency")
     if not isinstance(invoice_id, str) or not isinstance(paid, int) or not isinstance(currency, str):
         raise BadWebhook("invoice event without id, amount_paid or currency", code="bad_event")
+    if _CURRENCY.fullmatch(currency) is None:  # "EURO" was once cut to EUR and counted
+        raise BadWebhook("invoice currency is not a three-letter ISO 4217 code", code="bad_event")
     data = _dict(obj.get("lines")).get("data")
     lines = [ln for ln in data if isinstance(ln, dict)] if isinstance(data, list) else []
     ours = [ln for ln in lines if price_id is None or price_id in _item_prices(ln)]
@@ -148,7 +152,7 @@ def _payment(obj: dict[str, Any], price_id: str | None) -> tuple[ProviderPayment
         reference=invoice_id,
         subscription_id=_invoice_subscription(obj),
         amount_cents=max(0, min(paid, sum(_net(ln) for ln in ours))),
-        currency=currency.upper()[:3],
+        currency=currency.upper(),
         period_start=min(known_starts) if known_starts else None,
         period_end=max(known_ends) if known_ends else None,
         paid_by=_id(obj.get("payment_intent")) or _id(obj.get("charge")),

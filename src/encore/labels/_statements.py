@@ -47,6 +47,9 @@ class Statement:
     # Money of listeners who streamed nothing counted this month (and of accounts deleted since they paid).
     user_centric_unallocated_cents: int
     lines: list[Line]
+    # Payments covering this month in another currency than the statement's: not counted (no exchange rate is
+    # known). Known for an open month only: a closed month keeps what it counted, not this.
+    other_currency_payments: int = 0
 
     @property
     def pool_cents(self) -> int:
@@ -54,9 +57,19 @@ class Statement:
 
 
 def pool_notes(s: Statement) -> list[str]:
-    """Why a statement's pool is empty, in words a label or an admin can act on (pure; from its own figures)."""
+    """Why a statement's pool is empty, and money received that it does not count, in words a label or an admin
+    can act on (pure; from its own figures)."""
+    other = (
+        [
+            f"{s.other_currency_payments:,} Premium payment(s) covering {s.month} were received in another currency "
+            f"than this statement's ({s.currency.upper()}) and are not counted: no exchange rate is known "
+            "(ENCORE_PREMIUM_CURRENCY)."
+        ]
+        if s.other_currency_payments
+        else []
+    )
     if s.pool_cents > 0:
-        return []
+        return other
     why = []
     if s.ad_cents == 0:
         why.append(f"no ad impression was paid for in {s.month} (each played-through ad earns its campaign's CPM)")
@@ -70,7 +83,7 @@ def pool_notes(s: Statement) -> list[str]:
     notes = ["The pool is empty: " + "; ".join(why) + "."]
     if s.streams:
         notes.append(f"The {s.streams:,} counted streams are kept, but they share nothing for this month.")
-    return notes
+    return notes + other
 
 
 def _order(key: PairKey) -> str:
@@ -143,6 +156,7 @@ def compute_month(session: Session, *, month: str, terms: Terms) -> Statement:
         sum(per_pair.values()),
         unallocated,
         lines,
+        money.other_currency_payments,
     )
 
 
