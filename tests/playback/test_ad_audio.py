@@ -44,8 +44,10 @@ def _send(book: AdAudio, at: datetime, start: int, end: int, *, rendition: str =
     count.close_now()
 
 
-def _heard(book: AdAudio, since: datetime) -> bool:
-    return book.heard(user="fan", track="spot", duration_ms=AD_MS, since=since)
+def _heard(book: AdAudio, since: datetime, now: datetime | None = None) -> bool:
+    """Asked (by default) well after the ad could have played through from any first byte these tests send."""
+    at = since + timedelta(seconds=30) if now is None else now
+    return book.heard(user="fan", track="spot", duration_ms=AD_MS, since=since, now=at)
 
 
 def test_nothing_sent_is_not_heard(nodes: tuple[AdAudio, AdAudio]) -> None:
@@ -143,3 +145,26 @@ def test_an_ad_transcode_the_app_hung_up_on_is_not_heard(nodes: tuple[AdAudio, A
     assert not _heard(b, T0)
     assert sum(len(block) for block in _ad_transcode(a, 3)) == 240_000  # all of it, another time
     assert _heard(b, T0)
+
+
+def test_an_ad_sent_whole_counts_only_once_its_length_passed_since_its_first_byte(
+    nodes: tuple[AdAudio, AdAudio],
+) -> None:
+    """The probe of session 15: behind the generated nginx, the socket buffers took the whole ad for a client
+    that read only the headers and hung up, and its `played` report two seconds later counted (the break had been
+    handed out 16.5 s before). The ad's length must pass since the first byte sent, less its last second and the
+    nodes' clock allowance (3 s in all for this 15 s ad)."""
+    a, b = nodes
+    first = T0 + timedelta(seconds=16, milliseconds=500)
+    _send(a, first, 0, SIZE)
+    assert not _heard(b, T0, now=first + timedelta(seconds=2))
+    assert not _heard(b, T0, now=first + timedelta(milliseconds=AD_MS - 3001))
+    assert _heard(b, T0, now=first + timedelta(milliseconds=AD_MS - 3000))
+
+
+def test_a_resumed_hearing_counts_its_length_from_its_first_byte(nodes: tuple[AdAudio, AdAudio]) -> None:
+    """A reload mid-ad resumes the hearing: its length is counted from the first half's first byte."""
+    a, b = nodes
+    _send(a, T0, 0, SIZE // 2)
+    _send(b, T0 + timedelta(seconds=8), SIZE // 2, SIZE)
+    assert _heard(a, T0, now=T0 + timedelta(seconds=12))

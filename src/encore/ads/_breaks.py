@@ -147,7 +147,9 @@ def finish_break(
     if not ad_played_through(issued_at=brk.issued_at, duration_ms=brk.duration_ms, reported_at=now):
         raise PermissionDenied("the ad has not played through yet", code="ad_not_finished")
     if heard is not None and not heard(_view(session, brk)):
-        raise PermissionDenied("the ad's audio was not sent to this listener", code="ad_not_heard")
+        raise PermissionDenied(
+            "the ad's audio was not all sent to this listener, or not the ad's length ago", code="ad_not_heard"
+        )
     brk.completed_at = now
     campaign = session.get(AdCampaign, brk.campaign_id, with_for_update=True)
     if campaign is not None:

@@ -16,6 +16,7 @@ from encore.state import Change, Doc, SharedState
 
 AD_SLACK_MS = 1000  # as `ads.ad_played_through`: the ad's last second need not have been sent
 SKEW = timedelta(seconds=5)  # nodes' clocks differ a little: a first byte may seem to precede its break
+CLOCK_SKEW_MS = 2000  # the same, for the ad's length since its first byte: nodes keep NTP time (docs/deploy.md)
 _KEEP_S = 2 * 3600.0  # a break stays open for an hour; its hearing is kept a little longer
 _NEW_AFTER_US = 3600 * 1_000_000  # an unfinished hearing older than an open break is forgotten
 
@@ -30,6 +31,15 @@ def _key(user: str, track: str) -> str:
 
 def _threshold(duration_ms: int) -> int:
     return max(0, duration_ms - AD_SLACK_MS)
+
+
+def played_since_first_byte(first_us: int, duration_ms: int, now_us: int) -> bool:
+    """Whether the ad could have played through from the first byte of its audio that was sent: what was sent
+    is only what the server handed to the next hop (behind a proxy, the socket buffers take a whole ad before
+    the proxy notices its client hung up), so the ad's length must have passed since that first byte, not only
+    since the break was handed out. Tolerance: the ad's last second (AD_SLACK_MS) and CLOCK_SKEW between the
+    node that sent the first byte and the one asked."""
+    return now_us - first_us >= (duration_ms - AD_SLACK_MS - CLOCK_SKEW_MS) * 1000
 
 
 def _renditions(doc: Doc) -> dict[str, tuple[int, Spans]]:
@@ -88,13 +98,16 @@ class AdAudio:
             self, user=user, track=track, rendition=rendition, size=size, duration_ms=duration_ms, now=now
         )
 
-    def heard(self, *, user: str, track: str, duration_ms: int, since: datetime) -> bool:
+    def heard(self, *, user: str, track: str, duration_ms: int, since: datetime, now: datetime) -> bool:
         """Whether about the whole ad (all but its last AD_SLACK_MS) was sent to `user` in a hearing that began
-        after `since` (the break was handed out), on any worker or node."""
+        after `since` (the break was handed out), on any worker or node, and the ad's length has passed since
+        that hearing's first byte (`played_since_first_byte`)."""
         raw = self._state.get(_key(user, track))
         if raw is None or int(raw["at"]) < _us(since - SKEW):
             return False
-        return _complete(_renditions(raw), duration_ms)
+        return played_since_first_byte(int(raw["at"]), duration_ms, _us(now)) and _complete(
+            _renditions(raw), duration_ms
+        )
 
     def _move(self, count: "AdAudioCount") -> tuple[list[str], Change[None]]:
         sent = count.served

@@ -30,13 +30,14 @@ def start_ad_break(
 
 def complete_ad_break(session: Session, *, user_id: int, break_id: str, now: datetime, clocks: AdClockBook) -> Decision:
     """The ad played through: count the impression once and restart the listener's clock. It counts only
-    once its length has passed since it was handed out and about all its audio was sent to this listener
-    (`AdAudio`); otherwise PermissionDenied (`ad_not_finished`, `ad_not_heard`)."""
+    once its length has passed since it was handed out and since the first byte of its audio was sent, and
+    about all its audio was sent to this listener (`AdAudio`); otherwise PermissionDenied (`ad_not_finished`,
+    `ad_not_heard`)."""
     user = session.scalar(select(User.public_id).where(User.id == user_id))
 
     def heard(brk: AdBreakView) -> bool:
         return user is not None and clocks.ad_audio.heard(
-            user=user, track=brk.track_public_id, duration_ms=brk.duration_ms, since=brk.issued_at
+            user=user, track=brk.track_public_id, duration_ms=brk.duration_ms, since=brk.issued_at, now=now
         )
 
     decision = finish_break(session, user_id=user_id, break_id=break_id, now=now, heard=heard)
