@@ -12,7 +12,7 @@ from sqlalchemy import select
 from encore import exclusives, labels
 from encore.billing import Availability
 from encore.bootstrap import Container
-from encore.catalog import Artist, Label, Track
+from encore.catalog import Album, Artist, Label, Track
 from encore.kernel import Conflict, NotFound
 from tests.ingest import corpus as c
 from tests.ingest.conftest import ingest
@@ -90,3 +90,30 @@ def test_a_tag_cannot_flip_a_labels_kind(db_container: Container, tmp_path: Path
     assert ingest(db_container, flip).imported == 1
     with db_container.sessions() as s:
         assert s.scalar(select(Label.kind).where(Label.name == "Major Co")) == "major"
+
+
+def test_a_upc_of_another_label_is_not_taken_and_the_upload_says_so(db_container: Container, tmp_path: Path) -> None:
+    """The probe of session 15: a label published a release carrying another label's barcode (buy links and /v1
+    external ids then named the wrong album), and a dropped ISRC came back with no warning."""
+    upc, isrc = "099906726800", "GBAYE9900002"
+    first = _file(tmp_path, "a", 440, title="Signals", artist="Nina", album="Thunder", barcode=upc, isrc=isrc)
+    assert ingest(db_container, first, label="Label A").imported == 1
+    copy = _file(tmp_path, "b", 550, title="Copy", artist="Other", album="Lookalike", barcode=upc, isrc=isrc)
+    summary = ingest(db_container, copy, label="Label B")
+    assert summary.imported == 1
+    said = " ".join(w for _, w in summary.warnings)
+    assert f"UPC {upc} belongs to another label's release" in said and f"ISRC {isrc} belongs to another" in said
+    with db_container.sessions() as s, s.begin():
+        lookalike = s.scalar(select(Album).where(Album.title == "Lookalike"))
+        assert lookalike is not None and lookalike.upc is None  # the claim is dropped
+        with pytest.raises(Conflict) as refused:
+            labels.edit_metadata(
+                s, label_id=_label(db_container, "Label B"), kind="album", item_id=lookalike.public_id,
+                changes={"upc": f" {upc} "},
+            )  # fmt: skip
+        assert refused.value.code == "upc_taken"
+        thunder = s.scalar(select(Album).where(Album.title == "Thunder"))
+        assert thunder is not None and thunder.upc == upc
+    again = _file(tmp_path, "c", 660, title="Second", artist="Nina", album="Thunder", barcode=upc)
+    summary = ingest(db_container, again, label="Label A")  # the owner's own release keeps its code
+    assert summary.imported == 1 and not summary.warnings

@@ -148,10 +148,12 @@ def upsert_album(
         album.status = ReleaseStatus.DRAFT.value if draft else ReleaseStatus.PUBLISHED.value
         session.add(album)
     album.album_type, album.release_date = facts.album_type, facts.release_date or album.release_date
-    album.upc = facts.upc or album.upc
     album.label_id = label.id if label else album.label_id
     album.artwork_key = artwork_key or album.artwork_key
     session.flush()
+    # A UPC names one release: a file claiming another label's (its buy links, its /v1 external ids) keeps none.
+    if facts.upc and not upc_of_another_label(session, upc=facts.upc, label_id=album.label_id, album_id=album.id):
+        album.upc = facts.upc
     if label_forced and label is not None:
         for name in facts.artists:
             refuse_another_labels_artist(session, name=name, label_id=label.id)
@@ -166,6 +168,14 @@ def upsert_album(
     session.flush()
     index_entity(session, kind="album", entity_id=album.id, name=album.title, context=" ".join(facts.artists))
     return album
+
+
+def upc_of_another_label(session: Session, *, upc: str, label_id: int | None, album_id: int | None) -> bool:
+    """Does an album of another label (not `album_id`) already carry this UPC?"""
+    query = select(Album.id).where(Album.upc == upc, Album.label_id.is_not(None), Album.label_id != label_id)
+    if album_id is not None:
+        query = query.where(Album.id != album_id)
+    return session.scalar(query.limit(1)) is not None
 
 
 def isrc_of_another_label(session: Session, *, isrc: str, label_id: int | None, track_id: int | None) -> bool:

@@ -136,9 +136,10 @@ def commit_result(
         raise RuntimeError("tags-only update for changed audio")  # cannot happen: the worker re-transcodes
     renditions = _place_files(store, result)
     fallback_title, fallback_album = _fallback_names(result.job)
+    album_facts = _album_facts(result.tags, fallback_album, label_override)
     album = upsert_album(
         session,
-        facts=_album_facts(result.tags, fallback_album, label_override),
+        facts=album_facts,
         artwork_key=result.artwork.key if result.artwork else None,
         label_forced=label_override is not None,
         draft=draft and track is None,
@@ -152,8 +153,20 @@ def commit_result(
     if old_album is not None and old_album != album.id:
         drop_empty_albums(session, album_ids={old_album})
     _record(session, source, result, saved.id, status="imported", label=label_override)
-    warnings = _save_lyrics(session, result, track_id=saved.id, duration_ms=saved.duration_ms)
+    warnings = _dropped_claims(upc=(album_facts.upc, album.upc), isrc=(facts.isrc, saved.isrc))
+    warnings += _save_lyrics(session, result, track_id=saved.id, duration_ms=saved.duration_ms)
     return Committed("updated" if track is not None else "imported", stale, saved.public_id, warnings)
+
+
+def _dropped_claims(*, upc: tuple[str | None, str | None], isrc: tuple[str | None, str | None]) -> list[str]:
+    """Say which of the file's codes (tagged, kept) were left out because another label's release or recording
+    carries them: the uploader learns it now, not when retyping the code in the release form."""
+    said = []
+    if upc[0] and upc[1] != upc[0]:
+        said.append(f"The file's UPC {upc[0]} belongs to another label's release: it was left out.")
+    if isrc[0] and isrc[1] != isrc[0]:
+        said.append(f"The file's ISRC {isrc[0]} belongs to another label's recording: it was left out.")
+    return said
 
 
 def _save_lyrics(session: Session, result: Analyzed, *, track_id: int, duration_ms: int) -> list[str]:

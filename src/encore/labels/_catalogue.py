@@ -9,7 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.billing import Availability
-from encore.catalog import Album, ReleaseStatus, Track, isrc_of_another_label, reindex_album, reindex_track
+from encore.catalog import (
+    Album,
+    ReleaseStatus,
+    Track,
+    isrc_of_another_label,
+    reindex_album,
+    reindex_track,
+    upc_of_another_label,
+)
 from encore.kernel import Conflict, NotFound, ValidationFailed
 
 Kind = Literal["album", "track"]
@@ -133,6 +141,12 @@ def edit_metadata(
             and isrc_of_another_label(session, isrc=value.strip(), label_id=label_id, track_id=target.id)
         ):
             raise Conflict("that ISRC belongs to another label's recording", code="isrc_taken")
+        if (
+            name == "upc"
+            and isinstance(value, str)
+            and upc_of_another_label(session, upc=value.strip(), label_id=label_id, album_id=album.id)
+        ):
+            raise Conflict("that UPC belongs to another label's release", code="upc_taken")
         setattr(target, name, value.strip() if isinstance(value, str) else value)
     session.flush()
     if "title" in changes and album.status == ReleaseStatus.PUBLISHED.value:  # search finds the new name at once
