@@ -72,7 +72,7 @@ def serve_asgi(app: Any, *, trusted_proxies: Sequence[str] = ()) -> Iterator[str
 # would make (the demo generator is deterministic), at the cost of a file copy. The demo files and the SQLite
 # and PostgreSQL catalogues are made once per run and shared by xdist's workers (`share_seed_cache`: the first
 # to ask builds under a lock, the other copies; each worker's PostgreSQL server restores the first one's dump).
-_libraries: dict[tuple[int, int, float, float], Path] = {}
+_libraries: dict[tuple[int, int, float, float, int], Path] = {}
 _seeded: dict[tuple[int, int, float, float], Path] = {}
 _seeded_postgres: dict[int, tuple[str, Path]] = {}  # server port -> (template database, its media's work dir)
 _shared_root: list[Path] = []  # set on an xdist worker: the run's directory every worker sees
@@ -109,16 +109,17 @@ def _shared_dir(name: str) -> Iterator[tuple[Path, bool]]:
         done.touch()
 
 
-def _demo_library(tracks: int, albums: int, seconds: tuple[float, float]) -> Path:
+def _demo_library(tracks: int, albums: int, seconds: tuple[float, float], artists: int) -> Path:
     """The demo generator's files for this shape, synthesised once per run."""
     from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 
-    key = (tracks, albums, *seconds)
+    key = (tracks, albums, *seconds, artists)
     if key not in _libraries:
-        with _shared_dir("library-{}-{}-{}-{}".format(*key)) as (out, complete):
+        name = "library-{}-{}-{}-{}".format(*key[:4]) + (f"-{artists}" if artists != albums else "")
+        with _shared_dir(name) as (out, complete):
             if not complete:
                 spec = DemoSpec(
-                    artists=albums,
+                    artists=artists,
                     albums=albums,
                     tracks=tracks,
                     min_track_s=seconds[0],
@@ -132,12 +133,20 @@ def _demo_library(tracks: int, albums: int, seconds: tuple[float, float]) -> Pat
 
 
 def seed_small_catalogue(
-    container: Container, work: Path, *, tracks: int = 12, albums: int = 4, seconds: tuple[float, float] = (31.0, 34.0)
+    container: Container,
+    work: Path,
+    *,
+    tracks: int = 12,
+    albums: int = 4,
+    seconds: tuple[float, float] = (31.0, 34.0),
+    artists: int | None = None,
 ) -> None:
-    """Synthesize a few short tracks with the demo generator and import them through real ingest."""
+    """Synthesize a few short tracks with the demo generator and import them through real ingest (`artists`: as
+    many as albums unless given; one album of several tracks needs two, for its featured artists)."""
     from encore.ingest import run_ingest
 
-    shutil.copytree(_demo_library(tracks, albums, seconds), work / "library", dirs_exist_ok=True)
+    library = _demo_library(tracks, albums, seconds, albums if artists is None else artists)
+    shutil.copytree(library, work / "library", dirs_exist_ok=True)
     summary = run_ingest(
         paths=[work / "library"],
         session_factory=container.sessions,
