@@ -244,3 +244,28 @@ def test_ad_audio_is_never_recorded_as_a_play(client: TestClient, container: Con
         played = set(s.scalars(select(Play.track_id)))
         spot = s.scalar(select(Track.id).where(Track.public_id == world["spot"]))
     assert spot not in played and len(played) == 1
+
+
+def test_an_advertiser_name_that_shows_nothing_is_refused(client: TestClient, container: Container) -> None:
+    """The probe of session 15: an advertiser of only right-to-left overrides was accepted, and the player's ad
+    overlay named no one (or reversed the text beside it)."""
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        brand = f.artist(s, "Brand")
+        spot = f.track(s, "Spot", f.album(s, "Spot Single", brand), [brand], duration_ms=15_000)
+        s.flush()
+        spot_id = spot.public_id
+    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
+    body = {
+        "track_id": spot_id,
+        "budget_impressions": 100,
+        "cpm_cents": 2000,
+        "starts_at": (NOW - timedelta(days=1)).isoformat(),
+        "ends_at": (NOW + timedelta(days=30)).isoformat(),
+    }
+    for name in ("\u202e\u202e", "\u200b \u200d", "Acme\x07"):
+        r = client.post("/api/admin/ad-campaigns", headers=admin, json={**body, "advertiser": name})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "bad_advertiser", name
+    assert client.get("/api/admin/ad-campaigns", headers=admin).json() == {"items": []}
+    r = client.post("/api/admin/ad-campaigns", headers=admin, json={**body, "advertiser": "\u202eAcme"})
+    assert r.status_code == 200 and r.json()["advertiser"] == "\u202eAcme", r.text

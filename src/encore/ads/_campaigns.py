@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from encore.ads._models import AdCampaign
 from encore.catalog import Track, mark_as_ad, track_row
-from encore.kernel import ValidationFailed
+from encore.kernel import ValidationFailed, has_control, has_visible
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,10 @@ def create_campaign(
     hour_to: int | None,
     freq_cap_per_day: int,
 ) -> CampaignView:
+    if not has_visible(advertiser) or has_control(advertiser):
+        raise ValidationFailed(
+            "the advertiser's name must show (no control or only invisible characters)", code="bad_advertiser"
+        )
     if ends_at <= starts_at:
         raise ValidationFailed("a campaign must end after it starts", code="bad_dates")
     if (hour_from is None) != (hour_to is None):

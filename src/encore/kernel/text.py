@@ -1,6 +1,19 @@
-"""The one rule for text a person writes and others are shown: no control characters but tab and newline."""
+"""The one rule for text a person writes and others are shown: no control characters but tab and newline, and
+a name shows at least one visible character."""
+
+import unicodedata
+
+# Nothing a reader sees: controls, format characters (bidi overrides, zero-width joiners), separators, marks alone,
+# unassigned code points.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
 
 
 def has_control(text: str) -> bool:
     """Whether `text` holds a C0 control character other than tab and newline, or DEL (NUL among them)."""
     return any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in text)
+
+
+def has_visible(text: str) -> bool:
+    """Whether `text` holds a character a reader can see: a name made only of right-to-left overrides, zero-width
+    or combining characters shows as nothing, or as a neighbour's text reversed."""
+    return any(unicodedata.category(ch) not in _INVISIBLE for ch in text)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from encore.kernel import has_control
+from encore.kernel import has_control, has_visible
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 300
@@ -51,6 +51,8 @@ def clean_text(value: str, *, field: str, limit: int, allow_empty: bool) -> str:
         raise ValueError(f"{field} is longer than {limit} characters")
     if has_control(text):
         raise ValueError(f"{field} contains control characters")
+    if text and not has_visible(text):
+        raise ValueError(f"{field} has no visible character")
     return text
 
 
