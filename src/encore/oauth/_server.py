@@ -14,6 +14,7 @@ from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
     InsecureTransportError,
+    InvalidClientError,
     InvalidGrantError,
     InvalidScopeError,
     OAuth2Error,
@@ -277,6 +278,15 @@ class _Revocation(RevocationEndpoint):  # type: ignore[misc]
             select(OAuthToken).where((OAuthToken.access_hash == digest) | (OAuthToken.refresh_hash == digest))
         )
         return Token(row, self.server.now) if row is not None else None
+
+    def authenticate_token(self, request: _Request, client: Client) -> Token | None:
+        token: Token | None = super().authenticate_token(request, client)
+        if token is not None and token.row.with_secret and request.auth_method == "none":
+            # RFC 7009 §2.1: the client authenticates as at the token endpoint, where this grant needs the secret
+            raise InvalidClientError(
+                status_code=401, description="this token was issued with the client secret: revoking it needs it too"
+            )
+        return token
 
     def revoke_token(self, token: Token, request: _Request) -> None:
         token.row.revoked = True

@@ -538,3 +538,22 @@ def test_spotipy_refreshing_after_a_thief_did_ends_the_thiefs_tokens(served: Liv
             sp.current_user()
         assert refused.value.error == "invalid_grant"
         assert http.get("/v1/me", headers=thief).status_code == 401
+
+
+def test_a_token_issued_with_the_secret_is_revoked_only_with_the_secret(client: TestClient, app: App) -> None:
+    """probe15 F3 (RFC 7009 §2.1): the client authenticates at the revocation endpoint as at the token endpoint,
+    where a grant exchanged with the secret refreshes only with it; client_id alone used to revoke it."""
+    verifier, challenge = pkce()
+    token = _exchange(client, app, _code(client, app, challenge), verifier, client_secret=app.client_secret)
+    access = str(token["access_token"])
+    for sent in (access, str(token["refresh_token"])):
+        r = client.post("/api/token/revoke", data={"token": sent, "client_id": app.client_id})
+        assert r.status_code == 401 and r.json()["error"] == "invalid_client", r.text
+    assert client.get("/v1/me", headers=bearer(access)).status_code == 200
+    revoked = client.post("/api/token/revoke", data={"token": access}, auth=(app.client_id, app.client_secret))
+    assert revoked.status_code == 200 and revoked.json() == {}
+    gone = client.get("/v1/me", headers=bearer(access))
+    assert gone.status_code == 401 and gone.json() == {
+        "error": {"status": 401, "message": "Invalid access token: it was revoked"}
+    }
+    assert 'error="invalid_token"' in gone.headers["www-authenticate"]
