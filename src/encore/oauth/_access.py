@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from sqlalchemy import Connection, bindparam, or_, select
@@ -63,6 +63,14 @@ def _by_access_hash() -> RawStatement:
     )
 
 
+def _why_invalid(row: Any) -> str:
+    """Spotify's words: "The access token expired" tells a client to refresh, so a revoked token must not say it
+    (the refresh would fail too, and a client could loop); Spotify calls a token it no longer knows invalid."""
+    if row is None:
+        return "Invalid access token"
+    return "Invalid access token: it was revoked" if row.revoked else "The access token expired"
+
+
 def check_access(session: Session, *, token: str, scopes: list[str], now: datetime) -> Access:
     """Raise InvalidToken for unknown, expired or revoked tokens; PermissionDenied for a missing scope."""
     return check_bearer(connection_of(session), token=token, scopes=scopes, now=now)
@@ -76,7 +84,7 @@ def check_bearer(conn: Connection, *, token: str, scopes: list[str], now: dateti
         # the same expiry, revocation and scope rules as for a loaded token.
         _Validator().validate_token(Token(cast(OAuthToken, row), now) if row else None, scopes, None)
     except InvalidTokenError as error:
-        raise InvalidToken("The access token expired" if row else "Invalid access token") from error
+        raise InvalidToken(_why_invalid(row)) from error
     except InsufficientScopeError as error:
         raise PermissionDenied(
             f"Insufficient client scope: needs {' '.join(scopes)}", code="insufficient_scope"

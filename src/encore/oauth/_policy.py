@@ -2,10 +2,15 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 MAX_REDIRECT_URIS = 10
 RATE_WINDOW_S = 30.0
+# How long after a refresh token was rotated a second use of it is taken for the same client's own racing
+# request (two threads, two processes sharing one cache), not for a thief: the longest a loaded server might
+# answer the first while the second waits. Okta's default is 30 s and Auth0 advises the shortest that works.
+ROTATION_RACE = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -45,3 +50,22 @@ def token_call_problem(url: str, params: Mapping[str, list[str]]) -> str | None:
     if repeated:
         return f"parameter {repeated[0][:40]!r} is sent more than once"
     return None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What to do with a refresh token used again after it stopped working (rotated into another, or revoked)."""
+
+    revoke_family: bool
+    reason: str
+
+
+def replayed_refresh(*, rotated_at: datetime | None, now: datetime) -> Replay:
+    """RFC 9700 §4.14.2: a rotated refresh token used again means two parties hold it, and the server cannot tell
+    which is the thief, so every token of the grant is revoked and the user signs in again. `rotated_at` is
+    when the token's successor was issued (None: it was revoked, not rotated). A use within `ROTATION_RACE`
+    of the rotation is the client's own concurrent refresh: refused, and the tokens the other request got kept.
+    """
+    if rotated_at is not None and now - rotated_at < ROTATION_RACE:
+        return Replay(False, "this refresh token was just used by another request: use the tokens it got")
+    return Replay(True, "this refresh token was already used: every token of this grant is revoked, sign in again")

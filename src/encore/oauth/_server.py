@@ -14,6 +14,8 @@ from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
     InsecureTransportError,
+    InvalidClientError,
+    InvalidGrantError,
     InvalidScopeError,
     OAuth2Error,
     OAuth2Payload,
@@ -33,7 +35,7 @@ from encore.accounts import issue_epoch
 from encore.kernel import EncoreError, new_secret_token
 from encore.oauth._apps import sha256, uris_of
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
-from encore.oauth._policy import redirect_matches, token_call_problem
+from encore.oauth._policy import redirect_matches, replayed_refresh, token_call_problem
 from encore.oauth._scopes import SCOPES, SPOTIFY_ONLY, decide_scopes, parse_scope
 
 ACCESS_TTL_S = 3600
@@ -217,17 +219,49 @@ class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
         row = self.server.session.scalar(select(OAuthToken).where(OAuthToken.refresh_hash == sha256(refresh_token)))
-        if row is None or row.revoked or row.refresh_expires_at is None or self.server.now >= row.refresh_expires_at:
+        if row is None or row.refresh_expires_at is None or self.server.now >= row.refresh_expires_at:
             return None
         if row.with_secret and self.request.auth_method == "none":
             return None  # obtained with the secret, refreshed only with it: a leaked refresh token is not enough
-        return Token(row, self.server.now)
+        token = Token(row, self.server.now)
+        if row.revoked and token.check_client(self.request.client):
+            self._replayed(row)
+        return None if row.revoked else token
+
+    def _replayed(self, row: OAuthToken) -> None:
+        """A dead refresh token came back from its own client: its grant leaked, unless the client is racing
+        itself (`replayed_refresh`). Raises invalid_grant, after revoking the family if so decided."""
+        s = self.server.session
+        family = OAuthToken.code_id == row.code_id if row.code_id is not None else OAuthToken.id == row.id
+        rotated_at = s.scalar(
+            select(OAuthToken.issued_at).where(family, OAuthToken.id > row.id).order_by(OAuthToken.id).limit(1)
+        )
+        replay = replayed_refresh(rotated_at=rotated_at, now=self.server.now)
+        if replay.revoke_family:
+            s.execute(update(OAuthToken).where(family, OAuthToken.revoked.is_(False)).values(revoked=True))
+        raise InvalidGrantError(description=replay.reason)
 
     def authenticate_user(self, refresh_token: Token) -> GrantingUser | None:
         return GrantingUser(refresh_token.row.user_id) if refresh_token.row.user_id is not None else None
 
+    def save_token(self, token: dict[str, Any]) -> None:
+        """Claim the old refresh token before its successor is saved: one conditional UPDATE, so of two refreshes
+        racing with one token (read live by both) only one gets a successor; the other waits on the row (or on
+        SQLite's write lock), finds it taken, and is refused as `replayed_refresh`'s race, nothing saved."""
+        old: Token = self.request.refresh_token
+        claimed = self.server.session.scalar(
+            update(OAuthToken)
+            .where(OAuthToken.id == old.row.id, OAuthToken.revoked.is_(False))
+            .values(revoked=True)
+            .returning(OAuthToken.id)
+        )
+        if claimed is None:
+            raced = replayed_refresh(rotated_at=self.server.now, now=self.server.now)
+            raise InvalidGrantError(description=raced.reason)
+        super().save_token(token)
+
     def revoke_old_credential(self, refresh_token: Token) -> None:
-        refresh_token.row.revoked = True
+        return None  # `save_token` revoked it already, before the new token existed
 
 
 class _ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
@@ -244,6 +278,15 @@ class _Revocation(RevocationEndpoint):  # type: ignore[misc]
             select(OAuthToken).where((OAuthToken.access_hash == digest) | (OAuthToken.refresh_hash == digest))
         )
         return Token(row, self.server.now) if row is not None else None
+
+    def authenticate_token(self, request: _Request, client: Client) -> Token | None:
+        token: Token | None = super().authenticate_token(request, client)
+        if token is not None and token.row.with_secret and request.auth_method == "none":
+            # RFC 7009 §2.1: the client authenticates as at the token endpoint, where this grant needs the secret
+            raise InvalidClientError(
+                status_code=401, description="this token was issued with the client secret: revoking it needs it too"
+            )
+        return token
 
     def revoke_token(self, token: Token, request: _Request) -> None:
         token.row.revoked = True

@@ -1,10 +1,14 @@
 """The OAuth 2.0 server on SQLite and PostgreSQL: every refusal answers with its RFC 6749 / 7009 error code."""
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+import httpx
 import pytest
+import spotipy
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -15,7 +19,9 @@ from encore.config import Settings
 from encore.db import transaction
 from encore.kernel import FixedClock
 from encore.oauth import OAuthApp, OAuthToken
+from encore.oauth._policy import ROTATION_RACE
 from encore.web import create_app
+from tests.support.live import LiveServer, serve
 from tests.web.spotify.flows import (
     CSRF,
     REDIRECT,
@@ -29,6 +35,7 @@ from tests.web.spotify.flows import (
     register_app,
     user_token,
 )
+from tests.web.spotify.spotipy_client import pkce_client
 
 PASSWORD = "listener-pass-1"
 
@@ -47,6 +54,17 @@ def api(settings: Settings, clock: FixedClock) -> Iterator[tuple[TestClient, Con
     with TestClient(create_app(c), base_url="http://localhost") as client:
         login(client, "alice", PASSWORD)
         yield client, c
+    c.close()
+
+
+@pytest.fixture
+def served(settings: Settings, clock: FixedClock) -> Iterator[LiveServer]:
+    """The same Encore under real uvicorn (for real clients and threads), its clock the test's."""
+    c = build(settings, clock=clock)
+    with transaction(c.sessions) as s:
+        create_user(s, username="alice", password=PASSWORD, email="alice@example.org")
+    with serve(c) as live:
+        yield live
     c.close()
 
 
@@ -232,7 +250,9 @@ def test_revocation_endpoint(client: TestClient, app: App) -> None:
     token = user_token(client, app)
     r = client.post("/api/token/revoke", data={"token": token["access_token"], "client_id": app.client_id})
     assert r.status_code == 200
-    assert client.get("/v1/me", headers=bearer(token["access_token"])).status_code == 401
+    gone = client.get("/v1/me", headers=bearer(token["access_token"]))
+    # not "The access token expired": that tells a client to refresh, and its refresh token is revoked too
+    assert gone.status_code == 401 and gone.json()["error"]["message"] == "Invalid access token: it was revoked"
     bad = client.post("/api/token/revoke", data={"token": "x"}, auth=(app.client_id, "wrong-secret"))
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
 
@@ -421,3 +441,119 @@ def test_malformed_requests_count_in_the_apps_rate_window(api: tuple[TestClient,
     assert client.get("/v1/search?q=a&type=nothing", headers=bearer(token)).status_code == 429
     assert client.get("/v1/browse/new-releases?limit=0", headers=bearer(token)).status_code == 429
     assert client.get("/v1/tracks/not-an-id", headers=bearer("not-a-token")).status_code == 401  # who first
+
+
+def test_a_replayed_refresh_token_revokes_every_token_of_its_grant(
+    client: TestClient, app: App, clock: FixedClock
+) -> None:
+    """probe15 F2 (RFC 9700 §4.14.2): a thief refreshes with a stolen refresh token first; when the app's own copy
+    comes back, the server cannot tell which of the two is the thief, so the whole grant stops and the listener
+    signs in again. The replay used to get invalid_grant while the thief's new tokens went on working."""
+    other = user_token(client, app)  # another grant of the same app: not part of the theft
+    token = user_token(client, app)
+    status, stolen = _refresh(client, app, token["refresh_token"], secret=False)
+    assert status == 200
+    status, onward = _refresh(client, app, stolen["refresh_token"], secret=False)  # and the thief goes on
+    assert status == 200
+    clock.advance(60)
+    status, body = _refresh(client, app, token["refresh_token"], secret=False)  # the app's own copy
+    assert status == 400 and body["error"] == "invalid_grant" and "revoked" in str(body["error_description"])
+    for access in (stolen["access_token"], onward["access_token"]):
+        r = client.get("/v1/me", headers=bearer(str(access)))
+        assert r.status_code == 401 and r.json()["error"]["message"] == "Invalid access token: it was revoked"
+    status, body = _refresh(client, app, onward["refresh_token"], secret=False)
+    assert status == 400 and body["error"] == "invalid_grant"
+    assert client.get("/v1/me", headers=bearer(other["access_token"])).status_code == 200
+    assert _refresh(client, app, other["refresh_token"], secret=False)[0] == 200
+
+
+def test_a_second_refresh_with_one_token_right_after_the_first_keeps_the_first_ones_tokens(
+    client: TestClient, app: App, clock: FixedClock
+) -> None:
+    """Within ROTATION_RACE of the rotation a second use of the same refresh token is taken for the app racing
+    itself (two threads, two processes on one token cache): refused, the first's tokens kept. After it, the same
+    use is a replay and ends the grant."""
+    token = user_token(client, app)
+    status, first = _refresh(client, app, token["refresh_token"], secret=False)
+    assert status == 200
+    clock.advance(ROTATION_RACE.total_seconds() - 1)
+    status, body = _refresh(client, app, token["refresh_token"], secret=False)
+    assert status == 400 and body["error"] == "invalid_grant" and "another request" in str(body["error_description"])
+    assert client.get("/v1/me", headers=bearer(str(first["access_token"]))).status_code == 200
+    clock.advance(2)
+    status, body = _refresh(client, app, token["refresh_token"], secret=False)
+    assert status == 400 and body["error"] == "invalid_grant"
+    assert client.get("/v1/me", headers=bearer(str(first["access_token"]))).status_code == 401
+
+
+RACERS = 6
+
+
+def test_refreshes_racing_with_one_token_get_one_new_pair_and_the_grant_lives(served: LiveServer) -> None:
+    """Several requests refresh with one token at the same moment, over real HTTP: exactly one gets a new pair,
+    the others invalid_grant, none a 500, and the winner's tokens work (no second live chain, no lock-out).
+    Whether they meet in the database (the claim decides) or follow one another (the race window), the answers
+    are the same: the clock stands still."""
+    with httpx.Client(base_url=served.base_url, timeout=60) as http:
+        login(http, "alice", PASSWORD)
+        app = register_app(http)
+        token = user_token(http, app)
+    data = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": app.client_id}
+    ready = threading.Barrier(RACERS)
+
+    def refresh(_: int) -> httpx.Response:
+        with httpx.Client(base_url=served.base_url, timeout=60) as own:
+            ready.wait(timeout=60)
+            return own.post("/api/token", data=data)
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        answers = list(pool.map(refresh, range(RACERS)))
+    won = [r.json() for r in answers if r.status_code == 200]
+    assert len(won) == 1, [r.text for r in answers]
+    assert all(r.json()["error"] == "invalid_grant" for r in answers if r.status_code != 200), [r.text for r in answers]
+    with httpx.Client(base_url=served.base_url, timeout=60) as http:
+        assert http.get("/v1/me", headers=bearer(won[0]["access_token"])).status_code == 200
+        assert http.post("/api/token", data={**data, "refresh_token": won[0]["refresh_token"]}).status_code == 200
+
+
+def test_spotipy_refreshing_after_a_thief_did_ends_the_thiefs_tokens(served: LiveServer, clock: FixedClock) -> None:
+    """probe15 F2 with spotipy from PyPI: its refresh token is stolen and used first; spotipy's own refresh is
+    refused (invalid_grant), and the thief's access token stops working with it."""
+    with httpx.Client(base_url=served.base_url, timeout=60) as http:
+        login(http, "alice", PASSWORD)
+        sp = pkce_client(served, http, scope="user-read-private user-read-email")
+        assert sp.current_user()["email"] == "alice@example.org"
+        auth = sp.auth_manager
+        cached = auth.cache_handler.get_cached_token()
+        stolen = http.post(
+            "/api/token",
+            data={"grant_type": "refresh_token", "refresh_token": cached["refresh_token"], "client_id": auth.client_id},
+        )
+        assert stolen.status_code == 200
+        thief = bearer(stolen.json()["access_token"])
+        assert http.get("/v1/me", headers=thief).status_code == 200
+        clock.advance(60)
+        auth.cache_handler.save_token_to_cache({**cached, "expires_at": 0})  # spotipy's own clock: time to refresh
+        with pytest.raises(spotipy.SpotifyOauthError) as refused:
+            sp.current_user()
+        assert refused.value.error == "invalid_grant"
+        assert http.get("/v1/me", headers=thief).status_code == 401
+
+
+def test_a_token_issued_with_the_secret_is_revoked_only_with_the_secret(client: TestClient, app: App) -> None:
+    """probe15 F3 (RFC 7009 §2.1): the client authenticates at the revocation endpoint as at the token endpoint,
+    where a grant exchanged with the secret refreshes only with it; client_id alone used to revoke it."""
+    verifier, challenge = pkce()
+    token = _exchange(client, app, _code(client, app, challenge), verifier, client_secret=app.client_secret)
+    access = str(token["access_token"])
+    for sent in (access, str(token["refresh_token"])):
+        r = client.post("/api/token/revoke", data={"token": sent, "client_id": app.client_id})
+        assert r.status_code == 401 and r.json()["error"] == "invalid_client", r.text
+    assert client.get("/v1/me", headers=bearer(access)).status_code == 200
+    revoked = client.post("/api/token/revoke", data={"token": access}, auth=(app.client_id, app.client_secret))
+    assert revoked.status_code == 200 and revoked.json() == {}
+    gone = client.get("/v1/me", headers=bearer(access))
+    assert gone.status_code == 401 and gone.json() == {
+        "error": {"status": 401, "message": "Invalid access token: it was revoked"}
+    }
+    assert 'error="invalid_token"' in gone.headers["www-authenticate"]

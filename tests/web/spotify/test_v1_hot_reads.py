@@ -81,6 +81,7 @@ def test_every_hot_read_checks_expiry_revocation_and_scope(api: tuple[TestClient
     for path in (f"/v1/tracks/{track}", "/v1/search?q=a&type=track", "/v1/tracks/not-an-id"):
         answer = client.get(path, headers=bearer(revoked))
         assert answer.status_code == 401 and answer.json()["error"]["status"] == 401, path
+        assert answer.json()["error"]["message"] == "Invalid access token: it was revoked", path
     assert client.get(f"/v1/tracks/{track}", headers=bearer(expiring)).status_code == 200
     clock.advance(2 * 3600)  # past the access token's hour
     for path in (f"/v1/tracks/{track}", "/v1/search?q=a&type=track"):

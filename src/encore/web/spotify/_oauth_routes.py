@@ -1,5 +1,6 @@
 """OAuth 2.0 endpoints (/authorize, /api/token, revocation), the consent and developer pages' JSON API."""
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs
@@ -13,6 +14,7 @@ from encore.audit import kinds
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._pages import STATIC_DIR
+from encore.web._threads import run_write
 
 PAGES = Path(STATIC_DIR) / "developer"
 router = APIRouter(tags=["OAuth 2.0"])
@@ -126,23 +128,29 @@ def answer(request: Request, session: Db, user: CurrentUser, body: Answer) -> Re
 
 
 GRANTS_HELP = """Exchange a code (`grant_type=authorization_code`, with `code_verifier` for PKCE), a refresh token
-(`grant_type=refresh_token`; a new refresh token comes back and the old one stops working) or client
+(`grant_type=refresh_token`; a new refresh token comes back and the old one stops working; an old one sent again
+more than 10 s after its rotation means a copy exists, and revokes the whole grant) or client
 credentials (`grant_type=client_credentials`). Client authentication: HTTP Basic, form fields, or none
 (public client with PKCE). Form-encoded, as RFC 6749 says. Errors are RFC 6749 `{"error", "error_description"}`."""
 
 
+# The grants run on a worker thread (the write lane), not on the event loop: a refresh waits on its token's row
+# while another refresh with the same token commits (`_RefreshGrant.save_token`), and that commit needs the loop.
+
+
 @router.post("/api/token", summary="Token endpoint", description=GRANTS_HELP)
 async def token(request: Request, session: Db) -> Response:
-    call = await _call(request)
-    return _reply(oauth.token_endpoint(session, call=call, now=container(request).clock.now()))
+    call, c = await _call(request), container(request)
+    return _reply(await run_write(c, partial(oauth.token_endpoint, session, call=call, now=c.clock.now())))
 
 
 @router.post("/api/token/revoke", summary="Revoke a token (RFC 7009)")
 async def revoke(request: Request, session: Db) -> Response:
     """Form fields `token` (access or refresh) and optional `token_type_hint`; client authentication as above."""
-    call = await _call(request)
+    call, c = await _call(request), container(request)
     revoked: list[oauth.OAuthToken] = []
-    reply = oauth.revocation_endpoint(session, call=call, now=container(request).clock.now(), revoked=revoked)
+    endpoint = partial(oauth.revocation_endpoint, session, call=call, now=c.clock.now(), revoked=revoked)
+    reply = await run_write(c, endpoint)
     for token in revoked:
         app = session.get(oauth.OAuthApp, token.app_id)
         client_id = app.client_id if app else None

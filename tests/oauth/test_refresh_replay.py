@@ -1,0 +1,74 @@
+"""Refresh-token replay (RFC 9700 §4.14.2) at the service edge, on SQLite and PostgreSQL: the decision, and two
+refreshes racing with one token in two transactions."""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+from sqlalchemy import select
+
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.oauth import HttpCall, OAuthToken, authorize, register_app, token_endpoint
+from encore.oauth._policy import ROTATION_RACE, replayed_refresh
+from tests.web.spotify.flows import REDIRECT, App, authorize_query, code_from, pkce
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def test_a_replay_long_after_the_rotation_revokes_the_family() -> None:
+    assert replayed_refresh(rotated_at=NOW - ROTATION_RACE, now=NOW).revoke_family
+    assert replayed_refresh(rotated_at=None, now=NOW).revoke_family  # revoked, never rotated: nothing to spare
+
+
+def test_a_replay_within_the_race_window_is_the_clients_own_twin() -> None:
+    twin = replayed_refresh(rotated_at=NOW - ROTATION_RACE + timedelta(milliseconds=1), now=NOW)
+    assert not twin.revoke_family and "another request" in twin.reason
+
+
+def _post(params: dict[str, str]) -> HttpCall:
+    return HttpCall("POST", "http://localhost/api/token", {}, {k: [v] for k, v in params.items()})
+
+
+def _granted(c: Container) -> tuple[str, dict[str, object]]:
+    """alice consents to a public client (PKCE) and it exchanges the code: its client id and token response."""
+    with transaction(c.sessions) as s:
+        alice = create_user(s, username="alice", password="listener-pass-1")
+        made = register_app(s, owner_id=alice.id, name="App", redirect_uris=[REDIRECT], now=NOW)
+        alice_id, client_id = alice.id, made.app.client_id
+    verifier, challenge = pkce()
+    query = authorize_query(App(client_id, ""), scope="user-read-private", challenge=challenge)
+    asked = HttpCall("GET", f"http://localhost/authorize?{query}", {}, parse_qs(query))
+    with transaction(c.sessions) as s:
+        consent = authorize(s, call=asked, user_id=alice_id, approved=True, now=NOW)
+    assert consent.location is not None
+    code, _ = code_from(consent.location)
+    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": client_id}
+    with transaction(c.sessions) as s:
+        reply = token_endpoint(s, call=_post({**exchange, "code_verifier": verifier}), now=NOW)
+    assert reply.status == 200, reply.body
+    return client_id, reply.body
+
+
+def test_two_transactions_refreshing_with_one_token_give_one_successor(container: Container) -> None:
+    """Both read the refresh token live; the second claims it after the first committed. Without the claim both
+    got a new token pair: two live chains from one refresh token. Now the second is refused as a race (the
+    first's tokens are kept) and saves nothing."""
+    client_id, first = _granted(container)
+    refresh = _post(
+        {"grant_type": "refresh_token", "refresh_token": str(first["refresh_token"]), "client_id": client_id}
+    )
+    with container.sessions() as late, late.begin():
+        assert late.scalars(select(OAuthToken)).one().revoked is False  # read live, kept in this session
+        with transaction(container.sessions) as early:
+            won = token_endpoint(early, call=refresh, now=NOW)
+        lost = token_endpoint(late, call=refresh, now=NOW)
+    assert won.status == 200, won.body
+    assert lost.status == 400 and lost.body["error"] == "invalid_grant", lost.body
+    assert "another request" in lost.body["error_description"]
+    with transaction(container.sessions) as s:
+        rows = list(s.scalars(select(OAuthToken).order_by(OAuthToken.id)))
+    assert [row.revoked for row in rows] == [True, False]  # the first's successor, and only it, lives
+    again = {"grant_type": "refresh_token", "refresh_token": str(won.body["refresh_token"]), "client_id": client_id}
+    with transaction(container.sessions) as s:
+        assert token_endpoint(s, call=_post(again), now=NOW).status == 200
