@@ -112,3 +112,8 @@ def test_which_kinds_a_filter_narrows_follows_spotify_s_reference() -> None:
         "isrc:GBENC2400057": ("track",),
         "upc:099906726800": ("album",),
     }
+
+
+def test_nul_and_lone_surrogates_never_reach_a_filter() -> None:
+    assert _parse("genre:ro\x00ck") == ("ck", SearchFilters(genres=("ro",)))
+    assert _parse("genre:\ud800rock artist:x\udfff") == ("", SearchFilters(artists=("x",), genres=("rock",)))

@@ -91,7 +91,9 @@ def parse_query(q: str, *, today: date) -> SpotifyQuery:
     read = _Read(values={name: [] for name in ("track", "artist", "album", "genre", "isrc", "upc")})
     words: list[str] = []
     taken = 0
-    for match in _TOKEN.finditer(q):
+    # NUL and lone surrogates never reach the database (PostgreSQL refuses NUL in text; neither is UTF-8).
+    clean = q.replace("\x00", " ").encode("utf-8", "ignore").decode("utf-8")
+    for match in _TOKEN.finditer(clean):
         name, quoted, bare = (match["field"] or "").lower(), match["quoted"], match["bare"]
         value = (quoted if quoted is not None else bare or "").strip()
         if name in _FIELDS and (not value or (name in _TEXT and not catalog.search_words(value))):
