@@ -97,3 +97,20 @@ def test_the_collectors_young_threshold_is_a_checked_setting(monkeypatch: pytest
         monkeypatch.setenv("ENCORE_GC_YOUNG_THRESHOLD", bad)
         with pytest.raises(SettingsError, match="gc_young_threshold"):
             load_settings()
+
+
+def test_the_public_base_url_counts_as_configured_only_when_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The default address is no promise: only one an operator set (environment or file) replaces the Host
+    header in absolute links (probe15 F7)."""
+    monkeypatch.setenv("ENCORE_MODE", "demo")
+    monkeypatch.delenv("ENCORE_PUBLIC_BASE_URL", raising=False)
+    assert load_settings().configured_public_base_url is None
+    monkeypatch.setenv("ENCORE_PUBLIC_BASE_URL", "https://music.example.org/")
+    assert load_settings().configured_public_base_url == "https://music.example.org"
+    monkeypatch.delenv("ENCORE_PUBLIC_BASE_URL")
+    config = tmp_path / "encore.toml"
+    config.write_text('public_base_url = "http://127.0.0.1:8000"\n')  # the default's value, set: configured
+    monkeypatch.setenv("ENCORE_CONFIG", str(config))
+    assert load_settings().configured_public_base_url == "http://127.0.0.1:8000"

@@ -2,7 +2,12 @@
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import login
+from encore.accounts import create_user
+from encore.bootstrap import build
+from encore.config import Settings
+from encore.db import transaction
+from encore.web import create_app
+from tests.web.conftest import PASSWORD, login
 
 
 def test_device_routes_for_the_player(client: TestClient, listener: str) -> None:
@@ -36,3 +41,35 @@ def test_what_to_type_into_an_app_and_its_qr_code(client: TestClient, listener: 
     qr = client.get("/api/me/devices/connect/qr.svg")
     assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
     assert qr.text.startswith("<?xml") and "<svg" in qr.text and "<script" not in qr.text
+
+
+def test_the_server_address_is_the_request_s_own_when_no_public_url_is_configured(
+    client: TestClient, listener: str
+) -> None:
+    """Without ENCORE_PUBLIC_BASE_URL the server knows no address but the one it was reached at (a fresh
+    install on a home network): the phone is told that one, as the listener's browser sent it."""
+    login(client, listener)
+    assert client.get("/api/me/devices/connect").json()["server_url"] == "http://testserver"
+    asked = client.get("/api/me/devices/connect", headers={"Host": "192.168.1.20:8000"}).json()
+    assert asked["server_url"] == "http://192.168.1.20:8000"
+
+
+def test_a_configured_public_url_is_the_server_address_whatever_the_host_header(
+    settings: Settings, listener: str
+) -> None:
+    """F7 (probe15): behind a proxy that passes any Host, `Host: evil.example` put https://evil.example in the
+    QR code a phone pairs with. With ENCORE_PUBLIC_BASE_URL set, the address is always that one."""
+    c = build(settings.model_copy(update={"public_base_url": "https://music.example.org/"}))
+    try:
+        with transaction(c.sessions) as s:
+            create_user(s, username="paired", password=PASSWORD)
+        with TestClient(create_app(c), base_url="http://testserver") as client:
+            auth = {"Authorization": f"Bearer {login(client, 'paired')}"}  # the cookie is Secure: https only
+            for host in ("testserver", "evil.example"):
+                r = client.get("/api/me/devices/connect", headers={**auth, "Host": host, "X-Forwarded-Proto": "https"})
+                assert r.json()["server_url"] == "https://music.example.org", r.text
+            evil = client.get("/api/me/devices/connect/qr.svg", headers={**auth, "Host": "evil.example"})
+            own = client.get("/api/me/devices/connect/qr.svg", headers={**auth, "Host": "testserver"})
+            assert evil.status_code == 200 and evil.text == own.text  # the same address whatever the Host
+    finally:
+        c.close()

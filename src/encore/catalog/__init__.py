@@ -64,6 +64,7 @@ from encore.catalog._release import credit_release, delete_release, set_release_
 from encore.catalog._rows import album_summaries_by_ids, artist_summaries_by_ids, track_views_by_ids
 from encore.catalog._search import search_catalogue
 from encore.catalog._search_build import BuildStats, Popularity, rebuild_search_index, search_index_due
+from encore.catalog._search_filters import APPLIES, NO_FILTERS, SearchFilters
 from encore.catalog._search_index import COMPACT_AT, compact, index_entity, reindex_album, reindex_track, unindex_entity
 from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
 from encore.catalog._text import fold, genre_keys, identity_key, search_words, sort_name
@@ -98,8 +99,10 @@ from encore.catalog._write import (
 )
 
 __all__ = [
+    "APPLIES",
     "CACHE_SESSION_KEY",
     "COMPACT_AT",
+    "NO_FILTERS",
     "STATE_KEY",
     "Album",
     "AlbumArtist",
@@ -131,6 +134,7 @@ __all__ = [
     "RenditionFacts",
     "RenditionKind",
     "SearchDoc",
+    "SearchFilters",
     "SearchPrefix",
     "SearchResults",
     "SearchTerm",

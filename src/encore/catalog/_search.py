@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from encore.catalog._cache import CatalogueCache, views_by_ids
 from encore.catalog._search_engine import Hits, find
+from encore.catalog._search_filters import NO_FILTERS, SearchFilters, allowed_docs
 from encore.catalog._search_terms import MAX_TERM, MAX_WORDS
 from encore.catalog._text import fold, search_words
 from encore.catalog._version import changed_here
@@ -47,21 +48,25 @@ def search_catalogue(
     limit: int,
     offset: int,
     cache: CatalogueCache | None = None,
+    filters: SearchFilters = NO_FILTERS,
 ) -> SearchResults:
     """Every face's search. With the process cache, a query's pages are kept beside the catalogue's views, in
-    their own bounded part (keyed by its folded words, kinds and page), so they go when the catalogue's version
-    moves, as the views do; never inside a transaction that changed the catalogue (it must see its own writes)."""
+    their own bounded part (keyed by its folded words, filters, kinds and page), so they go when the catalogue's
+    version moves, as the views do; never inside a transaction that changed the catalogue (it must see its own
+    writes). `filters` narrow the kinds they apply to (catalog._search_filters); words may then be none."""
     words, full = _words(query)
-    wanted = tuple(k for k in KINDS if k in kinds)
+    wanted = tuple(k for k in KINDS if k in kinds and not filters.finds_nothing(k) and (words or filters.narrows(k)))
     limit, offset = max(limit, 0), max(offset, 0)
     memo = cache if cache is not None and not changed_here(session) else None
     if cache:
         cache.fresh(session)
-    key: tuple[str | int, ...] = ("search", full, *words, "|", *wanted, limit, offset)
+    key: tuple[str | int, ...] = ("search", full, *words, "|", *wanted, limit, offset, repr(filters))
     found = memo.pages.get(key) if memo else None
     if not isinstance(found, _Found):
         generation = memo.pages.generation if memo else 0
-        found = _found(session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache)
+        found = _found(
+            session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache, filters=filters
+        )
         if memo:
             memo.pages.put(key, found, built_at=generation)
     return SearchResults(query=query, artists=found.artists, albums=found.albums, tracks=found.tracks)
@@ -76,10 +81,14 @@ def _found(
     limit: int,
     offset: int,
     cache: CatalogueCache | None,
+    filters: SearchFilters,
 ) -> _Found:
+    allowed = {k: allowed_docs(session, kind=k, filters=filters) for k in kinds if filters.narrows(k)}
     hits = (
-        find(session, words=words, full=full, kinds=list(kinds), limit=limit, offset=offset, cache=cache)
-        if words and kinds  # no kind asked (or none known): nothing to find, and no statement to send
+        find(
+            session, words=words, full=full, kinds=list(kinds), limit=limit, offset=offset, cache=cache, allowed=allowed
+        )
+        if kinds  # no kind asked (or none known, or none with words or filters): no statement to send
         else {}
     )
     none = Hits([], 0)

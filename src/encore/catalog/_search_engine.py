@@ -10,7 +10,7 @@ cache (catalog._search_sets), and a page's doc numbers map to entity ids from th
 safe because a doc that is not dirty keeps its number until the stored sets' version moves.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -167,6 +167,11 @@ def _changed(rows: list[tuple[str, int, str, str]], words: list[str], tiers: dic
                 docs.discard(doc)
 
 
+def _everything(docs: BitMap) -> _Tiers:
+    """A kind asked with field filters and no words: every doc they allow, in popularity order, one tier."""
+    return _Tiers(name=docs, any=docs, fuzzy=docs)
+
+
 def _page(tiers: _Tiers, limit: int, offset: int) -> tuple[list[int], int]:
     sizes = tiers.sizes()
     docs: list[int] = []
@@ -225,8 +230,11 @@ def find(
     limit: int,
     offset: int,
     cache: CatalogueCache | None = None,
+    allowed: Mapping[str, BitMap] | None = None,
 ) -> dict[str, Hits]:
-    """The page of each kind's matches, best first, with the exact number of matches."""
+    """The page of each kind's matches, best first, with the exact number of matches. `allowed` narrows a kind
+    to those docs (its field filters, catalog._search_filters); with no words, a kind in it finds them all."""
+    allowed = allowed or {}
     first = _preamble(session, kinds, full, offset + limit)
     built_at = (0, 0, 0)
     if cache:
@@ -237,9 +245,13 @@ def find(
         sets = word_sets(session, word, kinds, cache, built_at[:2])
         for kind in kinds:
             per_kind[kind].append(sets[kind])
-    tiers = {kind: _intersect(per_kind[kind]) for kind in kinds}
-    _changed(first.dirty, words, tiers)
+    tiers = {kind: _intersect(per_kind[kind]) if words else _everything(allowed[kind]) for kind in kinds}
+    if words:
+        _changed(first.dirty, words, tiers)
     for kind in kinds:
+        if kind in allowed:
+            t = tiers[kind]
+            t.name, t.any, t.fuzzy = t.name & allowed[kind], t.any & allowed[kind], t.fuzzy & allowed[kind]
         tiers[kind].exact = first.exact[kind] & tiers[kind].name  # always within; the & keeps the sizes honest
     pages = {kind: _page(tiers[kind], limit, offset) for kind in kinds}
     ids = _entities(session, {k: docs for k, (docs, _) in pages.items()}, first, cache, built_at[2])

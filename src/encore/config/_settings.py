@@ -190,6 +190,12 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'encore.db').resolve()}"
 
     @property
+    def configured_public_base_url(self) -> str | None:
+        """ENCORE_PUBLIC_BASE_URL without its trailing slash when the operator set it (environment, file or
+        arguments), None when it is only the default: absolute links use it rather than the request's Host."""
+        return self.public_base_url.rstrip("/") if "public_base_url" in self.model_fields_set else None
+
+    @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
 

@@ -46,6 +46,13 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value else None
 
 
+def public_base(request: Request) -> str:
+    """The base of the absolute URLs an answer gives out (a phone's server address, /v1 hrefs): the configured
+    ENCORE_PUBLIC_BASE_URL when set, so a Host header (a proxy passing any, an internal name) is never echoed;
+    without it, the address this request reached, the only one the server knows (a fresh install on a LAN)."""
+    return container(request).settings.configured_public_base_url or str(request.base_url).rstrip("/")
+
+
 def _public_origin(request: Request) -> str:
     """The origin of ENCORE_PUBLIC_BASE_URL: the player's pages come from there even when a proxy in front
     does not say it speaks https (X-Forwarded-Proto from a proxy that is not listed is not read)."""

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from encore import devices
 from encore.audit import kinds
 from encore.web._audit import note
-from encore.web._deps import CurrentUser, Db, container
+from encore.web._deps import CurrentUser, Db, container, public_base
 
 router = APIRouter(prefix="/api/me/devices", tags=["devices"])
 
@@ -24,8 +24,9 @@ class ConnectOut(BaseModel):
 
 
 def _server_url(request: Request) -> str:
-    """The address this listener reached the player at: the one a phone app on the same network types in."""
-    return str(request.base_url).rstrip("/")
+    """ENCORE_PUBLIC_BASE_URL when set (never the request's Host, which a proxy may pass from anyone); else the
+    address this listener reached the player at: the one a phone app on the same network types in."""
+    return public_base(request)
 
 
 @router.get("/connect")

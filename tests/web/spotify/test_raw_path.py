@@ -43,6 +43,8 @@ def _requests(track: str, artist: str, genre: str) -> list[tuple[str, str]]:
         "/v1/search?" + urlencode({**search, "offset": 2, "market": "from_token"}),
         "/v1/search?" + urlencode({"q": "é \u00e9 %", "type": "track"}),
         "/v1/search/?q=a&type=artist",
+        "/v1/search?" + urlencode({"q": "artist:a year:1999-1900 x", "type": "track,artist,album,playlist"}),
+        "/v1/search?" + urlencode({"q": 'track:"unclosed isrc:\uff27B tag:new upc:', "type": "track,album"}),
         f"/v1/recommendations?seed_tracks={track}&limit=5",
         f"/v1/recommendations?seed_artists={artist}&seed_genres={quote(genre)}&limit=3",
         f"/v1/recommendations?seed_genres={quote(genre)}",
@@ -215,3 +217,22 @@ def test_the_app_adds_no_dependency_the_raw_path_would_skip() -> None:
             assert [d.call for d in effective.dependencies] == [d.call for d in route.dependant.dependencies]
             seen.add(route.path)
     assert seen == set(READS)
+
+
+def test_field_filters_find_the_track_on_both_paths(both: Both) -> None:
+    """probe15 F5 on SQLite and PostgreSQL: a track's ISRC, and its artist and title as filters, find it."""
+    raw = both[0]
+    track = first_track(both)
+    token = bearer(client_token(raw, register_app(raw, name="filtering")))
+    shown = raw.get(f"/v1/tracks/{track}", headers=token).json()
+    isrc, artist, title = shown["external_ids"]["isrc"], shown["artists"][0]["name"], shown["name"]
+    for q in (
+        f"isrc:{isrc}",
+        f'artist:"{artist}" track:"{title}"',
+        f"isrc:{isrc} year:{shown['album']['release_date'][:4]}",
+    ):
+        url = "/v1/search?" + urlencode({"q": q, "type": "track", "limit": 50})
+        assert same(both, "GET", url, token) == 200
+        assert track in [t["id"] for t in raw.get(url, headers=token).json()["tracks"]["items"]], q
+    url = "/v1/search?" + urlencode({"q": f"isrc:{isrc} year:\uff12\uff10\uff12\uff10", "type": "track"})
+    assert raw.get(url, headers=token).json()["tracks"]["total"] == 0

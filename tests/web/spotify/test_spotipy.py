@@ -271,3 +271,44 @@ def test_is_playable_follows_the_listener_s_tier_and_the_label_s_availability(li
         with transaction(c.sessions) as s:
             grant_premium(s, user_public_id=erin_id, plan="premium", days=30, now=now)
         assert seen(sp) == [dict.fromkeys(expected_free, True)] * 5
+
+
+def test_search_field_filters_as_spotipy_users_write_them(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
+    """probe15 F5: `artist:X track:Y`, `isrc:`, `upc:` and `year:` were plain text and found nothing."""
+    with transaction(live.container.sessions) as s:
+        row = s.scalars(select(Track).where(Track.isrc.is_not(None)).order_by(Track.id)).first()
+        assert row is not None and row.album.upc and row.album.release_date, "the demo catalogue tags ISRC, UPC, date"
+        title, artist, album = row.title, row.artists[0].artist.name, row.album.title
+        isrc, upc, year, public_id = row.isrc, row.album.upc, row.album.release_date.year, row.public_id
+
+    def tracks(q: str) -> list[str]:
+        return [t["id"] for t in sp_alice.search(q=q, type="track", limit=50)["tracks"]["items"]]
+
+    assert public_id in tracks(f'artist:"{artist}" track:"{title}"')
+    assert all(public_id != t for t in tracks(f'artist:"{artist}" track:"zzzz{title}"'))
+    assert tracks(f"isrc:{isrc}") == [public_id]
+    assert tracks(f"isrc:{isrc.lower()}") == [public_id]
+    assert public_id in tracks(f'album:"{album}" year:{year}')
+    assert public_id in tracks(f'year:{year + 5}-{year - 5} track:"{title}"')  # a reversed range
+    assert tracks(f"year:{year + 1}-{year + 9} isrc:{isrc}") == []
+    fullwidth = "".join(chr(0xFF10 + int(d)) for d in str(year))
+    assert tracks(f"year:{fullwidth} isrc:{isrc}") == []  # not ASCII digits: not a year, so nothing
+    albums = sp_alice.search(q=f"upc:{upc}", type="album")["albums"]["items"]
+    assert [a["name"] for a in albums] == [album]
+    found = sp_alice.search(q=f"isrc:{isrc}", type="track,album,artist,playlist")
+    assert [t["id"] for t in found["tracks"]["items"]] == [public_id]
+    assert found["albums"]["total"] == found["artists"]["total"] == found["playlists"]["total"] == 0  # filter only
+
+
+@pytest.mark.parametrize(
+    "q", ['artist:"', "artist:", 'track:"unclosed', "year:99999999-0", "year:1999-1990", "tag:new", "tag:hipster"]
+)
+def test_hostile_search_filters_are_answers_not_errors(sp_alice: spotipy.Spotify, q: str) -> None:
+    found = sp_alice.search(q=q, type="track,album,artist")
+    assert {"tracks", "albums", "artists"} <= set(found)
+
+
+def test_a_thousand_filters_are_refused_as_too_long_a_query(sp_alice: spotipy.Spotify) -> None:
+    with pytest.raises(spotipy.SpotifyException) as refused:
+        sp_alice.search(q=" ".join(["artist:a"] * 1000), type="track")
+    assert refused.value.http_status == 400

@@ -18,7 +18,7 @@ from encore import oauth
 from encore.bootstrap import Container
 from encore.kernel import EncoreError, PermissionDenied
 from encore.state import StateUnavailable
-from encore.web._deps import Db, container
+from encore.web._deps import Db, container, public_base
 from encore.web._errors import BUSY_MESSAGE, retry_after_busy, status_for
 from encore.web._threads import run_read
 from encore.web.spotify._schemas import Error
@@ -130,7 +130,7 @@ def flush_usage(session: Session, rate: oauth.AppRates, *, now: datetime, force:
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return public_base(request)
 
 
 def address(request: Request) -> tuple[str, bool]:

@@ -22,6 +22,7 @@ from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
+from encore.web.spotify._query import parse_query
 from encore.web.spotify._shapes import album_simple, artist_full, playlist_simple, track_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
@@ -44,8 +45,10 @@ async def search(
         str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")
     ] = None,
 ) -> Response:
-    """The catalogue: prefix, case- and accent-insensitive. Playlists: the public ones whose name holds every
-    word (`library.search_playlists`). `show`, `episode` and `audiobook` types are refused (Encore has none)."""
+    """The catalogue: prefix, case- and accent-insensitive, with Spotify's field filters (`artist:`, `track:`,
+    `album:`, `year:1990-1999`, `isrc:`, `upc:`, `genre:`, `tag:new`, `tag:hipster`; `_query`), each on the
+    types Spotify names. Playlists: the public ones whose name holds every word that is not a filter
+    (`library.search_playlists`). `show`, `episode` and `audiobook` types are refused (Encore has none)."""
     (base, public), clock = address(request), container(request).clock
     cache = container(request).catalogue_cache
 
@@ -53,8 +56,15 @@ async def search(
         kinds = {t.strip() for t in type.split(",")}
         if not kinds or not kinds <= set(SEARCH_TYPES):
             raise ValidationFailed("type must be a comma-separated list of album, artist, track, playlist")
+        asked = parse_query(q, today=clock.now().date())
         found = catalog.search_catalogue(
-            session, query=q, kinds=frozenset(kinds) & CATALOGUE_TYPES, limit=limit, offset=offset, cache=cache
+            session,
+            query=asked.text,
+            filters=asked.filters,
+            kinds=frozenset(kinds) & CATALOGUE_TYPES,
+            limit=limit,
+            offset=offset,
+            cache=cache,
         )
 
         def item(kind: str, public_id: str, write: Callable[[], BaseModel]) -> bytes:
@@ -99,7 +109,7 @@ async def search(
             albums = [item("album", b.id, partial(album_simple, base, b)) for b in found.albums.items]
             parts["albums"] = page(albums, found.albums.total)
         if "playlist" in kinds:  # a listener's playlists change often: written for each request, never kept
-            lists = library.search_playlists(session, query=q, limit=limit, offset=offset)
+            lists = library.search_playlists(session, query=asked.text, limit=limit, offset=offset)
             written = [playlist_simple(base, p).model_dump_json().encode() for p in lists.items]
             parts["playlists"] = page(written, lists.total)
         return spliced.obj(parts.items())
