@@ -84,6 +84,7 @@ ALL_SERVERS = [
     "embedded-free-redis",
     "embedded-redis",
     "embedded-asyncio",
+    "embedded-floor",
     "embedded-granian",
     *(f"embedded-granian-{v}" for v in GRANIAN_VARIANTS),
     "embedded-granian-rsgi",
@@ -385,6 +386,9 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
     premium_redis_port = free_port()
     premium_redis_command, _ = uvicorn_command(premium_redis_port, uvloop=True)
     granian_port, rsgi_port = free_port(), free_port()
+    floor_port = free_port()
+    floor_command = [*uv_command[:4], "bench.stream.floor_app:create", *uv_command[5:]]
+    floor_command[floor_command.index("--port") + 1] = str(floor_port)
     return {
         "plain": ("plain nginx", nginx_command(work / "plain", plain_conf), plain_port, None),
         "edge": ("edge nginx", nginx_command(work / "edge", edge_conf), edge_port, None),
@@ -411,6 +415,8 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
             premium_redis_port,
             {**env, "BENCH_REDIS": f"unix://{work / 'redis.sock'}"},
         ),
+        # uvicorn's floor: the least an ASGI app does for a Range (bench/stream/floor_app.py), no checks at all.
+        "embedded-floor": ("embedded encore, uvicorn floor (bench only)", floor_command, floor_port, env),
         # The same Premium app under granian (Rust HTTP, one worker): the server measured against uvicorn.
         "embedded-granian": ("embedded encore (granian)", granian_command(granian_port), granian_port, env),
         **{

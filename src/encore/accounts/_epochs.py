@@ -62,8 +62,10 @@ def _cut_key(user_public_id: str) -> str:
 
 def _alive_step(docs: list[Doc | None], args: Sequence[str | int]) -> tuple[list[Doc | None], list[int]]:
     generation = int(args[0])
-    cut = any(doc is not None and generation < int(doc.get("from", 0)) for doc in docs)
-    return docs, [0 if cut else 1]
+    for doc in docs:  # a loop, not any() over a generator: this runs on every byte-path request
+        if doc is not None and generation < int(doc.get("from", 0)):
+            return docs, [0]
+    return docs, [1]
 
 
 # KEYS: the account's cutoff and everyone's; ARGV: their TTLs (unused: it writes nothing), the URL's generation.

@@ -55,6 +55,17 @@ def _number(text: str) -> int | None:
 def parse_range(header: str | None, size: int) -> RangeDecision:
     if not header or len(header) > MAX_HEADER:
         return _FULL
+    if header.startswith("bytes="):  # what players send, `bytes=a-b`, decided without the general parse
+        first, _, last = header[6:].partition("-")
+        if first.isdigit() and last.isdigit() and first.isascii() and last.isascii():
+            start, end = int(first), int(last)
+            if end < start:
+                return _FULL
+            return _UNSATISFIABLE if start >= size else Partial(start, min(end, size - 1))
+    return _parse(header, size)
+
+
+def _parse(header: str, size: int) -> RangeDecision:
     unit, sep, spec = header.partition("=")
     if not sep or unit.strip(" \t").lower() != "bytes" or "," in spec:
         return _FULL

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from encore.state import StateUnavailable
-from encore.streaming import Denial, Resolver, StreamGrant, verify_stream_signature
+from encore.streaming import Denial, Resolver, StreamGrant, VerifiedUrls, verify_stream_signature
 from encore.web._byte_path import BytePath, Counts, Pace, Record, Taps, plain
 from encore.web._errors import retry_after_busy
 from encore.web._security import ASGIApp, Receive, Scope, Send
@@ -36,6 +36,63 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
+class _UrlCheck:
+    """The signed URL's checks: its key, signature and expiry, then its sign-out generation. A URL verified
+    before skips its HMAC (and the query's parse), never the key's, the expiry's or the generation's checks."""
+
+    def __init__(
+        self,
+        key: bytes,
+        keys: Callable[[str], bytes | None] | None,
+        now: Callable[[], float],
+        alive: Callable[[str, int], Awaitable[bool]] | None,
+        verified: VerifiedUrls,
+    ) -> None:
+        self._key, self._keys, self._now, self._alive, self._verified = key, keys, now, alive, verified
+
+    async def check(self, scope: Scope, track: str, rendition: str) -> StreamGrant | str:
+        """The URL's verified grant, or the reason it is refused."""
+        url_path, raw = scope["path"], scope["query_string"]
+        kept = self._verified.get(url_path, raw)
+        if kept is not None and (self._key if self._keys is None else self._keys(kept[0])) != kept[1]:
+            self._verified.drop(url_path, raw)  # its key was retired or rotated since: checked afresh
+            kept = None
+        if kept is None:
+            decision = self._verify(url_path, raw, track, rendition)
+            if isinstance(decision, str):
+                return decision
+        else:
+            decision = kept[2]
+            if decision.expires < int(self._now()):
+                self._verified.drop(url_path, raw)
+                return "expired"
+        if self._alive is not None and not await self._alive(decision.user, decision.generation):
+            return "signed_out"
+        return decision
+
+    def _verify(self, url_path: str, raw: bytes, track: str, rendition: str) -> StreamGrant | str:
+        """A URL not kept as verified: its key, signature and expiry checked, and kept once genuine."""
+        q = _query(raw)
+        kid = q.get("k", "")
+        url_key = self._key if self._keys is None else self._keys(kid)
+        if url_key is None:
+            return "retired_key"
+        decision = verify_stream_signature(
+            key=url_key,
+            user=q.get("u", ""),
+            track=track,
+            rendition=rendition,
+            expires=q.get("e", ""),
+            signature=q.get("s", ""),
+            now=int(self._now()),
+            generation=q.get("g", ""),
+        )
+        if isinstance(decision, Denial):
+            return decision.reason
+        self._verified.keep(url_path, raw, (kid, url_key, decision))
+        return decision
+
+
 def make_stream_app(
     *,
     key: bytes,
@@ -48,6 +105,7 @@ def make_stream_app(
     pace: Pace | None = None,
     alive: Callable[[str, int], Awaitable[bool]] | None = None,
     path: BytePath | None = None,
+    verified_size: int = 4096,
 ) -> ASGIApp:
     """GET/HEAD /stream/{track}/{rendition}?u=&e=&s= → 200/206/416, 403 on a refused URL, 404 if no file.
 
@@ -57,33 +115,14 @@ def make_stream_app(
     listener's response sends of a track (Premium too) toward a verified stream, which `record` writes;
     `pace` how long to hold a free listener's next block; or `path`, a byte path built with them.
     `alive(user, generation)` says whether the URL's sign-out generation still counts (one shared-state read
-    per request, never per block).
+    per request, never per block). `verified_size` bounds the URLs whose signature is kept as verified
+    (`encore.streaming.VerifiedUrls`; 0 keeps none).
     """
     if path is None:
         path = BytePath(taps=taps, counts=counts, record=record, pace=pace)
     served = path
+    check = _UrlCheck(key, keys, now, alive, VerifiedUrls(verified_size)).check
     log = logging.getLogger("encore.web")
-
-    async def check(q: dict[str, str], track: str, rendition: str) -> StreamGrant | str:
-        """The URL's verified grant, or the reason it is refused."""
-        url_key = key if keys is None else keys(q.get("k", ""))
-        if url_key is None:
-            return "retired_key"
-        decision = verify_stream_signature(
-            key=url_key,
-            user=q.get("u", ""),
-            track=track,
-            rendition=rendition,
-            expires=q.get("e", ""),
-            signature=q.get("s", ""),
-            now=int(now()),
-            generation=q.get("g", ""),
-        )
-        if isinstance(decision, Denial):
-            return decision.reason
-        if alive is not None and not await alive(decision.user, decision.generation):
-            return "signed_out"
-        return decision
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,7 +156,7 @@ def make_stream_app(
             await plain(send, method, 503, b"busy: try again in a moment\n", ((b"retry-after", b"%d" % retry),))
 
     async def answer(scope: Scope, receive: Receive, send: Send, *, method: str, track: str, rendition: str) -> None:
-        decision = await check(_query(scope["query_string"]), track, rendition)
+        decision = await check(scope, track, rendition)
         if isinstance(decision, str):
             await plain(send, method, 403, b"stream URL refused: %s\n" % decision.encode())
             return
