@@ -15,7 +15,7 @@ from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import Play, TrackListens
-from encore.history._listens import PRECHECK_AT, ROOMY_AT
+from encore.history._listens import PRECHECK_AT, ROOMY_AT, ROWS_PER_INSERT
 from encore.portability import forget_range
 from tests.catalog import factories as f
 
@@ -257,3 +257,40 @@ def test_one_statement_of_mixed_rows_counts_only_visible_catalogue_listens(conta
             trigger = s.scalar(text("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = :n"),
                                {"n": "plays_track_listens_insert"})  # fmt: skip
             assert trigger is not None and "WHEN" in trigger
+
+
+def test_a_batch_of_many_statements_inserts_and_counts_each_new_row_once(container: Container) -> None:
+    """On SQLite the rows go ROWS_PER_INSERT to a statement, the rest one a statement: rows kept already, a row
+    repeated within one statement and one repeated across two, catalogue listens in every statement and in the
+    tail; each new row is stored once with its own values, the count returned and the counters are exact."""
+    assert ROWS_PER_INSERT * 2 < 130
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="chunks", password="chunks-pass-12").id
+        band = f.artist(s, "Band")
+        album = f.album(s, "Album", band)
+        tracks = [f.track(s, f"T{i}", album, [band], i + 1).id for i in range(3)]
+
+    def row(n: int) -> tuple[object, ...]:
+        track = tracks[n % 3] if n % 2 else None
+        return (user, f"pid-{n:04d}", track, AT + timedelta(seconds=n), NOW, n, "ended", n % 5 == 0,
+                "listenbrainz", n % 7 != 0, f"Artist {n}", f"Title {n}", None if n % 4 else f"Album {n}", None,
+                None if track else f"{n:016x}", n or None, None, None)  # fmt: skip
+
+    rows = [row(n) for n in range(130)]
+    with transaction(container.sessions) as s:  # kept already: two in the first statement, one in the tail
+        assert history.insert_new_plays(s, [rows[3], rows[10], rows[125]]) == 3
+    repeated = [*rows[:20], rows[5], *rows[20:], rows[1], rows[128]]  # within the first statement, then across
+    with transaction(container.sessions) as s:
+        assert history.insert_new_plays(s, repeated) == 127
+    with container.sessions() as s:
+        assert _counts(s) == _visible_listens(s) and sum(_counts(s).values()) == sum(
+            1 for n in range(130) if n % 2 and n % 7
+        )
+        stored = s.execute(
+            select(Play.client_play_id, Play.track_id, Play.ms_played, Play.shuffle, Play.is_listen, Play.artist_name,
+                   Play.release_name, Play.match_key, Play.duration_ms, Play.started_at)
+            .where(Play.user_id == user).order_by(Play.client_play_id)
+        ).all()  # fmt: skip
+    assert [tuple(r) for r in stored] == [
+        (r[1], r[2], r[5], r[7], r[9], r[10], r[12], r[14], r[15], r[3]) for r in rows
+    ]

@@ -11,6 +11,7 @@ from encore.accounts._epochs import (
 from encore.accounts._listen_tokens import (
     ListenTokenInfo,
     listen_token_info,
+    listener_for_listen_token,
     regenerate_listen_token,
     user_for_listen_token,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "hash_password",
     "issue_epoch",
     "listen_token_info",
+    "listener_for_listen_token",
     "live_credential",
     "may_use_account",
     "next_login_delay",

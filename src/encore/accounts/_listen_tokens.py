@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import ListenToken, User
 from encore.accounts._policy import may_use_account
+from encore.db import RawStatement
 from encore.kernel import new_secret_token
 
 MAX_TOKEN_CHARS = 200
@@ -59,3 +60,24 @@ def user_for_listen_token(session: Session, *, token: str) -> User | None:
         return None
     usable = may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password)
     return user if usable.allowed else None
+
+
+# the same lookup for a caller that needs only the listener's id (the ListenBrainz writer, once per batch per
+# token): three columns on the DB-API cursor, where loading the whole `User` through the ORM cost ~0.3-0.6 ms
+# of CPU a batch, ~0.5 us a listen of a 1,000-listen import (issue #17)
+_ID_BY_TOKEN = RawStatement(
+    select(User.id, User.is_active, User.must_reset_password)
+    .join(ListenToken, ListenToken.user_id == User.id)
+    .where(ListenToken.token_hash == bindparam("token_hash"), live_credential(ListenToken.epoch))
+)
+
+
+def listener_for_listen_token(session: Session, *, token: str) -> int | None:
+    """The id of the user `user_for_listen_token` answers for this token, or None where it answers None."""
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        return None
+    rows = _ID_BY_TOKEN.rows(session.connection(), {"token_hash": _hash(token)})
+    if not rows:
+        return None
+    user_id, is_active, must_reset = rows[0]
+    return int(user_id) if may_use_account(is_active=is_active, must_reset_password=must_reset).allowed else None

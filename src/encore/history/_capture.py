@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from encore.history._listens import Keyed, ListenIn, play_id, store_listens
+from encore.history._listens import Keyed, ListenIn, second_play_id, store_listens
 from encore.history._match import text_key
 
 _QUEUE = "encore.history.queued_listens"
@@ -34,6 +34,7 @@ def write_queued(session: Session) -> int:
     for user_id, listens, source, now in queued:
         for listen in listens:
             key = text_key(listen.artist_name, listen.track_name)
-            pid = play_id(listen.listened_at, key)
-            by_id.setdefault((user_id, pid), (user_id, pid, key, listen, source, now, None))  # no import: visible
+            ts = int(listen.listened_at.timestamp())
+            pid = second_play_id(ts, key)
+            by_id.setdefault((user_id, pid), (user_id, pid, key, ts, listen, source, now, None))  # no import: visible
     return store_listens(session, list(by_id.values()))

@@ -5,8 +5,9 @@ on `plays` cost 7-9 us per inserted row even when its WHEN was false (bench/hist
 runs a sub-program per row), a quarter of a ListenBrainz import's server CPU (issue #17). The insert's
 counting now happens here, once per statement, grouped by track:
 - the raw inserts (`history.store_listens`, `insert_new_plays`, an import's rows) count the rowid range
-  their statement wrote (`count_written`): SQLite gives a new row max(rowid) + 1 and the writer holds the
-  only write lock, so a statement's new rows are exactly the `rowcount` rowids ending at last_insert_rowid();
+  their statements wrote (`count_written`; one insert of rows is a few multi-row statements run back to back):
+  SQLite gives a new row max(rowid) + 1 and the writer holds the only write lock, so those statements' new rows
+  are exactly the `rowcount` rowids ending at last_insert_rowid();
 - rows the ORM inserts (a reported play, the demo's and the tests' rows) are counted after their flush
   (`_count_flushed`);
 - a bulk `insert(Play)` outside the ORM's unit of work (the demo's) counts its rows with `count_written` too.
@@ -45,9 +46,9 @@ def counts_itself(conn: Connection) -> bool:
 
 
 def count_written(conn: Connection, *, written: int) -> None:
-    """Count the listens among the `written` rows the statement just run on `conn` inserted into `plays` (every
-    row it was given, or its rowcount): SQLite numbered them last_insert_rowid() - written + 1 on, under the
-    write lock the statement took, so no other writer's rows are among them."""
+    """Count the listens among the `written` rows the insert just run on `conn` put into `plays` (every row it
+    was given, or its statements' rowcounts summed): SQLite numbered them last_insert_rowid() - written + 1 on,
+    under the write lock the transaction holds, so no other writer's rows are among them."""
     if written <= 0 or counts_itself(conn):
         return
     last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())

@@ -29,6 +29,7 @@ from encore.history._listens import (
 )
 from encore.history._match import catalogue_matches, match_key, text_key
 from encore.history._models import Play
+from encore.history._stamps import utc_text
 
 
 class ImportListen(NamedTuple):
@@ -68,13 +69,6 @@ def import_row(listen: ImportListen) -> ImportRow:
         key,
         extra,
     )
-
-
-def utc_text(at: datetime) -> str:
-    """'2024-03-01 08:00:00.000000': the instant in UTC, as SQLAlchemy stores a DateTime in SQLite."""
-    at = at if at.tzinfo is UTC else at.astimezone(UTC)
-    text = str(at)  # "2024-03-01 08:00:00.250000+00:00", without the fraction when it is 0 (isoformat's
-    return text[:26] if at.microsecond else text[:19] + ".000000"  # timespec argument costs ~1 us a row)
 
 
 def write_import_rows(

@@ -93,8 +93,7 @@ def _owner(session: Session, token: str) -> int | None:
     scrobbler's listens asks once; the answer is as fresh as the transaction that stores them)."""
     known: dict[str, int | None] = session.info.setdefault(_OWNERS, {})
     if token not in known:
-        user = accounts.user_for_listen_token(session, token=token)
-        known[token] = None if user is None else user.id
+        known[token] = accounts.listener_for_listen_token(session, token=token)
     return known[token]
 
 
