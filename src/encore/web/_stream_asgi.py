@@ -26,6 +26,17 @@ def _query(raw: bytes) -> dict[str, str]:
     return out
 
 
+_URL_FIELDS = frozenset(("u", "e", "g", "k", "s"))
+_KEPT_QUERY = 256  # bytes: an issued URL's query is about 120
+
+
+def _canonical(raw: bytes, q: dict[str, str]) -> bool:
+    """Whether a genuine URL's query is only what Encore signs, each once, so it may be kept as verified: junk
+    parameters appended (which the check ignores) made each variant a new entry of up to uvicorn's 64 KB request
+    line (review15: 4,096 of them held 236 MiB in every worker). Such a URL is still served, checked each time."""
+    return len(raw) <= _KEPT_QUERY and q.keys() <= _URL_FIELDS and raw.count(b"&") + 1 == len(q)
+
+
 async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
@@ -89,7 +100,8 @@ class _UrlCheck:
         )
         if isinstance(decision, Denial):
             return decision.reason
-        self._verified.keep(url_path, raw, (kid, url_key, decision))
+        if _canonical(raw, q):
+            self._verified.keep(url_path, raw, (kid, url_key, decision))
         return decision
 
 
