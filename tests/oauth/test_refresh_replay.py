@@ -1,6 +1,7 @@
 """Refresh-token replay (RFC 9700 §4.14.2) at the service edge, on SQLite and PostgreSQL: the decision, and two
 refreshes racing with one token in two transactions."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -72,3 +73,36 @@ def test_two_transactions_refreshing_with_one_token_give_one_successor(container
     again = {"grant_type": "refresh_token", "refresh_token": str(won.body["refresh_token"]), "client_id": client_id}
     with transaction(container.sessions) as s:
         assert token_endpoint(s, call=_post(again), now=NOW).status == 200
+
+
+def test_a_family_revocation_waits_for_a_refresh_in_flight_and_revokes_its_token(container: Container) -> None:
+    """review15: on PostgreSQL the replay's revocation waited on the old token's row, then missed the successor a
+    racing refresh had just committed (outside its snapshot): a thief refreshing in a loop kept the grant."""
+    client_id, first = _granted(container)  # the victim's T1/R1
+    r1 = str(first["refresh_token"])
+    with container.sessions() as s, s.begin():  # the thief, holding R1, rotates it: T2/R2
+        body = {"grant_type": "refresh_token", "refresh_token": r1, "client_id": client_id}
+        stolen = token_endpoint(s, call=_post(body), now=NOW)
+    assert stolen.status == 200
+    later = NOW + timedelta(minutes=5)
+    thief = container.sessions()
+    thief.begin()
+    body = {"grant_type": "refresh_token", "refresh_token": str(stolen.body["refresh_token"]), "client_id": client_id}
+    assert token_endpoint(thief, call=_post(body), now=later).status == 200  # T3 saved, not committed yet
+    out = {}
+
+    def victim() -> None:  # the victim's app replays R1, rotated 5 minutes ago: the family goes
+        with container.sessions() as v, v.begin():
+            replay = {"grant_type": "refresh_token", "refresh_token": r1, "client_id": client_id}
+            out["reply"] = token_endpoint(v, call=_post(replay), now=later)
+
+    t = threading.Thread(target=victim)
+    t.start()
+    t.join(1.5)  # PostgreSQL: it waits on the grant's lock; SQLite: on the write lock
+    thief.commit()
+    thief.close()
+    t.join(30)
+    assert out["reply"].status == 400
+    with container.sessions() as s:
+        rows = [(r.id, r.revoked) for r in s.scalars(select(OAuthToken).order_by(OAuthToken.id))]
+    assert len(rows) == 3 and all(revoked for _, revoked in rows), rows  # the thief's T3 too

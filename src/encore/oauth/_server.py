@@ -212,6 +212,14 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         return GrantingUser(authorization_code.row.user_id)
 
 
+def _lock_grant(session: Session, code_id: int | None) -> None:
+    """Serialise a grant's refreshes and its replay revocation on its code's row (PostgreSQL; SQLite has one
+    writer anyway): the revocation's UPDATE otherwise waited on the old token's row and then missed the token a
+    racing refresh had just inserted, outside its snapshot (review15), and the thief kept it."""
+    if code_id is not None:
+        session.execute(select(OAuthCode.id).where(OAuthCode.id == code_id).with_for_update())
+
+
 class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = PUBLIC_OR_SECRET
     INCLUDE_NEW_REFRESH_TOKEN = True  # rotation: every refresh returns a new refresh token
@@ -232,6 +240,7 @@ class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         """A dead refresh token came back from its own client: its grant leaked, unless the client is racing
         itself (`replayed_refresh`). Raises invalid_grant, after revoking the family if so decided."""
         s = self.server.session
+        _lock_grant(s, row.code_id)  # a refresh of the family in flight commits first: its new token is revoked too
         family = OAuthToken.code_id == row.code_id if row.code_id is not None else OAuthToken.id == row.id
         rotated_at = s.scalar(
             select(OAuthToken.issued_at).where(family, OAuthToken.id > row.id).order_by(OAuthToken.id).limit(1)
@@ -249,6 +258,7 @@ class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         racing with one token (read live by both) only one gets a successor; the other waits on the row (or on
         SQLite's write lock), finds it taken, and is refused as `replayed_refresh`'s race, nothing saved."""
         old: Token = self.request.refresh_token
+        _lock_grant(self.server.session, old.row.code_id)
         claimed = self.server.session.scalar(
             update(OAuthToken)
             .where(OAuthToken.id == old.row.id, OAuthToken.revoked.is_(False))
