@@ -283,7 +283,9 @@ def test_a_payment_in_another_currency_is_not_counted_but_said(
     assert "1 payment(s) in USD" in caplog.text and "statements are in EUR" in caplog.text
     # The probe of session 15: the log alone told no one; the statement's notes (its page and JSON) say it too.
     with stripe_on.sessions() as s:
-        notes = labels.pool_notes(labels.compute_month(s, month="2026-11", terms=TERMS))
+        november = labels.compute_month(s, month="2026-11", terms=TERMS)
+        notes = labels.pool_notes(november)
+        assert labels.pool_notes(labels.for_label(november, 1)) == notes  # a label's own view says it too (review15)
         december = labels.pool_notes(labels.compute_month(s, month="2026-12", terms=TERMS))
     said = "1 Premium payment(s) covering 2026-11 were received in another currency than this statement's (EUR)"
     assert any(said in n for n in notes) and not any("another currency" in n for n in december)

@@ -10,7 +10,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -253,19 +253,9 @@ def closed_months(session: Session) -> list[str]:
 
 
 def for_label(s: Statement, label_id: int) -> Statement:
-    """The same statement with only this label's lines (the pool figures stay whole, for context)."""
-    return Statement(
-        s.month,
-        s.status,
-        s.closed_at,
-        s.currency,
-        s.ad_cents,
-        s.subscription_cents,
-        s.payout_share_pct,
-        s.streams,
-        s.user_centric_unallocated_cents,
-        [ln for ln in s.lines if ln.label_id == label_id],
-    )
+    """The same statement with only this label's lines (the pool figures and notes' counts stay whole, for
+    context)."""
+    return replace(s, lines=[ln for ln in s.lines if ln.label_id == label_id])
 
 
 CSV_HEADER = (
