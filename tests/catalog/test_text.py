@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from encore.catalog import fold
+from encore.catalog._text import upc_spellings
 
 _REGEX_SPACE = re.compile(r"\s")
 
@@ -30,3 +31,10 @@ def test_split_and_the_regex_agree_on_every_code_point() -> None:
 )
 def test_fold_collapses_every_run_of_spaces_to_one(text: str, folded: str) -> None:
     assert fold(text) == folded
+
+
+def test_a_barcodes_spellings_are_one_gtin() -> None:
+    """review15: another label's UPC with a leading zero more or less was taken as a new barcode."""
+    assert set(upc_spellings("012345678905")) == {"012345678905", "0012345678905", "00012345678905"}
+    assert "012345678905" in upc_spellings("00012345678905") and "012345678905" in upc_spellings("12345678905")
+    assert upc_spellings("\uff10\uff11") == ("\uff10\uff11",)  # fullwidth digits are only themselves

@@ -112,6 +112,12 @@ def test_a_upc_of_another_label_is_not_taken_and_the_upload_says_so(db_container
                 changes={"upc": f" {upc} "},
             )  # fmt: skip
         assert refused.value.code == "upc_taken"
+        for spelling in ("0" + upc, "00" + upc, upc.lstrip("0")):  # one barcode, a leading zero more or less
+            with pytest.raises(Conflict):
+                labels.edit_metadata(
+                    s, label_id=_label(db_container, "Label B"), kind="album", item_id=lookalike.public_id,
+                    changes={"upc": spelling},
+                )  # fmt: skip
         thunder = s.scalar(select(Album).where(Album.title == "Thunder"))
         assert thunder is not None and thunder.upc == upc
     again = _file(tmp_path, "c", 660, title="Second", artist="Nina", album="Thunder", barcode=upc)

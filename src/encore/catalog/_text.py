@@ -40,3 +40,12 @@ def search_words(text: str) -> list[str]:
 
 def sort_name(name: str) -> str:
     return _LEADING_ARTICLE.sub("", fold(name))
+
+
+def upc_spellings(value: str) -> tuple[str, ...]:
+    """The spellings of one barcode: a UPC-A (12 digits), its EAN-13 (a leading 0) and GTIN-14 (two) forms, and an
+    EAN-8 padded alike, are one GTIN, stored as any of them. Anything but ASCII digits is only itself."""
+    if not value.isascii() or not value.isdigit():
+        return (value,)
+    number = value.lstrip("0")
+    return tuple(dict.fromkeys((value, *(number.zfill(n) for n in (8, 12, 13, 14) if len(number) <= n))))

@@ -23,7 +23,7 @@ from encore.catalog._models import (
     TrackGenre,
 )
 from encore.catalog._search_index import index_entity, unindex_entity
-from encore.catalog._text import identity_key, sort_name
+from encore.catalog._text import identity_key, sort_name, upc_spellings
 from encore.kernel import Conflict
 
 
@@ -171,8 +171,11 @@ def upsert_album(
 
 
 def upc_of_another_label(session: Session, *, upc: str, label_id: int | None, album_id: int | None) -> bool:
-    """Does an album of another label (not `album_id`) already carry this UPC?"""
-    query = select(Album.id).where(Album.upc == upc, Album.label_id.is_not(None), Album.label_id != label_id)
+    """Does an album of another label (not `album_id`) already carry this UPC, in any of its spellings (a leading
+    zero more or less is the same barcode)?"""
+    query = select(Album.id).where(
+        Album.upc.in_(upc_spellings(upc)), Album.label_id.is_not(None), Album.label_id != label_id
+    )
     if album_id is not None:
         query = query.where(Album.id != album_id)
     return session.scalar(query.limit(1)) is not None
