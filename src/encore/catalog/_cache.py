@@ -92,6 +92,7 @@ class CatalogueCache:
         lists: int = 500,
         set_bytes: int = 24 * 1024 * 1024,
         short_set_bytes: int = 16 * 1024 * 1024,
+        allowed_bytes: int = 8 * 1024 * 1024,
         docs: int = 50_000,
         matches: int = 100_000,
     ) -> None:
@@ -109,6 +110,9 @@ class CatalogueCache:
         self.sets: Bounded[tuple[str, str], object] = Bounded(set_bytes, cost=_set_cost)
         self.short_sets: Bounded[tuple[str, str], object] = Bounded(short_set_bytes, cost=_set_cost)
         self.docs: Bounded[tuple[str, int], int] = Bounded(docs)  # (kind, search doc) -> entity id
+        # The docs a query's field filters allow, by (kind, filters): read once for all its pages and words, not
+        # per page (a filter reads a field of every doc); doc numbers, so they go when either version moves
+        self.allowed: Bounded[tuple[str, str], object] = Bounded(allowed_bytes, cost=_bitmap_cost)
         # history's listen resolver: "isrc:X" or "artist:<key>" -> {match key: track id} ({} when none)
         self.matches: Bounded[str, dict[str, int]] = Bounded(matches, cost=lambda found: len(found) + 1)
         self._version: tuple[int, int] | None = None
@@ -129,6 +133,7 @@ class CatalogueCache:
                 self.lists.clear()
                 self.ids.clear()
                 self.matches.clear()
+                self.allowed.clear()
                 self._version = version
 
     def sets_at(self, version: int) -> None:
@@ -138,11 +143,25 @@ class CatalogueCache:
                 self.sets.clear()
                 self.short_sets.clear()
                 self.docs.clear()
+                self.allowed.clear()
                 self._sets_version = version
 
 
 def _set_cost(value: object) -> int:
     return int(getattr(value, "cost", 1))
+
+
+def _bitmap_cost(value: object) -> int:
+    """About the bytes a doc set holds (its containers', as roaring reports them without serializing)."""
+    stats = getattr(value, "get_statistics", None)
+    if not callable(stats):
+        return 64
+    held = stats()
+    return (
+        64
+        + 8 * int(held["n_containers"])
+        + sum(int(held[k]) for k in ("n_bytes_array_containers", "n_bytes_run_containers", "n_bytes_bitset_containers"))
+    )
 
 
 _LOADERS: dict[str, Callable[[Session, Sequence[int]], Mapping[int, object]]] = {

@@ -9,6 +9,7 @@ and totals exact (catalog._search_engine). Ads never enter the index (`mark_as_a
 
 from dataclasses import dataclass
 
+from pyroaring import FrozenBitMap
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import CatalogueCache, views_by_ids
@@ -64,12 +65,26 @@ def search_catalogue(
     found = memo.pages.get(key) if memo else None
     if not isinstance(found, _Found):
         generation = memo.pages.generation if memo else 0
+        allowed = {k: _allowed(session, k, filters, memo) for k in wanted if filters.narrows(k)}
         found = _found(
-            session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache, filters=filters
+            session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache, allowed=allowed
         )
         if memo:
             memo.pages.put(key, found, built_at=generation)
     return SearchResults(query=query, artists=found.artists, albums=found.albums, tracks=found.tracks)
+
+
+def _allowed(session: Session, kind: str, filters: SearchFilters, memo: CatalogueCache | None) -> FrozenBitMap:
+    """The docs of `kind` the filters allow, kept for every page and words of queries with the same filters."""
+    key = (kind, repr(filters))
+    hit = memo.allowed.get(key) if memo else None
+    if isinstance(hit, FrozenBitMap):
+        return hit
+    generation = memo.allowed.generation if memo else 0
+    docs = FrozenBitMap(allowed_docs(session, kind=kind, filters=filters))
+    if memo:
+        memo.allowed.put(key, docs, built_at=generation)
+    return docs
 
 
 def _found(
@@ -81,9 +96,8 @@ def _found(
     limit: int,
     offset: int,
     cache: CatalogueCache | None,
-    filters: SearchFilters,
+    allowed: dict[str, FrozenBitMap],
 ) -> _Found:
-    allowed = {k: allowed_docs(session, kind=k, filters=filters) for k in kinds if filters.narrows(k)}
     hits = (
         find(
             session, words=words, full=full, kinds=list(kinds), limit=limit, offset=offset, cache=cache, allowed=allowed

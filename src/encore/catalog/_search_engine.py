@@ -167,7 +167,7 @@ def _changed(rows: list[tuple[str, int, str, str]], words: list[str], tiers: dic
                 docs.discard(doc)
 
 
-def _everything(docs: BitMap) -> _Tiers:
+def _everything(docs: BitMap | FrozenBitMap) -> _Tiers:
     """A kind asked with field filters and no words: every doc they allow, in popularity order, one tier."""
     return _Tiers(name=docs, any=docs, fuzzy=docs)
 
@@ -230,7 +230,7 @@ def find(
     limit: int,
     offset: int,
     cache: CatalogueCache | None = None,
-    allowed: Mapping[str, BitMap] | None = None,
+    allowed: Mapping[str, BitMap | FrozenBitMap] | None = None,
 ) -> dict[str, Hits]:
     """The page of each kind's matches, best first, with the exact number of matches. `allowed` narrows a kind
     to those docs (its field filters, catalog._search_filters); with no words, a kind in it finds them all."""

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pyroaring import BitMap
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from encore.catalog._models import (
     Album,
@@ -30,7 +30,7 @@ from encore.catalog._models import (
 )
 from encore.catalog._search_models import SearchDoc
 from encore.catalog._search_terms import MAX_TERM, MAX_WORDS
-from encore.catalog._text import genre_keys, search_words
+from encore.catalog._text import genre_keys, search_words, upc_spellings
 
 # Which kinds each filter narrows (Spotify's Web API reference, "Search for Item", the `q` parameter).
 APPLIES: dict[str, frozenset[str]] = {
@@ -102,9 +102,11 @@ def _named(doc: type[SearchDoc], value: str) -> ColumnElement[bool]:
     return and_(*(doc.name.contains(w, autoescape=True) for w in words)) if words else false()
 
 
-def _artist_doc(value: str, artist_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+def _named_ids(kind: str, value: str) -> Select[int]:
+    """The ids of the listed `kind`s (artists, albums) whose name holds every word of `value`: one uncorrelated
+    subquery, read once per statement (a correlated EXISTS per track doc read it 400k times, review15)."""
     doc = aliased(SearchDoc)
-    return exists().where(doc.kind == "artist", doc.entity_id == artist_id, _named(doc, value))
+    return select(doc.entity_id).where(doc.kind == kind, _named(doc, value))
 
 
 def _year_span(years: tuple[int, int]) -> tuple[date, date]:
@@ -120,13 +122,9 @@ def _genre_ids(values: tuple[str, ...]) -> list[ColumnElement[bool]]:
 def _track_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [_named(doc, v) for v in f.tracks]
     for value in f.artists:
-        ta = aliased(TrackArtist)
-        where.append(exists().where(ta.track_id == Track.id, _artist_doc(value, ta.artist_id)))
-    for value in f.albums:
-        album_doc = aliased(SearchDoc)
-        where.append(
-            exists().where(album_doc.kind == "album", album_doc.entity_id == Track.album_id, _named(album_doc, value))
-        )
+        by_artist = select(TrackArtist.track_id).where(TrackArtist.artist_id.in_(_named_ids("artist", value)))
+        where.append(Track.id.in_(by_artist))
+    where.extend(Track.album_id.in_(_named_ids("album", value)) for value in f.albums)
     if f.isrcs:
         where.extend(Track.isrc == v for v in f.isrcs)
     if f.years is not None:
@@ -141,9 +139,9 @@ def _track_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElem
 def _album_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [_named(doc, v) for v in f.albums]
     for value in f.artists:
-        aa = aliased(AlbumArtist)
-        where.append(exists().where(aa.album_id == Album.id, _artist_doc(value, aa.artist_id)))
-    where.extend(or_(*(Album.upc == u for u in _upc_spellings(v))) for v in f.upcs)
+        by_artist = select(AlbumArtist.album_id).where(AlbumArtist.artist_id.in_(_named_ids("artist", value)))
+        where.append(Album.id.in_(by_artist))
+    where.extend(or_(*(Album.upc == u for u in upc_spellings(v))) for v in f.upcs)
     if f.years is not None:
         where.append(Album.release_date.between(*_year_span(f.years)))
     if f.released_since is not None:
@@ -173,15 +171,6 @@ def _artist_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnEle
         )
         where.append(doc.entity_id.in_(played))
     return where
-
-
-def _upc_spellings(value: str) -> tuple[str, ...]:
-    """A 12-digit UPC-A and its 13-digit EAN form (a leading 0) are one barcode, stored as either."""
-    if len(value) == 12:
-        return value, "0" + value
-    if len(value) == 13 and value.startswith("0"):
-        return value, value[1:]
-    return (value,)
 
 
 def allowed_docs(session: Session, *, kind: str, filters: SearchFilters) -> BitMap:

@@ -95,6 +95,10 @@ def test_a_thousand_filters_are_read_only_up_to_the_cap() -> None:
     assert text == "" and len(filters.artists) == MAX_FILTERS
     same = _parse(" ".join(["artist:a"] * 1000))[1]
     assert same.artists == ("a",)  # a repeated filter is one condition
+    # review15: `x`, `X` and `"x x"` fold to one word and were three scans; they are one filter, and the cap
+    # counts distinct ones only
+    spelled = _parse('artist:x artist:X artist:"x x" artist:"X  x" album:x album:X track:y')[1]
+    assert spelled.artists == ("x",) and spelled.albums == ("x",) and spelled.tracks == ("y",)
 
 
 def test_which_kinds_a_filter_narrows_follows_spotify_s_reference() -> None:

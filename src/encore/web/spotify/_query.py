@@ -11,7 +11,8 @@ unquoted `artist:Miles Davis` reads `Davis` as a plain word, which still has to 
 - years are 1 to 4 ASCII digits (fullwidth digits are not 2020: the kernel's rule, as for ISRCs); a reversed
   range is read the right way round; several years must all hold (their ranges intersect); a year that
   cannot be read makes the kinds it applies to find nothing, as an ISRC or UPC that cannot be one does;
-- at most MAX_FILTERS filters are read; later ones are ignored (a 200-character query holds ~30);
+- at most MAX_FILTERS distinct filters are read; later ones are ignored (a 200-character query holds ~30), and a
+  text value repeated in another spelling (`x`, `X`, `"x x"`: the same folded words) is one filter;
 - NOT, OR and wildcards are not read (Spotify's reference no longer lists them): they are plain words.
 """
 
@@ -22,7 +23,7 @@ from datetime import date, timedelta
 from encore import catalog
 from encore.kernel import is_isrc
 
-MAX_FILTERS = 16
+MAX_FILTERS = 6  # Spotify's own examples use two or three; each text filter reads the field of every doc
 NEW_DAYS = 14  # tag:new: "albums released in the past two weeks"
 _FIELDS = frozenset(("album", "artist", "track", "year", "upc", "isrc", "genre", "tag"))
 _TEXT = frozenset(("album", "artist", "track", "genre"))
@@ -90,7 +91,7 @@ def parse_query(q: str, *, today: date) -> SpotifyQuery:
     """`q` as plain words and filters. `today` dates tag:new (the face passes its clock's)."""
     read = _Read(values={name: [] for name in ("track", "artist", "album", "genre", "isrc", "upc")})
     words: list[str] = []
-    taken = 0
+    taken, seen = 0, set[tuple[str, str]]()
     # NUL and lone surrogates never reach the database (PostgreSQL refuses NUL in text; neither is UTF-8).
     clean = q.replace("\x00", " ").encode("utf-8", "ignore").decode("utf-8")
     for match in _TOKEN.finditer(clean):
@@ -102,8 +103,10 @@ def parse_query(q: str, *, today: date) -> SpotifyQuery:
             if text := match[0] if name else value:
                 words.append(text)
             continue
-        if taken >= MAX_FILTERS:
+        same = (name, " ".join(dict.fromkeys(catalog.search_words(value)))) if name in _TEXT else (name, value.lower())
+        if same in seen or taken >= MAX_FILTERS:
             continue
+        seen.add(same)
         taken += 1
         _take(read, name, value.lower() if name == "tag" else value)
     v = read.values
