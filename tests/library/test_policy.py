@@ -51,7 +51,17 @@ def test_names_keep_markup_and_rtl_marks_but_refuse_control_characters() -> None
             clean_text(bad, field="name", limit=100, allow_empty=False)
     assert clean_text("\u05e9\u05d9\u05e8\u200f", field="name", limit=100, allow_empty=False)  # Hebrew and a mark
     # The probe of session 15: names of only right-to-left overrides or zero-width characters showed as nothing.
-    for invisible in ("\u202e", "\u202e\u202e\u200b", "\u200d\ufeff", "\u0301\u0301", "\u2066\u2069"):
+    for invisible in (
+        "\u202e",
+        "\u202e\u202e\u200b",
+        "\u200d\ufeff",
+        "\u0301\u0301",
+        "\u2066\u2069",
+        "\u3164",
+        "\u115f\u1160",
+        "\uffa0",
+        "\u2800",
+    ):
         with pytest.raises(ValueError, match="no visible character"):
             clean_text(invisible, field="name", limit=100, allow_empty=False)
         with pytest.raises(ValueError, match="no visible character"):

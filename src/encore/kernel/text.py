@@ -6,6 +6,8 @@ import unicodedata
 # Nothing a reader sees: controls, format characters (bidi overrides, zero-width joiners), separators, marks alone,
 # unassigned code points.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols that draw nothing: the Hangul fillers and the blank braille cell (review15).
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def has_control(text: str) -> bool:
@@ -16,4 +18,4 @@ def has_control(text: str) -> bool:
 def has_visible(text: str) -> bool:
     """Whether `text` holds a character a reader can see: a name made only of right-to-left overrides, zero-width
     or combining characters shows as nothing, or as a neighbour's text reversed."""
-    return any(unicodedata.category(ch) not in _INVISIBLE for ch in text)
+    return any(ch not in _BLANK and unicodedata.category(ch) not in _INVISIBLE for ch in text)
