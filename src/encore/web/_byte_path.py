@@ -381,11 +381,6 @@ async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler reso
     if method == "HEAD" or length == 0:
         await send({"type": "http.response.body", "body": b""})
         return
-    if tap is None and length <= CHUNK:  # one block (a player's Range): sent here, no loop
-        block = os.pread(entry.fd, length, start)
-        if len(block) == length:
-            await send({"type": "http.response.body", "body": block, "more_body": False})
-            return
     if tap is None:
         await _send_file(send, entry.fd, start, length)
     else:
