@@ -108,6 +108,8 @@ def test_share_link_is_public_escaped_and_revocable(
 
     assert public.get("/wrapped/s/" + "A" * 43).status_code == 404  # guessed
     assert public.get("/wrapped/s/..%2F..%2Fetc").status_code == 404
+    long = public.get("/wrapped/s/" + "A" * 101)  # review15: a 422 JSON error, not the page
+    assert long.status_code == 404 and long.headers["content-type"].startswith("text/html")
     assert client.delete(f"/api/me/wrapped/shares/{token}", headers=alice).status_code == 204
     gone = public.get(url)
     assert gone.status_code == 404  # revoked

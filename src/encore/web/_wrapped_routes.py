@@ -19,7 +19,8 @@ from encore.web._deps import CurrentUser, Db, container
 
 router = APIRouter(tags=["wrapped"])
 Period = Annotated[str, Path(max_length=8)]
-Token = Annotated[str, Path(max_length=100)]
+TOKEN_MAX = 100
+Token = Annotated[str, Path(max_length=TOKEN_MAX)]
 
 
 PUBLIC_PER_MINUTE = 30  # public share pages and images per client: each may build a snapshot or draw a card
@@ -156,10 +157,12 @@ _GONE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not
 
 
 @router.get("/wrapped/s/{token}", include_in_schema=False)
-def shared_wrapped(token: Token, session: Db, request: Request) -> HTMLResponse:
+def shared_wrapped(token: str, session: Db, request: Request) -> HTMLResponse:
     refused = _public_allowed(request)
     if refused is not None:
         return refused
+    if len(token) > TOKEN_MAX:  # a page for a person, whatever the link: never a JSON 422
+        return HTMLResponse(_GONE, status_code=404)
     try:
         owner, period = insights.resolve_share(session, token=token)
     except NotFound:
