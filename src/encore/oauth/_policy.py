@@ -8,9 +8,12 @@ from urllib.parse import urlsplit
 MAX_REDIRECT_URIS = 10
 RATE_WINDOW_S = 30.0
 # How long after a refresh token was rotated a second use of it is taken for the same client's own racing
-# request (two threads, two processes sharing one cache), not for a thief: the longest a loaded server might
-# answer the first while the second waits. Okta's default is 30 s and Auth0 advises the shortest that works.
-ROTATION_RACE = timedelta(seconds=10)
+# request (two threads, two processes sharing one cache), not for a thief. Truly simultaneous refreshes are
+# settled by the database (one conditional UPDATE claims the token), and each request's time is taken as it
+# arrives, so this only covers a second request sent just after the first was answered. Kept short: a thief who
+# copied a token cache and refreshes just before the app keeps the grant if the app follows within it (review15;
+# it was 10 s). Okta's default is 30 s; Auth0 advises the shortest that works.
+ROTATION_RACE = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)

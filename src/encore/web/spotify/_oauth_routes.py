@@ -129,7 +129,7 @@ def answer(request: Request, session: Db, user: CurrentUser, body: Answer) -> Re
 
 GRANTS_HELP = """Exchange a code (`grant_type=authorization_code`, with `code_verifier` for PKCE), a refresh token
 (`grant_type=refresh_token`; a new refresh token comes back and the old one stops working; an old one sent again
-more than 10 s after its rotation means a copy exists, and revokes the whole grant) or client
+more than 2 s after its rotation means a copy exists, and revokes the whole grant) or client
 credentials (`grant_type=client_credentials`). Client authentication: HTTP Basic, form fields, or none
 (public client with PKCE). Form-encoded, as RFC 6749 says. Errors are RFC 6749 `{"error", "error_description"}`."""
 
