@@ -110,6 +110,9 @@ def test_mass_assignment_and_bad_input_are_refused(client: TestClient, track_ids
     nul = client.post("/api/playlists", json={"name": "a\x00b"}, headers=CSRF)
     assert nul.status_code == 422 and "NUL" in nul.json()["error"]["message"]  # no JSON body's text holds one
     assert client.post("/api/playlists", json={"name": "a\x07b"}, headers=CSRF).status_code == 400  # the name's rule
+    for lax in ("yes", "true", 1, "1"):  # a boolean is true or false, not a word that reads like one (probe15)
+        assert client.post("/api/playlists", json={"name": "p", "public": lax}, headers=CSRF).status_code == 422
+        assert client.patch(f"/api/playlists/{pid}", json={"public": lax}, headers=CSRF).status_code == 422
     assert client.get(f"/api/playlists/{pid}/items?limit=100000").status_code == 422
     assert client.get(f"/api/playlists/{pid}/items?offset=-1").status_code == 422
     assert _titles(client, pid) == []

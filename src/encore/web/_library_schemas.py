@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from encore.web._schemas import AlbumOut, ArtistOut, PageOut, Strict, TrackOut
 
@@ -10,13 +10,13 @@ from encore.web._schemas import AlbumOut, ArtistOut, PageOut, Strict, TrackOut
 class PlaylistIn(Strict):
     name: str = Field(max_length=400)
     description: str = Field(default="", max_length=1200)
-    public: bool = False
+    public: StrictBool = False  # true or false: "yes", "0" or 1 made a playlist public (probe15)
 
 
 class PlaylistPatch(Strict):
     name: str | None = Field(default=None, max_length=400)
     description: str | None = Field(default=None, max_length=1200)
-    public: bool | None = None
+    public: StrictBool | None = None
 
 
 class OwnerOut(BaseModel):
