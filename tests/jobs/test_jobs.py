@@ -146,7 +146,9 @@ def worker_env(container: Container) -> dict[str, str]:
 def test_a_worker_killed_mid_job_leaves_it_to_be_taken_back_and_completed(
     container: Container, worker_env: dict[str, str], tmp_path: Path
 ) -> None:
-    total = 40_000
+    # Large enough that the worker is still writing when the test sees its first progress and kills it: with
+    # import15's faster writes, 40,000 rows were once all written between two polls (seen done, not running).
+    total = 120_000
     job_id = _submit_import(container, _user(container), spotify_rows(total), tmp_path)
     worker = subprocess.Popen(
         [sys.executable, "-c", "from encore.cli import app; app()", "worker", "--threads", "1"],
