@@ -1,5 +1,7 @@
 """Pure label rules: the 30 s stream rule, exact cent splits, months, spreadsheet-safe CSV cells."""
 
+import math
+import random
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
@@ -15,6 +17,7 @@ from encore.labels import (
     month_bounds,
     month_part,
     pool_notes,
+    split_shares,
 )
 
 NOW = datetime(2026, 11, 15, tzinfo=UTC)
@@ -41,6 +44,33 @@ def test_largest_remainder_parts_sum_exactly_and_stay_near_the_share(total: int,
     whole = sum(weights.values())
     for key, w in weights.items():
         assert abs(parts[key] - total * w / whole) < 1
+
+
+def _exact_split(shares: dict[int, Fraction], pct: int) -> tuple[int, dict[int, int]]:
+    """The split by exact fractions (one common denominator for all), as statements computed it before."""
+    total = int(sum(shares.values(), Fraction(0)) * pct // 100)
+    scale = math.lcm(*(f.denominator for f in shares.values())) if shares else 1
+    return total, largest_remainder(total, {k: int(f * scale) for k, f in shares.items()})
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_splitting_prorated_shares_matches_the_exact_split(seed: int) -> None:
+    rng = random.Random(seed)
+    shares = {}
+    for user in range(rng.randint(1, 60)):
+        whole = rng.randint(86_400, 31 * 86_400) * 10**6 + rng.randint(0, 10**6)
+        shares[user] = Fraction(rng.choice([499, 999, 1299]) * rng.randint(1, whole), whole)
+    pct = rng.choice([0, 1, 55, 70, 100])
+    assert split_shares(shares, pct) == _exact_split(shares, pct)
+
+
+def test_a_total_just_at_a_whole_cent_is_exact_though_each_weight_is_rounded_down() -> None:
+    # 1/3 + 2/3 is exactly one cent; weighed in 10^-12 of a cent each rounds down and the sum falls short of it
+    shares = {"a": Fraction(1, 3), "b": Fraction(2, 3)}
+    total, parts = split_shares(shares, 100)
+    assert total == 1 and sum(parts.values()) == 1 and parts == {"a": 0, "b": 1}
+    assert split_shares({"a": Fraction(1, 3), "b": Fraction(1, 3)}, 100) == (0, {"a": 0, "b": 0})
+    assert split_shares({}, 70) == (0, {})
 
 
 def test_largest_remainder_gives_leftover_cents_to_the_largest_remainders_deterministically() -> None:

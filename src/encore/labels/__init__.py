@@ -33,6 +33,7 @@ from encore.labels._policy import (
     largest_remainder,
     month_bounds,
     month_part,
+    split_shares,
 )
 from encore.labels._release_rules import TrackForm
 from encore.labels._revenue import Terms
@@ -92,6 +93,7 @@ __all__ = [
     "releases_of_tracks",
     "set_availability",
     "set_cover",
+    "split_shares",
     "statement",
     "streams_per_day",
     "to_csv",

@@ -1,6 +1,7 @@
 """Pure rules for labels: what counts as a stream, how money is split to the cent, safe CSV cells."""
 
 import heapq
+import math
 import re
 from collections.abc import Hashable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ STREAM_MIN_MS = 30_000  # a stream counts after 30 s of playback, once per play 
 MONTH_RE = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")
 K = TypeVar("K", bound=Hashable)
 _US = timedelta(microseconds=1)
+_WEIGHT_UNIT = 10**12  # a share's weight when money is split: 10^-12 of a cent
 
 
 def counts_as_stream(*, ms_played: int) -> bool:
@@ -39,6 +41,27 @@ def month_part(cents: int, *, paid_from: datetime, paid_to: datetime, start: dat
     if cents <= 0 or whole <= timedelta(0) or inside <= timedelta(0):
         return Fraction(0)
     return Fraction(cents * (inside // _US), whole // _US)
+
+
+def split_shares(shares: Mapping[K, Fraction], pct: int) -> tuple[int, dict[K, int]]:
+    """floor(sum of `shares` x pct / 100) whole cents, split over the keys in proportion to their shares.
+
+    The shares are exact (a prorated period is paid by the microsecond), but adding exact fractions whose
+    denominators differ builds a common denominator that grows with every payer: a month's statement took
+    quadratic time in its payers. Each share is weighed instead in 10^-12 of a cent, rounded down, which can
+    move a leftover cent only between two remainders closer than that. The total stays exact: the rounded
+    sum lies less than one unit a share below the exact one, so when both ends floor to the same cent that is
+    the total, and otherwise (a sum within a few units of a whole cent) the exact fractions are added.
+    """
+    if pct < 0:
+        raise ValueError("negative payout share")
+    weights = {key: share.numerator * _WEIGHT_UNIT // share.denominator for key, share in shares.items()}
+    low = sum(weights.values())
+    cent = 100 * _WEIGHT_UNIT
+    total, high = low * pct // cent, (low + len(weights)) * pct // cent
+    if total != high:
+        total = math.floor(sum(shares.values(), Fraction(0)) * pct / 100)
+    return total, largest_remainder(total, weights)
 
 
 def largest_remainder(total: int, weights: Mapping[K, int], *, order: Mapping[K, str] | None = None) -> dict[K, int]:

@@ -2,7 +2,6 @@
 verified streams the byte path recorded (`encore.playback`)."""
 
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from encore.ads import AdBreak, AdCampaign
 from encore.billing import Payment, kept_after_refund
 from encore.catalog import Album, Artist, Label, Track, TrackArtist
-from encore.labels._policy import largest_remainder, month_part
+from encore.labels._policy import largest_remainder, month_part, split_shares
 from encore.playback import VerifiedStream
 
 log = logging.getLogger("encore.labels")
@@ -103,9 +102,7 @@ def _subscription_money(
     for user, amount, refunded, paid_from, paid_to in rows:
         kept = kept_after_refund(amount_cents=amount, refunded_cents=refunded)
         shares[user] += month_part(kept, paid_from=paid_from, paid_to=paid_to, start=start, end=end)
-    total = math.floor(sum(shares.values(), Fraction(0)) * terms.payout_share_pct / 100)
-    scale = math.lcm(*(f.denominator for f in shares.values())) if shares else 1
-    return total, largest_remainder(total, {u: int(f * scale) for u, f in shares.items()})
+    return split_shares(shares, terms.payout_share_pct)
 
 
 def _other_currencies(session: Session, terms: Terms, start: datetime, end: datetime) -> int:
