@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -34,6 +34,11 @@ class StubStripe(ThreadingHTTPServer):
         self.fail = False
         self.customers = 0
         self.checkout_url = checkout_url
+        # What the list endpoints hold ("/v1/invoices": [invoice objects], oldest first); `fail_after` makes every
+        # list request fail once that many list pages were served (an outage half-way through a backfill).
+        self.lists: dict[str, list[dict[str, Any]]] = {}
+        self.fail_after: int | None = None
+        self.pages = 0
 
     @property
     def api_base(self) -> str:
@@ -75,6 +80,31 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 200, {"id": "bps_1", "object": "billing_portal.session", "url": "https://billing.stripe.com/p/s1"}
             )
         return self._json(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
+
+    def do_GET(self) -> None:
+        """A Stripe list, newest first as Stripe sends it, `limit` a page, `starting_after` the cursor; filtered
+        by `created[gte]` and `status` as Stripe filters them."""
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.server.requests.append((url.path, parse_qs(url.query), dict(self.headers)))
+        if url.path not in self.server.lists:
+            return self._json(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
+        if self.server.fail_after is not None and self.server.pages >= self.server.fail_after:
+            return self._json(500, {"error": {"type": "api_error", "message": "stub outage"}})
+        items = [
+            obj
+            for obj in reversed(self.server.lists[url.path])
+            if obj.get("created", 0) >= int(query.get("created[gte]", 0))
+            and query.get("status") in (None, obj.get("status"))
+        ]
+        if "starting_after" in query:
+            ids = [obj["id"] for obj in items]
+            items = items[ids.index(query["starting_after"]) + 1 :]
+        limit = int(query.get("limit", 10))
+        self.server.pages += 1
+        return self._json(
+            200, {"object": "list", "url": url.path, "data": items[:limit], "has_more": len(items) > limit}
+        )
 
     def _json(self, status: int, body: dict[str, Any]) -> None:
         _send(self, status, json.dumps(body).encode(), "application/json")

@@ -14,6 +14,7 @@ from encore.billing._access import (
     effective_tier,
     strictest,
 )
+from encore.billing._backfill import backfill_payments
 from encore.billing._checkout import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
 from encore.billing._models import (
     BillingCustomer,
@@ -81,6 +82,7 @@ __all__ = [
     "SubscriptionDates",
     "SubscriptionView",
     "Tier",
+    "backfill_payments",
     "check_access",
     "create_codes",
     "decide",

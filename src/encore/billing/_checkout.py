@@ -107,7 +107,7 @@ def handle_webhook(
     )
     if seen is not None:
         return "duplicate"
-    outcome = _apply(session, provider=provider.name, event=event, plan=plan, now=now)
+    outcome = apply_event(session, provider=provider.name, event=event, plan=plan, now=now)
     session.add(
         ProcessedEvent(
             provider=provider.name, event_id=event.id, event_type=event.type[:100], outcome=outcome, received_at=now
@@ -131,7 +131,8 @@ def _customer_of(session: Session, *, provider: str, customer_id: str | None) ->
     )
 
 
-def _apply(session: Session, *, provider: str, event: ProviderEvent, plan: str, now: datetime) -> str:
+def apply_event(session: Session, *, provider: str, event: ProviderEvent, plan: str, now: datetime) -> str:
+    """What a verified event changes here, and in what words (a webhook delivery, or a backfilled item)."""
     if event.link is not None:  # an invoice payment names no customer; it only links two provider ids
         return link_payment(session, provider=provider, link=event.link)
     customer = _customer_of(session, provider=provider, customer_id=event.customer_id)

@@ -1,6 +1,7 @@
 """The payment-provider port: what Encore asks of a card processor. The manual provider (admin grants,
 codes) needs none of it; the Stripe adapter (`_stripe.py`) implements it."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -55,3 +56,7 @@ class PaymentProvider(Protocol):
     def portal_url(self, *, customer_id: str, return_url: str) -> str: ...
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
+
+    def history(self, *, since: datetime) -> Iterator[ProviderEvent]:
+        """What the provider still lists of money from `since` on, as the events that brought it (a backfill)."""
+        ...

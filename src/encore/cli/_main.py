@@ -263,3 +263,7 @@ from encore.cli._edge import edge_app  # noqa: E402
 
 app.add_typer(edge_app, name="edge")
 app.add_typer(security_app, name="security")
+
+from encore.cli._billing import billing_app  # noqa: E402
+
+app.add_typer(billing_app, name="billing")
