@@ -112,6 +112,32 @@ def test_matching_walks_every_unmatched_listen_in_blocks(container: Container) -
         assert match_listens(s, batch=2) == 0
 
 
+def test_matching_in_steps_commits_each_block_so_other_writers_get_in(container: Container) -> None:
+    """The walk a job runs: one transaction a block. Between two blocks another writer commits (on SQLite it
+    would wait for the lock, then fail, were the walk one transaction); the answer is the one-transaction walk's."""
+    uid = _user(container)
+    listens = [ListenIn(listened_at=T0 + timedelta(seconds=i), artist_name="Later Band", track_name=f"T{i % 2}")
+               for i in range(5)]  # fmt: skip
+    with transaction(container.sessions) as s:
+        submit_listens(s, user_id=uid, listens=listens, source="listenbrainz", now=NOW)
+        band = f.artist(s, "later band")
+        album = f.album(s, "Debut", band)
+        f.track(s, "t0", album, [band], number=1)
+    between: list[int] = []
+
+    def write_between(linked: int) -> None:
+        between.append(linked)
+        behind = ListenIn(listened_at=T0 - timedelta(days=len(between)), artist_name="Else", track_name="Where")
+        with transaction(container.sessions) as other:  # behind the walk: left for its next run
+            submit_listens(other, user_id=uid, listens=[behind], source="listenbrainz", now=NOW)
+
+    assert history.match_listens_in_steps(container.sessions, batch=2, between=write_between) == 3
+    assert between == [1, 2, 3]  # blocks of two: T0 T1 | T0 T1 | T0, then an empty read ends it
+    with container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Play).where(Play.track_id.is_not(None))) == 3
+        assert s.scalar(select(func.count()).select_from(Play)) == 5 + len(between)
+
+
 def test_matching_reads_each_block_from_where_the_last_ended_on_sqlite(container: Container) -> None:
     """Each block after the first is a range of `ix_plays_track_started` starting at the last block's time: a
     block read that SQLite can only answer from the first unmatched row walks them all again each block,

@@ -3,6 +3,7 @@ values with a sentence per field, publish / withdraw / delete move it, each audi
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,15 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from encore.accounts import Role, create_user
+from encore import history
+from encore.accounts import Role, create_user, get_user_by_name
 from encore.audit import AuditEvent
 from encore.bootstrap import Container
 from encore.catalog import Album, Rendition, Track, upsert_label
 from encore.db import transaction
+from encore.jobs import Job
 from tests.ingest import corpus as c
+from tests.support.jobs import run_jobs
 from tests.web.conftest import login
 
 PASSWORD = "password-123"
@@ -353,3 +357,28 @@ def test_an_upload_of_a_published_release_starts_a_new_draft(desk: Desk, flacs: 
     (second,) = desk.upload(flacs["two"])["releases"]  # type: ignore[misc]
     assert second != album_id and desk.release(second)["status"] == "draft"
     assert len(desk.release(album_id)["tracks"]) == 1  # type: ignore[arg-type]
+
+
+def test_publishing_links_listens_kept_by_text_to_the_release_through_a_job(
+    desk: Desk, flacs: dict[str, bytes]
+) -> None:
+    """A fan scrobbled the song before the label put it on Encore: the listen is kept by its text. Publishing
+    queues `history.match`, which links it to the new track (history, Wrapped and counters then use it)."""
+    at = datetime(2026, 11, 2, 20, 0, tzinfo=UTC)
+    with transaction(desk.container.sessions) as s:
+        fan = get_user_by_name(s, username="fan")
+        assert fan is not None
+        listen = history.ListenIn(listened_at=at, artist_name="MOTH CHOIR", track_name="glasswing")
+        history.submit_listens(s, user_id=fan.id, listens=[listen], source="listenbrainz", now=at)
+    album_id, track_id = _draft(desk, flacs)
+    _ready(desk, album_id)
+    run_jobs(desk.container)  # nothing queued by a draft
+    with desk.container.sessions() as s:
+        assert s.scalar(select(history.Play.track_id)) is None
+        assert s.scalar(select(Job.id).where(Job.kind == history.MATCH)) is None
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    assert run_jobs(desk.container) == 1
+    with desk.container.sessions() as s:
+        linked = s.scalar(select(Track.public_id).join(history.Play, history.Play.track_id == Track.id))
+        assert linked == track_id
+        assert s.scalar(select(Job.state).where(Job.kind == history.MATCH)) == "done"

@@ -6,7 +6,6 @@ from rich.console import Console
 
 from encore import history
 from encore.bootstrap import Container
-from encore.db import transaction
 from encore.ingest import RichProgress, render_summary, run_ingest
 
 
@@ -24,8 +23,7 @@ def run_ingest_command(
     )
     render_summary(summary, console)
     # the catalogue grew: listens kept by text (scrobbles, imports) may now have their track
-    with transaction(c.sessions) as session:
-        linked = history.match_listens(session)
+    linked = history.match_listens_in_steps(c.sessions)
     if linked:
         console.print(f"linked {linked} earlier listens to tracks now in the catalogue")
     return len(summary.failed)

@@ -37,7 +37,8 @@ from encore.history._listens import (
     submit_listens,
     user_listens,
 )
-from encore.history._match import match_listens, text_key
+from encore.history._match import match_listens, match_listens_in_steps, text_key
+from encore.history._match_job import HANDLERS, MATCH, submit_match
 from encore.history._models import Play, PlayingNow, TrackListens
 from encore.history._policy import check_timestamp, counts_as_listen
 from encore.history._rollups import (
@@ -57,7 +58,9 @@ from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played
 from encore.history._writer import ListenWriter
 
 __all__ = [
+    "HANDLERS",
     "IMPORTED",
+    "MATCH",
     "MAX_TEXT",
     "SMALL_SUBMISSION",
     "SOURCES",
@@ -101,6 +104,7 @@ __all__ = [
     "mark_plays",
     "mark_span",
     "match_listens",
+    "match_listens_in_steps",
     "month_of",
     "month_span",
     "open_import",
@@ -115,6 +119,7 @@ __all__ = [
     "report_play",
     "set_playing_now",
     "submit_listens",
+    "submit_match",
     "text_key",
     "top_artists",
     "top_tracks",

@@ -1,15 +1,16 @@
 """Match listens kept by text to catalogue tracks: ISRC first, then folded artist and title."""
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Row, and_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from encore.catalog import Artist, CatalogueCache, Track, TrackArtist, cache_for, fold, identity_key, music_track
+from encore.db import transaction
 from encore.history._imports import lock_listen_counters
 from encore.history._models import Play
 from encore.history._rollups import mark_plays
@@ -162,7 +163,7 @@ def catalogue_text(session: Session, track_ids: set[int]) -> dict[int, KnownTrac
 
 
 def match_listens(session: Session, *, batch: int = 1000) -> int:
-    """Link every unmatched text listen whose track is now in the catalogue; run after each ingest.
+    """Link every unmatched text listen whose track is now in the catalogue, in the caller's transaction.
 
     Returns the number of plays newly linked. Safe to re-run: matched rows lose their match_key.
 
@@ -171,20 +172,48 @@ def match_listens(session: Session, *, batch: int = 1000) -> int:
     index on match_key is needed (migration import13_1 dropped it): every new text listen landed on a random
     leaf of that one, which on a `plays` of millions was half of an import's cost (issue #17); this walk reads
     every unmatched row once, as the walk by match_key did."""
-    lock_listen_counters(session, user_id=None)  # a hidden row linked while its import publishes
-    linked = 0
+    linked, after = 0, None
+    while True:
+        step, after = match_block(session, after=after, batch=batch)
+        linked += step
+        if after is None:
+            return linked
+
+
+def match_listens_in_steps(
+    sessions: sessionmaker[Session], *, batch: int = 1000, between: Callable[[int], object] | None = None
+) -> int:
+    """`match_listens`, one transaction a block: a history of millions of unmatched listens no longer holds
+    the write lock (all of SQLite's, the counters' lock on PostgreSQL) from its first block to its last.
+    `between(linked so far)` runs after each commit (a job's progress). Rows written behind the walk while it
+    runs are left for the next run."""
+    linked: int = 0
     after: tuple[datetime, int] | None = None
     while True:
-        query = select(Play.id, Play.user_id, Play.started_at, Play.match_key, Play.artist_name, Play.track_name,
-                       Play.isrc).where(Play.track_id.is_(None), Play.match_key.is_not(None))  # fmt: skip
-        if after is not None:  # ">=" bounds the index range; "a OR b" made SQLite walk it from the start each block
-            at, last = after
-            query = query.where(Play.started_at >= at, ~and_(Play.started_at == at, Play.id <= last))
-        rows = session.execute(query.order_by(Play.started_at, Play.id).limit(batch)).all()
-        if not rows:
+        with transaction(sessions) as session:
+            step, after = match_block(session, after=after, batch=batch)
+        linked += step
+        if after is None:
             return linked
-        after = (rows[-1].started_at, rows[-1].id)
-        linked += _link_block(session, rows)
+        if between is not None:
+            between(linked)
+
+
+def match_block(
+    session: Session, *, after: tuple[datetime, int] | None, batch: int
+) -> tuple[int, tuple[datetime, int] | None]:
+    """Link one block of unmatched rows after `after` (started_at, id); returns how many were linked and
+    where the next block starts (None: the walk is over)."""
+    lock_listen_counters(session, user_id=None)  # a hidden row linked while its import publishes
+    query = select(Play.id, Play.user_id, Play.started_at, Play.match_key, Play.artist_name, Play.track_name,
+                   Play.isrc).where(Play.track_id.is_(None), Play.match_key.is_not(None))  # fmt: skip
+    if after is not None:  # ">=" bounds the index range; "a OR b" made SQLite walk it from the start each block
+        at, last = after
+        query = query.where(Play.started_at >= at, ~and_(Play.started_at == at, Play.id <= last))
+    rows = session.execute(query.order_by(Play.started_at, Play.id).limit(batch)).all()
+    if not rows:
+        return 0, None
+    return _link_block(session, rows), (rows[-1].started_at, rows[-1].id)
 
 
 # an unmatched row as match_listens reads it: id, user_id, started_at, match_key, artist_name, track_name, isrc

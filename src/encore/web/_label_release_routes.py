@@ -4,7 +4,7 @@ label route (`_label_routes._label`: another label's id answers 404), each state
 
 from fastapi import APIRouter, BackgroundTasks, Request
 
-from encore import labels
+from encore import history, labels
 from encore.audit import kinds
 from encore.catalog import Album
 from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, store_cover
@@ -73,6 +73,7 @@ def release_cover(
 def publish_release(album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> AlbumOut:
     album = labels.publish(session, label_id=label.row_id, album_id=album_id)
     note(request, session, kinds.LABEL_PUBLISHED, actor=user, label=label.id, album=album_id)
+    history.submit_match(session, jobs=container(request).jobs)  # listens kept by text may be of these tracks
     return _out(session, album)
 
 

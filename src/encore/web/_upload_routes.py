@@ -4,10 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from encore import history
 from encore.accounts import Role, User
 from encore.catalog import label_name_for
 from encore.kernel import PermissionDenied
-from encore.web._deps import CurrentUser, Db
+from encore.web._deps import CurrentUser, Db, container
 from encore.web._upload_body import UploadBody, ingest_form
 
 router = APIRouter(prefix="/api", tags=["ingest"])
@@ -33,7 +34,8 @@ def upload(request: Request, session: Db, user: Uploader, body: UploadBody) -> d
         label = label_name_for(session, label_id=user.label_id)
         if label is None:
             raise PermissionDenied("this label account has no label", code="no_label")
-    summary, answer = ingest_form(
-        request, user, body, label=label, audit_label=label, draft=user.role == Role.LABEL.value
-    )  # a label's upload waits as a draft until it publishes it
+    draft = user.role == Role.LABEL.value  # a label's upload waits as a draft until it publishes it
+    summary, answer = ingest_form(request, user, body, label=label, audit_label=label, draft=draft)
+    if summary.imported and not draft:  # listens kept by text may be of these tracks
+        history.submit_match(session, jobs=container(request).jobs)
     return {**answer, "track_ids": summary.track_ids}
