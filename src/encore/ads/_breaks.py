@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from encore.ads._models import AdBreak, AdCampaign
@@ -150,9 +150,17 @@ def finish_break(
         raise PermissionDenied(
             "the ad's audio was not all sent to this listener, or not the ad's length ago", code="ad_not_heard"
         )
-    brk.completed_at = now
-    campaign = session.get(AdCampaign, brk.campaign_id, with_for_update=True)
-    if campaign is not None:
-        campaign.impressions += 1
-    session.flush()
+    # Claimed by one conditional UPDATE, the campaign's count raised in SQL: on SQLite the read above is outside
+    # any transaction and FOR UPDATE locks nothing, so two reports at once each found the break open (probe16).
+    claimed = session.execute(
+        update(AdBreak).where(AdBreak.id == brk.id, AdBreak.completed_at.is_(None)).values(completed_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return Decision(True, "already_counted")
+    session.execute(
+        update(AdCampaign).where(AdCampaign.id == brk.campaign_id).values(impressions=AdCampaign.impressions + 1),
+        execution_options={"synchronize_session": False},
+    )
+    session.expire(brk)
     return Decision(True, "counted")

@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts import User
@@ -163,12 +163,21 @@ def demo_code(session: Session, *, user_id: int, plan: str, days: int, now: date
 
 
 def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> SubscriptionView:
-    """A code works once; a used or unknown code answers the same (nothing to learn by guessing)."""
-    row = session.scalar(select(RedeemCode).where(RedeemCode.code_hash == _hash(code)).with_for_update())
-    if row is None or row.redeemed_by is not None:
+    """A code works once; a used or unknown code answers the same (nothing to learn by guessing).
+
+    The code is claimed by one conditional UPDATE: on SQLite a read is outside any transaction and FOR UPDATE
+    locks nothing, so accounts sending one code at the same moment each read it unused (probe16: five got
+    Premium from one code). Only the UPDATE that finds it still unused claims it."""
+    claimed = session.execute(
+        update(RedeemCode)
+        .where(RedeemCode.code_hash == _hash(code), RedeemCode.redeemed_by.is_(None))
+        .values(redeemed_by=user_id, redeemed_at=now)
+        .returning(RedeemCode.plan, RedeemCode.days),
+        execution_options={"synchronize_session": False},
+    ).one_or_none()
+    if claimed is None:
         raise NotFound("no such code, or it was already used", code="bad_code")
-    row.redeemed_by, row.redeemed_at = user_id, now
-    _extend(session, user_id=user_id, plan=row.plan, days=row.days, provider="code", now=now)
+    _extend(session, user_id=user_id, plan=claimed.plan, days=claimed.days, provider="code", now=now)
     return subscription_view(session, user_id=user_id, now=now)
 
 

@@ -1,0 +1,86 @@
+"""A one-use thing claimed by several requests at the same moment is claimed once: a redeem code (probe16 F1:
+on SQLite each racer read the code unused, outside any transaction, and all five got Premium) and an ad break's
+played report (its impression, and the campaign's count of them)."""
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from encore import ads, billing
+from encore.accounts import create_user
+from encore.ads import AdBreak, AdCampaign
+from encore.billing import RedeemCode, Subscription
+from encore.bootstrap import Container
+from encore.db import is_busy, transaction
+from encore.kernel import NotFound
+from tests.catalog import factories as f
+
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+RACERS = 6
+
+
+def _race(container: Container, moves: list[Callable[[Session], str]]) -> list[str]:
+    """Run each move in its own thread and transaction, all let go at once; a busy database is retried, as a
+    request's edge retries it. Returns each move's outcome (or the error it raised)."""
+    start = threading.Barrier(len(moves))
+    outcomes: list[str] = []
+
+    def run(move: Callable[[Session], str]) -> None:
+        start.wait()
+        for _attempt in range(20):
+            try:
+                with transaction(container.sessions) as s:
+                    outcome = move(s)
+                outcomes.append(outcome)
+                return
+            except NotFound:
+                outcomes.append("refused")
+                return
+            except Exception as exc:
+                if not is_busy(exc):
+                    outcomes.append(f"error {exc!r}")
+                    return
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in moves]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return sorted(outcomes)
+
+
+def test_one_code_sent_at_once_by_several_accounts_is_redeemed_once(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        users = [create_user(s, username=f"racer{i}", password="password-123").id for i in range(RACERS)]
+        (code,) = billing.create_codes(s, admin_id=None, plan="premium", days=30, count=1, now=NOW)
+
+    def redeem(user_id: int) -> Callable[[Session], str]:
+        return lambda s: billing.redeem_code(s, user_id=user_id, code=code, now=NOW).tier
+
+    assert _race(container, [redeem(u) for u in users]) == ["premium"] + ["refused"] * (RACERS - 1)
+    with container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Subscription)) == 1
+        assert s.scalar(select(RedeemCode.redeemed_by)) == s.scalar(select(Subscription.user_id))
+
+
+def test_one_ad_break_reported_played_at_once_is_one_impression(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        listener = create_user(s, username="listener", password="password-123").id
+        band = f.artist(s, "spot maker")
+        spot = f.track(s, "the spot", f.album(s, "Spots", band), [band], number=1)
+        ads.create_campaign(s, advertiser="Acme Coffee", track_id=spot.public_id, starts_at=NOW - timedelta(days=1),
+                            ends_at=NOW + timedelta(days=30), budget_impressions=100, cpm_cents=2000, genres=[],
+                            hour_from=None, hour_to=None, freq_cap_per_day=50)  # fmt: skip
+        brk = ads.issue_break(s, user_id=listener, now=NOW, last_track_id=None)
+    later = NOW + timedelta(minutes=5)
+
+    def played(s: Session) -> str:
+        return ads.finish_break(s, user_id=listener, break_id=brk.break_id, now=later).reason
+
+    assert _race(container, [played] * RACERS) == ["already_counted"] * (RACERS - 1) + ["counted"]
+    with container.sessions() as s:
+        assert s.scalar(select(AdCampaign.impressions)) == 1
+        assert s.scalar(select(AdBreak.completed_at)) is not None
