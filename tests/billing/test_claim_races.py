@@ -2,7 +2,6 @@
 on SQLite each racer read the code unused, outside any transaction, and all five got Premium) and an ad break's
 played report (its impression, and the campaign's count of them)."""
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -14,42 +13,12 @@ from encore.accounts import create_user
 from encore.ads import AdBreak, AdCampaign
 from encore.billing import RedeemCode, Subscription
 from encore.bootstrap import Container
-from encore.db import is_busy, transaction
-from encore.kernel import NotFound
+from encore.db import transaction
 from tests.catalog import factories as f
+from tests.support.races import race as _race
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 RACERS = 6
-
-
-def _race(container: Container, moves: list[Callable[[Session], str]]) -> list[str]:
-    """Run each move in its own thread and transaction, all let go at once; a busy database is retried, as a
-    request's edge retries it. Returns each move's outcome (or the error it raised)."""
-    start = threading.Barrier(len(moves))
-    outcomes: list[str] = []
-
-    def run(move: Callable[[Session], str]) -> None:
-        start.wait()
-        for _attempt in range(20):
-            try:
-                with transaction(container.sessions) as s:
-                    outcome = move(s)
-                outcomes.append(outcome)
-                return
-            except NotFound:
-                outcomes.append("refused")
-                return
-            except Exception as exc:
-                if not is_busy(exc):
-                    outcomes.append(f"error {exc!r}")
-                    return
-
-    threads = [threading.Thread(target=run, args=(m,)) for m in moves]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return sorted(outcomes)
 
 
 def test_one_code_sent_at_once_by_several_accounts_is_redeemed_once(container: Container) -> None:

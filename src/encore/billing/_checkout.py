@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from encore.accounts import User
 from encore.billing._access import SubState, Tier, effective_tier
 from encore.billing._models import BillingCustomer, ProcessedEvent, Subscription
-from encore.billing._payments import apply_refund, link_payment, record_payment
+from encore.billing._payments import apply_refund, link_payment, lock_money, record_payment
 from encore.billing._provider import CheckoutLink, PaymentProvider, ProviderEvent
 from encore.billing._provider_policy import (
     AWAITING_FIRST_PAYMENT,
@@ -100,6 +100,7 @@ def handle_webhook(
 ) -> str:
     """Verify, de-duplicate and apply one delivery; returns what happened (for the response and the log)."""
     event = provider.verify_event(payload, signature)
+    lock_money(session)  # one delivery at a time: the same event delivered twice at once is one, then "duplicate"
     seen = session.scalar(
         select(ProcessedEvent.outcome).where(
             ProcessedEvent.provider == provider.name, ProcessedEvent.event_id == event.id

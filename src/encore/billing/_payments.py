@@ -24,13 +24,18 @@ from encore.billing._provider_policy import (
 _MONEY_LOCK = 0x4D4F
 
 
-def _lock_money(session: Session) -> None:
-    """Apply money events one at a time (PostgreSQL): a refund and its payment (or link) delivered at once
-    would each miss the other's uncommitted row, and the refund would wait for an event that has passed. They
-    are few (one per invoice, refund or dispute). SQLite runs one writer at a time, and a transaction that read
-    before another's commit fails on its write (busy), so Stripe retries it."""
+def lock_money(session: Session) -> None:
+    """Apply money events one at a time: a refund and its payment (or link) delivered at once would each miss
+    the other's uncommitted row, and two deliveries of one invoice (or one charge's two running totals) would
+    each find none and insert it, the second failing on the unique key (a 500, its money missing from the month
+    until Stripe retried: probe16). They are few (one per invoice, refund or dispute).
+
+    PostgreSQL: one advisory lock. SQLite: its write lock, taken now by a write that changes nothing (a read
+    runs outside any transaction there, so a reader would not wait for another writer's commit)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:c, 0)"), {"c": _MONEY_LOCK})
+    else:
+        session.execute(text("UPDATE subscription_payments SET id = id WHERE 0"))
 
 
 def record_payment(
@@ -42,7 +47,7 @@ def record_payment(
     why_not = payment_counts(payment)
     if why_not is not None:
         return why_not
-    _lock_money(session)
+    lock_money(session)
     assert payment.period_start is not None and payment.period_end is not None  # noqa: S101 - payment_counts
     known = session.scalar(
         select(Payment.id).where(Payment.provider == provider, Payment.reference == payment.reference)
@@ -74,7 +79,7 @@ def record_payment(
 def link_payment(session: Session, *, provider: str, link: ProviderPaymentLink) -> str:
     """Remember which charge or payment intent paid an invoice (whichever of the two events comes first);
     a refund of that charge that came before the link is taken off the invoice's payment now."""
-    _lock_money(session)
+    lock_money(session)
     known = session.scalar(
         select(PaymentLink.id).where(PaymentLink.provider == provider, PaymentLink.paid_by == link.paid_by)
     )
@@ -120,7 +125,7 @@ def apply_refund(session: Session, *, provider: str, customer_id: str | None, re
     out-of-order smaller one changes nothing), then take it off the invoice it paid. No payment for it yet
     (the refund came first, or the link between its charge and the invoice has not come): it stays kept and
     is applied when they arrive, so a refund is never lost to the order of events."""
-    _lock_money(session)
+    lock_money(session)
     key = refund.key or refund.charge_id
     kept = session.scalar(
         select(PaymentRefund)

@@ -1,0 +1,40 @@
+"""Several moves let go at the same moment, each in its own thread and transaction (claims that must happen once)."""
+
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from encore.bootstrap import Container
+from encore.db import is_busy, transaction
+from encore.kernel import NotFound
+
+
+def race(container: Container, moves: list[Callable[[Session], str]]) -> list[str]:
+    """Run each move in its own thread and transaction, all let go at once; a busy database is retried, as a
+    request's edge retries it. Returns each move's outcome (or the error it raised)."""
+    start = threading.Barrier(len(moves))
+    outcomes: list[str] = []
+
+    def run(move: Callable[[Session], str]) -> None:
+        start.wait()
+        for _attempt in range(20):
+            try:
+                with transaction(container.sessions) as s:
+                    outcome = move(s)
+                outcomes.append(outcome)
+                return
+            except NotFound:
+                outcomes.append("refused")
+                return
+            except Exception as exc:
+                if not is_busy(exc):
+                    outcomes.append(f"error {exc!r}")
+                    return
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in moves]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return sorted(outcomes)

@@ -1,0 +1,51 @@
+"""Stripe events about one invoice or one charge delivered at the same moment are applied one at a time: none
+fails on a unique key (a 500, its money missing from the month until Stripe retried: probe16 F7), and the
+month counts exactly what was paid less what was refunded."""
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from encore import billing
+from encore.billing import Payment, ProcessedEvent
+from encore.bootstrap import Container
+from tests.support.races import race
+from tests.web.test_stripe_api import _customer_of, sign, stripe_on, stub
+from tests.web.test_stripe_payments_api import _pool, _ts, charge_refunded, invoice_paid
+
+__all__ = ["stripe_on", "stub"]
+
+NOV, DEC = _ts(2026, 11), _ts(2026, 12)
+
+
+def _deliver(container: Container, payload: bytes) -> Callable[[Session], str]:
+    provider = billing.stripe_provider(container.settings)
+    assert provider is not None
+    signature = sign(payload)
+    return lambda s: billing.handle_webhook(
+        s, provider=provider, payload=payload, signature=signature, plan="premium", now=container.clock.now()
+    )
+
+
+def test_one_invoice_delivered_six_times_at_once_is_one_payment(client: TestClient, stripe_on: Container) -> None:
+    cus = _customer_of(stripe_on, client, "alice")
+    events = [invoice_paid(f"evt_{i}", cus, "in_1", start=NOV, end=DEC) for i in range(5)]
+    events.append(events[0])  # the same event id twice, too
+    outcomes = race(stripe_on, [_deliver(stripe_on, e) for e in events])
+    assert outcomes == sorted(["applied_payment", "duplicate"] + ["payment_already_recorded"] * 4), outcomes
+    assert _pool(stripe_on, "2026-11") == 999
+    with stripe_on.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Payment)) == 1
+        assert s.scalar(select(func.count()).select_from(ProcessedEvent)) == 5
+
+
+def test_two_running_totals_of_one_charge_at_once_leave_the_larger(client: TestClient, stripe_on: Container) -> None:
+    cus = _customer_of(stripe_on, client, "alice")
+    assert race(stripe_on, [_deliver(stripe_on, invoice_paid("evt_p", cus, "in_1", start=NOV, end=DEC))]) == [
+        "applied_payment"
+    ]
+    refunds = [charge_refunded("evt_r1", cus, "in_1", 300), charge_refunded("evt_r2", cus, "in_1", 929)]
+    assert race(stripe_on, [_deliver(stripe_on, r) for r in refunds]) == ["applied_refund", "applied_refund"]
+    assert _pool(stripe_on, "2026-11") == 70
