@@ -4,6 +4,7 @@ A label's upload may not credit another label's artist (and so attach exclusives
 another label's ISRC (and capture its matched listens); a file's tags never flip a label's kind.
 """
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from encore.catalog import Album, Artist, Label, Track
 from encore.kernel import Conflict, NotFound
 from tests.ingest import corpus as c
 from tests.ingest.conftest import ingest
+
+TODAY = date(2026, 12, 4)
 
 
 def _file(tmp_path: Path, name: str, freq: float, **tags: str) -> Path:
@@ -77,7 +80,8 @@ def test_an_isrc_of_another_label_is_not_taken(db_container: Container, tmp_path
             labels.edit_metadata(
                 s, label_id=_label(db_container, "Label B"), kind="track", item_id=copycat.public_id,
                 changes={"isrc": isrc},
-            )  # fmt: skip
+            today=TODAY,
+        )  # fmt: skip
         assert refused.value.code == "isrc_taken"
         original = s.scalar(select(Track).where(Track.title == "Original"))
         assert original is not None and original.isrc == isrc
@@ -110,14 +114,16 @@ def test_a_upc_of_another_label_is_not_taken_and_the_upload_says_so(db_container
             labels.edit_metadata(
                 s, label_id=_label(db_container, "Label B"), kind="album", item_id=lookalike.public_id,
                 changes={"upc": f" {upc} "},
-            )  # fmt: skip
+            today=TODAY,
+        )  # fmt: skip
         assert refused.value.code == "upc_taken"
         for spelling in ("0" + upc, "00" + upc, upc.lstrip("0")):  # one barcode, a leading zero more or less
             with pytest.raises(Conflict):
                 labels.edit_metadata(
                     s, label_id=_label(db_container, "Label B"), kind="album", item_id=lookalike.public_id,
                     changes={"upc": spelling},
-                )  # fmt: skip
+            today=TODAY,
+        )  # fmt: skip
         thunder = s.scalar(select(Album).where(Album.title == "Thunder"))
         assert thunder is not None and thunder.upc == upc
     again = _file(tmp_path, "c", 660, title="Second", artist="Nina", album="Thunder", barcode=upc)

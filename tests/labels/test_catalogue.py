@@ -15,6 +15,8 @@ from encore.labels import catalogue, edit_metadata, set_availability, streams_pe
 from encore.playback import Verified, next_stream_decision, record_verified_stream
 from tests.labels.world import MID, build
 
+TODAY = date(2026, 12, 4)
+
 
 def test_a_label_sees_and_changes_only_its_own_catalogue(container: Container) -> None:
     with transaction(container.sessions) as s:
@@ -23,7 +25,14 @@ def test_a_label_sees_and_changes_only_its_own_catalogue(container: Container) -
         assert [a.title for a in ours] == ["Ours LP"] and ours[0].tracks[0].id == w.a.public_id
         for kind, item in (("album", w.b.album.public_id), ("track", w.b.public_id)):
             with pytest.raises(NotFound):
-                edit_metadata(s, label_id=w.ours_label_id, kind=kind, item_id=item, changes={"title": "Mine"})  # type: ignore[arg-type]
+                edit_metadata(
+                    s,
+                    label_id=w.ours_label_id,
+                    kind=kind,
+                    item_id=item,
+                    changes={"title": "Mine"},
+                    today=TODAY,
+                )  # type: ignore[arg-type]
             with pytest.raises(NotFound):
                 set_availability(
                     s, label_id=w.ours_label_id, kind=kind, item_id=item,  # type: ignore[arg-type]
@@ -38,13 +47,28 @@ def test_metadata_edits_take_whitelisted_fields_only(container: Container) -> No
         out = edit_metadata(
             s, label_id=w.ours_label_id, kind="album", item_id=w.a.album.public_id,
             changes={"title": "  Ours LP (Deluxe) ", "upc": "123456789012"},
+            today=TODAY,
         )  # fmt: skip
         assert out.title == "Ours LP (Deluxe)" and out.upc == "123456789012"
         for changes in ({"label_id": w.theirs_label_id}, {"audio_hash": "x"}, {"title": "ok", "public_id": "x"}):
             with pytest.raises(ValidationFailed):
-                edit_metadata(s, label_id=w.ours_label_id, kind="track", item_id=w.a.public_id, changes=changes)
+                edit_metadata(
+                    s,
+                    label_id=w.ours_label_id,
+                    kind="track",
+                    item_id=w.a.public_id,
+                    changes=changes,
+                    today=TODAY,
+                )
         with pytest.raises(ValidationFailed):
-            edit_metadata(s, label_id=w.ours_label_id, kind="track", item_id=w.a.public_id, changes={"title": " "})
+            edit_metadata(
+                s,
+                label_id=w.ours_label_id,
+                kind="track",
+                item_id=w.a.public_id,
+                changes={"title": " "},
+                today=TODAY,
+            )
         assert w.a.album.label_id == w.ours_label_id and w.a.title == "Song A"
 
 

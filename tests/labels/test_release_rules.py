@@ -2,8 +2,16 @@
 
 from datetime import date
 
+import pytest
+
 from encore.labels import TrackForm
-from encore.labels._release_rules import edit_problems, normal_isrc, parse_release_date, publish_problems
+from encore.labels._release_rules import (
+    edit_problems,
+    normal_isrc,
+    parse_release_date,
+    publish_problems,
+    release_date_problem,
+)
 
 TODAY = date(2026, 12, 2)
 
@@ -37,10 +45,21 @@ def test_lengths_and_counts() -> None:
 
 def test_what_publishing_needs() -> None:
     assert (
-        publish_problems(title="Lanterns", artists=["Moth Choir"], release_date=TODAY, track_titles={"a": "One"}) == {}
+        publish_problems(
+            title="Lanterns",
+            artists=["Moth Choir"],
+            release_date=TODAY,
+            track_titles={"a": "One"},
+            today=TODAY,
+        )
+        == {}
     )
     problems = publish_problems(
-        title="Unknown Album", artists=["Unknown Artist", " "], release_date=None, track_titles={"a": " "}
+        title="Unknown Album",
+        artists=["Unknown Artist", " "],
+        release_date=None,
+        track_titles={"a": " "},
+        today=TODAY,
     )
     assert problems == {
         "title": "Give the release its title.",
@@ -48,6 +67,27 @@ def test_what_publishing_needs() -> None:
         "release_date": "Choose the release date.",
         "tracks.a.title": "Give this track its title.",
     }
-    assert publish_problems(title="T", artists=["A"], release_date=TODAY, track_titles={}) == {
+    assert publish_problems(title="T", artists=["A"], release_date=TODAY, track_titles={}, today=TODAY) == {
         "tracks": "Upload at least one track."
     }
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2800", "\u3164", "\u202e", "\u200b\u200d "])
+def test_names_a_listener_cannot_see_are_refused_on_the_form_and_at_publish(invisible: str) -> None:
+    """probe16 F9: a release 'U+200B' by 'U+2800' with the track 'U+3164' was saved and published."""
+    form = edit_problems(title=invisible, artists=[invisible], tracks=[TrackForm("a", invisible, None)])
+    assert set(form) == {"title", "artists", "tracks.a.title"}
+    assert "visible" in form["title"] and "visible" in form["artists"]
+    published = publish_problems(
+        title=invisible, artists=["Moth Choir", invisible], release_date=TODAY, track_titles={"a": invisible},
+        today=TODAY,
+    )  # fmt: skip
+    assert set(published) == {"title", "artists", "tracks.a.title"}
+
+
+@pytest.mark.parametrize("released", [date(9999, 12, 31), date(1, 1, 1), date(1899, 12, 31), date(2037, 1, 1)])
+def test_a_release_date_the_form_refuses_is_refused_at_publish(released: date) -> None:
+    """probe16 F8: the album edit took 9999-12-31, and the release headed New releases and `tag:new`."""
+    problems = publish_problems(title="T", artists=["A"], release_date=released, track_titles={"a": "1"}, today=TODAY)
+    assert problems == {"release_date": "The release year must be between 1900 and 2036."}
+    assert release_date_problem(date(2036, 12, 31), today=TODAY) is None

@@ -283,6 +283,15 @@ def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
     assert odd_upc.status_code == 422, odd_upc.text  # fullwidth digits: the pattern's \d took them
     r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": "GBABC2600001"}, headers=ours)
     assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] == "GBABC2600001"
+    for path, body, code in (  # probe16 F8, F9: the album and track edits follow the release form's rules
+        (f"/albums/{world['album_id']}", {"release_date": "9999-12-31"}, "bad_release_date"),
+        (f"/albums/{world['album_id']}", {"release_date": "0001-01-01"}, "bad_release_date"),
+        (f"/albums/{world['album_id']}", {"title": "\u202e"}, "bad_title"),
+        (f"/tracks/{world['track_id']}", {"title": "\u200b"}, "bad_title"),
+        (f"/tracks/{world['track_id']}", {"title": "\u3164\u2800"}, "bad_title"),
+    ):
+        r = client.patch(base + path, json=body, headers=ours)
+        assert r.status_code == 400 and r.json()["error"]["code"] == code, (body, r.text)
     r = client.patch(f"{base}/tracks/{world['track_id']}", json={"isrc": None}, headers=ours)
     assert r.status_code == 200 and r.json()["tracks"][0]["isrc"] is None
 

@@ -18,7 +18,8 @@ from encore.catalog import (
     reindex_track,
     upc_of_another_label,
 )
-from encore.kernel import Conflict, NotFound, ValidationFailed
+from encore.kernel import Conflict, NotFound, ValidationFailed, has_control, has_visible
+from encore.labels._release_rules import release_date_problem
 
 Kind = Literal["album", "track"]
 # The only fields a label may change; anything else (label_id, audio_hash, ids) is never settable.
@@ -116,8 +117,27 @@ def catalogue(session: Session, *, label_id: int, limit: int = 200, offset: int 
     return [album_item(session, a) for a in albums]
 
 
+def _check_field(
+    session: Session, name: str, value: object, *, label_id: int, target: Album | Track, album: Album, today: date
+) -> None:
+    """Refuse one edited field's value, in the words the form uses."""
+    if value is None and name not in CLEARABLE:
+        raise ValidationFailed(f"{name} cannot be empty", code="bad_field")
+    if name == "title" and (not isinstance(value, str) or not value.strip()):
+        raise ValidationFailed("a title cannot be empty", code="bad_title")
+    if name == "title" and isinstance(value, str) and (not has_visible(value) or has_control(value)):
+        raise ValidationFailed("a title must show a visible character (no control characters)", code="bad_title")
+    if name == "release_date" and isinstance(value, date) and (p := release_date_problem(value, today=today)):
+        raise ValidationFailed(p, code="bad_release_date")
+    text = value.strip() if isinstance(value, str) else None
+    if name == "isrc" and text and isrc_of_another_label(session, isrc=text, label_id=label_id, track_id=target.id):
+        raise Conflict("that ISRC belongs to another label's recording", code="isrc_taken")
+    if name == "upc" and text and upc_of_another_label(session, upc=text, label_id=label_id, album_id=album.id):
+        raise Conflict("that UPC belongs to another label's release", code="upc_taken")
+
+
 def edit_metadata(
-    session: Session, *, label_id: int, kind: Kind, item_id: str, changes: dict[str, object]
+    session: Session, *, label_id: int, kind: Kind, item_id: str, changes: dict[str, object], today: date
 ) -> AlbumItem:
     """Apply only whitelisted fields (the web face also refuses unknown ones); returns the album after."""
     allowed = ALBUM_FIELDS if kind == "album" else TRACK_FIELDS
@@ -131,22 +151,7 @@ def edit_metadata(
         track = owned_track(session, label_id=label_id, track_id=item_id)
         target, album = track, track.album
     for name, value in changes.items():
-        if value is None and name not in CLEARABLE:
-            raise ValidationFailed(f"{name} cannot be empty", code="bad_field")
-        if name == "title" and (not isinstance(value, str) or not value.strip()):
-            raise ValidationFailed("a title cannot be empty", code="bad_title")
-        if (
-            name == "isrc"
-            and isinstance(value, str)
-            and isrc_of_another_label(session, isrc=value.strip(), label_id=label_id, track_id=target.id)
-        ):
-            raise Conflict("that ISRC belongs to another label's recording", code="isrc_taken")
-        if (
-            name == "upc"
-            and isinstance(value, str)
-            and upc_of_another_label(session, upc=value.strip(), label_id=label_id, album_id=album.id)
-        ):
-            raise Conflict("that UPC belongs to another label's release", code="upc_taken")
+        _check_field(session, name, value, label_id=label_id, target=target, album=album, today=today)
         setattr(target, name, value.strip() if isinstance(value, str) else value)
     session.flush()
     if "title" in changes and album.status == ReleaseStatus.PUBLISHED.value:  # search finds the new name at once

@@ -114,7 +114,7 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
     return album
 
 
-def publish(session: Session, *, label_id: int, album_id: str) -> Album:
+def publish(session: Session, *, label_id: int, album_id: str, today: date) -> Album:
     """A draft (or a withdrawn release) goes to listeners, once the form says all it must."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
     if album.status == ReleaseStatus.PUBLISHED.value:
@@ -125,6 +125,7 @@ def publish(session: Session, *, label_id: int, album_id: str) -> Album:
         artists=[a.artist.name for a in album.artists],
         release_date=album.release_date,
         track_titles={t.public_id: t.title for t in tracks},
+        today=today,
     )
     if problems:
         raise ReleaseInvalid(problems)

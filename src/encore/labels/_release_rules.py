@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from encore.kernel import is_isrc
+from encore.kernel import has_visible, is_isrc
 
 FIRST_YEAR = 1900  # no recording older than this is released here
 YEARS_AHEAD = 10  # a pre-release may be announced this far ahead
@@ -30,6 +30,16 @@ def normal_isrc(text: str) -> str:
 def _title_problem(title: str, what: str) -> str | None:
     if len(title) > MAX_TITLE:
         return f"{what} can be at most {MAX_TITLE} characters."
+    if title.strip() and not has_visible(title):  # empty may be saved while the form is filled in
+        return f"{what} must show at least one visible character."
+    return None
+
+
+def release_date_problem(released: date, *, today: date) -> str | None:
+    """The one rule for a release date, on the form, the album edit and at publish: from 1900 to ten years
+    ahead (a far-future date would head New releases and `tag:new` for good: probe16)."""
+    if not FIRST_YEAR <= released.year <= today.year + YEARS_AHEAD:
+        return f"The release year must be between {FIRST_YEAR} and {today.year + YEARS_AHEAD}."
     return None
 
 
@@ -42,9 +52,10 @@ def parse_release_date(text: str, *, today: date) -> tuple[date | None, str | No
     if not FIRST_YEAR <= year <= today.year + YEARS_AHEAD:
         return None, f"The release year must be between {FIRST_YEAR} and {today.year + YEARS_AHEAD}."
     try:
-        return date(year, int(m.group(2)), int(m.group(3))), None
+        released = date(year, int(m.group(2)), int(m.group(3)))
     except ValueError:
         return None, "That day does not exist in the calendar."
+    return released, release_date_problem(released, today=today)
 
 
 def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: Sequence[TrackForm]) -> dict[str, str]:
@@ -57,6 +68,8 @@ def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: S
             problems["artists"] = f"Credit at most {MAX_ARTISTS} artists."
         elif any(len(a) > MAX_TITLE for a in artists):
             problems["artists"] = f"An artist's name can be at most {MAX_TITLE} characters."
+        elif any(a.strip() and not has_visible(a) for a in artists):
+            problems["artists"] = "An artist's name must show at least one visible character."
     for t in tracks:
         if t.title is not None and (p := _title_problem(t.title, "A track title")):
             problems[f"tracks.{t.id}.title"] = p
@@ -68,20 +81,24 @@ def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: S
 
 
 def publish_problems(
-    *, title: str, artists: Sequence[str], release_date: date | None, track_titles: dict[str, str]
+    *, title: str, artists: Sequence[str], release_date: date | None, track_titles: dict[str, str], today: date
 ) -> dict[str, str]:
-    """What a release needs before listeners see it."""
+    """What a release needs before listeners see it (names a listener can see: ingest keeps tags as they are,
+    so a draft from tags made only of zero-width or filler characters is stopped here)."""
     problems: dict[str, str] = {}
-    if not title.strip() or title.strip().lower() in PLACEHOLDERS:
+    if not has_visible(title) or title.strip().lower() in PLACEHOLDERS:
         problems["title"] = "Give the release its title."
-    named = [a for a in artists if a.strip() and a.strip().lower() not in PLACEHOLDERS]
-    if not named:
+    if any(a.strip() and not has_visible(a) for a in artists):
+        problems["artists"] = "An artist's name must show at least one visible character."
+    elif not [a for a in artists if has_visible(a) and a.strip().lower() not in PLACEHOLDERS]:
         problems["artists"] = "Credit at least one artist."
     if release_date is None:
         problems["release_date"] = "Choose the release date."
+    elif p := release_date_problem(release_date, today=today):
+        problems["release_date"] = p
     if not track_titles:
         problems["tracks"] = "Upload at least one track."
     for track_id, track_title in track_titles.items():
-        if not track_title.strip():
+        if not has_visible(track_title):
             problems[f"tracks.{track_id}.title"] = "Give this track its title."
     return problems

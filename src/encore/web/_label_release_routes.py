@@ -71,7 +71,8 @@ def release_cover(
 
 @router.post("/label/{label_id}/releases/{album_id}/publish")
 def publish_release(album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> AlbumOut:
-    album = labels.publish(session, label_id=label.row_id, album_id=album_id)
+    today = container(request).clock.now().date()
+    album = labels.publish(session, label_id=label.row_id, album_id=album_id, today=today)
     note(request, session, kinds.LABEL_PUBLISHED, actor=user, label=label.id, album=album_id)
     history.submit_match(session, jobs=container(request).jobs)  # listens kept by text may be of these tracks
     return _out(session, album)

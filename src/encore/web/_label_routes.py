@@ -96,7 +96,10 @@ def edit_album(
     *, album_id: str, body: AlbumEdit, request: Request, session: Db, label: OwnLabel, user: CurrentUser
 ) -> AlbumOut:
     changes = body.model_dump(exclude_unset=True)
-    item = labels.edit_metadata(session, label_id=label.row_id, kind="album", item_id=album_id, changes=changes)
+    today = container(request).clock.now().date()
+    item = labels.edit_metadata(
+        session, label_id=label.row_id, kind="album", item_id=album_id, changes=changes, today=today
+    )
     note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, album=album_id, fields=sorted(changes))
     return album_out(item)
 
@@ -106,7 +109,10 @@ def edit_track(
     *, track_id: str, body: TrackEdit, request: Request, session: Db, label: OwnLabel, user: CurrentUser
 ) -> AlbumOut:
     changes = body.model_dump(exclude_unset=True)
-    item = labels.edit_metadata(session, label_id=label.row_id, kind="track", item_id=track_id, changes=changes)
+    today = container(request).clock.now().date()
+    item = labels.edit_metadata(
+        session, label_id=label.row_id, kind="track", item_id=track_id, changes=changes, today=today
+    )
     note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=sorted(changes))
     return album_out(item)
 
