@@ -2,6 +2,7 @@
 rotation, revocation (authlib's RFC 6749 / 7009 / 7636 grants), and bearer-token checks for /v1."""
 
 from encore.oauth._access import Access, InvalidToken, check_access, check_bearer
+from encore.oauth._adapters import HttpCall, OAuthReply
 from encore.oauth._apps import (
     AppView,
     GrantView,
@@ -29,9 +30,7 @@ from encore.oauth._scopes import (
 )
 from encore.oauth._server import (
     ConsentRequest,
-    HttpCall,
     OAuthProblem,
-    OAuthReply,
     authorize,
     check_authorization,
     revocation_endpoint,
