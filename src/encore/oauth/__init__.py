@@ -19,6 +19,7 @@ from encore.oauth._apps import (
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import RATE_WINDOW_S, Decision, check_redirect_uri, redirect_matches
 from encore.oauth._rates import AppRates
+from encore.oauth._refresh import GrantReplayed
 from encore.oauth._scopes import (
     SCOPES,
     SPOTIFY_ONLY,
@@ -46,6 +47,7 @@ __all__ = [
     "AppView",
     "ConsentRequest",
     "Decision",
+    "GrantReplayed",
     "GrantView",
     "HttpCall",
     "InvalidToken",

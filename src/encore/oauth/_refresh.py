@@ -1,6 +1,8 @@
 """The refresh-token grant: rotation (every refresh returns a new refresh token and claims the old one), and a
 replayed refresh token revoking its whole grant (RFC 9700 §4.14.2), serialised on the grant's code row."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from authlib.oauth2.rfc6749 import InvalidGrantError, grants
@@ -14,6 +16,19 @@ from encore.oauth._policy import replayed_refresh
 
 if TYPE_CHECKING:
     from encore.oauth._server import EncoreAuthServer
+
+
+@dataclass(frozen=True)
+class GrantReplayed:
+    """A grant whose live tokens were revoked because one of its credentials came back after it was spent (a
+    rotated refresh token, or a used code): what an operator reads in the audit log."""
+
+    client_id: str
+    user_id: int | None
+    credential: str  # "refresh_token" or "code"
+    tokens_revoked: int
+    reason: str
+    rotated_at: datetime | None = None  # when the replayed refresh token's successor was issued
 
 
 def lock_grant(session: Session, code_id: int | None) -> None:
@@ -42,7 +57,8 @@ class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 
     def _replayed(self, row: OAuthToken) -> None:
         """A dead refresh token came back from its own client: its grant leaked, unless the client is racing
-        itself (`replayed_refresh`). Raises invalid_grant, after revoking the family if so decided."""
+        itself (`replayed_refresh`). Raises invalid_grant, after revoking the family if so decided; a revocation
+        that ended live tokens is reported to the server (`replays`) for the audit log."""
         s = self.server.session
         lock_grant(s, row.code_id)  # a refresh of the family in flight commits first: its new token is revoked too
         family = OAuthToken.code_id == row.code_id if row.code_id is not None else OAuthToken.id == row.id
@@ -51,7 +67,13 @@ class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         )
         replay = replayed_refresh(rotated_at=rotated_at, now=self.server.now)
         if replay.revoke_family:
-            s.execute(update(OAuthToken).where(family, OAuthToken.revoked.is_(False)).values(revoked=True))
+            live = OAuthToken.revoked.is_(False)
+            ended = s.scalars(update(OAuthToken).where(family, live).values(revoked=True).returning(OAuthToken.id))
+            if revoked := len(ended.all()):  # a grant already dead is not news: replaying it again writes nothing
+                client_id = self.request.client.get_client_id()
+                self.server.replays.append(
+                    GrantReplayed(client_id, row.user_id, "refresh_token", revoked, replay.reason, rotated_at)
+                )
         raise InvalidGrantError(description=replay.reason)
 
     def authenticate_user(self, refresh_token: Token) -> GrantingUser | None:

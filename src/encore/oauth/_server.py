@@ -38,7 +38,7 @@ from encore.oauth._adapters import (
 from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import token_call_problem
-from encore.oauth._refresh import RefreshGrant
+from encore.oauth._refresh import GrantReplayed, RefreshGrant
 from encore.oauth._revocation import Revocation
 from encore.oauth._scopes import SCOPES, SPOTIFY_ONLY, decide_scopes
 
@@ -88,7 +88,11 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
             return None
         if row.used_at is not None:
             # A replayed code means it leaked: whatever it issued stops working (RFC 6749 §4.1.2).
-            s.execute(update(OAuthToken).where(OAuthToken.code_id == row.id).values(revoked=True))
+            live = (OAuthToken.code_id == row.id) & OAuthToken.revoked.is_(False)
+            ended = s.scalars(update(OAuthToken).where(live).values(revoked=True).returning(OAuthToken.id)).all()
+            if ended:
+                reason = "this authorization code was already used: every token it issued is revoked"
+                self.server.replays.append(GrantReplayed(client.app.client_id, row.user_id, "code", len(ended), reason))
             return None
         return Code(row)
 
@@ -108,6 +112,7 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
         super().__init__(scopes_supported=[*SCOPES, *sorted(SPOTIFY_ONLY)])
         self.session, self.now = session, now
         self.revoked: list[OAuthToken] = []  # what the revocation endpoint revoked in this call
+        self.replays: list[GrantReplayed] = []  # grants a replayed code or refresh token revoked in this call
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
@@ -234,10 +239,17 @@ def _refused(call: HttpCall) -> OAuthReply | None:
     return OAuthReply(400, body, [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
 
 
-def token_endpoint(session: Session, *, call: HttpCall, now: datetime) -> OAuthReply:
+def token_endpoint(
+    session: Session, *, call: HttpCall, now: datetime, replays: list[GrantReplayed] | None = None
+) -> OAuthReply:
+    """RFC 6749 §3.2; a grant revoked because a spent code or refresh token came back is appended to `replays`
+    (the web edge audits it; its revocation is committed with the 400 that refuses the replay)."""
     if refused := _refused(call):
         return refused
-    reply: OAuthReply = EncoreAuthServer(session, now).create_token_response(call)
+    server = EncoreAuthServer(session, now)
+    reply: OAuthReply = server.create_token_response(call)
+    if replays is not None:
+        replays.extend(server.replays)
     if reply.status == 200 and "access_token" in reply.body:
         # Always the granted scope, "" included (authlib leaves an empty one out): RFC 6749 §5.1 requires it
         # when it differs from what was asked (`decide_scopes` may leave some out), and Spotify always sends it.
