@@ -242,7 +242,7 @@ def test_playlist_rename_and_delete_and_media_session(live: LiveServer, browser:
     page.wait_for_selector("h1:text('Sunday Morning')")
     page.reload()
     page.wait_for_selector("h1:text('Sunday Morning')")
-    assert page.title().startswith("Sunday Morning")
+    assert page.title().startswith("\u2068Sunday Morning\u2069 · ")  # the name isolated from the words after it
     page.click("text=Edit playlist")
     page.once("dialog", lambda d: d.accept())
     page.click("text=Delete playlist")

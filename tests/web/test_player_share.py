@@ -72,7 +72,7 @@ def test_share_page_has_rich_preview_tags_and_shows_hostile_names_literally(
     page = _parse(r.text)
     assert "script" not in page.tags  # no markup got through, not even ours
     assert page.meta["og:title"] == HOSTILE
-    assert page.title == f"{HOSTILE} · Encore"
+    assert page.title == f"\u2068{HOSTILE}\u2069 · Encore"  # isolated: its override stops at its end
     assert HOSTILE in page.text
     assert page.meta["twitter:card"] == "summary_large_image"
     assert page.meta["og:image"].startswith("http")
@@ -149,3 +149,12 @@ def test_an_unknown_path_of_a_machine_face_stays_json_for_a_browser_too(client: 
     r = client.get(path, headers={"Accept": "text/html"})
     assert not r.headers["content-type"].startswith("text/html") and "app.js" not in r.text, path
     assert "error" in (r.json() if path != "/rest/nowhere" else r.text), path  # Subsonic's own shape there
+
+
+def test_names_in_the_share_subtitle_are_isolated_even_with_a_stray_pop_of_their_own() -> None:
+    from encore.web._share_pages import isolated
+
+    assert isolated("Left\u202e") == "\u2068Left\u202e\u2069"
+    assert isolated("Two\u2069\u202e") == "\u2068Two\u202e\u2069"  # the stray U+2069 would end the isolate early
+    assert isolated("Open\u2067") == "\u2068Open\u2067\u2069\u2069"  # one the name leaves open is closed
+    assert isolated("a\u2066b\u2069c") == "\u2068a\u2066b\u2069c\u2069"  # a balanced one is kept

@@ -14,6 +14,7 @@ OAUTH_APP_DELETED = "oauth.app_deleted"
 OAUTH_GRANTED = "oauth.granted"
 OAUTH_GRANT_REVOKED = "oauth.grant_revoked"
 OAUTH_TOKEN_REVOKED = "oauth.token_revoked"  # by the app itself, RFC 7009
+OAUTH_REPLAY_REVOKED = "oauth.replay_revoked"  # a spent refresh token or code came back: its grant's tokens end
 LABEL_EXCLUSIVE_CREATED = "label.exclusive_created"
 EXPORT_REQUESTED = "export.requested"
 EXPORT_DOWNLOADED = "export.downloaded"
@@ -46,6 +47,7 @@ CHANGES = frozenset(
         OAUTH_GRANTED,
         OAUTH_GRANT_REVOKED,
         OAUTH_TOKEN_REVOKED,
+        OAUTH_REPLAY_REVOKED,
         LABEL_EXCLUSIVE_CREATED,
         ADMIN_PREMIUM_GRANTED,
         ADMIN_PREMIUM_REVOKED,

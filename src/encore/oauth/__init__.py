@@ -2,6 +2,7 @@
 rotation, revocation (authlib's RFC 6749 / 7009 / 7636 grants), and bearer-token checks for /v1."""
 
 from encore.oauth._access import Access, InvalidToken, check_access, check_bearer
+from encore.oauth._adapters import HttpCall, OAuthReply
 from encore.oauth._apps import (
     AppView,
     GrantView,
@@ -18,6 +19,7 @@ from encore.oauth._apps import (
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import RATE_WINDOW_S, Decision, check_redirect_uri, redirect_matches
 from encore.oauth._rates import AppRates
+from encore.oauth._refresh import GrantReplayed
 from encore.oauth._scopes import (
     SCOPES,
     SPOTIFY_ONLY,
@@ -29,9 +31,7 @@ from encore.oauth._scopes import (
 )
 from encore.oauth._server import (
     ConsentRequest,
-    HttpCall,
     OAuthProblem,
-    OAuthReply,
     authorize,
     check_authorization,
     revocation_endpoint,
@@ -47,6 +47,7 @@ __all__ = [
     "AppView",
     "ConsentRequest",
     "Decision",
+    "GrantReplayed",
     "GrantView",
     "HttpCall",
     "InvalidToken",

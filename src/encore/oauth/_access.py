@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from encore.accounts import User, live_credential
 from encore.db import RawStatement, connection_of
 from encore.kernel import EncoreError, PermissionDenied
+from encore.oauth._adapters import Token
 from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthToken
-from encore.oauth._server import Token
 
 
 class InvalidToken(EncoreError):

@@ -1,31 +1,23 @@
 """The OAuth 2.0 authorization server: authlib's framework-agnostic grants over Encore's tables.
 
 The web face turns its request into an `HttpCall` and gets back an `OAuthReply`; nothing here knows
-FastAPI. One server object per request, bound to that request's session and clock.
+FastAPI. One server object per request, bound to that request's session and clock. The refresh grant is in
+`_refresh`, the revocation endpoint in `_revocation`, authlib's views of Encore's rows in `_adapters`.
 """
 
-from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
-    ClientMixin,
     InsecureTransportError,
-    InvalidClientError,
-    InvalidGrantError,
     InvalidScopeError,
     OAuth2Error,
-    OAuth2Payload,
-    OAuth2Request,
-    TokenMixin,
     UnsupportedResponseTypeError,
     grants,
 )
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
-from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from sqlalchemy import select, update
@@ -33,131 +25,26 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import issue_epoch
 from encore.kernel import EncoreError, new_secret_token
-from encore.oauth._apps import sha256, uris_of
+from encore.oauth._adapters import (
+    PUBLIC_OR_SECRET,
+    CallRequest,
+    Client,
+    Code,
+    GrantingUser,
+    HttpCall,
+    OAuthReply,
+    Token,
+)
+from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
-from encore.oauth._policy import redirect_matches, replayed_refresh, token_call_problem
-from encore.oauth._scopes import SCOPES, SPOTIFY_ONLY, decide_scopes, parse_scope
+from encore.oauth._policy import token_call_problem
+from encore.oauth._refresh import GrantReplayed, RefreshGrant
+from encore.oauth._revocation import Revocation
+from encore.oauth._scopes import SCOPES, SPOTIFY_ONLY, decide_scopes
 
 ACCESS_TTL_S = 3600
 REFRESH_TTL = timedelta(days=60)
 CODE_TTL = timedelta(minutes=10)
-PUBLIC_OR_SECRET = ["client_secret_basic", "client_secret_post", "none"]
-
-
-@dataclass(frozen=True)
-class HttpCall:
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    params: Mapping[str, list[str]] = field(default_factory=dict)  # query and form, merged
-
-
-@dataclass(frozen=True)
-class OAuthReply:
-    status: int
-    body: dict[str, Any]
-    headers: list[tuple[str, str]]
-
-    @property
-    def location(self) -> str | None:
-        return dict(self.headers).get("Location")
-
-
-@dataclass(frozen=True)
-class GrantingUser:
-    id: int
-
-    def get_user_id(self) -> int:
-        return self.id
-
-
-class _Payload(OAuth2Payload):  # type: ignore[misc]
-    def __init__(self, params: Mapping[str, list[str]]) -> None:
-        self._lists = defaultdict(list, {k: list(v) for k, v in params.items()})
-
-    @property
-    def data(self) -> dict[str, str]:
-        return {k: v[0] for k, v in self._lists.items() if v}
-
-    @property
-    def datalist(self) -> defaultdict[str, list[str]]:
-        return self._lists
-
-
-class _Request(OAuth2Request):  # type: ignore[misc]
-    def __init__(self, call: HttpCall) -> None:
-        super().__init__(method=call.method, uri=call.url, headers=dict(call.headers))
-        self.payload = _Payload(call.params)
-
-    @property
-    def args(self) -> dict[str, str]:
-        return self.payload.data
-
-    @property
-    def form(self) -> dict[str, str]:
-        return self.payload.data
-
-
-class Client(ClientMixin):  # type: ignore[misc]
-    def __init__(self, app: OAuthApp) -> None:
-        self.app = app
-
-    def get_client_id(self) -> str:
-        return self.app.client_id
-
-    def get_default_redirect_uri(self) -> None:
-        return None  # a redirect_uri must always be given, and match exactly
-
-    def get_allowed_scope(self, scope: str | None) -> str:
-        return " ".join(parse_scope(scope))
-
-    def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_matches(uris_of(self.app), redirect_uri)
-
-    def check_client_secret(self, client_secret: str) -> bool:
-        import hmac
-
-        return hmac.compare_digest(sha256(client_secret), self.app.secret_hash)
-
-    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method in PUBLIC_OR_SECRET
-
-    def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code"
-
-    def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type in ("authorization_code", "refresh_token", "client_credentials")
-
-
-class Code:
-    def __init__(self, row: OAuthCode) -> None:
-        self.row = row
-
-    def get_redirect_uri(self) -> str:
-        return self.row.redirect_uri
-
-    def get_scope(self) -> str:
-        return self.row.scope
-
-
-class Token(TokenMixin):  # type: ignore[misc]
-    def __init__(self, row: OAuthToken, now: datetime) -> None:
-        self.row, self.now = row, now
-
-    def check_client(self, client: Client) -> bool:
-        return self.row.app_id == client.app.id
-
-    def get_scope(self) -> str:
-        return self.row.scope
-
-    def get_expires_in(self) -> int:
-        return self.row.expires_in
-
-    def is_expired(self) -> bool:
-        return self.now >= self.row.issued_at + timedelta(seconds=self.row.expires_in)
-
-    def is_revoked(self) -> bool:
-        return self.row.revoked
 
 
 class S256Only(CodeChallenge):  # type: ignore[misc]
@@ -176,7 +63,7 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = PUBLIC_OR_SECRET
     server: "EncoreAuthServer"
 
-    def save_authorization_code(self, code: str, request: _Request) -> None:
+    def save_authorization_code(self, code: str, request: CallRequest) -> None:
         data = request.payload.data
         now = self.server.now
         self.server.session.add(
@@ -201,7 +88,11 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
             return None
         if row.used_at is not None:
             # A replayed code means it leaked: whatever it issued stops working (RFC 6749 §4.1.2).
-            s.execute(update(OAuthToken).where(OAuthToken.code_id == row.id).values(revoked=True))
+            live = (OAuthToken.code_id == row.id) & OAuthToken.revoked.is_(False)
+            ended = s.scalars(update(OAuthToken).where(live).values(revoked=True).returning(OAuthToken.id)).all()
+            if ended:
+                reason = "this authorization code was already used: every token it issued is revoked"
+                self.server.replays.append(GrantReplayed(client.app.client_id, row.user_id, "code", len(ended), reason))
             return None
         return Code(row)
 
@@ -212,95 +103,8 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         return GrantingUser(authorization_code.row.user_id)
 
 
-def _lock_grant(session: Session, code_id: int | None) -> None:
-    """Serialise a grant's refreshes and its replay revocation on its code's row (PostgreSQL; SQLite has one
-    writer anyway): the revocation's UPDATE otherwise waited on the old token's row and then missed the token a
-    racing refresh had just inserted, outside its snapshot (review15), and the thief kept it."""
-    if code_id is not None:
-        session.execute(select(OAuthCode.id).where(OAuthCode.id == code_id).with_for_update())
-
-
-class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS = PUBLIC_OR_SECRET
-    INCLUDE_NEW_REFRESH_TOKEN = True  # rotation: every refresh returns a new refresh token
-    server: "EncoreAuthServer"
-
-    def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
-        row = self.server.session.scalar(select(OAuthToken).where(OAuthToken.refresh_hash == sha256(refresh_token)))
-        if row is None or row.refresh_expires_at is None or self.server.now >= row.refresh_expires_at:
-            return None
-        if row.with_secret and self.request.auth_method == "none":
-            return None  # obtained with the secret, refreshed only with it: a leaked refresh token is not enough
-        token = Token(row, self.server.now)
-        if row.revoked and token.check_client(self.request.client):
-            self._replayed(row)
-        return None if row.revoked else token
-
-    def _replayed(self, row: OAuthToken) -> None:
-        """A dead refresh token came back from its own client: its grant leaked, unless the client is racing
-        itself (`replayed_refresh`). Raises invalid_grant, after revoking the family if so decided."""
-        s = self.server.session
-        _lock_grant(s, row.code_id)  # a refresh of the family in flight commits first: its new token is revoked too
-        family = OAuthToken.code_id == row.code_id if row.code_id is not None else OAuthToken.id == row.id
-        rotated_at = s.scalar(
-            select(OAuthToken.issued_at).where(family, OAuthToken.id > row.id).order_by(OAuthToken.id).limit(1)
-        )
-        replay = replayed_refresh(rotated_at=rotated_at, now=self.server.now)
-        if replay.revoke_family:
-            s.execute(update(OAuthToken).where(family, OAuthToken.revoked.is_(False)).values(revoked=True))
-        raise InvalidGrantError(description=replay.reason)
-
-    def authenticate_user(self, refresh_token: Token) -> GrantingUser | None:
-        return GrantingUser(refresh_token.row.user_id) if refresh_token.row.user_id is not None else None
-
-    def save_token(self, token: dict[str, Any]) -> None:
-        """Claim the old refresh token before its successor is saved: one conditional UPDATE, so of two refreshes
-        racing with one token (read live by both) only one gets a successor; the other waits on the row (or on
-        SQLite's write lock), finds it taken, and is refused as `replayed_refresh`'s race, nothing saved."""
-        old: Token = self.request.refresh_token
-        _lock_grant(self.server.session, old.row.code_id)
-        claimed = self.server.session.scalar(
-            update(OAuthToken)
-            .where(OAuthToken.id == old.row.id, OAuthToken.revoked.is_(False))
-            .values(revoked=True)
-            .returning(OAuthToken.id)
-        )
-        if claimed is None:
-            raced = replayed_refresh(rotated_at=self.server.now, now=self.server.now)
-            raise InvalidGrantError(description=raced.reason)
-        super().save_token(token)
-
-    def revoke_old_credential(self, refresh_token: Token) -> None:
-        return None  # `save_token` revoked it already, before the new token existed
-
-
 class _ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
-
-
-class _Revocation(RevocationEndpoint):  # type: ignore[misc]
-    CLIENT_AUTH_METHODS = PUBLIC_OR_SECRET
-    server: "EncoreAuthServer"
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
-        digest = sha256(token_string)
-        row = self.server.session.scalar(
-            select(OAuthToken).where((OAuthToken.access_hash == digest) | (OAuthToken.refresh_hash == digest))
-        )
-        return Token(row, self.server.now) if row is not None else None
-
-    def authenticate_token(self, request: _Request, client: Client) -> Token | None:
-        token: Token | None = super().authenticate_token(request, client)
-        if token is not None and token.row.with_secret and request.auth_method == "none":
-            # RFC 7009 §2.1: the client authenticates as at the token endpoint, where this grant needs the secret
-            raise InvalidClientError(
-                status_code=401, description="this token was issued with the client secret: revoking it needs it too"
-            )
-        return token
-
-    def revoke_token(self, token: Token, request: _Request) -> None:
-        token.row.revoked = True
-        self.server.revoked.append(token.row)
 
 
 class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
@@ -308,6 +112,7 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
         super().__init__(scopes_supported=[*SCOPES, *sorted(SPOTIFY_ONLY)])
         self.session, self.now = session, now
         self.revoked: list[OAuthToken] = []  # what the revocation endpoint revoked in this call
+        self.replays: list[GrantReplayed] = []  # grants a replayed code or refresh token revoked in this call
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
@@ -317,9 +122,9 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
             ),
         )
         self.register_grant(_CodeGrant, [S256Only(required=True)])
-        self.register_grant(_RefreshGrant)
+        self.register_grant(RefreshGrant)
         self.register_grant(_ClientCredentialsGrant)
-        self.register_endpoint(_Revocation)
+        self.register_endpoint(Revocation)
 
     def validate_requested_scope(self, scope: str | None) -> None:
         """Refuse unknown words by name; Spotify's scopes Encore cannot serve pass, to be left out of the grant
@@ -332,7 +137,7 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
         app = self.session.scalar(select(OAuthApp).where(OAuthApp.client_id == str(client_id)[:32]))
         return Client(app) if app is not None else None
 
-    def save_token(self, token: dict[str, Any], request: _Request) -> None:
+    def save_token(self, token: dict[str, Any], request: CallRequest) -> None:
         code = request.authorization_code
         refresh = token.get("refresh_token")
         previous: Token | None = getattr(request, "refresh_token", None)  # set by the refresh grant
@@ -360,11 +165,11 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
         )
         self.session.flush()
 
-    def create_oauth2_request(self, request: HttpCall | _Request) -> _Request:
-        if isinstance(request, _Request):
+    def create_oauth2_request(self, request: HttpCall | CallRequest) -> CallRequest:
+        if isinstance(request, CallRequest):
             return request
         try:
-            return _Request(request)
+            return CallRequest(request)
         except InsecureTransportError as error:  # raised outside authlib's own error handling: was a 500
             raise OAuthProblem(error.error, INSECURE_TRANSPORT, None) from error
 
@@ -434,10 +239,17 @@ def _refused(call: HttpCall) -> OAuthReply | None:
     return OAuthReply(400, body, [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
 
 
-def token_endpoint(session: Session, *, call: HttpCall, now: datetime) -> OAuthReply:
+def token_endpoint(
+    session: Session, *, call: HttpCall, now: datetime, replays: list[GrantReplayed] | None = None
+) -> OAuthReply:
+    """RFC 6749 §3.2; a grant revoked because a spent code or refresh token came back is appended to `replays`
+    (the web edge audits it; its revocation is committed with the 400 that refuses the replay)."""
     if refused := _refused(call):
         return refused
-    reply: OAuthReply = EncoreAuthServer(session, now).create_token_response(call)
+    server = EncoreAuthServer(session, now)
+    reply: OAuthReply = server.create_token_response(call)
+    if replays is not None:
+        replays.extend(server.replays)
     if reply.status == 200 and "access_token" in reply.body:
         # Always the granted scope, "" included (authlib leaves an empty one out): RFC 6749 §5.1 requires it
         # when it differs from what was asked (`decide_scopes` may leave some out), and Spotify always sends it.

@@ -25,14 +25,32 @@ class Shared:
     app_path: str
 
 
+def isolated(name: str) -> str:
+    """`name` between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE: a name ending in a
+    right-to-left override (names keep their bidi marks) no longer reverses the words after it in the same line.
+    A U+2069 of the name's own that closes nothing would end the isolate early: dropped; one it leaves open is
+    closed (the player's dom.js `isolate` does the same)."""
+    depth, kept = 0, []
+    for ch in name:
+        if ch in "\u2066\u2067\u2068":
+            depth += 1
+        elif ch == "\u2069":
+            if not depth:
+                continue
+            depth -= 1
+        kept.append(ch)
+    return "\u2068" + "".join(kept) + "\u2069" * depth + "\u2069"
+
+
 def _find(session: Db, kind: str, item_id: str) -> Shared:
     if kind == "track":
         t = catalog.track_view(session, track_id=item_id)
-        names = ", ".join(a.name for a in t.artists)
-        return Shared("music.song", t.title, f"{names} · {t.album_title}", t.artwork_key, f"/track/{t.id}")
+        names = ", ".join(isolated(a.name) for a in t.artists)
+        sub = f"{names} · {isolated(t.album_title)}"
+        return Shared("music.song", t.title, sub, t.artwork_key, f"/track/{t.id}")
     if kind == "album":
         a = catalog.album_page(session, album_id=item_id).album
-        names = ", ".join(x.name for x in a.artists)
+        names = ", ".join(isolated(x.name) for x in a.artists)
         year = f" · {a.release_date.year}" if a.release_date else ""
         return Shared("music.album", a.title, f"{names}{year}", a.artwork_key, f"/album/{a.id}")
     if kind == "artist":
@@ -43,7 +61,7 @@ def _find(session: Db, kind: str, item_id: str) -> Shared:
         return Shared(
             "music.playlist",
             p.name,
-            f"Playlist by {p.owner_name} · {p.total_tracks} tracks",
+            f"Playlist by {isolated(p.owner_name)} · {p.total_tracks} tracks",
             p.artwork_key,
             f"/playlist/{p.id}",
         )
@@ -77,7 +95,7 @@ def render_share(item: Shared, base_url: str) -> str:
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{e(item.title)} · Encore</title>
+  <title>{e(isolated(item.title))} · Encore</title>
   <meta name="description" content="{e(item.subtitle)}">
 {tags}
   <link rel="canonical" href="{e(url)}">

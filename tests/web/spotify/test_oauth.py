@@ -366,6 +366,19 @@ def test_bad_redirect_uris_are_refused_at_registration(client: TestClient, uris:
     assert r.status_code in (400, 422) and r.json()["error"]["code"] in ("bad_redirect_uri", "invalid")
 
 
+@pytest.mark.parametrize(
+    "uri", ["https://*.evil.example/cb", "https://app.example/*", "http://127.0.0.1:8765/cb?next=*", "*"]
+)
+def test_a_wildcard_redirect_uri_is_refused_with_the_reason(client: TestClient, uri: str) -> None:
+    """probe15: `https://*.evil.example/cb` was registered (201). Harmless, since only the same string matches,
+    but it looked like a wildcard that would work; the developer now learns at once that matching is exact."""
+    r = client.post("/api/developer/apps", json={"name": "x", "redirect_uris": [REDIRECT, uri]}, headers=CSRF)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "bad_redirect_uri" and "exactly" in error["message"] and uri in error["message"]
+    assert client.get("/api/developer/apps").json() == []
+
+
 def _refresh(client: TestClient, app: App, refresh_token: object, *, secret: bool) -> tuple[int, dict[str, object]]:
     data = {"grant_type": "refresh_token", "refresh_token": str(refresh_token), "client_id": app.client_id}
     if secret:

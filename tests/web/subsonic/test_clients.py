@@ -212,3 +212,33 @@ def test_an_mp3_transcode_through_py_sonic_is_one_verified_stream(site: Site) ->
         assert verified(track) == 1
     finally:
         site.container.settings = settings
+
+
+def test_a_time_offset_past_the_end_is_an_error_both_clients_raise(site: Site) -> None:
+    """probe15: `stream?format=mp3&timeOffset=400` on a 41 s track answered 200 audio/mpeg with no bytes, which a
+    client read as a track that played to its end. It is now a Subsonic error (code 0) saying why, raised by both
+    PyPI clients; an offset just inside the track still streams its last second."""
+    url = urlsplit(site.base_url)
+    conn = libsonic.Connection(
+        f"http://{url.hostname}", "listener", site.me.app_password, port=url.port or 80, appName="py-sonic"
+    )
+    album = conn.getAlbumList2("alphabeticalByName", size=1)["albumList2"]["album"][0]
+    song = conn.getAlbum(album["id"])["album"]["song"][0]
+    end = int(song["duration"]) + 1  # getSong rounds down: the first whole second past the end
+    for offset in (end, 400):
+        with pytest.raises(libsonic.errors.SonicError, match=f"timeOffset {offset} s is at or past the end"):
+            conn.stream(song["id"], tformat="mp3", maxBitRate=96, timeOffset=offset)
+    last = conn.stream(song["id"], tformat="mp3", maxBitRate=96, timeOffset=int(song["duration"]) - 1).read()
+    _decode_frames(last, at_least=1)
+
+    async def opensonic() -> None:
+        from libopensonic.errors import SonicError
+
+        api = AsyncConnection(f"http://{url.hostname}", api_key=site.me.api_key, port=url.port or 80)
+        try:
+            with pytest.raises(SonicError, match="past the end of the track"):
+                await api.stream(song["id"], tformat="mp3", max_bit_rate=96, time_offset=400)
+        finally:
+            await api.cleanup()
+
+    asyncio.run(opensonic())

@@ -141,7 +141,22 @@ credentials (`grant_type=client_credentials`). Client authentication: HTTP Basic
 @router.post("/api/token", summary="Token endpoint", description=GRANTS_HELP)
 async def token(request: Request, session: Db) -> Response:
     call, c = await _call(request), container(request)
-    return _reply(await run_write(c, partial(oauth.token_endpoint, session, call=call, now=c.clock.now())))
+    replays: list[oauth.GrantReplayed] = []
+    reply = await run_write(c, partial(oauth.token_endpoint, session, call=call, now=c.clock.now(), replays=replays))
+    for replay in replays:  # who sent it (the thief or the app) is the request's address and user agent
+        note(
+            request,
+            session,
+            kinds.OAUTH_REPLAY_REVOKED,
+            actor=None,
+            subject_id=replay.user_id,
+            client_id=replay.client_id,
+            credential=replay.credential,
+            tokens_revoked=replay.tokens_revoked,
+            rotated_at=replay.rotated_at.isoformat() if replay.rotated_at else None,
+            reason=replay.reason,
+        )
+    return _reply(reply)
 
 
 @router.post("/api/token/revoke", summary="Revoke a token (RFC 7009)")

@@ -1,7 +1,7 @@
 // The admin screens (/admin): accounts and Premium, redeem codes, ad campaigns (upload the spot, targeting,
 // caps, impressions), and the labels' statements. Every decision stays on the server; this page only asks.
 import { api } from "./api.js";
-import { h } from "./dom.js";
+import { h, named } from "./dom.js";
 import { adminView as labelsAndStatements, ensureStyles, syncRoleNav } from "./label.js";
 import { section } from "./views.js";
 
@@ -105,7 +105,7 @@ function campaignsSection() {
         budget_impressions: Number(f.get("budget")), cpm_cents: Math.round(Number(f.get("cpm")) * 100),
         genres: f.get("genres").split(",").map((g) => g.trim()).filter(Boolean),
         hour_from: from, hour_to: to, freq_cap_per_day: Number(f.get("cap")) } });
-      status.textContent = `Campaign for ${f.get("advertiser")} is on.`;
+      status.replaceChildren("Campaign for ", named(f.get("advertiser")), " is on.");
       e.target.reset();
       await load();
     } catch (err) { status.textContent = err.message; }

@@ -1,6 +1,6 @@
 // Browsing by genre, and "see all" for each kind of search result, both paged (issue #16).
 import { api } from "./api.js";
-import { artistNames, cover, h, link } from "./dom.js";
+import { artistList, artistNames, cover, h, isolate, link } from "./dom.js";
 
 export const PAGE = 24;
 const KINDS = { tracks: "track", albums: "album", artists: "artist" };
@@ -10,7 +10,7 @@ function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
     cover(album.images, 300, `Cover of ${album.title}`),
     h("div", { class: "card-title", text: album.title }),
-    h("div", { class: "card-sub", text: `${artistNames(album.artists)}${album.release_date ? " · " + album.release_date.slice(0, 4) : ""}` }));
+    h("div", { class: "card-sub" }, artistList(album.artists), album.release_date ? " · " + album.release_date.slice(0, 4) : ""));
 }
 
 function artistCard(artist) {
@@ -49,7 +49,7 @@ export async function genreView(key) {
   const [genres, albums] = await Promise.all([api("/api/browse/genres"),
     api(`/api/browse/genres/${encodeURIComponent(key)}?limit=${PAGE}&offset=${(page - 1) * PAGE}`)]);
   const name = (genres.find((g) => g.key === key) || { name: key }).name;
-  document.title = `${name} · Genres · Encore`;
+  document.title = `${isolate(name)} · Genres · Encore`;
   return h("div", { class: "view" },
     h("header", { class: "hero hero-plain" }, h("div", { class: "hero-text" },
       h("p", { class: "eyebrow" }, link("/genre", {}, "Genres")), h("h1", { text: name }))),
@@ -61,7 +61,7 @@ export async function genreView(key) {
 export async function searchAllView(kind, query, player, trackRows) {
   const type = KINDS[kind];
   const page = pageFrom(location.search);
-  document.title = `${TITLES[kind]} for ${query} · Encore`;
+  document.title = `${TITLES[kind]} for ${isolate(query)} · Encore`;
   const r = await api(`/api/search?${new URLSearchParams({ q: query, type, limit: String(PAGE), offset: String((page - 1) * PAGE) })}`);
   const found = r[kind];
   const items = kind === "tracks"

@@ -2,7 +2,7 @@
 // username), offers the server URL as a QR code for phones, and shows a new device's secrets once, in a modal
 // dialog above everything (the player bar included) until the listener closes it.
 import { api } from "./api.js";
-import { h } from "./dom.js";
+import { h, named } from "./dom.js";
 import { section } from "./views.js";
 
 function copyLine(label, value) {
@@ -13,7 +13,7 @@ function copyLine(label, value) {
 function secretDialog(connect, device) {
   const done = h("button", { type: "button", class: "big-play", text: "I have copied them" });
   const dialog = h("dialog", { class: "device-dialog", "aria-labelledby": "device-dialog-title" },
-    h("h2", { id: "device-dialog-title", text: `Connect “${device.name}”` }),
+    h("h2", { id: "device-dialog-title" }, "Connect “", named(device.name), "”"),
     h("p", { class: "warning", text: "Copy the password now: Encore shows it only this once." }),
     copyLine("Server URL", connect.server_url), copyLine("Username", connect.username),
     copyLine("App password", device.app_password),

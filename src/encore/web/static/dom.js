@@ -1,16 +1,16 @@
-// Small DOM helpers. Text always goes in through textContent, never as HTML.
+// Small DOM helpers. Text always goes in through textContent, never as HTML, with its isolates balanced.
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = value;
+    else if (key === "text") el.textContent = balanced(value);
     else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
     else el.setAttribute(key, value === true ? "" : String(value));
   }
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    el.append(child instanceof Node ? child : document.createTextNode(balanced(child)));
   }
   return el;
 }
@@ -27,6 +27,45 @@ export function formatTime(seconds) {
 
 export function artistNames(artists) {
   return (artists || []).map((a) => a.name).join(", ");
+}
+
+// Names are the listeners' and labels' own text and may hold right-to-left marks (kept by decision), and one
+// ending in U+202E (RTL override) reversed whatever followed it in the same line. Every name goes on screen
+// isolated: as its own element (`named`, a <bdi>: its direction from its own letters; the other inline elements
+// are isolated by style.css), or, inside a plain string (document.title, a confirm()), between U+2068 FIRST
+// STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE (`isolate`).
+export function named(text) {
+  return h("bdi", { text });
+}
+
+export function isolate(text) {
+  return `\u2068${balanced(text)}\u2069`;
+}
+
+// A U+2069 that closes no isolate of its own text would close its element's isolation instead (Chromium lays
+// out an isolated element as if between such marks), and an override after it reached the rest of the line:
+// dropped. An isolate the text opens and never closes is closed at its end. Both are invisible.
+export function balanced(text) {
+  const s = String(text ?? "");
+  if (!/[\u2066-\u2069]/.test(s)) return s;
+  let open = 0;
+  let out = "";
+  for (const ch of s) {
+    if (ch === "\u2066" || ch === "\u2067" || ch === "\u2068") open += 1;
+    else if (ch === "\u2069") { if (!open) continue; open -= 1; }
+    out += ch;
+  }
+  return out + "\u2069".repeat(open);
+}
+
+// Artists as elements, each isolated, for text beside them ("A, B · 2024").
+export function artistList(artists) {
+  return (artists || []).flatMap((a, i) => (i ? [", ", named(a.name)] : [named(a.name)]));
+}
+
+// Artists in a plain string (document.title, the media session), each isolated.
+export function artistText(artists) {
+  return (artists || []).map((a) => isolate(a.name)).join(", ");
 }
 
 export function cover(images, size, alt = "") {

@@ -3,7 +3,7 @@
 // reason and the upgrade link when it did not. The gallery's pictures come from /api/exclusives/{id}/images,
 // which answers only the entitled; the portal adds, fills and withdraws a label's own exclusives.
 import { api } from "./api.js";
-import { h, link } from "./dom.js";
+import { h, isolate, link, named } from "./dom.js";
 
 export const KINDS = { interview: "Interview", demo: "Demo version", prerelease: "Pre-release", gallery: "Artwork gallery" };
 const AUDIO = new Set(["interview", "demo", "prerelease"]);
@@ -25,7 +25,7 @@ function viewer(x, start) {
     const pic = x.images[at];
     img.src = pic.url;
     img.alt = pic.caption || `${x.title}, picture ${at + 1}`;
-    caption.textContent = `${pic.caption || x.title} · ${at + 1} of ${x.images.length}`;
+    caption.replaceChildren(named(pic.caption || x.title), ` · ${at + 1} of ${x.images.length}`);
   };
   const step = (d) => { at = (at + d + x.images.length) % x.images.length; show(); };
   const close = () => { box.remove(); document.removeEventListener("keydown", keys); };
@@ -109,7 +109,7 @@ function ownRow(base, x, redraw) {
     parts.push(h("span", { class: "empty", text: "Plays the attached track." }));
   }
   parts.push(h("button", { type: "button", class: "ghost danger x-withdraw", text: "Withdraw", onclick: async () => {
-    if (!window.confirm(`Withdraw "${x.title}"? Listeners will no longer see it, and its links stop working.`)) return;
+    if (!window.confirm(`Withdraw "${isolate(x.title)}"? Listeners will no longer see it, and its links stop working.`)) return;
     try { await api(`${base}/exclusives/${encodeURIComponent(x.id)}`, { method: "DELETE" }); await redraw("Withdrawn."); } catch (err) { status.textContent = err.message; }
   } }), status);
   return h("li", { class: "exclusive own-exclusive", "data-exclusive": x.id, "data-kind": x.kind }, ...parts);

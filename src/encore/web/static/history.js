@@ -2,7 +2,7 @@
 // a date range or everything (each a confirmation first); import a Spotify or ListenBrainz file and export
 // everything, both as jobs whose progress shows live. The server does the work; this only asks and shows.
 import { api, ApiError } from "./api.js";
-import { artistNames, formatTime, h } from "./dom.js";
+import { artistList, formatTime, h } from "./dom.js";
 
 const PAGE = 50;
 const EVERYTHING = "delete everything";
@@ -94,11 +94,11 @@ export async function historyView(player) {
   function row(item) {
     const track = item.track;
     const title = track ? track.title : item.track_name || "Unknown track";
-    const artists = track ? artistNames(track.artists) : item.artist_name || "";
+    const artists = track ? artistList(track.artists) : item.artist_name || "";
     const main = [
       h("span", { class: "track-main" },
         h("span", { class: "track-title", text: title }),
-        h("span", { class: "track-artists", text: artists })),
+        h("span", { class: "track-artists" }, artists)),
       h("span", { class: "history-when" },
         h("time", { datetime: item.played_at, text: when(item.played_at) }),
         item.imported ? h("span", { class: "history-badge", text: "Imported" }) : null),

@@ -1,7 +1,7 @@
 // The label dashboard at /label: catalogue and availability, uploads (as drafts, release.js) with progress, streams per day drawn
 // as inline SVG by this file (no chart library, no CDN), and monthly statements with a CSV link.
 import { api } from "./api.js";
-import { h } from "./dom.js";
+import { h, isolate, named } from "./dom.js";
 import { labelExclusivesSection } from "./exclusives.js";
 import { draftForm, lyricsEditor, releaseActions, statusBadge } from "./release.js";
 
@@ -118,15 +118,16 @@ function albumBlock(base, album) {
   const draw = (a, message = "") => {
     if (a === null) { block.remove(); return; } // a deleted draft
     if (a.status === "draft") {
-      block.replaceChildren(h("h3", {}, a.title || "Untitled draft", statusBadge(a)),
+      block.replaceChildren(h("h3", {}, named(a.title || "Untitled draft"), statusBadge(a)),
         h("p", { class: "form-status album-status", role: "status", text: message }), draftForm(base, a, draw));
       return;
     }
     block.replaceChildren(
-      h("h3", {}, a.title, statusBadge(a)),
+      h("h3", {}, named(a.title), statusBadge(a)),
       h("p", { class: "form-status album-status", role: "status", text: message }),
       releaseActions(base, a, draw),
-      h("p", { class: "empty", text: `${a.artists.join(", ") || a.artist} · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}` }),
+      h("p", { class: "empty" }, ...(a.artists.length ? a.artists : [a.artist]).flatMap((n, i) => (i ? [", ", named(n)] : [named(n)])),
+        ` · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}`),
       titleForm(base, "album", a, draw),
       availabilityForm(base, "album", a, draw),
       h("ol", { class: "label-tracks" }, ...a.tracks.map((t) => h("li", { "data-track": t.id },
@@ -284,7 +285,7 @@ export async function labelDashboard() {
     if (err.status !== 404) throw err;
     return adminView(await api("/api/admin/labels")); // a 404 again for listeners: "Not found"
   }
-  document.title = `${me.name} · Label · Encore`;
+  document.title = `${isolate(me.name)} · Label · Encore`;
   const base = `/api/label/${me.id}`;
   const [streams, albums] = await Promise.all([api(`${base}/streams`), api(`${base}/catalogue`)]);
   const list = h("ol", { class: "label-albums" }, ...albums.map((a) => albumBlock(base, a)));

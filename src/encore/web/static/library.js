@@ -1,6 +1,6 @@
 // Playlists, liked songs, the queue and settings. Text only ever goes in through textContent.
 import { api } from "./api.js";
-import { artistNames, cover, formatTime, h, link } from "./dom.js";
+import { artistList, cover, formatTime, h, isolate, link, named } from "./dom.js";
 import { devicesSection } from "./devices.js";
 import { MAX_CROSSFADE_S } from "./crossfade.js";
 import { subscriptionSection } from "./premium.js";
@@ -53,7 +53,7 @@ export async function likedView(player) {
 
 export async function playlistView(id, player, navigate) {
   const [p, items] = await Promise.all([api(`/api/playlists/${encodeURIComponent(id)}`), api(`/api/playlists/${encodeURIComponent(id)}/items?limit=100`)]);
-  document.title = `${p.name} · Encore`;
+  document.title = `${isolate(p.name)} · Encore`;
   const tracks = items.items.map((i) => i.track);
   let snapshot = p.snapshot_id;
   const rerender = async () => navigate(location.pathname, { force: true });
@@ -75,7 +75,7 @@ export async function playlistView(id, player, navigate) {
       h("div", { class: "hero-text" },
         h("p", { class: "eyebrow", text: `${p.public ? "Public" : "Private"} playlist · ${p.total_tracks} tracks · ${formatTime(p.duration_ms / 1000)}` }),
         h("h1", { text: p.name }), p.description ? h("p", { class: "hero-desc", text: p.description }) : null,
-        h("p", { class: "hero-artists", text: `by ${p.owner.name}` }),
+        h("p", { class: "hero-artists" }, "by ", named(p.owner.name)),
         h("div", { class: "hero-actions" },
           tracks.length ? h("button", { type: "button", class: "big-play", text: "Play", onclick: () => player.playList(tracks, 0, context) }) : null,
           p.public ? shareButton("playlist", p.id) : null, tracks.length ? radioButton(player, "playlist", p.id, p.name) : null))),
@@ -96,7 +96,7 @@ function ownerTools(p, navigate) {
     } }, h("label", { for: "pl-name", text: "Name" }), name, h("label", { class: "check" }, pub, " Public"),
     h("button", { type: "submit", class: "ghost", text: "Save" }),
     h("button", { type: "button", class: "ghost danger", text: "Delete playlist", onclick: async () => {
-      if (!confirm(`Delete “${p.name}”?`)) return;
+      if (!confirm(`Delete “${isolate(p.name)}”?`)) return;
       await api(`/api/playlists/${p.id}`, { method: "DELETE" });
       navigate("/library");
     } }), msg));
@@ -117,7 +117,7 @@ export function queueView(player) {
     const rows = player.queue.map((t, i) => h("li", { class: `track${i === player.index ? " current" : ""}`, "data-track-id": t.id, "aria-current": i === player.index ? "true" : null },
       h("button", { type: "button", class: "track-play with-album", "aria-label": `Play ${t.title}`, onclick: () => player.start(i) },
         h("span", { class: "track-num", text: i === player.index ? "▶" : String(i + 1) }),
-        h("span", { class: "track-main" }, h("span", { class: "track-title", text: t.title }), h("span", { class: "track-artists", text: artistNames(t.artists) })),
+        h("span", { class: "track-main" }, h("span", { class: "track-title", text: t.title }), h("span", { class: "track-artists" }, artistList(t.artists))),
         h("span", { class: "track-album", text: t.album ? t.album.title : "" }),
         h("span", { class: "track-time", text: formatTime(t.duration_ms / 1000) })),
       h("div", { class: "row-tools" },
@@ -150,7 +150,7 @@ export async function settingsView(player, me) {
   document.title = "Settings · Encore";
   const norm = h("input", { type: "checkbox", id: "set-normalise", checked: player.normalise, onchange: (e) => player.setNormalise(e.target.checked) });
   return h("div", { class: "view narrow-wide" }, h("h1", { text: "Account and settings" }),
-    section("Account", h("p", { text: `Signed in as ${me.display_name} (${me.username})` })),
+    section("Account", h("p", {}, "Signed in as ", named(me.display_name), ` (${me.username})`)),
     await subscriptionSection(),
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)"),
       crossfadeSetting(player), h("label", { class: "field-row" }, "Sleep timer ", player.sleep.control("set-sleep"))),

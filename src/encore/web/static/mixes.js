@@ -1,7 +1,7 @@
 // Made for you (issue #19): the listener's Daily Mixes, Discover Weekly and Release Radar on home, and a mix's
 // own view with Play and "Save as playlist". Mixes are built by a daily job; a new listener's on first ask.
 import { api } from "./api.js";
-import { formatTime, h, link } from "./dom.js";
+import { formatTime, h, isolate, link } from "./dom.js";
 
 const KIND_LABEL = { daily: "Daily Mix", discover: "Weekly", radar: "Weekly" };
 
@@ -21,7 +21,7 @@ export function madeForYou(mixes) {
 
 export async function mixView(id, player, trackRows) {
   const m = await api(`/api/me/mixes/${encodeURIComponent(id)}`);
-  document.title = `${m.title} · Encore`;
+  document.title = `${isolate(m.title)} · Encore`;
   const context = { type: "mix", id: m.id }; // plays from a mix say so in history and the export
   const seconds = m.tracks.reduce((n, t) => n + t.duration_ms / 1000, 0);
   const status = h("span", { class: "mix-saved", role: "status" });

@@ -5,7 +5,7 @@
 import { AdBreaks } from "./ads.js";
 import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
 import { api } from "./api.js";
-import { artistNames, formatTime, h } from "./dom.js";
+import { artistList, artistText, formatTime, h, isolate } from "./dom.js";
 import { savedState, saveState } from "./playerstore.js";
 import { shuffledAfter, withItemMoved, withoutItem } from "./queueops.js";
 import { PlayReports } from "./playreport.js";
@@ -315,17 +315,17 @@ export class Player extends EventTarget {
   // ---- rendering --------------------------------------------------------------------------------
   render(track) {
     const e = this.els;
-    e["np-title"].textContent = track.title;
-    e["np-artists"].textContent = artistNames(track.artists);
+    e["np-title"].replaceChildren(h("bdi", { text: track.title }));
+    e["np-artists"].replaceChildren(...artistList(track.artists));
     const src = track.images && (track.images["300"] || track.images["64"]);
     if (src) e["np-art"].src = src; else e["np-art"].removeAttribute("src");
     e["np-art"].alt = track.album ? `Cover of ${track.album.title}` : "";
     e.player.classList.add("has-track");
-    document.title = `${track.title} · ${artistNames(track.artists)} · Encore`;
+    document.title = `${isolate(track.title)} · ${artistText(track.artists)} · Encore`;
     if ("mediaSession" in navigator) {
       const artwork = Object.entries(track.images || {}).map(([size, url]) => ({ src: url, sizes: `${size}x${size}`, type: "image/jpeg" }));
       navigator.mediaSession.metadata = new MediaMetadata({
-        title: track.title, artist: artistNames(track.artists), album: track.album ? track.album.title : "", artwork });
+        title: track.title, artist: artistText(track.artists), album: track.album ? track.album.title : "", artwork });
     }
   }
 

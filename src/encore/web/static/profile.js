@@ -1,11 +1,11 @@
 // A listener's page (/user/<id>): the name and public playlists. /v1's users' external_urls lead here.
 import { api } from "./api.js";
-import { h } from "./dom.js";
+import { h, isolate } from "./dom.js";
 import { playlistCard } from "./library.js";
 
 export async function profileView(id) {
   const data = await api(`/api/users/${encodeURIComponent(id)}`);
-  document.title = `${data.name} · Encore`;
+  document.title = `${isolate(data.name)} · Encore`;
   const lists = data.playlists.items;
   return h("div", { class: "view" },
     h("header", { class: "hero hero-plain" }, h("div", { class: "hero-text" },

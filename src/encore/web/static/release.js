@@ -2,7 +2,7 @@
 // cover, each track's title and ISRC), Publish, Delete a draft, Withdraw a published release and publish it
 // again. The server checks everything and answers with a sentence per field, shown next to that field.
 import { api } from "./api.js";
-import { h } from "./dom.js";
+import { h, isolate } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
 
 const COVER_MAX = 16 * 1024 * 1024;
@@ -78,7 +78,7 @@ export function draftForm(base, album, redraw) {
       } catch (err) { showFieldErrors(inputs, summary, err); }
     }) }),
     h("button", { type: "button", class: "ghost danger release-delete", text: "Delete draft", onclick: () => act(async () => {
-      if (!window.confirm(`Delete the draft "${album.title}" and its uploaded files? This cannot be undone.`)) return;
+      if (!window.confirm(`Delete the draft "${isolate(album.title)}" and its uploaded files? This cannot be undone.`)) return;
       try { await api(url, { method: "DELETE" }); redraw(null, ""); } catch (err) { summary.textContent = err.message; }
     }) }),
   ];
@@ -107,7 +107,7 @@ export function releaseActions(base, album, redraw) {
   };
   const button = album.status === "published"
     ? h("button", { type: "button", class: "ghost danger release-withdraw", text: "Withdraw", onclick: () => {
-      if (window.confirm(`Withdraw "${album.title}"? Listeners will no longer find or play it; its plays and statements stay.`)) {
+      if (window.confirm(`Withdraw "${isolate(album.title)}"? Listeners will no longer find or play it; its plays and statements stay.`)) {
         run("withdraw", "Withdrawn: listed nowhere now.");
       }
     } })
@@ -161,7 +161,7 @@ export function lyricsEditor(base, track) {
     status.textContent = got ? `${got.synced ? "Synced" : "Plain"} lyrics saved (${got.lines.length} lines).` : "No lyrics yet.";
   };
   const remove = h("button", { type: "button", class: "ghost danger lyrics-remove", text: "Remove lyrics", onclick: async () => {
-    if (!window.confirm(`Remove the lyrics of "${track.title}"?`)) return;
+    if (!window.confirm(`Remove the lyrics of "${isolate(track.title)}"?`)) return;
     try {
       await api(url, { method: "DELETE" });
       text.value = ""; preview.replaceChildren(); remove.disabled = true;

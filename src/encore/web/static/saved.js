@@ -1,6 +1,6 @@
 // The Library's saved albums and artists, each with an Unlike button. Text goes in through textContent only.
 import { api } from "./api.js";
-import { h } from "./dom.js";
+import { h, named } from "./dom.js";
 import { toast } from "./toast.js";
 import { albumCard, artistCard, section } from "./views.js";
 
@@ -26,7 +26,7 @@ function savedSection(kind, page) {
         await api(`/api/me/likes/${kind}/${encodeURIComponent(thing.id)}`, { method: "DELETE" });
         cell.remove();
         empty.hidden = grid.children.length > 0;
-        toast(`Removed ${k.name(thing)} from your library`);
+        toast("Removed ", named(k.name(thing)), " from your library");
       } }));
     grid.append(cell);
   }

@@ -10,6 +10,7 @@ const LABELS = {
   "device.created": "App password created", "device.revoked": "App password revoked",
   "oauth.app_created": "Developer app created", "oauth.app_deleted": "Developer app deleted",
   "oauth.granted": "App authorised", "oauth.grant_revoked": "App access revoked",
+  "oauth.replay_revoked": "App access ended: a used sign-in token came back",
   "export.requested": "Data export requested", "export.downloaded": "Data exported",
   "security.signed_out": "Signed out everywhere", "security.reset_forced": "Password reset required",
   "security.signed_out_everyone": "Everyone signed out", "security.reset_forced_everyone": "New password required from everyone",

@@ -1,7 +1,7 @@
 // A track's ⋯ menu: play next, queue, start radio, like or unlike, share, add to one of your playlists. Every action
 // says what it did (toast.js); a track already in the chosen playlist asks before it is added again.
 import { api } from "./api.js";
-import { h } from "./dom.js";
+import { h, named } from "./dom.js";
 import { startRadio } from "./radio.js";
 import { toast } from "./toast.js";
 
@@ -35,7 +35,7 @@ export async function trackMenu(anchor, track, player) {
     api("/api/me/playlists?limit=50").catch(() => ({ items: [] })),
     api(`/api/me/likes/tracks/contains?ids=${encodeURIComponent(track.id)}`).then((r) => !!r[0]).catch(() => false)]);
   const menu = h("div", { class: "menu", role: "menu", "aria-label": `Actions for ${track.title}` },
-    item("Play next", () => { player.playNext(track); toast(`${track.title} plays next`); }),
+    item("Play next", () => { player.playNext(track); toast(named(track.title), " plays next"); }),
     item("Add to queue", () => { player.addToQueue(track); toast("Added to queue"); }),
     item("Start radio", () => startRadio(player, "track", track.id)),
     item(liked ? "Unlike" : "Like", () => setLiked(track, !liked)),
@@ -69,20 +69,20 @@ async function share(track) {
 async function addToPlaylist(track, playlist, allowDuplicates = false) {
   try {
     await api(`/api/playlists/${encodeURIComponent(playlist.id)}/items`, { method: "POST", body: { track_ids: [track.id], allow_duplicates: allowDuplicates } });
-    toast(`Added to ${playlist.name}`);
+    toast("Added to ", named(playlist.name));
   } catch (err) {
     if (err.code !== "already_in_playlist") { toast(err.message); return; }
-    if (await ask(`Already in playlist: “${playlist.name}”. Add anyway?`)) await addToPlaylist(track, playlist, true);
-    else toast(`Not added: ${track.title} is already in ${playlist.name}`);
+    if (await ask("Already in playlist: “", named(playlist.name), "”. Add anyway?")) await addToPlaylist(track, playlist, true);
+    else toast("Not added: ", named(track.title), " is already in ", named(playlist.name));
   }
 }
 
 // A small modal question; resolves true for "Add anyway", false for "Don't add" or Esc.
-function ask(question) {
+function ask(...question) {
   return new Promise((resolve) => {
     const dialog = h("dialog", { class: "ask", "aria-label": "Already in playlist" });
     const done = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
-    dialog.append(h("p", { text: question }), h("div", { class: "ask-buttons" },
+    dialog.append(h("p", {}, ...question), h("div", { class: "ask-buttons" },
       h("button", { type: "button", class: "ghost", text: "Don't add", onclick: () => done(false) }),
       h("button", { type: "button", class: "big-play", text: "Add anyway", onclick: () => done(true) })));
     dialog.addEventListener("cancel", (e) => { e.preventDefault(); done(false); });

@@ -1,6 +1,6 @@
 // The views. Each returns a DOM node built from API data with textContent only.
 import { api } from "./api.js";
-import { artistNames, cover, formatTime, h, link } from "./dom.js";
+import { artistList, artistNames, artistText, cover, formatTime, h, isolate, link, named } from "./dom.js";
 import { seeAll } from "./browse.js";
 import { demoBuildNotice } from "./demobuild.js";
 import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
@@ -15,7 +15,7 @@ export function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
     cover(album.images, 300, `Cover of ${album.title}`),
     h("div", { class: "card-title", text: album.title }),
-    h("div", { class: "card-sub", text: `${artistNames(album.artists)}${album.release_date ? " · " + album.release_date.slice(0, 4) : ""}` }),
+    h("div", { class: "card-sub" }, artistList(album.artists), album.release_date ? " · " + album.release_date.slice(0, 4) : ""),
   );
 }
 
@@ -53,7 +53,7 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
         h("span", { class: "track-main" },
           h("span", { class: "track-title", text: track.title }),
           track.explicit ? h("span", { class: "explicit", title: "Explicit", text: "E" }) : null,
-          h("span", { class: "track-artists", text: artistNames(track.artists) })),
+          h("span", { class: "track-artists" }, artistList(track.artists))),
         showAlbum ? h("span", { class: "track-album", text: track.album ? track.album.title : "" }) : null,
         h("span", { class: "track-time", text: formatTime(track.duration_ms / 1000) })),
       h("div", { class: "row-tools" }, ...tools, more));
@@ -97,7 +97,7 @@ export async function homeView(player) {
     section("New releases", h("div", { class: "grid" }, releases.items.map(albumCard))),
     tracks.length ? section("Recently played", trackRows(tracks, player, null, { showAlbum: true })) : null,
     section("Labels", h("ul", { class: "chips" }, labels.map((lb) =>
-      h("li", {}, link(`/label/${lb.id}`, { class: "chip" }, lb.name, h("span", { class: "chip-kind", text: lb.kind })))))));
+      h("li", {}, link(`/label/${lb.id}`, { class: "chip" }, named(lb.name), h("span", { class: "chip-kind", text: lb.kind })))))));
 }
 
 // "Continue listening": what this tab holds, or else the newest unfinished play from the history API
@@ -112,14 +112,14 @@ function continueListening(player, played) {
     resume = () => player.playList([track], 0, null, last.ms_played / 1000);
   }
   return section("Continue listening", h("div", { class: "continue" }, cover(track.images, 64, ""),
-    h("div", { class: "np-text" }, h("div", { class: "np-title", text: track.title }), h("div", { class: "np-artists", text: artistNames(track.artists) })),
+    h("div", { class: "np-text" }, h("div", { class: "np-title", text: track.title }), h("div", { class: "np-artists" }, artistList(track.artists))),
     h("button", { type: "button", class: "big-play", text: player.current && !player.audio.paused ? "Playing" : "Resume",
       "aria-label": `Resume ${track.title}`, onclick: resume })));
 }
 
 export async function albumView(id, player, highlight = null) {
   const { album, tracks } = await api(`/api/albums/${encodeURIComponent(id)}`);
-  document.title = `${album.title} · ${artistNames(album.artists)} · Encore`;
+  document.title = `${isolate(album.title)} · ${artistText(album.artists)} · Encore`;
   const meta = [album.album_type.toUpperCase(), album.release_date ? album.release_date.slice(0, 4) : null,
     `${tracks.length} tracks`].filter(Boolean).join(" · ");
   return h("div", { class: "view" },
@@ -140,7 +140,7 @@ export async function albumView(id, player, highlight = null) {
 
 export async function artistView(id, player) {
   const data = await api(`/api/artists/${encodeURIComponent(id)}`);
-  document.title = `${data.artist.name} · Encore`;
+  document.title = `${isolate(data.artist.name)} · Encore`;
   return h("div", { class: "view" },
     h("header", { class: "hero" }, cover(data.artist.images, 300, data.artist.name),
       h("div", { class: "hero-text" }, h("p", { class: "eyebrow", text: "Artist" }), h("h1", { text: data.artist.name }),
@@ -153,7 +153,7 @@ export async function artistView(id, player) {
 
 export async function labelView(id) {
   const data = await api(`/api/labels/${encodeURIComponent(id)}`);
-  document.title = `${data.label.name} · Encore`;
+  document.title = `${isolate(data.label.name)} · Encore`;
   return h("div", { class: "view" },
     h("header", { class: "hero hero-plain" }, h("div", { class: "hero-text" },
       h("p", { class: "eyebrow", text: `${data.label.kind} label` }), h("h1", { text: data.label.name }))),
@@ -161,7 +161,7 @@ export async function labelView(id) {
 }
 
 export async function searchView(query, player) {
-  document.title = query ? `${query} · Search · Encore` : "Search · Encore";
+  document.title = query ? `${isolate(query)} · Search · Encore` : "Search · Encore";
   if (!query.trim()) return h("div", { class: "view" }, h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }),
     h("p", {}, link("/genre", { class: "chip" }, "Browse genres")));
   const [r, lists] = await Promise.all([api(`/api/search?q=${encodeURIComponent(query)}&limit=12`),
@@ -207,7 +207,7 @@ function trackCard(track, player) {
   return h("div", { class: "card track-card" },
     cover(track.images, 300, track.album ? `Cover of ${track.album.title}` : ""),
     h("div", { class: "card-title", text: track.title }),
-    h("div", { class: "card-sub", text: `Song · ${artistNames(track.artists)}` }),
+    h("div", { class: "card-sub" }, "Song · ", artistList(track.artists)),
     h("button", { type: "button", class: "big-play", text: "Play", "aria-label": `Play ${track.title}`, onclick: () => player.playList([track], 0, null) }));
 }
 

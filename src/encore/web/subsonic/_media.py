@@ -70,6 +70,11 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     )
     if delivery.mode is None or delivery.rendition is None:
         raise SubsonicError(GENERIC if delivery.reason == "unknown_format" else NOT_FOUND, delivery.reason)
+    if delivery.mode != "file" and offset * 1000 >= stored.duration_ms:
+        # The transcode would start past its last frame: 200 with no bytes, which a client took for a track that
+        # played. An error says why (Navidrome hands the offset to ffmpeg and sends what comes out, nothing).
+        length = stored.duration_ms // 1000
+        raise SubsonicError(GENERIC, f"timeOffset {offset} s is at or past the end of the track ({length} s long)")
     path = stored.files[delivery.rendition]
     ad = {"X-Encore-Ad-Break": target.ad_break_id} if target.ad_break_id else {}
     track = None if ad else target.track_id  # a free listener's music is charged as it is sent; never an ad
