@@ -12,6 +12,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     InsecureTransportError,
+    InvalidGrantError,
     InvalidScopeError,
     OAuth2Error,
     UnsupportedResponseTypeError,
@@ -87,20 +88,37 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         if row is None or now >= row.expires_at:
             return None
         if row.used_at is not None:
-            # A replayed code means it leaked: whatever it issued stops working (RFC 6749 §4.1.2).
-            live = (OAuthToken.code_id == row.id) & OAuthToken.revoked.is_(False)
-            ended = s.scalars(update(OAuthToken).where(live).values(revoked=True).returning(OAuthToken.id)).all()
-            if ended:
-                reason = "this authorization code was already used: every token it issued is revoked"
-                self.server.replays.append(GrantReplayed(client.app.client_id, row.user_id, "code", len(ended), reason))
+            self._replayed(row, client)
             return None
         return Code(row)
 
-    def delete_authorization_code(self, authorization_code: Code) -> None:
-        authorization_code.row.used_at = self.server.now
+    def _replayed(self, row: OAuthCode, client: Client) -> None:
+        """A replayed code means it leaked: whatever it issued stops working (RFC 6749 §4.1.2)."""
+        live = (OAuthToken.code_id == row.id) & OAuthToken.revoked.is_(False)
+        s = self.server.session
+        ended = s.scalars(update(OAuthToken).where(live).values(revoked=True).returning(OAuthToken.id)).all()
+        if ended:
+            reason = "this authorization code was already used: every token it issued is revoked"
+            self.server.replays.append(GrantReplayed(client.app.client_id, row.user_id, "code", len(ended), reason))
 
     def authenticate_user(self, authorization_code: Code) -> GrantingUser:
-        return GrantingUser(authorization_code.row.user_id)
+        """Claim the code before any token is made, by one conditional UPDATE: on SQLite the read above is outside
+        any transaction, so five exchanges of one code at once each found it unused and got tokens (probe16 F6).
+        The exchange that finds it claimed is a replay."""
+        row = authorization_code.row
+        claimed = self.server.session.execute(
+            update(OAuthCode)
+            .where(OAuthCode.id == row.id, OAuthCode.used_at.is_(None))
+            .values(used_at=self.server.now),
+            execution_options={"synchronize_session": False},
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            self._replayed(row, self.request.client)
+            raise InvalidGrantError(description="this authorization code was already used")
+        return GrantingUser(row.user_id)
+
+    def delete_authorization_code(self, authorization_code: Code) -> None:
+        """Nothing left to do: `authenticate_user` claimed the code."""
 
 
 class _ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
