@@ -261,3 +261,15 @@ def test_hrefs_follow_the_configured_public_url_never_the_host_header(settings: 
                 assert me["href"] == f"{base}/v1/users/{me['id']}"
     finally:
         c.close()
+
+
+@pytest.mark.parametrize("public", ["yes", 1, "true", "off", 0])
+def test_a_playlist_is_public_only_by_a_json_boolean(api: tuple[TestClient, Container], public: object) -> None:
+    """probe16: POST /v1/me/playlists {"public": "yes"} (or 1) made a public playlist, "off" a private one."""
+    client, _ = api
+    _, token = _as(client, "alice")
+    r = client.post("/v1/me/playlists", json={"name": "lax", "public": public}, headers=_b(token["access_token"]))
+    assert r.status_code == 400 and r.json()["error"]["status"] == 400, r.text
+    playlist = _playlist(client, token["access_token"], public=True)
+    changed = client.put(f"/v1/playlists/{playlist}", json={"public": public}, headers=_b(token["access_token"]))
+    assert changed.status_code == 400, changed.text

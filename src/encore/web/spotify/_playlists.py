@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from encore import library, oauth
 from encore.accounts import User, get_active_user
@@ -49,15 +49,15 @@ class _Body(BaseModel):
 
 class NewPlaylist(_Body):
     name: str = Field(min_length=1, max_length=100, examples=["Night drive"])
-    public: bool = True
-    collaborative: bool = False
+    public: StrictBool = True  # true or false: "yes" or 1 made a playlist public (probe16, as /api in probe15)
+    collaborative: StrictBool = False
     description: str = Field("", max_length=300)
 
 
 class PlaylistDetails(_Body):
     name: str | None = Field(None, min_length=1, max_length=100)
-    public: bool | None = None
-    collaborative: bool | None = None
+    public: StrictBool | None = None
+    collaborative: StrictBool | None = None
     description: str | None = Field(None, max_length=300)
 
 
