@@ -20,6 +20,9 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 def test_a_replay_long_after_the_rotation_revokes_the_family() -> None:
     assert replayed_refresh(rotated_at=NOW - ROTATION_RACE, now=NOW).revoke_family
     assert replayed_refresh(rotated_at=None, now=NOW).revoke_family  # revoked, never rotated: nothing to spare
+    # probe16: a token a sign-out revoked was not "already used"; saying so sent developers after a reuse bug
+    assert "revoked (signed out" in replayed_refresh(rotated_at=None, now=NOW).reason
+    assert "already used" in replayed_refresh(rotated_at=NOW - ROTATION_RACE, now=NOW).reason
 
 
 def test_a_replay_within_the_race_window_is_the_clients_own_twin() -> None:

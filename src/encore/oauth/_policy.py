@@ -71,6 +71,8 @@ def replayed_refresh(*, rotated_at: datetime | None, now: datetime) -> Replay:
     when the token's successor was issued (None: it was revoked, not rotated). A use within `ROTATION_RACE`
     of the rotation is the client's own concurrent refresh: refused, and the tokens the other request got kept.
     """
-    if rotated_at is not None and now - rotated_at < ROTATION_RACE:
+    if rotated_at is None:  # never rotated: a sign-out or a withdrawn grant revoked it, no reuse to report (probe16)
+        return Replay(True, "this refresh token was revoked (signed out, or access withdrawn): sign in again")
+    if now - rotated_at < ROTATION_RACE:
         return Replay(False, "this refresh token was just used by another request: use the tokens it got")
     return Replay(True, "this refresh token was already used: every token of this grant is revoked, sign in again")
