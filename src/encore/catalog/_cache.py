@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy.orm import Session
 
 from encore.catalog._rows import album_summaries_by_ids, artist_summaries_by_ids, track_views_by_ids
@@ -151,17 +152,16 @@ def _set_cost(value: object) -> int:
     return int(getattr(value, "cost", 1))
 
 
+def bitmap_weight(docs: BitMap | FrozenBitMap) -> int:
+    """The bytes a doc set's containers hold, as roaring reports them without serializing it (which costs as
+    much as building it): what a set weighs in a cache part."""
+    stats = docs.get_statistics()
+    held = stats["n_bytes_array_containers"] + stats["n_bytes_run_containers"] + stats["n_bytes_bitset_containers"]
+    return int(held) + 8 * int(stats["n_containers"])
+
+
 def _bitmap_cost(value: object) -> int:
-    """About the bytes a doc set holds (its containers', as roaring reports them without serializing)."""
-    stats = getattr(value, "get_statistics", None)
-    if not callable(stats):
-        return 64
-    held = stats()
-    return (
-        64
-        + 8 * int(held["n_containers"])
-        + sum(int(held[k]) for k in ("n_bytes_array_containers", "n_bytes_run_containers", "n_bytes_bitset_containers"))
-    )
+    return 64 + bitmap_weight(value) if isinstance(value, BitMap | FrozenBitMap) else 64
 
 
 _LOADERS: dict[str, Callable[[Session, Sequence[int]], Mapping[int, object]]] = {
