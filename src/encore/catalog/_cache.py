@@ -94,6 +94,7 @@ class CatalogueCache:
         set_bytes: int = 24 * 1024 * 1024,
         short_set_bytes: int = 16 * 1024 * 1024,
         allowed_bytes: int = 8 * 1024 * 1024,
+        term_bytes: int = 16 * 1024 * 1024,
         docs: int = 50_000,
         matches: int = 100_000,
     ) -> None:
@@ -114,6 +115,9 @@ class CatalogueCache:
         # The docs a query's field filters allow, by (kind, filters): read once for all its pages and words, not
         # per page (a filter reads a field of every doc); doc numbers, so they go when either version moves
         self.allowed: Bounded[tuple[str, str], object] = Bounded(allowed_bytes, cost=_bitmap_cost)
+        # Each kind's search terms, for text filters (catalog._search_text): the words of the stored sets, so they
+        # go when those move; apart from the sets, so that many words typed never evict them
+        self.terms: Bounded[str, object] = Bounded(term_bytes, cost=_set_cost)
         # history's listen resolver: "isrc:X" or "artist:<key>" -> {match key: track id} ({} when none)
         self.matches: Bounded[str, dict[str, int]] = Bounded(matches, cost=lambda found: len(found) + 1)
         self._version: tuple[int, int] | None = None
@@ -145,6 +149,7 @@ class CatalogueCache:
                 self.short_sets.clear()
                 self.docs.clear()
                 self.allowed.clear()
+                self.terms.clear()
                 self._sets_version = version
 
 

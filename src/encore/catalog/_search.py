@@ -65,7 +65,7 @@ def search_catalogue(
     found = memo.pages.get(key) if memo else None
     if not isinstance(found, _Found):
         generation = memo.pages.generation if memo else 0
-        allowed = {k: _allowed(session, k, filters, memo) for k in wanted if filters.narrows(k)}
+        allowed = {k: _allowed(session, k, filters, memo, cache) for k in wanted if filters.narrows(k)}
         found = _found(
             session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache, allowed=allowed
         )
@@ -74,14 +74,16 @@ def search_catalogue(
     return SearchResults(query=query, artists=found.artists, albums=found.albums, tracks=found.tracks)
 
 
-def _allowed(session: Session, kind: str, filters: SearchFilters, memo: CatalogueCache | None) -> FrozenBitMap:
+def _allowed(
+    session: Session, kind: str, filters: SearchFilters, memo: CatalogueCache | None, cache: CatalogueCache | None
+) -> FrozenBitMap:
     """The docs of `kind` the filters allow, kept for every page and words of queries with the same filters."""
     key = (kind, repr(filters))
     hit = memo.allowed.get(key) if memo else None
     if isinstance(hit, FrozenBitMap):
         return hit
     generation = memo.allowed.generation if memo else 0
-    docs = FrozenBitMap(allowed_docs(session, kind=kind, filters=filters))
+    docs = FrozenBitMap(allowed_docs(session, kind=kind, filters=filters, cache=cache))
     if memo:
         memo.allowed.put(key, docs, built_at=generation)
     return docs

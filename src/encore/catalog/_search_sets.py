@@ -133,7 +133,7 @@ def _load(
     session: Session, word: str, kinds: list[str], cache: CatalogueCache | None, built_at: tuple[int, int]
 ) -> dict[str, Sets]:
     blobs: dict[str, list[tuple[bytes, bytes]]] = defaultdict(list)
-    for kind, in_name, in_other in _prefix_rows(session, word, kinds):
+    for kind, in_name, in_other in prefix_rows(session, word, kinds):
         blobs[kind].append((in_name, in_other))
     fuzzy = _typo_docs(session, word, kinds, cache, built_at[0]) if typos_allowed(word) else {}
     out = {}
@@ -164,7 +164,7 @@ def _prefix_sets(rows: list[tuple[bytes, bytes]]) -> tuple[FrozenBitMap, FrozenB
     return FrozenBitMap(names), FrozenBitMap(any_), cost
 
 
-def _prefix_rows(session: Session, word: str, kinds: list[str]) -> Sequence[tuple[str, bytes, bytes]]:
+def prefix_rows(session: Session, word: str, kinds: list[str]) -> Sequence[tuple[str, bytes, bytes]]:
     """Docs with a word beginning `word`: one stored row if it is a common prefix, else its few terms."""
     end, db = word + _TOP, connection_for_reads(session)
     if len(word) > HOT_FIRST:
