@@ -27,6 +27,7 @@ SESSION_KEY = "encore.catalogue_cache"  # bootstrap puts the process's cache in 
 _BUILT_AT = "encore.catalogue_cache.built_at"  # the views' generation when the session was checked
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 POLL_S = 1.0
 
 
@@ -151,6 +152,18 @@ class CatalogueCache:
                 self.allowed.clear()
                 self.terms.clear()
                 self._sets_version = version
+
+
+def kept(part: Bounded[K, object] | None, key: K, kind: type[T], build: Callable[[], T]) -> T:
+    """`part`'s value for `key`, else `build()`'s, kept unless the part was cleared while it was built."""
+    hit = part.get(key) if part is not None else None
+    if isinstance(hit, kind):
+        return hit
+    generation = part.generation if part is not None else 0
+    made = build()
+    if part is not None:
+        part.put(key, made, built_at=generation)
+    return made
 
 
 def _set_cost(value: object) -> int:

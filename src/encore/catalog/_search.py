@@ -7,14 +7,12 @@ name and context, then with typos; within each, by popularity (catalog._search_b
 and totals exact (catalog._search_engine). Ads never enter the index (`mark_as_ad` takes them out).
 """
 
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from pyroaring import FrozenBitMap
 from sqlalchemy.orm import Session
 
-from encore.catalog._cache import Bounded, CatalogueCache, views_by_ids
+from encore.catalog._cache import CatalogueCache, kept, views_by_ids
 from encore.catalog._search_engine import Hits, find
 from encore.catalog._search_filters import NO_FILTERS, SearchFilters, allowed_docs
 from encore.catalog._search_terms import MAX_TERM, MAX_WORDS
@@ -23,8 +21,6 @@ from encore.catalog._version import changed_here
 from encore.catalog._views import AlbumSummary, ArtistSummary, Page, SearchResults, TrackView
 
 KINDS = ("artist", "album", "track")
-K = TypeVar("K", bound=Hashable)
-T = TypeVar("T")
 MAX_QUERY = 200  # characters of the query that count; the rest is ignored
 
 
@@ -73,7 +69,7 @@ def search_catalogue(
         )
 
     key: tuple[str | int, ...] = ("search", full, *words, "|", *wanted, limit, offset, repr(filters))
-    page = _kept(memo.pages if memo else None, key, _Found, found)
+    page = kept(memo.pages if memo else None, key, _Found, found)
     return SearchResults(query=query, artists=page.artists, albums=page.albums, tracks=page.tracks)
 
 
@@ -85,19 +81,7 @@ def _allowed(
     def read() -> FrozenBitMap:
         return FrozenBitMap(allowed_docs(session, kind=kind, filters=filters, cache=cache))
 
-    return _kept(memo.allowed if memo else None, (kind, repr(filters)), FrozenBitMap, read)
-
-
-def _kept(part: Bounded[K, object] | None, key: K, kind: type[T], build: Callable[[], T]) -> T:
-    """`part`'s value for `key`, else `build()`'s, kept unless the part was cleared while it was built."""
-    hit = part.get(key) if part is not None else None
-    if isinstance(hit, kind):
-        return hit
-    generation = part.generation if part is not None else 0
-    made = build()
-    if part is not None:
-        part.put(key, made, built_at=generation)
-    return made
+    return kept(memo.allowed if memo else None, (kind, repr(filters)), FrozenBitMap, read)
 
 
 def _found(

@@ -18,11 +18,11 @@ the process cache); a text filter's words are kept per word with the search sets
 from dataclasses import dataclass, field
 from datetime import date
 
-from pyroaring import BitMap
+from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from encore.catalog._cache import CatalogueCache
+from encore.catalog._cache import CatalogueCache, kept
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -36,6 +36,7 @@ from encore.catalog._rows import connection_for_reads, rows_in_chunks
 from encore.catalog._search_models import SearchDoc
 from encore.catalog._search_text import text_docs
 from encore.catalog._text import genre_keys, upc_spellings
+from encore.catalog._version import changed_here
 from encore.db import RawStatement
 
 # Which kinds each filter narrows (Spotify's Web API reference, "Search for Item", the `q` parameter).
@@ -183,6 +184,18 @@ def _linked_docs(session: Session, kind: str, by: str, docs: BitMap) -> BitMap:
     return out
 
 
+def _by_other(session: Session, kind: str, by: str, values: tuple[str, ...], cache: CatalogueCache | None) -> BitMap:
+    """The docs of `kind` linked to the `by` things the values find, kept with the allowed docs (until the catalogue
+    or the sets move): mapping an artist's tracks costs what it finds, and `artist:x` comes with many other filters."""
+    memo = cache if cache is not None and not changed_here(session) else None
+
+    def read() -> FrozenBitMap:
+        found = text_docs(session, kind=by, values=values, cache=cache)
+        return FrozenBitMap(_linked_docs(session, kind, by, found) if found else ())
+
+    return BitMap(kept(memo.allowed if memo else None, (kind, f"{by}:{values!r}"), FrozenBitMap, read))
+
+
 def _text_allowed(session: Session, kind: str, f: SearchFilters, cache: CatalogueCache | None) -> BitMap | None:
     """What the text filters that apply to `kind` allow (None: no text filter applies to it)."""
     own = {"track": f.tracks, "album": f.albums, "artist": f.artists}[kind]
@@ -191,9 +204,11 @@ def _text_allowed(session: Session, kind: str, f: SearchFilters, cache: Catalogu
     parts += [(by, values) for by, values in others if values]
     allowed: BitMap | None = None
     for by, values in parts:
-        docs = text_docs(session, kind=by, values=values, cache=cache)
-        if by != kind and docs:
-            docs = _linked_docs(session, kind, by, docs)
+        docs = (
+            text_docs(session, kind=by, values=values, cache=cache)
+            if by == kind
+            else _by_other(session, kind, by, values, cache)
+        )
         allowed = docs if allowed is None else allowed & docs
         if not allowed:
             break  # nothing left to narrow: the other filters are not read
