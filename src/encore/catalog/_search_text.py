@@ -150,8 +150,8 @@ def _held(session: Session, kind: str, word: str, cache: CatalogueCache | None, 
             for _, in_name, _ in prefix_rows(session, word, [kind]):
                 docs |= BitMap.deserialize(in_name)
     maybe = _name_sets(session, kind, [t for t in vocabulary.cut if word not in t]) - docs
-    held = _Held(FrozenBitMap(docs), FrozenBitMap(maybe), 0)
-    held = _Held(held.docs, held.maybe, bitmap_weight(held.docs) + bitmap_weight(held.maybe))
+    frozen, maybe_frozen = FrozenBitMap(docs), FrozenBitMap(maybe)
+    held = _Held(frozen, maybe_frozen, bitmap_weight(frozen) + bitmap_weight(maybe_frozen) + 64)
     if cache:
         cache.sets.put((kind, "~" + word), held, built_at=built_at[0])
     return held
