@@ -147,3 +147,23 @@ def test_offsets_and_limits_out_of_range(site: tuple[TestClient, dict[str, str],
     for params in ({"songOffset": -1}, {"songCount": 10**9}, {"songCount": "lots"}):
         body = _sub(http, auth, query="every", **params)
         assert body["status"] == "failed" and body["error"]["code"] == 0
+
+
+def test_hostile_field_filters_on_v1_find_what_their_words_say(site: Site) -> None:
+    """/v1's text filters read from the index (catalog._search_text): one letter, a word's inside, LIKE's wildcards,
+    only punctuation and a value as long as `q` allows are answered, and find exactly the names that hold them."""
+    http, _, token = site
+
+    def tracks(q: str) -> int:
+        r = _v1(http, token, q=q, type="track", limit=50)
+        assert r.status_code == 200, (q, r.text)
+        total: int = r.json()["tracks"]["total"]
+        return total
+
+    assert tracks("track:s") == tracks("track:ONG") == tracks('artist:"every band" track:song') == TRACKS
+    assert tracks('track:"song 1"') == sum("1" in f"{i:02d}" for i in range(TRACKS))  # "1" inside "01", "10"...
+    assert tracks("track:s_n") == tracks("track:q" + "q" * 190) == 0  # `_` is a letter (a wildcard: "son")
+    assert tracks("track:s%g") == TRACKS  # `%` is punctuation: the words "s" and "g", in every "Song"
+    assert tracks("track:!!! every") == tracks("track:% every") == TRACKS  # no word in the value: no filter
+    assert tracks("album:everyth artist:ery") == TRACKS and tracks("album:thing artist:bandx") == 0
+    assert tracks("track:東京 every") == 0

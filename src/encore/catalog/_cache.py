@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy.orm import Session
 
 from encore.catalog._rows import album_summaries_by_ids, artist_summaries_by_ids, track_views_by_ids
@@ -26,6 +27,7 @@ SESSION_KEY = "encore.catalogue_cache"  # bootstrap puts the process's cache in 
 _BUILT_AT = "encore.catalogue_cache.built_at"  # the views' generation when the session was checked
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 POLL_S = 1.0
 
 
@@ -93,6 +95,7 @@ class CatalogueCache:
         set_bytes: int = 24 * 1024 * 1024,
         short_set_bytes: int = 16 * 1024 * 1024,
         allowed_bytes: int = 8 * 1024 * 1024,
+        term_bytes: int = 16 * 1024 * 1024,
         docs: int = 50_000,
         matches: int = 100_000,
     ) -> None:
@@ -113,6 +116,9 @@ class CatalogueCache:
         # The docs a query's field filters allow, by (kind, filters): read once for all its pages and words, not
         # per page (a filter reads a field of every doc); doc numbers, so they go when either version moves
         self.allowed: Bounded[tuple[str, str], object] = Bounded(allowed_bytes, cost=_bitmap_cost)
+        # Each kind's search terms, for text filters (catalog._search_text): the words of the stored sets, so they
+        # go when those move; apart from the sets, so that many words typed never evict them
+        self.terms: Bounded[str, object] = Bounded(term_bytes, cost=_set_cost)
         # history's listen resolver: "isrc:X" or "artist:<key>" -> {match key: track id} ({} when none)
         self.matches: Bounded[str, dict[str, int]] = Bounded(matches, cost=lambda found: len(found) + 1)
         self._version: tuple[int, int] | None = None
@@ -144,24 +150,36 @@ class CatalogueCache:
                 self.short_sets.clear()
                 self.docs.clear()
                 self.allowed.clear()
+                self.terms.clear()
                 self._sets_version = version
+
+
+def kept(part: Bounded[K, object] | None, key: K, kind: type[T], build: Callable[[], T]) -> T:
+    """`part`'s value for `key`, else `build()`'s, kept unless the part was cleared while it was built."""
+    hit = part.get(key) if part is not None else None
+    if isinstance(hit, kind):
+        return hit
+    generation = part.generation if part is not None else 0
+    made = build()
+    if part is not None:
+        part.put(key, made, built_at=generation)
+    return made
 
 
 def _set_cost(value: object) -> int:
     return int(getattr(value, "cost", 1))
 
 
+def bitmap_weight(docs: BitMap | FrozenBitMap) -> int:
+    """The bytes a doc set's containers hold, as roaring reports them without serializing it (which costs as
+    much as building it): what a set weighs in a cache part."""
+    stats = docs.get_statistics()
+    held = stats["n_bytes_array_containers"] + stats["n_bytes_run_containers"] + stats["n_bytes_bitset_containers"]
+    return int(held) + 8 * int(stats["n_containers"])
+
+
 def _bitmap_cost(value: object) -> int:
-    """About the bytes a doc set holds (its containers', as roaring reports them without serializing)."""
-    stats = getattr(value, "get_statistics", None)
-    if not callable(stats):
-        return 64
-    held = stats()
-    return (
-        64
-        + 8 * int(held["n_containers"])
-        + sum(int(held[k]) for k in ("n_bytes_array_containers", "n_bytes_run_containers", "n_bytes_bitset_containers"))
-    )
+    return 64 + bitmap_weight(value) if isinstance(value, BitMap | FrozenBitMap) else 64
 
 
 _LOADERS: dict[str, Callable[[Session, Sequence[int]], Mapping[int, object]]] = {

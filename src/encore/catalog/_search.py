@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pyroaring import FrozenBitMap
 from sqlalchemy.orm import Session
 
-from encore.catalog._cache import CatalogueCache, views_by_ids
+from encore.catalog._cache import CatalogueCache, kept, views_by_ids
 from encore.catalog._search_engine import Hits, find
 from encore.catalog._search_filters import NO_FILTERS, SearchFilters, allowed_docs
 from encore.catalog._search_terms import MAX_TERM, MAX_WORDS
@@ -61,30 +61,27 @@ def search_catalogue(
     memo = cache if cache is not None and not changed_here(session) else None
     if cache:
         cache.fresh(session)
-    key: tuple[str | int, ...] = ("search", full, *words, "|", *wanted, limit, offset, repr(filters))
-    found = memo.pages.get(key) if memo else None
-    if not isinstance(found, _Found):
-        generation = memo.pages.generation if memo else 0
-        allowed = {k: _allowed(session, k, filters, memo) for k in wanted if filters.narrows(k)}
-        found = _found(
+
+    def found() -> _Found:
+        allowed = {k: _allowed(session, k, filters, memo=memo, cache=cache) for k in wanted if filters.narrows(k)}
+        return _found(
             session, words=words, full=full, kinds=wanted, limit=limit, offset=offset, cache=cache, allowed=allowed
         )
-        if memo:
-            memo.pages.put(key, found, built_at=generation)
-    return SearchResults(query=query, artists=found.artists, albums=found.albums, tracks=found.tracks)
+
+    key: tuple[str | int, ...] = ("search", full, *words, "|", *wanted, limit, offset, repr(filters))
+    page = kept(memo.pages if memo else None, key, _Found, found)
+    return SearchResults(query=query, artists=page.artists, albums=page.albums, tracks=page.tracks)
 
 
-def _allowed(session: Session, kind: str, filters: SearchFilters, memo: CatalogueCache | None) -> FrozenBitMap:
+def _allowed(
+    session: Session, kind: str, filters: SearchFilters, *, memo: CatalogueCache | None, cache: CatalogueCache | None
+) -> FrozenBitMap:
     """The docs of `kind` the filters allow, kept for every page and words of queries with the same filters."""
-    key = (kind, repr(filters))
-    hit = memo.allowed.get(key) if memo else None
-    if isinstance(hit, FrozenBitMap):
-        return hit
-    generation = memo.allowed.generation if memo else 0
-    docs = FrozenBitMap(allowed_docs(session, kind=kind, filters=filters))
-    if memo:
-        memo.allowed.put(key, docs, built_at=generation)
-    return docs
+
+    def read() -> FrozenBitMap:
+        return FrozenBitMap(allowed_docs(session, kind=kind, filters=filters, cache=cache))
+
+    return kept(memo.allowed if memo else None, (kind, repr(filters)), FrozenBitMap, read)
 
 
 def _found(

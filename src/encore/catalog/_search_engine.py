@@ -109,6 +109,11 @@ def _preamble(session: Session, kinds: list[str], full: str, first: int) -> _Pre
     return out
 
 
+def preamble(session: Session, kinds: list[str], full: str, first: int) -> _Preamble:
+    """The stored sets' version, the kinds' dirty docs as they are now, and their first docs named `full`."""
+    return _preamble(session, kinds, full, first)
+
+
 @dataclass
 class _Tiers:
     """A kind's matches: `exact` within `name` within `any` within `fuzzy` (each word's sets nest so, and so

@@ -2,23 +2,27 @@
 
 The filters are typed (`SearchFilters`; the /v1 face parses Spotify's query syntax into them) and each applies
 only to the kinds Spotify names (`APPLIES`): a filter that does not apply to a kind leaves that kind alone.
-A kind with filters is narrowed to the docs they allow (`allowed_docs`, one statement over `search_docs`,
-which holds only listed things, joined to the rows), and the search ranks within them as it always does.
+A kind with filters is narrowed to the docs they allow (`allowed_docs`), and the search ranks within them as it
+always does.
 
 Text filters (track, artist, album) hold when every word of the value is in the field, case and accents
-folded as the index folds them; genre is the stored genre's key (`genre_keys`); ISRC and UPC are exact;
-a year range takes a release date within it. Cost: a filter with few words can allow a large part of the
-catalogue (`year:1900-2100`), read as one list of doc numbers, once per query and page (then kept with the
-query's pages in the process cache).
+folded as the index folds them: read from the search index (catalog._search_text), never by comparing every
+doc's name; an artist's or album's filter on tracks and albums maps the artists or albums found to them through
+the links. Genre is the stored genre's key (`genre_keys`); ISRC and UPC are exact; a year range takes a release
+date within it: these are one statement over `search_docs` (which holds only listed things) joined to the rows,
+narrowed to the text filters' docs when those are few. Cost: a filter can allow a large part of the catalogue
+(`year:1900-2100`, `track:a`), read as one list of doc numbers, once per filters (then kept for all its pages in
+the process cache); a text filter's words are kept per word with the search sets.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from pyroaring import BitMap
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from pyroaring import BitMap, FrozenBitMap
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
+from encore.catalog._cache import CatalogueCache, kept
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -28,9 +32,12 @@ from encore.catalog._models import (
     TrackArtist,
     TrackGenre,
 )
+from encore.catalog._rows import connection_for_reads, rows_in_chunks
 from encore.catalog._search_models import SearchDoc
-from encore.catalog._search_terms import MAX_TERM, MAX_WORDS
-from encore.catalog._text import genre_keys, search_words, upc_spellings
+from encore.catalog._search_text import text_docs
+from encore.catalog._text import genre_keys, upc_spellings
+from encore.catalog._version import changed_here
+from encore.db import RawStatement
 
 # Which kinds each filter narrows (Spotify's Web API reference, "Search for Item", the `q` parameter).
 APPLIES: dict[str, frozenset[str]] = {
@@ -44,6 +51,7 @@ APPLIES: dict[str, frozenset[str]] = {
     "new": frozenset(("album",)),
     "hipster": frozenset(("album",)),
 }
+_IDS_AT_ONCE = 2000  # ids in one IN list sent through SQLAlchemy (far below either database's limit)
 HIPSTER_SHARE = 10  # tag:hipster: the least popular 10 % of albums (docs are numbered by popularity)
 
 
@@ -91,24 +99,6 @@ class SearchFilters:
 NO_FILTERS = SearchFilters()
 
 
-def _words(value: str) -> list[str]:
-    return [w[:MAX_TERM] for w in dict.fromkeys(search_words(value))][:MAX_WORDS]
-
-
-def _named(doc: type[SearchDoc], value: str) -> ColumnElement[bool]:
-    """Every word of `value` is in the doc's folded name (a value with no word, which the face never sends,
-    holds for no doc: a filter never widens a search)."""
-    words = _words(value)
-    return and_(*(doc.name.contains(w, autoescape=True) for w in words)) if words else false()
-
-
-def _named_ids(kind: str, value: str) -> Select[int]:
-    """The ids of the listed `kind`s (artists, albums) whose name holds every word of `value`: one uncorrelated
-    subquery, read once per statement (a correlated EXISTS per track doc read it 400k times, review15)."""
-    doc = aliased(SearchDoc)
-    return select(doc.entity_id).where(doc.kind == kind, _named(doc, value))
-
-
 def _year_span(years: tuple[int, int]) -> tuple[date, date]:
     first, last = max(years[0], 1), min(years[1], 9999)  # date's own bounds; a wider ask is every year
     return date(first, 1, 1), date(last, 12, 31)
@@ -119,12 +109,8 @@ def _genre_ids(values: tuple[str, ...]) -> list[ColumnElement[bool]]:
     return [Genre.key.in_(genre_keys(v) or ("\x1f",)) for v in values]
 
 
-def _track_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [_named(doc, v) for v in f.tracks]
-    for value in f.artists:
-        by_artist = select(TrackArtist.track_id).where(TrackArtist.artist_id.in_(_named_ids("artist", value)))
-        where.append(Track.id.in_(by_artist))
-    where.extend(Track.album_id.in_(_named_ids("album", value)) for value in f.albums)
+def _track_conditions(f: SearchFilters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if f.isrcs:
         where.extend(Track.isrc == v for v in f.isrcs)
     if f.years is not None:
@@ -137,10 +123,7 @@ def _track_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElem
 
 
 def _album_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [_named(doc, v) for v in f.albums]
-    for value in f.artists:
-        by_artist = select(AlbumArtist.album_id).where(AlbumArtist.artist_id.in_(_named_ids("artist", value)))
-        where.append(Album.id.in_(by_artist))
+    where: list[ColumnElement[bool]] = []
     where.extend(or_(*(Album.upc == u for u in upc_spellings(v))) for v in f.upcs)
     if f.years is not None:
         where.append(Album.release_date.between(*_year_span(f.years)))
@@ -153,7 +136,7 @@ def _album_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElem
 
 
 def _artist_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [_named(doc, v) for v in f.artists]
+    where: list[ColumnElement[bool]] = []
     if f.years is not None:
         first, last = _year_span(f.years)
         released = (
@@ -173,17 +156,84 @@ def _artist_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnEle
     return where
 
 
-def allowed_docs(session: Session, *, kind: str, filters: SearchFilters) -> BitMap:
+# Another kind's docs, by the ids of the things a text filter found (an artist's tracks, an album's tracks):
+# through the link's index and search_docs' (kind, entity_id), so the cost follows what is found.
+_BY_ENTITY = RawStatement(
+    select(SearchDoc.entity_id).where(
+        SearchDoc.kind == bindparam("kind"), SearchDoc.doc.in_(bindparam("ids", expanding=True))
+    ),
+    expanding="ids",
+)
+_LINKED = {
+    ("track", "artist"): (TrackArtist.track_id, TrackArtist.artist_id),
+    ("album", "artist"): (AlbumArtist.album_id, AlbumArtist.artist_id),
+    ("track", "album"): (Track.id, Track.album_id),
+}
+
+
+def _linked_docs(session: Session, kind: str, by: str, docs: BitMap) -> BitMap:
+    """The listed docs of `kind` linked to the `by` docs (tracks of artists, albums of artists, tracks of albums)."""
+    db = connection_for_reads(session)
+    ids = [entity_id for (entity_id,) in rows_in_chunks(_BY_ENTITY, db, list(docs), {"kind": by})]
+    owner, link = _LINKED[kind, by]
+    out = BitMap()
+    for start in range(0, len(ids), _IDS_AT_ONCE):
+        linked = select(owner).where(link.in_(ids[start : start + _IDS_AT_ONCE]))
+        listed = (SearchDoc.kind == kind, SearchDoc.name != "", SearchDoc.entity_id.in_(linked))
+        out |= BitMap(session.scalars(select(SearchDoc.doc).where(*listed)))
+    return out
+
+
+def _by_other(session: Session, kind: str, by: str, values: tuple[str, ...], cache: CatalogueCache | None) -> BitMap:
+    """The docs of `kind` linked to the `by` things the values find, kept with the allowed docs (until the catalogue
+    or the sets move): mapping an artist's tracks costs what it finds, and `artist:x` comes with many other filters."""
+    memo = cache if cache is not None and not changed_here(session) else None
+
+    def read() -> FrozenBitMap:
+        found = text_docs(session, kind=by, values=values, cache=cache)
+        return FrozenBitMap(_linked_docs(session, kind, by, found) if found else ())
+
+    return BitMap(kept(memo.allowed if memo else None, (kind, f"{by}:{values!r}"), FrozenBitMap, read))
+
+
+def _text_allowed(session: Session, kind: str, f: SearchFilters, cache: CatalogueCache | None) -> BitMap | None:
+    """What the text filters that apply to `kind` allow (None: no text filter applies to it)."""
+    own = {"track": f.tracks, "album": f.albums, "artist": f.artists}[kind]
+    others = [(by, values) for by, values in (("artist", f.artists), ("album", f.albums)) if (kind, by) in _LINKED]
+    parts: list[tuple[str, tuple[str, ...]]] = [(kind, own)] if own else []
+    parts += [(by, values) for by, values in others if values]
+    allowed: BitMap | None = None
+    for by, values in parts:
+        docs = (
+            text_docs(session, kind=by, values=values, cache=cache)
+            if by == kind
+            else _by_other(session, kind, by, values, cache)
+        )
+        allowed = docs if allowed is None else allowed & docs
+        if not allowed:
+            break  # nothing left to narrow: the other filters are not read
+    return allowed
+
+
+def allowed_docs(session: Session, *, kind: str, filters: SearchFilters, cache: CatalogueCache | None = None) -> BitMap:
     """The doc numbers of `kind` that every filter applying to it allows (the caller asks only for a kind the
-    filters narrow, and not one they make find nothing)."""
+    filters narrow, and not one they make find nothing). Text filters come from the index (catalog._search_text,
+    with `cache`'s sets); the others are one statement over the kind's rows, narrowed to the text filters' docs
+    when those are few."""
+    allowed = _text_allowed(session, kind, filters, cache)
     doc = SearchDoc
     statement = select(doc.doc).where(doc.kind == kind, doc.name != "")
     if kind == "track":
         statement = statement.join(Track, Track.id == doc.entity_id).join(Album, Album.id == Track.album_id)
-        where = _track_conditions(doc, filters)
+        where = _track_conditions(filters)
     elif kind == "album":
         statement = statement.join(Album, Album.id == doc.entity_id)
         where = _album_conditions(doc, filters)
     else:
         where = _artist_conditions(doc, filters)
-    return BitMap(session.scalars(statement.where(*where)))
+    if allowed is not None and (not where or not allowed):
+        return allowed
+    if allowed is not None and len(allowed) <= _IDS_AT_ONCE:
+        where.append(doc.doc.in_(list(allowed)))
+    found = BitMap(session.scalars(statement.where(*where)))
+    return found if allowed is None else found & allowed

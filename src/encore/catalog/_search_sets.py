@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import BindParameter, Integer, bindparam, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from encore.catalog._cache import Bounded, CatalogueCache
+from encore.catalog._cache import Bounded, CatalogueCache, bitmap_weight
 from encore.catalog._rows import connection_for_reads, rows_in_chunks
 from encore.catalog._search_models import SearchPrefix, SearchTerm
 from encore.catalog._search_terms import typo_keys, typos_allowed
@@ -133,7 +133,7 @@ def _load(
     session: Session, word: str, kinds: list[str], cache: CatalogueCache | None, built_at: tuple[int, int]
 ) -> dict[str, Sets]:
     blobs: dict[str, list[tuple[bytes, bytes]]] = defaultdict(list)
-    for kind, in_name, in_other in _prefix_rows(session, word, kinds):
+    for kind, in_name, in_other in prefix_rows(session, word, kinds):
         blobs[kind].append((in_name, in_other))
     fuzzy = _typo_docs(session, word, kinds, cache, built_at[0]) if typos_allowed(word) else {}
     out = {}
@@ -142,7 +142,7 @@ def _load(
         extra = fuzzy[kind] - in_any if kind in fuzzy else None
         # No typo beyond the prefix matches: one set serves both tiers (and is counted once in the cache).
         in_fuzzy = in_any | extra if extra else in_any  # frozen, as its left side
-        fuzzy_cost = _weight(in_fuzzy) if extra else 0  # its own copy
+        fuzzy_cost = bitmap_weight(in_fuzzy) if extra else 0  # its own copy
         out[kind] = Sets(name, in_any, in_fuzzy, cost + fuzzy_cost + 64)
     return out
 
@@ -164,14 +164,7 @@ def _prefix_sets(rows: list[tuple[bytes, bytes]]) -> tuple[FrozenBitMap, FrozenB
     return FrozenBitMap(names), FrozenBitMap(any_), cost
 
 
-def _weight(docs: FrozenBitMap) -> int:
-    """The bytes a set's containers hold, without serializing it (which costs as much as building it)."""
-    stats = docs.get_statistics()
-    held = ("n_bytes_array_containers", "n_bytes_run_containers", "n_bytes_bitset_containers")
-    return sum(stats[k] for k in held) + 8 * stats["n_containers"]  # type: ignore[literal-required]
-
-
-def _prefix_rows(session: Session, word: str, kinds: list[str]) -> Sequence[tuple[str, bytes, bytes]]:
+def prefix_rows(session: Session, word: str, kinds: list[str]) -> Sequence[tuple[str, bytes, bytes]]:
     """Docs with a word beginning `word`: one stored row if it is a common prefix, else its few terms."""
     end, db = word + _TOP, connection_for_reads(session)
     if len(word) > HOT_FIRST:

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from encore import catalog
 from encore.kernel import is_isrc
 
-MAX_FILTERS = 6  # Spotify's own examples use two or three; each text filter reads the field of every doc
+MAX_FILTERS = 6  # Spotify's own examples use two or three; each distinct one is a read of its own
 NEW_DAYS = 14  # tag:new: "albums released in the past two weeks"
 _FIELDS = frozenset(("album", "artist", "track", "year", "upc", "isrc", "genre", "tag"))
 _TEXT = frozenset(("album", "artist", "track", "genre"))
