@@ -11,11 +11,13 @@ from encore.catalog import (
     AlbumGenre,
     Artist,
     CatalogueCache,
+    ReleaseStatus,
     SearchFilters,
     Track,
     TrackGenre,
     compact,
     search_catalogue,
+    set_release_status,
     upsert_genre,
 )
 from encore.db import transaction
@@ -99,6 +101,30 @@ def test_years_and_ranges(catalogue: Container) -> None:
     assert _titles(catalogue, years=(0, 9999)) != []  # the widest range: every dated release
     assert _titles(catalogue, years=(2000, 1990)) == []  # two years no release is in at once
     assert [a.name for a in _search(catalogue, years=(1993, 1993)).artists.items] == ["Radiohead"]
+
+
+def test_a_year_of_zero_is_the_first_year_not_an_error(catalogue: Container) -> None:
+    """probe16 F4: year:0 (also 00, 0000, 0-0) answered 500 to any app: the range's end stayed year 0."""
+    for years in ((0, 0), (0, 1), (-5, 0), (10_000, 10_001)):
+        found = _search(catalogue, years=years)
+        assert (found.tracks.items, found.albums.items, found.artists.items) == ([], [], []), years
+
+
+def test_a_labels_draft_counts_for_no_artist_filter(catalogue: Container) -> None:
+    """probe16 F5: an artist with a draft dated 2031 (genre Vaporwave) was found by year:2031 and genre:Vaporwave
+    before the label published anything."""
+    with transaction(catalogue.sessions) as s:
+        radio = s.query(Artist).filter_by(name="Radiohead").one()
+        draft = f.album(s, "Kid B", radio, released=date(2031, 5, 1))
+        f.track(s, "Secret Demo", draft, [radio])
+        _genre(s, "Vaporwave", track_title="Secret Demo")
+        set_release_status(s, album=draft, status=ReleaseStatus.DRAFT)
+    assert _search(catalogue, years=(2031, 2031)).artists.items == []
+    assert _search(catalogue, genres=("vaporwave",)).artists.items == []
+    with transaction(catalogue.sessions) as s:
+        set_release_status(s, album=s.query(Album).filter_by(title="Kid B").one(), status=ReleaseStatus.PUBLISHED)
+    assert [a.name for a in _search(catalogue, years=(2031, 2031)).artists.items] == ["Radiohead"]
+    assert [a.name for a in _search(catalogue, genres=("vaporwave",)).artists.items] == ["Radiohead"]
 
 
 def test_genre_of_the_track_or_its_album(catalogue: Container) -> None:

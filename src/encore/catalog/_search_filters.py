@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import CatalogueCache, kept
+from encore.catalog._listing import unlisted_album, unlisted_track
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -100,7 +101,9 @@ NO_FILTERS = SearchFilters()
 
 
 def _year_span(years: tuple[int, int]) -> tuple[date, date]:
-    first, last = max(years[0], 1), min(years[1], 9999)  # date's own bounds; a wider ask is every year
+    # date's own bounds, for both ends: a wider ask is every year, and year:0 the first (probe16: `last` stayed 0
+    # and date(0, 12, 31) raised, a 500 that spotipy reported as a rate limit)
+    first, last = min(max(years[0], 1), 9999), min(max(years[1], 1), 9999)
     return date(first, 1, 1), date(last, 12, 31)
 
 
@@ -139,18 +142,19 @@ def _artist_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnEle
     where: list[ColumnElement[bool]] = []
     if f.years is not None:
         first, last = _year_span(f.years)
-        released = (
+        released = (  # listed releases only: a label's draft must not show its artist's next year (probe16)
             select(AlbumArtist.artist_id)
             .join(Album, Album.id == AlbumArtist.album_id)
-            .where(Album.release_date.between(first, last))
+            .where(Album.release_date.between(first, last), ~unlisted_album())
         )
         where.append(doc.entity_id.in_(released))
     for genre in _genre_ids(f.genres):
         played = (
             select(TrackArtist.artist_id)
             .join(TrackGenre, TrackGenre.track_id == TrackArtist.track_id)
+            .join(Track, Track.id == TrackArtist.track_id)
             .join(Genre, Genre.id == TrackGenre.genre_id)
-            .where(genre)
+            .where(genre, ~unlisted_track())
         )
         where.append(doc.entity_id.in_(played))
     return where
