@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from encore.accounts import User
 from encore.audit._models import AuditEvent
-from encore.kernel import ValidationFailed, in_epoch
+from encore.kernel import ValidationFailed, in_epoch, spreadsheet_text
 
 MAX_DETAILS = 4000  # a details object is a few ids and names; anything bigger is cut, never refused
 
@@ -122,9 +122,8 @@ CSV_FIELDS = ("id", "at", "kind", "actor", "subject", "client_ip", "user_agent",
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
     # A spreadsheet must not run a formula from a user agent or a username.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return spreadsheet_text("" if value is None else str(value))
 
 
 def to_rows(events: list[EventView]) -> list[dict[str, Any]]:

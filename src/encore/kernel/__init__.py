@@ -13,7 +13,7 @@ from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, fro
 from encore.kernel.codes import ISRC_RE, is_isrc
 from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
-from encore.kernel.text import has_control, has_visible
+from encore.kernel.text import has_control, has_visible, spreadsheet_text
 
 __all__ = [
     "EPOCH_MAX_S",
@@ -42,5 +42,6 @@ __all__ = [
     "new_public_id",
     "new_secret_token",
     "settle_heap",
+    "spreadsheet_text",
     "trim_malloc",
 ]

@@ -19,3 +19,14 @@ def has_visible(text: str) -> bool:
     """Whether `text` holds a character a reader can see: a name made only of right-to-left overrides, zero-width
     or combining characters shows as nothing, or as a neighbour's text reversed."""
     return any(ch not in _BLANK and unicodedata.category(ch) not in _INVISIBLE for ch in text)
+
+
+# What a spreadsheet may read as the start of a formula (OWASP's CSV injection list, with the pipe of DDE and a
+# newline): every CSV Encore writes (statements, the audit log, a listener's export) prefixes such a cell with '.
+_FORMULA_START = frozenset("=+-@\t\r\n|")
+
+
+def spreadsheet_text(text: str) -> str:
+    """`text` as a CSV cell a spreadsheet shows and never runs (the three CSV writers guarded three different
+    sets of characters: probe16)."""
+    return "'" + text if text[:1] in _FORMULA_START else text

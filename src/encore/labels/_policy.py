@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TypeVar
 
-from encore.kernel import ValidationFailed
+from encore.kernel import ValidationFailed, spreadsheet_text
 
 STREAM_MIN_MS = 30_000  # a stream counts after 30 s of playback, once per play id
 MONTH_RE = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")
@@ -95,6 +95,4 @@ def csv_cell(value: object) -> str:
     text = "" if value is None else str(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return text  # numbers (also negative ones) stay numbers
-    if text and text[0] in "=+-@\t\r\n|":
-        return "'" + text
-    return text
+    return spreadsheet_text(text)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from encore import accounts, billing, discovery, library, playback
 from encore.catalog import Track
 from encore.history import Play, visible
-from encore.kernel import NotFound
+from encore.kernel import NotFound, spreadsheet_text
 
 PAGE = 100
 PLAY_FIELDS = (
@@ -84,9 +84,7 @@ def _table(
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # a spreadsheet must not run a formula from a track title
-    return value
+    return spreadsheet_text(value) if isinstance(value, str) else value  # no formula from a track title
 
 
 def _plays(session: Session, user_id: int, *, listens_only: bool) -> Iterator[dict[str, Any]]:
