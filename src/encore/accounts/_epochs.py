@@ -52,6 +52,7 @@ def _bump(session: Session, **also: object) -> int:
     return nxt
 
 
+_CUTOFFS = "signout:"  # every cutoff's key: a process keeps `alive`'s answers until Redis reports a write here
 _EVERYONE = "signout:*"
 _NO_TTL = (0.0, 0.0)  # `alive` writes nothing
 
@@ -103,7 +104,7 @@ class StreamCutoffs:
     async def alive(self, *, user_public_id: str, generation: int) -> bool:
         """Does a URL of this generation still count? One script run reading both cutoffs, no database."""
         keys = (_cut_key(user_public_id), _EVERYONE)
-        return (await self._state.arun(ALIVE, keys, [generation], ttl_s=_NO_TTL))[0] == 1
+        return (await self._state.arun_kept(ALIVE, keys, [generation], ttl_s=_NO_TTL, watch=_CUTOFFS))[0] == 1
 
 
 def sign_out_account(session: Session, *, user_id: int, cutoffs: StreamCutoffs | None = None) -> None:
