@@ -131,13 +131,32 @@ def test_a_key_outside_the_watched_prefix_is_refused(redis_state: RedisState) ->
         _read(redis_state, "other:x")
 
 
-def test_the_memory_state_keeps_nothing() -> None:
-    state = MemoryState()
+def test_the_memory_state_keeps_answers_until_it_writes_under_the_prefix() -> None:
+    state, steps = MemoryState(), []
+
+    def step(docs: list[dict | None], args: object) -> tuple[list[dict | None], list[int]]:  # type: ignore[type-arg]
+        steps.append(1)
+        return docs, [int((docs[0] or {}).get("n", 0))]
+
+    counted = Script("test.counted", "", step)
+
+    def read() -> tuple[list[int], object]:
+        async def go() -> tuple[list[int], object]:
+            return (
+                await state.arun_kept(counted, [PREFIX + "x"], [], ttl_s=[0.0], watch=PREFIX),
+                await state.aget_kept(PREFIX + "x", watch=PREFIX),
+            )
+
+        return asyncio.run(go())
+
     state.update([PREFIX + "x"], lambda docs: ([{"n": 3}], None), ttl_s=[None])
-
-    async def go() -> tuple[list[int], object]:
-        return await state.arun_kept(_READ, [PREFIX + "x"], [], ttl_s=[0.0], watch=PREFIX), await state.aget_kept(
-            PREFIX + "x", watch=PREFIX
-        )
-
-    assert asyncio.run(go()) == ([3], {"n": 3})
+    assert [read() for _ in range(5)] == [([3], {"n": 3})] * 5
+    assert len(steps) == 1  # kept
+    state.update(["other:y"], lambda docs: ([{"n": 1}], None), ttl_s=[None])  # outside the prefix
+    assert read() == ([3], {"n": 3}) and len(steps) == 1
+    state.update([PREFIX + "x"], lambda docs: ([{"n": 4}], None), ttl_s=[None])
+    assert read() == ([4], {"n": 4})  # at once
+    state.delete(PREFIX + "x")
+    assert read() == ([0], None)
+    with pytest.raises(ValueError, match="not under the watched prefix"):
+        asyncio.run(state.arun_kept(counted, ["other:y"], [], ttl_s=[0.0], watch=PREFIX))

@@ -28,7 +28,18 @@ import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
 from encore.state._group import Group, RunFailed, script_group
-from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, StateBusy, StateUnavailable
+from encore.state._port import (
+    Change,
+    Doc,
+    Hit,
+    Lease,
+    R,
+    Script,
+    SharedState,
+    StateBusy,
+    StateUnavailable,
+    within,
+)
 from encore.state._watch import Watch
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
@@ -223,7 +234,7 @@ class RedisState(SharedState):
         found = kept.get(key)
         if found is not None:
             return found  # type: ignore[no-any-return]
-        _within(watch, keys)
+        within(watch, keys)
         mark = kept.mark()
         reply = await self.arun(script, keys, args, ttl_s=ttl_s)
         kept.keep(key, reply, mark)
@@ -234,7 +245,7 @@ class RedisState(SharedState):
         found = kept.get(key)
         if found is not None:
             return found[0]  # type: ignore[no-any-return]
-        _within(watch, (key,))
+        within(watch, (key,))
         mark = kept.mark()
         doc = await self.aget(key)
         kept.keep(key, (doc,), mark)  # in a tuple: an absent document is kept too
@@ -419,13 +430,6 @@ class RedisState(SharedState):
         if isinstance(exc, redis.ConnectionError) and str(exc) == _EXHAUSTED:
             return StateBusy(f"every connection to the shared state stayed busy for {self._wait_s:g} s")
         return StateUnavailable(str(exc))
-
-
-def _within(watch: str, keys: Sequence[str]) -> None:
-    """A kept answer is dropped only on a write under `watch`: a key outside it could change unreported."""
-    for key in keys:
-        if not key.startswith(watch):
-            raise ValueError(f"{key!r} is not under the watched prefix {watch!r}")
 
 
 def _text(raw: bytes | str | None) -> bytes:

@@ -19,7 +19,7 @@ process's CPU per request). A `Watch` keeps them, safely:
 - Whenever the connection is not known to be up (not yet made, lost, being made again at most once per
   `RETRY_S` in a thread), every read goes to Redis as before.
 
-The in-memory state keeps nothing (it is one process, and its reads cost no round trip).
+The in-memory state (one process) keeps answers the same way, dropped by its own writes under the prefix.
 """
 
 import contextlib
@@ -33,8 +33,8 @@ from typing import Any
 
 import redis
 
-KEPT_S = 1.0  # the longest an answer is kept, whatever the connection says
-KEPT_MAX = 65_536  # answers kept per prefix (past that, all are dropped: a refill costs one round trip each)
+from encore.state._port import KEPT_MAX, KEPT_S
+
 RETRY_S = 1.0  # how often a lost connection is made again
 _SOCKET_S = 5.0
 WATCH_NAME = "encore-watch"  # the report connections' name in CLIENT LIST
