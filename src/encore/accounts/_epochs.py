@@ -8,9 +8,12 @@ issued after a sign-out carries a number at least as large and stays good.
 
 Signed stream URLs carry their generation too (`g`), but the byte path is too hot for a database read:
 `StreamCutoffs` publishes each sign-out's generation on the shared-state port, and the byte path asks it
-once per request (`alive`: one script run, which Redis answers together with the other requests' of the
-same event-loop tick, `encore.state` groups), so a revoked account's URLs stop at once instead of at their
-expiry."""
+once per request (`alive`: one script run), so a revoked account's URLs stop at once instead of at their
+expiry. Each worker keeps `alive`'s answers (`SharedState.arun_kept`) until a cutoff is written by anyone:
+Redis reports the write to every worker's watch connection before it answers the sign-out's own write, and a
+worker polls that connection before it uses a kept answer, so "at once" still means the next request on any
+worker once the sign-out was answered (`encore.state._watch` says exactly when, and what happens while that
+connection is down: every request asks Redis again)."""
 
 from collections.abc import Sequence
 
