@@ -3,6 +3,7 @@ it in the very request that follows a write under its prefix by any process (Red
 process's watch connection before it answers the writer). With the connection lost, every read goes to Redis."""
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Iterator
 
@@ -160,3 +161,23 @@ def test_the_memory_state_keeps_answers_until_it_writes_under_the_prefix() -> No
     assert read() == ([0], None)
     with pytest.raises(ValueError, match="not under the watched prefix"):
         asyncio.run(state.arun_kept(counted, ["other:y"], [], ttl_s=[0.0], watch=PREFIX))
+
+
+def test_a_forked_child_makes_its_own_connection(redis_server: RedisServer) -> None:
+    """A child forked from a process with a watch connection must not read the parent's reports (it would take
+    them from the parent): it starts without one, and the parent still sees every write."""
+    prefix = redis_server.new_prefix() + PREFIX
+    watch = Watch(lambda: redis.Redis.from_url(redis_server.url, single_connection_client=True), prefix)
+    try:
+        _until(watch.up)
+        watch.keep("x", "kept", watch.mark())
+        pid = os.fork()
+        if pid == 0:  # the child: nothing kept, no connection of the parent's
+            os._exit(0 if watch.get("x") is None and watch._link is None else 1)
+        assert os.waitpid(pid, 0)[1] == 0
+        assert watch.get("x") == "kept"
+        with redis.Redis(unix_socket_path=str(redis_server.socket)) as other:
+            other.set(prefix + "x", "1")
+        assert watch.get("x") is None
+    finally:
+        watch.close()

@@ -23,11 +23,13 @@ The in-memory state (one process) keeps answers the same way, dropped by its own
 """
 
 import contextlib
+import os
 import select
 import socket
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +44,19 @@ WATCH_NAME = "encore-watch"  # the report connections' name in CLIENT LIST
 Connect = Callable[[], "redis.Redis"]  # a client of one connection to the shared state's Redis
 
 
+_EVERY: "weakref.WeakSet[Watch]" = weakref.WeakSet()
+
+
+def _forked() -> None:
+    """In a forked child, a parent's watch socket is shared with the parent: whichever reads a report takes it
+    from the other. The child forgets it (without closing the parent's) and makes its own."""
+    for watch in list(_EVERY):
+        watch.forget()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class Watch:
     """The kept answers of one prefix of full keys, and the connection Redis reports that prefix's writes on."""
 
@@ -53,6 +68,14 @@ class Watch:
         self._made: tuple[redis.Redis, socket.socket, select.poll] | None = None  # from the connecting thread
         self._connecting = False
         self._next_try = 0.0
+        _EVERY.add(self)
+
+    def forget(self) -> None:
+        """Drop the connection without closing it (a forked child's copy of its parent's) and every answer."""
+        self._link = self._made = None
+        self._connecting = False
+        self._next_try = 0.0
+        self._drop()
 
     def mark(self) -> int | None:
         """Before a read: a mark to keep its answer with, or None when nothing may be kept now (the
