@@ -7,7 +7,8 @@ counted toward a verified stream (recorded once per play; here the record is kep
 a database). No pacing: what is measured is the cost of counting. With BENCH_REDIS (a Redis URL), the ad
 clock and the verified-stream plays live in Redis (`encore.state.RedisState`) instead of process memory.
 Every request asks the same state whether its URL's sign-out generation still counts, as production's
-`/stream/` does (`accounts.StreamCutoffs.alive`).
+`/stream/` does (`accounts.StreamCutoffs.alive`). Without BENCH_USER (Premium), each request still asks the
+ad clocks for a tap (finding none) and counts what it sent toward a verified stream, as production does.
 """
 
 import os
@@ -18,6 +19,7 @@ from typing import Any
 from bench.playback.tap import free_listener
 from encore import playback
 from encore.accounts import StreamCutoffs
+from encore.playback import AdClockBook
 from encore.state import MemoryState, RedisState, SharedState
 from encore.streaming import DirectoryResolver, MediaFile, stream_key
 from encore.web._byte_path import BytePath
@@ -35,24 +37,25 @@ def create() -> ASGIApp:
     media = Path(os.environ["BENCH_MEDIA"])
     user = os.environ.get("BENCH_USER")
     resolve = DirectoryResolver(media, ttl_s=3600)  # stands in for production's CachedResolver (also in memory)
-    path = None
     redis_url = os.environ.get("BENCH_REDIS")
     state: SharedState = MemoryState() if redis_url is None else RedisState(redis_url, prefix=f"bench{os.getpid()}:")
     cutoffs = StreamCutoffs(state, ttl_s=86_400)
-    if user is not None:
-        book = free_listener(user, sorted(p.name.split(".", 1)[0] for p in media.glob("*.vorbis160.ogg")), state=state)
-        verifier = playback.StreamVerifier(state, secret=b"bench-verified-" * 3)
-        verified: list[Any] = []
+    tracks = sorted(p.name.split(".", 1)[0] for p in media.glob("*.vorbis160.ogg"))
+    # As production's `web._stream_route.byte_path`: every listener's request asks the ad clocks for a tap (a
+    # Premium listener's finds none) and counts what it sent toward a verified stream, Premium too.
+    book = AdClockBook(state) if user is None else free_listener(user, tracks, state=state)
+    verifier = playback.StreamVerifier(state, secret=b"bench-verified-" * 3)
+    verified: list[Any] = []
 
-        def counts(u: str, t: str, rendition: str, file: MediaFile) -> playback.StreamCount:
-            return playback.StreamCount(
-                verifier, user=u, track=t, rendition=rendition, size=file.size, duration_ms=DURATION_MS, now=_now
-            )
+    def counts(u: str, t: str, rendition: str, file: MediaFile) -> playback.StreamCount:
+        return playback.StreamCount(
+            verifier, user=u, track=t, rendition=rendition, size=file.size, duration_ms=DURATION_MS, now=_now
+        )
 
-        async def record(found: Any) -> None:
-            verified.append(found)
+    async def record(found: Any) -> None:
+        verified.append(found)
 
-        path = BytePath(taps=lambda u, t: book.atap(u, t, interval_s=10**9), counts=counts, record=record)
+    path = BytePath(taps=lambda u, t: book.atap(u, t, interval_s=10**9), counts=counts, record=record)
     return make_stream_app(
         key=stream_key(os.environ["BENCH_SECRET"]),
         resolve=resolve,

@@ -2,17 +2,20 @@
 reset or an admin's "sign out everyone", the URLs handed out before stop at their next request (the byte path
 reads the cutoff from the shared state), not at their expiry. Others' URLs and new ones keep working."""
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from encore.accounts import Role, create_user
-from encore.bootstrap import Container
+from encore.bootstrap import Container, build
+from encore.config import Settings
 from encore.db import transaction
 from encore.web import create_app
 from tests.catalog import factories as f
 from tests.support.media import add_rendition
+from tests.support.redis import RedisServer
 from tests.web.conftest import PASSWORD, login
 from tests.web.spotify.flows import CSRF
 
@@ -25,7 +28,11 @@ def client(container: Container) -> Iterator[TestClient]:
         yield c
 
 
-@pytest.fixture
+@pytest.fixture(name="track_id")
+def track_id_fixture(container: Container) -> str:
+    return track_id(container)
+
+
 def track_id(container: Container) -> str:
     with transaction(container.sessions) as s:
         for name in ("alice", "bob"):
@@ -95,3 +102,42 @@ def test_the_generation_is_signed(client: TestClient, track_id: str) -> None:
     raised = url[:start] + str(int(url[start:end]) + 1000) + url[end:]
     assert _status(client, raised) == (403, "stream URL refused: bad_signature\n")
     assert _status(client, url[:start] + "x" + url[end:]) == (403, "stream URL refused: malformed\n")
+
+
+@pytest.fixture
+def two_workers(settings: Settings, redis_server: RedisServer) -> Iterator[tuple[TestClient, TestClient, Container]]:
+    """Two workers (two containers, two apps) on one database and one Redis, as `encore serve --workers 2`."""
+    shared = settings.model_copy(update={"redis_url": redis_server.url, "redis_prefix": redis_server.new_prefix()})
+    first, second = build(shared), build(shared)
+    try:
+        with (
+            TestClient(create_app(first), base_url="http://testserver") as a,
+            TestClient(create_app(second), base_url="http://testserver") as b,
+        ):
+            yield a, b, second
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.parametrize("how", [*SIGN_OUTS, "sign out everyone"])
+def test_another_workers_kept_answer_stops_at_once(
+    two_workers: tuple[TestClient, TestClient, Container], how: str
+) -> None:
+    """A worker keeps a URL's "still signed in" answer (`StreamCutoffs.alive`, kept until Redis reports a cutoff
+    written): a sign-out made through another worker stops the URL at this worker's very next request."""
+    a, b, b_container = two_workers
+    track = track_id(b_container)
+    alices = _url(a, "alice", track)
+    deadline = time.monotonic() + 10
+    while not b_container.state.watching("signout:"):  # the first request starts the watch connection
+        assert time.monotonic() < deadline, "the watch connection never came up"
+        assert _status(b, alices)[0] == 206
+        time.sleep(0.01)
+    assert _status(b, alices)[0] == 206 and _status(b, alices)[0] == 206  # answered from what b keeps
+    if how == "sign out everyone":
+        assert a.post("/api/admin/sign-out-everyone", headers=_as(a, "admin")).status_code == 204
+    else:
+        SIGN_OUTS[how](a)
+    assert _status(b, alices) == (403, "stream URL refused: signed_out\n")
+    assert b_container.state.watching("signout:")  # refused from the report, not because the connection was down

@@ -8,9 +8,12 @@ issued after a sign-out carries a number at least as large and stays good.
 
 Signed stream URLs carry their generation too (`g`), but the byte path is too hot for a database read:
 `StreamCutoffs` publishes each sign-out's generation on the shared-state port, and the byte path asks it
-once per request (`alive`: one script run, which Redis answers together with the other requests' of the
-same event-loop tick, `encore.state` groups), so a revoked account's URLs stop at once instead of at their
-expiry."""
+once per request (`alive`: one script run), so a revoked account's URLs stop at once instead of at their
+expiry. Each worker keeps `alive`'s answers (`SharedState.arun_kept`) until a cutoff is written by anyone:
+Redis reports the write to every worker's watch connection before it answers the sign-out's own write, and a
+worker polls that connection before it uses a kept answer, so "at once" still means the next request on any
+worker once the sign-out was answered (`encore.state._watch` says exactly when, and what happens while that
+connection is down: every request asks Redis again)."""
 
 from collections.abc import Sequence
 
@@ -52,6 +55,7 @@ def _bump(session: Session, **also: object) -> int:
     return nxt
 
 
+_CUTOFFS = "signout:"  # every cutoff's key: a process keeps `alive`'s answers until Redis reports a write here
 _EVERYONE = "signout:*"
 _NO_TTL = (0.0, 0.0)  # `alive` writes nothing
 
@@ -103,7 +107,7 @@ class StreamCutoffs:
     async def alive(self, *, user_public_id: str, generation: int) -> bool:
         """Does a URL of this generation still count? One script run reading both cutoffs, no database."""
         keys = (_cut_key(user_public_id), _EVERYONE)
-        return (await self._state.arun(ALIVE, keys, [generation], ttl_s=_NO_TTL))[0] == 1
+        return (await self._state.arun_kept(ALIVE, keys, [generation], ttl_s=_NO_TTL, watch=_CUTOFFS))[0] == 1
 
 
 def sign_out_account(session: Session, *, user_id: int, cutoffs: StreamCutoffs | None = None) -> None:

@@ -31,6 +31,7 @@ from encore.kernel import Clock, SystemClock
 from encore.playback._adaudio import AdAudio
 from encore.playback._clockdoc import (
     DIRTY,
+    WHO_PREFIX,
     ClockDoc,
     clock_key,
     finish,
@@ -202,7 +203,9 @@ class AdClockBook:
         (no clock document names them)."""
         user_id = self._ids.get(user)
         if user_id is None:
-            user_id = self._id_of(user, await self._state.aget(who_key(user)))
+            # kept by this process until anyone writes a listener's `who` (Redis reports it): a Premium listener's
+            # request asks Redis nothing here, and one who joins the free tier is known at their first free URL
+            user_id = self._id_of(user, await self._state.aget_kept(who_key(user), watch=WHO_PREFIX))
         return None if user_id is None else PlayTap(self, user_id, track, interval_s * 1000)
 
     def _id_of(self, user: str, who: Doc | None) -> int | None:

@@ -14,8 +14,11 @@ def clock_key(user_id: int) -> str:
     return f"adclock:{user_id}"
 
 
+WHO_PREFIX = "adclock:who:"  # each free listener's user id, by public id
+
+
 def who_key(user: str) -> str:
-    return f"adclock:who:{user}"
+    return WHO_PREFIX + user
 
 
 def spans_key(user_id: int, track: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import orjson
 
-from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, gcra
+from encore.state._port import KEPT_MAX, KEPT_S, Change, Doc, Hit, Lease, R, Script, SharedState, gcra, within
 
 _SWEEP_EVERY = 4096
 
@@ -31,6 +31,10 @@ class MemoryState(SharedState):
         self._versions: dict[str, int] = {}
         self._clock = clock
         self._writes = 0
+        # `arun_kept` and `aget_kept`: writes so far under each watched prefix, and answers with the count they
+        # were read at (an answer counts while no document under its prefix was written since)
+        self._watched: dict[str, int] = {}
+        self._kept: dict[object, tuple[int, float, object]] = {}
 
     def _text(self, key: str, now: float) -> bytes | None:
         found = self._docs.get(key)
@@ -70,6 +74,7 @@ class MemoryState(SharedState):
                     self._docs.pop(key, None)
                 else:
                     self._docs[key] = (text, None if ttl is None else now + ttl)
+                self._touched(key)
             self._wrote(now)
             return result
 
@@ -89,9 +94,58 @@ class MemoryState(SharedState):
     ) -> list[int]:
         return self.update(keys, lambda docs: script.step(docs, args), ttl_s=ttl_s)
 
+    def _touched(self, key: str) -> None:
+        """A document was written or deleted (under the lock): answers kept under its prefix are stale."""
+        for prefix in self._watched:
+            if key.startswith(prefix):
+                self._watched[prefix] += 1
+
+    def watching(self, prefix: str) -> bool:  # this process sees every write of its own
+        return True
+
+    async def arun_kept(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float], watch: str
+    ) -> list[int]:
+        key = (script.name, *keys, *args)
+        found, count = self._kept_answer(key, watch)
+        if found is not None:
+            return found  # type: ignore[return-value]
+        within(watch, keys)
+        reply = self.run(script, keys, args, ttl_s=ttl_s)
+        self._keep(key, reply, watch, count)
+        return reply
+
+    async def aget_kept(self, key: str, *, watch: str) -> Doc | None:
+        found, count = self._kept_answer(key, watch)
+        if found is not None:
+            return found[0]  # type: ignore[index, no-any-return]
+        within(watch, (key,))
+        doc = self.get(key)
+        self._keep(key, (doc,), watch, count)  # in a tuple: an absent document is kept too
+        return doc
+
+    def _kept_answer(self, key: object, watch: str) -> tuple[object | None, int]:
+        """The answer kept for `key` while no write under `watch` came since, and the writes so far."""
+        count = self._watched.get(watch)
+        if count is None:
+            with self._lock:  # a new prefix, never while a writer walks the prefixes
+                count = self._watched.setdefault(watch, 0)
+        found = self._kept.get(key)
+        if found is None or found[0] != count or found[1] <= time.monotonic():
+            return None, count
+        return found[2], count
+
+    def _keep(self, key: object, answer: object, watch: str, count: int) -> None:
+        if self._watched[watch] != count:  # written meanwhile: the answer may be from before the write
+            return
+        if len(self._kept) >= KEPT_MAX:
+            self._kept.clear()
+        self._kept[key] = (count, time.monotonic() + KEPT_S, answer)
+
     def delete(self, *keys: str) -> None:
         with self._lock:
             for key in keys:
+                self._touched(key)
                 self._docs.pop(key, None)
                 self._ints.pop(key, None)
                 self._tats.pop(key, None)

@@ -98,6 +98,23 @@ class SharedState(ABC):
         """`run` from the event loop. Runs asked for at once (in one tick of the loop) are applied one after
         another in the order asked, each answered as if alone: Redis takes them in one call."""
 
+    def watching(self, prefix: str) -> bool:
+        """Whether this process keeps answers of reads under `prefix` now (`arun_kept`)."""
+        return False
+
+    async def arun_kept(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float], watch: str
+    ) -> list[int]:
+        """`arun` of a script that writes nothing, whose reply this process may keep and answer again until a key
+        under `watch` (a prefix of every one of `keys`) is written by anyone (`encore.state._watch`: Redis
+        reports each such write; the in-memory state counts its own writes under `watch`)."""
+        return await self.arun(script, keys, args, ttl_s=ttl_s)
+
+    async def aget_kept(self, key: str, *, watch: str) -> Doc | None:
+        """`aget`, kept as `arun_kept` keeps a reply (`key` starts with `watch`). The document is shared: read it,
+        never change it."""
+        return await self.aget(key)
+
     @abstractmethod
     def delete(self, *keys: str) -> None: ...
 
@@ -154,6 +171,17 @@ class SharedState(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release the connections the running event loop opened (before that loop ends)."""
+
+
+KEPT_S = 1.0  # the longest a process keeps an answer of `arun_kept` or `aget_kept`, whatever else holds
+KEPT_MAX = 65_536  # answers kept per process (past that, all are dropped: a refill costs one read each)
+
+
+def within(watch: str, keys: Sequence[str]) -> None:
+    """A kept answer is dropped only on a write under `watch`: a key outside it could change unnoticed."""
+    for key in keys:
+        if not key.startswith(watch):
+            raise ValueError(f"{key!r} is not under the watched prefix {watch!r}")
 
 
 def gcra(*, now: float, tat: float | None, limit: int, window_s: float, cost: int) -> tuple[float | None, Hit]:

@@ -28,7 +28,19 @@ import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
 from encore.state._group import Group, RunFailed, script_group
-from encore.state._port import Change, Doc, Hit, Lease, R, Script, SharedState, StateBusy, StateUnavailable
+from encore.state._port import (
+    Change,
+    Doc,
+    Hit,
+    Lease,
+    R,
+    Script,
+    SharedState,
+    StateBusy,
+    StateUnavailable,
+    within,
+)
+from encore.state._watch import Watch
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
 TURN_STRIPES = 64  # per-process locks, by key hash, that moves of one document take in turn
@@ -143,6 +155,7 @@ class RedisState(SharedState):
         self._scripts: dict[str, Any] = {}  # the sync client's registered capability scripts, by name
         self._turns: tuple[asyncio.AbstractEventLoop, list[asyncio.Lock]] | None = None
         self._seen: dict[str, bytes] = {}  # full key -> the text last read or written (b'' = absent)
+        self._watches: dict[str, Watch] = {}  # full prefix -> its kept answers (`arun_kept`, `aget_kept`)
         self._cas = self._r.register_script(_CAS)
         self._incr = self._r.register_script(_INCR)
         self._hit = self._r.register_script(_HIT)
@@ -197,6 +210,46 @@ class RedisState(SharedState):
         if group is None:
             group = self._async[3][script.name] = script_group(self._async[1], script.lua, self._run_failed)
         return await group.run(full, [*ttls, *args])
+
+    def _watch(self, prefix: str) -> Watch:
+        watch = self._watches.get(prefix)
+        if watch is None:
+            full = self._k(prefix)
+            watch = self._watches[prefix] = Watch(
+                lambda: redis.Redis.from_url(self._url, single_connection_client=True, **TIMEOUTS), full
+            )
+        return watch
+
+    def watching(self, prefix: str) -> bool:
+        """Whether this process keeps answers of reads under `prefix` now (its report connection is up); the
+        first ask starts that connection, in a thread."""
+        return self._watch(prefix).up()
+
+    async def arun_kept(
+        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float], watch: str
+    ) -> list[int]:
+        """The reply kept by this process until Redis reports a write under `watch` (`encore.state._watch`)."""
+        kept = self._watch(watch)
+        key = (script.name, *keys, *args)
+        found = kept.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        within(watch, keys)
+        mark = kept.mark()
+        reply = await self.arun(script, keys, args, ttl_s=ttl_s)
+        kept.keep(key, reply, mark)
+        return reply
+
+    async def aget_kept(self, key: str, *, watch: str) -> Doc | None:
+        kept = self._watch(watch)
+        found = kept.get(key)
+        if found is not None:
+            return found[0]  # type: ignore[no-any-return]
+        within(watch, (key,))
+        mark = kept.mark()
+        doc = await self.aget(key)
+        kept.keep(key, (doc,), mark)  # in a tuple: an absent document is kept too
+        return doc
 
     def _run_failed(self, exc: Exception) -> Exception:
         """What the caller of a grouped run sees of `exc`: the port's error for Redis's and the script's."""
@@ -357,6 +410,8 @@ class RedisState(SharedState):
             return False
 
     def close(self) -> None:
+        for watch in self._watches.values():
+            watch.close()
         self._r.close()
 
     async def aclose(self) -> None:
