@@ -181,3 +181,28 @@ def test_a_forked_child_makes_its_own_connection(redis_server: RedisServer) -> N
         assert watch.get("x") is None
     finally:
         watch.close()
+
+
+def test_a_redis_that_refuses_client_tracking_answers_every_read_and_says_so_once(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An ACL (or a managed Redis) may refuse CLIENT TRACKING: nothing is kept, every read asks Redis and is
+    right, and the operator reads why once, not once a second."""
+    user = f"notrack{os.getpid()}"
+    with redis.Redis(unix_socket_path=str(redis_server.socket)) as admin:
+        admin.execute_command("ACL", "SETUSER", user, "on", ">pw", "~*", "&*", "+@all", "-client|tracking")
+    try:
+        url = f"unix://{user}:pw@{redis_server.socket}"
+        a, b = (RedisState(url, prefix=(prefix := redis_server.new_prefix())), RedisState(url, prefix=prefix))
+        for n in range(1, 7):  # over two of the watch's once-a-second retries
+            _write(b, "seen:x", n)
+            assert _read(a, "seen:x") == n
+            time.sleep(0.4)
+        assert not a.watching(PREFIX)
+        refused = [r for r in caplog.records if "are not kept" in r.getMessage()]
+        assert len(refused) == 1 and "tracking" in refused[0].getMessage().lower(), caplog.text
+        a.close()
+        b.close()
+    finally:
+        with redis.Redis(unix_socket_path=str(redis_server.socket)) as admin:
+            admin.execute_command("ACL", "DELUSER", user)

@@ -23,6 +23,7 @@ The in-memory state (one process) keeps answers the same way, dropped by its own
 """
 
 import contextlib
+import logging
 import os
 import select
 import socket
@@ -36,6 +37,8 @@ from typing import Any
 import redis
 
 from encore.state._port import KEPT_MAX, KEPT_S
+
+log = logging.getLogger(__name__)
 
 RETRY_S = 1.0  # how often a lost connection is made again
 _SOCKET_S = 5.0
@@ -68,6 +71,7 @@ class Watch:
         self._made: tuple[redis.Redis, socket.socket, select.poll] | None = None  # from the connecting thread
         self._connecting = False
         self._next_try = 0.0
+        self._warned = False
         _EVERY.add(self)
 
     def forget(self) -> None:
@@ -161,8 +165,10 @@ class Watch:
             except BaseException:
                 client.close()
                 raise
-        except Exception:  # noqa: S110 - Redis unreachable: reads go to Redis (and fail there) until it is back
-            pass
+        except Exception as exc:  # Redis unreachable, or refusing CLIENT TRACKING: every read goes to Redis
+            if not self._warned:  # once a process and prefix: an ACL or a managed Redis may refuse it for good
+                self._warned = True
+                log.warning("shared state: reads under %s are not kept (%s); each asks Redis", self._prefix, exc)
         finally:
             self._connecting = False
 
