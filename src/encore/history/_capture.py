@@ -37,4 +37,4 @@ def write_queued(session: Session) -> int:
             ts = int(listen.listened_at.timestamp())
             pid = second_play_id(ts, key)
             by_id.setdefault((user_id, pid), (user_id, pid, key, ts, listen, source, now, None))  # no import: visible
-    return store_listens(session, list(by_id.values()))
+    return store_listens(session, list(by_id.values()), alike=len(queued) == 1)  # one submission: shared values

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from encore.history._insert import insert_counted
 from encore.history._listens import (
     PRECHECK_AT,
     PRECHECK_SAMPLE,
     _any_kept,
-    insert_counted,
     play_id,
 )
 from encore.history._match import catalogue_matches, match_key, text_key
