@@ -86,12 +86,28 @@ _INSERT_QMARK = _insert(COLUMNS, _values(["?"] * len(COLUMNS)))
 _INSERT_QMARK_ROWS = _insert(COLUMNS, ", ".join([_values(["?"] * len(COLUMNS))] * ROWS_PER_INSERT))
 # a Batch: ?1..?7 are the SHARED values, then each row's OWN; 80 rows bind 7 + 880 values (<= 999)
 BATCH_ROWS = 80
+# A Batch's columns that a whole submission often leaves NULL (a scrobbler's import: no catalogue track, release,
+# ISRC or additional_info), each with a value it never holds: where every row of the Batch has NULL there, that
+# value is bound instead and the statement's NULLIF turns it back into NULL. The driver binds an int or a str
+# as it is, but a None through its adapter lookup, ~1,200 instructions each (issue #17). Track ids start at 1;
+# the texts are stored as NULL, never empty (history.store_listens, `... or None`), and so is an empty
+# additional_info. A column with some values keeps its None, which NULLIF leaves NULL.
+_EMPTY = {"track_id": 0, "release_name": "", "isrc": "", "match_key": "", "extra": ""}
+_EMPTY_AT = tuple((OWN.index(name), value) for name, value in _EMPTY.items())
+
+
+def _mark(column: str, n: int) -> str:
+    if column not in _EMPTY:
+        return f"?{n}"
+    return f"NULLIF(?{n}, {_EMPTY[column]!r})"  # the constant literals above: 0 or ''
 
 
 @cache
 def _batch_sql(rows: int) -> str:
     shared = [f"?{n + 1}" for n in range(len(SHARED))]
-    marks = [_values(shared + [f"?{len(SHARED) + r * _WIDTH + n + 1}" for n in range(_WIDTH)]) for r in range(rows)]
+    marks = [
+        _values(shared + [_mark(c, len(SHARED) + r * _WIDTH + n + 1) for n, c in enumerate(OWN)]) for r in range(rows)
+    ]
     return _insert(SHARED + OWN, ", ".join(marks))
 
 
@@ -141,7 +157,11 @@ def _insert_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
 
 def _insert_batch(conn: Connection, batch: Batch) -> int:
     """BATCH_ROWS rows a statement, the rest one a statement, each binding the shared values once."""
-    shared, own, step = batch.shared, batch.own, BATCH_ROWS * _WIDTH
+    shared, own, step = batch.shared, list(batch.own), BATCH_ROWS * _WIDTH
+    for at, empty in _EMPTY_AT:  # a column NULL in every row: its never-held value instead (see _EMPTY)
+        column = own[at::_WIDTH]
+        if column.count(None) == len(column):
+            own[at::_WIDTH] = [empty] * len(column)
     whole = len(own) - len(own) % step
     chunks = [shared + tuple(own[at : at + step]) for at in range(0, whole, step)]
     written = int(conn.exec_driver_sql(_batch_sql(BATCH_ROWS), chunks).rowcount) if chunks else 0
