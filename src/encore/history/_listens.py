@@ -38,6 +38,7 @@ class ListenIn:  # submission builds a thousand (issue #17); nothing changes one
     duration_ms: int | None = None
     additional_info: dict[str, Any] = field(default_factory=dict)
     ms_played: int | None = None  # known for imported Spotify rows; scrobblers only say "listened"
+    second: int | None = None  # int(listened_at.timestamp()), given by a maker that had it (the ListenBrainz parse)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ def submit_listens(
     by_id: dict[str, Keyed] = {}
     for listen in listens:
         key = text_key(listen.artist_name, listen.track_name)  # made once: the play id and the match share it
-        ts = int(listen.listened_at.timestamp())  # ... and the second: the id and the stored time
+        ts = listen.second  # ... and the second: the id and the stored time
+        if ts is None:
+            ts = int(listen.listened_at.timestamp())
         pid = second_play_id(ts, key)
         if pid not in by_id:
             by_id[pid] = (user_id, pid, key, ts, listen, source, now, import_id)
