@@ -142,13 +142,12 @@ def _check_listen(item: Any, *, playing_now: bool) -> dict[str, Any]:
     info = metadata.get("additional_info", {})
     if not isinstance(info, dict):
         raise _bad("track_metadata.additional_info must be an object.")
-    _check_additional_info(info)
+    if info:  # most scrobblers send little or none: nothing to look up
+        _check_additional_info(info)
     return metadata
 
 
 def _check_additional_info(info: dict[str, Any]) -> None:
-    if not info:  # most scrobblers send little or none: nothing to look up
-        return
     tags = info.get("tags", [])
     if not isinstance(tags, list) or len(tags) > MAX_TAGS:
         raise _bad(f"track_metadata.additional_info.tags may not contain more than {MAX_TAGS} items.")
