@@ -341,9 +341,9 @@ def test_one_submissions_rows_bind_their_shared_values_once_and_store_what_full_
 
 
 def test_columns_empty_in_every_row_of_a_batch_are_stored_null(container: Container) -> None:
-    """Where every row of a Batch has no track, release, ISRC, match key or additional_info (each then bound as a
-    value it never holds and turned back by NULLIF), those columns hold NULL, not 0 or ''; a column with one
-    value among NULLs keeps both."""
+    """Where every row of a Batch has no track, release, ISRC, match key, duration or additional_info (each then
+    bound as a value it never holds and turned back by NULLIF), those columns hold NULL, not 0, -1 or ''; a
+    column with one value among NULLs keeps both."""
     with transaction(container.sessions) as s:
         user = create_user(s, username="empties", password="empties-pass-12").id
     shared = (user, NOW, "ended", False, "listenbrainz", True, None)
@@ -363,7 +363,9 @@ def test_columns_empty_in_every_row_of_a_batch_are_stored_null(container: Contai
             .where(Play.user_id == user)
             .order_by(Play.client_play_id)
         ).all()
-        raw = s.execute(text("SELECT count(*) FROM plays WHERE track_id = 0 OR release_name = '' OR extra = ''"))
+        raw = s.execute(
+            text("SELECT count(*) FROM plays WHERE track_id = 0 OR release_name = '' OR extra = '' OR duration_ms = -1")
+        )
         assert raw.scalar_one() == 0
     assert len(stored) == 2 * rows
     assert [tuple(r) for r in stored] == [

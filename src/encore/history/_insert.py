@@ -91,15 +91,16 @@ BATCH_ROWS = 80
 # value is bound instead and the statement's NULLIF turns it back into NULL. The driver binds an int or a str
 # as it is, but a None through its adapter lookup, ~1,200 instructions each (issue #17). Track ids start at 1;
 # the texts are stored as NULL, never empty (history.store_listens, `... or None`), and so is an empty
-# additional_info. A column with some values keeps its None, which NULLIF leaves NULL.
-_EMPTY = {"track_id": 0, "release_name": "", "isrc": "", "match_key": "", "extra": ""}
+# additional_info; a duration is positive (the ListenBrainz parse) or unknown (an import job's rows). A column
+# with some values keeps its None, which NULLIF leaves NULL.
+_EMPTY = {"track_id": 0, "release_name": "", "isrc": "", "match_key": "", "duration_ms": -1, "extra": ""}
 _EMPTY_AT = tuple((OWN.index(name), value) for name, value in _EMPTY.items())
 
 
 def _mark(column: str, n: int) -> str:
     if column not in _EMPTY:
         return f"?{n}"
-    return f"NULLIF(?{n}, {_EMPTY[column]!r})"  # the constant literals above: 0 or ''
+    return f"NULLIF(?{n}, {_EMPTY[column]!r})"  # the constant literals above: 0, -1 or ''
 
 
 @cache
