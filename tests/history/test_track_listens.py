@@ -340,17 +340,17 @@ def test_one_submissions_rows_bind_their_shared_values_once_and_store_what_full_
     assert [tuple(r) for r in stored] == [full_row(shared, own(n)) for n in numbers]
 
 
-def test_columns_empty_in_every_row_of_a_batch_are_stored_null(container: Container) -> None:
+def test_columns_empty_in_every_row_of_a_batch_are_stored_null_and_the_rest_in_place(container: Container) -> None:
     """Where every row of a Batch has no track, release, ISRC, match key, duration or additional_info (each then
-    bound as a value it never holds and turned back by NULLIF), those columns hold NULL, not 0, -1 or ''; a
-    column with one value among NULLs keeps both."""
+    written NULL in the statement, not bound, and the other values numbered without them), those columns hold
+    NULL and every other value lands in its own column; a column with one value among NULLs keeps both."""
     with transaction(container.sessions) as s:
         user = create_user(s, username="empties", password="empties-pass-12").id
     shared = (user, NOW, "ended", False, "listenbrainz", True, None)
     rows = BATCH_ROWS + 3
 
     def own(n: int, release: str | None) -> tuple[object, ...]:
-        return (f"e-{n:04d}", None, AT + timedelta(seconds=n), 0, "A", "T", release, None, None, None, None)
+        return (f"e-{n:04d}", None, AT + timedelta(seconds=n), n, f"A{n}", f"T{n}", release, None, None, None, None)
 
     empty = Batch(shared, [v for n in range(rows) for v in own(n, None)])
     one = Batch(shared, [v for n in range(rows, 2 * rows) for v in own(n, "Album" if n == rows + 5 else None)])
@@ -359,15 +359,34 @@ def test_columns_empty_in_every_row_of_a_batch_are_stored_null(container: Contai
         assert insert_counted(s.connection(), one) == rows
     with container.sessions() as s:
         stored = s.execute(
-            select(Play.track_id, Play.release_name, Play.isrc, Play.match_key, Play.extra, Play.duration_ms)
+            select(
+                Play.track_id,
+                Play.release_name,
+                Play.isrc,
+                Play.match_key,
+                Play.extra,
+                Play.duration_ms,
+                Play.started_at,
+                Play.ms_played,
+                Play.artist_name,
+                Play.track_name,
+            )
             .where(Play.user_id == user)
             .order_by(Play.client_play_id)
         ).all()
-        raw = s.execute(
-            text("SELECT count(*) FROM plays WHERE track_id = 0 OR release_name = '' OR extra = '' OR duration_ms = -1")
-        )
-        assert raw.scalar_one() == 0
     assert len(stored) == 2 * rows
     assert [tuple(r) for r in stored] == [
-        (None, "Album" if n == rows + 5 else None, None, None, None, None) for n in range(2 * rows)
+        (
+            None,
+            "Album" if n == rows + 5 else None,
+            None,
+            None,
+            None,
+            None,
+            AT + timedelta(seconds=n),
+            n,
+            f"A{n}",
+            f"T{n}",
+        )
+        for n in range(2 * rows)
     ]

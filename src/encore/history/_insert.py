@@ -87,28 +87,22 @@ _INSERT_QMARK_ROWS = _insert(COLUMNS, ", ".join([_values(["?"] * len(COLUMNS))] 
 # a Batch: ?1..?7 are the SHARED values, then each row's OWN; 80 rows bind 7 + 880 values (<= 999)
 BATCH_ROWS = 80
 # A Batch's columns that a whole submission often leaves NULL (a scrobbler's import: no catalogue track, release,
-# ISRC or additional_info), each with a value it never holds: where every row of the Batch has NULL there, that
-# value is bound instead and the statement's NULLIF turns it back into NULL. The driver binds an int or a str
-# as it is, but a None through its adapter lookup, ~1,200 instructions each (issue #17). Track ids start at 1;
-# the texts are stored as NULL, never empty (history.store_listens, `... or None`), and so is an empty
-# additional_info; a duration is positive (the ListenBrainz parse) or unknown (an import job's rows). A column
-# with some values keeps its None, which NULLIF leaves NULL.
-_EMPTY = {"track_id": 0, "release_name": "", "isrc": "", "match_key": "", "duration_ms": -1, "extra": ""}
-_EMPTY_AT = tuple((OWN.index(name), value) for name, value in _EMPTY.items())
-
-
-def _mark(column: str, n: int) -> str:
-    if column not in _EMPTY:
-        return f"?{n}"
-    return f"NULLIF(?{n}, {_EMPTY[column]!r})"  # the constant literals above: 0, -1 or ''
+# ISRC, duration or additional_info): one NULL in every row of the Batch is written as NULL in the statement and
+# not bound at all. The driver binds an int or a str as it is, but a None through its adapter lookup, ~1,200
+# instructions each (issue #17). A column with some values binds them and its Nones as before.
+_NULLABLE_AT = tuple(OWN.index(c) for c in ("track_id", "release_name", "isrc", "match_key", "duration_ms", "extra"))
 
 
 @cache
-def _batch_sql(rows: int) -> str:
+def _batch_sql(rows: int, empty: frozenset[int]) -> str:
+    """A statement of `rows` rows of a Batch: ?1..?7 its SHARED values, then each row's OWN values but those
+    at the positions in `empty`, which are NULL."""
     shared = [f"?{n + 1}" for n in range(len(SHARED))]
-    marks = [
-        _values(shared + [_mark(c, len(SHARED) + r * _WIDTH + n + 1) for n, c in enumerate(OWN)]) for r in range(rows)
-    ]
+    kept = _WIDTH - len(empty)
+    marks = []
+    for r in range(rows):
+        numbers = iter(range(len(SHARED) + r * kept + 1, len(SHARED) + (r + 1) * kept + 1))
+        marks.append(_values(shared + ["NULL" if at in empty else f"?{next(numbers)}" for at in range(_WIDTH)]))
     return _insert(SHARED + OWN, ", ".join(marks))
 
 
@@ -157,16 +151,20 @@ def _insert_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
 
 
 def _insert_batch(conn: Connection, batch: Batch) -> int:
-    """BATCH_ROWS rows a statement, the rest one a statement, each binding the shared values once."""
-    shared, own, step = batch.shared, list(batch.own), BATCH_ROWS * _WIDTH
-    for at, empty in _EMPTY_AT:  # a column NULL in every row: its never-held value instead (see _EMPTY)
-        column = own[at::_WIDTH]
-        if column.count(None) == len(column):
-            own[at::_WIDTH] = [empty] * len(column)
+    """BATCH_ROWS rows a statement, the rest one a statement, each binding the shared values once and no column
+    that is NULL in every row."""
+    shared, own, n = batch.shared, batch.own, len(batch)
+    empty = [at for at in _NULLABLE_AT if own[at::_WIDTH].count(None) == n]
+    if empty:  # dropped from the values, last column first (each drop leaves one column fewer a row)
+        own = list(own)
+        for dropped, at in enumerate(reversed(empty)):
+            del own[at :: _WIDTH - dropped]
+    width = _WIDTH - len(empty)
+    step, nulls = BATCH_ROWS * width, frozenset(empty)
     whole = len(own) - len(own) % step
     chunks = [shared + tuple(own[at : at + step]) for at in range(0, whole, step)]
-    written = int(conn.exec_driver_sql(_batch_sql(BATCH_ROWS), chunks).rowcount) if chunks else 0
+    written = int(conn.exec_driver_sql(_batch_sql(BATCH_ROWS, nulls), chunks).rowcount) if chunks else 0
     if whole < len(own):
-        tail = [shared + tuple(own[at : at + _WIDTH]) for at in range(whole, len(own), _WIDTH)]
-        written += int(conn.exec_driver_sql(_batch_sql(1), tail).rowcount)
+        tail = [shared + tuple(own[at : at + width]) for at in range(whole, len(own), width)]
+        written += int(conn.exec_driver_sql(_batch_sql(1, nulls), tail).rowcount)
     return written
