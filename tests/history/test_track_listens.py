@@ -15,7 +15,8 @@ from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import Play, TrackListens
-from encore.history._listens import PRECHECK_AT, ROOMY_AT, ROWS_PER_INSERT
+from encore.history._insert import BATCH_ROWS, ROWS_PER_INSERT, Batch, full_row, insert_counted
+from encore.history._listens import PRECHECK_AT, ROOMY_AT
 from encore.portability import forget_range
 from tests.catalog import factories as f
 
@@ -293,4 +294,99 @@ def test_a_batch_of_many_statements_inserts_and_counts_each_new_row_once(contain
         ).all()  # fmt: skip
     assert [tuple(r) for r in stored] == [
         (r[1], r[2], r[5], r[7], r[9], r[10], r[12], r[14], r[15], r[3]) for r in rows
+    ]
+
+
+def test_one_submissions_rows_bind_their_shared_values_once_and_store_what_full_rows_store(
+    container: Container,
+) -> None:
+    """A Batch (one submission's rows: listener, received time, state, flags, source and import bound once per
+    statement, BATCH_ROWS rows a statement, the rest one a statement) stores exactly the rows the same values
+    as full rows store: kept rows skipped in a full statement and in the tail, a row repeated within one
+    statement and across two, catalogue listens counted in every statement and in the tail."""
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="batched", password="batched-pass-12").id
+        band = f.artist(s, "Band")
+        album = f.album(s, "Album", band)
+        tracks = [f.track(s, f"T{i}", album, [band], i + 1).id for i in range(3)]
+    n_rows = 2 * BATCH_ROWS + 7
+    shared = (user, NOW, "ended", False, "listenbrainz", True, None)
+
+    def own(n: int) -> tuple[object, ...]:
+        track = tracks[n % 3] if n % 2 else None
+        return (f"pid-{n:04d}", track, AT + timedelta(seconds=n), n, f"Artist {n}", f"Title {n}",
+                None if n % 4 else f"Album {n}", None if n % 5 else f"ISRC{n:08d}", None if track else f"{n:016x}",
+                n or None, None if n % 3 else f'{{"n": {n}}}')  # fmt: skip
+
+    def batch(numbers: list[int]) -> Batch:
+        return Batch(shared, [value for n in numbers for value in own(n)])
+
+    kept = [3, BATCH_ROWS + 10, n_rows - 2]  # one in each full statement, one in the tail
+    with transaction(container.sessions) as s:
+        assert insert_counted(s.connection(), batch(kept)) == 3
+    numbers = list(range(n_rows))
+    repeated = [*numbers[:20], 5, *numbers[20:], 1, n_rows - 1]  # within the first statement, then across
+    with transaction(container.sessions) as s:
+        assert insert_counted(s.connection(), batch(repeated)) == n_rows - 3
+    assert batch(numbers).rows()[7] == full_row(shared, own(7))
+    with container.sessions() as s:
+        assert _counts(s) == _visible_listens(s) and sum(_counts(s).values()) == sum(1 for n in numbers if n % 2)
+        stored = s.execute(
+            select(Play.user_id, Play.client_play_id, Play.track_id, Play.started_at, Play.updated_at, Play.ms_played,
+                   Play.state, Play.shuffle, Play.source, Play.is_listen, Play.artist_name, Play.track_name,
+                   Play.release_name, Play.isrc, Play.match_key, Play.duration_ms, Play.extra, Play.import_id)
+            .where(Play.user_id == user).order_by(Play.client_play_id)
+        ).all()  # fmt: skip
+    assert [tuple(r) for r in stored] == [full_row(shared, own(n)) for n in numbers]
+
+
+def test_columns_empty_in_every_row_of_a_batch_are_stored_null_and_the_rest_in_place(container: Container) -> None:
+    """Where every row of a Batch has no track, release, ISRC, match key, duration or additional_info (each then
+    written NULL in the statement, not bound, and the other values numbered without them), those columns hold
+    NULL and every other value lands in its own column; a column with one value among NULLs keeps both."""
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="empties", password="empties-pass-12").id
+    shared = (user, NOW, "ended", False, "listenbrainz", True, None)
+    rows = BATCH_ROWS + 3
+
+    def own(n: int, release: str | None) -> tuple[object, ...]:
+        return (f"e-{n:04d}", None, AT + timedelta(seconds=n), n, f"A{n}", f"T{n}", release, None, None, None, None)
+
+    empty = Batch(shared, [v for n in range(rows) for v in own(n, None)])
+    one = Batch(shared, [v for n in range(rows, 2 * rows) for v in own(n, "Album" if n == rows + 5 else None)])
+    with transaction(container.sessions) as s:
+        assert insert_counted(s.connection(), empty) == rows
+        assert insert_counted(s.connection(), one) == rows
+    with container.sessions() as s:
+        stored = s.execute(
+            select(
+                Play.track_id,
+                Play.release_name,
+                Play.isrc,
+                Play.match_key,
+                Play.extra,
+                Play.duration_ms,
+                Play.started_at,
+                Play.ms_played,
+                Play.artist_name,
+                Play.track_name,
+            )
+            .where(Play.user_id == user)
+            .order_by(Play.client_play_id)
+        ).all()
+    assert len(stored) == 2 * rows
+    assert [tuple(r) for r in stored] == [
+        (
+            None,
+            "Album" if n == rows + 5 else None,
+            None,
+            None,
+            None,
+            None,
+            AT + timedelta(seconds=n),
+            n,
+            f"A{n}",
+            f"T{n}",
+        )
+        for n in range(2 * rows)
     ]

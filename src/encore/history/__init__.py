@@ -40,7 +40,7 @@ from encore.history._listens import (
 from encore.history._match import match_listens, match_listens_in_steps, text_key
 from encore.history._match_job import HANDLERS, MATCH, submit_match
 from encore.history._models import Play, PlayingNow, TrackListens
-from encore.history._policy import check_timestamp, counts_as_listen
+from encore.history._policy import check_timestamp, counts_as_listen, latest_second
 from encore.history._rollups import (
     Month,
     RollupDirty,
@@ -99,6 +99,7 @@ __all__ = [
     "info_json",
     "insert_import_rows",
     "insert_new_plays",
+    "latest_second",
     "listen_count",
     "listen_play_id",
     "mark_plays",

@@ -34,7 +34,9 @@ def write_queued(session: Session) -> int:
     for user_id, listens, source, now in queued:
         for listen in listens:
             key = text_key(listen.artist_name, listen.track_name)
-            ts = int(listen.listened_at.timestamp())
+            ts = listen.second
+            if ts is None:
+                ts = int(listen.listened_at.timestamp())
             pid = second_play_id(ts, key)
             by_id.setdefault((user_id, pid), (user_id, pid, key, ts, listen, source, now, None))  # no import: visible
-    return store_listens(session, list(by_id.values()))
+    return store_listens(session, list(by_id.values()), alike=len(queued) == 1)  # one submission: shared values

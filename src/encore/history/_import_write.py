@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from encore.history._insert import Batch, insert_counted
 from encore.history._listens import (
     PRECHECK_AT,
     PRECHECK_SAMPLE,
     _any_kept,
-    insert_counted,
     play_id,
 )
 from encore.history._match import catalogue_matches, match_key, text_key
@@ -80,37 +80,36 @@ def write_import_rows(
     return insert_import_rows(session, import_id=import_id, rows=ready)
 
 
-# a `plays` row in the driver's form, in `_COLUMNS` order
+# a `plays` row in the driver's form, in `history._insert.COLUMNS` order
 PlayRow = tuple[Any, ...]
 
 
 def prepare_import_rows(
     session: Session, *, user_id: int, import_id: int, rows: Sequence[ImportRow], now: datetime
-) -> list[PlayRow]:
+) -> Batch:
     """The first half of `write_import_rows`, which only reads (and takes no write lock on SQLite): the
-    rows not kept yet, matched to the catalogue, in the driver's form."""
+    rows not kept yet, matched to the catalogue, in the driver's form (one Batch: the listener, the time,
+    the source and the import are bound once per statement, history/_insert.py)."""
     if len(rows) >= PRECHECK_AT and _any_kept(session, user_id, [r[0] for r in rows[:PRECHECK_SAMPLE]]):
         rows = _unseen(session, user_id, rows)  # a file imported again is all duplicates: skip the work
     if not rows:
-        return []
+        return Batch((), [])
     known = catalogue_matches(session, artists={r[3] for r in rows}, isrcs={r[6] for r in rows if r[6]})
     matched: dict[str, int] = {}  # text key or "isrc:..." -> track id, of every track of these artists
     for found in known.values():
         matched.update(found)
     sqlite = session.connection().dialect.name == "sqlite"
     stamp: Any = utc_text(now) if sqlite else now
-    full = []
+    own: list[Any] = []
     for pid, started, ms, artist, track, release, isrc, key, extra in rows:
         track_id = ((matched.get("isrc:" + isrc) if isrc else None) or matched.get(key)) if matched else None
         at: Any = started if sqlite else datetime.fromisoformat(started).replace(tzinfo=UTC)
-        full.append(
-            (user_id, pid, track_id, at, stamp, ms, "ended", False, "import", True, artist, track, release, isrc,
-             None if track_id is not None else match_key(key), None, extra, import_id)
-        )  # fmt: skip
-    return full
+        own += (pid, track_id, at, ms, artist, track, release, isrc, None if track_id is not None else match_key(key),
+                None, extra)  # fmt: skip
+    return Batch((user_id, stamp, "ended", False, "import", True, import_id), own)
 
 
-def insert_import_rows(session: Session, *, import_id: int, rows: Sequence[PlayRow]) -> int:
+def insert_import_rows(session: Session, *, import_id: int, rows: Batch) -> int:
     """The second half, the write: on SQLite the write lock is held from here to the commit. Rows of an
     unpublished import count nothing (the publish counts them); those of one a second run of the same file
     finds published count as they are written (history/_counter.py)."""

@@ -9,17 +9,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from encore.db import RawStatement
-from encore.history._counter import count_written
 from encore.history._imports import visible
+from encore.history._insert import Batch, full_row, insert_counted
 from encore.history._match import catalogue_matches, catalogue_text, match_key, text_key
 from encore.history._models import Play, PlayingNow
 from encore.history._rollups import mark, mark_plays, month_of
@@ -40,6 +38,7 @@ class ListenIn:  # submission builds a thousand (issue #17); nothing changes one
     duration_ms: int | None = None
     additional_info: dict[str, Any] = field(default_factory=dict)
     ms_played: int | None = None  # known for imported Spotify rows; scrobblers only say "listened"
+    second: int | None = None  # int(listened_at.timestamp()), given by a maker that had it (the ListenBrainz parse)
 
 
 @dataclass(frozen=True)
@@ -101,14 +100,16 @@ def submit_listens(
     by_id: dict[str, Keyed] = {}
     for listen in listens:
         key = text_key(listen.artist_name, listen.track_name)  # made once: the play id and the match share it
-        ts = int(listen.listened_at.timestamp())  # ... and the second: the id and the stored time
+        ts = listen.second  # ... and the second: the id and the stored time
+        if ts is None:
+            ts = int(listen.listened_at.timestamp())
         pid = second_play_id(ts, key)
         if pid not in by_id:
             by_id[pid] = (user_id, pid, key, ts, listen, source, now, import_id)
     if len(by_id) >= PRECHECK_AT and _any_kept(session, user_id, list(by_id)[:PRECHECK_SAMPLE]):
         seen = _kept(session, user_id, list(by_id))  # a file imported again is all duplicates: skip the work
-        return store_listens(session, [keyed for pid, keyed in by_id.items() if pid not in seen])
-    return store_listens(session, list(by_id.values()))
+        return store_listens(session, [keyed for pid, keyed in by_id.items() if pid not in seen], alike=True)
+    return store_listens(session, list(by_id.values()), alike=True)
 
 
 # a listen ready to store: listener, client play id, text key, its Unix second (`int(listened_at.timestamp())`),
@@ -116,9 +117,11 @@ def submit_listens(
 Keyed = tuple[int, str, str, int, ListenIn, str, datetime, int | None]
 
 
-def store_listens(session: Session, keyed: Sequence[Keyed]) -> int:
+def store_listens(session: Session, keyed: Sequence[Keyed], *, alike: bool = False) -> int:
     """Insert listens already told apart by (listener, play id) in one statement, matched to the catalogue,
     their months marked for Wrapped; returns how many were new. The one place a `ListenIn` becomes a row.
+    `alike`: every listen has the same listener, source, received time and import (one submission's), so
+    the insert binds those once per statement (history/_insert.py's Batch).
 
     Per listen this does only tuple work (issue #17, the import submission's CPU): the text key comes with
     it, the catalogue answers per artist (`catalogue_matches`, from the process's cache) and the months are
@@ -131,6 +134,7 @@ def store_listens(session: Session, keyed: Sequence[Keyed]) -> int:
         matched.update(found)
     sqlite = session.connection().dialect.name == "sqlite"
     rows: list[tuple[Any, ...]] = []
+    own: list[Any] = []  # alike: every row's own values, one after the other (Batch.own)
     months: set[tuple[int, int]] = set()
     received: datetime | None = None
     updated: Any = None
@@ -146,53 +150,21 @@ def store_listens(session: Session, keyed: Sequence[Keyed]) -> int:
         if not sqlite:
             started = at
         track_id = ((matched.get("isrc:" + isrc.upper()) if isrc else None) or matched.get(key)) if matched else None
-        rows.append(
-            (user_id, pid, track_id, started, updated, listen.ms_played or listen.duration_ms or 0, "ended", False,
-             source, True, listen.artist_name[:512], listen.track_name[:512], (listen.release_name or "")[:512] or None,
-             (isrc or "").upper()[:12] or None, None if track_id is not None else match_key(key), listen.duration_ms,
-             info_json(info) if info else None, import_id)
-        )  # fmt: skip
+        # history/_insert.py's OWN order
+        values = (pid, track_id, started, listen.ms_played or listen.duration_ms or 0, listen.artist_name[:512],
+                  listen.track_name[:512], (listen.release_name or "")[:512] or None, (isrc or "").upper()[:12] or None,
+                  None if track_id is not None else match_key(key), listen.duration_ms,
+                  info_json(info) if info else None)  # fmt: skip
+        if alike:
+            own += values
+        else:
+            rows.append(full_row((user_id, updated, "ended", False, source, True, import_id), values))
         months.add((user_id, month))
     mark(session, months)  # Wrapped refolds these months
+    if alike:
+        user_id, _, _, _, _, source, _, import_id = keyed[0]
+        return _execute(session, Batch((user_id, updated, "ended", False, source, True, import_id), own))
     return _execute(session, rows)
-
-
-_COLUMNS = (
-    "user_id", "client_play_id", "track_id", "started_at", "updated_at", "ms_played", "state", "shuffle", "source",
-    "is_listen", "artist_name", "track_name", "release_name", "isrc", "match_key", "duration_ms", "extra",
-    "import_id",
-)  # fmt: skip
-
-
-def _insert_sql(mark: str, rows: int = 1) -> str:
-    marks = ", ".join([f"({', '.join([mark] * len(_COLUMNS))})"] * rows)
-    # built once from the constant column list; every value is a bound parameter
-    columns = ", ".join(_COLUMNS)
-    return f"INSERT INTO plays ({columns}) VALUES {marks} ON CONFLICT DO NOTHING"  # noqa: S608
-
-
-# SQLite: rows go ROWS_PER_INSERT to a statement, the last few one a statement. The driver's executemany of a
-# one-row INSERT paid a statement's reset, halt and journal bookkeeping per row, a third of the insert's CPU
-# (issue #17: 53k -> 36k instructions a row under callgrind, 50 and 100 rows alike); 50 rows bind 900 values,
-# within even an old SQLite's 999. ON CONFLICT without a target: the only unique key a new row can collide on is
-# (user_id, client_play_id), and each row of a multi-row VALUES is inserted (or dropped) in turn, so a row
-# repeated within one statement is dropped as one repeated across statements.
-ROWS_PER_INSERT = 50
-_INSERT_QMARK = _insert_sql("?")
-_INSERT_QMARK_ROWS = _insert_sql("?", ROWS_PER_INSERT)
-
-# PostgreSQL: each column as one array, unnested into rows by one statement. The driver's executemany ran the
-# insert once per row, and PostgreSQL's per-statement work was most of an import's CPU there (~90 us a listen
-# against SQLite's ~17, issue #17); one statement a batch leaves it the rows' own work. The arrays go in binary
-# (%b): psycopg's text form of a list cost ~20 us a listen of Encore's CPU, its binary form ~1/3 of that.
-_PG_TYPES = (
-    "bigint", "varchar", "bigint", "timestamptz", "timestamptz", "integer", "varchar", "boolean", "varchar",
-    "boolean", "varchar", "varchar", "varchar", "varchar", "varchar", "integer", "text", "bigint",
-)  # fmt: skip
-_INSERT_UNNEST = (
-    f"INSERT INTO plays ({', '.join(_COLUMNS)}) "  # noqa: S608 - built once from constants
-    f"SELECT * FROM unnest({', '.join(f'%b::{kind}[]' for kind in _PG_TYPES)}) ON CONFLICT DO NOTHING"
-)
 
 
 # On the DB-API cursor (db.RawStatement): through the ORM's execute, building and binding this 50-value IN
@@ -221,7 +193,7 @@ def _kept(session: Session, user_id: int, ids: list[str]) -> set[str]:
 
 
 def insert_new_plays(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
-    """Insert plays (tuples in `_COLUMNS` order), skipping those already kept (same user and client play
+    """Insert plays (tuples in `history._insert.COLUMNS` order), skipping those already kept (same user and client play
     id); returns how many were new.
 
     One `INSERT ... ON CONFLICT DO NOTHING` handed to the driver's executemany: SQLAlchemy's per-row
@@ -234,7 +206,7 @@ def insert_new_plays(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     return _execute(session, rows)
 
 
-def _execute(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
+def _execute(session: Session, rows: Sequence[tuple[Any, ...]] | Batch) -> int:
     """The insert, rows already in the driver's form; how many were new.
 
     On SQLite a large batch runs with a larger page cache (ROOMY_CACHE_KIB, given back right after): each
@@ -253,26 +225,6 @@ def _execute(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
         return insert_counted(conn, rows)
     finally:  # dirty pages stay until the commit writes them; the clean ones beyond the usual size go now
         raw.execute(f"PRAGMA cache_size={before}")
-
-
-def insert_counted(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
-    """The one raw insert into `plays` (rows in `_COLUMNS` order and the driver's form); how many were new.
-    On SQLite the new rows' listens join the per-track counters in one grouped statement (history/_counter.py),
-    and only when a row has a catalogue track: an import of unknown tracks pays nothing for them."""
-    if conn.dialect.paramstyle == "qmark":
-        whole = len(rows) - len(rows) % ROWS_PER_INSERT
-        chunks = [
-            tuple(chain.from_iterable(rows[at : at + ROWS_PER_INSERT])) for at in range(0, whole, ROWS_PER_INSERT)
-        ]
-        written = int(conn.exec_driver_sql(_INSERT_QMARK_ROWS, chunks).rowcount) if chunks else 0
-        if whole < len(rows):
-            written += int(conn.exec_driver_sql(_INSERT_QMARK, list(rows[whole:])).rowcount)
-    else:
-        columns = tuple(list(column) for column in zip(*rows, strict=True))
-        written = int(conn.exec_driver_sql(_INSERT_UNNEST, columns).rowcount)
-    if any(r[2] is not None for r in rows):
-        count_written(conn, written=written)
-    return written
 
 
 # json.dumps with any option builds a new encoder per call: a tenth of an import's time (#17)

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from encore.history import ListenIn, check_timestamp
+from encore.history import ListenIn, latest_second
 from encore.kernel import is_isrc
 
 MAX_LISTEN_SIZE = 10_240
@@ -115,13 +115,14 @@ def parse_submission(raw: bytes, *, now: datetime) -> Submission:
         except RecursionError:
             raise _bad(NESTED) from None
     if listen_type == "playing_now":
-        metadata = _check_listen(payload[0], playing_now=True, now=now)
+        metadata = _check_listen(payload[0], playing_now=True)
         return Submission(listen_type, [], metadata, _duration(metadata) or PLAYING_NOW_DEFAULT)
-    listens = [_to_listen(item, now=now) for item in payload]
+    latest = latest_second(now)  # history.check_timestamp's future, as one integer for every listen
+    listens = [_to_listen(item, latest=latest) for item in payload]
     return Submission(listen_type, listens, None, PLAYING_NOW_DEFAULT)
 
 
-def _check_listen(item: Any, *, playing_now: bool, now: datetime) -> dict[str, Any]:
+def _check_listen(item: Any, *, playing_now: bool) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise _bad("JSON document contains a listen that is not an object.")
     if len(_dumps(item)) > MAX_LISTEN_SIZE:  # its compact UTF-8 JSON, as a client would send it
@@ -141,13 +142,12 @@ def _check_listen(item: Any, *, playing_now: bool, now: datetime) -> dict[str, A
     info = metadata.get("additional_info", {})
     if not isinstance(info, dict):
         raise _bad("track_metadata.additional_info must be an object.")
-    _check_additional_info(info)
+    if info:  # most scrobblers send little or none: nothing to look up
+        _check_additional_info(info)
     return metadata
 
 
 def _check_additional_info(info: dict[str, Any]) -> None:
-    if not info:  # most scrobblers send little or none: nothing to look up
-        return
     tags = info.get("tags", [])
     if not isinstance(tags, list) or len(tags) > MAX_TAGS:
         raise _bad(f"track_metadata.additional_info.tags may not contain more than {MAX_TAGS} items.")
@@ -171,8 +171,8 @@ def _dumps(item: dict[str, Any]) -> bytes:
         return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
-def _to_listen(item: Any, *, now: datetime) -> ListenIn:
-    metadata = _check_listen(item, playing_now=False, now=now)
+def _to_listen(item: Any, *, latest: int) -> ListenIn:
+    metadata = _check_listen(item, playing_now=False)
     ts = item.get("listened_at")
     if ts is None:
         raise _bad("JSON document must contain the key listened_at at the top level.")
@@ -186,7 +186,7 @@ def _to_listen(item: Any, *, now: datetime) -> ListenIn:
         at = datetime.fromtimestamp(ts, UTC)
     except (OverflowError, OSError, ValueError):
         raise _bad("Value for key listened_at is too high.") from None
-    if not check_timestamp(at=at, now=now).ok:
+    if ts > latest:
         raise _bad("Value for key listened_at is too high: it is in the future.")
     info: dict[str, Any] = metadata.get("additional_info") or {}
     isrc, duration = (info.get("isrc"), _duration(metadata)) if info else (None, None)
@@ -199,6 +199,8 @@ def _to_listen(item: Any, *, now: datetime) -> ListenIn:
         isrc.upper() if isinstance(isrc, str) and is_isrc(isrc.upper()) else None,
         int(duration.total_seconds() * 1000) if duration else None,
         info,
+        None,
+        ts,
     )
 
 
