@@ -20,6 +20,7 @@ from encore.catalog import (
     set_release_status,
     upsert_genre,
 )
+from encore.catalog import new_releases as catalog_new_releases
 from encore.db import transaction
 from encore.state import MemoryState
 from tests.catalog import factories as f
@@ -139,6 +140,22 @@ def test_tag_new_and_hipster_narrow_albums(catalogue: Container) -> None:
     assert [b.title for b in _search(catalogue, released_since=date(2026, 11, 20)).albums.items] == ["Fresh Leaves"]
     hipster = _search(catalogue, hipster=True).albums
     assert hipster.total == 1  # the least popular tenth of three albums, rounded up: the last one
+
+
+def test_a_release_dated_ahead_is_not_new_until_its_day(catalogue: Container) -> None:
+    """review16: the release date may be up to ten years ahead, and New releases and tag:new took it first for
+    all that time."""
+    with transaction(catalogue.sessions) as s:
+        other = s.query(Artist).filter_by(name="Orchard Band").one()
+        f.album(s, "Next Year", other, released=date(2027, 6, 1))
+    today = date(2026, 12, 4)
+    new = _search(catalogue, released_since=date(2026, 11, 20), released_until=today).albums.items
+    assert [b.title for b in new] == ["Fresh Leaves"]
+    with catalogue.sessions() as s:
+        shelf = catalog_new_releases(s, limit=10, offset=0, today=today)
+        assert [a.title for a in shelf.items][:1] == ["Fresh Leaves"] and shelf.total == 3
+        later = catalog_new_releases(s, limit=10, offset=0, today=date(2027, 6, 1))
+        assert [a.title for a in later.items][:1] == ["Next Year"] and later.total == 4
 
 
 def test_an_unreadable_filter_finds_nothing_for_its_kinds_only(catalogue: Container) -> None:

@@ -3,9 +3,10 @@ cache (catalog._cache) or load them column-only in bulk (catalog._rows): no ORM 
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import built_at, cache_for, views_by_ids
@@ -175,11 +176,14 @@ def track_views_in_order(session: Session, ids: Sequence[int]) -> list[TrackView
     return _views(session, "track", ids)
 
 
-def new_releases(session: Session, *, limit: int, offset: int) -> Page[AlbumSummary]:
-    total = session.scalar(select(func.count()).select_from(Album).where(music_album())) or 0
+def new_releases(session: Session, *, limit: int, offset: int, today: date) -> Page[AlbumSummary]:
+    """Released music, newest first: a release dated after `today` waits for its day (a date years ahead
+    headed the shelf for all that time: review16), undated ones last."""
+    released = music_album() & or_(Album.release_date.is_(None), Album.release_date <= today)
+    total = session.scalar(select(func.count()).select_from(Album).where(released)) or 0
     ids = session.scalars(
         select(Album.id)
-        .where(music_album())
+        .where(released)
         .order_by(Album.release_date.desc().nulls_last(), Album.id.desc())
         .limit(limit)
         .offset(offset)

@@ -70,6 +70,7 @@ class SearchFilters:
     upcs: tuple[str, ...] = ()
     years: tuple[int, int] | None = None  # first and last year, both kept; first > last finds nothing
     released_since: date | None = None  # tag:new (the face turns "the past two weeks" into a date)
+    released_until: date | None = None  # tag:new's other end, today: a release dated ahead is not new yet
     hipster: bool = False
     nothing: tuple[tuple[str, str], ...] = field(default=())  # (filter, why) of each unreadable one
 
@@ -132,6 +133,8 @@ def _album_conditions(doc: type[SearchDoc], f: SearchFilters) -> list[ColumnElem
         where.append(Album.release_date.between(*_year_span(f.years)))
     if f.released_since is not None:
         where.append(Album.release_date >= f.released_since)
+    if f.released_until is not None:
+        where.append(Album.release_date <= f.released_until)
     if f.hipster:
         counted = select(func.count()).where(SearchDoc.kind == "album", SearchDoc.name != "").scalar_subquery()
         where.append((doc.doc + 1) * 100 > counted * (100 - HIPSTER_SHARE))  # the last tenth, rounded up

@@ -23,8 +23,9 @@ SearchType = Annotated[str, Query(pattern=r"^(artist|album|track)(,(artist|album
 
 
 @router.get("/browse/new-releases")
-def new_releases(session: Db, limit: Limit = 20, offset: Offset = 0) -> PageOut[AlbumOut]:
-    page = catalog.new_releases(session, limit=limit, offset=offset)
+def new_releases(request: Request, session: Db, limit: Limit = 20, offset: Offset = 0) -> PageOut[AlbumOut]:
+    today = container(request).clock.now().date()
+    page = catalog.new_releases(session, limit=limit, offset=offset, today=today)
     return PageOut[AlbumOut](items=[album_out(a) for a in page.items], total=page.total, limit=limit, offset=offset)
 
 

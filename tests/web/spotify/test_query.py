@@ -86,7 +86,7 @@ def test_isrc_and_upc_are_codes_or_nothing() -> None:
 
 
 def test_tags_date_new_from_today_and_mark_hipster() -> None:
-    assert _parse("tag:new")[1] == SearchFilters(released_since=date(2026, 11, 20))
+    assert _parse("tag:new")[1] == SearchFilters(released_since=date(2026, 11, 20), released_until=date(2026, 12, 4))
     assert _parse("TAG:Hipster")[1] == SearchFilters(hipster=True)
 
 

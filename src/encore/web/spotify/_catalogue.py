@@ -203,7 +203,7 @@ def new_releases(
     offset: Offset = 0,
     country: Annotated[str | None, Query(max_length=10)] = None,
 ) -> s.NewReleases:
-    page = catalog.new_releases(session, limit=limit, offset=offset)
+    page = catalog.new_releases(session, limit=limit, offset=offset, today=container(request).clock.now().date())
     base = base_url(request)
     return s.NewReleases(
         albums=paging(

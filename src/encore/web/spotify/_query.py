@@ -119,6 +119,7 @@ def parse_query(q: str, *, today: date) -> SpotifyQuery:
         upcs=tuple(dict.fromkeys(v["upc"])),
         years=read.years,
         released_since=today - timedelta(days=NEW_DAYS) if read.new else None,
+        released_until=today if read.new else None,
         hipster=read.hipster,
         nothing=tuple(read.nothing or ()),
     )

@@ -129,7 +129,8 @@ def _search(ctx: Ctx) -> Payload:
     if not query:  # OpenSubsonic: an empty query returns everything, paged (how clients sync)
         (ac, ao), (bc, bo), (sc, so) = pages["artist"], pages["album"], pages["song"]
         artists = catalog.artists_az(ctx.session, letter=None, limit=ac, offset=ao).items if ac else []
-        albums = catalog.new_releases(ctx.session, limit=bc, offset=bo).items if bc else []
+        today = ctx.container.clock.now().date()
+        albums = catalog.new_releases(ctx.session, limit=bc, offset=bo, today=today).items if bc else []
         songs = library.catalogue_page(ctx.session, limit=sc, offset=so).items if sc else []
     elif len(set(pages.values())) == 1 and pages["song"][0]:  # the usual case: one call for all three kinds
         count, offset = pages["song"]
