@@ -87,10 +87,16 @@ class _ApiHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         self.server.requests.append((url.path, parse_qs(url.query), dict(self.headers)))
-        if url.path not in self.server.lists:
-            return self._json(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
         if self.server.fail_after is not None and self.server.pages >= self.server.fail_after:
             return self._json(500, {"error": {"type": "api_error", "message": "stub outage"}})
+        listed, _, wanted = url.path.rpartition("/")
+        if url.path not in self.server.lists and listed in self.server.lists:  # one object: GET /v1/charges/ch_1
+            found = [obj for obj in self.server.lists[listed] if obj["id"] == wanted]
+            if found:
+                return self._json(200, found[0])
+            return self._json(404, {"error": {"type": "invalid_request_error", "message": f"no such {wanted}"}})
+        if url.path not in self.server.lists:
+            return self._json(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
         items = [
             obj
             for obj in reversed(self.server.lists[url.path])

@@ -53,7 +53,7 @@ def test_a_backfill_keeps_what_stripe_lists_and_a_second_run_changes_nothing(
     paid_by = {"type": "payment_intent", "payment_intent": "pi_b"}
     stub.lists = {
         "/v1/invoices": [
-            _invoice("in_sep", alice, paid=999, created=_ts(2026, 9)),  # created before --since: not read
+            _invoice("in_jun", alice, paid=999, created=_ts(2026, 6)),  # made over two months before --since
             _invoice("in_a", alice, paid=999, charge="ch_a"),  # an older API version names its charge
             _invoice("in_b", bob, paid=1299),  # a newer one names none: the invoice payment links it
             _invoice("in_other", alice, paid=500, price="price_other_product"),
@@ -61,10 +61,15 @@ def test_a_backfill_keeps_what_stripe_lists_and_a_second_run_changes_nothing(
             _invoice("in_open", bob, paid=0, status="open"),
         ],
         "/v1/invoice_payments": [_item("inpay_b", "invoice_payment", invoice="in_b", status="paid", payment=paid_by)],
-        "/v1/charges": [
+        "/v1/charges": [  # read one by one, for the refunds below
             _item("ch_a", "charge", customer=alice, amount_refunded=300, invoice="in_a"),
             _item("ch_b", "charge", customer=bob, amount_refunded=299, payment_intent="pi_b"),
             _item("ch_c", "charge", customer=bob, amount_refunded=0),
+        ],
+        "/v1/refunds": [  # two refunds of ch_b: its running total is read once
+            _item("re_a", "refund", charge="ch_a", amount=300),
+            _item("re_b1", "refund", charge="ch_b", amount=200),
+            _item("re_b2", "refund", charge="ch_b", amount=99),
         ],
         "/v1/disputes": [
             _item("dp_lost", "dispute", charge="ch_b", payment_intent="pi_b", amount=100, status="lost"),
@@ -79,13 +84,39 @@ def test_a_backfill_keeps_what_stripe_lists_and_a_second_run_changes_nothing(
     # alice 999 less 300 refunded; bob 1299 less a 299 refund and a lost 100 dispute
     assert _pool(stripe_on, "2026-11") == 699 + 900
     listed = [path for path, query, _h in stub.requests if path.startswith("/v1/") and "created[gte]" in query]
-    assert sorted(set(listed)) == ["/v1/charges", "/v1/disputes", "/v1/invoice_payments", "/v1/invoices"]
+    assert sorted(set(listed)) == ["/v1/invoice_payments", "/v1/invoices", "/v1/refunds"]
     second = _backfill(stripe_on, stub)
     assert second.get("applied_payment", 0) == 0 and second["payment_already_recorded"] == 2
     assert _pool(stripe_on, "2026-11") == 699 + 900
     with stripe_on.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Payment)) == 2
         assert s.scalar(select(func.count()).select_from(ProcessedEvent)) == 0  # no webhook was delivered
+
+
+def test_money_that_moved_inside_the_window_on_older_objects_is_found(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """review16: the lists were filtered by when each object was made, so with webhooks down from December 1,
+    a November charge refunded on December 10, a November dispute lost in December and a November 28 invoice
+    Stripe's retries collected on December 3 were all missed, and labels were paid on the refunded money."""
+    alice = _customer_of(stripe_on, client, "alice")
+    assert post_hook(client, invoice_paid("evt_1", alice, "in_nov", start=NOV, end=DEC))[1]["outcome"] == (
+        "applied_payment"
+    )
+    nov28, dec3, dec10 = _ts(2026, 11) + 27 * 86_400, _ts(2026, 12) + 2 * 86_400, _ts(2026, 12) + 9 * 86_400
+    stub.lists = {
+        "/v1/invoices": [_invoice("in_late", alice, paid=500, created=nov28, charge="ch_late")],
+        "/v1/invoice_payments": [],
+        "/v1/charges": [
+            _item("ch_nov", "charge", customer=alice, amount_refunded=999, invoice="in_nov"),
+            _item("ch_late", "charge", customer=alice, amount_refunded=0, invoice="in_late", created=dec3),
+        ],
+        "/v1/refunds": [_item("re_1", "refund", charge="ch_nov", amount=999, created=dec10)],
+        "/v1/disputes": [_item("dp_1", "dispute", charge="ch_late", amount=200, status="lost")],  # opened in Nov
+    }
+    done = _backfill(stripe_on, stub, since=datetime(2026, 12, 1, tzinfo=UTC))
+    assert done == {"applied_payment": 1, "applied_refund": 2}, done
+    assert _pool(stripe_on, "2026-11") == 300  # 999 refunded in full; the late invoice's 500 less its lost 200
 
 
 def test_what_a_webhook_already_brought_is_not_counted_again(
@@ -96,7 +127,7 @@ def test_what_a_webhook_already_brought_is_not_counted_again(
         "applied_payment"
     )
     stub.lists = {"/v1/invoices": [_invoice("in_a", alice, paid=999)], "/v1/invoice_payments": [],
-                  "/v1/charges": [], "/v1/disputes": []}  # fmt: skip
+                  "/v1/refunds": [], "/v1/disputes": []}  # fmt: skip
     assert _backfill(stripe_on, stub) == {"payment_already_recorded": 1}
     assert _pool(stripe_on, "2026-11") == 999
 
@@ -106,9 +137,9 @@ def test_an_outage_half_way_keeps_what_was_applied_and_a_second_run_finishes(
 ) -> None:
     alice = _customer_of(stripe_on, client, "alice")
     invoices = [_invoice(f"in_{i:03d}", alice, paid=10) for i in range(120)]  # two pages of Stripe's 100
-    stub.lists = {"/v1/invoices": invoices, "/v1/invoice_payments": [], "/v1/charges": [], "/v1/disputes": []}
+    stub.lists = {"/v1/invoices": invoices, "/v1/invoice_payments": [], "/v1/refunds": [], "/v1/disputes": []}
     stub.fail_after = 1
-    with pytest.raises(PaymentProviderError, match=r"invoice\.paid"):
+    with pytest.raises(PaymentProviderError, match="refused a list for the backfill"):
         _backfill(stripe_on, stub)
     with stripe_on.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Payment)) == 100  # the first page, two batches of 50

@@ -24,7 +24,8 @@ def backfill(
         typer.Option(formats=["%Y-%m-%d"], help="The first day (UTC) of Stripe items to read"),
     ],
 ) -> None:
-    """Read Stripe's paid invoices, refunds and lost disputes from a day on and keep what Encore missed.
+    """Read what Stripe received and gave back from a day on and keep what Encore missed: refunds made from that
+    day, invoices made from two months before it (Stripe's retries), every lost dispute.
 
     Safe to run again: what is kept already stays as it is. Closed statements do not change; open months and
     the next closed ones count the money found."""
