@@ -138,6 +138,27 @@ def test_matching_in_steps_commits_each_block_so_other_writers_get_in(container:
         assert s.scalar(select(func.count()).select_from(Play)) == 5 + len(between)
 
 
+def test_a_release_published_while_the_walk_runs_is_matched_by_the_same_run(container: Container) -> None:
+    """review16: a publish while a `history.match` run is under way joins that run, whose walk may have passed
+    the listens of the new release; the run walks again when the catalogue changed under it."""
+    uid = _user(container)
+    listens = [ListenIn(listened_at=T0 + timedelta(seconds=i), artist_name="Late Band", track_name=f"T{i}")
+               for i in range(4)]  # fmt: skip
+    with transaction(container.sessions) as s:
+        submit_listens(s, user_id=uid, listens=listens, source="listenbrainz", now=NOW)
+    published: list[int] = []
+
+    def publish_after_the_first_block(_linked: int) -> None:
+        if not published:  # T0 and T1 are behind the walk now
+            with transaction(container.sessions) as s:
+                band = f.artist(s, "late band")
+                published.append(f.track(s, "t0", f.album(s, "Late", band), [band], number=1).id)
+
+    assert history.match_listens_settled(container.sessions, batch=2, between=publish_after_the_first_block) == 1
+    with container.sessions() as s:
+        assert s.scalar(select(Play.track_id).where(Play.track_name == "T0")) == published[0]
+
+
 def test_matching_reads_each_block_from_where_the_last_ended_on_sqlite(container: Container) -> None:
     """Each block after the first is a range of `ix_plays_track_started` starting at the last block's time: a
     block read that SQLite can only answer from the first unmatched row walks them all again each block,

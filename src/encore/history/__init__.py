@@ -37,7 +37,7 @@ from encore.history._listens import (
     submit_listens,
     user_listens,
 )
-from encore.history._match import match_listens, match_listens_in_steps, text_key
+from encore.history._match import match_listens, match_listens_in_steps, match_listens_settled, text_key
 from encore.history._match_job import HANDLERS, MATCH, submit_match
 from encore.history._models import Play, PlayingNow, TrackListens
 from encore.history._policy import check_timestamp, counts_as_listen, latest_second
@@ -106,6 +106,7 @@ __all__ = [
     "mark_span",
     "match_listens",
     "match_listens_in_steps",
+    "match_listens_settled",
     "month_of",
     "month_span",
     "open_import",

@@ -9,7 +9,17 @@ from functools import lru_cache
 from sqlalchemy import Row, and_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore.catalog import Artist, CatalogueCache, Track, TrackArtist, cache_for, fold, identity_key, music_track
+from encore.catalog import (
+    Artist,
+    CatalogueCache,
+    Track,
+    TrackArtist,
+    cache_for,
+    fold,
+    identity_key,
+    music_track,
+    stored_version,
+)
 from encore.db import transaction
 from encore.history._imports import lock_listen_counters
 from encore.history._models import Play
@@ -197,6 +207,26 @@ def match_listens_in_steps(
             return linked
         if between is not None:
             between(linked)
+
+
+ROUNDS = 5  # walks a run may take when the catalogue keeps changing under it
+
+
+def match_listens_settled(
+    sessions: sessionmaker[Session], *, batch: int = 1000, between: Callable[[int], object] | None = None
+) -> int:
+    """`match_listens_in_steps` again while the catalogue changed during the walk (at most `ROUNDS` walks): a
+    release published while a run is under way would otherwise wait for the next day's run for the rows the walk
+    had passed, since asking for a run while one is running returns that run (review16)."""
+    linked = 0
+    for _round in range(ROUNDS):
+        with sessions() as session:
+            before = stored_version(session)
+        linked += match_listens_in_steps(sessions, batch=batch, between=between)
+        with sessions() as session:
+            if stored_version(session) == before:
+                break
+    return linked
 
 
 def match_block(

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from encore.history._match import match_listens_in_steps
+from encore.history._match import match_listens_settled
 from encore.jobs import JobContext, JobEngine, JobView
 
 MATCH, MATCH_KEY = "history.match", "all"
@@ -18,7 +18,7 @@ def submit_match(session: Session, *, jobs: JobEngine) -> JobView:
 
 def run_match(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(0, None, "Linking listens to the catalogue", force=True)
-    linked = match_listens_in_steps(ctx.sessions, between=lambda n: ctx.progress(n, None, f"{n} listens linked"))
+    linked = match_listens_settled(ctx.sessions, between=lambda n: ctx.progress(n, None, f"{n} listens linked"))
     ctx.progress(linked, linked, "Linked", force=True)
     return {"linked": linked}
 
