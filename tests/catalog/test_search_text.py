@@ -234,3 +234,12 @@ def test_a_word_is_found_inside_terms_and_at_their_start() -> None:
     assert vocabulary.containing("ov") == (False, ["glove", "love", "lovely"])
     assert vocabulary.containing("zz") == (False, [])
     assert Vocabulary.of("", ()).containing("a") == (False, [])
+
+
+def test_a_kinds_terms_are_weighed_as_python_holds_them() -> None:
+    """review16: one astral-plane term makes every character of the kept text 4 bytes, and the weight counted 2."""
+    from encore.catalog._search_text import Vocabulary
+
+    latin = Vocabulary.of("\n".join(f"word{i}" for i in range(10_000)), ())
+    astral = Vocabulary.of("\n".join(f"word{i}" for i in range(10_000)) + "\n\U0001f3b5", ())
+    assert astral.cost >= 4 * len(astral.text) > 3 * latin.cost

@@ -12,6 +12,7 @@ answer is exactly that of a LIKE over every name (review15 measured 0.3 s for `t
 - docs with a term MAX_TERM long, since the index cuts longer words (the word may lie past the cut).
 """
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,8 +86,9 @@ class Vocabulary:
 
     @classmethod
     def of(cls, terms: str, cut: Iterable[str]) -> "Vocabulary":
-        text = f"\n{terms}\n"
-        return cls(text, tuple(cut), 2 * len(text) + 64)
+        text, cut = f"\n{terms}\n", tuple(cut)
+        # what Python holds: 1, 2 or 4 bytes a character by the widest one (one astral term makes it 4: review16)
+        return cls(text, cut, sys.getsizeof(text) + sum(sys.getsizeof(c) for c in cut) + 64)
 
     def containing(self, word: str) -> tuple[bool, list[str]]:
         """Whether some term begins with `word`, and the terms that hold it further in."""
