@@ -1,5 +1,6 @@
 """Wrapped over HTTP: the listener's own story, card PNGs, the top-songs playlist, and share links."""
 
+import dataclasses
 import io
 import json
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import text
 
+from encore import history
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.web import create_app
@@ -160,3 +162,36 @@ def test_spotify_export_imported_through_the_api_shows_up_in_wrapped(
     assert tide["id"] is not None  # matched to the catalogue track
     assert body["top_genres"][0]["name"] == "Jazz" and body["first_track"]["name"] == "Tide"
     assert body["clock_month"][:3] == [7, 6, 6] and body["longest_streak"]["days"] == 3
+
+
+def test_a_period_is_offered_only_with_listens(client: TestClient, container: Container, users: dict[str, str]) -> None:
+    """probe16 F11: a "now playing" alone (a Subsonic scrobble with submission=false) and a skip listed the year
+    and decade, whose story then said 0 listens and could not be shared. Periods count what the story counts."""
+    bob = _auth(client, "bob", users["bob"])
+    now = container.clock.now()
+    with transaction(container.sessions) as s:
+        bob_id = int(s.scalar(text("SELECT id FROM users WHERE username = 'bob'")))
+        track = int(s.scalar(text("SELECT min(id) FROM tracks")))
+        report = history.PlayReport(
+            client_play_id="nowplaying01", track_id=track, track_duration_ms=200_000, started_at=now,
+            ms_played=0, state="playing", source="subsonic",
+        )  # fmt: skip
+        history.report_play(s, user_id=bob_id, report=report, now=now)
+        make_skip = history.PlayReport(
+            client_play_id="skipped00001", track_id=track, track_duration_ms=200_000,
+            started_at=datetime(2023, 5, 1, tzinfo=UTC), ms_played=5_000, state="skipped",
+        )  # fmt: skip
+        history.report_play(s, user_id=bob_id, report=make_skip, now=now)
+    assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": []}
+    with transaction(container.sessions) as s:
+        listen = history.PlayReport(
+            client_play_id="listened0001", track_id=track, track_duration_ms=200_000,
+            started_at=datetime(2024, 5, 1, tzinfo=UTC), ms_played=200_000, state="ended",
+        )  # fmt: skip
+        history.report_play(s, user_id=bob_id, report=listen, now=now)
+        earlier = dataclasses.replace(
+            listen, client_play_id="listened0002", started_at=datetime(2019, 5, 1, tzinfo=UTC)
+        )
+        history.report_play(s, user_id=bob_id, report=earlier, now=now)
+    # 2020 to 2023 hold no listen (2023 a skip): not offered either
+    assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": ["2024", "2019", "2020s", "2010s"]}
