@@ -195,3 +195,33 @@ def test_a_period_is_offered_only_with_listens(client: TestClient, container: Co
         history.report_play(s, user_id=bob_id, report=earlier, now=now)
     # 2020 to 2023 hold no listen (2023 a skip): not offered either
     assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": ["2024", "2019", "2020s", "2010s"]}
+
+
+def test_share_links_are_listed_and_revoked_by_id_and_outlive_sign_out(
+    client: TestClient, public: TestClient, users: dict[str, str]
+) -> None:
+    """probe16 F3: once the dialog closed, a link could not be found or ended. The owner lists their live links
+    (period, created; the URL only as made: just a hash of the token is kept) and revokes one by its id. A link
+    is a capability the owner handed out, not a session: signing out everywhere leaves it live and listed."""
+    alice = _auth(client, "alice", users["alice"])
+    assert client.get("/api/me/wrapped/shares", headers=alice).json() == {"shares": []}
+    first = client.post("/api/me/wrapped/2024/shares", headers=alice).json()["url"]
+    second = client.post("/api/me/wrapped/2020s/shares", headers=alice).json()["url"]
+    listed = client.get("/api/me/wrapped/shares", headers=alice).json()["shares"]
+    assert [s["period"] for s in listed] == ["2020s", "2024"]  # newest first
+    assert all(set(s) == {"id", "period", "created_at"} and s["created_at"] for s in listed)
+    assert first.rsplit("/", 1)[1] not in str(listed)
+
+    bob = _auth(client, "bob", users["bob"])
+    assert client.get("/api/me/wrapped/shares", headers=bob).json() == {"shares": []}  # only one's own
+    assert client.delete(f"/api/me/wrapped/shares/{listed[0]['id']}", headers=bob).status_code == 404
+    assert client.delete("/api/me/wrapped/shares/" + "9" * 19, headers=bob).status_code == 404  # neither id nor token
+
+    assert client.post("/api/me/sign-out-everywhere", headers=alice).status_code == 204
+    assert public.get(first).status_code == 200 and public.get(second).status_code == 200
+    alice = _auth(client, "alice", users["alice"])
+    assert client.delete(f"/api/me/wrapped/shares/{listed[0]['id']}", headers=alice).status_code == 204
+    assert public.get(second).status_code == 404 and public.get(f"{second}/preview.png").status_code == 404
+    assert public.get(first).status_code == 200
+    assert [s["period"] for s in client.get("/api/me/wrapped/shares", headers=alice).json()["shares"]] == ["2024"]
+    assert client.delete(f"/api/me/wrapped/shares/{listed[0]['id']}", headers=alice).status_code == 404
