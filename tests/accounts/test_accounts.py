@@ -11,6 +11,7 @@ from encore.accounts import (
     ThrottleLimits,
     User,
     authenticate,
+    check_username,
     create_user,
     start_session,
     user_for_token,
@@ -90,11 +91,22 @@ def test_login_is_throttled_per_client_across_accounts(container: Container) -> 
 
 def test_bad_usernames_and_short_passwords_are_refused(container: Container) -> None:
     with transaction(container.sessions) as s:
-        for name in ("a", "../etc", "x" * 33, "al ice", "nul\x00"):
+        for name in ("a", "../etc", "x" * 33, "al ice", "nul\x00", "..", "...", "." * 32):
             with pytest.raises(ValidationFailed):
                 create_user(s, username=name, password="long enough pw")
         with pytest.raises(ValidationFailed):
             create_user(s, username="bob", password="short")
+        for name in ("a.", ".a", "a..b", "._", "-.", "x.y"):  # dots beside anything else stay allowed
+            create_user(s, username=name, password="long enough pw")
+
+
+def test_a_name_of_only_dots_is_refused_with_a_reason() -> None:
+    """probe16 F12: ".." was accepted, and ListenBrainz clients could not read that listener's data (every HTTP
+    stack folds /1/user/../listens into /1/listens)."""
+    for name in ("..", "...", "." * 32):
+        decision = check_username(name)
+        assert not decision.allowed and "only dots" in decision.reason
+    assert check_username("..a").allowed
 
 
 def test_sessions_are_stored_hashed_and_expire(container: Container) -> None:

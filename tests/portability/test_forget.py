@@ -88,3 +88,22 @@ def test_a_deletion_that_dies_mid_way_leaves_wrapped_true_and_the_retry_finishes
     before = _listens(container, alice, y2023, datetime(2025, 1, 1, tzinfo=UTC))
     container.jobs.execute(job_pk)  # a duplicate message: the job is done, nothing more happens
     assert _listens(container, alice, y2023, datetime(2025, 1, 1, tzinfo=UTC)) == before
+
+
+def test_a_range_that_empties_a_period_ends_its_share_links_and_no_other(container: Container) -> None:
+    """A link to a story with no listens left is the dead end `create_share` refuses to make: forgetting a range
+    ends the links of the periods it empties; the links of periods with listens left stay, showing what is left."""
+    alice = _seed(container)
+    now = datetime.now(UTC)
+    with transaction(container.sessions) as s:
+        for period in ("2023", "2024", "2020s"):
+            snapshot = insights.get_wrapped(s, user_id=alice, period=period, now=now)
+            insights.create_share(s, user_id=alice, snapshot=snapshot, now=now)
+    portability.forget_range(
+        container.sessions, user_id=alice, since=START, until=datetime(2024, 1, 1, tzinfo=UTC)
+    )  # all of 2023
+    with container.sessions() as s:
+        assert sorted(v.period for v in insights.list_shares(s, user_id=alice)) == ["2020s", "2024"]
+    portability.forget_range(container.sessions, user_id=alice, since=None, until=now)  # everything
+    with container.sessions() as s:
+        assert insights.list_shares(s, user_id=alice) == []

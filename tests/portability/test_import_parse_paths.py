@@ -83,3 +83,15 @@ def test_many_tiny_values_under_the_size_limit_are_streamed_not_parsed_whole(
     with pytest.raises(ValidationFailed) as whole:
         check_history(path, name=path.name, now=NOW)
     assert whole_calls == [1] and whole.value.code == streamed.value.code
+
+
+@pytest.mark.parametrize("depth", [1_100, 30_000])
+def test_a_deeply_nested_json_line_is_malformed_json_with_its_line(tmp_path: Path, depth: int) -> None:
+    """probe16 F10: `json` recursed once per level and a 60 KB line of `[` raised RecursionError (the job's
+    "internal", retried three times); it is refused as the .json path refuses the same nesting."""
+    path = tmp_path / "listens.jsonl"
+    good = json.dumps({"listened_at": 1_700_000_000, "track_metadata": {"artist_name": "A", "track_name": "B"}})
+    path.write_bytes(good.encode() + b"\n" + b"[" * depth + b"]" * depth + b"\n")
+    with pytest.raises(ValidationFailed) as err:
+        check_history(path, name="listens.jsonl", now=NOW)
+    assert err.value.code == "malformed_json" and "listens.jsonl line 2" in err.value.message

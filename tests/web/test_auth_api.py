@@ -88,6 +88,12 @@ def test_security_headers_on_pages_and_api(client: TestClient) -> None:
             None,
             "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them).",
         ),
+        (
+            {"username": "..", "password": "long enough"},  # probe16 F12: /1/user/../listens folds away
+            400,
+            None,
+            "A username needs a letter, digit, '_' or '-': it cannot be only dots.",
+        ),
         ({"username": "newbie"}, 422, "password", "Password is required."),
         ({"username": "newbie", "password": "short"}, 422, "password", "Password must be at least 8 characters."),
         ({"username": "newbie", "password": 12345678}, 422, "password", "Password must be text."),

@@ -1,5 +1,6 @@
 """Wrapped over HTTP: the listener's own story, card PNGs, the top-songs playlist, and share links."""
 
+import dataclasses
 import io
 import json
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import text
 
+from encore import history
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.web import create_app
@@ -160,3 +162,66 @@ def test_spotify_export_imported_through_the_api_shows_up_in_wrapped(
     assert tide["id"] is not None  # matched to the catalogue track
     assert body["top_genres"][0]["name"] == "Jazz" and body["first_track"]["name"] == "Tide"
     assert body["clock_month"][:3] == [7, 6, 6] and body["longest_streak"]["days"] == 3
+
+
+def test_a_period_is_offered_only_with_listens(client: TestClient, container: Container, users: dict[str, str]) -> None:
+    """probe16 F11: a "now playing" alone (a Subsonic scrobble with submission=false) and a skip listed the year
+    and decade, whose story then said 0 listens and could not be shared. Periods count what the story counts."""
+    bob = _auth(client, "bob", users["bob"])
+    now = container.clock.now()
+    with transaction(container.sessions) as s:
+        bob_id = int(s.scalar(text("SELECT id FROM users WHERE username = 'bob'")))
+        track = int(s.scalar(text("SELECT min(id) FROM tracks")))
+        report = history.PlayReport(
+            client_play_id="nowplaying01", track_id=track, track_duration_ms=200_000, started_at=now,
+            ms_played=0, state="playing", source="subsonic",
+        )  # fmt: skip
+        history.report_play(s, user_id=bob_id, report=report, now=now)
+        make_skip = history.PlayReport(
+            client_play_id="skipped00001", track_id=track, track_duration_ms=200_000,
+            started_at=datetime(2023, 5, 1, tzinfo=UTC), ms_played=5_000, state="skipped",
+        )  # fmt: skip
+        history.report_play(s, user_id=bob_id, report=make_skip, now=now)
+    assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": []}
+    with transaction(container.sessions) as s:
+        listen = history.PlayReport(
+            client_play_id="listened0001", track_id=track, track_duration_ms=200_000,
+            started_at=datetime(2024, 5, 1, tzinfo=UTC), ms_played=200_000, state="ended",
+        )  # fmt: skip
+        history.report_play(s, user_id=bob_id, report=listen, now=now)
+        earlier = dataclasses.replace(
+            listen, client_play_id="listened0002", started_at=datetime(2019, 5, 1, tzinfo=UTC)
+        )
+        history.report_play(s, user_id=bob_id, report=earlier, now=now)
+    # 2020 to 2023 hold no listen (2023 a skip): not offered either
+    assert client.get("/api/me/wrapped", headers=bob).json() == {"periods": ["2024", "2019", "2020s", "2010s"]}
+
+
+def test_share_links_are_listed_and_revoked_by_id_and_outlive_sign_out(
+    client: TestClient, public: TestClient, users: dict[str, str]
+) -> None:
+    """probe16 F3: once the dialog closed, a link could not be found or ended. The owner lists their live links
+    (period, created; the URL only as made: just a hash of the token is kept) and revokes one by its id. A link
+    is a capability the owner handed out, not a session: signing out everywhere leaves it live and listed."""
+    alice = _auth(client, "alice", users["alice"])
+    assert client.get("/api/me/wrapped/shares", headers=alice).json() == {"shares": []}
+    first = client.post("/api/me/wrapped/2024/shares", headers=alice).json()["url"]
+    second = client.post("/api/me/wrapped/2020s/shares", headers=alice).json()["url"]
+    listed = client.get("/api/me/wrapped/shares", headers=alice).json()["shares"]
+    assert [s["period"] for s in listed] == ["2020s", "2024"]  # newest first
+    assert all(set(s) == {"id", "period", "created_at"} and s["created_at"] for s in listed)
+    assert first.rsplit("/", 1)[1] not in str(listed)
+
+    bob = _auth(client, "bob", users["bob"])
+    assert client.get("/api/me/wrapped/shares", headers=bob).json() == {"shares": []}  # only one's own
+    assert client.delete(f"/api/me/wrapped/shares/{listed[0]['id']}", headers=bob).status_code == 404
+    assert client.delete("/api/me/wrapped/shares/" + "9" * 19, headers=bob).status_code == 404  # neither id nor token
+
+    assert client.post("/api/me/sign-out-everywhere", headers=alice).status_code == 204
+    assert public.get(first).status_code == 200 and public.get(second).status_code == 200
+    alice = _auth(client, "alice", users["alice"])
+    assert client.delete(f"/api/me/wrapped/shares/{listed[0]['id']}", headers=alice).status_code == 204
+    assert public.get(second).status_code == 404 and public.get(f"{second}/preview.png").status_code == 404
+    assert public.get(first).status_code == 200
+    assert [s["period"] for s in client.get("/api/me/wrapped/shares", headers=alice).json()["shares"]] == ["2024"]
+    assert client.delete(f"/api/me/wrapped/shares/{listed[0]['id']}", headers=alice).status_code == 404

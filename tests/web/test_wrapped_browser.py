@@ -92,3 +92,31 @@ def test_story_tap_through_download_and_share(live: LiveServer, browser: Browser
     assert friend.goto(url).status == 404  # type: ignore[union-attr]
     friend.close()
     page.close()
+
+
+def test_a_share_link_is_listed_and_revoked_after_its_dialog_closed(live: LiveServer, browser: Browser) -> None:
+    """probe16 F3: the only Revoke button went with the dialog. The Wrapped page lists the live links."""
+    page = _page(browser, viewport={"width": 430, "height": 860})
+    _login(page, live, "/wrapped")
+    page.wait_for_selector(".wrapped-periods")
+    assert page.locator(".wrapped-shares li").count() == 0
+    page.get_by_role("link", name="Wrapped 2024").click()
+    page.wait_for_selector(".wrapped-stage h2")
+    page.get_by_role("button", name="Share link").click()
+    url = page.input_value(".wrapped-share-link input")
+    page.get_by_role("button", name="Close").click()  # the dialog, and its Revoke button, are gone
+
+    page.wait_for_selector(".wrapped-shares li")
+    assert page.inner_text(".wrapped-shares").startswith("Wrapped 2024, made ")
+    assert url not in page.content()  # only a hash of the link is kept: named, not shown again
+    friend = _page(browser)
+    assert friend.goto(url).status == 200  # type: ignore[union-attr]
+    page.get_by_role("button", name="Revoke link: Wrapped 2024", exact=False).click()
+    page.wait_for_selector(".wrapped-shares-status:text('Link revoked')")
+    assert page.locator(".wrapped-shares li").count() == 0
+    assert friend.goto(url).status == 404  # type: ignore[union-attr]
+    page.reload()
+    page.wait_for_selector(".wrapped-periods")
+    assert page.locator(".wrapped-shares li").count() == 0
+    friend.close()
+    page.close()

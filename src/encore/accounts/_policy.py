@@ -15,8 +15,13 @@ class Decision:
 
 
 def check_username(name: str) -> Decision:
+    """The name goes into web addresses as a path segment (ListenBrainz's /1/user/{name}/listens): the
+    characters allowed are all unreserved in a URL, but a segment of only dots is `.` or `..` to every HTTP
+    stack (folded away, /1/user/../listens is /1/listens) or looks like one ("...")."""
     if not USERNAME_RE.fullmatch(name):
         return Decision(False, "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them).")
+    if not name.strip("."):
+        return Decision(False, "A username needs a letter, digit, '_' or '-': it cannot be only dots.")
     return Decision(True, "ok")
 
 

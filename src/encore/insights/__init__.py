@@ -5,12 +5,20 @@ per-month ones), stored and reused; its story cards, their PNGs, share links and
 from encore.insights._card_cache import CardCache
 from encore.insights._cards import Card, cards
 from encore.insights._compute import PLAYS, ROLLUPS, Source, build_snapshot
-from encore.insights._forget import fold_everyone, fold_marked, plays_changed
+from encore.insights._forget import fold_everyone, fold_marked, plays_changed, plays_forgotten
 from encore.insights._models import WrappedShare, WrappedSnapshot, WrappedTally
 from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
 from encore.insights._playlist import make_top_songs_playlist
 from encore.insights._render import HEIGHT, PREVIEW_HEIGHT, PREVIEW_WIDTH, WIDTH, render_card, render_preview
-from encore.insights._shares import create_share, resolve_share, revoke_share
+from encore.insights._shares import (
+    ShareView,
+    create_share,
+    end_shares,
+    list_shares,
+    resolve_share,
+    revoke_share,
+    revoke_share_id,
+)
 from encore.insights._snapshot import DayTotal, Era, FirstTrack, Ranked, Snapshot, Streak, YearTop
 from encore.insights._store import available_periods, build_all, get_wrapped, rebuild, shared_counts
 
@@ -29,6 +37,7 @@ __all__ = [
     "FirstTrack",
     "Period",
     "Ranked",
+    "ShareView",
     "Snapshot",
     "Source",
     "Streak",
@@ -41,17 +50,21 @@ __all__ = [
     "build_snapshot",
     "cards",
     "create_share",
+    "end_shares",
     "fold_everyone",
     "fold_marked",
     "get_wrapped",
+    "list_shares",
     "make_top_songs_playlist",
     "parse_period",
     "periods_between",
     "plays_changed",
+    "plays_forgotten",
     "rebuild",
     "render_card",
     "render_preview",
     "resolve_share",
     "revoke_share",
+    "revoke_share_id",
     "shared_counts",
 ]

@@ -1,10 +1,12 @@
 """When plays enter or leave a listener's history, Wrapped follows.
 
 Stored snapshots are reused until rebuilt, so a change drops every snapshot whose period holds a play it
-added or deleted; the next read builds it again. Bulk changes (an import, a deletion) drop them where they
-run (`plays_changed`). Every other write (a reported play, a ListenBrainz listen, a match) only marks its
-month in `history.RollupDirty`; the month's snapshots go when that mark is folded (`fold_marked`), which
-the periodic fold task does for everyone every minute and every Wrapped read does for its listener first.
+added or deleted; the next read builds it again. An import drops them where it runs (`plays_changed`). A
+deletion folds its months in its own transaction (`plays_forgotten`): a public share page never folds and
+rebuilds from the rollups as they are, so rollups still holding a forgotten play would show it again.
+Every other write (a reported play, a ListenBrainz listen, a match) only marks its month in
+`history.RollupDirty`; the month's snapshots go when that mark is folded (`fold_marked`), which the periodic
+fold task does for everyone every minute and every Wrapped read does for its listener first.
 """
 
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from encore import history
 from encore.insights import _year_tally as year_tally
 from encore.insights._models import WrappedSnapshot
 from encore.insights._period import periods_between
+from encore.insights._shares import end_empty_shares
 
 FOLD_CHUNK = 8  # months per transaction in `fold_everyone`: a heavy listener's month is a few ms to fold
 
@@ -25,6 +28,15 @@ def plays_changed(session: Session, *, user_id: int, first: datetime, last: date
     """Plays of this listener from `first` to `last` were added or deleted: drop the Wrapped built
     before. Returns how many stored snapshots went."""
     return _drop(session, user_id, set(periods_between(first, last)))
+
+
+def plays_forgotten(session: Session, *, user_id: int) -> int:
+    """Plays of this listener were deleted in this transaction (history marked their months): fold those
+    months now, in the same transaction, so no rollup, year or month tally or stored snapshot outlives the
+    plays for any reader, and end the share links whose period has no listen left. Returns the months folded."""
+    folded = fold_marked(session, user_id=user_id)
+    end_empty_shares(session, user_id=user_id)
+    return folded
 
 
 def _drop(session: Session, user_id: int, periods: set[str]) -> int:

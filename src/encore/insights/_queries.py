@@ -6,7 +6,7 @@ PostgreSQL, so both databases group identically.
 """
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, bindparam, case, func, select
@@ -222,8 +222,17 @@ def listeners_with_plays(session: Session, *, period: Period) -> list[int]:
     return [int(u) for u in session.scalars(select(User.id).where(played.exists()).order_by(User.id))]
 
 
-def play_span(session: Session, *, user_id: int) -> tuple[datetime | None, datetime | None]:
-    row = session.execute(
-        select(func.min(Play.started_at), func.max(Play.started_at)).where(Play.user_id == user_id, visible())
-    ).one()
-    return row[0], row[1]
+def listen_years(session: Session, *, user_id: int) -> list[int]:
+    """The years holding a listen of this listener, newest first: what a Wrapped story counts (a skip or a
+    "now playing" alone makes no story). One index probe per year between the first listen and the last."""
+    listens = (Play.user_id == user_id, Play.is_listen.is_(True), visible())
+    first, last = session.execute(select(func.min(Play.started_at), func.max(Play.started_at)).where(*listens)).one()
+    if first is None or last is None:
+        return []
+    years = []
+    for year in range(last.year, first.year - 1, -1):
+        start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+        inside = select(Play.id).where(*listens, Play.started_at >= start, Play.started_at < end).limit(1)
+        if year in (first.year, last.year) or session.scalar(inside) is not None:
+            years.append(year)
+    return years

@@ -1,12 +1,23 @@
-"""Share links: private by default; a link carries 256 random bits and can be revoked."""
+"""Share links: private by default; a link carries 256 random bits and can be revoked.
+
+Only the SHA-256 of a token is stored (a copy of the database publishes nobody's Wrapped), so the owner's
+list of live links (`list_shares`) names each by its period and creation time, and revokes it by its id;
+the URL itself is shown once, when it is made.
+
+A link is a public capability the owner handed out, not a session: signing out everywhere leaves it, and the
+list is where it ends. Forgetting plays ends the links whose period has no listens left (a link to an empty
+story is the dead end `share_refusal` refuses to make); forgetting everything ends them all at once.
+"""
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from encore.history import Play, visible
 from encore.insights._models import WrappedShare
 from encore.insights._period import parse_period
 from encore.insights._snapshot import Snapshot
@@ -56,3 +67,59 @@ def revoke_share(session: Session, *, user_id: int, token: str) -> None:
     )
     if not getattr(gone, "rowcount", 0):
         raise NotFound("no such share link", code="no_share")
+
+
+def revoke_share_id(session: Session, *, user_id: int, share_id: int) -> None:
+    """Revoke one of the owner's links by the id `list_shares` gave; anyone else's is NotFound."""
+    gone = session.execute(delete(WrappedShare).where(WrappedShare.user_id == user_id, WrappedShare.id == share_id))
+    if not getattr(gone, "rowcount", 0):
+        raise NotFound("no such share link", code="no_share")
+
+
+@dataclass(frozen=True)
+class ShareView:
+    id: int
+    period: str
+    created_at: datetime
+
+
+def list_shares(session: Session, *, user_id: int) -> list[ShareView]:
+    """The owner's live links, newest first."""
+    rows = session.execute(
+        select(WrappedShare.id, WrappedShare.period, WrappedShare.created_at)
+        .where(WrappedShare.user_id == user_id)
+        .order_by(WrappedShare.created_at.desc(), WrappedShare.id.desc())
+    )
+    return [ShareView(int(i), str(p), at) for i, p, at in rows]
+
+
+def end_shares(session: Session, *, user_id: int) -> int:
+    """Forgetting everything: every link of the listener ends now. Returns how many."""
+    gone = session.execute(delete(WrappedShare).where(WrappedShare.user_id == user_id))
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
+def end_empty_shares(session: Session, *, user_id: int) -> int:
+    """After plays were forgotten: end the links whose period has no listen left. Returns how many."""
+    periods = set(session.scalars(select(WrappedShare.period).where(WrappedShare.user_id == user_id)))
+    empty = [p for p in sorted(periods) if not _has_listens(session, user_id, p)]
+    if not empty:
+        return 0
+    gone = session.execute(delete(WrappedShare).where(WrappedShare.user_id == user_id, WrappedShare.period.in_(empty)))
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
+def _has_listens(session: Session, user_id: int, label: str) -> bool:
+    period = parse_period(label, now=datetime.max)  # parsed when the link was made: only its span matters
+    first = session.scalar(
+        select(Play.id)
+        .where(
+            Play.user_id == user_id,
+            Play.started_at >= period.start,
+            Play.started_at < period.end,
+            Play.is_listen.is_(True),
+            visible(),
+        )
+        .limit(1)
+    )
+    return first is not None

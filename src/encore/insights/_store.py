@@ -13,16 +13,16 @@ from encore.insights import _rollup_queries as rollups
 from encore.insights._compute import ListenerCounts, build_snapshot
 from encore.insights._forget import fold_everyone, fold_marked
 from encore.insights._models import WrappedSnapshot
-from encore.insights._period import Period, parse_period, periods_between
+from encore.insights._period import FIRST_YEAR, Period, parse_period
 from encore.insights._snapshot import Snapshot
 from encore.kernel import NotFound
 
 
 def available_periods(session: Session, *, user_id: int) -> list[str]:
-    first, last = q.play_span(session, user_id=user_id)
-    if first is None or last is None:
-        return []
-    return periods_between(first, last)
+    """The years with a listen, newest first, then their decades: every period offered has a story."""
+    years = [y for y in q.listen_years(session, user_id=user_id) if y >= FIRST_YEAR]
+    decades = sorted({y // 10 * 10 for y in years}, reverse=True)
+    return [str(y) for y in years] + [f"{d}s" for d in decades]
 
 
 def _save(session: Session, user_id: int, snapshot: Snapshot, now: datetime) -> None:

@@ -1,9 +1,11 @@
 """The listener forgets plays: one, a date range, or everything, and Wrapped forgets them with it.
 
 One play goes in the request's transaction. A range or everything may be a decade of plays, so it is a
-job deleting DELETE_CHUNK plays per short transaction; each transaction also drops the Wrapped snapshots
-that counted its plays, so a worker killed mid-way leaves no snapshot counting a deleted play, and the
-re-run deletes the rest.
+job deleting DELETE_CHUNK plays per short transaction; each transaction also folds the months it deleted from
+(`insights.plays_forgotten`: rollups, tallies, stored snapshots), so a worker killed mid-way leaves no Wrapped
+counting a deleted play, even a public share page (which never folds), and the re-run deletes the rest.
+Forgetting everything ends every share link of the listener first; a range or one play ends the links whose
+period it leaves without listens.
 
 Verified streams (what labels are paid on) are a financial record, not history: forgetting plays leaves
 them in place but de-identified (user_id NULL, `encore.playback.deidentify_verified_streams`). Closed
@@ -34,7 +36,7 @@ def forget_play(session: Session, *, user_id: int, play_id: str) -> None:
     track_id = None if "\x00" in play_id else session.scalar(select(history.Play.track_id).where(*own))
     gone = history.forget_play(session, user_id=user_id, play_id=play_id)
     if gone.first is not None and gone.last is not None:
-        insights.plays_changed(session, user_id=user_id, first=gone.first, last=gone.last)
+        insights.plays_forgotten(session, user_id=user_id)
         if track_id is not None:
             playback.deidentify_verified_streams(
                 session, user_id=user_id, since=gone.first - PLAY_MATCH, until=gone.last + PLAY_MATCH, track_id=track_id
@@ -74,14 +76,17 @@ def forget_range(
     until: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> int:
+    """Forget the listener's plays in [since, until); `since=None` is everything (`submit_forget`)."""
     with transaction(sessions) as session:
+        if since is None:
+            insights.end_shares(session, user_id=user_id)  # what was shared ends now, not when the last chunk goes
         playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until)
     deleted = 0
     while True:
         with transaction(sessions) as session:
             gone = history.forget_chunk(session, user_id=user_id, since=since, until=until)
-            if gone.first is not None and gone.last is not None:
-                insights.plays_changed(session, user_id=user_id, first=gone.first, last=gone.last)
+            if gone.deleted:
+                insights.plays_forgotten(session, user_id=user_id)
         if not gone.deleted:
             return deleted
         deleted += gone.deleted

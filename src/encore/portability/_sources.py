@@ -134,9 +134,14 @@ def _lines(f: IO[bytes], name: str) -> Iterator[tuple[str, Any]]:
         if not line.strip():
             continue
         try:
-            yield f"{name} line {i + 1}", json.loads(line)
+            entry = json.loads(line)
         except (ValueError, UnicodeDecodeError):
             raise ValidationFailed(f"{name} line {i + 1}: malformed JSON", code="malformed_json") from None
+        except RecursionError:  # a 64 KiB line holds ~32,000 levels: `json` recurses per level, orjson stops at 1,024
+            raise ValidationFailed(
+                f"{name} line {i + 1}: malformed JSON (nested too deep)", code="malformed_json"
+            ) from None
+        yield f"{name} line {i + 1}", entry
 
 
 class _Prefixed:

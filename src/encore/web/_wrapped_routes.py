@@ -21,6 +21,7 @@ router = APIRouter(tags=["wrapped"])
 Period = Annotated[str, Path(max_length=8)]
 TOKEN_MAX = 100
 Token = Annotated[str, Path(max_length=TOKEN_MAX)]
+SHARE_ID_DIGITS = 18  # a share's id fits a signed 64-bit integer; a token is 20 characters or more
 
 
 PUBLIC_PER_MINUTE = 30  # public share pages and images per client: each may build a snapshot or draw a card
@@ -58,6 +59,14 @@ def _public_allowed(request: Request) -> HTMLResponse | None:
 @router.get("/api/me/wrapped")
 def wrapped_periods(session: Db, user: CurrentUser) -> dict[str, list[str]]:
     return {"periods": insights.available_periods(session, user_id=user.id)}
+
+
+@router.get("/api/me/wrapped/shares")
+def share_links(session: Db, user: CurrentUser) -> dict[str, list[dict[str, object]]]:
+    """The listener's live share links, newest first. Only a hash of each token is kept, so a link is named by
+    its period and creation time (its URL was shown once, when it was made) and revoked by its id."""
+    links = insights.list_shares(session, user_id=user.id)
+    return {"shares": [{"id": v.id, "period": v.period, "created_at": v.created_at} for v in links]}
 
 
 @router.get("/api/me/wrapped/{period}")
@@ -103,7 +112,11 @@ def create_share(period: Period, session: Db, user: CurrentUser, request: Reques
 
 @router.delete("/api/me/wrapped/shares/{token}", status_code=204)
 def revoke_share(token: Token, session: Db, user: CurrentUser) -> Response:
-    insights.revoke_share(session, user_id=user.id, token=token)
+    """By the link's token (as made) or by the id the list gives (digits, shorter than any token)."""
+    if token.isascii() and token.isdigit() and len(token) <= SHARE_ID_DIGITS:
+        insights.revoke_share_id(session, user_id=user.id, share_id=int(token))
+    else:
+        insights.revoke_share(session, user_id=user.id, token=token)
     return Response(status_code=204)
 
 

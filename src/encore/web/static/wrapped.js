@@ -11,13 +11,38 @@ function loadStyles() {
 export async function wrappedListView() {
   loadStyles();
   document.title = "Wrapped · Encore";
-  const { periods } = await api("/api/me/wrapped");
+  const [{ periods }, { shares }] = await Promise.all([api("/api/me/wrapped"), api("/api/me/wrapped/shares")]);
   const items = periods.map((p) => h("li", {}, link(`/wrapped/${p}`, { text: /s$/.test(p) ? `Your ${p}` : `Wrapped ${p}` })));
   return h("div", { class: "view" },
     h("h1", { text: "Encore Wrapped" }),
     periods.length
       ? h("ul", { class: "wrapped-periods", "aria-label": "Wrapped periods" }, items)
-      : h("p", { class: "empty", text: "Listen to some music first: your story appears here." }));
+      : h("p", { class: "empty", text: "Listen to some music first: your story appears here." }),
+    shares.length ? shareLinks(shares) : null);
+}
+
+// The links made so far, each live until revoked: Encore keeps only a hash of a link, so it is named by its
+// period and when it was made (the address itself was shown once, when made).
+function shareLinks(shares) {
+  const status = h("p", { class: "wrapped-shares-status", role: "status" });
+  const list = h("ul", { class: "wrapped-shares", "aria-label": "Your share links" });
+  for (const share of shares) {
+    const made = new Date(share.created_at).toLocaleString();
+    const label = `Wrapped ${share.period}, made ${made}`;
+    const item = h("li", {}, `${label} `);
+    item.append(h("button", { type: "button", text: "Revoke", "aria-label": `Revoke link: ${label}`, onclick: async () => {
+      try {
+        await api(`/api/me/wrapped/shares/${share.id}`, { method: "DELETE" });
+        item.remove();
+        status.textContent = `Link revoked: ${label}. It no longer opens.`;
+      } catch (err) { status.textContent = err.message; }
+    } }));
+    list.append(item);
+  }
+  return h("section", { class: "wrapped-shares-section", "aria-label": "Share links" },
+    h("h2", { text: "Your share links" }),
+    h("p", { text: "Anyone with one of these links can see that Wrapped, until you revoke it." }),
+    list, status);
 }
 
 function cardView(card) {
