@@ -168,6 +168,8 @@ class RedisState(SharedState):
     def _ar(self) -> aredis.Redis:
         """One asyncio client per event loop (a connection belongs to the loop that opened it)."""
         loop = asyncio.get_running_loop()
+        if self._async is not None and self._async[0] is not loop and self._async[0].is_closed():
+            _dispose(self._async[1])  # a finished loop's client (asyncio.run per call, a TestClient per request)
         if self._async is None or self._async[0] is not loop:
             pool = aredis.BlockingConnectionPool.from_url(
                 self._url, max_connections=self._loop_connections, timeout=self._wait_s, **TIMEOUTS
@@ -412,6 +414,9 @@ class RedisState(SharedState):
     def close(self) -> None:
         for watch in self._watches.values():
             watch.close()
+        if self._async is not None and self._async[0].is_closed():
+            _dispose(self._async[1])
+            self._async = None
         self._r.close()
 
     async def aclose(self) -> None:
@@ -430,6 +435,25 @@ class RedisState(SharedState):
         if isinstance(exc, redis.ConnectionError) and str(exc) == _EXHAUSTED:
             return StateBusy(f"every connection to the shared state stayed busy for {self._wait_s:g} s")
         return StateUnavailable(str(exc))
+
+
+def _dispose(client: aredis.Redis) -> None:
+    """Close the connections of an asyncio client whose event loop has finished: they can no longer be awaited
+    closed, and left to the garbage collector each socket, transport and stream writer warns (in whatever code
+    runs then). A server has one loop per worker; a tool or test that runs a loop per call made one each time."""
+    pool = client.connection_pool
+    for conn in [*getattr(pool, "_available_connections", ()), *getattr(pool, "_in_use_connections", ())]:
+        writer = getattr(conn, "_writer", None)
+        if writer is None:
+            continue
+        transport = writer.transport
+        with contextlib.suppress(RuntimeError):  # marks it closing, then fails to schedule on the closed loop
+            transport.close()
+        sock = getattr(transport, "_sock", None)
+        if sock is not None:
+            sock.close()
+            transport._sock = None  # what the closed loop's own close would have done
+        conn._writer = conn._reader = None
 
 
 def _text(raw: bytes | str | None) -> bytes:
