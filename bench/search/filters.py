@@ -8,7 +8,8 @@ distinct filter set, and any app can send distinct ones. Each query here is pars
 serving worker's (warmed first by 100 plain searches and one filtered query, so a kind's terms are read before
 the clock runs, as they are once per process); every query's filters are new to that cache, so what is timed is
 the filters' own read, never a kept page. Shapes: spotipy's `track:<word>`, `artist:<word> track:<word>`,
-`album:<word>`, a word's inside (`track:<3 letters from its middle>`), one letter, and words with a filter.
+`album:<word>`, a word's inside (`track:<3 letters from its middle>`), one letter, and words with a filter;
+`hostile6` is six filters of distinct two-letter fragments (what a hostile app can vary on every request).
 Prints p50/p95 wall and CPU ms per query shape (`time.process_time`: steadier on a shared machine), and the
 load average before and after. Old code: run the same file with PYTHONPATH pointing at an older tree's src.
 """
@@ -29,7 +30,8 @@ from encore.state import MemoryState
 from encore.web.spotify._query import parse_query
 
 ALL = frozenset({"artist", "album", "track"})
-SHAPES = ("track:word", "artist+track", "album:word", "track:inside", "track:letter", "words+artist")
+SHAPES = ("track:word", "artist+track", "album:word", "track:inside", "track:letter", "words+artist", "hostile6")
+FIELDS = ("track", "artist", "album")
 
 
 def _words(rng: random.Random, n: int) -> list[str]:
@@ -56,6 +58,8 @@ def _queries(rng: random.Random, n: int) -> dict[str, list[tuple[str, frozenset[
         if i < 12:  # few letters exist: each one once
             out["track:letter"].append((f"track:{next(letters)}", tracks))
         out["words+artist"].append((f"{next(pick)[:3]} artist:{next(pick)}", ALL))
+        pairs = rng.sample([a + b for a in string.ascii_lowercase for b in string.ascii_lowercase], 6)
+        out["hostile6"].append((" ".join(f"{FIELDS[j % 3]}:{pair}" for j, pair in enumerate(pairs)), tracks))
     return out
 
 
