@@ -17,7 +17,13 @@ from encore.state import MemoryState, RedisState, SharedState
 from tests.support.env import SUITE_ENV
 from tests.support.live import SHARED_CACHE_INPUT, share_seed_cache
 from tests.support.postgres import PostgresServer, database_from_template, find_pg_bin, start_postgres
-from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
+from tests.support.redis import (
+    RedisServer,
+    find_redis_server,
+    remove,
+    start_redis,
+    two_redis_states,  # noqa: F401 (a fixture: importing it here gives it to every test)
+)
 
 # The xdist scheduler of `make test` (a plugin module: tests/test_schedule.py runs it on small trees with pytester).
 pytest_plugins = ["pytester", "tests.support.schedule"]

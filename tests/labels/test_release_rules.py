@@ -23,6 +23,7 @@ def test_release_dates() -> None:
         found, problem = parse_release_date(text, today=TODAY)
         assert found is None and problem == "The release year must be between 1900 and 2036.", text
     assert parse_release_date("2026-02-29", today=TODAY)[1] == "That day does not exist in the calendar."
+    assert parse_release_date("2040-02-30", today=TODAY)[1] == "The release year must be between 1900 and 2036."
     for text in ("", "24/12/2026", "2026-1-1", "2026-12-24T00:00", "١٩٩٩-٠١-٠١"):
         assert parse_release_date(text, today=TODAY)[1].startswith("Write the release date"), text  # type: ignore[union-attr]
 
@@ -91,3 +92,11 @@ def test_a_release_date_the_form_refuses_is_refused_at_publish(released: date) -
     problems = publish_problems(title="T", artists=["A"], release_date=released, track_titles={"a": "1"}, today=TODAY)
     assert problems == {"release_date": "The release year must be between 1900 and 2036."}
     assert release_date_problem(date(2036, 12, 31), today=TODAY) is None
+
+
+def test_the_form_and_publish_draw_the_year_range_at_the_same_years() -> None:
+    """The form reads the year before the calendar does; publish and the album edit read a date's year: one rule."""
+    for year in range(1890, 2050):
+        parsed, problem = parse_release_date(f"{year:04d}-06-15", today=TODAY)
+        assert problem == release_date_problem(date(year, 6, 15), today=TODAY), year
+        assert (parsed is None) == (problem is not None), year

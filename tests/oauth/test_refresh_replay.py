@@ -2,19 +2,15 @@
 refreshes racing with one token in two transactions."""
 
 import threading
-from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.oauth import HttpCall, OAuthToken, authorize, register_app, token_endpoint
+from encore.oauth import OAuthToken, token_endpoint
 from encore.oauth._policy import ROTATION_RACE, replayed_refresh
-from tests.web.spotify.flows import REDIRECT, App, authorize_query, code_from, pkce
-
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+from tests.oauth.consent import NOW, consented, token_post
 
 
 def test_a_replay_long_after_the_rotation_revokes_the_family() -> None:
@@ -30,28 +26,13 @@ def test_a_replay_within_the_race_window_is_the_clients_own_twin() -> None:
     assert not twin.revoke_family and "another request" in twin.reason
 
 
-def _post(params: dict[str, str]) -> HttpCall:
-    return HttpCall("POST", "http://localhost/api/token", {}, {k: [v] for k, v in params.items()})
-
-
 def _granted(c: Container) -> tuple[str, dict[str, object]]:
     """alice consents to a public client (PKCE) and it exchanges the code: its client id and token response."""
+    consent = consented(c)
     with transaction(c.sessions) as s:
-        alice = create_user(s, username="alice", password="listener-pass-1")
-        made = register_app(s, owner_id=alice.id, name="App", redirect_uris=[REDIRECT], now=NOW)
-        alice_id, client_id = alice.id, made.app.client_id
-    verifier, challenge = pkce()
-    query = authorize_query(App(client_id, ""), scope="user-read-private", challenge=challenge)
-    asked = HttpCall("GET", f"http://localhost/authorize?{query}", {}, parse_qs(query))
-    with transaction(c.sessions) as s:
-        consent = authorize(s, call=asked, user_id=alice_id, approved=True, now=NOW)
-    assert consent.location is not None
-    code, _ = code_from(consent.location)
-    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": client_id}
-    with transaction(c.sessions) as s:
-        reply = token_endpoint(s, call=_post({**exchange, "code_verifier": verifier}), now=NOW)
+        reply = token_endpoint(s, call=token_post(consent.exchange()), now=NOW)
     assert reply.status == 200, reply.body
-    return client_id, reply.body
+    return consent.client_id, reply.body
 
 
 def test_two_transactions_refreshing_with_one_token_give_one_successor(container: Container) -> None:
@@ -59,7 +40,7 @@ def test_two_transactions_refreshing_with_one_token_give_one_successor(container
     got a new token pair: two live chains from one refresh token. Now the second is refused as a race (the
     first's tokens are kept) and saves nothing."""
     client_id, first = _granted(container)
-    refresh = _post(
+    refresh = token_post(
         {"grant_type": "refresh_token", "refresh_token": str(first["refresh_token"]), "client_id": client_id}
     )
     with container.sessions() as late, late.begin():
@@ -75,7 +56,7 @@ def test_two_transactions_refreshing_with_one_token_give_one_successor(container
     assert [row.revoked for row in rows] == [True, False]  # the first's successor, and only it, lives
     again = {"grant_type": "refresh_token", "refresh_token": str(won.body["refresh_token"]), "client_id": client_id}
     with transaction(container.sessions) as s:
-        assert token_endpoint(s, call=_post(again), now=NOW).status == 200
+        assert token_endpoint(s, call=token_post(again), now=NOW).status == 200
 
 
 def test_a_family_revocation_waits_for_a_refresh_in_flight_and_revokes_its_token(container: Container) -> None:
@@ -85,19 +66,19 @@ def test_a_family_revocation_waits_for_a_refresh_in_flight_and_revokes_its_token
     r1 = str(first["refresh_token"])
     with container.sessions() as s, s.begin():  # the thief, holding R1, rotates it: T2/R2
         body = {"grant_type": "refresh_token", "refresh_token": r1, "client_id": client_id}
-        stolen = token_endpoint(s, call=_post(body), now=NOW)
+        stolen = token_endpoint(s, call=token_post(body), now=NOW)
     assert stolen.status == 200
     later = NOW + timedelta(minutes=5)
     thief = container.sessions()
     thief.begin()
     body = {"grant_type": "refresh_token", "refresh_token": str(stolen.body["refresh_token"]), "client_id": client_id}
-    assert token_endpoint(thief, call=_post(body), now=later).status == 200  # T3 saved, not committed yet
+    assert token_endpoint(thief, call=token_post(body), now=later).status == 200  # T3 saved, not committed yet
     out = {}
 
     def victim() -> None:  # the victim's app replays R1, rotated 5 minutes ago: the family goes
         with container.sessions() as v, v.begin():
             replay = {"grant_type": "refresh_token", "refresh_token": r1, "client_id": client_id}
-            out["reply"] = token_endpoint(v, call=_post(replay), now=later)
+            out["reply"] = token_endpoint(v, call=token_post(replay), now=later)
 
     t = threading.Thread(target=victim)
     t.start()

@@ -4,25 +4,12 @@ free URL issued: their `who` written), this worker's next request gets the tap a
 
 import asyncio
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
 
 from encore.playback import AdClockBook, ClockState, PlayNames
 from encore.state import RedisState
-from tests.support.redis import RedisServer
 
 USER, TRACK = "u" * 22, "t" * 22
-
-
-@pytest.fixture
-def two(redis_server: RedisServer) -> Iterator[tuple[RedisState, RedisState]]:
-    prefix = redis_server.new_prefix()
-    a, b = RedisState(redis_server.url, prefix=prefix), RedisState(redis_server.url, prefix=prefix)
-    yield a, b
-    a.close()
-    b.close()
 
 
 def _tapped(book: AdClockBook, state: RedisState) -> bool:
@@ -36,9 +23,9 @@ def _tapped(book: AdClockBook, state: RedisState) -> bool:
 
 
 def test_a_listener_who_joins_the_free_tier_on_another_worker_is_charged_at_once(
-    two: tuple[RedisState, RedisState],
+    two_redis_states: tuple[RedisState, RedisState],
 ) -> None:
-    a, b = two
+    a, b = two_redis_states
     here, there = AdClockBook(a), AdClockBook(b)
     deadline = time.monotonic() + 10
     while not a.watching("adclock:who:"):  # the first request starts the watch connection

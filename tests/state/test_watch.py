@@ -5,7 +5,7 @@ process's watch connection before it answers the writer). With the connection lo
 import asyncio
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -36,16 +36,6 @@ def _until(done: Callable[[], bool]) -> None:
         time.sleep(0.01)
 
 
-@pytest.fixture
-def two(redis_server: RedisServer) -> Iterator[tuple[RedisState, RedisState]]:
-    """Two processes' states on one Redis and one prefix (two workers, or two nodes)."""
-    prefix = redis_server.new_prefix()
-    a, b = RedisState(redis_server.url, prefix=prefix), RedisState(redis_server.url, prefix=prefix)
-    yield a, b
-    a.close()
-    b.close()
-
-
 def _read(state: RedisState, key: str) -> int:
     async def go() -> int:
         try:
@@ -65,8 +55,10 @@ def _write(state: RedisState, key: str, n: int) -> None:
     )
 
 
-def test_a_kept_answer_asks_redis_nothing(two: tuple[RedisState, RedisState], redis_server: RedisServer) -> None:
-    a, _ = two
+def test_a_kept_answer_asks_redis_nothing(
+    two_redis_states: tuple[RedisState, RedisState], redis_server: RedisServer
+) -> None:
+    a, _ = two_redis_states
     assert _read(a, PREFIX + "x") == 0
     _until(lambda: a.watching(PREFIX))
     assert _read(a, PREFIX + "x") == 0  # asked once the connection is up: kept from now on
@@ -76,10 +68,10 @@ def test_a_kept_answer_asks_redis_nothing(two: tuple[RedisState, RedisState], re
 
 
 def test_another_process_write_is_seen_at_the_next_read(
-    two: tuple[RedisState, RedisState], redis_server: RedisServer
+    two_redis_states: tuple[RedisState, RedisState], redis_server: RedisServer
 ) -> None:
     """The next read after another process's write was answered finds the write, every time: no wait between."""
-    a, b = two
+    a, b = two_redis_states
     _read(a, PREFIX + "x")
     _until(lambda: a.watching(PREFIX))
     for n in range(1, 101):
@@ -91,9 +83,9 @@ def test_another_process_write_is_seen_at_the_next_read(
 
 
 def test_a_lost_connection_sends_every_read_to_redis(
-    two: tuple[RedisState, RedisState], redis_server: RedisServer
+    two_redis_states: tuple[RedisState, RedisState], redis_server: RedisServer
 ) -> None:
-    a, b = two
+    a, b = two_redis_states
     _read(a, PREFIX + "x")
     _until(lambda: a.watching(PREFIX))
     _read(a, PREFIX + "x")

@@ -2,7 +2,8 @@
 
 Like PostgreSQL, one per test session (per xdist worker). Each test that uses it gets its own key prefix,
 so tests never see each other's keys; `restart` stops and starts the same server on the same files, to
-show that what must survive a Redis restart does (append-only file, fsync always).
+show that what must survive a Redis restart does (append-only file, fsync always). `two_redis_states` is two
+processes' state ports on one prefix (tests/conftest.py exposes it beside `redis_server`).
 """
 
 import itertools
@@ -11,11 +12,14 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import redis
 
+from encore.state import RedisState
 from tests.support.tmpfs import memory_dir
 
 _prefixes = itertools.count()
@@ -100,3 +104,13 @@ def start_redis(binary: str, *, in_memory: bool = False) -> RedisServer:
 def remove(server: RedisServer) -> None:
     server.stop()
     shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture
+def two_redis_states(redis_server: RedisServer) -> Iterator[tuple[RedisState, RedisState]]:
+    """Two processes' states on one Redis and one prefix (two workers, or two nodes)."""
+    prefix = redis_server.new_prefix()
+    a, b = RedisState(redis_server.url, prefix=prefix), RedisState(redis_server.url, prefix=prefix)
+    yield a, b
+    a.close()
+    b.close()

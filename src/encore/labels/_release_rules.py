@@ -38,7 +38,13 @@ def _title_problem(title: str, what: str) -> str | None:
 def release_date_problem(released: date, *, today: date) -> str | None:
     """The one rule for a release date, on the form, the album edit and at publish: from 1900 to ten years
     ahead (a far-future date would head New releases and `tag:new` for good: probe16)."""
-    if not FIRST_YEAR <= released.year <= today.year + YEARS_AHEAD:
+    return _year_problem(released.year, today=today)
+
+
+def _year_problem(year: int, *, today: date) -> str | None:
+    """The rule of `release_date_problem`, on the year alone: the form reads it before the calendar does, so a
+    year no `date` can hold (0, 99999) is told the range too, not that its day does not exist."""
+    if not FIRST_YEAR <= year <= today.year + YEARS_AHEAD:
         return f"The release year must be between {FIRST_YEAR} and {today.year + YEARS_AHEAD}."
     return None
 
@@ -49,13 +55,12 @@ def parse_release_date(text: str, *, today: date) -> tuple[date | None, str | No
     if m is None:
         return None, "Write the release date as year-month-day, for example 2026-12-24."
     year = int(m.group(1))
-    if not FIRST_YEAR <= year <= today.year + YEARS_AHEAD:
-        return None, f"The release year must be between {FIRST_YEAR} and {today.year + YEARS_AHEAD}."
+    if problem := _year_problem(year, today=today):
+        return None, problem
     try:
-        released = date(year, int(m.group(2)), int(m.group(3)))
+        return date(year, int(m.group(2)), int(m.group(3))), None
     except ValueError:
         return None, "That day does not exist in the calendar."
-    return released, release_date_problem(released, today=today)
 
 
 def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: Sequence[TrackForm]) -> dict[str, str]:

@@ -14,6 +14,9 @@ one command at a time, so past a few dozen in flight more connections only queue
 file descriptor there and here); a move that finds every connection busy waits its turn, and past the wait
 fails with `StateBusy`. redis-py's default pool instead opens up to 100 connections per client and then fails
 every further move at once (`MaxConnectionsError`: a 500 for each listener past the hundredth at once).
+
+Answers of reads kept until Redis reports a write are `_kept`'s (the class below builds on it); the end of an
+asyncio client whose event loop has finished is `_loops`'.
 """
 
 import asyncio
@@ -28,6 +31,8 @@ import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
 from encore.state._group import Group, RunFailed, script_group
+from encore.state._kept import KeptReads
+from encore.state._loops import dispose
 from encore.state._port import (
     Change,
     Doc,
@@ -35,12 +40,9 @@ from encore.state._port import (
     Lease,
     R,
     Script,
-    SharedState,
     StateBusy,
     StateUnavailable,
-    within,
 )
-from encore.state._watch import Watch
 
 MAX_ATTEMPTS = 50  # optimistic retries before a change gives up (only under pathological contention)
 TURN_STRIPES = 64  # per-process locks, by key hash, that moves of one document take in turn
@@ -130,7 +132,7 @@ def _decode(raw: bytes | None) -> Doc | None:
     return value
 
 
-class RedisState(SharedState):
+class RedisState(KeptReads):
     name = "redis"
 
     def __init__(
@@ -144,6 +146,7 @@ class RedisState(SharedState):
     ) -> None:
         if loop_connections < 1 or thread_connections < 1 or wait_s <= 0:
             raise ValueError("the shared state needs at least one connection and a positive wait")
+        super().__init__(lambda: redis.Redis.from_url(url, single_connection_client=True, **TIMEOUTS), prefix)
         self._url, self._prefix = url, prefix
         self._loop_connections, self._wait_s = loop_connections, wait_s
         pool = redis.BlockingConnectionPool.from_url(
@@ -155,7 +158,6 @@ class RedisState(SharedState):
         self._scripts: dict[str, Any] = {}  # the sync client's registered capability scripts, by name
         self._turns: tuple[asyncio.AbstractEventLoop, list[asyncio.Lock]] | None = None
         self._seen: dict[str, bytes] = {}  # full key -> the text last read or written (b'' = absent)
-        self._watches: dict[str, Watch] = {}  # full prefix -> its kept answers (`arun_kept`, `aget_kept`)
         self._cas = self._r.register_script(_CAS)
         self._incr = self._r.register_script(_INCR)
         self._hit = self._r.register_script(_HIT)
@@ -169,7 +171,7 @@ class RedisState(SharedState):
         """One asyncio client per event loop (a connection belongs to the loop that opened it)."""
         loop = asyncio.get_running_loop()
         if self._async is not None and self._async[0] is not loop and self._async[0].is_closed():
-            _dispose(self._async[1])  # a finished loop's client (asyncio.run per call, a TestClient per request)
+            dispose(self._async[1])  # a finished loop's client (asyncio.run per call, a TestClient per request)
         if self._async is None or self._async[0] is not loop:
             pool = aredis.BlockingConnectionPool.from_url(
                 self._url, max_connections=self._loop_connections, timeout=self._wait_s, **TIMEOUTS
@@ -212,46 +214,6 @@ class RedisState(SharedState):
         if group is None:
             group = self._async[3][script.name] = script_group(self._async[1], script.lua, self._run_failed)
         return await group.run(full, [*ttls, *args])
-
-    def _watch(self, prefix: str) -> Watch:
-        watch = self._watches.get(prefix)
-        if watch is None:
-            full = self._k(prefix)
-            watch = self._watches[prefix] = Watch(
-                lambda: redis.Redis.from_url(self._url, single_connection_client=True, **TIMEOUTS), full
-            )
-        return watch
-
-    def watching(self, prefix: str) -> bool:
-        """Whether this process keeps answers of reads under `prefix` now (its report connection is up); the
-        first ask starts that connection, in a thread."""
-        return self._watch(prefix).up()
-
-    async def arun_kept(
-        self, script: Script, keys: Sequence[str], args: Sequence[str | int], *, ttl_s: Sequence[float], watch: str
-    ) -> list[int]:
-        """The reply kept by this process until Redis reports a write under `watch` (`encore.state._watch`)."""
-        kept = self._watch(watch)
-        key = (script.name, *keys, *args)
-        found = kept.get(key)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-        within(watch, keys)
-        mark = kept.mark()
-        reply = await self.arun(script, keys, args, ttl_s=ttl_s)
-        kept.keep(key, reply, mark)
-        return reply
-
-    async def aget_kept(self, key: str, *, watch: str) -> Doc | None:
-        kept = self._watch(watch)
-        found = kept.get(key)
-        if found is not None:
-            return found[0]  # type: ignore[no-any-return]
-        within(watch, (key,))
-        mark = kept.mark()
-        doc = await self.aget(key)
-        kept.keep(key, (doc,), mark)  # in a tuple: an absent document is kept too
-        return doc
 
     def _run_failed(self, exc: Exception) -> Exception:
         """What the caller of a grouped run sees of `exc`: the port's error for Redis's and the script's."""
@@ -412,10 +374,9 @@ class RedisState(SharedState):
             return False
 
     def close(self) -> None:
-        for watch in self._watches.values():
-            watch.close()
+        self._close_watches()
         if self._async is not None and self._async[0].is_closed():
-            _dispose(self._async[1])
+            dispose(self._async[1])
             self._async = None
         self._r.close()
 
@@ -435,25 +396,6 @@ class RedisState(SharedState):
         if isinstance(exc, redis.ConnectionError) and str(exc) == _EXHAUSTED:
             return StateBusy(f"every connection to the shared state stayed busy for {self._wait_s:g} s")
         return StateUnavailable(str(exc))
-
-
-def _dispose(client: aredis.Redis) -> None:
-    """Close the connections of an asyncio client whose event loop has finished: they can no longer be awaited
-    closed, and left to the garbage collector each socket, transport and stream writer warns (in whatever code
-    runs then). A server has one loop per worker; a tool or test that runs a loop per call made one each time."""
-    pool = client.connection_pool
-    for conn in [*getattr(pool, "_available_connections", ()), *getattr(pool, "_in_use_connections", ())]:
-        writer = getattr(conn, "_writer", None)
-        if writer is None:
-            continue
-        transport = writer.transport
-        with contextlib.suppress(RuntimeError):  # marks it closing, then fails to schedule on the closed loop
-            transport.close()
-        sock = getattr(transport, "_sock", None)
-        if sock is not None:
-            sock.close()
-            transport._sock = None  # what the closed loop's own close would have done
-        conn._writer = conn._reader = None
 
 
 def _text(raw: bytes | str | None) -> bytes:
