@@ -10,7 +10,6 @@ from encore.playback import AdClockBook, ClockState, PlayNames, StreamCount, Str
 from encore.state import Doc, MemoryState, RedisState, SharedState
 from encore.streaming import MediaFile, media_file_for
 from encore.web._byte_path import BytePath
-from tests.support.redis import RedisServer
 
 ME = "m" * 22
 SIZE, DURATION_MS = 64 * 1024 * 8, 200_000
@@ -181,11 +180,12 @@ def test_a_new_play_of_the_same_track_is_verified_on_its_own() -> None:
     assert first is not None and second is not None and first.play_key != second.play_key
 
 
-def test_redis_moves_stay_right_when_another_worker_wrote_since(redis_server: RedisServer) -> None:
+def test_redis_moves_stay_right_when_another_worker_wrote_since(
+    two_redis_states: tuple[RedisState, RedisState],
+) -> None:
     """Each worker remembers the texts it last saw; another worker's write (or an emptied Redis) makes that
     memory stale, and the compare-and-set must then run the change on what is really stored."""
-    prefix = redis_server.new_prefix()
-    a, b = RedisState(redis_server.url, prefix=prefix), RedisState(redis_server.url, prefix=prefix)
+    a, b = two_redis_states
 
     def add(n: int) -> Any:
         def change(docs: list[Doc | None]) -> tuple[list[Doc | None], int]:
