@@ -44,6 +44,35 @@ def redirect_matches(registered: list[str], requested: str) -> bool:
     return requested in registered
 
 
+# Parameters an error may quote (authlib writes the redirect URI, the scope or the response type into its
+# error_description, and refuses to build a description holding '"', '\\' or a character outside printable
+# ASCII: RFC 6749 §5.2). Their own grammars (RFC 6749 Appendix A: a URI, scope-token, response-char, grant-name;
+# RFC 7636's verifier and challenge; Encore's client ids are URL-safe) already exclude those characters, so a
+# request holding one is refused as malformed before authlib reads it, instead of failing as a 500 (probe17).
+_QUOTABLE = (
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "response_type",
+    "grant_type",
+    "code_challenge",
+    "code_challenge_method",
+    "code_verifier",
+)
+
+
+def _quotable(text: str) -> bool:
+    return all(" " <= c <= "~" and c not in '"\\' for c in text)
+
+
+def parameter_problem(params: Mapping[str, list[str]]) -> str | None:
+    """Why an authorization or token request's parameters are malformed before they are read, or None."""
+    for name in _QUOTABLE:
+        if not all(_quotable(value) for value in params.get(name, ())):
+            return f"{name} holds a character OAuth 2.0 does not allow in it (a quote, a backslash or non-ASCII)"
+    return None
+
+
 def token_call_problem(url: str, params: Mapping[str, list[str]]) -> str | None:
     """Why a token or revocation request is refused before it is read, or None.
 
@@ -54,7 +83,7 @@ def token_call_problem(url: str, params: Mapping[str, list[str]]) -> str | None:
     repeated = sorted(name for name, values in params.items() if len(values) > 1)
     if repeated:
         return f"parameter {repeated[0][:40]!r} is sent more than once"
-    return None
+    return parameter_problem(params)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from encore.oauth._adapters import (
 )
 from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
-from encore.oauth._policy import token_call_problem
+from encore.oauth._policy import parameter_problem, token_call_problem
 from encore.oauth._refresh import GrantReplayed, RefreshGrant
 from encore.oauth._revocation import Revocation
 from encore.oauth._scopes import SCOPES, SPOTIFY_ONLY, decide_scopes
@@ -219,6 +219,8 @@ def _described(error: OAuth2Error) -> str:
 
 def check_authorization(session: Session, *, call: HttpCall, user_id: int, now: datetime) -> ConsentRequest:
     """Validate an /authorize request before showing consent. Raises OAuthProblem on a bad request."""
+    if problem := parameter_problem(call.params):
+        raise OAuthProblem("invalid_request", problem, None)  # never redirected: the redirect URI may be the culprit
     server = EncoreAuthServer(session, now)
     state = (call.params.get("state") or [""])[0]
     try:
@@ -237,6 +239,8 @@ def check_authorization(session: Session, *, call: HttpCall, user_id: int, now: 
 
 def authorize(session: Session, *, call: HttpCall, user_id: int, approved: bool, now: datetime) -> OAuthReply:
     """The user's answer on the consent page: a redirect carrying a code (or access_denied) and `state`."""
+    if problem := parameter_problem(call.params):
+        raise OAuthProblem("invalid_request", problem, None)
     server = EncoreAuthServer(session, now)
     request = server.create_oauth2_request(call)
     request.user = GrantingUser(user_id)

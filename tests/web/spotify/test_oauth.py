@@ -4,7 +4,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -194,6 +194,57 @@ def test_unregistered_or_loosened_redirect_uri_is_refused_without_redirect(
         json={"query": authorize_query(app, scope="", challenge=challenge, redirect_uri=redirect_uri), "approve": True},
     )
     assert posted.status_code == 400 and "redirect" not in posted.json()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("redirect_uri", REDIRECT + '"x'),
+        ("redirect_uri", REDIRECT + "\\x"),
+        ("redirect_uri", REDIRECT + "\x7f"),
+        ("scope", 'user-read-private "x'),
+        ("scope", "a\\b"),
+        ("response_type", 'code"'),
+        ("response_type", "tok\\en"),
+        ("client_id", 'x"y'),
+        ("code_challenge_method", 'S"256'),
+    ],
+    ids=[
+        "uri-quote",
+        "uri-backslash",
+        "uri-del",
+        "scope-quote",
+        "scope-backslash",
+        "type-quote",
+        "type-backslash",
+        "client-quote",
+        "method-quote",
+    ],
+)
+def test_a_quote_or_backslash_in_a_quoted_parameter_is_invalid_request_not_a_500(
+    client: TestClient, app: App, name: str, value: str
+) -> None:
+    """authlib writes these parameters into its error_description and refuses a description holding '"', '\\'
+    or DEL (RFC 6749 §5.2) with a ValueError: the consent page said "internal error" (probe17)."""
+    _, challenge = pkce()
+    params = dict(parse_qsl(authorize_query(app, scope="user-read-private", challenge=challenge)))
+    params[name] = value
+    query = urlencode(params)
+    shown = client.get(f"/api/oauth/consent?{query}")
+    assert shown.status_code == 400 and shown.json()["error"]["code"] == "invalid_request", shown.text
+    assert name in shown.json()["error"]["message"]
+    posted = client.post("/api/oauth/authorize", headers=CSRF, json={"query": query, "approve": True})
+    assert posted.status_code == 400 and "redirect" not in posted.json()
+
+
+@pytest.mark.parametrize("field", ["scope", "client_id", "grant_type"])
+def test_a_token_request_with_a_quote_in_a_quoted_parameter_is_invalid_request(
+    client: TestClient, app: App, field: str
+) -> None:
+    form = {"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": app.client_secret}
+    form[field] = 'a"b'
+    r = client.post("/api/token", data=form)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request" and field in r.json()["error_description"]
 
 
 def test_token_exchange_with_another_redirect_uri_is_invalid_grant(client: TestClient, app: App) -> None:
