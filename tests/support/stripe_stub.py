@@ -101,7 +101,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
             obj
             for obj in reversed(self.server.lists[url.path])
             if obj.get("created", 0) >= int(query.get("created[gte]", 0))
-            and query.get("status") in (None, obj.get("status"))
+            and query.get("status") in (None, "all", obj.get("status"))
         ]
         if "starting_after" in query:
             ids = [obj["id"] for obj in items]

@@ -17,7 +17,7 @@ from encore.bootstrap import Container
 from encore.cli import app
 from encore.kernel import ValidationFailed
 from tests.support.stripe_stub import PRICE, StubStripe
-from tests.web.test_stripe_api import _customer_of, post_hook, stripe_on, stub
+from tests.web.test_stripe_api import _customer_of, _tier, post_hook, stripe_on, stub, sub_event
 from tests.web.test_stripe_payments_api import _pool, _ts, invoice_paid
 
 __all__ = ["stripe_on", "stub"]
@@ -75,6 +75,7 @@ def test_a_backfill_keeps_what_stripe_lists_and_a_second_run_changes_nothing(
             _item("dp_lost", "dispute", charge="ch_b", payment_intent="pi_b", amount=100, status="lost"),
             _item("dp_won", "dispute", charge="ch_b", amount=1299, status="won"),
         ],
+        "/v1/subscriptions": [],
     }
     first = _backfill(stripe_on, stub)
     assert first == {
@@ -86,7 +87,10 @@ def test_a_backfill_keeps_what_stripe_lists_and_a_second_run_changes_nothing(
     listed = [path for path, query, _h in stub.requests if path.startswith("/v1/") and "created[gte]" in query]
     assert sorted(set(listed)) == ["/v1/invoice_payments", "/v1/invoices", "/v1/refunds"]
     second = _backfill(stripe_on, stub)
-    assert second.get("applied_payment", 0) == 0 and second["payment_already_recorded"] == 2
+    assert second == {  # the same words for the same items, saying nothing moved (probe17: it said "applied_refund")
+        "payment_already_recorded": 2, "ignored_other_price": 1, "unknown_customer": 1,
+        "payment_link_already_recorded": 1, "refund_already_recorded": 3, "ignored_no_customer": 1,
+    }  # fmt: skip
     assert _pool(stripe_on, "2026-11") == 699 + 900
     with stripe_on.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Payment)) == 2
@@ -113,6 +117,7 @@ def test_money_that_moved_inside_the_window_on_older_objects_is_found(
         ],
         "/v1/refunds": [_item("re_1", "refund", charge="ch_nov", amount=999, created=dec10)],
         "/v1/disputes": [_item("dp_1", "dispute", charge="ch_late", amount=200, status="lost")],  # opened in Nov
+        "/v1/subscriptions": [],
     }
     done = _backfill(stripe_on, stub, since=datetime(2026, 12, 1, tzinfo=UTC))
     assert done == {"applied_payment": 1, "applied_refund": 2}, done
@@ -127,7 +132,7 @@ def test_what_a_webhook_already_brought_is_not_counted_again(
         "applied_payment"
     )
     stub.lists = {"/v1/invoices": [_invoice("in_a", alice, paid=999)], "/v1/invoice_payments": [],
-                  "/v1/refunds": [], "/v1/disputes": []}  # fmt: skip
+                  "/v1/refunds": [], "/v1/disputes": [], "/v1/subscriptions": []}  # fmt: skip
     assert _backfill(stripe_on, stub) == {"payment_already_recorded": 1}
     assert _pool(stripe_on, "2026-11") == 999
 
@@ -137,7 +142,8 @@ def test_an_outage_half_way_keeps_what_was_applied_and_a_second_run_finishes(
 ) -> None:
     alice = _customer_of(stripe_on, client, "alice")
     invoices = [_invoice(f"in_{i:03d}", alice, paid=10) for i in range(120)]  # two pages of Stripe's 100
-    stub.lists = {"/v1/invoices": invoices, "/v1/invoice_payments": [], "/v1/refunds": [], "/v1/disputes": []}
+    stub.lists = {"/v1/invoices": invoices, "/v1/invoice_payments": [], "/v1/refunds": [], "/v1/disputes": [],
+                  "/v1/subscriptions": []}  # fmt: skip
     stub.fail_after = 1
     with pytest.raises(PaymentProviderError, match="refused a list for the backfill"):
         _backfill(stripe_on, stub)
@@ -146,6 +152,44 @@ def test_an_outage_half_way_keeps_what_was_applied_and_a_second_run_finishes(
     stub.fail_after = None
     assert _backfill(stripe_on, stub) == {"applied_payment": 20, "payment_already_recorded": 100}
     assert _pool(stripe_on, "2026-11") == 1200
+
+
+def _subscription(sub_id: str, customer: str, status: str, *, period_end: int, **more: Any) -> dict[str, Any]:
+    item = {"id": f"si_{sub_id}", "current_period_end": period_end, "price": {"id": PRICE, "object": "price"}}
+    return {
+        "id": sub_id, "object": "subscription", "customer": customer, "status": status, "created": NOV,
+        "cancel_at_period_end": False, "items": {"object": "list", "data": [item]}, "metadata": {}, **more,
+    }  # fmt: skip
+
+
+def test_subscriptions_are_set_as_stripe_has_them_now(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """probe17: with webhooks down, a listener who paid stayed free after the backfill (it read money only), and
+    one who cancelled kept Premium. Each subscription is applied as it stands now; one over before the day is
+    not read (were it read, `cus_gone` would count as an unknown customer); a second run sets the same state."""
+    alice, bob = _customer_of(stripe_on, client, "alice"), _customer_of(stripe_on, client, "bob")
+    assert (
+        post_hook(client, sub_event("evt_b", bob, "active", created=NOV, sub_id="sub_b"))[1]["outcome"]
+        == "applied_active"
+    )
+    jan = _ts(2027, 1)
+    stub.lists = {
+        "/v1/invoices": [], "/v1/invoice_payments": [], "/v1/refunds": [], "/v1/disputes": [],
+        "/v1/subscriptions": [
+            _subscription("sub_a", alice, "active", period_end=jan),  # paid while webhooks were down
+            _subscription("sub_b", bob, "canceled", period_end=DEC, ended_at=DEC - 86_400, canceled_at=DEC - 86_400),
+            _subscription("sub_c", "cus_gone", "canceled", period_end=_ts(2026, 9), ended_at=_ts(2026, 9)),  # before
+        ],
+    }  # fmt: skip
+    done = _backfill(stripe_on, stub)
+    assert done == {"applied_active": 1, "applied_expired": 1}, done
+    assert [_tier(client, name)["tier"] for name in ("alice", "bob")] == ["premium", "free"]
+    assert _backfill(stripe_on, stub) == done  # the same state again: nothing else moves
+    assert [_tier(client, name)["tier"] for name in ("alice", "bob")] == ["premium", "free"]
+    late = sub_event("evt_late", alice, "canceled", created=DEC)  # older than what the backfill saw
+    assert post_hook(client, late)[1]["outcome"] == "older_than_applied"
+    assert _tier(client, "alice")["tier"] == "premium"
 
 
 @pytest.mark.parametrize(

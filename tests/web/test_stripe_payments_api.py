@@ -102,7 +102,7 @@ def test_refunds_come_off_the_payment_they_refund(client: TestClient, stripe_on:
     assert _pool(stripe_on, "2026-11") == 599
     # An older, smaller running total arriving late changes nothing; a refund naming another listener's
     # invoice, or none, moves no money (it is kept, for a payment of its own that may still come).
-    assert post_hook(client, charge_refunded("evt_3", cus, "in_1", 100))[1]["outcome"] == "applied_refund"
+    assert post_hook(client, charge_refunded("evt_3", cus, "in_1", 100))[1]["outcome"] == "refund_already_recorded"
     refund = charge_refunded("evt_4", other, "in_1", 999, charge="ch_2")
     assert post_hook(client, refund)[1]["outcome"] == "refund_pending"
     refund = charge_refunded("evt_4b", other, "in_1", 999)  # alice's charge said to be bob's

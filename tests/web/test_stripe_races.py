@@ -47,5 +47,7 @@ def test_two_running_totals_of_one_charge_at_once_leave_the_larger(client: TestC
         "applied_payment"
     ]
     refunds = [charge_refunded("evt_r1", cus, "in_1", 300), charge_refunded("evt_r2", cus, "in_1", 929)]
-    assert race(stripe_on, [_deliver(stripe_on, r) for r in refunds]) == ["applied_refund", "applied_refund"]
+    outcomes = race(stripe_on, [_deliver(stripe_on, r) for r in refunds])
+    # the larger first makes the smaller change nothing; either way the first applied
+    assert outcomes in (["applied_refund", "applied_refund"], ["applied_refund", "refund_already_recorded"]), outcomes
     assert _pool(stripe_on, "2026-11") == 70

@@ -1,7 +1,8 @@
 """Backfill: money a card processor received that Encore did not keep (an install from before payments were
 kept, or webhooks that did not reach it), read from the processor's own lists and applied exactly as its
-webhook would have been. A second run changes nothing more: a payment is kept once per invoice, a refund by
-its running total, a link once."""
+webhook would have been, then each subscription as the processor has it now (with webhooks down, a listener who
+paid stayed free and one who cancelled kept Premium). A second run changes nothing more: a payment is kept once
+per invoice, a refund by its running total, a link once, a subscription's state set again to the same."""
 
 from collections import Counter
 from collections.abc import Iterable
@@ -50,7 +51,7 @@ def backfill_payments(
     if why_not is not None:
         raise ValidationFailed(f"cannot backfill from {since.isoformat()}: {why_not.replace('_', ' ')}", code=why_not)
     outcomes: Counter[str] = Counter()
-    for batch in _batches(provider.history(since=since)):
+    for batch in _batches(provider.history(since=since, now=now)):
         with transaction(sessions) as session:
             for event in batch:
                 outcomes[apply_event(session, provider=provider.name, event=event, plan=plan, now=now)] += 1

@@ -91,7 +91,8 @@ def link_payment(session: Session, *, provider: str, link: ProviderPaymentLink) 
         )
         if row is not None:
             _settle(session, row)
-    return "applied_payment_link"
+        return "applied_payment_link"
+    return "payment_link_already_recorded"
 
 
 def _refunds_of(row: Payment) -> ColumnElement[bool]:
@@ -134,6 +135,7 @@ def apply_refund(session: Session, *, provider: str, customer_id: str | None, re
     )
     if kept is not None and None not in (kept.customer_id, customer_id) and kept.customer_id != customer_id:
         return "refund_of_another_customer"  # a charge belongs to one customer; never move another's money
+    before = None if kept is None else (kept.refunded_cents, kept.payment_intent, kept.invoice, kept.customer_id)
     if kept is None:
         kept = PaymentRefund(provider=provider, reference=key, charge_id=refund.charge_id, refunded_cents=0)
         session.add(kept)
@@ -153,6 +155,11 @@ def apply_refund(session: Session, *, provider: str, customer_id: str | None, re
         for row in rows
         if session.scalar(select(PaymentRefund.id).where(_refunds_of(row), PaymentRefund.id == kept.id))
     ]
+    was = [row.refunded_cents for row in mine]
     for row in mine:
         _settle(session, row)
-    return "applied_refund" if mine else "refund_pending"
+    if not mine:
+        return "refund_pending"
+    changed = before != (kept.refunded_cents, kept.payment_intent, kept.invoice, kept.customer_id)
+    # what a second backfill or an older, smaller total says: nothing moved (probe17's F8: it said "applied")
+    return "applied_refund" if changed or was != [row.refunded_cents for row in mine] else "refund_already_recorded"

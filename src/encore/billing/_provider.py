@@ -57,6 +57,7 @@ class PaymentProvider(Protocol):
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
 
-    def history(self, *, since: datetime) -> Iterator[ProviderEvent]:
-        """What the provider still lists of money from `since` on, as the events that brought it (a backfill)."""
+    def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:
+        """What the provider still lists of money from `since` on, and its subscriptions as they stand `now`, as
+        the events that brought them (a backfill)."""
         ...

@@ -29,6 +29,7 @@ SUBSCRIPTION_EVENTS = frozenset(
     }
 )
 
+SUBSCRIPTION_UPDATED, SUBSCRIPTION_ENDED = "customer.subscription.updated", "customer.subscription.deleted"
 PAYMENT_EVENT = "invoice.paid"  # money received for a period: what royalty statements count
 REFUND_EVENT = "charge.refunded"
 DISPUTE_EVENT = "charge.dispute.closed"  # a dispute lost: the card's bank took the money back
@@ -305,14 +306,16 @@ class StripeProvider:
             raise BadWebhook("webhook body is not a JSON event", code="bad_event") from exc
         return parse_event(event.to_dict(), price_id=self._config.price_id)
 
-    def history(self, *, since: datetime) -> Iterator[ProviderEvent]:
+    def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:
         """What Stripe lists of money that moved from `since` on, as the webhook events that would have brought
         it. A list is filtered by when its objects were made, not by when money moved, so (review16):
         - paid invoices and invoice payments made from `INVOICE_LOOKBACK` before `since` (Stripe retries a
           failed invoice for up to two months: one made before the day may be paid after it);
         - refunds made from `since` on, each read as its charge's running total (a November charge refunded in
           December is in no charge list from December);
-        - every dispute (few; one lost in December may have opened in any month).
+        - every dispute (few; one lost in December may have opened in any month);
+        - then every subscription not over before `since`, as it stands `now` (an update event dated `now`):
+          with webhooks down, a listener who paid stayed free, or one who cancelled kept Premium (probe17).
         Read lazily, 100 a page, so a caller applies what it has read before the next page is asked for."""
         import stripe
 
@@ -335,9 +338,17 @@ class StripeProvider:
                 if charge is not None and charge not in charges:
                     charges.add(charge)
                     yield self._backfilled(REFUND_EVENT, v1.charges.retrieve(charge).to_dict())
+            for item in v1.subscriptions.list({"status": "all", "limit": 100}).auto_paging_iter():
+                sub = item.to_dict()
+                ended = _when(sub.get("ended_at"))
+                if ended is not None and ended < since:
+                    continue  # over before the window: webhooks that worked then told Encore
+                kind = SUBSCRIPTION_ENDED if sub.get("status") == "canceled" else SUBSCRIPTION_UPDATED
+                yield self._backfilled(kind, sub, as_of=now)
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused a list for the backfill: {exc.user_message or exc}") from exc
 
-    def _backfilled(self, kind: str, obj: dict[str, Any]) -> ProviderEvent:
-        raw = {"id": f"backfill_{obj.get('id')}", "type": kind, "created": obj.get("created"), "data": {"object": obj}}
+    def _backfilled(self, kind: str, obj: dict[str, Any], *, as_of: datetime | None = None) -> ProviderEvent:
+        created = obj.get("created") if as_of is None else int(as_of.timestamp())
+        raw = {"id": f"backfill_{obj.get('id')}", "type": kind, "created": created, "data": {"object": obj}}
         return parse_event(raw, price_id=self._config.price_id)

@@ -1,5 +1,6 @@
 """`encore billing backfill --since 2026-01-01`: the money Stripe received that Encore did not keep (an install
-from before it kept payments, or webhooks that did not reach it), so royalty statements count it."""
+from before it kept payments, or webhooks that did not reach it), so royalty statements count it, and the
+subscriptions as Stripe has them now, so who has Premium is right again."""
 
 from datetime import UTC, datetime
 from typing import Annotated
@@ -25,7 +26,8 @@ def backfill(
     ],
 ) -> None:
     """Read what Stripe received and gave back from a day on and keep what Encore missed: refunds made from that
-    day, invoices made from two months before it (Stripe's retries), every lost dispute.
+    day, invoices made from two months before it (Stripe's retries), every lost dispute; then set each
+    subscription not over before that day as Stripe has it now.
 
     Safe to run again: what is kept already stays as it is. Closed statements do not change; open months and
     the next closed ones count the money found."""
