@@ -25,6 +25,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1")
         create_user(s, username="root", password="root-pass-1234", role=Role.ADMIN)
+        create_user(s, username="leaver", password="leaver-pass-12")
     with serve(container) as server:
         yield server
     container.close()
@@ -131,3 +132,23 @@ def test_forced_password_reset_in_the_player(live: LiveServer, browser: Browser)
     page.wait_for_selector("#main h1")
     assert errors == []
     page.close()
+
+
+def test_a_listener_deletes_their_account_from_the_account_page(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: d.accept())  # "Delete your account? ... cannot be undone."
+    _login(page, live, "leaver", "leaver-pass-12")
+    page.fill("#delete-account-password", "not-the-password")
+    page.click("#delete-account button[type=submit]")
+    page.wait_for_selector("#delete-account-status:has-text('password is wrong')")
+    page.fill("#delete-account-password", "leaver-pass-12")
+    page.click("#delete-account button[type=submit]")
+    page.wait_for_selector("#account-deleted")
+    assert page.url.endswith("/login?deleted=1")
+    page.fill("#login-user", "leaver")
+    page.fill("#login-pass", "leaver-pass-12")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector(".form-error")  # the account no longer signs in
+    assert errors == []

@@ -175,6 +175,12 @@ def _current_password_matches(session: Session, user: User, password: str, guard
     return matches
 
 
+def confirm_password(session: Session, *, user: User, password: str, guard: Guard) -> bool:
+    """Whether `password` is the account's, for an act that needs it again (deleting the account), on the
+    log-in throttle like every password check (raises LoginThrottled when it is spent)."""
+    return _current_password_matches(session, user, password, guard)
+
+
 def change_password(session: Session, *, user: User, current: str, new: str, guard: Guard) -> None:
     """Needs the current password (a stolen session alone cannot take the account); clears a forced reset."""
     matches = _current_password_matches(session, user, current, guard)

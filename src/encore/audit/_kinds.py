@@ -7,6 +7,7 @@ LOGOUT = "logout"
 SIGNUP = "signup"
 PASSWORD_CHANGED = "password.changed"
 EMAIL_CHANGED = "email.changed"
+ACCOUNT_DELETED = "account.deleted"  # its erasing queued; the event outlives the account (actor and subject NULL)
 DEVICE_CREATED = "device.created"
 DEVICE_REVOKED = "device.revoked"
 OAUTH_APP_CREATED = "oauth.app_created"
@@ -40,6 +41,7 @@ CHANGES = frozenset(
     {
         PASSWORD_CHANGED,
         EMAIL_CHANGED,
+        ACCOUNT_DELETED,
         DEVICE_CREATED,
         DEVICE_REVOKED,
         OAUTH_APP_CREATED,

@@ -1,5 +1,7 @@
-"""The listener's data is theirs: import history from Spotify and ListenBrainz, export everything, forget plays."""
+"""The listener's data is theirs: import history from Spotify and ListenBrainz, export everything, forget plays,
+delete the account."""
 
+from encore.portability._erase import ERASE, request_erase
 from encore.portability._export import export_account
 from encore.portability._forget import forget_play, forget_range, submit_forget
 from encore.portability._import import ImportReport, check_history, import_history
@@ -7,6 +9,7 @@ from encore.portability._jobs import HANDLERS, export_file, submit_export, submi
 from encore.portability._sources import MAX_UPLOAD_BYTES
 
 __all__ = [
+    "ERASE",
     "HANDLERS",
     "MAX_UPLOAD_BYTES",
     "ImportReport",
@@ -16,6 +19,7 @@ __all__ = [
     "forget_play",
     "forget_range",
     "import_history",
+    "request_erase",
     "submit_export",
     "submit_forget",
     "submit_import",

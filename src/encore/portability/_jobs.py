@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from encore.jobs import JobContext, JobEngine, JobView
 from encore.kernel import NotFound, ValidationFailed
+from encore.portability._erase import ERASE, run_erase
 from encore.portability._export import export_account
 from encore.portability._forget import FORGET, run_forget
 from encore.portability._import import ImportReport, import_history
@@ -80,4 +81,4 @@ def export_file(session: Session, *, jobs: JobEngine, user_id: int, job_id: str)
     return path, view.created_at
 
 
-HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget}
+HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget, ERASE: run_erase}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from encore import audit, incident
+from encore import audit, incident, portability
 from encore.accounts import Guard, User, change_email, change_password, get_user_by_name
 from encore.kernel import NotFound
 from encore.web._attachment import attachment
@@ -164,6 +164,30 @@ def new_password(body: PasswordIn, request: Request, response: Response, session
     note(request, session, audit.kinds.PASSWORD_CHANGED, actor=user)
     _sign_out(request, session, user_id=user.id, actor=user)
     return open_session(request, response, session, user)
+
+
+class DeleteAccountIn(Strict):
+    password: str = Field(min_length=1, max_length=1024, description="The account's password, asked again")
+
+
+class DeletingOut(BaseModel):
+    state: Literal["deleting"] = "deleting"
+    job_id: str = Field(description="The erasing job; the account can no longer sign in to follow it")
+
+
+@router.post("/me/delete-account", status_code=202, responses={409: {"description": "Not now, and why"}})
+def delete_account(
+    body: DeleteAccountIn, request: Request, response: Response, session: Db, user: CurrentUser
+) -> DeletingOut:
+    """Delete the caller's account and everything Encore keeps of them (plays, library, playlists, Wrapped,
+    apps, exports). Refused while it is the last administrator or a card subscription would renew. The account
+    stops now (signed out everywhere, no sign-in); a job erases the data, and the username is free after it."""
+    c = container(request)
+    job = portability.request_erase(session, jobs=c.jobs, user=user, password=body.password, guard=_guard(request))
+    note(request, session, audit.kinds.ACCOUNT_DELETED, actor=user, subject_id=user.id, job_id=job.id)
+    _sign_out(request, session, user_id=user.id, actor=user)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return DeletingOut(job_id=job.id)
 
 
 class EmailIn(Strict):

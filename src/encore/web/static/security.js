@@ -6,7 +6,7 @@ import { section } from "./views.js";
 
 const LABELS = {
   "login": "Signed in", "login.failed": "Failed sign-in", "logout": "Signed out", "signup": "Account created",
-  "password.changed": "Password changed", "email.changed": "E-mail changed",
+  "password.changed": "Password changed", "email.changed": "E-mail changed", "account.deleted": "Account deleted",
   "device.created": "App password created", "device.revoked": "App password revoked",
   "oauth.app_created": "Developer app created", "oauth.app_deleted": "Developer app deleted",
   "oauth.granted": "App authorised", "oauth.grant_revoked": "App access revoked",
@@ -49,8 +49,27 @@ export async function securitySection(me) {
     h("p", { class: "card-sub" }, "Apps you have allowed to use your account: ",
       h("a", { href: "/developer", id: "allowed-apps", text: "review or revoke them" }), ".")];
   if (me && me.role === "admin") extra.push(h("p", {}, h("a", { href: "/admin/security", "data-link": true, text: "Audit log of all accounts" })));
+  extra.push(deleteAccountForm());
   return h("section", { class: "section security", "aria-labelledby": "security-h" },
     h("h2", { id: "security-h", text: "Security" }), ...extra, body);
+}
+
+// Leaving: the password again, a confirmation, then the server stops the account and erases it in the background.
+function deleteAccountForm() {
+  const status = h("p", { class: "form-status", role: "status", id: "delete-account-status" });
+  const password = h("input", { type: "password", name: "password", id: "delete-account-password", autocomplete: "current-password", required: true });
+  const form = h("form", { class: "inline-form delete-account", id: "delete-account", onsubmit: async (e) => {
+    e.preventDefault();
+    if (!confirm("Delete your account? Your plays, library, playlists, Wrapped and apps are erased, and this cannot be undone.")) return;
+    try {
+      await api("/api/me/delete-account", { method: "POST", body: { password: password.value } });
+      location.assign("/login?deleted=1");
+    } catch (err) { status.textContent = err.message; }
+  } }, h("label", {}, h("span", { text: "Password" }), password),
+  h("button", { type: "submit", class: "ghost danger", text: "Delete account" }));
+  return h("div", { class: "delete-account-box" }, h("h3", { text: "Delete account" }),
+    h("p", { class: "card-sub", text: "Erases everything Encore keeps of you: plays, library, playlists, Wrapped, apps and exports. Cancel a card subscription first. Money already paid to labels stays in their statements, without your name." }),
+    form, status);
 }
 
 // The admin's audit log: filters in the URL's query, so a filtered view can be bookmarked or shared.

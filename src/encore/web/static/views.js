@@ -248,6 +248,7 @@ export function loginView(onDone) {
     }
   } },
   h("h1", { text: "Log in to Encore" }),
+  ...(new URLSearchParams(location.search).get("deleted") ? [h("p", { class: "form-status", role: "status", id: "account-deleted", text: "Your account is deleted: its data is being erased." })] : []),
   h("label", { for: "login-user", text: "Username" }), username,
   h("label", { for: "login-pass", text: "Password" }), password,
   h("label", { class: "check" }, signup, " Create a new account"),

@@ -1,0 +1,93 @@
+"""A listener deletes their account, and their data goes with it.
+
+The request (the account page, with the password) is refused while the account is the last administrator
+(no one could run the server's admin face after it) or while a card subscription would still renew (Stripe
+would keep charging an account that no longer exists: cancel it first, in Manage subscription). Otherwise the
+account stops at once: it can no longer sign in (`is_active` false) and the web face signs it out everywhere
+(sessions, app passwords, listen tokens, OAuth grants, stream URLs already handed out). The erasing itself is
+a job (`accounts.erase`), because a listener's history may be a decade of plays: it forgets every play as
+"forget everything" does (short transactions, Wrapped folded with them, share links ended, verified streams
+de-identified), removes the files of the listener's jobs (exports hold their data), then deletes the account
+row, which every table keyed on it follows (their rows deleted, or de-identified where the rows are a record
+of money: payments, verified streams, ad impressions, redeemed codes, and the audit log). The username is
+free again once the job is done. A worker killed half-way is retried by the job engine from where it was.
+"""
+
+import shutil
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from encore import accounts, billing
+from encore.db import transaction
+from encore.jobs import Job, JobContext, JobEngine, JobView
+from encore.kernel import Conflict, EncoreError, ValidationFailed
+from encore.portability._forget import forget_range
+
+ERASE = "accounts.erase"
+# A card subscription in these states renews (or retries the card) unless it is cancelled first
+RENEWING = frozenset({billing.SubState.TRIALING.value, billing.SubState.ACTIVE.value, billing.SubState.PAST_DUE.value})
+
+
+def erase_refusal(*, password_ok: bool, last_admin: bool, card_renews: bool) -> str | None:
+    """Why an account may not be deleted now, or None (pure)."""
+    if not password_ok:
+        return "bad_password"
+    if last_admin:
+        return "last_admin"
+    if card_renews:
+        return "subscription_renews"
+    return None
+
+
+_SAID = {
+    "bad_password": "the password is wrong",
+    "last_admin": "this is the server's last administrator: make another account an administrator first",
+    "subscription_renews": "your Premium subscription would still renew: cancel it in Manage subscription first",
+}
+
+
+def request_erase(
+    session: Session, *, jobs: JobEngine, user: accounts.User, password: str, guard: accounts.Guard
+) -> JobView:
+    """Check the request, stop the account and queue its erasing (the caller signs it out everywhere)."""
+    password_ok = accounts.confirm_password(session, user=user, password=password, guard=guard)
+    admins = session.scalar(
+        select(func.count()).select_from(accounts.User).where(accounts.User.role == "admin", accounts.User.is_active)
+    )
+    sub = billing.subscription_view(session, user_id=user.id, now=guard.now)
+    why_not = erase_refusal(
+        password_ok=password_ok,
+        last_admin=user.role == "admin" and (admins or 0) <= 1,
+        card_renews=sub.provider == "stripe" and sub.state in RENEWING,
+    )
+    if why_not == "bad_password":
+        raise ValidationFailed(_SAID[why_not], code=why_not)
+    if why_not is not None:
+        raise Conflict(_SAID[why_not], code=why_not)
+    user.is_active = False
+    return jobs.submit(session, kind=ERASE, user_id=user.id, payload={})
+
+
+def run_erase(ctx: JobContext) -> dict[str, Any]:
+    if ctx.user_id is None:
+        raise ValidationFailed("an erasing belongs to an account", code="no_user")
+    user_id = ctx.user_id
+    with ctx.sessions() as s:
+        user = s.get(accounts.User, user_id)
+        if user is None:
+            return {"deleted": 0}  # done by an earlier attempt
+        if user.is_active:  # never erase an account nobody asked to delete (a job row made by hand)
+            raise EncoreError("the account is active: its erasing was not asked for", code="not_requested")
+
+    def progress(deleted: int) -> None:
+        ctx.progress(deleted, None, f"Deleting: {deleted:,} plays")
+
+    deleted = forget_range(ctx.sessions, user_id=user_id, since=None, until=ctx.clock.now(), progress=progress)
+    with transaction(ctx.sessions) as s:
+        folders = list(s.scalars(select(Job.public_id).where(Job.user_id == user_id)))
+        for public_id in folders:  # an export's zip, an import's upload: the listener's data on disk
+            shutil.rmtree(ctx.files.parent / public_id, ignore_errors=True)
+        s.execute(delete(accounts.User).where(accounts.User.id == user_id))  # the rest follows its keys
+    return {"deleted": deleted}

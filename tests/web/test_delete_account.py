@@ -1,0 +1,125 @@
+"""A listener deletes their own account (the account page, with the password): it stops at once, a job erases
+what Encore kept of them, and the username is free again. Refused, with the reason, for a wrong password, the
+last administrator and a card subscription that would still renew (Stripe would go on charging)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from encore import audit, billing
+from encore.accounts import Role, User, create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.history import Play
+from encore.insights import WrappedShare
+from encore.jobs import Job
+from tests.insights.world import make_world
+from tests.support.jobs import CSRF, run_jobs
+from tests.web.conftest import login
+
+ALICE = ("alice", "alice-password-1")
+
+
+@pytest.fixture
+def alice(container: Container) -> int:
+    with transaction(container.sessions) as s:
+        w = make_world(s)
+        for day in range(1, 8):
+            w.play(w.alice, day % 4, datetime(2024, 2, day, 20, tzinfo=UTC))
+        w.play(w.bob, 1, datetime(2024, 2, 1, 21, tzinfo=UTC))  # another listener's play stays
+        return w.alice
+
+
+def _delete(client: TestClient, password: str) -> tuple[int, dict[str, object]]:
+    r = client.post("/api/me/delete-account", json={"password": password}, headers=CSRF)
+    return r.status_code, r.json()
+
+
+def test_deleting_the_account_stops_it_erases_it_and_frees_the_name(
+    client: TestClient, container: Container, alice: int
+) -> None:
+    login(client, *ALICE)
+    assert client.post("/api/me/wrapped/2024/shares", headers=CSRF).status_code in (200, 201)
+    export = client.post("/api/me/exports", headers=CSRF).json()["id"]
+    run_jobs(container)
+    folder = container.jobs.folder(export)
+    assert any(folder.iterdir())  # the export's zip: the listener's data on disk
+
+    assert _delete(client, "not-her-password")[1]["error"]["code"] == "bad_password"  # type: ignore[index]
+    assert client.get("/api/me").status_code == 200  # a wrong password changes nothing
+
+    status, body = _delete(client, ALICE[1])
+    assert status == 202 and body["state"] == "deleting", body
+    assert client.get("/api/me").status_code == 401  # signed out here (the cookie went)...
+    gone = client.post("/api/auth/login", json={"username": "alice", "password": ALICE[1]})
+    assert gone.status_code in (401, 403)  # ...and no new sign-in while it is erased
+
+    run_jobs(container)
+    with container.sessions() as s:
+        assert s.get(User, alice) is None
+        assert s.scalar(select(func.count()).select_from(Play).where(Play.user_id == alice)) == 0
+        assert s.scalar(select(func.count()).select_from(Play)) == 1  # bob's
+        assert s.scalar(select(func.count()).select_from(WrappedShare).where(WrappedShare.user_id == alice)) == 0
+        assert s.scalar(select(func.count()).select_from(Job).where(Job.user_id == alice)) == 0
+        kinds = list(s.scalars(select(audit.AuditEvent.kind).where(audit.AuditEvent.kind == "account.deleted")))
+        assert kinds == ["account.deleted"]  # the event outlives the account, naming no one
+    assert not folder.exists()
+    again = client.post("/api/auth/signup", json={"username": "alice", "password": "a-new-alice-pass-2"})
+    assert again.status_code == 201, again.text
+
+
+def test_the_last_administrator_cannot_delete_their_account(client: TestClient, container: Container) -> None:
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password="root-password-12", role=Role.ADMIN)
+    login(client, "root", "root-password-12")
+    status, body = _delete(client, "root-password-12")
+    assert status == 409 and body["error"]["code"] == "last_admin"  # type: ignore[index]
+    assert client.get("/api/me").status_code == 200
+    with transaction(container.sessions) as s:
+        create_user(s, username="second", password="second-password-1", role=Role.ADMIN)
+    status, _ = _delete(client, "root-password-12")
+    assert status == 202  # with another administrator, it may go
+
+
+@pytest.mark.parametrize(("state", "refused"), [("active", True), ("past_due", True), ("canceled", False)])
+def test_a_card_subscription_that_would_renew_is_cancelled_first(
+    client: TestClient, container: Container, alice: int, state: str, refused: bool
+) -> None:
+    now = container.clock.now()
+    with transaction(container.sessions) as s:
+        s.add(billing.Subscription(
+            user_id=alice, plan="premium", state=state, provider="stripe", period_end=now + timedelta(days=20),
+            provider_customer_id="cus_alice", provider_subscription_id="sub_alice",
+        ))  # fmt: skip
+    login(client, *ALICE)
+    status, body = _delete(client, ALICE[1])
+    if refused:
+        assert status == 409 and body["error"]["code"] == "subscription_renews", body  # type: ignore[index]
+        assert "cancel" in body["error"]["message"]  # type: ignore[index]
+    else:  # cancelled: it runs to its end and renews no more, so the listener may leave now
+        assert status == 202, body
+        run_jobs(container)
+        with container.sessions() as s:
+            assert s.get(User, alice) is None
+
+
+def test_a_job_row_for_an_active_account_erases_nothing(container: Container, alice: int) -> None:
+    """Erasing is only ever the end of a request that stopped the account first."""
+    with transaction(container.sessions) as s:
+        container.jobs.submit(s, kind="accounts.erase", user_id=alice, payload={})
+    run_jobs(container)
+    with container.sessions() as s:
+        assert s.get(User, alice) is not None
+        job = s.scalar(select(Job).where(Job.kind == "accounts.erase"))
+        assert job is not None and job.state == "failed" and job.error_code == "not_requested"
+
+
+def test_no_password_or_a_huge_one_is_refused_before_anything(client: TestClient, alice: int) -> None:
+    login(client, *ALICE)
+    assert client.post("/api/me/delete-account", json={}, headers=CSRF).status_code == 422
+    assert client.post("/api/me/delete-account", json={"password": "x" * 5000}, headers=CSRF).status_code == 422
+    anonymous = TestClient(client.app, base_url="http://testserver")
+    assert anonymous.post("/api/me/delete-account", json={"password": ALICE[1]}, headers=CSRF).status_code == 401
+    assert client.get("/api/me").status_code == 200
