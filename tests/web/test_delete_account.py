@@ -12,9 +12,12 @@ from encore import audit, billing
 from encore.accounts import Role, User, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
+from encore.devices import Device
 from encore.history import Play
 from encore.insights import WrappedShare
 from encore.jobs import Job
+from encore.library import Playlist
+from encore.oauth import OAuthApp
 from tests.insights.world import make_world
 from tests.support.jobs import CSRF, run_jobs
 from tests.web.conftest import login
@@ -42,6 +45,12 @@ def test_deleting_the_account_stops_it_erases_it_and_frees_the_name(
 ) -> None:
     login(client, *ALICE)
     assert client.post("/api/me/wrapped/2024/shares", headers=CSRF).status_code in (200, 201)
+    assert client.post("/api/playlists", json={"name": "Mine", "public": True}, headers=CSRF).status_code == 201
+    assert client.post("/api/me/devices", json={"name": "Phone"}, headers=CSRF).status_code in (200, 201)
+    app = client.post(
+        "/api/developer/apps", json={"name": "Hers", "redirect_uris": ["http://127.0.0.1:9/cb"]}, headers=CSRF
+    )
+    assert app.status_code == 201, app.text
     export = client.post("/api/me/exports", headers=CSRF).json()["id"]
     run_jobs(container)
     folder = container.jobs.folder(export)
@@ -63,6 +72,8 @@ def test_deleting_the_account_stops_it_erases_it_and_frees_the_name(
         assert s.scalar(select(func.count()).select_from(Play)) == 1  # bob's
         assert s.scalar(select(func.count()).select_from(WrappedShare).where(WrappedShare.user_id == alice)) == 0
         assert s.scalar(select(func.count()).select_from(Job).where(Job.user_id == alice)) == 0
+        for owned in (Playlist.owner_id, Device.user_id, OAuthApp.owner_id):  # gone with the account, by their keys
+            assert s.scalar(select(func.count()).where(owned == alice)) == 0
         kinds = list(s.scalars(select(audit.AuditEvent.kind).where(audit.AuditEvent.kind == "account.deleted")))
         assert kinds == ["account.deleted"]  # the event outlives the account, naming no one
     assert not folder.exists()
