@@ -19,6 +19,7 @@ from encore.billing._access import (
     effective_tier,
 )
 from encore.billing._models import BillingCustomer, Payment, RedeemCode, Subscription
+from encore.db import write_lock
 from encore.kernel import Conflict, NotFound, ValidationFailed, new_secret_token
 
 
@@ -156,7 +157,8 @@ def create_codes(
 
 def demo_code(session: Session, *, user_id: int, plan: str, days: int, now: datetime) -> str:
     """A demo server's one code per account, recorded as made by that account (admins' codes name the admin,
-    and an admin can make codes anyway)."""
+    and an admin can make codes anyway). Asked for at once, each request read that the account had none yet."""
+    write_lock(session, "demo_codes", user_id)
     if session.scalar(select(RedeemCode.id).where(RedeemCode.created_by == user_id).limit(1)) is not None:
         raise Conflict("this account already has its demo code", code="demo_code_taken")
     return create_codes(session, admin_id=user_id, plan=plan, days=days, count=1, now=now)[0]
