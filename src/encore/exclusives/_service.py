@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from encore.billing import Availability, Content, Decision, check_access
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
+from encore.db import write_lock
 from encore.exclusives._models import Exclusive, ExclusiveImage
 from encore.kernel import NotFound, PermissionDenied, ValidationFailed, has_control
 
@@ -224,6 +225,8 @@ def clean_caption(raw: str | None) -> str:
 def add_image(session: Session, *, label_id: int, exclusive_id: str, image_key: str, caption: str) -> ExclusiveView:
     caption = clean_caption(caption)
     row = own_gallery(session, label_id=label_id, exclusive_id=exclusive_id)
+    # images added at once each read the same last position: all but one failed on the unique key (a 500)
+    write_lock(session, "gallery", row.id)
     last = session.scalar(
         select(ExclusiveImage.position)
         .where(ExclusiveImage.exclusive_id == row.id)
