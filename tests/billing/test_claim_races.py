@@ -72,3 +72,20 @@ def test_one_account_asking_for_its_demo_code_at_once_gets_one(container: Contai
     assert _race(container, [ask] * RACERS) == ["code"] + ["demo_code_taken"] * (RACERS - 1)
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(RedeemCode)) == 1
+
+
+def test_two_codes_redeemed_at_once_by_one_account_add_up(container: Container) -> None:
+    """Each code extends the subscription from where the other left it: on PostgreSQL each racer read the same
+    end date and wrote it plus its own days (one code's month lost, both codes used); without a subscription
+    yet, all but one failed on its unique key (a 500)."""
+    with transaction(container.sessions) as s:
+        user_id = create_user(s, username="collector", password="password-123").id
+        codes = billing.create_codes(s, admin_id=None, plan="premium", days=30, count=RACERS, now=NOW)
+
+    def redeem(code: str) -> Callable[[Session], str]:
+        return lambda s: billing.redeem_code(s, user_id=user_id, code=code, now=NOW).tier
+
+    assert _race(container, [redeem(c) for c in codes]) == ["premium"] * RACERS
+    with container.sessions() as s:
+        assert s.scalar(select(Subscription.period_end)) == NOW + timedelta(days=30 * RACERS)
+        assert s.scalar(select(func.count()).select_from(RedeemCode).where(RedeemCode.redeemed_by == user_id)) == RACERS

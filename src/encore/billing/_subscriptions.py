@@ -87,7 +87,11 @@ def _user(session: Session, public_id: str) -> User:
 def _extend(session: Session, *, user_id: int, plan: str, days: int, provider: str, now: datetime) -> Subscription:
     if not 1 <= days <= 3660:
         raise ValidationFailed("days must be between 1 and 3660", code="bad_days")
-    sub = subscription_row(session, user_id=user_id)
+    # One extension at a time: two codes redeemed at once each read the same end and wrote it plus their own
+    # days (a month lost, both codes used), or each found no row and all but one failed on its key.
+    write_lock(session, "subscription", user_id)
+    mine = select(Subscription).where(Subscription.user_id == user_id)
+    sub = session.scalar(mine.execution_options(populate_existing=True))  # as committed, not as loaded before
     if sub is None:
         sub = Subscription(user_id=user_id, plan=plan, state=SubState.ACTIVE.value, provider=provider)
         session.add(sub)
