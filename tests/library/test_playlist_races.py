@@ -4,15 +4,16 @@ snapshot id, which a client's positional remove trusts) and the new tracks share
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from encore import library
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.kernel import Conflict
+from encore.kernel import Conflict, ValidationFailed
 from encore.library import Playlist, PlaylistItem
+from encore.library._policy import MAX_ITEMS
 from tests.catalog import factories as f
 from tests.library.test_library import NOW
 from tests.support.races import race
@@ -56,3 +57,30 @@ def test_one_track_added_at_once_where_duplicates_are_refused_is_added_once(cont
         return "added"
 
     assert race(container, [add] * RACERS) == ["added"] + ["already_in_playlist"] * (RACERS - 1)
+
+
+def test_the_last_playlist_place_asked_for_at_once_is_given_once(container: Container) -> None:
+    """A listener's limit of playlists holds when the last places are asked for at once (each racer counted
+    the playlists before any other's was committed)."""
+    with transaction(container.sessions) as s:
+        owner = create_user(s, username="owner", password="owner-password-1").id
+        old = {
+            "owner_id": owner,
+            "description": "",
+            "public": False,
+            "version": 1,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        s.execute(insert(Playlist), [{**old, "name": f"old {i}"} for i in range(MAX_ITEMS - 1)])
+
+    def create(s: Session) -> str:
+        try:
+            library.create_playlist(s, owner_id=owner, name="new", now=NOW)
+        except ValidationFailed:
+            return "refused"
+        return "created"
+
+    assert race(container, [create] * RACERS) == ["created"] + ["refused"] * (RACERS - 1)
+    with container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Playlist)) == MAX_ITEMS

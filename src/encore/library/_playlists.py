@@ -104,6 +104,7 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
 def create_playlist(
     session: Session, *, owner_id: int, name: str, description: str = "", public: bool = False, now: datetime
 ) -> PlaylistView:
+    write_lock(session, "playlists", owner_id)  # counted before another request's playlist was committed, both fit
     count = session.scalar(select(func.count()).select_from(Playlist).where(Playlist.owner_id == owner_id)) or 0
     if count >= _policy.MAX_ITEMS:
         raise ValidationFailed(f"a listener can have at most {_policy.MAX_ITEMS} playlists")
