@@ -14,6 +14,7 @@ from encore.ads import AdBreak, AdCampaign
 from encore.billing import RedeemCode, Subscription
 from encore.bootstrap import Container
 from encore.db import transaction
+from encore.kernel import Conflict
 from tests.catalog import factories as f
 from tests.support.races import race as _race
 
@@ -53,3 +54,38 @@ def test_one_ad_break_reported_played_at_once_is_one_impression(container: Conta
     with container.sessions() as s:
         assert s.scalar(select(AdCampaign.impressions)) == 1
         assert s.scalar(select(AdBreak.completed_at)) is not None
+
+
+def test_one_account_asking_for_its_demo_code_at_once_gets_one(container: Container) -> None:
+    """A demo server gives one code per account; each racer read that the account had none yet, so each got a
+    code (each a month of Premium to redeem)."""
+    with transaction(container.sessions) as s:
+        user_id = create_user(s, username="demo", password="password-123").id
+
+    def ask(s: Session) -> str:
+        try:
+            billing.demo_code(s, user_id=user_id, plan="premium", days=30, now=NOW)
+        except Conflict as exc:
+            return str(exc.code)
+        return "code"
+
+    assert _race(container, [ask] * RACERS) == ["code"] + ["demo_code_taken"] * (RACERS - 1)
+    with container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RedeemCode)) == 1
+
+
+def test_two_codes_redeemed_at_once_by_one_account_add_up(container: Container) -> None:
+    """Each code extends the subscription from where the other left it: on PostgreSQL each racer read the same
+    end date and wrote it plus its own days (one code's month lost, both codes used); without a subscription
+    yet, all but one failed on its unique key (a 500)."""
+    with transaction(container.sessions) as s:
+        user_id = create_user(s, username="collector", password="password-123").id
+        codes = billing.create_codes(s, admin_id=None, plan="premium", days=30, count=RACERS, now=NOW)
+
+    def redeem(code: str) -> Callable[[Session], str]:
+        return lambda s: billing.redeem_code(s, user_id=user_id, code=code, now=NOW).tier
+
+    assert _race(container, [redeem(c) for c in codes]) == ["premium"] * RACERS
+    with container.sessions() as s:
+        assert s.scalar(select(Subscription.period_end)) == NOW + timedelta(days=30 * RACERS)
+        assert s.scalar(select(func.count()).select_from(RedeemCode).where(RedeemCode.redeemed_by == user_id)) == RACERS

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore import billing
-from encore.billing import Payment, ProcessedEvent
+from encore.accounts import User
+from encore.billing import BillingCustomer, Payment, ProcessedEvent
 from encore.bootstrap import Container
 from tests.support.races import race
 from tests.web.test_stripe_api import _customer_of, sign, stripe_on, stub
@@ -51,3 +52,24 @@ def test_two_running_totals_of_one_charge_at_once_leave_the_larger(client: TestC
     # the larger first makes the smaller change nothing; either way the first applied
     assert outcomes in (["applied_refund", "applied_refund"], ["applied_refund", "refund_already_recorded"]), outcomes
     assert _pool(stripe_on, "2026-11") == 70
+
+
+def test_checkouts_opened_at_once_bind_one_customer(client: TestClient, stripe_on: Container) -> None:
+    """Two tabs opening the checkout at once: each finds no customer and makes one at Stripe; one is bound to
+    the account and every checkout is opened for it (the second insert failed on the unique key: a 500)."""
+    provider = billing.stripe_provider(stripe_on.settings)
+    assert provider is not None
+    with stripe_on.sessions() as s:
+        alice = s.scalar(select(User.id).where(User.username == "alice"))
+    assert alice is not None
+
+    def checkout(s: Session) -> str:
+        billing.start_checkout(
+            s, provider=provider, user_id=alice, success_url="http://localhost/ok", cancel_url="http://localhost/no",
+            trial_days=0, now=stripe_on.clock.now(),
+        )  # fmt: skip
+        return "opened"
+
+    assert race(stripe_on, [checkout] * 4) == ["opened"] * 4
+    with stripe_on.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(BillingCustomer)) == 1

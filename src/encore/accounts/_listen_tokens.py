@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import ListenToken, User
 from encore.accounts._policy import may_use_account
-from encore.db import RawStatement
+from encore.db import RawStatement, write_lock
 from encore.kernel import new_secret_token
 
 MAX_TOKEN_CHARS = 200
@@ -37,6 +37,9 @@ def listen_token_info(session: Session, *, user_id: int) -> ListenTokenInfo:
 def regenerate_listen_token(session: Session, *, user_id: int, now: datetime) -> str:
     """A new token (256 random bits) replaces the old one, which stops working at once."""
     token = new_secret_token()
+    # one at a time: regenerated at once, a racer's insert waited on the other's new row and failed on the
+    # key (PostgreSQL: a 500 for a double click)
+    write_lock(session, "listen_token", user_id)
     session.execute(delete(ListenToken).where(ListenToken.user_id == user_id))
     epoch = issue_epoch(session)
     session.add(ListenToken(user_id=user_id, token_hash=_hash(token), hint=token[-4:], created_at=now, epoch=epoch))

@@ -12,6 +12,7 @@ from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import passwords_for
 from encore.accounts._policy import check_email, check_new_password, check_password, check_username
 from encore.accounts._throttle import LoginThrottle
+from encore.db import write_lock
 from encore.kernel import Conflict, EncoreError, ValidationFailed, is_public_id, new_secret_token
 
 
@@ -53,6 +54,8 @@ def create_user(
         if not decision.allowed:
             raise ValidationFailed(decision.reason, code=code)
     key = username.casefold()
+    # Sign-ups of one name at once: each read it free, and all but one failed on the unique index (a 500).
+    write_lock(session, "usernames")
     if session.scalar(select(User.id).where(User.username_key == key)) is not None:
         raise Conflict("That username is taken. Try another one.", code="username_taken")
     user = User(

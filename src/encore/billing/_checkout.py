@@ -7,6 +7,7 @@ the subscription of the user its customer id was bound to, never pick an account
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from encore.accounts import User
@@ -51,6 +52,27 @@ def _customer(session: Session, *, provider: str, user_id: int) -> BillingCustom
     )
 
 
+def _bind_customer(session: Session, *, provider: PaymentProvider, user: User) -> BillingCustomer:
+    """Make the account's customer at the provider and bind it. Two checkouts opened at once (two tabs) each
+    made one: the first bound wins and the other checkout uses it (its own customer stays unused at the
+    provider, with nothing to pay), instead of failing on the unique key. No lock is held over the provider's
+    HTTP call: on SQLite that would stop every writer while it waits."""
+    made = BillingCustomer(
+        user_id=user.id,
+        provider=provider.name,
+        customer_id=provider.create_customer(user_ref=user.public_id, email=user.email),
+    )
+    try:
+        with session.begin_nested():
+            session.add(made)
+    except IntegrityError:
+        bound = _customer(session, provider=provider.name, user_id=user.id)
+        if bound is None:
+            raise
+        return bound
+    return made
+
+
 def start_checkout(
     session: Session,
     *,
@@ -70,15 +92,9 @@ def start_checkout(
     if tier is Tier.PREMIUM:
         # Premium from an admin grant or a code: a card subscription now would bill while it runs.
         raise Conflict("you already have Premium; subscribe when it ends", code="already_premium")
-    customer = _customer(session, provider=provider.name, user_id=user_id)
-    if customer is None:
-        customer = BillingCustomer(
-            user_id=user_id,
-            provider=provider.name,
-            customer_id=provider.create_customer(user_ref=user.public_id, email=user.email),
-        )
-        session.add(customer)
-        session.flush()
+    customer = _customer(session, provider=provider.name, user_id=user_id) or _bind_customer(
+        session, provider=provider, user=user
+    )
     return provider.create_checkout(
         customer_id=customer.customer_id,
         user_ref=user.public_id,

@@ -8,7 +8,7 @@ codes and trials give Premium but bring no money, so they have no row; a period 
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from encore.billing._models import Payment, PaymentLink, PaymentRefund
@@ -19,9 +19,7 @@ from encore.billing._provider_policy import (
     payment_counts,
     refund_share,
 )
-
-# The pg_advisory_xact_lock(int, int) namespace of money events: "MO", one lock for all of them
-_MONEY_LOCK = 0x4D4F
+from encore.db import write_lock
 
 
 def lock_money(session: Session) -> None:
@@ -30,12 +28,8 @@ def lock_money(session: Session) -> None:
     each find none and insert it, the second failing on the unique key (a 500, its money missing from the month
     until Stripe retried: probe16). They are few (one per invoice, refund or dispute).
 
-    PostgreSQL: one advisory lock. SQLite: its write lock, taken now by a write that changes nothing (a read
-    runs outside any transaction there, so a reader would not wait for another writer's commit)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:c, 0)"), {"c": _MONEY_LOCK})
-    else:
-        session.execute(text("UPDATE subscription_payments SET id = id WHERE 0"))
+    One lock for all of them (`db.write_lock`)."""
+    write_lock(session, "money")
 
 
 def record_payment(

@@ -19,6 +19,7 @@ from encore.billing._access import (
     effective_tier,
 )
 from encore.billing._models import BillingCustomer, Payment, RedeemCode, Subscription
+from encore.db import write_lock
 from encore.kernel import Conflict, NotFound, ValidationFailed, new_secret_token
 
 
@@ -86,7 +87,11 @@ def _user(session: Session, public_id: str) -> User:
 def _extend(session: Session, *, user_id: int, plan: str, days: int, provider: str, now: datetime) -> Subscription:
     if not 1 <= days <= 3660:
         raise ValidationFailed("days must be between 1 and 3660", code="bad_days")
-    sub = subscription_row(session, user_id=user_id)
+    # One extension at a time: two codes redeemed at once each read the same end and wrote it plus their own
+    # days (a month lost, both codes used), or each found no row and all but one failed on its key.
+    write_lock(session, "subscription", user_id)
+    mine = select(Subscription).where(Subscription.user_id == user_id)
+    sub = session.scalar(mine.execution_options(populate_existing=True))  # as committed, not as loaded before
     if sub is None:
         sub = Subscription(user_id=user_id, plan=plan, state=SubState.ACTIVE.value, provider=provider)
         session.add(sub)
@@ -156,7 +161,8 @@ def create_codes(
 
 def demo_code(session: Session, *, user_id: int, plan: str, days: int, now: datetime) -> str:
     """A demo server's one code per account, recorded as made by that account (admins' codes name the admin,
-    and an admin can make codes anyway)."""
+    and an admin can make codes anyway). Asked for at once, each request read that the account had none yet."""
+    write_lock(session, "demo_codes", user_id)
     if session.scalar(select(RedeemCode.id).where(RedeemCode.created_by == user_id).limit(1)) is not None:
         raise Conflict("this account already has its demo code", code="demo_code_taken")
     return create_codes(session, admin_id=user_id, plan=plan, days=days, count=1, now=now)[0]

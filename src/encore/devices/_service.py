@@ -12,7 +12,7 @@ from sqlalchemy import Select, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts import User, issue_epoch, live_credential
-from encore.db import RawStatement, connection_of
+from encore.db import RawStatement, connection_of, write_lock
 from encore.devices import _crypto
 from encore.devices._models import Device
 from encore.kernel import NotFound, ValidationFailed, is_public_id
@@ -55,6 +55,7 @@ def create_device(
     session: Session, *, user_id: int, name: str, secret: bytes, now: datetime, keys: Sequence[Key] = ()
 ) -> NewDevice:
     name = _clean_name(name)
+    write_lock(session, "devices", user_id)  # counted before another request's device was committed, both fit
     count = len(session.scalars(select(Device.id).where(Device.user_id == user_id)).all())
     if count >= MAX_DEVICES:
         raise ValidationFailed(f"at most {MAX_DEVICES} devices; revoke one first", code="too_many_devices")

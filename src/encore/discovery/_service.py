@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from encore.catalog import Artist, Track, TrackArtist
+from encore.db import write_lock
 from encore.discovery import _hot
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
 from encore.discovery._recommend import blend
@@ -30,8 +31,10 @@ def preferences(session: Session, *, user_id: int) -> Preferences:
 def set_preferences(
     session: Session, *, user_id: int, now: datetime, contribute: bool | None = None, autoplay: bool | None = None
 ) -> Preferences:
-    """Change what is given; opting out takes effect at the next training run, which leaves this listener out."""
-    row = session.get(DiscoveryPreference, user_id)
+    """Change what is given; opting out takes effect at the next training run, which leaves this listener out.
+    One change at a time: two at once each found no row and inserted one (a 500)."""
+    write_lock(session, "discovery_preferences", user_id)
+    row = session.get(DiscoveryPreference, user_id, populate_existing=True)
     if row is None:
         row = DiscoveryPreference(user_id=user_id, contribute=True, autoplay=True, updated_at=now)
         session.add(row)

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from encore.billing import Availability, Content, Decision, check_access
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
+from encore.db import write_lock
 from encore.exclusives._models import Exclusive, ExclusiveImage
-from encore.kernel import NotFound, PermissionDenied, ValidationFailed, has_control
+from encore.kernel import Conflict, NotFound, PermissionDenied, ValidationFailed, has_control
 
 Kind = Literal["interview", "demo", "prerelease", "gallery"]
 
@@ -101,6 +102,11 @@ def create_exclusive(
         track = track_row(session, track_id=track_id)
         if track.album.label_id != label_id:
             raise NotFound("no such track")
+        # a track is one exclusive's audio (withdrawn ones keep it): checked under the lock, or two made at
+        # once both pass and the second fails on the unique key (a 500, as a second one made later did)
+        write_lock(session, "exclusive_track", track.id)
+        if session.scalar(select(Exclusive.id).where(Exclusive.track_id == track.id)) is not None:
+            raise Conflict("this track is already an exclusive's audio", code="track_has_exclusive")
         row.track_id = track.id
     session.add(row)
     session.flush()
@@ -224,6 +230,8 @@ def clean_caption(raw: str | None) -> str:
 def add_image(session: Session, *, label_id: int, exclusive_id: str, image_key: str, caption: str) -> ExclusiveView:
     caption = clean_caption(caption)
     row = own_gallery(session, label_id=label_id, exclusive_id=exclusive_id)
+    # images added at once each read the same last position: all but one failed on the unique key (a 500)
+    write_lock(session, "gallery", row.id)
     last = session.scalar(
         select(ExclusiveImage.position)
         .where(ExclusiveImage.exclusive_id == row.id)

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from encore.db import RawStatement
@@ -284,13 +285,17 @@ def _views(session: Session, rows: list[Play]) -> list[ListenView]:
 
 
 def set_playing_now(session: Session, *, user_id: int, payload: dict[str, Any], expires_at: datetime) -> None:
-    row = session.get(PlayingNow, user_id)
+    """Insert or replace, in one statement: two sent at once each found no row and inserted one (a 500)."""
+    conn = session.connection()
+    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     text = json.dumps(payload, ensure_ascii=False)
-    if row is None:
-        session.add(PlayingNow(user_id=user_id, payload=text, expires_at=expires_at))
-    else:
-        row.payload, row.expires_at = text, expires_at
-    session.flush()
+    statement = upsert(PlayingNow).values(user_id=user_id, payload=text, expires_at=expires_at)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id"],
+            set_={"payload": statement.excluded.payload, "expires_at": statement.excluded.expires_at},
+        )
+    )
 
 
 def playing_now(session: Session, *, user_id: int, now: datetime) -> dict[str, Any] | None:

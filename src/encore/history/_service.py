@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from encore.db import write_lock
 from encore.history._imports import visible
 from encore.history._models import Play
 from encore.history._policy import check_timestamp, counts_as_listen
@@ -60,7 +61,12 @@ def time_played(*, ms_played: int, started_at: datetime, now: datetime) -> int:
 def report_play(session: Session, *, user_id: int, report: PlayReport, now: datetime) -> Play:
     _validate(report, now)
     played = time_played(ms_played=report.ms_played, started_at=report.started_at, now=now)
-    play = session.scalar(select(Play).where(Play.user_id == user_id, Play.client_play_id == report.client_play_id))
+    # One report of a listener at a time: one play reported twice at once (a progress report and its retry)
+    # was inserted by each racer, all but one failing on the unique key (a 500), and an update that read the
+    # play before another's could write back less than was played.
+    write_lock(session, "play_reports", user_id)
+    mine = select(Play).where(Play.user_id == user_id, Play.client_play_id == report.client_play_id)
+    play = session.scalar(mine.execution_options(populate_existing=True))
     if play is None:
         play = Play(
             user_id=user_id,

@@ -224,5 +224,7 @@ def build_snapshot(
         eras=eras,
         **fields,  # type: ignore[arg-type]
     )
+    if built:
+        year_tally.lock_listener(session, user_id)  # before the tallies' rows, as a fold takes it
     year_tally.save_all(session, user_id=user_id, pending=built)  # last: the write lock only for this
     return snapshot

@@ -52,6 +52,8 @@ def fold_marked(session: Session, *, user_id: int | None = None, limit: int | No
     caller's transaction (a fold killed mid-way changes none of them). Returns how many months were folded.
     Always fold through here, not `history.fold` alone, or a stored year tally would outlive its plays."""
     folded = history.fold(session, user_id=user_id, limit=limit)
+    for uid in sorted({uid for uid, _ in folded}):  # a build storing meanwhile checks under it (`_store`)
+        year_tally.lock_listener(session, uid)
     periods: dict[int, set[str]] = {}
     for uid, month in folded:
         start, _ = history.month_span(month)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from encore.accounts import User
 from encore.insights import _queries as q
 from encore.insights import _rollup_queries as rollups
+from encore.insights import _year_tally as year_tally
 from encore.insights._compute import ListenerCounts, build_snapshot
 from encore.insights._forget import fold_everyone, fold_marked
 from encore.insights._models import WrappedSnapshot
@@ -25,8 +26,15 @@ def available_periods(session: Session, *, user_id: int) -> list[str]:
     return [str(y) for y in years] + [f"{d}s" for d in decades]
 
 
-def _save(session: Session, user_id: int, snapshot: Snapshot, now: datetime) -> None:
-    """Insert or replace, in one statement: two requests building the same Wrapped at once both succeed."""
+def _save(
+    session: Session, *, user_id: int, period: Period, snapshot: Snapshot, now: datetime, read: dict[int, int]
+) -> None:
+    """Insert or replace, in one statement: two requests building the same Wrapped at once both succeed.
+    Not stored if a fold changed the period since the build began (`read`: `year_tally.generation`): a share
+    page (which never folds) that read the rollups before a forget committed would otherwise store the
+    forgotten plays after it, for every later reader. The build is still served once, as read."""
+    if not year_tally.unchanged_since(session, user_id=user_id, years=period.years, read=read):
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {"user_id": user_id, "period": snapshot.period, "built_at": now, "listens": snapshot.listens}
@@ -57,10 +65,11 @@ def rebuild(
     the snapshot builds. `refresh`: build a decade's year tallies again rather than reuse the stored ones."""
     if fold:
         fold_marked(session, user_id=user_id)
+    read = year_tally.generation(session, user_id=user_id, years=period.years)  # before the rollups
     snapshot = build_snapshot(
         session, user_id=user_id, period=period, now=now, listener_counts=listener_counts, refresh=refresh
     )
-    _save(session, user_id, snapshot, now)
+    _save(session, user_id=user_id, period=period, snapshot=snapshot, now=now, read=read)
     return snapshot
 
 
@@ -130,6 +139,7 @@ def build_all(
     catalogue: dict[int, q.TrackInfo] = {}  # names of tracks already loaded for an earlier listener
     for built, user_id in enumerate(users, start=1):
         with session_factory() as session:
+            read = year_tally.generation(session, user_id=user_id, years=parsed.years)
             snapshot = build_snapshot(
                 session, user_id=user_id, period=parsed, now=now, listener_counts=counts, catalogue=catalogue,
                 keep=False,
@@ -137,7 +147,7 @@ def build_all(
             session.commit()  # a decade's year tallies built on the way (each one version-checked statement);
             # no month tallies: a batch reads each listener once, the month tallies pay off where they read again
         with session_factory() as session, session.begin():
-            _save(session, user_id, snapshot, now)
+            _save(session, user_id=user_id, period=parsed, snapshot=snapshot, now=now, read=read)
         if progress is not None:
             progress(built, len(users))
     return len(users)

@@ -37,6 +37,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from encore.db import write_lock
 from encore.insights import _queries as q
 from encore.insights import _rollup_queries as rollups
 from encore.insights._fanout import ShownFields, Tallies
@@ -46,6 +47,29 @@ from encore.insights._period import Period
 from encore.insights._snapshot import TOP_N
 
 Clock = tuple[list[tuple[str, int, int]], list[tuple[int, int]]]  # (day, listens, ms) rows; (hour, listens)
+
+
+def lock_listener(session: Session, user_id: int) -> None:
+    """One writer at a time of a listener's tallies and stored snapshots, until the transaction ends: a fold
+    takes it before it empties them, a build before it stores them (`unchanged_since`), always before touching
+    the tallies, so the two never wait for each other in a cycle on PostgreSQL."""
+    write_lock(session, "wrapped", user_id)
+
+
+def generation(session: Session, *, user_id: int, years: list[int]) -> dict[int, int]:
+    """The versions of these years' tallies, read before a build reads the rollups: a fold of any of their
+    months bumps its year's (`invalidate`). A year without a row is 0 (a build's own first save inserts 0,
+    a fold's insert is 1)."""
+    return {key: version for key, (version, _) in load(session, user_id=user_id, keys=years).items()}
+
+
+def unchanged_since(session: Session, *, user_id: int, years: list[int], read: dict[int, int]) -> bool:
+    """Whether no fold changed these years since `generation` gave `read`: a snapshot built from rollups
+    read before a forget committed must not be stored after it. Takes `lock_listener` first, so no fold
+    commits between this check and the caller's save."""
+    lock_listener(session, user_id)
+    now = generation(session, user_id=user_id, years=years)
+    return all(now.get(year, 0) == read.get(year, 0) for year in years)
 
 
 def months_of(year: int) -> list[int]:

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.catalog import Track, TrackView, track_views
-from encore.db import Base, UTCDateTime
+from encore.db import Base, UTCDateTime, write_lock
 from encore.kernel import NotFound, ValidationFailed
 from encore.library._listed import resolve
 
@@ -60,8 +60,10 @@ def save_play_queue(
         raise NotFound("no such track")
     if current is not None and current not in found:
         raise ValidationFailed("the current track must be in the queue", code="bad_current")
+    # one save at a time: two devices saving at once each found no queue and inserted one (a 500)
+    write_lock(session, "play_queue", user_id)
     session.execute(delete(PlayQueueEntry).where(PlayQueueEntry.user_id == user_id))
-    queue = session.get(PlayQueue, user_id)
+    queue = session.get(PlayQueue, user_id, populate_existing=True)
     if not track_ids:
         if queue is not None:
             session.delete(queue)

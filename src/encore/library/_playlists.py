@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.catalog import Album, Page, Track, track_views
+from encore.db import write_lock
 from encore.kernel import Conflict, NotFound, PermissionDenied, ValidationFailed, is_public_id
 from encore.library import _policy
 from encore.library._models import Playlist, PlaylistItem
@@ -42,6 +43,10 @@ def _changeable(session: Session, playlist_id: str, user_id: int, snapshot: str 
         if decision.reason == "not_found":
             raise NotFound("no such playlist")
         raise PermissionDenied("only the owner can change this playlist", code=decision.reason)
+    # Changes sent at once each read the same items and version: one snapshot id for several contents, new
+    # tracks sharing a position, a duplicate let in. One change at a time, each reading what the last left.
+    write_lock(session, "playlist", playlist.id)
+    session.refresh(playlist)
     if snapshot is not None and snapshot != snapshot_id(playlist):
         raise Conflict("the playlist changed since that snapshot", code="stale_snapshot")
     return playlist
@@ -99,6 +104,7 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
 def create_playlist(
     session: Session, *, owner_id: int, name: str, description: str = "", public: bool = False, now: datetime
 ) -> PlaylistView:
+    write_lock(session, "playlists", owner_id)  # counted before another request's playlist was committed, both fit
     count = session.scalar(select(func.count()).select_from(Playlist).where(Playlist.owner_id == owner_id)) or 0
     if count >= _policy.MAX_ITEMS:
         raise ValidationFailed(f"a listener can have at most {_policy.MAX_ITEMS} playlists")

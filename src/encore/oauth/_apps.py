@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from encore.db import write_lock
 from encore.kernel import NotFound, ValidationFailed, new_secret_token
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import MAX_REDIRECT_URIS, check_redirect_uri
@@ -78,6 +79,7 @@ def register_app(session: Session, *, owner_id: int, name: str, redirect_uris: l
     if not 1 <= len(name) <= 100 or not name.isprintable():
         raise ValidationFailed("app name must be 1-100 printable characters", code="bad_name")
     uris = _clean_uris(redirect_uris)
+    write_lock(session, "oauth_apps", owner_id)  # counted before another request's app was committed, both fit
     owned = session.scalars(select(OAuthApp.id).where(OAuthApp.owner_id == owner_id)).all()
     if len(owned) >= MAX_APPS_PER_USER:
         raise ValidationFailed(f"at most {MAX_APPS_PER_USER} apps per account", code="too_many_apps")

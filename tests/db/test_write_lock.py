@@ -1,0 +1,58 @@
+"""`db.write_lock`: a read that decides a write, made by several transactions at once, is made one at a time.
+Each racer reads the highest number taken and takes the next: without the lock (a SELECT outside any
+transaction on SQLite, READ COMMITTED on PostgreSQL) several read the same highest and take the same number."""
+
+from collections.abc import Callable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from encore.bootstrap import Container
+from encore.db import transaction, write_lock
+from encore.db._locks import lock_space
+from tests.support.races import race
+
+RACERS = 6
+
+
+def _take_next(locked: bool) -> Callable[[Session], str]:
+    def move(s: Session) -> str:
+        if locked:
+            write_lock(s, "numbers")
+        highest = s.execute(text("SELECT COALESCE(MAX(n), 0) FROM taken_numbers")).scalar_one()
+        s.execute(text("INSERT INTO taken_numbers (n) VALUES (:n)"), {"n": highest + 1})
+        return "taken"
+
+    return move
+
+
+def _numbers(container: Container) -> list[int]:
+    with container.sessions() as s:
+        return sorted(s.execute(text("SELECT n FROM taken_numbers")).scalars())
+
+
+def _table(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        s.execute(text("CREATE TABLE taken_numbers (n INTEGER NOT NULL)"))
+
+
+def test_racers_under_the_write_lock_each_take_their_own_number(container: Container) -> None:
+    _table(container)
+    assert race(container, [_take_next(locked=True)] * RACERS) == ["taken"] * RACERS
+    assert _numbers(container) == list(range(1, RACERS + 1))
+
+
+def test_without_it_racers_take_the_same_number(container: Container) -> None:
+    """The test above can fail: the same moves without the lock do take one number twice."""
+    _table(container)
+    for _round in range(5):
+        race(container, [_take_next(locked=False)] * RACERS)
+        numbers = _numbers(container)
+        if len(set(numbers)) < len(numbers):
+            return
+    raise AssertionError(f"no two racers ever read the same highest number: {numbers}")
+
+
+def test_lock_spaces_are_stable_signed_32_bit_numbers() -> None:
+    assert lock_space("money") == lock_space("money") != lock_space("keys")
+    assert all(-(1 << 31) <= lock_space(name) < 1 << 31 for name in ("money", "keys", "", "x" * 100))
