@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from encore import history
+from encore import history, labels
 from encore.accounts import Role, create_user, get_user_by_name
 from encore.audit import AuditEvent
 from encore.bootstrap import Container
@@ -20,6 +20,7 @@ from encore.db import transaction
 from encore.jobs import Job
 from tests.ingest import corpus as c
 from tests.support.jobs import run_jobs
+from tests.support.races import race
 from tests.web.conftest import login
 
 PASSWORD = "password-123"
@@ -338,6 +339,35 @@ def test_delete_removes_a_draft_and_its_files_but_never_a_published_release(
     with desk.container.sessions() as s:
         assert s.scalar(select(Album.id).where(Album.public_id == other)) is None
     assert desk.audit("label.draft_deleted") == [{"label": desk.base.rsplit("/", 1)[1], "album": other}]
+
+
+def test_a_publish_and_a_delete_at_once_never_delete_a_published_release(desk: Desk, flacs: dict[str, bytes]) -> None:
+    """race17: the delete read the draft's status, then deleted; a publish committed between them lost the
+    release a label had just put out (on PostgreSQL, where both run at once)."""
+    today = datetime(2026, 12, 1, tzinfo=UTC).date()
+    for data in (flacs["one"], flacs["two"], flacs["theirs"]):
+        album_id, _ = _draft(desk, {"one": data})
+        _ready(desk, album_id)
+        with desk.container.sessions() as s:
+            label_id = s.scalar(select(Album.label_id).where(Album.public_id == album_id))
+        assert label_id is not None
+        outcomes = race(
+            desk.container,
+            [
+                lambda s, a=album_id, lb=label_id: (
+                    labels.publish(s, label_id=lb, album_id=a, today=today) and "published"
+                ),
+                lambda s, a=album_id, lb=label_id: (
+                    labels.delete_draft(s, label_id=lb, album_id=a) is not None and "deleted"
+                ),
+            ],
+        )
+        with desk.container.sessions() as s:
+            status = s.scalar(select(Album.status).where(Album.public_id == album_id))
+        if "published" in outcomes:  # whichever came second was refused, never both applied
+            assert status == "published", outcomes
+        else:
+            assert status is None and "deleted" in outcomes, outcomes
 
 
 @SQLITE

@@ -5,7 +5,7 @@ delete a draft that was never published. Another label's release answers exactly
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from encore.catalog import (
@@ -17,7 +17,7 @@ from encore.catalog import (
     isrc_of_another_label,
     set_release_status,
 )
-from encore.kernel import Conflict, ValidationFailed
+from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.labels._catalogue import owned_album
 from encore.labels._release_rules import (
     TrackForm,
@@ -114,9 +114,23 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
     return album
 
 
+def _claim(session: Session, album: Album, still: ColumnElement[bool]) -> None:
+    """Hold the release's row for this change while it is still as read (`still`): the status was read
+    before the transaction took its lock, and a publish and a delete sent at once both read "draft", so the
+    delete removed a release the publish had just put out (race17). The row's write lock makes the later of
+    the two wait and see the other's outcome; the album is read again after it."""
+    held = session.execute(update(Album).where(Album.id == album.id, still).values(status=Album.status))
+    if held.rowcount != 1:  # type: ignore[attr-defined]
+        session.expire(album)
+        if session.scalar(select(Album.id).where(Album.id == album.id)) is None:
+            raise NotFound("no such release", code="not_found")
+    session.refresh(album)
+
+
 def publish(session: Session, *, label_id: int, album_id: str, today: date) -> Album:
     """A draft (or a withdrawn release) goes to listeners, once the form says all it must."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
+    _claim(session, album, Album.status != ReleaseStatus.PUBLISHED.value)
     if album.status == ReleaseStatus.PUBLISHED.value:
         raise Conflict("this release is already published", code="already_published")
     tracks = _tracks(session, album)
@@ -146,6 +160,7 @@ def delete_draft(session: Session, *, label_id: int, album_id: str) -> list[str]
     """A draft that was never published goes with its files (the paths returned, to delete after the commit).
     A published or withdrawn release has history (plays, statements) and is never deleted."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
+    _claim(session, album, Album.status == ReleaseStatus.DRAFT.value)
     if album.status != ReleaseStatus.DRAFT.value:
         raise Conflict("only a draft can be deleted; withdraw a published release instead", code="not_a_draft")
     return delete_release(session, album=album)
