@@ -320,6 +320,27 @@ class _Counter:
             await _recorded(verify, record, found)
 
 
+class _Verifying:
+    """`_Counter` of a response nothing is charged for (a Premium listener's): each block sent is only counted
+    toward a verified stream. No pacing is read and nothing is held, so `first` and `before` are not awaited."""
+
+    __slots__ = ("_record", "_verify")
+    holds = False
+
+    def __init__(self, verify: Counted, record: Record) -> None:
+        self._verify, self._record = verify, record
+
+    async def first(self, start: int, end: int) -> bool:
+        return True
+
+    async def before(self, start: int, end: int, gone: "asyncio.Future[None] | None") -> bool | None:
+        return True
+
+    async def after(self, start: int, end: int) -> None:
+        if (found := await self._verify.sent(start, end)) is not None:
+            await _recorded(self._verify, self._record, found)
+
+
 async def _held(wait_s: float, gone: "asyncio.Future[None] | None") -> bool:
     """Hold a block `wait_s`; True when the client hung up meanwhile (the block is then never charged)."""
     if gone is None:
@@ -339,8 +360,8 @@ def _counter(  # noqa: PLR0917 - what each block is reported to
     *,
     gate: bool,
 ) -> Count | None:
-    if tap is None and verify is None:
-        return None
+    if tap is None:
+        return None if verify is None or record is None else _Verifying(verify, record)
     return _Counter(tap, verify, record, pace, rendition, size, gate=gate)
 
 
