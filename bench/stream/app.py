@@ -12,25 +12,14 @@ ad clocks for a tap (finding none) and counts what it sent toward a verified str
 """
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from bench.playback.tap import free_listener
-from encore import playback
+from bench.stream.wiring import counted_path
 from encore.accounts import StreamCutoffs
-from encore.playback import AdClockBook
 from encore.state import MemoryState, RedisState, SharedState
-from encore.streaming import DirectoryResolver, MediaFile, stream_key
-from encore.web._byte_path import BytePath
+from encore.streaming import DirectoryResolver, stream_key
 from encore.web._security import ASGIApp
 from encore.web._stream_asgi import make_stream_app
-
-DURATION_MS = 200_000  # the length free_listener gives every track
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create() -> ASGIApp:
@@ -41,21 +30,9 @@ def create() -> ASGIApp:
     state: SharedState = MemoryState() if redis_url is None else RedisState(redis_url, prefix=f"bench{os.getpid()}:")
     cutoffs = StreamCutoffs(state, ttl_s=86_400)
     tracks = sorted(p.name.split(".", 1)[0] for p in media.glob("*.vorbis160.ogg"))
-    # As production's `web._stream_route.byte_path`: every listener's request asks the ad clocks for a tap (a
-    # Premium listener's finds none) and counts what it sent toward a verified stream, Premium too.
-    book = AdClockBook(state) if user is None else free_listener(user, tracks, state=state)
-    verifier = playback.StreamVerifier(state, secret=b"bench-verified-" * 3)
-    verified: list[Any] = []
-
-    def counts(u: str, t: str, rendition: str, file: MediaFile) -> playback.StreamCount:
-        return playback.StreamCount(
-            verifier, user=u, track=t, rendition=rendition, size=file.size, duration_ms=DURATION_MS, now=_now
-        )
-
-    async def record(found: Any) -> None:
-        verified.append(found)
-
-    path = BytePath(taps=lambda u, t: book.atap(u, t, interval_s=10**9), counts=counts, record=record)
+    # As production's `web._stream_route.byte_path` (bench.stream.wiring): a tap asked of the ad clocks and a
+    # verified-stream count for every listener's request, Premium too.
+    path = counted_path(state, user=user, tracks=tracks, secret=b"bench-verified-" * 3)
     return make_stream_app(
         key=stream_key(os.environ["BENCH_SECRET"]),
         resolve=resolve,

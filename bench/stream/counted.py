@@ -31,14 +31,13 @@ from typing import Any
 
 import redis
 
-from bench.playback.tap import free_listener
-from encore import playback
+from bench.stream.wiring import DURATION_MS, counted_path
 from encore.kernel import new_public_id
 from encore.state import MemoryState, RedisState, SharedState
 from encore.streaming import MediaFile, media_file_for
 from encore.web._byte_path import BytePath
 
-SIZE, SPAN, DURATION_MS = 4 * 1024 * 1024, 64 * 1024, 200_000
+SIZE, SPAN = 4 * 1024 * 1024, 64 * 1024
 
 
 @contextmanager
@@ -73,27 +72,11 @@ def _redis_cpu_s(url: str) -> float:
 
 
 def _path(state: SharedState | None, user: str, tracks: list[str]) -> BytePath:
+    """No state: Premium as this bench has always measured it, nothing counted (the difference is counting's
+    cost). Else a free listener wired as `bench.stream.app` wires one (`bench.stream.wiring`)."""
     if state is None:
         return BytePath()
-    book = free_listener(user, tracks, state=state)
-    verifier = playback.StreamVerifier(state, secret=b"bench" * 8)
-    recorded: list[Any] = []
-
-    def counts(u: str, t: str, rendition: str, media: MediaFile) -> playback.StreamCount:
-        return playback.StreamCount(
-            verifier, user=u, track=t, rendition=rendition, size=media.size, duration_ms=DURATION_MS, now=_now
-        )
-
-    async def record(found: Any) -> None:
-        recorded.append(found)
-
-    return BytePath(taps=lambda u, t: book.atap(u, t, interval_s=10**9), counts=counts, record=record)
-
-
-def _now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
+    return counted_path(state, user=user, tracks=tracks, secret=b"bench" * 8)
 
 
 async def _drive(

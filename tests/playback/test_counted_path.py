@@ -180,6 +180,34 @@ def test_a_new_play_of_the_same_track_is_verified_on_its_own() -> None:
     assert first is not None and second is not None and first.play_key != second.play_key
 
 
+def test_a_verified_play_is_skipped_to_the_last_microsecond_of_its_window_and_no_further() -> None:
+    """A response ending (`close`) within the window of a play this process verified merges nothing; one whose
+    first byte is at the window's end belongs to the next play and is merged (the same exact microseconds as
+    the state's own integers)."""
+    state = Counting()
+    verifier = StreamVerifier(state, secret=b"k" * 32)
+    third = SIZE * 30_000 // DURATION_MS + 1
+    window = timedelta(milliseconds=DURATION_MS)
+
+    def at(when: datetime) -> StreamCount:
+        return StreamCount(
+            verifier, user=ME, track="a" * 22, rendition="r", size=SIZE, duration_ms=DURATION_MS, now=lambda: when
+        )
+
+    async def go() -> tuple[int, int]:
+        assert await at(NOW).sent(0, third) is not None
+        moves = state.moves
+        last = at(NOW + window - timedelta(microseconds=1))
+        assert await last.sent(third, third + 1024) is None and await last.close() is None
+        skipped = state.moves - moves
+        after = at(NOW + window)
+        assert await after.sent(0, 1024) is None and await after.close() is None  # the next play: 1 KiB so far
+        return skipped, state.moves - moves
+
+    skipped, merged = asyncio.run(go())
+    assert skipped == 0 and merged == 1
+
+
 def test_redis_moves_stay_right_when_another_worker_wrote_since(
     two_redis_states: tuple[RedisState, RedisState],
 ) -> None:

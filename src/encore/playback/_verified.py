@@ -129,16 +129,20 @@ class StreamVerifier:
 
     def __init__(self, state: SharedState, *, secret: bytes) -> None:
         self._state, self._secret = state, secret  # secret: `play_key_secret(settings.secret_key)`
-        self._done: dict[str, tuple[int, int]] = {}  # state key -> (verified play's start µs, its window µs)
+        # (listener, track) -> (verified play's first byte, its window): compared as datetimes, the same exact
+        # microseconds as the state's integers, without converting each response's first byte to them
+        self._done: dict[tuple[str, str], tuple[datetime, timedelta]] = {}
 
-    def _known_done(self, user: str, track: str, first_byte_at: datetime) -> bool:
-        found = self._done.get(_key(user, track))
-        return found is not None and _us(first_byte_at) - found[0] < found[1]
+    def verified_here(self, user: str, track: str, first_byte_at: datetime) -> bool:
+        """Whether this process verified the play a response beginning at `first_byte_at` belongs to: nothing
+        sent for it can change the record, so its merge is skipped (see the class)."""
+        found = self._done.get((user, track))
+        return found is not None and first_byte_at - found[0] < found[1]
 
     def _move(self, coords: Coordinates) -> tuple[list[str], list[str | int], list[float]] | None:
         """What `merge` and `merge_now` both need: `VERIFY`'s key, arguments and TTL; None when this process
         already verified the play (nothing sent for it can change the record)."""
-        if self._known_done(coords.user, coords.track, coords.first_byte_at):
+        if self.verified_here(coords.user, coords.track, coords.first_byte_at):
             return None
         window_us = _window_us(coords.duration_ms)
         args = verify_args(
@@ -157,10 +161,13 @@ class StreamVerifier:
         status, at_us, heard = reply
         if status != DONE:
             return None
-        key = _key(coords.user, coords.track)
+        key = (coords.user, coords.track)
         if key not in self._done and len(self._done) >= DONE_PLAYS:
             del self._done[next(iter(self._done))]
-        self._done[key] = (at_us, _window_us(coords.duration_ms))
+        self._done[key] = (
+            _EPOCH + timedelta(microseconds=at_us),
+            timedelta(microseconds=_window_us(coords.duration_ms)),
+        )
         its_key = play_key(self._secret, user=coords.user, track=coords.track, first_us=at_us)
         return Verified(coords.user, coords.track, its_key, _EPOCH + timedelta(microseconds=at_us), heard)
 
@@ -183,12 +190,12 @@ class StreamVerifier:
     async def unmark(self, verified: Verified, *, duration_ms: int) -> None:
         """Writing `verified` failed: the play is not done, so its next merge finds it verified again."""
         key, step, ttl = _unmark_step(verified, duration_ms)
-        self._done.pop(key, None)
+        self._done.pop((verified.user, verified.track), None)
         await self._state.aupdate([key], step, ttl_s=[ttl])
 
     def unmark_now(self, verified: Verified, *, duration_ms: int) -> None:
         key, step, ttl = _unmark_step(verified, duration_ms)
-        self._done.pop(key, None)
+        self._done.pop((verified.user, verified.track), None)
         self._state.update([key], step, ttl_s=[ttl])
 
 
@@ -238,11 +245,17 @@ class StreamCount:
     def sent_now(self, start: int, end: int) -> Verified | None:
         return self._merge_now() if self._add(start, end) else None
 
+    def _closes_unmerged(self) -> bool:
+        """Whether the response's end merges its spans: it sent something, did not merge already, and its play
+        is not one this process verified (checked here, before the merge's coordinates are built)."""
+        first = self._sent.first
+        return not (self._merged or first is None or self._verifier.verified_here(self._user, self._track, first))
+
     async def close(self) -> Verified | None:
-        return None if self._merged or self._sent.first is None else await self._merge()
+        return await self._merge() if self._closes_unmerged() else None
 
     def close_now(self) -> Verified | None:
-        return None if self._merged or self._sent.first is None else self._merge_now()
+        return self._merge_now() if self._closes_unmerged() else None
 
     async def retry(self, verified: Verified) -> None:
         """Writing `verified` failed: the play is verified again by this response's next block or its end,

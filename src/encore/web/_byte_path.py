@@ -55,7 +55,10 @@ class Count(Protocol):
     """What happens around each block of a response: `first` asks for the first block before the response
     starts (False: refused, an owed ad comes first), `before` holds each block until the pacing lets it be
     charged, then charges it (False: this play may send no more after it; None: the client hung up while it
-    was held, nothing charged), `after` counts it once the server took it."""
+    was held, nothing charged), `after` counts it once the server took it. With `holds` False (nothing is
+    charged: a Premium listener's count), `first` and `before` always answer True and are not awaited."""
+
+    holds: bool
 
     async def first(self, start: int, end: int) -> bool: ...
     async def before(self, start: int, end: int, gone: "asyncio.Future[None] | None") -> bool | None: ...
@@ -151,7 +154,7 @@ async def _send_file(
         if not block:
             break
         stop = start + len(block)
-        more = True if count is None else await count.before(start, stop, gone)
+        more = await count.before(start, stop, gone) if count is not None and count.holds else True
         if more is None or (gone is not None and gone.done()):  # hung up while the block was held
             return
         await send({"type": "http.response.body", "body": block, "more_body": stop < end})
@@ -244,15 +247,13 @@ class BytePath:
             self._fds.release(entry)
             if tap is not None:
                 tap.close()
-            if verify is not None and record is not None:
-                await _recorded(verify, record, await verify.close())
+            if verify is not None and record is not None and (found := await verify.close()) is not None:
+                await _recorded(verify, record, found)
 
 
-async def _recorded(verify: Counted, record: Record, found: object | None) -> None:
+async def _recorded(verify: Counted, record: Record, found: object) -> None:
     """Write a verified stream; a failure (a transient database error) is logged, never raised into the
     byte path, and leaves the play to be verified again by a later block or request."""
-    if found is None:
-        return
     try:
         await record(found)
     except Exception:
@@ -283,6 +284,7 @@ class _Counter:
     ) -> None:
         self._tap, self._verify, self._record, self._pace = tap, verify, record, pace
         self._rendition, self._size, self._gate = rendition, size, gate
+        self.holds = tap is not None  # nothing to charge or hold: `first` and `before` need no await
         self._paced = None if pace is None else pace()  # read once per response
         self._first: tuple[int, int, Charge] | None = None  # the first block's answer, before the response began
 
@@ -313,8 +315,30 @@ class _Counter:
         return charge.more
 
     async def after(self, start: int, end: int) -> None:
-        if self._verify is not None and self._record is not None:
-            await _recorded(self._verify, self._record, await self._verify.sent(start, end))
+        verify, record = self._verify, self._record
+        if verify is not None and record is not None and (found := await verify.sent(start, end)) is not None:
+            await _recorded(verify, record, found)
+
+
+class _Verifying:
+    """`_Counter` of a response nothing is charged for (a Premium listener's): each block sent is only counted
+    toward a verified stream. No pacing is read and nothing is held, so `first` and `before` are not awaited."""
+
+    __slots__ = ("_record", "_verify")
+    holds = False
+
+    def __init__(self, verify: Counted, record: Record) -> None:
+        self._verify, self._record = verify, record
+
+    async def first(self, start: int, end: int) -> bool:
+        return True
+
+    async def before(self, start: int, end: int, gone: "asyncio.Future[None] | None") -> bool | None:
+        return True
+
+    async def after(self, start: int, end: int) -> None:
+        if (found := await self._verify.sent(start, end)) is not None:
+            await _recorded(self._verify, self._record, found)
 
 
 async def _held(wait_s: float, gone: "asyncio.Future[None] | None") -> bool:
@@ -336,8 +360,8 @@ def _counter(  # noqa: PLR0917 - what each block is reported to
     *,
     gate: bool,
 ) -> Count | None:
-    if tap is None and verify is None:
-        return None
+    if tap is None:
+        return None if verify is None or record is None else _Verifying(verify, record)
     return _Counter(tap, verify, record, pace, rendition, size, gate=gate)
 
 
@@ -374,7 +398,13 @@ async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler reso
     else:
         status, start, length = 200, 0, size
     headers.append((b"content-length", b"%d" % length))
-    if tap is not None and method != "HEAD" and length > 0 and not await tap.first(start, start + min(chunk, length)):
+    if (
+        tap is not None
+        and tap.holds
+        and method != "HEAD"
+        and length > 0
+        and not await tap.first(start, start + min(chunk, length))
+    ):
         await plain(send, method, 403, b"stream URL refused: ad_break_due\n")  # the ad comes first
         return
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -383,5 +413,7 @@ async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler reso
         return
     if tap is None:
         await _send_file(send, entry.fd, start, length)
+    elif length <= chunk:  # one block (a player's Range request): `_send_counted` would send it so, no watcher
+        await _send_file(send, entry.fd, start, length, chunk=chunk, count=tap)
     else:
         await _send_counted(send, receive, entry.fd, start, length, count=tap, chunk=chunk)
