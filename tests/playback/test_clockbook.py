@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from encore import ads, playback
 from encore.accounts import User, create_user
@@ -122,3 +122,24 @@ def test_clock_moves_of_a_rolled_back_request_are_written_by_a_later_one(contain
         book.write_behind(s)
     row = _stored(container, user_id)
     assert row is not None and row.last_issued_at == NOW and row.last_duration_ms == 600_000
+
+
+def test_a_deleted_listeners_queued_clock_neither_fails_another_request_nor_drops_the_queue(
+    container: Container,
+) -> None:
+    """review17: a free listener streams, then deletes the account; the next write-behind (in another listener's
+    request) inserted the deleted listener's clock row, failed on its key (a 500), and had already taken the whole
+    batch off the queue, so the other listeners' dirty clocks were never written behind again."""
+    user_id, songs = _world(container)
+    with transaction(container.sessions) as s:
+        other = create_user(s, username="other", password="other-pass-12").id
+    book = AdClockBook(flush_every_s=3600)
+    assert _ask(container, book, user_id, songs[0], NOW) == "ad_not_due"  # dirty, not yet written
+    assert _ask(container, book, other, songs[0], NOW) == "ad_not_due"
+    with transaction(container.sessions) as s:  # what the accounts.erase job ends with
+        s.execute(delete(User).where(User.id == user_id))
+    book._next_flush = 0  # the flush period has passed
+    assert _ask(container, book, other, songs[1], NOW + timedelta(seconds=20)) == "ad_not_due"
+    row = _stored(container, other)
+    assert row is not None and row.last_issued_at is not None  # written behind
+    assert _stored(container, user_id) is None

@@ -238,20 +238,24 @@ class AdClockBook:
         """Write in the caller's transaction, then mark each clock clean unless it moved meanwhile; if that
         transaction rolls back (the request failed after the decision), the clocks are dirty again."""
         written: list[tuple[int, int]] = []
+        states: list[tuple[int, ClockState]] = []
         for user_id in user_ids:
             raw = self._state.get(clock_key(user_id))
             if raw is None or not raw.get("d"):
                 continue
-            write_states(session, [(user_id, ClockDoc.parse(raw).state)])
+            states.append((user_id, ClockDoc.parse(raw).state))
             written.append((user_id, raw["v"]))
         if not written:
             return
-        for user_id, version in written:
-            self._state.update([clock_key(user_id)], mark(dirty=False, version=version), ttl_s=self._ttls(1))
 
         def undo(_session: Session, _previous: object = None) -> None:
             for user_id, _version in written:
                 self._state.update([clock_key(user_id)], mark(dirty=True, version=None), ttl_s=self._ttls(1))
             self._state.push(DIRTY, [str(u) for u, _ in written])
 
+        # before the writes: a write that fails queues the whole batch again (review17: one failing write lost
+        # the batch from the queue while its clocks stayed marked dirty, so none was ever written behind again)
         event.listen(session, "after_soft_rollback", undo, once=True)
+        write_states(session, states)
+        for user_id, version in written:
+            self._state.update([clock_key(user_id)], mark(dirty=False, version=version), ttl_s=self._ttls(1))

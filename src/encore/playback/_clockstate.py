@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
+from encore.accounts import User
 from encore.playback._models import AdClockRow
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -77,7 +78,14 @@ def load_state(session: Session, user_id: int) -> ClockState:
 
 
 def write_states(session: Session, rows: list[tuple[int, ClockState]]) -> None:
+    """Each listener's clock row, updated or made; a listener whose account was deleted meanwhile (the queue
+    still named them) is skipped: their row went with the account, and a new one would break its key and
+    with it the request that happened to write the batch (review17)."""
+    ids = [user_id for user_id, _ in rows]
+    present = set(session.scalars(select(User.id).where(User.id.in_(ids)))) if ids else set()
     for user_id, s in rows:
+        if user_id not in present:
+            continue
         values = {
             "listened_ms": s.listened_ms,
             "last_track_id": s.last_track_id,
