@@ -165,4 +165,6 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock, sta
     for key, payload in discovery.daily_parts():  # mixes from the fresh neighbours, in parts for many workers
         engine.every_day(discovery.MIXES, key=key, hour=5, payload=payload)
     engine.every_minute("wrapped.fold", partial(insights.fold_everyone, sessions), state=state)  # marked months
+    resume = partial(portability.resume_erasures, sessions, engine, clock.now)
+    engine.every_minute("accounts.resume_erasures", resume, state=state)  # deleted accounts whose job failed
     return engine

@@ -2,24 +2,29 @@
 what Encore kept of them, and the username is free again. Refused, with the reason, for a wrong password, the
 last administrator and a card subscription that would still renew (Stripe would go on charging)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from encore import audit, billing
-from encore.accounts import Role, User, create_user
+from encore import audit, billing, portability
+from encore.accounts import Guard, Role, User, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.devices import Device
 from encore.history import Play
 from encore.insights import WrappedShare
 from encore.jobs import Job
+from encore.kernel import Conflict
 from encore.library import Playlist
 from encore.oauth import OAuthApp
+from encore.portability import _erase as erase
 from tests.insights.world import make_world
 from tests.support.jobs import CSRF, run_jobs
+from tests.support.races import race
 from tests.web.conftest import login
 
 ALICE = ("alice", "alice-password-1")
@@ -134,3 +139,65 @@ def test_no_password_or_a_huge_one_is_refused_before_anything(client: TestClient
     anonymous = TestClient(client.app, base_url="http://testserver")
     assert anonymous.post("/api/me/delete-account", json={"password": ALICE[1]}, headers=CSRF).status_code == 401
     assert client.get("/api/me").status_code == 200
+
+
+def test_an_erase_that_failed_for_good_is_queued_again_and_finishes(
+    client: TestClient, container: Container, alice: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review17 F2: three failed attempts (a locked database, a full disk) left the account stopped for ever with
+    its data and its name; `resume_erasures` (every minute) queues it again an hour after it failed."""
+    login(client, *ALICE)
+    assert _delete(client, ALICE[1])[0] == 202
+    assert _delete_again_is_the_same_job(container, alice)
+
+    def busy(*_a: object, **_k: object) -> int:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(erase, "forget_range", busy)
+    run_jobs(container)
+    monkeypatch.undo()
+    with container.sessions() as s:
+        job = s.scalar(select(Job).where(Job.kind == "accounts.erase"))
+        assert job is not None and job.state == "failed" and s.get(User, alice) is not None
+    now = container.clock.now
+    assert portability.resume_erasures(container.sessions, container.jobs, now) == 0  # not within the hour
+    later = lambda: now() + timedelta(hours=2)  # noqa: E731
+    assert portability.resume_erasures(container.sessions, container.jobs, later) == 1
+    assert portability.resume_erasures(container.sessions, container.jobs, later) == 1  # the open one, not a second
+    run_jobs(container)
+    with container.sessions() as s:
+        assert s.get(User, alice) is None
+        assert s.scalar(select(func.count()).select_from(Play).where(Play.user_id == alice)) == 0
+    assert portability.resume_erasures(container.sessions, container.jobs, later) == 0
+
+
+def _delete_again_is_the_same_job(container: Container, user_id: int) -> bool:
+    """A second delete request (a double click) while the first is queued gets the same job (review17 F8)."""
+    with transaction(container.sessions) as s:
+        again = erase.submit_erase(s, jobs=container.jobs, user_id=user_id)
+    with container.sessions() as s:
+        jobs = list(s.scalars(select(Job.public_id).where(Job.kind == "accounts.erase")))
+    return jobs == [again.id]
+
+
+def test_the_last_two_administrators_leaving_at_once_leave_one(container: Container) -> None:
+    """review17 F3: both counted two administrators, and both left."""
+    with transaction(container.sessions) as s:
+        ids = [create_user(s, username=f"root{i}", password="root-password-12", role=Role.ADMIN).id for i in range(2)]
+
+    def leave(user_id: int) -> Callable[[Session], str]:
+        def move(s: Session) -> str:
+            user = s.get(User, user_id)
+            assert user is not None
+            guard = Guard(throttle=container.login_throttle, client=f"c{user_id}", now=container.clock.now())
+            try:
+                portability.request_erase(s, jobs=container.jobs, user=user, password="root-password-12", guard=guard)
+            except Conflict as exc:
+                return exc.code
+            return "deleting"
+
+        return move
+
+    assert race(container, [leave(i) for i in ids]) == ["deleting", "last_admin"]
+    with container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.is_active)) == 1

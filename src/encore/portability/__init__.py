@@ -1,7 +1,7 @@
 """The listener's data is theirs: import history from Spotify and ListenBrainz, export everything, forget plays,
 delete the account."""
 
-from encore.portability._erase import ERASE, request_erase
+from encore.portability._erase import ERASE, request_erase, resume_erasures
 from encore.portability._export import export_account
 from encore.portability._forget import forget_play, forget_range, submit_forget
 from encore.portability._import import ImportReport, check_history, import_history
@@ -20,6 +20,7 @@ __all__ = [
     "forget_range",
     "import_history",
     "request_erase",
+    "resume_erasures",
     "submit_export",
     "submit_forget",
     "submit_import",
