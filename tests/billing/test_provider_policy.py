@@ -52,6 +52,16 @@ def test_provider_status_maps_to_a_state(
     assert change is not None and change.state is state and change.period_end == period_end
 
 
+@pytest.mark.parametrize("status", ["trialing", "past_due"])
+def test_a_trial_or_retried_card_cancelled_keeps_its_state_and_says_it_renews_no_more(status: str) -> None:
+    """review17 F5: Stripe keeps a cancelled trial `trialing` until it ends; its cancellation was dropped, so
+    the account page showed none and deleting the account was refused as if it would renew."""
+    change = provider_state(_sub(status, cancel_at_period_end=True, trial_end=END), event_at=NOW)
+    assert change is not None and change.state.value == status and change.canceled_at == NOW
+    kept = provider_state(_sub(status, trial_end=END), event_at=NOW)
+    assert kept is not None and kept.canceled_at is None
+
+
 def test_an_unknown_status_changes_nothing() -> None:
     assert provider_state(_sub("some_future_status"), event_at=NOW) is None
 

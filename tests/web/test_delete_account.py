@@ -99,15 +99,25 @@ def test_the_last_administrator_cannot_delete_their_account(client: TestClient, 
     assert status == 202  # with another administrator, it may go
 
 
-@pytest.mark.parametrize(("state", "refused"), [("active", True), ("past_due", True), ("canceled", False)])
+@pytest.mark.parametrize(
+    ("state", "cancelled", "refused"),
+    [
+        ("active", False, True),
+        ("past_due", False, True),
+        ("trialing", False, True),
+        ("canceled", True, False),
+        ("trialing", True, False),  # a trial cancelled runs to its end as a trial (review17 F5: it was refused)
+    ],
+)
 def test_a_card_subscription_that_would_renew_is_cancelled_first(
-    client: TestClient, container: Container, alice: int, state: str, refused: bool
+    client: TestClient, container: Container, alice: int, state: str, cancelled: bool, refused: bool
 ) -> None:
     now = container.clock.now()
     with transaction(container.sessions) as s:
         s.add(billing.Subscription(
             user_id=alice, plan="premium", state=state, provider="stripe", period_end=now + timedelta(days=20),
             provider_customer_id="cus_alice", provider_subscription_id="sub_alice",
+            canceled_at=now - timedelta(days=1) if cancelled else None,
         ))  # fmt: skip
     login(client, *ALICE)
     status, body = _delete(client, ALICE[1])

@@ -77,15 +77,19 @@ AWAITING_FIRST_PAYMENT = "incomplete"
 def provider_state(sub: ProviderSubscription, *, event_at: datetime) -> StateChange | None:
     """Map a provider status onto Encore's states; None for a status that changes nothing (awaiting the
     first payment) or that this version does not know."""
+    # A trial or a card being retried that the listener cancelled stays as it is until its end (Stripe keeps
+    # the status), but it renews no more: the cancellation is kept (review17: deleting the account was refused
+    # for a subscription "that would renew" though the listener had cancelled it).
+    cancelled = (sub.canceled_at or event_at) if sub.cancel_at_period_end else None
     if sub.status == "trialing":
-        return StateChange(SubState.TRIALING, sub.period_end, sub.trial_end, None)
+        return StateChange(SubState.TRIALING, sub.period_end, sub.trial_end, cancelled)
     if sub.status == "active":
         if sub.cancel_at_period_end:
             # Canceled by the listener: Premium runs to the end of the period already paid for.
             return StateChange(SubState.CANCELED, sub.period_end, None, sub.canceled_at or event_at)
         return StateChange(SubState.ACTIVE, sub.period_end, None, None)
     if sub.status == "past_due":
-        return StateChange(SubState.PAST_DUE, sub.period_end, None, None)
+        return StateChange(SubState.PAST_DUE, sub.period_end, None, cancelled)
     if sub.status in _ENDED:
         end = sub.ended_at or event_at
         return StateChange(SubState.EXPIRED, end, None, sub.canceled_at or end)

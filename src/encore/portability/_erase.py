@@ -67,7 +67,7 @@ def request_erase(
     why_not = erase_refusal(
         password_ok=password_ok,
         last_admin=user.role == "admin" and (admins or 0) <= 1,
-        card_renews=sub.provider == "stripe" and sub.state in RENEWING,
+        card_renews=sub.provider == "stripe" and sub.state in RENEWING and sub.canceled_at is None,
     )
     if why_not == "bad_password":
         raise ValidationFailed(_SAID[why_not], code=why_not)
