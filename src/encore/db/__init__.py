@@ -3,7 +3,7 @@
 from encore.db._base import Base, TimestampMixin, utcnow
 from encore.db._engine import create_db_engine, is_busy, make_sessionmaker, reachable, transaction
 from encore.db._lanes import Lanes, lanes_for
-from encore.db._locks import write_lock
+from encore.db._locks import lock_space, write_lock
 from encore.db._migrate import alembic_config, upgrade_to_head
 from encore.db._raw import RawStatement, connection_of
 from encore.db._types import UTCDateTime
@@ -19,6 +19,7 @@ __all__ = [
     "create_db_engine",
     "is_busy",
     "lanes_for",
+    "lock_space",
     "make_sessionmaker",
     "reachable",
     "transaction",
