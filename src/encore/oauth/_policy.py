@@ -27,6 +27,8 @@ def check_redirect_uri(uri: str) -> Decision:
     """What a developer may register: absolute http(s), no fragment, no wildcard; plain http only for loopback."""
     if len(uri) > 2000 or any(c.isspace() or not c.isprintable() for c in uri):  # NUL is not a space
         return Decision(False, "redirect URI too long or contains spaces or control characters")
+    if not _quotable(uri):  # what an authorization request may carry (parameter_problem): one rule for both
+        return Decision(False, "redirect URI must be ASCII without quotes or backslashes: percent-encode the rest")
     if "*" in uri:  # harmless (a `*` matches only itself) but it promised a wildcard Encore never honours
         return Decision(False, "redirect URI must not contain '*': Encore matches redirect URIs exactly, no wildcards")
     parts = urlsplit(uri)

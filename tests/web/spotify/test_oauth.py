@@ -409,8 +409,22 @@ def test_rate_limit_per_app_answers_429_with_retry_after(api: tuple[TestClient, 
         ["https://x.example/cb#frag"],
         [],
         ["ftp://x/cb"],
+        ["https://exämple.com/cb"],  # review17: registered, then refused at every authorization
+        ['https://app.example/cb?next="x"'],
+        ["https://app.example/a\\b"],
     ],
-    ids=["javascript", "nul", "zero-width", "plain-http-remote", "fragment", "none", "ftp"],
+    ids=[
+        "javascript",
+        "nul",
+        "zero-width",
+        "plain-http-remote",
+        "fragment",
+        "none",
+        "ftp",
+        "non-ascii",
+        "quote",
+        "backslash",
+    ],
 )
 def test_bad_redirect_uris_are_refused_at_registration(client: TestClient, uris: list[str]) -> None:
     r = client.post("/api/developer/apps", json={"name": "x", "redirect_uris": uris}, headers=CSRF)
