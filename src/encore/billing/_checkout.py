@@ -24,6 +24,7 @@ from encore.billing._provider_policy import (
 from encore.billing._stripe import StripeConfig, StripeProvider
 from encore.billing._subscriptions import _dates, subscription_row
 from encore.config import Settings
+from encore.db import write_lock
 from encore.kernel import Conflict, NotFound
 
 
@@ -55,8 +56,9 @@ def _customer(session: Session, *, provider: str, user_id: int) -> BillingCustom
 def _bind_customer(session: Session, *, provider: PaymentProvider, user: User) -> BillingCustomer:
     """Make the account's customer at the provider and bind it. Two checkouts opened at once (two tabs) each
     made one: the first bound wins and the other checkout uses it (its own customer stays unused at the
-    provider, with nothing to pay), instead of failing on the unique key. No lock is held over the provider's
-    HTTP call: on SQLite that would stop every writer while it waits."""
+    provider, with nothing to pay), instead of failing on the unique key. No lock is taken before the provider's
+    call to make the customer; but on SQLite the binding's INSERT holds the write lock through the checkout
+    session's call that follows, until the request commits (as before race17: review17 F10)."""
     made = BillingCustomer(
         user_id=user.id,
         provider=provider.name,
@@ -182,6 +184,9 @@ def _apply_subscription(
     change = provider_state(facts, event_at=event.created)
     if change is None:
         return "awaiting_first_payment" if facts.status == AWAITING_FIRST_PAYMENT else "unknown_status"
+    # the row a code's redemption also reads and writes under this lock (review17: on PostgreSQL a code redeemed
+    # while a webhook or the backfill applied could both find no row, or one overwrite the other's period end)
+    write_lock(session, "subscription", user_id)
     sub = subscription_row(session, user_id=user_id)
     if sub is not None and sub.provider != provider and _outlasts(sub, change.period_end):
         # Premium granted by an admin or a code that runs longer is not cut short by a card subscription.
