@@ -119,11 +119,11 @@ def _claim(session: Session, album: Album, still: ColumnElement[bool]) -> None:
     before the transaction took its lock, and a publish and a delete sent at once both read "draft", so the
     delete removed a release the publish had just put out (race17). The row's write lock makes the later of
     the two wait and see the other's outcome; the album is read again after it."""
-    held = session.execute(update(Album).where(Album.id == album.id, still).values(status=Album.status))
-    if held.rowcount != 1:  # type: ignore[attr-defined]
-        session.expire(album)
-        if session.scalar(select(Album.id).where(Album.id == album.id)) is None:
-            raise NotFound("no such release", code="not_found")
+    album_key = album.id  # read before any expiry: a deleted row cannot be loaded again (probe17b: a 500)
+    held = session.execute(update(Album).where(Album.id == album_key, still).values(status=Album.status))
+    if held.rowcount != 1 and session.scalar(select(Album.id).where(Album.id == album_key)) is None:  # type: ignore[attr-defined]
+        session.expunge(album)
+        raise NotFound("no such release", code="not_found")
     session.refresh(album)
 
 
