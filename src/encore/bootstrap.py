@@ -156,7 +156,7 @@ def _throttle_limits(settings: Settings) -> accounts.ThrottleLimits:
 def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock, state: SharedState) -> JobEngine:
     """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler}."""
     huey = make_huey(redis_url=settings.redis_url, prefix=settings.redis_prefix, data_dir=settings.data_dir)
-    engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs")
+    engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs", state=state)
     for handlers in (portability.HANDLERS, discovery.HANDLERS, history.HANDLERS):
         for kind, handler in handlers.items():
             engine.register(kind, handler)

@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore import audit, billing, portability
+from encore import audit, billing, playback, portability
 from encore.accounts import Guard, Role, User, create_user
 from encore.bootstrap import Container
+from encore.catalog import Track
 from encore.db import transaction
 from encore.devices import Device
 from encore.history import Play
@@ -48,6 +49,16 @@ def _delete(client: TestClient, password: str) -> tuple[int, dict[str, object]]:
 def test_deleting_the_account_stops_it_erases_it_and_frees_the_name(
     client: TestClient, container: Container, alice: int
 ) -> None:
+    with transaction(container.sessions) as s:  # a free listener's ad clock on the shared state
+        track = s.scalar(select(Track.public_id).limit(1))
+        user = s.get(User, alice)
+        assert track is not None and user is not None
+        public_id = user.public_id
+        playback.next_stream_decision(
+            s, user_id=alice, user_public_id=public_id, track_id=track, interval_s=60,
+            now=container.clock.now(), clocks=container.ad_clocks,
+        )  # fmt: skip
+    assert container.state.get(f"adclock:{alice}") is not None
     login(client, *ALICE)
     assert client.post("/api/me/wrapped/2024/shares", headers=CSRF).status_code in (200, 201)
     assert client.post("/api/playlists", json={"name": "Mine", "public": True}, headers=CSRF).status_code == 201
@@ -82,6 +93,9 @@ def test_deleting_the_account_stops_it_erases_it_and_frees_the_name(
         kinds = list(s.scalars(select(audit.AuditEvent.kind).where(audit.AuditEvent.kind == "account.deleted")))
         assert kinds == ["account.deleted"]  # the event outlives the account, naming no one
     assert not folder.exists()
+    # on SQLite the next account may get the same id: it must not inherit her clock (probe17b: an owed ad)
+    assert container.state.get(f"adclock:{alice}") is None
+    assert container.state.get(f"adclock:who:{public_id}") is None
     again = client.post("/api/auth/signup", json={"username": "alice", "password": "a-new-alice-pass-2"})
     assert again.status_code == 201, again.text
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.kernel import Clock
+from encore.state import SharedState
 
 # (done, total or None, message or None) -> None; written in its own short transaction
 Report = Callable[[int, int | None, str | None], None]
@@ -32,6 +33,7 @@ class JobContext:
     _report: Report
     _last: float = field(default=0.0)
     _done: int = field(default=0)
+    state: SharedState | None = None  # the server's shared state, for what a job must clear there too
 
     def progress(self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False) -> None:
         """Tell the player how far the job got (and keep its lease); cheap to call often."""

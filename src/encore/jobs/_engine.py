@@ -74,9 +74,17 @@ class JobEngine:
     """Built once in bootstrap. Capabilities' handlers are registered there by kind ("history.import")."""
 
     def __init__(
-        self, *, huey: Huey, sessions: sessionmaker[Session], clock: Clock, files_root: Path, lease_s: float = LEASE_S
+        self,
+        *,
+        huey: Huey,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        files_root: Path,
+        lease_s: float = LEASE_S,
+        state: SharedState | None = None,
     ) -> None:
         self.huey = huey
+        self.state = state
         self.sessions = sessions
         self.clock = clock
         self.files_root = files_root
@@ -233,7 +241,7 @@ class JobEngine:
         context = JobContext(
             job_id=job.public_id, kind=job.kind, user_id=job.user_id, payload=json.loads(job.payload or "{}"),
             sessions=self.sessions, clock=self.clock, files=folder, attempt=job.attempts,
-            _report=self._report(job_id),
+            _report=self._report(job_id), state=self.state,
         )  # fmt: skip
         try:
             result = handler(context)

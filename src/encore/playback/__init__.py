@@ -5,6 +5,7 @@ from what the byte path sent, and ad breaks as the listener meets them."""
 from encore.playback._adaudio import AdAudio, AdAudioCount
 from encore.playback._breaks import complete_ad_break, start_ad_break
 from encore.playback._clockbook import AdClockBook
+from encore.playback._clockdoc import forget_clock
 from encore.playback._clockstate import ClockState, PlayNames
 from encore.playback._decide import StreamDecision, may_hear, next_stream_decision
 from encore.playback._edge import EdgeHit, EdgeReport, EdgeSecret, edge_signature_ok, ingest_edge_log, parse_edge_line
@@ -52,6 +53,7 @@ __all__ = [
     "complete_ad_break",
     "deidentify_verified_streams",
     "edge_signature_ok",
+    "forget_clock",
     "index_probe",
     "ingest_edge_log",
     "locked_tracks",

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from encore.playback._clockstate import ClockState, from_us, to_us
-from encore.state import Doc
+from encore.state import Doc, SharedState
 
 DIRTY = "adclock:dirty"  # queue of user ids whose clock changed since it was last written
 
@@ -115,3 +115,10 @@ def mark(*, dirty: bool, version: int | None) -> Callable[[list[Doc | None]], tu
         return [{**raw, "d": dirty}], None
 
     return step
+
+
+def forget_clock(state: SharedState, *, user_id: int, public_id: str) -> None:
+    """Drop a deleted account's clock from the shared state: on SQLite a new account may be given the same id,
+    and would inherit an owed ad or a clock running (probe17b: its first stream was `ad_break_due`). A block
+    still charged for it afterwards finds no clock and charges nothing (the charge's NO_PLAY)."""
+    state.delete(clock_key(user_id), who_key(public_id))

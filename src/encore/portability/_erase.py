@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import accounts, billing
+from encore import accounts, billing, playback
 from encore.db import transaction, write_lock
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, EncoreError, ValidationFailed
@@ -111,6 +111,7 @@ def run_erase(ctx: JobContext) -> dict[str, Any]:
             return {"deleted": 0}  # done by an earlier attempt
         if user.is_active:  # never erase an account nobody asked to delete (a job row made by hand)
             raise EncoreError("the account is active: its erasing was not asked for", code="not_requested")
+        public_id = user.public_id
 
     def progress(deleted: int) -> None:
         ctx.progress(deleted, None, f"Deleting: {deleted:,} plays")
@@ -118,7 +119,9 @@ def run_erase(ctx: JobContext) -> dict[str, Any]:
     deleted = forget_range(ctx.sessions, user_id=user_id, since=None, until=ctx.clock.now(), progress=progress)
     with transaction(ctx.sessions) as s:
         folders = list(s.scalars(select(Job.public_id).where(Job.user_id == user_id)))
-        for public_id in folders:  # an export's zip, an import's upload: the listener's data on disk
-            shutil.rmtree(ctx.files.parent / public_id, ignore_errors=True)
+        for job_id in folders:  # an export's zip, an import's upload: the listener's data on disk
+            shutil.rmtree(ctx.files.parent / job_id, ignore_errors=True)
         s.execute(delete(accounts.User).where(accounts.User.id == user_id))  # the rest follows its keys
+    if ctx.state is not None:  # after the row: a clock written behind meanwhile is skipped for a missing account
+        playback.forget_clock(ctx.state, user_id=user_id, public_id=public_id)
     return {"deleted": deleted}
