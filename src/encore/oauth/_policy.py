@@ -1,5 +1,6 @@
 """Pure decisions: redirect URIs and the token endpoints' requests. No database, no clock of their own."""
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +32,11 @@ def check_redirect_uri(uri: str) -> Decision:
         return Decision(False, "redirect URI must be ASCII without quotes or backslashes: percent-encode the rest")
     if "*" in uri:  # harmless (a `*` matches only itself) but it promised a wildcard Encore never honours
         return Decision(False, "redirect URI must not contain '*': Encore matches redirect URIs exactly, no wildcards")
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+        _port = parts.port  # a port out of range, or an unclosed IPv6 bracket, is no URL (probe17b: a 500)
+    except ValueError:
+        return Decision(False, "redirect URI is not a valid URL (its host or port cannot be read)")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return Decision(False, "redirect URI must be an absolute http(s) URL")
     if parts.fragment:
@@ -73,6 +78,18 @@ def parameter_problem(params: Mapping[str, list[str]]) -> str | None:
         if not all(_quotable(value) for value in params.get(name, ())):
             return f"{name} holds a character OAuth 2.0 does not allow in it (a quote, a backslash or non-ASCII)"
     return None
+
+
+def basic_credentials_problem(authorization: str | None) -> str | None:
+    """Why an `Authorization: Basic` header cannot be read as client credentials, or None: its base64 must hold
+    UTF-8 `id:secret` (authlib decodes it as UTF-8 and raised, a 500: probe17b)."""
+    if authorization is None or authorization[:6].lower() != "basic ":
+        return None
+    try:
+        text = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return "the Basic credentials are not base64 of UTF-8 text"
+    return None if ":" in text else "the Basic credentials must be client_id:client_secret"
 
 
 def token_call_problem(url: str, params: Mapping[str, list[str]]) -> str | None:

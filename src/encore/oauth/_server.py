@@ -38,7 +38,7 @@ from encore.oauth._adapters import (
 )
 from encore.oauth._apps import sha256
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
-from encore.oauth._policy import parameter_problem, token_call_problem
+from encore.oauth._policy import basic_credentials_problem, parameter_problem, token_call_problem
 from encore.oauth._refresh import GrantReplayed, RefreshGrant
 from encore.oauth._revocation import Revocation
 from encore.oauth._scopes import SCOPES, SPOTIFY_ONLY, decide_scopes
@@ -253,9 +253,14 @@ def authorize(session: Session, *, call: HttpCall, user_id: int, approved: bool,
     return reply
 
 
+def _header(call: HttpCall, name: str) -> str | None:
+    return next((value for key, value in call.headers.items() if key.lower() == name), None)
+
+
 def _refused(call: HttpCall) -> OAuthReply | None:
     """RFC 6749's invalid_request for a token call whose parameters are in the URL or sent twice."""
-    if (problem := token_call_problem(call.url, call.params)) is None:
+    problem = token_call_problem(call.url, call.params) or basic_credentials_problem(_header(call, "authorization"))
+    if problem is None:
         return None
     body = {"error": "invalid_request", "error_description": problem}
     return OAuthReply(400, body, [("Cache-Control", "no-store"), ("Pragma", "no-cache")])

@@ -1,5 +1,6 @@
 """The OAuth 2.0 server on SQLite and PostgreSQL: every refusal answers with its RFC 6749 / 7009 error code."""
 
+import base64
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -247,6 +248,15 @@ def test_a_token_request_with_a_quote_in_a_quoted_parameter_is_invalid_request(
     assert r.status_code == 400 and r.json()["error"] == "invalid_request" and field in r.json()["error_description"]
 
 
+@pytest.mark.parametrize("path", ["/api/token", "/api/token/revoke"])
+@pytest.mark.parametrize("raw", [b"\xff\xfe:secret", b"no-colon-here"], ids=["not-utf8", "no-colon"])
+def test_basic_credentials_that_cannot_be_read_are_invalid_request(client: TestClient, path: str, raw: bytes) -> None:
+    """probe17b: Basic credentials whose base64 held no UTF-8 were a 500 from authlib's decoding."""
+    auth = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    r = client.post(path, data={"grant_type": "client_credentials", "token": "x"}, headers=auth)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request", r.text
+
+
 def test_token_exchange_with_another_redirect_uri_is_invalid_grant(client: TestClient, app: App) -> None:
     verifier, challenge = pkce()
     got = _exchange(client, app, _code(client, app, challenge), verifier, redirect_uri=REDIRECT + "x")
@@ -412,6 +422,8 @@ def test_rate_limit_per_app_answers_429_with_retry_after(api: tuple[TestClient, 
         ["https://exämple.com/cb"],  # review17: registered, then refused at every authorization
         ['https://app.example/cb?next="x"'],
         ["https://app.example/a\\b"],
+        ["https://[::1/cb"],  # probe17b: urlsplit raised, a 500 with the connection reset
+        ["https://app.example:99999/cb"],
     ],
     ids=[
         "javascript",
@@ -424,6 +436,8 @@ def test_rate_limit_per_app_answers_429_with_retry_after(api: tuple[TestClient, 
         "non-ascii",
         "quote",
         "backslash",
+        "ipv6-unclosed",
+        "port-out-of-range",
     ],
 )
 def test_bad_redirect_uris_are_refused_at_registration(client: TestClient, uris: list[str]) -> None:
