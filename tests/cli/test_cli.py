@@ -30,6 +30,17 @@ def test_migrate_and_user_create(env: Path) -> None:
     assert again.exit_code == 1 and "taken" in again.output
 
 
+def test_user_create_makes_a_label_account(env: Path) -> None:
+    """probe17b: nothing but the demo could give a label an account, so a label whose only account was deleted
+    had no way back to its releases and statements."""
+    ok = runner.invoke(app, ["user", "create", "fox", "--password", "long-password", "--label", "Little Fox"])
+    assert ok.exit_code == 0 and "label" in ok.output, ok.output
+    both = runner.invoke(app, ["user", "create", "xx", "--password", "long-password", "--label", "L", "--admin"])
+    assert both.exit_code == 2 and "one or the other" in both.output
+    blank = runner.invoke(app, ["user", "create", "yy", "--password", "long-password", "--label", "  "])
+    assert blank.exit_code == 1 and "label needs a name" in blank.output
+
+
 def test_ingest_reports_failures_and_exit_code(env: Path) -> None:
     lib = env / "lib"
     lib.mkdir()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from encore import audit, billing, playback, portability
 from encore.accounts import Guard, Role, User, create_user
 from encore.bootstrap import Container
-from encore.catalog import Track
+from encore.catalog import Track, upsert_label
 from encore.db import transaction
 from encore.devices import Device
 from encore.history import Play
@@ -225,3 +225,17 @@ def test_the_last_two_administrators_leaving_at_once_leave_one(container: Contai
     assert race(container, [leave(i) for i in ids]) == ["deleting", "last_admin"]
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.is_active)) == 1
+
+
+def test_a_labels_only_account_cannot_leave_it_without_an_account(client: TestClient, container: Container) -> None:
+    """probe17b F6: a label's only account deleted itself and nothing could reach the label's releases and
+    statements again; with a second account of the label, it may go."""
+    with transaction(container.sessions) as s:
+        fox = upsert_label(s, name="Little Fox", kind=None).id
+        create_user(s, username="fox1", password="fox-password-12", role=Role.LABEL).label_id = fox
+    login(client, "fox1", "fox-password-12")
+    status, body = _delete(client, "fox-password-12")
+    assert status == 409 and body["error"]["code"] == "last_label_account", body  # type: ignore[index]
+    with transaction(container.sessions) as s:
+        create_user(s, username="fox2", password="fox-password-12", role=Role.LABEL).label_id = fox
+    assert _delete(client, "fox-password-12")[0] == 202

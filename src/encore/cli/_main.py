@@ -201,16 +201,28 @@ def user_create(
     name: str,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     admin: Annotated[bool, typer.Option(help="Give the account the admin role")] = False,
+    label: Annotated[
+        str | None, typer.Option(help="Make it an account of this label (made if new): its releases and statements")
+    ] = None,
 ) -> None:
-    """Create an account."""
+    """Create an account (a listener's, an administrator's, or a label's)."""
     from encore.accounts import Role, create_user
+    from encore.catalog import upsert_label
     from encore.db import transaction
 
+    if admin and label:
+        err.print("[red]Choose --admin or --label[/red]: an account is one or the other.")
+        raise typer.Exit(2)
     c = _container()
     c.migrate()
+    role_asked = Role.ADMIN if admin else Role.LABEL if label else Role.LISTENER
     try:
         with transaction(c.sessions) as session:
-            user = create_user(session, username=name, password=password, role=Role.ADMIN if admin else Role.LISTENER)
+            user = create_user(session, username=name, password=password, role=role_asked)
+            if label:
+                if not label.strip():
+                    raise EncoreError("a label needs a name", code="bad_label")
+                user.label_id = upsert_label(session, name=label.strip(), kind=None).id
             role = user.role
     except EncoreError as exc:
         err.print(f"[red]Could not create {name!r}:[/red] {exc.message}")

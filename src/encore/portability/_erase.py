@@ -1,7 +1,8 @@
 """A listener deletes their account, and their data goes with it.
 
 The request (the account page, with the password) is refused while the account is the last administrator
-(no one could run the server's admin face after it) or while a card subscription would still renew (Stripe
+(no one could run the server's admin face after it), or a label's only account (its releases and statements
+would be out of reach: nothing else can give a label an account) or while a card subscription would still renew (Stripe
 would keep charging an account that no longer exists: cancel it first, in Manage subscription). Otherwise the
 account stops at once: it can no longer sign in (`is_active` false) and the web face signs it out everywhere
 (sessions, app passwords, listen tokens, OAuth grants, stream URLs already handed out). The erasing itself is
@@ -35,12 +36,14 @@ RETRY_FAILED_AFTER = timedelta(hours=1)
 RENEWING = frozenset({billing.SubState.TRIALING.value, billing.SubState.ACTIVE.value, billing.SubState.PAST_DUE.value})
 
 
-def erase_refusal(*, password_ok: bool, last_admin: bool, card_renews: bool) -> str | None:
+def erase_refusal(*, password_ok: bool, last_admin: bool, last_of_label: bool, card_renews: bool) -> str | None:
     """Why an account may not be deleted now, or None (pure)."""
     if not password_ok:
         return "bad_password"
     if last_admin:
         return "last_admin"
+    if last_of_label:
+        return "last_label_account"
     if card_renews:
         return "subscription_renews"
     return None
@@ -48,7 +51,9 @@ def erase_refusal(*, password_ok: bool, last_admin: bool, card_renews: bool) -> 
 
 _SAID = {
     "bad_password": "the password is wrong",
-    "last_admin": "this is the server's last administrator: make another account an administrator first",
+    "last_admin": "this is the server's last administrator: create another (encore user create NAME --admin) first",
+    "last_label_account": "this is your label's only account: its releases, uploads and statements would be out of"
+    " reach; ask the server's operator to give the label another account first",
     "subscription_renews": "your Premium subscription would still renew: cancel it in Manage subscription first",
 }
 
@@ -63,10 +68,22 @@ def request_erase(
     admins = session.scalar(
         select(func.count()).select_from(accounts.User).where(accounts.User.role == "admin", accounts.User.is_active)
     )
+    label_accounts = 0
+    if user.label_id is not None:  # the label's last account leaving at once with another: one stays
+        write_lock(session, "label_accounts", user.label_id)
+        label_accounts = (
+            session.scalar(
+                select(func.count())
+                .select_from(accounts.User)
+                .where(accounts.User.label_id == user.label_id, accounts.User.is_active)
+            )
+            or 0
+        )
     sub = billing.subscription_view(session, user_id=user.id, now=guard.now)
     why_not = erase_refusal(
         password_ok=password_ok,
         last_admin=user.role == "admin" and (admins or 0) <= 1,
+        last_of_label=user.label_id is not None and label_accounts <= 1,
         card_renews=sub.provider == "stripe" and sub.state in RENEWING and sub.canceled_at is None,
     )
     if why_not == "bad_password":
