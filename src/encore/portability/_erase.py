@@ -1,19 +1,22 @@
 """A listener deletes their account, and their data goes with it.
 
 The request (the account page, with the password) is refused while the account is the last administrator
-(no one could run the server's admin face after it), or a label's only account (its releases and statements
-would be out of reach: nothing else can give a label an account) or while a card subscription would still renew (Stripe
-would keep charging an account that no longer exists: cancel it first, in Manage subscription). Otherwise the
-account stops at once: it can no longer sign in (`is_active` false) and the web face signs it out everywhere
-(sessions, app passwords, listen tokens, OAuth grants, stream URLs already handed out). The erasing itself is
-a job (`accounts.erase`), because a listener's history may be a decade of plays: it forgets every play as
-"forget everything" does (short transactions, Wrapped folded with them, share links ended, verified streams
-de-identified), removes the files of the listener's jobs (exports hold their data), then deletes the account
-row, which every table keyed on it follows (their rows deleted, or de-identified where the rows are a record
-of money: payments, verified streams, ad impressions, redeemed codes, and the audit log). The username is
-free again once the job is done. A worker killed half-way is retried by the job engine from where it was, and
-a job that failed for good is queued again an hour later (`resume_erasures`, every minute), so a stopped account
-always ends erased.
+(no one could run the server's admin face after it), a label's only account (its releases and statements would
+be out of reach; `encore user create --label` gives a label another), or while a card subscription would still
+renew (Stripe would keep charging an account that no longer exists: cancel it first, in Manage subscription).
+Otherwise the account stops at once: it can no longer sign in (`is_active` false) and the web face signs it
+out everywhere (sessions, app passwords, listen tokens, OAuth grants, stream URLs already handed out). The
+erasing itself is a job (`accounts.erase`), because a listener's history may be a decade of plays: it forgets
+every play as "forget everything" does (short transactions, Wrapped folded with them, share links ended,
+verified streams de-identified), removes the files of the listener's jobs (exports hold their data), deletes
+the account row, which every table keyed on it follows (rows deleted, or kept without the account where they
+record money or security: payments, verified streams, ad impressions, redeemed codes, the audit log), then
+drops its ad clock from the shared state. The username is free again once the job is done. A worker killed
+half-way is retried by the job engine from where it was, and a job that failed for good is queued again an
+hour later (`resume_erasures`, every minute), so a stopped account always ends erased.
+
+Not done here: a subscription Stripe has that Encore never heard of (a checkout finished after the deletion, a
+webhook lost) is not cancelled at Stripe; its events then answer `ignored_deleted_account`.
 """
 
 import shutil

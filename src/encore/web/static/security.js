@@ -68,7 +68,7 @@ function deleteAccountForm() {
   } }, h("label", {}, h("span", { text: "Password" }), password),
   h("button", { type: "submit", class: "ghost danger", text: "Delete account" }));
   return h("div", { class: "delete-account-box" }, h("h3", { text: "Delete account" }),
-    h("p", { class: "card-sub", text: "Erases everything Encore keeps of you: plays, library, playlists, Wrapped, apps and exports. Cancel a card subscription first. Money already paid to labels stays in their statements, without your name." }),
+    h("p", { class: "card-sub", text: "Erases your plays, library, playlists, Wrapped, apps and exports. Kept without your account: money already paid to labels (their statements) and the security log (sign-in times and addresses). Cancel a card subscription first; the card processor keeps its own records." }),
     form, status);
 }
 
