@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from encore.accounts import User
 from encore.bootstrap import build
-from encore.catalog import Track
+from encore.catalog import Label, Track
 from encore.cli import app
 from tests.ingest import corpus as c
 
@@ -35,6 +36,11 @@ def test_user_create_makes_a_label_account(env: Path) -> None:
     had no way back to its releases and statements."""
     ok = runner.invoke(app, ["user", "create", "fox", "--password", "long-password", "--label", "Little Fox"])
     assert ok.exit_code == 0 and "label" in ok.output, ok.output
+    container = build()
+    with container.sessions() as s:  # the account acts for that label (review17b: the role alone passed the old check)
+        label = s.scalar(select(Label.name).join(User, User.label_id == Label.id).where(User.username == "fox"))
+    container.close()
+    assert label == "Little Fox"
     both = runner.invoke(app, ["user", "create", "xx", "--password", "long-password", "--label", "L", "--admin"])
     assert both.exit_code == 2 and "one or the other" in both.output
     blank = runner.invoke(app, ["user", "create", "yy", "--password", "long-password", "--label", "  "])

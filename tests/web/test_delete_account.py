@@ -118,6 +118,7 @@ def test_the_last_administrator_cannot_delete_their_account(client: TestClient, 
     [
         ("active", False, True),
         ("past_due", False, True),
+        ("past_due", True, True),  # cancelled, its open invoice is still retried until the period ends (review17b)
         ("trialing", False, True),
         ("canceled", True, False),
         ("trialing", True, False),  # a trial cancelled runs to its end as a trial (review17 F5: it was refused)
@@ -169,7 +170,8 @@ def test_an_erase_that_failed_for_good_is_queued_again_and_finishes(
     client: TestClient, container: Container, alice: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """review17 F2: three failed attempts (a locked database, a full disk) left the account stopped for ever with
-    its data and its name; `resume_erasures` (every minute) queues it again an hour after it failed."""
+    its data and its name; `resume_erasures` (every minute) queues it again an hour after its latest erase job
+    failed, and only then (review17b: an older failure queued a new job every minute)."""
     login(client, *ALICE)
     assert _delete(client, ALICE[1])[0] == 202
     assert _delete_again_is_the_same_job(container, alice)
@@ -179,15 +181,19 @@ def test_an_erase_that_failed_for_good_is_queued_again_and_finishes(
 
     monkeypatch.setattr(erase, "forget_range", busy)
     run_jobs(container)
-    monkeypatch.undo()
-    with container.sessions() as s:
+    now = container.clock.now
+    with transaction(container.sessions) as s:
         job = s.scalar(select(Job).where(Job.kind == "accounts.erase"))
         assert job is not None and job.state == "failed" and s.get(User, alice) is not None
-    now = container.clock.now
-    assert portability.resume_erasures(container.sessions, container.jobs, now) == 0  # not within the hour
+        assert portability.resume_erasures(container.sessions, container.jobs, now) == 0  # not within the hour
+        job.finished_at = now() - timedelta(hours=2)
+    assert portability.resume_erasures(container.sessions, container.jobs, now) == 1
+    assert portability.resume_erasures(container.sessions, container.jobs, now) == 0  # its latest is open: no second
+    run_jobs(container)  # fails again
+    assert portability.resume_erasures(container.sessions, container.jobs, now) == 0  # its latest failed just now
+    monkeypatch.undo()
     later = lambda: now() + timedelta(hours=2)  # noqa: E731
     assert portability.resume_erasures(container.sessions, container.jobs, later) == 1
-    assert portability.resume_erasures(container.sessions, container.jobs, later) == 1  # the open one, not a second
     run_jobs(container)
     with container.sessions() as s:
         assert s.get(User, alice) is None
@@ -198,7 +204,7 @@ def test_an_erase_that_failed_for_good_is_queued_again_and_finishes(
 def _delete_again_is_the_same_job(container: Container, user_id: int) -> bool:
     """A second delete request (a double click) while the first is queued gets the same job (review17 F8)."""
     with transaction(container.sessions) as s:
-        again = erase.submit_erase(s, jobs=container.jobs, user_id=user_id)
+        again = erase.submit_erase(s, jobs=container.jobs, user_id=user_id, public_id="p" * 22)
     with container.sessions() as s:
         jobs = list(s.scalars(select(Job.public_id).where(Job.kind == "accounts.erase")))
     return jobs == [again.id]

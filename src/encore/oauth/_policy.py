@@ -83,10 +83,11 @@ def parameter_problem(params: Mapping[str, list[str]]) -> str | None:
 def basic_credentials_problem(authorization: str | None) -> str | None:
     """Why an `Authorization: Basic` header cannot be read as client credentials, or None: its base64 must hold
     UTF-8 `id:secret` (authlib decodes it as UTF-8 and raised, a 500: probe17b)."""
-    if authorization is None or authorization[:6].lower() != "basic ":
+    parts = (authorization or "").split(None, 1)  # as authlib splits it: any whitespace after the scheme
+    if len(parts) != 2 or parts[0].lower() != "basic":
         return None
     try:
-        text = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+        text = base64.b64decode(parts[1].strip(), validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return "the Basic credentials are not base64 of UTF-8 text"
     return None if ":" in text else "the Basic credentials must be client_id:client_secret"

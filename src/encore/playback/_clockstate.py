@@ -82,7 +82,9 @@ def write_states(session: Session, rows: list[tuple[int, ClockState]]) -> None:
     still named them) is skipped: their row went with the account, and a new one would break its key and
     with it the request that happened to write the batch (review17)."""
     ids = [user_id for user_id, _ in rows]
-    present = set(session.scalars(select(User.id).where(User.id.in_(ids)))) if ids else set()
+    # FOR KEY SHARE on PostgreSQL: an account being deleted right now is waited for, then seen gone (review17b)
+    held = select(User.id).where(User.id.in_(ids)).with_for_update(key_share=True)
+    present = set(session.scalars(held)) if ids else set()
     for user_id, s in rows:
         if user_id not in present:
             continue

@@ -87,19 +87,23 @@ def request_erase(
         password_ok=password_ok,
         last_admin=user.role == "admin" and (admins or 0) <= 1,
         last_of_label=user.label_id is not None and label_accounts <= 1,
-        card_renews=sub.provider == "stripe" and sub.state in RENEWING and sub.canceled_at is None,
+        # a cancelled trial charges nothing more; a cancelled past_due one still retries its open invoice
+        card_renews=sub.provider == "stripe"
+        and sub.state in RENEWING
+        and not (sub.state == billing.SubState.TRIALING.value and sub.canceled_at is not None),
     )
     if why_not == "bad_password":
         raise ValidationFailed(_SAID[why_not], code=why_not)
     if why_not is not None:
         raise Conflict(_SAID[why_not], code=why_not)
     user.is_active = False
-    return submit_erase(session, jobs=jobs, user_id=user.id)
+    return submit_erase(session, jobs=jobs, user_id=user.id, public_id=user.public_id)
 
 
-def submit_erase(session: Session, *, jobs: JobEngine, user_id: int) -> JobView:
+def submit_erase(session: Session, *, jobs: JobEngine, user_id: int, public_id: str) -> JobView:
     """The account's erasing, once: asked again while it is queued or running, the same job."""
-    return jobs.submit(session, kind=ERASE, key=f"user:{user_id}", user_id=user_id, payload={})
+    payload = {"public_id": public_id}  # the shared state's names for it, known even once the row is gone
+    return jobs.submit(session, kind=ERASE, key=f"user:{user_id}", user_id=user_id, payload=payload)
 
 
 def resume_erasures(sessions: sessionmaker[Session], jobs: JobEngine, now: Callable[[], datetime]) -> int:
@@ -107,28 +111,33 @@ def resume_erasures(sessions: sessionmaker[Session], jobs: JobEngine, now: Calla
     stayed locked, a full disk: the job engine gives up after its attempts), so a deleted account never stays
     stopped with its data for ever (review17). Run every minute by the job engine; returns how many."""
     failed_before = now() - RETRY_FAILED_AFTER
-    stuck = (
-        select(accounts.User.id)
-        .join(Job, (Job.user_id == accounts.User.id) & (Job.kind == ERASE))
+    latest = (
+        select(Job.user_id, func.max(Job.id).label("job_id")).where(Job.kind == ERASE).group_by(Job.user_id).subquery()
+    )
+    stuck = (  # by each account's latest erase job only: an older failure must not queue one a minute (review17b)
+        select(accounts.User.id, accounts.User.public_id)
+        .join(latest, latest.c.user_id == accounts.User.id)
+        .join(Job, Job.id == latest.c.job_id)
         .where(~accounts.User.is_active, Job.state == "failed", Job.finished_at < failed_before)
-        .distinct()
         .limit(100)
     )
     with transaction(sessions) as s:
-        ids = list(s.scalars(stuck))
-        for user_id in ids:
-            submit_erase(s, jobs=jobs, user_id=user_id)  # an open one is returned, not doubled
-    return len(ids)
+        rows = list(s.execute(stuck))
+        for user_id, public_id in rows:
+            submit_erase(s, jobs=jobs, user_id=user_id, public_id=public_id)  # an open one is returned, not doubled
+    return len(rows)
 
 
 def run_erase(ctx: JobContext) -> dict[str, Any]:
     if ctx.user_id is None:
         raise ValidationFailed("an erasing belongs to an account", code="no_user")
     user_id = ctx.user_id
+    public_id = str(ctx.payload.get("public_id") or "")
     with ctx.sessions() as s:
         user = s.get(accounts.User, user_id)
-        if user is None:
-            return {"deleted": 0}  # done by an earlier attempt
+        if user is None:  # done by an earlier attempt, which may have stopped before the shared state
+            _forget_clock(ctx, user_id, public_id)
+            return {"deleted": 0}
         if user.is_active:  # never erase an account nobody asked to delete (a job row made by hand)
             raise EncoreError("the account is active: its erasing was not asked for", code="not_requested")
         public_id = user.public_id
@@ -137,11 +146,16 @@ def run_erase(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(deleted, None, f"Deleting: {deleted:,} plays")
 
     deleted = forget_range(ctx.sessions, user_id=user_id, since=None, until=ctx.clock.now(), progress=progress)
+    _forget_clock(ctx, user_id, public_id)  # before the row as well: nothing the account left waits on it
     with transaction(ctx.sessions) as s:
         folders = list(s.scalars(select(Job.public_id).where(Job.user_id == user_id)))
         for job_id in folders:  # an export's zip, an import's upload: the listener's data on disk
             shutil.rmtree(ctx.files.parent / job_id, ignore_errors=True)
         s.execute(delete(accounts.User).where(accounts.User.id == user_id))  # the rest follows its keys
-    if ctx.state is not None:  # after the row: a clock written behind meanwhile is skipped for a missing account
-        playback.forget_clock(ctx.state, user_id=user_id, public_id=public_id)
-    return {"deleted": deleted}
+    _forget_clock(ctx, user_id, public_id)  # after it too: a block charged meanwhile made none (no play), but a
+    return {"deleted": deleted}  # decision in flight may have written one
+
+
+def _forget_clock(ctx: JobContext, user_id: int, public_id: str) -> None:
+    if ctx.state is not None:
+        playback.forget_clock(ctx.state, user_id=user_id, public_id=public_id or "-")

@@ -16,7 +16,7 @@ function day(iso) { return iso ? new Date(iso).toLocaleDateString(undefined, { y
 
 export function describe(sub) {
   if (sub.tier !== "premium") return sub.state === "past_due" ? "Free with ads (payment overdue)" : "Free with ads";
-  if (sub.state === "trialing") return `Premium trial until ${day(sub.trial_end)}`;
+  if (sub.state === "trialing") return `Premium trial until ${day(sub.trial_end)}${sub.canceled_at ? " (canceled)" : ""}`;
   if (sub.canceled_at) return `Premium until ${day(sub.period_end)} (canceled)`;
   return sub.period_end ? `Premium, renews or ends ${day(sub.period_end)}` : "Premium";
 }
