@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import accounts, audit, catalog, discovery, history, insights, keys, library, portability
+from encore import accounts, audit, billing, catalog, discovery, history, insights, keys, library, portability
 from encore.config import Settings, load_settings
 from encore.db import Lanes, create_db_engine, lanes_for, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -160,6 +160,7 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock, sta
     for handlers in (portability.HANDLERS, discovery.HANDLERS, history.HANDLERS):
         for kind, handler in handlers.items():
             engine.register(kind, handler)
+    engine.register(portability.ERASE, portability.erase_handler(partial(billing.stripe_provider, settings)))
     engine.every_day(history.MATCH, key="all", hour=3)  # text listens to tracks published since (a catch-all)
     engine.every_day(discovery.TRAIN, key=discovery.TRAINING_KEY, hour=4)  # neighbours from the day's listening
     for key, payload in discovery.daily_parts():  # mixes from the fresh neighbours, in parts for many workers

@@ -6,6 +6,7 @@ import ipaddress
 import json
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,12 +27,13 @@ S = TypeVar("S", bound=ThreadingHTTPServer)
 
 
 class StubStripe(ThreadingHTTPServer):
-    """Answers the three calls Encore makes, and keeps every request so tests can read what was sent."""
+    """Answers the calls Encore makes, and keeps every request so tests can read what was sent."""
 
     def __init__(self, *, checkout_url: str = "https://checkout.stripe.com/c/cs_test_1") -> None:
         super().__init__(("127.0.0.1", 0), _ApiHandler)
         self.requests: list[tuple[str, dict[str, list[str]], dict[str, str]]] = []
-        self.fail = False
+        self.fail = False  # every request answers 500
+        self.hang_up = False  # every request's connection is closed unanswered (Stripe unreachable)
         self.customers = 0
         self.checkout_url = checkout_url
         # What the list endpoints hold ("/v1/invoices": [invoice objects], oldest first); `fail_after` makes every
@@ -65,11 +67,21 @@ def _send(handler: BaseHTTPRequestHandler, status: int, raw: bytes, content_type
 class _ApiHandler(BaseHTTPRequestHandler):
     server: StubStripe
 
+    def _down(self) -> bool:
+        """Answer as an outage would, if the test made one."""
+        if self.server.hang_up:
+            self.close_connection = True
+            return True
+        if self.server.fail:
+            self._json(500, {"error": {"type": "api_error", "message": "stub outage"}})
+            return True
+        return False
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
         self.server.requests.append((self.path, parse_qs(body), dict(self.headers)))
-        if self.server.fail:
-            return self._json(500, {"error": {"type": "api_error", "message": "stub outage"}})
+        if self._down():
+            return None
         if self.path == "/v1/customers":
             self.server.customers += 1
             return self._json(200, {"id": f"cus_{self.server.customers}", "object": "customer"})
@@ -87,6 +99,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         self.server.requests.append((url.path, parse_qs(url.query), dict(self.headers)))
+        if self._down():
+            return None
         if self.server.fail_after is not None and self.server.pages >= self.server.fail_after:
             return self._json(500, {"error": {"type": "api_error", "message": "stub outage"}})
         listed, _, wanted = url.path.rpartition("/")
@@ -102,6 +116,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
             for obj in reversed(self.server.lists[url.path])
             if obj.get("created", 0) >= int(query.get("created[gte]", 0))
             and query.get("status") in (None, "all", obj.get("status"))
+            and query.get("customer") in (None, obj.get("customer"))
         ]
         if "starting_after" in query:
             ids = [obj["id"] for obj in items]
@@ -111,6 +126,22 @@ class _ApiHandler(BaseHTTPRequestHandler):
         return self._json(
             200, {"object": "list", "url": url.path, "data": items[:limit], "has_more": len(items) > limit}
         )
+
+    def do_DELETE(self) -> None:
+        """Cancel a subscription at once (`DELETE /v1/subscriptions/sub_1`); one already cancelled is 404
+        `resource_missing`, as Stripe answers."""
+        self.server.requests.append((self.path, {}, dict(self.headers)))
+        if self._down():
+            return None
+        listed, _, wanted = self.path.rpartition("/")
+        found = [obj for obj in self.server.lists.get(listed, []) if obj["id"] == wanted]
+        if listed != "/v1/subscriptions" or not found or found[0].get("status") in ("canceled", "incomplete_expired"):
+            return self._json(
+                404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "message": "no such"}}
+            )
+        now = int(time.time())
+        found[0].update(status="canceled", canceled_at=now, ended_at=now)
+        return self._json(200, found[0])
 
     def _json(self, status: int, body: dict[str, Any]) -> None:
         _send(self, status, json.dumps(body).encode(), "application/json")

@@ -57,6 +57,12 @@ class PaymentProvider(Protocol):
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
 
+    def cancel_subscriptions(self, *, customer_id: str) -> list[str]:
+        """End at once every subscription of the customer that has not ended (whatever Encore knows of it);
+        the ids ended. Run again, it ends nothing more and does not fail. PaymentProviderError when the provider
+        cannot be reached or refuses."""
+        ...
+
     def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:
         """What the provider still lists of money from `since` on, and its subscriptions as they stand `now`, as
         the events that brought them (a backfill)."""

@@ -36,6 +36,7 @@ DISPUTE_EVENT = "charge.dispute.closed"  # a dispute lost: the card's bank took 
 _CURRENCY = re.compile(r"[a-zA-Z]{3}")  # ISO 4217, as Stripe sends it (lower case)
 LINK_EVENT = "invoice_payment.paid"  # which payment intent paid which invoice (API 2025-03-31 and later)
 INVOICE_LOOKBACK = timedelta(days=62)  # Stripe's retries of a failed invoice last at most two months
+ENDED = frozenset({"canceled", "incomplete_expired"})  # a subscription in these states charges nothing more
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,30 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused the portal session: {exc.user_message or exc}") from exc
         return str(portal.url)
+
+    def cancel_subscriptions(self, *, customer_id: str) -> list[str]:
+        """Every subscription of the customer that has not ended, listed with `status=all` (the default list
+        leaves out only cancelled ones) and cancelled at once (`DELETE /v1/subscriptions/{id}`: no proration,
+        no final invoice). One Stripe already ended is skipped; one that ended between the list and the cancel
+        (another worker's run) answers 404 `resource_missing`, as Stripe answers for a cancelled subscription,
+        and counts as ended."""
+        import stripe
+
+        v1, ended = self._client.v1, []
+        try:
+            listed = v1.subscriptions.list({"customer": customer_id, "status": "all", "limit": 100})
+            for item in listed.auto_paging_iter():
+                if item.status in ENDED:
+                    continue
+                try:
+                    v1.subscriptions.cancel(item.id)
+                except stripe.InvalidRequestError as exc:
+                    if exc.code != "resource_missing":
+                        raise
+                ended.append(item.id)
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
+        return ended
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """Signature and timestamp are checked by stripe; a stale or forged delivery raises BadWebhook."""

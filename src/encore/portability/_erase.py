@@ -6,7 +6,12 @@ be out of reach; `encore user create --label` gives a label another), or while a
 renew (Stripe would keep charging an account that no longer exists: cancel it first, in Manage subscription).
 Otherwise the account stops at once: it can no longer sign in (`is_active` false) and the web face signs it
 out everywhere (sessions, app passwords, listen tokens, OAuth grants, stream URLs already handed out). The
-erasing itself is a job (`accounts.erase`), because a listener's history may be a decade of plays: it forgets
+erasing itself is a job (`accounts.erase`), because a listener's history may be a decade of plays. It first
+asks the card processor (Stripe, when configured) to cancel at once every subscription of the account's
+customer that has not ended, whether Encore heard of it or not (a checkout finished after the request, a
+webhook lost). The customer is found through the account (its rows lose the account with the user row), so this
+comes before anything is deleted, and Stripe unreachable fails the job with nothing deleted (the account stays
+stopped and is run again: see below). Then it forgets
 every play as "forget everything" does (short transactions, Wrapped folded with them, share links ended,
 verified streams de-identified), removes the files of the listener's jobs (exports hold their data), deletes
 the account row, which every table keyed on it follows (rows deleted, or kept without the account where they
@@ -15,16 +20,18 @@ drops its ad clock from the shared state. The username is free again once the jo
 half-way is retried by the job engine from where it was, and a job that failed for good is queued again an
 hour later (`resume_erasures`, every minute), so a stopped account always ends erased.
 
-Not done here: a subscription Stripe has that Encore never heard of (a checkout finished after the deletion, a
-webhook lost) is not cancelled at Stripe; its events then answer `ignored_deleted_account`.
+Left: a checkout finished after the job ran makes a subscription with no account (its events answer
+`ignored_deleted_account`; the operator cancels it at Stripe). A stopped account cannot open a checkout, so only
+a Stripe checkout page opened before the request, still within its expiry, can do this.
 """
 
 import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore import accounts, billing, playback
@@ -37,6 +44,8 @@ ERASE = "accounts.erase"
 RETRY_FAILED_AFTER = timedelta(hours=1)
 # A card subscription in these states renews (or retries the card) unless it is cancelled first
 RENEWING = frozenset({billing.SubState.TRIALING.value, billing.SubState.ACTIVE.value, billing.SubState.PAST_DUE.value})
+STRIPE = "stripe"
+Payments = Callable[[], billing.PaymentProvider | None]  # the card processor, or None when none is configured
 
 
 def erase_refusal(*, password_ok: bool, last_admin: bool, last_of_label: bool, card_renews: bool) -> str | None:
@@ -68,24 +77,15 @@ def request_erase(
     password_ok = accounts.confirm_password(session, user=user, password=password, guard=guard)
     if user.role == "admin":  # two last administrators leaving at once must not both pass the count (review17)
         write_lock(session, "admins")
-    admins = session.scalar(
-        select(func.count()).select_from(accounts.User).where(accounts.User.role == "admin", accounts.User.is_active)
-    )
+    admins = _active_accounts(session, accounts.User.role == "admin")
     label_accounts = 0
     if user.label_id is not None:  # the label's last account leaving at once with another: one stays
         write_lock(session, "label_accounts", user.label_id)
-        label_accounts = (
-            session.scalar(
-                select(func.count())
-                .select_from(accounts.User)
-                .where(accounts.User.label_id == user.label_id, accounts.User.is_active)
-            )
-            or 0
-        )
+        label_accounts = _active_accounts(session, accounts.User.label_id == user.label_id)
     sub = billing.subscription_view(session, user_id=user.id, now=guard.now)
     why_not = erase_refusal(
         password_ok=password_ok,
-        last_admin=user.role == "admin" and (admins or 0) <= 1,
+        last_admin=user.role == "admin" and admins <= 1,
         last_of_label=user.label_id is not None and label_accounts <= 1,
         # a cancelled trial charges nothing more; a cancelled past_due one still retries its open invoice
         card_renews=sub.provider == "stripe"
@@ -98,6 +98,10 @@ def request_erase(
         raise Conflict(_SAID[why_not], code=why_not)
     user.is_active = False
     return submit_erase(session, jobs=jobs, user_id=user.id, public_id=user.public_id)
+
+
+def _active_accounts(session: Session, which: ColumnElement[bool]) -> int:
+    return session.scalar(select(func.count()).select_from(accounts.User).where(which, accounts.User.is_active)) or 0
 
 
 def submit_erase(session: Session, *, jobs: JobEngine, user_id: int, public_id: str) -> JobView:
@@ -128,7 +132,13 @@ def resume_erasures(sessions: sessionmaker[Session], jobs: JobEngine, now: Calla
     return len(rows)
 
 
-def run_erase(ctx: JobContext) -> dict[str, Any]:
+def erase_handler(payments: Payments) -> Callable[[JobContext], dict[str, Any]]:
+    """The `accounts.erase` job, given how to reach the card processor (bootstrap: Stripe from the settings,
+    made only when an account has a customer there)."""
+    return partial(run_erase, payments=payments)
+
+
+def run_erase(ctx: JobContext, *, payments: Payments) -> dict[str, Any]:
     if ctx.user_id is None:
         raise ValidationFailed("an erasing belongs to an account", code="no_user")
     user_id = ctx.user_id
@@ -141,6 +151,8 @@ def run_erase(ctx: JobContext) -> dict[str, Any]:
         if user.is_active:  # never erase an account nobody asked to delete (a job row made by hand)
             raise EncoreError("the account is active: its erasing was not asked for", code="not_requested")
         public_id = user.public_id
+        customers = _customers(s, user_id)
+    cancelled = _cancel_subscriptions(payments, customers)  # before anything is deleted: the ids go with the row
 
     def progress(deleted: int) -> None:
         ctx.progress(deleted, None, f"Deleting: {deleted:,} plays")
@@ -153,7 +165,27 @@ def run_erase(ctx: JobContext) -> dict[str, Any]:
             shutil.rmtree(ctx.files.parent / job_id, ignore_errors=True)
         s.execute(delete(accounts.User).where(accounts.User.id == user_id))  # the rest follows its keys
     _forget_clock(ctx, user_id, public_id)  # after it too: a block charged meanwhile made none (no play), but a
-    return {"deleted": deleted}  # decision in flight may have written one
+    return {"deleted": deleted, "cancelled": cancelled}  # decision in flight may have written one
+
+
+def _customers(session: Session, user_id: int) -> set[str]:
+    """The account's customer ids at Stripe: the one Encore bound at checkout, and any a subscription names."""
+    bound = select(billing.BillingCustomer.customer_id).where(
+        billing.BillingCustomer.user_id == user_id, billing.BillingCustomer.provider == STRIPE
+    )
+    named = select(billing.Subscription.provider_customer_id).where(
+        billing.Subscription.user_id == user_id, billing.Subscription.provider == STRIPE
+    )
+    return {c for c in [*session.scalars(bound), *session.scalars(named)] if c}
+
+
+def _cancel_subscriptions(payments: Payments, customers: set[str]) -> int:
+    """Cancel at Stripe every subscription of these customers that has not ended; PaymentProviderError (an
+    outage: the job fails, nothing deleted yet, `resume_erasures` runs it again) when Stripe does not answer."""
+    provider = payments() if customers else None
+    if provider is None:  # no customer, or Stripe no longer configured: nothing can be asked
+        return 0
+    return sum(len(provider.cancel_subscriptions(customer_id=c)) for c in sorted(customers))
 
 
 def _forget_clock(ctx: JobContext, user_id: int, public_id: str) -> None:

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from encore.jobs import JobContext, JobEngine, JobView
 from encore.kernel import NotFound, ValidationFailed
-from encore.portability._erase import ERASE, run_erase
 from encore.portability._export import export_account
 from encore.portability._forget import FORGET, run_forget
 from encore.portability._import import ImportReport, import_history
@@ -81,4 +80,5 @@ def export_file(session: Session, *, jobs: JobEngine, user_id: int, job_id: str)
     return path, view.created_at
 
 
-HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget, ERASE: run_erase}
+# accounts.erase needs the card processor: `erase_handler`, registered by bootstrap
+HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget}
