@@ -4,6 +4,7 @@ go down with it (the older schema cannot hold them); what was already taken off 
 from datetime import UTC, datetime
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import delete, inspect, text
 
 from encore.accounts import User, create_user
@@ -37,7 +38,8 @@ def test_down_and_up_again_with_a_deleted_accounts_customer(container: Container
         s.flush()
         s.execute(delete(User).where(User.username == "gone"))
     with container.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "money14b_1"
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         assert conn.execute(text("SELECT count(*) FROM billing_customers")).scalar() == 2  # SET NULL: kept
     _migrate(container, to="money14_1")
     with container.engine.connect() as conn:

@@ -18,6 +18,8 @@ class Role(StrEnum):
 
 class User(TimestampMixin, Base):
     __tablename__ = "users"
+    # SQLite never gives a deleted account's id again (erase18_1): state kept by id must not pass to a new account
+    __table_args__ = ({"sqlite_autoincrement": True},)
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(22), unique=True, default=new_public_id)
     username: Mapped[str] = mapped_column(String(64))
