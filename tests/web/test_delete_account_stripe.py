@@ -116,7 +116,28 @@ def test_an_erase_run_again_after_its_cancel_does_not_fail_on_the_cancelled_subs
     run_jobs(container)
     assert len(attempts) == 2 and _job(container) is None
     assert _deletes(stub) == ["/v1/subscriptions/sub_unknown"]  # cancelled once, skipped on the second run
-    assert len([path for path, _q, _h in stub.requests if path == "/v1/subscriptions"]) == 2  # asked both times
+    # asked on both runs (the second asks again before the row goes): nothing more to cancel, and no error
+    assert len([path for path, _q, _h in stub.requests if path == "/v1/subscriptions"]) == 3
+    with container.sessions() as s:
+        assert s.get(User, alice) is None
+
+
+def test_a_checkout_paid_while_the_history_is_deleted_is_cancelled_too(
+    client: TestClient, container: Container, stub: StubStripe, alice: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout page opened before the request and paid while a long history was being deleted: Stripe is
+    asked again just before the row (the account's link to its customer) goes."""
+    stub.lists["/v1/subscriptions"] = []  # none yet when the job starts
+    _delete(client)
+    forget = erase.forget_range
+
+    def paid_meanwhile(*args: Any, **kwargs: Any) -> int:
+        stub.lists["/v1/subscriptions"] = [_subscription("sub_late", "cus_alice", "active")]
+        return forget(*args, **kwargs)
+
+    monkeypatch.setattr(erase, "forget_range", paid_meanwhile)
+    run_jobs(container)
+    assert _deletes(stub) == ["/v1/subscriptions/sub_late"]
     with container.sessions() as s:
         assert s.get(User, alice) is None
 

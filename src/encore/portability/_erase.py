@@ -20,9 +20,10 @@ drops its ad clock from the shared state. The username is free again once the jo
 half-way is retried by the job engine from where it was, and a job that failed for good is queued again an
 hour later (`resume_erasures`, every minute), so a stopped account always ends erased.
 
-Left: a checkout finished after the job ran makes a subscription with no account (its events answer
-`ignored_deleted_account`; the operator cancels it at Stripe). A stopped account cannot open a checkout, so only
-a Stripe checkout page opened before the request, still within its expiry, can do this.
+Left: a checkout paid after the job's last look at Stripe (it looks again just before the row goes) makes a
+subscription with no account (its events answer `ignored_deleted_account`; the operator cancels it at Stripe).
+A stopped account cannot open a checkout, so only a Stripe checkout page opened before the request, still within
+its expiry, can do this.
 """
 
 import shutil
@@ -152,13 +153,16 @@ def run_erase(ctx: JobContext, *, payments: Payments) -> dict[str, Any]:
             raise EncoreError("the account is active: its erasing was not asked for", code="not_requested")
         public_id = user.public_id
         customers = _customers(s, user_id)
-    cancelled = _cancel_subscriptions(payments, customers)  # before anything is deleted: the ids go with the row
+    cancelled = _cancel_subscriptions(payments, customers)  # before anything is deleted (Stripe down: nothing is)
 
     def progress(deleted: int) -> None:
         ctx.progress(deleted, None, f"Deleting: {deleted:,} plays")
 
     deleted = forget_range(ctx.sessions, user_id=user_id, since=None, until=ctx.clock.now(), progress=progress)
     _forget_clock(ctx, user_id, public_id)  # before the row as well: nothing the account left waits on it
+    # and once more just before the row, which links the account to its customer: a checkout page opened before
+    # the request and paid while a long history was being deleted is cancelled too
+    cancelled += _cancel_subscriptions(payments, customers)
     with transaction(ctx.sessions) as s:
         folders = list(s.scalars(select(Job.public_id).where(Job.user_id == user_id)))
         for job_id in folders:  # an export's zip, an import's upload: the listener's data on disk
