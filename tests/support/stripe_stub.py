@@ -41,6 +41,8 @@ class StubStripe(ThreadingHTTPServer):
         self.lists: dict[str, list[dict[str, Any]]] = {}
         self.fail_after: int | None = None
         self.pages = 0
+        # Subscriptions another run cancelled between a list and this DELETE: listed as they were, then 404.
+        self.cancelled_elsewhere: set[str] = set()
 
     @property
     def api_base(self) -> str:
@@ -135,7 +137,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
             return None
         listed, _, wanted = self.path.rpartition("/")
         found = [obj for obj in self.server.lists.get(listed, []) if obj["id"] == wanted]
-        if listed != "/v1/subscriptions" or not found or found[0].get("status") in ("canceled", "incomplete_expired"):
+        ended = not found or found[0].get("status") in ("canceled", "incomplete_expired")
+        if listed != "/v1/subscriptions" or ended or wanted in self.server.cancelled_elsewhere:
             return self._json(
                 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "message": "no such"}}
             )

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from encore import portability
+from encore import billing, portability
 from encore.accounts import User, create_user
 from encore.billing import BillingCustomer
 from encore.bootstrap import Container
@@ -23,7 +23,7 @@ from encore.jobs import Job
 from encore.portability import _erase as erase
 from tests.insights.world import make_world
 from tests.support.jobs import CSRF, run_jobs
-from tests.support.stripe_stub import PRICE, StubStripe, running
+from tests.support.stripe_stub import HOOK_SECRET, PRICE, SECRET_KEY, StubStripe, running
 from tests.web.conftest import login
 
 PASSWORD = "alice-password-1"
@@ -174,3 +174,15 @@ def test_no_customer_asks_stripe_nothing(client: TestClient, container: Containe
     run_jobs(container)
     assert _job(container) is None
     assert [path for path, _q, _h in stub.requests if path.startswith("/v1/subscriptions")] == []
+
+
+def test_a_subscription_cancelled_between_the_list_and_the_cancel_counts_as_ended(stub: StubStripe) -> None:
+    """Another run of the same erase cancelled it first: Stripe answers the second cancel 404 resource_missing
+    (as for any cancelled subscription), which is not an outage."""
+    stub.lists["/v1/subscriptions"] = [_subscription("sub_raced", "cus_alice", "active")]
+    stub.cancelled_elsewhere.add("sub_raced")
+    stripe = billing.StripeProvider(
+        billing.StripeConfig(secret_key=SECRET_KEY, webhook_secret=HOOK_SECRET, price_id=PRICE, api_base=stub.api_base)
+    )
+    assert stripe.cancel_subscriptions(customer_id="cus_alice") == ["sub_raced"]
+    assert _deletes(stub) == ["/v1/subscriptions/sub_raced"]
