@@ -24,6 +24,7 @@ from encore.catalog._models import (
 )
 from encore.catalog._search_index import index_entity, unindex_entity
 from encore.catalog._text import identity_key, sort_name, upc_spellings
+from encore.db import lock_space, write_lock
 from encore.kernel import Conflict
 
 
@@ -170,9 +171,23 @@ def upsert_album(
     return album
 
 
+def hold_isrc(session: Session, isrc: str) -> None:
+    """Be the only transaction deciding who carries this ISRC, until it ends. There is no unique index (one label
+    may carry its own ISRC on several tracks), so two labels setting the same one at once each found it free."""
+    write_lock(session, "isrc", lock_space(isrc))
+
+
+def _hold_upc(session: Session, upc: str) -> None:
+    """As `hold_isrc`, for one barcode in all its spellings (`upc_spellings`: one number, leading zeros aside)."""
+    number = upc.lstrip("0") if upc.isascii() and upc.isdigit() else upc
+    write_lock(session, "upc", lock_space(number))
+
+
 def upc_of_another_label(session: Session, *, upc: str, label_id: int | None, album_id: int | None) -> bool:
     """Does an album of another label (not `album_id`) already carry this UPC, in any of its spellings (a leading
-    zero more or less is the same barcode)?"""
+    zero more or less is the same barcode)? The barcode is held for this transaction first (`hold_isrc`), so
+    the answer stays true until the caller's write is committed."""
+    _hold_upc(session, upc)
     query = select(Album.id).where(
         Album.upc.in_(upc_spellings(upc)), Album.label_id.is_not(None), Album.label_id != label_id
     )
@@ -182,7 +197,8 @@ def upc_of_another_label(session: Session, *, upc: str, label_id: int | None, al
 
 
 def isrc_of_another_label(session: Session, *, isrc: str, label_id: int | None, track_id: int | None) -> bool:
-    """Does a track of another label (not `track_id`) already carry this ISRC?"""
+    """Does a track of another label (not `track_id`) already carry this ISRC? Held first, as `upc_of_another_label`."""
+    hold_isrc(session, isrc)
     query = (
         select(Track.id)
         .join(Album, Album.id == Track.album_id)

@@ -14,6 +14,7 @@ from encore.catalog import (
     Track,
     credit_release,
     delete_release,
+    hold_isrc,
     isrc_of_another_label,
     set_release_status,
 )
@@ -60,6 +61,10 @@ def _owned_in(session: Session, album: Album, form: ReleaseForm) -> dict[str, Tr
 
 def _apply_tracks(session: Session, *, label_id: int, by_id: dict[str, Track], form: ReleaseForm) -> dict[str, str]:
     problems: dict[str, str] = {}
+    # Every ISRC the form sets is held before any is checked, in one order: two forms that set the same two
+    # codes in opposite orders would otherwise each hold one and wait for the other (a deadlock on PostgreSQL).
+    for code in sorted({normal_isrc(t.isrc) for t in form.tracks if t.isrc} - {""}):
+        hold_isrc(session, code)
     for t in form.tracks:
         track = by_id[t.id]
         if t.title is not None:
