@@ -68,10 +68,20 @@ class RenditionFacts:
     sha256: str
 
 
+def _hold_new(session: Session, kind: str, key: str) -> None:
+    """About to create the `kind` named `key`, found missing: be the only transaction creating it, until this
+    one ends, and look again after. Two ingests making the same new artist at once each found it missing, and
+    the later insert failed on the unique key (its job failed, and was retried)."""
+    write_lock(session, f"new {kind}", lock_space(key))
+
+
 def upsert_label(session: Session, *, name: str, kind: str | None) -> Label:
     """The label of this name; `kind` applies only when it is created here."""
     key = identity_key(name)
     label = session.scalar(select(Label).where(Label.name_key == key))
+    if label is None:
+        _hold_new(session, "label", key)
+        label = session.scalar(select(Label).where(Label.name_key == key))
     if label is None:
         label = Label(name=name, name_key=key, kind=kind or LabelKind.INDIE.value)
         session.add(label)
@@ -85,6 +95,9 @@ def upsert_artist(session: Session, *, name: str) -> Artist:
     key = identity_key(name)
     artist = session.scalar(select(Artist).where(Artist.name_key == key))
     if artist is None:
+        _hold_new(session, "artist", key)
+        artist = session.scalar(select(Artist).where(Artist.name_key == key))
+    if artist is None:
         artist = Artist(name=name, name_key=key, sort_name=sort_name(name))
         session.add(artist)
         session.flush()
@@ -95,6 +108,9 @@ def upsert_artist(session: Session, *, name: str) -> Artist:
 def upsert_genre(session: Session, *, name: str) -> Genre:
     key = identity_key(name)[:100]
     genre = session.scalar(select(Genre).where(Genre.key == key))
+    if genre is None:
+        _hold_new(session, "genre", key)
+        genre = session.scalar(select(Genre).where(Genre.key == key))
     if genre is None:
         genre = Genre(name=name[:100], key=key)
         session.add(genre)
@@ -144,6 +160,9 @@ def upsert_album(
         album = session.scalar(select(Album).where(Album.album_key == key))
         if album is not None and album.status != ReleaseStatus.DRAFT.value:  # published since: a new draft
             key, album = identity_key(lead, facts.title, "draft", secrets.token_hex(8)), None
+    if album is None:
+        _hold_new(session, "album", key)
+        album = session.scalar(select(Album).where(Album.album_key == key))
     if album is None:
         album = Album(title=facts.title, album_key=key)
         album.status = ReleaseStatus.DRAFT.value if draft else ReleaseStatus.PUBLISHED.value
