@@ -1,5 +1,6 @@
 """Several moves let go at the same moment, each in its own thread and transaction (claims that must happen once)."""
 
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -8,6 +9,14 @@ from sqlalchemy.orm import Session
 from encore.bootstrap import Container
 from encore.db import is_busy, transaction
 from encore.kernel import NotFound
+
+
+def meet(window: threading.Barrier, timeout: float = 3.0) -> None:
+    """Hold a race's window open: wait here, between the read that decides and the write, until every racer has
+    read. Under a fix's lock a racer is held back before its read and never comes; the racers that did go on
+    after `timeout` (the barrier breaks, and whoever reaches it later passes at once)."""
+    with contextlib.suppress(threading.BrokenBarrierError):
+        window.wait(timeout)
 
 
 def race(container: Container, moves: list[Callable[[Session], str]]) -> list[str]:

@@ -2,6 +2,15 @@
 
 Whether an ad is due is the ad clock's question (`encore.playback`); this package only knows campaigns,
 their targeting and caps, and the breaks handed out.
+
+A campaign's budget is read when a break is handed out and counted when it plays through, so the breaks in
+flight when the last paid impression is counted still play: at most one per listener (the listener's break is
+handed out one at a time, and a break older than `OPEN_FOR` can no longer be finished). That slack is meant.
+What the advertiser pays, and what labels are paid from, is exact: a statement pays a campaign's first
+`budget_impressions` only (`labels._revenue`). Holding the budget exactly instead would mean reserving an
+impression per break handed out; a listener who closes the player mid-ad would hold it for `OPEN_FOR`, and
+a campaign's last impressions could be left unplayed at its end date: less money for labels, to save an
+advertiser nothing.
 """
 
 from collections.abc import Callable
@@ -15,7 +24,10 @@ from encore.ads._models import AdBreak, AdCampaign
 from encore.ads._policy import CampaignCandidate, ad_played_through, pick_campaign
 from encore.billing import Decision
 from encore.catalog import Genre, Track, TrackGenre
+from encore.db import write_lock
 from encore.kernel import NotFound, PermissionDenied
+
+OPEN_FOR = timedelta(hours=1)  # a break handed out this long ago is handed out again; after, it has lapsed
 
 
 @dataclass(frozen=True)
@@ -38,9 +50,7 @@ def _active(now: datetime) -> ColumnElement[bool]:
 def open_break(session: Session, *, user_id: int, now: datetime) -> AdBreak | None:
     return session.scalar(
         select(AdBreak)
-        .where(
-            AdBreak.user_id == user_id, AdBreak.completed_at.is_(None), AdBreak.issued_at >= now - timedelta(hours=1)
-        )
+        .where(AdBreak.user_id == user_id, AdBreak.completed_at.is_(None), AdBreak.issued_at >= now - OPEN_FOR)
         .order_by(AdBreak.issued_at.desc())
         .limit(1)
     )
@@ -104,7 +114,11 @@ def can_serve_ad(session: Session, *, user_id: int, now: datetime, last_track_id
 
 
 def issue_break(session: Session, *, user_id: int, now: datetime, last_track_id: int | None) -> AdBreakView:
-    """The listener's unfinished break again, or a new one from the campaign they should hear next."""
+    """The listener's unfinished break again, or a new one from the campaign they should hear next.
+
+    One at a time per listener: two devices (or a retried request) asking at once each found no open break
+    and each got one, every one of them an impression beyond the budget and the frequency cap."""
+    write_lock(session, "ad_break", user_id)
     found = open_break(session, user_id=user_id, now=now)
     if found is not None:
         return _view(session, found)
@@ -144,6 +158,8 @@ def finish_break(
         raise NotFound("no such ad break", code="no_such_ad_break")
     if brk.completed_at is not None:
         return Decision(True, "already_counted")
+    if brk.issued_at < now - OPEN_FOR:  # handed out again since, to be heard again: one break in flight each
+        raise PermissionDenied("this ad break has lapsed: ask for the next one", code="ad_break_lapsed")
     if not ad_played_through(issued_at=brk.issued_at, duration_ms=brk.duration_ms, reported_at=now):
         raise PermissionDenied("the ad has not played through yet", code="ad_not_finished")
     if heard is not None and not heard(_view(session, brk)):

@@ -24,6 +24,7 @@ from encore.catalog._models import (
 )
 from encore.catalog._search_index import index_entity, unindex_entity
 from encore.catalog._text import identity_key, sort_name, upc_spellings
+from encore.db import lock_space, write_lock
 from encore.kernel import Conflict
 
 
@@ -67,10 +68,20 @@ class RenditionFacts:
     sha256: str
 
 
+def _hold_new(session: Session, kind: str, key: str) -> None:
+    """About to create the `kind` named `key`, found missing: be the only transaction creating it, until this
+    one ends, and look again after. Two ingests making the same new artist at once each found it missing, and
+    the later insert failed on the unique key (its job failed, and was retried)."""
+    write_lock(session, f"new {kind}", lock_space(key))
+
+
 def upsert_label(session: Session, *, name: str, kind: str | None) -> Label:
     """The label of this name; `kind` applies only when it is created here."""
     key = identity_key(name)
     label = session.scalar(select(Label).where(Label.name_key == key))
+    if label is None:
+        _hold_new(session, "label", key)
+        label = session.scalar(select(Label).where(Label.name_key == key))
     if label is None:
         label = Label(name=name, name_key=key, kind=kind or LabelKind.INDIE.value)
         session.add(label)
@@ -84,6 +95,9 @@ def upsert_artist(session: Session, *, name: str) -> Artist:
     key = identity_key(name)
     artist = session.scalar(select(Artist).where(Artist.name_key == key))
     if artist is None:
+        _hold_new(session, "artist", key)
+        artist = session.scalar(select(Artist).where(Artist.name_key == key))
+    if artist is None:
         artist = Artist(name=name, name_key=key, sort_name=sort_name(name))
         session.add(artist)
         session.flush()
@@ -94,6 +108,9 @@ def upsert_artist(session: Session, *, name: str) -> Artist:
 def upsert_genre(session: Session, *, name: str) -> Genre:
     key = identity_key(name)[:100]
     genre = session.scalar(select(Genre).where(Genre.key == key))
+    if genre is None:
+        _hold_new(session, "genre", key)
+        genre = session.scalar(select(Genre).where(Genre.key == key))
     if genre is None:
         genre = Genre(name=name[:100], key=key)
         session.add(genre)
@@ -144,6 +161,9 @@ def upsert_album(
         if album is not None and album.status != ReleaseStatus.DRAFT.value:  # published since: a new draft
             key, album = identity_key(lead, facts.title, "draft", secrets.token_hex(8)), None
     if album is None:
+        _hold_new(session, "album", key)
+        album = session.scalar(select(Album).where(Album.album_key == key))
+    if album is None:
         album = Album(title=facts.title, album_key=key)
         album.status = ReleaseStatus.DRAFT.value if draft else ReleaseStatus.PUBLISHED.value
         session.add(album)
@@ -170,9 +190,23 @@ def upsert_album(
     return album
 
 
+def hold_isrc(session: Session, isrc: str) -> None:
+    """Be the only transaction deciding who carries this ISRC, until it ends. There is no unique index (one label
+    may carry its own ISRC on several tracks), so two labels setting the same one at once each found it free."""
+    write_lock(session, "isrc", lock_space(isrc))
+
+
+def _hold_upc(session: Session, upc: str) -> None:
+    """As `hold_isrc`, for one barcode in all its spellings (`upc_spellings`: one number, leading zeros aside)."""
+    number = upc.lstrip("0") if upc.isascii() and upc.isdigit() else upc
+    write_lock(session, "upc", lock_space(number))
+
+
 def upc_of_another_label(session: Session, *, upc: str, label_id: int | None, album_id: int | None) -> bool:
     """Does an album of another label (not `album_id`) already carry this UPC, in any of its spellings (a leading
-    zero more or less is the same barcode)?"""
+    zero more or less is the same barcode)? The barcode is held for this transaction first (`hold_isrc`), so
+    the answer stays true until the caller's write is committed."""
+    _hold_upc(session, upc)
     query = select(Album.id).where(
         Album.upc.in_(upc_spellings(upc)), Album.label_id.is_not(None), Album.label_id != label_id
     )
@@ -182,7 +216,8 @@ def upc_of_another_label(session: Session, *, upc: str, label_id: int | None, al
 
 
 def isrc_of_another_label(session: Session, *, isrc: str, label_id: int | None, track_id: int | None) -> bool:
-    """Does a track of another label (not `track_id`) already carry this ISRC?"""
+    """Does a track of another label (not `track_id`) already carry this ISRC? Held first, as `upc_of_another_label`."""
+    hold_isrc(session, isrc)
     query = (
         select(Track.id)
         .join(Album, Album.id == Track.album_id)

@@ -14,6 +14,7 @@ from encore.catalog import (
     Track,
     credit_release,
     delete_release,
+    hold_isrc,
     isrc_of_another_label,
     set_release_status,
 )
@@ -60,6 +61,10 @@ def _owned_in(session: Session, album: Album, form: ReleaseForm) -> dict[str, Tr
 
 def _apply_tracks(session: Session, *, label_id: int, by_id: dict[str, Track], form: ReleaseForm) -> dict[str, str]:
     problems: dict[str, str] = {}
+    # Every ISRC the form sets is held before any is checked, in one order: two forms that set the same two
+    # codes in opposite orders would otherwise each hold one and wait for the other (a deadlock on PostgreSQL).
+    for code in sorted({normal_isrc(t.isrc) for t in form.tracks if t.isrc} - {""}):
+        hold_isrc(session, code)
     for t in form.tracks:
         track = by_id[t.id]
         if t.title is not None:
@@ -75,6 +80,7 @@ def _apply_tracks(session: Session, *, label_id: int, by_id: dict[str, Track], f
 def edit_release(session: Session, *, label_id: int, album_id: str, form: ReleaseForm, today: date) -> Album:
     """Save the form of a draft; formats are checked now, completeness when it is published."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
+    _claim(session, album, Album.status == ReleaseStatus.DRAFT.value)
     if album.status != ReleaseStatus.DRAFT.value:
         raise Conflict("only a draft is edited with this form", code="not_a_draft")
     problems = edit_problems(title=form.title, artists=form.artists, tracks=form.tracks)
@@ -107,6 +113,7 @@ def edit_release(session: Session, *, label_id: int, album_id: str, form: Releas
 
 def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: str) -> Album:
     album = owned_album(session, label_id=label_id, album_id=album_id)
+    _claim(session, album, Album.status == ReleaseStatus.DRAFT.value)
     if album.status != ReleaseStatus.DRAFT.value:
         raise Conflict("only a draft's cover is changed here", code="not_a_draft")
     album.artwork_key = artwork_key
@@ -117,8 +124,13 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
 def _claim(session: Session, album: Album, still: ColumnElement[bool]) -> None:
     """Hold the release's row for this change while it is still as read (`still`): the status was read
     before the transaction took its lock, and a publish and a delete sent at once both read "draft", so the
-    delete removed a release the publish had just put out (race17). The row's write lock makes the later of
-    the two wait and see the other's outcome; the album is read again after it."""
+    delete removed a release the publish had just put out (race17); a form saved as the release was
+    published put it back to draft (race18). The row's write lock makes the later of the two wait and see
+    the other's outcome; the album is read again after it.
+
+    A row lock rather than `db.write_lock("release", id)`: on PostgreSQL it also orders this change after
+    (or before) every other write of the album's row, an upload joining the draft or a metadata edit,
+    which take no advisory lock; on SQLite the two are the same write lock."""
     album_key = album.id  # read before any expiry: a deleted row cannot be loaded again (probe17b: a 500)
     held = session.execute(update(Album).where(Album.id == album_key, still).values(status=Album.status))
     if held.rowcount != 1 and session.scalar(select(Album.id).where(Album.id == album_key)) is None:  # type: ignore[attr-defined]
@@ -150,6 +162,7 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
 def withdraw(session: Session, *, label_id: int, album_id: str) -> Album:
     """Delisted everywhere at once; plays, verified streams and statements keep their history."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
+    _claim(session, album, Album.status == ReleaseStatus.PUBLISHED.value)
     if album.status != ReleaseStatus.PUBLISHED.value:
         raise Conflict("only a published release can be withdrawn", code="not_published")
     set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN)

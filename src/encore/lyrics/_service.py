@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, music_track
+from encore.db import write_lock
 from encore.lyrics._models import TrackLyrics
 from encore.lyrics._parse import Line, Lyrics
 
@@ -34,8 +35,17 @@ def _decode(row: TrackLyrics) -> Stored:
     return Stored(lyrics, Source(row.source))
 
 
+def _hold(session: Session, track_id: int) -> None:
+    """One writer of a track's lyrics at a time, until its transaction ends: an ingest read the label's lyrics
+    absent (or a file's), the label saved its own, and the ingest then wrote the file's over them."""
+    write_lock(session, "lyrics", track_id)
+
+
 def save_lyrics(session: Session, *, track_id: int, lyrics: Lyrics, source: Source) -> None:
-    row = session.scalar(select(TrackLyrics).where(TrackLyrics.track_id == track_id))
+    _hold(session, track_id)
+    row = session.scalar(
+        select(TrackLyrics).where(TrackLyrics.track_id == track_id).execution_options(populate_existing=True)
+    )
     if row is None:
         row = TrackLyrics(track_id=track_id)
         session.add(row)
@@ -45,7 +55,9 @@ def save_lyrics(session: Session, *, track_id: int, lyrics: Lyrics, source: Sour
 
 
 def offer_lyrics(session: Session, *, track_id: int, lyrics: Lyrics, source: Source) -> bool:
-    """Ingest's write: what a label wrote by hand wins over files, and synced lyrics over unsynced."""
+    """Ingest's write: what a label wrote by hand wins over files, and synced lyrics over unsynced. Decided
+    under the track's lyrics lock, on the row as committed: a label's edit racing an ingest is never lost."""
+    _hold(session, track_id)
     have = lyrics_of(session, track_id=track_id)
     if have is not None and (have.source is Source.LABEL or (have.lyrics.synced and not lyrics.synced)):
         return False
@@ -54,11 +66,14 @@ def offer_lyrics(session: Session, *, track_id: int, lyrics: Lyrics, source: Sou
 
 
 def lyrics_of(session: Session, *, track_id: int) -> Stored | None:
-    row = session.scalar(select(TrackLyrics).where(TrackLyrics.track_id == track_id))
+    row = session.scalar(
+        select(TrackLyrics).where(TrackLyrics.track_id == track_id).execution_options(populate_existing=True)
+    )
     return _decode(row) if row is not None else None
 
 
 def drop_lyrics(session: Session, *, track_id: int) -> bool:
+    _hold(session, track_id)
     result = session.execute(delete(TrackLyrics).where(TrackLyrics.track_id == track_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
