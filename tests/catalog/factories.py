@@ -52,3 +52,10 @@ def track(s: Session, title: str, on: Album, by: list[Artist], number: int = 1, 
     s.flush()
     index_entity(s, kind="track", entity_id=row.id, name=title, context=" ".join([*(a.name for a in by), on.title]))
     return row
+
+
+def songs(s: Session, count: int) -> list[str]:
+    """The public ids of an album of `count` songs by one artist, for tests that need tracks and nothing else."""
+    band = artist(s, "Nina Vale")
+    on = album(s, "Harbour Lights", band)
+    return [track(s, f"Song {i}", on, [band], number=i + 1).public_id for i in range(count)]

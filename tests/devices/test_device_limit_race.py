@@ -2,18 +2,14 @@
 counted the devices before any other's was committed, so all of them passed the check (and the limit is what
 bounds the keys one account can mint)."""
 
-from collections.abc import Callable
-
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.devices import Device, create_device
 from encore.devices._service import MAX_DEVICES
-from encore.kernel import ValidationFailed
-from tests.support.races import race
+from tests.support.races import claiming, race
 
 RACERS = 8
 
@@ -25,14 +21,7 @@ def test_the_last_free_place_asked_for_at_once_is_given_once(container: Containe
         for i in range(MAX_DEVICES - 1):
             create_device(s, user_id=user_id, name=f"old {i}", secret=b"k" * 32, now=now)
 
-    def add(s: Session) -> str:
-        try:
-            create_device(s, user_id=user_id, name="new", secret=b"k" * 32, now=now)
-        except ValidationFailed as exc:
-            return str(exc.code)
-        return "created"
-
-    moves: list[Callable[[Session], str]] = [add] * RACERS
-    assert race(container, moves) == ["created"] + ["too_many_devices"] * (RACERS - 1)
+    add = claiming(lambda s: create_device(s, user_id=user_id, name="new", secret=b"k" * 32, now=now))
+    assert race(container, [add] * RACERS) == ["created"] + ["too_many_devices"] * (RACERS - 1)
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Device)) == MAX_DEVICES

@@ -12,9 +12,8 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.exclusives import ExclusiveImage
 from encore.exclusives._service import MAX_IMAGES
-from encore.kernel import ValidationFailed
 from tests.catalog import factories as f
-from tests.support.races import race
+from tests.support.races import claiming, race
 
 RACERS = 6
 
@@ -31,14 +30,9 @@ def _gallery(container: Container) -> tuple[int, str]:
 
 
 def _add(label_id: int, gallery: str, key: str) -> Callable[[Session], str]:
-    def move(s: Session) -> str:
-        try:
-            exclusives.add_image(s, label_id=label_id, exclusive_id=gallery, image_key=key, caption="")
-        except ValidationFailed as exc:
-            return str(exc.code)
-        return "added"
-
-    return move
+    return claiming(
+        lambda s: exclusives.add_image(s, label_id=label_id, exclusive_id=gallery, image_key=key, caption=""), "added"
+    )
 
 
 def _positions(container: Container) -> list[int]:

@@ -22,9 +22,7 @@ RACERS = 6
 def test_a_queue_saved_by_several_devices_at_once_is_one_queue(container: Container) -> None:
     with transaction(container.sessions) as s:
         user_id = create_user(s, username="alice", password="password-123").id
-        band = f.artist(s, "Nina Vale")
-        album = f.album(s, "Harbour Lights", band)
-        tracks = [f.track(s, f"Song {i}", album, [band], number=i + 1).public_id for i in range(3)]
+        tracks = f.songs(s, 3)
 
     def save(device: int) -> Callable[[Session], str]:
         def move(s: Session) -> str:

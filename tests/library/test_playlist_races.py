@@ -16,7 +16,7 @@ from encore.library import Playlist, PlaylistItem
 from encore.library._policy import MAX_ITEMS
 from tests.catalog import factories as f
 from tests.library.test_library import NOW
-from tests.support.races import race
+from tests.support.races import claiming, race
 
 RACERS = 6
 
@@ -24,9 +24,7 @@ RACERS = 6
 def test_tracks_added_to_one_playlist_at_once_each_get_a_place_and_a_snapshot(container: Container) -> None:
     with transaction(container.sessions) as s:
         owner = create_user(s, username="owner", password="owner-password-1").id
-        band = f.artist(s, "Nina Vale")
-        album = f.album(s, "Harbour Lights", band)
-        tracks = [f.track(s, f"Song {i}", album, [band], number=i + 1).public_id for i in range(RACERS)]
+        tracks = f.songs(s, RACERS)
         playlist = library.create_playlist(s, owner_id=owner, name="Mix", now=NOW).id
 
     def add(track: str) -> Callable[[Session], str]:
@@ -43,8 +41,7 @@ def test_tracks_added_to_one_playlist_at_once_each_get_a_place_and_a_snapshot(co
 def test_one_track_added_at_once_where_duplicates_are_refused_is_added_once(container: Container) -> None:
     with transaction(container.sessions) as s:
         owner = create_user(s, username="owner", password="owner-password-1").id
-        band = f.artist(s, "Nina Vale")
-        track = f.track(s, "Song", f.album(s, "Harbour Lights", band), [band]).public_id
+        [track] = f.songs(s, 1)
         playlist = library.create_playlist(s, owner_id=owner, name="Mix", now=NOW).id
 
     def add(s: Session) -> str:
@@ -74,13 +71,7 @@ def test_the_last_playlist_place_asked_for_at_once_is_given_once(container: Cont
         }
         s.execute(insert(Playlist), [{**old, "name": f"old {i}"} for i in range(MAX_ITEMS - 1)])
 
-    def create(s: Session) -> str:
-        try:
-            library.create_playlist(s, owner_id=owner, name="new", now=NOW)
-        except ValidationFailed:
-            return "refused"
-        return "created"
-
-    assert race(container, [create] * RACERS) == ["created"] + ["refused"] * (RACERS - 1)
+    create = claiming(lambda s: library.create_playlist(s, owner_id=owner, name="new", now=NOW))
+    assert race(container, [create] * RACERS) == ["created"] + [ValidationFailed.code] * (RACERS - 1)
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Playlist)) == MAX_ITEMS

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from encore.bootstrap import Container
 from encore.db import is_busy, transaction
-from encore.kernel import NotFound
+from encore.kernel import NotFound, ValidationFailed
 
 
 def meet(window: threading.Barrier, timeout: float = 3.0) -> None:
@@ -47,3 +47,16 @@ def race(container: Container, moves: list[Callable[[Session], str]]) -> list[st
     for t in threads:
         t.join(60)
     return sorted(outcomes)
+
+
+def claiming(claim: Callable[[Session], object], done: str = "created") -> Callable[[Session], str]:
+    """A racer that makes one claim (a place under a limit, say): `done`, or the code of the refusal."""
+
+    def move(s: Session) -> str:
+        try:
+            claim(s)
+        except ValidationFailed as exc:
+            return str(exc.code)
+        return done
+
+    return move

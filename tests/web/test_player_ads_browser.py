@@ -2,6 +2,8 @@
 ad in a non-skippable overlay ("Ad · 0:05" counting down, seek and next disabled), reports it, and the
 music resumes. The impression is counted once, by the server."""
 
+import itertools
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -10,18 +12,20 @@ from playwright.sync_api import Browser, Page, Route
 from sqlalchemy import select
 
 from encore import ads
-from encore.accounts import create_user
+from encore.accounts import User, create_user
 from encore.ads import AdCampaign
 from encore.catalog import Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from encore.ingest import run_ingest
 from tests.support.live import LiveServer, first_album_id, seeded_container, serve
-from tests.web.test_first_page_browser import SCREENSHOTS, _login, _page, browser
+from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
 INTERVAL_S = 10
+PASSWORD = "listener-pass-1"
+_LISTENERS = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +45,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     )
     now = datetime.now(UTC)
     with transaction(container.sessions) as s:
-        create_user(s, username="listener", password="listener-pass-1", display_name="Listener")
         ad = s.scalars(select(Track).order_by(Track.duration_ms)).first()
         assert ad is not None and ad.duration_ms < 8000
         ads.create_campaign(
@@ -71,13 +74,45 @@ def _impressions(live: LiveServer) -> int:
         return int(s.scalar(select(AdCampaign.impressions)) or 0)
 
 
+def _new_listener(live: LiveServer) -> str:
+    """A free listener who has heard nothing yet: each test's clock starts at zero, whatever the module's earlier
+    tests left playing (the last track of one could fill the next one's clock before its first click)."""
+    name = f"listener{next(_LISTENERS)}"
+    with transaction(live.container.sessions) as s:
+        create_user(s, username=name, password=PASSWORD)
+    return name
+
+
+def _listen_past_the_interval(live: LiveServer, listener: str) -> None:
+    """Until the listener's ad clock, as the server keeps it, holds the interval: the next music URL is refused.
+    The clock charges the larger of the wall time since the URL and the audio sent for it (sent at the free
+    tier's pace, faster than it plays), so this comes before INTERVAL_S of playing; a fixed wait of the whole
+    interval (and a second for safety) was most of each test."""
+    c = live.container
+    with c.sessions() as s:
+        user_id = s.scalars(select(User.id).where(User.username == listener)).one()
+    deadline = time.monotonic() + 3 * INTERVAL_S
+    while True:
+        with c.sessions() as s:  # a short read each time: the server's writes never wait on this loop
+            held = c.ad_clocks.move(s, user_id, lambda st: (st, st.total_ms(c.clock.now())))
+        if held >= INTERVAL_S * 1000:
+            return
+        assert time.monotonic() < deadline, f"the ad clock holds {held} ms, short of the interval"
+        time.sleep(0.1)
+
+
 def _run_until_ad(page: Page, live: LiveServer) -> list[str]:
-    _login(page, live, f"/album/{_album(live)}")
+    listener = _new_listener(live)
+    page.goto(f"{live.base_url}/album/{_album(live)}")
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", listener)
+    page.fill("#login-pass", PASSWORD)
+    page.click("form.login button[type=submit]")
     page.wait_for_selector("#main .track-play")
     titles: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
     page.locator("#main .track-play").first.click()
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
-    page.wait_for_timeout((INTERVAL_S + 1) * 1000)  # listen past the interval
+    _listen_past_the_interval(live, listener)
     page.locator("#main .track-play").nth(3).click()  # not the prefetched track: a fresh URL is needed
     page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
     return titles

@@ -80,8 +80,17 @@ def test_queue_next_previous_shuffle_repeat(live: LiveServer, browser: Browser) 
     page.wait_for_selector("#queue-list")
     queue = page.evaluate("[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)")
     assert queue[-1] == titles[1] and len(queue) == len(titles) + 2
-    page.get_by_role("button", name="Clear queue").click()
-    page.wait_for_function("document.querySelectorAll('#queue-list .track').length === 1")
+    # Clearing leaves the current track as the queue's last, so autoplay at once asks for similar music to follow
+    # it (the player is paused since the reload: nothing plays on). Wait for that answer rather than race it: the
+    # queue is the current track, then the autoplay note and exactly the tracks the server sent.
+    with page.expect_response(lambda r: r.url.endswith("/api/radio/next")) as similar:
+        page.get_by_role("button", name="Clear queue").click()
+    sent = len(similar.value.json()["tracks"])
+    page.wait_for_function(f"document.querySelectorAll('#queue-list .track').length === {1 + sent}")
+    first = page.locator("#queue-list > li").first
+    assert first.get_attribute("aria-current") == "true" and first.locator(".track-title").inner_text() == titles[0]
+    note_at = "[...document.querySelectorAll('#queue-list > li')].findIndex(li => li.id === 'autoplay-note')"
+    assert page.evaluate(note_at) == (1 if sent else -1)
 
     page.click("#btn-repeat")
     assert page.get_attribute("#btn-repeat", "data-mode") == "all"
