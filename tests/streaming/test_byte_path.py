@@ -101,6 +101,14 @@ def test_ranges_we_ignore_get_the_whole_file(base_url: str, header: str) -> None
     assert r.status_code == 200 and r.content == DATA
 
 
+@pytest.mark.parametrize("second", ["bytes=5-9", "bytes=0-1"])
+def test_several_range_lines_are_not_one_range(base_url: str, second: str) -> None:
+    """probe18: `Range: bytes=0-1` then `Range: bytes=5-9` was served as the last line alone (206, 5-9). The lines
+    are one field, `bytes=0-1, bytes=5-9` (RFC 9110 §5.3), which is no single range: the whole file."""
+    r = httpx.get(_url(base_url), headers=[("Range", "bytes=0-1"), ("Range", second)])
+    assert r.status_code == 200 and r.content == DATA and "content-range" not in r.headers
+
+
 def test_if_range(base_url: str) -> None:
     head = httpx.head(_url(base_url)).headers
     etag, last_modified = head["etag"], head["last-modified"]

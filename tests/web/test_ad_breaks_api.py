@@ -341,3 +341,20 @@ def test_a_campaign_this_listener_cannot_hear_never_locks_them_out(
     clock.advance(61)
     assert _stream(client, h, world["b"]) == (200, "")
     assert client.post("/api/ads/next", headers=h).status_code in (404, 409)
+
+
+def test_a_head_on_a_stream_url_charges_nothing(
+    client: TestClient, world: dict[str, str], campaign: str, clock: FixedClock
+) -> None:
+    """The byte path answers HEAD itself and counts no bytes for it (pages took HEAD in probe18 F2, never by
+    turning HEAD into GET): however often a free listener HEADs a ten-minute song, no ad becomes due; one GET of
+    the same song does make it due."""
+    h = _bearer(client, "listener")
+    url = _url(client, h, world["a"])
+    for _ in range(5):
+        r = client.head(url)
+        assert r.status_code == 200 and r.content == b""
+        assert int(r.headers["content-length"]) == len(AUDIO)
+    assert _stream(client, h, world["b"]) == (200, "")
+    assert client.get(url).content == AUDIO
+    assert _stream(client, h, world["c"]) == (403, "ad_break_due")

@@ -144,6 +144,18 @@ def test_gallery_uploads_refuse_what_is_not_a_picture(
     assert client.get(f"{_base(client)}/exclusives", headers=_h(client, "ours")).json()[0]["image_count"] == 0
 
 
+def test_a_gallery_image_too_large_names_its_size_and_the_limit(client: TestClient, world: dict[str, str]) -> None:
+    """probe18 F3: it said "too large to decode" and never the limit; covers say the same sentence."""
+    gallery = _new(client, world, "gallery")
+    r = _upload(client, gallery["id"], _claims(7_000, 7_000))
+    assert r.json()["error"]["message"] == (  # type: ignore[attr-defined]
+        "That image is 7,000 × 7,000 pixels (49 megapixels); an image can be at most 40 megapixels"
+        " (6,324 × 6,324, for example)."
+    )
+    r = _upload(client, gallery["id"], b"GIF89a" + bytes(100))
+    assert r.json()["error"]["message"] == "That file is not an image Encore can read (JPEG, PNG or WebP)."  # type: ignore[attr-defined]
+
+
 def test_a_50_mb_upload_is_refused_before_it_is_read(client: TestClient, world: dict[str, str]) -> None:
     gallery = _new(client, world, "gallery")
     r = _upload(client, gallery["id"], b"\x89PNG" + bytes(50 * 1024 * 1024))

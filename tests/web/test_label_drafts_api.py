@@ -305,6 +305,33 @@ def test_a_cover_must_be_an_image_of_sensible_size(desk: Desk, flacs: dict[str, 
 
 
 @SQLITE
+def test_a_cover_too_large_or_of_another_format_says_why(desk: Desk, flacs: dict[str, bytes]) -> None:
+    """probe18 F3: a valid 9,500 x 9,500 JPEG was "not an image Encore can read" (Pillow's bomb guard, unsaid),
+    and GIF, BMP and TIFF were taken while the message named JPEG, PNG and WebP: the gallery's rule now."""
+    album_id, _ = _draft(desk, flacs)
+    url = f"{desk.base}/releases/{album_id}/cover"
+    big = io.BytesIO()
+    Image.new("L", (9_500, 9_500), 128).save(big, "JPEG", quality=50)
+    r = desk.client.put(url, files={"file": ("print.jpg", io.BytesIO(big.getvalue()))}, headers=desk.ours)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["fields"]["cover"] == (
+        "That image is 9,500 × 9,500 pixels (90 megapixels); an image can be at most 40 megapixels"
+        " (6,324 × 6,324, for example)."
+    )
+    for fmt in ("GIF", "BMP", "TIFF"):
+        out = io.BytesIO()
+        Image.new("RGB", (64, 64), (1, 2, 3)).save(out, fmt)
+        r = desk.client.put(url, files={"file": ("c", io.BytesIO(out.getvalue()))}, headers=desk.ours)
+        assert r.status_code == 400, (fmt, r.text)
+        assert r.json()["error"]["fields"]["cover"] == f"That file is a {fmt} image: send a JPEG, PNG or WebP."
+    for fmt in ("JPEG", "WEBP"):
+        out = io.BytesIO()
+        Image.new("RGB", (64, 64), (1, 2, 3)).save(out, fmt)
+        r = desk.client.put(url, files={"file": ("c", io.BytesIO(out.getvalue()))}, headers=desk.ours)
+        assert r.status_code == 200, (fmt, r.text)
+
+
+@SQLITE
 def test_a_cover_of_16_mb_and_one_byte_is_refused_in_words(desk: Desk, flacs: dict[str, bytes]) -> None:
     album_id, _ = _draft(desk, flacs)
     big = _png() + b"\0" * (16 * 1024 * 1024 + 1)

@@ -40,6 +40,19 @@ def test_signed_url_serves_ranges_without_any_credentials(client: TestClient, li
     assert r.status_code == 206 and r.content == b"OggS"
 
 
+def test_a_stream_url_asked_with_no_body_is_the_usual_one(client: TestClient, listener: str, track_id: str) -> None:
+    """probe18: a bare POST (curl, an API user) was a 422 "The request is required."; it is what `{}` asks."""
+    login(client, listener)
+    bare = client.post(f"/api/tracks/{track_id}/stream", headers=CSRF)
+    assert bare.status_code == 200, bare.text
+    assert bare.json()["rendition"] == "vorbis160" and bare.json()["mime"] == "audio/ogg"
+    r = client.get(bare.json()["url"], headers={"Range": "bytes=0-3"})
+    assert r.status_code == 206 and r.content == b"OggS"
+    assert client.post(f"/api/tracks/{track_id}/stream", json=None, headers=CSRF).status_code == 200
+    wrong = client.post(f"/api/tracks/{track_id}/stream", json=[], headers=CSRF)  # a body, but not an object
+    assert wrong.status_code == 422
+
+
 def test_missing_rendition_and_unknown_track(client: TestClient, listener: str, track_id: str) -> None:
     login(client, listener)
     r = client.post(f"/api/tracks/{track_id}/stream", json={"rendition": "opus96"}, headers=CSRF)

@@ -75,3 +75,19 @@ def test_an_admin_upload_keeps_its_lrc_sidecar(client: TestClient, container: Co
         assert track is not None
         stored = lyrics.lyrics_of(s, track_id=track.id)
     assert stored is not None and [line.text for line in stored.lyrics.lines] == ["First line", "Second line"]
+
+
+def test_a_file_name_too_long_for_the_form_says_so(client: TestClient, container: Container, flac: bytes) -> None:
+    """probe18: a 5,000-character file name was "Invalid multipart data.", nothing more (python-multipart bounds
+    one part's headers at about 4 KB)."""
+    _user(container, "lbl", Role.LABEL, label="Little Fox Records")
+    login(client, "lbl", "password-123")
+    r = client.post("/api/uploads", files={"file": ("n" * 5000 + ".flac", flac)}, headers=CSRF)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == {
+        "code": "file_name_too_long",
+        "message": "The file's name is too long: a part's headers, its file name among them, can be at most 4 KB."
+        " Rename the file and send it again.",
+    }
+    ok = client.post("/api/uploads", files={"file": ("n" * 3000 + ".flac", flac)}, headers=CSRF)
+    assert ok.status_code == 200 and ok.json()["imported"] == 1

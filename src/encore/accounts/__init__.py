@@ -20,6 +20,7 @@ from encore.accounts._passwords import OWASP, HashParams, Passwords, hash_passwo
 from encore.accounts._passwords import SESSION_KEY as PASSWORDS_SESSION_KEY
 from encore.accounts._policy import (
     Decision,
+    check_display_name,
     check_password,
     check_username,
     may_use_account,
@@ -71,6 +72,7 @@ __all__ = [
     "authenticate",
     "change_email",
     "change_password",
+    "check_display_name",
     "check_password",
     "check_username",
     "confirm_password",

@@ -3,9 +3,12 @@
 import re
 from dataclasses import dataclass
 
+from encore.kernel import has_control, has_visible
+
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 handles long input, but a megabyte "password" is an attack
+MAX_DISPLAY_NAME = 100
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,20 @@ def check_username(name: str) -> Decision:
         return Decision(False, "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them).")
     if not name.strip("."):
         return Decision(False, "A username needs a letter, digit, '_' or '-': it cannot be only dots.")
+    return Decision(True, "ok")
+
+
+def check_display_name(name: str) -> Decision:
+    """The name others see on a profile, a public playlist's "by ..." and a Wrapped share page: the rule every
+    shown name follows (`kernel.has_visible`, as playlist names on /v1): it shows at least one visible character
+    and holds no control character. Give it stripped (padding is dropped, not refused). It need not be unique:
+    Spotify's display names are not either, and the username (unique, ASCII) is what tells two people apart."""
+    if not name or not has_visible(name):
+        return Decision(False, "A display name needs at least one visible character.")
+    if has_control(name):
+        return Decision(False, "A display name cannot hold control characters.")
+    if len(name) > MAX_DISPLAY_NAME:
+        return Decision(False, f"A display name can be at most {MAX_DISPLAY_NAME} characters.")
     return Decision(True, "ok")
 
 

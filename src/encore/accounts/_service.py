@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import passwords_for
-from encore.accounts._policy import check_email, check_new_password, check_password, check_username
+from encore.accounts._policy import (
+    check_display_name,
+    check_email,
+    check_new_password,
+    check_password,
+    check_username,
+)
 from encore.accounts._throttle import LoginThrottle
 from encore.db import lock_space, write_lock
 from encore.kernel import Conflict, EncoreError, ValidationFailed, is_public_id, new_secret_token
@@ -50,7 +56,14 @@ def create_user(
     display_name: str | None = None,
     email: str | None = None,
 ) -> User:
-    for decision, code in ((check_username(username), "bad_username"), (check_password(password), "bad_password")):
+    """`display_name` is stripped; none (or an empty one) is the username."""
+    shown = display_name.strip() if display_name else username
+    checks = (
+        (check_username(username), "bad_username"),
+        (check_display_name(shown), "bad_display_name"),
+        (check_password(password), "bad_password"),
+    )
+    for decision, code in checks:
         if not decision.allowed:
             raise ValidationFailed(decision.reason, code=code)
     key = username.casefold()
@@ -69,7 +82,7 @@ def create_user(
     user = User(
         username=username,
         username_key=key,
-        display_name=(display_name or username)[:100],
+        display_name=shown,
         email=email,
         password_hash=password_hash,
         role=role.value,

@@ -9,14 +9,13 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from encore.kernel import ValidationFailed
+from encore.kernel import PICTURE_UNREADABLE, ValidationFailed, inspect_picture
 from encore.storage import MediaStore
 
 if TYPE_CHECKING:
     from PIL import Image
 
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 6,000 x 6,000 scan is fine; a 30,000 x 30,000 "PNG" of 100 KB is a bomb
 SIZES = (1280, 300)
 TOP = "exclusives"
 
@@ -34,22 +33,18 @@ def _decode(data: bytes) -> Image.Image:
 
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected(f"an image can be at most {MAX_IMAGE_BYTES // 2**20} MB", code="image_too_large")
+    if (refused := inspect_picture(data)) is not None:  # the format and size rule covers share
+        raise ImageRejected(refused.message, code=refused.code)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
-                if probe.format not in {"JPEG", "PNG", "WEBP"}:
-                    raise ImageRejected("send a JPEG, PNG or WebP image")
-                if probe.width * probe.height > MAX_PIXELS:
-                    raise ImageRejected("that image is too large to decode", code="image_bomb")
                 probe.verify()
             with Image.open(io.BytesIO(data)) as img:
                 img.draft("RGB", (SIZES[0] * 2, SIZES[0] * 2))
                 return ImageOps.exif_transpose(img).convert("RGB")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected("that image is too large to decode", code="image_bomb") from exc
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageRejected("that file is not an image Encore can read (JPEG, PNG or WebP)") from exc
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(PICTURE_UNREADABLE) from exc  # a truncated or corrupt file past its header
 
 
 def store_image(*, data: bytes, store: MediaStore) -> str:

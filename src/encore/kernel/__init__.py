@@ -13,12 +13,14 @@ from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, fro
 from encore.kernel.codes import ISRC_RE, is_isrc
 from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
+from encore.kernel.pictures import PICTURE_UNREADABLE, PictureRefused, inspect_picture, picture_refusal
 from encore.kernel.text import has_control, has_visible, spreadsheet_text
 
 __all__ = [
     "EPOCH_MAX_S",
     "GEN0_THRESHOLD",
     "ISRC_RE",
+    "PICTURE_UNREADABLE",
     "PUBLIC_ID_RE",
     "AllocatorKeeper",
     "Clock",
@@ -27,6 +29,7 @@ __all__ = [
     "FixedClock",
     "NotFound",
     "PermissionDenied",
+    "PictureRefused",
     "SystemClock",
     "ValidationFailed",
     "fix_mmap_threshold",
@@ -34,6 +37,7 @@ __all__ = [
     "has_control",
     "has_visible",
     "in_epoch",
+    "inspect_picture",
     "is_isrc",
     "is_public_id",
     "limit_malloc_arenas",
@@ -41,6 +45,7 @@ __all__ = [
     "malloc_stats",
     "new_public_id",
     "new_secret_token",
+    "picture_refusal",
     "settle_heap",
     "spreadsheet_text",
     "trim_malloc",

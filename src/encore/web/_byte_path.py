@@ -127,7 +127,10 @@ def _range_headers(scope: Scope) -> tuple[str | None, str | None]:
     range_header = if_range = None
     for name, value in scope["headers"]:
         if name == b"range":
-            range_header = value.decode("latin-1")
+            # Several Range lines are one field, joined by commas (RFC 9110 §5.3): never one range, so the whole
+            # file, as for any specifier parse_range ignores (probe18: the last line was served alone).
+            text = value.decode("latin-1")
+            range_header = text if range_header is None else f"{range_header}, {text}"
         elif name == b"if-range":
             if_range = value.decode("latin-1")
     return range_header, if_range

@@ -8,6 +8,7 @@ from encore import history, labels
 from encore.audit import kinds
 from encore.catalog import Album
 from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, store_cover
+from encore.kernel import PICTURE_UNREADABLE, inspect_picture
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
@@ -53,17 +54,18 @@ def save_release(
 def release_cover(
     *, album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser, body: UploadBody
 ) -> AlbumOut:
-    """Multipart `file`: a JPEG, PNG or WebP of at most 16 MB, made square like embedded covers."""
+    """Multipart `file`: a JPEG, PNG or WebP of at most 16 MB and 40 megapixels (`kernel.pictures`, the rule
+    gallery images follow too), made square like embedded covers."""
     labels.owned_album(session, label_id=label.row_id, album_id=album_id)  # another label's: 404 first
     data = body.file.file.read(MAX_COVER_BYTES + 1)
     if len(data) > MAX_COVER_BYTES:
         raise labels.ReleaseInvalid({"cover": f"A cover can be at most {MAX_COVER_BYTES // 2**20} MB."})
+    if (refused := inspect_picture(data)) is not None:
+        raise labels.ReleaseInvalid({"cover": refused.message})
     try:
         key = store_cover(data=data, store=container(request).store)
-    except ArtworkRejected as exc:
-        raise labels.ReleaseInvalid(
-            {"cover": "That file is not an image Encore can read (JPEG, PNG or WebP)."}
-        ) from exc
+    except ArtworkRejected as exc:  # past its header: truncated or corrupt
+        raise labels.ReleaseInvalid({"cover": PICTURE_UNREADABLE}) from exc
     album = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
     note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, album=album_id, fields=["cover"])
     return _out(session, album)

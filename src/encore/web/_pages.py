@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from encore.web._deps import container
 
@@ -40,6 +41,23 @@ SPA_PREFIXES = (
 _API_ROOTS = ("api", "v1", "1", "rest", "stream", "static", "art")
 
 router = APIRouter(include_in_schema=False)
+# Pages answer HEAD as GET does (RFC 9110 §9.1; link checkers and unfurlers HEAD a link first: probe18 F2). The
+# deep links take HEAD only under the player's own sections: a catch-all HEAD would also answer for every GET-only
+# JSON route (/api/..., /docs), which keep their 405 with its Allow header.
+PAGE_METHODS = ["GET", "HEAD"]
+
+
+class _PlayerSection(Convertor[str]):
+    regex = "(?:" + "|".join(re.escape(p) for p in SPA_PREFIXES) + ")"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("player_section", _PlayerSection())
 
 
 # The home view's data, fetched by the browser while it is still loading the modules (first-load time).
@@ -62,28 +80,28 @@ def wants_page(section: str, accept: str) -> bool:
     return section not in _API_ROOTS and "text/html" in accept.lower()
 
 
-@router.get("/")
+@router.api_route("/", methods=PAGE_METHODS)
 def index() -> HTMLResponse:
     return _shell(_HOME_PRELOADS)
 
 
-@router.get("/manifest.webmanifest")
+@router.api_route("/manifest.webmanifest", methods=PAGE_METHODS)
 def manifest() -> FileResponse:
     return FileResponse(STATIC_DIR / "manifest.webmanifest", media_type="application/manifest+json")
 
 
-@router.get("/sw.js")
+@router.api_route("/sw.js", methods=PAGE_METHODS)
 def service_worker() -> FileResponse:
     # Served from the root so its scope covers the whole app; never cached, so updates land.
     return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/offline")
+@router.api_route("/offline", methods=PAGE_METHODS)
 def offline() -> FileResponse:
     return FileResponse(STATIC_DIR / "offline.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/art/{key}/{size}.jpg")
+@router.api_route("/art/{key}/{size}.jpg", methods=PAGE_METHODS)
 def artwork(key: str, size: str, request: Request) -> FileResponse:
     if not _ART_KEY.fullmatch(key) or size not in _SIZES:
         raise HTTPException(404, detail={"code": "not_found", "message": "no such image"})
@@ -95,6 +113,8 @@ def artwork(key: str, size: str, request: Request) -> FileResponse:
 
 @router.get("/{section}")
 @router.get("/{section}/{rest:path}")
+@router.head("/{section:player_section}")
+@router.head("/{section:player_section}/{rest:path}")
 def deep_link(request: Request, section: str, rest: str = "") -> HTMLResponse:
     if section not in SPA_PREFIXES:
         if wants_page(section, request.headers.get("accept", "")):

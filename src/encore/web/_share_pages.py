@@ -117,7 +117,7 @@ def render_share(item: Shared, base_url: str) -> str:
 _NOT_FOUND = Shared("website", "Not found", "There is nothing here, or it is private.", None, "/")
 
 
-@router.get("/share/{kind}/{item_id}")
+@router.api_route("/share/{kind}/{item_id}", methods=["GET", "HEAD"])  # unfurlers HEAD first
 def share_page(kind: str, item_id: str, session: Db, request: Request) -> HTMLResponse:
     base = container(request).settings.public_base_url
     try:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from encore.accounts import User
 from encore.audit import kinds
@@ -30,8 +31,34 @@ class UploadForm:
     lyrics: UploadFile | None = None  # an optional .lrc sidecar for the audio (label uploads)
 
 
+# python-multipart's own bound on one part's header lines (DEFAULT_MAX_HEADER_SIZE, 4,096 + 128 bytes): a file name
+# longer than ~4 KB does not fit. Not Encore's limit, but Encore says it (probe18: "Invalid multipart data.").
+PART_HEADERS_KB = 4
+
+
+def _unreadable(exc: HTTPException) -> ValidationFailed:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if "header size" in str(cause).lower():
+            return ValidationFailed(
+                f"The file's name is too long: a part's headers, its file name among them, can be at most"
+                f" {PART_HEADERS_KB} KB. Rename the file and send it again.",
+                code="file_name_too_long",
+            )
+        cause = cause.__cause__ or cause.__context__  # Starlette raises its 400 inside the handler, not from
+    return ValidationFailed(str(exc.detail), code="invalid_multipart")
+
+
+async def _form(request: Request) -> FormData:
+    try:
+        return await request.form(max_files=2, max_fields=4, max_part_size=64 * 1024)
+    except HTTPException as exc:  # Starlette's 400 for a form it could not read
+        raise _unreadable(exc) from exc
+
+
 async def upload_form(request: Request) -> AsyncIterator[UploadForm]:
-    async with request.form(max_files=2, max_fields=4, max_part_size=64 * 1024) as form:
+    form = await _form(request)
+    try:
         file: Any = form.get("file")
         if not isinstance(file, UploadFile):
             raise ValidationFailed("send the audio as a multipart field named 'file'", code="no_file")
@@ -40,6 +67,8 @@ async def upload_form(request: Request) -> AsyncIterator[UploadForm]:
             raise ValidationFailed(f"label: at most {MAX_LABEL_FIELD} characters", code="invalid")
         lyrics: Any = form.get("lyrics")
         yield UploadForm(file, label or None, lyrics if isinstance(lyrics, UploadFile) else None)
+    finally:
+        await form.close()
 
 
 UploadBody = Annotated[UploadForm, Depends(upload_form)]

@@ -169,7 +169,7 @@ _GONE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not
 <p><a href="/">Listen on Encore</a> · <a href="/wrapped">Your own Wrapped</a></p></body></html>"""
 
 
-@router.get("/wrapped/s/{token}", include_in_schema=False)
+@router.api_route("/wrapped/s/{token}", methods=["GET", "HEAD"], include_in_schema=False)
 def shared_wrapped(token: str, session: Db, request: Request) -> HTMLResponse:
     refused = _public_allowed(request)
     if refused is not None:
@@ -186,7 +186,7 @@ def shared_wrapped(token: str, session: Db, request: Request) -> HTMLResponse:
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
 
 
-@router.get("/wrapped/s/{token}/cards/{n}.png", include_in_schema=False)
+@router.api_route("/wrapped/s/{token}/cards/{n}.png", methods=["GET", "HEAD"], include_in_schema=False)
 def shared_card(token: Token, n: int, session: Db, request: Request) -> Response:
     refused = _public_allowed(request)
     if refused is not None:
@@ -195,7 +195,7 @@ def shared_card(token: Token, n: int, session: Db, request: Request) -> Response
     return _card_png(session, request, user_id=owner, period=period, n=n, fold=False)  # anonymous: never folds
 
 
-@router.get("/wrapped/s/{token}/preview.png", include_in_schema=False)
+@router.api_route("/wrapped/s/{token}/preview.png", methods=["GET", "HEAD"], include_in_schema=False)
 def shared_preview(token: Token, session: Db, request: Request) -> Response:
     """The 1200x630 image link previews show (og:image), drawn once per snapshot and cached."""
     refused = _public_allowed(request)
@@ -208,7 +208,7 @@ def shared_preview(token: Token, session: Db, request: Request) -> Response:
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
-@router.get("/wrapped/s/{rest:path}", include_in_schema=False)
+@router.api_route("/wrapped/s/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
 def no_such_share(rest: str) -> HTMLResponse:
     """Anything else under /wrapped/s/ is a missing link, not the player's shell."""
     return HTMLResponse(_GONE, status_code=404)

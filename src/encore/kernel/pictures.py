@@ -1,0 +1,54 @@
+"""The one rule for a picture someone uploads (a release's cover, an exclusive's gallery image): its format and its
+size in pixels, and the sentence that says why one is refused (probe18 F3: a 9,500 x 9,500 JPEG cover was "not an
+image Encore can read", the gallery said "too large to decode" without its limit, and covers took GIF, BMP and TIFF
+while their message named three formats)."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+# Pillow's name -> the one people read. MPO is a camera's JPEG with a second frame (Pillow names it apart).
+FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+# Decoded, a picture takes 3-4 bytes a pixel: 40 MP is ~160 MB at worst (PNG, WebP; a JPEG decodes at a reduced
+# scale). A 6,000 x 6,000 scan passes; covers are delivered at 3,000 x 3,000; a 30,000 x 30,000 "PNG" of 100 KB is a
+# bomb. Under Pillow's own guard (~89 MP), so this sentence is what a too-large picture meets.
+MAX_PIXELS = 40_000_000
+_SIDE = int(MAX_PIXELS**0.5)
+PICTURE_UNREADABLE = "That file is not an image Encore can read (JPEG, PNG or WebP)."
+
+
+@dataclass(frozen=True)
+class PictureRefused:
+    code: str  # "not_an_image" or "image_bomb"
+    message: str
+
+
+def _too_large(size: str) -> PictureRefused:
+    limit = f"at most {MAX_PIXELS // 1_000_000} megapixels ({_SIDE:,} × {_SIDE:,}, for example)"
+    return PictureRefused("image_bomb", f"That image is {size}; an image can be {limit}.")
+
+
+def picture_refusal(fmt: str | None, width: int, height: int) -> PictureRefused | None:
+    """Why a picture of this format (Pillow's name) and size is refused, or None when it is taken."""
+    if fmt not in FORMATS:
+        named = f"a {fmt} image" if fmt else "not an image Encore can read"
+        return PictureRefused("not_an_image", f"That file is {named}: send a JPEG, PNG or WebP.")
+    if width * height > MAX_PIXELS:
+        return _too_large(f"{width:,} × {height:,} pixels ({width * height / 1e6:.0f} megapixels)")
+    return None
+
+
+def inspect_picture(data: bytes) -> PictureRefused | None:
+    """`picture_refusal` of an upload, from its header only (nothing is decoded); a file Pillow cannot even
+    open is unreadable, and one past Pillow's own hard limit is too large without its size."""
+    from PIL import Image  # where used: a server that never takes an upload does not map Pillow (#16)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the rule above says it in words
+            with Image.open(io.BytesIO(data)) as probe:
+                return picture_refusal(probe.format, probe.width, probe.height)
+    except Image.DecompressionBombError:
+        return _too_large(f"over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels")
+    except (OSError, ValueError, SyntaxError):
+        return PictureRefused("not_an_image", PICTURE_UNREADABLE)

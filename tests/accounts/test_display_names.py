@@ -1,0 +1,46 @@
+"""Display names show a visible character (probe18 F6): the rule playlist names follow, on every way an account
+is made; padding is dropped; a copy of another's display name is allowed (usernames tell people apart)."""
+
+import pytest
+
+from encore.accounts import User, check_display_name, create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.kernel import ValidationFailed
+
+INVISIBLE = [
+    "   ",
+    "\u200b\u200b",  # zero-width spaces
+    "\u202e" * 10,  # right-to-left overrides
+    "\u3164",  # the Hangul filler
+    "\u00a0\u2800",  # a no-break space and the blank braille cell
+    "\u0301",  # a combining accent alone
+]
+
+
+@pytest.mark.parametrize("name", INVISIBLE)
+def test_a_name_with_nothing_to_see_is_refused(name: str) -> None:
+    decision = check_display_name(name.strip())
+    assert not decision.allowed and decision.reason == "A display name needs at least one visible character."
+
+
+def test_names_people_use_are_allowed() -> None:
+    for name in ("Demo Listener", "José", "Björk", "李小龙", "\u202eresU omeD", "🎧", "a" * 100):
+        assert check_display_name(name).allowed, name
+    assert not check_display_name("a" * 101).allowed
+    assert not check_display_name("bell\x07").allowed
+
+
+def test_no_display_name_is_the_username(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        assert create_user(s, username="plain", password="long enough").display_name == "plain"
+        assert create_user(s, username="empty", password="long enough", display_name="").display_name == "empty"
+
+
+def test_every_way_in_shares_the_rule(container: Container) -> None:
+    """The CLI, the demo and the admin's tools make accounts through create_user too."""
+    with transaction(container.sessions) as s, pytest.raises(ValidationFailed) as refused:
+        create_user(s, username="ghost", password="long enough", display_name="\u200b")
+    assert refused.value.code == "bad_display_name"
+    with container.sessions() as s:
+        assert s.query(User).filter_by(username="ghost").first() is None

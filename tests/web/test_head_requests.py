@@ -1,0 +1,64 @@
+"""HEAD where a monitor, a balancer or a link unfurler asks with it (probe18 F2): health checks, pages and share
+links answer as their GET does, without a body; JSON routes keep their 405 and say what they allow."""
+
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from encore.bootstrap import Container
+from tests.support.live import serve
+
+PAGES = (
+    "/healthz",
+    "/readyz",
+    "/",
+    "/library",
+    "/album/abc",
+    "/admin/security",
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/offline",
+    "/share/track/nope",  # a missing item: the share page's own 404, as for GET
+    "/wrapped/s/nope",
+    "/wrapped/s/a/b/c",
+)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_head_answers_as_get_does(client: TestClient, path: str) -> None:
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code != 405
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
+@pytest.mark.parametrize("path", ["/api/search?q=a", "/api/browse/labels", "/docs", "/api/me/recent"])
+def test_json_routes_keep_their_405_with_allow(client: TestClient, path: str) -> None:
+    """Not swallowed by the player's deep links: only the player's own sections take HEAD there."""
+    r = client.head(path)
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+
+
+def test_an_unknown_section_is_not_a_page_for_head(client: TestClient) -> None:
+    assert client.head("/nope").status_code == 405  # no route takes HEAD for it; GET's 404 page is fixui18's
+
+
+def _raw_head(base_url: str, path: str) -> bytes:
+    """The whole answer to a HEAD on a fresh connection that the server closes: what a monitor reads."""
+    url = urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_health_checks_answer_head_without_a_body_under_uvicorn(container: Container) -> None:
+    with serve(container) as live:
+        for path in ("/healthz", "/readyz", "/"):
+            raw = _raw_head(live.base_url, path)
+            head, _, body = raw.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200 "), head
+            assert body == b""

@@ -1,0 +1,25 @@
+"""Sign-up refuses a display name with nothing to see and strips padding (probe18 F6); the rule is
+accounts.check_display_name (tests/accounts/test_display_names.py)."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+INVISIBLE = ["   ", "\u200b\u200b", "\u202e" * 10, "\u3164", "\u00a0\u2800", "\u0301"]
+
+
+@pytest.mark.parametrize("name", INVISIBLE)
+def test_sign_up_refuses_an_invisible_display_name(client: TestClient, name: str) -> None:
+    r = client.post("/api/auth/signup", json={"username": "newbie", "password": "long enough", "display_name": name})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == {
+        "code": "bad_display_name",
+        "message": "A display name needs at least one visible character.",
+    }
+
+
+def test_sign_up_strips_padding_and_allows_a_copy(client: TestClient) -> None:
+    for username in ("first", "second"):
+        body = {"username": username, "password": "long enough", "display_name": "  Demo Listener \u3000"}
+        r = client.post("/api/auth/signup", json=body, headers={"X-Forwarded-For": f"198.51.100.{len(username)}"})
+        assert r.status_code == 201, r.text
+        assert r.json()["user"]["display_name"] == "Demo Listener"
