@@ -41,7 +41,9 @@ def test_a_failed_ad_is_said_with_a_retry_that_plays_the_ad_then_the_music(
     _login(page, live, f"/album/{first_album_id(live.container)}")
     page.wait_for_selector("#main .track-play")
     titles: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
-    ids: list[str] = page.evaluate("[...document.querySelectorAll('#main li[data-track-id]')].map(e => e.dataset.trackId)")
+    ids: list[str] = page.evaluate(
+        "[...document.querySelectorAll('#main li[data-track-id]')].map(e => e.dataset.trackId)"
+    )
     page.locator("#main .track-play").first.click()
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
     page.wait_for_timeout((INTERVAL_S + 1) * 1000)  # listen past the interval: an ad is due
