@@ -153,7 +153,7 @@ export async function settingsView(player, me) {
   const norm = h("input", { type: "checkbox", id: "set-normalise", checked: player.normalise, onchange: (e) => player.setNormalise(e.target.checked) });
   return h("div", { class: "view narrow-wide" }, h("h1", { text: "Account and settings" }),
     section("Account", h("p", {}, "Signed in as ", named(me.display_name), ` (${me.username})`)),
-    await subscriptionSection(),
+    me.role === "label" ? null : await subscriptionSection(), // a label account does not need Premium (/upgrade says so)
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)"),
       crossfadeSetting(player), h("label", { class: "field-row" }, "Sleep timer ", player.sleep.control("set-sleep"))),
     await discoverySection(), await devicesSection(),
