@@ -151,3 +151,30 @@ def test_adding_a_duplicate_can_be_refused_so_the_player_can_ask(client: TestCli
     assert r.status_code == 201
     assert client.post(url, json={"track_ids": track_ids[:1]}, headers=CSRF).status_code == 201  # the default adds
     assert _titles(client, p["id"]) == ["Song 0", "Song 0", "Song 0"]
+
+
+def test_playlist_search_finds_everyones_public_playlists_never_a_private_one(
+    client: TestClient, track_ids: list[str]
+) -> None:
+    """The player's search (probe18 F5): the rule of /v1/search?type=playlist, so bob finds alice's public list."""
+    login(client, "alice")
+    shown = client.post("/api/playlists", json={"name": "Harbour Nights", "public": True}, headers=CSRF).json()
+    client.post("/api/playlists", json={"name": "Harbour Secrets"}, headers=CSRF)
+    client.post("/api/playlists", json={"name": "100%_harbour", "public": True}, headers=CSRF)
+    login(client, "bob")
+    r = client.get("/api/search/playlists", params={"q": "HARBOUR nights"})
+    assert r.status_code == 200, r.text
+    hit = r.json()["items"]
+    assert [(p["id"], p["owner"]["name"], p["is_owner"]) for p in hit] == [(shown["id"], "alice", False)]
+    names = [p["name"] for p in client.get("/api/search/playlists", params={"q": "harbour"}).json()["items"]]
+    assert sorted(names) == ["100%_harbour", "Harbour Nights"]  # the private one is never found
+    for q in ("%", "_", "%_"):  # LIKE's wildcards are literal
+        names = [p["name"] for p in client.get("/api/search/playlists", params={"q": q}).json()["items"]]
+        assert names == ["100%_harbour"], q
+    assert client.get("/api/search/playlists", params={"q": "   "}).json()["items"] == []
+    assert client.get("/api/search/playlists", params={"q": "x" * 201}).status_code == 422
+    assert client.get("/api/search/playlists", params={"q": "a", "limit": 51}).status_code == 422
+    nul = client.get("/api/search/playlists", params={"q": "nights\x00harbour"})  # a separator, on PostgreSQL too
+    assert [p["name"] for p in nul.json()["items"]] == ["Harbour Nights"], nul.text
+    client.cookies.clear()
+    assert client.get("/api/search/playlists", params={"q": "harbour"}).status_code == 401

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
+from encore.catalog import Genre
 from encore.db import transaction
 from tests.catalog import factories as f
 from tests.web.conftest import PASSWORD, login
@@ -158,3 +159,33 @@ def test_names_in_the_share_subtitle_are_isolated_even_with_a_stray_pop_of_their
     assert isolated("Two\u2069\u202e") == "\u2068Two\u202e\u2069"  # the stray U+2069 would end the isolate early
     assert isolated("Open\u2067") == "\u2068Open\u2067\u2069\u2069"  # one the name leaves open is closed
     assert isolated("a\u2066b\u2069c") == "\u2068a\u2066b\u2069c\u2069"  # a balanced one is kept
+
+
+# One path per route of the player's router (static/app.js `routes`), each answered 200 with the shell.
+PLAYER_ROUTES = [
+    "/", "/album/abc", "/track/abc", "/artist/abc", "/label/abc", "/mix/abc", "/playlist/abc", "/user/abc",
+    "/search?q=x", "/search/tracks?q=x", "/genre", "/genre/rock", "/library", "/collection/tracks", "/queue",
+    "/history", "/settings", "/label", "/admin", "/wrapped", "/wrapped/2024", "/account", "/upgrade",
+    "/admin/security",
+]  # fmt: skip
+
+
+def test_every_route_of_the_player_is_a_200_and_the_list_is_complete(client: TestClient, container: Container) -> None:
+    app_js = client.get("/static/app.js").text
+    routes = app_js.split("const routes = [", 1)[1].split("\n];", 1)[0]
+    assert len(re.findall(r"^\s*\[(?:/\^|new RegExp)", routes, re.M)) == len(PLAYER_ROUTES)
+    with transaction(container.sessions) as s:
+        s.add(Genre(key="rock", name="Rock"))
+    for path in [*PLAYER_ROUTES, "/login", "/search/artists", "/wrapped/1990s"]:
+        assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize(
+    "path", ["/browse", "/search/playlists", "/genre/nope", "/album", "/album/a/b", "/wrapped/19999", "/user/a-b"]
+)
+def test_a_path_under_a_player_prefix_that_no_route_shows_is_a_404_with_the_player(
+    client: TestClient, path: str
+) -> None:
+    """probe18 F7: these used to answer 200 and then show "Not found"; the status now says it too."""
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 404 and '<script type="module" src="/static/app.js">' in page.text, path

@@ -60,6 +60,23 @@ def my_playlists(session: Db, user: CurrentUser, limit: Limit = 50, offset: Offs
     )
 
 
+@router.get("/search/playlists")
+def search_public_playlists(
+    session: Db,
+    user: CurrentUser,
+    q: Annotated[str, Query(max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    offset: Offset = 0,
+) -> PageOut[PlaylistOut]:
+    """Public playlists whose name holds every word of `q`, everyone's: the rule of /v1/search?type=playlist
+    (`library.search_playlists`), so the player finds what a Spotify-API app finds. Private ones never."""
+    # NUL cannot reach PostgreSQL; like the catalogue search (catalog._search), it separates words.
+    page = library.search_playlists(session, query=q.replace("\x00", " "), limit=limit, offset=offset)
+    return PageOut[PlaylistOut](
+        items=[playlist_out(p, user) for p in page.items], total=page.total, limit=limit, offset=offset
+    )
+
+
 @router.get("/users/{user_id}")
 def profile(user_id: str, session: Db, viewer: CurrentUser, limit: Limit = 50, offset: Offset = 0) -> ProfileOut:
     """A listener's page in the player (where /v1's users' external_urls lead): the name and public playlists."""

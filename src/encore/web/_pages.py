@@ -8,6 +8,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.convertors import Convertor, register_url_convertor
 
+from encore import catalog
+from encore.kernel import NotFound
 from encore.web._deps import container
 
 STATIC_DIR = Path(str(files("encore.web"))) / "static"
@@ -36,6 +38,23 @@ SPA_PREFIXES = (
     "user",
     "admin",  # the admin screens and audit log (/admin, /admin/security); their data answers 404 to anyone else
 )
+
+# The player's routes (static/app.js `routes`), as shapes: a path under SPA_PREFIXES that fits none of them
+# gets the same shell with a 404 (its "Not found" view), not a soft 200. Keep the two lists in step.
+_ID = r"[0-9A-Za-z]{1,64}"
+_SPA_ROUTES = re.compile(
+    rf"(album|track|artist|label|mix|playlist|user)/{_ID}"
+    r"|search(/(tracks|albums|artists))?"
+    r"|genre(/[^/]{1,300})?"
+    r"|library|collection/tracks|queue|history|settings|label|admin|admin/security|wrapped"
+    r"|wrapped/(\d{4}|\d{3}0s)|account|upgrade|login"
+)
+
+
+def is_player_route(path: str) -> bool:
+    """Whether `path` (without its leading slash) is one the player's router shows a view for."""
+    return _SPA_ROUTES.fullmatch(path) is not None
+
 
 # Roots of the machine faces: an unknown path under them is answered in their JSON shape whoever asks.
 _API_ROOTS = ("api", "v1", "1", "rest", "stream", "static", "art")
@@ -120,4 +139,16 @@ def deep_link(request: Request, section: str, rest: str = "") -> HTMLResponse:
         if wants_page(section, request.headers.get("accept", "")):
             return _shell(status_code=404)  # the player's router shows "Not found" beside its navigation
         raise HTTPException(404, detail={"code": "not_found", "message": "no such page"})
+    path = f"{section}/{rest}" if rest else section
+    if not is_player_route(path) or (section == "genre" and rest and not _genre_exists(request, rest)):
+        return _shell(status_code=404)  # the same page, its "Not found" view, and an honest status
     return _shell()
+
+
+def _genre_exists(request: Request, key: str) -> bool:
+    with container(request).sessions() as session:
+        try:
+            catalog.genre_name(session, genre_key=key[:100])
+        except NotFound:
+            return False
+    return True

@@ -2,7 +2,7 @@
 // `ad_break_due`, the player asks for the ad (POST /api/ads/next), plays it through in a
 // non-skippable overlay ("Ad · 0:15" counting down, seek and next disabled), reports it
 // (POST /api/ads/{id}/played) and only then asks for the music again.
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { formatTime, h, link } from "./dom.js";
 
 const LOCKED = ["btn-next", "btn-prev", "seek", "btn-shuffle", "btn-repeat"];
@@ -40,11 +40,12 @@ export class AdBreaks {
   async play() {
     let ad;
     try {
-      ad = await api("/api/ads/next", { method: "POST" });
+      ad = await this.fetchAd();
     } catch (err) {
       if (err.code === "no_ad_due" || err.code === "no_ad_inventory") return; // nothing to hear: music again
       throw err;
     }
+    clearAdFailed(this.player.root); // an ad to hear: the notice of a failed one is out of date
     const el = this.player.active;
     const total = ad.duration_ms / 1000;
     const tick = () => this.show(ad, Math.max(0, Math.ceil(total - (el.currentTime || 0))));
@@ -58,6 +59,18 @@ export class AdBreaks {
       this.lock(false);
       this.overlay.hidden = true;
       this.overlay.replaceChildren();
+    }
+  }
+
+  // A failed request (a network blip, a 5xx, an ad blocker's URL filter) is tried once more after a
+  // moment; a second failure goes to the caller, which says so (adFailed) and offers Retry.
+  async fetchAd() {
+    try {
+      return await api("/api/ads/next", { method: "POST" });
+    } catch (err) {
+      if (err instanceof ApiError && err.status < 500) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+      return api("/api/ads/next", { method: "POST" });
     }
   }
 
@@ -118,4 +131,23 @@ export class AdBreaks {
     }
     this.player.els.player.classList.toggle("in-ad", on);
   }
+}
+
+// The ad could not be fetched or played, so the server still refuses the music: say so (the music does
+// not just stop without a word) and offer Retry, which asks for the ad again. Failing the ad skips nothing.
+export function adFailed(root, retry) {
+  const box = root.querySelector("#ad-failed") || root.appendChild(h("div", { id: "ad-failed", class: "premium-prompt", role: "alert" }));
+  const again = h("button", { type: "button", class: "btn", text: "Retry",
+    onclick: () => { box.remove(); retry(); } });
+  box.replaceChildren(
+    h("span", { text: "The ad couldn't load, so the music is paused: it resumes after the ad. If an ad blocker is on, allow this site." }),
+    again,
+    link("/upgrade", { class: "ad-upgrade" }, "Go Premium: no ads"),
+    h("button", { type: "button", class: "icon-btn", "aria-label": "Dismiss", text: "✕", onclick: () => box.remove() }));
+  return box;
+}
+
+export function clearAdFailed(root) {
+  const box = root.querySelector("#ad-failed");
+  if (box) box.remove();
 }

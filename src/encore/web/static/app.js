@@ -52,7 +52,7 @@ const routes = [
   [/^\/wrapped$/, () => wrappedListView(), "wrapped"],
   [/^\/wrapped\/(\d{4}|\d{3}0s)$/, (m) => wrappedView(m[1], navigate), "wrapped"],
   [/^\/account$/, () => settingsView(player, me), "settings"],
-  [/^\/upgrade$/, () => upgradeView(), "settings"],
+  [/^\/upgrade$/, () => upgradeView(me), "settings"],
   [/^\/admin\/security$/, () => adminSecurityView(navigate), "settings"],
 ];
 

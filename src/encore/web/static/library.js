@@ -36,7 +36,9 @@ export async function libraryView(navigate) {
 export function playlistCard(p) {
   return link(`/playlist/${p.id}`, { class: "card", "aria-label": p.name },
     cover(p.images, 300, `Cover of ${p.name}`), h("div", { class: "card-title", text: p.name }),
-    h("div", { class: "card-sub", text: `${p.public ? "Public" : "Private"} · ${p.total_tracks} tracks` }));
+    p.is_owner === false // another listener's public playlist (a search hit, a profile): say whose
+      ? h("div", { class: "card-sub" }, "by ", named(p.owner.name), ` · ${p.total_tracks} tracks`)
+      : h("div", { class: "card-sub", text: `${p.public ? "Public" : "Private"} · ${p.total_tracks} tracks` }));
 }
 
 export async function likedView(player) {
@@ -75,7 +77,7 @@ export async function playlistView(id, player, navigate) {
       h("div", { class: "hero-text" },
         h("p", { class: "eyebrow", text: `${p.public ? "Public" : "Private"} playlist · ${p.total_tracks} tracks · ${formatTime(p.duration_ms / 1000)}` }),
         h("h1", { text: p.name }), p.description ? h("p", { class: "hero-desc", text: p.description }) : null,
-        h("p", { class: "hero-artists" }, "by ", named(p.owner.name)),
+        h("p", { class: "hero-artists" }, "by ", link(`/user/${encodeURIComponent(p.owner.id)}`, { class: "owner" }, named(p.owner.name))),
         h("div", { class: "hero-actions" },
           tracks.length ? h("button", { type: "button", class: "big-play", text: "Play", onclick: () => player.playList(tracks, 0, context) }) : null,
           p.public ? shareButton("playlist", p.id) : null, tracks.length ? radioButton(player, "playlist", p.id, p.name) : null))),
@@ -151,7 +153,7 @@ export async function settingsView(player, me) {
   const norm = h("input", { type: "checkbox", id: "set-normalise", checked: player.normalise, onchange: (e) => player.setNormalise(e.target.checked) });
   return h("div", { class: "view narrow-wide" }, h("h1", { text: "Account and settings" }),
     section("Account", h("p", {}, "Signed in as ", named(me.display_name), ` (${me.username})`)),
-    await subscriptionSection(),
+    me.role === "label" ? null : await subscriptionSection(), // a label account does not need Premium (/upgrade says so)
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)"),
       crossfadeSetting(player), h("label", { class: "field-row" }, "Sleep timer ", player.sleep.control("set-sleep"))),
     await discoverySection(), await devicesSection(),

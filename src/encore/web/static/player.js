@@ -2,7 +2,7 @@
 // track's signed URL and has buffered its first bytes, so "ended" hands over without a gap. The
 // active element always carries id="audio". Signed URLs that expired while the page sat idle are
 // renewed on error. Queue, shuffle, repeat, volume and position survive a reload (localStorage).
-import { AdBreaks } from "./ads.js";
+import { AdBreaks, adFailed, clearAdFailed } from "./ads.js";
 import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
 import { api } from "./api.js";
 import { artistList, artistText, formatTime, h, isolate } from "./dom.js";
@@ -105,11 +105,25 @@ export class Player extends EventTarget {
         // The server counts a break only once the ad's audio was sent; one it did not see whole
         // (ad_not_heard) is owed again, so the ad plays again rather than the music stopping on a second refusal.
         let next = issued;
-        for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
-          await this.ads.run();
-          next = await this.issue(track).catch((err) => err);
+        try {
+          for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
+            await this.ads.run();
+            next = await this.issue(track).catch((err) => err);
+          }
+        } catch { /* the ad could not be fetched: the music is still refused, said below */ }
+        if (next instanceof Error) {
+          // Paused on the track; say why when it is the ad, and let Retry (or Play) ask again.
+          if (next.code === "ad_break_due") {
+            // The title shown is the refused track's: the one before it stops, and Play asks again.
+            this.active.pause();
+            this.active.removeAttribute("src");
+            this.active.load();
+            adFailed(this.root, () => this.start(this.index));
+          }
+          this.emit();
+          return;
         }
-        if (next instanceof Error) { this.emit(); return; } // paused on the track: Play asks again
+        clearAdFailed(this.root);
         this.active.src = next.url;
       } else if (issued instanceof Error) {
         if (!String(issued.code).startsWith("premium_required")) throw issued;

@@ -68,9 +68,15 @@ function noCheckout(sub, codeInput) {
     out);
 }
 
-export async function upgradeView() {
+export async function upgradeView(me) {
   document.title = "Premium · Encore";
   const box = h("div", { class: "view narrow-wide upgrade" });
+  if (me && me.role === "label") { // a label's business account: nothing here is for it to buy
+    box.append(h("p", { class: "eyebrow", text: "Encore Premium" }), h("h1", { text: "Premium is for listeners" }),
+      h("p", { class: "sub-state", id: "sub-state", text: "This is a label account, for your releases, statements and exclusives: it does not need Premium. To listen without ads, subscribe from a listener account." }),
+      link("/label", { class: "big-play" }, "Go to your label"));
+    return box;
+  }
   const draw = async () => {
     const sub = await api("/api/me/subscription");
     const premium = sub.tier === "premium";

@@ -164,11 +164,13 @@ export async function searchView(query, player) {
   document.title = query ? `${isolate(query)} · Search · Encore` : "Search · Encore";
   if (!query.trim()) return h("div", { class: "view" }, h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }),
     h("p", {}, link("/genre", { class: "chip" }, "Browse genres")));
-  const [r, lists] = await Promise.all([api(`/api/search?q=${encodeURIComponent(query)}&limit=12`),
-    api("/api/me/playlists?limit=50").catch(() => ({ items: [] }))]);
-  // Playlists: the listener's own and followed ones whose name holds the query (the catalogue search has none).
+  const [r, lists, found] = await Promise.all([api(`/api/search?q=${encodeURIComponent(query)}&limit=12`),
+    api("/api/me/playlists?limit=50").catch(() => ({ items: [] })),
+    api(`/api/search/playlists?q=${encodeURIComponent(query)}&limit=12`).catch(() => ({ items: [] }))]);
+  // Playlists: the listener's own (private ones too) whose name holds the query, then everyone's public ones.
   const folded = fold(query);
-  const playlists = lists.items.filter((p) => fold(p.name).includes(folded));
+  const own = lists.items.filter((p) => fold(p.name).includes(folded));
+  const playlists = [...own, ...found.items.filter((p) => !own.some((o) => o.id === p.id))];
   const nothing = !r.artists.items.length && !r.albums.items.length && !r.tracks.items.length && !playlists.length;
   return h("div", { class: "view" },
     nothing ? h("p", { class: "empty" }, "No results for ", h("q", { text: query })) : null,

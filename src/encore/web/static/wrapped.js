@@ -21,6 +21,20 @@ export async function wrappedListView() {
     shares.length ? shareLinks(shares) : null);
 }
 
+// A period with no listening: say so (not "removed or mistyped"), and lead to the periods there are.
+async function noWrapped(period) {
+  document.title = `Wrapped ${period} · Encore`;
+  const { periods } = await api("/api/me/wrapped").catch(() => ({ periods: [] }));
+  const when = /s$/.test(period) ? `in the ${period}` : `in ${period}`;
+  return h("div", { class: "view" },
+    h("h1", { text: `No Wrapped for ${period}` }),
+    h("p", { class: "empty", id: "no-wrapped", text: `You have no listening ${when}, so there is no story to tell.` }),
+    periods.length
+      ? h("ul", { class: "wrapped-periods", "aria-label": "Wrapped periods" },
+        periods.map((p) => h("li", {}, link(`/wrapped/${p}`, { text: /s$/.test(p) ? `Your ${p}` : `Wrapped ${p}` }))))
+      : h("p", {}, "Listen to some music first: your story appears on ", link("/wrapped", {}, "Wrapped"), "."));
+}
+
 // The links made so far, each live until revoked: Encore keeps only a hash of a link, so it is named by its
 // period and when it was made (the address itself was shown once, when made).
 function shareLinks(shares) {
@@ -55,7 +69,8 @@ function cardView(card) {
 
 export async function wrappedView(period, navigate) {
   loadStyles();
-  const data = await api(`/api/me/wrapped/${period}`);
+  const data = await api(`/api/me/wrapped/${period}`).catch((err) => { if (err.status === 404) return null; throw err; });
+  if (!data) return noWrapped(period);
   const cards = data.cards;
   document.title = `Wrapped ${period} · Encore`;
   let index = 0;
