@@ -4,6 +4,12 @@ Each writing transaction bumps the `catalogue_version` row once (so other proces
 that something changed by reading the database) and marks its session, so the composition root can
 bump the shared state's version right after the commit (so they see it at once, see bootstrap.py).
 Representations built from the catalogue are cached against this version (catalog._cache).
+
+The catalogue's lock order: on PostgreSQL the version row is a lock every catalogue write takes (at its first
+flush) and holds until commit, so any other lock a catalogue writer takes (a new name's, an ISRC's or a UPC's
+`write_lock`, a release's row in `labels._drafts._claim`) comes after it: the writer calls
+`catalogue_changed` first. Taken the other way round by one transaction, and this way by another, the two
+deadlocked (review18: a release's form saved during an upload to it, a form and an ingest setting one ISRC).
 """
 
 from sqlalchemy import Integer, select, update

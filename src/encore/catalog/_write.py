@@ -24,6 +24,7 @@ from encore.catalog._models import (
 )
 from encore.catalog._search_index import index_entity, unindex_entity
 from encore.catalog._text import identity_key, sort_name, upc_spellings
+from encore.catalog._version import catalogue_changed
 from encore.db import lock_space, write_lock
 from encore.kernel import Conflict
 
@@ -72,6 +73,7 @@ def _hold_new(session: Session, kind: str, key: str) -> None:
     """About to create the `kind` named `key`, found missing: be the only transaction creating it, until this
     one ends, and look again after. Two ingests making the same new artist at once each found it missing, and
     the later insert failed on the unique key (its job failed, and was retried)."""
+    catalogue_changed(session)  # the catalogue's lock order: its version row first (see catalog._version)
     write_lock(session, f"new {kind}", lock_space(key))
 
 
@@ -193,12 +195,14 @@ def upsert_album(
 def hold_isrc(session: Session, isrc: str) -> None:
     """Be the only transaction deciding who carries this ISRC, until it ends. There is no unique index (one label
     may carry its own ISRC on several tracks), so two labels setting the same one at once each found it free."""
+    catalogue_changed(session)  # the catalogue's lock order: its version row first (see catalog._version)
     write_lock(session, "isrc", lock_space(isrc))
 
 
 def _hold_upc(session: Session, upc: str) -> None:
     """As `hold_isrc`, for one barcode in all its spellings (`upc_spellings`: one number, leading zeros aside)."""
     number = upc.lstrip("0") if upc.isascii() and upc.isdigit() else upc
+    catalogue_changed(session)  # the catalogue's lock order: its version row first (see catalog._version)
     write_lock(session, "upc", lock_space(number))
 
 

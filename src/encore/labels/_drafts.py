@@ -12,6 +12,7 @@ from encore.catalog import (
     Album,
     ReleaseStatus,
     Track,
+    catalogue_changed,
     credit_release,
     delete_release,
     hold_isrc,
@@ -132,6 +133,7 @@ def _claim(session: Session, album: Album, still: ColumnElement[bool]) -> None:
     (or before) every other write of the album's row, an upload joining the draft or a metadata edit,
     which take no advisory lock; on SQLite the two are the same write lock."""
     album_key = album.id  # read before any expiry: a deleted row cannot be loaded again (probe17b: a 500)
+    catalogue_changed(session)  # the catalogue's lock order: its version row, then the album's (review18)
     held = session.execute(update(Album).where(Album.id == album_key, still).values(status=Album.status))
     if held.rowcount != 1 and session.scalar(select(Album.id).where(Album.id == album_key)) is None:  # type: ignore[attr-defined]
         session.expunge(album)
