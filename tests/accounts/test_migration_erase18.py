@@ -130,3 +130,25 @@ def test_a_deleted_accounts_id_is_never_given_again(container: Container) -> Non
         s.execute(delete(User).where(User.id == ids[-1]))
     with transaction(container.sessions) as s:
         assert create_user(s, username="next", password="listener-pass-1").id > ids[-1]
+
+
+def test_rows_already_missing_their_account_are_named_and_nothing_changes(tmp_path: Path) -> None:
+    """review18 F4: an account deleted with foreign keys off (the sqlite3 shell's default) left its plays behind;
+    the upgrade refused, blaming its own rebuild. It now says the rows were there before it and how to fix them."""
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'orphans.db'}")
+    _upgrade(engine, PREVIOUS)
+    _fill(engine)
+    with engine.connect() as conn:
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        bob = conn.execute(text("SELECT id FROM users WHERE username = 'bob'")).scalar_one()
+        conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": bob})
+        conn.commit()
+        conn.execute(text("PRAGMA foreign_keys=ON"))
+        before = _counts(conn)
+    with pytest.raises(RuntimeError, match=r"already has rows whose account is missing.*foreign_key_check"):
+        _upgrade(engine, "head")
+    with engine.connect() as conn:
+        assert _counts(conn) == before  # nothing changed: the rows are the operator's to look at
+        assert "AUTOINCREMENT" not in conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'users'")).scalar()
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()

@@ -11,7 +11,8 @@ asks the card processor (Stripe, when configured) to cancel at once every subscr
 customer that has not ended, whether Encore heard of it or not (a checkout finished after the request, a
 webhook lost). The customer is found through the account (its rows lose the account with the user row), so this
 comes before anything is deleted, and Stripe unreachable fails the job with nothing deleted (the account stays
-stopped and is run again: see below). Then it forgets
+stopped and is run again: see below); it asks once more just before the user row goes, when the plays are
+already forgotten (Stripe unreachable then fails the job with the row kept, and the re-run finishes). Then it forgets
 every play as "forget everything" does (short transactions, Wrapped folded with them, share links ended,
 verified streams de-identified), removes the files of the listener's jobs (exports hold their data), deletes
 the account row, which every table keyed on it follows (rows deleted, or kept without the account where they
@@ -185,7 +186,7 @@ def _customers(session: Session, user_id: int) -> set[str]:
 
 def _cancel_subscriptions(payments: Payments, customers: set[str]) -> int:
     """Cancel at Stripe every subscription of these customers that has not ended; PaymentProviderError (an
-    outage: the job fails, nothing deleted yet, `resume_erasures` runs it again) when Stripe does not answer."""
+    outage: the job fails with the user row kept, `resume_erasures` runs it again) when Stripe does not answer."""
     provider = payments() if customers else None
     if provider is None:  # no customer, or Stripe no longer configured: nothing can be asked
         return 0

@@ -62,6 +62,13 @@ def upgrade() -> None:
             raise RuntimeError("foreign keys are still on: rebuilding users would delete what refers to it")
         bind.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, then look again: another process may have done it
         if not _has_autoincrement(bind):
+            before = _orphans(bind)
+            if before:  # made before this run, with foreign keys off (a DELETE in the sqlite3 shell): say so
+                raise RuntimeError(
+                    "the database already has rows whose account is missing, so users cannot be rebuilt safely:"
+                    f" {before[:5]} (table, rowid, parent, key). PRAGMA foreign_key_check lists them all; delete"
+                    " them, or restore the missing accounts, then start Encore again. users was left as it was."
+                )
             with op.batch_alter_table("users", recreate="always", table_kwargs={"sqlite_autoincrement": True}):
                 pass
             orphans = _orphans(bind)

@@ -52,8 +52,8 @@ export class AdBreaks {
     this.lock(true);
     tick();
     try {
-      await this.listen(el, ad, tick);
-      await this.report(ad);
+      const heard = await this.listen(el, ad, tick);
+      await this.report(heard);
       localStorage.removeItem(AD_KEY);
     } finally {
       this.lock(false);
@@ -74,14 +74,17 @@ export class AdBreaks {
     }
   }
 
-  // Plays the ad in the active element and resolves when it ended. An expired or failed URL is
-  // asked for again: the server hands out the same open break.
+  // Plays the ad in the active element and resolves, when it ended, with the break whose audio played.
+  // An expired or failed URL is asked for again: the server hands out the same open break, or a new one
+  // when the first has lapsed (an hour on), and the one reported must be the one heard (review18).
   listen(el, ad, tick) {
     return new Promise((resolve) => {
-      const done = () => { el.removeEventListener("timeupdate", tick); el.removeEventListener("ended", done); el.removeEventListener("error", retry); resolve(); };
+      let playing = ad;
+      const done = () => { el.removeEventListener("timeupdate", tick); el.removeEventListener("ended", done); el.removeEventListener("error", retry); resolve(playing); };
       const retry = async () => {
         const again = await api("/api/ads/next", { method: "POST" }).catch(() => null);
         if (!again) { done(); return; }
+        playing = again;
         el.src = again.url;
         el.play().catch(() => {});
       };
