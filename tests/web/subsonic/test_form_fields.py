@@ -69,3 +69,12 @@ def test_a_form_within_the_limit_still_works(site: Site) -> None:
     body = urlencode([("f", "json"), *_auth(site), ("name", "few")])
     r = httpx.post(f"{site.base_url}/rest/createPlaylist", content=body, headers=FORM, timeout=60)
     assert r.json()["subsonic-response"]["status"] == "ok"
+
+
+def test_the_format_is_looked_for_only_where_starlette_read(site: Site) -> None:
+    """The refused body is searched for `f` among its first MAX_FORM_FIELDS fields only, as the form parser read
+    them (review18b: the whole 1 MiB body was parsed, before any log-in): an `f=json` past them is not seen."""
+    body = urlencode(_auth(site) + _many(MAX_FORM_FIELDS + 1) + [("f", "json")])
+    r = httpx.post(f"{site.base_url}/rest/createPlaylist", content=body, headers=FORM, timeout=60)
+    assert r.status_code == 200 and "xml" in r.headers["content-type"]
+    assert f'<error code="0" message="{TOO_MANY}"' in r.text
