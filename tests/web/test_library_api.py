@@ -2,8 +2,9 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
-from encore.accounts import create_user
+from encore.accounts import User, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from tests.catalog import factories as f
@@ -178,3 +179,20 @@ def test_playlist_search_finds_everyones_public_playlists_never_a_private_one(
     assert [p["name"] for p in nul.json()["items"]] == ["Harbour Nights"], nul.text
     client.cookies.clear()
     assert client.get("/api/search/playlists", params={"q": "harbour"}).status_code == 401
+
+
+def test_playlist_search_leaves_out_an_account_being_deleted(
+    client: TestClient, container: Container, track_ids: list[str]
+) -> None:
+    """An account that asked to be deleted stops at once and is erased by a job later (hours, if Stripe is down):
+    its public playlists were listed, with an owner link to a profile that answers 404 (review18b)."""
+    login(client, "alice")
+    client.post("/api/playlists", json={"name": "Harbour Nights", "public": True}, headers=CSRF)
+    login(client, "bob")
+    assert [p["name"] for p in client.get("/api/search/playlists", params={"q": "harbour"}).json()["items"]] == [
+        "Harbour Nights"
+    ]
+    with transaction(container.sessions) as s:  # what request_erase does to the account at once
+        s.execute(update(User).where(User.username == "alice").values(is_active=False))
+    r = client.get("/api/search/playlists", params={"q": "harbour"}).json()
+    assert (r["items"], r["total"]) == ([], 0)
