@@ -31,6 +31,13 @@ def test_names_people_use_are_allowed() -> None:
     assert not check_display_name("bell\x07").allowed
 
 
+@pytest.mark.parametrize("name", ["two\nlines", "tab\there", "c1\x85next", "csi\x9b31m"])
+def test_a_name_is_one_line_of_text(name: str) -> None:
+    """review18b: the message said control characters were refused, but a newline, a tab and C1 passed."""
+    decision = check_display_name(name)
+    assert not decision.allowed and "control characters" in decision.reason
+
+
 def test_no_display_name_is_the_username(container: Container) -> None:
     with transaction(container.sessions) as s:
         assert create_user(s, username="plain", password="long enough").display_name == "plain"

@@ -1,6 +1,7 @@
 """Pure rules for accounts: what a valid username/password is, and whether a login may be tried."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from encore.kernel import has_control, has_visible
@@ -35,8 +36,8 @@ def check_display_name(name: str) -> Decision:
     Spotify's display names are not either, and the username (unique, ASCII) is what tells two people apart."""
     if not name or not has_visible(name):
         return Decision(False, "A display name needs at least one visible character.")
-    if has_control(name):
-        return Decision(False, "A display name cannot hold control characters.")
+    if has_control(name) or any(unicodedata.category(ch) == "Cc" for ch in name):  # one line: no tab, newline, C1
+        return Decision(False, "A display name cannot hold control characters (a line break or a tab among them).")
     if len(name) > MAX_DISPLAY_NAME:
         return Decision(False, f"A display name can be at most {MAX_DISPLAY_NAME} characters.")
     return Decision(True, "ok")
