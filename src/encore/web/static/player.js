@@ -95,6 +95,7 @@ export class Player extends EventTarget {
     this.reports.finish("skipped");
     this.index = index;
     this.render(track);
+    clearAdFailed(this.root); // a new start: a failed ad's notice is said again below if the ad fails again (review18b)
     if (ready) {
       this.swap();
     } else {
