@@ -4,6 +4,7 @@ that name the format or the limit."""
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -63,3 +64,44 @@ def test_what_is_not_a_picture() -> None:
     for data in (b"%PDF-1.4", b"", b"\xff\xd8\xff\xe0" + bytes(64)):
         refused = inspect_picture(data)
         assert refused is not None and refused.message == PICTURE_UNREADABLE
+
+
+def _grey16_png(value: int) -> bytes:
+    """A 16-bit greyscale PNG of one shade (what a scanner or a photo tool may save)."""
+    out = io.BytesIO()
+    Image.new("I;16", (32, 32), value).save(out, "PNG")
+    return out.getvalue()
+
+
+def _rotated_jpeg() -> bytes:
+    """A phone's photo: stored 40 wide and 20 high with its left half red, EXIF orientation 6 (turn 90° clockwise)."""
+    img = Image.new("RGB", (40, 20), "blue")
+    img.paste("red", (0, 0, 20, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_16_bit_grey_picture_keeps_its_shade() -> None:
+    """probe18b: Pillow's conversion clips 16-bit grey at 255, so a mid-grey cover came out white."""
+    from encore.kernel import upright_rgb
+
+    with Image.open(io.BytesIO(_grey16_png(32768))) as img:
+        r, g, b = upright_rgb(img).getpixel((5, 5))  # type: ignore[misc]
+    assert 120 <= r <= 135 and r == g == b
+
+
+def test_covers_and_gallery_images_are_turned_as_their_exif_says(tmp_path: Path) -> None:
+    """probe18b: the gallery honoured a photo's EXIF orientation, covers did not (a phone's photo lay sideways)."""
+    from encore.exclusives._images import _decode
+    from encore.ingest._artwork import render_artwork
+
+    gallery = _decode(_rotated_jpeg())
+    assert gallery.size == (20, 40)  # turned: now taller than wide, the red half on top
+    assert gallery.getpixel((10, 5))[0] > 200 and gallery.getpixel((10, 35))[2] > 200  # type: ignore[index]
+    cover = render_artwork(_rotated_jpeg(), tmp_path, "c")
+    with Image.open(cover.temp_paths[640]) as square:  # fitted to a square from the upright picture's middle
+        top, bottom = square.getpixel((320, 20)), square.getpixel((320, 620))
+    assert top[0] > 200 > top[2] and bottom[2] > 200 > bottom[0]  # type: ignore[index]

@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from encore.kernel import PICTURE_UNREADABLE, ValidationFailed, inspect_picture
+from encore.kernel import PICTURE_UNREADABLE, ValidationFailed, inspect_picture, upright_rgb
 from encore.storage import MediaStore
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def image_relpath(key: str, size: int) -> str:
 
 
 def _decode(data: bytes) -> Image.Image:
-    from PIL import Image, ImageOps  # where used: a server that never takes an upload does not map Pillow (#16)
+    from PIL import Image  # where used: a server that never takes an upload does not map Pillow (#16)
 
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected(f"an image can be at most {MAX_IMAGE_BYTES // 2**20} MB", code="image_too_large")
@@ -42,7 +42,7 @@ def _decode(data: bytes) -> Image.Image:
                 probe.verify()
             with Image.open(io.BytesIO(data)) as img:
                 img.draft("RGB", (SIZES[0] * 2, SIZES[0] * 2))
-                return ImageOps.exif_transpose(img).convert("RGB")
+                return upright_rgb(img)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(PICTURE_UNREADABLE) from exc  # a truncated or corrupt file past its header
 

@@ -10,6 +10,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from encore.kernel import upright_rgb
+
 SIZES = (640, 300, 64)
 FOLDER_NAMES = ("cover", "folder", "front", "album")
 FOLDER_EXTS = (".jpg", ".jpeg", ".png", ".webp")
@@ -50,7 +52,7 @@ def render_artwork(data: bytes, temp_dir: Path, name: str) -> ArtworkFiles:
                 probe.verify()
             with Image.open(io.BytesIO(data)) as img:
                 img.draft("RGB", (1280, 1280))  # JPEG: decode at reduced scale when much larger
-                square = ImageOps.fit(img.convert("RGB"), (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
+                square = ImageOps.fit(upright_rgb(img), (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ArtworkRejected(f"cover art ignored ({type(exc).__name__}: {str(exc)[:120]})") from exc
     paths: dict[int, str] = {}

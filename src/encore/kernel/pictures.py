@@ -6,6 +6,10 @@ while their message named three formats)."""
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 # Pillow's name -> the one people read. MPO is a camera's JPEG with a second frame (Pillow names it apart).
 FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -52,3 +56,18 @@ def inspect_picture(data: bytes) -> PictureRefused | None:
         return _too_large(f"over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels")
     except (OSError, ValueError, SyntaxError):
         return PictureRefused("not_an_image", PICTURE_UNREADABLE)
+
+
+_WIDE_GREY = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
+
+
+def upright_rgb(img: "Image") -> "Image":
+    """A decoded picture as people see it: turned as its EXIF orientation says (a phone's photo; covers ignored it
+    while the gallery did not, probe18b) and in 8-bit RGB. A 16-bit grey PNG is scaled to 8 bits first: Pillow's
+    conversion clips it at 255, and such a cover came out white (probe18b)."""
+    from PIL import ImageOps
+
+    img = ImageOps.exif_transpose(img)
+    if img.mode in _WIDE_GREY:
+        img = img.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    return img.convert("RGB")
