@@ -177,6 +177,9 @@ def test_a_stripe_outage_is_a_clear_error_and_binds_nothing(
     stub.fail = True
     r = client.post("/api/me/subscription/checkout", json={}, headers=_h(client, "alice"))
     assert r.status_code == 502 and r.json()["error"]["code"] == "payment_provider_unavailable"
+    said = r.json()["error"]["message"]  # probe18b: not Stripe's words, its support address or the API's host
+    assert said.startswith("Payments can't be reached right now") and "stripe" not in said.lower()
+    assert stub.api_base.split("//")[1] not in said
     with stripe_on.sessions() as s:
         assert s.scalar(select(func.count()).select_from(BillingCustomer)) == 0
 

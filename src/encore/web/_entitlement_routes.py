@@ -1,5 +1,6 @@
 """Subscriptions, redeem codes, ad campaigns and ad breaks: the player's and the admin's JSON API."""
 
+import logging
 from datetime import datetime
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._schemas import Strict
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["entitlements"])
 
 
@@ -135,8 +137,14 @@ async def _raw_body(request: Request) -> bytes:
 RawBody = Annotated[bytes, Depends(_raw_body)]
 
 
+PROVIDER_DOWN = "Payments can't be reached right now, so nothing was charged. Please try again in a few minutes."
+
+
 def _provider_down(exc: billing.PaymentProviderError) -> HTTPException:
-    return HTTPException(502, detail={"code": exc.code, "message": exc.message})
+    """The listener reads what happened and what to do; the operator's log keeps Stripe's own words (probe18b: the
+    page showed Stripe's error, "contact support@stripe.com" and the configured API host and port)."""
+    log.warning("payment provider unavailable: %s", exc.message)
+    return HTTPException(502, detail={"code": exc.code, "message": PROVIDER_DOWN})
 
 
 @router.get("/me/subscription")
