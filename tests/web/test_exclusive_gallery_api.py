@@ -222,3 +222,18 @@ def test_a_caption_with_a_control_character_is_refused_before_the_image_is_store
     assert sorted(p for p in container.store.root.rglob("*") if p.is_file()) == before  # no orphan image
     ok = _upload(client, gallery["id"], _picture(), caption="Line one\tand a tab")
     assert ok.status_code == 201, ok.text  # type: ignore[attr-defined]
+
+
+def test_the_owning_label_sees_its_own_gallery_and_another_label_does_not(
+    client: TestClient, world: dict[str, str]
+) -> None:
+    """The upload's answer gives each picture's URL with reason "owner"; the owning label's account got 403
+    premium_required on it (probe18b), so a label could not look at what it had just put up."""
+    gallery = _new(client, world, "gallery")
+    made = _upload(client, gallery["id"], _picture(), caption="Sketch").json()  # type: ignore[attr-defined]
+    url = made["images"][0]["url"]
+    r = client.get(url, headers=_h(client, "ours"))
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    assert client.get(f"/api/exclusives/{gallery['id']}", headers=_h(client, "ours")).json()["locked"] is False
+    assert client.get(url, headers=_h(client, "theirs")).status_code == 403  # another label is a free listener here
+    assert client.get(url, headers=_h(client, "free")).status_code == 403
