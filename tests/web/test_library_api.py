@@ -196,3 +196,21 @@ def test_playlist_search_leaves_out_an_account_being_deleted(
         s.execute(update(User).where(User.username == "alice").values(is_active=False))
     r = client.get("/api/search/playlists", params={"q": "harbour"}).json()
     assert (r["items"], r["total"]) == ([], 0)
+
+
+def test_playlist_search_ignores_case_in_every_script(client: TestClient, track_ids: list[str]) -> None:
+    """SQLite's lower() lowers ASCII only: "Москва Ночью" or "Éclat Total" were not found there, even typed exactly
+    (probe18b); PostgreSQL's follows Unicode. Both answer alike now."""
+    login(client, "alice")
+    for name in ("Москва Ночью", "Éclat Total", "Ελληνικά Τραγούδια", "ÇA VA"):
+        client.post("/api/playlists", json={"name": name, "public": True}, headers=CSRF)
+    login(client, "bob")
+
+    def found(q: str) -> list[str]:
+        return [p["name"] for p in client.get("/api/search/playlists", params={"q": q}).json()["items"]]
+
+    for q in ("Москва", "москва ночью", "МОСКВА"):
+        assert found(q) == ["Москва Ночью"], q
+    assert found("éclat") == found("ÉCLAT") == ["Éclat Total"]
+    assert found("ελληνικά") == ["Ελληνικά Τραγούδια"]
+    assert found("ça va") == ["ÇA VA"]

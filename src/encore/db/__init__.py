@@ -6,6 +6,7 @@ from encore.db._lanes import Lanes, lanes_for
 from encore.db._locks import lock_space, write_lock
 from encore.db._migrate import alembic_config, upgrade_to_head
 from encore.db._raw import RawStatement, connection_of
+from encore.db._text import unicode_lower
 from encore.db._types import UTCDateTime
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "make_sessionmaker",
     "reachable",
     "transaction",
+    "unicode_lower",
     "upgrade_to_head",
     "utcnow",
     "write_lock",

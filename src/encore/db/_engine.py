@@ -11,6 +11,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from encore.db._text import icu_dialect_hook, register_sqlite_lower
 from encore.kernel import ValidationFailed
 
 
@@ -26,6 +27,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA cache_size=-2048")
     cur.execute("PRAGMA mmap_size=0")
     cur.close()
+    register_sqlite_lower(dbapi_conn)
 
 
 def _cheap_sqlite_binds() -> None:
@@ -64,6 +66,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
     event.listen(engine, "handle_error", _nul_text)
+    icu_dialect_hook(engine)
     return engine
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.catalog import Album, Page, Track, track_views
-from encore.db import write_lock
+from encore.db import unicode_lower, write_lock
 from encore.kernel import Conflict, NotFound, PermissionDenied, ValidationFailed, is_public_id
 from encore.library import _policy
 from encore.library._models import Playlist, PlaylistItem
@@ -169,7 +169,7 @@ def list_playlists(
 
 
 def search_playlists(session: Session, *, query: str, limit: int, offset: int) -> Page[PlaylistView]:
-    """Public playlists whose name holds every word of `query` (case-insensitive for ASCII letters), newest
+    """Public playlists whose name holds every word of `query` (case-insensitive, in every script), newest
     first. Private playlists are never found, the owner's own included: a search is a public place. Neither are a
     stopped account's (one being deleted: review18b, its playlists were listed until the erase job reached them)."""
     words = [w.lower() for w in query.split()][:10]
@@ -177,7 +177,7 @@ def search_playlists(session: Session, *, query: str, limit: int, offset: int) -
     where = [
         Playlist.public.is_(True),
         active,
-        *(func.lower(Playlist.name).contains(w, autoescape=True) for w in words),
+        *(unicode_lower(Playlist.name).contains(w, autoescape=True) for w in words),
     ]
     if not words:
         return Page([], 0, limit, offset)
