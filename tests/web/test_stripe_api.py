@@ -17,6 +17,7 @@ from encore.accounts import Role, User, create_user
 from encore.billing import BillingCustomer, ProcessedEvent, Subscription
 from encore.bootstrap import Container
 from encore.db import transaction
+from tests.catalog import factories as f
 from tests.support.stripe_stub import HOOK_SECRET, PRICE, StubStripe, running
 from tests.web.conftest import PASSWORD, login
 
@@ -354,3 +355,16 @@ def test_no_checkout_while_premium_from_a_grant_runs(
     r = client.post("/api/me/subscription/checkout", json={}, headers=_h(client, "alice"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "already_premium"
     assert stub.requests == []  # no customer, no session made at Stripe
+
+
+def test_a_label_account_is_not_sent_to_checkout(client: TestClient, stripe_on: Container, stub: StubStripe) -> None:
+    """The upgrade page tells a label account it needs no Premium; the API still made it a Stripe customer and a
+    checkout (probe18b). Refused before Stripe is asked; nothing bound."""
+    with transaction(stripe_on.sessions) as s:
+        label = f.label(s, "Harbour Records")
+        create_user(s, username="harbour", password=PASSWORD).label_id = label.id
+    r = client.post("/api/me/subscription/checkout", json={}, headers=_h(client, "harbour"))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "label_account", r.text
+    assert stub.requests == []
+    with stripe_on.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(BillingCustomer)) == 0

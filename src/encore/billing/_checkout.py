@@ -87,6 +87,11 @@ def start_checkout(
 ) -> CheckoutLink:
     """A hosted checkout page for Premium; the customer is created (once) and bound to this user first."""
     user = session.get_one(User, user_id)
+    if user.label_id is not None:  # the upgrade page says so too; the API reached Stripe for one (probe18b)
+        raise Conflict(
+            "a label account is for your label's work and needs no Premium: subscribe from a listener's account",
+            code="label_account",
+        )
     sub = subscription_row(session, user_id=user_id)
     tier, _why = effective_tier(_dates(sub), now)
     if sub is not None and sub.provider == provider.name and tier is Tier.PREMIUM:
