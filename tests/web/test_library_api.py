@@ -192,10 +192,17 @@ def test_playlist_search_leaves_out_an_account_being_deleted(
     assert [p["name"] for p in client.get("/api/search/playlists", params={"q": "harbour"}).json()["items"]] == [
         "Harbour Nights"
     ]
+    shown = client.get("/api/search/playlists", params={"q": "harbour"}).json()["items"][0]["id"]
+    assert client.get(f"/api/playlists/{shown}").status_code == 200
+    assert client.get(f"/share/playlist/{shown}").status_code == 200
     with transaction(container.sessions) as s:  # what request_erase does to the account at once
         s.execute(update(User).where(User.username == "alice").values(is_active=False))
     r = client.get("/api/search/playlists", params={"q": "harbour"}).json()
     assert (r["items"], r["total"]) == ([], 0)
+    # Nor by a link kept from before: the playlist, its tracks and its share page are gone for others at once.
+    assert client.get(f"/api/playlists/{shown}").status_code == 404
+    assert client.get(f"/api/playlists/{shown}/items").status_code == 404
+    assert client.get(f"/share/playlist/{shown}").status_code == 404
 
 
 def test_playlist_search_ignores_case_in_every_script(client: TestClient, track_ids: list[str]) -> None:

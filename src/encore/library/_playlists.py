@@ -32,6 +32,11 @@ def _visible(session: Session, playlist_id: str, viewer_id: int | None) -> Playl
     access = _policy.playlist_access(owner_id=playlist.owner_id, public=playlist.public, viewer_id=viewer_id)
     if not _policy.may_view(access).allowed:
         raise NotFound("no such playlist")
+    owner_active = viewer_id == playlist.owner_id or session.scalar(
+        select(User.is_active).where(User.id == playlist.owner_id)
+    )
+    if not owner_active:  # a stopped account's (being deleted): gone for others at once, not when the job runs
+        raise NotFound("no such playlist")
     return playlist
 
 
