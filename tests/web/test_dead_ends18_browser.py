@@ -19,10 +19,10 @@ from encore import library
 from encore.accounts import Role, create_user
 from encore.catalog import Album
 from encore.db import transaction
-from tests.support.live import LiveServer, first_album_id, seeded_container, serve
+from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 from tests.web.test_label_browser import _login as _login_as
-from tests.web.test_player_ads_browser import PASSWORD, _listen_past_the_interval, _new_listener, live
+from tests.web.test_player_ads_browser import _listen_past_the_interval, _sign_in_new_listener, live
 
 __all__ = ["browser", "live"]
 pytestmark = pytest.mark.browser
@@ -51,13 +51,7 @@ def test_a_failed_ad_is_said_with_a_retry_that_plays_the_ad_then_the_music(
     page: Page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    listener = _new_listener(live)  # the ads module's listeners are one a test: a clock from zero
-    page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
-    page.wait_for_selector("form.login")
-    page.fill("#login-user", listener)
-    page.fill("#login-pass", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_selector("#main .track-play")
+    listener = _sign_in_new_listener(page, live)  # the ads module's listeners are one a test: a clock from zero
     titles: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
     ids: list[str] = page.evaluate(
         "[...document.querySelectorAll('#main li[data-track-id]')].map(e => e.dataset.trackId)"

@@ -101,7 +101,8 @@ def _listen_past_the_interval(live: LiveServer, listener: str) -> None:
         time.sleep(0.1)
 
 
-def _run_until_ad(page: Page, live: LiveServer) -> list[str]:
+def _sign_in_new_listener(page: Page, live: LiveServer) -> str:
+    """A new free listener signed in on the album page, its tracks shown; their name."""
     listener = _new_listener(live)
     page.goto(f"{live.base_url}/album/{_album(live)}")
     page.wait_for_selector("form.login")
@@ -109,6 +110,11 @@ def _run_until_ad(page: Page, live: LiveServer) -> list[str]:
     page.fill("#login-pass", PASSWORD)
     page.click("form.login button[type=submit]")
     page.wait_for_selector("#main .track-play")
+    return listener
+
+
+def _run_until_ad(page: Page, live: LiveServer) -> list[str]:
+    listener = _sign_in_new_listener(page, live)
     titles: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
     page.locator("#main .track-play").first.click()
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
