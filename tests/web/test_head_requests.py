@@ -1,5 +1,5 @@
 """HEAD where a monitor, a balancer or a link unfurler asks with it (probe18 F2): health checks, pages and share
-links answer as their GET does, without a body; JSON routes keep their 405 and say what they allow."""
+links answer as their GET does, without a body; JSON routes keep their 405 and say what they allow; an unknown path HEADs as its GET (404)."""
 
 import socket
 from urllib.parse import urlsplit
@@ -23,6 +23,12 @@ PAGES = (
     "/share/track/nope",  # a missing item: the share page's own 404, as for GET
     "/wrapped/s/nope",
     "/wrapped/s/a/b/c",
+    "/static/app.js",  # a mount before the catch-alls: still its own HEAD
+    "/docs",  # the developers' reference (probe18b N4: was 405)
+    "/nope",  # an unknown path: GET's 404, not a 405 inviting the GET (probe18b N3)
+    "/nope/deeper",
+    "/api/no-such-route",
+    "/v1/no/such/route",
 )
 
 
@@ -33,15 +39,24 @@ def test_head_answers_as_get_does(client: TestClient, path: str) -> None:
     assert head.headers["content-type"] == got.headers["content-type"]
 
 
-@pytest.mark.parametrize("path", ["/api/search?q=a", "/api/browse/labels", "/docs", "/api/me/recent"])
+@pytest.mark.parametrize("path", ["/api/search?q=a", "/api/browse/labels", "/api/me/recent"])
 def test_json_routes_keep_their_405_with_allow(client: TestClient, path: str) -> None:
     """Not swallowed by the player's deep links: only the player's own sections take HEAD there."""
     r = client.head(path)
     assert r.status_code == 405 and r.headers["allow"] == "GET"
 
 
-def test_an_unknown_section_is_not_a_page_for_head(client: TestClient) -> None:
-    assert client.head("/nope").status_code == 405  # no route takes HEAD for it; GET's 404 page is fixui18's
+def test_an_unknown_path_heads_as_a_browser_gets_it(client: TestClient) -> None:
+    """A browser's HEAD of a mistyped link gets the player's "Not found" page status and type, as its GET."""
+    html = {"accept": "text/html"}
+    got, head = client.get("/nope", headers=html), client.head("/nope", headers=html)
+    assert head.status_code == got.status_code == 404
+    assert head.headers["content-type"] == got.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_a_route_taking_only_post_says_so_to_head(client: TestClient) -> None:
+    r = client.head("/api/auth/login")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
 
 
 def _raw_head(base_url: str, path: str) -> bytes:

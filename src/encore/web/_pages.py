@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.routing import BaseRoute, Match
 
 from encore import catalog
 from encore.kernel import NotFound
@@ -143,6 +144,37 @@ def deep_link(request: Request, section: str, rest: str = "") -> HTMLResponse:
     if not is_player_route(path) or (section == "genre" and rest and not _genre_exists(request, rest)):
         return _shell(status_code=404)  # the same page, its "Not found" view, and an honest status
     return _shell()
+
+
+@router.head("/{section}")
+@router.head("/{section}/{rest:path}")
+def head_elsewhere(request: Request, section: str, rest: str = "") -> HTMLResponse:
+    """HEAD of a path outside the player's sections: 405 naming the methods the routes there take (a JSON route
+    keeps its GET only), else the 404 a GET gets. Without it, the GET catch-all above made every unknown path's
+    HEAD a 405 inviting a GET that 404s (probe18b N3)."""
+    allowed = [m for m in _METHODS if _taken_elsewhere(request, m)]
+    if allowed:
+        raise HTTPException(405, headers={"Allow": ", ".join(allowed)})
+    return deep_link(request, section, rest)
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _taken_elsewhere(request: Request, method: str) -> bool:
+    """Whether a route other than these pages' catch-alls takes `method` at the request's path."""
+    scope = {**request.scope, "method": method}
+    for route in request.app.router.routes:
+        # FastAPI keeps an included router as one route (`original_router`); older ones flatten its routes
+        if getattr(route, "original_router", None) is router or _is_catch_all(route):
+            continue
+        if route.matches(scope)[0] is Match.FULL:
+            return True
+    return False
+
+
+def _is_catch_all(route: BaseRoute) -> bool:
+    return getattr(route, "endpoint", None) in (deep_link, head_elsewhere)
 
 
 def _genre_exists(request: Request, key: str) -> bool:

@@ -82,7 +82,7 @@ def serve_docs(app: FastAPI) -> None:
     """
     app.mount(SWAGGER_UI_URL, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)  # link checkers HEAD first
     def docs_page() -> FileResponse:
         page = f"{STATIC_DIR}/developer/docs.html"
         return FileResponse(page, media_type="text/html", headers={"Cache-Control": "no-cache"})
