@@ -1,5 +1,6 @@
 """HEAD where a monitor, a balancer or a link unfurler asks with it (probe18 F2): health checks, pages and share
-links answer as their GET does, without a body; JSON routes keep their 405 and say what they allow; an unknown path HEADs as its GET (404)."""
+links answer as their GET does, without a body; JSON routes keep their 405 and say what they allow; an unknown
+path answers HEAD with the 404 its GET gets."""
 
 import socket
 from urllib.parse import urlsplit
