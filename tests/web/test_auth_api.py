@@ -123,6 +123,20 @@ def test_signup_errors_speak_to_people_per_field(
     assert "body." not in r.text and "String should" not in r.text
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[]", "The request must be a JSON object."),  # valid JSON, not an object (probe18b N2)
+        (b'"newbie"', "The request must be a JSON object."),
+        (b"{not json", "The request was not valid JSON."),
+    ],
+)
+def test_a_body_that_is_not_an_object_says_which_it_is(client: TestClient, body: bytes, message: str) -> None:
+    r = client.post("/api/auth/signup", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["message"] == message
+
+
 def test_a_taken_username_says_so(client: TestClient, listener: str) -> None:
     r = client.post("/api/auth/signup", json={"username": listener.upper(), "password": "long enough"})
     assert r.status_code == 409

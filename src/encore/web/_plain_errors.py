@@ -35,8 +35,10 @@ def plain_message(error: Mapping[str, Any]) -> str:
         return f"{label} is out of range."
     if kind == "extra_forbidden":
         return f"{label} is not something this request can set."
-    if kind in ("json_invalid", "model_attributes_type", "dict_type"):
+    if kind == "json_invalid":
         return "The request was not valid JSON."
+    if kind in ("model_attributes_type", "model_type", "dict_type"):  # `[]` or `"x"` where an object belongs
+        return f"{label} must be a JSON object."
     return f"{label}: {error.get('msg', 'is not valid')}."
 
 
