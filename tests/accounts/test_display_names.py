@@ -51,3 +51,10 @@ def test_every_way_in_shares_the_rule(container: Container) -> None:
     assert refused.value.code == "bad_display_name"
     with container.sessions() as s:
         assert s.query(User).filter_by(username="ghost").first() is None
+
+
+def test_a_decomposed_name_is_stored_composed(container: Container) -> None:
+    """probe18b N7: an NFD "José" (e + combining acute) was stored as sent, so a search typed as "José" missed it."""
+    with transaction(container.sessions) as s:
+        user = create_user(s, username="jose", password="long enough", display_name="Jose\u0301 ")
+        assert user.display_name == "Jos\u00e9"

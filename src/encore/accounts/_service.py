@@ -1,6 +1,7 @@
 """Accounts service: sign up, log in (throttled), sessions. Takes a Session, never commits."""
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,8 +57,9 @@ def create_user(
     display_name: str | None = None,
     email: str | None = None,
 ) -> User:
-    """`display_name` is stripped; none (or an empty one) is the username."""
-    shown = display_name.strip() if display_name else username
+    """`display_name` is stripped and NFC-composed (a decomposed "José" is stored as the composed one others
+    type and search for); none (or an empty one) is the username."""
+    shown = unicodedata.normalize("NFC", display_name.strip()) if display_name else username
     checks = (
         (check_username(username), "bad_username"),
         (check_display_name(shown), "bad_display_name"),
