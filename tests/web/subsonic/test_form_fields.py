@@ -71,6 +71,16 @@ def test_a_form_within_the_limit_still_works(site: Site) -> None:
     assert r.json()["subsonic-response"]["status"] == "ok"
 
 
+@pytest.mark.parametrize(
+    "kind", ["APPLICATION/X-WWW-FORM-URLENCODED", "Application/x-www-form-urlencoded; Charset=UTF-8"]
+)
+def test_a_form_type_in_capitals_is_read(site: Site, kind: str) -> None:
+    """A media type is case-insensitive: the body was ignored (probe18b N8: "required parameter is missing")."""
+    body = urlencode([("f", "json"), *_auth(site), ("name", "capitals")])
+    r = httpx.post(f"{site.base_url}/rest/createPlaylist", content=body, headers={"content-type": kind}, timeout=60)
+    assert r.json()["subsonic-response"]["status"] == "ok", r.text
+
+
 def test_the_format_is_looked_for_only_where_starlette_read(site: Site) -> None:
     """The refused body is searched for `f` among its first MAX_FORM_FIELDS fields only, as the form parser read
     them (review18b: the whole 1 MiB body was parsed, before any log-in): an `f=json` past them is not seen."""

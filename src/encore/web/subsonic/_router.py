@@ -100,7 +100,7 @@ def _fmt(params: Params) -> str:
 @router.api_route("/rest/{name}", methods=["GET", "POST"])
 async def subsonic(name: str, request: Request) -> Response:
     pairs = list(request.query_params.multi_items())
-    kind = request.headers.get("content-type", "")
+    kind = request.headers.get("content-type", "").lower()  # a media type is case-insensitive (RFC 9110 §8.3.1)
     if request.method == "POST" and kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         # Read first (bounded by BodyLimit; the form parser reads this copy): a refused form still tells its f=.
         raw = await request.body() if kind.startswith("application/x-www-form-urlencoded") else b""
