@@ -177,7 +177,7 @@ def search_playlists(session: Session, *, query: str, limit: int, offset: int) -
     """Public playlists whose name holds every word of `query` (case-insensitive, in every script), newest
     first. Private playlists are never found, the owner's own included: a search is a public place. Neither are a
     stopped account's (one being deleted: review18b, its playlists were listed until the erase job reached them)."""
-    words = [w.lower() for w in query.split()][:10]
+    words = _search_words(query)
     active = Playlist.owner_id.in_(select(User.id).where(User.is_active))
     where = [
         Playlist.public.is_(True),
@@ -191,6 +191,14 @@ def search_playlists(session: Session, *, query: str, limit: int, offset: int) -
         session.scalars(select(Playlist).where(*where).order_by(Playlist.id.desc()).limit(limit).offset(offset))
     )
     return Page(_views(session, rows), total, limit, offset)
+
+
+def _search_words(query: str, most: int = 10) -> list[str]:
+    """The words a name must hold, at most `most` of them, the most telling kept: a repeated word, or one inside
+    another ("a" in "abba"), asks nothing more (probe18b N9: ten "a"s pushed the word that mattered out)."""
+    words = list(dict.fromkeys(w.lower() for w in query.split()))
+    telling = [w for w in words if not any(w != other and w in other for other in words)]
+    return sorted(telling, key=len, reverse=True)[:most]
 
 
 def playlist_items(
