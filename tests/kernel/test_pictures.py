@@ -35,7 +35,9 @@ def test_the_rule() -> None:
     assert picture_refusal("MPO", 3_000, 3_000) is None  # a camera's JPEG
     big = picture_refusal("JPEG", 9_500, 9_500)
     assert big is not None and big.code == "image_bomb"
-    assert big.message == f"That image is 9,500 × 9,500 pixels (90 megapixels); {LIMIT}"
+    assert big.message == f"That image is 9,500 × 9,500 pixels (90.3 megapixels); {LIMIT}"
+    just_over = picture_refusal("JPEG", 8_000, 5_001)  # never said as the limit itself (probe18b N1)
+    assert just_over is not None and "(40.1 megapixels)" in just_over.message
     gif = picture_refusal("GIF", 10, 10)
     assert gif is not None and gif.code == "not_an_image"
     assert gif.message == "That file is a GIF image: send a JPEG, PNG or WebP."

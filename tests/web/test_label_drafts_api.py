@@ -315,7 +315,7 @@ def test_a_cover_too_large_or_of_another_format_says_why(desk: Desk, flacs: dict
     r = desk.client.put(url, files={"file": ("print.jpg", io.BytesIO(big.getvalue()))}, headers=desk.ours)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["fields"]["cover"] == (
-        "That image is 9,500 × 9,500 pixels (90 megapixels); an image can be at most 40 megapixels"
+        "That image is 9,500 × 9,500 pixels (90.3 megapixels); an image can be at most 40 megapixels"
         " (6,324 × 6,324, for example)."
     )
     for fmt in ("GIF", "BMP", "TIFF"):

@@ -4,6 +4,7 @@ image Encore can read", the gallery said "too large to decode" without its limit
 while their message named three formats)."""
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -32,13 +33,19 @@ def _too_large(size: str) -> PictureRefused:
     return PictureRefused("image_bomb", f"That image is {size}; an image can be {limit}.")
 
 
+def _megapixels(pixels: int) -> str:
+    """Rounded up to a tenth, so a size just over the limit never reads as the limit (probe18b N1: "40 megapixels;
+    an image can be at most 40 megapixels")."""
+    return f"{math.ceil(pixels / 100_000) / 10:g}"
+
+
 def picture_refusal(fmt: str | None, width: int, height: int) -> PictureRefused | None:
     """Why a picture of this format (Pillow's name) and size is refused, or None when it is taken."""
     if fmt not in FORMATS:
         named = f"a {fmt} image" if fmt else "not an image Encore can read"
         return PictureRefused("not_an_image", f"That file is {named}: send a JPEG, PNG or WebP.")
     if width * height > MAX_PIXELS:
-        return _too_large(f"{width:,} × {height:,} pixels ({width * height / 1e6:.0f} megapixels)")
+        return _too_large(f"{width:,} × {height:,} pixels ({_megapixels(width * height)} megapixels)")
     return None
 
 
