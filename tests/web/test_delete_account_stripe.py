@@ -25,6 +25,7 @@ from tests.insights.world import make_world
 from tests.support.jobs import CSRF, run_jobs
 from tests.support.stripe_stub import HOOK_SECRET, PRICE, SECRET_KEY, StubStripe, running
 from tests.web.conftest import login
+from tests.web.test_stripe_api import post_hook, sub_event
 
 PASSWORD = "alice-password-1"
 NOW = 1_795_000_000
@@ -186,3 +187,47 @@ def test_a_subscription_cancelled_between_the_list_and_the_cancel_counts_as_ende
     )
     assert stripe.cancel_subscriptions(customer_id="cus_alice") == ["sub_raced"]
     assert _deletes(stub) == ["/v1/subscriptions/sub_raced"]
+
+
+def _erased(client: TestClient, container: Container, stub: StubStripe, alice: int) -> None:
+    """alice's account erased; her Stripe customer row kept (it matches her payments and refunds), unowned."""
+    stub.lists["/v1/subscriptions"] = []  # nothing to cancel at the job's last look
+    _delete(client)
+    run_jobs(container)
+    with container.sessions() as s:
+        assert s.get(User, alice) is None
+        kept = s.scalar(select(BillingCustomer).where(BillingCustomer.customer_id == "cus_alice"))
+        assert kept is not None and kept.user_id is None
+
+
+def test_a_subscription_paid_after_the_erase_is_cancelled_when_its_webhook_comes(
+    client: TestClient, container: Container, stub: StubStripe, alice: int
+) -> None:
+    """A checkout page kept open and paid after the erase job's last look at Stripe: its webhook was answered
+    `ignored_deleted_account`, and the card was charged every month for an account that no longer existed."""
+    _erased(client, container, stub, alice)
+    stub.lists["/v1/subscriptions"] = [_subscription("sub_after", "cus_alice", "active")]
+    status, body = post_hook(client, sub_event("evt_after", "cus_alice", "active", created=NOW, sub_id="sub_after"))
+    assert (status, body["outcome"]) == (200, "cancelled_deleted_account")
+    assert _deletes(stub) == ["/v1/subscriptions/sub_after"]
+    assert stub.lists["/v1/subscriptions"][0]["status"] == "canceled"
+    ended = sub_event("evt_ended", "cus_alice", "canceled", created=NOW + 1, sub_id="sub_after")
+    assert post_hook(client, ended)[1]["outcome"] == "ignored_deleted_account"  # an ended one: nothing to ask
+    assert _deletes(stub) == ["/v1/subscriptions/sub_after"]
+
+
+@pytest.mark.parametrize("outage", ["fail", "hang_up"])
+def test_stripe_down_refuses_the_delivery_so_stripe_sends_it_again(
+    client: TestClient, container: Container, stub: StubStripe, alice: int, outage: str
+) -> None:
+    _erased(client, container, stub, alice)
+    stub.lists["/v1/subscriptions"] = [_subscription("sub_after", "cus_alice", "trialing")]
+    event = sub_event("evt_after", "cus_alice", "trialing", created=NOW, sub_id="sub_after")
+    setattr(stub, outage, True)
+    status, body = post_hook(client, event)
+    assert status == 502 and body["error"]["code"] == "payment_provider_unavailable"
+    setattr(stub, outage, False)
+    status, body = post_hook(client, event)  # Stripe's redelivery: not a "duplicate" of the refused one
+    assert (status, body["outcome"]) == (200, "cancelled_deleted_account")
+    assert stub.lists["/v1/subscriptions"][0]["status"] == "canceled"
+    assert post_hook(client, event)[1]["outcome"] == "duplicate"

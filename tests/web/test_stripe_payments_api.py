@@ -15,7 +15,7 @@ from encore.billing import Payment
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.labels._revenue import month_money
-from tests.support.stripe_stub import PRICE
+from tests.support.stripe_stub import PRICE, StubStripe
 from tests.web.test_stripe_api import _customer_of, post_hook, stripe_on, stub, sub_event
 
 __all__ = ["stripe_on", "stub"]
@@ -189,7 +189,9 @@ def test_an_invoice_counts_only_the_plan_net_of_tax_not_another_product(
     assert _pool(stripe_on, "2026-11") == 0
 
 
-def test_a_refund_after_the_account_is_deleted_still_comes_off(client: TestClient, stripe_on: Container) -> None:
+def test_a_refund_after_the_account_is_deleted_still_comes_off(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
     """review14b #2a: the billing customer outlives the account, so its refunds (and its later invoices) are
     still matched to its own payments."""
     cus = _customer_of(stripe_on, client, "alice")
@@ -202,7 +204,11 @@ def test_a_refund_after_the_account_is_deleted_still_comes_off(client: TestClien
     # Stripe still charges until the subscription is cancelled there: that money was received all the same.
     paid = invoice_paid("evt_3", cus, "in_2", start=dec, end=_ts(2027, 1))
     assert post_hook(client, paid)[1]["outcome"] == "applied_payment"
-    assert post_hook(client, sub_event("evt_4", cus, "active", created=dec))[1]["outcome"] == "ignored_deleted_account"
+    # and the subscription going on for nobody is ended there when its next event comes (session 19)
+    stub.lists["/v1/subscriptions"] = [json.loads(sub_event("evt_4", cus, "active", created=dec))["data"]["object"]]
+    assert (
+        post_hook(client, sub_event("evt_4", cus, "active", created=dec))[1]["outcome"] == "cancelled_deleted_account"
+    )
     assert _pool(stripe_on, "2026-12") == 999
     with stripe_on.sessions() as s:
         assert s.execute(select(Payment.user_id, Payment.refunded_cents).order_by(Payment.reference)).all() == [

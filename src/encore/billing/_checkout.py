@@ -123,6 +123,7 @@ def handle_webhook(
 ) -> str:
     """Verify, de-duplicate and apply one delivery; returns what happened (for the response and the log)."""
     event = provider.verify_event(payload, signature)
+    ended = _end_orphan(session, provider=provider, event=event)  # a call to the provider: before the money lock
     lock_money(session)  # one delivery at a time: the same event delivered twice at once is one, then "duplicate"
     seen = session.scalar(
         select(ProcessedEvent.outcome).where(
@@ -132,6 +133,8 @@ def handle_webhook(
     if seen is not None:
         return "duplicate"
     outcome = apply_event(session, provider=provider.name, event=event, plan=plan, now=now)
+    if ended and outcome == "ignored_deleted_account":
+        outcome = "cancelled_deleted_account"
     session.add(
         ProcessedEvent(
             provider=provider.name, event_id=event.id, event_type=event.type[:100], outcome=outcome, received_at=now
@@ -139,6 +142,22 @@ def handle_webhook(
     )
     session.flush()
     return outcome
+
+
+_ENDED = frozenset({"canceled", "incomplete_expired"})
+
+
+def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderEvent) -> list[str]:
+    """End at the provider a subscription going on for a deleted account (a checkout paid after the erase job's
+    last look at the provider): nobody can use it, and the card would be charged every period. The ids ended.
+    PaymentProviderError propagates: the delivery is refused unrecorded, so the provider delivers it again."""
+    facts = event.subscription
+    if facts is None or facts.status in _ENDED or event.other_price:
+        return []
+    customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
+    if customer is None or customer.user_id is not None:
+        return []
+    return provider.cancel_subscriptions(customer_id=customer.customer_id)
 
 
 def _outlasts(sub: Subscription, period_end: datetime | None) -> bool:

@@ -210,16 +210,20 @@ def portal(request: Request, session: Db, user: CurrentUser, stripe: Stripe) -> 
 
 @router.post("/webhooks/stripe")
 def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBody) -> dict[str, object]:
-    """Unauthenticated by design: the Stripe-Signature header is the authentication."""
+    """Unauthenticated by design: the Stripe-Signature header is the authentication. Stripe delivers a refused
+    (non-2xx) event again, with backoff, for days: how a cancel Stripe could not take then is retried."""
     c = container(request)
-    outcome = billing.handle_webhook(
-        session,
-        provider=stripe,
-        payload=payload,
-        signature=request.headers.get("stripe-signature"),
-        plan=c.settings.premium_plan,
-        now=c.clock.now(),
-    )
+    try:
+        outcome = billing.handle_webhook(
+            session,
+            provider=stripe,
+            payload=payload,
+            signature=request.headers.get("stripe-signature"),
+            plan=c.settings.premium_plan,
+            now=c.clock.now(),
+        )
+    except billing.PaymentProviderError as exc:
+        raise _provider_down(exc) from exc
     return {"received": True, "outcome": outcome}
 
 
