@@ -121,6 +121,20 @@ def test_a_bad_id_is_a_spotify_error(sp_alice: spotipy.Spotify) -> None:
     assert missing.value.http_status == 404 and missing.value.msg
 
 
+def test_a_collaborative_playlist_is_refused_not_made_plain(sp_alice: spotipy.Spotify) -> None:
+    """probe19 N2: `collaborative: true` answered 201 with a playlist that was not; Encore has none."""
+    before = sp_alice.current_user_playlists()["total"]
+    with pytest.raises(spotipy.SpotifyException) as refused:
+        sp_alice.current_user_playlist_create("Together", public=False, collaborative=True)
+    assert refused.value.http_status == 400 and "not collaborative" in refused.value.msg
+    assert sp_alice.current_user_playlists()["total"] == before  # nothing was made
+    made = sp_alice.current_user_playlist_create("Alone", public=False, collaborative=False)
+    with pytest.raises(spotipy.SpotifyException) as changed:
+        sp_alice.playlist_change_details(made["id"], collaborative=True)
+    assert changed.value.http_status == 400
+    assert sp_alice.playlist(made["id"])["collaborative"] is False
+
+
 def _new_releases(sp: spotipy.Spotify) -> dict[str, Any]:
     with pytest.warns(
         DeprecationWarning, match="deprecated"

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from encore import library, oauth
 from encore.accounts import User, get_active_user
@@ -47,11 +47,21 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+def _not_collaborative(value: bool | None) -> bool | None:
+    """Encore has no collaborative playlists: `true` was answered 201 with `false` (probe19 N2), a client then
+    told its user others could add to it. `false` (what most clients send) is what every playlist is."""
+    if value:
+        raise ValueError("Encore's playlists are not collaborative: only their owner can change them")
+    return value
+
+
 class NewPlaylist(_Body):
     name: str = Field(min_length=1, max_length=100, examples=["Night drive"])
     public: StrictBool = True  # true or false: "yes" or 1 made a playlist public (probe16, as /api in probe15)
     collaborative: StrictBool = False
     description: str = Field("", max_length=300)
+
+    _collaborative = field_validator("collaborative")(_not_collaborative)
 
 
 class PlaylistDetails(_Body):
@@ -59,6 +69,8 @@ class PlaylistDetails(_Body):
     public: StrictBool | None = None
     collaborative: StrictBool | None = None
     description: str | None = Field(None, max_length=300)
+
+    _collaborative = field_validator("collaborative")(_not_collaborative)
 
 
 class AddItems(_Body):
