@@ -137,6 +137,17 @@ def test_a_body_that_is_not_an_object_says_which_it_is(client: TestClient, body:
     assert r.json()["error"]["message"] == message
 
 
+@pytest.mark.parametrize("kind", ["text/plain", "", "application/x-www-form-urlencoded"])
+def test_a_json_body_under_another_type_is_told_its_content_type(client: TestClient, kind: str) -> None:
+    """probe19 N3: valid JSON sent as text/plain (or with no type) was told it "was not valid JSON"."""
+    body = b'{"username": "newbie", "password": "long enough"}'
+    r = client.post("/api/auth/signup", content=body, headers={"content-type": kind} if kind else {})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["message"] == "Send the body as JSON, with Content-Type: application/json."
+    ok = client.post("/api/auth/signup", content=body, headers={"content-type": "Application/JSON; charset=utf-8"})
+    assert ok.status_code in (200, 201), ok.text
+
+
 def test_a_taken_username_says_so(client: TestClient, listener: str) -> None:
     r = client.post("/api/auth/signup", json={"username": listener.upper(), "password": "long enough"})
     assert r.status_code == 409

@@ -14,7 +14,7 @@ from encore.db import is_busy
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.state import StateBusy, StateUnavailable
-from encore.web._plain_errors import plain_errors
+from encore.web._plain_errors import is_json_type, plain_errors
 
 log = logging.getLogger("encore.web")
 BUSY_MESSAGE = "Encore is busy; try again in a moment"
@@ -72,8 +72,8 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, fields = plain_errors(exc.errors())
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, fields = plain_errors(exc.errors(), sent_as_json=is_json_type(request.headers.get("content-type", "")))
         return JSONResponse({"error": {"code": "invalid", "message": message, "fields": fields}}, status_code=422)
 
     @app.exception_handler(DBAPIError)

@@ -14,8 +14,9 @@ def _label(loc: Sequence[Any]) -> str:
     return _LABELS.get(key) or key.replace("_", " ").capitalize() or "The request"
 
 
-def plain_message(error: Mapping[str, Any]) -> str:
-    """One pydantic error as a sentence a listener can act on."""
+def plain_message(error: Mapping[str, Any], *, sent_as_json: bool = True) -> str:
+    """One pydantic error as a sentence a listener can act on. `sent_as_json`: the request said its body is JSON
+    (a JSON body under another Content-Type reaches the model as bytes, and is no object to it)."""
     kind, ctx, label = str(error.get("type", "")), error.get("ctx") or {}, _label(error.get("loc", ()))
     if kind == "missing":
         return f"{label} is required."
@@ -38,16 +39,24 @@ def plain_message(error: Mapping[str, Any]) -> str:
     if kind == "json_invalid":
         return "The request was not valid JSON."
     if kind in ("model_attributes_type", "model_type", "dict_type"):  # `[]` or `"x"` where an object belongs
+        if not sent_as_json and tuple(error.get("loc", ())) == ("body",):  # probe19 N3: "not valid JSON" misled
+            return "Send the body as JSON, with Content-Type: application/json."
         return f"{label} must be a JSON object."
     return f"{label}: {error.get('msg', 'is not valid')}."
 
 
-def plain_errors(errors: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, str]]:
+def is_json_type(content_type: str) -> bool:
+    """application/json, or a +json type such as application/merge-patch+json (case-insensitive)."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+def plain_errors(errors: Sequence[Mapping[str, Any]], *, sent_as_json: bool = True) -> tuple[str, dict[str, str]]:
     """The first error's sentence, and one sentence per field (the first error of each) for forms."""
     fields: dict[str, str] = {}
     for error in errors:
         names = [str(p) for p in error.get("loc", ()) if isinstance(p, str) and p not in ("body", "query", "path")]
         if names:
-            fields.setdefault(names[-1], plain_message(error))
-    first = plain_message(errors[0]) if errors else "The request is not valid."
+            fields.setdefault(names[-1], plain_message(error, sent_as_json=sent_as_json))
+    first = plain_message(errors[0], sent_as_json=sent_as_json) if errors else "The request is not valid."
     return first, fields
