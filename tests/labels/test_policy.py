@@ -94,6 +94,9 @@ def test_month_bounds_and_bad_months() -> None:
     for bad in ("2026-13", "2026-1", "26-01", "2026-00", "1999-01", "2026-01; DROP", "", *other_digits):
         with pytest.raises(ValidationFailed):
             month_bounds(bad)
+    for far in ("1999-01", "9999-12"):
+        with pytest.raises(ValidationFailed, match="between 2000-01 and 2999-12"):
+            month_bounds(far)
 
 
 @pytest.mark.parametrize("hostile", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\r=1"])

@@ -24,8 +24,10 @@ def counts_as_stream(*, ms_played: int) -> bool:
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """'2026-11' -> [2026-11-01T00:00Z, 2026-12-01T00:00Z)."""
     m = MONTH_RE.fullmatch(month)
-    if m is None or not 2000 <= int(m.group(1)) <= 2999:
+    if m is None:
         raise ValidationFailed("month must look like 2026-11", code="bad_month")
+    if not 2000 <= int(m.group(1)) <= 2999:  # "9999-12" does look like one (probe19 N4: it was told it did not)
+        raise ValidationFailed("month must be between 2000-01 and 2999-12", code="bad_month")
     year, mon = int(m.group(1)), int(m.group(2))
     start = datetime(year, mon, 1, tzinfo=UTC)
     end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC)
