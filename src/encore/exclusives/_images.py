@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from encore.kernel import PICTURE_UNREADABLE, ValidationFailed, inspect_picture, upright_rgb
+from encore.kernel import PICTURE_UNREADABLE, ValidationFailed, decoding_slot, inspect_picture, upright_rgb
 from encore.storage import MediaStore
 
 if TYPE_CHECKING:
@@ -51,14 +51,15 @@ def store_image(*, data: bytes, store: MediaStore) -> str:
     """The image's key (SHA-256 of the upload) once its renditions are in the store; ImageRejected otherwise."""
     from PIL import Image
 
-    picture = _decode(data)
     key = hashlib.sha256(data).hexdigest()
-    for size in SIZES:
-        copy = picture.copy()
-        copy.thumbnail((size, size), Image.Resampling.LANCZOS)
-        temp = store.new_temp_path(".jpg")
-        copy.save(temp, "JPEG", quality=86, optimize=True)
-        store.commit(temp, image_relpath(key, size))
+    with decoding_slot():  # a few pictures in memory at once, however many are sent
+        picture = _decode(data)
+        for size in SIZES:
+            copy = picture.copy()
+            copy.thumbnail((size, size), Image.Resampling.LANCZOS)
+            temp = store.new_temp_path(".jpg")
+            copy.save(temp, "JPEG", quality=86, optimize=True)
+            store.commit(temp, image_relpath(key, size))
     return key
 
 

@@ -10,7 +10,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from encore.kernel import upright_rgb
+from encore.kernel import decoding_slot, upright_rgb
 
 SIZES = (640, 300, 64)
 FOLDER_NAMES = ("cover", "folder", "front", "album")
@@ -45,22 +45,23 @@ def render_artwork(data: bytes, temp_dir: Path, name: str) -> ArtworkFiles:
     from PIL import Image, ImageOps  # where used: a server that never renders covers does not map Pillow (#16)
 
     key = hashlib.sha256(data).hexdigest()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as img:
-                img.draft("RGB", (1280, 1280))  # JPEG: decode at reduced scale when much larger
-                square = ImageOps.fit(upright_rgb(img), (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ArtworkRejected(f"cover art ignored ({type(exc).__name__}: {str(exc)[:120]})") from exc
-    paths: dict[int, str] = {}
-    for size in SIZES:
-        out = temp_dir / f"{name}.art{size}.jpg.part"
-        resized = square if size == SIZES[0] else square.resize((size, size), Image.Resampling.LANCZOS)
-        resized.save(out, "JPEG", quality=86, optimize=True, progressive=size > 64)
-        paths[size] = str(out)
+    with decoding_slot():  # a few pictures in memory at once, however many ingests run
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(data)) as probe:
+                    probe.verify()
+                with Image.open(io.BytesIO(data)) as img:
+                    img.draft("RGB", (1280, 1280))  # JPEG: decode at reduced scale when much larger
+                    square = ImageOps.fit(upright_rgb(img), (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ArtworkRejected(f"cover art ignored ({type(exc).__name__}: {str(exc)[:120]})") from exc
+        paths: dict[int, str] = {}
+        for size in SIZES:
+            out = temp_dir / f"{name}.art{size}.jpg.part"
+            resized = square if size == SIZES[0] else square.resize((size, size), Image.Resampling.LANCZOS)
+            resized.save(out, "JPEG", quality=86, optimize=True, progressive=size > 64)
+            paths[size] = str(out)
     return ArtworkFiles(key, paths)
 
 

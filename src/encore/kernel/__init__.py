@@ -13,7 +13,14 @@ from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, fro
 from encore.kernel.codes import ISRC_RE, is_isrc
 from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
-from encore.kernel.pictures import PICTURE_UNREADABLE, PictureRefused, inspect_picture, picture_refusal, upright_rgb
+from encore.kernel.pictures import (
+    PICTURE_UNREADABLE,
+    PictureRefused,
+    decoding_slot,
+    inspect_picture,
+    picture_refusal,
+    upright_rgb,
+)
 from encore.kernel.text import has_control, has_visible, spreadsheet_text
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "PictureRefused",
     "SystemClock",
     "ValidationFailed",
+    "decoding_slot",
     "fix_mmap_threshold",
     "from_epoch",
     "has_control",

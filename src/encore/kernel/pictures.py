@@ -5,6 +5,7 @@ while their message named three formats)."""
 
 import io
 import math
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -63,6 +64,18 @@ def inspect_picture(data: bytes) -> PictureRefused | None:
         return _too_large(f"over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels")
     except (OSError, ValueError, SyntaxError):
         return PictureRefused("not_an_image", PICTURE_UNREADABLE)
+
+
+# Pictures decoded at once in this process: a 40-megapixel PNG takes ~380 MB while it is decoded, turned and
+# resized, so a label sending a gallery's pictures in parallel (or ingests with many covers) could take gigabytes.
+# The others wait their turn.
+DECODING_AT_ONCE = 2
+_decoding = threading.BoundedSemaphore(DECODING_AT_ONCE)
+
+
+def decoding_slot() -> threading.BoundedSemaphore:
+    """Hold it (`with decoding_slot():`) from decoding a picture to dropping its renditions."""
+    return _decoding
 
 
 _WIDE_GREY = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
