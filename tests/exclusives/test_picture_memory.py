@@ -11,6 +11,7 @@ from PIL import Image
 
 from encore.exclusives import _images
 from encore.ingest import _artwork
+from encore.kernel import pictures
 from encore.kernel.pictures import DECODING_AT_ONCE
 from encore.storage import MediaStore
 
@@ -47,8 +48,8 @@ def _all_at_once(work: list[threading.Thread]) -> None:
 def test_gallery_pictures_sent_together_are_decoded_a_few_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    overlap = _Overlap(_images.upright_rgb)
-    monkeypatch.setattr(_images, "upright_rgb", overlap)
+    overlap = _Overlap(pictures.upright_rgb)
+    monkeypatch.setattr(pictures, "upright_rgb", overlap)
     store = MediaStore(tmp_path)
     keys: list[str] = []
     work = [
@@ -61,8 +62,8 @@ def test_gallery_pictures_sent_together_are_decoded_a_few_at_a_time(
 
 
 def test_covers_of_parallel_ingests_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    overlap = _Overlap(_artwork.upright_rgb)
-    monkeypatch.setattr(_artwork, "upright_rgb", overlap)
+    overlap = _Overlap(pictures.upright_rgb)
+    monkeypatch.setattr(pictures, "upright_rgb", overlap)
     done: list[object] = []
     work = [
         threading.Thread(target=lambda n=n: done.append(_artwork.render_artwork(_png(n), tmp_path, f"c{n}")))

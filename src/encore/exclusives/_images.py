@@ -4,12 +4,17 @@ no uploaded byte is ever served back as-is), kept at their own aspect ratio, sto
 from __future__ import annotations
 
 import hashlib
-import io
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from encore.kernel import PICTURE_UNREADABLE, ValidationFailed, decoding_slot, inspect_picture, upright_rgb
+from encore.kernel import (
+    PICTURE_UNREADABLE,
+    UnreadablePicture,
+    ValidationFailed,
+    decode_upright,
+    decoding_slot,
+    inspect_picture,
+)
 from encore.storage import MediaStore
 
 if TYPE_CHECKING:
@@ -29,21 +34,13 @@ def image_relpath(key: str, size: int) -> str:
 
 
 def _decode(data: bytes) -> Image.Image:
-    from PIL import Image  # where used: a server that never takes an upload does not map Pillow (#16)
-
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected(f"an image can be at most {MAX_IMAGE_BYTES // 2**20} MB", code="image_too_large")
     if (refused := inspect_picture(data)) is not None:  # the format and size rule covers share
         raise ImageRejected(refused.message, code=refused.code)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as img:
-                img.draft("RGB", (SIZES[0] * 2, SIZES[0] * 2))
-                return upright_rgb(img)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return decode_upright(data, draft=SIZES[0] * 2)
+    except UnreadablePicture as exc:
         raise ImageRejected(PICTURE_UNREADABLE) from exc  # a truncated or corrupt file past its header
 
 

@@ -5,12 +5,10 @@ to be enormous is refused rather than decoded.
 """
 
 import hashlib
-import io
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from encore.kernel import decoding_slot, upright_rgb
+from encore.kernel import UnreadablePicture, decode_upright, decoding_slot
 
 SIZES = (640, 300, 64)
 FOLDER_NAMES = ("cover", "folder", "front", "album")
@@ -47,15 +45,10 @@ def render_artwork(data: bytes, temp_dir: Path, name: str) -> ArtworkFiles:
     key = hashlib.sha256(data).hexdigest()
     with decoding_slot():  # a few pictures in memory at once, however many ingests run
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(io.BytesIO(data)) as probe:
-                    probe.verify()
-                with Image.open(io.BytesIO(data)) as img:
-                    img.draft("RGB", (1280, 1280))  # JPEG: decode at reduced scale when much larger
-                    square = ImageOps.fit(upright_rgb(img), (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ArtworkRejected(f"cover art ignored ({type(exc).__name__}: {str(exc)[:120]})") from exc
+            upright = decode_upright(data, draft=1280)  # JPEG: decoded at reduced scale when much larger
+        except UnreadablePicture as exc:
+            raise ArtworkRejected(f"cover art ignored ({exc})") from exc
+        square = ImageOps.fit(upright, (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
         paths: dict[int, str] = {}
         for size in SIZES:
             out = temp_dir / f"{name}.art{size}.jpg.part"

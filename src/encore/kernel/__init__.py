@@ -16,6 +16,8 @@ from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_sec
 from encore.kernel.pictures import (
     PICTURE_UNREADABLE,
     PictureRefused,
+    UnreadablePicture,
+    decode_upright,
     decoding_slot,
     inspect_picture,
     picture_refusal,
@@ -38,7 +40,9 @@ __all__ = [
     "PermissionDenied",
     "PictureRefused",
     "SystemClock",
+    "UnreadablePicture",
     "ValidationFailed",
+    "decode_upright",
     "decoding_slot",
     "fix_mmap_threshold",
     "from_epoch",

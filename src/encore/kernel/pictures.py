@@ -78,6 +78,28 @@ def decoding_slot() -> threading.BoundedSemaphore:
     return _decoding
 
 
+class UnreadablePicture(Exception):
+    """A picture Pillow could not verify or decode (truncated or corrupt past its header, or a bomb); the cause is
+    Pillow's own error."""
+
+
+def decode_upright(data: bytes, *, draft: int) -> "Image":
+    """Verify, then decode a picture `upright_rgb` (a JPEG at a reduced scale when it is much larger than `draft`
+    pixels a side). Pillow's decompression-bomb warning counts as an error. UnreadablePicture on any failure."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as img:
+                img.draft("RGB", (draft, draft))
+                return upright_rgb(img)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UnreadablePicture(f"{type(exc).__name__}: {str(exc)[:120]}") from exc
+
+
 _WIDE_GREY = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
 
 
