@@ -63,6 +63,11 @@ class PaymentProvider(Protocol):
         cannot be reached or refuses."""
         ...
 
+    def cancel_subscription(self, *, subscription_id: str) -> None:
+        """End one subscription at once (no proration, no final invoice); one already ended is no error.
+        PaymentProviderError when the provider cannot be reached or refuses."""
+        ...
+
     def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:
         """What the provider still lists of money from `since` on, and its subscriptions as they stand `now`, as
         the events that brought them (a backfill)."""

@@ -315,6 +315,21 @@ class StripeProvider:
             raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
         return ended
 
+    def cancel_subscription(self, *, subscription_id: str) -> None:
+        """`DELETE /v1/subscriptions/{id}`: ended at once; one already cancelled answers 404 `resource_missing`,
+        which is what was asked."""
+        import stripe
+
+        try:
+            self._client.v1.subscriptions.cancel(subscription_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "resource_missing":
+                raise PaymentProviderError(
+                    f"Stripe refused to cancel a subscription: {exc.user_message or exc}"
+                ) from exc
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
+
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """Signature and timestamp are checked by stripe; a stale or forged delivery raises BadWebhook."""
         import stripe
