@@ -205,6 +205,50 @@ def test_the_backfill_does_not_apply_a_second_subscription(client: TestClient, s
     assert _row(stripe_on).provider_subscription_id == "sub_A"
 
 
+def _pages_made(stub: StubStripe) -> int:
+    return len([1 for path, body, _h in stub.requests if path == "/v1/checkout/sessions" and "mode" in body])
+
+
+def test_a_second_tab_is_given_the_first_tabs_page_while_it_is_open(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """Two pages could both be paid; one page can be paid once. A page paid or expired is not handed out."""
+    h = _h(client, "alice")
+    first = client.post("/api/me/subscription/checkout", json={}, headers=h)
+    second = client.post("/api/me/subscription/checkout", json={}, headers=h)
+    assert first.status_code == second.status_code == 200 and first.json() == second.json()
+    assert _pages_made(stub) == 1
+    for end in ("complete", "expired"):
+        stub.checkout_sessions[-1]["status"] = end
+        assert client.post("/api/me/subscription/checkout", json={}, headers=h).status_code == 200
+    assert _pages_made(stub) == 3
+
+
+def test_an_open_page_with_other_terms_is_not_handed_out(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """A page opened with the account's one trial is not given once the account has had Premium."""
+    stripe_on.settings = stripe_on.settings.model_copy(update={"trial_days": 7})
+    h = _h(client, "alice")
+    assert client.post("/api/me/subscription/checkout", json={}, headers=h).status_code == 200
+    alice, root = _alice_id(stripe_on), _h(client, "root")
+    assert client.put(f"/api/admin/users/{alice}/premium", json={"days": 1}, headers=root).status_code == 200
+    assert client.delete(f"/api/admin/users/{alice}/premium", headers=root).status_code == 200
+    assert client.post("/api/me/subscription/checkout", json={}, headers=h).status_code == 200
+    made = [body for path, body, _h in stub.requests if path == "/v1/checkout/sessions" and "mode" in body]
+    assert [b.get("subscription_data[trial_period_days]") for b in made] == [["7"], None]
+
+
+def test_stripe_down_while_the_open_pages_are_read_is_a_clear_error(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    h = _h(client, "alice")
+    assert client.post("/api/me/subscription/checkout", json={}, headers=h).status_code == 200
+    stub.fail = True
+    r = client.post("/api/me/subscription/checkout", json={}, headers=h)
+    assert r.status_code == 502 and r.json()["error"]["code"] == "payment_provider_unavailable"
+
+
 # --- codes and grants over a card subscription -------------------------------------------------------------
 
 

@@ -99,16 +99,17 @@ def start_checkout(
     if tier is Tier.PREMIUM:
         # Premium from an admin grant or a code: a card subscription now would bill while it runs.
         raise Conflict("you already have Premium; subscribe when it ends", code="already_premium")
-    customer = _customer(session, provider=provider.name, user_id=user_id) or _bind_customer(
-        session, provider=provider, user=user
-    )
-    return provider.create_checkout(
-        customer_id=customer.customer_id,
-        user_ref=user.public_id,
-        success_url=success_url,
-        cancel_url=cancel_url,
-        trial_days=trial_days if sub is None else 0,  # one trial per account, as with the manual provider
-    )
+    trial = trial_days if sub is None else 0  # one trial per account, as with the manual provider
+    terms = {"user_ref": user.public_id, "success_url": success_url, "cancel_url": cancel_url}
+    customer = _customer(session, provider=provider.name, user_id=user_id)
+    if customer is not None:
+        # A page opened before (another tab) and still open is handed out again: two pages could both be paid,
+        # two subscriptions then charged the card (review19 F2; the second is ended when its webhook comes).
+        page = provider.open_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
+        if page is not None:
+            return page
+    customer = customer or _bind_customer(session, provider=provider, user=user)
+    return provider.create_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
 
 
 def portal_link(session: Session, *, provider: PaymentProvider, user_id: int, return_url: str) -> str:

@@ -53,6 +53,13 @@ class PaymentProvider(Protocol):
         self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
     ) -> CheckoutLink: ...
 
+    def open_checkout(
+        self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
+    ) -> CheckoutLink | None:
+        """A checkout page of the customer's that `create_checkout` made with these same terms and that is still
+        open (neither paid nor expired), or None."""
+        ...
+
     def portal_url(self, *, customer_id: str, return_url: str) -> str: ...
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
