@@ -62,6 +62,13 @@ def test_a_subscription_that_charges_nothing_more_is_never_ended(status: str) ->
     assert _why(_row("code", "active", end=MONTH + timedelta(days=300)), _facts(status)) is None
 
 
+def test_a_newcomer_cancelled_to_its_period_end_is_unwanted_too() -> None:
+    """Applied, it would take the renewing one's place in the row, which would then renew unseen."""
+    newcomer = _facts("active")
+    newcomer = ProviderSubscription(**{**newcomer.__dict__, "cancel_at_period_end": True, "canceled_at": NOW})
+    assert _why(_row("stripe", "active"), newcomer) == "second_subscription"
+
+
 @pytest.mark.parametrize("provider", ["code", "manual"])
 def test_a_card_subscription_under_longer_given_premium_is_unwanted(provider: str) -> None:
     row = _row(provider, "active", end=MONTH + timedelta(days=1), held=None)

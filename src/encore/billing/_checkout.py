@@ -200,8 +200,9 @@ def unwanted(
       and both charged the card every period;
     - `under_longer_premium`: Premium from a grant or a code runs past this one's period (a checkout page opened
       before, paid after): it would charge for days already given, and renew unseen by the deletion guard.
-    A subscription that no longer renews (cancelled, or ended) is never ended here; one held that was cancelled
-    gives way to the new one at its end."""
+    One held that renews no more (cancelled to its period's end, or over) gives way to a new one. A newcomer
+    cancelled to its period's end is ended too: applied, it would replace the renewing one in the row. One
+    already ended (or not yet paid for) is never asked to end."""
     if sub is None or facts.status not in LIVE:
         return None
     if sub.provider == provider:
