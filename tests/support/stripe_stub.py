@@ -43,6 +43,8 @@ class StubStripe(ThreadingHTTPServer):
         self.pages = 0
         # Subscriptions another run cancelled between a list and this DELETE: listed as they were, then 404.
         self.cancelled_elsewhere: set[str] = set()
+        # Every checkout session made, oldest first; a test sets one's "status" to "complete" or "expired".
+        self.checkout_sessions: list[dict[str, Any]] = []
 
     @property
     def api_base(self) -> str:
@@ -88,7 +90,15 @@ class _ApiHandler(BaseHTTPRequestHandler):
             self.server.customers += 1
             return self._json(200, {"id": f"cus_{self.server.customers}", "object": "customer"})
         if self.path == "/v1/checkout/sessions":
-            return self._json(200, {"id": "cs_test_1", "object": "checkout.session", "url": self.server.checkout_url})
+            form = parse_qs(body)
+            made = {
+                "id": f"cs_test_{len(self.server.checkout_sessions) + 1}", "object": "checkout.session",
+                "url": self.server.checkout_url, "status": "open", "mode": form.get("mode", [None])[-1],
+                "customer": form.get("customer", [None])[-1],
+                "metadata": {k[len("metadata[") : -1]: v[-1] for k, v in form.items() if k.startswith("metadata[")},
+            }  # fmt: skip
+            self.server.checkout_sessions.append(made)
+            return self._json(200, made)
         if self.path == "/v1/billing_portal/sessions":
             return self._json(
                 200, {"id": "bps_1", "object": "billing_portal.session", "url": "https://billing.stripe.com/p/s1"}
@@ -103,6 +113,13 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self.server.requests.append((url.path, parse_qs(url.query), dict(self.headers)))
         if self._down():
             return None
+        if url.path == "/v1/checkout/sessions":  # the customer's pages, newest first, by status
+            pages = [
+                page
+                for page in reversed(self.server.checkout_sessions)
+                if query.get("customer") in (None, page["customer"]) and query.get("status") in (None, page["status"])
+            ][: int(query.get("limit", 10))]
+            return self._json(200, {"object": "list", "url": url.path, "data": pages, "has_more": False})
         if self.server.fail_after is not None and self.server.pages >= self.server.fail_after:
             return self._json(500, {"error": {"type": "api_error", "message": "stub outage"}})
         listed, _, wanted = url.path.rpartition("/")

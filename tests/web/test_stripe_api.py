@@ -139,10 +139,11 @@ def test_checkout_builds_one_customer_and_a_subscription_session(
     assert session["client_reference_id"] == [alice.public_id]
     assert session["success_url"] == [f"{base}/account?checkout=done"] and session["cancel_url"] == [f"{base}/upgrade"]
     assert "subscription_data[trial_period_days]" not in session  # trials are off by default
-    # A second checkout reuses the customer Encore bound to this user.
+    # A second checkout reuses the customer Encore bound to this user, and the page still open (another tab).
     assert client.post("/api/me/subscription/checkout", headers=h).status_code == 200
-    assert [p for p, _, _ in stub.requests][2:] == ["/v1/checkout/sessions"]
-    assert stub.requests[2][1]["customer"] == ["cus_1"]
+    assert [p for p, _, _ in stub.requests][2:] == ["/v1/checkout/sessions"]  # a GET: the customer's open pages
+    assert stub.requests[2][1]["customer"] == ["cus_1"] and stub.requests[2][1]["status"] == ["open"]
+    assert len(stub.checkout_sessions) == 1
 
 
 def test_checkout_refuses_extra_fields(client: TestClient, stripe_on: Container, stub: StubStripe) -> None:

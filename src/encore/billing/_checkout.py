@@ -14,7 +14,7 @@ from encore.accounts import User
 from encore.billing._access import SubState, Tier, effective_tier
 from encore.billing._models import BillingCustomer, ProcessedEvent, Subscription
 from encore.billing._payments import apply_refund, link_payment, lock_money, record_payment
-from encore.billing._provider import CheckoutLink, PaymentProvider, ProviderEvent
+from encore.billing._provider import CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import (
     AWAITING_FIRST_PAYMENT,
     ProviderSubscription,
@@ -99,16 +99,17 @@ def start_checkout(
     if tier is Tier.PREMIUM:
         # Premium from an admin grant or a code: a card subscription now would bill while it runs.
         raise Conflict("you already have Premium; subscribe when it ends", code="already_premium")
-    customer = _customer(session, provider=provider.name, user_id=user_id) or _bind_customer(
-        session, provider=provider, user=user
-    )
-    return provider.create_checkout(
-        customer_id=customer.customer_id,
-        user_ref=user.public_id,
-        success_url=success_url,
-        cancel_url=cancel_url,
-        trial_days=trial_days if sub is None else 0,  # one trial per account, as with the manual provider
-    )
+    trial = trial_days if sub is None else 0  # one trial per account, as with the manual provider
+    terms = {"user_ref": user.public_id, "success_url": success_url, "cancel_url": cancel_url}
+    customer = _customer(session, provider=provider.name, user_id=user_id)
+    if customer is not None:
+        # A page opened before (another tab) and still open is handed out again: two pages could both be paid,
+        # two subscriptions then charged the card (review19 F2; the second is ended when its webhook comes).
+        page = provider.open_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
+        if page is not None:
+            return page
+    customer = customer or _bind_customer(session, provider=provider, user=user)
+    return provider.create_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
 
 
 def portal_link(session: Session, *, provider: PaymentProvider, user_id: int, return_url: str) -> str:
@@ -123,7 +124,10 @@ def handle_webhook(
 ) -> str:
     """Verify, de-duplicate and apply one delivery; returns what happened (for the response and the log)."""
     event = provider.verify_event(payload, signature)
-    ended = _end_orphan(session, provider=provider, event=event)  # a call to the provider: before the money lock
+    # calls to the provider: before the money lock, which is never held across a network call
+    ended = _end_orphan(session, provider=provider, event=event) or _end_unwanted(
+        session, provider=provider, event=event, now=now
+    )
     lock_money(session)  # one delivery at a time: the same event delivered twice at once is one, then "duplicate"
     seen = session.scalar(
         select(ProcessedEvent.outcome).where(
@@ -135,6 +139,10 @@ def handle_webhook(
     outcome = apply_event(session, provider=provider.name, event=event, plan=plan, now=now)
     if ended and outcome == "ignored_deleted_account":
         outcome = "cancelled_deleted_account"
+    if outcome in UNWANTED:
+        if not ended:  # read otherwise before the lock (two events at once): refused, so it is delivered again
+            raise PaymentProviderError("a subscription to end at the provider was not ended yet")
+        outcome = f"cancelled_{outcome}"
     session.add(
         ProcessedEvent(
             provider=provider.name, event_id=event.id, event_type=event.type[:100], outcome=outcome, received_at=now
@@ -158,6 +166,53 @@ def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderE
     if customer is None or customer.user_id is not None:
         return []
     return provider.cancel_subscriptions(customer_id=customer.customer_id)
+
+
+def _end_unwanted(session: Session, *, provider: PaymentProvider, event: ProviderEvent, now: datetime) -> list[str]:
+    """End at the provider a live subscription Encore will not apply (`unwanted`): the ids ended. Read without
+    the lock; `_apply_subscription` decides again under it. PaymentProviderError propagates (redelivered)."""
+    facts = event.subscription
+    if facts is None or event.other_price:
+        return []
+    customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
+    if customer is None or customer.user_id is None:
+        return []
+    sub = subscription_row(session, user_id=customer.user_id)
+    if unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now) is None:
+        return []
+    provider.cancel_subscription(subscription_id=facts.subscription_id)
+    return [facts.subscription_id]
+
+
+LIVE = frozenset({"trialing", "active", "past_due"})  # provider statuses that charge the card, or will
+_RENEWS = frozenset({SubState.TRIALING.value, SubState.ACTIVE.value, SubState.PAST_DUE.value})
+UNWANTED = frozenset({"second_subscription", "under_longer_premium"})
+
+
+def unwanted(
+    sub: Subscription | None, *, provider: str, facts: ProviderSubscription, event_at: datetime, now: datetime
+) -> str | None:
+    """Why a live provider subscription is to be ended at the provider rather than applied, or None (pure).
+
+    One Premium at a time, the one Encore holds first kept:
+    - `second_subscription`: the account's card subscription that Encore holds still renews, and this is
+      another (two checkout pages open at once, both paid: review19 F2). Applied, it replaced the one held,
+      and both charged the card every period;
+    - `under_longer_premium`: Premium from a grant or a code runs past this one's period (a checkout page opened
+      before, paid after): it would charge for days already given, and renew unseen by the deletion guard.
+    One held that renews no more (cancelled to its period's end, or over) gives way to a new one. A newcomer
+    cancelled to its period's end is ended too: applied, it would replace the renewing one in the row. One
+    already ended (or not yet paid for) is never asked to end."""
+    if sub is None or facts.status not in LIVE:
+        return None
+    if sub.provider == provider:
+        held = sub.provider_subscription_id
+        renews = sub.state in _RENEWS and sub.canceled_at is None and (sub.period_end is None or sub.period_end > now)
+        return "second_subscription" if renews and held not in (None, facts.subscription_id) else None
+    change = provider_state(facts, event_at=event_at)
+    if change is not None and _outlasts(sub, change.period_end):
+        return "under_longer_premium"
+    return None
 
 
 def _outlasts(sub: Subscription, period_end: datetime | None) -> bool:
@@ -198,12 +253,19 @@ def apply_event(session: Session, *, provider: str, event: ProviderEvent, plan: 
     if event.subscription is None:
         return "ignored_type"
     return _apply_subscription(
-        session, provider=provider, event=event, facts=event.subscription, user_id=customer.user_id, plan=plan
+        session, provider=provider, event=event, facts=event.subscription, user_id=customer.user_id, plan=plan, now=now
     )
 
 
 def _apply_subscription(
-    session: Session, *, provider: str, event: ProviderEvent, facts: ProviderSubscription, user_id: int, plan: str
+    session: Session,
+    *,
+    provider: str,
+    event: ProviderEvent,
+    facts: ProviderSubscription,
+    user_id: int,
+    plan: str,
+    now: datetime,
 ) -> str:
     change = provider_state(facts, event_at=event.created)
     if change is None:
@@ -211,7 +273,11 @@ def _apply_subscription(
     # the row a code's redemption also reads and writes under this lock (review17: on PostgreSQL a code redeemed
     # while a webhook or the backfill applied could both find no row, or one overwrite the other's period end)
     write_lock(session, "subscription", user_id)
-    sub = subscription_row(session, user_id=user_id)
+    mine = select(Subscription).where(Subscription.user_id == user_id)
+    sub = session.scalar(mine.execution_options(populate_existing=True))  # as committed: `_end_unwanted` read it
+    why = unwanted(sub, provider=provider, facts=facts, event_at=event.created, now=now)
+    if why is not None:
+        return why  # ended at the provider by the webhook's handler (`_end_unwanted`), not applied
     if sub is not None and sub.provider != provider and _outlasts(sub, change.period_end):
         # Premium granted by an admin or a code that runs longer is not cut short by a card subscription.
         return "kept_longer_premium"

@@ -53,6 +53,13 @@ class PaymentProvider(Protocol):
         self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
     ) -> CheckoutLink: ...
 
+    def open_checkout(
+        self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
+    ) -> CheckoutLink | None:
+        """A checkout page of the customer's that `create_checkout` made with these same terms and that is still
+        open (neither paid nor expired), or None."""
+        ...
+
     def portal_url(self, *, customer_id: str, return_url: str) -> str: ...
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
@@ -61,6 +68,11 @@ class PaymentProvider(Protocol):
         """End at once every subscription of the customer that has not ended (whatever Encore knows of it);
         the ids ended. Run again, it ends nothing more and does not fail. PaymentProviderError when the provider
         cannot be reached or refuses."""
+        ...
+
+    def cancel_subscription(self, *, subscription_id: str) -> None:
+        """End one subscription at once (no proration, no final invoice); one already ended is no error.
+        PaymentProviderError when the provider cannot be reached or refuses."""
         ...
 
     def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:

@@ -6,6 +6,7 @@ stripe-mock); signatures are checked by `stripe.Webhook.construct_event`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -270,7 +271,8 @@ class StripeProvider:
             "line_items": [{"price": self._config.price_id, "quantity": 1}],
             "success_url": success_url,
             "cancel_url": cancel_url,
-            "metadata": {"encore_user": user_ref},
+            # what `open_checkout` matches a page by, to hand the same page to a second tab
+            "metadata": {"encore_user": user_ref, **self._terms(success_url, cancel_url, trial_days)},
         }
         if trial_days > 0:
             params["subscription_data"] = {"trial_period_days": trial_days}
@@ -281,6 +283,34 @@ class StripeProvider:
         if not session.url:
             raise PaymentProviderError("Stripe returned a checkout session without a URL")
         return CheckoutLink(url=session.url, session_id=session.id)
+
+    def _terms(self, success_url: str, cancel_url: str, trial_days: int) -> dict[str, str]:
+        return {
+            "encore_price": self._config.price_id,
+            "encore_trial_days": str(trial_days),
+            "encore_return": hashlib.sha256(f"{success_url} {cancel_url}".encode()).hexdigest()[:16],
+        }
+
+    def open_checkout(
+        self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
+    ) -> CheckoutLink | None:
+        """The customer's checkout page still open (`status=open`: neither paid nor expired, 24 hours by default)
+        that Encore made for this account with these same terms (price, trial, return pages): a second tab is
+        given the first tab's page, so one payment at most comes of them (review19 F2)."""
+        import stripe
+
+        wanted = {"encore_user": user_ref, **self._terms(success_url, cancel_url, trial_days)}
+        try:
+            listed = self._client.v1.checkout.sessions.list({"customer": customer_id, "status": "open", "limit": 10})
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused the checkout: {exc.user_message or exc}") from exc
+        for item in listed.data:
+            page = item.to_dict()
+            metadata, url = _dict(page.get("metadata")), page.get("url")
+            ours = all(metadata.get(key) == value for key, value in wanted.items())
+            if ours and page.get("mode") == "subscription" and isinstance(url, str) and url:
+                return CheckoutLink(url=url, session_id=str(page.get("id")))
+        return None
 
     def portal_url(self, *, customer_id: str, return_url: str) -> str:
         import stripe
@@ -314,6 +344,21 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
         return ended
+
+    def cancel_subscription(self, *, subscription_id: str) -> None:
+        """`DELETE /v1/subscriptions/{id}`: ended at once; one already cancelled answers 404 `resource_missing`,
+        which is what was asked."""
+        import stripe
+
+        try:
+            self._client.v1.subscriptions.cancel(subscription_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "resource_missing":
+                raise PaymentProviderError(
+                    f"Stripe refused to cancel a subscription: {exc.user_message or exc}"
+                ) from exc
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """Signature and timestamp are checked by stripe; a stale or forged delivery raises BadWebhook."""

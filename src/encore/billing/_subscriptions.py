@@ -84,14 +84,46 @@ def _user(session: Session, public_id: str) -> User:
     return user
 
 
-def _extend(session: Session, *, user_id: int, plan: str, days: int, provider: str, now: datetime) -> Subscription:
-    if not 1 <= days <= 3660:
-        raise ValidationFailed("days must be between 1 and 3660", code="bad_days")
+CARD_PROVIDERS = frozenset({"stripe"})  # a subscription there renews by itself and moves by its webhooks
+
+
+def card_subscription_stands(*, provider: str, state: str, period_end: datetime | None, now: datetime) -> bool:
+    """Whether the row is a card subscription that has not ended: it renews (or retries the card), or a
+    cancellation the listener can still undo in the portal runs to its period's end (pure)."""
+    if provider not in CARD_PROVIDERS or state == SubState.EXPIRED.value:
+        return False
+    return period_end is None or period_end > now
+
+
+_CARD_SAID = {
+    "code": "you pay for Premium by card: redeem this code once your card subscription has ended (the code stays"
+    " unused; end the subscription in Manage subscription)",
+    "manual": "this account pays for Premium by card, and its next renewal would replace a grant: grant it once"
+    " the card subscription has ended (or refund the listener at the card processor)",
+}
+
+
+def _locked_row(session: Session, *, user_id: int, provider: str, now: datetime) -> Subscription | None:
+    """The account's subscription row, read under its lock, once it is known that days may be added to it."""
     # One extension at a time: two codes redeemed at once each read the same end and wrote it plus their own
     # days (a month lost, both codes used), or each found no row and all but one failed on its key.
     write_lock(session, "subscription", user_id)
     mine = select(Subscription).where(Subscription.user_id == user_id)
     sub = session.scalar(mine.execution_options(populate_existing=True))  # as committed, not as loaded before
+    if sub is not None and card_subscription_stands(
+        provider=sub.provider, state=sub.state, period_end=sub.period_end, now=now
+    ):
+        # The card's renewal overwrites the period end with the one it paid for (probe19 F4: a code's month was
+        # lost at the next renewal), and a row no longer saying "stripe" hid a renewing card from the deletion
+        # guard. Refused before a code is claimed: it stays unused.
+        raise Conflict(_CARD_SAID[provider], code="card_subscription")
+    return sub
+
+
+def _extend(
+    session: Session, sub: Subscription | None, *, user_id: int, plan: str, days: int, provider: str, now: datetime
+) -> Subscription:
+    """Add `days` to the row `_locked_row` returned (from its end, or from now once it has ended)."""
     if sub is None:
         sub = Subscription(user_id=user_id, plan=plan, state=SubState.ACTIVE.value, provider=provider)
         session.add(sub)
@@ -103,9 +135,16 @@ def _extend(session: Session, *, user_id: int, plan: str, days: int, provider: s
     return sub
 
 
+def _check_days(days: int) -> None:
+    if not 1 <= days <= 3660:
+        raise ValidationFailed("days must be between 1 and 3660", code="bad_days")
+
+
 def grant_premium(session: Session, *, user_public_id: str, plan: str, days: int, now: datetime) -> SubscriptionView:
     user = _user(session, user_public_id)
-    _extend(session, user_id=user.id, plan=plan, days=days, provider="manual", now=now)
+    _check_days(days)
+    sub = _locked_row(session, user_id=user.id, provider="manual", now=now)
+    _extend(session, sub, user_id=user.id, plan=plan, days=days, provider="manual", now=now)
     return subscription_view(session, user_id=user.id, now=now)
 
 
@@ -173,7 +212,9 @@ def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> 
 
     The code is claimed by one conditional UPDATE: on SQLite a read is outside any transaction and FOR UPDATE
     locks nothing, so accounts sending one code at the same moment each read it unused (probe16: five got
-    Premium from one code). Only the UPDATE that finds it still unused claims it."""
+    Premium from one code). Only the UPDATE that finds it still unused claims it. Refused, unclaimed, while the
+    account's card subscription stands (`card_subscription_stands`)."""
+    sub = _locked_row(session, user_id=user_id, provider="code", now=now)
     claimed = session.execute(
         update(RedeemCode)
         .where(RedeemCode.code_hash == _hash(code), RedeemCode.redeemed_by.is_(None))
@@ -183,7 +224,8 @@ def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> 
     ).one_or_none()
     if claimed is None:
         raise NotFound("no such code, or it was already used", code="bad_code")
-    _extend(session, user_id=user_id, plan=claimed.plan, days=claimed.days, provider="code", now=now)
+    _check_days(claimed.days)
+    _extend(session, sub, user_id=user_id, plan=claimed.plan, days=claimed.days, provider="code", now=now)
     return subscription_view(session, user_id=user_id, now=now)
 
 

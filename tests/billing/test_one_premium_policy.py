@@ -1,0 +1,92 @@
+"""Which live card subscription is ended rather than applied, and while which row a code or a grant is refused
+(pure: no database)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from encore.billing import ProviderSubscription, Subscription, SubState
+from encore.billing._checkout import unwanted
+from encore.billing._subscriptions import card_subscription_stands
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+MONTH = NOW + timedelta(days=30)
+
+
+def _facts(status: str, sub_id: str = "sub_B", end: datetime = MONTH) -> ProviderSubscription:
+    return ProviderSubscription(
+        subscription_id=sub_id, status=status, period_end=end, trial_end=None, cancel_at_period_end=False,
+        canceled_at=None, ended_at=None,
+    )  # fmt: skip
+
+
+def _row(
+    provider: str, state: str, *, end: datetime | None = MONTH, held: str | None = "sub_A", **kw: object
+) -> Subscription:
+    return Subscription(
+        user_id=1, plan="premium", provider=provider, state=state, period_end=end, provider_subscription_id=held, **kw
+    )
+
+
+def _why(row: Subscription | None, facts: ProviderSubscription) -> str | None:
+    return unwanted(row, provider="stripe", facts=facts, event_at=NOW, now=NOW)
+
+
+@pytest.mark.parametrize("state", ["trialing", "active", "past_due"])
+@pytest.mark.parametrize("status", ["trialing", "active", "past_due"])
+def test_a_second_live_subscription_beside_a_renewing_one_is_unwanted(state: str, status: str) -> None:
+    assert _why(_row("stripe", state), _facts(status)) == "second_subscription"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        None,  # nothing held
+        _row("stripe", "active", held="sub_B"),  # the one held itself
+        _row("stripe", "active", held=None),
+        _row("stripe", "expired"),
+        _row("stripe", "canceled"),  # cancelled to its period's end: the new one takes over
+        _row("stripe", "trialing", canceled_at=NOW),
+        _row("stripe", "active", end=NOW - timedelta(days=1)),  # its period is over (an end Encore missed)
+        _row("code", "active", end=NOW + timedelta(days=3)),  # a code's last days: the paid month is kept
+        _row("manual", "expired", end=MONTH + timedelta(days=300)),  # revoked
+    ],
+)
+def test_what_is_not_unwanted(row: Subscription | None) -> None:
+    assert _why(row, _facts("active")) is None
+
+
+@pytest.mark.parametrize("status", ["canceled", "incomplete", "incomplete_expired", "unpaid"])
+def test_a_subscription_that_charges_nothing_more_is_never_ended(status: str) -> None:
+    assert _why(_row("stripe", "active"), _facts(status)) is None
+    assert _why(_row("code", "active", end=MONTH + timedelta(days=300)), _facts(status)) is None
+
+
+def test_a_newcomer_cancelled_to_its_period_end_is_unwanted_too() -> None:
+    """Applied, it would take the renewing one's place in the row, which would then renew unseen."""
+    newcomer = _facts("active")
+    newcomer = ProviderSubscription(**{**newcomer.__dict__, "cancel_at_period_end": True, "canceled_at": NOW})
+    assert _why(_row("stripe", "active"), newcomer) == "second_subscription"
+
+
+@pytest.mark.parametrize("provider", ["code", "manual"])
+def test_a_card_subscription_under_longer_given_premium_is_unwanted(provider: str) -> None:
+    row = _row(provider, "active", end=MONTH + timedelta(days=1), held=None)
+    assert _why(row, _facts("active")) == "under_longer_premium"
+
+
+@pytest.mark.parametrize(
+    ("provider", "state", "end", "stands"),
+    [
+        ("stripe", "active", MONTH, True),
+        ("stripe", "trialing", MONTH, True),
+        ("stripe", "past_due", MONTH, True),
+        ("stripe", "canceled", MONTH, True),  # can still be resumed in the portal
+        ("stripe", "canceled", NOW, False),  # its period is over
+        ("stripe", "expired", MONTH, False),
+        ("code", "active", MONTH, False),
+        ("manual", "trialing", MONTH, False),
+    ],
+)
+def test_while_a_card_subscription_stands(provider: str, state: str, end: datetime, stands: bool) -> None:
+    assert card_subscription_stands(provider=provider, state=SubState(state).value, period_end=end, now=NOW) is stands
