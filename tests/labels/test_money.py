@@ -15,6 +15,7 @@ from encore.billing import Payment, Subscription, create_codes, grant_premium, r
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.labels import close_month, compute_month, statement
+from encore.state import MemoryState
 from tests.labels.world import AFTER, MID, MONTH, PASSWORD, TERMS, build, month, pay, play
 
 OCT, NOV = month(2026, 10), month(2026, 11)
@@ -143,7 +144,7 @@ def test_deleting_an_account_leaves_its_payments_and_closed_months_alone(contain
     with transaction(container.sessions) as s:
         s.execute(delete(User).where(User.id.in_([w.sub1.id, w.free.id])))  # a subscriber, and the ad listener
     with transaction(container.sessions) as s:
-        again = statement(s, month=MONTH, terms=TERMS, now=AFTER)
+        again = statement(s, month=MONTH, terms=TERMS, now=AFTER, state=MemoryState())
         live = compute_month(s, month=MONTH, terms=TERMS)
         december = compute_month(s, month="2026-12", terms=TERMS)
         kept = s.scalars(select(Payment.user_id).where(Payment.period_start == NOV[0])).all()

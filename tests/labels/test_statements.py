@@ -10,6 +10,7 @@ from encore.history import Play
 from encore.kernel import Conflict, ValidationFailed
 from encore.labels import close_month, compute_month, for_label, statement, to_csv
 from encore.playback import VerifiedStream
+from encore.state import MemoryState
 from tests.labels.world import AFTER, MID, MONTH, TERMS, build, play
 
 
@@ -47,7 +48,7 @@ def test_a_subscriber_who_did_not_listen_is_unallocated_in_the_user_centric_mode
 def test_a_closed_month_never_changes(container: Container) -> None:
     with transaction(container.sessions) as s:
         w = build(s)
-        before = statement(s, month=MONTH, terms=TERMS, now=AFTER)
+        before = statement(s, month=MONTH, terms=TERMS, now=AFTER, state=MemoryState())
         assert before.status == "open"
         with pytest.raises(ValidationFailed):
             close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=MID)  # not over yet
@@ -59,7 +60,7 @@ def test_a_closed_month_never_changes(container: Container) -> None:
         for _ in range(5):
             play(s, w.sub2, w.b, ms=90_000, at=MID + timedelta(hours=1))
         terms = TERMS.__class__(100, "EUR")
-        again = statement(s, month=MONTH, terms=terms, now=AFTER + timedelta(days=40))
+        again = statement(s, month=MONTH, terms=terms, now=AFTER + timedelta(days=40), state=MemoryState())
         live = compute_month(s, month=MONTH, terms=terms)
     assert again.status == "closed" and again.closed_at == AFTER
     assert again.lines == closed.lines == before.lines
@@ -70,9 +71,9 @@ def test_a_closed_month_never_changes(container: Container) -> None:
 def test_label_view_and_csv_are_safe(container: Container) -> None:
     with transaction(container.sessions) as s:
         w = build(s)
-        st = for_label(statement(s, month=MONTH, terms=TERMS, now=AFTER), w.theirs_label_id)
+        st = for_label(statement(s, month=MONTH, terms=TERMS, now=AFTER, state=MemoryState()), w.theirs_label_id)
         with pytest.raises(ValidationFailed):
-            statement(s, month="2027-02", terms=TERMS, now=AFTER)
+            statement(s, month="2027-02", terms=TERMS, now=AFTER, state=MemoryState())
     assert [ln.artist_name for ln in st.lines] == ["=Theirs Band"]
     text = to_csv(st)
     rows = text.splitlines()

@@ -128,8 +128,9 @@ def test_now_playing_and_album_lists(world: World) -> None:
     w = world
     _listen(w, w.alice, 1, 2, done=False)
     _listen(w, w.bob, 2, 60, done=False)  # too long ago to be playing now
-    playing = library.now_playing(w.s, now=NOW)
+    playing = library.now_playing(w.s, user_id=w.alice, now=NOW)
     assert [(p.user_id, t.title) for p, t in playing] == [(w.alice, "Song 1")]
+    assert library.now_playing(w.s, user_id=w.bob, now=NOW) == []  # Bob's play started an hour ago
     artist = f.artist(w.s, "Zed")
     other = f.album(w.s, "Another", artist)
     f.track(w.s, "Other song", other, [artist])

@@ -25,6 +25,7 @@ from encore.labels._drafts import (
     set_cover,
     withdraw,
 )
+from encore.labels._kept import StatementBusy
 from encore.labels._models import RoyaltyLine, RoyaltyStatement
 from encore.labels._policy import (
     STREAM_MIN_MS,
@@ -37,10 +38,9 @@ from encore.labels._policy import (
 )
 from encore.labels._release_rules import TrackForm
 from encore.labels._revenue import Terms
+from encore.labels._statement_model import Line, Statement
 from encore.labels._statements import (
     CSV_HEADER,
-    Line,
-    Statement,
     close_month,
     closed_months,
     compute_month,
@@ -64,6 +64,7 @@ __all__ = [
     "RoyaltyLine",
     "RoyaltyStatement",
     "Statement",
+    "StatementBusy",
     "Terms",
     "TrackDays",
     "TrackForm",

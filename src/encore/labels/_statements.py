@@ -2,7 +2,8 @@
 
 The pool is money actually received (`_revenue`): ad impressions within what each advertiser bought, and
 Premium payments less refunds, spread over the periods they paid for, times the payout share.
-An open month is computed on demand; closing it stores the result, and a stored month is what every
+An open month is computed on demand and kept a few minutes on the shared state, one computation at a time
+(`_kept`: every label's dashboard asks for it); closing it stores the result, and a stored month is what every
 later read returns, whatever plays, impressions, payments, refunds or account deletions arrive afterwards.
 """
 
@@ -10,50 +11,21 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
+from itertools import chain
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from encore.kernel import Conflict, ValidationFailed
+from encore.labels._kept import kept_open_month
 from encore.labels._models import RoyaltyLine, RoyaltyStatement
 from encore.labels._policy import csv_cell, largest_remainder, month_bounds
 from encore.labels._revenue import Money, PairKey, Terms, counted_rows, month_money, pairs_of_tracks
-
-
-@dataclass(frozen=True)
-class Line:
-    label_id: int | None
-    label_name: str
-    artist_id: str
-    artist_name: str
-    streams: int
-    pro_rata_cents: int
-    user_centric_cents: int
-
-
-@dataclass(frozen=True)
-class Statement:
-    month: str
-    status: str  # open | closed
-    closed_at: datetime | None
-    currency: str
-    ad_cents: int
-    subscription_cents: int
-    payout_share_pct: int
-    streams: int
-    # Money of listeners who streamed nothing counted this month (and of accounts deleted since they paid).
-    user_centric_unallocated_cents: int
-    lines: list[Line]
-    # Payments covering this month in another currency than the statement's: not counted (no exchange rate is
-    # known). Known for an open month only: a closed month keeps what it counted, not this.
-    other_currency_payments: int = 0
-
-    @property
-    def pool_cents(self) -> int:
-        return self.ad_cents + self.subscription_cents
+from encore.labels._statement_model import Line, Statement
+from encore.state import SharedState
 
 
 def pool_notes(s: Statement) -> list[str]:
@@ -125,10 +97,14 @@ def _split(
 def compute_month(session: Session, *, month: str, terms: Terms) -> Statement:
     start, end = month_bounds(month)
     money = month_money(session, terms=terms, start=start, end=end)
-    pair_of, info = pairs_of_tracks(session)
-    order = {key: _order(key) for key in info}  # ties in the cent split go the same way every time
     rows = counted_rows(session, start=start, end=end)
-    per_pair, user_centric, listeners = _split(rows, pair_of, money, order)
+    first = next(rows, None)
+    # the whole catalogue's (label, artist) pairs only for a month that counted a stream: a month before the
+    # server's first play, or far past, costs its money's reads and one empty index range, nothing more
+    pair_of, info = pairs_of_tracks(session) if first is not None else ({}, {})
+    order = {key: _order(key) for key in info}  # ties in the cent split go the same way every time
+    counted = chain([first], rows) if first is not None else iter(())
+    per_pair, user_centric, listeners = _split(counted, pair_of, money, order)
     pool = money.ad_cents + money.subscription_cents
     pro_rata = largest_remainder(pool, per_pair, order=order)
     unallocated = sum(c for u, c in money.per_user.items() if u not in listeners)
@@ -192,12 +168,19 @@ def _stored(session: Session, month: str) -> Statement | None:
     )
 
 
-def statement(session: Session, *, month: str, terms: Terms, now: datetime) -> Statement:
-    """The closed statement if the month was closed, otherwise the month so far (status "open")."""
+def statement(session: Session, *, month: str, terms: Terms, now: datetime, state: SharedState) -> Statement:
+    """The closed statement if the month was closed, otherwise the month so far (status "open", `as_of` when it
+    was computed): kept on the shared state a few minutes and computed by one request at a time (labels._kept)."""
     start, _end = month_bounds(month)
     if start > now:
         raise ValidationFailed("that month has not begun", code="month_in_future")
-    return _stored(session, month) or compute_month(session, month=month, terms=terms)
+    stored = _stored(session, month)
+    if stored is not None:
+        return stored
+    return kept_open_month(
+        state, month=month, currency=terms.currency, payout_share_pct=terms.payout_share_pct, now=now,
+        compute=lambda: replace(compute_month(session, month=month, terms=terms), as_of=now),
+    )  # fmt: skip
 
 
 def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, now: datetime) -> Statement:

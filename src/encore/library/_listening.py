@@ -216,30 +216,27 @@ def similar_tracks(session: Session, *, track_id: str, limit: int) -> list[Track
     return _tracks_in_order(session, [i for i in ids if i is not None])
 
 
-def now_playing(session: Session, *, now: datetime, limit: int = 50) -> list[tuple[Play, TrackView]]:
-    """The latest still-open play of each listener who reported one in the last few minutes."""
-    plays = list(
-        session.scalars(
-            select(Play)
-            .where(
-                Play.updated_at >= now - NOW_PLAYING_WINDOW,
-                Play.started_at >= now - NOW_PLAYING_STARTED,
-                Play.state.in_(("started", "playing")),
-            )
-            .order_by(Play.updated_at.desc())
-            .limit(limit * 4)
+def now_playing(session: Session, *, user_id: int, now: datetime) -> list[tuple[Play, TrackView]]:
+    """The listener's own latest still-open play, if they reported one in the last few minutes (at most one).
+
+    Filtered by the listener in SQL, on ix_plays_wrapped (user_id, started_at): reading the newest open plays of
+    everyone and keeping the caller's afterwards lost the caller's own once 50 others were playing (review19 F5)."""
+    play = session.scalar(
+        select(Play)
+        .where(
+            Play.user_id == user_id,
+            Play.started_at >= now - NOW_PLAYING_STARTED,
+            Play.updated_at >= now - NOW_PLAYING_WINDOW,
+            Play.state.in_(("started", "playing")),
+            Play.track_id.is_not(None),
         )
+        .order_by(Play.updated_at.desc(), Play.id.desc())
+        .limit(1)
     )
-    latest: dict[int, Play] = {}
-    for play in plays:
-        if play.track_id is not None:
-            latest.setdefault(play.user_id, play)
-    chosen = list(latest.values())[:limit]
-    views = {v.id: v for v in _tracks_in_order(session, [p.track_id for p in chosen if p.track_id])}
-    ids = dict(
-        session.execute(select(Track.id, Track.public_id).where(Track.id.in_([p.track_id for p in chosen]))).all()
-    )
-    return [(p, views[ids[p.track_id]]) for p in chosen if p.track_id in ids and ids[p.track_id] in views]
+    if play is None or play.track_id is None:
+        return []
+    views = _tracks_in_order(session, [play.track_id])
+    return [(play, views[0])] if views else []
 
 
 def top_tracks(session: Session, *, artist_name: str, limit: int) -> list[TrackView]:

@@ -5,23 +5,40 @@ from encore.portability._erase import ERASE, erase_handler, request_erase, resum
 from encore.portability._export import export_account
 from encore.portability._forget import forget_play, forget_range, submit_forget
 from encore.portability._import import ImportReport, check_history, import_history
-from encore.portability._jobs import HANDLERS, export_file, submit_export, submit_import
+from encore.portability._jobs import (
+    DISK_MARGIN_BYTES,
+    HANDLERS,
+    IMPORT,
+    ImportOpen,
+    check_import_slot,
+    export_file,
+    open_import,
+    room_for_upload,
+    submit_export,
+    submit_import,
+)
 from encore.portability._sources import MAX_UPLOAD_BYTES
 
 __all__ = [
+    "DISK_MARGIN_BYTES",
     "ERASE",
     "HANDLERS",
+    "IMPORT",
     "MAX_UPLOAD_BYTES",
+    "ImportOpen",
     "ImportReport",
     "check_history",
+    "check_import_slot",
     "erase_handler",
     "export_account",
     "export_file",
     "forget_play",
     "forget_range",
     "import_history",
+    "open_import",
     "request_erase",
     "resume_erasures",
+    "room_for_upload",
     "submit_export",
     "submit_forget",
     "submit_import",

@@ -1,13 +1,15 @@
 """Imports and exports as background jobs: the request saves the upload and queues; a worker does the rest."""
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from encore.jobs import JobContext, JobEngine, JobView
-from encore.kernel import NotFound, ValidationFailed
+from encore.jobs import Job, JobContext, JobEngine, JobView
+from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.portability._export import export_account
 from encore.portability._forget import FORGET, run_forget
 from encore.portability._import import ImportReport, import_history
@@ -17,15 +19,66 @@ UPLOAD, ZIP = "upload", "export.zip"
 CHECK_STEP = 10_000  # entries checked between two progress reports (a multiple of _import.CHUNK)
 
 
+DISK_MARGIN_BYTES = 1 << 30  # an upload is refused if the data dir's filesystem would keep less than this free
+
+
+class ImportOpen(Conflict):
+    """The listener already has an import queued or running: one at a time (review19 F1: any number could be
+    queued, each keeping up to 512 MiB on disk and holding the one job queue ahead of everyone's erasures)."""
+
+    code = "import_open"
+
+    def __init__(self, job: JobView) -> None:
+        super().__init__(
+            "an import of yours is already waiting or running; send this file once it has finished",
+            code=self.code,
+        )
+        self.job = job
+
+
+def open_import(session: Session, *, jobs: JobEngine, user_id: int) -> JobView | None:
+    """The listener's import still queued or running, if any (by owner, so an import queued before imports
+    had a per-listener key counts too)."""
+    job = session.scalar(
+        select(Job.public_id)
+        .where(Job.kind == IMPORT, Job.user_id == user_id, Job.state.in_(("queued", "running")))
+        .order_by(Job.id)
+        .limit(1)
+    )
+    return None if job is None else jobs.get(session, public_id=job, user_id=user_id)
+
+
+def check_import_slot(session: Session, *, jobs: JobEngine, user_id: int) -> None:
+    """Raise ImportOpen before the upload is read, so a refused file is never written to disk."""
+    if (job := open_import(session, jobs=jobs, user_id=user_id)) is not None:
+        raise ImportOpen(job)
+
+
+def room_for_upload(*, free_bytes: int, size: int, margin: int = DISK_MARGIN_BYTES) -> str | None:
+    """Why an upload of `size` bytes may not be written where `free_bytes` are free (None: it may)."""
+    if free_bytes - size >= margin:
+        return None
+    return "the server is short of disk space and cannot take this file now; try again later"
+
+
 def submit_import(session: Session, *, jobs: JobEngine, user_id: int, upload: Path, filename: str) -> JobView:
-    """Move the uploaded file into a new job's folder and queue the import (when the caller commits)."""
+    """Move the uploaded file into a new job's folder and queue the import (when the caller commits).
+    One import at a time per listener: ImportOpen names the one still open, and this upload is not kept."""
     if upload.stat().st_size == 0:
         raise ValidationFailed("the file is empty", code="empty_file")
+    check_import_slot(session, jobs=jobs, user_id=user_id)
     job_id = jobs.new_id()
     folder = jobs.folder(job_id)
     folder.mkdir(parents=True, exist_ok=True)
     upload.rename(folder / UPLOAD)
-    return jobs.submit(session, kind=IMPORT, user_id=user_id, payload={"filename": filename[:200]}, public_id=job_id)
+    view = jobs.submit(
+        session, kind=IMPORT, key=f"user:{user_id}", user_id=user_id, payload={"filename": filename[:200]},
+        public_id=job_id,
+    )  # fmt: skip
+    if view.id != job_id:  # the listener's other request queued one meanwhile (the jobs' open-key index)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise ImportOpen(view)
+    return view
 
 
 def run_import(ctx: JobContext) -> dict[str, Any]:

@@ -203,7 +203,8 @@ def label_statement_months(request: Request, session: Db, label: OwnLabel) -> di
 
 
 def _statement(request: Request, session: Db, month: str) -> labels.Statement:
-    return labels.statement(session, month=month, terms=_terms(request), now=container(request).clock.now())
+    c = container(request)
+    return labels.statement(session, month=month, terms=_terms(request), now=c.clock.now(), state=c.state)
 
 
 def _csv(s: labels.Statement, name: str) -> Response:

@@ -107,6 +107,9 @@ class StatementOut(BaseModel):
     month: str
     status: Literal["open", "closed"]
     closed_at: datetime | None
+    as_of: datetime | None = Field(
+        description="An open month: when these figures were computed (kept up to ten minutes; provisional)"
+    )
     currency: str
     ad_cents: int
     subscription_cents: int
@@ -126,6 +129,7 @@ def statement_out(s: labels.Statement) -> StatementOut:
         month=s.month,
         status="closed" if s.status == "closed" else "open",
         closed_at=s.closed_at,
+        as_of=s.as_of,
         currency=s.currency,
         ad_cents=s.ad_cents,
         subscription_cents=s.subscription_cents,

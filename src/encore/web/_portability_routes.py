@@ -1,10 +1,11 @@
 """Import listening history (Spotify, ListenBrainz) and export everything Encore holds about a listener."""
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as Path_
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
@@ -19,13 +20,30 @@ from encore.web._job_routes import job_json
 router = APIRouter(prefix="/api/me", tags=["portability"])
 
 
-async def uploaded_file(request: Request) -> AsyncIterator[Path]:
-    """The raw request body in a server-named temp file, refused once it passes the size limit."""
+def import_slot(request: Request, session: Db, user: CurrentUser) -> None:
+    """409 with the open job before a byte of the body is read: one import at a time per listener."""
+    try:
+        portability.check_import_slot(session, jobs=container(request).jobs, user_id=user.id)
+    except portability.ImportOpen as exc:
+        raise _open(exc) from None
+
+
+def _open(exc: portability.ImportOpen) -> HTTPException:
+    job = {"id": exc.job.id, "state": exc.job.state}  # GET /api/me/jobs/{id} follows it
+    return HTTPException(409, detail={"code": exc.code, "message": exc.message, "job": job})
+
+
+async def uploaded_file(request: Request, _slot: Annotated[None, Depends(import_slot)]) -> AsyncIterator[Path]:
+    """The raw request body in a server-named temp file, refused once it passes the size limit, or when
+    writing it would leave the data dir's filesystem short of room (507: Insufficient Storage)."""
     limit = portability.MAX_UPLOAD_BYTES
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise ValidationFailed(f"file too large: at most {limit >> 20} MiB", code="file_too_large")
     path = container(request).store.new_temp_path(".upload")
+    size_at_most = int(declared) if declared.isascii() and declared.isdigit() else limit
+    if reason := portability.room_for_upload(free_bytes=shutil.disk_usage(path.parent).free, size=size_at_most):
+        raise HTTPException(507, detail={"code": "no_room", "message": reason})
     try:
         size = 0
         with path.open("wb") as out:
@@ -47,9 +65,14 @@ def import_history(
     path: Annotated[Path, Depends(uploaded_file)],
     filename: Annotated[str, Query(max_length=200)] = "upload.json",
 ) -> dict[str, object]:
-    """Queues the import and answers at once; GET /api/me/jobs/{id} tells how far it got."""
+    """Queues the import and answers at once; GET /api/me/jobs/{id} tells how far it got. One import at a
+    time per listener: another while one is queued or running is 409 with that job, and its file is not kept."""
     jobs = container(request).jobs
-    return job_json(portability.submit_import(session, jobs=jobs, user_id=user.id, upload=path, filename=filename))
+    try:
+        view = portability.submit_import(session, jobs=jobs, user_id=user.id, upload=path, filename=filename)
+    except portability.ImportOpen as exc:
+        raise _open(exc) from None
+    return job_json(view)
 
 
 @router.post("/exports", status_code=202)

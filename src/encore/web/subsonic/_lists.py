@@ -111,9 +111,8 @@ def get_starred2(ctx: Ctx) -> Payload:
 @method("getNowPlaying")
 def get_now_playing(ctx: Ctx) -> Payload:
     entries = []
-    for play, track in library.now_playing(ctx.session, now=ctx.now):
-        if play.user_id != ctx.user.id:
-            continue  # other listeners' listening is theirs: Encore shows only your own devices
+    # other listeners' listening is theirs: Encore shows only your own
+    for play, track in library.now_playing(ctx.session, user_id=ctx.user.id, now=ctx.now):
         minutes = int((ctx.now - play.updated_at).total_seconds() // 60)
         entries.append({**_map.song(track), "username": ctx.user.username, "minutesAgo": minutes, "playerId": 0})
     return {"nowPlaying": {"entry": entries}}
