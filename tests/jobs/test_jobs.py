@@ -69,7 +69,7 @@ def _rolled_back_submit(container: Container, user_id: int, tmp_path: Path) -> N
 def test_a_job_is_queued_on_commit_and_runs_once(container: Container, tmp_path: Path) -> None:
     _rolled_back_submit(container, _user(container, "rolled"), tmp_path)
     assert drain(container.jobs) == 0
-    user_id = _user(container)  # another listener: on SQLite the rolled-back row stays (the test below)
+    user_id = _user(container)
     job_id = _submit_import(container, user_id, spotify_rows(5), tmp_path)
     assert drain(container.jobs) == 1
     job = _job(container, job_id)
@@ -81,12 +81,6 @@ def test_a_job_is_queued_on_commit_and_runs_once(container: Container, tmp_path:
     assert json.loads(_job(container, again).result or "{}")["duplicates"] == 5 and _plays(container) == 5
 
 
-@pytest.mark.parametrize("database_url", [pytest.param("sqlite", marks=pytest.mark.xfail(strict=True, reason=(
-    "pysqlite issues no BEGIN before a SAVEPOINT, so a session's first write made in begin_nested() is committed "
-    "by its RELEASE and the outer rollback cannot undo it (db._engine lacks SQLAlchemy's documented pysqlite "
-    "'begin' event). The row is never sent to huey, but the reaper would queue it, and it holds the listener's "
-    "one import slot.")
-)), "postgresql"], indirect=True)  # fmt: skip
 def test_a_rolled_back_submit_leaves_no_job(container: Container, tmp_path: Path) -> None:
     _rolled_back_submit(container, _user(container), tmp_path)
     with container.sessions() as s:

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +28,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA mmap_size=0")
     cur.close()
     register_sqlite_lower(dbapi_conn)
+
+
+def _begin_before_savepoint(conn: Connection, _name: str | None) -> None:
+    """Open SQLite's transaction before a SAVEPOINT that would otherwise open it. Python's sqlite3 (3.11) sends
+    BEGIN only before a write statement, so a session whose first write is in `begin_nested()` had its SAVEPOINT
+    open the transaction, and the RELEASE committed it: the outer rollback could not undo it (fixcost19: a job
+    queued by a request that then failed stayed queued). With BEGIN first, the savepoint nests as it does on
+    PostgreSQL. Only such transactions change: one already open (a write came first) is left as it is."""
+    raw = conn.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        raw.execute("BEGIN")
 
 
 def _cheap_sqlite_binds() -> None:
@@ -62,6 +73,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         _cheap_sqlite_binds()
         engine = create_engine(parsed, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
