@@ -42,6 +42,7 @@ from encore.accounts._service import (
     force_password_reset,
     get_active_user,
     get_user_by_name,
+    get_user_by_public_id,
     start_session,
     user_for_token,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "force_password_reset",
     "get_active_user",
     "get_user_by_name",
+    "get_user_by_public_id",
     "hash_password",
     "issue_epoch",
     "listen_token_info",

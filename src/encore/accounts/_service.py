@@ -170,6 +170,13 @@ def get_user_by_name(session: Session, *, username: str) -> User | None:
     return session.scalar(select(User).where(User.username_key == username.casefold()))
 
 
+def get_user_by_public_id(session: Session, *, public_id: str) -> User | None:
+    """Any account with this public id, stopped ones too (the admin's); None for anything else."""
+    if not is_public_id(public_id):
+        return None
+    return session.scalar(select(User).where(User.public_id == public_id))
+
+
 def get_active_user(session: Session, *, public_id: str) -> User | None:
     """The active account with this public id (profiles, /v1/users/{id}); None for anything else."""
     if not is_public_id(public_id):

@@ -14,6 +14,7 @@ from encore import audit, incident
 from encore.accounts import get_user_by_name
 from encore.bootstrap import Container, build
 from encore.db import transaction
+from encore.kernel import EncoreError
 
 keys_app = typer.Typer(help="Signing and encryption keys.", no_args_is_help=True)
 security_app = typer.Typer(
@@ -182,3 +183,21 @@ def report(
     out.print(logins)
     out.print(_events_table("Changes", found.changes))
     out.print(_events_table("Exports", found.exports))
+
+
+def set_account_state(username: str, *, active: bool) -> None:
+    """`encore user disable | enable NAME`: the operator cuts a person off (or lets them back in)."""
+    c = _migrated()
+    try:
+        target = _user_id(c, username) or 0  # a name gives its id, or exits
+        with transaction(c.sessions) as session:
+            changed = incident.set_account_active(
+                session, user_id=target, active=active, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+            )
+    except EncoreError as exc:
+        err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        c.close()
+    state = "enabled" if active else "disabled, and signed out everywhere"
+    console.print(f"[green]{username} is {state}[/green]" + ("" if changed else " (it already was)"))
