@@ -137,3 +137,23 @@ def test_user_disable_and_enable(env: Path) -> None:
         alice = get_user_by_name(s, username="alice")
         assert alice is not None and alice.is_active
     c.close()
+
+
+def test_force_reset_hands_the_operator_one_code_per_account(env: Path) -> None:
+    """probe19 F3: the code is what completes the reset (the password may be what leaked): printed for one
+    account, written to a file only its owner reads for everyone."""
+    import csv
+    import re
+
+    one = runner.invoke(app, ["security", "force-reset", "--user", "bob"])
+    assert one.exit_code == 0 and "bob" in one.output
+    assert len(re.findall(r"[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}", one.output)) == 1
+    target = env / "codes.csv"
+    target.write_text("old")
+    target.chmod(0o644)
+    every = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(target)])
+    assert every.exit_code == 0 and "2 reset codes written" in every.output
+    assert target.stat().st_mode & 0o777 == 0o600
+    with target.open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["username"] for r in rows] == ["alice", "bob"] and all(len(r["code"]) == 23 for r in rows)

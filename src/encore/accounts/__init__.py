@@ -26,6 +26,7 @@ from encore.accounts._policy import (
     may_use_account,
     next_login_delay,
 )
+from encore.accounts._reset_codes import RESET_CODE_TTL, PasswordResetCode, ResetCode
 from encore.accounts._service import (
     Guard,
     LoginFailed,
@@ -51,6 +52,7 @@ from encore.accounts._throttle import LoginThrottle, ThrottleLimits, Verdict
 __all__ = [
     "OWASP",
     "PASSWORDS_SESSION_KEY",
+    "RESET_CODE_TTL",
     "AuthEpoch",
     "AuthSession",
     "Decision",
@@ -64,7 +66,9 @@ __all__ = [
     "LoginThrottle",
     "LoginThrottled",
     "NewSession",
+    "PasswordResetCode",
     "Passwords",
+    "ResetCode",
     "Role",
     "StreamCutoffs",
     "ThrottleLimits",

@@ -44,13 +44,16 @@ def force_password_reset(
     now: datetime,
     client: audit.Client | None = None,
     cutoffs: accounts.StreamCutoffs | None = None,
-) -> None:
+) -> list[accounts.ResetCode]:
     """One account (or all) must choose a new password at the next request. Signed out as well: whoever
-    holds a credential from before the breach must prove the password again, then change it."""
-    accounts.force_password_reset(session, user_id=user_id)
+    holds a credential from before the breach must prove the password again, and show the one-time code
+    returned for the account (the operator hands it over out of band: the password may be what leaked)."""
+    codes = accounts.force_password_reset(session, user_id=user_id, now=now)
     cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
     kind = audit.kinds.RESET_FORCED_EVERYONE if user_id is None else audit.kinds.RESET_FORCED
-    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
+    details = {"codes": len(codes), "codes_expire": codes[0].expires_at.isoformat()} if codes else None
+    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client, details=details)
+    return codes
 
 
 @dataclass(frozen=True)
