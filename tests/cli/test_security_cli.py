@@ -110,3 +110,50 @@ def test_security_report(env: Path) -> None:
     assert table.exit_code == 0
     assert "Log-ins" in table.output and "203.0.113.66 (4)" in table.output and "export.downloaded" in table.output
     assert runner.invoke(app, ["security", "report", "--since", "last tuesday"]).exit_code == 2
+
+
+def test_user_disable_and_enable(env: Path) -> None:
+    """probe19 F3: `encore user disable NAME` cuts an account off at once; `enable` lets its password in again."""
+    from encore.db import transaction
+
+    assert runner.invoke(app, ["user", "create", "root", "--password", "long-password", "--admin"]).exit_code == 0
+    missing = runner.invoke(app, ["user", "disable", "nobody"])
+    assert missing.exit_code == 1 and "nobody" in missing.output
+    last = runner.invoke(app, ["user", "disable", "root"])
+    assert last.exit_code == 1 and "last active administrator" in last.output
+    done = runner.invoke(app, ["user", "disable", "alice"])
+    assert done.exit_code == 0 and "alice is disabled" in done.output
+    c = build()
+    with transaction(c.sessions) as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None and not alice.is_active and alice.signed_out_epoch > 0
+        kinds = [e.kind for e in audit.list_events(s, where=audit.EventFilter(kind="security"))]
+        assert kinds == ["security.account_disabled"]
+    c.close()
+    assert "already was" in runner.invoke(app, ["user", "disable", "alice"]).output
+    assert runner.invoke(app, ["user", "enable", "alice"]).exit_code == 0
+    c = build()
+    with c.sessions() as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None and alice.is_active
+    c.close()
+
+
+def test_force_reset_hands_the_operator_one_code_per_account(env: Path) -> None:
+    """probe19 F3: the code is what completes the reset (the password may be what leaked): printed for one
+    account, written to a file only its owner reads for everyone."""
+    import csv
+    import re
+
+    one = runner.invoke(app, ["security", "force-reset", "--user", "bob"])
+    assert one.exit_code == 0 and "bob" in one.output
+    assert len(re.findall(r"[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}", one.output)) == 1
+    target = env / "codes.csv"
+    target.write_text("old")
+    target.chmod(0o644)
+    every = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(target)])
+    assert every.exit_code == 0 and "2 reset codes written" in every.output
+    assert target.stat().st_mode & 0o777 == 0o600
+    with target.open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["username"] for r in rows] == ["alice", "bob"] and all(len(r["code"]) == 23 for r in rows)

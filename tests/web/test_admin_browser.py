@@ -41,6 +41,12 @@ def _tier(live: LiveServer, username: str) -> Tier:
         return tier_of(s, user_id=user.id, now=live.container.clock.now())
 
 
+def _active(live: LiveServer, username: str) -> bool:
+    with live.container.sessions() as s:
+        user = get_user_by_name(s, username=username)
+        return user is not None and user.is_active
+
+
 def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> None:
     # A browser asking for /admin gets the player, not JSON; listeners see no admin link and no admin page.
     shell = httpx.get(f"{live.base_url}/admin", headers={"Accept": "text/html"})
@@ -67,6 +73,13 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
     page.click('.admin-users tr[data-user="fan"] button:text("Revoke Premium")')
     page.wait_for_selector('.admin-users tr[data-user="fan"] .tier:text("Free")')
     assert _tier(live, "fan") == Tier.FREE
+    page.once("dialog", lambda d: d.accept())  # "Disable fan? ..."
+    page.click('.admin-users tr[data-user="fan"] button:text("Disable")')  # probe19 F3: cut a person off
+    page.wait_for_selector('.admin-users tr[data-user="fan"] button:text("Enable")')
+    assert not _active(live, "fan")
+    page.click('.admin-users tr[data-user="fan"] button:text("Enable")')
+    page.wait_for_selector('.admin-users tr[data-user="fan"] button:text("Disable")')
+    assert _active(live, "fan")
 
     page.fill("#code-count", "3")
     page.click("text=Make codes")

@@ -115,6 +115,8 @@ def test_forced_password_reset_in_the_player(live: LiveServer, browser: Browser)
     admin.once("dialog", lambda d: d.accept())
     admin.click("text=Require a new password from resetme")
     admin.wait_for_selector(".incident .form-status:has-text('Done.')")
+    status = admin.text_content(".incident .form-status") or ""
+    code = status.split("resetme ")[1].split(",")[0].strip()  # the one-time code the admin hands over
     admin.close()
 
     page.goto(live.base_url + "/library")  # signed out at the next request; the old password proves who it is
@@ -123,6 +125,7 @@ def test_forced_password_reset_in_the_player(live: LiveServer, browser: Browser)
     page.fill("#login-pass", "old-pass-1234")
     page.click("form.login button[type=submit]")
     page.wait_for_selector("form.password-reset")
+    page.fill("#reset-code", code.lower())  # typed as it comes: case and dashes do not matter
     page.fill("#reset-current", "old-pass-1234")
     page.fill("#reset-new", "new-pass-5678")
     page.fill("#reset-again", "new-pass-5678")

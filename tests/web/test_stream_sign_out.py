@@ -63,6 +63,12 @@ def _as(client: TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **CSRF}
 
 
+def _disable(c: TestClient, username: str) -> None:
+    admin = _as(c, "admin")
+    found = c.get("/api/admin/users", params={"q": username}, headers=admin).json()["items"]
+    c.patch(f"/api/admin/users/{found[0]['id']}", json={"active": False}, headers=admin).raise_for_status()
+
+
 SIGN_OUTS: dict[str, Callable[[TestClient], None]] = {
     "sign out everywhere": lambda c: c.post("/api/me/sign-out-everywhere", headers=_as(c, "alice")).raise_for_status(),
     "forced reset": lambda c: c.post(
@@ -71,6 +77,7 @@ SIGN_OUTS: dict[str, Callable[[TestClient], None]] = {
     "admin signs alice out": lambda c: c.post(
         "/api/admin/accounts/alice/sign-out", headers=_as(c, "admin")
     ).raise_for_status(),
+    "admin disables alice": lambda c: _disable(c, "alice"),
 }
 
 
@@ -81,7 +88,7 @@ def test_an_accounts_urls_stop_at_once(client: TestClient, track_id: str, how: s
     SIGN_OUTS[how](client)
     assert _status(client, alices) == (403, "stream URL refused: signed_out\n")
     assert _status(client, bobs)[0] == 206  # only alice was signed out
-    if how != "forced reset":  # after a forced reset alice must choose a password before streaming again
+    if how not in ("forced reset", "admin disables alice"):  # alice must choose a password, or is cut off
         fresh = _url(client, "alice", track_id)
         assert "&g=" in fresh and _status(client, fresh)[0] == 206
 

@@ -112,3 +112,25 @@ def test_a_demo_code_only_on_a_demo_server_and_it_redeems_once(client: TestClien
     assert redeemed.status_code == 200 and redeemed.json()["tier"] == "premium"
     again = client.post("/api/me/subscription/redeem", json={"code": code}, headers=h)
     assert again.status_code == 404  # one use, like any code
+
+
+def test_a_label_account_is_refused_codes_and_trials_as_at_checkout(client: TestClient, container: Container) -> None:
+    """probe19 N1: a label account redeemed a Premium code (200, the code spent); checkout refuses it."""
+    from encore.catalog import upsert_label
+
+    _users(container)
+    with transaction(container.sessions) as s:
+        label = create_user(s, username="label", password=PASSWORD, role=Role.LABEL)
+        label.label_id = upsert_label(s, name="Gravel Records", kind=None).id
+    code = client.post("/api/admin/redeem-codes", json={"days": 30, "count": 1}, headers=_h(client, "root"))
+    h = _h(client, "label")
+    r = client.post("/api/me/subscription/redeem", json={"code": code.json()["codes"][0]}, headers=h)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "label_account"
+    container.settings = container.settings.model_copy(update={"mode": "demo", "trial_days": 14})
+    for path in ("/api/me/subscription/demo-code", "/api/me/subscription/trial"):
+        r = client.post(path, headers=h)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "label_account", path
+    assert client.get("/api/me/subscription", headers=h).json()["tier"] == "free"
+    listener = _h(client, "listener")  # the code was not spent: a listener still redeems it
+    ok = client.post("/api/me/subscription/redeem", json={"code": code.json()["codes"][0]}, headers=listener)
+    assert ok.status_code == 200 and ok.json()["tier"] == "premium"

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from encore import history
+from encore.accounts import User
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.web import create_app
@@ -225,3 +226,20 @@ def test_share_links_are_listed_and_revoked_by_id_and_outlive_sign_out(
     assert public.get(first).status_code == 200
     assert [s["period"] for s in client.get("/api/me/wrapped/shares", headers=alice).json()["shares"]] == ["2024"]
     assert client.delete(f"/api/me/wrapped/shares/{listed[0]['id']}", headers=alice).status_code == 404
+
+
+def test_a_stopped_accounts_share_links_end_at_once(
+    client: TestClient, public: TestClient, users: dict[str, str], container: Container
+) -> None:
+    """probe19 F5: deletion asked (the erase job not yet run) or disabled by the operator, the owner's links
+    answer like missing ones at once; enabled again, they open again (a disabled account was not deleted)."""
+    alice = _auth(client, "alice", users["alice"])
+    url = client.post("/api/me/wrapped/2024/shares", headers=alice).json()["url"]
+    assert public.get(url).status_code == 200
+    with transaction(container.sessions) as s:
+        s.execute(update(User).where(User.username == "alice").values(is_active=False))
+    for path in (url, url + "/cards/0.png", url + "/preview.png"):
+        assert public.get(path).status_code == 404, path
+    with transaction(container.sessions) as s:
+        s.execute(update(User).where(User.username == "alice").values(is_active=True))
+    assert public.get(url).status_code == 200

@@ -26,6 +26,7 @@ from encore.accounts._policy import (
     may_use_account,
     next_login_delay,
 )
+from encore.accounts._reset_codes import RESET_CODE_TTL, PasswordResetCode, ResetCode
 from encore.accounts._service import (
     Guard,
     LoginFailed,
@@ -42,6 +43,7 @@ from encore.accounts._service import (
     force_password_reset,
     get_active_user,
     get_user_by_name,
+    get_user_by_public_id,
     start_session,
     user_for_token,
 )
@@ -50,6 +52,7 @@ from encore.accounts._throttle import LoginThrottle, ThrottleLimits, Verdict
 __all__ = [
     "OWASP",
     "PASSWORDS_SESSION_KEY",
+    "RESET_CODE_TTL",
     "AuthEpoch",
     "AuthSession",
     "Decision",
@@ -63,7 +66,9 @@ __all__ = [
     "LoginThrottle",
     "LoginThrottled",
     "NewSession",
+    "PasswordResetCode",
     "Passwords",
+    "ResetCode",
     "Role",
     "StreamCutoffs",
     "ThrottleLimits",
@@ -82,6 +87,7 @@ __all__ = [
     "force_password_reset",
     "get_active_user",
     "get_user_by_name",
+    "get_user_by_public_id",
     "hash_password",
     "issue_epoch",
     "listen_token_info",

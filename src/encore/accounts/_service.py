@@ -18,6 +18,7 @@ from encore.accounts._policy import (
     check_password,
     check_username,
 )
+from encore.accounts._reset_codes import ResetCode, issue_reset_codes, reset_code_refusal, spend_reset_code
 from encore.accounts._throttle import LoginThrottle
 from encore.db import lock_space, write_lock
 from encore.kernel import Conflict, EncoreError, ValidationFailed, is_public_id, new_secret_token
@@ -170,6 +171,13 @@ def get_user_by_name(session: Session, *, username: str) -> User | None:
     return session.scalar(select(User).where(User.username_key == username.casefold()))
 
 
+def get_user_by_public_id(session: Session, *, public_id: str) -> User | None:
+    """Any account with this public id, stopped ones too (the admin's); None for anything else."""
+    if not is_public_id(public_id):
+        return None
+    return session.scalar(select(User).where(User.public_id == public_id))
+
+
 def get_active_user(session: Session, *, public_id: str) -> User | None:
     """The active account with this public id (profiles, /v1/users/{id}); None for anything else."""
     if not is_public_id(public_id):
@@ -207,20 +215,37 @@ def confirm_password(session: Session, *, user: User, password: str, guard: Guar
     return _current_password_matches(session, user, password, guard)
 
 
-def change_password(session: Session, *, user: User, current: str, new: str, guard: Guard) -> None:
-    """Needs the current password (a stolen session alone cannot take the account); clears a forced reset."""
+_RESET_SAID = {
+    "reset_code_required": "a new password is required: enter the reset code this server's operator gave you",
+    "bad_reset_code": "the reset code is wrong: ask this server's operator for yours",
+    "reset_code_expired": "the reset code has expired: ask this server's operator for a new one",
+}
+
+
+def change_password(
+    session: Session, *, user: User, current: str, new: str, guard: Guard, reset_code: str | None = None
+) -> None:
+    """Needs the current password (a stolen session alone cannot take the account). A forced reset needs the
+    one-time code the operator handed over as well (the password may be the leak) and is cleared by it."""
     matches = _current_password_matches(session, user, current, guard)
     decision = check_new_password(new=new, current_matches=matches, same_as_current=matches and current == new)
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_password")
+    if user.must_reset_password:
+        why_not = reset_code_refusal(session, user_id=user.id, code=reset_code, now=guard.now)
+        if why_not is not None:
+            raise ValidationFailed(_RESET_SAID[why_not], code=why_not)
+        spend_reset_code(session, user_id=user.id)
     user.password_hash = passwords_for(session).hash(new)
     user.must_reset_password = False
 
 
-def force_password_reset(session: Session, *, user_id: int | None) -> None:
-    """One account (or every account, with None) must choose a new password before anything else."""
+def force_password_reset(session: Session, *, user_id: int | None, now: datetime) -> list[ResetCode]:
+    """One account (or every account, with None) must choose a new password before anything else, with the
+    one-time code returned for each (active) account: the operator hands it over out of band."""
     q = update(User).values(must_reset_password=True)
     session.execute(q if user_id is None else q.where(User.id == user_id))
+    return issue_reset_codes(session, user_id=user_id, now=now)
 
 
 def change_email(session: Session, *, user: User, current_password: str, email: str, guard: Guard) -> str | None:

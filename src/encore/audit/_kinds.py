@@ -35,6 +35,8 @@ SIGNED_OUT_EVERYONE = "security.signed_out_everyone"
 RESET_FORCED = "security.reset_forced"
 RESET_FORCED_EVERYONE = "security.reset_forced_everyone"
 KEYS_ROTATED = "security.keys_rotated"
+ACCOUNT_DISABLED = "security.account_disabled"  # by an operator: signed out everywhere, no sign-in until enabled
+ACCOUNT_ENABLED = "security.account_enabled"
 
 # What changed an account or moved data out: the security report lists these beside the log-ins.
 CHANGES = frozenset(
@@ -67,6 +69,8 @@ CHANGES = frozenset(
         RESET_FORCED,
         RESET_FORCED_EVERYONE,
         KEYS_ROTATED,
+        ACCOUNT_DISABLED,
+        ACCOUNT_ENABLED,
     }
 )
 EXPORTS = frozenset({EXPORT_REQUESTED, EXPORT_DOWNLOADED})

@@ -1,4 +1,5 @@
-"""`encore serve | worker | migrate | ingest | demo | user create | nginx-config | edge ingest-log | search rebuild`."""
+"""`encore serve | worker | migrate | ingest | demo | user create | disable | enable | nginx-config |
+edge ingest-log | search rebuild`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -228,6 +229,23 @@ def user_create(
         err.print(f"[red]Could not create {name!r}:[/red] {exc.message}")
         raise typer.Exit(1) from exc
     console.print(f"Created [bold]{name}[/bold] ({role})")
+
+
+@user_app.command("disable")
+def user_disable(name: str) -> None:
+    """Cut an account off: signed out everywhere, and no sign-in, device, app, token or share link of it works
+    until it is enabled (a label's account loses the label with it). Not the last administrator."""
+    from encore.cli._security import set_account_state
+
+    set_account_state(name, active=False)
+
+
+@user_app.command("enable")
+def user_enable(name: str) -> None:
+    """Let a disabled account sign in again with its password (what was signed out stays signed out)."""
+    from encore.cli._security import set_account_state
+
+    set_account_state(name, active=True)
 
 
 @app.command("nginx-config")

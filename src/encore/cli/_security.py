@@ -1,19 +1,23 @@
 """`encore keys rotate`, `encore security sign-out | force-reset | report [--json]`: the incident kit from a shell,
 for the day the admin pages themselves are in doubt."""
 
+import csv
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from encore import audit, incident
+from encore import accounts, audit, incident
 from encore.accounts import get_user_by_name
 from encore.bootstrap import Container, build
 from encore.db import transaction
+from encore.kernel import EncoreError
 
 keys_app = typer.Typer(help="Signing and encryption keys.", no_args_is_help=True)
 security_app = typer.Typer(
@@ -93,10 +97,44 @@ def sign_out(user: User = None, everyone: Everyone = False) -> None:
     _on_accounts(user, everyone, incident.sign_out, "Signed out")
 
 
+CodesFile = Annotated[
+    Path | None, typer.Option("--codes-file", help="Write the reset codes to this CSV (made readable by you only)")
+]
+
+
+def _write_codes(path: Path, codes: list[accounts.ResetCode]) -> None:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as out:
+        os.fchmod(out.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        rows = csv.writer(out)
+        rows.writerow(["username", "email", "code", "expires_at"])
+        rows.writerows([c.username, c.email or "", c.code, c.expires_at.isoformat()] for c in codes)
+
+
 @security_app.command("force-reset")
-def force_reset(user: User = None, everyone: Everyone = False) -> None:
-    """Sign out and require a new password of an account (or everyone) before anything else."""
-    _on_accounts(user, everyone, incident.force_password_reset, "New password required")
+def force_reset(user: User = None, everyone: Everyone = False, codes_file: CodesFile = None) -> None:
+    """Sign out and require a new password of an account (or everyone) before anything else. Each account gets
+    a one-time code, printed (or written to --codes-file): hand it to its owner out of band. Choosing the new
+    password needs it as well as the current password, which may be what leaked."""
+    c = _migrated()
+    try:
+        target = _target(c, user, everyone)
+        with transaction(c.sessions) as session:
+            codes = incident.force_password_reset(
+                session, user_id=target, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+            )
+    finally:
+        c.close()
+    console.print(f"[green]New password required:[/green] {user or 'every account'}")
+    if codes_file is not None:
+        _write_codes(codes_file, codes)
+        console.print(f"{len(codes)} reset codes written to {codes_file}")
+    else:
+        table = Table(title="Reset codes: hand each to its owner out of band", title_justify="left")
+        for name in ("account", "e-mail", "code", "expires (UTC)"):
+            table.add_column(name, overflow="fold")
+        for code in codes:
+            table.add_row(code.username, code.email or "", code.code, _when(code.expires_at))
+        Console(width=max(console.width, 100)).print(table)
 
 
 def _instant(text: str | None, default: datetime) -> datetime:
@@ -182,3 +220,21 @@ def report(
     out.print(logins)
     out.print(_events_table("Changes", found.changes))
     out.print(_events_table("Exports", found.exports))
+
+
+def set_account_state(username: str, *, active: bool) -> None:
+    """`encore user disable | enable NAME`: the operator cuts a person off (or lets them back in)."""
+    c = _migrated()
+    try:
+        target = _user_id(c, username) or 0  # a name gives its id, or exits
+        with transaction(c.sessions) as session:
+            changed = incident.set_account_active(
+                session, user_id=target, active=active, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+            )
+    except EncoreError as exc:
+        err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        c.close()
+    state = "enabled" if active else "disabled, and signed out everywhere"
+    console.print(f"[green]{username} is {state}[/green]" + ("" if changed else " (it already was)"))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from encore import accounts, audit, devices, keys, oauth
 
 
-def _cut_credentials(
+def cut_credentials(
     session: Session, *, user_id: int | None, now: datetime, cutoffs: accounts.StreamCutoffs | None
 ) -> None:
     if user_id is None:
@@ -31,7 +31,7 @@ def sign_out(
     """Sign one account (or, with `user_id` None, every account) out everywhere: player sessions, device
     credentials, listen tokens and OAuth tokens stop at their next request; with `cutoffs` (the server's
     shared state), stream URLs already handed out stop at their next request too."""
-    _cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
+    cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
     kind = audit.kinds.SIGNED_OUT_EVERYONE if user_id is None else audit.kinds.SIGNED_OUT_EVERYWHERE
     audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
 
@@ -44,13 +44,16 @@ def force_password_reset(
     now: datetime,
     client: audit.Client | None = None,
     cutoffs: accounts.StreamCutoffs | None = None,
-) -> None:
+) -> list[accounts.ResetCode]:
     """One account (or all) must choose a new password at the next request. Signed out as well: whoever
-    holds a credential from before the breach must prove the password again, then change it."""
-    accounts.force_password_reset(session, user_id=user_id)
-    _cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
+    holds a credential from before the breach must prove the password again, and show the one-time code
+    returned for the account (the operator hands it over out of band: the password may be what leaked)."""
+    codes = accounts.force_password_reset(session, user_id=user_id, now=now)
+    cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
     kind = audit.kinds.RESET_FORCED_EVERYONE if user_id is None else audit.kinds.RESET_FORCED
-    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
+    details = {"codes": len(codes), "codes_expire": codes[0].expires_at.isoformat()} if codes else None
+    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client, details=details)
+    return codes
 
 
 @dataclass(frozen=True)

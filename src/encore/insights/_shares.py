@@ -6,7 +6,8 @@ the URL itself is shown once, when it is made.
 
 A link is a public capability the owner handed out, not a session: signing out everywhere leaves it, and the
 list is where it ends. Forgetting plays ends the links whose period has no listens left (a link to an empty
-story is the dead end `share_refusal` refuses to make); forgetting everything ends them all at once.
+story is the dead end `share_refusal` refuses to make); forgetting everything ends them all at once. A stopped
+account's links (deletion asked, or disabled by the operator) answer like missing ones at once, as its playlists do.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from encore.accounts import User
 from encore.history import Play, visible
 from encore.insights._models import WrappedShare
 from encore.insights._period import parse_period
@@ -52,8 +54,10 @@ def resolve_share(session: Session, *, token: str) -> tuple[int, str]:
     """(owner user id, period) of a live share link; anything else is NotFound, never a hint why."""
     if not _TOKEN.match(token):
         raise NotFound("no such share link", code="no_share")
-    row = session.execute(
-        select(WrappedShare.user_id, WrappedShare.period).where(WrappedShare.token_hash == _hash(token))
+    row = session.execute(  # a stopped account's links end at once, not when its erase job runs (review19 F4)
+        select(WrappedShare.user_id, WrappedShare.period)
+        .join(User, User.id == WrappedShare.user_id)
+        .where(WrappedShare.token_hash == _hash(token), User.is_active)
     ).first()
     if row is None:
         raise NotFound("no such share link", code="no_share")

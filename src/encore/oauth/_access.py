@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from sqlalchemy import Connection, bindparam, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from encore.accounts import User, live_credential
 from encore.db import RawStatement, connection_of
@@ -35,6 +35,9 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]
         raise NotImplementedError  # the lookup below joins the app in one query instead
 
 
+_OWNER = aliased(User)  # the app's developer, beside the token's user
+
+
 @lru_cache(maxsize=1)
 def _by_access_hash() -> RawStatement:
     """Built once, run on the connection's DB-API cursor: building the expression per request, and Core's
@@ -52,8 +55,10 @@ def _by_access_hash() -> RawStatement:
             OAuthApp.rate_limit,
             User.must_reset_password,
             User.is_active,
+            _OWNER.is_active.label("owner_active"),
         )
         .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
+        .join(_OWNER, _OWNER.id == OAuthApp.owner_id)
         .outerjoin(User, User.id == OAuthToken.user_id)
         # a user's token dies with a sign-out; client-credentials tokens belong to no account
         .where(
@@ -90,6 +95,8 @@ def check_bearer(conn: Connection, *, token: str, scopes: list[str], now: dateti
             f"Insufficient client scope: needs {' '.join(scopes)}", code="insufficient_scope"
         ) from error
     if row is None:  # validate_token has raised already; this tells mypy
+        raise InvalidToken("Invalid access token")
+    if not row.owner_active:  # the developer's account is stopped: its app is as if deleted (probe19 F6)
         raise InvalidToken("Invalid access token")
     if row.user_id is not None and not row.is_active:  # a disabled account's apps stop with it
         raise InvalidToken("This account is disabled")

@@ -24,7 +24,7 @@ from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from encore.accounts import issue_epoch
+from encore.accounts import User, issue_epoch
 from encore.kernel import EncoreError, new_secret_token
 from encore.oauth._adapters import (
     PUBLIC_OR_SECRET,
@@ -152,7 +152,13 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
             raise InvalidScopeError(description=decision.reason)
 
     def query_client(self, client_id: str) -> Client | None:
-        app = self.session.scalar(select(OAuthApp).where(OAuthApp.client_id == str(client_id)[:32]))
+        # an app whose owner is stopped (deletion asked, or disabled) is as if deleted: no consent, code,
+        # refresh or client-credentials token (probe19 F6)
+        app = self.session.scalar(
+            select(OAuthApp)
+            .join(User, User.id == OAuthApp.owner_id)
+            .where(OAuthApp.client_id == str(client_id)[:32], User.is_active)
+        )
         return Client(app) if app is not None else None
 
     def save_token(self, token: dict[str, Any], request: CallRequest) -> None:

@@ -1,7 +1,7 @@
 """What the admin screens (/admin, static/admin.js) read: accounts with their tier, and the ad campaigns.
 
 The writes they use already exist: Premium grants and redeem codes (`_entitlement_routes`), uploads,
-campaigns, statements (`_label_routes`).
+campaigns, statements (`_label_routes`); disabling and enabling an account is here.
 """
 
 from datetime import datetime
@@ -10,9 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from encore import accounts, ads, billing
+from encore import accounts, ads, billing, incident
+from encore.kernel import NotFound
+from encore.web._audit import client_of
 from encore.web._deps import Db, container
 from encore.web._entitlement_routes import Admin
+from encore.web._schemas import Strict
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -28,27 +31,51 @@ class AdminUserOut(BaseModel):
     premium_until: datetime | None
 
 
+def _user_out(session: Db, u: accounts.User, now: datetime) -> AdminUserOut:
+    view = billing.subscription_view(session, user_id=u.id, now=now)
+    return AdminUserOut(
+        id=u.public_id,
+        username=u.username,
+        display_name=u.display_name,
+        role=u.role,
+        active=u.is_active,
+        tier=view.tier,
+        tier_reason=view.reason,
+        premium_until=view.period_end,
+    )
+
+
 @router.get("/users")
 def users(
     request: Request, session: Db, _: Admin, q: Annotated[str, Query(max_length=64)] = ""
 ) -> dict[str, list[AdminUserOut]]:
     now = container(request).clock.now()
-    out = []
-    for u in accounts.find_users(session, query=q, limit=50):
-        view = billing.subscription_view(session, user_id=u.id, now=now)
-        out.append(
-            AdminUserOut(
-                id=u.public_id,
-                username=u.username,
-                display_name=u.display_name,
-                role=u.role,
-                active=u.is_active,
-                tier=view.tier,
-                tier_reason=view.reason,
-                premium_until=view.period_end,
-            )
-        )
-    return {"items": out}
+    return {"items": [_user_out(session, u, now) for u in accounts.find_users(session, query=q, limit=50)]}
+
+
+class AccountStateIn(Strict):
+    active: bool
+
+
+@router.patch("/users/{user_id}", responses={409: {"description": "Not now, and why"}})
+def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db, admin: Admin) -> AdminUserOut:
+    """Disable an account (signed out everywhere; no sign-in, app, token or link of it works) or enable it
+    again. Refused for the last active administrator, and for enabling an account whose deletion was asked."""
+    c = container(request)
+    user = accounts.get_user_by_public_id(session, public_id=user_id)
+    if user is None:
+        raise NotFound("no such account", code="no_such_account")
+    now = c.clock.now()
+    incident.set_account_active(
+        session,
+        user_id=user.id,
+        active=body.active,
+        actor_id=admin.id,
+        now=now,
+        client=client_of(request),
+        cutoffs=c.stream_cutoffs,
+    )
+    return _user_out(session, user, now)
 
 
 @router.get("/ad-campaigns")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from encore import accounts, ads, billing, playback
 from encore.accounts import Role, User
 from encore.audit import kinds
-from encore.kernel import NotFound
+from encore.kernel import Conflict, NotFound
 from encore.streaming import issue_stream_url
 from encore.web._audit import note
 from encore.web._bounds import Instant
@@ -29,6 +29,20 @@ def _admin(user: CurrentUser) -> User:
 
 
 Admin = Annotated[User, Depends(_admin)]
+
+
+def _listener(user: CurrentUser) -> User:
+    """Premium is a listener's: a label account is refused a code, a demo code and a trial with checkout's
+    reason (probe19 N1: a redeemed code was spent on an account that has no use for it)."""
+    if user.label_id is not None:
+        raise Conflict(
+            "a label account is for your label's work and needs no Premium: subscribe from a listener's account",
+            code="label_account",
+        )
+    return user
+
+
+Listener = Annotated[User, Depends(_listener)]
 
 
 class SubscriptionOut(BaseModel):
@@ -154,7 +168,7 @@ def my_subscription(request: Request, session: Db, user: CurrentUser) -> Subscri
 
 
 @router.post("/me/subscription/redeem")
-def redeem(body: RedeemIn, request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
+def redeem(body: RedeemIn, request: Request, session: Db, user: Listener) -> SubscriptionOut:
     now = container(request).clock.now()
     return _sub_out(request, billing.redeem_code(session, user_id=user.id, code=body.code, now=now))
 
@@ -165,7 +179,7 @@ class DemoCodeOut(BaseModel):
 
 
 @router.post("/me/subscription/demo-code", status_code=201)
-def demo_code(request: Request, session: Db, user: CurrentUser) -> DemoCodeOut:
+def demo_code(request: Request, session: Db, user: Listener) -> DemoCodeOut:
     """On a demo server only: a one-use 30-day code, so the Premium story can be tried without a card; one
     per account (409 after)."""
     c = container(request)
@@ -228,7 +242,7 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
 
 
 @router.post("/me/subscription/trial")
-def trial(request: Request, session: Db, user: CurrentUser) -> SubscriptionOut:
+def trial(request: Request, session: Db, user: Listener) -> SubscriptionOut:
     c = container(request)
     view = billing.start_trial(
         session, user_id=user.id, plan=c.settings.premium_plan, days=c.settings.trial_days, now=c.clock.now()

@@ -153,6 +153,9 @@ def _guard(request: Request) -> Guard:
 class PasswordIn(Strict):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
+    reset_code: str | None = Field(
+        default=None, max_length=64, description="During a forced reset: the one-time code the operator gave"
+    )
 
 
 @router.put("/me/password")
@@ -160,7 +163,14 @@ def new_password(body: PasswordIn, request: Request, response: Response, session
     """Also what a forced reset asks for. Every other session, device and app is signed out (they may be
     the reason for the change); this browser gets a fresh session."""
     guard = _guard(request)
-    change_password(session, user=user, current=body.current_password, new=body.new_password, guard=guard)
+    change_password(
+        session,
+        user=user,
+        current=body.current_password,
+        new=body.new_password,
+        guard=guard,
+        reset_code=body.reset_code,
+    )
     note(request, session, audit.kinds.PASSWORD_CHANGED, actor=user)
     _sign_out(request, session, user_id=user.id, actor=user)
     return open_session(request, response, session, user)
@@ -202,19 +212,37 @@ def new_email(body: EmailIn, request: Request, session: Db, user: CurrentUser) -
     note(request, session, audit.kinds.EMAIL_CHANGED, actor=user, old=old, new=body.email)
 
 
-def _force_reset(request: Request, session: Db, *, user_id: int | None, actor: User) -> None:
+class ResetCodeOut(BaseModel):
+    username: str
+    email: str | None
+    code: str = Field(description="One use; the account needs it, with its password, to choose a new one")
+    expires_at: datetime
+
+
+class ResetCodesOut(BaseModel):
+    """Hand each code to its account's owner out of band (in person, by phone, by a mail address they trust):
+    the password may be what leaked, so it alone no longer completes the reset."""
+
+    codes: list[ResetCodeOut]
+
+
+def _force_reset(request: Request, session: Db, *, user_id: int | None, actor: User) -> ResetCodesOut:
     c = container(request)
     client, cuts, now = client_of(request), c.stream_cutoffs, c.clock.now()
-    incident.force_password_reset(session, user_id=user_id, actor_id=actor.id, now=now, client=client, cutoffs=cuts)
+    codes = incident.force_password_reset(
+        session, user_id=user_id, actor_id=actor.id, now=now, client=client, cutoffs=cuts
+    )
+    return ResetCodesOut(codes=[ResetCodeOut(**code.__dict__) for code in codes])
 
 
-@router.post("/admin/accounts/{username}/password-reset", status_code=204)
-def force_reset_account(username: str, request: Request, session: Db, admin: Admin) -> None:
-    _force_reset(request, session, user_id=_account(session, username).id, actor=admin)
+@router.post("/admin/accounts/{username}/password-reset")
+def force_reset_account(username: str, request: Request, session: Db, admin: Admin) -> ResetCodesOut:
+    return _force_reset(request, session, user_id=_account(session, username).id, actor=admin)
 
 
-@router.post("/admin/password-reset-everyone", status_code=204)
-def force_reset_everyone(request: Request, response: Response, session: Db, admin: Admin) -> None:
-    """Every account, this admin's own included."""
-    _force_reset(request, session, user_id=None, actor=admin)
+@router.post("/admin/password-reset-everyone")
+def force_reset_everyone(request: Request, response: Response, session: Db, admin: Admin) -> ResetCodesOut:
+    """Every account, this admin's own included (its code is in the list too)."""
+    codes = _force_reset(request, session, user_id=None, actor=admin)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return codes

@@ -24,7 +24,8 @@ function usersSection() {
       h("td", { class: "tier", text: u.tier === "premium" ? `Premium until ${day(u.premium_until)}` : "Free" }),
       h("td", {}, u.tier === "premium"
         ? h("button", { type: "button", class: "ghost", text: "Revoke Premium", onclick: () => act(u, "DELETE") })
-        : h("button", { type: "button", class: "ghost", text: "Grant Premium", onclick: () => act(u, "PUT") })))));
+        : h("button", { type: "button", class: "ghost", text: "Grant Premium", onclick: () => act(u, "PUT") }),
+        h("button", { type: "button", class: u.active ? "ghost danger" : "ghost", text: u.active ? "Disable" : "Enable", onclick: () => setActive(u, !u.active) })))));
     if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 5, class: "empty", text: "No account matches." })));
   };
   const act = async (u, method) => {
@@ -32,6 +33,15 @@ function usersSection() {
       const body = method === "PUT" ? { days: Number(days.value) } : undefined;
       await api(`/api/admin/users/${encodeURIComponent(u.id)}/premium`, { method, body });
       status.textContent = method === "PUT" ? `${u.username} has Premium for ${days.value} days.` : `${u.username} is back on the free tier.`;
+      await load();
+    } catch (err) { status.textContent = err.message; }
+  };
+  // Disabling cuts the account off at once (every session, device, app and link); enabling lets its password in.
+  const setActive = async (u, active) => {
+    if (!active && !confirm(`Disable ${u.username}? They are signed out everywhere and cannot sign in until enabled.`)) return;
+    try {
+      await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "PATCH", body: { active } });
+      status.textContent = active ? `${u.username} is enabled.` : `${u.username} is disabled and signed out everywhere.`;
       await load();
     } catch (err) { status.textContent = err.message; }
   };

@@ -102,7 +102,15 @@ function incidentActions(account) {
   const status = h("p", { class: "form-status", role: "status" });
   const act = (label, path, question, after) => h("button", { type: "button", class: "ghost danger", text: label, onclick: async () => {
     if (!confirm(question)) return;
-    try { await api(path, { method: "POST" }); status.textContent = "Done."; if (after) after(); } catch (err) { status.textContent = err.message; }
+    try {
+      const answer = await api(path, { method: "POST" });
+      const codes = answer && answer.codes;  // a forced reset: one code per account, to hand over out of band
+      if (codes) {
+        status.textContent = `Done. Give each owner their reset code, out of band: ${codes.map((c) => `${c.username} ${c.code}`).join(", ")}`;
+        if (after && !confirm("Noted the reset codes? You will be signed out.")) return;
+      } else status.textContent = "Done.";
+      if (after) after();
+    } catch (err) { status.textContent = err.message; }
   } });
   const buttons = [];
   if (account) {
@@ -124,14 +132,17 @@ export function passwordResetView(done) {
     h("input", { id, type: "password", autocomplete, required: true, maxlength: 1024 })];
   const form = h("form", { class: "login password-reset", onsubmit: async (event) => {
     event.preventDefault();
-    const [current, fresh, again] = ["reset-current", "reset-new", "reset-again"].map((id) => form.querySelector(`#${id}`).value);
+    const [code, current, fresh, again] = ["reset-code", "reset-current", "reset-new", "reset-again"].map((id) => form.querySelector(`#${id}`).value);
     if (fresh !== again) { error.textContent = "The new passwords differ."; return; }
     try {
-      const session = await api("/api/me/password", { method: "PUT", body: { current_password: current, new_password: fresh } });
+      const body = { current_password: current, new_password: fresh, reset_code: code };
+      const session = await api("/api/me/password", { method: "PUT", body });
       done(session.user);
     } catch (err) { error.textContent = err.message; }
   } }, h("h1", { text: "Choose a new password" }),
-  h("p", { text: "This server's operator asks every affected account to choose a new password before going on. Every other browser, app and device has been signed out." }),
+  h("p", { text: "This server's operator asks every affected account to choose a new password before going on. Every other browser, app and device has been signed out. The operator gives you a one-time reset code for it." }),
+  h("label", { for: "reset-code", text: "Reset code from the operator" }),
+  h("input", { id: "reset-code", type: "text", autocomplete: "one-time-code", required: true, maxlength: 64, spellcheck: "false" }),
   ...input("reset-current", "Current password", "current-password"), ...input("reset-new", "New password", "new-password"),
   ...input("reset-again", "New password again", "new-password"), error, h("button", { type: "submit", text: "Save and continue" }));
   return h("div", { class: "view narrow" }, form);

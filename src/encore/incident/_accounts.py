@@ -1,0 +1,81 @@
+"""An operator cuts a person off (`encore user disable`, `PUT /api/admin/users/{id}`) and lets them back in.
+
+Disabling is what deleting an account does at once, without the erasing: `is_active` false (no sign-in, and
+every credential check already refuses a stopped account: sessions, app passwords and API keys, OAuth tokens
+and the apps the account made, listen tokens; its playlists, profile and Wrapped links are gone for others),
+and signed out everywhere (stream URLs already handed out stop at their next request). A label's account
+disabled loses the label's releases and statements with it: removing a member of a label is disabling their
+account (an account acts for one label only). Enabling lets the account sign in again with its password; what
+was signed out stays signed out, and an account whose deletion was asked cannot be enabled (its erasing runs).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from encore import accounts, audit
+from encore.db import write_lock
+from encore.incident._service import cut_credentials
+from encore.jobs import Job
+from encore.kernel import Conflict, NotFound
+from encore.portability import ERASE
+
+_SAID = {
+    "last_admin": "this is the server's last active administrator: create another (encore user create NAME --admin)"
+    " first",
+    "erase_requested": "this account asked to be deleted and its erasing is under way: it cannot be enabled",
+}
+
+
+def state_refusal(*, active: bool, last_admin: bool, erase_requested: bool) -> str | None:
+    """Why an account may not be set `active` (True: enabled, False: disabled) now, or None (pure)."""
+    if not active and last_admin:
+        return "last_admin"
+    if active and erase_requested:
+        return "erase_requested"
+    return None
+
+
+def _last_active_admin(session: Session, user: accounts.User) -> bool:
+    if user.role != accounts.Role.ADMIN.value or not user.is_active:
+        return False
+    write_lock(session, "admins")  # two admins disabling each other at once must not both pass the count
+    where = (accounts.User.role == accounts.Role.ADMIN.value, accounts.User.is_active)
+    return (session.scalar(select(func.count()).select_from(accounts.User).where(*where)) or 0) <= 1
+
+
+def _erase_requested(session: Session, user_id: int) -> bool:
+    return session.scalar(select(Job.id).where(Job.kind == ERASE, Job.user_id == user_id).limit(1)) is not None
+
+
+def set_account_active(
+    session: Session,
+    *,
+    user_id: int,
+    active: bool,
+    actor_id: int | None,
+    now: datetime,
+    client: audit.Client | None = None,
+    cutoffs: accounts.StreamCutoffs | None = None,
+) -> bool:
+    """Disable (`active` False) or enable an account; returns whether it changed (asked again: nothing to do).
+    Raises NotFound for no such account and Conflict, with its reason, when refused."""
+    user = session.get(accounts.User, user_id)
+    if user is None:
+        raise NotFound("no such account", code="no_such_account")
+    if user.is_active == active:
+        return False
+    why_not = state_refusal(
+        active=active,
+        last_admin=not active and _last_active_admin(session, user),
+        erase_requested=active and _erase_requested(session, user_id),
+    )
+    if why_not is not None:
+        raise Conflict(_SAID[why_not], code=why_not)
+    user.is_active = active
+    if not active:
+        cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
+    kind = audit.kinds.ACCOUNT_ENABLED if active else audit.kinds.ACCOUNT_DISABLED
+    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
+    return True

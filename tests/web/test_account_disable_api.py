@@ -1,0 +1,114 @@
+"""probe19 F3: an operator cuts a person off. `PATCH /api/admin/users/{id}` {"active": false} stops every
+credential of the account at once (as deleting it does, without the erasing), refuses the last administrator,
+answers 404 to non-admins, and is in the audit log; enabling lets the password in again, nothing older."""
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from encore.accounts import Role, User, create_user
+from encore.bootstrap import Container
+from encore.catalog import upsert_label
+from encore.db import transaction
+from encore.jobs import Job
+from encore.portability import ERASE
+from encore.portability._erase import submit_erase
+from tests.web.conftest import PASSWORD, login
+from tests.web.test_sign_out_api import ALL, NONE, _everything, _works, client
+
+__all__ = ["client"]
+ROOT_PASSWORD = "root-pass-1234"
+
+
+def _ids(container: Container) -> dict[str, str]:
+    with container.sessions() as s:
+        return {u.username: u.public_id for u in s.scalars(select(User))}
+
+
+def _root(client: TestClient, container: Container) -> dict[str, str]:
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password=ROOT_PASSWORD, role=Role.ADMIN)
+    token = login(client, "root", ROOT_PASSWORD)
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _set(client: TestClient, who: str, active: bool, auth: dict[str, str]) -> int:
+    return client.patch(f"/api/admin/users/{who}", json={"active": active}, headers=auth).status_code
+
+
+def test_an_admin_disables_and_enables_an_account(client: TestClient, container: Container, listener: str) -> None:
+    root = _root(client, container)
+    with transaction(container.sessions) as s:
+        create_user(s, username="other", password=PASSWORD)
+    mine, theirs = _everything(client, listener), _everything(client, "other")
+    ids = _ids(container)
+    assert _works(client, mine) == ALL
+
+    as_listener = {"Authorization": f"Bearer {theirs.session}"}
+    assert _set(client, ids[listener], False, as_listener) == 404  # admins only, and they learn nothing
+    assert _works(client, mine) == ALL
+    r = client.patch(f"/api/admin/users/{ids[listener]}", json={"active": False}, headers=root)
+    assert r.status_code == 200 and r.json()["active"] is False and r.json()["username"] == listener
+    assert _works(client, mine) == NONE
+    assert _works(client, theirs) == ALL  # that account only
+    assert client.post("/api/auth/login", json={"username": listener, "password": PASSWORD}).status_code == 401
+    assert _set(client, ids[listener], False, root) == 200  # asked again: nothing to do
+    assert _set(client, "A" * 22, False, root) == 404
+    listed = client.get("/api/admin/users", params={"q": listener}, headers=root).json()["items"]
+    assert [u["active"] for u in listed] == [False]
+
+    assert _set(client, ids[listener], True, root) == 200
+    assert _works(client, mine) == NONE  # what was cut stays cut
+    again = _everything(client, listener)  # the password works again
+    assert _works(client, again) == ALL
+    events = client.get("/api/admin/audit", params={"account": listener}, headers=root).json()["items"]
+    kinds = [e["kind"] for e in events]
+    assert kinds.count("security.account_disabled") == 1 and kinds.count("security.account_enabled") == 1
+    assert next(e for e in events if e["kind"] == "security.account_disabled")["actor"] == "root"
+
+
+def test_the_last_active_admin_cannot_be_disabled(client: TestClient, container: Container) -> None:
+    root = _root(client, container)
+    ids = _ids(container)
+    r = client.patch(f"/api/admin/users/{ids['root']}", json={"active": False}, headers=root)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "last_admin"
+    with transaction(container.sessions) as s:
+        create_user(s, username="root2", password=ROOT_PASSWORD, role=Role.ADMIN)
+    assert _set(client, _ids(container)["root2"], False, root) == 200
+    r = client.patch(f"/api/admin/users/{ids['root']}", json={"active": False}, headers=root)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "last_admin"  # root2 is disabled: root is the last
+
+
+def test_an_account_whose_deletion_was_asked_cannot_be_enabled(
+    client: TestClient, container: Container, listener: str
+) -> None:
+    root = _root(client, container)
+    with transaction(container.sessions) as s:
+        user = s.scalar(select(User).where(User.username == listener))
+        assert user is not None
+        user.is_active = False  # what delete-account does at once
+        submit_erase(s, jobs=container.jobs, user_id=user.id, public_id=user.public_id)
+    with container.sessions() as s:
+        assert s.scalar(select(Job.id).where(Job.kind == ERASE)) is not None
+    r = client.patch(f"/api/admin/users/{_ids(container)[listener]}", json={"active": True}, headers=root)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "erase_requested"
+    assert client.post("/api/auth/login", json={"username": listener, "password": PASSWORD}).status_code == 401
+
+
+def test_a_removed_label_member_loses_the_labels_data(client: TestClient, container: Container) -> None:
+    """A label's member is a label account (one label each): removing them is disabling it."""
+    root = _root(client, container)
+    with transaction(container.sessions) as s:
+        label_id = upsert_label(s, name="Gravel Records", kind=None).id
+        for name in ("member", "stays"):
+            create_user(s, username=name, password=PASSWORD, role=Role.LABEL).label_id = label_id
+    member, stays = ({"Authorization": f"Bearer {login(client, n)}"} for n in ("member", "stays"))
+    client.cookies.clear()
+    label = client.get("/api/me/label", headers=member).json()["id"]
+    for auth in (member, stays):
+        assert client.get(f"/api/label/{label}/catalogue", headers=auth).status_code == 200
+    assert _set(client, _ids(container)["member"], False, root) == 200
+    assert client.get(f"/api/label/{label}/catalogue", headers=member).status_code == 401
+    assert client.get(f"/api/label/{label}/streams", headers=member).status_code == 401
+    assert client.post("/api/auth/login", json={"username": "member", "password": PASSWORD}).status_code == 401
+    assert client.get(f"/api/label/{label}/catalogue", headers=stays).status_code == 200
