@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -41,6 +41,19 @@ def release(browser: Browser) -> None:
     """Close every context a module left open (its pages go with them); the browser stays up."""
     for context in list(browser.contexts):
         context.close()
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str, path: str = "/") -> None:
+    """Signed in as a returning user: the request the login form sends, from the page's own context (its cookie
+    jar: a session of its own, as the form gets), then the page at `path`. One page load fewer than filling the
+    form; tests/web/test_first_page_browser.py drives the form itself."""
+    answer = page.context.request.post(
+        f"{base_url}/api/auth/login",
+        data={"username": username, "password": password},
+        headers={"X-Encore-CSRF": "1"},
+    )
+    assert answer.status == 200, answer.text()
+    page.goto(base_url + path)
 
 
 # The two <audio> elements take turns, so "#audio" is not always the one playing: 5 s played is the playing

@@ -17,8 +17,8 @@ from encore.db import transaction
 from encore.devices import create_device
 from encore.oauth import OAuthApp, register_app
 from tests.support.cluster import Cluster, cluster_env, settings_of, start_cluster
-from tests.support.live import seed_small_catalogue
-from tests.support.postgres import PostgresServer, database_from_template
+from tests.support.live import seeded_database
+from tests.support.postgres import PostgresServer
 from tests.support.redis import RedisServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
@@ -41,17 +41,19 @@ def world(
     postgres: PostgresServer, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     work: Path = tmp_path_factory.mktemp("cluster")
-    with database_from_template(postgres, "cluster") as url:
+    # A copy of the run's catalogue, seeded on PostgreSQL once (test_cluster_ad_clock, in this worker too, takes
+    # the same one): a track with its stored files and no ingest of its own.
+    with seeded_database(work, postgres) as url:
         env = cluster_env(
             database_url=url,
             redis_url=redis_server.url,
             data_dir=work / "var",
             redis_prefix=redis_server.new_prefix(),
             max_transcodes="1",
+            free_pace_x="0",  # the listener is free: its audio at full speed, these tests are about limits
         )
         container = build(settings_of(env))
         try:
-            seed_small_catalogue(container, work, tracks=1, albums=1)
             with transaction(container.sessions) as s:
                 owner = create_user(s, username="dev", password=PASSWORD)
                 listener = create_user(s, username="listener", password=PASSWORD)
@@ -61,7 +63,7 @@ def world(
                     s, owner_id=owner.id, name="Rate test", redirect_uris=[REDIRECT], now=container.clock.now()
                 )
                 s.execute(update(OAuthApp).where(OAuthApp.client_id == made.app.client_id).values(rate_limit=6))
-                track = s.scalars(select(Track.public_id)).one()
+                track = s.scalars(select(Track.public_id).order_by(Track.id).limit(1)).one()
             with start_cluster(env, nodes=2, workers=2) as cluster:
                 yield World(cluster, container, made.app.client_id, made.client_secret, track, device.api_key)
         finally:

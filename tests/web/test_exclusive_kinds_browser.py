@@ -18,6 +18,7 @@ from encore import billing, exclusives
 from encore.accounts import Role, create_user
 from encore.catalog import Album, Track
 from encore.db import transaction
+from tests.support.browser import sign_in
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _page, browser
 
@@ -77,11 +78,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _login(page: Page, live: LiveServer, user: str, path: str) -> None:
-    page.goto(live.base_url + path)
-    page.wait_for_selector("form.login")
-    page.fill("#login-user", user)
-    page.fill("#login-pass", PW)
-    page.click("form.login button[type=submit]")
+    sign_in(page, live.base_url, user, PW, path)  # without the form: see tests/support/browser.py
 
 
 def _album(live: LiveServer) -> str:

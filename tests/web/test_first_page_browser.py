@@ -13,7 +13,7 @@ from sqlalchemy import select
 from encore.accounts import create_user
 from encore.catalog import Album
 from encore.db import transaction
-from tests.support.browser import CHROMIUM, release
+from tests.support.browser import CHROMIUM, release, sign_in
 from tests.support.live import LiveServer, seeded_container, serve
 
 pytestmark = pytest.mark.browser
@@ -51,12 +51,18 @@ def _page(browser: Browser, **options: object) -> Page:
     return browser.new_context(bypass_csp=True, **options).new_page()  # type: ignore[arg-type]
 
 
-def _login(page: Page, live: LiveServer, path: str = "/") -> None:
+def _login_by_form(page: Page, live: LiveServer, path: str = "/") -> None:
+    """The login form, as a first visit meets it (this module's tests: the form is what they prove)."""
     page.goto(live.base_url + path)
     page.wait_for_selector("form.login")
     page.fill("#login-user", "listener")
     page.fill("#login-pass", "listener-pass-1")
     page.click("form.login button[type=submit]")
+
+
+def _login(page: Page, live: LiveServer, path: str = "/") -> None:
+    """Signed in as the listener without the form (`sign_in`): the other browser modules take this."""
+    sign_in(page, live.base_url, "listener", "listener-pass-1", path)
 
 
 def _album_title(live: LiveServer) -> tuple[str, str]:
@@ -70,7 +76,7 @@ def test_listen_journey(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport={"width": 1280, "height": 800})
     audio_requests: list[Request] = []
     page.on("request", lambda r: audio_requests.append(r) if "/stream/" in r.url else None)
-    _login(page, live)
+    _login_by_form(page, live)
     page.wait_for_selector("text=New releases")
     assert page.locator(".grid .card").count() >= 4
 
@@ -107,7 +113,7 @@ def test_listen_journey(live: LiveServer, browser: Browser) -> None:
 
 def test_phone_layout(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    _login(page, live)
+    _login_by_form(page, live)
     page.wait_for_selector("text=New releases")
     album_id, _ = _album_title(live)
     page.goto(f"{live.base_url}/album/{album_id}")
@@ -128,7 +134,7 @@ def test_hostile_names_render_as_text(live: LiveServer, browser: Browser) -> Non
         album.title = hostile
         album_id = album.public_id
     page = _page(browser)
-    _login(page, live)
+    _login_by_form(page, live)
     page.wait_for_selector("text=New releases")
     page.goto(f"{live.base_url}/album/{album_id}")
     page.wait_for_selector("h1")
@@ -140,7 +146,7 @@ def test_hostile_names_render_as_text(live: LiveServer, browser: Browser) -> Non
 
 def test_unknown_album_shows_not_found(live: LiveServer, browser: Browser) -> None:
     page = _page(browser)
-    _login(page, live, "/album/AAAAAAAAAAAAAAAAAAAAAA")
+    _login_by_form(page, live, "/album/AAAAAAAAAAAAAAAAAAAAAA")
     page.wait_for_url("**/album/AAAAAAAAAAAAAAAAAAAAAA")  # log-in leads back to the deep link
     page.wait_for_selector("h1:text('Not found')")
     page.close()

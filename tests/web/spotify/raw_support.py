@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -45,11 +46,16 @@ def both_paths(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 def same(both: Both, method: str, url: str, headers: dict[str, str]) -> int:
     """Send the request to both paths; they must answer the same status, headers (but Date) and bytes."""
+    return same_answer(both, method, url, headers).status_code
+
+
+def same_answer(both: Both, method: str, url: str, headers: dict[str, str]) -> httpx.Response:
+    """As `same`, and the raw path's answer itself (to read its body without asking a third time)."""
     raw, routed, _, _ = both
     a, b = raw.request(method, url, headers=headers), routed.request(method, url, headers=headers)
     assert (a.status_code, _headers(a.headers), a.content) == (b.status_code, _headers(b.headers), b.content), url
     assert a.headers["x-content-type-options"] == "nosniff"  # the security headers, on every answer
-    return a.status_code
+    return a
 
 
 def _headers(headers: object) -> list[tuple[str, str]]:
@@ -99,4 +105,14 @@ def token_variants(both: Both, app: App) -> tuple[list[dict[str, str]], str]:
     return variants, expiring
 
 
-__all__ = ["PUBLIC", "Both", "bearer", "both_paths", "first_track", "limited_token", "same", "token_variants"]
+__all__ = [
+    "PUBLIC",
+    "Both",
+    "bearer",
+    "both_paths",
+    "first_track",
+    "limited_token",
+    "same",
+    "same_answer",
+    "token_variants",
+]
