@@ -216,9 +216,7 @@ def test_an_unplayable_track_is_greyed_and_a_queue_where_nothing_plays_stops_eve
     assert page.get_attribute("#btn-repeat", "data-mode") == "all"
     page.click(".hero-actions .big-play")
     page.wait_for_function(
-        'window.__toasts.some(t => t.startsWith("2 tracks in a row aren\'t available any more")'
-        " && t.includes('nothing more to play'))",
-        timeout=15000,
+        "window.__toasts.includes('None of the tracks in the queue is available any more.')", timeout=15000
     )
     assert page.evaluate(ALL_PAUSED)
     assert rows.nth(1).locator(".track-play[disabled] .unavailable-badge").count() == 1  # greyed once found

@@ -46,12 +46,12 @@ export async function skipUnavailable(player, track, { autoplay }) {
   player.skipped.push(track);
   const atEnd = player.index + 1 >= player.queue.length && player.repeat !== "all";
   const allGone = player.skipped.length >= player.queue.length || player.queue.every(isUnavailable);
+  if (allGone && player.queue.length > 1) toast("None of the tracks in the queue is available any more.");
+  else say(player.skipped, !atEnd);
   if (atEnd || allGone) {
-    say(player.skipped, false);
     player.skipped = [];
     player.stopOn(track);
     return;
   }
-  say(player.skipped, true);
   await player.next("skipped");
 }
