@@ -29,13 +29,19 @@ S = TypeVar("S", bound=ThreadingHTTPServer)
 class StubStripe(ThreadingHTTPServer):
     """Answers the calls Encore makes, and keeps every request so tests can read what was sent."""
 
-    def __init__(self, *, checkout_url: str = "https://checkout.stripe.com/c/cs_test_1") -> None:
+    def __init__(
+        self,
+        *,
+        checkout_url: str = "https://checkout.stripe.com/c/cs_test_1",
+        portal_url: str = "https://billing.stripe.com/p/s1",
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _ApiHandler)
         self.requests: list[tuple[str, dict[str, list[str]], dict[str, str]]] = []
         self.fail = False  # every request answers 500
         self.hang_up = False  # every request's connection is closed unanswered (Stripe unreachable)
         self.customers = 0
         self.checkout_url = checkout_url
+        self.portal_url = portal_url  # a browser test points it at a local hosted page
         # What the list endpoints hold ("/v1/invoices": [invoice objects], oldest first); `fail_after` makes every
         # list request fail once that many list pages were served (an outage half-way through a backfill).
         self.lists: dict[str, list[dict[str, Any]]] = {}
@@ -100,9 +106,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
             self.server.checkout_sessions.append(made)
             return self._json(200, made)
         if self.path == "/v1/billing_portal/sessions":
-            return self._json(
-                200, {"id": "bps_1", "object": "billing_portal.session", "url": "https://billing.stripe.com/p/s1"}
-            )
+            return self._json(200, {"id": "bps_1", "object": "billing_portal.session", "url": self.server.portal_url})
         return self._json(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
 
     def do_GET(self) -> None:

@@ -95,7 +95,10 @@ def start_checkout(
     sub = subscription_row(session, user_id=user_id)
     tier, _why = effective_tier(_dates(sub), now)
     if sub is not None and sub.provider == provider.name and tier is Tier.PREMIUM:
-        raise Conflict("already subscribed; manage it in the billing portal", code="already_subscribed")
+        raise Conflict(
+            "you already pay for Premium by card: change or cancel it with Settings → Manage subscription",
+            code="already_subscribed",
+        )
     if tier is Tier.PREMIUM:
         # Premium from an admin grant or a code: a card subscription now would bill while it runs.
         raise Conflict("you already have Premium; subscribe when it ends", code="already_premium")

@@ -3,7 +3,8 @@
 The request (the account page, with the password) is refused while the account is the last administrator
 (no one could run the server's admin face after it), a label's only account (its releases and statements would
 be out of reach; `encore user create --label` gives a label another), or while a card subscription would still
-renew (Stripe would keep charging an account that no longer exists: cancel it first, in Manage subscription).
+renew (Stripe would keep charging an account that no longer exists: cancel it first, with Settings → Manage
+subscription).
 Otherwise the account stops at once: it can no longer sign in (`is_active` false) and the web face signs it
 out everywhere (sessions, app passwords, listen tokens, OAuth grants, stream URLs already handed out). The
 erasing itself is a job (`accounts.erase`), because a listener's history may be a decade of plays. It first
@@ -68,7 +69,9 @@ _SAID = {
     "last_admin": "this is the server's last administrator: create another (encore user create NAME --admin) first",
     "last_label_account": "this is your label's only account: its releases, uploads and statements would be out of"
     " reach; ask the server's operator to give the label another account first",
-    "subscription_renews": "your Premium subscription would still renew: cancel it in Manage subscription first",
+    # Names the button and where it is (probe19 F1: it pointed to a "Manage subscription" that did not exist).
+    "subscription_renews": "your Premium subscription would still renew: cancel it first with Settings → Manage"
+    " subscription",
 }
 
 

@@ -28,7 +28,8 @@ export function maybeCrossfade(player) {
   const a = player.active;
   if (!player.crossfadeS || player.fading || player.ads.active || player.sleepAfterTrack || player.repeat === "one" || a.paused) return;
   const next = player.upcoming();
-  if (!next || !player.prepared || player.prepared.id !== next.id || !Number.isFinite(a.duration)) return;
+  // A prepared refusal (an unavailable next track, unavailable.js) has no audio to fade in: start() skips it.
+  if (!next || !player.prepared || !player.prepared.issued || player.prepared.id !== next.id || !Number.isFinite(a.duration)) return;
   const left = a.duration - a.currentTime;
   if (left > player.crossfadeS || left <= 0.25) return;
   fadeTo(player, player.index + 1 < player.queue.length ? player.index + 1 : 0, left);

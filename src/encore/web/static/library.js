@@ -8,6 +8,7 @@ import { savedSections } from "./saved.js";
 import { securitySection } from "./security.js";
 import { section, trackRows } from "./views.js";
 import { discoverySection, radioButton } from "./radio.js";
+import { isUnavailable, markUnavailableRow } from "./unavailable.js";
 
 export async function libraryView(navigate) {
   const [lists, liked, saved] = await Promise.all([api("/api/me/playlists?limit=50"), api("/api/me/likes/tracks?limit=1"), savedSections()]);
@@ -126,6 +127,7 @@ export function queueView(player) {
         h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${t.title} up`, disabled: i === 0, onclick: () => player.move(i, i - 1), text: "↑" }),
         h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${t.title} down`, disabled: i === player.queue.length - 1, onclick: () => player.move(i, i + 1), text: "↓" }),
         h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${t.title} from queue`, disabled: i === player.index, onclick: () => player.removeAt(i), text: "✕" }))));
+    rows.forEach((row, i) => { if (isUnavailable(player.queue[i])) markUnavailableRow(row); });
     if (autoplayAt >= 0) rows.splice(autoplayAt, 0, h("li", { class: "queue-note", id: "autoplay-note", text: "Autoplay: similar music from here on" }));
     box.replaceChildren(h("div", { class: "hero-actions" }, h("h1", { text: "Queue" }),
       h("button", { type: "button", class: "ghost", text: "Clear queue", onclick: () => player.clearQueue() })),

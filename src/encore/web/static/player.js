@@ -4,13 +4,15 @@
 // renewed on error. Queue, shuffle, repeat, volume and position survive a reload (localStorage).
 import { AdBreaks, adFailed, clearAdFailed } from "./ads.js";
 import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
-import { api } from "./api.js";
-import { artistList, artistText, formatTime, h, isolate } from "./dom.js";
+import { api, ApiError } from "./api.js";
+import { artistList, artistText, formatTime, h, isolate, named } from "./dom.js";
 import { savedState, saveState } from "./playerstore.js";
 import { shuffledAfter, withItemMoved, withoutItem } from "./queueops.js";
 import { PlayReports } from "./playreport.js";
 import { premiumPrompt } from "./premium.js";
 import { SleepTimer } from "./sleep.js";
+import { toast } from "./toast.js";
+import { gone, isUnavailable, skipUnavailable } from "./unavailable.js";
 
 const REPEATS = ["off", "all", "one"];
 // The next track's URL is asked for (and its audio buffered) only this close to the current one's end, as
@@ -34,7 +36,8 @@ export class Player extends EventTarget {
     this.muted = false;
     this.userVolume = 0.8;
     this.reports = new PlayReports(this);
-    this.prepared = null; // {id, issued} loaded into the standby element
+    this.prepared = null; // {id, issued} loaded into the standby element, or {id, refused} when the server said no
+    this.skipped = []; // tracks skipped in a row as unavailable (unavailable.js), for one notice and no endless loop
     this.ads = new AdBreaks(this, root);
     this.crossfadeS = storedCrossfade();
     this.fading = null; // {out, timer} while the previous track fades out under the new one
@@ -89,9 +92,12 @@ export class Player extends EventTarget {
     if (index < 0 || index >= this.queue.length || this.ads.active) return;
     this.endFade();
     const track = this.queue[index];
-    const ready = this.prepared && this.prepared.id === track.id && new Date(this.prepared.issued.expires_at) > new Date();
+    const mine = this.prepared && this.prepared.id === track.id ? this.prepared : null;
+    const ready = mine && mine.issued && new Date(mine.issued.expires_at) > new Date();
+    // A track already known to be unavailable (the list said so, or the prefetch was refused) is not asked again.
+    const known = isUnavailable(track) ? new ApiError(404, "unavailable", "not available") : mine && mine.refused;
     // Ask for the signed URL first: the play reports below must not queue ahead of it on the server.
-    const issuing = ready ? null : this.warmed(track) || this.issue(track);
+    const issuing = ready ? null : known ? Promise.resolve(known) : this.warmed(track) || this.issue(track);
     this.reports.finish("skipped");
     this.index = index;
     this.render(track);
@@ -112,6 +118,7 @@ export class Player extends EventTarget {
             next = await this.issue(track).catch((err) => err);
           }
         } catch { /* the ad could not be fetched: the music is still refused, said below */ }
+        if (gone(next)) { await skipUnavailable(this, track, { autoplay }); return; }
         if (next instanceof Error) {
           // Paused on the track; say why when it is the ad, and let Retry (or Play) ask again.
           if (next.code === "ad_break_due") {
@@ -127,8 +134,11 @@ export class Player extends EventTarget {
         clearAdFailed(this.root);
         this.active.src = next.url;
       } else if (issued instanceof Error) {
-        if (!String(issued.code).startsWith("premium_required")) throw issued;
-        if (autoplay) premiumPrompt(this.root, issued.code); // a locked pre-release: say why, offer the upgrade
+        if (gone(issued)) { await skipUnavailable(this, track, { autoplay }); return; } // withdrawn: said, skipped
+        // A locked pre-release: say why, offer the upgrade. Anything else (offline, the server down) is said too:
+        // the player waits on this track, and Play asks again.
+        if (String(issued.code).startsWith("premium_required")) { if (autoplay) premiumPrompt(this.root, issued.code); }
+        else if (autoplay) toast(named(track.title), ` couldn't start: ${issued.message}`);
         this.emit();
         return;
       } else {
@@ -137,6 +147,7 @@ export class Player extends EventTarget {
       this.gainDb = track.gain_db;
     }
     this.prepared = null;
+    this.skipped = [];
     this.applyVolume();
     if (resumeAt) this.active.currentTime = resumeAt;
     this.emit();
@@ -154,7 +165,7 @@ export class Player extends EventTarget {
   // Pressing a track (pointerdown) asks for its signed URL at once: the click arrives 50-100 ms later,
   // by when the answer is usually here. A press that does not become a click costs one URL.
   warm(track) {
-    if (this.ads.active || (this.prepared && this.prepared.id === track.id)) return;
+    if (this.ads.active || isUnavailable(track) || (this.prepared && this.prepared.id === track.id)) return;
     const promise = this.issue(track);
     promise.catch(() => {});
     this.warming = { id: track.id, at: Date.now(), promise };
@@ -178,7 +189,10 @@ export class Player extends EventTarget {
       this.standby.src = issued.url;
       this.standby.load();
       this.prepared = { id: upcoming.id, issued };
-    } catch { /* start() asks again */ }
+    } catch (err) {
+      // Refused for good (a withdrawn track): start() skips it without asking twice. Otherwise start() asks again.
+      if (gone(err) && this.upcoming() === upcoming) this.prepared = { id: upcoming.id, refused: err };
+    }
   }
 
   upcoming() {
@@ -235,6 +249,17 @@ export class Player extends EventTarget {
       if (!this.reports.open) this.reports.begin(this.current);
       this.active.play().catch(() => {});
     } else { this.endFade(); this.active.pause(); }
+  }
+
+  // The music stops on a track that cannot play (unavailable.js): its title stays in the bar, no audio behind it.
+  stopOn(track) {
+    this.endFade();
+    this.reports.finish("skipped");
+    this.active.pause();
+    this.active.removeAttribute("src");
+    this.active.load();
+    this.render(track);
+    this.emit();
   }
 
   seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }

@@ -21,6 +21,33 @@ export function describe(sub) {
   return sub.period_end ? `Premium, renews or ends ${day(sub.period_end)}` : "Premium";
 }
 
+// A card subscription is changed or cancelled in Stripe's billing portal: the server makes a one-time link for
+// this listener's customer and the browser follows it (probe19 F1: nothing called the portal, so a card could not
+// be cancelled, and account deletion asked for a "Manage subscription" that did not exist). Shown while Stripe
+// holds the subscription, whatever its state: a past-due card is fixed there too. A refusal is said, never silent.
+const PORTAL_WORDS = {
+  502: "The billing portal can't be reached right now. Please try again in a few minutes.",
+  checkout_unavailable: "Card payments are not set up on this server any more, so the subscription can't be managed here. Please ask the server's operator.",
+  no_billing_account: "This server has no billing account for you, so there is nothing to manage here. Please ask the server's operator.",
+};
+
+function manageSubscription(sub) {
+  if (sub.provider !== "stripe") return null;
+  const msg = h("p", { class: "form-error", role: "alert", id: "manage-sub-msg" });
+  const button = h("button", { type: "button", class: "ghost", id: "btn-manage-sub", text: "Manage subscription", onclick: async () => {
+    msg.textContent = "";
+    button.disabled = true;
+    try {
+      const { url } = await api("/api/me/subscription/portal", { method: "POST" });
+      if (typeof url !== "string" || !/^https:\/\//.test(url)) throw new Error("The billing portal sent no address to go to. Please try again.");
+      location.assign(url);
+    } catch (err) {
+      msg.textContent = PORTAL_WORDS[err.code] || PORTAL_WORDS[err.status] || err.message;
+    } finally { button.disabled = false; }
+  } });
+  return h("div", { class: "manage-sub" }, h("p", { class: "sub-note", text: "Change your card or cancel, in Stripe's billing portal." }), button, msg);
+}
+
 // The plan's actions: trial, redeem a code, and (when the server offers it) a checkout.
 function actions(sub, refresh) {
   const msg = h("p", { class: "form-error", role: "alert", id: "upgrade-msg" });
@@ -89,7 +116,8 @@ export async function upgradeView(me) {
         h("li", { text: "Exclusives: interviews, demos and artwork from the artists" }),
         h("li", { text: "Pre-releases before their release date" }),
         h("li", { text: `${price(sub)}${sub.trial_days ? `, first ${sub.trial_days} days free` : ""}` })),
-      premium ? link("/settings", { class: "ghost" }, "Manage on your account page") : actions(sub, draw));
+      manageSubscription(sub),
+      premium ? link("/settings", { class: "ghost" }, "Your account page") : actions(sub, draw));
   };
   await draw();
   return box;
@@ -101,6 +129,7 @@ export async function subscriptionSection() {
   if (!sub) return null;
   return h("section", { class: "section" }, h("h2", { text: "Subscription" }),
     h("p", { class: "sub-state", id: "account-sub", text: describe(sub) }),
+    manageSubscription(sub),
     sub.tier === "premium" ? null : link("/upgrade", { class: "big-play upgrade-link" }, "Upgrade to Premium"));
 }
 

@@ -10,6 +10,7 @@ import { radioButton } from "./radio.js";
 import { markLocked } from "./locks.js";
 import { madeForYou } from "./mixes.js";
 import { trackMenu } from "./trackmenu.js";
+import { isUnavailable, markUnavailableRow } from "./unavailable.js";
 
 export function albumCard(album) {
   return link(`/album/${album.id}`, { class: "card", "aria-label": `${album.title} by ${artistNames(album.artists)}` },
@@ -67,6 +68,7 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
         if (Number.isInteger(from) && from !== i) editable.move(from, i);
       });
     }
+    if (isUnavailable(track)) markUnavailableRow(row);
     list.append(row);
   });
   return markLocked(list);
