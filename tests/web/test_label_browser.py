@@ -98,6 +98,8 @@ def test_label_dashboard(live: LiveServer, browser: Browser, tmp_path: Path) -> 
 
     summary = page.locator(".statement-summary").inner_text()
     assert "4 counted streams" in summary or "counted streams" in summary
+    as_of = page.locator(".statement-as-of").inner_text()  # an open month's figures are kept ten minutes (fixcost19)
+    assert as_of.startswith("Provisional: figures as of ") and " UTC" in as_of, as_of
     href = page.locator("a.csv-link").get_attribute("href")
     month = datetime.now(UTC).strftime("%Y-%m")
     assert href is not None and href.endswith(f"/statements/{month}/csv")
@@ -125,6 +127,7 @@ def test_label_dashboard(live: LiveServer, browser: Browser, tmp_path: Path) -> 
     admin.click(".close-month")
     admin.wait_for_selector(".admin-status:text('is closed')")
     assert admin.locator(".statement-summary").inner_text().startswith("Closed 20")
+    assert admin.locator(".statement-as-of").count() == 0  # closed: final, nothing provisional
     assert admin.locator(".close-month").count() == 0
     assert "null" not in admin.inner_text("#main") and "undefined" not in admin.inner_text("#main")
     admin.close()

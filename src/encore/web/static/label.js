@@ -214,6 +214,7 @@ async function statementsSection(base) {
       const s = await api(`${base}/statements/${month}`);
       body.replaceChildren(
         h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · pool ${money(s.pool_cents, s.currency)} (ads ${money(s.ad_cents, s.currency)}, subscriptions × ${s.payout_share_pct}% ${money(s.subscription_cents, s.currency)}) · ${s.streams} counted streams` }),
+        ...provisional(s),
         ...poolNotes(s),
         s.lines.length ? statementTable(s) : h("p", { class: "empty", text: "No counted streams this month." }),
         h("a", { href: `${base}/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }));
@@ -223,6 +224,13 @@ async function statementsSection(base) {
   await show();
   return h("section", { class: "section", "aria-labelledby": "label-statements" },
     h("h2", { id: "label-statements", text: "Statements" }), select, body);
+}
+
+// An open month's figures are computed once for every label and kept ten minutes (labels._kept): say when.
+function provisional(s) {
+  if (s.status === "closed" || !s.as_of) return [];
+  const at = new Date(s.as_of).toISOString().slice(11, 16);
+  return [h("p", { class: "statement-as-of", text: `Provisional: figures as of ${at} UTC, refreshed every 10 minutes; final once the month is closed.` })];
 }
 
 // Why a pool is empty, as the server words it (labels.pool_notes): a 0.00 pool never goes unexplained.
@@ -250,6 +258,7 @@ export async function adminView(labels) {
       const s = await api(`/api/admin/statements/${month}`);
       body.replaceChildren(
         h("p", { class: "statement-summary", text: `${s.status === "closed" ? `Closed ${(s.closed_at || "").slice(0, 10)}`.trim() : "Open"} · pool ${money(s.pool_cents, s.currency)} · ${s.streams} counted streams · ${s.lines.length} lines · user-centric unallocated ${money(s.user_centric_unallocated_cents, s.currency)}` }),
+        ...provisional(s),
         ...poolNotes(s),
         h("a", { href: `/api/admin/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }),
         // replaceChildren is the DOM's own: a null here would be written out as the text "null"
