@@ -52,6 +52,9 @@ class TrackView:
     album_title: str
     artwork_key: str | None
     genres: list[str] = field(default_factory=list)
+    # False once its label withdrew it (or its release) or it became ad audio: kept where a listener put it
+    # (playlists, likes, the queue, history), never streamed (catalog.unplayable_reason)
+    playable: bool = True
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ def track_out(t: TrackView) -> TrackOut:
         album={"id": t.album_id, "title": t.album_title},
         images=images(t.artwork_key),
         genres=t.genres,
+        playable=t.playable,
     )
 
 

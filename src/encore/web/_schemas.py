@@ -90,6 +90,9 @@ class TrackOut(BaseModel):
     album: dict[str, str]
     images: dict[str, str]
     genres: list[str]
+    # False: withdrawn by its label (or otherwise out of the catalogue), kept in the listener's lists and history
+    # but never streamed; greyed out and skipped. Not about the listener's tier (that is GET /api/me/locks).
+    playable: bool = True
 
 
 class ArtistOut(BaseModel):
