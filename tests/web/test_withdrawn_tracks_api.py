@@ -96,6 +96,8 @@ def test_a_withdrawn_release_stays_in_the_playlist_and_likes_marked_not_playable
     # the playlist still counts it (the listener sees it, greyed); the stream decision still refuses it
     assert client.get(f"/api/playlists/{shelf.playlist}").json()["total_tracks"] == 3
     assert _may_hear(container, shelf.gone) is None and _may_hear(container, shelf.tide) is True
+    # the tier's locks are another question: a withdrawn track draws no Premium lock
+    assert client.get("/api/me/locks", params={"ids": shelf.gone}).json() == {}
 
 
 def test_a_release_published_again_plays_again(client: TestClient, container: Container, shelf: Shelf) -> None:

@@ -31,6 +31,7 @@ def music_track() -> ColumnElement[bool]:
 
 
 NOT_MUSIC = "not_music"
+_UNPUBLISHED = frozenset(s.value for s in ReleaseStatus if s is not ReleaseStatus.PUBLISHED)
 
 
 def unplayable_reason(*, status: str, is_ad: bool) -> str | None:
@@ -38,7 +39,7 @@ def unplayable_reason(*, status: str, is_ad: bool) -> str | None:
     like's, a play's). None for music the catalogue lists; the release's status (`withdrawn`, `draft`) while its
     label has it unpublished; `not_music` for ad audio. A listener's tier is the stream decision's, not this."""
     if status != _PUBLISHED:
-        return status
+        return status if status in _UNPUBLISHED else "unlisted"
     return NOT_MUSIC if is_ad else None
 
 
