@@ -1,8 +1,9 @@
 """spotipy sees a track whose release its label withdrew as Spotify shows an unavailable one: still in the
-playlist and the saved tracks, `is_playable: false` (with a market or without: Encore has one), while the track
-itself answers 404; published again, it is playable again (probe19 F2). On both databases."""
+playlist, the saved tracks and recently played, `is_playable: false` (with a market or without: Encore has one),
+while the track itself answers 404; published again, it is playable again (probe19 F2). On both databases."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,11 @@ import spotipy
 from sqlalchemy import select
 
 from encore import catalog
-from encore.accounts import create_user
+from encore.accounts import User, create_user
 from encore.bootstrap import build
 from encore.catalog import Album, ReleaseStatus, Track
 from encore.db import transaction
+from encore.history import PlayReport, report_play
 from tests.support.live import LiveServer, _dev_settings, seeded_database, serve
 from tests.support.postgres import PostgresServer
 from tests.web.spotify.conftest import PASSWORD
@@ -45,6 +47,24 @@ def _release(live: LiveServer, track_id: str, status: ReleaseStatus) -> None:
         catalog.set_release_status(s, album=album.one(), status=status)
 
 
+def _played(live: LiveServer, track_id: str) -> None:
+    """Alice heard the track through to its end a minute ago."""
+    c = live.container
+    now = c.clock.now()
+    with transaction(c.sessions) as s:
+        alice = s.scalars(select(User.id).where(User.username == "alice")).one()
+        track = s.scalars(select(Track).where(Track.public_id == track_id)).one()
+        report = PlayReport(
+            client_play_id="play-gone",
+            track_id=track.id,
+            track_duration_ms=track.duration_ms,
+            started_at=now - timedelta(minutes=1),
+            ms_played=track.duration_ms,
+            state="ended",
+        )
+        report_play(s, user_id=alice, now=now, report=report)
+
+
 def _playable(items: list[dict[str, Any]]) -> list[tuple[str, bool]]:
     return [(i["track"]["id"], i["track"]["is_playable"]) for i in items]
 
@@ -62,8 +82,11 @@ def test_withdrawn_tracks_are_listed_not_playable_and_playable_again_once_publis
         playlist = sp.current_user_playlist_create("Evening", public=False)["id"]
         sp.playlist_add_items(playlist, [kept, gone])
 
+        _played(live_db, gone)
         _release(live_db, gone, ReleaseStatus.WITHDRAWN)
         try:
+            played = sp.current_user_recently_played()["items"]  # the record keeps it, marked
+            assert [(p["track"]["id"], p["track"]["is_playable"]) for p in played] == [(gone, False)]
             unavailable = [(kept, True), (gone, False)]
             assert _playable(sp.playlist_items(playlist)["items"]) == unavailable
             assert _playable(sp.playlist_items(playlist, market="US")["items"]) == unavailable
