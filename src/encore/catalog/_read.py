@@ -73,6 +73,7 @@ def album_summaries(session: Session, albums: list[Album]) -> list[AlbumSummary]
             genres=genres.get(a.id, []),
             total_tracks=counts.get(a.id, (0, 0))[0],
             duration_ms=counts.get(a.id, (0, 0))[1],
+            playable=unplayable_reason(status=a.status, is_ad=a.is_ad) is None,
         )
         for a in albums
     ]

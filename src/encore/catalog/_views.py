@@ -34,6 +34,7 @@ class AlbumSummary:
     genres: list[str] = field(default_factory=list)
     total_tracks: int = 0
     duration_ms: int = 0  # of its music tracks
+    playable: bool = True  # False once withdrawn by its label: kept in a listener's likes (catalog.unplayable_reason)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A release its label withdraws leaves what py-sonic is given to play: a Subsonic client plays every entry it
-gets (OpenSubsonic has no "unavailable" flag), so a playlist, the starred lists and the saved play queue leave its
-tracks out, with counts that match; an index a client sends back counts what it was shown. Published again, they
-come back (probe19 F2). On both databases (the module's `site`)."""
+gets (OpenSubsonic has no "unavailable" flag), so a playlist, the starred lists (songs and the album) and the
+saved play queue leave it out, with counts that match; an index a client sends back counts what it was shown.
+Published again, it comes back (probe19 F2). On both databases (the module's `site`)."""
 
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,7 +48,7 @@ def test_a_withdrawn_release_leaves_playlists_starred_and_the_queue(site: Site) 
     b = conn.getAlbum(albums[1]["id"])["album"]["song"]
     a0, a1, b0, b1 = a[0]["id"], a[1]["id"], b[0]["id"], b[1]["id"]
     pid = conn.createPlaylist(name="Evening", songIds=[a0, b0, a1, b1])["playlist"]["id"]
-    conn.star(sids=[a0, b0])
+    conn.star(sids=[a0, b0], albumIds=[albums[0]["id"], albums[1]["id"]])
     conn.savePlayQueue([a0, b0, a1], current=b0, position=5000)
     before = _playlist(conn, pid)
     assert _ids(before["entry"]) == [a0, b0, a1, b1]
@@ -58,6 +58,7 @@ def test_a_withdrawn_release_leaves_playlists_starred_and_the_queue(site: Site) 
         shown = _playlist(conn, pid)
         assert _ids(shown["entry"]) == [a0, a1] and shown["duration"] < before["duration"]
         assert _ids(conn.getStarred2()["starred2"].get("song")) == [a0]
+        assert _ids(conn.getStarred2()["starred2"].get("album")) == [albums[0]["id"]]
         assert _ids(conn.getStarred()["starred"].get("song")) == [a0]
         queue = conn.getPlayQueue()["playQueue"]
         assert _ids(queue["entry"]) == [a0, a1]
@@ -74,6 +75,7 @@ def test_a_withdrawn_release_leaves_playlists_starred_and_the_queue(site: Site) 
 
     assert _ids(_playlist(conn, pid)["entry"]) == [a0, b0, b1]
     assert sorted(_ids(conn.getStarred2()["starred2"].get("song"))) == sorted([a0, b0])
+    assert sorted(_ids(conn.getStarred2()["starred2"].get("album"))) == sorted(a["id"] for a in albums[:2])
     assert conn.getPlayQueue()["playQueue"]["current"] == b0
     conn.deletePlaylist(pid)
-    conn.unstar(sids=[a0, b0])
+    conn.unstar(sids=[a0, b0], albumIds=[albums[0]["id"], albums[1]["id"]])
