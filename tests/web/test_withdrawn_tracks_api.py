@@ -51,11 +51,14 @@ def shelf(client: TestClient, container: Container) -> Shelf:
         )  # fmt: skip
         ids = (tide.public_id, gone.public_id, lantern.public_id)
         dust_id = dust.id
+        albums = (lights.public_id, dust.public_id)
     login(client, "alice")
     playlist = client.post("/api/playlists", json={"name": "Evening"}, headers=CSRF).json()["id"]
     assert client.post(f"/api/playlists/{playlist}/items", json={"track_ids": list(ids)}, headers=CSRF).is_success
     for track in ids[:2]:
         assert client.put(f"/api/me/likes/tracks/{track}", headers=CSRF).status_code == 204
+    for album in albums:
+        assert client.put(f"/api/me/likes/albums/{album}", headers=CSRF).status_code == 204
     return Shelf(playlist, ids[0], ids[2], ids[1], dust_id)
 
 
@@ -93,6 +96,11 @@ def test_a_withdrawn_release_stays_in_the_playlist_and_likes_marked_not_playable
     _release(container, shelf.gone_album, ReleaseStatus.WITHDRAWN)
     assert _playlist(client, shelf) == [("Tide", True), ("Gone Song", False), ("Lantern", True)]
     assert sorted(_likes(client)) == [("Gone Song", False), ("Tide", True)]
+    liked = client.get("/api/me/likes/albums").json()["items"]
+    assert sorted((i["album"]["title"], i["album"]["playable"]) for i in liked) == [
+        ("Dust Roads", False),
+        ("Harbour Lights", True),
+    ]
     # the playlist still counts it (the listener sees it, greyed); the stream decision still refuses it
     assert client.get(f"/api/playlists/{shelf.playlist}").json()["total_tracks"] == 3
     assert _may_hear(container, shelf.gone) is None and _may_hear(container, shelf.tide) is True

@@ -32,6 +32,7 @@ def album_out(a: AlbumSummary) -> AlbumOut:
         genres=a.genres,
         total_tracks=a.total_tracks,
         images=images(a.artwork_key),
+        playable=a.playable,
     )
 
 

@@ -74,6 +74,7 @@ class AlbumOut(BaseModel):
     genres: list[str]
     total_tracks: int
     images: dict[str, str]
+    playable: bool = True  # False: withdrawn by its label, kept in the listener's liked albums (as TrackOut's)
 
 
 class TrackOut(BaseModel):
