@@ -10,6 +10,7 @@ from encore.catalog._bulk import (
 from encore.catalog._cache import SESSION_KEY as CACHE_SESSION_KEY
 from encore.catalog._cache import CatalogueCache, built_at, cache_for, representation, views_by_ids
 from encore.catalog._listing import (
+    NOT_MUSIC,
     Hidden,
     hidden,
     hidden_artists,
@@ -18,6 +19,7 @@ from encore.catalog._listing import (
     music_track,
     unlisted_album,
     unlisted_track,
+    unplayable_reason,
 )
 from encore.catalog._models import (
     Album,
@@ -103,6 +105,7 @@ __all__ = [
     "APPLIES",
     "CACHE_SESSION_KEY",
     "COMPACT_AT",
+    "NOT_MUSIC",
     "NO_FILTERS",
     "STATE_KEY",
     "Album",
@@ -209,6 +212,7 @@ __all__ = [
     "unindex_entity",
     "unlisted_album",
     "unlisted_track",
+    "unplayable_reason",
     "upc_of_another_label",
     "upsert_album",
     "upsert_artist",

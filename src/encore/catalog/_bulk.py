@@ -2,13 +2,20 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import cache_for, views_by_ids
 from encore.catalog._listing import hidden_artists, music_album
-from encore.catalog._models import Album, AlbumArtist, Artist
-from encore.catalog._read import album_views, artist_artworks, listed_id, listed_ids, track_views_in_order
+from encore.catalog._models import Album, AlbumArtist, Artist, Track
+from encore.catalog._read import (
+    album_views,
+    artist_artworks,
+    listed_id,
+    listed_ids,
+    track_views,
+    track_views_in_order,
+)
 from encore.catalog._views import AlbumSummary, ArtistSummary, Page, TrackView
 
 
@@ -17,10 +24,18 @@ def tracks_by_public_ids(session: Session, *, ids: Sequence[str]) -> dict[str, T
     return {v.id: v for v in track_views_in_order(session, listed_ids(session, "track", ids))}
 
 
-def tracks_by_ids(session: Session, *, ids: Sequence[int]) -> dict[int, TrackView]:
-    """Listed tracks by row id (never ads or unpublished releases)."""
-    found = views_by_ids(session, "track", list(dict.fromkeys(ids)), cache_for(session))
-    return {i: v for i, v in found.items() if isinstance(v, TrackView)}
+def tracks_by_ids(session: Session, *, ids: Sequence[int], unpublished: bool = False) -> dict[int, TrackView]:
+    """Listed tracks by row id (never ads). With `unpublished`, also the tracks of a release its label withdrew,
+    marked not `playable` (a listener's history keeps what they heard): one more read, only when some of `ids`
+    are not listed."""
+    wanted = list(dict.fromkeys(ids))
+    found = views_by_ids(session, "track", wanted, cache_for(session))
+    out = {i: v for i, v in found.items() if isinstance(v, TrackView)}
+    missing = [i for i in wanted if i not in out]
+    if unpublished and missing:
+        rows = list(session.scalars(select(Track).where(Track.id.in_(missing), Track.is_ad == false())))
+        out.update(zip([t.id for t in rows], track_views(session, rows), strict=True))
+    return out
 
 
 def albums_by_public_ids(session: Session, *, ids: Sequence[str]) -> dict[str, AlbumSummary]:

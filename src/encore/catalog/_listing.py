@@ -30,6 +30,19 @@ def music_track() -> ColumnElement[bool]:
     return and_(Track.is_ad == false(), Track.status == _PUBLISHED)
 
 
+NOT_MUSIC = "not_music"
+_UNPUBLISHED = frozenset(s.value for s in ReleaseStatus if s is not ReleaseStatus.PUBLISHED)
+
+
+def unplayable_reason(*, status: str, is_ad: bool) -> str | None:
+    """Why nobody may stream this track, whoever asks: `music_track()` for a row already read (a playlist's, a
+    like's, a play's). None for music the catalogue lists; the release's status (`withdrawn`, `draft`) while its
+    label has it unpublished; `not_music` for ad audio. A listener's tier is the stream decision's, not this."""
+    if status != _PUBLISHED:
+        return status if status in _UNPUBLISHED else "unlisted"
+    return NOT_MUSIC if is_ad else None
+
+
 def unlisted_album() -> ColumnElement[bool]:
     """The few albums that are not music to list: ads, drafts, withdrawn releases (partial indexes)."""
     return or_(Album.is_ad == true(), Album.status != _PUBLISHED)

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import built_at, cache_for, views_by_ids
-from encore.catalog._listing import hidden_artists, music_album, music_track
+from encore.catalog._listing import hidden_artists, music_album, music_track, unplayable_reason
 from encore.catalog._models import Album, AlbumArtist, AlbumGenre, Artist, Genre, Label, Track, TrackArtist, TrackGenre
 from encore.catalog._views import (
     AlbumPage,
@@ -73,12 +73,15 @@ def album_summaries(session: Session, albums: list[Album]) -> list[AlbumSummary]
             genres=genres.get(a.id, []),
             total_tracks=counts.get(a.id, (0, 0))[0],
             duration_ms=counts.get(a.id, (0, 0))[1],
+            playable=unplayable_reason(status=a.status, is_ad=a.is_ad) is None,
         )
         for a in albums
     ]
 
 
 def track_views(session: Session, tracks: list[Track]) -> list[TrackView]:
+    """Views of these rows whatever their status (what a listener's lists hold), each marked `playable` from the
+    row it already read: no query for it."""
     genres: dict[int, list[str]] = defaultdict(list)
     if tracks:
         rows = session.execute(
@@ -102,6 +105,7 @@ def track_views(session: Session, tracks: list[Track]) -> list[TrackView]:
             album_title=t.album.title,
             artwork_key=t.album.artwork_key,
             genres=genres.get(t.id, []),
+            playable=unplayable_reason(status=t.status, is_ad=t.is_ad) is None,
         )
         for t in tracks
     ]

@@ -34,6 +34,7 @@ class AlbumSummary:
     genres: list[str] = field(default_factory=list)
     total_tracks: int = 0
     duration_ms: int = 0  # of its music tracks
+    playable: bool = True  # False once withdrawn by its label: kept in a listener's likes (catalog.unplayable_reason)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class TrackView:
     album_title: str
     artwork_key: str | None
     genres: list[str] = field(default_factory=list)
+    # False once its label withdrew it (or its release) or it became ad audio: kept where a listener put it
+    # (playlists, likes, the queue, history), never streamed (catalog.unplayable_reason)
+    playable: bool = True
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User
-from encore.catalog import Album, Page, Track, track_views
+from encore.catalog import Album, Page, Track, music_track, track_views
 from encore.db import unicode_lower, write_lock
 from encore.kernel import Conflict, NotFound, PermissionDenied, ValidationFailed, is_public_id
 from encore.library import _policy
@@ -64,19 +64,29 @@ def _text(value: str, *, field: str, limit: int, allow_empty: bool) -> str:
         raise ValidationFailed(str(exc)) from None
 
 
+_NONE = (0, 0, 0, 0)
+
+
 def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
     ids = [p.id for p in playlists]
-    stats: dict[int, tuple[int, int]] = {}
+    stats: dict[int, tuple[int, int, int, int]] = {}
     covers: dict[int, str | None] = {}
     owners: dict[int, User] = {}
     if ids:
+        playable = case((music_track(), 1), else_=0)  # the same read counts the tracks still streamable
         rows = session.execute(
-            select(PlaylistItem.playlist_id, func.count(), func.coalesce(func.sum(Track.duration_ms), 0))
+            select(
+                PlaylistItem.playlist_id,
+                func.count(),
+                func.coalesce(func.sum(Track.duration_ms), 0),
+                func.coalesce(func.sum(playable), 0),
+                func.coalesce(func.sum(playable * Track.duration_ms), 0),
+            )
             .join(Track, Track.id == PlaylistItem.track_id)
             .where(PlaylistItem.playlist_id.in_(ids))
             .group_by(PlaylistItem.playlist_id)
         )
-        stats = {pid: (int(n), int(ms)) for pid, n, ms in rows}
+        stats = {pid: (int(n), int(ms), int(pn), int(pms)) for pid, n, ms, pn, pms in rows}
         first = session.execute(
             select(PlaylistItem.playlist_id, Album.artwork_key)
             .join(Track, Track.id == PlaylistItem.track_id)
@@ -96,11 +106,13 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
             owner_public_id=owners[p.owner_id].public_id,
             owner_name=owners[p.owner_id].display_name,
             snapshot_id=snapshot_id(p),
-            total_tracks=stats.get(p.id, (0, 0))[0],
-            duration_ms=stats.get(p.id, (0, 0))[1],
+            total_tracks=stats.get(p.id, _NONE)[0],
+            duration_ms=stats.get(p.id, _NONE)[1],
             artwork_key=covers.get(p.id),
             created_at=p.created_at,
             updated_at=p.updated_at,
+            playable_tracks=stats.get(p.id, _NONE)[2],
+            playable_ms=stats.get(p.id, _NONE)[3],
         )
         for p in playlists
     ]

@@ -21,6 +21,10 @@ class PlaylistView:
     artwork_key: str | None
     created_at: datetime
     updated_at: datetime
+    # of its tracks that may still be streamed (catalog.unplayable_reason): what a client that omits the
+    # others (Subsonic) counts
+    playable_tracks: int = 0
+    playable_ms: int = 0
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from encore.ads import AdClock, ad_due, can_serve_ad
 from encore.billing import Availability, Content, Subscription, SubscriptionDates, SubState, Tier, decide, strictest
-from encore.catalog import Album, ReleaseStatus, Track
+from encore.catalog import NOT_MUSIC, Album, Track, unplayable_reason
 from encore.exclusives import Exclusive
 from encore.kernel import NotFound
 from encore.playback._clockbook import AdClockBook
@@ -105,6 +105,15 @@ def _stored_clock(row: Row[Any]) -> ClockState:
     return state_of(None if row.clock_user is None else row)
 
 
+def _unplayable(row: Row[Any]) -> str | None:
+    """The catalogue's rule (`unplayable_reason`): NotFound for a track on a label's unpublished (draft,
+    withdrawn) release, as the catalogue lists nothing of it; `not_music` for ad audio."""
+    reason = unplayable_reason(status=row.status, is_ad=row.is_ad)
+    if reason not in (None, NOT_MUSIC):
+        raise NotFound("no such track")
+    return reason
+
+
 def next_stream_decision(
     session: Session,
     *,
@@ -124,13 +133,14 @@ def next_stream_decision(
     (`AdClockBook.tap`) keeps charging.
     """
     row = _facts(session, user_id=user_id, track_public_id=track_id, with_clock=not clocks.known(user_id))
-    if row is None or row.status != ReleaseStatus.PUBLISHED.value:  # a label's draft or withdrawn release
+    if row is None:
         raise NotFound("no such track")
+    unplayable = _unplayable(row)
     sub = None if row.state is None else SubscriptionDates(SubState(row.state), row.period_end, row.trial_end)
     content = _content(row)
     access = decide(sub, content, now)
-    if row.is_ad:
-        return StreamDecision(False, "not_music", access.tier)  # ad audio plays in ad breaks only
+    if unplayable:
+        return StreamDecision(False, unplayable, access.tier)  # ad audio plays in ad breaks only
     if not access.allowed:
         return StreamDecision(False, access.reason, access.tier)
     if access.tier is Tier.PREMIUM:
@@ -174,12 +184,13 @@ def may_hear(session: Session, *, user_id: int, track_id: str, now: datetime) ->
     """Whether this listener may hear the track now (no clock moves): what a client's report of a play is
     checked against, so a pre-release nobody sent them cannot enter their history. NotFound if unknown."""
     row = _facts(session, user_id=user_id, track_public_id=track_id, with_clock=False)
-    if row is None or row.status != ReleaseStatus.PUBLISHED.value:
+    if row is None:
         raise NotFound("no such track")
+    unplayable = _unplayable(row)
     sub = None if row.state is None else SubscriptionDates(SubState(row.state), row.period_end, row.trial_end)
     access = decide(sub, _content(row), now)
-    if row.is_ad:
-        return StreamDecision(False, "not_music", access.tier)
+    if unplayable:
+        return StreamDecision(False, unplayable, access.tier)
     return StreamDecision(access.allowed, access.reason, access.tier)
 
 

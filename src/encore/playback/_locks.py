@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from encore.billing import Availability, Subscription, SubscriptionDates, SubState, decide
-from encore.catalog import Album, Track
+from encore.catalog import Album, Track, unplayable_reason
 from encore.db import RawStatement, connection_of
 from encore.exclusives import Exclusive
 from encore.playback._decide import _content, content_columns
@@ -20,13 +20,17 @@ MAX_LOCK_IDS = 200
 
 @dataclass(frozen=True)
 class Lock:
-    reason: str  # `premium_required` or `premium_required_prerelease`
+    reason: str  # `premium_required` or `premium_required_prerelease`; with `unlisted`, also `withdrawn`...
     release_at: datetime | None  # when a pre-release opens to everyone
 
 
-def locked_tracks(session: Session, *, user_id: int | None, track_ids: Sequence[str], now: datetime) -> dict[str, Lock]:
+def locked_tracks(
+    session: Session, *, user_id: int | None, track_ids: Sequence[str], now: datetime, unlisted: bool = False
+) -> dict[str, Lock]:
     """The locked ones among `track_ids` (public ids; unknown ids are left out), keyed by public id.
-    `user_id` None (an app with no listener behind it) is decided as someone without a subscription."""
+    `user_id` None (an app with no listener behind it) is decided as someone without a subscription. With
+    `unlisted`, a track nobody may stream (`catalog.unplayable_reason`: a withdrawn release, ad audio) is
+    locked too, for its reason, from the same read; the player's locks (a tier's) leave those to `playable`."""
     wanted = list(dict.fromkeys(track_ids))[:MAX_LOCK_IDS]
     if not wanted:
         return {}
@@ -37,6 +41,10 @@ def locked_tracks(session: Session, *, user_id: int | None, track_ids: Sequence[
     rows = _contents().rows(db, {"ids": wanted})
     locks: dict[str, Lock] = {}
     for row in rows:
+        gone = unplayable_reason(status=row.status, is_ad=row.is_ad) if unlisted else None
+        if gone is not None:
+            locks[row.public_id] = Lock(gone, None)
+            continue
         content = _content(row)
         decision = decide(sub, content, now)
         if not decision.allowed:
@@ -59,7 +67,7 @@ def _subscription() -> RawStatement:
 @lru_cache(maxsize=1)
 def _contents() -> RawStatement:
     return RawStatement(
-        select(Track.public_id, *content_columns())
+        select(Track.public_id, Track.status, Track.is_ad, *content_columns())
         .select_from(Track)
         .join(Album, Album.id == Track.album_id)
         .outerjoin(Exclusive, Exclusive.track_id == Track.id)

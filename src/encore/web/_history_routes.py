@@ -31,7 +31,10 @@ def browse(
 ) -> dict[str, object]:
     flt = history.HistoryFilter(since=since, until=until, text=q, source=source)
     page = history.browse_history(session, user_id=user.id, flt=flt, cursor=cursor, limit=limit)
-    views = catalog.tracks_by_ids(session, ids=[r.track_id for r in page.rows if r.track_id is not None])
+    # a withdrawn track stays in the record, marked not playable
+    views = catalog.tracks_by_ids(
+        session, ids=[r.track_id for r in page.rows if r.track_id is not None], unpublished=True
+    )
     items = [
         {
             "play_id": r.play_id,

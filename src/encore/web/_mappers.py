@@ -32,6 +32,7 @@ def album_out(a: AlbumSummary) -> AlbumOut:
         genres=a.genres,
         total_tracks=a.total_tracks,
         images=images(a.artwork_key),
+        playable=a.playable,
     )
 
 
@@ -50,6 +51,7 @@ def track_out(t: TrackView) -> TrackOut:
         album={"id": t.album_id, "title": t.album_title},
         images=images(t.artwork_key),
         genres=t.genres,
+        playable=t.playable,
     )
 
 

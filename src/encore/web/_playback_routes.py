@@ -92,7 +92,8 @@ def report_play(body: PlayReportIn, request: Request, session: Db, user: Current
 def recent(session: Db, user: CurrentUser) -> list[dict[str, object]]:
     plays = history.recent_plays(session, user_id=user.id, limit=50)
     # The track rides along so the player's home (recently played, continue listening) needs one request.
-    views = catalog.tracks_by_ids(session, ids=[p.track_id for p in plays if p.track_id is not None])
+    # (a withdrawn track among them is kept, marked not playable, as the full history keeps it)
+    views = catalog.tracks_by_ids(session, ids=[p.track_id for p in plays if p.track_id is not None], unpublished=True)
     return [
         {
             "play_id": p.client_play_id,

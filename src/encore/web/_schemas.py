@@ -74,6 +74,7 @@ class AlbumOut(BaseModel):
     genres: list[str]
     total_tracks: int
     images: dict[str, str]
+    playable: bool = True  # False: withdrawn by its label, kept in the listener's liked albums (as TrackOut's)
 
 
 class TrackOut(BaseModel):
@@ -90,6 +91,9 @@ class TrackOut(BaseModel):
     album: dict[str, str]
     images: dict[str, str]
     genres: list[str]
+    # False: withdrawn by its label (or otherwise out of the catalogue), kept in the listener's lists and history
+    # but never streamed; greyed out and skipped. Not about the listener's tier (that is GET /api/me/locks).
+    playable: bool = True
 
 
 class ArtistOut(BaseModel):

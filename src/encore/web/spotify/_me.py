@@ -172,7 +172,8 @@ def recently_played(
     plays = history.recently_played(
         session, user_id=user_of(access), limit=limit, before=_cursor(before), after=after_at
     )
-    views = catalog.tracks_by_ids(session, ids=[p.track_id for p in plays])
+    # a play of a track withdrawn since stays in the record, `is_playable: false` (mark_playable)
+    views = catalog.tracks_by_ids(session, ids=[p.track_id for p in plays], unpublished=True)
     albums = catalog.albums_by_public_ids(session, ids=[v.album_id for v in views.values()])
     base = base_url(request)
     href = f"{base}/v1/me/player/recently-played"

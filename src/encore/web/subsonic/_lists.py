@@ -88,8 +88,13 @@ def get_songs_by_genre(ctx: Ctx) -> Payload:
 def _starred(ctx: Ctx) -> Payload:
     uid = ctx.user.id
     artists = library.saved_artists(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
-    albums = library.saved_albums(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
-    tracks = library.saved_tracks(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items
+    albums = [
+        s for s in library.saved_albums(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items if s.album.playable
+    ]
+    # a starred album or track its label withdrew is not listed: a client would play it (OpenSubsonic has no flag)
+    tracks = [
+        s for s in library.saved_tracks(ctx.session, user_id=uid, limit=MAX_PAGE, offset=0).items if s.track.playable
+    ]
     notes = marks(ctx, albums=[s.album.id for s in albums], tracks=[s.track.id for s in tracks])
     return {
         "artist": [_map.artist(s.artist, starred=s.saved_at) for s in artists],

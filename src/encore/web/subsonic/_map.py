@@ -114,8 +114,8 @@ def playlist(p: PlaylistView, *, owner: str, entries: Iterable[Payload | Ready] 
         "comment": p.description or None,
         "owner": owner,
         "public": p.public,
-        "songCount": p.total_tracks,
-        "duration": p.duration_ms // 1000,
+        "songCount": p.playable_tracks,  # a withdrawn track is not listed (clients play what they get)
+        "duration": p.playable_ms // 1000,
         "created": when(p.created_at),
         "changed": when(p.updated_at),
         "coverArt": sid(PLAYLIST, p.id) if p.artwork_key else None,

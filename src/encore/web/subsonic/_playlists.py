@@ -14,12 +14,27 @@ def _owner_name(ctx: Ctx, view: library.PlaylistView) -> str:
     return ctx.user.username if view.owner_id == ctx.user.id else view.owner_name
 
 
-def _full(ctx: Ctx, playlist_id: str) -> Payload:
-    view = library.get_playlist(ctx.session, playlist_id=playlist_id, viewer_id=ctx.user.id)
+def _listed(ctx: Ctx, playlist_id: str) -> list[library.PlaylistItemView]:
+    """The items a client is shown: not a withdrawn track's (no "unavailable" flag exists in OpenSubsonic, and a
+    client plays every entry it gets), so the entries, their count and an index a client sends back all skip it."""
     items = library.playlist_items(
         ctx.session, playlist_id=playlist_id, viewer_id=ctx.user.id, limit=library.MAX_ITEMS, offset=0
     ).items
+    return [i for i in items if i.track.playable]
+
+
+def _full(ctx: Ctx, playlist_id: str) -> Payload:
+    view = library.get_playlist(ctx.session, playlist_id=playlist_id, viewer_id=ctx.user.id)
+    items = _listed(ctx, playlist_id)
     return _map.playlist(view, owner=_owner_name(ctx, view), entries=song_payloads(ctx, [i.track for i in items]))
+
+
+def _positions(ctx: Ctx, playlist_id: str, indexes: list[int]) -> list[int]:
+    """songIndexToRemove counts the entries the client was shown: their places in the playlist."""
+    shown = [i.position for i in _listed(ctx, playlist_id)]
+    if any(i >= len(shown) for i in indexes):
+        raise SubsonicError(0, "songIndexToRemove is outside the playlist")
+    return sorted({shown[i] for i in indexes})
 
 
 @method("getPlaylists")
@@ -83,8 +98,9 @@ def update_playlist(ctx: Ctx) -> Payload:
             raise SubsonicError(0, "songIndexToRemove must be a whole number")
         remove.append(int(raw))
     if remove:
+        positions = _positions(ctx, playlist_id, remove)
         library.remove_from_playlist(
-            ctx.session, playlist_id=playlist_id, user_id=ctx.user.id, positions=sorted(set(remove)), now=ctx.now
+            ctx.session, playlist_id=playlist_id, user_id=ctx.user.id, positions=positions, now=ctx.now
         )
     add = [public(s, TRACK) for s in p.all("songIdToAdd")]
     if add:

@@ -107,14 +107,17 @@ def get_play_queue(ctx: Ctx) -> Payload:
     queue = library.get_play_queue(ctx.session, user_id=ctx.user.id)
     if queue is None:
         return {}
+    # a track withdrawn since the queue was saved is left out (a client would play it); so is it as `current`
+    tracks = [t for t in queue.tracks if t.playable]
+    current = queue.current if any(t.id == queue.current for t in tracks) else None
     return {
         "playQueue": {
-            "current": sid(TRACK, queue.current) if queue.current else None,
-            "position": queue.position_ms,
+            "current": sid(TRACK, current) if current else None,
+            "position": queue.position_ms if current else 0,
             "username": ctx.user.username,
             "changed": when(queue.changed_at),
             "changedBy": queue.changed_by,
-            "entry": song_payloads(ctx, queue.tracks),
+            "entry": song_payloads(ctx, tracks),
         }
     }
 
