@@ -7,7 +7,7 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,6 +49,9 @@ class StubStripe(ThreadingHTTPServer):
         self.pages = 0
         # Subscriptions another run cancelled between a list and this DELETE: listed as they were, then 404.
         self.cancelled_elsewhere: set[str] = set()
+        # Run while a checkout session is being made (what Encore's server does meanwhile is what is tested)
+        self.during_checkout: Callable[[], None] | None = None
+        self.during_cancel: Callable[[], None] | None = None  # likewise, while a subscription is being ended
         # Every checkout session made, oldest first; a test sets one's "status" to "complete" or "expired".
         self.checkout_sessions: list[dict[str, Any]] = []
 
@@ -96,6 +99,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
             self.server.customers += 1
             return self._json(200, {"id": f"cus_{self.server.customers}", "object": "customer"})
         if self.path == "/v1/checkout/sessions":
+            if self.server.during_checkout is not None:
+                self.server.during_checkout()
             form = parse_qs(body)
             made = {
                 "id": f"cs_test_{len(self.server.checkout_sessions) + 1}", "object": "checkout.session",
@@ -156,6 +161,8 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self.server.requests.append((self.path, {}, dict(self.headers)))
         if self._down():
             return None
+        if self.server.during_cancel is not None:
+            self.server.during_cancel()
         listed, _, wanted = self.path.rpartition("/")
         found = [obj for obj in self.server.lists.get(listed, []) if obj["id"] == wanted]
         ended = not found or found[0].get("status") in ("canceled", "incomplete_expired")

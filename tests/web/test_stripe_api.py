@@ -4,6 +4,7 @@ webhook payloads are signed here with the test secret, exactly as Stripe signs t
 import hashlib
 import hmac
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -144,6 +145,34 @@ def test_checkout_builds_one_customer_and_a_subscription_session(
     assert [p for p, _, _ in stub.requests][2:] == ["/v1/checkout/sessions"]  # a GET: the customer's open pages
     assert stub.requests[2][1]["customer"] == ["cus_1"] and stub.requests[2][1]["status"] == ["open"]
     assert len(stub.checkout_sessions) == 1
+
+
+def test_a_first_checkout_holds_no_database_lock_while_stripe_answers(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """review19b F3: on SQLite the customer's binding was written before the checkout page was asked for, and its
+    write lock held while Stripe answered: every other writer waited for Stripe, and failed past 10 s."""
+    if stripe_on.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks the new binding's row only")
+    said: list[str] = []
+
+    def another_writer() -> None:  # a play, a scrobble, another listener's request, while Stripe answers
+        other = sqlite3.connect(str(stripe_on.engine.url.database), timeout=0.5)
+        try:
+            other.execute("UPDATE alembic_version SET version_num = version_num")
+            other.commit()
+            said.append("wrote")
+        except sqlite3.OperationalError as exc:
+            said.append(str(exc))
+        finally:
+            other.close()
+
+    stub.during_checkout = another_writer
+    assert client.post("/api/me/subscription/checkout", json={}, headers=_h(client, "alice")).status_code == 200
+    assert said == ["wrote"]
+    with stripe_on.sessions() as s:  # and the customer is bound, to the one the page was made for
+        bound = s.scalar(select(BillingCustomer.customer_id))
+    assert bound is not None and stub.checkout_sessions[0]["customer"] == bound
 
 
 def test_checkout_refuses_extra_fields(client: TestClient, stripe_on: Container, stub: StubStripe) -> None:

@@ -24,7 +24,7 @@ from encore.db import transaction
 from tests.support.jobs import CSRF
 from tests.support.stripe_stub import PRICE, StubStripe, running
 from tests.web.conftest import PASSWORD, login
-from tests.web.test_stripe_api import post_hook, sub_event
+from tests.web.test_stripe_api import post_hook, sign, sub_event
 
 DAY = 86_400
 
@@ -358,3 +358,46 @@ def test_a_card_subscription_paid_as_a_shorter_code_runs_out_is_applied(
     )
     assert _deletes(stub) == []
     assert _row(stripe_on).provider == "stripe"
+
+
+def test_a_subscription_ended_here_is_never_applied_whatever_came_meanwhile(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """review19b F2: B was judged a second subscription and ended at Stripe; meanwhile (on another worker) the
+    listener cancelled A in the portal and A's event committed, so under the lock B looked wanted and was
+    applied: the row followed a subscription Stripe had just ended, and B's deletion event took Premium away
+    though A was paid to its period's end."""
+    cus = _checkouts(client, stripe_on, 2)
+    now = int(time.time())
+    _at_stripe(stub, "sub_A", cus, "active", created=now)
+    _at_stripe(stub, "sub_B", cus, "active", created=now + 1)
+    assert post_hook(client, sub_event("evt_a", cus, "active", created=now, sub_id="sub_A"))[1]["outcome"] == (
+        "applied_active"
+    )
+    a_cancelled = sub_event("evt_a2", cus, "active", created=now + 1, sub_id="sub_A", cancel_at_period_end=True)
+    meanwhile: list[str] = []
+
+    def a_cancelled_in_the_portal() -> None:  # another worker applies A's event while Stripe ends B
+        stub.during_cancel = None
+        provider = billing.stripe_provider(stripe_on.settings)
+        assert provider is not None
+        with transaction(stripe_on.sessions) as s:
+            said = billing.handle_webhook(
+                s,
+                provider=provider,
+                payload=a_cancelled,
+                signature=sign(a_cancelled),
+                plan=stripe_on.settings.premium_plan,
+                now=datetime.now(UTC),
+            )
+        meanwhile.append(said)
+
+    stub.during_cancel = a_cancelled_in_the_portal
+    status, body = post_hook(client, sub_event("evt_b", cus, "active", created=now + 2, sub_id="sub_B"))
+    assert meanwhile == ["applied_canceled"]  # A: cancelled to its period's end, still paid
+    assert (status, body["outcome"]) == (200, "cancelled_second_subscription")
+    assert _status(stub, "sub_B") == "canceled" and _row(stripe_on).provider_subscription_id == "sub_A"
+    ended = sub_event("evt_b_end", cus, "canceled", created=now + 3, sub_id="sub_B", ended_at=now + 3)
+    assert post_hook(client, ended)[1]["outcome"] != "applied_expired"
+    me = client.get("/api/me/subscription", headers=_h(client, "alice")).json()
+    assert me["tier"] == "premium", me  # A's paid period stands

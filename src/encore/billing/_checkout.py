@@ -53,17 +53,13 @@ def _customer(session: Session, *, provider: str, user_id: int) -> BillingCustom
     )
 
 
-def _bind_customer(session: Session, *, provider: PaymentProvider, user: User) -> BillingCustomer:
-    """Make the account's customer at the provider and bind it. Two checkouts opened at once (two tabs) each
-    made one: the first bound wins and the other checkout uses it (its own customer stays unused at the
-    provider, with nothing to pay), instead of failing on the unique key. No lock is taken before the provider's
-    call to make the customer; but on SQLite the binding's INSERT holds the write lock through the checkout
-    session's call that follows, until the request commits (as before race17: review17 F10)."""
-    made = BillingCustomer(
-        user_id=user.id,
-        provider=provider.name,
-        customer_id=provider.create_customer(user_ref=user.public_id, email=user.email),
-    )
+def _bind_customer(session: Session, *, provider: PaymentProvider, user: User, customer_id: str) -> BillingCustomer:
+    """Bind the account to the customer made for it at the provider. Two checkouts opened at once (two tabs)
+    each made one: the first bound wins and is returned to the other (its own customer stays unused at the
+    provider, with nothing to pay), instead of failing on the unique key. On SQLite the INSERT takes the write
+    lock until the request commits: call the provider before it (review19b F3: the checkout's call was made
+    after it, every other writer waited for Stripe, and failed past the 10 s busy timeout)."""
+    made = BillingCustomer(user_id=user.id, provider=provider.name, customer_id=customer_id)
     try:
         with session.begin_nested():
             session.add(made)
@@ -111,8 +107,14 @@ def start_checkout(
         page = provider.open_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
         if page is not None:
             return page
-    customer = customer or _bind_customer(session, provider=provider, user=user)
-    return provider.create_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
+        return provider.create_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
+    # A first checkout: both calls to the provider before the binding's write (see `_bind_customer`)
+    made = provider.create_customer(user_ref=user.public_id, email=user.email)
+    page = provider.create_checkout(customer_id=made, trial_days=trial, **terms)
+    bound = _bind_customer(session, provider=provider, user=user, customer_id=made)
+    if bound.customer_id != made:  # another tab bound its customer first: the page must be that customer's
+        return provider.create_checkout(customer_id=bound.customer_id, trial_days=trial, **terms)
+    return page
 
 
 def portal_link(session: Session, *, provider: PaymentProvider, user_id: int, return_url: str) -> str:
@@ -128,9 +130,10 @@ def handle_webhook(
     """Verify, de-duplicate and apply one delivery; returns what happened (for the response and the log)."""
     event = provider.verify_event(payload, signature)
     # calls to the provider: before the money lock, which is never held across a network call
-    ended = _end_orphan(session, provider=provider, event=event) or _end_unwanted(
-        session, provider=provider, event=event, now=now
-    )
+    ended = _end_orphan(session, provider=provider, event=event)
+    why_ended = None if ended else _end_unwanted(session, provider=provider, event=event, now=now)
+    if why_ended is not None:
+        ended = [event.subscription.subscription_id] if event.subscription is not None else []
     lock_money(session)  # one delivery at a time: the same event delivered twice at once is one, then "duplicate"
     seen = session.scalar(
         select(ProcessedEvent.outcome).where(
@@ -139,13 +142,17 @@ def handle_webhook(
     )
     if seen is not None:
         return "duplicate"
-    outcome = apply_event(session, provider=provider.name, event=event, plan=plan, now=now)
+    if why_ended is not None:
+        # Ended at the provider by this delivery: never applied, whatever committed since the read before the lock
+        # (review19b F2: the held subscription cancelled meanwhile, the one just ended was applied, and its
+        # deletion event then took the listener's paid Premium away).
+        outcome = f"cancelled_{why_ended}"
+    else:
+        outcome = apply_event(session, provider=provider.name, event=event, plan=plan, now=now)
     if ended and outcome == "ignored_deleted_account":
         outcome = "cancelled_deleted_account"
-    if outcome in UNWANTED:
-        if not ended:  # read otherwise before the lock (two events at once): refused, so it is delivered again
-            raise PaymentProviderError("a subscription to end at the provider was not ended yet")
-        outcome = f"cancelled_{outcome}"
+    if outcome in UNWANTED:  # read otherwise before the lock (two events at once): refused, so it is delivered again
+        raise PaymentProviderError("a subscription to end at the provider was not ended yet")
     session.add(
         ProcessedEvent(
             provider=provider.name, event_id=event.id, event_type=event.type[:100], outcome=outcome, received_at=now
@@ -171,20 +178,20 @@ def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderE
     return provider.cancel_subscriptions(customer_id=customer.customer_id)
 
 
-def _end_unwanted(session: Session, *, provider: PaymentProvider, event: ProviderEvent, now: datetime) -> list[str]:
-    """End at the provider a live subscription Encore will not apply (`unwanted`): the ids ended. Read without
-    the lock; `_apply_subscription` decides again under it. PaymentProviderError propagates (redelivered)."""
+def _end_unwanted(session: Session, *, provider: PaymentProvider, event: ProviderEvent, now: datetime) -> str | None:
+    """End at the provider a live subscription Encore will not apply (`unwanted`): why, or None when it is
+    wanted. Read without the lock; once ended it is never applied. PaymentProviderError propagates (redelivered)."""
     facts = event.subscription
     if facts is None or event.other_price:
-        return []
+        return None
     customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
     if customer is None or customer.user_id is None:
-        return []
+        return None
     sub = subscription_row(session, user_id=customer.user_id)
-    if unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now) is None:
-        return []
-    provider.cancel_subscription(subscription_id=facts.subscription_id)
-    return [facts.subscription_id]
+    why = unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now)
+    if why is not None:
+        provider.cancel_subscription(subscription_id=facts.subscription_id)
+    return why
 
 
 LIVE = frozenset({"trialing", "active", "past_due"})  # provider statuses that charge the card, or will
