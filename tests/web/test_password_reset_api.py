@@ -2,8 +2,9 @@
 password is chosen; the player may read /api/me (to show the form) and change the password, nothing else."""
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
-from encore.accounts import Role, create_user
+from encore.accounts import Role, User, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from tests.web.conftest import PASSWORD, login
@@ -160,3 +161,25 @@ def test_a_normal_password_change_needs_no_code(client: TestClient, container: C
     client.cookies.clear()
     body = {"current_password": PASSWORD, "new_password": NEW}
     assert client.put("/api/me/password", json=body, headers=auth).status_code == 200
+
+
+def test_reset_everyone_gives_a_disabled_account_its_code_too(client: TestClient, container: Container) -> None:
+    """review19b F4: a disabled account was flagged but given no code; enabled later, it could sign in and never
+    finish its reset."""
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        create_user(s, username="bob", password=PASSWORD)
+    with container.sessions() as s:
+        bob = s.scalar(select(User.public_id).where(User.username == "bob"))
+    root = {"Authorization": f"Bearer {login(client, 'root')}"}
+    assert client.patch(f"/api/admin/users/{bob}", json={"active": False}, headers=root).status_code == 200
+    codes = {
+        c["username"]: c["code"]
+        for c in client.post("/api/admin/password-reset-everyone", headers=root).json()["codes"]
+    }
+    assert set(codes) == {"root", "bob"}
+    with transaction(container.sessions) as s:  # the operator lets bob back in (from the command line)
+        s.execute(update(User).where(User.username == "bob").values(is_active=True))
+    hb = {"Authorization": f"Bearer {login(client, 'bob')}"}
+    body = {"current_password": PASSWORD, "new_password": PASSWORD + "y2", "reset_code": codes["bob"]}
+    assert client.put("/api/me/password", json=body, headers=hb).status_code == 200

@@ -59,9 +59,12 @@ def _new_code() -> str:
 
 
 def issue_reset_codes(session: Session, *, user_id: int | None, now: datetime) -> list[ResetCode]:
-    """A new code for one account (or, with None, every active account), replacing any earlier one."""
+    """A new code for one account (or, with None, every account), replacing any earlier one. Disabled accounts
+    get one too: they are flagged as well, and one enabled later could otherwise never finish its reset
+    (review19b F4)."""
     which = select(User.id, User.username, User.email).order_by(User.username_key)
-    which = which.where(User.id == user_id) if user_id is not None else which.where(User.is_active)
+    if user_id is not None:
+        which = which.where(User.id == user_id)
     rows = list(session.execute(which))
     gone = delete(PasswordResetCode)
     session.execute(gone if user_id is None else gone.where(PasswordResetCode.user_id == user_id))

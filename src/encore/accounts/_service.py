@@ -242,7 +242,7 @@ def change_password(
 
 def force_password_reset(session: Session, *, user_id: int | None, now: datetime) -> list[ResetCode]:
     """One account (or every account, with None) must choose a new password before anything else, with the
-    one-time code returned for each (active) account: the operator hands it over out of band."""
+    one-time code returned for each flagged account: the operator hands it over out of band."""
     q = update(User).values(must_reset_password=True)
     session.execute(q if user_id is None else q.where(User.id == user_id))
     return issue_reset_codes(session, user_id=user_id, now=now)
