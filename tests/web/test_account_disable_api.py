@@ -2,10 +2,13 @@
 credential of the account at once (as deleting it does, without the erasing), refuses the last administrator,
 answers 404 to non-admins, and is in the audit log; enabling lets the password in again, nothing older."""
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from encore.accounts import Role, User, create_user
+from encore.billing import Subscription
 from encore.bootstrap import Container
 from encore.catalog import upsert_label
 from encore.db import transaction
@@ -112,3 +115,26 @@ def test_a_removed_label_member_loses_the_labels_data(client: TestClient, contai
     assert client.get(f"/api/label/{label}/streams", headers=member).status_code == 401
     assert client.post("/api/auth/login", json={"username": "member", "password": PASSWORD}).status_code == 401
     assert client.get(f"/api/label/{label}/catalogue", headers=stays).status_code == 200
+
+
+def test_disabling_a_card_subscriber_tells_the_operator_the_card_goes_on(
+    client: TestClient, container: Container, listener: str
+) -> None:
+    """review19b F1: Stripe renews a disabled listener's subscription, and they cannot sign in to cancel it. The
+    disabling is not refused (a cut-off after a breach cannot wait), but the operator is told what to do."""
+    root = _root(client, container)
+    now = container.clock.now()
+    with transaction(container.sessions) as s:
+        paying = create_user(s, username="paying", password=PASSWORD)
+        s.add(Subscription(user_id=paying.id, plan="premium", state="active", provider="stripe",
+                           period_end=now + timedelta(days=20), provider_subscription_id="sub_1"))  # fmt: skip
+    ids = _ids(container)
+    r = client.patch(f"/api/admin/users/{ids['paying']}", json={"active": False}, headers=root)
+    assert r.status_code == 200 and r.json()["active"] is False
+    said = r.json()["warning"]
+    assert "pays for Premium by card" in said and f"renews on {now + timedelta(days=20):%Y-%m-%d}" in said
+    r = client.patch(f"/api/admin/users/{ids[listener]}", json={"active": False}, headers=root)
+    assert r.status_code == 200 and r.json()["warning"] is None  # a free listener: nothing more to do
+    assert (
+        client.patch(f"/api/admin/users/{ids['paying']}", json={"active": True}, headers=root).json()["warning"] is None
+    )

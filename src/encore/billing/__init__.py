@@ -41,6 +41,7 @@ from encore.billing._provider_policy import (
 from encore.billing._stripe import StripeConfig, StripeProvider, parse_event
 from encore.billing._subscriptions import (
     SubscriptionView,
+    card_period_end,
     check_access,
     create_codes,
     demo_code,
@@ -83,6 +84,7 @@ __all__ = [
     "SubscriptionView",
     "Tier",
     "backfill_payments",
+    "card_period_end",
     "check_access",
     "create_codes",
     "decide",

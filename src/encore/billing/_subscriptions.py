@@ -95,6 +95,17 @@ def card_subscription_stands(*, provider: str, state: str, period_end: datetime 
     return period_end is None or period_end > now
 
 
+def card_period_end(session: Session, *, user_id: int, now: datetime) -> datetime | None:
+    """Until when the account's card subscription stands (`card_subscription_stands`; the far future when its
+    period end is unknown), or None when it pays no card subscription."""
+    sub = subscription_row(session, user_id=user_id)
+    if sub is None or not card_subscription_stands(
+        provider=sub.provider, state=sub.state, period_end=sub.period_end, now=now
+    ):
+        return None
+    return sub.period_end or datetime.max.replace(tzinfo=now.tzinfo)
+
+
 _CARD_SAID = {
     "code": "you pay for Premium by card: redeem this code once your card subscription has ended (the code stays"
     " unused; end the subscription in Manage subscription)",

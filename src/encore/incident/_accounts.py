@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore import accounts, audit
+from encore import accounts, audit, billing
 from encore.db import write_lock
 from encore.incident._service import cut_credentials
 from encore.jobs import Job
@@ -79,3 +79,17 @@ def set_account_active(
     kind = audit.kinds.ACCOUNT_ENABLED if active else audit.kinds.ACCOUNT_DISABLED
     audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
     return True
+
+
+def disable_warning(session: Session, *, user_id: int, now: datetime) -> str | None:
+    """What the operator must know about disabling this account, or None: a card subscription goes on charging
+    (Stripe renews it), and a disabled listener cannot sign in to reach Manage subscription (review19b F1).
+    Disabling is not refused for it: cutting a person off after a breach cannot wait for their billing."""
+    until = billing.card_period_end(session, user_id=user_id, now=now)
+    if until is None:
+        return None
+    when = "has no end date" if until.year == datetime.max.year else f"renews on {until:%Y-%m-%d}"
+    return (
+        f"this account pays for Premium by card and its subscription {when}: disabled, the listener cannot "
+        "cancel it; if the account stays disabled, cancel (or refund) it in Stripe's dashboard"
+    )

@@ -57,8 +57,12 @@ class AccountStateIn(Strict):
     active: bool
 
 
+class AccountStateOut(AdminUserOut):
+    warning: str | None = None  # what the operator must still do (a card subscription that goes on charging)
+
+
 @router.patch("/users/{user_id}", responses={409: {"description": "Not now, and why"}})
-def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db, admin: Admin) -> AdminUserOut:
+def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db, admin: Admin) -> AccountStateOut:
     """Disable an account (signed out everywhere; no sign-in, app, token or link of it works) or enable it
     again. Refused for the last active administrator, and for enabling an account whose deletion was asked."""
     c = container(request)
@@ -75,7 +79,8 @@ def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db
         client=client_of(request),
         cutoffs=c.stream_cutoffs,
     )
-    return _user_out(session, user, now)
+    warning = None if body.active else incident.disable_warning(session, user_id=user.id, now=now)
+    return AccountStateOut(**_user_out(session, user, now).model_dump(), warning=warning)
 
 
 @router.get("/ad-campaigns")

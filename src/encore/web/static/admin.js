@@ -40,8 +40,9 @@ function usersSection() {
   const setActive = async (u, active) => {
     if (!active && !confirm(`Disable ${u.username}? They are signed out everywhere and cannot sign in until enabled.`)) return;
     try {
-      await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "PATCH", body: { active } });
-      status.textContent = active ? `${u.username} is enabled.` : `${u.username} is disabled and signed out everywhere.`;
+      const done = await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "PATCH", body: { active } });
+      status.textContent = active ? `${u.username} is enabled.` : `${u.username} is disabled and signed out everywhere.`
+        + (done && done.warning ? ` Note: ${done.warning}.` : "");
       await load();
     } catch (err) { status.textContent = err.message; }
   };
