@@ -23,18 +23,24 @@ def _png(shade: int) -> bytes:
 
 
 class _Overlap:
-    """Wraps the decoder: how many pictures were being decoded at once, at most."""
+    """Wraps the decoder: how many pictures were being decoded at once, at most. Each decode waits (up to 10 s)
+    until as many as the slot allows are in, so a slow machine cannot make the count look low."""
 
-    def __init__(self, decode: object) -> None:
-        self.decode, self.now, self.most, self.lock = decode, 0, 0, threading.Lock()
+    def __init__(self, decode: object, total: int) -> None:
+        self.decode, self.now, self.most, self.left = decode, 0, 0, total  # left: decodes not yet finished
+        self.changed = threading.Condition()
 
     def __call__(self, img: Image.Image) -> Image.Image:
-        with self.lock:
+        with self.changed:
             self.now += 1
             self.most = max(self.most, self.now)
-        time.sleep(0.15)  # long enough for every thread to arrive while the first ones decode
-        with self.lock:
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: self.now >= min(DECODING_AT_ONCE, self.left), timeout=10)
+        time.sleep(0.05)  # the others arrive meanwhile: without the slot, more than its number are counted
+        with self.changed:
             self.now -= 1
+            self.left -= 1
+            self.changed.notify_all()
         return self.decode(img)  # type: ignore[operator]
 
 
@@ -48,7 +54,7 @@ def _all_at_once(work: list[threading.Thread]) -> None:
 def test_gallery_pictures_sent_together_are_decoded_a_few_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    overlap = _Overlap(pictures.upright_rgb)
+    overlap = _Overlap(pictures.upright_rgb, total=6)
     monkeypatch.setattr(pictures, "upright_rgb", overlap)
     store = MediaStore(tmp_path)
     keys: list[str] = []
@@ -62,7 +68,7 @@ def test_gallery_pictures_sent_together_are_decoded_a_few_at_a_time(
 
 
 def test_covers_of_parallel_ingests_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    overlap = _Overlap(pictures.upright_rgb)
+    overlap = _Overlap(pictures.upright_rgb, total=5)
     monkeypatch.setattr(pictures, "upright_rgb", overlap)
     done: list[object] = []
     work = [
