@@ -15,7 +15,14 @@ from encore.billing._access import (
     strictest,
 )
 from encore.billing._backfill import backfill_payments
-from encore.billing._checkout import handle_webhook, portal_link, start_checkout, stripe_config, stripe_provider
+from encore.billing._checkout import (
+    check_premium_buyer,
+    handle_webhook,
+    portal_link,
+    start_checkout,
+    stripe_config,
+    stripe_provider,
+)
 from encore.billing._models import (
     BillingCustomer,
     Payment,
@@ -86,6 +93,7 @@ __all__ = [
     "backfill_payments",
     "card_period_end",
     "check_access",
+    "check_premium_buyer",
     "create_codes",
     "decide",
     "demo_code",

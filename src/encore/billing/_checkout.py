@@ -71,6 +71,16 @@ def _bind_customer(session: Session, *, provider: PaymentProvider, user: User, c
     return made
 
 
+def check_premium_buyer(user: User) -> None:
+    """Premium is a listener's: a label account is refused checkout, a code, a demo code and a trial, for one
+    reason (probe18b; probe19 N1: a redeemed code was spent on an account that has no use for it)."""
+    if user.label_id is not None:
+        raise Conflict(
+            "a label account is for your label's work and needs no Premium: subscribe from a listener's account",
+            code="label_account",
+        )
+
+
 def start_checkout(
     session: Session,
     *,
@@ -83,11 +93,7 @@ def start_checkout(
 ) -> CheckoutLink:
     """A hosted checkout page for Premium; the customer is created (once) and bound to this user first."""
     user = session.get_one(User, user_id)
-    if user.label_id is not None:  # the upgrade page says so too; the API reached Stripe for one (probe18b)
-        raise Conflict(
-            "a label account is for your label's work and needs no Premium: subscribe from a listener's account",
-            code="label_account",
-        )
+    check_premium_buyer(user)  # the upgrade page says so too; the API reached Stripe for one (probe18b)
     sub = subscription_row(session, user_id=user_id)
     tier, _why = effective_tier(_dates(sub), now)
     if sub is not None and sub.provider == provider.name and tier is Tier.PREMIUM:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from encore import accounts, ads, billing, playback
 from encore.accounts import Role, User
 from encore.audit import kinds
-from encore.kernel import Conflict, NotFound
+from encore.kernel import NotFound
 from encore.streaming import issue_stream_url
 from encore.web._audit import note
 from encore.web._bounds import Instant
@@ -32,13 +32,8 @@ Admin = Annotated[User, Depends(_admin)]
 
 
 def _listener(user: CurrentUser) -> User:
-    """Premium is a listener's: a label account is refused a code, a demo code and a trial with checkout's
-    reason (probe19 N1: a redeemed code was spent on an account that has no use for it)."""
-    if user.label_id is not None:
-        raise Conflict(
-            "a label account is for your label's work and needs no Premium: subscribe from a listener's account",
-            code="label_account",
-        )
+    """Premium is a listener's (`billing.check_premium_buyer`): for a code, a demo code and a trial."""
+    billing.check_premium_buyer(user)
     return user
 
 
