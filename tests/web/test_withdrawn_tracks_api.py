@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from encore import catalog, playback
 from encore.accounts import User, create_user
@@ -142,3 +143,31 @@ def test_history_keeps_a_withdrawn_track_marked(client: TestClient, container: C
     (recent,) = client.get("/api/me/recent").json()
     assert (recent["track"]["title"], recent["track"]["playable"]) == ("Gone Song", False)
     assert client.get("/api/me/history", params={"q": "gone"}).json()["items"][0]["track"]["playable"] is False
+
+
+def test_a_playlist_opening_with_a_withdrawn_track_takes_its_cover_from_the_first_playable_one(
+    client: TestClient, container: Container, shelf: Shelf
+) -> None:
+    """A withdrawn release's artwork is listed nowhere: a playlist starting with its track shows the next
+    playable track's cover (the Subsonic cover of the list reads the same view), and its own again once
+    published."""
+    with transaction(container.sessions) as s:
+        for album_id, key in ((shelf.gone_album, "dustcover"), (_album_of(s, shelf.tide), "lightscover")):
+            s.get_one(Album, album_id).artwork_key = key
+    playlist = client.post("/api/playlists", json={"name": "Dust first"}, headers=CSRF).json()["id"]
+    order = [shelf.gone, shelf.tide, shelf.lantern]
+    r = client.post(f"/api/playlists/{playlist}/items", json={"track_ids": order}, headers=CSRF)
+    assert r.is_success, r.text
+
+    def cover() -> str | None:
+        return client.get(f"/api/playlists/{playlist}").json()["images"].get("300")
+
+    assert cover() == "/art/dustcover/300.jpg"
+    _release(container, shelf.gone_album, ReleaseStatus.WITHDRAWN)
+    assert cover() == "/art/lightscover/300.jpg"
+    _release(container, shelf.gone_album, ReleaseStatus.PUBLISHED)
+    assert cover() == "/art/dustcover/300.jpg"
+
+
+def _album_of(s: Session, track_id: str) -> int:
+    return s.scalars(select(Track.album_id).where(Track.public_id == track_id)).one()

@@ -87,11 +87,20 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
             .group_by(PlaylistItem.playlist_id)
         )
         stats = {pid: (int(n), int(ms), int(pn), int(pms)) for pid, n, ms, pn, pms in rows}
+        # The cover is the first track's that can still be played: a withdrawn release's artwork is listed
+        # nowhere else, and a playlist opening with one would show it (on Subsonic, the only picture of the list).
+        lead = (
+            select(PlaylistItem.playlist_id, func.min(PlaylistItem.position).label("position"))
+            .join(Track, Track.id == PlaylistItem.track_id)
+            .where(PlaylistItem.playlist_id.in_(ids), music_track())
+            .group_by(PlaylistItem.playlist_id)
+            .subquery()
+        )
         first = session.execute(
             select(PlaylistItem.playlist_id, Album.artwork_key)
+            .join(lead, (lead.c.playlist_id == PlaylistItem.playlist_id) & (lead.c.position == PlaylistItem.position))
             .join(Track, Track.id == PlaylistItem.track_id)
             .join(Album, Album.id == Track.album_id)
-            .where(PlaylistItem.playlist_id.in_(ids), PlaylistItem.position == 0)
         )
         covers = {pid: key for pid, key in first.all()}  # noqa: C416 - rows are Row objects
         owner_ids = {p.owner_id for p in playlists}
