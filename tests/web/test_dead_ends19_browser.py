@@ -80,6 +80,8 @@ def live(tmp_path_factory: pytest.TempPathFactory, stripe: StubStripe) -> Iterat
         library.add_to_playlist(s, playlist_id=through.id, user_id=fan.id, track_ids=ids, now=now)
         lost = library.create_playlist(s, owner_id=fan.id, name="Gone", now=now)
         library.add_to_playlist(s, playlist_id=lost.id, user_id=fan.id, track_ids=ids[1::2], now=now)
+        liked = [albums[0].public_id, albums[1].public_id]
+        library.save_items(s, user_id=fan.id, kind="album", ids=liked, now=now)
         assert albums[1].label_id is not None
         labels.withdraw(s, label_id=albums[1].label_id, album_id=albums[1].public_id)
     with serve(container) as server:
@@ -157,6 +159,11 @@ def test_a_withdrawn_track_mid_playlist_is_said_once_and_the_next_one_plays(live
     # With a crossfade, a refused next track must not be faded into: there is no audio behind it.
     page.add_init_script("localStorage.setItem('encore.crossfade.v1', '4')")
     _login(page, live, "fan", "/library")
+    # A liked album its label withdrew is said on its card and is not a link to a page that is gone (a 404).
+    gone = page.locator("#saved-albums .saved-item").nth(0)
+    gone.locator(".card.unavailable").wait_for()
+    assert "No longer available" in gone.inner_text() and gone.locator("a").count() == 0
+    assert page.locator("#saved-albums .saved-item").nth(1).locator("a.card").count() == 1
     page.click(".card[aria-label='Through']")
     page.wait_for_selector("#main ol.tracks > li[data-track-id]")
     page.evaluate(RECORD_TOASTS)
