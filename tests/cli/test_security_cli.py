@@ -157,3 +157,42 @@ def test_force_reset_hands_the_operator_one_code_per_account(env: Path) -> None:
     with target.open() as f:
         rows = list(csv.DictReader(f))
     assert [r["username"] for r in rows] == ["alice", "bob"] and all(len(r["code"]) == 23 for r in rows)
+
+
+def test_user_set_password_lets_a_locked_out_owner_back_in(env: Path) -> None:
+    """session 19's leftover: whoever took an account and changed its password holds the only password the
+    forced reset asks for; the operator sets one to hand the owner, which settles the reset and signs the
+    account out everywhere. A short password is refused and changes nothing."""
+    from sqlalchemy import select
+
+    from encore.accounts import PasswordResetCode, passwords_for
+
+    assert runner.invoke(app, ["security", "force-reset", "--user", "alice"]).exit_code == 0
+    c = build()
+    with c.sessions() as s:
+        before = get_user_by_name(s, username="alice")
+        assert before is not None and before.must_reset_password
+        epoch, stored = before.signed_out_epoch, before.password_hash
+    c.close()
+    short = runner.invoke(app, ["user", "set-password", "alice", "--password", "short"])
+    assert short.exit_code == 1 and "Password not set" in short.output
+    missing = runner.invoke(app, ["user", "set-password", "nobody", "--password", "a-new-long-password"])
+    assert missing.exit_code == 1 and "nobody" in missing.output
+    c = build()
+    with c.sessions() as s:
+        unchanged = get_user_by_name(s, username="alice")
+        assert unchanged is not None and unchanged.password_hash == stored and unchanged.must_reset_password
+    c.close()
+    done = runner.invoke(app, ["user", "set-password", "alice", "--password", "a-new-long-password"])
+    assert done.exit_code == 0 and "signed out everywhere" in done.output
+    c = build()
+    with c.sessions() as s:
+        alice, bob = get_user_by_name(s, username="alice"), get_user_by_name(s, username="bob")
+        assert alice is not None and bob is not None
+        assert passwords_for(s).verify(alice.password_hash, "a-new-long-password")
+        assert not alice.must_reset_password and alice.signed_out_epoch > epoch
+        assert s.scalars(select(PasswordResetCode).where(PasswordResetCode.user_id == alice.id)).first() is None
+        assert passwords_for(s).verify(bob.password_hash, "long-password")  # one account only
+        events = audit.list_events(s, where=audit.EventFilter(kind="security.password_set"))
+        assert [e.subject for e in events] == ["alice"]
+    c.close()

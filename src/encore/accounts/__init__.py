@@ -44,6 +44,7 @@ from encore.accounts._service import (
     get_active_user,
     get_user_by_name,
     get_user_by_public_id,
+    set_password,
     start_session,
     user_for_token,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "next_login_delay",
     "passwords_for",
     "regenerate_listen_token",
+    "set_password",
     "sign_out_account",
     "sign_out_everyone",
     "start_session",

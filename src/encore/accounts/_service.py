@@ -240,6 +240,18 @@ def change_password(
     user.must_reset_password = False
 
 
+def set_password(session: Session, *, user: User, new: str) -> None:
+    """The operator sets an account's password (`encore user set-password`): the way back for an owner whose
+    password whoever took the account changed, who can no longer prove the current one. The policy's length
+    rules hold; any forced reset is settled by it (its code spent)."""
+    decision = check_password(new)
+    if not decision.allowed:
+        raise ValidationFailed(decision.reason, code="bad_password")
+    spend_reset_code(session, user_id=user.id)
+    user.password_hash = passwords_for(session).hash(new)
+    user.must_reset_password = False
+
+
 def force_password_reset(session: Session, *, user_id: int | None, now: datetime) -> list[ResetCode]:
     """One account (or every account, with None) must choose a new password before anything else, with the
     one-time code returned for each flagged account: the operator hands it over out of band."""

@@ -34,6 +34,7 @@ SIGNED_OUT_EVERYWHERE = "security.signed_out"
 SIGNED_OUT_EVERYONE = "security.signed_out_everyone"
 RESET_FORCED = "security.reset_forced"
 RESET_FORCED_EVERYONE = "security.reset_forced_everyone"
+PASSWORD_SET = "security.password_set"  # by an operator, for an owner locked out of their account
 KEYS_ROTATED = "security.keys_rotated"
 ACCOUNT_DISABLED = "security.account_disabled"  # by an operator: signed out everywhere, no sign-in until enabled
 ACCOUNT_ENABLED = "security.account_enabled"
@@ -68,6 +69,7 @@ CHANGES = frozenset(
         SIGNED_OUT_EVERYONE,
         RESET_FORCED,
         RESET_FORCED_EVERYONE,
+        PASSWORD_SET,
         KEYS_ROTATED,
         ACCOUNT_DISABLED,
         ACCOUNT_ENABLED,

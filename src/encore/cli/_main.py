@@ -248,6 +248,18 @@ def user_enable(name: str) -> None:
     set_account_state(name, active=True)
 
 
+@user_app.command("set-password")
+def user_set_password(
+    name: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Give an account a password to hand its owner out of band, for an owner locked out by whoever changed
+    theirs (a forced reset needs the current one). Signs the account out everywhere; settles a forced reset."""
+    from encore.cli._security import set_account_password
+
+    set_account_password(name, password)
+
+
 @app.command("nginx-config")
 def nginx_config(
     listen: Annotated[str, typer.Option(help="nginx listen address")] = "127.0.0.1:8080",

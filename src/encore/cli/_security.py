@@ -241,3 +241,23 @@ def set_account_state(username: str, *, active: bool) -> None:
     console.print(f"[green]{username} is {state}[/green]" + ("" if changed else " (it already was)"))
     if warning is not None:
         console.print(f"[yellow]Note:[/yellow] {warning}")
+
+
+def set_account_password(username: str, password: str) -> None:
+    """`encore user set-password NAME`: the way back for an owner whose password was changed by someone else."""
+    c = _migrated()
+    try:
+        target = _user_id(c, username) or 0  # a name gives its id, or exits
+        with transaction(c.sessions) as session:
+            incident.set_password(
+                session, user_id=target, password=password, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+            )
+    except EncoreError as exc:
+        err.print(f"[red]Password not set:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        c.close()
+    console.print(
+        f"[green]{username}'s password is set, and the account is signed out everywhere.[/green] Hand it over out of "
+        "band; its owner can change it under Settings."
+    )

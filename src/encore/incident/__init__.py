@@ -1,8 +1,8 @@
 """The incident kit: sign out everywhere and forced password resets (one account or all), key rotation,
-disabling and enabling an account."""
+disabling and enabling an account, an operator setting a locked-out owner's password."""
 
 from encore.incident._accounts import disable_warning, set_account_active, state_refusal
-from encore.incident._service import Rotation, force_password_reset, rotate_keys, sign_out
+from encore.incident._service import Rotation, force_password_reset, rotate_keys, set_password, sign_out
 
 __all__ = [
     "Rotation",
@@ -10,6 +10,7 @@ __all__ = [
     "force_password_reset",
     "rotate_keys",
     "set_account_active",
+    "set_password",
     "sign_out",
     "state_refusal",
 ]

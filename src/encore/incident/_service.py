@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from encore import accounts, audit, devices, keys, oauth
+from encore.kernel import NotFound
 
 
 def cut_credentials(
@@ -54,6 +55,26 @@ def force_password_reset(
     details = {"codes": len(codes), "codes_expire": codes[0].expires_at.isoformat()} if codes else None
     audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client, details=details)
     return codes
+
+
+def set_password(
+    session: Session,
+    *,
+    user_id: int,
+    password: str,
+    actor_id: int | None,
+    now: datetime,
+    cutoffs: accounts.StreamCutoffs | None = None,
+) -> None:
+    """The operator gives an account a password to hand its owner (whoever took the account changed it, so
+    the owner cannot prove the current one a forced reset asks for). Signed out everywhere as well: every
+    credential made under the taken password stops."""
+    user = session.get(accounts.User, user_id)
+    if user is None:
+        raise NotFound("no such account")
+    accounts.set_password(session, user=user, new=password)
+    cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
+    audit.record(session, kind=audit.kinds.PASSWORD_SET, now=now, actor_id=actor_id, subject_id=user_id)
 
 
 @dataclass(frozen=True)

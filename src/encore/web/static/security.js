@@ -14,6 +14,8 @@ const LABELS = {
   "export.requested": "Data export requested", "export.downloaded": "Data exported",
   "security.signed_out": "Signed out everywhere", "security.reset_forced": "Password reset required",
   "security.signed_out_everyone": "Everyone signed out", "security.reset_forced_everyone": "New password required from everyone",
+  "security.password_set": "Password set by the operator", "security.account_disabled": "Account disabled",
+  "security.account_enabled": "Account enabled", "security.keys_rotated": "Keys rotated",
 };
 
 const when = (iso) => new Date(iso).toLocaleString();
