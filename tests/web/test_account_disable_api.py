@@ -138,3 +138,35 @@ def test_disabling_a_card_subscriber_tells_the_operator_the_card_goes_on(
     assert (
         client.patch(f"/api/admin/users/{ids['paying']}", json={"active": True}, headers=root).json()["warning"] is None
     )
+
+
+def test_a_subscription_that_charges_nothing_more_draws_no_warning(client: TestClient, container: Container) -> None:
+    """review20 F1: cancelled to its period's end (Stripe's `cancel_at_period_end`, stored `canceled`), or a
+    cancelled trial, it charges the card no more: the warning said it "renews" and that the listener "cannot
+    cancel it", though deleting the account (the same rule) is let through. A card being retried still owes its
+    open invoice, cancelled or not: warned, and its deletion refused."""
+    root = _root(client, container)
+    now = container.clock.now()
+    rows = {
+        "ending": ("canceled", now),
+        "trial_cancelled": ("trialing", now),
+        "retried_cancelled": ("past_due", now),
+        "trialing": ("trialing", None),
+    }
+    with transaction(container.sessions) as s:
+        for name, (state, cancelled) in rows.items():
+            user = create_user(s, username=name, password=PASSWORD)
+            end = now + timedelta(days=20)
+            s.add(Subscription(user_id=user.id, plan="premium", state=state, provider="stripe", canceled_at=cancelled,
+                               period_end=end, provider_subscription_id=f"sub_{name}"))  # fmt: skip
+    deleting = login(client, "ending")
+    client.cookies.clear()
+    asked = {"Authorization": f"Bearer {deleting}", "X-Encore-CSRF": "1"}
+    assert client.post("/api/me/delete-account", json={"password": PASSWORD}, headers=asked).status_code == 202
+    ids = _ids(container)
+    warned = {}
+    for name in ("trial_cancelled", "retried_cancelled", "trialing"):
+        r = client.patch(f"/api/admin/users/{ids[name]}", json={"active": False}, headers=root)
+        assert r.status_code == 200, r.text
+        warned[name] = r.json()["warning"] is not None
+    assert warned == {"trial_cancelled": False, "retried_cancelled": True, "trialing": True}

@@ -48,7 +48,8 @@ from encore.billing._provider_policy import (
 from encore.billing._stripe import StripeConfig, StripeProvider, parse_event
 from encore.billing._subscriptions import (
     SubscriptionView,
-    card_period_end,
+    card_charges_again,
+    card_next_charge,
     check_access,
     create_codes,
     demo_code,
@@ -91,7 +92,8 @@ __all__ = [
     "SubscriptionView",
     "Tier",
     "backfill_payments",
-    "card_period_end",
+    "card_charges_again",
+    "card_next_charge",
     "check_access",
     "check_premium_buyer",
     "create_codes",

@@ -95,13 +95,24 @@ def card_subscription_stands(*, provider: str, state: str, period_end: datetime 
     return period_end is None or period_end > now
 
 
-def card_period_end(session: Session, *, user_id: int, now: datetime) -> datetime | None:
-    """Until when the account's card subscription stands (`card_subscription_stands`; the far future when its
-    period end is unknown), or None when it pays no card subscription."""
+# A card subscription in these states is charged again (it renews, or the card is retried) unless cancelled first
+_CHARGES_AGAIN = frozenset({SubState.TRIALING.value, SubState.ACTIVE.value, SubState.PAST_DUE.value})
+
+
+def card_charges_again(*, provider: str | None, state: str | None, canceled_at: datetime | None) -> bool:
+    """Whether the card will be charged again unless the subscription is cancelled (pure): it renews, or a card
+    being retried still owes its open invoice. One cancelled to its period's end (`canceled`) and a cancelled
+    trial charge nothing more (review17; review20 F1). The deletion guard and the disable warning ask this."""
+    if provider not in CARD_PROVIDERS or state not in _CHARGES_AGAIN:
+        return False
+    return not (state == SubState.TRIALING.value and canceled_at is not None)
+
+
+def card_next_charge(session: Session, *, user_id: int, now: datetime) -> datetime | None:
+    """When the account's card is next charged (its period's end; the far future when unknown), or None when
+    it will not be (`card_charges_again`)."""
     sub = subscription_row(session, user_id=user_id)
-    if sub is None or not card_subscription_stands(
-        provider=sub.provider, state=sub.state, period_end=sub.period_end, now=now
-    ):
+    if sub is None or not card_charges_again(provider=sub.provider, state=sub.state, canceled_at=sub.canceled_at):
         return None
     return sub.period_end or datetime.max.replace(tzinfo=now.tzinfo)
 

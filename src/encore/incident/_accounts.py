@@ -85,8 +85,8 @@ def disable_warning(session: Session, *, user_id: int, now: datetime) -> str | N
     """What the operator must know about disabling this account, or None: a card subscription goes on charging
     (Stripe renews it), and a disabled listener cannot sign in to reach Manage subscription (review19b F1).
     Disabling is not refused for it: cutting a person off after a breach cannot wait for their billing."""
-    until = billing.card_period_end(session, user_id=user_id, now=now)
-    if until is None:
+    until = billing.card_next_charge(session, user_id=user_id, now=now)
+    if until is None:  # none, or one that charges nothing more (cancelled to its period's end: review20 F1)
         return None
     when = "has no end date" if until.year == datetime.max.year else f"renews on {until:%Y-%m-%d}"
     return (

@@ -45,8 +45,6 @@ from encore.portability._forget import forget_range
 
 ERASE = "accounts.erase"
 RETRY_FAILED_AFTER = timedelta(hours=1)
-# A card subscription in these states renews (or retries the card) unless it is cancelled first
-RENEWING = frozenset({billing.SubState.TRIALING.value, billing.SubState.ACTIVE.value, billing.SubState.PAST_DUE.value})
 STRIPE = "stripe"
 Payments = Callable[[], billing.PaymentProvider | None]  # the card processor, or None when none is configured
 
@@ -93,9 +91,7 @@ def request_erase(
         last_admin=user.role == "admin" and admins <= 1,
         last_of_label=user.label_id is not None and label_accounts <= 1,
         # a cancelled trial charges nothing more; a cancelled past_due one still retries its open invoice
-        card_renews=sub.provider == "stripe"
-        and sub.state in RENEWING
-        and not (sub.state == billing.SubState.TRIALING.value and sub.canceled_at is not None),
+        card_renews=billing.card_charges_again(provider=sub.provider, state=sub.state, canceled_at=sub.canceled_at),
     )
     if why_not == "bad_password":
         raise ValidationFailed(_SAID[why_not], code=why_not)
