@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from encore.history import ImportListen, check_timestamp, info_json
+from encore.history import ImportListen, check_timestamp, info_json, listen_duration_ms
 from encore.kernel import ValidationFailed, is_isrc
 
 MIN_MS_PLAYED = 30_000
@@ -186,4 +186,5 @@ def _listenbrainz(item: dict[str, Any], now: datetime, where: str) -> Row:
         release_name=_text(meta.get("release_name"), where),
         isrc=isrc.upper() if isinstance(isrc, str) and is_isrc(isrc.upper()) else None,
         extra=extra,
+        ms_played=listen_duration_ms(info),  # as submit-listens stores it: the listen's minutes in Wrapped
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from encore import history
 from encore.history import ListenIn, latest_second
 from encore.kernel import is_isrc
 
@@ -206,9 +207,5 @@ def _to_listen(item: Any, *, latest: int) -> ListenIn:
 
 def _duration(metadata: dict[str, Any]) -> timedelta | None:
     info = metadata.get("additional_info") or {}
-    ms, seconds = info.get("duration_ms"), info.get("duration")
-    if isinstance(ms, int) and not isinstance(ms, bool) and 0 < ms <= 24 * 3_600_000:
-        return timedelta(milliseconds=ms)
-    if isinstance(seconds, int) and not isinstance(seconds, bool) and 0 < seconds <= 24 * 3600:
-        return timedelta(seconds=seconds)
-    return None
+    ms = history.listen_duration_ms(info) if isinstance(info, dict) else None
+    return None if ms is None else timedelta(milliseconds=ms)
