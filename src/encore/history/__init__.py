@@ -54,15 +54,24 @@ from encore.history._rollups import (
     month_span,
     pending_folds,
 )
-from encore.history._service import PlayReport, open_play_id, recent_plays, report_play
+from encore.history._service import (
+    LISTEN_ID_PREFIX,
+    PLAY_ID_RE,
+    PlayReport,
+    open_play_id,
+    recent_plays,
+    report_play,
+)
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
 from encore.history._writer import ListenWriter
 
 __all__ = [
     "HANDLERS",
     "IMPORTED",
+    "LISTEN_ID_PREFIX",
     "MATCH",
     "MAX_TEXT",
+    "PLAY_ID_RE",
     "SMALL_SUBMISSION",
     "SOURCES",
     "TIME_RANGES",

@@ -18,7 +18,7 @@ from encore.history._models import Play
 from encore.history._rollups import mark_plays, mark_span
 from encore.kernel import NotFound, ValidationFailed, in_epoch
 
-SOURCES = ("encore", "imported")  # imported = a Spotify or ListenBrainz file; encore = heard through Encore
+SOURCES = ("encore", "imported")  # imported = a Spotify, ListenBrainz or Encore file; encore = heard through Encore
 IMPORTED = "import"
 MAX_TEXT = 200
 DELETE_CHUNK = 1_000  # plays per delete transaction: ~70 ms on a loaded SQLite (five indexes, a trigger per row)

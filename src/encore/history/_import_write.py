@@ -43,6 +43,10 @@ class ImportListen(NamedTuple):
     isrc: str | None = None
     extra: str | None = None  # the submitter's additional_info as JSON text (history.info_json)
     ms_played: int | None = None
+    # the play's own id where the file came from (a player's play in an Encore export), kept so that the
+    # same play imported again, or restored onto the account that still holds it, is one play; None: the
+    # id is made from the listen's second and text (play_id), as for every other imported listen
+    play_id: str | None = None
 
 
 # client play id, started_at (naive UTC text "YYYY-MM-DD HH:MM:SS.ffffff", as SQLite stores it), ms_played,
@@ -56,10 +60,10 @@ IMPORT_CHECKPOINT_PAGES = 10_000  # ~40 MB of WAL between checkpoints during an 
 def import_row(listen: ImportListen) -> ImportRow:
     """The listen as an import writes it: the values `submit_listens` stores for the same ListenIn, in
     plain types (a test holds the two equal)."""
-    at, artist, track, release, isrc, extra, ms = listen
+    at, artist, track, release, isrc, extra, ms, given = listen
     key = text_key(artist, track)
     return (
-        play_id(at, key),
+        given or play_id(at, key),
         utc_text(at),
         ms or 0,
         artist[:512],

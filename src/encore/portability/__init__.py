@@ -1,5 +1,5 @@
-"""The listener's data is theirs: import history from Spotify and ListenBrainz, export everything, forget plays,
-delete the account."""
+"""The listener's data is theirs: import history from Spotify, ListenBrainz and Encore's own export, export
+everything, forget plays, delete the account."""
 
 from encore.portability._erase import ERASE, erase_handler, request_erase, resume_erasures
 from encore.portability._export import export_account

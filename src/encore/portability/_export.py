@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore import accounts, billing, discovery, library, playback
-from encore.catalog import Track
+from encore.catalog import Album, Artist, Track, TrackArtist
 from encore.history import Play, visible
 from encore.kernel import NotFound, spreadsheet_text
 
@@ -88,18 +88,35 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _plays(session: Session, user_id: int, *, listens_only: bool) -> Iterator[dict[str, Any]]:
-    """Each play with its track's public id (`track`), never Encore's internal row ids."""
+    """Each play with its track's public id (`track`), never Encore's internal row ids. A play of a catalogue
+    track (the player's, Subsonic's) keeps no text of its own: it is given the track's title, first artist,
+    album and ISRC, so the export says what was heard and another Encore server can import it (its import
+    matches by ISRC, then artist and title; the public id means nothing there). A play's own text wins."""
+    first_artist = (
+        select(Artist.name)
+        .join(TrackArtist, TrackArtist.artist_id == Artist.id)
+        .where(TrackArtist.track_id == Track.id)
+        .order_by(TrackArtist.position, Artist.id)
+        .limit(1)
+        .correlate(Track)
+        .scalar_subquery()
+    )
     query = (
-        select(Play, Track.public_id)
+        select(Play, Track.public_id, first_artist, Track.title, Album.title, Track.isrc)
         .outerjoin(Track, Track.id == Play.track_id)
+        .outerjoin(Album, Album.id == Track.album_id)
         .where(Play.user_id == user_id, visible())
         .order_by(Play.started_at, Play.id)
     )
     if listens_only:
         query = query.where(Play.is_listen.is_(True))
-    own = [f for f in PLAY_FIELDS if f != "track"]
-    for play, track in session.execute(query.execution_options(yield_per=1000)):
-        yield {**{f: _plain(getattr(play, f)) for f in own}, "track": track}
+    for play, track, *known in session.execute(query.execution_options(yield_per=1000)):
+        given = {f: getattr(play, f) or text for f, text in zip(_NAMED, known, strict=True)}
+        given["track"] = track
+        yield {f: given[f] if f in given else _plain(getattr(play, f)) for f in PLAY_FIELDS}
+
+
+_NAMED = ("artist_name", "track_name", "release_name", "isrc")  # a play's text, else its catalogue track's
 
 
 PLAYLIST_FIELDS = (

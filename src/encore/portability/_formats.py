@@ -1,4 +1,5 @@
-"""One history row from Spotify or ListenBrainz -> a listen, or the reason it is skipped or refused.
+"""One history row from Spotify, ListenBrainz or Encore's own export -> a listen, or the reason it is skipped
+or refused.
 
 Pure functions: the same rules the services' own importers apply (ListenBrainz's Spotify importer
 drops incognito rows, rows without a track, and plays under 30 s).
@@ -9,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from encore.history import ImportListen, check_timestamp, info_json, listen_duration_ms
+from encore.history import (
+    LISTEN_ID_PREFIX,
+    PLAY_ID_RE,
+    ImportListen,
+    check_timestamp,
+    info_json,
+    listen_duration_ms,
+)
 from encore.kernel import ValidationFailed, is_isrc
 
 MIN_MS_PLAYED = 30_000
@@ -20,6 +28,10 @@ Row = ImportListen | str
 
 _MAX_MS = 24 * 3_600_000
 _SPOTIFY_BASIC_INFO = info_json({"music_service": "spotify.com", "submission_client": "Spotify import"})
+_ENCORE_INFO = info_json({"submission_client": "Encore import"})
+# the keys every row of Encore's export has (portability/_export.py, PLAY_FIELDS): a row lacking one is no
+# Encore row, and the file is refused rather than guessed at
+ENCORE_KEYS = ("client_play_id", "started_at", "ms_played", "is_listen", "artist_name", "track_name")
 
 
 def _text(value: Any, where: str) -> str | None:
@@ -79,8 +91,9 @@ def _parse_time(value: Any, where: str, fmt: str | None = None) -> datetime:
 
 
 def parse_row(item: Any, *, now: datetime, where: str) -> Row:
-    """Recognise the row by its keys: Spotify extended (`ts`), Spotify basic (`endTime`), ListenBrainz.
-    Returns the listen, or why the entry is skipped (INCOGNITO, NOT_MUSIC, SHORT)."""
+    """Recognise the row by its keys: Spotify extended (`ts`), Spotify basic (`endTime`), ListenBrainz,
+    Encore's own export (`client_play_id` and `started_at`). Returns the listen, or why the entry is
+    skipped (INCOGNITO, NOT_MUSIC, SHORT)."""
     if not isinstance(item, dict):
         raise ValidationFailed(f"{where}: each entry must be an object", code="wrong_schema")
     if "ts" in item:
@@ -89,7 +102,9 @@ def parse_row(item: Any, *, now: datetime, where: str) -> Row:
         return _spotify_basic(item, now, where)
     if "listened_at" in item and "track_metadata" in item:
         return _listenbrainz(item, now, where)
-    raise ValidationFailed(f"{where}: not a Spotify or ListenBrainz history entry", code="wrong_schema")
+    if "client_play_id" in item and "started_at" in item:
+        return _encore(item, now, where)
+    raise ValidationFailed(f"{where}: not a Spotify, ListenBrainz or Encore history entry", code="wrong_schema")
 
 
 def _spotify_extended(item: dict[str, Any], now: datetime, where: str) -> Row:
@@ -187,4 +202,40 @@ def _listenbrainz(item: dict[str, Any], now: datetime, where: str) -> Row:
         isrc=isrc.upper() if isinstance(isrc, str) and is_isrc(isrc.upper()) else None,
         extra=extra,
         ms_played=listen_duration_ms(info),  # as submit-listens stores it: the listen's minutes in Wrapped
+    )
+
+
+def _encore(item: dict[str, Any], now: datetime, where: str) -> Row:
+    """A listen of Encore's own export (`listens.json`): a listener moving from another Encore server, or
+    restoring. Imported as any other file's listen: history and Wrapped, never money, matched to this
+    catalogue by ISRC, then artist and title. Its `track` is a public id of the server that wrote it (here
+    no track, or another one) and is not read. `is_listen` is that server's ListenBrainz rule (half the track
+    or 4 minutes), already applied, so no 30 s floor: a scrobbled listen's ms_played is often 0, as a
+    ListenBrainz row has none. A player's play keeps its id, so a restore onto the account that still holds
+    it adds nothing; a text listen's ("lb-") is made again from its second and text, as every import does."""
+    missing = [key for key in ENCORE_KEYS if key not in item]
+    if missing:
+        raise ValidationFailed(f"{where}: an Encore history entry needs {', '.join(missing)}", code="wrong_schema")
+    pid, counted = item["client_play_id"], item["is_listen"]
+    if not isinstance(pid, str) or not PLAY_ID_RE.fullmatch(pid):
+        raise ValidationFailed(f"{where}: client_play_id must be 8-64 of A-Z a-z 0-9 _ -", code="wrong_schema")
+    if not isinstance(counted, bool):
+        raise ValidationFailed(f"{where}: is_listen must be true or false", code="wrong_schema")
+    started = _checked(_parse_time(item["started_at"], where), now, where)
+    ms = _ms(item["ms_played"], where)
+    artist, track = _text(item["artist_name"], where), _text(item["track_name"], where)
+    release, isrc = _text(item.get("release_name"), where), _text(item.get("isrc"), where)
+    if not counted:
+        return SHORT  # a play that was no listen where it was heard (plays.json renamed, a hand-made row)
+    if not artist or not track:
+        return NOT_MUSIC  # nothing says what was heard: a track since deleted, or an export from before text
+    return ImportListen(
+        started,
+        artist,
+        track,
+        release,
+        isrc.upper() if isrc and is_isrc(isrc.upper()) else None,
+        _ENCORE_INFO,
+        ms,
+        None if pid.startswith(LISTEN_ID_PREFIX) else pid,
     )

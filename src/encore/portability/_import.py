@@ -1,4 +1,4 @@
-"""Import a listener's history from Spotify or ListenBrainz: all of it, or nothing.
+"""Import a listener's history from Spotify, ListenBrainz or an Encore export: all of it, or nothing.
 
 The file is parsed once. The check pass reads every entry and refuses the file at the first bad one,
 writing nothing to the database; for each listen it builds the row the import will write

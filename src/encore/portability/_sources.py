@@ -1,4 +1,5 @@
-"""Entries of an uploaded history: a JSON array, JSON lines, or either inside a zip.
+"""Entries of an uploaded history: a JSON array, JSON lines, or either inside a zip (Spotify's, a
+ListenBrainz export, Encore's own export: its `listens.json`, never its other tables).
 
 A JSON array of at most WHOLE_PARSE_BYTES (Spotify writes its history in files of ~12 MB) is parsed at
 once by orjson; each entry is let go once handed out. A larger one (a 100k-row history in one file is
@@ -59,7 +60,9 @@ def _zip_entries(path: Path) -> Iterator[tuple[str, Any]]:
             raise ValidationFailed("zip has too many files", code="bad_zip")
         wanted = [m for m in members if not m.is_dir() and HISTORY_MEMBER.search(m.filename)]
         if not wanted:
-            raise ValidationFailed("the zip holds no Spotify or ListenBrainz listening history", code="wrong_schema")
+            raise ValidationFailed(
+                "the zip holds no Spotify, ListenBrainz or Encore listening history", code="wrong_schema"
+            )
         total = sum(m.file_size for m in wanted)
         for m in wanted:
             if m.file_size > MAX_UNCOMPRESSED_BYTES or m.file_size > max(m.compress_size, 1) * MAX_RATIO:

@@ -1,4 +1,5 @@
-"""Import listening history (Spotify, ListenBrainz) and export everything Encore holds about a listener."""
+"""Import listening history (Spotify, ListenBrainz, Encore's own export) and export everything Encore holds
+about a listener."""
 
 import shutil
 from collections.abc import AsyncIterator

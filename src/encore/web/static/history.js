@@ -1,5 +1,5 @@
 // The listener's full history: pages of plays with filters, each catalogue play playable; forget one play,
-// a date range or everything (each a confirmation first); import a Spotify or ListenBrainz file and export
+// a date range or everything (each a confirmation first); import a Spotify, ListenBrainz or Encore file and export
 // everything, both as jobs whose progress shows live. The server does the work; this only asks and shows.
 import { api, ApiError } from "./api.js";
 import { artistList, formatTime, h } from "./dom.js";
@@ -224,7 +224,7 @@ export async function historyView(player) {
     h("div", { class: "history-actions" },
       h("label", { class: "ghost file-button" }, "Import a file", file), // the input covers the button
       exportBtn, deleteRange, deleteAll),
-    h("p", { class: "history-help", text: "Import Spotify's extended streaming history (JSON or the zip) or a ListenBrainz export." }),
+    h("p", { class: "history-help", text: "Import Spotify's extended streaming history (JSON or the zip), a ListenBrainz export, or an Encore export (the zip from this page, on this server or another)." }),
     jobBox, exportLink, error, count, list, more);
   view.addEventListener("encore:leave", () => seen.disconnect());
   await load(true);
