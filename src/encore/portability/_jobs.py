@@ -5,8 +5,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, NotFound, ValidationFailed
@@ -70,6 +70,7 @@ def submit_import(session: Session, *, jobs: JobEngine, user_id: int, upload: Pa
     job_id = jobs.new_id()
     folder = jobs.folder(job_id)
     folder.mkdir(parents=True, exist_ok=True)
+    _dropped_unless_committed(session, folder)
     upload.rename(folder / UPLOAD)
     view = jobs.submit(
         session, kind=IMPORT, key=f"user:{user_id}", user_id=user_id, payload={"filename": filename[:200]},
@@ -79,6 +80,29 @@ def submit_import(session: Session, *, jobs: JobEngine, user_id: int, upload: Pa
         shutil.rmtree(folder, ignore_errors=True)
         raise ImportOpen(view)
     return view
+
+
+def _dropped_unless_committed(session: Session, folder: Path) -> None:
+    """Delete the job's folder if the caller's transaction ends without committing (the request failed after
+    this, or its commit did): the upload is moved in before the job's row exists, and a folder no row names
+    is one nothing would ever run or reap, up to 512 MiB left on disk per try."""
+    if session.get_transaction() is None:
+        session.connection()  # begins the transaction whose end is watched (autobegin)
+    root = session.get_transaction()
+    committed = False
+
+    def on_commit(s: Session) -> None:
+        nonlocal committed
+        committed = committed or s.get_nested_transaction() is None  # a savepoint's commit is not the row's
+
+    def on_end(_s: Session, transaction: SessionTransaction) -> None:
+        # the listeners stay (SQLAlchemy forbids removing one while its event runs) and act on `root` only;
+        # they go with the session, one request's
+        if transaction is root and not committed:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    event.listen(session, "after_commit", on_commit)
+    event.listen(session, "after_transaction_end", on_end)
 
 
 def run_import(ctx: JobContext) -> dict[str, Any]:
