@@ -53,34 +53,47 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class Lease:
+    """[start, end) of a play charged at `at` (monotonic s); with BENCH_LEASE_COUNT, the verified-stream count of
+    what was sent inside it (`playback.StreamCount`, merged when it closes: at the lease's last range or when
+    the lease leaves), instead of one count per response."""
+
+    __slots__ = ("at", "count", "end", "start")
+
+    def __init__(self, start: int, end: int, at: float, count: playback.StreamCount | None) -> None:
+        self.start, self.end, self.at, self.count = start, end, at, count
+
+
 class Leases:
-    """What this worker has charged ahead, per (listener, track): [start, end) byte spans and when each was
-    charged. Bounded: LEASES_PER_PLAY per play, `plays` plays (the oldest play leaving first)."""
+    """What this worker has charged ahead, per (listener, track), and when. Bounded: LEASES_PER_PLAY per play,
+    `plays` plays (the oldest play leaving first); what leaves is handed back, for its count to be closed."""
 
     def __init__(self, *, fresh_s: float, plays: int = 100_000) -> None:
         self._fresh_s, self._plays = fresh_s, plays
-        self._leases: dict[tuple[str, str], list[tuple[int, int, float]]] = {}
+        self._leases: dict[tuple[str, str], list[Lease]] = {}
 
-    def covers(self, key: tuple[str, str], start: int, end: int, now: float) -> bool:
-        """Whether a fresh lease holds all of [start, end)."""
+    def find(self, key: tuple[str, str], start: int, end: int, now: float) -> Lease | None:
+        """A fresh lease holding all of [start, end), if any."""
         found = self._leases.get(key)
         if found is None:
-            return False
+            return None
         oldest = now - self._fresh_s
-        return any(s <= start and end <= e and at >= oldest for s, e, at in found)
+        return next((x for x in found if x.start <= start and end <= x.end and x.at >= oldest), None)
 
-    def take(self, key: tuple[str, str], start: int, end: int, now: float) -> None:
+    def take(self, key: tuple[str, str], lease: Lease) -> list[Lease]:
         found = self._leases.get(key)
+        gone: list[Lease] = []
         if found is None:
             if len(self._leases) >= self._plays:
-                del self._leases[next(iter(self._leases))]
+                gone = self._leases.pop(next(iter(self._leases)))
             found = self._leases[key] = []
-        found.append((start, end, now))
+        found.append(lease)
         if len(found) > LEASES_PER_PLAY:
-            del found[0]
+            gone.append(found.pop(0))
+        return gone
 
-    def drop(self, key: tuple[str, str]) -> None:
-        self._leases.pop(key, None)
+    def drop(self, key: tuple[str, str]) -> list[Lease]:
+        return self._leases.pop(key, [])
 
 
 def _lease_end(start: int, end: int, size: int, lease_bytes: int) -> int:
@@ -111,6 +124,7 @@ def create() -> Callable[[Any, Any], Awaitable[None]]:  # noqa: PLR0915 - one ha
     verifier = playback.StreamVerifier(state, secret=b"bench-verified-" * 3)
     recorded: list[Any] = []
     lease_s = float(os.environ.get("BENCH_LEASE_S", "0"))
+    count_per_lease = lease_s > 0 and bool(os.environ.get("BENCH_LEASE_COUNT"))
     leases = Leases(fresh_s=float(os.environ.get("BENCH_LEASE_FRESH_S", "2")))
     check = _UrlCheck(
         stream_key(os.environ["BENCH_SECRET"]),
@@ -130,22 +144,36 @@ def create() -> Callable[[Any, Any], Awaitable[None]]:  # noqa: PLR0915 - one ha
         wanted = -(-int(media.size * lease_s * 1000) // duration)
         return -(-wanted // COUNTED_CHUNK) * COUNTED_CHUNK
 
-    async def charged(tap: Any, key: tuple[str, str], media: MediaFile, start: int, end: int) -> bool:
-        """Charge [start, end) of a free play, or the lease around it; False when an owed ad refuses it."""
+    def new_count(who: str, track: str, rendition: str, media: MediaFile) -> playback.StreamCount:
+        duration = media.duration_ms or DURATION_MS
+        return playback.StreamCount(
+            verifier, user=who, track=track, rendition=rendition, size=media.size, duration_ms=duration, now=_now
+        )
+
+    async def closed(gone: list[Lease]) -> None:
+        for lease in gone:
+            if lease.count is not None and (found := await lease.count.close()) is not None:
+                recorded.append(found)
+
+    async def charged(  # noqa: PLR0917 - the range and its play
+        tap: Any, key: tuple[str, str], rendition: str, media: MediaFile, start: int, end: int
+    ) -> tuple[bool, Lease | None]:
+        """Charge [start, end) of a free play, or the lease around it: (False when an owed ad refuses it; the
+        lease taken, if any)."""
         stats["charges"] += 1
         if lease_s <= 0:
-            charge = await tap.acharge("vorbis160", media.size, start, end, gate=True, pace=None)
-            return not charge.refused
+            charge = await tap.acharge(rendition, media.size, start, end, gate=True, pace=None)
+            return not charge.refused, None
         stop = _lease_end(start, end, media.size, lease_bytes(media))
-        charge = await tap.acharge("vorbis160", media.size, start, stop, gate=True, pace=None)
-        if charge.refused:
-            leases.drop(key)
-            return False
-        if charge.more:
-            leases.take(key, start, stop, time.monotonic())
-        else:
-            leases.drop(key)  # STOP: this range is sent; the next one is gated (and refused while the ad is owed)
-        return True
+        charge = await tap.acharge(rendition, media.size, start, stop, gate=True, pace=None)
+        if charge.refused or not charge.more:
+            # STOP: this range is sent; the next one is gated (and refused while the ad is owed)
+            await closed(leases.drop(key))
+            return not charge.refused, None
+        count = new_count(key[0], key[1], rendition, media) if count_per_lease else None
+        lease = Lease(start, stop, time.monotonic(), count)
+        await closed(leases.take(key, lease))
+        return True, lease
 
     async def serve(scope: Any, proto: Any) -> None:  # noqa: PLR0912, PLR0915 - the real path's steps, in order
         method = scope.method
@@ -190,25 +218,23 @@ def create() -> Callable[[Any, Any], Awaitable[None]]:  # noqa: PLR0915 - one ha
             who = decision.user
             key = (who, track)
             stats["ranges"] += 1
-            if not (lease_s > 0 and leases.covers(key, start, end, time.monotonic())):
+            lease = leases.find(key, start, end, time.monotonic()) if lease_s > 0 else None
+            if lease is None:
                 tap = await book.atap(who, track, interval_s=INTERVAL_S)
-                if tap is not None and not await charged(tap, key, media, start, end):
-                    proto.response_bytes(403, _TEXT, b"stream URL refused: ad_break_due\n")
-                    return
-            count = playback.StreamCount(
-                verifier,
-                user=who,
-                track=track,
-                rendition=rendition,
-                size=media.size,
-                duration_ms=media.duration_ms or DURATION_MS,
-                now=_now,
-            )
+                if tap is not None:
+                    allowed, lease = await charged(tap, key, rendition, media, start, end)
+                    if not allowed:
+                        proto.response_bytes(403, _TEXT, b"stream URL refused: ad_break_due\n")
+                        return
+            if lease is not None and lease.count is not None:  # the lease's count: closed at its last range
+                count, last = lease.count, end >= lease.end
+            else:
+                count, last = new_count(who, track, rendition, media), True
             proto.response_bytes(status, headers, os.pread(entry.fd, end - start, start))
             try:  # after the response, as the real path counts a block once the server took it
                 if (found := await count.sent(start, end)) is not None:
                     recorded.append(found)
-                if (found := await count.close()) is not None:
+                if last and (found := await count.close()) is not None:
                     recorded.append(found)
             except StateUnavailable as exc:
                 log.warning("stream: verified-stream count lost: %s", exc)

@@ -94,6 +94,7 @@ ALL_SERVERS = [
     "rsgi-premium-redis",
     "rsgi-free-redis",
     "rsgi-free-redis-lease",
+    "rsgi-free-redis-lease-count",
 ]
 
 
@@ -474,6 +475,10 @@ def _rsgi_listeners(
         "rsgi-free-redis-lease": (
             f"free listener, Redis state, {lease_s:g} s lease",
             {**free, "BENCH_LEASE_S": str(lease_s)},
+        ),
+        "rsgi-free-redis-lease-count": (
+            f"free listener, Redis state, {lease_s:g} s lease, verified-stream count per lease",
+            {**free, "BENCH_LEASE_S": str(lease_s), "BENCH_LEASE_COUNT": "1"},
         ),
     }
     out: dict[str, tuple[str, list[str], int, dict[str, str] | None]] = {}
