@@ -20,6 +20,10 @@ keeps no lease, so the next range is gated and refused. At most LEASES_PER_PLAY 
 player's reader, its tail probe, a second tab), the oldest leaving first. BENCH_LEASE_S 0: one CHARGE per range,
 as the real path (the RSGI listener alone, without the lease).
 
+With BENCH_LEASE_COUNT, a lease's ranges share one verified-stream count (`Lease`) instead of one a response.
+With BENCH_LEASE_STATS, `GET /lease-stats` answers how many ranges, charges and state script runs there were.
+Figures: docs/benchmarks.md, "Byte path: RSGI listener + lease-charged free tier" (lease20).
+
     granian --interface rsgi --factory bench.stream.lease_app:create
     (BENCH_MEDIA, BENCH_SECRET, BENCH_USER, BENCH_REDIS as bench/stream/app.py; BENCH_LEASE_S, BENCH_LEASE_FRESH_S)
 """
