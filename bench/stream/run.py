@@ -2,6 +2,9 @@
 
 Every server gets core 0 (`taskset -c 0`, one worker); wrk gets core 1. Each server runs alone.
 Run from the repository root:  .venv/bin/python -m bench.stream.run [--duration 15] [--connections 200]
+`--pattern sequential` has each of 200 players read a file front to back in 64 KiB ranges (bench/stream/wrk.lua)
+instead of every range at a random offset; the `rsgi-*` servers are the byte path as a granian RSGI listener of
+its own, with a lease-charged free tier (bench/stream/lease_app.py, `--lease-s`).
 """
 
 import argparse
@@ -88,6 +91,10 @@ ALL_SERVERS = [
     "embedded-granian",
     *(f"embedded-granian-{v}" for v in GRANIAN_VARIANTS),
     "embedded-granian-rsgi",
+    "rsgi-premium-redis",
+    "rsgi-free-redis",
+    "rsgi-free-redis-lease",
+    "rsgi-free-redis-lease-count",
 ]
 
 
@@ -265,9 +272,11 @@ def run_wrk(
     duration: int,
     connections: int,
     watch: dict[str, int] | None = None,
+    pattern: str = "random",
 ) -> dict[str, int]:
     """wrk's summary; with `watch` (name -> pid), prints where those processes and wrk spent the run."""
     env = {**os.environ, "BENCH_URLS": str(urls), "BENCH_SIZE": str(size), "BENCH_SPAN": str(span)}
+    env |= {"BENCH_PATTERN": pattern, "BENCH_STREAMS": str(connections)}
     command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
     command += ["--latency", "-s", str(HERE / "wrk.lua"), base]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -286,7 +295,8 @@ def measure(  # noqa: PLR0917 - the server under test and where to read its CPU
     name: str, base: str, urls: Path, args: argparse.Namespace, size: int, pid: int, sock: Path | None
 ) -> list[Result]:
     check_once(base, urls, size)
-    run_wrk(base, urls, size=size, span=RANGE_SPAN, duration=2, connections=args.connections)  # warm-up
+    warm = {"size": size, "span": RANGE_SPAN, "duration": 2, "connections": args.connections, "pattern": args.pattern}
+    run_wrk(base, urls, **warm)  # warm-up
     results = []
     modes = [(f"Range {RANGE_SPAN // 1024} KiB", RANGE_SPAN), ("whole file", 0)][: 1 if args.range_only else 2]
     for mode, span in modes:
@@ -294,7 +304,16 @@ def measure(  # noqa: PLR0917 - the server under test and where to read its CPU
         watch = {"server": pid}
         if sock is not None and (redis_pid := sched.pid_of(f"redis-server unixsocket:{sock}")) is not None:
             watch["redis-server"] = redis_pid
-        s = run_wrk(base, urls, size=size, span=span, duration=args.duration, connections=args.connections, watch=watch)
+        s = run_wrk(
+            base,
+            urls,
+            size=size,
+            span=span,
+            duration=args.duration,
+            connections=args.connections,
+            watch=watch,
+            pattern=args.pattern,
+        )
         cpu_s, redis_s = tree_cpu_s(pid) - cpu0, 0.0 if sock is None else redis_cpu_s(sock) - redis0
         n = max(1, s["requests"])
         seconds = s["duration_us"] / 1e6
@@ -362,7 +381,9 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
-def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dict[str, str] | None]]:
+def servers(
+    work: Path, media: Path, lease_s: float = 15
+) -> dict[str, tuple[str, list[str], int, dict[str, str] | None]]:
     root = os.geteuid() == 0
     plain_port, edge_port, uv_port, uv_port2 = free_port(), free_port(), free_port(), free_port()
     plain_conf = _PLAIN_CONF.format(
@@ -436,7 +457,36 @@ def servers(work: Path, media: Path) -> dict[str, tuple[str, list[str], int, dic
             rsgi_port,
             env,
         ),
+        **_rsgi_listeners(env, work, lease_s),
     }
+
+
+def _rsgi_listeners(
+    env: dict[str, str], work: Path, lease_s: float
+) -> dict[str, tuple[str, list[str], int, dict[str, str] | None]]:
+    """The byte path as a listener of its own (granian RSGI, bench/stream/lease_app.py), with Redis state as a
+    listener beside the app's server needs: Premium; a free listener charged per range (the real path's one
+    CHARGE a range); the same charged a lease of `lease_s` s of audio at a time."""
+    redis_env = {**env, "BENCH_REDIS": f"unix://{work / 'redis.sock'}"}
+    free = {**redis_env, "BENCH_USER": USER}
+    variants = {
+        "rsgi-premium-redis": ("Premium, Redis state", redis_env),
+        "rsgi-free-redis": ("free listener, Redis state, CHARGE per range", {**free, "BENCH_LEASE_S": "0"}),
+        "rsgi-free-redis-lease": (
+            f"free listener, Redis state, {lease_s:g} s lease",
+            {**free, "BENCH_LEASE_S": str(lease_s)},
+        ),
+        "rsgi-free-redis-lease-count": (
+            f"free listener, Redis state, {lease_s:g} s lease, verified-stream count per lease",
+            {**free, "BENCH_LEASE_S": str(lease_s), "BENCH_LEASE_COUNT": "1"},
+        ),
+    }
+    out: dict[str, tuple[str, list[str], int, dict[str, str] | None]] = {}
+    for key, (what, its_env) in variants.items():
+        port = free_port()
+        command = granian_command(port, interface="rsgi", target="bench.stream.lease_app:create")
+        out[key] = (f"embedded encore, RSGI listener, {what} (granian RSGI, bench only)", command, port, its_env)
+    return out
 
 
 @contextmanager
@@ -484,6 +534,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="servers are measured in turn, this many times")
     parser.add_argument("--only", choices=ALL_SERVERS, action="append")
     parser.add_argument("--range-only", action="store_true", help="skip the whole-file requests")
+    parser.add_argument("--pattern", choices=["random", "sequential"], default="random", help="ranges' offsets")
+    parser.add_argument("--lease-s", type=float, default=15, help="audio a lease charges ahead (rsgi-*-lease)")
     args = parser.parse_args()
     ensure_tools()
     size = args.size_mb * 1024 * 1024
@@ -493,7 +545,7 @@ def main() -> None:
         work = Path(tmp)
         media = work / "media"
         tracks, media_paths = make_media(media, files=args.files, size=size)
-        table_of_servers = servers(work, media)
+        table_of_servers = servers(work, media, args.lease_s)
         urls = write_url_lists(work, tracks, media_paths)
         with redis_on_core_1(work / "redis.sock"):
             run_rounds(args, table_of_servers, urls, size, results)
@@ -504,7 +556,8 @@ def main() -> None:
     print(f"Load average (1/5/15 min) before: {' '.join(load_before)}, after: {' '.join(load_after)}.")
     print(
         f"Files: {args.files} x {args.size_mb} MB; wrk -t1 -c{args.connections} -d{args.duration}s on core 1; "
-        f"each server alone on core 0 with one worker; median of {args.rounds} rounds."
+        f"each server alone on core 0 with one worker; median of {args.rounds} rounds; "
+        f"{args.pattern} 64 KiB ranges."
     )
     print()
     print(table(results))
