@@ -46,6 +46,7 @@ def _grant(container: Container, world: World, availability: billing.Availabilit
         exclusives.create_exclusive(
             s, label_id=track.album.label_id, kind="demo", title="Bo's demo", description="", artist_id=None,
             album_id=track.album.public_id, track_id=track.public_id, availability=availability, release_at=release_at,
+            now=NOW,
         )  # fmt: skip
 
 

@@ -3,6 +3,7 @@ own place: each racer read the same last position and took the next, so all but 
 (gallery, position) key, a 500 for an upload that was fine. The gallery's limit holds too."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ def _gallery(container: Container) -> tuple[int, str]:
         gallery = exclusives.create_exclusive(
             s, label_id=label.id, kind="gallery", title="Sketchbook", description="", album_id=album.public_id,
             artist_id=None, track_id=None, availability=billing.Availability.PREMIUM, release_at=None,
+            now=datetime.now(UTC),
         )  # fmt: skip
         return label.id, gallery.id
 

@@ -28,6 +28,7 @@ def test_every_committed_write_moves_the_version_after_its_commit(container: Con
         view = exclusives.create_exclusive(
             s, label_id=label_id, kind="prerelease", title="Soon", description="", album_id=album_id, artist_id=None,
             track_id=None, availability=billing.Availability.PRERELEASE, release_at=NOW + timedelta(days=1),
+            now=NOW,
         )  # fmt: skip
         assert _moved(container) == before  # not before the commit: nobody may rebuild from the old rows
         assert exclusives.version(s) == before

@@ -4,7 +4,7 @@ A label's upload may not credit another label's artist (and so attach exclusives
 another label's ISRC (and capture its matched listens); a file's tags never flip a label's kind.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -64,6 +64,7 @@ def test_exclusives_only_for_an_artist_wholly_on_the_label(db_container: Contain
                 track_id=None,
                 availability=Availability.PREMIUM,
                 release_at=None,
+                now=datetime.now(UTC),
             )
 
 

@@ -36,6 +36,7 @@ def _prerelease(container: Container) -> tuple[str, str]:
             track_id=held.public_id,
             availability=billing.Availability.PRERELEASE,
             release_at=datetime(2026, 12, 20, 9, tzinfo=UTC),
+            now=datetime(2026, 12, 1, tzinfo=UTC),
         )
         return out.public_id, held.public_id
 

@@ -14,8 +14,8 @@ from PIL import Image
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
-from encore import billing, exclusives
-from encore.accounts import Role, create_user
+from encore import billing, exclusives, playback
+from encore.accounts import Role, User, create_user
 from encore.catalog import Album, Track
 from encore.db import transaction
 from tests.support.browser import sign_in
@@ -49,7 +49,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         create_user(s, username="lab", password=PW, role=Role.LABEL).label_id = album.label_id
         tracks = list(s.scalars(select(Track).where(Track.album_id == album.id).order_by(Track.track_number)))
         assert len(tracks) >= 3
-        common = {"label_id": album.label_id, "album_id": album.public_id, "artist_id": None, "description": ""}
+        common = {
+            "label_id": album.label_id,
+            "album_id": album.public_id,
+            "artist_id": None,
+            "description": "",
+            "now": now,
+        }
         premium = {"availability": billing.Availability.PREMIUM, "release_at": None}
         exclusives.create_exclusive(
             s, **common, **premium, kind="interview", title="Studio talk", track_id=tracks[0].public_id
@@ -160,6 +166,57 @@ def test_the_label_adds_fills_and_withdraws_a_gallery(live: LiveServer, browser:
     page.locator(".own-exclusive", has_text="Tour posters").get_by_role("button", name="Withdraw").click()
     page.wait_for_selector(".x-status:text('Withdrawn.')")
     assert page.locator(".own-exclusive", has_text="Tour posters").count() == 0
+    page.context.close()
+
+
+def test_the_label_sees_which_tracks_its_exclusives_lock_and_withdrawing_gives_a_public_one_back(
+    live: LiveServer, browser: Browser
+) -> None:
+    """probe20 F2: a demo of a public track locked it from free listeners for good, and the portal said neither
+    that it would nor that it did. The catalogue marks a locked track, the form says what choosing a public one
+    does and offers no track another exclusive stands on, the row and the Withdraw confirm say what free listeners
+    get back, and they get it; a pre-release dated 2999 is refused in the server's words."""
+    page = _page(browser, **PHONE)
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+    _login(page, live, "lab", "/label")
+    page.wait_for_selector(".own-exclusives [data-kind=demo]")
+    assert page.locator(".label-tracks .track-exclusive").count() == 3  # the module's interview, demo, pre-release
+    assert "Premium until" in page.locator(".track-exclusive", has_text="Next single").inner_text()
+    assert "Free listeners cannot play it while this stands" in page.inner_text(".own-exclusive[data-kind=demo]")
+    page.select_option("#x-new-kind", "demo")
+    assert page.eval_on_selector_all("#x-new-track option[disabled]", "os => os.length") == 3
+    chosen = page.input_value("#x-new-track")  # the first track no exclusive stands on
+    for album in page.eval_on_selector_all("#x-new-album option", "os => os.map(o => o.value)"):
+        if chosen:
+            break
+        page.select_option("#x-new-album", album)
+        chosen = page.input_value("#x-new-track")
+    assert chosen
+    assert "Free listeners can play" in page.inner_text("#x-new-track-note")
+    page.fill("#x-new-title", "Rough mix")
+    page.get_by_role("button", name="Add exclusive").click()
+    row = page.locator(".own-exclusive", has_text="Rough mix")
+    row.wait_for()
+    assert "Free listeners cannot play it while this stands" in row.inner_text()
+    page.locator(f"[data-track='{chosen}'] .track-exclusive:has-text('Rough mix')").wait_for()
+    assert page.get_attribute(f"#x-new-track option[value='{chosen}']", "disabled") is not None
+    with live.container.sessions() as s:
+        free = s.scalar(select(User.id).where(User.username == "free"))
+        locked = playback.locked_tracks(s, user_id=free, track_ids=[chosen], now=datetime.now(UTC))
+        assert locked[chosen].reason == "premium_required"
+    row.get_by_role("button", name="Withdraw").click()
+    page.wait_for_selector(".x-status:text('Withdrawn.')")
+    assert "free listeners can play it again" in asked[-1]
+    page.locator(f"[data-track='{chosen}'] .track-exclusive").wait_for(state="detached")
+    with live.container.sessions() as s:
+        assert playback.locked_tracks(s, user_id=free, track_ids=[chosen], now=datetime.now(UTC)) == {}
+    page.select_option("#x-new-kind", "prerelease")
+    page.fill("#x-new-title", "Far away")
+    page.fill("#x-new-when", "2999-01-01T00:00")
+    page.get_by_role("button", name="Add exclusive").click()
+    page.wait_for_selector(".x-new .form-status:text-matches('within two years')")
+    assert page.locator(".own-exclusive", has_text="Far away").count() == 0
     page.context.close()
 
 

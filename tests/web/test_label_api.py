@@ -3,7 +3,7 @@ statements and CSV, availability enforced on streams, admin close."""
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -60,6 +60,7 @@ def _gallery(s: Session, label_id: int, album_id: str) -> str:
         track_id=None,
         availability=billing.Availability.PREMIUM,
         release_at=None,
+        now=datetime.now(UTC),
     )
     return view.id
 

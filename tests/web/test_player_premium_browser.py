@@ -61,6 +61,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, stripe: StubStripe) -> Iterat
             track_id=None,
             availability=billing.Availability.PREMIUM,
             release_at=None,
+            now=now,
         )
         exclusives.create_exclusive(
             s,
@@ -71,6 +72,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, stripe: StubStripe) -> Iterat
             track_id=last.public_id,
             availability=billing.Availability.PRERELEASE,
             release_at=now + timedelta(days=20),
+            now=now,
         )
     with serve(container) as server:
         yield server

@@ -44,6 +44,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             track_id=last.public_id,
             availability=billing.Availability.PRERELEASE,
             release_at=now + timedelta(days=20),
+            now=now,
         )
         exclusives.create_exclusive(
             s,
@@ -53,6 +54,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             track_id=None,
             availability=billing.Availability.PREMIUM,
             release_at=None,
+            now=now,
         )
     with serve(container) as server:
         yield server

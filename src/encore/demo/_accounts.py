@@ -132,6 +132,7 @@ def _prerelease(session: Session, album: Album, now: datetime) -> None:
         track_id=track.public_id,
         availability=Availability.PRERELEASE,
         release_at=now + timedelta(days=30),
+        now=now,
     )
 
 

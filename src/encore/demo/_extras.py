@@ -99,6 +99,7 @@ def ensure_extras(session: Session, *, album: Album, images: list[str], now: dat
             track_id=track.public_id,
             availability=Availability.PREMIUM,
             release_at=None,
+            now=now,
         )
         created += 1
     if images and session.scalar(select(Exclusive.id).where(Exclusive.title == GALLERY_TITLE)) is None:
@@ -113,6 +114,7 @@ def ensure_extras(session: Session, *, album: Album, images: list[str], now: dat
             track_id=None,
             availability=Availability.PREMIUM,
             release_at=None,
+            now=now,
         )
         row_id = session.scalar(select(Exclusive.id).where(Exclusive.public_id == view.id))
         assert row_id is not None  # noqa: S101 - just created

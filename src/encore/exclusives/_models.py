@@ -25,8 +25,10 @@ class Exclusive(TimestampMixin, Base):
     track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id", ondelete="SET NULL"), unique=True)
     availability: Mapped[str] = mapped_column(String(10), default="premium")
     release_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # A withdrawn exclusive is listed nowhere and its URLs answer 404; its track keeps its lock (withdrawing
-    # must never open what was Premium to everyone).
+    # A withdrawn exclusive is listed nowhere, its URLs answer 404 and it locks its track no more: the track is
+    # again what the label's catalogue says (a public track of a published album, which the portal offers, went
+    # back to free listeners; audio meant to stay Premium lives on a Premium release, as the demo's extras do).
+    # It keeps `track_id` as a record until another exclusive takes the track (probe20 F2).
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -1,7 +1,7 @@
 """Premium exclusives: labels attach them to their own artists and albums; the one decision opens them."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import exists, select
@@ -11,6 +11,7 @@ from encore.accounts import User
 from encore.billing import Availability, Content, Decision, check_access
 from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
 from encore.db import write_lock
+from encore.exclusives._contents import content_from
 from encore.exclusives._models import Exclusive, ExclusiveImage
 from encore.kernel import Conflict, NotFound, PermissionDenied, ValidationFailed, has_control
 
@@ -21,6 +22,17 @@ Kind = Literal["interview", "demo", "prerelease", "gallery"]
 class ImageView:
     position: int
     caption: str
+
+
+@dataclass(frozen=True)
+class OwnAudio:
+    """An exclusive's track as its label is shown it: what the track is in the label's catalogue without the
+    exclusive, which is what free listeners get back when the exclusive is withdrawn."""
+
+    track_id: str
+    title: str
+    track_number: int
+    catalogue: Content
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,27 @@ class ExclusiveView:
     image_count: int  # a gallery's pictures; everyone may know how many there are
     images: tuple[ImageView, ...]  # only when unlocked
     withdrawn: bool = False
+    audio: OwnAudio | None = None  # the label's own view only
+
+
+# A pre-release opens to everyone at a date after now and at most this far ahead: 2999 locked a track released
+# in 2022 away from free listeners for good (probe20 F2). Two years covers an album announced a season early.
+MAX_PRERELEASE_AHEAD = timedelta(days=730)
+
+
+def release_at_problem(release_at: datetime, now: datetime) -> ValidationFailed | None:
+    """Why a pre-release's public date is refused, or None."""
+    if release_at <= now:
+        return ValidationFailed(
+            "a pre-release's public date must be in the future (the track is out: it needs no pre-release)",
+            code="release_at_past",
+        )
+    if release_at > now + MAX_PRERELEASE_AHEAD:
+        return ValidationFailed(
+            f"a pre-release opens to everyone within two years, by {(now + MAX_PRERELEASE_AHEAD).date().isoformat()}",
+            code="release_at_too_far",
+        )
+    return None
 
 
 def content_of(row: Exclusive) -> Content:
@@ -82,11 +115,17 @@ def create_exclusive(
     track_id: str | None,
     availability: Availability,
     release_at: datetime | None,
+    now: datetime,
 ) -> ExclusiveView:
     if (album_id is None) == (artist_id is None):
         raise ValidationFailed("attach to exactly one of album_id or artist_id", code="bad_target")
-    if availability is Availability.PRERELEASE and release_at is None:
-        raise ValidationFailed("a pre-release needs its public release date", code="release_at_required")
+    if availability is Availability.PRERELEASE:
+        if release_at is None:
+            raise ValidationFailed("a pre-release needs its public release date", code="release_at_required")
+        if (problem := release_at_problem(release_at, now)) is not None:
+            raise problem
+    else:
+        release_at = None  # only a pre-release opens at a date (a Premium one's date was kept and meant nothing)
     row = Exclusive(
         kind=kind,
         title=title.strip(),
@@ -103,15 +142,19 @@ def create_exclusive(
         track = track_row(session, track_id=track_id)
         if track.album.label_id != label_id:
             raise NotFound("no such track")
-        # a track is one exclusive's audio (withdrawn ones keep it): checked under the lock, or two made at
-        # once both pass and the second fails on the unique key (a 500, as a second one made later did)
+        # a track is one standing exclusive's audio: checked under the lock, or two made at once both pass and
+        # the second fails on the unique key (a 500, as a second one made later did)
         write_lock(session, "exclusive_track", track.id)
-        if session.scalar(select(Exclusive.id).where(Exclusive.track_id == track.id)) is not None:
+        held = session.scalar(select(Exclusive).where(Exclusive.track_id == track.id))
+        if held is not None and held.withdrawn_at is None:
             raise Conflict("this track is already an exclusive's audio", code="track_has_exclusive")
+        if held is not None:  # a withdrawn one locks nothing; it lets go of the track (the key is unique)
+            held.track_id = None
+            session.flush()
         row.track_id = track.id
     session.add(row)
     session.flush()
-    return _view(session, row, Decision(True, "owner"))
+    return _own_view(session, row)
 
 
 def _view(session: Session, row: Exclusive, decision: Decision) -> ExclusiveView:
@@ -249,10 +292,14 @@ def add_image(session: Session, *, label_id: int, exclusive_id: str, image_key: 
     return _view(session, row, Decision(True, "owner"))
 
 
-def withdraw_exclusive(session: Session, *, label_id: int, exclusive_id: str, now: datetime) -> None:
-    """Listed nowhere from now on, its URLs answer 404. Its track keeps the lock it had (see the model)."""
-    _own(session, label_id=label_id, exclusive_id=exclusive_id).withdrawn_at = now
+def withdraw_exclusive(session: Session, *, label_id: int, exclusive_id: str, now: datetime) -> str | None:
+    """Listed nowhere from now on, its URLs answer 404, and its track is locked by it no more (see the model).
+    Returns the track's public id, if it had one, for the audit row."""
+    row = _own(session, label_id=label_id, exclusive_id=exclusive_id)
+    row.withdrawn_at = now
     session.flush()
+    track = session.get(Track, row.track_id) if row.track_id is not None else None
+    return track.public_id if track is not None else None
 
 
 def label_exclusives(session: Session, *, label_id: int) -> list[ExclusiveView]:
@@ -260,4 +307,17 @@ def label_exclusives(session: Session, *, label_id: int) -> list[ExclusiveView]:
     rows = session.scalars(
         select(Exclusive).where(Exclusive.label_id == label_id, Exclusive.withdrawn_at.is_(None)).order_by(Exclusive.id)
     )
-    return [_view(session, row, Decision(True, "owner")) for row in rows]
+    return [_own_view(session, row) for row in rows]
+
+
+def _own_view(session: Session, row: Exclusive) -> ExclusiveView:
+    """The owner's view: open, and with what its track is in the label's catalogue without it."""
+    view = _view(session, row, Decision(True, "owner"))
+    track = session.get(Track, row.track_id) if row.track_id is not None else None
+    if track is None:
+        return view
+    catalogue = content_from(
+        track.album.availability, track.album.available_from, track.availability, track.available_from, None, None
+    )
+    audio = OwnAudio(track.public_id, track.title, track.track_number, catalogue)
+    return replace(view, audio=audio)

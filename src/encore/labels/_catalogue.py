@@ -18,6 +18,7 @@ from encore.catalog import (
     reindex_track,
     upc_of_another_label,
 )
+from encore.exclusives import AudioLock, audio_locks
 from encore.kernel import Conflict, NotFound, ValidationFailed, has_control, has_visible
 from encore.labels._release_rules import release_date_problem
 
@@ -39,6 +40,9 @@ class TrackItem:
     explicit: bool
     availability: str | None  # None: as the album
     available_from: datetime | None
+    # The standing exclusive this track is the audio of: while it stands, free listeners get the track only as
+    # the exclusive allows, whatever `availability` says; withdrawing it lifts that (probe20 F2).
+    exclusive: AudioLock | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def owned_track(session: Session, *, label_id: int, track_id: str) -> Track:
     return track
 
 
-def _track_item(t: Track) -> TrackItem:
+def _track_item(t: Track, lock: AudioLock | None) -> TrackItem:
     return TrackItem(
         t.public_id,
         t.title,
@@ -86,13 +90,17 @@ def _track_item(t: Track) -> TrackItem:
         t.explicit,
         t.availability,
         t.available_from,
+        lock,
     )
 
 
 def album_item(session: Session, album: Album) -> AlbumItem:
-    tracks = session.scalars(
-        select(Track).where(Track.album_id == album.id).order_by(Track.disc_number, Track.track_number, Track.id)
+    tracks = list(
+        session.scalars(
+            select(Track).where(Track.album_id == album.id).order_by(Track.disc_number, Track.track_number, Track.id)
+        )
     )
+    locks = audio_locks(session, track_ids=[t.id for t in tracks])
     artist = album.artists[0].artist.name if album.artists else ""
     return AlbumItem(
         album.public_id,
@@ -103,7 +111,7 @@ def album_item(session: Session, album: Album) -> AlbumItem:
         album.upc,
         album.availability,
         album.available_from,
-        [_track_item(t) for t in tracks],
+        [_track_item(t, locks.get(t.id)) for t in tracks],
         album.status,
         [a.artist.name for a in album.artists],
         album.artwork_key,

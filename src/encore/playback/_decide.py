@@ -15,9 +15,9 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from encore.ads import AdClock, ad_due, can_serve_ad
-from encore.billing import Availability, Content, Subscription, SubscriptionDates, SubState, Tier, decide, strictest
+from encore.billing import Content, Subscription, SubscriptionDates, SubState, Tier, decide
 from encore.catalog import NOT_MUSIC, Album, Track, unplayable_reason
-from encore.exclusives import Exclusive
+from encore.exclusives import Exclusive, content_from, standing_audio
 from encore.kernel import NotFound
 from encore.playback._clockbook import AdClockBook
 from encore.playback._clockstate import ClockState, PlayNames, state_of
@@ -32,7 +32,8 @@ class StreamDecision:
 
 
 def content_columns() -> list[Any]:
-    """What `_content` reads, from Track joined to its Album and (outer) its Exclusive."""
+    """What `_content` reads, from Track joined to its Album and (outer, `exclusives.standing_audio`) its
+    standing Exclusive."""
     return [
         Album.availability.label("album_availability"),
         Album.available_from.label("album_from"),
@@ -70,7 +71,7 @@ def _facts_query(*, with_clock: bool) -> Any:
         select(*columns)
         .select_from(Track)
         .join(Album, Album.id == Track.album_id)
-        .outerjoin(Exclusive, Exclusive.track_id == Track.id)
+        .outerjoin(Exclusive, standing_audio())
         .outerjoin(Subscription, Subscription.user_id == bindparam("user_id"))
     )
     if with_clock:
@@ -89,16 +90,10 @@ def _facts(session: Session, *, user_id: int, track_public_id: str, with_clock: 
 
 
 def _content(row: Row[Any]) -> Content:
-    """The strictest of the album's and the track's availability (set by their label) and, when the track is
-    an exclusive's audio, the exclusive's: the same rule as `track_content`, from the one read."""
-    parts = [Content(Availability(row.album_availability), row.album_from)]
-    for availability, since in (
-        (row.track_availability, row.track_from),
-        (row.availability, row.release_at),
-    ):
-        if availability is not None:
-            parts.append(Content(Availability(availability), since))
-    return strictest(*parts)
+    """What the track asks, by the one rule (`exclusives.content_from`, as `track_contents`), from the one read."""
+    return content_from(
+        row.album_availability, row.album_from, row.track_availability, row.track_from, row.availability, row.release_at
+    )
 
 
 def _stored_clock(row: Row[Any]) -> ClockState:

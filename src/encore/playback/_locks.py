@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from encore.billing import Availability, Subscription, SubscriptionDates, SubState, decide
 from encore.catalog import Album, Track, unplayable_reason
 from encore.db import RawStatement, connection_of
-from encore.exclusives import Exclusive
+from encore.exclusives import Exclusive, standing_audio
 from encore.playback._decide import _content, content_columns
 
 MAX_LOCK_IDS = 200
@@ -70,7 +70,7 @@ def _contents() -> RawStatement:
         select(Track.public_id, Track.status, Track.is_ad, *content_columns())
         .select_from(Track)
         .join(Album, Album.id == Track.album_id)
-        .outerjoin(Exclusive, Exclusive.track_id == Track.id)
+        .outerjoin(Exclusive, standing_audio())
         .where(Track.public_id.in_(bindparam("ids", expanding=True))),
         expanding="ids",
     )

@@ -66,7 +66,7 @@ class ExclusiveOut(BaseModel):
 
     @classmethod
     def of(cls, view: exclusives.ExclusiveView) -> "ExclusiveOut":
-        fields = {k: v for k, v in view.__dict__.items() if k not in {"images", "withdrawn"}}
+        fields = {k: v for k, v in view.__dict__.items() if k not in {"images", "withdrawn", "audio"}}
         base = f"/api/exclusives/{view.id}/images"
         images = [
             ImageOut(
@@ -80,22 +80,52 @@ class ExclusiveOut(BaseModel):
         return cls(**fields, images=images)
 
 
+class OwnAudioOut(BaseModel):
+    """An exclusive's track, for its label: what the track is in their catalogue without the exclusive, which is
+    what free listeners get back once it is withdrawn (`catalogue_availability` public: they play it again)."""
+
+    track_id: str
+    title: str
+    track_number: int
+    catalogue_availability: str
+    catalogue_available_from: datetime | None
+
+
+class OwnExclusiveOut(ExclusiveOut):
+    audio: OwnAudioOut | None
+
+    @classmethod
+    def own(cls, view: exclusives.ExclusiveView) -> "OwnExclusiveOut":
+        a = view.audio
+        audio = None
+        if a is not None:
+            audio = OwnAudioOut(
+                track_id=a.track_id,
+                title=a.title,
+                track_number=a.track_number,
+                catalogue_availability=a.catalogue.availability.value,
+                catalogue_available_from=a.catalogue.release_at,
+            )
+        return cls(**ExclusiveOut.of(view).model_dump(), audio=audio)
+
+
 @router.post("/label/exclusives", status_code=201)
-def add_exclusive(body: ExclusiveIn, request: Request, session: Db, user: LabelUser) -> ExclusiveOut:
+def add_exclusive(body: ExclusiveIn, request: Request, session: Db, user: LabelUser) -> OwnExclusiveOut:
     assert user.label_id is not None  # noqa: S101 - checked by LabelUser
     view = exclusives.create_exclusive(
         session,
         label_id=user.label_id,
         **body.model_dump(exclude={"availability"}),
         availability=billing.Availability(body.availability),
+        now=container(request).clock.now(),
     )
-    note(request, session, kinds.LABEL_EXCLUSIVE_CREATED, actor=user, exclusive=view.id)
-    return ExclusiveOut.of(view)
+    note(request, session, kinds.LABEL_EXCLUSIVE_CREATED, actor=user, exclusive=view.id, track=body.track_id)
+    return OwnExclusiveOut.own(view)
 
 
 @router.get("/label/{label_id}/exclusives")
-def own_exclusives(session: Db, label: OwnLabel) -> list[ExclusiveOut]:
-    return [ExclusiveOut.of(v) for v in exclusives.label_exclusives(session, label_id=label.row_id)]
+def own_exclusives(session: Db, label: OwnLabel) -> list[OwnExclusiveOut]:
+    return [OwnExclusiveOut.own(v) for v in exclusives.label_exclusives(session, label_id=label.row_id)]
 
 
 @router.post("/label/{label_id}/exclusives/{exclusive_id}/images", status_code=201)
@@ -117,8 +147,8 @@ def add_image(
 @router.delete("/label/{label_id}/exclusives/{exclusive_id}", status_code=204)
 def withdraw(exclusive_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> None:
     now = container(request).clock.now()
-    exclusives.withdraw_exclusive(session, label_id=label.row_id, exclusive_id=exclusive_id, now=now)
-    note(request, session, kinds.LABEL_WITHDRAWN, actor=user, label=label.id, exclusive=exclusive_id)
+    track = exclusives.withdraw_exclusive(session, label_id=label.row_id, exclusive_id=exclusive_id, now=now)
+    note(request, session, kinds.LABEL_WITHDRAWN, actor=user, label=label.id, exclusive=exclusive_id, track=track)
 
 
 @router.get("/exclusives/{exclusive_id}/images/{position}")

@@ -48,6 +48,17 @@ class AvailabilityIn(Strict):
     available_from: Instant | None = None
 
 
+class TrackExclusiveOut(BaseModel):
+    """The standing exclusive a track is the audio of: while it stands, free listeners get the track only as
+    it allows (Premium only; a pre-release until `release_at`), whatever the track's own availability says."""
+
+    id: str
+    kind: str
+    title: str
+    availability: str
+    release_at: datetime | None
+
+
 class TrackOut(BaseModel):
     id: str
     title: str
@@ -58,6 +69,17 @@ class TrackOut(BaseModel):
     explicit: bool
     availability: str | None
     available_from: datetime | None
+    exclusive: TrackExclusiveOut | None
+
+
+def _track_out(t: labels.TrackItem) -> TrackOut:
+    x = t.exclusive
+    lock = None
+    if x is not None:
+        lock = TrackExclusiveOut(
+            id=x.exclusive_id, kind=x.kind, title=x.title, availability=x.availability, release_at=x.release_at
+        )
+    return TrackOut(**{**t.__dict__, "exclusive": lock})
 
 
 class AlbumOut(BaseModel):
@@ -77,9 +99,7 @@ class AlbumOut(BaseModel):
 
 def album_out(item: labels.AlbumItem) -> AlbumOut:
     fields = {k: v for k, v in item.__dict__.items() if k != "artwork_key"}
-    return AlbumOut(
-        **{**fields, "artwork": images(item.artwork_key), "tracks": [TrackOut(**t.__dict__) for t in item.tracks]}
-    )
+    return AlbumOut(**{**fields, "artwork": images(item.artwork_key), "tracks": [_track_out(t) for t in item.tracks]})
 
 
 class DayOut(BaseModel):

@@ -133,7 +133,7 @@ def test_an_exclusive_changes_the_same_requests_answer(asking: Asking) -> None:
         exclusives.create_exclusive(
             s, label_id=track.album.label_id, kind="demo", title="Bo's demo", description="", artist_id=None,
             album_id=track.album.public_id, track_id=track.public_id, availability=billing.Availability.PREMIUM,
-            release_at=None,
+            release_at=None, now=NOW,
         )  # fmt: skip
     assert "B1" not in asking.names(query)
     with transaction(asking.c.sessions) as s:

@@ -92,6 +92,31 @@ function sendImage(base, id, file, caption) {
     });
 }
 
+// What a track is in the label's catalogue without any exclusive: public, premium or prerelease (the strictest
+// of the album's and the track's own setting; a pre-release past its date is public).
+function catalogueOf(album, t) {
+  const own = [[album.availability, album.available_from], [t.availability, t.available_from]].filter(([v]) => v);
+  if (own.some(([v]) => v === "premium")) return "premium";
+  const held = own.filter(([v]) => v === "prerelease").map(([, at]) => at);
+  return held.some((at) => !at || new Date(at) > new Date()) ? "prerelease" : "public";
+}
+
+// What free listeners get once this exclusive is withdrawn: its track as the label's catalogue says (the server's
+// rule: an exclusive locks its track only while it stands).
+function afterWithdraw(audio) {
+  if (audio.catalogue_availability === "public") return "free listeners can play it again";
+  if (audio.catalogue_availability === "prerelease") return `it stays a pre-release until ${day(audio.catalogue_available_from)}, as your catalogue says`;
+  return "it stays Premium only, as your catalogue says";
+}
+
+function audioLine(x) {
+  const a = x.audio;
+  const now = a.catalogue_availability === "public"
+    ? `Free listeners cannot play it while this stands${x.availability === "prerelease" ? ` (until ${day(x.release_at)})` : ""}; once withdrawn, ${afterWithdraw(a)}.`
+    : `Once withdrawn, ${afterWithdraw(a)}.`;
+  return h("span", { class: "x-audio" }, `Plays ${a.track_number}. `, named(a.title), `. ${now}`);
+}
+
 function ownRow(base, x, redraw) {
   const status = h("span", { class: "form-status", role: "status" });
   const parts = [h("span", { class: "x-kind", text: KINDS[x.kind] || x.kind }), h("span", { class: "x-title", text: x.title })];
@@ -105,41 +130,68 @@ function ownRow(base, x, redraw) {
         if (f.size > IMAGE_MAX) { status.textContent = "A picture can be at most 16 MB."; return; }
         try { await sendImage(base, x.id, f, caption.value.trim()); await redraw("Picture added."); } catch (err) { status.textContent = err.message; }
       } })));
-  } else if (x.track_id) {
-    parts.push(h("span", { class: "empty", text: "Plays the attached track." }));
+  } else if (x.audio) {
+    parts.push(audioLine(x));
   }
+  const track = x.audio ? ` Its track "${isolate(x.audio.title)}": ${afterWithdraw(x.audio)}.` : "";
   parts.push(h("button", { type: "button", class: "ghost danger x-withdraw", text: "Withdraw", onclick: async () => {
-    if (!window.confirm(`Withdraw "${isolate(x.title)}"? Listeners will no longer see it, and its links stop working.`)) return;
-    try { await api(`${base}/exclusives/${encodeURIComponent(x.id)}`, { method: "DELETE" }); await redraw("Withdrawn."); } catch (err) { status.textContent = err.message; }
+    if (!window.confirm(`Withdraw "${isolate(x.title)}"? Listeners will no longer see it, and its links stop working.${track}`)) return;
+    try { await api(`${base}/exclusives/${encodeURIComponent(x.id)}`, { method: "DELETE" }); await redraw("Withdrawn.", true); } catch (err) { status.textContent = err.message; }
   } }), status);
   return h("li", { class: "exclusive own-exclusive", "data-exclusive": x.id, "data-kind": x.kind }, ...parts);
 }
 
-function createForm(albums, redraw) {
+// The latest a pre-release may open to everyone: the server refuses a date past two years (release_at_too_far).
+const PRERELEASE_DAYS = 730;
+const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+
+function createForm(current, redraw) {
   const kind = h("select", { id: "x-new-kind" }, ...Object.entries(KINDS).map(([v, t]) => h("option", { value: v, text: t })));
   const title = h("input", { id: "x-new-title", type: "text", maxlength: 200, required: true, autocomplete: "off" });
   const description = h("input", { id: "x-new-desc", type: "text", maxlength: 2000, autocomplete: "off" });
-  const album = h("select", { id: "x-new-album" }, ...albums.map((a) => h("option", { value: a.id, text: a.title })));
-  const track = h("select", { id: "x-new-track" });
+  const album = h("select", { id: "x-new-album" }, ...current().map((a) => h("option", { value: a.id, text: a.title })));
+  const track = h("select", { id: "x-new-track", "aria-describedby": "x-new-track-note" });
+  const trackNote = h("p", { id: "x-new-track-note", class: "x-track-note", role: "status" });
   const when = h("input", { id: "x-new-when", type: "datetime-local" });
   const status = h("p", { class: "form-status", role: "alert" });
+  // A track another exclusive stands on cannot be chosen (the server's track_has_exclusive); a public one can,
+  // and the note says what that does to free listeners, before and after a withdrawal.
+  const note = () => {
+    const a = current().find((x) => x.id === album.value);
+    const t = a && a.tracks.find((x) => x.id === track.value);
+    if (!t || !AUDIO.has(kind.value)) { trackNote.textContent = ""; return; }
+    const until = kind.value === "prerelease" ? " until its public date" : "";
+    trackNote.textContent = catalogueOf(a, t) === "public"
+      ? `Free listeners can play "${isolate(t.title)}" now. While this exclusive stands, only Premium listeners can${until}; withdrawing it gives the track back to everyone.`
+      : `"${isolate(t.title)}" is not public in your catalogue, and stays so when this exclusive is withdrawn.`;
+  };
   const fillTracks = () => {
-    const a = albums.find((x) => x.id === album.value);
-    track.replaceChildren(...(a ? a.tracks : []).map((t) => h("option", { value: t.id, text: `${t.track_number}. ${t.title}` })));
+    const a = current().find((x) => x.id === album.value);
+    track.replaceChildren(...(a ? a.tracks : []).map((t) => h("option", { value: t.id, disabled: !!t.exclusive,
+      text: `${t.track_number}. ${t.title}${t.exclusive ? ` (the audio of "${t.exclusive.title}")` : ""}` })));
+    const free = [...track.options].find((o) => !o.disabled);
+    if (free) track.value = free.value;
+    note();
   };
   const sync = () => {
     track.closest(".release-field").hidden = !AUDIO.has(kind.value);
     when.closest(".release-field").hidden = kind.value !== "prerelease";
+    const now = new Date();
+    when.min = local(now);
+    when.max = local(new Date(now.getTime() + PRERELEASE_DAYS * 86400000));
+    note();
   };
   const field = (input, text) => h("div", { class: "release-field" }, h("label", { for: input.id, text }), input);
   const form = h("form", { class: "x-new", "aria-label": "New exclusive", novalidate: true },
     field(kind, "Kind"), field(title, "Title"), field(description, "Description (optional)"), field(album, "Album"),
-    field(track, "Audio (a track of that album)"), field(when, "Public on (pre-release)"),
+    field(track, "Audio (a track of that album)"), trackNote, field(when, "Public on (pre-release, within two years)"),
     h("button", { type: "submit", class: "primary", text: "Add exclusive" }), status);
   album.addEventListener("change", fillTracks);
+  track.addEventListener("change", note);
   kind.addEventListener("change", sync);
   fillTracks();
   sync();
+  form.refill = fillTracks;
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     status.textContent = "";
@@ -149,25 +201,33 @@ function createForm(albums, redraw) {
     if (AUDIO.has(kind.value) && track.value) body.track_id = track.value;
     if (prerelease && when.value) body.release_at = new Date(when.value).toISOString();
     if (!body.title) { status.textContent = "Give the exclusive a title."; return; }
-    try { await api("/api/label/exclusives", { method: "POST", body }); title.value = ""; description.value = ""; await redraw("Exclusive added."); } catch (err) { status.textContent = err.message; }
+    try { await api("/api/label/exclusives", { method: "POST", body }); title.value = ""; description.value = ""; await redraw("Exclusive added.", true); } catch (err) { status.textContent = err.message; }
   });
   return form;
 }
 
-export async function labelExclusivesSection(base, albums) {
+// `reload` redraws the dashboard's catalogue and returns it: adding or withdrawing an exclusive with audio changes
+// its track's lock, which the catalogue shows beside the track.
+export async function labelExclusivesSection(base, albums, reload = null) {
   ensureExclusiveStyles();
   const list = h("ul", { class: "exclusive-list own-exclusives" });
   const note = h("p", { class: "form-status x-status", role: "status" });
-  const redraw = async (message = "") => {
+  const isOut = (a) => a.status !== "draft" && a.status !== "withdrawn";
+  let published = albums.filter(isOut);
+  let form = null;
+  const redraw = async (message = "", tracksChanged = false) => {
     const own = await api(`${base}/exclusives`);
     list.replaceChildren(...own.map((x) => ownRow(base, x, redraw)));
     if (!own.length) list.append(h("li", { class: "empty", text: "No exclusives yet." }));
+    if (tracksChanged && reload) {
+      published = (await reload()).filter(isOut);
+      if (form) form.refill();
+    }
     note.textContent = message;
   };
   await redraw();
-  const published = albums.filter((a) => a.status !== "draft" && a.status !== "withdrawn");
   return h("section", { class: "section", "aria-labelledby": "label-exclusives" },
     h("h2", { id: "label-exclusives", text: "Premium exclusives" }),
     h("p", { class: "empty", text: "Interviews, demo versions, pre-releases and artwork galleries: Premium listeners open them on the album's page; everyone else sees them locked." }),
-    note, list, published.length ? createForm(published, redraw) : h("p", { class: "empty", text: "Publish a release to attach exclusives to it." }));
+    note, list, published.length ? (form = createForm(() => published, redraw)) : h("p", { class: "empty", text: "Publish a release to attach exclusives to it." }));
 }

@@ -112,6 +112,16 @@ function titleForm(base, kind, item, onSaved) {
   return h("span", { class: "title-edit" }, input, save, status);
 }
 
+// A track a standing exclusive locks: free listeners get it as the exclusive allows, whatever its availability
+// below says, until the exclusive is withdrawn (then that availability applies again).
+function trackLock(t) {
+  const x = t.exclusive;
+  if (!x) return null;
+  const until = x.availability === "prerelease" && x.release_at ? `Premium until ${new Date(x.release_at).toLocaleDateString()}` : "Premium only";
+  return h("span", { class: "track-exclusive" }, h("span", { "aria-hidden": "true", text: "🔒 " }),
+    `${until} while the exclusive `, named(x.title), " stands; withdraw it to give the track the availability set here.");
+}
+
 function albumBlock(base, album) {
   const block = h("li", { class: "label-album", "data-album": album.id });
   // The forms are rebuilt from the server's answer; the outcome shows in the block's own status line.
@@ -133,6 +143,7 @@ function albumBlock(base, album) {
       h("ol", { class: "label-tracks" }, ...a.tracks.map((t) => h("li", { "data-track": t.id },
         h("span", { class: "track-title", text: `${t.track_number}. ${t.title}` }),
         h("span", { class: "empty", text: t.isrc ? ` ${t.isrc}` : "" }),
+        trackLock(t),
         availabilityForm(base, "track", t, draw),
         lyricsEditor(base, t)))));
   };
@@ -298,7 +309,11 @@ export async function labelDashboard() {
   const base = `/api/label/${me.id}`;
   const [streams, albums] = await Promise.all([api(`${base}/streams`), api(`${base}/catalogue`)]);
   const list = h("ol", { class: "label-albums" }, ...albums.map((a) => albumBlock(base, a)));
-  const reload = async () => list.replaceChildren(...(await api(`${base}/catalogue`)).map((a) => albumBlock(base, a)));
+  const reload = async () => {
+    const fresh = await api(`${base}/catalogue`);
+    list.replaceChildren(...fresh.map((a) => albumBlock(base, a)));
+    return fresh;
+  };
   const top = streams.slice(0, 10).map((t) => h("li", {}, h("span", { text: t.title }), h("span", { class: "num", text: ` ${t.total}` })));
   return h("div", { class: "view label-dashboard" },
     h("h1", { text: me.name }),
@@ -312,6 +327,6 @@ export async function labelDashboard() {
     h("section", { class: "section", "aria-labelledby": "label-catalogue" },
       h("h2", { id: "label-catalogue", text: "Catalogue" }),
       albums.length ? list : h("p", { class: "empty", text: "Nothing here yet: upload a release." })),
-    await labelExclusivesSection(base, albums),
+    await labelExclusivesSection(base, albums, reload),
     await statementsSection(base));
 }
