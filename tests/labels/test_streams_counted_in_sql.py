@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import count
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from encore.accounts import create_user
@@ -183,3 +183,22 @@ def test_ranges_refused_as_before(container: Container, seeded: Seeded, since: d
     with container.sessions() as s, pytest.raises(ValidationFailed) as refused:
         streams_per_day(s, label_id=seeded.ours, since=since, until=until)
     assert refused.value.code == "bad_range"
+
+
+def test_the_database_counts_not_python(container: Container, seeded: Seeded) -> None:
+    """What F4 was: a year of a label's streams came to Python one row each. The statement that reads the streams
+    now groups them by track and day, so what comes back is bounded by tracks x days, not streams."""
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    engine = container.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with container.sessions() as s:
+            streams_per_day(s, label_id=seeded.ours, since=SINCE, until=UNTIL)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    reads = [q for q in statements if "verified_streams" in q]
+    assert len(reads) == 1 and "GROUP BY" in reads[0] and "count(" in reads[0].lower(), reads
