@@ -13,6 +13,8 @@ from encore.accounts import Role, create_user
 from encore.catalog import Album, Label, Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+from encore.ingest import run_ingest
+from tests.ingest import corpus
 from tests.labels import world
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _page, browser
@@ -131,3 +133,35 @@ def test_label_dashboard(live: LiveServer, browser: Browser, tmp_path: Path) -> 
     assert admin.locator(".close-month").count() == 0
     assert "null" not in admin.inner_text("#main") and "undefined" not in admin.inner_text("#main")
     admin.close()
+
+
+def test_an_upload_of_another_labels_recording_says_why_it_was_not_added(
+    live: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """review20 F2: the file is not this label's to add; the status line says so for the file, points at no draft
+    form, and the page shows nothing of the other label's track."""
+    theirs = corpus.write_flac(tmp_path / "theirs.flac", corpus.tone(1.2, 470), title="Unreleased", artist="Far Act")
+    c = live.container
+    done = run_ingest(paths=[theirs], session_factory=c.sessions, store=c.store, label_override="Elsewhere Records",
+                      workers=1, progress=None, draft=True)  # fmt: skip
+    assert done.imported == 1, done
+    with c.sessions() as s:
+        held = s.scalar(select(Track).join(Album).join(Label).where(Label.name == "Elsewhere Records"))
+        assert held is not None
+        held_id = held.public_id
+    page = _page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "label", "label-pass-123")
+    page.click('#nav a[data-nav="label"]')
+    page.wait_for_selector(".label-upload input[type=file]")
+    before = page.locator(".label-album").count()
+    page.set_input_files(".label-upload input[type=file]", str(theirs))
+    page.click(".label-upload button")
+    page.wait_for_selector(".label-upload .form-status:text('Failed')", timeout=60_000)
+    said = page.inner_text(".label-upload .form-status")
+    assert f"{theirs.name}: this recording is already on the server, on a release that is not your label's" in said
+    assert "Imported 0" in said and "duplicates 0" in said and "draft's form" not in said, said
+    assert held_id not in page.content()  # (its title is the file's own tags: the uploader has them)
+    assert page.locator(".label-album").count() == before and not errors, errors
+    page.close()

@@ -231,7 +231,7 @@ def set_account_state(username: str, *, active: bool) -> None:
             changed = incident.set_account_active(
                 session, user_id=target, active=active, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
             )
-            warning = None if active else incident.disable_warning(session, user_id=target, now=c.clock.now())
+            warning = None if active else incident.warnings_on_disable(session, user_id=target, now=c.clock.now())
     except EncoreError as exc:
         err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {exc.message}")
         raise typer.Exit(1) from exc

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore import accounts, audit, billing
+from encore import accounts, audit, billing, catalog
 from encore.db import write_lock
 from encore.incident._service import cut_credentials
 from encore.jobs import Job
@@ -93,3 +93,30 @@ def disable_warning(session: Session, *, user_id: int, now: datetime) -> str | N
         f"this account pays for Premium by card and its subscription {when}: disabled, the listener cannot "
         "cancel it; if the account stays disabled, cancel (or refund) it in Stripe's dashboard"
     )
+
+
+def label_alone_warning(session: Session, *, user_id: int) -> str | None:
+    """What the operator must know when this label account's disabling leaves its label with no active account
+    (review20 N1), or None. Deleting such an account is refused (`portability._erase`); disabling is not: it is
+    how a member is cut off, and it can be undone. Asked once the account is disabled, under the lock deletion
+    takes: of two members of one label disabled at once, the second is told."""
+    user = session.get(accounts.User, user_id)
+    if user is None or user.label_id is None:
+        return None
+    write_lock(session, "label_accounts", user.label_id)
+    others = (accounts.User.label_id == user.label_id, accounts.User.id != user_id, accounts.User.is_active)
+    if session.scalar(select(func.count()).select_from(accounts.User).where(*others)):
+        return None
+    name = catalog.label_name_for(session, label_id=user.label_id) or ""
+    return (
+        f"this was the only active account of the label {name!r}: no one can sign in for it now (its releases,"
+        f" uploads and statements); enable the account again, or give the label another (encore user create NAME"
+        f" --label {name!r})"
+    )
+
+
+def warnings_on_disable(session: Session, *, user_id: int, now: datetime) -> str | None:
+    """Everything the operator is told on disabling an account, in one line: `disable_warning` (a card that goes
+    on charging) and `label_alone_warning`."""
+    said = [disable_warning(session, user_id=user_id, now=now), label_alone_warning(session, user_id=user_id)]
+    return "; and ".join(s for s in said if s) or None

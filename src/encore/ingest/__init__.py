@@ -9,13 +9,14 @@ from encore.ingest._artwork import ArtworkRejected
 from encore.ingest._audio import gain_for
 from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
 from encore.ingest._models import SourceFile
-from encore.ingest._pipeline import IngestSummary, ProgressSink, run_ingest
+from encore.ingest._pipeline import ELSEWHERE, IngestSummary, ProgressSink, run_ingest, seen_by_label
 from encore.ingest._progress import RichProgress, render_summary
 from encore.ingest._scan import scan
 from encore.ingest._tags import Tags, read_tags
 from encore.ingest._upload import display_name, ingest_upload, safe_extension, store_cover
 
 __all__ = [
+    "ELSEWHERE",
     "MAX_COVER_BYTES",
     "Analyzed",
     "ArtworkRejected",
@@ -39,5 +40,6 @@ __all__ = [
     "run_ingest",
     "safe_extension",
     "scan",
+    "seen_by_label",
     "store_cover",
 ]

@@ -19,6 +19,7 @@ from encore.catalog import (
     Track,
     TrackFacts,
     drop_empty_albums,
+    identity_key,
     replace_renditions,
     save_track,
     set_release_status,
@@ -45,6 +46,9 @@ class Committed:
     stale_files: list[str]
     track_id: str  # the public id of the track the file is (for a duplicate: the one it duplicates)
     warnings: list[str] = field(default_factory=list)
+    # A duplicate of a track on a release that is not of the label the upload is for (`label_override`): another
+    # label's, a draft included, or one on no label. Whoever answers a label says so without naming the track.
+    elsewhere: bool = False
 
 
 def _fallback_names(job: Job) -> tuple[str, str]:
@@ -130,7 +134,8 @@ def commit_result(
     if same_audio is not None and (own is None or own.id != same_audio.id):
         discard_temp_files(result)  # the same audio under another name: one track
         _record(session, source, result, same_audio.id, status="duplicate", label=label_override)
-        return Committed("duplicate", [], same_audio.public_id)
+        elsewhere = label_override is not None and not _on_label(same_audio, label_override)
+        return Committed("duplicate", [], same_audio.public_id, elsewhere=elsewhere)
     track = own or same_audio
     if track is not None and result.audio is None and track.audio_hash != result.audio_hash:
         raise RuntimeError("tags-only update for changed audio")  # cannot happen: the worker re-transcodes
@@ -156,6 +161,12 @@ def commit_result(
     warnings = _dropped_claims(upc=(album_facts.upc, album.upc), isrc=(facts.isrc, saved.isrc))
     warnings += _save_lyrics(session, result, track_id=saved.id, duration_ms=saved.duration_ms)
     return Committed("updated" if track is not None else "imported", stale, saved.public_id, warnings)
+
+
+def _on_label(track: Track, label: str) -> bool:
+    """Whether the track's release is the label's of this name (`upsert_album` with `label_forced` finds it by key)."""
+    held_by = track.album.label
+    return held_by is not None and held_by.name_key == identity_key(label)
 
 
 def _dropped_claims(*, upc: tuple[str | None, str | None], isrc: tuple[str | None, str | None]) -> list[str]:

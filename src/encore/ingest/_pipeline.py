@@ -13,7 +13,7 @@ import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
@@ -44,10 +44,37 @@ class IngestSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     track_ids: list[str] = field(default_factory=list)  # public ids of the tracks the files became, in order
+    # (file, track id) of duplicates whose track is on a release not of the upload's label (`Committed.elsewhere`);
+    # counted in `duplicates` and `track_ids` too: `encore ingest` tells its operator everything, a label is told
+    # less (`seen_by_label`)
+    elsewhere: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return self.imported + self.updated + self.skipped + self.duplicates + len(self.failed)
+
+
+ELSEWHERE = (  # a failure's reason, worded like the others ("upload larger than …", "could not save: …")
+    "this recording is already on the server, on a release that is not your label's, so it was not added to"
+    " yours; if the recording is yours, ask the server's operator"
+)
+
+
+def seen_by_label(summary: IngestSummary) -> IngestSummary:
+    """The summary as a label may be told it (pure; review20 F2): a file whose audio is already a track on a
+    release not of the label did not join the label's catalogue, so it is a failure with that reason, not a
+    "duplicate" (which reads as "you uploaded it before"), and that track's id (another label's, a draft's maybe)
+    is not given."""
+    if not summary.elsewhere:
+        return summary
+    theirs = {track_id for _, track_id in summary.elsewhere}
+    return replace(
+        summary,
+        duplicates=summary.duplicates - len(summary.elsewhere),
+        failed=[*summary.failed, *((name, ELSEWHERE) for name, _ in summary.elsewhere)],
+        track_ids=[t for t in summary.track_ids if t not in theirs],
+        elsewhere=[],
+    )
 
 
 class ProgressSink(Protocol):
@@ -147,6 +174,8 @@ def _commit_one(
     counter = {"imported": "imported", "updated": "updated", "duplicate": "duplicates"}[committed.outcome]
     setattr(summary, counter, getattr(summary, counter) + 1)
     summary.track_ids.append(committed.track_id)
+    if committed.elsewhere:
+        summary.elsewhere.append((result.job.name_hint or result.job.path, committed.track_id))
     return committed.outcome
 
 

@@ -58,7 +58,8 @@ class AccountStateIn(Strict):
 
 
 class AccountStateOut(AdminUserOut):
-    warning: str | None = None  # what the operator must still do (a card subscription that goes on charging)
+    # what the operator must still do or know: a card subscription that goes on charging, a label left with no account
+    warning: str | None = None
 
 
 @router.patch("/users/{user_id}", responses={409: {"description": "Not now, and why"}})
@@ -79,7 +80,7 @@ def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db
         client=client_of(request),
         cutoffs=c.stream_cutoffs,
     )
-    warning = None if body.active else incident.disable_warning(session, user_id=user.id, now=now)
+    warning = None if body.active else incident.warnings_on_disable(session, user_id=user.id, now=now)
     return AccountStateOut(**_user_out(session, user, now).model_dump(), warning=warning)
 
 

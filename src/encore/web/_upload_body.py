@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from encore.accounts import User
 from encore.audit import kinds
-from encore.ingest import IngestSummary, ingest_upload
+from encore.ingest import IngestSummary, ingest_upload, seen_by_label
 from encore.kernel import ValidationFailed
 from encore.web._audit import note_apart
 from encore.web._deps import container
@@ -78,7 +78,9 @@ def ingest_form(
     request: Request, user: User, body: UploadForm, *, label: str | None, audit_label: object, draft: bool
 ) -> tuple[IngestSummary, dict[str, object]]:
     """The one way an uploaded form reaches ingest, for every upload route: the audio with its optional .lrc
-    sidecar, the size cap, the audit event. Returns the summary and the answer's common fields."""
+    sidecar, the size cap, the audit event. Returns the summary and the answer's common fields. A label's upload
+    (`draft`) is answered and audited as a label may be told it: a recording already on a release not of the
+    label is a failure with that reason, and that track's id is not named (review20 F2)."""
     c = container(request)
     summary = ingest_upload(
         data=body.file.file,
@@ -90,6 +92,8 @@ def ingest_form(
         draft=draft,
         lyrics=body.lyrics.file if body.lyrics is not None else None,
     )
+    if draft:
+        summary = seen_by_label(summary)
     note_apart(
         request,
         kinds.LABEL_UPLOAD,

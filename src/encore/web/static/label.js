@@ -154,7 +154,7 @@ function albumBlock(base, album) {
 // What to do next: the draft's form only when the upload made or changed one (no form appears otherwise).
 function uploadNextStep(sum) {
   if (sum.imported + sum.updated) return " Fill in the draft's form below, then publish it.";
-  if (sum.failed.length) return " Nothing was added: correct the files named above and upload them again.";
+  if (sum.failed.length) return " Nothing was added: the reason is given above for each file that was not.";
   return " Nothing new: these files are already in your catalogue.";
 }
 
@@ -183,7 +183,7 @@ function uploadForm(base, onDone) {
     const files = [...file.files];
     if (!files.length) { status.textContent = "Choose the release's files first."; return; }
     const total = files.reduce((a, f) => a + f.size, 0) || 1;
-    const sum = { imported: 0, updated: 0, duplicates: 0, failed: [] };
+    const sum = { imported: 0, updated: 0, duplicates: 0, failed: [], warnings: [] };
     bar.hidden = false;
     bar.value = 0;
     status.textContent = "Uploading…";
@@ -193,10 +193,14 @@ function uploadForm(base, onDone) {
       done += f.size;
       if (r.error) { sum.failed.push(r.error); continue; }
       sum.imported += r.imported; sum.updated += r.updated; sum.duplicates += r.duplicates;
+      // a file not added says why, e.g. its recording is already on another label's release (review20 F2)
       for (const x of r.failed || []) sum.failed.push(`${x.file}: ${x.reason}`);
+      for (const w of r.warnings || []) sum.warnings.push(`${f.name}: ${w}`); // a UPC or ISRC left out, lyrics not used
     }
     bar.value = 100;
-    status.textContent = `Imported ${sum.imported} as a draft, updated ${sum.updated}, duplicates ${sum.duplicates}${sum.failed.length ? ". Failed: " + sum.failed.join("; ") : ""}.${uploadNextStep(sum)}`;
+    const failed = sum.failed.length ? ". Failed: " + sum.failed.join("; ") : "";
+    const warned = sum.warnings.length ? " Note: " + sum.warnings.join("; ") : "";
+    status.textContent = `Imported ${sum.imported} as a draft, updated ${sum.updated}, duplicates ${sum.duplicates}${failed}.${uploadNextStep(sum)}${warned}`;
     onDone();
   } });
   return h("div", { class: "label-upload" }, file, send, bar, status);
