@@ -17,7 +17,9 @@ from encore.billing._payments import apply_refund, link_payment, lock_money, rec
 from encore.billing._provider import CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import (
     AWAITING_FIRST_PAYMENT,
+    TERMINAL,
     ProviderSubscription,
+    ended_for_good,
     event_applies,
     provider_state,
 )
@@ -168,15 +170,12 @@ def handle_webhook(
     return outcome
 
 
-_ENDED = frozenset({"canceled", "incomplete_expired"})
-
-
 def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderEvent) -> list[str]:
     """End at the provider a subscription going on for a deleted account (a checkout paid after the erase job's
     last look at the provider): nobody can use it, and the card would be charged every period. The ids ended.
     PaymentProviderError propagates: the delivery is refused unrecorded, so the provider delivers it again."""
     facts = event.subscription
-    if facts is None or facts.status in _ENDED or event.other_price:
+    if facts is None or facts.status in TERMINAL or event.other_price:
         return []
     customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
     if customer is None or customer.user_id is not None:
@@ -194,6 +193,8 @@ def _end_unwanted(session: Session, *, provider: PaymentProvider, event: Provide
     if customer is None or customer.user_id is None:
         return None
     sub = subscription_row(session, user_id=customer.user_id)
+    if sub is not None and _ended_for_good(sub, facts) is not None:
+        return None  # a stale word about one Stripe already ended: nothing to end, and never applied
     why = unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now)
     if why is not None:
         provider.cancel_subscription(subscription_id=facts.subscription_id)
@@ -291,6 +292,9 @@ def _apply_subscription(
     write_lock(session, "subscription", user_id)
     mine = select(Subscription).where(Subscription.user_id == user_id)
     sub = session.scalar(mine.execution_options(populate_existing=True))  # as committed: `_end_unwanted` read it
+    ended = _ended_for_good(sub, facts) if sub is not None else None
+    if ended is not None:
+        return ended  # first: whatever the row holds now (a grant, another subscription), it never comes back
     why = unwanted(sub, provider=provider, facts=facts, event_at=event.created, now=now)
     if why is not None:
         return why  # ended at the provider by the webhook's handler (`_end_unwanted`), not applied
@@ -311,5 +315,13 @@ def _apply_subscription(
     sub.period_end, sub.trial_end, sub.canceled_at = change.period_end, change.trial_end, change.canceled_at
     sub.provider_customer_id, sub.provider_subscription_id = event.customer_id, facts.subscription_id
     sub.provider_event_at = event.created
+    if facts.status in TERMINAL:
+        sub.provider_ended_subscription_id = facts.subscription_id
     session.flush()
     return f"applied_{change.state.value}"
+
+
+def _ended_for_good(sub: Subscription, facts: ProviderSubscription) -> str | None:
+    return ended_for_good(
+        status=facts.status, subscription_id=facts.subscription_id, ended_id=sub.provider_ended_subscription_id
+    )
