@@ -24,7 +24,7 @@ from encore.billing._provider_policy import (
     provider_state,
 )
 from encore.billing._stripe import StripeConfig, StripeProvider
-from encore.billing._subscriptions import _dates, subscription_row
+from encore.billing._subscriptions import _dates, card_subscription_stands, subscription_row
 from encore.config import Settings
 from encore.db import write_lock
 from encore.kernel import Conflict, NotFound
@@ -98,7 +98,11 @@ def start_checkout(
     check_premium_buyer(user)  # the upgrade page says so too; the API reached Stripe for one (probe18b)
     sub = subscription_row(session, user_id=user_id)
     tier, _why = effective_tier(_dates(sub), now)
-    if sub is not None and sub.provider == provider.name and tier is Tier.PREMIUM:
+    if sub is not None and card_subscription_stands(
+        provider=sub.provider, state=sub.state, period_end=sub.period_end, canceled_at=sub.canceled_at, now=now
+    ):
+        # Premium or not: a card charged again (a renewal's event late, a card being retried past its grace)
+        # would be a second subscription beside a new one, and both charged (probe20 F1)
         raise Conflict(
             "you already pay for Premium by card: change or cancel it with Settings → Manage subscription",
             code="already_subscribed",
