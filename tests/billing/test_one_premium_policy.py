@@ -7,7 +7,7 @@ import pytest
 
 from encore.billing import ProviderSubscription, Subscription, SubState
 from encore.billing._checkout import unwanted
-from encore.billing._subscriptions import card_subscription_stands
+from encore.billing._subscriptions import card_subscription_stands, premium_refusal
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 MONTH = NOW + timedelta(days=30)
@@ -99,3 +99,17 @@ def test_while_a_card_subscription_stands(
     assert card_subscription_stands(provider=provider, state=value, period_end=end, canceled_at=canceled, now=NOW) is (
         stands
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "active", "why"),
+    [
+        (False, True, None),
+        (True, True, "label_account"),
+        (False, False, "account_disabled"),
+        (True, False, "label_account"),
+    ],
+)
+def test_premium_is_a_listeners(label: bool, active: bool, why: str | None) -> None:
+    """probe20 N1: one rule for checkout, codes, trials and the admin's grant."""
+    assert premium_refusal(label_account=label, active=active) == why

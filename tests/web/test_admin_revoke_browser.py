@@ -46,7 +46,7 @@ def _payer_tier(live: LiveServer) -> Tier:
 
 
 def test_revoking_a_card_subscribers_premium_asks_then_says_what_to_do(live: LiveServer, browser: Browser) -> None:
-    page = _page(browser, viewport={"width": 390, "height": 844})
+    page = _page(browser, viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     _login(page, live, "root", "root-pass-1234")

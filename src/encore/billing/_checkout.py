@@ -24,7 +24,7 @@ from encore.billing._provider_policy import (
     provider_state,
 )
 from encore.billing._stripe import StripeConfig, StripeProvider
-from encore.billing._subscriptions import _dates, card_subscription_stands, subscription_row
+from encore.billing._subscriptions import _dates, card_subscription_stands, check_premium_buyer, subscription_row
 from encore.config import Settings
 from encore.db import write_lock
 from encore.kernel import Conflict, NotFound
@@ -71,16 +71,6 @@ def _bind_customer(session: Session, *, provider: PaymentProvider, user: User, c
             raise
         return bound
     return made
-
-
-def check_premium_buyer(user: User) -> None:
-    """Premium is a listener's: a label account is refused checkout, a code, a demo code and a trial, for one
-    reason (probe18b; probe19 N1: a redeemed code was spent on an account that has no use for it)."""
-    if user.label_id is not None:
-        raise Conflict(
-            "a label account is for your label's work and needs no Premium: subscribe from a listener's account",
-            code="label_account",
-        )
 
 
 def start_checkout(

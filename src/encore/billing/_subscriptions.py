@@ -84,6 +84,36 @@ def _user(session: Session, public_id: str) -> User:
     return user
 
 
+_BUYER_SAID = {
+    "label_account": "a label account is for your label's work and needs no Premium: subscribe from a listener's"
+    " account",
+    "account_disabled": "this account is disabled",
+}
+_GRANT_SAID = {
+    "label_account": "a label account is for its label's work and needs no Premium: grant it to the listener's"
+    " own account",
+    "account_disabled": "this account is disabled: enable it first (Premium granted now would run out unused)",
+}
+
+
+def premium_refusal(*, label_account: bool, active: bool) -> str | None:
+    """Why an account may not be given Premium, or None: Premium is a listener's (pure)."""
+    if label_account:
+        return "label_account"
+    if not active:
+        return "account_disabled"
+    return None
+
+
+def check_premium_buyer(user: User, *, by_operator: bool = False) -> None:
+    """Premium is a listener's: a label account is refused checkout, a code, a demo code, a trial and an admin's
+    grant, for one reason (probe18b; probe19 N1: a code spent on an account that has no use for it; probe20 N1:
+    the grant was the one way round it). A disabled account is refused too (only an admin can reach it)."""
+    why = premium_refusal(label_account=user.label_id is not None, active=user.is_active)
+    if why is not None:
+        raise Conflict((_GRANT_SAID if by_operator else _BUYER_SAID)[why], code=why)
+
+
 CARD_PROVIDERS = frozenset({"stripe"})  # a subscription there renews by itself and moves by its webhooks
 
 
@@ -175,7 +205,10 @@ def _check_days(days: int) -> None:
 
 
 def grant_premium(session: Session, *, user_public_id: str, plan: str, days: int, now: datetime) -> SubscriptionView:
+    """An admin's days of Premium, held to the rule every other way in is (`check_premium_buyer`: a listener's,
+    probe20 N1) and refused while a card subscription stands."""
     user = _user(session, user_public_id)
+    check_premium_buyer(user, by_operator=True)
     _check_days(days)
     sub = _locked_row(session, user_id=user.id, change="manual", now=now)
     _extend(session, sub, user_id=user.id, plan=plan, days=days, provider="manual", now=now)
