@@ -2,7 +2,9 @@
 
 - probe20 N1: "Premium is a listener's" (`billing.check_premium_buyer`) refused checkout, a code, a demo code and
   a trial for a label account, but the admin's grant gave one Premium (200), and a disabled account too. Both
-  are refused now, with the operator told what to do; revoking is not (taking Premium away is always allowed)."""
+  are refused now, with the operator told what to do; revoking is not (taking Premium away is always allowed).
+- probe20 N6: `PATCH /api/admin/users/{id}` read `active` loosely: "yes", 1 and "on" enabled an account, and
+  "no", 0, "off", "0" and "false" disabled one. It is true or false (422 otherwise), as a playlist's `public` is."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -69,3 +71,20 @@ def test_a_grant_to_a_disabled_account_is_refused_until_it_is_enabled(
         incident.set_account_active(s, user_id=user_id, active=False, actor_id=None, now=container.clock.now())
     r = client.delete(f"/api/admin/users/{alice}/premium", headers=root)
     assert r.status_code == 200 and r.json()["tier"] == "free"
+
+
+LOOSE = ["yes", "no", "on", "off", "0", "1", "false", "true", 0, 1, 0.0, None, [], {}]
+
+
+def test_active_is_true_or_false_and_nothing_that_reads_like_one(
+    client: TestClient, container: Container, root: dict[str, str]
+) -> None:
+    _, alice, _ = _user(container, "alice")
+    for active in (True, False):  # each loose value refused both ways, the account left as it was
+        for loose in LOOSE:
+            r = client.patch(f"/api/admin/users/{alice}", json={"active": loose}, headers=root)
+            assert r.status_code == 422, (loose, r.text)
+            error = r.json()["error"]
+            assert "active" in error["fields"] and "valid boolean" in error["message"], error
+            assert _user(container, "alice")[2] is active
+        assert client.patch(f"/api/admin/users/{alice}", json={"active": not active}, headers=root).status_code == 200
