@@ -7,7 +7,7 @@ import pytest
 
 from encore.billing import ProviderSubscription, Subscription, SubState
 from encore.billing._checkout import unwanted
-from encore.billing._subscriptions import card_subscription_stands
+from encore.billing._subscriptions import card_subscription_stands, premium_refusal
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 MONTH = NOW + timedelta(days=30)
@@ -76,17 +76,40 @@ def test_a_card_subscription_under_longer_given_premium_is_unwanted(provider: st
 
 
 @pytest.mark.parametrize(
-    ("provider", "state", "end", "stands"),
+    ("provider", "state", "end", "canceled", "stands"),
     [
-        ("stripe", "active", MONTH, True),
-        ("stripe", "trialing", MONTH, True),
-        ("stripe", "past_due", MONTH, True),
-        ("stripe", "canceled", MONTH, True),  # can still be resumed in the portal
-        ("stripe", "canceled", NOW, False),  # its period is over
-        ("stripe", "expired", MONTH, False),
-        ("code", "active", MONTH, False),
-        ("manual", "trialing", MONTH, False),
+        ("stripe", "active", MONTH, None, True),
+        ("stripe", "trialing", MONTH, None, True),
+        ("stripe", "past_due", MONTH, None, True),
+        ("stripe", "canceled", MONTH, NOW, True),  # can still be resumed in the portal
+        ("stripe", "canceled", NOW, NOW, False),  # its period is over
+        ("stripe", "expired", MONTH, NOW, False),
+        # probe20 F1: charged again though its period is over (the renewal's event late, the card retried)
+        ("stripe", "active", NOW - timedelta(hours=1), None, True),
+        ("stripe", "past_due", NOW - timedelta(days=5), None, True),
+        ("stripe", "trialing", NOW - timedelta(hours=1), NOW - timedelta(days=1), False),  # a cancelled trial, over
+        ("code", "active", MONTH, None, False),
+        ("manual", "trialing", MONTH, None, False),
     ],
 )
-def test_while_a_card_subscription_stands(provider: str, state: str, end: datetime, stands: bool) -> None:
-    assert card_subscription_stands(provider=provider, state=SubState(state).value, period_end=end, now=NOW) is stands
+def test_while_a_card_subscription_stands(
+    provider: str, state: str, end: datetime, canceled: datetime | None, stands: bool
+) -> None:
+    value = SubState(state).value
+    assert card_subscription_stands(provider=provider, state=value, period_end=end, canceled_at=canceled, now=NOW) is (
+        stands
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "active", "why"),
+    [
+        (False, True, None),
+        (True, True, "label_account"),
+        (False, False, "account_disabled"),
+        (True, False, "label_account"),
+    ],
+)
+def test_premium_is_a_listeners(label: bool, active: bool, why: str | None) -> None:
+    """probe20 N1: one rule for checkout, codes, trials and the admin's grant."""
+    assert premium_refusal(label_account=label, active=active) == why

@@ -15,6 +15,7 @@ from encore.billing import (
     provider_state,
     refund_share,
 )
+from encore.billing._provider_policy import ended_for_good
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 END = NOW + timedelta(days=30)
@@ -76,6 +77,17 @@ def test_older_events_do_not_apply() -> None:
     assert event_applies(event_at=NOW, last_applied_at=None) is None
     assert event_applies(event_at=NOW, last_applied_at=NOW) is None
     assert event_applies(event_at=NOW - timedelta(seconds=1), last_applied_at=NOW) == "older_than_applied"
+
+
+@pytest.mark.parametrize("status", ["active", "trialing", "past_due", "unpaid", "paused", "incomplete"])
+def test_a_subscription_ended_for_good_never_lives_again(status: str) -> None:
+    """probe20 F7: Stripe never revives a deleted subscription; an event of its id saying otherwise is stale,
+    whatever its time. Another id may be live, and the ended one's own end may be told again."""
+    assert ended_for_good(status=status, subscription_id="sub_A", ended_id="sub_A") == "subscription_ended"
+    assert ended_for_good(status=status, subscription_id="sub_B", ended_id="sub_A") is None
+    assert ended_for_good(status=status, subscription_id="sub_A", ended_id=None) is None
+    for terminal in ("canceled", "incomplete_expired"):
+        assert ended_for_good(status=terminal, subscription_id="sub_A", ended_id="sub_A") is None
 
 
 def _event(obj: dict[str, object], kind: str = "customer.subscription.updated") -> dict[str, object]:

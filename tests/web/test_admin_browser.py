@@ -70,6 +70,7 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
     page.click('.admin-users tr[data-user="fan"] button:text("Grant Premium")')
     page.wait_for_selector('.admin-users tr[data-user="fan"] .tier:text("Premium until")')
     assert _tier(live, "fan") == Tier.PREMIUM
+    page.once("dialog", lambda d: d.accept())  # "Revoke fan's Premium? It ends now, ..."
     page.click('.admin-users tr[data-user="fan"] button:text("Revoke Premium")')
     page.wait_for_selector('.admin-users tr[data-user="fan"] .tier:text("Free")')
     assert _tier(live, "fan") == Tier.FREE

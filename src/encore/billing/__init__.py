@@ -16,7 +16,6 @@ from encore.billing._access import (
 )
 from encore.billing._backfill import backfill_payments
 from encore.billing._checkout import (
-    check_premium_buyer,
     handle_webhook,
     portal_link,
     start_checkout,
@@ -51,6 +50,7 @@ from encore.billing._subscriptions import (
     card_charges_again,
     card_next_charge,
     check_access,
+    check_premium_buyer,
     create_codes,
     demo_code,
     grant_premium,

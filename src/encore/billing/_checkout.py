@@ -17,12 +17,14 @@ from encore.billing._payments import apply_refund, link_payment, lock_money, rec
 from encore.billing._provider import CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import (
     AWAITING_FIRST_PAYMENT,
+    TERMINAL,
     ProviderSubscription,
+    ended_for_good,
     event_applies,
     provider_state,
 )
 from encore.billing._stripe import StripeConfig, StripeProvider
-from encore.billing._subscriptions import _dates, subscription_row
+from encore.billing._subscriptions import _dates, card_subscription_stands, check_premium_buyer, subscription_row
 from encore.config import Settings
 from encore.db import write_lock
 from encore.kernel import Conflict, NotFound
@@ -71,16 +73,6 @@ def _bind_customer(session: Session, *, provider: PaymentProvider, user: User, c
     return made
 
 
-def check_premium_buyer(user: User) -> None:
-    """Premium is a listener's: a label account is refused checkout, a code, a demo code and a trial, for one
-    reason (probe18b; probe19 N1: a redeemed code was spent on an account that has no use for it)."""
-    if user.label_id is not None:
-        raise Conflict(
-            "a label account is for your label's work and needs no Premium: subscribe from a listener's account",
-            code="label_account",
-        )
-
-
 def start_checkout(
     session: Session,
     *,
@@ -96,7 +88,11 @@ def start_checkout(
     check_premium_buyer(user)  # the upgrade page says so too; the API reached Stripe for one (probe18b)
     sub = subscription_row(session, user_id=user_id)
     tier, _why = effective_tier(_dates(sub), now)
-    if sub is not None and sub.provider == provider.name and tier is Tier.PREMIUM:
+    if sub is not None and card_subscription_stands(
+        provider=sub.provider, state=sub.state, period_end=sub.period_end, canceled_at=sub.canceled_at, now=now
+    ):
+        # Premium or not: a card charged again (a renewal's event late, a card being retried past its grace)
+        # would be a second subscription beside a new one, and both charged (probe20 F1)
         raise Conflict(
             "you already pay for Premium by card: change or cancel it with Settings → Manage subscription",
             code="already_subscribed",
@@ -168,15 +164,12 @@ def handle_webhook(
     return outcome
 
 
-_ENDED = frozenset({"canceled", "incomplete_expired"})
-
-
 def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderEvent) -> list[str]:
     """End at the provider a subscription going on for a deleted account (a checkout paid after the erase job's
     last look at the provider): nobody can use it, and the card would be charged every period. The ids ended.
     PaymentProviderError propagates: the delivery is refused unrecorded, so the provider delivers it again."""
     facts = event.subscription
-    if facts is None or facts.status in _ENDED or event.other_price:
+    if facts is None or facts.status in TERMINAL or event.other_price:
         return []
     customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
     if customer is None or customer.user_id is not None:
@@ -194,6 +187,8 @@ def _end_unwanted(session: Session, *, provider: PaymentProvider, event: Provide
     if customer is None or customer.user_id is None:
         return None
     sub = subscription_row(session, user_id=customer.user_id)
+    if sub is not None and _ended_for_good(sub, facts) is not None:
+        return None  # a stale word about one Stripe already ended: nothing to end, and never applied
     why = unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now)
     if why is not None:
         provider.cancel_subscription(subscription_id=facts.subscription_id)
@@ -291,6 +286,9 @@ def _apply_subscription(
     write_lock(session, "subscription", user_id)
     mine = select(Subscription).where(Subscription.user_id == user_id)
     sub = session.scalar(mine.execution_options(populate_existing=True))  # as committed: `_end_unwanted` read it
+    ended = _ended_for_good(sub, facts) if sub is not None else None
+    if ended is not None:
+        return ended  # first: whatever the row holds now (a grant, another subscription), it never comes back
     why = unwanted(sub, provider=provider, facts=facts, event_at=event.created, now=now)
     if why is not None:
         return why  # ended at the provider by the webhook's handler (`_end_unwanted`), not applied
@@ -311,5 +309,13 @@ def _apply_subscription(
     sub.period_end, sub.trial_end, sub.canceled_at = change.period_end, change.trial_end, change.canceled_at
     sub.provider_customer_id, sub.provider_subscription_id = event.customer_id, facts.subscription_id
     sub.provider_event_at = event.created
+    if facts.status in TERMINAL:
+        sub.provider_ended_subscription_id = facts.subscription_id
     session.flush()
     return f"applied_{change.state.value}"
+
+
+def _ended_for_good(sub: Subscription, facts: ProviderSubscription) -> str | None:
+    return ended_for_good(
+        status=facts.status, subscription_id=facts.subscription_id, ended_id=sub.provider_ended_subscription_id
+    )

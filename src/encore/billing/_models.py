@@ -24,6 +24,9 @@ class Subscription(TimestampMixin, Base):
     provider_subscription_id: Mapped[str | None] = mapped_column(String(100))
     # `created` of the newest provider event applied: an older event arriving later never rolls state back.
     provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last provider subscription applied as ended for good (Stripe's `canceled`): no later event of that id
+    # makes it live again, whatever its time says (`_provider_policy.ended_for_good`).
+    provider_ended_subscription_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class Payment(Base):

@@ -103,6 +103,22 @@ def event_applies(*, event_at: datetime, last_applied_at: datetime | None) -> st
     return None
 
 
+# Statuses a provider subscription never leaves: Stripe ends one for good (deleted) as `canceled`, and one whose
+# first payment never came as `incomplete_expired`. `unpaid` and `paused` are not among them: paid or resumed,
+# the same subscription is active again.
+TERMINAL = frozenset({"canceled", "incomplete_expired"})
+
+
+def ended_for_good(*, status: str, subscription_id: str, ended_id: str | None) -> str | None:
+    """`subscription_ended` when an event would bring back to life the subscription the provider ended for good
+    (`ended_id`, applied as ended), else None (pure). Event times cannot say it: Stripe stamps them in whole
+    seconds and does not order deliveries, so an `updated: active` of the deletion's second came after it and
+    gave a month of Premium nobody paid for (probe20 F7). Another, new subscription id may be live."""
+    if subscription_id == ended_id and status not in TERMINAL:
+        return "subscription_ended"
+    return None
+
+
 def payment_counts(p: ProviderPayment) -> str | None:
     """None when a paid invoice is money a statement should count; otherwise why not."""
     if p.period_start is None or p.period_end is None or p.period_end <= p.period_start:

@@ -84,12 +84,48 @@ def _user(session: Session, public_id: str) -> User:
     return user
 
 
+_BUYER_SAID = {
+    "label_account": "a label account is for your label's work and needs no Premium: subscribe from a listener's"
+    " account",
+    "account_disabled": "this account is disabled",
+}
+_GRANT_SAID = {
+    "label_account": "a label account is for its label's work and needs no Premium: grant it to the listener's"
+    " own account",
+    "account_disabled": "this account is disabled: enable it first (Premium granted now would run out unused)",
+}
+
+
+def premium_refusal(*, label_account: bool, active: bool) -> str | None:
+    """Why an account may not be given Premium, or None: Premium is a listener's (pure)."""
+    if label_account:
+        return "label_account"
+    if not active:
+        return "account_disabled"
+    return None
+
+
+def check_premium_buyer(user: User, *, by_operator: bool = False) -> None:
+    """Premium is a listener's: a label account is refused checkout, a code, a demo code, a trial and an admin's
+    grant, for one reason (probe18b; probe19 N1: a code spent on an account that has no use for it; probe20 N1:
+    the grant was the one way round it). A disabled account is refused too (only an admin can reach it)."""
+    why = premium_refusal(label_account=user.label_id is not None, active=user.is_active)
+    if why is not None:
+        raise Conflict((_GRANT_SAID if by_operator else _BUYER_SAID)[why], code=why)
+
+
 CARD_PROVIDERS = frozenset({"stripe"})  # a subscription there renews by itself and moves by its webhooks
 
 
-def card_subscription_stands(*, provider: str, state: str, period_end: datetime | None, now: datetime) -> bool:
+def card_subscription_stands(
+    *, provider: str, state: str, period_end: datetime | None, canceled_at: datetime | None, now: datetime
+) -> bool:
     """Whether the row is a card subscription that has not ended: it renews (or retries the card), or a
-    cancellation the listener can still undo in the portal runs to its period's end (pure)."""
+    cancellation the listener can still undo in the portal runs to its period's end (pure). One whose card is
+    charged again stands even past its period's end: the renewal's event is late, or the card is being retried
+    (probe20 F1), and that event will write the row."""
+    if card_charges_again(provider=provider, state=state, canceled_at=canceled_at):
+        return True
     if provider not in CARD_PROVIDERS or state == SubState.EXPIRED.value:
         return False
     return period_end is None or period_end > now
@@ -122,23 +158,29 @@ _CARD_SAID = {
     " unused; end the subscription in Manage subscription)",
     "manual": "this account pays for Premium by card, and its next renewal would replace a grant: grant it once"
     " the card subscription has ended (or refund the listener at the card processor)",
+    "revoke": "this account pays for Premium by card, and Stripe, not Encore, ends that subscription (revoked"
+    " here, the card would go on charging and its next renewal give Premium back): cancel it in Stripe's"
+    " dashboard (at once to end Premium now, refunding there what is owed), or ask the listener to use"
+    " Settings → Manage subscription; Premium ends when Stripe says the subscription has ended",
 }
 
 
-def _locked_row(session: Session, *, user_id: int, provider: str, now: datetime) -> Subscription | None:
-    """The account's subscription row, read under its lock, once it is known that days may be added to it."""
+def _locked_row(session: Session, *, user_id: int, change: str, now: datetime) -> Subscription | None:
+    """The account's subscription row, read under its lock, once it is known that Encore may change it by hand
+    (`change`: days added by a code or a grant, or Premium revoked): refused while a card subscription stands."""
     # One extension at a time: two codes redeemed at once each read the same end and wrote it plus their own
     # days (a month lost, both codes used), or each found no row and all but one failed on its key.
     write_lock(session, "subscription", user_id)
     mine = select(Subscription).where(Subscription.user_id == user_id)
     sub = session.scalar(mine.execution_options(populate_existing=True))  # as committed, not as loaded before
     if sub is not None and card_subscription_stands(
-        provider=sub.provider, state=sub.state, period_end=sub.period_end, now=now
+        provider=sub.provider, state=sub.state, period_end=sub.period_end, canceled_at=sub.canceled_at, now=now
     ):
         # The card's renewal overwrites the period end with the one it paid for (probe19 F4: a code's month was
         # lost at the next renewal), and a row no longer saying "stripe" hid a renewing card from the deletion
-        # guard. Refused before a code is claimed: it stays unused.
-        raise Conflict(_CARD_SAID[provider], code="card_subscription")
+        # guard; a revoke written over it let the card charge on, a second checkout in, and the next renewal give
+        # Premium back (probe20 F1). Refused before a code is claimed: it stays unused.
+        raise Conflict(_CARD_SAID[change], code="card_subscription")
     return sub
 
 
@@ -163,17 +205,21 @@ def _check_days(days: int) -> None:
 
 
 def grant_premium(session: Session, *, user_public_id: str, plan: str, days: int, now: datetime) -> SubscriptionView:
+    """An admin's days of Premium, held to the rule every other way in is (`check_premium_buyer`: a listener's,
+    probe20 N1) and refused while a card subscription stands."""
     user = _user(session, user_public_id)
+    check_premium_buyer(user, by_operator=True)
     _check_days(days)
-    sub = _locked_row(session, user_id=user.id, provider="manual", now=now)
+    sub = _locked_row(session, user_id=user.id, change="manual", now=now)
     _extend(session, sub, user_id=user.id, plan=plan, days=days, provider="manual", now=now)
     return subscription_view(session, user_id=user.id, now=now)
 
 
 def revoke_premium(session: Session, *, user_public_id: str, now: datetime) -> SubscriptionView:
-    """Ends Premium at once (refunds are the operator's business)."""
+    """Ends Premium at once (refunds are the operator's business). Refused while a card subscription stands
+    (`card_subscription`): that is Stripe's to end, and its events would undo the revoke (probe20 F1)."""
     user = _user(session, user_public_id)
-    sub = subscription_row(session, user_id=user.id)
+    sub = _locked_row(session, user_id=user.id, change="revoke", now=now)
     if sub is not None:
         sub.state = SubState.EXPIRED.value
         sub.period_end = now
@@ -236,7 +282,7 @@ def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> 
     locks nothing, so accounts sending one code at the same moment each read it unused (probe16: five got
     Premium from one code). Only the UPDATE that finds it still unused claims it. Refused, unclaimed, while the
     account's card subscription stands (`card_subscription_stands`)."""
-    sub = _locked_row(session, user_id=user_id, provider="code", now=now)
+    sub = _locked_row(session, user_id=user_id, change="code", now=now)
     claimed = session.execute(
         update(RedeemCode)
         .where(RedeemCode.code_hash == _hash(code), RedeemCode.redeemed_by.is_(None))

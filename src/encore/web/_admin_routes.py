@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
 from encore import accounts, ads, billing, incident
 from encore.kernel import NotFound
@@ -54,7 +54,7 @@ def users(
 
 
 class AccountStateIn(Strict):
-    active: bool
+    active: StrictBool  # true or false: "yes", 1, "on", "0" and "false" were read as a switch (probe20 N6)
 
 
 class AccountStateOut(AdminUserOut):

@@ -28,7 +28,9 @@ function usersSection() {
         h("button", { type: "button", class: u.active ? "ghost danger" : "ghost", text: u.active ? "Disable" : "Enable", onclick: () => setActive(u, !u.active) })))));
     if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 5, class: "empty", text: "No account matches." })));
   };
+  // A card subscriber's Premium is Stripe's to end: the server refuses the revoke and says what to do instead.
   const act = async (u, method) => {
+    if (method === "DELETE" && !confirm(`Revoke ${u.username}'s Premium? It ends now, and nothing is refunded.`)) return;
     try {
       const body = method === "PUT" ? { days: Number(days.value) } : undefined;
       await api(`/api/admin/users/${encodeURIComponent(u.id)}/premium`, { method, body });
