@@ -85,6 +85,8 @@ def test_security_report(env: Path) -> None:
         audit.record(s, kind="export.downloaded", now=t0 + timedelta(minutes=7), actor_id=bob.id, client=attacker,
                      details={"what": "account data"})  # fmt: skip
         audit.record(s, kind="login", now=t0 + timedelta(hours=2), actor_id=alice.id, client=home)
+        audit.record(s, kind="login.refused", now=t0 + timedelta(hours=3), actor_id=None, subject_id=alice.id,
+                     client=home, details={"username": "alice", "reason": "account_disabled"})  # fmt: skip
         audit.record(s, kind="login", now=t0 - timedelta(days=1), actor_id=alice.id, client=home)  # before
     c.close()
 
@@ -99,6 +101,8 @@ def test_security_report(env: Path) -> None:
         ("alice", 1, 0),
         (None, 0, 1),
     ]
+    # probe20 F6: the right password for a stopped account is its own column, not a failure
+    assert [r["refused"] for r in got["logins"]] == [0, 1, 0]
     assert got["logins"][0]["addresses"] == {"203.0.113.66": 4}
     assert got["logins"][1]["first"].startswith("2026-11-30T12:00")  # the day before is outside the window
     assert [(e["kind"], e["actor"], e["client_ip"]) for e in got["changes"]] == [
@@ -109,6 +113,7 @@ def test_security_report(env: Path) -> None:
     table = runner.invoke(app, ["security", "report", *window])
     assert table.exit_code == 0
     assert "Log-ins" in table.output and "203.0.113.66 (4)" in table.output and "export.downloaded" in table.output
+    assert "refused" in table.output
     assert runner.invoke(app, ["security", "report", "--since", "last tuesday"]).exit_code == 2
 
 

@@ -178,6 +178,7 @@ def _as_json(report: audit.Report) -> str:
                     "account": r.account,
                     "logins": r.logins,
                     "failures": r.failures,
+                    "refused": r.refused,
                     "addresses": r.addresses,
                     "first": r.first.isoformat() if r.first else None,
                     "last": r.last.isoformat() if r.last else None,
@@ -212,11 +213,13 @@ def report(
     out = Console(width=max(console.width, 140))
     out.print(f"[bold]Security report[/bold] {_when(start)} to {_when(end)} UTC")
     logins = Table(title="Log-ins", title_justify="left")
-    for name in ("account", "sign-ins", "failed", "from (attempts)", "first", "last"):
+    # "refused": the right password for a disabled account or one being deleted (its owner, not a guesser)
+    for name in ("account", "sign-ins", "failed", "refused (stopped)", "from (attempts)", "first", "last"):
         logins.add_column(name, overflow="fold")
     for r in found.logins:
         account = r.account or "[italic](no such account)[/italic]"
-        logins.add_row(account, str(r.logins), str(r.failures), _addresses(r), _when(r.first), _when(r.last))
+        counts = (str(r.logins), str(r.failures), str(r.refused))
+        logins.add_row(account, *counts, _addresses(r), _when(r.first), _when(r.last))
     out.print(logins)
     out.print(_events_table("Changes", found.changes))
     out.print(_events_table("Exports", found.exports))
