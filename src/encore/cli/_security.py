@@ -246,6 +246,30 @@ def set_account_state(username: str, *, active: bool) -> None:
         console.print(f"[yellow]Note:[/yellow] {warning}")
 
 
+def delete_account(username: str, *, yes: bool) -> None:
+    """`encore user delete NAME`: the operator deletes an account (an erasure request, a person cut off for good)."""
+    c = _migrated()
+    try:
+        target = _user_id(c, username) or 0  # a name gives its id, or exits
+        if not yes:
+            typer.confirm(
+                f"Delete {username} and everything Encore keeps of them? It cannot be undone.", abort=True, err=True
+            )
+        with transaction(c.sessions) as session:
+            job = incident.delete_account(
+                session, user_id=target, jobs=c.jobs, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+            )
+    except EncoreError as exc:
+        err.print(f"[red]Not deleted:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        c.close()
+    console.print(
+        f"[green]{username} is stopped and signed out everywhere; its erasing is queued[/green] (job {job.id}). A"
+        " worker (encore serve's, or encore worker) erases its data; then the username is free."
+    )
+
+
 def set_account_password(username: str, password: str) -> None:
     """`encore user set-password NAME`: the way back for an owner whose password was changed by someone else."""
     c = _migrated()

@@ -25,7 +25,9 @@ function usersSection() {
       h("td", {}, u.tier === "premium"
         ? h("button", { type: "button", class: "ghost", text: "Revoke Premium", onclick: () => act(u, "DELETE") })
         : h("button", { type: "button", class: "ghost", text: "Grant Premium", onclick: () => act(u, "PUT") }),
-        h("button", { type: "button", class: u.active ? "ghost danger" : "ghost", text: u.active ? "Disable" : "Enable", onclick: () => setActive(u, !u.active) })))));
+        ...(u.deleting ? [h("span", { class: "card-sub deleting", text: "Being deleted" })] : [
+          h("button", { type: "button", class: u.active ? "ghost danger" : "ghost", text: u.active ? "Disable" : "Enable", onclick: () => setActive(u, !u.active) }),
+          h("button", { type: "button", class: "ghost danger", text: "Delete", onclick: () => remove(u) })])))));
     if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 5, class: "empty", text: "No account matches." })));
   };
   const act = async (u, method) => {
@@ -43,6 +45,15 @@ function usersSection() {
       const done = await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "PATCH", body: { active } });
       status.textContent = active ? `${u.username} is enabled.` : `${u.username} is disabled and signed out everywhere.`
         + (done && done.warning ? ` Note: ${done.warning}.` : "");
+      await load();
+    } catch (err) { status.textContent = err.message; }
+  };
+  // Deleting is the owner's own Delete account, asked by the operator: the account stops now, a job erases it.
+  const remove = async (u) => {
+    if (!confirm(`Delete ${u.username} and everything Encore keeps of them (plays, library, playlists, Wrapped, apps, exports)? This cannot be undone.`)) return;
+    try {
+      await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "DELETE" });
+      status.textContent = `${u.username} is signed out everywhere and being deleted; the username is free once its data is erased.`;
       await load();
     } catch (err) { status.textContent = err.message; }
   };
