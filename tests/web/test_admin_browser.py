@@ -161,3 +161,17 @@ def test_admin_deletes_an_account_and_a_stopped_one_hears_why_at_log_in(live: Li
         person.evaluate("() => { document.querySelector('form.login .form-error').textContent = ''; }")
     assert not errors, errors
     person.context.close()
+
+    with transaction(live.container.sessions) as s:  # an admin deleting their own account goes to the log-in page
+        create_user(s, username="root2", password="root-pass-5678", role=Role.ADMIN)
+    own = _page(browser, viewport={"width": 1280, "height": 900})
+    _login(own, live, "root2", "root-pass-5678")
+    own.click('#nav a[data-nav="admin"]')
+    own.fill("#admin-user-q", "root2")
+    own.click("text=Find")
+    own.wait_for_function("() => document.querySelectorAll('.admin-users tbody tr').length === 1")
+    own.once("dialog", lambda d: d.accept())
+    own.click('.admin-users tr[data-user="root2"] button:text("Delete")')
+    own.wait_for_url(f"{live.base_url}/login*")
+    assert not _active(live, "root2")
+    own.context.close()

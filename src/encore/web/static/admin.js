@@ -55,7 +55,10 @@ function usersSection() {
       await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "DELETE" });
       status.textContent = `${u.username} is signed out everywhere and being deleted; the username is free once its data is erased.`;
       await load();
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) {
+      if (err.status === 401) location.assign("/login"); // the admin deleted their own account: signed out with it
+      else status.textContent = err.message;
+    }
   };
   const form = h("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); load(); } }, query,
     h("button", { type: "submit", class: "ghost", text: "Find" }), h("label", { for: "admin-grant-days", text: "Grant (days)" }), days);
