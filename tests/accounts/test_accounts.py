@@ -121,3 +121,15 @@ def test_sessions_are_stored_hashed_and_expire(container: Container) -> None:
         assert user_for_token(s, token=new.token, now=NOW + timedelta(hours=23)) is not None
         assert user_for_token(s, token=new.token, now=NOW + timedelta(days=2)) is None
         assert user_for_token(s, token=new.token + "x", now=NOW) is None
+
+
+def test_only_the_right_password_learns_that_an_account_is_stopped() -> None:
+    """probe20 F6: the rule alone (`login_refusal`): a wrong password is the generic answer in every state."""
+    from encore.accounts import login_refusal
+
+    for active in (True, False):
+        for deleting in (True, False):
+            assert login_refusal(password_ok=False, is_active=active, erase_requested=deleting) == "invalid_credentials"
+    assert login_refusal(password_ok=True, is_active=False, erase_requested=False) == "account_disabled"
+    assert login_refusal(password_ok=True, is_active=False, erase_requested=True) == "account_deleting"
+    assert login_refusal(password_ok=True, is_active=True, erase_requested=False) is None

@@ -85,6 +85,8 @@ def test_security_report(env: Path) -> None:
         audit.record(s, kind="export.downloaded", now=t0 + timedelta(minutes=7), actor_id=bob.id, client=attacker,
                      details={"what": "account data"})  # fmt: skip
         audit.record(s, kind="login", now=t0 + timedelta(hours=2), actor_id=alice.id, client=home)
+        audit.record(s, kind="login.refused", now=t0 + timedelta(hours=3), actor_id=None, subject_id=alice.id,
+                     client=home, details={"username": "alice", "reason": "account_disabled"})  # fmt: skip
         audit.record(s, kind="login", now=t0 - timedelta(days=1), actor_id=alice.id, client=home)  # before
     c.close()
 
@@ -99,6 +101,8 @@ def test_security_report(env: Path) -> None:
         ("alice", 1, 0),
         (None, 0, 1),
     ]
+    # probe20 F6: the right password for a stopped account is its own column, not a failure
+    assert [r["refused"] for r in got["logins"]] == [0, 1, 0]
     assert got["logins"][0]["addresses"] == {"203.0.113.66": 4}
     assert got["logins"][1]["first"].startswith("2026-11-30T12:00")  # the day before is outside the window
     assert [(e["kind"], e["actor"], e["client_ip"]) for e in got["changes"]] == [
@@ -109,6 +113,7 @@ def test_security_report(env: Path) -> None:
     table = runner.invoke(app, ["security", "report", *window])
     assert table.exit_code == 0
     assert "Log-ins" in table.output and "203.0.113.66 (4)" in table.output and "export.downloaded" in table.output
+    assert "refused" in table.output
     assert runner.invoke(app, ["security", "report", "--since", "last tuesday"]).exit_code == 2
 
 
@@ -195,4 +200,53 @@ def test_user_set_password_lets_a_locked_out_owner_back_in(env: Path) -> None:
         assert passwords_for(s).verify(bob.password_hash, "long-password")  # one account only
         events = audit.list_events(s, where=audit.EventFilter(kind="security.password_set"))
         assert [e.subject for e in events] == ["alice"]
+    c.close()
+
+
+def test_user_delete(env: Path) -> None:
+    """probe20 F8: `encore user delete NAME` runs the owner's own Delete account on an account disabled or not,
+    after a confirmation (`--yes` skips it), held to the same refusals."""
+    from sqlalchemy import select
+
+    from encore.jobs import Job
+    from encore.portability import ERASE
+
+    assert runner.invoke(app, ["user", "create", "root", "--password", "long-password", "--admin"]).exit_code == 0
+    missing = runner.invoke(app, ["user", "delete", "nobody", "--yes"])
+    assert missing.exit_code == 1 and "No account named 'nobody'" in missing.output
+    last = runner.invoke(app, ["user", "delete", "root", "--yes"])
+    assert last.exit_code == 1 and "last administrator" in last.output
+    kept = runner.invoke(app, ["user", "delete", "alice"], input="n\n")
+    assert kept.exit_code == 1 and "cannot be undone" in kept.output
+    assert runner.invoke(app, ["user", "disable", "alice"]).exit_code == 0
+    done = runner.invoke(app, ["user", "delete", "alice"], input="y\n")
+    assert done.exit_code == 0 and "erasing is queued" in done.output, done.output
+    c = build()
+    with c.sessions() as s:
+        alice, bob = get_user_by_name(s, username="alice"), get_user_by_name(s, username="bob")
+        assert alice is not None and bob is not None and not alice.is_active and bob.is_active
+        assert list(s.scalars(select(Job.user_id).where(Job.kind == ERASE))) == [alice.id]
+        events = audit.list_events(s, where=audit.EventFilter(kind="account.deleted"))
+        assert [(e.subject, e.details["by"]) for e in events] == [("alice", "operator")]
+    c.close()
+    enable = runner.invoke(app, ["user", "enable", "alice"])
+    assert enable.exit_code == 1 and "cannot be enabled" in enable.output
+
+
+def test_user_create_and_set_password_prompt_for_the_password(env: Path) -> None:
+    """probe20 N4 was wrong: without --password both commands ask for it, hidden and twice (typer's prompt), so it
+    need not reach the shell's history or `ps`."""
+    from encore.accounts import passwords_for
+
+    made = runner.invoke(app, ["user", "create", "carol"], input="first-pass-123\nfirst-pass-123\n")
+    assert made.exit_code == 0 and "Password:" in made.output and "Repeat for confirmation:" in made.output
+    assert "first-pass-123" not in made.output  # hidden
+    typo = runner.invoke(app, ["user", "set-password", "carol"], input="second-pass-1\nsecond-pass-2\n")
+    assert typo.exit_code != 0 and "do not match" in typo.output
+    done = runner.invoke(app, ["user", "set-password", "carol"], input="second-pass-1\nsecond-pass-1\n")
+    assert done.exit_code == 0, done.output
+    c = build()
+    with c.sessions() as s:
+        carol = get_user_by_name(s, username="carol")
+        assert carol is not None and passwords_for(s).verify(carol.password_hash, "second-pass-1")
     c.close()

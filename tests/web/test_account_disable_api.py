@@ -54,7 +54,8 @@ def test_an_admin_disables_and_enables_an_account(client: TestClient, container:
     assert r.status_code == 200 and r.json()["active"] is False and r.json()["username"] == listener
     assert _works(client, mine) == NONE
     assert _works(client, theirs) == ALL  # that account only
-    assert client.post("/api/auth/login", json={"username": listener, "password": PASSWORD}).status_code == 401
+    refused = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_disabled"  # probe20 F6
     assert _set(client, ids[listener], False, root) == 200  # asked again: nothing to do
     assert _set(client, "A" * 22, False, root) == 404
     listed = client.get("/api/admin/users", params={"q": listener}, headers=root).json()["items"]
@@ -95,7 +96,8 @@ def test_an_account_whose_deletion_was_asked_cannot_be_enabled(
         assert s.scalar(select(Job.id).where(Job.kind == ERASE)) is not None
     r = client.patch(f"/api/admin/users/{_ids(container)[listener]}", json={"active": True}, headers=root)
     assert r.status_code == 409 and r.json()["error"]["code"] == "erase_requested"
-    assert client.post("/api/auth/login", json={"username": listener, "password": PASSWORD}).status_code == 401
+    refused = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_deleting"
 
 
 def test_a_removed_label_member_loses_the_labels_data(client: TestClient, container: Container) -> None:
@@ -113,7 +115,8 @@ def test_a_removed_label_member_loses_the_labels_data(client: TestClient, contai
     assert _set(client, _ids(container)["member"], False, root) == 200
     assert client.get(f"/api/label/{label}/catalogue", headers=member).status_code == 401
     assert client.get(f"/api/label/{label}/streams", headers=member).status_code == 401
-    assert client.post("/api/auth/login", json={"username": "member", "password": PASSWORD}).status_code == 401
+    refused = client.post("/api/auth/login", json={"username": "member", "password": PASSWORD})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_disabled"
     assert client.get(f"/api/label/{label}/catalogue", headers=stays).status_code == 200
 
 

@@ -1,5 +1,6 @@
 """The admin screens in real Chromium (/admin): reached from the nav, never raw JSON; Premium granted and
-revoked, redeem codes made, an ad campaign started from an uploaded spot and listed with its impressions."""
+revoked, an account disabled, enabled and deleted, redeem codes made, an ad campaign started from an uploaded spot
+and listed with its impressions."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +111,68 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
     page.screenshot(path=str(SCREENSHOTS / "admin-390x844.png"))
     assert not errors, errors
     page.context.close()
+
+
+def test_admin_deletes_an_account_and_a_stopped_one_hears_why_at_log_in(live: LiveServer, browser: Browser) -> None:
+    """probe20 F8: the Delete button (after a confirm) runs the owner's own Delete account; probe20 F6: the log-in
+    form tells the right password of a disabled account (or one being deleted) why it cannot sign in, and a wrong
+    password the generic answer."""
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="paused", password="paused-pass-12")
+        create_user(s, username="leaving", password="leaving-pass-1")
+    page = _page(browser, viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "root", "root-pass-1234")
+    page.click('#nav a[data-nav="admin"]')
+    said: list[str] = []
+    for name in ("paused", "leaving"):
+        page.fill("#admin-user-q", name)
+        page.click("text=Find")
+        page.wait_for_function(f"() => document.querySelectorAll('.admin-users tbody tr[data-user=\"{name}\"]').length")
+        if name == "paused":
+            page.once("dialog", lambda d: d.accept())
+            page.click('.admin-users tr[data-user="paused"] button:text("Disable")')
+            page.wait_for_selector('.admin-users tr[data-user="paused"] button:text("Enable")')
+            continue
+        page.once("dialog", lambda d: (said.append(d.message), d.dismiss()))  # thought better of it
+        page.click('.admin-users tr[data-user="leaving"] button:text("Delete")')
+        assert _active(live, "leaving") and "cannot be undone" in said[0]
+        page.once("dialog", lambda d: d.accept())
+        page.click('.admin-users tr[data-user="leaving"] button:text("Delete")')
+        page.wait_for_selector('.admin-users tr[data-user="leaving"] .deleting:text("Being deleted")')
+        assert page.locator('.admin-users tr[data-user="leaving"] button:text("Enable")').count() == 0
+    assert not _active(live, "leaving") and not _active(live, "paused")
+    page.context.close()
+
+    person = _page(browser, viewport={"width": 390, "height": 844})
+    person.goto(live.base_url + "/login")
+    for name, password, answer in (
+        ("paused", "paused-pass-12", "This account is disabled. Contact the server's operator."),
+        ("paused", "not-the-password", "wrong username or password"),
+        ("leaving", "leaving-pass-1", "This account was deleted and its data is being erased."),
+    ):
+        person.fill("#login-user", name)
+        person.fill("#login-pass", password)
+        person.click("form.login button[type=submit]")
+        person.wait_for_function(
+            "want => (document.querySelector('form.login .form-error')?.textContent || '').startsWith(want)", arg=answer
+        )
+        person.fill("#login-pass", "")
+        person.evaluate("() => { document.querySelector('form.login .form-error').textContent = ''; }")
+    assert not errors, errors
+    person.context.close()
+
+    with transaction(live.container.sessions) as s:  # an admin deleting their own account goes to the log-in page
+        create_user(s, username="root2", password="root-pass-5678", role=Role.ADMIN)
+    own = _page(browser, viewport={"width": 1280, "height": 900})
+    _login(own, live, "root2", "root-pass-5678")
+    own.click('#nav a[data-nav="admin"]')
+    own.fill("#admin-user-q", "root2")
+    own.click("text=Find")
+    own.wait_for_function("() => document.querySelectorAll('.admin-users tbody tr').length === 1")
+    own.once("dialog", lambda d: d.accept())
+    own.click('.admin-users tr[data-user="root2"] button:text("Delete")')
+    own.wait_for_url(f"{live.base_url}/login*")
+    assert not _active(live, "root2")
+    own.context.close()

@@ -23,11 +23,13 @@ from encore.accounts._policy import (
     check_display_name,
     check_password,
     check_username,
+    login_refusal,
     may_use_account,
     next_login_delay,
 )
 from encore.accounts._reset_codes import RESET_CODE_TTL, PasswordResetCode, ResetCode
 from encore.accounts._service import (
+    AccountStopped,
     Guard,
     LoginFailed,
     LoginOutcome,
@@ -48,12 +50,15 @@ from encore.accounts._service import (
     start_session,
     user_for_token,
 )
+from encore.accounts._stopped import ERASE_JOB, erase_requested
 from encore.accounts._throttle import LoginThrottle, ThrottleLimits, Verdict
 
 __all__ = [
+    "ERASE_JOB",
     "OWASP",
     "PASSWORDS_SESSION_KEY",
     "RESET_CODE_TTL",
+    "AccountStopped",
     "AuthEpoch",
     "AuthSession",
     "Decision",
@@ -84,6 +89,7 @@ __all__ = [
     "confirm_password",
     "create_user",
     "end_session",
+    "erase_requested",
     "find_users",
     "force_password_reset",
     "get_active_user",
@@ -94,6 +100,7 @@ __all__ = [
     "listen_token_info",
     "listener_for_listen_token",
     "live_credential",
+    "login_refusal",
     "may_use_account",
     "next_login_delay",
     "passwords_for",

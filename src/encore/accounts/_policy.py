@@ -59,6 +59,19 @@ def next_login_delay(attempt: int, *, free: int, base_s: float, cap_s: float) ->
     return float(min(cap_s, base_s * 2 ** min(attempt - free, 32)))
 
 
+def login_refusal(*, password_ok: bool, is_active: bool, erase_requested: bool) -> str | None:
+    """Why a log-in is refused, or None. A wrong password (or no such account: `password_ok` is false then too)
+    is one generic answer whatever the account's state, so someone without the password learns nothing, not
+    even that the name exists. Only the right password learns that the account is stopped, and why: the person
+    proved it is theirs, and "wrong password" would send them looking for a password that was never the
+    problem (probe20 F6), with Encore counting each try as a guess."""
+    if not password_ok:
+        return "invalid_credentials"
+    if not is_active:
+        return "account_deleting" if erase_requested else "account_disabled"
+    return None
+
+
 def may_use_account(*, is_active: bool, must_reset_password: bool) -> Decision:
     """What every face asks of an authenticated account before doing anything for it."""
     if not is_active:

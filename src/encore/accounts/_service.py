@@ -17,17 +17,32 @@ from encore.accounts._policy import (
     check_new_password,
     check_password,
     check_username,
+    login_refusal,
 )
 from encore.accounts._reset_codes import ResetCode, issue_reset_codes, reset_code_refusal, spend_reset_code
+from encore.accounts._stopped import erase_requested
 from encore.accounts._throttle import LoginThrottle
 from encore.db import lock_space, write_lock
-from encore.kernel import Conflict, EncoreError, ValidationFailed, is_public_id, new_secret_token
+from encore.kernel import Conflict, EncoreError, PermissionDenied, ValidationFailed, is_public_id, new_secret_token
 
 
 class LoginFailed(EncoreError):
     """Deliberately the same message for a wrong password and an unknown user."""
 
     code = "invalid_credentials"
+
+
+class AccountStopped(PermissionDenied):
+    """The right password for an account that cannot sign in: `account_disabled` or `account_deleting`."""
+
+    code = "account_disabled"
+
+
+_STOPPED_SAID = {
+    "account_disabled": "This account is disabled. Contact the server's operator.",
+    "account_deleting": "This account was deleted and its data is being erased. If you did not ask for this,"
+    " contact the server's operator.",
+}
 
 
 class LoginThrottled(EncoreError):
@@ -107,7 +122,10 @@ def authenticate(
     session: Session, *, username: str, password: str, client: str, throttle: LoginThrottle, now: datetime
 ) -> LoginOutcome:
     """Check credentials. The attempt is reserved on the throttle before the password is tried (atomic, so
-    parallel guesses cannot overtake the count); any mismatch is the same generic failure."""
+    parallel guesses cannot overtake the count); a wrong password or an unknown name is the same generic
+    failure, recorded as a guess. The right password for a stopped account is refused with its reason
+    (`AccountStopped`) and is no guess: nothing recorded, and the throttle starts the pair over as for any
+    right password."""
     verdict = throttle.reserve(username=username, client=client, now=now.timestamp())
     if not verdict.allowed:
         return LoginOutcome(
@@ -121,12 +139,16 @@ def authenticate(
     user = session.scalar(select(User).where(User.username_key == username.casefold()))
     passwords = passwords_for(session)
     ok = passwords.verify(user.password_hash if user else None, password[:1024])
-    if not ok or user is None or not user.is_active:
+    if not ok or user is None:  # login_refusal's "invalid_credentials", whatever the account's state
         account_key = hashlib.sha256(username.casefold().encode()).hexdigest()
         client_key = hashlib.sha256(client.encode()).hexdigest()
         session.add(LoginAttempt(account_key=account_key, client_key=client_key, at=now))
         return LoginOutcome(None, LoginFailed("wrong username or password"))
     throttle.succeeded(username=username, client=client)
+    deleting = not user.is_active and erase_requested(session, user_id=user.id)  # looked at once the password is proven
+    why_not = login_refusal(password_ok=True, is_active=user.is_active, erase_requested=deleting)
+    if why_not is not None:
+        return LoginOutcome(None, AccountStopped(_STOPPED_SAID[why_not], code=why_not))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     return LoginOutcome(user, None)

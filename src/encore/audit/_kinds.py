@@ -2,7 +2,8 @@
 # ruff: noqa: S105  (event names such as "password.changed", not passwords)
 
 LOGIN = "login"
-LOGIN_FAILED = "login.failed"
+LOGIN_FAILED = "login.failed"  # a wrong password or no such account: a guess, for all the log knows
+LOGIN_REFUSED = "login.refused"  # the right password for a stopped account (disabled, being deleted): no guess
 LOGOUT = "logout"
 SIGNUP = "signup"
 PASSWORD_CHANGED = "password.changed"

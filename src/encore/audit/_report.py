@@ -20,6 +20,7 @@ class Logins:
     account: str | None  # None: failed attempts at usernames that do not exist
     logins: int = 0
     failures: int = 0
+    refused: int = 0  # the right password for a stopped account: its owner (or whoever has it), not a guesser
     addresses: dict[str, int] = field(default_factory=dict)  # client address -> attempts (both kinds)
     first: datetime | None = None
     last: datetime | None = None
@@ -47,7 +48,7 @@ def _logins(session: Session, since: datetime, until: datetime) -> list[Logins]:
         )
         .outerjoin(subject, subject.id == AuditEvent.subject_id)
         .where(
-            AuditEvent.kind.in_([kinds.LOGIN, kinds.LOGIN_FAILED]),
+            AuditEvent.kind.in_([kinds.LOGIN, kinds.LOGIN_FAILED, kinds.LOGIN_REFUSED]),
             AuditEvent.at >= since,
             AuditEvent.at < until,
         )
@@ -58,12 +59,18 @@ def _logins(session: Session, since: datetime, until: datetime) -> list[Logins]:
         row = out.setdefault(account, Logins(account))
         if kind == kinds.LOGIN:
             row.logins += count
+        elif kind == kinds.LOGIN_REFUSED:
+            row.refused += count
         else:
             row.failures += count
         row.addresses[ip] = row.addresses.get(ip, 0) + count
         row.first = first if row.first is None else min(row.first, first)
         row.last = last if row.last is None else max(row.last, last)
-    return sorted(out.values(), key=lambda r: (-(r.logins + r.failures), r.account is None, r.account or ""))
+    return sorted(out.values(), key=_busiest)
+
+
+def _busiest(row: Logins) -> tuple[int, bool, str]:
+    return -(row.logins + row.failures + row.refused), row.account is None, row.account or ""
 
 
 def security_report(session: Session, *, since: datetime, until: datetime) -> Report:

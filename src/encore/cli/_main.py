@@ -1,5 +1,5 @@
-"""`encore serve | worker | migrate | ingest | demo | user create | disable | enable | nginx-config |
-edge ingest-log | search rebuild`."""
+"""`encore serve | worker | migrate | ingest | demo | user create | disable | enable | delete | set-password |
+nginx-config | edge ingest-log | search rebuild`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -246,6 +246,19 @@ def user_enable(name: str) -> None:
     from encore.cli._security import set_account_state
 
     set_account_state(name, active=True)
+
+
+@user_app.command("delete")
+def user_delete(
+    name: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Delete an account and everything Encore keeps of them (plays, library, playlists, Wrapped, apps, exports),
+    as its owner's Delete account does; disabled or not. It stops at once; a worker erases its data, then the
+    username is free. Not the last administrator, a label's only account, or a card subscription that renews."""
+    from encore.cli._security import delete_account
+
+    delete_account(name, yes=yes)
 
 
 @user_app.command("set-password")

@@ -178,6 +178,7 @@ def _as_json(report: audit.Report) -> str:
                     "account": r.account,
                     "logins": r.logins,
                     "failures": r.failures,
+                    "refused": r.refused,
                     "addresses": r.addresses,
                     "first": r.first.isoformat() if r.first else None,
                     "last": r.last.isoformat() if r.last else None,
@@ -212,11 +213,13 @@ def report(
     out = Console(width=max(console.width, 140))
     out.print(f"[bold]Security report[/bold] {_when(start)} to {_when(end)} UTC")
     logins = Table(title="Log-ins", title_justify="left")
-    for name in ("account", "sign-ins", "failed", "from (attempts)", "first", "last"):
+    # "refused": the right password for a disabled account or one being deleted (its owner, not a guesser)
+    for name in ("account", "sign-ins", "failed", "refused (stopped)", "from (attempts)", "first", "last"):
         logins.add_column(name, overflow="fold")
     for r in found.logins:
         account = r.account or "[italic](no such account)[/italic]"
-        logins.add_row(account, str(r.logins), str(r.failures), _addresses(r), _when(r.first), _when(r.last))
+        counts = (str(r.logins), str(r.failures), str(r.refused))
+        logins.add_row(account, *counts, _addresses(r), _when(r.first), _when(r.last))
     out.print(logins)
     out.print(_events_table("Changes", found.changes))
     out.print(_events_table("Exports", found.exports))
@@ -241,6 +244,30 @@ def set_account_state(username: str, *, active: bool) -> None:
     console.print(f"[green]{username} is {state}[/green]" + ("" if changed else " (it already was)"))
     if warning is not None:
         console.print(f"[yellow]Note:[/yellow] {warning}")
+
+
+def delete_account(username: str, *, yes: bool) -> None:
+    """`encore user delete NAME`: the operator deletes an account (an erasure request, a person cut off for good)."""
+    c = _migrated()
+    try:
+        target = _user_id(c, username) or 0  # a name gives its id, or exits
+        if not yes:
+            typer.confirm(
+                f"Delete {username} and everything Encore keeps of them? It cannot be undone.", abort=True, err=True
+            )
+        with transaction(c.sessions) as session:
+            job = incident.delete_account(
+                session, user_id=target, jobs=c.jobs, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+            )
+    except EncoreError as exc:
+        err.print(f"[red]Not deleted:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        c.close()
+    console.print(
+        f"[green]{username} is stopped and signed out everywhere; its erasing is queued[/green] (job {job.id}). A"
+        " worker (encore serve's, or encore worker) erases its data; then the username is free."
+    )
 
 
 def set_account_password(username: str, password: str) -> None:

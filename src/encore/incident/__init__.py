@@ -1,7 +1,8 @@
 """The incident kit: sign out everywhere and forced password resets (one account or all), key rotation,
-disabling and enabling an account, an operator setting a locked-out owner's password."""
+disabling, enabling and deleting an account, an operator setting a locked-out owner's password."""
 
 from encore.incident._accounts import (
+    delete_account,
     disable_warning,
     label_alone_warning,
     set_account_active,
@@ -12,6 +13,7 @@ from encore.incident._service import Rotation, force_password_reset, rotate_keys
 
 __all__ = [
     "Rotation",
+    "delete_account",
     "disable_warning",
     "force_password_reset",
     "label_alone_warning",

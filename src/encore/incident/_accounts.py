@@ -1,4 +1,6 @@
-"""An operator cuts a person off (`encore user disable`, `PUT /api/admin/users/{id}`) and lets them back in.
+"""An operator cuts a person off (`encore user disable`, `PATCH /api/admin/users/{id}`), lets them back in, or
+deletes the account (`encore user delete`, `DELETE /api/admin/users/{id}`: an erasure request, a person cut off
+for good).
 
 Disabling is what deleting an account does at once, without the erasing: `is_active` false (no sign-in, and
 every credential check already refuses a stopped account: sessions, app passwords and API keys, OAuth tokens
@@ -7,6 +9,8 @@ and signed out everywhere (stream URLs already handed out stop at their next req
 disabled loses the label's releases and statements with it: removing a member of a label is disabling their
 account (an account acts for one label only). Enabling lets the account sign in again with its password; what
 was signed out stays signed out, and an account whose deletion was asked cannot be enabled (its erasing runs).
+Deleting is the owner's own Delete account (`portability.erase_account`: the same job, the same refusals), asked
+by the operator without the password, for an account disabled or not.
 """
 
 from datetime import datetime
@@ -14,17 +18,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore import accounts, audit, billing, catalog
+from encore import accounts, audit, billing, catalog, portability
 from encore.db import write_lock
 from encore.incident._service import cut_credentials
-from encore.jobs import Job
+from encore.jobs import JobEngine, JobView
 from encore.kernel import Conflict, NotFound
-from encore.portability import ERASE
 
 _SAID = {
     "last_admin": "this is the server's last active administrator: create another (encore user create NAME --admin)"
     " first",
-    "erase_requested": "this account asked to be deleted and its erasing is under way: it cannot be enabled",
+    "erase_requested": "this account's deletion was asked and its erasing is under way: it cannot be enabled",
 }
 
 
@@ -43,10 +46,6 @@ def _last_active_admin(session: Session, user: accounts.User) -> bool:
     write_lock(session, "admins")  # two admins disabling each other at once must not both pass the count
     where = (accounts.User.role == accounts.Role.ADMIN.value, accounts.User.is_active)
     return (session.scalar(select(func.count()).select_from(accounts.User).where(*where)) or 0) <= 1
-
-
-def _erase_requested(session: Session, user_id: int) -> bool:
-    return session.scalar(select(Job.id).where(Job.kind == ERASE, Job.user_id == user_id).limit(1)) is not None
 
 
 def set_account_active(
@@ -69,7 +68,7 @@ def set_account_active(
     why_not = state_refusal(
         active=active,
         last_admin=not active and _last_active_admin(session, user),
-        erase_requested=active and _erase_requested(session, user_id),
+        erase_requested=active and accounts.erase_requested(session, user_id=user_id),
     )
     if why_not is not None:
         raise Conflict(_SAID[why_not], code=why_not)
@@ -79,6 +78,33 @@ def set_account_active(
     kind = audit.kinds.ACCOUNT_ENABLED if active else audit.kinds.ACCOUNT_DISABLED
     audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
     return True
+
+
+def delete_account(
+    session: Session,
+    *,
+    user_id: int,
+    jobs: JobEngine,
+    actor_id: int | None,
+    now: datetime,
+    client: audit.Client | None = None,
+    cutoffs: accounts.StreamCutoffs | None = None,
+) -> JobView:
+    """The operator deletes an account: stopped, signed out everywhere, and its erasing queued (the job the owner's
+    own Delete account runs). Raises NotFound for no such account and Conflict, with its reason, when refused (the
+    last active administrator, a label's only account, a card subscription that would renew). Asked again while
+    its erasing is under way, the same job, recorded once."""
+    user = session.get(accounts.User, user_id)
+    if user is None:
+        raise NotFound("no such account", code="no_such_account")
+    already = not user.is_active and accounts.erase_requested(session, user_id=user_id)
+    job = portability.erase_account(session, jobs=jobs, user=user, now=now)
+    if not already:
+        cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
+        details = {"job_id": job.id, "by": "operator"}  # the subject goes with the account; the actor stays
+        kind = audit.kinds.ACCOUNT_DELETED
+        audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client, details=details)
+    return job
 
 
 def disable_warning(session: Session, *, user_id: int, now: datetime) -> str | None:

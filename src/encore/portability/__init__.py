@@ -1,7 +1,7 @@
 """The listener's data is theirs: import history from Spotify, ListenBrainz and Encore's own export, export
 everything, forget plays, delete the account."""
 
-from encore.portability._erase import ERASE, erase_handler, request_erase, resume_erasures
+from encore.portability._erase import ERASE, erase_account, erase_handler, request_erase, resume_erasures
 from encore.portability._export import export_account
 from encore.portability._forget import forget_play, forget_range, submit_forget
 from encore.portability._import import ImportReport, check_history, import_history
@@ -29,6 +29,7 @@ __all__ = [
     "ImportReport",
     "check_history",
     "check_import_slot",
+    "erase_account",
     "erase_handler",
     "export_account",
     "export_file",

@@ -1,26 +1,27 @@
-"""A listener deletes their account, and their data goes with it.
+"""A listener deletes their account (or the operator does), and their data goes with it.
 
-The request (the account page, with the password) is refused while the account is the last administrator
-(no one could run the server's admin face after it), a label's only account (its releases and statements would
-be out of reach; `encore user create --label` gives a label another), or while a card subscription would still
-renew (Stripe would keep charging an account that no longer exists: cancel it first, with Settings → Manage
-subscription).
-Otherwise the account stops at once: it can no longer sign in (`is_active` false) and the web face signs it
-out everywhere (sessions, app passwords, listen tokens, OAuth grants, stream URLs already handed out). The
-erasing itself is a job (`accounts.erase`), because a listener's history may be a decade of plays. It first
-asks the card processor (Stripe, when configured) to cancel at once every subscription of the account's
-customer that has not ended, whether Encore heard of it or not (a checkout finished after the request, a
-webhook lost). The customer is found through the account (its rows lose the account with the user row), so this
-comes before anything is deleted, and Stripe unreachable fails the job with nothing deleted (the account stays
-stopped and is run again: see below); it asks once more just before the user row goes, when the plays are
-already forgotten (Stripe unreachable then fails the job with the row kept, and the re-run finishes). Then it forgets
-every play as "forget everything" does (short transactions, Wrapped folded with them, share links ended,
-verified streams de-identified), removes the files of the listener's jobs (exports hold their data), deletes
-the account row, which every table keyed on it follows (rows deleted, or kept without the account where they
-record money or security: payments, verified streams, ad impressions, redeemed codes, the audit log), then
-drops its ad clock from the shared state. The username is free again once the job is done. A worker killed
-half-way is retried by the job engine from where it was, and a job that failed for good is queued again an
-hour later (`resume_erasures`, every minute), so a stopped account always ends erased.
+The request (the account page, with the password; or the operator's `encore user delete`, `DELETE
+/api/admin/users/{id}`, for an account disabled or not) is refused while the account is the last active
+administrator (no one could run the server's admin face after it), a label's only account (its releases and
+statements would be out of reach; `encore user create --label` gives a label another), or while a card
+subscription would still renew (Stripe would keep charging an account that no longer exists: cancel it first,
+with Settings → Manage subscription, or the operator in Stripe's dashboard).
+Otherwise the account stops at once: it can no longer sign in (`is_active` false; its right password is told "being
+deleted") and the web face (or the operator's service) signs it out everywhere (sessions, app passwords, listen
+tokens, OAuth grants, stream URLs already handed out). The erasing itself is a job (`accounts.erase`), because a
+listener's history may be a decade of plays. It first asks the card processor (Stripe, when configured) to cancel
+at once every subscription of the account's customer that has not ended, whether Encore heard of it or not (a
+checkout finished after the request, a webhook lost). The customer is found through the account (its rows lose the
+account with the user row), so this comes before anything is deleted, and Stripe unreachable fails the job with
+nothing deleted (the account stays stopped and is run again: see below); it asks once more just before the user row
+goes, when the plays are already forgotten (Stripe unreachable then fails the job with the row kept, and the re-run
+finishes). Then it forgets every play as "forget everything" does (short transactions, Wrapped folded with them,
+share links ended, verified streams de-identified), removes the files of the listener's jobs (exports hold their
+data), deletes the account row, which every table keyed on it follows (rows deleted, or kept without the account
+where they record money or security: payments, verified streams, ad impressions, redeemed codes, the audit log),
+then drops its ad clock from the shared state. The username is free again once the job is done. A worker killed
+half-way is retried by the job engine from where it was, and a job that failed for good is queued again an hour
+later (`resume_erasures`, every minute), so a stopped account always ends erased.
 
 Left: a checkout paid after the job's last look at Stripe (it looks again just before the row goes) makes a
 subscription with no account (its events answer `ignored_deleted_account`; the operator cancels it at Stripe).
@@ -43,7 +44,7 @@ from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, EncoreError, ValidationFailed
 from encore.portability._forget import forget_range
 
-ERASE = "accounts.erase"
+ERASE = accounts.ERASE_JOB
 RETRY_FAILED_AFTER = timedelta(hours=1)
 STRIPE = "stripe"
 Payments = Callable[[], billing.PaymentProvider | None]  # the card processor, or None when none is configured
@@ -71,38 +72,66 @@ _SAID = {
     "subscription_renews": "your Premium subscription would still renew: cancel it first with Settings → Manage"
     " subscription",
 }
+# The operator deleting someone's account (`encore user delete`, the admin page) is told what they can do.
+_SAID_TO_OPERATOR = {
+    **_SAID,
+    "last_label_account": "this is its label's only account: its releases, uploads and statements would be out of"
+    " reach; give the label another account first (encore user create NAME --label LABEL)",
+    # Refused rather than cancelled here: the erase job would cancel it at Stripe at once, but the listener paid
+    # for the period and a refund is the operator's call; they cancel it (and refund it or not) knowingly.
+    "subscription_renews": "this account pays for Premium by card and its subscription would still renew: cancel"
+    " it (and refund it, or not) in Stripe's dashboard first, or have the listener cancel it under Settings →"
+    " Manage subscription",
+}
 
 
 def request_erase(
     session: Session, *, jobs: JobEngine, user: accounts.User, password: str, guard: accounts.Guard
 ) -> JobView:
     """Check the request, stop the account and queue its erasing (the caller signs it out everywhere)."""
-    password_ok = accounts.confirm_password(session, user=user, password=password, guard=guard)
+    if not accounts.confirm_password(session, user=user, password=password, guard=guard):
+        raise ValidationFailed(_SAID["bad_password"], code="bad_password")
+    return _stop_and_erase(session, jobs=jobs, user=user, now=guard.now, said=_SAID)
+
+
+def erase_account(session: Session, *, jobs: JobEngine, user: accounts.User, now: datetime) -> JobView:
+    """The operator deletes an account, disabled or not: the owner's own request without the password, held to
+    the same refusals (said to the operator). Asked again while its erasing is under way, that erasing (the
+    refusals were checked when it was asked). The caller signs it out everywhere and records who asked."""
+    if not user.is_active and accounts.erase_requested(session, user_id=user.id):
+        return submit_erase(session, jobs=jobs, user_id=user.id, public_id=user.public_id)
+    return _stop_and_erase(session, jobs=jobs, user=user, now=now, said=_SAID_TO_OPERATOR)
+
+
+def _stop_and_erase(
+    session: Session, *, jobs: JobEngine, user: accounts.User, now: datetime, said: dict[str, str]
+) -> JobView:
+    """Counted without the account itself (it may be disabled already): the last administrator is the last
+    *active* one, and a label's only account is one with no active colleague."""
     if user.role == "admin":  # two last administrators leaving at once must not both pass the count (review17)
         write_lock(session, "admins")
-    admins = _active_accounts(session, accounts.User.role == "admin")
-    label_accounts = 0
+    other_admins = _other_active(session, user, accounts.User.role == "admin")
+    other_label_accounts = 0
     if user.label_id is not None:  # the label's last account leaving at once with another: one stays
         write_lock(session, "label_accounts", user.label_id)
-        label_accounts = _active_accounts(session, accounts.User.label_id == user.label_id)
-    sub = billing.subscription_view(session, user_id=user.id, now=guard.now)
+        other_label_accounts = _other_active(session, user, accounts.User.label_id == user.label_id)
+    sub = billing.subscription_view(session, user_id=user.id, now=now)
     why_not = erase_refusal(
-        password_ok=password_ok,
-        last_admin=user.role == "admin" and admins <= 1,
-        last_of_label=user.label_id is not None and label_accounts <= 1,
+        password_ok=True,
+        last_admin=user.role == "admin" and user.is_active and other_admins == 0,
+        last_of_label=user.label_id is not None and other_label_accounts == 0,
         # a cancelled trial charges nothing more; a cancelled past_due one still retries its open invoice
         card_renews=billing.card_charges_again(provider=sub.provider, state=sub.state, canceled_at=sub.canceled_at),
     )
-    if why_not == "bad_password":
-        raise ValidationFailed(_SAID[why_not], code=why_not)
     if why_not is not None:
-        raise Conflict(_SAID[why_not], code=why_not)
+        raise Conflict(said[why_not], code=why_not)
     user.is_active = False
     return submit_erase(session, jobs=jobs, user_id=user.id, public_id=user.public_id)
 
 
-def _active_accounts(session: Session, which: ColumnElement[bool]) -> int:
-    return session.scalar(select(func.count()).select_from(accounts.User).where(which, accounts.User.is_active)) or 0
+def _other_active(session: Session, user: accounts.User, which: ColumnElement[bool]) -> int:
+    others = (which, accounts.User.is_active, accounts.User.id != user.id)
+    return session.scalar(select(func.count()).select_from(accounts.User).where(*others)) or 0
 
 
 def submit_erase(session: Session, *, jobs: JobEngine, user_id: int, public_id: str) -> JobView:

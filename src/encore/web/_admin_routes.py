@@ -1,7 +1,7 @@
 """What the admin screens (/admin, static/admin.js) read: accounts with their tier, and the ad campaigns.
 
 The writes they use already exist: Premium grants and redeem codes (`_entitlement_routes`), uploads,
-campaigns, statements (`_label_routes`); disabling and enabling an account is here.
+campaigns, statements (`_label_routes`); disabling, enabling and deleting an account is here.
 """
 
 from datetime import datetime
@@ -16,6 +16,7 @@ from encore.web._audit import client_of
 from encore.web._deps import Db, container
 from encore.web._entitlement_routes import Admin
 from encore.web._schemas import Strict
+from encore.web._security_routes import DeletingOut
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -26,6 +27,7 @@ class AdminUserOut(BaseModel):
     display_name: str
     role: str
     active: bool
+    deleting: bool = False  # its deletion was asked: the erasing runs, and it cannot be enabled
     tier: str
     tier_reason: str
     premium_until: datetime | None
@@ -39,6 +41,7 @@ def _user_out(session: Db, u: accounts.User, now: datetime) -> AdminUserOut:
         display_name=u.display_name,
         role=u.role,
         active=u.is_active,
+        deleting=not u.is_active and accounts.erase_requested(session, user_id=u.id),
         tier=view.tier,
         tier_reason=view.reason,
         premium_until=view.period_end,
@@ -82,6 +85,28 @@ def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db
     )
     warning = None if body.active else incident.warnings_on_disable(session, user_id=user.id, now=now)
     return AccountStateOut(**_user_out(session, user, now).model_dump(), warning=warning)
+
+
+@router.delete("/users/{user_id}", status_code=202, responses={409: {"description": "Not now, and why"}})
+def delete_user(user_id: str, request: Request, session: Db, admin: Admin) -> DeletingOut:
+    """Delete an account, disabled or not, as its owner's Delete account does: it stops now (signed out everywhere,
+    no sign-in) and a job erases its data (plays, library, playlists, Wrapped, apps, exports). Refused for the last
+    active administrator, a label's only account, and a card subscription that would still renew (cancel it in
+    Stripe first). Asked again while its erasing runs: the same job."""
+    c = container(request)
+    user = accounts.get_user_by_public_id(session, public_id=user_id)
+    if user is None:
+        raise NotFound("no such account", code="no_such_account")
+    job = incident.delete_account(
+        session,
+        user_id=user.id,
+        jobs=c.jobs,
+        actor_id=admin.id,
+        now=c.clock.now(),
+        client=client_of(request),
+        cutoffs=c.stream_cutoffs,
+    )
+    return DeletingOut(job_id=job.id)
 
 
 @router.get("/ad-campaigns")

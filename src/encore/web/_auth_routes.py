@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from encore.accounts import (
+    AccountStopped,
     LoginFailed,
     LoginThrottled,
     User,
@@ -68,9 +69,20 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
     return open_session(request, response, session, user)
 
 
-@router.post("/auth/login")
+_LOGIN_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong username or password (the one answer for both, whatever the account's state)"},
+    403: {
+        "description": "The right password for an account that is disabled (`account_disabled`) or being deleted"
+        " (`account_deleting`)"
+    },
+    429: {"description": "Too many failed attempts; see Retry-After"},
+}
+
+
+@router.post("/auth/login", responses=_LOGIN_REFUSALS)
 def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
-    """Its own transaction, so a failed attempt is recorded even though the request fails."""
+    """Its own transaction, so a failed attempt is recorded even though the request fails. Only someone with the
+    right password learns that an account is stopped; that is not counted as a failed attempt."""
     c = container(request)
     with transaction(c.sessions) as session:
         outcome = authenticate(
@@ -95,7 +107,8 @@ def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
         note(
             request,
             session,
-            kinds.LOGIN_FAILED,
+            # the right password for a stopped account is its owner, not a guesser: told apart in the report
+            kinds.LOGIN_REFUSED if isinstance(outcome.error, AccountStopped) else kinds.LOGIN_FAILED,
             actor=None,
             subject_id=known.id if known else None,
             username=body.username[:64],

@@ -128,6 +128,26 @@ def test_log_in_from_the_developer_page_comes_back_to_it(live: LiveServer, brows
         page.wait_for_url(f"{live.base_url}/")
 
 
+def test_the_consent_pages_log_in_says_why_a_disabled_account_cannot(live: LiveServer, browser: Browser) -> None:
+    """probe20 F6 on the OAuth face: its own log-in form said "Wrong username or password." to every refusal; the
+    right password of a disabled account now hears why, as the player's form does, and a wrong one stays generic."""
+    from encore.accounts import create_user
+    from encore.db import transaction
+
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="paused-dev", password=PASSWORD).is_active = False
+    page = browser.new_context().new_page()
+    page.goto(f"{live.base_url}/authorize?response_type=code&client_id=nobody")
+    page.wait_for_selector("#login:not([hidden])")
+    for password, said in ((PASSWORD + "x", "Wrong username or password."), (PASSWORD, "This account is disabled.")):
+        page.fill("input[name=username]", "paused-dev")
+        page.fill("input[name=password]", password)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_function("want => document.querySelector('#error').innerText.startsWith(want)", arg=said)
+    assert page.is_visible("#login")  # still asked to log in: nothing was let through
+    page.context.close()
+
+
 def test_docs_render_every_operation_from_encores_own_files(live: LiveServer, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()

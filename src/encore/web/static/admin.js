@@ -25,7 +25,9 @@ function usersSection() {
       h("td", {}, u.tier === "premium"
         ? h("button", { type: "button", class: "ghost", text: "Revoke Premium", onclick: () => act(u, "DELETE") })
         : h("button", { type: "button", class: "ghost", text: "Grant Premium", onclick: () => act(u, "PUT") }),
-        h("button", { type: "button", class: u.active ? "ghost danger" : "ghost", text: u.active ? "Disable" : "Enable", onclick: () => setActive(u, !u.active) })))));
+        ...(u.deleting ? [h("span", { class: "card-sub deleting", text: "Being deleted" })] : [
+          h("button", { type: "button", class: u.active ? "ghost danger" : "ghost", text: u.active ? "Disable" : "Enable", onclick: () => setActive(u, !u.active) }),
+          h("button", { type: "button", class: "ghost danger", text: "Delete", onclick: () => remove(u) })])))));
     if (!data.items.length) rows.append(h("tr", {}, h("td", { colspan: 5, class: "empty", text: "No account matches." })));
   };
   // A card subscriber's Premium is Stripe's to end: the server refuses the revoke and says what to do instead.
@@ -47,6 +49,18 @@ function usersSection() {
         + (done && done.warning ? ` Note: ${done.warning}.` : "");
       await load();
     } catch (err) { status.textContent = err.message; }
+  };
+  // Deleting is the owner's own Delete account, asked by the operator: the account stops now, a job erases it.
+  const remove = async (u) => {
+    if (!confirm(`Delete ${u.username} and everything Encore keeps of them (plays, library, playlists, Wrapped, apps, exports)? This cannot be undone.`)) return;
+    try {
+      await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "DELETE" });
+      status.textContent = `${u.username} is signed out everywhere and being deleted; the username is free once its data is erased.`;
+      await load();
+    } catch (err) {
+      if (err.status === 401) location.assign("/login"); // the admin deleted their own account: signed out with it
+      else status.textContent = err.message;
+    }
   };
   const form = h("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); load(); } }, query,
     h("button", { type: "submit", class: "ghost", text: "Find" }), h("label", { for: "admin-grant-days", text: "Grant (days)" }), days);

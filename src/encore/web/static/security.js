@@ -5,7 +5,8 @@ import { h } from "./dom.js";
 import { section } from "./views.js";
 
 const LABELS = {
-  "login": "Signed in", "login.failed": "Failed sign-in", "logout": "Signed out", "signup": "Account created",
+  "login": "Signed in", "login.failed": "Failed sign-in",
+  "login.refused": "Sign-in refused: account disabled or being deleted", "logout": "Signed out", "signup": "Account created",
   "password.changed": "Password changed", "email.changed": "E-mail changed", "account.deleted": "Account deleted",
   "device.created": "App password created", "device.revoked": "App password revoked",
   "oauth.app_created": "Developer app created", "oauth.app_deleted": "Developer app deleted",

@@ -58,7 +58,10 @@ $("login-form").addEventListener("submit", async (event) => {
     body: JSON.stringify({ username: form.get("username"), password: form.get("password") }),
   });
   if (!r.ok) {
-    showError("Wrong username or password.");
+    // 401 is the one generic answer; a disabled account (403, after its right password) or the throttle (429)
+    // says what it is, as the player's log-in form does
+    const said = r.status === 401 ? null : (await r.json().catch(() => ({}))).error?.message;
+    showError(said || "Wrong username or password.");
     return;
   }
   $("login").hidden = true;
