@@ -1,5 +1,6 @@
 """Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server."""
 
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -34,6 +35,12 @@ IN_CI = bool(os.environ.get("CI"))
 def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture (module- and session-scoped ones build Settings too), in every xdist worker: see env.py.
     os.environ.update(SUITE_ENV)
+    # An upload is analysed in a child of the forkserver (ingest_upload's `isolate`): the child imports the
+    # analysis (PyAV, mutagen, PIL, Encore's models) before it can start, ~1 s of CPU on each of the suite's
+    # uploads. The forkserver of each test process imports it once, so each child is forked with it. Still a
+    # child process per upload, as in production; tests/ingest/test_upload_isolation.py runs `ingest_upload`
+    # in a fresh interpreter (no preload) and checks the serving process never maps PyAV.
+    multiprocessing.set_forkserver_preload(["__main__", "encore.ingest._analyze"])
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and SHARED_CACHE_INPUT in workerinput:
         share_seed_cache(Path(workerinput[SHARED_CACHE_INPUT]))
