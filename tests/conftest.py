@@ -155,6 +155,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         yield url
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[str]:
+    """A fresh, migrated database per module and backend, as `database_url` makes per test: for a module's many
+    cases that only send requests none of the others can see the effect of (refusals), sharing one app."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module-db") / "encore.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with database_from_template(server, "m") as url:
+        yield url
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(mode="dev", data_dir=tmp_path / "var", database_url=database_url)
