@@ -52,15 +52,27 @@ def api(settings: Settings) -> Iterator[tuple[TestClient, Container]]:
 
 @pytest.fixture(scope="module")
 def refusing(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """One app per backend for the requests that carry no token or a bad one: each is refused before a route
-    reads or writes anything (a case that got further would fail its 401), so no case sees another's effect."""
+    """One app per backend (with alice's account) for requests that are refused: no token, a bad one, or alice's
+    token with a bad parameter. Each is refused before a route reads or writes anything (a case that got further
+    would fail its 401 or 400), so no case sees another's effect."""
     data_dir = tmp_path_factory.mktemp("v1-refusing") / "var"
     c = build(Settings(mode="dev", data_dir=data_dir, database_url=module_database_url))
+    with transaction(c.sessions) as s:
+        create_user(s, username="alice", password=PASSWORD)
     try:
         with TestClient(create_app(c), base_url="http://localhost") as client:
             yield client
     finally:
         c.close()
+
+
+@pytest.fixture(scope="module")
+def alice_refused(refusing: TestClient) -> dict[str, str]:
+    """Alice's bearer header on the refusing app (her account, an app and a token of every scope), for the bad
+    inputs: each GET is refused with 400 before a route reads or writes."""
+    token = _as(refusing, "alice")[1]["access_token"]
+    refusing.cookies.clear()  # the token alone: the other cases send no session either
+    return _b(token)
 
 
 def _as(client: TestClient, username: str) -> tuple[App, dict[str, str]]:
@@ -191,10 +203,10 @@ BAD = [
 
 
 @pytest.mark.parametrize(("url", "why"), BAD, ids=[b[1] for b in BAD])
-def test_bad_input_is_400_with_the_error_shape(api: tuple[TestClient, Container], url: str, why: str) -> None:
-    client, _ = api
-    _, token = _as(client, "alice")
-    r = client.get(url, headers=_b(token["access_token"]))
+def test_bad_input_is_400_with_the_error_shape(
+    refusing: TestClient, alice_refused: dict[str, str], url: str, why: str
+) -> None:
+    r = refusing.get(url, headers=alice_refused)
     assert r.status_code == 400, (why, r.text)
     body = r.json()
     assert set(body) == {"error"} and body["error"]["status"] == 400 and isinstance(body["error"]["message"], str)
