@@ -1,5 +1,6 @@
 """Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server."""
 
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -34,6 +35,12 @@ IN_CI = bool(os.environ.get("CI"))
 def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture (module- and session-scoped ones build Settings too), in every xdist worker: see env.py.
     os.environ.update(SUITE_ENV)
+    # An upload is analysed in a child of the forkserver (ingest_upload's `isolate`): the child imports the
+    # analysis (PyAV, mutagen, PIL, Encore's models) before it can start, ~1 s of CPU on each of the suite's
+    # uploads. The forkserver of each test process imports it once, so each child is forked with it. Still a
+    # child process per upload, as in production; tests/ingest/test_upload_isolation.py runs `ingest_upload`
+    # in a fresh interpreter (no preload) and checks the serving process never maps PyAV.
+    multiprocessing.set_forkserver_preload(["__main__", "encore.ingest._analyze"])
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and SHARED_CACHE_INPUT in workerinput:
         share_seed_cache(Path(workerinput[SHARED_CACHE_INPUT]))
@@ -145,6 +152,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         return
     server: PostgresServer = request.getfixturevalue("postgres")
     with database_from_template(server, "t") as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[str]:
+    """A fresh, migrated database per module and backend, as `database_url` makes per test: for a module's many
+    cases that only send requests none of the others can see the effect of (refusals), sharing one app."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module-db") / "encore.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with database_from_template(server, "m") as url:
         yield url
 
 

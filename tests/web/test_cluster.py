@@ -1,21 +1,23 @@
 """Many workers and machines: two real `encore serve` nodes with two uvicorn workers each, sharing one
-PostgreSQL, one Redis and one media directory. Limits hold across all four processes, and a killed
-worker is replaced while the node keeps serving."""
+PostgreSQL, one Redis and one media directory. Limits hold across all four processes, every node answers alike
+after an edit on one of them, and a killed worker is replaced while the node keeps serving."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select, update
 
-from encore.accounts import create_user
+from encore.accounts import Role, create_user
 from encore.bootstrap import Container, build
 from encore.catalog import Track
 from encore.db import transaction
 from encore.devices import create_device
 from encore.oauth import OAuthApp, register_app
+from tests.catalog import factories as f
 from tests.support.cluster import Cluster, cluster_env, settings_of, start_cluster
 from tests.support.live import seeded_database
 from tests.support.postgres import PostgresServer
@@ -23,6 +25,7 @@ from tests.support.redis import RedisServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 PASSWORD = "cluster-pass-1"
+CSRF = {"X-Encore-CSRF": "1"}
 REDIRECT = "http://127.0.0.1:8765/callback"
 
 
@@ -34,6 +37,9 @@ class World:
     client_secret: str
     track_id: str
     api_key: str
+    label_id: str  # a label's release of its own beside the run's catalogue: its album and track
+    album_id: str
+    label_track_id: str
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +70,16 @@ def world(
                 )
                 s.execute(update(OAuthApp).where(OAuthApp.client_id == made.app.client_id).values(rate_limit=6))
                 track = s.scalars(select(Track.public_id).order_by(Track.id).limit(1)).one()
+                # A label's album for the edit seen by every node (no word of it in the run's catalogue)
+                label = f.label(s, "Northern Records")
+                band = f.artist(s, "Glass Harbour")
+                album = f.album(s, "Old Title", band, on=label)
+                label_track = f.track(s, "First Light", album, [band])
+                boss = create_user(s, username="labelboss", password=PASSWORD, role=Role.LABEL)
+                boss.label_id = label.id
+                edit = (label.public_id, album.public_id, label_track.public_id)
             with start_cluster(env, nodes=2, workers=2) as cluster:
-                yield World(cluster, container, made.app.client_id, made.client_secret, track, device.api_key)
+                yield World(cluster, container, made.app.client_id, made.client_secret, track, device.api_key, *edit)
         finally:
             container.close()
 
@@ -109,6 +123,48 @@ def test_the_transcode_cap_holds_across_nodes(world: World) -> None:
     for index in (0, 1):
         r = world.cluster.client(index).get("/rest/stream", params=mp3)
         assert r.status_code == 200 and r.headers["content-type"] == "audio/mpeg" and len(r.content) > 10_000
+
+
+def _everywhere(world: World, path: str, **params: Any) -> list[Any]:
+    """The same GET on every node, several times (so each of its workers answers at least once)."""
+    out = []
+    for node in world.cluster.nodes:
+        for _ in range(6):
+            r = httpx.get(node.base_url + path, params=params, timeout=30)
+            assert r.status_code == 200, r.text
+            out.append(r.json())
+    return out
+
+
+def test_a_label_edit_on_one_node_is_what_every_node_answers(world: World) -> None:
+    """Each worker caches catalogue views and search sets (catalog._cache); a label's edit on node 0 must reach
+    searches and pages on node 1 at once, not when a cache happens to expire. (Before the killed worker below:
+    every worker here has served since its start.)"""
+    # Every worker has the album, the track and both searches cached before the edit.
+    assert {a["album"]["title"] for a in _everywhere(world, f"/api/albums/{world.album_id}")} == {"Old Title"}
+    assert {t["album"]["title"] for t in _everywhere(world, f"/api/tracks/{world.label_track_id}")} == {"Old Title"}
+    assert {r["albums"]["total"] for r in _everywhere(world, "/api/search", q="old tit")} == {1}
+    assert {r["albums"]["total"] for r in _everywhere(world, "/api/search", q="zephyr")} == {0}
+
+    node0 = world.cluster.client(0)
+    assert node0.post("/api/auth/login", json={"username": "labelboss", "password": PASSWORD}).status_code == 200
+    edited = node0.patch(
+        f"/api/label/{world.label_id}/albums/{world.album_id}", json={"title": "Zephyr Nocturne"}, headers=CSRF
+    )
+    assert edited.status_code == 200, edited.text
+
+    # At once, on every node and worker: pages, the track's own JSON, and search on every face.
+    assert {a["album"]["title"] for a in _everywhere(world, f"/api/albums/{world.album_id}")} == {"Zephyr Nocturne"}
+    assert {t["album"]["title"] for t in _everywhere(world, f"/api/tracks/{world.label_track_id}")} == {
+        "Zephyr Nocturne"
+    }
+    found = _everywhere(world, "/api/search", q="zephyr noc")
+    assert {r["albums"]["total"] for r in found} == {1} and {r["tracks"]["total"] for r in found} == {1}
+    assert {r["albums"]["total"] for r in _everywhere(world, "/api/search", q="old tit")} == {0}
+    sub = _everywhere(world, "/rest/search3", query="zephyr", apiKey=world.api_key, f="json")
+    assert {tuple(a["name"] for a in r["subsonic-response"]["searchResult3"]["album"]) for r in sub} == {
+        ("Zephyr Nocturne",)
+    }
 
 
 def test_a_killed_worker_is_replaced_and_the_node_keeps_serving(world: World) -> None:

@@ -5,6 +5,7 @@ still be read on every request and never shown to anyone else. Pure reads (album
 the ORM session's transaction: what they do write (a device's last use) must still be committed. And the
 list's hostile inputs, on both databases."""
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -13,10 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from encore.accounts import create_user
-from encore.bootstrap import Container
+from encore.bootstrap import Container, build
 from encore.catalog import Album, AlbumGenre, Genre, identity_key, mark_as_ad
+from encore.config import Settings
 from encore.db import transaction
 from encore.devices import Device, create_device
+from encore.web import create_app
 from tests.catalog import factories as f
 
 SHARED = ("newest", "alphabeticalByName", "alphabeticalByArtist")
@@ -54,6 +57,26 @@ def _kept(container: Container) -> tuple[set[tuple[object, ...]], int, int]:
 @pytest.fixture
 def world(container: Container) -> dict[str, Any]:
     """Six albums (ids by title), two genres, and two listeners' keys."""
+    return _world(container)
+
+
+@pytest.fixture(scope="module")
+def refusing(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    """One app per backend on the same world, for the hostile parameters: each case is refused before any list
+    is read or kept (an accepted case would fail its assertion), so no case sees another's effect."""
+    settings = Settings(
+        mode="dev", data_dir=tmp_path_factory.mktemp("lists-hostile") / "var", database_url=module_database_url
+    )
+    container = build(settings)
+    try:
+        me = _world(container)["me"]
+        with TestClient(create_app(container), base_url="http://testserver") as client:
+            yield client, me
+    finally:
+        container.close()
+
+
+def _world(container: Container) -> dict[str, Any]:
     ids: dict[str, str] = {}
     with transaction(container.sessions) as s:
         genres = {name: Genre(name=name, key=identity_key(name)) for name in ("Rock", "Électro")}
@@ -212,9 +235,10 @@ def _code(answer: dict[str, Any]) -> int | None:
     ],
 )
 def test_hostile_list_parameters_are_subsonic_errors(
-    client: TestClient, world: dict[str, Any], method: str, params: dict[str, str], error: int
+    refusing: tuple[TestClient, str], method: str, params: dict[str, str], error: int
 ) -> None:
-    assert _code(_rest(client, world["me"], method, **params)) == error
+    client, me = refusing
+    assert _code(_rest(client, me, method, **params)) == error
 
 
 def test_list_bounds_and_filters_answer_exactly(client: TestClient, world: dict[str, Any]) -> None:
