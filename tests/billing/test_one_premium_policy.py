@@ -88,6 +88,12 @@ def test_a_card_subscription_under_longer_given_premium_is_unwanted(provider: st
         ("stripe", "active", NOW - timedelta(hours=1), None, True),
         ("stripe", "past_due", NOW - timedelta(days=5), None, True),
         ("stripe", "trialing", NOW - timedelta(hours=1), NOW - timedelta(days=1), False),  # a cancelled trial, over
+        # review20b F2: Stripe silent for longer than its longest retries past the period's end: its events were
+        # lost; the row no longer holds the listener (it refused codes, grants and checkout for ever)
+        ("stripe", "active", NOW - timedelta(days=62), None, True),
+        ("stripe", "active", NOW - timedelta(days=62, seconds=1), None, False),
+        ("stripe", "past_due", NOW - timedelta(days=200), None, False),
+        ("stripe", "active", None, None, True),  # no known end: never taken as silent
         ("code", "active", MONTH, None, False),
         ("manual", "trialing", MONTH, None, False),
     ],

@@ -173,3 +173,35 @@ def test_a_subscription_that_charges_nothing_more_draws_no_warning(client: TestC
         assert r.status_code == 200, r.text
         warned[name] = r.json()["warning"] is not None
     assert warned == {"trial_cancelled": False, "retried_cancelled": True, "trialing": True}
+
+
+def test_a_card_row_stripe_fell_silent_about_holds_the_listener_to_nothing(
+    client: TestClient, container: Container
+) -> None:
+    """review20b F2: a card subscription whose renewal Stripe never reported (webhooks lost or switched off)
+    stood for ever: codes, grants, revokes and the operator's delete were refused, and the disable warning said
+    it "renews on" a date months gone. Past its period's end it is awaited (said so) for Stripe's longest
+    retries; then it holds the listener to nothing."""
+    from encore import billing, incident
+
+    root = _root(client, container)
+    now = container.clock.now()
+    with transaction(container.sessions) as s:
+        for name, days_ago in (("late", 5), ("silent", 200)):
+            user = create_user(s, username=name, password=PASSWORD)
+            ended = now - timedelta(days=days_ago)
+            s.add(Subscription(user_id=user.id, plan="premium", state="active", provider="stripe",
+                               period_end=ended, provider_subscription_id=f"sub_{name}"))  # fmt: skip
+    ids = _ids(container)
+    with container.sessions() as s:
+        late = s.scalars(select(User.id).where(User.username == "late")).one()
+        said = incident.disable_warning(s, user_id=late, now=now)
+    assert said is not None and "was due to renew on" in said and "Stripe has not said" in said
+    r = client.put(f"/api/admin/users/{ids['late']}/premium", json={"days": 30}, headers=root)
+    assert r.status_code == 409, r.text  # a late renewal's word may still come: held
+    r = client.put(f"/api/admin/users/{ids['silent']}/premium", json={"days": 30}, headers=root)
+    assert r.status_code == 200, r.text
+    with container.sessions() as s:
+        silent = s.scalars(select(User.id).where(User.username == "silent")).one()
+        assert billing.subscription_view(s, user_id=silent, now=now).tier == "premium"
+        assert incident.disable_warning(s, user_id=silent, now=now) is None

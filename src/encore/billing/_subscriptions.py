@@ -124,7 +124,7 @@ def card_subscription_stands(
     cancellation the listener can still undo in the portal runs to its period's end (pure). One whose card is
     charged again stands even past its period's end: the renewal's event is late, or the card is being retried
     (probe20 F1), and that event will write the row."""
-    if card_charges_again(provider=provider, state=state, canceled_at=canceled_at):
+    if card_charges_again(provider=provider, state=state, canceled_at=canceled_at, period_end=period_end, now=now):
         return True
     if provider not in CARD_PROVIDERS or state == SubState.EXPIRED.value:
         return False
@@ -135,11 +135,23 @@ def card_subscription_stands(
 _CHARGES_AGAIN = frozenset({SubState.TRIALING.value, SubState.ACTIVE.value, SubState.PAST_DUE.value})
 
 
-def card_charges_again(*, provider: str | None, state: str | None, canceled_at: datetime | None) -> bool:
+# Stripe retries a card for at most two months (its longest retry schedule); a renewal's events come within
+# minutes. A row still renewing this long past its period's end is one whose events were lost (webhooks off,
+# Stripe unconfigured): Encore no longer holds the listener to it (`encore billing backfill` asks Stripe).
+SILENT_AFTER = timedelta(days=62)
+
+
+def card_charges_again(
+    *, provider: str | None, state: str | None, canceled_at: datetime | None, period_end: datetime | None, now: datetime
+) -> bool:
     """Whether the card will be charged again unless the subscription is cancelled (pure): it renews, or a card
     being retried still owes its open invoice. One cancelled to its period's end (`canceled`) and a cancelled
-    trial charge nothing more (review17; review20 F1). The deletion guard and the disable warning ask this."""
+    trial charge nothing more (review17; review20 F1), nor one Stripe has been silent about for SILENT_AFTER past
+    its period's end (review20b F2: it refused codes, grants and checkout for ever). The deletion guard, the
+    disable warning and `card_subscription_stands` ask this."""
     if provider not in CARD_PROVIDERS or state not in _CHARGES_AGAIN:
+        return False
+    if period_end is not None and now > period_end + SILENT_AFTER:
         return False
     return not (state == SubState.TRIALING.value and canceled_at is not None)
 
@@ -148,7 +160,9 @@ def card_next_charge(session: Session, *, user_id: int, now: datetime) -> dateti
     """When the account's card is next charged (its period's end; the far future when unknown), or None when
     it will not be (`card_charges_again`)."""
     sub = subscription_row(session, user_id=user_id)
-    if sub is None or not card_charges_again(provider=sub.provider, state=sub.state, canceled_at=sub.canceled_at):
+    if sub is None or not card_charges_again(
+        provider=sub.provider, state=sub.state, canceled_at=sub.canceled_at, period_end=sub.period_end, now=now
+    ):
         return None
     return sub.period_end or datetime.max.replace(tzinfo=now.tzinfo)
 

@@ -114,7 +114,12 @@ def disable_warning(session: Session, *, user_id: int, now: datetime) -> str | N
     until = billing.card_next_charge(session, user_id=user_id, now=now)
     if until is None:  # none, or one that charges nothing more (cancelled to its period's end: review20 F1)
         return None
-    when = "has no end date" if until.year == datetime.max.year else f"renews on {until:%Y-%m-%d}"
+    if until.year == datetime.max.year:
+        when = "has no end date"
+    elif until > now:
+        when = f"renews on {until:%Y-%m-%d}"
+    else:  # the renewal's (or the retried card's) event has not come: Stripe's word is still awaited
+        when = f"was due to renew on {until:%Y-%m-%d} and Stripe has not said how it went"
     return (
         f"this account pays for Premium by card and its subscription {when}: disabled, the listener cannot "
         "cancel it; if the account stays disabled, cancel (or refund) it in Stripe's dashboard"

@@ -121,7 +121,9 @@ def _stop_and_erase(
         last_admin=user.role == "admin" and user.is_active and other_admins == 0,
         last_of_label=user.label_id is not None and other_label_accounts == 0,
         # a cancelled trial charges nothing more; a cancelled past_due one still retries its open invoice
-        card_renews=billing.card_charges_again(provider=sub.provider, state=sub.state, canceled_at=sub.canceled_at),
+        card_renews=billing.card_charges_again(
+            provider=sub.provider, state=sub.state, canceled_at=sub.canceled_at, period_end=sub.period_end, now=now
+        ),
     )
     if why_not is not None:
         raise Conflict(said[why_not], code=why_not)
