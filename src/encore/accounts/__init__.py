@@ -50,11 +50,12 @@ from encore.accounts._service import (
     start_session,
     user_for_token,
 )
-from encore.accounts._stopped import ERASE_JOB, erase_requested
+from encore.accounts._stopped import ERASE_JOB, NOT_ASKED, asked_erase_job, erase_requested
 from encore.accounts._throttle import LoginThrottle, ThrottleLimits, Verdict
 
 __all__ = [
     "ERASE_JOB",
+    "NOT_ASKED",
     "OWASP",
     "PASSWORDS_SESSION_KEY",
     "RESET_CODE_TTL",
@@ -80,6 +81,7 @@ __all__ = [
     "ThrottleLimits",
     "User",
     "Verdict",
+    "asked_erase_job",
     "authenticate",
     "change_email",
     "change_password",

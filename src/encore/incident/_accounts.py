@@ -48,6 +48,13 @@ def _last_active_admin(session: Session, user: accounts.User) -> bool:
     return (session.scalar(select(func.count()).select_from(accounts.User).where(*where)) or 0) <= 1
 
 
+def _one_state_change(session: Session, user_id: int) -> None:
+    """One operator's change of an account's state at a time, taken before the reads that decide it: an enable
+    that read "no deletion asked" while another operator's delete committed made the account active with its
+    erasing queued (review20b F1)."""
+    write_lock(session, "account_state", user_id)
+
+
 def set_account_active(
     session: Session,
     *,
@@ -60,6 +67,7 @@ def set_account_active(
 ) -> bool:
     """Disable (`active` False) or enable an account; returns whether it changed (asked again: nothing to do).
     Raises NotFound for no such account and Conflict, with its reason, when refused."""
+    _one_state_change(session, user_id)
     user = session.get(accounts.User, user_id)
     if user is None:
         raise NotFound("no such account", code="no_such_account")
@@ -94,6 +102,7 @@ def delete_account(
     own Delete account runs). Raises NotFound for no such account and Conflict, with its reason, when refused (the
     last active administrator, a label's only account, a card subscription that would renew). Asked again while
     its erasing is under way, the same job, recorded once."""
+    _one_state_change(session, user_id)
     user = session.get(accounts.User, user_id)
     if user is None:
         raise NotFound("no such account", code="no_such_account")

@@ -148,7 +148,10 @@ def resume_erasures(sessions: sessionmaker[Session], jobs: JobEngine, now: Calla
     stopped with its data for ever (review17). Run every minute by the job engine; returns how many."""
     failed_before = now() - RETRY_FAILED_AFTER
     latest = (
-        select(Job.user_id, func.max(Job.id).label("job_id")).where(Job.kind == ERASE).group_by(Job.user_id).subquery()
+        select(Job.user_id, func.max(Job.id).label("job_id"))
+        .where(accounts.asked_erase_job())  # one that found the account active asked nothing
+        .group_by(Job.user_id)
+        .subquery()
     )
     stuck = (  # by each account's latest erase job only: an older failure must not queue one a minute (review17b)
         select(accounts.User.id, accounts.User.public_id)
@@ -181,7 +184,7 @@ def run_erase(ctx: JobContext, *, payments: Payments) -> dict[str, Any]:
             _forget_clock(ctx, user_id, public_id)
             return {"deleted": 0}
         if user.is_active:  # never erase an account nobody asked to delete (a job row made by hand)
-            raise EncoreError("the account is active: its erasing was not asked for", code="not_requested")
+            raise EncoreError("the account is active: its erasing was not asked for", code=accounts.NOT_ASKED)
         public_id = user.public_id
         customers = _customers(s, user_id)
     cancelled = _cancel_subscriptions(payments, customers)  # before anything is deleted (Stripe down: nothing is)
