@@ -94,3 +94,21 @@ def test_a_deep_page_loads_only_the_views_it_shows(catalogue: Container, limit: 
     assert page.tracks.total == 30
     assert [t.id for t in page.tracks.items] == [t.id for t in every[offset : offset + limit]]
     assert len(page.tracks.items) == len(cache.views) == len(cache.docs) == shown
+
+
+def test_and_finds_an_ampersand_and_the_other_way(container: Container) -> None:
+    """probe20 N3: "Kofi & The Tides" was found and "kofi and the tides" was not: "&" is no word, "and" was one
+    that every match had to hold. Now "and" beside other words need not be in the name; alone, it is a word."""
+    with transaction(container.sessions) as s:
+        kofi = f.artist(s, "Kofi & The Tides")
+        rock = f.artist(s, "Rock and Roll Band")
+        f.album(s, "Salt and Light", kofi)
+        f.artist(s, "Andrea Bell")
+    for query in ("kofi and the tides", "Kofi & The Tides", "KOFI AND TIDES", "and kofi"):
+        assert [a.name for a in _search(container, query).artists.items] == ["Kofi & The Tides"], query
+    for query in ("rock and roll", "rock & roll", "rock roll band"):
+        assert [a.name for a in _search(container, query).artists.items] == [rock.name], query
+    assert [a.title for a in _search(container, "salt & light").albums.items] == ["Salt and Light"]
+    alone = {a.name for a in _search(container, "and").artists.items}
+    assert alone == {"Rock and Roll Band", "Andrea Bell"}  # "and" alone is still a word (and a prefix)
+    assert _search(container, "kofi and roll").artists.items == []  # the other words all still count

@@ -250,3 +250,24 @@ def test_user_create_and_set_password_prompt_for_the_password(env: Path) -> None
         carol = get_user_by_name(s, username="carol")
         assert carol is not None and passwords_for(s).verify(carol.password_hash, "second-pass-1")
     c.close()
+
+
+@pytest.mark.parametrize("grace", ["-1", "-86400", "7776001"])
+def test_keys_rotate_refuses_a_grace_out_of_bounds(env: Path, grace: str) -> None:
+    """probe20 N8: `--grace -1` rotated, and "previous keys work until" now ended every open stream URL at once.
+    A grace outside key_grace_s's bounds (0 to 90 days) is refused, and nothing is rotated."""
+    out = runner.invoke(app, ["keys", "rotate", "--grace", grace])
+    assert out.exit_code == 2 and "--grace" in out.output and "Key 1" not in out.output
+    c = build()
+    with c.sessions() as s:
+        assert [k.kid for k in keys.load_keyring(s).keys] == [0]
+        assert audit.list_events(s, where=audit.EventFilter(kind="security.keys_rotated")) == []
+    c.close()
+    assert runner.invoke(app, ["keys", "rotate", "--grace", "0"]).exit_code == 0  # "now" is the edge, on purpose
+
+
+def test_security_report_refuses_since_after_until(env: Path) -> None:
+    """probe20 N8: --since after --until printed empty tables, which read as "nothing happened"."""
+    out = runner.invoke(app, ["security", "report", "--since", "2026-12-06", "--until", "2026-12-01"])
+    assert out.exit_code == 2 and "--since (2026-12-06 00:00) is after --until (2026-12-01 00:00)" in out.output
+    assert runner.invoke(app, ["security", "report", "--since", "2026-12-01", "--until", "2026-12-01"]).exit_code == 0

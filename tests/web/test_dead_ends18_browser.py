@@ -135,6 +135,13 @@ def test_a_wrapped_year_with_no_listening_says_so_and_leads_to_the_years_there_a
     assert "No Wrapped for 1999" in text and "no listening in 1999" in text, text
     assert "mistyped" not in text
     assert page.locator("#main a[href='/wrapped']").count() == 1  # no years yet: the way to Wrapped
+    # probe20 N2: a year (or decade) in range without listening showed cards of zeros; it says the same now
+    for period, words in (("2019", "in 2019"), ("2010s", "in the 2010s")):
+        page.goto(f"{town.base_url}/wrapped/{period}")
+        page.wait_for_selector("#no-wrapped")
+        text = page.inner_text("#main")
+        assert f"No Wrapped for {period}" in text and f"no listening {words}" in text, text
+        assert page.locator(".wrapped-stage").count() == 0 and "0 minutes" not in text
     page.close()
 
 

@@ -63,3 +63,45 @@ def test_connect_a_phone_app(live: LiveServer, browser: Browser) -> None:
     assert "Phone (DSub)" in page.inner_text(".devices")
     assert "App password" not in page.inner_text("#main")  # the secret is gone once the dialog is closed
     page.context.close()
+
+
+def test_connect_a_scrobbler_with_a_listenbrainz_token(live: LiveServer, browser: Browser) -> None:
+    """probe20 F4: the player had no way to get a ListenBrainz token (only a POST made one), and after a sign-out
+    everywhere the API still said the dead token existed. Settings now says whether one works, makes one (shown
+    once, with what to paste where), and says plainly when a sign-out cut it."""
+    page = _page(browser, viewport={"width": 390, "height": 844})
+    _login(page, live, "/settings")
+    state = page.wait_for_selector("#listen-token-state")
+    assert "No token yet" in state.inner_text()
+    roots = page.locator(".listen-token-how .secret-line code").all_inner_texts()
+    assert roots == [live.base_url, f"{live.base_url}/1/submit-listens"]
+
+    page.click("#listen-token-make")
+    page.wait_for_selector("dialog.listen-token-dialog[open]")
+    shown = page.locator("dialog.listen-token-dialog .secret-line")
+    lines = {line.locator("span").inner_text().rstrip(": "): line.locator("code").inner_text() for line in shown.all()}
+    assert lines["API root"] == live.base_url
+    # What the dialog says works in a ListenBrainz client: the token, sent to /1/ under the API root.
+    token = {"Authorization": f"Token {lines['Token']}"}
+    assert httpx.get(f"{lines['API root']}/1/validate-token", headers=token).json()["valid"] is True
+    page.click("text=I have copied it")
+    page.wait_for_selector("dialog.listen-token-dialog", state="detached")
+    assert f"…{lines['Token'][-4:]}" in page.inner_text("#listen-token-state")
+    assert lines["Token"] not in page.inner_text("#main")  # shown only once
+
+    page.once("dialog", lambda d: d.accept())  # "Make a new token? The one your scrobbler uses now stops working"
+    page.click("text=Make a new token")
+    page.wait_for_selector("dialog.listen-token-dialog[open]")
+    second = page.locator("dialog.listen-token-dialog .secret-line code").first.inner_text()
+    assert second != lines["Token"]
+    assert httpx.get(f"{live.base_url}/1/validate-token", headers=token).json()["valid"] is False
+    page.click("text=I have copied it")
+
+    page.once("dialog", lambda d: d.accept())
+    page.click("#sign-out-everywhere")
+    page.wait_for_url("**/login")
+    _login(page, live, "/settings")
+    state = page.wait_for_selector("#listen-token-state")
+    assert "stopped working when you signed out everywhere" in state.inner_text()
+    assert page.inner_text("#listen-token-make") == "Make a token"
+    page.context.close()

@@ -154,6 +154,24 @@ def test_adding_a_duplicate_can_be_refused_so_the_player_can_ask(client: TestCli
     assert _titles(client, p["id"]) == ["Song 0", "Song 0", "Song 0"]
 
 
+def test_a_request_naming_a_track_twice_is_refused_when_duplicates_are_not_allowed(
+    client: TestClient, track_ids: list[str]
+) -> None:
+    """probe20 N5: `allow_duplicates: false` refused a track already in the playlist, but [X, X] in one request
+    added X twice. Now that is refused too, naming the track, and nothing of the batch is added."""
+    login(client, "alice")
+    p = client.post("/api/playlists", json={"name": "Mix"}, headers=CSRF).json()
+    url = f"/api/playlists/{p['id']}/items"
+    for ids in ([track_ids[1], track_ids[1]], [track_ids[0], track_ids[1], track_ids[2], track_ids[1]]):
+        r = client.post(url, json={"track_ids": ids, "allow_duplicates": False}, headers=CSRF)
+        assert r.status_code == 409
+        assert r.json()["error"] == {"code": "already_in_playlist", "message": "“Song 1” would be in Mix twice"}
+        assert _titles(client, p["id"]) == []
+    ids = [track_ids[1], track_ids[1]]
+    assert client.post(url, json={"track_ids": ids, "allow_duplicates": True}, headers=CSRF).status_code == 201
+    assert _titles(client, p["id"]) == ["Song 1", "Song 1"]  # asked for: the duplicates are the listener's
+
+
 def test_playlist_search_finds_everyones_public_playlists_never_a_private_one(
     client: TestClient, track_ids: list[str]
 ) -> None:

@@ -121,3 +121,37 @@ def test_an_admin_signs_out_one_account_or_everyone(client: TestClient, containe
     assert client.get("/api/me", headers=fresh).status_code == 200
     kinds = [e["kind"] for e in client.get("/api/admin/audit?kind=security", headers=fresh).json()["items"]]
     assert kinds == ["security.signed_out_everyone", "security.signed_out"]
+
+
+def test_a_listen_token_cut_by_a_sign_out_is_not_reported_as_there(
+    client: TestClient, container: Container, listener: str
+) -> None:
+    """probe20 F4: after "Sign out everywhere" the player's API still said the dead token existed, with its hint,
+    while every use was refused. Now it says the token was revoked, and a new one works and is reported."""
+    root_user = "root"
+    with transaction(container.sessions) as s:
+        create_user(s, username=root_user, password="root-pass-1234", role=Role.ADMIN)
+    mine = _everything(client, listener)
+    auth = {"Authorization": f"Bearer {mine.session}"}
+    shown = client.get("/api/me/listen-token", headers=auth).json()
+    assert shown["exists"] and shown["hint"] == mine.listen[-4:] and shown["revoked"] is False
+    assert shown["api_root"] == "https://testserver"  # what a ListenBrainz client calls its API root
+
+    assert client.post("/api/me/sign-out-everywhere", headers=auth).status_code == 204
+    again = {"Authorization": f"Bearer {login(client, listener)}"}
+    client.cookies.clear()
+    shown = client.get("/api/me/listen-token", headers=again).json()
+    assert (shown["exists"], shown["hint"], shown["created_at"], shown["revoked"]) == (False, None, None, True)
+    made = client.post("/api/me/listen-token", headers=again).json()
+    assert client.get("/1/validate-token", headers={"Authorization": f"Token {made['token']}"}).json()["valid"]
+    shown = client.get("/api/me/listen-token", headers=again).json()
+    assert shown["exists"] and shown["hint"] == made["token"][-4:] and shown["revoked"] is False
+
+    # everyone signed out by an admin: the same answer
+    root = {"Authorization": f"Bearer {login(client, root_user, 'root-pass-1234')}"}
+    assert client.post("/api/admin/sign-out-everyone", headers=root).status_code == 204
+    client.cookies.clear()
+    fresh = {"Authorization": f"Bearer {login(client, listener)}"}
+    client.cookies.clear()
+    shown = client.get("/api/me/listen-token", headers=fresh).json()
+    assert (shown["exists"], shown["revoked"]) == (False, True)

@@ -243,3 +243,21 @@ def test_a_stopped_accounts_share_links_end_at_once(
     with transaction(container.sessions) as s:
         s.execute(update(User).where(User.username == "alice").values(is_active=True))
     assert public.get(url).status_code == 200
+
+
+def test_a_period_in_range_without_listening_says_nothing_was_played(client: TestClient, users: dict[str, str]) -> None:
+    """probe20 N2: a year in range without listening answered cards of zeros ("0 minutes, 0 listens in your 2019
+    on 0 days"), which the player showed as a story, and "Save as playlist" said none of the top songs were in
+    the catalogue when there were none. Now the answer says `nothing_played`, and the playlist says why."""
+    alice, bob = _auth(client, "alice", users["alice"]), _auth(client, "bob", users["bob"])
+    assert client.get("/api/me/wrapped/2024", headers=alice).json()["nothing_played"] is False
+    for who, period in ((alice, "2019"), (alice, "2010s"), (bob, "2024"), (bob, "2020s")):
+        body = client.get(f"/api/me/wrapped/{period}", headers=who).json()
+        assert body["nothing_played"] is True and body["listens"] == 0, period
+        assert client.post(f"/api/me/wrapped/{period}/rebuild", headers=who).json()["nothing_played"] is True
+        r = client.post(f"/api/me/wrapped/{period}/playlist", headers=who)
+        assert r.status_code == 400 and r.json()["error"] == {
+            "code": "nothing_played",
+            "message": f"No listening in {period}: there are no top songs to save",
+        }
+    assert client.post("/api/me/wrapped/2024/playlist", headers=alice).status_code == 201

@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, case, delete, select
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
@@ -22,16 +22,30 @@ def _hash(token: str) -> str:
 
 @dataclass(frozen=True)
 class ListenTokenInfo:
-    exists: bool
+    exists: bool  # a token that works: made, and not cut by a sign-out since
     hint: str | None
     created_at: datetime | None
+    revoked: bool = False  # a token was made, and a sign-out everywhere (or a disable) has cut it since
+
+
+_INFO = (
+    select(ListenToken.hint, ListenToken.created_at, case((live_credential(ListenToken.epoch), 1), else_=0))
+    .join(User, User.id == ListenToken.user_id)
+    .where(ListenToken.user_id == bindparam("user_id"))
+)
 
 
 def listen_token_info(session: Session, *, user_id: int) -> ListenTokenInfo:
-    row = session.get(ListenToken, user_id)
+    """What the listener is told about their token. One cut by a sign-out is not "there": every use of it is
+    refused (the same `live_credential` clause as `user_for_listen_token`), so it answers as revoked, like
+    the devices list, which leaves signed-out app passwords out."""
+    row = session.execute(_INFO, {"user_id": user_id}).one_or_none()
     if row is None:
         return ListenTokenInfo(False, None, None)
-    return ListenTokenInfo(True, row.hint, row.created_at)
+    hint, created_at, live = row
+    if not live:
+        return ListenTokenInfo(False, None, None, revoked=True)
+    return ListenTokenInfo(True, hint, created_at)
 
 
 def regenerate_listen_token(session: Session, *, user_id: int, now: datetime) -> str:

@@ -2,9 +2,10 @@
 
 As you type, every word is a prefix (`gol ci`), case and accents fold (`emilie` finds "Émilie Ångström"),
 and words of 4+ letters forgive a typo (8+: two). Words must all match, across a thing's name and its
-context (a track's artists and album). Ranking: exact name, then all words in the name, then across
-name and context, then with typos; within each, by popularity (catalog._search_build). Pages are stable
-and totals exact (catalog._search_engine). Ads never enter the index (`mark_as_ad` takes them out).
+context (a track's artists and album); "and" beside other words need not, as "&" is no word. Ranking:
+exact name, then all words in the name, then across name and context, then with typos; within each, by
+popularity (catalog._search_build). Pages are stable and totals exact (catalog._search_engine). Ads never
+enter the index (`mark_as_ad` takes them out).
 """
 
 from dataclasses import dataclass
@@ -24,11 +25,16 @@ KINDS = ("artist", "album", "track")
 MAX_QUERY = 200  # characters of the query that count; the rest is ignored
 
 
+AND = "and"  # "kofi and the tides" finds "Kofi & The Tides": "&" is no word, so "and" need not be one either
+
+
 def _words(query: str) -> tuple[list[str], str]:
     # NUL and lone surrogates cannot reach the database (PostgreSQL refuses NUL in text; neither is UTF-8).
     clipped = query[:MAX_QUERY].replace("\x00", " ").encode("utf-8", "ignore").decode("utf-8")
-    words = list(dict.fromkeys(w[:MAX_TERM] for w in search_words(clipped)))[:MAX_WORDS]
-    return words, fold(clipped)
+    words = list(dict.fromkeys(w[:MAX_TERM] for w in search_words(clipped)))
+    if AND in words and len(words) > 1:  # a name with "and" still holds every other word (probe20 N3)
+        words.remove(AND)
+    return words[:MAX_WORDS], fold(clipped)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ console = Console()
 err = Console(stderr=True)
 
 
+MAX_GRACE_S = 90 * 86_400  # key_grace_s's upper bound (config)
+
+
 def _migrated() -> Container:
     c = build()
     c.migrate()
@@ -36,7 +39,9 @@ def _migrated() -> Container:
 @keys_app.command("rotate")
 def rotate(
     grace: Annotated[
-        int | None, typer.Option(help="Seconds the previous keys keep working (default: key_grace_s)")
+        int | None,
+        # the bounds of key_grace_s: a slipped sign (-1) ended every open stream URL at once (probe20 N8)
+        typer.Option(help="Seconds the previous keys keep working (default: key_grace_s)", min=0, max=MAX_GRACE_S),
     ] = None,
 ) -> None:
     """Sign stream URLs and seal app passwords with a new key; the previous keys count for the grace period."""
@@ -203,6 +208,9 @@ def report(
     try:
         now = c.clock.now()
         start, end = _instant(since, now - timedelta(days=7)), _instant(until, now)
+        if start > end:  # an empty report would read as "nothing happened" (probe20 N8)
+            err.print(f"[red]--since ({_when(start)}) is after --until ({_when(end)})[/red]")
+            raise typer.Exit(2)
         with c.sessions() as session:
             found = audit.security_report(session, since=start, until=end)
     finally:

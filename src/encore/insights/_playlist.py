@@ -10,6 +10,10 @@ from encore.library import PlaylistView, add_to_playlist, create_playlist, get_p
 
 
 def make_top_songs_playlist(session: Session, *, user_id: int, snapshot: Snapshot, now: datetime) -> PlaylistView:
+    if snapshot.nothing_played:  # "none of your top songs are in the catalogue" when there are no top songs
+        raise ValidationFailed(
+            f"No listening in {snapshot.period}: there are no top songs to save", code="nothing_played"
+        )
     track_ids = [t.id for t in snapshot.top_tracks if t.id is not None]
     if not track_ids:
         raise ValidationFailed("none of your top songs are in Encore's catalogue", code="no_tracks")

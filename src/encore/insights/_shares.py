@@ -34,7 +34,7 @@ def _hash(token: str) -> str:
 
 def share_refusal(snapshot: Snapshot) -> str | None:
     """Why this Wrapped cannot be shared, or None: a link to a story with nothing in it is a dead end."""
-    if snapshot.listens == 0:
+    if snapshot.nothing_played:
         return f"Nothing to share for {snapshot.period} yet: it has no listens. Play some music first."
     return None
 

@@ -90,6 +90,11 @@ class Snapshot:
     eras: list[Era] = field(default_factory=list)
 
     @property
+    def nothing_played(self) -> bool:
+        """A period in range with no listening: its story would be cards of zeros, so it has none to tell."""
+        return self.listens == 0
+
+    @property
     def top5_artists(self) -> list[Ranked]:
         return self.top_artists[:5]
 

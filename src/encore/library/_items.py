@@ -53,8 +53,9 @@ def add_to_playlist(
     allow_duplicates: bool = True,
     now: datetime,
 ) -> str:
-    """Add tracks; with `allow_duplicates=False`, refuse (409 `already_in_playlist`) when one is already there,
-    so the player can ask "add anyway?" as Spotify does. The other faces keep their APIs' add-always rule."""
+    """Add tracks; with `allow_duplicates=False`, refuse (409 `already_in_playlist`) when one is already there
+    or named twice in `track_ids`, so the player can ask "add anyway?" as Spotify does. The other faces keep
+    their APIs' add-always rule."""
     playlist = _changeable(session, playlist_id, user_id)
     if not track_ids:
         raise ValidationFailed("no tracks to add")
@@ -62,6 +63,10 @@ def add_to_playlist(
     items = _ordered(session, playlist)
     if not allow_duplicates and {i.track_id for i in items} & set(ids):
         raise Conflict(f"Already in {playlist.name}", code="already_in_playlist")
+    twice = None if allow_duplicates else _policy.first_repeat(ids)
+    if twice is not None:
+        title = session.scalar(select(Track.title).where(Track.id == twice))
+        raise Conflict(f"“{title}” would be in {playlist.name} twice", code="already_in_playlist")
     if len(items) + len(ids) > _policy.MAX_ITEMS:
         raise ValidationFailed(f"a playlist holds at most {_policy.MAX_ITEMS} tracks")
     at = len(items) if position is None else position

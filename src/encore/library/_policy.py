@@ -1,5 +1,6 @@
 """Who may see and change a playlist: pure decisions with reasons, no database."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -72,3 +73,14 @@ def moved(order: list[int], *, range_start: int, insert_before: int, range_lengt
     rest = order[:range_start] + order[range_start + range_length :]
     target = insert_before if insert_before < range_start else insert_before - range_length
     return rest[:target] + block + rest[target:]
+
+
+def first_repeat(ids: Sequence[int]) -> int | None:
+    """The first id a list holds twice, or None: an add that must not make duplicates refuses one request that
+    names a track twice (probe20 N5), as it refuses a track the playlist already holds."""
+    seen: set[int] = set()
+    for i in ids:
+        if i in seen:
+            return i
+        seen.add(i)
+    return None

@@ -56,6 +56,13 @@ def _public_allowed(request: Request) -> HTMLResponse | None:
     return HTMLResponse("Too many requests; try again shortly.", status_code=429, headers={"Retry-After": retry})
 
 
+def _story(snapshot: insights.Snapshot) -> dict[str, object]:
+    """The snapshot, its cards, and `nothing_played`: a period in range without listening (the player says "No
+    Wrapped for 2019" instead of showing its cards of zeros; probe20 N2)."""
+    cards = [asdict(c) for c in insights.cards(snapshot)]
+    return {**snapshot.to_dict(), "nothing_played": snapshot.nothing_played, "cards": cards}
+
+
 @router.get("/api/me/wrapped")
 def wrapped_periods(session: Db, user: CurrentUser) -> dict[str, list[str]]:
     return {"periods": insights.available_periods(session, user_id=user.id)}
@@ -74,7 +81,7 @@ def wrapped(period: Period, session: Db, user: CurrentUser, request: Request) ->
     _fold_own(request, user.id)
     now = container(request).clock.now()
     snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=now, fold=False)
-    return {**snapshot.to_dict(), "cards": [asdict(c) for c in insights.cards(snapshot)]}
+    return _story(snapshot)
 
 
 @router.post("/api/me/wrapped/{period}/rebuild")
@@ -83,7 +90,7 @@ def rebuild_wrapped(period: Period, session: Db, user: CurrentUser, request: Req
     parsed = insights.parse_period(period, now=now)
     _fold_own(request, user.id)
     snapshot = insights.rebuild(session, user_id=user.id, period=parsed, now=now, fold=False)
-    return {**snapshot.to_dict(), "cards": [asdict(c) for c in insights.cards(snapshot)]}
+    return _story(snapshot)
 
 
 @router.get("/api/me/wrapped/{period}/cards/{n}.png")

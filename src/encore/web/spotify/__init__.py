@@ -20,6 +20,7 @@ from encore.web.spotify import (
 )
 from encore.web.spotify._edge import route_scopes
 from encore.web.spotify._raw import RawReads, without_trailing_slash
+from encore.web.spotify._unknown import unknown_router
 
 V1_ROUTERS = (
     _search.router,
@@ -38,6 +39,9 @@ V1_ROUTERS = (
 def v1_routes() -> list[APIRoute]:
     """Every /v1 operation (the scope-matrix test and the docs read this table)."""
     return [r for router in V1_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+
+
+_UNKNOWN = unknown_router(v1_routes)
 
 
 def _document_scopes() -> None:
@@ -69,6 +73,7 @@ def include_v1(app: FastAPI) -> None:
     order, and /v1's catalogue reads were matched after every player route)."""
     for router in V1_ROUTERS:
         app.include_router(router)
+    app.include_router(_UNKNOWN)  # after every operation: what none of them takes, in Spotify's shape
 
 
 def install(app: FastAPI) -> None:

@@ -41,8 +41,10 @@ listener with no device open.
 (`popularity: 0`, `available_markets: []`).
 
 **Errors** are `{"error": {"status": 400, "message": "..."}}`: 400 bad input, 401 bad/expired/revoked
-token, 403 missing scope, 404 unknown (or someone else's private) object, 429 rate limited with
-`Retry-After` seconds. Each app has its own limit per 30-second window.
+token, 403 missing scope, 404 unknown (or someone else's private) object or path, 405 a method the path
+does not take (with `Allow`), 429 rate limited with `Retry-After` seconds. Each app has its own limit per
+30-second window. `/v1/recommendations` refuses a tunable attribute (`target_energy`...) outside Spotify's
+range for it, though it does not read them.
 
 **Encore additions** are tagged *(Encore)*: the developer-app and grant endpoints under `/api`.
 Buy links (`/v1/albums/{id}/buy-links`, `/v1/tracks/{id}/buy-links`) are Encore's own too: any token.

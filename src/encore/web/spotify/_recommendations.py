@@ -8,12 +8,14 @@ from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from encore import catalog, discovery, oauth
+from encore.kernel import ValidationFailed
 from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import artist_full, track_full
+from encore.web.spotify._tunables import tunable_problem
 
 router = APIRouter(prefix="/v1", tags=["Web API: recommendations"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 SeedList = Annotated[str | None, Query(max_length=2000, description="Comma-separated; 1-5 seeds in all")]
@@ -36,10 +38,14 @@ async def recommendations(
     market: Annotated[str | None, Query(max_length=10, description="Accepted and ignored")] = None,
 ) -> Response:
     """Tracks like 1-5 seeds, learnt from Encore's listening (never from fewer than 5 listeners) and the
-    catalogue; only tracks the caller may play now. Tunable attributes (`target_energy`...) are ignored."""
+    catalogue; only tracks the caller may play now. Tunable attributes (`target_energy`...) are not read,
+    but one out of Spotify's range for it (energy 0-1, key 0-11, popularity 0-100...) is refused (400)."""
     (base, public), clock = address(request), container(request).clock
+    problem = tunable_problem(request.query_params.multi_items())
 
     def read(session: Session, access: oauth.Access) -> bytes:
+        if problem is not None:  # here, after the token was checked: who is asking comes before what (401, 400)
+            raise ValidationFailed(problem)
         found = discovery.recommend(
             session,
             user_id=access.user_id,

@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { h, named } from "./dom.js";
 import { section } from "./views.js";
 
-function copyLine(label, value) {
+export function copyLine(label, value) {
   return h("p", { class: "secret-line" }, h("span", { text: `${label}: ` }), h("code", { text: value || "" }),
     h("button", { type: "button", class: "ghost", text: "Copy", "aria-label": `Copy ${label}`, onclick: () => navigator.clipboard.writeText(value).catch(() => {}) }));
 }

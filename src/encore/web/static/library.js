@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { artistList, cover, formatTime, h, isolate, link, named } from "./dom.js";
 import { devicesSection } from "./devices.js";
+import { listenTokenSection } from "./listentoken.js";
 import { MAX_CROSSFADE_S } from "./crossfade.js";
 import { subscriptionSection } from "./premium.js";
 import { savedSections } from "./saved.js";
@@ -158,7 +159,7 @@ export async function settingsView(player, me) {
     me.role === "label" ? null : await subscriptionSection(), // a label account does not need Premium (/upgrade says so)
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)"),
       crossfadeSetting(player), h("label", { class: "field-row" }, "Sleep timer ", player.sleep.control("set-sleep"))),
-    await discoverySection(), await devicesSection(),
+    await discoverySection(), await devicesSection(), await listenTokenSection(),
     await securitySection(me));
 }
 

@@ -1,13 +1,13 @@
 // Encore's service worker: the app shell from cache (refreshed in the background), an offline page
 // when a navigation fails. The listener's own library reads (API_CACHED) go to the network first and fall
 // back to their last answer offline; other API calls, artwork and audio always go to the network.
-const VERSION = "encore-shell-v26";
+const VERSION = "encore-shell-v27";
 const API_CACHE = "encore-api-v1"; // deleted at log-out (app.js) and when /api/me says 401
 const API_CACHED = /^\/api\/(me(\/playlists|\/likes\/(tracks|albums|artists)|\/recent)?|playlists\/[0-9A-Za-z]+(\/items)?|albums\/[0-9A-Za-z]+|browse\/(new-releases|labels))$/;
 const SHELL = ["/", "/offline", "/static/style.css", "/static/app.js", "/static/api.js", "/static/dom.js",
   "/static/player.js", "/static/ads.js", "/static/premium.js", "/static/views.js", "/static/library.js", "/static/browse.js", "/static/demobuild.js",
   "/static/label.js", "/static/release.js", "/static/label.css", "/static/security.js", "/static/saved.js", "/static/toast.js", "/static/trackmenu.js", "/static/locks.js", "/static/formerrors.js", "/static/offline.js", "/static/listener.css", "/static/wrapped.js", "/static/wrapped.css", "/static/history.js", "/static/history.css", "/static/icon.svg",
-  "/static/profile.js", "/static/devices.js", "/static/radio.js", "/static/admin.js", "/static/lyrics.js", "/static/lyrics.css",
+  "/static/profile.js", "/static/devices.js", "/static/listentoken.js", "/static/radio.js", "/static/admin.js", "/static/lyrics.js", "/static/lyrics.css",
   "/static/mixes.js", "/static/sleep.js", "/static/crossfade.js", "/static/playreport.js", "/static/playerstore.js", "/static/queueops.js",
   "/static/exclusives.js", "/static/exclusives.css", "/static/unavailable.js",
   "/manifest.webmanifest"];

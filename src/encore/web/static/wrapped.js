@@ -70,7 +70,7 @@ function cardView(card) {
 export async function wrappedView(period, navigate) {
   loadStyles();
   const data = await api(`/api/me/wrapped/${period}`).catch((err) => { if (err.status === 404) return null; throw err; });
-  if (!data) return noWrapped(period);
+  if (!data || data.nothing_played) return noWrapped(period); // out of range (404), or in range with no listening
   const cards = data.cards;
   document.title = `Wrapped ${period} · Encore`;
   let index = 0;
