@@ -40,8 +40,8 @@ class AccountStopped(PermissionDenied):
 
 _STOPPED_SAID = {
     "account_disabled": "This account is disabled. Contact the server's operator.",
-    "account_deleting": "This account was deleted and its data is being erased. If you did not ask for this,"
-    " contact the server's operator.",
+    "account_deleting": "This account was deleted and its data is being erased (its owner or the server's operator"
+    " asked for it). Questions go to the server's operator.",
 }
 
 
