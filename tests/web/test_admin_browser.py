@@ -150,7 +150,7 @@ def test_admin_deletes_an_account_and_a_stopped_one_hears_why_at_log_in(live: Li
     for name, password, answer in (
         ("paused", "paused-pass-12", "This account is disabled. Contact the server's operator."),
         ("paused", "not-the-password", "wrong username or password"),
-        ("leaving", "leaving-pass-1", "This account was deleted and its data is being erased."),
+        ("leaving", "leaving-pass-1", "This account was deleted and its data is being erased ("),
     ):
         person.fill("#login-user", name)
         person.fill("#login-pass", password)
