@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
@@ -187,6 +187,14 @@ def user_for_token(session: Session, *, token: str, now: datetime) -> User | Non
 
 def end_session(session: Session, *, token: str) -> None:
     session.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+
+
+def other_active_accounts(session: Session, *, user: User, which: ColumnElement[bool]) -> int:
+    """How many active accounts besides `user` match `which` (the administrators, a label's accounts): what
+    "the last administrator" and "a label's only account" are counted by, whether `user` is active or not.
+    The caller holds the write lock that makes the count decide (two leaving at once)."""
+    others = (which, User.is_active, User.id != user.id)
+    return session.scalar(select(func.count()).select_from(User).where(*others)) or 0
 
 
 def get_user_by_name(session: Session, *, username: str) -> User | None:

@@ -26,6 +26,7 @@ from encore.history._import_write import (
 )
 from encore.history._imports import HistoryImport, import_has_rows, open_import, publish_import, visible
 from encore.history._listens import (
+    MAX_LISTEN_MS,
     ListenIn,
     ListenView,
     info_json,
@@ -70,6 +71,7 @@ __all__ = [
     "IMPORTED",
     "LISTEN_ID_PREFIX",
     "MATCH",
+    "MAX_LISTEN_MS",
     "MAX_TEXT",
     "PLAY_ID_RE",
     "SMALL_SUBMISSION",

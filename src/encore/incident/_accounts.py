@@ -15,7 +15,6 @@ by the operator without the password, for an account disabled or not.
 
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore import accounts, audit, billing, catalog, portability
@@ -44,8 +43,8 @@ def _last_active_admin(session: Session, user: accounts.User) -> bool:
     if user.role != accounts.Role.ADMIN.value or not user.is_active:
         return False
     write_lock(session, "admins")  # two admins disabling each other at once must not both pass the count
-    where = (accounts.User.role == accounts.Role.ADMIN.value, accounts.User.is_active)
-    return (session.scalar(select(func.count()).select_from(accounts.User).where(*where)) or 0) <= 1
+    admins = accounts.User.role == accounts.Role.ADMIN.value
+    return accounts.other_active_accounts(session, user=user, which=admins) == 0
 
 
 def _one_state_change(session: Session, user_id: int) -> None:
@@ -144,8 +143,7 @@ def label_alone_warning(session: Session, *, user_id: int) -> str | None:
     if user is None or user.label_id is None:
         return None
     write_lock(session, "label_accounts", user.label_id)
-    others = (accounts.User.label_id == user.label_id, accounts.User.id != user_id, accounts.User.is_active)
-    if session.scalar(select(func.count()).select_from(accounts.User).where(*others)):
+    if accounts.other_active_accounts(session, user=user, which=accounts.User.label_id == user.label_id):
         return None
     name = catalog.label_name_for(session, label_id=user.label_id) or ""
     return (

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore import accounts, billing, playback
@@ -110,11 +110,12 @@ def _stop_and_erase(
     *active* one, and a label's only account is one with no active colleague."""
     if user.role == "admin":  # two last administrators leaving at once must not both pass the count (review17)
         write_lock(session, "admins")
-    other_admins = _other_active(session, user, accounts.User.role == "admin")
+    other_admins = accounts.other_active_accounts(session, user=user, which=accounts.User.role == "admin")
     other_label_accounts = 0
     if user.label_id is not None:  # the label's last account leaving at once with another: one stays
         write_lock(session, "label_accounts", user.label_id)
-        other_label_accounts = _other_active(session, user, accounts.User.label_id == user.label_id)
+        same_label = accounts.User.label_id == user.label_id
+        other_label_accounts = accounts.other_active_accounts(session, user=user, which=same_label)
     sub = billing.subscription_view(session, user_id=user.id, now=now)
     why_not = erase_refusal(
         password_ok=True,
@@ -129,11 +130,6 @@ def _stop_and_erase(
         raise Conflict(said[why_not], code=why_not)
     user.is_active = False
     return submit_erase(session, jobs=jobs, user_id=user.id, public_id=user.public_id)
-
-
-def _other_active(session: Session, user: accounts.User, which: ColumnElement[bool]) -> int:
-    others = (which, accounts.User.is_active, accounts.User.id != user.id)
-    return session.scalar(select(func.count()).select_from(accounts.User).where(*others)) or 0
 
 
 def submit_erase(session: Session, *, jobs: JobEngine, user_id: int, public_id: str) -> JobView:

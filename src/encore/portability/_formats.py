@@ -12,6 +12,7 @@ from typing import Any
 
 from encore.history import (
     LISTEN_ID_PREFIX,
+    MAX_LISTEN_MS,
     PLAY_ID_RE,
     ImportListen,
     check_timestamp,
@@ -26,7 +27,6 @@ INCOGNITO, NOT_MUSIC, SHORT = "incognito", "not_music", "short"  # why an entry 
 # an entry's listen, or the reason it is skipped; a plain union, not a wrapper object: one is made per entry
 Row = ImportListen | str
 
-_MAX_MS = 24 * 3_600_000
 _SPOTIFY_BASIC_INFO = info_json({"music_service": "spotify.com", "submission_client": "Spotify import"})
 _ENCORE_INFO = info_json({"submission_client": "Encore import"})
 # the keys every row of Encore's export has (portability/_export.py, PLAY_FIELDS): a row lacking one is no
@@ -57,7 +57,7 @@ def _unicode(text: str, where: str) -> None:
 
 
 def _ms(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value > _MAX_MS:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value > MAX_LISTEN_MS:
         raise ValidationFailed(f"{where}: ms_played must be a number of milliseconds", code="wrong_schema")
     return int(value)
 
@@ -112,7 +112,7 @@ def _spotify_extended(item: dict[str, Any], now: datetime, where: str) -> Row:
     # else goes through _text, which refuses it with the same reasons
     ended = _parse_time(item["ts"], where)
     ms = item.get("ms_played", 0)
-    if ms.__class__ is not int or not 0 <= ms <= _MAX_MS:
+    if ms.__class__ is not int or not 0 <= ms <= MAX_LISTEN_MS:
         ms = _ms(ms, where)
     track, artist, release = (
         item.get("master_metadata_track_name"),
