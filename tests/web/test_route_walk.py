@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from encore import insights
-from encore.accounts import Role, create_user, get_user_by_name
+from encore.accounts import Role, create_user, erase_requested, get_user_by_name
 from encore.ads import AdBreak, AdCampaign
 from encore.bootstrap import Container
 from encore.db import transaction
@@ -195,6 +195,9 @@ def test_no_one_reaches_anothers_objects(client: TestClient, container: Containe
         assert row is not None and row.name == "secret" and not row.public
         alice_row = get_user_by_name(s, username="alice")
         assert alice_row is not None
+        # the admin routes on an account (disable, delete, password reset) did nothing to hers
+        assert alice_row.is_active and not alice_row.must_reset_password
+        assert not erase_requested(s, user_id=alice_row.id)
         assert s.scalar(select(func.count()).select_from(Device).where(Device.user_id == alice_row.id)) == 1
         assert s.scalar(select(func.count()).select_from(OAuthApp).where(OAuthApp.owner_id == alice_row.id)) == 1
         assert s.scalar(select(func.count()).select_from(Play).where(Play.user_id == alice_row.id)) == 1
