@@ -164,6 +164,26 @@ def test_force_reset_hands_the_operator_one_code_per_account(env: Path) -> None:
     assert [r["username"] for r in rows] == ["alice", "bob"] and all(len(r["code"]) == 23 for r in rows)
 
 
+def test_force_reset_with_an_unwritable_codes_file_resets_no_one(env: Path) -> None:
+    """review21 F5: the reset was committed before the file was written, so a path it could not write left every
+    account flagged and signed out with its codes printed nowhere (only their hashes are kept). Now the file is
+    written inside the transaction: a bad path is said plainly and nothing is reset, an older file untouched."""
+    old = env / "codes.csv"
+    old.write_text("username,email,code,expires_at\nalice,,AAAAA-BBBBB-CCCCC-DDDDD,2026-12-31\n")
+    for bad in (env / "no-such-dir" / "codes.csv", env):  # a missing folder; a folder where the file should be
+        result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(bad)])
+        assert result.exit_code == 2, result.output
+        assert "Could not write the reset codes" in result.output and "Nothing was reset" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    c = build()
+    with c.sessions() as s:
+        for name in ("alice", "bob"):
+            user = get_user_by_name(s, username=name)
+            assert user is not None and not user.must_reset_password
+    c.close()
+    assert "AAAAA-BBBBB" in old.read_text()
+
+
 def test_user_set_password_lets_a_locked_out_owner_back_in(env: Path) -> None:
     """session 19's leftover: whoever took an account and changed its password holds the only password the
     forced reset asks for; the operator sets one to hand the owner, which settles the reset and signs the

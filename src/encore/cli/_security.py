@@ -115,6 +115,14 @@ def _write_codes(path: Path, codes: list[accounts.ResetCode]) -> None:
         rows.writerows([c.username, c.email or "", c.code, c.expires_at.isoformat()] for c in codes)
 
 
+def _codes_to_file(path: Path, codes: list[accounts.ResetCode]) -> None:
+    try:
+        _write_codes(path, codes)
+    except OSError as exc:  # raised inside the transaction, so nothing is reset
+        err.print(f"[red]Could not write the reset codes to {path}:[/red] {exc.strerror or exc}. Nothing was reset.")
+        raise typer.Exit(2) from exc
+
+
 @security_app.command("force-reset")
 def force_reset(user: User = None, everyone: Everyone = False, codes_file: CodesFile = None) -> None:
     """Sign out and require a new password of an account (or everyone) before anything else. Each account gets
@@ -127,11 +135,12 @@ def force_reset(user: User = None, everyone: Everyone = False, codes_file: Codes
             codes = incident.force_password_reset(
                 session, user_id=target, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
             )
+            if codes_file is not None:  # written before the reset commits: codes no one can read would lock
+                _codes_to_file(codes_file, codes)  # every account out (only their hashes are kept)
     finally:
         c.close()
     console.print(f"[green]New password required:[/green] {user or 'every account'}")
     if codes_file is not None:
-        _write_codes(codes_file, codes)
         console.print(f"{len(codes)} reset codes written to {codes_file}")
     else:
         table = Table(title="Reset codes: hand each to its owner out of band", title_justify="left")
