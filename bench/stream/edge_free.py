@@ -127,13 +127,18 @@ def free_server(node: Node, key: str, listen: str, prefix: str, lease_s: float, 
     )
     prefix_dir = node.work / key
     prefix_dir.mkdir(parents=True, exist_ok=True)
-    return free_edge_config(
+    return free_edge_config(premium_config(node, listen), prefix_dir=prefix_dir, lua=lua)
+
+
+def premium_config(node: Node, listen: str) -> str:
+    """Encore's own edge config (`encore nginx-config`), one worker, no upstream."""
+    return render_nginx_config(
         listen=listen,
         media_root=node.media,
         edge_secret=edge_secret(SECRET),
-        prefix_dir=prefix_dir,
+        upstream=None,
         user="root" if os.geteuid() == 0 else None,
-        lua=lua,
+        worker_processes=1,
     )
 
 
@@ -144,14 +149,7 @@ def command_for(node: Node, key: str, port: int, prefix: str, lease_s: float, **
             user_line="user root;\n" if root else "", listen=f"127.0.0.1:{port}", media=node.media
         )
     elif key == "edge":
-        conf = render_nginx_config(
-            listen=f"127.0.0.1:{port}",
-            media_root=node.media,
-            edge_secret=edge_secret(SECRET),
-            upstream=None,
-            user="root" if root else None,
-            worker_processes=1,
-        )
+        conf = premium_config(node, f"127.0.0.1:{port}")
     else:
         conf = free_server(node, key, f"127.0.0.1:{port}", prefix, lease_s if key == "free-lease" else 0.0, **kw)
     return nginx_command(node.work / key, conf)

@@ -27,6 +27,7 @@ nothing (neither CHARGE nor ALIVE: a sign-out then reaches such ranges within `f
 
 import base64
 import hashlib
+import re
 from pathlib import Path
 
 from encore.accounts._epochs import ALIVE
@@ -239,12 +240,12 @@ function M.access()
     r:set_keepalive(60000, 256)
     return
   end
-  local rendition = ngx.var.encore_rendition
+  local rendition = string.match(ngx.var.uri, "%.([a-z0-9]+)%.[a-z]+$")
   local function charge(gate)
     -- KEYS as PlayTap's, ARGV as RedisState.arun sends them: a TTL per key, then charge_args' own order
     return { CHARGE_SHA, 2, CLOCK .. uid, SPANS .. uid .. ":" .. track, TTL, TTL, %ARGV% }
   end
-  local user = ngx.var.encore_user
+  local user = string.match(ngx.var.uri, "^/edge/(%w+)/")
   local alive_key = "alive." .. user .. "." .. gen
   local calls = { { ALIVE_SHA, 2, CUT .. user, EVERYONE, "0", "0", gen }, charge("1") }
   if ALIVE_KEEP_S > 0 and leases:get(alive_key) then calls = { calls[2] } end
@@ -283,71 +284,44 @@ return M
 """
 
 
-def free_edge_config(
-    *, listen: str, media_root: Path, edge_secret: str, prefix_dir: Path, user: str | None, lua: str
-) -> str:
-    """nginx.conf of a free edge node: the Premium edge location's checks, `max_ranges 1`, and the access
-    phase (`lua`, written beside the config as encore_free_edge.lua)."""
+def free_edge_config(premium: str, *, prefix_dir: Path, lua: str) -> str:
+    """nginx.conf of a free edge node, made from Encore's own Premium edge config (`render_nginx_config`'s text,
+    so everything else stays that config's): the Lua module loaded, `f` inside the md5, `max_ranges 1` and the
+    access phase (`lua`, written beside the config as encore_free_edge.lua). Each edit must find its line once."""
     (prefix_dir / f"{LUA_MODULE}.lua").write_text(lua)
-    user_line = f"user {user};\n" if user else ""
-    return _CONF.format(
-        modules=_MODULES,
-        user_line=user_line,
-        log_format=FREE_LOG_FORMAT,
-        lua_path=f"{prefix_dir}/?.lua;{_LUA_LIB}/?.lua;;",
-        module=LUA_MODULE,
-        secret=edge_secret,
-        listen=listen,
-        media_root=media_root.resolve(),
-    )
-
-
-_CONF = """load_module {modules}/ndk_http_module.so;
-load_module {modules}/ngx_http_lua_module.so;
-{user_line}worker_processes 1;
-pid nginx.pid;
-error_log error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    log_format encore_edge escape=json '{log_format}';
-    lua_package_path "{lua_path}";
-    lua_shared_dict encore_leases 32m;
-    init_by_lua_block {{ require "{module}" }}
-    map $arg_k $encore_edge_secret {{
-        default "-";
-        "" "{secret}";
-    }}
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    open_file_cache max=10000 inactive=60s;
-    open_file_cache_valid 30s;
-    server_tokens off;
-    client_body_temp_path tmp_body;
-    proxy_temp_path tmp_proxy;
-    fastcgi_temp_path tmp_fastcgi;
-    uwsgi_temp_path tmp_uwsgi;
-    scgi_temp_path tmp_scgi;
-    types {{ audio/ogg ogg opus; }}
-    default_type application/octet-stream;
-    server {{
-        listen {listen};
-        location ~ "^/edge/(?<encore_user>[0-9A-Za-z]{{22}})/(?<encore_media>audio/[0-9a-f]{{2}}/[0-9a-f]{{64}}\\.(?<encore_rendition>[a-z0-9]+)\\.(ogg|opus))$" {{
-            secure_link $arg_md5,$arg_expires;
-            if ($encore_edge_secret = "-") {{ return 403; }}
-            secure_link_md5 "$secure_link_expires$uri$arg_f $encore_edge_secret";
-            if ($secure_link = "") {{ return 403; }}
-            if ($secure_link = "0") {{ return 403; }}
-            max_ranges 1;
-            access_by_lua_block {{ require("{module}").access() }}
-            access_log edge.log encore_edge;
-            alias "{media_root}/$encore_media";
-            add_header Cache-Control "private, max-age=600";
-            add_header X-Content-Type-Options nosniff;
-        }}
-        location /edge/ {{ return 403; }}
-        location / {{ return 404; }}
-    }}
-}}
-"""
+    lua_path = f"{prefix_dir}/?.lua;{_LUA_LIB}/?.lua;;"
+    edits = [
+        (
+            "worker_processes ",
+            f"load_module {_MODULES}/ndk_http_module.so;\nload_module {_MODULES}/ngx_http_lua_module.so;\n"
+            "worker_processes ",
+            True,
+        ),
+        (EDGE_LOG_FORMAT, FREE_LOG_FORMAT, False),
+        (
+            "    sendfile on;",
+            f'    lua_package_path "{lua_path}";\n    lua_shared_dict encore_leases 32m;\n'
+            f'    init_by_lua_block {{ require "{LUA_MODULE}" }}\n    sendfile on;',
+            False,
+        ),
+        (
+            '"$secure_link_expires$uri $encore_edge_secret"',
+            '"$secure_link_expires$uri$arg_f $encore_edge_secret"',
+            False,
+        ),
+        (
+            'if ($secure_link = "0") { return 403; }\n',
+            'if ($secure_link = "0") { return 403; }\n            max_ranges 1;\n'
+            f'            access_by_lua_block {{ require("{LUA_MODULE}").access() }}\n',
+            False,
+        ),
+    ]
+    conf = premium
+    for old, new, at_line_start in edits:
+        found = len(re.findall(("^" if at_line_start else "") + re.escape(old), conf, flags=re.MULTILINE))
+        if found != 1:
+            raise ValueError(f"the Premium edge config has {found} of {old!r}, not one")
+        conf = re.sub(
+            ("^" if at_line_start else "") + re.escape(old), lambda _m, new=new: new, conf, flags=re.MULTILINE
+        )
+    return conf
