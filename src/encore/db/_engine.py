@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db._text import icu_dialect_hook, register_sqlite_lower
@@ -122,6 +122,24 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 # serialization failure, deadlock, lock not available, statement or lock timeout (query_canceled)
 _PG_BUSY = frozenset({"40001", "40P01", "55P03", "57014"})
+
+
+# connection exceptions (class 08), and the server shutting down, crashed or still starting (57P01-57P03)
+_PG_GONE = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The database server could not be reached or went away (stopped, restarting, the network between):
+    an outage to wait out, not a bug in the request. A connection refused or timed out has no SQLSTATE (no
+    server answered); SQLite has no server, so its errors are never this."""
+    if not isinstance(exc, OperationalError) or exc.orig is None:
+        return False
+    if exc.connection_invalidated:
+        return True
+    if type(exc.orig).__module__.split(".")[0] != "psycopg":
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _PG_GONE
 
 
 def is_busy(exc: BaseException) -> bool:

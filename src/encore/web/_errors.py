@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from encore.accounts import LoginFailed, LoginThrottled
-from encore.db import is_busy
+from encore.db import is_busy, is_unreachable
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.state import StateBusy, StateUnavailable
@@ -20,6 +20,7 @@ log = logging.getLogger("encore.web")
 BUSY_MESSAGE = "Encore is busy; try again in a moment"
 STATE_DOWN_RETRY_S = 5  # the shared state unreachable: give it a moment to come back
 DB_BUSY_RETRY_S = 2
+DB_DOWN_RETRY_S = 5  # the database unreachable (stopped, restarting): as for the shared state
 
 _STATUS: list[tuple[type[EncoreError], int]] = [
     (NotFound, 404),
@@ -39,14 +40,16 @@ def _body(code: str, message: str) -> dict[str, dict[str, Any]]:
 
 def retry_after_busy(exc: BaseException) -> int | None:
     """Seconds a client should wait if `exc` says Encore is busy, not broken: the shared state down or every
-    connection to it busy, or the database's lock held past our wait. None for any other error. Each face
-    answers it 503 with Retry-After in its own shape (Encore's, Spotify's, Subsonic's)."""
+    connection to it busy, the database's lock held past our wait, or the database unreachable. None for any
+    other error. Each face answers it 503 with Retry-After in its own shape (Encore's, Spotify's, Subsonic's)."""
     if isinstance(exc, StateBusy):
         return StateBusy.retry_after_s
     if isinstance(exc, StateUnavailable):
         return STATE_DOWN_RETRY_S
     if isinstance(exc, DBAPIError) and is_busy(exc):
         return DB_BUSY_RETRY_S
+    if is_unreachable(exc):  # probe21b F4: PostgreSQL stopped answered 500 where Redis stopped answered 503
+        return DB_DOWN_RETRY_S
     return None
 
 
@@ -81,7 +84,7 @@ def install(app: FastAPI) -> None:
         """A writer held the lock past our wait (SQLite's busy timeout, a PostgreSQL lock timeout): the
         request did nothing and may be sent again, so 503 and Retry-After, never a 500 (#15)."""
         if (retry := retry_after_busy(exc)) is not None:
-            log.warning("database busy: %s", exc.orig)
+            log.warning("database %s: %s", "unreachable" if is_unreachable(exc) else "busy", exc.orig)
             return JSONResponse(_body("busy", BUSY_MESSAGE), status_code=503, headers={"Retry-After": str(retry)})
         log.exception("database error", exc_info=exc)
         return JSONResponse(_body("internal", "internal error"), status_code=500)
