@@ -7,17 +7,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.catalog import AlbumGenre, upsert_genre
 from encore.db import transaction
 from encore.library import create_playlist
-from encore.oauth import OAuthApp, register_app
 from encore.web import create_app
 from tests.catalog import factories as f
 from tests.web.conftest import PASSWORD, login
+from tests.web.spotify.flows import client_token, unlimited_app
 
 ISRC, UPC = "GBENC0100042", "099906726811"
 KINDS = ("artists", "albums", "tracks")
@@ -42,15 +41,11 @@ def site(container: Container) -> Iterator[Site]:
         now = container.clock.now()
         for name in ("Kofi Drive", "Sun Drive", "artist Kofi"):
             create_playlist(s, owner_id=user.id, name=name, public=True, now=now)
-        made = register_app(s, owner_id=user.id, name="dev", redirect_uris=["http://127.0.0.1/cb"], now=now)
-        row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == made.app.client_id))
-        assert row is not None
-        row.rate_limit = 10**6
+        app = unlimited_app(s, owner_id=user.id, now=now)
     with TestClient(create_app(container), base_url="https://testserver") as http:  # OAuth wants https
-        credentials = (made.app.client_id, made.client_secret)
-        token = http.post("/api/token", data={"grant_type": "client_credentials"}, auth=credentials)
+        token = client_token(http, app)
         login(http, "listener")
-        yield http, token.json()["access_token"]
+        yield http, token
 
 
 def _found(answer: dict[str, Any]) -> dict[str, tuple[int, list[str]]]:
