@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from encore.accounts import Role
 from encore.bootstrap import Container
 from encore.web import create_app
-from encore.web._body_limit import AUTH_LIMIT, JSON_LIMIT, MULTIPART_SLACK, body_rule
+from encore.web._body_limit import AUTH_LIMIT, FORM_HEAD, JSON_LIMIT, MULTIPART_SLACK, body_rule
 from tests.web.conftest import login
 from tests.web.test_upload_api import CSRF, _user
 
@@ -130,3 +130,24 @@ def test_route_classes() -> None:
     assert body_rule("/api/me/history/import", **caps).kind == "import"
     assert body_rule("/api/library/playlists", **caps).limit == JSON_LIMIT
     assert body_rule("/api/uploads/../auth/login", **caps).kind != "upload"
+
+
+@pytest.mark.parametrize("waits", [False, True])
+def test_a_subsonic_form_declared_over_the_limit_is_read_for_its_format_only_in_its_head(
+    container: Container, waits: bool
+) -> None:
+    """Its `f` may be in the body (py-sonic): the first FORM_HEAD bytes are read for it, never more; a client
+    that waits for `100 Continue` has sent nothing, so nothing is read and the query alone decides (XML here)."""
+    pulled = Pulled()
+    headers = {"content-length": str(50 * MB), "content-type": "application/x-www-form-urlencoded"}
+    r = _post(container, "/rest/ping", _body(50 * MB, pulled, b"f=json&u=x&"), headers | _expect(waits), {})
+    assert r.status_code == 413
+    if waits:
+        assert "xml" in r.headers["content-type"] and pulled.bytes <= CHUNK
+    else:
+        assert r.json()["subsonic-response"]["error"]["message"] == "request body too large: at most 1 MiB here"
+        assert pulled.bytes <= FORM_HEAD + CHUNK
+
+
+def _expect(waits: bool) -> dict[str, str]:
+    return {"expect": "100-continue"} if waits else {}

@@ -4,18 +4,22 @@ A 200 MB JSON body to the login route used to be read whole before validation re
 pure-ASGI layer decides a limit from the path alone, refuses a larger Content-Length without reading
 a byte, and counts a chunked body as it arrives, cutting it off at the limit. Uploads get the upload
 cap here; that they are read only after authentication is the upload routes' job (they parse the
-form in a dependency that runs after the user's).
+form in a dependency that runs after the user's). A Subsonic client may ask for its answer's format in a
+POSTed form's body (py-sonic sends every parameter there): the refusal reads it from the body's first
+FORM_HEAD bytes (`subsonic._asked`), which a declared length over the limit still sends, unless the client
+waits for `100 Continue`; nothing past them is read.
 """
 
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 
 from encore.web._security import ASGIApp, Message, Receive, Scope, Send
-from encore.web.subsonic._envelope import SubsonicError, envelope, render
+from encore.web.subsonic._asked import answer_format, asked, form_kind
+from encore.web.subsonic._envelope import SubsonicError, error_response
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -26,6 +30,7 @@ _UPLOADS = re.compile(r"^/api/(uploads|label/[^/]+/uploads)/?$")
 _COVERS = re.compile(r"^/api/label/[^/]+/(releases/[^/]+/cover|exclusives/[^/]+/images)$")
 COVER_LIMIT = 16 * MIB + MULTIPART_SLACK  # ingest's cover cap (a release cover, a gallery exclusive's image)
 _AUTH = re.compile(r"^/(api/auth/|api/token$|authorize$)")
+FORM_HEAD = 16 * KIB  # of a refused /rest/ form, searched for f= and callback= (py-sonic's come in the first 200)
 
 
 @dataclass(frozen=True)
@@ -54,19 +59,26 @@ def _message(limit: int) -> str:
     return f"request body too large: at most {size} here"
 
 
-def _query_param(scope: Scope, name: str) -> str | None:
-    raw: bytes = scope.get("query_string", b"")
-    values = parse_qs(raw.decode("latin-1")).get(name)
-    return values[0] if values else None
+def _content_type(scope: Scope) -> str:
+    value: bytes = dict(scope.get("headers", [])).get(b"content-type", b"")
+    return value.decode("latin-1")
 
 
-def too_large_response(scope: Scope, limit: int) -> tuple[int, bytes, bytes]:
+def _subsonic_form(scope: Scope) -> bool:
+    """A POSTed form to Subsonic: its body may say which format the refusal answers in."""
+    return scope["path"].startswith("/rest/") and scope["method"] == "POST" and bool(form_kind(_content_type(scope)))
+
+
+def too_large_response(scope: Scope, limit: int, head: bytes = b"") -> tuple[int, bytes, bytes]:
     """(status, content type, body) of the refusal in the shape of the face the path belongs to: 413,
-    except ListenBrainz, which answers an oversized document with 400 and clients expect that."""
+    except ListenBrainz, which answers an oversized document with 400 and clients expect that. `head` is the
+    start of a Subsonic form's body, for the format it asks for."""
     path, message = scope["path"], _message(limit)
     if path.startswith("/rest/"):
-        fmt = (_query_param(scope, "f") or "xml").lower()
-        response = render(envelope(None, error=SubsonicError(0, message)), fmt=fmt, callback=None, status=413)
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        params = asked(query, content_type=_content_type(scope), body=head, whole=False)
+        error = SubsonicError(0, message, http_status=413)
+        response = error_response(error, fmt=answer_format(params), callback=params.get("callback"))
         return 413, response.headers["content-type"].encode(), bytes(response.body)
     if path.startswith("/v1/"):
         body: object = {"error": {"status": 413, "message": message}}
@@ -84,6 +96,7 @@ class _Count:
     received: int = 0
     over: bool = False
     started: bool = False
+    head: bytes = b""  # a Subsonic form's first FORM_HEAD bytes (only those are kept)
 
 
 class BodyLimit:
@@ -96,9 +109,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = body_rule(scope["path"], **self.caps).limit
-        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        headers = dict(scope.get("headers", []))
+        declared, keep = headers.get(b"content-length", b""), _subsonic_form(scope)
         if declared.isdigit() and int(declared) > limit:
-            await self._refuse(scope, send, limit)
+            waits = headers.get(b"expect", b"").lower() == b"100-continue"  # it sends nothing unless asked to
+            await self._refuse(scope, send, limit, await _head(receive) if keep and not waits else b"")
             return
         count = _Count()
 
@@ -107,6 +122,8 @@ class BodyLimit:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
+                if keep and len(count.head) < FORM_HEAD:
+                    count.head += message.get("body", b"")[: FORM_HEAD - len(count.head)]
                 count.received += len(message.get("body", b""))
                 if count.received > limit:
                     count.over = True
@@ -127,12 +144,25 @@ class BodyLimit:
             if not count.over:
                 raise
         if count.over and not count.started:
-            await self._refuse(scope, send, limit)
+            await self._refuse(scope, send, limit, count.head)
 
     @staticmethod
-    async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-        status, content_type, body = too_large_response(scope, limit)
+    async def _refuse(scope: Scope, send: Send, limit: int, head: bytes = b"") -> None:
+        status, content_type, body = too_large_response(scope, limit, head)
         headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
         headers.append((b"connection", b"close"))  # the rest of the body is not read
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _head(receive: Receive) -> bytes:
+    """The body's first FORM_HEAD bytes (or all of it, if shorter); the rest is never read."""
+    head = b""
+    while len(head) < FORM_HEAD:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        head += message.get("body", b"")[: FORM_HEAD - len(head)]
+        if not message.get("more_body", False):
+            break
+    return head
