@@ -91,7 +91,12 @@ def _announce_catalogue_changes(sessions: sessionmaker[Session], state: SharedSt
 def build(settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any) -> Container:
     settings = settings or load_settings(**overrides)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(settings.resolved_database_url)
+    engine = create_db_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        pool_overflow=settings.db_pool_overflow,
+        pool_timeout_s=settings.db_pool_timeout_s,
+    )
     store = MediaStore(settings.media_dir)
     store.ensure()
     lanes = lanes_for(engine)

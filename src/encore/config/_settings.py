@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     data_dir: Path = Path("var")
     database_url: str | None = None
+    # Connections each process keeps to the database, the extra ones it may open under load, and how long a
+    # request waits for one before it is answered 503 with Retry-After (busy, not broken). FastAPI's 40 worker
+    # threads are why the overflow is 40 (db._engine). Not used by an in-memory SQLite database.
+    db_pool_size: int = Field(default=8, ge=1, le=1000)
+    db_pool_overflow: int = Field(default=40, ge=0, le=1000)
+    db_pool_timeout_s: float = Field(default=30.0, gt=0, le=600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8000"
