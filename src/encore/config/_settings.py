@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     # Ingest
     ingest_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+    # A request body that sends nothing for this long is cut off with 408 (uvicorn has no body timeout), and so
+    # is one slower on average than the minimum rate once this long has passed (Apache mod_reqtimeout's
+    # `body=20,MinRate=500` rule: each 500 bytes received buy one more second).
+    body_idle_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    body_min_bytes_per_s: int = Field(default=500, ge=1)
+    # Uploads (audio, covers, images, lyrics files, history imports) one account may be sending at once;
+    # beyond it 429 with Retry-After. Each one holds a worker's attention and a temp file, not a connection.
+    uploads_per_account: int = Field(default=4, ge=1, le=64)
 
     # Entitlements: Premium plan, trial and free-tier ad pacing (None = 1800 s, 60 s in demo mode)
     premium_plan: str = Field(default="premium-monthly", pattern=r"^[a-z0-9-]{1,32}$")
