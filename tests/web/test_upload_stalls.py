@@ -11,6 +11,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -66,10 +67,14 @@ def _stall(base_url: str, path: str, token: str, *, multipart: bool = False) -> 
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: {kind}\r\n"
         "Content-Length: 100000\r\nExpect: 100-continue\r\n\r\n"
     )
-    sock.sendall(head.encode())
-    interim = _read_head(sock)
-    assert interim.startswith(b"HTTP/1.1 100"), interim  # the server checked the caller and waits for the body
-    sock.sendall(b"-")
+    try:
+        sock.sendall(head.encode())
+        interim = _read_head(sock)
+        assert interim.startswith(b"HTTP/1.1 100"), interim  # the server checked the caller and waits for the body
+        sock.sendall(b"-")
+    except BaseException:
+        sock.close()
+        raise
     return sock
 
 
@@ -108,18 +113,16 @@ def test_unfinished_uploads_leave_the_database_to_everyone_else(patient: Contain
     of 100 Continue), and so did every request after it. Now the caller's check gives its connection back."""
     with serve(patient) as live:
         bob, adm = _token(live.base_url, "bob"), _token(live.base_url, "adm")
-        held = [_stall(live.base_url, IMPORT, bob) for _ in range(3)]
-        held += [_stall(live.base_url, "/api/uploads", adm, multipart=True) for _ in range(2)]
-        try:
-            with httpx.Client(base_url=live.base_url, timeout=WAIT_S) as http:
-                me = http.get("/api/me", headers={"Authorization": f"Bearer {bob}"})
-                assert me.status_code == 200, me.text
-                carol = _token(live.base_url, "carol")
-                r = http.post(IMPORT, content=json.dumps(SPOTIFY), headers={"Authorization": f"Bearer {carol}"})
-                assert r.status_code == 202, r.text  # another account's upload goes through, body and all
-        finally:
-            for sock in held:
-                sock.close()
+        with ExitStack() as held, httpx.Client(base_url=live.base_url, timeout=WAIT_S) as http:
+            for _ in range(3):
+                held.enter_context(_stall(live.base_url, IMPORT, bob))
+            for _ in range(2):
+                held.enter_context(_stall(live.base_url, "/api/uploads", adm, multipart=True))
+            me = http.get("/api/me", headers={"Authorization": f"Bearer {bob}"})
+            assert me.status_code == 200, me.text
+            carol = _token(live.base_url, "carol")
+            r = http.post(IMPORT, content=json.dumps(SPOTIFY), headers={"Authorization": f"Bearer {carol}"})
+            assert r.status_code == 202, r.text  # another account's upload goes through, body and all
         # the uploads cut off by their client leave no partial file behind
         _eventually(lambda: not _partial_files(patient), "partial uploads left in the temp area")
 
@@ -127,24 +130,23 @@ def test_unfinished_uploads_leave_the_database_to_everyone_else(patient: Contain
 def test_one_account_may_send_only_so_many_uploads_at_once(patient: Container) -> None:
     """The fourth of one account's uploads is refused before a byte of it is read, in Encore's error shape with
     Retry-After; other accounts are not held by it, and once one of the three ends the account may send again."""
-    with serve(patient) as live, httpx.Client(base_url=live.base_url, timeout=WAIT_S) as http:
+    with serve(patient) as live, httpx.Client(base_url=live.base_url, timeout=WAIT_S) as http, ExitStack() as held:
         bob, adm = _token(live.base_url, "bob"), _token(live.base_url, "adm")
-        held = [_stall(live.base_url, IMPORT, bob) for _ in range(3)]
-        try:
-            auth = {"Authorization": f"Bearer {bob}"}
-            r = http.post(IMPORT, content=json.dumps(SPOTIFY), headers=auth)
-            assert r.status_code == 429, r.text
-            assert r.json()["error"]["code"] == "too_many_uploads"
-            assert r.headers["retry-after"] == "60"
-            form = {"file": ("a.mp3", b"not audio")}
-            refused = http.post("/api/uploads", files=form, headers={"Authorization": f"Bearer {adm}"})
-            assert refused.status_code == 200, refused.text  # an admin's upload: read, tried, and told why it failed
-            assert refused.json()["failed"], refused.text
-        finally:
-            held.pop().close()
+        first = held.enter_context(_stall(live.base_url, IMPORT, bob))
+        for _ in range(2):
+            held.enter_context(_stall(live.base_url, IMPORT, bob))
+        auth = {"Authorization": f"Bearer {bob}"}
+        r = http.post(IMPORT, content=json.dumps(SPOTIFY), headers=auth)
+        assert r.status_code == 429, r.text
+        assert r.json()["error"]["code"] == "too_many_uploads"
+        assert r.headers["retry-after"] == "60"
+        form = {"file": ("a.mp3", b"not audio")}
+        refused = http.post("/api/uploads", files=form, headers={"Authorization": f"Bearer {adm}"})
+        assert refused.status_code == 200, refused.text  # an admin's upload: read, tried, and told why it failed
+        assert refused.json()["failed"], refused.text
+        first.close()
         _eventually(lambda: http.post(IMPORT, content=b"[]", headers=auth).status_code != 429, "slot never freed")
-        for sock in held:
-            sock.close()
+        held.close()
         _eventually(lambda: not _partial_files(patient), "partial uploads left in the temp area")
 
 
