@@ -5,9 +5,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from encore.accounts import LoginFailed, LoginThrottled
 from encore.db import is_busy
@@ -94,6 +95,12 @@ def install(app: FastAPI) -> None:
         the request moved nothing there and may be sent again, so 503 and Retry-After, never a 500."""
         log.warning("shared state unavailable: %s", exc)
         return busy_response(request.url.path, retry_after_busy(exc) or STATE_DOWN_RETRY_S)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        """The client hung up before its body ended (an upload given up): what it sent was dropped, no one reads
+        an answer, and it is not a server error to log with a traceback (60 abandoned uploads were 60)."""
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
