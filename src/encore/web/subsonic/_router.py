@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
@@ -139,7 +139,7 @@ async def answer(c: Container, name: str, params: Params) -> Response:
         return error_response(exc, fmt=answer_format(params), callback=params.get("callback"))
     except EncoreError as exc:
         return error_response(_mapped(exc), fmt=answer_format(params), callback=params.get("callback"))
-    except (StateUnavailable, DBAPIError) as exc:
+    except (StateUnavailable, SQLAlchemyError) as exc:
         if (retry := retry_after_busy(exc)) is None:
             raise  # a database error that is not a busy lock: the app's handler logs it (500)
         log.warning("subsonic busy: %s", exc)
