@@ -12,10 +12,11 @@ from rich.console import Console
 from encore import playback
 from encore.bootstrap import Container, build
 from encore.keys import LEGACY, load_keyring
-from encore.streaming import edge_secret_for
+from encore.streaming import address_ok, edge_secret_for, render_nginx_config
 
 edge_app = typer.Typer(help="Edge mode: nginx serves Premium listeners' audio.", no_args_is_help=True)
 console = Console()
+err = Console(stderr=True)
 
 
 def _lines(files: list[Path]) -> Iterator[str]:
@@ -36,6 +37,34 @@ def edge_secrets(c: Container, *, live_only: bool) -> dict[str, playback.EdgeSec
         for key in ring.keys
         if not live_only or key.live(now)
     }
+
+
+def print_nginx_config(c: Container, *, listen: str, upstream: list[str]) -> None:
+    """`encore nginx-config`: the config for the keys that count now (a bad address is one line, exit 2)."""
+    try:
+        for address in (listen, *upstream):
+            if not address_ok(address):
+                err.print(f"[red]Not a host:port address:[/red] {address!r} (e.g. 10.0.0.11:8000)")
+                raise typer.Exit(2)
+        if c.settings.streaming_mode != "edge":
+            err.print(
+                "[yellow]Note:[/yellow] ENCORE_STREAMING_MODE is not edge, so Encore signs no /edge/ URLs and this"
+                " config's edge part stays unused (nginx only balances); set ENCORE_STREAMING_MODE=edge on every node."
+            )
+        c.migrate()
+        live = edge_secrets(c, live_only=True)
+    finally:
+        c.close()
+    first = live.pop("", None)
+    typer.echo(
+        render_nginx_config(
+            listen=listen,
+            media_root=c.store.root,
+            edge_secret=None if first is None else first.secret,
+            edge_secrets={int(kid): s.secret for kid, s in live.items()},
+            upstream=upstream,
+        )
+    )
 
 
 @edge_app.command("ingest-log")
