@@ -3,8 +3,10 @@ its access log of bytes sent per signed URL becomes verified streams through `en
 (re-reading adds nothing; forged lines are ignored and counted), and the edge secret follows `encore keys
 rotate` (nginx accepts the old and the new key during the grace period, only the new one after)."""
 
+import gzip
 import hashlib
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -174,6 +176,33 @@ def test_35_seconds_through_nginx_is_one_verified_stream_and_forged_lines_are_no
     report = _ingest(forged)
     assert "bad_signature: 1" in report and "unknown_token: 1" in report and "malformed: 1" in report, report
     assert _verified(c) == 1
+
+
+def test_a_file_with_no_readable_line_exits_non_zero(site: tuple[Container, Path], edge: Edge) -> None:
+    """probe21b F11: 2 MB of random bytes (a gzipped log read as text) was "7901 ignored, malformed", exit 0, so
+    cron never heard that streams went uncounted. A file with lines but none readable now exits 1 naming it,
+    and the good files beside it still count; a compressed rotation is read through gzip; a few bad lines in a
+    good log stay a count in the report with exit 0 (the forged test above)."""
+    _c, work = site
+    log = edge.root / "edge.log"
+    noise = work / "noise.log"
+    noise.write_bytes(os.urandom(200_000).replace(b"\n", b"\r") + b"\n" + os.urandom(1000) + b"\n")
+    result = runner.invoke(app, ["edge", "ingest-log", str(log), str(noise)])
+    assert result.exit_code == 1, result.output
+    assert f"{noise}:" in result.stderr and "no line of it is an nginx edge log line" in result.stderr
+    assert "6 edge responses counted" in result.stdout  # the real log beside it was still read
+
+    packed = work / "edge.log.2.gz"
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    result = runner.invoke(app, ["edge", "ingest-log", str(packed)])
+    assert result.exit_code == 0 and "6 lines: 6 edge responses counted" in result.stdout, result.output
+    cut = work / "edge.log.3.gz"
+    cut.write_bytes(packed.read_bytes()[:-12])  # a compressed log cut short: its end (and checksum) lost
+    result = runner.invoke(app, ["edge", "ingest-log", str(cut)])
+    assert result.exit_code == 1 and f"{cut}:" in result.stderr and "unreadable after line" in result.stderr
+    empty = work / "empty.log"  # nothing served since the last rotation: not an error
+    empty.write_text("")
+    assert runner.invoke(app, ["edge", "ingest-log", str(empty)]).exit_code == 0
 
 
 def test_a_play_split_by_a_log_rotation_counts_once_when_both_files_are_read(

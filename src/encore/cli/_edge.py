@@ -2,9 +2,10 @@
 streams, so labels are paid for edge plays too. Safe to run again on the same file or on a log rotated
 mid-way (nothing is counted twice); run it from cron or after each rotation."""
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -16,13 +17,33 @@ from encore.streaming import address_ok, edge_secret_for, render_nginx_config
 
 edge_app = typer.Typer(help="Edge mode: nginx serves Premium listeners' audio.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a path or a reason cut by the terminal width is hard to grep
 
 
-def _lines(files: list[Path]) -> Iterator[str]:
+def _open(file: Path) -> TextIO:
+    """A log as text; a rotated log logrotate compressed (`edge.log.2.gz`) is read through gzip."""
+    with file.open("rb") as head:
+        gzipped = head.read(2) == b"\x1f\x8b"
+    if gzipped:
+        return gzip.open(file, "rt", encoding="utf-8", errors="replace", newline="\n")
+    return file.open(encoding="utf-8", errors="replace", newline="\n")
+
+
+def _lines(files: list[Path], report: playback.EdgeReport, unreadable: dict[Path, str]) -> Iterator[str]:
+    """Each file's lines; a file that had lines but not one nginx edge line among them goes to `unreadable`
+    with the reason (the ingest counts each line in `report` before asking for the next, so a file's malformed
+    lines are the count's growth while it was read)."""
     for file in files:
-        with file.open(encoding="utf-8", errors="replace", newline="\n") as lines:
-            yield from lines
+        lines, malformed = report.lines, report.ignored["malformed"]
+        try:
+            with _open(file) as text:
+                yield from text
+        except (OSError, EOFError) as exc:  # a gzip cut short or corrupt: what was read of it still counts
+            unreadable[file] = f"unreadable after line {report.lines - lines} ({exc})"
+            continue
+        read = report.lines - lines
+        if read and report.ignored["malformed"] - malformed == read:
+            unreadable[file] = "no line of it is an nginx edge log line (not edge.log, or damaged)"
 
 
 def edge_secrets(c: Container, *, live_only: bool) -> dict[str, playback.EdgeSecret]:
@@ -84,7 +105,9 @@ def ingest_log(
     try:
         c.migrate()
         secrets = edge_secrets(c, live_only=False)
-        report = playback.ingest_edge_log(c.sessions, lines=_lines(files), secrets=secrets, verifier=c.verifier)
+        report, unreadable = playback.EdgeReport(), dict[Path, str]()
+        lines = _lines(files, report, unreadable)
+        playback.ingest_edge_log(c.sessions, lines=lines, secrets=secrets, verifier=c.verifier, report=report)
     finally:
         c.close()
     ignored = sum(report.ignored.values())
@@ -92,3 +115,7 @@ def ingest_log(
         f"{report.lines} lines: {report.counted} edge responses counted, {report.verified} verified streams "
         f"recorded, {ignored} ignored" + "".join(f"\n  {reason}: {n}" for reason, n in sorted(report.ignored.items()))
     )
+    for file, why in unreadable.items():  # a wrong file, not a few bad lines: cron must hear of streams not counted
+        err.print(f"[red]{file}:[/red] {why}")
+    if unreadable:
+        raise typer.Exit(1)
