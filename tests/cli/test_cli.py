@@ -1,5 +1,9 @@
 """The command line, run in-process with typer's runner against a temp data directory."""
 
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +99,32 @@ def test_nginx_config_notes_when_edge_mode_is_off(env: Path, monkeypatch: pytest
     monkeypatch.setenv("ENCORE_STREAMING_MODE", "edge")
     edge = runner.invoke(app, ["nginx-config"])
     assert edge.exit_code == 0 and edge.stderr == "" and "secure_link_md5" in edge.stdout
+
+
+def test_nginx_config_output_is_private(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """probe21b F9: `> /etc/nginx/encore.conf` left the edge secrets world-readable (0644 under umask 022).
+    `--output` writes the same config 0600, also over an existing 0644 file, and says how to start nginx;
+    a file it cannot write is one line, exit 2."""
+    monkeypatch.setenv("ENCORE_STREAMING_MODE", "edge")
+    printed = runner.invoke(app, ["nginx-config"]).stdout
+    target = env / "encore.conf"
+    target.write_text("old")
+    target.chmod(0o644)
+    result = runner.invoke(app, ["nginx-config", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and target.read_text() == printed
+    assert result.stdout == "" and "nginx -p PREFIX -c" in result.stderr
+    assert sorted(p.name for p in env.iterdir() if p.name.startswith(".")) == []  # no temp file left behind
+    missing = runner.invoke(app, ["nginx-config", "--output", str(env / "no-such-dir" / "x.conf")])
+    assert missing.exit_code == 2 and "Could not write" in missing.stderr and "Traceback" not in missing.output
+
+
+def test_nginx_config_redirected_to_a_shared_file_warns(env: Path) -> None:
+    """The README's `> FILE` still works, with a warning on stderr when the file is readable by others."""
+    target = env / "shared.conf"
+    script = f"umask 022; exec {sys.executable} -m encore.cli nginx-config > {target}"
+    done = subprocess.run(
+        ["sh", "-c", script], capture_output=True, text=True, check=False, env=os.environ, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "readable by others" in done.stderr and "secure_link_md5" in target.read_text()

@@ -3,6 +3,10 @@ streams, so labels are paid for edge plays too. Safe to run again on the same fi
 mid-way (nothing is counted twice); run it from cron or after each rotation."""
 
 import gzip
+import io
+import os
+import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -60,8 +64,51 @@ def edge_secrets(c: Container, *, live_only: bool) -> dict[str, playback.EdgeSec
     }
 
 
-def print_nginx_config(c: Container, *, listen: str, upstream: list[str]) -> None:
-    """`encore nginx-config`: the config for the keys that count now (a bad address is one line, exit 2)."""
+def _write_private(path: Path, text: str) -> None:
+    """`text` as `path`, mode 0600 from its first byte (the config holds the edge secrets; nginx's master
+    reads it as root, its workers never do), swapped in whole so a reload never reads half a file."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _stdout_shared() -> bool:
+    """Whether stdout is a file others may read (`> /etc/nginx/encore.conf` under the usual umask 022)."""
+    try:
+        mode = os.fstat(sys.stdout.fileno()).st_mode
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (a test's capture, a closed stream)
+        return False
+    return stat.S_ISREG(mode) and bool(mode & 0o077)
+
+
+def _emit(config: str, output: Path | None) -> None:
+    if output is None:
+        if _stdout_shared():
+            err.print(
+                "[yellow]Warning:[/yellow] the file this went to is readable by others, and it holds the edge "
+                "secrets: chmod 600 it, or use --output FILE (written 0600)."
+            )
+        typer.echo(config, nl=False)
+        return
+    try:
+        _write_private(output, config)
+    except OSError as exc:
+        err.print(f"[red]Could not write {output}:[/red] {exc.strerror or exc}")
+        raise typer.Exit(2) from exc
+    err.print(f"Wrote {output} (0600). Start nginx with: nginx -p PREFIX -c {output.resolve()}; reload with -s reload")
+
+
+def print_nginx_config(c: Container, *, listen: str, upstream: list[str], output: Path | None = None) -> None:
+    """`encore nginx-config`: the config for the keys that count now, printed or written 0600 to `output` (a bad
+    address is one line, exit 2)."""
     try:
         for address in (listen, *upstream):
             if not address_ok(address):
@@ -77,15 +124,14 @@ def print_nginx_config(c: Container, *, listen: str, upstream: list[str]) -> Non
     finally:
         c.close()
     first = live.pop("", None)
-    typer.echo(
-        render_nginx_config(
-            listen=listen,
-            media_root=c.store.root,
-            edge_secret=None if first is None else first.secret,
-            edge_secrets={int(kid): s.secret for kid, s in live.items()},
-            upstream=upstream,
-        )
+    config = render_nginx_config(
+        listen=listen,
+        media_root=c.store.root,
+        edge_secret=None if first is None else first.secret,
+        edge_secrets={int(kid): s.secret for kid, s in live.items()},
+        upstream=upstream,
     )
+    _emit(config + "\n", output)
 
 
 @edge_app.command("ingest-log")

@@ -280,13 +280,17 @@ def nginx_config(
         list[str] | None,
         typer.Option(help="An Encore node (host:port) for everything but edge audio; repeat for several nodes"),
     ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Write the config to this file, readable by its owner only (0600), instead of printing it"),
+    ] = None,
 ) -> None:
     """Print an nginx config for edge mode: nginx checks signed URLs and serves audio itself, and balances
-    everything else over the Encore nodes. It holds the edge secret of every key that counts now: print it
-    again and reload nginx after `encore keys rotate`, and once more when the grace period ends."""
+    everything else over the Encore nodes. It holds the edge secret of every key that counts now: write it
+    again (--output) and reload nginx after `encore keys rotate`, and once more when the grace period ends."""
     from encore.cli._edge import print_nginx_config
 
-    print_nginx_config(_container(), listen=listen, upstream=upstream or ["127.0.0.1:8000"])
+    print_nginx_config(_container(), listen=listen, upstream=upstream or ["127.0.0.1:8000"], output=output)
 
 
 from encore.cli._wrapped import wrapped_app  # noqa: E402  (registered last: it uses the helpers above)
