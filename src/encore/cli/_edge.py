@@ -121,6 +121,8 @@ def print_nginx_config(c: Container, *, listen: str, upstream: list[str], output
             )
         c.migrate()
         live = edge_secrets(c, live_only=True)
+        with c.sessions() as session:
+            pending = load_keyring(session).edge_pending(c.clock.now())
     finally:
         c.close()
     first = live.pop("", None)
@@ -132,6 +134,11 @@ def print_nginx_config(c: Container, *, listen: str, upstream: list[str], output
         upstream=upstream,
     )
     _emit(config + "\n", output)
+    if pending and c.settings.streaming_mode == "edge":  # published, not yet used: the rotation's step 3
+        err.print(
+            f"Key {pending[0].kid} is in this config; edge URLs use it once nginx runs it: reload nginx, then run"
+            " `encore keys edge-ready`."
+        )
 
 
 @edge_app.command("ingest-log")

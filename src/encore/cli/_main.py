@@ -301,7 +301,8 @@ from encore.cli._search import search_app  # noqa: E402
 
 app.add_typer(search_app, name="search")
 
-from encore.cli._security import keys_app, security_app  # noqa: E402
+from encore.cli._keys import keys_app  # noqa: E402
+from encore.cli._security import security_app  # noqa: E402
 
 app.add_typer(keys_app, name="keys")
 
