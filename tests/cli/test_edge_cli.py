@@ -289,6 +289,7 @@ def test_a_rotation_never_makes_the_running_nginx_refuse_new_urls(
         leaked = runner.invoke(app, ["keys", "rotate", "--grace", "0"])  # both earlier keys retire now
         assert leaked.exit_code == 0 and "stopped counting now" in leaked.stdout and "do it now" in leaked.stdout
         assert "Encore nodes send Premium audio themselves" in leaked.stdout
+        assert "4. after" not in leaked.stdout and "4. after" in rotated.stdout  # nothing left to retire later
         meanwhile = _url(c, edge)  # no key nginx holds still counts: Encore's byte path, never a refused URL
         assert meanwhile.startswith("/stream/") and "&k=2" in meanwhile
         _reload(root, _config(c, port), front, kid=2, secret=edge_secrets(c, live_only=True)["2"].secret)

@@ -72,12 +72,19 @@ def _edge_steps(done: incident.Rotation, signer: keys.Key | None, ttl: timedelta
         )
     else:  # nothing nginx holds counts long enough: a URL it would refuse is never handed out
         meanwhile = "the Encore nodes send Premium audio themselves (more load on them), not nginx"
+    retired_now = done.previous_until <= now
     leaked = (
         "\n[bold red]The previous keys stopped counting now.[/bold red] nginx still accepts URLs made with them "
         "until it is reloaded: if a key leaked, whoever holds it can fetch any Premium audio through nginx until "
         "step 2 is done, so do it now (Encore no longer counts what nginx serves under them)."
-        if done.previous_until <= now
+        if retired_now
         else ""
+    )
+    last = (
+        ""
+        if retired_now  # step 1's config already leaves them out
+        else f"\n  4. after {done.previous_until:%Y-%m-%d %H:%M} UTC: steps 1 and 2 again, so nginx stops accepting "
+        "the previous keys"
     )
     return (
         f"[bold]Edge mode:[/bold] the running nginx does not know key {done.kid} yet. Until step 3, {meanwhile}."
@@ -85,9 +92,7 @@ def _edge_steps(done: incident.Rotation, signer: keys.Key | None, ttl: timedelta
         "  1. encore nginx-config --listen ... --upstream ... --output /etc/nginx/encore.conf\n"
         "  2. on every nginx: nginx -p PREFIX -c /etc/nginx/encore.conf -s reload\n"
         f"  3. encore keys edge-ready   (checks that nginx at ENCORE_EDGE_BASE_URL accepts key {done.kid}, then "
-        "edge URLs use it within 30 s)\n"
-        f"  4. after {done.previous_until:%Y-%m-%d %H:%M} UTC: steps 1 and 2 again, so nginx stops accepting the "
-        "previous keys"
+        f"edge URLs use it within 30 s){last}"
     )
 
 
