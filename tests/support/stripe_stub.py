@@ -54,6 +54,10 @@ class StubStripe(ThreadingHTTPServer):
         self.during_cancel: Callable[[], None] | None = None  # likewise, while a subscription is being ended
         # Every checkout session made, oldest first; a test sets one's "status" to "complete" or "expired".
         self.checkout_sessions: list[dict[str, Any]] = []
+        # Idempotency-Key -> the page made with it (None while it is being made), replayed as Stripe does; a key
+        # still in flight answers 409 `idempotency_key_in_use` (stripe's client retries it).
+        self.by_key: dict[str, dict[str, Any] | None] = {}
+        self.keys = threading.Lock()
 
     @property
     def api_base(self) -> str:
@@ -99,20 +103,35 @@ class _ApiHandler(BaseHTTPRequestHandler):
             self.server.customers += 1
             return self._json(200, {"id": f"cus_{self.server.customers}", "object": "customer"})
         if self.path == "/v1/checkout/sessions":
-            if self.server.during_checkout is not None:
-                self.server.during_checkout()
-            form = parse_qs(body)
-            made = {
-                "id": f"cs_test_{len(self.server.checkout_sessions) + 1}", "object": "checkout.session",
-                "url": self.server.checkout_url, "status": "open", "mode": form.get("mode", [None])[-1],
-                "customer": form.get("customer", [None])[-1],
-                "metadata": {k[len("metadata[") : -1]: v[-1] for k, v in form.items() if k.startswith("metadata[")},
-            }  # fmt: skip
-            self.server.checkout_sessions.append(made)
-            return self._json(200, made)
+            return self._checkout(body)
         if self.path == "/v1/billing_portal/sessions":
             return self._json(200, {"id": "bps_1", "object": "billing_portal.session", "url": self.server.portal_url})
         return self._json(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
+
+    def _checkout(self, body: str) -> None:
+        key = self.headers.get("Idempotency-Key")
+        if key is not None:
+            with self.server.keys:
+                seen, known = self.server.by_key.get(key), key in self.server.by_key
+                if not known:
+                    self.server.by_key[key] = None
+            if known:
+                if seen is None:
+                    return self._json(409, {"error": {"type": "idempotency_error", "code": "idempotency_key_in_use"}})
+                return self._json(200, seen)
+        if self.server.during_checkout is not None:
+            self.server.during_checkout()
+        form = parse_qs(body)
+        made = {
+            "id": f"cs_test_{len(self.server.checkout_sessions) + 1}", "object": "checkout.session",
+            "url": self.server.checkout_url, "status": "open", "mode": form.get("mode", [None])[-1],
+            "customer": form.get("customer", [None])[-1],
+            "metadata": {k[len("metadata[") : -1]: v[-1] for k, v in form.items() if k.startswith("metadata[")},
+        }  # fmt: skip
+        self.server.checkout_sessions.append(made)
+        if key is not None:
+            self.server.by_key[key] = dict(made)  # replayed as it was answered, whatever became of the page
+        return self._json(200, made)
 
     def do_GET(self) -> None:
         """A Stripe list, newest first as Stripe sends it, `limit` a page, `starting_after` the cursor; filtered

@@ -7,8 +7,9 @@
 - A card subscription paid while a longer grant or code runs is ended at Stripe: it would charge for days
   already given, unseen by the deletion guard."""
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -222,6 +223,76 @@ def test_a_second_tab_is_given_the_first_tabs_page_while_it_is_open(
         stub.checkout_sessions[-1]["status"] = end
         assert client.post("/api/me/subscription/checkout", json={}, headers=h).status_code == 200
     assert _pages_made(stub) == 3
+
+
+def _open_pages(stub: StubStripe) -> list[str]:
+    return [str(page["id"]) for page in stub.checkout_sessions if page["status"] == "open"]
+
+
+def _checkout_meanwhile(
+    stripe_on: Container, stub: StubStripe, out: list[str], tabs: list[threading.Thread]
+) -> Callable[[], None]:
+    """While Stripe makes the first tab's page, a second tab asks for one (once), and gets as far as Stripe's
+    own page-making before the first tab's page exists; `out` gets its page's id once `tabs` are joined."""
+    asked = len([1 for path, body, _h in stub.requests if path == "/v1/checkout/sessions" and "mode" in body])
+
+    def second_tab() -> None:
+        with transaction(stripe_on.sessions) as s:
+            user = s.scalar(select(User.id).where(User.username == "alice"))
+            assert user is not None
+            provider = billing.stripe_provider(stripe_on.settings)
+            assert provider is not None
+            base = stripe_on.settings.public_base_url.rstrip("/")  # the same terms as the route's
+            out.append(
+                billing.start_checkout(
+                    s, provider=provider, user_id=user, success_url=f"{base}/account?checkout=done",
+                    cancel_url=f"{base}/upgrade", trial_days=stripe_on.settings.trial_days, now=datetime.now(UTC),
+                ).session_id
+            )  # fmt: skip
+
+    def meanwhile() -> None:
+        stub.during_checkout = None
+        tab = threading.Thread(target=second_tab)
+        tabs.append(tab)
+        tab.start()
+        deadline = time.monotonic() + 10
+        while _pages_made(stub) < asked + 2 and tab.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the second tab's page is asked of Stripe (or the tab is done)
+
+    return meanwhile
+
+
+def test_two_tabs_that_both_find_no_open_page_are_given_one(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """review21 F6: the open pages are listed, then a page made; two tabs between the two each made one, and both
+    could be paid. Both now ask Stripe with one idempotency key (the newest page they saw): one page."""
+    h = _h(client, "alice")
+    cus = _checkouts(client, stripe_on, 1)
+    stub.checkout_sessions[-1]["status"] = "expired"  # her first page lapsed: the next checkout makes a new one
+    out: list[str] = []
+    tabs: list[threading.Thread] = []
+    stub.during_checkout = _checkout_meanwhile(stripe_on, stub, out, tabs)
+    assert client.post("/api/me/subscription/checkout", json={}, headers=h).status_code == 200
+    tabs[0].join(30)
+    assert _open_pages(stub) == ["cs_test_2"] and out == ["cs_test_2"]
+    assert {page["customer"] for page in stub.checkout_sessions} == {cus}
+
+
+def test_a_tab_whose_customer_lost_the_race_is_given_the_winners_page(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """review21 F6: two first checkouts at once; the one that bound its customer second made its page again for the
+    winner's customer, beside the winner's own page: two payable pages."""
+    out: list[str] = []
+    tabs: list[threading.Thread] = []
+    stub.during_checkout = _checkout_meanwhile(stripe_on, stub, out, tabs)
+    assert client.post("/api/me/subscription/checkout", json={}, headers=_h(client, "alice")).status_code == 200
+    tabs[0].join(30)
+    with stripe_on.sessions() as s:
+        bound = s.scalar(select(billing.BillingCustomer.customer_id))
+    pages = [page["id"] for page in stub.checkout_sessions if page["customer"] == bound and page["status"] == "open"]
+    assert len(pages) == 1 and out == pages
 
 
 def test_an_open_page_with_other_terms_is_not_handed_out(

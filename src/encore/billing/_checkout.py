@@ -104,19 +104,25 @@ def start_checkout(
     terms = {"user_ref": user.public_id, "success_url": success_url, "cancel_url": cancel_url}
     customer = _customer(session, provider=provider.name, user_id=user_id)
     if customer is not None:
-        # A page opened before (another tab) and still open is handed out again: two pages could both be paid,
-        # two subscriptions then charged the card (review19 F2; the second is ended when its webhook comes).
-        page = provider.open_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
-        if page is not None:
-            return page
-        return provider.create_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
+        return _one_page(provider, customer_id=customer.customer_id, trial_days=trial, terms=terms)
     # A first checkout: both calls to the provider before the binding's write (see `_bind_customer`)
     made = provider.create_customer(user_ref=user.public_id, email=user.email)
     page = provider.create_checkout(customer_id=made, trial_days=trial, **terms)
     bound = _bind_customer(session, provider=provider, user=user, customer_id=made)
     if bound.customer_id != made:  # another tab bound its customer first: the page must be that customer's
-        return provider.create_checkout(customer_id=bound.customer_id, trial_days=trial, **terms)
+        return _one_page(provider, customer_id=bound.customer_id, trial_days=trial, terms=terms)
     return page
+
+
+def _one_page(provider: PaymentProvider, *, customer_id: str, trial_days: int, terms: dict[str, str]) -> CheckoutLink:
+    """A page opened before (another tab) and still open is handed out again: two pages could both be paid,
+    two subscriptions then charged the card (review19 F2; the second is ended, and refunded, when its webhook
+    comes). Two tabs that both find none are given one new page (`after`: review21 F6), also when the other tab
+    bound its customer first (it made that customer's page a moment ago)."""
+    found = provider.open_checkout(customer_id=customer_id, trial_days=trial_days, **terms)
+    if found.page is not None:
+        return found.page
+    return provider.create_checkout(customer_id=customer_id, trial_days=trial_days, after=found.newest, **terms)
 
 
 def portal_link(session: Session, *, provider: PaymentProvider, user_id: int, return_url: str) -> str:
