@@ -472,3 +472,66 @@ def test_a_subscription_ended_here_is_never_applied_whatever_came_meanwhile(
     assert post_hook(client, ended)[1]["outcome"] != "applied_expired"
     me = client.get("/api/me/subscription", headers=_h(client, "alice")).json()
     assert me["tier"] == "premium", me  # A's paid period stands
+
+
+# --- an ended subscription's payment is given back ---------------------------------------------------------
+
+
+def _paid_invoice(stub: StubStripe, invoice_id: str, sub_id: str, customer: str, *, paid: int, **by: str) -> None:
+    stub.lists.setdefault("/v1/invoices", []).append(
+        {
+            "id": invoice_id, "object": "invoice", "customer": customer, "subscription": sub_id, "status": "paid",
+            "amount_paid": paid, "currency": "usd", "created": int(time.time()), **by,
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("why", ["under_longer_premium", "second_subscription"])
+def test_a_subscription_ended_as_unwanted_is_refunded_once(
+    client: TestClient, stripe_on: Container, stub: StubStripe, why: str
+) -> None:
+    """review21 F4 (and review19b F5): the card subscription Encore ended was paid for, and the payment was kept,
+    counted as royalty revenue; the listener had Premium already (a code, or a first subscription)."""
+    now = int(time.time())
+    if why == "under_longer_premium":
+        cus = _checkouts(client, stripe_on, 1)
+        r = client.post("/api/me/subscription/redeem", json={"code": _code(client, 365)}, headers=_h(client, "alice"))
+        assert r.status_code == 200
+        unwanted = "sub_A"
+    else:
+        cus = _checkouts(client, stripe_on, 2)
+        _at_stripe(stub, "sub_A", cus, "active", created=now)
+        _paid_invoice(stub, "in_A", "sub_A", cus, paid=999, payment_intent="pi_A")
+        post_hook(client, sub_event("evt_a", cus, "active", created=now, sub_id="sub_A"))
+        unwanted = "sub_B"
+    _at_stripe(stub, unwanted, cus, "active", created=now + 1)
+    _paid_invoice(stub, "in_unwanted", unwanted, cus, paid=999, payment_intent="pi_unwanted")
+    _paid_invoice(stub, "in_zero", unwanted, cus, paid=0)  # a trial's invoice: nothing to give back
+    event = sub_event("evt_unwanted", cus, "active", created=now + 1, sub_id=unwanted)
+    stub.fail = True  # Stripe down: refused, delivered again
+    assert post_hook(client, event)[0] == 502
+    stub.fail = False
+    assert post_hook(client, event)[1]["outcome"] == f"cancelled_{why}"
+    assert [(r["paid_by"], r["key"]) for r in stub.refunds] == [("pi_unwanted", "encore-refund-in_unwanted")]
+    asked = [(p, body) for p, body, _h in stub.requests if p == "/v1/refunds"]
+    assert asked == [
+        ("/v1/refunds", {"payment_intent": ["pi_unwanted"], "metadata[encore_reason]": ["unwanted_subscription"]})
+    ]
+    assert post_hook(client, event)[1]["outcome"] == "duplicate"
+    assert len(stub.refunds) == 1  # the kept subscription's payment is never touched
+
+
+def test_a_refund_already_made_in_stripes_dashboard_is_no_error(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    cus = _checkouts(client, stripe_on, 1)
+    assert client.post("/api/me/subscription/redeem", json={"code": _code(client, 365)}, headers=_h(client, "alice"))
+    now = int(time.time())
+    _at_stripe(stub, "sub_A", cus, "active", created=now)
+    _paid_invoice(stub, "in_A", "sub_A", cus, paid=999, charge="ch_A")  # an older API version: the charge
+    stub.refunds.append({"id": "re_by_hand", "key": None, "paid_by": "ch_A"})
+    code, body = post_hook(client, sub_event("evt_a", cus, "active", created=now, sub_id="sub_A"))
+    assert (code, body["outcome"]) == (200, "cancelled_under_longer_premium")
+    assert [body for p, body, _h in stub.requests if p == "/v1/refunds"] == [
+        {"charge": ["ch_A"], "metadata[encore_reason]": ["unwanted_subscription"]}
+    ]

@@ -197,7 +197,10 @@ def _end_unwanted(session: Session, *, provider: PaymentProvider, event: Provide
         return None  # a stale word about one Stripe already ended: nothing to end, and never applied
     why = unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now)
     if why is not None:
+        # Ended, and its payment given back: the listener paid for Premium they had, or had twice (review21 F4,
+        # review19b F5). Refused part-way, the delivery comes again; a refund is asked once per invoice.
         provider.cancel_subscription(subscription_id=facts.subscription_id)
+        provider.refund_subscription(subscription_id=facts.subscription_id)
     return why
 
 

@@ -94,6 +94,11 @@ class PaymentProvider(Protocol):
         PaymentProviderError when the provider cannot be reached or refuses."""
         ...
 
+    def refund_subscription(self, *, subscription_id: str) -> list[str]:
+        """Refund in full the paid invoices of a subscription Encore ended as unwanted; asked again, it refunds
+        nothing twice. The invoices refunded. PaymentProviderError when the provider cannot be reached or refuses."""
+        ...
+
     def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:
         """What the provider still lists of money from `since` on, and its subscriptions as they stand `now`, as
         the events that brought them (a backfill)."""

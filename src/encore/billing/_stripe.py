@@ -379,6 +379,51 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
 
+    def refund_subscription(self, *, subscription_id: str) -> list[str]:
+        """Refund in full every paid invoice of a subscription Encore ended as unwanted (review21 F4: the card was
+        charged for Premium the listener already had, and the payment was kept as royalty revenue). Each refund is
+        asked with a key naming its invoice, so a redelivered event refunds nothing twice; a payment refunded
+        already (by the operator in Stripe's dashboard) is no error. The `charge.refunded` webhook then takes it
+        out of the royalty pool (`apply_refund`). The invoices refunded."""
+        import stripe
+
+        v1, refunded = self._client.v1, []
+        try:
+            invoices = v1.invoices.list({"subscription": subscription_id, "status": "paid", "limit": 100})
+            for item in invoices.auto_paging_iter():
+                invoice = item.to_dict()
+                paid_by = self._paid_by(invoice)
+                if invoice.get("amount_paid") and paid_by is not None:
+                    self._refund_payment(str(invoice.get("id")), paid_by)
+                    refunded.append(str(invoice.get("id")))
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused a refund: {exc.user_message or exc}") from exc
+        return refunded
+
+    def _paid_by(self, invoice: dict[str, Any]) -> tuple[str, str] | None:
+        """("payment_intent" | "charge", id): on the invoice itself in older API versions, else its payments."""
+        for kind in ("payment_intent", "charge"):
+            if (found := _id(invoice.get(kind))) is not None:
+                return kind, found
+        payments = self._client.v1.invoice_payments.list({"invoice": str(invoice.get("id")), "status": "paid"})
+        for item in payments.auto_paging_iter():
+            link = _link(item.to_dict())
+            if link is not None:
+                return ("charge" if link.paid_by.startswith(("ch_", "py_")) else "payment_intent"), link.paid_by
+        return None
+
+    def _refund_payment(self, invoice_id: str, paid_by: tuple[str, str]) -> None:
+        import stripe
+
+        try:
+            self._client.v1.refunds.create(
+                {paid_by[0]: paid_by[1], "metadata": {"encore_reason": "unwanted_subscription"}},  # type: ignore[arg-type]
+                {"idempotency_key": f"encore-refund-{invoice_id}"},
+            )
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "charge_already_refunded":
+                raise
+
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """Signature and timestamp are checked by stripe; a stale or forged delivery raises BadWebhook."""
         import stripe
