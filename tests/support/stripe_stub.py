@@ -110,11 +110,22 @@ class _ApiHandler(BaseHTTPRequestHandler):
             return self._json(200, {"id": f"cus_{self.server.customers}", "object": "customer"})
         if self.path == "/v1/checkout/sessions":
             return self._checkout(body)
+        if self.path.startswith("/v1/checkout/sessions/") and self.path.endswith("/expire"):
+            return self._expire(self.path.split("/")[4])
         if self.path == "/v1/billing_portal/sessions":
             return self._json(200, {"id": "bps_1", "object": "billing_portal.session", "url": self.server.portal_url})
         if self.path == "/v1/refunds":
             return self._refund(body)
         return self._json(404, {"error": {"type": "invalid_request_error", "message": "no route"}})
+
+    def _expire(self, session_id: str) -> None:
+        """Only an open page can be expired, as Stripe answers."""
+        found = [page for page in self.server.checkout_sessions if page["id"] == session_id]
+        if not found or found[0]["status"] != "open":
+            error = {"type": "invalid_request_error", "message": "Only Checkout Sessions with a status of open"}
+            return self._json(400 if found else 404, {"error": error})
+        found[0]["status"] = "expired"
+        return self._json(200, found[0])
 
     def _refund(self, body: str) -> None:
         """A refund of a whole payment intent or charge; asked again with its idempotency key, the same refund.

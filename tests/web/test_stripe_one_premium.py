@@ -535,3 +535,40 @@ def test_a_refund_already_made_in_stripes_dashboard_is_no_error(
     assert [body for p, body, _h in stub.requests if p == "/v1/refunds"] == [
         {"charge": ["ch_A"], "metadata[encore_reason]": ["unwanted_subscription"]}
     ]
+
+
+@pytest.mark.parametrize("given", ["code", "grant", "trial"])
+def test_open_checkout_pages_expire_when_premium_is_given_another_way(
+    client: TestClient, stripe_on: Container, stub: StubStripe, given: str
+) -> None:
+    """review21 F4: a page opened before a code, a grant or a trial stayed payable for a day; paid in the old
+    tab, it charged the card for days already given."""
+    stripe_on.settings = stripe_on.settings.model_copy(update={"trial_days": 7})
+    h = _h(client, "alice")
+    _checkouts(client, stripe_on, 1)
+    stub.checkout_sessions.append({**stub.checkout_sessions[0], "id": "cs_paid", "status": "complete"})
+    if given == "code":
+        r = client.post("/api/me/subscription/redeem", json={"code": _code(client, 30)}, headers=h)
+    elif given == "grant":
+        alice = _alice_id(stripe_on)
+        r = client.put(f"/api/admin/users/{alice}/premium", json={"days": 30}, headers=_h(client, "root"))
+    else:
+        r = client.post("/api/me/subscription/trial", headers=h)
+    assert r.status_code == 200, r.text
+    assert [(p["id"], p["status"]) for p in stub.checkout_sessions] == [
+        ("cs_test_1", "expired"),
+        ("cs_paid", "complete"),
+    ]
+    assert [p for p, _b, _h in stub.requests if p.endswith("/expire")] == ["/v1/checkout/sessions/cs_test_1/expire"]
+
+
+def test_stripe_down_while_pages_expire_keeps_the_code_redeemed(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """The code is the listener's either way: a page left open and paid is ended and refunded by its webhook."""
+    _checkouts(client, stripe_on, 1)
+    code = _code(client, 30)
+    stub.fail = True
+    r = client.post("/api/me/subscription/redeem", json={"code": code}, headers=_h(client, "alice"))
+    assert r.status_code == 200 and r.json()["tier"] == "premium"
+    assert stub.checkout_sessions[0]["status"] == "open"

@@ -125,6 +125,19 @@ def _one_page(provider: PaymentProvider, *, customer_id: str, trial_days: int, t
     return provider.create_checkout(customer_id=customer_id, trial_days=trial_days, after=found.newest, **terms)
 
 
+def close_checkouts(session: Session, *, provider: PaymentProvider, user_public_id: str) -> list[str]:
+    """Expire the account's open checkout pages once Premium was given another way (a code, a grant, a trial):
+    a page opened before and paid after would charge for days already given (review21 F4; the subscription
+    it starts is ended and refunded when its webhook comes, `_end_unwanted`, so this only spares the listener
+    the charge). Call it after the commit: it waits for the provider. The page ids expired."""
+    customer = session.scalar(
+        select(BillingCustomer.customer_id)
+        .join(User, User.id == BillingCustomer.user_id)
+        .where(BillingCustomer.provider == provider.name, User.public_id == user_public_id)
+    )
+    return [] if customer is None else provider.expire_checkouts(customer_id=customer)
+
+
 def portal_link(session: Session, *, provider: PaymentProvider, user_id: int, return_url: str) -> str:
     customer = _customer(session, provider=provider.name, user_id=user_id)
     if customer is None:

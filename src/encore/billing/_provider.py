@@ -81,6 +81,11 @@ class PaymentProvider(Protocol):
 
     def portal_url(self, *, customer_id: str, return_url: str) -> str: ...
 
+    def expire_checkouts(self, *, customer_id: str) -> list[str]:
+        """Expire every checkout page of the customer still open, so none can be paid; the ids expired. One paid
+        or expired meanwhile is no error. PaymentProviderError when the provider cannot be reached or refuses."""
+        ...
+
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
 
     def cancel_subscriptions(self, *, customer_id: str) -> list[str]:

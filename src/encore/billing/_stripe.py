@@ -331,6 +331,24 @@ class StripeProvider:
                 return OpenPages(CheckoutLink(url=url, session_id=str(page.get("id"))), newest)
         return OpenPages(None, newest)
 
+    def expire_checkouts(self, *, customer_id: str) -> list[str]:
+        """`POST /v1/checkout/sessions/{id}/expire` for each open page of the customer (`status=open`); a page
+        paid or expired between the list and the call answers an invalid request, and is left as it is."""
+        import stripe
+
+        v1, expired = self._client.v1, []
+        try:
+            listed = v1.checkout.sessions.list({"customer": customer_id, "status": "open", "limit": 100})
+            for item in listed.auto_paging_iter():
+                try:
+                    v1.checkout.sessions.expire(item.id)
+                except stripe.InvalidRequestError:
+                    continue
+                expired.append(item.id)
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused to expire a checkout: {exc.user_message or exc}") from exc
+        return expired
+
     def portal_url(self, *, customer_id: str, return_url: str) -> str:
         import stripe
 
