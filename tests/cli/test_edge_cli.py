@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from encore import labels
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
 from encore.catalog import Rendition
@@ -297,3 +299,27 @@ def test_a_rotation_never_makes_the_running_nginx_refuse_new_urls(
         newest = _url(c, edge)
         assert "&k=2" in newest and _status(front, newest, edge.front) == 206
         assert _status(front, old_url, edge.front) == 403 and _status(front, signed_1, edge.front) == 403
+
+
+def test_streams_of_a_closed_month_are_refused_with_a_clear_message(site: tuple[Container, Path], edge: Edge) -> None:
+    """review21 F3: an edge log read after its month's statement was closed wrote streams the label's chart
+    showed and no statement paid. They are now not recorded, and the operator is told which month, and why."""
+    c, work = site
+    lines = [json.loads(x) for x in (edge.root / "edge.log").read_text().splitlines()]
+    start, _end = labels.month_bounds(f"{c.clock.now() - timedelta(days=62):%Y-%m}")
+    then = (start + timedelta(days=3)).timestamp()  # a play two months back, in a log read only now
+    for n, line in enumerate(lines):
+        line["t"] = f"{then + n:.3f}"
+    late = work / "late.log"
+    late.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    month = f"{start:%Y-%m}"
+    with transaction(c.sessions) as s:
+        admin = create_user(s, username=f"root{new_public_id()[:6]}", password="root-password-1").id
+        labels.close_month(s, month=month, terms=labels.Terms(50, "usd"), admin_id=admin, now=c.clock.now())
+    before = _verified(c)
+    result = runner.invoke(app, ["edge", "ingest-log", str(late)])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "0 verified streams recorded" in said and f"1 verified stream(s) of {month} not recorded" in said, said
+    assert "its royalty statement is closed and final" in said
+    assert _verified(c) == before

@@ -14,7 +14,7 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from encore import playback
+from encore import labels, playback
 from encore.bootstrap import Container, build
 from encore.keys import LEGACY, load_keyring
 from encore.streaming import address_ok, edge_secret_for, render_nginx_config
@@ -160,7 +160,11 @@ def ingest_log(
         secrets = edge_secrets(c, live_only=False)
         report, unreadable = playback.EdgeReport(), dict[Path, str]()
         lines = _lines(files, report, unreadable)
-        playback.ingest_edge_log(c.sessions, lines=lines, secrets=secrets, verifier=c.verifier, report=report)
+        with c.sessions() as session:
+            closed = frozenset(labels.closed_months(session))
+        playback.ingest_edge_log(
+            c.sessions, lines=lines, secrets=secrets, verifier=c.verifier, report=report, closed_months=closed
+        )
     finally:
         c.close()
     ignored = sum(report.ignored.values())
@@ -170,5 +174,11 @@ def ingest_log(
     )
     for file, why in unreadable.items():  # a wrong file, not a few bad lines: cron must hear of streams not counted
         err.print(f"[red]{file}:[/red] {why}")
-    if unreadable:
+    for month, n in sorted(report.in_closed_months.items()):  # streams not counted either: cron must hear of them
+        err.print(
+            f"[bold]{n} verified stream(s) of {month} not recorded: its royalty statement is closed and final, so "
+            "no label would be paid for them. Read the edge log at least daily: a month is closed 4 days after "
+            "its end at the earliest.[/bold]"
+        )
+    if unreadable or report.in_closed_months:
         raise typer.Exit(1)
