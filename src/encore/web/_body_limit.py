@@ -132,12 +132,41 @@ class _Count:
     over: bool = False
     stalled: bool = False
     ended: bool = False  # the body's last message came: what follows is only the disconnect
+    first_read: float | None = None  # when the route first asked for the body (monotonic)
     started: bool = False
     head: bytes = b""  # a Subsonic form's first FORM_HEAD bytes (only those are kept)
 
     @property
     def refused(self) -> bool:
         return self.over or self.stalled
+
+
+class _Paced:
+    """`receive`, counted, and within the pace's bound: the clock starts at the route's first read (the time the
+    server took before asking, for a pooled connection or a thread, is not the client's: review21b F4)."""
+
+    def __init__(self, receive: Receive, pace: Pace | None, count: _Count) -> None:
+        self.receive, self.pace, self.count = receive, pace, count
+
+    async def __call__(self) -> Message:
+        count = self.count
+        if self.pace is None or count.ended:
+            message = await self.receive()
+        else:
+            now = time.monotonic()
+            if count.first_read is None:
+                count.first_read = now
+            wait = self.pace.wait_s(elapsed_s=now - count.first_read, received=count.received)
+            try:
+                with anyio.fail_after(max(wait, 0.0)):
+                    message = await self.receive()
+            except TimeoutError:
+                count.stalled = True
+                raise HTTPException(408) from None  # dropped like the 413; the caller answers
+        if message["type"] == "http.request":
+            count.ended = not message.get("more_body", False)
+            count.received += len(message.get("body", b""))
+        return message
 
 
 class BodyLimit:
@@ -155,33 +184,25 @@ class BodyLimit:
         limit = body_rule(scope["path"], **self.caps).limit
         headers = dict(scope.get("headers", []))
         declared, keep = headers.get(b"content-length", b""), _subsonic_form(scope)
+        count = _Count()
+        paced = _Paced(receive, self.pace, count)
         if declared.isdigit() and int(declared) > limit:
             waits = headers.get(b"expect", b"").lower() == b"100-continue"  # it sends nothing unless asked to
-            await self._refuse(scope, send, limit, await _head(receive) if keep and not waits else b"")
+            try:  # a Subsonic form's head, for its format: within the same bound as any body (review21b F1)
+                head = await _head(paced) if keep and not waits else b""
+            except HTTPException:
+                await self._stalled(scope, send, b"")
+                return
+            await self._refuse(scope, send, limit, head)
             return
-        count = _Count()
-        started = time.monotonic()
-
-        async def paced() -> Message:
-            if self.pace is None or count.ended:
-                return await receive()
-            wait = self.pace.wait_s(elapsed_s=time.monotonic() - started, received=count.received)
-            try:
-                with anyio.fail_after(max(wait, 0.0)):
-                    return await receive()
-            except TimeoutError:
-                count.stalled = True
-                raise HTTPException(408) from None  # dropped like the 413 below; `_refuse` answers
 
         async def counted() -> Message:
             if count.refused:
                 return {"type": "http.disconnect"}
             message = await paced()
             if message["type"] == "http.request":
-                count.ended = not message.get("more_body", False)
                 if keep and len(count.head) < FORM_HEAD:
                     count.head += message.get("body", b"")[: FORM_HEAD - len(count.head)]
-                count.received += len(message.get("body", b""))
                 if count.received > limit:
                     count.over = True
                     # An HTTPException passes through every face's handlers without a stack trace in
@@ -201,11 +222,14 @@ class BodyLimit:
             if not count.refused:
                 raise
         if count.refused and not count.started:
-            if count.stalled and self.pace is not None:
-                refused = refusal(scope, 408, "body_stalled", stalled_message(self.pace), count.head)
-                await self._send(send, refused)
+            if count.stalled:
+                await self._stalled(scope, send, count.head)
             else:
                 await self._refuse(scope, send, limit, count.head)
+
+    async def _stalled(self, scope: Scope, send: Send, head: bytes) -> None:
+        message = stalled_message(self.pace) if self.pace is not None else "the request body stopped arriving"
+        await self._send(send, refusal(scope, 408, "body_stalled", message, head))
 
     @classmethod
     async def _refuse(cls, scope: Scope, send: Send, limit: int, head: bytes = b"") -> None:
@@ -220,7 +244,7 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-async def _head(receive: Receive) -> bytes:
+async def _head(receive: _Paced) -> bytes:
     """The body's first FORM_HEAD bytes (or all of it, if shorter); the rest is never read."""
     head = b""
     while len(head) < FORM_HEAD:
