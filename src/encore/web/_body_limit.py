@@ -49,9 +49,12 @@ def body_rule(path: str, *, upload_cap: int, import_cap: int, listens_cap: int) 
     return BodyRule("json", JSON_LIMIT)
 
 
+def _size(limit: int) -> str:
+    return f"{limit // MIB} MiB" if limit >= MIB else f"{limit // KIB} KiB"
+
+
 def _message(limit: int) -> str:
-    size = f"{limit // MIB} MiB" if limit >= MIB else f"{limit // KIB} KiB"
-    return f"request body too large: at most {size} here"
+    return f"request body too large: at most {_size(limit)} here"
 
 
 def _query_param(scope: Scope, name: str) -> str | None:
@@ -73,7 +76,8 @@ def too_large_response(scope: Scope, limit: int) -> tuple[int, bytes, bytes]:
     elif path in ("/api/token", "/authorize"):
         body = {"error": "invalid_request", "error_description": message}
     elif path.startswith("/1/"):
-        return 400, b"application/json", json.dumps({"code": 400, "error": f"JSON document is {message}"}).encode()
+        said = f"JSON document is too large. A request may be at most {_size(limit)} here."  # ListenBrainz's words
+        return 400, b"application/json", json.dumps({"code": 400, "error": said}).encode()
     else:
         body = {"error": {"code": "body_too_large", "message": message}}
     return 413, b"application/json", json.dumps(body).encode()
