@@ -233,8 +233,10 @@ def _self_signed(cert_dir: Path) -> tuple[Path, Path]:
 
 @contextmanager
 def running(server: S) -> Iterator[S]:
-    """Serve in a daemon thread for the duration of the block."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    """Serve in a daemon thread for the duration of the block. `shutdown` waits for the serving loop to look at
+    its flag, which it does once per `poll_interval`: at socketserver's default of 0.5 s every stub's end waited
+    ~0.5 s (185 tests end one), at 0.02 s it waits ~0.02 s."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield server

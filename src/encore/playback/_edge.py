@@ -120,9 +120,11 @@ def ingest_edge_log(
     lines: Iterable[str],
     secrets: Mapping[str, EdgeSecret],
     verifier: StreamVerifier,
+    report: EdgeReport | None = None,
 ) -> EdgeReport:
-    """Turn nginx's edge log lines into served spans and verified streams; what was ignored, and why."""
-    report = EdgeReport()
+    """Turn nginx's edge log lines into served spans and verified streams; what was ignored, and why. Lines
+    are read one at a time, each counted in `report` (given, or new) before the next is asked for."""
+    report = report if report is not None else EdgeReport()
     files: dict[str, _File | None] = {}
     users: dict[str, bool] = {}
     with sessions() as session:
