@@ -88,3 +88,21 @@ def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(contain
     before = _counts(container)
     run_demo_command(container, options=OPTIONS, console=Console(record=True))
     assert _counts(container) == before  # a second run adds nothing
+
+
+def test_the_logins_table_lists_only_accounts_that_still_sign_in(container: Container) -> None:
+    """probe21a F5: an admin deleted `premium` while the build ran, and the final table still offered it."""
+    run_demo_command(container, options=OPTIONS, console=Console(record=True))
+    with transaction(container.sessions) as s:
+        premium = get_user_by_name(s, username="premium")
+        assert premium is not None
+        premium.is_active = False  # what an admin's delete (or disable) leaves until the erase job runs
+        admin = get_user_by_name(s, username="admin")
+        assert admin is not None
+        admin.username, admin.username_key = "root", "root"  # the name no longer exists at all
+    console = Console(record=True, width=200)
+    run_demo_command(container, options=OPTIONS, console=console)
+    out = console.export_text()
+    assert "demo-listener" in out and "demo-label" in out
+    assert "demo-premium" not in out and "demo-admin-pass" not in out
+    assert "Not listed: premium, admin (deleted or disabled since the build made them)" in out

@@ -175,6 +175,30 @@ def test_signup_is_rate_limited_per_client(client: TestClient) -> None:
     assert codes == [201] * 5 + [429]
 
 
+def test_a_malformed_signup_uses_up_no_signup(client: TestClient) -> None:
+    """probe21a F3: a name or display name refused for its form said nothing about other accounts, yet used
+    up the client's sign-ups; five typos and the sixth, valid, sign-up was told "too many sign-ups"."""
+    bad = [{"username": "x y"}, {"username": "..."}, {"username": "ok-name", "display_name": "tab\there"}] * 3
+    codes = [client.post("/api/auth/signup", json={"password": "long enough", **b}).status_code for b in bad]
+    assert set(codes) == {400}
+    codes = [
+        client.post("/api/auth/signup", json={"username": f"real{i}", "password": "long enough"}).status_code
+        for i in range(6)
+    ]
+    assert codes == [201] * 5 + [429]
+
+
+def test_taken_names_do_count_against_signups(client: TestClient, listener: str) -> None:
+    """Each 409 tells the requester that a name exists: trying names is enumeration, so those count."""
+    codes = [
+        client.post("/api/auth/signup", json={"username": listener, "password": "long enough"}).status_code
+        for _ in range(5)
+    ]
+    assert codes == [409] * 5
+    r = client.post("/api/auth/signup", json={"username": "newperson", "password": "long enough"})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_signups"
+
+
 @pytest.mark.parametrize(
     ("peer", "header", "client"),
     [

@@ -116,6 +116,24 @@ def test_hostile_lyrics_are_refused_clearly_and_change_nothing(client: TestClien
     assert client.get(_url(world), headers=ours).json() is None
 
 
+def test_a_multipart_lyrics_file_is_refused_and_the_body_is_declared(client: TestClient, world: dict[str, str]) -> None:
+    """probe21a F5: a multipart upload (as every other upload here is) was read raw, and its MIME boundary
+    refused as "line 1"; the route's OpenAPI entry declared no body at all."""
+    ours = _h(client, "ours")
+    files = {"file": ("song.lrc", b"[00:01.00]Hello\n", "text/plain")}
+    r = client.put(_url(world) + "/file", files=files, headers=ours)
+    assert r.status_code == 415, r.text
+    assert r.json()["error"]["code"] == "multipart_not_accepted" and "--" not in r.json()["error"]["message"]
+    assert client.get(_url(world), headers=ours).json() is None
+    plain = client.put(
+        _url(world) + "/file", content=b"[00:01.00]Hello\n", headers={**ours, "content-type": "text/plain"}
+    )
+    assert plain.status_code == 200 and plain.json()["lines"] == [{"start_ms": 1000, "text": "Hello"}]
+    put = client.get("/openapi.json").json()["paths"]["/api/label/{label_id}/tracks/{track_id}/lyrics/file"]["put"]
+    assert set(put["requestBody"]["content"]) == {"text/plain", "application/octet-stream"}
+    assert "415" in put["responses"]
+
+
 def test_out_of_order_lines_are_sorted_not_refused(client: TestClient, world: dict[str, str]) -> None:
     text = "[00:30.00]three\n[00:10.00]one\n[00:20.00]two\n"
     r = client.put(_url(world), json={"text": text}, headers=_h(client, "ours"))

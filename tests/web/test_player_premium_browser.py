@@ -209,3 +209,20 @@ def test_buy_links_on_album_and_track_views_are_counted_redirects(live: LiveServ
     assert track_hrefs and all(track_id in h for h in track_hrefs)
     assert page.request.get(f"{live.base_url}/api/tracks/{prerelease_id}/buy-links").json() == []  # not out yet
     page.close()
+
+
+@pytest.mark.parametrize("user", ["free", "rich"])
+def test_upgrade_page_without_a_card_prints_no_stray_word(live: LiveServer, browser: Browser, user: str) -> None:
+    # Neither a free listener nor one with admin-granted Premium pays by card: no "Manage subscription", and
+    # nothing in its place (probe21a F2: the page printed "null" under the price).
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live, user, "/upgrade")
+    page.wait_for_selector("#sub-state")
+    assert page.locator("#btn-manage-sub").count() == 0
+    loose = page.eval_on_selector(
+        ".upgrade",
+        "el => [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim()).map((n) => n.textContent)",
+    )
+    assert loose == []
+    assert "null" not in page.inner_text("main").split()
+    page.close()

@@ -64,6 +64,21 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def check_new_account(*, username: str, password: str, display_name: str | None) -> str:
+    """The form of a new account, checked without the database: raises `ValidationFailed` naming the field,
+    or returns the display name as it will be stored. Sign-up asks this before counting an attempt."""
+    shown = unicodedata.normalize("NFC", display_name.strip()) if display_name else username
+    checks = (
+        (check_username(username), "bad_username"),
+        (check_display_name(shown), "bad_display_name"),
+        (check_password(password), "bad_password"),
+    )
+    for decision, code in checks:
+        if not decision.allowed:
+            raise ValidationFailed(decision.reason, code=code)
+    return shown
+
+
 def create_user(
     session: Session,
     *,
@@ -75,15 +90,7 @@ def create_user(
 ) -> User:
     """`display_name` is stripped and NFC-composed (a decomposed "José" is stored as the composed one others
     type and search for); none (or an empty one) is the username."""
-    shown = unicodedata.normalize("NFC", display_name.strip()) if display_name else username
-    checks = (
-        (check_username(username), "bad_username"),
-        (check_display_name(shown), "bad_display_name"),
-        (check_password(password), "bad_password"),
-    )
-    for decision, code in checks:
-        if not decision.allowed:
-            raise ValidationFailed(decision.reason, code=code)
+    shown = check_new_account(username=username, password=password, display_name=display_name)
     key = username.casefold()
 
     def taken() -> bool:

@@ -41,6 +41,7 @@ from encore.demo import (
     library_dir,
     plan_catalogue,
     read_progress,
+    standing_logins,
     try_build_lock,
     wait_build_lock,
     write_ad_spot,
@@ -82,9 +83,14 @@ def _print_logins(c: Container, console: Console) -> None:
     table.add_column("password")
     table.add_column("role")
     table.add_column("what to try")
-    for login in DEMO_LOGINS:
+    with c.sessions() as session:
+        standing = standing_logins(session)
+    for login in standing:
         table.add_row(login.username, login.password, login.role.value, login.what)
     console.print(table)
+    gone = [login.username for login in DEMO_LOGINS if login not in standing]
+    if gone:
+        console.print(f"Not listed: {', '.join(gone)} (deleted or disabled since the build made them)")
 
 
 @contextmanager

@@ -7,7 +7,15 @@ build's progress on every home page, and a server that never builds the demo sho
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from encore.demo._accounts import AD_ISRC, DEMO_LOGINS, DemoLogin, ad_spot_catalogue, ensure_demo_world, write_ad_spot
+from encore.demo._accounts import (
+    AD_ISRC,
+    DEMO_LOGINS,
+    DemoLogin,
+    ad_spot_catalogue,
+    ensure_demo_world,
+    standing_logins,
+    write_ad_spot,
+)
 from encore.demo._extras import ensure_extras, extras_album, gallery_images, has_gallery
 from encore.demo._history import Listener, demo_periods, seed_listening
 from encore.demo._lock import adopt_build_lock, builder_running, try_build_lock, wait_build_lock
@@ -56,6 +64,7 @@ __all__ = [
     "plan_catalogue",
     "read_progress",
     "seed_listening",
+    "standing_logins",
     "synthesize",
     "try_build_lock",
     "upc_with_check",

@@ -24,8 +24,21 @@ class Decision:
     retry_after: int = 0
 
 
+# Schemes that are no app's callback: the browser would run code or show local content under them (javascript,
+# vbscript, data, blob, filesystem, about, view-source, file), or they name a network protocol, not an app.
+_NOT_AN_APP = frozenset(
+    {"javascript", "vbscript", "data", "blob", "filesystem", "about", "view-source", "file"}
+    | {"ftp", "ftps", "sftp", "ws", "wss", "gopher", "mailto", "tel", "sms", "news", "nntp"}
+)
+
+
 def check_redirect_uri(uri: str) -> Decision:
-    """What a developer may register: absolute http(s), no fragment, no wildcard; plain http only for loopback."""
+    """What a developer may register: absolute http(s), no fragment, no wildcard; plain http only for loopback.
+
+    A native app may also register a private-use scheme (RFC 8252 §7.1: `com.example.app:/oauth2redirect`,
+    reverse-DNS recommended; `myapp://callback` is accepted too, as Spotify's dashboard accepts it), except the
+    schemes in `_NOT_AN_APP`. Such a URI is matched exactly like any other; the app proves it is the one that
+    asked with PKCE (RFC 8252 §8.1), since another app could claim the same scheme on the device."""
     if len(uri) > 2000 or any(c.isspace() or not c.isprintable() for c in uri):  # NUL is not a space
         return Decision(False, "redirect URI too long or contains spaces or control characters")
     if not _quotable(uri):  # what an authorization request may carry (parameter_problem): one rule for both
@@ -37,10 +50,16 @@ def check_redirect_uri(uri: str) -> Decision:
         _port = parts.port  # a port out of range, or an unclosed IPv6 bracket, is no URL (probe17b: a 500)
     except ValueError:
         return Decision(False, "redirect URI is not a valid URL (its host or port cannot be read)")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return Decision(False, "redirect URI must be an absolute http(s) URL")
     if parts.fragment:
         return Decision(False, "redirect URI must not contain a fragment")
+    if parts.scheme in _NOT_AN_APP:
+        return Decision(False, f"redirect URI scheme {parts.scheme!r} is not allowed: use https or an app's own scheme")
+    if parts.scheme not in ("http", "https"):
+        if not parts.scheme or not (parts.netloc or parts.path.strip("/")):
+            return Decision(False, "redirect URI must be an absolute https URL or an app's own scheme with a path")
+        return Decision(True)
+    if not parts.hostname:
+        return Decision(False, "redirect URI must be an absolute http(s) URL")
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         return Decision(False, "plain http is allowed only for loopback redirect URIs")
     return Decision(True)

@@ -11,6 +11,7 @@ from encore.accounts import (
     LoginThrottled,
     User,
     authenticate,
+    check_new_account,
     create_user,
     end_session,
     get_user_by_name,
@@ -57,8 +58,13 @@ def open_session(request: Request, response: Response, session: Db, user: User) 
 
 @router.post("/auth/signup", status_code=201)
 def signup(body: SignupIn, request: Request, response: Response, session: Db) -> SessionOut:
+    """The per-client sign-up limit counts only attempts that could tell the requester something. A malformed
+    name, display name or password is refused first and counts nothing: it reveals nothing about other accounts,
+    and a person fixing a typo must not be told "too many sign-ups" with no account made (probe21a F3). A taken
+    name does count: each 409 tells that the name exists, so trying names one after another is enumeration."""
     if not container(request).settings.allow_signup:
         raise PermissionDenied("sign-up is closed on this server", code="signup_closed")
+    check_new_account(username=body.username, password=body.password, display_name=body.display_name)
     verdict = container(request).login_throttle.signup(client=client_key(request))
     if not verdict.allowed:
         raise LoginThrottled(

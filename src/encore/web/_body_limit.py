@@ -74,9 +74,12 @@ class Pace:
         return min(self.idle_s, self.idle_s + received / self.min_bytes_per_s - elapsed_s)
 
 
+def _size(limit: int) -> str:
+    return f"{limit // MIB} MiB" if limit >= MIB else f"{limit // KIB} KiB"
+
+
 def _message(limit: int) -> str:
-    size = f"{limit // MIB} MiB" if limit >= MIB else f"{limit // KIB} KiB"
-    return f"request body too large: at most {size} here"
+    return f"request body too large: at most {_size(limit)} here"
 
 
 def stalled_message(pace: Pace) -> str:
@@ -101,8 +104,8 @@ def too_large_response(scope: Scope, limit: int, head: bytes = b"") -> tuple[int
     except ListenBrainz, which answers an oversized document with 400 and clients expect that. `head` is the
     start of a Subsonic form's body, for the format it asks for."""
     if scope["path"].startswith("/1/"):
-        message = f"JSON document is {_message(limit)}"
-        return 400, b"application/json", json.dumps({"code": 400, "error": message}).encode()
+        said = f"JSON document is too large. A request may be at most {_size(limit)} here."  # ListenBrainz's words
+        return 400, b"application/json", json.dumps({"code": 400, "error": said}).encode()
     return refusal(scope, 413, "body_too_large", _message(limit), head)
 
 

@@ -7,7 +7,7 @@ line and reason otherwise; another label's track answers 404 like a missing one.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from encore import labels, lyrics, playback
@@ -97,7 +97,10 @@ def put_lyrics(
 
 async def _raw_body(request: Request, user: UploadUser) -> bytes:
     """The body, read only up to one byte past the lyrics cap (the parser refuses it then, 413), as an upload:
-    after the caller's check, in one of the account's upload slots (`_upload_gate`)."""
+    after the caller's check, in one of the account's upload slots (`_upload_gate`). A multipart form is refused
+    (415) before it is read: its MIME boundary was parsed as the first lyric line (probe21a F5)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "multipart/form-data":
+        raise HTTPException(415, detail={"code": "multipart_not_accepted", "message": _NOT_MULTIPART})
     data = bytearray()
     async with receiving(request, user) as body:
         async for chunk in body.stream():
@@ -107,7 +110,28 @@ async def _raw_body(request: Request, user: UploadUser) -> bytes:
     return bytes(data)
 
 
-@router.put("/label/{label_id}/tracks/{track_id}/lyrics/file")
+_NOT_MULTIPART = (
+    "Send the .lrc file's bytes as the request body (Content-Type: text/plain or application/octet-stream),"
+    " not as a multipart form."
+)
+_FILE_BODY = {"type": "string", "format": "binary"}
+
+
+@router.put(
+    "/label/{label_id}/tracks/{track_id}/lyrics/file",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The bytes of an .lrc or text file, not a multipart form",
+            "content": {kind: {"schema": _FILE_BODY} for kind in ("text/plain", "application/octet-stream")},
+        }
+    },
+    responses={
+        413: {"description": "Past the lyrics size cap"},
+        415: {"description": "A multipart form (`multipart_not_accepted`): send the file's bytes as the body"},
+        422: {"description": "The lyrics cannot be read, with the line and the reason"},
+    },
+)
 def put_lyrics_file(
     *,
     track_id: str,

@@ -63,6 +63,18 @@ CASES = {
     "too_many_tags": (_doc("single", _listen(additional_info={"tags": ["t"] * 51})), "tags"),
     "bad_mbid": (_doc("single", _listen(additional_info={"recording_mbid": "nope"})), "UUID"),
     "huge_listen": (_doc("single", _listen(release_name="x" * 11_000)), "too large"),
+    "duration_huge": (_doc("single", _listen(additional_info={"duration_ms": 1e300})), "non-negative integer"),
+    "duration_negative": (_doc("single", _listen(additional_info={"duration_ms": -100})), "non-negative integer"),
+    "duration_float": (_doc("single", _listen(additional_info={"duration_ms": 2.5e5})), "non-negative integer"),
+    "duration_text": (_doc("single", _listen(additional_info={"duration_ms": "240000"})), "non-negative integer"),
+    "duration_bool": (_doc("single", _listen(additional_info={"duration_ms": True})), "non-negative integer"),
+    "duration_past_a_day": (_doc("single", _listen(additional_info={"duration_ms": 86_400_001})), "at most 86400000"),
+    "duration_s_past_a_day": (_doc("single", _listen(additional_info={"duration": 86_401})), "at most 86400 "),
+    "duration_s_negative": (_doc("single", _listen(additional_info={"duration": -1})), "non-negative integer"),
+    "playing_now_duration": (
+        _doc("playing_now", _listen(ts=None, additional_info={"duration_ms": -100})),
+        "non-negative integer",
+    ),
     "too_many": (_doc("import", *[_listen(ts=NOW_TS - i) for i in range(1001)]), "Too many listens"),
 }
 
@@ -123,3 +135,11 @@ def test_missing_and_wrong_tokens(client: TestClient) -> None:
 def test_bad_listen_queries(client: TestClient, query: str) -> None:
     r = client.get(f"/1/user/hostile/listens?{query}")
     assert r.status_code == 400 and r.json()["code"] == 400
+
+
+@pytest.mark.parametrize("info", [{"duration_ms": 0}, {"duration_ms": 86_400_000}, {"duration": 240}])
+def test_a_sane_duration_is_kept_as_sent(client: TestClient, info: dict[str, int]) -> None:
+    r = client.post("/1/submit-listens", content=_doc("single", _listen(additional_info=info)))
+    assert r.status_code == 200, r.text
+    listens = client.get("/1/user/hostile/listens").json()["payload"]["listens"]
+    assert listens[0]["track_metadata"]["additional_info"] == info

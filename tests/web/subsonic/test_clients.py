@@ -242,3 +242,21 @@ def test_a_time_offset_past_the_end_is_an_error_both_clients_raise(site: Site) -
             await api.cleanup()
 
     asyncio.run(opensonic())
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "missing"),
+    [("byGenre", {}, "genre"), ("byYear", {}, "fromYear"), ("byYear", {"fromYear": 1990}, "toYear")],
+)
+def test_an_album_list_missing_its_parameter_is_error_10(
+    site: Site, kind: str, given: dict[str, int], missing: str
+) -> None:
+    """probe21a F5: byGenre without genre and byYear without its years answered the generic code 0, where every
+    other missing parameter answers 10; py-sonic maps 10 to ParameterError."""
+    url = urlsplit(site.base_url)
+    conn = libsonic.Connection(
+        f"http://{url.hostname}", "listener", site.me.app_password, port=url.port or 80, appName="py-sonic-test"
+    )
+    with pytest.raises(libsonic.errors.ParameterError, match=f"required parameter is missing: {missing}"):
+        conn.getAlbumList2(kind, size=5, **given)
+    assert conn.getAlbumList2("byYear", size=5, fromYear=1900, toYear=2100)["albumList2"]["album"]

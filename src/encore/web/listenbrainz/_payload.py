@@ -163,6 +163,23 @@ def _check_additional_info(info: dict[str, Any]) -> None:
         values = info.get(key, [])
         if not isinstance(values, list) or not all(isinstance(v, str) and _UUID.fullmatch(v) for v in values):
             raise _bad(f"track_metadata.additional_info.{key} must be a list of valid UUIDs.")
+    for key, per_ms in (("duration_ms", 1), ("duration", 1000)):
+        _check_duration(info, key, per_ms)
+
+
+def _check_duration(info: dict[str, Any], key: str, per_ms: int) -> None:
+    """ListenBrainz refuses a duration that is not a non-negative integer, and so does Encore: it was stored and
+    shown back as sent (`1e+300`, `-100`; probe21a F5). The cap is history's (`MAX_LISTEN_MS`, a day: longer is
+    no track's and history reads it as unknown), tighter than ListenBrainz's 24 days, so that what is kept is
+    what every other reader of a listen believes."""
+    value = info.get(key)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _bad(f"Value for track_metadata.additional_info.{key} is invalid: it must be a non-negative integer.")
+    if value * per_ms > history.MAX_LISTEN_MS:
+        cap = history.MAX_LISTEN_MS // per_ms
+        raise _bad(f"Value for track_metadata.additional_info.{key} is too large: at most {cap} (one day).")
 
 
 def _dumps(item: dict[str, Any]) -> bytes:

@@ -116,7 +116,7 @@ export async function upgradeView(me) {
         h("li", { text: "Exclusives: interviews, demos and artwork from the artists" }),
         h("li", { text: "Pre-releases before their release date" }),
         h("li", { text: `${price(sub)}${sub.trial_days ? `, first ${sub.trial_days} days free` : ""}` })),
-      manageSubscription(sub),
+      manageSubscription(sub) ?? "", // replaceChildren, unlike h(), would print a null as the word "null" (probe21a F2)
       premium ? link("/settings", { class: "ghost" }, "Your account page") : actions(sub, draw));
   };
   await draw();

@@ -14,6 +14,7 @@ from encore.web.subsonic._envelope import GENERIC, Payload, Ready, SubsonicError
 
 MAX_OFFSET = 10_000_000
 MAX_PAGE = 500
+_NEEDS = {"byGenre": ("genre",), "byYear": ("fromYear", "toYear")}  # the spec's "required if type is ..."
 
 
 def _album_list(ctx: Ctx) -> list[Payload | Ready]:
@@ -21,6 +22,8 @@ def _album_list(ctx: Ctx) -> list[Payload | Ready]:
     kind = p.require("type")
     if kind not in library.ALBUM_LISTS:
         raise SubsonicError(GENERIC, f"unknown album list type: {kind[:40]}")
+    for needed in _NEEDS.get(kind, ()):  # a missing parameter is code 10, which clients key on (probe21a F5)
+        p.require(needed)
     limit = p.integer("size", 10, lo=0, hi=MAX_PAGE)
     offset = p.integer("offset", 0, lo=0, hi=MAX_OFFSET)
     from_year = p.integer("fromYear", 1, lo=1, hi=9999) if p.get("fromYear") else None
