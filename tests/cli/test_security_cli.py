@@ -117,6 +117,31 @@ def test_security_report(env: Path) -> None:
     assert runner.invoke(app, ["security", "report", "--since", "last tuesday"]).exit_code == 2
 
 
+def test_accounts_made_from_the_shell_are_in_the_security_report(env: Path) -> None:
+    """probe21b F2: `encore user create eve --admin` wrote no event, so whoever added an admin was invisible to
+    the report the README's breach steps start from."""
+    import json
+
+    assert runner.invoke(app, ["user", "create", "eve", "--password", "long-password", "--admin"]).exit_code == 0
+    made = runner.invoke(app, ["user", "create", "fox", "--password", "long-password", "--label", " Little Fox "])
+    assert made.exit_code == 0, made.output
+    out = runner.invoke(app, ["security", "report", "--json"])
+    assert out.exit_code == 0, out.output
+    created = [e for e in json.loads(out.output)["changes"] if e["kind"] == "account.created"]
+    assert [(e["subject"], e["actor"], e["details"]) for e in created] == [
+        ("alice", None, {"by": "operator", "role": "listener"}),
+        ("bob", None, {"by": "operator", "role": "listener"}),
+        ("eve", None, {"by": "operator", "role": "admin"}),
+        ("fox", None, {"by": "operator", "role": "label", "label": "Little Fox"}),
+    ]
+    table = runner.invoke(app, ["security", "report"])
+    assert table.exit_code == 0 and "account.created" in table.output and "eve" in table.output
+    refused = runner.invoke(app, ["user", "create", "eve", "--password", "long-password"])  # taken: no event
+    assert refused.exit_code == 1
+    again = json.loads(runner.invoke(app, ["security", "report", "--json"]).output)["changes"]
+    assert len([e for e in again if e["kind"] == "account.created"]) == 4
+
+
 def test_user_disable_and_enable(env: Path) -> None:
     """probe19 F3: `encore user disable NAME` cuts an account off at once; `enable` lets its password in again."""
     from encore.db import transaction

@@ -207,6 +207,7 @@ def user_create(
     ] = None,
 ) -> None:
     """Create an account (a listener's, an administrator's, or a label's)."""
+    from encore import audit
     from encore.accounts import Role, create_user
     from encore.catalog import upsert_label
     from encore.db import transaction
@@ -225,6 +226,9 @@ def user_create(
                     raise EncoreError("a label needs a name", code="bad_label")
                 user.label_id = upsert_label(session, name=label.strip(), kind=None).id
             role = user.role
+            details = {"by": "operator", "role": role, **({"label": label.strip()} if label else {})}
+            kind = audit.kinds.ACCOUNT_CREATED  # no actor: the shell's operator, not an account
+            audit.record(session, kind=kind, now=c.clock.now(), actor_id=None, subject_id=user.id, details=details)
     except EncoreError as exc:
         err.print(f"[red]Could not create {name!r}:[/red] {exc.message}")
         raise typer.Exit(1) from exc
