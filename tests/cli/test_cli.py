@@ -61,6 +61,9 @@ def test_ingest_reports_failures_and_exit_code(env: Path) -> None:
     container.close()
     second = runner.invoke(app, ["ingest", str(lib / "a.flac")])
     assert second.exit_code == 0
+    # probe21b F5: the unchanged broken file fails every run (exit 1, named), not only the first
+    third = runner.invoke(app, ["ingest", str(lib), "--workers", "1"])
+    assert third.exit_code == 1 and "Still failing" in third.output and "broken.mp3" in third.output, third.output
 
 
 def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
