@@ -23,6 +23,13 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def install(env: Path) -> Path:
+    """`encore migrate` run, as the README's recipe starts: the other commands act on an existing install."""
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    return env
+
+
 def test_migrate_and_user_create(env: Path) -> None:
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     ok = runner.invoke(app, ["user", "create", "alice", "--password", "long-password", "--admin"])
@@ -31,7 +38,7 @@ def test_migrate_and_user_create(env: Path) -> None:
     assert again.exit_code == 1 and "taken" in again.output
 
 
-def test_user_create_makes_a_label_account(env: Path) -> None:
+def test_user_create_makes_a_label_account(install: Path) -> None:
     """probe17b: nothing but the demo could give a label an account, so a label whose only account was deleted
     had no way back to its releases and statements."""
     ok = runner.invoke(app, ["user", "create", "fox", "--password", "long-password", "--label", "Little Fox"])
@@ -47,8 +54,8 @@ def test_user_create_makes_a_label_account(env: Path) -> None:
     assert blank.exit_code == 1 and "label needs a name" in blank.output
 
 
-def test_ingest_reports_failures_and_exit_code(env: Path) -> None:
-    lib = env / "lib"
+def test_ingest_reports_failures_and_exit_code(install: Path) -> None:
+    lib = install / "lib"
     lib.mkdir()
     c.write_flac(lib / "a.flac", c.tone(1.5, 440), title="A", artist="B")
     (lib / "broken.mp3").write_bytes(b"junk" * 100)
@@ -72,7 +79,35 @@ def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.Monkey
     assert result.exit_code == 2 and "ENCORE_SECRET_KEY" in result.output
 
 
-def test_nginx_config_is_printed(env: Path) -> None:
+def test_nginx_config_is_printed(install: Path) -> None:
     result = runner.invoke(app, ["nginx-config", "--listen", "127.0.0.1:9999"])
     assert result.exit_code == 0
     assert "secure_link_md5" in result.output and "listen 127.0.0.1:9999;" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ingest", "."],
+        ["user", "create", "eve", "--admin", "--password", "long-password"],
+        ["keys", "rotate"],
+        ["security", "force-reset", "--everyone"],
+        ["nginx-config"],
+        ["search", "rebuild"],
+    ],
+)
+def test_a_command_run_away_from_the_install_makes_no_new_one(
+    install: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """probe21b F6: with the default relative data directory, `encore ingest` run from another directory made a
+    new, empty install there and said "imported 7"; an incident's `user create` or `keys rotate` would do the same."""
+    monkeypatch.setenv("ENCORE_DATA_DIR", "var")  # the default: relative to the working directory
+    elsewhere = install / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert f"no Encore database at {elsewhere / 'var' / 'encore.db'}" in result.output
+    assert list(elsewhere.iterdir()) == []  # nothing made: no var/, no jobs file, no media
+    monkeypatch.chdir(install)  # where the install is: the same command acts on it
+    assert runner.invoke(app, ["user", "create", "eve", "--password", "long-password"]).exit_code == 0

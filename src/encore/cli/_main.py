@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from encore.bootstrap import Container, build
-from encore.config import SettingsError
+from encore.bootstrap import Container
 from encore.kernel import EncoreError
 
 if TYPE_CHECKING:
@@ -21,18 +20,17 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _container() -> Container:
-    try:
-        return build()
-    except SettingsError as exc:
-        err.print(f"[red]Encore cannot start:[/red] {exc.message}")
-        raise typer.Exit(2) from exc
+def _container(*, may_create: bool = False) -> Container:
+    """The install's container; only `may_create` commands (migrate, serve, demo) may start a new one."""
+    from encore.cli._install import open_install
+
+    return open_install(may_create=may_create)
 
 
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    c = _container()
+    c = _container(may_create=True)
     c.migrate()
     console.print(f"[green]Database is up to date[/green] ({c.engine.url.render_as_string(hide_password=True)})")
 
@@ -64,7 +62,7 @@ def serve(
     allocator.start()
     from encore.web import create_app
 
-    c = _container()
+    c = _container(may_create=True)
     c.migrate()
     plan = plan_workers(
         requested=workers or c.settings.workers, shared_state=c.settings.redis_url is not None, cores=cores()
@@ -188,7 +186,7 @@ def demo(  # keyword-only: typer reads the options by name
     if albums > tracks:
         err.print("[red]--albums cannot be more than --tracks[/red]")
         raise typer.Exit(2)
-    c = _container()
+    c = _container(may_create=True)
     c.migrate()
     spec = DemoSpec(
         albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest, history_years=history_years
