@@ -38,6 +38,29 @@ def test_migrate_and_user_create(env: Path) -> None:
     assert again.exit_code == 1 and "taken" in again.output
 
 
+def test_migrate_says_what_it_did(env: Path) -> None:
+    """probe21b F10: "Database is up to date" on an empty database, after a real upgrade and with nothing to do."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from encore.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    made = runner.invoke(app, ["migrate"])
+    assert made.exit_code == 0 and f"Created the schema at {head} (" in made.output, made.output
+    again = runner.invoke(app, ["migrate"])
+    assert again.exit_code == 0 and f"Already at {head}: nothing to do" in again.output
+    container = build()
+    with container.engine.begin() as conn:  # one release back
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    container.close()
+    upgraded = runner.invoke(app, ["migrate"])
+    assert upgraded.exit_code == 0 and f"to {head} (1 migration)" in upgraded.output, upgraded.output
+    assert "Upgraded from " in upgraded.output
+
+
 def test_user_create_makes_a_label_account(install: Path) -> None:
     """probe17b: nothing but the demo could give a label an account, so a label whose only account was deleted
     had no way back to its releases and statements."""

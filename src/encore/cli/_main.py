@@ -31,8 +31,16 @@ def _container(*, may_create: bool = False) -> Container:
 def migrate() -> None:
     """Create or upgrade the database schema."""
     c = _container(may_create=True)
-    c.migrate()
-    console.print(f"[green]Database is up to date[/green] ({c.engine.url.render_as_string(hide_password=True)})")
+    done = c.migrate()
+    where = c.engine.url.render_as_string(hide_password=True)
+    steps = f"{done.steps} migration{'' if done.steps == 1 else 's'}"
+    if done.before is None:
+        said = f"Created the schema at {done.after} ({steps})"
+    elif done.steps == 0:
+        said = f"Already at {done.after}: nothing to do"
+    else:
+        said = f"Upgraded from {done.before} to {done.after} ({steps})"
+    console.print(f"[green]{said}[/green] ({where})", soft_wrap=True)
 
 
 @app.command()
