@@ -1,5 +1,5 @@
-"""`encore serve | worker | migrate | ingest | demo | user create | disable | enable | delete | set-password |
-nginx-config | edge ingest-log | search rebuild`."""
+"""`encore serve | worker | migrate | ingest | demo | user create | list | disable | enable | delete | set-password |
+jobs show | nginx-config | edge ingest-log | search rebuild`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -241,6 +241,17 @@ def user_create(
     console.print(f"Created [bold]{name}[/bold] ({role})")
 
 
+@user_app.command("list")
+def user_list(
+    match: Annotated[str, typer.Option(help="Only usernames or display names holding this")] = "",
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+) -> None:
+    """Every account, by username: its role, whether it is active (or being deleted), Premium, and when made."""
+    from encore.cli._lists import list_accounts
+
+    list_accounts(match=match, limit=limit)
+
+
 @user_app.command("disable")
 def user_disable(name: str) -> None:
     """Cut an account off: signed out everywhere, and no sign-in, device, app, token or share link of it works
@@ -332,3 +343,7 @@ app.add_typer(security_app, name="security")
 from encore.cli._billing import billing_app  # noqa: E402
 
 app.add_typer(billing_app, name="billing")
+
+from encore.cli._lists import jobs_app  # noqa: E402
+
+app.add_typer(jobs_app, name="jobs")
