@@ -133,7 +133,7 @@ def worker(
     from encore.jobs import consumer
     from encore.kernel import AllocatorKeeper
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Jobs are the large work (imports, exports, Wrapped cards) whose freed memory glibc keeps in every thread's
     # arena: the same housekeeping as `serve`, started before the consumer's threads
     allocator = AllocatorKeeper()
