@@ -4,7 +4,7 @@ PYTHONPATH=src:. .venv/bin/python -m bench.search.filters --db var/bench-400k.db
 
 What review15 measured: a text filter (`track:love`) read its field across every doc of the kind, once per
 distinct filter set, and any app can send distinct ones. Each query here is parsed by /v1's own parser
-(`web.spotify._query.parse_query`) and answered by `catalog.search_catalogue` with one process cache, as a
+(`catalog.parse_search_query`) and answered by `catalog.search_catalogue` with one process cache, as a
 serving worker's (warmed first by 100 plain searches and one filtered query, so a kind's terms are read before
 the clock runs, as they are once per process); every query's filters are new to that cache, so what is timed is
 the filters' own read, never a kept page. Shapes: spotipy's `track:<word>`, `artist:<word> track:<word>`,
@@ -24,10 +24,9 @@ from datetime import date
 from pathlib import Path
 
 from bench.search.words import SYLLABLES, WORDS
-from encore.catalog import CatalogueCache, search_catalogue
+from encore.catalog import CatalogueCache, parse_search_query, search_catalogue
 from encore.db import create_db_engine, make_sessionmaker, transaction
 from encore.state import MemoryState
-from encore.web.spotify._query import parse_query
 
 ALL = frozenset({"artist", "album", "track"})
 SHAPES = ("track:word", "artist+track", "album:word", "track:inside", "track:letter", "words+artist", "hostile6")
@@ -81,7 +80,7 @@ def main() -> None:
             search_catalogue(s, query=word[:4], kinds=ALL, limit=10, offset=0, cache=cache)
     with transaction(sessions) as s:  # the process's first filters: the new code reads the three kinds' terms here
         t0, c0 = time.perf_counter(), time.process_time()
-        q = parse_query("track:warm artist:warm album:warm", today=today)
+        q = parse_search_query("track:warm artist:warm album:warm", today=today)
         search_catalogue(s, query=q.text, kinds=ALL, limit=10, offset=0, cache=cache, filters=q.filters)
         first = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
     print(f"first filtered query of the process: {first[0]:.0f} ms wall, {first[1]:.0f} ms CPU")
@@ -96,7 +95,7 @@ def main() -> None:
             text, kinds = shaped[shape][i]
             with transaction(sessions) as s:
                 t0, c0 = time.perf_counter(), time.process_time()
-                q = parse_query(text, today=today)
+                q = parse_search_query(text, today=today)
                 r = search_catalogue(s, query=q.text, kinds=kinds, limit=20, offset=0, cache=cache, filters=q.filters)
                 wall[shape].append((time.perf_counter() - t0) * 1000)
                 cpu[shape].append((time.process_time() - c0) * 1000)

@@ -15,7 +15,7 @@ from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
 from encore.playback import AdClockBook, StreamVerifier, play_key_secret
-from encore.state import MemoryState, SharedState, open_state
+from encore.state import MemoryState, SharedState, Slots, open_state
 from encore.storage import MediaStore
 from encore.streaming import TranscodeSlots
 
@@ -32,6 +32,7 @@ class Container:
     state: SharedState
     # Built on `state`, so their limits hold across workers and nodes.
     transcodes: TranscodeSlots  # Subsonic's on-the-fly MP3 transcodes at once
+    uploads: Slots  # request bodies each account may be sending at once (key `uploads:<user id>`)
     app_rates: AppRates  # /v1 request windows per developer app
     login_throttle: accounts.LoginThrottle  # log-in attempts per (account, client) and per client; sign-ups
     stream_cutoffs: accounts.StreamCutoffs  # sign-outs the byte path honours at once (stream URLs' `g`)
@@ -92,7 +93,12 @@ def _announce_catalogue_changes(sessions: sessionmaker[Session], state: SharedSt
 def build(settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any) -> Container:
     settings = settings or load_settings(**overrides)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(settings.resolved_database_url)
+    engine = create_db_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        pool_overflow=settings.db_pool_overflow,
+        pool_timeout_s=settings.db_pool_timeout_s,
+    )
     store = MediaStore(settings.media_dir)
     store.ensure()
     lanes = lanes_for(engine)
@@ -119,6 +125,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         store=store,
         state=state,
         transcodes=TranscodeSlots(state, settings.max_transcodes),
+        uploads=_upload_slots(settings, state),
         app_rates=AppRates(state),
         login_throttle=accounts.LoginThrottle(state, _throttle_limits(settings)),
         stream_cutoffs=accounts.StreamCutoffs(state, ttl_s=settings.stream_url_ttl_s),
@@ -133,6 +140,13 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         listen_writer=history.ListenWriter(sessions),
         lanes=lanes,
     )
+
+
+def _upload_slots(settings: Settings, state: SharedState) -> Slots:
+    """A slot is renewed as the body's bytes arrive, and a body that stalls is cut off after the idle timeout
+    (`web._body_limit`): a lease of several idle timeouts lapses only for a worker that died holding it."""
+    lease_s = max(120.0, 4 * settings.body_idle_timeout_s)
+    return Slots(state, limit=settings.uploads_per_account, lease_s=lease_s)
 
 
 def _passwords(settings: Settings) -> accounts.Passwords:

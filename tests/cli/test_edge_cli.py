@@ -3,11 +3,15 @@ its access log of bytes sent per signed URL becomes verified streams through `en
 (re-reading adds nothing; forged lines are ignored and counted), and the edge secret follows `encore keys
 rotate` (nginx accepts the old and the new key during the grace period, only the new one after)."""
 
+import gzip
 import hashlib
 import json
+import os
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from encore import labels
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
 from encore.catalog import Rendition
@@ -176,6 +181,33 @@ def test_35_seconds_through_nginx_is_one_verified_stream_and_forged_lines_are_no
     assert _verified(c) == 1
 
 
+def test_a_file_with_no_readable_line_exits_non_zero(site: tuple[Container, Path], edge: Edge) -> None:
+    """probe21b F11: 2 MB of random bytes (a gzipped log read as text) was "7901 ignored, malformed", exit 0, so
+    cron never heard that streams went uncounted. A file with lines but none readable now exits 1 naming it,
+    and the good files beside it still count; a compressed rotation is read through gzip; a few bad lines in a
+    good log stay a count in the report with exit 0 (the forged test above)."""
+    _c, work = site
+    log = edge.root / "edge.log"
+    noise = work / "noise.log"
+    noise.write_bytes(os.urandom(200_000).replace(b"\n", b"\r") + b"\n" + os.urandom(1000) + b"\n")
+    result = runner.invoke(app, ["edge", "ingest-log", str(log), str(noise)])
+    assert result.exit_code == 1, result.output
+    assert f"{noise}:" in result.stderr and "no line of it is an nginx edge log line" in result.stderr
+    assert "6 edge responses counted" in result.stdout  # the real log beside it was still read
+
+    packed = work / "edge.log.2.gz"
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    result = runner.invoke(app, ["edge", "ingest-log", str(packed)])
+    assert result.exit_code == 0 and "6 lines: 6 edge responses counted" in result.stdout, result.output
+    cut = work / "edge.log.3.gz"
+    cut.write_bytes(packed.read_bytes()[:-12])  # a compressed log cut short: its end (and checksum) lost
+    result = runner.invoke(app, ["edge", "ingest-log", str(cut)])
+    assert result.exit_code == 1 and f"{cut}:" in result.stderr and "unreadable after line" in result.stderr
+    empty = work / "empty.log"  # nothing served since the last rotation: not an error
+    empty.write_text("")
+    assert runner.invoke(app, ["edge", "ingest-log", str(empty)]).exit_code == 0
+
+
 def test_a_play_split_by_a_log_rotation_counts_once_when_both_files_are_read(
     site: tuple[Container, Path], edge: Edge
 ) -> None:
@@ -195,29 +227,99 @@ def test_a_play_split_by_a_log_rotation_counts_once_when_both_files_are_read(
     assert _verified(c) == before + 1
 
 
-def test_the_edge_secret_follows_key_rotation_with_a_grace_period(site: tuple[Container, Path], edge: Edge) -> None:
+def _reload(root: Path, config: str, front: str, *, kid: int, secret: str) -> None:
+    """What the operator does after a rotation: the config written again and nginx reloaded (nginx -s reload),
+    waited for until nginx accepts key `kid`."""
+    (root / "nginx.conf").write_text(config)
+    conf = str(root / "nginx.conf")
+    subprocess.run([NGINX, "-p", str(root), "-c", conf, "-e", str(root / "startup.log"), "-s", "reload"], check=True)
+    probe = sign_edge_url(
+        secret=secret, user="0" * 22, media_path=f"audio/00/{'0' * 64}.probe.ogg", expires=2**31, kid=kid
+    )
+    for _ in range(200):
+        if httpx.get(front + probe.path).status_code == 404:
+            return
+        time.sleep(0.05)
+    pytest.fail("nginx did not take the new config")
+
+
+def _status(front: str, url: str, base: str) -> int:
+    return httpx.get(front + url.removeprefix(base), headers={"Range": "bytes=0-99"}).status_code
+
+
+def test_a_rotation_never_makes_the_running_nginx_refuse_new_urls(
+    site: tuple[Container, Path], edge: Edge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """probe21b F1: within 30 s of `encore keys rotate`, new Premium URLs carried `&k=1`, which the running nginx
+    did not know: 403 for every new stream until the operator reloaded nginx. Now edge URLs stay signed with the
+    key nginx accepts until `encore keys edge-ready` sees nginx accept the new one (refused before the reload);
+    with `--grace 0` (a leaked key) Encore's own byte path serves until then, and rotate says to reload now."""
     c, work = site
-    old_url = _url(c, edge)  # signed with the first key (no k)
-    assert runner.invoke(app, ["keys", "rotate", "--grace", "600"]).exit_code == 0
-    new_url = _url(c, edge)
-    assert "&k=1" in new_url and "&k=" not in old_url
-    root = work / "nginx-rotated"
+    root = work / "nginx-rotation"
     root.mkdir()
     port = free_port()
+    front = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("ENCORE_STREAMING_MODE", "edge")
+    monkeypatch.setenv("ENCORE_EDGE_BASE_URL", front)
     with run_nginx(_config(c, port), root):
-        front = f"http://127.0.0.1:{port}"
-        for url in (old_url, new_url):  # during the grace period, both keys count
-            path = url.removeprefix(edge.front)
-            assert httpx.get(front + path, headers={"Range": "bytes=0-99"}).status_code == 206, path
-        assert httpx.get(front + new_url.removeprefix(edge.front).replace("&k=1", "&k=7")).status_code == 403
-        assert httpx.get(front + new_url.removeprefix(edge.front).replace("&k=1", "")).status_code == 403
-    assert runner.invoke(app, ["keys", "rotate", "--grace", "0"]).exit_code == 0  # both earlier keys retire
-    newest = _url(c, edge)
-    root = work / "nginx-after"
-    root.mkdir()
-    port = free_port()
-    with run_nginx(_config(c, port), root):
-        front = f"http://127.0.0.1:{port}"
-        assert httpx.get(front + old_url.removeprefix(edge.front)).status_code == 403
-        assert httpx.get(front + new_url.removeprefix(edge.front)).status_code == 403
-        assert httpx.get(front + newest.removeprefix(edge.front), headers={"Range": "bytes=0-9"}).status_code == 206
+        old_url = _url(c, edge)  # signed with the first key (no k)
+        rotated = runner.invoke(app, ["keys", "rotate", "--grace", "3600"])
+        assert rotated.exit_code == 0 and "Key 1 is current" in rotated.stdout, rotated.output
+        assert "does not know key 1 yet" in rotated.stdout and "encore keys edge-ready" in rotated.stdout
+        assert "--output" in rotated.stdout and "-s reload" in rotated.stdout
+        new_url = _url(c, edge)
+        assert "&k=" not in new_url and new_url.startswith(edge.front + "/edge/")
+        assert _status(front, new_url, edge.front) == 206  # the running nginx, not reloaded: it plays
+
+        early = runner.invoke(app, ["keys", "edge-ready"])  # before the reload: refused, nothing changes
+        assert early.exit_code == 1 and "refuses it (403)" in early.stderr, early.output
+        assert "&k=" not in _url(c, edge)
+
+        written = runner.invoke(app, ["nginx-config", "--output", str(work / "rotated.conf")])
+        assert written.exit_code == 0 and "encore keys edge-ready" in written.stderr
+        secret = edge_secrets(c, live_only=True)["1"].secret
+        _reload(root, _config(c, port), front, kid=1, secret=secret)
+        ready = runner.invoke(app, ["keys", "edge-ready"])
+        assert ready.exit_code == 0 and "Edge URLs use key 1" in ready.stdout, ready.output
+        signed_1 = _url(c, edge)
+        assert "&k=1" in signed_1 and _status(front, signed_1, edge.front) == 206
+        assert _status(front, old_url, edge.front) == 206  # the grace period: the old key's URLs still play
+        assert httpx.get(front + signed_1.removeprefix(edge.front).replace("&k=1", "&k=7")).status_code == 403
+        assert httpx.get(front + signed_1.removeprefix(edge.front).replace("&k=1", "")).status_code == 403
+        assert runner.invoke(app, ["keys", "edge-ready"]).stdout.startswith("Nothing to do")
+
+        leaked = runner.invoke(app, ["keys", "rotate", "--grace", "0"])  # both earlier keys retire now
+        assert leaked.exit_code == 0 and "stopped counting now" in leaked.stdout and "do it now" in leaked.stdout
+        assert "Encore nodes send Premium audio themselves" in leaked.stdout
+        assert "4. after" not in leaked.stdout and "4. after" in rotated.stdout  # nothing left to retire later
+        meanwhile = _url(c, edge)  # no key nginx holds still counts: Encore's byte path, never a refused URL
+        assert meanwhile.startswith("/stream/") and "&k=2" in meanwhile
+        _reload(root, _config(c, port), front, kid=2, secret=edge_secrets(c, live_only=True)["2"].secret)
+        assert runner.invoke(app, ["keys", "edge-ready"]).exit_code == 0
+        newest = _url(c, edge)
+        assert "&k=2" in newest and _status(front, newest, edge.front) == 206
+        assert _status(front, old_url, edge.front) == 403 and _status(front, signed_1, edge.front) == 403
+
+
+def test_streams_of_a_closed_month_are_refused_with_a_clear_message(site: tuple[Container, Path], edge: Edge) -> None:
+    """review21 F3: an edge log read after its month's statement was closed wrote streams the label's chart
+    showed and no statement paid. They are now not recorded, and the operator is told which month, and why."""
+    c, work = site
+    lines = [json.loads(x) for x in (edge.root / "edge.log").read_text().splitlines()]
+    start, _end = labels.month_bounds(f"{c.clock.now() - timedelta(days=62):%Y-%m}")
+    then = (start + timedelta(days=3)).timestamp()  # a play two months back, in a log read only now
+    for n, line in enumerate(lines):
+        line["t"] = f"{then + n:.3f}"
+    late = work / "late.log"
+    late.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    month = f"{start:%Y-%m}"
+    with transaction(c.sessions) as s:
+        admin = create_user(s, username=f"root{new_public_id()[:6]}", password="root-password-1").id
+        labels.close_month(s, month=month, terms=labels.Terms(50, "usd"), admin_id=admin, now=c.clock.now())
+    before = _verified(c)
+    result = runner.invoke(app, ["edge", "ingest-log", str(late)])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "0 verified streams recorded" in said and f"1 verified stream(s) of {month} not recorded" in said, said
+    assert "its royalty statement is closed and final" in said
+    assert _verified(c) == before

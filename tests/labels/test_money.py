@@ -7,6 +7,7 @@ their advertiser bought. A closed month never moves, whatever happens to the acc
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from encore.accounts import User, create_user
@@ -14,7 +15,8 @@ from encore.ads import AdBreak, AdCampaign
 from encore.billing import Payment, Subscription, create_codes, grant_premium, redeem_code
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.labels import close_month, compute_month, statement
+from encore.kernel import ValidationFailed
+from encore.labels import SETTLEMENT, close_month, compute_month, statement
 from encore.state import MemoryState
 from tests.labels.world import AFTER, MID, MONTH, PASSWORD, TERMS, build, month, pay, play
 
@@ -159,18 +161,39 @@ def test_deleting_an_account_leaves_its_payments_and_closed_months_alone(contain
     assert sorted(kept, key=str) == sorted([None, w.sub2.id], key=str)
 
 
-def test_a_month_closed_at_the_instant_it_ends_holds_exactly_its_own_events(container: Container) -> None:
+def test_a_month_closed_once_settled_holds_exactly_its_own_events(container: Container) -> None:
     """F12: months are [start, end): a stream at the last microsecond is November's, one at 00:00 on the
-    first of December is December's, so closing at that instant misses nothing of November."""
+    first of December is December's, so closing misses nothing of November and takes nothing of December."""
     end = NOV[1]
     with transaction(container.sessions) as s:
         w = build(s)
         play(s, w.sub2, w.b, ms=60_000, at=end - timedelta(microseconds=1))
         play(s, w.sub2, w.b, ms=60_000, at=end)
-        st = close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=end)
+        st = close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=end + SETTLEMENT)
         december = compute_month(s, month="2026-12", terms=TERMS)
-    assert st.streams == 7 and st.closed_at == end
+    assert st.streams == 7 and st.closed_at == end + SETTLEMENT
     assert december.streams == 1
+
+
+@pytest.mark.parametrize("after", [timedelta(0), timedelta(seconds=5), SETTLEMENT - timedelta(microseconds=1)])
+def test_a_month_is_not_closed_while_its_streams_and_payments_may_still_arrive(
+    container: Container, after: timedelta
+) -> None:
+    """review21 F3: closed the second it ended, a play begun at 23:59:50 (written at 00:00:20, once 30 s were
+    sent, dated by its first byte), an edge log read in the morning, or a renewal's webhook retried the next day
+    was paid in no statement: the stored month never changes and the next counts by its own dates."""
+    end = NOV[1]
+    with transaction(container.sessions) as s:
+        w = build(s)
+        with pytest.raises(ValidationFailed) as refused:
+            close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=end + after)
+        assert refused.value.code == "month_not_settled" and "2026-12-05 00:00 UTC" in refused.value.message
+    with transaction(container.sessions) as s:  # the late play is written, then the month is closed
+        play(s, w.sub1, w.a, ms=60_000, at=end - timedelta(seconds=10))
+    with transaction(container.sessions) as s:
+        closed = close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=end + SETTLEMENT)
+        december = compute_month(s, month="2026-12", terms=TERMS)
+    assert closed.streams == 7 and december.streams == 0  # the late play is November's, paid there
 
 
 def _id(s: object, name: str) -> int:

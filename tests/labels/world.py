@@ -17,7 +17,7 @@ from tests.catalog import factories as f
 PASSWORD = "listener-pass-1"
 MONTH = "2026-11"
 MID = datetime(2026, 11, 10, 12, tzinfo=UTC)
-AFTER = datetime(2026, 12, 2, tzinfo=UTC)
+AFTER = datetime(2026, 12, 5, tzinfo=UTC)  # November settled (labels.SETTLEMENT)
 TERMS = Terms(payout_share_pct=70, currency="EUR")
 
 

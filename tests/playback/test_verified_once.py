@@ -168,3 +168,22 @@ def test_re_reading_an_edge_log_after_forgetting_adds_nothing(container: Contain
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(VerifiedStream)) == 1
     assert _rows(container) == [None]
+
+
+def test_an_edge_log_read_after_its_month_closed_records_nothing_of_that_month(container: Container) -> None:
+    """review21 F3: a closed statement is final, so a stream of its month recorded later would show on the
+    label's chart and be paid in no statement: it is counted in the report instead, by month."""
+    world = _world(container)
+    verifier = StreamVerifier(MemoryState(), secret=SECRET)
+    other = ingest_edge_log(
+        container.sessions, lines=_log(world), secrets=EDGE, verifier=verifier, closed_months=frozenset({"1999-01"})
+    )
+    assert other.verified == 1 and not other.in_closed_months  # another month closed: recorded
+    world.at -= timedelta(hours=2)  # a second play, its month closed
+    month = f"{world.at:%Y-%m}"
+    verifier = StreamVerifier(MemoryState(), secret=SECRET)
+    late = ingest_edge_log(
+        container.sessions, lines=_log(world), secrets=EDGE, verifier=verifier, closed_months=frozenset({month})
+    )
+    assert late.verified == 0 and late.in_closed_months == {month: 1}, late
+    assert _rows(container) == [world.fan_id]

@@ -218,7 +218,7 @@ def test_another_servers_track_ids_are_not_read_its_text_is(
 def test_a_forged_export_of_plays_never_streamed_fills_history_not_royalties(
     container: Container, world: World, as_arriver: TestClient
 ) -> None:
-    now = datetime(2024, 4, 2, tzinfo=UTC)
+    now = datetime(2024, 4, 5, tzinfo=UTC)  # March settled (labels.SETTLEMENT)
     with transaction(container.sessions) as s:
         admin = create_user(s, username="admin", password=PASSWORD)
         closed = labels.close_month(s, month="2024-03", terms=TERMS, admin_id=admin.id, now=now)

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from encore.accounts import Role
 from encore.bootstrap import Container
 from encore.web import create_app
-from encore.web._body_limit import AUTH_LIMIT, JSON_LIMIT, MULTIPART_SLACK, body_rule
+from encore.web._body_limit import AUTH_LIMIT, FORM_HEAD, JSON_LIMIT, MULTIPART_SLACK, Pace, body_rule
 from tests.web.conftest import login
 from tests.web.test_upload_api import CSRF, _user
 
@@ -130,3 +130,35 @@ def test_route_classes() -> None:
     assert body_rule("/api/me/history/import", **caps).kind == "import"
     assert body_rule("/api/library/playlists", **caps).limit == JSON_LIMIT
     assert body_rule("/api/uploads/../auth/login", **caps).kind != "upload"
+
+
+@pytest.mark.parametrize("waits", [False, True])
+def test_a_subsonic_form_declared_over_the_limit_is_read_for_its_format_only_in_its_head(
+    container: Container, waits: bool
+) -> None:
+    """Its `f` may be in the body (py-sonic): the first FORM_HEAD bytes are read for it, never more; a client
+    that waits for `100 Continue` has sent nothing, so nothing is read and the query alone decides (XML here)."""
+    pulled = Pulled()
+    headers = {"content-length": str(50 * MB), "content-type": "application/x-www-form-urlencoded"}
+    r = _post(container, "/rest/ping", _body(50 * MB, pulled, b"f=json&u=x&"), headers | _expect(waits), {})
+    assert r.status_code == 413
+    if waits:
+        assert "xml" in r.headers["content-type"] and pulled.bytes <= CHUNK
+    else:
+        assert r.json()["subsonic-response"]["error"]["message"] == "request body too large: at most 1 MiB here"
+        assert pulled.bytes <= FORM_HEAD + CHUNK
+
+
+def _expect(waits: bool) -> dict[str, str]:
+    return {"expect": "100-continue"} if waits else {}
+
+
+def test_a_body_may_pause_for_the_idle_timeout_and_must_keep_the_minimum_rate() -> None:
+    """mod_reqtimeout's `body=20,MinRate=500`: each 500 bytes buy a second past the first 20, and no silence may
+    last longer than 20 s however much came before."""
+    pace = Pace(idle_s=20, min_bytes_per_s=500)
+    assert pace.wait_s(elapsed_s=0, received=0) == 20
+    assert pace.wait_s(elapsed_s=15, received=0) == 5  # nothing yet: 20 s in all
+    assert pace.wait_s(elapsed_s=21, received=500) == 0  # 500 bytes bought one second: used up
+    assert pace.wait_s(elapsed_s=30, received=1_000_000) == 20  # fast so far: the idle bound alone
+    assert pace.wait_s(elapsed_s=100, received=10_000) < 0  # 100 B/s for 100 s: stalled

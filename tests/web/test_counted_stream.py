@@ -148,7 +148,7 @@ def test_parallel_streams_of_one_play_past_the_burst_are_paced_together(containe
 
 def test_a_subsonic_download_past_the_burst_is_paced(container: Container) -> None:
     """Subsonic apps get stored files from their own face: the free tier's pacing holds them the same way."""
-    container.settings = container.settings.model_copy(update={"free_burst_s": 1, "free_pace_x": 2.0})
+    container.settings = container.settings.model_copy(update={"free_burst_s": 1, "free_pace_x": 4.0})
     audio = b"OggS" + bytes(16 * 65_536 - 4)  # 16 blocks of one second each
     started = time.monotonic()
     user_id, url = _free_listener_url(container, audio, duration_ms=16_000)
@@ -161,9 +161,10 @@ def test_a_subsonic_download_past_the_burst_is_paced(container: Container) -> No
         r = api.get("/rest/download", params=params)
         took = time.monotonic() - started
     assert r.status_code == 200 and r.content == audio
-    # 1 s of burst, then 2x real time since the play's URL: the last block before the file's tail (the last
-    # 128 KiB, where players read its length, which is never held) leaves 13 / 2 s after it
-    assert took >= 6.4, took
+    # 1 s of burst, then 4x real time since the play's URL: the last block before the file's tail (the last
+    # 128 KiB, where players read its length, which is never held) leaves 13 / 4 s after it (4x, not the
+    # default 2x: the same hold in half the wait; sent unpaced, the download takes well under a second)
+    assert took >= 3.2, took
     assert _charged(container, user_id) == 16_000
 
 

@@ -1,11 +1,12 @@
 """Connecting a Subsonic app from the player's settings, on a phone: what to type, a QR code, the secret once."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, ElementHandle, Page
 
 from encore.accounts import create_user
 from encore.bootstrap import build
@@ -41,6 +42,7 @@ def test_connect_a_phone_app(live: LiveServer, browser: Browser) -> None:
     page.fill("#device-name", "Phone (DSub)")
     page.click("text=Create app password")
     dialog = page.wait_for_selector("dialog.device-dialog[open]")
+    assert _said(page, "dialog.device-dialog") == ("Connect “Phone (DSub)”", "password")
     shown = page.locator("dialog.device-dialog .secret-line")
     lines = {line.locator("span").inner_text().rstrip(": "): line.locator("code").inner_text() for line in shown.all()}
     assert lines["Server URL"] == live.base_url and lines["Username"] == "listener"
@@ -51,13 +53,7 @@ def test_connect_a_phone_app(live: LiveServer, browser: Browser) -> None:
     ).json()
     assert ping["subsonic-response"]["status"] == "ok"
     # Modal and on top: what lies at its button is the button, not the player bar or the phone's nav.
-    box = dialog.query_selector(".dialog-actions button").bounding_box()
-    assert box is not None
-    on_top = page.evaluate(
-        "([x, y]) => document.elementFromPoint(x, y).closest('dialog') !== null",
-        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
-    )
-    assert on_top
+    assert _on_top(page, dialog)
     page.click("text=I have copied them")
     page.wait_for_selector("dialog.device-dialog", state="detached")
     assert "Phone (DSub)" in page.inner_text(".devices")
@@ -77,7 +73,9 @@ def test_connect_a_scrobbler_with_a_listenbrainz_token(live: LiveServer, browser
     assert roots == [live.base_url, f"{live.base_url}/1/submit-listens"]
 
     page.click("#listen-token-make")
-    page.wait_for_selector("dialog.listen-token-dialog[open]")
+    dialog = page.wait_for_selector("dialog.listen-token-dialog[open]")
+    assert _said(page, "dialog.listen-token-dialog") == ("Your ListenBrainz token", "token")
+    assert _on_top(page, dialog)  # the same shown-once dialog as an app password's (dom.js shownOnceDialog)
     shown = page.locator("dialog.listen-token-dialog .secret-line")
     lines = {line.locator("span").inner_text().rstrip(": "): line.locator("code").inner_text() for line in shown.all()}
     assert lines["API root"] == live.base_url
@@ -105,3 +103,28 @@ def test_connect_a_scrobbler_with_a_listenbrainz_token(live: LiveServer, browser
     assert "stopped working when you signed out everywhere" in state.inner_text()
     assert page.inner_text("#listen-token-make") == "Make a token"
     page.context.close()
+
+
+def _said(page: Page, dialog: str) -> tuple[str, str]:
+    """The dialog's title, as its aria-labelledby names it, and the secret its warning says to copy now."""
+    title = page.evaluate(
+        "(sel) => { const d = document.querySelector(sel); "
+        "return document.getElementById(d.getAttribute('aria-labelledby')).textContent; }",
+        dialog,
+    )
+    warning = page.inner_text(f"{dialog} .warning")
+    match = re.fullmatch(r"Copy the (\w+) now: Encore shows it only this once\.", warning)
+    assert match, warning
+    return title, match[1]
+
+
+def _on_top(page: Page, dialog: ElementHandle) -> bool:
+    """Modal and on top: what lies at its button is the button, not the player bar or the phone's nav."""
+    box = dialog.query_selector(".dialog-actions button").bounding_box()
+    assert box is not None
+    return bool(
+        page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y).closest('dialog') !== null",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+    )

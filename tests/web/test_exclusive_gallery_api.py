@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from encore.accounts import User
 from encore.bootstrap import Container
+from encore.catalog import Album, Track
 from encore.db import transaction
 from encore.devices import create_device
 from tests.web.test_exclusives_api import _h, world
@@ -238,3 +239,49 @@ def test_the_owning_label_sees_its_own_gallery_and_another_label_does_not(
     assert client.get(f"/api/exclusives/{gallery['id']}", headers=_h(client, "ours")).json()["locked"] is False
     assert client.get(url, headers=_h(client, "theirs")).status_code == 403  # another label is a free listener here
     assert client.get(url, headers=_h(client, "free")).status_code == 403
+
+
+@pytest.mark.parametrize("hidden_as", ["withdrawn", "draft"])
+def test_exclusives_of_a_release_listeners_cannot_see_are_as_missing_as_the_release(
+    client: TestClient, container: Container, world: dict[str, str], hidden_as: str
+) -> None:
+    """probe21a F1: the album of a draft or withdrawn release answered 404, but its exclusives were listed to
+    free listeners (title and description), a Premium listener opened them and their unreleased pictures, the
+    player's lock hint said its track existed and when it would open. Now all of it is as missing as the
+    release; its label still sees and manages its own."""
+    gallery = _new(client, world, "gallery")
+    assert _upload(client, gallery["id"], _picture()).status_code == 201  # type: ignore[attr-defined]
+    on_artist = client.post(
+        "/api/label/exclusives",
+        json={"kind": "interview", "title": "Talk", "album_id": None, "artist_id": world["artist"]},
+        headers=_h(client, "ours"),
+    ).json()
+    prerelease = {"kind": "prerelease", "title": "Next", "album_id": world["album"], "track_id": world["track"]}
+    prerelease |= {"availability": "prerelease", "release_at": (container.clock.now() + timedelta(days=7)).isoformat()}
+    assert client.post("/api/label/exclusives", json=prerelease, headers=_h(client, "ours")).status_code == 201
+    paid, free = _premium(client, world), _h(client, "free")
+    before = client.get(f"/api/albums/{world['album']}/exclusives", headers=free).json()
+    assert len(before) == 2 and len(client.get(f"/api/artists/{world['artist']}/exclusives", headers=free).json()) == 1
+    assert world["track"] in client.get("/api/me/locks", params={"ids": world["track"]}, headers=free).json()
+
+    if hidden_as == "withdrawn":
+        base = _base(client)
+        r = client.post(f"{base}/releases/{world['album']}/withdraw", headers=_h(client, "ours"))
+        assert r.status_code == 200, r.text
+    else:  # a release back in drafts, as the label's portal keeps one before it is published
+        with transaction(container.sessions) as s:
+            album = s.scalars(select(Album).where(Album.public_id == world["album"])).one()
+            album.status = "draft"
+            for track in s.scalars(select(Track).where(Track.album_id == album.id)):
+                track.status = "draft"
+    assert client.get(f"/api/albums/{world['album']}", headers=free).status_code == 404
+    for who in (free, paid):
+        assert client.get(f"/api/albums/{world['album']}/exclusives", headers=who).json() == []
+        assert client.get(f"/api/artists/{world['artist']}/exclusives", headers=who).json() == []
+        for exclusive in (gallery["id"], on_artist["id"]):
+            r = client.get(f"/api/exclusives/{exclusive}", headers=who)
+            assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", r.text
+        assert client.get(f"/api/exclusives/{gallery['id']}/images/0", headers=who).status_code == 404
+        assert client.get("/api/me/locks", params={"ids": world["track"]}, headers=who).json() == {}
+    ours = client.get(f"/api/exclusives/{gallery['id']}", headers=_h(client, "ours"))
+    assert ours.status_code == 200 and len(ours.json()["images"]) == 1  # the label's own, still

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from encore import incident
+from encore import billing, incident, keys
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
 from encore.config import Settings
@@ -116,3 +116,60 @@ def test_app_passwords_are_resealed(client: TestClient, container: Container, cl
     _rotate(container)
     clock.advance(GRACE.total_seconds() + 1)
     assert ok(old.app_password) and ok(new["app_password"]) and not ok("not-the-password")
+
+
+def test_edge_urls_wait_for_nginx_to_hold_the_new_key(tmp_path: Path, database_url: str, clock: FixedClock) -> None:
+    """probe21b F1: edge URLs took a new key within 30 s of a rotation, before nginx held it (403 for every new
+    Premium stream). An edge URL takes the newest key nginx was seen to accept (`encore keys edge-ready`) that
+    counts for the URL's whole life; with none, the URL is Encore's own (byte path), and it plays."""
+    settings = Settings(
+        mode="dev", data_dir=tmp_path / "var", database_url=database_url, streaming_mode="edge", stream_url_ttl_s=600
+    )
+    c = build(settings, clock=clock)
+    try:
+        with transaction(c.sessions) as s:
+            fan = create_user(s, username="listener", password=PASSWORD)
+            billing.grant_premium(s, user_public_id=fan.public_id, plan="premium", days=30, now=clock.now())
+            artist = f.artist(s, "Edge Band")
+            track = f.track(s, "Waiting", f.album(s, "Keys", artist), [artist], duration_ms=120_000)
+            add_rendition(c, s, track, AUDIO)
+            track_id = track.public_id
+        with TestClient(create_app(c), base_url="http://testserver") as client:
+            login(client, "listener")
+
+            def url() -> str:
+                r = client.post(f"/api/tracks/{track_id}/stream", json={}, headers=CSRF)
+                assert r.status_code == 200, r.text
+                return str(r.json()["url"])
+
+            assert "/edge/" in url() and "&k=" not in url()
+            _rotate(c)  # grace: one hour
+            assert "/edge/" in url() and "&k=" not in url()  # nginx holds key 0 only: it still signs edge URLs
+            clock.advance(GRACE.total_seconds() - 599)  # key 0 would retire inside a new URL's 600 s
+            mine = url()
+            assert mine.startswith("/stream/") and "&k=1&" in mine  # Encore serves it, never a URL nginx refuses
+            assert client.get(mine, headers={"Range": "bytes=0-3"}).status_code == 206
+            with transaction(c.sessions) as s:
+                keys.mark_edge_ready(s, kids=[1], now=clock.now())
+            c.keyring.refresh()
+            assert "/edge/" in url() and url().endswith("&k=1")
+            with transaction(c.sessions) as s:  # a leaked key: grace 0, nothing nginx holds counts any more
+                incident.rotate_keys(s, secret=b"x", now=clock.now(), grace=timedelta(0))
+            c.keyring.refresh()
+            assert url().startswith("/stream/") and "&k=2&" in url()
+    finally:
+        c.close()
+
+
+def test_keyring_for_edge() -> None:
+    """The pure choice: the newest key nginx holds that counts for the URL's life, else none."""
+    now = T0
+    old = keys.Key(0, "", now + timedelta(hours=1))
+    new = keys.Key(1, "s", None, edge_ready=False)
+    ring = keys.Keyring((new, old))
+    assert ring.for_edge(now, until=now + timedelta(minutes=10)) == old
+    assert ring.for_edge(now, until=now + timedelta(hours=1)) == old  # retires as the URL ends: still fine
+    assert ring.for_edge(now, until=now + timedelta(hours=1, seconds=1)) is None
+    assert ring.edge_pending(now) == (new,)
+    ready = keys.Keyring((keys.Key(1, "s", None), old))
+    assert ready.for_edge(now, until=now + timedelta(days=9)) == ready.active and ready.edge_pending(now) == ()

@@ -10,15 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.devices import create_device
-from encore.oauth import OAuthApp, register_app
 from encore.web import create_app
 from tests.catalog import factories as f
+from tests.web.spotify.flows import client_token, unlimited_app
 
 TRACKS = 40
 HOSTILE = [
@@ -60,15 +59,9 @@ def site(container: Container) -> Iterator[tuple[TestClient, dict[str, str], str
             f.track(s, f"Song {i:02d}", album, [band], number=i + 1)
         user = create_user(s, username="listener", password="listener-pass-1")
         key = create_device(s, user_id=user.id, name="app", secret=b"k" * 32, now=container.clock.now()).api_key
-        now = container.clock.now()
-        made = register_app(s, owner_id=user.id, name="dev", redirect_uris=["http://127.0.0.1/cb"], now=now)
-        row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == made.app.client_id))
-        assert row is not None
-        row.rate_limit = 10**6
+        app = unlimited_app(s, owner_id=user.id, now=container.clock.now())
     with TestClient(create_app(container), base_url="https://testserver") as http:  # OAuth wants https
-        credentials = (made.app.client_id, made.client_secret)
-        r = http.post("/api/token", data={"grant_type": "client_credentials"}, auth=credentials)
-        yield http, {"apiKey": key, "f": "json"}, r.json()["access_token"]
+        yield http, {"apiKey": key, "f": "json"}, client_token(http, app)
 
 
 def _api(http: TestClient, **params: Any) -> Any:

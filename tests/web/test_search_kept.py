@@ -13,9 +13,9 @@ from encore.bootstrap import Container
 from encore.catalog import Track, reindex_track
 from encore.db import transaction
 from encore.devices import create_device
-from encore.oauth import OAuthApp, register_app
 from encore.web import create_app
 from tests.catalog import factories as f
+from tests.web.spotify.flows import client_token, unlimited_app
 
 Site = tuple[TestClient, dict[str, str], dict[str, str]]
 
@@ -29,17 +29,9 @@ def site(container: Container) -> Iterator[Site]:
             f.track(s, title, album, [band], number=i + 1)
         user = create_user(s, username="listener", password="listener-pass-1")
         key = create_device(s, user_id=user.id, name="app", secret=b"k" * 32, now=container.clock.now()).api_key
-        made = register_app(
-            s, owner_id=user.id, name="dev", redirect_uris=["http://127.0.0.1/cb"], now=container.clock.now()
-        )
-        row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == made.app.client_id))
-        assert row is not None
-        row.rate_limit = 10**6
+        app = unlimited_app(s, owner_id=user.id, now=container.clock.now())
     with TestClient(create_app(container), base_url="https://testserver") as http:
-        r = http.post(
-            "/api/token", data={"grant_type": "client_credentials"}, auth=(made.app.client_id, made.client_secret)
-        )
-        yield http, {"apiKey": key, "f": "json"}, {"Authorization": f"Bearer {r.json()['access_token']}"}
+        yield http, {"apiKey": key, "f": "json"}, {"Authorization": f"Bearer {client_token(http, app)}"}
 
 
 def _titles(site: Site, q: str) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def test_checkout_builds_one_customer_and_a_subscription_session(
     # A second checkout reuses the customer Encore bound to this user, and the page still open (another tab).
     assert client.post("/api/me/subscription/checkout", headers=h).status_code == 200
     assert [p for p, _, _ in stub.requests][2:] == ["/v1/checkout/sessions"]  # a GET: the customer's open pages
-    assert stub.requests[2][1]["customer"] == ["cus_1"] and stub.requests[2][1]["status"] == ["open"]
+    assert stub.requests[2][1]["customer"] == ["cus_1"]  # its newest pages: the open one is handed out
     assert len(stub.checkout_sessions) == 1
 
 

@@ -7,8 +7,9 @@
 - A card subscription paid while a longer grant or code runs is ended at Stripe: it would charge for days
   already given, unseen by the deletion guard."""
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -224,6 +225,76 @@ def test_a_second_tab_is_given_the_first_tabs_page_while_it_is_open(
     assert _pages_made(stub) == 3
 
 
+def _open_pages(stub: StubStripe) -> list[str]:
+    return [str(page["id"]) for page in stub.checkout_sessions if page["status"] == "open"]
+
+
+def _checkout_meanwhile(
+    stripe_on: Container, stub: StubStripe, out: list[str], tabs: list[threading.Thread]
+) -> Callable[[], None]:
+    """While Stripe makes the first tab's page, a second tab asks for one (once), and gets as far as Stripe's
+    own page-making before the first tab's page exists; `out` gets its page's id once `tabs` are joined."""
+    asked = len([1 for path, body, _h in stub.requests if path == "/v1/checkout/sessions" and "mode" in body])
+
+    def second_tab() -> None:
+        with transaction(stripe_on.sessions) as s:
+            user = s.scalar(select(User.id).where(User.username == "alice"))
+            assert user is not None
+            provider = billing.stripe_provider(stripe_on.settings)
+            assert provider is not None
+            base = stripe_on.settings.public_base_url.rstrip("/")  # the same terms as the route's
+            out.append(
+                billing.start_checkout(
+                    s, provider=provider, user_id=user, success_url=f"{base}/account?checkout=done",
+                    cancel_url=f"{base}/upgrade", trial_days=stripe_on.settings.trial_days, now=datetime.now(UTC),
+                ).session_id
+            )  # fmt: skip
+
+    def meanwhile() -> None:
+        stub.during_checkout = None
+        tab = threading.Thread(target=second_tab)
+        tabs.append(tab)
+        tab.start()
+        deadline = time.monotonic() + 10
+        while _pages_made(stub) < asked + 2 and tab.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the second tab's page is asked of Stripe (or the tab is done)
+
+    return meanwhile
+
+
+def test_two_tabs_that_both_find_no_open_page_are_given_one(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """review21 F6: the open pages are listed, then a page made; two tabs between the two each made one, and both
+    could be paid. Both now ask Stripe with one idempotency key (the newest page they saw): one page."""
+    h = _h(client, "alice")
+    cus = _checkouts(client, stripe_on, 1)
+    stub.checkout_sessions[-1]["status"] = "expired"  # her first page lapsed: the next checkout makes a new one
+    out: list[str] = []
+    tabs: list[threading.Thread] = []
+    stub.during_checkout = _checkout_meanwhile(stripe_on, stub, out, tabs)
+    assert client.post("/api/me/subscription/checkout", json={}, headers=h).status_code == 200
+    tabs[0].join(30)
+    assert _open_pages(stub) == ["cs_test_2"] and out == ["cs_test_2"]
+    assert {page["customer"] for page in stub.checkout_sessions} == {cus}
+
+
+def test_a_tab_whose_customer_lost_the_race_is_given_the_winners_page(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """review21 F6: two first checkouts at once; the one that bound its customer second made its page again for the
+    winner's customer, beside the winner's own page: two payable pages."""
+    out: list[str] = []
+    tabs: list[threading.Thread] = []
+    stub.during_checkout = _checkout_meanwhile(stripe_on, stub, out, tabs)
+    assert client.post("/api/me/subscription/checkout", json={}, headers=_h(client, "alice")).status_code == 200
+    tabs[0].join(30)
+    with stripe_on.sessions() as s:
+        bound = s.scalar(select(billing.BillingCustomer.customer_id))
+    pages = [page["id"] for page in stub.checkout_sessions if page["customer"] == bound and page["status"] == "open"]
+    assert len(pages) == 1 and out == pages
+
+
 def test_an_open_page_with_other_terms_is_not_handed_out(
     client: TestClient, stripe_on: Container, stub: StubStripe
 ) -> None:
@@ -401,3 +472,103 @@ def test_a_subscription_ended_here_is_never_applied_whatever_came_meanwhile(
     assert post_hook(client, ended)[1]["outcome"] != "applied_expired"
     me = client.get("/api/me/subscription", headers=_h(client, "alice")).json()
     assert me["tier"] == "premium", me  # A's paid period stands
+
+
+# --- an ended subscription's payment is given back ---------------------------------------------------------
+
+
+def _paid_invoice(stub: StubStripe, invoice_id: str, sub_id: str, customer: str, *, paid: int, **by: str) -> None:
+    stub.lists.setdefault("/v1/invoices", []).append(
+        {
+            "id": invoice_id, "object": "invoice", "customer": customer, "subscription": sub_id, "status": "paid",
+            "amount_paid": paid, "currency": "usd", "created": int(time.time()), **by,
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("why", ["under_longer_premium", "second_subscription"])
+def test_a_subscription_ended_as_unwanted_is_refunded_once(
+    client: TestClient, stripe_on: Container, stub: StubStripe, why: str
+) -> None:
+    """review21 F4 (and review19b F5): the card subscription Encore ended was paid for, and the payment was kept,
+    counted as royalty revenue; the listener had Premium already (a code, or a first subscription)."""
+    now = int(time.time())
+    if why == "under_longer_premium":
+        cus = _checkouts(client, stripe_on, 1)
+        r = client.post("/api/me/subscription/redeem", json={"code": _code(client, 365)}, headers=_h(client, "alice"))
+        assert r.status_code == 200
+        unwanted = "sub_A"
+    else:
+        cus = _checkouts(client, stripe_on, 2)
+        _at_stripe(stub, "sub_A", cus, "active", created=now)
+        _paid_invoice(stub, "in_A", "sub_A", cus, paid=999, payment_intent="pi_A")
+        post_hook(client, sub_event("evt_a", cus, "active", created=now, sub_id="sub_A"))
+        unwanted = "sub_B"
+    _at_stripe(stub, unwanted, cus, "active", created=now + 1)
+    _paid_invoice(stub, "in_unwanted", unwanted, cus, paid=999, payment_intent="pi_unwanted")
+    _paid_invoice(stub, "in_zero", unwanted, cus, paid=0)  # a trial's invoice: nothing to give back
+    event = sub_event("evt_unwanted", cus, "active", created=now + 1, sub_id=unwanted)
+    stub.fail = True  # Stripe down: refused, delivered again
+    assert post_hook(client, event)[0] == 502
+    stub.fail = False
+    assert post_hook(client, event)[1]["outcome"] == f"cancelled_{why}"
+    assert [(r["paid_by"], r["key"]) for r in stub.refunds] == [("pi_unwanted", "encore-refund-in_unwanted")]
+    asked = [(p, body) for p, body, _h in stub.requests if p == "/v1/refunds"]
+    assert asked == [
+        ("/v1/refunds", {"payment_intent": ["pi_unwanted"], "metadata[encore_reason]": ["unwanted_subscription"]})
+    ]
+    assert post_hook(client, event)[1]["outcome"] == "duplicate"
+    assert len(stub.refunds) == 1  # the kept subscription's payment is never touched
+
+
+def test_a_refund_already_made_in_stripes_dashboard_is_no_error(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    cus = _checkouts(client, stripe_on, 1)
+    assert client.post("/api/me/subscription/redeem", json={"code": _code(client, 365)}, headers=_h(client, "alice"))
+    now = int(time.time())
+    _at_stripe(stub, "sub_A", cus, "active", created=now)
+    _paid_invoice(stub, "in_A", "sub_A", cus, paid=999, charge="ch_A")  # an older API version: the charge
+    stub.refunds.append({"id": "re_by_hand", "key": None, "paid_by": "ch_A"})
+    code, body = post_hook(client, sub_event("evt_a", cus, "active", created=now, sub_id="sub_A"))
+    assert (code, body["outcome"]) == (200, "cancelled_under_longer_premium")
+    assert [body for p, body, _h in stub.requests if p == "/v1/refunds"] == [
+        {"charge": ["ch_A"], "metadata[encore_reason]": ["unwanted_subscription"]}
+    ]
+
+
+@pytest.mark.parametrize("given", ["code", "grant", "trial"])
+def test_open_checkout_pages_expire_when_premium_is_given_another_way(
+    client: TestClient, stripe_on: Container, stub: StubStripe, given: str
+) -> None:
+    """review21 F4: a page opened before a code, a grant or a trial stayed payable for a day; paid in the old
+    tab, it charged the card for days already given."""
+    stripe_on.settings = stripe_on.settings.model_copy(update={"trial_days": 7})
+    h = _h(client, "alice")
+    _checkouts(client, stripe_on, 1)
+    stub.checkout_sessions.append({**stub.checkout_sessions[0], "id": "cs_paid", "status": "complete"})
+    if given == "code":
+        r = client.post("/api/me/subscription/redeem", json={"code": _code(client, 30)}, headers=h)
+    elif given == "grant":
+        alice = _alice_id(stripe_on)
+        r = client.put(f"/api/admin/users/{alice}/premium", json={"days": 30}, headers=_h(client, "root"))
+    else:
+        r = client.post("/api/me/subscription/trial", headers=h)
+    assert r.status_code == 200, r.text
+    assert [(p["id"], p["status"]) for p in stub.checkout_sessions] == [
+        ("cs_test_1", "expired"),
+        ("cs_paid", "complete"),
+    ]
+    assert [p for p, _b, _h in stub.requests if p.endswith("/expire")] == ["/v1/checkout/sessions/cs_test_1/expire"]
+
+
+def test_stripe_down_while_pages_expire_keeps_the_code_redeemed(
+    client: TestClient, stripe_on: Container, stub: StubStripe
+) -> None:
+    """The code is the listener's either way: a page left open and paid is ended and refunded by its webhook."""
+    _checkouts(client, stripe_on, 1)
+    code = _code(client, 30)
+    stub.fail = True
+    r = client.post("/api/me/subscription/redeem", json={"code": code}, headers=_h(client, "alice"))
+    assert r.status_code == 200 and r.json()["tier"] == "premium"
+    assert stub.checkout_sessions[0]["status"] == "open"

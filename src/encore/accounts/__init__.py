@@ -51,7 +51,7 @@ from encore.accounts._service import (
     start_session,
     user_for_token,
 )
-from encore.accounts._stopped import ERASE_JOB, NOT_ASKED, asked_erase_job, erase_requested
+from encore.accounts._stopped import ERASE_JOB, NOT_ASKED, asked_erase_job, erase_requested, erase_requested_among
 from encore.accounts._throttle import LoginThrottle, ThrottleLimits, Verdict
 
 __all__ = [
@@ -93,6 +93,7 @@ __all__ = [
     "create_user",
     "end_session",
     "erase_requested",
+    "erase_requested_among",
     "find_users",
     "force_password_reset",
     "get_active_user",

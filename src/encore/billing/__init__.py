@@ -16,6 +16,7 @@ from encore.billing._access import (
 )
 from encore.billing._backfill import backfill_payments
 from encore.billing._checkout import (
+    close_checkouts,
     handle_webhook,
     portal_link,
     start_checkout,
@@ -96,6 +97,7 @@ __all__ = [
     "card_next_charge",
     "check_access",
     "check_premium_buyer",
+    "close_checkouts",
     "create_codes",
     "decide",
     "demo_code",

@@ -104,19 +104,38 @@ def start_checkout(
     terms = {"user_ref": user.public_id, "success_url": success_url, "cancel_url": cancel_url}
     customer = _customer(session, provider=provider.name, user_id=user_id)
     if customer is not None:
-        # A page opened before (another tab) and still open is handed out again: two pages could both be paid,
-        # two subscriptions then charged the card (review19 F2; the second is ended when its webhook comes).
-        page = provider.open_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
-        if page is not None:
-            return page
-        return provider.create_checkout(customer_id=customer.customer_id, trial_days=trial, **terms)
+        return _one_page(provider, customer_id=customer.customer_id, trial_days=trial, terms=terms)
     # A first checkout: both calls to the provider before the binding's write (see `_bind_customer`)
     made = provider.create_customer(user_ref=user.public_id, email=user.email)
     page = provider.create_checkout(customer_id=made, trial_days=trial, **terms)
     bound = _bind_customer(session, provider=provider, user=user, customer_id=made)
     if bound.customer_id != made:  # another tab bound its customer first: the page must be that customer's
-        return provider.create_checkout(customer_id=bound.customer_id, trial_days=trial, **terms)
+        return _one_page(provider, customer_id=bound.customer_id, trial_days=trial, terms=terms)
     return page
+
+
+def _one_page(provider: PaymentProvider, *, customer_id: str, trial_days: int, terms: dict[str, str]) -> CheckoutLink:
+    """A page opened before (another tab) and still open is handed out again: two pages could both be paid,
+    two subscriptions then charged the card (review19 F2; the second is ended, and refunded, when its webhook
+    comes). Two tabs that both find none are given one new page (`after`: review21 F6), also when the other tab
+    bound its customer first (it made that customer's page a moment ago)."""
+    found = provider.open_checkout(customer_id=customer_id, trial_days=trial_days, **terms)
+    if found.page is not None:
+        return found.page
+    return provider.create_checkout(customer_id=customer_id, trial_days=trial_days, after=found.newest, **terms)
+
+
+def close_checkouts(session: Session, *, provider: PaymentProvider, user_public_id: str) -> list[str]:
+    """Expire the account's open checkout pages once Premium was given another way (a code, a grant, a trial):
+    a page opened before and paid after would charge for days already given (review21 F4; the subscription
+    it starts is ended and refunded when its webhook comes, `_end_unwanted`, so this only spares the listener
+    the charge). Call it after the commit: it waits for the provider. The page ids expired."""
+    customer = session.scalar(
+        select(BillingCustomer.customer_id)
+        .join(User, User.id == BillingCustomer.user_id)
+        .where(BillingCustomer.provider == provider.name, User.public_id == user_public_id)
+    )
+    return [] if customer is None else provider.expire_checkouts(customer_id=customer)
 
 
 def portal_link(session: Session, *, provider: PaymentProvider, user_id: int, return_url: str) -> str:
@@ -191,7 +210,10 @@ def _end_unwanted(session: Session, *, provider: PaymentProvider, event: Provide
         return None  # a stale word about one Stripe already ended: nothing to end, and never applied
     why = unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now)
     if why is not None:
+        # Ended, and its payment given back: the listener paid for Premium they had, or had twice (review21 F4,
+        # review19b F5). Refused part-way, the delivery comes again; a refund is asked once per invoice.
         provider.cancel_subscription(subscription_id=facts.subscription_id)
+        provider.refund_subscription(subscription_id=facts.subscription_id)
     return why
 
 

@@ -29,6 +29,15 @@ class CheckoutLink:
 
 
 @dataclass(frozen=True)
+class OpenPages:
+    """What `open_checkout` found: the page to hand out again (None: none is open with these terms), and the id
+    of the customer's newest page of any status, which keys the next page made (one page for two tabs)."""
+
+    page: CheckoutLink | None
+    newest: str | None
+
+
+@dataclass(frozen=True)
 class ProviderEvent:
     """A verified webhook event, parsed into plain types."""
 
@@ -50,17 +59,32 @@ class PaymentProvider(Protocol):
     def create_customer(self, *, user_ref: str, email: str | None) -> str: ...
 
     def create_checkout(
-        self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
-    ) -> CheckoutLink: ...
+        self,
+        *,
+        customer_id: str,
+        user_ref: str,
+        success_url: str,
+        cancel_url: str,
+        trial_days: int,
+        after: str | None = None,
+    ) -> CheckoutLink:
+        """A new page; asked twice with the same terms and the same `after` (the newest page `open_checkout`
+        saw), it is one page (two tabs racing)."""
+        ...
 
     def open_checkout(
         self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
-    ) -> CheckoutLink | None:
+    ) -> OpenPages:
         """A checkout page of the customer's that `create_checkout` made with these same terms and that is still
-        open (neither paid nor expired), or None."""
+        open (neither paid nor expired), and the customer's newest page's id."""
         ...
 
     def portal_url(self, *, customer_id: str, return_url: str) -> str: ...
+
+    def expire_checkouts(self, *, customer_id: str) -> list[str]:
+        """Expire every checkout page of the customer still open, so none can be paid; the ids expired. One paid
+        or expired meanwhile is no error. PaymentProviderError when the provider cannot be reached or refuses."""
+        ...
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
 
@@ -73,6 +97,11 @@ class PaymentProvider(Protocol):
     def cancel_subscription(self, *, subscription_id: str) -> None:
         """End one subscription at once (no proration, no final invoice); one already ended is no error.
         PaymentProviderError when the provider cannot be reached or refuses."""
+        ...
+
+    def refund_subscription(self, *, subscription_id: str) -> list[str]:
+        """Refund in full the paid invoices of a subscription Encore ended as unwanted; asked again, it refunds
+        nothing twice. The invoices refunded. PaymentProviderError when the provider cannot be reached or refuses."""
         ...
 
     def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import stripe  # imported where used: the serving process starts without it (#16, ~29 MB RSS)
 
-from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProviderError, ProviderEvent
+from encore.billing._provider import BadWebhook, CheckoutLink, OpenPages, PaymentProviderError, ProviderEvent
 from encore.billing._provider_policy import ProviderPayment, ProviderPaymentLink, ProviderRefund, ProviderSubscription
 from encore.kernel import from_epoch
 
@@ -260,8 +260,19 @@ class StripeProvider:
         return str(customer.id)
 
     def create_checkout(
-        self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
+        self,
+        *,
+        customer_id: str,
+        user_ref: str,
+        success_url: str,
+        cancel_url: str,
+        trial_days: int,
+        after: str | None = None,
     ) -> CheckoutLink:
+        """A new checkout page. `after`: the customer's newest page `open_checkout` saw (None: none). Two tabs
+        that both found no open page ask with one idempotency key, so Stripe makes one page and hands it to both
+        (review21 F6: the list-then-create is not atomic); once that page is paid or expired it is the newest,
+        and the next page is asked for with another key."""
         import stripe
 
         params: dict[str, Any] = {
@@ -277,7 +288,12 @@ class StripeProvider:
         if trial_days > 0:
             params["subscription_data"] = {"trial_period_days": trial_days}
         try:
-            session = self._client.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
+            terms = params["metadata"]
+            key = f"encore-checkout-{customer_id}-{terms['encore_trial_days']}-{terms['encore_return']}-{after}"
+            session = self._client.v1.checkout.sessions.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": key},
+            )
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused the checkout: {exc.user_message or exc}") from exc
         if not session.url:
@@ -293,24 +309,45 @@ class StripeProvider:
 
     def open_checkout(
         self, *, customer_id: str, user_ref: str, success_url: str, cancel_url: str, trial_days: int
-    ) -> CheckoutLink | None:
+    ) -> OpenPages:
         """The customer's checkout page still open (`status=open`: neither paid nor expired, 24 hours by default)
         that Encore made for this account with these same terms (price, trial, return pages): a second tab is
-        given the first tab's page, so one payment at most comes of them (review19 F2)."""
+        given the first tab's page, so one payment at most comes of them (review19 F2). Read from the customer's
+        newest pages of any status, so that the newest one's id keys the page made next (`create_checkout`)."""
         import stripe
 
         wanted = {"encore_user": user_ref, **self._terms(success_url, cancel_url, trial_days)}
         try:
-            listed = self._client.v1.checkout.sessions.list({"customer": customer_id, "status": "open", "limit": 10})
+            listed = self._client.v1.checkout.sessions.list({"customer": customer_id, "limit": 10})
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused the checkout: {exc.user_message or exc}") from exc
-        for item in listed.data:
-            page = item.to_dict()
+        pages = [item.to_dict() for item in listed.data]
+        newest = str(pages[0].get("id")) if pages else None
+        for page in pages:
             metadata, url = _dict(page.get("metadata")), page.get("url")
             ours = all(metadata.get(key) == value for key, value in wanted.items())
-            if ours and page.get("mode") == "subscription" and isinstance(url, str) and url:
-                return CheckoutLink(url=url, session_id=str(page.get("id")))
-        return None
+            payable = page.get("status") == "open" and page.get("mode") == "subscription"
+            if ours and payable and isinstance(url, str) and url:
+                return OpenPages(CheckoutLink(url=url, session_id=str(page.get("id"))), newest)
+        return OpenPages(None, newest)
+
+    def expire_checkouts(self, *, customer_id: str) -> list[str]:
+        """`POST /v1/checkout/sessions/{id}/expire` for each open page of the customer (`status=open`); a page
+        paid or expired between the list and the call answers an invalid request, and is left as it is."""
+        import stripe
+
+        v1, expired = self._client.v1, []
+        try:
+            listed = v1.checkout.sessions.list({"customer": customer_id, "status": "open", "limit": 100})
+            for item in listed.auto_paging_iter():
+                try:
+                    v1.checkout.sessions.expire(item.id)
+                except stripe.InvalidRequestError:
+                    continue
+                expired.append(item.id)
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused to expire a checkout: {exc.user_message or exc}") from exc
+        return expired
 
     def portal_url(self, *, customer_id: str, return_url: str) -> str:
         import stripe
@@ -359,6 +396,51 @@ class StripeProvider:
                 ) from exc
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
+
+    def refund_subscription(self, *, subscription_id: str) -> list[str]:
+        """Refund in full every paid invoice of a subscription Encore ended as unwanted (review21 F4: the card was
+        charged for Premium the listener already had, and the payment was kept as royalty revenue). Each refund is
+        asked with a key naming its invoice, so a redelivered event refunds nothing twice; a payment refunded
+        already (by the operator in Stripe's dashboard) is no error. The `charge.refunded` webhook then takes it
+        out of the royalty pool (`apply_refund`). The invoices refunded."""
+        import stripe
+
+        v1, refunded = self._client.v1, []
+        try:
+            invoices = v1.invoices.list({"subscription": subscription_id, "status": "paid", "limit": 100})
+            for item in invoices.auto_paging_iter():
+                invoice = item.to_dict()
+                paid_by = self._paid_by(invoice)
+                if invoice.get("amount_paid") and paid_by is not None:
+                    self._refund_payment(str(invoice.get("id")), paid_by)
+                    refunded.append(str(invoice.get("id")))
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"Stripe refused a refund: {exc.user_message or exc}") from exc
+        return refunded
+
+    def _paid_by(self, invoice: dict[str, Any]) -> tuple[str, str] | None:
+        """("payment_intent" | "charge", id): on the invoice itself in older API versions, else its payments."""
+        for kind in ("payment_intent", "charge"):
+            if (found := _id(invoice.get(kind))) is not None:
+                return kind, found
+        payments = self._client.v1.invoice_payments.list({"invoice": str(invoice.get("id")), "status": "paid"})
+        for item in payments.auto_paging_iter():
+            link = _link(item.to_dict())
+            if link is not None:
+                return ("charge" if link.paid_by.startswith(("ch_", "py_")) else "payment_intent"), link.paid_by
+        return None
+
+    def _refund_payment(self, invoice_id: str, paid_by: tuple[str, str]) -> None:
+        import stripe
+
+        try:
+            self._client.v1.refunds.create(
+                {paid_by[0]: paid_by[1], "metadata": {"encore_reason": "unwanted_subscription"}},  # type: ignore[arg-type]
+                {"idempotency_key": f"encore-refund-{invoice_id}"},
+            )
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "charge_already_refunded":
+                raise
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """Signature and timestamp are checked by stripe; a stale or forged delivery raises BadWebhook."""

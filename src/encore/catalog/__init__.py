@@ -69,6 +69,7 @@ from encore.catalog._search_build import BuildStats, Popularity, rebuild_search_
 from encore.catalog._search_filters import APPLIES, NO_FILTERS, SearchFilters
 from encore.catalog._search_index import COMPACT_AT, compact, index_entity, reindex_album, reindex_track, unindex_entity
 from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
+from encore.catalog._search_query import SearchQuery, parse_search_query
 from encore.catalog._text import fold, genre_keys, identity_key, search_words, sort_name
 from encore.catalog._version import STATE_KEY, CatalogueVersion, catalogue_changed, changed_in, stored_version, touched
 from encore.catalog._views import (
@@ -140,6 +141,7 @@ __all__ = [
     "SearchDoc",
     "SearchFilters",
     "SearchPrefix",
+    "SearchQuery",
     "SearchResults",
     "SearchTerm",
     "Track",
@@ -189,6 +191,7 @@ __all__ = [
     "music_album",
     "music_track",
     "new_releases",
+    "parse_search_query",
     "rebuild_search_index",
     "reindex_album",
     "reindex_track",

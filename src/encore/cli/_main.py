@@ -301,26 +301,17 @@ def nginx_config(
         list[str] | None,
         typer.Option(help="An Encore node (host:port) for everything but edge audio; repeat for several nodes"),
     ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Write the config to this file, readable by its owner only (0600), instead of printing it"),
+    ] = None,
 ) -> None:
     """Print an nginx config for edge mode: nginx checks signed URLs and serves audio itself, and balances
-    everything else over the Encore nodes. It holds the edge secret of every key that counts now: print it
-    again and reload nginx after `encore keys rotate`, and once more when the grace period ends."""
-    from encore.cli._edge import edge_secrets
-    from encore.streaming import render_nginx_config
+    everything else over the Encore nodes. It holds the edge secret of every key that counts now: write it
+    again (--output) and reload nginx after `encore keys rotate`, and once more when the grace period ends."""
+    from encore.cli._edge import print_nginx_config
 
-    c = _container()
-    c.migrate()
-    live = edge_secrets(c, live_only=True)
-    first = live.pop("", None)
-    typer.echo(
-        render_nginx_config(
-            listen=listen,
-            media_root=c.store.root,
-            edge_secret=None if first is None else first.secret,
-            edge_secrets={int(kid): s.secret for kid, s in live.items()},
-            upstream=upstream or ["127.0.0.1:8000"],
-        )
-    )
+    print_nginx_config(_container(), listen=listen, upstream=upstream or ["127.0.0.1:8000"], output=output)
 
 
 from encore.cli._wrapped import wrapped_app  # noqa: E402  (registered last: it uses the helpers above)
@@ -331,7 +322,8 @@ from encore.cli._search import search_app  # noqa: E402
 
 app.add_typer(search_app, name="search")
 
-from encore.cli._security import keys_app, security_app  # noqa: E402
+from encore.cli._keys import keys_app  # noqa: E402
+from encore.cli._security import security_app  # noqa: E402
 
 app.add_typer(keys_app, name="keys")
 

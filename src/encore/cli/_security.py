@@ -1,5 +1,5 @@
-"""`encore keys rotate`, `encore security sign-out | force-reset | report [--json]`: the incident kit from a shell,
-for the day the admin pages themselves are in doubt."""
+"""`encore security sign-out | force-reset | report [--json]`: the incident kit from a shell, for the day the
+admin pages themselves are in doubt (`encore keys` is in `_keys`)."""
 
 import csv
 import json
@@ -20,7 +20,6 @@ from encore.cli._install import open_install
 from encore.db import transaction
 from encore.kernel import EncoreError
 
-keys_app = typer.Typer(help="Signing and encryption keys.", no_args_is_help=True)
 security_app = typer.Typer(
     help="The incident kit: sign-outs, forced resets, the security report.", no_args_is_help=True
 )
@@ -28,40 +27,10 @@ console = Console()
 err = Console(stderr=True)
 
 
-MAX_GRACE_S = 90 * 86_400  # key_grace_s's upper bound (config)
-
-
 def _migrated() -> Container:
     c = open_install()
     c.migrate()
     return c
-
-
-@keys_app.command("rotate")
-def rotate(
-    grace: Annotated[
-        int | None,
-        # the bounds of key_grace_s: a slipped sign (-1) ended every open stream URL at once (probe20 N8)
-        typer.Option(help="Seconds the previous keys keep working (default: key_grace_s)", min=0, max=MAX_GRACE_S),
-    ] = None,
-) -> None:
-    """Sign stream URLs and seal app passwords with a new key; the previous keys count for the grace period."""
-    c = _migrated()
-    try:
-        seconds = c.settings.key_grace_s if grace is None else grace
-        with transaction(c.sessions) as session:
-            done = incident.rotate_keys(
-                session,
-                secret=c.settings.secret_key.get_secret_value().encode(),
-                now=c.clock.now(),
-                grace=timedelta(seconds=seconds),
-            )
-        console.print(
-            f"[green]Key {done.kid} is current.[/green] Previous keys work until {done.previous_until:%Y-%m-%d %H:%M} "
-            f"UTC; {done.resealed} app passwords resealed. Running servers switch within 30 s."
-        )
-    finally:
-        c.close()
 
 
 def _user_id(c: Container, username: str | None) -> int | None:

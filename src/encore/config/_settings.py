@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     data_dir: Path = Path("var")
     database_url: str | None = None
+    # Connections each process keeps to the database, the extra ones it may open under load, and how long a
+    # request waits for one before it is answered 503 with Retry-After (busy, not broken). FastAPI's 40 worker
+    # threads are why the overflow is 40 (db._engine). Not used by an in-memory SQLite database.
+    db_pool_size: int = Field(default=8, ge=1, le=1000)
+    db_pool_overflow: int = Field(default=40, ge=0, le=1000)
+    db_pool_timeout_s: float = Field(default=30.0, gt=0, le=600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8000"
@@ -91,6 +97,14 @@ class Settings(BaseSettings):
     # Ingest
     ingest_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)
+    # A request body that sends nothing for this long is cut off with 408 (uvicorn has no body timeout), and so
+    # is one slower on average than the minimum rate once this long has passed (Apache mod_reqtimeout's
+    # `body=20,MinRate=500` rule: each 500 bytes received buy one more second).
+    body_idle_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    body_min_bytes_per_s: int = Field(default=500, ge=1)
+    # Uploads (audio, covers, images, lyrics files, history imports) one account may be sending at once;
+    # beyond it 429 with Retry-After. Each one holds a worker's attention and a temp file, not a connection.
+    uploads_per_account: int = Field(default=4, ge=1, le=64)
 
     # Entitlements: Premium plan, trial and free-tier ad pacing (None = 1800 s, 60 s in demo mode)
     premium_plan: str = Field(default="premium-monthly", pattern=r"^[a-z0-9-]{1,32}$")

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db._text import icu_dialect_hook, register_sqlite_lower
@@ -56,15 +57,23 @@ def _cheap_sqlite_binds() -> None:
 
 # FastAPI runs sync handlers on AnyIO's pool of 40 threads; with SQLAlchemy's default 5 + 10 connections a
 # burst of 50 clients waited on the pool and failed with 500 (found by bench/v1). Overflow connections are
-# closed when returned, so idle memory stays at the base size.
-POOL_SIZE, POOL_OVERFLOW = 8, 40
+# closed when returned, so idle memory stays at the base size. Settings' db_pool_* override them.
+POOL_SIZE, POOL_OVERFLOW, POOL_TIMEOUT_S = 8, 40, 30.0
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
+def create_db_engine(
+    url: str,
+    *,
+    pool_size: int = POOL_SIZE,
+    pool_overflow: int = POOL_OVERFLOW,
+    pool_timeout_s: float = POOL_TIMEOUT_S,
+    **kwargs: Any,
+) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database not in (None, "", ":memory:"):
-        kwargs.setdefault("pool_size", POOL_SIZE)
-        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", pool_overflow)
+        kwargs.setdefault("pool_timeout", pool_timeout_s)
     if parsed.drivername == "postgresql":  # plain postgresql:// means psycopg 3 here
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
@@ -124,9 +133,30 @@ _SQLITE_BUSY = ("database is locked", "database table is locked", "database is b
 _PG_BUSY = frozenset({"40001", "40P01", "55P03", "57014"})
 
 
+# connection exceptions (class 08), and the server shutting down, crashed or still starting (57P01-57P03)
+_PG_GONE = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The database server could not be reached or went away (stopped, restarting, the network between):
+    an outage to wait out, not a bug in the request. A connection refused or timed out has no SQLSTATE (no
+    server answered); SQLite has no server, so its errors are never this."""
+    if not isinstance(exc, OperationalError) or exc.orig is None:
+        return False
+    if exc.connection_invalidated:
+        return True
+    if type(exc.orig).__module__.split(".")[0] != "psycopg":
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _PG_GONE
+
+
 def is_busy(exc: BaseException) -> bool:
-    """The database was too busy to answer (another writer held the lock past the wait): worth a retry,
-    never the caller's fault and never a server bug."""
+    """The database was too busy to answer (another writer held the lock past the wait, or every pooled
+    connection stayed checked out past the pool's wait): worth a retry, never the caller's fault and never a
+    server bug."""
+    if isinstance(exc, PoolTimeout):
+        return True
     if not isinstance(exc, DBAPIError):
         return False
     if getattr(exc.orig, "sqlstate", None) in _PG_BUSY:

@@ -4,12 +4,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.billing import Availability, Content, Decision, check_access
-from encore.catalog import Album, AlbumArtist, Artist, Track, track_row
+from encore.catalog import Album, AlbumArtist, Artist, Track, hidden_artists, music_album, music_track, track_row
 from encore.db import write_lock
 from encore.exclusives._contents import content_from
 from encore.exclusives._models import Exclusive, ExclusiveImage
@@ -157,10 +157,36 @@ def create_exclusive(
     return _own_view(session, row)
 
 
+def _on_listed_album() -> ColumnElement[bool]:
+    """An exclusive on an album shows only while the catalogue lists the album: one on a draft or a withdrawn
+    release was listed to free listeners and opened to Premium ones, unreleased pictures and all (probe21a F1),
+    while the album itself answered 404. One on an artist is checked against `hidden_artists` after the read."""
+    listed = select(Album.id).where(Album.id == Exclusive.album_id, music_album()).correlate(Exclusive).exists()
+    return or_(Exclusive.album_id.is_(None), listed)
+
+
+def _shown(session: Session, row: Exclusive) -> bool:
+    """Whether listeners other than its label's may see this exclusive at all (see `_on_listed_album`)."""
+    if row.album_id is not None:
+        return session.scalar(select(Album.id).where(Album.id == row.album_id, music_album())) is not None
+    return row.artist_id is None or row.artist_id not in hidden_artists(session)
+
+
+def _listed_track(session: Session, track_id: int | None) -> Track | None:
+    """The exclusive's audio as listeners are given it: only a track the catalogue lists (one on a draft release
+    led to a 404 from the stream)."""
+    if track_id is None:
+        return None
+    return session.scalar(select(Track).where(Track.id == track_id, music_track()))
+
+
 def _view(session: Session, row: Exclusive, decision: Decision) -> ExclusiveView:
     album = session.get(Album, row.album_id) if row.album_id else None
     artist = session.get(Artist, row.artist_id) if row.artist_id else None
-    track = session.get(Track, row.track_id) if row.track_id and decision.allowed else None
+    owner = decision.reason == "owner"
+    track = None
+    if decision.allowed:
+        track = session.get(Track, row.track_id) if owner and row.track_id else _listed_track(session, row.track_id)
     images = session.scalars(
         select(ExclusiveImage).where(ExclusiveImage.exclusive_id == row.id).order_by(ExclusiveImage.position)
     ).all()
@@ -186,14 +212,17 @@ def list_exclusives(
     session: Session, *, user_id: int, album_id: str | None = None, artist_id: str | None = None, now: datetime
 ) -> list[ExclusiveView]:
     """Everyone sees that exclusives exist (with a lock and the reason); only the entitled get the audio."""
-    q = select(Exclusive).where(Exclusive.withdrawn_at.is_(None)).order_by(Exclusive.id)
+    q = select(Exclusive).where(Exclusive.withdrawn_at.is_(None), _on_listed_album()).order_by(Exclusive.id)
     if album_id is not None:
         q = q.join(Album, Album.id == Exclusive.album_id).where(Album.public_id == album_id)
     if artist_id is not None:
         q = q.join(Artist, Artist.id == Exclusive.artist_id).where(Artist.public_id == artist_id)
+    rows = list(session.scalars(q))
+    hidden = hidden_artists(session) if any(row.artist_id is not None for row in rows) else frozenset()
     return [
         _view(session, row, check_access(session, user_id=user_id, content=content_of(row), now=now))
-        for row in session.scalars(q)
+        for row in rows
+        if row.artist_id not in hidden
     ]
 
 
@@ -211,6 +240,8 @@ def _entitled(session: Session, *, user_id: int, exclusive_id: str, now: datetim
         raise NotFound("no such exclusive")
     if session.scalar(select(User.label_id).where(User.id == user_id)) == row.label_id:
         return row, Decision(True, "owner")  # the label's own accounts see what they made (probe18b: a 403)
+    if not _shown(session, row):
+        raise NotFound("no such exclusive")  # on a draft or withdrawn release: as missing as the release
     decision = check_access(session, user_id=user_id, content=content_of(row), now=now)
     if not decision.allowed:
         raise PermissionDenied(_LOCKED.get(decision.reason, "this is for Premium listeners"), code=decision.reason)

@@ -15,3 +15,5 @@ class SigningKey(Base):
     salt: Mapped[str] = mapped_column(String(64))  # "" for kid 0: the derivations Encore used before rotation
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     retire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None while current
+    # when `encore keys edge-ready` saw nginx accept this key's edge URLs; None: nginx may not hold it yet
+    edge_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -4,6 +4,7 @@ URL key, devices its app-password cipher); this module only says which keys exis
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ class Key:
     kid: int
     salt: str
     retire_at: datetime | None
+    edge_ready: bool = True  # nginx was seen to accept it (`encore keys edge-ready`); the first key always was
 
     def live(self, now: datetime) -> bool:
         return self.retire_at is None or now < self.retire_at
@@ -47,17 +49,31 @@ class Keyring:
     def live(self, now: datetime) -> tuple[Key, ...]:
         return tuple(k for k in self.keys if k.live(now))
 
+    def for_edge(self, now: datetime, *, until: datetime) -> Key | None:
+        """What signs an edge URL that lasts `until`: the newest key nginx was seen to accept that counts that
+        long (nginx holds every key a config printed; a new key is printed, then confirmed, then used, so a
+        rotation never signs URLs nginx refuses). None: no key fits, and Encore's own byte path serves."""
+        for key in self.keys:
+            if key.edge_ready and key.live(now) and (key.retire_at is None or until <= key.retire_at):
+                return key
+        return None
+
+    def edge_pending(self, now: datetime) -> tuple[Key, ...]:
+        """Keys that count but that nginx was not yet seen to accept, newest first."""
+        return tuple(k for k in self.keys if not k.edge_ready and k.live(now))
+
 
 def load_keyring(session: Session) -> Keyring:
     rows = session.scalars(select(SigningKey).order_by(SigningKey.kid.desc())).all()
-    keys = tuple(Key(r.kid, r.salt, r.retire_at) for r in rows)
+    keys = tuple(Key(r.kid, r.salt, r.retire_at, r.kid == LEGACY or r.edge_ready_at is not None) for r in rows)
     return Keyring(keys or (_LEGACY_KEY,))
 
 
 def rotate_keys(session: Session, *, now: datetime, grace: timedelta) -> Key:
-    """A new current key; every older key keeps counting until `now + grace` (or its earlier retirement)."""
+    """A new current key; every older key keeps counting until `now + grace` (or its earlier retirement). The
+    new key signs Encore's own URLs at once, edge URLs once nginx is seen to hold it (`mark_edge_ready`)."""
     if session.get(SigningKey, LEGACY) is None:
-        session.add(SigningKey(kid=LEGACY, salt="", created_at=now, retire_at=None))
+        session.add(SigningKey(kid=LEGACY, salt="", created_at=now, retire_at=None, edge_ready_at=now))
         session.flush()
     kid = (session.scalar(select(func.max(SigningKey.kid))) or 0) + 1
     retire = now + grace
@@ -67,9 +83,18 @@ def rotate_keys(session: Session, *, now: datetime, grace: timedelta) -> Key:
         .values(retire_at=retire)
     )
     salt = secrets.token_hex(32)
-    session.add(SigningKey(kid=kid, salt=salt, created_at=now, retire_at=None))
+    session.add(SigningKey(kid=kid, salt=salt, created_at=now, retire_at=None, edge_ready_at=None))
     session.flush()
-    return Key(kid, salt, None)
+    return Key(kid, salt, None, edge_ready=False)
+
+
+def mark_edge_ready(session: Session, *, kids: Iterable[int], now: datetime) -> None:
+    """nginx accepts these keys' edge URLs now: edge URLs may be signed with them (`Keyring.for_edge`)."""
+    session.execute(
+        update(SigningKey)
+        .where(SigningKey.kid.in_(list(kids)), SigningKey.edge_ready_at.is_(None))
+        .values(edge_ready_at=now)
+    )
 
 
 class KeyringCache:

@@ -41,6 +41,7 @@ from encore.labels._revenue import Terms
 from encore.labels._statement_model import Line, Statement
 from encore.labels._statements import (
     CSV_HEADER,
+    SETTLEMENT,
     close_month,
     closed_months,
     compute_month,
@@ -54,6 +55,7 @@ from encore.labels._streams import TrackDays, buy_clicks, streams_per_day
 __all__ = [
     "ALBUM_FIELDS",
     "CSV_HEADER",
+    "SETTLEMENT",
     "STREAM_MIN_MS",
     "TRACK_FIELDS",
     "AlbumItem",

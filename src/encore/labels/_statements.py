@@ -12,7 +12,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import chain
 
 from sqlalchemy import insert, select
@@ -183,10 +183,26 @@ def statement(session: Session, *, month: str, terms: Terms, now: datetime, stat
     )  # fmt: skip
 
 
+# How long after a month's end its money and streams may still arrive (review21 F3). A closed statement never
+# changes, and the next month counts by its own dates, so what arrives for a closed month is paid in no statement:
+# - a verified stream is written once 30 s were sent, dated by its first byte (a play begun 23:59:50 is
+#   written after midnight), and an edge log's streams only when `encore edge ingest-log` next runs;
+# - Stripe retries a webhook it could not deliver for up to three days: a renewal's `invoice.paid` (which
+#   covers the month's last days) or a refund can come that late.
+# Four days cover Stripe's three with a day to spare, and a daily edge-log ingest four times over.
+SETTLEMENT = timedelta(days=4)
+
+
 def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, now: datetime) -> Statement:
     _start, end = month_bounds(month)
     if now < end:
         raise ValidationFailed("a month can be closed only after it ended", code="month_not_over")
+    if now < end + SETTLEMENT:
+        raise ValidationFailed(
+            f"{month} can be closed from {(end + SETTLEMENT):%Y-%m-%d %H:%M} UTC: streams and payments for it "
+            f"still arrive for {SETTLEMENT.days} days after it ends (late webhooks, edge logs not yet ingested)",
+            code="month_not_settled",
+        )
     if session.scalar(select(RoyaltyStatement.id).where(RoyaltyStatement.month == month)) is not None:
         raise Conflict("this month is already closed", code="month_closed")
     s = compute_month(session, month=month, terms=terms)

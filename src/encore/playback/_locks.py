@@ -30,7 +30,8 @@ def locked_tracks(
     """The locked ones among `track_ids` (public ids; unknown ids are left out), keyed by public id.
     `user_id` None (an app with no listener behind it) is decided as someone without a subscription. With
     `unlisted`, a track nobody may stream (`catalog.unplayable_reason`: a withdrawn release, ad audio) is
-    locked too, for its reason, from the same read; the player's locks (a tier's) leave those to `playable`."""
+    locked too, for its reason, from the same read; without it such a track is left out (the player's lists
+    say `playable`, and a draft's track must not look like anything)."""
     wanted = list(dict.fromkeys(track_ids))[:MAX_LOCK_IDS]
     if not wanted:
         return {}
@@ -41,9 +42,10 @@ def locked_tracks(
     rows = _contents().rows(db, {"ids": wanted})
     locks: dict[str, Lock] = {}
     for row in rows:
-        gone = unplayable_reason(status=row.status, is_ad=row.is_ad) if unlisted else None
-        if gone is not None:
-            locks[row.public_id] = Lock(gone, None)
+        gone = unplayable_reason(status=row.status, is_ad=row.is_ad)
+        if gone is not None:  # the player's lists say `playable: false`; a tier's lock on a draft's track told
+            if unlisted:  # anyone with its id that it exists, and when it opens (probe21a F1)
+                locks[row.public_id] = Lock(gone, None)
             continue
         content = _content(row)
         decision = decide(sub, content, now)

@@ -16,6 +16,7 @@ from encore.state._port import (
     gcra,
 )
 from encore.state._redis import LOOP_CONNECTIONS, THREAD_CONNECTIONS, RedisState
+from encore.state._slots import HeldSlot, Slots
 
 
 def open_state(
@@ -37,6 +38,7 @@ def open_state(
 __all__ = [
     "Change",
     "Doc",
+    "HeldSlot",
     "Hit",
     "Lease",
     "MemoryState",
@@ -44,6 +46,7 @@ __all__ = [
     "Script",
     "ScriptStep",
     "SharedState",
+    "Slots",
     "StateBusy",
     "StateUnavailable",
     "gcra",

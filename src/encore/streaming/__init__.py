@@ -4,7 +4,7 @@ from encore.streaming._decide import MIME, RENDITIONS, RenditionChoice, choose_r
 from encore.streaming._delivery import FORMATS, MP3_BITRATES, Delivery, choose_delivery, mp3_kbps
 from encore.streaming._issue import IssuedStream, issue_stream_url
 from encore.streaming._media import MediaFile, media_file_for
-from encore.streaming._nginx import EDGE_LOG_FORMAT, render_nginx_config
+from encore.streaming._nginx import EDGE_LOG_FORMAT, address_ok, render_nginx_config
 from encore.streaming._ranges import Full, Partial, RangeDecision, Unsatisfiable, parse_range
 from encore.streaming._resolve import CachedResolver, DirectoryResolver, Resolver
 from encore.streaming._signing import (
@@ -49,6 +49,7 @@ __all__ = [
     "TranscodeSlots",
     "Unsatisfiable",
     "VerifiedUrls",
+    "address_ok",
     "choose_delivery",
     "choose_rendition",
     "edge_secret",

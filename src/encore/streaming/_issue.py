@@ -50,13 +50,16 @@ def issue_stream_url(
     expires = int(expires_at.timestamp())
     secret = settings.secret_key.get_secret_value()
     active = keyring.active  # signed with the current key; older URLs keep working through the grace period
-    if settings.streaming_mode == "edge" and not counted:
+    # nginx knows only the keys of the config it runs: an edge URL takes the newest key it was seen to accept,
+    # and with none (a leaked key retired at once) Encore's own byte path serves until nginx is reloaded
+    edge = keyring.for_edge(now, until=expires_at) if settings.streaming_mode == "edge" and not counted else None
+    if edge is not None:
         signed = sign_edge_url(
-            secret=edge_secret_for(secret, active),
+            secret=edge_secret_for(secret, edge),
             user=user_public_id,
             media_path=renditions[choice.kind].media_path,
             expires=expires,
-            kid=active.kid,
+            kid=edge.kid,
         )
         url = settings.edge_base_url.rstrip("/") + signed.path
     else:

@@ -101,6 +101,12 @@ _NO_UPSTREAM = """
         location / { return 404; }"""
 
 
+def address_ok(address: str) -> bool:
+    """Whether `address` can go into the config as one `listen` or `server` argument: nothing that would end
+    the directive or start another (the operator's typo becomes an error here, not a config nginx refuses)."""
+    return bool(address) and not any(c.isspace() or c in ";{}'\"#$" for c in address)
+
+
 def render_nginx_config(
     *,
     listen: str,
@@ -123,9 +129,9 @@ def render_nginx_config(
             raise ValueError("edge secret must be alphanumeric (it is written into the config)")
     secrets = "\n".join(f'        "{kid}" "{secret}";' for kid, secret in by_kid.items())
     nodes = [upstream] if isinstance(upstream, str) else list(upstream or [])
-    for node in nodes:
-        if not node or any(c.isspace() or c in ";{}'\"" for c in node):
-            raise ValueError(f"not a host:port address: {node!r}")
+    for address in (listen, *nodes):
+        if not address_ok(address):
+            raise ValueError(f"not a host:port address: {address!r}")
     servers = "\n".join(f"        server {node} max_fails=1 fail_timeout=10s;" for node in nodes)
     upstream_servers = _UPSTREAM_SERVERS.format(servers=servers) if nodes else ""
     upstream_block = _UPSTREAM if nodes else _NO_UPSTREAM

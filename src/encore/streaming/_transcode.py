@@ -1,50 +1,30 @@
 """MP3 on the fly through PyAV's libmp3lame, from a stored rendition, with a cap on concurrent jobs."""
 
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from encore.state import Lease, SharedState
+from encore.state import HeldSlot, SharedState, Slots
 from encore.storage import open_audio
 
 SAMPLE_RATE = 44_100
 SLOTS_KEY = "transcode:slots"
 
 
-class TranscodeSlot:
-    """One held transcode slot. `keep` renews its lease while the response is still sending (a slow client
-    can hold a transcode for the length of the track); `release` frees it, once."""
-
-    def __init__(self, state: SharedState, lease: Lease, lease_s: float) -> None:
-        self._state, self._lease, self._lease_s = state, lease, lease_s
-        self._renewed = time.monotonic()
-        self._held = True
-
-    def keep(self) -> None:
-        if self._held and time.monotonic() - self._renewed > self._lease_s / 3:
-            self._state.renew(self._lease, lease_s=self._lease_s)
-            self._renewed = time.monotonic()
-
-    def release(self) -> None:
-        if self._held:
-            self._held = False
-            self._state.release(self._lease)
+# One held transcode slot: `keep` renews its lease while the response is still sending, `release` frees it.
+TranscodeSlot = HeldSlot
 
 
 class TranscodeSlots:
     """At most `limit` transcodes at once across every worker and node (leased slots on the shared state);
-    beyond it the caller is told to retry, never queued. A worker that dies holding a slot frees it when
-    the lease lapses (`lease_s`); a running transcode renews its lease as it sends."""
+    beyond it the caller is told to retry, never queued. 0 turns transcodes off."""
 
     def __init__(self, state: SharedState, limit: int, *, lease_s: float = 60.0) -> None:
-        self.limit, self._state, self._lease_s = limit, state, lease_s
+        self.limit = limit
+        self._slots = Slots(state, limit=limit, lease_s=lease_s)
 
     def try_acquire(self) -> TranscodeSlot | None:
-        if self.limit <= 0:
-            return None
-        lease = self._state.acquire(SLOTS_KEY, limit=self.limit, lease_s=self._lease_s)
-        return None if lease is None else TranscodeSlot(self._state, lease, self._lease_s)
+        return self._slots.try_acquire(SLOTS_KEY)
 
 
 def _drain(buf: io.BytesIO) -> bytes:

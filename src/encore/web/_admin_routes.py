@@ -33,7 +33,7 @@ class AdminUserOut(BaseModel):
     premium_until: datetime | None
 
 
-def _user_out(session: Db, u: accounts.User, now: datetime) -> AdminUserOut:
+def _user_out(session: Db, u: accounts.User, now: datetime, *, deleting: bool) -> AdminUserOut:
     view = billing.subscription_view(session, user_id=u.id, now=now)
     return AdminUserOut(
         id=u.public_id,
@@ -41,7 +41,7 @@ def _user_out(session: Db, u: accounts.User, now: datetime) -> AdminUserOut:
         display_name=u.display_name,
         role=u.role,
         active=u.is_active,
-        deleting=not u.is_active and accounts.erase_requested(session, user_id=u.id),
+        deleting=deleting,
         tier=view.tier,
         tier_reason=view.reason,
         premium_until=view.period_end,
@@ -53,7 +53,10 @@ def users(
     request: Request, session: Db, _: Admin, q: Annotated[str, Query(max_length=64)] = ""
 ) -> dict[str, list[AdminUserOut]]:
     now = container(request).clock.now()
-    return {"items": [_user_out(session, u, now) for u in accounts.find_users(session, query=q, limit=50)]}
+    found = accounts.find_users(session, query=q, limit=50)
+    # whose deletion was asked, for the page's stopped accounts at once (it was a statement for each)
+    deleting = accounts.erase_requested_among(session, user_ids=[u.id for u in found if not u.is_active])
+    return {"items": [_user_out(session, u, now, deleting=u.id in deleting) for u in found]}
 
 
 class AccountStateIn(Strict):
@@ -84,7 +87,8 @@ def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db
         cutoffs=c.stream_cutoffs,
     )
     warning = None if body.active else incident.warnings_on_disable(session, user_id=user.id, now=now)
-    return AccountStateOut(**_user_out(session, user, now).model_dump(), warning=warning)
+    deleting = not user.is_active and accounts.erase_requested(session, user_id=user.id)
+    return AccountStateOut(**_user_out(session, user, now, deleting=deleting).model_dump(), warning=warning)
 
 
 @router.delete("/users/{user_id}", status_code=202, responses={409: {"description": "Not now, and why"}})

@@ -19,7 +19,7 @@ from encore.bootstrap import Container
 from encore.web import _errors
 from encore.web._admin_routes import router as admin_router
 from encore.web._auth_routes import router as auth_router
-from encore.web._body_limit import BodyLimit
+from encore.web._body_limit import BodyLimit, Pace
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._demo_routes import router as demo_router
 from encore.web._deps import CONTAINER_SCOPE_KEY
@@ -158,12 +158,14 @@ class EncoreASGI:
 
 
 def create_app(c: Container) -> EncoreASGI:
-    caps = {"upload_cap": c.settings.max_upload_bytes, "import_cap": portability.MAX_UPLOAD_BYTES}
-    api = BodyLimit(_shared_api(), **caps, listens_cap=MAX_PAYLOAD_SIZE)
-    listens = BodyLimit(make_submit_endpoint(c), **caps, listens_cap=MAX_PAYLOAD_SIZE)
-    rest = BodyLimit(make_rest_endpoint(c), **caps, listens_cap=MAX_PAYLOAD_SIZE)  # a GET may declare a body
+    s = c.settings
+    pace = Pace(s.body_idle_timeout_s, s.body_min_bytes_per_s)
+    caps = {"upload_cap": s.max_upload_bytes, "import_cap": portability.MAX_UPLOAD_BYTES}
+    api = BodyLimit(_shared_api(), **caps, listens_cap=MAX_PAYLOAD_SIZE, pace=pace)
+    listens = BodyLimit(make_submit_endpoint(c), **caps, listens_cap=MAX_PAYLOAD_SIZE, pace=pace)
+    rest = BodyLimit(make_rest_endpoint(c), **caps, listens_cap=MAX_PAYLOAD_SIZE, pace=pace)  # a GET may have a body
     v1 = _raw_reads()
-    v1_path = (v1.taken, BodyLimit(v1, **caps, listens_cap=MAX_PAYLOAD_SIZE))
+    v1_path = (v1.taken, BodyLimit(v1, **caps, listens_cap=MAX_PAYLOAD_SIZE, pace=pace))
     return EncoreASGI(api, make_stream_endpoint(c), c, listens, rest, v1=v1_path)
 
 

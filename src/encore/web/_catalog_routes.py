@@ -111,8 +111,13 @@ async def search(
     limit: Limit = 10,
     offset: Offset = 0,
 ) -> Response:
-    """One hop to a read thread; the answer is spliced from each hit's JSON, written once and kept with the
-    catalogue's views (web._spliced)."""
+    """The catalogue, read as /v1/search reads it: plain words and Spotify's field filters (`artist:"Kofi"`,
+    `album:`, `track:`, `year:1990-1999`, `genre:`, `isrc:`, `upc:`, `tag:new`, `tag:hipster`;
+    `catalog.parse_search_query`). A filter narrows only the kinds it applies to (`upc:` albums, `isrc:` tracks):
+    the other kinds are searched by the plain words alone, and find nothing when there are none. A filter that
+    cannot be read (`isrc:hello`, `year:abc`) makes the kinds it applies to find nothing, never everything; an
+    unknown name (`label:x`) is plain words. `query` in the answer is `q` as asked. One hop to a read thread;
+    the answer is spliced from each hit's JSON, written once and kept with the catalogue's views (web._spliced)."""
     kinds = frozenset(type.split(","))
     c = container(request)
     body = await run_read(c, _search_json, c, q, kinds, limit, offset)
@@ -120,9 +125,16 @@ async def search(
 
 
 def _search_json(c: Container, q: str, kinds: frozenset[str], limit: int, offset: int) -> bytes:
+    asked = catalog.parse_search_query(q, today=c.clock.now().date())
     with c.sessions() as session, session.begin():
         found = catalog.search_catalogue(
-            session, query=q, kinds=kinds, limit=limit, offset=offset, cache=c.catalogue_cache
+            session,
+            query=asked.text,
+            filters=asked.filters,
+            kinds=kinds,
+            limit=limit,
+            offset=offset,
+            cache=c.catalogue_cache,
         )
 
         def item(kind: str, public_id: str, write: Callable[[], BaseModel]) -> bytes:
@@ -139,7 +151,7 @@ def _search_json(c: Container, q: str, kinds: frozenset[str], limit: int, offset
         tracks = [item("track", t.id, partial(track_out, t)) for t in found.tracks.items]
         return spliced.obj(
             [
-                ("query", spliced.text(found.query)),
+                ("query", spliced.text(q)),
                 ("artists", page(artists, found.artists.total)),
                 ("albums", page(albums, found.albums.total)),
                 ("tracks", page(tracks, found.tracks.total)),

@@ -4,7 +4,7 @@ import logging
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from encore import accounts, ads, billing, playback
@@ -162,10 +162,28 @@ def my_subscription(request: Request, session: Db, user: CurrentUser) -> Subscri
     return _sub_out(request, billing.subscription_view(session, user_id=user.id, now=now))
 
 
+def _close_checkouts(request: Request, user_public_id: str) -> None:
+    """After the commit (a background task): the account's open checkout pages expire, so none is paid for
+    days already given. Stripe down leaves them open; one paid later is ended and refunded by its webhook."""
+    c = container(request)
+    provider = billing.stripe_provider(c.settings)
+    if provider is None:
+        return
+    try:
+        with c.sessions() as session:
+            billing.close_checkouts(session, provider=provider, user_public_id=user_public_id)
+    except billing.PaymentProviderError as exc:
+        log.warning("open checkout pages of user %s not expired: %s", user_public_id, exc.message)
+
+
 @router.post("/me/subscription/redeem")
-def redeem(body: RedeemIn, request: Request, session: Db, user: Listener) -> SubscriptionOut:
+def redeem(
+    body: RedeemIn, request: Request, session: Db, user: Listener, background: BackgroundTasks
+) -> SubscriptionOut:
     now = container(request).clock.now()
-    return _sub_out(request, billing.redeem_code(session, user_id=user.id, code=body.code, now=now))
+    view = billing.redeem_code(session, user_id=user.id, code=body.code, now=now)
+    background.add_task(_close_checkouts, request, user.public_id)
+    return _sub_out(request, view)
 
 
 class DemoCodeOut(BaseModel):
@@ -237,21 +255,25 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
 
 
 @router.post("/me/subscription/trial")
-def trial(request: Request, session: Db, user: Listener) -> SubscriptionOut:
+def trial(request: Request, session: Db, user: Listener, background: BackgroundTasks) -> SubscriptionOut:
     c = container(request)
     view = billing.start_trial(
         session, user_id=user.id, plan=c.settings.premium_plan, days=c.settings.trial_days, now=c.clock.now()
     )
+    background.add_task(_close_checkouts, request, user.public_id)
     return _sub_out(request, view)
 
 
 @router.put("/admin/users/{user_id}/premium")
-def grant(user_id: str, body: GrantIn, request: Request, session: Db, admin: Admin) -> SubscriptionOut:
+def grant(
+    user_id: str, body: GrantIn, request: Request, *, session: Db, admin: Admin, background: BackgroundTasks
+) -> SubscriptionOut:
     c = container(request)
     view = billing.grant_premium(
         session, user_public_id=user_id, plan=c.settings.premium_plan, days=body.days, now=c.clock.now()
     )
     note(request, session, kinds.ADMIN_PREMIUM_GRANTED, actor=admin, subject_public_id=user_id, days=body.days)
+    background.add_task(_close_checkouts, request, user_id)
     return _sub_out(request, view)
 
 

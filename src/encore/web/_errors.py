@@ -5,12 +5,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from encore.accounts import LoginFailed, LoginThrottled
-from encore.db import is_busy
+from encore.db import is_busy, is_unreachable
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.state import StateBusy, StateUnavailable
@@ -20,6 +21,7 @@ log = logging.getLogger("encore.web")
 BUSY_MESSAGE = "Encore is busy; try again in a moment"
 STATE_DOWN_RETRY_S = 5  # the shared state unreachable: give it a moment to come back
 DB_BUSY_RETRY_S = 2
+DB_DOWN_RETRY_S = 5  # the database unreachable (stopped, restarting): as for the shared state
 
 _STATUS: list[tuple[type[EncoreError], int]] = [
     (NotFound, 404),
@@ -39,14 +41,17 @@ def _body(code: str, message: str) -> dict[str, dict[str, Any]]:
 
 def retry_after_busy(exc: BaseException) -> int | None:
     """Seconds a client should wait if `exc` says Encore is busy, not broken: the shared state down or every
-    connection to it busy, or the database's lock held past our wait. None for any other error. Each face
-    answers it 503 with Retry-After in its own shape (Encore's, Spotify's, Subsonic's)."""
+    connection to it busy, the database's lock held past our wait, every pooled database connection checked
+    out past the pool's wait, or the database unreachable. None for any other error. Each face answers it 503
+    with Retry-After in its own shape (Encore's, Spotify's, Subsonic's, ListenBrainz's)."""
     if isinstance(exc, StateBusy):
         return StateBusy.retry_after_s
     if isinstance(exc, StateUnavailable):
         return STATE_DOWN_RETRY_S
-    if isinstance(exc, DBAPIError) and is_busy(exc):
+    if is_busy(exc):
         return DB_BUSY_RETRY_S
+    if is_unreachable(exc):  # probe21b F4: PostgreSQL stopped answered 500 where Redis stopped answered 503
+        return DB_DOWN_RETRY_S
     return None
 
 
@@ -76,27 +81,44 @@ def install(app: FastAPI) -> None:
         message, fields = plain_errors(exc.errors(), sent_as_json=is_json_type(request.headers.get("content-type", "")))
         return JSONResponse({"error": {"code": "invalid", "message": message, "fields": fields}}, status_code=422)
 
-    @app.exception_handler(DBAPIError)
-    async def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
-        """A writer held the lock past our wait (SQLite's busy timeout, a PostgreSQL lock timeout): the
-        request did nothing and may be sent again, so 503 and Retry-After, never a 500 (#15)."""
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        """A writer held the lock past our wait (SQLite's busy timeout, a PostgreSQL lock timeout), or every
+        pooled connection stayed checked out past the pool's wait: the request did nothing and may be sent
+        again, so 503 and Retry-After, never a 500 (#15, review21 F2)."""
         if (retry := retry_after_busy(exc)) is not None:
-            log.warning("database busy: %s", exc.orig)
-            return JSONResponse(_body("busy", BUSY_MESSAGE), status_code=503, headers={"Retry-After": str(retry)})
+            why = "unreachable" if is_unreachable(exc) else "busy"
+            log.warning("database %s: %s", why, getattr(exc, "orig", None) or exc)
+            return busy_response(request.url.path, retry)
         log.exception("database error", exc_info=exc)
         return JSONResponse(_body("internal", "internal error"), status_code=500)
 
     @app.exception_handler(StateUnavailable)
-    async def state_unavailable(_request: Request, exc: StateUnavailable) -> JSONResponse:
+    async def state_unavailable(request: Request, exc: StateUnavailable) -> JSONResponse:
         """The shared state (Redis) is down, or every connection this process may open to it stayed busy:
         the request moved nothing there and may be sent again, so 503 and Retry-After, never a 500."""
         log.warning("shared state unavailable: %s", exc)
-        retry = retry_after_busy(exc)
-        return JSONResponse(_body("busy", BUSY_MESSAGE), status_code=503, headers={"Retry-After": str(retry)})
+        return busy_response(request.url.path, retry_after_busy(exc) or STATE_DOWN_RETRY_S)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        """The client hung up before its body ended (an upload given up): what it sent was dropped, no one reads
+        an answer, and it is not a server error to log with a traceback (60 abandoned uploads were 60)."""
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         return unhandled(exc)
+
+
+def busy_response(path: str, retry: int) -> JSONResponse:
+    """503 with Retry-After from the app's handlers: ListenBrainz's shape on its routes (a scrobbler reads
+    `code` and `error`), Encore's everywhere else (/rest and /v1 answer their busy themselves, in `answer`
+    and `answered`)."""
+    headers = {"Retry-After": str(retry)}
+    if path.startswith("/1/"):
+        return JSONResponse({"code": 503, "error": BUSY_MESSAGE}, status_code=503, headers=headers)
+    return JSONResponse(_body("busy", BUSY_MESSAGE), status_code=503, headers=headers)
 
 
 def unhandled(exc: Exception) -> JSONResponse:

@@ -18,6 +18,7 @@ from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
 from encore.web._schemas import Strict
 from encore.web._upload_body import UploadBody
+from encore.web._upload_gate import UploadLabel, UploadUser
 
 router = APIRouter(prefix="/api", tags=["exclusives"])
 
@@ -130,7 +131,7 @@ def own_exclusives(session: Db, label: OwnLabel) -> list[OwnExclusiveOut]:
 
 @router.post("/label/{label_id}/exclusives/{exclusive_id}/images", status_code=201)
 def add_image(
-    *, exclusive_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser, body: UploadBody
+    *, exclusive_id: str, request: Request, label: UploadLabel, user: UploadUser, body: UploadBody, session: Db
 ) -> ExclusiveOut:
     """Multipart `file` (JPEG, PNG or WebP, at most 16 MB) and an optional `label` field used as the caption."""
     exclusives.own_gallery(session, label_id=label.row_id, exclusive_id=exclusive_id)  # 404 before any byte

@@ -14,6 +14,7 @@ from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
 from encore.web._label_schemas import AlbumOut, ReleaseFormIn, album_out
 from encore.web._upload_body import UploadBody, ingest_form
+from encore.web._upload_gate import UploadLabel, UploadUser
 
 router = APIRouter(prefix="/api", tags=["labels"])
 
@@ -23,7 +24,7 @@ def _out(session: Db, album: Album) -> AlbumOut:
 
 
 @router.post("/label/{label_id}/uploads")
-def label_upload(request: Request, label: OwnLabel, user: CurrentUser, body: UploadBody) -> dict[str, object]:
+def label_upload(request: Request, label: UploadLabel, user: UploadUser, body: UploadBody) -> dict[str, object]:
     """Multipart `file`, one audio file of the release (content decides the format), through the same
     ingest pipeline as `encore ingest`; it lands on this label as a draft, listed nowhere until published.
     `releases` names the drafts the files joined, for the form."""
@@ -52,7 +53,7 @@ def save_release(
 
 @router.put("/label/{label_id}/releases/{album_id}/cover")
 def release_cover(
-    *, album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser, body: UploadBody
+    *, album_id: str, request: Request, label: UploadLabel, user: UploadUser, body: UploadBody, session: Db
 ) -> AlbumOut:
     """Multipart `file`: a JPEG, PNG or WebP of at most 16 MB and 40 megapixels (`kernel.pictures`, the rule
     gallery images follow too), made square like embedded covers."""

@@ -37,10 +37,15 @@ from encore.web._label_schemas import (
 router = APIRouter(prefix="/api", tags=["labels"])
 
 
-def _label(label_id: str, session: Db, user: CurrentUser) -> labels.LabelInfo:
+def own_label(session: Session, *, label_id: str, user: User) -> labels.LabelInfo:
+    """The label a label account acts for, named in the path: 404 for any other id, or for another role."""
     if user.role != Role.LABEL.value:
         raise NotFound("not found")
     return labels.acting_label(session, label_public_id=label_id, account_label_id=user.label_id)
+
+
+def _label(label_id: str, session: Db, user: CurrentUser) -> labels.LabelInfo:
+    return own_label(session, label_id=label_id, user=user)
 
 
 def _admin(user: CurrentUser) -> User:

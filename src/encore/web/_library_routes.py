@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from encore import library
+from encore import catalog, library
 from encore.accounts import User, get_active_user
 from encore.kernel import NotFound
 from encore.library import PlaylistView
@@ -62,16 +62,20 @@ def my_playlists(session: Db, user: CurrentUser, limit: Limit = 50, offset: Offs
 
 @router.get("/search/playlists")
 def search_public_playlists(
+    *,
+    request: Request,
     session: Db,
     user: CurrentUser,
     q: Annotated[str, Query(max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     offset: Offset = 0,
 ) -> PageOut[PlaylistOut]:
-    """Public playlists whose name holds every word of `q`, everyone's: the rule of /v1/search?type=playlist
-    (`library.search_playlists`), so the player finds what a Spotify-API app finds. Private ones never."""
-    # NUL cannot reach PostgreSQL; like the catalogue search (catalog._search), it separates words.
-    page = library.search_playlists(session, query=q.replace("\x00", " "), limit=limit, offset=offset)
+    """Public playlists whose name holds every word of `q` that is not a field filter (none applies to a
+    playlist), everyone's: the rule of /v1/search?type=playlist (`library.search_playlists`), so the player finds
+    what a Spotify-API app finds. Private ones never."""
+    # The parser also drops NUL, which cannot reach PostgreSQL (catalog._search_query).
+    asked = catalog.parse_search_query(q, today=container(request).clock.now().date())
+    page = library.search_playlists(session, query=asked.text, limit=limit, offset=offset)
     return PageOut[PlaylistOut](
         items=[playlist_out(p, user) for p in page.items], total=page.total, limit=limit, offset=offset
     )

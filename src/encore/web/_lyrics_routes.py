@@ -17,6 +17,7 @@ from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
 from encore.web._schemas import Strict
+from encore.web._upload_gate import UploadLabel, UploadUser, receiving
 
 router = APIRouter(prefix="/api", tags=["lyrics"])
 Language = Annotated[str | None, Query(max_length=8, pattern=r"^[A-Za-z]{2,3}$")]
@@ -94,13 +95,15 @@ def put_lyrics(
     return _save(request, session, label, user, track_id, parsed)
 
 
-async def _raw_body(request: Request) -> bytes:
-    """The body, read only up to one byte past the lyrics cap (the parser refuses it then, 413)."""
+async def _raw_body(request: Request, user: UploadUser) -> bytes:
+    """The body, read only up to one byte past the lyrics cap (the parser refuses it then, 413), as an upload:
+    after the caller's check, in one of the account's upload slots (`_upload_gate`)."""
     data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > lyrics.MAX_BYTES:
-            break
+    async with receiving(request, user) as body:
+        async for chunk in body.stream():
+            data += chunk
+            if len(data) > lyrics.MAX_BYTES:
+                break
     return bytes(data)
 
 
@@ -109,10 +112,10 @@ def put_lyrics_file(
     *,
     track_id: str,
     request: Request,
-    session: Db,
-    label: OwnLabel,
-    user: CurrentUser,
+    label: UploadLabel,
+    user: UploadUser,
     data: Annotated[bytes, Depends(_raw_body)],
+    session: Db,
     language: Language = None,
 ) -> LyricsOut:
     """Write a track's lyrics from the bytes of an `.lrc` or text file (UTF-8, or UTF-16/32 with a BOM)."""

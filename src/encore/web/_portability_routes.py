@@ -13,20 +13,24 @@ from starlette.background import BackgroundTask
 
 from encore import portability
 from encore.audit import kinds
+from encore.db import transaction
 from encore.kernel import ValidationFailed
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._job_routes import job_json
+from encore.web._upload_gate import UploadUser, receiving
 
 router = APIRouter(prefix="/api/me", tags=["portability"])
 
 
-def import_slot(request: Request, session: Db, user: CurrentUser) -> None:
-    """409 with the open job before a byte of the body is read: one import at a time per listener."""
-    try:
-        portability.check_import_slot(session, jobs=container(request).jobs, user_id=user.id)
-    except portability.ImportOpen as exc:
-        raise _open(exc) from None
+def import_slot(request: Request, user: UploadUser) -> None:
+    """409 with the open job before a byte of the body is read: one import at a time per listener. In a
+    transaction of its own, like the caller's check, so no connection waits on the body (`_upload_gate`)."""
+    with transaction(container(request).sessions) as session:
+        try:
+            portability.check_import_slot(session, jobs=container(request).jobs, user_id=user.id)
+        except portability.ImportOpen as exc:
+            raise _open(exc) from None
 
 
 def _open(exc: portability.ImportOpen) -> HTTPException:
@@ -34,9 +38,12 @@ def _open(exc: portability.ImportOpen) -> HTTPException:
     return HTTPException(409, detail={"code": exc.code, "message": exc.message, "job": job})
 
 
-async def uploaded_file(request: Request, _slot: Annotated[None, Depends(import_slot)]) -> AsyncIterator[Path]:
+async def uploaded_file(
+    request: Request, user: UploadUser, _slot: Annotated[None, Depends(import_slot)]
+) -> AsyncIterator[Path]:
     """The raw request body in a server-named temp file, refused once it passes the size limit, or when
-    writing it would leave the data dir's filesystem short of room (507: Insufficient Storage)."""
+    writing it would leave the data dir's filesystem short of room (507: Insufficient Storage). Removed when
+    the request ends, or when the body is refused (too large, stalled: `_body_limit`)."""
     limit = portability.MAX_UPLOAD_BYTES
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
@@ -47,12 +54,13 @@ async def uploaded_file(request: Request, _slot: Annotated[None, Depends(import_
         raise HTTPException(507, detail={"code": "no_room", "message": reason})
     try:
         size = 0
-        with path.open("wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise ValidationFailed(f"file too large: at most {limit >> 20} MiB", code="file_too_large")
-                out.write(chunk)
+        async with receiving(request, user) as body:
+            with path.open("wb") as out:
+                async for chunk in body.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise ValidationFailed(f"file too large: at most {limit >> 20} MiB", code="file_too_large")
+                    out.write(chunk)
         yield path
     finally:
         path.unlink(missing_ok=True)
@@ -61,9 +69,9 @@ async def uploaded_file(request: Request, _slot: Annotated[None, Depends(import_
 @router.post("/history/import", status_code=202)
 def import_history(
     request: Request,
-    session: Db,
-    user: CurrentUser,
+    user: UploadUser,
     path: Annotated[Path, Depends(uploaded_file)],
+    session: Db,
     filename: Annotated[str, Query(max_length=200)] = "upload.json",
 ) -> dict[str, object]:
     """Queues the import and answers at once; GET /api/me/jobs/{id} tells how far it got. One import at a

@@ -1,9 +1,10 @@
 """The upload routes' multipart body, parsed only once the uploader is known (#15, hole 3).
 
 A `File(...)` parameter makes FastAPI spool the whole form before any dependency runs, so a 100 MB
-upload was written to disk before the 401. Declared after the user's dependency, this one reads the
-form only for an authenticated caller; the size cap itself is enforced while the bytes arrive
-(`_body_limit`).
+upload was written to disk before the 401. This dependency reads the form only for an authenticated
+caller (`UploadUser`, checked without holding a database connection while the body arrives), in one of
+the account's upload slots (`_upload_gate`); the size cap and the pace are enforced while the bytes
+arrive (`_body_limit`). A route declares its `Db` after it.
 """
 
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from encore.ingest import IngestSummary, ingest_upload, seen_by_label
 from encore.kernel import ValidationFailed
 from encore.web._audit import note_apart
 from encore.web._deps import container
+from encore.web._upload_gate import UploadUser, receiving
 
 MAX_LABEL_FIELD = 200
 
@@ -56,8 +58,9 @@ async def _form(request: Request) -> FormData:
         raise _unreadable(exc) from exc
 
 
-async def upload_form(request: Request) -> AsyncIterator[UploadForm]:
-    form = await _form(request)
+async def upload_form(request: Request, user: UploadUser) -> AsyncIterator[UploadForm]:
+    async with receiving(request, user) as body:
+        form = await _form(body)
     try:
         file: Any = form.get("file")
         if not isinstance(file, UploadFile):

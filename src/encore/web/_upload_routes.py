@@ -8,13 +8,14 @@ from encore import history
 from encore.accounts import Role, User
 from encore.catalog import label_name_for
 from encore.kernel import PermissionDenied
-from encore.web._deps import CurrentUser, Db, container
+from encore.web._deps import Db, container
 from encore.web._upload_body import UploadBody, ingest_form
+from encore.web._upload_gate import UploadUser
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 
 
-def _uploader(user: CurrentUser) -> User:
+def _uploader(user: UploadUser) -> User:
     """Checked before the body is read (dependencies run in order; `UploadBody` comes after)."""
     if user.role not in (Role.ADMIN.value, Role.LABEL.value):
         raise PermissionDenied("only admins and label accounts may upload", code="upload_forbidden")
@@ -25,7 +26,7 @@ Uploader = Annotated[User, Depends(_uploader)]
 
 
 @router.post("/uploads", status_code=200)
-def upload(request: Request, session: Db, user: Uploader, body: UploadBody) -> dict[str, object]:
+def upload(request: Request, user: Uploader, body: UploadBody, session: Db) -> dict[str, object]:
     """Multipart: `file` (an audio file; content decides the format), `lyrics` (an optional .lrc), `label`
     (admins only)."""
     label = body.label

@@ -4,11 +4,15 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from encore.oauth import SCOPES
+from encore.oauth import SCOPES, OAuthApp
+from encore.oauth import register_app as register_in_db
 
 CSRF = {"X-Encore-CSRF": "1"}
 REDIRECT = "http://127.0.0.1:8765/callback"
@@ -87,3 +91,12 @@ def client_token(http: httpx.Client, app: App) -> str:
     r = http.post("/api/token", data={"grant_type": "client_credentials"}, auth=(app.client_id, app.client_secret))
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
+
+
+def unlimited_app(s: Session, *, owner_id: int, now: datetime) -> App:
+    """An app registered in the database with its rate limit out of the way, for tests that search many times."""
+    made = register_in_db(s, owner_id=owner_id, name="dev", redirect_uris=["http://127.0.0.1/cb"], now=now)
+    row = s.scalar(select(OAuthApp).where(OAuthApp.client_id == made.app.client_id))
+    assert row is not None
+    row.rate_limit = 10**6
+    return App(made.app.client_id, made.client_secret)

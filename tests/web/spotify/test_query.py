@@ -1,17 +1,18 @@
-"""Spotify's search syntax read into filters (`web/spotify/_query.py`): pure, so no database, no server."""
+"""The search box's syntax (Spotify's, `catalog/_search_query.py`) read into filters: pure, no database. It stays
+here, beside /v1, while tests/support/unit_seconds.json names this module (the lead moves it to tests/catalog/)."""
 
 from datetime import date
 
 import pytest
 
-from encore.catalog import SearchFilters
-from encore.web.spotify._query import MAX_FILTERS, parse_query
+from encore.catalog import SearchFilters, parse_search_query
+from encore.catalog._search_query import MAX_FILTERS
 
 TODAY = date(2026, 12, 4)
 
 
 def _parse(q: str) -> tuple[str, SearchFilters]:
-    parsed = parse_query(q, today=TODAY)
+    parsed = parse_search_query(q, today=TODAY)
     return parsed.text, parsed.filters
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import orjson
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
@@ -113,8 +113,8 @@ async def _run(c: Container, job: Job, *, size: int) -> LBError | None:
             return await asyncio.to_thread(_alone, c, job)
         # waits on the event loop, no thread held; a wait that times out cancels the job if not yet started
         return await asyncio.wait_for(asyncio.wrap_future(c.listen_writer.run(job, size=size)), WAIT_S)
-    except (DBAPIError, TimeoutError) as exc:
-        if isinstance(exc, DBAPIError) and not is_busy(exc):
+    except (SQLAlchemyError, TimeoutError) as exc:
+        if isinstance(exc, SQLAlchemyError) and not is_busy(exc):  # busy: a lock or the pool waited out
             raise
         return BUSY
 

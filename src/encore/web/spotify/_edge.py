@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from encore import oauth
@@ -91,7 +91,7 @@ async def answered(
             return error_response(400, _validation_message(exc))
     except RateLimited as exc:
         return error_response(429, exc.message, {"Retry-After": str(exc.retry_after)})
-    except (StateUnavailable, DBAPIError) as exc:
+    except (StateUnavailable, SQLAlchemyError) as exc:
         if (retry := retry_after_busy(exc)) is None:
             raise  # a database error that is not a busy lock: the app's handler logs it (500)
         log.warning("/v1 busy: %s", exc)

@@ -22,7 +22,6 @@ from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
-from encore.web.spotify._query import parse_query
 from encore.web.spotify._shapes import album_simple, artist_full, playlist_simple, track_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
@@ -46,9 +45,10 @@ async def search(
     ] = None,
 ) -> Response:
     """The catalogue: prefix, case- and accent-insensitive, with Spotify's field filters (`artist:`, `track:`,
-    `album:`, `year:1990-1999`, `isrc:`, `upc:`, `genre:`, `tag:new`, `tag:hipster`; `_query`), each on the
-    types Spotify names. Playlists: the public ones whose name holds every word that is not a filter
-    (`library.search_playlists`). `show`, `episode` and `audiobook` types are refused (Encore has none)."""
+    `album:`, `year:1990-1999`, `isrc:`, `upc:`, `genre:`, `tag:new`, `tag:hipster`;
+    `catalog.parse_search_query`, which the player's /api/search reads too), each on the types Spotify names.
+    Playlists: the public ones whose name holds every word that is not a filter (`library.search_playlists`).
+    `show`, `episode` and `audiobook` types are refused (Encore has none)."""
     (base, public), clock = address(request), container(request).clock
     cache = container(request).catalogue_cache
 
@@ -56,7 +56,7 @@ async def search(
         kinds = {t.strip() for t in type.split(",")}
         if not kinds or not kinds <= set(SEARCH_TYPES):
             raise ValidationFailed("type must be a comma-separated list of album, artist, track, playlist")
-        asked = parse_query(q, today=clock.now().date())
+        asked = catalog.parse_search_query(q, today=clock.now().date())
         found = catalog.search_catalogue(
             session,
             query=asked.text,

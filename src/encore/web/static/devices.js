@@ -2,7 +2,7 @@
 // username), offers the server URL as a QR code for phones, and shows a new device's secrets once, in a modal
 // dialog above everything (the player bar included) until the listener closes it.
 import { api } from "./api.js";
-import { h, named } from "./dom.js";
+import { h, named, shownOnceDialog } from "./dom.js";
 import { section } from "./views.js";
 
 export function copyLine(label, value) {
@@ -11,20 +11,12 @@ export function copyLine(label, value) {
 }
 
 function secretDialog(connect, device) {
-  const done = h("button", { type: "button", class: "big-play", text: "I have copied them" });
-  const dialog = h("dialog", { class: "device-dialog", "aria-labelledby": "device-dialog-title" },
-    h("h2", { id: "device-dialog-title" }, "Connect “", named(device.name), "”"),
-    h("p", { class: "warning", text: "Copy the password now: Encore shows it only this once." }),
+  const title = ["Connect “", named(device.name), "”"];
+  return shownOnceDialog({ id: "device-dialog-title", title, what: "password", done: "I have copied them" },
     copyLine("Server URL", connect.server_url), copyLine("Username", connect.username),
     copyLine("App password", device.app_password),
     h("p", { class: "card-sub", text: "Apps that support the OpenSubsonic API key need no username or password:" }),
-    copyLine("API key", device.api_key),
-    h("div", { class: "dialog-actions" }, done));
-  done.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
-  return dialog;
+    copyLine("API key", device.api_key));
 }
 
 export async function devicesSection() {

@@ -74,3 +74,19 @@ export function cover(images, size, alt = "") {
     ? h("img", { src, alt, width: size, height: size, loading: "lazy", class: "cover" })
     : h("div", { class: "cover placeholder", role: "img", "aria-label": alt || "No cover" });
 }
+
+// A secret the server shows only once, in a modal dialog above everything (the player bar included) until the
+// listener says it is copied; closing it takes it out of the page. `title`: the heading's text or nodes; `what`:
+// the secret, named in the warning; `done`: the closing button's words; `body`: the lines between.
+export function shownOnceDialog({ id, className = "", title, what, done }, ...body) {
+  const close = h("button", { type: "button", class: "big-play", text: done });
+  const dialog = h("dialog", { class: `device-dialog ${className}`.trim(), "aria-labelledby": id },
+    h("h2", { id }, title),
+    h("p", { class: "warning", text: `Copy the ${what} now: Encore shows it only this once.` }),
+    ...body, h("div", { class: "dialog-actions" }, close));
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}

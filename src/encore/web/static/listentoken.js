@@ -2,7 +2,7 @@
 // whether one works (its last characters and date, or that a sign-out everywhere cut it), makes a new one, shown
 // once in a modal dialog with what to paste where, and tells what the client calls the API root.
 import { api } from "./api.js";
-import { h } from "./dom.js";
+import { h, shownOnceDialog } from "./dom.js";
 import { copyLine } from "./devices.js";
 import { section } from "./views.js";
 
@@ -14,17 +14,8 @@ function where(apiRoot) {
 }
 
 function tokenDialog(made) {
-  const done = h("button", { type: "button", class: "big-play", text: "I have copied it" });
-  const dialog = h("dialog", { class: "device-dialog listen-token-dialog", "aria-labelledby": "listen-token-title" },
-    h("h2", { id: "listen-token-title", text: "Your ListenBrainz token" }),
-    h("p", { class: "warning", text: "Copy the token now: Encore shows it only this once." }),
-    copyLine("Token", made.token), ...where(made.api_root),
-    h("div", { class: "dialog-actions" }, done));
-  done.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
-  return dialog;
+  const shown = { id: "listen-token-title", className: "listen-token-dialog", title: "Your ListenBrainz token", what: "token", done: "I have copied it" };
+  return shownOnceDialog(shown, copyLine("Token", made.token), ...where(made.api_root));
 }
 
 function stateText(info) {

@@ -3,11 +3,10 @@
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
@@ -26,6 +25,7 @@ from encore.web.subsonic import (  # noqa: F401 - register handlers
     _unsupported,
     _user,
 )
+from encore.web.subsonic._asked import MAX_FORM_FIELDS, answer_format, asked, form_kind
 from encore.web.subsonic._auth import authenticate
 from encore.web.subsonic._browse import extensions_payload
 from encore.web.subsonic._context import HANDLERS, PURE, WRITES, Ctx
@@ -42,7 +42,6 @@ from encore.web.subsonic._params import Params
 
 log = logging.getLogger("encore.web.subsonic")
 router = APIRouter(include_in_schema=False)
-MAX_FORM_FIELDS = 2000
 # OpenSubsonic: this one answers without credentials, so a client can learn how to log in (apiKey).
 PUBLIC_METHODS = frozenset({"getopensubsonicextensions"})
 
@@ -59,7 +58,7 @@ def _mapped(exc: EncoreError) -> SubsonicError:
 
 def _run(c: Container, name: str, params: Params) -> Response:
     if name.lower() in PUBLIC_METHODS:
-        return render(envelope(extensions_payload()), fmt=_fmt(params), callback=params.get("callback"))
+        return render(envelope(extensions_payload()), fmt=answer_format(params), callback=params.get("callback"))
     handler = HANDLERS.get(name.lower())
     with _transaction(c, name.lower()) as session:
         now = c.clock.now()
@@ -71,7 +70,7 @@ def _run(c: Container, name: str, params: Params) -> Response:
         result = handler(Ctx(session, user, params, c, now, client))
     if isinstance(result, Response):
         return result
-    return render(envelope(result), fmt=_fmt(params), callback=params.get("callback"))
+    return render(envelope(result), fmt=answer_format(params), callback=params.get("callback"))
 
 
 @contextmanager
@@ -92,49 +91,41 @@ def _transaction(c: Container, name: str) -> Iterator[Session]:
             conn.commit()
 
 
-def _fmt(params: Params) -> str:
-    f = (params.get("f") or "xml").lower()
-    return f if f in ("json", "jsonp") else "xml"
-
-
 @router.api_route("/rest/{name}", methods=["GET", "POST"])
 async def subsonic(name: str, request: Request) -> Response:
     pairs = list(request.query_params.multi_items())
-    kind = request.headers.get("content-type", "").lower()  # a media type is case-insensitive (RFC 9110 §8.3.1)
-    if request.method == "POST" and kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+    content_type = request.headers.get("content-type", "")
+    if request.method == "POST" and form_kind(content_type):
         # Read first (bounded by BodyLimit; the form parser reads this copy): a refused form still tells its f=.
-        raw = await request.body() if kind.startswith("application/x-www-form-urlencoded") else b""
+        raw = await request.body()
         try:
             form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
         except HTTPException as exc:  # too many fields, a file, a broken multipart body
-            return _form_refused(raw, pairs, exc)
+            return _form_refused(asked(pairs, content_type=content_type, body=raw), exc)
         pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     return await answer(container(request), name, Params(pairs))
 
 
-def _form_refused(raw: bytes, pairs: list[tuple[str, str]], exc: HTTPException) -> Response:
-    """A POSTed form Starlette would not read, as Subsonic's error in the format the client asked for (probe18
-    F4: it was an HTTP 400 in Encore's own JSON, which py-sonic shows as a bare "Bad Request"). The format may be
-    in the body (py-sonic sends everything there): only `f` and `callback` are looked for in it, among its first
-    MAX_FORM_FIELDS fields, as Starlette would have read them (review18b: parsing a 1 MiB body of fields whole, before
-    any log-in, on the event loop, cost ~190 ms and 28 MB a request)."""
-    fields = raw.split(b"&", MAX_FORM_FIELDS)[:MAX_FORM_FIELDS]
-    asked = (f for f in fields if f.startswith((b"f=", b"callback=")))
-    wanted = [(k, v) for k, v in parse_qsl(b"&".join(asked).decode("utf-8", "replace")) if k in ("f", "callback")]
-    params = Params(pairs + wanted)
+def _form_refused(params: Params, exc: HTTPException) -> Response:
+    """A POSTed form Starlette would not read, as Subsonic's error in the format the client asked for, in the
+    query or the body (`_asked`; probe18 F4: it was an HTTP 400 in Encore's own JSON, which py-sonic shows as a
+    bare "Bad Request")."""
     detail = exc.detail if isinstance(exc.detail, str) else "the form could not be read"
     if detail.startswith("Too many fields"):
         detail = f"too many parameters (at most {MAX_FORM_FIELDS})"
     error = SubsonicError(GENERIC, detail)
-    return error_response(error, fmt=_fmt(params), callback=params.get("callback"))
+    return error_response(error, fmt=answer_format(params), callback=params.get("callback"))
 
 
 @router.api_route("/rest/{path:path}", methods=["GET", "POST"])
 async def no_method(path: str, request: Request) -> Response:
-    """`/rest/`, `/rest/a/b`: no method is named so. Subsonic's error in the asked format, not FastAPI's 404."""
-    params = Params(list(request.query_params.multi_items()))
+    """`/rest/`, `/rest/a/b`: no method is named so. Subsonic's error in the asked format (the query's or a POSTed
+    form's, `_asked`), not FastAPI's 404."""
+    pairs, content_type = list(request.query_params.multi_items()), request.headers.get("content-type", "")
+    body = await request.body() if request.method == "POST" and form_kind(content_type) else b""
+    params = asked(pairs, content_type=content_type, body=body)
     error = SubsonicError(NOT_FOUND, "unknown method")
-    return error_response(error, fmt=_fmt(params), callback=params.get("callback"))
+    return error_response(error, fmt=answer_format(params), callback=params.get("callback"))
 
 
 async def answer(c: Container, name: str, params: Params) -> Response:
@@ -145,12 +136,12 @@ async def answer(c: Container, name: str, params: Params) -> Response:
         lane = run_write if name.lower() in WRITES else run_read
         return await lane(c, _run, c, name, params)
     except SubsonicError as exc:
-        return error_response(exc, fmt=_fmt(params), callback=params.get("callback"))
+        return error_response(exc, fmt=answer_format(params), callback=params.get("callback"))
     except EncoreError as exc:
-        return error_response(_mapped(exc), fmt=_fmt(params), callback=params.get("callback"))
-    except (StateUnavailable, DBAPIError) as exc:
+        return error_response(_mapped(exc), fmt=answer_format(params), callback=params.get("callback"))
+    except (StateUnavailable, SQLAlchemyError) as exc:
         if (retry := retry_after_busy(exc)) is None:
             raise  # a database error that is not a busy lock: the app's handler logs it (500)
         log.warning("subsonic busy: %s", exc)
         busy = SubsonicError(GENERIC, BUSY_MESSAGE, http_status=503, retry_after=retry)
-        return error_response(busy, fmt=_fmt(params), callback=params.get("callback"))
+        return error_response(busy, fmt=answer_format(params), callback=params.get("callback"))

@@ -1,9 +1,13 @@
-"""Spotify's search query syntax, read into the catalogue's typed filters (a pure function: no I/O).
+"""The search box's syntax, read into the catalogue's typed filters (a pure function: no I/O).
+
+It is Spotify's, and every face whose listener types a query reads it here: `/v1/search` and the player's
+`/api/search` (Subsonic's clients send plain words, so `search2`/`search3` do not read filters).
 
 Spotify's Web API reference ("Search for Item", `q`): field filters `album:`, `artist:`, `track:`, `year:`
 (one year or a range, `1955-1960`), `upc:`, `isrc:`, `genre:`, and `tag:new` / `tag:hipster`, each for the
-kinds `catalog.APPLIES` lists. A value is the next word, or a quoted phrase (`artist:"Miles Davis"`; the
-unquoted `artist:Miles Davis` reads `Davis` as a plain word, which still has to match). What this reads:
+kinds `APPLIES` lists (catalog._search_filters). A value is the next word, or a quoted phrase
+(`artist:"Miles Davis"`; the unquoted `artist:Miles Davis` reads `Davis` as a plain word, which still has to
+match). What this reads:
 
 - a filter name is case-insensitive; a word with an unknown name (`label:x`, `foo:bar`, `tag:old`) is plain
   text; an empty value (`artist:`, `artist:""`, `artist:!!`: no letter or digit) is no filter; an unbalanced
@@ -20,7 +24,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from encore import catalog
+from encore.catalog._search_filters import SearchFilters
+from encore.catalog._text import search_words
 from encore.kernel import is_isrc
 
 MAX_FILTERS = 6  # Spotify's own examples use two or three; each distinct one is a read of its own
@@ -35,9 +40,9 @@ _UPC = re.compile(r"\A[0-9]{8,14}\Z")
 
 
 @dataclass(frozen=True)
-class SpotifyQuery:
+class SearchQuery:
     text: str  # the words that are not filters, for the catalogue's free-text search
-    filters: catalog.SearchFilters
+    filters: SearchFilters
 
 
 @dataclass
@@ -87,7 +92,7 @@ def _take(read: _Read, name: str, value: str) -> None:
         read.values[name].append(value)
 
 
-def parse_query(q: str, *, today: date) -> SpotifyQuery:
+def parse_search_query(q: str, *, today: date) -> SearchQuery:
     """`q` as plain words and filters. `today` dates tag:new (the face passes its clock's)."""
     read = _Read(values={name: [] for name in ("track", "artist", "album", "genre", "isrc", "upc")})
     words: list[str] = []
@@ -97,20 +102,20 @@ def parse_query(q: str, *, today: date) -> SpotifyQuery:
     for match in _TOKEN.finditer(clean):
         name, quoted, bare = (match["field"] or "").lower(), match["quoted"], match["bare"]
         value = (quoted if quoted is not None else bare or "").strip()
-        if name in _FIELDS and (not value or (name in _TEXT and not catalog.search_words(value))):
+        if name in _FIELDS and (not value or (name in _TEXT and not search_words(value))):
             continue  # an empty value (or one with no letter or digit) narrows by nothing
         if name not in _FIELDS or (name == "tag" and value.lower() not in _TAGS):
             if text := match[0] if name else value:
                 words.append(text)
             continue
-        same = (name, " ".join(dict.fromkeys(catalog.search_words(value)))) if name in _TEXT else (name, value.lower())
+        same = (name, " ".join(dict.fromkeys(search_words(value)))) if name in _TEXT else (name, value.lower())
         if same in seen or taken >= MAX_FILTERS:
             continue
         seen.add(same)
         taken += 1
         _take(read, name, value.lower() if name == "tag" else value)
     v = read.values
-    filters = catalog.SearchFilters(
+    filters = SearchFilters(
         tracks=tuple(dict.fromkeys(v["track"])),
         artists=tuple(dict.fromkeys(v["artist"])),
         albums=tuple(dict.fromkeys(v["album"])),
@@ -123,4 +128,4 @@ def parse_query(q: str, *, today: date) -> SpotifyQuery:
         hipster=read.hipster,
         nothing=tuple(read.nothing or ()),
     )
-    return SpotifyQuery(" ".join(words), filters)
+    return SearchQuery(" ".join(words), filters)
