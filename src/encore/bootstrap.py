@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore import accounts, audit, billing, catalog, discovery, history, insights, keys, library, portability
 from encore.config import Settings, load_settings
-from encore.db import Lanes, create_db_engine, lanes_for, make_sessionmaker, transaction, upgrade_to_head
+from encore.db import Lanes, Upgrade, create_db_engine, lanes_for, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
@@ -54,13 +54,14 @@ class Container:
     # Listens submitted together (ListenBrainz) share one write transaction: one writer thread per process.
     listen_writer: history.ListenWriter | None = None
 
-    def migrate(self) -> None:
+    def migrate(self) -> Upgrade:
         """Schema to head; then, when many docs are not in the search index yet (a database from before the
         index, or rows written in bulk), build it (`encore search rebuild` does the same on demand)."""
-        upgrade_to_head(self.engine)
+        done = upgrade_to_head(self.engine)
         with transaction(self.sessions) as session:
             if catalog.search_index_due(session):
                 catalog.rebuild_search_index(session, popularity=library.popularity)
+        return done
 
     def rebuild_search(self) -> catalog.BuildStats:
         with transaction(self.sessions) as session:

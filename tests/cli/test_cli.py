@@ -27,6 +27,13 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def install(env: Path) -> Path:
+    """`encore migrate` run, as the README's recipe starts: the other commands act on an existing install."""
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    return env
+
+
 def test_migrate_and_user_create(env: Path) -> None:
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     ok = runner.invoke(app, ["user", "create", "alice", "--password", "long-password", "--admin"])
@@ -35,7 +42,30 @@ def test_migrate_and_user_create(env: Path) -> None:
     assert again.exit_code == 1 and "taken" in again.output
 
 
-def test_user_create_makes_a_label_account(env: Path) -> None:
+def test_migrate_says_what_it_did(env: Path) -> None:
+    """probe21b F10: "Database is up to date" on an empty database, after a real upgrade and with nothing to do."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from encore.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    made = runner.invoke(app, ["migrate"])
+    assert made.exit_code == 0 and f"Created the schema at {head} (" in made.output, made.output
+    again = runner.invoke(app, ["migrate"])
+    assert again.exit_code == 0 and f"Already at {head}: nothing to do" in again.output
+    container = build()
+    with container.engine.begin() as conn:  # one release back
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    container.close()
+    upgraded = runner.invoke(app, ["migrate"])
+    assert upgraded.exit_code == 0 and f"to {head} (1 migration)" in upgraded.output, upgraded.output
+    assert "Upgraded from " in upgraded.output
+
+
+def test_user_create_makes_a_label_account(install: Path) -> None:
     """probe17b: nothing but the demo could give a label an account, so a label whose only account was deleted
     had no way back to its releases and statements."""
     ok = runner.invoke(app, ["user", "create", "fox", "--password", "long-password", "--label", "Little Fox"])
@@ -51,8 +81,8 @@ def test_user_create_makes_a_label_account(env: Path) -> None:
     assert blank.exit_code == 1 and "label needs a name" in blank.output
 
 
-def test_ingest_reports_failures_and_exit_code(env: Path) -> None:
-    lib = env / "lib"
+def test_ingest_reports_failures_and_exit_code(install: Path) -> None:
+    lib = install / "lib"
     lib.mkdir()
     c.write_flac(lib / "a.flac", c.tone(1.5, 440), title="A", artist="B")
     (lib / "broken.mp3").write_bytes(b"junk" * 100)
@@ -65,6 +95,9 @@ def test_ingest_reports_failures_and_exit_code(env: Path) -> None:
     container.close()
     second = runner.invoke(app, ["ingest", str(lib / "a.flac")])
     assert second.exit_code == 0
+    # probe21b F5: the unchanged broken file fails every run (exit 1, named), not only the first
+    third = runner.invoke(app, ["ingest", str(lib), "--workers", "1"])
+    assert third.exit_code == 1 and "Still failing" in third.output and "broken.mp3" in third.output, third.output
 
 
 def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,13 +106,13 @@ def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.Monkey
     assert result.exit_code == 2 and "ENCORE_SECRET_KEY" in result.output
 
 
-def test_nginx_config_is_printed(env: Path) -> None:
+def test_nginx_config_is_printed(install: Path) -> None:
     result = runner.invoke(app, ["nginx-config", "--listen", "127.0.0.1:9999"])
     assert result.exit_code == 0
     assert "secure_link_md5" in result.output and "listen 127.0.0.1:9999;" in result.output
 
 
-def test_nginx_config_refuses_a_bad_address_in_one_line(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nginx_config_refuses_a_bad_address_in_one_line(install: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """probe21b F14: `--upstream 'bad host;'` printed a 27-line traceback; an address that would end the
     directive (or start another) is one line naming it, exit 2, and no config is printed."""
     monkeypatch.setenv("ENCORE_STREAMING_MODE", "edge")
@@ -90,7 +123,7 @@ def test_nginx_config_refuses_a_bad_address_in_one_line(env: Path, monkeypatch: 
         assert result.stdout == ""
 
 
-def test_nginx_config_notes_when_edge_mode_is_off(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nginx_config_notes_when_edge_mode_is_off(install: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """probe21b F14: in embedded mode the printed edge part is never used; stderr says so (stdout stays the
     config alone, for a redirect)."""
     embedded = runner.invoke(app, ["nginx-config"])
@@ -101,30 +134,58 @@ def test_nginx_config_notes_when_edge_mode_is_off(env: Path, monkeypatch: pytest
     assert edge.exit_code == 0 and edge.stderr == "" and "secure_link_md5" in edge.stdout
 
 
-def test_nginx_config_output_is_private(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nginx_config_output_is_private(install: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """probe21b F9: `> /etc/nginx/encore.conf` left the edge secrets world-readable (0644 under umask 022).
     `--output` writes the same config 0600, also over an existing 0644 file, and says how to start nginx;
     a file it cannot write is one line, exit 2."""
     monkeypatch.setenv("ENCORE_STREAMING_MODE", "edge")
     printed = runner.invoke(app, ["nginx-config"]).stdout
-    target = env / "encore.conf"
+    target = install / "encore.conf"
     target.write_text("old")
     target.chmod(0o644)
     result = runner.invoke(app, ["nginx-config", "--output", str(target)])
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600 and target.read_text() == printed
     assert result.stdout == "" and "nginx -p PREFIX -c" in result.stderr
-    assert sorted(p.name for p in env.iterdir() if p.name.startswith(".")) == []  # no temp file left behind
-    missing = runner.invoke(app, ["nginx-config", "--output", str(env / "no-such-dir" / "x.conf")])
+    assert sorted(p.name for p in install.iterdir() if p.name.startswith(".")) == []  # no temp file left behind
+    missing = runner.invoke(app, ["nginx-config", "--output", str(install / "no-such-dir" / "x.conf")])
     assert missing.exit_code == 2 and "Could not write" in missing.stderr and "Traceback" not in missing.output
 
 
-def test_nginx_config_redirected_to_a_shared_file_warns(env: Path) -> None:
+def test_nginx_config_redirected_to_a_shared_file_warns(install: Path) -> None:
     """The README's `> FILE` still works, with a warning on stderr when the file is readable by others."""
-    target = env / "shared.conf"
+    target = install / "shared.conf"
     script = f"umask 022; exec {sys.executable} -m encore.cli nginx-config > {target}"
     done = subprocess.run(
         ["sh", "-c", script], capture_output=True, text=True, check=False, env=os.environ, timeout=120
     )
     assert done.returncode == 0, done.stderr
     assert "readable by others" in done.stderr and "secure_link_md5" in target.read_text()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ingest", "."],
+        ["user", "create", "eve", "--admin", "--password", "long-password"],
+        ["keys", "rotate"],
+        ["security", "force-reset", "--everyone"],
+        ["nginx-config"],
+        ["search", "rebuild"],
+    ],
+)
+def test_a_command_run_away_from_the_install_makes_no_new_one(
+    install: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """probe21b F6: with the default relative data directory, `encore ingest` run from another directory made a
+    new, empty install there and said "imported 7"; an incident's `user create` or `keys rotate` would do the same."""
+    monkeypatch.setenv("ENCORE_DATA_DIR", "var")  # the default: relative to the working directory
+    elsewhere = install / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert f"no Encore database at {elsewhere / 'var' / 'encore.db'}" in result.output
+    assert list(elsewhere.iterdir()) == []  # nothing made: no var/, no jobs file, no media
+    monkeypatch.chdir(install)  # where the install is: the same command acts on it
+    assert runner.invoke(app, ["user", "create", "eve", "--password", "long-password"]).exit_code == 0

@@ -117,6 +117,69 @@ def test_security_report(env: Path) -> None:
     assert runner.invoke(app, ["security", "report", "--since", "last tuesday"]).exit_code == 2
 
 
+def test_accounts_made_from_the_shell_are_in_the_security_report(env: Path) -> None:
+    """probe21b F2: `encore user create eve --admin` wrote no event, so whoever added an admin was invisible to
+    the report the README's breach steps start from."""
+    import json
+
+    assert runner.invoke(app, ["user", "create", "eve", "--password", "long-password", "--admin"]).exit_code == 0
+    made = runner.invoke(app, ["user", "create", "fox", "--password", "long-password", "--label", " Little Fox "])
+    assert made.exit_code == 0, made.output
+    out = runner.invoke(app, ["security", "report", "--json"])
+    assert out.exit_code == 0, out.output
+    created = [e for e in json.loads(out.output)["changes"] if e["kind"] == "account.created"]
+    assert [(e["subject"], e["actor"], e["details"]) for e in created] == [
+        ("alice", None, {"by": "operator", "role": "listener"}),
+        ("bob", None, {"by": "operator", "role": "listener"}),
+        ("eve", None, {"by": "operator", "role": "admin"}),
+        ("fox", None, {"by": "operator", "role": "label", "label": "Little Fox"}),
+    ]
+    table = runner.invoke(app, ["security", "report"])
+    assert table.exit_code == 0 and "account.created" in table.output and "eve" in table.output
+    refused = runner.invoke(app, ["user", "create", "eve", "--password", "long-password"])  # taken: no event
+    assert refused.exit_code == 1
+    again = json.loads(runner.invoke(app, ["security", "report", "--json"]).output)["changes"]
+    assert len([e for e in again if e["kind"] == "account.created"]) == 4
+
+
+def test_user_list_and_jobs_show(env: Path) -> None:
+    """probe21b F16: the CLI could not list accounts, and `user delete` printed a job id nothing could look up."""
+    import re
+
+    from encore import billing
+    from encore.db import transaction
+
+    assert runner.invoke(app, ["user", "create", "eve", "--password", "long-password", "--admin"]).exit_code == 0
+    c = build()
+    with transaction(c.sessions) as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None
+        billing.grant_premium(s, user_public_id=alice.public_id, plan="premium", days=30, now=c.clock.now())
+    c.close()
+    deleted = runner.invoke(app, ["user", "delete", "bob", "--yes"])
+    assert deleted.exit_code == 0
+    found = re.search(r"\(job\s+([A-Za-z0-9_-]+)\)", deleted.output)
+    assert found is not None, deleted.output
+    listed = runner.invoke(app, ["user", "list"])
+    assert listed.exit_code == 0, listed.output
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in listed.output.splitlines() if line.count("│") == 6]
+    rows = {row[0]: row[1:] for row in cells if row[0] not in ("", "username")}  # "": a folded cell's next line
+    assert {name: row[:2] for name, row in rows.items()} == {
+        "alice": ["listener", "yes"],
+        "bob": ["listener", "deleting"],
+        "eve": ["admin", "yes"],
+    }
+    assert rows["alice"][2].startswith("yes (until") and rows["eve"][2] == "no"  # a narrow terminal folds the date
+    assert "eve" not in runner.invoke(app, ["user", "list", "--match", "AL"]).output
+
+    shown = runner.invoke(app, ["jobs", "show", found.group(1)])
+    assert shown.exit_code == 0, shown.output
+    assert "account.erase" in shown.output or "erase" in shown.output
+    assert re.search(r"state\s+│\s+queued", shown.output), shown.output
+    missing = runner.invoke(app, ["jobs", "show", "no-such-job"])
+    assert missing.exit_code == 1 and "No job 'no-such-job'" in missing.output
+
+
 def test_user_disable_and_enable(env: Path) -> None:
     """probe19 F3: `encore user disable NAME` cuts an account off at once; `enable` lets its password in again."""
     from encore.db import transaction

@@ -29,6 +29,20 @@ def _rendition_mtimes(cont: Container) -> dict[str, int]:
         return {p: cont.store.resolve(p).stat().st_mtime_ns for p in s.scalars(select(Rendition.media_path))}
 
 
+def test_a_file_that_failed_is_still_reported_while_it_is_unchanged(db_container: Container, tmp_path: Path) -> None:
+    """probe21b F5: the second run counted an unchanged broken file as skipped, so only the first run said so."""
+    lib = _library(tmp_path)
+    (lib / "broken.mp3").write_bytes(b"junk" * 100)
+    first = ingest(db_container, lib)
+    assert first.imported == 3 and [name for name, _ in first.failed] == [str(lib / "broken.mp3")]
+    again = ingest(db_container, lib)
+    assert (again.skipped, again.failed, again.still_failing) == (3, [], first.failed)  # the same reason
+    assert again.total == 4
+    (lib / "broken.mp3").write_bytes(b"junk" * 101)  # changed: tried again, a failure of this run
+    third = ingest(db_container, lib)
+    assert [name for name, _ in third.failed] == [str(lib / "broken.mp3")] and third.still_failing == []
+
+
 def test_second_run_does_no_work(db_container: Container, tmp_path: Path) -> None:
     lib = _library(tmp_path)
     assert ingest(db_container, lib).imported == 3

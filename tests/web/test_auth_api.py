@@ -4,11 +4,27 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from encore.bootstrap import Container
 from encore.config import Settings
 from encore.web._client_ip import resolve_client
 from tests.web.conftest import PASSWORD, login
 
 CSRF = {"X-Encore-CSRF": "1"}
+
+
+def test_signup_is_in_the_security_report(client: TestClient, container: Container) -> None:
+    """probe21b F2: a sign-up was logged as `signup`, a kind the security report did not list."""
+    from datetime import timedelta
+
+    from encore import audit
+
+    r = client.post("/api/auth/signup", json={"username": "newcomer", "password": "long enough"})
+    assert r.status_code == 201
+    now = container.clock.now()
+    with container.sessions() as s:
+        found = audit.security_report(s, since=now - timedelta(hours=1), until=now + timedelta(hours=1))
+    created = [(e.kind, e.actor, e.subject, e.details) for e in found.changes]
+    assert created == [("account.created", "newcomer", "newcomer", {"by": "signup", "role": "listener"})]
 
 
 def test_login_sets_an_httponly_samesite_cookie_and_me_works(client: TestClient, listener: str) -> None:

@@ -218,6 +218,7 @@ def test_the_command_says_when_stripe_is_not_configured_or_the_day_is_not_a_day(
     monkeypatch.delenv("ENCORE_DATABASE_URL", raising=False)
     for name in ("ENCORE_STRIPE_SECRET_KEY", "ENCORE_STRIPE_WEBHOOK_SECRET", "ENCORE_STRIPE_PRICE_ID"):
         monkeypatch.delenv(name, raising=False)
+    assert runner.invoke(app, ["migrate"]).exit_code == 0  # an install: commands refuse to start a new one
     off = runner.invoke(app, ["billing", "backfill", "--since", "2026-10-01"])
     assert off.exit_code == 2 and "Stripe is not configured" in off.output
     bad = runner.invoke(app, ["billing", "backfill", "--since", "October"])

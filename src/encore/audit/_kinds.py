@@ -5,7 +5,9 @@ LOGIN = "login"
 LOGIN_FAILED = "login.failed"  # a wrong password or no such account: a guess, for all the log knows
 LOGIN_REFUSED = "login.refused"  # the right password for a stopped account (disabled, being deleted): no guess
 LOGOUT = "logout"
-SIGNUP = "signup"
+SIGNUP = "signup"  # self sign-ups before account.created existed (2026-12-05); still listed
+# every new account, with details {"by": "signup" | "operator" | "admin", "role", "label"}: an added admin is seen
+ACCOUNT_CREATED = "account.created"
 PASSWORD_CHANGED = "password.changed"
 EMAIL_CHANGED = "email.changed"
 ACCOUNT_DELETED = "account.deleted"  # its erasing queued; the event outlives the account (actor and subject NULL)
@@ -43,6 +45,8 @@ ACCOUNT_ENABLED = "security.account_enabled"
 # What changed an account or moved data out: the security report lists these beside the log-ins.
 CHANGES = frozenset(
     {
+        SIGNUP,
+        ACCOUNT_CREATED,
         PASSWORD_CHANGED,
         EMAIL_CHANGED,
         ACCOUNT_DELETED,

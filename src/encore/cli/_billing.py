@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from encore import billing
-from encore.bootstrap import build
+from encore.cli._install import open_install
 from encore.kernel import EncoreError
 
 billing_app = typer.Typer(help="Card payments: what statements count.", no_args_is_help=True)
@@ -31,7 +31,7 @@ def backfill(
 
     Safe to run again: what is kept already stays as it is. Closed statements do not change; open months and
     the next closed ones count the money found."""
-    c = build()
+    c = open_install()
     try:
         c.migrate()
         provider = billing.stripe_provider(c.settings)

@@ -12,7 +12,8 @@ from encore.ingest import RichProgress, render_summary, run_ingest
 def run_ingest_command(
     c: Container, *, paths: list[Path], label: str | None, workers: int | None, console: Console
 ) -> int:
-    """Returns how many files failed, so the exit status can tell scripts."""
+    """Returns how many files failed, this run or unchanged since an earlier one, so the exit status tells
+    scripts (cron) for as long as any file is missing from the catalogue."""
     summary = run_ingest(
         paths=paths,
         session_factory=c.sessions,
@@ -26,4 +27,4 @@ def run_ingest_command(
     linked = history.match_listens_in_steps(c.sessions)
     if linked:
         console.print(f"linked {linked} earlier listens to tracks now in the catalogue")
-    return len(summary.failed)
+    return len(summary.failed) + len(summary.still_failing)

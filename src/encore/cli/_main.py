@@ -1,5 +1,5 @@
-"""`encore serve | worker | migrate | ingest | demo | user create | disable | enable | delete | set-password |
-nginx-config | edge ingest-log | search rebuild`."""
+"""`encore serve | worker | migrate | ingest | demo | user create | list | disable | enable | delete | set-password |
+jobs show | nginx-config | edge ingest-log | search rebuild`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from encore.bootstrap import Container, build
-from encore.config import SettingsError
+from encore.bootstrap import Container
 from encore.kernel import EncoreError
 
 if TYPE_CHECKING:
@@ -21,20 +20,27 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _container() -> Container:
-    try:
-        return build()
-    except SettingsError as exc:
-        err.print(f"[red]Encore cannot start:[/red] {exc.message}")
-        raise typer.Exit(2) from exc
+def _container(*, may_create: bool = False) -> Container:
+    """The install's container; only `may_create` commands (migrate, serve, demo) may start a new one."""
+    from encore.cli._install import open_install
+
+    return open_install(may_create=may_create)
 
 
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    c = _container()
-    c.migrate()
-    console.print(f"[green]Database is up to date[/green] ({c.engine.url.render_as_string(hide_password=True)})")
+    c = _container(may_create=True)
+    done = c.migrate()
+    where = c.engine.url.render_as_string(hide_password=True)
+    steps = f"{done.steps} migration{'' if done.steps == 1 else 's'}"
+    if done.before is None:
+        said = f"Created the schema at {done.after} ({steps})"
+    elif done.steps == 0:
+        said = f"Already at {done.after}: nothing to do"
+    else:
+        said = f"Upgraded from {done.before} to {done.after} ({steps})"
+    console.print(f"[green]{said}[/green] ({where})", soft_wrap=True)
 
 
 @app.command()
@@ -64,7 +70,7 @@ def serve(
     allocator.start()
     from encore.web import create_app
 
-    c = _container()
+    c = _container(may_create=True)
     c.migrate()
     plan = plan_workers(
         requested=workers or c.settings.workers, shared_state=c.settings.redis_url is not None, cores=cores()
@@ -127,7 +133,7 @@ def worker(
     from encore.jobs import consumer
     from encore.kernel import AllocatorKeeper
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Jobs are the large work (imports, exports, Wrapped cards) whose freed memory glibc keeps in every thread's
     # arena: the same housekeeping as `serve`, started before the consumer's threads
     allocator = AllocatorKeeper()
@@ -188,7 +194,7 @@ def demo(  # keyword-only: typer reads the options by name
     if albums > tracks:
         err.print("[red]--albums cannot be more than --tracks[/red]")
         raise typer.Exit(2)
-    c = _container()
+    c = _container(may_create=True)
     c.migrate()
     spec = DemoSpec(
         albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest, history_years=history_years
@@ -207,6 +213,7 @@ def user_create(
     ] = None,
 ) -> None:
     """Create an account (a listener's, an administrator's, or a label's)."""
+    from encore import audit
     from encore.accounts import Role, create_user
     from encore.catalog import upsert_label
     from encore.db import transaction
@@ -225,10 +232,24 @@ def user_create(
                     raise EncoreError("a label needs a name", code="bad_label")
                 user.label_id = upsert_label(session, name=label.strip(), kind=None).id
             role = user.role
+            details = {"by": "operator", "role": role, **({"label": label.strip()} if label else {})}
+            kind = audit.kinds.ACCOUNT_CREATED  # no actor: the shell's operator, not an account
+            audit.record(session, kind=kind, now=c.clock.now(), actor_id=None, subject_id=user.id, details=details)
     except EncoreError as exc:
         err.print(f"[red]Could not create {name!r}:[/red] {exc.message}")
         raise typer.Exit(1) from exc
     console.print(f"Created [bold]{name}[/bold] ({role})")
+
+
+@user_app.command("list")
+def user_list(
+    match: Annotated[str, typer.Option(help="Only usernames or display names holding this")] = "",
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+) -> None:
+    """Every account, by username: its role, whether it is active (or being deleted), Premium, and when made."""
+    from encore.cli._lists import list_accounts
+
+    list_accounts(match=match, limit=limit)
 
 
 @user_app.command("disable")
@@ -314,3 +335,7 @@ app.add_typer(security_app, name="security")
 from encore.cli._billing import billing_app  # noqa: E402
 
 app.add_typer(billing_app, name="billing")
+
+from encore.cli._lists import jobs_app  # noqa: E402
+
+app.add_typer(jobs_app, name="jobs")

@@ -5,7 +5,7 @@ import time
 import typer
 from rich.console import Console
 
-from encore.bootstrap import build
+from encore.cli._install import open_install
 
 search_app = typer.Typer(help="The catalogue's search index.", no_args_is_help=True)
 console = Console()
@@ -14,7 +14,7 @@ console = Console()
 @search_app.command("rebuild")
 def rebuild() -> None:
     """Rank by the latest listens and fold in every change (ingest keeps the index current without it)."""
-    c = build()
+    c = open_install()
     try:
         c.migrate()
         started = time.perf_counter()

@@ -15,7 +15,8 @@ from rich.table import Table
 
 from encore import accounts, audit, incident
 from encore.accounts import get_user_by_name
-from encore.bootstrap import Container, build
+from encore.bootstrap import Container
+from encore.cli._install import open_install
 from encore.db import transaction
 from encore.kernel import EncoreError
 
@@ -27,7 +28,7 @@ err = Console(stderr=True)
 
 
 def _migrated() -> Container:
-    c = build()
+    c = open_install()
     c.migrate()
     return c
 

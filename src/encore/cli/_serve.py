@@ -54,9 +54,12 @@ def run_server(*, host: str, port: int, workers: int, app: object, trusted_proxi
     uvicorn's supervised worker processes (a worker that dies is replaced; see docs/deploy.md)."""
     import uvicorn
 
+    from encore.web import log_config
+
     proxies = proxy_options(trusted_proxies)
+    logs = {"log_config": log_config(), "log_level": "info", "access_log": False}  # time, level, request
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, **proxies)  # type: ignore[arg-type]
+        uvicorn.run(app, host=host, port=port, **logs, **proxies)  # type: ignore[arg-type]
         return
     uvicorn.run(
         "encore.web:serve_app",
@@ -64,8 +67,7 @@ def run_server(*, host: str, port: int, workers: int, app: object, trusted_proxi
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
-        access_log=False,
+        **logs,  # type: ignore[arg-type]
         **proxies,  # type: ignore[arg-type]
         # uvicorn replaces a worker that does not answer its health ping in time; 5 s (its default) killed
         # workers still starting on a busy 2-core machine, over and over.

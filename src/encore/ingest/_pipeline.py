@@ -1,8 +1,9 @@
 """The ingest run: sweep -> scan -> skip what is unchanged -> analyze in parallel -> commit each.
 
 Incremental: a file whose path, size and mtime match its row costs one stat() and nothing else;
-that includes files that failed before and have not changed since (they count as skipped: retrying
-an unchanged broken file would fail the same way; touching or replacing it retries it).
+that includes files that failed before and have not changed since. Those are not retried (an unchanged
+broken file would fail the same way; touching or replacing it retries it) but are reported again as
+"still failing", with their reason, at every run: cron must not read a clean run while they are missing.
 Idempotent: the same audio under two names is one track; a changed file updates its track in place.
 Atomic per track: see _commit. Runs are serialised by a lock file in the store.
 """
@@ -42,6 +43,7 @@ class IngestSummary:
     skipped: int = 0
     duplicates: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    still_failing: list[tuple[str, str]] = field(default_factory=list)  # unchanged since they failed: (file, reason)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     track_ids: list[str] = field(default_factory=list)  # public ids of the tracks the files became, in order
     # (file, track id) of duplicates whose track is on a release not of the upload's label (`Committed.elsewhere`);
@@ -51,7 +53,8 @@ class IngestSummary:
 
     @property
     def total(self) -> int:
-        return self.imported + self.updated + self.skipped + self.duplicates + len(self.failed)
+        done = self.imported + self.updated + self.skipped + self.duplicates
+        return done + len(self.failed) + len(self.still_failing)
 
 
 ELSEWHERE = (  # a failure's reason, worded like the others ("upload larger than …", "could not save: …")
@@ -116,14 +119,25 @@ def _plan(
     summary: IngestSummary,
     hints: Mapping[str, str],
 ) -> list[Job]:
-    columns = (SourceFile.path, SourceFile.size, SourceFile.mtime_ns, SourceFile.audio_hash, SourceFile.track_id)
+    columns = (
+        SourceFile.path,
+        SourceFile.size,
+        SourceFile.mtime_ns,
+        SourceFile.audio_hash,
+        SourceFile.track_id,
+        SourceFile.status,
+        SourceFile.error,
+    )
     with sessions() as s:
         known = {row[0]: row[1:] for row in s.execute(select(*columns))}
     jobs = []
     for path, st in scan(paths):
         seen = known.get(path)
         if seen is not None and seen[0] == st.st_size and seen[1] == st.st_mtime_ns:
-            summary.skipped += 1
+            if seen[4] == "failed":
+                summary.still_failing.append((hints.get(path) or path, seen[5] or "failed"))
+            else:
+                summary.skipped += 1
             continue
         # The worker may skip transcoding only if a track still holds the audio it last saw.
         previous = seen[2] if seen is not None and seen[3] is not None else None

@@ -57,19 +57,22 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
         ("skipped (unchanged)", summary.skipped),
         ("duplicates (same audio)", summary.duplicates),
         ("failed", len(summary.failed)),
+        ("still failing (unchanged since it failed)", len(summary.still_failing)),
     ):
         table.add_row(name, str(value))
     console.print(table)
     if summary.failed:
         console.print(_failures(summary.failed))
+    if summary.still_failing:
+        console.print(_failures(summary.still_failing, title="Still failing (fix or replace the file to retry)"))
     for path, warning in summary.warnings:
         console.print(Text.assemble(("warning ", "yellow"), f"{path}: {warning}"))
 
 
-def _failures(failed: list[tuple[str, str]]) -> Table:
+def _failures(failed: list[tuple[str, str]], *, title: str = "Failed files") -> Table:
     """The file name on its own line (kept whole where it fits), its folder dimmed beneath it."""
     widest = max(len(PurePath(path).name) for path, _ in failed)
-    table = Table(title="Failed files", show_lines=True)
+    table = Table(title=title, show_lines=True)
     table.add_column("file", overflow="fold", min_width=min(widest, 48))
     table.add_column("reason", overflow="fold", ratio=1)
     for path, reason in failed:

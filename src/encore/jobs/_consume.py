@@ -1,7 +1,9 @@
 """Where the queue lives and who takes from it: huey's own worker and scheduler, in this process or in
 `encore worker` (huey's full consumer, on any node)."""
 
+import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +13,113 @@ from huey.consumer import Consumer, Scheduler, Worker
 from encore.jobs._engine import JobEngine
 
 POLL_S, MAX_POLL_S = 0.05, 0.5  # an idle in-process worker looks again at most every half second
+FIRST_RETRY_S, LAST_RETRY_S = 1.0, 60.0  # while the queue's store is down: tries 1, 2, 4 ... 60 s apart
+
+log = logging.getLogger("encore.jobs")
+
+
+class QueueOutage:
+    """The queue's store (Redis, or the SQLite file) stopped answering: one warning when it goes, one line when
+    it is back, and growing pauses between tries in between. huey itself printed a traceback at every poll,
+    about 160 lines a second per node (probe21b F3), drowning every other line. Shared by a process's loops."""
+
+    def __init__(self, *, first_s: float = FIRST_RETRY_S, last_s: float = LAST_RETRY_S) -> None:
+        self._first, self._last = first_s, last_s
+        self._lock = threading.Lock()
+        self._since: float | None = None
+        self._pause = first_s
+
+    def failed(self, exc: Exception) -> float:
+        """Record a failed try; the seconds to wait before the next one."""
+        with self._lock:
+            if self._since is None:
+                self._since, self._pause = time.monotonic(), self._first
+                log.warning(
+                    "job queue unavailable (%s: %s); jobs wait, retrying every %.0f to %.0f s",
+                    type(exc).__name__,
+                    exc,
+                    self._first,
+                    self._last,
+                )
+            pause, self._pause = self._pause, min(self._pause * 2, self._last)
+            return pause
+
+    def answered(self) -> None:
+        if self._since is None:  # the common case, without the lock
+            return
+        with self._lock:
+            if self._since is not None:
+                log.warning("job queue reachable again after %.0f s", time.monotonic() - self._since)
+                self._since = None
+
+    @property
+    def down(self) -> bool:
+        return self._since is not None
+
+
+class _Worker(Worker):  # type: ignore[misc]  # huey ships no types
+    """huey's worker, with a store that does not answer as one outage rather than a traceback per poll."""
+
+    def __init__(self, huey: Huey, stop_flag: threading.Event, outage: QueueOutage, *delays: float) -> None:
+        super().__init__(huey, stop_flag, *delays)
+        self.outage = outage
+
+    def loop(self, now: datetime | None = None) -> None:
+        try:
+            task = self.huey.dequeue()
+        except Exception as exc:  # any store error: a dead Redis, a locked or missing file
+            self.stop_flag.wait(self.outage.failed(exc))
+            return
+        self.outage.answered()
+        if task is not None:
+            self.delay = self.default_delay
+            try:
+                self.huey.execute(task, now)
+            except Exception:  # a job's own failure: huey's line, as before
+                self._logger.exception("Unhandled error during execution of task %s.", task.id)
+        elif not self.huey.storage.blocking:
+            self.sleep()
+
+
+class _Scheduler(Scheduler):  # type: ignore[misc]
+    """huey's scheduler (delayed retries, periodic tasks) on the same terms. While the store is down it leaves
+    the tries to the workers, whose next answer ends the outage."""
+
+    def __init__(self, huey: Huey, stop_flag: threading.Event, outage: QueueOutage) -> None:
+        super().__init__(huey, stop_flag, 1, True)
+        self.outage = outage
+
+    def loop(self, now: datetime | None = None) -> None:
+        if self.outage.down:
+            self.stop_flag.wait(FIRST_RETRY_S)
+            return
+        started = time.monotonic()
+        try:
+            for task in self.huey.read_schedule(now):
+                self.huey.enqueue(task)
+            if self._next_periodic <= time.monotonic():
+                while self._next_periodic <= time.monotonic():  # a stall's missed minutes are skipped, as huey does
+                    self._next_periodic += self.periodic_task_seconds
+                for task in self.huey.read_periodic(now):
+                    self.huey.enqueue(task)
+        except Exception as exc:  # the store, as in _Worker.loop
+            self.stop_flag.wait(self.outage.failed(exc))
+            return
+        self.sleep_for_interval(started, self.interval)
+
+
+class _Consumer(Consumer):  # type: ignore[misc]
+    """huey's full consumer (`encore worker`) with the loops above."""
+
+    def __init__(self, huey: Huey, **options: object) -> None:
+        self.outage = QueueOutage()  # before huey's __init__, which makes the loops
+        super().__init__(huey, **options)
+
+    def _create_worker(self) -> _Worker:
+        return _Worker(self.huey, self.stop_flag, self.outage, self.default_delay, self.max_delay, self.backoff)
+
+    def _create_scheduler(self) -> _Scheduler:
+        return _Scheduler(self.huey, self.stop_flag, self.outage)
 
 
 def make_huey(*, redis_url: str | None, prefix: str, data_dir: Path) -> Huey:
@@ -29,9 +138,9 @@ class InProcessWorkers:
     def __init__(self, engine: JobEngine, *, workers: int = 1) -> None:
         self.engine = engine
         self.stop_flag = threading.Event()
-        huey = engine.huey
-        loops = [Worker(huey, self.stop_flag, POLL_S, MAX_POLL_S, 1.5) for _ in range(workers)]
-        self._processes = [*loops, Scheduler(huey, self.stop_flag, 1, True)]
+        huey, self.outage = engine.huey, QueueOutage()
+        loops = [_Worker(huey, self.stop_flag, self.outage, POLL_S, MAX_POLL_S, 1.5) for _ in range(workers)]
+        self._processes: list[Worker | Scheduler] = [*loops, _Scheduler(huey, self.stop_flag, self.outage)]
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -55,7 +164,7 @@ class InProcessWorkers:
 def consumer(engine: JobEngine, *, workers: int) -> Consumer:
     """huey's consumer as `encore worker` runs it: threads, signals, periodic reaping."""
     engine.reap()
-    return Consumer(engine.huey, workers=workers, worker_type="thread", max_delay=MAX_POLL_S)
+    return _Consumer(engine.huey, workers=workers, worker_type="thread", max_delay=MAX_POLL_S)
 
 
 def drain(engine: JobEngine, *, include_retries: bool = True, limit: int = 10_000) -> int:

@@ -189,6 +189,13 @@ class JobEngine:
             raise NotFound("no such job", code="no_job")
         return _view(job)
 
+    def inspect(self, session: Session, *, public_id: str) -> JobView:
+        """A job by id, whoever's: the operator's view (`encore jobs show`), never a listener's."""
+        job = session.scalar(select(Job).where(Job.public_id == public_id[:22]))
+        if job is None:
+            raise NotFound("no such job", code="no_job")
+        return _view(job)
+
     def recent(self, session: Session, *, user_id: int, kinds: tuple[str, ...] = (), limit: int = 20) -> list[JobView]:
         query = select(Job).where(Job.user_id == user_id)
         if kinds:

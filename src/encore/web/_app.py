@@ -34,6 +34,7 @@ from encore.web._job_routes import router as job_router
 from encore.web._label_release_routes import router as label_release_router
 from encore.web._label_routes import router as label_router
 from encore.web._library_routes import router as library_router
+from encore.web._log_lines import note_request
 from encore.web._lyrics_routes import router as lyrics_router
 from encore.web._mix_routes import router as mix_router
 from encore.web._pages import STATIC_DIR
@@ -138,6 +139,7 @@ class EncoreASGI:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.container is not None:
             scope[CONTAINER_SCOPE_KEY] = self.container
+        note_request(scope)  # its method and path go on the lines logged while it is served
         await with_face_headers(self._route, scope, receive, send)  # CORS on the token faces, no-store on data
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:

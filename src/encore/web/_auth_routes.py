@@ -71,7 +71,7 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
             "too many sign-ups from here; try again later", code=verdict.reason, retry_after=verdict.retry_after_s
         )
     user = create_user(session, username=body.username, password=body.password, display_name=body.display_name)
-    note(request, session, kinds.SIGNUP, actor=user)
+    note(request, session, kinds.ACCOUNT_CREATED, actor=user, by="signup", role=user.role)
     return open_session(request, response, session, user)
 
 

@@ -6,7 +6,8 @@ import { section } from "./views.js";
 
 const LABELS = {
   "login": "Signed in", "login.failed": "Failed sign-in",
-  "login.refused": "Sign-in refused: account disabled or being deleted", "logout": "Signed out", "signup": "Account created",
+  "login.refused": "Sign-in refused: account disabled or being deleted", "logout": "Signed out", "signup": "Signed up",
+  "account.created": "Account created",
   "password.changed": "Password changed", "email.changed": "E-mail changed", "account.deleted": "Account deleted",
   "device.created": "App password created", "device.revoked": "App password revoked",
   "oauth.app_created": "Developer app created", "oauth.app_deleted": "Developer app deleted",
@@ -20,7 +21,14 @@ const LABELS = {
 };
 
 const when = (iso) => new Date(iso).toLocaleString();
-const what = (e) => LABELS[e.kind] || e.kind;
+// Who made an account: the people behind a new admin are what a breach review looks for.
+const CREATED_BY = { "signup": "signed up", "operator": "by the operator (encore user create)", "admin": "by an admin" };
+const what = (e) => {
+  const label = LABELS[e.kind] || e.kind;
+  const by = e.kind === "account.created" && CREATED_BY[(e.details || {}).by];
+  const role = e.kind === "account.created" && (e.details || {}).role;
+  return by ? `${label}: ${by}${role && role !== "listener" ? `, ${role}` : ""}` : label;
+};
 
 function eventRow(e, admin) {
   const cells = [h("td", { text: when(e.at) }), h("td", { class: "event-kind", "data-kind": e.kind, text: what(e) })];

@@ -1,0 +1,83 @@
+"""`encore user list` and `encore jobs show ID`: what the operator's other commands act on and set going
+(probe21b F16: `user delete` printed a job id nothing could look up)."""
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from encore import accounts, billing
+from encore.cli._install import open_install
+from encore.kernel import NotFound
+
+jobs_app = typer.Typer(help="Background jobs (imports, exports, erasures, Wrapped builds).", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+def _when(at: datetime | None) -> str:
+    return "" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
+def list_accounts(*, match: str, limit: int) -> None:
+    c = open_install()
+    try:
+        now = c.clock.now()
+        table = Table(title="Accounts", title_justify="left")
+        for name in ("username", "role", "active", "premium", "created"):
+            table.add_column(name, overflow="fold")
+        with c.sessions() as session:
+            users = accounts.find_users(session, query=match, limit=limit + 1)
+            for u in users[:limit]:
+                view = billing.subscription_view(session, user_id=u.id, now=now)
+                deleting = not u.is_active and accounts.erase_requested(session, user_id=u.id)
+                active = "yes" if u.is_active else "deleting" if deleting else "no"
+                premium = "yes" if view.tier == billing.Tier.PREMIUM else "no"
+                if view.tier == billing.Tier.PREMIUM and view.period_end is not None:
+                    premium += f" (until {_when(view.period_end)})"
+                # Text: a username or role is shown as typed, never read as rich markup
+                table.add_row(Text(u.username), Text(u.role), active, premium, _when(u.created_at))
+    finally:
+        c.close()
+    console.print(table)
+    if len(users) > limit:
+        console.print(f"Only the first {limit}, by username: --limit shows more, --match narrows.")
+
+
+@jobs_app.command("show")
+def show(job_id: Annotated[str, typer.Argument(help="The id a command or the API printed")]) -> None:
+    """One job's state, progress, attempts and result or error, whoever asked for it."""
+    c = open_install()
+    try:
+        with c.sessions() as session:
+            job = c.jobs.inspect(session, public_id=job_id)
+    except NotFound as exc:
+        err.print(
+            f"[red]No job {job_id!r}.[/red] A job goes with its account: an account's finished erasure leaves none"
+            " (`encore user list` shows the account gone).",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from exc
+    finally:
+        c.close()
+    progress = f"{job.done}" + ("" if job.total is None else f" of {job.total}")
+    rows = [
+        ("job", job.id),
+        ("kind", job.kind),
+        ("state", job.state),
+        ("progress", progress + ("" if not job.message else f" ({job.message})")),
+        ("attempts", str(job.attempts)),
+        ("created", _when(job.created_at)),
+        ("finished", _when(job.finished_at)),
+        ("error", job.error_code or ""),
+        ("result", "" if job.result is None else json.dumps(job.result, sort_keys=True)),
+    ]
+    table = Table(show_header=False)
+    for name, value in rows:
+        table.add_row(name, Text(value))
+    console.print(table)
+    raise typer.Exit(1 if job.state == "failed" else 0)

@@ -1,0 +1,70 @@
+"""The job queue's store going away (Redis stopped) and coming back: one line each way, and jobs run again."""
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from encore.accounts import create_user
+from encore.bootstrap import Container, build
+from encore.config import Settings
+from encore.db import transaction
+from encore.jobs import InProcessWorkers, Job
+from encore.portability import submit_import
+from tests.jobs.test_jobs import spotify_rows
+from tests.support.redis import find_redis_server, remove, start_redis
+
+
+def _queue_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The queue's loops' warnings and errors (huey's consumer loggers and ours): not a job's own lines, such
+    as a periodic task that Redis stopped under (huey.api's "Unhandled exception in task", once per run)."""
+    loops = ("huey.consumer", "encore.jobs")
+    return [r for r in caplog.records if r.name.startswith(loops) and r.levelno >= logging.WARNING]
+
+
+def _state(c: Container, public_id: str) -> str:
+    with c.sessions() as s:
+        return s.scalar(select(Job.state).where(Job.public_id == public_id)) or ""
+
+
+def test_a_redis_outage_is_one_line_and_its_end_another(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """probe21b F3: with Redis stopped, huey printed a ~40-line traceback at every poll of every loop, about 160
+    lines a second per node."""
+    if settings.resolved_database_url.startswith("postgresql"):
+        pytest.skip("the queue's store is Redis either way")
+    binary = find_redis_server()
+    assert binary is not None
+    server = start_redis(binary)  # its own: this test stops it
+    c = build(settings.model_copy(update={"redis_url": server.url, "redis_prefix": "outage:"}))
+    workers = InProcessWorkers(c.jobs, workers=2)
+    caplog.set_level(logging.DEBUG, logger="encore.jobs")
+    caplog.set_level(logging.INFO, logger="huey.consumer")
+    workers.start()
+    try:
+        with transaction(c.sessions) as s:
+            user_id = create_user(s, username="jobber", password="listener-pass-1").id
+        server.stop()
+        time.sleep(4)  # huey's loops polled ~40 times in this while, each with a traceback
+        during = _queue_lines(caplog)
+        assert [(r.levelname, r.exc_info) for r in during] == [("WARNING", None)], [r.getMessage() for r in during]
+        assert "job queue unavailable" in during[0].getMessage()
+
+        server.start()
+        upload = tmp_path / "history.json"
+        upload.write_bytes(spotify_rows(3))
+        with transaction(c.sessions) as s:
+            job_id = submit_import(s, jobs=c.jobs, user_id=user_id, upload=upload, filename="x.json").id
+        deadline = time.monotonic() + 30
+        while _state(c, job_id) != "done" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _state(c, job_id) == "done"
+        back = [r.getMessage() for r in _queue_lines(caplog)]
+        assert len(back) == 2 and back[1].startswith("job queue reachable again"), back
+    finally:
+        workers.stop()
+        c.close()
+        remove(server)
