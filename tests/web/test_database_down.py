@@ -14,7 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from encore.bootstrap import Container
-from encore.db import is_unreachable
+from encore.db import is_unreachable, transaction
+from tests.catalog import factories as f
+from tests.support.media import add_rendition
 from tests.web.conftest import login
 
 
@@ -51,6 +53,21 @@ def _unreachable_at(database_url: str, port: int) -> str:
     return make_url(database_url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
 
 
+TRACK = {"artist_name": "Band", "track_name": "Song"}
+
+
+def _stream_url(c: Container, client: TestClient, token: str) -> str:
+    """A signed URL of a track this listener may play, asked for while the database answers."""
+    with transaction(c.sessions) as s:
+        artist = f.artist(s, "Band")
+        track = f.track(s, "Song", f.album(s, "Record", artist), [artist], duration_ms=120_000)
+        add_rendition(c, s, track)
+        track_id = track.public_id
+    r = client.post(f"/api/tracks/{track_id}/stream", json={}, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    return str(r.json()["url"])
+
+
 @pytest.mark.parametrize("down", ["refused", "hung_up"])
 def test_every_face_answers_503_with_retry_after_while_postgresql_is_down(
     container: Container, client: TestClient, listener: str, database_url: str, hangs_up: int, down: str
@@ -61,6 +78,7 @@ def test_every_face_answers_503_with_retry_after_while_postgresql_is_down(
         assert not is_unreachable(sqlite_error.value)
         return
     token = login(client, listener)
+    stream_url = _stream_url(container, client, token)
     port = _free_port() if down == "refused" else hangs_up
     dead = create_engine(_unreachable_at(database_url, port), connect_args={"connect_timeout": 2})
     container.sessions.configure(bind=dead)
@@ -76,6 +94,12 @@ def test_every_face_answers_503_with_retry_after_while_postgresql_is_down(
         v1 = client.get("/v1/me", headers={"Authorization": "Bearer not-a-real-token"})
         assert v1.status_code == 503 and v1.headers["Retry-After"] == "5", v1.text
         assert v1.json()["error"]["status"] == 503
+        listens = {"listen_type": "single", "payload": [{"listened_at": 1_700_000_000, "track_metadata": TRACK}]}
+        lb = client.post("/1/submit-listens", json=listens, headers={"Authorization": "Token some-listen-token"})
+        assert lb.status_code == 503 and lb.headers["Retry-After"] == "5", lb.text  # review21b F2: was 500
+        assert lb.json() == {"code": 503, "error": "The database cannot be reached; try again in a moment."}
+        audio = client.get(stream_url, headers={"Range": "bytes=0-3"})
+        assert audio.status_code == 503 and audio.headers["Retry-After"] == "5", audio.text  # review21b F5
     finally:
         container.sessions.configure(bind=container.engine)
         dead.dispose()

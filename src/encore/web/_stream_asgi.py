@@ -11,6 +11,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from encore.state import StateUnavailable
 from encore.streaming import Denial, Resolver, StreamGrant, VerifiedUrls, verify_stream_signature
 from encore.web._byte_path import BytePath, Counts, Pace, Record, Taps, plain
@@ -184,10 +186,13 @@ def make_stream_app(
                 rendition=rendition,
                 media=media,
             )
-        except StateUnavailable as exc:
-            # The shared state is down or every connection to it stayed busy: nothing was charged for what
-            # was not sent, so before the headers the player is told to try again (503), never a 500
-            log.warning("stream: shared state unavailable: %s", exc)
+        except (StateUnavailable, SQLAlchemyError) as exc:
+            # The shared state is down or every connection to it stayed busy, or the database is busy or cannot
+            # be reached (review21b F5): nothing was charged for what was not sent, so before the headers the
+            # player is told to try again (503), never a 500
+            if not isinstance(exc, StateUnavailable) and retry_after_busy(exc) is None:
+                raise
+            log.warning("stream: busy or unreachable: %s", exc)
             if tracked.started:
                 return  # mid-body: the cut connection is the answer; the player resumes with a Range
             retry = retry_after_busy(exc) or 1

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException
 
 from encore import accounts, history
 from encore.bootstrap import Container
-from encore.db import is_busy, transaction
+from encore.db import is_busy, is_unreachable, transaction
 from encore.web._security import ASGIApp, Receive, Scope, Send
 from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE, LBError, Submission, parse_submission, too_large
 
@@ -41,6 +41,8 @@ OK = orjson.dumps({"status": "ok"})
 NO_AUTH = LBError(401, "You need to provide an Authorization header.")
 BAD_TOKEN = LBError(401, "Invalid authorization token.")
 BUSY = LBError(503, "The database is busy; try again in a moment.")  # nothing was kept: a scrobbler retries
+DOWN = LBError(503, "The database cannot be reached; try again in a moment.")  # stopped or restarting
+_RETRY_AFTER = {id(BUSY): b"2", id(DOWN): b"5"}
 
 Job = Callable[[Session], LBError | None]
 
@@ -114,6 +116,8 @@ async def _run(c: Container, job: Job, *, size: int) -> LBError | None:
         # waits on the event loop, no thread held; a wait that times out cancels the job if not yet started
         return await asyncio.wait_for(asyncio.wrap_future(c.listen_writer.run(job, size=size)), WAIT_S)
     except (SQLAlchemyError, TimeoutError) as exc:
+        if isinstance(exc, SQLAlchemyError) and is_unreachable(exc):  # review21b F2: was a 500
+            return DOWN
         if isinstance(exc, SQLAlchemyError) and not is_busy(exc):  # busy: a lock or the pool waited out
             raise
         return BUSY
@@ -188,7 +192,7 @@ async def _answer(send: Send, error: LBError | None) -> None:
     status = 200 if error is None else error.status
     body = OK if error is None else orjson.dumps({"code": error.status, "error": error.message})
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if error is BUSY:
-        headers.append((b"retry-after", b"2"))
+    if error is not None and (retry := _RETRY_AFTER.get(id(error))) is not None:
+        headers.append((b"retry-after", retry))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
