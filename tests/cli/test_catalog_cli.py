@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from encore import audit
 from encore.bootstrap import build
-from encore.catalog import Album
+from encore.catalog import Album, Label
 from encore.cli import app
 from encore.web import create_app
 from tests.ingest import corpus as c
@@ -130,14 +130,36 @@ def test_withdraw_and_restore_an_album_without_a_label(listen: TestClient, env: 
     ]
 
 
-def test_a_labels_release_is_withdrawn_and_its_label_republishes_it(listen: TestClient) -> None:
+def test_a_labels_release_the_operator_took_down_is_restored(listen: TestClient) -> None:
     album = _ids()["Notice Served"]
     done = runner.invoke(app, ["catalog", "withdraw", album, "--reason", "takedown notice 2026-12-05"])
     assert done.exit_code == 0, done.output
     assert _answers(listen, album, 404)
+    back = runner.invoke(app, ["catalog", "restore", album])
+    assert back.exit_code == 0 and "label 'Gravel'" in _said(back.output), back.output
+    assert _answers(listen, album, 200)
+
+
+def test_a_release_its_label_withdrew_is_not_restored_by_the_operator(listen: TestClient) -> None:
+    """Republishing is the label's choice: its portal's Publish again, which the operator does not override."""
+    album = _ids()["Notice Served"]
+    made = runner.invoke(app, ["user", "create", "fox", "--password", PASSWORD, "--label", "Gravel"])
+    assert made.exit_code == 0, made.output
+    container = build()
+    with container.sessions() as s:
+        label = s.scalar(select(Label.public_id).where(Label.name == "Gravel"))
+    container.close()
+    token = listen.post("/api/auth/login", json={"username": "fox", "password": PASSWORD}).json()["token"]
+    as_label = {"Authorization": f"Bearer {token}"}
+    # the operator withdrew it and put it back; then the label withdrew it itself
+    assert runner.invoke(app, ["catalog", "withdraw", album]).exit_code == 0
+    assert runner.invoke(app, ["catalog", "restore", album]).exit_code == 0
+    r = listen.post(f"/api/label/{label}/releases/{album}/withdraw", headers=as_label)
+    assert r.status_code == 200, r.text
+    assert _answers(listen, album, 404)
     refused = runner.invoke(app, ["catalog", "restore", album])
     said = _said(refused.output)
-    assert refused.exit_code == 1 and "label 'Gravel'" in said and "label's choice" in said
+    assert refused.exit_code == 1 and "label 'Gravel' withdrew this release itself" in said
     assert _answers(listen, album, 404)
 
 

@@ -67,10 +67,14 @@ def withdraw(
 
 @catalog_app.command("restore")
 def restore(album_id: str) -> None:
-    """Publish again an album without a label that was withdrawn (a label's release is republished by its label)."""
+    """Publish a withdrawn album again; a label's release only if the operator withdrew it (not its label)."""
 
     def act(session: Session, now: datetime) -> incident.FoundAlbum:
         return incident.restore_album(session, album_id=album_id, actor_id=None, now=now)
 
     album = _run("Not restored", act)
     console.print(f"[green]Published again:[/green] {album.title} ({album.public_id}), {album.tracks} tracks")
+    if album.label is not None:
+        console.print(
+            f"[yellow]Note:[/yellow] a release of the label {album.label!r}, back as it was before the takedown"
+        )

@@ -5,9 +5,11 @@ Withdrawing is exactly a label's withdraw (`catalog.set_release_status`): delist
 verified streams and statements keep their history, the files stay on disk, and an ingest of the unchanged
 folder (or of the same files touched) leaves it withdrawn (`ingest` never lists an existing album again).
 
-Restoring publishes an album with no label again. A label's release is refused: a label republishes a withdrawn
-release from its portal (`labels.publish`, which checks the release's form first), and whether a release the
-label withdrew goes back to listeners is the label's choice, not the server's.
+Restoring publishes a withdrawn album again. A label's release only when the operator withdrew it last (the
+audit log, written in the withdrawal's own transaction, says who did): an operator undoes their own takedown,
+which the label could not always do itself (a release ingested without a date fails the label's publish
+checks, and a label may have no account at all); a release its label withdrew stays withdrawn, since whether
+it goes back to listeners is the label's choice (its portal's Publish again).
 """
 
 from dataclasses import dataclass
@@ -29,8 +31,8 @@ _SAID = {
     "draft": "this album is a label's draft, listed nowhere already (its label publishes or deletes it)",
     "ad": "this album holds an ad's audio, not music: it is not in the catalogue to withdraw",
     "published": "this album is published already",
-    "label": "this is a release of the label {label!r}: republishing a withdrawn release is the label's choice, "
-    "from its portal (Releases → Publish)",
+    "label": "the label {label!r} withdrew this release itself: republishing it is the label's choice, from its "
+    "portal (the release's Publish again)",
 }
 
 
@@ -55,15 +57,16 @@ def withdraw_refusal(*, status: str, is_ad: bool) -> str | None:
     return None
 
 
-def restore_refusal(*, status: str, is_ad: bool, has_label: bool) -> str | None:
-    """Why an album may not be published again by the operator, or None (pure)."""
+def restore_refusal(*, status: str, is_ad: bool, has_label: bool, operator_withdrew: bool) -> str | None:
+    """Why an album may not be published again by the operator, or None (pure). `operator_withdrew`: the
+    album's last withdrawal was the operator's, not its label's."""
     if is_ad:
         return "ad"
     if status == ReleaseStatus.PUBLISHED.value:
         return "published"
     if status == ReleaseStatus.DRAFT.value:
         return "draft"
-    if has_label:
+    if has_label and not operator_withdrew:
         return "label"
     return None
 
@@ -100,6 +103,21 @@ def _album(session: Session, album_id: str) -> Album:
     return album
 
 
+def _operator_withdrew(session: Session, album: Album) -> bool:
+    """Whether the album's last withdrawal was the operator's (`catalog.withdrawn`) rather than its label's."""
+    kinds = (audit.kinds.CATALOG_WITHDRAWN, audit.kinds.LABEL_WITHDRAWN)
+    last = session.scalar(
+        select(audit.AuditEvent.kind)
+        .where(
+            audit.AuditEvent.kind.in_(kinds),
+            audit.AuditEvent.details.contains(f'"album":"{album.public_id}"', autoescape=True),
+        )
+        .order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc())
+        .limit(1)
+    )
+    return last == audit.kinds.CATALOG_WITHDRAWN
+
+
 def _note(session: Session, *, kind: str, album: Album, actor_id: int | None, now: datetime, reason: str) -> None:
     label = album.label.name if album.label is not None else None
     details: dict[str, str | None] = {"by": "operator", "album": album.public_id, "title": album.title, "label": label}
@@ -128,10 +146,13 @@ def withdraw_album(
 
 
 def restore_album(session: Session, *, album_id: str, actor_id: int | None, now: datetime) -> FoundAlbum:
-    """Publish an album with no label that the operator withdrew. Raises NotFound, or Conflict with the reason."""
+    """Publish a withdrawn album again (a label's release: if the operator withdrew it). Raises NotFound, or
+    Conflict with the reason."""
     album = _album(session, album_id)
     labels.claim_release(session, album, Album.status == ReleaseStatus.WITHDRAWN.value)
-    why_not = restore_refusal(status=album.status, is_ad=album.is_ad, has_label=album.label is not None)
+    has_label = album.label is not None
+    mine = has_label and _operator_withdrew(session, album)
+    why_not = restore_refusal(status=album.status, is_ad=album.is_ad, has_label=has_label, operator_withdrew=mine)
     if why_not is not None:
         label = album.label.name if album.label is not None else ""
         raise Conflict(_SAID[why_not].format(label=label), code=f"album_{why_not}")
