@@ -46,29 +46,24 @@ class FoundAlbum:
     tracks: int
 
 
-def withdraw_refusal(*, status: str, is_ad: bool) -> str | None:
-    """Why an album may not be withdrawn by the operator, or None (pure)."""
+def _status_refusal(*, status: str, is_ad: bool, already: ReleaseStatus) -> str | None:
     if is_ad:
         return "ad"
-    if status == ReleaseStatus.WITHDRAWN.value:
-        return "withdrawn"
-    if status == ReleaseStatus.DRAFT.value:
-        return "draft"
+    if status in {already.value, ReleaseStatus.DRAFT.value}:
+        return status
     return None
+
+
+def withdraw_refusal(*, status: str, is_ad: bool) -> str | None:
+    """Why an album may not be withdrawn by the operator, or None (pure)."""
+    return _status_refusal(status=status, is_ad=is_ad, already=ReleaseStatus.WITHDRAWN)
 
 
 def restore_refusal(*, status: str, is_ad: bool, has_label: bool, operator_withdrew: bool) -> str | None:
     """Why an album may not be published again by the operator, or None (pure). `operator_withdrew`: the
     album's last withdrawal was the operator's, not its label's."""
-    if is_ad:
-        return "ad"
-    if status == ReleaseStatus.PUBLISHED.value:
-        return "published"
-    if status == ReleaseStatus.DRAFT.value:
-        return "draft"
-    if has_label and not operator_withdrew:
-        return "label"
-    return None
+    refused = _status_refusal(status=status, is_ad=is_ad, already=ReleaseStatus.PUBLISHED)
+    return refused or ("label" if has_label and not operator_withdrew else None)
 
 
 def find_albums(session: Session, *, text: str, most: int = FOUND_AT_MOST) -> list[FoundAlbum]:
