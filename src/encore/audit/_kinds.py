@@ -81,3 +81,8 @@ CHANGES = frozenset(
     }
 )
 EXPORTS = frozenset({EXPORT_REQUESTED, EXPORT_DOWNLOADED})
+
+# The operator's takedowns (`encore catalog withdraw | restore`): details name the album, its label and the reason.
+CATALOG_WITHDRAWN = "catalog.withdrawn"
+CATALOG_RESTORED = "catalog.restored"
+CHANGES = CHANGES | {CATALOG_WITHDRAWN, CATALOG_RESTORED}

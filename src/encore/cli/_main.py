@@ -1,5 +1,5 @@
 """`encore serve | worker | migrate | ingest | demo | user create | list | disable | enable | delete | set-password |
-jobs show | nginx-config | edge ingest-log | search rebuild`."""
+jobs show | nginx-config | edge ingest-log | search rebuild | catalog find | withdraw | restore`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -160,8 +160,11 @@ def ingest(
     from encore.cli._ingest import run_ingest_command
 
     c = _container()
-    c.migrate()
-    failed = run_ingest_command(c, paths=paths, label=label, workers=workers, console=console)
+    try:
+        c.migrate()
+        failed = run_ingest_command(c, paths=paths, label=label, workers=workers, console=console)
+    finally:
+        c.close()  # its pool's connections too (an in-process caller, a test on PostgreSQL, saw them left open)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -238,6 +241,8 @@ def user_create(
     except EncoreError as exc:
         err.print(f"[red]Could not create {name!r}:[/red] {exc.message}")
         raise typer.Exit(1) from exc
+    finally:
+        c.close()
     console.print(f"Created [bold]{name}[/bold] ({role})")
 
 
@@ -339,3 +344,7 @@ app.add_typer(billing_app, name="billing")
 from encore.cli._lists import jobs_app  # noqa: E402
 
 app.add_typer(jobs_app, name="jobs")
+
+from encore.cli._catalog import catalog_app  # noqa: E402
+
+app.add_typer(catalog_app, name="catalog")

@@ -18,6 +18,7 @@ from encore.labels._directory import LabelInfo, acting_label, list_labels, own_l
 from encore.labels._drafts import (
     ReleaseForm,
     ReleaseInvalid,
+    claim_release,
     delete_draft,
     edit_release,
     publish,
@@ -75,6 +76,7 @@ __all__ = [
     "album_item",
     "buy_clicks",
     "catalogue",
+    "claim_release",
     "close_month",
     "closed_months",
     "compute_month",

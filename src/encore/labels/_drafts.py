@@ -81,7 +81,7 @@ def _apply_tracks(session: Session, *, label_id: int, by_id: dict[str, Track], f
 def edit_release(session: Session, *, label_id: int, album_id: str, form: ReleaseForm, today: date) -> Album:
     """Save the form of a draft; formats are checked now, completeness when it is published."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
-    _claim(session, album, Album.status == ReleaseStatus.DRAFT.value)
+    claim_release(session, album, Album.status == ReleaseStatus.DRAFT.value)
     if album.status != ReleaseStatus.DRAFT.value:
         raise Conflict("only a draft is edited with this form", code="not_a_draft")
     problems = edit_problems(title=form.title, artists=form.artists, tracks=form.tracks)
@@ -114,7 +114,7 @@ def edit_release(session: Session, *, label_id: int, album_id: str, form: Releas
 
 def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: str) -> Album:
     album = owned_album(session, label_id=label_id, album_id=album_id)
-    _claim(session, album, Album.status == ReleaseStatus.DRAFT.value)
+    claim_release(session, album, Album.status == ReleaseStatus.DRAFT.value)
     if album.status != ReleaseStatus.DRAFT.value:
         raise Conflict("only a draft's cover is changed here", code="not_a_draft")
     album.artwork_key = artwork_key
@@ -122,7 +122,7 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
     return album
 
 
-def _claim(session: Session, album: Album, still: ColumnElement[bool]) -> None:
+def claim_release(session: Session, album: Album, still: ColumnElement[bool]) -> None:
     """Hold the release's row for this change while it is still as read (`still`): the status was read
     before the transaction took its lock, and a publish and a delete sent at once both read "draft", so the
     delete removed a release the publish had just put out (race17); a form saved as the release was
@@ -144,7 +144,7 @@ def _claim(session: Session, album: Album, still: ColumnElement[bool]) -> None:
 def publish(session: Session, *, label_id: int, album_id: str, today: date) -> Album:
     """A draft (or a withdrawn release) goes to listeners, once the form says all it must."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
-    _claim(session, album, Album.status != ReleaseStatus.PUBLISHED.value)
+    claim_release(session, album, Album.status != ReleaseStatus.PUBLISHED.value)
     if album.status == ReleaseStatus.PUBLISHED.value:
         raise Conflict("this release is already published", code="already_published")
     tracks = _tracks(session, album)
@@ -164,7 +164,7 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
 def withdraw(session: Session, *, label_id: int, album_id: str) -> Album:
     """Delisted everywhere at once; plays, verified streams and statements keep their history."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
-    _claim(session, album, Album.status == ReleaseStatus.PUBLISHED.value)
+    claim_release(session, album, Album.status == ReleaseStatus.PUBLISHED.value)
     if album.status != ReleaseStatus.PUBLISHED.value:
         raise Conflict("only a published release can be withdrawn", code="not_published")
     set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN)
@@ -175,7 +175,7 @@ def delete_draft(session: Session, *, label_id: int, album_id: str) -> list[str]
     """A draft that was never published goes with its files (the paths returned, to delete after the commit).
     A published or withdrawn release has history (plays, statements) and is never deleted."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
-    _claim(session, album, Album.status == ReleaseStatus.DRAFT.value)
+    claim_release(session, album, Album.status == ReleaseStatus.DRAFT.value)
     if album.status != ReleaseStatus.DRAFT.value:
         raise Conflict("only a draft can be deleted; withdraw a published release instead", code="not_a_draft")
     return delete_release(session, album=album)

@@ -1,0 +1,80 @@
+"""`encore catalog find TEXT | withdraw ALBUM_ID [--reason TEXT] | restore ALBUM_ID`: the operator takes music
+down (the wrong folder ingested, a takedown notice) and puts it back (encore.incident decides)."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from encore import incident
+from encore.bootstrap import build
+from encore.db import transaction
+from encore.kernel import EncoreError
+
+catalog_app = typer.Typer(help="Find albums, take them down and put them back.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _run(failed: str, act: Callable[[Session, datetime], T]) -> T:
+    c = build()
+    try:
+        c.migrate()
+        with transaction(c.sessions) as session:
+            return act(session, c.clock.now())
+    except EncoreError as exc:
+        err.print(f"[red]{failed}:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        c.close()
+
+
+@catalog_app.command("find")
+def find(text: str) -> None:
+    """Albums whose title or artist holds TEXT (any status): their ids for withdraw and restore."""
+    found = _run("Not searched", lambda s, _: incident.find_albums(s, text=text))
+    if not found:
+        console.print(f"No album matches {text!r}.")
+        return
+    table = Table(title_justify="left")
+    table.add_column("id", no_wrap=True, min_width=max(len(a.public_id) for a in found))  # whole, to copy
+    for name in ("title", "artist", "label", "status", "tracks"):
+        table.add_column(name, overflow="fold")
+    for a in found:
+        table.add_row(a.public_id, a.title, a.artists, a.label or "(none)", a.status, str(a.tracks))
+    console.print(table)
+
+
+@catalog_app.command("withdraw")
+def withdraw(
+    album_id: str,
+    reason: Annotated[str, typer.Option(help="Why (a takedown notice, a wrong folder): kept in the audit log")] = "",
+) -> None:
+    """Delist an album everywhere at once, as its label's withdraw does: plays, streams and statements keep
+    their history, the files stay on disk, and ingesting them again does not bring it back."""
+
+    def act(session: Session, now: datetime) -> incident.FoundAlbum:
+        return incident.withdraw_album(session, album_id=album_id, actor_id=None, now=now, reason=reason)
+
+    album = _run("Not withdrawn", act)
+    console.print(f"[green]Withdrawn:[/green] {album.title} ({album.public_id}), {album.tracks} tracks, listed nowhere")
+
+
+@catalog_app.command("restore")
+def restore(album_id: str) -> None:
+    """Publish a withdrawn album again; a label's release only if the operator withdrew it (not its label)."""
+
+    def act(session: Session, now: datetime) -> incident.FoundAlbum:
+        return incident.restore_album(session, album_id=album_id, actor_id=None, now=now)
+
+    album = _run("Not restored", act)
+    console.print(f"[green]Published again:[/green] {album.title} ({album.public_id}), {album.tracks} tracks")
+    if album.label is not None:
+        console.print(
+            f"[yellow]Note:[/yellow] a release of the label {album.label!r}, back as it was before the takedown"
+        )

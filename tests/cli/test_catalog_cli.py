@@ -1,0 +1,181 @@
+"""probe21b F17: `encore catalog find | withdraw | restore`, the operator's takedown of ingested music, with a
+label or without, seen by listeners through the API (404 once withdrawn, 200 once restored)."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from encore import audit
+from encore.bootstrap import build
+from encore.catalog import Album, Label
+from encore.cli import app
+from encore.web import create_app
+from tests.ingest import corpus as c
+
+runner = CliRunner()
+PASSWORD = "long-password"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
+    """Two albums ingested from folders: "Wrong Folder" with no label, "Notice Served" on the label Gravel."""
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENCORE_DATABASE_URL", database_url)
+    for folder, album, label in (("plain", "Wrong Folder", None), ("gravel", "Notice Served", "Gravel")):
+        (tmp_path / folder).mkdir()
+        for n, hz in enumerate((440, 550), start=1):
+            tone = c.tone(1.0, hz + (0 if label is None else 110))
+            c.write_flac(tmp_path / folder / f"{n}.flac", tone, title=f"T{n}", artist="Ann 50%", album=album)
+        args = ["ingest", str(tmp_path / folder), "--workers", "1"] + (["--label", label] if label else [])
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0, done.output
+    made = runner.invoke(app, ["user", "create", "listener", "--password", PASSWORD])
+    assert made.exit_code == 0, made.output
+    return tmp_path
+
+
+@pytest.fixture
+def listen(env: Path) -> Iterator[TestClient]:
+    container = build()
+    with TestClient(create_app(container), base_url="http://testserver") as client:
+        r = client.post("/api/auth/login", json={"username": "listener", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        client.headers["Authorization"] = f"Bearer {r.json()['token']}"
+        yield client
+    container.close()
+
+
+def _ids() -> dict[str, str]:
+    container = build()
+    with container.sessions() as s:
+        ids: dict[str, str] = dict(s.execute(select(Album.title, Album.public_id)).all())
+    container.close()
+    return ids
+
+
+def _answers(client: TestClient, album: str, status: int) -> bool:
+    """Whether the album answers `status` to a listener within a few seconds: a running server (here another
+    container, as `encore serve` is another process) reads the catalogue's version from the database each second."""
+    deadline = time.monotonic() + 5
+    while (got := client.get(f"/api/albums/{album}").status_code) != status and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return got == status
+
+
+def _said(result_output: str) -> str:
+    return " ".join(result_output.split())  # the console wraps long lines
+
+
+def test_find_lists_id_title_artist_label_status_tracks(env: Path) -> None:
+    ids = _ids()
+    found = runner.invoke(app, ["catalog", "find", "ann 50"])
+    said = _said(found.output)
+    assert found.exit_code == 0, found.output
+    for title in ("Wrong Folder", "Notice Served"):
+        assert ids[title] in said and all(word in said for word in title.split())  # a narrow table wraps titles
+    assert "Gravel" in said and "(none)" in said and "published" in said
+    by_title = runner.invoke(app, ["catalog", "find", "WRONG"])
+    assert ids["Wrong Folder"] in by_title.output and ids["Notice Served"] not in by_title.output
+    # LIKE's wildcards are text: "%" matches the artist's own "50%" only, "_" nothing
+    assert ids["Wrong Folder"] in runner.invoke(app, ["catalog", "find", "50%"]).output
+    assert "No album matches" in runner.invoke(app, ["catalog", "find", "_"]).output
+    blank = runner.invoke(app, ["catalog", "find", "   "])
+    assert blank.exit_code == 1 and "title or artist" in _said(blank.output)
+    long = runner.invoke(app, ["catalog", "find", "x" * 201])
+    assert long.exit_code == 1 and "at most 200" in long.output
+
+
+def test_withdraw_and_restore_an_album_without_a_label(listen: TestClient, env: Path) -> None:
+    album = _ids()["Wrong Folder"]
+    assert _answers(listen, album, 200)
+    done = runner.invoke(app, ["catalog", "withdraw", album, "--reason", "wrong folder ingested"])
+    assert done.exit_code == 0 and "Withdrawn" in done.output, done.output
+    assert _answers(listen, album, 404)
+    assert "withdrawn" in _said(runner.invoke(app, ["catalog", "find", "Wrong"]).output)
+    # the files stay on disk, and an ingest of the unchanged folder (or of its files touched) keeps it withdrawn
+    assert runner.invoke(app, ["ingest", str(env / "plain"), "--workers", "1"]).exit_code == 0
+    assert _answers(listen, album, 404)
+    for f in (env / "plain").iterdir():
+        f.touch()
+        c.write_flac(
+            f,
+            c.tone(1.0, 440 if f.name == "1.flac" else 550),
+            title=f"{f.stem} retagged",
+            album="Wrong Folder",
+            artist="Ann 50%",
+        )
+    assert runner.invoke(app, ["ingest", str(env / "plain"), "--workers", "1"]).exit_code == 0
+    assert _answers(listen, album, 404)
+    again = runner.invoke(app, ["catalog", "withdraw", album])
+    assert again.exit_code == 1 and "already withdrawn" in _said(again.output)
+    back = runner.invoke(app, ["catalog", "restore", album])
+    assert back.exit_code == 0 and "Published again" in back.output, back.output
+    assert _answers(listen, album, 200)
+    twice = runner.invoke(app, ["catalog", "restore", album])
+    assert twice.exit_code == 1 and "published already" in _said(twice.output)
+    container = build()
+    with container.sessions() as s:
+        events = audit.list_events(s, where=audit.EventFilter(kind="catalog"))
+    container.close()
+    seen = sorted((e.kind, e.actor, e.details["by"], e.details.get("reason")) for e in events)
+    assert seen == [
+        ("catalog.restored", None, "operator", None),
+        ("catalog.withdrawn", None, "operator", "wrong folder ingested"),
+    ]
+
+
+def test_a_labels_release_the_operator_took_down_is_restored(listen: TestClient) -> None:
+    album = _ids()["Notice Served"]
+    done = runner.invoke(app, ["catalog", "withdraw", album, "--reason", "takedown notice 2026-12-05"])
+    assert done.exit_code == 0, done.output
+    assert _answers(listen, album, 404)
+    back = runner.invoke(app, ["catalog", "restore", album])
+    assert back.exit_code == 0 and "label 'Gravel'" in _said(back.output), back.output
+    assert _answers(listen, album, 200)
+
+
+def test_a_release_its_label_withdrew_is_not_restored_by_the_operator(listen: TestClient) -> None:
+    """Republishing is the label's choice: its portal's Publish again, which the operator does not override."""
+    album = _ids()["Notice Served"]
+    made = runner.invoke(app, ["user", "create", "fox", "--password", PASSWORD, "--label", "Gravel"])
+    assert made.exit_code == 0, made.output
+    container = build()
+    with container.sessions() as s:
+        label = s.scalar(select(Label.public_id).where(Label.name == "Gravel"))
+    container.close()
+    token = listen.post("/api/auth/login", json={"username": "fox", "password": PASSWORD}).json()["token"]
+    as_label = {"Authorization": f"Bearer {token}"}
+    # the operator withdrew it and put it back; then the label withdrew it itself
+    assert runner.invoke(app, ["catalog", "withdraw", album]).exit_code == 0
+    assert runner.invoke(app, ["catalog", "restore", album]).exit_code == 0
+    r = listen.post(f"/api/label/{label}/releases/{album}/withdraw", headers=as_label)
+    assert r.status_code == 200, r.text
+    assert _answers(listen, album, 404)
+    refused = runner.invoke(app, ["catalog", "restore", album])
+    said = _said(refused.output)
+    assert refused.exit_code == 1 and "label 'Gravel' withdrew this release itself" in said
+    assert _answers(listen, album, 404)
+
+
+def test_refusals(env: Path) -> None:
+    missing = runner.invoke(app, ["catalog", "withdraw", "no-such-album"])
+    assert missing.exit_code == 1 and "no album 'no-such-album'" in _said(missing.output)
+    assert runner.invoke(app, ["catalog", "restore", "no-such-album"]).exit_code == 1
+    album = _ids()["Wrong Folder"]
+    long = runner.invoke(app, ["catalog", "withdraw", album, "--reason", "r" * 501])
+    assert long.exit_code == 1 and "at most 500" in _said(long.output)
+    container = build()
+    with container.sessions() as s:  # nothing happened: still listed
+        assert s.scalar(select(Album.status).where(Album.public_id == album)) == "published"
+        s.execute(Album.__table__.update().where(Album.public_id == album).values(status="draft"))
+        s.commit()
+    container.close()
+    draft = runner.invoke(app, ["catalog", "withdraw", album])
+    assert draft.exit_code == 1 and "draft, listed nowhere already" in _said(draft.output)
+    assert "draft" in _said(runner.invoke(app, ["catalog", "restore", album]).output)
