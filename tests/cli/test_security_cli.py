@@ -1,14 +1,16 @@
 """The incident kit from a shell: `encore keys rotate`, `encore security sign-out | force-reset`."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from encore import audit, keys
-from encore.accounts import get_user_by_name
+from encore.accounts import get_user_by_name, issue_epoch
 from encore.bootstrap import build
 from encore.cli import app
+from tests.support.redis import RedisServer
 
 runner = CliRunner()
 
@@ -245,6 +247,27 @@ def test_force_reset_with_an_unwritable_codes_file_resets_no_one(env: Path) -> N
             assert user is not None and not user.must_reset_password
     c.close()
     assert "AAAAA-BBBBB" in old.read_text()
+
+
+def test_force_reset_with_an_unwritable_codes_file_cuts_no_stream_url(
+    env: Path, monkeypatch: pytest.MonkeyPatch, redis_server: RedisServer
+) -> None:
+    """review21b F3: the stream cutoff is written to the shared state, which the rolled-back transaction did not
+    undo: "Nothing was reset", yet every listener's new stream URLs were refused until the cutoff expired. The
+    file is opened before anything is reset now. On Redis, as a deployment shares it with the nodes."""
+    monkeypatch.setenv("ENCORE_REDIS_URL", redis_server.url)
+    monkeypatch.setenv("ENCORE_REDIS_PREFIX", redis_server.new_prefix())
+    bad = env / "no-such-dir" / "codes.csv"
+    result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(bad)])
+    assert result.exit_code == 2 and "Nothing was reset" in result.output, result.output
+    c = build()
+    with c.sessions() as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None
+        generation = issue_epoch(s)  # what a stream URL issued now carries
+    alive = asyncio.run(c.stream_cutoffs.alive(user_public_id=alice.public_id, generation=generation))
+    c.close()
+    assert alive
 
 
 def test_user_set_password_lets_a_locked_out_owner_back_in(env: Path) -> None:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -77,20 +77,27 @@ CodesFile = Annotated[
 ]
 
 
-def _write_codes(path: Path, codes: list[accounts.ResetCode]) -> None:
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as out:
-        os.fchmod(out.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
-        rows = csv.writer(out)
-        rows.writerow(["username", "email", "code", "expires_at"])
-        rows.writerows([c.username, c.email or "", c.code, c.expires_at.isoformat()] for c in codes)
-
-
-def _codes_to_file(path: Path, codes: list[accounts.ResetCode]) -> None:
+def _open_codes(path: Path) -> tuple[TextIO, bool]:
+    """The codes file, opened before anything is reset, and whether this made it: a reset cuts stream URLs on
+    the shared state, which a rolled-back transaction does not undo (review21b F3), so a path that cannot be
+    written must stop it first. Made readable by its owner only."""
+    made = not path.exists()
     try:
-        _write_codes(path, codes)
-    except OSError as exc:  # raised inside the transaction, so nothing is reset
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    except OSError as exc:
         err.print(f"[red]Could not write the reset codes to {path}:[/red] {exc.strerror or exc}. Nothing was reset.")
         raise typer.Exit(2) from exc
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    return os.fdopen(fd, "w", newline=""), made
+
+
+def _write_codes(out: TextIO, codes: list[accounts.ResetCode]) -> None:
+    out.truncate(0)  # an older file's codes go only once the new ones are being written
+    rows = csv.writer(out)
+    rows.writerow(["username", "email", "code", "expires_at"])
+    rows.writerows([c.username, c.email or "", c.code, c.expires_at.isoformat()] for c in codes)
+    out.flush()
+    os.fsync(out.fileno())
 
 
 @security_app.command("force-reset")
@@ -99,15 +106,22 @@ def force_reset(user: User = None, everyone: Everyone = False, codes_file: Codes
     a one-time code, printed (or written to --codes-file): hand it to its owner out of band. Choosing the new
     password needs it as well as the current password, which may be what leaked."""
     c = _migrated()
+    out, made = _open_codes(codes_file) if codes_file is not None else (None, False)
     try:
         target = _target(c, user, everyone)
         with transaction(c.sessions) as session:
             codes = incident.force_password_reset(
                 session, user_id=target, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
             )
-            if codes_file is not None:  # written before the reset commits: codes no one can read would lock
-                _codes_to_file(codes_file, codes)  # every account out (only their hashes are kept)
+            if out is not None:  # written before the reset commits: codes no one can read would lock every
+                _write_codes(out, codes)  # account out (only their hashes are kept)
+    except BaseException:
+        if out is not None and made and codes_file is not None:
+            codes_file.unlink(missing_ok=True)  # nothing was reset: no file of codes that count for nothing
+        raise
     finally:
+        if out is not None:
+            out.close()
         c.close()
     console.print(f"[green]New password required:[/green] {user or 'every account'}")
     if codes_file is not None:
