@@ -167,19 +167,23 @@ def _check_additional_info(info: dict[str, Any]) -> None:
         _check_duration(info, key, per_ms)
 
 
+# ListenBrainz's own bound on a listen's duration (24 days, in seconds): a scrobbler's batch that ListenBrainz takes
+# must not be refused here. History reads anything past a day as an unknown length (`history.MAX_LISTEN_MS`).
+MAX_DURATION_S = 24 * 24 * 3600
+
+
 def _check_duration(info: dict[str, Any], key: str, per_ms: int) -> None:
     """ListenBrainz refuses a duration that is not a non-negative integer, and so does Encore: it was stored and
-    shown back as sent (`1e+300`, `-100`; probe21a F5). The cap is history's (`MAX_LISTEN_MS`, a day: longer is
-    no track's and history reads it as unknown), tighter than ListenBrainz's 24 days, so that what is kept is
-    what every other reader of a listen believes."""
+    shown back as sent (`1e+300`, `-100`; probe21a F5). The bound is ListenBrainz's, so a batch it takes is
+    taken here too; what is longer than a day is kept, and history reads it as unknown."""
     value = info.get(key)
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _bad(f"Value for track_metadata.additional_info.{key} is invalid: it must be a non-negative integer.")
-    if value * per_ms > history.MAX_LISTEN_MS:
-        cap = history.MAX_LISTEN_MS // per_ms
-        raise _bad(f"Value for track_metadata.additional_info.{key} is too large: at most {cap} (one day).")
+    if value * per_ms > MAX_DURATION_S * 1000:
+        cap = MAX_DURATION_S * 1000 // per_ms
+        raise _bad(f"Value for track_metadata.additional_info.{key} is too large: at most {cap} (24 days).")
 
 
 def _dumps(item: dict[str, Any]) -> bytes:
