@@ -521,6 +521,33 @@ def test_a_subscription_ended_as_unwanted_is_refunded_once(
     assert len(stub.refunds) == 1  # the kept subscription's payment is never touched
 
 
+@pytest.mark.parametrize("later", ["grant", "second_checkout"])
+def test_a_lapsed_subscription_revived_unwanted_gives_back_only_the_payment_that_revived_it(
+    client: TestClient, stripe_on: Container, stub: StubStripe, later: str
+) -> None:
+    """review21c F1: a subscription paid and used for six months went `unpaid` (not final: it may come back),
+    Premium was then given another way (an admin's grant, or a new checkout), and the listener paid the old open
+    invoice from Stripe's reminder. Encore ended it as unwanted and refunded all seven payments, six of them for
+    months the listener had and labels were paid for. Only the payment that revived it goes back."""
+    cus = _checkouts(client, stripe_on, 1)
+    now = int(time.time())
+    _at_stripe(stub, "sub_A", cus, "active", created=now)
+    for month in range(1, 7):
+        _paid_invoice(stub, f"in_used_{month}", "sub_A", cus, paid=999, payment_intent=f"pi_used_{month}")
+    assert post_hook(client, sub_event("evt_a1", cus, "active", created=now, sub_id="sub_A"))[0] == 200
+    assert post_hook(client, sub_event("evt_a2", cus, "unpaid", created=now + 1, sub_id="sub_A"))[0] == 200
+    if later == "grant":
+        url = f"/api/admin/users/{_alice_id(stripe_on)}/premium"
+        assert client.put(url, json={"days": 365}, headers=_h(client, "root")).status_code == 200
+    else:
+        _at_stripe(stub, "sub_B", cus, "active", created=now + 2)
+        assert post_hook(client, sub_event("evt_b1", cus, "active", created=now + 2, sub_id="sub_B"))[0] == 200
+    _paid_invoice(stub, "in_revived", "sub_A", cus, paid=999, payment_intent="pi_revived")
+    code, body = post_hook(client, sub_event("evt_a3", cus, "active", created=now + 3, sub_id="sub_A"))
+    assert code == 200 and body["outcome"].startswith("cancelled_"), body
+    assert [r["paid_by"] for r in stub.refunds] == ["pi_revived"]
+
+
 def test_a_refund_already_made_in_stripes_dashboard_is_no_error(
     client: TestClient, stripe_on: Container, stub: StubStripe
 ) -> None:

@@ -398,22 +398,26 @@ class StripeProvider:
             raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
 
     def refund_subscription(self, *, subscription_id: str) -> list[str]:
-        """Refund in full every paid invoice of a subscription Encore ended as unwanted (review21 F4: the card was
-        charged for Premium the listener already had, and the payment was kept as royalty revenue). Each refund is
-        asked with a key naming its invoice, so a redelivered event refunds nothing twice; a payment refunded
-        already (by the operator in Stripe's dashboard) is no error. The `charge.refunded` webhook then takes it
-        out of the royalty pool (`apply_refund`). The invoices refunded."""
+        """Refund in full the newest paid invoice of a subscription Encore ended as unwanted (review21 F4: the card
+        was charged for Premium the listener already had, and the payment was kept as royalty revenue). Only the
+        newest: it is the payment that made the subscription unwanted (a second subscription's first invoice, or
+        the dunning payment that revived one that had lapsed), while older ones paid for months the listener had
+        and labels were paid for (review21c F1). The refund is asked with a key naming its invoice, so a
+        redelivered event refunds nothing twice; a payment refunded already (by the operator in Stripe's
+        dashboard) is no error. The `charge.refunded` webhook then takes it out of the royalty pool
+        (`apply_refund`). The invoices refunded."""
         import stripe
 
         v1, refunded = self._client.v1, []
-        try:
-            invoices = v1.invoices.list({"subscription": subscription_id, "status": "paid", "limit": 100})
+        try:  # Stripe lists newest first
+            invoices = v1.invoices.list({"subscription": subscription_id, "status": "paid", "limit": 10})
             for item in invoices.auto_paging_iter():
                 invoice = item.to_dict()
                 paid_by = self._paid_by(invoice)
                 if invoice.get("amount_paid") and paid_by is not None:
                     self._refund_payment(str(invoice.get("id")), paid_by)
                     refunded.append(str(invoice.get("id")))
+                    break
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused a refund: {exc.user_message or exc}") from exc
         return refunded
