@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from encore import incident
-from encore.bootstrap import build
+from encore.cli._install import open_install
 from encore.db import transaction
 from encore.kernel import EncoreError
 
@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 
 def _run(failed: str, act: Callable[[Session, datetime], T]) -> T:
-    c = build()
+    c = open_install()  # never a new, empty install made by running it in the wrong directory (review21c F3)
     try:
         c.migrate()
         with transaction(c.sessions) as session:
