@@ -187,3 +187,22 @@ def test_an_edge_log_read_after_its_month_closed_records_nothing_of_that_month(c
     )
     assert late.verified == 0 and late.in_closed_months == {month: 1}, late
     assert _rows(container) == [world.fan_id]
+
+
+def test_a_log_read_again_after_its_month_closed_raises_no_alarm_for_what_it_recorded(container: Container) -> None:
+    """review21c F5: deploy.md says re-reading a log counts nothing twice; read again after its month closed, it
+    said its streams were not recorded (and the command exited 1), though they were, and paid."""
+    world = _world(container)
+    first = ingest_edge_log(
+        container.sessions, lines=_log(world), secrets=EDGE, verifier=StreamVerifier(MemoryState(), secret=SECRET)
+    )
+    assert first.verified == 1
+    again = ingest_edge_log(
+        container.sessions,
+        lines=_log(world),
+        secrets=EDGE,
+        verifier=StreamVerifier(MemoryState(), secret=SECRET),
+        closed_months=frozenset({f"{world.at:%Y-%m}"}),
+    )
+    assert again.verified == 0 and not again.in_closed_months, again
+    assert _rows(container) == [world.fan_id]
