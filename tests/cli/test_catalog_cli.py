@@ -130,9 +130,12 @@ def test_withdraw_and_restore_an_album_without_a_label(listen: TestClient, env: 
     ]
 
 
-def test_a_labels_release_the_operator_took_down_is_restored(listen: TestClient) -> None:
+@pytest.mark.parametrize("reason", ["takedown notice 2026-12-05", "\U0001f3b5" * 500])
+def test_a_labels_release_the_operator_took_down_is_restored(listen: TestClient, reason: str) -> None:
+    """With a reason whose escaped JSON passes the audit log's bound (review21c F4: the stored details were cut
+    into an escaped string, the withdrawal was not found, and restore blamed the label)."""
     album = _ids()["Notice Served"]
-    done = runner.invoke(app, ["catalog", "withdraw", album, "--reason", "takedown notice 2026-12-05"])
+    done = runner.invoke(app, ["catalog", "withdraw", album, "--reason", reason])
     assert done.exit_code == 0, done.output
     assert _answers(listen, album, 404)
     back = runner.invoke(app, ["catalog", "restore", album])
