@@ -190,6 +190,10 @@ def statement(session: Session, *, month: str, terms: Terms, now: datetime, stat
 # - Stripe retries a webhook it could not deliver for up to three days: a renewal's `invoice.paid` (which
 #   covers the month's last days) or a refund can come that late.
 # Four days cover Stripe's three with a day to spare, and a daily edge-log ingest four times over.
+# Not covered (review21c F2): a renewal whose card fails and is retried (Stripe's smart retries run for weeks) is
+# paid after its period began; its days before a month already closed count in no statement, as a refund after the
+# close is never taken from it. Carrying such late money into the next open month as a stated adjustment is the fix
+# this leaves for later (it needs when each payment was recorded, which `Payment.paid_at` is not always).
 SETTLEMENT = timedelta(days=4)
 
 
