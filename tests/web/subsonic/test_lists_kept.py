@@ -227,10 +227,10 @@ def _code(answer: dict[str, Any]) -> int | None:
         ({"type": "alphabeticalByName", "offset": "10000001"}, 0),
         ({"type": "alphabeticalByArtist", "offset": "1.5"}, 0),
         ({"type": "alphabeticalByArtist", "offset": "\x00"}, 0),
-        ({"type": "byYear", "fromYear": "2000"}, 0),
+        ({"type": "byYear", "fromYear": "2000"}, 10),  # a required parameter missing (probe21a F5)
         ({"type": "byYear", "fromYear": "0", "toYear": "2000"}, 0),
         ({"type": "byYear", "fromYear": "x", "toYear": "2000"}, 0),
-        ({"type": "byGenre"}, 0),
+        ({"type": "byGenre"}, 10),
         ({"type": "newest", "fromYear": "abc"}, 0),  # checked whatever the type, as before
     ],
 )
