@@ -45,7 +45,8 @@ from encore.billing._provider_policy import (
     provider_state,
     refund_share,
 )
-from encore.billing._stripe import StripeConfig, StripeProvider, parse_event
+from encore.billing._stripe import StripeConfig, StripeProvider
+from encore.billing._stripe_events import parse_event
 from encore.billing._subscriptions import (
     SubscriptionView,
     card_charges_again,
