@@ -124,6 +124,9 @@ def test_a_multipart_lyrics_file_is_refused_and_the_body_is_declared(client: Tes
     r = client.put(_url(world) + "/file", files=files, headers=ours)
     assert r.status_code == 415, r.text
     assert r.json()["error"]["code"] == "multipart_not_accepted" and "--" not in r.json()["error"]["message"]
+    mixed = {**ours, "content-type": "multipart/mixed; boundary=xyz"}  # any multipart: its boundary is no lyric
+    r = client.put(_url(world) + "/file", content=b"--xyz\r\n\r\n[00:01.00]Hello\r\n--xyz--\r\n", headers=mixed)
+    assert r.status_code == 415 and r.json()["error"]["code"] == "multipart_not_accepted", r.text
     assert client.get(_url(world), headers=ours).json() is None
     plain = client.put(
         _url(world) + "/file", content=b"[00:01.00]Hello\n", headers={**ours, "content-type": "text/plain"}

@@ -99,7 +99,7 @@ async def _raw_body(request: Request, user: UploadUser) -> bytes:
     """The body, read only up to one byte past the lyrics cap (the parser refuses it then, 413), as an upload:
     after the caller's check, in one of the account's upload slots (`_upload_gate`). A multipart form is refused
     (415) before it is read: its MIME boundary was parsed as the first lyric line (probe21a F5)."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "multipart/form-data":
+    if request.headers.get("content-type", "").strip().lower().startswith("multipart/"):  # form-data, mixed...
         raise HTTPException(415, detail={"code": "multipart_not_accepted", "message": _NOT_MULTIPART})
     data = bytearray()
     async with receiving(request, user) as body:
