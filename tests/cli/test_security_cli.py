@@ -254,6 +254,18 @@ def test_force_reset_with_an_unwritable_codes_file_resets_no_one(env: Path) -> N
     assert "AAAAA-BBBBB" in old.read_text()
 
 
+def _streams_alive(name: str) -> bool:
+    """Whether a stream URL issued to `name` now would play (no cutoff on the shared state refuses it)."""
+    c = build()
+    with c.sessions() as s:
+        user = get_user_by_name(s, username=name)
+        assert user is not None
+        generation = issue_epoch(s)  # what a stream URL issued now carries
+    alive = asyncio.run(c.stream_cutoffs.alive(user_public_id=user.public_id, generation=generation))
+    c.close()
+    return alive
+
+
 def test_force_reset_with_an_unwritable_codes_file_cuts_no_stream_url(
     env: Path, monkeypatch: pytest.MonkeyPatch, redis_server: RedisServer
 ) -> None:
@@ -265,14 +277,7 @@ def test_force_reset_with_an_unwritable_codes_file_cuts_no_stream_url(
     bad = env / "no-such-dir" / "codes.csv"
     result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(bad)])
     assert result.exit_code == 2 and "Nothing was reset" in result.output, result.output
-    c = build()
-    with c.sessions() as s:
-        alice = get_user_by_name(s, username="alice")
-        assert alice is not None
-        generation = issue_epoch(s)  # what a stream URL issued now carries
-    alive = asyncio.run(c.stream_cutoffs.alive(user_public_id=alice.public_id, generation=generation))
-    c.close()
-    assert alive
+    assert _streams_alive("alice")
 
 
 @pytest.fixture
@@ -334,14 +339,7 @@ def test_force_reset_on_a_full_disk_resets_no_one_and_cuts_no_stream_url(
     filler = _fill(small_disk)
     _refused_for_want_of_room(target)
     assert _flagged("alice", "bob") == [False, False]
-    c = build()
-    with c.sessions() as s:
-        alice = get_user_by_name(s, username="alice")
-        assert alice is not None
-        generation = issue_epoch(s)  # what a stream URL issued now carries
-    alive = asyncio.run(c.stream_cutoffs.alive(user_public_id=alice.public_id, generation=generation))
-    c.close()
-    assert alive
+    assert _streams_alive("alice")
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # no half-written file left
 
     filler.unlink()  # an older file of codes, and the disk full again: the older file stays as it was
