@@ -1,6 +1,10 @@
 """The incident kit from a shell: `encore keys rotate`, `encore security sign-out | force-reset`."""
 
 import asyncio
+import errno
+import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -227,6 +231,7 @@ def test_force_reset_hands_the_operator_one_code_per_account(env: Path) -> None:
     with target.open() as f:
         rows = list(csv.DictReader(f))
     assert [r["username"] for r in rows] == ["alice", "bob"] and all(len(r["code"]) == 23 for r in rows)
+    assert [p.name for p in env.iterdir() if p.name.endswith(".part")] == []  # written beside it, moved in place
 
 
 def test_force_reset_with_an_unwritable_codes_file_resets_no_one(env: Path) -> None:
@@ -249,6 +254,18 @@ def test_force_reset_with_an_unwritable_codes_file_resets_no_one(env: Path) -> N
     assert "AAAAA-BBBBB" in old.read_text()
 
 
+def _streams_alive(name: str) -> bool:
+    """Whether a stream URL issued to `name` now would play (no cutoff on the shared state refuses it)."""
+    c = build()
+    with c.sessions() as s:
+        user = get_user_by_name(s, username=name)
+        assert user is not None
+        generation = issue_epoch(s)  # what a stream URL issued now carries
+    alive = asyncio.run(c.stream_cutoffs.alive(user_public_id=user.public_id, generation=generation))
+    c.close()
+    return alive
+
+
 def test_force_reset_with_an_unwritable_codes_file_cuts_no_stream_url(
     env: Path, monkeypatch: pytest.MonkeyPatch, redis_server: RedisServer
 ) -> None:
@@ -260,14 +277,84 @@ def test_force_reset_with_an_unwritable_codes_file_cuts_no_stream_url(
     bad = env / "no-such-dir" / "codes.csv"
     result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(bad)])
     assert result.exit_code == 2 and "Nothing was reset" in result.output, result.output
+    assert _streams_alive("alice")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a filesystem of its own, of 16 KB (a tmpfs: mounting one needs root)."""
+    where = tmp_path / "small"
+    where.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(where)]
+    mounted = subprocess.run(mount, check=False, capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a 16 KB tmpfs could not be mounted (root only): {mounted.stderr.decode(errors='replace')}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "--lazy", str(where)], check=True)
+
+
+def _fill(folder: Path) -> Path:
+    """Fill the folder's filesystem: a file can still be made there, but none of its bytes written."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        with pytest.raises(OSError, match="No space left") as full:  # noqa: PT012  (written until it refuses)
+            while True:
+                os.write(fd, b"\0" * 4096)
+    finally:
+        os.close(fd)
+    assert full.value.errno == errno.ENOSPC, full.value
+    return filler
+
+
+def _flagged(*names: str) -> list[bool]:
     c = build()
     with c.sessions() as s:
-        alice = get_user_by_name(s, username="alice")
-        assert alice is not None
-        generation = issue_epoch(s)  # what a stream URL issued now carries
-    alive = asyncio.run(c.stream_cutoffs.alive(user_public_id=alice.public_id, generation=generation))
+        users = [get_user_by_name(s, username=name) for name in names]
     c.close()
-    assert alive
+    return [u is not None and u.must_reset_password for u in users]
+
+
+def _refused_for_want_of_room(target: Path) -> None:
+    result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(target)])
+    assert result.exit_code == 2, result.output
+    said = [line for line in result.output.splitlines() if line.strip()]
+    assert len(said) == 1 and "Could not write the reset codes" in said[0], result.output
+    assert "No space left on device" in said[0] and said[0].endswith("Nothing was reset."), said
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_force_reset_on_a_full_disk_resets_no_one_and_cuts_no_stream_url(
+    env: Path, monkeypatch: pytest.MonkeyPatch, redis_server: RedisServer, small_disk: Path
+) -> None:
+    """The codes file could be made, but not written (a full disk): the accounts were flagged and the stream
+    cutoff written to the shared state before the write failed, and the rolled-back transaction left the cutoff
+    (review21b F3's residue). The codes are now written and synced before the reset; the failure is one line, and
+    nothing is reset nor cut, an older file kept. With room again, the same command writes them."""
+    monkeypatch.setenv("ENCORE_REDIS_URL", redis_server.url)
+    monkeypatch.setenv("ENCORE_REDIS_PREFIX", redis_server.new_prefix())
+    target = small_disk / "codes.csv"
+    filler = _fill(small_disk)
+    _refused_for_want_of_room(target)
+    assert _flagged("alice", "bob") == [False, False]
+    assert _streams_alive("alice")
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # no half-written file left
+
+    filler.unlink()  # an older file of codes, and the disk full again: the older file stays as it was
+    target.write_text("username,email,code,expires_at\nalice,,AAAAA-BBBBB-CCCCC-DDDDD,2026-12-31\n")
+    filler = _fill(small_disk)
+    _refused_for_want_of_room(target)
+    assert _flagged("alice", "bob") == [False, False] and "AAAAA-BBBBB" in target.read_text()
+    assert sorted(p.name for p in small_disk.iterdir()) == ["codes.csv", "filler"]
+
+    filler.unlink()
+    result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(target)])
+    assert result.exit_code == 0 and "2 reset codes written" in result.output, result.output
+    assert _flagged("alice", "bob") == [True, True]
+    assert sorted(p.name for p in small_disk.iterdir()) == ["codes.csv"] and target.stat().st_mode & 0o777 == 0o600
+    assert [row.split(",")[0] for row in target.read_text().splitlines()] == ["username", "alice", "bob"]
 
 
 def test_user_set_password_lets_a_locked_out_owner_back_in(env: Path) -> None:
