@@ -218,7 +218,8 @@ def statement(session: Session, *, month: str, terms: Terms, now: datetime, stat
 
 
 # How long after a month's end its money and streams may still arrive (review21 F3). A closed statement never
-# changes, and the next month counts by its own dates, so what arrives for a closed month is paid in no statement:
+# changes, and the next month counts by its own dates, so a stream that arrives for a closed month is paid in no
+# statement, and its money only as a later statement's adjustment (below):
 # - a verified stream is written once 30 s were sent, dated by its first byte (a play begun 23:59:50 is
 #   written after midnight), and an edge log's streams only when `encore edge ingest-log` next runs;
 # - Stripe retries a webhook it could not deliver for up to three days: a renewal's `invoice.paid` (which
