@@ -15,7 +15,7 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.kernel import Conflict
 from encore.labels import RoyaltyStatement, close_month, compute_month, for_label, pool_notes, statement, to_csv
-from encore.state import MemoryState
+from encore.state import MemoryState, SharedState
 from tests.labels.world import AFTER, MONTH, PASSWORD, TERMS, build, pay, play
 
 DEC, JAN, FEB = "2026-12", "2027-01", "2027-02"
@@ -168,3 +168,20 @@ def test_late_rows_in_the_csv_are_marked_and_formula_safe(container: Container) 
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][-1] == "late_for"
     assert rows[1:] == [[DEC, "open", "Theirs", rows[1][3], "'=Theirs Band", "3", "450", "1050", "EUR", MONTH]]
+
+
+def test_an_open_months_adjustments_survive_being_kept_on_the_shared_state(
+    container: Container, state: SharedState
+) -> None:
+    """Every label's dashboard reads the open month from the shared state (labels._kept), in process or on
+    Redis: what it reads back carries the same adjustments, lines and all."""
+    with transaction(container.sessions) as s:
+        _w, late = _late_world(s)  # type: ignore[misc]
+        close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=AFTER)
+        pay(s, late, RETRY_SPAN)
+        first = statement(s, month=DEC, terms=TERMS, now=DEC_OPEN, state=state)
+    with container.sessions() as s:
+        s.execute(update(Payment).values(amount_cents=1))  # a recomputation would differ: this is the kept one
+        kept = statement(s, month=DEC, terms=TERMS, now=DEC_OPEN, state=state)
+    assert kept == first and [a.subscription_cents for a in kept.adjustments] == [1050]
+    assert kept.adjustments[0].lines == first.adjustments[0].lines and len(kept.adjustments[0].lines) == 2
