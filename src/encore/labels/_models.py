@@ -25,7 +25,19 @@ class RoyaltyStatement(Base):
     payments_counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
 
 
-class RoyaltyLine(Base):
+class _PairFigures:
+    """A (label, primary artist) pair's figures, as a line of a statement or of an adjustment holds them."""
+
+    label_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    label_name: Mapped[str] = mapped_column(String(200))
+    artist_public_id: Mapped[str] = mapped_column(String(22))
+    artist_name: Mapped[str] = mapped_column(String(300))
+    streams: Mapped[int] = mapped_column(BigInteger)
+    pro_rata_cents: Mapped[int] = mapped_column(BigInteger)
+    user_centric_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class RoyaltyLine(_PairFigures, Base):
     """One (label, primary artist) pair of a closed month; label and artist totals are sums of these.
 
     Names are copied, not joined: a renamed or deleted artist does not change a closed statement.
@@ -34,13 +46,6 @@ class RoyaltyLine(Base):
     __tablename__ = "royalty_lines"
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("royalty_statements.id", ondelete="CASCADE"), index=True)
-    label_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    label_name: Mapped[str] = mapped_column(String(200))
-    artist_public_id: Mapped[str] = mapped_column(String(22))
-    artist_name: Mapped[str] = mapped_column(String(300))
-    streams: Mapped[int] = mapped_column(BigInteger)
-    pro_rata_cents: Mapped[int] = mapped_column(BigInteger)
-    user_centric_cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class RoyaltyCountedPayment(Base):
@@ -77,16 +82,9 @@ class RoyaltyAdjustment(Base):
     user_centric_unallocated_cents: Mapped[int] = mapped_column(BigInteger)
 
 
-class RoyaltyAdjustmentLine(Base):
+class RoyaltyAdjustmentLine(_PairFigures, Base):
     """One (label, primary artist) pair's part of a carried adjustment; `streams` are the closed month's."""
 
     __tablename__ = "royalty_adjustment_lines"
     id: Mapped[int] = mapped_column(primary_key=True)
     adjustment_id: Mapped[int] = mapped_column(ForeignKey("royalty_adjustments.id", ondelete="CASCADE"), index=True)
-    label_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    label_name: Mapped[str] = mapped_column(String(200))
-    artist_public_id: Mapped[str] = mapped_column(String(22))
-    artist_name: Mapped[str] = mapped_column(String(300))
-    streams: Mapped[int] = mapped_column(BigInteger)
-    pro_rata_cents: Mapped[int] = mapped_column(BigInteger)
-    user_centric_cents: Mapped[int] = mapped_column(BigInteger)
