@@ -29,6 +29,11 @@ from encore.labels._release_rules import (
     publish_problems,
 )
 
+TAKEN_DOWN = (
+    "This release was taken down by the operator of this server (a takedown notice, for one): it cannot be "
+    "published again from here. Contact them; only they can restore it."
+)
+
 
 class ReleaseInvalid(ValidationFailed):
     """A refused release form: `fields` maps each field to the sentence shown next to it."""
@@ -142,11 +147,14 @@ def claim_release(session: Session, album: Album, still: ColumnElement[bool]) ->
 
 
 def publish(session: Session, *, label_id: int, album_id: str, today: date) -> Album:
-    """A draft (or a withdrawn release) goes to listeners, once the form says all it must."""
+    """A draft (or a release the label withdrew) goes to listeners, once the form says all it must; never one the
+    operator took down."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
     claim_release(session, album, Album.status != ReleaseStatus.PUBLISHED.value)
     if album.status == ReleaseStatus.PUBLISHED.value:
         raise Conflict("this release is already published", code="already_published")
+    if album.taken_down_from is not None:  # only `encore catalog restore` lifts it (encore.incident)
+        raise Conflict(TAKEN_DOWN, code="taken_down")
     tracks = _tracks(session, album)
     problems = publish_problems(
         title=album.title,
