@@ -62,6 +62,7 @@ from encore.billing._subscriptions import (
     subscription_dates,
     subscription_history,
     subscription_view,
+    subscription_views,
     tier_of,
 )
 
@@ -122,5 +123,6 @@ __all__ = [
     "subscription_dates",
     "subscription_history",
     "subscription_view",
+    "subscription_views",
     "tier_of",
 ]

@@ -33,8 +33,7 @@ class AdminUserOut(BaseModel):
     premium_until: datetime | None
 
 
-def _user_out(session: Db, u: accounts.User, now: datetime, *, deleting: bool) -> AdminUserOut:
-    view = billing.subscription_view(session, user_id=u.id, now=now)
+def _user_out(u: accounts.User, view: billing.SubscriptionView, *, deleting: bool) -> AdminUserOut:
     return AdminUserOut(
         id=u.public_id,
         username=u.username,
@@ -56,7 +55,8 @@ def users(
     found = accounts.find_users(session, query=q, limit=50)
     # whose deletion was asked, for the page's stopped accounts at once (it was a statement for each)
     deleting = accounts.erase_requested_among(session, user_ids=[u.id for u in found if not u.is_active])
-    return {"items": [_user_out(session, u, now, deleting=u.id in deleting) for u in found]}
+    views = billing.subscription_views(session, user_ids=[u.id for u in found], now=now)  # one statement too
+    return {"items": [_user_out(u, views[u.id], deleting=u.id in deleting) for u in found]}
 
 
 class AccountStateIn(Strict):
@@ -88,7 +88,8 @@ def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db
     )
     warning = None if body.active else incident.warnings_on_disable(session, user_id=user.id, now=now)
     deleting = not user.is_active and accounts.erase_requested(session, user_id=user.id)
-    return AccountStateOut(**_user_out(session, user, now, deleting=deleting).model_dump(), warning=warning)
+    view = billing.subscription_view(session, user_id=user.id, now=now)
+    return AccountStateOut(**_user_out(user, view, deleting=deleting).model_dump(), warning=warning)
 
 
 @router.delete("/users/{user_id}", status_code=202, responses={409: {"description": "Not now, and why"}})
