@@ -29,10 +29,8 @@ from encore.labels._release_rules import (
     publish_problems,
 )
 
-TAKEN_DOWN = (
-    "This release was taken down by the operator of this server (a takedown notice, for one): it cannot be "
-    "published again from here. Contact them; only they can restore it."
-)
+CONTACT = "It cannot be published from here: contact them; only they can restore it."
+TAKEN_DOWN = f"This release was taken down by the operator of this server (a takedown notice, for one). {CONTACT}"
 
 
 class ReleaseInvalid(ValidationFailed):
@@ -165,8 +163,25 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
     )
     if problems:
         raise ReleaseInvalid(problems)
+    if (code := _code_taken_down(session, album=album, tracks=tracks)) is not None:
+        raise Conflict(f"{code} is on a release the operator of this server took down. {CONTACT}", code="taken_down")
     set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
     return album
+
+
+def _code_taken_down(session: Session, *, album: Album, tracks: list[Track]) -> str | None:
+    """A recording (ISRC) or release (UPC) of this draft that is on a release the operator took down: the same
+    files uploaded again as a new draft would otherwise put a takedown's music back (a label that clears the
+    codes is not caught; the operator takes the new release down in turn)."""
+    taken = Album.taken_down_from.is_not(None)
+    isrcs = sorted({t.isrc for t in tracks if t.isrc})
+    if isrcs:
+        on_taken = select(Track.isrc).join(Album, Album.id == Track.album_id).where(taken, Track.isrc.in_(isrcs))
+        if (isrc := session.scalar(on_taken.order_by(Track.isrc).limit(1))) is not None:
+            return f"A track of this release (ISRC {isrc})"
+    if album.upc and session.scalar(select(Album.id).where(taken, Album.upc == album.upc).limit(1)) is not None:
+        return f"This release's UPC {album.upc}"
+    return None
 
 
 def withdraw(session: Session, *, label_id: int, album_id: str) -> Album:
