@@ -2,13 +2,13 @@
 so after a breach a guesser may have confirmed a leaked password. Enabling therefore says what becomes of it:
 `PATCH /api/admin/users/{id}` {"active": true, "password": "reset" | "keep"}; without it, refused with why."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from encore import audit
 from encore.accounts import User
 from encore.bootstrap import Container
-from encore.db import transaction
 from tests.web.conftest import PASSWORD
 from tests.web.test_account_disable_api import _ids, _root
 from tests.web.test_sign_out_api import client
@@ -47,35 +47,24 @@ def test_enabling_without_saying_what_becomes_of_the_password_is_refused(
     assert client.patch(f"/api/admin/users/{other}", json={"active": True}, headers=root).status_code == 200
 
 
-def test_enabling_with_a_reset_answers_the_code_and_the_old_password_alone_no_longer_does(
-    client: TestClient, container: Container, listener: str
+@pytest.mark.parametrize("password", ["reset", "keep"])
+def test_enabling_resets_the_password_with_a_code_or_keeps_it_as_asked(
+    client: TestClient, container: Container, listener: str, password: str
 ) -> None:
+    """reset: the code is answered, and the old password alone no longer does (the code is still needed)."""
     root = _root(client, container)
     who = _disabled(client, container, listener, root)
-    r = client.patch(f"/api/admin/users/{who}", json={"active": True, "password": "reset"}, headers=root)
+    r = client.patch(f"/api/admin/users/{who}", json={"active": True, "password": password}, headers=root)
     assert r.status_code == 200 and r.json()["active"] is True, r.text
-    code = r.json()["reset_code"]
-    assert code["username"] == listener and len(code["code"]) >= 8 and code["expires_at"]
-    user = _user(container, listener)
-    assert user.is_active and user.must_reset_password
+    code, reset = r.json()["reset_code"], password == "reset"
+    if reset:
+        assert code["username"] == listener and len(code["code"]) >= 8 and code["expires_at"]
+    else:
+        assert code is None
+    assert _user(container, listener).must_reset_password is reset
     login = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})
-    assert login.status_code == 200 and login.json()["user"]["must_reset_password"] is True  # the code is needed
-    with transaction(container.sessions) as s:
+    assert login.status_code == 200 and login.json()["user"]["must_reset_password"] is reset
+    with container.sessions() as s:
         kinds = [e.kind for e in audit.list_events(s, where=audit.EventFilter(kind="security"))]
         enabled = audit.list_events(s, where=audit.EventFilter(kind="security.account_enabled"))
-    assert "security.reset_forced" in kinds and [e.details for e in enabled] == [{"password": "reset"}]
-
-
-def test_enabling_with_the_password_kept_says_so_in_the_audit_log(
-    client: TestClient, container: Container, listener: str
-) -> None:
-    root = _root(client, container)
-    who = _disabled(client, container, listener, root)
-    r = client.patch(f"/api/admin/users/{who}", json={"active": True, "password": "keep"}, headers=root)
-    assert r.status_code == 200 and r.json()["reset_code"] is None, r.text
-    assert not _user(container, listener).must_reset_password
-    login = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})
-    assert login.status_code == 200 and login.json()["user"]["must_reset_password"] is False
-    with container.sessions() as s:
-        enabled = audit.list_events(s, where=audit.EventFilter(kind="security.account_enabled"))
-    assert [e.details for e in enabled] == [{"password": "keep"}]
+    assert ("security.reset_forced" in kinds) is reset and [e.details for e in enabled] == [{"password": password}]
