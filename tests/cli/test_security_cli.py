@@ -152,6 +152,8 @@ def test_user_list_and_jobs_show(env: Path) -> None:
     """probe21b F16: the CLI could not list accounts, and `user delete` printed a job id nothing could look up."""
     import re
 
+    from sqlalchemy import Engine, event
+
     from encore import billing
     from encore.db import transaction
 
@@ -166,8 +168,18 @@ def test_user_list_and_jobs_show(env: Path) -> None:
     assert deleted.exit_code == 0
     found = re.search(r"\(job\s+([A-Za-z0-9_-]+)\)", deleted.output)
     assert found is not None, deleted.output
-    listed = runner.invoke(app, ["user", "list"])
+    reads: list[str] = []
+
+    def keep(conn: object, cursor: object, statement: str, *args: object) -> None:
+        reads.extend(table for table in ("subscriptions", "jobs") if f"FROM {table}" in statement)
+
+    event.listen(Engine, "before_cursor_execute", keep)  # the command builds its own engine
+    try:
+        listed = runner.invoke(app, ["user", "list"])
+    finally:
+        event.remove(Engine, "before_cursor_execute", keep)
     assert listed.exit_code == 0, listed.output
+    assert sorted(reads) == ["jobs", "subscriptions"]  # fixleft22a: one of each for the page (it was one a row)
     cells = [[c.strip() for c in line.split("│")[1:-1]] for line in listed.output.splitlines() if line.count("│") == 6]
     rows = {row[0]: row[1:] for row in cells if row[0] not in ("", "username")}  # "": a folded cell's next line
     assert {name: row[:2] for name, row in rows.items()} == {
@@ -205,7 +217,7 @@ def test_user_disable_and_enable(env: Path) -> None:
         assert kinds == ["security.account_disabled"]
     c.close()
     assert "already was" in runner.invoke(app, ["user", "disable", "alice"]).output
-    assert runner.invoke(app, ["user", "enable", "alice"]).exit_code == 0
+    assert runner.invoke(app, ["user", "enable", "alice", "--keep-password"]).exit_code == 0
     c = build()
     with c.sessions() as s:
         alice = get_user_by_name(s, username="alice")
@@ -422,7 +434,7 @@ def test_user_delete(env: Path) -> None:
         events = audit.list_events(s, where=audit.EventFilter(kind="account.deleted"))
         assert [(e.subject, e.details["by"]) for e in events] == [("alice", "operator")]
     c.close()
-    enable = runner.invoke(app, ["user", "enable", "alice"])
+    enable = runner.invoke(app, ["user", "enable", "alice", "--keep-password"])
     assert enable.exit_code == 1 and "cannot be enabled" in enable.output
 
 
@@ -464,3 +476,37 @@ def test_security_report_refuses_since_after_until(env: Path) -> None:
     out = runner.invoke(app, ["security", "report", "--since", "2026-12-06", "--until", "2026-12-01"])
     assert out.exit_code == 2 and "--since (2026-12-06 00:00) is after --until (2026-12-01 00:00)" in out.output
     assert runner.invoke(app, ["security", "report", "--since", "2026-12-01", "--until", "2026-12-01"]).exit_code == 0
+
+
+def test_user_enable_says_what_becomes_of_the_password(env: Path) -> None:
+    """fixleft22a: a disabled account's sign-in tells its right password apart from a wrong one, so enabling
+    needs --force-reset (a one-time code printed for the owner) or --keep-password; neither, or both, is refused."""
+    from sqlalchemy import func, select
+
+    from encore.accounts import PasswordResetCode
+
+    assert runner.invoke(app, ["user", "disable", "alice"]).exit_code == 0
+    unsaid = runner.invoke(app, ["user", "enable", "alice"])
+    said = " ".join(unsaid.output.split())
+    assert unsaid.exit_code == 1 and "new password" in said and "--force-reset or --keep-password" in said, said
+    both = runner.invoke(app, ["user", "enable", "alice", "--force-reset", "--keep-password"])
+    assert both.exit_code == 2 and "one of --force-reset or --keep-password" in " ".join(both.output.split())
+    c = build()
+    with c.sessions() as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None and not alice.is_active  # neither changed anything
+    c.close()
+    help_text = " ".join(runner.invoke(app, ["user", "enable", "--help"]).output.split())
+    assert "--force-reset" in help_text and "leaked" in help_text
+    done = runner.invoke(app, ["user", "enable", "alice", "--force-reset"])
+    said = " ".join(done.output.split())
+    assert done.exit_code == 0 and "alice is enabled" in said and "one-time code out of band" in said, said
+    c = build()
+    with c.sessions() as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None and alice.is_active and alice.must_reset_password
+        codes = s.scalar(
+            select(func.count()).select_from(PasswordResetCode).where(PasswordResetCode.user_id == alice.id)
+        )
+    c.close()
+    assert codes == 1

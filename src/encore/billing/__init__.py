@@ -74,6 +74,7 @@ from encore.billing._subscriptions import (
     subscription_dates,
     subscription_history,
     subscription_view,
+    subscription_views,
     tier_of,
 )
 
@@ -140,5 +141,6 @@ __all__ = [
     "subscription_dates",
     "subscription_history",
     "subscription_view",
+    "subscription_views",
     "tier_of",
 ]

@@ -269,25 +269,41 @@ def report(
     out.print(_events_table("Exports", found.exports))
 
 
-def set_account_state(username: str, *, active: bool) -> None:
+def set_account_state(username: str, *, active: bool, password: incident.PasswordOnEnable | None = None) -> None:
     """`encore user disable | enable NAME`: the operator cuts a person off (or lets them back in)."""
     c = _migrated()
     try:
         target = _user_id(c, username) or 0  # a name gives its id, or exits
         with transaction(c.sessions) as session:
-            changed = incident.set_account_active(
-                session, user_id=target, active=active, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+            now, cuts = c.clock.now(), c.stream_cutoffs
+            done = incident.set_account_active(
+                session, user_id=target, active=active, actor_id=None, now=now, cutoffs=cuts, password=password
             )
-            warning = None if active else incident.warnings_on_disable(session, user_id=target, now=c.clock.now())
+            warning = None if active else incident.warnings_on_disable(session, user_id=target, now=now)
     except EncoreError as exc:
-        err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {exc.message}")
+        hint = " (--force-reset or --keep-password)" if exc.code == "password_unsaid" else ""
+        err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {exc.message}{hint}")
         raise typer.Exit(1) from exc
     finally:
         c.close()
     state = "enabled" if active else "disabled, and signed out everywhere"
-    console.print(f"[green]{username} is {state}[/green]" + ("" if changed else " (it already was)"))
+    console.print(f"[green]{username} is {state}[/green]" + ("" if done.changed else " (it already was)"))
+    if (code := done.reset_code) is not None:
+        console.print(
+            f"It must choose a new password first. Hand its owner this one-time code out of band: {code.code} "
+            f"(expires {_when(code.expires_at)} UTC)"
+        )
     if warning is not None:
         console.print(f"[yellow]Note:[/yellow] {warning}")
+
+
+def enable_account(username: str, *, force_reset: bool, keep_password: bool) -> None:
+    """`encore user enable NAME --force-reset | --keep-password`: exactly one (neither: refused with why)."""
+    if force_reset and keep_password:
+        err.print("[red]Name one of --force-reset or --keep-password[/red]")
+        raise typer.Exit(2)
+    password: incident.PasswordOnEnable | None = "reset" if force_reset else "keep" if keep_password else None
+    set_account_state(username, active=True, password=password)
 
 
 def delete_account(username: str, *, yes: bool) -> None:
