@@ -14,7 +14,7 @@ from encore.db import transaction
 from encore.db._migrate import alembic_config
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
-PREVIOUS = "keys21_1"
+PREVIOUS = "money22_1"
 
 
 def _migrate(c: Container, *, to: str) -> None:

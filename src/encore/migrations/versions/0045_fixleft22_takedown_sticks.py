@@ -1,7 +1,7 @@
 """albums remember the operator's takedown, so that their label cannot publish them again
 
 Revision ID: fixleft22_1
-Revises: keys21_1
+Revises: money22_1
 
 A label's portal (Publish again) republished a release the operator had taken down (`encore catalog withdraw`),
 and only the audit log said who withdrew it last. The takedown is now a column, set by the operator's withdraw
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "fixleft22_1"
-down_revision: str | None = "keys21_1"
+down_revision: str | None = "money22_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
