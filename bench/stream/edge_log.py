@@ -74,11 +74,13 @@ from encore.state import RedisState
 from encore.streaming import edge_secret, sign_edge_url
 
 SERVERS = ["plain", "edge", "free-log", "free-log-merged"]
+EXTRA = ["free-log-syslog"]  # asked for with --only
 NAMES = {
     "plain": "plain nginx",
     "edge": "edge nginx, Premium (secure_link)",
     "free-log": "free edge nginx, charged from its log, CHARGE per range (tailer, Redis)",
     "free-log-merged": "free edge nginx, charged from its log, a batch's spans merged per play (tailer, Redis)",
+    "free-log-syslog": "free edge nginx, log lines as syslog datagrams, spans merged per play (tailer, Redis)",
 }
 
 
@@ -115,7 +117,11 @@ def nginx_for(node: Node, key: str, port: int, *, pace: bool = False) -> list[st
         lua = lua_module(pace_x=FREE_PACE_X if pace else 0.0, burst_s=FREE_BURST_S)
         (prefix_dir / "ctl.sock").unlink(missing_ok=True)
         conf = log_edge_config(
-            premium_config(node, listen), prefix_dir=prefix_dir, control_sock=prefix_dir / "ctl.sock", lua=lua
+            premium_config(node, listen),
+            prefix_dir=prefix_dir,
+            control_sock=prefix_dir / "ctl.sock",
+            lua=lua,
+            syslog=prefix_dir / "log.sock" if key.endswith("syslog") else None,
         )
     return nginx_command(prefix_dir, conf)
 
@@ -133,6 +139,7 @@ def tailing(node: Node, key: str, prefix: str, *, merge: bool, limit_ms: int = I
     command += ["--redis", str(node.sock), "--prefix", prefix, "--limit-ms", str(limit_ms)]
     command += ["--ttl-ms", str(_ttl_ms(book)), "--control", str(d / "ctl.sock"), "--status", str(status)]
     command += ["--merge"] if merge else []
+    command += ["--syslog", str(d / "log.sock")] if key.endswith("syslog") else []
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}:{REPO}"}
     proc = subprocess.Popen(command, cwd=REPO, env=env)
     try:
@@ -161,10 +168,12 @@ def drained(node: Node, key: str, *, timeout_s: float = 180.0) -> float:
     t0, log = time.monotonic(), node.work / key / "edge.log"
     stable_since, last = time.monotonic(), -1
     while time.monotonic() - t0 < timeout_s:
-        size = log.stat().st_size
+        # syslog: no file; the tailer's count of lines staying the same for 1.5 s
+        size = log.stat().st_size if log.exists() else tail_status(node, key)["lines"]
         if size != last:
             stable_since, last = time.monotonic(), size
-        if tail_status(node, key)["offset"] == size and time.monotonic() - stable_since >= 1.5:
+        done = tail_status(node, key)["offset"] == size or not log.exists()
+        if done and time.monotonic() - stable_since >= 1.5:
             return time.monotonic() - t0 - 1.5
         time.sleep(0.1)
     raise RuntimeError(f"the tailer was still behind after {timeout_s} s: {tail_status(node, key)}")
@@ -237,6 +246,22 @@ def smoke(node: Node) -> None:  # noqa: PLR0915 - one check after another
         print(f"  as PlayTap.acharge of each range on a second listener (last play's spans {spans})")
         logged = [parse_edge_line(x) for x in (node.work / key / "edge.log").read_text().splitlines()]
         assert all(isinstance(x, EdgeHit) for x in logged), logged
+        # 1b. HEAD and 416 send nothing and are charged nothing; several ranges get the whole file (max_ranges 1),
+        # charged as far as it was sent
+        assert httpx.head(base + urls[6]).status_code == 200
+        assert httpx.get(base + urls[6], headers={"Range": f"bytes={node.size}-"}).status_code == 416
+        with httpx.stream("GET", base + urls[7], headers={"Range": "bytes=0-10,20-30"}, timeout=30) as resp:
+            assert resp.status_code == 200 and "content-range" not in resp.headers, resp.headers
+            next(resp.iter_bytes(16384))
+        drained(node, key)
+        mine = RedisState(f"unix://{node.sock}", prefix="sm:")
+        assert mine.get(spans_key(USER_ID, node.tracks[6])) is None
+        several = mine.get(spans_key(USER_ID, node.tracks[7]))
+        mine.close()
+        multi = [parse_edge_line(x) for x in (node.work / key / "edge.log").read_text().splitlines()]
+        sent7 = next(h.sent for h in multi if isinstance(h, EdgeHit) and h.media_path == node.media_paths[7])
+        assert several and several["r"]["vorbis160"] == [node.size, [[0, sent7]]], (several, sent7)
+        print(f"  HEAD and 416: nothing charged; two ranges asked: 200, hung up, charged the {sent7} bytes logged")
         # 2. an edited f
         forged = urls[0].replace(f".{node.size}.", f".{node.size - 1}.")
         assert httpx.get(base + forged).status_code == 403
@@ -337,7 +362,7 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
     ap.add_argument("--duration", type=int, default=15)
     ap.add_argument("--connections", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--only", choices=SERVERS, action="append")
+    ap.add_argument("--only", choices=SERVERS + EXTRA, action="append")
     ap.add_argument("--pattern", choices=["random", "sequential"], action="append")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
@@ -355,7 +380,7 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
                 return
             urls = {"plain": work / "plain.urls", "edge": _urls(node, "edge", free=False)}
             urls["plain"].write_text("\n".join(f"/plain/{rel}" for rel in media_paths) + "\n")
-            urls["free-log"] = urls["free-log-merged"] = _urls(node, "free", free=True)
+            urls["free-log"] = urls["free-log-merged"] = urls["free-log-syslog"] = _urls(node, "free", free=True)
             for round_no in range(1, args.rounds + 1):
                 for pattern in args.pattern or ["random", "sequential"]:
                     print(f"round {round_no}, {pattern} (load {loadavg():.1f})", flush=True)
@@ -365,14 +390,19 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
                         opts = argparse.Namespace(
                             connections=args.connections, pattern=pattern, duration=args.duration, range_only=True
                         )
-                        with running(nginx_for(node, key, port), base + "/") as pid:
-                            if key.startswith("free"):
-                                prefix = f"le{round_no}{pattern[0]}{key}:"
-                                with tailing(node, key, prefix, merge=key.endswith("merged")) as tpid:
-                                    res, extra = measure_free(node, key, base, urls[key], opts, pid, tpid)
-                            else:
+                        command = nginx_for(node, key, port)
+                        if key.startswith("free"):  # the tailer first: a syslog socket must be there for nginx
+                            prefix = f"le{round_no}{pattern[0]}{key}:"
+                            merge = key != "free-log"
+                            with (
+                                tailing(node, key, prefix, merge=merge) as tpid,
+                                running(command, base + "/") as pid,
+                            ):
+                                res, extra = measure_free(node, key, base, urls[key], opts, pid, tpid)
+                        else:
+                            with running(command, base + "/") as pid:
                                 (res,) = measure(NAMES[key], base, urls[key], opts, size, pid, None)
-                                extra = {}
+                            extra = {}
                         rows.append((round_no, pattern, key, res, loadavg(), extra))
                         errors = (work / key / "error.log").read_text().splitlines()
                         if errors:

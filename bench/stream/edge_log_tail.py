@@ -6,9 +6,9 @@ Per line: Encore's `parse_edge_line` (the line as `encore edge ingest-log` reads
 where they start), `f` read from the line's end (the user id, track, size, duration and sign-out generation
 the URL signed), then `CHARGE` with `PlayTap`'s keys, `RedisState.run`'s TTLs and `charge_args`' order,
 **ungated and unpaced** (the bytes were sent: nothing is held, nothing refused), dated at the line's time.
-Lines go to Redis in pipelines of `--batch`; with `--merge`, a batch's ranges of one play are first united
-into contiguous spans, one CHARGE each (the stored spans and clock are the same: `add_span` merges touching
-spans; only a seek's date can differ). A reply that dirtied the clock is pushed to `adclock:dirty` as
+Lines go to Redis in pipelines of `--batch` (packed by hand: bench/stream/edge_log_resp.py); with `--merge`, a
+batch's ranges of one play are first united into contiguous spans, one CHARGE each (the stored spans and
+clock are the same: `add_span` merges touching spans; only a seek's date can differ). A reply that dirtied the clock is pushed to `adclock:dirty` as
 `PlayTap.acharge` does; a reply STOP (an ad is owed) reads the clock once and blocks, in nginx's shared dict,
 each play `may_send` refuses (`p:<user id>.<track> ad_break_due`). Each batch also asks `ALIVE` once per
 listener and URL generation seen, and blocks a signed-out listener (`u:<user public id> signed_out`).
@@ -18,6 +18,7 @@ restarted with `--resume` starts there (CHARGE is idempotent on spans: a line ch
 
     python -m bench.stream.edge_log_tail --log edge.log --redis /path/redis.sock --prefix p: --limit-ms N \
         --ttl-ms N --control /path/ctl.sock --status status.json [--merge] [--batch 1000] [--tick 0.2]
+    (or --syslog /path/log.sock instead of --log: nginx's `syslog:server=unix:` datagrams)
 """
 
 import argparse
@@ -32,6 +33,7 @@ from typing import Any
 
 import redis
 
+from bench.stream.edge_log_resp import Pipe
 from encore.accounts._epochs import _EVERYONE, ALIVE, _cut_key
 from encore.playback import EdgeHit, parse_edge_line
 from encore.playback._charge import CHARGE, STOP, charge_args, may_send
@@ -107,11 +109,11 @@ def push(control: Path, ops: Iterable[str]) -> int:
 
 
 class Tailer:
-    def __init__(self, r: redis.Redis, prefix: str, limit_ms: int, ttl_ms: int, control: Path, *, merge: bool) -> None:
-        self.r, self.prefix, self.limit_ms, self.ttl_ms = r, prefix, limit_ms, ttl_ms
+    def __init__(  # noqa: PLR0917 - the node's coordinates
+        self, r: redis.Redis, pipe: Pipe, prefix: str, limit_ms: int, ttl_ms: int, control: Path, *, merge: bool
+    ) -> None:
+        self.r, self.pipe, self.prefix, self.limit_ms, self.ttl_ms = r, pipe, prefix, limit_ms, ttl_ms
         self.control, self.merge = control, merge
-        self.charge_script = r.register_script(CHARGE.lua)
-        self.alive_script = r.register_script(ALIVE.lua)
         self.lines = self.calls = self.ignored = self.blocks = 0
         self.blocked: set[str] = set()
 
@@ -129,14 +131,13 @@ class Tailer:
         if self.merge:
             charges = merged(charges)
         p, ttl = self.prefix, self.ttl_ms
-        pipe = self.r.pipeline(transaction=False)
+        pipe = self.pipe
         for c in charges:
             args = charge_args(c.track, c.rendition, c.size, c.start, c.end, self.limit_ms, gate=False, now_us=c.t_us)
-            keys = [p + clock_key(c.uid), p + spans_key(c.uid, c.track)]
-            self.charge_script(keys=keys, args=[ttl, ttl, *args], client=pipe)
+            pipe.evalsha(CHARGE, [p + clock_key(c.uid), p + spans_key(c.uid, c.track)], [ttl, ttl, *args])
         listeners = sorted({(c.user, c.gen) for c in charges})
         for user, gen in listeners:
-            self.alive_script(keys=[p + _cut_key(user), p + _EVERYONE], args=[0, 0, gen], client=pipe)
+            pipe.evalsha(ALIVE, [p + _cut_key(user), p + _EVERYONE], [0, 0, gen])
         replies = pipe.execute()
         self.calls += len(charges)
         self._enforce(charges, listeners, replies)
@@ -167,9 +168,75 @@ class Tailer:
             self.blocked.update(op.split()[1] for op in ops)
 
 
+def _write_status(path: Path, offset: int, tailer: Tailer) -> None:
+    status = {"offset": offset, "lines": tailer.lines, "calls": tailer.calls, "ignored": tailer.ignored}
+    status["blocks"] = tailer.blocks
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(status))
+    tmp.replace(path)
+
+
+def tail_file(
+    tailer: Tailer, log: Path, status: Path, offset: int, *, batch: int, tick: float, stopping: list[int]
+) -> None:
+    """Charge a buffered access log from `offset` on, chunk by chunk; at EOF wait `tick`."""
+    _write_status(status, offset, tailer)
+    while not log.exists() and not stopping:
+        time.sleep(tick)
+    with log.open("rb") as f:
+        f.seek(offset)
+        rest = b""
+        while True:
+            data = f.read(1 << 20)
+            if not data:
+                if stopping:
+                    break
+                time.sleep(tick)
+                continue
+            chunk = rest + data
+            cut = chunk.rfind(b"\n") + 1
+            rest = chunk[cut:]
+            lines = chunk[:cut].decode(errors="replace").splitlines()
+            for i in range(0, len(lines), batch):
+                tailer.charge(lines[i : i + batch])
+            offset += cut
+            _write_status(status, offset, tailer)
+
+
+def tail_syslog(tailer: Tailer, path: Path, status: Path, *, batch: int, tick: float, stopping: list[int]) -> None:
+    """Charge nginx's `syslog:server=unix:<path>` datagrams (one line each, "<pri>date tag: line"), in batches
+    of what arrives within `tick` (at most `batch` lines); nothing is kept if the tailer dies."""
+    path.unlink(missing_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        sock.bind(str(path))
+        sock.settimeout(tick)
+        _write_status(status, 0, tailer)
+        while not stopping:
+            try:
+                got = [sock.recv(65536)]
+            except TimeoutError:
+                continue
+            # a batch: what arrives within `tick` of its first line (at most `batch` lines), as a file tail's read
+            sock.setblocking(False)
+            until = time.monotonic() + tick
+            while len(got) < batch:
+                try:
+                    got.append(sock.recv(65536))
+                except BlockingIOError:
+                    if time.monotonic() >= until:
+                        break
+                    time.sleep(0.01)
+            sock.settimeout(tick)
+            lines = [d[d.find(b"{") :].decode(errors="replace") for d in got]
+            tailer.charge(lines)
+            _write_status(status, tailer.lines, tailer)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--log", type=Path, required=True)
+    ap.add_argument("--log", type=Path, help="the buffered access log to tail")
+    ap.add_argument("--syslog", type=Path, help="or: the unix datagram socket nginx's syslog: logging sends to")
     ap.add_argument("--redis", type=Path, required=True, help="redis-server's unix socket")
     ap.add_argument("--prefix", default="")
     ap.add_argument("--limit-ms", type=int, required=True, help="the free tier's ad interval")
@@ -182,35 +249,15 @@ def main() -> None:
     ap.add_argument("--tick", type=float, default=0.2)
     args = ap.parse_args()
     r = redis.Redis(unix_socket_path=str(args.redis))
-    tailer = Tailer(r, args.prefix, args.limit_ms, args.ttl_ms, args.control, merge=args.merge)
+    pipe = Pipe(args.redis, [CHARGE, ALIVE])
+    tailer = Tailer(r, pipe, args.prefix, args.limit_ms, args.ttl_ms, args.control, merge=args.merge)
     offset = json.loads(args.status.read_text())["offset"] if args.resume and args.status.exists() else 0
-    stopping = []
+    stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
-    while not args.log.exists() and not stopping:
-        time.sleep(args.tick)
-    args.status.write_text(json.dumps({"offset": offset, "lines": 0, "calls": 0, "ignored": 0, "blocks": 0}))
-    with args.log.open("rb") as log:
-        log.seek(offset)
-        rest = b""
-        while True:
-            data = log.read(1 << 20)
-            if not data:
-                if stopping:
-                    break
-                time.sleep(args.tick)
-                continue
-            chunk = rest + data
-            cut = chunk.rfind(b"\n") + 1
-            rest = chunk[cut:]
-            lines = chunk[:cut].decode(errors="replace").splitlines()
-            for i in range(0, len(lines), args.batch):
-                tailer.charge(lines[i : i + args.batch])
-            offset += cut
-            status = {"offset": offset, "lines": tailer.lines, "calls": tailer.calls, "ignored": tailer.ignored}
-            status["blocks"] = tailer.blocks
-            tmp = args.status.with_suffix(".tmp")
-            tmp.write_text(json.dumps(status))
-            tmp.replace(args.status)
+    if args.syslog is not None:
+        tail_syslog(tailer, args.syslog, args.status, batch=args.batch, tick=args.tick, stopping=stopping)
+    else:
+        tail_file(tailer, args.log, args.status, offset, batch=args.batch, tick=args.tick, stopping=stopping)
 
 
 if __name__ == "__main__":
