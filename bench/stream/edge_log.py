@@ -26,11 +26,9 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,26 +40,24 @@ from bench.stream.edge_free import (
     Node,
     _free_state,
     _ttl_ms,
+    _urls,
+    edge_bench_args,
+    edge_node,
     free_port,
     loadavg,
     premium_config,
+    print_run,
 )
-from bench.stream.edge_free_lua import sign_free_edge_url
 from bench.stream.edge_log_conf import FREE_BURST_S, FREE_PACE_X, log_edge_config, lua_module
 from bench.stream.edge_log_tail import push
 from bench.stream.run import (
     _PLAIN_CONF,
-    RANGE_SPAN,
     REPO,
-    SECRET,
     USER,
     Result,
-    machine,
-    make_media,
     measure,
     nginx_command,
     redis_cpu_s,
-    redis_on_core_1,
     running,
     table,
     tree_cpu_s,
@@ -71,7 +67,6 @@ from encore.accounts import StreamCutoffs
 from encore.playback import EdgeHit, parse_edge_line
 from encore.playback._clockdoc import clock_key, spans_key
 from encore.state import RedisState
-from encore.streaming import edge_secret, sign_edge_url
 
 SERVERS = ["plain", "edge", "free-log", "free-log-merged"]
 EXTRA = ["free-log-syslog"]  # asked for with --only
@@ -82,23 +77,6 @@ NAMES = {
     "free-log-merged": "free edge nginx, charged from its log, a batch's spans merged per play (tailer, Redis)",
     "free-log-syslog": "free edge nginx, log lines as syslog datagrams, spans merged per play (tailer, Redis)",
 }
-
-
-def _urls(node: Node, name: str, *, free: bool) -> Path:
-    expires = int(time.time()) + 86_400
-    secret = edge_secret(SECRET)
-    if free:
-        paths = [
-            sign_free_edge_url(secret, USER, rel, expires, USER_ID, track, node.size, DURATION_MS)
-            for track, rel in zip(node.tracks, node.media_paths, strict=True)
-        ]
-    else:
-        paths = [
-            sign_edge_url(secret=secret, user=USER, media_path=rel, expires=expires).path for rel in node.media_paths
-        ]
-    out = node.work / f"{name}.urls"
-    out.write_text("\n".join(paths) + "\n")
-    return out
 
 
 def nginx_for(node: Node, key: str, port: int, *, pace: bool = False) -> list[str]:
@@ -355,69 +333,46 @@ def measure_free(  # noqa: PLR0917 - the servers under test and where to read th
     return dataclasses.replace(res, redis_us=tail_us + redis_us), extra
 
 
-def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--files", type=int, default=64)
-    ap.add_argument("--size-mb", type=int, default=4)
-    ap.add_argument("--duration", type=int, default=15)
-    ap.add_argument("--connections", type=int, default=200)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--only", choices=SERVERS + EXTRA, action="append")
-    ap.add_argument("--pattern", choices=["random", "sequential"], action="append")
-    ap.add_argument("--smoke", action="store_true")
-    args = ap.parse_args()
+def main() -> None:
+    args = edge_bench_args(__doc__, SERVERS + EXTRA).parse_args()
     size = args.size_mb * 1024 * 1024
     rows: list[tuple[int, str, str, Result, float, dict[str, float]]] = []
     load_before = Path("/proc/loadavg").read_text().split()[:3]
-    with tempfile.TemporaryDirectory(prefix="encore-log-edge-") as tmp:
-        work = Path(tmp)
-        media = work / "media"
-        tracks, media_paths = make_media(media, files=args.files, size=size)
-        node = Node(work, media, work / "redis.sock", tracks, media_paths, size)
-        with redis_on_core_1(node.sock):
-            if args.smoke:
-                smoke(node)
-                return
-            urls = {"plain": work / "plain.urls", "edge": _urls(node, "edge", free=False)}
-            urls["plain"].write_text("\n".join(f"/plain/{rel}" for rel in media_paths) + "\n")
-            urls["free-log"] = urls["free-log-merged"] = urls["free-log-syslog"] = _urls(node, "free", free=True)
-            for round_no in range(1, args.rounds + 1):
-                for pattern in args.pattern or ["random", "sequential"]:
-                    print(f"round {round_no}, {pattern} (load {loadavg():.1f})", flush=True)
-                    for key in args.only or SERVERS:
-                        port = free_port()
-                        base = f"http://127.0.0.1:{port}"
-                        opts = argparse.Namespace(
-                            connections=args.connections, pattern=pattern, duration=args.duration, range_only=True
-                        )
-                        command = nginx_for(node, key, port)
-                        if key.startswith("free"):  # the tailer first: a syslog socket must be there for nginx
-                            prefix = f"le{round_no}{pattern[0]}{key}:"
-                            merge = key != "free-log"
-                            with (
-                                tailing(node, key, prefix, merge=merge) as tpid,
-                                running(command, base + "/") as pid,
-                            ):
-                                res, extra = measure_free(node, key, base, urls[key], opts, pid, tpid)
-                        else:
-                            with running(command, base + "/") as pid:
-                                (res,) = measure(NAMES[key], base, urls[key], opts, size, pid, None)
-                            extra = {}
-                        rows.append((round_no, pattern, key, res, loadavg(), extra))
-                        errors = (work / key / "error.log").read_text().splitlines()
-                        if errors:
-                            print(f"    error.log: {len(errors)} lines, last: {errors[-1][:300]}", flush=True)
-    print()
-    print(f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}.")
-    print(f"Command: {' '.join(sys.argv)}")
-    load_after = Path("/proc/loadavg").read_text().split()[:3]
-    print(f"Load average (1/5/15 min) before: {' '.join(load_before)}, after: {' '.join(load_after)}.")
-    nginx_v = subprocess.run(["nginx", "-v"], check=False, capture_output=True, text=True).stderr.strip()
-    print(
-        f"{nginx_v}; files: {args.files} x {args.size_mb} MB; wrk -t1 -c{args.connections} -d{args.duration}s; "
-        f"{args.rounds} rounds, servers alternated; {RANGE_SPAN // 1024} KiB ranges; free: redis-server column = "
-        "tailer + redis-server."
-    )
+    with edge_node(args, "encore-log-edge-") as node:
+        work, media_paths = node.work, node.media_paths
+        if args.smoke:
+            smoke(node)
+            return
+        urls = {"plain": work / "plain.urls", "edge": _urls(node, "edge", free=False)}
+        urls["plain"].write_text("\n".join(f"/plain/{rel}" for rel in media_paths) + "\n")
+        urls["free-log"] = urls["free-log-merged"] = urls["free-log-syslog"] = _urls(node, "free", free=True)
+        for round_no in range(1, args.rounds + 1):
+            for pattern in args.pattern or ["random", "sequential"]:
+                print(f"round {round_no}, {pattern} (load {loadavg():.1f})", flush=True)
+                for key in args.only or SERVERS:
+                    port = free_port()
+                    base = f"http://127.0.0.1:{port}"
+                    opts = argparse.Namespace(
+                        connections=args.connections, pattern=pattern, duration=args.duration, range_only=True
+                    )
+                    command = nginx_for(node, key, port)
+                    if key.startswith("free"):  # the tailer first: a syslog socket must be there for nginx
+                        prefix = f"le{round_no}{pattern[0]}{key}:"
+                        merge = key != "free-log"
+                        with (
+                            tailing(node, key, prefix, merge=merge) as tpid,
+                            running(command, base + "/") as pid,
+                        ):
+                            res, extra = measure_free(node, key, base, urls[key], opts, pid, tpid)
+                    else:
+                        with running(command, base + "/") as pid:
+                            (res,) = measure(NAMES[key], base, urls[key], opts, size, pid, None)
+                        extra = {}
+                    rows.append((round_no, pattern, key, res, loadavg(), extra))
+                    errors = (work / key / "error.log").read_text().splitlines()
+                    if errors:
+                        print(f"    error.log: {len(errors)} lines, last: {errors[-1][:300]}", flush=True)
+    print_run(args, load_before, "; free: redis-server column = tailer + redis-server")
     for pattern in args.pattern or ["random", "sequential"]:
         mine = [r for r in rows if r[1] == pattern]
         print(f"\n### {pattern} ranges\n")
