@@ -23,6 +23,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from bench.playback.tap import free_listener
 from bench.stream.edge_free import (
     INTERVAL_MS,
     USER_ID,
@@ -105,18 +107,26 @@ def nginx_for(node: Node, key: str, port: int, *, pace: bool = False) -> list[st
 
 
 @contextmanager
-def tailing(node: Node, key: str, prefix: str, *, merge: bool, limit_ms: int = INTERVAL_MS) -> Iterator[int]:
+def tailing(
+    node: Node, key: str, prefix: str, *, merge: bool, limit_ms: int = INTERVAL_MS, resume: bool = False
+) -> Iterator[int]:
     """The node's tailer (on core 1, with wrk and redis-server) for a fresh listener under `prefix`; yields
-    its pid once it has started (imports done). On exit it charges what is left of the log, then stops."""
-    state, book = _free_state(node, prefix)
-    state.close()
+    its pid once it has started (imports done). On exit it charges what is left of the log, then stops.
+    With `resume`, the listener is left as it is and the tailer starts at the offset its status file holds."""
+    if resume:
+        book = free_listener(USER, [])  # in memory: only its TTLs are read
+    else:
+        state, book = _free_state(node, prefix)
+        state.close()
     d = node.work / key
     status = d / "tail.json"
-    status.unlink(missing_ok=True)
+    if not resume:
+        status.unlink(missing_ok=True)
     command = ["taskset", "-c", "1", sys.executable, "-m", "bench.stream.edge_log_tail", "--log", str(d / "edge.log")]
     command += ["--redis", str(node.sock), "--prefix", prefix, "--limit-ms", str(limit_ms)]
     command += ["--ttl-ms", str(_ttl_ms(book)), "--control", str(d / "ctl.sock"), "--status", str(status)]
     command += ["--merge"] if merge else []
+    command += ["--resume"] if resume else []
     command += ["--syslog", str(d / "log.sock")] if key.endswith("syslog") else []
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}:{REPO}"}
     proc = subprocess.Popen(command, cwd=REPO, env=env)
@@ -310,7 +320,43 @@ def smoke(node: Node) -> None:  # noqa: PLR0915 - one check after another
               f"after its range that owed it; the playing one {last.status_code}")  # fmt: skip
         errors = (node.work / key / "error.log").read_text().strip()
         assert not errors, errors
+    resumed(node, urls)
     print("smoke: ok")
+
+
+def resumed(node: Node, urls: list[str]) -> None:
+    """A tailer killed (SIGKILL) and restarted with --resume charges the lines it missed, once; one restarted
+    from offset 0 (every line again) charges nothing more: the clock equals Python's for the same ranges."""
+    key, port = "smoke-resume", free_port()
+    base = f"http://127.0.0.1:{port}"
+    spans = [(i * 65536, (i + 1) * 65536) for i in range(6)]
+
+    def get(i: int) -> None:
+        r = httpx.get(base + urls[0], headers={"Range": f"bytes={spans[i][0]}-{spans[i][1] - 1}"})
+        assert r.status_code == 206, r.status_code
+
+    with running(nginx_for(node, key, port), base + "/"):
+        with tailing(node, key, "smr:", merge=False) as tpid:
+            for i in range(3):
+                get(i)
+            drained(node, key)
+            os.kill(tpid, signal.SIGKILL)
+        for i in range(3, 6):
+            get(i)  # logged while no tailer runs
+        with tailing(node, key, "smr:", merge=False, resume=True):
+            drained(node, key)
+            st = tail_status(node, key)
+        status = node.work / key / "tail.json"
+        status.write_text(json.dumps({**st, "offset": 0}))
+        with tailing(node, key, "smr:", merge=False, resume=True):
+            drained(node, key)
+            again = tail_status(node, key)
+    py = _py_charge(node, "smrpy:", {node.tracks[0]: spans})
+    ms, _ = _same_charge(node, "smr:", py, [node.tracks[0]], whole=True)
+    print(
+        f"  tailer killed after 3 ranges, 3 more logged, restarted with --resume: {st['lines']} lines charged; "
+        f"replayed from offset 0: {again['lines']} lines, nothing more charged: {ms} ms, as Python"
+    )
 
 
 def measure_free(  # noqa: PLR0917 - the servers under test and where to read their CPU
