@@ -4,12 +4,12 @@ payment brought it, so it comes back marked as such and carries no late money (a
 from datetime import UTC, datetime
 
 from alembic import command
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.db._migrate import alembic_config
-from encore.labels import RoyaltyCountedPayment, RoyaltyStatement, close_month, compute_month
+from encore.labels import RoyaltyCountedPayment, RoyaltyLine, RoyaltyStatement, close_month, compute_month
 from tests.labels.world import AFTER, MONTH, TERMS, build
 
 
@@ -25,14 +25,19 @@ def test_a_month_closed_before_the_migration_comes_back_carrying_nothing(contain
         build(s)
         close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=AFTER)
         assert s.scalar(select(RoyaltyStatement.payments_counted)) is True
+        lines = s.scalar(select(func.count(RoyaltyLine.id)))
+    assert lines
     _migrate(container, to="keys21_1")
     with container.engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
         assert not tables & {"royalty_counted_payments", "royalty_adjustments", "royalty_adjustment_lines"}
         assert "payments_counted" not in {c["name"] for c in inspect(conn).get_columns("royalty_statements")}
+        # the closed month's lines survive both ways (a rebuild of royalty_statements on SQLite cascaded onto them)
+        assert conn.scalar(select(func.count(RoyaltyLine.id))) == lines
     _migrate(container, to="head")
     with transaction(container.sessions) as s:
         assert s.scalar(select(RoyaltyStatement.payments_counted)) is False
+        assert s.scalar(select(func.count(RoyaltyLine.id))) == lines
         assert s.scalar(select(RoyaltyCountedPayment.id)) is None
         # Without the record, November's whole 42.00 would look late: December carries none of it.
         assert compute_month(s, month="2026-12", terms=TERMS).adjustments == []

@@ -22,8 +22,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("royalty_statements", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("payments_counted", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # In place on every database: a batch rebuild of royalty_statements on SQLite (foreign keys on) would cascade
+    # onto royalty_lines and delete every closed month's lines.
+    op.add_column(
+        "royalty_statements",
+        sa.Column("payments_counted", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     op.create_table(
         "royalty_counted_payments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -95,5 +99,8 @@ def downgrade() -> None:
     op.drop_table("royalty_adjustments")
     op.drop_index("ix_royalty_counted_payments_month_payment", table_name="royalty_counted_payments")
     op.drop_table("royalty_counted_payments")
-    with op.batch_alter_table("royalty_statements", schema=None) as batch_op:
-        batch_op.drop_column("payments_counted")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite 3.35+ drops the column in place; a batch rebuild would cascade onto royalty_lines (see upgrade).
+        op.execute("ALTER TABLE royalty_statements DROP COLUMN payments_counted")
+    else:
+        op.drop_column("royalty_statements", "payments_counted")
