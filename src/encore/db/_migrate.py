@@ -1,5 +1,7 @@
 """Apply Alembic migrations programmatically (used by `encore migrate`, `make run` and the tests)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -35,14 +37,41 @@ def _revision(conn: Connection) -> str | None:
     return ",".join(sorted(heads)) or None
 
 
+@contextmanager
+def _sqlite_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite only: foreign keys off while migrating, as Alembic's batch mode asks. A batch operation rebuilds a
+    table (copy, drop, rename); with keys on, the drop cascades onto every table that refers to it with ON DELETE
+    CASCADE (money22_1's first draft emptied royalty_lines so). The pragma is a no-op inside a transaction, so it
+    is set before one opens, and set back on before the connection returns to the pool."""
+    raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+    if raw is None:
+        yield
+        return
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _keys_hold(conn: Connection) -> None:
+    """With keys off nothing checked the rows a migration moved: any dangling reference fails the upgrade."""
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            tables = sorted({str(row[0]) for row in broken})
+            raise RuntimeError(f"migration left rows referring to missing ones in: {', '.join(tables)}")
+
+
 def upgrade_to_head(engine: Engine) -> Upgrade:
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with engine.connect() as conn, _sqlite_keys_off(conn), conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         before = _revision(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        _keys_hold(conn)
         after = _revision(conn)
     if before == after or after is None:
         return Upgrade(before, after, 0)
