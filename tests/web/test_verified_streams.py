@@ -213,11 +213,11 @@ def _failing_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Writing a verified stream fails once (a transient database error), then works; returns the calls."""
     real, calls = playback.record_verified_stream, []
 
-    def flaky(session: Session, *, verified: playback.Verified) -> bool:
+    def flaky(session: Session, *, verified: playback.Verified, sent_now: bool = False) -> bool:
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("INSERT", {}, Exception("connection reset"))
-        return real(session, verified=verified)
+        return real(session, verified=verified, sent_now=sent_now)
 
     monkeypatch.setattr(playback, "record_verified_stream", flaky)
     return calls

@@ -60,6 +60,11 @@ def rotate(
         f"[green]Key {done.kid} is current.[/green] Previous keys work until {done.previous_until:%Y-%m-%d %H:%M} "
         f"UTC; {done.resealed} app passwords resealed. Running servers switch within 30 s."
     )
+    if done.unreadable:
+        err.print(
+            f"[yellow]{done.unreadable} app passwords could not be opened[/yellow] (sealed under a key that had "
+            "already retired, or under another ENCORE_SECRET_KEY): those devices must be set up again."
+        )
     if edge:
         console.print(_edge_steps(done, ring.for_edge(now, until=now + ttl), ttl, now=now))
 

@@ -267,13 +267,16 @@ def user_for_app_password(
     return None
 
 
-def reseal_app_passwords(session: Session, *, secret: bytes, keys: Sequence[Key]) -> int:
-    """After a rotation: every stored app password under the newest key, so none depends on a key that the
-    grace period will retire. Returns how many were resealed."""
-    salts, count = _crypto.salts_of(keys), 0
+def reseal_app_passwords(session: Session, *, secret: bytes, keys: Sequence[Key]) -> tuple[int, int]:
+    """After a rotation: every stored app password under `keys[0]` (the new key), opened with any of `keys`
+    (the new one and those that counted before the rotation), so none depends on a key that the grace period
+    will retire. Returns how many were resealed, and how many none of `keys` opened."""
+    salts, count, unreadable = _crypto.salts_of(keys), 0, 0
     for device in session.scalars(select(Device)):
         sealed = _crypto.reseal(secret, device.app_password_enc, salts)
-        if sealed is not None:
+        if sealed is None:
+            unreadable += 1
+        else:
             device.app_password_enc, count = sealed, count + 1
     session.flush()
-    return count
+    return count, unreadable

@@ -88,16 +88,20 @@ class Rotation:
     kid: int
     previous_until: datetime  # URLs and secrets of older keys count until then
     resealed: int  # app passwords moved under the new key
+    unreadable: int = 0  # app passwords no key that counted opened (sealed under a key already retired)
 
 
 def rotate_keys(
     session: Session, *, secret: bytes, now: datetime, grace: timedelta, actor_id: int | None = None
 ) -> Rotation:
     """A new current key for stream URLs and stored secrets. URLs signed under older keys keep working for
-    `grace`, then stop; app passwords are resealed under the new key at once, so none stops."""
+    `grace`, then stop; app passwords are resealed under the new key at once, so none stops.
+
+    They are opened with the keys that counted before the rotation: with `grace` 0 those retire at `now`,
+    and resealing with what counts after it (the new key alone) opened none (probe22 F1)."""
+    before = keys.load_keyring(session).live(now)
     new = keys.rotate_keys(session, now=now, grace=grace)
-    ring = keys.load_keyring(session)
-    resealed = devices.reseal_app_passwords(session, secret=secret, keys=ring.live(now))
-    details = {"kid": new.kid, "grace_s": int(grace.total_seconds()), "resealed": resealed}
+    resealed, unreadable = devices.reseal_app_passwords(session, secret=secret, keys=(new, *before))
+    details = {"kid": new.kid, "grace_s": int(grace.total_seconds()), "resealed": resealed, "unreadable": unreadable}
     audit.record(session, kind=audit.kinds.KEYS_ROTATED, now=now, actor_id=actor_id, details=details)
-    return Rotation(new.kid, now + grace, resealed)
+    return Rotation(new.kid, now + grace, resealed, unreadable)

@@ -114,6 +114,14 @@ class KeyringCache:
             return ring
         return self.refresh()
 
+    def recheck(self, *, min_age_s: float = 1.0) -> Keyring | None:
+        """The table read again if what is kept is at least `min_age_s` old, else None. For a credential that
+        no kept key opens: it may be sealed under a key rotated in since (a rotation reseals app passwords
+        at once); wrong ones cost at most one read per `min_age_s`."""
+        if time.monotonic() - self._at < min_age_s:
+            return None
+        return self.refresh()
+
     def refresh(self) -> Keyring:
         with self._lock, self._sessions() as session:
             self._ring, self._at = load_keyring(session), time.monotonic()

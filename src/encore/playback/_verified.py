@@ -33,7 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.accounts import User
-from encore.catalog import Track
+from encore.catalog import ReleaseStatus, Track
 from encore.db import Base, UTCDateTime
 from encore.playback._served import SentSpans, Spans
 from encore.playback._verifymove import DONE, VERIFY, verify_args
@@ -308,14 +308,22 @@ def _alongside(*, user_id: int, first_byte_at: datetime) -> ScalarSelect[int]:
     return select(func.count()).select_from(near.subquery()).scalar_subquery()
 
 
-def record_verified_stream(session: Session, *, verified: Verified) -> bool:
+def record_verified_stream(session: Session, *, verified: Verified, sent_now: bool = False) -> bool:
     """Write the record (once per play: a repeat is ignored). False when the listener or track is gone, the
     play was already recorded, or the listener already has AT_ONCE counted plays begun within VERIFY_MIN_MS
     of it. The count and the write are one step across processes: the listener's lock on PostgreSQL, then
     one INSERT ... SELECT whose count reads what every earlier holder committed (on SQLite that statement
-    runs under the write lock; a SELECT before it would run outside any transaction, pysqlite's way)."""
+    runs under the write lock; a SELECT before it would run outside any transaction, pysqlite's way).
+
+    `sent_now`: the play reached VERIFY_MIN_MS just now (the byte path), so a track no longer published was
+    withdrawn before it did: nothing after a withdrawal verifies (the byte path stops its URLs within a
+    second; a range sent inside that second does not make it a paid stream). A log read later (edge) was
+    served when it was, and counts as it was served."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
-    track_id = session.scalar(select(Track.id).where(Track.public_id == verified.track))
+    track = select(Track.id).where(Track.public_id == verified.track)
+    if sent_now:
+        track = track.where(Track.status == ReleaseStatus.PUBLISHED.value)
+    track_id = session.scalar(track)
     if user_id is None or track_id is None:
         return False
     _lock_listener(session, user_id=user_id)

@@ -1,7 +1,10 @@
-"""Map (track public id, rendition) to its file, with a small time-bounded cache.
+"""Map (track public id, rendition) to its file, with a small cache that follows the catalogue's version.
 
-The byte path must not touch the database per request; a stream URL lives minutes, and a
-re-ingested track gets a new file name, so a 60 s cache cannot serve stale audio for long.
+The byte path must not touch the database per range. What it keeps is dropped when the catalogue's version
+moves (`catalogue_version`, which every catalogue write moves, read from the database at most once a second):
+a withdrawal or a restore made anywhere (the label portal, `encore catalog` in another process, another node)
+reaches stream URLs within a second, as it reaches the other faces (probe22 F2: answers, "not found" too, were
+kept 60 s). A re-ingested track gets a new file name; the time bound stays as a backstop.
 """
 
 import time
@@ -13,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore.catalog import ReleaseStatus, Rendition, Track
+from encore.catalog import ReleaseStatus, Rendition, Track, stored_version
 from encore.kernel import is_public_id
 from encore.storage import MediaStore, StoreError
 from encore.streaming._media import MediaFile, media_file_for
@@ -23,15 +26,24 @@ Resolver = Callable[[str, str], MediaFile | None]
 
 class CachedResolver:
     def __init__(
-        self, *, sessions: sessionmaker[Session], store: MediaStore, ttl_s: float = 60.0, size: int = 20_000
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        store: MediaStore,
+        ttl_s: float = 60.0,
+        size: int = 20_000,
+        poll_s: float = 1.0,
     ) -> None:
         self._sessions, self._store, self._ttl, self._size = sessions, store, ttl_s, size
         self._cache: OrderedDict[tuple[str, str], tuple[float, MediaFile | None]] = OrderedDict()
+        self._poll, self._polled_at, self._version = poll_s, float("-inf"), -1
 
     def __call__(self, track: str, rendition: str) -> MediaFile | None:
         key = (track, rendition)
-        hit = self._cache.get(key)
         now = time.monotonic()
+        if now - self._polled_at >= self._poll:
+            self._follow_catalogue(now)
+        hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
         found = self._lookup(track, rendition)
@@ -40,6 +52,16 @@ class CachedResolver:
         while len(self._cache) > self._size:
             self._cache.popitem(last=False)
         return found
+
+    def _follow_catalogue(self, now: float) -> None:
+        """One read of the version row a second (per process, not per range): a moved version drops all that is
+        kept, before this call reads the cache (a lookup made after the read sees the change itself)."""
+        with self._sessions() as session:
+            version = stored_version(session)
+        self._polled_at = now
+        if version != self._version:
+            self._cache.clear()
+            self._version = version
 
     def _lookup(self, track: str, rendition: str) -> MediaFile | None:
         with self._sessions() as session:

@@ -72,4 +72,4 @@ async def record_verified(c: Container, verified: playback.Verified) -> None:
 def record_verified_now(c: Container, verified: playback.Verified) -> None:
     """Write a verified stream from a worker thread (an MP3 transcode's blocking iterator)."""
     with transaction(c.sessions) as session:
-        playback.record_verified_stream(session, verified=verified)
+        playback.record_verified_stream(session, verified=verified, sent_now=True)

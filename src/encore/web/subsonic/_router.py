@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from encore.bootstrap import Container
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
+from encore.keys import Key
 from encore.state import StateUnavailable
 from encore.web._deps import container
 from encore.web._errors import BUSY_MESSAGE, retry_after_busy
@@ -63,7 +64,12 @@ def _run(c: Container, name: str, params: Params) -> Response:
     with _transaction(c, name.lower()) as session:
         now = c.clock.now()
         secret, keys = c.settings.secret_key.get_secret_value().encode(), c.keyring.get().live(now)
-        user = authenticate(session, params, secret=secret, now=now, keys=keys)
+
+        def recheck() -> tuple[Key, ...] | None:
+            ring = c.keyring.recheck()
+            return None if ring is None else ring.live(now)
+
+        user = authenticate(session, params, secret=secret, now=now, keys=keys, recheck=recheck)
         if handler is None:  # HTTP 200 as for every Subsonic error: some apps stop at any other status
             raise SubsonicError(NOT_FOUND, f"unknown method: {name[:40]}")
         client = (params.get("c") or "")[:100]
