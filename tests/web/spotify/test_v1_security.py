@@ -255,6 +255,16 @@ def test_bad_playlist_bodies_are_400(api: tuple[TestClient, Container], body: ob
     assert r.status_code == 400 and r.json()["error"]["status"] == 400, r.text
 
 
+def test_json_nested_too_deeply_is_told_so_after_the_token(refusing: TestClient, alice_refused: dict[str, str]) -> None:
+    """probe22 F12: "There was an error parsing the body" said less than malformed JSON's own message."""
+    deep = b"[" * 5000 + b"]" * 5000
+    kind = {"content-type": "application/json"}
+    r = refusing.post("/v1/me/playlists", content=deep, headers={**alice_refused, **kind})
+    message = "The request's JSON is nested too deeply to read: no Encore request nests more than a few levels."
+    assert r.json() == {"error": {"status": 400, "message": message}}, r.text
+    assert refusing.post("/v1/me/playlists", content=deep, headers={**kind, **_b("not-a-token")}).status_code == 401
+
+
 def test_client_credentials_token_on_user_endpoints_is_403(api: tuple[TestClient, Container]) -> None:
     client, _ = api
     app, _ = _as(client, "alice")
