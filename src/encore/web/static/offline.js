@@ -16,3 +16,21 @@ export function watchOffline() {
 export function forgetOfflineLibrary() {
   return "caches" in window ? caches.delete("encore-api-v1").catch(() => false) : Promise.resolve(false);
 }
+
+// What a page that could not load says when the network is gone ("Something went wrong: Failed to fetch" said
+// nothing a listener could act on, probe22 F10): what still works offline, and that it reloads by itself.
+export function isOfflineFailure(err) {
+  return !navigator.onLine || (err instanceof TypeError && err.status === undefined);
+}
+
+export function offlineView(retry) {
+  document.title = "Offline · Encore";
+  const again = () => { window.removeEventListener("online", again); retry(); };
+  window.addEventListener("online", again);
+  const view = h("div", { class: "view offline-view" }, h("h1", { text: "You're offline" }),
+    h("p", { class: "empty", text: "This page needs the network. Your library, liked songs and playlists open as they were when you were last online; this page loads by itself when you're back online." }),
+    h("p", { class: "offline-actions" }, h("a", { href: "/library", "data-link": true, class: "ghost", text: "Open your library" }),
+      h("button", { type: "button", class: "ghost", id: "offline-retry", text: "Try again", onclick: again })));
+  view.addEventListener("encore:leave", () => window.removeEventListener("online", again));
+  return view;
+}
