@@ -153,6 +153,17 @@ def test_a_body_that_is_not_an_object_says_which_it_is(client: TestClient, body:
     assert r.json()["error"]["message"] == message
 
 
+@pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b'{"a":' * 5000 + b"1" + b"}" * 5000])
+def test_json_nested_too_deeply_is_told_so(client: TestClient, body: bytes) -> None:
+    """probe22 F12: 1,000 levels answered 400 "There was an error parsing the body", vaguer than malformed JSON."""
+    r = client.post("/api/auth/signup", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == {
+        "code": "invalid",
+        "message": "The request's JSON is nested too deeply to read: no Encore request nests more than a few levels.",
+    }
+
+
 @pytest.mark.parametrize("kind", ["text/plain", "", "application/x-www-form-urlencoded"])
 def test_a_json_body_under_another_type_is_told_its_content_type(client: TestClient, kind: str) -> None:
     """probe19 N3: valid JSON sent as text/plain (or with no type) was told it "was not valid JSON"."""

@@ -275,8 +275,15 @@ def test_offline_reload_shows_the_cached_library_and_says_so(live: LiveServer, b
     page.wait_for_selector("h1:text('Your library')")
     assert page.locator("form.login").count() == 0  # still logged in: not the log-in form
     assert page.is_visible("text=Liked Songs")
+    # Home is not kept offline: it says so and what still works (probe22 F10: "Something went wrong: Failed
+    # to fetch"), and loads by itself once the network is back
+    page.goto(f"{live.base_url}/")
+    page.wait_for_selector('h1:text("You\'re offline")')
+    assert "Something went wrong" not in page.inner_text("main")
+    assert page.is_visible("a:text('Open your library')") and page.is_visible("#offline-retry")
     context.set_offline(False)
     page.wait_for_selector("#offline-note", state="hidden")
+    page.wait_for_selector("text=New releases")
 
     page.get_by_role("button", name="Log out").click()  # leaving clears the cached library
     page.wait_for_selector("form.login")

@@ -52,6 +52,17 @@ def test_security_section_and_admin_audit_log(live: LiveServer, browser: Browser
     page.wait_for_selector(".form-error")
     _login(page, live, "listener", "listener-pass-1")
     page.wait_for_selector("section.security .audit-event")
+    # its explanations are read whole, on a phone too (probe22 F7: cut to one line with "…")
+    wide = page.viewport_size
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 844})
+        cut = page.eval_on_selector_all(
+            "section.security p.card-sub", "ps => ps.filter(p => p.scrollWidth > p.clientWidth)"
+        )
+        assert cut == [], width
+    assert "Cancel a card subscription first" in page.inner_text("section.security .delete-account-box")
+    assert wide is not None
+    page.set_viewport_size(wide)
     kinds = page.eval_on_selector_all("section.security .event-kind", "els => els.map(e => e.dataset.kind)")
     assert kinds == ["login", "login.failed"]
     assert page.locator("section.security").inner_text().count("Failed sign-in") == 1

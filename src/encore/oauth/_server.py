@@ -212,7 +212,9 @@ class ConsentRequest:
     app_name: str
     scopes: list[str]
     redirect_uri: str
-    state: str
+    # The client's own CSRF check, echoed unchanged; RFC 6749 §4.1.1 makes it RECOMMENDED, not required, and
+    # Spotify's accounts service takes a request without it, as spotipy sends by default (probe22 F5).
+    state: str | None
     grant: Any  # authlib's grant, handed back to `authorize`
     not_granted: list[str] = field(default_factory=list)  # Spotify scopes asked for that Encore cannot serve
 
@@ -228,31 +230,31 @@ def check_authorization(session: Session, *, call: HttpCall, user_id: int, now: 
     if problem := parameter_problem(call.params):
         raise OAuthProblem("invalid_request", problem, None)  # never redirected: the redirect URI may be the culprit
     server = EncoreAuthServer(session, now)
-    state = (call.params.get("state") or [""])[0]
     try:
         grant = server.get_consent_grant(call, end_user=GrantingUser(user_id))
     except OAuth2Error as error:
         raise OAuthProblem(error.error, _described(error), error.redirect_uri) from error
-    if not state:
-        # Encore requires `state` (CSRF protection for the client); refusing beats silently accepting.
-        raise OAuthProblem("invalid_request", "Missing 'state'", None)
     client: Client = grant.client
     decided = decide_scopes(grant.request.payload.scope)
     return ConsentRequest(
-        client.app.client_id, client.app.name, decided.granted, grant.redirect_uri, state, grant, decided.not_granted
+        client.app.client_id,
+        client.app.name,
+        decided.granted,
+        grant.redirect_uri,
+        grant.request.payload.state,
+        grant,
+        decided.not_granted,
     )
 
 
 def authorize(session: Session, *, call: HttpCall, user_id: int, approved: bool, now: datetime) -> OAuthReply:
-    """The user's answer on the consent page: a redirect carrying a code (or access_denied) and `state`."""
+    """The user's answer on the consent page: a redirect carrying a code (or access_denied), and `state` if sent."""
     if problem := parameter_problem(call.params):
         raise OAuthProblem("invalid_request", problem, None)
     server = EncoreAuthServer(session, now)
     request = server.create_oauth2_request(call)
     request.user = GrantingUser(user_id)
     grant = server.get_authorization_grant(request)
-    if not (call.params.get("state") or [""])[0]:
-        raise OAuthProblem("invalid_request", "Missing 'state'", None)
     reply: OAuthReply = server.create_authorization_response(
         request, grant_user=GrantingUser(user_id) if approved else None, grant=grant
     )

@@ -16,6 +16,7 @@ from encore.portability._import import ImportReport, import_history
 
 IMPORT, EXPORT = "history.import", "account.export"
 UPLOAD, ZIP = "upload", "export.zip"
+UNNAMED_UPLOAD = "the request body"  # what errors call a file sent without a name
 CHECK_STEP = 10_000  # entries checked between two progress reports (a multiple of _import.CHUNK)
 
 
@@ -111,7 +112,7 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
     upload = ctx.files / UPLOAD
     if not upload.exists():
         raise ValidationFailed("the uploaded file is gone; upload it again", code="upload_gone")
-    name = str(ctx.payload.get("filename") or "upload.json")
+    name = str(ctx.payload.get("filename") or UNNAMED_UPLOAD)
 
     def progress(report: ImportReport, stage: str) -> None:
         # bounded by the work done, not only by time (a loaded machine would write more): the check pass's

@@ -15,7 +15,7 @@ from encore.db import is_busy, is_unreachable
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.state import StateBusy, StateUnavailable
-from encore.web._plain_errors import is_json_type, plain_errors
+from encore.web._plain_errors import is_json_type, plain_errors, unreadable_body
 
 log = logging.getLogger("encore.web")
 BUSY_MESSAGE = "Encore is busy; try again in a moment"
@@ -73,6 +73,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)  # FastAPI's and the router's own (405, 404 of a path)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if message := unreadable_body(exc.status_code, exc.detail, exc.__cause__):
+            return JSONResponse(_body("invalid", message), status_code=422)  # as malformed JSON is answered
         detail = exc.detail if isinstance(exc.detail, dict) else {"code": "http_error", "message": str(exc.detail)}
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
 

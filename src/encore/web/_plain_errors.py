@@ -45,6 +45,20 @@ def plain_message(error: Mapping[str, Any], *, sent_as_json: bool = True) -> str
     return f"{label}: {error.get('msg', 'is not valid')}."
 
 
+# FastAPI parses a JSON body with the standard library, which runs out of stack some hundreds of levels deep
+# (where exactly depends on the stack already in use); it then answered "There was an error parsing the body",
+# vaguer than malformed JSON's own message (probe22 F12).
+TOO_DEEP = "The request's JSON is nested too deeply to read: no Encore request nests more than a few levels."
+NOT_PARSED = "There was an error parsing the body"  # FastAPI's detail for a body its parser raised on
+
+
+def unreadable_body(status: int, detail: object, cause: BaseException | None) -> str | None:
+    """The sentence for FastAPI's 400 for a body it could not parse, if it is one this module can say better."""
+    if status == 400 and detail == NOT_PARSED and isinstance(cause, RecursionError):
+        return TOO_DEEP
+    return None
+
+
 def is_json_type(content_type: str) -> bool:
     """application/json, or a +json type such as application/merge-patch+json (case-insensitive)."""
     kind = content_type.split(";", 1)[0].strip().lower()

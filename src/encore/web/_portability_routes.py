@@ -3,6 +3,7 @@ about a listener."""
 
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -18,9 +19,13 @@ from encore.kernel import ValidationFailed
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._job_routes import job_json
+from encore.web._multipart_file import MultipartFile, is_multipart
 from encore.web._upload_gate import UploadUser, receiving
 
 router = APIRouter(prefix="/api/me", tags=["portability"])
+FILENAME_HELP = (
+    "The file's name, for a body sent bare: a name ending in .jsonl is read as JSON lines, and errors name it"
+)
 
 
 def import_slot(request: Request, user: UploadUser) -> None:
@@ -38,12 +43,19 @@ def _open(exc: portability.ImportOpen) -> HTTPException:
     return HTTPException(409, detail={"code": exc.code, "message": exc.message, "job": job})
 
 
+@dataclass(frozen=True)
+class Uploaded:
+    path: Path
+    name: str | None  # the file's own name, when a multipart form gave one
+
+
 async def uploaded_file(
     request: Request, user: UploadUser, _slot: Annotated[None, Depends(import_slot)]
-) -> AsyncIterator[Path]:
-    """The raw request body in a server-named temp file, refused once it passes the size limit, or when
-    writing it would leave the data dir's filesystem short of room (507: Insufficient Storage). Removed when
-    the request ends, or when the body is refused (too large, stalled: `_body_limit`)."""
+) -> AsyncIterator[Uploaded]:
+    """The file in a server-named temp file: the raw request body, or a multipart form's file (`curl -F`).
+    Refused once the body passes the size limit, or when writing it would leave the data dir's filesystem short
+    of room (507: Insufficient Storage). Removed when the request ends, or when the body is refused (too large,
+    stalled: `_body_limit`)."""
     limit = portability.MAX_UPLOAD_BYTES
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
@@ -52,33 +64,52 @@ async def uploaded_file(
     size_at_most = int(declared) if declared.isascii() and declared.isdigit() else limit
     if reason := portability.room_for_upload(free_bytes=shutil.disk_usage(path.parent).free, size=size_at_most):
         raise HTTPException(507, detail={"code": "no_room", "message": reason})
+    content_type = request.headers.get("content-type", "")
     try:
         size = 0
         async with receiving(request, user) as body:
             with path.open("wb") as out:
+                form = MultipartFile(content_type, out) if is_multipart(content_type) else None
                 async for chunk in body.stream():
                     size += len(chunk)
                     if size > limit:
                         raise ValidationFailed(f"file too large: at most {limit >> 20} MiB", code="file_too_large")
-                    out.write(chunk)
-        yield path
+                    if form is None:
+                        out.write(chunk)
+                    else:
+                        form.feed(chunk)
+        yield Uploaded(path, form.finish() if form is not None else None)
     finally:
         path.unlink(missing_ok=True)
 
 
-@router.post("/history/import", status_code=202)
+_FILE = {"type": "string", "format": "binary"}
+_IMPORT_BODY = {
+    "required": True,
+    "description": "The history file's bytes (a JSON array, JSON lines or a zip), or a multipart form with it",
+    "content": {
+        "application/octet-stream": {"schema": _FILE},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": _FILE}, "required": ["file"]}},
+    },
+}
+
+
+@router.post("/history/import", status_code=202, openapi_extra={"requestBody": _IMPORT_BODY})
 def import_history(
     request: Request,
     user: UploadUser,
-    path: Annotated[Path, Depends(uploaded_file)],
+    upload: Annotated[Uploaded, Depends(uploaded_file)],
     session: Db,
-    filename: Annotated[str, Query(max_length=200)] = "upload.json",
+    filename: Annotated[str | None, Query(max_length=200, description=FILENAME_HELP)] = None,
 ) -> dict[str, object]:
-    """Queues the import and answers at once; GET /api/me/jobs/{id} tells how far it got. One import at a
-    time per listener: another while one is queued or running is 409 with that job, and its file is not kept."""
+    """The file as the request body (its name in `filename`), or as a multipart form's file field. Queues the
+    import and answers at once; GET /api/me/jobs/{id} tells how far it got. One import at a time per
+    listener: another while one is queued or running is 409 with that job, and its file is not kept."""
     jobs = container(request).jobs
+    # errors name what the listener sent, never a name they did not (probe22 F9: "upload.json")
+    name = filename or upload.name or portability.UNNAMED_UPLOAD
     try:
-        view = portability.submit_import(session, jobs=jobs, user_id=user.id, upload=path, filename=filename)
+        view = portability.submit_import(session, jobs=jobs, user_id=user.id, upload=upload.path, filename=name)
     except portability.ImportOpen as exc:
         raise _open(exc) from None
     return job_json(view)

@@ -267,13 +267,19 @@ def test_token_exchange_with_another_redirect_uri_is_invalid_grant(client: TestC
     assert got["status"] == 400 and got["error"] == "invalid_grant"
 
 
-def test_missing_state_is_refused(client: TestClient, app: App) -> None:
+@pytest.mark.parametrize("state", [None, ""])
+def test_missing_state_is_taken_and_none_echoed(client: TestClient, app: App, state: str | None) -> None:
+    """probe22 F5: `state` is RECOMMENDED (RFC 6749 §4.1.1), the client's own CSRF check, and spotipy sends none by
+    default; the redirect then carries no state. The consent form's own CSRF header is still required."""
     _, challenge = pkce()
-    query = authorize_query(app, scope="", challenge=challenge, state=None)
-    shown = client.get(f"/api/oauth/consent?{query}")
-    assert shown.status_code == 400 and shown.json()["error"]["code"] == "invalid_request"
-    posted = client.post("/api/oauth/authorize", headers=CSRF, json={"query": query, "approve": True})
-    assert posted.status_code == 400 and posted.json()["error"]["code"] == "invalid_request"
+    query = authorize_query(app, scope="", challenge=challenge, state=state)
+    unforged = client.post("/api/oauth/authorize", json={"query": query, "approve": True})
+    assert unforged.status_code == 403 and unforged.json()["error"]["code"] == "csrf"
+    for approve in (True, False):
+        answer = consent(client, query, approve=approve)
+        assert answer.status_code == 200, answer.text
+        got = dict(parse_qsl(answer.json()["redirect"].split("?", 1)[1], keep_blank_values=True))
+        assert "state" not in got and ("code" in got if approve else got["error"] == "access_denied")
 
 
 def test_unknown_client_and_unknown_scope(client: TestClient, app: App) -> None:

@@ -105,6 +105,8 @@ def test_register_an_app_consent_and_revoke(live: LiveServer, browser: Browser) 
     assert "Browser app" in page.inner_text("#grants")
     page.click("#grants li button")
     page.wait_for_selector("#grants li.muted")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: no sideways scroll (probe22 F8: 431 px)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert not violations, violations
     context.close()
 

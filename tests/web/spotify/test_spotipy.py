@@ -16,6 +16,7 @@ from encore.history import PlayReport, report_play
 from tests.support.live import LiveServer
 from tests.web.spotify.conftest import PASSWORD, add_plays
 from tests.web.spotify.flows import login
+from tests.web.spotify.spotipy_client import code_client
 from tests.web.spotify.spotipy_client import pkce_client as _pkce_client
 
 pytestmark = pytest.mark.xdist_group("v1-live")
@@ -50,6 +51,15 @@ def test_profile_and_catalogue(sp_alice: spotipy.Spotify, live: LiveServer) -> N
     found = sp_alice.search(q=word, type="track", limit=5)["tracks"]["items"]
     assert track["id"] in {t["id"] for t in found} or any(word.casefold() in t["name"].casefold() for t in found)
     assert found and all(t["type"] == "track" for t in found)
+
+
+def test_spotipy_default_flows_send_no_state_and_log_in(live: LiveServer) -> None:
+    """probe22 F5: spotipy's PKCE and authorization-code flows send no `state` unless told to; Encore answered
+    "Missing 'state'". RFC 6749 makes `state` the client's own choice, and Spotify takes a request without it."""
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "bob", PASSWORD)
+        for sp in (_pkce_client(live, http, state=None), code_client(live, http)):
+            assert sp.current_user()["display_name"] == "Bob"
 
 
 def test_top_tracks_and_recently_played(sp_alice: spotipy.Spotify, live: LiveServer) -> None:

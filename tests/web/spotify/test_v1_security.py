@@ -163,11 +163,21 @@ def test_alice_cannot_read_or_change_bobs_private_data(api: tuple[TestClient, Co
 
 
 def test_a_private_playlist_needs_playlist_read_private_even_for_its_owner(api: tuple[TestClient, Container]) -> None:
+    """probe22 F6: the owner's read without the scope answered 404 "no such playlist" on a playlist the same token
+    had just made; it names the scope now, as every other missing scope does. Anyone else still gets 404."""
     client, _ = api
+    bob_app, _ = _as(client, "bob")
+    bob_narrow = user_token(client, bob_app, scope="playlist-modify-public")["access_token"]
     app, token = _as(client, "alice")
     private = _playlist(client, token["access_token"], public=False)
     narrow = user_token(client, app, scope="playlist-modify-public")["access_token"]
-    assert client.get(f"/v1/playlists/{private}", headers=_b(narrow)).status_code == 404
+    for path in ("", "/items", "/tracks", "/images", "/followers/contains"):
+        mine = client.get(f"/v1/playlists/{private}{path}", headers=_b(narrow))
+        assert mine.json() == {
+            "error": {"status": 403, "message": "Insufficient client scope: needs playlist-read-private"}
+        }, path
+        theirs = client.get(f"/v1/playlists/{private}{path}", headers=_b(bob_narrow))
+        assert theirs.status_code == 404 and theirs.json()["error"]["message"] == "no such playlist", path
     assert client.get(f"/v1/playlists/{private}", headers=_b(token["access_token"])).status_code == 200
     rename = client.put(f"/v1/playlists/{private}", headers=_b(narrow), json={"name": "x"})
     assert rename.status_code == 403 and "playlist-modify-private" in rename.json()["error"]["message"]
@@ -243,6 +253,16 @@ def test_bad_playlist_bodies_are_400(api: tuple[TestClient, Container], body: ob
     playlist = _playlist(client, token["access_token"], public=True)
     r = client.post(f"/v1/playlists/{playlist}/tracks", headers=_b(token["access_token"]), json=body)
     assert r.status_code == 400 and r.json()["error"]["status"] == 400, r.text
+
+
+def test_json_nested_too_deeply_is_told_so_after_the_token(refusing: TestClient, alice_refused: dict[str, str]) -> None:
+    """probe22 F12: "There was an error parsing the body" said less than malformed JSON's own message."""
+    deep = b"[" * 5000 + b"]" * 5000
+    kind = {"content-type": "application/json"}
+    r = refusing.post("/v1/me/playlists", content=deep, headers={**alice_refused, **kind})
+    message = "The request's JSON is nested too deeply to read: no Encore request nests more than a few levels."
+    assert r.json() == {"error": {"status": 400, "message": message}}, r.text
+    assert refusing.post("/v1/me/playlists", content=deep, headers={**kind, **_b("not-a-token")}).status_code == 401
 
 
 def test_client_credentials_token_on_user_endpoints_is_403(api: tuple[TestClient, Container]) -> None:

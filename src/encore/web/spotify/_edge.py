@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from encore import oauth
 from encore.bootstrap import Container
@@ -20,6 +21,7 @@ from encore.kernel import EncoreError, PermissionDenied
 from encore.state import StateUnavailable
 from encore.web._deps import Db, container, public_base
 from encore.web._errors import BUSY_MESSAGE, retry_after_busy, status_for
+from encore.web._plain_errors import unreadable_body
 from encore.web._threads import run_read
 from encore.web.spotify._schemas import Error
 
@@ -89,6 +91,11 @@ async def answered(
         except RequestValidationError as exc:
             await _authorised_first(request, scopes())  # 401/403 before 400, as Spotify
             return error_response(400, _validation_message(exc))
+        except StarletteHTTPException as exc:  # FastAPI raises Starlette's for a body it could not parse
+            if not (deep := unreadable_body(exc.status_code, exc.detail, exc.__cause__)):
+                raise
+            await _authorised_first(request, scopes())  # the body was read before the token
+            return error_response(400, deep)
     except RateLimited as exc:
         return error_response(429, exc.message, {"Retry-After": str(exc.retry_after)})
     except (StateUnavailable, SQLAlchemyError) as exc:

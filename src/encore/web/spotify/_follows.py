@@ -21,7 +21,7 @@ from encore.web.spotify._edge import (
     parse_item_ids,
     user_of,
 )
-from encore.web.spotify._playlists import Id, _Body, _valid, _viewer, _writer
+from encore.web.spotify._playlists import Id, _Body, _read, _valid, _writer
 from encore.web.spotify._shapes import artist_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: follows"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
@@ -86,7 +86,7 @@ def follows_playlist(
 ) -> list[bool]:
     """`[true]` when the current user owns the playlist. With `ids`, one answer per user: only the owner
     follows it (Encore keeps no other follows)."""
-    found = library.get_playlist(session, playlist_id=_valid(id), viewer_id=_viewer(access))
+    found, _ = _read(session, access, id)
     if ids is None:
         return [found.owner_id == access.user_id]
     return [i == found.owner_public_id for i in ids_param(ids, most=5)]

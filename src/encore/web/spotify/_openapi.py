@@ -21,7 +21,8 @@ Encore speaks the **Spotify Web API** under `/v1`: point an existing client at t
 secret is shown once). Then use the authorization code flow with PKCE (S256):
 `GET /authorize?response_type=code&client_id=...&redirect_uri=...&scope=...&state=...`
 `&code_challenge=...&code_challenge_method=S256`
-— `state` is required and comes back unchanged; the redirect URI must match a registered one exactly.
+— `state` is optional, as at Spotify (send one: it is your app's CSRF check) and comes back unchanged;
+the redirect URI must match a registered one exactly.
 Exchange the code at `POST /api/token` (form-encoded). Codes are single-use: a replayed code also revokes
 every token it issued. Refresh tokens rotate. Catalogue endpoints also accept client-credentials tokens.
 Revoke with `POST /api/token/revoke` (RFC 7009). Listeners see and revoke granted apps at /developer.

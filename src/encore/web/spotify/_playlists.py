@@ -130,6 +130,22 @@ def _viewer(access: oauth.Access) -> int | None:
     return access.user_id if has_scope(access, "playlist-read-private") else None
 
 
+def _read(session: Db, access: oauth.Access, playlist_id: str) -> tuple[library.PlaylistView, int | None]:
+    """The playlist as this token may see it, and the viewer its items are read as. The owner's own private
+    playlist read without playlist-read-private is refused by that scope's name, as every other missing scope
+    is, not hidden as "no such playlist" (probe22 F6): only its owner learns that it exists."""
+    viewer = _viewer(access)
+    try:
+        return library.get_playlist(session, playlist_id=_valid(playlist_id), viewer_id=viewer), viewer
+    except NotFound:
+        if access.user_id is None or viewer is not None:
+            raise
+        library.get_playlist(session, playlist_id=playlist_id, viewer_id=access.user_id)  # NotFound: not theirs
+        raise PermissionDenied(
+            "Insufficient client scope: needs playlist-read-private", code="insufficient_scope"
+        ) from None
+
+
 def _writer(session: Db, access: oauth.Access, playlist_id: str, *, public_after: bool | None = None) -> int:
     """The token must hold the modify scope that matches the playlist's visibility, and the one for the
     visibility it is given (#15: playlist-modify-private alone cannot publish a private playlist)."""
@@ -220,10 +236,10 @@ def playlist(
     market: Annotated[str | None, Query(max_length=10)] = None,
     fields: Annotated[str | None, Query(max_length=500, description="Accepted; the full object is sent")] = None,
 ) -> s.Playlist:
-    found = library.get_playlist(session, playlist_id=_valid(id), viewer_id=_viewer(access))
+    found, viewer = _read(session, access, id)
     base = base_url(request)
     simple = playlist_simple(base, found)
-    page = library.playlist_items(session, playlist_id=id, viewer_id=_viewer(access), limit=100, offset=0)
+    page = library.playlist_items(session, playlist_id=id, viewer_id=viewer, limit=100, offset=0)
 
     def first_page(name: str) -> s.Paging[s.PlaylistTrack]:
         return paging(
@@ -262,8 +278,8 @@ def change_details(
 def _items(
     request: Request, session: Db, access: oauth.Access, id: str, *, limit: int, offset: int
 ) -> s.Paging[s.PlaylistTrack]:
-    found = library.get_playlist(session, playlist_id=_valid(id), viewer_id=_viewer(access))
-    page = library.playlist_items(session, playlist_id=id, viewer_id=_viewer(access), limit=limit, offset=offset)
+    found, viewer = _read(session, access, id)
+    page = library.playlist_items(session, playlist_id=id, viewer_id=viewer, limit=limit, offset=offset)
     base = base_url(request)
     href = f"{base}{request.url.path}"
     out = paging(
@@ -370,5 +386,5 @@ def remove_items(request: Request, session: Db, access: PlaylistModify, id: Id, 
 @router.get("/playlists/{id}/images", summary="Get a playlist's cover image")
 def cover_image(session: Db, request: Request, access: AnyToken, id: Id) -> list[s.Image]:
     """The cover (its first track's album art, in three sizes); `[]` for an empty playlist."""
-    found = library.get_playlist(session, playlist_id=_valid(id), viewer_id=_viewer(access))
+    found, _ = _read(session, access, id)
     return images(base_url(request), found.artwork_key)

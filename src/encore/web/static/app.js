@@ -9,7 +9,7 @@ import { likedView, libraryView, playlistView, queueView, settingsView } from ".
 import { mixView } from "./mixes.js";
 import { Player } from "./player.js";
 import { markPlaying } from "./trackmenu.js";
-import { forgetOfflineLibrary, watchOffline } from "./offline.js";
+import { forgetOfflineLibrary, isOfflineFailure, offlineView, watchOffline } from "./offline.js";
 import { upgradeView } from "./premium.js";
 import { profileView } from "./profile.js";
 import { installLyrics } from "./lyrics.js";
@@ -75,7 +75,9 @@ async function render() {
       view = match ? await match[1](match[0]) : notFound();
     }
   } catch (err) {
-    view = err.status === 404 ? notFound() : h("div", { class: "view" }, h("p", { class: "empty", text: `Something went wrong: ${err.message}` }));
+    view = err.status === 404 ? notFound()
+      : isOfflineFailure(err) ? offlineView(() => navigate(location.pathname + location.search, { force: true }))
+      : h("div", { class: "view" }, h("p", { class: "empty", text: `Something went wrong: ${err.message}` }));
   }
   if (token !== renderToken) return; // a newer navigation won
   for (const old of main.children) old.dispatchEvent(new Event("encore:leave"));

@@ -16,3 +16,31 @@ export function watchOffline() {
 export function forgetOfflineLibrary() {
   return "caches" in window ? caches.delete("encore-api-v1").catch(() => false) : Promise.resolve(false);
 }
+
+// What a page that could not load says when the network is gone ("Something went wrong: Failed to fetch" said
+// nothing a listener could act on, probe22 F10): what still works offline, and that it loads by itself. A fetch
+// can also fail while the browser says it is online (the server unreachable, or the network just back and not
+// yet carrying requests): then it tries again every few seconds, as no "online" event will come.
+const RETRY_MS = 5000;
+
+export function isOfflineFailure(err) {
+  return !navigator.onLine || (err instanceof TypeError && err.status === undefined);
+}
+
+export function offlineView(retry) {
+  const offline = !navigator.onLine;
+  document.title = offline ? "Offline · Encore" : "Not reachable · Encore";
+  let timer = 0;
+  const stop = () => { window.removeEventListener("online", again); clearTimeout(timer); };
+  function again() { stop(); retry(); }
+  window.addEventListener("online", again);
+  if (!offline) timer = setTimeout(again, RETRY_MS);
+  const view = h("div", { class: "view offline-view" }, h("h1", { text: offline ? "You're offline" : "Encore can't be reached" }),
+    h("p", { class: "empty", text: offline
+      ? "This page needs the network. Your library, liked songs and playlists open as they were when you were last online; this page loads by itself when you're back online."
+      : "This page could not load: the server did not answer. It tries again by itself every few seconds; your library opens as it was when you were last online." }),
+    h("p", { class: "offline-actions" }, h("a", { href: "/library", "data-link": true, class: "ghost", text: "Open your library" }),
+      h("button", { type: "button", class: "ghost", id: "offline-retry", text: "Try again", onclick: again })));
+  view.addEventListener("encore:leave", stop);
+  return view;
+}
