@@ -62,9 +62,10 @@ def _form_of(noun: str) -> Callable[[Request, User], AsyncIterator[UploadForm]]:
     """The form dependency for uploads of `noun` (what its "no file" answer asks for)."""
 
     async def upload_form(request: Request, user: UploadUser) -> AsyncIterator[UploadForm]:
-        async with receiving(request, user) as body:
-            form = await _form(body)
+        form: FormData | None = None
         try:
+            async with receiving(request, user) as body:  # the slot is freed before the form is looked at
+                form = await _form(body)
             file: Any = form.get("file")
             if not isinstance(file, UploadFile):
                 raise ValidationFailed(f"send the {noun} as a multipart field named 'file'", code="no_file")
@@ -74,7 +75,8 @@ def _form_of(noun: str) -> Callable[[Request, User], AsyncIterator[UploadForm]]:
             lyrics: Any = form.get("lyrics")
             yield UploadForm(file, label or None, lyrics if isinstance(lyrics, UploadFile) else None)
         finally:
-            await form.close()
+            if form is not None:  # closed whatever became of it: its parts are spooled to temporary files
+                await form.close()
 
     return upload_form
 

@@ -1,7 +1,7 @@
 """stream cutoffs in the database: a sign-out made by the CLI reaches an embedded server's byte path
 
 Revision ID: trust22_1
-Revises: keys21_1
+Revises: fixleft22_1
 
 Without Redis each process keeps its own shared state, so `encore user disable` or `encore security sign-out`
 wrote the stream-URL cutoff into the CLI's memory only and a running server kept serving the URLs it had
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "trust22_1"
-down_revision: str | None = "keys21_1"
+down_revision: str | None = "fixleft22_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
