@@ -128,7 +128,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         uploads=_upload_slots(settings, state),
         app_rates=AppRates(state),
         login_throttle=accounts.LoginThrottle(state, _throttle_limits(settings)),
-        stream_cutoffs=accounts.StreamCutoffs(state, ttl_s=settings.stream_url_ttl_s),
+        stream_cutoffs=_stream_cutoffs(settings, state, sessions, clock),
         audit_gate=audit.FloodGate(state),
         jobs=_jobs(settings, sessions, clock, state),
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
@@ -140,6 +140,15 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         listen_writer=history.ListenWriter(sessions),
         lanes=lanes,
     )
+
+
+def _stream_cutoffs(
+    settings: Settings, state: SharedState, sessions: sessionmaker[Session], clock: Clock
+) -> accounts.StreamCutoffs:
+    """Without Redis no other process shares `state`: the byte path also reads the cutoffs the CLI (or any
+    other process) wrote to the database, at most once a second (accounts._epochs)."""
+    log = None if settings.redis_url else accounts.CutoffLog(sessions)
+    return accounts.StreamCutoffs(state, ttl_s=settings.stream_url_ttl_s, clock=clock, log=log)
 
 
 def _upload_slots(settings: Settings, state: SharedState) -> Slots:

@@ -51,6 +51,35 @@ def test_browse_artists_az_and_labels(client: TestClient, ids: dict[str, str]) -
     assert client.get("/api/browse/labels").json()[0]["name"] == "Northern Lights Records"
 
 
+def test_a_label_with_no_album_listeners_can_see_is_hidden_as_such_an_artist_is(
+    client: TestClient, container: Container, ids: dict[str, str]
+) -> None:
+    """review22 F3: the labels' list and pages showed the ads label, a label made with an account only and one
+    with only a draft or a withdrawn album (album_count 0), while an artist with nothing public is hidden on
+    every face. Such a label is left out of the list and its page is 404, as missing as an unknown id."""
+    from encore.catalog import ReleaseStatus
+
+    hidden: dict[str, str] = {}
+    with transaction(container.sessions) as s:
+        hidden["account only"] = f.label(s, "Zed Records").public_id
+        for name, change in (
+            ("draft", {"status": ReleaseStatus.DRAFT.value}),
+            ("withdrawn", {"status": ReleaseStatus.WITHDRAWN.value}),
+            ("ads", {"is_ad": True}),
+        ):
+            label = f.label(s, f"Only {name}")
+            album = f.album(s, f"An album {name}", f.artist(s, f"Artist {name}"), on=label)
+            for key, value in change.items():
+                setattr(album, key, value)
+            hidden[name] = label.public_id
+    listed = client.get("/api/browse/labels").json()
+    assert [(lb["name"], lb["album_count"]) for lb in listed] == [("Northern Lights Records", 2)]
+    for why, label_id in hidden.items():
+        r = client.get(f"/api/labels/{label_id}")
+        assert r.status_code == 404 and r.json()["error"]["message"] == "no such label", (why, r.text)
+    assert client.get(f"/api/labels/{ids['label']}").status_code == 200
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -181,6 +181,18 @@ def test_only_the_owning_label_fills_or_withdraws_an_exclusive(client: TestClien
     assert [x["kind"] for x in mine] == ["gallery", "interview"] and mine[0]["image_count"] == 0
 
 
+def test_another_labels_gallery_is_404_before_the_body_is_read(client: TestClient, world: dict[str, str]) -> None:
+    """review22 F2: as a release's cover, a gallery image is checked against its exclusive before the form is read
+    (a body that is no form answered 400 "send the audio ..."), and its form asks for a picture."""
+    gallery = _new(client, world, "gallery")
+    url = f"{_base(client, 'theirs')}/exclusives/{gallery['id']}/images"
+    r = client.post(url, content=b"not a form", headers=_h(client, "theirs"))
+    assert r.status_code == 404, r.text
+    mine = f"{_base(client)}/exclusives/{gallery['id']}/images"
+    r = client.post(mine, files={"other": ("x.bin", b"x")}, headers=_h(client, "ours"))
+    assert r.status_code == 400 and r.json()["error"]["message"] == "send the picture as a multipart field named 'file'"
+
+
 def test_a_withdrawn_exclusives_old_urls_answer_404_and_its_audio_is_what_the_catalogue_says(
     client: TestClient, container: Container, world: dict[str, str]
 ) -> None:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from encore.bootstrap import Container
 from tests.support.live import serve
+from tests.web.spotify.flows import CSRF
 
 PAGES = (
     "/healthz",
@@ -78,3 +79,38 @@ def test_health_checks_answer_head_without_a_body_under_uvicorn(container: Conta
             head, _, body = raw.partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 200 "), head
             assert body == b""
+
+
+UNKNOWN = ("/nope", "/nope/deeper", "/api/no-such-route", "/api/playlists/x/y/z", "/1/submit-listens/", "/foo/bar")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", UNKNOWN)
+def test_an_unknown_path_answers_every_method_as_get_does(client: TestClient, path: str, method: str) -> None:
+    """review22 F4: the GET catch-all made POST, PUT, PATCH and DELETE of any unknown path a 405 with
+    `allow: GET`, telling a client that mistyped a write route that only its method was wrong."""
+    got, other = client.get(path), client.request(method, path, headers=CSRF)
+    assert other.status_code == got.status_code == 404, (method, path, other.text)
+    assert other.headers["content-type"] == got.headers["content-type"] and "allow" not in other.headers
+    assert other.json() == got.json()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/api/browse/labels", "GET"),
+        ("POST", "/api/search?q=a", "GET"),
+        ("PUT", "/api/auth/login", "POST"),
+        ("POST", "/library", "GET, HEAD"),  # a player page: its deep link takes GET (and HEAD)
+    ],
+)
+def test_a_real_paths_wrong_method_keeps_its_405(client: TestClient, method: str, path: str, allow: str) -> None:
+    r = client.request(method, path, headers=CSRF)
+    assert r.status_code == 405 and r.headers["allow"] == allow, r.text
+
+
+def test_a_player_sections_unknown_page_answers_a_write_as_its_get(client: TestClient) -> None:
+    html = {"accept": "text/html", **CSRF}
+    got, other = client.get("/album/a/b/c/d", headers=html), client.post("/album/a/b/c/d", headers=html)
+    assert got.status_code == other.status_code == 404
+    assert other.headers["content-type"] == got.headers["content-type"] == "text/html; charset=utf-8"

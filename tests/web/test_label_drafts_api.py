@@ -304,6 +304,24 @@ def test_a_cover_must_be_an_image_of_sensible_size(desk: Desk, flacs: dict[str, 
     assert art.status_code == 200 and art.content[:2] == b"\xff\xd8"
 
 
+def test_a_cover_for_another_labels_album_is_404_before_the_body_is_read(desk: Desk, flacs: dict[str, bytes]) -> None:
+    """review22 F2: the form was parsed before the ownership check, so another label's album answered 400 "send
+    the audio ..." to a body that was not a form (and read a whole one before the 404). Ownership comes first
+    now, and a cover's own form asks for a picture."""
+    album_id, _ = _draft(desk, flacs)
+    theirs = f"{desk.their_base}/releases/{album_id}/cover"
+    for body in ({"content": b"not a form"}, {"files": {"other": ("x.bin", io.BytesIO(b"x"))}}):
+        r = desk.client.put(theirs, headers=desk.theirs, **body)  # type: ignore[arg-type]
+        assert r.status_code == 404 and r.json()["error"]["message"] == "no such album", r.text
+    missing = desk.client.put(f"{desk.base}/releases/{'x' * 22}/cover", content=b"not a form", headers=desk.ours)
+    assert missing.status_code == 404, missing.text
+    no_file = desk.client.put(
+        f"{desk.base}/releases/{album_id}/cover", files={"other": ("x.bin", io.BytesIO(b"x"))}, headers=desk.ours
+    )
+    assert no_file.status_code == 400, no_file.text
+    assert no_file.json()["error"]["message"] == "send the picture as a multipart field named 'file'"
+
+
 @SQLITE
 def test_a_cover_too_large_or_of_another_format_says_why(desk: Desk, flacs: dict[str, bytes]) -> None:
     """probe18 F3: a valid 9,500 x 9,500 JPEG was "not an image Encore can read" (Pillow's bomb guard, unsaid),

@@ -2,6 +2,8 @@
 
 from encore.accounts._epochs import (
     AuthEpoch,
+    CutoffLog,
+    StreamCutoff,
     StreamCutoffs,
     issue_epoch,
     live_credential,
@@ -64,6 +66,7 @@ __all__ = [
     "AccountStopped",
     "AuthEpoch",
     "AuthSession",
+    "CutoffLog",
     "Decision",
     "Guard",
     "HashParams",
@@ -79,6 +82,7 @@ __all__ = [
     "Passwords",
     "ResetCode",
     "Role",
+    "StreamCutoff",
     "StreamCutoffs",
     "ThrottleLimits",
     "User",

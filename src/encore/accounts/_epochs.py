@@ -13,15 +13,29 @@ expiry. Each worker keeps `alive`'s answers (`SharedState.arun_kept`) until a cu
 Redis reports the write to every worker's watch connection before it answers the sign-out's own write, and a
 worker polls that connection before it uses a kept answer, so "at once" still means the next request on any
 worker once the sign-out was answered (`encore.state._watch` says exactly when, and what happens while that
-connection is down: every request asks Redis again)."""
+connection is down: every request asks Redis again).
 
+Without Redis the state is each process's own, so a sign-out made by another process (`encore user disable`,
+`encore security sign-out` beside a running embedded server) would never reach the server's byte path (review22
+F1). Each cutoff is therefore also a `stream_cutoffs` row, written in the sign-out's own transaction, and an
+embedded server's `StreamCutoffs` reads the rows it has not seen at most once a second (`CutoffLog`), off the
+event loop, before it answers `alive`: a URL is refused within a second of the sign-out's commit, whoever made
+it, and a restarted server knows the cutoffs its URLs predate. A row stays as long as a URL could (then it is
+pruned), and it names the account by its public id, so an erased account's row outlives the account's."""
+
+import asyncio
+import threading
+import time
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import ColumnElement, Integer, and_, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ColumnElement, Integer, String, and_, delete, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from encore.accounts._models import User
-from encore.db import Base
+from encore.db import Base, UTCDateTime
+from encore.kernel import Clock, SystemClock
 from encore.state import Doc, Script, SharedState
 
 _ROW = 1
@@ -34,6 +48,16 @@ class AuthEpoch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     current: Mapped[int] = mapped_column(Integer, default=0)
     everyone_from: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StreamCutoff(Base):
+    """One sign-out's generation (each bump is one sign-out, so the generation is the key), for processes that
+    share no state with the one that signed out: `user_public_id` is None for everyone."""
+
+    __tablename__ = "stream_cutoffs"
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_public_id: Mapped[str | None] = mapped_column(String(22))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 def issue_epoch(session: Session) -> int:
@@ -88,12 +112,47 @@ return {1}
 )
 
 
+class _Apply(Protocol):
+    def __call__(self, *, user_public_id: str | None, epoch: int) -> None: ...
+
+
+class CutoffLog:
+    """Where an embedded server reads the cutoffs written since it last looked (`stream_cutoffs` rows by
+    generation: each commits after every smaller one, as the counter's row lock orders their transactions)."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, poll_s: float = 1.0) -> None:
+        self._sessions, self._poll = sessions, poll_s
+        self._seen = -1  # the highest generation applied (-1: none read yet, so the first read takes them all)
+        self._next = 0.0  # monotonic time of the next read
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._next
+
+    def catch_up(self, apply: _Apply) -> None:
+        """Apply the rows above the last seen generation (from a worker thread; one reader at a time)."""
+        with self._lock:
+            if not self.due():  # another request read them while this one waited
+                return
+            with self._sessions() as session:
+                query = select(StreamCutoff.epoch, StreamCutoff.user_public_id).where(StreamCutoff.epoch > self._seen)
+                rows = session.execute(query.order_by(StreamCutoff.epoch)).all()
+            for epoch, user_public_id in rows:
+                apply(user_public_id=user_public_id, epoch=epoch)
+                self._seen = epoch
+            self._next = time.monotonic() + self._poll
+
+
 class StreamCutoffs:
     """The generation below which an account's (or everyone's) stream URLs are refused, on the state port.
-    A cutoff lives as long as a URL can (`ttl_s`, the stream URL TTL): older URLs have expired anyway."""
+    A cutoff lives as long as a URL can (`ttl_s`, the stream URL TTL): older URLs have expired anyway.
+    With `log` (the embedded default, whose state no other process shares) it also follows the cutoffs other
+    processes wrote to the database."""
 
-    def __init__(self, state: SharedState, *, ttl_s: float) -> None:
-        self._state, self._ttl = state, ttl_s
+    def __init__(
+        self, state: SharedState, *, ttl_s: float, clock: Clock | None = None, log: CutoffLog | None = None
+    ) -> None:
+        self._state, self._ttl, self._clock, self._log = state, ttl_s, clock or SystemClock(), log
 
     def cut(self, *, user_public_id: str | None, epoch: int) -> None:
         key = _EVERYONE if user_public_id is None else _cut_key(user_public_id)
@@ -104,8 +163,20 @@ class StreamCutoffs:
 
         self._state.update([key], raise_to, ttl_s=[self._ttl])
 
+    def record(self, session: Session, *, user_public_id: str | None, epoch: int) -> None:
+        """A sign-out's cutoff, in its transaction (for every process) and on the state port (for this one
+        and, on Redis, every other); rows older than any URL are pruned on the way."""
+        now = self._clock.now()
+        session.execute(delete(StreamCutoff).where(StreamCutoff.made_at < now - timedelta(seconds=self._ttl)))
+        session.add(StreamCutoff(epoch=epoch, user_public_id=user_public_id, made_at=now))
+        session.flush()
+        self.cut(user_public_id=user_public_id, epoch=epoch)
+
     async def alive(self, *, user_public_id: str, generation: int) -> bool:
-        """Does a URL of this generation still count? One script run reading both cutoffs, no database."""
+        """Does a URL of this generation still count? One script run reading both cutoffs, no database (but,
+        embedded, one read of the rows written since at most once a second)."""
+        if self._log is not None and self._log.due():
+            await asyncio.to_thread(self._log.catch_up, self.cut)
         keys = (_cut_key(user_public_id), _EVERYONE)
         return (await self._state.arun_kept(ALIVE, keys, [generation], ttl_s=_NO_TTL, watch=_CUTOFFS))[0] == 1
 
@@ -117,14 +188,14 @@ def sign_out_account(session: Session, *, user_id: int, cutoffs: StreamCutoffs |
         update(User).where(User.id == user_id).values(signed_out_epoch=epoch).returning(User.public_id)
     )
     if cutoffs is not None and public is not None:
-        cutoffs.cut(user_public_id=public, epoch=epoch)
+        cutoffs.record(session, user_public_id=public, epoch=epoch)
 
 
 def sign_out_everyone(session: Session, *, cutoffs: StreamCutoffs | None = None) -> None:
     """Every credential of every account stops working at its next use (one row written)."""
     epoch = _bump(session, everyone_from=True)
     if cutoffs is not None:
-        cutoffs.cut(user_public_id=None, epoch=epoch)
+        cutoffs.record(session, user_public_id=None, epoch=epoch)
 
 
 def live_credential(epoch: Mapped[int]) -> ColumnElement[bool]:

@@ -196,9 +196,11 @@ def new_releases(session: Session, *, limit: int, offset: int, today: date) -> P
 
 
 def list_labels(session: Session) -> list[LabelSummary]:
+    """Labels with at least one album listeners can see: as an artist with none is hidden (`hidden_artists`), a
+    label with only drafts, withdrawn albums, ads (the ads label) or only an account is not listed (review22 F3)."""
     rows = session.execute(
         select(Label, func.count(Album.id))
-        .outerjoin(Album, (Album.label_id == Label.id) & music_album())
+        .join(Album, (Album.label_id == Label.id) & music_album())
         .group_by(Label.id)
         .order_by(Label.name)
     )
@@ -347,6 +349,8 @@ def label_page(session: Session, *, label_id: str) -> LabelPage:
         .where(Album.label_id == label.id, music_album())
         .order_by(Album.release_date.desc().nulls_last(), Album.id.desc())
     ).all()
+    if not ids:  # nothing listed: as missing as it is from the labels' list
+        raise NotFound("no such label")
     return LabelPage(LabelSummary(label.public_id, label.name, label.kind, len(ids)), _views(session, "album", ids))
 
 

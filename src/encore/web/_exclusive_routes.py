@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 from encore import billing, exclusives
 from encore.accounts import Role, User
 from encore.audit import kinds
+from encore.db import transaction
 from encore.kernel import NotFound
 from encore.web._audit import note
 from encore.web._bounds import Instant
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
 from encore.web._schemas import Strict
-from encore.web._upload_body import UploadBody
+from encore.web._upload_body import PictureBody
 from encore.web._upload_gate import UploadLabel, UploadUser
 
 router = APIRouter(prefix="/api", tags=["exclusives"])
@@ -129,12 +130,27 @@ def own_exclusives(session: Db, label: OwnLabel) -> list[OwnExclusiveOut]:
     return [OwnExclusiveOut.own(v) for v in exclusives.label_exclusives(session, label_id=label.row_id)]
 
 
+def _own_gallery(exclusive_id: str, request: Request, label: UploadLabel) -> str:
+    """Another label's exclusive (or none): 404, and not a gallery: 400, before a byte of the body is read."""
+    with transaction(container(request).sessions) as session:
+        exclusives.own_gallery(session, label_id=label.row_id, exclusive_id=exclusive_id)
+    return exclusive_id
+
+
+OwnGalleryId = Annotated[str, Depends(_own_gallery)]
+
+
 @router.post("/label/{label_id}/exclusives/{exclusive_id}/images", status_code=201)
 def add_image(
-    *, exclusive_id: str, request: Request, label: UploadLabel, user: UploadUser, body: UploadBody, session: Db
+    *,
+    exclusive_id: OwnGalleryId,
+    request: Request,
+    label: UploadLabel,
+    user: UploadUser,
+    body: PictureBody,
+    session: Db,
 ) -> ExclusiveOut:
     """Multipart `file` (JPEG, PNG or WebP, at most 16 MB) and an optional `label` field used as the caption."""
-    exclusives.own_gallery(session, label_id=label.row_id, exclusive_id=exclusive_id)  # 404 before any byte
     caption = exclusives.clean_caption(body.label)  # refused before the image is stored
     data = body.file.file.read(exclusives.MAX_IMAGE_BYTES + 1)
     key = exclusives.store_image(data=data, store=container(request).store)

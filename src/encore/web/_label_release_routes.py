@@ -2,18 +2,21 @@
 title, artists, release date, ISRCs and the cover; publish, withdraw, delete a draft. Scoped like every
 label route (`_label_routes._label`: another label's id answers 404), each state change audited."""
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
 from encore import history, labels
 from encore.audit import kinds
 from encore.catalog import Album
+from encore.db import transaction
 from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, store_cover
 from encore.kernel import PICTURE_UNREADABLE, inspect_picture
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
 from encore.web._label_schemas import AlbumOut, ReleaseFormIn, album_out
-from encore.web._upload_body import UploadBody, ingest_form
+from encore.web._upload_body import PictureBody, UploadBody, ingest_form
 from encore.web._upload_gate import UploadLabel, UploadUser
 
 router = APIRouter(prefix="/api", tags=["labels"])
@@ -51,13 +54,22 @@ def save_release(
     return _out(session, album)
 
 
+def _own_album(album_id: str, request: Request, label: UploadLabel) -> str:
+    """Another label's album (or none): 404 before a byte of the body is read (review22 F2)."""
+    with transaction(container(request).sessions) as session:
+        labels.owned_album(session, label_id=label.row_id, album_id=album_id)
+    return album_id
+
+
+OwnAlbumId = Annotated[str, Depends(_own_album)]
+
+
 @router.put("/label/{label_id}/releases/{album_id}/cover")
 def release_cover(
-    *, album_id: str, request: Request, label: UploadLabel, user: UploadUser, body: UploadBody, session: Db
+    *, album_id: OwnAlbumId, request: Request, label: UploadLabel, user: UploadUser, body: PictureBody, session: Db
 ) -> AlbumOut:
     """Multipart `file`: a JPEG, PNG or WebP of at most 16 MB and 40 megapixels (`kernel.pictures`, the rule
     gallery images follow too), made square like embedded covers."""
-    labels.owned_album(session, label_id=label.row_id, album_id=album_id)  # another label's: 404 first
     data = body.file.file.read(MAX_COVER_BYTES + 1)
     if len(data) > MAX_COVER_BYTES:
         raise labels.ReleaseInvalid({"cover": f"A cover can be at most {MAX_COVER_BYTES // 2**20} MB."})

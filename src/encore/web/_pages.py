@@ -65,6 +65,7 @@ router = APIRouter(include_in_schema=False)
 # deep links take HEAD only under the player's own sections: a catch-all HEAD would also answer for every GET-only
 # JSON route (/api/..., /docs), which keep their 405 with its Allow header.
 PAGE_METHODS = ["GET", "HEAD"]
+_WRITES = ["POST", "PUT", "PATCH", "DELETE"]  # unknown paths answer these as GET does (`elsewhere`)
 
 
 class _PlayerSection(Convertor[str]):
@@ -148,13 +149,22 @@ def deep_link(request: Request, section: str, rest: str = "") -> HTMLResponse:
 
 @router.head("/{section}")
 @router.head("/{section}/{rest:path}")
-def head_elsewhere(request: Request, section: str, rest: str = "") -> HTMLResponse:
-    """HEAD of a path outside the player's sections: 405 naming the methods the routes there take (a JSON route
-    keeps its GET only), else the 404 a GET gets. Without it, the GET catch-all above made every unknown path's
-    HEAD a 405 inviting a GET that 404s (probe18b N3)."""
+@router.api_route("/{section}", methods=_WRITES)
+@router.api_route("/{section}/{rest:path}", methods=_WRITES)
+def elsewhere(request: Request, section: str, rest: str = "") -> HTMLResponse:
+    """Any method but GET where the deep links above do not take it: 405 naming the methods the routes at this
+    path take (a JSON route keeps its 405 and its Allow), else the 404 a GET of the path gets. Without it, the GET
+    catch-all made every unknown path's HEAD (probe18b N3), POST, PUT, PATCH and DELETE (review22 F4) a 405
+    inviting a GET that 404s. Starlette picks a route that takes the method over one that only matches the path,
+    so this route answers for every real route's wrong method too, and says what that route allows."""
     allowed = [m for m in _METHODS if _taken_elsewhere(request, m)]
+    path = f"{section}/{rest}" if rest else section
+    if request.method != "HEAD" and section in SPA_PREFIXES and is_player_route(path):
+        allowed = ["GET", "HEAD", *allowed]  # a player page (the HEAD catch-all takes only these)
     if allowed:
         raise HTTPException(405, headers={"Allow": ", ".join(allowed)})
+    if request.method != "HEAD" and section in SPA_PREFIXES:
+        return _shell(status_code=404)  # a player section's unknown page: GET's "Not found" page
     return deep_link(request, section, rest)
 
 
@@ -174,7 +184,7 @@ def _taken_elsewhere(request: Request, method: str) -> bool:
 
 
 def _is_catch_all(route: BaseRoute) -> bool:
-    return getattr(route, "endpoint", None) in (deep_link, head_elsewhere)
+    return getattr(route, "endpoint", None) in (deep_link, elsewhere)
 
 
 def _genre_exists(request: Request, key: str) -> bool:

@@ -7,7 +7,7 @@ the account's upload slots (`_upload_gate`); the size cap and the pace are enfor
 arrive (`_body_limit`). A route declares its `Db` after it.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -58,25 +58,32 @@ async def _form(request: Request) -> FormData:
         raise _unreadable(exc) from exc
 
 
-async def upload_form(request: Request, user: UploadUser) -> AsyncIterator[UploadForm]:
-    form: FormData | None = None
-    try:
-        async with receiving(request, user) as body:  # the slot is freed before the form is looked at
-            form = await _form(body)
-        file: Any = form.get("file")
-        if not isinstance(file, UploadFile):
-            raise ValidationFailed("send the audio as a multipart field named 'file'", code="no_file")
-        label = form.get("label")
-        if label is not None and (not isinstance(label, str) or len(label) > MAX_LABEL_FIELD):
-            raise ValidationFailed(f"label: at most {MAX_LABEL_FIELD} characters", code="invalid")
-        lyrics: Any = form.get("lyrics")
-        yield UploadForm(file, label or None, lyrics if isinstance(lyrics, UploadFile) else None)
-    finally:
-        if form is not None:  # closed whatever became of it: its parts are spooled to temporary files
-            await form.close()
+def _form_of(noun: str) -> Callable[[Request, User], AsyncIterator[UploadForm]]:
+    """The form dependency for uploads of `noun` (what its "no file" answer asks for)."""
+
+    async def upload_form(request: Request, user: UploadUser) -> AsyncIterator[UploadForm]:
+        form: FormData | None = None
+        try:
+            async with receiving(request, user) as body:  # the slot is freed before the form is looked at
+                form = await _form(body)
+            file: Any = form.get("file")
+            if not isinstance(file, UploadFile):
+                raise ValidationFailed(f"send the {noun} as a multipart field named 'file'", code="no_file")
+            label = form.get("label")
+            if label is not None and (not isinstance(label, str) or len(label) > MAX_LABEL_FIELD):
+                raise ValidationFailed(f"label: at most {MAX_LABEL_FIELD} characters", code="invalid")
+            lyrics: Any = form.get("lyrics")
+            yield UploadForm(file, label or None, lyrics if isinstance(lyrics, UploadFile) else None)
+        finally:
+            if form is not None:  # closed whatever became of it: its parts are spooled to temporary files
+                await form.close()
+
+    return upload_form
 
 
-UploadBody = Annotated[UploadForm, Depends(upload_form)]
+UploadBody = Annotated[UploadForm, Depends(_form_of("audio"))]
+# a cover or a gallery image: the route checks what it goes to in a dependency declared before this one
+PictureBody = Annotated[UploadForm, Depends(_form_of("picture"))]
 
 
 def ingest_form(
