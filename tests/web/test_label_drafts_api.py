@@ -441,3 +441,25 @@ def test_publishing_links_listens_kept_by_text_to_the_release_through_a_job(
         linked = s.scalar(select(Track.public_id).join(history.Play, history.Play.track_id == Track.id))
         assert linked == track_id
         assert s.scalar(select(Job.state).where(Job.kind == history.MATCH)) == "done"
+
+
+@SQLITE
+def test_a_zip_uploaded_as_audio_is_told_to_send_each_track_alone(desk: Desk, flacs: dict[str, bytes]) -> None:
+    """probe22: a zipped album posted as audio failed with FFmpeg's "[Errno 1094995529] Invalid data found"."""
+    import zipfile
+
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("01.flac", flacs["one"])
+        z.writestr("02.flac", flacs["two"])
+    r = desk.client.post(
+        f"{desk.base}/uploads", files={"file": ("Lanterns.flac", io.BytesIO(zipped.getvalue()))}, headers=desk.ours
+    )
+    assert r.status_code == 200 and r.json()["imported"] == 0, r.text
+    assert r.json()["failed"] == [
+        {
+            "file": "Lanterns.flac",
+            "reason": "this is a zip archive, not an audio file: upload each track as its own audio file;"
+            " archives aren't accepted",
+        }
+    ]
