@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,63 +248,21 @@ def smoke(node: Node) -> None:  # noqa: PLR0915 - one check after another
     print("smoke: ok")
 
 
-def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--files", type=int, default=64)
-    ap.add_argument("--size-mb", type=int, default=4)
-    ap.add_argument("--duration", type=int, default=15)
-    ap.add_argument("--connections", type=int, default=200)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--lease-s", type=float, default=15)
-    ap.add_argument("--only", choices=SERVERS + EXTRA, action="append")
-    ap.add_argument("--pattern", choices=["random", "sequential"], action="append")
-    ap.add_argument("--smoke", action="store_true")
-    args = ap.parse_args()
+@contextmanager
+def edge_node(args: argparse.Namespace, prefix: str) -> Iterator[Node]:
+    """A node of `args.files` media files with its redis-server (on core 1), in a temporary directory."""
     size = args.size_mb * 1024 * 1024
-    names = {k: v.format(lease=args.lease_s) for k, v in NAMES.items()}
-    rows: list[tuple[int, str, Result, float]] = []  # round, pattern, result, 1-min load average after it
-    load_before = Path("/proc/loadavg").read_text().split()[:3]
-    with tempfile.TemporaryDirectory(prefix="encore-free-edge-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         work = Path(tmp)
         media = work / "media"
         tracks, media_paths = make_media(media, files=args.files, size=size)
         node = Node(work, media, work / "redis.sock", tracks, media_paths, size)
         with redis_on_core_1(node.sock):
-            if args.smoke:
-                smoke(node)
-                return
-            urls = {
-                "plain": work / "plain.urls",
-                "edge": _urls(node, "edge", free=False),
-                "free": _urls(node, "free", free=True),
-            }
-            urls["plain"].write_text("\n".join(f"/plain/{rel}" for rel in media_paths) + "\n")
-            urls["free-lease"] = urls["free-kept"] = urls["free-ping"] = urls["free"]
-            for round_no in range(1, args.rounds + 1):
-                for pattern in args.pattern or ["random", "sequential"]:
-                    print(f"round {round_no}, {pattern}", flush=True)
-                    for key in args.only or SERVERS:
-                        port = free_port()
-                        prefix = f"fe{round_no}{pattern[0]}{key}:"
-                        base = f"http://127.0.0.1:{port}"
-                        with running(command_for(node, key, port, prefix, args.lease_s), base + "/") as pid:
-                            opts = argparse.Namespace(
-                                connections=args.connections, pattern=pattern, duration=args.duration, range_only=True
-                            )
-                            sock = node.sock if key.startswith("free") else None
-                            runs0 = evalsha_calls(node.sock)
-                            (res,) = measure(names[key], base, urls[key], opts, size, pid, sock)
-                            rows.append((round_no, pattern, res, loadavg()))
-                            if sock is not None:  # warm-up included: every response is one edge.log line
-                                lines = len((work / key / "edge.log").read_text().splitlines())
-                                runs = (evalsha_calls(node.sock) - runs0) / max(1, lines)
-                                print(f"    EVALSHA runs a range: {runs:.2f} ({lines} ranges)", flush=True)
-                        if (work / key / "edge.log").exists():
-                            (work / key / "edge.log").write_text("")
-                        errors = (work / key / "error.log").read_text().splitlines()
-                        if errors:  # Lua's warnings (a refused charge, Redis unreachable) would show here
-                            print(f"    error.log: {len(errors)} lines, last: {errors[-1][:300]}", flush=True)
-                            (work / key / "error.log").write_text("")
+            yield node
+
+
+def print_run(args: argparse.Namespace, load_before: list[str], note: str = "") -> None:
+    """The run's date, machine, command, load and set-up, above its tables."""
     print()
     print(f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}.")
     print(f"Command: {' '.join(sys.argv)}")
@@ -311,8 +271,70 @@ def main() -> None:  # noqa: PLR0915 - one run, read top to bottom
     nginx_v = subprocess.run(["nginx", "-v"], check=False, capture_output=True, text=True).stderr.strip()
     print(
         f"{nginx_v}; files: {args.files} x {args.size_mb} MB; wrk -t1 -c{args.connections} -d{args.duration}s; "
-        f"{args.rounds} rounds, servers alternated; {RANGE_SPAN // 1024} KiB ranges."
+        f"{args.rounds} rounds, servers alternated; {RANGE_SPAN // 1024} KiB ranges{note}."
     )
+
+
+def edge_bench_args(doc: str | None, servers: list[str]) -> argparse.ArgumentParser:
+    """The options the edge benches share (this one's and bench/stream/edge_log.py's)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=64)
+    ap.add_argument("--size-mb", type=int, default=4)
+    ap.add_argument("--duration", type=int, default=15)
+    ap.add_argument("--connections", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--only", choices=servers, action="append")
+    ap.add_argument("--pattern", choices=["random", "sequential"], action="append")
+    ap.add_argument("--smoke", action="store_true")
+    return ap
+
+
+def main() -> None:
+    ap = edge_bench_args(__doc__, SERVERS + EXTRA)
+    ap.add_argument("--lease-s", type=float, default=15)
+    args = ap.parse_args()
+    size = args.size_mb * 1024 * 1024
+    names = {k: v.format(lease=args.lease_s) for k, v in NAMES.items()}
+    rows: list[tuple[int, str, Result, float]] = []  # round, pattern, result, 1-min load average after it
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    with edge_node(args, "encore-free-edge-") as node:
+        work, media_paths = node.work, node.media_paths
+        if args.smoke:
+            smoke(node)
+            return
+        urls = {
+            "plain": work / "plain.urls",
+            "edge": _urls(node, "edge", free=False),
+            "free": _urls(node, "free", free=True),
+        }
+        urls["plain"].write_text("\n".join(f"/plain/{rel}" for rel in media_paths) + "\n")
+        urls["free-lease"] = urls["free-kept"] = urls["free-ping"] = urls["free"]
+        for round_no in range(1, args.rounds + 1):
+            for pattern in args.pattern or ["random", "sequential"]:
+                print(f"round {round_no}, {pattern}", flush=True)
+                for key in args.only or SERVERS:
+                    port = free_port()
+                    prefix = f"fe{round_no}{pattern[0]}{key}:"
+                    base = f"http://127.0.0.1:{port}"
+                    with running(command_for(node, key, port, prefix, args.lease_s), base + "/") as pid:
+                        opts = argparse.Namespace(
+                            connections=args.connections, pattern=pattern, duration=args.duration, range_only=True
+                        )
+                        sock = node.sock if key.startswith("free") else None
+                        runs0 = evalsha_calls(node.sock)
+                        (res,) = measure(names[key], base, urls[key], opts, size, pid, sock)
+                        rows.append((round_no, pattern, res, loadavg()))
+                        if sock is not None:  # warm-up included: every response is one edge.log line
+                            lines = len((work / key / "edge.log").read_text().splitlines())
+                            runs = (evalsha_calls(node.sock) - runs0) / max(1, lines)
+                            print(f"    EVALSHA runs a range: {runs:.2f} ({lines} ranges)", flush=True)
+                    if (work / key / "edge.log").exists():
+                        (work / key / "edge.log").write_text("")
+                    errors = (work / key / "error.log").read_text().splitlines()
+                    if errors:  # Lua's warnings (a refused charge, Redis unreachable) would show here
+                        print(f"    error.log: {len(errors)} lines, last: {errors[-1][:300]}", flush=True)
+                        (work / key / "error.log").write_text("")
+    print_run(args, load_before)
     for pattern in args.pattern or ["random", "sequential"]:
         mine = [r for r in rows if r[1] == pattern]
         print(f"\n### {pattern} ranges\n")

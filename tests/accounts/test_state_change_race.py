@@ -54,7 +54,9 @@ def test_an_enable_waits_for_a_delete_under_way_and_is_refused(
         try:
             with transaction(c.sessions) as s:
                 outcome.append(
-                    incident.set_account_active(s, user_id=user_id, active=True, actor_id=None, now=c.clock.now())
+                    incident.set_account_active(
+                        s, user_id=user_id, active=True, actor_id=None, now=c.clock.now(), password="keep"
+                    )
                 )
         except Conflict as exc:
             outcome.append(exc.code)
@@ -87,4 +89,7 @@ def test_an_erase_job_that_found_the_account_active_marks_no_deletion(container:
         incident.set_account_active(s, user_id=user_id, active=False, actor_id=None, now=c.clock.now())
     assert resume_erasures(c.sessions, c.jobs, lambda: c.clock.now() + timedelta(hours=2)) == 0
     with transaction(c.sessions) as s:
-        assert incident.set_account_active(s, user_id=user_id, active=True, actor_id=None, now=c.clock.now())
+        done = incident.set_account_active(
+            s, user_id=user_id, active=True, actor_id=None, now=c.clock.now(), password="keep"
+        )
+        assert done.changed

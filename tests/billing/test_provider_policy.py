@@ -7,12 +7,15 @@ import pytest
 from encore.billing import (
     BadWebhook,
     ProviderSubscription,
+    RefundAnswer,
+    RefundVerdict,
     SubState,
     event_applies,
     kept_after_refund,
     parse_event,
     payment_counts,
     provider_state,
+    refund_refusal,
     refund_share,
 )
 from encore.billing._provider_policy import ended_for_good
@@ -285,3 +288,32 @@ def test_a_lost_dispute_is_a_refund_of_its_charge_and_a_won_one_is_nothing() -> 
     assert parse_event({**raw, "data": {"object": {**obj, "status": "won"}}}).refund is None
     with pytest.raises(BadWebhook):
         parse_event({**raw, "data": {"object": {**obj, "amount": "999"}}})
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "verdict", "reason"),
+    [
+        (400, "charge_already_refunded", RefundVerdict.REFUNDED, "charge_already_refunded"),
+        (400, "charge_disputed", RefundVerdict.NOT_MADE, "charge_disputed"),
+        (400, "refund_disputed_payment", RefundVerdict.NOT_MADE, "refund_disputed_payment"),
+        (400, "charge_not_refundable", RefundVerdict.NOT_MADE, "charge_not_refundable"),
+        (404, "resource_missing", RefundVerdict.NOT_MADE, "resource_missing"),
+        (400, "a_code_stripe_adds_later", RefundVerdict.NOT_MADE, "a_code_stripe_adds_later"),
+        (402, None, RefundVerdict.NOT_MADE, "http_402"),
+        (400, "balance_insufficient", RefundVerdict.RETRY, "balance_insufficient"),
+        (400, "charge_exceeds_source_limit", RefundVerdict.RETRY, "charge_exceeds_source_limit"),
+        (400, "lock_timeout", RefundVerdict.RETRY, "lock_timeout"),
+        (429, "rate_limit", RefundVerdict.RETRY, "rate_limit"),
+        (409, "idempotency_key_in_use", RefundVerdict.RETRY, "idempotency_key_in_use"),
+        (401, None, RefundVerdict.RETRY, "http_401"),
+        (403, None, RefundVerdict.RETRY, "http_403"),
+        (500, None, RefundVerdict.RETRY, "http_500"),
+        (503, "api_error", RefundVerdict.RETRY, "api_error"),
+        (None, None, RefundVerdict.RETRY, "unreachable"),
+    ],
+)
+def test_a_refused_refund_is_lasting_or_passes(
+    status: int | None, code: str | None, verdict: RefundVerdict, reason: str
+) -> None:
+    """review21c F6: a disputed charge's refund was asked again for Stripe's three days of redeliveries."""
+    assert refund_refusal(status=status, code=code) == RefundAnswer(verdict, reason)

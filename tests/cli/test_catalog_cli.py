@@ -31,7 +31,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> P
         (tmp_path / folder).mkdir()
         for n, hz in enumerate((440, 550), start=1):
             tone = c.tone(1.0, hz + (0 if label is None else 110))
-            c.write_flac(tmp_path / folder / f"{n}.flac", tone, title=f"T{n}", artist="Ann 50%", album=album)
+            tags = {"title": f"T{n}", "artist": "Ann 50%", "album": album, "date": "2020-01-01"}
+            c.write_flac(tmp_path / folder / f"{n}.flac", tone, **tags)
         args = ["ingest", str(tmp_path / folder), "--workers", "1"] + (["--label", label] if label else [])
         done = runner.invoke(app, args)
         assert done.exit_code == 0, done.output
@@ -97,7 +98,7 @@ def test_withdraw_and_restore_an_album_without_a_label(listen: TestClient, env: 
     done = runner.invoke(app, ["catalog", "withdraw", album, "--reason", "wrong folder ingested"])
     assert done.exit_code == 0 and "Withdrawn" in done.output, done.output
     assert _answers(listen, album, 404)
-    assert "withdrawn" in _said(runner.invoke(app, ["catalog", "find", "Wrong"]).output)
+    assert "taken down" in _said(runner.invoke(app, ["catalog", "find", "Wrong"]).output)
     # the files stay on disk, and an ingest of the unchanged folder (or of its files touched) keeps it withdrawn
     assert runner.invoke(app, ["ingest", str(env / "plain"), "--workers", "1"]).exit_code == 0
     assert _answers(listen, album, 404)
@@ -113,7 +114,7 @@ def test_withdraw_and_restore_an_album_without_a_label(listen: TestClient, env: 
     assert runner.invoke(app, ["ingest", str(env / "plain"), "--workers", "1"]).exit_code == 0
     assert _answers(listen, album, 404)
     again = runner.invoke(app, ["catalog", "withdraw", album])
-    assert again.exit_code == 1 and "already withdrawn" in _said(again.output)
+    assert again.exit_code == 1 and "already taken down" in _said(again.output)
     back = runner.invoke(app, ["catalog", "restore", album])
     assert back.exit_code == 0 and "Published again" in back.output, back.output
     assert _answers(listen, album, 200)
@@ -143,17 +144,68 @@ def test_a_labels_release_the_operator_took_down_is_restored(listen: TestClient,
     assert _answers(listen, album, 200)
 
 
-def test_a_release_its_label_withdrew_is_not_restored_by_the_operator(listen: TestClient) -> None:
-    """Republishing is the label's choice: its portal's Publish again, which the operator does not override."""
-    album = _ids()["Notice Served"]
+def _gravel(listen: TestClient) -> tuple[str, dict[str, str]]:
+    """The label Gravel's id and the headers of its member fox."""
     made = runner.invoke(app, ["user", "create", "fox", "--password", PASSWORD, "--label", "Gravel"])
     assert made.exit_code == 0, made.output
     container = build()
     with container.sessions() as s:
         label = s.scalar(select(Label.public_id).where(Label.name == "Gravel"))
     container.close()
+    assert label is not None
     token = listen.post("/api/auth/login", json={"username": "fox", "password": PASSWORD}).json()["token"]
-    as_label = {"Authorization": f"Bearer {token}"}
+    return label, {"Authorization": f"Bearer {token}"}
+
+
+def test_a_takedown_sticks_until_the_operator_restores_it(listen: TestClient, env: Path) -> None:
+    """fixleft22a: the label's portal (Publish again) put back a release the operator had taken down."""
+    album = _ids()["Notice Served"]
+    label, as_label = _gravel(listen)
+    url = f"/api/label/{label}/releases/{album}"
+    assert runner.invoke(app, ["catalog", "withdraw", album, "--reason", "notice"]).exit_code == 0
+    assert "taken down" in _said(runner.invoke(app, ["catalog", "find", "Notice"]).output)
+    refused = listen.post(f"{url}/publish", headers=as_label)
+    assert refused.status_code == 409, refused.text
+    assert "taken down by the operator" in refused.text and "contact them" in refused.text
+    assert listen.post(f"{url}/withdraw", headers=as_label).status_code == 409  # not published: nothing to withdraw
+    # an ingest of the same folder, by the operator, changes nothing either
+    again = runner.invoke(app, ["ingest", str(env / "gravel"), "--workers", "1", "--label", "Gravel"])
+    assert again.exit_code == 0, again.output
+    assert _answers(listen, album, 404)
+    assert listen.post(f"{url}/publish", headers=as_label).status_code == 409
+    back = runner.invoke(app, ["catalog", "restore", album])
+    assert back.exit_code == 0 and "Published again" in back.output, back.output
+    assert _answers(listen, album, 200)
+    # lifted: the release is the label's again (withdraw, then Publish again)
+    assert listen.post(f"{url}/withdraw", headers=as_label).status_code == 200
+    assert listen.post(f"{url}/publish", headers=as_label).status_code == 200
+
+
+def test_a_release_its_label_withdrew_can_be_taken_down_and_stays_withdrawn_once_restored(
+    listen: TestClient,
+) -> None:
+    """A takedown notice for a release its label had withdrawn: without the takedown the label could publish it
+    again; restoring lifts the takedown and leaves the label's own withdrawal (not published by the operator)."""
+    album = _ids()["Notice Served"]
+    label, as_label = _gravel(listen)
+    url = f"/api/label/{label}/releases/{album}"
+    assert listen.post(f"{url}/withdraw", headers=as_label).status_code == 200
+    done = runner.invoke(app, ["catalog", "withdraw", album, "--reason", "notice"])
+    assert done.exit_code == 0 and "Withdrawn" in done.output, done.output
+    refused = listen.post(f"{url}/publish", headers=as_label)
+    assert refused.status_code == 409 and "taken down by the operator" in refused.text
+    back = runner.invoke(app, ["catalog", "restore", album])
+    said = _said(back.output)
+    assert back.exit_code == 0 and "Takedown lifted" in said and "stays withdrawn" in said, back.output
+    assert _answers(listen, album, 404)
+    assert listen.post(f"{url}/publish", headers=as_label).status_code == 200  # the label's choice again
+    assert _answers(listen, album, 200)
+
+
+def test_a_release_its_label_withdrew_is_not_restored_by_the_operator(listen: TestClient) -> None:
+    """Republishing is the label's choice: its portal's Publish again, which the operator does not override."""
+    album = _ids()["Notice Served"]
+    label, as_label = _gravel(listen)
     # the operator withdrew it and put it back; then the label withdrew it itself
     assert runner.invoke(app, ["catalog", "withdraw", album]).exit_code == 0
     assert runner.invoke(app, ["catalog", "restore", album]).exit_code == 0

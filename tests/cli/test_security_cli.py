@@ -1,6 +1,10 @@
 """The incident kit from a shell: `encore keys rotate`, `encore security sign-out | force-reset`."""
 
 import asyncio
+import errno
+import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -148,6 +152,8 @@ def test_user_list_and_jobs_show(env: Path) -> None:
     """probe21b F16: the CLI could not list accounts, and `user delete` printed a job id nothing could look up."""
     import re
 
+    from sqlalchemy import Engine, event
+
     from encore import billing
     from encore.db import transaction
 
@@ -162,8 +168,18 @@ def test_user_list_and_jobs_show(env: Path) -> None:
     assert deleted.exit_code == 0
     found = re.search(r"\(job\s+([A-Za-z0-9_-]+)\)", deleted.output)
     assert found is not None, deleted.output
-    listed = runner.invoke(app, ["user", "list"])
+    reads: list[str] = []
+
+    def keep(conn: object, cursor: object, statement: str, *args: object) -> None:
+        reads.extend(table for table in ("subscriptions", "jobs") if f"FROM {table}" in statement)
+
+    event.listen(Engine, "before_cursor_execute", keep)  # the command builds its own engine
+    try:
+        listed = runner.invoke(app, ["user", "list"])
+    finally:
+        event.remove(Engine, "before_cursor_execute", keep)
     assert listed.exit_code == 0, listed.output
+    assert sorted(reads) == ["jobs", "subscriptions"]  # fixleft22a: one of each for the page (it was one a row)
     cells = [[c.strip() for c in line.split("│")[1:-1]] for line in listed.output.splitlines() if line.count("│") == 6]
     rows = {row[0]: row[1:] for row in cells if row[0] not in ("", "username")}  # "": a folded cell's next line
     assert {name: row[:2] for name, row in rows.items()} == {
@@ -201,7 +217,7 @@ def test_user_disable_and_enable(env: Path) -> None:
         assert kinds == ["security.account_disabled"]
     c.close()
     assert "already was" in runner.invoke(app, ["user", "disable", "alice"]).output
-    assert runner.invoke(app, ["user", "enable", "alice"]).exit_code == 0
+    assert runner.invoke(app, ["user", "enable", "alice", "--keep-password"]).exit_code == 0
     c = build()
     with c.sessions() as s:
         alice = get_user_by_name(s, username="alice")
@@ -227,6 +243,7 @@ def test_force_reset_hands_the_operator_one_code_per_account(env: Path) -> None:
     with target.open() as f:
         rows = list(csv.DictReader(f))
     assert [r["username"] for r in rows] == ["alice", "bob"] and all(len(r["code"]) == 23 for r in rows)
+    assert [p.name for p in env.iterdir() if p.name.endswith(".part")] == []  # written beside it, moved in place
 
 
 def test_force_reset_with_an_unwritable_codes_file_resets_no_one(env: Path) -> None:
@@ -249,6 +266,18 @@ def test_force_reset_with_an_unwritable_codes_file_resets_no_one(env: Path) -> N
     assert "AAAAA-BBBBB" in old.read_text()
 
 
+def _streams_alive(name: str) -> bool:
+    """Whether a stream URL issued to `name` now would play (no cutoff on the shared state refuses it)."""
+    c = build()
+    with c.sessions() as s:
+        user = get_user_by_name(s, username=name)
+        assert user is not None
+        generation = issue_epoch(s)  # what a stream URL issued now carries
+    alive = asyncio.run(c.stream_cutoffs.alive(user_public_id=user.public_id, generation=generation))
+    c.close()
+    return alive
+
+
 def test_force_reset_with_an_unwritable_codes_file_cuts_no_stream_url(
     env: Path, monkeypatch: pytest.MonkeyPatch, redis_server: RedisServer
 ) -> None:
@@ -260,14 +289,84 @@ def test_force_reset_with_an_unwritable_codes_file_cuts_no_stream_url(
     bad = env / "no-such-dir" / "codes.csv"
     result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(bad)])
     assert result.exit_code == 2 and "Nothing was reset" in result.output, result.output
+    assert _streams_alive("alice")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a filesystem of its own, of 16 KB (a tmpfs: mounting one needs root)."""
+    where = tmp_path / "small"
+    where.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(where)]
+    mounted = subprocess.run(mount, check=False, capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a 16 KB tmpfs could not be mounted (root only): {mounted.stderr.decode(errors='replace')}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "--lazy", str(where)], check=True)
+
+
+def _fill(folder: Path) -> Path:
+    """Fill the folder's filesystem: a file can still be made there, but none of its bytes written."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        with pytest.raises(OSError, match="No space left") as full:  # noqa: PT012  (written until it refuses)
+            while True:
+                os.write(fd, b"\0" * 4096)
+    finally:
+        os.close(fd)
+    assert full.value.errno == errno.ENOSPC, full.value
+    return filler
+
+
+def _flagged(*names: str) -> list[bool]:
     c = build()
     with c.sessions() as s:
-        alice = get_user_by_name(s, username="alice")
-        assert alice is not None
-        generation = issue_epoch(s)  # what a stream URL issued now carries
-    alive = asyncio.run(c.stream_cutoffs.alive(user_public_id=alice.public_id, generation=generation))
+        users = [get_user_by_name(s, username=name) for name in names]
     c.close()
-    assert alive
+    return [u is not None and u.must_reset_password for u in users]
+
+
+def _refused_for_want_of_room(target: Path) -> None:
+    result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(target)])
+    assert result.exit_code == 2, result.output
+    said = [line for line in result.output.splitlines() if line.strip()]
+    assert len(said) == 1 and "Could not write the reset codes" in said[0], result.output
+    assert "No space left on device" in said[0] and said[0].endswith("Nothing was reset."), said
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_force_reset_on_a_full_disk_resets_no_one_and_cuts_no_stream_url(
+    env: Path, monkeypatch: pytest.MonkeyPatch, redis_server: RedisServer, small_disk: Path
+) -> None:
+    """The codes file could be made, but not written (a full disk): the accounts were flagged and the stream
+    cutoff written to the shared state before the write failed, and the rolled-back transaction left the cutoff
+    (review21b F3's residue). The codes are now written and synced before the reset; the failure is one line, and
+    nothing is reset nor cut, an older file kept. With room again, the same command writes them."""
+    monkeypatch.setenv("ENCORE_REDIS_URL", redis_server.url)
+    monkeypatch.setenv("ENCORE_REDIS_PREFIX", redis_server.new_prefix())
+    target = small_disk / "codes.csv"
+    filler = _fill(small_disk)
+    _refused_for_want_of_room(target)
+    assert _flagged("alice", "bob") == [False, False]
+    assert _streams_alive("alice")
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # no half-written file left
+
+    filler.unlink()  # an older file of codes, and the disk full again: the older file stays as it was
+    target.write_text("username,email,code,expires_at\nalice,,AAAAA-BBBBB-CCCCC-DDDDD,2026-12-31\n")
+    filler = _fill(small_disk)
+    _refused_for_want_of_room(target)
+    assert _flagged("alice", "bob") == [False, False] and "AAAAA-BBBBB" in target.read_text()
+    assert sorted(p.name for p in small_disk.iterdir()) == ["codes.csv", "filler"]
+
+    filler.unlink()
+    result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(target)])
+    assert result.exit_code == 0 and "2 reset codes written" in result.output, result.output
+    assert _flagged("alice", "bob") == [True, True]
+    assert sorted(p.name for p in small_disk.iterdir()) == ["codes.csv"] and target.stat().st_mode & 0o777 == 0o600
+    assert [row.split(",")[0] for row in target.read_text().splitlines()] == ["username", "alice", "bob"]
 
 
 def test_user_set_password_lets_a_locked_out_owner_back_in(env: Path) -> None:
@@ -335,7 +434,7 @@ def test_user_delete(env: Path) -> None:
         events = audit.list_events(s, where=audit.EventFilter(kind="account.deleted"))
         assert [(e.subject, e.details["by"]) for e in events] == [("alice", "operator")]
     c.close()
-    enable = runner.invoke(app, ["user", "enable", "alice"])
+    enable = runner.invoke(app, ["user", "enable", "alice", "--keep-password"])
     assert enable.exit_code == 1 and "cannot be enabled" in enable.output
 
 
@@ -377,3 +476,37 @@ def test_security_report_refuses_since_after_until(env: Path) -> None:
     out = runner.invoke(app, ["security", "report", "--since", "2026-12-06", "--until", "2026-12-01"])
     assert out.exit_code == 2 and "--since (2026-12-06 00:00) is after --until (2026-12-01 00:00)" in out.output
     assert runner.invoke(app, ["security", "report", "--since", "2026-12-01", "--until", "2026-12-01"]).exit_code == 0
+
+
+def test_user_enable_says_what_becomes_of_the_password(env: Path) -> None:
+    """fixleft22a: a disabled account's sign-in tells its right password apart from a wrong one, so enabling
+    needs --force-reset (a one-time code printed for the owner) or --keep-password; neither, or both, is refused."""
+    from sqlalchemy import func, select
+
+    from encore.accounts import PasswordResetCode
+
+    assert runner.invoke(app, ["user", "disable", "alice"]).exit_code == 0
+    unsaid = runner.invoke(app, ["user", "enable", "alice"])
+    said = " ".join(unsaid.output.split())
+    assert unsaid.exit_code == 1 and "new password" in said and "--force-reset or --keep-password" in said, said
+    both = runner.invoke(app, ["user", "enable", "alice", "--force-reset", "--keep-password"])
+    assert both.exit_code == 2 and "one of --force-reset or --keep-password" in " ".join(both.output.split())
+    c = build()
+    with c.sessions() as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None and not alice.is_active  # neither changed anything
+    c.close()
+    help_text = " ".join(runner.invoke(app, ["user", "enable", "--help"]).output.split())
+    assert "--force-reset" in help_text and "leaked" in help_text
+    done = runner.invoke(app, ["user", "enable", "alice", "--force-reset"])
+    said = " ".join(done.output.split())
+    assert done.exit_code == 0 and "alice is enabled" in said and "one-time code out of band" in said, said
+    c = build()
+    with c.sessions() as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None and alice.is_active and alice.must_reset_password
+        codes = s.scalar(
+            select(func.count()).select_from(PasswordResetCode).where(PasswordResetCode.user_id == alice.id)
+        )
+    c.close()
+    assert codes == 1

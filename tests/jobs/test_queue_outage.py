@@ -1,7 +1,9 @@
 """The job queue's store going away (Redis stopped) and coming back: one line each way, and jobs run again."""
 
 import logging
+import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,10 @@ from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
 from encore.jobs import InProcessWorkers, Job
+from encore.jobs._consume import QueueOutage, _Scheduler, make_huey
 from encore.portability import submit_import
 from tests.jobs.test_jobs import spotify_rows
-from tests.support.redis import find_redis_server, remove, start_redis
+from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
 
 
 def _queue_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -68,3 +71,69 @@ def test_a_redis_outage_is_one_line_and_its_end_another(
         workers.stop()
         c.close()
         remove(server)
+
+
+def _wait_done(c: Container, job_id: str) -> None:
+    deadline = time.monotonic() + 30
+    while _state(c, job_id) != "done" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _state(c, job_id) == "done"
+
+
+def test_a_task_a_new_release_removed_is_its_own_line_not_an_outage(
+    settings: Settings, redis_server: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """review21c: a queued task whose name this release no longer has (the release before queued it) failed
+    huey's registry on dequeue, and was logged as "job queue unavailable" (then "reachable again"), the worker
+    pausing as for an outage. Now it is huey's own line with its traceback, and the next job runs at once."""
+    if settings.resolved_database_url.startswith("postgresql"):
+        pytest.skip("the queue's store is Redis either way")
+    prefix = redis_server.new_prefix()
+    c = build(settings.model_copy(update={"redis_url": redis_server.url, "redis_prefix": prefix}))
+    before = make_huey(redis_url=redis_server.url, prefix=prefix, data_dir=tmp_path)  # the release before this one
+    gone = before.task(name="encore.gone")(lambda: None)
+    gone()  # queued by that release, taken by this one
+    with transaction(c.sessions) as s:
+        user_id = create_user(s, username="jobber", password="listener-pass-1").id
+    caplog.set_level(logging.DEBUG, logger="encore.jobs")
+    caplog.set_level(logging.INFO, logger="huey.consumer")
+    workers = InProcessWorkers(c.jobs, workers=1)  # one: the removed task is taken before the job
+    workers.start()
+    try:
+        upload = tmp_path / "history.json"
+        upload.write_bytes(spotify_rows(3))
+        with transaction(c.sessions) as s:
+            job_id = submit_import(s, jobs=c.jobs, user_id=user_id, upload=upload, filename="x.json").id
+        _wait_done(c, job_id)
+    finally:
+        workers.stop()
+        c.close()
+    lines = [(r.getMessage(), r.exc_info is not None) for r in _queue_lines(caplog)]
+    assert lines == [("Error reading from queue", True)], lines
+    assert "encore.gone" in caplog.text  # the traceback names the task
+    assert not workers.outage.down
+
+
+def test_a_scheduler_error_not_the_stores_is_logged_and_the_pass_goes_on(
+    redis_server: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A periodic task whose own schedule raises was reported as the queue being down, and the pass ended there:
+    the delayed tasks due were not enqueued. Now it is logged with its traceback, and the rest of the pass runs."""
+    huey = make_huey(redis_url=redis_server.url, prefix=redis_server.new_prefix(), data_dir=tmp_path)
+    later = huey.task(name="t.later")(lambda: None)
+
+    def broken_schedule(_at: datetime) -> bool:
+        raise ValueError("a schedule that raises")
+
+    huey.periodic_task(broken_schedule, name="t.periodic")(lambda: None)
+    huey.add_schedule(later.s(eta=datetime(2026, 1, 1)))  # due long ago: the scheduler moves it onto the queue
+    assert huey.pending_count() == 0 and huey.scheduled_count() == 1
+    outage, stop = QueueOutage(), threading.Event()
+    scheduler = _Scheduler(huey, stop, outage)
+    stop.set()  # the pass's closing sleep returns at once
+    caplog.set_level(logging.DEBUG, logger="encore.jobs")
+    scheduler.loop()
+    assert not outage.down
+    lines = [(r.getMessage(), r.exc_info is not None) for r in _queue_lines(caplog)]
+    assert lines == [("Error reading periodic tasks.", True)], lines
+    assert huey.pending_count() == 1 and huey.scheduled_count() == 0  # the due task was enqueued all the same

@@ -60,6 +60,9 @@ class StubStripe(ThreadingHTTPServer):
         self.keys = threading.Lock()
         # Every refund asked for: its id, Idempotency-Key and the payment intent or charge it refunded.
         self.refunds: list[dict[str, Any]] = []
+        # A payment intent or charge whose refund Stripe refuses: (HTTP status, error code), e.g. (400,
+        # "charge_disputed") for a charge the card's holder disputed.
+        self.refuse_refund: dict[str, tuple[int, str]] = {}
 
     @property
     def api_base(self) -> str:
@@ -132,6 +135,10 @@ class _ApiHandler(BaseHTTPRequestHandler):
         One already refunded (asked without the key) answers `charge_already_refunded`, as Stripe does."""
         form = {k: v[-1] for k, v in parse_qs(body).items()}
         key, paid_by = self.headers.get("Idempotency-Key"), form.get("payment_intent") or form.get("charge")
+        if paid_by in self.server.refuse_refund:
+            status, code = self.server.refuse_refund[paid_by]
+            kind = "invalid_request_error" if status < 500 else "api_error"
+            return self._json(status, {"error": {"type": kind, "code": code, "message": f"refused: {code}"}})
         with self.server.keys:
             earlier = [r for r in self.server.refunds if key is not None and r["key"] == key]
             if earlier:

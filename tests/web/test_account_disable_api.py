@@ -36,7 +36,8 @@ def _root(client: TestClient, container: Container) -> dict[str, str]:
 
 
 def _set(client: TestClient, who: str, active: bool, auth: dict[str, str]) -> int:
-    return client.patch(f"/api/admin/users/{who}", json={"active": active}, headers=auth).status_code
+    body = {"active": True, "password": "keep"} if active else {"active": False}
+    return client.patch(f"/api/admin/users/{who}", json=body, headers=auth).status_code
 
 
 def test_an_admin_disables_and_enables_an_account(client: TestClient, container: Container, listener: str) -> None:
@@ -94,7 +95,9 @@ def test_an_account_whose_deletion_was_asked_cannot_be_enabled(
         submit_erase(s, jobs=container.jobs, user_id=user.id, public_id=user.public_id)
     with container.sessions() as s:
         assert s.scalar(select(Job.id).where(Job.kind == ERASE)) is not None
-    r = client.patch(f"/api/admin/users/{_ids(container)[listener]}", json={"active": True}, headers=root)
+    r = client.patch(
+        f"/api/admin/users/{_ids(container)[listener]}", json={"active": True, "password": "keep"}, headers=root
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "erase_requested"
     refused = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_deleting"
@@ -139,7 +142,10 @@ def test_disabling_a_card_subscriber_tells_the_operator_the_card_goes_on(
     r = client.patch(f"/api/admin/users/{ids[listener]}", json={"active": False}, headers=root)
     assert r.status_code == 200 and r.json()["warning"] is None  # a free listener: nothing more to do
     assert (
-        client.patch(f"/api/admin/users/{ids['paying']}", json={"active": True}, headers=root).json()["warning"] is None
+        client.patch(
+            f"/api/admin/users/{ids['paying']}", json={"active": True, "password": "keep"}, headers=root
+        ).json()["warning"]
+        is None
     )
 
 

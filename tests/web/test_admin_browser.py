@@ -79,9 +79,12 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
     page.click('.admin-users tr[data-user="fan"] button:text("Disable")')  # probe19 F3: cut a person off
     page.wait_for_selector('.admin-users tr[data-user="fan"] button:text("Enable")')
     assert not _active(live, "fan")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))  # "Enable fan with a new password? ..."
     page.click('.admin-users tr[data-user="fan"] button:text("Enable")')
     page.wait_for_selector('.admin-users tr[data-user="fan"] button:text("Disable")')
-    assert _active(live, "fan")
+    assert _active(live, "fan") and "new password" in asked[0]
+    page.wait_for_selector("text=hand them this one-time code out of band")  # fixleft22a: a reset, its code shown
 
     page.fill("#code-count", "3")
     page.click("text=Make codes")

@@ -47,7 +47,7 @@ def test_an_admin_deletes_a_disabled_account_and_it_is_erased(
     assert again == (202, body)
     listed = client.get("/api/admin/users", params={"q": listener}, headers=root).json()["items"]
     assert [(u["active"], u["deleting"]) for u in listed] == [(False, True)]
-    r = client.patch(f"/api/admin/users/{ids[listener]}", json={"active": True}, headers=root)
+    r = client.patch(f"/api/admin/users/{ids[listener]}", json={"active": True, "password": "keep"}, headers=root)
     assert r.status_code == 409 and r.json()["error"]["code"] == "erase_requested"  # no way back in
     r = client.post("/api/auth/login", json={"username": listener, "password": PASSWORD})
     assert r.status_code == 403 and r.json()["error"]["code"] == "account_deleting"
@@ -118,7 +118,12 @@ def test_the_owners_refusals_hold_for_the_operator(client: TestClient, container
     status, body = _delete(client, ids["member"], root)
     assert status == 409 and body["error"]["code"] == "last_label_account", body  # type: ignore[index]
     assert "give the label another account" in body["error"]["message"]  # type: ignore[index]
-    assert client.patch(f"/api/admin/users/{ids['colleague']}", json={"active": True}, headers=root).status_code == 200
+    assert (
+        client.patch(
+            f"/api/admin/users/{ids['colleague']}", json={"active": True, "password": "keep"}, headers=root
+        ).status_code
+        == 200
+    )
     assert _delete(client, ids["member"], root)[0] == 202  # its colleague keeps the label's data in reach
 
     status, body = _delete(client, ids["paying"], root)

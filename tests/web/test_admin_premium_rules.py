@@ -64,7 +64,10 @@ def test_a_grant_to_a_disabled_account_is_refused_until_it_is_enabled(
     assert r.status_code == 409, r.text
     assert r.json()["error"]["code"] == "account_disabled" and "enable it first" in r.json()["error"]["message"]
     assert not _has_row(container, "alice")
-    assert client.patch(f"/api/admin/users/{alice}", json={"active": True}, headers=root).status_code == 200
+    assert (
+        client.patch(f"/api/admin/users/{alice}", json={"active": True, "password": "keep"}, headers=root).status_code
+        == 200
+    )
     r = client.put(f"/api/admin/users/{alice}/premium", json={"days": 30}, headers=root)
     assert r.status_code == 200 and r.json()["tier"] == "premium"
     with transaction(container.sessions) as s:  # disabled while Premium runs: the revoke still goes through
@@ -87,4 +90,5 @@ def test_active_is_true_or_false_and_nothing_that_reads_like_one(
             error = r.json()["error"]
             assert "active" in error["fields"] and "valid boolean" in error["message"], error
             assert _user(container, "alice")[2] is active
-        assert client.patch(f"/api/admin/users/{alice}", json={"active": not active}, headers=root).status_code == 200
+        body = {"active": False} if active else {"active": True, "password": "keep"}
+        assert client.patch(f"/api/admin/users/{alice}", json=body, headers=root).status_code == 200

@@ -1,5 +1,6 @@
-"""The admin's account list says which stopped accounts are being deleted, for the whole page in one read of the
-jobs (it was one statement per disabled account), on SQLite and PostgreSQL."""
+"""The admin's account list says which stopped accounts are being deleted and each account's tier, for the whole
+page in one read of the jobs and one of the subscriptions (each was one statement a row), on SQLite and
+PostgreSQL."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from encore import billing
 from encore.accounts import ERASE_JOB, NOT_ASKED, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
@@ -33,11 +35,11 @@ def _stopped(s: Session, container: Container, name: str, *, erase: str | None) 
 
 
 @contextmanager
-def _jobs_reads(container: Container) -> Iterator[list[str]]:
+def _jobs_reads(container: Container, table: str = "jobs") -> Iterator[list[str]]:
     seen: list[str] = []
 
     def keep(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "jobs" in statement:
+        if f"FROM {table}" in statement:
             seen.append(statement)
 
     event.listen(container.engine, "before_cursor_execute", keep)
@@ -76,3 +78,39 @@ def test_the_list_says_who_is_being_deleted_in_one_read(client: TestClient, cont
         (f"acct-more-{i}", bool(i % 2)) for i in range(6)
     ]
     assert len(many) == len(few) == 1, (few, many)  # one read of the jobs however many accounts are stopped
+
+
+def _tiers(client: TestClient, root: dict[str, str]) -> list[tuple[str, str, bool]]:
+    r = client.get("/api/admin/users", params={"q": "acct"}, headers=root)
+    assert r.status_code == 200, r.text
+    return sorted((u["username"], u["tier"], u["premium_until"] is not None) for u in r.json()["items"])
+
+
+def test_the_list_reads_every_rows_subscription_in_one_statement(client: TestClient, container: Container) -> None:
+    root = _root(client, container)
+    now = container.clock.now()
+    with transaction(container.sessions) as s:
+        for i in range(2):
+            fan = create_user(s, username=f"acct-fan-{i}", password="account-pass-123")
+            create_user(s, username=f"acct-free-{i}", password="account-pass-123")
+            s.flush()
+            billing.grant_premium(s, user_public_id=fan.public_id, plan="premium", days=30, now=now)
+    with _jobs_reads(container, "subscriptions") as few:
+        assert _tiers(client, root) == [
+            ("acct-fan-0", "premium", True),
+            ("acct-fan-1", "premium", True),
+            ("acct-free-0", "free", False),
+            ("acct-free-1", "free", False),
+        ]
+    with transaction(container.sessions) as s:
+        for i in range(6):
+            more = create_user(s, username=f"acct-more-{i}", password="account-pass-123")
+            s.flush()
+            if i % 2:
+                billing.grant_premium(s, user_public_id=more.public_id, plan="premium", days=30, now=now)
+    with _jobs_reads(container, "subscriptions") as many:
+        listed = _tiers(client, root)
+    assert [(name, tier) for name, tier, _ in listed if name.startswith("acct-more")] == [
+        (f"acct-more-{i}", "premium" if i % 2 else "free") for i in range(6)
+    ]
+    assert len(many) == len(few) == 1, (few, many)  # one read of the subscriptions however many accounts listed

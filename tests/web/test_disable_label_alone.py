@@ -50,7 +50,10 @@ def test_the_last_active_account_of_a_label_is_disabled_with_a_warning(
     assert said is not None and said.startswith(ALONE) and "encore user create NAME --label 'Gravel Records'" in said
     assert _disable(client, ids[listener], root) is None  # a listener has no label
     assert (
-        client.patch(f"/api/admin/users/{ids['last']}", json={"active": True}, headers=root).json()["warning"] is None
+        client.patch(f"/api/admin/users/{ids['last']}", json={"active": True, "password": "keep"}, headers=root).json()[
+            "warning"
+        ]
+        is None
     )
     # enabled again, the label has an account: disabling the other is quiet
     assert _set(client, ids["member"], True, root) == 200 and _disable(client, ids["member"], root) is None

@@ -254,6 +254,39 @@ def test_streams_statements_csv_and_close(client: TestClient, container: Contain
     assert client.get("/api/me/label", headers=ours).json()["id"] == world["label_id"]
 
 
+def test_a_refund_after_the_close_shows_in_the_next_statement_for_the_label_and_the_admin(
+    client: TestClient, container: Container, world: dict[str, str]
+) -> None:
+    """sub1 (who streamed only Ours Band in November) is refunded 10.00 of November's 30.00 after November
+    closed: November's statement stays; December's shows the 7.00 (x 70 %) going back, split by November's
+    streams, in JSON, in its notes (what the label and admin pages print) and in the CSV."""
+    ours, root = _h(client, "ours"), _h(client, "root")
+    base = f"/api/label/{world['label_id']}"
+    assert client.post("/api/admin/statements/2026-11/close", headers=root).status_code == 200
+    nov = client.get(f"{base}/statements/2026-11", headers=ours).json()
+    with transaction(container.sessions) as s:
+        sub1 = s.scalar(select(User.id).where(User.username == "sub1"))
+        s.execute(
+            update(billing.Payment)
+            .where(billing.Payment.user_id == sub1, billing.Payment.period_start == datetime(2026, 11, 1, tzinfo=UTC))
+            .values(refunded_cents=1000)
+        )
+    container.clock = FixedClock(datetime(2026, 12, 20, tzinfo=UTC))
+    assert client.get(f"{base}/statements/2026-11", headers=ours).json() == nov
+    dec = client.get(f"{base}/statements/2026-12", headers=ours).json()
+    assert dec["late_cents"] == -700 and dec["subscription_cents"] == 4200  # December's own money is untouched
+    [adj] = dec["adjustments"]
+    assert (adj["for_month"], adj["subscription_cents"], adj["pro_rata_cents"], adj["user_centric_cents"]) == (
+        "2026-11", -700, -467, -700,
+    )  # fmt: skip
+    assert [(ln["artist"], ln["streams"]) for ln in adj["lines"]] == [("Ours Band", 4)]
+    assert any(n.startswith("Adjustment, refunds after the close for 2026-11: -7.00 EUR") for n in dec["notes"])
+    rows = client.get(f"{base}/statements/2026-12/csv", headers=ours).text.splitlines()
+    assert rows[0].endswith(",currency,late_for") and rows[1].endswith(",4,-467,-700,EUR,2026-11")
+    admin = client.get("/api/admin/statements/2026-12", headers=root).json()
+    assert admin["late_cents"] == -700 and sum(ln["pro_rata_cents"] for ln in admin["adjustments"][0]["lines"]) == -700
+
+
 def test_buy_clicks_are_counted_for_the_label(client: TestClient, world: dict[str, str]) -> None:
     ours = _h(client, "ours")
     assert client.get(f"/api/label/{world['label_id']}/buy-clicks", headers=ours).json() == {}

@@ -539,3 +539,39 @@ def test_another_labels_published_release_keeps_its_cover(desk: Desk, flacs: dic
         headers=desk.theirs,
     )
     assert r.status_code == 404 and desk.release(album_id)["artwork"] == {}
+
+
+def test_the_same_recordings_uploaded_again_after_a_takedown_are_not_published(
+    desk: Desk, flacs: dict[str, bytes]
+) -> None:
+    """fixleft22a: the operator took a release down; the label's upload of the same files is a new draft, and its
+    publish would have put the takedown's music back. A recording (ISRC) on a taken-down release is refused
+    until the operator restores that release."""
+    from encore import incident
+
+    album_id, track_id = _draft(desk, flacs)
+    isrc = {"tracks": [{"id": track_id, "isrc": "GB-AAA-26-00001"}], "release_date": "2026-11-20"}
+    assert desk.save(album_id, isrc).status_code == 200  # type: ignore[attr-defined]
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    now = desk.container.clock.now()
+    with transaction(desk.container.sessions) as s:
+        incident.withdraw_album(s, album_id=album_id, actor_id=None, now=now, reason="notice")
+    # the very same file is the track it was: still on the taken-down release, still withdrawn
+    assert desk.upload(flacs["one"])["releases"] == [album_id]
+    assert desk.release(album_id)["status"] == "withdrawn"
+    # another file of that release (re-encoded, retagged) starts a new draft, given the ISRC of the recording
+    (again,) = desk.upload(flacs["two"])["releases"]  # type: ignore[misc]
+    assert again != album_id and desk.release(again)["status"] == "draft"
+    (new_track,) = (t["id"] for t in desk.release(again)["tracks"])  # type: ignore[attr-defined]
+    isrc = {"tracks": [{"id": new_track, "isrc": "GBAAA2600001"}], "release_date": "2026-11-20"}
+    assert desk.save(again, isrc).status_code == 200  # type: ignore[attr-defined]
+    refused = desk.act(again, "publish")
+    assert refused.status_code == 409, refused.text  # type: ignore[attr-defined]
+    error = refused.json()["error"]  # type: ignore[attr-defined]
+    assert (
+        error["code"] == "taken_down" and "ISRC GBAAA2600001" in error["message"] and "contact them" in error["message"]
+    )
+    assert desk.release(again)["status"] == "draft"
+    with transaction(desk.container.sessions) as s:
+        incident.restore_album(s, album_id=album_id, actor_id=None, now=now)
+    assert desk.act(again, "publish").status_code == 200  # type: ignore[attr-defined]

@@ -28,7 +28,8 @@ def _set_active(container: Container, username: str, active: bool) -> None:
     with transaction(container.sessions) as s:
         user = get_user_by_name(s, username=username)
         assert user is not None
-        incident.set_account_active(s, user_id=user.id, active=active, actor_id=None, now=container.clock.now())
+        now, password = container.clock.now(), "keep" if active else None
+        incident.set_account_active(s, user_id=user.id, active=active, actor_id=None, now=now, password=password)
 
 
 def _events(container: Container, kind: str) -> list[audit.EventView]:

@@ -461,7 +461,7 @@ def test_a_subscription_ended_here_is_never_applied_whatever_came_meanwhile(
                 plan=stripe_on.settings.premium_plan,
                 now=datetime.now(UTC),
             )
-        meanwhile.append(said)
+        meanwhile.append(said.outcome)
 
     stub.during_cancel = a_cancelled_in_the_portal
     status, body = post_hook(client, sub_event("evt_b", cus, "active", created=now + 2, sub_id="sub_B"))

@@ -125,6 +125,48 @@ def test_refunds_come_off_the_payment_they_refund(client: TestClient, stripe_on:
     ]  # fmt: skip
 
 
+def _late(container: Container, month: str) -> list[tuple[str, int]]:
+    with container.sessions() as s:
+        return [
+            (a.for_month, a.subscription_cents) for a in labels.compute_month(s, month=month, terms=TERMS).adjustments
+        ]
+
+
+def test_an_invoice_paid_after_its_month_closed_is_carried_once_and_its_refund_too(
+    client: TestClient, stripe_on: Container
+) -> None:
+    """Stripe's retry pays November's renewal after November was closed; the webhook, its redelivery and a
+    later refund move November's money into the next open statement once each, never into November's."""
+    cus = _customer_of(stripe_on, client, "alice")
+    nov, dec = _ts(2026, 11), _ts(2026, 12)
+    with transaction(stripe_on.sessions) as s:
+        closed = labels.close_month(s, month="2026-11", terms=TERMS, admin_id=1, now=datetime(2026, 12, 5, tzinfo=UTC))
+    assert closed.subscription_cents == 0
+    assert post_hook(client, invoice_paid("evt_1", cus, "in_1", start=nov, end=dec))[1]["outcome"] == "applied_payment"
+    assert _late(stripe_on, "2026-12") == [("2026-11", 999)]
+    assert post_hook(client, invoice_paid("evt_2", cus, "in_1", start=nov, end=dec))[1]["outcome"] == (
+        "payment_already_recorded"
+    )
+    assert post_hook(client, charge_refunded("evt_3", cus, "in_1", 400))[1]["outcome"] == "applied_refund"
+    assert _late(stripe_on, "2026-12") == [("2026-11", 599)]
+    with transaction(stripe_on.sessions) as s:
+        dec_closed = labels.close_month(
+            s, month="2026-12", terms=TERMS, admin_id=1, now=datetime(2027, 1, 5, tzinfo=UTC)
+        )
+    assert [(a.for_month, a.subscription_cents) for a in dec_closed.adjustments] == [("2026-11", 599)]
+    assert post_hook(client, charge_refunded("evt_4", cus, "in_1", 400))[1]["outcome"] == "refund_already_recorded"
+    assert _late(stripe_on, "2027-01") == []
+    assert post_hook(client, charge_refunded("evt_5", cus, "in_1", 999))[1]["outcome"] == "applied_refund"
+    assert _late(stripe_on, "2027-01") == [("2026-11", -599)]
+    with stripe_on.sessions() as s:
+        assert (
+            labels.statement(
+                s, month="2026-11", terms=TERMS, now=datetime(2027, 1, 20, tzinfo=UTC), state=stripe_on.state
+            )
+            == closed
+        )
+
+
 def test_an_invoice_for_another_price_brings_nothing(client: TestClient, stripe_on: Container) -> None:
     cus = _customer_of(stripe_on, client, "alice")
     raw = json.loads(invoice_paid("evt_1", cus, "in_1", start=_ts(2026, 11), end=_ts(2026, 12)))

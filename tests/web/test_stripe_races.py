@@ -25,8 +25,10 @@ def _deliver(container: Container, payload: bytes) -> Callable[[Session], str]:
     provider = billing.stripe_provider(container.settings)
     assert provider is not None
     signature = sign(payload)
-    return lambda s: billing.handle_webhook(
-        s, provider=provider, payload=payload, signature=signature, plan="premium", now=container.clock.now()
+    return lambda s: (
+        billing.handle_webhook(
+            s, provider=provider, payload=payload, signature=signature, plan="premium", now=container.clock.now()
+        ).outcome
     )
 
 

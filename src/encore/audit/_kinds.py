@@ -86,3 +86,9 @@ EXPORTS = frozenset({EXPORT_REQUESTED, EXPORT_DOWNLOADED})
 CATALOG_WITHDRAWN = "catalog.withdrawn"
 CATALOG_RESTORED = "catalog.restored"
 CHANGES = CHANGES | {CATALOG_WITHDRAWN, CATALOG_RESTORED}
+
+# Stripe refused for good to refund a subscription Encore ended as unwanted (a disputed charge): the money was
+# not given back by Encore. Details name the invoice, the subscription and Stripe's reason; the subject is the
+# account. In the admin audit log (`GET /api/admin/audit?kind=billing`, the admin page's Audit log) and the
+# account's own security events; the webhook's log line says it too. Not an account change: not in the report.
+BILLING_REFUND_NOT_MADE = "billing.refund_not_made"

@@ -16,6 +16,7 @@ from encore.billing._access import (
 )
 from encore.billing._backfill import backfill_payments
 from encore.billing._checkout import (
+    Handled,
     close_checkouts,
     handle_webhook,
     portal_link,
@@ -32,17 +33,28 @@ from encore.billing._models import (
     RedeemCode,
     Subscription,
 )
-from encore.billing._provider import BadWebhook, CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
+from encore.billing._provider import (
+    BadWebhook,
+    CheckoutLink,
+    PaymentProvider,
+    PaymentProviderError,
+    ProviderEvent,
+    RefundNotMade,
+    Refunds,
+)
 from encore.billing._provider_policy import (
     ProviderPayment,
     ProviderPaymentLink,
     ProviderRefund,
     ProviderSubscription,
+    RefundAnswer,
+    RefundVerdict,
     StateChange,
     event_applies,
     kept_after_refund,
     payment_counts,
     provider_state,
+    refund_refusal,
     refund_share,
 )
 from encore.billing._stripe import StripeConfig, StripeProvider
@@ -62,6 +74,7 @@ from encore.billing._subscriptions import (
     subscription_dates,
     subscription_history,
     subscription_view,
+    subscription_views,
     tier_of,
 )
 
@@ -73,6 +86,7 @@ __all__ = [
     "CheckoutLink",
     "Content",
     "Decision",
+    "Handled",
     "Payment",
     "PaymentLink",
     "PaymentProvider",
@@ -85,6 +99,10 @@ __all__ = [
     "ProviderRefund",
     "ProviderSubscription",
     "RedeemCode",
+    "RefundAnswer",
+    "RefundNotMade",
+    "RefundVerdict",
+    "Refunds",
     "StateChange",
     "StripeConfig",
     "StripeProvider",
@@ -112,6 +130,7 @@ __all__ = [
     "portal_link",
     "provider_state",
     "redeem_code",
+    "refund_refusal",
     "refund_share",
     "revoke_premium",
     "start_checkout",
@@ -122,5 +141,6 @@ __all__ = [
     "subscription_dates",
     "subscription_history",
     "subscription_view",
+    "subscription_views",
     "tier_of",
 ]

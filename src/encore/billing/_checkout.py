@@ -4,6 +4,7 @@ The customer id <-> user link is made here, by Encore, when it opens a checkout;
 the subscription of the user its customer id was bound to, never pick an account by what its body says.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +15,14 @@ from encore.accounts import User
 from encore.billing._access import SubState, Tier, effective_tier
 from encore.billing._models import BillingCustomer, ProcessedEvent, Subscription
 from encore.billing._payments import apply_refund, link_payment, lock_money, record_payment
-from encore.billing._provider import CheckoutLink, PaymentProvider, PaymentProviderError, ProviderEvent
+from encore.billing._provider import (
+    CheckoutLink,
+    PaymentProvider,
+    PaymentProviderError,
+    ProviderEvent,
+    RefundNotMade,
+    Refunds,
+)
 from encore.billing._provider_policy import (
     AWAITING_FIRST_PAYMENT,
     TERMINAL,
@@ -145,14 +153,27 @@ def portal_link(session: Session, *, provider: PaymentProvider, user_id: int, re
     return provider.portal_url(customer_id=customer.customer_id, return_url=return_url)
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What one webhook delivery did: `outcome` for the response and the log; refunds the provider refused for
+    good, and whose account they concern (None: no account), for the face to record where the operator sees it.
+    A duplicate delivery carries none (the first one's were recorded with it)."""
+
+    outcome: str
+    refunds_not_made: tuple[RefundNotMade, ...] = ()
+    user_id: int | None = None
+
+
 def handle_webhook(
     session: Session, *, provider: PaymentProvider, payload: bytes, signature: str | None, plan: str, now: datetime
-) -> str:
-    """Verify, de-duplicate and apply one delivery; returns what happened (for the response and the log)."""
+) -> Handled:
+    """Verify, de-duplicate and apply one delivery; returns what happened."""
     event = provider.verify_event(payload, signature)
     # calls to the provider: before the money lock, which is never held across a network call
     ended = _end_orphan(session, provider=provider, event=event)
-    why_ended = None if ended else _end_unwanted(session, provider=provider, event=event, now=now)
+    why_ended, refunds = None, Refunds()
+    if not ended:
+        why_ended, refunds = _end_unwanted(session, provider=provider, event=event, now=now)
     if why_ended is not None:
         ended = [event.subscription.subscription_id] if event.subscription is not None else []
     lock_money(session)  # one delivery at a time: the same event delivered twice at once is one, then "duplicate"
@@ -162,7 +183,7 @@ def handle_webhook(
         )
     )
     if seen is not None:
-        return "duplicate"
+        return Handled("duplicate")
     if why_ended is not None:
         # Ended at the provider by this delivery: never applied, whatever committed since the read before the lock
         # (review19b F2: the held subscription cancelled meanwhile, the one just ended was applied, and its
@@ -180,7 +201,10 @@ def handle_webhook(
         )
     )
     session.flush()
-    return outcome
+    if not refunds.not_made:
+        return Handled(outcome)
+    customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
+    return Handled(outcome, refunds.not_made, customer.user_id if customer is not None else None)
 
 
 def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderEvent) -> list[str]:
@@ -196,25 +220,29 @@ def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderE
     return provider.cancel_subscriptions(customer_id=customer.customer_id)
 
 
-def _end_unwanted(session: Session, *, provider: PaymentProvider, event: ProviderEvent, now: datetime) -> str | None:
-    """End at the provider a live subscription Encore will not apply (`unwanted`): why, or None when it is
-    wanted. Read without the lock; once ended it is never applied. PaymentProviderError propagates (redelivered)."""
+def _end_unwanted(
+    session: Session, *, provider: PaymentProvider, event: ProviderEvent, now: datetime
+) -> tuple[str | None, Refunds]:
+    """End at the provider a live subscription Encore will not apply (`unwanted`): why (None when it is wanted),
+    and its refund. Read without the lock; once ended it is never applied. PaymentProviderError propagates
+    (redelivered)."""
     facts = event.subscription
     if facts is None or event.other_price:
-        return None
+        return None, Refunds()
     customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
     if customer is None or customer.user_id is None:
-        return None
+        return None, Refunds()
     sub = subscription_row(session, user_id=customer.user_id)
     if sub is not None and _ended_for_good(sub, facts) is not None:
-        return None  # a stale word about one Stripe already ended: nothing to end, and never applied
+        return None, Refunds()  # a stale word about one Stripe already ended: nothing to end, and never applied
     why = unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now)
-    if why is not None:
-        # Ended, and its payment given back: the listener paid for Premium they had, or had twice (review21 F4,
-        # review19b F5). Refused part-way, the delivery comes again; a refund is asked once per invoice.
-        provider.cancel_subscription(subscription_id=facts.subscription_id)
-        provider.refund_subscription(subscription_id=facts.subscription_id)
-    return why
+    if why is None:
+        return None, Refunds()
+    # Ended, and its payment given back: the listener paid for Premium they had, or had twice (review21 F4,
+    # review19b F5). Refused part-way for now, the delivery comes again; a refund is asked once per invoice.
+    # Refused for good (a disputed charge: review21c F6), the rest of the event goes on and the refusal is told.
+    provider.cancel_subscription(subscription_id=facts.subscription_id)
+    return why, provider.refund_subscription(subscription_id=facts.subscription_id)
 
 
 LIVE = frozenset({"trialing", "active", "past_due"})  # provider statuses that charge the card, or will

@@ -38,6 +38,23 @@ class OpenPages:
 
 
 @dataclass(frozen=True)
+class RefundNotMade:
+    """A refund the provider refused for good (`refund_refusal`): not asked again for this event. The webhook's
+    face records it for the operator (audit `billing.refund_not_made`), who settles it by hand if the dispute
+    does not."""
+
+    invoice_id: str
+    subscription_id: str
+    reason: str  # the provider's code: charge_disputed, refund_disputed_payment, ...
+
+
+@dataclass(frozen=True)
+class Refunds:
+    made: tuple[str, ...] = ()  # the invoices refunded (or found refunded already)
+    not_made: tuple[RefundNotMade, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProviderEvent:
     """A verified webhook event, parsed into plain types."""
 
@@ -99,9 +116,10 @@ class PaymentProvider(Protocol):
         PaymentProviderError when the provider cannot be reached or refuses."""
         ...
 
-    def refund_subscription(self, *, subscription_id: str) -> list[str]:
-        """Refund in full the paid invoices of a subscription Encore ended as unwanted; asked again, it refunds
-        nothing twice. The invoices refunded. PaymentProviderError when the provider cannot be reached or refuses."""
+    def refund_subscription(self, *, subscription_id: str) -> Refunds:
+        """Refund in full the newest paid invoice of a subscription Encore ended as unwanted; asked again, it
+        refunds nothing twice. What was refunded, and what the provider refused for good (a disputed charge).
+        PaymentProviderError when the provider cannot be reached or refuses for now (asked again later)."""
         ...
 
     def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:

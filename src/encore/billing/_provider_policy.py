@@ -1,4 +1,5 @@
-"""Pure decisions for a payment provider's subscription events: which state, and whether to apply at all.
+"""Pure decisions for a payment provider's events: which state, whether to apply at all, and what a refused
+refund means.
 
 The provider tells us its own status words; this maps them onto Encore's five states and refuses anything
 that would roll a subscription back to an older picture of itself.
@@ -6,6 +7,7 @@ that would roll a subscription back to an older picture of itself.
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from encore.billing._access import SubState
 
@@ -141,3 +143,42 @@ def refund_share(refunded_cents: int, *, amount_cents: int, invoice_paid_cents: 
 def kept_after_refund(*, amount_cents: int, refunded_cents: int) -> int:
     """What is left of a payment once refunds are taken off (never below nothing, never above what was paid)."""
     return amount_cents - min(max(refunded_cents, 0), amount_cents)
+
+
+class RefundVerdict(Enum):
+    REFUNDED = "refunded"  # the money is back already (refunded by hand in Stripe's dashboard): nothing to do
+    NOT_MADE = "not_made"  # lasting: asking again gets the same answer; recorded for the operator, event answered
+    RETRY = "retry"  # transient: the event is refused (5xx), so Stripe delivers it again and it is asked again
+
+
+@dataclass(frozen=True)
+class RefundAnswer:
+    verdict: RefundVerdict
+    reason: str  # the provider's code, or what stood for one (`http_503`, `unreachable`)
+
+
+# Refusals that pass: a lock, a rate limit, a key in flight, a balance that money coming in will fill, a limit
+# on the rolling window. Stripe's own words for the last two are "try again later".
+_REFUND_LATER = frozenset(
+    {"lock_timeout", "rate_limit", "idempotency_key_in_use", "balance_insufficient", "charge_exceeds_source_limit"}
+)
+
+
+def refund_refusal(*, status: int | None, code: str | None) -> RefundAnswer:
+    """What Stripe's refusal of a refund (HTTP `status`, None when it was not reached; error `code`) means (pure).
+
+    - `charge_already_refunded`: REFUNDED.
+    - RETRY for what passes: no answer, 5xx, 429, 409 (a key in flight), 401/403 (the operator's key or its
+      rights, which the operator mends; the retries then succeed), and the codes of `_REFUND_LATER`.
+    - NOT_MADE for any other 4xx: the request as sent is refused for good, and retrying it for Stripe's three days
+      of redeliveries would also hold back the rest of the event (the subscription ended, the event recorded).
+      `charge_disputed` (the charge was charged back) and `refund_disputed_payment` are the ones expected: the
+      dispute, not Encore, decides whether the money goes back, and a lost dispute comes as its own event that
+      takes the money out of the royalty pool. A code this version does not know is lasting too, named.
+    """
+    reason = code or ("unreachable" if status is None else f"http_{status}")
+    if code == "charge_already_refunded":
+        return RefundAnswer(RefundVerdict.REFUNDED, reason)
+    if status is None or status >= 500 or status in (401, 403, 409, 429) or code in _REFUND_LATER:
+        return RefundAnswer(RefundVerdict.RETRY, reason)
+    return RefundAnswer(RefundVerdict.NOT_MADE, reason)

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import stripe  # imported where used: the serving process starts without it (#16, ~29 MB RSS)
 
-from encore.billing._provider import BadWebhook, CheckoutLink, OpenPages, PaymentProviderError, ProviderEvent
+from encore.billing._provider import (
+    BadWebhook,
+    CheckoutLink,
+    OpenPages,
+    PaymentProviderError,
+    ProviderEvent,
+    RefundNotMade,
+    Refunds,
+)
+from encore.billing._provider_policy import RefundVerdict, refund_refusal
 from encore.billing._stripe_events import (
     DISPUTE_EVENT,
     ENDED,
@@ -211,7 +220,7 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
 
-    def refund_subscription(self, *, subscription_id: str) -> list[str]:
+    def refund_subscription(self, *, subscription_id: str) -> Refunds:
         """Refund in full the newest paid invoice of a subscription Encore ended as unwanted (review21 F4: the card
         was charged for Premium the listener already had, and the payment was kept as royalty revenue). Only the
         newest: it is the payment that made the subscription unwanted (a second subscription's first invoice, or
@@ -219,22 +228,24 @@ class StripeProvider:
         and labels were paid for (review21c F1). The refund is asked with a key naming its invoice, so a
         redelivered event refunds nothing twice; a payment refunded already (by the operator in Stripe's
         dashboard) is no error. The `charge.refunded` webhook then takes it out of the royalty pool
-        (`apply_refund`). The invoices refunded."""
+        (`apply_refund`). A refusal that lasts (`refund_refusal`: a disputed charge) comes back as not made."""
         import stripe
 
-        v1, refunded = self._client.v1, []
+        v1 = self._client.v1
         try:  # Stripe lists newest first
             invoices = v1.invoices.list({"subscription": subscription_id, "status": "paid", "limit": 10})
             for item in invoices.auto_paging_iter():
                 invoice = item.to_dict()
                 paid_by = self._paid_by(invoice)
                 if invoice.get("amount_paid") and paid_by is not None:
-                    self._refund_payment(str(invoice.get("id")), paid_by)
-                    refunded.append(str(invoice.get("id")))
-                    break
+                    invoice_id = str(invoice.get("id"))
+                    refused = self._refund_payment(invoice_id, paid_by)
+                    if refused is None:
+                        return Refunds(made=(invoice_id,))
+                    return Refunds(not_made=(RefundNotMade(invoice_id, subscription_id, refused),))
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused a refund: {exc.user_message or exc}") from exc
-        return refunded
+        return Refunds()
 
     def _paid_by(self, invoice: dict[str, Any]) -> tuple[str, str] | None:
         """("payment_intent" | "charge", id): on the invoice itself in older API versions, else its payments."""
@@ -248,7 +259,8 @@ class StripeProvider:
                 return ("charge" if link.paid_by.startswith(("ch_", "py_")) else "payment_intent"), link.paid_by
         return None
 
-    def _refund_payment(self, invoice_id: str, paid_by: tuple[str, str]) -> None:
+    def _refund_payment(self, invoice_id: str, paid_by: tuple[str, str]) -> str | None:
+        """None once the money is back; Stripe's reason when it refuses for good. A refusal that passes raises."""
         import stripe
 
         try:
@@ -256,9 +268,12 @@ class StripeProvider:
                 {paid_by[0]: paid_by[1], "metadata": {"encore_reason": "unwanted_subscription"}},  # type: ignore[arg-type]
                 {"idempotency_key": f"encore-refund-{invoice_id}"},
             )
-        except stripe.InvalidRequestError as exc:
-            if exc.code != "charge_already_refunded":
+        except stripe.StripeError as exc:
+            answer = refund_refusal(status=exc.http_status, code=exc.code)
+            if answer.verdict is RefundVerdict.RETRY:
                 raise
+            return None if answer.verdict is RefundVerdict.REFUNDED else answer.reason
+        return None
 
     def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """Signature and timestamp are checked by stripe; a stale or forged delivery raises BadWebhook."""

@@ -141,6 +141,9 @@ class Album(TimestampMixin, Base):
     is_ad: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Only a published release is listed, searched or played (catalog._listing); labels move it (ReleaseStatus).
     status: Mapped[str] = mapped_column(String(10), default="published", server_default="published")
+    # The operator's takedown (encore.incident): the status it found (published, or withdrawn by the label), kept
+    # until `encore catalog restore` puts that back. While set, the label cannot publish the release again.
+    taken_down_from: Mapped[str | None] = mapped_column(String(10))
     label: Mapped[Label | None] = relationship(lazy="joined")
     artists: Mapped[list["AlbumArtist"]] = relationship(
         order_by="AlbumArtist.position", cascade="all, delete-orphan", lazy="selectin"

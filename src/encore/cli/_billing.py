@@ -29,8 +29,8 @@ def backfill(
     day, invoices made from two months before it (Stripe's retries), every lost dispute; then set each
     subscription not over before that day as Stripe has it now.
 
-    Safe to run again: what is kept already stays as it is. Closed statements do not change; open months and
-    the next closed ones count the money found."""
+    Safe to run again: what is kept already stays as it is. Closed statements do not change; open months count
+    the money found, and money found for a closed month is carried into the first open one after it."""
     c = open_install()
     try:
         c.migrate()

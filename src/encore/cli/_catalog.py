@@ -55,8 +55,9 @@ def withdraw(
     album_id: str,
     reason: Annotated[str, typer.Option(help="Why (a takedown notice, a wrong folder): kept in the audit log")] = "",
 ) -> None:
-    """Delist an album everywhere at once, as its label's withdraw does: plays, streams and statements keep
-    their history, the files stay on disk, and ingesting them again does not bring it back."""
+    """Take an album down everywhere at once: plays, streams and statements keep their history, the files stay
+    on disk, ingesting them again does not bring it back, and its label cannot publish it again (only restore
+    lifts it). A release its label withdrew can be taken down too."""
 
     def act(session: Session, now: datetime) -> incident.FoundAlbum:
         return incident.withdraw_album(session, album_id=album_id, actor_id=None, now=now, reason=reason)
@@ -67,12 +68,19 @@ def withdraw(
 
 @catalog_app.command("restore")
 def restore(album_id: str) -> None:
-    """Publish a withdrawn album again; a label's release only if the operator withdrew it (not its label)."""
+    """Lift the operator's takedown: published again (or withdrawn, if its label had withdrawn it first). A
+    release its label withdrew, and the operator did not take down, is the label's to publish."""
 
     def act(session: Session, now: datetime) -> incident.FoundAlbum:
         return incident.restore_album(session, album_id=album_id, actor_id=None, now=now)
 
     album = _run("Not restored", act)
+    if album.status != "published":  # its label had withdrawn it before the takedown
+        console.print(
+            f"[green]Takedown lifted:[/green] {album.title} ({album.public_id}) stays withdrawn, as its label "
+            f"{album.label!r} had withdrawn it; the label may publish it again"
+        )
+        return
     console.print(f"[green]Published again:[/green] {album.title} ({album.public_id}), {album.tracks} tracks")
     if album.label is not None:
         console.print(

@@ -17,6 +17,7 @@ from encore.kernel import NotFound
 jobs_app = typer.Typer(help="Background jobs (imports, exports, erasures, Wrapped builds).", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
+PAGE = 500  # accounts whose subscriptions and erasures are read in one statement (well under any bound parameters)
 
 
 def _when(at: datetime | None) -> str:
@@ -32,10 +33,16 @@ def list_accounts(*, match: str, limit: int) -> None:
             table.add_column(name, overflow="fold")
         with c.sessions() as session:
             users = accounts.find_users(session, query=match, limit=limit + 1)
-            for u in users[:limit]:
-                view = billing.subscription_view(session, user_id=u.id, now=now)
-                deleting = not u.is_active and accounts.erase_requested(session, user_id=u.id)
-                active = "yes" if u.is_active else "deleting" if deleting else "no"
+            listed = users[:limit]
+            views: dict[int, billing.SubscriptionView] = {}
+            deleting: set[int] = set()
+            for at in range(0, len(listed), PAGE):  # a page at a time: it was two statements an account
+                ids = [u.id for u in listed[at : at + PAGE]]
+                views |= billing.subscription_views(session, user_ids=ids, now=now)
+                deleting |= accounts.erase_requested_among(session, user_ids=ids)
+            for u in listed:
+                view = views[u.id]
+                active = "yes" if u.is_active else "deleting" if u.id in deleting else "no"
                 premium = "yes" if view.tier == billing.Tier.PREMIUM else "no"
                 if view.tier == billing.Tier.PREMIUM and view.period_end is not None:
                     premium += f" (until {_when(view.period_end)})"

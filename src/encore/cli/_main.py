@@ -285,11 +285,26 @@ def user_disable(name: str) -> None:
 
 
 @user_app.command("enable")
-def user_enable(name: str) -> None:
-    """Let a disabled account sign in again with its password (what was signed out stays signed out)."""
-    from encore.cli._security import set_account_state
+def user_enable(
+    name: str,
+    force_reset: Annotated[
+        bool,
+        typer.Option(
+            "--force-reset",
+            help="Its owner must choose a new password first, with a one-time code printed here for you to hand "
+            "over out of band: the safe choice if the password may have leaked (signing in tells a disabled "
+            "account's right password apart from a wrong one, so a guesser may have confirmed it).",
+        ),
+    ] = False,
+    keep_password: Annotated[
+        bool, typer.Option("--keep-password", help="Its current password works again as it was.")
+    ] = False,
+) -> None:
+    """Let a disabled account in again: say --force-reset or --keep-password (what was signed out stays signed
+    out)."""
+    from encore.cli._security import enable_account
 
-    set_account_state(name, active=True)
+    enable_account(name, force_reset=force_reset, keep_password=keep_password)
 
 
 @user_app.command("delete")

@@ -1,13 +1,16 @@
 """`encore security sign-out | force-reset | report [--json]`: the incident kit from a shell, for the day the
 admin pages themselves are in doubt (`encore keys` is in `_keys`)."""
 
+import contextlib
 import csv
+import errno
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -77,27 +80,63 @@ CodesFile = Annotated[
 ]
 
 
-def _open_codes(path: Path) -> tuple[TextIO, bool]:
-    """The codes file, opened before anything is reset, and whether this made it: a reset cuts stream URLs on
-    the shared state, which a rolled-back transaction does not undo (review21b F3), so a path that cannot be
-    written must stop it first. Made readable by its owner only."""
-    made = not path.exists()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    except OSError as exc:
-        err.print(f"[red]Could not write the reset codes to {path}:[/red] {exc.strerror or exc}. Nothing was reset.")
-        raise typer.Exit(2) from exc
-    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
-    return os.fdopen(fd, "w", newline=""), made
+class _StagedCodes:
+    """The codes file, made durable before anything is reset and put in place once the reset is committed: written
+    and synced to a temporary file beside the target (readable by its owner only), renamed over it afterwards. A
+    path that cannot be written, or a write that fails (a full disk), stops the command before the reset: its
+    cutoff on the shared state is not undone by a rolled-back transaction (review21b F3). An older file is
+    replaced whole, and only by codes that count."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if path.is_dir():
+            _cannot_write(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
+        try:
+            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)  # mode 0600
+        except OSError as exc:
+            _cannot_write(path, exc)
+        self.temp, self._out = Path(temp), os.fdopen(fd, "w", newline="")
+
+    def write(self, codes: list[accounts.ResetCode]) -> None:
+        try:
+            rows = csv.writer(self._out)
+            rows.writerow(["username", "email", "code", "expires_at"])
+            rows.writerows([c.username, c.email or "", c.code, c.expires_at.isoformat()] for c in codes)
+            self._out.flush()
+            os.fsync(self._out.fileno())
+        except OSError as exc:
+            _cannot_write(self.path, exc)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):  # a full disk refuses the flush again; the file is closed all the same
+            self._out.close()
+        self.temp.unlink(missing_ok=True)
+
+    def publish(self) -> None:
+        """Into place (after the commit). Failing here, the reset stands and the codes are in the temporary file."""
+        self._out.close()
+        try:
+            os.replace(self.temp, self.path)
+            folder = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)  # the rename itself survives a crash
+            finally:
+                os.close(folder)
+        except OSError as exc:
+            err.print(
+                f"[red]The reset is done, but its codes could not be moved to {self.path}:[/red]"
+                f" {exc.strerror or exc}. They are in {self.temp}.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from exc
 
 
-def _write_codes(out: TextIO, codes: list[accounts.ResetCode]) -> None:
-    out.truncate(0)  # an older file's codes go only once the new ones are being written
-    rows = csv.writer(out)
-    rows.writerow(["username", "email", "code", "expires_at"])
-    rows.writerows([c.username, c.email or "", c.code, c.expires_at.isoformat()] for c in codes)
-    out.flush()
-    os.fsync(out.fileno())
+def _cannot_write(path: Path, exc: OSError) -> NoReturn:
+    err.print(
+        f"[red]Could not write the reset codes to {path}:[/red] {exc.strerror or exc}. Nothing was reset.",
+        soft_wrap=True,
+    )
+    raise typer.Exit(2) from exc
 
 
 @security_app.command("force-reset")
@@ -106,23 +145,27 @@ def force_reset(user: User = None, everyone: Everyone = False, codes_file: Codes
     a one-time code, printed (or written to --codes-file): hand it to its owner out of band. Choosing the new
     password needs it as well as the current password, which may be what leaked."""
     c = _migrated()
-    out, made = _open_codes(codes_file) if codes_file is not None else (None, False)
+    staged = _StagedCodes(codes_file) if codes_file is not None else None
     try:
         target = _target(c, user, everyone)
         with transaction(c.sessions) as session:
             codes = incident.force_password_reset(
-                session, user_id=target, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+                session,
+                user_id=target,
+                actor_id=None,
+                now=c.clock.now(),
+                cutoffs=c.stream_cutoffs,
+                # kept before the reset: codes no one can read would lock every account out (only hashes are kept)
+                keep_codes=staged.write if staged is not None else None,
             )
-            if out is not None:  # written before the reset commits: codes no one can read would lock every
-                _write_codes(out, codes)  # account out (only their hashes are kept)
     except BaseException:
-        if out is not None and made and codes_file is not None:
-            codes_file.unlink(missing_ok=True)  # nothing was reset: no file of codes that count for nothing
+        if staged is not None:
+            staged.discard()  # nothing was reset: no file of codes that count for nothing
         raise
     finally:
-        if out is not None:
-            out.close()
         c.close()
+    if staged is not None:
+        staged.publish()
     console.print(f"[green]New password required:[/green] {user or 'every account'}")
     if codes_file is not None:
         console.print(f"{len(codes)} reset codes written to {codes_file}")
@@ -226,25 +269,41 @@ def report(
     out.print(_events_table("Exports", found.exports))
 
 
-def set_account_state(username: str, *, active: bool) -> None:
+def set_account_state(username: str, *, active: bool, password: incident.PasswordOnEnable | None = None) -> None:
     """`encore user disable | enable NAME`: the operator cuts a person off (or lets them back in)."""
     c = _migrated()
     try:
         target = _user_id(c, username) or 0  # a name gives its id, or exits
         with transaction(c.sessions) as session:
-            changed = incident.set_account_active(
-                session, user_id=target, active=active, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
+            now, cuts = c.clock.now(), c.stream_cutoffs
+            done = incident.set_account_active(
+                session, user_id=target, active=active, actor_id=None, now=now, cutoffs=cuts, password=password
             )
-            warning = None if active else incident.warnings_on_disable(session, user_id=target, now=c.clock.now())
+            warning = None if active else incident.warnings_on_disable(session, user_id=target, now=now)
     except EncoreError as exc:
-        err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {exc.message}")
+        hint = " (--force-reset or --keep-password)" if exc.code == "password_unsaid" else ""
+        err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {exc.message}{hint}")
         raise typer.Exit(1) from exc
     finally:
         c.close()
     state = "enabled" if active else "disabled, and signed out everywhere"
-    console.print(f"[green]{username} is {state}[/green]" + ("" if changed else " (it already was)"))
+    console.print(f"[green]{username} is {state}[/green]" + ("" if done.changed else " (it already was)"))
+    if (code := done.reset_code) is not None:
+        console.print(
+            f"It must choose a new password first. Hand its owner this one-time code out of band: {code.code} "
+            f"(expires {_when(code.expires_at)} UTC)"
+        )
     if warning is not None:
         console.print(f"[yellow]Note:[/yellow] {warning}")
+
+
+def enable_account(username: str, *, force_reset: bool, keep_password: bool) -> None:
+    """`encore user enable NAME --force-reset | --keep-password`: exactly one (neither: refused with why)."""
+    if force_reset and keep_password:
+        err.print("[red]Name one of --force-reset or --keep-password[/red]")
+        raise typer.Exit(2)
+    password: incident.PasswordOnEnable | None = "reset" if force_reset else "keep" if keep_password else None
+    set_account_state(username, active=True, password=password)
 
 
 def delete_account(username: str, *, yes: bool) -> None:

@@ -3,6 +3,8 @@ disabling, enabling and deleting an account, an operator setting a locked-out ow
 taking an album down (and putting it back)."""
 
 from encore.incident._accounts import (
+    PasswordOnEnable,
+    StateChange,
     delete_account,
     disable_warning,
     label_alone_warning,
@@ -15,7 +17,9 @@ from encore.incident._takedown import FoundAlbum, find_albums, restore_album, wi
 
 __all__ = [
     "FoundAlbum",
+    "PasswordOnEnable",
     "Rotation",
+    "StateChange",
     "delete_account",
     "disable_warning",
     "find_albums",

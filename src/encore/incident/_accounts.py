@@ -7,19 +7,25 @@ every credential check already refuses a stopped account: sessions, app password
 and the apps the account made, listen tokens; its playlists, profile and Wrapped links are gone for others),
 and signed out everywhere (stream URLs already handed out stop at their next request). A label's account
 disabled loses the label's releases and statements with it: removing a member of a label is disabling their
-account (an account acts for one label only). Enabling lets the account sign in again with its password; what
-was signed out stays signed out, and an account whose deletion was asked cannot be enabled (its erasing runs).
+account (an account acts for one label only). Enabling says what becomes of the password: a forced reset (a
+one-time code for the operator to hand over; the owner chooses a new password with it) or the password kept. No
+default: login tells a disabled account's right password apart from a wrong one (its owner is told why they
+cannot sign in), so after a breach a guesser may have confirmed a leaked one, and enabling it as it was would
+let them in. What was signed out stays signed out, and an account whose deletion was asked cannot be enabled
+(its erasing runs).
 Deleting is the owner's own Delete account (`portability.erase_account`: the same job, the same refusals), asked
 by the operator without the password, for an account disabled or not.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from encore import accounts, audit, billing, catalog, portability
 from encore.db import write_lock
-from encore.incident._service import cut_credentials
+from encore.incident._service import cut_credentials, force_password_reset
 from encore.jobs import JobEngine, JobView
 from encore.kernel import Conflict, NotFound
 
@@ -27,15 +33,31 @@ _SAID = {
     "last_admin": "this is the server's last active administrator: create another (encore user create NAME --admin)"
     " first",
     "erase_requested": "this account's deletion was asked and its erasing is under way: it cannot be enabled",
+    "password_unsaid": "say whether its owner must choose a new password (a forced reset: the safe choice if the "
+    "password may have leaked, since signing in tells a disabled account's right password apart from a wrong "
+    "one) or keeps the current one",
 }
 
+PasswordOnEnable = Literal["reset", "keep"]
 
-def state_refusal(*, active: bool, last_admin: bool, erase_requested: bool) -> str | None:
-    """Why an account may not be set `active` (True: enabled, False: disabled) now, or None (pure)."""
+
+@dataclass(frozen=True)
+class StateChange:
+    changed: bool  # False: it already was so
+    reset_code: accounts.ResetCode | None = None  # enabled with a forced reset: hand it to the owner out of band
+
+
+def state_refusal(
+    *, active: bool, last_admin: bool, erase_requested: bool, password: PasswordOnEnable | None = None
+) -> str | None:
+    """Why an account may not be set `active` (True: enabled, False: disabled) now, or None (pure). Enabling
+    needs `password` said: "reset" or "keep"."""
     if not active and last_admin:
         return "last_admin"
     if active and erase_requested:
         return "erase_requested"
+    if active and password is None:
+        return "password_unsaid"
     return None
 
 
@@ -63,19 +85,22 @@ def set_account_active(
     now: datetime,
     client: audit.Client | None = None,
     cutoffs: accounts.StreamCutoffs | None = None,
-) -> bool:
-    """Disable (`active` False) or enable an account; returns whether it changed (asked again: nothing to do).
-    Raises NotFound for no such account and Conflict, with its reason, when refused."""
+    password: PasswordOnEnable | None = None,
+) -> StateChange:
+    """Disable (`active` False) or enable an account (`password`: "reset" forces a new password, its code
+    returned; "keep"); says whether it changed (asked again: nothing to do). Raises NotFound for no such account
+    and Conflict, with its reason, when refused."""
     _one_state_change(session, user_id)
     user = session.get(accounts.User, user_id)
     if user is None:
         raise NotFound("no such account", code="no_such_account")
     if user.is_active == active:
-        return False
+        return StateChange(changed=False)
     why_not = state_refusal(
         active=active,
         last_admin=not active and _last_active_admin(session, user),
         erase_requested=active and accounts.erase_requested(session, user_id=user_id),
+        password=password,
     )
     if why_not is not None:
         raise Conflict(_SAID[why_not], code=why_not)
@@ -83,8 +108,14 @@ def set_account_active(
     if not active:
         cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
     kind = audit.kinds.ACCOUNT_ENABLED if active else audit.kinds.ACCOUNT_DISABLED
-    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client)
-    return True
+    details = {"password": password} if active else None
+    audit.record(session, kind=kind, now=now, actor_id=actor_id, subject_id=user_id, client=client, details=details)
+    if active and password == "reset":  # noqa: S105 - the choice, not a password
+        codes = force_password_reset(
+            session, user_id=user_id, actor_id=actor_id, now=now, client=client, cutoffs=cutoffs
+        )
+        return StateChange(changed=True, reset_code=codes[0])
+    return StateChange(changed=True)
 
 
 def delete_account(

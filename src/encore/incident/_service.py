@@ -1,6 +1,7 @@
 """What an operator does on the day of a breach, each as one service the admin pages and the CLI share.
 Each records itself in the audit log, in the same transaction."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,11 +46,16 @@ def force_password_reset(
     now: datetime,
     client: audit.Client | None = None,
     cutoffs: accounts.StreamCutoffs | None = None,
+    keep_codes: Callable[[list[accounts.ResetCode]], None] | None = None,
 ) -> list[accounts.ResetCode]:
     """One account (or all) must choose a new password at the next request. Signed out as well: whoever
     holds a credential from before the breach must prove the password again, and show the one-time code
-    returned for the account (the operator hands it over out of band: the password may be what leaked)."""
+    returned for the account (the operator hands it over out of band: the password may be what leaked).
+    `keep_codes` is given the codes before any credential is cut: the cutoff on the shared state is not undone
+    by a rolled-back transaction, so a place the codes cannot be kept must fail before it (review21b F3)."""
     codes = accounts.force_password_reset(session, user_id=user_id, now=now)
+    if keep_codes is not None:
+        keep_codes(codes)
     cut_credentials(session, user_id=user_id, now=now, cutoffs=cutoffs)
     kind = audit.kinds.RESET_FORCED_EVERYONE if user_id is None else audit.kinds.RESET_FORCED
     details = {"codes": len(codes), "codes_expire": codes[0].expires_at.isoformat()} if codes else None

@@ -1,15 +1,16 @@
 """An operator takes music down (`encore catalog find | withdraw | restore`): the wrong folder was ingested, or a
 takedown notice arrives for a release, a label's or one ingested with no label.
 
-Withdrawing is exactly a label's withdraw (`catalog.set_release_status`): delisted everywhere at once, plays,
-verified streams and statements keep their history, the files stay on disk, and an ingest of the unchanged
-folder (or of the same files touched) leaves it withdrawn (`ingest` never lists an existing album again).
+Withdrawing is a label's withdraw (`catalog.set_release_status`) that sticks: delisted everywhere at once, plays,
+verified streams and statements keep their history, the files stay on disk, an ingest of the unchanged folder
+(or of the same files touched) leaves it withdrawn (`ingest` never lists an existing album again), and the
+album's `taken_down_from` (the status the takedown found) refuses its label's publish (`labels.publish`) until
+the operator restores it. A release its label had withdrawn already can be taken down too, so that the label
+cannot publish it again meanwhile.
 
-Restoring publishes a withdrawn album again. A label's release only when the operator withdrew it last (the
-audit log, written in the withdrawal's own transaction, says who did): an operator undoes their own takedown,
-which the label could not always do itself (a release ingested without a date fails the label's publish
-checks, and a label may have no account at all); a release its label withdrew stays withdrawn, since whether
-it goes back to listeners is the label's choice (its portal's Publish again).
+Restoring lifts the takedown and puts back the status it found: published, or withdrawn by its label. A release
+its label withdrew, and the operator did not take down, stays withdrawn, since whether it goes back to listeners
+is the label's choice (its portal's Publish again).
 """
 
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ MAX_REASON = 500  # characters of a takedown's reason, kept in the audit log
 FOUND_AT_MOST = 50
 
 _SAID = {
-    "withdrawn": "this album is already withdrawn (encore catalog restore puts it back)",
+    "withdrawn": "this album is already taken down (encore catalog restore puts it back)",
     "draft": "this album is a label's draft, listed nowhere already (its label publishes or deletes it)",
     "ad": "this album holds an ad's audio, not music: it is not in the catalogue to withdraw",
     "published": "this album is published already",
@@ -54,16 +55,22 @@ def _status_refusal(*, status: str, is_ad: bool, already: ReleaseStatus) -> str 
     return None
 
 
-def withdraw_refusal(*, status: str, is_ad: bool) -> str | None:
-    """Why an album may not be withdrawn by the operator, or None (pure)."""
-    return _status_refusal(status=status, is_ad=is_ad, already=ReleaseStatus.WITHDRAWN)
+def withdraw_refusal(*, status: str, is_ad: bool, taken_down: bool) -> str | None:
+    """Why an album may not be taken down by the operator, or None (pure). A release its label withdrew may be:
+    the takedown then keeps the label from publishing it again."""
+    if taken_down and not is_ad:
+        return "withdrawn"
+    refused = _status_refusal(status=status, is_ad=is_ad, already=ReleaseStatus.WITHDRAWN)
+    return None if refused == "withdrawn" else refused
 
 
-def restore_refusal(*, status: str, is_ad: bool, has_label: bool, operator_withdrew: bool) -> str | None:
-    """Why an album may not be published again by the operator, or None (pure). `operator_withdrew`: the
-    album's last withdrawal was the operator's, not its label's."""
+def restore_refusal(*, status: str, is_ad: bool, has_label: bool, taken_down: bool) -> str | None:
+    """Why the operator may not restore an album, or None (pure). `taken_down`: the operator's takedown is on
+    it (a withdrawn album with no label was withdrawn by the operator, whoever recorded it)."""
+    if taken_down and not is_ad:
+        return None
     refused = _status_refusal(status=status, is_ad=is_ad, already=ReleaseStatus.PUBLISHED)
-    return refused or ("label" if has_label and not operator_withdrew else None)
+    return refused or ("label" if has_label else None)
 
 
 def find_albums(session: Session, *, text: str, most: int = FOUND_AT_MOST) -> list[FoundAlbum]:
@@ -98,24 +105,6 @@ def _album(session: Session, album_id: str) -> Album:
     return album
 
 
-def _operator_withdrew(session: Session, album: Album) -> bool:
-    """Whether the album's last withdrawal was the operator's (`catalog.withdrawn`) rather than its label's."""
-    kinds = (audit.kinds.CATALOG_WITHDRAWN, audit.kinds.LABEL_WITHDRAWN)
-    last = session.scalar(
-        select(audit.AuditEvent.kind)
-        .where(
-            audit.AuditEvent.kind.in_(kinds),
-            or_(  # the details as written, or cut by the audit log's bound into an escaped string (review21c F4:
-                audit.AuditEvent.details.contains(f'"album":"{album.public_id}"', autoescape=True),  # a long reason)
-                audit.AuditEvent.details.contains(f'\\"album\\":\\"{album.public_id}\\"', autoescape=True),
-            ),
-        )
-        .order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc())
-        .limit(1)
-    )
-    return last == audit.kinds.CATALOG_WITHDRAWN
-
-
 def _note(session: Session, *, kind: str, album: Album, actor_id: int | None, now: datetime, reason: str) -> None:
     label = album.label.name if album.label is not None else None
     details: dict[str, str | None] = {"by": "operator", "album": album.public_id, "title": album.title, "label": label}
@@ -134,27 +123,30 @@ def withdraw_album(
         raise ValidationFailed(f"the reason is at most {MAX_REASON} characters", code="reason_too_long")
     album = _album(session, album_id)
     # The album's row, held as a label's withdraw or publish holds it: the later of two at once sees the other.
-    labels.claim_release(session, album, Album.status == ReleaseStatus.PUBLISHED.value)
-    why_not = withdraw_refusal(status=album.status, is_ad=album.is_ad)
+    labels.claim_release(session, album, Album.status != ReleaseStatus.DRAFT.value)
+    why_not = withdraw_refusal(status=album.status, is_ad=album.is_ad, taken_down=album.taken_down_from is not None)
     if why_not is not None:
         raise Conflict(_SAID[why_not], code=f"album_{why_not}")
+    album.taken_down_from = album.status
     catalog.set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN)
     _note(session, kind=audit.kinds.CATALOG_WITHDRAWN, album=album, actor_id=actor_id, now=now, reason=reason)
     return _found(album, _tracks(session, album))
 
 
 def restore_album(session: Session, *, album_id: str, actor_id: int | None, now: datetime) -> FoundAlbum:
-    """Publish a withdrawn album again (a label's release: if the operator withdrew it). Raises NotFound, or
-    Conflict with the reason."""
+    """Lift the operator's takedown: the album is published again, or stays withdrawn if its label had withdrawn
+    it before (the label's Publish again works again). Raises NotFound, or Conflict with the reason."""
     album = _album(session, album_id)
     labels.claim_release(session, album, Album.status == ReleaseStatus.WITHDRAWN.value)
-    has_label = album.label is not None
-    mine = has_label and _operator_withdrew(session, album)
-    why_not = restore_refusal(status=album.status, is_ad=album.is_ad, has_label=has_label, operator_withdrew=mine)
+    taken_from = album.taken_down_from
+    why_not = restore_refusal(
+        status=album.status, is_ad=album.is_ad, has_label=album.label is not None, taken_down=taken_from is not None
+    )
     if why_not is not None:
         label = album.label.name if album.label is not None else ""
         raise Conflict(_SAID[why_not].format(label=label), code=f"album_{why_not}")
-    catalog.set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
+    album.taken_down_from = None
+    catalog.set_release_status(session, album=album, status=ReleaseStatus(taken_from or ReleaseStatus.PUBLISHED.value))
     _note(session, kind=audit.kinds.CATALOG_RESTORED, album=album, actor_id=actor_id, now=now, reason="")
     return _found(album, _tracks(session, album))
 
@@ -162,7 +154,8 @@ def restore_album(session: Session, *, album_id: str, actor_id: int | None, now:
 def _found(album: Album, tracks: int) -> FoundAlbum:
     names = ", ".join(c.artist.name for c in sorted(album.artists, key=lambda c: c.position))
     label = album.label.name if album.label is not None else None
-    return FoundAlbum(album.public_id, album.title, names, label, album.status, tracks)
+    status = "taken down" if album.taken_down_from is not None else album.status
+    return FoundAlbum(album.public_id, album.title, names, label, status, tracks)
 
 
 def _tracks(session: Session, album: Album) -> int:

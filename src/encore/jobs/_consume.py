@@ -2,11 +2,13 @@
 `encore worker` (huey's full consumer, on any node)."""
 
 import logging
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import redis
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer, Scheduler, Worker
 
@@ -16,6 +18,9 @@ POLL_S, MAX_POLL_S = 0.05, 0.5  # an idle in-process worker looks again at most 
 FIRST_RETRY_S, LAST_RETRY_S = 1.0, 60.0  # while the queue's store is down: tries 1, 2, 4 ... 60 s apart
 
 log = logging.getLogger("encore.jobs")
+# The queue's store not answering: Redis unreachable or timing out, or the SQLite file locked past its wait or
+# unreadable. Only these are an outage (one line, growing pauses); any other error is its own line (huey's).
+STORE_DOWN = (redis.ConnectionError, redis.TimeoutError, sqlite3.OperationalError)
 
 
 class QueueOutage:
@@ -67,8 +72,13 @@ class _Worker(Worker):  # type: ignore[misc]  # huey ships no types
     def loop(self, now: datetime | None = None) -> None:
         try:
             task = self.huey.dequeue()
-        except Exception as exc:  # any store error: a dead Redis, a locked or missing file
+        except STORE_DOWN as exc:
             self.stop_flag.wait(self.outage.failed(exc))
+            return
+        except Exception:  # the store answered: a task a new release no longer has, say (huey drops it)
+            self.outage.answered()
+            self._logger.exception("Error reading from queue")  # huey's own line and pause
+            self.sleep()
             return
         self.outage.answered()
         if task is not None:
@@ -95,17 +105,44 @@ class _Scheduler(Scheduler):  # type: ignore[misc]
             return
         started = time.monotonic()
         try:
-            for task in self.huey.read_schedule(now):
-                self.huey.enqueue(task)
-            if self._next_periodic <= time.monotonic():
-                while self._next_periodic <= time.monotonic():  # a stall's missed minutes are skipped, as huey does
-                    self._next_periodic += self.periodic_task_seconds
-                for task in self.huey.read_periodic(now):
-                    self.huey.enqueue(task)
-        except Exception as exc:  # the store, as in _Worker.loop
+            self._enqueue_due(now)
+        except STORE_DOWN as exc:  # as in _Worker.loop
             self.stop_flag.wait(self.outage.failed(exc))
             return
         self.sleep_for_interval(started, self.interval)
+
+    def _enqueue_due(self, now: datetime | None) -> None:
+        """huey's own steps: the delayed tasks now due, then the periodic ones once a minute. Any error but the
+        store's (a periodic task's schedule that raises, a task that cannot be enqueued) is logged with its
+        traceback and the loop goes on, as huey's own scheduler does with such a task (review21c: it was reported
+        as the queue being down, and the next dequeue as the queue back); the store's error ends the pass."""
+        try:
+            due = self.huey.read_schedule(now)
+        except STORE_DOWN:
+            raise
+        except Exception:
+            self._logger.exception("Error reading schedule.")
+            due = []
+        for task in due:
+            self._enqueue(task, "Error enqueueing %s.")
+        if self._next_periodic <= time.monotonic():
+            while self._next_periodic <= time.monotonic():  # a stall's missed minutes are skipped, as huey does
+                self._next_periodic += self.periodic_task_seconds
+            try:
+                periodic = self.huey.read_periodic(now)
+            except Exception:  # read from the task registry, not the store: a periodic task's own schedule
+                self._logger.exception("Error reading periodic tasks.")
+                periodic = []
+            for task in periodic:
+                self._enqueue(task, "Error enqueueing periodic task %s.")
+
+    def _enqueue(self, task: object, failed: str) -> None:
+        try:
+            self.huey.enqueue(task)
+        except STORE_DOWN:
+            raise
+        except Exception:
+            self._logger.exception(failed, task)
 
 
 class _Consumer(Consumer):  # type: ignore[misc]

@@ -27,7 +27,13 @@ from encore.labels._drafts import (
     withdraw,
 )
 from encore.labels._kept import StatementBusy
-from encore.labels._models import RoyaltyLine, RoyaltyStatement
+from encore.labels._models import (
+    RoyaltyAdjustment,
+    RoyaltyAdjustmentLine,
+    RoyaltyCountedPayment,
+    RoyaltyLine,
+    RoyaltyStatement,
+)
 from encore.labels._policy import (
     STREAM_MIN_MS,
     counts_as_stream,
@@ -39,7 +45,7 @@ from encore.labels._policy import (
 )
 from encore.labels._release_rules import TrackForm
 from encore.labels._revenue import Terms
-from encore.labels._statement_model import Line, Statement
+from encore.labels._statement_model import Adjustment, Line, Statement
 from encore.labels._statements import (
     CSV_HEADER,
     SETTLEMENT,
@@ -47,6 +53,7 @@ from encore.labels._statements import (
     closed_months,
     compute_month,
     for_label,
+    late_notes,
     pool_notes,
     statement,
     to_csv,
@@ -59,11 +66,15 @@ __all__ = [
     "SETTLEMENT",
     "STREAM_MIN_MS",
     "TRACK_FIELDS",
+    "Adjustment",
     "AlbumItem",
     "LabelInfo",
     "Line",
     "ReleaseForm",
     "ReleaseInvalid",
+    "RoyaltyAdjustment",
+    "RoyaltyAdjustmentLine",
+    "RoyaltyCountedPayment",
     "RoyaltyLine",
     "RoyaltyStatement",
     "Statement",
@@ -87,6 +98,7 @@ __all__ = [
     "edit_release",
     "for_label",
     "largest_remainder",
+    "late_notes",
     "list_labels",
     "month_bounds",
     "month_part",

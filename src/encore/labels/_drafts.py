@@ -29,6 +29,9 @@ from encore.labels._release_rules import (
     publish_problems,
 )
 
+CONTACT = "It cannot be published from here: contact them; only they can restore it."
+TAKEN_DOWN = f"This release was taken down by the operator of this server (a takedown notice, for one). {CONTACT}"
+
 
 class ReleaseInvalid(ValidationFailed):
     """A refused release form: `fields` maps each field to the sentence shown next to it."""
@@ -144,11 +147,14 @@ def claim_release(session: Session, album: Album, still: ColumnElement[bool]) ->
 
 
 def publish(session: Session, *, label_id: int, album_id: str, today: date) -> Album:
-    """A draft (or a withdrawn release) goes to listeners, once the form says all it must."""
+    """A draft (or a release the label withdrew) goes to listeners, once the form says all it must; never one the
+    operator took down."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
     claim_release(session, album, Album.status != ReleaseStatus.PUBLISHED.value)
     if album.status == ReleaseStatus.PUBLISHED.value:
         raise Conflict("this release is already published", code="already_published")
+    if album.taken_down_from is not None:  # only `encore catalog restore` lifts it (encore.incident)
+        raise Conflict(TAKEN_DOWN, code="taken_down")
     tracks = _tracks(session, album)
     problems = publish_problems(
         title=album.title,
@@ -159,8 +165,25 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
     )
     if problems:
         raise ReleaseInvalid(problems)
+    if (code := _code_taken_down(session, album=album, tracks=tracks)) is not None:
+        raise Conflict(f"{code} is on a release the operator of this server took down. {CONTACT}", code="taken_down")
     set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
     return album
+
+
+def _code_taken_down(session: Session, *, album: Album, tracks: list[Track]) -> str | None:
+    """A recording (ISRC) or release (UPC) of this draft that is on a release the operator took down: the same
+    files uploaded again as a new draft would otherwise put a takedown's music back (a label that clears the
+    codes is not caught; the operator takes the new release down in turn)."""
+    taken = Album.taken_down_from.is_not(None)
+    isrcs = sorted({t.isrc for t in tracks if t.isrc})
+    if isrcs:
+        on_taken = select(Track.isrc).join(Album, Album.id == Track.album_id).where(taken, Track.isrc.in_(isrcs))
+        if (isrc := session.scalar(on_taken.order_by(Track.isrc).limit(1))) is not None:
+            return f"A track of this release (ISRC {isrc})"
+    if album.upc and session.scalar(select(Album.id).where(taken, Album.upc == album.upc).limit(1)) is not None:
+        return f"This release's UPC {album.upc}"
+    return None
 
 
 def withdraw(session: Session, *, label_id: int, album_id: str) -> Album:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from encore.labels._statement_model import Line, Statement
+from encore.labels._statement_model import Adjustment, Line, Statement
 from encore.state import Doc, SharedState, StateBusy
 
 FRESH_S = 600.0  # an open month's statement is recomputed at most once per ten minutes
@@ -40,6 +40,15 @@ def _key(month: str, currency: str, payout_share_pct: int) -> str:
 def _doc(s: Statement) -> Doc:
     fields = asdict(s)
     fields["lines"] = [list(asdict(ln).values()) for ln in s.lines]
+    fields["adjustments"] = [
+        [
+            a.for_month,
+            a.subscription_cents,
+            a.user_centric_unallocated_cents,
+            [list(asdict(ln).values()) for ln in a.lines],
+        ]
+        for a in s.adjustments
+    ]
     fields["closed_at"] = None
     fields["as_of"] = s.as_of.isoformat() if s.as_of else None
     return fields
@@ -48,7 +57,8 @@ def _doc(s: Statement) -> Doc:
 def _statement(doc: Doc) -> Statement:
     lines = [Line(*row) for row in doc["lines"]]
     as_of = datetime.fromisoformat(doc["as_of"]) if doc.get("as_of") else None
-    return Statement(**{**doc, "lines": lines, "as_of": as_of})
+    adjustments = [Adjustment(m, c, u, [Line(*row) for row in rows]) for m, c, u, rows in doc.get("adjustments", [])]
+    return Statement(**{**doc, "lines": lines, "as_of": as_of, "adjustments": adjustments})
 
 
 def _put(state: SharedState, key: str, doc: Doc) -> None:

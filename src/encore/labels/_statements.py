@@ -19,8 +19,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from encore.db import write_lock
 from encore.kernel import Conflict, ValidationFailed
 from encore.labels._kept import kept_open_month
+from encore.labels._late import Carried, late_adjustments, record_counted, stored_adjustments
 from encore.labels._models import RoyaltyLine, RoyaltyStatement
 from encore.labels._policy import csv_cell, largest_remainder, month_bounds
 from encore.labels._revenue import Money, PairKey, Terms, counted_rows, month_money, pairs_of_tracks
@@ -28,9 +30,33 @@ from encore.labels._statement_model import Line, Statement
 from encore.state import SharedState
 
 
+def _money(cents: int, currency: str) -> str:
+    return f"{'-' if cents < 0 else ''}{abs(cents) // 100:,}.{abs(cents) % 100:02d} {currency.upper()}"
+
+
+def late_notes(s: Statement) -> list[str]:
+    """Each carried adjustment in words: what it is, how much, and this view's part of it."""
+    notes = []
+    for a in s.adjustments:
+        kind = "late revenue" if a.subscription_cents > 0 else "refunds after the close"
+        pro_rata = _money(sum(ln.pro_rata_cents for ln in a.lines), s.currency)
+        user_centric = _money(sum(ln.user_centric_cents for ln in a.lines), s.currency)
+        notes.append(
+            f"Adjustment, {kind} for {a.for_month}: {_money(a.subscription_cents, s.currency)} of subscription "
+            f"money for {a.for_month} came in or went back after {a.for_month} was closed; it is carried into this "
+            f"statement, split by {a.for_month}'s own streams. On the lines shown: pro-rata {pro_rata}, "
+            f"user-centric {user_centric}."
+        )
+    return notes
+
+
 def pool_notes(s: Statement) -> list[str]:
     """Why a statement's pool is empty, and money received that it does not count, in words a label or an admin
-    can act on (pure; from its own figures)."""
+    can act on (pure; from its own figures); then the late money it carries for closed months."""
+    return _pool_notes(s) + late_notes(s)
+
+
+def _pool_notes(s: Statement) -> list[str]:
     other = (
         [
             f"{s.other_currency_payments:,} Premium payment(s) covering {s.month} were received in another currency "
@@ -95,6 +121,11 @@ def _split(
 
 
 def compute_month(session: Session, *, month: str, terms: Terms) -> Statement:
+    """A month's statement from what is recorded now, with the late money it carries for closed months."""
+    return _compute(session, month=month, terms=terms)[0]
+
+
+def _compute(session: Session, *, month: str, terms: Terms) -> tuple[Statement, list[Carried]]:
     start, end = month_bounds(month)
     money = month_money(session, terms=terms, start=start, end=end)
     rows = counted_rows(session, start=start, end=end)
@@ -121,6 +152,7 @@ def compute_month(session: Session, *, month: str, terms: Terms) -> Statement:
         for key, n in per_pair.items()
     ]
     lines.sort(key=lambda ln: (ln.label_name.casefold(), ln.artist_name.casefold(), ln.artist_id))
+    carried = late_adjustments(session, month=month, currency=terms.currency)
     return Statement(
         month,
         "open",
@@ -133,7 +165,8 @@ def compute_month(session: Session, *, month: str, terms: Terms) -> Statement:
         unallocated,
         lines,
         money.other_currency_payments,
-    )
+        adjustments=[c.adjustment for c in carried],
+    ), carried
 
 
 def _stored(session: Session, month: str) -> Statement | None:
@@ -165,6 +198,7 @@ def _stored(session: Session, month: str) -> Statement | None:
         row.streams,
         row.user_centric_unallocated_cents,
         lines,
+        adjustments=stored_adjustments(session, row.id),
     )
 
 
@@ -184,16 +218,16 @@ def statement(session: Session, *, month: str, terms: Terms, now: datetime, stat
 
 
 # How long after a month's end its money and streams may still arrive (review21 F3). A closed statement never
-# changes, and the next month counts by its own dates, so what arrives for a closed month is paid in no statement:
+# changes, and the next month counts by its own dates, so a stream that arrives for a closed month is paid in no
+# statement, and its money only as a later statement's adjustment (below):
 # - a verified stream is written once 30 s were sent, dated by its first byte (a play begun 23:59:50 is
 #   written after midnight), and an edge log's streams only when `encore edge ingest-log` next runs;
 # - Stripe retries a webhook it could not deliver for up to three days: a renewal's `invoice.paid` (which
 #   covers the month's last days) or a refund can come that late.
 # Four days cover Stripe's three with a day to spare, and a daily edge-log ingest four times over.
-# Not covered (review21c F2): a renewal whose card fails and is retried (Stripe's smart retries run for weeks) is
-# paid after its period began; its days before a month already closed count in no statement, as a refund after the
-# close is never taken from it. Carrying such late money into the next open month as a stated adjustment is the fix
-# this leaves for later (it needs when each payment was recorded, which `Payment.paid_at` is not always).
+# Later than that (review21c F2): a renewal whose card fails and is retried (Stripe's smart retries run for weeks)
+# is paid after its period began, and a payment can be refunded months later. Such money for a closed month is
+# carried into the first open month after it as a stated adjustment (labels._late); the closed statement stays.
 SETTLEMENT = timedelta(days=4)
 
 
@@ -209,7 +243,10 @@ def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, no
         )
     if session.scalar(select(RoyaltyStatement.id).where(RoyaltyStatement.month == month)) is not None:
         raise Conflict("this month is already closed", code="month_closed")
-    s = compute_month(session, month=month, terms=terms)
+    # No payment or refund is recorded (billing.lock_money) between reading the money and keeping what each
+    # payment brought: what the statement counts and what later statements take as counted are the same.
+    write_lock(session, "money")
+    s, carried = _compute(session, month=month, terms=terms)
     row = RoyaltyStatement(
         month=month,
         closed_at=now,
@@ -245,7 +282,7 @@ def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, no
                 for ln in s.lines
             ],
         )
-    session.flush()
+    record_counted(session, statement_id=row.id, month=month, currency=s.currency, carried=carried)
     stored = _stored(session, month)
     assert stored is not None  # noqa: S101 - just written
     return stored
@@ -258,7 +295,11 @@ def closed_months(session: Session) -> list[str]:
 def for_label(s: Statement, label_id: int) -> Statement:
     """The same statement with only this label's lines (the pool figures and notes' counts stay whole, for
     context)."""
-    return replace(s, lines=[ln for ln in s.lines if ln.label_id == label_id])
+    return replace(
+        s,
+        lines=[ln for ln in s.lines if ln.label_id == label_id],
+        adjustments=[replace(a, lines=[ln for ln in a.lines if ln.label_id == label_id]) for a in s.adjustments],
+    )
 
 
 CSV_HEADER = (
@@ -271,15 +312,18 @@ CSV_HEADER = (
     "pro_rata_cents",
     "user_centric_cents",
     "currency",
+    "late_for",
 )
 
 
 def to_csv(s: Statement) -> str:
-    """One row per (label, artist); every text cell is made formula-safe for spreadsheets."""
+    """One row per (label, artist), then one per (label, artist) of each carried adjustment, its closed month in
+    `late_for` (empty for the month's own rows); every text cell is made formula-safe for spreadsheets."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_HEADER)
-    for ln in s.lines:
+    own: list[tuple[Line, str]] = [(ln, "") for ln in s.lines]
+    for ln, late_for in own + [(ln, a.for_month) for a in s.adjustments for ln in a.lines]:
         w.writerow(
             [
                 csv_cell(v)
@@ -293,6 +337,7 @@ def to_csv(s: Statement) -> str:
                     ln.pro_rata_cents,
                     ln.user_centric_cents,
                     s.currency,
+                    late_for,
                 )
             ]
         )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, StrictBool
+from pydantic import BaseModel, Field, StrictBool
 
 from encore import accounts, ads, billing, incident
 from encore.kernel import NotFound
@@ -16,7 +16,7 @@ from encore.web._audit import client_of
 from encore.web._deps import Db, container
 from encore.web._entitlement_routes import Admin
 from encore.web._schemas import Strict
-from encore.web._security_routes import DeletingOut
+from encore.web._security_routes import DeletingOut, ResetCodeOut
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -33,8 +33,7 @@ class AdminUserOut(BaseModel):
     premium_until: datetime | None
 
 
-def _user_out(session: Db, u: accounts.User, now: datetime, *, deleting: bool) -> AdminUserOut:
-    view = billing.subscription_view(session, user_id=u.id, now=now)
+def _user_out(u: accounts.User, view: billing.SubscriptionView, *, deleting: bool) -> AdminUserOut:
     return AdminUserOut(
         id=u.public_id,
         username=u.username,
@@ -56,28 +55,37 @@ def users(
     found = accounts.find_users(session, query=q, limit=50)
     # whose deletion was asked, for the page's stopped accounts at once (it was a statement for each)
     deleting = accounts.erase_requested_among(session, user_ids=[u.id for u in found if not u.is_active])
-    return {"items": [_user_out(session, u, now, deleting=u.id in deleting) for u in found]}
+    views = billing.subscription_views(session, user_ids=[u.id for u in found], now=now)  # one statement too
+    return {"items": [_user_out(u, views[u.id], deleting=u.id in deleting) for u in found]}
 
 
 class AccountStateIn(Strict):
     active: StrictBool  # true or false: "yes", 1, "on", "0" and "false" were read as a switch (probe20 N6)
+    password: incident.PasswordOnEnable | None = Field(
+        default=None,
+        description="Enabling needs it: reset (its owner chooses a new password with the one-time code answered: "
+        "the safe choice if the password may have leaked, since signing in tells a disabled account's right "
+        "password apart from a wrong one) or keep",
+    )
 
 
 class AccountStateOut(AdminUserOut):
     # what the operator must still do or know: a card subscription that goes on charging, a label left with no account
     warning: str | None = None
+    reset_code: ResetCodeOut | None = None  # enabled with a forced reset: hand it to its owner out of band
 
 
 @router.patch("/users/{user_id}", responses={409: {"description": "Not now, and why"}})
 def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db, admin: Admin) -> AccountStateOut:
     """Disable an account (signed out everywhere; no sign-in, app, token or link of it works) or enable it
-    again. Refused for the last active administrator, and for enabling an account whose deletion was asked."""
+    again, saying whether its password is reset or kept. Refused for the last active administrator, for enabling
+    without saying, and for enabling an account whose deletion was asked."""
     c = container(request)
     user = accounts.get_user_by_public_id(session, public_id=user_id)
     if user is None:
         raise NotFound("no such account", code="no_such_account")
     now = c.clock.now()
-    incident.set_account_active(
+    done = incident.set_account_active(
         session,
         user_id=user.id,
         active=body.active,
@@ -85,10 +93,13 @@ def set_active(user_id: str, body: AccountStateIn, request: Request, session: Db
         now=now,
         client=client_of(request),
         cutoffs=c.stream_cutoffs,
+        password=body.password,
     )
     warning = None if body.active else incident.warnings_on_disable(session, user_id=user.id, now=now)
     deleting = not user.is_active and accounts.erase_requested(session, user_id=user.id)
-    return AccountStateOut(**_user_out(session, user, now, deleting=deleting).model_dump(), warning=warning)
+    view = billing.subscription_view(session, user_id=user.id, now=now)
+    code = ResetCodeOut(**done.reset_code.__dict__) if done.reset_code is not None else None
+    return AccountStateOut(**_user_out(user, view, deleting=deleting).model_dump(), warning=warning, reset_code=code)
 
 
 @router.delete("/users/{user_id}", status_code=202, responses={409: {"description": "Not now, and why"}})

@@ -241,7 +241,7 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
     (non-2xx) event again, with backoff, for days: how a cancel Stripe could not take then is retried."""
     c = container(request)
     try:
-        outcome = billing.handle_webhook(
+        handled = billing.handle_webhook(
             session,
             provider=stripe,
             payload=payload,
@@ -251,7 +251,16 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
         )
     except billing.PaymentProviderError as exc:
         raise _provider_down(exc) from exc
-    return {"received": True, "outcome": outcome}
+    for refused in handled.refunds_not_made:  # recorded with the event: a redelivery (5xx) records it once
+        log.warning(
+            "Stripe will not refund invoice %s of subscription %s (%s): refund it by hand if the listener is owed",
+            refused.invoice_id, refused.subscription_id, refused.reason,
+        )  # fmt: skip
+        note(
+            request, session, kinds.BILLING_REFUND_NOT_MADE, actor=None, subject_id=handled.user_id,
+            invoice=refused.invoice_id, subscription=refused.subscription_id, reason=refused.reason,
+        )  # fmt: skip
+    return {"received": True, "outcome": handled.outcome}
 
 
 @router.post("/me/subscription/trial")

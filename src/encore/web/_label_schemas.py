@@ -123,6 +123,17 @@ class LineOut(BaseModel):
     user_centric_cents: int
 
 
+class AdjustmentOut(BaseModel):
+    for_month: str = Field(description="The closed month this money is for; its own statement stays as closed")
+    subscription_cents: int = Field(
+        description="Its subscribers' money (x its payout share) that arrived after it closed; negative: refunds"
+    )
+    user_centric_unallocated_cents: int
+    lines: list[LineOut] = Field(description="Split by the closed month's own streams (`streams` are its)")
+    pro_rata_cents: int
+    user_centric_cents: int
+
+
 class StatementOut(BaseModel):
     month: str
     status: Literal["open", "closed"]
@@ -142,6 +153,21 @@ class StatementOut(BaseModel):
     # The label's own totals (sums of its lines); the pool figures above are the whole service's.
     pro_rata_cents: int
     user_centric_cents: int
+    adjustments: list[AdjustmentOut] = Field(
+        description="Late money for closed months carried into this statement, paid with it (labels._late)"
+    )
+    late_cents: int = Field(description="The adjustments' sum: paid with this month, on top of its pool")
+
+
+def _line_out(ln: labels.Line) -> LineOut:
+    return LineOut(
+        label=ln.label_name,
+        artist_id=ln.artist_id,
+        artist=ln.artist_name,
+        streams=ln.streams,
+        pro_rata_cents=ln.pro_rata_cents,
+        user_centric_cents=ln.user_centric_cents,
+    )
 
 
 def statement_out(s: labels.Statement) -> StatementOut:
@@ -158,19 +184,21 @@ def statement_out(s: labels.Statement) -> StatementOut:
         streams=s.streams,
         user_centric_unallocated_cents=s.user_centric_unallocated_cents,
         notes=labels.pool_notes(s),
-        lines=[
-            LineOut(
-                label=ln.label_name,
-                artist_id=ln.artist_id,
-                artist=ln.artist_name,
-                streams=ln.streams,
-                pro_rata_cents=ln.pro_rata_cents,
-                user_centric_cents=ln.user_centric_cents,
-            )
-            for ln in s.lines
-        ],
+        lines=[_line_out(ln) for ln in s.lines],
         pro_rata_cents=sum(ln.pro_rata_cents for ln in s.lines),
         user_centric_cents=sum(ln.user_centric_cents for ln in s.lines),
+        adjustments=[
+            AdjustmentOut(
+                for_month=a.for_month,
+                subscription_cents=a.subscription_cents,
+                user_centric_unallocated_cents=a.user_centric_unallocated_cents,
+                lines=[_line_out(ln) for ln in a.lines],
+                pro_rata_cents=sum(ln.pro_rata_cents for ln in a.lines),
+                user_centric_cents=sum(ln.user_centric_cents for ln in a.lines),
+            )
+            for a in s.adjustments
+        ],
+        late_cents=s.late_cents,
     )
 
 

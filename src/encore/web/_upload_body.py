@@ -59,9 +59,10 @@ async def _form(request: Request) -> FormData:
 
 
 async def upload_form(request: Request, user: UploadUser) -> AsyncIterator[UploadForm]:
-    async with receiving(request, user) as body:
-        form = await _form(body)
+    form: FormData | None = None
     try:
+        async with receiving(request, user) as body:  # the slot is freed before the form is looked at
+            form = await _form(body)
         file: Any = form.get("file")
         if not isinstance(file, UploadFile):
             raise ValidationFailed("send the audio as a multipart field named 'file'", code="no_file")
@@ -71,7 +72,8 @@ async def upload_form(request: Request, user: UploadUser) -> AsyncIterator[Uploa
         lyrics: Any = form.get("lyrics")
         yield UploadForm(file, label or None, lyrics if isinstance(lyrics, UploadFile) else None)
     finally:
-        await form.close()
+        if form is not None:  # closed whatever became of it: its parts are spooled to temporary files
+            await form.close()
 
 
 UploadBody = Annotated[UploadForm, Depends(upload_form)]

@@ -9,6 +9,7 @@ declares its `Db` after the body, so its session starts once the body is on disk
 is bounded for every request (`_body_limit.Pace`); how many one account may send at once, here.
 """
 
+import logging
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,9 +21,12 @@ from fastapi import Depends, HTTPException, Request
 from encore import labels
 from encore.accounts import User
 from encore.db import transaction
+from encore.state import HeldSlot, StateUnavailable
 from encore.web._deps import container, current_user, optional_user
 from encore.web._label_routes import own_label
 from encore.web._security import Message
+
+log = logging.getLogger(__name__)
 
 
 def upload_user(request: Request) -> User:
@@ -72,4 +76,15 @@ async def receiving(request: Request, user: User) -> AsyncIterator[Request]:
         yield Request(request.scope, receive)
     finally:
         with anyio.CancelScope(shield=True):  # a client gone mid-body still frees its slot
-            await anyio.to_thread.run_sync(slot.release)
+            await _release(slot, user)
+
+
+async def _release(slot: HeldSlot, user: User) -> None:
+    """Free the slot. The shared state failing now is logged and nothing more (review21b F7): the body has been
+    received (or refused) by now, so the upload's answer is its own, not a 503 that has the client send it all
+    again, and the caller goes on to close its form. The slot lapses by itself when its lease runs out
+    (`bootstrap._upload_slots`: at least 120 s), so the account has its full count of uploads back by then."""
+    try:
+        await anyio.to_thread.run_sync(slot.release)
+    except StateUnavailable as exc:
+        log.warning("upload slot of account %s not released (%s): its lease frees it", user.public_id, exc)

@@ -40,12 +40,23 @@ function usersSection() {
       await load();
     } catch (err) { status.textContent = err.message; }
   };
-  // Disabling cuts the account off at once (every session, device, app and link); enabling lets its password in.
+  // Disabling cuts the account off at once (every session, device, app and link). Enabling says what becomes of
+  // the password: signing in tells a disabled account's right password from a wrong one, so after a breach a
+  // guesser may have confirmed it; a forced reset (the first question) is the safe choice.
+  const enabling = (u) => {
+    if (confirm(`Enable ${u.username} with a new password? They choose it with a one-time code shown here, for you to hand over out of band: the safe choice if their password may have leaked.`)) return "reset";
+    return confirm(`Enable ${u.username} with their current password, as it was?`) ? "keep" : null;
+  };
   const setActive = async (u, active) => {
     if (!active && !confirm(`Disable ${u.username}? They are signed out everywhere and cannot sign in until enabled.`)) return;
+    const password = active ? enabling(u) : undefined;
+    if (active && !password) return;
     try {
-      const done = await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "PATCH", body: { active } });
-      status.textContent = active ? `${u.username} is enabled.` : `${u.username} is disabled and signed out everywhere.`
+      const done = await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "PATCH", body: active ? { active, password } : { active } });
+      const code = done && done.reset_code;
+      status.textContent = active
+        ? `${u.username} is enabled.` + (code ? ` They must choose a new password first; hand them this one-time code out of band: ${code.code} (expires ${day(code.expires_at)}).` : "")
+        : `${u.username} is disabled and signed out everywhere.`
         + (done && done.warning ? ` Note: ${done.warning}.` : "");
       await load();
     } catch (err) { status.textContent = err.message; }

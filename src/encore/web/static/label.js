@@ -219,6 +219,13 @@ function statementTable(s) {
       h("td", { class: "num", text: money(s.pro_rata_cents, s.currency) }), h("td", { class: "num", text: money(s.user_centric_cents, s.currency) }))));
 }
 
+// Late money for closed months carried into this statement (labels._late), each split by its own month's streams.
+function lateTables(s) {
+  return (s.adjustments || []).filter((a) => a.lines.length).map((a) => h("div", { class: "statement-late" },
+    h("h3", { text: `${a.subscription_cents < 0 ? "Refunds after the close" : "Late revenue"} for ${a.for_month}` }),
+    statementTable({ ...a, currency: s.currency })));
+}
+
 async function statementsSection(base) {
   const months = await api(`${base}/statements`);
   const choices = [...new Set([months.current, previousMonth(months.current), ...months.closed])];
@@ -233,6 +240,7 @@ async function statementsSection(base) {
         ...provisional(s),
         ...poolNotes(s),
         s.lines.length ? statementTable(s) : h("p", { class: "empty", text: "No counted streams this month." }),
+        ...lateTables(s),
         h("a", { href: `${base}/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }));
     } catch (err) { body.replaceChildren(h("p", { class: "empty", text: err.message })); }
   };

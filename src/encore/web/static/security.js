@@ -18,6 +18,7 @@ const LABELS = {
   "security.signed_out_everyone": "Everyone signed out", "security.reset_forced_everyone": "New password required from everyone",
   "security.password_set": "Password set by the operator", "security.account_disabled": "Account disabled",
   "security.account_enabled": "Account enabled", "security.keys_rotated": "Keys rotated",
+  "billing.refund_not_made": "Refund not made: Stripe refused it",
 };
 
 const when = (iso) => new Date(iso).toLocaleString();
@@ -27,6 +28,9 @@ const what = (e) => {
   const label = LABELS[e.kind] || e.kind;
   const by = e.kind === "account.created" && CREATED_BY[(e.details || {}).by];
   const role = e.kind === "account.created" && (e.details || {}).role;
+  // Stripe's reason and the invoice: what an operator settles by hand (a disputed charge, say)
+  const refused = e.kind === "billing.refund_not_made" && e.details;
+  if (refused) return `${label} (${refused.reason}), invoice ${refused.invoice}`;
   return by ? `${label}: ${by}${role && role !== "listener" ? `, ${role}` : ""}` : label;
 };
 

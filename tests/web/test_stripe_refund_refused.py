@@ -1,0 +1,79 @@
+"""A refund Stripe refuses (review21c F6). Encore ends a card subscription it will not apply and refunds its
+newest payment; Stripe refuses the refund of a disputed charge for good, and the webhook answered 502 on every
+redelivery for Stripe's three days, the event never recorded. A lasting refusal is now recorded where the
+operator sees it (audit `billing.refund_not_made`) and the event goes on; one that passes still refuses the
+delivery, so Stripe brings it again. With stripe's own client against the offline stub."""
+
+import logging
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from encore.bootstrap import Container
+from tests.support.stripe_stub import StubStripe
+from tests.web.test_stripe_api import post_hook, sub_event
+from tests.web.test_stripe_one_premium import _at_stripe, _checkouts, _code, _h, _paid_invoice, _status, stripe_on, stub
+
+__all__ = ["stripe_on", "stub"]
+
+
+def _unwanted_paid(client: TestClient, container: Container, stub: StubStripe) -> bytes:
+    """alice holds a year's code; a checkout page she had opened before is paid (sub_A, invoice in_A paid by
+    pi_A): the event Encore ends sub_A for, and refunds pi_A."""
+    cus = _checkouts(client, container, 1)
+    r = client.post("/api/me/subscription/redeem", json={"code": _code(client, 365)}, headers=_h(client, "alice"))
+    assert r.status_code == 200, r.text
+    now = int(time.time())
+    _at_stripe(stub, "sub_A", cus, "active", created=now)
+    _paid_invoice(stub, "in_A", "sub_A", cus, paid=999, payment_intent="pi_A")
+    return sub_event("evt_paid", cus, "active", created=now, sub_id="sub_A")
+
+
+def _not_made(client: TestClient) -> list[dict[str, Any]]:
+    r = client.get("/api/admin/audit", params={"kind": "billing"}, headers=_h(client, "root"))
+    assert r.status_code == 200, r.text
+    return [{k: e[k] for k in ("kind", "actor", "subject", "details")} for e in r.json()["items"]]
+
+
+@pytest.mark.parametrize(("status", "code"), [(400, "charge_disputed"), (400, "refund_disputed_payment")])
+def test_a_disputed_charge_is_recorded_unrefunded_and_the_event_goes_on(
+    client: TestClient,
+    stripe_on: Container,
+    stub: StubStripe,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    code: str,
+) -> None:
+    event = _unwanted_paid(client, stripe_on, stub)
+    stub.refuse_refund["pi_A"] = (status, code)
+    with caplog.at_level(logging.WARNING):
+        answer, body = post_hook(client, event)
+    assert (answer, body["outcome"]) == (200, "cancelled_under_longer_premium")
+    assert _status(stub, "sub_A") == "canceled" and stub.refunds == []  # ended all the same; nothing refunded
+    said = {"invoice": "in_A", "subscription": "sub_A", "reason": code}
+    recorded = {"kind": "billing.refund_not_made", "actor": None, "subject": "alice", "details": said}
+    assert _not_made(client) == [recorded]
+    assert any("in_A" in r.getMessage() and code in r.getMessage() for r in caplog.records), caplog.text
+    # the listener's own security log shows it too
+    mine = client.get("/api/me/security/events", headers=_h(client, "alice")).json()["items"]
+    assert [e["details"] for e in mine if e["kind"] == "billing.refund_not_made"] == [said]
+    # Stripe delivering it again (a lost 2xx) finds it handled: recorded once, asked of Stripe once
+    assert post_hook(client, event)[1]["outcome"] == "duplicate"
+    assert len(_not_made(client)) == 1
+    assert len([p for p, _b, _h in stub.requests if p == "/v1/refunds"]) == 2  # the first answer and its replay
+
+
+@pytest.mark.parametrize(("status", "code"), [(400, "balance_insufficient"), (429, "lock_timeout"), (500, "api_error")])
+def test_a_refusal_that_passes_refuses_the_delivery_until_the_refund_is_made(
+    client: TestClient, stripe_on: Container, stub: StubStripe, status: int, code: str
+) -> None:
+    event = _unwanted_paid(client, stripe_on, stub)
+    stub.refuse_refund["pi_A"] = (status, code)
+    assert post_hook(client, event)[0] == 502  # Stripe delivers it again later
+    assert _not_made(client) == [] and stub.refunds == []
+    del stub.refuse_refund["pi_A"]
+    assert post_hook(client, event)[1]["outcome"] == "cancelled_under_longer_premium"
+    assert [r["paid_by"] for r in stub.refunds] == ["pi_A"]
+    assert _not_made(client) == []
