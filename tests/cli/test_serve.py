@@ -116,3 +116,20 @@ def test_serve_refuses_a_bad_young_threshold(tmp_path: Path, monkeypatch: pytest
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "gc_young_threshold" in said and "greater than or equal to 100" in said
     assert not (tmp_path / "var").exists()
+
+
+def test_serve_with_card_payments_but_no_public_address_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """probe22 F4: Stripe would send a payer back to http://127.0.0.1:8000 after checkout. Refused before the
+    database is touched; named, it gets past this check (and stops at the next one here, the workers)."""
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENCORE_STRIPE_SECRET_KEY", "sk_test_offline")
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    said = " ".join(result.output.split())  # rich wraps at the terminal's width
+    assert result.exit_code == 2 and "cannot start: card payments" in said and "need ENCORE_PUBLIC_BASE_URL" in said
+    assert not (tmp_path / "var" / "encore.db").exists()
+    monkeypatch.setenv("ENCORE_PUBLIC_BASE_URL", "https://music.example.org")
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2 and "ENCORE_REDIS_URL" in result.output and "PUBLIC_BASE" not in result.output

@@ -116,3 +116,53 @@ def test_artwork_is_square_at_three_sizes_and_bombs_are_refused(tmp_path: Path) 
     data[16:24] = (30_000).to_bytes(4, "big") * 2  # IHDR claims 30000 x 30000 (CRC now wrong, too)
     with pytest.raises(ArtworkRejected):
         render_artwork(bytes(data), tmp_path, "bomb")
+
+
+def _archives(tmp_path: Path, flac: Path) -> dict[str, bytes]:
+    """Real archives of one FLAC from the standard library, and the first bytes of RAR 5 and 7z (no writer here)."""
+    import bz2
+    import gzip
+    import lzma
+    import tarfile
+    import zipfile
+
+    data = flac.read_bytes()
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("01 Glasswing.flac", data)
+    tarred = io.BytesIO()
+    with tarfile.open(fileobj=tarred, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        t.add(flac, arcname="01.flac")
+    return {
+        "zip": zipped.getvalue(),
+        "tar": tarred.getvalue(),
+        "gzip": gzip.compress(data),
+        "bzip2": bz2.compress(data),
+        "xz": lzma.compress(data),
+        "rar": b"Rar!\x1a\x07\x01\x00" + data,
+        "7z": b"7z\xbc\xaf\x27\x1c\x00\x04" + data,
+    }
+
+
+def test_an_archive_is_refused_by_its_content_with_what_to_do(tmp_path: Path) -> None:
+    """probe22: a zip of an album uploaded as audio got FFmpeg's "Invalid data found when processing input"."""
+    flac = c.write_flac(tmp_path / "one.flac", c.tone(0.5, 440), title="One")
+    for kind, data in _archives(tmp_path, flac).items():
+        path = tmp_path / f"{kind}.flac"  # the name says audio: the content decides
+        path.write_bytes(data)
+        with pytest.raises(NotAudioError) as refused:
+            probe(path)
+        assert refused.value.message == (
+            f"this is a {kind} archive, not an audio file: upload each track as its own audio file;"
+            " archives aren't accepted"
+        )
+    named_zip = tmp_path / "album.zip"  # an audio file named like an archive is still audio
+    named_zip.write_bytes(flac.read_bytes())
+    assert probe(named_zip).codec == "flac"
+
+
+def test_bzh_alone_is_not_taken_for_bzip2() -> None:
+    from encore.ingest._archives import archive_kind
+
+    assert archive_kind(b"BZh not a bzip2 stream at all") is None
+    assert archive_kind(b"") is None

@@ -47,11 +47,14 @@ def test_the_server_address_is_the_request_s_own_when_no_public_url_is_configure
     client: TestClient, listener: str
 ) -> None:
     """Without ENCORE_PUBLIC_BASE_URL the server knows no address but the one it was reached at (a fresh
-    install on a home network): the phone is told that one, as the listener's browser sent it."""
-    login(client, listener)
-    assert client.get("/api/me/devices/connect").json()["server_url"] == "http://testserver"
-    asked = client.get("/api/me/devices/connect", headers={"Host": "192.168.1.20:8000"}).json()
-    assert asked["server_url"] == "http://192.168.1.20:8000"
+    install on a home network): the phone is told that one, the connection's own, never what a Host header
+    says (probe22: a client or a proxy may send any)."""
+    auth = {"Authorization": f"Bearer {login(client, listener)}"}
+    assert client.get("/api/me/devices/connect", headers=auth).json()["server_url"] == "http://testserver"
+    lan = client.get("http://192.168.1.20:8000/api/me/devices/connect", headers=auth).json()
+    assert lan["server_url"] == "http://192.168.1.20:8000"
+    told = client.get("/api/me/devices/connect", headers={**auth, "Host": "evil.example:8000"}).json()
+    assert told["server_url"] == "http://testserver"
 
 
 def test_a_configured_public_url_is_the_server_address_whatever_the_host_header(

@@ -17,11 +17,13 @@ from encore.audit import AuditEvent
 from encore.bootstrap import Container
 from encore.catalog import Album, Rendition, Track, upsert_label
 from encore.db import transaction
+from encore.devices import create_device
 from encore.jobs import Job
 from tests.ingest import corpus as c
 from tests.support.jobs import run_jobs
 from tests.support.races import race
 from tests.web.conftest import login
+from tests.web.spotify.flows import unlimited_app
 
 PASSWORD = "password-123"
 # Each test costs a fresh database; the state changes run on both, the form's refusals on SQLite only.
@@ -459,6 +461,102 @@ def test_publishing_links_listens_kept_by_text_to_the_release_through_a_job(
         linked = s.scalar(select(Track.public_id).join(history.Play, history.Play.track_id == Track.id))
         assert linked == track_id
         assert s.scalar(select(Job.state).where(Job.kind == history.MATCH)) == "done"
+
+
+@SQLITE
+def test_a_zip_uploaded_as_audio_is_told_to_send_each_track_alone(desk: Desk, flacs: dict[str, bytes]) -> None:
+    """probe22: a zipped album posted as audio failed with FFmpeg's "[Errno 1094995529] Invalid data found"."""
+    import zipfile
+
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("01.flac", flacs["one"])
+        z.writestr("02.flac", flacs["two"])
+    r = desk.client.post(
+        f"{desk.base}/uploads", files={"file": ("Lanterns.flac", io.BytesIO(zipped.getvalue()))}, headers=desk.ours
+    )
+    assert r.status_code == 200 and r.json()["imported"] == 0, r.text
+    assert r.json()["failed"] == [
+        {
+            "file": "Lanterns.flac",
+            "reason": "this is a zip archive, not an audio file: upload each track as its own audio file;"
+            " archives aren't accepted",
+        }
+    ]
+
+
+def _png_of(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_published_release_gets_a_cover_and_every_face_shows_the_new_one(desk: Desk, flacs: dict[str, bytes]) -> None:
+    """probe22 F3: a release published without a cover could never get one (409 not_a_draft, withdrawn too)."""
+    album_id, _ = _draft(desk, flacs)
+    _ready(desk, album_id)
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    assert desk.release(album_id)["artwork"] == {}
+    c = desk.container
+    with transaction(c.sessions) as s:
+        fan = get_user_by_name(s, username="fan")
+        assert fan is not None
+        secret = c.settings.secret_key.get_secret_value().encode()
+        phone = create_device(s, user_id=fan.id, name="phone", secret=secret, now=c.clock.now()).api_key
+        app = unlimited_app(s, owner_id=fan.id, now=c.clock.now())
+    token = desk.client.post(  # OAuth asks https or localhost
+        "http://localhost/api/token", data={"grant_type": "client_credentials"}, auth=(app.client_id, app.client_secret)
+    )
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    sonic = {"apiKey": phone, "f": "json", "id": f"al-{album_id}", "size": "64"}
+    assert desk.client.get("/rest/getCoverArt", params=sonic).json()["subsonic-response"]["status"] == "failed"
+
+    def faces() -> dict[str, object]:
+        """The cover each face names (player, /v1, share page) and the pixels Subsonic's getCoverArt sends."""
+        art = desk.client.get("/rest/getCoverArt", params=sonic)
+        assert art.status_code == 200 and art.headers["cache-control"] == "public, max-age=3600", art.text
+        pixel = Image.open(io.BytesIO(art.content)).convert("RGB").getpixel((32, 32))
+        return {
+            "player": desk.client.get(f"/api/albums/{album_id}", headers=desk.fan).json()["album"]["images"]["300"],
+            "v1": next(i["url"] for i in desk.client.get(f"/v1/albums/{album_id}", headers=bearer).json()["images"]),
+            "share": desk.client.get(f"/share/album/{album_id}").text,
+            "subsonic": pixel,
+            "etag": art.headers["etag"],
+        }
+
+    url = f"{desk.base}/releases/{album_id}/cover"
+    first = desk.client.put(url, files={"file": ("red.png", io.BytesIO(_png_of((220, 0, 0))))}, headers=desk.ours)
+    assert first.status_code == 200 and first.json()["status"] == "published", first.text
+    red_key = first.json()["artwork"]["300"].split("/")[2]
+    red = faces()
+    assert red_key in str(red["player"]) and red_key in str(red["v1"]) and red_key in str(red["share"])
+    assert red["subsonic"][0] > 180 and red["subsonic"][2] < 60  # type: ignore[index]
+
+    assert desk.act(album_id, "withdraw").status_code == 200  # type: ignore[attr-defined]
+    blue = desk.client.put(url, files={"file": ("blue.png", io.BytesIO(_png_of((0, 0, 220))))}, headers=desk.ours)
+    assert blue.status_code == 200 and blue.json()["status"] == "withdrawn", blue.text
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    now = faces()
+    blue_key = blue.json()["artwork"]["300"].split("/")[2]
+    assert blue_key != red_key and all(blue_key in str(now[f]) for f in ("player", "v1", "share"))
+    assert now["subsonic"][2] > 180 and now["subsonic"][0] < 60 and now["etag"] != red["etag"]  # type: ignore[index]
+    with desk.container.sessions() as s:
+        events = [json.loads(e.details) for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "label.edit"))]
+    covers = [(e["status"], e["artwork"]) for e in events if e.get("fields") == ["cover"]]
+    assert covers == [("published", red_key), ("withdrawn", blue_key)]
+
+
+@SQLITE
+def test_another_labels_published_release_keeps_its_cover(desk: Desk, flacs: dict[str, bytes]) -> None:
+    album_id, _ = _draft(desk, flacs)
+    _ready(desk, album_id)
+    desk.act(album_id, "publish")
+    r = desk.client.put(
+        f"{desk.their_base}/releases/{album_id}/cover",
+        files={"file": ("c.png", io.BytesIO(_png()))},
+        headers=desk.theirs,
+    )
+    assert r.status_code == 404 and desk.release(album_id)["artwork"] == {}
 
 
 def test_the_same_recordings_uploaded_again_after_a_takedown_are_not_published(

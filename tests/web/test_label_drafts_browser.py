@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
@@ -89,6 +90,18 @@ def test_upload_form_publish_withdraw(
     block.locator(".album-status:text('Published')").wait_for()
     assert block.locator(".release-badge").inner_text() == "Published"
     assert _listener_sees(browser, live, album_id, title)
+
+    # probe22 F3: a published release's cover is replaced from its own block (the draft form is gone)
+    before = block.locator("img.release-cover").get_attribute("src")  # the demo's files carry their artwork
+    cover = tmp_path / "cover.png"
+    Image.new("RGB", (64, 64), (30, 140, 90)).save(cover)
+    block.locator(".release-cover-edit input[type=file]").set_input_files(str(cover))
+    block.locator(".release-cover-send").click()
+    block.locator(".album-status:text('Cover saved')").wait_for()
+    after = block.locator("img.release-cover").get_attribute("src") or ""
+    assert after.startswith("/art/") and after != before
+    assert block.locator(".release-cover-send").inner_text() == "Replace cover"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
     page.once("dialog", lambda d: d.accept())
     block.locator(".release-withdraw").click()

@@ -65,10 +65,13 @@ def test_every_face_shows_an_edit_on_the_next_search(container: Container, site:
 
 
 def test_a_kept_answer_is_written_for_the_address_asked(site: Site) -> None:
-    """/v1's hrefs are absolute: a hit's JSON written for one address is not served to another."""
+    """/v1's hrefs are absolute: a hit's JSON written for one address is not served to another. The address is
+    the one the connection reached, never a Host header (probe22)."""
     http, _, bearer = site
     params = {"q": "qwerty", "type": "track"}
     here = http.get("/v1/search", params=params, headers=bearer).json()["tracks"]["items"][0]["href"]
-    other = http.get("/v1/search", params=params, headers={**bearer, "host": "music.example"}).json()
+    other = http.get("https://music.example/v1/search", params=params, headers=bearer).json()
+    told = http.get("/v1/search", params=params, headers={**bearer, "host": "evil.example"}).json()
     assert here.startswith("https://testserver/v1/tracks/")
     assert other["tracks"]["items"][0]["href"].startswith("https://music.example/v1/tracks/")
+    assert told["tracks"]["items"][0]["href"].startswith("https://testserver/v1/tracks/")

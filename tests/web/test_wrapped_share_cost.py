@@ -33,7 +33,7 @@ def test_cards_and_preview_are_drawn_once_then_served_from_the_cache(
     container: Container, friend: TestClient, share_url: str
 ) -> None:
     page = friend.get(share_url).text
-    assert f'content="http://127.0.0.1:8000{share_url}/preview.png"' in page
+    assert f'content="http://testserver{share_url}/preview.png"' in page  # the address served, not :8000 (probe22)
     assert 'property="og:image:width" content="1200"' in page and 'content="630"' in page
     preview = friend.get(f"{share_url}/preview.png")
     assert preview.status_code == 200 and Image.open(io.BytesIO(preview.content)).size == (1200, 630)

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from encore.bootstrap import Container
+from encore.config import Settings, unnamed_public_address
 from encore.kernel import EncoreError
 
 if TYPE_CHECKING:
@@ -43,6 +44,22 @@ def migrate() -> None:
     console.print(f"[green]{said}[/green] ({where})", soft_wrap=True)
 
 
+def _say_public_address(settings: Settings, host: str) -> None:
+    """Before serving: a production that has not named its public address is told so, or stopped (`config`)."""
+    unnamed = unnamed_public_address(
+        configured=settings.configured_public_base_url,
+        host=host,
+        mode=settings.mode,
+        stripe=settings.stripe_secret_key is not None,
+    )
+    if unnamed is None:
+        return
+    if unnamed.refuse:
+        err.print(f"[red]Encore cannot start:[/red] {unnamed.message}")
+        raise typer.Exit(2)
+    err.print(f"[yellow]Warning:[/yellow] {unnamed.message}")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
@@ -71,6 +88,7 @@ def serve(
     from encore.web import create_app
 
     c = _container(may_create=True)
+    _say_public_address(c.settings, host or c.settings.host)  # before anything starts: it may refuse
     c.migrate()
     plan = plan_workers(
         requested=workers or c.settings.workers, shared_state=c.settings.redis_url is not None, cores=cores()

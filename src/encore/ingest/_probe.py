@@ -4,6 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from encore.ingest._archives import HEAD_BYTES, archive_kind, archive_refusal
 from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
 from encore.storage import NotAudioContainerError, open_audio
 
@@ -23,6 +24,9 @@ def probe(path: Path) -> Probe:
 
     if path.stat().st_size == 0:
         raise NotAudioError("file is empty")
+    with path.open("rb") as f:
+        if kind := archive_kind(f.read(HEAD_BYTES)):
+            raise NotAudioError(archive_refusal(kind))
     try:
         with open_audio(path, metadata_errors="ignore") as container:
             if not container.streams.audio:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from encore.accounts import User, may_use_account, user_for_token
 from encore.bootstrap import Container
 from encore.catalog import CatalogueCache
+from encore.config import served_base
 
 SESSION_COOKIE = "encore_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,10 +48,16 @@ def _bearer(request: Request) -> str | None:
 
 
 def public_base(request: Request) -> str:
-    """The base of the absolute URLs an answer gives out (a phone's server address, /v1 hrefs): the configured
-    ENCORE_PUBLIC_BASE_URL when set, so a Host header (a proxy passing any, an internal name) is never echoed;
-    without it, the address this request reached, the only one the server knows (a fresh install on a LAN)."""
-    return container(request).settings.configured_public_base_url or str(request.base_url).rstrip("/")
+    """The one base of every absolute URL an answer gives out (a phone's server address, /v1 hrefs, share
+    pages, Wrapped share pages, Stripe's return URLs): the configured ENCORE_PUBLIC_BASE_URL when set; without
+    it, the address this connection reached on this machine (`config.served_base`), the only one the server
+    knows (a fresh install on a LAN). Never the Host header: a client or a proxy may send any (probe22)."""
+    settings = container(request).settings
+    if (configured := settings.configured_public_base_url) is not None:
+        return configured
+    return served_base(
+        scheme=request.url.scheme, server=request.scope.get("server"), host=settings.host, port=settings.port
+    )
 
 
 def _public_origin(request: Request) -> str:

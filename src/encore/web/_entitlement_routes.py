@@ -14,7 +14,7 @@ from encore.kernel import NotFound
 from encore.streaming import issue_stream_url
 from encore.web._audit import note
 from encore.web._bounds import Instant
-from encore.web._deps import CurrentUser, Db, container
+from encore.web._deps import CurrentUser, Db, container, public_base
 from encore.web._schemas import Strict
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def checkout(
     request: Request, session: Db, user: CurrentUser, stripe: Stripe, _body: CheckoutIn | None = None
 ) -> LinkOut:
     c = container(request)
-    base = c.settings.public_base_url.rstrip("/")
+    base = public_base(request)
     try:
         link = billing.start_checkout(
             session,
@@ -227,7 +227,7 @@ def checkout(
 
 @router.post("/me/subscription/portal")
 def portal(request: Request, session: Db, user: CurrentUser, stripe: Stripe) -> LinkOut:
-    base = container(request).settings.public_base_url.rstrip("/")
+    base = public_base(request)
     try:
         url = billing.portal_link(session, provider=stripe, user_id=user.id, return_url=f"{base}/account")
     except billing.PaymentProviderError as exc:

@@ -69,7 +69,8 @@ def release_cover(
     *, album_id: OwnAlbumId, request: Request, label: UploadLabel, user: UploadUser, body: PictureBody, session: Db
 ) -> AlbumOut:
     """Multipart `file`: a JPEG, PNG or WebP of at most 16 MB and 40 megapixels (`kernel.pictures`, the rule
-    gallery images follow too), made square like embedded covers."""
+    gallery images follow too), made square like embedded covers. A draft's, or a published or withdrawn
+    release's: listeners see the new cover at once."""
     data = body.file.file.read(MAX_COVER_BYTES + 1)
     if len(data) > MAX_COVER_BYTES:
         raise labels.ReleaseInvalid({"cover": f"A cover can be at most {MAX_COVER_BYTES // 2**20} MB."})
@@ -80,7 +81,17 @@ def release_cover(
     except ArtworkRejected as exc:  # past its header: truncated or corrupt
         raise labels.ReleaseInvalid({"cover": PICTURE_UNREADABLE}) from exc
     album = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
-    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, album=album_id, fields=["cover"])
+    note(  # a published release's cover changes what listeners see: the audit names the status and the new art
+        request,
+        session,
+        kinds.LABEL_EDIT,
+        actor=user,
+        label=label.id,
+        album=album_id,
+        fields=["cover"],
+        status=album.status,
+        artwork=key,
+    )
     return _out(session, album)
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from encore import catalog, library
 from encore.kernel import NotFound, ValidationFailed
-from encore.web._deps import Db, container
+from encore.web._deps import Db, public_base
 
 router = APIRouter(include_in_schema=False)
 
@@ -119,7 +119,7 @@ _NOT_FOUND = Shared("website", "Not found", "There is nothing here, or it is pri
 
 @router.api_route("/share/{kind}/{item_id}", methods=["GET", "HEAD"])  # unfurlers HEAD first
 def share_page(kind: str, item_id: str, session: Db, request: Request) -> HTMLResponse:
-    base = container(request).settings.public_base_url
+    base = public_base(request)
     try:
         item = _find(session, kind, item_id[:64])
     except (NotFound, ValidationFailed):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from encore import insights
 from encore.kernel import NotFound
 from encore.web._client_ip import client_key
-from encore.web._deps import CurrentUser, Db, container
+from encore.web._deps import CurrentUser, Db, container, public_base
 
 router = APIRouter(tags=["wrapped"])
 Period = Annotated[str, Path(max_length=8)]
@@ -189,7 +189,7 @@ def shared_wrapped(token: str, session: Db, request: Request) -> HTMLResponse:
         return HTMLResponse(_GONE, status_code=404)
     now = container(request).clock.now()
     snapshot = insights.get_wrapped(session, user_id=owner, period=period, now=now, fold=False)
-    page = _page(snapshot, insights.cards(snapshot), token, container(request).settings.public_base_url)
+    page = _page(snapshot, insights.cards(snapshot), token, public_base(request))
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
 
 

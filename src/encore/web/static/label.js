@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { h, isolate, named } from "./dom.js";
 import { labelExclusivesSection } from "./exclusives.js";
-import { draftForm, lyricsEditor, releaseActions, statusBadge } from "./release.js";
+import { coverForm, draftForm, lyricsEditor, releaseActions, statusBadge } from "./release.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
@@ -139,6 +139,7 @@ function albumBlock(base, album) {
       h("p", { class: "empty" }, ...(a.artists.length ? a.artists : [a.artist]).flatMap((n, i) => (i ? [", ", named(n)] : [named(n)])),
         ` · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}`),
       titleForm(base, "album", a, draw),
+      coverForm(base, a, draw),
       availabilityForm(base, "album", a, draw),
       h("ol", { class: "label-tracks" }, ...a.tracks.map((t) => h("li", { "data-track": t.id },
         h("span", { class: "track-title", text: `${t.track_number}. ${t.title}` }),

@@ -115,6 +115,27 @@ export function releaseActions(base, album, redraw) {
   return h("span", { class: "release-actions" }, button, status);
 }
 
+// A published or withdrawn release's cover: shown, and replaced at once (listeners see the new one).
+export function coverForm(base, album, redraw) {
+  const id = `cover-${album.id}`;
+  const input = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", id });
+  const status = h("span", { class: "form-status", role: "status" });
+  const shown = album.artwork["300"]
+    ? h("img", { class: "release-cover", src: album.artwork["300"], alt: `Cover of ${album.title}` })
+    : h("span", { class: "empty", text: "No cover yet." });
+  const send = h("button", { type: "button", class: "ghost release-cover-send", text: album.artwork["300"] ? "Replace cover" : "Add cover", onclick: async () => {
+    const file = input.files[0];
+    if (!file) { status.textContent = "Choose an image first."; return; }
+    if (file.size > COVER_MAX) { status.textContent = "A cover can be at most 16 MB."; return; }
+    send.disabled = true;
+    try { redraw(await sendCover(`${base}/releases/${album.id}/cover`, file), "Cover saved: listeners see it now."); }
+    catch (err) { status.textContent = (err.fields && err.fields.cover) || err.message; }
+    finally { send.disabled = false; }
+  } });
+  return h("div", { class: "release-cover-edit" }, shown,
+    h("label", { for: id, text: "Cover image (JPEG, PNG or WebP, at most 16 MB)" }), input, send, status);
+}
+
 export function statusBadge(album) {
   return h("span", { class: `release-badge release-${album.status}`, text: STATUS_TEXT[album.status] || album.status });
 }

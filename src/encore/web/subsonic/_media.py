@@ -27,6 +27,7 @@ from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, publ
 
 ART_SIZES = (64, 300, 640)
 _ART_KEY = re.compile(r"^[0-9a-f]{64}$")
+COVER_ART_MAX_AGE = 3600  # getCoverArt: how stale a replaced cover may be in an HTTP cache
 _MAX_OFFSET_S = 24 * 3600
 
 
@@ -198,7 +199,10 @@ def get_cover_art(ctx: Ctx) -> Response:
     path = ctx.container.store.root / "art" / key[:2] / key / f"{size}.jpg"
     if not path.is_file():
         raise SubsonicError(NOT_FOUND, "no cover art")
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=31536000"})
+    # Named by the album's id, whose cover a label may replace (probe22): an hour, not the year the content-named
+    # /art/ URLs get, and an ETag naming the image itself.
+    headers = {"Cache-Control": f"public, max-age={COVER_ART_MAX_AGE}", "ETag": f'"{key}-{size}"'}
+    return FileResponse(path, media_type="image/jpeg", headers=headers)
 
 
 @method("getAvatar")
