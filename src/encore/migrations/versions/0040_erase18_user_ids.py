@@ -19,8 +19,8 @@ follow: plays, sessions, playlists... all deleted. So the rebuild runs with `PRA
 SQLite ignores inside a transaction: the transaction earlier migrations of the same run opened is committed
 first (each left alembic_version at its own revision, so what is committed is a consistent schema), foreign
 keys are switched off and checked to be off, the rebuild runs in a transaction of its own, and it commits only
-if `PRAGMA foreign_key_check` finds no row whose account is missing; foreign keys are switched on again
-either way (the connection goes back to the pool).
+if `PRAGMA foreign_key_check` finds no row whose account is missing; foreign keys are set back as they were
+found either way (on in a bare run; off under `db._migrate.upgrade_to_head`, which sets them on again itself).
 
 The downgrade keeps AUTOINCREMENT: the older schema works the same with it, and another rebuild of `users`
 would only take the same risk again. Run again, the upgrade finds AUTOINCREMENT there and does nothing.
@@ -56,6 +56,7 @@ def upgrade() -> None:
     if raw is None:
         raise RuntimeError("no driver connection to commit on")
     raw.commit()  # PRAGMA foreign_keys is a no-op inside a transaction: end the one this run has open
+    found = bind.exec_driver_sql("PRAGMA foreign_keys").scalar()
     bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
     try:
         if bind.exec_driver_sql("PRAGMA foreign_keys").scalar() != 0:
@@ -78,8 +79,8 @@ def upgrade() -> None:
     except BaseException:
         raw.rollback()
         raise
-    finally:
-        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+    finally:  # as found: on for the tests' own runs, off under `upgrade_to_head` for the migrations after this one
+        bind.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if found else 'OFF'}")
 
 
 def downgrade() -> None:
