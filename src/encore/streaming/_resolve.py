@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.catalog import ReleaseStatus, Rendition, Track, stored_version
+from encore.db import is_unreachable
 from encore.kernel import is_public_id
 from encore.storage import MediaStore, StoreError
 from encore.streaming._media import MediaFile, media_file_for
@@ -55,10 +56,17 @@ class CachedResolver:
 
     def _follow_catalogue(self, now: float) -> None:
         """One read of the version row a second (per process, not per range): a moved version drops all that is
-        kept, before this call reads the cache (a lookup made after the read sees the change itself)."""
-        with self._sessions() as session:
-            version = stored_version(session)
+        kept, before this call reads the cache (a lookup made after the read sees the change itself). With the
+        database unreachable the read is tried again a second later, not per request, and what is kept goes on
+        serving (no withdrawal can be written meanwhile); a miss still needs the database and fails as before."""
         self._polled_at = now
+        try:
+            with self._sessions() as session:
+                version = stored_version(session)
+        except Exception as exc:
+            if is_unreachable(exc):
+                return
+            raise
         if version != self._version:
             self._cache.clear()
             self._version = version
