@@ -38,7 +38,9 @@ def stub() -> Iterator[StubStripe]:
 
 @pytest.fixture
 def stripe_on(container: Container, stub: StubStripe) -> Container:
-    container.settings = container.settings.model_copy(update=stub.settings())
+    # with Stripe on, `encore serve` needs the public address named (fixlabel22): checkout's return URLs use it
+    update = {**stub.settings(), "public_base_url": "http://testserver"}  # the client's own origin
+    container.settings = container.settings.model_copy(update=update)
     with transaction(container.sessions) as s:
         create_user(s, username="alice", password=PASSWORD)
         create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
