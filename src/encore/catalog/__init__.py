@@ -88,6 +88,7 @@ from encore.catalog._views import (
 )
 from encore.catalog._write import (
     AlbumFacts,
+    ReleaseTakenDown,
     RenditionFacts,
     TrackFacts,
     drop_empty_albums,
@@ -135,6 +136,7 @@ __all__ = [
     "Page",
     "Popularity",
     "ReleaseStatus",
+    "ReleaseTakenDown",
     "Rendition",
     "RenditionFacts",
     "RenditionKind",
