@@ -556,3 +556,12 @@ def test_user_enable_says_what_becomes_of_the_password(env: Path) -> None:
         )
     c.close()
     assert codes == 1
+
+
+def test_user_enable_with_a_reset_of_an_enabled_account_says_how_to_get_a_code(env: Path) -> None:
+    """review22m F8: it printed "alice is enabled (it already was)" and no code, no reset made."""
+    again = runner.invoke(app, ["user", "enable", "alice", "--force-reset"])
+    said = " ".join(again.output.split())
+    assert again.exit_code == 1 and "enabled already, so no reset was made" in said, said
+    assert "encore security force-reset --user NAME" in said
+    assert runner.invoke(app, ["user", "enable", "alice", "--keep-password"]).exit_code == 0
