@@ -317,3 +317,25 @@ def test_a_refused_refund_is_lasting_or_passes(
 ) -> None:
     """review21c F6: a disputed charge's refund was asked again for Stripe's three days of redeliveries."""
     assert refund_refusal(status=status, code=code) == RefundAnswer(verdict, reason)
+
+
+STILL = " (still refused after retries)"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "hours", "answer"),
+    [
+        (400, "balance_insufficient", 47, RefundAnswer(RefundVerdict.RETRY, "balance_insufficient")),
+        (400, "balance_insufficient", 48, RefundAnswer(RefundVerdict.NOT_MADE, "balance_insufficient" + STILL)),
+        (403, None, 72, RefundAnswer(RefundVerdict.NOT_MADE, "http_403" + STILL)),
+        (None, None, 49, RefundAnswer(RefundVerdict.NOT_MADE, "unreachable" + STILL)),
+        (400, "charge_disputed", 1, RefundAnswer(RefundVerdict.NOT_MADE, "charge_disputed")),
+        (400, "charge_already_refunded", 72, RefundAnswer(RefundVerdict.REFUNDED, "charge_already_refunded")),
+    ],
+)
+def test_a_refusal_that_passes_is_told_once_it_outlasts_its_retries(
+    status: int | None, code: str | None, hours: int, answer: RefundAnswer
+) -> None:
+    """review22m F7: the subscription is cancelled first; a refusal that passes, asked again until Stripe stopped
+    redelivering, ended with no record and the listener unrefunded. From 48 hours after the event, it is told."""
+    assert refund_refusal(status=status, code=code, event_age=timedelta(hours=hours)) == answer

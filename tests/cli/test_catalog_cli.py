@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from encore import audit
 from encore.bootstrap import build
-from encore.catalog import Album, Label
+from encore.catalog import Album, Label, Track
 from encore.cli import app
 from encore.web import create_app
 from tests.ingest import corpus as c
@@ -234,3 +234,39 @@ def test_refusals(env: Path) -> None:
     draft = runner.invoke(app, ["catalog", "withdraw", album])
     assert draft.exit_code == 1 and "draft, listed nowhere already" in _said(draft.output)
     assert "draft" in _said(runner.invoke(app, ["catalog", "restore", album]).output)
+
+
+def test_retagged_files_of_a_taken_down_release_change_nothing_until_it_is_restored(
+    listen: TestClient, env: Path
+) -> None:
+    """review22m F2: the label's files retagged in place (another album title) and ingested again by the operator
+    moved the tracks to a new, published album and deleted the taken-down album's row, its takedown with it: the
+    label could then withdraw and publish the new album, and the music streamed."""
+    album = _ids()["Notice Served"]
+    label, as_label = _gravel(listen)
+    assert runner.invoke(app, ["catalog", "withdraw", album, "--reason", "notice"]).exit_code == 0
+    tags = {"artist": "Ann 50%", "album": "Notice Served (Deluxe)", "date": "2020-01-01"}
+    c.write_flac(env / "gravel" / "2.flac", c.tone(1.0, 660), title="T2 (remaster)", **tags)  # its track's audio
+    c.write_flac(env / "gravel" / "3.flac", c.tone(1.0, 880), title="T3", **{**tags, "album": "Notice Served"})
+    done = runner.invoke(app, ["ingest", str(env / "gravel"), "--workers", "1", "--label", "Gravel"])
+    said = _said(done.output)
+    assert done.exit_code == 0, done.output  # meant by the operator: not a failure for cron
+    assert "left out (release taken down) │ 2" in said and "Left out: taken down (encore catalog restore" in said
+    container = build()
+    with container.sessions() as s:
+        rows = dict(s.execute(select(Album.title, Album.taken_down_from).where(Album.label_id.is_not(None))).all())
+        titles = sorted(s.scalars(select(Track.title).join(Album).where(Album.public_id == album)))
+    container.close()
+    assert rows == {"Notice Served": "published"} and titles == ["T2"]  # the release left as it was (1.flac is
+    # a duplicate of the album without a label's T2)
+    assert listen.post(f"/api/label/{label}/releases/{album}/publish", headers=as_label).status_code == 409
+    assert _answers(listen, album, 404)
+    # restored, the files left out are applied by the next run (they were not recorded as seen)
+    assert runner.invoke(app, ["catalog", "restore", album]).exit_code == 0
+    again = runner.invoke(app, ["ingest", str(env / "gravel"), "--workers", "1", "--label", "Gravel"])
+    said = _said(again.output)
+    assert again.exit_code == 0 and "left out (release taken down) │ 0" in said, said
+    assert "imported │ 1" in said and "updated │ 1" in said, said
+    deluxe = _ids()["Notice Served (Deluxe)"]
+    tracks = listen.get(f"/api/albums/{deluxe}").json()["tracks"]
+    assert [t["title"] for t in tracks] == ["T2 (remaster)"]

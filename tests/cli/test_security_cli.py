@@ -246,6 +246,52 @@ def test_force_reset_hands_the_operator_one_code_per_account(env: Path) -> None:
     assert [p.name for p in env.iterdir() if p.name.endswith(".part")] == []  # written beside it, moved in place
 
 
+def _reset(*names: str) -> bool:
+    c = build()
+    with c.sessions() as s:
+        flagged = [get_user_by_name(s, username=n) for n in names]
+    c.close()
+    return all(u is not None and u.must_reset_password for u in flagged)
+
+
+def test_force_reset_killed_after_the_reset_has_named_where_the_codes_are(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review22m F5: killed between the commit and the rename, the codes that count were only in a hidden .part
+    file nothing had named, beside an older codes file whose codes count for nothing."""
+    from encore.cli import _security
+
+    target = env / "codes.csv"
+    target.write_text("username,email,code,expires_at\nalice,,AAAAA-BBBBB-CCCCC-DDDDD,2026-12-31\n")
+
+    def killed(self: _security._StagedCodes) -> None:
+        self._out.close()  # as a killed process's files are
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_security._StagedCodes, "publish", killed)
+    result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(target)])
+    assert result.exit_code == 130 and _reset("alice", "bob")  # Ctrl-C
+    (part,) = [p for p in env.iterdir() if p.name.endswith(".part")]
+    assert part.name.startswith(".codes.csv.") and f"Codes staged in {part}" in " ".join(result.output.split())
+    assert [line.split(",")[0] for line in part.read_text().splitlines()] == ["username", "alice", "bob"]
+
+
+def test_force_reset_puts_the_codes_in_place_even_if_closing_fails(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review22m F5: a close that failed after the commit left the codes in the temporary file, never moved."""
+    from encore.bootstrap import Container
+
+    def failing(self: Container) -> None:
+        raise RuntimeError("close failed")
+
+    target = env / "codes.csv"
+    with monkeypatch.context() as m:
+        m.setattr(Container, "close", failing)
+        result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(target)])
+    assert isinstance(result.exception, RuntimeError) and _reset("alice", "bob")
+    assert [line.split(",")[0] for line in target.read_text().splitlines()] == ["username", "alice", "bob"]
+    assert [p.name for p in env.iterdir() if p.name.endswith(".part")] == []
+
+
 def test_force_reset_with_an_unwritable_codes_file_resets_no_one(env: Path) -> None:
     """review21 F5: the reset was committed before the file was written, so a path it could not write left every
     account flagged and signed out with its codes printed nowhere (only their hashes are kept). Now the file is
@@ -510,3 +556,12 @@ def test_user_enable_says_what_becomes_of_the_password(env: Path) -> None:
         )
     c.close()
     assert codes == 1
+
+
+def test_user_enable_with_a_reset_of_an_enabled_account_says_how_to_get_a_code(env: Path) -> None:
+    """review22m F8: it printed "alice is enabled (it already was)" and no code, no reset made."""
+    again = runner.invoke(app, ["user", "enable", "alice", "--force-reset"])
+    said = " ".join(again.output.split())
+    assert again.exit_code == 1 and "enabled already, so no reset was made" in said, said
+    assert "encore security force-reset --user NAME" in said
+    assert runner.invoke(app, ["user", "enable", "alice", "--keep-password"]).exit_code == 0

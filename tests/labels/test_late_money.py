@@ -129,6 +129,27 @@ def test_a_refund_after_the_close_is_carried_as_a_negative_adjustment(container:
     assert any("refunds after the close for 2026-11: -7.00 EUR" in n for n in pool_notes(dec))
 
 
+def test_the_cents_a_carry_rounds_off_are_carried_by_a_later_one(container: Container) -> None:
+    """review22m F6: each carry rounded its own part down and counted the whole change as carried, so the labels'
+    fraction of a cent was gone at every carry. Two refunds of 10.01 (7.007 each at 70 %): December carries
+    -7.00; January carries the running total's -14.01 less those, -7.01, not -7.00 again."""
+    with transaction(container.sessions) as s:
+        w = build(s)
+        close_month(s, month=MONTH, terms=TERMS, admin_id=1, now=AFTER)
+        nov_1 = Payment.user_id == w.sub1.id, Payment.period_start == datetime(2026, 11, 1, tzinfo=UTC)
+        s.execute(update(Payment).where(*nov_1).values(refunded_cents=1001))
+        dec = close_month(s, month=DEC, terms=TERMS, admin_id=1, now=DEC_SETTLED)
+        s.execute(update(Payment).where(*nov_1).values(refunded_cents=2002))
+        jan = close_month(s, month=JAN, terms=TERMS, admin_id=1, now=JAN_SETTLED)
+        s.execute(update(Payment).where(*nov_1).values(refunded_cents=2003))  # 0.7 of a cent more
+        feb = compute_month(s, month=FEB, terms=TERMS)
+    assert [a.subscription_cents for a in dec.adjustments] == [-700]
+    assert [(a.subscription_cents, a.user_centric_unallocated_cents) for a in jan.adjustments] == [(-701, 0)]
+    assert sum(ln.pro_rata_cents for ln in jan.adjustments[0].lines) == -701
+    assert sum(ln.user_centric_cents for ln in jan.adjustments[0].lines) == -701
+    assert [a.subscription_cents for a in feb.adjustments] == [-1]  # -14.021 in all, -14.01 carried: -0.01 more
+
+
 def test_late_money_goes_to_the_first_open_month_after_the_closed_one(container: Container) -> None:
     with transaction(container.sessions) as s:
         _w, late = _late_world(s)  # type: ignore[misc]

@@ -68,3 +68,19 @@ def test_enabling_resets_the_password_with_a_code_or_keeps_it_as_asked(
         kinds = [e.kind for e in audit.list_events(s, where=audit.EventFilter(kind="security"))]
         enabled = audit.list_events(s, where=audit.EventFilter(kind="security.account_enabled"))
     assert ("security.reset_forced" in kinds) is reset and [e.details for e in enabled] == [{"password": password}]
+
+
+def test_enabling_with_a_reset_asked_again_is_refused_rather_than_answered_without_a_code(
+    client: TestClient, container: Container, listener: str
+) -> None:
+    """review22m F8: the admin's first answer (with the code) lost, the retry answered 200 enabled with no code:
+    the account had to reset and nobody held a code. Refused now, saying how to get one; `keep` stays a no-op."""
+    root = _root(client, container)
+    who = _disabled(client, container, listener, root)
+    first = client.patch(f"/api/admin/users/{who}", json={"active": True, "password": "reset"}, headers=root)
+    assert first.status_code == 200 and first.json()["reset_code"], first.text
+    again = client.patch(f"/api/admin/users/{who}", json={"active": True, "password": "reset"}, headers=root)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_enabled", again.text
+    assert "force-reset" in again.json()["error"]["message"]
+    kept = client.patch(f"/api/admin/users/{who}", json={"active": True, "password": "keep"}, headers=root)
+    assert kept.status_code == 200 and kept.json()["active"] is True, kept.text

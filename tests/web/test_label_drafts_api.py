@@ -593,3 +593,30 @@ def test_the_same_recordings_uploaded_again_after_a_takedown_are_not_published(
     with transaction(desk.container.sessions) as s:
         incident.restore_album(s, album_id=album_id, actor_id=None, now=now)
     assert desk.act(again, "publish").status_code == 200  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("spelled", ["123456789012", "0123456789012", "00123456789012"])
+def test_a_taken_down_releases_barcode_in_any_spelling_is_not_published(
+    desk: Desk, tmp_path: Path, spelled: str
+) -> None:
+    """review22m F3: the UPC-A of a taken-down release, spelled as its EAN-13 or GTIN-14 (a leading zero more: the
+    same barcode to the catalogue, `upc_spellings`), was published by a new draft."""
+    from encore import incident
+
+    first = c.write_flac(tmp_path / "1.flac", c.tone(1.0, 440), title="Glasswing", album="Lanterns", **_UPC)
+    (album_id,) = desk.upload(first.read_bytes())["releases"]  # type: ignore[misc]
+    assert desk.save(album_id, {"release_date": "2026-11-20"}).status_code == 200  # type: ignore[attr-defined]
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    with transaction(desk.container.sessions) as s:
+        incident.withdraw_album(s, album_id=album_id, actor_id=None, now=desk.container.clock.now(), reason="notice")
+    tags = {**_UPC, "barcode": spelled}
+    other = c.write_flac(tmp_path / "2.flac", c.tone(1.0, 523), title="Filament", album="Lanterns II", **tags)
+    (draft,) = desk.upload(other.read_bytes())["releases"]  # type: ignore[misc]
+    assert desk.save(draft, {"release_date": "2026-11-20"}).status_code == 200  # type: ignore[attr-defined]
+    refused = desk.act(draft, "publish")
+    assert refused.status_code == 409, refused.text  # type: ignore[attr-defined]
+    assert f"UPC {spelled}" in refused.json()["error"]["message"]  # type: ignore[attr-defined]
+    assert desk.release(draft)["status"] == "draft"
+
+
+_UPC = {"artist": "Moth Choir", "barcode": "123456789012"}

@@ -12,6 +12,7 @@ from encore.audit._service import (
     EventView,
     list_events,
     record,
+    recorded,
     to_csv,
     to_rows,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "kinds",
     "list_events",
     "record",
+    "recorded",
     "security_report",
     "to_csv",
     "to_rows",

@@ -88,6 +88,14 @@ def record(
     )
 
 
+def recorded(session: Session, *, kind: str, key: str, value: str) -> bool:
+    """Whether an event of `kind` whose details hold `key` = `value` is recorded already: for an event to record
+    once per thing it is about (an invoice), not once per request that finds it again."""
+    pair = json.dumps({key: value}, separators=(",", ":"))[1:-1]  # as `record` writes it, quotes included
+    found = select(AuditEvent.id).where(AuditEvent.kind == kind, AuditEvent.details.contains(pair, autoescape=True))
+    return session.scalar(found.limit(1)) is not None
+
+
 def _query(f: EventFilter) -> Select[AuditEvent, str, str]:
     actor, subject = aliased(User), aliased(User)
     q = (

@@ -240,9 +240,10 @@ def _end_unwanted(
         return None, Refunds()
     # Ended, and its payment given back: the listener paid for Premium they had, or had twice (review21 F4,
     # review19b F5). Refused part-way for now, the delivery comes again; a refund is asked once per invoice.
-    # Refused for good (a disputed charge: review21c F6), the rest of the event goes on and the refusal is told.
+    # Refused for good (a disputed charge: review21c F6), the rest of the event goes on and the refusal is told;
+    # so is one that passes but outlasts its retries (review22m F7: the subscription is already cancelled here).
     provider.cancel_subscription(subscription_id=facts.subscription_id)
-    return why, provider.refund_subscription(subscription_id=facts.subscription_id)
+    return why, provider.refund_subscription(subscription_id=facts.subscription_id, event_age=now - event.created)
 
 
 LIVE = frozenset({"trialing", "active", "past_due"})  # provider statuses that charge the card, or will

@@ -3,7 +3,7 @@ codes) needs none of it; the Stripe adapter (`_stripe.py`) implements it."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from encore.billing._provider_policy import ProviderPayment, ProviderPaymentLink, ProviderRefund, ProviderSubscription
@@ -116,10 +116,11 @@ class PaymentProvider(Protocol):
         PaymentProviderError when the provider cannot be reached or refuses."""
         ...
 
-    def refund_subscription(self, *, subscription_id: str) -> Refunds:
+    def refund_subscription(self, *, subscription_id: str, event_age: timedelta) -> Refunds:
         """Refund in full the newest paid invoice of a subscription Encore ended as unwanted; asked again, it
-        refunds nothing twice. What was refunded, and what the provider refused for good (a disputed charge).
-        PaymentProviderError when the provider cannot be reached or refuses for now (asked again later)."""
+        refunds nothing twice. What was refunded, and what the provider refused for good (a disputed charge, or
+        any refusal once the event asking is `event_age` old past `REFUND_RETRIED_FOR`). PaymentProviderError
+        when the provider cannot be reached or refuses for now (asked again later)."""
         ...
 
     def history(self, *, since: datetime, now: datetime) -> Iterator[ProviderEvent]:

@@ -6,7 +6,7 @@ that would roll a subscription back to an older picture of itself.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 from encore.billing._access import SubState
@@ -164,7 +164,14 @@ _REFUND_LATER = frozenset(
 )
 
 
-def refund_refusal(*, status: int | None, code: str | None) -> RefundAnswer:
+# How long a refusal that passes is asked again, counted from the event's `created`: Stripe redelivers a refused
+# event for about three days, and the subscription was cancelled before the refund was asked; past this the
+# refusal is told (NOT_MADE) while Stripe still delivers, so the operator learns the listener is owed (review22m F7).
+REFUND_RETRIED_FOR = timedelta(hours=48)
+STILL_REFUSED = " (still refused after retries)"
+
+
+def refund_refusal(*, status: int | None, code: str | None, event_age: timedelta = timedelta(0)) -> RefundAnswer:
     """What Stripe's refusal of a refund (HTTP `status`, None when it was not reached; error `code`) means (pure).
 
     - `charge_already_refunded`: REFUNDED.
@@ -175,10 +182,14 @@ def refund_refusal(*, status: int | None, code: str | None) -> RefundAnswer:
       `charge_disputed` (the charge was charged back) and `refund_disputed_payment` are the ones expected: the
       dispute, not Encore, decides whether the money goes back, and a lost dispute comes as its own event that
       takes the money out of the royalty pool. A code this version does not know is lasting too, named.
+    - A refusal that passes, for an event older than `REFUND_RETRIED_FOR` (`event_age`): NOT_MADE, its reason
+      marked `STILL_REFUSED`; it has outlasted the retries meant for it.
     """
     reason = code or ("unreachable" if status is None else f"http_{status}")
     if code == "charge_already_refunded":
         return RefundAnswer(RefundVerdict.REFUNDED, reason)
     if status is None or status >= 500 or status in (401, 403, 409, 429) or code in _REFUND_LATER:
+        if event_age >= REFUND_RETRIED_FOR:
+            return RefundAnswer(RefundVerdict.NOT_MADE, reason + STILL_REFUSED)
         return RefundAnswer(RefundVerdict.RETRY, reason)
     return RefundAnswer(RefundVerdict.NOT_MADE, reason)

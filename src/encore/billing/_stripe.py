@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ from encore.billing._provider import (
     RefundNotMade,
     Refunds,
 )
-from encore.billing._provider_policy import RefundVerdict, refund_refusal
+from encore.billing._provider_policy import REFUND_RETRIED_FOR, STILL_REFUSED, RefundVerdict, refund_refusal
 from encore.billing._stripe_events import (
     DISPUTE_EVENT,
     ENDED,
@@ -220,7 +220,7 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
 
-    def refund_subscription(self, *, subscription_id: str) -> Refunds:
+    def refund_subscription(self, *, subscription_id: str, event_age: timedelta) -> Refunds:
         """Refund in full the newest paid invoice of a subscription Encore ended as unwanted (review21 F4: the card
         was charged for Premium the listener already had, and the payment was kept as royalty revenue). Only the
         newest: it is the payment that made the subscription unwanted (a second subscription's first invoice, or
@@ -228,7 +228,8 @@ class StripeProvider:
         and labels were paid for (review21c F1). The refund is asked with a key naming its invoice, so a
         redelivered event refunds nothing twice; a payment refunded already (by the operator in Stripe's
         dashboard) is no error. The `charge.refunded` webhook then takes it out of the royalty pool
-        (`apply_refund`). A refusal that lasts (`refund_refusal`: a disputed charge) comes back as not made."""
+        (`apply_refund`). A refusal that lasts (`refund_refusal`: a disputed charge, or any once the event is
+        `event_age` old past its retries) comes back as not made; the invoice unknown when its list was refused."""
         import stripe
 
         v1 = self._client.v1
@@ -239,11 +240,14 @@ class StripeProvider:
                 paid_by = self._paid_by(invoice)
                 if invoice.get("amount_paid") and paid_by is not None:
                     invoice_id = str(invoice.get("id"))
-                    refused = self._refund_payment(invoice_id, paid_by)
+                    refused = self._refund_payment(invoice_id, paid_by, event_age)
                     if refused is None:
                         return Refunds(made=(invoice_id,))
                     return Refunds(not_made=(RefundNotMade(invoice_id, subscription_id, refused),))
         except stripe.StripeError as exc:
+            if event_age >= REFUND_RETRIED_FOR:  # the listing itself refused all along (a key without the right)
+                why = exc.code or ("unreachable" if exc.http_status is None else f"http_{exc.http_status}")
+                return Refunds(not_made=(RefundNotMade("", subscription_id, why + STILL_REFUSED),))
             raise PaymentProviderError(f"Stripe refused a refund: {exc.user_message or exc}") from exc
         return Refunds()
 
@@ -259,7 +263,7 @@ class StripeProvider:
                 return ("charge" if link.paid_by.startswith(("ch_", "py_")) else "payment_intent"), link.paid_by
         return None
 
-    def _refund_payment(self, invoice_id: str, paid_by: tuple[str, str]) -> str | None:
+    def _refund_payment(self, invoice_id: str, paid_by: tuple[str, str], event_age: timedelta) -> str | None:
         """None once the money is back; Stripe's reason when it refuses for good. A refusal that passes raises."""
         import stripe
 
@@ -269,7 +273,7 @@ class StripeProvider:
                 {"idempotency_key": f"encore-refund-{invoice_id}"},
             )
         except stripe.StripeError as exc:
-            answer = refund_refusal(status=exc.http_status, code=exc.code)
+            answer = refund_refusal(status=exc.http_status, code=exc.code, event_age=event_age)
             if answer.verdict is RefundVerdict.RETRY:
                 raise
             return None if answer.verdict is RefundVerdict.REFUNDED else answer.reason

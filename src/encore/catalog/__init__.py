@@ -70,7 +70,7 @@ from encore.catalog._search_filters import APPLIES, NO_FILTERS, SearchFilters
 from encore.catalog._search_index import COMPACT_AT, compact, index_entity, reindex_album, reindex_track, unindex_entity
 from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
 from encore.catalog._search_query import SearchQuery, parse_search_query
-from encore.catalog._text import fold, genre_keys, identity_key, search_words, sort_name
+from encore.catalog._text import fold, genre_keys, identity_key, search_words, sort_name, upc_spellings
 from encore.catalog._version import STATE_KEY, CatalogueVersion, catalogue_changed, changed_in, stored_version, touched
 from encore.catalog._views import (
     AlbumPage,
@@ -88,6 +88,7 @@ from encore.catalog._views import (
 )
 from encore.catalog._write import (
     AlbumFacts,
+    ReleaseTakenDown,
     RenditionFacts,
     TrackFacts,
     drop_empty_albums,
@@ -135,6 +136,7 @@ __all__ = [
     "Page",
     "Popularity",
     "ReleaseStatus",
+    "ReleaseTakenDown",
     "Rendition",
     "RenditionFacts",
     "RenditionKind",
@@ -217,6 +219,7 @@ __all__ = [
     "unlisted_track",
     "unplayable_reason",
     "upc_of_another_label",
+    "upc_spellings",
     "upsert_album",
     "upsert_artist",
     "upsert_genre",

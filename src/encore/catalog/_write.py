@@ -29,6 +29,18 @@ from encore.db import lock_space, write_lock
 from encore.kernel import Conflict
 
 
+class ReleaseTakenDown(Conflict):
+    """An ingest would change a release the operator took down (`encore catalog withdraw`): it changes nothing of
+    it, not its tracks, its facts nor its row, until `encore catalog restore` lifts the takedown (review22m F2)."""
+
+    def __init__(self, album: Album) -> None:
+        super().__init__(
+            f"its release {album.title!r} ({album.public_id}) is taken down: the file was left out and the release"
+            f" left as it was; run the ingest again after `encore catalog restore {album.public_id}` to apply it",
+            code="taken_down",
+        )
+
+
 @dataclass(frozen=True)
 class AlbumFacts:
     title: str
@@ -162,6 +174,8 @@ def upsert_album(
         album = session.scalar(select(Album).where(Album.album_key == key))
         if album is not None and album.status != ReleaseStatus.DRAFT.value:  # published since: a new draft
             key, album = identity_key(lead, facts.title, "draft", secrets.token_hex(8)), None
+    if album is not None and album.taken_down_from is not None:
+        raise ReleaseTakenDown(album)
     if album is None:
         _hold_new(session, "album", key)
         album = session.scalar(select(Album).where(Album.album_key == key))
@@ -287,7 +301,10 @@ def replace_renditions(session: Session, *, track: Track, renditions: list[Rendi
 
 
 def drop_empty_albums(session: Session, *, album_ids: set[int]) -> None:
+    """Delete those of these albums that hold no track, never one taken down: its row is the takedown's record
+    (`taken_down_from`), which refuses the label's publish of its codes (encore.labels)."""
     for album_id in album_ids:
         if not session.scalar(select(func.count()).select_from(Track).where(Track.album_id == album_id)):
-            unindex_entity(session, kind="album", entity_id=album_id)
-            session.execute(delete(Album).where(Album.id == album_id))
+            gone = session.execute(delete(Album).where(Album.id == album_id, Album.taken_down_from.is_(None)))
+            if gone.rowcount:  # type: ignore[attr-defined]
+                unindex_entity(session, kind="album", entity_id=album_id)

@@ -76,7 +76,13 @@ def sign_out(user: User = None, everyone: Everyone = False) -> None:
 
 
 CodesFile = Annotated[
-    Path | None, typer.Option("--codes-file", help="Write the reset codes to this CSV (made readable by you only)")
+    Path | None,
+    typer.Option(
+        "--codes-file",
+        help="Write the reset codes to this CSV (made readable by you only). They are staged in a hidden"
+        " .NAME.*.part file beside it first, named before the reset: if the command dies before saying they were"
+        " written, that file holds the codes that count.",
+    ),
 ]
 
 
@@ -106,6 +112,9 @@ class _StagedCodes:
             os.fsync(self._out.fileno())
         except OSError as exc:
             _cannot_write(self.path, exc)
+        # said before the commit: a command killed between the commit and the rename leaves the codes that count
+        # only here, and an older file at the target whose codes count for nothing (review22m F5)
+        console.print(f"Codes staged in {self.temp}: they count once the reset is done.", soft_wrap=True)
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):  # a full disk refuses the flush again; the file is closed all the same
@@ -145,8 +154,9 @@ def force_reset(user: User = None, everyone: Everyone = False, codes_file: Codes
     a one-time code, printed (or written to --codes-file): hand it to its owner out of band. Choosing the new
     password needs it as well as the current password, which may be what leaked."""
     c = _migrated()
-    staged = _StagedCodes(codes_file) if codes_file is not None else None
+    staged, reset = None, False
     try:
+        staged = _StagedCodes(codes_file) if codes_file is not None else None
         target = _target(c, user, everyone)
         with transaction(c.sessions) as session:
             codes = incident.force_password_reset(
@@ -158,14 +168,15 @@ def force_reset(user: User = None, everyone: Everyone = False, codes_file: Codes
                 # kept before the reset: codes no one can read would lock every account out (only hashes are kept)
                 keep_codes=staged.write if staged is not None else None,
             )
-    except BaseException:
+        reset = True
         if staged is not None:
+            staged.publish()  # before the container closes: a close that fails must not leave them hidden
+    except BaseException:
+        if staged is not None and not reset:
             staged.discard()  # nothing was reset: no file of codes that count for nothing
         raise
     finally:
         c.close()
-    if staged is not None:
-        staged.publish()
     console.print(f"[green]New password required:[/green] {user or 'every account'}")
     if codes_file is not None:
         console.print(f"{len(codes)} reset codes written to {codes_file}")

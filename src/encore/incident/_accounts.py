@@ -36,6 +36,9 @@ _SAID = {
     "password_unsaid": "say whether its owner must choose a new password (a forced reset: the safe choice if the "
     "password may have leaked, since signing in tells a disabled account's right password apart from a wrong "
     "one) or keeps the current one",
+    "already_enabled": "this account is enabled already, so no reset was made and there is no code to give (asked "
+    "twice, the first answer lost?): to require a new password and get its code, force a reset (encore security "
+    "force-reset --user NAME)",
 }
 
 PasswordOnEnable = Literal["reset", "keep"]
@@ -48,10 +51,18 @@ class StateChange:
 
 
 def state_refusal(
-    *, active: bool, last_admin: bool, erase_requested: bool, password: PasswordOnEnable | None = None
+    *,
+    active: bool,
+    last_admin: bool,
+    erase_requested: bool,
+    password: PasswordOnEnable | None = None,
+    already: bool = False,
 ) -> str | None:
     """Why an account may not be set `active` (True: enabled, False: disabled) now, or None (pure). Enabling
-    needs `password` said: "reset" or "keep"."""
+    needs `password` said: "reset" or "keep". Enabling with a reset an account `already` enabled is refused: the
+    answer would carry no code, and an operator retrying a lost answer would hold none (review22m F8)."""
+    if already:
+        return "already_enabled" if active and password == "reset" else None  # noqa: S105 - the choice
     if not active and last_admin:
         return "last_admin"
     if active and erase_requested:
@@ -95,6 +106,9 @@ def set_account_active(
     if user is None:
         raise NotFound("no such account", code="no_such_account")
     if user.is_active == active:
+        if (why_not := state_refusal(active=active, last_admin=False, erase_requested=False, password=password,
+                                     already=True)) is not None:  # fmt: skip
+            raise Conflict(_SAID[why_not], code=why_not)
         return StateChange(changed=False)
     why_not = state_refusal(
         active=active,

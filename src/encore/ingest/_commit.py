@@ -7,14 +7,16 @@ files have no rows and the next run's sweep removes them, then imports the file 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from encore import lyrics
 from encore.catalog import (
+    Album,
     AlbumFacts,
     AlbumType,
     ReleaseStatus,
+    ReleaseTakenDown,
     RenditionFacts,
     Track,
     TrackFacts,
@@ -139,6 +141,8 @@ def commit_result(
     track = own or same_audio
     if track is not None and result.audio is None and track.audio_hash != result.audio_hash:
         raise RuntimeError("tags-only update for changed audio")  # cannot happen: the worker re-transcodes
+    if track is not None:
+        _refuse_if_taken_down(session, track)
     renditions = _place_files(store, result)
     fallback_title, fallback_album = _fallback_names(result.job)
     album_facts = _album_facts(result.tags, fallback_album, label_override)
@@ -161,6 +165,18 @@ def commit_result(
     warnings = _dropped_claims(upc=(album_facts.upc, album.upc), isrc=(facts.isrc, saved.isrc))
     warnings += _save_lyrics(session, result, track_id=saved.id, duration_ms=saved.duration_ms)
     return Committed("updated" if track is not None else "imported", stale, saved.public_id, warnings)
+
+
+def _refuse_if_taken_down(session: Session, track: Track) -> None:
+    """A changed file of a track on a release the operator took down changes nothing (`ReleaseTakenDown`, and a new
+    file naming that release, `upsert_album`): moved to another album, as retagged files were, the emptied album's
+    row went with its takedown and the label could publish the music again (review22m F2); updated in place, a
+    new ISRC or audio would change what the takedown holds back. The row is held as `encore catalog withdraw` holds
+    it, so a takedown at the same moment is seen."""
+    session.execute(update(Album).where(Album.id == track.album_id).values(status=Album.status))
+    session.refresh(track.album)
+    if track.album.taken_down_from is not None:
+        raise ReleaseTakenDown(track.album)
 
 
 def _on_label(track: Track, label: str) -> bool:

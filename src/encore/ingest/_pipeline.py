@@ -22,7 +22,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore.catalog import Album, Rendition
+from encore.catalog import Album, ReleaseTakenDown, Rendition
 from encore.db import transaction
 from encore.ingest._analyze import Analyzed, Failed, Job, analyze
 from encore.ingest._artwork import SIZES, artwork_relpath
@@ -50,11 +50,14 @@ class IngestSummary:
     # counted in `duplicates` and `track_ids` too: `encore ingest` tells its operator everything, a label is told
     # less (`seen_by_label`)
     elsewhere: list[tuple[str, str]] = field(default_factory=list)
+    # (file, reason): changed files of a release the operator took down, left out and not recorded, so the first
+    # run after `encore catalog restore` applies them; not failures (the exit status stays 0: a takedown is meant)
+    taken_down: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         done = self.imported + self.updated + self.skipped + self.duplicates
-        return done + len(self.failed) + len(self.still_failing)
+        return done + len(self.failed) + len(self.still_failing) + len(self.taken_down)
 
 
 ELSEWHERE = (  # a failure's reason, worded like the others ("upload larger than …", "could not save: …")
@@ -177,6 +180,10 @@ def _commit_one(
         with transaction(sessions) as s:
             source = s.scalar(select(SourceFile).where(SourceFile.path == result.job.path))
             committed = commit_result(s, store=store, result=result, source=source, label_override=label, draft=draft)
+    except ReleaseTakenDown as exc:  # files already renamed into the store: as below
+        discard_temp_files(result)
+        summary.taken_down.append((result.job.name_hint or result.job.path, exc.message))
+        return "taken down"
     except Exception as exc:
         # Files already renamed into the store have no rows now: the next run's sweep removes them.
         discard_temp_files(result)

@@ -58,6 +58,7 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
         ("duplicates (same audio)", summary.duplicates),
         ("failed", len(summary.failed)),
         ("still failing (unchanged since it failed)", len(summary.still_failing)),
+        ("left out (release taken down)", len(summary.taken_down)),
     ):
         table.add_row(name, str(value))
     console.print(table)
@@ -65,6 +66,8 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
         console.print(_failures(summary.failed))
     if summary.still_failing:
         console.print(_failures(summary.still_failing, title="Still failing (fix or replace the file to retry)"))
+    if summary.taken_down:
+        console.print(_failures(summary.taken_down, title="Left out: taken down (encore catalog restore first)"))
     for path, warning in summary.warnings:
         console.print(Text.assemble(("warning ", "yellow"), f"{path}: {warning}"))
 

@@ -18,6 +18,7 @@ from encore.catalog import (
     hold_isrc,
     isrc_of_another_label,
     set_release_status,
+    upc_spellings,
 )
 from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.labels._catalogue import owned_album
@@ -181,7 +182,8 @@ def _code_taken_down(session: Session, *, album: Album, tracks: list[Track]) -> 
         on_taken = select(Track.isrc).join(Album, Album.id == Track.album_id).where(taken, Track.isrc.in_(isrcs))
         if (isrc := session.scalar(on_taken.order_by(Track.isrc).limit(1))) is not None:
             return f"A track of this release (ISRC {isrc})"
-    if album.upc and session.scalar(select(Album.id).where(taken, Album.upc == album.upc).limit(1)) is not None:
+    same_upc = Album.upc.in_(upc_spellings(album.upc or ""))  # a leading zero more or less: the same barcode
+    if album.upc and session.scalar(select(Album.id).where(taken, same_upc).limit(1)) is not None:
         return f"This release's UPC {album.upc}"
     return None
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from encore.billing import Payment, kept_after_refund
@@ -84,33 +84,49 @@ def _signed_split(total: int, weights: dict[LineKey, int], order: dict[LineKey, 
 
 
 def _late_money(session: Session, closed: RoyaltyStatement) -> tuple[int, dict[int | None, int], dict[int, int]]:
-    """(cents carried, each payer's part of them, each payment's change of its kept amount)."""
+    """(cents carried, each payer's part of them, each payment's change of its kept amount).
+
+    Carried as a running total, so that rounding loses nothing over time (review22m F6): what the payments' change
+    since the close is worth now, rounded down as a month's total is, less what the change already counted (by
+    earlier statements' carries) was worth by the same rule. A carry rounds down the whole since the close, not
+    its own part: each cent a carry leaves behind is carried by a later one once the total reaches it."""
     start, end = month_bounds(closed.month)
-    counted: dict[int, int] = {
-        pid: int(kept or 0)
-        for pid, kept in session.execute(
-            select(RoyaltyCountedPayment.payment_id, func.sum(RoyaltyCountedPayment.kept_cents))
-            .where(RoyaltyCountedPayment.month == closed.month)
-            .group_by(RoyaltyCountedPayment.payment_id)
-        )
-    }
+    at_close: dict[int, int] = defaultdict(int)  # what the closed month counted of each payment when it closed
+    counted: dict[int, int] = defaultdict(int)  # ...and with the changes carried since
+    for statement_id, pid, kept in session.execute(
+        select(RoyaltyCountedPayment.statement_id, RoyaltyCountedPayment.payment_id, RoyaltyCountedPayment.kept_cents)
+        .where(RoyaltyCountedPayment.month == closed.month)
+    ):  # fmt: skip
+        counted[pid] += kept
+        if statement_id == closed.id:
+            at_close[pid] += kept
     paid = session.execute(
         select(Payment.period_start, Payment.period_end, Payment.id).where(Payment.id.in_(list(counted)))
     ).all() if counted else []  # fmt: skip
     spans = {pid: (a, b) for a, b, pid in paid}
-    net: dict[int | None, Fraction] = defaultdict(Fraction)
+    now_net: dict[int | None, Fraction] = defaultdict(Fraction)  # each payer's change since the close, as it is now
+    was_net: dict[int | None, Fraction] = defaultdict(Fraction)  # ...as far as it was carried already
     changed: dict[int, int] = {}
     for pid, (user, part, kept) in kept_by_payment(session, currency=closed.currency, month=closed.month).items():
-        was = int(counted.get(pid) or 0)
-        if kept == was:
-            continue
-        changed[pid] = kept - was
+        if kept == counted.get(pid, 0) == at_close.get(pid, 0):
+            continue  # unchanged since the close; one changed and carried already stays in both running totals
+        if kept != counted.get(pid, 0):
+            changed[pid] = kept - counted.get(pid, 0)
         a, b = spans.get(pid, (start, start))
-        net[user] += part - month_part(was, paid_from=a, paid_to=b, start=start, end=end)
-    more, more_by = split_shares({u: v for u, v in net.items() if v > 0}, closed.payout_share_pct)
-    less, less_by = split_shares({u: -v for u, v in net.items() if v < 0}, closed.payout_share_pct)
-    by_user = {u: more_by.get(u, 0) - less_by.get(u, 0) for u in set(more_by) | set(less_by)}
-    return more - less, by_user, changed
+        first = month_part(at_close.get(pid, 0), paid_from=a, paid_to=b, start=start, end=end)
+        now_net[user] += part - first
+        was_net[user] += month_part(counted.get(pid, 0), paid_from=a, paid_to=b, start=start, end=end) - first
+    now_cents, now_by = _worth(now_net, closed.payout_share_pct)
+    was_cents, was_by = _worth(was_net, closed.payout_share_pct)
+    by_user = {u: now_by.get(u, 0) - was_by.get(u, 0) for u in set(now_by) | set(was_by)}
+    return now_cents - was_cents, by_user, changed
+
+
+def _worth(net: dict[int | None, Fraction], pct: int) -> tuple[int, dict[int | None, int]]:
+    """Payers' changes as cents for the labels: money in and money back each rounded down (`split_shares`)."""
+    more, more_by = split_shares({u: v for u, v in net.items() if v > 0}, pct)
+    less, less_by = split_shares({u: -v for u, v in net.items() if v < 0}, pct)
+    return more - less, {u: more_by.get(u, 0) - less_by.get(u, 0) for u in set(more_by) | set(less_by)}
 
 
 def _lines(
@@ -167,7 +183,7 @@ def late_adjustments(session: Session, *, month: str, currency: str) -> list[Car
         if closed.currency.upper() != currency.upper():
             continue
         cents, by_user, changed = _late_money(session, closed)
-        if cents == 0:  # nothing, or less than a cent so far: it stays uncounted until it adds up to one
+        if cents == 0:  # nothing, or less than a cent more so far: it stays uncounted until it adds up to one
             continue
         lines, unallocated = _lines(session, closed, cents, by_user)
         out.append(Carried(Adjustment(closed.month, cents, unallocated, lines), changed))

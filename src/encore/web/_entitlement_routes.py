@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from encore import accounts, ads, billing, playback
+from encore import accounts, ads, audit, billing, playback
 from encore.accounts import Role, User
 from encore.audit import kinds
 from encore.kernel import NotFound
@@ -252,6 +252,11 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
     except billing.PaymentProviderError as exc:
         raise _provider_down(exc) from exc
     for refused in handled.refunds_not_made:  # recorded with the event: a redelivery (5xx) records it once
+        said = refused.invoice_id and audit.recorded(
+            session, kind=kinds.BILLING_REFUND_NOT_MADE, key="invoice", value=refused.invoice_id
+        )
+        if said:  # told by an earlier event about the same subscription (Stripe sends several): once per invoice
+            continue
         log.warning(
             "Stripe will not refund invoice %s of subscription %s (%s): refund it by hand if the listener is owed",
             refused.invoice_id, refused.subscription_id, refused.reason,

@@ -114,14 +114,14 @@ def ingest_form(
         file=(body.file.filename or "")[:200],
         imported=summary.imported,
         updated=summary.updated,
-        failed=len(summary.failed),
+        failed=len(summary.failed) + len(summary.taken_down),
         track_ids=summary.track_ids[:50],
     )
     answer: dict[str, object] = {
         "imported": summary.imported,
         "updated": summary.updated,
         "duplicates": summary.duplicates,
-        "failed": [{"file": name, "reason": reason} for name, reason in summary.failed],
+        "failed": [{"file": name, "reason": reason} for name, reason in (*summary.failed, *summary.taken_down)],
         "warnings": [reason for _, reason in summary.warnings],
     }
     return summary, answer
