@@ -1,12 +1,14 @@
 """probe21b F17: `encore catalog find | withdraw | restore`, the operator's takedown of ingested music, with a
 label or without, seen by listeners through the API (404 once withdrawn, 200 once restored)."""
 
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -168,6 +170,10 @@ def test_a_takedown_sticks_until_the_operator_restores_it(listen: TestClient, en
     assert refused.status_code == 409, refused.text
     assert "taken down by the operator" in refused.text and "contact them" in refused.text
     assert listen.post(f"{url}/withdraw", headers=as_label).status_code == 409  # not published: nothing to withdraw
+    png = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 80, 40)).save(png, "PNG")
+    cover = listen.put(f"{url}/cover", files={"file": ("c.png", png.getvalue())}, headers=as_label)
+    assert cover.status_code == 409 and cover.json()["error"]["code"] == "taken_down", cover.text  # review22c F2
     # an ingest of the same folder, by the operator, changes nothing either
     again = runner.invoke(app, ["ingest", str(env / "gravel"), "--workers", "1", "--label", "Gravel"])
     assert again.exit_code == 0, again.output

@@ -120,9 +120,13 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
     """The release's cover, in any state: a draft's, and a published or withdrawn release's too (probe22: a
     release published without one could never get one, and replacing artwork is routine for a label). Every
     face names artwork by its content's key, so the new cover has new URLs and no cache keeps the old one; the
-    old files go with the store's sweep once nothing names them. There is no removing a cover, only replacing it."""
+    old files go with the store's sweep once nothing names them. There is no removing a cover, only replacing it.
+    Not a release the operator took down: nothing of it changes until `encore catalog restore` (the artwork may be
+    why it was taken down; review22c F2)."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
     claim_release(session, album, true())  # in the catalogue's lock order, after a publish or delete under way
+    if album.taken_down_from is not None:  # read under the row's lock: a takedown at this moment is seen
+        raise Conflict(TAKEN_DOWN, code="taken_down")
     album.artwork_key = artwork_key
     session.flush()
     return album
