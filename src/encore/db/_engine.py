@@ -59,6 +59,10 @@ def _cheap_sqlite_binds() -> None:
 # burst of 50 clients waited on the pool and failed with 500 (found by bench/v1). Overflow connections are
 # closed when returned, so idle memory stays at the base size. Settings' db_pool_* override them.
 POOL_SIZE, POOL_OVERFLOW, POOL_TIMEOUT_S = 8, 40, 30.0
+# PostgreSQL's connect wait unless the URL names one (`?connect_timeout=N`): an unreachable host that drops
+# packets is an outage answered 503 in seconds, not a request (or the stream path's once-a-second read) held
+# for the operating system's minutes of retries.
+PG_CONNECT_TIMEOUT_S = 5
 
 
 def create_db_engine(
@@ -85,6 +89,8 @@ def create_db_engine(
         event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in parsed.query:  # an address that drops packets would hold a connect for minutes
+        kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
     engine = create_engine(parsed, **kwargs)
     event.listen(engine, "handle_error", _nul_text)
     icu_dialect_hook(engine)

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.catalog import ReleaseStatus, Rendition, Track, stored_version
-from encore.db import is_unreachable
+from encore.db import is_busy, is_unreachable
 from encore.kernel import is_public_id
 from encore.storage import MediaStore, StoreError
 from encore.streaming._media import MediaFile, media_file_for
@@ -57,14 +57,15 @@ class CachedResolver:
     def _follow_catalogue(self, now: float) -> None:
         """One read of the version row a second (per process, not per range): a moved version drops all that is
         kept, before this call reads the cache (a lookup made after the read sees the change itself). With the
-        database unreachable the read is tried again a second later, not per request, and what is kept goes on
-        serving (no withdrawal can be written meanwhile); a miss still needs the database and fails as before."""
+        database unreachable or too busy to answer (locked, its pool taken), the read is tried again a second
+        later, not per request, and what is kept goes on serving (a withdrawal waits on the same database); a
+        miss still needs the database and fails as before."""
         self._polled_at = now
         try:
             with self._sessions() as session:
                 version = stored_version(session)
         except Exception as exc:
-            if is_unreachable(exc):
+            if is_unreachable(exc) or is_busy(exc):  # an outage or a wait to sit out: tried again in a second
                 return
             raise
         if version != self._version:
