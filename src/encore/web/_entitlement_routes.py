@@ -252,9 +252,10 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
     except billing.PaymentProviderError as exc:
         raise _provider_down(exc) from exc
     for refused in handled.refunds_not_made:  # recorded with the event: a redelivery (5xx) records it once
-        said = refused.invoice_id and audit.recorded(
-            session, kind=kinds.BILLING_REFUND_NOT_MADE, key="invoice", value=refused.invoice_id
-        )
+        # once per invoice; when Stripe would not even list the invoices, once per subscription (review22c F4)
+        about = ("invoice", refused.invoice_id) if refused.invoice_id else ("subscription", refused.subscription_id)
+        key, value = about
+        said = audit.recorded(session, kind=kinds.BILLING_REFUND_NOT_MADE, key=key, value=value)
         if said:  # told by an earlier event about the same subscription (Stripe sends several): once per invoice
             continue
         log.warning(
