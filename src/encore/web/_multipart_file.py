@@ -6,25 +6,17 @@ probe22 F9). Streamed by python-multipart's parser, so nothing is spooled twice 
 still counts every byte. The first part that carries a file name is the file; other fields are dropped.
 """
 
-from pathlib import PurePosixPath
 from typing import BinaryIO
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from encore.ingest import display_name
 from encore.kernel import ValidationFailed
-
-NAME_CHARS = 200
 
 
 def is_multipart(content_type: str) -> bool:
     return content_type.strip().lower().startswith("multipart/form-data")
-
-
-def shown_name(raw: str) -> str:
-    """The file's own name as the sender's machine knew it: no folders, no control characters, bounded."""
-    name = PurePosixPath(raw.replace("\\", "/")).name
-    return "".join(c for c in name if c.isprintable())[:NAME_CHARS] or "the uploaded file"
 
 
 class MultipartFile:
@@ -87,7 +79,7 @@ class MultipartFile:
             return
         if self._name is not None:
             raise ValidationFailed("send one file per import", code="too_many_files")
-        self._name = shown_name(filename.decode("utf-8", "replace"))
+        self._name = display_name(filename.decode("utf-8", "replace"))  # as label uploads show theirs
         self._in_file = True
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
