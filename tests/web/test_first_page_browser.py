@@ -83,7 +83,10 @@ def test_listen_journey(live: LiveServer, browser: Browser) -> None:
     album_id, title = _album_title(live)
     page.fill("#search-input", title[:4])
     page.wait_for_url("**/search?q=*")
-    page.locator(f'.card[href="/album/{album_id}"]').first.click()
+    # The results, not Home's cards still shown while they load: a card swapped out between Playwright's
+    # mouse-down and mouse-up takes no click (CI lost one that way).
+    page.wait_for_selector("#main .top-result")
+    page.locator(f'#main .card[href="/album/{album_id}"]').first.click()
     page.wait_for_url(f"**/album/{album_id}")
     assert page.locator("h1").inner_text() == title
 

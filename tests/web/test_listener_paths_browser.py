@@ -215,7 +215,10 @@ def test_search_box_follows_the_route_after_back(live: LiveServer, browser: Brow
     page.wait_for_selector("text=New releases")
     page.fill("#search-input", title[:4])
     page.wait_for_url("**/search?q=*")
-    page.locator(f'.card[href="/album/{album_id}"]').first.click()
+    # The results, not Home's cards still shown while they load: a card swapped out between Playwright's
+    # mouse-down and mouse-up takes no click (CI lost one that way).
+    page.wait_for_selector("#main .top-result")
+    page.locator(f'#main .card[href="/album/{album_id}"]').first.click()
     page.wait_for_url(f"**/album/{album_id}")
     assert page.input_value("#search-input") == ""  # the album page is not a search
     page.go_back()
