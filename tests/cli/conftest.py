@@ -3,8 +3,6 @@
 process against the same install (a process that shares nothing with the server but the database)."""
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from encore.bootstrap import build
 from encore.config import Settings
 from encore.db import transaction
 from tests.catalog import factories as f
+from tests.support.cli_process import run_cli
 from tests.support.live import LiveServer, serve
 from tests.support.media import add_rendition
 from tests.web.conftest import PASSWORD
@@ -60,18 +59,12 @@ def live(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.fixture
 def encore_cli(live: Install) -> Callable[..., str]:
-    """Run `encore ARGS...` in its own process; what it printed, on one line (the console wraps)."""
+    """Run `encore ARGS...` in its own process (tests/support/cli_process.py); what it printed, on one line (the
+    console wraps)."""
 
     def run(*args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "encore.cli", *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=os.environ,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return " ".join((done.stdout + done.stderr).split())
+        done = run_cli(args, os.environ)
+        assert done.code == 0, done.output
+        return " ".join(done.output.split())
 
     return run

@@ -5,8 +5,6 @@ through the database (accounts._epochs: `stream_cutoffs` rows, read by the byte 
 A real server on loopback, the real CLI in another process, the URL asked again until refused."""
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -19,6 +17,7 @@ from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
 from encore.web import create_app
+from tests.support.cli_process import run_cli
 from tests.support.live import serve
 from tests.web.conftest import PASSWORD
 from tests.web.test_stream_sign_out import track_id
@@ -58,10 +57,8 @@ def _cli(settings: Settings, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENCORE_")}
     env |= {"ENCORE_MODE": "dev", "ENCORE_DATA_DIR": str(settings.data_dir)}
     env["ENCORE_DATABASE_URL"] = settings.resolved_database_url
-    done = subprocess.run(
-        [sys.executable, "-m", "encore.cli", *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_cli(args, env)  # a process of its own (tests/support/cli_process.py)
+    assert done.code == 0, done.output
 
 
 def _refused_within(client: httpx.Client, url: str, bound_s: float) -> tuple[int, str]:
