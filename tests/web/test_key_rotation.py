@@ -1,14 +1,17 @@
 """`encore keys rotate` with a controllable clock: new stream URLs carry the new key id, URLs made under the
 previous key work through the grace period and then stop; app passwords are resealed and never stop."""
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from encore import billing, incident, keys
+from encore import billing, devices, incident, keys
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
 from encore.config import Settings
@@ -173,3 +176,71 @@ def test_keyring_for_edge() -> None:
     assert ring.edge_pending(now) == (new,)
     ready = keys.Keyring((keys.Key(1, "s", None), old))
     assert ready.for_edge(now, until=now + timedelta(days=9)) == ready.active and ready.edge_pending(now) == ()
+
+
+def _pings(client: TestClient, password: str) -> bool:
+    r = client.get("/rest/ping", params={"u": "listener", "p": password, "f": "json", "v": "1.16.1", "c": "t"})
+    return bool(r.json()["subsonic-response"]["status"] == "ok")
+
+
+@pytest.mark.parametrize("first", ["device", "rotation"])
+def test_a_device_made_while_keys_rotate_without_grace_logs_in(
+    client: TestClient, container: Container, monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    """review23 F2: `POST /api/me/devices` read the keyring before a `--grace 0` rotation committed and
+    committed its device after the rotation's reseal, which never saw it: the app password was sealed under the
+    key the rotation retired, and the phone got error 40 for good. Each order is held open here:
+    - "device": the device is being sealed when the rotation starts; the rotation commits in that window
+      unless it waits for the device (then it reseals it);
+    - "rotation": the rotation has its new key and is about to reseal when the device is asked for; the
+      device must wait for it and seal under the new key, not one read while the rotation was uncommitted."""
+    c = container
+    secret = c.settings.secret_key.get_secret_value().encode()
+    with transaction(c.sessions) as s:
+        create_user(s, username="listener", password=PASSWORD)
+    token = {"Authorization": f"Bearer {login(client, 'listener')}"}
+    client.cookies.clear()
+    sealing, asked, resealing, rotated = (threading.Event() for _ in range(4))
+    encrypt, reseal, create = devices._crypto.encrypt, devices.reseal_app_passwords, devices.create_device
+
+    def seal_held_open(*args: Any, **kwargs: Any) -> str:
+        sealing.set()
+        rotated.wait(2.0)  # "device": the window; under the fix the rotation waits for this device instead
+        return encrypt(*args, **kwargs)
+
+    def asked_for(*args: Any, **kwargs: Any) -> devices.NewDevice:
+        asked.set()
+        return create(*args, **kwargs)
+
+    def reseal_held_open(*args: Any, **kwargs: Any) -> tuple[int, int]:
+        resealing.set()
+        if first == "rotation":
+            asked.wait(10.0)
+            time.sleep(0.5)  # the device's request gets to its keyring read (or, under the fix, to the lock)
+        return reseal(*args, **kwargs)
+
+    monkeypatch.setattr(devices._crypto, "encrypt", seal_held_open)
+    monkeypatch.setattr(devices, "create_device", asked_for)
+    monkeypatch.setattr(devices, "reseal_app_passwords", reseal_held_open)
+    done: list[incident.Rotation] = []
+
+    def rotate() -> None:
+        if first == "device":
+            sealing.wait(10.0)
+        with transaction(c.sessions) as s:
+            done.append(incident.rotate_keys(s, secret=secret, now=c.clock.now(), grace=timedelta(0)))
+        rotated.set()
+
+    rotation = threading.Thread(target=rotate)
+    rotation.start()
+    if first == "rotation":
+        assert resealing.wait(10.0)
+    made = client.post("/api/me/devices", json={"name": "phone"}, headers=token)
+    rotation.join(30)
+    monkeypatch.undo()
+    assert made.status_code == 201, made.text
+    c.keyring.refresh()  # what a running server does by itself within 30 s
+    assert _pings(client, made.json()["app_password"]), "no key that counts opens the new device's app password"
+    assert not _pings(client, "not-the-app-password")
+    assert len(done) == 1 and done[0].unreadable == 0, done
+    assert done[0].resealed == (1 if first == "device" else 0)  # "rotation": sealed under the new key already

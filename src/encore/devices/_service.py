@@ -16,7 +16,7 @@ from encore.db import RawStatement, connection_of, write_lock
 from encore.devices import _crypto
 from encore.devices._models import Device
 from encore.kernel import NotFound, ValidationFailed, is_public_id
-from encore.keys import Key
+from encore.keys import Key, lock_keyring
 
 MAX_DEVICES = 50
 API_KEY_PREFIX = "enc_"
@@ -51,9 +51,10 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def create_device(
-    session: Session, *, user_id: int, name: str, secret: bytes, now: datetime, keys: Sequence[Key] = ()
-) -> NewDevice:
+def create_device(session: Session, *, user_id: int, name: str, secret: bytes, now: datetime) -> NewDevice:
+    """A device credential pair for `user_id`; the app password is sealed under the keyring's active key as
+    this transaction reads it under the keyring's lock, so a rotation committed before it is seen and one
+    begun after it waits and then reseals it (never a key read earlier, that a rotation retired: review23 F2)."""
     name = _clean_name(name)
     write_lock(session, "devices", user_id)  # counted before another request's device was committed, both fit
     count = len(session.scalars(select(Device.id).where(Device.user_id == user_id)).all())
@@ -62,11 +63,12 @@ def create_device(
     api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     # Letters and digits only: app passwords get typed on phone keyboards.
     app_password = "".join(secrets.choice("abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479") for _ in range(24))
+    sealing = lock_keyring(session).active  # held until this device is committed
     device = Device(
         user_id=user_id,
         name=name,
         api_key_hash=_hash_key(api_key),
-        app_password_enc=_crypto.encrypt(secret, app_password, _crypto.salts_of(keys)),
+        app_password_enc=_crypto.encrypt(secret, app_password, _crypto.salts_of((sealing,))),
         created_at=now,
         epoch=issue_epoch(session),
     )

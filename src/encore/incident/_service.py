@@ -98,8 +98,9 @@ def rotate_keys(
     `grace`, then stop; app passwords are resealed under the new key at once, so none stops.
 
     They are opened with the keys that counted before the rotation: with `grace` 0 those retire at `now`,
-    and resealing with what counts after it (the new key alone) opened none (probe22 F1)."""
-    before = keys.load_keyring(session).live(now)
+    and resealing with what counts after it (the new key alone) opened none (probe22 F1). The keyring's lock
+    is taken first: a device being made waits, or is committed and resealed here (review23 F2)."""
+    before = keys.lock_keyring(session).live(now)
     new = keys.rotate_keys(session, now=now, grace=grace)
     resealed, unreadable = devices.reseal_app_passwords(session, secret=secret, keys=(new, *before))
     details = {"kid": new.kid, "grace_s": int(grace.total_seconds()), "resealed": resealed, "unreadable": unreadable}

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from encore.db import write_lock
 from encore.keys._models import SigningKey
 
 LEGACY = 0  # the key every install starts with: what Encore derived from the secret before key ids
@@ -69,9 +70,22 @@ def load_keyring(session: Session) -> Keyring:
     return Keyring(keys or (_LEGACY_KEY,))
 
 
+def lock_keyring(session: Session) -> Keyring:
+    """The keyring, read after taking its lock, which this transaction then holds until it ends: whatever is
+    sealed under its active key before the commit is sealed under the key current at the commit. A rotation
+    (`rotate_keys`) takes the same lock, so it either sees what was sealed and reseals it, or waits for it
+    and it is sealed under the new key (review23 F2: an app password sealed under a key read before a
+    rotation, committed after its reseal, was under a key that retired with it)."""
+    write_lock(session, "keys")
+    return load_keyring(session)
+
+
 def rotate_keys(session: Session, *, now: datetime, grace: timedelta) -> Key:
     """A new current key; every older key keeps counting until `now + grace` (or its earlier retirement). The
-    new key signs Encore's own URLs at once, edge URLs once nginx is seen to hold it (`mark_edge_ready`)."""
+    new key signs Encore's own URLs at once, edge URLs once nginx is seen to hold it (`mark_edge_ready`).
+    Under the keyring's lock (`lock_keyring`): what reseals stored secrets in this transaction sees every
+    secret sealed before it, and none is sealed under an older key until it commits."""
+    write_lock(session, "keys")
     if session.get(SigningKey, LEGACY) is None:
         session.add(SigningKey(kid=LEGACY, salt="", created_at=now, retire_at=None, edge_ready_at=now))
         session.flush()

@@ -63,10 +63,8 @@ def create_device(body: DeviceIn, request: Request, session: Db, user: CurrentUs
         name=body.name,
         secret=c.settings.secret_key.get_secret_value().encode(),
         now=c.clock.now(),
-        # read afresh: sealed under a key this process has not heard of yet, a rotation's reseal (made before
-        # this device existed) would not move it, and it would stop when that key retires
-        keys=c.keyring.refresh().live(c.clock.now()),
     )
+    c.keyring.refresh()  # this process opens the new app password at once, whatever rotation it was sealed after
     note(request, session, kinds.DEVICE_CREATED, actor=user, device=made.id, name=made.name)
     return {"id": made.id, "name": made.name, "api_key": made.api_key, "app_password": made.app_password}
 
