@@ -4,24 +4,16 @@ provider; a row with no customer (a grant, a code) gives none. Down and up again
 
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import inspect, select
 
 from encore.accounts import create_user
 from encore.billing import BillingCustomer, HeldSubscription, Subscription
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.db._migrate import alembic_config
+from tests.billing.test_migration_money14b import _migrate
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 PREVIOUS = "trust22_1"
-
-
-def _migrate(c: Container, *, to: str) -> None:
-    cfg = alembic_config()
-    with c.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if to != "head" else command.upgrade)(cfg, to)
 
 
 def _held(c: Container) -> set[tuple[str, str, str]]:
