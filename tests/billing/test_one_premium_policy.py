@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from encore.billing import ProviderSubscription, Subscription, SubState
-from encore.billing._checkout import unwanted
+from encore.billing._one_premium import rival, unwanted
 from encore.billing._subscriptions import card_subscription_stands, premium_refusal
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -29,7 +29,7 @@ def _row(
 
 
 def _why(row: Subscription | None, facts: ProviderSubscription) -> str | None:
-    return unwanted(row, provider="stripe", facts=facts, event_at=NOW, now=NOW)
+    return unwanted(row, provider="stripe", facts=facts, event_at=NOW, held_before=False, now=NOW)
 
 
 @pytest.mark.parametrize("state", ["trialing", "active", "past_due"])
@@ -67,6 +67,45 @@ def test_a_newcomer_cancelled_to_its_period_end_is_unwanted_too() -> None:
     newcomer = _facts("active")
     newcomer = ProviderSubscription(**{**newcomer.__dict__, "cancel_at_period_end": True, "canceled_at": NOW})
     assert _why(_row("stripe", "active"), newcomer) == "second_subscription"
+
+
+APPLIED = NOW - timedelta(days=3)  # the held one's last event applied
+
+
+@pytest.mark.parametrize(
+    ("held_before", "event_at", "cancelled", "why"),
+    [
+        # review23 F1: the one the listener left for the one held, its old word delivered again or late
+        (True, APPLIED - timedelta(days=20), False, "earlier_subscription"),
+        (True, APPLIED, False, "earlier_subscription"),  # the same second: taken as old (never ends a used one)
+        (True, APPLIED - timedelta(days=20), True, "earlier_subscription"),
+        (True, NOW, True, "earlier_subscription"),  # a newer word: still runs out at its period's end
+        # renews again with a newer word (an old invoice paid: review21c F1): two charges, the second ended
+        (True, NOW, False, "second_subscription"),
+        # never held: two paid checkouts, whichever came second and whatever their order (review19 F2)
+        (False, APPLIED - timedelta(days=20), False, "second_subscription"),
+        (False, NOW, True, "second_subscription"),
+    ],
+)
+def test_a_subscription_held_before_is_ended_only_when_it_renews_again(
+    held_before: bool, event_at: datetime, cancelled: bool, why: str
+) -> None:
+    row = _row("stripe", "active", held="sub_B", provider_event_at=APPLIED)
+    facts = ProviderSubscription(**{**_facts("active", "sub_A").__dict__, "cancel_at_period_end": cancelled})
+    assert rival(row, facts=facts, event_at=event_at, held_before=held_before, now=NOW) == why
+    said = unwanted(row, provider="stripe", facts=facts, event_at=event_at, held_before=held_before, now=NOW)
+    assert said == (why if why == "second_subscription" else None)  # only a second one is ended at Stripe
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        _row("stripe", "canceled", held="sub_B", provider_event_at=APPLIED),  # the held one renews no more
+        _row("stripe", "active", held="sub_A", provider_event_at=APPLIED),  # the one held itself
+    ],
+)
+def test_no_rival_beside_a_row_that_gives_way(row: Subscription) -> None:
+    assert rival(row, facts=_facts("active", "sub_A"), event_at=NOW, held_before=True, now=NOW) is None
 
 
 @pytest.mark.parametrize("provider", ["code", "manual"])

@@ -26,6 +26,7 @@ from encore.billing._checkout import (
 )
 from encore.billing._models import (
     BillingCustomer,
+    HeldSubscription,
     Payment,
     PaymentLink,
     PaymentRefund,
@@ -87,6 +88,7 @@ __all__ = [
     "Content",
     "Decision",
     "Handled",
+    "HeldSubscription",
     "Payment",
     "PaymentLink",
     "PaymentProvider",

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.billing._access import SubState, Tier, effective_tier
-from encore.billing._models import BillingCustomer, ProcessedEvent, Subscription
+from encore.billing._models import BillingCustomer, HeldSubscription, ProcessedEvent, Subscription
+from encore.billing._one_premium import UNWANTED, outlasts, rival, unwanted
 from encore.billing._payments import apply_refund, link_payment, lock_money, record_payment
 from encore.billing._provider import (
     CheckoutLink,
@@ -169,6 +170,10 @@ def handle_webhook(
 ) -> Handled:
     """Verify, de-duplicate and apply one delivery; returns what happened."""
     event = provider.verify_event(payload, signature)
+    if _processed(session, provider=provider.name, event_id=event.id):
+        # Before any call to the provider: a duplicate judged again against the row as it is now ended and refunded
+        # a subscription the listener had used (review23 F1), and still answered "duplicate"
+        return Handled("duplicate")
     # calls to the provider: before the money lock, which is never held across a network call
     ended = _end_orphan(session, provider=provider, event=event)
     why_ended, refunds = None, Refunds()
@@ -177,12 +182,7 @@ def handle_webhook(
     if why_ended is not None:
         ended = [event.subscription.subscription_id] if event.subscription is not None else []
     lock_money(session)  # one delivery at a time: the same event delivered twice at once is one, then "duplicate"
-    seen = session.scalar(
-        select(ProcessedEvent.outcome).where(
-            ProcessedEvent.provider == provider.name, ProcessedEvent.event_id == event.id
-        )
-    )
-    if seen is not None:
+    if _processed(session, provider=provider.name, event_id=event.id):
         return Handled("duplicate")
     if why_ended is not None:
         # Ended at the provider by this delivery: never applied, whatever committed since the read before the lock
@@ -205,6 +205,31 @@ def handle_webhook(
         return Handled(outcome)
     customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
     return Handled(outcome, refunds.not_made, customer.user_id if customer is not None else None)
+
+
+def _processed(session: Session, *, provider: str, event_id: str) -> bool:
+    found = session.scalar(
+        select(ProcessedEvent.id).where(ProcessedEvent.provider == provider, ProcessedEvent.event_id == event_id)
+    )
+    return found is not None
+
+
+def _held_before(session: Session, *, provider: str, user_id: int, subscription_id: str) -> bool:
+    """Whether the account's row has held (applied) this provider subscription."""
+    found = session.scalar(
+        select(HeldSubscription.id).where(
+            HeldSubscription.provider == provider,
+            HeldSubscription.subscription_id == subscription_id,
+            HeldSubscription.user_id == user_id,
+        )
+    )
+    return found is not None
+
+
+def _remember_held(session: Session, *, provider: str, user_id: int, subscription_id: str, now: datetime) -> None:
+    """Called under the account's subscription lock, the only writer of its held subscriptions."""
+    if not _held_before(session, provider=provider, user_id=user_id, subscription_id=subscription_id):
+        session.add(HeldSubscription(user_id=user_id, provider=provider, subscription_id=subscription_id, held_at=now))
 
 
 def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderEvent) -> list[str]:
@@ -235,7 +260,10 @@ def _end_unwanted(
     sub = subscription_row(session, user_id=customer.user_id)
     if sub is not None and _ended_for_good(sub, facts) is not None:
         return None, Refunds()  # a stale word about one Stripe already ended: nothing to end, and never applied
-    why = unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, now=now)
+    held_before = _held_before(
+        session, provider=provider.name, user_id=customer.user_id, subscription_id=facts.subscription_id
+    )
+    why = unwanted(sub, provider=provider.name, facts=facts, event_at=event.created, held_before=held_before, now=now)
     if why is None:
         return None, Refunds()
     # Ended, and its payment given back: the listener paid for Premium they had, or had twice (review21 F4,
@@ -244,43 +272,6 @@ def _end_unwanted(
     # so is one that passes but outlasts its retries (review22m F7: the subscription is already cancelled here).
     provider.cancel_subscription(subscription_id=facts.subscription_id)
     return why, provider.refund_subscription(subscription_id=facts.subscription_id, event_age=now - event.created)
-
-
-LIVE = frozenset({"trialing", "active", "past_due"})  # provider statuses that charge the card, or will
-_RENEWS = frozenset({SubState.TRIALING.value, SubState.ACTIVE.value, SubState.PAST_DUE.value})
-UNWANTED = frozenset({"second_subscription", "under_longer_premium"})
-
-
-def unwanted(
-    sub: Subscription | None, *, provider: str, facts: ProviderSubscription, event_at: datetime, now: datetime
-) -> str | None:
-    """Why a live provider subscription is to be ended at the provider rather than applied, or None (pure).
-
-    One Premium at a time, the one Encore holds first kept:
-    - `second_subscription`: the account's card subscription that Encore holds still renews, and this is
-      another (two checkout pages open at once, both paid: review19 F2). Applied, it replaced the one held,
-      and both charged the card every period;
-    - `under_longer_premium`: Premium from a grant or a code runs past this one's period (a checkout page opened
-      before, paid after): it would charge for days already given, and renew unseen by the deletion guard.
-    One held that renews no more (cancelled to its period's end, or over) gives way to a new one. A newcomer
-    cancelled to its period's end is ended too: applied, it would replace the renewing one in the row. One
-    already ended (or not yet paid for) is never asked to end."""
-    if sub is None or facts.status not in LIVE:
-        return None
-    if sub.provider == provider:
-        held = sub.provider_subscription_id
-        renews = sub.state in _RENEWS and sub.canceled_at is None and (sub.period_end is None or sub.period_end > now)
-        return "second_subscription" if renews and held not in (None, facts.subscription_id) else None
-    change = provider_state(facts, event_at=event_at)
-    if change is not None and _outlasts(sub, change.period_end):
-        return "under_longer_premium"
-    return None
-
-
-def _outlasts(sub: Subscription, period_end: datetime | None) -> bool:
-    if sub.state == SubState.EXPIRED.value or sub.period_end is None:
-        return False
-    return period_end is None or sub.period_end > period_end
 
 
 def _customer_of(session: Session, *, provider: str, customer_id: str | None) -> BillingCustomer | None:
@@ -340,10 +331,11 @@ def _apply_subscription(
     ended = _ended_for_good(sub, facts) if sub is not None else None
     if ended is not None:
         return ended  # first: whatever the row holds now (a grant, another subscription), it never comes back
-    why = unwanted(sub, provider=provider, facts=facts, event_at=event.created, now=now)
+    held_before = _held_before(session, provider=provider, user_id=user_id, subscription_id=facts.subscription_id)
+    why = unwanted(sub, provider=provider, facts=facts, event_at=event.created, held_before=held_before, now=now)
     if why is not None:
         return why  # ended at the provider by the webhook's handler (`_end_unwanted`), not applied
-    if sub is not None and sub.provider != provider and _outlasts(sub, change.period_end):
+    if sub is not None and sub.provider != provider and outlasts(sub, change.period_end):
         # Premium granted by an admin or a code that runs longer is not cut short by a card subscription.
         return "kept_longer_premium"
     if sub is not None and sub.provider == provider:
@@ -353,6 +345,9 @@ def _apply_subscription(
         other = sub.provider_subscription_id not in (None, facts.subscription_id)
         if other and sub.state != SubState.EXPIRED.value and change.state is SubState.EXPIRED:
             return "other_subscription_ended"  # an old subscription ending does not end the current one
+        earlier = rival(sub, facts=facts, event_at=event.created, held_before=held_before, now=now)
+        if earlier is not None:
+            return earlier  # one the listener left for the one held: the row stays with the one that renews
     if sub is None:
         sub = Subscription(user_id=user_id, plan=plan, state=change.state.value, provider=provider)
         session.add(sub)
@@ -362,6 +357,7 @@ def _apply_subscription(
     sub.provider_event_at = event.created
     if facts.status in TERMINAL:
         sub.provider_ended_subscription_id = facts.subscription_id
+    _remember_held(session, provider=provider, user_id=user_id, subscription_id=facts.subscription_id, now=now)
     session.flush()
     return f"applied_{change.state.value}"
 

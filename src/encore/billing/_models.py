@@ -29,6 +29,23 @@ class Subscription(TimestampMixin, Base):
     provider_ended_subscription_id: Mapped[str | None] = mapped_column(String(100))
 
 
+class HeldSubscription(Base):
+    """A provider subscription the account's row has held (applied), kept once the row moves on to another. An
+    old event of one held before, delivered late or again after the listener cancelled it to its period's end
+    and bought a new one, is a stale word about a subscription the listener used, never a second one to end and
+    refund (review23 F1)."""
+
+    __tablename__ = "held_provider_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("provider", "subscription_id", name="uq_held_provider_subscriptions_provider_subscription_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    subscription_id: Mapped[str] = mapped_column(String(100))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Payment(Base):
     """Money a payment provider says it received for a span of Premium (one paid invoice), and what was
     refunded of it. Royalty statements read these rows and nothing else: an admin grant, a code, a trial or a
