@@ -24,6 +24,7 @@ it, and a restarted server knows the cutoffs its URLs predate. A row stays as lo
 pruned), and it names the account by its public id, so an erased account's row outlives the account's."""
 
 import asyncio
+import copy
 import threading
 import time
 from collections.abc import Sequence
@@ -34,7 +35,7 @@ from sqlalchemy import ColumnElement, Integer, String, and_, delete, func, selec
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from encore.accounts._models import User
-from encore.db import Base, UTCDateTime
+from encore.db import Base, UTCDateTime, is_busy, is_unreachable
 from encore.kernel import Clock, SystemClock
 from encore.state import Doc, Script, SharedState
 
@@ -118,29 +119,59 @@ class _Apply(Protocol):
 
 class CutoffLog:
     """Where an embedded server reads the cutoffs written since it last looked (`stream_cutoffs` rows by
-    generation: each commits after every smaller one, as the counter's row lock orders their transactions)."""
+    generation: each commits after every smaller one, as the counter's row lock orders their transactions).
+
+    One read at a time. Once a read has succeeded, a request that finds another under way answers from the
+    cutoffs held (a read old at most), rather than queue behind a connect that may take the whole connect
+    timeout; and a database unreachable or too busy to answer is read again a second later, not per request,
+    the cutoffs held answering meanwhile: no sign-out can be written while it is down, so they are all there is
+    (review23 F4, as `streaming.CachedResolver` keeps serving the files it holds). Before the first read
+    succeeds nothing is held, not even the cutoffs a restarted server's URLs predate: a request waits for the
+    read under way, and if that read failed it fails alike, without a connect of its own."""
 
     def __init__(self, sessions: sessionmaker[Session], *, poll_s: float = 1.0) -> None:
         self._sessions, self._poll = sessions, poll_s
         self._seen = -1  # the highest generation applied (-1: none read yet, so the first read takes them all)
         self._next = 0.0  # monotonic time of the next read
+        self._held = False  # a read has succeeded: the cutoffs applied may answer
+        self._failures = 0  # reads failed before one succeeded, so a request that waited knows if one did
+        self._failed: Exception | None = None  # the last read's error, while none has succeeded
         self._lock = threading.Lock()
 
     def due(self) -> bool:
         return time.monotonic() >= self._next
 
     def catch_up(self, apply: _Apply) -> None:
-        """Apply the rows above the last seen generation (from a worker thread; one reader at a time)."""
-        with self._lock:
-            if not self.due():  # another request read them while this one waited
-                return
+        """Apply the rows above the last seen generation (from a worker thread)."""
+        held, failures = self._held, self._failures
+        if not self._lock.acquire(blocking=not held):
+            return  # another request is reading: this one answers from the cutoffs held
+        try:
+            if self._failed is not None and self._failures != failures:
+                raise copy.copy(self._failed)  # the read this request waited for failed: so does this one
+            if self._held and not self.due():
+                return  # another request read them while this one waited
+            self._read(apply)
+        finally:
+            self._lock.release()
+
+    def _read(self, apply: _Apply) -> None:
+        try:
             with self._sessions() as session:
                 query = select(StreamCutoff.epoch, StreamCutoff.user_public_id).where(StreamCutoff.epoch > self._seen)
                 rows = session.execute(query.order_by(StreamCutoff.epoch)).all()
-            for epoch, user_public_id in rows:
-                apply(user_public_id=user_public_id, epoch=epoch)
-                self._seen = epoch
-            self._next = time.monotonic() + self._poll
+        except Exception as exc:
+            if self._held and (is_unreachable(exc) or is_busy(exc)):  # an outage to sit out: read a second later
+                self._next = time.monotonic() + self._poll
+                return
+            if not self._held:
+                self._failed, self._failures = exc, self._failures + 1
+            raise
+        for epoch, user_public_id in rows:
+            apply(user_public_id=user_public_id, epoch=epoch)
+            self._seen = epoch
+        self._held, self._failed = True, None
+        self._next = time.monotonic() + self._poll
 
 
 class StreamCutoffs:
