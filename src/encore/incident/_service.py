@@ -51,8 +51,9 @@ def force_password_reset(
     """One account (or all) must choose a new password at the next request. Signed out as well: whoever
     holds a credential from before the breach must prove the password again, and show the one-time code
     returned for the account (the operator hands it over out of band: the password may be what leaked).
-    `keep_codes` is given the codes before any credential is cut: the cutoff on the shared state is not undone
-    by a rolled-back transaction, so a place the codes cannot be kept must fail before it (review21b F3)."""
+    `keep_codes` is given the codes before any credential is cut, in the transaction: a place the codes cannot be
+    kept fails the reset, and nothing is cut (the stream cutoff reaches the shared state only once the
+    transaction commits, review21b F3 and review23 F5)."""
     codes = accounts.force_password_reset(session, user_id=user_id, now=now)
     if keep_codes is not None:
         keep_codes(codes)
