@@ -182,6 +182,39 @@ def test_failed_upload_reports_the_display_name_only(db_container: Container, tm
     assert display_name("..") == "upload" and display_name("a\\b\\c.flac") == "c.flac"
 
 
+LONG = "x" * 300
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("listens-" + LONG + ".jsonl", ("listens-" + LONG)[:194] + ".jsonl"),  # review23 F7: the suffix stays
+        (LONG + ".jsonl \x00", LONG[:194] + ".jsonl"),
+        ("a." + LONG, ("a." + LONG)[:200]),  # a suffix of 300 characters is cut with the rest
+        (LONG + "." + "1" * 11, (LONG + ".")[:200]),  # too long to keep
+        (LONG + ".j\u00e9", LONG[:200]),  # not plain
+        ("dir/" * 100 + "x.mp3", "x.mp3"),  # the last part of a long path, not of its first 300 characters
+        ("x" * 195 + ".jsonl", "x" * 194 + ".jsonl"),  # 201 characters
+        ("x" * 194 + ".jsonl", "x" * 194 + ".jsonl"),  # 200: kept whole
+    ],
+)
+def test_a_long_name_is_cut_in_its_stem_and_keeps_a_plain_suffix(name: str, shown: str) -> None:
+    assert display_name(name) == shown and len(shown) <= 200
+
+
+def test_a_failed_upload_with_a_long_name_reports_its_suffix(db_container: Container) -> None:
+    summary = ingest_upload(
+        data=io.BytesIO(b"hello, not audio"),
+        original_name="/music/" + "Long Song " * 30 + ".mp3",
+        sessions=db_container.sessions,
+        store=db_container.store,
+        label_override="Upload Label",
+        max_bytes=10_000_000,
+    )
+    assert summary.failed == [(("Long Song " * 30)[:196] + ".mp3", summary.failed[0][1])]
+    assert safe_extension("Long Song " * 30 + ".mp3") == ".mp3"
+
+
 def test_oversized_upload_is_refused(db_container: Container, tmp_path: Path) -> None:
     source = c.write_flac(tmp_path / "up.flac", c.tone(1.5, 440), title="Big", artist="U")
     with source.open("rb") as fh:

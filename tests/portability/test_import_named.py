@@ -57,6 +57,21 @@ def test_errors_name_the_form_file_or_the_request_body(client: TestClient, conta
     assert _finished(client, container, named)["error"]["message"].startswith("mine.json: ")
 
 
+def test_a_long_name_keeps_its_suffix(client: TestClient, container: Container) -> None:
+    """review23 F7: a name over 200 characters lost its end, .jsonl with it, and its JSON lines were refused as
+    not a JSON array. A hostile suffix is bounded with the rest of the name, as before."""
+    name = "listens-" + "x" * 200 + "-2024-01.jsonl"
+    sent = client.post(URL, files={"file": (name, _lines(5), "application/octet-stream")}, headers=CSRF)
+    done = _finished(client, container, sent)
+    assert done["state"] == "done" and done["result"]["imported"] == 5 and _count(container) == 5, done
+    hostile = "listens." + "jsonl" * 60
+    sent = client.post(URL, files={"file": (hostile, b"{}", "application/octet-stream")}, headers=CSRF)
+    done = _finished(client, container, sent)
+    said = done["error"]["message"]  # the job's error shortens a long name further, in its middle
+    assert said.startswith("listens.jsonljsonl") and said.endswith("ljs: expected a JSON array of history entries")
+    assert len(said) < 200 + 50, said
+
+
 BOUNDARY = "b0undary"
 PART = (
     f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="9.jsonl"\r\n\r\n'.encode()

@@ -105,9 +105,16 @@ def _album(session: Session, album_id: str) -> Album:
     return album
 
 
-def _note(session: Session, *, kind: str, album: Album, actor_id: int | None, now: datetime, reason: str) -> None:
+def _note(
+    session: Session, *, kind: str, album: Album, actor_id: int | None, now: datetime, reason: str, found: str = ""
+) -> None:
+    """`found`: the status a takedown found, written right after the album (before the title and reason, which
+    the audit log's bound may cut) so that fixleft22_1's upgrade can rebuild `taken_down_from` from it."""
     label = album.label.name if album.label is not None else None
-    details: dict[str, str | None] = {"by": "operator", "album": album.public_id, "title": album.title, "label": label}
+    details: dict[str, str | None] = {"by": "operator", "album": album.public_id}
+    if found:
+        details["from"] = found
+    details |= {"title": album.title, "label": label}
     if reason:
         details["reason"] = reason
     audit.record(session, kind=kind, now=now, actor_id=actor_id, details=details)
@@ -127,9 +134,11 @@ def withdraw_album(
     why_not = withdraw_refusal(status=album.status, is_ad=album.is_ad, taken_down=album.taken_down_from is not None)
     if why_not is not None:
         raise Conflict(_SAID[why_not], code=f"album_{why_not}")
-    album.taken_down_from = album.status
+    found = album.taken_down_from = album.status
     catalog.set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN)
-    _note(session, kind=audit.kinds.CATALOG_WITHDRAWN, album=album, actor_id=actor_id, now=now, reason=reason)
+    _note(
+        session, kind=audit.kinds.CATALOG_WITHDRAWN, album=album, actor_id=actor_id, now=now, reason=reason, found=found
+    )
     return _found(album, _tracks(session, album))
 
 

@@ -100,9 +100,13 @@ class Tags:
     picture: bytes | None = None
 
 
+def printable(value: object) -> str:
+    """The text with control characters removed and stripped, not bounded (the caller bounds it)."""
+    return _CONTROL.sub("", str(value)).strip()
+
+
 def clean(value: object) -> str:
-    text = _CONTROL.sub("", str(value)).strip()
-    return text[:MAX_TEXT]
+    return printable(value)[:MAX_TEXT]
 
 
 def _values(raw: dict[str, list[str]], name: str) -> list[str]:

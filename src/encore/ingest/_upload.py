@@ -19,18 +19,28 @@ from encore.db import transaction
 from encore.ingest._artwork import MAX_SOURCE_BYTES, ArtworkRejected, artwork_relpath, render_artwork
 from encore.ingest._models import SourceFile
 from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, run_ingest
-from encore.ingest._tags import clean
+from encore.ingest._tags import printable
 from encore.lyrics import MAX_BYTES as MAX_LYRICS_BYTES
 from encore.storage import MediaStore
 
 _SAFE_EXT = re.compile(r"^\.[a-z0-9]{1,5}$")
 MAX_DISPLAY = 200
+# a suffix a long name keeps when it is cut (a history import reads JSON lines by `.jsonl`); a longer or stranger
+# one is cut with the rest, as the whole name was before (review23 F7)
+_KEPT_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
 
 
 def display_name(original_name: str) -> str:
-    """'../../etc/pass\\x00wd.mp3' -> 'passwd.mp3': the last path component, printable, bounded."""
-    tail = clean(original_name.replace("\\", "/")).rsplit("/", 1)[-1].strip()
-    return tail[:MAX_DISPLAY] if tail not in ("", ".", "..") else "upload"
+    """'../../etc/pass\\x00wd.mp3' -> 'passwd.mp3': the last path component, printable, bounded. A name longer
+    than MAX_DISPLAY keeps the start of its stem and its suffix when that is short and plain ('.jsonl')."""
+    tail = printable(original_name.replace("\\", "/")).rsplit("/", 1)[-1].strip()  # whole: a cut drops the end
+    if tail in ("", ".", ".."):
+        return "upload"
+    if len(tail) <= MAX_DISPLAY:
+        return tail
+    suffix = Path(tail).suffix
+    kept = suffix if _KEPT_SUFFIX.fullmatch(suffix) else ""
+    return tail[: MAX_DISPLAY - len(kept)] + kept
 
 
 def safe_extension(original_name: str) -> str:
