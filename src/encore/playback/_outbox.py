@@ -79,6 +79,12 @@ def write_or_keep(outbox: VerifiedOutbox, verified: Verified, write: Callable[[V
         )
 
 
+def _checked(v: Verified) -> Verified:
+    if not _KEY.match(v.play_key):
+        raise ValueError("not a play key")
+    return v
+
+
 def _fields(v: Verified) -> list[Any]:
     return [v.user, v.track, (v.first_byte_at - _EPOCH) // timedelta(microseconds=1), v.audio_ms]
 
@@ -136,9 +142,7 @@ class StateOutbox:
         self._state = state
 
     def keep(self, verified: Verified) -> None:
-        if not _KEY.match(verified.play_key):
-            raise ValueError("not a play key")
-        entry = _fields(verified)
+        entry = _fields(_checked(verified))
 
         def add(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
             plays = dict((docs[0] or {}).get("p", {}))
@@ -174,7 +178,9 @@ class StateOutbox:
         return run.settled(verified)
 
 
-def _without(keys: list[str]) -> Callable[[list[Doc | None]], tuple[list[Doc | None], None]]:
+def _without(settled: list[str]) -> Callable[[list[Doc | None]], tuple[list[Doc | None], None]]:
+    keys = set(settled)
+
     def remove(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
         plays = {k: v for k, v in (docs[0] or {}).get("p", {}).items() if k not in keys}
         return [{"p": plays} if plays else None], None
@@ -189,8 +195,7 @@ class SpoolOutbox:
         self._folder = folder
 
     def keep(self, verified: Verified) -> None:
-        if not _KEY.match(verified.play_key):
-            raise ValueError("not a play key")
+        _checked(verified)  # its key names its file
         self._folder.mkdir(parents=True, exist_ok=True)
         final = self._folder / f"{verified.play_key}.json"
         temporary = self._folder / f".{verified.play_key}.{os.getpid()}.{threading.get_ident()}.tmp"
