@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import accounts, audit, billing, catalog, discovery, history, insights, keys, library, portability
+from encore import accounts, audit, billing, catalog, discovery, history, insights, keys, library, playback, portability
 from encore.config import Settings, load_settings
 from encore.db import Lanes, Upgrade, create_db_engine, lanes_for, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -53,6 +53,8 @@ class Container:
     catalogue_cache: catalog.CatalogueCache = field(default_factory=lambda: catalog.CatalogueCache(MemoryState()))
     # Listens submitted together (ListenBrainz) share one write transaction: one writer thread per process.
     listen_writer: history.ListenWriter | None = None
+    # Verified streams whose write failed, kept until the minutely drain writes them (`build` picks where)
+    verified_outbox: playback.VerifiedOutbox = field(default_factory=lambda: playback.StateOutbox(MemoryState()))
 
     def migrate(self) -> Upgrade:
         """Schema to head; then, when many docs are not in the search index yet (a database from before the
@@ -118,6 +120,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
     sessions.configure(info={catalog.CACHE_SESSION_KEY: cache, accounts.PASSWORDS_SESSION_KEY: _passwords(settings)})
     _announce_catalogue_changes(sessions, state)
     clock = clock or SystemClock()
+    outbox = _verified_outbox(settings, state)
     return Container(
         settings=settings,
         engine=engine,
@@ -130,7 +133,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         login_throttle=accounts.LoginThrottle(state, _throttle_limits(settings)),
         stream_cutoffs=_stream_cutoffs(settings, state, sessions, clock),
         audit_gate=audit.FloodGate(state),
-        jobs=_jobs(settings, sessions, clock, state),
+        jobs=_jobs(settings, sessions, clock, state, outbox),
         cards=insights.CardCache(settings.data_dir / "cache" / "cards"),
         keyring=keys.KeyringCache(sessions),
         clock=clock,
@@ -138,8 +141,24 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
         verifier=StreamVerifier(state, secret=play_key_secret(settings.secret_key.get_secret_value())),
         catalogue_cache=cache,
         listen_writer=history.ListenWriter(sessions),
+        verified_outbox=outbox,
         lanes=lanes,
     )
+
+
+def _verified_outbox(settings: Settings, state: SharedState) -> playback.VerifiedOutbox:
+    """With Redis, on the shared state (the drain runs on any worker or node); else a spool under the data dir,
+    which outlasts the process and is read by whichever process on this node runs the jobs."""
+    if settings.redis_url:
+        return playback.StateOutbox(state)
+    return playback.SpoolOutbox(settings.data_dir / "outbox" / "verified")
+
+
+def write_verified(sessions: sessionmaker[Session], verified: playback.Verified) -> bool:
+    """Write a kept verified stream in a transaction of its own (the outbox's drain). Not `sent_now`: the
+    play verified when it was served (as a log read later counts, `ingest_edge_log`)."""
+    with transaction(sessions) as session:
+        return playback.record_verified_stream(session, verified=verified)
 
 
 def _stream_cutoffs(
@@ -177,7 +196,13 @@ def _throttle_limits(settings: Settings) -> accounts.ThrottleLimits:
     )
 
 
-def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock, state: SharedState) -> JobEngine:
+def _jobs(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    state: SharedState,
+    outbox: playback.VerifiedOutbox,
+) -> JobEngine:
     """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler}."""
     huey = make_huey(redis_url=settings.redis_url, prefix=settings.redis_prefix, data_dir=settings.data_dir)
     engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs", state=state)
@@ -192,4 +217,6 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock, sta
     engine.every_minute("wrapped.fold", partial(insights.fold_everyone, sessions), state=state)  # marked months
     resume = partial(portability.resume_erasures, sessions, engine, clock.now)
     engine.every_minute("accounts.resume_erasures", resume, state=state)  # deleted accounts whose job failed
+    drain = partial(outbox.drain, partial(write_verified, sessions))
+    engine.every_minute("playback.verified_outbox", drain, state=state)  # verified streams whose write failed
     return engine

@@ -11,6 +11,7 @@ from encore.playback._decide import StreamDecision, may_hear, next_stream_decisi
 from encore.playback._edge import EdgeHit, EdgeReport, EdgeSecret, edge_signature_ok, ingest_edge_log, parse_edge_line
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
+from encore.playback._outbox import Drained, SpoolOutbox, StateOutbox, VerifiedOutbox, write_or_keep
 from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
@@ -38,6 +39,7 @@ __all__ = [
     "Charge",
     "ClockState",
     "Coordinates",
+    "Drained",
     "EdgeHit",
     "EdgeReport",
     "EdgeSecret",
@@ -45,10 +47,13 @@ __all__ = [
     "OwnStream",
     "PlayNames",
     "PlayTap",
+    "SpoolOutbox",
+    "StateOutbox",
     "StreamCount",
     "StreamDecision",
     "StreamVerifier",
     "Verified",
+    "VerifiedOutbox",
     "VerifiedStream",
     "complete_ad_break",
     "deidentify_verified_streams",
@@ -66,4 +71,5 @@ __all__ = [
     "readable_lyrics",
     "record_verified_stream",
     "start_ad_break",
+    "write_or_keep",
 ]

@@ -48,7 +48,11 @@ class Counted(Protocol):
 Taps = Callable[[str, str], Awaitable[Tap | None]]
 # (user public id, track public id, rendition, file) -> the response's count toward a verified stream
 Counts = Callable[[str, str, str, MediaFile], Counted]
-Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per play)
+Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per play), or keeps it for later
+LOST = (
+    "a verified stream could be neither written nor kept for a later write; it is recorded only if more of "
+    "its play is sent (a later block or request)"
+)
 
 
 class Count(Protocol):
@@ -255,12 +259,13 @@ class BytePath:
 
 
 async def _recorded(verify: Counted, record: Record, found: object) -> None:
-    """Write a verified stream; a failure (a transient database error) is logged, never raised into the
-    byte path, and leaves the play to be verified again by a later block or request."""
+    """Write a verified stream (`record` keeps one whose write failed in the outbox, for the minutely drain).
+    When it could be neither written nor kept, that is logged, never raised into the byte path, and the play
+    is unmarked: only a later block of this response or another request of this play can still record it."""
     try:
         await record(found)
     except Exception:
-        log.exception("recording a verified stream failed; it will be retried")
+        log.exception(LOST)
         await verify.retry(found)
 
 

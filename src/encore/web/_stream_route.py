@@ -65,11 +65,16 @@ def make_stream_endpoint(c: Container) -> ASGIApp:
 
 
 async def record_verified(c: Container, verified: playback.Verified) -> None:
-    """Write a verified stream (once per play) from the byte path, off the event loop."""
+    """Write a verified stream (once per play) from the byte path, off the event loop, or keep it for later."""
     await asyncio.to_thread(record_verified_now, c, verified)
 
 
 def record_verified_now(c: Container, verified: playback.Verified) -> None:
-    """Write a verified stream from a worker thread (an MP3 transcode's blocking iterator)."""
+    """Write a verified stream from a worker thread (an MP3 transcode's blocking iterator); when the write
+    fails, keep it in the outbox for the minutely drain (raises only when it could not be kept either)."""
+    playback.write_or_keep(c.verified_outbox, verified, lambda found: _write_now(c, found))
+
+
+def _write_now(c: Container, verified: playback.Verified) -> bool:
     with transaction(c.sessions) as session:
-        playback.record_verified_stream(session, verified=verified, sent_now=True)
+        return playback.record_verified_stream(session, verified=verified, sent_now=True)

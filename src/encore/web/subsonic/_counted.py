@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from encore.playback import PlayTap, Verified
 from encore.state import StateUnavailable
 from encore.streaming import MediaFile
-from encore.web._byte_path import BytePath, Pace
+from encore.web._byte_path import LOST, BytePath, Pace
 from encore.web._closing import ClosingStreamingResponse
 from encore.web._security import Message, Receive, Scope, Send
 
@@ -156,13 +156,12 @@ class TranscodeResponse(ClosingStreamingResponse):
 
 
 def _recorded(verifying: Verifying, found: Verified | None) -> None:
-    """Write a verified stream; a failure is logged, never raised into the response, and leaves the play to
-    be verified again by a later block or request."""
+    """`encore.web._byte_path._recorded` from the transcode's worker thread."""
     if found is None:
         return
     count, record = verifying
     try:
         record(found)
     except Exception:
-        log.exception("recording a verified stream failed; it will be retried")
+        log.exception(LOST)
         count.retry_now(found)

@@ -1,0 +1,129 @@
+"""The verified streams' outbox on its own: what it keeps leaves only once written (or refused for good), a
+drain stops while the database is away, and what it finds that is not a record never blocks the rest. The
+database's side (the byte path keeps, the minutely job drains) is tests/web/test_verified_outbox.py."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from encore.playback import SpoolOutbox, StateOutbox, Verified, VerifiedOutbox, _outbox
+from encore.state import MemoryState, SharedState
+
+AT = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+
+
+def _play(n: int) -> Verified:
+    return Verified(f"user{n}", f"track{n}", f"{n:064x}", AT + timedelta(microseconds=n), 30_000 + n)
+
+
+@pytest.fixture(params=["memory", "redis", "spool"])
+def outbox(request: pytest.FixtureRequest, tmp_path: Path) -> VerifiedOutbox:
+    if request.param == "spool":
+        return SpoolOutbox(tmp_path / "outbox")
+    if request.param == "redis":
+        return StateOutbox(request.getfixturevalue("redis_state"))
+    return StateOutbox(MemoryState())
+
+
+class Db:
+    def __init__(self, *, down: bool = False, refuse: frozenset[str] = frozenset()) -> None:
+        self.down, self.refuse, self.tries = down, refuse, 0
+        self.rows: list[Verified] = []
+
+    def write(self, verified: Verified) -> bool:
+        self.tries += 1
+        if self.down:
+            raise ConnectionError("the database is away")
+        if verified.play_key in self.refuse or verified in self.rows:
+            return False
+        self.rows.append(verified)
+        return True
+
+
+def test_what_is_kept_is_written_whole_once_and_leaves(outbox: VerifiedOutbox) -> None:
+    plays = [_play(n) for n in range(40)]
+    for play in plays:
+        outbox.keep(play)
+    outbox.keep(plays[0])  # the same play kept twice is one record
+    db = Db(refuse=frozenset({plays[1].play_key}))  # e.g. its listener deleted the account meanwhile
+    report = outbox.drain(db.write)
+    assert (report.written, report.refused, report.failed) == (39, 1, 0)
+    assert sorted(db.rows, key=lambda v: v.play_key) == plays[:1] + plays[2:]  # every field as kept
+    assert outbox.drain(db.write).written == 0 and db.tries == 40
+
+
+def test_a_drain_while_the_database_is_away_stops_and_keeps_everything(outbox: VerifiedOutbox) -> None:
+    for n in range(10):
+        outbox.keep(_play(n))
+    db = Db(down=True)
+    report = outbox.drain(db.write)
+    assert report.failed == _outbox.FAILS_TO_STOP == db.tries  # a few tries, not one per record
+    db.down = False
+    assert outbox.drain(db.write).written == 10
+
+
+def test_a_drain_writes_at_most_its_limit_and_the_rest_next_time(outbox: VerifiedOutbox) -> None:
+    for n in range(7):
+        outbox.keep(_play(n))
+    db = Db()
+    assert outbox.drain(db.write, limit=5).written == 5
+    assert outbox.drain(db.write, limit=5).written == 2
+    assert len(db.rows) == 7
+
+
+def test_a_record_failing_alone_does_not_hold_back_the_others(outbox: VerifiedOutbox) -> None:
+    for n in range(6):
+        outbox.keep(_play(n))
+    poison = _play(0).play_key
+
+    def write(verified: Verified) -> bool:
+        if verified.play_key == poison:
+            raise ValueError("this one row always fails")
+        return True
+
+    report = outbox.drain(write)
+    assert (report.written, report.failed) == (5, 1)
+    assert outbox.drain(write).failed == 1  # still kept, tried again each minute
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd", "A" * 64, "0" * 63, "", "0" * 64 + "\n"])
+def test_a_play_key_that_is_no_hash_is_refused(outbox: VerifiedOutbox, key: str) -> None:
+    with pytest.raises(ValueError, match="not a play key"):
+        outbox.keep(Verified("u", "t", key, AT, 30_000))
+
+
+def test_a_spool_file_that_is_not_a_record_is_set_aside(tmp_path: Path) -> None:
+    folder = tmp_path / "outbox"
+    spool = SpoolOutbox(folder)
+    spool.keep(_play(1))
+    folder.joinpath(f"{2:064x}.json").write_bytes(b'{"not": "a record"}')
+    folder.joinpath(f"{3:064x}.json").write_bytes(b"\xff\x00 torn")
+    folder.joinpath("bad-name.json").write_bytes(b'["u", "t", 1, 30000]')
+    folder.joinpath(f"{4:064x}.json").write_bytes(b'["u", "t", 99999999999999999999, 30000]')
+    db = Db()
+    assert spool.drain(db.write).written == 1 and db.rows == [_play(1)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{2:064x}.bad", f"{3:064x}.bad", "bad-name.bad", f"{4:064x}.bad"]
+    )
+
+
+def test_a_state_entry_that_is_not_a_record_is_dropped(state: SharedState) -> None:
+    outbox = StateOutbox(state)
+    outbox.keep(_play(1))
+    key = _outbox._bucket(_play(1).play_key)
+    state.update([key], lambda docs: ([{"p": {**docs[0]["p"], "x" * 64: "junk"}}], None), ttl_s=[None])  # type: ignore[index]
+    db = Db()
+    assert outbox.drain(db.write).written == 1
+    assert state.get(key) is None
+
+
+def test_a_full_bucket_refuses_more(state: SharedState, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_outbox, "BUCKET_MAX", 2)
+    monkeypatch.setattr(_outbox, "BUCKETS", 1)
+    outbox = StateOutbox(state)
+    outbox.keep(_play(1))
+    outbox.keep(_play(2))
+    outbox.keep(_play(2))  # the same record again still fits
+    with pytest.raises(OverflowError):
+        outbox.keep(_play(3))
