@@ -4,6 +4,8 @@ than "body.password: String should have at least 8 characters". A pure mapping o
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# A wire model's own refusal, already a whole sentence: `PydanticCustomError(SENTENCE, "...")`, told as it is.
+SENTENCE = "sentence"
 # The player's own words for some fields; others are named from their key ("display_name" -> "Display name").
 _LABELS = {"q": "Search", "ids": "Ids"}
 
@@ -18,6 +20,8 @@ def plain_message(error: Mapping[str, Any], *, sent_as_json: bool = True) -> str
     """One pydantic error as a sentence a listener can act on. `sent_as_json`: the request said its body is JSON
     (a JSON body under another Content-Type reaches the model as bytes, and is no object to it)."""
     kind, ctx, label = str(error.get("type", "")), error.get("ctx") or {}, _label(error.get("loc", ()))
+    if kind == SENTENCE:
+        return str(error.get("msg", ""))
     if kind == "missing":
         return f"{label} is required."
     if kind == "string_too_short":
