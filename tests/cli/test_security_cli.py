@@ -534,9 +534,10 @@ def test_user_enable_says_what_becomes_of_the_password(env: Path) -> None:
     assert runner.invoke(app, ["user", "disable", "alice"]).exit_code == 0
     unsaid = runner.invoke(app, ["user", "enable", "alice"])
     said = " ".join(unsaid.output.split())
-    assert unsaid.exit_code == 1 and "new password" in said and "--force-reset or --keep-password" in said, said
+    # probe23 F6: a usage error either way, exit 2 as typer's own (neither exited 1), each with a sentence
+    assert unsaid.exit_code == 2 and "new password" in said and "--force-reset or --keep-password" in said, said
     both = runner.invoke(app, ["user", "enable", "alice", "--force-reset", "--keep-password"])
-    assert both.exit_code == 2 and "one of --force-reset or --keep-password" in " ".join(both.output.split())
+    assert both.exit_code == 2 and "one of --force-reset or --keep-password, not both." in " ".join(both.output.split())
     c = build()
     with c.sessions() as s:
         alice = get_user_by_name(s, username="alice")
@@ -565,3 +566,37 @@ def test_user_enable_with_a_reset_of_an_enabled_account_says_how_to_get_a_code(e
     assert again.exit_code == 1 and "enabled already, so no reset was made" in said, said
     assert "encore security force-reset --user NAME" in said
     assert runner.invoke(app, ["user", "enable", "alice", "--keep-password"]).exit_code == 0
+
+
+def test_jobs_show_and_catalog_find_print_no_control_sequence_or_markup(env: Path) -> None:
+    """probe23 F1: a listener's file name reached `encore jobs show` with ESC, OSC and CR/LF printed raw to the
+    operator's terminal. Whatever a job's error holds (a name sent before names were cleaned, or by any other
+    way in), the command spells control characters out and reads no rich markup; a label's title likewise."""
+    from encore import portability
+    from encore.db import transaction
+    from encore.jobs import drain
+    from tests.catalog import factories as f
+
+    hostile = "\r\nX-Evil: 1\x1b[31m\x1b]0;pwned\x07\x9b2J[bold]x[/]\u202e.json"
+    c = build()
+    with transaction(c.sessions) as s:
+        alice = get_user_by_name(s, username="alice")
+        assert alice is not None
+        upload = c.store.new_temp_path(".upload")
+        upload.write_bytes(b'[{"x":1}]')
+        job = portability.submit_import(s, jobs=c.jobs, user_id=alice.id, upload=upload, filename=hostile)
+        f.album(s, "Bad \x1b[2J[/]\x1b]52;c;cHdu\x07 title", f.artist(s, "Band [red]"))
+    drain(c.jobs)
+    c.close()
+    shown = runner.invoke(app, ["jobs", "show", job.id])
+    assert shown.exit_code == 1, shown.output  # the job failed
+    out = shown.output
+    assert not any((ord(ch) < 32 and ch != "\n") or 127 <= ord(ch) < 160 or ch == "\u202e" for ch in out), repr(out)
+    flat = "".join(line.strip("│ ") for line in out.splitlines()).replace(" ", "")  # a long error folds
+    assert "\\r\\nX-Evil:1\\x1b[31m\\x1b]0;pwned\\x07\\x9b2J[bold]x[/]\\u202e.json" in flat, repr(out)
+    found = runner.invoke(app, ["catalog", "find", "Bad"])
+    assert found.exit_code == 0, found.output
+    assert not any(ord(ch) < 32 and ch != "\n" for ch in found.output), repr(found.output)
+    rows = [line.split("│") for line in found.output.splitlines() if line.count("│") == 7]
+    title, artist = ("".join(row[at].strip() for row in rows).replace(" ", "") for at in (2, 3))  # folded
+    assert title == "Bad\\x1b[2J[/]\\x1b]52;c;cHdu\\x07title" and artist == "Band[red]", found.output

@@ -100,3 +100,23 @@ def test_a_broken_form_is_refused_before_any_job(
     assert r.status_code == 400 and r.json()["error"]["code"] == code, r.text
     assert _count(container, Job) == 0
     assert not list(container.settings.data_dir.rglob("*.upload"))  # the partial upload is gone
+
+
+HOSTILE = "%0d%0aX-Evil:%201%1b%5b31m%3cscript%3e.json"  # CR LF, a header, ESC [31m: what reaches a terminal
+
+
+def test_a_query_name_is_cleaned_like_a_form_name_and_the_form_name_wins(
+    client: TestClient, container: Container
+) -> None:
+    """probe23 F1: `?filename=` reached job errors (and `encore jobs show`) with CR/LF and escape sequences,
+    and overrode the multipart form's cleaned name."""
+    bare = client.post(f"{URL}?filename={HOSTILE}", content=b'[{"x":1}]', headers=CSRF)
+    message = _finished(client, container, bare)["error"]["message"]
+    assert message.startswith("X-Evil: 1[31m<script>.json entry 1: "), message  # control characters dropped
+    assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in message), message
+    form = client.post(f"{URL}?filename=%1b%5d0%3bpwned%07x.json", files={"file": ("clean.json", b"{}")}, headers=CSRF)
+    message = _finished(client, container, form)["error"]["message"]
+    assert message == "clean.json: expected a JSON array of history entries", message
+    path = client.post(f"{URL}?filename=..%2F..%2Fetc%2Fmine.jsonl", content=_lines(3), headers=CSRF)
+    done = _finished(client, container, path)  # the last path part, its suffix still read (JSON lines)
+    assert done["state"] == "done" and done["result"]["imported"] == 3, done

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from encore.accounts import Role, User, create_user
+from encore.accounts import Role, User, create_user, get_user_by_name
 from encore.billing import Subscription
 from encore.bootstrap import Container
 from encore.catalog import upsert_label
@@ -211,3 +211,19 @@ def test_a_card_row_stripe_fell_silent_about_holds_the_listener_to_nothing(
         silent = s.scalars(select(User.id).where(User.username == "silent")).one()
         assert billing.subscription_view(s, user_id=silent, now=now).tier == "premium"
         assert incident.disable_warning(s, user_id=silent, now=now) is None
+
+
+def test_a_password_said_when_disabling_is_refused(client: TestClient, container: Container, listener: str) -> None:
+    """probe23 F6: {"active": false, "password": "reset"} answered 200 and made no reset; an unknown field is
+    refused too (no mass assignment). Neither changes the account."""
+    root, who = _root(client, container), _ids(container)[listener]
+    r = client.patch(f"/api/admin/users/{who}", json={"active": False, "password": "reset"}, headers=root)
+    assert r.status_code == 422, r.text
+    said = "Password is said only when enabling an account: disabling changes no password and makes no reset."
+    assert r.json()["error"]["message"].startswith(said) and r.json()["error"]["fields"]["password"].startswith(said)
+    unknown = client.patch(f"/api/admin/users/{who}", json={"active": False, "new_password": "x" * 12}, headers=root)
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["message"] == "New password is not something this request can set."
+    with container.sessions() as s:
+        user = get_user_by_name(s, username=listener)
+        assert user is not None and user.is_active and not user.must_reset_password

@@ -89,7 +89,9 @@ def due(client: TestClient, world: dict[str, str], campaign: str, clock: FixedCl
     h = _bearer(client, "listener")
     assert _stream(client, h, world["a"]) == (200, "")
     clock.advance(61)
-    assert _stream(client, h, world["b"]) == (403, "ad_break_due")
+    r = client.post(f"/api/tracks/{world['b']}/stream", json={}, headers=h)
+    said = "An ad break is due: the ad plays before the next track."  # probe23 F6: was "no music URL now"
+    assert (r.status_code, r.json()["error"]) == (403, {"code": "ad_break_due", "message": said})
     return h
 
 

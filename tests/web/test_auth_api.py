@@ -164,6 +164,17 @@ def test_json_nested_too_deeply_is_told_so(client: TestClient, body: bytes) -> N
     }
 
 
+@pytest.mark.parametrize("body", [b'{"username":"\xff","password":"x"}', b'{"username":"\xc3(","password":"x"}'])
+def test_json_that_is_not_utf8_is_told_it_is_not_json(client: TestClient, body: bytes) -> None:
+    """probe23 F5: bytes that are not UTF-8 answered 400 "There was an error parsing the body" (the standard
+    library's decoder raised before the JSON parser), where malformed JSON is told what it is."""
+    r = client.post("/api/auth/login", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == {"code": "invalid", "message": "The request was not valid JSON."}
+    malformed = client.post("/api/auth/login", content=b'{"username":', headers={"content-type": "application/json"})
+    assert (malformed.status_code, malformed.json()["error"]["message"]) == (422, r.json()["error"]["message"])
+
+
 @pytest.mark.parametrize("kind", ["text/plain", "", "application/x-www-form-urlencoded"])
 def test_a_json_body_under_another_type_is_told_its_content_type(client: TestClient, kind: str) -> None:
     """probe19 N3: valid JSON sent as text/plain (or with no type) was told it "was not valid JSON"."""

@@ -27,6 +27,8 @@ PAGES = (
     "/wrapped/s/a/b/c",
     "/static/app.js",  # a mount before the catch-alls: still its own HEAD
     "/docs",  # the developers' reference (probe18b N4: was 405)
+    "/authorize",  # the OAuth consent page and the developers' apps page (probe23 F6: were 405)
+    "/developer",
     "/nope",  # an unknown path: GET's 404, not a 405 inviting the GET (probe18b N3)
     "/nope/deeper",
     "/api/no-such-route",
@@ -81,7 +83,16 @@ def test_health_checks_answer_head_without_a_body_under_uvicorn(container: Conta
             assert body == b""
 
 
-UNKNOWN = ("/nope", "/nope/deeper", "/api/no-such-route", "/api/playlists/x/y/z", "/1/submit-listens/", "/foo/bar")
+UNKNOWN = (
+    "/nope",
+    "/nope/deeper",
+    "/api/no-such-route",
+    "/api/playlists/x/y/z",
+    "/1/submit-listens/",
+    "/foo/bar",
+    "/static/nope.js",  # under a mount, ahead of the catch-alls (probe23 F6: 405)
+    "/static/swagger-ui/nope.js",
+)
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
@@ -102,6 +113,7 @@ def test_an_unknown_path_answers_every_method_as_get_does(client: TestClient, pa
         ("POST", "/api/search?q=a", "GET"),
         ("PUT", "/api/auth/login", "POST"),
         ("POST", "/library", "GET, HEAD"),  # a player page: its deep link takes GET (and HEAD)
+        ("DELETE", "/static/app.js", "GET, HEAD"),  # a real file
     ],
 )
 def test_a_real_paths_wrong_method_keeps_its_405(client: TestClient, method: str, path: str, allow: str) -> None:

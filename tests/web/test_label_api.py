@@ -183,9 +183,18 @@ def test_availability_via_the_api_is_enforced_on_streams(client: TestClient, wor
     assert r.status_code == 200 and r.json()["availability"] == "prerelease"
     r = client.post(f"/api/tracks/{world['track_id']}/stream", json={}, headers=free)
     assert r.status_code == 403 and r.json()["error"]["code"] == "premium_required_prerelease"
+    prerelease = "This pre-release is for Premium listeners until its release date."
+    assert r.json()["error"]["message"] == prerelease  # probe23 F6: each refusal its own sentence
     assert (
         client.post(f"/api/tracks/{world['track_id']}/stream", json={}, headers=_h(client, "sub1")).status_code == 200
     )
+    key = client.post("/api/me/devices", json={"name": "phone"}, headers=free).json()["api_key"]
+    asked = {"apiKey": key, "id": f"tr-{world['track_id']}", "f": "json"}
+    said = client.get("/rest/stream", params=asked).json()["subsonic-response"]["error"]
+    assert said == {"code": 50, "message": f"{prerelease} (premium_required_prerelease)"}  # it was the bare code
+    assert client.put(base, json={"availability": "premium"}, headers=ours).status_code == 200
+    r = client.post(f"/api/tracks/{world['track_id']}/stream", json={}, headers=free)
+    assert r.json()["error"] == {"code": "premium_required", "message": "This track is for Premium listeners."}
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,7 @@ def album_summaries(session: Session, albums: list[Album]) -> list[AlbumSummary]
             total_tracks=counts.get(a.id, (0, 0))[0],
             duration_ms=counts.get(a.id, (0, 0))[1],
             playable=unplayable_reason(status=a.status, is_ad=a.is_ad) is None,
+            created_at=a.created_at,
         )
         for a in albums
     ]

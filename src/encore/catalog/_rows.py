@@ -121,6 +121,7 @@ _ALBUMS = _raw(
         Label.public_id,
         Label.name,
         Label.kind,
+        Album.created_at,
     )
     .outerjoin(Label, Label.id == Album.label_id)
     .where(Album.id.in_(_IDS), music_album())
@@ -209,6 +210,7 @@ def album_summaries_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Al
             genres=genres.get(r[0], []),
             total_tracks=counts.get(r[0], (0, 0))[0],
             duration_ms=counts.get(r[0], (0, 0))[1],
+            created_at=r[10],
         )
         for r in rows
     }

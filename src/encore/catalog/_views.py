@@ -1,7 +1,7 @@
 """Typed read models the catalogue hands to the faces (which map them to their wire shapes)."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -35,6 +35,7 @@ class AlbumSummary:
     total_tracks: int = 0
     duration_ms: int = 0  # of its music tracks
     playable: bool = True  # False once withdrawn by its label: kept in a listener's likes (catalog.unplayable_reason)
+    created_at: datetime | None = None  # when it entered the catalogue (Subsonic's `created`: "recently added")
 
 
 @dataclass(frozen=True)

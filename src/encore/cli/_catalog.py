@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from encore import incident
 from encore.cli._install import open_install
+from encore.cli._shown import shown
 from encore.db import transaction
 from encore.kernel import EncoreError
 
@@ -46,7 +47,10 @@ def find(text: str) -> None:
     for name in ("title", "artist", "label", "status", "tracks"):
         table.add_column(name, overflow="fold")
     for a in found:
-        table.add_row(a.public_id, a.title, a.artists, a.label or "(none)", a.status, str(a.tracks))
+        # titles and names are the labels' own text: never markup, never a control sequence
+        table.add_row(
+            a.public_id, shown(a.title), shown(a.artists), shown(a.label or "(none)"), a.status, str(a.tracks)
+        )
     console.print(table)
 
 
@@ -63,7 +67,9 @@ def withdraw(
         return incident.withdraw_album(session, album_id=album_id, actor_id=None, now=now, reason=reason)
 
     album = _run("Not withdrawn", act)
-    console.print(f"[green]Withdrawn:[/green] {album.title} ({album.public_id}), {album.tracks} tracks, listed nowhere")
+    console.print(
+        f"[green]Withdrawn:[/green] {shown(album.title)} ({album.public_id}), {album.tracks} tracks, listed nowhere"
+    )
 
 
 @catalog_app.command("restore")
@@ -77,12 +83,13 @@ def restore(album_id: str) -> None:
     album = _run("Not restored", act)
     if album.status != "published":  # its label had withdrawn it before the takedown
         console.print(
-            f"[green]Takedown lifted:[/green] {album.title} ({album.public_id}) stays withdrawn, as its label "
-            f"{album.label!r} had withdrawn it; the label may publish it again"
+            f"[green]Takedown lifted:[/green] {shown(album.title)} ({album.public_id}) stays withdrawn, as its label "
+            f"{shown(repr(album.label))} had withdrawn it; the label may publish it again"
         )
         return
-    console.print(f"[green]Published again:[/green] {album.title} ({album.public_id}), {album.tracks} tracks")
+    console.print(f"[green]Published again:[/green] {shown(album.title)} ({album.public_id}), {album.tracks} tracks")
     if album.label is not None:
         console.print(
-            f"[yellow]Note:[/yellow] a release of the label {album.label!r}, back as it was before the takedown"
+            f"[yellow]Note:[/yellow] a release of the label {shown(repr(album.label))}, back as it was before the "
+            "takedown"
         )

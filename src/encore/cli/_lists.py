@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from encore import accounts, billing
 from encore.cli._install import open_install
+from encore.cli._shown import shown
 from encore.kernel import NotFound
 
 jobs_app = typer.Typer(help="Background jobs (imports, exports, erasures, Wrapped builds).", no_args_is_help=True)
@@ -46,8 +46,7 @@ def list_accounts(*, match: str, limit: int) -> None:
                 premium = "yes" if view.tier == billing.Tier.PREMIUM else "no"
                 if view.tier == billing.Tier.PREMIUM and view.period_end is not None:
                     premium += f" (until {_when(view.period_end)})"
-                # Text: a username or role is shown as typed, never read as rich markup
-                table.add_row(Text(u.username), Text(u.role), active, premium, _when(u.created_at))
+                table.add_row(shown(u.username), shown(u.role), active, premium, _when(u.created_at))
     finally:
         c.close()
     console.print(table)
@@ -85,6 +84,6 @@ def show(job_id: Annotated[str, typer.Argument(help="The id a command or the API
     ]
     table = Table(show_header=False)
     for name, value in rows:
-        table.add_row(name, Text(value))
+        table.add_row(name, shown(value))  # a job's error names the listener's file, as they sent it
     console.print(table)
     raise typer.Exit(1 if job.state == "failed" else 0)

@@ -20,6 +20,7 @@ from encore import accounts, audit, incident
 from encore.accounts import get_user_by_name
 from encore.bootstrap import Container
 from encore.cli._install import open_install
+from encore.cli._shown import shown
 from encore.db import transaction
 from encore.kernel import EncoreError
 
@@ -216,7 +217,8 @@ def _events_table(title: str, events: list[audit.EventView]) -> Table:
         table.add_column(name, overflow="fold")
     for e in events:
         details = json.dumps(e.details, separators=(",", ":"))
-        table.add_row(_when(e.at), e.kind, e.actor or "", e.subject or "", e.client_ip, details)
+        # names and details hold what people typed (a login's name, a file's): never markup or a control sequence
+        table.add_row(_when(e.at), e.kind, shown(e.actor or ""), shown(e.subject or ""), e.client_ip, shown(details))
     return table
 
 
@@ -272,7 +274,7 @@ def report(
     for name in ("account", "sign-ins", "failed", "refused (stopped)", "from (attempts)", "first", "last"):
         logins.add_column(name, overflow="fold")
     for r in found.logins:
-        account = r.account or "[italic](no such account)[/italic]"
+        account = shown(r.account) if r.account else "[italic](no such account)[/italic]"  # a name typed at login
         counts = (str(r.logins), str(r.failures), str(r.refused))
         logins.add_row(account, *counts, _addresses(r), _when(r.first), _when(r.last))
     out.print(logins)
@@ -309,9 +311,18 @@ def set_account_state(username: str, *, active: bool, password: incident.Passwor
 
 
 def enable_account(username: str, *, force_reset: bool, keep_password: bool) -> None:
-    """`encore user enable NAME --force-reset | --keep-password`: exactly one (neither: refused with why)."""
+    """`encore user enable NAME --force-reset | --keep-password`: exactly one. Neither or both is a usage error
+    (exit 2, as typer's own), said before the install is opened (probe23 F6: neither exited 1, both 2)."""
     if force_reset and keep_password:
-        err.print("[red]Name one of --force-reset or --keep-password[/red]")
+        err.print("[red]Not enabled:[/red] name one of --force-reset or --keep-password, not both.", soft_wrap=True)
+        raise typer.Exit(2)
+    if not force_reset and not keep_password:
+        err.print(
+            "[red]Not enabled:[/red] say whether its owner must choose a new password (--force-reset: the safe "
+            "choice if it may have leaked) or keeps the current one (--keep-password): one of --force-reset or "
+            "--keep-password.",
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
     password: incident.PasswordOnEnable | None = "reset" if force_reset else "keep" if keep_password else None
     set_account_state(username, active=True, password=password)

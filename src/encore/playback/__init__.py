@@ -7,7 +7,7 @@ from encore.playback._breaks import complete_ad_break, start_ad_break
 from encore.playback._clockbook import AdClockBook
 from encore.playback._clockdoc import forget_clock
 from encore.playback._clockstate import ClockState, PlayNames
-from encore.playback._decide import StreamDecision, may_hear, next_stream_decision
+from encore.playback._decide import StreamDecision, may_hear, next_stream_decision, refusal_message
 from encore.playback._edge import EdgeHit, EdgeReport, EdgeSecret, edge_signature_ok, ingest_edge_log, parse_edge_line
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
@@ -70,6 +70,7 @@ __all__ = [
     "play_key_secret",
     "readable_lyrics",
     "record_verified_stream",
+    "refusal_message",
     "start_ad_break",
     "write_or_keep",
 ]

@@ -31,6 +31,23 @@ class StreamDecision:
     tier: Tier
 
 
+# What a refusal says to a person, by its reason (the code that stays beside it): every face asked "no music URL
+# now" for all of them, a Premium lock and an owed ad alike (probe23 F6).
+_REFUSALS = {
+    "premium_required": "This track is for Premium listeners.",
+    "premium_required_prerelease": "This pre-release is for Premium listeners until its release date.",
+    "ad_break_due": "An ad break is due: the ad plays before the next track.",
+    "not_music": "This is ad audio: it plays only in an ad break.",
+    "withdrawn": "This release has been withdrawn: it cannot be played.",
+    "draft": "This release is not published yet: it cannot be played.",
+}
+
+
+def refusal_message(reason: str) -> str:
+    """The sentence for a refused stream decision's `reason`."""
+    return _REFUSALS.get(reason, "This track cannot be played now.")
+
+
 def content_columns() -> list[Any]:
     """What `_content` reads, from Track joined to its Album and (outer, `exclusives.standing_audio`) its
     standing Exclusive."""

@@ -8,13 +8,15 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from encore import accounts, ads, billing, incident
 from encore.kernel import NotFound
 from encore.web._audit import client_of
 from encore.web._deps import Db, container
 from encore.web._entitlement_routes import Admin
+from encore.web._plain_errors import SENTENCE
 from encore.web._schemas import Strict
 from encore.web._security_routes import DeletingOut, ResetCodeOut
 
@@ -59,14 +61,29 @@ def users(
     return {"items": [_user_out(u, views[u.id], deleting=u.id in deleting) for u in found]}
 
 
+ON_DISABLE = (
+    "Password is said only when enabling an account: disabling changes no password and makes no reset. Leave it"
+    " out, or force a reset when enabling it again."
+)
+
+
 class AccountStateIn(Strict):
     active: StrictBool  # true or false: "yes", 1, "on", "0" and "false" were read as a switch (probe20 N6)
     password: incident.PasswordOnEnable | None = Field(
         default=None,
         description="Enabling needs it: reset (its owner chooses a new password with the one-time code answered: "
         "the safe choice if the password may have leaked, since signing in tells a disabled account's right "
-        "password apart from a wrong one) or keep",
+        "password apart from a wrong one) or keep. Refused when disabling, which changes no password",
     )
+
+    @field_validator("password")
+    @classmethod
+    def _only_to_enable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """probe23 F6: {"active": false, "password": "reset"} answered 200 and made no reset: an admin who meant
+        one would not know it was never made."""
+        if value is not None and info.data.get("active") is False:
+            raise PydanticCustomError(SENTENCE, ON_DISABLE)
+        return value
 
 
 class AccountStateOut(AdminUserOut):

@@ -12,7 +12,6 @@ import functools
 from collections.abc import Callable
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from encore import portability
 from encore.bootstrap import Container
@@ -37,7 +36,7 @@ from encore.web._library_routes import router as library_router
 from encore.web._log_lines import note_request
 from encore.web._lyrics_routes import router as lyrics_router
 from encore.web._mix_routes import router as mix_router
-from encore.web._pages import STATIC_DIR
+from encore.web._pages import STATIC_DIR, ServedFiles
 from encore.web._pages import router as pages_router
 from encore.web._playback_routes import router as playback_router
 from encore.web._portability_routes import router as portability_router
@@ -106,7 +105,7 @@ def _build_api() -> FastAPI:
     ):
         app.include_router(router)
     install_spotify(app)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", ServedFiles(directory=STATIC_DIR), name="static")
     app.include_router(share_router)
     app.include_router(pages_router)
     return app

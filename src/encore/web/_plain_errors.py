@@ -4,6 +4,8 @@ than "body.password: String should have at least 8 characters". A pure mapping o
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# A wire model's own refusal, already a whole sentence: `PydanticCustomError(SENTENCE, "...")`, told as it is.
+SENTENCE = "sentence"
 # The player's own words for some fields; others are named from their key ("display_name" -> "Display name").
 _LABELS = {"q": "Search", "ids": "Ids"}
 
@@ -18,6 +20,8 @@ def plain_message(error: Mapping[str, Any], *, sent_as_json: bool = True) -> str
     """One pydantic error as a sentence a listener can act on. `sent_as_json`: the request said its body is JSON
     (a JSON body under another Content-Type reaches the model as bytes, and is no object to it)."""
     kind, ctx, label = str(error.get("type", "")), error.get("ctx") or {}, _label(error.get("loc", ()))
+    if kind == SENTENCE:
+        return str(error.get("msg", ""))
     if kind == "missing":
         return f"{label} is required."
     if kind == "string_too_short":
@@ -37,7 +41,7 @@ def plain_message(error: Mapping[str, Any], *, sent_as_json: bool = True) -> str
     if kind == "extra_forbidden":
         return f"{label} is not something this request can set."
     if kind == "json_invalid":
-        return "The request was not valid JSON."
+        return NOT_JSON
     if kind in ("model_attributes_type", "model_type", "dict_type"):  # `[]` or `"x"` where an object belongs
         if not sent_as_json and tuple(error.get("loc", ())) == ("body",):  # probe19 N3: "not valid JSON" misled
             return "Send the body as JSON, with Content-Type: application/json."
@@ -52,10 +56,19 @@ TOO_DEEP = "The request's JSON is nested too deeply to read: no Encore request n
 NOT_PARSED = "There was an error parsing the body"  # FastAPI's detail for a body its parser raised on
 
 
+NOT_JSON = "The request was not valid JSON."
+
+
 def unreadable_body(status: int, detail: object, cause: BaseException | None) -> str | None:
-    """The sentence for FastAPI's 400 for a body it could not parse, if it is one this module can say better."""
-    if status == 400 and detail == NOT_PARSED and isinstance(cause, RecursionError):
+    """The sentence for FastAPI's 400 for a body it could not parse, if it is one this module can say better:
+    too deep, or bytes that are not UTF-8 (probe23 F5: the standard library's decoder raises before its JSON
+    parser, so FastAPI did not see malformed JSON)."""
+    if status != 400 or detail != NOT_PARSED:
+        return None
+    if isinstance(cause, RecursionError):
         return TOO_DEEP
+    if isinstance(cause, UnicodeDecodeError):
+        return NOT_JSON
     return None
 
 

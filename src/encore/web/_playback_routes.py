@@ -38,7 +38,7 @@ def stream_url(
     )
     if not decision.allowed:
         session.commit()  # the refusal stands even across a restart: keep the owed ad the decision recorded
-        raise PermissionDenied("no music URL now", code=decision.reason)
+        raise PermissionDenied(playback.refusal_message(decision.reason), code=decision.reason)
     issued = issue_stream_url(
         session,
         settings=c.settings,

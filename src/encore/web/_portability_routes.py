@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 from encore import portability
 from encore.audit import kinds
 from encore.db import transaction
+from encore.ingest import display_name
 from encore.kernel import ValidationFailed
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
@@ -102,12 +103,14 @@ def import_history(
     session: Db,
     filename: Annotated[str | None, Query(max_length=200, description=FILENAME_HELP)] = None,
 ) -> dict[str, object]:
-    """The file as the request body (its name in `filename`), or as a multipart form's file field. Queues the
+    """The file as the request body (its name in `filename`), or as a multipart form's file field (its own name
+    wins over `filename`; either is cut to its last path part, control characters dropped). Queues the
     import and answers at once; GET /api/me/jobs/{id} tells how far it got. One import at a time per
     listener: another while one is queued or running is 409 with that job, and its file is not kept."""
     jobs = container(request).jobs
-    # errors name what the listener sent, never a name they did not (probe22 F9: "upload.json")
-    name = filename or upload.name or portability.UNNAMED_UPLOAD
+    # errors name what the listener sent, never a name they did not (probe22 F9: "upload.json"); the form's own
+    # name wins, and a query's name is cleaned by the same rule, since the operator's terminal shows it (probe23 F1)
+    name = upload.name or (display_name(filename) if filename else None) or portability.UNNAMED_UPLOAD
     try:
         view = portability.submit_import(session, jobs=jobs, user_id=user.id, upload=upload.path, filename=name)
     except portability.ImportOpen as exc:

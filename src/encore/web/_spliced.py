@@ -14,8 +14,10 @@ from encore import catalog
 
 def kept(session: Session, key: tuple[str | int, ...], build: Callable[[], bytes], *, keep: bool) -> bytes:
     """A part with absolute hrefs (`/v1`'s): kept, under `key`, only when it was written for the configured
-    public address (`keep`); for any other Host it is built and not kept, so a client sending made-up Hosts
-    cannot churn the bounded cache that every face reads (it still sees its own host in the hrefs)."""
+    public base URL (`keep`, from `spotify._edge.address`); else built each time and not kept. Hrefs never
+    follow the Host header (`web._deps.public_base`): without a configured base they name the address the
+    connection reached on this machine, which a LAN install may reach by several, and the bounded cache that
+    every face reads holds the parts of one base only."""
     return catalog.representation(session, key, build) if keep else build()
 
 

@@ -265,6 +265,18 @@ def test_json_nested_too_deeply_is_told_so_after_the_token(refusing: TestClient,
     assert refusing.post("/v1/me/playlists", content=deep, headers={**kind, **_b("not-a-token")}).status_code == 401
 
 
+def test_json_that_is_not_utf8_is_told_so_in_spotifys_shape(
+    refusing: TestClient, alice_refused: dict[str, str]
+) -> None:
+    """probe23 F5: it was Starlette's 400 {"error":{"code":"http_error",...}}, not Spotify's error object."""
+    kind = {"content-type": "application/json"}
+    r = refusing.post("/v1/me/playlists", content=b'{"name":"\xff"}', headers={**alice_refused, **kind})
+    assert r.json() == {"error": {"status": 400, "message": "The request was not valid JSON."}}, r.text
+    assert r.status_code == 400
+    anonymous = refusing.post("/v1/me/playlists", content=b'{"name":"\xff"}', headers={**kind, **_b("not-a-token")})
+    assert anonymous.status_code == 401  # who is asking comes before what they sent
+
+
 def test_client_credentials_token_on_user_endpoints_is_403(api: tuple[TestClient, Container]) -> None:
     client, _ = api
     app, _ = _as(client, "alice")

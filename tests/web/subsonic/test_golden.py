@@ -1,19 +1,23 @@
 """Golden XML and JSON for every Subsonic method (Navidrome snapshots its responses the same way).
 
 Volatile parts are normalised: public ids become ar-1, al-2, ... in order of first appearance, and
-timestamps become TIME. Regenerate after an intended change with
+timestamps become TIME, but for the albums' `created`, which the `ids` fixture sets to fixed days of 2001
+(CATALOGUED) so that each album's own time shows. Regenerate after an intended change with
 `UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/web/subsonic/test_golden.py -n 0`, then read the diff.
 """
 
 import os
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
 from encore import discovery
+from encore.catalog import Album
 from encore.db import transaction
 from encore.web.subsonic._unsupported import EMPTY, REFUSED
 from tests.web.subsonic.conftest import Site
@@ -22,6 +26,11 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 _ID = re.compile(r"\b(ar|al|tr|pl)-[0-9A-Za-z]{22}\b")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+CATALOGUED = datetime(2001, 2, 3, 4, 5, 6, 789000, tzinfo=UTC)  # the first album's; one day more for each next
+
+
+def _time(m: re.Match[str]) -> str:
+    return m.group(0) if m.group(0).startswith("2001-") else "TIME"  # a catalogue time the fixture set is kept
 
 
 def normalise(text: str) -> str:
@@ -30,7 +39,7 @@ def normalise(text: str) -> str:
     def stable(m: re.Match[str]) -> str:
         return seen.setdefault(m.group(0), f"{m.group(1)}-{len(seen) + 1}")
 
-    return _TIME.sub("TIME", _ID.sub(stable, text))
+    return _TIME.sub(_time, _ID.sub(stable, text))
 
 
 def _cases(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -118,6 +127,10 @@ def ids(site: Site, http: TestClient) -> dict[str, str]:
         assert body["status"] == "ok", body
         return body
 
+    with transaction(site.container.sessions) as session:  # probe23 F6: `created` was 2000-01-01 for every album
+        for n, row_id in enumerate(session.scalars(select(Album.id).order_by(Album.id))):
+            at = CATALOGUED + timedelta(days=n)
+            session.execute(update(Album).where(Album.id == row_id).values(created_at=at))
     album = get("getAlbumList2", type="alphabeticalByName", size=1)["albumList2"]["album"][0]
     songs = get("getAlbum", id=album["id"])["album"]["song"]
     get("star", id=songs[0]["id"], albumId=album["id"])

@@ -70,9 +70,29 @@ def test_what_the_raw_path_leaves_to_fastapi(site: Site, both: tuple[TestClient,
     for path in ("/rest/", "/rest/ping/more"):  # FastAPI's route answers: Subsonic's error 70, not a bare 404
         r = raw.get(path, params=key)
         assert r.status_code == 200 and r.json()["subsonic-response"]["error"]["code"] == 70
-    assert raw.head("/rest/ping", params=key).status_code == 405
     posted = raw.post("/rest/ping", data=key)  # a POSTed form: FastAPI's route reads it
     assert posted.json()["subsonic-response"]["status"] == "ok"
+
+
+def test_head_answers_as_get_does_but_never_streams_or_writes(site: Site, both: tuple[TestClient, TestClient]) -> None:
+    """probe23 F6: HEAD of /rest/ping.view and /rest/stream.view was 405 where GET is 200. A read answers HEAD
+    as its GET; a call that sends music or changes something (stream, download, scrobble) is not run for a HEAD
+    (a safe method), and says so in Subsonic's error, in the format asked."""
+    raw, _ = both
+    key = {"apiKey": site.me.api_key, "f": "json"}
+    for path in ("/rest/ping", "/rest/ping.view", "/rest/getAlbumList2.view", "/rest/", "/rest/a/b"):
+        asked = {**key, "type": "newest"}
+        got, head = raw.get(path, params=asked), raw.head(path, params=asked)
+        assert (head.status_code, head.headers["content-type"]) == (got.status_code, got.headers["content-type"])
+        assert head.status_code == 200, path
+    album = raw.get("/rest/getAlbumList2", params={**key, "type": "newest", "size": 1}).json()
+    album_id = album["subsonic-response"]["albumList2"]["album"][0]["id"]
+    song = raw.get("/rest/getAlbum", params={**key, "id": album_id}).json()["subsonic-response"]["album"]["song"][0]
+    for name in ("stream.view", "download", "scrobble.view", "star"):
+        head = raw.head(f"/rest/{name}", params={**key, "id": song["id"]})
+        assert head.status_code == 200 and head.headers["content-type"].startswith("application/json"), name
+    starred = raw.get("/rest/getStarred2", params=key).json()["subsonic-response"]["starred2"]
+    assert not starred.get("song"), starred  # the HEAD of star changed nothing
 
 
 def test_a_get_declaring_a_body_past_the_limit_is_refused_on_the_raw_path_too(

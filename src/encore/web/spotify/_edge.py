@@ -141,8 +141,9 @@ def base_url(request: Request) -> str:
 
 
 def address(request: Request) -> tuple[str, bool]:
-    """The base of this request's hrefs, and whether it is the configured public base URL (answers written for
-    it may be kept and shared; those for any other Host may not: `_spliced.kept`)."""
+    """The base of this request's hrefs (`web._deps.public_base`, never the Host header), and whether it is the
+    configured public base URL (answers written for it may be kept and shared; those for another address the
+    connection reached may not: `_spliced.kept`)."""
     base = base_url(request)
     return base, base == container(request).settings.public_base_url.rstrip("/")
 

@@ -43,13 +43,13 @@ def _page(name: str) -> FileResponse:
     return FileResponse(PAGES / name, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
-@pages.get("/authorize")
+@pages.api_route("/authorize", methods=["GET", "HEAD"])  # as every page (web._pages): link checkers HEAD first
 def authorize_page() -> FileResponse:
     """The consent page; its script reads the query, asks /api/oauth/consent, and posts the answer."""
     return _page("consent.html")
 
 
-@pages.get("/developer")
+@pages.api_route("/developer", methods=["GET", "HEAD"])
 def developer_page() -> FileResponse:
     return _page("developer.html")
 

@@ -6,10 +6,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from encore.web._pages import STATIC_DIR
+from encore.web._pages import STATIC_DIR, ServedFiles
 
 SWAGGER_UI_URL = "/static/swagger-ui"
 
@@ -83,7 +82,7 @@ def serve_docs(app: FastAPI) -> None:
 
     Call before `/static` is mounted: the first mount whose prefix matches a path answers it.
     """
-    app.mount(SWAGGER_UI_URL, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+    app.mount(SWAGGER_UI_URL, ServedFiles(directory=str(swagger_ui_path)), name="swagger-ui")
 
     @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)  # link checkers HEAD first
     def docs_page() -> FileResponse:

@@ -34,7 +34,8 @@ def playable(ctx: Ctx, track_id: str) -> Playable:
     if decision.allowed:
         return Playable(track_id)
     if decision.reason != "ad_break_due":
-        raise SubsonicError(NOT_AUTHORIZED, decision.reason)  # premium_required and the like
+        # its sentence, and its code for a client that reads one (premium_required and the like)
+        raise SubsonicError(NOT_AUTHORIZED, f"{playback.refusal_message(decision.reason)} ({decision.reason})")
     try:
         brk = playback.start_ad_break(
             ctx.session,

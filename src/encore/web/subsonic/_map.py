@@ -18,7 +18,7 @@ def when(at: datetime | None) -> str | None:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
-CREATED = when(EPOCH)
+CREATED = when(EPOCH)  # an album whose view carries no time (the /v1 shapes' stand-ins)
 
 
 def song(
@@ -78,7 +78,7 @@ def album(
         "coverArt": sid(ALBUM, a.id) if a.artwork_key else None,
         "songCount": a.total_tracks if song_count is None else song_count,
         "duration": duration_ms // 1000,
-        "created": CREATED,
+        "created": when(a.created_at) or CREATED,  # when it entered the catalogue: apps sort "recently added" by it
         "year": a.release_date.year if a.release_date else None,
         "genre": a.genres[0] if a.genres else None,
         "starred": when(starred),

@@ -97,10 +97,24 @@ def _transaction(c: Container, name: str) -> Iterator[Session]:
             conn.commit()
 
 
-@router.api_route("/rest/{name}", methods=["GET", "POST"])
+# HEAD answers as GET does, without the body (probe23 F6: it was 405). Never for a call that sends music or
+# changes something: a HEAD is safe (RFC 9110 §9.2.1), so it must not start a stream, count one, or scrobble.
+_NOT_ON_HEAD = frozenset({"stream", "download"})
+
+
+def _unsafe(name: str) -> bool:
+    called = name.removesuffix(".view").lower()
+    return called in WRITES or called in _NOT_ON_HEAD
+
+
+@router.api_route("/rest/{name}", methods=["GET", "HEAD", "POST"])
 async def subsonic(name: str, request: Request) -> Response:
     pairs = list(request.query_params.multi_items())
     content_type = request.headers.get("content-type", "")
+    if request.method == "HEAD" and _unsafe(name):
+        params = Params(pairs)
+        said = f"{name[:40]} is not run for a HEAD request (it sends music or changes something): send GET"
+        return error_response(SubsonicError(GENERIC, said), fmt=answer_format(params), callback=params.get("callback"))
     if request.method == "POST" and form_kind(content_type):
         # Read first (bounded by BodyLimit; the form parser reads this copy): a refused form still tells its f=.
         raw = await request.body()
@@ -123,7 +137,7 @@ def _form_refused(params: Params, exc: HTTPException) -> Response:
     return error_response(error, fmt=answer_format(params), callback=params.get("callback"))
 
 
-@router.api_route("/rest/{path:path}", methods=["GET", "POST"])
+@router.api_route("/rest/{path:path}", methods=["GET", "HEAD", "POST"])
 async def no_method(path: str, request: Request) -> Response:
     """`/rest/`, `/rest/a/b`: no method is named so. Subsonic's error in the asked format (the query's or a POSTed
     form's, `_asked`), not FastAPI's 404."""
