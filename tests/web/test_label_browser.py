@@ -207,3 +207,45 @@ def test_late_revenue_for_a_closed_month_shows_on_the_label_page(live: LiveServe
     assert any(f"late revenue for {before_last}" in n for n in page.locator(".statement-note").all_inner_texts())
     assert not errors, errors
     page.close()
+
+
+def test_a_release_the_operator_took_down_shows_so_with_nothing_to_change(live: LiveServer, browser: Browser) -> None:
+    """probe23 F2: the portal showed a takedown as the label's own "Withdrawn" with Publish again and Replace cover,
+    which the server refuses; it now says the operator took it down and offers nothing to change."""
+    from encore import incident
+
+    with live.container.sessions() as s:
+        label_id = s.scalar(select(User.label_id).where(User.username == "label"))
+        published = select(Album.public_id).where(Album.label_id == label_id, Album.status == "published")
+        album_id = s.scalars(published.order_by(Album.id.desc())).first()
+    assert album_id is not None
+    now = datetime.now(UTC)
+    with transaction(live.container.sessions) as s:
+        incident.withdraw_album(s, album_id=album_id, actor_id=None, now=now, reason="notice")
+    try:
+        page = _page(browser, viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _login(page, live, "label", "label-pass-123")
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live.base_url}/label")
+            block = page.locator(f'.label-album[data-album="{album_id}"]')
+            block.locator(".release-taken-down").wait_for()
+            assert block.locator(".release-badge").inner_text() == "Taken down by the operator"
+            assert "until the operator restores it" in block.locator(".release-taken-down-note").inner_text()
+            offered = ".release-republish, .release-cover-send, .title-edit, .availability, .lyrics-box, button"
+            assert block.locator(offered).count() == 0, width
+            assert block.locator(".label-tracks li").count() > 0  # its tracks are still listed, read only
+            assert not errors, errors
+            if width == 390:  # restored: the release's own forms again
+                with transaction(live.container.sessions) as s:
+                    incident.restore_album(s, album_id=album_id, actor_id=None, now=now)
+                page.reload()
+                block.locator(".release-withdraw").wait_for()
+                assert block.locator(".release-taken-down, .release-taken-down-note").count() == 0
+        page.close()
+    finally:
+        with transaction(live.container.sessions) as s:
+            if s.scalar(select(Album.taken_down_from).where(Album.public_id == album_id)) is not None:
+                incident.restore_album(s, album_id=album_id, actor_id=None, now=now)

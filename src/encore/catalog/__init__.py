@@ -1,5 +1,6 @@
 """The catalogue: labels, artists, albums, tracks, genres, renditions, browse and search."""
 
+from encore.catalog._art import art_taken_down
 from encore.catalog._bulk import (
     albums_by_public_ids,
     artist_albums,
@@ -62,7 +63,7 @@ from encore.catalog._read import (
     track_views,
     track_views_in_order,
 )
-from encore.catalog._release import credit_release, delete_release, set_release_status
+from encore.catalog._release import credit_release, delete_release, set_release_status, takedown_refusal
 from encore.catalog._rows import album_summaries_by_ids, artist_summaries_by_ids, track_views_by_ids
 from encore.catalog._search import search_catalogue
 from encore.catalog._search_build import BuildStats, Popularity, rebuild_search_index, search_index_due
@@ -158,6 +159,7 @@ __all__ = [
     "album_summary",
     "album_views",
     "albums_by_public_ids",
+    "art_taken_down",
     "artist_albums",
     "artist_artwork_key",
     "artist_artworks",
@@ -206,6 +208,7 @@ __all__ = [
     "set_release_status",
     "sort_name",
     "stored_version",
+    "takedown_refusal",
     "touched",
     "track_row",
     "track_view",

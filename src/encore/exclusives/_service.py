@@ -9,7 +9,17 @@ from sqlalchemy.orm import Session
 
 from encore.accounts import User
 from encore.billing import Availability, Content, Decision, check_access
-from encore.catalog import Album, AlbumArtist, Artist, Track, hidden_artists, music_album, music_track, track_row
+from encore.catalog import (
+    Album,
+    AlbumArtist,
+    Artist,
+    Track,
+    hidden_artists,
+    music_album,
+    music_track,
+    takedown_refusal,
+    track_row,
+)
 from encore.db import write_lock
 from encore.exclusives._contents import content_from
 from encore.exclusives._models import Exclusive, ExclusiveImage
@@ -135,13 +145,16 @@ def create_exclusive(
         release_at=release_at,
     )
     if album_id is not None:
-        row.album_id = _owned_album(session, label_id, album_id).id
+        album = _owned_album(session, label_id, album_id)
+        _refuse_taken_down(album)
+        row.album_id = album.id
     if artist_id is not None:
         row.artist_id = _owned_artist(session, label_id, artist_id).id
     if track_id is not None:
         track = track_row(session, track_id=track_id)
         if track.album.label_id != label_id:
             raise NotFound("no such track")
+        _refuse_taken_down(track.album)
         # a track is one standing exclusive's audio: checked under the lock, or two made at once both pass and
         # the second fails on the unique key (a 500, as a second one made later did)
         write_lock(session, "exclusive_track", track.id)
@@ -155,6 +168,13 @@ def create_exclusive(
     session.add(row)
     session.flush()
     return _own_view(session, row)
+
+
+def _refuse_taken_down(album: Album) -> None:
+    """Not on a release the operator took down, nor with its audio: hidden while it is down, the exclusive would
+    come out with the restore, a change the takedown held back (probe23 F2; `catalog.takedown_refusal`)."""
+    if (why := takedown_refusal(album)) is not None:
+        raise Conflict(why, code="taken_down")
 
 
 def _on_listed_album() -> ColumnElement[bool]:

@@ -10,6 +10,7 @@ from encore.labels._catalogue import (
     album_item,
     catalogue,
     edit_metadata,
+    held_track,
     owned_album,
     owned_track,
     set_availability,
@@ -18,7 +19,6 @@ from encore.labels._directory import LabelInfo, acting_label, list_labels, own_l
 from encore.labels._drafts import (
     ReleaseForm,
     ReleaseInvalid,
-    claim_release,
     delete_draft,
     edit_release,
     publish,
@@ -26,6 +26,7 @@ from encore.labels._drafts import (
     set_cover,
     withdraw,
 )
+from encore.labels._hold import claim_release, hold_release
 from encore.labels._kept import StatementBusy
 from encore.labels._models import (
     RoyaltyAdjustment,
@@ -97,6 +98,8 @@ __all__ = [
     "edit_metadata",
     "edit_release",
     "for_label",
+    "held_track",
+    "hold_release",
     "largest_remainder",
     "late_notes",
     "list_labels",

@@ -20,6 +20,7 @@ from encore.catalog import (
 )
 from encore.exclusives import AudioLock, audio_locks
 from encore.kernel import Conflict, NotFound, ValidationFailed, has_control, has_visible
+from encore.labels._hold import hold_release
 from encore.labels._release_rules import release_date_problem
 
 Kind = Literal["album", "track"]
@@ -59,6 +60,9 @@ class AlbumItem:
     status: str  # draft | published | withdrawn
     artists: list[str]
     artwork_key: str | None
+    # The operator took it down (`encore catalog withdraw`): `status` says withdrawn, and nothing of it changes
+    # from the portal until the operator restores it (labels._hold); the label's own withdraw leaves this False.
+    taken_down: bool = False
 
 
 def owned_album(session: Session, *, label_id: int, album_id: str) -> Album:
@@ -76,6 +80,14 @@ def owned_track(session: Session, *, label_id: int, track_id: str) -> Track:
     )
     if track is None:
         raise NotFound("no such track")
+    return track
+
+
+def held_track(session: Session, *, label_id: int, track_id: str) -> Track:
+    """The label's own track, its release's row held for a change of what listeners see of it (its lyrics, say):
+    refused while the operator has the release taken down (`hold_release`)."""
+    track = owned_track(session, label_id=label_id, track_id=track_id)
+    hold_release(session, track.album)
     return track
 
 
@@ -115,6 +127,7 @@ def album_item(session: Session, album: Album) -> AlbumItem:
         album.status,
         [a.artist.name for a in album.artists],
         album.artwork_key,
+        album.taken_down_from is not None,
     )
 
 
@@ -154,9 +167,10 @@ def edit_metadata(
         raise ValidationFailed(f"these fields cannot be changed: {', '.join(sorted(unknown))}", code="bad_field")
     if kind == "album":
         album = owned_album(session, label_id=label_id, album_id=item_id)
+        hold_release(session, album)
         target: Album | Track = album
     else:
-        track = owned_track(session, label_id=label_id, track_id=item_id)
+        track = held_track(session, label_id=label_id, track_id=item_id)
         target, album = track, track.album
     for name, value in changes.items():
         _check_field(session, name, value, label_id=label_id, target=target, album=album, today=today)
@@ -187,11 +201,12 @@ def set_availability(
         available_from = None
     if kind == "album":
         album = owned_album(session, label_id=label_id, album_id=item_id)
+        hold_release(session, album)
         if availability is None:
             raise ValidationFailed("an album needs an availability", code="bad_availability")
         album.availability, album.available_from = availability.value, available_from
     else:
-        track = owned_track(session, label_id=label_id, track_id=item_id)
+        track = held_track(session, label_id=label_id, track_id=item_id)
         track.availability = availability.value if availability is not None else None
         track.available_from = available_from
         album = track.album

@@ -5,14 +5,13 @@ delete a draft that was never published. Another label's release answers exactly
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.catalog import (
     Album,
     ReleaseStatus,
     Track,
-    catalogue_changed,
     credit_release,
     delete_release,
     hold_isrc,
@@ -20,8 +19,9 @@ from encore.catalog import (
     set_release_status,
     upc_spellings,
 )
-from encore.kernel import Conflict, NotFound, ValidationFailed
+from encore.kernel import Conflict, ValidationFailed
 from encore.labels._catalogue import owned_album
+from encore.labels._hold import CONTACT, claim_release, hold_release
 from encore.labels._release_rules import (
     TrackForm,
     edit_problems,
@@ -29,9 +29,6 @@ from encore.labels._release_rules import (
     parse_release_date,
     publish_problems,
 )
-
-CONTACT = "It cannot be published from here: contact them; only they can restore it."
-TAKEN_DOWN = f"This release was taken down by the operator of this server (a takedown notice, for one). {CONTACT}"
 
 
 class ReleaseInvalid(ValidationFailed):
@@ -124,42 +121,19 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
     Not a release the operator took down: nothing of it changes until `encore catalog restore` (the artwork may be
     why it was taken down; review22c F2)."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
-    claim_release(session, album, true())  # in the catalogue's lock order, after a publish or delete under way
-    if album.taken_down_from is not None:  # read under the row's lock: a takedown at this moment is seen
-        raise Conflict(TAKEN_DOWN, code="taken_down")
+    hold_release(session, album)  # in the catalogue's lock order, after a publish or delete under way
     album.artwork_key = artwork_key
     session.flush()
     return album
-
-
-def claim_release(session: Session, album: Album, still: ColumnElement[bool]) -> None:
-    """Hold the release's row for this change while it is still as read (`still`): the status was read
-    before the transaction took its lock, and a publish and a delete sent at once both read "draft", so the
-    delete removed a release the publish had just put out (race17); a form saved as the release was
-    published put it back to draft (race18). The row's write lock makes the later of the two wait and see
-    the other's outcome; the album is read again after it.
-
-    A row lock rather than `db.write_lock("release", id)`: on PostgreSQL it also orders this change after
-    (or before) every other write of the album's row, an upload joining the draft or a metadata edit,
-    which take no advisory lock; on SQLite the two are the same write lock."""
-    album_key = album.id  # read before any expiry: a deleted row cannot be loaded again (probe17b: a 500)
-    catalogue_changed(session)  # the catalogue's lock order: its version row, then the album's (review18)
-    held = session.execute(update(Album).where(Album.id == album_key, still).values(status=Album.status))
-    if held.rowcount != 1 and session.scalar(select(Album.id).where(Album.id == album_key)) is None:  # type: ignore[attr-defined]
-        session.expunge(album)
-        raise NotFound("no such release", code="not_found")
-    session.refresh(album)
 
 
 def publish(session: Session, *, label_id: int, album_id: str, today: date) -> Album:
     """A draft (or a release the label withdrew) goes to listeners, once the form says all it must; never one the
     operator took down."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
-    claim_release(session, album, Album.status != ReleaseStatus.PUBLISHED.value)
+    hold_release(session, album, Album.status != ReleaseStatus.PUBLISHED.value)  # never while taken down
     if album.status == ReleaseStatus.PUBLISHED.value:
         raise Conflict("this release is already published", code="already_published")
-    if album.taken_down_from is not None:  # only `encore catalog restore` lifts it (encore.incident)
-        raise Conflict(TAKEN_DOWN, code="taken_down")
     tracks = _tracks(session, album)
     problems = publish_problems(
         title=album.title,
@@ -171,7 +145,8 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
     if problems:
         raise ReleaseInvalid(problems)
     if (code := _code_taken_down(session, album=album, tracks=tracks)) is not None:
-        raise Conflict(f"{code} is on a release the operator of this server took down. {CONTACT}", code="taken_down")
+        said = f"{code} is on a release the operator of this server took down. It cannot be published from here: "
+        raise Conflict(said + CONTACT, code="taken_down")
     set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
     return album
 

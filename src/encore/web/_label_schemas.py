@@ -95,6 +95,9 @@ class AlbumOut(BaseModel):
     status: str  # draft | published | withdrawn
     artists: list[str]
     artwork: dict[str, str]  # size -> URL, empty without a cover
+    # The operator took it down (status "withdrawn"): the portal changes nothing of it, and cannot publish it,
+    # until the operator restores it (409 taken_down); false for the label's own withdraw.
+    taken_down: bool = False
 
 
 def album_out(item: labels.AlbumItem) -> AlbumOut:

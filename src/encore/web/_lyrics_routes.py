@@ -2,7 +2,8 @@
 
 A label writes either JSON text (the dashboard's editor) or a raw `.lrc` file (any encoding the parser
 accepts: UTF-8, or UTF-16/32 with a byte-order mark). Refusals: 413 past the size cap, 422 with the
-line and reason otherwise; another label's track answers 404 like a missing one.
+line and reason otherwise; another label's track answers 404 like a missing one, and a track of a release the
+operator took down 409 `taken_down` (labels.hold_release: its words stay as they were until it is restored).
 """
 
 from typing import Annotated
@@ -90,7 +91,7 @@ def put_lyrics(
     *, track_id: str, body: LyricsIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
 ) -> LyricsOut:
     """Write a track's lyrics as text: LRC (`[mm:ss.xx]line`) for synced lyrics, anything else as plain."""
-    labels.owned_track(session, label_id=label.row_id, track_id=track_id)  # 404 before parsing anything
+    labels.held_track(session, label_id=label.row_id, track_id=track_id)  # 404 or 409 before parsing anything
     parsed = lyrics.parse(body.text, language=body.language)
     return _save(request, session, label, user, track_id, parsed)
 
@@ -143,7 +144,7 @@ def put_lyrics_file(
     language: Language = None,
 ) -> LyricsOut:
     """Write a track's lyrics from the bytes of an `.lrc` or text file (UTF-8, or UTF-16/32 with a BOM)."""
-    labels.owned_track(session, label_id=label.row_id, track_id=track_id)
+    labels.held_track(session, label_id=label.row_id, track_id=track_id)  # not while taken down (409)
     parsed = lyrics.from_bytes(data, language=language)
     return _save(request, session, label, user, track_id, parsed)
 
@@ -154,7 +155,7 @@ class DeletedOut(BaseModel):
 
 @router.delete("/label/{label_id}/tracks/{track_id}/lyrics")
 def delete_lyrics(*, track_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> DeletedOut:
-    track = labels.owned_track(session, label_id=label.row_id, track_id=track_id)
+    track = labels.held_track(session, label_id=label.row_id, track_id=track_id)  # not while taken down (409)
     deleted = lyrics.drop_lyrics(session, track_id=track.id)
     if deleted:
         note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=["lyrics"])

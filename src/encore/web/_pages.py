@@ -13,7 +13,7 @@ from starlette.types import Scope
 
 from encore import catalog
 from encore.kernel import NotFound
-from encore.web._deps import container
+from encore.web._deps import Db, container
 
 STATIC_DIR = Path(str(files("encore.web"))) / "static"
 _ART_KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -124,14 +124,24 @@ def offline() -> FileResponse:
     return FileResponse(STATIC_DIR / "offline.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
+# A day, not the year an immutable content-named file could have: an image the operator takes down (F3 below)
+# leaves a browser's or a shared cache's copy within a day. A CDN that already holds it keeps it as long as its own
+# rules say (a purge there is the operator's step); nothing sent now reaches back into a cache.
+ART_CACHE = "public, max-age=86400"
+
+
 @router.api_route("/art/{key}/{size}.jpg", methods=PAGE_METHODS)
-def artwork(key: str, size: str, request: Request) -> FileResponse:
+def artwork(key: str, size: str, request: Request, session: Db) -> FileResponse:
+    """An image by its content's key. Not one whose every release the operator took down (probe23 F3): 404,
+    never cached, so a restore serves it again at once; the same image on a release still up is served."""
     if not _ART_KEY.fullmatch(key) or size not in _SIZES:
         raise HTTPException(404, detail={"code": "not_found", "message": "no such image"})
     path = container(request).store.root / "art" / key[:2] / key / f"{size}.jpg"
-    if not path.is_file():
-        raise HTTPException(404, detail={"code": "not_found", "message": "no such image"})
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    if not path.is_file() or catalog.art_taken_down(session, key=key):
+        raise HTTPException(
+            404, detail={"code": "not_found", "message": "no such image"}, headers={"Cache-Control": "no-store"}
+        )
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": ART_CACHE})
 
 
 @router.get("/{section}")

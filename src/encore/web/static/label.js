@@ -122,6 +122,20 @@ function trackLock(t) {
     `${until} while the exclusive `, named(x.title), " stands; withdraw it to give the track the availability set here.");
 }
 
+// A release the operator took down: shown as it stands, with nothing to change (the server refuses every change
+// and publish until the operator restores it), so no Publish again, cover, title, availability or lyrics forms.
+function takenDown(a, credits) {
+  const cover = a.artwork["300"] ? h("img", { class: "release-cover", src: a.artwork["300"], alt: `Cover of ${a.title}` }) : "";
+  return [h("h3", {}, named(a.title), statusBadge(a)),
+    h("p", { class: "release-taken-down-note", role: "note", text: "The operator of this server took this release down "
+      + "(a takedown notice, for one): listeners cannot find or play it, and nothing of it can be changed or published "
+      + "from here until the operator restores it. To ask, contact them." }),
+    credits, cover,
+    h("ol", { class: "label-tracks" }, ...a.tracks.map((t) => h("li", { "data-track": t.id },
+      h("span", { class: "track-title", text: `${t.track_number}. ${t.title}` }),
+      h("span", { class: "empty", text: t.isrc ? ` ${t.isrc}` : "" }))))];
+}
+
 function albumBlock(base, album) {
   const block = h("li", { class: "label-album", "data-album": album.id });
   // The forms are rebuilt from the server's answer; the outcome shows in the block's own status line.
@@ -132,12 +146,14 @@ function albumBlock(base, album) {
         h("p", { class: "form-status album-status", role: "status", text: message }), draftForm(base, a, draw));
       return;
     }
+    const credits = h("p", { class: "empty" }, ...(a.artists.length ? a.artists : [a.artist]).flatMap((n, i) => (i ? [", ", named(n)] : [named(n)])),
+      ` · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}`);
+    if (a.taken_down) { block.replaceChildren(...takenDown(a, credits)); return; }
     block.replaceChildren(
       h("h3", {}, named(a.title), statusBadge(a)),
       h("p", { class: "form-status album-status", role: "status", text: message }),
       releaseActions(base, a, draw),
-      h("p", { class: "empty" }, ...(a.artists.length ? a.artists : [a.artist]).flatMap((n, i) => (i ? [", ", named(n)] : [named(n)])),
-        ` · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}`),
+      credits,
       titleForm(base, "album", a, draw),
       coverForm(base, a, draw),
       availabilityForm(base, "album", a, draw),

@@ -137,6 +137,7 @@ export function coverForm(base, album, redraw) {
 }
 
 export function statusBadge(album) {
+  if (album.taken_down) return h("span", { class: "release-badge release-taken-down", text: "Taken down by the operator" });
   return h("span", { class: `release-badge release-${album.status}`, text: STATUS_TEXT[album.status] || album.status });
 }
 
