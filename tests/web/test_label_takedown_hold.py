@@ -133,3 +133,28 @@ def test_a_taken_down_releases_artwork_is_served_only_while_a_release_still_up_s
     _take_down(desk, album_id, restore=True)
     back = desk.client.get(urls[2])
     assert back.status_code == 200 and back.content[:2] == b"\xff\xd8"
+
+
+def test_artwork_revalidates_with_304_and_a_revalidation_learns_of_a_takedown(
+    desk: Desk, flacs: dict[str, bytes]
+) -> None:
+    """Art is fresh for a day, not a year (probe23 F3): a client holding it then asks with If-None-Match and
+    gets 304 without the image, unless the release was taken down meanwhile."""
+    album_id, _ = _published(desk, flacs)
+    key = _cover(desk, album_id, _png((0, 200, 0)))
+    url = f"/art/{key}/300.jpg"
+    first = desk.client.get(url)
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and etag == f'"{key}-300"'
+    for asked in (etag, f"W/{etag}", f'"{"0" * 64}-300", {etag}', "*"):
+        for method in ("GET", "HEAD"):
+            same = desk.client.request(method, url, headers={"If-None-Match": asked})
+            assert same.status_code == 304 and same.content == b"", (asked, method)
+            assert same.headers["etag"] == etag and same.headers["cache-control"] == "public, max-age=86400"
+    for asked in (f'"{key}-640"', key, "", ","):
+        again = desk.client.get(url, headers={"If-None-Match": asked})
+        assert again.status_code == 200 and again.content == first.content, asked
+
+    _take_down(desk, album_id)
+    gone = desk.client.get(url, headers={"If-None-Match": etag})
+    assert gone.status_code == 404 and gone.headers["cache-control"] == "no-store"

@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from encore import catalog
 from encore.kernel import NotFound
+from encore.web._conditional import etag_matches
 from encore.web._deps import Db, container
 
 STATIC_DIR = Path(str(files("encore.web"))) / "static"
@@ -131,9 +132,10 @@ ART_CACHE = "public, max-age=86400"
 
 
 @router.api_route("/art/{key}/{size}.jpg", methods=PAGE_METHODS)
-def artwork(key: str, size: str, request: Request, session: Db) -> FileResponse:
+def artwork(key: str, size: str, request: Request, session: Db) -> Response:
     """An image by its content's key. Not one whose every release the operator took down (probe23 F3): 404,
-    never cached, so a restore serves it again at once; the same image on a release still up is served."""
+    never cached, so a restore serves it again at once; the same image on a release still up is served. A client
+    holding it revalidates daily and gets 304 (the takedown check comes first, so a revalidation learns of it)."""
     if not _ART_KEY.fullmatch(key) or size not in _SIZES:
         raise HTTPException(404, detail={"code": "not_found", "message": "no such image"})
     path = container(request).store.root / "art" / key[:2] / key / f"{size}.jpg"
@@ -141,7 +143,10 @@ def artwork(key: str, size: str, request: Request, session: Db) -> FileResponse:
         raise HTTPException(
             404, detail={"code": "not_found", "message": "no such image"}, headers={"Cache-Control": "no-store"}
         )
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": ART_CACHE})
+    headers = {"Cache-Control": ART_CACHE, "ETag": f'"{key}-{size}"'}
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type="image/jpeg", headers=headers)
 
 
 @router.get("/{section}")

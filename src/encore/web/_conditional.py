@@ -1,0 +1,12 @@
+"""Conditional GET for images named by their content: a client that holds the ETag Encore sent asks with
+If-None-Match and gets 304 with no body, so the day-long (web) or hour-long (Subsonic) freshness costs a
+revalidation, not the image again."""
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names `etag` or is `*` (RFC 9110 §13.1.2: the weak comparison, so a
+    `W/` prefix on either side is ignored). A header that names nothing Encore sent matches nothing."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(tag == "*" or tag.removeprefix("W/") == wanted for tag in (t.strip() for t in if_none_match.split(",")))
