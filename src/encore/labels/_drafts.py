@@ -23,11 +23,13 @@ from encore.catalog import (
 from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.labels._catalogue import owned_album
 from encore.labels._release_rules import (
+    NumberedTrack,
     TrackForm,
     edit_problems,
     normal_isrc,
     parse_release_date,
     publish_problems,
+    track_numbers,
 )
 
 CONTACT = "It cannot be published from here: contact them; only they can restore it."
@@ -38,7 +40,7 @@ class ReleaseInvalid(ValidationFailed):
     """A refused release form: `fields` maps each field to the sentence shown next to it."""
 
     def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__(" ".join(fields.values()), code="release_invalid")
+        super().__init__(" ".join(dict.fromkeys(fields.values())), code="release_invalid")  # one sentence once
         self.fields = fields
 
 
@@ -74,6 +76,9 @@ def _apply_tracks(session: Session, *, label_id: int, by_id: dict[str, Track], f
         track = by_id[t.id]
         if t.title is not None:
             track.title = t.title.strip()
+        number, disc = track_numbers(t)  # checked by `edit_problems` before
+        track.track_number = number or track.track_number
+        track.disc_number = disc or track.disc_number
         if t.isrc is not None:
             isrc = normal_isrc(t.isrc) or None
             if isrc and isrc_of_another_label(session, isrc=isrc, label_id=label_id, track_id=track.id):
@@ -167,6 +172,7 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
         release_date=album.release_date,
         track_titles={t.public_id: t.title for t in tracks},
         today=today,
+        numbering=[NumberedTrack(t.public_id, t.title, t.disc_number, t.track_number) for t in tracks],
     )
     if problems:
         raise ReleaseInvalid(problems)
