@@ -7,7 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from encore.catalog import Track
+from encore.db import transaction
 from tests.ingest import corpus as c
 from tests.web.test_label_drafts_api import SQLITE, Desk, desk
 
@@ -111,3 +114,21 @@ def test_the_form_refuses_a_number_that_is_not_one_next_to_the_track(desk: Desk,
     ok = desk.save(album_id, {"tracks": [{"id": tid, "track_number": " 12 ", "disc_number": 2}]})
     assert ok.status_code == 200, ok.text  # type: ignore[attr-defined]
     assert _tracks(desk, album_id) == [(2, 12, "Only")]
+
+
+@SQLITE
+def test_a_withdrawn_release_from_before_the_rule_is_published_again_as_it_was(
+    desk: Desk, wavs: dict[str, bytes]
+) -> None:
+    """Releases published before the rule may hold two track 1s, and the portal renumbers only a draft's tracks:
+    "Publish again" must not be refused for what the label has no field to mend."""
+    album_id = _upload(desk, "01 Morning.wav", wavs["1"])
+    assert _upload(desk, "02 Evening.wav", wavs["2"]) == album_id
+    _ready(desk, album_id)
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    assert desk.act(album_id, "withdraw").status_code == 200  # type: ignore[attr-defined]
+    with transaction(desk.container.sessions) as s:  # as the old ingest numbered untagged files
+        s.execute(update(Track).where(Track.title.in_(["Morning", "Evening"])).values(track_number=1))
+    again = desk.act(album_id, "publish")
+    assert again.status_code == 200, again.text  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(1, 1, "Evening"), (1, 1, "Morning")]

@@ -172,7 +172,7 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
         release_date=album.release_date,
         track_titles={t.public_id: t.title for t in tracks},
         today=today,
-        numbering=[NumberedTrack(t.public_id, t.title, t.disc_number, t.track_number) for t in tracks],
+        numbering=_numbering(album, tracks),
     )
     if problems:
         raise ReleaseInvalid(problems)
@@ -180,6 +180,15 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
         raise Conflict(f"{code} is on a release the operator of this server took down. {CONTACT}", code="taken_down")
     set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
     return album
+
+
+def _numbering(album: Album, tracks: list[Track]) -> list[NumberedTrack]:
+    """A draft's numbers, for the rule that no two tracks share one. A withdrawn release is put back as it was: one
+    published before the rule may hold two track 1s that the portal cannot renumber (only a draft's form has number
+    fields), and a released release's track edit refuses a taken number (`_catalogue`), so no new ones reach it."""
+    if album.status != ReleaseStatus.DRAFT.value:
+        return []
+    return [NumberedTrack(t.public_id, t.title, t.disc_number, t.track_number) for t in tracks]
 
 
 def _code_taken_down(session: Session, *, album: Album, tracks: list[Track]) -> str | None:
