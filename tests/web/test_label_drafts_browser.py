@@ -13,6 +13,7 @@ from encore.accounts import Role, create_user
 from encore.catalog import Album
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+from tests.ingest import corpus as c
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 
@@ -109,5 +110,47 @@ def test_upload_form_publish_withdraw(
     assert not _listener_sees(browser, live, album_id, title)
     with live.container.sessions() as s:
         assert s.scalar(select(Album.status).where(Album.public_id == album_id)) == "withdrawn"
+    assert not errors, errors
+    page.context.close()
+
+
+def test_the_form_numbers_tracks_and_publish_names_a_shared_number(
+    live: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """probe23 F4: untagged masters were all track 1 and the form had no number to change; now the name numbers
+    them where it can, and a shared number is refused at publish next to both tracks."""
+    files = [c.write_wav(tmp_path / f"{name}.wav", c.tone(1.0, freq)) for name, freq in (("Dawn", 410), ("Dusk", 530))]
+    width = 390
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "label", "label-pass-123", "/label")
+    page.set_viewport_size({"width": width, "height": 844})
+    page.set_input_files(".label-upload input[type=file]", [str(f) for f in files])
+    page.click(".label-upload button")
+    page.wait_for_selector(".label-upload .form-status:text('Imported 2 as a draft')")
+    draft = page.locator(".label-album:has(.release-draft)").last
+    draft.wait_for()
+    draft.locator("input[id$='-title']").first.fill("Two Lights")
+    draft.locator("input[id$='-artists']").fill("Lamp Choir")
+    draft.locator("input[type=date]").fill("2026-11-20")
+    numbers = draft.locator("input[data-track-number]")
+    assert [numbers.nth(i).input_value() for i in range(2)] == ["1", "1"]
+    draft.locator(".release-publish").click()
+    draft.locator(".field-error").first.wait_for()
+    said = [e.inner_text() for e in draft.locator(".field-error").all()]
+    assert said == ["“Dawn” and “Dusk” are both track 1: give each track its own number."] * 2, said
+    assert all(numbers.nth(i).get_attribute("aria-invalid") == "true" for i in range(2))
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(SCREENSHOTS / f"label-draft-numbers-{width}x844.png"))
+
+    numbers.nth(1).fill("0")
+    draft.locator(".release-save").click()
+    draft.locator(".field-error:text('A track number is a whole number from 1 to 999.')").wait_for()
+    numbers.nth(1).fill("2")
+    draft.locator(".release-publish").click()
+    block = page.locator(".label-album:has(.release-badge:text('Published'))", has_text="Two Lights")
+    block.locator(".album-status:text('Published')").wait_for()
+    assert block.locator(".track-title").all_inner_texts() == ["1. Dawn", "2. Dusk"]
     assert not errors, errors
     page.context.close()

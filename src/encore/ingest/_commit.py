@@ -30,6 +30,7 @@ from encore.catalog import (
 from encore.ingest._analyze import Analyzed, Job
 from encore.ingest._artwork import artwork_relpath
 from encore.ingest._audio import AudioResult
+from encore.ingest._filenames import NameFacts, name_facts
 from encore.ingest._models import SourceFile
 from encore.ingest._tags import Tags
 from encore.storage import MediaStore
@@ -53,12 +54,13 @@ class Committed:
     elsewhere: bool = False
 
 
-def _fallback_names(job: Job) -> tuple[str, str]:
-    """Title and album when the tags have none: the file's stem and folder (an upload: its name)."""
+def _fallback_names(job: Job) -> tuple[NameFacts, str]:
+    """What the file's name says (title, track and disc numbers) and the album, for what the tags do not say: the
+    file's stem and folder (an upload: its name)."""
     if job.name_hint:
-        return Path(job.name_hint).stem[:300] or "Untitled", "Unknown Album"
+        return name_facts(Path(job.name_hint).stem), "Unknown Album"
     path = Path(job.path)
-    return path.stem[:300] or "Untitled", path.parent.name[:300] or "Unknown Album"
+    return name_facts(path.stem), path.parent.name[:300] or "Unknown Album"
 
 
 def _album_facts(tags: Tags, fallback_album: str, label_override: str | None) -> AlbumFacts:
@@ -76,14 +78,15 @@ def _album_facts(tags: Tags, fallback_album: str, label_override: str | None) ->
     )
 
 
-def _track_facts(tags: Tags, fallback_title: str, audio: AudioResult | None, duration_ms: int) -> TrackFacts:
+def _track_facts(tags: Tags, named: NameFacts, audio: AudioResult | None, duration_ms: int) -> TrackFacts:
+    """Tags win; the name numbers a file whose tags give no track number (its disc too, unless tagged)."""
     return TrackFacts(
-        title=tags.title or fallback_title,
+        title=tags.title or named.title or "Untitled",
         artists=tags.artists or ["Unknown Artist"],
         featured=tags.featured,
         duration_ms=audio.duration_ms if audio else duration_ms,
-        disc_number=tags.disc or 1,
-        track_number=tags.track or 1,
+        disc_number=tags.disc or (named.disc if tags.track is None else None) or 1,
+        track_number=tags.track or named.track or 1,
         explicit=tags.explicit,
         isrc=tags.isrc,
         genres=tags.genres,
@@ -144,7 +147,7 @@ def commit_result(
     if track is not None:
         _refuse_if_taken_down(session, track)
     renditions = _place_files(store, result)
-    fallback_title, fallback_album = _fallback_names(result.job)
+    named, fallback_album = _fallback_names(result.job)
     album_facts = _album_facts(result.tags, fallback_album, label_override)
     album = upsert_album(
         session,
@@ -154,7 +157,7 @@ def commit_result(
         draft=draft and track is None,
     )
     old_album = track.album_id if track is not None else None
-    facts = _track_facts(result.tags, fallback_title, result.audio, track.duration_ms if track else 0)
+    facts = _track_facts(result.tags, named, result.audio, track.duration_ms if track else 0)
     saved = save_track(session, track=track, audio_hash=result.audio_hash, album=album, facts=facts)
     stale = replace_renditions(session, track=saved, renditions=renditions) if renditions else []
     if album.status != ReleaseStatus.PUBLISHED.value:  # unlisted: the track and its credits leave search too

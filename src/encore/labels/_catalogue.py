@@ -157,6 +157,23 @@ def _check_field(
         raise Conflict("that UPC belongs to another label's release", code="upc_taken")
 
 
+def _refuse_shared_number(session: Session, track: Track, album: Album) -> None:
+    """A released (published or withdrawn) release gains no second track of one number (probe23 F4: the edit took
+    any); a draft may hold one while it is renumbered, and publish refuses it (`_release_rules`). A release that
+    already has two keeps them until one is moved."""
+    if album.status == ReleaseStatus.DRAFT.value:
+        return
+    same = select(Track.title).where(
+        Track.album_id == album.id,
+        Track.id != track.id,
+        Track.disc_number == track.disc_number,
+        Track.track_number == track.track_number,
+    )
+    if (other := session.scalar(same.order_by(Track.id).limit(1))) is not None:
+        where = f" of disc {track.disc_number}" if track.disc_number != 1 else ""
+        raise Conflict(f"Track {track.track_number}{where} is already “{other[:60]}”.", code="number_taken")
+
+
 def edit_metadata(
     session: Session, *, label_id: int, kind: Kind, item_id: str, changes: dict[str, object], today: date
 ) -> AlbumItem:
@@ -175,6 +192,8 @@ def edit_metadata(
     for name, value in changes.items():
         _check_field(session, name, value, label_id=label_id, target=target, album=album, today=today)
         setattr(target, name, value.strip() if isinstance(value, str) else value)
+    if isinstance(target, Track) and {"track_number", "disc_number"} & set(changes):
+        _refuse_shared_number(session, target, album)
     session.flush()
     if "title" in changes and album.status == ReleaseStatus.PUBLISHED.value:  # search finds the new name at once
         if kind == "album":

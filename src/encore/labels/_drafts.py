@@ -23,11 +23,13 @@ from encore.kernel import Conflict, ValidationFailed
 from encore.labels._catalogue import owned_album
 from encore.labels._hold import CONTACT, claim_release, hold_release
 from encore.labels._release_rules import (
+    NumberedTrack,
     TrackForm,
     edit_problems,
     normal_isrc,
     parse_release_date,
     publish_problems,
+    track_numbers,
 )
 
 
@@ -35,7 +37,7 @@ class ReleaseInvalid(ValidationFailed):
     """A refused release form: `fields` maps each field to the sentence shown next to it."""
 
     def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__(" ".join(fields.values()), code="release_invalid")
+        super().__init__(" ".join(dict.fromkeys(fields.values())), code="release_invalid")  # one sentence once
         self.fields = fields
 
 
@@ -71,6 +73,9 @@ def _apply_tracks(session: Session, *, label_id: int, by_id: dict[str, Track], f
         track = by_id[t.id]
         if t.title is not None:
             track.title = t.title.strip()
+        number, disc = track_numbers(t)  # checked by `edit_problems` before
+        track.track_number = number or track.track_number
+        track.disc_number = disc or track.disc_number
         if t.isrc is not None:
             isrc = normal_isrc(t.isrc) or None
             if isrc and isrc_of_another_label(session, isrc=isrc, label_id=label_id, track_id=track.id):
@@ -141,6 +146,7 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
         release_date=album.release_date,
         track_titles={t.public_id: t.title for t in tracks},
         today=today,
+        numbering=_numbering(album, tracks),
     )
     if problems:
         raise ReleaseInvalid(problems)
@@ -149,6 +155,15 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
         raise Conflict(said + CONTACT, code="taken_down")
     set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
     return album
+
+
+def _numbering(album: Album, tracks: list[Track]) -> list[NumberedTrack]:
+    """A draft's numbers, for the rule that no two tracks share one. A withdrawn release is put back as it was: one
+    published before the rule may hold two track 1s that the portal cannot renumber (only a draft's form has number
+    fields), and a released release's track edit refuses a taken number (`_catalogue`), so no new ones reach it."""
+    if album.status != ReleaseStatus.DRAFT.value:
+        return []
+    return [NumberedTrack(t.public_id, t.title, t.disc_number, t.track_number) for t in tracks]
 
 
 def _code_taken_down(session: Session, *, album: Album, tracks: list[Track]) -> str | None:

@@ -12,6 +12,9 @@ FIRST_YEAR = 1900  # no recording older than this is released here
 YEARS_AHEAD = 10  # a pre-release may be announced this far ahead
 MAX_TITLE = 300
 MAX_ARTISTS = 20
+MAX_TRACK_NUMBER = 999  # as TrackEdit and ingest allow
+MAX_DISC_NUMBER = 99
+NAMED = 4  # tracks a numbering sentence names (a release of 500 tracks all numbered 1 is not listed whole)
 PLACEHOLDERS = frozenset({"unknown album", "unknown artist", "untitled"})  # what ingest writes when tags lack it
 
 
@@ -20,6 +23,35 @@ class TrackForm:
     id: str
     title: str | None  # None: unchanged
     isrc: str | None  # None: unchanged, "": clear
+    track_number: str | None = None  # as typed; None: unchanged
+    disc_number: str | None = None
+
+
+@dataclass(frozen=True)
+class NumberedTrack:
+    """A track as the numbering rule sees it."""
+
+    id: str
+    title: str
+    disc: int
+    number: int
+
+
+def parse_number(text: str, *, what: str, most: int) -> tuple[int | None, str | None]:
+    """'3' -> 3; '0', '-1', '1.5', 'abc', '1000' -> a sentence. Only ASCII digits: `int()` reads '٣' and '1_0'."""
+    digits = text.strip()
+    if not digits:
+        return None, f"Give this track its {what} number."
+    if digits.isascii() and digits.isdigit() and len(digits) <= 6 and 0 < int(digits) <= most:
+        return int(digits), None
+    return None, f"A {what} number is a whole number from 1 to {most}."
+
+
+def track_numbers(t: TrackForm) -> tuple[int | None, int | None]:
+    """The form's track and disc numbers, each None when unchanged or not a number (`edit_problems` says why)."""
+    track = parse_number(t.track_number, what="track", most=MAX_TRACK_NUMBER)[0] if t.track_number is not None else None
+    disc = parse_number(t.disc_number, what="disc", most=MAX_DISC_NUMBER)[0] if t.disc_number is not None else None
+    return track, disc
 
 
 def normal_isrc(text: str) -> str:
@@ -82,11 +114,50 @@ def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: S
             problems[f"tracks.{t.id}.isrc"] = (
                 "An ISRC is 12 letters and digits: country, registrant, year, number (for example USRC17607839)."
             )
+        for field, text, what, most in (
+            ("track_number", t.track_number, "track", MAX_TRACK_NUMBER),
+            ("disc_number", t.disc_number, "disc", MAX_DISC_NUMBER),
+        ):
+            if text is not None and (p := parse_number(text, what=what, most=most)[1]):
+                problems[f"tracks.{t.id}.{field}"] = p
+    return problems
+
+
+def _quoted(title: str) -> str:
+    return f"“{title[:60]}…”" if len(title) > 60 else f"“{title}”"
+
+
+def numbering_problems(tracks: Sequence[NumberedTrack]) -> dict[str, str]:
+    """Two tracks of a release with one number (on one disc) are refused, next to each of them, in a sentence
+    naming them: untagged uploads were all track 1 (probe23 F4). Gaps are allowed (a bonus track, a track
+    left out)."""
+    by_place: dict[tuple[int, int], list[NumberedTrack]] = {}
+    for t in tracks:
+        by_place.setdefault((t.disc, t.number), []).append(t)
+    discs = len({t.disc for t in tracks}) > 1
+    problems: dict[str, str] = {}
+    for (disc, number), same in sorted(by_place.items()):
+        if len(same) < 2:
+            continue
+        names = [_quoted(t.title) for t in same[:NAMED]]
+        more = len(same) - len(names)
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if not more else f"{', '.join(names)} and {more} more"
+        where = f" of disc {disc}" if discs else ""
+        both = "both" if len(same) == 2 else "all"
+        sentence = f"{listed} are {both} track {number}{where}: give each track its own number."
+        for t in same:
+            problems[f"tracks.{t.id}.track_number"] = sentence
     return problems
 
 
 def publish_problems(
-    *, title: str, artists: Sequence[str], release_date: date | None, track_titles: dict[str, str], today: date
+    *,
+    title: str,
+    artists: Sequence[str],
+    release_date: date | None,
+    track_titles: dict[str, str],
+    today: date,
+    numbering: Sequence[NumberedTrack] = (),
 ) -> dict[str, str]:
     """What a release needs before listeners see it (names a listener can see: ingest keeps tags as they are,
     so a draft from tags made only of zero-width or filler characters is stopped here)."""
@@ -106,4 +177,4 @@ def publish_problems(
     for track_id, track_title in track_titles.items():
         if not has_visible(track_title):
             problems[f"tracks.{track_id}.title"] = "Give this track its title."
-    return problems
+    return problems | numbering_problems(numbering)

@@ -1,5 +1,5 @@
 """A label's releases from upload to listeners (issue #18): an upload lands as a draft; the form saves
-title, artists, release date, ISRCs and the cover; publish, withdraw, delete a draft. Scoped like every
+title, artists, release date, track numbers, ISRCs and the cover; publish, withdraw, delete a draft. Scoped like every
 label route (`_label_routes._label`: another label's id answers 404), each state change audited."""
 
 from typing import Annotated
@@ -45,7 +45,7 @@ def save_release(
         title=body.title,
         artists=body.artists,
         release_date=body.release_date,
-        tracks=tuple(labels.TrackForm(t.id, t.title, t.isrc) for t in body.tracks),
+        tracks=tuple(labels.TrackForm(t.id, t.title, t.isrc, *t.numbers()) for t in body.tracks),
     )
     today = container(request).clock.now().date()
     album = labels.edit_release(session, label_id=label.row_id, album_id=album_id, form=form, today=today)

@@ -1,14 +1,16 @@
 """Wire shapes of the label API. Edits list their fields explicitly and refuse any other (no mass assignment)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 
 from encore import labels
 from encore.web._bounds import Instant
 from encore.web._mappers import images
 from encore.web._schemas import Strict
+
+FormNumber = StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=40)] | None
 
 
 class AlbumEdit(Strict):
@@ -30,6 +32,16 @@ class TrackFormIn(Strict):
     id: str = Field(max_length=22)
     title: str | None = Field(default=None, max_length=1000)  # lengths and formats: labels' sentences
     isrc: str | None = Field(default=None, max_length=40)
+    # As typed ("3", or 3 from a script): any number or text reaches labels' rule, which says what is wrong with it
+    track_number: FormNumber = Field(default=None, union_mode="left_to_right")
+    disc_number: FormNumber = Field(default=None, union_mode="left_to_right")
+
+    def numbers(self) -> tuple[str | None, str | None]:
+        return _typed(self.track_number), _typed(self.disc_number)
+
+
+def _typed(value: float | str | None) -> str | None:
+    return None if value is None else str(value)
 
 
 class ReleaseFormIn(Strict):

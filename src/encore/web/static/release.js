@@ -1,5 +1,5 @@
 // A label's release from upload to listeners (issue #18): the draft's form (title, artists, release date,
-// cover, each track's title and ISRC), Publish, Delete a draft, Withdraw a published release and publish it
+// cover, each track's number, title and ISRC), Publish, Delete a draft, Withdraw a published release and publish it
 // again. The server checks everything and answers with a sentence per field, shown next to that field.
 import { api } from "./api.js";
 import { h, isolate } from "./dom.js";
@@ -36,10 +36,18 @@ export function draftForm(base, album, redraw) {
     release_date: h("input", { type: "date", value: album.release_date || "" }),
     cover: h("input", { type: "file", accept: "image/jpeg,image/png,image/webp" }),
   };
+  // Numbers are sent as typed: the server says what is wrong with "0" or "1.5" next to the field (a number input
+  // would send "" for both). The disc shows once a release has a second disc (the API takes it either way).
+  const discs = album.tracks.some((t) => t.disc_number !== 1);
+  const number = (value, attr, id) => h("input", { type: "text", inputmode: "numeric", value: String(value), maxlength: 6, autocomplete: "off", [attr]: id });
   const trackRows = album.tracks.map((t, i) => {
+    inputs[`tracks.${t.id}.track_number`] = number(t.track_number, "data-track-number", t.id);
+    if (discs) inputs[`tracks.${t.id}.disc_number`] = number(t.disc_number, "data-track-disc", t.id);
     inputs[`tracks.${t.id}.title`] = h("input", { type: "text", value: t.title, maxlength: 300, "data-track-title": t.id });
     inputs[`tracks.${t.id}.isrc`] = h("input", { type: "text", value: t.isrc || "", maxlength: 15, placeholder: "e.g. USRC17607839", "data-track-isrc": t.id });
-    return h("li", { class: "release-track" },
+    return h("li", { class: discs ? "release-track with-disc" : "release-track" },
+      discs ? labelled(`${p}-t${i}-disc`, "Disc", inputs[`tracks.${t.id}.disc_number`]) : null,
+      labelled(`${p}-t${i}-number`, "No.", inputs[`tracks.${t.id}.track_number`]),
       labelled(`${p}-t${i}-title`, `Track ${i + 1} title`, inputs[`tracks.${t.id}.title`]),
       labelled(`${p}-t${i}-isrc`, "ISRC", inputs[`tracks.${t.id}.isrc`]));
   });
@@ -49,7 +57,9 @@ export function draftForm(base, album, redraw) {
     title: inputs.title.value,
     artists: inputs.artists.value.split(",").map((s) => s.trim()).filter(Boolean),
     release_date: inputs.release_date.value,
-    tracks: album.tracks.map((t) => ({ id: t.id, title: inputs[`tracks.${t.id}.title`].value, isrc: inputs[`tracks.${t.id}.isrc`].value })),
+    tracks: album.tracks.map((t) => ({ id: t.id, title: inputs[`tracks.${t.id}.title`].value, isrc: inputs[`tracks.${t.id}.isrc`].value,
+      track_number: inputs[`tracks.${t.id}.track_number`].value,
+      ...(discs ? { disc_number: inputs[`tracks.${t.id}.disc_number`].value } : {}) })),
   });
   const save = async () => {
     clearFieldErrors(inputs, summary);

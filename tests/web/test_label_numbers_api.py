@@ -1,0 +1,134 @@
+"""Track numbers of a label's release (probe23 F4): untagged masters named "Artist - Release - 01 Title.wav"
+were all track 1, titled with the whole name, and a release of duplicate numbers published. Now the name
+numbers and titles an untagged file (tags win), the draft's form sets numbers with a sentence per bad value,
+and publish refuses two tracks with one number, naming them."""
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from encore.catalog import Track
+from encore.db import transaction
+from tests.ingest import corpus as c
+from tests.web.test_label_drafts_api import SQLITE, Desk, desk
+
+__all__ = ["desk"]
+PREFIX = "Probe Artist - Probe Release - "
+
+
+@pytest.fixture(scope="module")
+def wavs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    d = tmp_path_factory.mktemp("numbers")
+    return {str(i): c.write_wav(d / f"{i}.wav", c.tone(1.0, 300 + 70 * i, seed=i)).read_bytes() for i in range(1, 4)}
+
+
+def _upload(desk: Desk, name: str, data: bytes) -> str:
+    r = desk.client.post(f"{desk.base}/uploads", files={"file": (name, io.BytesIO(data))}, headers=desk.ours)
+    assert r.status_code == 200 and r.json()["imported"] == 1, r.text
+    (album_id,) = r.json()["releases"]
+    return str(album_id)
+
+
+def _tracks(desk: Desk, album_id: str) -> list[tuple[int, int, str]]:
+    tracks = desk.release(album_id)["tracks"]
+    return sorted((t["disc_number"], t["track_number"], t["title"]) for t in tracks)  # type: ignore[attr-defined]
+
+
+def _ready(desk: Desk, album_id: str) -> None:
+    r = desk.save(album_id, {"title": "Probe Release", "artists": ["Probe Artist"], "release_date": "2026-11-20"})
+    assert r.status_code == 200, r.text  # type: ignore[attr-defined]
+
+
+def test_untagged_masters_are_numbered_and_titled_from_their_names(
+    desk: Desk, wavs: dict[str, bytes], tmp_path: Path
+) -> None:
+    album_id = _upload(desk, f"{PREFIX}02 Song 2.wav", wavs["2"])
+    assert _upload(desk, f"{PREFIX}01 Song 1.wav", wavs["1"]) == album_id
+    tagged = c.write_flac(tmp_path / "t.flac", c.tone(1.0, 900), title="Tagged", tracknumber="3", album="Unknown Album")
+    assert _upload(desk, f"{PREFIX}07 Named Otherwise.flac", tagged.read_bytes()) == album_id  # tags win
+    assert _tracks(desk, album_id) == [(1, 1, "Song 1"), (1, 2, "Song 2"), (1, 3, "Tagged")]
+    _ready(desk, album_id)
+    published = desk.act(album_id, "publish")
+    assert published.status_code == 200, published.text  # type: ignore[attr-defined]
+
+    # A released release gains no duplicate through the track edit either (the probe's PATCH answered 200).
+    song2 = next(t["id"] for t in desk.release(album_id)["tracks"] if t["title"] == "Song 2")  # type: ignore[attr-defined]
+    taken = desk.client.patch(f"{desk.base}/tracks/{song2}", json={"track_number": 1}, headers=desk.ours)
+    assert taken.status_code == 409, taken.text
+    assert taken.json()["error"] == {"code": "number_taken", "message": "Track 1 is already “Song 1”."}
+    assert _tracks(desk, album_id) == [(1, 1, "Song 1"), (1, 2, "Song 2"), (1, 3, "Tagged")]
+    moved = {"track_number": 1, "disc_number": 2}  # another disc's track 1 is free
+    assert desk.client.patch(f"{desk.base}/tracks/{song2}", json=moved, headers=desk.ours).status_code == 200
+    assert _tracks(desk, album_id) == [(1, 1, "Song 1"), (1, 3, "Tagged"), (2, 1, "Song 2")]
+
+
+@SQLITE
+def test_a_name_without_a_clear_number_keeps_its_name(desk: Desk, wavs: dict[str, bytes]) -> None:
+    album_id = _upload(desk, "2024 Remaster\x1b[2J.wav", wavs["1"])
+    assert _upload(desk, "Side B - 1-02 Deep Cut.wav", wavs["2"]) == album_id
+    assert _tracks(desk, album_id) == [(1, 1, "2024 Remaster[2J"), (1, 2, "Deep Cut")]
+
+
+def test_publish_refuses_duplicate_numbers_until_the_form_sets_them(desk: Desk, wavs: dict[str, bytes]) -> None:
+    album_id = _upload(desk, "Morning.wav", wavs["1"])
+    assert _upload(desk, "Evening.wav", wavs["2"]) == album_id
+    _ready(desk, album_id)
+    refused = desk.act(album_id, "publish")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    error = refused.json()["error"]  # type: ignore[attr-defined]
+    ids = {t["title"]: t["id"] for t in desk.release(album_id)["tracks"]}  # type: ignore[attr-defined]
+    sentence = "“Morning” and “Evening” are both track 1: give each track its own number."
+    assert error["message"] == sentence  # said once, though it is next to both tracks
+    assert error["fields"] == {f"tracks.{ids[t]}.track_number": sentence for t in ("Morning", "Evening")}
+    assert desk.release(album_id)["status"] == "draft"
+
+    swap = [{"id": ids["Morning"], "track_number": "2"}, {"id": ids["Evening"], "track_number": 1}]
+    saved = desk.save(album_id, {"tracks": swap})
+    assert saved.status_code == 200, saved.text  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(1, 1, "Evening"), (1, 2, "Morning")]
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+
+
+@SQLITE
+def test_the_form_refuses_a_number_that_is_not_one_next_to_the_track(desk: Desk, wavs: dict[str, bytes]) -> None:
+    album_id = _upload(desk, "03 Only.wav", wavs["3"])
+    (track,) = desk.release(album_id)["tracks"]  # type: ignore[misc]
+    tid = track["id"]
+    assert track["track_number"] == 3
+    bad: list[object] = [0, -1, 1000, 10**30, 1.5, 2.0, "abc", "0", "-4", "1e3", "٣", "", "x" * 40, float("1e300")]
+    for value in bad:
+        r = desk.save(album_id, {"tracks": [{"id": tid, "track_number": value, "title": "Renamed"}]})
+        assert r.status_code == 400, (value, r.text)  # type: ignore[attr-defined]
+        fields = r.json()["error"]["fields"]  # type: ignore[attr-defined]
+        assert list(fields) == [f"tracks.{tid}.track_number"], value
+        assert fields[f"tracks.{tid}.track_number"].startswith(("A track number is a whole number", "Give this")), value
+    for value in ("x" * 41, True, [1], {"n": 1}):  # not a number nor text a form sends: the request's own refusal
+        assert desk.save(album_id, {"tracks": [{"id": tid, "track_number": value}]}).status_code == 422, value  # type: ignore[attr-defined]
+    disc = desk.save(album_id, {"tracks": [{"id": tid, "disc_number": "100"}]})
+    assert disc.json()["error"]["fields"] == {
+        f"tracks.{tid}.disc_number": "A disc number is a whole number from 1 to 99."
+    }  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(1, 3, "Only")]  # nothing of a refused form is kept
+    ok = desk.save(album_id, {"tracks": [{"id": tid, "track_number": " 12 ", "disc_number": 2}]})
+    assert ok.status_code == 200, ok.text  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(2, 12, "Only")]
+
+
+@SQLITE
+def test_a_withdrawn_release_from_before_the_rule_is_published_again_as_it_was(
+    desk: Desk, wavs: dict[str, bytes]
+) -> None:
+    """Releases published before the rule may hold two track 1s, and the portal renumbers only a draft's tracks:
+    "Publish again" must not be refused for what the label has no field to mend."""
+    album_id = _upload(desk, "01 Morning.wav", wavs["1"])
+    assert _upload(desk, "02 Evening.wav", wavs["2"]) == album_id
+    _ready(desk, album_id)
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    assert desk.act(album_id, "withdraw").status_code == 200  # type: ignore[attr-defined]
+    with transaction(desk.container.sessions) as s:  # as the old ingest numbered untagged files
+        s.execute(update(Track).where(Track.title.in_(["Morning", "Evening"])).values(track_number=1))
+    again = desk.act(album_id, "publish")
+    assert again.status_code == 200, again.text  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(1, 1, "Evening"), (1, 1, "Morning")]
