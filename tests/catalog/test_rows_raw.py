@@ -86,6 +86,7 @@ def _reference_album(s: Session, a: Album) -> AlbumSummary:
         genres=_genres(s, AlbumGenre, a.id),
         total_tracks=len(music),
         duration_ms=sum(t.duration_ms for t in music),
+        created_at=a.created_at,
     )
 
 
