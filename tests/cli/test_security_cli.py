@@ -600,3 +600,45 @@ def test_jobs_show_and_catalog_find_print_no_control_sequence_or_markup(env: Pat
     rows = [line.split("│") for line in found.output.splitlines() if line.count("│") == 7]
     title, artist = ("".join(row[at].strip() for row in rows).replace(" ", "") for at in (2, 3))  # folded
     assert title == "Bad\\x1b[2J[/]\\x1b]52;c;cHdu\\x07title" and artist == "Band[red]", found.output
+
+
+def test_catalog_restore_names_a_hostile_label_in_a_sentence(env: Path) -> None:
+    """review23n F7: refusing to restore a release its label withdrew names the label, and a label named with
+    rich markup (`[/]`) crashed the command with a MarkupError traceback instead of the sentence."""
+    from encore.catalog import Album
+    from encore.db import transaction
+    from tests.catalog import factories as f
+
+    c = build()
+    with transaction(c.sessions) as s:
+        album = f.album(s, "Own Choice", f.artist(s, "Band"), on=f.label(s, "Lab [/] \x1b[2Jel"))
+        s.get(Album, album.id).status = "withdrawn"  # type: ignore[union-attr]  # by its label, not taken down
+        album_id = album.public_id
+    c.close()
+    said = runner.invoke(app, ["catalog", "restore", album_id])
+    # typer.Exit(1) after the sentence, not a MarkupError traceback
+    assert said.exit_code == 1 and isinstance(said.exception, SystemExit), (said.exception, said.output)
+    flat = " ".join(said.output.split())
+    assert "withdrew this release itself" in flat and "Lab [/] \\x1b[2Jel" in flat, said.output
+    assert "\x1b[2J" not in said.output and "Traceback" not in said.output
+
+
+def test_ingest_summary_spells_out_control_characters() -> None:
+    """review23n F7: `encore ingest`'s summary printed file names, tags' warnings and reasons with their escape
+    sequences (rich's Text drops a few controls but passes ESC)."""
+    import io
+
+    from rich.console import Console
+
+    from encore.ingest import render_summary
+    from encore.ingest._pipeline import IngestSummary
+
+    summary = IngestSummary()
+    summary.failed.append(("/music/in\x1b[2J/a\x1b]52;c;ZXZpbA==\x07b.flac", "not audio\x9b31m"))
+    summary.warnings.append(("/music/in/c\x1b[2J.flac", "lyrics\x1b[31m dropped"))
+    out = io.StringIO()
+    render_summary(summary, Console(file=out, force_terminal=True, width=200))
+    printed = out.getvalue()
+    styling = printed.replace("\x1b[", "CSI")  # rich's own colours are CSI sequences too: none may come from the text
+    assert "\x1b]52" not in printed and "\x9b" not in printed and "CSI2J" not in styling and "CSI31m" not in styling
+    assert "a\\x1b]52;c;ZXZpbA==\\x07b.flac" in printed and "lyrics\\x1b[31m dropped" in printed

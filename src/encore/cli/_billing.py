@@ -11,6 +11,7 @@ from rich.table import Table
 
 from encore import billing
 from encore.cli._install import open_install
+from encore.cli._shown import shown
 from encore.kernel import EncoreError
 
 billing_app = typer.Typer(help="Card payments: what statements count.", no_args_is_help=True)
@@ -44,7 +45,7 @@ def backfill(
                 plan=c.settings.premium_plan,
             )  # fmt: skip
         except EncoreError as exc:
-            err.print(f"[red]{exc}[/red]")
+            err.print(f"[red]{shown(exc)}[/red]")
             raise typer.Exit(1) from exc
         table = Table("outcome", "items")
         for outcome, n in sorted(outcomes.items()):

@@ -29,7 +29,7 @@ def _run(failed: str, act: Callable[[Session, datetime], T]) -> T:
         with transaction(c.sessions) as session:
             return act(session, c.clock.now())
     except EncoreError as exc:
-        err.print(f"[red]{failed}:[/red] {exc.message}")
+        err.print(f"[red]{failed}:[/red] {shown(exc.message)}")  # it names titles and labels others wrote
         raise typer.Exit(1) from exc
     finally:
         c.close()

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from encore.bootstrap import Container, build
+from encore.cli._shown import shown
 from encore.config import Settings, SettingsError, load_settings
 
 err = Console(stderr=True)
@@ -33,7 +34,7 @@ def open_install(*, may_create: bool = False) -> Container:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        err.print(f"[red]Encore cannot start:[/red] {exc.message}")
+        err.print(f"[red]Encore cannot start:[/red] {shown(exc.message)}")
         raise typer.Exit(2) from exc
     reason = None if may_create else missing_database(settings, cwd=Path.cwd())
     if reason is not None:

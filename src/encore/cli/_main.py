@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from encore.bootstrap import Container
+from encore.cli._shown import shown
 from encore.config import Settings, unnamed_public_address
 from encore.kernel import EncoreError
 
@@ -257,7 +258,7 @@ def user_create(
             kind = audit.kinds.ACCOUNT_CREATED  # no actor: the shell's operator, not an account
             audit.record(session, kind=kind, now=c.clock.now(), actor_id=None, subject_id=user.id, details=details)
     except EncoreError as exc:
-        err.print(f"[red]Could not create {name!r}:[/red] {exc.message}")
+        err.print(f"[red]Could not create {shown(repr(name))}:[/red] {shown(exc.message)}")
         raise typer.Exit(1) from exc
     finally:
         c.close()

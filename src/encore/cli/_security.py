@@ -295,7 +295,7 @@ def set_account_state(username: str, *, active: bool, password: incident.Passwor
             warning = None if active else incident.warnings_on_disable(session, user_id=target, now=now)
     except EncoreError as exc:
         hint = " (--force-reset or --keep-password)" if exc.code == "password_unsaid" else ""
-        err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {exc.message}{hint}")
+        err.print(f"[red]Not {'enabled' if active else 'disabled'}:[/red] {shown(exc.message)}{hint}")
         raise typer.Exit(1) from exc
     finally:
         c.close()
@@ -342,7 +342,7 @@ def delete_account(username: str, *, yes: bool) -> None:
                 session, user_id=target, jobs=c.jobs, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
             )
     except EncoreError as exc:
-        err.print(f"[red]Not deleted:[/red] {exc.message}")
+        err.print(f"[red]Not deleted:[/red] {shown(exc.message)}")
         raise typer.Exit(1) from exc
     finally:
         c.close()
@@ -362,7 +362,7 @@ def set_account_password(username: str, password: str) -> None:
                 session, user_id=target, password=password, actor_id=None, now=c.clock.now(), cutoffs=c.stream_cutoffs
             )
     except EncoreError as exc:
-        err.print(f"[red]Password not set:[/red] {exc.message}")
+        err.print(f"[red]Password not set:[/red] {shown(exc.message)}")
         raise typer.Exit(1) from exc
     finally:
         c.close()

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from encore.bootstrap import Container, build
+from encore.cli._shown import shown
 from encore.insights import build_all, parse_period
 from encore.kernel import EncoreError
 
@@ -83,7 +84,7 @@ def build_command(
         period = str(year) if year is not None else str(decade)
         run_wrapped_build(c, period=period, username=user, workers=workers, console=console)
     except EncoreError as exc:
-        err.print(f"[red]Cannot build Wrapped:[/red] {exc.message}")
+        err.print(f"[red]Cannot build Wrapped:[/red] {shown(exc.message)}")
         raise typer.Exit(1) from exc
     finally:
         c.close()

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from encore.ingest._pipeline import IngestSummary
+from encore.kernel import terminal_safe
 
 
 class RichProgress:
@@ -69,7 +70,7 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
     if summary.taken_down:
         console.print(_failures(summary.taken_down, title="Left out: taken down (encore catalog restore first)"))
     for path, warning in summary.warnings:
-        console.print(Text.assemble(("warning ", "yellow"), f"{path}: {warning}"))
+        console.print(Text.assemble(("warning ", "yellow"), terminal_safe(f"{path}: {warning}")))
 
 
 def _failures(failed: list[tuple[str, str]], *, title: str = "Failed files") -> Table:
@@ -80,8 +81,8 @@ def _failures(failed: list[tuple[str, str]], *, title: str = "Failed files") -> 
     table.add_column("reason", overflow="fold", ratio=1)
     for path, reason in failed:
         where = PurePath(path)
-        cell = Text(where.name, style="bold")
+        cell = Text(terminal_safe(where.name), style="bold")
         if str(where.parent) not in ("", "."):
-            cell.append("\n" + str(where.parent), style="dim")
-        table.add_row(cell, Text(reason))  # Text: tag-derived reasons never parse as markup
+            cell.append("\n" + terminal_safe(str(where.parent)), style="dim")
+        table.add_row(cell, Text(terminal_safe(reason)))  # Text: never markup; a file's tags are others' text
     return table

@@ -23,7 +23,7 @@ from encore.kernel.pictures import (
     picture_refusal,
     upright_rgb,
 )
-from encore.kernel.text import has_control, has_visible, spreadsheet_text
+from encore.kernel.text import has_control, has_visible, spreadsheet_text, terminal_safe
 
 __all__ = [
     "EPOCH_MAX_S",
@@ -60,6 +60,7 @@ __all__ = [
     "picture_refusal",
     "settle_heap",
     "spreadsheet_text",
+    "terminal_safe",
     "trim_malloc",
     "upright_rgb",
 ]

@@ -1,6 +1,7 @@
 """The one rule for text a person writes and others are shown: no control characters but tab and newline, and
 a name shows at least one visible character."""
 
+import re
 import unicodedata
 
 # Nothing a reader sees: controls, format characters (bidi overrides, zero-width joiners), separators, marks alone,
@@ -30,3 +31,15 @@ def spreadsheet_text(text: str) -> str:
     """`text` as a CSV cell a spreadsheet shows and never runs (the three CSV writers guarded three different
     sets of characters: probe16)."""
     return "'" + text if text[:1] in _FORMULA_START else text
+
+
+# What a terminal acts on rather than shows: C0 and DEL, C1 (CSI \x9b and OSC \x9d act alone on some terminals),
+# line and paragraph separators, and the bidirectional overrides that make a line read other than it is.
+_TERMINAL_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character a terminal would act on spelled out (`\\x1b`, `\\n`): what an operator's
+    terminal prints of text others wrote (a listener's file name, a label's title) shows, and does, nothing else
+    (probe23 F1)."""
+    return _TERMINAL_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
