@@ -156,12 +156,15 @@ def test_records_that_always_fail_on_their_own_hold_back_no_others(outbox: Verif
     assert outbox.drain(db.write) == _outbox.Drained(failed=4)
 
 
-def test_a_record_failing_on_its_own_is_set_aside_after_repeated_drains(outbox: VerifiedOutbox) -> None:
+def test_a_record_failing_on_its_own_is_set_aside_after_repeated_drains(
+    outbox: VerifiedOutbox, caplog: pytest.LogCaptureFixture
+) -> None:
     outbox.keep(_play(0))
     db = Poisoned({_play(0).play_key})
     for minute in range(_outbox.SET_ASIDE):
         outbox.keep(_play(100 + minute))  # others are written meanwhile: the database answers
         assert outbox.drain(db.write) == _outbox.Drained(written=1, failed=1)
+    assert caplog.text.count("set aside a kept verified stream whose write failed on its own in 10 drains") == 1
     assert db.tries == 2 * _outbox.SET_ASIDE
     assert outbox.drain(db.write) == _outbox.Drained(), "set aside: no longer tried"
     assert db.tries == 2 * _outbox.SET_ASIDE

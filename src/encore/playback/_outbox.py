@@ -202,12 +202,11 @@ class StateOutbox:
 
     def drain(self, write: Write, *, limit: int = DRAIN_MAX) -> Drained:
         run = _Run(write, limit)
-        done: dict[str, tuple[list[str], list[str]]] = {}  # bucket: (settled, failed on their own)
+        alone: dict[str, list[str]] = {}  # bucket: records that failed on their own, counted once others answer
         for n in range(BUCKETS):
             if not run.going:
                 break
-            key = f"verify:outbox:{n}"
-            settled, alone = done.setdefault(key, ([], []))
+            key, settled = f"verify:outbox:{n}", []
             for play_key, fields in ((self._state.get(key) or {}).get("p") or {}).items():
                 if not run.going:
                     break
@@ -215,10 +214,12 @@ class StateOutbox:
                 if answer:
                     settled.append(play_key)
                 elif answer is None:
-                    alone.append(play_key)
-        for key, (settled, alone) in done.items():
-            if settled or (alone and run.answered):
-                self._state.update([key], _changed(settled, alone if run.answered else []), ttl_s=[None])
+                    alone.setdefault(key, []).append(play_key)
+            failed = alone.pop(key, []) if run.answered else []
+            if settled or failed:
+                self._change(key, settled, failed)
+        for key, failed in alone.items() if run.answered else ():
+            self._change(key, [], failed)
         return run.report
 
     @staticmethod
@@ -231,21 +232,19 @@ class StateOutbox:
             return False  # set aside: not tried again
         return run.settled(kept[0])
 
+    def _change(self, key: str, settled: list[str], failed: list[str]) -> None:
+        """Take the settled records out of a bucket; count one more failure of each record that failed alone."""
+        gone, counted = set(settled), set(failed)
 
-def _changed(settled: list[str], alone: list[str]) -> Callable[[list[Doc | None]], tuple[list[Doc | None], None]]:
-    """Take the settled records out of a bucket, and count one more failure of each record that failed alone."""
-    keys, failed = set(settled), set(alone)
+        def change(docs: list[Doc | None]) -> tuple[list[Doc | None], list[tuple[Verified, int]]]:
+            plays = {k: v for k, v in (docs[0] or {}).get("p", {}).items() if k not in gone}
+            more = [kept for k in counted & plays.keys() if (kept := _record(k, plays[k])) is not None]
+            for verified, fails in more:
+                plays[verified.play_key] = _fields(verified, fails + 1)
+            return [{"p": plays} if plays else None], more
 
-    def change(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
-        plays = {k: v for k, v in (docs[0] or {}).get("p", {}).items() if k not in keys}
-        for play_key in failed & plays.keys():
-            kept = _record(play_key, plays[play_key])
-            if kept is not None:
-                plays[play_key] = _fields(kept[0], kept[1] + 1)
-                _aside(kept[0], kept[1] + 1)
-        return [{"p": plays} if plays else None], None
-
-    return change
+        for verified, fails in self._state.update([key], change, ttl_s=[None]):
+            _aside(verified, fails + 1)  # logged once it is
 
 
 class SpoolOutbox:
