@@ -1,5 +1,6 @@
 """The composition root: settings -> engine -> store -> services, built once and passed down."""
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from functools import partial
@@ -8,7 +9,20 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import accounts, audit, billing, catalog, discovery, history, insights, keys, library, playback, portability
+from encore import (
+    accounts,
+    audit,
+    billing,
+    catalog,
+    discovery,
+    history,
+    insights,
+    keys,
+    labels,
+    library,
+    playback,
+    portability,
+)
 from encore.config import Settings, load_settings
 from encore.db import Lanes, Upgrade, create_db_engine, lanes_for, make_sessionmaker, transaction, upgrade_to_head
 from encore.jobs import JobEngine, make_huey
@@ -18,6 +32,8 @@ from encore.playback import AdClockBook, StreamVerifier, play_key_secret
 from encore.state import MemoryState, SharedState, Slots, open_state
 from encore.storage import MediaStore
 from encore.streaming import TranscodeSlots
+
+log = logging.getLogger(__name__)
 
 ANYIO_DEFAULT_THREADS = 40  # AnyIO's default thread limiter: Starlette runs sync routes and bodies there
 
@@ -155,10 +171,26 @@ def _verified_outbox(settings: Settings, state: SharedState) -> playback.Verifie
 
 
 def write_verified(sessions: sessionmaker[Session], verified: playback.Verified) -> bool:
-    """Write a kept verified stream in a transaction of its own (the outbox's drain). Not `sent_now`: the
-    play verified when it was served (as a log read later counts, `ingest_edge_log`)."""
+    """Write a kept verified stream in a transaction of its own (the outbox's drain); False: refused for good.
+    Only what the live write would have written (review23m M1-M3):
+    - `sent_now`, as the byte path writes: the track must be published now. Whether it was when the play
+      verified is not known (an album's withdrawal keeps no time), so a track withdrawn between a failed live
+      write and the drain (usually under a minute) loses that play rather than pay one the live path refuses.
+    - Not into a month whose royalty statement is closed, as the edge log's reader refuses (review21 F3): the
+      label's chart would show a stream no statement pays. Logged, since cron hears of the edge reader's.
+    - Written de-identified when the listener has since forgotten a range holding it."""
     with transaction(sessions) as session:
-        return playback.record_verified_stream(session, verified=verified)
+        if playback.ClosedMonths(frozenset(labels.closed_months(session))).holds(verified.first_byte_at):
+            log.warning(
+                "a kept verified stream of %s was not written: that month's royalty statement is closed (play %s)",
+                f"{verified.first_byte_at:%Y-%m}",
+                verified.play_key[:12],
+            )
+            return False
+        if not playback.record_verified_stream(session, verified=verified, sent_now=True):
+            return False
+        portability.forgotten_kept_stream(session, verified=verified)
+        return True
 
 
 def _stream_cutoffs(

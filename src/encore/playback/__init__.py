@@ -8,7 +8,15 @@ from encore.playback._clockbook import AdClockBook
 from encore.playback._clockdoc import forget_clock
 from encore.playback._clockstate import ClockState, PlayNames
 from encore.playback._decide import StreamDecision, may_hear, next_stream_decision, refusal_message
-from encore.playback._edge import EdgeHit, EdgeReport, EdgeSecret, edge_signature_ok, ingest_edge_log, parse_edge_line
+from encore.playback._edge import (
+    ClosedMonths,
+    EdgeHit,
+    EdgeReport,
+    EdgeSecret,
+    edge_signature_ok,
+    ingest_edge_log,
+    parse_edge_line,
+)
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
 from encore.playback._outbox import Drained, SpoolOutbox, StateOutbox, VerifiedOutbox, write_or_keep
@@ -38,6 +46,7 @@ __all__ = [
     "AdClockRow",
     "Charge",
     "ClockState",
+    "ClosedMonths",
     "Coordinates",
     "Drained",
     "EdgeHit",

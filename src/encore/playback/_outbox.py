@@ -15,13 +15,17 @@ Where the records are kept follows where the jobs run:
   by whichever process on the node runs the jobs (`encore serve`'s own, or an `encore worker`).
 A record leaves either only once its write answered (written, or refused for good: a duplicate, a listener or
 track gone, the at-once limit); a drain that dies half-way leaves the rest, and the ones it wrote are ignored
-when written again.
+when written again. Only the database away or busy (`transient`) ends a drain early: a record whose write fails
+for another reason (a value the database rejects, a bug) is logged and passed over, and once it has so failed
+SET_ASIDE drains in which others were written it is set aside (a `.bad` file; on the state it stays in its
+document, marked, and is no longer tried), so a few such records never hold back the rest (review23m M4).
 """
 
 import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,16 +33,24 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
+from sqlalchemy.exc import OperationalError
 
+from encore.db import is_busy, is_unreachable
 from encore.playback._verified import Verified
 from encore.state import Doc, SharedState
 
 log = logging.getLogger(__name__)
 Write = Callable[[Verified], bool]  # writes one record in its own transaction; False: refused for good
-BUCKETS = 16  # the state's documents the records are spread over (a record's play key picks one)
-BUCKET_MAX = 20_000  # records one document holds (~4 MB): past that, `keep` refuses and the failure is logged
+# The state's documents the records are spread over (a record's play key picks one). A keep rewrites its whole
+# document (compare-and-set), so a document stays small: many documents, each bounded, keep a keep's cost flat
+# however long the outage (review23m M5: 20,000 records in one document cost ~150 ms a keep, in a script
+# that blocks Redis meanwhile; 1,250 cost a few ms). Together they hold 320,000 records.
+BUCKETS = 256
+BUCKET_MAX = 1_250  # records one document holds (~200 kB): past that, `keep` refuses and the failure is logged
 DRAIN_MAX = 5_000  # records one drain writes; the rest wait a minute
-FAILS_TO_STOP = 3  # writes failing in a row end a drain: the database is still away
+FAILS_TO_STOP = 3  # writes failing in a row with the database away or busy end a drain: it is still away
+SET_ASIDE = 10  # drains a record failed on its own (others written) before it is set aside and no longer tried
+TMP_STALE_S = 3600  # a spool's temporary file this old belongs to a keep that died: the drain removes it
 _KEY = re.compile(r"\A[0-9a-f]{64}\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -85,22 +97,33 @@ def _checked(v: Verified) -> Verified:
     return v
 
 
-def _fields(v: Verified) -> list[Any]:
-    return [v.user, v.track, (v.first_byte_at - _EPOCH) // timedelta(microseconds=1), v.audio_ms]
+def transient(exc: BaseException) -> bool:
+    """A write failed because the database is away or busy (any record would fail now): not the record's fault.
+    Any OperationalError counts (SQLite has no server to be away: a full disk or an I/O error is its outage)."""
+    return is_unreachable(exc) or is_busy(exc) or isinstance(exc, OperationalError)
 
 
-def _record(key: str, fields: object) -> Verified | None:
-    """The record kept under `key`, or None when what is kept there is not one (never written by `keep`)."""
-    if not isinstance(fields, list) or len(fields) != 4 or not _KEY.match(key):  # four: `_fields`
+def _fields(v: Verified, fails: int = 0) -> list[Any]:
+    """A record as kept; `fails`: drains in which its write failed on its own (omitted while none)."""
+    fields = [v.user, v.track, (v.first_byte_at - _EPOCH) // timedelta(microseconds=1), v.audio_ms]
+    return [*fields, fails] if fails else fields
+
+
+def _record(key: str, fields: object) -> tuple[Verified, int] | None:
+    """The record kept under `key` and its failures, or None when what is kept there is not one."""
+    if not isinstance(fields, list) or len(fields) not in (4, 5) or not _KEY.match(key):  # `_fields`
         return None
-    user, track, at_us, audio_ms = fields
+    user, track, at_us, audio_ms, *rest = fields
+    fails = rest[0] if rest else 0
     if not (isinstance(user, str) and isinstance(track, str) and type(at_us) is int and type(audio_ms) is int):
+        return None
+    if type(fails) is not int or fails < 0:
         return None
     try:
         at = _EPOCH + timedelta(microseconds=at_us)
     except OverflowError:
         return None
-    return Verified(user, track, key, at, audio_ms)
+    return Verified(user, track, key, at, audio_ms), fails
 
 
 class _Run:
@@ -113,22 +136,46 @@ class _Run:
     def going(self) -> bool:
         return self.left > 0 and self._fails < FAILS_TO_STOP
 
-    def settled(self, verified: Verified) -> bool:
-        """Write one record; True when it may leave the outbox (written, or refused for good)."""
+    @property
+    def answered(self) -> bool:
+        """The database answered some write of this drain: a record that failed here failed on its own."""
+        return self.report.written + self.report.refused > 0
+
+    def settled(self, verified: Verified) -> bool | None:
+        """Write one record: True when it may leave the outbox (written, or refused for good); False when the
+        database is away or busy; None when its write failed for another reason (it may be the record's own)."""
         self.left -= 1
         try:
             written = self.write(verified)
-        except Exception:
-            self._fails += 1
+        except Exception as failed:
             self.report.failed += 1
-            log.warning("a kept verified stream could not be written yet; it stays in the outbox", exc_info=True)
-            return False
+            if transient(failed):
+                self._fails += 1
+                log.warning("a kept verified stream could not be written yet; it stays in the outbox", exc_info=True)
+                return False
+            log.warning("writing a kept verified stream failed; it stays in the outbox", exc_info=True)
+            return None
         self._fails = 0
         if written:
             self.report.written += 1
         else:
             self.report.refused += 1
         return True
+
+
+def _aside(verified: Verified, fails: int) -> bool:
+    """Whether a record that failed on its own `fails` times is now set aside (logged)."""
+    if fails < SET_ASIDE:
+        return False
+    log.error(
+        "set aside a kept verified stream whose write failed on its own in %d drains (play %s, track %s, %s): "
+        "it is no longer tried",
+        fails,
+        verified.play_key[:12],
+        verified.track,
+        verified.first_byte_at.isoformat(),
+    )
+    return True
 
 
 def _bucket(play_key: str) -> str:
@@ -155,37 +202,49 @@ class StateOutbox:
 
     def drain(self, write: Write, *, limit: int = DRAIN_MAX) -> Drained:
         run = _Run(write, limit)
+        alone: dict[str, list[str]] = {}  # bucket: records that failed on their own, counted once others answer
         for n in range(BUCKETS):
             if not run.going:
                 break
-            key = f"verify:outbox:{n}"
-            settled = []
+            key, settled = f"verify:outbox:{n}", []
             for play_key, fields in ((self._state.get(key) or {}).get("p") or {}).items():
                 if not run.going:
                     break
-                if self._settled(run, play_key, fields):
+                answer = self._settled(run, play_key, fields)
+                if answer:
                     settled.append(play_key)
-            if settled:
-                self._state.update([key], _without(settled), ttl_s=[None])
+                elif answer is None:
+                    alone.setdefault(key, []).append(play_key)
+            failed = alone.pop(key, []) if run.answered else []
+            if settled or failed:
+                self._change(key, settled, failed)
+        for key, failed in alone.items() if run.answered else ():
+            self._change(key, [], failed)
         return run.report
 
     @staticmethod
-    def _settled(run: _Run, key: str, fields: object) -> bool:
-        verified = _record(key, fields)
-        if verified is None:
+    def _settled(run: _Run, key: str, fields: object) -> bool | None:
+        kept = _record(key, fields)
+        if kept is None:
             log.error("dropped an entry of the verified streams' outbox that is not a record: %r", key[:80])
             return True
-        return run.settled(verified)
+        if kept[1] >= SET_ASIDE:
+            return False  # set aside: not tried again
+        return run.settled(kept[0])
 
+    def _change(self, key: str, settled: list[str], failed: list[str]) -> None:
+        """Take the settled records out of a bucket; count one more failure of each record that failed alone."""
+        gone, counted = set(settled), set(failed)
 
-def _without(settled: list[str]) -> Callable[[list[Doc | None]], tuple[list[Doc | None], None]]:
-    keys = set(settled)
+        def change(docs: list[Doc | None]) -> tuple[list[Doc | None], list[tuple[Verified, int]]]:
+            plays = {k: v for k, v in (docs[0] or {}).get("p", {}).items() if k not in gone}
+            more = [kept for k in counted & plays.keys() if (kept := _record(k, plays[k])) is not None]
+            for verified, fails in more:
+                plays[verified.play_key] = _fields(verified, fails + 1)
+            return [{"p": plays} if plays else None], more
 
-    def remove(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
-        plays = {k: v for k, v in (docs[0] or {}).get("p", {}).items() if k not in keys}
-        return [{"p": plays} if plays else None], None
-
-    return remove
+        for verified, fails in self._state.update([key], change, ttl_s=[None]):
+            _aside(verified, fails + 1)  # logged once it is
 
 
 class SpoolOutbox:
@@ -198,12 +257,19 @@ class SpoolOutbox:
         _checked(verified)  # its key names its file
         self._folder.mkdir(parents=True, exist_ok=True)
         final = self._folder / f"{verified.play_key}.json"
-        temporary = self._folder / f".{verified.play_key}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with temporary.open("wb") as out:
-            out.write(orjson.dumps(_fields(verified)))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, final)  # whole or absent, whoever reads it
+        self._write(final, _fields(verified))
+
+    def _write(self, final: Path, fields: list[Any]) -> None:
+        temporary = self._folder / f".{final.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            with temporary.open("wb") as out:
+                out.write(orjson.dumps(fields))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, final)  # whole or absent, whoever reads it
+        except BaseException:
+            temporary.unlink(missing_ok=True)  # a full disk: what was half written goes (review23m M6)
+            raise
         directory = os.open(self._folder, os.O_RDONLY)
         try:
             os.fsync(directory)  # the name too survives a crash
@@ -214,18 +280,44 @@ class SpoolOutbox:
         run = _Run(write, limit)
         if not self._folder.is_dir():
             return run.report
+        self._sweep()
+        alone: list[tuple[Path, Verified, int]] = []
         for path in sorted(self._folder.glob("*.json")):
             if not run.going:
                 break
             try:
-                verified = _record(path.stem, orjson.loads(path.read_bytes()))
+                kept = _record(path.stem, orjson.loads(path.read_bytes()))
             except FileNotFoundError:  # another process's drain wrote it meanwhile
                 continue
             except (OSError, orjson.JSONDecodeError):
-                verified = None
-            if verified is None:
+                kept = None
+            if kept is None:
                 log.error("set aside a file of the verified streams' outbox that is not a record: %s", path.name)
                 path.replace(path.with_suffix(".bad"))
-            elif run.settled(verified):
+                continue
+            answer = run.settled(kept[0])
+            if answer:
                 path.unlink(missing_ok=True)  # another drain (a second process) may have written it too
+            elif answer is None:
+                alone.append((path, *kept))
+        if run.answered:
+            for path, verified, fails in alone:
+                self._failed_alone(path, verified, fails + 1)
         return run.report
+
+    def _failed_alone(self, path: Path, verified: Verified, fails: int) -> None:
+        if _aside(verified, fails):
+            path.replace(path.with_suffix(".bad"))
+        else:
+            self._write(path, _fields(verified, fails))
+
+    def _sweep(self) -> None:
+        """Remove temporary files of keeps that died (a crash between the write and the rename)."""
+        stale = time.time() - TMP_STALE_S
+        for path in self._folder.glob(".*.tmp"):
+            try:
+                if path.stat().st_mtime < stale:
+                    path.unlink()
+                    log.warning("removed a stale temporary file of the verified streams' outbox: %s", path.name)
+            except FileNotFoundError:
+                continue

@@ -3,7 +3,7 @@ everything, forget plays, delete the account."""
 
 from encore.portability._erase import ERASE, erase_account, erase_handler, request_erase, resume_erasures
 from encore.portability._export import export_account
-from encore.portability._forget import forget_play, forget_range, submit_forget
+from encore.portability._forget import forget_play, forget_range, forgotten_kept_stream, submit_forget
 from encore.portability._import import ImportReport, check_history, import_history
 from encore.portability._jobs import (
     DISK_MARGIN_BYTES,
@@ -37,6 +37,7 @@ __all__ = [
     "export_file",
     "forget_play",
     "forget_range",
+    "forgotten_kept_stream",
     "import_history",
     "open_import",
     "request_erase",

@@ -13,6 +13,7 @@ royalty statements are stored copies and never change; open months still count t
 pro-rata pool (the user-centric split no longer ties them to the listener's own money).
 """
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,8 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore import history, insights, playback
+from encore.accounts import User
 from encore.db import transaction
-from encore.jobs import JobContext, JobEngine, JobView
+from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import ValidationFailed
 
 FORGET = "history.forget"
@@ -93,6 +95,27 @@ def forget_range(
         since = gone.last  # what is left starts here (plays at that very instant included)
         if progress is not None:
             progress(deleted)
+
+
+def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> bool:
+    """A verified stream kept in the outbox was just written (the minutely drain, `bootstrap.write_verified`):
+    when the listener asked to forget a range holding its first byte (a forget job, whatever its state: one
+    still queued would de-identify it anyway), it no longer names them, as if it had been written before the
+    forget ran (review23m M3). True when it was de-identified. A single play forgotten (`forget_play`) leaves no
+    job, so a kept stream of it drained later still names the listener until they forget it again."""
+    user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
+    if user_id is None:
+        return False
+    at = verified.first_byte_at
+    for payload in session.scalars(select(Job.payload).where(Job.kind == FORGET, Job.user_id == user_id)):
+        asked = json.loads(payload)
+        since = datetime.fromisoformat(asked["since"]) if asked.get("since") else None
+        if (since is None or since <= at) and at < datetime.fromisoformat(str(asked["until"])):
+            playback.deidentify_verified_streams(
+                session, user_id=user_id, since=at, until=at + timedelta(microseconds=1)
+            )  # its own instant: any other stream there is in the forgotten range too
+            return True
+    return False
 
 
 def run_forget(ctx: JobContext) -> dict[str, Any]:

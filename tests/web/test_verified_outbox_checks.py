@@ -1,0 +1,116 @@
+"""The outbox's drain writes only what the live write would have (review23m M1-M3): a kept play of a track that
+is no longer published, or of a month whose royalty statement is closed, is refused (and leaves the outbox);
+one the listener has since forgotten is written without their id. The drain is driven directly, as the
+minutely job runs it (`bootstrap.write_verified`)."""
+
+import hashlib
+import logging
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import pytest
+from sqlalchemy import select, update
+
+from encore import labels, playback, portability
+from encore.accounts import User, create_user
+from encore.bootstrap import Container, write_verified
+from encore.catalog import Track
+from encore.db import transaction
+from encore.playback import VerifiedStream
+from encore.web._stream_route import _write_now
+from tests.web.test_verified_streams import World, _world
+
+
+def _key(n: int) -> str:
+    return hashlib.sha256(f"kept-{n}".encode()).hexdigest()
+
+
+def _listener(c: Container, world: World) -> tuple[int, str]:
+    with c.sessions() as s:
+        user = s.scalars(select(User).where(User.username == world.premium)).one()
+        return user.id, user.public_id
+
+
+def _drain(c: Container) -> playback.Drained:
+    return c.verified_outbox.drain(partial(write_verified, c.sessions))
+
+
+def _rows(c: Container) -> list[tuple[str, int | None]]:
+    with c.sessions() as s:
+        return sorted((r.play_key, r.user_id) for r in s.scalars(select(VerifiedStream)))
+
+
+def test_a_kept_play_of_a_track_withdrawn_since_is_refused_as_the_live_write_refuses_it(container: Container) -> None:
+    c = container
+    world = _world(c)
+    _, user = _listener(c, world)
+    kept = playback.Verified(user, world.song, _key(1), c.clock.now(), 31_000)
+    c.verified_outbox.keep(kept)  # the live write failed (a blip), then the track is withdrawn
+    with transaction(c.sessions) as s:
+        s.execute(update(Track).where(Track.public_id == world.song).values(status="withdrawn"))
+    live = playback.Verified(user, world.song, _key(2), c.clock.now(), 31_000)
+    assert _write_now(c, live) is False  # what the byte path does with it now
+    assert _drain(c) == playback.Drained(refused=1)
+    assert _rows(c) == [], "the drain paid a play of a withdrawn track"
+    assert _drain(c) == playback.Drained(), "a refused record leaves the outbox"
+
+
+def test_a_kept_play_of_a_closed_month_is_refused_and_logged(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    c = container
+    world = _world(c)
+    _, user = _listener(c, world)
+    with transaction(c.sessions) as s:
+        admin = create_user(s, username="admin", password="listener-pass-1")
+        labels.close_month(
+            s,
+            month="2026-10",
+            terms=labels.Terms(payout_share_pct=70, currency="EUR"),
+            admin_id=admin.id,
+            now=datetime(2026, 11, 6, tzinfo=UTC),
+        )
+    c.verified_outbox.keep(
+        playback.Verified(user, world.song, _key(3), datetime(2026, 10, 31, 23, 59, tzinfo=UTC), 40_000)
+    )
+    c.verified_outbox.keep(
+        playback.Verified(user, world.song, _key(4), datetime(2026, 11, 1, 0, 1, tzinfo=UTC), 40_000)
+    )
+    with caplog.at_level(logging.WARNING, logger="encore.bootstrap"):
+        assert _drain(c) == playback.Drained(written=1, refused=1)
+    assert _rows(c) == [(_key(4), _listener(c, world)[0])], "only the open month's play is written"
+    assert "a kept verified stream of 2026-10 was not written: that month's royalty statement is closed" in caplog.text
+
+
+def test_a_kept_play_the_listener_has_since_forgotten_is_written_without_their_id(container: Container) -> None:
+    c = container
+    world = _world(c)
+    user_id, user = _listener(c, world)
+    now = c.clock.now()
+    forgotten = playback.Verified(user, world.song, _key(5), now - timedelta(minutes=30), 45_000)
+    before = playback.Verified(user, world.song, _key(6), now - timedelta(hours=2), 45_000)
+    c.verified_outbox.keep(forgotten)  # both kept while the database was away
+    c.verified_outbox.keep(before)
+    with transaction(c.sessions) as s:  # then the listener forgets the last hour, and the job runs
+        portability.submit_forget(
+            s, jobs=c.jobs, user_id=user_id, since=now - timedelta(hours=1), until=now, everything=False, now=now
+        )
+    portability.forget_range(c.sessions, user_id=user_id, since=now - timedelta(hours=1), until=now)
+    assert _drain(c) == playback.Drained(written=2)
+    assert _rows(c) == sorted([(_key(5), None), (_key(6), user_id)]), (
+        "the forgotten play stays the label's record without the listener's id; the one before still names them"
+    )
+    with c.sessions() as s:
+        assert [o.first_byte_at for o in playback.own_verified_streams(s, user_id=user_id)] == [before.first_byte_at]
+
+
+def test_a_kept_play_drained_after_the_listener_forgot_everything_names_no_one(container: Container) -> None:
+    c = container
+    world = _world(c)
+    user_id, user = _listener(c, world)
+    now = c.clock.now()
+    c.verified_outbox.keep(playback.Verified(user, world.song, _key(7), now - timedelta(days=3), 45_000))
+    with transaction(c.sessions) as s:
+        portability.submit_forget(s, jobs=c.jobs, user_id=user_id, since=None, until=None, everything=True, now=now)
+    assert _drain(c) == playback.Drained(written=1)
+    assert _rows(c) == [(_key(7), None)]
