@@ -1,7 +1,7 @@
 """An operator's takedown (`encore catalog withdraw`) holds the whole release (probe23 F2, F3): its label changes
 nothing listeners would see of it (title, tracks, lyrics, availability, cover) nor publishes it, each refused 409
 `taken_down` with a sentence, and `encore catalog restore` puts back exactly what was taken down; the portal's
-JSON says it is taken down; and its artwork is not served unless a release still up shows the same image."""
+JSON says it is taken down; and its artwork is not served unless a published release shows the same image."""
 
 import io
 
@@ -110,19 +110,22 @@ def test_a_taken_down_release_changes_nothing_from_the_portal_until_the_operator
     assert desk.release(album_id)["title"] == "Renamed"
 
 
-def test_a_taken_down_releases_artwork_is_served_only_while_a_release_still_up_shows_it(
+def test_a_taken_down_releases_artwork_is_served_only_while_a_published_release_shows_it(
     desk: Desk, flacs: dict[str, bytes]
 ) -> None:
     album_id, _ = _published(desk, flacs)
     red = _cover(desk, album_id, _png((220, 0, 0)))
     theirs = desk.upload(flacs["theirs"], theirs=True)["releases"][0]  # type: ignore[index]
     assert _cover(desk, str(theirs), _png((220, 0, 0)), theirs=True) == red  # one image, one content key
+    ready = desk.save(str(theirs), {"title": "Elsewhere", "release_date": "2026-11-20"}, theirs=True)
+    assert ready.status_code == 200, ready.text  # type: ignore[attr-defined]
+    assert desk.act(str(theirs), "publish", theirs=True).status_code == 200  # type: ignore[attr-defined]
     urls = [f"/art/{red}/{size}.jpg" for size in (64, 300, 640)]
     first = desk.client.get(urls[1])  # read once: the held-back keys are kept with the catalogue's views
     assert first.status_code == 200 and first.headers["cache-control"] == "public, max-age=86400"
 
     _take_down(desk, album_id)
-    assert [desk.client.get(u).status_code for u in urls] == [200, 200, 200]  # their draft shows it still
+    assert [desk.client.get(u).status_code for u in urls] == [200, 200, 200]  # their release shows it still
     _cover(desk, str(theirs), _png((0, 0, 220)), theirs=True)  # now only the taken-down release names it
     for url in urls:
         for method in ("GET", "HEAD"):

@@ -1,6 +1,6 @@
 """The catalogue: labels, artists, albums, tracks, genres, renditions, browse and search."""
 
-from encore.catalog._art import art_taken_down
+from encore.catalog._art import art_held_back, art_taken_down
 from encore.catalog._bulk import (
     albums_by_public_ids,
     artist_albums,
@@ -159,6 +159,7 @@ __all__ = [
     "album_summary",
     "album_views",
     "albums_by_public_ids",
+    "art_held_back",
     "art_taken_down",
     "artist_albums",
     "artist_artwork_key",

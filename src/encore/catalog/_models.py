@@ -123,7 +123,20 @@ class ReleaseStatus(StrEnum):
 
 class Album(TimestampMixin, Base):
     __tablename__ = "albums"
-    __table_args__ = (_ads_index("albums"), _unlisted_index("albums"))
+    __table_args__ = (
+        _ads_index("albums"),
+        _unlisted_index("albums"),
+        # catalog._art: the held-back art is read on every catalogue version move, in each process; without these,
+        # two scans of every album (review23n F9; ~30 and ~60 ms at 200k albums on SQLite, against 0.01 and 0.05)
+        Index(
+            "ix_albums_taken_down",
+            "taken_down_from",
+            "artwork_key",
+            sqlite_where=text("taken_down_from IS NOT NULL"),
+            postgresql_where=text("taken_down_from IS NOT NULL"),
+        ),
+        Index("ix_albums_artwork_key", "artwork_key"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = _public_id()
     title: Mapped[str] = mapped_column(String(500))
