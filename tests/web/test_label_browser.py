@@ -211,16 +211,22 @@ def test_late_revenue_for_a_closed_month_shows_on_the_label_page(live: LiveServe
 
 def test_a_release_the_operator_took_down_shows_so_with_nothing_to_change(live: LiveServer, browser: Browser) -> None:
     """probe23 F2: the portal showed a takedown as the label's own "Withdrawn" with Publish again and Replace cover,
-    which the server refuses; it now says the operator took it down and offers nothing to change."""
-    from encore import incident
+    which the server refuses; it now says the operator took it down and offers nothing to change. review23n: nor
+    Add picture or Withdraw on an exclusive made on it (F1), and its cover, which /art/ holds back from everyone,
+    is a square saying so rather than a broken image (F6)."""
+    from encore import exclusives, incident
+    from tests.web.test_label_api import _gallery
 
     with live.container.sessions() as s:
         label_id = s.scalar(select(User.label_id).where(User.username == "label"))
-        published = select(Album.public_id).where(Album.label_id == label_id, Album.status == "published")
+        published = select(Album.public_id).where(
+            Album.label_id == label_id, Album.status == "published", Album.artwork_key.is_not(None)
+        )
         album_id = s.scalars(published.order_by(Album.id.desc())).first()
-    assert album_id is not None
+    assert album_id is not None and label_id is not None
     now = datetime.now(UTC)
     with transaction(live.container.sessions) as s:
+        gallery = _gallery(s, label_id, album_id)
         incident.withdraw_album(s, album_id=album_id, actor_id=None, now=now, reason="notice")
     try:
         page = _page(browser, viewport={"width": 1280, "height": 900})
@@ -237,15 +243,23 @@ def test_a_release_the_operator_took_down_shows_so_with_nothing_to_change(live: 
             offered = ".release-republish, .release-cover-send, .title-edit, .availability, .lyrics-box, button"
             assert block.locator(offered).count() == 0, width
             assert block.locator(".label-tracks li").count() > 0  # its tracks are still listed, read only
+            assert block.locator("img").count() == 0  # its cover answers 404: no broken image
+            assert block.locator(".release-cover-held").inner_text() == "Cover held back with the release"
+            held = page.locator(f'.own-exclusive[data-exclusive="{gallery}"]')
+            assert "until they restore the release" in held.locator(".x-taken-down").inner_text()
+            assert held.locator("button, input").count() == 0, width  # no Add picture, no Withdraw
             assert not errors, errors
             if width == 390:  # restored: the release's own forms again
                 with transaction(live.container.sessions) as s:
                     incident.restore_album(s, album_id=album_id, actor_id=None, now=now)
                 page.reload()
                 block.locator(".release-withdraw").wait_for()
-                assert block.locator(".release-taken-down, .release-taken-down-note").count() == 0
+                assert block.locator(".release-taken-down, .release-taken-down-note, .release-cover-held").count() == 0
+                assert held.locator(".x-withdraw").count() == 1 and held.locator(".x-taken-down").count() == 0
         page.close()
     finally:
         with transaction(live.container.sessions) as s:
             if s.scalar(select(Album.taken_down_from).where(Album.public_id == album_id)) is not None:
                 incident.restore_album(s, album_id=album_id, actor_id=None, now=now)
+        with transaction(live.container.sessions) as s:
+            exclusives.withdraw_exclusive(s, label_id=label_id, exclusive_id=gallery, now=now)

@@ -8,6 +8,7 @@ import io
 from PIL import Image
 
 from encore import incident
+from encore.catalog import stored_version
 from encore.db import transaction
 from tests.web.test_label_drafts_api import Desk, _draft, _ready, desk, flacs
 
@@ -22,7 +23,8 @@ def _png(colour: tuple[int, int, int]) -> bytes:
 
 def _refusal(r: object) -> object:
     """A 409 `taken_down` that says why, else what was answered instead."""
-    body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}  # type: ignore[attr-defined]
+    json_body = r.content and r.headers.get("content-type", "").startswith("application/json")  # type: ignore[attr-defined]
+    body = r.json() if json_body else {}  # type: ignore[attr-defined]
     error = body.get("error") if isinstance(body, dict) else None
     if r.status_code == 409 and error and "taken down by the operator" in error["message"]:  # type: ignore[attr-defined]
         return error["code"]
@@ -63,13 +65,20 @@ def test_a_taken_down_release_changes_nothing_from_the_portal_until_the_operator
     assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
     fan_before = desk.client.get(f"/api/albums/{album_id}", headers=desk.fan).json()
     artist_id, extra = fan_before["album"]["artists"][0]["id"], {"kind": "demo", "title": "Early take"}
+    c, ours = desk.client, desk.ours
+    gallery = c.post(
+        "/api/label/exclusives", json={"kind": "gallery", "title": "Sleeve", "album_id": album_id}, headers=ours
+    )
+    audio = c.post("/api/label/exclusives", json={**extra, "artist_id": artist_id, "track_id": track_id}, headers=ours)
+    assert (gallery.status_code, audio.status_code) == (201, 201), (gallery.text, audio.text)
+    exclusives_url = f"{desk.base}/exclusives"
+    own_exclusives = c.get(exclusives_url, headers=ours).json()
     _take_down(desk, album_id)
 
     before = desk.release(album_id)
     assert before["status"] == "withdrawn" and before["taken_down"] is True
     listed = desk.client.get(f"{desk.base}/catalogue", headers=desk.ours).json()
     assert [a["taken_down"] for a in listed if a["id"] == album_id] == [True]
-    c, ours = desk.client, desk.ours
     tries = {
         "album title": lambda: c.patch(f"{desk.base}/albums/{album_id}", json={"title": "Renamed"}, headers=ours),
         "track title": lambda: c.patch(f"{desk.base}/tracks/{track_id}", json={"title": "Other"}, headers=ours),
@@ -95,19 +104,60 @@ def test_a_taken_down_release_changes_nothing_from_the_portal_until_the_operator
         "exclusive's audio": lambda: c.post(
             "/api/label/exclusives", json={**extra, "artist_id": artist_id, "track_id": track_id}, headers=ours
         ),
+        # review23n F1: an exclusive made before the takedown changes no more than the release does; withdrawing
+        # the one whose audio is a track of it would have lifted that track's Premium lock past the restore
+        "exclusive's picture": lambda: c.post(
+            f"{exclusives_url}/{gallery.json()['id']}/images",
+            files={"file": ("i.png", io.BytesIO(_png((1, 2, 3))))},
+            headers=ours,
+        ),
+        "exclusive withdrawn": lambda: c.delete(f"{exclusives_url}/{audio.json()['id']}", headers=ours),
     }
     refused = {what: _refusal(attempt()) for what, attempt in tries.items()}
     assert refused == dict.fromkeys(tries, "taken_down")
     assert desk.release(album_id) == before
     assert c.get(lyrics_url, headers=ours).json()["lrc"] == "first words"
+    assert c.get(exclusives_url, headers=ours).json() == own_exclusives
 
     _take_down(desk, album_id, restore=True)  # back as it was before the takedown: no edit slipped in
     assert desk.client.get(f"/api/albums/{album_id}", headers=desk.fan).json() == fan_before
-    assert desk.client.get(f"/api/tracks/{track_id}/lyrics", headers=desk.fan).json()["lrc"] == "first words"
+    assert c.get(lyrics_url, headers=ours).json()["lrc"] == "first words"
+    assert c.get(exclusives_url, headers=ours).json() == own_exclusives
+    locked = desk.client.get(f"/api/tracks/{track_id}/lyrics", headers=desk.fan)  # the exclusive's audio still
+    assert (locked.status_code, locked.json()["error"]["code"]) == (403, "premium_required"), locked.text
     after = desk.release(album_id)
     assert after["taken_down"] is False and after["status"] == "published"
     assert tries["album title"]().status_code == 200  # the hold is lifted with the takedown
     assert desk.release(album_id)["title"] == "Renamed"
+
+
+def test_lyrics_writes_hold_the_release_without_moving_the_catalogue_version(
+    desk: Desk, flacs: dict[str, bytes]
+) -> None:
+    """Lyrics are no catalogue row (review23n F3): a save or a delete holds the release's row, and is refused while
+    it is taken down, but leaves the catalogue's version, whose every move clears each node's cached views."""
+    album_id, track_id = _published(desk, flacs)
+    c, ours, url = desk.client, desk.ours, f"{desk.base}/tracks/{track_id}/lyrics"
+
+    def version() -> int:
+        with transaction(desk.container.sessions) as s:
+            return stored_version(s)
+
+    before = version()
+    for text in ("one", "two"):
+        assert c.put(url, json={"text": text}, headers=ours).status_code == 200
+    file = c.put(f"{url}/file", content=b"[00:00.50]three", headers={**ours, "content-type": "text/plain"})
+    assert file.status_code == 200, file.text
+    assert c.delete(url, headers=ours).json() == {"deleted": True}
+    assert version() == before
+    assert c.patch(f"{desk.base}/tracks/{track_id}", json={"title": "Other"}, headers=ours).status_code == 200
+    assert version() > before  # what the catalogue shows still moves it
+
+    _take_down(desk, album_id)
+    taken = version()
+    assert _refusal(c.put(url, json={"text": "late"}, headers=ours)) == "taken_down"
+    assert _refusal(c.delete(url, headers=ours)) == "taken_down"
+    assert version() == taken and c.get(url, headers=ours).json() is None
 
 
 def test_a_taken_down_releases_artwork_is_served_only_while_a_published_release_shows_it(

@@ -10,6 +10,7 @@ from encore.catalog._bulk import (
 )
 from encore.catalog._cache import SESSION_KEY as CACHE_SESSION_KEY
 from encore.catalog._cache import CatalogueCache, built_at, cache_for, representation, views_by_ids
+from encore.catalog._hold import claim_release, hold_release
 from encore.catalog._listing import (
     NOT_MUSIC,
     Hidden,
@@ -172,6 +173,7 @@ __all__ = [
     "cache_for",
     "catalogue_changed",
     "changed_in",
+    "claim_release",
     "compact",
     "credit_release",
     "delete_release",
@@ -183,6 +185,7 @@ __all__ = [
     "hidden",
     "hidden_artists",
     "hold_isrc",
+    "hold_release",
     "identity_key",
     "index_entity",
     "isrc_of_another_label",

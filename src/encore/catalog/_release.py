@@ -33,8 +33,8 @@ def takedown_refusal(album: Album) -> str | None:
     """Why its label may change nothing of this release now, or None (pure: the row as read, under its lock where
     a change follows). While the operator's takedown holds it (`encore catalog withdraw`, `taken_down_from`), no
     label change to what listeners would see of it lands, so that `encore catalog restore` puts back exactly what
-    was taken down (probe23 F2): labels' edits, lyrics, availability, cover and publish (`labels.hold_release`),
-    and exclusives made on it."""
+    was taken down (probe23 F2): labels' edits, lyrics, availability, cover and publish, and the exclusives made on
+    it or with its tracks (review23n F1), each through `catalog.hold_release`."""
     return TAKEN_DOWN if album.taken_down_from is not None else None
 
 

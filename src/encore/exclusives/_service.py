@@ -15,6 +15,7 @@ from encore.catalog import (
     Artist,
     Track,
     hidden_artists,
+    hold_release,
     music_album,
     music_track,
     takedown_refusal,
@@ -144,25 +145,29 @@ def create_exclusive(
         availability=availability.value,
         release_at=release_at,
     )
+    held: list[Album] = []
     if album_id is not None:
         album = _owned_album(session, label_id, album_id)
-        _refuse_taken_down(album)
         row.album_id = album.id
+        held.append(album)
     if artist_id is not None:
         row.artist_id = _owned_artist(session, label_id, artist_id).id
+    track = None
     if track_id is not None:
         track = track_row(session, track_id=track_id)
         if track.album.label_id != label_id:
             raise NotFound("no such track")
-        _refuse_taken_down(track.album)
+        held.append(track.album)
+    _hold(session, held)
+    if track is not None:
         # a track is one standing exclusive's audio: checked under the lock, or two made at once both pass and
         # the second fails on the unique key (a 500, as a second one made later did)
         write_lock(session, "exclusive_track", track.id)
-        held = session.scalar(select(Exclusive).where(Exclusive.track_id == track.id))
-        if held is not None and held.withdrawn_at is None:
+        audio_of = session.scalar(select(Exclusive).where(Exclusive.track_id == track.id))
+        if audio_of is not None and audio_of.withdrawn_at is None:
             raise Conflict("this track is already an exclusive's audio", code="track_has_exclusive")
-        if held is not None:  # a withdrawn one locks nothing; it lets go of the track (the key is unique)
-            held.track_id = None
+        if audio_of is not None:  # a withdrawn one locks nothing; it lets go of the track (the key is unique)
+            audio_of.track_id = None
             session.flush()
         row.track_id = track.id
     session.add(row)
@@ -170,11 +175,23 @@ def create_exclusive(
     return _own_view(session, row)
 
 
-def _refuse_taken_down(album: Album) -> None:
-    """Not on a release the operator took down, nor with its audio: hidden while it is down, the exclusive would
-    come out with the restore, a change the takedown held back (probe23 F2; `catalog.takedown_refusal`)."""
-    if (why := takedown_refusal(album)) is not None:
-        raise Conflict(why, code="taken_down")
+def _releases(session: Session, row: Exclusive) -> list[Album]:
+    """The releases an exclusive is made on: its album, and its audio's album (either may be none)."""
+    ids = {row.album_id} if row.album_id is not None else set()
+    if row.track_id is not None:
+        ids.add(session.scalars(select(Track.album_id).where(Track.id == row.track_id)).one())
+    return list(session.scalars(select(Album).where(Album.id.in_(ids)))) if ids else []
+
+
+def _hold(session: Session, albums: list[Album]) -> None:
+    """Hold each release the exclusive is made on (`catalog.hold_release`: its row's lock, then 409 `taken_down`
+    while the operator has it taken down). Made, given a picture or withdrawn while it is down, the exclusive would
+    change what the restore puts back (probe23 F2; review23n F1: a withdraw lifted its track's Premium lock for
+    good). Under the row's lock, so a takedown at this very moment lands before the change or after it; rows in
+    id order, so two changes holding the same two releases queue rather than deadlock. An exclusive is no
+    catalogue row: the catalogue's version stays."""
+    for album in sorted({a.id: a for a in albums}.values(), key=lambda a: a.id):
+        hold_release(session, album, moves_catalogue=False)
 
 
 def _on_listed_album() -> ColumnElement[bool]:
@@ -309,6 +326,9 @@ def own_gallery(session: Session, *, label_id: int, exclusive_id: str) -> Exclus
     row = _own(session, label_id=label_id, exclusive_id=exclusive_id)
     if row.kind != "gallery":
         raise ValidationFailed("only an artwork gallery has images", code="not_a_gallery")
+    for album in _releases(session, row):  # refused before the upload is read; `add_image` holds it to be sure
+        if (why := takedown_refusal(album)) is not None:
+            raise Conflict(why, code="taken_down")
     return row
 
 
@@ -327,6 +347,7 @@ def clean_caption(raw: str | None) -> str:
 def add_image(session: Session, *, label_id: int, exclusive_id: str, image_key: str, caption: str) -> ExclusiveView:
     caption = clean_caption(caption)
     row = own_gallery(session, label_id=label_id, exclusive_id=exclusive_id)
+    _hold(session, _releases(session, row))
     # images added at once each read the same last position: all but one failed on the unique key (a 500)
     write_lock(session, "gallery", row.id)
     last = session.scalar(
@@ -347,6 +368,7 @@ def withdraw_exclusive(session: Session, *, label_id: int, exclusive_id: str, no
     """Listed nowhere from now on, its URLs answer 404, and its track is locked by it no more (see the model).
     Returns the track's public id, if it had one, for the audit row."""
     row = _own(session, label_id=label_id, exclusive_id=exclusive_id)
+    _hold(session, _releases(session, row))  # its track's Premium lock stays while the release is taken down
     row.withdrawn_at = now
     session.flush()
     track = session.get(Track, row.track_id) if row.track_id is not None else None

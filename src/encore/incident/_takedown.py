@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from encore import audit, catalog, labels
+from encore import audit, catalog
 from encore.catalog import Album, AlbumArtist, Artist, ReleaseStatus, Track
 from encore.kernel import Conflict, NotFound, ValidationFailed
 
@@ -130,7 +130,7 @@ def withdraw_album(
         raise ValidationFailed(f"the reason is at most {MAX_REASON} characters", code="reason_too_long")
     album = _album(session, album_id)
     # The album's row, held as a label's withdraw or publish holds it: the later of two at once sees the other.
-    labels.claim_release(session, album, Album.status != ReleaseStatus.DRAFT.value)
+    catalog.claim_release(session, album, Album.status != ReleaseStatus.DRAFT.value)
     why_not = withdraw_refusal(status=album.status, is_ad=album.is_ad, taken_down=album.taken_down_from is not None)
     if why_not is not None:
         raise Conflict(_SAID[why_not], code=f"album_{why_not}")
@@ -146,7 +146,7 @@ def restore_album(session: Session, *, album_id: str, actor_id: int | None, now:
     """Lift the operator's takedown: the album is published again, or stays withdrawn if its label had withdrawn
     it before (the label's Publish again works again). Raises NotFound, or Conflict with the reason."""
     album = _album(session, album_id)
-    labels.claim_release(session, album, Album.status == ReleaseStatus.WITHDRAWN.value)
+    catalog.claim_release(session, album, Album.status == ReleaseStatus.WITHDRAWN.value)
     taken_from = album.taken_down_from
     why_not = restore_refusal(
         status=album.status, is_ad=album.is_ad, has_label=album.label is not None, taken_down=taken_from is not None

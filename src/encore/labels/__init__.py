@@ -26,7 +26,6 @@ from encore.labels._drafts import (
     set_cover,
     withdraw,
 )
-from encore.labels._hold import claim_release, hold_release
 from encore.labels._kept import StatementBusy
 from encore.labels._models import (
     RoyaltyAdjustment,
@@ -88,7 +87,6 @@ __all__ = [
     "album_item",
     "buy_clicks",
     "catalogue",
-    "claim_release",
     "close_month",
     "closed_months",
     "compute_month",
@@ -99,7 +97,6 @@ __all__ = [
     "edit_release",
     "for_label",
     "held_track",
-    "hold_release",
     "largest_remainder",
     "late_notes",
     "list_labels",

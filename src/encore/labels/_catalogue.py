@@ -13,6 +13,7 @@ from encore.catalog import (
     Album,
     ReleaseStatus,
     Track,
+    hold_release,
     isrc_of_another_label,
     reindex_album,
     reindex_track,
@@ -20,7 +21,6 @@ from encore.catalog import (
 )
 from encore.exclusives import AudioLock, audio_locks
 from encore.kernel import Conflict, NotFound, ValidationFailed, has_control, has_visible
-from encore.labels._hold import hold_release
 from encore.labels._release_rules import release_date_problem
 
 Kind = Literal["album", "track"]
@@ -61,7 +61,7 @@ class AlbumItem:
     artists: list[str]
     artwork_key: str | None
     # The operator took it down (`encore catalog withdraw`): `status` says withdrawn, and nothing of it changes
-    # from the portal until the operator restores it (labels._hold); the label's own withdraw leaves this False.
+    # from the portal until the operator restores it (catalog.hold_release); the label's own withdraw leaves this False.
     taken_down: bool = False
 
 
@@ -83,11 +83,12 @@ def owned_track(session: Session, *, label_id: int, track_id: str) -> Track:
     return track
 
 
-def held_track(session: Session, *, label_id: int, track_id: str) -> Track:
+def held_track(session: Session, *, label_id: int, track_id: str, moves_catalogue: bool = True) -> Track:
     """The label's own track, its release's row held for a change of what listeners see of it (its lyrics, say):
-    refused while the operator has the release taken down (`hold_release`)."""
+    refused while the operator has the release taken down (`hold_release`). Lyrics are no catalogue row: their
+    writes pass `moves_catalogue=False`, leaving every node's cached catalogue views as they are (review23n F3)."""
     track = owned_track(session, label_id=label_id, track_id=track_id)
-    hold_release(session, track.album)
+    hold_release(session, track.album, moves_catalogue=moves_catalogue)
     return track
 
 

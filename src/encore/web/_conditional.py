@@ -1,6 +1,8 @@
-"""Conditional GET for images named by their content: a client that holds the ETag Encore sent asks with
-If-None-Match and gets 304 with no body, so the day-long (web) or hour-long (Subsonic) freshness costs a
-revalidation, not the image again."""
+"""Conditional GET for images named by their content: a client that holds the ETag `/art/` sent asks with
+If-None-Match and gets 304 with no body, so the web's day-long freshness costs a revalidation, not the image again.
+
+Only `/art/` answers 304. Subsonic's getCoverArt also sends an ETag with its hour-long freshness, but it never
+reads If-None-Match: a stale cover there is fetched again whole (review23n F10)."""
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

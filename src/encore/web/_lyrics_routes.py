@@ -3,7 +3,7 @@
 A label writes either JSON text (the dashboard's editor) or a raw `.lrc` file (any encoding the parser
 accepts: UTF-8, or UTF-16/32 with a byte-order mark). Refusals: 413 past the size cap, 422 with the
 line and reason otherwise; another label's track answers 404 like a missing one, and a track of a release the
-operator took down 409 `taken_down` (labels.hold_release: its words stay as they were until it is restored).
+operator took down 409 `taken_down` (catalog.hold_release: its words stay as they were until it is restored).
 """
 
 from typing import Annotated
@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from encore import labels, lyrics, playback
 from encore.accounts import User
 from encore.audit import kinds
+from encore.catalog import Track
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
@@ -76,6 +77,13 @@ def label_track_lyrics(track_id: str, session: Db, label: OwnLabel) -> LyricsOut
     return _out(track_id, stored) if stored is not None else None
 
 
+def _held(session: Db, label: labels.LabelInfo, track_id: str) -> Track:
+    """The label's own track, its release held for a lyrics write (409 `taken_down` while the operator has it
+    taken down). Lyrics are no catalogue row: the catalogue's version, and every node's cached views, stay
+    (review23n F3: each save cleared them all)."""
+    return labels.held_track(session, label_id=label.row_id, track_id=track_id, moves_catalogue=False)
+
+
 def _save(  # noqa: PLR0917 - the routes' parameters, passed straight through
     request: Request, session: Db, label: labels.LabelInfo, user: User, track_id: str, parsed: lyrics.Lyrics
 ) -> LyricsOut:
@@ -91,7 +99,7 @@ def put_lyrics(
     *, track_id: str, body: LyricsIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
 ) -> LyricsOut:
     """Write a track's lyrics as text: LRC (`[mm:ss.xx]line`) for synced lyrics, anything else as plain."""
-    labels.held_track(session, label_id=label.row_id, track_id=track_id)  # 404 or 409 before parsing anything
+    _held(session, label, track_id)  # 404 or 409 before parsing anything
     parsed = lyrics.parse(body.text, language=body.language)
     return _save(request, session, label, user, track_id, parsed)
 
@@ -144,7 +152,7 @@ def put_lyrics_file(
     language: Language = None,
 ) -> LyricsOut:
     """Write a track's lyrics from the bytes of an `.lrc` or text file (UTF-8, or UTF-16/32 with a BOM)."""
-    labels.held_track(session, label_id=label.row_id, track_id=track_id)  # not while taken down (409)
+    _held(session, label, track_id)  # not while taken down (409)
     parsed = lyrics.from_bytes(data, language=language)
     return _save(request, session, label, user, track_id, parsed)
 
@@ -155,7 +163,7 @@ class DeletedOut(BaseModel):
 
 @router.delete("/label/{label_id}/tracks/{track_id}/lyrics")
 def delete_lyrics(*, track_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> DeletedOut:
-    track = labels.held_track(session, label_id=label.row_id, track_id=track_id)  # not while taken down (409)
+    track = _held(session, label, track_id)  # not while taken down (409)
     deleted = lyrics.drop_lyrics(session, track_id=track.id)
     if deleted:
         note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, track=track_id, fields=["lyrics"])

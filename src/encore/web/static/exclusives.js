@@ -117,7 +117,27 @@ function audioLine(x) {
   return h("span", { class: "x-audio" }, `Plays ${a.track_number}. `, named(a.title), `. ${now}`);
 }
 
-function ownRow(base, x, redraw) {
+// An exclusive made on a release the operator took down, or with one of its tracks as its audio, changes no more
+// than the release does until the operator restores it (the server answers 409 taken_down): no Add picture nor
+// Withdraw (withdrawing would lift its track's Premium lock behind the takedown's back).
+function takenDownOf(albums) {
+  const down = albums.filter((a) => a.taken_down);
+  const ids = new Set(down.map((a) => a.id));
+  const tracks = new Set(down.flatMap((a) => a.tracks.map((t) => t.id)));
+  return (x) => ids.has(x.album_id) || Boolean(x.audio && tracks.has(x.audio.track_id));
+}
+
+function heldRow(x) {
+  const parts = [h("span", { class: "x-kind", text: KINDS[x.kind] || x.kind }), h("span", { class: "x-title", text: x.title })];
+  if (x.kind === "gallery") parts.push(h("span", { class: "x-count", text: `${x.image_count} pictures` }), gallery(x));
+  else if (x.audio) parts.push(h("span", { class: "x-audio" }, `Plays ${x.audio.track_number}. `, named(x.audio.title), "."));
+  parts.push(h("p", { class: "x-taken-down", role: "note", text: "Its release was taken down by the operator of this server: "
+    + "this exclusive stays as it is, and cannot be changed or withdrawn from here, until they restore the release." }));
+  return h("li", { class: "exclusive own-exclusive x-held", "data-exclusive": x.id, "data-kind": x.kind }, ...parts);
+}
+
+function ownRow(base, x, redraw, held) {
+  if (held(x)) return heldRow(x);
   const status = h("span", { class: "form-status", role: "status" });
   const parts = [h("span", { class: "x-kind", text: KINDS[x.kind] || x.kind }), h("span", { class: "x-title", text: x.title })];
   if (x.kind === "gallery") {
@@ -214,15 +234,18 @@ export async function labelExclusivesSection(base, albums, reload = null) {
   const note = h("p", { class: "form-status x-status", role: "status" });
   const isOut = (a) => a.status !== "draft" && a.status !== "withdrawn";
   let published = albums.filter(isOut);
+  let held = takenDownOf(albums);
   let form = null;
   const redraw = async (message = "", tracksChanged = false) => {
-    const own = await api(`${base}/exclusives`);
-    list.replaceChildren(...own.map((x) => ownRow(base, x, redraw)));
-    if (!own.length) list.append(h("li", { class: "empty", text: "No exclusives yet." }));
     if (tracksChanged && reload) {
-      published = (await reload()).filter(isOut);
+      const all = await reload();
+      published = all.filter(isOut);
+      held = takenDownOf(all);
       if (form) form.refill();
     }
+    const own = await api(`${base}/exclusives`);
+    list.replaceChildren(...own.map((x) => ownRow(base, x, redraw, held)));
+    if (!own.length) list.append(h("li", { class: "empty", text: "No exclusives yet." }));
     note.textContent = message;
   };
   await redraw();

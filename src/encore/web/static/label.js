@@ -124,8 +124,10 @@ function trackLock(t) {
 
 // A release the operator took down: shown as it stands, with nothing to change (the server refuses every change
 // and publish until the operator restores it), so no Publish again, cover, title, availability or lyrics forms.
+// Its cover is held back with it: /art/ answers 404 to everyone, this label included, so a square says so in place
+// of a broken image (review23n F6).
 function takenDown(a, credits) {
-  const cover = a.artwork["300"] ? h("img", { class: "release-cover", src: a.artwork["300"], alt: `Cover of ${a.title}` }) : "";
+  const cover = a.artwork["300"] ? h("p", { class: "release-cover release-cover-held", role: "img", "aria-label": `Cover of ${a.title}, held back`, text: "Cover held back with the release" }) : "";
   return [h("h3", {}, named(a.title), statusBadge(a)),
     h("p", { class: "release-taken-down-note", role: "note", text: "The operator of this server took this release down "
       + "(a takedown notice, for one): listeners cannot find or play it, and nothing of it can be changed or published "

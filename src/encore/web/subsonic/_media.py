@@ -199,8 +199,8 @@ def get_cover_art(ctx: Ctx) -> Response:
     path = ctx.container.store.root / "art" / key[:2] / key / f"{size}.jpg"
     if not path.is_file():
         raise SubsonicError(NOT_FOUND, "no cover art")
-    # Named by the album's id, whose cover a label may replace (probe22): an hour, not the year the content-named
-    # /art/ URLs get, and an ETag naming the image itself.
+    # Named by the album's id, whose cover a label may replace (probe22): an hour, not the day the content-named
+    # /art/ URLs get, and an ETag naming the image itself (sent, never answered with a 304: see web._conditional).
     headers = {"Cache-Control": f"public, max-age={COVER_ART_MAX_AGE}", "ETag": f'"{key}-{size}"'}
     return FileResponse(path, media_type="image/jpeg", headers=headers)
 
