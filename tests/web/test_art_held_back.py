@@ -2,14 +2,18 @@
 content key) serves it again: a draft, a release its label withdrew or another label's upload do not, else a label
 undoes the takedown of its cover by setting the same image on a fresh draft. And with PostgreSQL unreachable the
 cover route answers from the held-back set last read (it used to be served from disk alone, then failed with the
-database): covers go on, what was held back stays held, and a process that never read the set serves from disk."""
+database): covers go on, what was held back stays held, and a process that never read the set answers 503 "try
+again" rather than serve what a takedown may hold back (review23f F1)."""
 
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
 from encore import catalog
+from encore.catalog import _art
+from encore.db import transaction
 from encore.state import MemoryState
+from tests.catalog import factories as f
 from tests.ingest import corpus as c
 from tests.web.test_database_down import _free_port, _unreachable_at
 from tests.web.test_label_drafts_api import Desk, desk, flacs
@@ -63,6 +67,12 @@ def test_only_a_published_release_serves_a_taken_down_cover_again(
     assert desk.client.get(f"/art/{red}/300.jpg", headers=desk.ours).status_code == 404  # the label's session too
     # a draft's own cover, named by no taken-down release, is served (the portal shows it)
     assert _status(desk, _cover(desk, theirs, _png(GREEN), theirs=True)) == 200
+    # nor does a published ad's album (review23f F5: it is no music album, as for artists' covers)
+    with transaction(desk.container.sessions) as s:
+        ad = f.album(s, "An Ad", f.artist(s, "Sponsor"))
+        ad.is_ad, ad.artwork_key = True, red
+    desk.container.catalogue_cache.views.clear()  # as a version move does: the set is read again
+    assert _status(desk, red) == 404
 
     # a published release shows it: listed, and the operator's to take down in turn; withdrawn, it shows nothing
     _publish(desk, ours)
@@ -93,9 +103,15 @@ def test_covers_answer_from_the_set_last_read_while_postgresql_is_unreachable(
         cache.views.clear()  # as a version move does: the set must be read again, and the database is gone
         assert (_status(desk, blue), _status(desk, red)) == (200, 404)  # was 503 for both
         assert desk.client.head(f"/art/{blue}/640.jpg").status_code == 200
-        # a process that never read the set (started during the outage) serves what is on disk
+        # a process that never read the set (started during the outage) cannot tell: the route says try again
+        # rather than serve what a takedown may hold back (review23f F1)
         fresh = sessionmaker(bind=dead, info={catalog.CACHE_SESSION_KEY: catalog.CatalogueCache(MemoryState())})
-        assert (catalog.art_held_back(fresh, key=red), catalog.art_held_back(fresh, key=blue)) == (False, False)
+        assert (catalog.art_held_back(fresh, key=red), catalog.art_held_back(fresh, key=blue)) == (None, None)
+        _art._LAST.clear()  # this process too, as one started during the outage
+        cache.views.clear()
+        busy = desk.client.get(f"/art/{blue}/300.jpg")
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "1", busy.text
+        assert busy.headers["cache-control"] == "no-store"
     finally:
         sessions.configure(bind=desk.container.engine)
         dead.dispose()

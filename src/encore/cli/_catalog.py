@@ -40,7 +40,7 @@ def find(text: str) -> None:
     """Albums whose title or artist holds TEXT (any status): their ids for withdraw and restore."""
     found = _run("Not searched", lambda s, _: incident.find_albums(s, text=text))
     if not found:
-        console.print(f"No album matches {text!r}.")
+        console.print(f"No album matches {shown(repr(text))}.")  # the operator's words, but '[/]' is markup
         return
     table = Table(title_justify="left")
     table.add_column("id", no_wrap=True, min_width=max(len(a.public_id) for a in found))  # whole, to copy

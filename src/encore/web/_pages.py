@@ -129,18 +129,24 @@ def offline() -> FileResponse:
 # leaves a browser's or a shared cache's copy within a day. A CDN that already holds it keeps it as long as its own
 # rules say (a purge there is the operator's step); nothing sent now reaches back into a cache.
 ART_CACHE = "public, max-age=86400"
+_TRY_AGAIN = {"Cache-Control": "no-store", "Retry-After": "1"}
 
 
 @router.api_route("/art/{key}/{size}.jpg", methods=PAGE_METHODS)
 def artwork(key: str, size: str, request: Request) -> Response:
-    """An image by its content's key. Not one whose every release the operator took down (probe23 F3): 404,
-    never cached, so a restore serves it again at once; the same image on a release still up is served. A client
-    holding it revalidates daily and gets 304 (the takedown check comes first, so a revalidation learns of it).
-    With the database down, the held-back set last read answers (`catalog.art_held_back`), so covers go on."""
+    """An image by its content's key. Not one a taken-down release shows and no published one does (probe23 F3,
+    review23n F2): 404, never cached, so a restore serves it again at once. A client holding it revalidates daily
+    and gets 304 (the takedown check comes first, so a revalidation learns of it). With the database down, the
+    held-back set last read answers (`catalog.art_held_back`), so covers go on; a process that never read it
+    answers 503 with Retry-After until it can."""
     if not _ART_KEY.fullmatch(key) or size not in _SIZES:
         raise HTTPException(404, detail={"code": "not_found", "message": "no such image"})
     path = container(request).store.root / "art" / key[:2] / key / f"{size}.jpg"
-    if not path.is_file() or catalog.art_held_back(container(request).sessions, key=key):
+    held = catalog.art_held_back(container(request).sessions, key=key) if path.is_file() else True
+    if held is None:
+        said = "artwork cannot be checked right now: try again in a moment"
+        raise HTTPException(503, detail={"code": "busy", "message": said}, headers=_TRY_AGAIN)
+    if held:
         raise HTTPException(
             404, detail={"code": "not_found", "message": "no such image"}, headers={"Cache-Control": "no-store"}
         )
