@@ -155,36 +155,3 @@ def test_the_form_numbers_tracks_and_publish_names_a_shared_number(
     assert block.locator(".track-title").all_inner_texts() == ["1. Dawn", "2. Dusk"]
     assert not errors, errors
     page.context.close()
-
-
-def test_a_two_disc_release_that_landed_on_disc_one_is_mended_with_the_disc_field(
-    live: LiveServer, browser: Browser, tmp_path: Path
-) -> None:
-    """review23n F5: the Disc field showed only once some track was on another disc, so two discs' "01" files,
-    both on disc 1, could only be renumbered as one disc. A shared number now shows it."""
-    files = [
-        c.write_wav(tmp_path / f"01 {name}.wav", c.tone(1.0, freq)) for name, freq in (("Side", 440), ("Other", 620))
-    ]
-    page = _page(browser, viewport={"width": 1280, "height": 800})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    _login(page, live, "label", "label-pass-123", "/label")
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.set_input_files(".label-upload input[type=file]", [str(f) for f in files])
-    page.click(".label-upload button")
-    page.wait_for_selector(".label-upload .form-status:text('Imported 2 as a draft')")
-    draft = page.locator(".label-album:has(.release-draft)").last
-    draft.wait_for()
-    draft.locator("input[id$='-title']").first.fill("Two Sides")
-    draft.locator("input[id$='-artists']").fill("Lamp Choir")
-    draft.locator("input[type=date]").fill("2026-11-20")
-    discs = draft.locator("input[data-track-disc]")
-    assert [discs.nth(i).input_value() for i in range(discs.count())] == ["1", "1"]
-    discs.nth(1).fill("2")
-    draft.locator(".release-publish").click()
-    block = page.locator(".label-album:has(.release-badge:text('Published'))", has_text="Two Sides")
-    block.locator(".album-status:text('Published')").wait_for()
-    assert sorted(block.locator(".track-title").all_inner_texts()) == ["1. Other", "1. Side"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert not errors, errors
-    page.context.close()
