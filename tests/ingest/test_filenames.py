@@ -15,8 +15,33 @@ from encore.ingest._filenames import NameFacts, name_facts
         ("1. Song", "Song", 1, None),
         ("7 - Song", "Song", 7, None),
         ("01_Song", "Song", 1, None),
-        ("12 Song", "Song", 12, None),
-        ("103 Song", "Song", 103, None),
+        ("12 - Song", "Song", 12, None),
+        ("12. Song", "Song", 12, None),
+        ("3) Song", "Song", 3, None),
+        ("001 Song", "Song", 1, None),
+        ("012 Song", "Song", 12, None),
+        ("099_Song", "Song", 99, None),
+        ("01-Song", "Song", 1, None),
+        ("01 2 Become 1", "2 Become 1", 1, None),  # a space, then the title's own digit
+        ("(01) Song", "Song", 1, None),
+        ("[01] Song", "Song", 1, None),
+        ("(1)Song", "Song", 1, None),
+        ("[12] - Song", "Song", 12, None),
+        ("Track01", "Track01", 1, None),  # nothing else to call it
+        ("Track 01", "Track 01", 1, None),
+        ("track_7", "track_7", 7, None),
+        ("Track 7 - Song", "Song", 7, None),
+        ("TRACK12.Song", "Song", 12, None),
+        ("CD2 - 01 - Song", "Song", 1, 2),
+        ("Disc 2 - 01 - Song", "Song", 1, 2),
+        ("cd1 03 Song", "Song", 3, 1),
+        ("Disk 10 - 1. Song", "Song", 1, 10),
+        ("CD2-01_Song", "Song", 1, 2),
+        ("Artist - Release - CD2 - 04 Song", "Song", 4, 2),
+        ("Artist - 2019 - Album - 01 - Song", "Song", 1, None),
+        ("01 - Artist - Song", "Artist - Song", 1, None),  # a title may hold " - ": kept as it is
+        ("Artist - Release - 7 - Song", "Song", 7, None),
+        ("1-10 Song", "Song", 10, 1),
         ("Probe Artist - Probe Release - 01 Song 1", "Song 1", 1, None),
         ("Probe Artist - Probe Release - 02 Song 2", "Song 2", 2, None),
         ("Artist - Release - 03 - Song - Live", "Song - Live", 3, None),
@@ -42,6 +67,35 @@ def test_the_common_patterns_give_the_number_and_a_title_without_it(
         "Song (2024 Remaster)",
         "Artist - Song - 2024 Remaster",
         "9 Crimes",  # one digit and a space: the title's own
+        "12 Song",  # not padded, no clear separator
+        "103 Song",
+        "99 Luftballons",
+        "50 Cent - In Da Club",  # review23n F4: names, not numbers
+        "311 - Amber",  # three digits not padded: never a track number
+        "112 - Peaches and Cream",
+        "702 - Where My Girls At",
+        "808 State - Pacific",
+        "1-800-273-8255",  # digits run on after the separator
+        "Logic - 1-800-273-8255",
+        "24-7 Title",
+        "3-2-1",
+        "1-1 Title",  # disc-track needs a two-digit track
+        "1.5 Title",
+        "10-01 Title",  # a disc is one digit before "-"
+        "01.5 Title",
+        "7-Eleven",  # not padded: "-" must be followed by a space
+        "1.Song",
+        "1_Song",
+        "5",
+        "(311) Amber",
+        "(2024) Song",
+        "0001 Song",
+        "A1 Title",  # vinyl sides: B2 is not track 2 of the release
+        "B2 - Title",
+        "Disc 2",  # a disc without a track
+        "Disco 2000",
+        "CD0 - 1. Song",  # no disc 0 (and "1." after one part is no number)
+        "Artist - 7 - Song",  # after one part only a padded number
         "Artist - 99 Problems",  # no release named: the number may be the title's
         "00 Intro",  # no track 0
         "0-01 Intro",  # no disc 0

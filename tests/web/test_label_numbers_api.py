@@ -4,6 +4,7 @@ numbers and titles an untagged file (tags win), the draft's form sets numbers wi
 and publish refuses two tracks with one number, naming them."""
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -104,8 +105,6 @@ def test_the_form_refuses_a_number_that_is_not_one_next_to_the_track(desk: Desk,
         fields = r.json()["error"]["fields"]  # type: ignore[attr-defined]
         assert list(fields) == [f"tracks.{tid}.track_number"], value
         assert fields[f"tracks.{tid}.track_number"].startswith(("A track number is a whole number", "Give this")), value
-    for value in ("x" * 41, True, [1], {"n": 1}):  # not a number nor text a form sends: the request's own refusal
-        assert desk.save(album_id, {"tracks": [{"id": tid, "track_number": value}]}).status_code == 422, value  # type: ignore[attr-defined]
     disc = desk.save(album_id, {"tracks": [{"id": tid, "disc_number": "100"}]})
     assert disc.json()["error"]["fields"] == {
         f"tracks.{tid}.disc_number": "A disc number is a whole number from 1 to 99."
@@ -114,6 +113,36 @@ def test_the_form_refuses_a_number_that_is_not_one_next_to_the_track(desk: Desk,
     ok = desk.save(album_id, {"tracks": [{"id": tid, "track_number": " 12 ", "disc_number": 2}]})
     assert ok.status_code == 200, ok.text  # type: ignore[attr-defined]
     assert _tracks(desk, album_id) == [(2, 12, "Only")]
+
+
+def test_a_value_no_form_sends_gets_the_numbers_sentence_next_to_its_track(desk: Desk, wavs: dict[str, bytes]) -> None:
+    """review23n F8: true, [1], {} got a 422 naming pydantic's union branches ("Int must be a number", fields
+    int/float/constrained-str) without the track's path, and a 5000-digit integer a bare "error parsing the body"."""
+    album_id = _upload(desk, "02 Odd.wav", wavs["2"])
+    (track,) = desk.release(album_id)["tracks"]  # type: ignore[misc]
+    tid = track["id"]
+    sentences = {
+        "track_number": "A track number is a whole number from 1 to 999.",
+        "disc_number": "A disc number is a whole number from 1 to 99.",
+    }
+    odd: list[object] = [True, False, [1], [], {}, {"n": 1}, "x" * 41, "1" * 5000, 10**200, -(10**200)]
+    for field, sentence in sentences.items():
+        for value in odd:
+            r = desk.save(album_id, {"tracks": [{"id": tid, field: value, "title": "Renamed"}]})
+            assert r.status_code == 400, (field, value, r.text[:300])  # type: ignore[attr-defined]
+            assert r.json()["error"]["fields"] == {f"tracks.{tid}.{field}": sentence}, (field, value)  # type: ignore[attr-defined]
+    url = f"{desk.base}/releases/{album_id}"
+    for field in sentences:  # the standard library will not read it: said as such, not "error parsing the body"
+        raw = json.dumps({"tracks": [{"id": tid, field: 0}]}).replace(": 0}", ": " + "9" * 5000 + "}")
+        r = desk.client.patch(url, content=raw, headers={**desk.ours, "content-type": "application/json"})
+        assert r.status_code == 422, r.text[:300]
+        assert r.json()["error"]["message"] == (
+            "A number in the request is too long to read (over 4300 digits): no Encore field takes one."
+        )
+    assert _tracks(desk, album_id) == [(1, 2, "Odd")]  # nothing of a refused form is kept
+    assert desk.save(album_id, {"tracks": [{"id": tid, "track_number": 4, "disc_number": 2.0}]}).status_code == 400  # type: ignore[attr-defined]
+    assert desk.save(album_id, {"tracks": [{"id": tid, "track_number": 4, "disc_number": "2"}]}).status_code == 200  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(2, 4, "Odd")]
 
 
 @SQLITE

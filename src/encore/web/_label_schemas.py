@@ -3,14 +3,37 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from encore import labels
 from encore.web._bounds import Instant
 from encore.web._mappers import images
 from encore.web._schemas import Strict
 
-FormNumber = StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=40)] | None
+NOT_A_NUMBER = "?"  # what labels' rule is given for a value no form sends: it answers with its own sentence
+_TYPED_MAX = 40
+
+
+def _as_typed(value: object) -> str | None:
+    """A form number as typed: a JSON number or text (up to 40 characters) as its text; anything else (true, [1],
+    {}, longer text) as text that is no number, so labels' rule says "A track number is a whole number from 1 to
+    999." next to the track (review23n F8: these got a 422 naming pydantic's union branches, without the track)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        typed = str(value) if isinstance(value, float) or value.bit_length() <= 200 else NOT_A_NUMBER
+    elif isinstance(value, str):
+        typed = value
+    else:
+        return NOT_A_NUMBER
+    return typed if len(typed) <= _TYPED_MAX else NOT_A_NUMBER
+
+
+FormNumber = Annotated[
+    str | None,
+    BeforeValidator(_as_typed),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "number"}, {"type": "string"}, {"type": "null"}]}),
+]
 
 
 class AlbumEdit(Strict):
@@ -33,15 +56,11 @@ class TrackFormIn(Strict):
     title: str | None = Field(default=None, max_length=1000)  # lengths and formats: labels' sentences
     isrc: str | None = Field(default=None, max_length=40)
     # As typed ("3", or 3 from a script): any number or text reaches labels' rule, which says what is wrong with it
-    track_number: FormNumber = Field(default=None, union_mode="left_to_right")
-    disc_number: FormNumber = Field(default=None, union_mode="left_to_right")
+    track_number: FormNumber = None
+    disc_number: FormNumber = None
 
     def numbers(self) -> tuple[str | None, str | None]:
-        return _typed(self.track_number), _typed(self.disc_number)
-
-
-def _typed(value: float | str | None) -> str | None:
-    return None if value is None else str(value)
+        return self.track_number, self.disc_number
 
 
 class ReleaseFormIn(Strict):

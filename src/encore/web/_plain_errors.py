@@ -57,18 +57,23 @@ NOT_PARSED = "There was an error parsing the body"  # FastAPI's detail for a bod
 
 
 NOT_JSON = "The request was not valid JSON."
+# The standard library refuses to read an integer of over 4300 digits (int_max_str_digits, a guard against
+# quadratic conversion), before any field sees it; it answered "There was an error parsing the body" (review23n F8).
+TOO_LONG_NUMBER = "A number in the request is too long to read (over 4300 digits): no Encore field takes one."
 
 
 def unreadable_body(status: int, detail: object, cause: BaseException | None) -> str | None:
     """The sentence for FastAPI's 400 for a body it could not parse, if it is one this module can say better:
-    too deep, or bytes that are not UTF-8 (probe23 F5: the standard library's decoder raises before its JSON
-    parser, so FastAPI did not see malformed JSON)."""
+    too deep, bytes that are not UTF-8 (probe23 F5: the standard library's decoder raises before its JSON
+    parser, so FastAPI did not see malformed JSON), or an integer too long to read."""
     if status != 400 or detail != NOT_PARSED:
         return None
     if isinstance(cause, RecursionError):
         return TOO_DEEP
     if isinstance(cause, UnicodeDecodeError):
         return NOT_JSON
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        return TOO_LONG_NUMBER
     return None
 
 

@@ -37,8 +37,12 @@ export function draftForm(base, album, redraw) {
     cover: h("input", { type: "file", accept: "image/jpeg,image/png,image/webp" }),
   };
   // Numbers are sent as typed: the server says what is wrong with "0" or "1.5" next to the field (a number input
-  // would send "" for both). The disc shows once a release has a second disc (the API takes it either way).
-  const discs = album.tracks.some((t) => t.disc_number !== 1);
+  // would send "" for both). The disc shows once a release has a second disc, or two tracks share a number: a
+  // two-disc release whose files all landed on disc 1 is mended here, not by tagging and uploading again
+  // (review23n F5). The API takes a disc either way.
+  const numbered = album.tracks.map((t) => `${t.disc_number}:${t.track_number}`);
+  const shared = new Set(numbered).size < numbered.length;
+  const discs = shared || album.tracks.some((t) => t.disc_number !== 1);
   const number = (value, attr, id) => h("input", { type: "text", inputmode: "numeric", value: String(value), maxlength: 6, autocomplete: "off", [attr]: id });
   const trackRows = album.tracks.map((t, i) => {
     inputs[`tracks.${t.id}.track_number`] = number(t.track_number, "data-track-number", t.id);
