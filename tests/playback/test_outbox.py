@@ -133,6 +133,23 @@ def test_a_full_bucket_refuses_more(state: SharedState, monkeypatch: pytest.Monk
         outbox.keep(_play(3))
 
 
+def test_a_keep_finding_its_document_full_goes_to_the_next(state: SharedState, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review23f F2: the sixteen documents of the layout before held up to 20,000 records each; after an upgrade
+    a keep whose own document was one of them was refused as "full" (the play lost) while 240 others were empty.
+    It now goes to the next document with room, and the drain, which reads them all, writes each record once."""
+    monkeypatch.setattr(_outbox, "BUCKET_MAX", 2)
+    outbox = StateOutbox(state)
+    home = _outbox._bucket(_play(3).play_key)
+    old = {"p": {_play(n).play_key: _outbox._fields(_play(n)) for n in (1, 2)}}  # full, as an old document
+    state.update([home], lambda docs: ([old], None), ttl_s=[None])
+    outbox.keep(_play(3))
+    assert _play(3).play_key not in (state.get(home) or {})["p"]
+    db = Db()
+    assert outbox.drain(db.write).written == 3
+    assert sorted(v.play_key for v in db.rows) == sorted(_play(n).play_key for n in (1, 2, 3))
+    assert outbox.drain(db.write).written == 0
+
+
 class Poisoned(Db):
     """The database answers, but the write of some records always fails on its own (a value it rejects, a bug)."""
 

@@ -46,6 +46,7 @@ Write = Callable[[Verified], bool]  # writes one record in its own transaction; 
 # however long the outage (review23m M5: 20,000 records in one document cost ~150 ms a keep, in a script
 # that blocks Redis meanwhile; 1,250 cost a few ms). Together they hold 320,000 records.
 BUCKETS = 256
+KEEP_TRIES = 16  # documents a keep tries, its own and the next, before it says the outbox is full
 BUCKET_MAX = 1_250  # records one document holds (~200 kB): past that, `keep` refuses and the failure is logged
 DRAIN_MAX = 5_000  # records one drain writes; the rest wait a minute
 FAILS_TO_STOP = 3  # writes failing in a row with the database away or busy end a drain: it is still away
@@ -189,16 +190,23 @@ class StateOutbox:
         self._state = state
 
     def keep(self, verified: Verified) -> None:
+        """Into its own document, else the next ones that have room: a document can be full while others are not
+        (the sixteen of the layout before held up to 20,000 records each, drained like any other: review23f F2).
+        The drain reads every document, so a record may be in any."""
         entry = _fields(_checked(verified))
+        home = int(_bucket(verified.play_key).rsplit(":", 1)[1])
 
-        def add(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
+        def add(docs: list[Doc | None]) -> tuple[list[Doc | None], bool]:
             plays = dict((docs[0] or {}).get("p", {}))
             if verified.play_key not in plays and len(plays) >= BUCKET_MAX:
-                raise OverflowError("the verified streams' outbox is full")
+                return docs, False
             plays[verified.play_key] = entry
-            return [{"p": plays}], None
+            return [{"p": plays}], True
 
-        self._state.update([_bucket(verified.play_key)], add, ttl_s=[None])
+        for n in range(min(KEEP_TRIES, BUCKETS)):
+            if self._state.update([f"verify:outbox:{(home + n) % BUCKETS}"], add, ttl_s=[None]):
+                return
+        raise OverflowError("the verified streams' outbox is full")
 
     def drain(self, write: Write, *, limit: int = DRAIN_MAX) -> Drained:
         run = _Run(write, limit)
