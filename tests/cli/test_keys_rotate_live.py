@@ -58,8 +58,9 @@ def test_phones_keep_playing_across_rotations_without_grace(live: Install, encor
 
     first = encore_cli("keys", "rotate", "--grace", "0")  # kid 0 (the install's first key) retires now
     assert "Key 1 is current" in first and "1 app passwords resealed" in first, first
-    # at once, though this server still keeps the keyring it read before the command ran
-    assert _plays(live, phone.app_password)
+    # this server still keeps the keyring it read before the command ran: it reads it again on the password no
+    # kept key opens, at once unless it read it less than a second ago (the forked command often runs inside it)
+    assert _plays_soon(live, phone.app_password)
     made_between = live.web.post("/api/me/devices", json={"name": "tablet"}).json()["app_password"]
     assert _plays(live, made_between)
 
