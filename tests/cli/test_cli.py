@@ -65,6 +65,32 @@ def test_migrate_says_what_it_did(env: Path) -> None:
     assert "Upgraded from " in upgraded.output
 
 
+def test_a_database_a_newer_release_migrated_is_refused_in_a_sentence(install: Path) -> None:
+    """probe24a F1: the code rolled back after `encore migrate` (or this release on a database the next one
+    migrated) ended `migrate` and `serve` in Alembic's 287-line traceback, "Can't locate revision"."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from encore.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    container = build()
+    with container.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'fix99_9'"))
+    container.close()
+    for command in (["migrate"], ["serve", "--port", "1"], ["worker"]):  # each stops before it would listen
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1, (command, result.output, result.exception)
+        said = " ".join(result.output.split())
+        assert f"This database is at fix99_9, newer than this release (whose newest is {head})" in said, said
+        assert "restore the backup taken before the upgrade" in said
+        assert "Traceback" not in result.output and len(result.output.splitlines()) <= 3, result.output
+    container = build()
+    with container.engine.connect() as conn:  # nothing was touched
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "fix99_9"
+    container.close()
+
+
 def test_user_create_makes_a_label_account(install: Path) -> None:
     """probe17b: nothing but the demo could give a label an account, so a label whose only account was deleted
     had no way back to its releases and statements."""

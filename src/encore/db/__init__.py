@@ -4,7 +4,7 @@ from encore.db._base import Base, TimestampMixin, utcnow
 from encore.db._engine import create_db_engine, is_busy, is_unreachable, make_sessionmaker, reachable, transaction
 from encore.db._lanes import Lanes, lanes_for
 from encore.db._locks import lock_space, write_lock
-from encore.db._migrate import Upgrade, alembic_config, upgrade_to_head
+from encore.db._migrate import SchemaNewer, Upgrade, alembic_config, upgrade_to_head
 from encore.db._raw import RawStatement, connection_of
 from encore.db._text import unicode_lower
 from encore.db._types import UTCDateTime
@@ -13,6 +13,7 @@ __all__ = [
     "Base",
     "Lanes",
     "RawStatement",
+    "SchemaNewer",
     "TimestampMixin",
     "UTCDateTime",
     "Upgrade",

@@ -12,6 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from encore.kernel import EncoreError
+
 # Any fixed number: nodes started together take turns migrating instead of racing (PostgreSQL).
 _MIGRATION_LOCK = 0x656E636F7265  # "encore"
 
@@ -21,6 +23,13 @@ def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     return cfg
+
+
+class SchemaNewer(EncoreError):
+    """The database was migrated by a newer release: this one cannot read or upgrade it (probe24a F1: Alembic's
+    "Can't locate revision" came out as a 287-line traceback when an operator rolled the code back)."""
+
+    code = "schema_newer"
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ def upgrade_to_head(engine: Engine) -> Upgrade:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         before = _revision(conn)
+        _refuse_unknown(ScriptDirectory.from_config(cfg), before)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         after = _revision(conn)
@@ -69,3 +79,16 @@ def upgrade_to_head(engine: Engine) -> Upgrade:
         return Upgrade(before, after, 0)
     steps = ScriptDirectory.from_config(cfg).iterate_revisions(after, before or "base")
     return Upgrade(before, after, sum(1 for _ in steps))
+
+
+def _refuse_unknown(script: ScriptDirectory, current: str | None) -> None:
+    """A revision this release has no script for can only come from a newer release (the scripts are never
+    removed): say so in a sentence, before Alembic fails on it."""
+    known = {revision.revision for revision in script.walk_revisions()}
+    unknown = sorted(set((current or "").split(",")) - known - {""})
+    if unknown:
+        raise SchemaNewer(
+            f"This database is at {', '.join(unknown)}, newer than this release (whose newest is "
+            f"{script.get_current_head()}): run the release that migrated it, or restore the backup taken "
+            'before the upgrade (docs/deploy.md, "Going back")'
+        )
