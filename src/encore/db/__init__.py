@@ -1,7 +1,15 @@
 """Storage of rows: the declarative base, engines and sessions. Knows no capability."""
 
 from encore.db._base import Base, TimestampMixin, utcnow
-from encore.db._engine import create_db_engine, is_busy, is_unreachable, make_sessionmaker, reachable, transaction
+from encore.db._engine import (
+    create_db_engine,
+    error_line,
+    is_busy,
+    is_unreachable,
+    make_sessionmaker,
+    reachable,
+    transaction,
+)
 from encore.db._lanes import Lanes, lanes_for
 from encore.db._locks import lock_space, write_lock
 from encore.db._migrate import SchemaNewer, Upgrade, alembic_config, upgrade_to_head
@@ -20,6 +28,7 @@ __all__ = [
     "alembic_config",
     "connection_of",
     "create_db_engine",
+    "error_line",
     "is_busy",
     "is_unreachable",
     "lanes_for",

@@ -1,5 +1,6 @@
 """Engines for SQLite (embedded default, WAL + foreign keys) and PostgreSQL (psycopg 3)."""
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -155,6 +156,22 @@ def is_unreachable(exc: BaseException) -> bool:
         return False
     state = getattr(exc.orig, "sqlstate", None)
     return state is None or state.startswith("08") or state in _PG_GONE
+
+
+_BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
+
+
+def error_line(exc: BaseException) -> str:
+    """A database error (or any) for a log line, on one line: the driver's own message with its type, whitespace
+    folded (psycopg's runs over two lines, the second tab-indented: probe24a F3), without SQLAlchemy's
+    "(Background on this error at: ...)" link and without the statement and parameters it adds (they may carry
+    what a listener sent)."""
+    orig = getattr(exc, "orig", None)
+    shown = orig if isinstance(orig, BaseException) else exc
+    message = " ".join(_BACKGROUND.sub("", str(shown)).split())
+    kind = type(shown)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return f"({name}) {message}"
 
 
 def is_busy(exc: BaseException) -> bool:

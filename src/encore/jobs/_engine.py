@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from encore.db import transaction
 from encore.jobs._context import JobContext
 from encore.jobs._models import Job
+from encore.jobs._periodic import DatabaseOutage
 from encore.kernel import Clock, EncoreError, NotFound, new_public_id
 from encore.state import SharedState
 
@@ -93,7 +94,8 @@ class JobEngine:
         self._run: TaskWrapper = huey.task(retries=MAX_ATTEMPTS - 1, retry_delay=RETRY_DELAY_S, name="encore.job")(
             self.execute
         )
-        huey.periodic_task(crontab(minute="*"), name="encore.reap")(self.reap)
+        self.outage = DatabaseOutage(sessions)  # every periodic task's runs across a database outage
+        huey.periodic_task(crontab(minute="*"), name="encore.reap")(self.outage.guard("encore.reap", self.reap))
 
     # --- registry and submission ---------------------------------------------------------------------
     def register(self, kind: str, handler: Handler) -> None:
@@ -112,7 +114,7 @@ class JobEngine:
                 self.submit(session, kind=kind, key=key, payload=payload)
 
         name = f"encore.daily.{kind}" if payload is None else f"encore.daily.{kind}.{key}"
-        self.huey.periodic_task(crontab(hour=str(hour), minute=str(minute)), name=name)(submit)
+        self.huey.periodic_task(crontab(hour=str(hour), minute=str(minute)), name=name)(self.outage.guard(name, submit))
 
     def every_minute(self, name: str, task: Callable[[], object], *, state: SharedState) -> None:
         """Run `task` every minute on a worker (huey's periodic task): idempotent upkeep that needs no job row
@@ -120,13 +122,14 @@ class JobEngine:
 
         Every consumer's scheduler enqueues a periodic task, so with N workers (and nodes) N copies arrive each
         minute: a lease on the shared state lets one run and the others return at once."""
+        run = self.outage.guard(name, task)  # within the lease: a copy that returns at once asks nothing
 
         def once() -> None:
             lease = state.acquire(f"lease:minutely:{name}", limit=1, lease_s=MINUTELY_LEASE_S)
             if lease is None:
                 return  # another worker runs this minute's
             try:
-                task()
+                run()
             finally:
                 state.release(lease)
 
