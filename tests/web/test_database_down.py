@@ -3,6 +3,7 @@ requests with Redis stopped answered 503 with Retry-After. A database that canno
 wait out, on every face: 503, Retry-After, each face's own shape. Run against the real driver's errors: the
 app's sessions are pointed at a port where nothing listens, or where a "server" hangs up at once."""
 
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -106,3 +107,34 @@ def test_every_face_answers_503_with_retry_after_while_postgresql_is_down(
     with container.engine.connect() as conn:  # and back once it answers, nothing to restart
         assert conn.execute(text("select 1")).scalar() == 1
     assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_each_warning_of_an_unreachable_database_is_one_line(
+    container: Container, client: TestClient, listener: str, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """probe24a F3: psycopg's message runs over two lines (the second tab-indented) and SQLAlchemy adds a third,
+    "(Background on this error at: ...)", so each request's warning took 2-3 lines and its `[METHOD path]` tag
+    landed on the last. Every face's warning: one line, the driver's message, no link, no SQL."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to be unreachable (the test above checks it is never taken for one)")
+    token = login(client, listener)
+    stream_url = _stream_url(container, client, token)
+    dead = create_engine(_unreachable_at(database_url, _free_port()), connect_args={"connect_timeout": 2})
+    container.sessions.configure(bind=dead)
+    caplog.set_level(logging.WARNING, logger="encore")
+    try:
+        assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 503
+        sub = client.get("/rest/ping", params={"u": listener, "p": "whatever", "v": "1.16.1", "c": "t", "f": "json"})
+        assert sub.status_code == 503
+        assert client.get("/v1/me", headers={"Authorization": "Bearer not-a-real-token"}).status_code == 503
+        assert client.get(stream_url, headers={"Range": "bytes=0-3"}).status_code == 503
+    finally:
+        container.sessions.configure(bind=container.engine)
+        dead.dispose()
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    for start in ("database unreachable: ", "subsonic busy: ", "/v1 busy: ", "stream: busy or unreachable: "):
+        assert any(line.startswith(start) for line in said), (start, said)
+    for line in said:
+        assert "\n" not in line and "\t" not in line, line
+        assert "Background on this error" not in line and "[SQL:" not in line, line
+        assert "(psycopg.OperationalError) connection failed: " in line and "Is the server running" in line, line

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy.exc import OperationalError
 
-from encore.db import is_busy, is_unreachable
+from encore.db import error_line, is_busy, is_unreachable
 from encore.playback._verified import Verified
 from encore.state import Doc, SharedState
 
@@ -85,10 +85,9 @@ def write_or_keep(outbox: VerifiedOutbox, verified: Verified, write: Callable[[V
             log.exception("a failed verified stream's record could not be kept for a later write either")
             raise failed from None
         log.warning(
-            "writing a verified stream failed (%s: %s); it is kept in the outbox and written by the minutely "
-            "drain once the database answers",
-            type(failed).__name__,
-            failed,
+            "writing a verified stream failed %s; it is kept in the outbox and written by the minutely drain once "
+            "the database answers",
+            error_line(failed),
         )
 
 
@@ -152,7 +151,9 @@ class _Run:
             self.report.failed += 1
             if transient(failed):
                 self._fails += 1
-                log.warning("a kept verified stream could not be written yet; it stays in the outbox", exc_info=True)
+                log.warning(
+                    "a kept verified stream could not be written yet %s; it stays in the outbox", error_line(failed)
+                )
                 return False
             log.warning("writing a kept verified stream failed; it stays in the outbox", exc_info=True)
             return None

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from encore.accounts import LoginFailed, LoginThrottled
-from encore.db import is_busy, is_unreachable
+from encore.db import error_line, is_busy, is_unreachable
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.state import StateBusy, StateUnavailable
@@ -90,7 +90,7 @@ def install(app: FastAPI) -> None:
         again, so 503 and Retry-After, never a 500 (#15, review21 F2)."""
         if (retry := retry_after_busy(exc)) is not None:
             why = "unreachable" if is_unreachable(exc) else "busy"
-            log.warning("database %s: %s", why, getattr(exc, "orig", None) or exc)
+            log.warning("database %s: %s", why, error_line(exc))
             return busy_response(request.url.path, retry)
         log.exception("database error", exc_info=exc)
         return JSONResponse(_body("internal", "internal error"), status_code=500)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from encore.db import error_line
 from encore.state import StateUnavailable
 from encore.streaming import Denial, Resolver, StreamGrant, VerifiedUrls, verify_stream_signature
 from encore.web._byte_path import BytePath, Counts, Pace, Record, Taps, plain
@@ -192,7 +193,7 @@ def make_stream_app(
             # player is told to try again (503), never a 500
             if not isinstance(exc, StateUnavailable) and retry_after_busy(exc) is None:
                 raise
-            log.warning("stream: busy or unreachable: %s", exc)
+            log.warning("stream: busy or unreachable: %s", error_line(exc))
             if tracked.started:
                 return  # mid-body: the cut connection is the answer; the player resumes with a Range
             retry = retry_after_busy(exc) or 1

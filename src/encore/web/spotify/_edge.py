@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from encore import oauth
 from encore.bootstrap import Container
+from encore.db import error_line
 from encore.kernel import EncoreError, PermissionDenied
 from encore.state import StateUnavailable
 from encore.web._deps import Db, container, public_base
@@ -101,7 +102,7 @@ async def answered(
     except (StateUnavailable, SQLAlchemyError) as exc:
         if (retry := retry_after_busy(exc)) is None:
             raise  # a database error that is not a busy lock: the app's handler logs it (500)
-        log.warning("/v1 busy: %s", exc)
+        log.warning("/v1 busy: %s", error_line(exc))
         return error_response(503, BUSY_MESSAGE, {"Retry-After": str(retry)})
     except oauth.InvalidToken as exc:
         return error_response(401, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from encore.bootstrap import Container
+from encore.db import error_line
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.keys import Key
 from encore.state import StateUnavailable
@@ -162,6 +163,6 @@ async def answer(c: Container, name: str, params: Params) -> Response:
     except (StateUnavailable, SQLAlchemyError) as exc:
         if (retry := retry_after_busy(exc)) is None:
             raise  # a database error that is not a busy lock: the app's handler logs it (500)
-        log.warning("subsonic busy: %s", exc)
+        log.warning("subsonic busy: %s", error_line(exc))
         busy = SubsonicError(GENERIC, BUSY_MESSAGE, http_status=503, retry_after=retry)
         return error_response(busy, fmt=answer_format(params), callback=params.get("callback"))
