@@ -133,3 +133,20 @@ def test_serve_with_card_payments_but_no_public_address_refuses(
     monkeypatch.setenv("ENCORE_PUBLIC_BASE_URL", "https://music.example.org")
     result = runner.invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 2 and "ENCORE_REDIS_URL" in result.output and "PUBLIC_BASE" not in result.output
+
+
+@pytest.mark.parametrize("port", ["83686", "65536", "99999", "0", "-1"])
+def test_serve_refuses_a_port_out_of_range_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: str
+) -> None:
+    """probe24a F4: `--port 83686` listened on 18150 (83686 mod 65536) while saying 83686, and 99999 with two
+    workers ended in OverflowError's traceback. The card-payments refusal set here would stop serve before it
+    listens (exit 2 too): the port's refusal comes first, from the option itself, and names the range."""
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENCORE_STRIPE_SECRET_KEY", "sk_test_offline")
+    result = runner.invoke(app, ["serve", "--port", port])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "Invalid value for '--port'" in said, said
+    assert ("less than or equal to 65535" if int(port) > 0 else "greater than or equal to 1") in said
+    assert "card payments" not in said and not (tmp_path / "var").exists()

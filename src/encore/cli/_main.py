@@ -81,7 +81,7 @@ def _say_public_address(settings: Settings, host: str) -> None:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on")] = None,
     workers: Annotated[
         int | None,
         typer.Option(min=1, max=64, help="Worker processes (default: 1; one per core with ENCORE_REDIS_URL)"),
