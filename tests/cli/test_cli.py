@@ -91,6 +91,18 @@ def test_a_database_a_newer_release_migrated_is_refused_in_a_sentence(install: P
     container.close()
 
 
+@pytest.mark.parametrize("name", ["a\x1b[31mred", "", "x", "../etc", "..."])
+def test_user_create_refuses_a_bad_name_before_asking_for_the_password(install: Path, name: str) -> None:
+    """probe24a F5: the password was asked for (twice) and only then the name refused."""
+    result = runner.invoke(app, ["user", "create", name], input="Abcdefgh12345!\nAbcdefgh12345!\n")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "Invalid value for 'name'" in said, said
+    assert "A username" in said and "\x1b" not in result.output
+    assert "Password" not in result.output  # never asked
+    ok = runner.invoke(app, ["user", "create", "good.name"], input="Abcdefgh12345!\nAbcdefgh12345!\n")
+    assert ok.exit_code == 0 and "Password" in ok.output and "Created good.name" in ok.output, ok.output
+
+
 def test_user_create_makes_a_label_account(install: Path) -> None:
     """probe17b: nothing but the demo could give a label an account, so a label whose only account was deleted
     had no way back to its releases and statements."""

@@ -242,9 +242,18 @@ def demo(  # keyword-only: typer reads the options by name
     run_demo_command(c, options=options, console=console, handed_fd=handed_lock_fd)
 
 
+def _allowed_username(name: str) -> str:
+    """The name is checked before the password is asked for (probe24a F5: typed twice, then the name refused)."""
+    from encore.accounts import check_username
+
+    if not (decision := check_username(name)).allowed:
+        raise typer.BadParameter(decision.reason)
+    return name
+
+
 @user_app.command("create")
 def user_create(
-    name: str,
+    name: Annotated[str, typer.Argument(callback=_allowed_username)],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     admin: Annotated[bool, typer.Option(help="Give the account the admin role")] = False,
     label: Annotated[
