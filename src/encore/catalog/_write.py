@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from encore.catalog._hold import hold_for_ingest
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -27,18 +28,6 @@ from encore.catalog._text import identity_key, sort_name, upc_spellings
 from encore.catalog._version import catalogue_changed
 from encore.db import lock_space, write_lock
 from encore.kernel import Conflict
-
-
-class ReleaseTakenDown(Conflict):
-    """An ingest would change a release the operator took down (`encore catalog withdraw`): it changes nothing of
-    it, not its tracks, its facts nor its row, until `encore catalog restore` lifts the takedown (review22m F2)."""
-
-    def __init__(self, album: Album) -> None:
-        super().__init__(
-            f"its release {album.title!r} ({album.public_id}) is taken down: the file was left out and the release"
-            f" left as it was; run the ingest again after `encore catalog restore {album.public_id}` to apply it",
-            code="taken_down",
-        )
 
 
 @dataclass(frozen=True)
@@ -174,8 +163,8 @@ def upsert_album(
         album = session.scalar(select(Album).where(Album.album_key == key))
         if album is not None and album.status != ReleaseStatus.DRAFT.value:  # published since: a new draft
             key, album = identity_key(lead, facts.title, "draft", secrets.token_hex(8)), None
-    if album is not None and album.taken_down_from is not None:
-        raise ReleaseTakenDown(album)
+    if album is not None:  # its row held, then read again: a takedown at this moment is seen (review24s H1)
+        hold_for_ingest(session, album)
     if album is None:
         _hold_new(session, "album", key)
         album = session.scalar(select(Album).where(Album.album_key == key))
