@@ -73,6 +73,18 @@ class ReleaseFormIn(Strict):
     tracks: list[TrackFormIn] = Field(default_factory=list, max_length=500)
 
 
+class TrackNumbersIn(Strict):
+    id: str = Field(max_length=22)
+    track_number: FormNumber = None  # as in the draft's form: labels' rule says what is wrong next to the track
+    disc_number: FormNumber = None
+
+
+class NumbersIn(Strict):
+    """Track and disc numbers of a release in any state, set together (a swap of two numbers is one request)."""
+
+    tracks: list[TrackNumbersIn] = Field(min_length=1, max_length=500)
+
+
 class AvailabilityIn(Strict):
     # "inherit" (tracks only): as the album.
     availability: Literal["public", "premium", "prerelease", "inherit"]
