@@ -141,6 +141,9 @@ class AlbumOut(BaseModel):
     # The operator took it down (status "withdrawn"): the portal changes nothing of it, and cannot publish it,
     # until the operator restores it (409 taken_down); false for the label's own withdraw.
     taken_down: bool = False
+    # Its cover is an image an operator's takedown holds back (the taken-down release's own, or the same image on
+    # another of the label's releases or drafts): `artwork`'s URLs answer 404 to everyone, this label included.
+    cover_held_back: bool = False
 
 
 def album_out(item: labels.AlbumItem) -> AlbumOut:
