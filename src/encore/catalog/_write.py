@@ -1,6 +1,5 @@
 """The catalogue's write side, used by ingest: find-or-create by identity keys, never commit."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -159,10 +158,7 @@ def upsert_album(
         key = identity_key(lead, facts.title, f"label {label.id}")
         album = session.scalar(select(Album).where(Album.album_key == key))
     if draft:  # a label's upload joins only its own draft of that name, never a listed release
-        key = identity_key(lead, facts.title, f"label {label.id if label else 0}", "draft")
-        album = session.scalar(select(Album).where(Album.album_key == key))
-        if album is not None and album.status != ReleaseStatus.DRAFT.value:  # published since: a new draft
-            key, album = identity_key(lead, facts.title, "draft", secrets.token_hex(8)), None
+        album, key = _open_draft(session, lead=lead, title=facts.title, label_id=label.id if label else 0)
     if album is not None:  # its row held, then read again: a takedown at this moment is seen (review24s H1)
         hold_for_ingest(session, album)
     if album is None:
@@ -193,6 +189,24 @@ def upsert_album(
     session.flush()
     index_entity(session, kind="album", entity_id=album.id, name=album.title, context=" ".join(facts.artists))
     return album
+
+
+def _open_draft(session: Session, *, lead: str, title: str, label_id: int) -> tuple[Album | None, str]:
+    """The label's open draft of this name, which an upload joins (None: a new one is made), and its key.
+
+    The key of a name's draft is the draft's while it is one: a release published (or withdrawn) since gives it up
+    here, so the next files of that name all find the one new draft. Each file made a draft of its own before,
+    under a random key (session 23: a two-disc release's two untagged files, "Unknown Album" like an untagged
+    release published earlier, split over two drafts). Read under the catalogue's lock (its version row first,
+    as a publish or a delete of the draft takes it), so such a change at the same moment is seen, not joined."""
+    key = identity_key(lead, title, f"label {label_id}", "draft")
+    catalogue_changed(session)
+    held = session.scalar(select(Album).where(Album.album_key == key).execution_options(populate_existing=True))
+    if held is None or held.status == ReleaseStatus.DRAFT.value:
+        return held, key
+    held.album_key = identity_key("released draft", held.public_id)  # unique, and found by no name
+    session.flush()
+    return None, key
 
 
 def hold_isrc(session: Session, isrc: str) -> None:
