@@ -28,6 +28,7 @@ from encore.playback._outbox import (
     VerifiedOutbox,
     write_or_keep,
 )
+from encore.playback._outbox_shared import SharedOutbox
 from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
@@ -66,6 +67,7 @@ __all__ = [
     "OwnStream",
     "PlayNames",
     "PlayTap",
+    "SharedOutbox",
     "SpoolOutbox",
     "StateOutbox",
     "StreamCount",
