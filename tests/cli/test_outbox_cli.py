@@ -73,3 +73,13 @@ def test_retry_all(spool: SpoolOutbox) -> None:
     done = runner.invoke(app, ["outbox", "retry", "--all"])
     assert done.exit_code == 0 and "1 verified stream(s)" in done.output
     assert runner.invoke(app, ["outbox", "retry", "--all"]).exit_code == 1
+
+
+def test_redis_not_answering_is_exit_3_without_a_traceback(
+    spool: SpoolOutbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENCORE_REDIS_URL", f"unix://{tmp_path / 'no-redis.sock'}")
+    for args in (["outbox", "list"], ["outbox", "retry", "--all"]):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 3, (done.output, done.exception)
+        assert "The outbox could not be read" in done.output and "Traceback" not in done.output

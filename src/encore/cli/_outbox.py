@@ -3,7 +3,8 @@ whose write failed on its own in SET_ASIDE drains: `encore.playback` outbox), wh
 back to the drain once the cause is mended. A record set aside is dropped after ASIDE_KEEP_S (logged whole)."""
 
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -12,11 +13,22 @@ from rich.table import Table
 from encore import playback
 from encore.cli._install import open_install
 from encore.cli._shown import shown
+from encore.state import StateUnavailable
 
 outbox_app = typer.Typer(help="Verified streams whose write failed and that were set aside.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
+T = TypeVar("T")
 _NAME = re.compile(r"\A[0-9a-fA-F]{8,64}\Z")
+
+
+def _answer(ask: Callable[[], T]) -> T:
+    """The outbox's answer; Redis (or the spool's folder) not answering is exit 3 with the reason, no traceback."""
+    try:
+        return ask()
+    except (OSError, StateUnavailable) as exc:
+        err.print(f"[red]The outbox could not be read:[/red] {shown(exc)}")
+        raise typer.Exit(3) from None
 
 
 @outbox_app.command("list")
@@ -24,7 +36,7 @@ def list_aside() -> None:
     """The records set aside, oldest first (exit 0, also when there are none)."""
     c = open_install()
     try:
-        found = sorted(c.verified_outbox.aside(), key=lambda a: a.since)
+        found = sorted(_answer(c.verified_outbox.aside), key=lambda a: a.since)
     finally:
         c.close()
     if not found:
@@ -58,7 +70,7 @@ def retry(
         raise typer.Exit(2)
     c = open_install()
     try:
-        done = c.verified_outbox.retry(None if every else play_keys)
+        done = _answer(lambda: c.verified_outbox.retry(None if every else play_keys))
     finally:
         c.close()
     if not done:
