@@ -23,12 +23,12 @@ from encore.playback._outbox import (
     ASIDE_KEEP_S,
     Aside,
     Drained,
-    SpoolOutbox,
     StateOutbox,
     VerifiedOutbox,
     write_or_keep,
 )
 from encore.playback._outbox_shared import SharedOutbox
+from encore.playback._outbox_spool import SpoolOutbox
 from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (

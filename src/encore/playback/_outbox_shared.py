@@ -10,7 +10,8 @@ serve`'s in-process workers and by `encore worker`)."""
 import logging
 from collections.abc import Collection
 
-from encore.playback._outbox import DRAIN_MAX, Aside, Drained, SpoolOutbox, StateOutbox, Write
+from encore.playback._outbox import DRAIN_MAX, Aside, Drained, StateOutbox, Write
+from encore.playback._outbox_spool import SpoolOutbox
 from encore.playback._verified import Verified
 
 log = logging.getLogger(__name__)
