@@ -163,11 +163,13 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
 
 
 def _verified_outbox(settings: Settings, state: SharedState) -> playback.VerifiedOutbox:
-    """With Redis, on the shared state (the drain runs on any worker or node); else a spool under the data dir,
-    which outlasts the process and is read by whichever process on this node runs the jobs."""
+    """With Redis, on the shared state (the drain runs on any worker or node), and in this node's spool when the
+    state cannot keep a record (Redis away too); else the spool alone. A spool lives under the data dir, outlasts
+    the process and is read by whichever process on this node runs the jobs."""
+    spool = playback.SpoolOutbox(settings.data_dir / "outbox" / "verified")
     if settings.redis_url:
-        return playback.StateOutbox(state)
-    return playback.SpoolOutbox(settings.data_dir / "outbox" / "verified")
+        return playback.SharedOutbox(playback.StateOutbox(state), spool)
+    return spool
 
 
 def write_verified(sessions: sessionmaker[Session], verified: playback.Verified) -> bool:
@@ -251,4 +253,8 @@ def _jobs(
     engine.every_minute("accounts.resume_erasures", resume, state=state)  # deleted accounts whose job failed
     drain = partial(outbox.drain, partial(write_verified, sessions))
     engine.every_minute("playback.verified_outbox", drain, state=state)  # verified streams whose write failed
+    if isinstance(outbox, playback.SharedOutbox):  # and those this node's spool kept while Redis was away too
+        engine.every_minute_here(
+            "playback.verified_spool", partial(outbox.drain_here, partial(write_verified, sessions))
+        )
     return engine

@@ -90,6 +90,7 @@ class JobEngine:
         self.files_root = files_root
         self.lease_s = lease_s
         self._handlers: dict[str, Handler] = {}
+        self.here: dict[str, Callable[[], object]] = {}  # `every_minute_here`
         self._run: TaskWrapper = huey.task(retries=MAX_ATTEMPTS - 1, retry_delay=RETRY_DELAY_S, name="encore.job")(
             self.execute
         )
@@ -131,6 +132,12 @@ class JobEngine:
                 state.release(lease)
 
         self.huey.periodic_task(crontab(minute="*"), name=f"encore.minutely.{name}")(once)
+
+    def every_minute_here(self, name: str, task: Callable[[], object]) -> None:
+        """Run `task` every minute in each process that takes jobs (`encore serve`'s in-process workers, `encore
+        worker`), on a thread of its own, never through the queue: upkeep of what only this node holds (its
+        spool of verified streams), which must run on every node, also while the queue's store is away."""
+        self.here[name] = task
 
     @property
     def kinds(self) -> list[str]:

@@ -19,7 +19,16 @@ from encore.playback._edge import (
 )
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
-from encore.playback._outbox import Drained, SpoolOutbox, StateOutbox, VerifiedOutbox, write_or_keep
+from encore.playback._outbox import (
+    ASIDE_KEEP_S,
+    Aside,
+    Drained,
+    StateOutbox,
+    VerifiedOutbox,
+    write_or_keep,
+)
+from encore.playback._outbox_shared import SharedOutbox
+from encore.playback._outbox_spool import SpoolOutbox
 from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
@@ -38,12 +47,14 @@ from encore.playback._verified import (
 from encore.playback._words import may_read_lyrics, readable_lyrics
 
 __all__ = [
+    "ASIDE_KEEP_S",
     "MAX_LOCK_IDS",
     "VERIFY_MIN_MS",
     "AdAudio",
     "AdAudioCount",
     "AdClockBook",
     "AdClockRow",
+    "Aside",
     "Charge",
     "ClockState",
     "ClosedMonths",
@@ -56,6 +67,7 @@ __all__ = [
     "OwnStream",
     "PlayNames",
     "PlayTap",
+    "SharedOutbox",
     "SpoolOutbox",
     "StateOutbox",
     "StreamCount",
