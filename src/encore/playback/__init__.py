@@ -20,6 +20,7 @@ from encore.playback._edge import (
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
 from encore.playback._outbox import Drained, SpoolOutbox, StateOutbox, VerifiedOutbox, write_or_keep
+from encore.playback._paid import Paid, paid_play
 from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
@@ -30,10 +31,12 @@ from encore.playback._verified import (
     StreamVerifier,
     Verified,
     VerifiedStream,
+    Written,
     deidentify_verified_streams,
     own_verified_streams,
     play_key_secret,
     record_verified_stream,
+    write_verified_stream,
 )
 from encore.playback._words import may_read_lyrics, readable_lyrics
 
@@ -54,6 +57,7 @@ __all__ = [
     "EdgeSecret",
     "Lock",
     "OwnStream",
+    "Paid",
     "PlayNames",
     "PlayTap",
     "SpoolOutbox",
@@ -64,6 +68,7 @@ __all__ = [
     "Verified",
     "VerifiedOutbox",
     "VerifiedStream",
+    "Written",
     "complete_ad_break",
     "deidentify_verified_streams",
     "edge_signature_ok",
@@ -75,6 +80,7 @@ __all__ = [
     "may_read_lyrics",
     "next_stream_decision",
     "own_verified_streams",
+    "paid_play",
     "parse_edge_line",
     "play_key_secret",
     "readable_lyrics",
@@ -82,4 +88,5 @@ __all__ = [
     "refusal_message",
     "start_ad_break",
     "write_or_keep",
+    "write_verified_stream",
 ]
