@@ -175,9 +175,9 @@ def _verified_outbox(settings: Settings, state: SharedState) -> playback.Verifie
 def write_verified(sessions: sessionmaker[Session], verified: playback.Verified) -> bool:
     """Write a kept verified stream in a transaction of its own (the outbox's drain); False: refused for good.
     Only what the live write would have written (review23m M1-M3):
-    - `sent_now`, as the byte path writes: the track must be published now. Whether it was when the play
-      verified is not known (an album's withdrawal keeps no time), so a track withdrawn between a failed live
-      write and the drain (usually under a minute) loses that play rather than pay one the live path refuses.
+    - Paid only as `playback.paid_play` says, with no time of verifying (the outbox does not keep it): the track
+      must be published now. A track withdrawn between a failed live write and the drain (usually under a
+      minute) loses that play rather than pay one the live path refuses; logged with the reason.
     - Not into a month whose royalty statement is closed, as the edge log's reader refuses (review21 F3): the
       label's chart would show a stream no statement pays. Logged, since cron hears of the edge reader's.
     - Written de-identified when the listener has since forgotten a range holding it."""
@@ -189,7 +189,11 @@ def write_verified(sessions: sessionmaker[Session], verified: playback.Verified)
                 verified.play_key[:12],
             )
             return False
-        if not playback.record_verified_stream(session, verified=verified, sent_now=True):
+        written = playback.write_verified_stream(session, verified=verified)
+        if not written.written:
+            if written.reason not in {"repeat_or_at_once", "unknown_listener_or_track"}:
+                said = "a kept verified stream was not written: %s (play %s)"
+                log.warning(said, written.reason, verified.play_key[:12])
             return False
         portability.forgotten_kept_stream(session, verified=verified)
         return True

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -59,18 +60,20 @@ class Database:
 
     def __init__(self, c: Container, monkeypatch: pytest.MonkeyPatch, *, commits_then_fails: bool = False) -> None:
         self.down, self.calls = True, 0
-        real = playback.record_verified_stream
+        real = playback.write_verified_stream
 
-        def flaky(session: Session, *, verified: playback.Verified, sent_now: bool = False) -> bool:
+        def flaky(
+            session: Session, *, verified: playback.Verified, verified_at: datetime | None = None
+        ) -> playback.Written:
             self.calls += 1
             if self.down and commits_then_fails:
                 with transaction(c.sessions) as own:
-                    real(own, verified=verified, sent_now=sent_now)
+                    real(own, verified=verified, verified_at=verified_at)
             if self.down:
                 raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
-            return real(session, verified=verified, sent_now=sent_now)
+            return real(session, verified=verified, verified_at=verified_at)
 
-        monkeypatch.setattr(playback, "record_verified_stream", flaky)
+        monkeypatch.setattr(playback, "write_verified_stream", flaky)
 
 
 def _stream_whole_track(c: Container) -> None:

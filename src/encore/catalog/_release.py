@@ -5,6 +5,8 @@ unlisted release's album, tracks and any artist with nothing else listed leave s
 publishing puts them back, as ingest would have written them.
 """
 
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -31,8 +33,12 @@ def _credited(session: Session, album: Album) -> set[int]:
     return credited
 
 
-def set_release_status(session: Session, *, album: Album, status: ReleaseStatus) -> None:
-    """The album and every track on it take `status`; only a published release is listed anywhere."""
+def set_release_status(session: Session, *, album: Album, status: ReleaseStatus, now: datetime | None = None) -> None:
+    """The album and every track on it take `status`; only a published release is listed anywhere. A change of
+    status is timed (`now`; None: not known), so a play read later from a log is paid only if the track was
+    published when it verified (`playback.paid_play`)."""
+    if album.status != status.value:
+        album.status_changed_at = now
     album.status = status.value
     tracks = list(session.scalars(select(Track).where(Track.album_id == album.id)))
     for track in tracks:

@@ -172,6 +172,11 @@ def ingest_log(
         f"{report.lines} lines: {report.counted} edge responses counted, {report.verified} verified streams "
         f"recorded, {ignored} ignored" + "".join(f"\n  {reason}: {n}" for reason, n in sorted(report.ignored.items()))
     )
+    if report.not_paid:  # the track was not published when the play verified: as the byte path, none is paid
+        console.print(
+            f"{sum(report.not_paid.values())} verified stream(s) not paid: the track was not published when the "
+            "play verified" + "".join(f"\n  {reason}: {n}" for reason, n in sorted(report.not_paid.items()))
+        )
     for file, why in unreadable.items():  # a wrong file, not a few bad lines: cron must hear of streams not counted
         err.print(f"[red]{file}:[/red] {why}")
     for month, n in sorted(report.in_closed_months.items()):  # streams not counted either: cron must hear of them

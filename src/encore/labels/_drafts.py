@@ -3,7 +3,7 @@ in the form, publishes it, may withdraw it later (plays and statements keep thei
 delete a draft that was never published. Another label's release answers exactly like a missing one."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -136,7 +136,7 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
     return album
 
 
-def publish(session: Session, *, label_id: int, album_id: str, today: date) -> Album:
+def publish(session: Session, *, label_id: int, album_id: str, today: date, now: datetime | None = None) -> Album:
     """A draft (or a release the label withdrew) goes to listeners, once the form says all it must; never one the
     operator took down."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
@@ -157,7 +157,7 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
     if (code := _code_taken_down(session, album=album, tracks=tracks)) is not None:
         said = f"{code} is on a release the operator of this server took down. It cannot be published from here: "
         raise Conflict(said + CONTACT, code="taken_down")
-    set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
+    set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED, now=now)
     return album
 
 
@@ -210,13 +210,13 @@ def renumber(session: Session, *, label_id: int, album_id: str, tracks: tuple[Tr
     return album
 
 
-def withdraw(session: Session, *, label_id: int, album_id: str) -> Album:
+def withdraw(session: Session, *, label_id: int, album_id: str, now: datetime | None = None) -> Album:
     """Delisted everywhere at once; plays, verified streams and statements keep their history."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
     claim_release(session, album, Album.status == ReleaseStatus.PUBLISHED.value)
     if album.status != ReleaseStatus.PUBLISHED.value:
         raise Conflict("only a published release can be withdrawn", code="not_published")
-    set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN)
+    set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN, now=now)
     return album
 
 

@@ -29,6 +29,7 @@ from encore.playback._outbox import (
 )
 from encore.playback._outbox_shared import SharedOutbox
 from encore.playback._outbox_spool import SpoolOutbox
+from encore.playback._paid import Paid, paid_play
 from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
@@ -39,10 +40,12 @@ from encore.playback._verified import (
     StreamVerifier,
     Verified,
     VerifiedStream,
+    Written,
     deidentify_verified_streams,
     own_verified_streams,
     play_key_secret,
     record_verified_stream,
+    write_verified_stream,
 )
 from encore.playback._words import may_read_lyrics, readable_lyrics
 
@@ -65,6 +68,7 @@ __all__ = [
     "EdgeSecret",
     "Lock",
     "OwnStream",
+    "Paid",
     "PlayNames",
     "PlayTap",
     "SharedOutbox",
@@ -76,6 +80,7 @@ __all__ = [
     "Verified",
     "VerifiedOutbox",
     "VerifiedStream",
+    "Written",
     "complete_ad_break",
     "deidentify_verified_streams",
     "edge_signature_ok",
@@ -87,6 +92,7 @@ __all__ = [
     "may_read_lyrics",
     "next_stream_decision",
     "own_verified_streams",
+    "paid_play",
     "parse_edge_line",
     "play_key_secret",
     "readable_lyrics",
@@ -94,4 +100,5 @@ __all__ = [
     "refusal_message",
     "start_ad_break",
     "write_or_keep",
+    "write_verified_stream",
 ]

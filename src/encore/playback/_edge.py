@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.accounts import User
 from encore.catalog import Rendition, Track
-from encore.playback._verified import Coordinates, StreamVerifier, VerifiedStream, record_verified_stream
+from encore.playback._verified import Coordinates, StreamVerifier, VerifiedStream, write_verified_stream
 from encore.streaming import sign_edge_url
 
 _URI = re.compile(r"^/edge/([0-9A-Za-z]{22})/(audio/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+\.(?:ogg|opus))$")
@@ -71,6 +71,8 @@ class EdgeReport:
     ignored: Counter[str] = field(default_factory=Counter)  # reason -> lines
     # month ("2026-11") -> verified streams not recorded: their month's royalty statement was closed (final)
     in_closed_months: Counter[str] = field(default_factory=Counter)
+    # why -> verified streams not paid (`paid_play`): the track was not published when the play verified
+    not_paid: Counter[str] = field(default_factory=Counter)
 
 
 def parse_edge_line(line: str) -> EdgeHit | str:
@@ -196,8 +198,13 @@ def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the 
         if not _recorded(session, verified.play_key):  # a log read again after its month closed was counted
             report.in_closed_months[f"{verified.first_byte_at:%Y-%m}"] += 1  # then: no alarm (review21c F5)
     elif verified is not None:
-        if record_verified_stream(session, verified=verified):
+        # verified by this line: paid only if the track was published at its time (a withdrawal does not stop an
+        # edge URL nginx holds, as the byte path stops its own within a second)
+        written = write_verified_stream(session, verified=verified, verified_at=hit.at)
+        if written.written:
             report.verified += 1
+        elif written.reason not in {"repeat_or_at_once", "unknown_listener_or_track"}:
+            report.not_paid[written.reason] += 1
         session.commit()
     return None
 

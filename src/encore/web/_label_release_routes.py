@@ -110,8 +110,8 @@ def release_numbers(
 
 @router.post("/label/{label_id}/releases/{album_id}/publish")
 def publish_release(album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> AlbumOut:
-    today = container(request).clock.now().date()
-    album = labels.publish(session, label_id=label.row_id, album_id=album_id, today=today)
+    now = container(request).clock.now()
+    album = labels.publish(session, label_id=label.row_id, album_id=album_id, today=now.date(), now=now)
     note(request, session, kinds.LABEL_PUBLISHED, actor=user, label=label.id, album=album_id)
     history.submit_match(session, jobs=container(request).jobs)  # listens kept by text may be of these tracks
     return _out(session, album)
@@ -119,7 +119,8 @@ def publish_release(album_id: str, request: Request, session: Db, label: OwnLabe
 
 @router.post("/label/{label_id}/releases/{album_id}/withdraw")
 def withdraw_release(album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> AlbumOut:
-    album = labels.withdraw(session, label_id=label.row_id, album_id=album_id)
+    now = container(request).clock.now()
+    album = labels.withdraw(session, label_id=label.row_id, album_id=album_id, now=now)
     note(request, session, kinds.LABEL_WITHDRAWN, actor=user, label=label.id, album=album_id)
     return _out(session, album)
 

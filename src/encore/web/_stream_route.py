@@ -77,4 +77,4 @@ def record_verified_now(c: Container, verified: playback.Verified) -> None:
 
 def _write_now(c: Container, verified: playback.Verified) -> bool:
     with transaction(c.sessions) as session:
-        return playback.record_verified_stream(session, verified=verified, sent_now=True)
+        return playback.write_verified_stream(session, verified=verified).written  # verified now

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from encore.bootstrap import Container
+from encore.devices import Reread
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.keys import Key
 from encore.state import StateUnavailable
@@ -65,11 +66,12 @@ def _run(c: Container, name: str, params: Params) -> Response:
         now = c.clock.now()
         secret, keys = c.settings.secret_key.get_secret_value().encode(), c.keyring.get().live(now)
 
-        def recheck() -> tuple[Key, ...] | None:
-            ring = c.keyring.recheck()
+        def rekey(need: Reread) -> tuple[Key, ...] | None:
+            """A seal under a key newer than the kept ones: read at once; one that does not say: bounded."""
+            ring = c.keyring.holding(need.kid) if need.kid is not None else c.keyring.recheck()
             return None if ring is None else ring.live(now)
 
-        user = authenticate(session, params, secret=secret, now=now, keys=keys, recheck=recheck)
+        user = authenticate(session, params, secret=secret, now=now, keys=keys, rekey=rekey)
         if handler is None:  # HTTP 200 as for every Subsonic error: some apps stop at any other status
             raise SubsonicError(NOT_FOUND, f"unknown method: {name[:40]}")
         client = (params.get("c") or "")[:100]
