@@ -119,6 +119,17 @@ def _asked_at_once(cutoffs: StreamCutoffs, asked: list[tuple[str, int]]) -> list
     return asyncio.run(ask())
 
 
+def _alice_signed_out_elsewhere(container: Container) -> tuple[tuple[int, str, str], int]:
+    """alice and bob, and alice signed out by another process (only its row reaches this one): (alice's row id,
+    alice's and bob's public ids), and the generation of URLs made before."""
+    with transaction(container.sessions) as s:
+        alice, bob = (accounts.create_user(s, username=n, password="password-123") for n in ("alice", "bob"))
+        users, before = (alice.id, alice.public_id, bob.public_id), issue_epoch(s)
+    with transaction(container.sessions) as s:
+        accounts.sign_out_account(s, user_id=users[0], cutoffs=StreamCutoffs(MemoryState(), ttl_s=3600))
+    return users, before
+
+
 def test_once_read_a_slow_database_costs_one_connect_and_no_request_waits_for_it(
     container: Container, database_url: str, silent: Silent
 ) -> None:
@@ -126,11 +137,7 @@ def test_once_read_a_slow_database_costs_one_connect_and_no_request_waits_for_it
     request that reads waits for it and answers from what is held, the others answer at once (they queued
     behind the read's lock and then each made its own connect: N requests, N connect timeouts)."""
     _postgresql_only(database_url)
-    with transaction(container.sessions) as s:
-        alice, bob = (accounts.create_user(s, username=n, password="password-123") for n in ("alice", "bob"))
-        users, before = (alice.id, alice.public_id, bob.public_id), issue_epoch(s)
-    with transaction(container.sessions) as s:  # another process's sign-out: only its row reaches this one
-        accounts.sign_out_account(s, user_id=users[0], cutoffs=StreamCutoffs(MemoryState(), ttl_s=3600))
+    users, before = _alice_signed_out_elsewhere(container)
     cutoffs = StreamCutoffs(MemoryState(), ttl_s=3600, log=CutoffLog(container.sessions, poll_s=0.0))
     assert _asked_at_once(cutoffs, [(users[1], before)]) == [False]  # the log read once
 
@@ -188,11 +195,7 @@ def test_a_read_held_by_a_lock_answers_from_the_cutoffs_held_within_its_bound(
     the request that read, and every cutoff written meanwhile, for as long as it waited. Now the server cancels
     it past `READ_BOUND_S` (SQLSTATE 57014, busy), and the request answers from the cutoffs held."""
     _postgresql_only(database_url)
-    with transaction(container.sessions) as s:
-        alice, bob = (accounts.create_user(s, username=n, password="password-123") for n in ("alice", "bob"))
-        users, before = (alice.id, alice.public_id, bob.public_id), issue_epoch(s)
-    with transaction(container.sessions) as s:  # another process's sign-out: only its row reaches this one
-        accounts.sign_out_account(s, user_id=users[0], cutoffs=StreamCutoffs(MemoryState(), ttl_s=3600))
+    users, before = _alice_signed_out_elsewhere(container)
     cutoffs = StreamCutoffs(MemoryState(), ttl_s=3600, log=CutoffLog(container.sessions, poll_s=0.0))
     asked = [(users[1], before), (users[2], before)]
     assert _asked_at_once(cutoffs, asked) == [False, True]  # the log read once
