@@ -136,9 +136,12 @@ def test_a_value_no_form_sends_gets_the_numbers_sentence_next_to_its_track(desk:
         raw = json.dumps({"tracks": [{"id": tid, field: 0}]}).replace(": 0}", ": " + "9" * 5000 + "}")
         r = desk.client.patch(url, content=raw, headers={**desk.ours, "content-type": "application/json"})
         assert r.status_code == 422, r.text[:300]
-        assert r.json()["error"]["message"] == (
-            "A number in the request is too long to read (over 4300 digits): no Encore field takes one."
-        )
+        said = f"{field.replace('_', ' ').capitalize()} is a number too long to read (over 4300 digits): no Encore"
+        assert r.json()["error"] == {
+            "code": "invalid",
+            "message": f"{said} field takes one.",
+            "fields": {field: f"{said} field takes one."},
+        }
     assert _tracks(desk, album_id) == [(1, 2, "Odd")]  # nothing of a refused form is kept
     assert desk.save(album_id, {"tracks": [{"id": tid, "track_number": 4, "disc_number": 2.0}]}).status_code == 400  # type: ignore[attr-defined]
     assert desk.save(album_id, {"tracks": [{"id": tid, "track_number": 4, "disc_number": "2"}]}).status_code == 200  # type: ignore[attr-defined]

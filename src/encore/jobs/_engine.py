@@ -20,13 +20,14 @@ from typing import Any
 
 from huey import Huey
 from huey.api import TaskWrapper, crontab
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db import transaction
 from encore.jobs._context import JobContext
 from encore.jobs._models import Job
+from encore.jobs._on_commit import on_commit
 from encore.kernel import Clock, EncoreError, NotFound, new_public_id
 from encore.state import SharedState
 
@@ -183,7 +184,8 @@ class JobEngine:
             if existing is None:
                 raise
             return _view(existing)
-        event.listen(session, "after_commit", lambda _s: self._run(job.id), once=True)
+        job_id = job.id
+        on_commit(session, job, lambda: self._run(job_id))  # not at a savepoint's release (`_on_commit`)
         return _view(job)
 
     def _open(self, session: Session, kind: str, key: str) -> Job | None:
