@@ -173,8 +173,10 @@ def _verified_outbox(settings: Settings, state: SharedState) -> playback.Verifie
 
 
 def write_verified(sessions: sessionmaker[Session], verified: playback.Verified) -> bool:
-    """Write a kept verified stream in a transaction of its own (the outbox's drain); False: refused for good.
-    Only what the live write would have written (review23m M1-M3):
+    """Write a verified stream in a transaction of its own; False: refused for good. The one rule of which stream is
+    written and under whose name, for the byte path's live write and the outbox's drain alike (review23m M1-M3;
+    review24s H2: the live write once skipped the last two, so a play verified after its listener forgot the range
+    holding its first byte named them):
     - Paid only as `playback.paid_play` says, with no time of verifying (the outbox does not keep it): the track
       must be published now. A track withdrawn between a failed live write and the drain (usually under a
       minute) loses that play rather than pay one the live path refuses; logged with the reason.
@@ -184,7 +186,7 @@ def write_verified(sessions: sessionmaker[Session], verified: playback.Verified)
     with transaction(sessions) as session:
         if playback.ClosedMonths(frozenset(labels.closed_months(session))).holds(verified.first_byte_at):
             log.warning(
-                "a kept verified stream of %s was not written: that month's royalty statement is closed (play %s)",
+                "a verified stream of %s was not written: that month's royalty statement is closed (play %s)",
                 f"{verified.first_byte_at:%Y-%m}",
                 verified.play_key[:12],
             )
@@ -192,7 +194,7 @@ def write_verified(sessions: sessionmaker[Session], verified: playback.Verified)
         written = playback.write_verified_stream(session, verified=verified)
         if not written.written:
             if written.reason not in {"repeat_or_at_once", "unknown_listener_or_track"}:
-                said = "a kept verified stream was not written: %s (play %s)"
+                said = "a verified stream was not written: %s (play %s)"
                 log.warning(said, written.reason, verified.play_key[:12])
             return False
         portability.forgotten_kept_stream(session, verified=verified)

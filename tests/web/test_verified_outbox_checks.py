@@ -84,7 +84,7 @@ def test_a_kept_play_of_a_closed_month_is_refused_and_logged(
     with caplog.at_level(logging.WARNING, logger="encore.bootstrap"):
         assert _drain(c) == playback.Drained(written=1, refused=1)
     assert _rows(c) == [(_key(4), _listener(c, world)[0])], "only the open month's play is written"
-    assert "a kept verified stream of 2026-10 was not written: that month's royalty statement is closed" in caplog.text
+    assert "a verified stream of 2026-10 was not written: that month's royalty statement is closed" in caplog.text
 
 
 def test_a_kept_play_the_listener_has_since_forgotten_is_written_without_their_id(container: Container) -> None:
@@ -184,7 +184,27 @@ def test_a_single_forget_job_names_no_one_written_meanwhile(container: Container
     with transaction(c.sessions) as s:
         portability.forget_play(s, jobs=c.jobs, user_id=user_id, play_id="play-raced")
     raced = playback.Verified(user, world.song, _key(11), now - timedelta(minutes=5), 45_000)
-    assert _write_now(c, raced) is True  # as a drain that read no job yet writes it
+    with transaction(c.sessions) as s:  # as a write that read no job yet (its transaction began before the forget's)
+        assert playback.write_verified_stream(s, verified=raced).written
     assert _rows(c) == [(_key(11), user_id)]
     drain_jobs(c.jobs)
     assert _rows(c) == [(_key(11), None)]
+
+
+def test_a_live_play_verified_after_its_listener_forgot_its_start_is_written_without_their_id(
+    container: Container,
+) -> None:
+    """review24s H2: the byte path's own write skipped the drain's forget check, so a listener who forgot "the last
+    hour" while a track played was named by the verified stream written 30 s after its first byte."""
+    c = container
+    world = _world(c)
+    user_id, user = _listener(c, world)
+    now = c.clock.now()
+    playing = playback.Verified(user, world.song, _key(9), now - timedelta(seconds=20), 31_000)
+    with transaction(c.sessions) as s:  # the forget is asked and runs while the track plays
+        portability.submit_forget(
+            s, jobs=c.jobs, user_id=user_id, since=now - timedelta(hours=1), until=now, everything=False, now=now
+        )
+    portability.forget_range(c.sessions, user_id=user_id, since=now - timedelta(hours=1), until=now)
+    assert _write_now(c, playing) is True  # then the play reaches 30 s: the label's record is kept
+    assert _rows(c) == [(_key(9), None)], "the live write named a listener who had forgotten that play's start"

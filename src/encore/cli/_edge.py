@@ -14,7 +14,7 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from encore import labels, playback
+from encore import labels, playback, portability
 from encore.bootstrap import Container, build
 from encore.keys import LEGACY, load_keyring
 from encore.streaming import address_ok, edge_secret_for, render_nginx_config
@@ -163,7 +163,13 @@ def ingest_log(
         with c.sessions() as session:
             closed = frozenset(labels.closed_months(session))
         playback.ingest_edge_log(
-            c.sessions, lines=lines, secrets=secrets, verifier=c.verifier, report=report, closed_months=closed
+            c.sessions,
+            lines=lines,
+            secrets=secrets,
+            verifier=c.verifier,
+            report=report,
+            closed_months=closed,
+            forgotten=lambda session, verified: portability.forgotten_kept_stream(session, verified=verified),
         )
     finally:
         c.close()

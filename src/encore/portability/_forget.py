@@ -117,7 +117,8 @@ def forget_range(
 
 
 def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> bool:
-    """A verified stream kept in the outbox was just written (the minutely drain, `bootstrap.write_verified`):
+    """A verified stream was just written (the byte path's live write and the outbox's drain, both through
+    `bootstrap.write_verified`, and `encore edge ingest-log`):
     when the listener asked to forget a range holding its first byte (a forget job, whatever its state: one
     still queued would de-identify it anyway), or the one play of its track there (`FORGET_PLAY`), it no longer
     names them, as if it had been written before the forget ran (review23m M3, fixout24). True when it was
