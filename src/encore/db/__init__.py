@@ -2,6 +2,7 @@
 
 from encore.db._base import Base, TimestampMixin, utcnow
 from encore.db._engine import (
+    bound_statements,
     create_db_engine,
     error_line,
     is_busy,
@@ -26,6 +27,7 @@ __all__ = [
     "UTCDateTime",
     "Upgrade",
     "alembic_config",
+    "bound_statements",
     "connection_of",
     "create_db_engine",
     "error_line",

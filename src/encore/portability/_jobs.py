@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.portability._export import export_account
-from encore.portability._forget import FORGET, run_forget
+from encore.portability._forget import FORGET, FORGET_PLAY, run_forget, run_forget_play
 from encore.portability._import import ImportReport, import_history
 
 IMPORT, EXPORT = "history.import", "account.export"
@@ -159,4 +159,4 @@ def export_file(session: Session, *, jobs: JobEngine, user_id: int, job_id: str)
 
 
 # accounts.erase needs the card processor: `erase_handler`, registered by bootstrap
-HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget}
+HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget, FORGET_PLAY: run_forget_play}
