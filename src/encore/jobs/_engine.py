@@ -141,7 +141,7 @@ class JobEngine:
         """Run `task` every minute in each process that takes jobs (`encore serve`'s in-process workers, `encore
         worker`), on a thread of its own, never through the queue: upkeep of what only this node holds (its
         spool of verified streams), which must run on every node, also while the queue's store is away."""
-        self.here[name] = task
+        self.here[name] = self.outage.guard(name, task)  # the database away: one line, as the queue's tasks
 
     @property
     def kinds(self) -> list[str]:
