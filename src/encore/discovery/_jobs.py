@@ -19,7 +19,9 @@ def submit_training(session: Session, *, jobs: JobEngine) -> JobView:
 
 def run_training(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(0, None, "Learning from listening", force=True)
-    with transaction(ctx.sessions) as session:  # readers see the old tables until the new ones commit
+    # readers see the old tables until the new ones commit; the lease is renewed while it learns (it reports no
+    # progress), and a lease lost meanwhile rolls the new tables back (keep_lease raises before the commit)
+    with transaction(ctx.sessions) as session, ctx.keep_lease():
         stats = train(session, now=ctx.clock.now())
     ctx.progress(1, 1, "Trained", force=True)
     return stats.as_dict()

@@ -18,6 +18,7 @@ IMPORT, EXPORT = "history.import", "account.export"
 UPLOAD, ZIP = "upload", "export.zip"
 UNNAMED_UPLOAD = "the request body"  # what errors call a file sent without a name
 CHECK_STEP = 10_000  # entries checked between two progress reports (a multiple of _import.CHUNK)
+EXPORT_STEP = 500  # rows written between two looks at the clock (a report goes out if it is time for one)
 
 
 DISK_MARGIN_BYTES = 1 << 30  # an upload is refused if the data dir's filesystem would keep less than this free
@@ -140,10 +141,25 @@ def submit_export(session: Session, *, jobs: JobEngine, user_id: int) -> JobView
 def run_export(ctx: JobContext) -> dict[str, Any]:
     if ctx.user_id is None:
         raise ValidationFailed("an export belongs to a listener", code="no_user")
-    partial = ctx.files / (ZIP + ".part")
-    with ctx.sessions() as session, partial.open("wb") as out:
-        export_account(session, user_id=ctx.user_id, out=out, now=ctx.clock.now())
-    partial.replace(ctx.files / ZIP)  # a worker killed mid-way leaves only the .part, never a short zip
+    # Each attempt writes its own file: one that stalled past its lease and is still writing when the job is
+    # run again must not write into the newer attempt's (review24 F1: two writers made one corrupt zip).
+    partial = ctx.files / f"{ZIP}.{ctx.attempt}.part"
+
+    written = 0
+
+    def tick(rows: int) -> None:  # renews the lease; raises Superseded once another attempt holds the job
+        nonlocal written
+        written = rows
+        if rows % EXPORT_STEP == 0:
+            ctx.progress(rows, None, f"Writing: {rows:,} rows")
+
+    try:
+        with ctx.sessions() as session, partial.open("wb") as out:
+            export_account(session, user_id=ctx.user_id, out=out, now=ctx.clock.now(), tick=tick)
+        ctx.progress(written, None, "Zip written", force=True)  # still this attempt's, just before it is published
+        partial.replace(ctx.files / ZIP)  # a worker killed mid-way leaves only a .part, never a short zip
+    finally:
+        partial.unlink(missing_ok=True)
     size = (ctx.files / ZIP).stat().st_size
     ctx.progress(1, 1, "Ready to download", force=True)
     return {"bytes": size}
