@@ -1,6 +1,7 @@
 """Listening history: every play, kept raw; listens by text, matched to the catalogue."""
 
 from encore.history._browse import (
+    DELETE_CHUNK,
     IMPORTED,
     MAX_TEXT,
     SOURCES,
@@ -24,7 +25,15 @@ from encore.history._import_write import (
     prepare_import_rows,
     write_import_rows,
 )
-from encore.history._imports import HistoryImport, import_has_rows, open_import, publish_import, visible
+from encore.history._imports import (
+    HistoryImport,
+    drop_hidden_rows,
+    import_has_rows,
+    import_opened_at,
+    open_import,
+    publish_import,
+    visible,
+)
 from encore.history._listens import (
     MAX_LISTEN_MS,
     ListenIn,
@@ -67,6 +76,7 @@ from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played
 from encore.history._writer import ListenWriter
 
 __all__ = [
+    "DELETE_CHUNK",
     "HANDLERS",
     "IMPORTED",
     "LISTEN_ID_PREFIX",
@@ -102,10 +112,12 @@ __all__ = [
     "check_timestamp",
     "count_written",
     "counts_as_listen",
+    "drop_hidden_rows",
     "fold",
     "forget_chunk",
     "forget_play",
     "import_has_rows",
+    "import_opened_at",
     "import_row",
     "import_sessions",
     "info_json",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore import history, insights, playback
@@ -108,14 +108,54 @@ def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> b
         return False
     at = verified.first_byte_at
     for payload in session.scalars(select(Job.payload).where(Job.kind == FORGET, Job.user_id == user_id)):
-        asked = json.loads(payload)
-        since = datetime.fromisoformat(asked["since"]) if asked.get("since") else None
-        if (since is None or since <= at) and at < datetime.fromisoformat(str(asked["until"])):
+        since, until = _asked_range(payload)
+        if (since is None or since <= at) and at < until:
             playback.deidentify_verified_streams(
                 session, user_id=user_id, since=at, until=at + timedelta(microseconds=1)
             )  # its own instant: any other stream there is in the forgotten range too
             return True
     return False
+
+
+def _asked_range(payload: str) -> tuple[datetime | None, datetime]:
+    asked = json.loads(payload)
+    since = datetime.fromisoformat(asked["since"]) if asked.get("since") else None
+    return since, datetime.fromisoformat(str(asked["until"]))
+
+
+def forgotten_while_importing(
+    sessions: sessionmaker[Session], *, user_id: int, import_id: int, asked_at: datetime | None = None
+) -> int:
+    """Before an import publishes: delete its hidden rows in every range the listener asked to forget since they
+    asked for the import (`asked_at`, its job's creation; None: when the import first opened) (review24 F2). A
+    forget job deletes the hidden rows that exist when it runs; one run while the import was waiting or still
+    writing missed the rows written after it, and the publish would have shown them again. Every forget job not
+    finished by `asked_at` counts (one queued before it and run after too), so the outcome does not depend on
+    which worker got there first. Called once every row is written: a forget asked after this reads all of them
+    itself. Deletes DELETE_CHUNK rows per transaction; returns how many."""
+    with sessions() as session:
+        since_asked = asked_at or history.import_opened_at(session, import_id=import_id)
+        if since_asked is None:
+            return 0
+        asked = session.scalars(
+            select(Job.payload).where(
+                Job.kind == FORGET,
+                Job.user_id == user_id,
+                or_(Job.finished_at.is_(None), Job.finished_at >= since_asked),
+            )
+        )
+        ranges = [_asked_range(payload) for payload in asked]
+    dropped = 0
+    for since, until in ranges:
+        while True:
+            with transaction(sessions) as session:
+                gone = history.drop_hidden_rows(
+                    session, user_id=user_id, import_id=import_id, since=since, until=until, limit=history.DELETE_CHUNK
+                )
+            dropped += gone
+            if gone < history.DELETE_CHUNK:
+                break
+    return dropped
 
 
 def run_forget(ctx: JobContext) -> dict[str, Any]:

@@ -125,9 +125,12 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
             written = report.imported + report.duplicates
             ctx.progress(written, report.listens, f"Saving: {written:,} listens")
 
+    with ctx.sessions() as session:  # a forget asked after the upload applies to this file's plays too
+        asked_at = session.scalar(select(Job.created_at).where(Job.public_id == ctx.job_id))
     report = import_history(
-        ctx.sessions, user_id=ctx.user_id, path=upload, name=name, now=ctx.clock.now(), progress=progress
-    )
+        ctx.sessions, user_id=ctx.user_id, path=upload, name=name, now=ctx.clock.now(), progress=progress,
+        asked_at=asked_at,
+    )  # fmt: skip
     ctx.progress(report.listens, report.listens, "Imported", force=True)
     upload.unlink(missing_ok=True)
     return report.as_dict()
