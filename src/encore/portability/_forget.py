@@ -4,6 +4,7 @@ One play goes in the request's transaction. A range or everything may be a decad
 job deleting DELETE_CHUNK plays per short transaction; each transaction also folds the months it deleted from
 (`insights.plays_forgotten`: rollups, tallies, stored snapshots), so a worker killed mid-way leaves no Wrapped
 counting a deleted play, even a public share page (which never folds), and the re-run deletes the rest.
+The same transactions drop the listener's mixes, made from those plays: the next read builds them anew.
 Forgetting everything ends every share link of the listener first; a range or one play ends the links whose
 period it leaves without listens.
 
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import history, insights, playback
+from encore import discovery, history, insights, playback
 from encore.accounts import User
 from encore.db import transaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
@@ -38,7 +39,7 @@ def forget_play(session: Session, *, user_id: int, play_id: str) -> None:
     track_id = None if "\x00" in play_id else session.scalar(select(history.Play.track_id).where(*own))
     gone = history.forget_play(session, user_id=user_id, play_id=play_id)
     if gone.first is not None and gone.last is not None:
-        insights.plays_forgotten(session, user_id=user_id)
+        _derived_forgotten(session, user_id=user_id)
         if track_id is not None:
             playback.deidentify_verified_streams(
                 session, user_id=user_id, since=gone.first - PLAY_MATCH, until=gone.last + PLAY_MATCH, track_id=track_id
@@ -88,13 +89,21 @@ def forget_range(
         with transaction(sessions) as session:
             gone = history.forget_chunk(session, user_id=user_id, since=since, until=until)
             if gone.deleted:
-                insights.plays_forgotten(session, user_id=user_id)
+                _derived_forgotten(session, user_id=user_id)
         if not gone.deleted:
             return deleted
         deleted += gone.deleted
         since = gone.last  # what is left starts here (plays at that very instant included)
         if progress is not None:
             progress(deleted)
+
+
+def _derived_forgotten(session: Session, *, user_id: int) -> None:
+    """In the transaction that deleted plays: what was made from them goes with them. Wrapped folds the months
+    they left; the listener's mixes are dropped and built again on their next read (in every chunk: a read
+    between two chunks builds them from the plays not yet deleted)."""
+    insights.plays_forgotten(session, user_id=user_id)
+    discovery.forget_mixes(session, user_id=user_id)
 
 
 def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> bool:
