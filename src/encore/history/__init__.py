@@ -65,11 +65,14 @@ from encore.history._rollups import (
     pending_folds,
 )
 from encore.history._service import (
+    FORGOTTEN_PLAY_S,
     LISTEN_ID_PREFIX,
     PLAY_ID_RE,
+    PlayForgotten,
     PlayReport,
     open_play_id,
     recent_plays,
+    remember_forgotten,
     report_play,
 )
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
@@ -77,6 +80,7 @@ from encore.history._writer import ListenWriter
 
 __all__ = [
     "DELETE_CHUNK",
+    "FORGOTTEN_PLAY_S",
     "HANDLERS",
     "IMPORTED",
     "LISTEN_ID_PREFIX",
@@ -99,6 +103,7 @@ __all__ = [
     "ListenWriter",
     "Month",
     "Play",
+    "PlayForgotten",
     "PlayReport",
     "PlayRow",
     "PlayingNow",
@@ -143,6 +148,7 @@ __all__ = [
     "queue_listens",
     "recent_plays",
     "recently_played",
+    "remember_forgotten",
     "report_play",
     "set_playing_now",
     "submit_listens",

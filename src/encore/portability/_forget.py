@@ -27,6 +27,7 @@ from encore.accounts import User
 from encore.db import transaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import ValidationFailed
+from encore.state import SharedState
 
 FORGET = "history.forget"
 # A reported play and the verified stream of it start at about the same time: the client's clock and the
@@ -34,7 +35,11 @@ FORGET = "history.forget"
 PLAY_MATCH = timedelta(minutes=10)
 
 
-def forget_play(session: Session, *, user_id: int, play_id: str) -> None:
+def forget_play(session: Session, *, user_id: int, play_id: str, state: SharedState | None = None) -> None:
+    """Forget one play. With `state`, its id is remembered a while, so the player's next progress report of a
+    play still playing (or a late sync) does not write it again (`history.report_play`, review24 F7)."""
+    if state is not None:
+        history.remember_forgotten(state, user_id=user_id, play_id=play_id)  # before the row goes: no report between
     own = (history.Play.user_id == user_id, history.Play.client_play_id == play_id)
     track_id = None if "\x00" in play_id else session.scalar(select(history.Play.track_id).where(*own))
     gone = history.forget_play(session, user_id=user_id, play_id=play_id)

@@ -56,8 +56,10 @@ def browse(
 
 
 @router.delete("/plays/{play_id}", status_code=204)
-def forget_play(play_id: Annotated[str, Path(max_length=64)], session: Db, user: CurrentUser) -> Response:
-    portability.forget_play(session, user_id=user.id, play_id=play_id)
+def forget_play(
+    play_id: Annotated[str, Path(max_length=64)], request: Request, session: Db, user: CurrentUser
+) -> Response:
+    portability.forget_play(session, user_id=user.id, play_id=play_id, state=container(request).state)
     return Response(status_code=204)
 
 
