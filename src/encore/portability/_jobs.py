@@ -5,9 +5,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
+from encore.db import transaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.portability._export import export_account
@@ -177,5 +178,38 @@ def export_file(session: Session, *, jobs: JobEngine, user_id: int, job_id: str)
     return path, view.created_at
 
 
+EXPORT_DROPPED = "Deleted when you deleted plays it held; export again for a copy without them"
+
+
+def drop_exports(ctx: JobContext) -> int:
+    """The listener's finished exports hold the plays they just forgot (review24 F6): their zips are deleted
+    (a download answers no_export) and each job says why. Run once the plays are gone, so an export finished
+    meanwhile goes too; one asked later is made without them. Returns how many zips went."""
+    with ctx.sessions() as session:
+        done = list(
+            session.execute(
+                select(Job.id, Job.public_id).where(Job.kind == EXPORT, Job.user_id == ctx.user_id, Job.state == "done")
+            )
+        )
+    dropped = [job_id for job_id, public_id in done if _unlinked(ctx.files.parent / public_id / ZIP)]
+    if dropped:
+        with transaction(ctx.sessions) as session:
+            session.execute(update(Job).where(Job.id.in_(dropped)).values(message=EXPORT_DROPPED))
+    return len(dropped)
+
+
+def _unlinked(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def run_forget_and_drop_exports(ctx: JobContext) -> dict[str, Any]:
+    result = run_forget(ctx)
+    return {**result, "exports_deleted": drop_exports(ctx)}
+
+
 # accounts.erase needs the card processor: `erase_handler`, registered by bootstrap
-HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget}
+HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget_and_drop_exports}
