@@ -64,8 +64,9 @@ class JobContext:
     @contextmanager
     def keep_lease(self) -> Iterator[None]:
         """Renew the lease from a timer thread while the block works without reporting (one long transaction,
-        a computation). Leaving the block raises Superseded if the lease was lost meanwhile, so a caller that
-        enters its transaction first and this second has it rolled back instead of committed."""
+        a computation). Leaving the block waits for a renewal under way, then raises Superseded if the lease
+        was lost meanwhile. Enter it before a transaction that writes, not inside one: on SQLite a renewal waits
+        for that transaction's write lock, and leaving this block inside it would wait on itself."""
         stop, lost = threading.Event(), threading.Event()
 
         def renew() -> None:
