@@ -163,31 +163,39 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, **ove
 
 
 def _verified_outbox(settings: Settings, state: SharedState) -> playback.VerifiedOutbox:
-    """With Redis, on the shared state (the drain runs on any worker or node); else a spool under the data dir,
-    which outlasts the process and is read by whichever process on this node runs the jobs."""
+    """With Redis, on the shared state (the drain runs on any worker or node), and in this node's spool when the
+    state cannot keep a record (Redis away too); else the spool alone. A spool lives under the data dir, outlasts
+    the process and is read by whichever process on this node runs the jobs."""
+    spool = playback.SpoolOutbox(settings.data_dir / "outbox" / "verified")
     if settings.redis_url:
-        return playback.StateOutbox(state)
-    return playback.SpoolOutbox(settings.data_dir / "outbox" / "verified")
+        return playback.SharedOutbox(playback.StateOutbox(state), spool)
+    return spool
 
 
 def write_verified(sessions: sessionmaker[Session], verified: playback.Verified) -> bool:
-    """Write a kept verified stream in a transaction of its own (the outbox's drain); False: refused for good.
-    Only what the live write would have written (review23m M1-M3):
-    - `sent_now`, as the byte path writes: the track must be published now. Whether it was when the play
-      verified is not known (an album's withdrawal keeps no time), so a track withdrawn between a failed live
-      write and the drain (usually under a minute) loses that play rather than pay one the live path refuses.
+    """Write a verified stream in a transaction of its own; False: refused for good. The one rule of which stream is
+    written and under whose name, for the byte path's live write and the outbox's drain alike (review23m M1-M3;
+    review24s H2: the live write once skipped the last two, so a play verified after its listener forgot the range
+    holding its first byte named them):
+    - Paid only as `playback.paid_play` says, with no time of verifying (the outbox does not keep it): the track
+      must be published now. A track withdrawn between a failed live write and the drain (usually under a
+      minute) loses that play rather than pay one the live path refuses; logged with the reason.
     - Not into a month whose royalty statement is closed, as the edge log's reader refuses (review21 F3): the
       label's chart would show a stream no statement pays. Logged, since cron hears of the edge reader's.
     - Written de-identified when the listener has since forgotten a range holding it."""
     with transaction(sessions) as session:
         if playback.ClosedMonths(frozenset(labels.closed_months(session))).holds(verified.first_byte_at):
             log.warning(
-                "a kept verified stream of %s was not written: that month's royalty statement is closed (play %s)",
+                "a verified stream of %s was not written: that month's royalty statement is closed (play %s)",
                 f"{verified.first_byte_at:%Y-%m}",
                 verified.play_key[:12],
             )
             return False
-        if not playback.record_verified_stream(session, verified=verified, sent_now=True):
+        written = playback.write_verified_stream(session, verified=verified)
+        if not written.written:
+            if written.reason not in {"repeat_or_at_once", "unknown_listener_or_track"}:
+                said = "a verified stream was not written: %s (play %s)"
+                log.warning(said, written.reason, verified.play_key[:12])
             return False
         portability.forgotten_kept_stream(session, verified=verified)
         return True
@@ -251,4 +259,8 @@ def _jobs(
     engine.every_minute("accounts.resume_erasures", resume, state=state)  # deleted accounts whose job failed
     drain = partial(outbox.drain, partial(write_verified, sessions))
     engine.every_minute("playback.verified_outbox", drain, state=state)  # verified streams whose write failed
+    if isinstance(outbox, playback.SharedOutbox):  # and those this node's spool kept while Redis was away too
+        engine.every_minute_here(
+            "playback.verified_spool", partial(outbox.drain_here, partial(write_verified, sessions))
+        )
     return engine

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from encore.db import create_db_engine
-from encore.db._engine import PG_CONNECT_TIMEOUT_S
+from encore.db._engine import PG_CONNECT_TIMEOUT_S, PG_TCP
 
 
 def _connect_params(url: str) -> dict[str, Any]:
@@ -32,3 +32,31 @@ def test_a_postgresql_connect_is_bounded_unless_the_url_names_its_own(database_u
     assert _connect_params(database_url)["connect_timeout"] == PG_CONNECT_TIMEOUT_S
     own = make_url(database_url).update_query_dict({"connect_timeout": "11"})
     assert str(_connect_params(own.render_as_string(hide_password=False))["connect_timeout"]) == "11"
+
+
+def _live_params(url: str) -> dict[str, str]:
+    """The parameters libpq holds for a connection it made (psycopg's `info.get_parameters()`)."""
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as conn:
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            params: dict[str, str] = dbapi.info.get_parameters()  # type: ignore[attr-defined]
+            return params
+    finally:
+        engine.dispose()
+
+
+def test_a_postgresql_connection_gone_silent_is_dropped_by_tcp_unless_the_url_says_otherwise(
+    database_url: str,
+) -> None:
+    """A connection whose peer goes silent after connecting (a host gone, the network cut) held a read for the
+    operating system's minutes: keepalive probes on an idle one, and a bound on data sent and never acknowledged
+    (a query), both in libpq's own parameters. A URL naming one keeps its value."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no connection to lose")
+    live = _live_params(database_url)
+    assert {name: live.get(name) for name in PG_TCP} == {name: str(value) for name, value in PG_TCP.items()}
+    own = make_url(database_url).update_query_dict({"keepalives_idle": "60", "tcp_user_timeout": "0"})
+    live = _live_params(own.render_as_string(hide_password=False))
+    assert (live.get("keepalives_idle"), live.get("tcp_user_timeout"), live.get("keepalives_count")) == ("60", "0", "3")

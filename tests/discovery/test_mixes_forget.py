@@ -54,7 +54,7 @@ def test_one_forgotten_play_rebuilds_the_mixes(container: Container, world: Worl
         play_id = s.scalar(select(Play.client_play_id).where(Play.user_id == me).limit(1))
     assert play_id is not None
     with transaction(container.sessions) as s:
-        forget_play(s, user_id=me, play_id=play_id)
+        forget_play(s, jobs=container.jobs, user_id=me, play_id=play_id)
     _mixes(container, me, LATER)
     with container.sessions() as s:
         built = set(s.scalars(select(discovery.Mix.built_at).where(discovery.Mix.user_id == me)))

@@ -42,7 +42,7 @@ def test_the_next_report_of_a_play_just_forgotten_is_refused(container: Containe
 
     report("play-abc-123", 60_000)
     with transaction(container.sessions) as s:
-        forget_play(s, user_id=uid, play_id="play-abc-123", state=container.state)
+        forget_play(s, jobs=container.jobs, user_id=uid, play_id="play-abc-123", state=container.state)
     with pytest.raises(history.PlayForgotten):
         report("play-abc-123", 80_000)  # the player's next progress report, a few seconds later
     report("play-def-456", 10_000)  # the next track's play is recorded as ever

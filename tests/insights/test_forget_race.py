@@ -31,7 +31,7 @@ def _forget_at_first_rollup_read(container: Container, user_id: int, play_id: st
             return
         done.append(statement)
         with transaction(container.sessions) as s:
-            forget_play(s, user_id=user_id, play_id=play_id)
+            forget_play(s, jobs=container.jobs, user_id=user_id, play_id=play_id)
 
     event.listen(container.engine, "after_cursor_execute", after)
     try:

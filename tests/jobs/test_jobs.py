@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
 from encore.history import Play
-from encore.jobs import InProcessWorkers, Job, JobContext, drain
+from encore.jobs import InProcessWorkers, Job, JobContext, consumer, drain
 from encore.portability import submit_import
 from tests.support.redis import RedisServer
 
@@ -182,3 +183,33 @@ def test_a_worker_killed_mid_job_leaves_it_to_be_taken_back_and_completed(
     job = _job(container, job_id)
     assert job.state == "done" and job.attempts == 2
     assert _plays(container) == total  # completed, and nothing written twice
+
+
+@pytest.mark.parametrize("runner", ["serve", "worker"])
+def test_this_nodes_minutely_tasks_run_in_every_process_that_takes_jobs(container: Container, runner: str) -> None:
+    """`every_minute_here` (a node's own spool of verified streams): run by `encore serve`'s in-process workers and
+    by `encore worker`, at once and then each minute, never through the queue (fixout24); a failure is logged."""
+    ran = threading.Event()
+    calls: list[str] = []
+
+    def task() -> None:
+        calls.append("ran")
+        ran.set()
+        raise RuntimeError("a task that fails is logged, the thread goes on")
+
+    container.jobs.every_minute_here("test.here", task)
+    if runner == "serve":
+        workers = InProcessWorkers(container.jobs, workers=1)
+        workers.start()
+        try:
+            assert ran.wait(20)
+        finally:
+            workers.stop()
+    else:
+        worker = consumer(container.jobs, workers=1)
+        worker.start()
+        try:
+            assert ran.wait(20)
+        finally:
+            worker.stop(graceful=True)
+    assert calls == ["ran"]

@@ -94,7 +94,7 @@ def test_forgetting_one_play_de_identifies_only_that_plays_verified_stream(conta
         )
     assert play_id is not None
     with transaction(container.sessions) as s:
-        portability.forget_play(s, user_id=me, play_id=play_id)
+        portability.forget_play(s, jobs=container.jobs, user_id=me, play_id=play_id)
     streams = json.loads(_export(container, me).read("verified_streams.json"))
     assert [v["track"] for v in streams] == [one]  # the forgotten play's stream (track two) no longer names me
     assert two not in {v["track"] for v in streams}

@@ -63,6 +63,8 @@ class StubStripe(ThreadingHTTPServer):
         # A payment intent or charge whose refund Stripe refuses: (HTTP status, error code), e.g. (400,
         # "charge_disputed") for a charge the card's holder disputed.
         self.refuse_refund: dict[str, tuple[int, str]] = {}
+        # A subscription whose cancel Stripe refuses: (HTTP status, error code), as `refuse_refund`.
+        self.refuse_cancel: dict[str, tuple[int, str]] = {}
 
     @property
     def api_base(self) -> str:
@@ -226,6 +228,10 @@ class _ApiHandler(BaseHTTPRequestHandler):
         if self.server.during_cancel is not None:
             self.server.during_cancel()
         listed, _, wanted = self.path.rpartition("/")
+        if wanted in self.server.refuse_cancel:
+            status, code = self.server.refuse_cancel[wanted]
+            kind = "invalid_request_error" if status < 500 else "api_error"
+            return self._json(status, {"error": {"type": kind, "code": code, "message": f"refused: {code}"}})
         found = [obj for obj in self.server.lists.get(listed, []) if obj["id"] == wanted]
         ended = not found or found[0].get("status") in ("canceled", "incomplete_expired")
         if listed != "/v1/subscriptions" or ended or wanted in self.server.cancelled_elsewhere:

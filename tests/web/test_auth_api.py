@@ -164,6 +164,45 @@ def test_json_nested_too_deeply_is_told_so(client: TestClient, body: bytes) -> N
     }
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (b'{"username": 9999, "password": "long enough"}', "username", "Username must be text."),
+        (
+            b'{"username": ' + b"9" * 5000 + b', "password": "long enough"}',
+            "username",
+            "Username is a number too long to read (over 4300 digits): no Encore field takes one.",
+        ),
+        (
+            b'{"username": "newbie", "password": -' + b"1" * 4301 + b"}",
+            "password",
+            "Password is a number too long to read (over 4300 digits): no Encore field takes one.",
+        ),
+        (
+            b'{"username": "newbie", "password": "long enough", "extra": {"deeper": [1, ' + b"2" * 5000 + b"]}}",
+            "deeper",
+            "Deeper holds a number too long to read (over 4300 digits): no Encore field takes one.",
+        ),
+    ],
+    ids=["a-number-for-text", "too-long-number", "too-long-negative", "too-long-in-a-list"],
+)
+def test_a_number_too_long_to_read_is_told_at_its_field(
+    client: TestClient, body: bytes, field: str, message: str
+) -> None:
+    """The standard library will not read an integer of over 4,300 digits, so no field sees it: it was told in a
+    sentence of its own but at no field (review23n F8), where every other refused value names its field."""
+    r = client.post("/api/auth/signup", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == {"code": "invalid", "message": message, "fields": {field: message}}
+    assert client.post("/api/auth/login", json={"username": "newbie", "password": "long enough"}).status_code == 401
+
+
+def test_a_number_too_long_to_read_at_no_field_is_told_of_the_request(client: TestClient) -> None:
+    r = client.post("/api/auth/signup", content=b"[" + b"7" * 5000 + b"]", headers={"content-type": "application/json"})
+    said = "A number in the request is too long to read (over 4300 digits): no Encore field takes one."
+    assert (r.status_code, r.json()["error"]) == (422, {"code": "invalid", "message": said, "fields": {}})
+
+
 @pytest.mark.parametrize("body", [b'{"username":"\xff","password":"x"}', b'{"username":"\xc3(","password":"x"}'])
 def test_json_that_is_not_utf8_is_told_it_is_not_json(client: TestClient, body: bytes) -> None:
     """probe23 F5: bytes that are not UTF-8 answered 400 "There was an error parsing the body" (the standard

@@ -2,6 +2,7 @@
 statements and CSV, availability enforced on streams, admin close."""
 
 import io
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -87,6 +88,7 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/api/label/{label_id}/releases/{album_id}/cover"): {"files": {"file": ("c.png", _PNG)}},
     ("POST", "/api/label/{label_id}/releases/{album_id}/publish"): {},
     ("POST", "/api/label/{label_id}/releases/{album_id}/withdraw"): {},
+    ("PUT", "/api/label/{label_id}/releases/{album_id}/numbers"): {"json": {"tracks": [{"id": "{track_id}"}]}},
 }
 # The world's release is published: the draft-only routes answer 409 to its owner (about its state, not who asks).
 RELEASE_ROUTES = "/api/label/{label_id}/releases/"
@@ -107,11 +109,9 @@ def _call(client: TestClient, method: str, path: str, world: dict[str, str], who
     kwargs = dict(BODIES.get((method, path), {}))
     if method in ("POST", "PUT", "PATCH") and (method, path) not in BODIES:
         pytest.fail(f"no test body for {method} {path}: add one to BODIES")
-    if "json" in kwargs:
-        kwargs["json"] = {
-            k: (world[v[1:-1]] if isinstance(v, str) and v.startswith("{") else v)
-            for k, v in kwargs["json"].items()  # type: ignore[attr-defined]
-        }
+    if "json" in kwargs:  # a world's id named as "{name}", at any depth of the body
+        named = re.sub(r'"{(\w+)}"', lambda m: json.dumps(world[m.group(1)]), json.dumps(kwargs["json"]))
+        kwargs["json"] = json.loads(named)
     if "files" in kwargs:
         name, data = kwargs["files"]["file"]  # type: ignore[index]
         kwargs["files"] = {"file": (name, io.BytesIO(data))}

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from encore.accounts import Role, create_user
-from encore.catalog import Album
+from encore.catalog import Album, Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from tests.ingest import corpus as c
@@ -19,6 +19,7 @@ from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
+CSRF = {"X-Encore-CSRF": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -154,4 +155,148 @@ def test_the_form_numbers_tracks_and_publish_names_a_shared_number(
     block.locator(".album-status:text('Published')").wait_for()
     assert block.locator(".track-title").all_inner_texts() == ["1. Dawn", "2. Dusk"]
     assert not errors, errors
+    page.context.close()
+
+
+def test_a_two_disc_release_uploaded_together_is_one_draft_mended_and_published(
+    live: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """Both files of a two-disc release, chosen at once, land in one draft even after an untagged release of the
+    same placeholder name ("Unknown Album") was published: each file made a draft of its own then (session 23
+    dropped this test for it, run after the test above). Both "01" files are on disc 1: the Disc field shows for
+    the shared number (review23n F5), the second goes to disc 2, and a listener finds the release."""
+    earlier, *files = [
+        c.write_wav(tmp_path / f"{name}.wav", c.tone(1.0, freq))
+        for name, freq in (("Earlier", 350), ("01 Side", 440), ("01 Other", 620))
+    ]
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "label", "label-pass-123", "/label")  # the account name shows on a desktop only
+    page.set_viewport_size({"width": 390, "height": 844})
+    _published_untagged(page, live, earlier)
+    page.reload()
+    page.wait_for_selector(".label-upload")
+    drafts = page.locator(".label-album:has(.release-draft)")
+    before = drafts.count()
+    page.set_input_files(".label-upload input[type=file]", [str(f) for f in files])
+    page.click(".label-upload button")
+    page.wait_for_selector(".label-upload .form-status:text('Imported 2 as a draft')")
+    page.wait_for_function(f"document.querySelectorAll('.label-album .release-draft').length > {before}")
+    assert drafts.count() == before + 1  # one new draft holds both files
+    draft = drafts.filter(has=page.locator("[data-track-disc]")).last
+    draft.locator("input[id$='-title']").first.fill("Two Sides")
+    draft.locator("input[id$='-artists']").fill("Lamp Choir")
+    draft.locator("input[type=date]").fill("2026-11-20")
+    discs = draft.locator("input[data-track-disc]")
+    assert [discs.nth(i).input_value() for i in range(discs.count())] == ["1", "1"]
+    discs.nth(1).fill("2")
+    album_id = draft.get_attribute("data-album")
+    draft.locator(".release-publish").click()
+    block = page.locator(f'.label-album[data-album="{album_id}"]')
+    block.locator(".album-status:text('Published')").wait_for()
+    assert sorted(block.locator(".track-title").all_inner_texts()) == ["1. Other", "1. Side"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert album_id is not None and _listener_sees(browser, live, album_id, "Two Sides")
+    assert not errors, errors
+    page.context.close()
+
+
+def _api(page: Page, live: LiveServer) -> str:
+    return live.base_url + f"/api/label/{page.request.get(live.base_url + '/api/me/label').json()['id']}"
+
+
+def _uploaded(page: Page, live: LiveServer, wavs: list[Path]) -> str:
+    """Untagged files uploaded through the JSON API, as the portal sends them: the draft they joined."""
+    joined = set()
+    for wav in wavs:
+        upload = {"name": wav.name, "mimeType": "audio/wav", "buffer": wav.read_bytes()}
+        up = page.request.post(f"{_api(page, live)}/uploads", multipart={"file": upload}, headers=CSRF)
+        assert up.ok, up.text()
+        joined.update(up.json()["releases"])
+    (album_id,) = joined
+    return str(album_id)
+
+
+def _published(page: Page, live: LiveServer, album_id: str, title: str) -> None:
+    form = {"title": title, "artists": ["Lamp Choir"], "release_date": "2026-11-20"}
+    base = _api(page, live)
+    assert page.request.patch(f"{base}/releases/{album_id}", data=form, headers=CSRF).ok
+    published = page.request.post(f"{base}/releases/{album_id}/publish", headers=CSRF)
+    assert published.ok, published.text()
+
+
+def _published_untagged(page: Page, live: LiveServer, wav: Path) -> None:
+    """An untagged release ("Unknown Album") published through the JSON API, as the portal does it."""
+    _published(page, live, _uploaded(page, live, [wav]), "Earlier Light")
+
+
+def test_a_published_release_with_shared_numbers_shows_them_and_saves_a_swap(
+    live: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """A release published before publish refused shared numbers showed no number field: only a draft's form had
+    them. Its discs and numbers now show while two tracks share a place, and are saved together."""
+    wavs = [c.write_wav(tmp_path / f"0{i} {n}.wav", c.tone(1.0, f)) for i, n, f in ((1, "Low", 300), (2, "High", 700))]
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "label", "label-pass-123", "/label")
+    page.set_viewport_size({"width": 390, "height": 844})
+    album_id = _uploaded(page, live, wavs)
+    _published(page, live, album_id, "Old Numbers")
+    with transaction(live.container.sessions) as s:  # as the old ingest numbered untagged files
+        s.execute(update(Track).where(Track.title.in_(["Low", "High"])).values(track_number=1))
+    page.reload()
+    block = page.locator(f'.label-album[data-album="{album_id}"]')
+    numbers = block.locator(".release-numbers input[data-track-number]")
+    numbers.first.wait_for()
+    assert [numbers.nth(i).input_value() for i in range(numbers.count())] == ["1", "1"]
+    numbers.nth(0).fill("2")
+    block.locator(".release-numbers-save").click()
+    block.locator(".album-status:text('Numbers saved.')").wait_for()
+    assert block.locator(".release-numbers").count() == 0  # each track has its own place now
+    assert block.locator(".label-tracks .track-title").all_inner_texts() == ["1. High", "2. Low"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not errors, errors
+    page.context.close()
+
+
+def test_a_draft_whose_cover_a_takedown_holds_back_shows_a_square_saying_why(
+    live: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """A draft given the cover of a release the operator took down showed a broken image (/art/ holds it back from
+    everyone); it now shows the held-back square with a sentence saying why."""
+    from encore import incident
+
+    wavs = [c.write_wav(tmp_path / f"{n}.wav", c.tone(1.0, f)) for n, f in (("Gone", 360), ("Kept", 760))]
+    cover = tmp_path / "cover.png"
+    Image.new("RGB", (64, 64), (200, 30, 160)).save(cover)
+    picture = {"file": {"name": "cover.png", "mimeType": "image/png", "buffer": cover.read_bytes()}}
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "label", "label-pass-123", "/label")
+    base = _api(page, live)
+    taken = _uploaded(page, live, wavs[:1])
+    assert page.request.put(f"{base}/releases/{taken}/cover", multipart=picture, headers=CSRF).ok
+    _published(page, live, taken, "Gone Away")
+    now = live.container.clock.now()
+    with transaction(live.container.sessions) as s:
+        incident.withdraw_album(s, album_id=taken, actor_id=None, now=now, reason="notice")
+    try:
+        draft = _uploaded(page, live, wavs[1:])
+        assert page.request.put(f"{base}/releases/{draft}/cover", multipart=picture, headers=CSRF).ok
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        block = page.locator(f'.label-album[data-album="{draft}"]')
+        block.locator(".release-cover-held").wait_for()
+        assert block.locator("img").count() == 0  # no broken image
+        assert (
+            "a release the operator of this server took down" in block.locator(".release-cover-held-why").inner_text()
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert not errors, errors
+    finally:
+        with transaction(live.container.sessions) as s:
+            incident.restore_album(s, album_id=taken, actor_id=None, now=now)
     page.context.close()

@@ -136,9 +136,12 @@ def test_a_value_no_form_sends_gets_the_numbers_sentence_next_to_its_track(desk:
         raw = json.dumps({"tracks": [{"id": tid, field: 0}]}).replace(": 0}", ": " + "9" * 5000 + "}")
         r = desk.client.patch(url, content=raw, headers={**desk.ours, "content-type": "application/json"})
         assert r.status_code == 422, r.text[:300]
-        assert r.json()["error"]["message"] == (
-            "A number in the request is too long to read (over 4300 digits): no Encore field takes one."
-        )
+        said = f"{field.replace('_', ' ').capitalize()} is a number too long to read (over 4300 digits): no Encore"
+        assert r.json()["error"] == {
+            "code": "invalid",
+            "message": f"{said} field takes one.",
+            "fields": {field: f"{said} field takes one."},
+        }
     assert _tracks(desk, album_id) == [(1, 2, "Odd")]  # nothing of a refused form is kept
     assert desk.save(album_id, {"tracks": [{"id": tid, "track_number": 4, "disc_number": 2.0}]}).status_code == 400  # type: ignore[attr-defined]
     assert desk.save(album_id, {"tracks": [{"id": tid, "track_number": 4, "disc_number": "2"}]}).status_code == 200  # type: ignore[attr-defined]
@@ -161,3 +164,83 @@ def test_a_withdrawn_release_from_before_the_rule_is_published_again_as_it_was(
     again = desk.act(album_id, "publish")
     assert again.status_code == 200, again.text  # type: ignore[attr-defined]
     assert _tracks(desk, album_id) == [(1, 1, "Evening"), (1, 1, "Morning")]
+
+
+def _numbers(desk: Desk, album_id: str, tracks: list[dict[str, object]]) -> "object":
+    return desk.client.put(f"{desk.base}/releases/{album_id}/numbers", json={"tracks": tracks}, headers=desk.ours)
+
+
+def test_a_published_release_with_shared_numbers_is_mended_and_two_numbers_swap_in_one_request(
+    desk: Desk, wavs: dict[str, bytes]
+) -> None:
+    """A release published before publish refused shared numbers holds two track 1s; its fields showed nowhere (only
+    a draft's form had them) and the one-track edit refuses a taken number, so neither a mend onto a taken place
+    nor a swap could pass. The numbers route sets them together; each moved track must end on a place of its own."""
+    album_id = _upload(desk, "01 Morning.wav", wavs["1"])
+    assert _upload(desk, "02 Evening.wav", wavs["2"]) == album_id
+    assert _upload(desk, "03 Noon.wav", wavs["3"]) == album_id
+    _ready(desk, album_id)
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    with transaction(desk.container.sessions) as s:  # as the old ingest numbered untagged files
+        s.execute(update(Track).where(Track.title.in_(["Morning", "Evening"])).values(track_number=1))
+        s.execute(update(Track).where(Track.title == "Noon").values(track_number=2))
+    ids = {t["title"]: t["id"] for t in desk.release(album_id)["tracks"]}  # type: ignore[attr-defined]
+
+    alone = _numbers(desk, album_id, [{"id": ids["Evening"], "track_number": 2}])  # onto Noon's place
+    assert alone.status_code == 400, alone.text  # type: ignore[attr-defined]
+    sentence = "“Evening” and “Noon” are both track 2: give each track its own number."
+    fields = alone.json()["error"]["fields"]  # type: ignore[attr-defined]
+    assert fields == {f"tracks.{ids[t]}.track_number": sentence for t in ("Evening", "Noon")}
+    assert _tracks(desk, album_id) == [(1, 1, "Evening"), (1, 1, "Morning"), (1, 2, "Noon")]  # nothing kept
+
+    mended = _numbers(
+        desk, album_id, [{"id": ids["Evening"], "track_number": 2}, {"id": ids["Noon"], "track_number": "3"}]
+    )
+    assert mended.status_code == 200, mended.text  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(1, 1, "Morning"), (1, 2, "Evening"), (1, 3, "Noon")]
+    swap = [{"id": ids["Morning"], "track_number": 2}, {"id": ids["Evening"], "track_number": 1}]
+    assert _numbers(desk, album_id, swap).status_code == 200  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(1, 1, "Evening"), (1, 2, "Morning"), (1, 3, "Noon")]
+    heard = desk.client.get(f"/api/albums/{album_id}", headers=desk.fan).json()["tracks"]
+    assert [(t["track_number"], t["title"]) for t in heard] == [(1, "Evening"), (2, "Morning"), (3, "Noon")]
+    assert desk.release(album_id)["status"] == "published"
+
+
+@SQLITE
+def test_the_numbers_route_refuses_odd_values_strays_and_taken_down_releases(
+    desk: Desk, wavs: dict[str, bytes]
+) -> None:
+    from encore import incident
+
+    album_id = _upload(desk, "01 Morning.wav", wavs["1"])
+    _ready(desk, album_id)
+    assert desk.act(album_id, "publish").status_code == 200  # type: ignore[attr-defined]
+    other = _upload(desk, "01 Far.wav", wavs["2"])  # a draft of its own: the release above is published
+    assert other != album_id
+    (tid,) = (t["id"] for t in desk.release(album_id)["tracks"])  # type: ignore[attr-defined]
+    (far,) = (t["id"] for t in desk.release(other)["tracks"])  # type: ignore[attr-defined]
+    for value in [0, -1, 1000, 1.5, True, [1], {}, "abc", "", "x" * 41, 10**200]:
+        r = _numbers(desk, album_id, [{"id": tid, "track_number": value}])
+        assert r.status_code == 400, (value, r.text)  # type: ignore[attr-defined]
+        assert list(r.json()["error"]["fields"]) == [f"tracks.{tid}.track_number"], value  # type: ignore[attr-defined]
+    disc = _numbers(desk, album_id, [{"id": tid, "disc_number": 100}])
+    assert disc.json()["error"]["fields"] == {
+        f"tracks.{tid}.disc_number": "A disc number is a whole number from 1 to 99."
+    }  # type: ignore[attr-defined]
+    stray = _numbers(desk, album_id, [{"id": far, "track_number": 5}])  # a track of another release
+    assert stray.status_code == 400 and stray.json()["error"]["fields"] == {
+        "tracks": "A track in the form is not on this release."
+    }  # type: ignore[attr-defined]
+    assert _numbers(desk, album_id, []).status_code == 422  # type: ignore[attr-defined]
+    theirs = desk.client.put(
+        f"{desk.their_base}/releases/{album_id}/numbers",
+        json={"tracks": [{"id": tid, "track_number": 4}]},
+        headers=desk.theirs,
+    )
+    assert theirs.status_code == 404
+    assert _tracks(desk, album_id) == [(1, 1, "Morning")] and _tracks(desk, other) == [(1, 1, "Far")]
+    with transaction(desk.container.sessions) as s:
+        incident.withdraw_album(s, album_id=album_id, actor_id=None, now=desk.container.clock.now(), reason="notice")
+    held = _numbers(desk, album_id, [{"id": tid, "track_number": 4}])
+    assert held.status_code == 409 and held.json()["error"]["code"] == "taken_down"  # type: ignore[attr-defined]
+    assert _tracks(desk, album_id) == [(1, 1, "Morning")]

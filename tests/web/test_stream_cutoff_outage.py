@@ -9,7 +9,7 @@ at a port where nothing listens, or where a "server" takes the connection and ne
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -21,7 +21,7 @@ from encore import accounts
 from encore.accounts import CutoffLog, StreamCutoffs, issue_epoch
 from encore.bootstrap import Container, build
 from encore.config import Settings
-from encore.db import is_unreachable, transaction
+from encore.db import is_busy, is_unreachable, transaction
 from encore.state import MemoryState
 from encore.web import create_app
 from tests.web.test_database_down import _free_port, _unreachable_at
@@ -119,6 +119,17 @@ def _asked_at_once(cutoffs: StreamCutoffs, asked: list[tuple[str, int]]) -> list
     return asyncio.run(ask())
 
 
+def _alice_signed_out_elsewhere(container: Container) -> tuple[tuple[int, str, str], int]:
+    """alice and bob, and alice signed out by another process (only its row reaches this one): (alice's row id,
+    alice's and bob's public ids), and the generation of URLs made before."""
+    with transaction(container.sessions) as s:
+        alice, bob = (accounts.create_user(s, username=n, password="password-123") for n in ("alice", "bob"))
+        users, before = (alice.id, alice.public_id, bob.public_id), issue_epoch(s)
+    with transaction(container.sessions) as s:
+        accounts.sign_out_account(s, user_id=users[0], cutoffs=StreamCutoffs(MemoryState(), ttl_s=3600))
+    return users, before
+
+
 def test_once_read_a_slow_database_costs_one_connect_and_no_request_waits_for_it(
     container: Container, database_url: str, silent: Silent
 ) -> None:
@@ -126,11 +137,7 @@ def test_once_read_a_slow_database_costs_one_connect_and_no_request_waits_for_it
     request that reads waits for it and answers from what is held, the others answer at once (they queued
     behind the read's lock and then each made its own connect: N requests, N connect timeouts)."""
     _postgresql_only(database_url)
-    with transaction(container.sessions) as s:
-        alice, bob = (accounts.create_user(s, username=n, password="password-123") for n in ("alice", "bob"))
-        users, before = (alice.id, alice.public_id, bob.public_id), issue_epoch(s)
-    with transaction(container.sessions) as s:  # another process's sign-out: only its row reaches this one
-        accounts.sign_out_account(s, user_id=users[0], cutoffs=StreamCutoffs(MemoryState(), ttl_s=3600))
+    users, before = _alice_signed_out_elsewhere(container)
     cutoffs = StreamCutoffs(MemoryState(), ttl_s=3600, log=CutoffLog(container.sessions, poll_s=0.0))
     assert _asked_at_once(cutoffs, [(users[1], before)]) == [False]  # the log read once
 
@@ -162,3 +169,44 @@ def test_before_any_read_requests_share_the_one_slow_connect(
     assert all(isinstance(a, OperationalError) and is_unreachable(a) for a in answers), answers  # 503 each
     assert len(silent.taken) == 1  # was: 4, one after another (4 connect timeouts for the last)
     assert _asked_at_once(cutoffs, [("alice000000000000000000", 0)]) == [True]  # read once the database answers
+
+
+def _while_locked(container: Container, ask: Callable[[], list[bool | BaseException]]) -> list[bool | BaseException]:
+    """`ask()` while another connection holds `stream_cutoffs` locked (ACCESS EXCLUSIVE, as a migration's ALTER
+    TABLE does), so a read of it waits for the lock. It must answer while the lock is still held: the lock is
+    let go only after a minute, or once it has answered."""
+    answered: list[list[bool | BaseException]] = []
+    with container.engine.connect() as locker:
+        locker.exec_driver_sql("LOCK TABLE stream_cutoffs IN ACCESS EXCLUSIVE MODE")
+        asker = threading.Thread(target=lambda: answered.append(ask()), daemon=True)
+        asker.start()
+        asker.join(timeout=60)
+        waited = asker.is_alive()
+        locker.rollback()
+    asker.join()
+    assert not waited, "the read waited for the lock: no bound"
+    return answered[0]
+
+
+def test_a_read_held_by_a_lock_answers_from_the_cutoffs_held_within_its_bound(
+    container: Container, database_url: str
+) -> None:
+    """The log's read on a live PostgreSQL that does not answer (the table locked; a server too busy alike) held
+    the request that read, and every cutoff written meanwhile, for as long as it waited. Now the server cancels
+    it past `READ_BOUND_S` (SQLSTATE 57014, busy), and the request answers from the cutoffs held."""
+    _postgresql_only(database_url)
+    users, before = _alice_signed_out_elsewhere(container)
+    cutoffs = StreamCutoffs(MemoryState(), ttl_s=3600, log=CutoffLog(container.sessions, poll_s=0.0))
+    asked = [(users[1], before), (users[2], before)]
+    assert _asked_at_once(cutoffs, asked) == [False, True]  # the log read once
+    assert _while_locked(container, lambda: _asked_at_once(cutoffs, asked)) == [False, True]
+
+
+def test_a_first_read_held_by_a_lock_fails_as_busy_within_its_bound(container: Container, database_url: str) -> None:
+    """Before any read is held there is nothing to answer from: the request fails as busy (503, try again), not
+    after however long the lock is held."""
+    _postgresql_only(database_url)
+    cutoffs = StreamCutoffs(MemoryState(), ttl_s=3600, log=CutoffLog(container.sessions, poll_s=0.0))
+    (answer,) = _while_locked(container, lambda: _asked_at_once(cutoffs, [("alice000000000000000000", 0)]))
+    assert isinstance(answer, OperationalError) and is_busy(answer), answer
+    assert _asked_at_once(cutoffs, [("alice000000000000000000", 0)]) == [True]  # read once the lock is gone

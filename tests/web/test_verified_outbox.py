@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
 from encore.web import _byte_path, create_app
-from tests.support.redis import RedisServer
+from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
 from tests.web.conftest import login
 from tests.web.test_verified_streams import AUDIO, _failing_once, _url, _verified, _world, minute
 
@@ -59,18 +60,20 @@ class Database:
 
     def __init__(self, c: Container, monkeypatch: pytest.MonkeyPatch, *, commits_then_fails: bool = False) -> None:
         self.down, self.calls = True, 0
-        real = playback.record_verified_stream
+        real = playback.write_verified_stream
 
-        def flaky(session: Session, *, verified: playback.Verified, sent_now: bool = False) -> bool:
+        def flaky(
+            session: Session, *, verified: playback.Verified, verified_at: datetime | None = None
+        ) -> playback.Written:
             self.calls += 1
             if self.down and commits_then_fails:
                 with transaction(c.sessions) as own:
-                    real(own, verified=verified, sent_now=sent_now)
+                    real(own, verified=verified, verified_at=verified_at)
             if self.down:
                 raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
-            return real(session, verified=verified, sent_now=sent_now)
+            return real(session, verified=verified, verified_at=verified_at)
 
-        monkeypatch.setattr(playback, "record_verified_stream", flaky)
+        monkeypatch.setattr(playback, "write_verified_stream", flaky)
 
 
 def _stream_whole_track(c: Container) -> None:
@@ -167,3 +170,38 @@ def test_a_record_that_cannot_be_kept_either_is_left_to_the_rest_of_its_play(
     _stream_whole_track(container)  # verified at 30 s: not written, not kept; verified again at the end
     assert len(calls) == 2 and _verified(container) == 1
     assert any(r.message == _byte_path.LOST for r in caplog.records)
+
+
+def test_with_redis_and_the_database_both_away_the_play_is_kept_on_the_node_and_written_by_its_drain(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """fixout24: with Redis configured, a record the shared state could not keep (Redis away too at the response's
+    end) was logged LOST. It goes to this node's spool, and this node's own minutely run writes it."""
+    binary = find_redis_server()
+    assert binary is not None
+    server = start_redis(binary, in_memory=True)  # its own server: this test stops it
+    settings = Settings(
+        mode="dev", data_dir=tmp_path / "var", database_url=database_url, redis_url=server.url, redis_prefix="t:"
+    )
+    c = build(settings)
+    try:
+        db = Database(c, monkeypatch)
+        real = playback.StateOutbox.keep
+
+        def redis_goes_too(outbox: playback.StateOutbox, verified: playback.Verified) -> None:
+            server.stop()  # Redis goes away between the failed write and the keep
+            real(outbox, verified)
+
+        monkeypatch.setattr(playback.StateOutbox, "keep", redis_goes_too)
+        _stream_whole_track(c)
+        assert _verified(c) == 0
+        assert not any(r.message == _byte_path.LOST for r in caplog.records), "the play was lost"
+        assert len(list((tmp_path / "var" / "outbox" / "verified").glob("*.json"))) == 1
+        db.down = False
+        for task in c.jobs.here.values():  # this node's minutely run, Redis still away
+            task()
+        assert _verified(c) == 1
+        assert list((tmp_path / "var" / "outbox" / "verified").glob("*.json")) == []
+    finally:
+        c.close()
+        remove(server)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from encore import labels, playback, portability
@@ -16,8 +17,12 @@ from encore.accounts import User, create_user
 from encore.bootstrap import Container, write_verified
 from encore.catalog import Track
 from encore.db import transaction
+from encore.history import Play
+from encore.jobs import drain as drain_jobs
 from encore.playback import VerifiedStream
+from encore.web import create_app
 from encore.web._stream_route import _write_now
+from tests.web.conftest import login
 from tests.web.test_verified_streams import World, _world
 
 
@@ -79,7 +84,7 @@ def test_a_kept_play_of_a_closed_month_is_refused_and_logged(
     with caplog.at_level(logging.WARNING, logger="encore.bootstrap"):
         assert _drain(c) == playback.Drained(written=1, refused=1)
     assert _rows(c) == [(_key(4), _listener(c, world)[0])], "only the open month's play is written"
-    assert "a kept verified stream of 2026-10 was not written: that month's royalty statement is closed" in caplog.text
+    assert "a verified stream of 2026-10 was not written: that month's royalty statement is closed" in caplog.text
 
 
 def test_a_kept_play_the_listener_has_since_forgotten_is_written_without_their_id(container: Container) -> None:
@@ -114,3 +119,92 @@ def test_a_kept_play_drained_after_the_listener_forgot_everything_names_no_one(c
         portability.submit_forget(s, jobs=c.jobs, user_id=user_id, since=None, until=None, everything=True, now=now)
     assert _drain(c) == playback.Drained(written=1)
     assert _rows(c) == [(_key(7), None)]
+
+
+def _play(c: Container, user_id: int, track: str, at: datetime, play_id: str) -> None:
+    with transaction(c.sessions) as s:
+        track_id = s.scalars(select(Track.id).where(Track.public_id == track)).one()
+        s.add(
+            Play(
+                user_id=user_id,
+                client_play_id=play_id,
+                track_id=track_id,
+                started_at=at,
+                updated_at=at,
+                ms_played=45_000,
+                state="ended",
+                is_listen=True,
+            )
+        )
+
+
+@pytest.mark.parametrize("face", ["player", "listenbrainz"])
+def test_a_kept_play_of_one_play_the_listener_forgot_is_written_without_their_id(
+    container: Container, face: str
+) -> None:
+    """fixout24: forgetting one play made no job, so a stream of it still in the outbox was written later
+    naming the listener. Forgotten through each face that forgets one play."""
+    c = container
+    world = _world(c)
+    user_id, user = _listener(c, world)
+    now = c.clock.now()
+    forgotten = playback.Verified(user, world.song, _key(8), now - timedelta(minutes=30), 45_000)
+    kept = playback.Verified(user, world.song, _key(9), now - timedelta(hours=3), 45_000)  # a play not forgotten
+    c.verified_outbox.keep(forgotten)  # both kept while the database was away
+    c.verified_outbox.keep(kept)
+    _play(c, user_id, world.song, now - timedelta(minutes=30, seconds=2), "play-forgotten")
+    _play(c, user_id, world.song, now - timedelta(hours=3), "play-kept")
+    with TestClient(create_app(c), base_url="http://testserver") as api:
+        h = {"Authorization": f"Bearer {login(api, world.premium)}"}
+        if face == "player":
+            assert api.delete("/api/me/history/plays/play-forgotten", headers=h).status_code == 204
+        else:
+            token = api.post("/api/me/listen-token", headers=h).json()["token"]
+            at = int((now - timedelta(minutes=30, seconds=2)).timestamp())
+            r = api.post(
+                "/1/delete-listen",
+                json={"listened_at": at, "recording_msid": "play-forgotten"},
+                headers={"Authorization": f"Token {token}"},
+            )
+            assert r.status_code == 200, r.text
+    assert _drain(c) == playback.Drained(written=2)
+    assert _rows(c) == sorted([(_key(8), None), (_key(9), user_id)]), "the forgotten play's stream names no one"
+    c.verified_outbox.keep(playback.Verified(user, world.song, _key(10), now - timedelta(minutes=31), 45_000))
+    assert _drain(c) == playback.Drained(written=1)
+    assert dict(_rows(c))[_key(10)] is None, "a stream of the forgotten play drained later names no one either"
+
+
+def test_a_single_forget_job_names_no_one_written_meanwhile(container: Container) -> None:
+    """The job made by forgetting one play de-identifies once more what a drain wrote while the forget ran."""
+    c = container
+    world = _world(c)
+    user_id, user = _listener(c, world)
+    now = c.clock.now()
+    _play(c, user_id, world.song, now - timedelta(minutes=5), "play-raced")
+    with transaction(c.sessions) as s:
+        portability.forget_play(s, jobs=c.jobs, user_id=user_id, play_id="play-raced")
+    raced = playback.Verified(user, world.song, _key(11), now - timedelta(minutes=5), 45_000)
+    with transaction(c.sessions) as s:  # as a write that read no job yet (its transaction began before the forget's)
+        assert playback.write_verified_stream(s, verified=raced).written
+    assert _rows(c) == [(_key(11), user_id)]
+    drain_jobs(c.jobs)
+    assert _rows(c) == [(_key(11), None)]
+
+
+def test_a_live_play_verified_after_its_listener_forgot_its_start_is_written_without_their_id(
+    container: Container,
+) -> None:
+    """review24s H2: the byte path's own write skipped the drain's forget check, so a listener who forgot "the last
+    hour" while a track played was named by the verified stream written 30 s after its first byte."""
+    c = container
+    world = _world(c)
+    user_id, user = _listener(c, world)
+    now = c.clock.now()
+    playing = playback.Verified(user, world.song, _key(9), now - timedelta(seconds=20), 31_000)
+    with transaction(c.sessions) as s:  # the forget is asked and runs while the track plays
+        portability.submit_forget(
+            s, jobs=c.jobs, user_id=user_id, since=now - timedelta(hours=1), until=now, everything=False, now=now
+        )
+    portability.forget_range(c.sessions, user_id=user_id, since=now - timedelta(hours=1), until=now)
+    assert _write_now(c, playing) is True  # then the play reaches 30 s: the label's record is kept
+    assert _rows(c) == [(_key(9), None)], "the live write named a listener who had forgotten that play's start"

@@ -219,15 +219,17 @@ def minute(c: Container) -> None:
 
 def _failing_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Writing a verified stream fails once (a transient database error), then works; returns the calls."""
-    real, calls = playback.record_verified_stream, []
+    real, calls = playback.write_verified_stream, []
 
-    def flaky(session: Session, *, verified: playback.Verified, sent_now: bool = False) -> bool:
+    def flaky(
+        session: Session, *, verified: playback.Verified, verified_at: datetime | None = None
+    ) -> playback.Written:
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("INSERT", {}, Exception("connection reset"))
-        return real(session, verified=verified, sent_now=sent_now)
+        return real(session, verified=verified, verified_at=verified_at)
 
-    monkeypatch.setattr(playback, "record_verified_stream", flaky)
+    monkeypatch.setattr(playback, "write_verified_stream", flaky)
     return calls
 
 

@@ -37,7 +37,7 @@ from sqlalchemy import ColumnElement, Integer, String, and_, delete, event, func
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, sessionmaker
 
 from encore.accounts._models import User
-from encore.db import Base, UTCDateTime, is_busy, is_unreachable
+from encore.db import Base, UTCDateTime, bound_statements, is_busy, is_unreachable
 from encore.kernel import Clock, SystemClock
 from encore.state import Doc, Script, SharedState
 
@@ -119,6 +119,9 @@ class _Apply(Protocol):
     def __call__(self, *, user_public_id: str | None, epoch: int) -> None: ...
 
 
+READ_BOUND_S = 2.0  # the log's read on PostgreSQL: past it, an outage to sit out (the cutoffs held answer)
+
+
 class CutoffLog:
     """Where an embedded server reads the cutoffs written since it last looked (`stream_cutoffs` rows by
     generation: each commits after every smaller one, as the counter's row lock orders their transactions).
@@ -127,7 +130,9 @@ class CutoffLog:
     cutoffs held (a read old at most), rather than queue behind a connect that may take the whole connect
     timeout; and a database unreachable or too busy to answer is read again a second later, not per request,
     the cutoffs held answering meanwhile: no sign-out can be written while it is down, so they are all there is
-    (review23 F4, as `streaming.CachedResolver` keeps serving the files it holds). Before the first read
+    (review23 F4, as `streaming.CachedResolver` keeps serving the files it holds). On PostgreSQL the read is
+    bounded: the server cancels it past READ_BOUND_S (a table locked, a server too busy: busy, as above), and a
+    connection gone silent is dropped by the engine's TCP settings (`db._engine.PG_TCP`). Before the first read
     succeeds nothing is held, not even the cutoffs a restarted server's URLs predate: a request waits for the
     read under way, and if that read failed it fails alike, without a connect of its own."""
 
@@ -160,6 +165,7 @@ class CutoffLog:
     def _read(self, apply: _Apply) -> None:
         try:
             with self._sessions() as session:
+                bound_statements(session, seconds=READ_BOUND_S)  # a locked table or a stalled server: busy, not minutes
                 query = select(StreamCutoff.epoch, StreamCutoff.user_public_id).where(StreamCutoff.epoch > self._seen)
                 rows = session.execute(query.order_by(StreamCutoff.epoch)).all()
         except Exception as exc:

@@ -92,3 +92,9 @@ CHANGES = CHANGES | {CATALOG_WITHDRAWN, CATALOG_RESTORED}
 # account. In the admin audit log (`GET /api/admin/audit?kind=billing`, the admin page's Audit log) and the
 # account's own security events; the webhook's log line says it too. Not an account change: not in the report.
 BILLING_REFUND_NOT_MADE = "billing.refund_not_made"
+# Stripe refused (or could not be reached) to end a subscription Encore will not apply (`billing.unwanted`): the
+# delivery is refused, so Stripe brings it again and the cancel is asked again, but until one is taken the card
+# may be charged for Premium the listener has already. Details name the subscription, Stripe's reason and the
+# rule that has it ended (`why`); the subject is the account. Recorded once per subscription, in a transaction
+# of its own (the delivery's is rolled back); shown where `billing.refund_not_made` is.
+BILLING_CANCEL_REFUSED = "billing.cancel_refused"

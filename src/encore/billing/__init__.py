@@ -36,6 +36,7 @@ from encore.billing._models import (
 )
 from encore.billing._provider import (
     BadWebhook,
+    CancelRefused,
     CheckoutLink,
     PaymentProvider,
     PaymentProviderError,
@@ -84,6 +85,7 @@ __all__ = [
     "Availability",
     "BadWebhook",
     "BillingCustomer",
+    "CancelRefused",
     "CheckoutLink",
     "Content",
     "Decision",

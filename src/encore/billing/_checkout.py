@@ -17,6 +17,7 @@ from encore.billing._models import BillingCustomer, HeldSubscription, ProcessedE
 from encore.billing._one_premium import UNWANTED, outlasts, rival, unwanted
 from encore.billing._payments import apply_refund, link_payment, lock_money, record_payment
 from encore.billing._provider import (
+    CancelRefused,
     CheckoutLink,
     PaymentProvider,
     PaymentProviderError,
@@ -270,7 +271,11 @@ def _end_unwanted(
     # review19b F5). Refused part-way for now, the delivery comes again; a refund is asked once per invoice.
     # Refused for good (a disputed charge: review21c F6), the rest of the event goes on and the refusal is told;
     # so is one that passes but outlasts its retries (review22m F7: the subscription is already cancelled here).
-    provider.cancel_subscription(subscription_id=facts.subscription_id)
+    try:
+        provider.cancel_subscription(subscription_id=facts.subscription_id)
+    except CancelRefused as exc:  # whose, and why it was to end: for the audit log (the delivery is refused)
+        exc.user_id, exc.why = customer.user_id, why
+        raise
     return why, provider.refund_subscription(subscription_id=facts.subscription_id, event_age=now - event.created)
 
 

@@ -16,6 +16,18 @@ class PaymentProviderError(EncoreError):
     code = "payment_provider_unavailable"
 
 
+class CancelRefused(PaymentProviderError):
+    """The provider would not end a subscription Encore asked it to end (`cancel_subscription`), or could not be
+    reached to: `reason` in its words (its error code, `http_<status>`, `unreachable`). `user_id` and `why` (the
+    rule that had it ended, `unwanted`'s) are told by the caller that knows them, for the audit log."""
+
+    def __init__(self, message: str, *, subscription_id: str, reason: str) -> None:
+        super().__init__(message)
+        self.subscription_id, self.reason = subscription_id, reason
+        self.user_id: int | None = None
+        self.why: str | None = None
+
+
 class BadWebhook(EncoreError):
     """A webhook delivery whose signature, timestamp or body does not check out."""
 
@@ -113,7 +125,7 @@ class PaymentProvider(Protocol):
 
     def cancel_subscription(self, *, subscription_id: str) -> None:
         """End one subscription at once (no proration, no final invoice); one already ended is no error.
-        PaymentProviderError when the provider cannot be reached or refuses."""
+        CancelRefused when the provider cannot be reached or refuses."""
         ...
 
     def refund_subscription(self, *, subscription_id: str, event_age: timedelta) -> Refunds:

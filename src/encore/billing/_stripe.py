@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 from encore.billing._provider import (
     BadWebhook,
+    CancelRefused,
     CheckoutLink,
     OpenPages,
     PaymentProviderError,
@@ -212,13 +213,13 @@ class StripeProvider:
 
         try:
             self._client.v1.subscriptions.cancel(subscription_id)
-        except stripe.InvalidRequestError as exc:
-            if exc.code != "resource_missing":
-                raise PaymentProviderError(
-                    f"Stripe refused to cancel a subscription: {exc.user_message or exc}"
-                ) from exc
         except stripe.StripeError as exc:
-            raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
+            if isinstance(exc, stripe.InvalidRequestError) and exc.code == "resource_missing":
+                return
+            status = exc.http_status
+            reason = exc.code or ("unreachable" if status is None else f"http_{status}")  # as a refund's refusal
+            said = f"Stripe refused to cancel subscription {subscription_id}: {exc.user_message or exc}"
+            raise CancelRefused(said, subscription_id=subscription_id, reason=reason) from exc
 
     def refund_subscription(self, *, subscription_id: str, event_age: timedelta) -> Refunds:
         """Refund in full the newest paid invoice of a subscription Encore ended as unwanted (review21 F4: the card

@@ -10,7 +10,7 @@ from encore.catalog._bulk import (
 )
 from encore.catalog._cache import SESSION_KEY as CACHE_SESSION_KEY
 from encore.catalog._cache import CatalogueCache, built_at, cache_for, representation, views_by_ids
-from encore.catalog._hold import claim_release, hold_release
+from encore.catalog._hold import ReleaseTakenDown, claim_release, hold_for_ingest, hold_release, takedown_refusal
 from encore.catalog._listing import (
     NOT_MUSIC,
     Hidden,
@@ -64,7 +64,7 @@ from encore.catalog._read import (
     track_views,
     track_views_in_order,
 )
-from encore.catalog._release import credit_release, delete_release, set_release_status, takedown_refusal
+from encore.catalog._release import credit_release, delete_release, set_release_status
 from encore.catalog._rows import album_summaries_by_ids, artist_summaries_by_ids, track_views_by_ids
 from encore.catalog._search import search_catalogue
 from encore.catalog._search_build import BuildStats, Popularity, rebuild_search_index, search_index_due
@@ -90,7 +90,6 @@ from encore.catalog._views import (
 )
 from encore.catalog._write import (
     AlbumFacts,
-    ReleaseTakenDown,
     RenditionFacts,
     TrackFacts,
     drop_empty_albums,
@@ -184,6 +183,7 @@ __all__ = [
     "genre_name",
     "hidden",
     "hidden_artists",
+    "hold_for_ingest",
     "hold_isrc",
     "hold_release",
     "identity_key",

@@ -4,17 +4,44 @@ title, tracks, lyrics, availability nor the exclusives made on it or with its tr
 `encore catalog restore` puts it back as it was (probe23 F2: the title, track, lyrics and availability edits went
 through and restore published them; review23n F1: a gallery picture and an exclusive's withdraw, which lifted its
 track's Premium lock for good). Every such path goes through `hold_release`; the rule itself is `takedown_refusal`.
+An ingest's file goes through `hold_for_ingest`, the same hold with the operator's refusal (`ReleaseTakenDown`).
 
 Here in the catalogue rather than in labels, so that exclusives (a layer below labels) hold a release the same way.
+It imports no other catalogue writer, so that each of them (`_write`'s `upsert_album`) can hold a release too.
 """
 
 from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.orm import Session
 
 from encore.catalog._models import Album
-from encore.catalog._release import takedown_refusal
 from encore.catalog._version import catalogue_changed
 from encore.kernel import Conflict, NotFound
+
+TAKEN_DOWN = (
+    "This release was taken down by the operator of this server (a takedown notice, for one): nothing of it can be"
+    " changed or published from here until they restore it. To ask, contact them; only they can restore it."
+)
+
+
+class ReleaseTakenDown(Conflict):
+    """An ingest would change a release the operator took down (`encore catalog withdraw`): it changes nothing of
+    it, not its tracks, its facts nor its row, until `encore catalog restore` lifts the takedown (review22m F2)."""
+
+    def __init__(self, album: Album) -> None:
+        super().__init__(
+            f"its release {album.title!r} ({album.public_id}) is taken down: the file was left out and the release"
+            f" left as it was; run the ingest again after `encore catalog restore {album.public_id}` to apply it",
+            code="taken_down",
+        )
+
+
+def takedown_refusal(album: Album) -> str | None:
+    """Why its label may change nothing of this release now, or None (pure: the row as read, under its lock where
+    a change follows). While the operator's takedown holds it (`encore catalog withdraw`, `taken_down_from`), no
+    label change to what listeners would see of it lands, so that `encore catalog restore` puts back exactly what
+    was taken down (probe23 F2): labels' edits, lyrics, availability, cover and publish, and the exclusives made on
+    it or with its tracks (review23n F1), each through `catalog.hold_release`."""
+    return TAKEN_DOWN if album.taken_down_from is not None else None
 
 
 def claim_release(session: Session, album: Album, still: ColumnElement[bool], *, moves_catalogue: bool = True) -> None:
@@ -49,3 +76,15 @@ def hold_release(
     claim_release(session, album, true() if still is None else still, moves_catalogue=moves_catalogue)
     if (why := takedown_refusal(album)) is not None:
         raise Conflict(why, code="taken_down")
+
+
+def hold_for_ingest(session: Session, album: Album) -> None:
+    """`hold_release` for an ingest's file that names this release (a new file) or is one of its tracks (a changed
+    one): refused with `ReleaseTakenDown`, which tells the operator running the ingest how to apply the file later.
+    Read under the row's lock, taken in the catalogue's order: the album as first read was checked before (review24s
+    H1: a takedown committed after that read, and a new file's track was saved published on the taken-down release),
+    and a changed file's hold took the album's row before the version row, against a takedown's order (M1: on
+    PostgreSQL the two could deadlock)."""
+    claim_release(session, album, true())
+    if takedown_refusal(album) is not None:
+        raise ReleaseTakenDown(album)

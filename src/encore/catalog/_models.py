@@ -157,6 +157,9 @@ class Album(TimestampMixin, Base):
     # The operator's takedown (encore.incident): the status it found (published, or withdrawn by the label), kept
     # until `encore catalog restore` puts that back. While set, the label cannot publish the release again.
     taken_down_from: Mapped[str | None] = mapped_column(String(10))
+    # When `status` last changed (`set_release_status`): whether a play read later from an edge log was served
+    # while published (`playback.paid_play`). None: before this was kept, or set where no clock was at hand.
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     label: Mapped[Label | None] = relationship(lazy="joined")
     artists: Mapped[list["AlbumArtist"]] = relationship(
         order_by="AlbumArtist.position", cascade="all, delete-orphan", lazy="selectin"

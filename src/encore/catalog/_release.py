@@ -5,6 +5,8 @@ unlisted release's album, tracks and any artist with nothing else listed leave s
 publishing puts them back, as ingest would have written them.
 """
 
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -23,20 +25,6 @@ from encore.catalog._search_index import index_entity, reindex_album, unindex_en
 from encore.catalog._version import catalogue_changed
 from encore.catalog._write import refuse_another_labels_artist, upsert_artist
 
-TAKEN_DOWN = (
-    "This release was taken down by the operator of this server (a takedown notice, for one): nothing of it can be"
-    " changed or published from here until they restore it. To ask, contact them; only they can restore it."
-)
-
-
-def takedown_refusal(album: Album) -> str | None:
-    """Why its label may change nothing of this release now, or None (pure: the row as read, under its lock where
-    a change follows). While the operator's takedown holds it (`encore catalog withdraw`, `taken_down_from`), no
-    label change to what listeners would see of it lands, so that `encore catalog restore` puts back exactly what
-    was taken down (probe23 F2): labels' edits, lyrics, availability, cover and publish, and the exclusives made on
-    it or with its tracks (review23n F1), each through `catalog.hold_release`."""
-    return TAKEN_DOWN if album.taken_down_from is not None else None
-
 
 def _credited(session: Session, album: Album) -> set[int]:
     track_ids = select(Track.id).where(Track.album_id == album.id)
@@ -45,8 +33,12 @@ def _credited(session: Session, album: Album) -> set[int]:
     return credited
 
 
-def set_release_status(session: Session, *, album: Album, status: ReleaseStatus) -> None:
-    """The album and every track on it take `status`; only a published release is listed anywhere."""
+def set_release_status(session: Session, *, album: Album, status: ReleaseStatus, now: datetime | None = None) -> None:
+    """The album and every track on it take `status`; only a published release is listed anywhere. A change of
+    status is timed (`now`; None: not known), so a play read later from a log is paid only if the track was
+    published when it verified (`playback.paid_play`)."""
+    if album.status != status.value:
+        album.status_changed_at = now
     album.status = status.value
     tracks = list(session.scalars(select(Track).where(Track.album_id == album.id)))
     for track in tracks:

@@ -7,9 +7,10 @@ Representations built from the catalogue are cached against this version (catalo
 
 The catalogue's lock order: on PostgreSQL the version row is a lock every catalogue write takes (at its first
 flush) and holds until commit, so any other lock a catalogue writer takes (a new name's, an ISRC's or a UPC's
-`write_lock`, a release's row in `labels._drafts._claim`) comes after it: the writer calls
-`catalogue_changed` first. Taken the other way round by one transaction, and this way by another, the two
-deadlocked (review18: a release's form saved during an upload to it, a form and an ingest setting one ISRC).
+`write_lock`, a release's row in `catalog.claim_release`, which labels, the takedown and ingest all go through)
+comes after it: the writer calls `catalogue_changed` first. Taken the other way round by one transaction, and this
+way by another, the two deadlocked (review18: a release's form saved during an upload to it, a form and an ingest
+setting one ISRC; review24s M1: a changed file's ingest and a takedown of its release).
 """
 
 from sqlalchemy import Integer, select, update

@@ -1,12 +1,12 @@
 """The catalogue's write side, used by ingest: find-or-create by identity keys, never commit."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from encore.catalog._hold import hold_for_ingest
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -27,18 +27,6 @@ from encore.catalog._text import identity_key, sort_name, upc_spellings
 from encore.catalog._version import catalogue_changed
 from encore.db import lock_space, write_lock
 from encore.kernel import Conflict
-
-
-class ReleaseTakenDown(Conflict):
-    """An ingest would change a release the operator took down (`encore catalog withdraw`): it changes nothing of
-    it, not its tracks, its facts nor its row, until `encore catalog restore` lifts the takedown (review22m F2)."""
-
-    def __init__(self, album: Album) -> None:
-        super().__init__(
-            f"its release {album.title!r} ({album.public_id}) is taken down: the file was left out and the release"
-            f" left as it was; run the ingest again after `encore catalog restore {album.public_id}` to apply it",
-            code="taken_down",
-        )
 
 
 @dataclass(frozen=True)
@@ -170,12 +158,9 @@ def upsert_album(
         key = identity_key(lead, facts.title, f"label {label.id}")
         album = session.scalar(select(Album).where(Album.album_key == key))
     if draft:  # a label's upload joins only its own draft of that name, never a listed release
-        key = identity_key(lead, facts.title, f"label {label.id if label else 0}", "draft")
-        album = session.scalar(select(Album).where(Album.album_key == key))
-        if album is not None and album.status != ReleaseStatus.DRAFT.value:  # published since: a new draft
-            key, album = identity_key(lead, facts.title, "draft", secrets.token_hex(8)), None
-    if album is not None and album.taken_down_from is not None:
-        raise ReleaseTakenDown(album)
+        album, key = _open_draft(session, lead=lead, title=facts.title, label_id=label.id if label else 0)
+    if album is not None:  # its row held, then read again: a takedown at this moment is seen (review24s H1)
+        hold_for_ingest(session, album)
     if album is None:
         _hold_new(session, "album", key)
         album = session.scalar(select(Album).where(Album.album_key == key))
@@ -204,6 +189,24 @@ def upsert_album(
     session.flush()
     index_entity(session, kind="album", entity_id=album.id, name=album.title, context=" ".join(facts.artists))
     return album
+
+
+def _open_draft(session: Session, *, lead: str, title: str, label_id: int) -> tuple[Album | None, str]:
+    """The label's open draft of this name, which an upload joins (None: a new one is made), and its key.
+
+    The key of a name's draft is the draft's while it is one: a release published (or withdrawn) since gives it up
+    here, so the next files of that name all find the one new draft. Each file made a draft of its own before,
+    under a random key (session 23: a two-disc release's two untagged files, "Unknown Album" like an untagged
+    release published earlier, split over two drafts). Read under the catalogue's lock (its version row first,
+    as a publish or a delete of the draft takes it), so such a change at the same moment is seen, not joined."""
+    key = identity_key(lead, title, f"label {label_id}", "draft")
+    catalogue_changed(session)
+    held = session.scalar(select(Album).where(Album.album_key == key).execution_options(populate_existing=True))
+    if held is None or held.status == ReleaseStatus.DRAFT.value:
+        return held, key
+    held.album_key = identity_key("released draft", held.public_id)  # unique, and found by no name
+    session.flush()
+    return None, key
 
 
 def hold_isrc(session: Session, isrc: str) -> None:

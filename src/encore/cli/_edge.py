@@ -14,7 +14,7 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from encore import labels, playback
+from encore import labels, playback, portability
 from encore.bootstrap import Container, build
 from encore.keys import LEGACY, load_keyring
 from encore.streaming import address_ok, edge_secret_for, render_nginx_config
@@ -163,7 +163,13 @@ def ingest_log(
         with c.sessions() as session:
             closed = frozenset(labels.closed_months(session))
         playback.ingest_edge_log(
-            c.sessions, lines=lines, secrets=secrets, verifier=c.verifier, report=report, closed_months=closed
+            c.sessions,
+            lines=lines,
+            secrets=secrets,
+            verifier=c.verifier,
+            report=report,
+            closed_months=closed,
+            forgotten=lambda session, verified: portability.forgotten_kept_stream(session, verified=verified),
         )
     finally:
         c.close()
@@ -172,6 +178,11 @@ def ingest_log(
         f"{report.lines} lines: {report.counted} edge responses counted, {report.verified} verified streams "
         f"recorded, {ignored} ignored" + "".join(f"\n  {reason}: {n}" for reason, n in sorted(report.ignored.items()))
     )
+    if report.not_paid:  # the track was not published when the play verified: as the byte path, none is paid
+        console.print(
+            f"{sum(report.not_paid.values())} verified stream(s) not paid: the track was not published when the "
+            "play verified" + "".join(f"\n  {reason}: {n}" for reason, n in sorted(report.not_paid.items()))
+        )
     for file, why in unreadable.items():  # a wrong file, not a few bad lines: cron must hear of streams not counted
         err.print(f"[red]{file}:[/red] {why}")
     for month, n in sorted(report.in_closed_months.items()):  # streams not counted either: cron must hear of them

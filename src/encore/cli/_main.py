@@ -379,6 +379,10 @@ from encore.cli._lists import jobs_app  # noqa: E402
 
 app.add_typer(jobs_app, name="jobs")
 
+from encore.cli._outbox import outbox_app  # noqa: E402
+
+app.add_typer(outbox_app, name="outbox")
+
 from encore.cli._catalog import catalog_app  # noqa: E402
 
 app.add_typer(catalog_app, name="catalog")

@@ -1,7 +1,15 @@
 """Storage of rows: the declarative base, engines and sessions. Knows no capability."""
 
 from encore.db._base import Base, TimestampMixin, utcnow
-from encore.db._engine import create_db_engine, is_busy, is_unreachable, make_sessionmaker, reachable, transaction
+from encore.db._engine import (
+    bound_statements,
+    create_db_engine,
+    is_busy,
+    is_unreachable,
+    make_sessionmaker,
+    reachable,
+    transaction,
+)
 from encore.db._lanes import Lanes, lanes_for
 from encore.db._locks import lock_space, write_lock
 from encore.db._migrate import Upgrade, alembic_config, upgrade_to_head
@@ -17,6 +25,7 @@ __all__ = [
     "UTCDateTime",
     "Upgrade",
     "alembic_config",
+    "bound_statements",
     "connection_of",
     "create_db_engine",
     "is_busy",

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -63,6 +63,17 @@ POOL_SIZE, POOL_OVERFLOW, POOL_TIMEOUT_S = 8, 40, 30.0
 # packets is an outage answered 503 in seconds, not a request (or the stream path's once-a-second read) held
 # for the operating system's minutes of retries.
 PG_CONNECT_TIMEOUT_S = 5
+# Once connected, a peer that goes silent (a host gone, the network between cut) is noticed by TCP: an idle
+# connection's keepalive probes go unanswered (10 s, then 3 probes 5 s apart), and data sent and never
+# acknowledged, a query, gives up after 30 s, where Linux retransmits for some 15 minutes. A server that is
+# up answers both at once, however long its query runs. A URL that names any of them keeps its own.
+PG_TCP: dict[str, int] = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,  # milliseconds
+}
 
 
 def create_db_engine(
@@ -89,8 +100,9 @@ def create_db_engine(
         event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    if "connect_timeout" not in parsed.query:  # an address that drops packets would hold a connect for minutes
-        kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
+    ours = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **PG_TCP}  # an address that drops packets: minutes
+    ours = {name: value for name, value in ours.items() if name not in parsed.query}
+    kwargs["connect_args"] = {**ours, **kwargs.get("connect_args", {})}
     engine = create_engine(parsed, **kwargs)
     event.listen(engine, "handle_error", _nul_text)
     icu_dialect_hook(engine)
@@ -111,6 +123,14 @@ def _nul_text(context: ExceptionContext) -> None:
 
 
 _PSYCOPG_NUL = "PostgreSQL text fields cannot contain NUL"
+
+
+def bound_statements(session: Session, *, seconds: float) -> None:
+    """On PostgreSQL, the server cancels any statement of the session's transaction that runs past `seconds`
+    (a lock it waits on, a server too busy): SQLSTATE 57014, which `is_busy` counts as busy. For a read that
+    must not hold its caller longer. SQLite's waits are bounded by its busy timeout already: nothing to do."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(int(seconds * 1000))})
 
 
 def reachable(engine: Engine) -> bool:

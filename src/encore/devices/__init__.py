@@ -5,11 +5,12 @@ phone or desktop app in the player and revokes it there.
 """
 
 from encore.devices._models import Device
-from encore.devices._policy import AuthChoice, choose_auth
+from encore.devices._policy import AuthChoice, Reread, choose_auth, reread_for
 from encore.devices._service import (
     DeviceOwner,
     DeviceView,
     NewDevice,
+    Rekey,
     create_device,
     list_devices,
     owner_of_api_key,
@@ -26,10 +27,13 @@ __all__ = [
     "DeviceOwner",
     "DeviceView",
     "NewDevice",
+    "Rekey",
+    "Reread",
     "choose_auth",
     "create_device",
     "list_devices",
     "owner_of_api_key",
+    "reread_for",
     "reseal_app_passwords",
     "revoke_device",
     "user_for_api_key",

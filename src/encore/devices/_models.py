@@ -21,5 +21,8 @@ class Device(TimestampMixin, Base):
     # Fernet token of the app password. Token auth (md5(password + salt)) needs the plain text,
     # so it is encrypted with a key derived from the server secret, never hashed.
     app_password_enc: Mapped[str] = mapped_column(Text)
+    # The keyring key it is sealed under (a Fernet token does not say): a server whose kept keys predate it
+    # reads the keyring again at once. None: sealed before this was recorded; the next rotation records it.
+    app_password_kid: Mapped[int | None] = mapped_column(Integer)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     epoch: Mapped[int] = mapped_column(Integer, default=0)  # the generation it was issued under (sign-out)

@@ -1,5 +1,7 @@
-"""Which Subsonic authentication a request uses: a pure decision with its reason."""
+"""Which Subsonic authentication a request uses, and whether an app password no kept key opened is worth
+reading the keyring again for: pure decisions with their reasons."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -28,3 +30,28 @@ def choose_auth(
     if password is not None:
         return AuthChoice("password", "password")
     return AuthChoice(None, "missing")
+
+
+@dataclass(frozen=True)
+class Reread:
+    need: str  # "at_once" | "bounded" | "none"
+    kid: int | None  # "at_once": the newest key a stored seal names
+    reason: str
+
+
+def reread_for(sealed_kids: Iterable[int | None], *, held: int) -> Reread:
+    """After no app password of the account matched under the kept keys (`held`: the newest kept key id), is
+    the keyring worth reading again? Decided on the stored seals' key ids, never on what the client sent:
+    - a seal names a key newer than `held`: a rotation this process has not read yet resealed it. Stored data
+      a wrong password cannot make, so read at once (a read can only bring newer keys: ids only grow);
+    - a seal names no key (sealed before key ids were recorded): it may be under a newer key; read, but at
+      most once per bound, since every wrong password for that account would ask again;
+    - every seal names a key at or below `held` (or the account has none: the decoy): a read opens nothing
+      more (a key once kept only ever retires sooner), so none."""
+    kids = list(sealed_kids)
+    newest = max((k for k in kids if k is not None), default=None)
+    if newest is not None and newest > held:
+        return Reread("at_once", newest, f"sealed under key {newest}, newer than key {held} kept")
+    if any(k is None for k in kids):
+        return Reread("bounded", None, "sealed before key ids were recorded")
+    return Reread("none", None, "every seal is under a key kept" if kids else "no app password to open")

@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -15,8 +15,9 @@ from encore.accounts import User, issue_epoch, live_credential
 from encore.db import RawStatement, connection_of, write_lock
 from encore.devices import _crypto
 from encore.devices._models import Device
+from encore.devices._policy import Reread, reread_for
 from encore.kernel import NotFound, ValidationFailed, is_public_id
-from encore.keys import Key, lock_keyring
+from encore.keys import LEGACY, Key, lock_keyring
 
 MAX_DEVICES = 50
 API_KEY_PREFIX = "enc_"
@@ -69,6 +70,7 @@ def create_device(session: Session, *, user_id: int, name: str, secret: bytes, n
         name=name,
         api_key_hash=_hash_key(api_key),
         app_password_enc=_crypto.encrypt(secret, app_password, _crypto.salts_of((sealing,))),
+        app_password_kid=sealing.kid,
         created_at=now,
         epoch=issue_epoch(session),
     )
@@ -214,12 +216,22 @@ def _decoy(secret: bytes, salt: str) -> str:
     return _crypto.encrypt(secret, secrets.token_urlsafe(18), (salt,))
 
 
-def _app_passwords(
-    session: Session, *, username: str, secret: bytes, keys: Sequence[Key]
-) -> list[tuple[User | None, Device | None, str]]:
-    """(user, device, app password) per device of an active user. An unknown, inactive or device-less user
-    gets one decoy that belongs to nobody, queried and decrypted the same way: equal work, so the time a
-    wrong answer takes does not tell whether the account exists."""
+Rekey = Callable[[Reread], Sequence[Key] | None]  # the keys that count, read again as asked (None: not read)
+
+
+def _matching(
+    session: Session,
+    *,
+    username: str,
+    secret: bytes,
+    keys: Sequence[Key],
+    matches: Callable[[str], bool],
+    rekey: Rekey | None,
+) -> tuple[User, Device] | None:
+    """The active user's device whose app password `matches`. An unknown, inactive or device-less user gets one
+    decoy that belongs to nobody, queried and decrypted the same way: equal work, so the time a wrong answer
+    takes does not tell whether the account exists. When none matches under `keys`, `rekey` is asked for the
+    keys again if the stored seals say a read could open more (`reread_for`)."""
     key = username.casefold() if 0 < len(username) <= 64 else ""
     rows = session.execute(
         select(User, Device)
@@ -227,15 +239,20 @@ def _app_passwords(
         .where(User.username_key == key, live_credential(Device.epoch))
         .order_by(Device.id)
     ).all()
-    found: list[tuple[User | None, Device | None, str]] = [(u, d, d.app_password_enc) for u, d in rows if u.is_active]
-    if not found:
-        found = [(None, None, _decoy(secret, _crypto.salts_of(keys)[0]))]
-    out: list[tuple[User | None, Device | None, str]] = []
-    for user, device, sealed in found:
-        plain = _crypto.decrypt(secret, sealed, _crypto.salts_of(keys))
-        if plain is not None:
-            out.append((user, device, plain))
-    return out
+    found = [(u, d) for u, d in rows if u.is_active]
+    sealed = [d.app_password_enc for _, d in found] or [_decoy(secret, _crypto.salts_of(keys)[0])]
+
+    def under(keys: Sequence[Key]) -> tuple[User, Device] | None:
+        opened = [_crypto.decrypt(secret, token, _crypto.salts_of(keys)) for token in sealed]  # all: equal work
+        hits = [i for i, plain in enumerate(opened) if plain is not None and matches(plain)]
+        return found[hits[0]] if hits and found else None
+
+    hit = under(keys)
+    if hit is not None or rekey is None:
+        return hit
+    need = reread_for((d.app_password_kid for _, d in found), held=max((k.kid for k in keys), default=LEGACY))
+    fresh = None if need.need == "none" else rekey(need)
+    return None if fresh is None else under(fresh)
 
 
 def user_for_token(
@@ -247,26 +264,42 @@ def user_for_token(
     secret: bytes,
     now: datetime,
     keys: Sequence[Key] = (),
+    rekey: Rekey | None = None,
 ) -> User | None:
     """token = md5(app_password + salt). An unknown user, or one without devices, never matches."""
     wanted = token.lower().encode("ascii", "replace")
-    for user, device, plain in _app_passwords(session, username=username, secret=secret, keys=keys):
+
+    def matches(plain: str) -> bool:
         got = hashlib.md5((plain + salt).encode(), usedforsecurity=False).hexdigest().encode()
-        if hmac.compare_digest(got, wanted) and user is not None and device is not None:
-            _touch(device, now)
-            return user
-    return None
+        return hmac.compare_digest(got, wanted)
+
+    return _used(_matching(session, username=username, secret=secret, keys=keys, matches=matches, rekey=rekey), now)
 
 
 def user_for_app_password(
-    session: Session, *, username: str, password: str, secret: bytes, now: datetime, keys: Sequence[Key] = ()
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    secret: bytes,
+    now: datetime,
+    keys: Sequence[Key] = (),
+    rekey: Rekey | None = None,
 ) -> User | None:
     given = password.encode("utf-8", "surrogatepass")
-    for user, device, plain in _app_passwords(session, username=username, secret=secret, keys=keys):
-        if hmac.compare_digest(plain.encode(), given) and user is not None and device is not None:
-            _touch(device, now)
-            return user
-    return None
+
+    def matches(plain: str) -> bool:
+        return hmac.compare_digest(plain.encode(), given)
+
+    return _used(_matching(session, username=username, secret=secret, keys=keys, matches=matches, rekey=rekey), now)
+
+
+def _used(hit: tuple[User, Device] | None, now: datetime) -> User | None:
+    if hit is None:
+        return None
+    user, device = hit
+    _touch(device, now)
+    return user
 
 
 def reseal_app_passwords(session: Session, *, secret: bytes, keys: Sequence[Key]) -> tuple[int, int]:
@@ -280,5 +313,6 @@ def reseal_app_passwords(session: Session, *, secret: bytes, keys: Sequence[Key]
             unreadable += 1
         else:
             device.app_password_enc, count = sealed, count + 1
+            device.app_password_kid = keys[0].kid if keys else LEGACY
     session.flush()
     return count, unreadable

@@ -135,7 +135,7 @@ def withdraw_album(
     if why_not is not None:
         raise Conflict(_SAID[why_not], code=f"album_{why_not}")
     found = album.taken_down_from = album.status
-    catalog.set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN)
+    catalog.set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN, now=now)
     _note(
         session, kind=audit.kinds.CATALOG_WITHDRAWN, album=album, actor_id=actor_id, now=now, reason=reason, found=found
     )
@@ -155,7 +155,8 @@ def restore_album(session: Session, *, album_id: str, actor_id: int | None, now:
         label = album.label.name if album.label is not None else ""
         raise Conflict(_SAID[why_not].format(label=label), code=f"album_{why_not}")
     album.taken_down_from = None
-    catalog.set_release_status(session, album=album, status=ReleaseStatus(taken_from or ReleaseStatus.PUBLISHED.value))
+    restored = ReleaseStatus(taken_from or ReleaseStatus.PUBLISHED.value)
+    catalog.set_release_status(session, album=album, status=restored, now=now)
     _note(session, kind=audit.kinds.CATALOG_RESTORED, album=album, actor_id=actor_id, now=now, reason="")
     return _found(album, _tracks(session, album))
 

@@ -7,20 +7,19 @@ files have no rows and the next run's sweep removes them, then imports the file 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore import lyrics
 from encore.catalog import (
-    Album,
     AlbumFacts,
     AlbumType,
     ReleaseStatus,
-    ReleaseTakenDown,
     RenditionFacts,
     Track,
     TrackFacts,
     drop_empty_albums,
+    hold_for_ingest,
     identity_key,
     replace_renditions,
     save_track,
@@ -175,11 +174,9 @@ def _refuse_if_taken_down(session: Session, track: Track) -> None:
     file naming that release, `upsert_album`): moved to another album, as retagged files were, the emptied album's
     row went with its takedown and the label could publish the music again (review22m F2); updated in place, a
     new ISRC or audio would change what the takedown holds back. The row is held as `encore catalog withdraw` holds
-    it, so a takedown at the same moment is seen."""
-    session.execute(update(Album).where(Album.id == track.album_id).values(status=Album.status))
-    session.refresh(track.album)
-    if track.album.taken_down_from is not None:
-        raise ReleaseTakenDown(track.album)
+    it, in the same order (the catalogue's version row, then the album's: review24s M1), so a takedown at the same
+    moment is seen."""
+    hold_for_ingest(session, track.album)
 
 
 def _on_label(track: Track, label: str) -> bool:

@@ -145,12 +145,48 @@ class _Scheduler(Scheduler):  # type: ignore[misc]
             self._logger.exception(failed, task)
 
 
-class _Consumer(Consumer):  # type: ignore[misc]
-    """huey's full consumer (`encore worker`) with the loops above."""
+class NodeMinutely:
+    """The engine's `every_minute_here` tasks, on one thread of this process: at start, then every minute."""
 
-    def __init__(self, huey: Huey, **options: object) -> None:
+    def __init__(self, engine: JobEngine, stop_flag: threading.Event) -> None:
+        self.tasks, self.stop_flag = dict(engine.here), stop_flag
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.tasks:
+            self._thread = threading.Thread(target=self._loop, name="encore-node-minutely", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            for name, task in self.tasks.items():
+                try:
+                    task()
+                except Exception:
+                    log.exception("this node's minutely task %s failed; it runs again in a minute", name)
+            if self.stop_flag.wait(60):
+                return
+
+    def join(self, timeout_s: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+
+class _Consumer(Consumer):  # type: ignore[misc]
+    """huey's full consumer (`encore worker`) with the loops above, and this node's minutely tasks."""
+
+    def __init__(self, huey: Huey, here: JobEngine, **options: object) -> None:
         self.outage = QueueOutage()  # before huey's __init__, which makes the loops
         super().__init__(huey, **options)
+        self.here = NodeMinutely(here, self.stop_flag)
+
+    def start(self) -> None:
+        super().start()
+        self.here.start()
+
+    def stop(self, graceful: bool = False) -> None:
+        super().stop(graceful)
+        self.here.join(10.0)
 
     def _create_worker(self) -> _Worker:
         return _Worker(self.huey, self.stop_flag, self.outage, self.default_delay, self.max_delay, self.backoff)
@@ -179,6 +215,7 @@ class InProcessWorkers:
         loops = [_Worker(huey, self.stop_flag, self.outage, POLL_S, MAX_POLL_S, 1.5) for _ in range(workers)]
         self._processes: list[Worker | Scheduler] = [*loops, _Scheduler(huey, self.stop_flag, self.outage)]
         self._threads: list[threading.Thread] = []
+        self.here = NodeMinutely(engine, self.stop_flag)
 
     def start(self) -> None:
         self.engine.reap()  # jobs a previous process left running
@@ -186,6 +223,7 @@ class InProcessWorkers:
             thread = threading.Thread(target=self._loop, args=(process,), name=f"encore-jobs-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.here.start()
 
     def _loop(self, process: Worker | Scheduler) -> None:
         process.initialize()
@@ -196,12 +234,13 @@ class InProcessWorkers:
         self.stop_flag.set()
         for thread in self._threads:
             thread.join(timeout_s)
+        self.here.join(timeout_s)
 
 
 def consumer(engine: JobEngine, *, workers: int) -> Consumer:
     """huey's consumer as `encore worker` runs it: threads, signals, periodic reaping."""
     engine.reap()
-    return _Consumer(engine.huey, workers=workers, worker_type="thread", max_delay=MAX_POLL_S)
+    return _Consumer(engine.huey, engine, workers=workers, worker_type="thread", max_delay=MAX_POLL_S)
 
 
 def drain(engine: JobEngine, *, include_retries: bool = True, limit: int = 10_000) -> int:

@@ -25,13 +25,14 @@ from typing import Any
 
 from huey import Huey
 from huey.api import TaskWrapper, crontab
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db import transaction
 from encore.jobs._context import JobContext, Superseded
 from encore.jobs._models import Job
+from encore.jobs._on_commit import on_commit
 from encore.kernel import Clock, EncoreError, NotFound, new_public_id
 from encore.state import SharedState
 
@@ -95,6 +96,7 @@ class JobEngine:
         self.files_root = files_root
         self.lease_s = lease_s
         self._handlers: dict[str, Handler] = {}
+        self.here: dict[str, Callable[[], object]] = {}  # `every_minute_here`
         self._run: TaskWrapper = huey.task(retries=MAX_ATTEMPTS - 1, retry_delay=RETRY_DELAY_S, name="encore.job")(
             self.execute
         )
@@ -136,6 +138,12 @@ class JobEngine:
                 state.release(lease)
 
         self.huey.periodic_task(crontab(minute="*"), name=f"encore.minutely.{name}")(once)
+
+    def every_minute_here(self, name: str, task: Callable[[], object]) -> None:
+        """Run `task` every minute in each process that takes jobs (`encore serve`'s in-process workers, `encore
+        worker`), on a thread of its own, never through the queue: upkeep of what only this node holds (its
+        spool of verified streams), which must run on every node, also while the queue's store is away."""
+        self.here[name] = task
 
     @property
     def kinds(self) -> list[str]:
@@ -181,7 +189,8 @@ class JobEngine:
             if existing is None:
                 raise
             return _view(existing)
-        event.listen(session, "after_commit", lambda _s: self._run(job.id), once=True)
+        job_id = job.id
+        on_commit(session, job, lambda: self._run(job_id))  # not at a savepoint's release (`_on_commit`)
         return _view(job)
 
     def _open(self, session: Session, kind: str, key: str) -> Job | None:

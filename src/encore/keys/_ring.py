@@ -114,29 +114,67 @@ def mark_edge_ready(session: Session, *, kids: Iterable[int], now: datetime) -> 
 class KeyringCache:
     """What the keyring table said at most `ttl_s` ago (a derived cache of the database, per process): a
     rotation made by `encore keys rotate` elsewhere reaches every worker within `ttl_s`, far inside any
-    grace period; `refresh` makes it at once."""
+    grace period; `refresh` makes it at once. Requests that need a read while one is under way wait for it and
+    share what it read (one read, not one each)."""
 
     def __init__(self, sessions: sessionmaker[Session], *, ttl_s: float = 30.0) -> None:
         self._sessions, self._ttl = sessions, ttl_s
         self._ring: Keyring | None = None
         self._at = 0.0
+        self._reads = 0  # how many reads this cache made (a read shared by waiting requests counts once)
+        self._absent = LEGACY  # the newest key id asked for (`holding`) that a read did not find
         self._lock = threading.Lock()
+
+    @property
+    def reads(self) -> int:
+        return self._reads
 
     def get(self) -> Keyring:
         ring = self._ring
         if ring is not None and time.monotonic() - self._at < self._ttl:
             return ring
-        return self.refresh()
+        return self._read_unless_read_since(self._reads, min_age_s=self._ttl) or self.refresh()
+
+    def holding(self, kid: int) -> Keyring | None:
+        """The keyring with key `kid` in it, read at once unless the kept one has it: a stored seal names that
+        key (stored data: ids only grow, so each rotation costs one read, whatever clients send). A key a read
+        did not find (a database restored behind its seals) is not read for again at once: `recheck`'s bound."""
+        seen = self._reads
+        with self._lock:
+            ring = self._ring
+            if ring is not None and ring.active.kid >= kid:
+                return ring  # read since: by another request that needed it, or by the TTL
+            if kid <= self._absent:
+                return self._recheck_locked(seen, min_age_s=1.0)
+            ring = self._read_locked()
+            if ring.active.kid < kid:
+                self._absent = kid
+            return ring
 
     def recheck(self, *, min_age_s: float = 1.0) -> Keyring | None:
-        """The table read again if what is kept is at least `min_age_s` old, else None. For a credential that
-        no kept key opens: it may be sealed under a key rotated in since (a rotation reseals app passwords
-        at once); wrong ones cost at most one read per `min_age_s`."""
-        if time.monotonic() - self._at < min_age_s:
-            return None
-        return self.refresh()
+        """The table read again if what is kept is at least `min_age_s` old, else None; a read made by another
+        request since this one asked is shared instead. For an app password whose seal does not say its key:
+        it may be under one rotated in since; asking costs at most one read per `min_age_s`, however many
+        wrong passwords ask at once."""
+        return self._read_unless_read_since(self._reads, min_age_s=min_age_s)
 
     def refresh(self) -> Keyring:
-        with self._lock, self._sessions() as session:
+        with self._lock:
+            return self._read_locked()
+
+    def _read_unless_read_since(self, seen: int, *, min_age_s: float) -> Keyring | None:
+        with self._lock:
+            return self._recheck_locked(seen, min_age_s=min_age_s)
+
+    def _recheck_locked(self, seen: int, *, min_age_s: float) -> Keyring | None:
+        if self._reads != seen:
+            return self._ring  # another request read it while this one waited: the same answer, no read
+        if time.monotonic() - self._at < min_age_s:
+            return None
+        return self._read_locked()
+
+    def _read_locked(self) -> Keyring:
+        with self._sessions() as session:
             self._ring, self._at = load_keyring(session), time.monotonic()
+            self._reads += 1
             return self._ring

@@ -23,6 +23,7 @@ from encore.labels._drafts import (
     edit_release,
     publish,
     releases_of_tracks,
+    renumber,
     set_cover,
     withdraw,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "pool_notes",
     "publish",
     "releases_of_tracks",
+    "renumber",
     "set_availability",
     "set_cover",
     "split_shares",

@@ -13,6 +13,7 @@ from encore.catalog import (
     Album,
     ReleaseStatus,
     Track,
+    art_taken_down,
     hold_release,
     isrc_of_another_label,
     reindex_album,
@@ -63,6 +64,9 @@ class AlbumItem:
     # The operator took it down (`encore catalog withdraw`): `status` says withdrawn, and nothing of it changes
     # from the portal until the operator restores it (catalog.hold_release); the label's own withdraw leaves this False.
     taken_down: bool = False
+    # Its cover is an image an operator's takedown holds back (`catalog.art_taken_down`: the taken-down release's
+    # own, or the same image set on a draft or another release of the label): /art/ answers 404 for it to everyone.
+    cover_held_back: bool = False
 
 
 def owned_album(session: Session, *, label_id: int, album_id: str) -> Album:
@@ -129,6 +133,7 @@ def album_item(session: Session, album: Album) -> AlbumItem:
         [a.artist.name for a in album.artists],
         album.artwork_key,
         album.taken_down_from is not None,
+        album.artwork_key is not None and art_taken_down(session, key=album.artwork_key),
     )
 
 

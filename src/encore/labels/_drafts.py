@@ -3,7 +3,7 @@ in the form, publishes it, may withdraw it later (plays and statements keep thei
 delete a draft that was never published. Another label's release answers exactly like a missing one."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from encore.labels._release_rules import (
     TrackForm,
     edit_problems,
     normal_isrc,
+    numbering_problems,
     parse_release_date,
     publish_problems,
     track_numbers,
@@ -135,7 +136,7 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
     return album
 
 
-def publish(session: Session, *, label_id: int, album_id: str, today: date) -> Album:
+def publish(session: Session, *, label_id: int, album_id: str, today: date, now: datetime | None = None) -> Album:
     """A draft (or a release the label withdrew) goes to listeners, once the form says all it must; never one the
     operator took down."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
@@ -156,14 +157,14 @@ def publish(session: Session, *, label_id: int, album_id: str, today: date) -> A
     if (code := _code_taken_down(session, album=album, tracks=tracks)) is not None:
         said = f"{code} is on a release the operator of this server took down. It cannot be published from here: "
         raise Conflict(said + CONTACT, code="taken_down")
-    set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED)
+    set_release_status(session, album=album, status=ReleaseStatus.PUBLISHED, now=now)
     return album
 
 
 def _numbering(album: Album, tracks: list[Track]) -> list[NumberedTrack]:
     """A draft's numbers, for the rule that no two tracks share one. A withdrawn release is put back as it was: one
-    published before the rule may hold two track 1s that the portal cannot renumber (only a draft's form has number
-    fields), and a released release's track edit refuses a taken number (`_catalogue`), so no new ones reach it."""
+    published before the rule may hold two track 1s (mended with `renumber`, whose fields the portal shows for
+    them), and a released release's track edit refuses a taken number (`_catalogue`), so no new ones reach it."""
     if album.status != ReleaseStatus.DRAFT.value:
         return []
     return [NumberedTrack(t.public_id, t.title, t.disc_number, t.track_number) for t in tracks]
@@ -185,13 +186,37 @@ def _code_taken_down(session: Session, *, album: Album, tracks: list[Track]) -> 
     return None
 
 
-def withdraw(session: Session, *, label_id: int, album_id: str) -> Album:
+def renumber(session: Session, *, label_id: int, album_id: str, tracks: tuple[TrackForm, ...]) -> Album:
+    """Track and disc numbers of any of the label's releases, a published or withdrawn one included, set together:
+    a release published before the rule may hold two track 1s, and the one-track edit refuses a taken number
+    (`_catalogue`), so two numbers could never be swapped there. Each moved track must end on a place of its own;
+    another pair of shared numbers the request leaves alone stays until it is mended too. Not while taken down."""
+    album = owned_album(session, label_id=label_id, album_id=album_id)
+    hold_release(session, album)
+    by_id = _owned_in(session, album, ReleaseForm(tracks=tracks))
+    if problems := edit_problems(title=None, artists=None, tracks=tracks):
+        raise ReleaseInvalid(problems)
+    for t in tracks:
+        number, disc = track_numbers(t)
+        by_id[t.id].track_number = number or by_id[t.id].track_number
+        by_id[t.id].disc_number = disc or by_id[t.id].disc_number
+    placed = [NumberedTrack(t.public_id, t.title, t.disc_number, t.track_number) for t in _tracks(session, album)]
+    moved = {(t.disc, t.number) for t in placed if t.id in {f.id for f in tracks}}
+    clash = {t.id for t in placed if (t.disc, t.number) in moved}
+    problems = {f: said for f, said in numbering_problems(placed).items() if f.split(".")[1] in clash}
+    if problems:
+        raise ReleaseInvalid(problems)  # the request's transaction rolls back the numbers applied
+    session.flush()
+    return album
+
+
+def withdraw(session: Session, *, label_id: int, album_id: str, now: datetime | None = None) -> Album:
     """Delisted everywhere at once; plays, verified streams and statements keep their history."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
     claim_release(session, album, Album.status == ReleaseStatus.PUBLISHED.value)
     if album.status != ReleaseStatus.PUBLISHED.value:
         raise Conflict("only a published release can be withdrawn", code="not_published")
-    set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN)
+    set_release_status(session, album=album, status=ReleaseStatus.WITHDRAWN, now=now)
     return album
 
 

@@ -19,7 +19,17 @@ from encore.playback._edge import (
 )
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
-from encore.playback._outbox import Drained, SpoolOutbox, StateOutbox, VerifiedOutbox, write_or_keep
+from encore.playback._outbox import (
+    ASIDE_KEEP_S,
+    Aside,
+    Drained,
+    StateOutbox,
+    VerifiedOutbox,
+    write_or_keep,
+)
+from encore.playback._outbox_shared import SharedOutbox
+from encore.playback._outbox_spool import SpoolOutbox
+from encore.playback._paid import Paid, paid_play
 from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
 from encore.playback._verified import (
@@ -30,20 +40,24 @@ from encore.playback._verified import (
     StreamVerifier,
     Verified,
     VerifiedStream,
+    Written,
     deidentify_verified_streams,
     own_verified_streams,
     play_key_secret,
     record_verified_stream,
+    write_verified_stream,
 )
 from encore.playback._words import may_read_lyrics, readable_lyrics
 
 __all__ = [
+    "ASIDE_KEEP_S",
     "MAX_LOCK_IDS",
     "VERIFY_MIN_MS",
     "AdAudio",
     "AdAudioCount",
     "AdClockBook",
     "AdClockRow",
+    "Aside",
     "Charge",
     "ClockState",
     "ClosedMonths",
@@ -54,8 +68,10 @@ __all__ = [
     "EdgeSecret",
     "Lock",
     "OwnStream",
+    "Paid",
     "PlayNames",
     "PlayTap",
+    "SharedOutbox",
     "SpoolOutbox",
     "StateOutbox",
     "StreamCount",
@@ -64,6 +80,7 @@ __all__ = [
     "Verified",
     "VerifiedOutbox",
     "VerifiedStream",
+    "Written",
     "complete_ad_break",
     "deidentify_verified_streams",
     "edge_signature_ok",
@@ -75,6 +92,7 @@ __all__ = [
     "may_read_lyrics",
     "next_stream_decision",
     "own_verified_streams",
+    "paid_play",
     "parse_edge_line",
     "play_key_secret",
     "readable_lyrics",
@@ -82,4 +100,5 @@ __all__ = [
     "refusal_message",
     "start_ad_break",
     "write_or_keep",
+    "write_verified_stream",
 ]

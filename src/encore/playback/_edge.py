@@ -13,7 +13,7 @@ import hmac
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.accounts import User
 from encore.catalog import Rendition, Track
-from encore.playback._verified import Coordinates, StreamVerifier, VerifiedStream, record_verified_stream
+from encore.playback._verified import Coordinates, StreamVerifier, Verified, VerifiedStream, write_verified_stream
 from encore.streaming import sign_edge_url
 
 _URI = re.compile(r"^/edge/([0-9A-Za-z]{22})/(audio/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+\.(?:ogg|opus))$")
@@ -71,6 +71,8 @@ class EdgeReport:
     ignored: Counter[str] = field(default_factory=Counter)  # reason -> lines
     # month ("2026-11") -> verified streams not recorded: their month's royalty statement was closed (final)
     in_closed_months: Counter[str] = field(default_factory=Counter)
+    # why -> verified streams not paid (`paid_play`): the track was not published when the play verified
+    not_paid: Counter[str] = field(default_factory=Counter)
 
 
 def parse_edge_line(line: str) -> EdgeHit | str:
@@ -134,13 +136,17 @@ def ingest_edge_log(
     verifier: StreamVerifier,
     report: EdgeReport | None = None,
     closed_months: frozenset[str] = frozenset(),
+    forgotten: Callable[[Session, Verified], object] | None = None,
 ) -> EdgeReport:
     """Turn nginx's edge log lines into served spans and verified streams; what was ignored, and why. Lines
     are read one at a time, each counted in `report` (given, or new) before the next is asked for.
 
     A stream whose first byte falls in a month in `closed_months` ("2026-11": its royalty statement is stored
     and final) is not recorded, and counted in `in_closed_months`: recorded, the label's chart would show a
-    stream that no statement pays (review21 F3). A log read at least daily is read before its month closes."""
+    stream that no statement pays (review21 F3). A log read at least daily is read before its month closes.
+    `forgotten` is called in the transaction of each stream written: it de-identifies a stream whose listener forgot
+    the range holding its first byte before the log was read (`portability.forgotten_kept_stream`, as the byte
+    path's write and the outbox's drain do: review24s H2)."""
     report = report if report is not None else EdgeReport()
     closed = ClosedMonths(closed_months)
     files: dict[str, _File | None] = {}
@@ -148,7 +154,7 @@ def ingest_edge_log(
     with sessions() as session:
         for line in lines:
             report.lines += 1
-            why = _ingest_line(session, line.strip(), secrets, verifier, closed, files, users, report)
+            why = _ingest_line(session, line.strip(), secrets, verifier, closed, files, users, report, forgotten)
             if why is not None:
                 report.ignored[why] += 1
     return report
@@ -163,6 +169,7 @@ def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the 
     files: dict[str, _File | None],
     users: dict[str, bool],
     report: EdgeReport,
+    forgotten: Callable[[Session, Verified], object] | None,
 ) -> str | None:
     if not line:
         return "malformed"
@@ -196,10 +203,27 @@ def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the 
         if not _recorded(session, verified.play_key):  # a log read again after its month closed was counted
             report.in_closed_months[f"{verified.first_byte_at:%Y-%m}"] += 1  # then: no alarm (review21c F5)
     elif verified is not None:
-        if record_verified_stream(session, verified=verified):
-            report.verified += 1
-        session.commit()
+        _write(session, verified, hit.at, report, forgotten)
     return None
+
+
+def _write(
+    session: Session,
+    verified: Verified,
+    at: datetime,
+    report: EdgeReport,
+    forgotten: Callable[[Session, Verified], object] | None,
+) -> None:
+    """A stream verified by the line at `at`: paid only if the track was published then (a withdrawal does not stop
+    an edge URL nginx holds, as the byte path stops its own within a second)."""
+    written = write_verified_stream(session, verified=verified, verified_at=at)
+    if written.written:
+        report.verified += 1
+        if forgotten is not None:
+            forgotten(session, verified)
+    elif written.reason not in {"repeat_or_at_once", "unknown_listener_or_track"}:
+        report.not_paid[written.reason] += 1
+    session.commit()
 
 
 def _recorded(session: Session, key: str) -> bool:

@@ -19,20 +19,23 @@ when written again. Only the database away or busy (`transient`) ends a drain ea
 for another reason (a value the database rejects, a bug) is logged and passed over, and once it has so failed
 SET_ASIDE drains in which others were written it is set aside (a `.bad` file; on the state it stays in its
 document, marked, and is no longer tried), so a few such records never hold back the rest (review23m M4).
+A record set aside is kept ASIDE_KEEP_S for the operator (`encore outbox list`, `encore outbox retry`), then
+dropped with an error log that names it whole (by then its month's statement is usually closed).
+
+A record is kept in the four fields every release reads (`_fields`); its failures are kept beside it (the state
+document's "f" and "a" maps, a spool's `<play key>.fails` file), never in it: the release before this one
+drops a record of any other length as "not a record" (fixout24), so a rollback or a mixed-version cluster
+would lose it. That release rewrites a document with "p" alone: a record's failures start again, nothing is lost.
 """
 
 import logging
-import os
 import re
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
 from sqlalchemy.exc import OperationalError
 
 from encore.db import is_busy, is_unreachable
@@ -51,6 +54,7 @@ BUCKET_MAX = 1_250  # records one document holds (~200 kB): past that, `keep` re
 DRAIN_MAX = 5_000  # records one drain writes; the rest wait a minute
 FAILS_TO_STOP = 3  # writes failing in a row with the database away or busy end a drain: it is still away
 SET_ASIDE = 10  # drains a record failed on its own (others written) before it is set aside and no longer tried
+ASIDE_KEEP_S = 31 * 86_400  # a record set aside is kept this long for the operator to see and retry, then dropped
 TMP_STALE_S = 3600  # a spool's temporary file this old belongs to a keep that died: the drain removes it
 _KEY = re.compile(r"\A[0-9a-f]{64}\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,11 +69,28 @@ class Drained:
     failed: int = 0
 
 
+@dataclass(frozen=True)
+class Aside:
+    """A record set aside (`encore outbox list`): `verified` None when what is kept is not a record."""
+
+    name: str  # its play key (or a spool file's name)
+    verified: Verified | None
+    fails: int
+    since: datetime
+
+
 class VerifiedOutbox(Protocol):
     def keep(self, verified: Verified) -> None:
         """Keep `verified` until a drain writes it; raises when it cannot be kept."""
 
     def drain(self, write: Write, *, limit: int = DRAIN_MAX) -> Drained: ...
+
+    def aside(self) -> list[Aside]:
+        """The records set aside, for the operator."""
+
+    def retry(self, names: Collection[str] | None) -> int:
+        """Have the next drain try the records set aside whose play key starts with one of `names` (every
+        one with None) as if they had never failed; how many."""
 
 
 def write_or_keep(outbox: VerifiedOutbox, verified: Verified, write: Callable[[Verified], object]) -> None:
@@ -104,14 +125,14 @@ def transient(exc: BaseException) -> bool:
     return is_unreachable(exc) or is_busy(exc) or isinstance(exc, OperationalError)
 
 
-def _fields(v: Verified, fails: int = 0) -> list[Any]:
-    """A record as kept; `fails`: drains in which its write failed on its own (omitted while none)."""
-    fields = [v.user, v.track, (v.first_byte_at - _EPOCH) // timedelta(microseconds=1), v.audio_ms]
-    return [*fields, fails] if fails else fields
+def _fields(v: Verified) -> list[Any]:
+    """A record as kept: four fields, as every release since the outbox's first reads them."""
+    return [v.user, v.track, (v.first_byte_at - _EPOCH) // timedelta(microseconds=1), v.audio_ms]
 
 
 def _record(key: str, fields: object) -> tuple[Verified, int] | None:
-    """The record kept under `key` and its failures, or None when what is kept there is not one."""
+    """The record kept under `key` and the failures a record of one release carried as a fifth field (0 for
+    four), or None when what is kept there is not one."""
     if not isinstance(fields, list) or len(fields) not in (4, 5) or not _KEY.match(key):  # `_fields`
         return None
     user, track, at_us, audio_ms, *rest = fields
@@ -125,6 +146,10 @@ def _record(key: str, fields: object) -> tuple[Verified, int] | None:
     except OverflowError:
         return None
     return Verified(user, track, key, at, audio_ms), fails
+
+
+def _count(value: object) -> int:
+    return value if type(value) is int and value >= 0 else 0
 
 
 class _Run:
@@ -179,15 +204,33 @@ def _aside(verified: Verified, fails: int) -> bool:
     return True
 
 
+_Changed = tuple[list[tuple[Verified, int]], list[tuple[str, object, int]]]  # set aside now; dropped now
+
+
+def _dropped(name: str, fields: object, since: float) -> None:
+    log.error(
+        "dropped a kept verified stream set aside since %s, after %d days nobody retried it: %s %r",
+        datetime.fromtimestamp(since, UTC).isoformat(),
+        ASIDE_KEEP_S // 86_400,
+        name,
+        fields,
+    )
+
+
+def _matches(key: str, names: Collection[str] | None) -> bool:
+    return names is None or any(name and key.startswith(name.lower()) for name in names)
+
+
 def _bucket(play_key: str) -> str:
     return f"verify:outbox:{int(play_key[:4], 16) % BUCKETS}"  # hex: `keep` checked it
 
 
 class StateOutbox:
-    """Records kept on the shared state (Redis: every worker and node), in `BUCKETS` documents {play key: record}."""
+    """Records kept on the shared state (Redis: every worker and node), in `BUCKETS` documents
+    {"p": {play key: record}, "f": {play key: failures}, "a": {play key: set aside at, unix seconds}}."""
 
-    def __init__(self, state: SharedState) -> None:
-        self._state = state
+    def __init__(self, state: SharedState, *, now: Callable[[], float] = time.time) -> None:
+        self._state, self._now = state, now
 
     def keep(self, verified: Verified) -> None:
         """Into its own document, else the next ones that have room: a document can be full while others are not
@@ -197,11 +240,12 @@ class StateOutbox:
         home = int(_bucket(verified.play_key).rsplit(":", 1)[1])
 
         def add(docs: list[Doc | None]) -> tuple[list[Doc | None], bool]:
-            plays = dict((docs[0] or {}).get("p", {}))
+            doc = docs[0] or {}
+            plays = dict(doc.get("p", {}))
             if verified.play_key not in plays and len(plays) >= BUCKET_MAX:
                 return docs, False
             plays[verified.play_key] = entry
-            return [{"p": plays}], True
+            return [{**doc, "p": plays}], True
 
         for n in range(min(KEEP_TRIES, BUCKETS)):
             if self._state.update([f"verify:outbox:{(home + n) % BUCKETS}"], add, ttl_s=[None]):
@@ -214,118 +258,102 @@ class StateOutbox:
         for n in range(BUCKETS):
             if not run.going:
                 break
-            key, settled = f"verify:outbox:{n}", []
-            for play_key, fields in ((self._state.get(key) or {}).get("p") or {}).items():
+            key, settled, tidy = f"verify:outbox:{n}", [], False
+            doc = self._state.get(key) or {}
+            fails, aside = doc.get("f") or {}, doc.get("a") or {}
+            for play_key, fields in (doc.get("p") or {}).items():
+                if play_key in aside:  # set aside: not tried again, dropped once old
+                    tidy = tidy or self._now() - _count(aside[play_key]) > ASIDE_KEEP_S
+                    continue
+                if isinstance(fields, list) and len(fields) == 5:
+                    tidy = True  # kept by the release that counted failures in the record: four fields now
                 if not run.going:
                     break
-                answer = self._settled(run, play_key, fields)
+                answer = self._settled(run, play_key, fields, _count(fails.get(play_key)))
                 if answer:
                     settled.append(play_key)
                 elif answer is None:
                     alone.setdefault(key, []).append(play_key)
             failed = alone.pop(key, []) if run.answered else []
-            if settled or failed:
+            if settled or failed or tidy:
                 self._change(key, settled, failed)
         for key, failed in alone.items() if run.answered else ():
             self._change(key, [], failed)
         return run.report
 
     @staticmethod
-    def _settled(run: _Run, key: str, fields: object) -> bool | None:
+    def _settled(run: _Run, key: str, fields: object, fails: int) -> bool | None:
         kept = _record(key, fields)
         if kept is None:
             log.error("dropped an entry of the verified streams' outbox that is not a record: %r", key[:80])
             return True
-        if kept[1] >= SET_ASIDE:
-            return False  # set aside: not tried again
+        if max(kept[1], fails) >= SET_ASIDE:
+            return False  # set aside by the release that counted failures in the record (`_change` marks it)
         return run.settled(kept[0])
 
     def _change(self, key: str, settled: list[str], failed: list[str]) -> None:
-        """Take the settled records out of a bucket; count one more failure of each record that failed alone."""
-        gone, counted = set(settled), set(failed)
+        """Take the settled records out of a bucket; count one more failure of each record that failed alone,
+        set aside those that reach SET_ASIDE; drop those set aside ASIDE_KEEP_S ago; four fields for each."""
+        gone, counted, now = set(settled), set(failed), int(self._now())
 
-        def change(docs: list[Doc | None]) -> tuple[list[Doc | None], list[tuple[Verified, int]]]:
-            plays = {k: v for k, v in (docs[0] or {}).get("p", {}).items() if k not in gone}
-            more = [kept for k in counted & plays.keys() if (kept := _record(k, plays[k])) is not None]
-            for verified, fails in more:
-                plays[verified.play_key] = _fields(verified, fails + 1)
-            return [{"p": plays} if plays else None], more
+        def change(docs: list[Doc | None]) -> tuple[list[Doc | None], _Changed]:
+            doc = docs[0] or {}
+            plays = {k: v for k, v in doc.get("p", {}).items() if k not in gone}
+            fails = {k: _count(v) for k, v in (doc.get("f") or {}).items() if k in plays}
+            aside = {k: _count(v) for k, v in (doc.get("a") or {}).items() if k in plays}
+            newly: list[tuple[Verified, int]] = []
+            for k, fields in list(plays.items()):
+                kept = _record(k, fields)
+                if kept is None:
+                    continue
+                plays[k], before = _fields(kept[0]), max(kept[1], fails.get(k, 0))
+                fails[k] = before + (k in counted)
+                if fails[k] >= SET_ASIDE and k not in aside:
+                    aside[k] = now
+                    newly.append((kept[0], fails[k]))
+            fails = {f: n for f, n in fails.items() if n}
+            dropped = [(k, plays.pop(k), at) for k, at in aside.items() if now - at > ASIDE_KEEP_S]
+            for k, _, _ in dropped:
+                fails.pop(k, None)
+                aside.pop(k)
+            out: Doc = {"p": plays, **({"f": fails} if fails else {}), **({"a": aside} if aside else {})}
+            return [out if plays else None], (newly, dropped)
 
-        for verified, fails in self._state.update([key], change, ttl_s=[None]):
-            _aside(verified, fails + 1)  # logged once it is
+        newly, dropped = self._state.update([key], change, ttl_s=[None])
+        for verified, fails in newly:
+            _aside(verified, fails)  # logged once it is, outside the compare-and-set's retries
+        for name, fields, at in dropped:
+            _dropped(name, fields, at)
 
+    def aside(self) -> list[Aside]:
+        found = []
+        for n in range(BUCKETS):
+            doc = self._state.get(f"verify:outbox:{n}") or {}
+            plays, fails = doc.get("p") or {}, doc.get("f") or {}
+            for k, at in (doc.get("a") or {}).items():
+                kept = _record(k, plays.get(k))
+                since = datetime.fromtimestamp(_count(at), UTC)
+                found.append(Aside(k, kept and kept[0], _count(fails.get(k)), since))
+        return found
 
-class SpoolOutbox:
-    """Records kept as files in `folder` (`<play key>.json`), for one node without Redis."""
-
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
-
-    def keep(self, verified: Verified) -> None:
-        _checked(verified)  # its key names its file
-        self._folder.mkdir(parents=True, exist_ok=True)
-        final = self._folder / f"{verified.play_key}.json"
-        self._write(final, _fields(verified))
-
-    def _write(self, final: Path, fields: list[Any]) -> None:
-        temporary = self._folder / f".{final.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
-        try:
-            with temporary.open("wb") as out:
-                out.write(orjson.dumps(fields))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, final)  # whole or absent, whoever reads it
-        except BaseException:
-            temporary.unlink(missing_ok=True)  # a full disk: what was half written goes (review23m M6)
-            raise
-        directory = os.open(self._folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the name too survives a crash
-        finally:
-            os.close(directory)
-
-    def drain(self, write: Write, *, limit: int = DRAIN_MAX) -> Drained:
-        run = _Run(write, limit)
-        if not self._folder.is_dir():
-            return run.report
-        self._sweep()
-        alone: list[tuple[Path, Verified, int]] = []
-        for path in sorted(self._folder.glob("*.json")):
-            if not run.going:
-                break
-            try:
-                kept = _record(path.stem, orjson.loads(path.read_bytes()))
-            except FileNotFoundError:  # another process's drain wrote it meanwhile
+    def retry(self, names: Collection[str] | None) -> int:
+        done = 0
+        for n in range(BUCKETS):
+            key = f"verify:outbox:{n}"
+            if not any(_matches(k, names) for k in ((self._state.get(key) or {}).get("a") or {})):
                 continue
-            except (OSError, orjson.JSONDecodeError):
-                kept = None
-            if kept is None:
-                log.error("set aside a file of the verified streams' outbox that is not a record: %s", path.name)
-                path.replace(path.with_suffix(".bad"))
-                continue
-            answer = run.settled(kept[0])
-            if answer:
-                path.unlink(missing_ok=True)  # another drain (a second process) may have written it too
-            elif answer is None:
-                alone.append((path, *kept))
-        if run.answered:
-            for path, verified, fails in alone:
-                self._failed_alone(path, verified, fails + 1)
-        return run.report
 
-    def _failed_alone(self, path: Path, verified: Verified, fails: int) -> None:
-        if _aside(verified, fails):
-            path.replace(path.with_suffix(".bad"))
-        else:
-            self._write(path, _fields(verified, fails))
+            def clear(docs: list[Doc | None]) -> tuple[list[Doc | None], int]:
+                doc = dict(docs[0] or {})
+                aside, fails = dict(doc.get("a") or {}), dict(doc.get("f") or {})
+                again = [k for k in aside if _matches(k, names)]
+                for k in again:
+                    aside.pop(k)
+                    fails.pop(k, None)
+                doc.pop("a", None)
+                doc.pop("f", None)
+                out = {**doc, **({"f": fails} if fails else {}), **({"a": aside} if aside else {})}
+                return [out], len(again)
 
-    def _sweep(self) -> None:
-        """Remove temporary files of keeps that died (a crash between the write and the rename)."""
-        stale = time.time() - TMP_STALE_S
-        for path in self._folder.glob(".*.tmp"):
-            try:
-                if path.stat().st_mtime < stale:
-                    path.unlink()
-                    log.warning("removed a stale temporary file of the verified streams' outbox: %s", path.name)
-            except FileNotFoundError:
-                continue
+            done += self._state.update([key], clear, ttl_s=[None])
+        return done

@@ -33,8 +33,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.accounts import User
-from encore.catalog import ReleaseStatus, Track
+from encore.catalog import Album, Track
 from encore.db import Base, UTCDateTime
+from encore.playback._paid import paid_play
 from encore.playback._served import SentSpans, Spans
 from encore.playback._verifymove import DONE, VERIFY, verify_args
 from encore.state import Doc, SharedState
@@ -308,24 +309,42 @@ def _alongside(*, user_id: int, first_byte_at: datetime) -> ScalarSelect[int]:
     return select(func.count()).select_from(near.subquery()).scalar_subquery()
 
 
-def record_verified_stream(session: Session, *, verified: Verified, sent_now: bool = False) -> bool:
-    """Write the record (once per play: a repeat is ignored). False when the listener or track is gone, the
-    play was already recorded, or the listener already has AT_ONCE counted plays begun within VERIFY_MIN_MS
-    of it. The count and the write are one step across processes: the listener's lock on PostgreSQL, then
-    one INSERT ... SELECT whose count reads what every earlier holder committed (on SQLite that statement
-    runs under the write lock; a SELECT before it would run outside any transaction, pysqlite's way).
+@dataclass(frozen=True)
+class Written:
+    written: bool
+    reason: str  # "written", "repeat_or_at_once", "unknown_listener_or_track", or why it is not paid (`paid_play`)
 
-    `sent_now`: the play reached VERIFY_MIN_MS just now (the byte path), so a track no longer published was
-    withdrawn before it did: nothing after a withdrawal verifies (the byte path stops its URLs within a
-    second; a range sent inside that second does not make it a paid stream). A log read later (edge) was
-    served when it was, and counts as it was served."""
+
+def record_verified_stream(session: Session, *, verified: Verified, verified_at: datetime | None = None) -> bool:
+    """`write_verified_stream`, whether it was written."""
+    return write_verified_stream(session, verified=verified, verified_at=verified_at).written
+
+
+def write_verified_stream(session: Session, *, verified: Verified, verified_at: datetime | None = None) -> Written:
+    """Write the record (once per play: a repeat is ignored) if the play is paid (`paid_play`: its track was
+    published when it verified). Not written when the listener or track is gone, the play is not paid, it was
+    already recorded, or the listener already has AT_ONCE counted plays begun within VERIFY_MIN_MS of it. The
+    count and the write are one step across processes: the listener's lock on PostgreSQL, then one INSERT ...
+    SELECT whose count reads what every earlier holder committed (on SQLite that statement runs under the
+    write lock; a SELECT before it would run outside any transaction, pysqlite's way).
+
+    `verified_at`: when the play verified, for a reader that knows it later (an edge log's line); None when it
+    verified just now (the byte path: nothing after a withdrawal verifies, its URLs stop within a second) or at
+    a time not kept (the outbox's drain): then the track's status now decides."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
-    track = select(Track.id).where(Track.public_id == verified.track)
-    if sent_now:
-        track = track.where(Track.status == ReleaseStatus.PUBLISHED.value)
-    track_id = session.scalar(track)
-    if user_id is None or track_id is None:
-        return False
+    track = session.execute(
+        select(Track.id, Track.status, Album.status_changed_at, Album.taken_down_from)
+        .join(Album, Album.id == Track.album_id)
+        .where(Track.public_id == verified.track)
+    ).one_or_none()
+    if user_id is None or track is None:
+        return Written(False, "unknown_listener_or_track")
+    track_id, status, changed_at, taken_down_from = track
+    paid = paid_play(
+        status=status, changed_at=changed_at, taken_down=taken_down_from is not None, verified_at=verified_at
+    )
+    if not paid.paid:
+        return Written(False, paid.reason)
     _lock_listener(session, user_id=user_id)
     alongside = _alongside(user_id=user_id, first_byte_at=verified.first_byte_at)
     row = select(
@@ -342,7 +361,7 @@ def record_verified_stream(session: Session, *, verified: Verified, sent_now: bo
         .on_conflict_do_nothing(index_elements=["play_key"])
         .returning(VerifiedStream.id)  # (a driver's rowcount need not say whether the row was written)
     )
-    return written is not None
+    return Written(True, "written") if written is not None else Written(False, "repeat_or_at_once")
 
 
 def deidentify_verified_streams(

@@ -24,20 +24,27 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore import discovery, history, insights, playback
 from encore.accounts import User
+from encore.catalog import Track
 from encore.db import transaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import ValidationFailed
 from encore.state import SharedState
 
 FORGET = "history.forget"
+FORGET_PLAY = "history.forget_play"  # one play forgotten (`forget_play`): what a drain of the outbox reads
 # A reported play and the verified stream of it start at about the same time: the client's clock and the
 # server's first byte differ by seconds, a long-paused play by more
 PLAY_MATCH = timedelta(minutes=10)
 
 
-def forget_play(session: Session, *, user_id: int, play_id: str, state: SharedState | None = None) -> None:
-    """Forget one play. With `state`, its id is remembered a while, so the player's next progress report of a
-    play still playing (or a late sync) does not write it again (`history.report_play`, review24 F7)."""
+def forget_play(
+    session: Session, *, jobs: JobEngine, user_id: int, play_id: str, state: SharedState | None = None
+) -> None:
+    """Forget one play in the caller's transaction. Its verified stream is de-identified now; one still in the
+    outbox (its write failed) is written by the minutely drain later, which reads the `FORGET_PLAY` job made
+    here to write it without the listener's id (`forgotten_kept_stream`), as it reads a range's `FORGET` job.
+    With `state`, its id is remembered a while, so the player's next progress report of a play still playing
+    (or a late sync) does not write it again (`history.report_play`, review24 F7)."""
     if state is not None:
         history.remember_forgotten(state, user_id=user_id, play_id=play_id)  # before the row goes: no report between
     own = (history.Play.user_id == user_id, history.Play.client_play_id == play_id)
@@ -46,9 +53,23 @@ def forget_play(session: Session, *, user_id: int, play_id: str, state: SharedSt
     if gone.first is not None and gone.last is not None:
         _derived_forgotten(session, user_id=user_id)
         if track_id is not None:
-            playback.deidentify_verified_streams(
-                session, user_id=user_id, since=gone.first - PLAY_MATCH, until=gone.last + PLAY_MATCH, track_id=track_id
-            )
+            since, until = gone.first - PLAY_MATCH, gone.last + PLAY_MATCH
+            playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until, track_id=track_id)
+            payload = {"track_id": track_id, "since": since.isoformat(), "until": until.isoformat()}
+            jobs.submit(session, kind=FORGET_PLAY, user_id=user_id, payload=payload)
+
+
+def run_forget_play(ctx: JobContext) -> dict[str, Any]:
+    """Once more, after the request committed: a drain that wrote a kept stream of the play while the forget's
+    transaction ran (it read no job yet) named the listener."""
+    if ctx.user_id is None:
+        raise ValidationFailed("a deletion belongs to a listener", code="no_user")
+    since, until = (datetime.fromisoformat(str(ctx.payload[k])) for k in ("since", "until"))
+    with transaction(ctx.sessions) as session:
+        n = playback.deidentify_verified_streams(
+            session, user_id=ctx.user_id, since=since, until=until, track_id=int(ctx.payload["track_id"])
+        )
+    return {"deidentified": n}
 
 
 def submit_forget(
@@ -112,22 +133,30 @@ def _derived_forgotten(session: Session, *, user_id: int) -> None:
 
 
 def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> bool:
-    """A verified stream kept in the outbox was just written (the minutely drain, `bootstrap.write_verified`):
+    """A verified stream was just written (the byte path's live write and the outbox's drain, both through
+    `bootstrap.write_verified`, and `encore edge ingest-log`):
     when the listener asked to forget a range holding its first byte (a forget job, whatever its state: one
-    still queued would de-identify it anyway), it no longer names them, as if it had been written before the
-    forget ran (review23m M3). True when it was de-identified. A single play forgotten (`forget_play`) leaves no
-    job, so a kept stream of it drained later still names the listener until they forget it again."""
+    still queued would de-identify it anyway), or the one play of its track there (`FORGET_PLAY`), it no longer
+    names them, as if it had been written before the forget ran (review23m M3, fixout24). True when it was
+    de-identified."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
     if user_id is None:
         return False
-    at = verified.first_byte_at
-    for payload in session.scalars(select(Job.payload).where(Job.kind == FORGET, Job.user_id == user_id)):
+    at, track_id = verified.first_byte_at, None
+    asked_for = select(Job.kind, Job.payload).where(Job.kind.in_((FORGET, FORGET_PLAY)), Job.user_id == user_id)
+    for kind, payload in session.execute(asked_for):
         since, until = _asked_range(payload)
-        if (since is None or since <= at) and at < until:
-            playback.deidentify_verified_streams(
-                session, user_id=user_id, since=at, until=at + timedelta(microseconds=1)
-            )  # its own instant: any other stream there is in the forgotten range too
-            return True
+        if not ((since is None or since <= at) and at < until):
+            continue
+        if kind == FORGET_PLAY:
+            asked = json.loads(payload)
+            track_id = track_id or session.scalar(select(Track.id).where(Track.public_id == verified.track))
+            if asked.get("track_id") != track_id:
+                continue
+        playback.deidentify_verified_streams(
+            session, user_id=user_id, since=at, until=at + timedelta(microseconds=1), track_id=track_id
+        )  # its own instant: any other stream there is in the forgotten range too
+        return True
     return False
 
 

@@ -12,7 +12,7 @@ from encore.db import transaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.portability._export import export_account
-from encore.portability._forget import FORGET, run_forget
+from encore.portability._forget import FORGET, FORGET_PLAY, run_forget, run_forget_play
 from encore.portability._import import ImportReport, import_history
 
 IMPORT, EXPORT = "history.import", "account.export"
@@ -212,4 +212,9 @@ def run_forget_and_drop_exports(ctx: JobContext) -> dict[str, Any]:
 
 
 # accounts.erase needs the card processor: `erase_handler`, registered by bootstrap
-HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget_and_drop_exports}
+HANDLERS = {
+    IMPORT: run_import,
+    EXPORT: run_export,
+    FORGET: run_forget_and_drop_exports,
+    FORGET_PLAY: run_forget_play,
+}

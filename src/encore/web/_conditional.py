@@ -1,8 +1,6 @@
-"""Conditional GET for images named by their content: a client that holds the ETag `/art/` sent asks with
-If-None-Match and gets 304 with no body, so the web's day-long freshness costs a revalidation, not the image again.
-
-Only `/art/` answers 304. Subsonic's getCoverArt also sends an ETag with its hour-long freshness, but it never
-reads If-None-Match: a stale cover there is fetched again whole (review23n F10)."""
+"""Conditional GET for images: a client that holds the ETag `/art/` or Subsonic's getCoverArt sent asks with
+If-None-Match and gets 304 with no body, so a lapsed freshness (the web's day, getCoverArt's hour) costs a
+revalidation, not the image again (review23n F10). Both ETags name the image's content and size."""
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

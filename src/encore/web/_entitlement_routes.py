@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from encore import accounts, ads, audit, billing, playback
 from encore.accounts import Role, User
 from encore.audit import kinds
+from encore.db import transaction
 from encore.kernel import NotFound
 from encore.streaming import issue_stream_url
 from encore.web._audit import note
@@ -249,6 +250,9 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
             plan=c.settings.premium_plan,
             now=c.clock.now(),
         )
+    except billing.CancelRefused as exc:
+        _cancel_refused(request, exc)
+        raise _provider_down(exc) from exc
     except billing.PaymentProviderError as exc:
         raise _provider_down(exc) from exc
     for refused in handled.refunds_not_made:  # recorded with the event: a redelivery (5xx) records it once
@@ -267,6 +271,18 @@ def stripe_webhook(request: Request, session: Db, stripe: Stripe, payload: RawBo
             invoice=refused.invoice_id, subscription=refused.subscription_id, reason=refused.reason,
         )  # fmt: skip
     return {"received": True, "outcome": handled.outcome}
+
+
+def _cancel_refused(request: Request, exc: billing.CancelRefused) -> None:
+    """Recorded apart: the delivery's own transaction is rolled back with its refusal. Once per subscription:
+    Stripe redelivers the event for days, each delivery asking the cancel again."""
+    with transaction(container(request).sessions) as session:
+        if audit.recorded(session, kind=kinds.BILLING_CANCEL_REFUSED, key="subscription", value=exc.subscription_id):
+            return
+        note(
+            request, session, kinds.BILLING_CANCEL_REFUSED, actor=None, subject_id=exc.user_id,
+            subscription=exc.subscription_id, reason=exc.reason, why=exc.why,
+        )  # fmt: skip
 
 
 @router.post("/me/subscription/trial")

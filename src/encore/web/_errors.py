@@ -15,7 +15,7 @@ from encore.db import is_busy, is_unreachable
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.state import StateBusy, StateUnavailable
-from encore.web._plain_errors import is_json_type, plain_errors, unreadable_body
+from encore.web._plain_errors import is_json_type, is_number_too_long, number_too_long, plain_errors, unreadable_body
 
 log = logging.getLogger("encore.web")
 BUSY_MESSAGE = "Encore is busy; try again in a moment"
@@ -72,9 +72,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=status_for(exc), headers=headers)
 
     @app.exception_handler(StarletteHTTPException)  # FastAPI's and the router's own (405, 404 of a path)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if message := unreadable_body(exc.status_code, exc.detail, exc.__cause__):
             return JSONResponse(_body("invalid", message), status_code=422)  # as malformed JSON is answered
+        if is_number_too_long(exc.status_code, exc.detail, exc.__cause__):  # as a field's error: it names the field
+            message, fields = plain_errors([number_too_long(await request.body())])
+            return JSONResponse({"error": {"code": "invalid", "message": message, "fields": fields}}, status_code=422)
         detail = exc.detail if isinstance(exc.detail, dict) else {"code": "http_error", "message": str(exc.detail)}
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
 

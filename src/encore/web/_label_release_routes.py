@@ -15,7 +15,7 @@ from encore.kernel import PICTURE_UNREADABLE, inspect_picture
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._label_routes import OwnLabel
-from encore.web._label_schemas import AlbumOut, ReleaseFormIn, album_out
+from encore.web._label_schemas import AlbumOut, NumbersIn, ReleaseFormIn, album_out
 from encore.web._upload_body import PictureBody, UploadBody, ingest_form
 from encore.web._upload_gate import UploadLabel, UploadUser
 
@@ -95,10 +95,23 @@ def release_cover(
     return _out(session, album)
 
 
+@router.put("/label/{label_id}/releases/{album_id}/numbers")
+def release_numbers(
+    *, album_id: str, body: NumbersIn, request: Request, session: Db, label: OwnLabel, user: CurrentUser
+) -> AlbumOut:
+    """Track and disc numbers set together, on a published or withdrawn release too (one published before
+    publish refused shared numbers is mended here; a swap of two numbers is one request). A sentence next to each
+    track whose number is not one, or that would share its place with another track."""
+    tracks = tuple(labels.TrackForm(t.id, None, None, t.track_number, t.disc_number) for t in body.tracks)
+    album = labels.renumber(session, label_id=label.row_id, album_id=album_id, tracks=tracks)
+    note(request, session, kinds.LABEL_EDIT, actor=user, label=label.id, album=album_id, fields=["numbers"])
+    return _out(session, album)
+
+
 @router.post("/label/{label_id}/releases/{album_id}/publish")
 def publish_release(album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> AlbumOut:
-    today = container(request).clock.now().date()
-    album = labels.publish(session, label_id=label.row_id, album_id=album_id, today=today)
+    now = container(request).clock.now()
+    album = labels.publish(session, label_id=label.row_id, album_id=album_id, today=now.date(), now=now)
     note(request, session, kinds.LABEL_PUBLISHED, actor=user, label=label.id, album=album_id)
     history.submit_match(session, jobs=container(request).jobs)  # listens kept by text may be of these tracks
     return _out(session, album)
@@ -106,7 +119,8 @@ def publish_release(album_id: str, request: Request, session: Db, label: OwnLabe
 
 @router.post("/label/{label_id}/releases/{album_id}/withdraw")
 def withdraw_release(album_id: str, request: Request, session: Db, label: OwnLabel, user: CurrentUser) -> AlbumOut:
-    album = labels.withdraw(session, label_id=label.row_id, album_id=album_id)
+    now = container(request).clock.now()
+    album = labels.withdraw(session, label_id=label.row_id, album_id=album_id, now=now)
     note(request, session, kinds.LABEL_WITHDRAWN, actor=user, label=label.id, album=album_id)
     return _out(session, album)
 

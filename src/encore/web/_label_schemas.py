@@ -73,6 +73,18 @@ class ReleaseFormIn(Strict):
     tracks: list[TrackFormIn] = Field(default_factory=list, max_length=500)
 
 
+class TrackNumbersIn(Strict):
+    id: str = Field(max_length=22)
+    track_number: FormNumber = None  # as in the draft's form: labels' rule says what is wrong next to the track
+    disc_number: FormNumber = None
+
+
+class NumbersIn(Strict):
+    """Track and disc numbers of a release in any state, set together (a swap of two numbers is one request)."""
+
+    tracks: list[TrackNumbersIn] = Field(min_length=1, max_length=500)
+
+
 class AvailabilityIn(Strict):
     # "inherit" (tracks only): as the album.
     availability: Literal["public", "premium", "prerelease", "inherit"]
@@ -129,6 +141,9 @@ class AlbumOut(BaseModel):
     # The operator took it down (status "withdrawn"): the portal changes nothing of it, and cannot publish it,
     # until the operator restores it (409 taken_down); false for the label's own withdraw.
     taken_down: bool = False
+    # Its cover is an image an operator's takedown holds back (the taken-down release's own, or the same image on
+    # another of the label's releases or drafts): `artwork`'s URLs answer 404 to everyone, this label included.
+    cover_held_back: bool = False
 
 
 def album_out(item: labels.AlbumItem) -> AlbumOut:

@@ -1,6 +1,7 @@
 """Request validation errors in people's words, per field: "Password must be at least 8 characters." rather
 than "body.password: String should have at least 8 characters". A pure mapping of pydantic's error list."""
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -60,21 +61,71 @@ NOT_JSON = "The request was not valid JSON."
 # The standard library refuses to read an integer of over 4300 digits (int_max_str_digits, a guard against
 # quadratic conversion), before any field sees it; it answered "There was an error parsing the body" (review23n F8).
 TOO_LONG_NUMBER = "A number in the request is too long to read (over 4300 digits): no Encore field takes one."
+TOO_LONG_AT = "a number too long to read (over 4300 digits): no Encore field takes one."
 
 
 def unreadable_body(status: int, detail: object, cause: BaseException | None) -> str | None:
     """The sentence for FastAPI's 400 for a body it could not parse, if it is one this module can say better:
-    too deep, bytes that are not UTF-8 (probe23 F5: the standard library's decoder raises before its JSON
-    parser, so FastAPI did not see malformed JSON), or an integer too long to read."""
+    too deep, or bytes that are not UTF-8 (probe23 F5: the standard library's decoder raises before its JSON
+    parser, so FastAPI did not see malformed JSON). An integer too long to read is `number_too_long`'s."""
     if status != 400 or detail != NOT_PARSED:
         return None
     if isinstance(cause, RecursionError):
         return TOO_DEEP
     if isinstance(cause, UnicodeDecodeError):
         return NOT_JSON
-    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
-        return TOO_LONG_NUMBER
     return None
+
+
+def is_number_too_long(status: int, detail: object, cause: BaseException | None) -> bool:
+    """FastAPI's 400 for a JSON body holding an integer the standard library will not read."""
+    return status == 400 and detail == NOT_PARSED and isinstance(cause, ValueError) and _TOO_LONG in str(cause)
+
+
+_TOO_LONG = "integer string conversion"  # int()'s words past sys.get_int_max_str_digits()
+
+
+class _Digits(str):
+    """An integer's digits, kept as text where int() refuses them."""
+
+
+def _int_or_digits(text: str) -> int | _Digits:
+    try:
+        return int(text)
+    except ValueError:
+        return _Digits(text)
+
+
+def number_too_long(body: bytes) -> dict[str, Any]:
+    """A validation error (pydantic's shape) for a JSON body the standard library would not read for an integer
+    of over 4300 digits (int_max_str_digits, a guard against quadratic conversion; review23n F8), placed where
+    that integer stands: the body read again with such integers kept as text, so the answer names the field as
+    other validation errors do ("Track number is a number too long to read"). `("body",)` where no place is
+    found (the body fails to read even so)."""
+    try:
+        document = json.loads(body, parse_int=_int_or_digits)
+    except (ValueError, RecursionError):
+        document = None
+    loc = ("body", *_first_digits(document))
+    if not any(isinstance(p, str) for p in loc[1:]):  # at no field: the body itself, or a list's item
+        return {"type": SENTENCE, "loc": ("body",), "msg": TOO_LONG_NUMBER}
+    verb = "is" if isinstance(loc[-1], str) else "holds"  # the field's value, or an item of its list
+    return {"type": SENTENCE, "loc": loc, "msg": f"{_label(loc)} {verb} {TOO_LONG_AT}"}
+
+
+def _first_digits(document: object) -> tuple[str | int, ...]:
+    """The path to the first `_Digits` in document order; `()` if none. A walk of its own, not recursion: the
+    document may be nested as deep as the parser allows."""
+    pending: list[tuple[object, tuple[str | int, ...]]] = [(document, ())]
+    while pending:
+        node, at = pending.pop()
+        if isinstance(node, _Digits):
+            return at
+        if isinstance(node, dict):
+            pending.extend(reversed([(v, (*at, k)) for k, v in node.items()]))
+        elif isinstance(node, list):
+            pending.extend(reversed([(v, (*at, i)) for i, v in enumerate(node)]))
+    return ()
 
 
 def is_json_type(content_type: str) -> bool:

@@ -4,8 +4,7 @@ verified-stream counts. `byte_path` is the one place these are wired, for every 
 import asyncio
 
 from encore import playback
-from encore.bootstrap import Container
-from encore.db import transaction
+from encore.bootstrap import Container, write_verified
 from encore.streaming import CachedResolver, MediaFile, stream_key, stream_key_for
 from encore.web._byte_path import BytePath
 from encore.web._security import ASGIApp
@@ -76,5 +75,4 @@ def record_verified_now(c: Container, verified: playback.Verified) -> None:
 
 
 def _write_now(c: Container, verified: playback.Verified) -> bool:
-    with transaction(c.sessions) as session:
-        return playback.record_verified_stream(session, verified=verified, sent_now=True)
+    return write_verified(c.sessions, verified)  # verified now: the drain's one rule (review24s H2)

@@ -265,6 +265,23 @@ def test_json_nested_too_deeply_is_told_so_after_the_token(refusing: TestClient,
     assert refusing.post("/v1/me/playlists", content=deep, headers={**kind, **_b("not-a-token")}).status_code == 401
 
 
+def test_a_number_too_long_to_read_is_told_at_its_field(refusing: TestClient, alice_refused: dict[str, str]) -> None:
+    """A 5,000-digit integer the standard library will not read: said at the field, as a value a model refuses
+    ("public: ..."), not as one sentence for the whole body; after the token, like the other body errors."""
+    kind = {"content-type": "application/json"}
+    body = b'{"name": "mine", "public": ' + b"9" * 5000 + b"}"
+    r = refusing.post("/v1/me/playlists", content=body, headers={**alice_refused, **kind})
+    message = "public: Public is a number too long to read (over 4300 digits): no Encore field takes one."
+    assert (r.status_code, r.json()) == (400, {"error": {"status": 400, "message": message}}), r.text
+    other = refusing.post("/v1/me/playlists", json={"name": "mine", "public": [1]}, headers=alice_refused)
+    assert other.json()["error"]["message"].startswith("public: "), other.text  # as any other refused value is
+    assert refusing.post("/v1/me/playlists", content=body, headers={**kind, **_b("not-a-token")}).status_code == 401
+    anywhere = b"[" + b"9" * 5000 + b"]"  # at no field: the body's own sentence
+    r = refusing.post("/v1/me/playlists", content=anywhere, headers={**alice_refused, **kind})
+    said = "A number in the request is too long to read (over 4300 digits): no Encore field takes one."
+    assert r.json() == {"error": {"status": 400, "message": said}}, r.text
+
+
 def test_json_that_is_not_utf8_is_told_so_in_spotifys_shape(
     refusing: TestClient, alice_refused: dict[str, str]
 ) -> None:

@@ -1,8 +1,9 @@
 """Golden XML and JSON for every Subsonic method (Navidrome snapshots its responses the same way).
 
-Volatile parts are normalised: public ids become ar-1, al-2, ... in order of first appearance, and
-timestamps become TIME, but for the albums' `created`, which the `ids` fixture sets to fixed days of 2001
-(CATALOGUED) so that each album's own time shows. Regenerate after an intended change with
+Volatile parts are normalised: public ids become ar-1, al-2, ... in order of first appearance (a coverArt id's
+artwork version becomes v1, v2, ... the same way: al-2_v1), and timestamps become TIME, but for the albums'
+`created`, which the `ids` fixture sets to fixed days of 2001 (CATALOGUED) so that each album's own time shows.
+Regenerate after an intended change with
 `UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/web/subsonic/test_golden.py -n 0`, then read the diff.
 """
 
@@ -24,7 +25,7 @@ from tests.web.subsonic.conftest import Site
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-_ID = re.compile(r"\b(ar|al|tr|pl)-[0-9A-Za-z]{22}\b")
+_ID = re.compile(r"\b((?:ar|al|tr|pl)-[0-9A-Za-z]{22})(?:_([0-9a-f]{8}))?\b")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 CATALOGUED = datetime(2001, 2, 3, 4, 5, 6, 789000, tzinfo=UTC)  # the first album's; one day more for each next
 
@@ -35,9 +36,13 @@ def _time(m: re.Match[str]) -> str:
 
 def normalise(text: str) -> str:
     seen: dict[str, str] = {}
+    versions: dict[str, str] = {}
 
     def stable(m: re.Match[str]) -> str:
-        return seen.setdefault(m.group(0), f"{m.group(1)}-{len(seen) + 1}")
+        plain = seen.setdefault(m.group(1), f"{m.group(1)[:2]}-{len(seen) + 1}")
+        if m.group(2) is None:
+            return plain
+        return f"{plain}_{versions.setdefault(m.group(2), f'v{len(versions) + 1}')}"
 
     return _TIME.sub(_time, _ID.sub(stable, text))
 

@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { h, isolate, named } from "./dom.js";
 import { labelExclusivesSection } from "./exclusives.js";
-import { coverForm, draftForm, lyricsEditor, releaseActions, statusBadge } from "./release.js";
+import { coverForm, coverShown, draftForm, lyricsEditor, numbersForm, releaseActions, statusBadge } from "./release.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
@@ -124,10 +124,10 @@ function trackLock(t) {
 
 // A release the operator took down: shown as it stands, with nothing to change (the server refuses every change
 // and publish until the operator restores it), so no Publish again, cover, title, availability or lyrics forms.
-// Its cover is held back with it: /art/ answers 404 to everyone, this label included, so a square says so in place
-// of a broken image (review23n F6).
+// Its cover is held back with it (when no published release shows the same image): /art/ answers 404 to everyone,
+// this label included, so a square says so in place of a broken image (review23n F6; `coverShown`).
 function takenDown(a, credits) {
-  const cover = a.artwork["300"] ? h("p", { class: "release-cover release-cover-held", role: "img", "aria-label": `Cover of ${a.title}, held back`, text: "Cover held back with the release" }) : "";
+  const cover = coverShown(a);
   return [h("h3", {}, named(a.title), statusBadge(a)),
     h("p", { class: "release-taken-down-note", role: "note", text: "The operator of this server took this release down "
       + "(a takedown notice, for one): listeners cannot find or play it, and nothing of it can be changed or published "
@@ -159,6 +159,7 @@ function albumBlock(base, album) {
       titleForm(base, "album", a, draw),
       coverForm(base, a, draw),
       availabilityForm(base, "album", a, draw),
+      numbersForm(base, a, draw),
       h("ol", { class: "label-tracks" }, ...a.tracks.map((t) => h("li", { "data-track": t.id },
         h("span", { class: "track-title", text: `${t.track_number}. ${t.title}` }),
         h("span", { class: "empty", text: t.isrc ? ` ${t.isrc}` : "" }),

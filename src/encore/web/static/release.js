@@ -56,7 +56,7 @@ export function draftForm(base, album, redraw) {
       labelled(`${p}-t${i}-isrc`, "ISRC", inputs[`tracks.${t.id}.isrc`]));
   });
   const summary = h("p", { class: "form-status release-status", role: "alert" });
-  const cover = album.artwork["300"] ? h("img", { class: "release-cover", src: album.artwork["300"], alt: `Cover of ${album.title}` }) : "";
+  const cover = coverShown(album);
   const body = () => ({
     title: inputs.title.value,
     artists: inputs.artists.value.split(",").map((s) => s.trim()).filter(Boolean),
@@ -129,14 +129,47 @@ export function releaseActions(base, album, redraw) {
   return h("span", { class: "release-actions" }, button, status);
 }
 
+// A published or withdrawn release whose tracks share a number (published before publish refused that): its
+// discs and numbers, saved together so that two numbers can swap (the one-track edit refuses a taken number).
+// Nothing when every track has a place of its own.
+export function numbersForm(base, album, redraw) {
+  const places = album.tracks.map((t) => `${t.disc_number}:${t.track_number}`);
+  if (new Set(places).size === places.length) return null;
+  const p = `numbers-${album.id}`;
+  const inputs = {};
+  const number = (value, attr, id) => h("input", { type: "text", inputmode: "numeric", value: String(value), maxlength: 6, autocomplete: "off", [attr]: id });
+  const rows = album.tracks.map((t, i) => {
+    inputs[`tracks.${t.id}.disc_number`] = number(t.disc_number, "data-track-disc", t.id);
+    inputs[`tracks.${t.id}.track_number`] = number(t.track_number, "data-track-number", t.id);
+    return h("li", { class: "release-track release-number-row" },
+      labelled(`${p}-t${i}-disc`, "Disc", inputs[`tracks.${t.id}.disc_number`]),
+      labelled(`${p}-t${i}-number`, "No.", inputs[`tracks.${t.id}.track_number`]),
+      h("span", { class: "release-number-title", text: t.title }));
+  });
+  const summary = h("p", { class: "form-status release-status", role: "alert" });
+  const save = h("button", { type: "submit", class: "ghost release-numbers-save", text: "Save numbers" });
+  const form = h("form", { class: "release-numbers", novalidate: true, "aria-label": `Track numbers of ${album.title}` },
+    h("p", { class: "release-numbers-note", text: "Two tracks share a number: give each its own place (Disc and No.), then save them together." }),
+    h("ol", { class: "release-tracks" }, ...rows), h("div", { class: "release-actions" }, save), summary);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearFieldErrors(inputs, summary);
+    save.disabled = true;
+    const tracks = album.tracks.map((t) => ({ id: t.id, disc_number: inputs[`tracks.${t.id}.disc_number`].value,
+      track_number: inputs[`tracks.${t.id}.track_number`].value }));
+    try { redraw(await api(`${base}/releases/${album.id}/numbers`, { method: "PUT", body: { tracks } }), "Numbers saved."); }
+    catch (err) { showFieldErrors(inputs, summary, err); }
+    finally { save.disabled = false; }
+  });
+  return form;
+}
+
 // A published or withdrawn release's cover: shown, and replaced at once (listeners see the new one).
 export function coverForm(base, album, redraw) {
   const id = `cover-${album.id}`;
   const input = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", id });
   const status = h("span", { class: "form-status", role: "status" });
-  const shown = album.artwork["300"]
-    ? h("img", { class: "release-cover", src: album.artwork["300"], alt: `Cover of ${album.title}` })
-    : h("span", { class: "empty", text: "No cover yet." });
+  const shown = coverShown(album, h("span", { class: "empty", text: "No cover yet." }));
   const send = h("button", { type: "button", class: "ghost release-cover-send", text: album.artwork["300"] ? "Replace cover" : "Add cover", onclick: async () => {
     const file = input.files[0];
     if (!file) { status.textContent = "Choose an image first."; return; }
@@ -148,6 +181,21 @@ export function coverForm(base, album, redraw) {
   } });
   return h("div", { class: "release-cover-edit" }, shown,
     h("label", { for: id, text: "Cover image (JPEG, PNG or WebP, at most 16 MB)" }), input, send, status);
+}
+
+// A cover an operator's takedown holds back (/art/ answers 404 for it to everyone, this label included): a square
+// saying so in place of a broken image. The taken-down release's own went with it (review23n F6); a draft or another
+// release showing the same image is told why, and that another cover mends it.
+export function coverShown(album, none = "") {
+  if (!album.cover_held_back) {
+    return album.artwork["300"] ? h("img", { class: "release-cover", src: album.artwork["300"], alt: `Cover of ${album.title}` }) : none;
+  }
+  const square = h("p", { class: "release-cover release-cover-held", role: "img", "aria-label": `Cover of ${album.title}, held back`,
+    text: album.taken_down ? "Cover held back with the release" : "Cover held back" });
+  if (album.taken_down) return square;
+  return h("div", { class: "release-cover-held-box" }, square, h("p", { class: "release-cover-held-why", role: "note",
+    text: "This image is the cover of a release the operator of this server took down, so it is held back: no one is "
+      + "shown it, you included. Choose another cover." }));
 }
 
 export function statusBadge(album) {

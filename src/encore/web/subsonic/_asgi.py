@@ -34,12 +34,19 @@ def is_rest_get(scope: Scope) -> bool:
     return scope["method"] == "GET" and path.startswith(PREFIX) and len(path) > len(PREFIX) and "/" not in path[6:]
 
 
+def _if_none_match(scope: Scope) -> str | None:
+    """The If-None-Match header as Starlette reads it (Latin-1; several such headers joined by commas)."""
+    found = [value.decode("latin-1") for name, value in scope["headers"] if name == b"if-none-match"]
+    return ", ".join(found) if found else None
+
+
 def make_rest_endpoint(c: Container) -> ASGIApp:
     async def rest(scope: Scope, receive: Receive, send: Send) -> None:
         # As Starlette's QueryParams: the bytes as Latin-1, then percent-decoded as UTF-8
         pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         try:
-            response: Any = await answer(c, scope["path"][len(PREFIX) :], Params(pairs))
+            name, wanted = scope["path"][len(PREFIX) :], _if_none_match(scope)
+            response: Any = await answer(c, name, Params(pairs), if_none_match=wanted)
         except Exception:  # what FastAPI's last-resort handler does (web._errors): log it, answer 500
             log.exception("unhandled error")
             response = JSONResponse({"error": {"code": "internal", "message": "internal error"}}, status_code=500)

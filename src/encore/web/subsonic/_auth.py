@@ -1,12 +1,12 @@
 """Who is calling: the apiKey extension, token + salt, or `p=` (plain or `enc:` hex), all per device."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from encore.accounts import User, may_use_account
-from encore.devices import DeviceOwner, choose_auth, owner_of_api_key, user_for_app_password, user_for_token
+from encore.accounts import may_use_account
+from encore.devices import DeviceOwner, Rekey, choose_auth, owner_of_api_key, user_for_app_password, user_for_token
 from encore.keys import Key
 from encore.web.subsonic._envelope import (
     CONFLICTING_AUTH,
@@ -29,9 +29,6 @@ def _password(raw: str) -> str:
         raise SubsonicError(WRONG_CREDENTIALS, "wrong username or password") from exc
 
 
-Recheck = Callable[[], Sequence[Key] | None]  # the keys that count, read again (None: read too recently)
-
-
 def authenticate(
     session: Session,
     params: Params,
@@ -39,18 +36,19 @@ def authenticate(
     secret: bytes,
     now: datetime,
     keys: Sequence[Key] = (),
-    recheck: Recheck | None = None,
+    rekey: Rekey | None = None,
 ) -> DeviceOwner:
     """`keys`: the keys that count as this process last read them. An app password none of them opens may be
-    sealed under a key rotated in since (`encore keys rotate` reseals at once): `recheck` reads them again."""
-    user = _credentials(session, params, secret=secret, now=now, keys=keys, recheck=recheck)
+    sealed under a key rotated in since (`encore keys rotate` reseals at once): `rekey` reads them again when
+    the stored seals say a read could open it (`devices.reread_for`)."""
+    user = _credentials(session, params, secret=secret, now=now, keys=keys, rekey=rekey)
     if not may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password).allowed:
         raise SubsonicError(WRONG_CREDENTIALS, "password reset required: choose a new one in Encore's web player")
     return user
 
 
 def _credentials(
-    session: Session, params: Params, *, secret: bytes, now: datetime, keys: Sequence[Key], recheck: Recheck | None
+    session: Session, params: Params, *, secret: bytes, now: datetime, keys: Sequence[Key], rekey: Rekey | None
 ) -> DeviceOwner:
     api_key, username = params.get("apiKey"), params.get("u")
     password, token, salt = params.get("p"), params.get("t"), params.get("s")
@@ -68,18 +66,21 @@ def _credentials(
     if by_token and len(salt or "") > MAX_SALT:
         raise SubsonicError(WRONG_CREDENTIALS, f"the salt (s) may be at most {MAX_SALT} characters")
     plain = "" if by_token else _password(password or "")
-
-    def device_user(keys: Sequence[Key]) -> User | None:
-        if by_token:
-            return user_for_token(
-                session, username=username, token=token or "", salt=salt or "", secret=secret, now=now, keys=keys
-            )
-        return user_for_app_password(session, username=username, password=plain, secret=secret, now=now, keys=keys)
-
-    found = device_user(keys)
-    fresh = recheck() if found is None and recheck is not None else None
-    if fresh is not None:
-        found = device_user(fresh)
+    if by_token:
+        found = user_for_token(
+            session,
+            username=username,
+            token=token or "",
+            salt=salt or "",
+            secret=secret,
+            now=now,
+            keys=keys,
+            rekey=rekey,
+        )
+    else:
+        found = user_for_app_password(
+            session, username=username, password=plain, secret=secret, now=now, keys=keys, rekey=rekey
+        )
     if found is None:
         raise SubsonicError(WRONG_CREDENTIALS, "wrong username or password")
     return DeviceOwner.of(found)

@@ -21,6 +21,7 @@ class Ctx:
     container: Container
     now: datetime
     client: str
+    if_none_match: str | None = None  # the request's header: getCoverArt answers 304 for the image it names
 
 
 Handler = Callable[[Ctx], Payload | Response]

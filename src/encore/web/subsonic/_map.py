@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from encore.catalog import AlbumSummary, ArtistSummary, TrackView
 from encore.library import PlaylistView
 from encore.web.subsonic._envelope import Payload, Ready
-from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, ROOT_FOLDER, TRACK, sid
+from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, ROOT_FOLDER, TRACK, cover_sid, sid
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 STREAM_SUFFIX, STREAM_TYPE, STREAM_BITRATE = "ogg", "audio/ogg", 160
@@ -35,7 +35,7 @@ def song(
         "track": t.track_number,
         "discNumber": t.disc_number,
         "genre": t.genres[0] if t.genres else None,
-        "coverArt": sid(ALBUM, t.album_id) if t.artwork_key else None,
+        "coverArt": cover_sid(ALBUM, t.album_id, t.artwork_key),
         "contentType": STREAM_TYPE,
         "suffix": STREAM_SUFFIX,
         "duration": max(t.duration_ms // 1000, 0),
@@ -75,7 +75,7 @@ def album(
         "parent": sid(ARTIST, a.artists[0].id) if a.artists else None,
         "artist": artist_name,
         "artistId": sid(ARTIST, a.artists[0].id) if a.artists else None,
-        "coverArt": sid(ALBUM, a.id) if a.artwork_key else None,
+        "coverArt": cover_sid(ALBUM, a.id, a.artwork_key),
         "songCount": a.total_tracks if song_count is None else song_count,
         "duration": duration_ms // 1000,
         "created": when(a.created_at) or CREATED,  # when it entered the catalogue: apps sort "recently added" by it
@@ -101,7 +101,7 @@ def artist(a: ArtistSummary, *, album_count: int | None = None, starred: datetim
     return {
         "id": sid(ARTIST, a.id),
         "name": a.name,
-        "coverArt": sid(ARTIST, a.id) if a.artwork_key else None,
+        "coverArt": cover_sid(ARTIST, a.id, a.artwork_key),
         "albumCount": album_count,
         "starred": when(starred),
     }
@@ -118,7 +118,7 @@ def playlist(p: PlaylistView, *, owner: str, entries: Iterable[Payload | Ready] 
         "duration": p.playable_ms // 1000,
         "created": when(p.created_at),
         "changed": when(p.updated_at),
-        "coverArt": sid(PLAYLIST, p.id) if p.artwork_key else None,
+        "coverArt": cover_sid(PLAYLIST, p.id, p.artwork_key),
         "readonly": False,
     }
     if entries is not None:

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, Response
 from encore import catalog, library, playback
 from encore.streaming import MIME, TranscodeSlot, choose_delivery, media_file_for, stored_track, transcode_mp3
 from encore.web._byte_path import Pace
+from encore.web._conditional import etag_matches
 from encore.web._stream_route import byte_path, record_verified_now
 from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
@@ -23,7 +24,7 @@ from encore.web.subsonic._counted import (
     counted_transcode,
 )
 from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
-from encore.web.subsonic._ids import ALBUM, ARTIST, PLAYLIST, TRACK, parse, public
+from encore.web.subsonic._ids import ALBUM, ARTIST, TRACK, parse_cover, public
 
 ART_SIZES = (64, 300, 640)
 _ART_KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -170,7 +171,7 @@ def download(ctx: Ctx) -> Response:
 
 
 def _artwork_key(ctx: Ctx, value: str) -> str | None:
-    kind, public_id = parse(value, ALBUM, ARTIST, TRACK, PLAYLIST)
+    kind, public_id = parse_cover(value)
     if kind == ALBUM:  # one cached view: never the album's whole page
         return catalog.album_artwork_key(ctx.session, album_id=public_id)
     if kind == ARTIST:
@@ -199,9 +200,12 @@ def get_cover_art(ctx: Ctx) -> Response:
     path = ctx.container.store.root / "art" / key[:2] / key / f"{size}.jpg"
     if not path.is_file():
         raise SubsonicError(NOT_FOUND, "no cover art")
-    # Named by the album's id, whose cover a label may replace (probe22): an hour, not the day the content-named
-    # /art/ URLs get, and an ETag naming the image itself (sent, never answered with a 304: see web._conditional).
+    # Asked for by the album's id, whose cover a label may replace (probe22): an hour, not the day the content-named
+    # /art/ URLs get (an app that asks by a plain id, or by a coverArt id of the old cover, gets the new one within
+    # it), and an ETag naming the image itself, so a revalidation costs a 304, not the image again.
     headers = {"Cache-Control": f"public, max-age={COVER_ART_MAX_AGE}", "ETag": f'"{key}-{size}"'}
+    if etag_matches(ctx.if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
     return FileResponse(path, media_type="image/jpeg", headers=headers)
 
 

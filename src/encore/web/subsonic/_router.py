@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from encore.bootstrap import Container
+from encore.devices import Reread
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.keys import Key
 from encore.state import StateUnavailable
@@ -57,7 +58,7 @@ def _mapped(exc: EncoreError) -> SubsonicError:
     return SubsonicError(GENERIC, exc.message)
 
 
-def _run(c: Container, name: str, params: Params) -> Response:
+def _run(c: Container, name: str, params: Params, if_none_match: str | None) -> Response:
     if name.lower() in PUBLIC_METHODS:
         return render(envelope(extensions_payload()), fmt=answer_format(params), callback=params.get("callback"))
     handler = HANDLERS.get(name.lower())
@@ -65,15 +66,16 @@ def _run(c: Container, name: str, params: Params) -> Response:
         now = c.clock.now()
         secret, keys = c.settings.secret_key.get_secret_value().encode(), c.keyring.get().live(now)
 
-        def recheck() -> tuple[Key, ...] | None:
-            ring = c.keyring.recheck()
+        def rekey(need: Reread) -> tuple[Key, ...] | None:
+            """A seal under a key newer than the kept ones: read at once; one that does not say: bounded."""
+            ring = c.keyring.holding(need.kid) if need.kid is not None else c.keyring.recheck()
             return None if ring is None else ring.live(now)
 
-        user = authenticate(session, params, secret=secret, now=now, keys=keys, recheck=recheck)
+        user = authenticate(session, params, secret=secret, now=now, keys=keys, rekey=rekey)
         if handler is None:  # HTTP 200 as for every Subsonic error: some apps stop at any other status
             raise SubsonicError(NOT_FOUND, f"unknown method: {name[:40]}")
         client = (params.get("c") or "")[:100]
-        result = handler(Ctx(session, user, params, c, now, client))
+        result = handler(Ctx(session, user, params, c, now, client, if_none_match))
     if isinstance(result, Response):
         return result
     return render(envelope(result), fmt=answer_format(params), callback=params.get("callback"))
@@ -123,7 +125,7 @@ async def subsonic(name: str, request: Request) -> Response:
         except HTTPException as exc:  # too many fields, a file, a broken multipart body
             return _form_refused(asked(pairs, content_type=content_type, body=raw), exc)
         pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    return await answer(container(request), name, Params(pairs))
+    return await answer(container(request), name, Params(pairs), if_none_match=request.headers.get("if-none-match"))
 
 
 def _form_refused(params: Params, exc: HTTPException) -> Response:
@@ -148,13 +150,13 @@ async def no_method(path: str, request: Request) -> Response:
     return error_response(error, fmt=answer_format(params), callback=params.get("callback"))
 
 
-async def answer(c: Container, name: str, params: Params) -> Response:
+async def answer(c: Container, name: str, params: Params, *, if_none_match: str | None = None) -> Response:
     """One Subsonic call, in its lane (reads or writes), wrapped in the envelope; errors in Subsonic's shape.
     The FastAPI route (GET and POSTed forms) and the raw GET path (`_asgi`) both answer through here."""
     name = name.removesuffix(".view")
     try:
         lane = run_write if name.lower() in WRITES else run_read
-        return await lane(c, _run, c, name, params)
+        return await lane(c, _run, c, name, params, if_none_match)
     except SubsonicError as exc:
         return error_response(exc, fmt=answer_format(params), callback=params.get("callback"))
     except EncoreError as exc:
