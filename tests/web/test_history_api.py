@@ -134,7 +134,7 @@ def test_delete_a_range_as_a_job_and_wrapped_forgets_it(alice: TestClient, conta
     assert r.status_code == 202, r.text
     run_jobs(container)
     job = alice.get(f"/api/me/jobs/{r.json()['id']}").json()
-    assert job["state"] == "done" and job["result"] == {"deleted": 3}, job  # Jan 4, Jan 5, Jun 1
+    assert job["state"] == "done" and job["result"] == {"deleted": 3, "exports_deleted": 0}, job  # Jan 4, Jan 5, Jun 1
     assert _listens(alice, "2023") == 2 and _listens(alice, "2024") == 12
     left = _all(alice, "&since=2023-01-01T00:00:00Z&until=2024-01-01T00:00:00Z")
     assert [i["played_at"][:10] for i in left] == ["2023-06-02", "2023-01-03"]  # type: ignore[index]
@@ -145,7 +145,7 @@ def test_delete_everything_leaves_nothing_for_wrapped(alice: TestClient, contain
     r = alice.delete("/api/me/history?everything=true", headers=CSRF)
     assert r.status_code == 202, r.text
     run_jobs(container)
-    assert alice.get(f"/api/me/jobs/{r.json()['id']}").json()["result"] == {"deleted": 17}
+    assert alice.get(f"/api/me/jobs/{r.json()['id']}").json()["result"] == {"deleted": 17, "exports_deleted": 0}
     assert _all(alice) == [] and alice.get("/api/me/wrapped").json() == {"periods": []}
     assert _listens(alice, "2024") == 0
     assert _count(container) == 1  # Bob's

@@ -13,7 +13,7 @@ from encore.discovery._mix_policy import KINDS as MIX_KINDS
 from encore.discovery._mix_policy import Cluster, cluster_artists, due, interleave, round_robin
 from encore.discovery._mix_reads import MixView, Saved, mix, my_mixes, save_mix
 from encore.discovery._mix_shared import Shared
-from encore.discovery._mixes import Built, build_mixes
+from encore.discovery._mixes import Built, build_mixes, forget_mixes
 from encore.discovery._models import ArtistNeighbour, DiscoveryPreference, TrackNeighbour, TrainingContributor
 from encore.discovery._policy import MAX_SEEDS, Decision, may_derive, may_learn_from, seed_count
 from encore.discovery._radio import KINDS as RADIO_KINDS
@@ -62,6 +62,7 @@ __all__ = [
     "due",
     "due_kinds",
     "face_kept",
+    "forget_mixes",
     "interleave",
     "may_derive",
     "may_learn_from",

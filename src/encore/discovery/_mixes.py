@@ -262,3 +262,10 @@ def _store(session: Session, *, user_id: int, kinds: Sequence[str], built: list[
     stale = [row_id for row_id, _ in rows.values()]  # Daily Mixes beyond today's clusters
     if stale:
         session.execute(delete(Mix).where(Mix.id.in_(stale)))
+
+
+def forget_mixes(session: Session, *, user_id: int) -> None:
+    """The listener forgot plays: their mixes were made from them (a Daily Mix is even named by their artists)
+    and would be served until the next day's or week's build (review24 F4). Dropped here, in the forget's own
+    transaction; with no Discover row left, the next read builds them anew from what is left (`my_mixes`)."""
+    session.execute(delete(Mix).where(Mix.user_id == user_id))

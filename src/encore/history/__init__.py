@@ -1,6 +1,7 @@
 """Listening history: every play, kept raw; listens by text, matched to the catalogue."""
 
 from encore.history._browse import (
+    DELETE_CHUNK,
     IMPORTED,
     MAX_TEXT,
     SOURCES,
@@ -24,7 +25,15 @@ from encore.history._import_write import (
     prepare_import_rows,
     write_import_rows,
 )
-from encore.history._imports import HistoryImport, import_has_rows, open_import, publish_import, visible
+from encore.history._imports import (
+    HistoryImport,
+    drop_hidden_rows,
+    import_has_rows,
+    import_opened_at,
+    open_import,
+    publish_import,
+    visible,
+)
 from encore.history._listens import (
     MAX_LISTEN_MS,
     ListenIn,
@@ -56,17 +65,22 @@ from encore.history._rollups import (
     pending_folds,
 )
 from encore.history._service import (
+    FORGOTTEN_PLAY_S,
     LISTEN_ID_PREFIX,
     PLAY_ID_RE,
+    PlayForgotten,
     PlayReport,
     open_play_id,
     recent_plays,
+    remember_forgotten,
     report_play,
 )
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
 from encore.history._writer import ListenWriter
 
 __all__ = [
+    "DELETE_CHUNK",
+    "FORGOTTEN_PLAY_S",
     "HANDLERS",
     "IMPORTED",
     "LISTEN_ID_PREFIX",
@@ -89,6 +103,7 @@ __all__ = [
     "ListenWriter",
     "Month",
     "Play",
+    "PlayForgotten",
     "PlayReport",
     "PlayRow",
     "PlayingNow",
@@ -102,10 +117,12 @@ __all__ = [
     "check_timestamp",
     "count_written",
     "counts_as_listen",
+    "drop_hidden_rows",
     "fold",
     "forget_chunk",
     "forget_play",
     "import_has_rows",
+    "import_opened_at",
     "import_row",
     "import_sessions",
     "info_json",
@@ -131,6 +148,7 @@ __all__ = [
     "queue_listens",
     "recent_plays",
     "recently_played",
+    "remember_forgotten",
     "report_play",
     "set_playing_now",
     "submit_listens",

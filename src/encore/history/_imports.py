@@ -9,7 +9,7 @@ digest: running the same file again resumes it (its rows already written are kep
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, Integer, String, or_, select, text, update
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, Integer, String, delete, or_, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.db import Base, UTCDateTime
@@ -106,3 +106,25 @@ def publish_import(session: Session, *, import_id: int, now: datetime) -> bool:
         return False
     session.execute(_COUNT_PUBLISHED, {"import_id": import_id, "user_id": owner})
     return True
+
+
+def import_opened_at(session: Session, *, import_id: int) -> datetime | None:
+    return session.scalar(select(HistoryImport.created_at).where(HistoryImport.id == import_id))
+
+
+def drop_hidden_rows(
+    session: Session, *, user_id: int, import_id: int, since: datetime | None, until: datetime, limit: int
+) -> int:
+    """Delete up to `limit` of this unpublished import's rows in [since, until) (`since=None`: from the first):
+    what the listener asked to forget while the import was still writing (review24 F2). Hidden rows count in
+    no rollup or counter yet, so nothing is folded. Returns how many went; the caller repeats until fewer."""
+    where = [Play.user_id == user_id, Play.import_id == import_id, Play.started_at < until]
+    if since is not None:
+        where.append(Play.started_at >= since)
+    hidden = select(HistoryImport.id).where(HistoryImport.id == import_id, HistoryImport.published.is_(False))
+    where.append(Play.import_id.in_(hidden.scalar_subquery()))  # never a published import's (a forget's job)
+    ids = list(session.scalars(select(Play.id).where(*where).limit(limit)))
+    if ids:
+        lock_listen_counters(session, user_id=user_id)
+        session.execute(delete(Play).where(Play.id.in_(ids)))
+    return len(ids)

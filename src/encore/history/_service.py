@@ -11,7 +11,8 @@ from encore.db import write_lock
 from encore.history._imports import visible
 from encore.history._models import Play
 from encore.history._policy import check_timestamp, counts_as_listen
-from encore.kernel import ValidationFailed
+from encore.kernel import Conflict, ValidationFailed
+from encore.state import SharedState, StateBusy, StateUnavailable
 
 PLAY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 LISTEN_ID_PREFIX = "lb-"  # the ids Encore gives text listens (play_id): a client's report may not take one
@@ -58,7 +59,45 @@ def time_played(*, ms_played: int, started_at: datetime, now: datetime) -> int:
     return max(0, min(ms_played, elapsed_ms))
 
 
-def report_play(session: Session, *, user_id: int, report: PlayReport, now: datetime) -> Play:
+# A play forgotten while it still plays is reported again by the player a few seconds later (and a phone may
+# sync a late one): its id is remembered this long, on the shared state, and a report that would write it again
+# is refused (review24 F7). A day outlasts any play's reports; each forgotten play is one small key that lapses.
+FORGOTTEN_PLAY_S = 24 * 3600.0
+
+
+class PlayForgotten(Conflict):
+    code = "play_forgotten"
+
+    def __init__(self) -> None:
+        super().__init__("this play was deleted from your history; it is not recorded again", code=self.code)
+
+
+def _forgotten_key(user_id: int, play_id: str) -> str:
+    return f"forgotten-play:{user_id}:{play_id}"
+
+
+def remember_forgotten(state: SharedState, *, user_id: int, play_id: str) -> bool:
+    """Refuse this play id's reports for FORGOTTEN_PLAY_S. False when the shared state cannot be reached: the
+    forget still goes ahead (a report of it arriving then would write it again, as before)."""
+    try:
+        state.incr(_forgotten_key(user_id, play_id), ttl_s=FORGOTTEN_PLAY_S)
+    except (StateBusy, StateUnavailable):
+        return False
+    return True
+
+
+def _was_forgotten(state: SharedState, user_id: int, play_id: str) -> bool:
+    try:
+        return state.count(_forgotten_key(user_id, play_id)) > 0
+    except (StateBusy, StateUnavailable):  # recording the play beats losing it to an outage
+        return False
+
+
+def report_play(
+    session: Session, *, user_id: int, report: PlayReport, now: datetime, state: SharedState | None = None
+) -> Play:
+    """Record the play or its progress. With `state`, a play the listener forgot lately is refused
+    (PlayForgotten) instead of written again."""
     _validate(report, now)
     played = time_played(ms_played=report.ms_played, started_at=report.started_at, now=now)
     # One report of a listener at a time: one play reported twice at once (a progress report and its retry)
@@ -67,6 +106,8 @@ def report_play(session: Session, *, user_id: int, report: PlayReport, now: date
     write_lock(session, "play_reports", user_id)
     mine = select(Play).where(Play.user_id == user_id, Play.client_play_id == report.client_play_id)
     play = session.scalar(mine.execution_options(populate_existing=True))
+    if play is None and state is not None and _was_forgotten(state, user_id, report.client_play_id):
+        raise PlayForgotten()
     if play is None:
         play = Play(
             user_id=user_id,

@@ -6,7 +6,7 @@ is taken back.
 """
 
 from encore.jobs._consume import InProcessWorkers, consumer, drain, make_huey
-from encore.jobs._context import JobContext
+from encore.jobs._context import JobContext, Superseded
 from encore.jobs._engine import Handler, JobEngine, JobView
 from encore.jobs._models import Job
 
@@ -17,6 +17,7 @@ __all__ = [
     "JobContext",
     "JobEngine",
     "JobView",
+    "Superseded",
     "consumer",
     "drain",
     "make_huey",

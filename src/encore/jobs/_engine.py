@@ -6,7 +6,12 @@ a delay, periodic tasks, and a consumer that `encore worker` runs as is. What hu
 message taken by a worker that dies is gone. So the row carries one: a worker claims a job with a lease it
 renews as it reports progress, and the reaper (a periodic task, and at every consumer start) puts back on
 the queue any job whose lease lapsed or whose message was lost. A claim is one conditional UPDATE, so two
-workers never run one job at once, and handlers are idempotent, so a re-run after a death completes it.
+workers never start one queued job at once, and handlers are idempotent, so a re-run after a death completes it.
+
+A worker that only stalled past its lease is still running when the job is claimed again. Every write an
+attempt makes after its claim (progress, finish, requeue) is fenced on the attempt number it claimed
+(`attempts` in the UPDATE's WHERE): the stalled attempt's next report is refused and raises Superseded, which
+stops it, and its finish or requeue can never overwrite the newer attempt's (review24 F1).
 """
 
 import json
@@ -25,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from encore.db import transaction
-from encore.jobs._context import JobContext
+from encore.jobs._context import JobContext, Superseded
 from encore.jobs._models import Job
 from encore.jobs._on_commit import on_commit
 from encore.jobs._periodic import DatabaseOutage
@@ -232,7 +237,7 @@ class JobEngine:
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.lease_s)
 
-    def _report(self, job_id: int) -> Callable[[int, int | None, str | None], None]:
+    def _report(self, job_id: int, attempt: int) -> Callable[[int, int | None, str | None], None]:
         def report(done: int, total: int | None, message: str | None) -> None:
             now = self.clock.now()
             values: dict[str, Any] = {"done": done, "lease_until": now + self._lease, "updated_at": now}
@@ -241,7 +246,9 @@ class JobEngine:
             if message is not None:
                 values["message"] = message[:200]
             with transaction(self.sessions) as s:
-                s.execute(update(Job).where(Job.id == job_id, Job.state == "running").values(**values))
+                held = s.execute(update(Job).where(_held(job_id, attempt)).values(**values))
+            if held.rowcount == 0:  # type: ignore[attr-defined]
+                raise Superseded(f"job {job_id}: attempt {attempt} no longer holds it")
 
         return report
 
@@ -251,34 +258,46 @@ class JobEngine:
         job = self._claim(job_id)
         if job is None:
             return
+        attempt = job.attempts
         handler = self._handlers.get(job.kind)
         if handler is None:
-            self._finish(job_id, "failed", error=("unknown_kind", f"no handler for {job.kind}"))
+            self._finish(job_id, attempt, "failed", error=("unknown_kind", f"no handler for {job.kind}"))
             return
         folder = self.folder(job.public_id)
         folder.mkdir(parents=True, exist_ok=True)
         context = JobContext(
             job_id=job.public_id, kind=job.kind, user_id=job.user_id, payload=json.loads(job.payload or "{}"),
-            sessions=self.sessions, clock=self.clock, files=folder, attempt=job.attempts,
-            _report=self._report(job_id), state=self.state,
+            sessions=self.sessions, clock=self.clock, files=folder, attempt=attempt,
+            _report=self._report(job_id, attempt), state=self.state, lease_s=self.lease_s,
         )  # fmt: skip
         try:
             result = handler(context)
+        except Superseded:  # another attempt holds the job now: it alone finishes or requeues it
+            log.warning("job %s (%s): attempt %d lost its lease and stopped", job.public_id, job.kind, attempt)
+            return
         except EncoreError as exc:  # the input is wrong: retrying cannot help
-            self._finish(job_id, "failed", error=(exc.code, exc.message))
+            self._finish(job_id, attempt, "failed", error=(exc.code, exc.message))
             return
         except Exception:
-            log.exception("job %s (%s) failed on attempt %d", job.public_id, job.kind, job.attempts)
-            if job.attempts >= MAX_ATTEMPTS:
-                self._finish(job_id, "failed", error=("internal", "the job failed; see the server log"))
+            log.exception("job %s (%s) failed on attempt %d", job.public_id, job.kind, attempt)
+            if attempt >= MAX_ATTEMPTS:
+                self._finish(job_id, attempt, "failed", error=("internal", "the job failed; see the server log"))
                 return
             with transaction(self.sessions) as s:
-                s.execute(update(Job).where(Job.id == job_id).values(state="queued", lease_until=None))
+                requeued = s.execute(update(Job).where(_held(job_id, attempt)).values(state="queued", lease_until=None))
+            if requeued.rowcount == 0:  # type: ignore[attr-defined]
+                return  # superseded: the newer attempt's state stands, and no retry of this one
             raise  # huey schedules the retry
-        self._finish(job_id, "done", result=result)
+        self._finish(job_id, attempt, "done", result=result)
 
     def _finish(
-        self, job_id: int, state: str, *, result: dict[str, Any] | None = None, error: tuple[str, str] | None = None
+        self,
+        job_id: int,
+        attempt: int,
+        state: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: tuple[str, str] | None = None,
     ) -> None:
         now = self.clock.now()
         values: dict[str, Any] = {"state": state, "finished_at": now, "updated_at": now, "lease_until": None}
@@ -287,7 +306,9 @@ class JobEngine:
         if error is not None:
             values["error_code"], values["message"] = error[0][:40], _fit(error[1], MESSAGE_CHARS)
         with transaction(self.sessions) as s:
-            s.execute(update(Job).where(Job.id == job_id).values(**values))
+            finished = s.execute(update(Job).where(_held(job_id, attempt)).values(**values))
+        if finished.rowcount == 0:  # type: ignore[attr-defined]
+            log.warning("job %d: attempt %d finished after losing its lease; its %s is dropped", job_id, attempt, state)
 
     def reap(self) -> int:
         """Queue again every job whose worker died (lease lapsed) or whose message was lost; drop the files of
@@ -321,6 +342,11 @@ class JobEngine:
 
 
 MESSAGE_CHARS = 200  # the column's size
+
+
+def _held(job_id: int, attempt: int) -> Any:
+    """The job, only while `attempt` is the one running it (a later claim moved `attempts` on)."""
+    return and_(Job.id == job_id, Job.state == "running", Job.attempts == attempt)
 
 
 def _fit(text: str, size: int) -> str:

@@ -399,5 +399,6 @@ def own_verified_streams(session: Session, *, user_id: int) -> Iterator[OwnStrea
         .where(VerifiedStream.user_id == user_id)
         .order_by(VerifiedStream.first_byte_at, VerifiedStream.id)
     )
-    for track, at, ms in session.execute(query.execution_options(yield_per=1000)):
-        yield OwnStream(track, at, ms)
+    with session.execute(query.execution_options(yield_per=1000)) as result:  # closed if the reader stops early
+        for track, at, ms in result:
+            yield OwnStream(track, at, ms)

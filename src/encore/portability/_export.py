@@ -4,7 +4,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -29,7 +29,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def export_account(session: Session, *, user_id: int, out: IO[bytes], now: datetime) -> None:
+def export_account(
+    session: Session, *, user_id: int, out: IO[bytes], now: datetime, tick: Callable[[int], None] | None = None
+) -> None:
+    """`tick(rows written so far)` is called after every row: a job renews its lease through it, since a decade
+    of plays takes minutes to write (review24 F1). It may raise to stop the export where it is."""
+    rows = _Rows(tick)
     user = session.get(accounts.User, user_id)
     if user is None:
         raise NotFound("no such user")
@@ -45,15 +50,33 @@ def export_account(session: Session, *, user_id: int, out: IO[bytes], now: datet
     }
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("profile.json", json.dumps(profile, indent=2, ensure_ascii=False))
-        _table(z, "plays", PLAY_FIELDS, lambda: _plays(session, user_id, listens_only=False))
-        _table(z, "listens", PLAY_FIELDS, lambda: _plays(session, user_id, listens_only=True))
-        _table(z, "playlists", PLAYLIST_FIELDS, lambda: _playlist_rows(session, user_id))
-        _table(z, "likes", ("kind", "saved_at", "id", "name", "artists"), lambda: _like_rows(session, user_id))
-        _table(z, "verified_streams", VERIFIED_FIELDS, lambda: _verified_rows(session, user_id))
+        _table(z, "plays", PLAY_FIELDS, lambda: rows(_plays(session, user_id, listens_only=False)))
+        _table(z, "listens", PLAY_FIELDS, lambda: rows(_plays(session, user_id, listens_only=True)))
+        _table(z, "playlists", PLAYLIST_FIELDS, lambda: rows(_playlist_rows(session, user_id)))
+        _table(z, "likes", ("kind", "saved_at", "id", "name", "artists"), lambda: rows(_like_rows(session, user_id)))
+        _table(z, "verified_streams", VERIFIED_FIELDS, lambda: rows(_verified_rows(session, user_id)))
         history = billing.subscription_history(session, user_id=user_id)
         z.writestr("subscription.json", json.dumps(history, indent=2, ensure_ascii=False))
         derived = discovery.derived_from(session, user_id=user_id)  # what recommendations learnt from you
         z.writestr("discovery.json", json.dumps(derived, indent=2, ensure_ascii=False))
+
+
+class _Rows:
+    """Counts the rows the tables write, each pass (JSON, then CSV) included, and tells `tick` of each."""
+
+    def __init__(self, tick: Callable[[int], None] | None) -> None:
+        self.tick, self.written = tick, 0
+
+    def __call__(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        try:
+            for row in rows:
+                yield row
+                self.written += 1
+                if self.tick is not None:
+                    self.tick(self.written)
+        finally:
+            if isinstance(rows, Generator):  # a tick that stops the export closes the query's cursor at once
+                rows.close()
 
 
 VERIFIED_FIELDS = ("track", "first_byte_at", "audio_ms")
@@ -110,10 +133,11 @@ def _plays(session: Session, user_id: int, *, listens_only: bool) -> Iterator[di
     )
     if listens_only:
         query = query.where(Play.is_listen.is_(True))
-    for play, track, *known in session.execute(query.execution_options(yield_per=1000)):
-        given = {f: getattr(play, f) or text for f, text in zip(_NAMED, known, strict=True)}
-        given["track"] = track
-        yield {f: given[f] if f in given else _plain(getattr(play, f)) for f in PLAY_FIELDS}
+    with session.execute(query.execution_options(yield_per=1000)) as result:  # closed if the export stops
+        for play, track, *known in result:
+            given = {f: getattr(play, f) or text for f, text in zip(_NAMED, known, strict=True)}
+            given["track"] = track
+            yield {f: given[f] if f in given else _plain(getattr(play, f)) for f in PLAY_FIELDS}
 
 
 _NAMED = ("artist_name", "track_name", "release_name", "isrc")  # a play's text, else its catalogue track's

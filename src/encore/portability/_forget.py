@@ -4,6 +4,7 @@ One play goes in the request's transaction. A range or everything may be a decad
 job deleting DELETE_CHUNK plays per short transaction; each transaction also folds the months it deleted from
 (`insights.plays_forgotten`: rollups, tallies, stored snapshots), so a worker killed mid-way leaves no Wrapped
 counting a deleted play, even a public share page (which never folds), and the re-run deletes the rest.
+The same transactions drop the listener's mixes, made from those plays: the next read builds them anew.
 Forgetting everything ends every share link of the listener first; a range or one play ends the links whose
 period it leaves without listens.
 
@@ -18,15 +19,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import history, insights, playback
+from encore import discovery, history, insights, playback
 from encore.accounts import User
 from encore.catalog import Track
 from encore.db import transaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import ValidationFailed
+from encore.state import SharedState
 
 FORGET = "history.forget"
 FORGET_PLAY = "history.forget_play"  # one play forgotten (`forget_play`): what a drain of the outbox reads
@@ -35,15 +37,21 @@ FORGET_PLAY = "history.forget_play"  # one play forgotten (`forget_play`): what 
 PLAY_MATCH = timedelta(minutes=10)
 
 
-def forget_play(session: Session, *, jobs: JobEngine, user_id: int, play_id: str) -> None:
+def forget_play(
+    session: Session, *, jobs: JobEngine, user_id: int, play_id: str, state: SharedState | None = None
+) -> None:
     """Forget one play in the caller's transaction. Its verified stream is de-identified now; one still in the
     outbox (its write failed) is written by the minutely drain later, which reads the `FORGET_PLAY` job made
-    here to write it without the listener's id (`forgotten_kept_stream`), as it reads a range's `FORGET` job."""
+    here to write it without the listener's id (`forgotten_kept_stream`), as it reads a range's `FORGET` job.
+    With `state`, its id is remembered a while, so the player's next progress report of a play still playing
+    (or a late sync) does not write it again (`history.report_play`, review24 F7)."""
+    if state is not None:
+        history.remember_forgotten(state, user_id=user_id, play_id=play_id)  # before the row goes: no report between
     own = (history.Play.user_id == user_id, history.Play.client_play_id == play_id)
     track_id = None if "\x00" in play_id else session.scalar(select(history.Play.track_id).where(*own))
     gone = history.forget_play(session, user_id=user_id, play_id=play_id)
     if gone.first is not None and gone.last is not None:
-        insights.plays_forgotten(session, user_id=user_id)
+        _derived_forgotten(session, user_id=user_id)
         if track_id is not None:
             since, until = gone.first - PLAY_MATCH, gone.last + PLAY_MATCH
             playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until, track_id=track_id)
@@ -107,13 +115,21 @@ def forget_range(
         with transaction(sessions) as session:
             gone = history.forget_chunk(session, user_id=user_id, since=since, until=until)
             if gone.deleted:
-                insights.plays_forgotten(session, user_id=user_id)
+                _derived_forgotten(session, user_id=user_id)
         if not gone.deleted:
             return deleted
         deleted += gone.deleted
         since = gone.last  # what is left starts here (plays at that very instant included)
         if progress is not None:
             progress(deleted)
+
+
+def _derived_forgotten(session: Session, *, user_id: int) -> None:
+    """In the transaction that deleted plays: what was made from them goes with them. Wrapped folds the months
+    they left; the listener's mixes are dropped and built again on their next read (in every chunk: a read
+    between two chunks builds them from the plays not yet deleted)."""
+    insights.plays_forgotten(session, user_id=user_id)
+    discovery.forget_mixes(session, user_id=user_id)
 
 
 def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> bool:
@@ -129,11 +145,11 @@ def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> b
     at, track_id = verified.first_byte_at, None
     asked_for = select(Job.kind, Job.payload).where(Job.kind.in_((FORGET, FORGET_PLAY)), Job.user_id == user_id)
     for kind, payload in session.execute(asked_for):
-        asked = json.loads(payload)
-        since = datetime.fromisoformat(asked["since"]) if asked.get("since") else None
-        if not ((since is None or since <= at) and at < datetime.fromisoformat(str(asked["until"]))):
+        since, until = _asked_range(payload)
+        if not ((since is None or since <= at) and at < until):
             continue
         if kind == FORGET_PLAY:
+            asked = json.loads(payload)
             track_id = track_id or session.scalar(select(Track.id).where(Track.public_id == verified.track))
             if asked.get("track_id") != track_id:
                 continue
@@ -142,6 +158,47 @@ def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> b
         )  # its own instant: any other stream there is in the forgotten range too
         return True
     return False
+
+
+def _asked_range(payload: str) -> tuple[datetime | None, datetime]:
+    asked = json.loads(payload)
+    since = datetime.fromisoformat(asked["since"]) if asked.get("since") else None
+    return since, datetime.fromisoformat(str(asked["until"]))
+
+
+def forgotten_while_importing(
+    sessions: sessionmaker[Session], *, user_id: int, import_id: int, asked_at: datetime | None = None
+) -> int:
+    """Before an import publishes: delete its hidden rows in every range the listener asked to forget since they
+    asked for the import (`asked_at`, its job's creation; None: when the import first opened) (review24 F2). A
+    forget job deletes the hidden rows that exist when it runs; one run while the import was waiting or still
+    writing missed the rows written after it, and the publish would have shown them again. Every forget job not
+    finished by `asked_at` counts (one queued before it and run after too), so the outcome does not depend on
+    which worker got there first. Called once every row is written: a forget asked after this reads all of them
+    itself. Deletes DELETE_CHUNK rows per transaction; returns how many."""
+    with sessions() as session:
+        since_asked = asked_at or history.import_opened_at(session, import_id=import_id)
+        if since_asked is None:
+            return 0
+        asked = session.scalars(
+            select(Job.payload).where(
+                Job.kind == FORGET,
+                Job.user_id == user_id,
+                or_(Job.finished_at.is_(None), Job.finished_at >= since_asked),
+            )
+        )
+        ranges = [_asked_range(payload) for payload in asked]
+    dropped = 0
+    for since, until in ranges:
+        while True:
+            with transaction(sessions) as session:
+                gone = history.drop_hidden_rows(
+                    session, user_id=user_id, import_id=import_id, since=since, until=until, limit=history.DELETE_CHUNK
+                )
+            dropped += gone
+            if gone < history.DELETE_CHUNK:
+                break
+    return dropped
 
 
 def run_forget(ctx: JobContext) -> dict[str, Any]:

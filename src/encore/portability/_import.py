@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from encore import history, insights
 from encore.db import transaction
 from encore.kernel import ValidationFailed
+from encore.portability._forget import forgotten_while_importing
 from encore.portability._formats import parse_row
 from encore.portability._sources import iter_entries
 from encore.portability._spool import Spool
@@ -98,9 +99,11 @@ def import_history(
     now: datetime,
     progress: Callable[[ImportReport, str], None] | None = None,
     chunk: int | None = None,
+    asked_at: datetime | None = None,
 ) -> ImportReport:
     """Check the whole file, write it invisibly in short transactions, then publish it in one short one.
-    A bad file raises ValidationFailed before anything is written."""
+    A bad file raises ValidationFailed before anything is written. Ranges the listener asked to forget since
+    `asked_at` (the upload; None: when this import first opened) are dropped from it before it publishes."""
 
     def checking(rows: int) -> None:
         if progress is not None:
@@ -123,6 +126,7 @@ def import_history(
                     if progress is not None:
                         progress(report, "write")
             _write(writing, user_id, import_id, batch=batch, report=report, now=now)
+    forgotten_while_importing(sessions, user_id=user_id, import_id=import_id, asked_at=asked_at)  # never shown
     with transaction(sessions) as session:  # the commit point: one flag, whatever the file's size
         history.publish_import(session, import_id=import_id, now=now)
         shown = report.imported > 0 or history.import_has_rows(session, user_id=user_id, import_id=import_id)

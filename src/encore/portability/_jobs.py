@@ -5,9 +5,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
+from encore.db import transaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.portability._export import export_account
@@ -18,6 +19,7 @@ IMPORT, EXPORT = "history.import", "account.export"
 UPLOAD, ZIP = "upload", "export.zip"
 UNNAMED_UPLOAD = "the request body"  # what errors call a file sent without a name
 CHECK_STEP = 10_000  # entries checked between two progress reports (a multiple of _import.CHUNK)
+EXPORT_STEP = 500  # rows written between two looks at the clock (a report goes out if it is time for one)
 
 
 DISK_MARGIN_BYTES = 1 << 30  # an upload is refused if the data dir's filesystem would keep less than this free
@@ -124,9 +126,12 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
             written = report.imported + report.duplicates
             ctx.progress(written, report.listens, f"Saving: {written:,} listens")
 
+    with ctx.sessions() as session:  # a forget asked after the upload applies to this file's plays too
+        asked_at = session.scalar(select(Job.created_at).where(Job.public_id == ctx.job_id))
     report = import_history(
-        ctx.sessions, user_id=ctx.user_id, path=upload, name=name, now=ctx.clock.now(), progress=progress
-    )
+        ctx.sessions, user_id=ctx.user_id, path=upload, name=name, now=ctx.clock.now(), progress=progress,
+        asked_at=asked_at,
+    )  # fmt: skip
     ctx.progress(report.listens, report.listens, "Imported", force=True)
     upload.unlink(missing_ok=True)
     return report.as_dict()
@@ -140,10 +145,25 @@ def submit_export(session: Session, *, jobs: JobEngine, user_id: int) -> JobView
 def run_export(ctx: JobContext) -> dict[str, Any]:
     if ctx.user_id is None:
         raise ValidationFailed("an export belongs to a listener", code="no_user")
-    partial = ctx.files / (ZIP + ".part")
-    with ctx.sessions() as session, partial.open("wb") as out:
-        export_account(session, user_id=ctx.user_id, out=out, now=ctx.clock.now())
-    partial.replace(ctx.files / ZIP)  # a worker killed mid-way leaves only the .part, never a short zip
+    # Each attempt writes its own file: one that stalled past its lease and is still writing when the job is
+    # run again must not write into the newer attempt's (review24 F1: two writers made one corrupt zip).
+    partial = ctx.files / f"{ZIP}.{ctx.attempt}.part"
+
+    written = 0
+
+    def tick(rows: int) -> None:  # renews the lease; raises Superseded once another attempt holds the job
+        nonlocal written
+        written = rows
+        if rows % EXPORT_STEP == 0:
+            ctx.progress(rows, None, f"Writing: {rows:,} rows")
+
+    try:
+        with ctx.sessions() as session, partial.open("wb") as out:
+            export_account(session, user_id=ctx.user_id, out=out, now=ctx.clock.now(), tick=tick)
+        ctx.progress(written, None, "Zip written", force=True)  # still this attempt's, just before it is published
+        partial.replace(ctx.files / ZIP)  # a worker killed mid-way leaves only a .part, never a short zip
+    finally:
+        partial.unlink(missing_ok=True)
     size = (ctx.files / ZIP).stat().st_size
     ctx.progress(1, 1, "Ready to download", force=True)
     return {"bytes": size}
@@ -158,5 +178,43 @@ def export_file(session: Session, *, jobs: JobEngine, user_id: int, job_id: str)
     return path, view.created_at
 
 
+EXPORT_DROPPED = "Deleted when you deleted plays it held; export again for a copy without them"
+
+
+def drop_exports(ctx: JobContext) -> int:
+    """The listener's finished exports hold the plays they just forgot (review24 F6): their zips are deleted
+    (a download answers no_export) and each job says why. Run once the plays are gone, so an export finished
+    meanwhile goes too; one asked later is made without them. Returns how many zips went."""
+    with ctx.sessions() as session:
+        done = list(
+            session.execute(
+                select(Job.id, Job.public_id).where(Job.kind == EXPORT, Job.user_id == ctx.user_id, Job.state == "done")
+            )
+        )
+    dropped = [job_id for job_id, public_id in done if _unlinked(ctx.files.parent / public_id / ZIP)]
+    if dropped:
+        with transaction(ctx.sessions) as session:
+            session.execute(update(Job).where(Job.id.in_(dropped)).values(message=EXPORT_DROPPED))
+    return len(dropped)
+
+
+def _unlinked(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def run_forget_and_drop_exports(ctx: JobContext) -> dict[str, Any]:
+    result = run_forget(ctx)
+    return {**result, "exports_deleted": drop_exports(ctx)}
+
+
 # accounts.erase needs the card processor: `erase_handler`, registered by bootstrap
-HANDLERS = {IMPORT: run_import, EXPORT: run_export, FORGET: run_forget, FORGET_PLAY: run_forget_play}
+HANDLERS = {
+    IMPORT: run_import,
+    EXPORT: run_export,
+    FORGET: run_forget_and_drop_exports,
+    FORGET_PLAY: run_forget_play,
+}

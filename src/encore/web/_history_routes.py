@@ -59,7 +59,8 @@ def browse(
 def forget_play(
     play_id: Annotated[str, Path(max_length=64)], request: Request, session: Db, user: CurrentUser
 ) -> Response:
-    portability.forget_play(session, jobs=container(request).jobs, user_id=user.id, play_id=play_id)
+    c = container(request)
+    portability.forget_play(session, jobs=c.jobs, user_id=user.id, play_id=play_id, state=c.state)
     return Response(status_code=204)
 
 

@@ -64,7 +64,8 @@ def stream_url(
 def report_play(body: PlayReportIn, request: Request, session: Db, user: CurrentUser) -> PlayOut:
     """History and Wrapped only: what a client reports never pays anyone (labels count verified streams)."""
     track = catalog.listed_track_row(session, track_id=body.track_id)  # ad audio is not a play of music
-    now = container(request).clock.now()
+    c = container(request)
+    now = c.clock.now()
     heard = playback.may_hear(session, user_id=user.id, track_id=body.track_id, now=now)
     if not heard.allowed:  # e.g. a pre-release this account may not stream yet
         raise PermissionDenied("this account may not play this track", code=heard.reason)
@@ -84,6 +85,7 @@ def report_play(body: PlayReportIn, request: Request, session: Db, user: Current
             shuffle=body.shuffle,
         ),
         now=now,
+        state=c.state,  # a play deleted from history while it still played is refused, 409 play_forgotten
     )
     return PlayOut(play_id=play.client_play_id, ms_played=play.ms_played, state=play.state, is_listen=play.is_listen)
 

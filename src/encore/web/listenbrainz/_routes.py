@@ -133,6 +133,6 @@ def _delete_listen(c: Container, token: str, raw: bytes | None) -> dict[str, str
         listened_at, msid = parse_deletion(raw)
         if the_listen(session, user_id=user.id, listened_at=listened_at, msid=msid):
             portability.forget_play(
-                session, jobs=c.jobs, user_id=user.id, play_id=msid
+                session, jobs=c.jobs, user_id=user.id, play_id=msid, state=c.state
             )  # history, Wrapped, verified streams
     return {"status": "ok"}

@@ -151,7 +151,9 @@ export async function historyView(player) {
       const job = await api(`/api/me/history?${params}`, { method: "DELETE" });
       const done = await follow(job.id, jobBox, label);
       await load(true);
-      count.textContent = `Deleted ${done.result.deleted.toLocaleString()} plays.`;
+      const exports = done.result.exports_deleted
+        ? " Your earlier export held them and was deleted too; export again for a copy without them." : "";
+      count.textContent = `Deleted ${done.result.deleted.toLocaleString()} plays.${exports}`;
     } catch (err) { error.textContent = err.message; }
   }
 

@@ -84,21 +84,20 @@ def scrobble(ctx: Ctx) -> Payload:
             play_id = history.open_play_id(ctx.session, user_id=ctx.user.id, track_id=track.id, since=since)
         else:
             started, played, state, play_id = ctx.now, 0, "playing", None
-        history.report_play(
-            ctx.session,
-            user_id=ctx.user.id,
-            report=history.PlayReport(
-                client_play_id=play_id or _play_id(ctx.user.id, track_id, started, state),
-                track_id=track.id,
-                track_duration_ms=track.duration_ms,
-                started_at=started,
-                ms_played=played,
-                state=state,
-                device=ctx.client or "subsonic",
-                source="subsonic",
-            ),
-            now=ctx.now,
+        report = history.PlayReport(
+            client_play_id=play_id or _play_id(ctx.user.id, track_id, started, state),
+            track_id=track.id,
+            track_duration_ms=track.duration_ms,
+            started_at=started,
+            ms_played=played,
+            state=state,
+            device=ctx.client or "subsonic",
+            source="subsonic",
         )
+        try:
+            history.report_play(ctx.session, user_id=ctx.user.id, report=report, now=ctx.now, state=ctx.container.state)
+        except history.PlayForgotten:
+            continue  # a scrobble of a play the listener deleted lately (an app's retry): dropped, not an error
     return {}
 
 
