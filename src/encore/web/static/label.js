@@ -281,7 +281,8 @@ async function statementsSection(base) {
     try {
       const s = await api(`${base}/statements/${month}`);
       body.replaceChildren(
-        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · pool ${money(s.pool_cents, s.currency)} (ads ${money(s.ad_cents, s.currency)}, subscriptions × ${s.payout_share_pct}% ${money(s.subscription_cents, s.currency)}) · ${s.streams} counted streams` }),
+        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · pool ${money(s.pool_cents, s.currency)} (ads ${money(s.ad_cents, s.currency)}, subscriptions × ${s.payout_share_pct}% ${money(s.subscription_cents, s.currency)}) · your counted streams: ${s.streams}` }),
+        h("p", { class: "statement-how", text: "Pro-rata: the pool split by each artist's share of all counted streams on this server. User-centric: each listener's own money split by what they streamed." }),
         ...provisional(s),
         ...poolNotes(s),
         s.lines.length ? statementTable(s) : h("p", { class: "empty", text: "No counted streams this month." }),
