@@ -6,9 +6,12 @@ who can reset one (the server's administrator) and the command they use.
 F1: the label page sends a release's files one at a time, and a reload mid-queue silently dropped the rest. The
 browser now asks before leaving while files are queued or in flight, and a page left anyway says on return how many
 files were uploaded and which were never confirmed.
+
+F8: a one-track album read "1 TRACKS".
 """
 
 from collections.abc import Callable, Iterator
+from datetime import date
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, Route
@@ -17,6 +20,7 @@ from sqlalchemy import select
 from encore.accounts import Role, create_user
 from encore.catalog import Album
 from encore.db import transaction
+from tests.catalog import factories as f
 from tests.support.browser import sign_in
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _page, browser
@@ -28,12 +32,15 @@ PW = "label-pass-1234"
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A label account (`label`) on the first album's label."""
+    """A label account (`label`) on the first album's label, and an album of one track."""
     container = seeded_container(tmp_path_factory.mktemp("dead-ends24"))
     with transaction(container.sessions) as s:
         album = s.scalars(select(Album).where(Album.label_id.is_not(None)).order_by(Album.id)).first()
         assert album is not None
         create_user(s, username="label", password=PW, role=Role.LABEL).label_id = album.label_id
+        create_user(s, username="listener", password=PW)
+        solo = f.artist(s, "Solo Artist")
+        f.track(s, "Only Song", f.album(s, "One Song", solo, released=date(2026, 1, 2)), [solo])
     with serve(container) as server:
         yield server
     container.close()
@@ -109,3 +116,13 @@ def test_leaving_mid_upload_asks_first_and_says_what_never_arrived(live: LiveSer
     page.wait_for_selector(".label-upload")
     assert asked == ["beforeunload", "beforeunload"]
     assert page.inner_text(".label-upload .form-status") == ""
+
+
+def test_a_one_track_album_says_track(live: LiveServer, browser: Browser) -> None:
+    with live.container.sessions() as s:
+        album_id = s.scalars(select(Album.public_id).where(Album.title == "One Song")).one()
+    page = _page(browser)
+    sign_in(page, live.base_url, "listener", PW, f"/album/{album_id}")
+    eyebrow = page.locator(".hero .eyebrow")
+    eyebrow.wait_for()
+    assert eyebrow.text_content() == "ALBUM · 2026 · 1 track"

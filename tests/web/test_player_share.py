@@ -101,6 +101,7 @@ def test_private_playlist_share_page_answers_like_a_missing_one(client: TestClie
     assert shared.status_code == 200
     page = _parse(shared.text)
     assert page.meta["og:title"] == f"\u2068{HOSTILE}\u2069" and page.meta["og:type"] == "music.playlist"
+    assert page.meta["og:description"].endswith(" · 1 track")  # not "1 tracks" (probe24b F8)
 
 
 @pytest.mark.parametrize("path", ["/share/nothing/abc", "/share/track/" + "x" * 300, "/share/album/%3Cscript%3E"])

@@ -61,7 +61,7 @@ def _find(session: Db, kind: str, item_id: str) -> Shared:
         return Shared(
             "music.playlist",
             p.name,
-            f"Playlist by {isolated(p.owner_name)} · {p.total_tracks} tracks",
+            f"Playlist by {isolated(p.owner_name)} · {p.total_tracks} track{'' if p.total_tracks == 1 else 's'}",
             p.artwork_key,
             f"/playlist/{p.id}",
         )

@@ -1,6 +1,6 @@
 // The views. Each returns a DOM node built from API data with textContent only.
 import { api } from "./api.js";
-import { artistList, artistNames, artistText, cover, formatTime, h, isolate, link, named } from "./dom.js";
+import { artistList, artistNames, artistText, counted, cover, formatTime, h, isolate, link, named } from "./dom.js";
 import { seeAll } from "./browse.js";
 import { demoBuildNotice } from "./demobuild.js";
 import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
@@ -123,7 +123,7 @@ export async function albumView(id, player, highlight = null) {
   const { album, tracks } = await api(`/api/albums/${encodeURIComponent(id)}`);
   document.title = `${isolate(album.title)} · ${artistText(album.artists)} · Encore`;
   const meta = [album.album_type.toUpperCase(), album.release_date ? album.release_date.slice(0, 4) : null,
-    `${tracks.length} tracks`].filter(Boolean).join(" · ");
+    counted(tracks.length, "track")].filter(Boolean).join(" · ");
   return h("div", { class: "view" },
     h("header", { class: "hero" }, cover(album.images, 300, `Cover of ${album.title}`),
       h("div", { class: "hero-text" },
