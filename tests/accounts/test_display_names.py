@@ -25,7 +25,7 @@ def test_a_name_with_nothing_to_see_is_refused(name: str) -> None:
 
 
 def test_names_people_use_are_allowed() -> None:
-    for name in ("Demo Listener", "José", "Björk", "李小龙", "\u202eresU omeD", "🎧", "a" * 100):
+    for name in ("Demo Listener", "José", "Björk", "李小龙", "\u200f\u05e9\u05dc\u05d5\u05dd\u200f", "🎧", "a" * 100):
         assert check_display_name(name).allowed, name
     assert not check_display_name("a" * 101).allowed
     assert not check_display_name("bell\x07").allowed
@@ -58,3 +58,15 @@ def test_a_decomposed_name_is_stored_composed(container: Container) -> None:
     with transaction(container.sessions) as s:
         user = create_user(s, username="jose", password="long enough", display_name="Jose\u0301 ")
         assert user.display_name == "Jos\u00e9"
+
+
+@pytest.mark.parametrize(
+    "control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+)
+def test_a_name_that_would_read_reversed_is_refused(container: Container, control: str) -> None:
+    """probe24b F6: "\u202eadmin" was kept and every listener read "nimda"; the marks U+200E/U+200F stay allowed."""
+    decision = check_display_name(f"{control}admin")
+    assert not decision.allowed and "read other than it is written" in decision.reason
+    with transaction(container.sessions) as s, pytest.raises(ValidationFailed) as refused:
+        create_user(s, username="eve", password="long enough", display_name=f"Eve{control}")
+    assert refused.value.code == "bad_display_name"

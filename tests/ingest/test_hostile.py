@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from encore.bootstrap import Container
 from encore.catalog import Album, Rendition, Track
 from encore.ingest import SourceFile, display_name, ingest_upload, safe_extension
+from encore.ingest._audio import DAMAGED
+from encore.ingest._probe import UNREADABLE
 from tests.ingest import corpus as c
 from tests.ingest.conftest import ingest
 
@@ -79,6 +81,9 @@ def test_hostile_corpus(db_container: Container, hostile: Path) -> None:
     assert reasons["truncated.mp3"].startswith("corrupt or truncated audio")
     assert reasons["truncated.flac"].startswith("corrupt or truncated audio")
     assert reasons["notes.mp3"].startswith("not a readable audio file")
+    # the decoder's own words ("[Errno 1094995529] Invalid data found...") stay in the log (probe24b F7)
+    assert reasons["truncated.flac"] == DAMAGED and reasons["notes.mp3"] == UNREADABLE
+    assert not any("Errno" in r or "Invalid data" in r for r in reasons.values()), reasons
     # Noise may even sniff as some container; whichever, the reason says plainly it is not audio.
     assert reasons["random.mp3"].startswith(
         ("not a readable audio file", "corrupt or truncated audio", "no audio stream")

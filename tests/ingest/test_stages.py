@@ -101,6 +101,22 @@ def test_hostile_values_are_clamped_and_validated() -> None:
     assert parse({"isrc": ["us-enc-19-00002"]}, None).isrc == "USENC1900002"
 
 
+def test_bidi_overrides_are_stripped_from_tag_names_and_marks_kept() -> None:
+    """probe24b F6: a title tagged "\u202egnp.exe Song" showed to every listener as "gnoS exe.png", found by no
+    search for what they saw. The embeddings, overrides and isolates go; the marks a real RTL title uses stay."""
+    raw = {
+        "title": ["\u202egnp.exe Song"],
+        "artist": ["Evil\u200b\u202eArtist\u202c"],
+        "album": ["\u2067\u05e9\u05dc\u05d5\u05dd\u2069 \u200fLive\u200e"],
+        "albumartist": ["\u202a\u202b\u202d\u2066\u2068"],  # nothing left: no album artist
+    }
+    tags = parse(raw, None)
+    assert tags.title == "gnp.exe Song"
+    assert tags.artists == ["Evil\u200bArtist"]
+    assert tags.album == "\u05e9\u05dc\u05d5\u05dd \u200fLive\u200e"
+    assert tags.album_artists == []
+
+
 def test_artwork_is_square_at_three_sizes_and_bombs_are_refused(tmp_path: Path) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (900, 500), (10, 200, 30)).save(buf, "PNG")

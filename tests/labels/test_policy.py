@@ -135,7 +135,7 @@ def test_an_empty_pool_is_explained_from_the_statements_own_figures() -> None:
     assert notes[0].startswith("The pool is empty: no ad impression was paid for in 2026-11")
     assert "no payment received for Premium covers 2026-11" in notes[0]
     assert "admin grants, redeemed codes and trials bring no money" in notes[0]
-    assert notes[1] == "The 2,670 counted streams are kept, but they share nothing for this month."
+    assert notes[1] == "These 2,670 counted streams are kept, but they share nothing for this month."
     no_share = pool_notes(_statement(ad=0, subs=0, share=0, streams=0))
     assert no_share == [
         "The pool is empty: no ad impression was paid for in 2026-11 (each played-through ad earns its campaign's "

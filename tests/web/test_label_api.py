@@ -263,6 +263,18 @@ def test_streams_statements_csv_and_close(client: TestClient, container: Contain
     assert client.get("/api/me/label", headers=ours).json()["id"] == world["label_id"]
 
 
+def test_a_labels_statement_counts_its_own_streams_only(client: TestClient, world: dict[str, str]) -> None:
+    """probe24b F5: each label saw the whole server's count of streams, so every label learnt the others' volume."""
+    everyone = client.get("/api/admin/statements/2026-11", headers=_h(client, "root")).json()
+    counts = []
+    for who, label in (("ours", world["label_id"]), ("theirs", world["theirs_label_id"])):
+        st = client.get(f"/api/label/{label}/statements/2026-11", headers=_h(client, who)).json()
+        assert st["lines"] and st["streams"] == sum(ln["streams"] for ln in st["lines"])
+        assert st["pool_cents"] == everyone["pool_cents"]  # the money the lines split stays whole
+        counts.append(st["streams"])
+    assert 0 < counts[0] < everyone["streams"] and sum(counts) == everyone["streams"]
+
+
 def test_a_refund_after_the_close_shows_in_the_next_statement_for_the_label_and_the_admin(
     client: TestClient, container: Container, world: dict[str, str]
 ) -> None:

@@ -33,7 +33,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("safety")
     container = seeded_container(work)
     with transaction(container.sessions) as s:
-        create_user(s, username="listener", password="listener-pass-1", display_name=HOSTILE)
+        # named before display names refused overrides (probe24b F6): an old account's name is still shown safely
+        create_user(s, username="listener", password="listener-pass-1").display_name = HOSTILE
         create_user(s, username="other", password="other-pass-12", display_name="Other")
         # Every name a view shows: the album, its first track, its artist, its label.
         album = s.scalars(select(Album).order_by(Album.id)).first()

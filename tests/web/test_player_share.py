@@ -72,8 +72,9 @@ def test_share_page_has_rich_preview_tags_and_shows_hostile_names_literally(
     assert "<script>alert" not in r.text and "<img src=x" not in r.text
     page = _parse(r.text)
     assert "script" not in page.tags  # no markup got through, not even ours
-    assert page.meta["og:title"] == HOSTILE
-    assert page.title == f"\u2068{HOSTILE}\u2069 · Encore"  # isolated: its override stops at its end
+    # isolated: its override stops at its end, in a link preview's title as in the tab's (probe24b F6)
+    assert page.meta["og:title"] == page.meta["twitter:title"] == f"\u2068{HOSTILE}\u2069"
+    assert page.title == f"\u2068{HOSTILE}\u2069 · Encore"
     assert HOSTILE in page.text
     assert page.meta["twitter:card"] == "summary_large_image"
     assert page.meta["og:image"].startswith("http")
@@ -99,7 +100,8 @@ def test_private_playlist_share_page_answers_like_a_missing_one(client: TestClie
     shared = client.get(f"/share/playlist/{p['id']}")
     assert shared.status_code == 200
     page = _parse(shared.text)
-    assert page.meta["og:title"] == HOSTILE and page.meta["og:type"] == "music.playlist"
+    assert page.meta["og:title"] == f"\u2068{HOSTILE}\u2069" and page.meta["og:type"] == "music.playlist"
+    assert page.meta["og:description"].endswith(" · 1 track")  # not "1 tracks" (probe24b F8)
 
 
 @pytest.mark.parametrize("path", ["/share/nothing/abc", "/share/track/" + "x" * 300, "/share/album/%3Cscript%3E"])

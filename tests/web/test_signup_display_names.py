@@ -23,3 +23,12 @@ def test_sign_up_strips_padding_and_allows_a_copy(client: TestClient) -> None:
         r = client.post("/api/auth/signup", json=body, headers={"X-Forwarded-For": f"198.51.100.{len(username)}"})
         assert r.status_code == 201, r.text
         assert r.json()["user"]["display_name"] == "Demo Listener"
+
+
+def test_sign_up_refuses_a_display_name_that_would_read_reversed(client: TestClient) -> None:
+    """probe24b F6: the name was kept as sent, and every listener read "nimda"."""
+    body = {"username": "eve", "password": "long enough", "display_name": "\u202eadmin\u202c"}
+    r = client.post("/api/auth/signup", json=body)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "bad_display_name"
+    assert "U+202A-U+202E, U+2066-U+2069" in r.json()["error"]["message"]

@@ -275,6 +275,10 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
+def _new_code() -> str:
+    return new_secret_token(12).upper().replace("-", "X").replace("_", "Y")[:16]
+
+
 def create_codes(
     session: Session, *, admin_id: int | None, plan: str, days: int, count: int, now: datetime
 ) -> list[str]:
@@ -283,7 +287,7 @@ def create_codes(
         raise ValidationFailed("count must be between 1 and 1000", code="bad_count")
     if not 1 <= days <= 3660:
         raise ValidationFailed("days must be between 1 and 3660", code="bad_days")
-    codes = [new_secret_token(12).upper().replace("-", "X").replace("_", "Y")[:16] for _ in range(count)]
+    codes = [_new_code() for _ in range(count)]
     session.add_all(RedeemCode(code_hash=_hash(c), plan=plan, days=days, created_by=admin_id) for c in codes)
     session.flush()
     return codes
@@ -291,11 +295,25 @@ def create_codes(
 
 def demo_code(session: Session, *, user_id: int, plan: str, days: int, now: datetime) -> str:
     """A demo server's one code per account, recorded as made by that account (admins' codes name the admin,
-    and an admin can make codes anyway). Asked for at once, each request read that the account had none yet."""
+    and an admin can make codes anyway). Asked for at once, each request read that the account had none yet.
+
+    Only the code's hash is kept, so one shown and lost (a reload before Redeem) cannot be shown again: while it
+    is unused, asking again gives a new code in its place and the old one stops working (probe24b F2). Once
+    redeemed, by anyone, the account has had its code."""
     write_lock(session, "demo_codes", user_id)
-    if session.scalar(select(RedeemCode.id).where(RedeemCode.created_by == user_id).limit(1)) is not None:
-        raise Conflict("this account already has its demo code", code="demo_code_taken")
-    return create_codes(session, admin_id=user_id, plan=plan, days=days, count=1, now=now)[0]
+    mine = session.scalar(select(RedeemCode.id).where(RedeemCode.created_by == user_id).limit(1))
+    if mine is None:
+        return create_codes(session, admin_id=user_id, plan=plan, days=days, count=1, now=now)[0]
+    code = _new_code()
+    replaced = session.execute(  # a redeem at this moment claims the old hash first, or finds it gone
+        update(RedeemCode)
+        .where(RedeemCode.id == mine, RedeemCode.redeemed_by.is_(None))
+        .values(code_hash=_hash(code), plan=plan, days=days),
+        execution_options={"synchronize_session": False},
+    )
+    if not replaced.rowcount:  # type: ignore[attr-defined]
+        raise Conflict("this account's demo code was already redeemed", code="demo_code_taken")
+    return code
 
 
 def redeem_code(session: Session, *, user_id: int, code: str, now: datetime) -> SubscriptionView:

@@ -14,6 +14,7 @@ not map them (#16).
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from typing import TYPE_CHECKING
 
 from encore.ingest._errors import CorruptAudioError, RejectedAudioError
 from encore.storage import NotAudioContainerError, open_audio
+
+log = logging.getLogger(__name__)
+DAMAGED = "corrupt or truncated audio: the file is cut short or damaged, so it cannot be played; export it again"
 
 if TYPE_CHECKING:
     import av
@@ -195,8 +199,11 @@ def transcode(source: Path, *, vorbis_out: Path, opus_out: Path, declared_s: flo
                 samples += block.shape[1]
         opus.push(None)
     except (av.FFmpegError, RuntimeError, sf.LibsndfileError, NotAudioContainerError) as exc:
+        # The decoder's words ("[Errno 1094995529] Invalid data found...") mean nothing to a label: they go to
+        # the server's log, and the label reads what to do (probe24b F7).
         detail = str(exc).split(": '", 1)[0].splitlines()[0][:160] if str(exc) else type(exc).__name__
-        raise CorruptAudioError(f"corrupt or truncated audio: {detail}") from exc
+        log.info("decoding %s failed: %r", source.name, detail)
+        raise CorruptAudioError(DAMAGED) from exc
     finally:
         opus.close()
     return _result(

@@ -1,12 +1,16 @@
 """Stage 1, probe: is this audio, what does it declare, and which audio is it (hash of the packets)?"""
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from encore.ingest._archives import HEAD_BYTES, archive_kind, archive_refusal
 from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
 from encore.storage import NotAudioContainerError, open_audio
+
+log = logging.getLogger(__name__)
+UNREADABLE = "not a readable audio file: Encore finds no audio it can read in it; check the file and export it again"
 
 MAX_DURATION_S = 4 * 3600
 
@@ -44,8 +48,9 @@ def probe(path: Path) -> Probe:
         raise
     except NotAudioContainerError as exc:
         raise NotAudioError(f"not a readable audio file ({exc})") from exc
-    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise NotAudioError(f"not a readable audio file ({_short(exc, path)})") from exc
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:  # the decoder's words to the log (probe24b F7)
+        log.info("probing %s failed: %r", path.name, _short(exc, path))
+        raise NotAudioError(UNREADABLE) from exc
     if packets == 0:
         raise CorruptAudioError("corrupt or truncated audio: no audio packets")
     if declared is not None and declared > MAX_DURATION_S:

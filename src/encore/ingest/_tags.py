@@ -15,7 +15,7 @@ from mutagen.flac import FLAC, Picture
 from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
-from encore.kernel import is_isrc
+from encore.kernel import is_isrc, without_bidi_controls
 
 MAX_TEXT = 300
 MAX_ITEMS = 20
@@ -101,8 +101,9 @@ class Tags:
 
 
 def printable(value: object) -> str:
-    """The text with control characters removed and stripped, not bounded (the caller bounds it)."""
-    return _CONTROL.sub("", str(value)).strip()
+    """The text with control characters and bidirectional overrides removed and stripped, not bounded (the caller
+    bounds it): a title that reads reversed is found by no search for what listeners see (probe24b F6)."""
+    return without_bidi_controls(_CONTROL.sub("", str(value))).strip()
 
 
 def clean(value: object) -> str:

@@ -23,7 +23,14 @@ from encore.kernel.pictures import (
     picture_refusal,
     upright_rgb,
 )
-from encore.kernel.text import has_control, has_visible, spreadsheet_text, terminal_safe
+from encore.kernel.text import (
+    has_bidi_control,
+    has_control,
+    has_visible,
+    spreadsheet_text,
+    terminal_safe,
+    without_bidi_controls,
+)
 
 __all__ = [
     "EPOCH_MAX_S",
@@ -46,6 +53,7 @@ __all__ = [
     "decoding_slot",
     "fix_mmap_threshold",
     "from_epoch",
+    "has_bidi_control",
     "has_control",
     "has_visible",
     "in_epoch",
@@ -63,4 +71,5 @@ __all__ = [
     "terminal_safe",
     "trim_malloc",
     "upright_rgb",
+    "without_bidi_controls",
 ]

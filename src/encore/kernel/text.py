@@ -33,9 +33,27 @@ def spreadsheet_text(text: str) -> str:
     return "'" + text if text[:1] in _FORMULA_START else text
 
 
+# The bidirectional embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): they make text read
+# other than it is written ("\u202egnp.exe" shows as "exe.png"). The marks U+200E and U+200F are not among them:
+# real right-to-left titles use those, and a mark reorders nothing around it.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI_CONTROL = re.compile(f"[{_BIDI_CONTROLS}]")
+
+
+def has_bidi_control(text: str) -> bool:
+    """Whether `text` holds a bidirectional embedding, override or isolate (a name that would read reversed)."""
+    return _BIDI_CONTROL.search(text) is not None
+
+
+def without_bidi_controls(text: str) -> str:
+    """`text` without its bidirectional embeddings, overrides and isolates (the marks stay): a name read from a
+    file's tags shows as written, to every listener and every search (probe24b F6)."""
+    return _BIDI_CONTROL.sub("", text)
+
+
 # What a terminal acts on rather than shows: C0 and DEL, C1 (CSI \x9b and OSC \x9d act alone on some terminals),
-# line and paragraph separators, and the bidirectional overrides that make a line read other than it is.
-_TERMINAL_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# line and paragraph separators, and the bidirectional controls that make a line read other than it is.
+_TERMINAL_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI_CONTROLS}]")
 
 
 def terminal_safe(text: str) -> str:

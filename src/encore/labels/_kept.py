@@ -1,7 +1,7 @@
 """An open month's statement, computed once and shared by every worker and node (review19 F3).
 
 Computing a month reads every counted stream of it for all labels (seconds of CPU at millions of plays), and
-every label's dashboard asks for the current month on each load; `for_label` only filters the lines, so one
+every label's dashboard asks for the current month on each load; `for_label` only filters (and counts) the lines, so one
 computation serves every label. It is kept on the shared state (`encore.state`) under the month and the terms:
 
 - fresh for FRESH_S: every read in that time answers it, stamped `as_of` (the dashboard says "as of …": an open

@@ -79,8 +79,8 @@ def _pool_notes(s: Statement) -> list[str]:
             "(admin grants, redeemed codes and trials bring no money; refunded payments count only what was kept)"
         )
     notes = ["The pool is empty: " + "; ".join(why) + "."]
-    if s.streams:
-        notes.append(f"The {s.streams:,} counted streams are kept, but they share nothing for this month.")
+    if s.streams:  # a label's statement counts its own streams only (`for_label`)
+        notes.append(f"These {s.streams:,} counted streams are kept, but they share nothing for this month.")
     return notes + other
 
 
@@ -293,11 +293,14 @@ def closed_months(session: Session) -> list[str]:
 
 
 def for_label(s: Statement, label_id: int) -> Statement:
-    """The same statement with only this label's lines (the pool figures and notes' counts stay whole, for
-    context)."""
+    """The same statement with only this label's lines and its own count of streams (probe24b F5: the whole
+    count told every label the others' volume). The pool's money stays whole: it is what the lines split, each
+    line's pro-rata part being its share of every label's counted streams."""
+    lines = [ln for ln in s.lines if ln.label_id == label_id]
     return replace(
         s,
-        lines=[ln for ln in s.lines if ln.label_id == label_id],
+        streams=sum(ln.streams for ln in lines),
+        lines=lines,
         adjustments=[replace(a, lines=[ln for ln in a.lines if ln.label_id == label_id]) for a in s.adjustments],
     )
 

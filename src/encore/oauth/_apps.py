@@ -148,18 +148,25 @@ def list_grants(session: Session, *, user_id: int) -> list[GrantView]:
 
 
 def revoke_grant(session: Session, *, user_id: int, client_id: str, now: datetime) -> None:
-    """Everything the app holds for this user stops working: tokens, refresh tokens, pending codes."""
-    app = session.scalar(select(OAuthApp).where(OAuthApp.client_id == client_id[:32]))
-    if app is None:
-        raise NotFound("no such app")
-    session.execute(
-        update(OAuthToken).where(OAuthToken.user_id == user_id, OAuthToken.app_id == app.id).values(revoked=True)
+    """Everything the app holds for this user stops working: tokens, refresh tokens, pending codes. An app this
+    user holds nothing for is not found, whether it exists or not (probe24b F4: the answer told anyone which ids
+    exist, and the caller's security log recorded a revocation that never happened)."""
+    no_grant = NotFound("no grant for that app", code="no_grant")
+    app_id = session.scalar(select(OAuthApp.id).where(OAuthApp.client_id == client_id[:32]))
+    if app_id is None:
+        raise no_grant
+    tokens = session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.user_id == user_id, OAuthToken.app_id == app_id, OAuthToken.revoked.is_(False))
+        .values(revoked=True)
     )
-    session.execute(
+    codes = session.execute(
         update(OAuthCode)
-        .where(OAuthCode.user_id == user_id, OAuthCode.app_id == app.id, OAuthCode.used_at.is_(None))
+        .where(OAuthCode.user_id == user_id, OAuthCode.app_id == app_id, OAuthCode.used_at.is_(None))
         .values(used_at=now)
     )
+    if not tokens.rowcount and not codes.rowcount:  # type: ignore[attr-defined]
+        raise no_grant
 
 
 def revoke_all(session: Session, *, user_id: int | None, now: datetime) -> None:

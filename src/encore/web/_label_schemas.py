@@ -195,11 +195,13 @@ class StatementOut(BaseModel):
     subscription_cents: int
     payout_share_pct: int
     pool_cents: int
-    streams: int
+    streams: int = Field(
+        description="Counted streams of the lines: a label's own in its statement, every label's in the admin's"
+    )
     user_centric_unallocated_cents: int
     lines: list[LineOut]
     notes: list[str] = Field(description="Why the pool is empty, when it is (labels.pool_notes)")
-    # The label's own totals (sums of its lines); the pool figures above are the whole service's.
+    # The label's own totals (sums of its lines); the pool's money above is the whole service's.
     pro_rata_cents: int
     user_centric_cents: int
     adjustments: list[AdjustmentOut] = Field(

@@ -61,7 +61,7 @@ def _find(session: Db, kind: str, item_id: str) -> Shared:
         return Shared(
             "music.playlist",
             p.name,
-            f"Playlist by {isolated(p.owner_name)} · {p.total_tracks} tracks",
+            f"Playlist by {isolated(p.owner_name)} · {p.total_tracks} track{'' if p.total_tracks == 1 else 's'}",
             p.artwork_key,
             f"/playlist/{p.id}",
         )
@@ -76,7 +76,7 @@ def render_share(item: Shared, base_url: str) -> str:
     url = f"{base}{item.app_path}"
     meta = {
         "og:type": item.kind,
-        "og:title": item.title,
+        "og:title": isolated(item.title),  # as in <title>: a right-to-left name ends inside its own run
         "og:description": item.subtitle,
         "og:image": image,
         "og:url": url,
@@ -84,7 +84,7 @@ def render_share(item: Shared, base_url: str) -> str:
     }
     twitter = {
         "twitter:card": "summary_large_image",
-        "twitter:title": item.title,
+        "twitter:title": isolated(item.title),
         "twitter:description": item.subtitle,
         "twitter:image": image,
     }

@@ -403,6 +403,23 @@ def test_user_lists_and_revokes_granted_apps(client: TestClient, app: App) -> No
     assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
 
 
+@pytest.mark.parametrize("client_id", ["never-granted", "nonexistent-client"])
+def test_revoking_a_grant_never_given_is_not_found_and_logs_nothing(
+    client: TestClient, app: App, client_id: str
+) -> None:
+    """probe24b F4: an app the caller never allowed answered 204 and wrote a revocation to their security log,
+    while an unknown id answered 404, so the answer told which ids exist. Both are one 404 now, logging nothing."""
+    target = app.client_id if client_id == "never-granted" else client_id
+    r = client.delete(f"/api/me/grants/{target}", headers=CSRF)
+    assert r.status_code == 404, r.text
+    assert r.json()["error"] == {"code": "no_grant", "message": "no grant for that app"}
+    user_token(client, app, scope="user-read-private")
+    assert client.delete(f"/api/me/grants/{app.client_id}", headers=CSRF).status_code == 204
+    assert client.delete(f"/api/me/grants/{app.client_id}", headers=CSRF).status_code == 404  # nothing left
+    kinds = [e["kind"] for e in client.get("/api/me/security/events").json()["items"]]
+    assert kinds.count("oauth.grant_revoked") == 1  # the one revocation that happened
+
+
 def test_rate_limit_per_app_answers_429_with_retry_after(api: tuple[TestClient, Container], app: App) -> None:
     client, c = api
     with transaction(c.sessions) as s:

@@ -15,6 +15,11 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// "1 track", "12 tracks" (probe24b F8: "1 TRACKS").
+export function counted(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function link(href, attrs, ...children) {
   return h("a", { href, "data-link": true, ...attrs }, ...children);
 }

@@ -178,11 +178,29 @@ function uploadNextStep(sum) {
   return " Nothing new: these files are already in your catalogue.";
 }
 
+// Leaving the page mid-queue drops the files not yet answered (probe24b F1): the browser asks first, and this
+// device keeps the queue's state until the next upload, so a page left anyway says on return what never arrived.
+const UPLOAD_KEY = "encore.label-upload";
+function keepQueue(state) {
+  try { if (state) localStorage.setItem(UPLOAD_KEY, JSON.stringify(state)); else localStorage.removeItem(UPLOAD_KEY); } catch { /* this page only */ }
+}
+function leftQueueNote() {
+  let q = null;
+  try { q = JSON.parse(localStorage.getItem(UPLOAD_KEY) || "null"); } catch { /* a bad entry says nothing */ }
+  if (!q || !Array.isArray(q.unsent) || !q.unsent.length) return "";
+  return `Your last upload stopped when the page was left: ${q.answered} of ${q.total} ${q.total === 1 ? "file" : "files"} uploaded; `
+    + `not confirmed: ${q.unsent.join(", ")}. Choose those files again and upload them (one already here counts as a duplicate).`;
+}
+function guardLeaving(event) {
+  event.preventDefault();
+  event.returnValue = ""; // older Chromium asks only when this is set
+}
+
 // A release is uploaded file by file (the ingest pipeline takes one file per request); one bar shows the bytes.
 function uploadForm(base, onDone) {
   const file = h("input", { type: "file", multiple: true, accept: "audio/*", "aria-label": "Audio files of the release" });
   const bar = h("progress", { max: 100, value: 0, "aria-label": "Upload progress", hidden: true });
-  const status = h("p", { class: "form-status", role: "status" });
+  const status = h("p", { class: "form-status", role: "status", text: leftQueueNote() });
   const sendOne = (f, done, total) => new Promise((resolve) => {
     const form = new FormData();
     form.append("file", f);
@@ -206,16 +224,25 @@ function uploadForm(base, onDone) {
     const sum = { imported: 0, updated: 0, duplicates: 0, failed: [], warnings: [] };
     bar.hidden = false;
     bar.value = 0;
-    status.textContent = "Uploading…";
+    status.textContent = files.length > 1 ? `Uploading ${files.length} files one at a time: stay on this page until they are all sent…` : "Uploading…";
     let done = 0;
-    for (const f of files) {
-      const r = await sendOne(f, done, total);
-      done += f.size;
-      if (r.error) { sum.failed.push(r.error); continue; }
-      sum.imported += r.imported; sum.updated += r.updated; sum.duplicates += r.duplicates;
-      // a file not added says why, e.g. its recording is already on another label's release (review20 F2)
-      for (const x of r.failed || []) sum.failed.push(`${x.file}: ${x.reason}`);
-      for (const w of r.warnings || []) sum.warnings.push(`${f.name}: ${w}`); // a UPC or ISRC left out, lyrics not used
+    window.addEventListener("beforeunload", guardLeaving);
+    send.disabled = true; // one queue at a time: a second would share the guard and the kept state
+    try {
+      for (const [i, f] of files.entries()) {
+        keepQueue({ total: files.length, answered: i, unsent: files.slice(i).map((x) => x.name) });
+        const r = await sendOne(f, done, total);
+        done += f.size;
+        if (r.error) { sum.failed.push(r.error); continue; }
+        sum.imported += r.imported; sum.updated += r.updated; sum.duplicates += r.duplicates;
+        // a file not added says why, e.g. its recording is already on another label's release (review20 F2)
+        for (const x of r.failed || []) sum.failed.push(`${x.file}: ${x.reason}`);
+        for (const w of r.warnings || []) sum.warnings.push(`${f.name}: ${w}`); // a UPC or ISRC left out, lyrics not used
+      }
+    } finally {
+      window.removeEventListener("beforeunload", guardLeaving);
+      keepQueue(null);
+      send.disabled = false;
     }
     bar.value = 100;
     const failed = sum.failed.length ? ". Failed: " + sum.failed.join("; ") : "";
@@ -255,7 +282,8 @@ async function statementsSection(base) {
     try {
       const s = await api(`${base}/statements/${month}`);
       body.replaceChildren(
-        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · pool ${money(s.pool_cents, s.currency)} (ads ${money(s.ad_cents, s.currency)}, subscriptions × ${s.payout_share_pct}% ${money(s.subscription_cents, s.currency)}) · ${s.streams} counted streams` }),
+        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · pool ${money(s.pool_cents, s.currency)} (ads ${money(s.ad_cents, s.currency)}, subscriptions × ${s.payout_share_pct}% ${money(s.subscription_cents, s.currency)}) · your counted streams: ${s.streams}` }),
+        h("p", { class: "statement-how", text: "Pro-rata: the pool split by each artist's share of all counted streams on this server. User-centric: each listener's own money split by what they streamed." }),
         ...provisional(s),
         ...poolNotes(s),
         s.lines.length ? statementTable(s) : h("p", { class: "empty", text: "No counted streams this month." }),

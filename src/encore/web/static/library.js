@@ -1,6 +1,6 @@
 // Playlists, liked songs, the queue and settings. Text only ever goes in through textContent.
 import { api } from "./api.js";
-import { artistList, cover, formatTime, h, isolate, link, named } from "./dom.js";
+import { artistList, counted, cover, formatTime, h, isolate, link, named } from "./dom.js";
 import { devicesSection } from "./devices.js";
 import { listenTokenSection } from "./listentoken.js";
 import { MAX_CROSSFADE_S } from "./crossfade.js";
@@ -39,8 +39,8 @@ export function playlistCard(p) {
   return link(`/playlist/${p.id}`, { class: "card", "aria-label": p.name },
     cover(p.images, 300, `Cover of ${p.name}`), h("div", { class: "card-title", text: p.name }),
     p.is_owner === false // another listener's public playlist (a search hit, a profile): say whose
-      ? h("div", { class: "card-sub" }, "by ", named(p.owner.name), ` · ${p.total_tracks} tracks`)
-      : h("div", { class: "card-sub", text: `${p.public ? "Public" : "Private"} · ${p.total_tracks} tracks` }));
+      ? h("div", { class: "card-sub" }, "by ", named(p.owner.name), ` · ${counted(p.total_tracks, "track")}`)
+      : h("div", { class: "card-sub", text: `${p.public ? "Public" : "Private"} · ${counted(p.total_tracks, "track")}` }));
 }
 
 export async function likedView(player) {
@@ -77,7 +77,7 @@ export async function playlistView(id, player, navigate) {
   return h("div", { class: "view" },
     h("header", { class: "hero" }, cover(p.images, 300, `Cover of ${p.name}`),
       h("div", { class: "hero-text" },
-        h("p", { class: "eyebrow", text: `${p.public ? "Public" : "Private"} playlist · ${p.total_tracks} tracks · ${formatTime(p.duration_ms / 1000)}` }),
+        h("p", { class: "eyebrow", text: `${p.public ? "Public" : "Private"} playlist · ${counted(p.total_tracks, "track")} · ${formatTime(p.duration_ms / 1000)}` }),
         h("h1", { text: p.name }), p.description ? h("p", { class: "hero-desc", text: p.description }) : null,
         h("p", { class: "hero-artists" }, "by ", link(`/user/${encodeURIComponent(p.owner.id)}`, { class: "owner" }, named(p.owner.name))),
         h("div", { class: "hero-actions" },

@@ -1,7 +1,7 @@
 // Made for you (issue #19): the listener's Daily Mixes, Discover Weekly and Release Radar on home, and a mix's
 // own view with Play and "Save as playlist". Mixes are built by a daily job; a new listener's on first ask.
 import { api } from "./api.js";
-import { formatTime, h, isolate, link } from "./dom.js";
+import { counted, formatTime, h, isolate, link } from "./dom.js";
 
 const KIND_LABEL = { daily: "Daily Mix", discover: "Weekly", radar: "Weekly" };
 
@@ -38,7 +38,7 @@ export async function mixView(id, player, trackRows) {
   } });
   return h("div", { class: "view", id: "mix-view" },
     h("header", { class: "hero hero-plain" }, h("div", { class: "hero-text" },
-      h("p", { class: "eyebrow", text: `Made for you · ${m.tracks.length} tracks · ${formatTime(seconds)}` }),
+      h("p", { class: "eyebrow", text: `Made for you · ${counted(m.tracks.length, "track")} · ${formatTime(seconds)}` }),
       h("h1", { text: m.title }), m.description ? h("p", { class: "hero-desc", text: m.description }) : null,
       h("div", { class: "hero-actions" },
         m.tracks.length ? h("button", { type: "button", class: "big-play", text: "Play", "aria-label": `Play ${m.title}`,

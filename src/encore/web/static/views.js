@@ -1,6 +1,6 @@
 // The views. Each returns a DOM node built from API data with textContent only.
 import { api } from "./api.js";
-import { artistList, artistNames, artistText, cover, formatTime, h, isolate, link, named } from "./dom.js";
+import { artistList, artistNames, artistText, counted, cover, formatTime, h, isolate, link, named } from "./dom.js";
 import { seeAll } from "./browse.js";
 import { demoBuildNotice } from "./demobuild.js";
 import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
@@ -123,7 +123,7 @@ export async function albumView(id, player, highlight = null) {
   const { album, tracks } = await api(`/api/albums/${encodeURIComponent(id)}`);
   document.title = `${isolate(album.title)} · ${artistText(album.artists)} · Encore`;
   const meta = [album.album_type.toUpperCase(), album.release_date ? album.release_date.slice(0, 4) : null,
-    `${tracks.length} tracks`].filter(Boolean).join(" · ");
+    counted(tracks.length, "track")].filter(Boolean).join(" · ");
   return h("div", { class: "view" },
     h("header", { class: "hero" }, cover(album.images, 300, `Cover of ${album.title}`),
       h("div", { class: "hero-text" },
@@ -235,6 +235,15 @@ export function likeButton(kind, id, name) {
   return b;
 }
 
+// Encore sends no mail, so a forgotten password goes through whoever runs the server: say who, and how.
+function forgotPassword() {
+  return h("details", { class: "forgot-password" },
+    h("summary", { text: "Forgot your password?" }),
+    h("p", {}, "This server sends no e-mail, so only its administrator can reset a password. Ask them: they set a new one with ",
+      h("code", { text: "encore user set-password USERNAME" }),
+      " and hand it to you; change it under Settings once you are in."));
+}
+
 export function loginView(onDone) {
   const error = h("p", { class: "form-error", role: "alert" });
   const username = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
@@ -257,7 +266,8 @@ export function loginView(onDone) {
   h("label", { for: "login-pass", text: "Password" }), password,
   h("label", { class: "check" }, signup, " Create a new account"),
   error,
-  h("button", { type: "submit", class: "big-play", text: "Continue" }));
+  h("button", { type: "submit", class: "big-play", text: "Continue" }),
+  forgotPassword());
   document.title = "Log in · Encore";
   return h("div", { class: "view narrow" }, form);
 }
