@@ -371,14 +371,19 @@ def deidentify_verified_streams(
     since: datetime | None,
     until: datetime,
     track_id: int | None = None,
+    limit: int | None = None,
 ) -> int:
     """The listener forgot their plays in [since, until) (of one track, with `track_id`): their verified
-    streams there stay as the label's financial record, but no longer name them. How many were."""
-    query = update(VerifiedStream).where(VerifiedStream.user_id == user_id, VerifiedStream.first_byte_at < until)
+    streams there stay as the label's financial record, but no longer name them. How many were; with `limit`,
+    at most that many (a range's forget goes in chunks, each its own short transaction: review24 F8)."""
+    where = [VerifiedStream.user_id == user_id, VerifiedStream.first_byte_at < until]
     if since is not None:
-        query = query.where(VerifiedStream.first_byte_at >= since)
+        where.append(VerifiedStream.first_byte_at >= since)
     if track_id is not None:
-        query = query.where(VerifiedStream.track_id == track_id)
+        where.append(VerifiedStream.track_id == track_id)
+    if limit is not None:
+        where = [VerifiedStream.id.in_(select(VerifiedStream.id).where(*where).limit(limit).scalar_subquery())]
+    query = update(VerifiedStream).where(*where)
     done = session.execute(query.values(user_id=None).execution_options(synchronize_session=False))
     return int(getattr(done, "rowcount", 0) or 0)
 
