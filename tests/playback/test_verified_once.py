@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from encore import portability
 from encore.accounts import create_user
@@ -206,3 +206,36 @@ def test_a_log_read_again_after_its_month_closed_raises_no_alarm_for_what_it_rec
     )
     assert again.verified == 0 and not again.in_closed_months, again
     assert _rows(container) == [world.fan_id]
+
+
+def _rekeyed(container: Container) -> None:
+    """What the daily `playback.rekey_forgotten` job does to a forgotten stream once no kept copy can arrive."""
+    with transaction(container.sessions) as s:
+        s.execute(update(VerifiedStream).where(VerifiedStream.user_id.is_(None)).values(play_key="gone:" + "0" * 48))
+
+
+def test_an_edge_log_read_again_after_the_forgotten_stream_was_re_keyed_adds_nothing(container: Container) -> None:
+    """review24 F3: past the outbox's life a forgotten stream's hashed key is replaced; a log read again still
+    finds its play (track and first byte among re-keyed rows) in an open month, and raises no alarm in a closed
+    one."""
+    world = _world(container)
+    lines = _log(world)
+    first = ingest_edge_log(
+        container.sessions, lines=lines, secrets=EDGE, verifier=StreamVerifier(MemoryState(), secret=SECRET)
+    )
+    assert first.verified == 1, first
+    _forget(container, world)
+    _rekeyed(container)
+    again = ingest_edge_log(
+        container.sessions, lines=lines, secrets=EDGE, verifier=StreamVerifier(MemoryState(), secret=SECRET)
+    )
+    assert again.verified == 0, again
+    assert _rows(container) == [None]
+    closed = ingest_edge_log(
+        container.sessions,
+        lines=lines,
+        secrets=EDGE,
+        verifier=StreamVerifier(MemoryState(), secret=SECRET),
+        closed_months=frozenset({f"{world.at:%Y-%m}"}),
+    )
+    assert closed.verified == 0 and not closed.in_closed_months, closed
