@@ -246,10 +246,11 @@ def _jobs(
     """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler}."""
     huey = make_huey(redis_url=settings.redis_url, prefix=settings.redis_prefix, data_dir=settings.data_dir)
     engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs", state=state)
-    for handlers in (portability.HANDLERS, discovery.HANDLERS, history.HANDLERS):
+    for handlers in (portability.HANDLERS, discovery.HANDLERS, history.HANDLERS, playback.HANDLERS):
         for kind, handler in handlers.items():
             engine.register(kind, handler)
     engine.register(portability.ERASE, portability.erase_handler(partial(billing.stripe_provider, settings)))
+    engine.every_day(playback.REKEY, key=playback.REKEY_KEY, hour=2)  # forgotten streams past the outbox's life
     engine.every_day(history.MATCH, key="all", hour=3)  # text listens to tracks published since (a catch-all)
     engine.every_day(discovery.TRAIN, key=discovery.TRAINING_KEY, hour=4)  # neighbours from the day's listening
     for key, payload in discovery.daily_parts():  # mixes from the fresh neighbours, in parts for many workers

@@ -29,6 +29,7 @@ from encore.history._listens import (
 )
 from encore.history._match import catalogue_matches, match_key, text_key
 from encore.history._models import Play
+from encore.history._spotify_pairs import without_spotify_copies
 from encore.history._stamps import utc_text
 
 
@@ -96,6 +97,7 @@ def prepare_import_rows(
     the source and the import are bound once per statement, history/_insert.py)."""
     if len(rows) >= PRECHECK_AT and _any_kept(session, user_id, [r[0] for r in rows[:PRECHECK_SAMPLE]]):
         rows = _unseen(session, user_id, rows)  # a file imported again is all duplicates: skip the work
+    rows = without_spotify_copies(session, user_id=user_id, import_id=import_id, rows=rows)
     if not rows:
         return Batch((), [])
     known = catalogue_matches(session, artists={r[3] for r in rows}, isrcs={r[6] for r in rows if r[6]})

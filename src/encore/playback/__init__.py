@@ -17,6 +17,7 @@ from encore.playback._edge import (
     ingest_edge_log,
     parse_edge_line,
 )
+from encore.playback._forgotten import HANDLERS, REKEY, REKEY_KEY, rekey_forgotten_streams
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
 from encore.playback._outbox import (
@@ -51,7 +52,10 @@ from encore.playback._words import may_read_lyrics, readable_lyrics
 
 __all__ = [
     "ASIDE_KEEP_S",
+    "HANDLERS",
     "MAX_LOCK_IDS",
+    "REKEY",
+    "REKEY_KEY",
     "VERIFY_MIN_MS",
     "AdAudio",
     "AdAudioCount",
@@ -98,6 +102,7 @@ __all__ = [
     "readable_lyrics",
     "record_verified_stream",
     "refusal_message",
+    "rekey_forgotten_streams",
     "start_ad_break",
     "write_or_keep",
     "write_verified_stream",

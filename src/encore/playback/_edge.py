@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.accounts import User
 from encore.catalog import Rendition, Track
-from encore.playback._verified import Coordinates, StreamVerifier, Verified, VerifiedStream, write_verified_stream
+from encore.playback._verified import (
+    REKEYED,
+    Coordinates,
+    StreamVerifier,
+    Verified,
+    VerifiedStream,
+    write_verified_stream,
+)
 from encore.streaming import sign_edge_url
 
 _URI = re.compile(r"^/edge/([0-9A-Za-z]{22})/(audio/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+\.(?:ogg|opus))$")
@@ -200,7 +207,7 @@ def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the 
     )
     report.counted += 1
     if verified is not None and closed.holds(verified.first_byte_at):
-        if not _recorded(session, verified.play_key):  # a log read again after its month closed was counted
+        if not _recorded(session, verified):  # a log read again after its month closed was counted
             report.in_closed_months[f"{verified.first_byte_at:%Y-%m}"] += 1  # then: no alarm (review21c F5)
     elif verified is not None:
         _write(session, verified, hit.at, report, forgotten)
@@ -226,8 +233,16 @@ def _write(
     session.commit()
 
 
-def _recorded(session: Session, key: str) -> bool:
-    return session.scalar(select(VerifiedStream.id).where(VerifiedStream.play_key == key)) is not None
+def _recorded(session: Session, verified: Verified) -> bool:
+    """Its row is held: by its key, or, forgotten and re-keyed (`playback._forgotten`), by track and first byte."""
+    rekeyed = (
+        select(VerifiedStream.id)
+        .join(Track, Track.id == VerifiedStream.track_id)
+        .where(Track.public_id == verified.track, VerifiedStream.first_byte_at == verified.first_byte_at)
+        .where(VerifiedStream.play_key.startswith(REKEYED, autoescape=True))
+    )
+    by_key = select(VerifiedStream.id).where(VerifiedStream.play_key == verified.play_key)
+    return session.scalar(by_key) is not None or session.scalar(rekeyed.limit(1)) is not None
 
 
 def _file(session: Session, media_path: str) -> _File | None:

@@ -55,6 +55,10 @@ DRAIN_MAX = 5_000  # records one drain writes; the rest wait a minute
 FAILS_TO_STOP = 3  # writes failing in a row with the database away or busy end a drain: it is still away
 SET_ASIDE = 10  # drains a record failed on its own (others written) before it is set aside and no longer tried
 ASIDE_KEEP_S = 31 * 86_400  # a record set aside is kept this long for the operator to see and retry, then dropped
+# The longest after its first byte a record kept here may still be written: set aside after SET_ASIDE failed
+# drains, dropped ASIDE_KEEP_S later; a day more for the drains before and a play verified late. A forgotten
+# stream keeps its hashed key this long as the guard against such a copy, then loses it (`playback._forgotten`)
+KEPT_LONGEST = timedelta(seconds=ASIDE_KEEP_S + 86_400)
 TMP_STALE_S = 3600  # a spool's temporary file this old belongs to a keep that died: the drain removes it
 _KEY = re.compile(r"\A[0-9a-f]{64}\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

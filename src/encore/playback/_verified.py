@@ -16,12 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
+    Exists,
     ForeignKey,
     Index,
     Integer,
     ScalarSelect,
     String,
     UniqueConstraint,
+    exists,
     func,
     literal,
     select,
@@ -63,7 +65,8 @@ class VerifiedStream(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
     # A keyed hash of the listener, the track and the play's first byte (`play_key`): unique on its own, and
-    # naming no one to whoever reads the database without the server's secret
+    # naming no one to whoever reads the database without the server's secret; random (REKEYED) on a row
+    # de-identified once no kept copy of its play can arrive, so the secret's holder cannot re-link it either
     play_key: Mapped[str] = mapped_column(String(64))
     first_byte_at: Mapped[datetime] = mapped_column(UTCDateTime())
     audio_ms: Mapped[int] = mapped_column(Integer)  # audio sent when the stream was verified (a lower bound)
@@ -103,8 +106,13 @@ def play_key_secret(secret_key: str) -> bytes:
 
 def play_key(secret: bytes, *, user: str, track: str, first_us: int) -> str:
     """One play's key: the same listener, track and first byte always give it; it names no one without
-    `secret`, so it stays on a de-identified row as that play's duplicate guard."""
+    `secret`, so it stays on a de-identified row as that play's duplicate guard (until `_forgotten` re-keys it)."""
     return hmac.new(secret, f"{user}|{track}|{first_us}".encode(), hashlib.sha256).hexdigest()
+
+
+# A de-identified row's key once no copy of its play can still arrive: random, and no `play_key` has a colon
+# (`playback._forgotten`, review24 F3)
+REKEYED = "gone:"
 
 
 DONE_PLAYS = 8192  # verified plays a process remembers, so their later blocks skip the shared state
@@ -315,6 +323,17 @@ class Written:
     reason: str  # "written", "repeat_or_at_once", "unknown_listener_or_track", or why it is not paid (`paid_play`)
 
 
+def _rekeyed_copy(*, track_id: int, first_byte_at: datetime) -> Exists:
+    """The same play (track, first byte to the microsecond) already held de-identified and re-keyed: its hashed key
+    is gone, so a copy arriving that late (an operator's retry of a record set aside, an edge log read again)
+    would not meet it on `play_key` (`playback._forgotten`)."""
+    return exists().where(
+        VerifiedStream.track_id == track_id,
+        VerifiedStream.first_byte_at == first_byte_at,
+        VerifiedStream.play_key.startswith(REKEYED, autoescape=True),
+    )
+
+
 def record_verified_stream(session: Session, *, verified: Verified, verified_at: datetime | None = None) -> bool:
     """`write_verified_stream`, whether it was written."""
     return write_verified_stream(session, verified=verified, verified_at=verified_at).written
@@ -353,7 +372,10 @@ def write_verified_stream(session: Session, *, verified: Verified, verified_at: 
         literal(verified.play_key, String(64)),
         literal(verified.first_byte_at, UTCDateTime()),
         literal(verified.audio_ms, Integer),
-    ).where(alongside < AT_ONCE)  # beside AT_ONCE others: more than one person can hear (or a replay)
+    ).where(
+        alongside < AT_ONCE,  # beside AT_ONCE others: more than one person can hear (or a replay)
+        ~_rekeyed_copy(track_id=track_id, first_byte_at=verified.first_byte_at),
+    )
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     written = session.scalar(
         insert(VerifiedStream)
@@ -371,14 +393,19 @@ def deidentify_verified_streams(
     since: datetime | None,
     until: datetime,
     track_id: int | None = None,
+    limit: int | None = None,
 ) -> int:
     """The listener forgot their plays in [since, until) (of one track, with `track_id`): their verified
-    streams there stay as the label's financial record, but no longer name them. How many were."""
-    query = update(VerifiedStream).where(VerifiedStream.user_id == user_id, VerifiedStream.first_byte_at < until)
+    streams there stay as the label's financial record, but no longer name them. How many were; with `limit`,
+    at most that many (a range's forget goes in chunks, each its own short transaction: review24 F8)."""
+    where = [VerifiedStream.user_id == user_id, VerifiedStream.first_byte_at < until]
     if since is not None:
-        query = query.where(VerifiedStream.first_byte_at >= since)
+        where.append(VerifiedStream.first_byte_at >= since)
     if track_id is not None:
-        query = query.where(VerifiedStream.track_id == track_id)
+        where.append(VerifiedStream.track_id == track_id)
+    if limit is not None:
+        where = [VerifiedStream.id.in_(select(VerifiedStream.id).where(*where).limit(limit).scalar_subquery())]
+    query = update(VerifiedStream).where(*where)
     done = session.execute(query.values(user_id=None).execution_options(synchronize_session=False))
     return int(getattr(done, "rowcount", 0) or 0)
 

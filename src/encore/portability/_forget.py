@@ -1,7 +1,8 @@
 """The listener forgets plays: one, a date range, or everything, and Wrapped forgets them with it.
 
 One play goes in the request's transaction. A range or everything may be a decade of plays, so it is a
-job deleting DELETE_CHUNK plays per short transaction; each transaction also folds the months it deleted from
+job de-identifying its verified streams DEIDENTIFY_CHUNK per short transaction, then deleting DELETE_CHUNK
+plays per short transaction; each transaction also folds the months it deleted from
 (`insights.plays_forgotten`: rollups, tallies, stored snapshots), so a worker killed mid-way leaves no Wrapped
 counting a deleted play, even a public share page (which never folds), and the re-run deletes the rest.
 The same transactions drop the listener's mixes, made from those plays: the next read builds them anew.
@@ -35,6 +36,7 @@ FORGET_PLAY = "history.forget_play"  # one play forgotten (`forget_play`): what 
 # A reported play and the verified stream of it start at about the same time: the client's clock and the
 # server's first byte differ by seconds, a long-paused play by more
 PLAY_MATCH = timedelta(minutes=10)
+DEIDENTIFY_CHUNK = 2_000  # verified streams de-identified per transaction (one row is smaller than a play's)
 
 
 def forget_play(
@@ -106,10 +108,18 @@ def forget_range(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Forget the listener's plays in [since, until); `since=None` is everything (`submit_forget`)."""
-    with transaction(sessions) as session:
-        if since is None:
+    if since is None:
+        with transaction(sessions) as session:
             insights.end_shares(session, user_id=user_id)  # what was shared ends now, not when the last chunk goes
-        playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until)
+    while True:  # a decade's verified streams are 300,000 rows: one UPDATE held the write lock 3 s (review24 F8)
+        with transaction(sessions) as session:
+            named = playback.deidentify_verified_streams(
+                session, user_id=user_id, since=since, until=until, limit=DEIDENTIFY_CHUNK
+            )
+        if named < DEIDENTIFY_CHUNK:
+            break
+        if progress is not None:
+            progress(0)  # renews the job's lease before the next chunk
     deleted = 0
     while True:
         with transaction(sessions) as session:
