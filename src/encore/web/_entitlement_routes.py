@@ -8,27 +8,17 @@ from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from encore import ads, audit, billing, playback
-from encore.accounts import Role, User
+from encore.accounts import User
 from encore.audit import kinds
 from encore.db import transaction
 from encore.kernel import NotFound
 from encore.web._audit import note
 from encore.web._bounds import Instant
-from encore.web._deps import CurrentUser, Db, container, public_base
+from encore.web._deps import Admin, CurrentUser, Db, container, public_base
 from encore.web._schemas import Strict
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["entitlements"])
-
-
-def _admin(user: CurrentUser) -> User:
-    # Non-admins learn nothing about admin routes: they answer like a missing page.
-    if user.role != Role.ADMIN.value:
-        raise NotFound("not found")
-    return user
-
-
-Admin = Annotated[User, Depends(_admin)]
 
 
 def _listener(user: CurrentUser) -> User:
