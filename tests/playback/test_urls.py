@@ -3,16 +3,17 @@ A free listener's music and every ad are Encore's own byte path's, whose bytes c
 the break; an owed ad is a refusal with its reason."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from encore import ads, billing, playback
+from encore import billing, playback
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.kernel import FixedClock
 from tests.catalog import factories as f
+from tests.support.ads import campaign
 from tests.support.media import add_rendition
 
 EDGE = "https://edge.example.org"
@@ -40,19 +41,7 @@ def _world(c: Container) -> World:
         for t in [*songs, spot]:
             add_rendition(c, s, t)
         s.flush()
-        ads.create_campaign(
-            s,
-            advertiser="Acme",
-            track_id=spot.public_id,
-            starts_at=now - timedelta(days=1),
-            ends_at=now + timedelta(days=30),
-            budget_impressions=1000,
-            cpm_cents=2500,
-            genres=[],
-            hour_from=None,
-            hour_to=None,
-            freq_cap_per_day=6,
-        )
+        campaign(s, track_id=spot.public_id, now=now, cpm_cents=2500)
         return World((free.id, free.public_id), (fan.id, fan.public_id), songs[0].public_id, songs[1].public_id)
 
 
