@@ -1,7 +1,6 @@
 """The composition root: settings -> engine -> store -> services, built once and passed down."""
 
 import logging
-import secrets
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -29,7 +28,7 @@ from encore.jobs import JobEngine, make_huey
 from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
 from encore.playback import AdClockBook, StreamVerifier, play_key_secret
-from encore.state import MemoryState, SharedState, Slots, open_state
+from encore.state import SharedState, Slots, open_state
 from encore.storage import MediaStore
 from encore.streaming import TranscodeSlots
 
@@ -57,20 +56,19 @@ class Container:
     cards: insights.CardCache  # rendered Wrapped cards on disk (a derived cache the node's workers share)
     keyring: keys.KeyringCache  # which signing/encryption keys count, as the database said at most 30 s ago
     lanes: Lanes  # threads that may hold a pooled connection at once: hot reads (the pool's size), writes apart
-    clock: Clock = field(default_factory=SystemClock)
     # Free listeners' ad clocks and open plays, on `state` (written behind to the database).
-    ad_clocks: AdClockBook = field(default_factory=AdClockBook)
+    ad_clocks: AdClockBook
     # What the byte path sent of each listener's play, until it is a verified stream (on `state`).
-    # (`build` keys its play keys with ENCORE_SECRET_KEY; this default is a placeholder no one records with)
-    verifier: StreamVerifier = field(
-        default_factory=lambda: StreamVerifier(MemoryState(), secret=secrets.token_bytes(32))
-    )
+    verifier: StreamVerifier
     # What this process keeps of the catalogue (views, search sets), dropped when the catalogue changes.
-    catalogue_cache: catalog.CatalogueCache = field(default_factory=lambda: catalog.CatalogueCache(MemoryState()))
+    catalogue_cache: catalog.CatalogueCache
+    # Verified streams whose write failed, kept until the minutely drain writes them (`build` picks where)
+    verified_outbox: playback.VerifiedOutbox
+    # (no defaults above: `build` makes each on this container's `state`, or the node's spool, never on a private
+    # in-memory state no other part of the process shares)
+    clock: Clock = field(default_factory=SystemClock)
     # Listens submitted together (ListenBrainz) share one write transaction: one writer thread per process.
     listen_writer: history.ListenWriter | None = None
-    # Verified streams whose write failed, kept until the minutely drain writes them (`build` picks where)
-    verified_outbox: playback.VerifiedOutbox = field(default_factory=lambda: playback.StateOutbox(MemoryState()))
 
     def migrate(self) -> Upgrade:
         """Schema to head; then, when many docs are not in the search index yet (a database from before the

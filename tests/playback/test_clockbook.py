@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from encore import ads, playback
+from encore import playback
 from encore.accounts import User, create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.playback import AdClockBook, AdClockRow
 from tests.catalog import factories as f
+from tests.support.ads import campaign
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -23,19 +24,7 @@ def _world(container: Container) -> tuple[int, list[str]]:
         songs = [f.track(s, f"Song {i}", album, [band], number=i, duration_ms=600_000) for i in range(3)]
         ad_artist = f.artist(s, "Acme Ads")
         ad = f.track(s, "Spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
-        ads.create_campaign(
-            s,
-            advertiser="Acme",
-            track_id=ad.public_id,
-            starts_at=NOW - timedelta(days=1),
-            ends_at=NOW + timedelta(days=30),
-            budget_impressions=100,
-            cpm_cents=2000,
-            genres=[],
-            hour_from=None,
-            hour_to=None,
-            freq_cap_per_day=10,
-        )
+        campaign(s, track_id=ad.public_id, now=NOW, budget=100, freq_cap_per_day=10)
         return user.id, [t.public_id for t in songs]
 
 

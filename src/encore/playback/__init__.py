@@ -1,6 +1,7 @@
 """Playback: may this listener hear this track now, and what did they hear. The stream decision every face
 calls before it hands out music (`next_stream_decision`), the free tier's ad clock (`AdClockBook`) charged
-from what the byte path sent, and ad breaks as the listener meets them."""
+from what the byte path sent, and ad breaks as the listener meets them. The signed URLs it hands out, a track's
+(`music_url`) and an ad's (`ad_url`)."""
 
 from encore.playback._adaudio import AdAudio, AdAudioCount
 from encore.playback._breaks import complete_ad_break, start_ad_break
@@ -33,6 +34,7 @@ from encore.playback._outbox_spool import SpoolOutbox
 from encore.playback._paid import Paid, paid_play
 from encore.playback._playtap import Charge, PlayTap
 from encore.playback._served import index_probe
+from encore.playback._urls import StreamRefused, ad_url, music_url
 from encore.playback._verified import (
     VERIFY_MIN_MS,
     Coordinates,
@@ -80,11 +82,13 @@ __all__ = [
     "StateOutbox",
     "StreamCount",
     "StreamDecision",
+    "StreamRefused",
     "StreamVerifier",
     "Verified",
     "VerifiedOutbox",
     "VerifiedStream",
     "Written",
+    "ad_url",
     "complete_ad_break",
     "deidentify_verified_streams",
     "edge_signature_ok",
@@ -94,6 +98,7 @@ __all__ = [
     "locked_tracks",
     "may_hear",
     "may_read_lyrics",
+    "music_url",
     "next_stream_decision",
     "own_verified_streams",
     "paid_play",

@@ -14,8 +14,7 @@ from pydantic_core import PydanticCustomError
 from encore import accounts, ads, billing, incident
 from encore.kernel import NotFound
 from encore.web._audit import client_of
-from encore.web._deps import Db, container
-from encore.web._entitlement_routes import Admin
+from encore.web._deps import Admin, Db, container
 from encore.web._plain_errors import SENTENCE
 from encore.web._schemas import Strict
 from encore.web._security_routes import DeletingOut, ResetCodeOut

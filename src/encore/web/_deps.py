@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from encore.accounts import User, may_use_account, user_for_token
+from encore.accounts import Role, User, may_use_account, user_for_token
 from encore.bootstrap import Container
 from encore.catalog import CatalogueCache
 from encore.config import served_base
+from encore.kernel import NotFound
 
 SESSION_COOKIE = "encore_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -116,8 +117,8 @@ Cache = Annotated[CatalogueCache, Depends(catalogue_cache)]
 
 def admin_user(user: CurrentUser) -> User:
     # Non-admins learn nothing about admin routes: they answer like a missing page.
-    if user.role != "admin":
-        raise HTTPException(404, detail={"code": "not_found", "message": "not found"})
+    if user.role != Role.ADMIN.value:
+        raise NotFound("not found")
     return user
 
 

@@ -7,29 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from encore import accounts, ads, audit, billing, playback
-from encore.accounts import Role, User
+from encore import ads, audit, billing, playback
+from encore.accounts import User
 from encore.audit import kinds
 from encore.db import transaction
 from encore.kernel import NotFound
-from encore.streaming import issue_stream_url
 from encore.web._audit import note
 from encore.web._bounds import Instant
-from encore.web._deps import CurrentUser, Db, container, public_base
+from encore.web._deps import Admin, CurrentUser, Db, container, public_base
 from encore.web._schemas import Strict
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["entitlements"])
-
-
-def _admin(user: CurrentUser) -> User:
-    # Non-admins learn nothing about admin routes: they answer like a missing page.
-    if user.role != Role.ADMIN.value:
-        raise NotFound("not found")
-    return user
-
-
-Admin = Annotated[User, Depends(_admin)]
 
 
 def _listener(user: CurrentUser) -> User:
@@ -340,21 +329,14 @@ def new_campaign(body: CampaignIn, request: Request, session: Db, admin: Admin) 
 @router.post("/ads/next")
 def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
     c = container(request)
-    now = c.clock.now()
-    brk = playback.start_ad_break(
-        session, user_id=user.id, interval_s=c.settings.ad_interval, now=now, clocks=c.ad_clocks
-    )
-    issued = issue_stream_url(
+    brk, issued = playback.ad_url(
         session,
-        settings=c.settings,
+        user_id=user.id,
         user_public_id=user.public_id,
-        track_public_id=brk.track_public_id,
-        requested=None,
-        data_saver=False,
-        now=now,
+        settings=c.settings,
         keyring=c.keyring.get(),
-        counted=True,  # Encore's own byte path, even in edge mode: the impression needs its record of the ad sent
-        generation=accounts.issue_epoch(session),
+        clocks=c.ad_clocks,
+        now=c.clock.now(),
     )
     return AdBreakOut(
         break_id=brk.break_id,

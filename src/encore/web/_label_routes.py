@@ -20,7 +20,7 @@ from encore.kernel import NotFound
 from encore.web._attachment import attachment, file_name_part
 from encore.web._audit import note
 from encore.web._bounds import Day
-from encore.web._deps import CurrentUser, Db, container
+from encore.web._deps import Admin, CurrentUser, Db, container
 from encore.web._label_schemas import (
     AlbumEdit,
     AlbumOut,
@@ -48,14 +48,7 @@ def _label(label_id: str, session: Db, user: CurrentUser) -> labels.LabelInfo:
     return own_label(session, label_id=label_id, user=user)
 
 
-def _admin(user: CurrentUser) -> User:
-    if user.role != Role.ADMIN.value:
-        raise NotFound("not found")
-    return user
-
-
 OwnLabel = Annotated[labels.LabelInfo, Depends(_label)]
-Admin = Annotated[User, Depends(_admin)]
 
 
 def _terms(request: Request) -> labels.Terms:

@@ -6,9 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel
 
-from encore import accounts, billing, catalog, history, playback
+from encore import catalog, history, playback
 from encore.kernel import PermissionDenied, is_public_id
-from encore.streaming import issue_stream_url
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._mappers import track_out
 from encore.web._schemas import PlayOut, PlayReportIn, StreamOut, StreamRequest
@@ -27,30 +26,22 @@ def stream_url(
 ) -> StreamOut:
     body = body or StreamRequest()
     c = container(request)
-    decision = playback.next_stream_decision(
-        session,
-        user_id=user.id,
-        user_public_id=user.public_id,
-        track_id=track_id,
-        interval_s=c.settings.ad_interval,
-        now=c.clock.now(),
-        clocks=c.ad_clocks,
-    )
-    if not decision.allowed:
+    try:
+        issued = playback.music_url(
+            session,
+            user_id=user.id,
+            user_public_id=user.public_id,
+            track_id=track_id,
+            requested=body.rendition,
+            data_saver=body.data_saver,
+            settings=c.settings,
+            keyring=c.keyring.get(),
+            clocks=c.ad_clocks,
+            now=c.clock.now(),
+        )
+    except playback.StreamRefused:
         session.commit()  # the refusal stands even across a restart: keep the owed ad the decision recorded
-        raise PermissionDenied(playback.refusal_message(decision.reason), code=decision.reason)
-    issued = issue_stream_url(
-        session,
-        settings=c.settings,
-        user_public_id=user.public_id,
-        track_public_id=track_id,
-        requested=body.rendition,
-        data_saver=body.data_saver,
-        now=c.clock.now(),
-        keyring=c.keyring.get(),
-        counted=decision.tier is not billing.Tier.PREMIUM,
-        generation=accounts.issue_epoch(session),
-    )
+        raise
     return StreamOut(
         url=issued.url,
         expires_at=issued.expires_at,
