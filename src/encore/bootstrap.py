@@ -180,7 +180,10 @@ def write_verified(sessions: sessionmaker[Session], verified: playback.Verified)
       minute) loses that play rather than pay one the live path refuses; logged with the reason.
     - Not into a month whose royalty statement is closed, as the edge log's reader refuses (review21 F3): the
       label's chart would show a stream no statement pays. Logged, since cron hears of the edge reader's.
-    - Written de-identified when the listener has since forgotten a range holding it."""
+    - Written de-identified when the listener has since forgotten a range holding it.
+    - Not written, and logged, when the listener's account was erased before a drain (review24m F4): without the
+      listener the AT_ONCE rule cannot be applied (their other streams no longer name them), so a de-identified
+      write could pay a play the live write would have refused."""
     with transaction(sessions) as session:
         if playback.ClosedMonths(frozenset(labels.closed_months(session))).holds(verified.first_byte_at):
             log.warning(
@@ -191,7 +194,10 @@ def write_verified(sessions: sessionmaker[Session], verified: playback.Verified)
             return False
         written = playback.write_verified_stream(session, verified=verified)
         if not written.written:
-            if written.reason not in {"repeat_or_at_once", "unknown_listener_or_track"}:
+            if written.reason == "unknown_listener_or_track":  # erased (or the track purged) before a drain
+                said = "a verified stream was not written: its listener's account or its track is gone (play %s)"
+                log.warning(said, verified.play_key[:12])
+            elif written.reason != "repeat_or_at_once":
                 said = "a verified stream was not written: %s (play %s)"
                 log.warning(said, written.reason, verified.play_key[:12])
             return False
