@@ -82,3 +82,39 @@ def test_downgrading_money14_drops_only_what_the_older_schema_cannot_hold(tmp_pa
         assert conn.execute(text("SELECT count(*) FROM subscription_payments")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM ad_breaks")).scalar() == 1
     engine.dispose()
+
+
+def test_fixlast24_status_history_down_and_up_keeps_the_last_change(database_url: str) -> None:
+    """fixlast24_1 on SQLite and PostgreSQL with data: down drops the history and keeps the albums (and their last
+    change, `status_changed_at`); up copies that last change into the history, all that is known of the past."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from encore.catalog import ReleaseStatus, ReleaseStatusChange, set_release_status
+
+    engine = create_db_engine(database_url)
+    first, last = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
+    with transaction(make_sessionmaker(engine)) as s:
+        band = f.artist(s, "Band")
+        album = f.album(s, "LP", band)
+        f.track(s, "Song", album, [band], number=1)
+        set_release_status(s, album=album, status=ReleaseStatus.WITHDRAWN, now=first)
+        set_release_status(s, album=album, status=ReleaseStatus.PUBLISHED, now=last)
+        f.album(s, "Never changed", band)
+    changes = "SELECT status, since FROM release_status_changes ORDER BY since"
+    with engine.connect() as conn:
+        assert len(conn.execute(text(changes)).all()) == 2
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "fixkeys24_2")
+    with engine.connect() as conn:
+        assert "release_status_changes" not in inspect(conn).get_table_names()
+        assert conn.execute(text("SELECT count(*) FROM albums")).scalar() == 2
+        assert conn.execute(text("SELECT count(*) FROM tracks")).scalar() == 1
+    upgrade_to_head(engine)
+    with make_sessionmaker(engine)() as s:
+        rows = s.execute(select(ReleaseStatusChange.status, ReleaseStatusChange.since)).all()
+        assert [tuple(r) for r in rows] == [("published", last)]  # the last change only: the one before is lost
+    engine.dispose()

@@ -102,9 +102,19 @@ def test_a_track_taken_down_before_the_line_is_not_paid(container: Container) ->
         ([("withdrawn", None)], False, "withdrawn_time_unknown"),  # withdrawn before its time was kept
         ([("withdrawn", -7200), ("published", 3600)], False, "published_after_play"),  # withdrawn when served
         ([("withdrawn", -7200), ("published", -60)], True, ""),  # published again before the play
+        # review24m F1: judged on the last change only, these two were wrong. Withdrawn and published again after a
+        # play served while published: paid (it was "published_after_play")
+        ([("withdrawn", 3600), ("published", 7200)], True, ""),
+        # withdrawn before the play, published and withdrawn again after it: not paid (it was "withdrawn_after_play")
+        ([("withdrawn", -300), ("published", 3600), ("withdrawn", 7200)], False, "withdrawn_before_play"),
+        # published, withdrawn, published again, all before the play; withdrawn after it: paid
+        ([("withdrawn", -7200), ("published", -3600), ("withdrawn", 3600)], True, ""),
+        # a change with no time: the kept ones no longer tell, the status now decides
+        ([("withdrawn", -7200), ("published", None)], True, ""),
     ],
     ids=["published", "withdrawn-before", "withdrawn-mid-play", "withdrawn-after", "withdrawn-untimed",
-         "republished-after", "republished-before"],
+         "republished-after", "republished-before", "round-trip-after", "withdrawn-round-trip-after",
+         "round-trip-before", "republished-untimed"],
 )  # fmt: skip
 def test_a_play_read_from_the_log_is_paid_only_if_published_when_it_verified(
     container: Container, changes: list[tuple[str, int | None]], paid: bool, why: str
@@ -119,6 +129,21 @@ def test_a_play_read_from_the_log_is_paid_only_if_published_when_it_verified(
     assert (report.verified, _recorded(c)) == ((1, 1) if paid else (0, 0)), report
     assert dict(report.not_paid) == ({} if paid else {why: 1})
     assert _read(c, _log(fan, at)).verified == 0  # read again: nothing more either way
+
+
+def test_a_play_served_while_published_then_taken_down_and_restored_is_paid(container: Container) -> None:
+    """A mistaken takedown an hour after the play, restored an hour later, before the log is read: the play was
+    served while published (review24m F1: it was refused as 'published_after_play', on the last change alone)."""
+    c = container
+    fan, _, album = _song(c)
+    at = c.clock.now() - timedelta(hours=3)
+    with transaction(c.sessions) as s:
+        incident.withdraw_album(s, album_id=album, actor_id=None, now=at + timedelta(hours=1), reason="notice")
+    with transaction(c.sessions) as s:
+        incident.restore_album(s, album_id=album, actor_id=None, now=at + timedelta(hours=2))
+    report = _read(c, _log(fan, at))
+    assert report.counted == LINES
+    assert (report.verified, _recorded(c), dict(report.not_paid)) == (1, 1, {})
 
 
 def test_the_drain_refuses_a_track_withdrawn_before_the_record_was_kept_with_the_reason_logged(

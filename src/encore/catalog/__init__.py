@@ -34,6 +34,7 @@ from encore.catalog._models import (
     Label,
     LabelKind,
     ReleaseStatus,
+    ReleaseStatusChange,
     Rendition,
     RenditionKind,
     Track,
@@ -64,7 +65,7 @@ from encore.catalog._read import (
     track_views,
     track_views_in_order,
 )
-from encore.catalog._release import credit_release, delete_release, set_release_status
+from encore.catalog._release import credit_release, delete_release, published_when, set_release_status
 from encore.catalog._rows import album_summaries_by_ids, artist_summaries_by_ids, track_views_by_ids
 from encore.catalog._search import search_catalogue
 from encore.catalog._search_build import BuildStats, Popularity, rebuild_search_index, search_index_due
@@ -137,6 +138,7 @@ __all__ = [
     "Page",
     "Popularity",
     "ReleaseStatus",
+    "ReleaseStatusChange",
     "ReleaseTakenDown",
     "Rendition",
     "RenditionFacts",
@@ -200,6 +202,7 @@ __all__ = [
     "music_track",
     "new_releases",
     "parse_search_query",
+    "published_when",
     "rebuild_search_index",
     "reindex_album",
     "reindex_track",

@@ -157,13 +157,28 @@ class Album(TimestampMixin, Base):
     # The operator's takedown (encore.incident): the status it found (published, or withdrawn by the label), kept
     # until `encore catalog restore` puts that back. While set, the label cannot publish the release again.
     taken_down_from: Mapped[str | None] = mapped_column(String(10))
-    # When `status` last changed (`set_release_status`): whether a play read later from an edge log was served
-    # while published (`playback.paid_play`). None: before this was kept, or set where no clock was at hand.
+    # When `status` last changed (`set_release_status`). None: before this was kept, or set where no clock was at
+    # hand. Every change is kept in `ReleaseStatusChange`, which `published_when` reads; this one, the only change
+    # kept before fixlast24_1, is what that migration copied there.
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     label: Mapped[Label | None] = relationship(lazy="joined")
     artists: Mapped[list["AlbumArtist"]] = relationship(
         order_by="AlbumArtist.position", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class ReleaseStatusChange(Base):
+    """One change of a release's status and when (`set_release_status`): the status in force when a play verified,
+    for a play read later from an edge log (`playback.paid_play`). Changes before fixlast24_1 kept only the last
+    one (`Album.status_changed_at`), which is all the migration could copy; an untimed change drops the album's
+    rows (when it took effect is not known)."""
+
+    __tablename__ = "release_status_changes"
+    __table_args__ = (Index("ix_release_status_changes_album_since", "album_id", "since"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10))
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AlbumArtist(Base):

@@ -17,6 +17,7 @@ from encore.catalog._models import (
     Artist,
     ArtistRole,
     ReleaseStatus,
+    ReleaseStatusChange,
     Rendition,
     Track,
     TrackArtist,
@@ -35,10 +36,15 @@ def _credited(session: Session, album: Album) -> set[int]:
 
 def set_release_status(session: Session, *, album: Album, status: ReleaseStatus, now: datetime | None = None) -> None:
     """The album and every track on it take `status`; only a published release is listed anywhere. A change of
-    status is timed (`now`; None: not known), so a play read later from a log is paid only if the track was
-    published when it verified (`playback.paid_play`)."""
+    status is timed (`now`) and kept with the earlier ones (`ReleaseStatusChange`), so a play read later from a log
+    is paid only if the track was published when it verified (`published_when`, `playback.paid_play`). A change
+    with no time (None) drops the album's kept changes: the status's history is then not known."""
     if album.status != status.value:
         album.status_changed_at = now
+        if now is None:
+            session.execute(delete(ReleaseStatusChange).where(ReleaseStatusChange.album_id == album.id))
+        else:
+            session.add(ReleaseStatusChange(album_id=album.id, status=status.value, since=now))
     album.status = status.value
     tracks = list(session.scalars(select(Track).where(Track.album_id == album.id)))
     for track in tracks:
@@ -56,6 +62,28 @@ def set_release_status(session: Session, *, album: Album, status: ReleaseStatus,
         unindex_entity(session, kind="track", entity_id=track.id)
     for artist_id in credited & hidden_artists(session):
         unindex_entity(session, kind="artist", entity_id=artist_id)
+
+
+def published_when(session: Session, *, album_id: int, at: datetime) -> bool | None:
+    """Whether the release was published at `at`, from its kept changes: the last one at or before `at`, else
+    the status the first one after it replaced (only a published release is withdrawn; a publish replaces a
+    draft or a withdrawal). None when none is kept (the release never changed since it was made, or only with no
+    time, or before fixlast24_1 kept them): the caller judges by the status now."""
+    change = ReleaseStatusChange
+    then = session.scalar(
+        select(change.status)
+        .where(change.album_id == album_id, change.since <= at)
+        .order_by(change.since.desc(), change.id.desc())
+        .limit(1)
+    )
+    if then is not None:
+        return then == ReleaseStatus.PUBLISHED.value
+    first = session.scalar(
+        select(change.status).where(change.album_id == album_id).order_by(change.since, change.id).limit(1)
+    )
+    if first is None:
+        return None
+    return first == ReleaseStatus.WITHDRAWN.value
 
 
 def delete_release(session: Session, *, album: Album) -> list[str]:

@@ -87,7 +87,7 @@ def ensure_extras(session: Session, *, album: Album, images: list[str], now: dat
             continue
         track.album.availability = Availability.PREMIUM.value  # the extras' own release: Premium only
         if track.album.status != ReleaseStatus.PUBLISHED.value:  # ingested as a draft: listed once it is Premium
-            set_release_status(session, album=track.album, status=ReleaseStatus.PUBLISHED)
+            set_release_status(session, album=track.album, status=ReleaseStatus.PUBLISHED, now=now)
         create_exclusive(
             session,
             label_id=album.label_id,

@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.accounts import User
-from encore.catalog import Album, Track
+from encore.catalog import Album, Track, published_when
 from encore.db import Base, UTCDateTime
 from encore.playback._paid import paid_play
 from encore.playback._served import SentSpans, Spans
@@ -352,18 +352,21 @@ def write_verified_stream(session: Session, *, verified: Verified, verified_at: 
 
     `verified_at`: when the play verified, for a reader that knows it later (an edge log's line, the time the
     outbox kept a record); None when it verified just now (the byte path: nothing after a withdrawal verifies,
-    its URLs stop within a second) or at a time not kept: then the track's status now decides."""
+    its URLs stop within a second) or at a time not kept: then the track's status now decides. Given, the
+    release's status at that time decides, from its kept changes (`catalog.published_when`), however many came
+    between."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
     track = session.execute(
-        select(Track.id, Track.status, Album.status_changed_at, Album.taken_down_from)
+        select(Track.id, Track.status, Track.album_id, Album.taken_down_from)
         .join(Album, Album.id == Track.album_id)
         .where(Track.public_id == verified.track)
     ).one_or_none()
     if user_id is None or track is None:
         return Written(False, "unknown_listener_or_track")
-    track_id, status, changed_at, taken_down_from = track
+    track_id, status, album_id, taken_down_from = track
+    then = None if verified_at is None else published_when(session, album_id=album_id, at=verified_at)
     paid = paid_play(
-        status=status, changed_at=changed_at, taken_down=taken_down_from is not None, verified_at=verified_at
+        status=status, taken_down=taken_down_from is not None, verified_at=verified_at, published_then=then
     )
     if not paid.paid:
         return Written(False, paid.reason)
