@@ -175,12 +175,16 @@ def write_verified(sessions: sessionmaker[Session], verified: playback.Verified)
     written and under whose name, for the byte path's live write and the outbox's drain alike (review23m M1-M3;
     review24s H2: the live write once skipped the last two, so a play verified after its listener forgot the range
     holding its first byte named them):
-    - Paid only as `playback.paid_play` says, with no time of verifying (the outbox does not keep it): the track
-      must be published now. A track withdrawn between a failed live write and the drain (usually under a
-      minute) loses that play rather than pay one the live path refuses; logged with the reason.
+    - Paid only as `playback.paid_play` says. The live write verifies now; a drained record verified about when it
+      was kept (`Verified.kept_at`, review24m F4): a record kept for days in a node's spool, of a track withdrawn
+      since, is judged by the status when it was kept, as the edge reader judges a log line. A record kept with
+      no time (by the release before) is judged by the status now; logged with the reason when not paid.
     - Not into a month whose royalty statement is closed, as the edge log's reader refuses (review21 F3): the
       label's chart would show a stream no statement pays. Logged, since cron hears of the edge reader's.
-    - Written de-identified when the listener has since forgotten a range holding it."""
+    - Written de-identified when the listener has since forgotten a range holding it.
+    - Not written, and logged, when the listener's account was erased before a drain (review24m F4): without the
+      listener the AT_ONCE rule cannot be applied (their other streams no longer name them), so a de-identified
+      write could pay a play the live write would have refused."""
     with transaction(sessions) as session:
         if playback.ClosedMonths(frozenset(labels.closed_months(session))).holds(verified.first_byte_at):
             log.warning(
@@ -189,9 +193,12 @@ def write_verified(sessions: sessionmaker[Session], verified: playback.Verified)
                 verified.play_key[:12],
             )
             return False
-        written = playback.write_verified_stream(session, verified=verified)
+        written = playback.write_verified_stream(session, verified=verified, verified_at=verified.kept_at)
         if not written.written:
-            if written.reason not in {"repeat_or_at_once", "unknown_listener_or_track"}:
+            if written.reason == "unknown_listener_or_track":  # erased (or the track purged) before a drain
+                said = "a verified stream was not written: its listener's account or its track is gone (play %s)"
+                log.warning(said, verified.play_key[:12])
+            elif written.reason != "repeat_or_at_once":
                 said = "a verified stream was not written: %s (play %s)"
                 log.warning(said, written.reason, verified.play_key[:12])
             return False

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from encore import portability
 from encore.accounts import create_user
 from encore.bootstrap import Container, build
 from encore.catalog import Rendition
@@ -68,3 +69,31 @@ def test_a_play_of_a_track_taken_down_before_its_line_is_read_but_not_paid(site:
     assert "taken_down_before_play: 1" in said, said
     with c.sessions() as s:
         assert s.scalar(select(func.count()).select_from(VerifiedStream)) == 1
+
+
+def test_a_play_its_listener_forgot_before_the_log_is_read_names_no_one(site: Container, tmp_path: Path) -> None:
+    """review24m F5: the command's `forgotten=` (a verified stream inside a range the listener asked to forget is
+    written without their id, as the byte path and the outbox's drain write it) had no test of its own."""
+    c = site
+    with transaction(c.sessions) as s:
+        user = create_user(s, username="fan", password="fan-password-1")
+        fan, user_id = user.public_id, user.id
+        band = f.artist(s, "Band")
+        song = f.track(s, "Song", f.album(s, "LP", band), [band], number=1, duration_ms=60_000)
+        s.add(
+            Rendition(
+                track_id=song.id, kind="vorbis160", media_path=MEDIA, codec="vorbis", bitrate=160_000,
+                sample_rate=44_100, channels=2, size=SIZE, sha256="0" * 64,
+            )
+        )  # fmt: skip
+    now = datetime.now(UTC)
+    log = tmp_path / "edge.log"
+    log.write_text(_lines(c, fan, now - timedelta(minutes=10)))
+    with transaction(c.sessions) as s:  # the fan forgets the last hour before cron reads the log
+        since = now - timedelta(hours=1)
+        portability.submit_forget(s, jobs=c.jobs, user_id=user_id, since=since, until=now, everything=False, now=now)
+    result = runner.invoke(app, ["edge", "ingest-log", str(log)])
+    assert result.exit_code == 0, result.output
+    assert "1 verified streams recorded" in " ".join(result.output.split()), result.output
+    with c.sessions() as s:
+        assert list(s.scalars(select(VerifiedStream.user_id))) == [None]

@@ -17,9 +17,10 @@ def _kind(container: Container, ran: list[str]) -> None:
 
 
 def test_a_released_savepoint_does_not_queue_the_job_before_its_commit(container: Container) -> None:
-    """jobs._engine hooks the queueing to the session's next "after_commit": SQLAlchemy fires it for the outermost
-    transaction only, so savepoints begun and released after the submit (services do this, and the submit itself
-    inserts in one) queue nothing; the commit queues the job once."""
+    """jobs._on_commit hooks the queueing to the session's "after_commit", which SQLAlchemy also fires when a
+    savepoint (`begin_nested`) is released, with `in_nested_transaction()` still true (review24m F5: this said the
+    opposite): the hook waits for the outermost commit, so savepoints begun and released after the submit (services
+    do this, and the submit itself inserts in one) queue nothing; the commit queues the job once."""
     ran: list[str] = []
     _kind(container, ran)
     huey = container.jobs.huey

@@ -146,11 +146,11 @@ def test_a_play_served_while_published_then_taken_down_and_restored_is_paid(cont
     assert (report.verified, _recorded(c), dict(report.not_paid)) == (1, 1, {})
 
 
-def test_the_drain_refuses_a_track_withdrawn_since_with_the_reason_logged(
+def test_the_drain_refuses_a_track_withdrawn_before_the_record_was_kept_with_the_reason_logged(
     container: Container, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The drain keeps no time of verifying, so a track withdrawn since is not paid however recently (review23m
-    M1): the same rule, given no time, says so, and the drain now logs why."""
+    """A record verified about when it was kept (`Verified.kept_at`): a track withdrawn before that is not paid, as
+    the live write would not have paid it (review23m M1), and the drain logs why."""
     c = container
     fan, song, album = _song(c)
     _set(c, album, ReleaseStatus.WITHDRAWN, c.clock.now())
@@ -158,9 +158,23 @@ def test_the_drain_refuses_a_track_withdrawn_since_with_the_reason_logged(
     c.verified_outbox.keep(kept)
     with caplog.at_level(logging.WARNING, logger="encore"):
         assert c.verified_outbox.drain(partial(write_verified, c.sessions)) == playback.Drained(refused=1)
-    assert "withdrawn_since" in caplog.text and _recorded(c) == 0
+    assert "withdrawn_before_play" in caplog.text and _recorded(c) == 0
     with c.sessions() as s:
         assert s.scalar(select(Track.status).where(Track.public_id == song)) == "withdrawn"
+
+
+@pytest.mark.parametrize("outbox", ["spool", "state"])
+def test_a_kept_play_of_a_track_withdrawn_after_it_was_kept_is_paid(container: Container, outbox: str) -> None:
+    """review24m F4: the drain judged a kept record by its track's status now, so a play served while published,
+    kept (a node's spool may hold it for a day), then withdrawn before the drain was refused (`withdrawn_since`).
+    The time it was kept is kept beside it (a state document's "k" map, a spool file's modification time)."""
+    c = container
+    fan, song, album = _song(c)
+    box: playback.VerifiedOutbox = c.verified_outbox if outbox == "spool" else playback.StateOutbox(MemoryState())
+    box.keep(playback.Verified(fan, song, "d" * 64, c.clock.now() - timedelta(minutes=1), 31_000))
+    _set(c, album, ReleaseStatus.WITHDRAWN, c.clock.now() + timedelta(seconds=1))
+    assert box.drain(partial(write_verified, c.sessions)) == playback.Drained(written=1)
+    assert _recorded(c) == 1
 
 
 def test_an_operator_takedown_and_restore_keep_their_time(container: Container) -> None:

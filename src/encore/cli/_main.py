@@ -127,17 +127,16 @@ def serve(
         f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode}, workers: {plan.count}, state: {state})"
     )
     # Background jobs run on threads of this process unless separate `encore worker`s take the queue; with
-    # several web workers this (supervising) process keeps its container for them.
-    jobs = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process) if c.settings.jobs_in_process else None
-    if jobs is not None:
-        jobs.start()
+    # several web workers this (supervising) process keeps its container for them. This node's own minutely
+    # tasks (its spool of verified streams) run here either way, once per node (review24m F2).
+    jobs = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process)
+    jobs.start()
     try:
         run_server(host=host, port=port, workers=plan.count, app=app, trusted_proxies=c.settings.trusted_proxies)
     finally:
         if builder is not None:
             builder.stop()
-        if jobs is not None:
-            jobs.stop()
+        jobs.stop()
         allocator.stop()
 
 

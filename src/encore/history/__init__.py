@@ -51,7 +51,7 @@ from encore.history._listens import (
 from encore.history._match import match_listens, match_listens_in_steps, match_listens_settled, text_key
 from encore.history._match_job import HANDLERS, MATCH, submit_match
 from encore.history._models import Play, PlayingNow, TrackListens
-from encore.history._policy import check_timestamp, counts_as_listen, latest_second
+from encore.history._policy import FUTURE_SKEW, check_timestamp, counts_as_listen, latest_second
 from encore.history._rollups import (
     Month,
     RollupDirty,
@@ -81,6 +81,7 @@ from encore.history._writer import ListenWriter
 __all__ = [
     "DELETE_CHUNK",
     "FORGOTTEN_PLAY_S",
+    "FUTURE_SKEW",
     "HANDLERS",
     "IMPORTED",
     "LISTEN_ID_PREFIX",

@@ -206,19 +206,24 @@ def make_huey(*, redis_url: str | None, prefix: str, data_dir: Path) -> Huey:
 
 class InProcessWorkers:
     """Job workers inside `encore serve` (the embedded default): huey's Worker and Scheduler loops on
-    threads, stopped by an event rather than signals (the web server owns the signals)."""
+    threads, stopped by an event rather than signals (the web server owns the signals). With `workers=0` (the
+    queue is taken by `encore worker`s, `ENCORE_JOBS_IN_PROCESS=0`) only this node's minutely tasks run: no other
+    machine can drain the verified streams this node's spool kept (review24m F2)."""
 
     def __init__(self, engine: JobEngine, *, workers: int = 1) -> None:
         self.engine = engine
         self.stop_flag = threading.Event()
         huey, self.outage = engine.huey, QueueOutage()
         loops = [_Worker(huey, self.stop_flag, self.outage, POLL_S, MAX_POLL_S, 1.5) for _ in range(workers)]
-        self._processes: list[Worker | Scheduler] = [*loops, _Scheduler(huey, self.stop_flag, self.outage)]
+        self._processes: list[Worker | Scheduler] = (
+            [*loops, _Scheduler(huey, self.stop_flag, self.outage)] if workers else []
+        )
         self._threads: list[threading.Thread] = []
         self.here = NodeMinutely(engine, self.stop_flag)
 
     def start(self) -> None:
-        self.engine.reap()  # jobs a previous process left running
+        if self._processes:
+            self.engine.reap()  # jobs a previous process left running (the workers that take the queue do it)
         for i, process in enumerate(self._processes):
             thread = threading.Thread(target=self._loop, args=(process,), name=f"encore-jobs-{i}", daemon=True)
             thread.start()

@@ -143,9 +143,10 @@ class JobEngine:
         self.huey.periodic_task(crontab(minute="*"), name=f"encore.minutely.{name}")(once)
 
     def every_minute_here(self, name: str, task: Callable[[], object]) -> None:
-        """Run `task` every minute in each process that takes jobs (`encore serve`'s in-process workers, `encore
-        worker`), on a thread of its own, never through the queue: upkeep of what only this node holds (its
-        spool of verified streams), which must run on every node, also while the queue's store is away."""
+        """Run `task` every minute in each process that serves or takes jobs (`encore serve`, whatever its
+        in-process workers, and `encore worker`), on a thread of its own, never through the queue: upkeep of what
+        only this node holds (its spool of verified streams), which must run on every node, also while the queue's
+        store is away."""
         self.here[name] = self.outage.guard(name, task)  # the database away: one line, as the queue's tasks
 
     @property

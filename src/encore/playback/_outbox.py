@@ -22,17 +22,19 @@ document, marked, and is no longer tried), so a few such records never hold back
 A record set aside is kept ASIDE_KEEP_S for the operator (`encore outbox list`, `encore outbox retry`), then
 dropped with an error log that names it whole (by then its month's statement is usually closed).
 
-A record is kept in the four fields every release reads (`_fields`); its failures are kept beside it (the state
-document's "f" and "a" maps, a spool's `<play key>.fails` file), never in it: the release before this one
+A record is kept in the four fields every release reads (`_fields`); its failures and the time it was kept are kept
+beside it (the state document's "f", "a" and "k" maps; a spool's `<play key>.fails` file and its record file's
+modification time), never in it: the release before this one
 drops a record of any other length as "not a record" (fixout24), so a rollback or a mixed-version cluster
-would lose it. That release rewrites a document with "p" alone: a record's failures start again, nothing is lost.
+would lose it. That release rewrites a document with "p" alone: a record's failures start again, and its kept
+time is lost (the drain then judges it by its track's status now, as before), nothing else.
 """
 
 import logging
 import re
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -131,6 +133,16 @@ def transient(exc: BaseException) -> bool:
 def _fields(v: Verified) -> list[Any]:
     """A record as kept: four fields, as every release since the outbox's first reads them."""
     return [v.user, v.track, (v.first_byte_at - _EPOCH) // timedelta(microseconds=1), v.audio_ms]
+
+
+def _kept(verified: Verified, at_us: object) -> Verified:
+    """The record with the time it was kept (unix microseconds as kept beside it), when that reads as one."""
+    if type(at_us) is not int or at_us <= 0:
+        return verified
+    try:
+        return replace(verified, kept_at=_EPOCH + timedelta(microseconds=at_us))
+    except OverflowError:
+        return verified
 
 
 def _record(key: str, fields: object) -> tuple[Verified, int] | None:
@@ -243,14 +255,16 @@ class StateOutbox:
         The drain reads every document, so a record may be in any."""
         entry = _fields(_checked(verified))
         home = int(_bucket(verified.play_key).rsplit(":", 1)[1])
+        now_us = int(self._now() * 1_000_000)
 
         def add(docs: list[Doc | None]) -> tuple[list[Doc | None], bool]:
             doc = docs[0] or {}
-            plays = dict(doc.get("p", {}))
+            plays, kept = dict(doc.get("p", {})), dict(doc.get("k") or {})
             if verified.play_key not in plays and len(plays) >= BUCKET_MAX:
                 return docs, False
             plays[verified.play_key] = entry
-            return [{**doc, "p": plays}], True
+            kept.setdefault(verified.play_key, now_us)  # a later keep of the same play keeps the first time
+            return [{**doc, "p": plays, "k": kept}], True
 
         for n in range(min(KEEP_TRIES, BUCKETS)):
             if self._state.update([f"verify:outbox:{(home + n) % BUCKETS}"], add, ttl_s=[None]):
@@ -265,7 +279,7 @@ class StateOutbox:
                 break
             key, settled, tidy = f"verify:outbox:{n}", [], False
             doc = self._state.get(key) or {}
-            fails, aside = doc.get("f") or {}, doc.get("a") or {}
+            fails, aside, kept_at = doc.get("f") or {}, doc.get("a") or {}, doc.get("k") or {}
             for play_key, fields in (doc.get("p") or {}).items():
                 if play_key in aside:  # set aside: not tried again, dropped once old
                     tidy = tidy or self._now() - _count(aside[play_key]) > ASIDE_KEEP_S
@@ -274,7 +288,7 @@ class StateOutbox:
                     tidy = True  # kept by the release that counted failures in the record: four fields now
                 if not run.going:
                     break
-                answer = self._settled(run, play_key, fields, _count(fails.get(play_key)))
+                answer = self._settled(run, play_key, fields, _count(fails.get(play_key)), kept_at.get(play_key))
                 if answer:
                     settled.append(play_key)
                 elif answer is None:
@@ -287,14 +301,14 @@ class StateOutbox:
         return run.report
 
     @staticmethod
-    def _settled(run: _Run, key: str, fields: object, fails: int) -> bool | None:
+    def _settled(run: _Run, key: str, fields: object, fails: int, kept_at: object) -> bool | None:
         kept = _record(key, fields)
         if kept is None:
             log.error("dropped an entry of the verified streams' outbox that is not a record: %r", key[:80])
             return True
         if max(kept[1], fails) >= SET_ASIDE:
             return False  # set aside by the release that counted failures in the record (`_change` marks it)
-        return run.settled(kept[0])
+        return run.settled(_kept(kept[0], kept_at))
 
     def _change(self, key: str, settled: list[str], failed: list[str]) -> None:
         """Take the settled records out of a bucket; count one more failure of each record that failed alone,
@@ -321,7 +335,9 @@ class StateOutbox:
             for k, _, _ in dropped:
                 fails.pop(k, None)
                 aside.pop(k)
+            times = {k: v for k, v in (doc.get("k") or {}).items() if k in plays}
             out: Doc = {"p": plays, **({"f": fails} if fails else {}), **({"a": aside} if aside else {})}
+            out |= {"k": times} if times else {}
             return [out if plays else None], (newly, dropped)
 
         newly, dropped = self._state.update([key], change, ttl_s=[None])

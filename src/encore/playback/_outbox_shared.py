@@ -5,7 +5,7 @@ response's end (one network fault can take both), it was neither written nor kep
 play was sent. It now goes to the node's own spool (`SpoolOutbox`, fsynced files under the data dir), as without
 Redis. The shared documents are drained by the cluster's minutely job (one node a minute, any node); a spool
 only by a process on its node, so every node drains its own (`JobEngine.every_minute_here`, run by `encore
-serve`'s in-process workers and by `encore worker`)."""
+serve`, whatever ENCORE_JOBS_IN_PROCESS, and by `encore worker`)."""
 
 import logging
 from collections.abc import Collection

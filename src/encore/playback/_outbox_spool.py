@@ -22,6 +22,7 @@ from encore.playback._outbox import (
     _count,
     _dropped,
     _fields,
+    _kept,
     _matches,
     _record,
     _Run,
@@ -78,6 +79,7 @@ class SpoolOutbox:
             try:
                 fields = orjson.loads(path.read_bytes())
                 kept = _record(path.stem, fields)
+                kept_at = round(path.stat().st_mtime * 1_000_000)  # when it was kept (or retried: a later time)
             except FileNotFoundError:  # another process's drain wrote it meanwhile
                 continue
             except (OSError, orjson.JSONDecodeError):
@@ -86,7 +88,7 @@ class SpoolOutbox:
                 log.error("set aside a file of the verified streams' outbox that is not a record: %s", path.name)
                 self._set_aside(path)
                 continue
-            answer = run.settled(kept[0])
+            answer = run.settled(_kept(kept[0], kept_at))
             if answer:
                 path.unlink(missing_ok=True)  # another drain (a second process) may have written it too
                 path.with_suffix(".fails").unlink(missing_ok=True)

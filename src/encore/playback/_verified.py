@@ -11,7 +11,7 @@ track lasts its length from its first byte: parallel requests, seeks and re-read
 import hashlib
 import hmac
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
@@ -92,6 +92,9 @@ class Verified:
     play_key: str
     first_byte_at: datetime
     audio_ms: int
+    # When an outbox kept it (read back by a drain; None for a play written as it verifies): about when it verified,
+    # kept beside the record, never in it (`_outbox`). Not part of the record's identity.
+    kept_at: datetime | None = field(default=None, compare=False)
 
 
 def _us(at: datetime) -> int:
@@ -347,10 +350,11 @@ def write_verified_stream(session: Session, *, verified: Verified, verified_at: 
     SELECT whose count reads what every earlier holder committed (on SQLite that statement runs under the
     write lock; a SELECT before it would run outside any transaction, pysqlite's way).
 
-    `verified_at`: when the play verified, for a reader that knows it later (an edge log's line); None when it
-    verified just now (the byte path: nothing after a withdrawal verifies, its URLs stop within a second) or at
-    a time not kept (the outbox's drain): then the track's status now decides. Given, the release's status at
-    that time decides, from its kept changes (`catalog.published_when`), however many came between."""
+    `verified_at`: when the play verified, for a reader that knows it later (an edge log's line, the time the
+    outbox kept a record); None when it verified just now (the byte path: nothing after a withdrawal verifies,
+    its URLs stop within a second) or at a time not kept: then the track's status now decides. Given, the
+    release's status at that time decides, from its kept changes (`catalog.published_when`), however many came
+    between."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
     track = session.execute(
         select(Track.id, Track.status, Track.album_id, Album.taken_down_from)

@@ -36,6 +36,10 @@ FORGET_PLAY = "history.forget_play"  # one play forgotten (`forget_play`): what 
 # A reported play and the verified stream of it start at about the same time: the client's clock and the
 # server's first byte differ by seconds, a long-paused play by more
 PLAY_MATCH = timedelta(minutes=10)
+# Only a job asked for after a play's first byte less this can cover it (review24m F3: every live write read all
+# of them): a range's `until` is capped at its submit time; a single play's is its start + PLAY_MATCH, and a start
+# is at most FUTURE_SKEW past the report that wrote it, which came before the forget
+_ASKED_AFTER = PLAY_MATCH + history.FUTURE_SKEW
 DEIDENTIFY_CHUNK = 2_000  # verified streams de-identified per transaction (one row is smaller than a play's)
 
 
@@ -153,7 +157,9 @@ def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> b
     if user_id is None:
         return False
     at, track_id = verified.first_byte_at, None
-    asked_for = select(Job.kind, Job.payload).where(Job.kind.in_((FORGET, FORGET_PLAY)), Job.user_id == user_id)
+    asked_for = select(Job.kind, Job.payload).where(
+        Job.kind.in_((FORGET, FORGET_PLAY)), Job.user_id == user_id, Job.created_at > at - _ASKED_AFTER
+    )
     for kind, payload in session.execute(asked_for):
         since, until = _asked_range(payload)
         if not ((since is None or since <= at) and at < until):

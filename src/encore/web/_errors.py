@@ -15,7 +15,14 @@ from encore.db import error_line, is_busy, is_unreachable
 from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.state import StateBusy, StateUnavailable
-from encore.web._plain_errors import is_json_type, is_number_too_long, number_too_long, plain_errors, unreadable_body
+from encore.web._plain_errors import (
+    body_fields,
+    is_json_type,
+    is_number_too_long,
+    number_too_long,
+    plain_errors,
+    unreadable_body,
+)
 
 log = logging.getLogger("encore.web")
 BUSY_MESSAGE = "Encore is busy; try again in a moment"
@@ -76,7 +83,7 @@ def install(app: FastAPI) -> None:
         if message := unreadable_body(exc.status_code, exc.detail, exc.__cause__):
             return JSONResponse(_body("invalid", message), status_code=422)  # as malformed JSON is answered
         if is_number_too_long(exc.status_code, exc.detail, exc.__cause__):  # as a field's error: it names the field
-            message, fields = plain_errors([number_too_long(await request.body())])
+            message, fields = plain_errors([number_too_long(await request.body(), body_fields(request.scope))])
             return JSONResponse({"error": {"code": "invalid", "message": message, "fields": fields}}, status_code=422)
         detail = exc.detail if isinstance(exc.detail, dict) else {"code": "http_error", "message": str(exc.detail)}
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)

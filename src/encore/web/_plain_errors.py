@@ -2,8 +2,10 @@
 than "body.password: String should have at least 8 characters". A pure mapping of pydantic's error list."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+
+from pydantic import BaseModel
 
 # A wire model's own refusal, already a whole sentence: `PydanticCustomError(SENTENCE, "...")`, told as it is.
 SENTENCE = "sentence"
@@ -96,18 +98,34 @@ def _int_or_digits(text: str) -> int | _Digits:
         return _Digits(text)
 
 
-def number_too_long(body: bytes) -> dict[str, Any]:
+def body_fields(scope: Mapping[str, Any]) -> frozenset[str]:
+    """The keys the matched route's body model reads (its fields' names and aliases); none when the route has no
+    one model for its body (or no route matched)."""
+    params = getattr(getattr(scope.get("route"), "dependant", None), "body_params", None) or []
+    if len(params) != 1:
+        return frozenset()
+    info = params[0].field_info
+    if getattr(info, "embed", False):
+        return frozenset({params[0].alias})
+    model = info.annotation
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return frozenset()
+    return frozenset(k for name, field in model.model_fields.items() for k in (name, field.alias) if k)
+
+
+def number_too_long(body: bytes, fields: Collection[str] = ()) -> dict[str, Any]:
     """A validation error (pydantic's shape) for a JSON body the standard library would not read for an integer
     of over 4300 digits (int_max_str_digits, a guard against quadratic conversion; review23n F8), placed where
     that integer stands: the body read again with such integers kept as text, so the answer names the field as
     other validation errors do ("Track number is a number too long to read"). `("body",)` where no place is
-    found (the body fails to read even so)."""
+    found (the body fails to read even so), or where the place is under a key that is none of `fields` (the
+    route's model's, `body_fields`): a client's own key is not echoed back as if it were a field (review24m F8)."""
     try:
         document = json.loads(body, parse_int=_int_or_digits)
     except (ValueError, RecursionError):
         document = None
     loc = ("body", *_first_digits(document))
-    if not any(isinstance(p, str) for p in loc[1:]):  # at no field: the body itself, or a list's item
+    if not any(isinstance(p, str) for p in loc[1:]) or loc[1] not in fields:  # at no field: the body, a list's item
         return {"type": SENTENCE, "loc": ("body",), "msg": TOO_LONG_NUMBER}
     verb = "is" if isinstance(loc[-1], str) else "holds"  # the field's value, or an item of its list
     return {"type": SENTENCE, "loc": loc, "msg": f"{_label(loc)} {verb} {TOO_LONG_AT}"}

@@ -22,7 +22,7 @@ from encore.kernel import EncoreError, PermissionDenied
 from encore.state import StateUnavailable
 from encore.web._deps import Db, container, public_base
 from encore.web._errors import BUSY_MESSAGE, retry_after_busy, status_for
-from encore.web._plain_errors import is_number_too_long, number_too_long, unreadable_body
+from encore.web._plain_errors import body_fields, is_number_too_long, number_too_long, unreadable_body
 from encore.web._threads import run_read
 from encore.web.spotify._schemas import Error
 
@@ -94,7 +94,7 @@ async def answered(
             return error_response(400, _validation_message(exc))
         except StarletteHTTPException as exc:  # FastAPI raises Starlette's for a body it could not parse
             if is_number_too_long(exc.status_code, exc.detail, exc.__cause__):  # said at its field, as a refused value
-                refused = RequestValidationError([number_too_long(await request.body())])
+                refused = RequestValidationError([number_too_long(await request.body(), body_fields(request.scope))])
                 await _authorised_first(request, scopes())
                 return error_response(400, _validation_message(refused))
             if not (deep := unreadable_body(exc.status_code, exc.detail, exc.__cause__)):
