@@ -382,6 +382,8 @@ def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
         (f"/albums/{world['album_id']}", {"title": "\u202e"}, "bad_title"),
         (f"/tracks/{world['track_id']}", {"title": "\u200b"}, "bad_title"),
         (f"/tracks/{world['track_id']}", {"title": "\u3164\u2800"}, "bad_title"),
+        (f"/tracks/{world['track_id']}", {"title": "\u202ezltaW"}, "bad_title"),  # reads "Waltz": review24n N2
+        (f"/albums/{world['album_id']}", {"title": "Best \u2066of\u2069"}, "bad_title"),
     ):
         r = client.patch(base + path, json=body, headers=ours)
         assert r.status_code == 400 and r.json()["error"]["code"] == code, (body, r.text)
