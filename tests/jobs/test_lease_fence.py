@@ -2,16 +2,20 @@
 and it stops, so the newer attempt's outcome stands; long work without progress keeps its lease alive."""
 
 import json
+import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
 
 from encore.bootstrap import Container
-from encore.db import transaction
+from encore.db import create_db_engine, transaction
 from encore.jobs import Job, JobContext
+from tests.jobs.test_periodic_outage import _free_port
 
 WAIT_S = 30.0  # bounds each wait of the test, never reached unless something hangs
 
@@ -122,3 +126,40 @@ def test_work_without_progress_keeps_its_lease_and_stops_once_superseded(contain
     assert "went_on" not in seen
     job = _row(container, job_id)
     assert (job.state, job.attempts, job.result) == ("running", 2, None)  # left to the attempt that holds it
+
+
+def test_a_database_outage_under_keep_lease_is_one_line(
+    container: Container, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """review24n N4: each failed renewal logged a whole traceback, every beat of the outage (20 s at a 60 s
+    lease). Now an unreachable database is one line, however many beats fail. PostgreSQL only: SQLite has no
+    server to lose, and its busy wait (10 s) outlasts any lease a test can hold."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to go away")
+    caplog.set_level(logging.INFO, logger="encore.jobs")
+    engine = container.jobs
+    engine.lease_s = 1.5  # a renewal every 0.5 s
+    away = make_url(database_url).set(host="127.0.0.1", port=_free_port()).render_as_string(hide_password=False)
+    down = create_db_engine(away)
+
+    def think(ctx: JobContext) -> dict[str, Any]:
+        with ctx.keep_lease():
+            container.sessions.configure(bind=down)
+            try:
+                time.sleep(1.3)  # two beats fail, shorter than the lease: the attempt keeps its job
+            finally:
+                container.sessions.configure(bind=container.engine)
+        return {"done": True}
+
+    engine.register("test.outage", think)
+    try:
+        job_id = _submit(container, "test.outage")
+        engine.execute(job_id)
+    finally:
+        container.sessions.configure(bind=container.engine)
+        down.dispose()
+    said = [r for r in caplog.records if r.name == "encore.jobs" and "lease renewal failed" in r.getMessage()]
+    assert [(r.levelname, r.exc_info) for r in said] == [("WARNING", None)], [r.getMessage() for r in said]
+    line = said[0].getMessage()
+    assert "(psycopg.OperationalError) connection failed" in line and "\n" not in line, line
+    assert _row(container, job_id).state == "done"

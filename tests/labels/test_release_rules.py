@@ -86,6 +86,14 @@ def test_names_a_listener_cannot_see_are_refused_on_the_form_and_at_publish(invi
     assert set(published) == {"title", "artists", "tracks.a.title"}
 
 
+def test_a_name_that_reads_reversed_is_refused_on_the_form() -> None:
+    """review24n N2: tags lose bidi overrides (probe24b F6), but the same title typed into the form kept them."""
+    form = edit_problems(title="\u202ezltaW", artists=["\u2067Moth"], tracks=[TrackForm("a", "Song\u202a", None)])
+    assert set(form) == {"title", "artists", "tracks.a.title"}
+    assert all("override, embedding or isolate" in p for p in form.values()), form
+    assert edit_problems(title="\u05e9\u05dc\u05d5\u05dd", artists=["\u200fMoth"], tracks=[]) == {}  # RTL text, marks
+
+
 @pytest.mark.parametrize("released", [date(9999, 12, 31), date(1, 1, 1), date(1899, 12, 31), date(2037, 1, 1)])
 def test_a_release_date_the_form_refuses_is_refused_at_publish(released: date) -> None:
     """probe16 F8: the album edit took 9999-12-31, and the release headed New releases and `tag:new`."""

@@ -44,8 +44,10 @@ def test_moves_outside_the_playlist_are_refused(start: int, before: int, length:
 
 
 def test_names_keep_markup_and_rtl_marks_but_refuse_control_characters() -> None:
-    hostile = '<script>alert("x")</script> \u202ekcart'
+    hostile = '<script>alert("x")</script> \u200fkcart'
     assert clean_text(f"  {hostile} ", field="name", limit=100, allow_empty=False) == hostile
+    with pytest.raises(ValueError, match="override, embedding or isolate"):  # reads reversed: review24n N2
+        clean_text("\u202ekcart", field="name", limit=100, allow_empty=False)
     for bad in ("", "   ", "a\x00b", "x" * 101):
         with pytest.raises(ValueError, match="name"):
             clean_text(bad, field="name", limit=100, allow_empty=False)

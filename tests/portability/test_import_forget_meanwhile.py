@@ -68,12 +68,22 @@ def _import_job(c: Container, uid: int, tmp_path: Path) -> int:
     return job_id
 
 
+def _result(c: Container, job_id: int) -> tuple[dict[str, int], str | None]:
+    with c.sessions() as s:
+        job = s.get(Job, job_id)
+        assert job is not None
+        return json.loads(job.result or "{}"), job.message
+
+
 def test_everything_forgotten_while_the_import_waits_stays_forgotten(container: Container, tmp_path: Path) -> None:
     uid = _listener(container, "waiting")
     job_id = _import_job(container, uid, tmp_path)  # uploaded, queued behind other jobs
     assert _forget(container, uid) == 0  # forget everything: a worker runs it first, finds nothing yet
     container.jobs.execute(job_id)
     assert _visible(container, uid) == 0
+    result, message = _result(container, job_id)  # review24n N3: it said 600 imported, "Imported"
+    assert (result["imported"], result["listens"], result["forgotten"]) == (0, 0, N), result
+    assert message == f"Imported ({N:,} left out: you asked to forget their dates meanwhile)", message
 
 
 def test_a_range_forgotten_while_the_import_writes_stays_forgotten(container: Container, tmp_path: Path) -> None:
@@ -100,3 +110,5 @@ def test_a_forget_finished_before_the_upload_leaves_the_import_whole(container: 
     job_id = _import_job(container, uid, tmp_path)
     container.jobs.execute(job_id)
     assert _visible(container, uid) == N
+    result, message = _result(container, job_id)
+    assert (result["imported"], result["forgotten"], message) == (N, 0, "Imported"), (result, message)

@@ -232,7 +232,10 @@ def test_streams_statements_csv_and_close(client: TestClient, container: Contain
     assert client.get(f"{base}/statements/2026-13", headers=ours).status_code == 400
 
     st = client.get(f"{base}/statements/2026-11", headers=ours).json()
-    assert st["status"] == "open" and st["pool_cents"] == 4206
+    assert (
+        st["status"] == "open"
+        and client.get("/api/admin/statements/2026-11", headers=root).json()["pool_cents"] == 4206
+    )
     assert [(ln["artist"], ln["pro_rata_cents"], ln["user_centric_cents"]) for ln in st["lines"]] == [
         ("Ours Band", 2804, 2103)
     ]
@@ -270,9 +273,47 @@ def test_a_labels_statement_counts_its_own_streams_only(client: TestClient, worl
     for who, label in (("ours", world["label_id"]), ("theirs", world["theirs_label_id"])):
         st = client.get(f"/api/label/{label}/statements/2026-11", headers=_h(client, who)).json()
         assert st["lines"] and st["streams"] == sum(ln["streams"] for ln in st["lines"])
-        assert st["pool_cents"] == everyone["pool_cents"]  # the money the lines split stays whole
         counts.append(st["streams"])
     assert 0 < counts[0] < everyone["streams"] and sum(counts) == everyone["streams"]
+
+
+def _refund_after_november_closed(container: Container) -> None:
+    """sub1 is refunded 10.00 of November's 30.00, and the clock moves on to December 20."""
+    with transaction(container.sessions) as s:
+        sub1 = s.scalar(select(User.id).where(User.username == "sub1"))
+        s.execute(
+            update(billing.Payment)
+            .where(billing.Payment.user_id == sub1, billing.Payment.period_start == datetime(2026, 11, 1, tzinfo=UTC))
+            .values(refunded_cents=1000)
+        )
+    container.clock = FixedClock(datetime(2026, 12, 20, tzinfo=UTC))
+
+
+WHOLE_SERVER = {"pool_cents", "ad_cents", "subscription_cents", "user_centric_unallocated_cents", "late_cents"}
+
+
+def test_a_labels_statement_shows_no_figure_the_whole_count_follows_from(
+    client: TestClient, container: Container, world: dict[str, str]
+) -> None:
+    """review24n N1: pro_rata_cents = pool x own streams / all streams, so the whole pool beside a label's own
+    streams and pro-rata cents gave every label's count back; so did a carried adjustment's whole amount. A label
+    sees its own money and counts only; the admin's statement keeps the whole figures."""
+    ours, root = _h(client, "ours"), _h(client, "root")
+    base = f"/api/label/{world['label_id']}"
+    assert client.post("/api/admin/statements/2026-11/close", headers=root).status_code == 200
+    _refund_after_november_closed(container)  # December carries an adjustment
+    everyone = client.get("/api/admin/statements/2026-11", headers=root).json()
+    assert everyone["pool_cents"] == 4206 and everyone["streams"] == 6  # the admin's view is whole, as before
+    for month in ("2026-11", "2026-12"):
+        st = client.get(f"{base}/statements/{month}", headers=ours).json()
+        assert not WHOLE_SERVER & st.keys(), st
+        for adj in st["adjustments"]:
+            assert not WHOLE_SERVER & adj.keys(), adj
+        assert "42.06 EUR" not in " ".join(st["notes"])  # nor the pool in words
+    [adj] = client.get(f"{base}/statements/2026-12", headers=ours).json()["adjustments"]
+    assert (adj["kind"], adj["pro_rata_cents"], adj["user_centric_cents"]) == ("refunds after the close", -467, -700)
+    nov = client.get(f"{base}/statements/2026-11", headers=ours).json()
+    assert (nov["streams"], nov["pro_rata_cents"], nov["user_centric_cents"]) == (4, 2804, 2103)  # its own, kept
 
 
 def test_a_refund_after_the_close_shows_in_the_next_statement_for_the_label_and_the_admin(
@@ -285,27 +326,24 @@ def test_a_refund_after_the_close_shows_in_the_next_statement_for_the_label_and_
     base = f"/api/label/{world['label_id']}"
     assert client.post("/api/admin/statements/2026-11/close", headers=root).status_code == 200
     nov = client.get(f"{base}/statements/2026-11", headers=ours).json()
-    with transaction(container.sessions) as s:
-        sub1 = s.scalar(select(User.id).where(User.username == "sub1"))
-        s.execute(
-            update(billing.Payment)
-            .where(billing.Payment.user_id == sub1, billing.Payment.period_start == datetime(2026, 11, 1, tzinfo=UTC))
-            .values(refunded_cents=1000)
-        )
-    container.clock = FixedClock(datetime(2026, 12, 20, tzinfo=UTC))
+    _refund_after_november_closed(container)
     assert client.get(f"{base}/statements/2026-11", headers=ours).json() == nov
     dec = client.get(f"{base}/statements/2026-12", headers=ours).json()
-    assert dec["late_cents"] == -700 and dec["subscription_cents"] == 4200  # December's own money is untouched
     [adj] = dec["adjustments"]
-    assert (adj["for_month"], adj["subscription_cents"], adj["pro_rata_cents"], adj["user_centric_cents"]) == (
-        "2026-11", -700, -467, -700,
+    assert (adj["for_month"], adj["kind"], adj["pro_rata_cents"], adj["user_centric_cents"]) == (
+        "2026-11", "refunds after the close", -467, -700,
     )  # fmt: skip
     assert [(ln["artist"], ln["streams"]) for ln in adj["lines"]] == [("Ours Band", 4)]
-    assert any(n.startswith("Adjustment, refunds after the close for 2026-11: -7.00 EUR") for n in dec["notes"])
+    assert any(
+        n.startswith("Adjustment, refunds after the close for 2026-11:") and "pro-rata -4.67 EUR" in n
+        for n in dec["notes"]
+    ), dec["notes"]
     rows = client.get(f"{base}/statements/2026-12/csv", headers=ours).text.splitlines()
     assert rows[0].endswith(",currency,late_for") and rows[1].endswith(",4,-467,-700,EUR,2026-11")
     admin = client.get("/api/admin/statements/2026-12", headers=root).json()
-    assert admin["late_cents"] == -700 and sum(ln["pro_rata_cents"] for ln in admin["adjustments"][0]["lines"]) == -700
+    assert admin["late_cents"] == -700 and admin["subscription_cents"] == 4200  # December's own money is untouched
+    assert any(n.startswith("Adjustment, refunds after the close for 2026-11: -7.00 EUR") for n in admin["notes"])
+    assert sum(ln["pro_rata_cents"] for ln in admin["adjustments"][0]["lines"]) == -700
 
 
 def test_buy_clicks_are_counted_for_the_label(client: TestClient, world: dict[str, str]) -> None:
@@ -344,6 +382,8 @@ def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
         (f"/albums/{world['album_id']}", {"title": "\u202e"}, "bad_title"),
         (f"/tracks/{world['track_id']}", {"title": "\u200b"}, "bad_title"),
         (f"/tracks/{world['track_id']}", {"title": "\u3164\u2800"}, "bad_title"),
+        (f"/tracks/{world['track_id']}", {"title": "\u202ezltaW"}, "bad_title"),  # reads "Waltz": review24n N2
+        (f"/albums/{world['album_id']}", {"title": "Best \u2066of\u2069"}, "bad_title"),
     ):
         r = client.patch(base + path, json=body, headers=ours)
         assert r.status_code == 400 and r.json()["error"]["code"] == code, (body, r.text)

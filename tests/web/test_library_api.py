@@ -11,7 +11,7 @@ from tests.catalog import factories as f
 from tests.web.conftest import PASSWORD, login
 
 CSRF = {"X-Encore-CSRF": "1"}
-HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)> "quoted" \u202eevil'
+HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)> "quoted" \u200fevil'
 
 
 @pytest.fixture
@@ -117,6 +117,24 @@ def test_mass_assignment_and_bad_input_are_refused(client: TestClient, track_ids
     assert client.get(f"/api/playlists/{pid}/items?limit=100000").status_code == 422
     assert client.get(f"/api/playlists/{pid}/items?offset=-1").status_code == 422
     assert _titles(client, pid) == []
+
+
+@pytest.mark.parametrize("bidi", ["\u202e", "\u202a", "\u2067", "\u2069"])
+def test_a_playlist_name_or_description_that_reads_reversed_is_refused(
+    client: TestClient, track_ids: list[str], bidi: str
+) -> None:
+    """review24n N2: a public playlist named "\u202etsil ym" was shown to everyone as "my list", and a search for
+    what they read found nothing (probe24b F6 on another path). Refused with a sentence, on create and on edit."""
+    login(client, "alice")
+    for body in ({"name": f"{bidi}tsil ym", "public": True}, {"name": "ok", "description": f"a {bidi}txet"}):
+        r = client.post("/api/playlists", json=body, headers=CSRF)
+        assert r.status_code == 400 and "override, embedding or isolate" in r.json()["error"]["message"], r.text
+    pid = client.post("/api/playlists", json={"name": "Mine", "public": True}, headers=CSRF).json()["id"]
+    for body in ({"name": f"{bidi}tsil ym"}, {"description": f"{bidi}txet"}):
+        assert client.patch(f"/api/playlists/{pid}", json=body, headers=CSRF).status_code == 400, body
+    mine = client.get(f"/api/playlists/{pid}").json()
+    assert (mine["name"], mine.get("description") or "") == ("Mine", "")  # nothing of the refused edits kept
+    assert [p["name"] for p in client.get("/api/me/playlists").json()["items"]] == ["Mine"]
 
 
 def test_likes_are_private_and_idempotent(client: TestClient, track_ids: list[str]) -> None:

@@ -4,7 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from encore.kernel import has_bidi_control, has_control, has_visible
+from encore.kernel import bidi_refusal, has_bidi_control, has_control, has_visible
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
@@ -39,11 +39,7 @@ def check_display_name(name: str) -> Decision:
     if has_control(name) or any(unicodedata.category(ch) == "Cc" for ch in name):  # one line: no tab, newline, C1
         return Decision(False, "A display name cannot hold control characters (a line break or a tab among them).")
     if has_bidi_control(name):  # every listener would read it reversed: "\u202eadmin" shows as "nimda" (probe24b F6)
-        return Decision(
-            False,
-            "A display name cannot hold right-to-left or left-to-right override, embedding or isolate characters "
-            "(U+202A-U+202E, U+2066-U+2069): they make it read other than it is written.",
-        )
+        return Decision(False, bidi_refusal("A display name"))
     if len(name) > MAX_DISPLAY_NAME:
         return Decision(False, f"A display name can be at most {MAX_DISPLAY_NAME} characters.")
     return Decision(True, "ok")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from encore.db import error_line, is_busy, is_unreachable
 from encore.kernel import Clock
 from encore.state import SharedState
 
@@ -70,14 +71,21 @@ class JobContext:
         stop, lost = threading.Event(), threading.Event()
 
         def renew() -> None:
+            away = False  # the database is unreachable or busy: said once, on one line, until a renewal works
             while not stop.wait(self._keep_s):
                 try:
                     self._report(self._done, None, None)
+                    away = False
                 except Superseded:
                     lost.set()
                     return
-                except Exception:  # a busy database (SQLite's one writer): the next beat tries again
-                    log.warning("job %s: a lease renewal failed; retrying", self.job_id, exc_info=True)
+                except Exception as exc:  # the next beat tries again
+                    if not (is_unreachable(exc) or is_busy(exc)):
+                        log.warning("job %s: a lease renewal failed; retrying", self.job_id, exc_info=True)
+                        continue
+                    if not away:  # an outage is one line, not a traceback every beat (review24n N4)
+                        log.warning("job %s: a lease renewal failed; retrying: %s", self.job_id, error_line(exc))
+                    away = True
 
         beat = threading.Thread(target=renew, name=f"lease-{self.job_id}", daemon=True)
         beat.start()

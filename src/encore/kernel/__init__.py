@@ -24,6 +24,7 @@ from encore.kernel.pictures import (
     upright_rgb,
 )
 from encore.kernel.text import (
+    bidi_refusal,
     has_bidi_control,
     has_control,
     has_visible,
@@ -49,6 +50,7 @@ __all__ = [
     "SystemClock",
     "UnreadablePicture",
     "ValidationFailed",
+    "bidi_refusal",
     "decode_upright",
     "decoding_slot",
     "fix_mmap_threshold",

@@ -45,6 +45,14 @@ def has_bidi_control(text: str) -> bool:
     return _BIDI_CONTROL.search(text) is not None
 
 
+def bidi_refusal(what: str) -> str:
+    """The one sentence refusing a name `has_bidi_control` finds (display names, playlists, labels' titles)."""
+    return (
+        f"{what} cannot hold right-to-left or left-to-right override, embedding or isolate characters "
+        "(U+202A-U+202E, U+2066-U+2069): they make it read other than it is written."
+    )
+
+
 def without_bidi_controls(text: str) -> str:
     """`text` without its bidirectional embeddings, overrides and isolates (the marks stay): a name read from a
     file's tags shows as written, to every listener and every search (probe24b F6)."""

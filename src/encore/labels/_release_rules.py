@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from encore.kernel import has_visible, is_isrc
+from encore.kernel import bidi_refusal, has_bidi_control, has_visible, is_isrc
 
 FIRST_YEAR = 1900  # no recording older than this is released here
 YEARS_AHEAD = 10  # a pre-release may be announced this far ahead
@@ -64,6 +64,8 @@ def _title_problem(title: str, what: str) -> str | None:
         return f"{what} can be at most {MAX_TITLE} characters."
     if title.strip() and not has_visible(title):  # empty may be saved while the form is filled in
         return f"{what} must show at least one visible character."
+    if has_bidi_control(title):  # tags lose these (probe24b F6); a title typed in the form is refused (review24n N2)
+        return bidi_refusal(what)
     return None
 
 
@@ -107,6 +109,8 @@ def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: S
             problems["artists"] = f"An artist's name can be at most {MAX_TITLE} characters."
         elif any(a.strip() and not has_visible(a) for a in artists):
             problems["artists"] = "An artist's name must show at least one visible character."
+        elif any(has_bidi_control(a) for a in artists):
+            problems["artists"] = bidi_refusal("An artist's name")
     for t in tracks:
         if t.title is not None and (p := _title_problem(t.title, "A track title")):
             problems[f"tracks.{t.id}.title"] = p

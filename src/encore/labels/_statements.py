@@ -26,7 +26,7 @@ from encore.labels._late import Carried, late_adjustments, record_counted, store
 from encore.labels._models import RoyaltyLine, RoyaltyStatement
 from encore.labels._policy import csv_cell, largest_remainder, month_bounds
 from encore.labels._revenue import Money, PairKey, Terms, counted_rows, month_money, pairs_of_tracks
-from encore.labels._statement_model import Line, Statement
+from encore.labels._statement_model import Adjustment, Line, Statement
 from encore.state import SharedState
 
 
@@ -36,30 +36,39 @@ def _money(cents: int, currency: str) -> str:
 
 def late_notes(s: Statement) -> list[str]:
     """Each carried adjustment in words: what it is, how much, and this view's part of it."""
-    notes = []
-    for a in s.adjustments:
-        kind = "late revenue" if a.subscription_cents > 0 else "refunds after the close"
-        pro_rata = _money(sum(ln.pro_rata_cents for ln in a.lines), s.currency)
-        user_centric = _money(sum(ln.user_centric_cents for ln in a.lines), s.currency)
-        notes.append(
-            f"Adjustment, {kind} for {a.for_month}: {_money(a.subscription_cents, s.currency)} of subscription "
-            f"money for {a.for_month} came in or went back after {a.for_month} was closed; it is carried into this "
-            f"statement, split by {a.for_month}'s own streams. On the lines shown: pro-rata {pro_rata}, "
-            f"user-centric {user_centric}."
-        )
-    return notes
+    return [_late_note(s, a, whole=True) for a in s.adjustments]
+
+
+def _late_note(s: Statement, a: Adjustment, *, whole: bool) -> str:
+    """One adjustment in words; `whole`: with its whole amount (the admin's), else only the lines' part of it."""
+    kind = "late revenue" if a.subscription_cents > 0 else "refunds after the close"
+    amount = f"{_money(a.subscription_cents, s.currency)} of subscription money" if whole else "subscription money"
+    pro_rata = _money(sum(ln.pro_rata_cents for ln in a.lines), s.currency)
+    user_centric = _money(sum(ln.user_centric_cents for ln in a.lines), s.currency)
+    return (
+        f"Adjustment, {kind} for {a.for_month}: {amount} for {a.for_month} came in or went back after "
+        f"{a.for_month} was closed; it is carried into this statement, split by {a.for_month}'s own streams. "
+        f"{'On the lines shown' if whole else 'Your part'}: pro-rata {pro_rata}, user-centric {user_centric}."
+    )
 
 
 def pool_notes(s: Statement) -> list[str]:
-    """Why a statement's pool is empty, and money received that it does not count, in words a label or an admin
-    can act on (pure; from its own figures); then the late money it carries for closed months."""
+    """Why a statement's pool is empty, and money received that it does not count, in words an admin can act on
+    (pure; from its own figures); then the late money it carries for closed months."""
     return _pool_notes(s) + late_notes(s)
 
 
-def _pool_notes(s: Statement) -> list[str]:
+def label_notes(s: Statement) -> list[str]:
+    """`pool_notes` for a label's own statement (`for_label`), without a whole-server figure (review24n N1): no
+    count of payments and no adjustment's whole amount, only why nothing is shared and the label's own part."""
+    return _pool_notes(s, counted=False) + [_late_note(s, a, whole=False) for a in s.adjustments if a.lines]
+
+
+def _pool_notes(s: Statement, *, counted: bool = True) -> list[str]:
+    how_many = f"{s.other_currency_payments:,} Premium payment(s)" if counted else "Some Premium payments"
     other = (
         [
-            f"{s.other_currency_payments:,} Premium payment(s) covering {s.month} were received in another currency "
+            f"{how_many} covering {s.month} were received in another currency "
             f"than this statement's ({s.currency.upper()}) and are not counted: no exchange rate is known "
             "(ENCORE_PREMIUM_CURRENCY)."
         ]
@@ -294,8 +303,9 @@ def closed_months(session: Session) -> list[str]:
 
 def for_label(s: Statement, label_id: int) -> Statement:
     """The same statement with only this label's lines and its own count of streams (probe24b F5: the whole
-    count told every label the others' volume). The pool's money stays whole: it is what the lines split, each
-    line's pro-rata part being its share of every label's counted streams."""
+    count told every label the others' volume). Its whole-server money (pool, unallocated, adjustments' whole
+    amounts) stays in the object for `label_notes`' reasons, but a label is shown none of it (review24n N1:
+    the pool beside its own pro-rata cents gives the whole count back): web's LabelStatementOut leaves it out."""
     lines = [ln for ln in s.lines if ln.label_id == label_id]
     return replace(
         s,

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from encore.kernel import has_control, has_visible
+from encore.kernel import bidi_refusal, has_bidi_control, has_control, has_visible
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 300
@@ -54,6 +54,8 @@ def clean_text(value: str, *, field: str, limit: int, allow_empty: bool) -> str:
         raise ValueError(f"{field} contains control characters")
     if text and not has_visible(text):
         raise ValueError(f"{field} has no visible character")
+    if has_bidi_control(text):  # a public playlist is shown to others: "\u202etsil ym" reads "my list" (review24n N2)
+        raise ValueError(bidi_refusal(field))
     return text
 
 

@@ -45,6 +45,7 @@ class ImportReport:
     first: datetime | None = None
     last: datetime | None = None
     listens: int = 0  # entries that are listens (imported + duplicates once written)
+    forgotten: int = 0  # written, then dropped before publishing: the listener asked to forget their dates meanwhile
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,7 +127,11 @@ def import_history(
                     if progress is not None:
                         progress(report, "write")
             _write(writing, user_id, import_id, batch=batch, report=report, now=now)
-    forgotten_while_importing(sessions, user_id=user_id, import_id=import_id, asked_at=asked_at)  # never shown
+    # never shown, so never counted as imported (review24n N3: the result said 600 imported, 0 were visible)
+    dropped = forgotten_while_importing(sessions, user_id=user_id, import_id=import_id, asked_at=asked_at)
+    report.forgotten = dropped
+    report.imported -= dropped
+    report.listens -= dropped
     with transaction(sessions) as session:  # the commit point: one flag, whatever the file's size
         history.publish_import(session, import_id=import_id, now=now)
         shown = report.imported > 0 or history.import_has_rows(session, user_id=user_id, import_id=import_id)

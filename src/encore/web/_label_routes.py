@@ -27,10 +27,12 @@ from encore.web._label_schemas import (
     AvailabilityIn,
     DayOut,
     LabelOut,
+    LabelStatementOut,
     StatementOut,
     TrackEdit,
     TrackStreamsOut,
     album_out,
+    label_statement_out,
     statement_out,
 )
 
@@ -215,8 +217,8 @@ def _csv(s: labels.Statement, name: str) -> Response:
 
 
 @router.get("/label/{label_id}/statements/{month}")
-def label_statement(month: str, request: Request, session: Db, label: OwnLabel) -> StatementOut:
-    return statement_out(labels.for_label(_statement(request, session, month), label.row_id))
+def label_statement(month: str, request: Request, session: Db, label: OwnLabel) -> LabelStatementOut:
+    return label_statement_out(labels.for_label(_statement(request, session, month), label.row_id))
 
 
 @router.get("/label/{label_id}/statements/{month}/csv")

@@ -1,7 +1,7 @@
 """Wire shapes of the label API. Edits list their fields explicitly and refuse any other (no mass assignment)."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
@@ -183,7 +183,7 @@ class AdjustmentOut(BaseModel):
     user_centric_cents: int
 
 
-class StatementOut(BaseModel):
+class _StatementHead(BaseModel):
     month: str
     status: Literal["open", "closed"]
     closed_at: datetime | None
@@ -191,17 +191,18 @@ class StatementOut(BaseModel):
         description="An open month: when these figures were computed (kept up to ten minutes; provisional)"
     )
     currency: str
+    payout_share_pct: int
+
+
+class StatementOut(_StatementHead):
     ad_cents: int
     subscription_cents: int
-    payout_share_pct: int
     pool_cents: int
-    streams: int = Field(
-        description="Counted streams of the lines: a label's own in its statement, every label's in the admin's"
-    )
+    streams: int = Field(description="Every label's counted streams (the admin's statement)")
     user_centric_unallocated_cents: int
     lines: list[LineOut]
     notes: list[str] = Field(description="Why the pool is empty, when it is (labels.pool_notes)")
-    # The label's own totals (sums of its lines); the pool's money above is the whole service's.
+    # The lines' totals (here every label's; a label's own statement is LabelStatementOut).
     pro_rata_cents: int
     user_centric_cents: int
     adjustments: list[AdjustmentOut] = Field(
@@ -221,35 +222,88 @@ def _line_out(ln: labels.Line) -> LineOut:
     )
 
 
+def _split(lines: list[labels.Line]) -> dict[str, Any]:
+    """Lines and their totals, as both statements and their adjustments show them."""
+    return {
+        "lines": [_line_out(ln) for ln in lines],
+        "pro_rata_cents": sum(ln.pro_rata_cents for ln in lines),
+        "user_centric_cents": sum(ln.user_centric_cents for ln in lines),
+    }
+
+
+def _head(s: labels.Statement) -> dict[str, Any]:
+    """What the admin's and a label's statement both say of the month (`streams`: of the lines shown)."""
+    return {
+        "month": s.month,
+        "status": "closed" if s.status == "closed" else "open",
+        "closed_at": s.closed_at,
+        "as_of": s.as_of,
+        "currency": s.currency,
+        "payout_share_pct": s.payout_share_pct,
+        "streams": s.streams,
+    }
+
+
 def statement_out(s: labels.Statement) -> StatementOut:
     return StatementOut(
-        month=s.month,
-        status="closed" if s.status == "closed" else "open",
-        closed_at=s.closed_at,
-        as_of=s.as_of,
-        currency=s.currency,
+        **_head(s),
+        **_split(s.lines),
         ad_cents=s.ad_cents,
         subscription_cents=s.subscription_cents,
-        payout_share_pct=s.payout_share_pct,
         pool_cents=s.pool_cents,
-        streams=s.streams,
         user_centric_unallocated_cents=s.user_centric_unallocated_cents,
         notes=labels.pool_notes(s),
-        lines=[_line_out(ln) for ln in s.lines],
-        pro_rata_cents=sum(ln.pro_rata_cents for ln in s.lines),
-        user_centric_cents=sum(ln.user_centric_cents for ln in s.lines),
         adjustments=[
             AdjustmentOut(
                 for_month=a.for_month,
                 subscription_cents=a.subscription_cents,
                 user_centric_unallocated_cents=a.user_centric_unallocated_cents,
-                lines=[_line_out(ln) for ln in a.lines],
-                pro_rata_cents=sum(ln.pro_rata_cents for ln in a.lines),
-                user_centric_cents=sum(ln.user_centric_cents for ln in a.lines),
+                **_split(a.lines),
             )
             for a in s.adjustments
         ],
         late_cents=s.late_cents,
+    )
+
+
+class LabelAdjustmentOut(BaseModel):
+    for_month: str = Field(description="The closed month this money is for; its own statement stays as closed")
+    kind: Literal["late revenue", "refunds after the close"]
+    lines: list[LineOut] = Field(description="Split by the closed month's own streams (`streams` are its)")
+    pro_rata_cents: int
+    user_centric_cents: int
+
+
+class LabelStatementOut(_StatementHead):
+    """A label's own statement (review24n N1): its lines, counts and money only. The pool, the ad and subscription
+    totals, the unallocated money and an adjustment's whole amount are the admin's (`StatementOut`): with the pool
+    beside its own pro-rata cents and streams, a label would work out every label's count of streams."""
+
+    streams: int = Field(description="The label's own counted streams (the sum of its lines)")
+    lines: list[LineOut]
+    notes: list[str] = Field(description="Why nothing is shared, when it is not, and the adjustments in words")
+    pro_rata_cents: int
+    user_centric_cents: int
+    adjustments: list[LabelAdjustmentOut] = Field(
+        description="The label's part of late money for closed months, paid with this statement (labels._late)"
+    )
+
+
+def label_statement_out(s: labels.Statement) -> LabelStatementOut:
+    """`s` is already `labels.for_label`'s: only the label's lines."""
+    return LabelStatementOut(
+        **_head(s),
+        **_split(s.lines),
+        notes=labels.label_notes(s),
+        adjustments=[
+            LabelAdjustmentOut(
+                for_month=a.for_month,
+                kind="late revenue" if a.subscription_cents > 0 else "refunds after the close",
+                **_split(a.lines),
+            )
+            for a in s.adjustments
+            if a.lines
+        ],
     )
 
 

@@ -191,7 +191,8 @@ export async function historyView(player) {
       const done = await follow(body.id, jobBox, "Import");
       const res = done.result;
       await load(true);
-      count.textContent = `Imported ${res.imported.toLocaleString()} listens (${res.duplicates.toLocaleString()} already here).`;
+      const forgotten = res.forgotten ? `; ${res.forgotten.toLocaleString()} left out: you asked to forget their dates meanwhile` : "";
+      count.textContent = `Imported ${res.imported.toLocaleString()} listens (${res.duplicates.toLocaleString()} already here${forgotten}).`;
     } catch (err) {
       error.textContent = `Import failed: ${err.message}`;
     } finally { file.value = ""; }

@@ -268,7 +268,7 @@ function statementTable(s) {
 // Late money for closed months carried into this statement (labels._late), each split by its own month's streams.
 function lateTables(s) {
   return (s.adjustments || []).filter((a) => a.lines.length).map((a) => h("div", { class: "statement-late" },
-    h("h3", { text: `${a.subscription_cents < 0 ? "Refunds after the close" : "Late revenue"} for ${a.for_month}` }),
+    h("h3", { text: `${a.kind === "late revenue" ? "Late revenue" : "Refunds after the close"} for ${a.for_month}` }),
     statementTable({ ...a, currency: s.currency })));
 }
 
@@ -282,8 +282,9 @@ async function statementsSection(base) {
     try {
       const s = await api(`${base}/statements/${month}`);
       body.replaceChildren(
-        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · pool ${money(s.pool_cents, s.currency)} (ads ${money(s.ad_cents, s.currency)}, subscriptions × ${s.payout_share_pct}% ${money(s.subscription_cents, s.currency)}) · your counted streams: ${s.streams}` }),
-        h("p", { class: "statement-how", text: "Pro-rata: the pool split by each artist's share of all counted streams on this server. User-centric: each listener's own money split by what they streamed." }),
+        // Only the label's own money and counts: the server's totals are the admin's (review24n N1).
+        h("p", { class: "statement-summary", text: `${s.status === "closed" ? "Closed" : "Open (still changing)"} · your counted streams: ${s.streams} · pro-rata ${money(s.pro_rata_cents, s.currency)} · user-centric ${money(s.user_centric_cents, s.currency)}` }),
+        h("p", { class: "statement-how", text: `Your pro-rata share is the listeners' money for the month (ads paid for, and subscriptions × ${s.payout_share_pct}%) split by your share of all counted streams on this server, and your user-centric share is each listener's own money split by what they streamed.` }),
         ...provisional(s),
         ...poolNotes(s),
         s.lines.length ? statementTable(s) : h("p", { class: "empty", text: "No counted streams this month." }),
