@@ -18,7 +18,8 @@ def paid_play(
 ) -> Paid:
     """`status`, `taken_down`: the track's release as it is now (`taken_down_from` set). `verified_at`: when the
     play verified, when a later reader knows it (an edge log: the time of the line that completed it); None when
-    it verified now (the byte path) or at a time not kept (the outbox's drain), so the status now decides.
+    it verified now (the byte path), so the status now decides; the outbox's drain passes when it kept the record
+    (`Verified.kept_at`, fixlast24b), or None for a record whose kept time was lost (one a previous release rewrote).
     `published_then`: whether the release was published at `verified_at`, from its kept status changes
     (`catalog.published_when`); None when none is kept, so again the status now decides.
     - published then: paid, whatever happened since (withdrawn or taken down after: it was served then);
