@@ -12,7 +12,7 @@ from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import Play
-from encore.portability import forget_play
+from encore.portability import forget_play, forgotten_lately
 from encore.web import create_app
 from tests.catalog import factories as f
 from tests.web.conftest import PASSWORD, login
@@ -38,7 +38,9 @@ def test_the_next_report_of_a_play_just_forgotten_is_refused(container: Containe
     def report(play_id: str, ms: int) -> None:
         with transaction(container.sessions) as s:
             r = history.PlayReport(play_id, tid, 180_000, started, ms, "playing")
-            history.report_play(s, user_id=uid, report=r, now=datetime.now(UTC), state=container.state)
+            now = datetime.now(UTC)
+            forgotten = forgotten_lately(s, user_id=uid, now=now, state=container.state)
+            history.report_play(s, user_id=uid, report=r, now=now, forgotten=forgotten)
 
     report("play-abc-123", 60_000)
     with transaction(container.sessions) as s:
