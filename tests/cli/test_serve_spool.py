@@ -33,7 +33,7 @@ def test_a_web_node_whose_jobs_run_elsewhere_drains_its_own_spool(
         user, track = fan.public_id, song.public_id
     spool = container.settings.data_dir / "outbox" / "verified"
     SpoolOutbox(spool).keep(Verified(user, track, "ab" * 32, datetime.now(UTC) - timedelta(minutes=5), 31_000))
-    assert len(list(spool.iterdir())) == 1
+    assert len(list(spool.glob("*.json"))) == 1  # the record (beside it, when it was kept)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENCORE_")}
     env |= {
         "ENCORE_MODE": "dev",

@@ -5,6 +5,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,8 @@ from sqlalchemy.engine import make_url
 
 from encore.bootstrap import Container
 from encore.db import create_db_engine, transaction
-from encore.jobs import Job, JobContext
+from encore.jobs import Job, JobContext, Superseded
+from encore.kernel import FixedClock
 from tests.jobs.test_periodic_outage import _free_port
 
 WAIT_S = 30.0  # bounds each wait of the test, never reached unless something hangs
@@ -100,29 +102,70 @@ def test_a_stalled_attempt_that_fails_does_not_requeue_a_finished_job(container:
     assert errors == []
 
 
+def _until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for `condition` (a renewal made by keep_lease's timer thread), bounded by WAIT_S: how soon it comes
+    depends on the machine's load, never whether the test passes."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"no {what} within {WAIT_S} s"
+        time.sleep(0.02)
+
+
+def _engine_clock(c: Container) -> FixedClock:
+    """The engine's clock, moved by the test: a lease lapses when the test says, not when a loaded machine stalls."""
+    clock = FixedClock(datetime.now(UTC))
+    c.jobs.clock = clock
+    c.jobs.lease_s = 0.3  # renewals every 0.1 s of wall time: how soon one comes, never whether the lease lapses
+    return clock
+
+
+def _watched(ctx: JobContext) -> tuple[list[BaseException], threading.Event]:
+    """What each lease renewal raised (the attempt's own report, as the timer thread calls it), and an event set
+    once one was refused because another attempt holds the job."""
+    failures: list[BaseException] = []
+    superseded = threading.Event()
+    report = ctx._report
+
+    def watched(done: int, total: int | None, message: str | None) -> None:
+        try:
+            report(done, total, message)
+        except BaseException as exc:
+            failures.append(exc)
+            if isinstance(exc, Superseded):
+                superseded.set()
+            raise
+
+    ctx._report = watched
+    return failures, superseded
+
+
 def test_work_without_progress_keeps_its_lease_and_stops_once_superseded(container: Container) -> None:
-    engine = container.jobs
-    engine.lease_s = 1.5  # renewed every 0.5 s: a lapse needs a stall of a second, far beyond a loaded machine's
+    engine, clock = container.jobs, _engine_clock(container)
     seen: dict[str, Any] = {}
 
+    def lease_ahead() -> bool:
+        until = _row(container, seen["job"]).lease_until
+        return until is not None and until > clock.now()
+
     def think(ctx: JobContext) -> dict[str, Any]:
-        with ctx.keep_lease():
-            time.sleep(engine.lease_s * 2.5)  # a long computation (training) that reports nothing
-            job = _row(container, seen["job"])
-            seen["kept"] = job.lease_until is not None and job.lease_until > datetime.now(UTC)
-            seen["reaped"] = engine.reap()
+        _, superseded = _watched(ctx)
+        with ctx.keep_lease():  # a long computation (training) that reports nothing
+            for _ in range(3):
+                clock.advance(engine.lease_s * 2)  # the lease as last renewed has lapsed by the engine's clock
+                _until(lease_ahead, "renewal of the lease")  # ... and the timer renews it
+            seen["reaped"] = engine.reap()  # renewed: not taken back
         if ctx.attempt == 1:
             with ctx.keep_lease():  # another worker claims the job meanwhile: leaving the block raises
                 with transaction(container.sessions) as s:
                     s.execute(update(Job).where(Job.id == seen["job"]).values(attempts=Job.attempts + 1))
-                time.sleep(engine.lease_s)
+                _until(superseded.is_set, "renewal refused")
             seen["went_on"] = True
         return {"by": ctx.attempt}
 
     engine.register("test.think", think)
     seen["job"] = job_id = _submit(container, "test.think")
     engine.execute(job_id)
-    assert seen["kept"] is True and seen["reaped"] == 0  # never lapsed, never taken back
+    assert seen["reaped"] == 0  # never lapsed, never taken back
     assert "went_on" not in seen
     job = _row(container, job_id)
     assert (job.state, job.attempts, job.result) == ("running", 2, None)  # left to the attempt that holds it
@@ -138,15 +181,16 @@ def test_a_database_outage_under_keep_lease_is_one_line(
         pytest.skip("SQLite has no server to go away")
     caplog.set_level(logging.INFO, logger="encore.jobs")
     engine = container.jobs
-    engine.lease_s = 1.5  # a renewal every 0.5 s
+    _engine_clock(container)  # not moved: the lease never lapses, however long the outage's beats take
     away = make_url(database_url).set(host="127.0.0.1", port=_free_port()).render_as_string(hide_password=False)
     down = create_db_engine(away)
 
     def think(ctx: JobContext) -> dict[str, Any]:
+        failures, _ = _watched(ctx)
         with ctx.keep_lease():
             container.sessions.configure(bind=down)
             try:
-                time.sleep(1.3)  # two beats fail, shorter than the lease: the attempt keeps its job
+                _until(lambda: len(failures) >= 2, "two failed renewals")  # two beats fail: the attempt keeps its job
             finally:
                 container.sessions.configure(bind=container.engine)
         return {"done": True}

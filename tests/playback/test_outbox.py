@@ -205,7 +205,8 @@ def test_a_spool_record_set_aside_is_a_bad_file(tmp_path: Path) -> None:
     for minute in range(_outbox.SET_ASIDE):
         spool.keep(_play(100 + minute))
         spool.drain(db.write)
-    assert sorted(p.name for p in folder.iterdir()) == [f"{0:064x}.bad", f"{0:064x}.fails"]
+    # beside it, its failures and when it was kept (a retry is judged by then)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{0:064x}.bad", f"{0:064x}.fails", f"{0:064x}.kept"]
     assert orjson.loads(folder.joinpath(f"{0:064x}.bad").read_bytes()) == _outbox._fields(_play(0))
 
 

@@ -136,3 +136,31 @@ def test_wrong_passwords_read_at_most_once_per_bound_when_the_seal_cannot_tell(
     elapsed = time.monotonic() - started
     assert 1 <= reads.count - before <= 1 + int(elapsed / RECHECK_S)
     assert _ping(client, phone, token=True)  # its own key is kept: the right password still plays
+
+
+def test_an_unrecorded_seal_records_its_key_once_its_right_password_is_used(
+    client: TestClient, container: Container, reads: Reads
+) -> None:
+    """fixleft25: a seal made before migration 0049 names no key, so every wrong password for its account could
+    cost a keyring read (once per bound), and the time it took told that the account has such a seal, until the
+    next rotation. Now the phone's first sign-in with its right password records the key that opens it."""
+    c = container
+    phone = _phone(c)
+    _rotate_elsewhere(c)  # sealed under key 1 now
+    with transaction(c.sessions) as s:
+        s.execute(update(Device).values(app_password_kid=None))  # as a row sealed before key ids were kept
+    _aged(c)
+    before = reads.count
+    assert not _ping(client, "wrong-0", token=True)
+    assert reads.count - before >= 1  # the seal cannot tell: read
+    with c.sessions() as s:
+        assert s.scalar(select(Device.app_password_kid)) is None  # a wrong password records nothing
+    assert _ping(client, phone, token=False)
+    with c.sessions() as s:
+        assert s.scalar(select(Device.app_password_kid)) == 1
+    _aged(c)
+    before = reads.count
+    for i in range(10):
+        assert not _ping(client, f"wrong-{i}", token=i % 2 == 0)
+    assert reads.count == before  # every seal names a kept key: no read, as for any other account
+    assert _ping(client, phone, token=True)

@@ -35,6 +35,7 @@ from encore.billing._models import (
     Subscription,
 )
 from encore.billing._provider import (
+    ACCOUNT_DELETED,
     BadWebhook,
     CancelRefused,
     CheckoutLink,
@@ -81,6 +82,7 @@ from encore.billing._subscriptions import (
 )
 
 __all__ = [
+    "ACCOUNT_DELETED",
     "PUBLIC",
     "Availability",
     "BadWebhook",

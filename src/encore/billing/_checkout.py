@@ -17,6 +17,7 @@ from encore.billing._models import BillingCustomer, HeldSubscription, ProcessedE
 from encore.billing._one_premium import UNWANTED, outlasts, rival, unwanted
 from encore.billing._payments import apply_refund, link_payment, lock_money, record_payment
 from encore.billing._provider import (
+    ACCOUNT_DELETED,
     CancelRefused,
     CheckoutLink,
     PaymentProvider,
@@ -236,14 +237,19 @@ def _remember_held(session: Session, *, provider: str, user_id: int, subscriptio
 def _end_orphan(session: Session, *, provider: PaymentProvider, event: ProviderEvent) -> list[str]:
     """End at the provider a subscription going on for a deleted account (a checkout paid after the erase job's
     last look at the provider): nobody can use it, and the card would be charged every period. The ids ended.
-    PaymentProviderError propagates: the delivery is refused unrecorded, so the provider delivers it again."""
+    CancelRefused propagates (the web face records it once per subscription; a list refused names the event's)
+    and the delivery is refused unrecorded, so the provider delivers it again."""
     facts = event.subscription
     if facts is None or facts.status in TERMINAL or event.other_price:
         return []
     customer = _customer_of(session, provider=provider.name, customer_id=event.customer_id)
     if customer is None or customer.user_id is not None:
         return []
-    return provider.cancel_subscriptions(customer_id=customer.customer_id)
+    try:
+        return provider.cancel_subscriptions(customer_id=customer.customer_id)
+    except CancelRefused as exc:  # for the audit log: the worst case, a card charged for an account that is gone
+        exc.subscription_id, exc.why = exc.subscription_id or facts.subscription_id, ACCOUNT_DELETED
+        raise
 
 
 def _end_unwanted(

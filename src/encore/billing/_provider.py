@@ -16,14 +16,19 @@ class PaymentProviderError(EncoreError):
     code = "payment_provider_unavailable"
 
 
-class CancelRefused(PaymentProviderError):
-    """The provider would not end a subscription Encore asked it to end (`cancel_subscription`), or could not be
-    reached to: `reason` in its words (its error code, `http_<status>`, `unreachable`). `user_id` and `why` (the
-    rule that had it ended, `unwanted`'s) are told by the caller that knows them, for the audit log."""
+ACCOUNT_DELETED = "account_deleted"  # why a subscription was to end: its account was deleted (CancelRefused.why)
 
-    def __init__(self, message: str, *, subscription_id: str, reason: str) -> None:
+
+class CancelRefused(PaymentProviderError):
+    """The provider would not end a subscription Encore asked it to end (`cancel_subscription`, or one of a
+    customer's, `cancel_subscriptions`), or could not be reached to: `reason` in its words (its error code,
+    `http_<status>`, `unreachable`). `subscription_id` is "" when the customer's subscriptions could not even be
+    listed (`customer_id` says whose). `user_id` and `why` (the rule that had it ended, `unwanted`'s, or
+    `ACCOUNT_DELETED`) are told by the caller that knows them, for the audit log."""
+
+    def __init__(self, message: str, *, subscription_id: str, reason: str, customer_id: str | None = None) -> None:
         super().__init__(message)
-        self.subscription_id, self.reason = subscription_id, reason
+        self.subscription_id, self.reason, self.customer_id = subscription_id, reason, customer_id
         self.user_id: int | None = None
         self.why: str | None = None
 
@@ -119,8 +124,8 @@ class PaymentProvider(Protocol):
 
     def cancel_subscriptions(self, *, customer_id: str) -> list[str]:
         """End at once every subscription of the customer that has not ended (whatever Encore knows of it);
-        the ids ended. Run again, it ends nothing more and does not fail. PaymentProviderError when the provider
-        cannot be reached or refuses."""
+        the ids ended. Run again, it ends nothing more and does not fail. CancelRefused when the provider cannot
+        be reached or refuses (the list, or one subscription's cancel: ids ended before it stay ended)."""
         ...
 
     def cancel_subscription(self, *, subscription_id: str) -> None:

@@ -187,23 +187,27 @@ class StripeProvider:
         leaves out only cancelled ones) and cancelled at once (`DELETE /v1/subscriptions/{id}`: no proration,
         no final invoice). One Stripe already ended is skipped; one that ended between the list and the cancel
         (another worker's run) answers 404 `resource_missing`, as Stripe answers for a cancelled subscription,
-        and counts as ended."""
+        and counts as ended. A refusal names the subscription refused, or none when the list was."""
         import stripe
 
-        v1, ended = self._client.v1, []
+        v1, ended, asking = self._client.v1, [], ""
         try:
             listed = v1.subscriptions.list({"customer": customer_id, "status": "all", "limit": 100})
             for item in listed.auto_paging_iter():
                 if item.status in ENDED:
                     continue
+                asking = item.id
                 try:
                     v1.subscriptions.cancel(item.id)
                 except stripe.InvalidRequestError as exc:
                     if exc.code != "resource_missing":
                         raise
                 ended.append(item.id)
+                asking = ""
         except stripe.StripeError as exc:
-            raise PaymentProviderError(f"Stripe refused to cancel a subscription: {exc.user_message or exc}") from exc
+            what = f"subscription {asking}" if asking else f"the subscriptions of customer {customer_id}"
+            said = f"Stripe refused to cancel {what}: {exc.user_message or exc}"
+            raise CancelRefused(said, subscription_id=asking, reason=_reason(exc), customer_id=customer_id) from exc
         return ended
 
     def cancel_subscription(self, *, subscription_id: str) -> None:
@@ -216,10 +220,8 @@ class StripeProvider:
         except stripe.StripeError as exc:
             if isinstance(exc, stripe.InvalidRequestError) and exc.code == "resource_missing":
                 return
-            status = exc.http_status
-            reason = exc.code or ("unreachable" if status is None else f"http_{status}")  # as a refund's refusal
             said = f"Stripe refused to cancel subscription {subscription_id}: {exc.user_message or exc}"
-            raise CancelRefused(said, subscription_id=subscription_id, reason=reason) from exc
+            raise CancelRefused(said, subscription_id=subscription_id, reason=_reason(exc)) from exc
 
     def refund_subscription(self, *, subscription_id: str, event_age: timedelta) -> Refunds:
         """Refund in full the newest paid invoice of a subscription Encore ended as unwanted (review21 F4: the card
@@ -247,7 +249,7 @@ class StripeProvider:
                     return Refunds(not_made=(RefundNotMade(invoice_id, subscription_id, refused),))
         except stripe.StripeError as exc:
             if event_age >= REFUND_RETRIED_FOR:  # the listing itself refused all along (a key without the right)
-                why = exc.code or ("unreachable" if exc.http_status is None else f"http_{exc.http_status}")
+                why = _reason(exc)
                 return Refunds(not_made=(RefundNotMade("", subscription_id, why + STILL_REFUSED),))
             raise PaymentProviderError(f"Stripe refused a refund: {exc.user_message or exc}") from exc
         return Refunds()
@@ -342,3 +344,8 @@ class StripeProvider:
         created = obj.get("created") if as_of is None else int(as_of.timestamp())
         raw = {"id": f"backfill_{obj.get('id')}", "type": kind, "created": created, "data": {"object": obj}}
         return parse_event(raw, price_id=self._config.price_id)
+
+
+def _reason(exc: stripe.StripeError) -> str:
+    """A refusal in Stripe's words: its error code, else `http_<status>`, else `unreachable` (no answer)."""
+    return exc.code or ("unreachable" if exc.http_status is None else f"http_{exc.http_status}")

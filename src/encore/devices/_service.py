@@ -249,10 +249,33 @@ def _matching(
 
     hit = under(keys)
     if hit is not None or rekey is None:
-        return hit
+        return _kid_recorded(session, hit, secret=secret, keys=keys)
     need = reread_for((d.app_password_kid for _, d in found), held=max((k.kid for k in keys), default=LEGACY))
     fresh = None if need.need == "none" else rekey(need)
-    return None if fresh is None else under(fresh)
+    return None if fresh is None else _kid_recorded(session, under(fresh), secret=secret, keys=fresh)
+
+
+def _kid_recorded(
+    session: Session, hit: tuple[User, Device] | None, *, secret: bytes, keys: Sequence[Key]
+) -> tuple[User, Device] | None:
+    """A seal made before key ids were recorded (migration 0049), opened by its right password: the key that opens
+    it is recorded, so the gap closes by itself. Until then every wrong password for the account could cost a
+    keyring read (`reread_for`: "bounded"), and its timing told that such a seal exists. Only the right password
+    gets here, so the extra decryptions (one per kept key, once) tell nothing new. Written only if the seal is
+    still the one opened and names no key: a rotation that resealed it meanwhile recorded its own key."""
+    if hit is None or hit[1].app_password_kid is not None:
+        return hit
+    device = hit[1]
+    sealed = device.app_password_enc
+    for kid, salts in [(k.kid, _crypto.salts_of((k,))) for k in keys] or [(LEGACY, _crypto.salts_of(()))]:
+        if _crypto.decrypt(secret, sealed, salts) is not None:
+            session.execute(
+                update(Device)
+                .where(Device.id == device.id, Device.app_password_kid.is_(None), Device.app_password_enc == sealed)
+                .values(app_password_kid=kid)
+            )
+            break
+    return hit
 
 
 def user_for_token(

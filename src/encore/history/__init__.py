@@ -68,12 +68,15 @@ from encore.history._service import (
     FORGOTTEN_PLAY_S,
     LISTEN_ID_PREFIX,
     PLAY_ID_RE,
+    ForgottenLately,
     PlayForgotten,
     PlayReport,
+    forgot_plays_lately,
     open_play_id,
     recent_plays,
     remember_forgotten,
     report_play,
+    was_forgotten,
 )
 from encore.history._top import TIME_RANGES, Ranked, RecentPlay, recently_played, top_artists, top_tracks
 from encore.history._writer import ListenWriter
@@ -93,6 +96,7 @@ __all__ = [
     "SOURCES",
     "TIME_RANGES",
     "Forgotten",
+    "ForgottenLately",
     "HistoryFilter",
     "HistoryImport",
     "HistoryPage",
@@ -122,6 +126,7 @@ __all__ = [
     "fold",
     "forget_chunk",
     "forget_play",
+    "forgot_plays_lately",
     "import_has_rows",
     "import_opened_at",
     "import_row",
@@ -159,6 +164,7 @@ __all__ = [
     "top_tracks",
     "user_listens",
     "visible",
+    "was_forgotten",
     "write_import_rows",
     "write_queued",
 ]

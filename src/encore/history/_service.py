@@ -1,6 +1,7 @@
 """Record playback reports. Idempotent by the client's play id; ms_played only ever grows."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -76,28 +77,46 @@ def _forgotten_key(user_id: int, play_id: str) -> str:
     return f"forgotten-play:{user_id}:{play_id}"
 
 
+def _forgot_one_key(user_id: int) -> str:
+    return f"forgotten-plays:{user_id}"  # lapses with the newest play id remembered: none to read before that
+
+
 def remember_forgotten(state: SharedState, *, user_id: int, play_id: str) -> bool:
     """Refuse this play id's reports for FORGOTTEN_PLAY_S. False when the shared state cannot be reached: the
     forget still goes ahead (a report of it arriving then would write it again, as before)."""
     try:
+        state.incr(_forgot_one_key(user_id), ttl_s=FORGOTTEN_PLAY_S)
         state.incr(_forgotten_key(user_id, play_id), ttl_s=FORGOTTEN_PLAY_S)
     except (StateBusy, StateUnavailable):
         return False
     return True
 
 
-def _was_forgotten(state: SharedState, user_id: int, play_id: str) -> bool:
+def forgot_plays_lately(state: SharedState, *, user_id: int) -> bool:
+    """Whether the listener forgot a play by its id in the last FORGOTTEN_PLAY_S: one read, before reading a
+    submission's many ids (`was_forgotten`). An outage reads as no (recording the play beats losing it)."""
+    try:
+        return state.count(_forgot_one_key(user_id)) > 0
+    except (StateBusy, StateUnavailable):
+        return False
+
+
+def was_forgotten(state: SharedState, *, user_id: int, play_id: str) -> bool:
+    """Whether this play id was forgotten in the last FORGOTTEN_PLAY_S (`remember_forgotten`)."""
     try:
         return state.count(_forgotten_key(user_id, play_id)) > 0
     except (StateBusy, StateUnavailable):  # recording the play beats losing it to an outage
         return False
 
 
+ForgottenLately = Callable[[str, datetime], bool]  # (client play id, when it began): the listener forgot it lately
+
+
 def report_play(
-    session: Session, *, user_id: int, report: PlayReport, now: datetime, state: SharedState | None = None
+    session: Session, *, user_id: int, report: PlayReport, now: datetime, forgotten: ForgottenLately | None = None
 ) -> Play:
-    """Record the play or its progress. With `state`, a play the listener forgot lately is refused
-    (PlayForgotten) instead of written again."""
+    """Record the play or its progress. A new play that `forgotten` says the listener forgot lately (the faces
+    pass `portability.forgotten_lately`) is refused (PlayForgotten) instead of written again."""
     _validate(report, now)
     played = time_played(ms_played=report.ms_played, started_at=report.started_at, now=now)
     # One report of a listener at a time: one play reported twice at once (a progress report and its retry)
@@ -106,7 +125,7 @@ def report_play(
     write_lock(session, "play_reports", user_id)
     mine = select(Play).where(Play.user_id == user_id, Play.client_play_id == report.client_play_id)
     play = session.scalar(mine.execution_options(populate_existing=True))
-    if play is None and state is not None and _was_forgotten(state, user_id, report.client_play_id):
+    if play is None and forgotten is not None and forgotten(report.client_play_id, report.started_at):
         raise PlayForgotten()
     if play is None:
         play = Play(

@@ -23,8 +23,8 @@ A record set aside is kept ASIDE_KEEP_S for the operator (`encore outbox list`, 
 dropped with an error log that names it whole (by then its month's statement is usually closed).
 
 A record is kept in the four fields every release reads (`_fields`); its failures and the time it was kept are kept
-beside it (the state document's "f", "a" and "k" maps; a spool's `<play key>.fails` file and its record file's
-modification time), never in it: the release before this one
+beside it (the state document's "f", "a" and "k" maps; a spool's `<play key>.fails` and `<play key>.kept` files, or, for
+a record kept before the `.kept` files, its record file's modification time), never in it: the release before this one
 drops a record of any other length as "not a record" (fixout24), so a rollback or a mixed-version cluster
 would lose it. That release rewrites a document with "p" alone: a record's failures start again, and its kept
 time is lost (the drain then judges it by its track's status now, as before), nothing else.

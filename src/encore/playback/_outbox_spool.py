@@ -32,8 +32,11 @@ from encore.playback._verified import Verified
 
 
 class SpoolOutbox:
-    """Records kept as files in `folder` (`<play key>.json`; its failures in `<play key>.fails`; set aside:
-    `<play key>.bad`), for one node: the embedded default, and with Redis where the state could not keep one."""
+    """Records kept as files in `folder` (`<play key>.json`; its failures in `<play key>.fails`, the time it was
+    kept in `<play key>.kept`; set aside: `<play key>.bad`), for one node: the embedded default, and with Redis
+    where the state could not keep one. The kept time is written in a file, not read off the record's
+    modification time: a backup restored without keeping file times (`cp` without `-p`) dated every record at
+    the copy. A record kept by a release before has no `.kept` file, and is read by its modification time."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
@@ -43,6 +46,9 @@ class SpoolOutbox:
         self._folder.mkdir(parents=True, exist_ok=True)
         final = self._folder / f"{verified.play_key}.json"
         self._write(final, _fields(verified))
+        # after the record: a crash between leaves a record dated by its file, as before (a `.kept` written first
+        # could be swept as an orphan by a drain running between the two)
+        self._write(final.with_suffix(".kept"), time.time_ns() // 1000)
 
     def _write(self, final: Path, fields: object) -> None:
         temporary = self._folder / f".{final.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -60,6 +66,18 @@ class SpoolOutbox:
             os.fsync(directory)  # the name too survives a crash
         finally:
             os.close(directory)
+
+    @staticmethod
+    def _kept_at(path: Path) -> int:
+        """When the record at `path` was kept, in unix microseconds: its `.kept` file, or (kept by a release before,
+        or a crash between the two writes) its modification time."""
+        try:
+            at = orjson.loads(path.with_suffix(".kept").read_bytes())
+            if type(at) is int and at > 0:
+                return at
+        except (OSError, orjson.JSONDecodeError):
+            pass
+        return round(path.stat().st_mtime * 1_000_000)
 
     def _fails(self, path: Path) -> int:
         try:
@@ -79,7 +97,7 @@ class SpoolOutbox:
             try:
                 fields = orjson.loads(path.read_bytes())
                 kept = _record(path.stem, fields)
-                kept_at = round(path.stat().st_mtime * 1_000_000)  # when it was kept (or retried: a later time)
+                kept_at = self._kept_at(path)
             except FileNotFoundError:  # another process's drain wrote it meanwhile
                 continue
             except (OSError, orjson.JSONDecodeError):
@@ -92,6 +110,7 @@ class SpoolOutbox:
             if answer:
                 path.unlink(missing_ok=True)  # another drain (a second process) may have written it too
                 path.with_suffix(".fails").unlink(missing_ok=True)
+                path.with_suffix(".kept").unlink(missing_ok=True)
             elif answer is None:
                 alone.append((path, kept[0], max(kept[1], self._fails(path)) + 1, len(fields) == 5))
         if run.answered:
@@ -101,6 +120,9 @@ class SpoolOutbox:
 
     def _failed_alone(self, path: Path, verified: Verified, fails: int, legacy: bool) -> None:
         if legacy:  # kept by the release that counted failures in the record: four fields, which every one reads
+            kept = path.with_suffix(".kept")
+            if not kept.exists():  # its time is its file's, which the rewrite changes
+                self._write(kept, self._kept_at(path))
             self._write(path, _fields(verified))
         self._write(path.with_suffix(".fails"), fails)
         if _aside(verified, fails):
@@ -147,7 +169,7 @@ class SpoolOutbox:
                     log.warning("removed a stale temporary file of the verified streams' outbox: %s", path.name)
             except FileNotFoundError:
                 continue
-        for path in self._folder.glob("*.fails"):
+        for path in [*self._folder.glob("*.fails"), *self._folder.glob("*.kept")]:
             if not path.with_suffix(".json").exists() and not path.with_suffix(".bad").exists():
                 path.unlink(missing_ok=True)  # its record was written (by any release) or dropped
         for path in self._folder.glob("*.bad"):
@@ -157,5 +179,6 @@ class SpoolOutbox:
                     _dropped(path.stem, path.read_bytes(), int(at))
                     path.unlink()
                     path.with_suffix(".fails").unlink(missing_ok=True)
+                    path.with_suffix(".kept").unlink(missing_ok=True)
             except FileNotFoundError:
                 continue

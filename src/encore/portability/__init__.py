@@ -18,6 +18,7 @@ from encore.portability._jobs import (
     submit_export,
     submit_import,
 )
+from encore.portability._lately import RecentlyForgotten, forgotten_lately, recently_forgotten
 from encore.portability._sources import MAX_UPLOAD_BYTES
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "UNNAMED_UPLOAD",
     "ImportOpen",
     "ImportReport",
+    "RecentlyForgotten",
     "check_history",
     "check_import_slot",
     "erase_account",
@@ -38,8 +40,10 @@ __all__ = [
     "forget_play",
     "forget_range",
     "forgotten_kept_stream",
+    "forgotten_lately",
     "import_history",
     "open_import",
+    "recently_forgotten",
     "request_erase",
     "resume_erasures",
     "room_for_upload",

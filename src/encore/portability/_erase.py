@@ -9,19 +9,20 @@ with Settings → Manage subscription, or the operator in Stripe's dashboard).
 Otherwise the account stops at once: it can no longer sign in (`is_active` false; its right password is told "being
 deleted") and the web face (or the operator's service) signs it out everywhere (sessions, app passwords, listen
 tokens, OAuth grants, stream URLs already handed out). The erasing itself is a job (`accounts.erase`), because a
-listener's history may be a decade of plays. It first asks the card processor (Stripe, when configured) to cancel
-at once every subscription of the account's customer that has not ended, whether Encore heard of it or not (a
-checkout finished after the request, a webhook lost). The customer is found through the account (its rows lose the
-account with the user row), so this comes before anything is deleted, and Stripe unreachable fails the job with
-nothing deleted (the account stays stopped and is run again: see below); it asks once more just before the user row
-goes, when the plays are already forgotten (Stripe unreachable then fails the job with the row kept, and the re-run
-finishes). Then it forgets every play as "forget everything" does (short transactions, Wrapped folded with them,
-share links ended, verified streams de-identified), removes the files of the listener's jobs (exports hold their
-data), deletes the account row, which every table keyed on it follows (rows deleted, or kept without the account
-where they record money or security: payments, verified streams, ad impressions, redeemed codes, the audit log),
-then drops its ad clock from the shared state. The username is free again once the job is done. A worker killed
-half-way is retried by the job engine from where it was, and a job that failed for good is queued again an hour
-later (`resume_erasures`, every minute), so a stopped account always ends erased.
+listener's history may be a decade of plays. It first asks the card processor (Stripe, when configured) to cancel at
+once every subscription of the account's customer that has not ended, whether Encore heard of it or not (a checkout
+finished after the request, a webhook lost). The customer is found through the account (its rows lose the account with
+the user row), so this comes before anything is deleted, and Stripe unreachable fails the job with nothing deleted
+(the account stays stopped and is run again: see below); it asks once more just before the user row goes, when the
+plays are already forgotten (Stripe unreachable then fails the job with the row kept, and the re-run finishes). Either
+refusal is recorded in the audit log (`billing.cancel_refused`, subject the account, `why` `account_deleted`: once per
+subscription) and named in the failed job's message. Then it forgets every play as "forget everything" does (short
+transactions, Wrapped folded with them, share links ended, verified streams de-identified), removes the files of the
+listener's jobs (exports hold their data), deletes the account row, which every table keyed on it follows (rows
+deleted, or kept without the account where they record money or security: payments, verified streams, ad impressions,
+redeemed codes, the audit log), then drops its ad clock from the shared state. The username is free again once the job
+is done. A worker killed half-way is retried by the job engine from where it was, and a job that failed for good is
+queued again an hour later (`resume_erasures`, every minute), so a stopped account always ends erased.
 
 Left: a checkout paid after the job's last look at Stripe (it looks again just before the row goes) makes a
 subscription with no account (its events answer `ignored_deleted_account`; the operator cancels it at Stripe).
@@ -29,6 +30,7 @@ A stopped account cannot open a checkout, so only a Stripe checkout page opened 
 its expiry, can do this.
 """
 
+import logging
 import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -38,12 +40,13 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from encore import accounts, billing, playback
+from encore import accounts, audit, billing, playback
 from encore.db import transaction, write_lock
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, EncoreError, ValidationFailed
 from encore.portability._forget import forget_range
 
+log = logging.getLogger(__name__)
 ERASE = accounts.ERASE_JOB
 RETRY_FAILED_AFTER = timedelta(hours=1)
 STRIPE = "stripe"
@@ -183,7 +186,7 @@ def run_erase(ctx: JobContext, *, payments: Payments) -> dict[str, Any]:
             raise EncoreError("the account is active: its erasing was not asked for", code=accounts.NOT_ASKED)
         public_id = user.public_id
         customers = _customers(s, user_id)
-    cancelled = _cancel_subscriptions(payments, customers)  # before anything is deleted (Stripe down: nothing is)
+    cancelled = _cancel_subscriptions(ctx, payments, customers)  # before anything is deleted (Stripe down: nothing is)
 
     def progress(deleted: int) -> None:
         ctx.progress(deleted, None, f"Deleting: {deleted:,} plays")
@@ -192,7 +195,7 @@ def run_erase(ctx: JobContext, *, payments: Payments) -> dict[str, Any]:
     _forget_clock(ctx, user_id, public_id)  # before the row as well: nothing the account left waits on it
     # and once more just before the row, which links the account to its customer: a checkout page opened before
     # the request and paid while a long history was being deleted is cancelled too
-    cancelled += _cancel_subscriptions(payments, customers)
+    cancelled += _cancel_subscriptions(ctx, payments, customers)
     with transaction(ctx.sessions) as s:
         folders = list(s.scalars(select(Job.public_id).where(Job.user_id == user_id)))
         for job_id in folders:  # an export's zip, an import's upload: the listener's data on disk
@@ -213,13 +216,42 @@ def _customers(session: Session, user_id: int) -> set[str]:
     return {c for c in [*session.scalars(bound), *session.scalars(named)] if c}
 
 
-def _cancel_subscriptions(payments: Payments, customers: set[str]) -> int:
-    """Cancel at Stripe every subscription of these customers that has not ended; PaymentProviderError (an
-    outage: the job fails with the user row kept, `resume_erasures` runs it again) when Stripe does not answer."""
+def _cancel_subscriptions(ctx: JobContext, payments: Payments, customers: set[str]) -> int:
+    """Cancel at Stripe every subscription of these customers that has not ended. Refused, or Stripe unreachable:
+    the refusal goes to the audit log (`billing.cancel_refused`, as the webhook's own cancels), and the job fails
+    saying so, with the user row kept (`resume_erasures` runs it again; the operator may cancel it at Stripe)."""
     provider = payments() if customers else None
     if provider is None:  # no customer, or Stripe no longer configured: nothing can be asked
         return 0
-    return sum(len(provider.cancel_subscriptions(customer_id=c)) for c in sorted(customers))
+    try:
+        return sum(len(provider.cancel_subscriptions(customer_id=c)) for c in sorted(customers))
+    except billing.CancelRefused as exc:
+        _record_refusal(ctx, exc)
+        what = f"subscription {exc.subscription_id}" if exc.subscription_id else f"customer {exc.customer_id}'s"
+        said = (
+            f"Stripe would not cancel {what} ({exc.reason}): the account stays stopped and its deletion"
+            " is tried again every hour (or cancel it in Stripe's dashboard)"
+        )
+        log.warning("account %s: %s", ctx.user_id, said)
+        raise billing.PaymentProviderError(said) from exc
+
+
+def _record_refusal(ctx: JobContext, exc: billing.CancelRefused) -> None:
+    """Once per subscription (once per customer when Stripe would not list them): the job is asked again every
+    hour while Stripe refuses. In a transaction of its own, which the job's failure does not undo."""
+    about = ("subscription", exc.subscription_id) if exc.subscription_id else ("customer", exc.customer_id or "")
+    details = {"subscription": exc.subscription_id, "customer": exc.customer_id, "reason": exc.reason}
+    with transaction(ctx.sessions) as s:
+        if audit.recorded(s, kind=audit.kinds.BILLING_CANCEL_REFUSED, key=about[0], value=about[1]):
+            return
+        audit.record(
+            s,
+            kind=audit.kinds.BILLING_CANCEL_REFUSED,
+            now=ctx.clock.now(),
+            actor_id=None,
+            subject_id=ctx.user_id,
+            details={**details, "why": billing.ACCOUNT_DELETED},
+        )
 
 
 def _forget_clock(ctx: JobContext, user_id: int, public_id: str) -> None:

@@ -33,6 +33,7 @@ from encore.state import SharedState
 
 FORGET = "history.forget"
 FORGET_PLAY = "history.forget_play"  # one play forgotten (`forget_play`): what a drain of the outbox reads
+DELETED_ONE = "Deleted one play from your history"
 # A reported play and the verified stream of it start at about the same time: the client's clock and the
 # server's first byte differ by seconds, a long-paused play by more
 PLAY_MATCH = timedelta(minutes=10)
@@ -75,6 +76,8 @@ def run_forget_play(ctx: JobContext) -> dict[str, Any]:
         n = playback.deidentify_verified_streams(
             session, user_id=ctx.user_id, since=since, until=until, track_id=int(ctx.payload["track_id"])
         )
+    # what the listener's job list says of it (`GET /api/me/jobs`): the play they deleted, not an internal step
+    ctx.progress(1, 1, DELETED_ONE, force=True)
     return {"deidentified": n}
 
 

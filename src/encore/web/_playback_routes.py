@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel
 
-from encore import catalog, history, playback
+from encore import catalog, history, playback, portability
 from encore.kernel import PermissionDenied, is_public_id
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._mappers import track_out
@@ -76,7 +76,8 @@ def report_play(body: PlayReportIn, request: Request, session: Db, user: Current
             shuffle=body.shuffle,
         ),
         now=now,
-        state=c.state,  # a play deleted from history while it still played is refused, 409 play_forgotten
+        # a play deleted from history while it still played (or in a range forgotten) is refused, 409 play_forgotten
+        forgotten=portability.forgotten_lately(session, user_id=user.id, now=now, state=c.state),
     )
     return PlayOut(play_id=play.client_play_id, ms_played=play.ms_played, state=play.state, is_listen=play.is_listen)
 

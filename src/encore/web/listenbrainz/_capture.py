@@ -17,7 +17,7 @@ job; `create_app` sends POSTs here.
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import orjson
@@ -25,9 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from encore import accounts, history
+from encore import accounts, history, portability
 from encore.bootstrap import Container
 from encore.db import is_busy, is_unreachable, transaction
+from encore.state import SharedState
 from encore.web._security import ASGIApp, Receive, Scope, Send
 from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE, LBError, Submission, parse_submission, too_large
 
@@ -35,6 +36,7 @@ log = logging.getLogger("encore.web.listenbrainz")
 SUBMIT_PATH = "/1/submit-listens"
 SOURCE = "listenbrainz"
 _OWNERS = "encore.listenbrainz.token_owners"  # per transaction (session.info), never across
+_FORGOTTEN = "encore.listenbrainz.forgotten"  # per transaction too: what each listener forgot lately
 WAIT_S = 60.0
 PARSE_INLINE_BYTES = 64 * 1024  # a `single` is a few hundred bytes; an `import` of 1,000 listens is parsed in a thread
 OK = orjson.dumps({"status": "ok"})
@@ -55,10 +57,14 @@ def token_of(header: str) -> str | None:
     return None
 
 
-def submission_job(*, token: str, submission: Submission | None, now: datetime) -> Job:
+def submission_job(
+    *, token: str, submission: Submission | None, now: datetime, state: SharedState | None = None
+) -> Job:
     """What one request does in the writer's transaction: the token's owner, then their listens (or
     playing-now). Without a submission (the document was refused) only the token is checked, so a bad
-    token is answered 401 before a bad document's 400, as ListenBrainz does."""
+    token is answered 401 before a bad document's 400, as ListenBrainz does. A listen the listener forgot
+    lately (`portability.recently_forgotten`, with the shared state `state`) is dropped, and the submission
+    still answered ok: it is a client re-sending what it had, not an invalid document."""
 
     def job(session: Session) -> LBError | None:
         user_id = _owner(session, token)
@@ -66,11 +72,12 @@ def submission_job(*, token: str, submission: Submission | None, now: datetime) 
             return BAD_TOKEN
         if submission is None:
             return None
-        listens = submission.listens
         if submission.playing_now is not None:
             expires = now + submission.playing_for
             history.set_playing_now(session, user_id=user_id, payload=submission.playing_now, expires_at=expires)
-        elif len(listens) <= history.SMALL_SUBMISSION:  # stored with the rest of the batch, before its commit
+            return None
+        listens = _not_forgotten(session, user_id, submission.listens, now=now, state=state)
+        if len(listens) <= history.SMALL_SUBMISSION:  # stored with the rest of the batch, before its commit
             history.queue_listens(session, user_id=user_id, listens=listens, source=SOURCE, now=now)
         else:
             history.submit_listens(session, user_id=user_id, listens=listens, source=SOURCE, now=now)
@@ -79,7 +86,9 @@ def submission_job(*, token: str, submission: Submission | None, now: datetime) 
     return job
 
 
-def plan(raw: bytes | None, *, token: str, now: datetime) -> tuple[Job, int, LBError | None]:
+def plan(
+    raw: bytes | None, *, token: str, now: datetime, state: SharedState | None = None
+) -> tuple[Job, int, LBError | None]:
     """A request's job, its size in listens, and the refusal of its document (answered if the token is good)."""
     try:
         submission = parse_submission(raw, now=now) if raw is not None else None
@@ -87,7 +96,27 @@ def plan(raw: bytes | None, *, token: str, now: datetime) -> tuple[Job, int, LBE
     except LBError as exc:
         submission, refused = None, exc
     size = len(submission.listens) if submission is not None else 1
-    return submission_job(token=token, submission=submission, now=now), size, refused
+    return submission_job(token=token, submission=submission, now=now, state=state), size, refused
+
+
+def _not_forgotten(
+    session: Session, user_id: int, listens: Sequence[history.ListenIn], *, now: datetime, state: SharedState | None
+) -> Sequence[history.ListenIn]:
+    """The listens but those the listener forgot lately (a scrobbler's retry, a queue sent again). What was
+    forgotten is read once per listener and transaction (a writer's batch): most listeners forgot nothing."""
+    known: dict[int, portability.RecentlyForgotten] = session.info.setdefault(_FORGOTTEN, {})
+    if user_id not in known:
+        known[user_id] = portability.recently_forgotten(session, user_id=user_id, now=now, state=state)
+    forgotten = known[user_id]
+    if forgotten.nothing:
+        return listens
+    return [
+        listen
+        for listen in listens
+        if not forgotten.covers(
+            history.listen_play_id(listen.listened_at, listen.artist_name, listen.track_name), listen.listened_at
+        )
+    ]
 
 
 def _owner(session: Session, token: str) -> int | None:
@@ -182,9 +211,9 @@ async def submit(c: Container, *, raw: bytes | None, token: str | None) -> LBErr
         return NO_AUTH
     now = c.clock.now()
     if raw is not None and len(raw) > PARSE_INLINE_BYTES:  # a large document is parsed off the event loop
-        job, size, refused = await asyncio.to_thread(plan, raw, token=token, now=now)
+        job, size, refused = await asyncio.to_thread(plan, raw, token=token, now=now, state=c.state)
     else:
-        job, size, refused = plan(raw, token=token, now=now)
+        job, size, refused = plan(raw, token=token, now=now, state=c.state)
     return await _run(c, job, size=size) or refused
 
 

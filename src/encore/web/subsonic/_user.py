@@ -3,7 +3,7 @@
 import hashlib
 from datetime import datetime, timedelta
 
-from encore import catalog, history, library, playback
+from encore import catalog, history, library, playback, portability
 from encore.kernel import from_epoch
 from encore.library import SavedKind
 from encore.web.subsonic._browse import song_payloads
@@ -95,7 +95,10 @@ def scrobble(ctx: Ctx) -> Payload:
             source="subsonic",
         )
         try:
-            history.report_play(ctx.session, user_id=ctx.user.id, report=report, now=ctx.now, state=ctx.container.state)
+            forgotten = portability.forgotten_lately(
+                ctx.session, user_id=ctx.user.id, now=ctx.now, state=ctx.container.state
+            )
+            history.report_play(ctx.session, user_id=ctx.user.id, report=report, now=ctx.now, forgotten=forgotten)
         except history.PlayForgotten:
             continue  # a scrobble of a play the listener deleted lately (an app's retry): dropped, not an error
     return {}

@@ -1,0 +1,70 @@
+"""Whether a play a client reports now is one the listener forgot lately: the one rule every face asks.
+
+A player keeps reporting a play it is still playing, a phone syncs late, a Subsonic app or a ListenBrainz
+scrobbler re-sends what it had queued: a report arriving after the listener forgot the play would write it
+again. For FORGOTTEN_PLAY_S after a forget, a play is refused (the player API: 409 `play_forgotten`; a Subsonic
+scrobble and a ListenBrainz listen: dropped, the submission still answered ok) when its id was forgotten (one
+play: `history.remember_forgotten`, on the shared state) or when it began inside a range the listener asked to
+forget (a date range or everything: the `FORGET` job, whose row says the range and when it was asked).
+After that a report is a new play again: an import of old listens, chosen by the listener, is not refused.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from encore import history
+from encore.jobs import Job
+from encore.portability._forget import FORGET, _asked_range
+from encore.state import SharedState
+
+Range = tuple[datetime | None, datetime]  # [since, until); since None: everything before until
+
+
+@dataclass(frozen=True)
+class RecentlyForgotten:
+    """What the listener forgot in the last FORGOTTEN_PLAY_S, read once for a submission of many listens."""
+
+    user_id: int
+    ranges: tuple[Range, ...]
+    state: SharedState | None  # None, or no play forgotten by its id lately: no id to read
+
+    @property
+    def nothing(self) -> bool:
+        """Nothing forgotten lately: no listen need be looked at."""
+        return not self.ranges and self.state is None
+
+    def covers(self, play_id: str, started_at: datetime) -> bool:
+        """Whether this play (its client id, when it began) is one the listener forgot lately."""
+        if any((since is None or since <= started_at) and started_at < until for since, until in self.ranges):
+            return True
+        return self.state is not None and history.was_forgotten(self.state, user_id=self.user_id, play_id=play_id)
+
+
+def recently_forgotten(
+    session: Session, *, user_id: int, now: datetime, state: SharedState | None = None
+) -> RecentlyForgotten:
+    """The ranges of forget jobs asked in the last FORGOTTEN_PLAY_S (one read of the listener's recent jobs, by
+    their index), and whether any play id is worth reading (one read of the shared state)."""
+    asked = select(Job.payload).where(
+        Job.user_id == user_id,
+        Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
+        Job.kind == FORGET,
+    )
+    ranges = tuple(_asked_range(payload) for payload in session.scalars(asked))
+    ids = state is not None and history.forgot_plays_lately(state, user_id=user_id)
+    return RecentlyForgotten(user_id, ranges, state if ids else None)
+
+
+def forgotten_lately(
+    session: Session, *, user_id: int, now: datetime, state: SharedState | None
+) -> history.ForgottenLately:
+    """The rule for one report, as `history.report_play`'s `forgotten`: read only when asked (for a play not yet
+    recorded, not for each progress report of one that is)."""
+
+    def covers(play_id: str, started_at: datetime) -> bool:
+        return recently_forgotten(session, user_id=user_id, now=now, state=state).covers(play_id, started_at)
+
+    return covers
