@@ -4,6 +4,7 @@ reload mid-ad resumes the ad where it was instead of from 0:00."""
 import pytest
 from playwright.sync_api import Browser
 
+from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer
 from tests.web.test_first_page_browser import _page, browser
 from tests.web.test_listener_paths_browser import DESKTOP, PHONE
@@ -33,6 +34,7 @@ def test_the_ad_can_be_paused_not_skipped_and_a_reload_resumes_it(
     page.wait_for_function(f"document.querySelector('#audio').currentTime > {held + 1.0}", timeout=10000)
     heard = page.evaluate("document.querySelector('#audio').currentTime")
 
+    page.add_init_script(FAST_AUDIO)  # the resumed ad plays out at 2x (pausing and holding were at its own pace)
     page.reload()
     page.wait_for_selector("#main .track-play")
     page.locator("#main .track-play").nth(2).click()  # the server hands out the same open break

@@ -18,6 +18,7 @@ from encore.catalog import Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from encore.ingest import run_ingest
+from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 
@@ -87,6 +88,7 @@ def test_an_ad_due_with_crossfade_on_plays_whole_and_nothing_fades_into_or_out_o
 ) -> None:
     page = _page(browser, viewport={"width": 1280, "height": 800})
     page.add_init_script(_RECORD)
+    page.add_init_script(FAST_AUDIO)  # the music until the ad is due, the ad and the music after it, at 2x
     before = _impressions(live)
     _login(page, live, f"/album/{first_album_id(live.container)}")
     page.wait_for_selector("#main .track-play")

@@ -19,6 +19,7 @@ from encore import library
 from encore.accounts import Role, create_user
 from encore.catalog import Album
 from encore.db import transaction
+from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 from tests.web.test_label_browser import _login as _login_as
@@ -51,6 +52,7 @@ def test_a_failed_ad_is_said_with_a_retry_that_plays_the_ad_then_the_music(
     page: Page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script(FAST_AUDIO)  # the ad and the music at 2x: nothing is checked while the ad plays
     listener = _sign_in_new_listener(page, live)  # the ads module's listeners are one a test: a clock from zero
     titles: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
     ids: list[str] = page.evaluate(

@@ -15,6 +15,7 @@ from encore.accounts import create_user
 from encore.catalog import Track
 from encore.db import transaction
 from encore.history import Play
+from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 
@@ -89,6 +90,7 @@ def test_made_for_you_opens_plays_and_saves_a_mix(
 
 def test_crossfade_is_remembered_by_the_device_and_overlaps_two_tracks(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport=DESKTOP)
+    page.add_init_script(FAST_AUDIO)  # the track to its last 3 s, and the fade to its end, at 2x
     _login(page, live)
     page.wait_for_selector("text=New releases")
     page.goto(f"{live.base_url}/settings")
@@ -117,6 +119,7 @@ def test_crossfade_is_remembered_by_the_device_and_overlaps_two_tracks(live: Liv
 
 def test_sleep_timer_end_of_track_pauses_instead_of_going_on(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport=DESKTOP)
+    page.add_init_script(FAST_AUDIO)  # the track to its end at 2x
     _login(page, live)
     page.wait_for_selector("text=New releases")
     page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")

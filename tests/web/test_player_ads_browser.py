@@ -18,6 +18,7 @@ from encore.catalog import Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from encore.ingest import run_ingest
+from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer, first_album_id, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 
@@ -140,6 +141,7 @@ def test_ad_break_overlay_counts_down_blocks_skipping_then_music_resumes(live: L
     page.keyboard.press("Shift+ArrowRight")
     page.keyboard.press("ArrowRight")
     assert page.get_attribute("#audio", "src") == ad_src
+    page.evaluate(FAST_AUDIO)  # the rest of the ad at 2x: what is checked while it plays has been
     page.wait_for_function("document.querySelector('#audio').currentTime > 1.5", timeout=15000)
     later = page.inner_text("#ad-count")
     assert later < count, (count, later)  # it counts down
@@ -157,6 +159,7 @@ def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Bro
     page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     _run_until_ad(page, live)
     page.screenshot(path=str(SCREENSHOTS / "player-ad-break-390x844.png"))
+    page.add_init_script(FAST_AUDIO)  # the ad owed after the reload plays at 2x (the one reloaded away at 1x)
     page.reload()
     page.wait_for_selector("#main .track-play")
     assert page.is_hidden("#ad-break")
@@ -182,6 +185,7 @@ def test_a_break_the_server_did_not_count_plays_the_ad_again_then_the_music(live
             route.continue_()
 
     page.route("**/api/ads/*/played", lose_the_first)
+    page.add_init_script(FAST_AUDIO)  # nothing is checked while an ad plays: all of it at 2x
     before = _impressions(live)
     titles = _run_until_ad(page, live)
     for _ in range(300):  # the ad runs twice: its first report lost, its second counted
