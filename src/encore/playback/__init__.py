@@ -10,7 +10,13 @@ from encore.playback._clockbook import AdClockBook
 from encore.playback._clockdoc import forget_clock
 from encore.playback._clockstate import ClockState, PlayNames
 from encore.playback._counts import sent_count
-from encore.playback._decide import StreamDecision, may_hear, next_stream_decision, refusal_message
+from encore.playback._decide import (
+    StreamDecision,
+    content_verdicts,
+    may_hear,
+    next_stream_decision,
+    refusal_message,
+)
 from encore.playback._edge import (
     ClosedMonths,
     EdgeHit,
@@ -98,6 +104,7 @@ __all__ = [
     "Written",
     "ad_url",
     "complete_ad_break",
+    "content_verdicts",
     "deidentify_verified_streams",
     "edge_signature_ok",
     "forget_clock",
