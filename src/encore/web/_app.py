@@ -49,9 +49,8 @@ from encore.web._share_pages import router as share_router
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
 from encore.web._wrapped_routes import router as wrapped_router
-from encore.web.listenbrainz import SUBMIT_PATH, make_submit_endpoint
+from encore.web.listenbrainz import MAX_PAYLOAD_SIZE, SUBMIT_PATH, make_submit_endpoint
 from encore.web.listenbrainz import routers as listenbrainz_routers
-from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE
 from encore.web.spotify import RawReads, include_v1, raw_reads
 from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import is_rest_get, make_rest_endpoint
