@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from encore import billing, exclusives
+from encore import billing, exclusives, playback
 from encore.catalog import (
     Album,
     AlbumGenre,
@@ -69,7 +69,7 @@ def top_songs(session: Session, *, user_id: int | None, artist_name: str, limit:
 
 def playable(session: Session, *, user_id: int | None, track_ids: Sequence[int], now: datetime) -> set[int]:
     """The tracks this listener may hear now (label availability, pre-releases, Premium exclusives): the
-    same `billing.decide` every stream decision asks, for many tracks in one read of the tracks. Only listed
+    verdict playback gives a stream (`allowed`), for many tracks in one read of the tracks. Only listed
     music (`catalog.music_track`): a withdrawn or draft track or an ad never stays in a mix, a radio or an answer."""
     return allowed(session, user_id=user_id, contents=listed_contents(session, track_ids=track_ids), now=now)
 
@@ -82,13 +82,13 @@ def listed_contents(session: Session, *, track_ids: Sequence[int]) -> dict[int, 
 def allowed(
     session: Session, *, user_id: int | None, contents: Mapping[int, billing.Content | None], now: datetime
 ) -> set[int]:
-    """The tracks whose content this listener may hear now (a None content: not listed, never allowed): one
-    read of their subscription, then `billing.decide` per distinct content (most lists hold one or two)."""
+    """The tracks whose content this listener may hear now (a None content: not listed, never allowed), as
+    playback decides it (`playback.content_verdicts`: one read of their subscription, one verdict per distinct
+    content, most lists hold one or two)."""
     distinct = {c for c in contents.values() if c is not None}
     if not distinct:
         return set()
-    dates = None if user_id is None else billing.subscription_dates(session, user_id=user_id)  # read once
-    verdicts = {content: billing.decide(dates, content, now).allowed for content in distinct}
+    verdicts = playback.content_verdicts(session, user_id=user_id, contents=distinct, now=now)
     return {t for t, c in contents.items() if c is not None and verdicts[c]}
 
 

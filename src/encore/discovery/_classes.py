@@ -1,9 +1,10 @@
 """What a listener may hear, as a class shared with every listener who may hear the same: their verdict on each
-content the catalogue uses today (`exclusives.contents_in_use`: public, Premium, each pre-release date), asked of
-the one decision (`billing.decide`) for this listener now. Two listeners with the same verdicts may hear exactly
-the same tracks, so an answer filtered for one class serves every listener of it; a pre-release's date passing
-changes the verdict at that moment, with no write. What a track asks (`exclusives.track_contents`) is kept per
-catalogue generation and exclusives' version (`exclusives.version`, moved by every write to an exclusive)."""
+content the catalogue uses today (`exclusives.contents_in_use`: public, Premium, each pre-release date), as
+playback decides it for this listener now (`playback.content_verdicts`). Two listeners with the same verdicts may
+hear exactly the same tracks, so an answer filtered for one class serves every listener of it; a pre-release's
+date passing changes the verdict at that moment, with no write. What a track asks (`exclusives.track_contents`)
+is kept per catalogue generation and exclusives' version (`exclusives.version`, moved by every write to an
+exclusive)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from encore import billing, exclusives
+from encore import billing, exclusives, playback
 from encore.discovery import _hot
 from encore.discovery._answers import listed_contents
 
@@ -28,11 +29,10 @@ class Hears:
 
 
 def hears(session: Session, *, user_id: int | None, now: datetime) -> Hears:
-    """This listener's class now: one read of their subscription, then one decision per content in use."""
+    """This listener's class now: one read of their subscription, then playback's verdict per content in use."""
     generation = exclusives.version(session)
     contents = _hot.one(session, ("contents", generation), lambda: _in_order(exclusives.contents_in_use(session)))
-    dates = None if user_id is None else billing.subscription_dates(session, user_id=user_id)
-    verdicts = {content: billing.decide(dates, content, now).allowed for content in contents}
+    verdicts = playback.content_verdicts(session, user_id=user_id, contents=contents, now=now)
     return Hears((generation, tuple(verdicts[c] for c in contents)), verdicts)
 
 

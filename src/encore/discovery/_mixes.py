@@ -74,7 +74,7 @@ def build_mixes(
         ranked.append(_discover(session, taste=taste, shared=shared))
     if RADAR in kinds:
         ranked.append(_radar(session, taste=taste, now=now, shared=shared))
-    # One availability decision for every candidate of every mix (the same `billing.decide` as a stream).
+    # One availability decision for every candidate of every mix (playback's, as for a stream).
     may = shared.playable(session, user_id=user_id, tracks={t for b in ranked for t in b.track_ids}, now=now)
     built = [_trim(b, may) for b in ranked]
     dailies = [b for b in built if b.kind == DAILY and b.track_ids]  # a cluster with nothing playable: no mix

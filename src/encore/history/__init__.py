@@ -64,6 +64,7 @@ from encore.history._rollups import (
     month_span,
     pending_folds,
 )
+from encore.history._scrobbles import SCROBBLE_SOURCE, Scrobbled, record_scrobble, scrobble_play_id, scrobbled
 from encore.history._service import (
     FORGOTTEN_PLAY_S,
     LISTEN_ID_PREFIX,
@@ -92,6 +93,7 @@ __all__ = [
     "MAX_LISTEN_MS",
     "MAX_TEXT",
     "PLAY_ID_RE",
+    "SCROBBLE_SOURCE",
     "SMALL_SUBMISSION",
     "SOURCES",
     "TIME_RANGES",
@@ -117,6 +119,7 @@ __all__ = [
     "RollupDirty",
     "RollupHour",
     "RollupTrack",
+    "Scrobbled",
     "TrackListens",
     "browse_history",
     "check_timestamp",
@@ -154,8 +157,11 @@ __all__ = [
     "queue_listens",
     "recent_plays",
     "recently_played",
+    "record_scrobble",
     "remember_forgotten",
     "report_play",
+    "scrobble_play_id",
+    "scrobbled",
     "set_playing_now",
     "submit_listens",
     "submit_match",

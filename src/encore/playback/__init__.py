@@ -1,14 +1,22 @@
 """Playback: may this listener hear this track now, and what did they hear. The stream decision every face
-calls before it hands out music (`next_stream_decision`), the free tier's ad clock (`AdClockBook`) charged
-from what the byte path sent, and ad breaks as the listener meets them. The signed URLs it hands out, a track's
-(`music_url`) and an ad's (`ad_url`)."""
+calls before it hands out music (`next_stream_decision`; `playable` where no ad screen shows, swapping in the
+owed ad), the free tier's ad clock (`AdClockBook`) charged from what the byte path sent (`sent_count`), and ad
+breaks as the listener meets them. The signed URLs it hands out, a track's (`music_url`) and an ad's (`ad_url`).
+What a client says was heard (`report_client_play`, `scrobble`), checked against what it may hear."""
 
 from encore.playback._adaudio import AdAudio, AdAudioCount
 from encore.playback._breaks import complete_ad_break, start_ad_break
 from encore.playback._clockbook import AdClockBook
 from encore.playback._clockdoc import forget_clock
 from encore.playback._clockstate import ClockState, PlayNames
-from encore.playback._decide import StreamDecision, may_hear, next_stream_decision, refusal_message
+from encore.playback._counts import sent_count
+from encore.playback._decide import (
+    StreamDecision,
+    content_verdicts,
+    may_hear,
+    next_stream_decision,
+    refusal_message,
+)
 from encore.playback._edge import (
     ClosedMonths,
     EdgeHit,
@@ -32,7 +40,9 @@ from encore.playback._outbox import (
 from encore.playback._outbox_shared import SharedOutbox
 from encore.playback._outbox_spool import SpoolOutbox
 from encore.playback._paid import Paid, paid_play
+from encore.playback._playable import Playable, playable
 from encore.playback._playtap import Charge, PlayTap
+from encore.playback._reports import ClientPlay, PlayRefused, Scrobble, report_client_play, scrobble
 from encore.playback._served import index_probe
 from encore.playback._urls import StreamRefused, ad_url, music_url
 from encore.playback._verified import (
@@ -65,6 +75,7 @@ __all__ = [
     "AdClockRow",
     "Aside",
     "Charge",
+    "ClientPlay",
     "ClockState",
     "ClosedMonths",
     "Coordinates",
@@ -76,7 +87,10 @@ __all__ = [
     "OwnStream",
     "Paid",
     "PlayNames",
+    "PlayRefused",
     "PlayTap",
+    "Playable",
+    "Scrobble",
     "SharedOutbox",
     "SpoolOutbox",
     "StateOutbox",
@@ -90,6 +104,7 @@ __all__ = [
     "Written",
     "ad_url",
     "complete_ad_break",
+    "content_verdicts",
     "deidentify_verified_streams",
     "edge_signature_ok",
     "forget_clock",
@@ -104,10 +119,14 @@ __all__ = [
     "paid_play",
     "parse_edge_line",
     "play_key_secret",
+    "playable",
     "readable_lyrics",
     "record_verified_stream",
     "refusal_message",
     "rekey_forgotten_streams",
+    "report_client_play",
+    "scrobble",
+    "sent_count",
     "start_ad_break",
     "write_or_keep",
     "write_verified_stream",

@@ -6,7 +6,7 @@ another API face all read and move the same clock. An ad break ends only when an
 least the ad's own length has passed before the client says it played through.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from encore.ads import AdClock, ad_due, can_serve_ad
-from encore.billing import Content, Subscription, SubscriptionDates, SubState, Tier, decide
+from encore.billing import Content, Subscription, SubscriptionDates, SubState, Tier, decide, subscription_dates
 from encore.catalog import NOT_MUSIC, Album, Track, unplayable_reason
 from encore.exclusives import Exclusive, content_from, standing_audio
 from encore.kernel import NotFound
@@ -204,6 +204,17 @@ def may_hear(session: Session, *, user_id: int, track_id: str, now: datetime) ->
     if unplayable:
         return StreamDecision(False, unplayable, access.tier)
     return StreamDecision(access.allowed, access.reason, access.tier)
+
+
+def content_verdicts(
+    session: Session, *, user_id: int | None, contents: Iterable[Content], now: datetime
+) -> dict[Content, bool]:
+    """Whether this listener (None: nobody signed in) may hear listed music that asks each of `contents` now,
+    by the rule `may_hear` and the stream decision apply to one track: what discovery asks of a list (its mixes,
+    radio and answers hold only listed music, `catalog.music_track`, and decide each distinct content once).
+    One read of the listener's subscription."""
+    dates = None if user_id is None else subscription_dates(session, user_id=user_id)
+    return {content: decide(dates, content, now).allowed for content in contents}
 
 
 def _can_serve_ad(session: Session, *, user_id: int, now: datetime, clocks: AdClockBook) -> bool:

@@ -1,7 +1,7 @@
 """What the admin screens (/admin, static/admin.js) read: accounts with their tier, and the ad campaigns.
 
-The writes they use already exist: Premium grants and redeem codes (`_entitlement_routes`), uploads,
-campaigns, statements (`_label_routes`); disabling, enabling and deleting an account is here.
+The writes they use already exist: Premium grants and redeem codes (`_billing_routes`), uploads,
+campaigns (`_ad_routes`), statements (`_label_routes`); disabling, enabling and deleting an account is here.
 """
 
 from datetime import datetime

@@ -16,15 +16,16 @@ from fastapi import FastAPI
 from encore import portability
 from encore.bootstrap import Container
 from encore.web import _errors
+from encore.web._ad_routes import router as ad_router
 from encore.web._admin_routes import router as admin_router
 from encore.web._auth_routes import router as auth_router
+from encore.web._billing_routes import router as billing_router
 from encore.web._body_limit import BodyLimit, Pace
 from encore.web._catalog_routes import router as catalog_router
 from encore.web._demo_routes import router as demo_router
 from encore.web._deps import CONTAINER_SCOPE_KEY
 from encore.web._device_routes import router as device_router
 from encore.web._discovery_routes import router as discovery_router
-from encore.web._entitlement_routes import router as entitlement_router
 from encore.web._exclusive_routes import router as exclusive_router
 from encore.web._face_headers import with_face_headers
 from encore.web._health_routes import router as health_router
@@ -48,9 +49,8 @@ from encore.web._share_pages import router as share_router
 from encore.web._stream_route import make_stream_endpoint
 from encore.web._upload_routes import router as upload_router
 from encore.web._wrapped_routes import router as wrapped_router
-from encore.web.listenbrainz import SUBMIT_PATH, make_submit_endpoint
+from encore.web.listenbrainz import MAX_PAYLOAD_SIZE, SUBMIT_PATH, make_submit_endpoint
 from encore.web.listenbrainz import routers as listenbrainz_routers
-from encore.web.listenbrainz._payload import MAX_PAYLOAD_SIZE
 from encore.web.spotify import RawReads, include_v1, raw_reads
 from encore.web.spotify import install as install_spotify
 from encore.web.subsonic import is_rest_get, make_rest_endpoint
@@ -85,7 +85,8 @@ def _build_api() -> FastAPI:
         playback_router,
         upload_router,
         device_router,
-        entitlement_router,
+        billing_router,  # billing's routes, then the ads': the order they were served in, one router
+        ad_router,
         exclusive_router,
         retail_router,
         portability_router,

@@ -25,8 +25,7 @@ import anyio
 from starlette.exceptions import HTTPException
 
 from encore.web._security import ASGIApp, Message, Receive, Scope, Send
-from encore.web.subsonic._asked import answer_format, asked, form_kind
-from encore.web.subsonic._envelope import SubsonicError, error_response
+from encore.web.subsonic import SubsonicError, answer_format, asked, error_response, form_kind
 
 KIB = 1024
 MIB = 1024 * KIB

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel
 
 from encore import catalog, history, playback, portability
-from encore.kernel import PermissionDenied, is_public_id
+from encore.kernel import is_public_id
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._mappers import track_out
 from encore.web._schemas import PlayOut, PlayReportIn, StreamOut, StreamRequest
@@ -54,19 +54,14 @@ def stream_url(
 @router.post("/plays")
 def report_play(body: PlayReportIn, request: Request, session: Db, user: CurrentUser) -> PlayOut:
     """History and Wrapped only: what a client reports never pays anyone (labels count verified streams)."""
-    track = catalog.listed_track_row(session, track_id=body.track_id)  # ad audio is not a play of music
     c = container(request)
     now = c.clock.now()
-    heard = playback.may_hear(session, user_id=user.id, track_id=body.track_id, now=now)
-    if not heard.allowed:  # e.g. a pre-release this account may not stream yet
-        raise PermissionDenied("this account may not play this track", code=heard.reason)
-    play = history.report_play(
+    play = playback.report_client_play(
         session,
         user_id=user.id,
-        report=history.PlayReport(
+        play=playback.ClientPlay(
+            track_id=body.track_id,
             client_play_id=body.play_id,
-            track_id=track.id,
-            track_duration_ms=track.duration_ms,
             started_at=body.started_at,
             ms_played=body.ms_played,
             state=body.state,

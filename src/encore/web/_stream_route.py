@@ -15,17 +15,10 @@ def byte_path(c: Container, *, cache_size: int = 256) -> BytePath:
     """The byte path charging the container's ad clocks, pacing the free tier and recording verified streams."""
 
     def counts(user: str, track: str, rendition: str, media: MediaFile) -> playback.StreamCount | playback.AdAudioCount:
-        if not media.music:  # an ad's impression counts only once about all of it was sent (`AdAudio`)
-            return c.ad_clocks.ad_audio.count(
-                user=user,
-                track=track,
-                rendition=rendition,
-                size=media.size,
-                duration_ms=media.duration_ms,
-                now=c.clock.now,
-            )
-        return playback.StreamCount(
-            c.verifier,
+        return playback.sent_count(
+            verifier=c.verifier,
+            clocks=c.ad_clocks,
+            music=media.music,
             user=user,
             track=track,
             rendition=rendition,

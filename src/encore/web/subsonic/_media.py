@@ -14,7 +14,6 @@ from encore.streaming import MIME, TranscodeSlot, choose_delivery, media_file_fo
 from encore.web._byte_path import Pace
 from encore.web._conditional import etag_matches
 from encore.web._stream_route import byte_path, record_verified_now
-from encore.web.subsonic._ads import playable
 from encore.web.subsonic._context import Ctx, method
 from encore.web.subsonic._counted import (
     BytePathResponse,
@@ -23,7 +22,7 @@ from encore.web.subsonic._counted import (
     Verifying,
     counted_transcode,
 )
-from encore.web.subsonic._envelope import GENERIC, NOT_FOUND, SubsonicError
+from encore.web.subsonic._envelope import GENERIC, NOT_AUTHORIZED, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, TRACK, parse_cover, public
 
 ART_SIZES = (64, 300, 640)
@@ -60,7 +59,7 @@ def _guarded(data: Iterator[bytes], slot: TranscodeSlot) -> Iterator[bytes]:
 def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     p = ctx.params
     offset = 0 if raw_only else p.integer("timeOffset", 0, lo=0, hi=_MAX_OFFSET_S)
-    target = playable(ctx, public(p.require("id"), TRACK))
+    target = _playable(ctx, public(p.require("id"), TRACK))
     if target.ad_break_id is not None:
         offset = 0  # an ad plays from its start: a time offset must not skip it
     stored = stored_track(ctx.session, store=ctx.container.store, track_id=target.track_id)
@@ -122,6 +121,23 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     return TranscodeResponse(body, gone=gone, media_type="audio/mpeg", headers=headers)
 
 
+def _playable(ctx: Ctx, track_id: str) -> playback.Playable:
+    """The track's audio, or the ad of the break this listener owes (`playback.playable`: Subsonic apps have no
+    ad screen, so the server swaps the audio)."""
+    try:
+        return playback.playable(
+            ctx.session,
+            user_id=ctx.user.id,
+            user_public_id=ctx.user.public_id,
+            track_id=track_id,
+            interval_s=ctx.container.settings.ad_interval,
+            now=ctx.now,
+            clocks=ctx.container.ad_clocks,
+        )
+    except playback.StreamRefused as e:  # its sentence, and its code for a client that reads one
+        raise SubsonicError(NOT_AUTHORIZED, f"{e.message} ({e.code})") from None
+
+
 def _taps(ctx: Ctx, track_id: str | None) -> TapFactory:
     """The clock tap for this response, taken when it starts sending; none for ad audio."""
     book, user, interval = ctx.container.ad_clocks, ctx.user.public_id, ctx.container.settings.ad_interval
@@ -138,18 +154,10 @@ def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int, *, ad:
     """What a transcode sends counts toward a verified stream as milliseconds of the track (its `size`); of
     an ad, toward its impression (nothing to record)."""
     c = ctx.container
-    if ad:
-        heard = c.ad_clocks.ad_audio.count(
-            user=ctx.user.public_id,
-            track=track_id,
-            rendition=rendition,
-            size=duration_ms,
-            duration_ms=duration_ms,
-            now=c.clock.now,
-        )
-        return heard, lambda _verified: None
-    count = playback.StreamCount(
-        c.verifier,
+    count = playback.sent_count(
+        verifier=c.verifier,
+        clocks=c.ad_clocks,
+        music=not ad,
         user=ctx.user.public_id,
         track=track_id,
         rendition=rendition,
@@ -157,6 +165,8 @@ def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int, *, ad:
         duration_ms=duration_ms,
         now=c.clock.now,
     )
+    if ad:
+        return count, lambda _verified: None
     return count, lambda verified: record_verified_now(c, verified)
 
 

@@ -1,9 +1,8 @@
 """The listener's own things: stars, ratings, scrobbles, the play queue, the user record."""
 
-import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from encore import catalog, history, library, playback, portability
+from encore import library, playback, portability
 from encore.kernel import from_epoch
 from encore.library import SavedKind
 from encore.web.subsonic._browse import song_payloads
@@ -54,53 +53,32 @@ def set_rating(ctx: Ctx) -> Payload:
     return {}
 
 
-def _play_id(user_id: int, track_id: str, at: datetime, tag: str) -> str:
-    digest = hashlib.sha256(f"{user_id}:{track_id}:{at.isoformat()}:{tag}".encode()).hexdigest()
-    return f"subsonic-{digest[:40]}"
-
-
 @method("scrobble", writes=True)
 def scrobble(ctx: Ctx) -> Payload:
-    """Into the same plays table as the web player. A submission is a finished listen; otherwise 'now playing'."""
+    """Into the same plays table as the web player (`playback.scrobble`). A submission is a finished listen;
+    otherwise 'now playing'."""
     p = ctx.params
     ids = [public(raw, TRACK) for raw in p.all("id")]
     if not ids:
         raise SubsonicError(10, "required parameter is missing: id")
-    times = p.all("time")
     submission = p.boolean("submission", True)
-    for index, track_id in enumerate(ids):
-        track = catalog.listed_track_row(ctx.session, track_id=track_id)  # an ad is not a listen
-        if not playback.may_hear(ctx.session, user_id=ctx.user.id, track_id=track_id, now=ctx.now).allowed:
-            raise SubsonicError(NOT_AUTHORIZED, "this account may not play this track yet")
-        raw_time = times[index] if index < len(times) else None
-        if raw_time is not None and not (raw_time.isascii() and raw_time.isdigit() and len(raw_time) <= 15):
-            raise SubsonicError(GENERIC, "time must be milliseconds since the epoch")
-        if submission:
-            started = _started(raw_time) if raw_time else ctx.now - timedelta(milliseconds=track.duration_ms)
-            elapsed = int((ctx.now - started).total_seconds() * 1000)
-            played, state = max(0, min(track.duration_ms, elapsed)), "ended"
-            # the "now playing" row this listen finishes, if the app sent one: one listen, one row
-            since = started - timedelta(minutes=10)
-            play_id = history.open_play_id(ctx.session, user_id=ctx.user.id, track_id=track.id, since=since)
-        else:
-            started, played, state, play_id = ctx.now, 0, "playing", None
-        report = history.PlayReport(
-            client_play_id=play_id or _play_id(ctx.user.id, track_id, started, state),
-            track_id=track.id,
-            track_duration_ms=track.duration_ms,
-            started_at=started,
-            ms_played=played,
-            state=state,
+    times = [_time(raw, submission=submission) for raw in p.all("time")[: len(ids)]]
+    plays = [playback.Scrobble(track_id, times[i] if i < len(times) else None) for i, track_id in enumerate(ids)]
+    try:
+        playback.scrobble(
+            ctx.session,
+            user_id=ctx.user.id,
+            plays=plays,
+            submission=submission,
             device=ctx.client or "subsonic",
-            source="subsonic",
-        )
-        try:
-            forgotten = portability.forgotten_lately(
+            now=ctx.now,
+            # a play the listener deleted lately (an app's retry): dropped, not an error
+            forgotten=portability.forgotten_lately(
                 ctx.session, user_id=ctx.user.id, now=ctx.now, state=ctx.container.state
-            )
-            history.report_play(ctx.session, user_id=ctx.user.id, report=report, now=ctx.now, forgotten=forgotten)
-        except history.PlayForgotten:
-            continue  # a scrobble of a play the listener deleted lately (an app's retry): dropped, not an error
+            ),
+        )
+    except playback.PlayRefused:
+        raise SubsonicError(NOT_AUTHORIZED, "this account may not play this track yet") from None
     return {}
 
 
@@ -176,7 +154,12 @@ def token_info(ctx: Ctx) -> Payload:
     return {"tokenInfo": {"username": ctx.user.username}}
 
 
-def _started(raw_time: str) -> datetime:
+def _time(raw_time: str, *, submission: bool) -> datetime | None:
+    """A scrobble's `time`: milliseconds since the epoch; when the listen began, for a submission only."""
+    if not (raw_time.isascii() and raw_time.isdigit() and len(raw_time) <= 15):
+        raise SubsonicError(GENERIC, "time must be milliseconds since the epoch")
+    if not submission:
+        return None
     started = from_epoch(int(raw_time) / 1000)
     if started is None:
         raise SubsonicError(GENERIC, "time must be milliseconds since the epoch, between 1970 and 9999")

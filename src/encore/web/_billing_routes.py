@@ -1,4 +1,5 @@
-"""Subscriptions, redeem codes, ad campaigns and ad breaks: the player's and the admin's JSON API."""
+"""Subscriptions and redeem codes: the listener's Premium (codes, a trial, Stripe's checkout and portal), Stripe's
+webhook, and the admin's grants and codes. The player's and the admin's JSON API."""
 
 import logging
 from datetime import datetime
@@ -7,13 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from encore import ads, audit, billing, playback
+from encore import audit, billing
 from encore.accounts import User
 from encore.audit import kinds
 from encore.db import transaction
 from encore.kernel import NotFound
 from encore.web._audit import note
-from encore.web._bounds import Instant
 from encore.web._deps import Admin, CurrentUser, Db, container, public_base
 from encore.web._schemas import Strict
 
@@ -65,34 +65,6 @@ class GrantIn(Strict):
 class CodesIn(Strict):
     days: int = Field(ge=1, le=3660)
     count: int = Field(default=1, ge=1, le=1000)
-
-
-class CampaignIn(Strict):
-    advertiser: str = Field(min_length=1, max_length=200)
-    track_id: str = Field(min_length=1, max_length=22)
-    starts_at: Instant
-    ends_at: Instant
-    budget_impressions: int = Field(ge=1, le=10**9)
-    cpm_cents: int = Field(ge=0, le=10**6)
-    genres: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=20)
-    hour_from: int | None = Field(default=None, ge=0, le=23)
-    hour_to: int | None = Field(default=None, ge=0, le=24)
-    freq_cap_per_day: int = Field(default=6, ge=1, le=1000)
-
-
-class AdBreakOut(BaseModel):
-    break_id: str
-    url: str
-    expires_at: datetime
-    mime: str
-    duration_ms: int
-    advertiser: str
-    issued_at: datetime
-
-
-class AdPlayedOut(BaseModel):
-    counted: bool
-    reason: str
 
 
 def _sub_out(request: Request, view: billing.SubscriptionView) -> SubscriptionOut:
@@ -317,42 +289,3 @@ def make_codes(body: CodesIn, request: Request, session: Db, admin: Admin) -> di
     )
     note(request, session, kinds.ADMIN_CODES_CREATED, actor=admin, days=body.days, count=len(codes))
     return {"codes": codes}
-
-
-@router.post("/admin/ad-campaigns")
-def new_campaign(body: CampaignIn, request: Request, session: Db, admin: Admin) -> dict[str, object]:
-    view = ads.create_campaign(session, **body.model_dump())
-    note(request, session, kinds.ADMIN_CAMPAIGN_CREATED, actor=admin, advertiser=body.advertiser, track=body.track_id)
-    return dict(view.__dict__)
-
-
-@router.post("/ads/next")
-def next_ad(request: Request, session: Db, user: CurrentUser) -> AdBreakOut:
-    c = container(request)
-    brk, issued = playback.ad_url(
-        session,
-        user_id=user.id,
-        user_public_id=user.public_id,
-        settings=c.settings,
-        keyring=c.keyring.get(),
-        clocks=c.ad_clocks,
-        now=c.clock.now(),
-    )
-    return AdBreakOut(
-        break_id=brk.break_id,
-        url=issued.url,
-        expires_at=issued.expires_at,
-        mime=issued.mime,
-        duration_ms=brk.duration_ms,
-        advertiser=brk.advertiser,
-        issued_at=brk.issued_at,
-    )
-
-
-@router.post("/ads/{break_id}/played")
-def ad_played(break_id: str, request: Request, session: Db, user: CurrentUser) -> AdPlayedOut:
-    c = container(request)
-    decision = playback.complete_ad_break(
-        session, user_id=user.id, break_id=break_id, now=c.clock.now(), clocks=c.ad_clocks
-    )
-    return AdPlayedOut(counted=decision.allowed, reason=decision.reason)
