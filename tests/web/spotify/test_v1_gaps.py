@@ -78,7 +78,7 @@ def test_several_albums_are_each_the_single_read_and_unknown_ids_are_null(
     first, second = _ids(live, Album, 2)
     several = gina.albums([first, UNKNOWN, second, first])["albums"]
     assert several == [gina.album(first), None, gina.album(second), gina.album(first)]
-    assert several[0]["tracks"]["items"] and several[0]["uri"] == f"encore:album:{first}"
+    assert several[0]["tracks"]["items"] and several[0]["uri"] == f"spotify:album:{first}"
 
 
 def test_several_artists_are_each_the_single_read_and_unknown_ids_are_null(
@@ -137,7 +137,7 @@ def test_a_user_profile_is_public_only(gina: spotipy.Spotify, live: LiveServer, 
         "id": people["hank"],
         "images": [],
         "type": "user",
-        "uri": f"encore:user:{people['hank']}",
+        "uri": f"spotify:user:{people['hank']}",
     }  # never the email, the country or the tier: those are /v1/me's, with their scopes
     assert _raw(gina, live, "GET", f"/v1/users/{UNKNOWN}").status_code == 404
     assert _raw(gina, live, "GET", "/v1/users/not-an-id").status_code == 400

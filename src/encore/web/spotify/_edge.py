@@ -25,6 +25,7 @@ from encore.web._errors import BUSY_MESSAGE, retry_after_busy, status_for
 from encore.web._plain_errors import body_fields, is_number_too_long, number_too_long, unreadable_body
 from encore.web._threads import run_read
 from encore.web.spotify._schemas import Error
+from encore.web.spotify._uris import split
 
 T = TypeVar("T")
 
@@ -273,13 +274,13 @@ def ids_param(raw: str, *, most: int) -> list[str]:
 
 
 def parse_item_ids(values: Sequence[str], kind: str) -> list[str]:
-    """Accept bare ids and encore:/spotify: URIs (spotipy sends spotify:track:ID)."""
+    """Accept bare ids and URIs in either scheme /v1 reads (`_uris`: spotipy sends spotify:track:ID)."""
     out = []
     for v in values:
-        parts = v.split(":")
-        if len(parts) == 3 and parts[0] in ("encore", "spotify") and parts[1] == kind:
-            out.append(parts[2])
-        elif len(parts) == 1:
+        found = split(v)
+        if found is not None and found[0] == kind:
+            out.append(found[1])
+        elif ":" not in v:
             out.append(v)
         else:
             raise HTTPException(400, detail={"message": f"not a {kind} uri: {v[:80]}"})

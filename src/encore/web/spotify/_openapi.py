@@ -35,7 +35,9 @@ refused with `invalid_scope`, as Spotify refuses it.
 the queue are empty, and every command is 404 with `"reason": "NO_ACTIVE_DEVICE"`, as Spotify answers a
 listener with no device open.
 
-**Objects** follow Spotify's field names. `uri` is `encore:<type>:<id>`; ids are 22 base62 characters;
+**Objects** follow Spotify's field names. `uri` is `spotify:<type>:<id>`, as Spotify writes it, so a client
+passes it back as it would a Spotify URI (spotipy refuses any other scheme before it sends); every input that
+takes a URI reads `encore:<type>:<id>` too, which Encore wrote before. Ids are 22 base62 characters;
 `href`, `next` and `previous` are absolute; `external_urls` links the Encore player (also under the key
 `spotify` so existing code keeps working). Unsupported Spotify fields are present with neutral values
 (`popularity: 0`, `available_markets: []`).

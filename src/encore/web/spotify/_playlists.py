@@ -75,7 +75,7 @@ class PlaylistDetails(_Body):
 
 class AddItems(_Body):
     uris: list[Annotated[str, Field(max_length=100)]] = Field(
-        min_length=1, max_length=100, examples=[["encore:track:4uLU6hMCjMI75M1A2tKUQC"]]
+        min_length=1, max_length=100, examples=[["spotify:track:4uLU6hMCjMI75M1A2tKUQC"]]
     )
     position: int | None = Field(None, ge=0)
 
@@ -362,7 +362,7 @@ def add_items(
     session: Db,
     access: PlaylistModify,
     id: Id,
-    body: Annotated[AddItems | UriList, Body(examples=[{"uris": ["encore:track:4uLU6hMCjMI75M1A2tKUQC"]}])],
+    body: Annotated[AddItems | UriList, Body(examples=[{"uris": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"]}])],
     position: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> s.Snapshot:
     """The body is `{"uris": [...], "position": n}` or a bare JSON array of uris (`position` then as a query)."""

@@ -33,7 +33,7 @@ class ArtistSimple(BaseModel):
     id: str = Field(examples=[ID_EXAMPLE])
     name: str
     type: Literal["artist"] = "artist"
-    uri: str = Field(examples=[f"encore:artist:{ID_EXAMPLE}"])
+    uri: str = Field(examples=[f"spotify:artist:{ID_EXAMPLE}"])
 
 
 class Artist(ArtistSimple):
@@ -75,7 +75,7 @@ class TrackSimple(BaseModel):
     preview_url: str | None = None
     track_number: int
     type: Literal["track"] = "track"
-    uri: str = Field(examples=[f"encore:track:{ID_EXAMPLE}"])
+    uri: str = Field(examples=[f"spotify:track:{ID_EXAMPLE}"])
 
 
 class Track(TrackSimple):

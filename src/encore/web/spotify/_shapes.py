@@ -1,4 +1,4 @@
-"""Encore's read models -> Spotify's objects. Every href is absolute; uris are `encore:<type>:<id>`."""
+"""Encore's read models -> Spotify's objects. Every href is absolute; uris are `spotify:<type>:<id>` (`_uris`)."""
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -9,6 +9,7 @@ from encore.catalog import AlbumPage, AlbumSummary, ArtistRef, ArtistSummary, Tr
 from encore.kernel import is_public_id
 from encore.library import PlaylistItemView, PlaylistView
 from encore.web.spotify import _schemas as s
+from encore.web.spotify._uris import uri
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -16,10 +17,6 @@ ART_SIZES = (640, 300, 64)
 # Encore's player pages for each object type (external_urls): routes of the player (static/app.js).
 _PAGES = {"track": "track", "album": "album", "artist": "artist", "playlist": "playlist", "user": "user"}
 _API = {"track": "tracks", "album": "albums", "artist": "artists", "playlist": "playlists", "user": "users"}
-
-
-def uri(kind: str, public_id: str) -> str:
-    return f"encore:{kind}:{public_id}"
 
 
 def href(base: str, kind: str, public_id: str) -> str:
