@@ -110,7 +110,7 @@ async def answered(
         log.warning("/v1 busy: %s", error_line(exc))
         return error_response(503, BUSY_MESSAGE, {"Retry-After": str(retry)})
     except oauth.InvalidToken as exc:
-        return error_response(401, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return error_response(401, exc.message, {"WWW-Authenticate": challenge(exc)})
     except EncoreError as exc:
         return error_response(status_for(exc), exc.message)
     except HTTPException as exc:
@@ -154,10 +154,24 @@ def address(request: Request) -> tuple[str, bool]:
     return base, base == container(request).settings.public_base_url.rstrip("/")
 
 
+class NoToken(oauth.InvalidToken):
+    """No bearer token at all (none sent, or other credentials: Basic)."""
+
+
+REALM = 'Bearer realm="Encore"'
+
+
+def challenge(exc: oauth.InvalidToken) -> str:
+    """RFC 6750 §3.1: a request with no token gets the bare challenge, no error code (some OAuth libraries take
+    `invalid_token` as the cue to refresh and try again); a token that was sent and refused gets
+    `invalid_token`."""
+    return REALM if isinstance(exc, NoToken) else f'{REALM}, error="invalid_token"'
+
+
 def _bearer(request: Request) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise oauth.InvalidToken("No token provided")
+        raise NoToken("No token provided")
     return value.strip()
 
 
