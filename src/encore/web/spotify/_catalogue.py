@@ -20,9 +20,18 @@ from encore.web.spotify._edge import (
     base_url,
     ids_param,
 )
+from encore.web.spotify._groups import album_groups, catalogue_types
 from encore.web.spotify._playable import mark_playable, playable_json
 from encore.web.spotify._schemas import ID_EXAMPLE
-from encore.web.spotify._shapes import album_full, album_simple, artist_full, paging, track_full, track_simple
+from encore.web.spotify._shapes import (
+    album_full,
+    album_simple,
+    album_type,
+    artist_full,
+    paging,
+    track_full,
+    track_simple,
+)
 
 T = TypeVar("T")
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
@@ -169,19 +178,32 @@ def artist_albums(
     id: Id,
     limit: Limit = 20,
     offset: Offset = 0,
-    include_groups: Annotated[str | None, Query(max_length=60, description="Accepted; Encore lists all")] = None,
+    include_groups: Annotated[
+        str | None,
+        Query(max_length=60, description="Comma-separated: album, single, compilation, appears_on (default: all)"),
+    ] = None,
     market: Market = None,
 ) -> s.Paging[s.AlbumSimple]:
-    page = catalog.artist_albums(session, artist_id=_valid(id, "artist"), limit=limit, offset=offset)
+    """Each album's `album_group` is the artist's relation to it: their own album's type (an EP is a single),
+    or `appears_on` for another's album they are featured on or have tracks on (a compilation's, say)."""
+    groups = album_groups(include_groups)
+    page = catalog.artist_albums(
+        session,
+        artist_id=_valid(id, "artist"),
+        limit=limit,
+        offset=offset,
+        own_types=catalogue_types(groups),
+        appears_on="appears_on" in groups,
+    )
     base = base_url(request)
     return paging(
         f"{base}/v1/artists/{id}/albums",
-        {},
+        {"include_groups": include_groups} if include_groups is not None else {},
         page.items,
         total=page.total,
         limit=limit,
         offset=offset,
-        wrap=lambda a: album_simple(base, a),
+        wrap=lambda a: album_simple(base, a.album, "appears_on" if a.appears_on else album_type(a.album.album_type)),
     )
 
 

@@ -43,8 +43,12 @@ class Artist(ArtistSimple):
     popularity: int = 0
 
 
+AlbumType = Literal["album", "single", "compilation"]  # Spotify's; the catalogue's `ep` is a single (_shapes)
+AlbumGroup = Literal["album", "single", "compilation", "appears_on"]
+
+
 class AlbumSimple(BaseModel):
-    album_type: str = Field(examples=["album"])
+    album_type: AlbumType = Field(examples=["album"])
     total_tracks: int
     available_markets: list[str] = []
     external_urls: ExternalUrls
@@ -57,7 +61,9 @@ class AlbumSimple(BaseModel):
     type: Literal["album"] = "album"
     uri: str
     artists: list[ArtistSimple]
-    album_group: str | None = None
+    album_group: AlbumGroup | None = Field(
+        None, description="On an artist's albums: the artist's relation to it (`appears_on`: another's album)."
+    )
 
 
 class TrackSimple(BaseModel):

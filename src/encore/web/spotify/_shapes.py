@@ -74,9 +74,17 @@ def artist_full(base: str, a: ArtistSummary, genres: Sequence[str] = ()) -> s.Ar
     )
 
 
-def album_simple(base: str, a: AlbumSummary) -> s.AlbumSimple:
+def album_type(catalogue_type: str) -> s.AlbumType:
+    """Spotify's three album types: an EP is filed as a single, as Spotify files EPs (review25c M1; typed
+    clients, spotify-rs and the SDKs, refuse any other value)."""
+    return "compilation" if catalogue_type == "compilation" else "album" if catalogue_type == "album" else "single"
+
+
+def album_simple(base: str, a: AlbumSummary, group: s.AlbumGroup | None = None) -> s.AlbumSimple:
+    """`group`: the artist's relation to it, given on an artist's albums only (Spotify's `album_group`)."""
     return s.AlbumSimple(
-        album_type=a.album_type,
+        album_type=album_type(a.album_type),
+        album_group=group,
         total_tracks=a.total_tracks,
         external_urls=external(base, "album", a.id),
         href=href(base, "album", a.id),
