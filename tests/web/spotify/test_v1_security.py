@@ -194,7 +194,7 @@ BAD = [
     ("/v1/search?q=a&type=track&limit=100000000000000000000000000", "absurd-limit"),
     ("/v1/search?q=a&type=track&limit=0", "zero-limit"),
     ("/v1/search?q=a&type=track&offset=-1", "negative-offset"),
-    ("/v1/search?q=a&type=show", "unsupported-type"),
+    ("/v1/search?q=a&type=podcast", "unsupported-type"),
     ("/v1/search?q=&type=track", "empty-query"),
     ("/v1/browse/new-releases?offset=-5", "negative-offset-browse"),
     ("/v1/browse/new-releases?limit=51", "limit-51"),

@@ -149,10 +149,15 @@ class RelatedArtists(BaseModel):
 
 
 class SearchResult(BaseModel):
+    """Only the types asked for are present (as Spotify answers); shows, episodes and audiobooks are empty."""
+
     tracks: Paging[Track] | None = None
     artists: Paging[Artist] | None = None
     albums: Paging[AlbumSimple] | None = None
     playlists: "Paging[PlaylistSimple] | None" = None
+    shows: Paging[dict[str, object]] | None = None
+    episodes: Paging[dict[str, object]] | None = None
+    audiobooks: Paging[dict[str, object]] | None = None
 
 
 class NewReleases(BaseModel):

@@ -27,6 +27,9 @@ from encore.web.spotify._shapes import album_simple, artist_full, playlist_simpl
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
 SEARCH_TYPES = ("album", "artist", "track", "playlist")
+# Spotify's other types: Encore has none of them, so each answers an empty page (a client's "everything" search
+# sends them along with the rest, review25c M4).
+NO_ITEMS = ("show", "episode", "audiobook")
 CATALOGUE_TYPES = frozenset(("album", "artist", "track"))
 _FALSE, _TRUE = b'"is_playable":false', b'"is_playable":true'
 
@@ -37,7 +40,13 @@ async def search(
     request: Request,
     gate: AnyTokenGate,
     q: Annotated[str, Query(min_length=1, max_length=200, examples=["night drive"])],
-    type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track, playlist")],
+    type: Annotated[
+        str,
+        Query(
+            max_length=80,
+            description="Comma-separated: album, artist, track, playlist; show, episode, audiobook (always empty)",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=50, description="1-50")] = 20,
     offset: Annotated[int, Query(ge=0, le=1000, description="0-1000")] = 0,
     market: Annotated[
@@ -48,14 +57,15 @@ async def search(
     `album:`, `year:1990-1999`, `isrc:`, `upc:`, `genre:`, `tag:new`, `tag:hipster`;
     `catalog.parse_search_query`, which the player's /api/search reads too), each on the types Spotify names.
     Playlists: the public ones whose name holds every word that is not a filter (`library.search_playlists`).
-    `show`, `episode` and `audiobook` types are refused (Encore has none)."""
+    `show`, `episode` and `audiobook` answer empty pages (Encore has none); any other type is refused, as
+    Spotify refuses it. Only the types asked for are in the answer, as in Spotify's."""
     (base, public), clock = address(request), container(request).clock
     cache = container(request).catalogue_cache
 
     def read(session: Session, access: oauth.Access) -> bytes:
         kinds = {t.strip() for t in type.split(",")}
-        if not kinds or not kinds <= set(SEARCH_TYPES):
-            raise ValidationFailed("type must be a comma-separated list of album, artist, track, playlist")
+        if not kinds or not kinds <= {*SEARCH_TYPES, *NO_ITEMS}:
+            raise ValidationFailed(f"type must be a comma-separated list of {', '.join((*SEARCH_TYPES, *NO_ITEMS))}")
         asked = catalog.parse_search_query(q, today=clock.now().date())
         found = catalog.search_catalogue(
             session,
@@ -91,7 +101,7 @@ async def search(
                 ]
             )
 
-        parts = {"tracks": b"null", "artists": b"null", "albums": b"null", "playlists": b"null"}
+        parts: dict[str, bytes] = {}
         if "track" in kinds:
             tracks = found.tracks.items
             locked = playback.locked_tracks(
@@ -112,6 +122,9 @@ async def search(
             lists = library.search_playlists(session, query=asked.text, limit=limit, offset=offset)
             written = [playlist_simple(base, p).model_dump_json().encode() for p in lists.items]
             parts["playlists"] = page(written, lists.total)
+        for kind in NO_ITEMS:
+            if kind in kinds:
+                parts[f"{kind}s"] = page([], 0)
         return spliced.obj(parts.items())
 
     return Response(await gate.run(read), media_type="application/json")
