@@ -21,6 +21,7 @@ from encore.web.spotify._edge import (
     user_of,
 )
 from encore.web.spotify._follows import follow, follows, unfollow
+from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._shapes import album_full, iso, paging, track_full
 from encore.web.spotify._uris import split
@@ -41,8 +42,9 @@ def saved_tracks(
     access: LibraryRead,
     limit: Limit = 20,
     offset: Offset = 0,
-    market: Annotated[str | None, Query(max_length=10)] = None,
+    market: Market = None,
 ) -> s.Paging[s.SavedTrack]:
+    check_market(market)
     page = library.saved_tracks(session, user_id=user_of(access), limit=limit, offset=offset)
     base = base_url(request)
     out = paging(
@@ -111,8 +113,9 @@ def saved_albums(
     access: LibraryRead,
     limit: Limit = 20,
     offset: Offset = 0,
-    market: Annotated[str | None, Query(max_length=10)] = None,
+    market: Market = None,
 ) -> s.Paging[s.SavedAlbum]:
+    check_market(market)
     page = library.saved_albums(session, user_id=user_of(access), limit=limit, offset=offset)
     base = base_url(request)
     full = {}

@@ -20,6 +20,7 @@ from encore.web.spotify._edge import (
     has_scope,
     parse_item_ids,
 )
+from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import images, paging, playlist_simple, playlist_track
@@ -233,9 +234,12 @@ def playlist(
     session: Db,
     access: AnyToken,
     id: Id,
-    market: Annotated[str | None, Query(max_length=10)] = None,
-    fields: Annotated[str | None, Query(max_length=500, description="Accepted; the full object is sent")] = None,
+    market: Market = None,
+    fields: Annotated[
+        str | None, Query(max_length=500, description="Accepted; the full object is sent (a superset of the fields)")
+    ] = None,
 ) -> s.Playlist:
+    check_market(market)
     found, viewer = _read(session, access, id)
     base = base_url(request)
     simple = playlist_simple(base, found)

@@ -22,6 +22,7 @@ from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
+from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._shapes import album_simple, artist_full, playlist_simple, track_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
@@ -49,9 +50,7 @@ async def search(
     ],
     limit: Annotated[int, Query(ge=1, le=50, description="1-50")] = 20,
     offset: Annotated[int, Query(ge=0, le=1000, description="0-1000")] = 0,
-    market: Annotated[
-        str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")
-    ] = None,
+    market: Market = None,
 ) -> Response:
     """The catalogue: prefix, case- and accent-insensitive, with Spotify's field filters (`artist:`, `track:`,
     `album:`, `year:1990-1999`, `isrc:`, `upc:`, `genre:`, `tag:new`, `tag:hipster`;
@@ -59,6 +58,7 @@ async def search(
     Playlists: the public ones whose name holds every word that is not a filter (`library.search_playlists`).
     `show`, `episode` and `audiobook` answer empty pages (Encore has none); any other type is refused, as
     Spotify refuses it. Only the types asked for are in the answer, as in Spotify's."""
+    check_market(market)
     (base, public), clock = address(request), container(request).clock
     cache = container(request).catalogue_cache
 
@@ -82,7 +82,8 @@ async def search(
                 session, ("v1/search", kind, public_id), lambda: write().model_dump_json().encode(), keep=public
             )
 
-        query = f"{base}/v1/search?{urlencode({'q': q, 'type': type})}"
+        asked_for = {"q": q, "type": type, **({"market": market} if market else {})}  # Spotify's links keep market
+        query = f"{base}/v1/search?{urlencode(asked_for)}"
 
         def at(start: int) -> bytes:  # what _shapes.page_url writes, with the query encoded once
             return spliced.text(f"{query}&offset={start}&limit={limit}")
