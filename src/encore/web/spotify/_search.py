@@ -77,6 +77,9 @@ async def search(
             cache=cache,
         )
 
+        def track_json(t: catalog.TrackView) -> BaseModel:  # with its album's own fields (its type, artists)
+            return track_full(base, t, catalog.album_summary(session, album_id=t.album_id))
+
         def item(kind: str, public_id: str, write: Callable[[], BaseModel]) -> bytes:
             return spliced.kept(
                 session, ("v1/search", kind, public_id), lambda: write().model_dump_json().encode(), keep=public
@@ -108,7 +111,7 @@ async def search(
             locked = playback.locked_tracks(
                 session, user_id=access.user_id, track_ids=[t.id for t in tracks], now=clock.now()
             )
-            written = [item("track", t.id, partial(track_full, base, t)) for t in tracks]
+            written = [item("track", t.id, partial(track_json, t)) for t in tracks]
             marked = [
                 w.replace(_TRUE, _FALSE, 1) if t.id in locked else w for t, w in zip(tracks, written, strict=True)
             ]
