@@ -78,6 +78,7 @@ from encore.catalog._version import STATE_KEY, CatalogueVersion, catalogue_chang
 from encore.catalog._views import (
     AlbumPage,
     AlbumSummary,
+    ArtistAlbum,
     ArtistPage,
     ArtistRef,
     ArtistSummary,
@@ -120,6 +121,7 @@ __all__ = [
     "AlbumSummary",
     "AlbumType",
     "Artist",
+    "ArtistAlbum",
     "ArtistPage",
     "ArtistRef",
     "ArtistRole",

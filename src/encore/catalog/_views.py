@@ -102,6 +102,14 @@ class GenreSummary:
 
 
 @dataclass(frozen=True)
+class ArtistAlbum:
+    """One of an artist's albums (`catalog.artist_albums`): `appears_on` when it is another's that they appear on."""
+
+    album: AlbumSummary
+    appears_on: bool
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
     total: int

@@ -1,6 +1,7 @@
 """Every error leaves as {"error": {"code", "message"}} with a fitting status; never a stack trace."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -71,8 +72,10 @@ def status_for(exc: EncoreError) -> int:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(EncoreError)
-    async def encore_error(_request: Request, exc: EncoreError) -> JSONResponse:
+    async def encore_error(request: Request, exc: EncoreError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LoginThrottled) else None
+        if is_listenbrainz(request.url.path):
+            return listenbrainz_error(status_for(exc), exc.message, headers)
         body: dict[str, Any] = _body(exc.code, exc.message)
         if fields := getattr(exc, "fields", None):  # per-field sentences a form shows next to each field
             body["error"]["fields"] = fields
@@ -86,6 +89,8 @@ def install(app: FastAPI) -> None:
             message, fields = plain_errors([number_too_long(await request.body(), body_fields(request.scope))])
             return JSONResponse({"error": {"code": "invalid", "message": message, "fields": fields}}, status_code=422)
         detail = exc.detail if isinstance(exc.detail, dict) else {"code": "http_error", "message": str(exc.detail)}
+        if is_listenbrainz(request.url.path):  # a path /1/ does not have, a method it does not take
+            return listenbrainz_error(exc.status_code, str(detail.get("message", "")), exc.headers)
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -103,7 +108,7 @@ def install(app: FastAPI) -> None:
             log.warning("database %s: %s", why, error_line(exc))
             return busy_response(request.url.path, retry)
         log.exception("database error", exc_info=exc)
-        return JSONResponse(_body("internal", "internal error"), status_code=500)
+        return _internal(request.url.path)
 
     @app.exception_handler(StateUnavailable)
     async def state_unavailable(request: Request, exc: StateUnavailable) -> JSONResponse:
@@ -119,8 +124,8 @@ def install(app: FastAPI) -> None:
         return Response(status_code=400)
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        return unhandled(exc)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return unhandled(exc, request.url.path)
 
 
 def busy_response(path: str, retry: int) -> JSONResponse:
@@ -128,12 +133,29 @@ def busy_response(path: str, retry: int) -> JSONResponse:
     `code` and `error`), Encore's everywhere else (/rest and /v1 answer their busy themselves, in `answer`
     and `answered`)."""
     headers = {"Retry-After": str(retry)}
-    if path.startswith("/1/"):
-        return JSONResponse({"code": 503, "error": BUSY_MESSAGE}, status_code=503, headers=headers)
+    if is_listenbrainz(path):
+        return listenbrainz_error(503, BUSY_MESSAGE, headers)
     return JSONResponse(_body("busy", BUSY_MESSAGE), status_code=503, headers=headers)
 
 
-def unhandled(exc: Exception) -> JSONResponse:
+def unhandled(exc: Exception, path: str = "") -> JSONResponse:
     """The last resort, logged: the app's handler for any exception, and the raw paths' (web.spotify._raw)."""
     log.exception("unhandled error", exc_info=exc)
+    return _internal(path)
+
+
+def _internal(path: str) -> JSONResponse:
+    if is_listenbrainz(path):
+        return listenbrainz_error(500, "internal error")
     return JSONResponse(_body("internal", "internal error"), status_code=500)
+
+
+def is_listenbrainz(path: str) -> bool:
+    """A path of the ListenBrainz face (/1/), whose clients read its errors' shape (review25c L3)."""
+    return path == "/1" or path.startswith("/1/")
+
+
+def listenbrainz_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """ListenBrainz's error shape, `{"code": status, "error": message}`: liblistenbrainz raises its exception
+    with `error` as the message, and took Encore's `{"error": {...}}` for one (a dict, not a sentence)."""
+    return JSONResponse({"code": status, "error": message}, status_code=status, headers=headers)

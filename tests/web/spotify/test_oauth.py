@@ -307,6 +307,20 @@ def test_expired_token_is_invalid_token(client: TestClient, app: App, clock: Fix
     assert 'error="invalid_token"' in r.headers["www-authenticate"]
 
 
+def test_no_token_is_challenged_without_an_error_code(client: TestClient, app: App) -> None:
+    """review25c L2, RFC 6750 §3.1: a request with no token (or Basic credentials, which are not a bearer token)
+    is challenged with no error code; `invalid_token` is for a token that was sent and refused, and some OAuth
+    libraries take it as the cue to refresh and try again."""
+    for headers in ({}, {"Authorization": "Basic YTpi"}, {"Authorization": "Bearer "}):
+        r = client.get("/v1/me", headers=headers)
+        assert r.status_code == 401 and r.json()["error"]["message"] == "No token provided"
+        assert r.headers["www-authenticate"] == 'Bearer realm="Encore"', headers
+    for path in ("/v1/search?q=a&type=track", "/v1/tracks/" + "0" * 22):  # the raw path's reads too
+        assert client.get(path).headers["www-authenticate"] == 'Bearer realm="Encore"', path
+    r = client.get("/v1/me", headers=bearer("not-a-token"))
+    assert r.status_code == 401 and r.headers["www-authenticate"] == 'Bearer realm="Encore", error="invalid_token"'
+
+
 def test_refresh_rotates_and_the_old_refresh_token_dies(client: TestClient, app: App) -> None:
     token = user_token(client, app)
     data = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": app.client_id}

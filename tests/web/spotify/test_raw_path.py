@@ -75,7 +75,7 @@ def _requests(track: str, artist: str, genre: str) -> list[tuple[str, str]]:
         "/v1/search?q=&type=track",
         "/v1/search?q=a",
         "/v1/search?q=a&type=",
-        "/v1/search?q=a&type=show",  # Encore has no podcasts (playlists are searched)
+        "/v1/search?q=a&type=podcast",  # not a type Spotify has
         "/v1/search?q=a&type=track,,artist",
         "/v1/search?q=" + "a" * 201 + "&type=track",
         "/v1/search?q=a&type=" + "track," * 8,

@@ -64,7 +64,7 @@ def test_recommendations_from_track_artist_and_genre_seeds(sp: spotipy.Spotify, 
     found = sp.recommendations(seed_tracks=[w.tracks["A1"]], limit=5)
     names = _names(found["tracks"])
     assert names[0] == "B1" and not {"A1", "AD", "P1"} & set(names)  # no seed, no ad, nothing Premium-only
-    assert found["tracks"][0]["uri"].startswith("encore:track:")
+    assert found["tracks"][0]["uri"].startswith("spotify:track:")
     seed = found["seeds"][0]
     assert seed["type"] == "TRACK" and seed["id"] == w.tracks["A1"]
     assert seed["href"] == f"{server.base_url}/v1/tracks/{w.tracks['A1']}" and seed["initialPoolSize"] >= 1

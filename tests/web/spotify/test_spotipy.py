@@ -9,7 +9,7 @@ import pytest
 import spotipy
 from sqlalchemy import select
 
-from encore.accounts import get_user_by_name
+from encore.accounts import create_user, get_user_by_name
 from encore.catalog import Track
 from encore.db import transaction
 from encore.history import PlayReport, report_play
@@ -32,13 +32,13 @@ def sp_alice(live: LiveServer) -> Iterator[spotipy.Spotify]:
 def test_profile_and_catalogue(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
     me = sp_alice.current_user()
     assert me["display_name"] == "Alice" and me["email"] == "alice@example.org"
-    assert me["uri"] == f"encore:user:{me['id']}"
+    assert me["uri"] == f"spotify:user:{me['id']}"
     album = _new_releases(sp_alice)["albums"]["items"][0]
     full_album = sp_alice.album(album["id"])
     assert full_album["name"] == album["name"] and full_album["tracks"]["items"]
     first = full_album["tracks"]["items"][0]
     track = sp_alice.track(first["id"])
-    assert track["uri"] == f"encore:track:{first['id']}" and track["album"]["id"] == album["id"]
+    assert track["uri"] == f"spotify:track:{first['id']}" and track["album"]["id"] == album["id"]
     assert track["href"] == f"{live.base_url}/v1/tracks/{first['id']}"
     assert track["album"]["images"][0]["url"].startswith(f"{live.base_url}/art/")
     artist = sp_alice.artist(track["artists"][0]["id"])
@@ -187,7 +187,7 @@ def test_saved_albums_listed_with_their_tracks(sp_alice: spotipy.Spotify) -> Non
     assert page["total"] == len(albums)
     first = page["items"][0]
     assert first["added_at"].endswith("Z") and first["album"]["tracks"]["items"]
-    assert first["album"]["uri"] == f"encore:album:{first['album']['id']}"
+    assert first["album"]["uri"] == f"spotify:album:{first['album']['id']}"
     seen = [first["album"]["id"]]
     while page["next"]:
         page = sp_alice.next(page)
@@ -243,7 +243,7 @@ def test_recently_played_names_album_artist_and_playlist_contexts(live: LiveServ
     by_age = [p["context"] for p in reversed(items)]  # oldest first, as reported above
     assert by_age[0] == {
         "type": "album",
-        "uri": f"encore:album:{album_id}",
+        "uri": f"spotify:album:{album_id}",
         "href": f"{live.base_url}/v1/albums/{album_id}",
         "external_urls": {
             "encore": f"{live.base_url}/album/{album_id}",
@@ -336,3 +336,67 @@ def test_a_thousand_filters_are_refused_as_too_long_a_query(sp_alice: spotipy.Sp
     with pytest.raises(spotipy.SpotifyException) as refused:
         sp_alice.search(q=" ".join(["artist:a"] * 1000), type="track")
     assert refused.value.http_status == 400
+
+
+def test_a_uri_from_an_answer_goes_back_into_spotipy(live: LiveServer) -> None:
+    """review25c H1: a client's commonest move is to pass an object's `uri` back into another call. spotipy takes
+    only `spotify:` URIs and refused Encore's `encore:` ones before sending anything ("Unsupported URL / URI.")."""
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="uris", password=PASSWORD, display_name="Uris", email="uris@example.org")
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "uris", PASSWORD)
+        sp = _pkce_client(live, http)
+    album = sp.album(_new_releases(sp)["albums"]["items"][0]["uri"])
+    uris = [t["uri"] for t in album["tracks"]["items"][:3]]
+    track = sp.track(uris[0])
+    assert track["uri"] == uris[0] == f"spotify:track:{track['id']}"
+    assert [t["id"] for t in sp.tracks(uris)["tracks"]] == [u.split(":")[2] for u in uris]
+    assert sp.artist(track["artists"][0]["uri"])["id"] == track["artists"][0]["id"]
+    made = sp.current_user_playlist_create("Round trip", public=False)
+    sp.playlist_add_items(made["id"], [*uris, uris[0]])
+    read = sp.playlist(made["uri"])
+    assert [i["item"]["uri"] for i in read["items"]["items"]] == [*uris, uris[0]]
+    sp.playlist_remove_all_occurrences_of_items(made["uri"], [uris[0]])
+    assert [i["item"]["uri"] for i in sp.playlist_items(made["id"])["items"]] == uris[1:]
+    sp.current_user_saved_tracks_add([uris[0]])
+    assert sp.current_user_saved_tracks_contains([uris[0]]) == [True]
+    sp.current_user_saved_albums_add([album["uri"]])
+    assert sp.current_user_saved_albums()["items"][0]["album"]["uri"] == album["uri"]
+    with pytest.warns(DeprecationWarning, match="deprecated"):  # spotipy's; Encore keeps the endpoint
+        seeds = sp.recommendations(seed_tracks=[uris[0]], limit=5)["seeds"]
+    assert seeds[0]["id"] == track["id"]
+
+
+def test_encore_uris_are_still_read_wherever_a_uri_is_taken(live: LiveServer) -> None:
+    """H1's other half: `/v1` wrote `encore:` URIs before, and a client may have stored them. Every input that
+    takes a URI reads both schemes: playlist add, replace and remove, /me/library, /me/tracks and /me/following."""
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="olduris", password=PASSWORD, display_name="Old", email="olduris@example.org")
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "olduris", PASSWORD)
+        sp = _pkce_client(live, http)
+    track = sp.album(_new_releases(sp)["albums"]["items"][0]["id"])["tracks"]["items"][0]
+    tid, aid = track["id"], track["artists"][0]["id"]
+    pid = sp.current_user_playlist_create("Old uris", public=False)["id"]
+    v1 = httpx.Client(
+        base_url=f"{live.base_url}/v1",
+        headers={"Authorization": f"Bearer {sp.auth_manager.get_access_token()}"},
+        timeout=30,
+    )
+    with v1:
+        for scheme in ("encore", "spotify"):
+            t, a = f"{scheme}:track:{tid}", f"{scheme}:artist:{aid}"
+            assert v1.post(f"/playlists/{pid}/items", json={"uris": [t, t]}).status_code == 201
+            assert v1.put(f"/playlists/{pid}/items", json={"uris": [t]}).status_code == 200
+            assert v1.request("DELETE", f"/playlists/{pid}/items", json={"items": [{"uri": t}]}).status_code == 200
+            assert sp.playlist_items(pid)["total"] == 0
+            assert v1.put("/me/library", params={"uris": f"{t},{a}"}).status_code == 200
+            assert v1.get("/me/library/contains", params={"uris": f"{t},{a}"}).json() == [True, True]
+            assert v1.delete("/me/library", params={"uris": f"{t},{a}"}).status_code == 200
+            assert v1.put("/me/tracks", params={"ids": t}).status_code == 200
+            assert v1.get("/me/tracks/contains", params={"ids": t}).json() == [True]
+            assert v1.delete("/me/tracks", params={"ids": t}).status_code == 200
+            assert v1.put("/me/following", params={"type": "artist", "ids": a}).status_code == 204
+            assert v1.get("/me/following/contains", params={"type": "artist", "ids": a}).json() == [True]
+            assert v1.delete("/me/following", params={"type": "artist", "ids": a}).status_code == 204
+        assert v1.put("/me/library", params={"uris": f"other:track:{tid}"}).status_code == 400

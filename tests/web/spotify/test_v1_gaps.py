@@ -78,7 +78,7 @@ def test_several_albums_are_each_the_single_read_and_unknown_ids_are_null(
     first, second = _ids(live, Album, 2)
     several = gina.albums([first, UNKNOWN, second, first])["albums"]
     assert several == [gina.album(first), None, gina.album(second), gina.album(first)]
-    assert several[0]["tracks"]["items"] and several[0]["uri"] == f"encore:album:{first}"
+    assert several[0]["tracks"]["items"] and several[0]["uri"] == f"spotify:album:{first}"
 
 
 def test_several_artists_are_each_the_single_read_and_unknown_ids_are_null(
@@ -137,7 +137,7 @@ def test_a_user_profile_is_public_only(gina: spotipy.Spotify, live: LiveServer, 
         "id": people["hank"],
         "images": [],
         "type": "user",
-        "uri": f"encore:user:{people['hank']}",
+        "uri": f"spotify:user:{people['hank']}",
     }  # never the email, the country or the tier: those are /v1/me's, with their scopes
     assert _raw(gina, live, "GET", f"/v1/users/{UNKNOWN}").status_code == 404
     assert _raw(gina, live, "GET", "/v1/users/not-an-id").status_code == 400
@@ -246,7 +246,7 @@ def test_search_finds_public_playlists_only(gina: spotipy.Spotify, hank: spotipy
         assert found["playlists"]["total"] == 1 and found["playlists"]["items"][0]["owner"]["display_name"] == "Gina"
     both = hank.search(q="qwzx", type="track,playlist", limit=5)
     assert [p["id"] for p in both["playlists"]["items"]] == [public["id"]] and both["tracks"]["items"] == []
-    assert hank.search(q="qwzx", type="track")["playlists"] is None
+    assert set(hank.search(q="qwzx", type="track")) == {"tracks"}  # review25c L1: what was not asked is left out
     assert hank.search(q="100%_drive", type="playlist")["playlists"]["items"] == []  # LIKE's wildcards are text
 
 
@@ -363,3 +363,21 @@ def test_a_refused_playlist_uri_undoes_the_whole_library_change(
     half = _raw(gina, live, "PUT", f"/v1/me/library?uris=spotify:track:{track},spotify:album:{UNKNOWN}")
     assert half.status_code == 404  # the track's save (made first) went with the refusal
     assert gina.current_user_saved_tracks_contains([track]) == [False]
+
+
+def test_search_answers_spotify_s_every_type(hank: spotipy.Spotify, live: LiveServer) -> None:
+    """review25c M4 and L1: a client's "everything" search names Spotify's podcast and audiobook types too; it
+    was refused whole (400). Those types answer empty pages (Encore has none), and only the types asked for are
+    in the answer (they were `null`, which a client checking `"artists" in res` then read and crashed on)."""
+    everything = "track,artist,album,playlist,show,episode,audiobook"
+    found = hank.search(q="a", type=everything, limit=2)
+    assert set(found) == {"tracks", "artists", "albums", "playlists", "shows", "episodes", "audiobooks"}
+    assert found["tracks"]["items"] and found["tracks"]["total"] > 2
+    for kind in ("shows", "episodes", "audiobooks"):
+        assert found[kind]["items"] == [] and found[kind]["total"] == 0 and found[kind]["next"] is None
+        assert found[kind]["href"].startswith(f"{live.base_url}/v1/search?")
+    assert set(hank.search(q="a", type="album")) == {"albums"}
+    assert set(hank.search(q="a", type="episode,artist")) == {"episodes", "artists"}
+    for bad in ("podcast", "track,podcast", "tracks", "show,"):
+        r = _raw(hank, live, "GET", "/v1/search", params={"q": "a", "type": bad})
+        assert r.status_code == 400 and "type must be" in r.json()["error"]["message"], (bad, r.text)

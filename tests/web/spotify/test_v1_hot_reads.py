@@ -97,6 +97,6 @@ def test_the_same_track_answer_on_both_databases(api: tuple[TestClient, Containe
     for token in (client_token(client, app), user_token(client, app)["access_token"]):
         for i in ids:
             body = client.get(f"/v1/tracks/{i}", headers=bearer(token)).json()
-            assert body["id"] == i and body["is_playable"] is True and body["uri"] == f"encore:track:{i}"
+            assert body["id"] == i and body["is_playable"] is True and body["uri"] == f"spotify:track:{i}"
         many = client.get(f"/v1/tracks?ids={','.join(ids)}", headers=bearer(token)).json()["tracks"]
         assert [t["id"] for t in many] == ids and all(t["is_playable"] for t in many)

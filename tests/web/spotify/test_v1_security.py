@@ -194,7 +194,7 @@ BAD = [
     ("/v1/search?q=a&type=track&limit=100000000000000000000000000", "absurd-limit"),
     ("/v1/search?q=a&type=track&limit=0", "zero-limit"),
     ("/v1/search?q=a&type=track&offset=-1", "negative-offset"),
-    ("/v1/search?q=a&type=show", "unsupported-type"),
+    ("/v1/search?q=a&type=podcast", "unsupported-type"),
     ("/v1/search?q=&type=track", "empty-query"),
     ("/v1/browse/new-releases?offset=-5", "negative-offset-browse"),
     ("/v1/browse/new-releases?limit=51", "limit-51"),
@@ -209,6 +209,10 @@ BAD = [
     ("/v1/playlists/" + "0" * 22 + "/tracks?limit=101", "limit-101"),
     ("/v1/albums/" + "0" * 22 + "/tracks?offset=-3", "negative-offset-album"),
     ("/v1/me/library/contains?uris=encore:show:" + "0" * 22, "unsupported-uri"),
+    ("/v1/tracks/" + "0" * 22 + "?market=XX", "market-never-a-country"),  # review25c L11: Spotify's 400
+    ("/v1/search?q=a&type=track&market=USA", "market-three-letters"),
+    ("/v1/albums/" + "0" * 22 + "/tracks?market=1a", "market-not-letters"),
+    ("/v1/me/tracks?market=from-token", "market-misspelt"),
 ]
 
 
@@ -347,3 +351,16 @@ def test_a_playlist_is_public_only_by_a_json_boolean(api: tuple[TestClient, Cont
     playlist = _playlist(client, token["access_token"], public=True)
     changed = client.put(f"/v1/playlists/{playlist}", json={"public": public}, headers=_b(token["access_token"]))
     assert changed.status_code == 400, changed.text
+
+
+def test_market_is_checked_as_spotify_checks_it(refusing: TestClient, alice_refused: dict[str, str]) -> None:
+    """review25c L11: a country code or `from_token` is taken (Encore has one market: it changes nothing), and
+    anything else is Spotify's 400 "Invalid market code", where it was taken without a word."""
+    for good in ("SE", "se", "from_token", "XK", ""):
+        r = refusing.get(f"/v1/search?q=a&type=track&market={good}", headers=alice_refused)
+        assert r.status_code == 200, (good, r.text)
+    kept = refusing.get("/v1/search?q=a&type=track&market=SE", headers=alice_refused).json()["tracks"]["href"]
+    assert "market=SE" in kept  # the paging links keep it, as Spotify's do
+    for bad in ("XX", "ZZ", "QM", "AA", "S", "SWE", "S1", "FROM_TOKEN"):
+        r = refusing.get(f"/v1/search?q=a&type=track&market={bad}", headers=alice_refused)
+        assert r.status_code == 400 and r.json()["error"]["message"] == "market: Invalid market code", (bad, r.text)

@@ -20,9 +20,19 @@ from encore.web.spotify._edge import (
     base_url,
     ids_param,
 )
+from encore.web.spotify._groups import album_groups, catalogue_types
+from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._playable import mark_playable, playable_json
 from encore.web.spotify._schemas import ID_EXAMPLE
-from encore.web.spotify._shapes import album_full, album_simple, artist_full, paging, track_full, track_simple
+from encore.web.spotify._shapes import (
+    album_full,
+    album_simple,
+    album_type,
+    artist_full,
+    paging,
+    track_full,
+    track_simple,
+)
 
 T = TypeVar("T")
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
@@ -32,7 +42,6 @@ Id = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=50, description="1-50")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="0-10000")]
-Market = Annotated[str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")]
 
 
 def _valid(public_id: str, what: str) -> str:
@@ -43,6 +52,7 @@ def _valid(public_id: str, what: str) -> str:
 
 @router.get("/tracks/{id}", summary="Get a track", response_model=s.Track)
 async def track(request: Request, gate: AnyTokenGate, id: Id, market: Market = None) -> Response:
+    check_market(market)
     (base, public), clock = address(request), container(request).clock
 
     def read(session: Session, access: oauth.Access) -> bytes:
@@ -68,6 +78,7 @@ def tracks(
     market: Market = None,
 ) -> s.Tracks:
     """Unknown ids give `null` in their place, as in Spotify's API."""
+    check_market(market)
     wanted = [_valid(i, "track") for i in ids_param(ids, most=50)]
     found = catalog.tracks_by_public_ids(session, ids=wanted)
     albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in found.values()])
@@ -80,6 +91,7 @@ def tracks(
 
 @router.get("/albums/{id}", summary="Get an album")
 def album(request: Request, session: Db, access: AnyToken, id: Id, market: Market = None) -> s.Album:
+    check_market(market)
     out = album_full(base_url(request), catalog.album_page(session, album_id=_valid(id, "album")))
     return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 
@@ -96,6 +108,7 @@ def albums(
     market: Market = None,
 ) -> s.Albums:
     """Each entry is what GET /v1/albums/{id} answers; an unknown or unlisted id gives `null` in its place."""
+    check_market(market)
     wanted = [_valid(i, "album") for i in ids_param(ids, most=MOST_ALBUMS)]
     base = base_url(request)
     out = s.Albums(
@@ -141,6 +154,7 @@ def album_tracks(
     offset: Offset = 0,
     market: Market = None,
 ) -> s.Paging[s.TrackSimple]:
+    check_market(market)
     page = catalog.album_page(session, album_id=_valid(id, "album"))
     base = base_url(request)
     out = paging(
@@ -169,24 +183,39 @@ def artist_albums(
     id: Id,
     limit: Limit = 20,
     offset: Offset = 0,
-    include_groups: Annotated[str | None, Query(max_length=60, description="Accepted; Encore lists all")] = None,
+    include_groups: Annotated[
+        str | None,
+        Query(max_length=60, description="Comma-separated: album, single, compilation, appears_on (default: all)"),
+    ] = None,
     market: Market = None,
 ) -> s.Paging[s.AlbumSimple]:
-    page = catalog.artist_albums(session, artist_id=_valid(id, "artist"), limit=limit, offset=offset)
+    """Each album's `album_group` is the artist's relation to it: their own album's type (an EP is a single),
+    or `appears_on` for another's album they are featured on or have tracks on (a compilation's, say)."""
+    check_market(market)
+    groups = album_groups(include_groups)
+    page = catalog.artist_albums(
+        session,
+        artist_id=_valid(id, "artist"),
+        limit=limit,
+        offset=offset,
+        own_types=catalogue_types(groups),
+        appears_on="appears_on" in groups,
+    )
     base = base_url(request)
     return paging(
         f"{base}/v1/artists/{id}/albums",
-        {},
+        {"include_groups": include_groups} if include_groups is not None else {},
         page.items,
         total=page.total,
         limit=limit,
         offset=offset,
-        wrap=lambda a: album_simple(base, a),
+        wrap=lambda a: album_simple(base, a.album, "appears_on" if a.appears_on else album_type(a.album.album_type)),
     )
 
 
 @router.get("/artists/{id}/top-tracks", summary="Get an artist's top tracks")
 def artist_top_tracks(request: Request, session: Db, access: AnyToken, id: Id, market: Market = None) -> s.TopTracks:
+    check_market(market)
     page = catalog.artist_page(session, artist_id=_valid(id, "artist"), top=10)
     base = base_url(request)
     albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in page.top_tracks])

@@ -25,6 +25,7 @@ from encore.web._errors import BUSY_MESSAGE, retry_after_busy, status_for
 from encore.web._plain_errors import body_fields, is_number_too_long, number_too_long, unreadable_body
 from encore.web._threads import run_read
 from encore.web.spotify._schemas import Error
+from encore.web.spotify._uris import split
 
 T = TypeVar("T")
 
@@ -109,7 +110,7 @@ async def answered(
         log.warning("/v1 busy: %s", error_line(exc))
         return error_response(503, BUSY_MESSAGE, {"Retry-After": str(retry)})
     except oauth.InvalidToken as exc:
-        return error_response(401, exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return error_response(401, exc.message, {"WWW-Authenticate": challenge(exc)})
     except EncoreError as exc:
         return error_response(status_for(exc), exc.message)
     except HTTPException as exc:
@@ -153,10 +154,24 @@ def address(request: Request) -> tuple[str, bool]:
     return base, base == container(request).settings.public_base_url.rstrip("/")
 
 
+class NoToken(oauth.InvalidToken):
+    """No bearer token at all (none sent, or other credentials: Basic)."""
+
+
+REALM = 'Bearer realm="Encore"'
+
+
+def challenge(exc: oauth.InvalidToken) -> str:
+    """RFC 6750 §3.1: a request with no token gets the bare challenge, no error code (some OAuth libraries take
+    `invalid_token` as the cue to refresh and try again); a token that was sent and refused gets
+    `invalid_token`."""
+    return REALM if isinstance(exc, NoToken) else f'{REALM}, error="invalid_token"'
+
+
 def _bearer(request: Request) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise oauth.InvalidToken("No token provided")
+        raise NoToken("No token provided")
     return value.strip()
 
 
@@ -273,13 +288,13 @@ def ids_param(raw: str, *, most: int) -> list[str]:
 
 
 def parse_item_ids(values: Sequence[str], kind: str) -> list[str]:
-    """Accept bare ids and encore:/spotify: URIs (spotipy sends spotify:track:ID)."""
+    """Accept bare ids and URIs in either scheme /v1 reads (`_uris`: spotipy sends spotify:track:ID)."""
     out = []
     for v in values:
-        parts = v.split(":")
-        if len(parts) == 3 and parts[0] in ("encore", "spotify") and parts[1] == kind:
-            out.append(parts[2])
-        elif len(parts) == 1:
+        found = split(v)
+        if found is not None and found[0] == kind:
+            out.append(found[1])
+        elif ":" not in v:
             out.append(v)
         else:
             raise HTTPException(400, detail={"message": f"not a {kind} uri: {v[:80]}"})

@@ -21,8 +21,10 @@ from encore.web.spotify._edge import (
     user_of,
 )
 from encore.web.spotify._follows import follow, follows, unfollow
+from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._shapes import album_full, iso, paging, track_full
+from encore.web.spotify._uris import split
 
 router = APIRouter(
     prefix="/v1", tags=["Web API: the current user"], route_class=SpotifyRoute, responses=ERROR_RESPONSES
@@ -40,8 +42,9 @@ def saved_tracks(
     access: LibraryRead,
     limit: Limit = 20,
     offset: Offset = 0,
-    market: Annotated[str | None, Query(max_length=10)] = None,
+    market: Market = None,
 ) -> s.Paging[s.SavedTrack]:
+    check_market(market)
     page = library.saved_tracks(session, user_id=user_of(access), limit=limit, offset=offset)
     base = base_url(request)
     out = paging(
@@ -110,8 +113,9 @@ def saved_albums(
     access: LibraryRead,
     limit: Limit = 20,
     offset: Offset = 0,
-    market: Annotated[str | None, Query(max_length=10)] = None,
+    market: Market = None,
 ) -> s.Paging[s.SavedAlbum]:
+    check_market(market)
     page = library.saved_albums(session, user_id=user_of(access), limit=limit, offset=offset)
     base = base_url(request)
     full = {}
@@ -138,8 +142,8 @@ Uris = Annotated[
     str,
     Query(
         max_length=4000,
-        description="Up to 40 comma-separated encore: (or spotify:) uris of tracks, albums or artists",
-        examples=["encore:track:4uLU6hMCjMI75M1A2tKUQC"],
+        description="Up to 40 comma-separated spotify: (or encore:) uris of tracks, albums or artists",
+        examples=["spotify:track:4uLU6hMCjMI75M1A2tKUQC"],
     ),
 ]
 
@@ -160,11 +164,11 @@ def _by_kind(uris: str, access: oauth.Access, *, change: bool) -> list[tuple[Uri
     """The uris, checked whole before anything is saved: each well formed, each kind's scope held."""
     out: list[tuple[UriKind, str]] = []
     for item in ids_param(uris, most=40):
-        parts = item.split(":")
-        if len(parts) != 3 or parts[0] not in ("encore", "spotify") or parts[1] not in URI_KINDS:
+        found = split(item)
+        if found is None or found[0] not in URI_KINDS:
             raise ValidationFailed(f"not a track, album, artist or playlist uri: {item[:80]}")
-        kind: UriKind = parts[1]
-        out.append((kind, parts[2]))
+        kind = found[0]  # one of URI_KINDS (checked above: mypy narrows it)
+        out.append((kind, found[1]))
     for kind in dict.fromkeys(k for k, _ in out):
         wanted = _NEEDS[kind][1 if change else 0]
         if wanted and not any(has_scope(access, w) for w in wanted):

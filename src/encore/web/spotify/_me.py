@@ -22,7 +22,8 @@ from encore.web.spotify._edge import (
     user_of,
 )
 from encore.web.spotify._playable import mark_playable
-from encore.web.spotify._shapes import artist_full, context, external, iso, paging, track_full, uri
+from encore.web.spotify._shapes import artist_full, context, external, iso, paging, track_full
+from encore.web.spotify._uris import uri
 
 router = APIRouter(
     prefix="/v1", tags=["Web API: the current user"], route_class=SpotifyRoute, responses=ERROR_RESPONSES

@@ -35,10 +35,20 @@ refused with `invalid_scope`, as Spotify refuses it.
 the queue are empty, and every command is 404 with `"reason": "NO_ACTIVE_DEVICE"`, as Spotify answers a
 listener with no device open.
 
-**Objects** follow Spotify's field names. `uri` is `encore:<type>:<id>`; ids are 22 base62 characters;
+**Objects** follow Spotify's field names. `uri` is `spotify:<type>:<id>`, as Spotify writes it, so a client
+passes it back as it would a Spotify URI (spotipy refuses any other scheme before it sends); every input that
+takes a URI reads `encore:<type>:<id>` too, which Encore wrote before. Ids are 22 base62 characters;
 `href`, `next` and `previous` are absolute; `external_urls` links the Encore player (also under the key
 `spotify` so existing code keeps working). Unsupported Spotify fields are present with neutral values
-(`popularity: 0`, `available_markets: []`).
+(`popularity: 0`, `available_markets: []`). `album_type` is Spotify's album, single or compilation (an EP is a
+single); an artist's albums carry `album_group` and read `include_groups` (`appears_on`: albums of others the
+artist is featured on or has tracks on). Search takes Spotify's every type; `show`, `episode` and `audiobook`
+answer empty pages, and only the types asked for are in the answer.
+
+**Parameters Encore has no use for.** `market` is checked as Spotify checks it (`from_token` or a two-letter
+country code, else 400 "Invalid market code") and changes nothing: Encore has one market. `fields` on
+`/v1/playlists/{id}` is accepted and the whole object is sent: a superset of what was asked, which a client reads
+as it reads Spotify's filtered answer (the filter only saves bytes; Encore's playlists send 100 items at most).
 
 **Errors** are `{"error": {"status": 400, "message": "..."}}`: 400 bad input, 401 bad/expired/revoked
 token, 403 missing scope, 404 unknown (or someone else's private) object or path, 405 a method the path

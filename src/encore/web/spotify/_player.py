@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from encore import oauth
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, SpotifyRoute, needs, user_of
+from encore.web.spotify._market import Market, check_market
 
 router = APIRouter(
     prefix="/v1",
@@ -34,7 +35,6 @@ StateRead = Annotated[oauth.Access, Depends(needs("user-read-playback-state"))]
 NowRead = Annotated[oauth.Access, Depends(needs("user-read-currently-playing", "user-read-playback-state"))]
 Control = Annotated[oauth.Access, Depends(needs("user-modify-playback-state"))]
 DeviceId = Annotated[str | None, Query(max_length=100, description="Accepted; Encore has no Connect devices")]
-Market = Annotated[str | None, Query(max_length=10, description="Accepted and ignored")]
 Types = Annotated[str | None, Query(max_length=40, description="Accepted and ignored")]
 NO_ACTIVE_DEVICE = {
     "status": 404,
@@ -51,6 +51,7 @@ def _no_device() -> JSONResponse:
 @router.get("/me/player", summary="Get the playback state", status_code=204, response_class=Response)
 def playback_state(access: StateRead, market: Market = None, additional_types: Types = None) -> Response:
     """204 No Content: nothing is playing on a Spotify Connect device (Encore has none)."""
+    check_market(market)
     user_of(access)
     return Response(status_code=204)
 
@@ -60,6 +61,7 @@ def playback_state(access: StateRead, market: Market = None, additional_types: T
 )
 def currently_playing(access: NowRead, market: Market = None, additional_types: Types = None) -> Response:
     """204 No Content, as for the playback state."""
+    check_market(market)
     user_of(access)
     return Response(status_code=204)
 

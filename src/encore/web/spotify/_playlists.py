@@ -20,6 +20,7 @@ from encore.web.spotify._edge import (
     has_scope,
     parse_item_ids,
 )
+from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import images, paging, playlist_simple, playlist_track
@@ -75,7 +76,7 @@ class PlaylistDetails(_Body):
 
 class AddItems(_Body):
     uris: list[Annotated[str, Field(max_length=100)]] = Field(
-        min_length=1, max_length=100, examples=[["encore:track:4uLU6hMCjMI75M1A2tKUQC"]]
+        min_length=1, max_length=100, examples=[["spotify:track:4uLU6hMCjMI75M1A2tKUQC"]]
     )
     position: int | None = Field(None, ge=0)
 
@@ -233,9 +234,12 @@ def playlist(
     session: Db,
     access: AnyToken,
     id: Id,
-    market: Annotated[str | None, Query(max_length=10)] = None,
-    fields: Annotated[str | None, Query(max_length=500, description="Accepted; the full object is sent")] = None,
+    market: Market = None,
+    fields: Annotated[
+        str | None, Query(max_length=500, description="Accepted; the full object is sent (a superset of the fields)")
+    ] = None,
 ) -> s.Playlist:
+    check_market(market)
     found, viewer = _read(session, access, id)
     base = base_url(request)
     simple = playlist_simple(base, found)
@@ -362,7 +366,7 @@ def add_items(
     session: Db,
     access: PlaylistModify,
     id: Id,
-    body: Annotated[AddItems | UriList, Body(examples=[{"uris": ["encore:track:4uLU6hMCjMI75M1A2tKUQC"]}])],
+    body: Annotated[AddItems | UriList, Body(examples=[{"uris": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"]}])],
     position: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> s.Snapshot:
     """The body is `{"uris": [...], "position": n}` or a bare JSON array of uris (`position` then as a query)."""

@@ -13,6 +13,7 @@ from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
+from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._schemas import ID_EXAMPLE
 from encore.web.spotify._shapes import artist_full, track_full
 from encore.web.spotify._tunables import tunable_problem
@@ -35,11 +36,12 @@ async def recommendations(
     seed_genres: SeedList = None,
     seed_tracks: SeedList = None,
     limit: Annotated[int, Query(ge=1, le=100, description="1-100")] = 20,
-    market: Annotated[str | None, Query(max_length=10, description="Accepted and ignored")] = None,
+    market: Market = None,
 ) -> Response:
     """Tracks like 1-5 seeds, learnt from Encore's listening (never from fewer than 5 listeners) and the
     catalogue; only tracks the caller may play now. Tunable attributes (`target_energy`...) are not read,
     but one out of Spotify's range for it (energy 0-1, key 0-11, popularity 0-100...) is refused (400)."""
+    check_market(market)
     (base, public), clock = address(request), container(request).clock
     problem = tunable_problem(request.query_params.multi_items())
 

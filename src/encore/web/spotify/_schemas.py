@@ -33,7 +33,7 @@ class ArtistSimple(BaseModel):
     id: str = Field(examples=[ID_EXAMPLE])
     name: str
     type: Literal["artist"] = "artist"
-    uri: str = Field(examples=[f"encore:artist:{ID_EXAMPLE}"])
+    uri: str = Field(examples=[f"spotify:artist:{ID_EXAMPLE}"])
 
 
 class Artist(ArtistSimple):
@@ -43,8 +43,12 @@ class Artist(ArtistSimple):
     popularity: int = 0
 
 
+AlbumType = Literal["album", "single", "compilation"]  # Spotify's; the catalogue's `ep` is a single (_shapes)
+AlbumGroup = Literal["album", "single", "compilation", "appears_on"]
+
+
 class AlbumSimple(BaseModel):
-    album_type: str = Field(examples=["album"])
+    album_type: AlbumType = Field(examples=["album"])
     total_tracks: int
     available_markets: list[str] = []
     external_urls: ExternalUrls
@@ -57,7 +61,9 @@ class AlbumSimple(BaseModel):
     type: Literal["album"] = "album"
     uri: str
     artists: list[ArtistSimple]
-    album_group: str | None = None
+    album_group: AlbumGroup | None = Field(
+        None, description="On an artist's albums: the artist's relation to it (`appears_on`: another's album)."
+    )
 
 
 class TrackSimple(BaseModel):
@@ -75,7 +81,7 @@ class TrackSimple(BaseModel):
     preview_url: str | None = None
     track_number: int
     type: Literal["track"] = "track"
-    uri: str = Field(examples=[f"encore:track:{ID_EXAMPLE}"])
+    uri: str = Field(examples=[f"spotify:track:{ID_EXAMPLE}"])
 
 
 class Track(TrackSimple):
@@ -143,10 +149,15 @@ class RelatedArtists(BaseModel):
 
 
 class SearchResult(BaseModel):
+    """Only the types asked for are present (as Spotify answers); shows, episodes and audiobooks are empty."""
+
     tracks: Paging[Track] | None = None
     artists: Paging[Artist] | None = None
     albums: Paging[AlbumSimple] | None = None
     playlists: "Paging[PlaylistSimple] | None" = None
+    shows: Paging[dict[str, object]] | None = None
+    episodes: Paging[dict[str, object]] | None = None
+    audiobooks: Paging[dict[str, object]] | None = None
 
 
 class NewReleases(BaseModel):

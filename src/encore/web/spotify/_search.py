@@ -22,11 +22,15 @@ from encore.web import _spliced as spliced
 from encore.web._deps import container
 from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
+from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._shapes import album_simple, artist_full, playlist_simple, track_full
 
 router = APIRouter(prefix="/v1", tags=["Web API: catalogue"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
 
 SEARCH_TYPES = ("album", "artist", "track", "playlist")
+# Spotify's other types: Encore has none of them, so each answers an empty page (a client's "everything" search
+# sends them along with the rest, review25c M4).
+NO_ITEMS = ("show", "episode", "audiobook")
 CATALOGUE_TYPES = frozenset(("album", "artist", "track"))
 _FALSE, _TRUE = b'"is_playable":false', b'"is_playable":true'
 
@@ -37,25 +41,31 @@ async def search(
     request: Request,
     gate: AnyTokenGate,
     q: Annotated[str, Query(min_length=1, max_length=200, examples=["night drive"])],
-    type: Annotated[str, Query(max_length=40, description="Comma-separated: album, artist, track, playlist")],
+    type: Annotated[
+        str,
+        Query(
+            max_length=80,
+            description="Comma-separated: album, artist, track, playlist; show, episode, audiobook (always empty)",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=50, description="1-50")] = 20,
     offset: Annotated[int, Query(ge=0, le=1000, description="0-1000")] = 0,
-    market: Annotated[
-        str | None, Query(max_length=10, description="Accepted and ignored (Encore has one market)")
-    ] = None,
+    market: Market = None,
 ) -> Response:
     """The catalogue: prefix, case- and accent-insensitive, with Spotify's field filters (`artist:`, `track:`,
     `album:`, `year:1990-1999`, `isrc:`, `upc:`, `genre:`, `tag:new`, `tag:hipster`;
     `catalog.parse_search_query`, which the player's /api/search reads too), each on the types Spotify names.
     Playlists: the public ones whose name holds every word that is not a filter (`library.search_playlists`).
-    `show`, `episode` and `audiobook` types are refused (Encore has none)."""
+    `show`, `episode` and `audiobook` answer empty pages (Encore has none); any other type is refused, as
+    Spotify refuses it. Only the types asked for are in the answer, as in Spotify's."""
+    check_market(market)
     (base, public), clock = address(request), container(request).clock
     cache = container(request).catalogue_cache
 
     def read(session: Session, access: oauth.Access) -> bytes:
         kinds = {t.strip() for t in type.split(",")}
-        if not kinds or not kinds <= set(SEARCH_TYPES):
-            raise ValidationFailed("type must be a comma-separated list of album, artist, track, playlist")
+        if not kinds or not kinds <= {*SEARCH_TYPES, *NO_ITEMS}:
+            raise ValidationFailed(f"type must be a comma-separated list of {', '.join((*SEARCH_TYPES, *NO_ITEMS))}")
         asked = catalog.parse_search_query(q, today=clock.now().date())
         found = catalog.search_catalogue(
             session,
@@ -67,12 +77,16 @@ async def search(
             cache=cache,
         )
 
+        def track_json(t: catalog.TrackView) -> BaseModel:  # with its album's own fields (its type, artists)
+            return track_full(base, t, catalog.album_summary(session, album_id=t.album_id))
+
         def item(kind: str, public_id: str, write: Callable[[], BaseModel]) -> bytes:
             return spliced.kept(
                 session, ("v1/search", kind, public_id), lambda: write().model_dump_json().encode(), keep=public
             )
 
-        query = f"{base}/v1/search?{urlencode({'q': q, 'type': type})}"
+        asked_for = {"q": q, "type": type, **({"market": market} if market else {})}  # Spotify's links keep market
+        query = f"{base}/v1/search?{urlencode(asked_for)}"
 
         def at(start: int) -> bytes:  # what _shapes.page_url writes, with the query encoded once
             return spliced.text(f"{query}&offset={start}&limit={limit}")
@@ -91,13 +105,13 @@ async def search(
                 ]
             )
 
-        parts = {"tracks": b"null", "artists": b"null", "albums": b"null", "playlists": b"null"}
+        parts: dict[str, bytes] = {}
         if "track" in kinds:
             tracks = found.tracks.items
             locked = playback.locked_tracks(
                 session, user_id=access.user_id, track_ids=[t.id for t in tracks], now=clock.now()
             )
-            written = [item("track", t.id, partial(track_full, base, t)) for t in tracks]
+            written = [item("track", t.id, partial(track_json, t)) for t in tracks]
             marked = [
                 w.replace(_TRUE, _FALSE, 1) if t.id in locked else w for t, w in zip(tracks, written, strict=True)
             ]
@@ -112,6 +126,9 @@ async def search(
             lists = library.search_playlists(session, query=asked.text, limit=limit, offset=offset)
             written = [playlist_simple(base, p).model_dump_json().encode() for p in lists.items]
             parts["playlists"] = page(written, lists.total)
+        for kind in NO_ITEMS:
+            if kind in kinds:
+                parts[f"{kind}s"] = page([], 0)
         return spliced.obj(parts.items())
 
     return Response(await gate.run(read), media_type="application/json")

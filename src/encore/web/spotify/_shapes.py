@@ -1,4 +1,4 @@
-"""Encore's read models -> Spotify's objects. Every href is absolute; uris are `encore:<type>:<id>`."""
+"""Encore's read models -> Spotify's objects. Every href is absolute; uris are `spotify:<type>:<id>` (`_uris`)."""
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -9,6 +9,7 @@ from encore.catalog import AlbumPage, AlbumSummary, ArtistRef, ArtistSummary, Tr
 from encore.kernel import is_public_id
 from encore.library import PlaylistItemView, PlaylistView
 from encore.web.spotify import _schemas as s
+from encore.web.spotify._uris import uri
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -16,10 +17,6 @@ ART_SIZES = (640, 300, 64)
 # Encore's player pages for each object type (external_urls): routes of the player (static/app.js).
 _PAGES = {"track": "track", "album": "album", "artist": "artist", "playlist": "playlist", "user": "user"}
 _API = {"track": "tracks", "album": "albums", "artist": "artists", "playlist": "playlists", "user": "users"}
-
-
-def uri(kind: str, public_id: str) -> str:
-    return f"encore:{kind}:{public_id}"
 
 
 def href(base: str, kind: str, public_id: str) -> str:
@@ -77,9 +74,17 @@ def artist_full(base: str, a: ArtistSummary, genres: Sequence[str] = ()) -> s.Ar
     )
 
 
-def album_simple(base: str, a: AlbumSummary) -> s.AlbumSimple:
+def album_type(catalogue_type: str) -> s.AlbumType:
+    """Spotify's three album types: an EP is filed as a single, as Spotify files EPs (review25c M1; typed
+    clients, spotify-rs and the SDKs, refuse any other value)."""
+    return "compilation" if catalogue_type == "compilation" else "album" if catalogue_type == "album" else "single"
+
+
+def album_simple(base: str, a: AlbumSummary, group: s.AlbumGroup | None = None) -> s.AlbumSimple:
+    """`group`: the artist's relation to it, given on an artist's albums only (Spotify's `album_group`)."""
     return s.AlbumSimple(
-        album_type=a.album_type,
+        album_type=album_type(a.album_type),
+        album_group=group,
         total_tracks=a.total_tracks,
         external_urls=external(base, "album", a.id),
         href=href(base, "album", a.id),
