@@ -2,6 +2,7 @@
 label or without, seen by listeners through the API (404 once withdrawn, 200 once restored)."""
 
 import io
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,29 +19,71 @@ from encore.catalog import Album, Label, Track
 from encore.cli import app
 from encore.web import create_app
 from tests.ingest import corpus as c
+from tests.support.postgres import PostgresServer, database_from_template
 
 runner = CliRunner()
 PASSWORD = "long-password"
 
 
+@pytest.fixture(scope="module")
+def ingested(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, str]:
+    """Two albums ingested from folders by the CLI, once per module and backend: "Wrong Folder" with no label,
+    "Notice Served" on the label Gravel (each transcoded: the costly part). The folders' root, a copy of the
+    folders, the data dir and the database as they were then, for each test to start from a copy (`env`)."""
+    root, data = tmp_path_factory.mktemp("catalog-cli-music"), tmp_path_factory.mktemp("catalog-cli-data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ENCORE_MODE", "dev")
+        mp.setenv("ENCORE_DATA_DIR", str(data / "var"))
+        mp.setenv("ENCORE_DATABASE_URL", module_database_url)
+        for folder, album, label in (("plain", "Wrong Folder", None), ("gravel", "Notice Served", "Gravel")):
+            (root / folder).mkdir()
+            for n, hz in enumerate((440, 550), start=1):
+                tone = c.tone(1.0, hz + (0 if label is None else 110))
+                tags = {"title": f"T{n}", "artist": "Ann 50%", "album": album, "date": "2020-01-01"}
+                c.write_flac(root / folder / f"{n}.flac", tone, **tags)
+            args = ["ingest", str(root / folder), "--workers", "1"] + (["--label", label] if label else [])
+            done = runner.invoke(app, args)
+            assert done.exit_code == 0, done.output
+        made = runner.invoke(app, ["user", "create", "listener", "--password", PASSWORD])
+        assert made.exit_code == 0, made.output
+    pristine = tmp_path_factory.mktemp("catalog-cli-pristine")
+    for folder in ("plain", "gravel"):
+        shutil.copytree(root / folder, pristine / folder)  # copy2: the same bytes and times the rows recorded
+    return root, pristine, data, module_database_url
+
+
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
-    """Two albums ingested from folders: "Wrong Folder" with no label, "Notice Served" on the label Gravel."""
+def env(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ingested: tuple[Path, Path, Path, str],
+    request: pytest.FixtureRequest,
+) -> Iterator[Path]:
+    """Two albums ingested from folders: "Wrong Folder" with no label, "Notice Served" on the label Gravel.
+
+    The module's ingest (`ingested`), copied: its folders put back as they were at the same paths (the ingest
+    knows a file by path, size and modification time, and tests edit them), its data dir, and its database (a
+    file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL). What a fresh CLI ingest of the same files
+    would leave, without the per-test transcodes."""
+    root, pristine, data, url = ingested
+    for folder in ("plain", "gravel"):
+        shutil.rmtree(root / folder)
+        shutil.copytree(pristine / folder, root / folder)
+    shutil.copytree(data / "var", tmp_path / "var")
     monkeypatch.setenv("ENCORE_MODE", "dev")
     monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("ENCORE_DATABASE_URL", database_url)
-    for folder, album, label in (("plain", "Wrong Folder", None), ("gravel", "Notice Served", "Gravel")):
-        (tmp_path / folder).mkdir()
-        for n, hz in enumerate((440, 550), start=1):
-            tone = c.tone(1.0, hz + (0 if label is None else 110))
-            tags = {"title": f"T{n}", "artist": "Ann 50%", "album": album, "date": "2020-01-01"}
-            c.write_flac(tmp_path / folder / f"{n}.flac", tone, **tags)
-        args = ["ingest", str(tmp_path / folder), "--workers", "1"] + (["--label", label] if label else [])
-        done = runner.invoke(app, args)
-        assert done.exit_code == 0, done.output
-    made = runner.invoke(app, ["user", "create", "listener", "--password", PASSWORD])
-    assert made.exit_code == 0, made.output
-    return tmp_path
+    if url.startswith("sqlite"):
+        source = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copy(f"{source}{suffix}", tmp_path / f"encore.db{suffix}")
+        monkeypatch.setenv("ENCORE_DATABASE_URL", f"sqlite:///{tmp_path / 'encore.db'}")
+        yield root
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with database_from_template(server, "t", template=url.rsplit("/", 1)[1]) as copy:
+        monkeypatch.setenv("ENCORE_DATABASE_URL", copy)
+        yield root
 
 
 @pytest.fixture

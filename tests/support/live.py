@@ -93,7 +93,7 @@ def _cache_root() -> Path:
 
 
 @contextmanager
-def _shared_dir(name: str) -> Iterator[tuple[Path, bool]]:
+def shared_dir(name: str) -> Iterator[tuple[Path, bool]]:
     """A directory under the run's shared root (this process's own root without xdist), and whether it is
     already complete; held under an exclusive lock, so one process builds it while any other waits. The
     caller builds it when it is not complete; leaving without an error marks it complete."""
@@ -116,7 +116,7 @@ def _demo_library(tracks: int, albums: int, seconds: tuple[float, float], artist
     key = (tracks, albums, *seconds, artists)
     if key not in _libraries:
         name = "library-{}-{}-{}-{}".format(*key[:4]) + (f"-{artists}" if artists != albums else "")
-        with _shared_dir(name) as (out, complete):
+        with shared_dir(name) as (out, complete):
             if not complete:
                 spec = DemoSpec(
                     artists=artists,
@@ -170,7 +170,7 @@ def _seeded_template() -> Path:
 
     key = (12, 4, 31.0, 34.0)
     if key not in _seeded:
-        with _shared_dir("seeded") as (work, complete):
+        with shared_dir("seeded") as (work, complete):
             if not complete:
                 container = build(_dev_settings(work))
                 try:
@@ -195,7 +195,7 @@ def _seeded_postgres_template(server: "PostgresServer") -> tuple[str, Path]:
 
     if server.port not in _seeded_postgres:
         name = f"seeded_{os.getpid()}"
-        with _shared_dir("seeded-pg") as (work, complete):
+        with shared_dir("seeded-pg") as (work, complete):
             if complete:
                 restore_database(server, name, work / "catalogue.dump")
             else:

@@ -2,10 +2,7 @@
 schema-shaped (or schema-breaking) request holds, no server error. (/v1 has its own, stricter run in
 tests/web/spotify.) Bounded: a few derandomized examples per operation, one live server for the module."""
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,9 +14,9 @@ from encore.accounts import create_user
 from encore.bootstrap import build
 from encore.config import Settings
 from encore.db import transaction
-from encore.web import create_api
 from tests.catalog import factories as f
 from tests.support.live import LiveServer, serve
+from tests.support.openapi import app_openapi
 from tests.web.conftest import PASSWORD
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("api-schemathesis")]
@@ -28,17 +25,7 @@ EXAMPLES_PER_OPERATION = 4
 SKIP = {"POST /api/auth/logout", "POST /api/me/sign-out-everywhere", "PUT /api/me/password"}
 
 
-def _spec() -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp())
-    c = build(Settings(mode="dev", data_dir=work, database_url=f"sqlite:///{work}/spec.db"))
-    try:
-        spec: dict[str, Any] = create_api(c).openapi()
-        return spec
-    finally:
-        c.close()
-
-
-SCHEMA = schemathesis.openapi.from_dict(_spec()).include(path_regex=r"^/(api|1)/")
+SCHEMA = schemathesis.openapi.from_dict(app_openapi()).include(path_regex=r"^/(api|1)/")
 OPERATIONS = {op.ok().label: op.ok() for op in SCHEMA.get_all_operations() if op.ok().label not in SKIP}
 
 

@@ -5,10 +5,6 @@ minute. The schema is the app's own: read once from an in-process app to name th
 case goes over real HTTP to the live server (whose /openapi.json is checked to be the same).
 """
 
-import tempfile
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
 import schemathesis
@@ -21,11 +17,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from encore.bootstrap import build
-from encore.config import Settings
 from encore.oauth import SCOPES
-from encore.web import create_api
 from tests.support.live import LiveServer
+from tests.support.openapi import app_openapi
 from tests.web.spotify.conftest import PASSWORD
 from tests.web.spotify.flows import login, register_app, user_token
 
@@ -43,17 +37,7 @@ CHECKS = [
 ]
 
 
-def _spec() -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp())
-    c = build(Settings(mode="dev", data_dir=work, database_url=f"sqlite:///{work}/spec.db"))
-    try:
-        spec: dict[str, Any] = create_api(c).openapi()
-        return spec
-    finally:
-        c.close()
-
-
-SPEC = _spec()
+SPEC = app_openapi()
 SCHEMA = schemathesis.openapi.from_dict(SPEC).include(path_regex=r"^/v1/")
 OPERATIONS = {op.ok().label: op.ok() for op in SCHEMA.get_all_operations()}
 
