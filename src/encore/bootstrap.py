@@ -170,7 +170,7 @@ def _verified_outbox(settings: Settings, state: SharedState) -> playback.Verifie
     return spool
 
 
-def write_verified(sessions: sessionmaker[Session], verified: playback.Verified) -> bool:
+def write_verified(sessions: sessionmaker[Session], verified: playback.Verified, *, clock: Clock | None = None) -> bool:
     """Write a verified stream in a transaction of its own; False: refused for good. The one rule of which stream is
     written and under whose name, for the byte path's live write and the outbox's drain alike (review23m M1-M3;
     review24s H2: the live write once skipped the last two, so a play verified after its listener forgot the range
@@ -180,13 +180,15 @@ def write_verified(sessions: sessionmaker[Session], verified: playback.Verified)
       since, is judged by the status when it was kept, as the edge reader judges a log line. A record kept with
       no time (by the release before) is judged by the status now; logged with the reason when not paid.
     - Not into a month whose royalty statement is closed, as the edge log's reader refuses (review21 F3): the
-      label's chart would show a stream no statement pays. Logged, since cron hears of the edge reader's.
+      label's chart would show a stream no statement pays. Logged, since cron hears of the edge reader's. Asked in
+      the write's own transaction, under the money lock when the record's month has ended (`labels.closed_for_write`,
+      review25m F3: a close between the check and the write left the row in no statement). `clock`: now's.
     - Written de-identified when the listener has since forgotten a range holding it.
     - Not written, and logged, when the listener's account was erased before a drain (review24m F4): without the
       listener the AT_ONCE rule cannot be applied (their other streams no longer name them), so a de-identified
       write could pay a play the live write would have refused."""
     with transaction(sessions) as session:
-        if playback.ClosedMonths(frozenset(labels.closed_months(session))).holds(verified.first_byte_at):
+        if labels.closed_for_write(session, verified.first_byte_at, now=(clock or SystemClock()).now()):
             log.warning(
                 "a verified stream of %s was not written: that month's royalty statement is closed (play %s)",
                 f"{verified.first_byte_at:%Y-%m}",
@@ -263,10 +265,10 @@ def _jobs(
     engine.every_minute("wrapped.fold", partial(insights.fold_everyone, sessions), state=state)  # marked months
     resume = partial(portability.resume_erasures, sessions, engine, clock.now)
     engine.every_minute("accounts.resume_erasures", resume, state=state)  # deleted accounts whose job failed
-    drain = partial(outbox.drain, partial(write_verified, sessions))
+    drain = partial(outbox.drain, partial(write_verified, sessions, clock=clock))
     engine.every_minute("playback.verified_outbox", drain, state=state)  # verified streams whose write failed
     if isinstance(outbox, playback.SharedOutbox):  # and those this node's spool kept while Redis was away too
         engine.every_minute_here(
-            "playback.verified_spool", partial(outbox.drain_here, partial(write_verified, sessions))
+            "playback.verified_spool", partial(outbox.drain_here, partial(write_verified, sessions, clock=clock))
         )
     return engine

@@ -208,6 +208,20 @@ def test_a_file_with_no_readable_line_exits_non_zero(site: tuple[Container, Path
     assert runner.invoke(app, ["edge", "ingest-log", str(empty)]).exit_code == 0
 
 
+def test_a_missing_file_is_named_and_the_others_are_still_read(site: tuple[Container, Path], edge: Edge) -> None:
+    """probe25b L2: `ingest-log edge.log.1 edge.log` before the first rotation (deploy.md's postrotate line, copied
+    into cron) was a usage error, exit 2, and edge.log was not read: no stream counted until logrotate ran once."""
+    _c, work = site
+    log = edge.root / "edge.log"
+    lines = json.loads(log.read_text().splitlines()[0])
+    assert "rt" in lines and float(lines["rt"]) >= 0  # nginx logs how long each response took (review25m F4)
+    missing = work / "never-rotated" / "edge.log.1"
+    result = runner.invoke(app, ["edge", "ingest-log", str(missing), str(log)])
+    assert result.exit_code == 1, result.output  # cron hears of it
+    assert f"{missing}:" in result.stderr and "does not exist" in result.stderr, result.stderr
+    assert "6 lines: 6 edge responses counted" in result.stdout, result.stdout  # edge.log was read
+
+
 def test_a_play_split_by_a_log_rotation_counts_once_when_both_files_are_read(
     site: tuple[Container, Path], edge: Edge
 ) -> None:

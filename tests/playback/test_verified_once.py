@@ -3,12 +3,14 @@
 `done` flag expired must not insert it again (the label would pay twice, the row would name the listener)."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from encore import portability
 from encore.accounts import create_user
@@ -16,6 +18,7 @@ from encore.bootstrap import Container
 from encore.catalog import Rendition
 from encore.db import transaction
 from encore.playback import (
+    ClosedMonths,
     Coordinates,
     EdgeSecret,
     StreamVerifier,
@@ -180,7 +183,7 @@ def test_re_reading_an_edge_log_after_forgetting_adds_nothing(container: Contain
         lines=lines,
         secrets=EDGE,
         verifier=StreamVerifier(MemoryState(), secret=SECRET),
-        closed_months=frozenset({f"{world.at:%Y-%m}"}),
+        closed=_closed({f"{world.at:%Y-%m}"}),
     )
     assert closed.verified == 0 and not closed.in_closed_months, closed
 
@@ -191,14 +194,14 @@ def test_an_edge_log_read_after_its_month_closed_records_nothing_of_that_month(c
     world = _world(container)
     verifier = StreamVerifier(MemoryState(), secret=SECRET)
     other = ingest_edge_log(
-        container.sessions, lines=_log(world), secrets=EDGE, verifier=verifier, closed_months=frozenset({"1999-01"})
+        container.sessions, lines=_log(world), secrets=EDGE, verifier=verifier, closed=_closed({"1999-01"})
     )
     assert other.verified == 1 and not other.in_closed_months  # another month closed: recorded
     world.at -= timedelta(hours=2)  # a second play, its month closed
     month = f"{world.at:%Y-%m}"
     verifier = StreamVerifier(MemoryState(), secret=SECRET)
     late = ingest_edge_log(
-        container.sessions, lines=_log(world), secrets=EDGE, verifier=verifier, closed_months=frozenset({month})
+        container.sessions, lines=_log(world), secrets=EDGE, verifier=verifier, closed=_closed({month})
     )
     assert late.verified == 0 and late.in_closed_months == {month: 1}, late
     assert _rows(container) == [world.fan_id]
@@ -217,10 +220,15 @@ def test_a_log_read_again_after_its_month_closed_raises_no_alarm_for_what_it_rec
         lines=_log(world),
         secrets=EDGE,
         verifier=StreamVerifier(MemoryState(), secret=SECRET),
-        closed_months=frozenset({f"{world.at:%Y-%m}"}),
+        closed=_closed({f"{world.at:%Y-%m}"}),
     )
     assert again.verified == 0 and not again.in_closed_months, again
     assert _rows(container) == [world.fan_id]
+
+
+def _closed(months: set[str]) -> Callable[[Session, datetime], bool]:
+    """The edge reader's question with these months closed (the CLI asks `labels.closed_for_write`)."""
+    return lambda _session, at: ClosedMonths(frozenset(months)).holds(at)
 
 
 def _rekeyed(container: Container) -> None:

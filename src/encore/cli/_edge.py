@@ -39,6 +39,9 @@ def _lines(files: list[Path], report: playback.EdgeReport, unreadable: dict[Path
     lines are the count's growth while it was read)."""
     for file in files:
         lines, malformed = report.lines, report.ignored["malformed"]
+        if not file.exists():  # probe25b L2: `edge.log.1 edge.log` before the first rotation still reads edge.log
+            unreadable[file] = "does not exist (not rotated yet, or a wrong name): the other files were read"
+            continue
         try:
             with _open(file) as text:
                 yield from text
@@ -146,7 +149,8 @@ def ingest_log(
     files: Annotated[
         list[Path],
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="nginx's edge.log; after a rotation, the old then the new"
+            help="nginx's edge.log; after a rotation, the old then the new. A missing or unreadable file is named and"
+            " the others are still read (exit 1 then)"
         ),
     ],
 ) -> None:
@@ -160,15 +164,13 @@ def ingest_log(
         secrets = edge_secrets(c, live_only=False)
         report, unreadable = playback.EdgeReport(), dict[Path, str]()
         lines = _lines(files, report, unreadable)
-        with c.sessions() as session:
-            closed = frozenset(labels.closed_months(session))
         playback.ingest_edge_log(
             c.sessions,
             lines=lines,
             secrets=secrets,
             verifier=c.verifier,
             report=report,
-            closed_months=closed,
+            closed=lambda session, at: labels.closed_for_write(session, at, now=c.clock.now()),  # per stream
             forgotten=lambda session, verified: portability.forgotten_kept_stream(session, verified=verified),
         )
     finally:

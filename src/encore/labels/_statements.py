@@ -12,7 +12,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 
 from sqlalchemy import insert, select
@@ -299,6 +299,20 @@ def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, no
 
 def closed_months(session: Session) -> list[str]:
     return list(session.scalars(select(RoyaltyStatement.month).order_by(RoyaltyStatement.month.desc())))
+
+
+def closed_for_write(session: Session, at: datetime, *, now: datetime) -> bool:
+    """Whether a verified stream first heard `at` falls in a month whose statement is closed, asked by the
+    transaction about to write it; the answer holds until that transaction ends (review25m F3). A stream of a month
+    that has ended (a drain after an outage, an edge log's line) takes the money lock `close_month` takes before the
+    months are read: a close either committed first (and is seen here) or waits for this write (and counts it). A
+    stream of a month still running needs no lock: its month cannot be closed until SETTLEMENT after it ends."""
+    at, now = at.astimezone(UTC), now.astimezone(UTC)
+    if (at.year, at.month) >= (now.year, now.month):
+        return False
+    write_lock(session, "money")
+    month = f"{at:%Y-%m}"
+    return session.scalar(select(RoyaltyStatement.id).where(RoyaltyStatement.month == month)) is not None
 
 
 def for_label(s: Statement, label_id: int) -> Statement:

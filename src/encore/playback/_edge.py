@@ -4,9 +4,11 @@ verified streams here, exactly as the byte path's blocks do (`StreamVerifier`, `
 
 A line is trusted only as far as Encore can check it: its URL's signature must verify with an edge secret
 Encore holds (a forged or edited line is ignored and counted), its user and file must exist, and it must
-have been served before the URL expired. Reading is idempotent: spans merge as a union into the play, a play
-verifies once, and its record is keyed by the play's first byte, so re-reading a log (or one rotated
-mid-way, read again with its successor) adds nothing.
+have been begun before the URL expired (nginx checks `expires` when a request begins; a line is judged and dated
+by its request's start, `t - rt`: review25m F4). Reading is idempotent: spans merge as a union into the play, a
+play verifies once, and its record is one per play: keyed by the play's first byte, and refused when the listener
+already has a record of the track within the play's window (`_verified._same_play`), so re-reading a log (or one
+rotated mid-way, read again with its predecessor, whatever was read first) adds nothing (review25m F2).
 """
 
 import hmac
@@ -15,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
@@ -23,14 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.accounts import User
 from encore.catalog import Rendition, Track
-from encore.playback._verified import (
-    REKEYED,
-    Coordinates,
-    StreamVerifier,
-    Verified,
-    VerifiedStream,
-    write_verified_stream,
-)
+from encore.playback._verified import Coordinates, StreamVerifier, Verified, play_held, write_verified_stream
 from encore.streaming import sign_edge_url
 
 _URI = re.compile(r"^/edge/([0-9A-Za-z]{22})/(audio/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+\.(?:ogg|opus))$")
@@ -40,7 +35,8 @@ MAX_LINE = 8192  # nginx's lines are a few hundred bytes; anything longer is not
 
 @dataclass(frozen=True)
 class EdgeHit:
-    """One edge response as nginx logged it: `sent` bytes of `media_path` from `start`, to `user`."""
+    """One edge response as nginx logged it: `sent` bytes of `media_path` from `start`, to `user`; begun `at`
+    (`t - rt`; `t` alone on a line logged before `rt` was) and logged `ended` (`t`: when its last byte went)."""
 
     at: datetime
     user: str
@@ -50,6 +46,7 @@ class EdgeHit:
     start: int
     sent: int
     kid: str = ""  # the URL's key generation (`&k=`), "" for the first
+    ended: datetime | None = None  # None: as `at` (a line without `rt`)
 
 
 @dataclass(frozen=True)
@@ -58,6 +55,12 @@ class EdgeSecret:
 
     secret: str
     retire_at: datetime | None = None
+
+
+# Whether a stream first heard at this time falls in a month whose royalty statement is closed, asked in the
+# transaction that would write it (`labels.closed_for_write`: it takes the money lock a close takes, so the answer
+# holds until that transaction ends: review25m F3)
+ClosedCheck = Callable[[Session, datetime], bool]
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,12 @@ def parse_edge_line(line: str) -> EdgeHit | str:
     sent, expires, md5 = raw["sent"], str(raw.get("expires", "")), str(raw.get("md5", ""))
     if found is None or not (sent.isascii() and sent.isdigit() and expires.isascii() and expires.isdigit()):
         return "malformed"
+    took = _seconds(raw.get("rt", "0"))  # $request_time; absent from lines logged before it was (review25m F4)
+    if took is None:
+        return "malformed"
     try:
-        at = datetime.fromtimestamp(float(raw["t"]), UTC)
+        ended = datetime.fromtimestamp(float(raw["t"]), UTC)
+        at = ended - timedelta(seconds=took)
     except (ValueError, OverflowError, OSError):
         return "malformed"
     start = 0
@@ -113,7 +120,15 @@ def parse_edge_line(line: str) -> EdgeHit | str:
     kid = str(raw.get("k", ""))
     if len(kid) > 9 or not (kid == "" or (kid.isascii() and kid.isdigit())):
         return "malformed"
-    return EdgeHit(at, found[1], found[2], md5, int(expires[:12]), start, int(sent), kid)
+    return EdgeHit(at, found[1], found[2], md5, int(expires[:12]), start, int(sent), kid, ended)
+
+
+_SECONDS = re.compile(r"\A[0-9]{1,9}(?:\.[0-9]{1,6})?\Z")
+
+
+def _seconds(value: object) -> float | None:
+    """nginx's `$request_time` ("0.004", seconds with milliseconds), or None when it is not one."""
+    return float(value) if isinstance(value, str) and _SECONDS.fullmatch(value) else None
 
 
 def edge_signature_ok(hit: EdgeHit, secrets: Mapping[str, EdgeSecret]) -> bool:
@@ -142,26 +157,26 @@ def ingest_edge_log(
     secrets: Mapping[str, EdgeSecret],
     verifier: StreamVerifier,
     report: EdgeReport | None = None,
-    closed_months: frozenset[str] = frozenset(),
+    closed: ClosedCheck | None = None,
     forgotten: Callable[[Session, Verified], object] | None = None,
 ) -> EdgeReport:
     """Turn nginx's edge log lines into served spans and verified streams; what was ignored, and why. Lines
     are read one at a time, each counted in `report` (given, or new) before the next is asked for.
 
-    A stream whose first byte falls in a month in `closed_months` ("2026-11": its royalty statement is stored
-    and final) is not recorded, and counted in `in_closed_months`: recorded, the label's chart would show a
-    stream that no statement pays (review21 F3). A log read at least daily is read before its month closes.
+    A stream whose first byte falls in a month `closed` says is closed (its royalty statement is stored and final;
+    asked in the transaction that would write it, per stream: review25m F3) is not recorded, and counted in
+    `in_closed_months`: recorded, the label's chart would show a stream that no statement pays (review21 F3). A log
+    read at least daily is read before its month closes.
     `forgotten` is called in the transaction of each stream written: it de-identifies a stream whose listener forgot
     the range holding its first byte before the log was read (`portability.forgotten_kept_stream`, as the byte
     path's write and the outbox's drain do: review24s H2)."""
     report = report if report is not None else EdgeReport()
-    closed = ClosedMonths(closed_months)
     files: dict[str, _File | None] = {}
     users: dict[str, bool] = {}
     with sessions() as session:
         for line in lines:
             report.lines += 1
-            why = _ingest_line(session, line.strip(), secrets, verifier, closed, files, users, report, forgotten)
+            why = _ingest_line(session, line.strip(), secrets, verifier, files, users, report, closed, forgotten)
             if why is not None:
                 report.ignored[why] += 1
     return report
@@ -172,10 +187,10 @@ def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the 
     line: str,
     secrets: Mapping[str, EdgeSecret],
     verifier: StreamVerifier,
-    closed: ClosedMonths,
     files: dict[str, _File | None],
     users: dict[str, bool],
     report: EdgeReport,
+    closed: ClosedCheck | None,
     forgotten: Callable[[Session, Verified], object] | None,
 ) -> str | None:
     if not line:
@@ -185,8 +200,8 @@ def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the 
         return hit
     if not edge_signature_ok(hit, secrets):
         return "bad_signature"
-    if hit.at.timestamp() > hit.expires + 1:  # nginx refuses an expired URL; a line saying otherwise is forged
-        return "expired"
+    if hit.at.timestamp() > hit.expires + 1:  # nginx refuses an expired URL when the request begins: a line begun
+        return "expired"  # after it is forged (one begun before and ended after was served: review25m F4)
     if hit.user not in users:
         users[hit.user] = session.scalar(select(User.id).where(User.public_id == hit.user)) is not None
     if hit.media_path not in files:
@@ -206,11 +221,8 @@ def _ingest_line(  # noqa: PLR0917 - one line and the lookups shared across the 
         )
     )
     report.counted += 1
-    if verified is not None and closed.holds(verified.first_byte_at):
-        if not _recorded(session, verified):  # a log read again after its month closed was counted
-            report.in_closed_months[f"{verified.first_byte_at:%Y-%m}"] += 1  # then: no alarm (review21c F5)
-    elif verified is not None:
-        _write(session, verified, hit.at, report, forgotten)
+    if verified is not None:
+        _write(session, verified, hit.ended or hit.at, report, closed=closed, forgotten=forgotten)
     return None
 
 
@@ -219,10 +231,18 @@ def _write(
     verified: Verified,
     at: datetime,
     report: EdgeReport,
+    *,
+    closed: ClosedCheck | None,
     forgotten: Callable[[Session, Verified], object] | None,
 ) -> None:
-    """A stream verified by the line at `at`: paid only if the track was published then (a withdrawal does not stop
-    an edge URL nginx holds, as the byte path stops its own within a second)."""
+    """A stream verified by the line sent until `at`: paid only if the track was published then (a withdrawal does
+    not stop an edge URL nginx holds, as the byte path stops its own within a second); not written into a closed
+    month, asked in this transaction (`closed` may take the money lock: the commit below ends it)."""
+    if closed is not None and closed(session, verified.first_byte_at):
+        if not play_held(session, verified=verified):  # a log read again after its month closed was counted
+            report.in_closed_months[f"{verified.first_byte_at:%Y-%m}"] += 1  # then: no alarm (review21c F5)
+        session.commit()
+        return
     written = write_verified_stream(session, verified=verified, verified_at=at)
     if written.written:
         report.verified += 1
@@ -231,18 +251,6 @@ def _write(
     elif written.reason not in {"repeat_or_at_once", "unknown_listener_or_track"}:
         report.not_paid[written.reason] += 1
     session.commit()
-
-
-def _recorded(session: Session, verified: Verified) -> bool:
-    """Its row is held: by its key, or, forgotten and re-keyed (`playback._forgotten`), by track and first byte."""
-    rekeyed = (
-        select(VerifiedStream.id)
-        .join(Track, Track.id == VerifiedStream.track_id)
-        .where(Track.public_id == verified.track, VerifiedStream.first_byte_at == verified.first_byte_at)
-        .where(VerifiedStream.play_key.startswith(REKEYED, autoescape=True))
-    )
-    by_key = select(VerifiedStream.id).where(VerifiedStream.play_key == verified.play_key)
-    return session.scalar(by_key) is not None or session.scalar(rekeyed.limit(1)) is not None
 
 
 def _file(session: Session, media_path: str) -> _File | None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
     text,
     update,
@@ -337,6 +338,38 @@ def _rekeyed_copy(*, track_id: int, first_byte_at: datetime) -> Exists:
     )
 
 
+def _same_play(*, user_id: int, track_id: int, first_byte_at: datetime, duration_ms: int) -> Exists:
+    """This listener's counted play of this track whose first byte lies within the play's window of `first_byte_at`
+    (`VERIFY`'s rule: a play lasts its length, at least VERIFY_MIN_MS, from its first byte). The same play seen from
+    another first byte: an edge log read again with the lines before a rotation once the shared state forgot the
+    play (review25m F2), or a play whose state was lost mid-way. Two plays the state tells apart lie a window apart
+    or more, so a real second play of the track is never met here."""
+    window = timedelta(microseconds=_window_us(duration_ms))
+    return exists().where(
+        VerifiedStream.user_id == user_id,
+        VerifiedStream.track_id == track_id,
+        VerifiedStream.first_byte_at > first_byte_at - window,
+        VerifiedStream.first_byte_at < first_byte_at + window,
+    )
+
+
+def play_held(session: Session, *, verified: Verified) -> bool:
+    """Whether this play is recorded already: by its key, re-keyed (`playback._forgotten`: by track and first byte),
+    or from another first byte (`_same_play`)."""
+    if session.scalar(select(VerifiedStream.id).where(VerifiedStream.play_key == verified.play_key)) is not None:
+        return True
+    track = session.execute(select(Track.id, Track.duration_ms).where(Track.public_id == verified.track)).one_or_none()
+    if track is None:
+        return False
+    user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
+    held = [_rekeyed_copy(track_id=track[0], first_byte_at=verified.first_byte_at)]
+    if user_id is not None:
+        held.append(
+            _same_play(user_id=user_id, track_id=track[0], first_byte_at=verified.first_byte_at, duration_ms=track[1])
+        )
+    return bool(session.scalar(select(or_(*held))))
+
+
 def record_verified_stream(session: Session, *, verified: Verified, verified_at: datetime | None = None) -> bool:
     """`write_verified_stream`, whether it was written."""
     return write_verified_stream(session, verified=verified, verified_at=verified_at).written
@@ -345,7 +378,8 @@ def record_verified_stream(session: Session, *, verified: Verified, verified_at:
 def write_verified_stream(session: Session, *, verified: Verified, verified_at: datetime | None = None) -> Written:
     """Write the record (once per play: a repeat is ignored) if the play is paid (`paid_play`: its track was
     published when it verified). Not written when the listener or track is gone, the play is not paid, it was
-    already recorded, or the listener already has AT_ONCE counted plays begun within VERIFY_MIN_MS of it. The
+    already recorded (by its key, or from another first byte within the play's window: `_same_play`), or the
+    listener already has AT_ONCE counted plays begun within VERIFY_MIN_MS of it. The
     count and the write are one step across processes: the listener's lock on PostgreSQL, then one INSERT ...
     SELECT whose count reads what every earlier holder committed (on SQLite that statement runs under the
     write lock; a SELECT before it would run outside any transaction, pysqlite's way).
@@ -357,13 +391,13 @@ def write_verified_stream(session: Session, *, verified: Verified, verified_at: 
     between."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
     track = session.execute(
-        select(Track.id, Track.status, Track.album_id, Album.taken_down_from)
+        select(Track.id, Track.status, Track.album_id, Album.taken_down_from, Track.duration_ms)
         .join(Album, Album.id == Track.album_id)
         .where(Track.public_id == verified.track)
     ).one_or_none()
     if user_id is None or track is None:
         return Written(False, "unknown_listener_or_track")
-    track_id, status, album_id, taken_down_from = track
+    track_id, status, album_id, taken_down_from, duration_ms = track
     then = None if verified_at is None else published_when(session, album_id=album_id, at=verified_at)
     paid = paid_play(
         status=status, taken_down=taken_down_from is not None, verified_at=verified_at, published_then=then
@@ -381,6 +415,7 @@ def write_verified_stream(session: Session, *, verified: Verified, verified_at: 
     ).where(
         alongside < AT_ONCE,  # beside AT_ONCE others: more than one person can hear (or a replay)
         ~_rekeyed_copy(track_id=track_id, first_byte_at=verified.first_byte_at),
+        ~_same_play(user_id=user_id, track_id=track_id, first_byte_at=verified.first_byte_at, duration_ms=duration_ms),
     )
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     written = session.scalar(

@@ -68,4 +68,4 @@ def record_verified_now(c: Container, verified: playback.Verified) -> None:
 
 
 def _write_now(c: Container, verified: playback.Verified) -> bool:
-    return write_verified(c.sessions, verified)  # verified now: the drain's one rule (review24s H2)
+    return write_verified(c.sessions, verified, clock=c.clock)  # verified now: the drain's one rule (review24s H2)
