@@ -1,0 +1,50 @@
+"""What probe25a found on the paths people walk (session 25), in real Chromium: one server, one page per test.
+
+M1: the label portal printed the word "null" under every published release (a form that is nothing when every
+track has its own number went into the DOM's replaceChildren, which writes a null out as text).
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+from sqlalchemy import select
+
+from encore.accounts import Role, create_user
+from encore.catalog import Album
+from encore.db import transaction
+from tests.support.browser import sign_in
+from tests.support.live import LiveServer, seeded_container, serve
+from tests.web.test_first_page_browser import _page, browser
+
+__all__ = ["browser"]
+pytestmark = pytest.mark.browser
+PW = "paths25-pass-1234"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A label account (`label`) on the first album's label, and a listener."""
+    container = seeded_container(tmp_path_factory.mktemp("paths25"))
+    with transaction(container.sessions) as s:
+        album = s.scalars(select(Album).where(Album.label_id.is_not(None)).order_by(Album.id)).first()
+        assert album is not None
+        create_user(s, username="label", password=PW, role=Role.LABEL).label_id = album.label_id
+        create_user(s, username="listener", password=PW)
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def test_a_published_release_shows_no_null(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser)
+    sign_in(page, live.base_url, "label", PW, "/label")
+    page.wait_for_selector("li.label-album h3")
+    published = page.locator("li.label-album").filter(has=page.locator(".release-withdraw"))
+    assert published.count() >= 1
+    texts = page.evaluate(
+        """() => [...document.querySelectorAll("li.label-album")].flatMap((li) =>
+            [...li.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent))"""
+    )
+    assert texts == []  # every child of a release's block is an element: no stray "null"
+    assert "null" not in page.locator("#main").inner_text().split()
