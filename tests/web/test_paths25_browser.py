@@ -4,6 +4,7 @@ M1: the label portal printed the word "null" under every published release (a fo
 track has its own number went into the DOM's replaceChildren, which writes a null out as text).
 """
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -48,3 +49,31 @@ def test_a_published_release_shows_no_null(live: LiveServer, browser: Browser) -
     )
     assert texts == []  # every child of a release's block is an element: no stray "null"
     assert "null" not in page.locator("#main").inner_text().split()
+
+
+def test_deleting_dates_says_why_when_the_count_fails(live: LiveServer, browser: Browser) -> None:
+    """L1: "Delete these dates" said "No plays on those days." whenever its count request failed (a reversed
+    range, a server error, offline), while the plays were all there."""
+    page = _page(browser)
+    sign_in(page, live.base_url, "listener", PW, "/history")
+    page.wait_for_selector("#history-since")
+    page.fill("#history-since", "2026-11-03")
+    page.fill("#history-until", "2026-11-01")
+    page.click("button:text('Delete these dates')")
+    error = page.locator("#main .form-error")
+    error.filter(has_text="first day comes after").wait_for()
+    assert "No plays" not in page.inner_text("#main .history-count")
+
+    page.fill("#history-until", "2026-11-05")
+    error.filter(has_text="first day").wait_for(state="detached")  # the list reloaded for the new range
+    page.route(
+        re.compile(r".*/api/me/history\?.*&limit=1$"),
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/json",
+            body='{"error": {"code": "unavailable", "message": "The server is busy: try again shortly."}}',
+        ),
+    )
+    page.click("button:text('Delete these dates')")
+    error.filter(has_text="Nothing deleted: The server is busy").wait_for()
+    assert "No plays" not in page.inner_text("#main .history-count")
