@@ -32,6 +32,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         assert album is not None
         create_user(s, username="label", password=PW, role=Role.LABEL).label_id = album.label_id
         create_user(s, username="listener", password=PW)
+        create_user(s, username="maker", password=PW)  # no playlist yet
     with serve(container) as server:
         yield server
     container.close()
@@ -77,3 +78,27 @@ def test_deleting_dates_says_why_when_the_count_fails(live: LiveServer, browser:
     page.click("button:text('Delete these dates')")
     error.filter(has_text="Nothing deleted: The server is busy").wait_for()
     assert "No plays" not in page.inner_text("#main .history-count")
+
+
+def test_a_track_menu_starts_a_new_playlist(live: LiveServer, browser: Browser) -> None:
+    """L4: a listener with no playlist found no way to start one from a track: the ⋯ menu listed only existing
+    playlists. "New playlist…" asks a name and makes the playlist with the track in it."""
+    with live.container.sessions() as s:
+        album_id = s.scalars(select(Album.public_id).order_by(Album.id)).first()
+    page = _page(browser)
+    sign_in(page, live.base_url, "maker", PW, f"/album/{album_id}")
+    first = page.locator("#main li[data-track-id]").first
+    track_id = first.get_attribute("data-track-id")
+    first.locator(".track-more").click()
+    page.click(".menu [role=menuitem]:text('New playlist…')")
+    dialog = page.locator("dialog.new-playlist")
+    dialog.locator("button:text('Create and add')").click()
+    assert dialog.locator(".form-error").inner_text() == "Give the playlist a name."  # nothing made
+    dialog.locator("input").fill("Road songs")
+    dialog.locator("button:text('Create and add')").click()
+    page.locator("#toast").filter(has_text="Added to Road songs").wait_for()
+    assert not dialog.count()
+    mine = page.context.request.get(live.base_url + "/api/me/playlists").json()["items"]
+    assert [(p["name"], p["total_tracks"]) for p in mine] == [("Road songs", 1)]
+    items = page.context.request.get(f"{live.base_url}/api/playlists/{mine[0]['id']}/items").json()["items"]
+    assert [i["track"]["id"] for i in items] == [track_id]
