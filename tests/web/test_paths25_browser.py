@@ -6,14 +6,17 @@ track has its own number went into the DOM's replaceChildren, which writes a nul
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser
 from sqlalchemy import select
 
+from encore import billing, library
 from encore.accounts import Role, create_user
 from encore.catalog import Album
 from encore.db import transaction
+from encore.library import Playlist
 from tests.support.browser import sign_in
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _page, browser
@@ -33,6 +36,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         create_user(s, username="label", password=PW, role=Role.LABEL).label_id = album.label_id
         create_user(s, username="listener", password=PW)
         create_user(s, username="maker", password=PW)  # no playlist yet
+        gifted = create_user(s, username="gifted", password=PW)
+        billing.grant_premium(s, user_public_id=gifted.public_id, plan="premium", days=30, now=datetime.now(UTC))
+        bob = create_user(s, username="bob", password=PW)
+        library.create_playlist(s, owner_id=bob.id, name="Bob's empty", public=True, now=datetime.now(UTC))
     with serve(container) as server:
         yield server
     container.close()
@@ -102,3 +109,36 @@ def test_a_track_menu_starts_a_new_playlist(live: LiveServer, browser: Browser) 
     assert [(p["name"], p["total_tracks"]) for p in mine] == [("Road songs", 1)]
     items = page.context.request.get(f"{live.base_url}/api/playlists/{mine[0]['id']}/items").json()["items"]
     assert [i["track"]["id"] for i in items] == [track_id]
+
+
+def test_words_that_were_wrong_for_who_reads_them(live: LiveServer, browser: Browser) -> None:
+    """L4 wording, one page: sign-up mode names itself; Premium from a code or an admin ends, it does not renew;
+    the Subscribe button with no checkout looks disabled; another listener's empty playlist does not tell the
+    viewer to add tracks to it."""
+    page = _page(browser)
+    page.goto(live.base_url + "/")
+    page.wait_for_selector("form.login")
+    page.check("#login-signup")
+    assert page.inner_text("form.login h1") == "Create your account"
+    assert page.inner_text("form.login button[type=submit]") == "Sign up"
+    page.uncheck("#login-signup")
+    assert page.inner_text("form.login h1") == "Log in to Encore"
+
+    sign_in(page, live.base_url, "gifted", PW, "/upgrade")
+    state = page.locator("#sub-state")
+    state.wait_for()
+    assert state.inner_text().startswith("Premium until ") and "renews" not in state.inner_text()
+    page.context.clear_cookies()
+
+    sign_in(page, live.base_url, "listener", PW, "/upgrade")
+    subscribe = page.locator("#btn-subscribe")
+    subscribe.wait_for()
+    assert subscribe.is_disabled()
+    assert float(subscribe.evaluate("(b) => getComputedStyle(b).opacity")) < 0.6
+
+    with live.container.sessions() as s:
+        playlist_id = s.scalars(select(Playlist.public_id).where(Playlist.name == "Bob's empty")).one()
+    page.goto(f"{live.base_url}/playlist/{playlist_id}")
+    empty = page.locator("#main p.empty")
+    empty.wait_for()
+    assert empty.inner_text() == "No tracks in this playlist yet."
