@@ -12,7 +12,7 @@ from PIL import Image
 from encore.ingest import CorruptAudioError, NotAudioError, read_tags
 from encore.ingest._artwork import ArtworkRejected, render_artwork
 from encore.ingest._audio import transcode
-from encore.ingest._probe import probe
+from encore.ingest._probe import UNREADABLE, probe
 from encore.ingest._tags import MAX_ITEMS, MAX_TEXT, clean, parse
 from tests.ingest import corpus as c
 
@@ -38,6 +38,28 @@ def test_probe_rejects_non_audio(tmp_path: Path, content: bytes, error: type[Exc
     path.write_bytes(content)
     with pytest.raises(error, match=reason):
         probe(path)
+
+
+@pytest.mark.parametrize("name", ["x.flac", "x.mp3", "x.ogg", "x.wav", "x.m4a"])
+def test_text_is_not_audio_whatever_its_extension(tmp_path: Path, name: str) -> None:
+    """FFmpeg's FLAC demuxer takes any file named .flac: a text file so named was "corrupt or truncated audio ...
+    export it again" while the same bytes named .mp3 were "not a readable audio file" (probe25a L4)."""
+    path = tmp_path / name
+    path.write_bytes(b"just some text\n" * 50)
+    with pytest.raises(NotAudioError) as refused:
+        probe(path)
+    assert str(refused.value) == UNREADABLE
+
+
+def test_a_flac_cut_before_its_first_frame_is_truncated_audio(tmp_path: Path) -> None:
+    whole = c.write_flac(tmp_path / "whole.flac", c.tone(1.0, 440), title="Cut").read_bytes()
+    end, last = 4, False  # "fLaC", then metadata blocks (1-bit last flag, 7-bit type, 24-bit length) up to audio
+    while not last:
+        last, end = bool(whole[end] & 0x80), end + 4 + int.from_bytes(whole[end + 1 : end + 4], "big")
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(whole[:end])
+    with pytest.raises(CorruptAudioError, match="no audio packets"):
+        probe(cut)
 
 
 def test_transcode_rejects_a_cut_off_file(tmp_path: Path) -> None:

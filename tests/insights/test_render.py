@@ -36,3 +36,17 @@ def test_without_dejavu_the_card_uses_pillows_bundled_font(monkeypatch: pytest.M
         assert hi - lo > 100  # text was drawn, not a blank card
     finally:
         _render._font.cache_clear()
+
+
+def test_isolated_names_are_not_drawn_as_boxes_without_raqm() -> None:
+    """A card's names come isolated (U+2068 ... U+2069, probe25a M2): raqm lays them out as isolates; Pillow's
+    basic layout has no bidi and would draw each as a box, so there they are left out."""
+    from PIL import ImageDraw, ImageFont, features
+
+    draw = ImageDraw.Draw(Image.new("RGB", (10, 10)))
+    path = str(_render.FONT_DIR / "DejaVuSans.ttf")  # scripts/system-deps.sh installs it
+    basic = ImageFont.truetype(path, 40, layout_engine=ImageFont.Layout.BASIC)
+    assert _render._fit(draw, "1. \u2068Song\u2069 — \u2068Band\u2069", basic, 2000) == "1. Song — Band"
+    if features.check("raqm"):
+        raqm = ImageFont.truetype(path, 40, layout_engine=ImageFont.Layout.RAQM)
+        assert _render._fit(draw, "1. \u2068Song\u2069", raqm, 2000) == "1. \u2068Song\u2069"

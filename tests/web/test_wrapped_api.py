@@ -85,6 +85,22 @@ def test_top_songs_playlist(client: TestClient, users: dict[str, str]) -> None:
     assert client.post("/api/me/wrapped/2024/playlist", headers=bob).status_code == 400  # nothing to put in it
 
 
+def test_top_songs_playlist_pressed_again_answers_the_one_made(client: TestClient, users: dict[str, str]) -> None:
+    """Make playlist twice made two identical playlists (probe25a L5); now the second answers the first, as a
+    mix's Save does. Renamed by the listener it is theirs: the next press makes a new one."""
+    alice = _auth(client, "alice", users["alice"])
+    first = client.post("/api/me/wrapped/2024/playlist", headers=alice).json()
+    again = client.post("/api/me/wrapped/2024/playlist", headers=alice)
+    mine = client.get("/api/me/playlists", headers=alice).json()["items"]
+    assert [p["id"] for p in mine if p["name"] == "Your top songs 2024"] == [first["id"]]  # no copy
+    assert again.status_code == 201 and first["created"] is True
+    assert again.json() == {**first, "created": False}
+    renamed = client.patch(f"/api/playlists/{first['id']}", json={"name": "Road trip"}, headers=alice)
+    assert renamed.status_code == 200, renamed.text
+    fresh = client.post("/api/me/wrapped/2024/playlist", headers=alice).json()
+    assert fresh["created"] is True and fresh["id"] != first["id"]
+
+
 def test_share_link_is_public_escaped_and_revocable(
     client: TestClient, public: TestClient, users: dict[str, str]
 ) -> None:

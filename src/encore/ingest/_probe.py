@@ -7,7 +7,7 @@ from pathlib import Path
 
 from encore.ingest._archives import HEAD_BYTES, archive_kind, archive_refusal
 from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
-from encore.storage import NotAudioContainerError, open_audio
+from encore.storage import NotAudioContainerError, open_audio, sniffs_as_audio
 
 log = logging.getLogger(__name__)
 UNREADABLE = "not a readable audio file: Encore finds no audio it can read in it; check the file and export it again"
@@ -52,6 +52,8 @@ def probe(path: Path) -> Probe:
         log.info("probing %s failed: %r", path.name, _short(exc, path))
         raise NotAudioError(UNREADABLE) from exc
     if packets == 0:
+        if not sniffs_as_audio(path):  # a demuxer took it by its extension alone (text named x.flac)
+            raise NotAudioError(UNREADABLE)
         raise CorruptAudioError("corrupt or truncated audio: no audio packets")
     if declared is not None and declared > MAX_DURATION_S:
         raise RejectedAudioError("audio longer than 4 hours is not accepted")

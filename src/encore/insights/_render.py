@@ -48,13 +48,24 @@ def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
 
 
+def _drawable(text: str, font: ImageFont.FreeTypeFont) -> str:
+    """The card's text as this font draws it: its names are isolated (U+2068 ... U+2069, `_cards`), which
+    Pillow's raqm layout (FriBiDi) reads as isolates; the basic layout, which reorders nothing, would draw them
+    as boxes, so there they go."""
+    from PIL import ImageFont
+
+    if font.layout_engine == ImageFont.Layout.RAQM or not ("\u2068" in text or "\u2069" in text):
+        return text
+    return text.replace("\u2068", "").replace("\u2069", "")
+
+
 MAX_CHARS = 200  # wider than any card line can show at its smallest font: longer text is cut before measuring
 
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
     """The longest prefix that fits with an ellipsis, found by bisection: about log2(200) = 8 measurements
     whatever the text (trimming one character per measurement cost 0.5 s of CPU on a long name, #15)."""
-    text = text[:MAX_CHARS]
+    text = _drawable(text, font)[:MAX_CHARS]
     if draw.textlength(text, font=font) <= width:
         return text
     low, high = 0, len(text)  # text[:low] + "…" fits; text[:high] + "…" does not

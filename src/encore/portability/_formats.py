@@ -19,7 +19,7 @@ from encore.history import (
     info_json,
     listen_duration_ms,
 )
-from encore.kernel import ValidationFailed, is_isrc
+from encore.kernel import ValidationFailed, is_isrc, without_bidi_controls
 
 MIN_MS_PLAYED = 30_000
 INCOGNITO, NOT_MUSIC, SHORT = "incognito", "not_music", "short"  # why an entry is skipped
@@ -43,6 +43,9 @@ def _text(value: Any, where: str) -> str | None:
         raise ValidationFailed(f"{where}: contains a NUL character", code="nul_character")
     if not value.isascii():
         _unicode(value, where)
+        # someone else's text, shown to others on a shared Wrapped: its overrides and isolates are dropped, as
+        # ingest drops them from tags (refusing the whole file for them would lose a listener's history)
+        value = without_bidi_controls(value)
     return value.strip()[:512] or None
 
 

@@ -1,6 +1,20 @@
 """The media store: server-named files under one root, written atomically; audio opened only as audio."""
 
-from encore.storage._audio import AUDIO_DEMUXERS, NotAudioContainerError, accepted_demuxer, open_audio
+from encore.storage._audio import (
+    AUDIO_DEMUXERS,
+    NotAudioContainerError,
+    accepted_demuxer,
+    open_audio,
+    sniffs_as_audio,
+)
 from encore.storage._store import MediaStore, StoreError
 
-__all__ = ["AUDIO_DEMUXERS", "MediaStore", "NotAudioContainerError", "StoreError", "accepted_demuxer", "open_audio"]
+__all__ = [
+    "AUDIO_DEMUXERS",
+    "MediaStore",
+    "NotAudioContainerError",
+    "StoreError",
+    "accepted_demuxer",
+    "open_audio",
+    "sniffs_as_audio",
+]

@@ -10,6 +10,7 @@ format that is not on the list never runs. The demuxer that did open is checked 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,3 +43,25 @@ def open_audio(path: Path, *, metadata_errors: str = "strict") -> av.container.I
         container.close()
         raise NotAudioContainerError(f"{container.format.name} is not an accepted audio container")
     return container
+
+
+SNIFF_BYTES = 1 << 16
+
+
+def sniffs_as_audio(path: Path) -> bool:
+    """Whether FFmpeg recognises an accepted audio container in the file's first bytes alone. Opened by its path,
+    a file is also judged by its extension: FFmpeg's FLAC demuxer takes any file named `.flac`, so a text file
+    so named read as "corrupt or truncated audio" while the same bytes named `.mp3` were "not a readable audio
+    file" (probe25a L4). Read here from memory, without its name, only the content speaks."""
+    import av
+
+    with path.open("rb") as f:
+        head = f.read(SNIFF_BYTES)
+    try:
+        container = av.open(io.BytesIO(head), "r", options=dict(_OPTIONS), metadata_errors="ignore")
+    except (av.FFmpegError, EOFError, ValueError):
+        return False
+    try:
+        return accepted_demuxer(container.format.name)
+    finally:
+        container.close()

@@ -103,8 +103,9 @@ def top_songs_playlist(period: Period, session: Db, user: CurrentUser, request: 
     now = container(request).clock.now()
     _fold_own(request, user.id)
     snapshot = insights.get_wrapped(session, user_id=user.id, period=period, now=now, fold=False)
-    playlist = insights.make_top_songs_playlist(session, user_id=user.id, snapshot=snapshot, now=now)
-    return {"id": playlist.id, "name": playlist.name, "total_tracks": playlist.total_tracks}
+    made = insights.make_top_songs_playlist(session, user_id=user.id, snapshot=snapshot, now=now)
+    p = made.playlist
+    return {"id": p.id, "name": p.name, "total_tracks": p.total_tracks, "created": made.created}
 
 
 @router.post("/api/me/wrapped/{period}/shares", status_code=201)

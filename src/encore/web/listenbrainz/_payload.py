@@ -19,7 +19,7 @@ import orjson
 
 from encore import history
 from encore.history import ListenIn, latest_second
-from encore.kernel import is_isrc
+from encore.kernel import is_isrc, without_bidi_controls
 
 MAX_LISTEN_SIZE = 10_240
 MAX_LISTENS_PER_REQUEST = 1_000
@@ -135,7 +135,7 @@ def _check_listen(item: Any, *, playing_now: bool) -> dict[str, Any]:
         raise _bad("JSON document must not contain listened_at while submitting playing_now.")
     for key in ("artist_name", "track_name"):
         value = metadata.get(key)
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not _shown(value).strip():
             raise _bad(f"JSON document does not contain required track_metadata.{key}.")
     release = metadata.get("release_name")
     if release is not None and not isinstance(release, str):
@@ -193,6 +193,12 @@ def _dumps(item: dict[str, Any]) -> bytes:
         return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
+def _shown(text: str) -> str:
+    """A scrobbler's text without bidirectional overrides and isolates (they reversed a name and the words
+    after it on a shared Wrapped; probe25a M2): dropped as a history file's import and ingest drop them."""
+    return text if text.isascii() else without_bidi_controls(text)
+
+
 def _to_listen(item: Any, *, latest: int) -> ListenIn:
     metadata = _check_listen(item, playing_now=False)
     ts = item.get("listened_at")
@@ -215,9 +221,9 @@ def _to_listen(item: Any, *, latest: int) -> ListenIn:
     release = metadata.get("release_name")
     return ListenIn(  # positional: the order of ListenIn's fields
         at,
-        metadata["artist_name"].strip(),
-        metadata["track_name"].strip(),
-        release.strip() or None if release else None,
+        _shown(metadata["artist_name"]).strip(),
+        _shown(metadata["track_name"]).strip(),
+        _shown(release).strip() or None if release else None,
         isrc.upper() if isinstance(isrc, str) and is_isrc(isrc.upper()) else None,
         int(duration.total_seconds() * 1000) if duration else None,
         info,

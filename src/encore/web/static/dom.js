@@ -15,6 +15,17 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// An element's children replaced, skipping null, undefined and false as h() does: the DOM's own replaceChildren
+// writes a null out as the text "null" (probe21a F2 in premium.js, probe25a M1 under every published release).
+export function fill(el, ...children) {
+  el.replaceChildren();
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(balanced(child)));
+  }
+  return el;
+}
+
 // "1 track", "12 tracks" (probe24b F8: "1 TRACKS").
 export function counted(n, one, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;

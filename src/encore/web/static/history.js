@@ -159,9 +159,12 @@ export async function historyView(player) {
 
   const deleteRange = h("button", { type: "button", class: "ghost danger", text: "Delete these dates", onclick: async () => {
     if (!since.value || !until.value) { error.textContent = "Pick a first and a last day to delete."; return; }
+    if (since.value > until.value) { error.textContent = "The first day comes after the last one: swap them to delete those days."; return; }
     const p = new URLSearchParams({ since: dayStart(since.value), until: dayStart(until.value, true) });
-    const found = await api(`/api/me/history?${p}&limit=1`).catch(() => null);
-    const n = found ? found.total : 0;
+    let n;
+    // a count that failed is not "no plays": the listener's plays may all be there (probe25a L1)
+    try { n = (await api(`/api/me/history?${p}&limit=1`)).total; } catch (err) { error.textContent = `Nothing deleted: ${err.message}`; return; }
+    error.textContent = "";
     if (!n) { count.textContent = "No plays on those days."; return; }
     const ok = await confirmDialog({ title: "Delete these plays?",
       body: `${n.toLocaleString()} plays from ${since.value} to ${until.value} will be deleted for good, and your Wrapped will no longer count them.`,

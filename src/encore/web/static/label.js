@@ -1,7 +1,7 @@
 // The label dashboard at /label: catalogue and availability, uploads (as drafts, release.js) with progress, streams per day drawn
 // as inline SVG by this file (no chart library, no CDN), and monthly statements with a CSV link.
 import { api } from "./api.js";
-import { h, isolate, named } from "./dom.js";
+import { fill, h, isolate, named } from "./dom.js";
 import { labelExclusivesSection } from "./exclusives.js";
 import { coverForm, coverShown, draftForm, lyricsEditor, numbersForm, releaseActions, statusBadge } from "./release.js";
 
@@ -151,7 +151,7 @@ function albumBlock(base, album) {
     const credits = h("p", { class: "empty" }, ...(a.artists.length ? a.artists : [a.artist]).flatMap((n, i) => (i ? [", ", named(n)] : [named(n)])),
       ` · ${a.album_type}${a.release_date ? " · " + a.release_date : ""}${a.upc ? " · UPC " + a.upc : ""}`);
     if (a.taken_down) { block.replaceChildren(...takenDown(a, credits)); return; }
-    block.replaceChildren(
+    fill(block, // numbersForm is null when every track has its own place
       h("h3", {}, named(a.title), statusBadge(a)),
       h("p", { class: "form-status album-status", role: "status", text: message }),
       releaseActions(base, a, draw),

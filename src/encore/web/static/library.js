@@ -83,7 +83,8 @@ export async function playlistView(id, player, navigate) {
         h("div", { class: "hero-actions" },
           tracks.length ? h("button", { type: "button", class: "big-play", text: "Play", onclick: () => player.playList(tracks, 0, context) }) : null,
           p.public ? shareButton("playlist", p.id) : null, tracks.length ? radioButton(player, "playlist", p.id, p.name) : null))),
-    owner, tracks.length ? list : h("p", { class: "empty", text: "No tracks yet. Use “Add to playlist” on any track." }));
+    owner, tracks.length ? list : h("p", { class: "empty", text: p.is_owner
+      ? "No tracks yet. Use “Add to playlist” on any track." : "No tracks in this playlist yet." }));
 }
 
 function ownerTools(p, navigate) {

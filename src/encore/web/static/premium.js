@@ -18,7 +18,9 @@ export function describe(sub) {
   if (sub.tier !== "premium") return sub.state === "past_due" ? "Free with ads (payment overdue)" : "Free with ads";
   if (sub.state === "trialing") return `Premium trial until ${day(sub.trial_end)}${sub.canceled_at ? " (canceled)" : ""}`;
   if (sub.canceled_at) return `Premium until ${day(sub.period_end)} (canceled)`;
-  return sub.period_end ? `Premium, renews or ends ${day(sub.period_end)}` : "Premium";
+  if (!sub.period_end) return "Premium";
+  // only a card subscription renews; a code's or an admin's Premium simply ends (probe25a L4)
+  return sub.provider === "stripe" ? `Premium, renews or ends ${day(sub.period_end)}` : `Premium until ${day(sub.period_end)}`;
 }
 
 // A card subscription is changed or cancelled in Stripe's billing portal: the server makes a one-time link for

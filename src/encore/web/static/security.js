@@ -19,6 +19,14 @@ const LABELS = {
   "security.password_set": "Password set by the operator", "security.account_disabled": "Account disabled",
   "security.account_enabled": "Account enabled", "security.keys_rotated": "Keys rotated",
   "billing.refund_not_made": "Refund not made: Stripe refused it",
+  "billing.cancel_refused": "Subscription not cancelled: Stripe refused it",
+  "oauth.token_revoked": "App signed itself out", "label.exclusive_created": "Exclusive added",
+  "admin.premium_granted": "Premium given by an admin", "admin.premium_revoked": "Premium ended by an admin",
+  "admin.codes_created": "Premium codes made", "admin.campaign_created": "Ad campaign started",
+  "admin.statement_closed": "Month's statement closed",
+  "label.availability": "Availability changed", "label.edit": "Release details edited", "label.upload": "Files uploaded",
+  "label.published": "Release published", "label.withdrawn": "Release withdrawn", "label.draft_deleted": "Draft deleted",
+  "catalog.withdrawn": "Album taken down by the operator", "catalog.restored": "Album restored by the operator",
 };
 
 const when = (iso) => new Date(iso).toLocaleString();

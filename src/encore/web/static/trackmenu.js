@@ -1,4 +1,4 @@
-// A track's ⋯ menu: play next, queue, start radio, like or unlike, share, add to one of your playlists. Every action
+// A track's ⋯ menu: play next, queue, start radio, like or unlike, share, add to one of your playlists or a new one. Every action
 // says what it did (toast.js); a track already in the chosen playlist asks before it is added again.
 import { api } from "./api.js";
 import { h, named } from "./dom.js";
@@ -41,7 +41,10 @@ export async function trackMenu(anchor, track, player) {
     item(liked ? "Unlike" : "Like", () => setLiked(track, !liked)),
     item("Share", () => share(track)));
   const mine = lists.items.filter((p) => p.is_owner);
-  if (mine.length) menu.append(h("p", { class: "menu-head", text: "Add to playlist" }));
+  menu.append(h("p", { class: "menu-head", text: "Add to playlist" }));
+  // a listener with no playlist yet starts one from here, not from Library and back (probe25a L4)
+  menu.append(h("button", { type: "button", role: "menuitem", class: "menu-new-playlist", text: "New playlist…",
+    onclick: () => { closeMenu(); newPlaylistWith(track, anchor); } }));
   for (const p of mine) menu.append(item(p.name, () => addToPlaylist(track, p)));
   closeMenu(); // a second click while the lists loaded
   anchor.after(menu);
@@ -75,6 +78,32 @@ async function addToPlaylist(track, playlist, allowDuplicates = false) {
     if (await ask("Already in playlist: “", named(playlist.name), "”. Add anyway?")) await addToPlaylist(track, playlist, true);
     else toast("Not added: ", named(track.title), " is already in ", named(playlist.name));
   }
+}
+
+// "New playlist…": its name asked in a small dialog, then the playlist made with this track in it. A refused name
+// is said in the dialog, the typed name kept; Cancel or Esc makes nothing.
+function newPlaylistWith(track, anchor) {
+  const name = h("input", { id: "menu-new-playlist-name", maxlength: 400, required: true, autocomplete: "off" });
+  const error = h("p", { class: "form-error", role: "alert" });
+  const dialog = h("dialog", { class: "ask new-playlist", "aria-label": "New playlist" });
+  const done = () => { dialog.close(); dialog.remove(); if (anchor.isConnected) anchor.focus(); };
+  const form = h("form", { method: "dialog", novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    if (!name.value.trim()) { error.textContent = "Give the playlist a name."; name.focus(); return; }
+    let made;
+    try { made = await api("/api/playlists", { method: "POST", body: { name: name.value } }); } catch (err) { error.textContent = err.message; name.focus(); return; }
+    done();
+    await addToPlaylist(track, made);
+  } },
+  h("label", { for: "menu-new-playlist-name", text: "Name of the new playlist" }), name, error,
+  h("div", { class: "ask-buttons" },
+    h("button", { type: "button", class: "ghost", text: "Cancel", onclick: done }),
+    h("button", { type: "submit", class: "big-play", text: "Create and add" })));
+  dialog.append(form);
+  dialog.addEventListener("cancel", (e) => { e.preventDefault(); done(); });
+  document.body.append(dialog);
+  dialog.showModal();
+  name.focus();
 }
 
 // A small modal question; resolves true for "Add anyway", false for "Don't add" or Esc.

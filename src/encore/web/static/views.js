@@ -249,6 +249,14 @@ export function loginView(onDone) {
   const username = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
   const password = h("input", { id: "login-pass", name: "password", type: "password", autocomplete: "current-password", required: true });
   const signup = h("input", { type: "checkbox", id: "login-signup" });
+  const heading = h("h1", { text: "Log in to Encore" });
+  const submit = h("button", { type: "submit", class: "big-play", text: "Continue" });
+  // ticking "Create a new account" says so in the heading and the button, and asks the browser for a new password
+  signup.addEventListener("change", () => {
+    heading.textContent = signup.checked ? "Create your account" : "Log in to Encore";
+    submit.textContent = signup.checked ? "Sign up" : "Continue";
+    password.autocomplete = signup.checked ? "new-password" : "current-password";
+  });
   const form = h("form", { class: "login", onsubmit: async (event) => {
     event.preventDefault();
     clearFieldErrors({ username, password }, error);
@@ -260,13 +268,13 @@ export function loginView(onDone) {
       showFieldErrors({ username, password }, error, err);
     }
   } },
-  h("h1", { text: "Log in to Encore" }),
+  heading,
   ...(new URLSearchParams(location.search).get("deleted") ? [h("p", { class: "form-status", role: "status", id: "account-deleted", text: "Your account is deleted: its data is being erased." })] : []),
   h("label", { for: "login-user", text: "Username" }), username,
   h("label", { for: "login-pass", text: "Password" }), password,
   h("label", { class: "check" }, signup, " Create a new account"),
   error,
-  h("button", { type: "submit", class: "big-play", text: "Continue" }),
+  submit,
   forgotPassword());
   document.title = "Log in · Encore";
   return h("div", { class: "view narrow" }, form);

@@ -108,7 +108,8 @@ export async function wrappedView(period, navigate) {
   async function makePlaylist() {
     try {
       const made = await api(`/api/me/wrapped/${period}/playlist`, { method: "POST" });
-      note.replaceChildren("Made ", link(`/playlist/${made.id}`, { text: made.name }), ` (${made.total_tracks} songs)`);
+      // pressed again for the same top songs: the playlist made before, not another copy (probe25a L5)
+      note.replaceChildren(made.created === false ? "Already made: " : "Made ", link(`/playlist/${made.id}`, { text: made.name }), ` (${made.total_tracks} songs)`);
     } catch (err) {
       note.textContent = err.message;
     }
