@@ -149,11 +149,17 @@ def upsert_album(
     of that same label. Another label's album (or an unlabelled one) with the same artist and title is
     never touched: the upload gets an album of its own, so no label can move a release out of another's
     catalogue, nor its royalties, by uploading a file with the same tags.
+
+    Unforced (an operator's ingest or upload: `facts.label` is the file's tag), an existing album's label is never
+    changed: one more file tagged with another label's name moved the whole release, and every stream of it in the
+    open months, to that name (review25m F5). The file joins the release as it is (the caller warns,
+    `ingest._commit`), and no label is made from its tag. An album with no label takes the tag's.
     """
     lead = facts.artists[0] if facts.artists else ""
     key = identity_key(lead, facts.title)
     album = session.scalar(select(Album).where(Album.album_key == key))
-    label = upsert_label(session, name=facts.label, kind=facts.label_kind) if facts.label else None
+    keeps_label = not (label_forced or draft) and album is not None and album.label_id is not None
+    label = upsert_label(session, name=facts.label, kind=facts.label_kind) if facts.label and not keeps_label else None
     if label_forced and label is not None and album is not None and album.label_id != label.id:
         key = identity_key(lead, facts.title, f"label {label.id}")
         album = session.scalar(select(Album).where(Album.album_key == key))
