@@ -107,6 +107,18 @@ def upsert_artist(session: Session, *, name: str) -> Artist:
     return artist
 
 
+def upsert_artists(session: Session, *, names: list[str]) -> list[Artist]:
+    """The artists these names are, in order, each once. Two spellings of one name (case, accents, spacing:
+    `identity_key`) are one artist, found by the first; deduping the names as typed credited it twice, and the
+    second credit broke the credits' unique key (probe25a M3: a 500 on the release form, SQL in an upload's
+    failure)."""
+    found: dict[int, Artist] = {}
+    for name in names:
+        artist = upsert_artist(session, name=name)
+        found.setdefault(artist.id, artist)
+    return list(found.values())
+
+
 def upsert_genre(session: Session, *, name: str) -> Genre:
     key = identity_key(name)[:100]
     genre = session.scalar(select(Genre).where(Genre.key == key))
@@ -184,7 +196,7 @@ def upsert_album(
     if label_forced and label is not None:
         for name in facts.artists:
             refuse_another_labels_artist(session, name=name, label_id=label.id)
-    wanted = [upsert_artist(session, name=n) for n in dict.fromkeys(facts.artists)]
+    wanted = upsert_artists(session, names=facts.artists)
     if [a.artist_id for a in album.artists] != [a.id for a in wanted]:
         album.artists.clear()
         session.flush()
@@ -281,10 +293,10 @@ def save_track(session: Session, *, track: Track | None, audio_hash: str, album:
 
 
 def _set_track_artists(session: Session, track: Track, facts: TrackFacts) -> None:
-    roles = dict.fromkeys(facts.artists, ArtistRole.PRIMARY.value)
-    for name in facts.featured:
-        roles.setdefault(name, ArtistRole.FEATURED.value)
-    wanted = [(upsert_artist(session, name=n).id, role) for n, role in roles.items()]
+    roles = {a.id: ArtistRole.PRIMARY.value for a in upsert_artists(session, names=facts.artists)}
+    for artist in upsert_artists(session, names=facts.featured):
+        roles.setdefault(artist.id, ArtistRole.FEATURED.value)  # a primary artist also named as featured: primary
+    wanted = list(roles.items())
     if [(a.artist_id, a.role) for a in track.artists] != wanted:
         track.artists.clear()
         session.flush()
