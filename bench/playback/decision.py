@@ -81,6 +81,7 @@ def make_world(*, users: int, redis_url: str | None = None) -> World:
             hour_from=None,
             hour_to=None,
             freq_cap_per_day=100,
+            heard_as_music=playback.heard_as_music,
         )
         ids = [(u.id, u.public_id) for u in made]
         for _uid, upid in ids[: len(ids) // 4]:  # a quarter of them Premium

@@ -31,18 +31,17 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import select
+from tests.support.ads import ingest_spot
 from tests.support.browser import PLAYED_5_S, REMEMBER_PLAYING
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
 
 from bench.player.run import ARGS, CHROMIUM, pct
-from encore import ads
+from encore import ads, playback
 from encore.accounts import User, create_user
 from encore.bootstrap import build
 from encore.catalog import Track
 from encore.config import Settings
 from encore.db import transaction
-from encore.demo import DemoSpec, plan_catalogue, write_demo_library
-from encore.ingest import run_ingest
 
 PRODUCT_INTERVAL_S = 1800  # Settings.ad_interval outside demo mode
 
@@ -79,16 +78,7 @@ def _server(work: Path, *, interval_s: int, seconds: tuple[float, float], tracks
     container.migrate()
     seed_small_catalogue(container, work, tracks=tracks, albums=2, seconds=seconds)  # the first album is played
     # The ad: a 5 s spot made by the demo generator, ingested like any audio (as tests/web/test_player_ads_browser).
-    spot = DemoSpec(artists=2, albums=1, tracks=1, min_track_s=5.0, max_track_s=5.5, seed=5)
-    write_demo_library(plan_catalogue(spot), work / "ads", workers=1)
-    run_ingest(
-        paths=[work / "ads"],
-        session_factory=container.sessions,
-        store=container.store,
-        label_override=None,
-        workers=1,
-        progress=None,
-    )
+    ingest_spot(container, work / "ads")
     now = datetime.now(UTC)
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")  # noqa: S106
@@ -106,6 +96,7 @@ def _server(work: Path, *, interval_s: int, seconds: tuple[float, float], tracks
             hour_from=None,
             hour_to=None,
             freq_cap_per_day=500,
+            heard_as_music=playback.heard_as_music,
         )
     try:
         with serve(container) as server:

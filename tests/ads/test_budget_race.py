@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore import ads
+from encore import ads, playback
 from encore.accounts import create_user
 from encore.ads import AdBreak, AdCampaign
 from encore.bootstrap import Container
@@ -36,7 +36,8 @@ def _world(container: Container, *, budget: int) -> list[int]:
         spot = f.track(s, "the spot", f.album(s, "Spots", band), [band], number=1)
         ads.create_campaign(s, advertiser="Acme Coffee", track_id=spot.public_id, starts_at=NOW - timedelta(days=1),
                             ends_at=NOW + timedelta(days=30), budget_impressions=budget, cpm_cents=CPM_CENTS,
-                            genres=[], hour_from=None, hour_to=None, freq_cap_per_day=50)  # fmt: skip
+                            genres=[], hour_from=None, hour_to=None, freq_cap_per_day=50,
+                            heard_as_music=playback.heard_as_music)  # fmt: skip
     return listeners
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore import ads, billing
+from encore import ads, billing, playback
 from encore.accounts import create_user
 from encore.ads import AdBreak, AdCampaign
 from encore.billing import RedeemCode, Subscription
@@ -43,7 +43,8 @@ def test_one_ad_break_reported_played_at_once_is_one_impression(container: Conta
         spot = f.track(s, "the spot", f.album(s, "Spots", band), [band], number=1)
         ads.create_campaign(s, advertiser="Acme Coffee", track_id=spot.public_id, starts_at=NOW - timedelta(days=1),
                             ends_at=NOW + timedelta(days=30), budget_impressions=100, cpm_cents=2000, genres=[],
-                            hour_from=None, hour_to=None, freq_cap_per_day=50)  # fmt: skip
+                            hour_from=None, hour_to=None, freq_cap_per_day=50,
+                            heard_as_music=playback.heard_as_music)  # fmt: skip
         brk = ads.issue_break(s, user_id=listener, now=NOW, last_track_id=None)
     later = NOW + timedelta(minutes=5)
 

@@ -15,7 +15,7 @@ from encore.ads import AdCampaign
 from encore.billing import Tier, tier_of
 from encore.catalog import Track
 from encore.db import transaction
-from encore.demo import DemoSpec, plan_catalogue, write_demo_library
+from tests.ingest import corpus
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 from tests.web.test_label_browser import _login
@@ -90,8 +90,10 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
     page.click("text=Make codes")
     page.wait_for_function("() => document.querySelectorAll('.admin-codes code').length === 3")
 
-    spec = DemoSpec(artists=1, albums=1, tracks=1, min_track_s=15.0, max_track_s=16.0, seed=808)
-    spot = write_demo_library(plan_catalogue(spec), tmp_path / "spot", workers=1)[0]
+    # An advertiser's spot: no label tag (a labelled file is that label's release, which never becomes an ad)
+    spot = corpus.write_flac(
+        tmp_path / "spot.flac", corpus.tone(15.5, 523), title="Café Señor spot", artist="Café Señor"
+    )
     page.fill("#advertiser", "Café Señor")
     page.set_input_files("#spot", str(spot))
     page.fill("#genres", "jazz, pop")
@@ -105,6 +107,16 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
         campaign = s.scalars(select(AdCampaign)).one()
         assert campaign.freq_cap_per_day == 3 and campaign.hour_from == 6
         assert s.get(Track, campaign.track_id).is_ad  # type: ignore[union-attr]
+
+    # The same audio again (or a label's single sent as the spot): a duplicate names the track already here, which
+    # the campaign would take; the form refuses it (review25m F1), and no campaign is made.
+    page.fill("#advertiser", "Second Flight")
+    page.set_input_files("#spot", str(spot))
+    page.click("text=Start campaign")
+    page.wait_for_selector(".admin-campaign-form + .form-status:text('not a new spot')", timeout=60_000)
+    assert page.locator('.admin-campaigns tr[data-campaign="Second Flight"]').count() == 0
+    with live.container.sessions() as s:
+        assert len(s.scalars(select(AdCampaign)).all()) == 1
 
     assert page.locator("#admin-statements").count() == 1  # the labels' statements are on the same page
     assert "null" not in page.inner_text("#main")

@@ -220,6 +220,32 @@ def test_an_ad_inside_a_music_release_is_refused(client: TestClient, container: 
     assert _ids(page["tracks"]) == {song_id, spot_id}  # nothing was hidden by the refused campaign
 
 
+def test_a_labels_single_is_refused_as_an_ad(client: TestClient, container: Container) -> None:
+    """review25m F1: a label's one-track release named by a campaign (the admin's pick, or the duplicate an upload of
+    the single's own file names) is refused with a clear 400; it stays listed and playable as music."""
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        band = f.artist(s, "Single Band")
+        album = f.album(s, "Hit", band, on=f.label(s, "Indie"))
+        single = f.track(s, "Hit", album, [band])
+        s.flush()
+        single_id, album_id = single.public_id, album.public_id
+    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
+    body = {
+        "advertiser": "Acme",
+        "track_id": single_id,
+        "budget_impressions": 100,
+        "cpm_cents": 2000,
+        "starts_at": (NOW - timedelta(days=1)).isoformat(),
+        "ends_at": (NOW + timedelta(days=30)).isoformat(),
+    }
+    r = client.post("/api/admin/ad-campaigns", headers=admin, json=body)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "music_track", r.text
+    assert "Indie" in r.json()["error"]["message"]
+    assert _ids(client.get(f"/api/albums/{album_id}", headers=admin).json()["tracks"]) == {single_id}
+    assert client.get("/api/admin/ad-campaigns", headers=admin).json() == {"items": []}
+
+
 def test_ad_audio_is_never_recorded_as_a_play(client: TestClient, container: Container, world: dict[str, str]) -> None:
     """A play report or a scrobble naming the ad is refused, so an ad never counts as a stream for a label,
     a listen in Wrapped or music in the history; the music next to it still records."""

@@ -14,13 +14,14 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from encore import ads, billing
+from encore import ads, billing, playback
 from encore.accounts import User, create_user
 from encore.bootstrap import Container, build
 from encore.catalog import Track
 from encore.db import transaction
+from tests.support.ads import ingest_spot
 from tests.support.cluster import Alternating, Cluster, cluster_env, settings_of, start_cluster
-from tests.support.live import seed_small_catalogue, seeded_database
+from tests.support.live import seeded_database
 from tests.support.postgres import PostgresServer
 from tests.support.redis import RedisServer
 
@@ -61,7 +62,7 @@ def world(
         container = build(settings_of(env))
         try:
             # The ad: a short spot, a release of its own (an ad never shares a release with music)
-            seed_small_catalogue(container, work, tracks=1, albums=1, seconds=(5.0, 5.5))
+            ingest_spot(container, work / "ads")  # with no label: a label's release never becomes an ad
             now = container.clock.now()
             with transaction(container.sessions) as s:
                 rows = s.execute(select(Track.public_id, Track.duration_ms).order_by(Track.id)).all()
@@ -80,6 +81,7 @@ def world(
                     hour_from=None,
                     hour_to=None,
                     freq_cap_per_day=100,
+                    heard_as_music=playback.heard_as_music,
                 )
                 names = ("across", "killed", "redis", "downgrade", "aof")
                 listeners = {n: create_user(s, username=n, password=PASSWORD).id for n in names}

@@ -5,13 +5,14 @@ and left the player silent) until the server says an ad break is due. While the 
 once; the music after it starts at its own volume, not faded in from the ad."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser
 from sqlalchemy import select
 
-from encore import ads
+from encore import ads, playback
 from encore.accounts import create_user
 from encore.ads import AdCampaign
 from encore.catalog import Track
@@ -62,7 +63,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     container.migrate()
     seed_small_catalogue(container, work, tracks=6, albums=2, seconds=(4.0, 5.0))  # an ad is due within a few
     spot = DemoSpec(artists=2, albums=1, tracks=1, min_track_s=5.0, max_track_s=5.5, seed=5)
-    write_demo_library(plan_catalogue(spot), work / "ads", workers=1)
+    planned = plan_catalogue(spot)  # an advertiser's spot has no label: a label's release never becomes an ad
+    unlabelled = [replace(a, label=None, label_kind=None) for a in planned.albums]
+    write_demo_library(replace(planned, albums=unlabelled), work / "ads", workers=1)
     run_ingest(paths=[work / "ads"], session_factory=container.sessions, store=container.store,
                label_override=None, workers=1, progress=None)  # fmt: skip
     now = datetime.now(UTC)
@@ -72,7 +75,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         assert ad is not None and ad.duration_ms >= 5000
         ads.create_campaign(s, advertiser="Acme Coffee", track_id=ad.public_id, starts_at=now - timedelta(days=1),
                             ends_at=now + timedelta(days=30), budget_impressions=100, cpm_cents=2000, genres=[],
-                            hour_from=None, hour_to=None, freq_cap_per_day=50)  # fmt: skip
+                            hour_from=None, hour_to=None, freq_cap_per_day=50,
+                            heard_as_music=playback.heard_as_music)  # fmt: skip
     with serve(container) as server:
         yield server
     container.close()

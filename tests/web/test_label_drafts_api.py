@@ -283,6 +283,19 @@ def test_a_new_artist_is_credited_and_stays_out_of_search_until_published(desk: 
     assert [a["name"] for a in track["artists"]][:2] == ["Paper Lanterns", "Moth Choir"]
 
 
+def test_two_spellings_of_one_artist_in_the_form_are_one_credit(desk: Desk, flacs: dict[str, bytes]) -> None:
+    """probe25a M3: "Probe Artist, probe artist" in the form's Artists field was a 500 (the one artist credited
+    twice broke the credits' unique key); the first spelling is kept, once."""
+    album_id, _ = _draft(desk, flacs)
+    for names, credited in (
+        (["Probe Artist", "probe artist"], ["Probe Artist"]),
+        (["Aurora Lights", "Moth Choir", "Aurora  Lights"], ["Aurora Lights", "Moth Choir"]),
+    ):
+        r = desk.save(album_id, {"artists": names})
+        assert r.status_code == 200, r.text  # type: ignore[attr-defined]
+        assert desk.release(album_id)["artists"] == credited
+
+
 @SQLITE
 def test_a_cover_must_be_an_image_of_sensible_size(desk: Desk, flacs: dict[str, bytes]) -> None:
     album_id, _ = _draft(desk, flacs)

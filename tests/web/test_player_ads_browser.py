@@ -5,13 +5,14 @@ music resumes. The impression is counted once, by the server."""
 import itertools
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, Route
 from sqlalchemy import select
 
-from encore import ads
+from encore import ads, playback
 from encore.accounts import User, create_user
 from encore.ads import AdCampaign
 from encore.catalog import Track
@@ -35,7 +36,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     container = seeded_container(work, {"ad_interval_s": INTERVAL_S})
     # The ad: a short spot made by the demo generator and ingested like any audio.
     spot = DemoSpec(artists=2, albums=1, tracks=1, min_track_s=5.0, max_track_s=5.5, seed=5)
-    write_demo_library(plan_catalogue(spot), work / "ads", workers=1)
+    planned = plan_catalogue(spot)  # an advertiser's spot has no label: a label's release never becomes an ad
+    unlabelled = [replace(a, label=None, label_kind=None) for a in planned.albums]
+    write_demo_library(replace(planned, albums=unlabelled), work / "ads", workers=1)
     run_ingest(
         paths=[work / "ads"],
         session_factory=container.sessions,
@@ -60,6 +63,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             hour_from=None,
             hour_to=None,
             freq_cap_per_day=50,
+            heard_as_music=playback.heard_as_music,
         )
     with serve(container) as server:
         yield server

@@ -338,7 +338,7 @@ def test_a_webhook_for_someone_elses_customer_cannot_upgrade_another_account(
 def test_a_signed_body_that_is_not_an_event_is_refused(client: TestClient, stripe_on: Container) -> None:
     for payload in (b"not json", b'{"id": "evt_1"}', b"[]"):
         status, body = post_hook(client, payload)
-        assert status == 400 and body["error"]["code"] in ("bad_event", "bad_signature"), payload
+        assert status == 400 and body["error"]["code"] == "bad_event", (payload, body)  # signed right: read, refused
 
 
 def test_an_oversized_webhook_is_refused_before_it_is_read(client: TestClient, stripe_on: Container) -> None:

@@ -1,5 +1,6 @@
 """Ad campaigns, made by admins; the ad's audio is a track that went through the normal ingest."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.ads._models import AdCampaign
-from encore.catalog import Track, mark_as_ad, track_row
+from encore.catalog import Track, mark_as_ad, refuse_music_as_ad, track_row
 from encore.kernel import ValidationFailed, has_control, has_visible
 
 
@@ -40,7 +41,13 @@ def create_campaign(
     hour_from: int | None,
     hour_to: int | None,
     freq_cap_per_day: int,
+    heard_as_music: Callable[[Session, int], bool],
 ) -> CampaignView:
+    """A campaign playing the track `track_id` in ad breaks; the track becomes ad audio (`catalog.mark_as_ad`).
+
+    `heard_as_music(session, track id)`: whether listeners already have verified streams of it as music
+    (`playback.heard_as_music`, which ads may not import). Such a track is refused, as any music is: made an ad,
+    it would leave the catalogue and its streams every open statement (review25m F1)."""
     if not has_visible(advertiser) or has_control(advertiser):
         raise ValidationFailed(
             "the advertiser's name must show (no control or only invisible characters)", code="bad_advertiser"
@@ -52,6 +59,13 @@ def create_campaign(
     track = track_row(session, track_id=track_id)
     if track.duration_ms <= 0:
         raise ValidationFailed("the ad's audio has no duration", code="bad_ad_audio")
+    refuse_music_as_ad(session, track=track)  # a label's release first: the refusal names the label
+    if not track.is_ad and heard_as_music(session, track.id):
+        raise ValidationFailed(
+            "this track has verified streams as music (listeners heard it, and its streams are paid): an ad's audio"
+            " must be new audio of its own",
+            code="music_track",
+        )
     mark_as_ad(session, track=track)  # from now on it is heard in ad breaks only, never listed as music
     row = AdCampaign(
         advertiser=advertiser.strip(),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, false, literal_column, or_, select, true, union
 from sqlalchemy.orm import Session
 
-from encore.catalog._models import Album, AlbumArtist, Artist, ReleaseStatus, Track, TrackArtist
+from encore.catalog._models import Album, AlbumArtist, Artist, ReleaseStatus, ReleaseStatusChange, Track, TrackArtist
 from encore.catalog._search_index import unindex_entity
 from encore.kernel import ValidationFailed
 
@@ -98,19 +98,51 @@ def hidden_artists(session: Session) -> frozenset[int]:
     return _ad_only_artists(session)
 
 
-def mark_as_ad(session: Session, *, track: Track) -> None:
-    """Make `track` ad audio; its release becomes an ad release when nothing else on it is music.
+def ad_refusal(*, label_name: str | None, published_before: bool, shares_with_music: bool) -> tuple[str, str] | None:
+    """Why this track may not become ad audio, as (code, sentence); None: it may. Pure (`mark_as_ad` reads the facts).
 
-    A track somebody already listens to as music cannot silently vanish into an ad: its release must hold
-    ads only, so an ad shipped inside a music album is refused with a clear error instead.
-    """
+    Music never becomes an ad: its listeners would lose it and its label the streams already counted this month
+    (a campaign's track is not music in any statement; review25m F1). A label's release (a tag's label included)
+    is music, and so is a release a label ever published; an ad inside a music release is refused too."""
+    if label_name is not None:
+        return "music_track", (
+            f"this track is on a release of the label {label_name!r}, which is music: an ad's audio must be a release"
+            " of its own, with no label (a file tagged with a label's name joins that label; remove the tag and upload"
+            " the spot again)"
+        )
+    if published_before:
+        return "music_track", "this track's release was published as music: an ad's audio must be new audio of its own"
+    if shares_with_music:
+        return "ad_in_music_release", "the ad's audio shares its release with music; ingest ads as their own release"
+    return None
+
+
+def refuse_music_as_ad(session: Session, *, track: Track) -> None:
+    """Raise `ValidationFailed` when this track may not become ad audio (`ad_refusal`); a track already an ad may."""
+    if track.is_ad:
+        return
+    album = session.get_one(Album, track.album_id)
+    published = exists().where(ReleaseStatusChange.album_id == album.id, ReleaseStatusChange.status == _PUBLISHED)
     others = session.scalar(
         select(Track.id).where(Track.album_id == track.album_id, Track.id != track.id, music_track())
     )
-    if others is not None:
-        raise ValidationFailed(
-            "the ad's audio shares its release with music; ingest ads as their own release", code="ad_in_music_release"
-        )
+    refused = ad_refusal(
+        label_name=album.label.name if album.label is not None else None,
+        published_before=bool(session.scalar(select(published))),
+        shares_with_music=others is not None,
+    )
+    if refused is not None:
+        raise ValidationFailed(refused[1], code=refused[0])
+
+
+def mark_as_ad(session: Session, *, track: Track) -> None:
+    """Make `track` ad audio; its release becomes an ad release. A track already an ad stays one.
+
+    A track somebody already listens to as music cannot silently vanish into an ad (`refuse_music_as_ad`): a
+    label's release, one ever published as music, and an ad shipped inside a music album are refused with a clear
+    error. Whether it has verified streams is playback's to say (`ads.create_campaign` asks it before this).
+    """
+    refuse_music_as_ad(session, track=track)
     track.is_ad = True
     session.get_one(Album, track.album_id).is_ad = True
     session.flush()

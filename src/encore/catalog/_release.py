@@ -24,7 +24,7 @@ from encore.catalog._models import (
 )
 from encore.catalog._search_index import index_entity, reindex_album, unindex_entity
 from encore.catalog._version import catalogue_changed
-from encore.catalog._write import refuse_another_labels_artist, upsert_artist
+from encore.catalog._write import refuse_another_labels_artist, upsert_artists
 
 
 def _credited(session: Session, album: Album) -> set[int]:
@@ -115,7 +115,7 @@ def credit_release(session: Session, *, album: Album, names: list[str], label_id
     that is another label's artist is refused (Conflict), as on upload."""
     for name in names:
         refuse_another_labels_artist(session, name=name, label_id=label_id)
-    wanted = [upsert_artist(session, name=n) for n in dict.fromkeys(names)]
+    wanted = upsert_artists(session, names=names)  # "X, x": one artist, credited once (probe25a M3)
     album.artists.clear()
     session.flush()
     album.artists.extend(AlbumArtist(artist_id=a.id, position=i) for i, a in enumerate(wanted))

@@ -107,6 +107,18 @@ def upsert_artist(session: Session, *, name: str) -> Artist:
     return artist
 
 
+def upsert_artists(session: Session, *, names: list[str]) -> list[Artist]:
+    """The artists these names are, in order, each once. Two spellings of one name (case, accents, spacing:
+    `identity_key`) are one artist, found by the first; deduping the names as typed credited it twice, and the
+    second credit broke the credits' unique key (probe25a M3: a 500 on the release form, SQL in an upload's
+    failure)."""
+    found: dict[int, Artist] = {}
+    for name in names:
+        artist = upsert_artist(session, name=name)
+        found.setdefault(artist.id, artist)
+    return list(found.values())
+
+
 def upsert_genre(session: Session, *, name: str) -> Genre:
     key = identity_key(name)[:100]
     genre = session.scalar(select(Genre).where(Genre.key == key))
@@ -149,11 +161,17 @@ def upsert_album(
     of that same label. Another label's album (or an unlabelled one) with the same artist and title is
     never touched: the upload gets an album of its own, so no label can move a release out of another's
     catalogue, nor its royalties, by uploading a file with the same tags.
+
+    Unforced (an operator's ingest or upload: `facts.label` is the file's tag), an existing album's label is never
+    changed: one more file tagged with another label's name moved the whole release, and every stream of it in the
+    open months, to that name (review25m F5). The file joins the release as it is (the caller warns,
+    `ingest._commit`), and no label is made from its tag. An album with no label takes the tag's.
     """
     lead = facts.artists[0] if facts.artists else ""
     key = identity_key(lead, facts.title)
     album = session.scalar(select(Album).where(Album.album_key == key))
-    label = upsert_label(session, name=facts.label, kind=facts.label_kind) if facts.label else None
+    keeps_label = not (label_forced or draft) and album is not None and album.label_id is not None
+    label = upsert_label(session, name=facts.label, kind=facts.label_kind) if facts.label and not keeps_label else None
     if label_forced and label is not None and album is not None and album.label_id != label.id:
         key = identity_key(lead, facts.title, f"label {label.id}")
         album = session.scalar(select(Album).where(Album.album_key == key))
@@ -178,7 +196,7 @@ def upsert_album(
     if label_forced and label is not None:
         for name in facts.artists:
             refuse_another_labels_artist(session, name=name, label_id=label.id)
-    wanted = [upsert_artist(session, name=n) for n in dict.fromkeys(facts.artists)]
+    wanted = upsert_artists(session, names=facts.artists)
     if [a.artist_id for a in album.artists] != [a.id for a in wanted]:
         album.artists.clear()
         session.flush()
@@ -275,10 +293,10 @@ def save_track(session: Session, *, track: Track | None, audio_hash: str, album:
 
 
 def _set_track_artists(session: Session, track: Track, facts: TrackFacts) -> None:
-    roles = dict.fromkeys(facts.artists, ArtistRole.PRIMARY.value)
-    for name in facts.featured:
-        roles.setdefault(name, ArtistRole.FEATURED.value)
-    wanted = [(upsert_artist(session, name=n).id, role) for n, role in roles.items()]
+    roles = {a.id: ArtistRole.PRIMARY.value for a in upsert_artists(session, names=facts.artists)}
+    for artist in upsert_artists(session, names=facts.featured):
+        roles.setdefault(artist.id, ArtistRole.FEATURED.value)  # a primary artist also named as featured: primary
+    wanted = list(roles.items())
     if [(a.artist_id, a.role) for a in track.artists] != wanted:
         track.artists.clear()
         session.flush()

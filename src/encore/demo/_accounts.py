@@ -15,7 +15,7 @@ from encore.catalog import Album, Label, Track
 from encore.demo._plan import DemoAlbum, DemoCatalogue, DemoTrack
 from encore.exclusives import Exclusive, create_exclusive
 from encore.history import Play
-from encore.playback import VerifiedStream
+from encore.playback import VerifiedStream, heard_as_music
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,15 @@ def ad_spot_catalogue() -> DemoCatalogue:
         artist="Acme Coffee",
         album_type="single",
         released=date(2026, 1, 1),
-        label="Encore Demo Advertising",
-        label_kind="indie",
+        label=None,  # an advertiser's spot is no label's release: a labelled one may not become an ad (review25m F1)
+        label_kind=None,
         upc="000000000000",
         genre="Advertising",
         embed_art=True,
         palette=7,
         tracks=[spot],
     )
-    return DemoCatalogue([("Encore Demo Advertising", "indie")], [], [album])
+    return DemoCatalogue([], [], [album])
 
 
 def write_ad_spot(out_dir: Path) -> list[Path]:
@@ -94,7 +94,7 @@ def _user(session: Session, login: DemoLogin) -> User:
 
 
 def _demo_label_album(session: Session) -> Album | None:
-    """The first music album with a label (not the ads' own label)."""
+    """The first music album with a label (not the ads' own label, which a demo built before session 25 has)."""
     return session.scalars(
         select(Album)
         .join(Label, Label.id == Album.label_id)
@@ -121,6 +121,7 @@ def _campaign(session: Session, now: datetime) -> None:
         hour_from=None,
         hour_to=None,
         freq_cap_per_day=1000,
+        heard_as_music=heard_as_music,
     )
 
 

@@ -40,11 +40,12 @@ def _comments(album: DemoAlbum, track: DemoTrack) -> dict[str, list[str]]:
         "date": [album.released.isoformat()],
         "genre": [album.genre],
         "isrc": [track.isrc],
-        "label": [album.label],
-        "encore_label_kind": [album.label_kind],
+        "label": [album.label] if album.label else [],
+        "encore_label_kind": [album.label_kind] if album.label_kind else [],
         "barcode": [album.upc],
         "releasetype": [album.album_type],
     }
+    tags = {name: values for name, values in tags.items() if values}  # the ad spot has no label (no tag at all)
     if album.album_type == "compilation":
         tags["compilation"] = ["1"]
     if track.explicit:

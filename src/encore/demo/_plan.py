@@ -117,8 +117,8 @@ class DemoAlbum:
     artist: str  # album artist ("Various Artists" for the compilation)
     album_type: str
     released: date
-    label: str
-    label_kind: str
+    label: str | None  # None: no label tag (the ad spot: an advertiser's audio is no label's release)
+    label_kind: str | None
     upc: str
     genre: str
     embed_art: bool

@@ -41,7 +41,14 @@ class Analyzed:
 @dataclass(frozen=True)
 class Failed:
     job: Job
-    reason: str
+    reason: str  # a plain sentence: a label reads it (an upload's answer), and so does a later run (`still_failing`)
+    detail: str | None = None  # what went wrong, for the server's log only (an exception's text): `_pipeline._fail`
+
+
+UNEXPECTED = (
+    "the file could not be read because of an unexpected error on the server (its log says which): try again, or"
+    " ask the server's operator"
+)
 
 
 def analyze(job: Job) -> Analyzed | Failed:
@@ -55,7 +62,7 @@ def analyze(job: Job) -> Analyzed | Failed:
         return Failed(job, "file needs too much memory to read")
     except Exception as exc:
         _cleanup(job)
-        return Failed(job, f"unexpected error: {type(exc).__name__}: {str(exc)[:160]}")
+        return Failed(job, UNEXPECTED, detail=f"{type(exc).__name__}: {str(exc)[:500]}")
 
 
 def _temp_stem(job: Job) -> Path:

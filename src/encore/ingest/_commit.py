@@ -14,6 +14,7 @@ from encore import lyrics
 from encore.catalog import (
     AlbumFacts,
     AlbumType,
+    Label,
     ReleaseStatus,
     RenditionFacts,
     Track,
@@ -165,6 +166,8 @@ def commit_result(
         drop_empty_albums(session, album_ids={old_album})
     _record(session, source, result, saved.id, status="imported", label=label_override)
     warnings = _dropped_claims(upc=(album_facts.upc, album.upc), isrc=(facts.isrc, saved.isrc))
+    if label_override is None:
+        warnings += _label_kept(tagged=album_facts.label, release=album.title, held_by=album.label)
     warnings += _save_lyrics(session, result, track_id=saved.id, duration_ms=saved.duration_ms)
     return Committed("updated" if track is not None else "imported", stale, saved.public_id, warnings)
 
@@ -183,6 +186,17 @@ def _on_label(track: Track, label: str) -> bool:
     """Whether the track's release is the label's of this name (`upsert_album` with `label_forced` finds it by key)."""
     held_by = track.album.label
     return held_by is not None and held_by.name_key == identity_key(label)
+
+
+def _label_kept(*, tagged: str | None, release: str, held_by: Label | None) -> list[str]:
+    """Say so when the file's label tag names another label than its release's, which an unforced ingest keeps
+    (`upsert_album`: a release never moves to another label by one more file; review25m F5)."""
+    if not tagged or held_by is None or held_by.name_key == identity_key(tagged):
+        return []
+    return [
+        f"The file's label tag says {tagged!r}, but its release {release!r} is {held_by.name!r}'s: the release keeps"
+        " its label (an ingest never moves a release to another label)."
+    ]
 
 
 def _dropped_claims(*, upc: tuple[str | None, str | None], isrc: tuple[str | None, str | None]) -> list[str]:

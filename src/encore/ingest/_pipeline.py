@@ -9,6 +9,7 @@ Atomic per track: see _commit. Runs are serialised by a lock file in the store.
 """
 
 import fcntl
+import logging
 import shutil
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
@@ -32,6 +33,7 @@ from encore.ingest._scan import scan
 from encore.kernel import EncoreError
 from encore.storage import MediaStore
 
+log = logging.getLogger(__name__)
 UPLOADS_DIR = ".uploads"
 STALE_UPLOAD_S = 6 * 3600  # an upload dir this old belongs to a process that died
 
@@ -60,6 +62,10 @@ class IngestSummary:
         return done + len(self.failed) + len(self.still_failing) + len(self.taken_down)
 
 
+COULD_NOT_SAVE = (  # an unexpected error's text (SQL, a driver's words) goes to the server's log, never to a label
+    "could not save the file because of an unexpected error on the server (its log says which): try again, or ask"
+    " the server's operator"
+)
 ELSEWHERE = (  # a failure's reason, worded like the others ("upload larger than …", "could not save: …")
     "this recording is already on the server, on a release that is not your label's, so it was not added to"
     " yours; if the recording is yours, ask the server's operator"
@@ -159,6 +165,10 @@ def _record_failure(sessions: sessionmaker[Session], failure: Failed) -> None:
 
 
 def _fail(sessions: sessionmaker[Session], failure: Failed, summary: IngestSummary) -> str:
+    """Record and report a failure by its plain reason; its detail (an exception's text, SQL maybe) goes to the log
+    alone: a label once read "could not save: IntegrityError: ... [SQL: INSERT INTO album_artists ..." (probe25a M3)."""
+    if failure.detail is not None:
+        log.error("ingest of %s failed: %s", failure.job.name_hint or failure.job.path, failure.detail)
     _record_failure(sessions, failure)
     summary.failed.append((failure.job.name_hint or failure.job.path, failure.reason))
     return "failed"
@@ -187,8 +197,10 @@ def _commit_one(
     except Exception as exc:
         # Files already renamed into the store have no rows now: the next run's sweep removes them.
         discard_temp_files(result)
-        reason = exc.message if isinstance(exc, EncoreError) else f"{type(exc).__name__}: {str(exc)[:160]}"
-        return _fail(sessions, Failed(result.job, f"could not save: {reason}"), summary)
+        if isinstance(exc, EncoreError):  # Encore's own refusals are sentences for whoever uploaded
+            return _fail(sessions, Failed(result.job, f"could not save: {exc.message}"), summary)
+        log.exception("saving %s failed", result.job.name_hint or result.job.path)
+        return _fail(sessions, Failed(result.job, COULD_NOT_SAVE), summary)
     summary.warnings.extend((result.job.name_hint or result.job.path, w) for w in committed.warnings)
     for stale in committed.stale_files:
         store.delete(stale)

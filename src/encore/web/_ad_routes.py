@@ -47,7 +47,7 @@ class AdPlayedOut(BaseModel):
 
 @router.post("/admin/ad-campaigns")
 def new_campaign(body: CampaignIn, request: Request, session: Db, admin: Admin) -> dict[str, object]:
-    view = ads.create_campaign(session, **body.model_dump())
+    view = ads.create_campaign(session, **body.model_dump(), heard_as_music=playback.heard_as_music)
     note(request, session, kinds.ADMIN_CAMPAIGN_CREATED, actor=admin, advertiser=body.advertiser, track=body.track_id)
     return dict(view.__dict__)
 

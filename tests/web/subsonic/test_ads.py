@@ -19,6 +19,7 @@ from encore.catalog import Rendition, Track
 from encore.db import transaction
 from encore.devices import create_device
 from encore.kernel import FixedClock
+from encore.playback import heard_as_music
 from encore.web import create_app
 from tests.catalog import factories as f
 from tests.support.live import serve
@@ -99,6 +100,7 @@ def world(container: Container) -> Iterator[World]:
             hour_from=None,
             hour_to=None,
             freq_cap_per_day=100,
+            heard_as_music=heard_as_music,
         )
         phone = create_device(s, user_id=user.id, name="phone", secret=secret, now=clock.now())
         tablet = create_device(s, user_id=user.id, name="tablet", secret=secret, now=clock.now())

@@ -135,6 +135,9 @@ function campaignsSection() {
       status.textContent = "Uploading the spot…";
       const sent = await uploadSpot(f.get("spot"));
       if (!sent.track_ids.length) throw new Error(sent.failed.map((x) => x.reason).join("; ") || "the spot could not be read");
+      // The same audio as a track already here (a label's single, a song of the library, an earlier spot) is not a
+      // new spot: the campaign would take that track, and music must never become an ad (review25m F1).
+      if (sent.duplicates) throw new Error("This file's audio is already on the server as a track, so it is not a new spot: upload the advertiser's own audio file. Nothing was changed.");
       const hours = f.get("hours").trim();
       const [from, to] = hours ? hours.split("-").map(Number) : [null, null];
       await api("/api/admin/ad-campaigns", { method: "POST", body: {

@@ -1,0 +1,111 @@
+"""Music never becomes ad audio (review25m F1): an ad campaign on a label's one-track release took it out of the
+catalogue and its verified streams out of every open statement (a campaign's track is not music to `counted_rows`),
+while the label's chart still showed them. A label's release, a release ever published as music and a track with
+verified streams are refused with a clear error; an advertiser's own new spot is still made an ad, and a spot
+already an ad can carry a second campaign."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from encore import ads, playback
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.catalog import ReleaseStatus, Track, set_release_status
+from encore.catalog._listing import ad_refusal
+from encore.db import transaction
+from encore.kernel import ValidationFailed
+from encore.labels import Terms, compute_month, streams_per_day
+from encore.playback import VerifiedStream
+from tests.catalog import factories as f
+
+TERMS = Terms(payout_share_pct=70, currency="EUR")
+AT = datetime(2026, 11, 10, 12, tzinfo=UTC)
+
+
+def _campaign(s: Session, track: Track) -> ads.CampaignView:
+    return ads.create_campaign(
+        s, advertiser="Acme", track_id=track.public_id, starts_at=AT, ends_at=AT + timedelta(days=30),
+        budget_impressions=10, cpm_cents=1000, genres=[], hour_from=None, hour_to=None, freq_cap_per_day=6,
+        heard_as_music=playback.heard_as_music,
+    )  # fmt: skip
+
+
+def _streams(s: Session, track: Track, n: int) -> None:
+    fan = create_user(s, username=f"fan{track.id}", password="listener-pass-1")
+    for i in range(n):
+        s.add(VerifiedStream(user_id=fan.id, track_id=track.id, play_key=f"k{track.id}-{i}",
+                             first_byte_at=AT + timedelta(minutes=5 * i), audio_ms=60_000))  # fmt: skip
+    s.flush()
+
+
+def test_a_campaign_on_a_labels_single_is_refused_and_its_streams_stay_counted(container: Container) -> None:
+    """review25m's reproduction: 5 verified streams of a label's single, then a campaign naming it."""
+    with transaction(container.sessions) as s:
+        label = f.label(s, "Indie")
+        band = f.artist(s, "Single Band")
+        single = f.track(s, "Hit", f.album(s, "Hit (single)", band, on=label), [band])
+        _streams(s, single, 5)
+        assert compute_month(s, month="2026-11", terms=TERMS).streams == 5
+        with pytest.raises(ValidationFailed) as refused:
+            _campaign(s, single)
+        assert refused.value.code == "music_track" and "Indie" in refused.value.message
+        after = compute_month(s, month="2026-11", terms=TERMS)
+        chart = streams_per_day(s, label_id=label.id, since=AT.date(), until=AT.date())
+        assert not single.is_ad and not single.album.is_ad
+    assert sum(t.total for t in chart) == 5
+    assert after.streams == 5 and [(ln.label_name, ln.streams) for ln in after.lines] == [("Indie", 5)]
+
+
+def test_a_labels_release_is_refused_even_before_anyone_heard_it(container: Container) -> None:
+    """The upload of a label's single as the spot (a duplicate names the label's track) on its first day."""
+    with transaction(container.sessions) as s:
+        band = f.artist(s, "New Band")
+        single = f.track(s, "Fresh", f.album(s, "Fresh", band, on=f.label(s, "Indie")), [band])
+        with pytest.raises(ValidationFailed) as refused:
+            _campaign(s, single)
+        assert refused.value.code == "music_track" and not single.is_ad
+
+
+def test_a_track_with_verified_streams_is_refused(container: Container) -> None:
+    """No label (an operator's own library): heard as music is enough, a de-identified stream included."""
+    with transaction(container.sessions) as s:
+        band = f.artist(s, "Home Band")
+        song = f.track(s, "Home", f.album(s, "Home", band), [band])
+        _streams(s, song, 1)
+        playback.deidentify_verified_streams(s, user_id=s.get_one(VerifiedStream, 1).user_id or 0,
+                                             since=None, until=AT + timedelta(days=1))  # fmt: skip
+        with pytest.raises(ValidationFailed) as refused:
+            _campaign(s, song)
+        assert refused.value.code == "music_track" and "verified streams" in refused.value.message
+        assert not song.is_ad
+
+
+def test_a_release_once_published_by_a_label_is_refused_after_its_label_went(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        band = f.artist(s, "Orphan Band")
+        album = f.album(s, "Orphan", band)
+        track = f.track(s, "Orphan", album, [band])
+        set_release_status(s, album=album, status=ReleaseStatus.DRAFT, now=AT)
+        set_release_status(s, album=album, status=ReleaseStatus.PUBLISHED, now=AT + timedelta(hours=1))
+        with pytest.raises(ValidationFailed) as refused:
+            _campaign(s, track)
+        assert refused.value.code == "music_track" and not track.is_ad
+
+
+def test_an_advertisers_new_spot_becomes_an_ad_and_can_carry_a_second_campaign(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        acme = f.artist(s, "Acme Ads")
+        spot = f.track(s, "Spot", f.album(s, "Acme Spot", acme), [acme], duration_ms=15_000)
+        first = _campaign(s, spot)
+        assert spot.is_ad and spot.album.is_ad
+        second = _campaign(s, spot)  # an ad already: the same audio for another flight
+    assert first.track_id == second.track_id == spot.public_id
+
+
+def test_ad_refusal_names_the_first_reason() -> None:
+    assert ad_refusal(label_name=None, published_before=False, shares_with_music=False) is None
+    assert ad_refusal(label_name="X", published_before=True, shares_with_music=True)[0] == "music_track"  # type: ignore[index]
+    assert ad_refusal(label_name=None, published_before=True, shares_with_music=True)[0] == "music_track"  # type: ignore[index]
+    assert ad_refusal(label_name=None, published_before=False, shares_with_music=True)[0] == "ad_in_music_release"  # type: ignore[index]
