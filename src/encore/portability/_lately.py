@@ -44,17 +44,19 @@ class RecentlyForgotten:
 
 
 def recently_forgotten(
-    session: Session, *, user_id: int, now: datetime, state: SharedState | None = None
+    session: Session, *, user_id: int, now: datetime, state: SharedState | None = None, every_id: bool = False
 ) -> RecentlyForgotten:
     """The ranges of forget jobs asked in the last FORGOTTEN_PLAY_S (one read of the listener's recent jobs, by
-    their index), and whether any play id is worth reading (one read of the shared state)."""
+    their index), and whether any play id is worth reading (one read of the shared state). `every_id`: read the
+    ids whatever the listener's marker says (one report, one id: the release before wrote no marker, so for a
+    day after an upgrade only the ids tell)."""
     asked = select(Job.payload).where(
         Job.user_id == user_id,
         Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
         Job.kind == FORGET,
     )
     ranges = tuple(_asked_range(payload) for payload in session.scalars(asked))
-    ids = state is not None and history.forgot_plays_lately(state, user_id=user_id)
+    ids = state is not None and (every_id or history.forgot_plays_lately(state, user_id=user_id))
     return RecentlyForgotten(user_id, ranges, state if ids else None)
 
 
@@ -65,6 +67,7 @@ def forgotten_lately(
     recorded, not for each progress report of one that is)."""
 
     def covers(play_id: str, started_at: datetime) -> bool:
-        return recently_forgotten(session, user_id=user_id, now=now, state=state).covers(play_id, started_at)
+        forgot = recently_forgotten(session, user_id=user_id, now=now, state=state, every_id=True)
+        return forgot.covers(play_id, started_at)
 
     return covers

@@ -353,8 +353,16 @@ def _remove(request: Request, session: Db, access: oauth.Access, id: str, body: 
 @router.get("/playlists/{id}/tracks", summary="Get a playlist's items")
 @router.get("/playlists/{id}/items", summary="Get a playlist's items (newer name)")
 def get_items(
-    *, request: Request, session: Db, access: AnyToken, id: Id, limit: ItemLimit = 100, offset: Offset = 0
+    *,
+    request: Request,
+    session: Db,
+    access: AnyToken,
+    id: Id,
+    limit: ItemLimit = 100,
+    offset: Offset = 0,
+    market: Market = None,
 ) -> s.Paging[s.PlaylistTrack]:
+    check_market(market)
     return _items(request, session, access, id, limit=limit, offset=offset)
 
 
