@@ -5,7 +5,9 @@ area; the parent process moves them into place and commits the rows.
 """
 
 import hashlib
+import os
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,14 +62,18 @@ def analyze(job: Job) -> Analyzed | Failed:
 
 def _temp_stem(job: Job) -> Path:
     # Deterministic per job so _cleanup can find what a failed attempt left behind.
-    digest = hashlib.sha256(f"{job.path}\0{job.mtime_ns}".encode()).hexdigest()[:24]
+    # os.fsencode: the path's own bytes, whatever its name (a non-UTF-8 one must not fail here: probe25b H1)
+    digest = hashlib.sha256(os.fsencode(job.path) + f"\0{job.mtime_ns}".encode()).hexdigest()[:24]
     return Path(job.temp_dir) / f"job-{digest}"
 
 
 def _cleanup(job: Job) -> None:
+    """Called from `analyze`'s handlers: it must not raise out of them (a temp file it cannot remove now is swept
+    by the next run)."""
     stem = _temp_stem(job)
-    for leftover in stem.parent.glob(stem.name + "*"):
-        leftover.unlink(missing_ok=True)
+    with suppress(OSError):
+        for leftover in stem.parent.glob(stem.name + "*"):
+            leftover.unlink(missing_ok=True)
 
 
 def _analyze(job: Job) -> Analyzed:
