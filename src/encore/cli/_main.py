@@ -10,7 +10,8 @@ from typer.core import TyperGroup
 
 from encore.bootstrap import Container
 from encore.cli._shown import shown
-from encore.config import Settings, unnamed_public_address
+from encore.cli._stopped import why_stopped
+from encore.config import Settings, SettingsError, load_settings, unnamed_public_address
 from encore.db import SchemaNewer
 from encore.kernel import EncoreError
 
@@ -28,6 +29,20 @@ class _Commands(TyperGroup):
         except SchemaNewer as exc:
             err.print(f"[red]Refused:[/red] {shown(exc.message)}", soft_wrap=True)
             raise typer.Exit(1) from None
+        except Exception as exc:  # the database or the disk failing under any command: one line (probe25b M1)
+            stopped = why_stopped(exc, _settings_or_none())
+            if stopped is None:
+                raise
+            err.print(f"[red]Stopped:[/red] {shown(stopped.message)}", soft_wrap=True)
+            raise typer.Exit(stopped.code) from None
+
+
+def _settings_or_none() -> Settings | None:
+    """The settings, to name the database and the data directory in a message; None if they cannot be read."""
+    try:
+        return load_settings()
+    except SettingsError:
+        return None
 
 
 app = typer.Typer(
