@@ -1,6 +1,17 @@
 """The media store: server-named files under one root, written atomically; audio opened only as audio."""
 
 from encore.storage._audio import AUDIO_DEMUXERS, NotAudioContainerError, accepted_demuxer, open_audio
+from encore.storage._private import DATA_DIR, made_dir, made_file
 from encore.storage._store import MediaStore, StoreError
 
-__all__ = ["AUDIO_DEMUXERS", "MediaStore", "NotAudioContainerError", "StoreError", "accepted_demuxer", "open_audio"]
+__all__ = [
+    "AUDIO_DEMUXERS",
+    "DATA_DIR",
+    "MediaStore",
+    "NotAudioContainerError",
+    "StoreError",
+    "accepted_demuxer",
+    "made_dir",
+    "made_file",
+    "open_audio",
+]
