@@ -256,6 +256,15 @@ def demo(  # keyword-only: typer reads the options by name
     run_demo_command(c, options=options, console=console, handed_fd=handed_lock_fd)
 
 
+# A password is asked for, hidden and twice: the default. `--password` is there for scripts and tests, and puts it
+# in the shell's history and `ps` (probe25b L3: the help showed it as required).
+_ASKED: dict[str, Any] = {
+    "show_default": False,
+    "help": "Asked for (hidden, twice) when not given: prefer that; on the command line it shows in the shell's "
+    "history and in `ps`",
+}
+
+
 def _allowed_username(name: str) -> str:
     """The name is checked before the password is asked for (probe24a F5: typed twice, then the name refused)."""
     from encore.accounts import check_username
@@ -268,7 +277,7 @@ def _allowed_username(name: str) -> str:
 @user_app.command("create")
 def user_create(
     name: Annotated[str, typer.Argument(callback=_allowed_username)],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, **_ASKED)] = "",
     admin: Annotated[bool, typer.Option(help="Give the account the admin role")] = False,
     label: Annotated[
         str | None, typer.Option(help="Make it an account of this label (made if new): its releases and statements")
@@ -364,7 +373,7 @@ def user_delete(
 @user_app.command("set-password")
 def user_set_password(
     name: str,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, **_ASKED)] = "",
 ) -> None:
     """Give an account a password to hand its owner out of band, for an owner locked out by whoever changed
     theirs (a forced reset needs the current one). Signs the account out everywhere; settles a forced reset."""
