@@ -1,5 +1,5 @@
 """`encore serve | worker | migrate | ingest | demo | user create | list | disable | enable | delete | set-password |
-jobs show | nginx-config | edge ingest-log | search rebuild | catalog find | withdraw | restore`."""
+jobs list | show | nginx-config | edge ingest-log | search rebuild | catalog find | withdraw | restore`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -204,7 +204,12 @@ def worker(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to import", exists=True)],
     label: Annotated[str | None, typer.Option(help="Label to file these releases under")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Files analysed at once, one process each (default: ENCORE_INGEST_WORKERS: the cores)"
+        ),
+    ] = None,
 ) -> None:
     """Import audio files (incremental: unchanged files are skipped)."""
     from encore.cli._ingest import run_ingest_command
