@@ -221,9 +221,7 @@ class JobEngine:
         """The newest jobs, whoever's: the operator's view (`encore jobs list`), never a listener's."""
         return self._newest(session, select(Job), kinds=kinds, limit=limit)
 
-    def _newest(
-        self, session: Session, query: Select[tuple[Job]], *, kinds: tuple[str, ...], limit: int
-    ) -> list[JobView]:
+    def _newest(self, session: Session, query: Select[Job], *, kinds: tuple[str, ...], limit: int) -> list[JobView]:
         if kinds:
             query = query.where(Job.kind.in_(kinds))
         return [_view(j) for j in session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit))]
