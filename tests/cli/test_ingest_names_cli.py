@@ -35,3 +35,21 @@ def test_a_file_name_that_is_not_utf8_is_one_failure_and_the_run_goes_on(tmp_pat
         assert s.scalar(select(func.count()).select_from(Track)) == 2
     container.close()
     assert titles == ["After", "Good"]
+
+
+def test_an_unreadable_folder_cover_is_one_plain_warning(tmp_path: Path) -> None:
+    """probe25b L1: a folder with an unreadable cover.jpg printed, for each of its tracks, "cover art ignored
+    (UnidentifiedImageError: cannot identify image file <_io.BytesIO object at 0x7fc4675bbba0>)"."""
+    album = tmp_path / "music" / "Covers"
+    album.mkdir(parents=True)
+    for n, freq in enumerate((440.0, 550.0, 660.0), start=1):
+        c.write_flac(album / f"0{n} song.flac", c.tone(2.0, freq), title=f"Song {n}", artist="A", album="Covers")
+    (album / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg" * 10)
+    env = encore_env(mode="dev", data_dir=str(tmp_path / "var"))
+    assert run_cli(["migrate"], env).code == 0
+    ran = run_cli(["ingest", str(tmp_path / "music"), "--workers", "1"], env, timeout_s=300)
+    assert ran.code == 0, ran.output
+    (line,) = [line for line in ran.output.splitlines() if "cover art ignored" in line]  # once, not per track
+    expected = f"warning {album}: cover art ignored: cover.jpg in its folder is not a picture Encore can read"
+    assert line.startswith(expected) and line.endswith("(3 files)"), line
+    assert "BytesIO" not in ran.output and "0x" not in ran.output

@@ -92,11 +92,13 @@ def _analyze(job: Job) -> Analyzed:
             declared_s=found.declared_s,
         )
     artwork = None
-    picture = tags.picture or folder_image(path)
+    picture, source = tags.picture, "its embedded picture"
+    if picture is None and (cover := folder_image(path)) is not None:
+        source, picture = f"{cover[0]} in its folder", cover[1]
     if picture is not None:
         try:
             artwork = render_artwork(picture, Path(job.temp_dir), stem.name)
         except ArtworkRejected as exc:
-            warnings.append(str(exc))
+            warnings.append(f"cover art ignored: {source} is {exc}")
     slim = Tags(**{**tags.__dict__, "picture": None})  # the picture bytes need not cross processes
     return Analyzed(job, found.audio_hash, slim, audio, artwork, warnings, found_lyrics)
