@@ -21,6 +21,7 @@ class ArtworkRejected(Exception):
 
 
 UNREADABLE_PICTURE = "not a picture Encore can read (a whole JPEG, PNG or WebP)"
+TOO_LARGE_PICTURE = "a picture too large to decode safely (a decompression bomb, or over the pixel limit)"
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def render_artwork(data: bytes, temp_dir: Path, name: str) -> ArtworkFiles:
             upright = decode_upright(data, draft=1280)  # JPEG: decoded at reduced scale when much larger
         except UnreadablePicture as exc:
             # Pillow's own words name a BytesIO object (probe25b L1): the cause stays chained, the message is plain
-            raise ArtworkRejected(UNREADABLE_PICTURE) from exc
+            bomb = isinstance(exc.__cause__, (Image.DecompressionBombError, Image.DecompressionBombWarning))
+            raise ArtworkRejected(TOO_LARGE_PICTURE if bomb else UNREADABLE_PICTURE) from exc
         square = ImageOps.fit(upright, (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
         paths: dict[int, str] = {}
         for size in SIZES:
