@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from encore.bootstrap import Container
 from encore.cli._shown import shown
@@ -29,6 +30,8 @@ class _Commands(TyperGroup):
         except SchemaNewer as exc:
             err.print(f"[red]Refused:[/red] {shown(exc.message)}", soft_wrap=True)
             raise typer.Exit(1) from None
+        except (typer.Exit, typer.Abort, TyperException):  # a command's own answer, usage errors
+            raise  # (its cause may be a full disk it has already explained)
         except Exception as exc:  # the database or the disk failing under any command: one line (probe25b M1)
             stopped = why_stopped(exc, _settings_or_none())
             if stopped is None:
