@@ -29,7 +29,7 @@ from encore.kernel import Clock, SystemClock
 from encore.oauth import AppRates
 from encore.playback import AdClockBook, StreamVerifier, play_key_secret
 from encore.state import SharedState, Slots, open_state
-from encore.storage import MediaStore
+from encore.storage import DATA_DIR, MediaStore, made_dir, made_file
 from encore.streaming import TranscodeSlots
 
 log = logging.getLogger(__name__)
@@ -106,9 +106,24 @@ def _announce_catalogue_changes(sessions: sessionmaker[Session], state: SharedSt
     event.listen(sessions, "after_rollback", rolled_back)
 
 
+def _private_parts(settings: Settings) -> None:
+    """The data directory and what in it is nobody else's, made owner-only whatever the umask (probe25b M3): the
+    database (password hashes, sessions, the audit log, everyone's listening), the job queue, the jobs' files
+    (history imports, data exports), the outbox spool (plays) and the Wrapped cards. `media/` keeps the umask's
+    mode: nginx's workers read it (docs/deploy.md)."""
+    data = settings.data_dir
+    made_dir(data, DATA_DIR)
+    if not settings.database_url:
+        made_file(data / "encore.db")
+    if not settings.redis_url:
+        made_file(data / "jobs.sqlite3")
+    for private in ("jobs", "outbox", "cache"):
+        made_dir(data / private)
+
+
 def build(settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any) -> Container:
     settings = settings or load_settings(**overrides)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _private_parts(settings)
     engine = create_db_engine(
         settings.resolved_database_url,
         pool_size=settings.db_pool_size,

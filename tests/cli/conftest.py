@@ -16,6 +16,7 @@ from encore.config import Settings
 from encore.db import transaction
 from tests.catalog import factories as f
 from tests.support.cli_process import run_cli
+from tests.support.disk import small_disk  # noqa: F401  (a fixture: tests of a full disk)
 from tests.support.live import LiveServer, serve
 from tests.support.media import add_rendition
 from tests.web.conftest import PASSWORD

@@ -228,3 +228,19 @@ def test_a_command_run_away_from_the_install_makes_no_new_one(
     assert list(elsewhere.iterdir()) == []  # nothing made: no var/, no jobs file, no media
     monkeypatch.chdir(install)  # where the install is: the same command acts on it
     assert runner.invoke(app, ["user", "create", "eve", "--password", "long-password"]).exit_code == 0
+
+
+@pytest.mark.parametrize("command", [["user", "create", "carol"], ["user", "set-password", "carol"]])
+def test_the_password_is_asked_for_and_the_help_says_so(install: Path, command: list[str]) -> None:
+    """probe25b L3: the help showed `* --password [required]`, inviting it onto the command line (the shell's
+    history, `ps`); it is asked for, hidden and twice, when not given."""
+    shown = runner.invoke(app, [*command[:2], "--help"], env={"COLUMNS": "200"}).output
+    (option,) = [line for line in shown.splitlines() if "--password" in line]
+    assert "required" not in option and "Asked for (hidden, twice) when not given" in option, shown
+    if command[1] == "set-password":
+        assert runner.invoke(app, ["user", "create", "carol", "--password", "first-password-1"]).exit_code == 0
+    typed = runner.invoke(app, command, input="long-password-2\nlong-password-2\n")
+    assert typed.exit_code == 0, typed.output
+    assert "long-password-2" not in typed.output  # hidden
+    blank = runner.invoke(app, [*command[:2], "dave" if command[1] == "create" else "carol"], input="\n\n")
+    assert blank.exit_code != 0, blank.output  # nothing typed is no password

@@ -1,10 +1,6 @@
 """The incident kit from a shell: `encore keys rotate`, `encore security sign-out | force-reset`."""
 
 import asyncio
-import errno
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +10,7 @@ from encore import audit, keys
 from encore.accounts import get_user_by_name, issue_epoch
 from encore.bootstrap import build
 from encore.cli import app
+from tests.support.disk import fill as _fill
 from tests.support.redis import RedisServer
 
 runner = CliRunner()
@@ -336,35 +333,6 @@ def test_force_reset_with_an_unwritable_codes_file_cuts_no_stream_url(
     result = runner.invoke(app, ["security", "force-reset", "--everyone", "--codes-file", str(bad)])
     assert result.exit_code == 2 and "Nothing was reset" in result.output, result.output
     assert _streams_alive("alice")
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A folder on a filesystem of its own, of 16 KB (a tmpfs: mounting one needs root)."""
-    where = tmp_path / "small"
-    where.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(where)]
-    mounted = subprocess.run(mount, check=False, capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"a 16 KB tmpfs could not be mounted (root only): {mounted.stderr.decode(errors='replace')}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "--lazy", str(where)], check=True)
-
-
-def _fill(folder: Path) -> Path:
-    """Fill the folder's filesystem: a file can still be made there, but none of its bytes written."""
-    filler = folder / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        with pytest.raises(OSError, match="No space left") as full:  # noqa: PT012  (written until it refuses)
-            while True:
-                os.write(fd, b"\0" * 4096)
-    finally:
-        os.close(fd)
-    assert full.value.errno == errno.ENOSPC, full.value
-    return filler
 
 
 def _flagged(*names: str) -> list[bool]:

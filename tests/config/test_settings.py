@@ -114,3 +114,17 @@ def test_the_public_base_url_counts_as_configured_only_when_set(
     config.write_text('public_base_url = "http://127.0.0.1:8000"\n')  # the default's value, set: configured
     monkeypatch.setenv("ENCORE_CONFIG", str(config))
     assert load_settings().configured_public_base_url == "http://127.0.0.1:8000"
+
+
+def test_a_public_address_is_absolute_and_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """probe25b M4: `music.example.org` was taken, and every absolute link Encore gave out was a relative path."""
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_PUBLIC_BASE_URL", "https://music.example.org/encore/")
+    monkeypatch.setenv("ENCORE_EDGE_BASE_URL", "http://[::1]:8080/")
+    settings = load_settings()
+    assert settings.public_base_url == settings.configured_public_base_url == "https://music.example.org/encore"
+    assert settings.edge_base_url == "http://[::1]:8080"
+    for wrong in ("music.example.org", "//music.example.org", "https://", "https://m.example.org:99999", "ftp://m"):
+        monkeypatch.setenv("ENCORE_PUBLIC_BASE_URL", wrong)
+        with pytest.raises(SettingsError, match="public_base_url"):
+            load_settings()

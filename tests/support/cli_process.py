@@ -66,3 +66,18 @@ def _command(args: list[str], env: dict[str, str], out: str) -> None:  # pragma:
         sys.stdout.flush()
         sys.stderr.flush()
     os._exit(code)
+
+
+def encore_env(**encore: str) -> dict[str, str]:
+    """This process's environment without its ENCORE_ settings, and with `encore` (data_dir="..." ->
+    ENCORE_DATA_DIR): a command's own install. Rich's lines unwrapped, so a message can be read whole."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENCORE_")}
+    env.update({f"ENCORE_{name.upper()}": value for name, value in encore.items()})
+    env["COLUMNS"] = "250"
+    return env
+
+
+def one_line_error(ran: Ran) -> str:
+    """What a refused command printed, whitespace folded (the console may wrap); it must hold no traceback."""
+    assert "Traceback" not in ran.output, ran.output
+    return " ".join(ran.output.split())

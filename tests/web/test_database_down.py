@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from encore.bootstrap import Container
 from encore.db import is_unreachable, transaction
+from encore.web._errors import DB_DOWN_MESSAGE
 from tests.catalog import factories as f
 from tests.support.media import add_rendition
 from tests.web.conftest import login
@@ -87,6 +88,7 @@ def test_every_face_answers_503_with_retry_after_while_postgresql_is_down(
         me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 503, me.text
         assert me.headers["Retry-After"] == "5" and me.json()["error"]["code"] == "busy"
+        assert me.json()["error"]["message"] == DB_DOWN_MESSAGE  # probe25b L5: an outage, not load
         sign_in = client.post("/api/auth/login", json={"username": listener, "password": "x" * 12})
         assert sign_in.status_code == 503 and sign_in.headers["Retry-After"] == "5", sign_in.text
         sub = client.get("/rest/ping", params={"u": listener, "p": "whatever", "v": "1.16.1", "c": "t", "f": "json"})

@@ -13,6 +13,7 @@ from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
 from encore.web import create_app
+from encore.web._errors import STATE_DOWN_MESSAGE
 from tests.catalog import factories as f
 from tests.support.media import add_rendition
 from tests.web.conftest import PASSWORD, login
@@ -81,6 +82,8 @@ def test_the_api_is_503_with_retry_after_while_the_state_is_down(down: Container
         assert r.status_code == 503, r.text
         assert r.headers["retry-after"] == "5"
         assert r.json()["error"]["code"] == "busy"
+        # probe25b L5: the listener was told "Encore is busy" for the whole outage; the words say what is down
+        assert r.json()["error"]["message"] == STATE_DOWN_MESSAGE
 
 
 def test_subsonic_and_v1_say_busy_in_their_own_shapes_while_the_state_is_down(up: Container, down: Container) -> None:
@@ -110,9 +113,10 @@ def test_subsonic_and_v1_say_busy_in_their_own_shapes_while_the_state_is_down(up
         assert r.status_code == 503, r.text
         assert r.headers["retry-after"] == "5"
         assert r.json()["subsonic-response"]["status"] == "failed"
+        assert r.json()["subsonic-response"]["error"]["message"] == STATE_DOWN_MESSAGE
         r = c.get("/rest/search3", params={"apiKey": key, "query": "down", "v": "1.16.1", "c": "t"})  # XML
         assert r.status_code == 503 and b"<subsonic-response" in r.content and b'status="failed"' in r.content
         r = c.get("/v1/tracks", params={"ids": "x"}, headers={"Authorization": f"Bearer {bearer}"})
         assert r.status_code == 503, r.text
         assert r.headers["retry-after"] == "5"
-        assert r.json()["error"]["status"] == 503
+        assert r.json()["error"] == {"status": 503, "message": STATE_DOWN_MESSAGE}

@@ -1,8 +1,8 @@
-"""`encore user list` and `encore jobs show ID`: what the operator's other commands act on and set going
-(probe21b F16: `user delete` printed a job id nothing could look up)."""
+"""`encore user list`, `encore jobs list` and `encore jobs show ID`: what the operator's other commands act on and
+set going (probe21b F16: `user delete` printed a job id nothing could look up)."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -52,6 +52,41 @@ def list_accounts(*, match: str, limit: int) -> None:
     console.print(table)
     if len(users) > limit:
         console.print(f"Only the first {limit}, by username: --limit shows more, --match narrows.")
+
+
+def age(since: datetime, now: datetime) -> str:
+    """How long ago, as an operator reads a list: "40 s", "12 min", "5 h", "3 d" (pure)."""
+    seconds = max(0, int((now - since) / timedelta(seconds=1)))
+    for unit, size in (("d", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+@jobs_app.command("list")
+def list_jobs(
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only jobs of this kind (e.g. accounts.erase); repeat for several")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first")] = 20,
+) -> None:
+    """The newest jobs, whoever's: id, kind, state and age, to find one whose id was lost (`encore jobs show ID`
+    tells the rest) (probe25b L4)."""
+    c = open_install()
+    try:
+        now = c.clock.now()
+        with c.sessions() as session:
+            jobs = c.jobs.everyones(session, kinds=tuple(kind or ()), limit=limit)
+    finally:
+        c.close()
+    table = Table(title="Jobs, newest first", title_justify="left")
+    for name in ("job", "kind", "state", "age"):
+        table.add_column(name, overflow="fold")
+    for job in jobs:
+        table.add_row(job.id, shown(job.kind), shown(job.state), age(job.created_at, now))
+    console.print(table)
+    if not jobs:
+        console.print("No jobs" + (f" of kind {shown(', '.join(kind))}" if kind else "") + ".")
 
 
 @jobs_app.command("show")

@@ -1,5 +1,5 @@
 """`encore serve | worker | migrate | ingest | demo | user create | list | disable | enable | delete | set-password |
-jobs show | nginx-config | edge ingest-log | search rebuild | catalog find | withdraw | restore`."""
+jobs list | show | nginx-config | edge ingest-log | search rebuild | catalog find | withdraw | restore`."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from encore.bootstrap import Container
 from encore.cli._shown import shown
-from encore.config import Settings, unnamed_public_address
+from encore.cli._stopped import why_stopped
+from encore.config import Settings, SettingsError, load_settings, unnamed_public_address
 from encore.db import SchemaNewer
 from encore.kernel import EncoreError
 
@@ -28,6 +30,22 @@ class _Commands(TyperGroup):
         except SchemaNewer as exc:
             err.print(f"[red]Refused:[/red] {shown(exc.message)}", soft_wrap=True)
             raise typer.Exit(1) from None
+        except (typer.Exit, typer.Abort, TyperException):  # a command's own answer, usage errors
+            raise  # (its cause may be a full disk it has already explained)
+        except Exception as exc:  # the database or the disk failing under any command: one line (probe25b M1)
+            stopped = why_stopped(exc, _settings_or_none())
+            if stopped is None:
+                raise
+            err.print(f"[red]Stopped:[/red] {shown(stopped.message)}", soft_wrap=True)
+            raise typer.Exit(stopped.code) from None
+
+
+def _settings_or_none() -> Settings | None:
+    """The settings, to name the database and the data directory in a message; None if they cannot be read."""
+    try:
+        return load_settings()
+    except SettingsError:
+        return None
 
 
 app = typer.Typer(
@@ -189,7 +207,12 @@ def worker(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to import", exists=True)],
     label: Annotated[str | None, typer.Option(help="Label to file these releases under")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, max=64)] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Files analysed at once, one process each (default: ENCORE_INGEST_WORKERS: the cores)"
+        ),
+    ] = None,
 ) -> None:
     """Import audio files (incremental: unchanged files are skipped)."""
     from encore.cli._ingest import run_ingest_command
@@ -241,6 +264,15 @@ def demo(  # keyword-only: typer reads the options by name
     run_demo_command(c, options=options, console=console, handed_fd=handed_lock_fd)
 
 
+# A password is asked for, hidden and twice: the default. `--password` is there for scripts and tests, and puts it
+# in the shell's history and `ps` (probe25b L3: the help showed it as required).
+_ASKED: dict[str, Any] = {
+    "show_default": False,
+    "help": "Asked for (hidden, twice) when not given: prefer that; on the command line it shows in the shell's "
+    "history and in `ps`",
+}
+
+
 def _allowed_username(name: str) -> str:
     """The name is checked before the password is asked for (probe24a F5: typed twice, then the name refused)."""
     from encore.accounts import check_username
@@ -253,7 +285,7 @@ def _allowed_username(name: str) -> str:
 @user_app.command("create")
 def user_create(
     name: Annotated[str, typer.Argument(callback=_allowed_username)],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, **_ASKED)] = "",
     admin: Annotated[bool, typer.Option(help="Give the account the admin role")] = False,
     label: Annotated[
         str | None, typer.Option(help="Make it an account of this label (made if new): its releases and statements")
@@ -349,7 +381,7 @@ def user_delete(
 @user_app.command("set-password")
 def user_set_password(
     name: str,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, **_ASKED)] = "",
 ) -> None:
     """Give an account a password to hand its owner out of band, for an owner locked out by whoever changed
     theirs (a forced reset needs the current one). Signs the account out everywhere; settles a forced reset."""

@@ -4,9 +4,11 @@ import difflib
 import ipaddress
 import os
 import re
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -16,6 +18,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from encore.kernel import GEN0_THRESHOLD, EncoreError
 
@@ -151,6 +155,31 @@ class Settings(BaseSettings):
             ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        """A URL SQLAlchemy reads, of a database Encore runs on (probe25b M2: "notaurl" ended every command in a
+        traceback). The message never repeats the URL: it may hold a password."""
+        if not value:
+            return value
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            backend = None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(
+                "not a database URL Encore can use; write postgresql://USER:PASSWORD@HOST:5432/DATABASE, or leave it "
+                "unset for SQLite in ENCORE_DATA_DIR"
+            )
+        return value
+
+    @field_validator("public_base_url", "edge_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        """An absolute http(s) address, without its trailing slash: links made from it are absolute (probe25b M4:
+        "music.example.org" told phones and share pages a relative path)."""
+        return absolute_base_url(value)
+
     @field_validator("retailers")
     @classmethod
     def _check_retailers(cls, value: dict[str, str]) -> dict[str, str]:
@@ -204,6 +233,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'encore.db').resolve()}"
 
     @property
+    def shown_database_url(self) -> str:
+        """The database's URL as a message may print it: its password `***`."""
+        return make_url(self.resolved_database_url).render_as_string(hide_password=True)
+
+    @property
     def configured_public_base_url(self) -> str | None:
         """ENCORE_PUBLIC_BASE_URL without its trailing slash when the operator set it (environment, file or
         arguments), None when it is only the default: absolute links use it rather than the request's Host."""
@@ -237,6 +271,24 @@ class Settings(BaseSettings):
         if toml_path:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
         return tuple(sources)
+
+
+def absolute_base_url(value: str) -> str:
+    """`value` as a base for absolute links (pure): http or https, a host, no query or fragment; its trailing
+    slashes dropped. ValueError says what is missing."""
+    parts = urlsplit(value.strip())
+    example = "e.g. https://music.example.org"
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{value!r} is not an absolute address: it needs http:// or https:// ({example})")
+    if not parts.hostname:
+        raise ValueError(f"{value!r} names no host ({example})")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ValueError(f"{value!r}: its port is not a number from 1 to 65535") from None
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(f"{value!r} may not hold a query (?) or fragment (#): links are made by appending a path")
+    return value.strip().rstrip("/")
 
 
 ENV_PREFIX = "ENCORE_"
@@ -280,6 +332,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(f"ENCORE_CONFIG points to {config!r}, which is not a file")
     try:
         return Settings(**overrides)
+    except tomllib.TOMLDecodeError as exc:  # the parser's own words carry the line and column
+        raise SettingsError(f"ENCORE_CONFIG file {config} is not valid TOML: {exc}") from exc
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()

@@ -1,5 +1,6 @@
 """Engines for SQLite (embedded default, WAL + foreign keys) and PostgreSQL (psycopg 3)."""
 
+import errno
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -192,6 +193,36 @@ def error_line(exc: BaseException) -> str:
     kind = type(shown)
     name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
     return f"({name}) {message}"
+
+
+_SQLITE_FULL, _SQLITE_IOERR = 13, 10  # primary result codes (an extended code keeps its primary in the low byte)
+
+
+def is_storage_failing(exc: BaseException) -> bool:
+    """The disk under the database or the data directory is full or failing: SQLite's "database or disk is full"
+    and "disk I/O error" (through SQLAlchemy, or straight from the job queue's own SQLite file), or a write the
+    operating system refused for want of space. Not the database's nor the caller's fault: the operator's."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # the error, its driver's error, what caused that
+        if seen is None:
+            return False
+        if isinstance(seen, sqlite3.Error) and (getattr(seen, "sqlite_errorcode", 0) & 0xFF) in (
+            _SQLITE_FULL,
+            _SQLITE_IOERR,
+        ):
+            return True
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            return True
+        orig = getattr(seen, "orig", None)
+        seen = orig if isinstance(orig, BaseException) else seen.__cause__
+    return False
+
+
+def is_driver_error(exc: BaseException) -> bool:
+    """The database driver's operational failure (a server that refuses a log-in, a database that does not exist,
+    a file SQLite cannot open), through SQLAlchemy or from SQLite itself (the job queue's file): an install that
+    cannot be used as configured, as opposed to a bug in a statement."""
+    return isinstance(exc, (OperationalError, InterfaceError, sqlite3.OperationalError))
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -5,7 +5,9 @@ area; the parent process moves them into place and commits the rows.
 """
 
 import hashlib
+import os
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,14 +69,18 @@ def analyze(job: Job) -> Analyzed | Failed:
 
 def _temp_stem(job: Job) -> Path:
     # Deterministic per job so _cleanup can find what a failed attempt left behind.
-    digest = hashlib.sha256(f"{job.path}\0{job.mtime_ns}".encode()).hexdigest()[:24]
+    # os.fsencode: the path's own bytes, whatever its name (a non-UTF-8 one must not fail here: probe25b H1)
+    digest = hashlib.sha256(os.fsencode(job.path) + f"\0{job.mtime_ns}".encode()).hexdigest()[:24]
     return Path(job.temp_dir) / f"job-{digest}"
 
 
 def _cleanup(job: Job) -> None:
+    """Called from `analyze`'s handlers: it must not raise out of them (a temp file it cannot remove now is swept
+    by the next run)."""
     stem = _temp_stem(job)
-    for leftover in stem.parent.glob(stem.name + "*"):
-        leftover.unlink(missing_ok=True)
+    with suppress(OSError):
+        for leftover in stem.parent.glob(stem.name + "*"):
+            leftover.unlink(missing_ok=True)
 
 
 def _analyze(job: Job) -> Analyzed:
@@ -93,11 +99,13 @@ def _analyze(job: Job) -> Analyzed:
             declared_s=found.declared_s,
         )
     artwork = None
-    picture = tags.picture or folder_image(path)
+    picture, source = tags.picture, "its embedded picture"
+    if picture is None and (cover := folder_image(path)) is not None:
+        source, picture = f"{cover[0]} in its folder", cover[1]
     if picture is not None:
         try:
             artwork = render_artwork(picture, Path(job.temp_dir), stem.name)
         except ArtworkRejected as exc:
-            warnings.append(str(exc))
+            warnings.append(f"cover art ignored: {source} is {exc}")
     slim = Tags(**{**tags.__dict__, "picture": None})  # the picture bytes need not cross processes
     return Analyzed(job, found.audio_hash, slim, audio, artwork, warnings, found_lyrics)

@@ -20,13 +20,18 @@ class ArtworkRejected(Exception):
     pass
 
 
+UNREADABLE_PICTURE = "not a picture Encore can read (a whole JPEG, PNG or WebP)"
+TOO_LARGE_PICTURE = "a picture too large to decode safely (a decompression bomb, or over the pixel limit)"
+
+
 @dataclass(frozen=True)
 class ArtworkFiles:
     key: str
     temp_paths: dict[int, str]
 
 
-def folder_image(audio_path: Path) -> bytes | None:
+def folder_image(audio_path: Path) -> tuple[str, bytes] | None:
+    """The folder's cover beside the audio: (its file name, its bytes)."""
     try:
         entries = {p.name.lower(): p for p in audio_path.parent.iterdir() if p.is_file()}
     except OSError:
@@ -35,7 +40,7 @@ def folder_image(audio_path: Path) -> bytes | None:
         for ext in FOLDER_EXTS:
             candidate = entries.get(stem + ext)
             if candidate is not None and candidate.stat().st_size <= MAX_SOURCE_BYTES:
-                return candidate.read_bytes()
+                return candidate.name, candidate.read_bytes()
     return None
 
 
@@ -47,7 +52,9 @@ def render_artwork(data: bytes, temp_dir: Path, name: str) -> ArtworkFiles:
         try:
             upright = decode_upright(data, draft=1280)  # JPEG: decoded at reduced scale when much larger
         except UnreadablePicture as exc:
-            raise ArtworkRejected(f"cover art ignored ({exc})") from exc
+            # Pillow's own words name a BytesIO object (probe25b L1): the cause stays chained, the message is plain
+            bomb = isinstance(exc.__cause__, (Image.DecompressionBombError, Image.DecompressionBombWarning))
+            raise ArtworkRejected(TOO_LARGE_PICTURE if bomb else UNREADABLE_PICTURE) from exc
         square = ImageOps.fit(upright, (SIZES[0], SIZES[0]), Image.Resampling.LANCZOS)
         paths: dict[int, str] = {}
         for size in SIZES:

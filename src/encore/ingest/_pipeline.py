@@ -10,6 +10,7 @@ Atomic per track: see _commit. Runs are serialised by a lock file in the store.
 
 import fcntl
 import logging
+import os
 import shutil
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
@@ -141,6 +142,9 @@ def _plan(
         known = {row[0]: row[1:] for row in s.execute(select(*columns))}
     jobs = []
     for path, st in scan(paths):
+        if (unstorable := unstorable_name(path)) is not None:  # before anything stores, hashes or prints it
+            summary.failed.append((unstorable, UNSTORABLE_NAME))
+            continue
         seen = known.get(path)
         if seen is not None and seen[0] == st.st_size and seen[1] == st.st_mtime_ns:
             if seen[4] == "failed":
@@ -152,6 +156,26 @@ def _plan(
         previous = seen[2] if seen is not None and seen[3] is not None else None
         jobs.append(Job(path, st.st_size, st.st_mtime_ns, str(store.tmp_dir), previous, hints.get(path)))
     return jobs
+
+
+UNSTORABLE_NAME = (
+    "its name is not valid UTF-8 (an old rip's or share's Latin-1, say), so Encore cannot keep it: rename the file"
+    " (e.g. `convmv -f latin1 -t utf8 --notest FILE`) and run the import again"
+)
+
+
+def unstorable_name(path: str) -> str | None:
+    """None for a path the database can hold; for one whose bytes are not UTF-8 (Python's file system encoding
+    carries them as lone surrogates, which no database driver, hash or terminal accepts), the path as it can be
+    shown, its undecodable bytes spelled `\\xe9` (probe25b H1: one such file ended the whole run in a traceback).
+    Such a file is refused, not stored under a made-up name: an escaped form could be another file's real name, and
+    every run must find the file again by the name the disk gives. It is never recorded, so every run reports it
+    until it is renamed."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return None
 
 
 def _record_failure(sessions: sessionmaker[Session], failure: Failed) -> None:

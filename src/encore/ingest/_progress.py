@@ -69,8 +69,20 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
         console.print(_failures(summary.still_failing, title="Still failing (fix or replace the file to retry)"))
     if summary.taken_down:
         console.print(_failures(summary.taken_down, title="Left out: taken down (encore catalog restore first)"))
-    for path, warning in summary.warnings:
-        console.print(Text.assemble(("warning ", "yellow"), terminal_safe(f"{path}: {warning}")))
+    for where, warning in folded_warnings(summary.warnings):
+        console.print(Text.assemble(("warning ", "yellow"), terminal_safe(f"{where}: {warning}")))
+
+
+def folded_warnings(warnings: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The same warning for several files of one folder (its cover, read once per track) once, naming the folder
+    and how many files (pure; probe25b L1: five tracks, five lines)."""
+    by_folder: dict[tuple[str, str], list[str]] = {}
+    for path, warning in warnings:
+        by_folder.setdefault((str(PurePath(path).parent), warning), []).append(path)
+    folded = []
+    for (folder, warning), paths in by_folder.items():
+        folded.append((paths[0], warning) if len(paths) == 1 else (folder, f"{warning} ({len(paths)} files)"))
+    return folded
 
 
 def _failures(failed: list[tuple[str, str]], *, title: str = "Failed files") -> Table:

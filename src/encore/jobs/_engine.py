@@ -25,7 +25,7 @@ from typing import Any
 
 from huey import Huey
 from huey.api import TaskWrapper, crontab
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -215,7 +215,13 @@ class JobEngine:
         return _view(job)
 
     def recent(self, session: Session, *, user_id: int, kinds: tuple[str, ...] = (), limit: int = 20) -> list[JobView]:
-        query = select(Job).where(Job.user_id == user_id)
+        return self._newest(session, select(Job).where(Job.user_id == user_id), kinds=kinds, limit=limit)
+
+    def everyones(self, session: Session, *, kinds: tuple[str, ...] = (), limit: int = 20) -> list[JobView]:
+        """The newest jobs, whoever's: the operator's view (`encore jobs list`), never a listener's."""
+        return self._newest(session, select(Job), kinds=kinds, limit=limit)
+
+    def _newest(self, session: Session, query: Select[Job], *, kinds: tuple[str, ...], limit: int) -> list[JobView]:
         if kinds:
             query = query.where(Job.kind.in_(kinds))
         return [_view(j) for j in session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit))]

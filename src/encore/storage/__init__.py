@@ -7,14 +7,18 @@ from encore.storage._audio import (
     open_audio,
     sniffs_as_audio,
 )
+from encore.storage._private import DATA_DIR, made_dir, made_file
 from encore.storage._store import MediaStore, StoreError
 
 __all__ = [
     "AUDIO_DEMUXERS",
+    "DATA_DIR",
     "MediaStore",
     "NotAudioContainerError",
     "StoreError",
     "accepted_demuxer",
+    "made_dir",
+    "made_file",
     "open_audio",
     "sniffs_as_audio",
 ]

@@ -27,6 +27,12 @@ from encore.web._plain_errors import (
 
 log = logging.getLogger("encore.web")
 BUSY_MESSAGE = "Encore is busy; try again in a moment"
+# An outage is not load (probe25b L5: a listener was told "busy" for the whole of a Redis outage). The code stays
+# `busy` (503, Retry-After: send it again later), the words say what is down; the log says it to the operator.
+STATE_DOWN_MESSAGE = (
+    "Encore cannot reach its shared state right now, so signing in and playing are paused; try again in a minute"
+)
+DB_DOWN_MESSAGE = "Encore cannot reach its database right now; try again in a minute"
 STATE_DOWN_RETRY_S = 5  # the shared state unreachable: give it a moment to come back
 DB_BUSY_RETRY_S = 2
 DB_DOWN_RETRY_S = 5  # the database unreachable (stopped, restarting): as for the shared state
@@ -61,6 +67,15 @@ def retry_after_busy(exc: BaseException) -> int | None:
     if is_unreachable(exc):  # probe21b F4: PostgreSQL stopped answered 500 where Redis stopped answered 503
         return DB_DOWN_RETRY_S
     return None
+
+
+def busy_message(exc: BaseException) -> str:
+    """What a listener reads of an error `retry_after_busy` answers (pure): load, or what part is down."""
+    if isinstance(exc, StateUnavailable) and not isinstance(exc, StateBusy):
+        return STATE_DOWN_MESSAGE
+    if is_unreachable(exc):
+        return DB_DOWN_MESSAGE
+    return BUSY_MESSAGE
 
 
 def status_for(exc: EncoreError) -> int:
@@ -106,7 +121,7 @@ def install(app: FastAPI) -> None:
         if (retry := retry_after_busy(exc)) is not None:
             why = "unreachable" if is_unreachable(exc) else "busy"
             log.warning("database %s: %s", why, error_line(exc))
-            return busy_response(request.url.path, retry)
+            return busy_response(request.url.path, retry, busy_message(exc))
         log.exception("database error", exc_info=exc)
         return _internal(request.url.path)
 
@@ -115,7 +130,7 @@ def install(app: FastAPI) -> None:
         """The shared state (Redis) is down, or every connection this process may open to it stayed busy:
         the request moved nothing there and may be sent again, so 503 and Retry-After, never a 500."""
         log.warning("shared state unavailable: %s", exc)
-        return busy_response(request.url.path, retry_after_busy(exc) or STATE_DOWN_RETRY_S)
+        return busy_response(request.url.path, retry_after_busy(exc) or STATE_DOWN_RETRY_S, busy_message(exc))
 
     @app.exception_handler(ClientDisconnect)
     async def client_gone(_request: Request, _exc: ClientDisconnect) -> Response:
@@ -128,14 +143,14 @@ def install(app: FastAPI) -> None:
         return unhandled(exc, request.url.path)
 
 
-def busy_response(path: str, retry: int) -> JSONResponse:
+def busy_response(path: str, retry: int, message: str = BUSY_MESSAGE) -> JSONResponse:
     """503 with Retry-After from the app's handlers: ListenBrainz's shape on its routes (a scrobbler reads
     `code` and `error`), Encore's everywhere else (/rest and /v1 answer their busy themselves, in `answer`
     and `answered`)."""
     headers = {"Retry-After": str(retry)}
     if is_listenbrainz(path):
-        return listenbrainz_error(503, BUSY_MESSAGE, headers)
-    return JSONResponse(_body("busy", BUSY_MESSAGE), status_code=503, headers=headers)
+        return listenbrainz_error(503, message, headers)
+    return JSONResponse(_body("busy", message), status_code=503, headers=headers)
 
 
 def unhandled(exc: Exception, path: str = "") -> JSONResponse:

@@ -21,7 +21,7 @@ from encore.db import error_line
 from encore.kernel import EncoreError, PermissionDenied
 from encore.state import StateUnavailable
 from encore.web._deps import Db, container, public_base
-from encore.web._errors import BUSY_MESSAGE, retry_after_busy, status_for
+from encore.web._errors import busy_message, retry_after_busy, status_for
 from encore.web._plain_errors import body_fields, is_number_too_long, number_too_long, unreadable_body
 from encore.web._threads import run_read
 from encore.web.spotify._schemas import Error
@@ -108,7 +108,7 @@ async def answered(
         if (retry := retry_after_busy(exc)) is None:
             raise  # a database error that is not a busy lock: the app's handler logs it (500)
         log.warning("/v1 busy: %s", error_line(exc))
-        return error_response(503, BUSY_MESSAGE, {"Retry-After": str(retry)})
+        return error_response(503, busy_message(exc), {"Retry-After": str(retry)})
     except oauth.InvalidToken as exc:
         return error_response(401, exc.message, {"WWW-Authenticate": challenge(exc)})
     except EncoreError as exc:

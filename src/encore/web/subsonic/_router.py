@@ -17,7 +17,7 @@ from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied
 from encore.keys import Key
 from encore.state import StateUnavailable
 from encore.web._deps import container
-from encore.web._errors import BUSY_MESSAGE, retry_after_busy
+from encore.web._errors import busy_message, retry_after_busy
 from encore.web._threads import run_read, run_write
 from encore.web.subsonic import (  # noqa: F401 - register handlers
     _browse,
@@ -166,5 +166,5 @@ async def answer(c: Container, name: str, params: Params, *, if_none_match: str 
         if (retry := retry_after_busy(exc)) is None:
             raise  # a database error that is not a busy lock: the app's handler logs it (500)
         log.warning("subsonic busy: %s", error_line(exc))
-        busy = SubsonicError(GENERIC, BUSY_MESSAGE, http_status=503, retry_after=retry)
+        busy = SubsonicError(GENERIC, busy_message(exc), http_status=503, retry_after=retry)
         return error_response(busy, fmt=answer_format(params), callback=params.get("callback"))
