@@ -57,6 +57,14 @@ def _guarded(data: Iterator[bytes], slot: TranscodeSlot) -> Iterator[bytes]:
         slot.release()
 
 
+def _refusal(reason: str) -> tuple[int, str]:
+    if reason == "malformed_format":
+        return GENERIC, "format must be a format name such as raw, mp3, ogg or opus (letters and digits)"
+    if reason == "no_rendition":
+        return NOT_FOUND, "this track has no stored audio to send"
+    return NOT_FOUND, reason
+
+
 def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     p = ctx.params
     offset = 0 if raw_only else p.integer("timeOffset", 0, lo=0, hi=_MAX_OFFSET_S)
@@ -71,7 +79,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         available=frozenset(stored.files),
     )
     if delivery.mode is None or delivery.rendition is None:
-        raise SubsonicError(GENERIC if delivery.reason == "unknown_format" else NOT_FOUND, delivery.reason)
+        raise SubsonicError(*_refusal(delivery.reason))
     if delivery.mode != "file" and offset * 1000 >= stored.duration_ms:
         # The transcode would start past its last frame: 200 with no bytes, which a client took for a track that
         # played. An error says why (Navidrome hands the offset to ffmpeg and sends what comes out, nothing).

@@ -1,0 +1,68 @@
+"""review25c's Subsonic findings, each through the client that would notice: py-sonic and py-opensonic, on
+SQLite and PostgreSQL (the `site` fixture runs this module on both)."""
+
+import asyncio
+import io
+from urllib.parse import urlsplit
+
+import av
+import libsonic
+import pytest
+from libopensonic import AsyncConnection
+from libopensonic.errors import SonicError
+
+from tests.web.subsonic.conftest import Site
+
+
+def _py_sonic(site: Site, username: str = "listener", password: str | None = None) -> libsonic.Connection:
+    url = urlsplit(site.base_url)
+    secret = password or (site.me.app_password if username == "listener" else site.other.app_password)
+    return libsonic.Connection(f"http://{url.hostname}", username, secret, port=url.port or 80, appName="py-sonic")
+
+
+def _opensonic(site: Site, api_key: str) -> AsyncConnection:
+    url = urlsplit(site.base_url)
+    return AsyncConnection(f"http://{url.hostname}", api_key=api_key, port=url.port or 80)
+
+
+def _codec(data: bytes) -> str:
+    with av.open(io.BytesIO(data)) as c:
+        return str(c.streams.audio[0].codec_context.name)
+
+
+def _first_song(conn: libsonic.Connection) -> dict[str, object]:
+    album = conn.getAlbumList2("alphabeticalByName", size=1)["albumList2"]["album"][0]
+    song: dict[str, object] = conn.getAlbum(album["id"])["album"]["song"][0]
+    return song
+
+
+def test_a_format_encore_does_not_make_is_no_preference(site: Site) -> None:
+    """review25c M3: `stream?format=aac` (an Android app's transcode setting) or `flac` failed the whole stream
+    with `unknown_format`. `format` is the *preferred* target: one Encore does not make gets what no format gets,
+    the stored file, or MP3 under a lower maxBitRate; what is not a format name at all is refused in words."""
+    conn = _py_sonic(site)
+    song = _first_song(conn)
+    plain = conn.stream(song["id"])
+    assert _codec(plain.read()) == "vorbis"
+    for fmt in ("aac", "m4a", "flac"):
+        res = conn.stream(song["id"], tformat=fmt)
+        assert res.headers["Content-Type"].startswith("audio/ogg"), fmt
+        assert _codec(res.read()) == "vorbis", fmt
+    low = conn.stream(song["id"], tformat="aac", maxBitRate=64)
+    assert low.headers["Content-Type"] == "audio/mpeg"
+    assert _codec(low.read()).startswith("mp3")
+    with pytest.raises(libsonic.errors.SonicError, match="format must be a format name such as raw, mp3"):
+        conn.stream(song["id"], tformat="../../etc/passwd")
+
+    async def opensonic() -> None:
+        api = _opensonic(site, site.me.api_key)
+        try:
+            res = await api.stream(str(song["id"]), tformat="flac", max_bit_rate=128)
+            assert res.headers["Content-Type"].startswith("audio/ogg")  # opus96 fits under 128
+            assert _codec(await res.read()) == "opus"
+            with pytest.raises(SonicError, match="format must be a format name"):
+                await api.stream(str(song["id"]), tformat="mp3;rm -rf")
+        finally:
+            await api.cleanup()
+
+    asyncio.run(opensonic())
