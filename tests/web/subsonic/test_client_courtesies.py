@@ -10,6 +10,7 @@ import libsonic
 import pytest
 from libopensonic import AsyncConnection
 from libopensonic.errors import SonicError
+from PIL import Image
 
 from tests.web.subsonic.conftest import Site
 
@@ -66,3 +67,16 @@ def test_a_format_encore_does_not_make_is_no_preference(site: Site) -> None:
             await api.cleanup()
 
     asyncio.run(opensonic())
+
+
+def test_cover_art_size_zero_is_the_largest_image(site: Site) -> None:
+    """review25c L9: `getCoverArt?size=0` (Navidrome's "original") was refused, so py-sonic raised. Encore keeps
+    no original, so it is the largest rendering, as no size is; what is not a number is still refused."""
+    conn = _py_sonic(site)
+    album = conn.getAlbumList2("alphabeticalByName", size=1)["albumList2"]["album"][0]
+    zero = conn.getCoverArt(album["coverArt"], size=0).read()
+    assert zero == conn.getCoverArt(album["coverArt"]).read()
+    assert Image.open(io.BytesIO(zero)).size == (640, 640)
+    for bad in ("-1", "big"):
+        with pytest.raises(libsonic.errors.SonicError, match="size must be a whole number"):
+            conn.getCoverArt(album["coverArt"], size=bad)

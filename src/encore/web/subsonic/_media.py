@@ -193,9 +193,11 @@ def _art_size(ctx: Ctx) -> int:
     raw = (ctx.params.get("size") or "").strip()
     if not raw:
         return ART_SIZES[-1]
-    if not (raw.isascii() and raw.isdigit()) or int(raw[:12]) == 0:
-        raise SubsonicError(GENERIC, "size must be a positive whole number")
+    if not (raw.isascii() and raw.isdigit()):
+        raise SubsonicError(GENERIC, "size must be a whole number (0 for the largest image)")
     wanted = int(raw[:12])  # a huge size is clamped to the largest stored image, never rendered
+    if wanted == 0:  # Navidrome's "original": Encore keeps no original, so its largest rendering (review25c L9)
+        return ART_SIZES[-1]
     return next((s for s in ART_SIZES if s >= wanted), ART_SIZES[-1])
 
 
