@@ -2,10 +2,12 @@
 SQLite and PostgreSQL (the `site` fixture runs this module on both)."""
 
 import asyncio
+import hashlib
 import io
 from urllib.parse import urlsplit
 
 import av
+import httpx
 import libsonic
 import pytest
 from libopensonic import AsyncConnection
@@ -80,3 +82,20 @@ def test_cover_art_size_zero_is_the_largest_image(site: Site) -> None:
     for bad in ("-1", "big"):
         with pytest.raises(libsonic.errors.SonicError, match="size must be a whole number"):
             conn.getCoverArt(album["coverArt"], size=bad)
+
+
+def test_a_short_salt_is_named_not_called_missing(site: Site) -> None:
+    """review25c L4: a token with a 3-character salt was told "required parameter is missing", though `t` and
+    `s` were both sent. It is wrong credentials (40), and the message says what is wrong with them."""
+    conn = _py_sonic(site)
+    good = httpx.get(f"{site.base_url}/rest/ping", params=_token(site, "abcdef"))
+    assert good.json()["subsonic-response"]["status"] == "ok"
+    for salt in ("xyz", "abcde"):
+        body = httpx.get(f"{site.base_url}/rest/ping", params=_token(site, salt)).json()["subsonic-response"]
+        assert body["error"] == {"code": 40, "message": "the salt (s) must be at least 6 characters"}, salt
+    assert conn.ping()  # py-sonic's own 12-character salts are unaffected
+
+
+def _token(site: Site, salt: str) -> dict[str, str]:
+    token = hashlib.md5((site.me.app_password + salt).encode()).hexdigest()
+    return {"u": "listener", "t": token, "s": salt, "v": "1.16.1", "c": "t", "f": "json"}
