@@ -99,3 +99,29 @@ def test_a_short_salt_is_named_not_called_missing(site: Site) -> None:
 def _token(site: Site, salt: str) -> dict[str, str]:
     token = hashlib.md5((site.me.app_password + salt).encode()).hexdigest()
     return {"u": "listener", "t": token, "s": salt, "v": "1.16.1", "c": "t", "f": "json"}
+
+
+@pytest.mark.parametrize("path", ["raw", "form"])
+def test_a_value_that_is_not_utf8_is_refused_and_nothing_is_stored(site: Site, path: str) -> None:
+    """review25c L12: `createPlaylist?name=%ED%A0%80` stored the name "\ufffd\ufffd\ufffd" (the parse's
+    replacement characters). Now the call is refused, naming the parameter, and no playlist is made; the same
+    name sent as UTF-8 (including a real U+FFFD, %EF%BF%BD) is kept exactly."""
+    conn = _py_sonic(site)
+    before = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
+    auth = f"apiKey={site.me.api_key}&f=json"
+    url = f"{site.base_url}/rest/createPlaylist"
+    for bad in ("%ED%A0%80", "a%C0%AFb", "%FF"):
+        if path == "raw":  # a plain GET: Encore's own ASGI path for /rest/
+            r = httpx.get(f"{url}?{auth}&name={bad}")
+        else:  # a POSTed form, through the FastAPI route
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            r = httpx.post(f"{url}?{auth}", content=f"name={bad}".encode(), headers=headers)
+        body = r.json()["subsonic-response"]
+        assert body["error"] == {
+            "code": 0,
+            "message": "parameter name is not valid UTF-8 (percent-encode the text's UTF-8 bytes)",
+        }, bad
+    r = httpx.get(f"{url}?{auth}&name=caf%C3%A9%EF%BF%BD-{path}")
+    assert r.json()["subsonic-response"]["status"] == "ok"
+    after = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
+    assert after - before == {f"caf\u00e9\ufffd-{path}"}
