@@ -125,3 +125,74 @@ def test_a_value_that_is_not_utf8_is_refused_and_nothing_is_stored(site: Site, p
     assert r.json()["subsonic-response"]["status"] == "ok"
     after = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
     assert after - before == {f"caf\u00e9\ufffd-{path}"}
+
+
+def _shared_and_private(site: Site) -> tuple[str, str, str]:
+    """Two playlists of `listener`'s holding one song: one made public, one left private."""
+    mine = _py_sonic(site)
+    song = _first_song(mine)
+    shared = mine.createPlaylist(name="L8 shared", songIds=[song["id"]])["playlist"]["id"]
+    secret = mine.createPlaylist(name="L8 private", songIds=[song["id"]])["playlist"]["id"]
+    made_public = httpx.get(
+        f"{site.base_url}/rest/updatePlaylist",
+        params={"apiKey": site.me.api_key, "f": "json", "playlistId": shared, "public": "true"},
+    )
+    assert made_public.json()["subsonic-response"]["status"] == "ok"
+    return shared, secret, str(song["id"])
+
+
+def test_another_listeners_public_playlist_is_read_only_under_its_owners_username(site: Site) -> None:
+    """review25c L7: getPlaylist of another listener's public playlist said `readonly: false`, with `owner` the
+    display name ("Listener"), which a client compares with its own username to know a list is its own."""
+    mine = _py_sonic(site)
+    shared, secret, song = _shared_and_private(site)
+    try:
+        own = mine.getPlaylist(shared)["playlist"]
+        assert own["owner"] == "listener" and own["readonly"] is False
+
+        async def as_other() -> None:
+            api = _opensonic(site, site.other.api_key)
+            try:
+                full = await api.get_playlist(shared)
+                assert full.owner == "listener" and full.readonly is True
+                assert [e.id for e in full.entry or []] == [song]
+                with pytest.raises(SonicError):  # another's private list: not found
+                    await api.get_playlist(secret)
+            finally:
+                await api.cleanup()
+
+        asyncio.run(as_other())
+        with pytest.raises(libsonic.errors.SonicError):  # read-only is what it says: the owner's list is not changed
+            _py_sonic(site, "other").updatePlaylist(shared, name="mine now")
+        assert mine.getPlaylist(shared)["playlist"]["name"] == "L8 shared"
+    finally:
+        mine.deletePlaylist(shared)
+        mine.deletePlaylist(secret)
+
+
+def test_another_listeners_public_playlist_is_listed_and_a_private_one_is_not(site: Site) -> None:
+    """review25c L8: getPlaylists left out other listeners' public playlists (the spec: "all playlists a user is
+    allowed to play"), though getPlaylist opened them by id. Another's private playlist is listed to nobody."""
+    mine = _py_sonic(site)
+    shared, secret, _song = _shared_and_private(site)
+    try:
+        own = {p["id"]: p for p in mine.getPlaylists()["playlists"]["playlist"]}
+        assert own[shared]["owner"] == own[secret]["owner"] == "listener"
+        assert own[shared]["readonly"] is False and own[secret]["readonly"] is False
+
+        async def as_other() -> None:
+            api = _opensonic(site, site.other.api_key)
+            try:
+                listed = {p.id: p for p in await api.get_playlists()}
+                assert shared in listed and secret not in listed
+                assert "L8 private" not in {p.name for p in listed.values()}
+                assert listed[shared].owner == "listener" and listed[shared].readonly is True
+            finally:
+                await api.cleanup()
+
+        asyncio.run(as_other())
+        theirs = _py_sonic(site, "other").getPlaylists()["playlists"]["playlist"]
+        assert shared in {p["id"] for p in theirs} and secret not in {p["id"] for p in theirs}
+    finally:
+        mine.deletePlaylist(shared)
+        mine.deletePlaylist(secret)
