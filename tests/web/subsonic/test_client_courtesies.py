@@ -4,6 +4,7 @@ SQLite and PostgreSQL (the `site` fixture runs this module on both)."""
 import asyncio
 import hashlib
 import io
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import av
@@ -196,3 +197,24 @@ def test_another_listeners_public_playlist_is_listed_and_a_private_one_is_not(si
     finally:
         mine.deletePlaylist(shared)
         mine.deletePlaylist(secret)
+
+
+def test_songs_carry_year_created_and_size(site: Site) -> None:
+    """review25c L10: songs had no `year`, `created` or `size`, though their album had a year: clients' year and
+    decade filters, "recently added" and offline sizes got nothing. `size` is the bytes a download sends; the
+    album's songs (the catalogue's cached path) and a playlist's entries (the listener's lists' path) agree."""
+    conn = _py_sonic(site)
+    album = conn.getAlbumList2("alphabeticalByName", size=1)["albumList2"]["album"][0]
+    songs = conn.getAlbum(album["id"])["album"]["song"]
+    for song in songs:
+        assert song["year"] == album["year"], song
+        assert datetime.fromisoformat(song["created"].replace("Z", "+00:00")).year >= 2000
+    first = songs[0]
+    assert first["size"] == len(conn.download(first["id"]).read())
+    assert conn.getSong(first["id"])["song"]["size"] == first["size"]
+    pid = conn.createPlaylist(name="L10 sizes", songIds=[first["id"]])["playlist"]["id"]
+    try:
+        entry = conn.getPlaylist(pid)["playlist"]["entry"][0]
+        assert (entry["size"], entry["year"], entry["created"]) == (first["size"], first["year"], first["created"])
+    finally:
+        conn.deletePlaylist(pid)
