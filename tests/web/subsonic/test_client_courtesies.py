@@ -218,3 +218,26 @@ def test_songs_carry_year_created_and_size(site: Site) -> None:
         assert (entry["size"], entry["year"], entry["created"]) == (first["size"], first["year"], first["created"])
     finally:
         conn.deletePlaylist(pid)
+
+
+def test_an_index_sets_a_leading_article_aside(site: Site) -> None:
+    """review25c L6: `ignoredArticles` ("The El La ...") was advertised but not applied, so "The Velvet Foxes"
+    was indexed under T; Subsonic and Navidrome file it under V, and sort by the name without the article."""
+
+    def letters(indexes: dict[str, list[str]]) -> None:
+        assert "The Velvet Foxes" in indexes["V"] and "T" not in indexes, indexes
+        assert indexes["V"] == sorted(indexes["V"], key=lambda n: n.lower().removeprefix("the "))
+
+    legacy = _py_sonic(site).getIndexes()["indexes"]
+    letters({i["name"]: [a["name"] for a in i["artist"]] for i in legacy["index"]})
+
+    async def opensonic() -> None:
+        api = _opensonic(site, site.me.api_key)
+        try:
+            found = await api.get_artists()
+            assert "The" in (found.ignored_articles or "")
+            letters({i.name: [a.name for a in i.artist or []] for i in found.index or []})
+        finally:
+            await api.cleanup()
+
+    asyncio.run(opensonic())
