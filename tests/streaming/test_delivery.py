@@ -20,10 +20,15 @@ BOTH = frozenset({"vorbis160", "opus96"})
         ("opus", 0, 0, BOTH, ("file", "opus96", "stored_fits")),
         ("opus", 0, 0, frozenset({"vorbis160"}), ("mp3", "vorbis160", "bitrate_below_renditions")),
         (None, 0, 30, BOTH, ("mp3", "vorbis160", "time_offset")),
-        ("flac", 0, 0, BOTH, (None, None, "unknown_format")),
+        # review25c M3: a format Encore does not make is no preference (Navidrome's answer), not a refusal
+        ("flac", 0, 0, BOTH, ("file", "vorbis160", "stored_fits")),
+        ("AAC", 128, 0, BOTH, ("file", "opus96", "stored_fits")),
+        ("m4a", 64, 0, BOTH, ("mp3", "vorbis160", "bitrate_below_renditions")),
+        ("../../x", 0, 0, BOTH, (None, None, "malformed_format")),
+        ("mp3;rm -rf", 0, 0, BOTH, (None, None, "malformed_format")),
         (None, 0, 0, frozenset(), (None, None, "no_rendition")),
     ],
-    ids=[f"case-{i}" for i in range(12)],  # frozensets print in hash order; xdist workers must agree
+    ids=[f"case-{i}" for i in range(16)],  # frozensets print in hash order; xdist workers must agree
 )
 def test_choose_delivery(
     fmt: str | None, max_kbps: int, offset: int, available: frozenset[str], expect: tuple[object, ...]

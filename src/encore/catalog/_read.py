@@ -11,7 +11,19 @@ from sqlalchemy.orm import Session
 
 from encore.catalog._cache import built_at, cache_for, views_by_ids
 from encore.catalog._listing import hidden_artists, music_album, music_track, unplayable_reason
-from encore.catalog._models import Album, AlbumArtist, AlbumGenre, Artist, Genre, Label, Track, TrackArtist, TrackGenre
+from encore.catalog._models import (
+    Album,
+    AlbumArtist,
+    AlbumGenre,
+    Artist,
+    Genre,
+    Label,
+    Rendition,
+    RenditionKind,
+    Track,
+    TrackArtist,
+    TrackGenre,
+)
 from encore.catalog._views import (
     AlbumPage,
     AlbumSummary,
@@ -84,12 +96,16 @@ def track_views(session: Session, tracks: list[Track]) -> list[TrackView]:
     """Views of these rows whatever their status (what a listener's lists hold), each marked `playable` from the
     row it already read: no query for it."""
     genres: dict[int, list[str]] = defaultdict(list)
+    sizes: dict[int, int] = {}
     if tracks:
-        rows = session.execute(
-            select(TrackGenre.track_id, Genre.name).join(Genre).where(TrackGenre.track_id.in_([t.id for t in tracks]))
-        )
+        ids = [t.id for t in tracks]
+        rows = session.execute(select(TrackGenre.track_id, Genre.name).join(Genre).where(TrackGenre.track_id.in_(ids)))
         for track_id, name in rows:
             genres[track_id].append(name)
+        stored = select(Rendition.track_id, Rendition.size).where(
+            Rendition.track_id.in_(ids), Rendition.kind == RenditionKind.VORBIS160.value
+        )
+        sizes = {track_id: size for track_id, size in session.execute(stored)}  # noqa: C416 - rows are Row objects
     return [
         TrackView(
             id=t.public_id,
@@ -107,6 +123,9 @@ def track_views(session: Session, tracks: list[Track]) -> list[TrackView]:
             artwork_key=t.album.artwork_key,
             genres=genres.get(t.id, []),
             playable=unplayable_reason(status=t.status, is_ad=t.is_ad) is None,
+            year=t.album.release_date.year if t.album.release_date else None,
+            created_at=t.created_at,
+            size=sizes.get(t.id),
         )
         for t in tracks
     ]

@@ -23,6 +23,8 @@ from encore.catalog._models import (
     Genre,
     Label,
     ReleaseStatus,
+    Rendition,
+    RenditionKind,
     Track,
     TrackArtist,
     TrackGenre,
@@ -90,6 +92,12 @@ def _genres_statement(link: type[TrackGenre] | type[AlbumGenre]) -> RawStatement
 
 _ARTISTS_OF = {TrackArtist: _artists_statement(TrackArtist), AlbumArtist: _artists_statement(AlbumArtist)}
 _GENRES_OF = {TrackGenre: _genres_statement(TrackGenre), AlbumGenre: _genres_statement(AlbumGenre)}
+# The size of the file a plain stream or a download sends (Subsonic's `size`)
+_STORED_SIZE = (
+    select(Rendition.size)
+    .where(Rendition.track_id == Track.id, Rendition.kind == RenditionKind.VORBIS160.value)
+    .scalar_subquery()
+)
 _TRACKS = _raw(
     select(
         Track.id,
@@ -105,6 +113,9 @@ _TRACKS = _raw(
         Album.public_id,
         Album.title,
         Album.artwork_key,
+        Album.release_date,
+        Track.created_at,
+        _STORED_SIZE,
     )
     .join(Album, Album.id == Track.album_id)
     .where(Track.id.in_(_IDS), music_track())
@@ -183,6 +194,9 @@ def track_views_by_ids(session: Session, ids: Sequence[int]) -> dict[int, TrackV
             album_title=r[11],
             artwork_key=r[12],
             genres=genres.get(r[0], []),
+            year=r[13].year if r[13] is not None else None,
+            created_at=r[14],
+            size=r[15],
         )
         for r in rows
     }

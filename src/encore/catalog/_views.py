@@ -57,6 +57,9 @@ class TrackView:
     # False once its label withdrew it (or its release) or it became ad audio: kept where a listener put it
     # (playlists, likes, the queue, history), never streamed (catalog.unplayable_reason)
     playable: bool = True
+    year: int | None = None  # its release's year, where the release has a date
+    created_at: datetime | None = None  # when it entered the catalogue
+    size: int | None = None  # bytes of its stored vorbis160 file (what a plain stream or download sends)
 
 
 @dataclass(frozen=True)

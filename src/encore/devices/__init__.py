@@ -5,7 +5,7 @@ phone or desktop app in the player and revokes it there.
 """
 
 from encore.devices._models import Device
-from encore.devices._policy import AuthChoice, Reread, choose_auth, reread_for
+from encore.devices._policy import MIN_SALT, AuthChoice, Reread, choose_auth, reread_for
 from encore.devices._service import (
     DeviceOwner,
     DeviceView,
@@ -22,6 +22,7 @@ from encore.devices._service import (
 )
 
 __all__ = [
+    "MIN_SALT",
     "AuthChoice",
     "Device",
     "DeviceOwner",

@@ -4,6 +4,8 @@ reading the keyring again for: pure decisions with their reasons."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+MIN_SALT = 6  # Subsonic's token auth: "a random string ('salt') of at least six characters"
+
 
 @dataclass(frozen=True)
 class AuthChoice:
@@ -24,8 +26,10 @@ def choose_auth(
     if not username:
         return AuthChoice(None, "missing")
     if token is not None:
-        if not salt or len(salt) < 6:
-            return AuthChoice(None, "missing")  # a short salt makes replay trivial; the spec asks for >= 6
+        if not salt:
+            return AuthChoice(None, "missing")
+        if len(salt) < MIN_SALT:  # a short salt makes replay trivial; the spec asks for >= 6
+            return AuthChoice(None, "short_salt")
         return AuthChoice("token", "token")
     if password is not None:
         return AuthChoice("password", "password")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User
@@ -122,6 +122,7 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
             updated_at=p.updated_at,
             playable_tracks=stats.get(p.id, _NONE)[2],
             playable_ms=stats.get(p.id, _NONE)[3],
+            owner_username=owners[p.owner_id].username,
         )
         for p in playlists
     ]
@@ -192,6 +193,17 @@ def list_playlists(
         session.scalars(select(Playlist).where(*where).order_by(Playlist.id.desc()).limit(limit).offset(offset))
     )
     return Page(_views(session, rows), total, limit, offset)
+
+
+def playable_playlists(session: Session, *, viewer_id: int, limit: int, offset: int) -> Page[PlaylistView]:
+    """Every playlist `viewer_id` may play: their own (private ones too), then other listeners' public ones
+    (never a stopped account's, as in search), each group newest first. Subsonic's getPlaylists."""
+    active = Playlist.owner_id.in_(select(User.id).where(User.is_active))
+    where = [or_(Playlist.owner_id == viewer_id, and_(Playlist.public.is_(True), active))]
+    total = session.scalar(select(func.count()).select_from(Playlist).where(*where)) or 0
+    mine_first = case((Playlist.owner_id == viewer_id, 0), else_=1)
+    query = select(Playlist).where(*where).order_by(mine_first, Playlist.id.desc()).limit(limit).offset(offset)
+    return Page(_views(session, list(session.scalars(query))), total, limit, offset)
 
 
 def search_playlists(session: Session, *, query: str, limit: int, offset: int) -> Page[PlaylistView]:

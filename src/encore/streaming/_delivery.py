@@ -1,11 +1,15 @@
 """How a Subsonic stream request is served: a stored rendition as-is, or MP3 made on the fly. Pure."""
 
+import re
 from dataclasses import dataclass
 
 FORMATS = ("raw", "mp3", "ogg", "opus")
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 DEFAULT_MP3_KBPS = 192
 _KBPS = {"vorbis160": 160, "opus96": 96}
+# What a format name looks like (mp3, m4a, flac, aac, x-wav...). Anything else is not a preference but noise
+# (a path, a shell fragment, a control character) and is refused with a sentence.
+_FORMAT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,15}$")
 
 
 @dataclass(frozen=True)
@@ -26,8 +30,12 @@ def mp3_kbps(limit: int) -> int:
 
 def choose_delivery(*, fmt: str | None, max_kbps: int, offset_s: int, available: frozenset[str]) -> Delivery:
     fmt = (fmt or "").lower() or None
+    if fmt is not None and not _FORMAT_NAME.fullmatch(fmt):
+        return Delivery(None, None, 0, "malformed_format")
     if fmt is not None and fmt not in FORMATS:
-        return Delivery(None, None, 0, "unknown_format")
+        # `format` is the client's *preferred* target (Subsonic's words). One Encore does not make (aac, flac...)
+        # is no preference: the answer is what no `format` gets, as Subsonic and Navidrome fall back to theirs.
+        fmt = None
     stored = [k for k in ("vorbis160", "opus96") if k in available]
     if not stored:
         return Delivery(None, None, 0, "no_rendition")

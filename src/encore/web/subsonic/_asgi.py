@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from fastapi.responses import JSONResponse
 
 from encore.bootstrap import Container
-from encore.web.subsonic._params import Params
+from encore.web.subsonic._params import Params, undecodable
 from encore.web.subsonic._router import answer
 
 Scope = MutableMapping[str, Any]
@@ -46,7 +46,8 @@ def make_rest_endpoint(c: Container) -> ASGIApp:
         pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         try:
             name, wanted = scope["path"][len(PREFIX) :], _if_none_match(scope)
-            response: Any = await answer(c, name, Params(pairs), if_none_match=wanted)
+            params = Params(pairs, undecodable=undecodable(scope["query_string"]))
+            response: Any = await answer(c, name, params, if_none_match=wanted)
         except Exception:  # what FastAPI's last-resort handler does (web._errors): log it, answer 500
             log.exception("unhandled error")
             response = JSONResponse({"error": {"code": "internal", "message": "internal error"}}, status_code=500)

@@ -6,7 +6,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from encore.accounts import may_use_account
-from encore.devices import DeviceOwner, Rekey, choose_auth, owner_of_api_key, user_for_app_password, user_for_token
+from encore.devices import (
+    MIN_SALT,
+    DeviceOwner,
+    Rekey,
+    choose_auth,
+    owner_of_api_key,
+    user_for_app_password,
+    user_for_token,
+)
 from encore.keys import Key
 from encore.web.subsonic._envelope import (
     CONFLICTING_AUTH,
@@ -60,6 +68,8 @@ def _credentials(
         if owner is None:
             raise SubsonicError(INVALID_API_KEY, "invalid API key")
         return owner
+    if choice.reason == "short_salt":
+        raise SubsonicError(WRONG_CREDENTIALS, f"the salt (s) must be at least {MIN_SALT} characters")
     if choice.method is None or username is None:
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: apiKey, or u with t and s, or u with p")
     by_token = choice.method == "token" and token is not None and salt is not None

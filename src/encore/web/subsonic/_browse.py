@@ -46,13 +46,25 @@ def get_music_folders(_ctx: Ctx) -> Payload:
     return {"musicFolders": {"musicFolder": [_map.music_folder()]}}
 
 
+_ARTICLES = tuple(f"{a.lower()} " for a in IGNORED_ARTICLES.split())
+
+
+def index_key(name: str) -> str:
+    """What an index files and sorts an artist by: the folded name, a leading ignored article set aside, as the
+    `ignoredArticles` we advertise say ("The Velvet Foxes" -> "velvet foxes", under V; review25c L6). A name that
+    is only an article ("The") keeps it."""
+    folded = catalog.fold(name)
+    article = next((a for a in _ARTICLES if folded.startswith(a) and len(folded) > len(a)), "")
+    return folded[len(article) :]
+
+
 def _grouped(ctx: Ctx) -> list[Payload]:
     artists = catalog.artists_az(ctx.session, letter=None, limit=MAX_INDEX_ARTISTS, offset=0).items
     counts = library.artist_album_counts(ctx.session, [a.id for a in artists])
     stars = starred_map(ctx, "artist", [a.id for a in artists])
     groups: dict[str, list[ArtistSummary]] = defaultdict(list)
-    for a in artists:
-        first = (catalog.fold(a.name)[:1] or "#").upper()
+    for a in sorted(artists, key=lambda a: (index_key(a.name), a.name, a.id)):
+        first = (index_key(a.name)[:1] or "#").upper()
         groups[first if first.isalpha() and first.isascii() else "#"].append(a)
     return [
         {

@@ -40,6 +40,9 @@ def song(
         "suffix": STREAM_SUFFIX,
         "duration": max(t.duration_ms // 1000, 0),
         "bitRate": STREAM_BITRATE,
+        "size": t.size,
+        "year": t.year,
+        "created": when(t.created_at),
         "albumId": sid(ALBUM, t.album_id),
         "artistId": sid(ARTIST, t.artists[0].id) if t.artists else None,
         "type": "music",
@@ -107,7 +110,9 @@ def artist(a: ArtistSummary, *, album_count: int | None = None, starred: datetim
     }
 
 
-def playlist(p: PlaylistView, *, owner: str, entries: Iterable[Payload | Ready] | None = None) -> Payload:
+def playlist(
+    p: PlaylistView, *, owner: str, readonly: bool = False, entries: Iterable[Payload | Ready] | None = None
+) -> Payload:
     out: Payload = {
         "id": sid(PLAYLIST, p.id),
         "name": p.name,
@@ -119,7 +124,7 @@ def playlist(p: PlaylistView, *, owner: str, entries: Iterable[Payload | Ready] 
         "created": when(p.created_at),
         "changed": when(p.updated_at),
         "coverArt": cover_sid(PLAYLIST, p.id, p.artwork_key),
-        "readonly": False,
+        "readonly": readonly,
     }
     if entries is not None:
         out["entry"] = list(entries)

@@ -56,6 +56,14 @@ def _guarded(data: Iterator[bytes], slot: TranscodeSlot) -> Iterator[bytes]:
         slot.release()
 
 
+def _refusal(reason: str) -> tuple[int, str]:
+    if reason == "malformed_format":
+        return GENERIC, "format must be a format name such as raw, mp3, ogg or opus (letters and digits)"
+    if reason == "no_rendition":
+        return NOT_FOUND, "this track has no stored audio to send"
+    return NOT_FOUND, reason
+
+
 def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
     p = ctx.params
     offset = 0 if raw_only else p.integer("timeOffset", 0, lo=0, hi=_MAX_OFFSET_S)
@@ -70,7 +78,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         available=frozenset(stored.files),
     )
     if delivery.mode is None or delivery.rendition is None:
-        raise SubsonicError(GENERIC if delivery.reason == "unknown_format" else NOT_FOUND, delivery.reason)
+        raise SubsonicError(*_refusal(delivery.reason))
     if delivery.mode != "file" and offset * 1000 >= stored.duration_ms:
         # The transcode would start past its last frame: 200 with no bytes, which a client took for a track that
         # played. An error says why (Navidrome hands the offset to ffmpeg and sends what comes out, nothing).
@@ -195,9 +203,11 @@ def _art_size(ctx: Ctx) -> int:
     raw = (ctx.params.get("size") or "").strip()
     if not raw:
         return ART_SIZES[-1]
-    if not (raw.isascii() and raw.isdigit()) or int(raw[:12]) == 0:
-        raise SubsonicError(GENERIC, "size must be a positive whole number")
+    if not (raw.isascii() and raw.isdigit()):
+        raise SubsonicError(GENERIC, "size must be a whole number (0 for the largest image)")
     wanted = int(raw[:12])  # a huge size is clamped to the largest stored image, never rendered
+    if wanted == 0:  # Navidrome's "original": Encore keeps no original, so its largest rendering (review25c L9)
+        return ART_SIZES[-1]
     return next((s for s in ART_SIZES if s >= wanted), ART_SIZES[-1])
 
 

@@ -1,14 +1,30 @@
 """Request parameters from the query string and a POSTed form, read defensively."""
 
 from collections.abc import Sequence
+from urllib.parse import unquote_to_bytes
 
 from encore.web.subsonic._envelope import GENERIC, MISSING_PARAMETER, SubsonicError
 
 MAX_VALUES = 1000  # repeated parameters (id=...&id=...) beyond this are refused
 
 
+def undecodable(raw: bytes) -> str | None:
+    """The name of the first field of a query string or urlencoded form whose name or value, percent-decoded,
+    is not UTF-8 (None when every one is). The usual parse (Starlette's, `parse_qsl`) puts U+FFFD in its
+    place, and a playlist would be stored under a name the listener never typed (review25c L12)."""
+    for field in raw.split(b"&"):
+        name, _, value = field.partition(b"=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                return unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")[:40]
+    return None
+
+
 class Params:
-    def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, pairs: Sequence[tuple[str, str]], *, undecodable: str | None = None) -> None:
+        self.undecodable = undecodable  # a field that was not UTF-8: refused before anything runs
         self._values: dict[str, list[str]] = {}
         for name, value in pairs:
             self._values.setdefault(name, []).append(value)

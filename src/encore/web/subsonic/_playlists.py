@@ -4,14 +4,17 @@ from encore import library
 from encore.web.subsonic import _map
 from encore.web.subsonic._browse import song_payloads
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._envelope import MISSING_PARAMETER, NOT_AUTHORIZED, Payload, SubsonicError
+from encore.web.subsonic._envelope import MISSING_PARAMETER, NOT_AUTHORIZED, Payload, Ready, SubsonicError
 from encore.web.subsonic._ids import PLAYLIST, TRACK, public
 
 MAX_LIST = 500
 
 
-def _owner_name(ctx: Ctx, view: library.PlaylistView) -> str:
-    return ctx.user.username if view.owner_id == ctx.user.id else view.owner_name
+def _shown(ctx: Ctx, view: library.PlaylistView, entries: list[Payload | Ready] | None = None) -> Payload:
+    """Subsonic's `owner` is a username (a client compares it with its own to know the list is its own), and
+    another listener's list is `readonly` (review25c L7: it was the display name and never read-only)."""
+    mine = view.owner_id == ctx.user.id
+    return _map.playlist(view, owner=view.owner_username, readonly=not mine, entries=entries)
 
 
 def _listed(ctx: Ctx, playlist_id: str) -> list[library.PlaylistItemView]:
@@ -26,7 +29,7 @@ def _listed(ctx: Ctx, playlist_id: str) -> list[library.PlaylistItemView]:
 def _full(ctx: Ctx, playlist_id: str) -> Payload:
     view = library.get_playlist(ctx.session, playlist_id=playlist_id, viewer_id=ctx.user.id)
     items = _listed(ctx, playlist_id)
-    return _map.playlist(view, owner=_owner_name(ctx, view), entries=song_payloads(ctx, [i.track for i in items]))
+    return _shown(ctx, view, song_payloads(ctx, [i.track for i in items]))
 
 
 def _positions(ctx: Ctx, playlist_id: str, indexes: list[int]) -> list[int]:
@@ -42,8 +45,10 @@ def get_playlists(ctx: Ctx) -> Payload:
     other = ctx.params.get("username")
     if other and other.casefold() != ctx.user.username_key:
         raise SubsonicError(NOT_AUTHORIZED, "you may list only your own playlists")
-    page = library.list_playlists(ctx.session, owner_id=ctx.user.id, viewer_id=ctx.user.id, limit=MAX_LIST, offset=0)
-    return {"playlists": {"playlist": [_map.playlist(p, owner=ctx.user.username) for p in page.items]}}
+    # "All playlists a user is allowed to play" (the spec): their own, then other listeners' public ones
+    # (review25c L8: those could be opened by id but were never listed). Another's private list is not here.
+    page = library.playable_playlists(ctx.session, viewer_id=ctx.user.id, limit=MAX_LIST, offset=0)
+    return {"playlists": {"playlist": [_shown(ctx, p) for p in page.items]}}
 
 
 @method("getPlaylist")

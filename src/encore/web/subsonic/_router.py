@@ -41,7 +41,7 @@ from encore.web.subsonic._envelope import (
     error_response,
     render,
 )
-from encore.web.subsonic._params import Params
+from encore.web.subsonic._params import Params, undecodable
 
 log = logging.getLogger("encore.web.subsonic")
 router = APIRouter(include_in_schema=False)
@@ -113,6 +113,7 @@ def _unsafe(name: str) -> bool:
 @router.api_route("/rest/{name}", methods=["GET", "HEAD", "POST"])
 async def subsonic(name: str, request: Request) -> Response:
     pairs = list(request.query_params.multi_items())
+    bad = undecodable(request.scope["query_string"])
     content_type = request.headers.get("content-type", "")
     if request.method == "HEAD" and _unsafe(name):
         params = Params(pairs)
@@ -126,7 +127,9 @@ async def subsonic(name: str, request: Request) -> Response:
         except HTTPException as exc:  # too many fields, a file, a broken multipart body
             return _form_refused(asked(pairs, content_type=content_type, body=raw), exc)
         pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    return await answer(container(request), name, Params(pairs), if_none_match=request.headers.get("if-none-match"))
+        bad = bad or (undecodable(raw) if form_kind(content_type) == "urlencoded" else None)
+    params = Params(pairs, undecodable=bad)
+    return await answer(container(request), name, params, if_none_match=request.headers.get("if-none-match"))
 
 
 def _form_refused(params: Params, exc: HTTPException) -> Response:
@@ -155,6 +158,9 @@ async def answer(c: Container, name: str, params: Params, *, if_none_match: str 
     """One Subsonic call, in its lane (reads or writes), wrapped in the envelope; errors in Subsonic's shape.
     The FastAPI route (GET and POSTed forms) and the raw GET path (`_asgi`) both answer through here."""
     name = name.removesuffix(".view")
+    if params.undecodable is not None:  # nothing runs on a value the parse already replaced with U+FFFD
+        said = f"parameter {params.undecodable} is not valid UTF-8 (percent-encode the text's UTF-8 bytes)"
+        return error_response(SubsonicError(GENERIC, said), fmt=answer_format(params), callback=params.get("callback"))
     try:
         lane = run_write if name.lower() in WRITES else run_read
         return await lane(c, _run, c, name, params, if_none_match)
