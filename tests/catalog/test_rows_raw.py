@@ -69,6 +69,9 @@ def _reference_track(s: Session, t: Track) -> TrackView:
         album_title=t.album.title,
         artwork_key=t.album.artwork_key,
         genres=_genres(s, TrackGenre, t.id),
+        year=t.album.release_date.year if t.album.release_date is not None else None,
+        created_at=t.created_at,
+        size=None,  # no rendition stored here: the stored vorbis160 file's size is what Subsonic's `size` says
     )
 
 

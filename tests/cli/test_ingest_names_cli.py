@@ -24,6 +24,7 @@ def test_a_file_name_that_is_not_utf8_is_one_failure_and_the_run_goes_on(tmp_pat
     os.rename(os.fsencode(music / "tmp.flac"), bad)
     c.write_flac(music / "03 after.flac", c.tone(2.0, 660.0), title="After", artist="A", album="Names")
     env = encore_env(mode="dev", data_dir=str(tmp_path / "var"), database_url=database_url)
+    env["COLUMNS"] = "1000"  # a console wide enough that rich does not wrap the long temporary paths
     for _ in (1, 2):  # never recorded: the second run names it again, and fails again
         ran = run_cli(["ingest", str(music), "--workers", "1"], env, timeout_s=300)
         assert ran.code == 1 and "Traceback" not in ran.output, ran.output
@@ -46,6 +47,7 @@ def test_an_unreadable_folder_cover_is_one_plain_warning(tmp_path: Path) -> None
         c.write_flac(album / f"0{n} song.flac", c.tone(2.0, freq), title=f"Song {n}", artist="A", album="Covers")
     (album / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg" * 10)
     env = encore_env(mode="dev", data_dir=str(tmp_path / "var"))
+    env["COLUMNS"] = "1000"  # a console wide enough that rich does not wrap the long temporary paths
     assert run_cli(["migrate"], env).code == 0
     ran = run_cli(["ingest", str(tmp_path / "music"), "--workers", "1"], env, timeout_s=300)
     assert ran.code == 0, ran.output

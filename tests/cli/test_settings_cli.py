@@ -40,7 +40,5 @@ def test_a_toml_syntax_error_names_the_file_and_the_line(tmp_path: Path) -> None
     ran = run_cli(["serve"], encore_env(config=str(config), data_dir=str(tmp_path / "var")))
     said = one_line_error(ran)
     assert ran.code == 2, ran.output
-    assert (
-        f"Encore cannot start: ENCORE_CONFIG file {config} is not valid TOML: Invalid value (at line 2, column 8)"
-        in said
-    )
+    wanted = f"Encore cannot start: ENCORE_CONFIG file {config} is not valid TOML: Invalid value (at line 2, column 8)"
+    assert "".join(wanted.split()) in "".join(said.split()), said  # the console may wrap inside the path

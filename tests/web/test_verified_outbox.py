@@ -164,7 +164,7 @@ def test_a_record_that_cannot_be_kept_either_is_left_to_the_rest_of_its_play(
 ) -> None:
     """The spool cannot be written (a file stands where its folder goes): the failure says the record is lost
     unless more of the play is sent, and the play is unmarked, so the response's end verifies it again."""
-    container.settings.data_dir.joinpath("outbox").mkdir(parents=True)
+    container.settings.data_dir.joinpath("outbox").mkdir(parents=True, exist_ok=True)  # the data dir makes it
     container.settings.data_dir.joinpath("outbox", "verified").write_bytes(b"in the way")
     calls = _failing_once(monkeypatch)
     _stream_whole_track(container)  # verified at 30 s: not written, not kept; verified again at the end
