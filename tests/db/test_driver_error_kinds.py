@@ -40,4 +40,3 @@ def test_a_file_sqlite_cannot_open_is_one_line(tmp_path: Path) -> None:
     assert is_driver_error(exc)
     stopped = why_stopped(exc, None)
     assert stopped is not None and "refused the command" in stopped.message
-
