@@ -218,11 +218,22 @@ def is_storage_failing(exc: BaseException) -> bool:
     return False
 
 
+# SQLite's primary result codes that say the install cannot be used as configured: PERM, BUSY, LOCKED, READONLY,
+# CORRUPT, CANTOPEN, AUTH, NOTADB. Its generic SQLITE_ERROR (1) is what a statement's own bug raises ("no such
+# column", a syntax error): that one must keep its traceback.
+_SQLITE_INSTALL = frozenset({3, 5, 6, 8, 11, 14, 23, 26})
+
+
 def is_driver_error(exc: BaseException) -> bool:
     """The database driver's operational failure (a server that refuses a log-in, a database that does not exist,
     a file SQLite cannot open), through SQLAlchemy or from SQLite itself (the job queue's file): an install that
-    cannot be used as configured, as opposed to a bug in a statement."""
-    return isinstance(exc, (OperationalError, InterfaceError, sqlite3.OperationalError))
+    cannot be used as configured, as opposed to a bug in a statement (on SQLite both are OperationalError: its
+    result code tells them apart)."""
+    if not isinstance(exc, (OperationalError, InterfaceError, sqlite3.OperationalError)):
+        return False
+    orig = getattr(exc, "orig", None)
+    lite = exc if isinstance(exc, sqlite3.Error) else orig if isinstance(orig, sqlite3.Error) else None
+    return lite is None or (getattr(lite, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_INSTALL
 
 
 def is_busy(exc: BaseException) -> bool:

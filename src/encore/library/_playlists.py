@@ -122,7 +122,6 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
             updated_at=p.updated_at,
             playable_tracks=stats.get(p.id, _NONE)[2],
             playable_ms=stats.get(p.id, _NONE)[3],
-            owner_username=owners[p.owner_id].username,
         )
         for p in playlists
     ]

@@ -25,7 +25,6 @@ class PlaylistView:
     # others (Subsonic) counts
     playable_tracks: int = 0
     playable_ms: int = 0
-    owner_username: str = ""  # the owner's login name (Subsonic's `owner`), where owner_name is the display name
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
-# The data directory itself: its group may pass through to `media/` (nginx's workers serve the audio from it in
-# edge mode); everything private in it is owner-only on its own.
-DATA_DIR = 0o750
+# The data directory itself: anyone may pass through it to `media/` (nginx's workers serve the audio from it in
+# edge mode, as their own user) but not list it; everything private in it is owner-only on its own (review25o M3:
+# 0750 made a fresh edge install answer 403 for every Premium file).
+DATA_DIR = 0o751
 
 
 def made_dir(path: Path, mode: int = PRIVATE_DIR) -> None:

@@ -142,9 +142,9 @@ def _shared_and_private(site: Site) -> tuple[str, str, str]:
     return shared, secret, str(song["id"])
 
 
-def test_another_listeners_public_playlist_is_read_only_under_its_owners_username(site: Site) -> None:
-    """review25c L7: getPlaylist of another listener's public playlist said `readonly: false`, with `owner` the
-    display name ("Listener"), which a client compares with its own username to know a list is its own."""
+def test_another_listeners_public_playlist_is_read_only_under_its_owners_display_name(site: Site) -> None:
+    """review25c L7: getPlaylist of another listener's public playlist said `readonly: false`. Its `owner` is the
+    owner's display name, never their login name (review25o M2); the caller's own lists carry its username."""
     mine = _py_sonic(site)
     shared, secret, song = _shared_and_private(site)
     try:
@@ -155,7 +155,7 @@ def test_another_listeners_public_playlist_is_read_only_under_its_owners_usernam
             api = _opensonic(site, site.other.api_key)
             try:
                 full = await api.get_playlist(shared)
-                assert full.owner == "listener" and full.readonly is True
+                assert full.owner == "Listener" and full.readonly is True  # the display name, not "listener"
                 assert [e.id for e in full.entry or []] == [song]
                 with pytest.raises(SonicError):  # another's private list: not found
                     await api.get_playlist(secret)
@@ -187,7 +187,7 @@ def test_another_listeners_public_playlist_is_listed_and_a_private_one_is_not(si
                 listed = {p.id: p for p in await api.get_playlists()}
                 assert shared in listed and secret not in listed
                 assert "L8 private" not in {p.name for p in listed.values()}
-                assert listed[shared].owner == "listener" and listed[shared].readonly is True
+                assert listed[shared].owner == "Listener" and listed[shared].readonly is True  # not the login name
             finally:
                 await api.cleanup()
 

@@ -11,10 +11,12 @@ MAX_LIST = 500
 
 
 def _shown(ctx: Ctx, view: library.PlaylistView, entries: list[Payload | Ready] | None = None) -> Payload:
-    """Subsonic's `owner` is a username (a client compares it with its own to know the list is its own), and
-    another listener's list is `readonly` (review25c L7: it was the display name and never read-only)."""
+    """Subsonic's `owner` is a username (a client compares it with its own to know the list is its own): the
+    caller's own lists carry the caller's. Another listener's list is `readonly` (review25c L7) and carries its
+    owner's display name, never their login name: Encore shows nobody another's login name (review25o M2:
+    getPlaylists would have handed every listener a list of them, ready for password guessing)."""
     mine = view.owner_id == ctx.user.id
-    return _map.playlist(view, owner=view.owner_username, readonly=not mine, entries=entries)
+    return _map.playlist(view, owner=ctx.user.username if mine else view.owner_name, readonly=not mine, entries=entries)
 
 
 def _listed(ctx: Ctx, playlist_id: str) -> list[library.PlaylistItemView]:
