@@ -68,10 +68,15 @@ def _command(args: list[str], env: dict[str, str], out: str) -> None:  # pragma:
     os._exit(code)
 
 
+# A CI runner's FORCE_COLOR (or TTY_COMPATIBLE=1) makes rich treat the output file as a terminal, and with TERM=dumb
+# rich then takes a fixed 80 columns whatever COLUMNS says: the command's lines wrapped in CI and nowhere else.
+_TERMINAL_FORCING = frozenset({"FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"})
+
+
 def encore_env(**encore: str) -> dict[str, str]:
     """This process's environment without its ENCORE_ settings, and with `encore` (data_dir="..." ->
     ENCORE_DATA_DIR): a command's own install. Rich's lines unwrapped, so a message can be read whole."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENCORE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENCORE_") and k not in _TERMINAL_FORCING}
     env.update({f"ENCORE_{name.upper()}": value for name, value in encore.items()})
     env["COLUMNS"] = "250"
     return env
