@@ -42,3 +42,15 @@ def test_a_toml_syntax_error_names_the_file_and_the_line(tmp_path: Path) -> None
     assert ran.code == 2, ran.output
     wanted = f"Encore cannot start: ENCORE_CONFIG file {config} is not valid TOML: Invalid value (at line 2, column 8)"
     assert "".join(wanted.split()) in "".join(said.split()), said  # the console may wrap inside the path
+
+
+def test_a_refusal_is_one_line_on_a_narrow_console_or_a_pipe(tmp_path: Path) -> None:
+    """review26a L1: the refusal was wrapped at the console's width (80 columns in a pipe, cron's mail, the
+    journal), so `grep "cannot start"` found a quarter of it and the command it suggests broke in two."""
+    env = encore_env(mode="production", data_dir=str(tmp_path / "var"))
+    env["COLUMNS"] = "40"
+    ran = run_cli(["user", "list"], env)
+    assert ran.code == 2 and "Traceback" not in ran.output, ran.output
+    (line,) = [line for line in ran.output.splitlines() if "cannot start" in line]
+    assert "ENCORE_SECRET_KEY is the built-in default" in line, ran.output
+    assert "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`" in line, ran.output

@@ -6,17 +6,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from encore import billing
+from encore.cli._console import console, err
 from encore.cli._install import open_install
 from encore.cli._shown import shown
 from encore.kernel import EncoreError
 
 billing_app = typer.Typer(help="Card payments: what statements count.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 @billing_app.command("backfill")

@@ -6,19 +6,17 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from encore import incident
+from encore.cli._console import console, err
 from encore.cli._install import open_install
 from encore.cli._shown import shown
 from encore.db import transaction
 from encore.kernel import EncoreError
 
 catalog_app = typer.Typer(help="Find albums, take them down and put them back.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 T = TypeVar("T")
 
 

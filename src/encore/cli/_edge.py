@@ -12,16 +12,14 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.console import Console
 
 from encore import labels, playback, portability
 from encore.bootstrap import Container, build
+from encore.cli._console import console, err
 from encore.keys import LEGACY, load_keyring
 from encore.streaming import address_ok, edge_secret_for, render_nginx_config
 
 edge_app = typer.Typer(help="Edge mode: nginx serves Premium listeners' audio.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True, soft_wrap=True)  # a path or a reason cut by the terminal width is hard to grep
 
 
 def _open(file: Path) -> TextIO:

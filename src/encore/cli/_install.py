@@ -6,13 +6,11 @@ the real one (probe21b F6). Only the commands that set an install up may make on
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from encore.bootstrap import Container, build
+from encore.cli._console import err
 from encore.cli._shown import shown
 from encore.config import Settings, SettingsError, load_settings
-
-err = Console(stderr=True)
 
 
 def missing_database(settings: Settings, *, cwd: Path) -> str | None:

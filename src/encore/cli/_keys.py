@@ -15,13 +15,13 @@ import typer
 from rich.console import Console
 
 from encore import incident, keys
+from encore.cli._console import err
 from encore.cli._security import _migrated
 from encore.db import transaction
 from encore.streaming import edge_secret_for, sign_edge_url
 
 keys_app = typer.Typer(help="Signing and encryption keys.", no_args_is_help=True)
 console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 MAX_GRACE_S = 90 * 86_400  # key_grace_s's upper bound (config)
 # What the probe asks nginx for: a path of the served shape whose file cannot exist (no content hashes to zeros),

@@ -6,17 +6,15 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from encore import accounts, billing
+from encore.cli._console import console, err
 from encore.cli._install import open_install
 from encore.cli._shown import shown
 from encore.kernel import NotFound
 
 jobs_app = typer.Typer(help="Background jobs (imports, exports, erasures, Wrapped builds).", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 PAGE = 500  # accounts whose subscriptions and erasures are read in one statement (well under any bound parameters)
 
 

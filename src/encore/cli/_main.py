@@ -5,11 +5,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from encore.bootstrap import Container
+from encore.cli._console import console, err
 from encore.cli._shown import shown
 from encore.cli._stopped import why_stopped
 from encore.config import Settings, SettingsError, load_settings, unnamed_public_address
@@ -53,8 +53,6 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-console = Console()
-err = Console(stderr=True)
 
 
 def _container(*, may_create: bool = False) -> Container:

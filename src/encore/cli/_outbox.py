@@ -7,17 +7,15 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from encore import playback
+from encore.cli._console import console, err
 from encore.cli._install import open_install
 from encore.cli._shown import shown
 from encore.state import StateUnavailable
 
 outbox_app = typer.Typer(help="Verified streams whose write failed and that were set aside.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 T = TypeVar("T")
 _NAME = re.compile(r"\A[0-9a-fA-F]{8,64}\Z")
 

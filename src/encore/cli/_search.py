@@ -3,12 +3,11 @@
 import time
 
 import typer
-from rich.console import Console
 
+from encore.cli._console import console
 from encore.cli._install import open_install
 
 search_app = typer.Typer(help="The catalogue's search index.", no_args_is_help=True)
-console = Console()
 
 
 @search_app.command("rebuild")

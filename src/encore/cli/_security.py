@@ -19,6 +19,7 @@ from rich.table import Table
 from encore import accounts, audit, incident
 from encore.accounts import get_user_by_name
 from encore.bootstrap import Container
+from encore.cli._console import console, err
 from encore.cli._install import open_install
 from encore.cli._shown import shown
 from encore.db import transaction
@@ -27,8 +28,6 @@ from encore.kernel import EncoreError
 security_app = typer.Typer(
     help="The incident kit: sign-outs, forced resets, the security report.", no_args_is_help=True
 )
-console = Console()
-err = Console(stderr=True)
 
 
 def _migrated() -> Container:

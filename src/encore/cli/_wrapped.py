@@ -73,7 +73,8 @@ def build_command(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Processes sharing the listeners (one per core)")] = 1,
 ) -> None:
     """Build (or rebuild) the stored Wrapped of a year or a decade."""
-    from encore.cli._main import _container, console, err
+    from encore.cli._console import console, err
+    from encore.cli._main import _container
 
     if (year is None) == (decade is None):
         err.print("[red]Give exactly one of --year or --decade[/red]")
