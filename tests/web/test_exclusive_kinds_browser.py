@@ -42,6 +42,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     now = datetime.now(UTC)
     with transaction(container.sessions) as s:
         create_user(s, username="free", password=PW, display_name="Free")
+        create_user(s, username="free2", password=PW, display_name="Free Two")
         rich = create_user(s, username="rich", password=PW, display_name="Rich")
         billing.grant_premium(s, user_public_id=rich.public_id, plan=container.settings.premium_plan, days=30, now=now)
         album = s.scalars(select(Album).order_by(Album.id)).first()
@@ -112,6 +113,22 @@ def test_a_free_listener_sees_each_kind_locked_with_the_way_to_unlock_it(
     assert refused.status == 403 and refused.json()["error"]["code"] == "premium_required"
     page.get_by_role("link", name="Upgrade to unlock Sketchbook").click()
     page.wait_for_url("**/upgrade")
+    page.context.close()
+
+
+def test_going_back_onto_a_locked_track_stops_the_music_under_its_title(live: LiveServer, browser: Browser) -> None:
+    """review26b F1: Next or Previous onto a pre-release put its title in the bar with the upgrade prompt while the
+    track before it went on playing, heard and no longer reported. Now the title and the sound agree: silence."""
+    page = _page(browser, **DESKTOP)
+    _login(page, live, "free2", f"/album/{_album(live)}")
+    page.wait_for_function("document.querySelectorAll('#main li.track.locked').length === 3")  # tracks 1-3
+    titles = page.eval_on_selector_all("#main .track-title", "els => els.map(e => e.textContent)")
+    page.locator("#main .track-play").nth(3).click()  # the album's fourth track, free to play
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.click("#btn-prev")  # within 3 s of its start: back to the third, a pre-release
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[2]!r}")
+    page.wait_for_selector("#premium-prompt")
+    page.wait_for_function("[...document.querySelectorAll('audio')].every(a => a.paused && !a.getAttribute('src'))")
     page.context.close()
 
 

@@ -136,10 +136,11 @@ export class Player extends EventTarget {
       } else if (issued instanceof Error) {
         if (gone(issued)) { await skipUnavailable(this, track, { autoplay }); return; } // withdrawn: said, skipped
         // A locked pre-release: say why, offer the upgrade. Anything else (offline, the server down) is said too:
-        // the player waits on this track, and Play asks again.
+        // the player waits on this track, and Play asks again. The track before it stops: the title in the bar
+        // and the sound agree (review26b F1: Next onto a pre-release left the last track playing, unreported).
         if (String(issued.code).startsWith("premium_required")) { if (autoplay) premiumPrompt(this.root, issued.code); }
         else if (autoplay) toast(named(track.title), ` couldn't start: ${issued.message}`);
-        this.emit();
+        this.stopOn(track);
         return;
       } else {
         this.active.src = issued.url;
