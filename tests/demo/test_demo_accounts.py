@@ -1,6 +1,9 @@
 """`encore demo` on a tiny catalogue: every tier's account, the ad campaign, and the Premium pre-release."""
 
+import shutil
 from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +25,7 @@ from encore.history import Play
 from encore.labels import catalogue, streams_per_day
 from encore.playback import StreamDecision, next_stream_decision
 from tests.support.live import seeded_database
-from tests.support.postgres import PostgresServer
+from tests.support.postgres import PostgresServer, database_from_template
 
 
 def _counts(c: Container) -> tuple[int, ...]:
@@ -38,22 +41,54 @@ def _counts(c: Container) -> tuple[int, ...]:
 OPTIONS = DemoOptions(DemoSpec(tracks=8, history_years=2), first_only=False, force=False, workers=1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
-    """A private copy of the small catalogue this process ingested on the backend (tests/support/live.py)."""
+@dataclass(frozen=True)
+class Built:
+    """The demo built once on a backend: its data dir and database (to copy), and what the build printed."""
+
+    work: Path
+    database_url: str
+    postgres: PostgresServer | None
+    printed: str
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """`encore demo` run once per backend on a private copy of the small catalogue this process ingested there
+    (tests/support/live.py): two years of made-up listening is the module's cost, and both tests start from what
+    one first run makes. Each test gets its own copy of the result (`container`)."""
     server: PostgresServer | None = request.getfixturevalue("postgres") if request.param == "postgresql" else None
-    with seeded_database(tmp_path, server) as url:
+    work = tmp_path_factory.mktemp("demo-built")
+    with seeded_database(work, server) as url:
+        c = build(Settings(mode="dev", data_dir=work / "var", database_url=url))
+        console = Console(record=True, width=200)
+        try:
+            run_demo_command(c, options=OPTIONS, console=console)
+        finally:
+            c.close()  # SQLite folds its write-ahead log into the file; a PostgreSQL template has no connection left
+        yield Built(work, url, server, console.export_text())
+
+
+@pytest.fixture
+def container(built: Built, tmp_path: Path) -> Iterator[Container]:
+    """A private copy of the built demo: its data dir (media, the spot) and its database (a file copy on SQLite,
+    CREATE DATABASE ... TEMPLATE on PostgreSQL)."""
+    shutil.copytree(built.work / "var", tmp_path / "var")
+    if built.postgres is None:
+        for name in ("e.db", "e.db-wal"):
+            if (built.work / name).exists():
+                shutil.copy(built.work / name, tmp_path / name)
+        database = nullcontext(f"sqlite:///{tmp_path}/e.db")
+    else:
+        database = database_from_template(built.postgres, "demo", template=built.database_url.rsplit("/", 1)[1])
+    with database as url:
         c = build(Settings(mode="dev", data_dir=tmp_path / "var", database_url=url))
         yield c
         c.close()
 
 
-def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(container: Container) -> None:
-    console = Console(record=True, width=200)
-    run_demo_command(container, options=OPTIONS, console=console)
-    out = console.export_text()
+def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(built: Built, container: Container) -> None:
     for login in ("demo-listener", "demo-premium", "demo-label", "demo-admin-pass"):
-        assert login in out
+        assert login in built.printed  # the first run's table of logins
     now = container.clock.now()
     with transaction(container.sessions) as s:
         free, premium, label = (get_user_by_name(s, username=n) for n in ("demo", "premium", "label"))
@@ -92,7 +127,6 @@ def test_demo_builds_free_premium_label_accounts_campaign_and_prerelease(contain
 
 def test_the_logins_table_lists_only_accounts_that_still_sign_in(container: Container) -> None:
     """probe21a F5: an admin deleted `premium` while the build ran, and the final table still offered it."""
-    run_demo_command(container, options=OPTIONS, console=Console(record=True))
     with transaction(container.sessions) as s:
         premium = get_user_by_name(s, username="premium")
         assert premium is not None

@@ -4,8 +4,7 @@ no unique index (a label may carry its own ISRC on several tracks), and each rac
 write was committed, so both codes were kept. The window is held open: every racer has checked before any
 goes on to write (`meet`); under the fix the later racer waits for the code's lock before its check."""
 
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -20,7 +19,7 @@ from encore.kernel import Conflict
 from encore.labels import ReleaseForm
 from encore.labels._release_rules import TrackForm
 from tests.catalog import factories as f
-from tests.support.races import meet, race
+from tests.support.races import Window, lock_waits, race
 
 TODAY = date(2026, 11, 20)
 ISRC = "USRC17607839"
@@ -40,15 +39,23 @@ def _two_labels(container: Container, *, drafts: bool = False) -> list[tuple[int
     return out
 
 
-def _hold_open(monkeypatch: pytest.MonkeyPatch, module: object, check: str) -> None:
-    window, checked = threading.Barrier(2), getattr(module, check)
+@pytest.fixture
+def hold_open(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[object, str], None]]:
+    """Hold the window of a module's check open: each racer waits after its check until both have checked, or
+    the other is seen waiting for a lock (the fix's: it cannot check before this one commits), 3 s at most."""
+    with lock_waits(container) as held:
 
-    def check_then_meet(*args: object, **kwargs: object) -> object:
-        found = checked(*args, **kwargs)
-        meet(window)
-        return found
+        def hold(module: object, check: str) -> None:
+            window, checked = Window(2, held), getattr(module, check)
 
-    monkeypatch.setattr(module, check, check_then_meet)
+            def check_then_meet(*args: object, **kwargs: object) -> object:
+                found = checked(*args, **kwargs)
+                window.meet()
+                return found
+
+            monkeypatch.setattr(module, check, check_then_meet)
+
+        yield hold
 
 
 def _edit(label_id: int, kind: str, item: str, changes: dict[str, object]) -> Callable[[Session], str]:
@@ -70,31 +77,31 @@ def _codes(container: Container) -> tuple[list[str | None], list[str | None]]:
 
 
 def test_one_isrc_set_by_two_labels_at_once_is_kept_by_one(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, hold_open: Callable[[object, str], None]
 ) -> None:
     (a, _, ta), (b, _, tb) = _two_labels(container)
-    _hold_open(monkeypatch, labels._catalogue, "isrc_of_another_label")
+    hold_open(labels._catalogue, "isrc_of_another_label")
     moves = [_edit(a, "track", ta, {"isrc": ISRC}), _edit(b, "track", tb, {"isrc": ISRC})]
     assert race(container, moves) == ["isrc_taken", "saved"]
     assert _codes(container)[0].count(ISRC) == 1
 
 
 def test_one_barcode_set_by_two_labels_at_once_in_two_spellings_is_kept_by_one(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, hold_open: Callable[[object, str], None]
 ) -> None:
     """A UPC-A and its EAN-13 (a leading zero) are one barcode: they are held as one."""
     (a, aa, _), (b, ab, _) = _two_labels(container)
-    _hold_open(monkeypatch, labels._catalogue, "upc_of_another_label")
+    hold_open(labels._catalogue, "upc_of_another_label")
     moves = [_edit(a, "album", aa, {"upc": "012345678905"}), _edit(b, "album", ab, {"upc": "0012345678905"})]
     assert race(container, moves) == ["saved", "upc_taken"]
     assert len([u for u in _codes(container)[1] if u]) == 1
 
 
 def test_one_isrc_put_in_two_labels_release_forms_at_once_is_refused_on_one(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, hold_open: Callable[[object, str], None]
 ) -> None:
     releases = _two_labels(container, drafts=True)
-    _hold_open(monkeypatch, labels._drafts, "isrc_of_another_label")
+    hold_open(labels._drafts, "isrc_of_another_label")
 
     refused: list[str] = []
 

@@ -2,8 +2,11 @@
 
 import contextlib
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from encore.bootstrap import Container
@@ -17,6 +20,54 @@ def meet(window: threading.Barrier, timeout: float = 3.0) -> None:
     after `timeout` (the barrier breaks, and whoever reaches it later passes at once)."""
     with contextlib.suppress(threading.BrokenBarrierError):
         window.wait(timeout)
+
+
+class Window:
+    """`meet` for racers on PostgreSQL that may be held by a lock: a racer that has read waits until every racer
+    has read, or until a racer is seen waiting for a lock (pg_stat_activity), or `timeout`. A racer waiting for a
+    lock cannot read before the holder ends its transaction, so waiting on for `timeout` changes nothing but the
+    time: the outcome is the one the plain barrier's timeout gave. With no lock taken, every racer reads and the
+    window opens at once, as `meet`'s does. (On SQLite the wait is inside SQLite's busy handler, which no query
+    sees: there it is `meet`'s timeout.)"""
+
+    def __init__(self, parties: int, held: Callable[[], bool], timeout: float = 3.0) -> None:
+        self.parties, self.held, self.timeout = parties, held, timeout
+        self.arrived, self.lock, self.all_in = 0, threading.Lock(), threading.Event()
+
+    def meet(self) -> None:
+        with self.lock:
+            self.arrived += 1
+            if self.arrived >= self.parties:
+                self.all_in.set()
+        deadline = time.monotonic() + self.timeout
+        while not self.all_in.wait(0.05):
+            if self.held() or time.monotonic() > deadline:
+                return
+
+
+@contextmanager
+def lock_waits(container: Container) -> Iterator[Callable[[], bool]]:
+    """Whether any session of the container's PostgreSQL database is waiting for a lock now (asked on a
+    connection of its own, outside the racers' pool); always False on SQLite."""
+    from encore.db import create_db_engine
+
+    url = container.settings.resolved_database_url
+    if not url.startswith("postgresql"):
+        yield lambda: False
+        return
+    engine = create_db_engine(url, pool_size=1, pool_overflow=0)
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+
+    def waiting() -> bool:
+        with engine.connect() as conn:
+            return bool(conn.scalar(query))
+
+    try:
+        yield waiting
+    finally:
+        engine.dispose()
 
 
 def race(container: Container, moves: list[Callable[[Session], str]]) -> list[str]:
