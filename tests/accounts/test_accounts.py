@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from encore.accounts import (
+    AccountFormInvalid,
     LoginFailed,
     LoginThrottle,
     LoginThrottled,
@@ -11,6 +12,7 @@ from encore.accounts import (
     ThrottleLimits,
     User,
     authenticate,
+    check_new_account,
     check_username,
     create_user,
     start_session,
@@ -133,3 +135,23 @@ def test_only_the_right_password_learns_that_an_account_is_stopped() -> None:
     assert login_refusal(password_ok=True, is_active=False, erase_requested=False) == "account_disabled"
     assert login_refusal(password_ok=True, is_active=False, erase_requested=True) == "account_deleting"
     assert login_refusal(password_ok=True, is_active=True, erase_requested=False) is None
+
+
+def test_a_new_account_is_told_every_problem_at_once() -> None:
+    """Session 25's note: sign-up stopped at the first problem, so a form with three met three refusals in turn.
+    `check_new_account` (every caller of `create_user`) names each field that is wrong, with its sentence."""
+    with pytest.raises(AccountFormInvalid) as refused:
+        check_new_account(username="al ice", password="short", display_name="\u200b")
+    assert refused.value.fields == {
+        "username": "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them).",
+        "display_name": "A display name needs at least one visible character.",
+        "password": "Password must be at least 8 characters.",
+    }
+    assert refused.value.code == "bad_username"  # the first's code, as when there was one
+    with pytest.raises(AccountFormInvalid) as one:
+        check_new_account(username="alice", password="short", display_name=None)
+    assert (one.value.fields, one.value.code) == (
+        {"password": "Password must be at least 8 characters."},
+        "bad_password",
+    )
+    assert check_new_account(username="alice", password="long enough", display_name="  Jose\u0301 ") == "Jos\u00e9"

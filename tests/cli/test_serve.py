@@ -151,3 +151,28 @@ def test_serve_refuses_a_port_out_of_range_before_anything_starts(
     assert result.exit_code == 2 and "Invalid value for '--port'" in said, said
     assert ("less than or equal to 65535" if int(port) > 0 else "greater than or equal to 1") in said
     assert "card payments" not in said and not (tmp_path / "var").exists()
+
+
+def test_serve_warns_of_private_data_others_can_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session 25's note: Encore makes its database 0600 since probe25b M3, but an install made before keeps its
+    world-readable `encore.db` (and jobs/) and nothing said so. `serve` says it once at start, one line with the
+    chmod to run; run, the next start is quiet. (It stops at the workers check here, after the warning.)"""
+    var = tmp_path / "var"
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(var))
+    build(Settings(mode="dev", data_dir=var)).close()  # an install, its parts made private
+    quiet = runner.invoke(app, ["serve", "--workers", "2"])
+    assert quiet.exit_code == 2 and "Warning" not in quiet.output, quiet.output
+    (var / "encore.db").chmod(0o644)  # as the umask 022 made them before
+    (var / "jobs").chmod(0o755)
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2, result.output
+    warned = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert len(warned) == 1, result.output
+    assert warned[0].startswith("Warning: other users of this machine can read Encore's private data"), warned
+    fix = warned[0].partition("Close it: ")[2]
+    assert fix == f"chmod 0700 {var / 'jobs'} && chmod 0600 {var / 'encore.db'}", fix
+    subprocess.run(["sh", "-c", fix], check=True)
+    assert oct((var / "encore.db").stat().st_mode & 0o777) == "0o600"
+    again = runner.invoke(app, ["serve", "--workers", "2"])
+    assert again.exit_code == 2 and "Warning" not in again.output, again.output

@@ -18,11 +18,12 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 @contextmanager
-def mounted_tmpfs(where: Path, *, size: str) -> Iterator[Path]:
-    """`where`, made, on a tmpfs of `size` (e.g. "16k", "8m") for the block; skips the test where mounting is not
-    allowed (root only)."""
+def mounted_tmpfs(where: Path, *, size: str, inodes: int | None = None) -> Iterator[Path]:
+    """`where`, made, on a tmpfs of `size` (e.g. "16k", "8m") for the block, and of `inodes` files and folders if
+    given (the root folder is one); skips the test where mounting is not allowed (root only)."""
     where.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)]
+    options = f"size={size}" + (f",nr_inodes={inodes}" if inodes is not None else "")
+    mount = ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)]
     mounted = subprocess.run(mount, check=False, capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"a {size} tmpfs could not be mounted (root only): {mounted.stderr.decode(errors='replace')}")

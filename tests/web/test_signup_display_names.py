@@ -10,11 +10,9 @@ INVISIBLE = ["   ", "\u200b\u200b", "\u202e" * 10, "\u3164", "\u00a0\u2800", "\u
 @pytest.mark.parametrize("name", INVISIBLE)
 def test_sign_up_refuses_an_invisible_display_name(client: TestClient, name: str) -> None:
     r = client.post("/api/auth/signup", json={"username": "newbie", "password": "long enough", "display_name": name})
-    assert r.status_code == 400, r.text
-    assert r.json()["error"] == {
-        "code": "bad_display_name",
-        "message": "A display name needs at least one visible character.",
-    }
+    assert r.status_code == 422, r.text
+    said = "A display name needs at least one visible character."
+    assert r.json()["error"] == {"code": "invalid", "message": said, "fields": {"display_name": said}}
 
 
 def test_sign_up_strips_padding_and_allows_a_copy(client: TestClient) -> None:
@@ -29,6 +27,6 @@ def test_sign_up_refuses_a_display_name_that_would_read_reversed(client: TestCli
     """probe24b F6: the name was kept as sent, and every listener read "nimda"."""
     body = {"username": "eve", "password": "long enough", "display_name": "\u202eadmin\u202c"}
     r = client.post("/api/auth/signup", json=body)
-    assert r.status_code == 400, r.text
-    assert r.json()["error"]["code"] == "bad_display_name"
-    assert "U+202A-U+202E, U+2066-U+2069" in r.json()["error"]["message"]
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "invalid"
+    assert "U+202A-U+202E, U+2066-U+2069" in r.json()["error"]["fields"]["display_name"]

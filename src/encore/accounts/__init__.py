@@ -27,10 +27,13 @@ from encore.accounts._policy import (
     check_username,
     login_refusal,
     may_use_account,
+    new_account_problems,
     next_login_delay,
+    normal_display_name,
 )
 from encore.accounts._reset_codes import RESET_CODE_TTL, PasswordResetCode, ResetCode
 from encore.accounts._service import (
+    AccountFormInvalid,
     AccountStopped,
     Guard,
     LoginFailed,
@@ -63,6 +66,7 @@ __all__ = [
     "OWASP",
     "PASSWORDS_SESSION_KEY",
     "RESET_CODE_TTL",
+    "AccountFormInvalid",
     "AccountStopped",
     "AuthEpoch",
     "AuthSession",
@@ -112,7 +116,9 @@ __all__ = [
     "live_credential",
     "login_refusal",
     "may_use_account",
+    "new_account_problems",
     "next_login_delay",
+    "normal_display_name",
     "other_active_accounts",
     "passwords_for",
     "regenerate_listen_token",

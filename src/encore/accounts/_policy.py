@@ -45,6 +45,24 @@ def check_display_name(name: str) -> Decision:
     return Decision(True, "ok")
 
 
+def normal_display_name(name: str) -> str:
+    """A display name as it is checked and stored: padding dropped, NFC-composed (a decomposed "José" is kept as
+    the composed one others type and search for)."""
+    return unicodedata.normalize("NFC", name.strip())
+
+
+def new_account_problems(*, username: str, password: str, display_name: str | None) -> dict[str, str]:
+    """Every problem with a new account's form at once, field -> the sentence shown beside it (empty: none). All
+    of them, not the first: a person fixes the whole form in one go rather than meeting one refusal per try. No
+    display name (or an empty one) is the username, checked as the username."""
+    checks = {
+        "username": check_username(username),
+        "display_name": check_display_name(normal_display_name(display_name)) if display_name else Decision(True, ""),
+        "password": check_password(password),
+    }
+    return {field: decision.reason for field, decision in checks.items() if not decision.allowed}
+
+
 def check_password(password: str) -> Decision:
     if len(password) < MIN_PASSWORD:
         return Decision(False, f"Password must be at least {MIN_PASSWORD} characters.")

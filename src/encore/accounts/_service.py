@@ -1,7 +1,6 @@
 """Accounts service: sign up, log in (throttled), sessions. Takes a Session, never commits."""
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,12 +11,12 @@ from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import passwords_for
 from encore.accounts._policy import (
-    check_display_name,
     check_email,
     check_new_password,
     check_password,
-    check_username,
     login_refusal,
+    new_account_problems,
+    normal_display_name,
 )
 from encore.accounts._reset_codes import ResetCode, issue_reset_codes, reset_code_refusal, spend_reset_code
 from encore.accounts._stopped import erase_requested
@@ -64,19 +63,25 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class AccountFormInvalid(ValidationFailed):
+    """A refused new account: `fields` maps each field to the sentence shown next to it (every problem at once);
+    `code` is the first's (`bad_username`, `bad_display_name`, `bad_password`), as before there were several."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(" ".join(fields.values()), code=_FIELD_CODES[next(iter(fields))])
+        self.fields = fields
+
+
+_FIELD_CODES = {"username": "bad_username", "display_name": "bad_display_name", "password": "bad_password"}
+
+
 def check_new_account(*, username: str, password: str, display_name: str | None) -> str:
-    """The form of a new account, checked without the database: raises `ValidationFailed` naming the field,
-    or returns the display name as it will be stored. Sign-up asks this before counting an attempt."""
-    shown = unicodedata.normalize("NFC", display_name.strip()) if display_name else username
-    checks = (
-        (check_username(username), "bad_username"),
-        (check_display_name(shown), "bad_display_name"),
-        (check_password(password), "bad_password"),
-    )
-    for decision, code in checks:
-        if not decision.allowed:
-            raise ValidationFailed(decision.reason, code=code)
-    return shown
+    """The form of a new account, checked without the database: raises `AccountFormInvalid` naming every field
+    that is wrong, or returns the display name as it will be stored. Sign-up asks this before counting an
+    attempt."""
+    if problems := new_account_problems(username=username, password=password, display_name=display_name):
+        raise AccountFormInvalid(problems)
+    return normal_display_name(display_name) if display_name else username
 
 
 def create_user(

@@ -111,10 +111,13 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the player, the APIs and the audio."""
-    from encore.cli._serve import cores, plan_workers, run_server
+    from rich.markup import escape
+
+    from encore.cli._serve import cores, open_data_warning, plan_workers, run_server
     from encore.cli._serve_memtrace import start_from_env
     from encore.jobs import InProcessWorkers
     from encore.kernel import AllocatorKeeper, settle_heap
+    from encore.storage import open_to_others
 
     start_from_env()  # bench only (issue #16): nothing unless ENCORE_MEMTRACE_DIR is set
     allocator = AllocatorKeeper()  # before the server's and the jobs' threads: they get its arena limit
@@ -122,6 +125,8 @@ def serve(
     from encore.web import create_app
 
     c = _container(may_create=True)
+    if warning := open_data_warning(open_to_others(c.settings.data_dir)):
+        err.print("[yellow]Warning:[/yellow]", escape(warning), soft_wrap=True)
     _say_public_address(c.settings, host or c.settings.host)  # before anything starts: it may refuse
     c.migrate()
     plan = plan_workers(

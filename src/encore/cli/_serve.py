@@ -7,10 +7,30 @@ would each see a different clock. So the plan refuses more than one worker witho
 
 import ipaddress
 import os
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
 
 HEALTHCHECK_S = 30
+
+
+def open_data_warning(found: Sequence[tuple[Path, int]]) -> str | None:
+    """Pure: the one line `encore serve` says at start when private parts of the data directory are open to other
+    users of the machine (`storage.open_to_others`: made before Encore set modes), with the chmod that closes
+    them; None when none is. Said, not done: a path that exists is the operator's, maybe shared on purpose with a
+    group (a backup user), and this process may not own it; Encore sets modes only on what it makes."""
+    if not found:
+        return None
+    steps = [
+        f"chmod {mode:04o} " + " ".join(shlex.quote(str(path)) for path, _ in group)
+        for mode, group in groupby(sorted(found, key=lambda part: part[1], reverse=True), key=lambda part: part[1])
+    ]
+    return (
+        f"other users of this machine can read Encore's private data ({', '.join(str(p) for p, _ in found)}: password"
+        f" hashes, sessions, everyone's listening), made before Encore set its modes. Close it: {' && '.join(steps)}"
+    )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from encore.db._engine import (
     is_unreachable,
     make_sessionmaker,
     reachable,
+    storage_failure,
     transaction,
 )
 from encore.db._lanes import Lanes, lanes_for
@@ -41,6 +42,7 @@ __all__ = [
     "lock_space",
     "make_sessionmaker",
     "reachable",
+    "storage_failure",
     "transaction",
     "unicode_lower",
     "upgrade_to_head",

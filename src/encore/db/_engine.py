@@ -198,24 +198,30 @@ def error_line(exc: BaseException) -> str:
 _SQLITE_FULL, _SQLITE_IOERR = 13, 10  # primary result codes (an extended code keeps its primary in the low byte)
 
 
-def is_storage_failing(exc: BaseException) -> bool:
-    """The disk under the database or the data directory is full or failing: SQLite's "database or disk is full"
-    and "disk I/O error" (through SQLAlchemy, or straight from the job queue's own SQLite file), or a write the
-    operating system refused for want of space. Not the database's nor the caller's fault: the operator's."""
+def storage_failure(exc: BaseException) -> BaseException | None:
+    """The error that says a disk is full or failing, or None: SQLite's "database or disk is full" and "disk I/O
+    error" (through SQLAlchemy, or straight from the job queue's own SQLite file), or a read or write the operating
+    system refused for want of space or for the disk's own fault (an `OSError`, whose `filename` says where when it
+    knows). Not the database's nor the caller's fault: the operator's."""
     seen: BaseException | None = exc
     for _ in range(4):  # the error, its driver's error, what caused that
         if seen is None:
-            return False
+            return None
         if isinstance(seen, sqlite3.Error) and (getattr(seen, "sqlite_errorcode", 0) & 0xFF) in (
             _SQLITE_FULL,
             _SQLITE_IOERR,
         ):
-            return True
+            return seen
         if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
-            return True
+            return seen
         orig = getattr(seen, "orig", None)
         seen = orig if isinstance(orig, BaseException) else seen.__cause__
-    return False
+    return None
+
+
+def is_storage_failing(exc: BaseException) -> bool:
+    """The disk under the database, the data directory or another path Encore used is full or failing."""
+    return storage_failure(exc) is not None
 
 
 # SQLite's primary result codes that say the install cannot be used as configured: PERM, BUSY, LOCKED, READONLY,

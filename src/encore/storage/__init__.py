@@ -7,7 +7,7 @@ from encore.storage._audio import (
     open_audio,
     sniffs_as_audio,
 )
-from encore.storage._private import DATA_DIR, made_dir, made_file
+from encore.storage._private import DATA_DIR, made_dir, made_file, open_to_others
 from encore.storage._store import MediaStore, StoreError
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "made_dir",
     "made_file",
     "open_audio",
+    "open_to_others",
     "sniffs_as_audio",
 ]

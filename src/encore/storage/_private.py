@@ -34,3 +34,27 @@ def made_file(path: Path) -> None:
         return
     os.fchmod(fd, PRIVATE_FILE)
     os.close(fd)
+
+
+# What Encore makes owner-only in the data directory (bootstrap `_private_parts`), and SQLite's files beside its
+# databases (they take the database's mode when SQLite makes them, so an old database's are as open as it).
+_PRIVATE_FILES = tuple(f"{db}{end}" for db in ("encore.db", "jobs.sqlite3") for end in ("", "-wal", "-shm"))
+_PRIVATE_DIRS = ("jobs", "outbox", "cache")
+
+
+def open_to_others(data_dir: Path) -> list[tuple[Path, int]]:
+    """The private parts of `data_dir` that other users of the machine may read (or enter, or write), each with the
+    mode Encore gives it when it makes it; none on an install made since (probe25b M3). Such a part was made
+    before Encore set modes, under the umask (022: world-readable): password hashes, sessions and everyone's
+    listening open to any local account. (The data directory itself only lists names: not asked here.)"""
+    wanted = [(data_dir / name, PRIVATE_FILE) for name in _PRIVATE_FILES]
+    wanted += [(data_dir / name, PRIVATE_DIR) for name in _PRIVATE_DIRS]
+    found = []
+    for path, mode in wanted:
+        try:
+            held = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if held & 0o007:
+            found.append((path, mode))
+    return found

@@ -3,7 +3,11 @@
 from datetime import date, datetime
 from typing import Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from encore.accounts import Decision, check_display_name, check_password, check_username, normal_display_name
+from encore.web._plain_errors import SENTENCE
 
 T = TypeVar("T")
 
@@ -31,10 +35,35 @@ class LoginIn(Strict):
     password: str = Field(min_length=1, max_length=1024)
 
 
+def _as_told(value: str, decision: Decision) -> str:
+    if not decision.allowed:
+        raise PydanticCustomError(SENTENCE, decision.reason)
+    return value
+
+
 class SignupIn(Strict):
+    """Each field asks the accounts policy here, so a form with a bad username and a short password hears both at
+    once, beside each field: the length checks answered before the route ran and the policy after, one problem
+    per try. `check_new_account` still guards `create_user` for every other caller."""
+
     username: str = Field(min_length=2, max_length=32)
     password: str = Field(min_length=8, max_length=1024)
     display_name: str | None = Field(default=None, max_length=100)
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        return _as_told(value, check_username(value))
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        return _as_told(value, check_password(value))
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str | None) -> str | None:
+        return _as_told(value, check_display_name(normal_display_name(value))) if value else value
 
 
 class UserOut(BaseModel):

@@ -1,7 +1,7 @@
 // The admin screens (/admin): accounts and Premium, redeem codes, ad campaigns (upload the spot, targeting,
 // caps, impressions), and the labels' statements. Every decision stays on the server; this page only asks.
 import { api } from "./api.js";
-import { h, named } from "./dom.js";
+import { h, named, scrollable } from "./dom.js";
 import { adminView as labelsAndStatements, ensureStyles, syncRoleNav } from "./label.js";
 import { section } from "./views.js";
 
@@ -77,7 +77,7 @@ function usersSection() {
     h("button", { type: "submit", class: "ghost", text: "Find" }), h("label", { for: "admin-grant-days", text: "Grant (days)" }), days);
   load();
   return section("Accounts and Premium", form,
-    h("table", { class: "statement admin-users" }, h("thead", {}, h("tr", {}, ...["Name", "Username", "Role", "Tier", ""].map((t) => h("th", { text: t })))), rows),
+    scrollable(h("table", { class: "statement admin-users" }, h("thead", {}, h("tr", {}, ...["Name", "Username", "Role", "Tier", ""].map((t) => h("th", { text: t })))), rows)),
     status);
 }
 
@@ -163,8 +163,8 @@ function campaignsSection() {
   h("button", { type: "submit", class: "big-play", text: "Start campaign" }));
   load();
   return section("Ad campaigns",
-    h("table", { class: "statement admin-campaigns" },
-      h("thead", {}, h("tr", {}, ...["Advertiser", "Dates", "Targeting and cap", "Impressions", "CPM"].map((t) => h("th", { text: t })))), rows),
+    scrollable(h("table", { class: "statement admin-campaigns" },
+      h("thead", {}, h("tr", {}, ...["Advertiser", "Dates", "Targeting and cap", "Impressions", "CPM"].map((t) => h("th", { text: t })))), rows)),
     h("h3", { text: "New campaign" }), form, status);
 }
 

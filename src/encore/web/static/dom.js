@@ -26,6 +26,27 @@ export function fill(el, ...children) {
   return el;
 }
 
+// A table that may be wider than the screen, in a box that scrolls sideways and says so while more of it is out of
+// sight to the right: a line above it and the right edge faded (a phone showed the first columns and no hint that
+// the actions were further on). The line hides once the table fits or is scrolled to its end.
+export function scrollable(table) {
+  const cue = h("p", { class: "scroll-cue", "aria-hidden": "true", text: "More columns to the right: swipe sideways →" });
+  const box = h("div", { class: "table-scroll" }, table);
+  const sync = () => {
+    const more = box.scrollWidth - box.clientWidth - box.scrollLeft > 1;
+    cue.hidden = !more;
+    box.classList.toggle("more-right", more);
+  };
+  box.addEventListener("scroll", sync, { passive: true });
+  if ("ResizeObserver" in window) {
+    const watch = new ResizeObserver(sync);
+    watch.observe(box);
+    watch.observe(table); // rows arriving widen the table, not the box
+  }
+  sync();
+  return h("div", { class: "table-scroll-wrap" }, cue, box);
+}
+
 // "1 track", "12 tracks" (probe24b F8: "1 TRACKS").
 export function counted(n, one, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;

@@ -49,6 +49,7 @@ export class Player extends EventTarget {
     this.bindControls();
     for (const el of [this.active, this.standby]) this.bindAudio(el);
     this.bindMediaSession();
+    this.syncIdle();
     window.addEventListener("pagehide", () => this.save());
     setInterval(() => this.save(), 5000);
   }
@@ -323,8 +324,30 @@ export class Player extends EventTarget {
     this.save();
   }
 
+  // Nothing queued: the bar says so whole, and play, previous and next are disabled rather than pretending (a
+  // click did nothing); the line under the title says what to do instead. A track's render() fills it again.
+  syncIdle() {
+    const e = this.els;
+    const idle = !this.current;
+    for (const id of ["btn-play", "btn-prev", "btn-next"]) {
+      if (idle) {
+        Object.assign(e[id], { disabled: true, title: "Nothing queued: choose a song to play" });
+        e[id].dataset.idle = "1";
+      } else if (e[id].dataset.idle) { // only what this disabled: an ad break locks next and previous its own way
+        delete e[id].dataset.idle;
+        e[id].disabled = false;
+        e[id].removeAttribute("title");
+      }
+    }
+    if (idle) {
+      e["np-title"].textContent = "Nothing playing";
+      e["np-artists"].textContent = "Choose a song to play";
+    }
+  }
+
   emit() {
     const e = this.els;
+    this.syncIdle();
     e["btn-shuffle"].setAttribute("aria-pressed", String(this.shuffle));
     e["btn-repeat"].setAttribute("aria-pressed", String(this.repeat !== "off"));
     e["btn-repeat"].dataset.mode = this.repeat;
@@ -362,6 +385,7 @@ export class Player extends EventTarget {
     if (src) e["np-art"].src = src; else e["np-art"].removeAttribute("src");
     e["np-art"].alt = track.album ? `Cover of ${track.album.title}` : "";
     e.player.classList.add("has-track");
+    this.syncIdle();
     document.title = `${isolate(track.title)} · ${artistText(track.artists)} · Encore`;
     if ("mediaSession" in navigator) {
       const artwork = Object.entries(track.images || {}).map(([size, url]) => ({ src: url, sizes: `${size}x${size}`, type: "image/jpeg" }));

@@ -1,0 +1,91 @@
+"""Session 25's pages left over (its note, "Left / risks"), in real Chromium: sign-up told one problem at a time;
+the admin table on a phone gave no hint that it scrolls sideways; the phone's mini player with nothing queued
+read "Nothing pla…" beside live buttons."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+from sqlalchemy import select
+
+from encore.accounts import Role, create_user
+from encore.catalog import Album
+from encore.db import transaction
+from tests.support.browser import sign_in
+from tests.support.live import LiveServer, seeded_container, serve
+from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
+
+__all__ = ["browser"]
+pytestmark = pytest.mark.browser
+PW = "leftovers26-pass"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    container = seeded_container(tmp_path_factory.mktemp("leftovers26"))
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password=PW, role=Role.ADMIN)
+        create_user(s, username="fan", password=PW, display_name="A listener with a long display name")
+    with serve(container) as server:
+        yield server
+    container.close()
+
+
+def test_sign_up_shows_every_problem_beside_its_field(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport=PHONE)
+    page.goto(live.base_url + "/")
+    page.wait_for_selector("form.login")
+    page.check("#login-signup")
+    page.fill("#login-user", "two words")
+    page.fill("#login-pass", "short")
+    page.click("form.login button[type=submit]")
+    page.locator("#login-user-error").wait_for()
+    assert page.inner_text("#login-user-error") == (
+        "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them)."
+    )
+    assert page.inner_text("#login-pass-error") == "Password must be at least 8 characters."
+    assert page.get_attribute("#login-user", "aria-invalid") == "true"
+    assert page.get_attribute("#login-pass", "aria-invalid") == "true"
+    assert page.inner_text("form.login .form-error") == "Please check the highlighted fields."
+
+
+def test_the_admin_table_on_a_phone_says_it_scrolls(live: LiveServer, browser: Browser) -> None:
+    page = _page(browser, viewport=PHONE)
+    sign_in(page, live.base_url, "root", PW, "/admin")
+    page.wait_for_selector('.admin-users tr[data-user="fan"]')
+    box = page.locator(".table-scroll:has(.admin-users)")
+    cue = page.locator(".table-scroll-wrap:has(.admin-users) .scroll-cue")
+    assert box.evaluate("(b) => b.scrollWidth > b.clientWidth")  # the actions are out of sight at first
+    cue.wait_for()
+    shown = cue.bounding_box()
+    assert shown is not None and shown["x"] >= 0 and shown["x"] + shown["width"] <= PHONE["width"]
+    assert cue.inner_text() == "More columns to the right: swipe sideways →"
+    page.screenshot(path=str(SCREENSHOTS / "admin-cue-390x844.png"))
+    box.evaluate("(b) => { b.scrollLeft = b.scrollWidth; }")  # at its end, nothing more to the right
+    cue.wait_for(state="hidden")
+    assert page.locator('.admin-users tr[data-user="fan"] button:text("Grant Premium")').is_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})  # where it fits, no cue
+    cue.wait_for(state="hidden")
+    assert box.evaluate("(b) => b.scrollWidth <= b.clientWidth")
+
+
+def test_the_mini_player_with_nothing_queued(live: LiveServer, browser: Browser) -> None:
+    with live.container.sessions() as s:
+        album_id = s.scalars(select(Album.public_id).order_by(Album.id)).first()
+    page = _page(browser, viewport=PHONE)
+    sign_in(page, live.base_url, "fan", PW, "/")
+    title = page.locator("#np-title")
+    title.wait_for()
+    assert title.inner_text() == "Nothing playing"
+    assert title.evaluate("(t) => t.clientWidth > 0 && t.scrollWidth <= t.clientWidth")  # whole, not "Nothing pla…"
+    assert page.inner_text("#np-artists") == "Choose a song to play"
+    for button in ("#btn-play", "#btn-next"):
+        assert page.is_disabled(button), button
+        assert page.get_attribute(button, "title") == "Nothing queued: choose a song to play"
+    page.screenshot(path=str(SCREENSHOTS / "player-idle-390x844.png"))
+    page.goto(f"{live.base_url}/album/{album_id}")
+    page.click(".hero-actions .big-play")
+    page.wait_for_function("document.querySelector('#np-title').textContent !== 'Nothing playing'")
+    assert not page.is_disabled("#btn-play") and not page.is_disabled("#btn-next")
+    assert page.get_attribute("#btn-next", "title") is None
