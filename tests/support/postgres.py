@@ -122,7 +122,7 @@ _databases = itertools.count()
 @contextmanager
 def database_from_template(server: PostgresServer, prefix: str, template: str = "encore_template") -> Iterator[str]:
     """A new database copied from `template` (the migrated `encore_template` unless named: fast), dropped
-    afterwards; yields its URL."""
+    afterwards; yields its URL. A session still open to it at the end fails the test (`connections_left_open`)."""
     from sqlalchemy import text
 
     from encore.db import create_db_engine
