@@ -1,5 +1,7 @@
 """A real PostgreSQL server for the test session: initdb into a temp dir, run as `postgres` when root."""
 
+import contextlib
+import gc
 import itertools
 import os
 import shutil
@@ -12,9 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from tests.support.tmpfs import memory_dir
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 @dataclass
@@ -117,7 +122,7 @@ _databases = itertools.count()
 @contextmanager
 def database_from_template(server: PostgresServer, prefix: str, template: str = "encore_template") -> Iterator[str]:
     """A new database copied from `template` (the migrated `encore_template` unless named: fast), dropped
-    afterwards; yields its URL."""
+    afterwards; yields its URL. A session still open to it at the end fails the test (`connections_left_open`)."""
     from sqlalchemy import text
 
     from encore.db import create_db_engine
@@ -126,12 +131,78 @@ def database_from_template(server: PostgresServer, prefix: str, template: str = 
     admin = create_db_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    left: list[str] = []
     try:
         yield server.url(name)
     finally:
         with admin.connect() as conn:
+            left = connections_left_open(conn, name)
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+    if left:  # after the drop, so a leak fails its own test and never the next ones (a database left behind)
+        test = os.environ.get("PYTEST_CURRENT_TEST", "this test")
+        raise AssertionError(
+            f"{test} left {len(left)} connection(s) open to its database {name} after its fixtures were done "
+            "(an engine not disposed, a connection or container not closed, a thread still running):\n"
+            + "\n".join(left)
+        )
+
+
+def _own_tcp_ports() -> set[int]:
+    """The local ports of this process's open TCP sockets (Linux /proc; empty elsewhere)."""
+    try:
+        inodes = set()
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):  # an fd closed while listing
+                target = os.readlink(f"/proc/self/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        ports = set()
+        for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+            with contextlib.suppress(OSError), open(table) as rows:
+                for row in itertools.islice(rows, 1, None):  # local_address is "ADDR:PORT" in hex; inode is field 9
+                    fields = row.split()
+                    if fields[9] in inodes:
+                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    except OSError:
+        return set()
+    return ports
+
+
+def connections_left_open(admin: "Connection", database: str, *, grace: float = 5.0) -> list[str]:
+    """The sessions still connected to `database` (other than `admin`'s), one line each, once every one this
+    process has closed or let go of had its chance to end. Cheap when there are none (one query): a backend
+    whose client just closed its socket may still be listed for a moment, so they are asked again for up to
+    `grace` seconds; a session whose socket this process still holds is either reachable (a leak) or garbage
+    not yet collected (a leak that would warn "deleted while still open" in whichever later test the garbage
+    collector ran): one `gc.collect()` then closes the latter here, its ResourceWarning raised in this test."""
+    from sqlalchemy import text
+
+    query = text(
+        "SELECT pid, client_port, application_name, state, backend_start, left(query, 200) FROM pg_stat_activity "
+        "WHERE datname = :name AND pid <> pg_backend_pid() ORDER BY backend_start"
+    )
+    rows = admin.execute(query, {"name": database}).all()
+    if not rows:
+        return []
+    held = [row for row in rows if row.client_port in _own_tcp_ports()]
+    if held:
+        gc.collect()
+    deadline = time.monotonic() + grace
+    own = _own_tcp_ports()
+    # Waiting cannot end a session whose socket this process still holds open: only the others
+    while any(row.client_port not in own for row in rows) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        rows = admin.execute(query, {"name": database}).all()
+        own = _own_tcp_ports()
+    left = [(row, "this test process" if row.client_port in own else "another process") for row in rows]
+    pids = {row.pid for row in rows}
+    left += [(row, "closed only by the garbage collector") for row in held if row.pid not in pids]
+    return [
+        f"  backend {row.pid} ({whose}, port {row.client_port}, application {row.application_name!r}, "
+        f"{row.state}, since {row.backend_start}), last query: {row[5]!r}"
+        for row, whose in left
+    ]
 
 
 def _client_args(server: PostgresServer, database: str) -> list[str]:

@@ -66,8 +66,11 @@ def _container(*, may_create: bool = False) -> Container:
 def migrate() -> None:
     """Create or upgrade the database schema."""
     c = _container(may_create=True)
-    done = c.migrate()
-    where = c.engine.url.render_as_string(hide_password=True)
+    try:
+        done = c.migrate()
+        where = c.engine.url.render_as_string(hide_password=True)
+    finally:
+        c.close()  # its pool's connections too: an in-process caller (a test on PostgreSQL) saw them left open
     steps = f"{done.steps} migration{'' if done.steps == 1 else 's'}"
     if done.before is None:
         said = f"Created the schema at {done.after} ({steps})"
@@ -125,39 +128,43 @@ def serve(
     from encore.web import create_app
 
     c = _container(may_create=True)
-    if warning := open_data_warning(open_to_others(c.settings.data_dir)):
-        err.print("[yellow]Warning:[/yellow]", escape(warning), soft_wrap=True)
-    _say_public_address(c.settings, host or c.settings.host)  # before anything starts: it may refuse
-    c.migrate()
-    plan = plan_workers(
-        requested=workers or c.settings.workers, shared_state=c.settings.redis_url is not None, cores=cores()
-    )
-    if plan.count == 0:
-        err.print(
-            "[red]Encore cannot start:[/red] several workers need ENCORE_REDIS_URL (shared ad clocks, rate "
-            "limits and transcode slots); without it, serve with one worker"
-        )
-        raise typer.Exit(2)
-    app = create_app(c) if plan.count == 1 else None
-    # built, and before any job or demo-build thread runs: only start-up's objects are frozen (kernel._gc)
-    settle_heap(gen0=c.settings.gc_young_threshold)
-    builder = _start_demo_builder(c) if build_demo else None
-    host, port = host or c.settings.host, port or c.settings.port
-    state = "Redis" if c.settings.redis_url else "in process"
-    console.print(
-        f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode}, workers: {plan.count}, state: {state})"
-    )
-    # Background jobs run on threads of this process unless separate `encore worker`s take the queue; with
-    # several web workers this (supervising) process keeps its container for them. This node's own minutely
-    # tasks (its spool of verified streams) run here either way, once per node (review24m F2).
-    jobs = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process)
-    jobs.start()
     try:
-        run_server(host=host, port=port, workers=plan.count, app=app, trusted_proxies=c.settings.trusted_proxies)
+        if warning := open_data_warning(open_to_others(c.settings.data_dir)):
+            err.print("[yellow]Warning:[/yellow]", escape(warning), soft_wrap=True)
+        _say_public_address(c.settings, host or c.settings.host)  # before anything starts: it may refuse
+        c.migrate()
+        plan = plan_workers(
+            requested=workers or c.settings.workers, shared_state=c.settings.redis_url is not None, cores=cores()
+        )
+        if plan.count == 0:
+            err.print(
+                "[red]Encore cannot start:[/red] several workers need ENCORE_REDIS_URL (shared ad clocks, rate "
+                "limits and transcode slots); without it, serve with one worker"
+            )
+            raise typer.Exit(2)
+        app = create_app(c) if plan.count == 1 else None
+        # built, and before any job or demo-build thread runs: only start-up's objects are frozen (kernel._gc)
+        settle_heap(gen0=c.settings.gc_young_threshold)
+        builder = _start_demo_builder(c) if build_demo else None
+        host, port = host or c.settings.host, port or c.settings.port
+        state = "Redis" if c.settings.redis_url else "in process"
+        console.print(
+            f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode}, workers: {plan.count}, "
+            f"state: {state})"
+        )
+        # Background jobs run on threads of this process unless separate `encore worker`s take the queue; with
+        # several web workers this (supervising) process keeps its container for them. This node's own minutely
+        # tasks (its spool of verified streams) run here either way, once per node (review24m F2).
+        jobs = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process)
+        jobs.start()
+        try:
+            run_server(host=host, port=port, workers=plan.count, app=app, trusted_proxies=c.settings.trusted_proxies)
+        finally:
+            if builder is not None:
+                builder.stop()
+            jobs.stop()
     finally:
-        if builder is not None:
-            builder.stop()
-        jobs.stop()
+        c.close()  # also when it refuses to start (exit 2): an in-process caller keeps running
         allocator.stop()
 
 
@@ -195,14 +202,15 @@ def worker(
     allocator = AllocatorKeeper()
     allocator.start()
     c = _container()
-    c.migrate()
-    where = "Redis" if c.settings.redis_url else f"{c.settings.data_dir / 'jobs.sqlite3'}"
-    console.print(
-        f"[bold]Encore worker[/bold]: {threads} thread(s), queue in {where}, kinds: {', '.join(c.jobs.kinds)}"
-    )
     try:
+        c.migrate()
+        where = "Redis" if c.settings.redis_url else f"{c.settings.data_dir / 'jobs.sqlite3'}"
+        console.print(
+            f"[bold]Encore worker[/bold]: {threads} thread(s), queue in {where}, kinds: {', '.join(c.jobs.kinds)}"
+        )
         consumer(c.jobs, workers=threads).run()
     finally:
+        c.close()
         allocator.stop()
 
 
@@ -259,12 +267,15 @@ def demo(  # keyword-only: typer reads the options by name
         err.print("[red]--albums cannot be more than --tracks[/red]")
         raise typer.Exit(2)
     c = _container(may_create=True)
-    c.migrate()
-    spec = DemoSpec(
-        albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest, history_years=history_years
-    )
-    options = DemoOptions(spec, first_only=first_only, force=force, workers=workers or c.settings.ingest_workers)
-    run_demo_command(c, options=options, console=console, handed_fd=handed_lock_fd)
+    try:
+        c.migrate()
+        spec = DemoSpec(
+            albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest, history_years=history_years
+        )
+        options = DemoOptions(spec, first_only=first_only, force=force, workers=workers or c.settings.ingest_workers)
+        run_demo_command(c, options=options, console=console, handed_fd=handed_lock_fd)
+    finally:
+        c.close()
 
 
 # A password is asked for, hidden and twice: the default. `--password` is there for scripts and tests, and puts it
