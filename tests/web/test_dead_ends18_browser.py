@@ -19,10 +19,9 @@ from encore import library
 from encore.accounts import Role, create_user
 from encore.catalog import Album
 from encore.db import transaction
-from tests.support.browser import FAST_AUDIO
+from tests.support.browser import FAST_AUDIO, sign_in
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _login, _page, browser
-from tests.web.test_label_browser import _login as _login_as
 from tests.web.test_player_ads_browser import _listen_past_the_interval, _sign_in_new_listener, live
 
 __all__ = ["browser", "live"]
@@ -149,8 +148,7 @@ def test_a_wrapped_year_with_no_listening_says_so_and_leads_to_the_years_there_a
 
 def test_a_label_account_is_not_offered_premium(town: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport={"width": 1280, "height": 800})
-    _login_as(page, town, "label", "label-pass-123")
-    page.goto(town.base_url + "/upgrade")
+    sign_in(page, town.base_url, "label", "label-pass-123", "/upgrade")  # straight there: home checks nothing here
     page.wait_for_selector("#sub-state")
     assert "label account" in page.inner_text("#sub-state")
     assert page.locator("#main button").count() == 0  # no Subscribe, demo code or Redeem

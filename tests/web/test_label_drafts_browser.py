@@ -14,6 +14,7 @@ from encore.catalog import Album, Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from tests.ingest import corpus as c
+from tests.support.browser import sign_in
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 
@@ -36,11 +37,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _login(page: Page, live: LiveServer, user: str, password: str, path: str = "/") -> None:
-    page.goto(live.base_url + path)
-    page.wait_for_selector("form.login")
-    page.fill("#login-user", user)
-    page.fill("#login-pass", password)
-    page.click("form.login button[type=submit]")
+    """Signed in without the form (`sign_in`: one page load, the form's own request; the form is
+    tests/web/test_first_page_browser.py's to prove), then the page at `path` once it knows who is signed in."""
+    sign_in(page, live.base_url, user, password, path)
     page.wait_for_selector("#account .who")
 
 

@@ -91,9 +91,7 @@ def test_made_for_you_opens_plays_and_saves_a_mix(
 def test_crossfade_is_remembered_by_the_device_and_overlaps_two_tracks(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport=DESKTOP)
     page.add_init_script(FAST_AUDIO)  # the track to its last 3 s, and the fade to its end, at 2x
-    _login(page, live)
-    page.wait_for_selector("text=New releases")
-    page.goto(f"{live.base_url}/settings")
+    _login(page, live, "/settings")  # straight there: nothing is checked on home
     page.wait_for_selector("#set-crossfade")
     page.eval_on_selector("#set-crossfade", "el => { el.value = '3'; el.dispatchEvent(new Event('input')); }")
     assert page.inner_text("#crossfade-value") == "3 s"
@@ -120,9 +118,7 @@ def test_crossfade_is_remembered_by_the_device_and_overlaps_two_tracks(live: Liv
 def test_sleep_timer_end_of_track_pauses_instead_of_going_on(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport=DESKTOP)
     page.add_init_script(FAST_AUDIO)  # the track to its end at 2x
-    _login(page, live)
-    page.wait_for_selector("text=New releases")
-    page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
+    _login(page, live, f"/album/{first_album_id(live.container)}")  # straight there: nothing is checked on home
     page.wait_for_selector("#main .track-title")  # the album renders after its data arrives
     names = page.locator("#main .track-title").all_inner_texts()
     assert page.locator("label[for=sleep-timer]").inner_text() == "Sleep"  # the bar's "Off" says what it is
@@ -141,9 +137,7 @@ def test_sleep_timer_end_of_track_pauses_instead_of_going_on(live: LiveServer, b
 def test_sleep_timer_minutes_pause_when_the_clock_reaches_them_on_a_phone(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport=PHONE)
     page.clock.install()  # Playwright's fake clock: the page's own setTimeout runs when the test moves time on
-    _login(page, live)
-    page.wait_for_selector("text=New releases")
-    page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
+    _login(page, live, f"/album/{first_album_id(live.container)}")  # straight there: nothing is checked on home
     page.locator("#main .track-play").first.click()
     _playing(page)
     page.evaluate("document.querySelector('a[href=\"/settings\"]').click()")  # in the app: the tab keeps playing

@@ -19,7 +19,7 @@ from encore.catalog import Track
 from encore.db import transaction
 from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from encore.ingest import run_ingest
-from tests.support.browser import FAST_AUDIO
+from tests.support.browser import FAST_AUDIO, sign_in
 from tests.support.live import LiveServer, first_album_id, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 
@@ -109,11 +109,7 @@ def _listen_past_the_interval(live: LiveServer, listener: str) -> None:
 def _sign_in_new_listener(page: Page, live: LiveServer) -> str:
     """A new free listener signed in on the album page, its tracks shown; their name."""
     listener = _new_listener(live)
-    page.goto(f"{live.base_url}/album/{_album(live)}")
-    page.wait_for_selector("form.login")
-    page.fill("#login-user", listener)
-    page.fill("#login-pass", PASSWORD)
-    page.click("form.login button[type=submit]")
+    sign_in(page, live.base_url, listener, PASSWORD, f"/album/{_album(live)}")  # the form is not what is tested
     page.wait_for_selector("#main .track-play")
     return listener
 
