@@ -38,10 +38,11 @@ def test_a_name_is_one_line_of_text(name: str) -> None:
     assert not decision.allowed and "control characters" in decision.reason
 
 
-def test_no_display_name_is_the_username(container: Container) -> None:
+def test_no_display_name_is_stored_as_none_chosen(container: Container) -> None:
     with transaction(container.sessions) as s:
-        assert create_user(s, username="plain", password="long enough").display_name == "plain"
-        assert create_user(s, username="empty", password="long enough", display_name="").display_name == "empty"
+        # none chosen (review26a M1): others see `public_name`'s neutral name, never the login
+        assert create_user(s, username="plain", password="long enough").display_name == ""
+        assert create_user(s, username="empty", password="long enough", display_name="").display_name == ""
 
 
 def test_every_way_in_shares_the_rule(container: Container) -> None:

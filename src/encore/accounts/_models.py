@@ -25,6 +25,7 @@ class User(TimestampMixin, Base):
     username: Mapped[str] = mapped_column(String(64))
     # casefolded username: "Alice" and "alice" are one account
     username_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # The name others see, as the listener chose it; "": none chosen (`accounts.public_name` shows a neutral one)
     display_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(320))
     password_hash: Mapped[str] = mapped_column(String(200))

@@ -61,6 +61,27 @@ def new_account_problems(*, username: str, password: str, display_name: str | No
         "password": check_password(password),
     }
     return {field: decision.reason for field, decision in checks.items() if not decision.allowed}
+NEUTRAL_NAME = "Listener"
+
+
+def public_name(*, display_name: str | None, username: str, public_id: str) -> str:
+    """The one answer to "what name does another person see for this account" (a public playlist's owner on every
+    face, a profile, a share page): the display name the listener chose, never their login name (a list of login
+    names is half of a password guess). An account that never chose one (None: made by a sign-up or `encore user
+    create` without a name), or whose name is its login name whatever the case, is "Listener" and the first
+    characters of its public id, which is public already (in /v1's and the player's links to the profile)."""
+    if display_name and display_name.casefold() != username.casefold():
+        return display_name
+    return f"{NEUTRAL_NAME} {public_id[:4]}"
+
+
+def check_own_display_name(name: str, *, username: str) -> Decision:
+    """A display name a listener chooses for themselves: the rule of every shown name, and not their login name
+    (which others would then read: `public_name` would not show it anyway)."""
+    decision = check_display_name(name)
+    if decision.allowed and name.casefold() == username.casefold():
+        return Decision(False, "A display name cannot be your username: others would see the name you sign in with.")
+    return decision
 
 
 def check_password(password: str) -> Decision:

@@ -13,10 +13,12 @@ from encore.accounts._passwords import passwords_for
 from encore.accounts._policy import (
     check_email,
     check_new_password,
+    check_own_display_name,
     check_password,
     login_refusal,
     new_account_problems,
     normal_display_name,
+    public_name,
 )
 from encore.accounts._reset_codes import ResetCode, issue_reset_codes, reset_code_refusal, spend_reset_code
 from encore.accounts._stopped import erase_requested
@@ -94,7 +96,8 @@ def create_user(
     email: str | None = None,
 ) -> User:
     """`display_name` is stripped and NFC-composed (a decomposed "José" is stored as the composed one others
-    type and search for); none (or an empty one) is the username."""
+    type and search for); none (or an empty one, or the username itself) is stored as not chosen (""): others
+    see `public_name`'s neutral name, never the login name, until the listener chooses one in Settings."""
     shown = check_new_account(username=username, password=password, display_name=display_name)
     key = username.casefold()
 
@@ -112,7 +115,7 @@ def create_user(
     user = User(
         username=username,
         username_key=key,
-        display_name=shown,
+        display_name="" if shown.casefold() == key else shown,
         email=email,
         password_hash=password_hash,
         role=role.value,
@@ -311,6 +314,34 @@ def change_email(session: Session, *, user: User, current_password: str, email: 
         raise ValidationFailed(decision.reason, code="bad_email")
     old, user.email = user.email, email
     return old
+
+
+class DisplayNameRefused(ValidationFailed):
+    """A display name the listener may not take; `fields` says why beside the form's field."""
+
+    code = "bad_display_name"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, code=self.code)
+        self.fields = {"display_name": reason}
+
+
+def change_display_name(session: Session, *, user: User, display_name: str | None) -> str:
+    """Choose the name others see (stripped and NFC-composed, as at sign-up), or None to choose none (others see
+    the neutral one). Raises `DisplayNameRefused`; returns the name chosen before ("": none)."""
+    shown = unicodedata.normalize("NFC", display_name.strip()) if display_name is not None else ""
+    if display_name is not None:
+        decision = check_own_display_name(shown, username=user.username)
+        if not decision.allowed:
+            raise DisplayNameRefused(decision.reason)
+    old, user.display_name = user.display_name, shown
+    session.flush()
+    return old
+
+
+def name_for_others(user: User) -> str:
+    """`public_name` of an account: what every face shows another person for it."""
+    return public_name(display_name=user.display_name, username=user.username, public_id=user.public_id)
 
 
 def find_users(session: Session, *, query: str, limit: int) -> list[User]:

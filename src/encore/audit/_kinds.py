@@ -10,6 +10,7 @@ SIGNUP = "signup"  # self sign-ups before account.created existed (2026-12-05); 
 ACCOUNT_CREATED = "account.created"
 PASSWORD_CHANGED = "password.changed"
 EMAIL_CHANGED = "email.changed"
+DISPLAY_NAME_CHANGED = "profile.display_name_changed"  # details {"old", "new"}: null is none chosen
 ACCOUNT_DELETED = "account.deleted"  # its erasing queued; the event outlives the account (actor and subject NULL)
 DEVICE_CREATED = "device.created"
 DEVICE_REVOKED = "device.revoked"
@@ -49,6 +50,7 @@ CHANGES = frozenset(
         ACCOUNT_CREATED,
         PASSWORD_CHANGED,
         EMAIL_CHANGED,
+        DISPLAY_NAME_CHANGED,
         ACCOUNT_DELETED,
         DEVICE_CREATED,
         DEVICE_REVOKED,

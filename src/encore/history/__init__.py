@@ -64,7 +64,15 @@ from encore.history._rollups import (
     month_span,
     pending_folds,
 )
-from encore.history._scrobbles import SCROBBLE_SOURCE, Scrobbled, record_scrobble, scrobble_play_id, scrobbled
+from encore.history._scrobbles import (
+    SCROBBLE_SOURCE,
+    ForgottenListen,
+    Scrobbled,
+    record_scrobble,
+    same_listen,
+    scrobble_play_id,
+    scrobbled,
+)
 from encore.history._service import (
     FORGOTTEN_PLAY_S,
     LISTEN_ID_PREFIX,
@@ -99,6 +107,7 @@ __all__ = [
     "TIME_RANGES",
     "Forgotten",
     "ForgottenLately",
+    "ForgottenListen",
     "HistoryFilter",
     "HistoryImport",
     "HistoryPage",
@@ -160,6 +169,7 @@ __all__ = [
     "record_scrobble",
     "remember_forgotten",
     "report_play",
+    "same_listen",
     "scrobble_play_id",
     "scrobbled",
     "set_playing_now",

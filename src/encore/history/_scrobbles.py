@@ -2,6 +2,7 @@
 as the web player's reports. A submission is a finished listen; otherwise "now playing"."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,22 @@ from encore.history._service import ForgottenLately, PlayForgotten, PlayReport, 
 SCROBBLE_SOURCE = "subsonic"
 # A listen finishes the app's own "now playing" row of the track updated this long before the listen began
 OPEN_PLAY_SLACK = timedelta(minutes=10)
+# A submission's listen began at most this long after its "now playing" arrived (the app's clock and the
+# server's differ by seconds); a second listen of the track begins after the first was heard, later than this
+SAME_LISTEN_AFTER = timedelta(minutes=1)
+
+# (track id, when a submission's listen began): a play of this track the listener deleted lately was this listen
+ForgottenListen = Callable[[int, datetime], bool]
+
+
+def same_listen(*, forgotten_start: datetime, submitted_start: datetime) -> bool:
+    """Whether a submission that finds no row of its own is the listen of a play deleted lately (one play of the
+    same track that began at `forgotten_start`): the "now playing" a submission would have finished (review26a
+    M2: deleted while it played, the submission came back under an id of its own), or a finished listen sent
+    again from an app's queue after a "now playing" began it (its row kept the now-playing's id and start). The
+    window is the one that pairs a submission with its now-playing: the listen may have begun up to
+    OPEN_PLAY_SLACK before (an app that scrobbles half-way and sends no time), and SAME_LISTEN_AFTER after."""
+    return forgotten_start - OPEN_PLAY_SLACK <= submitted_start <= forgotten_start + SAME_LISTEN_AFTER
 
 
 @dataclass(frozen=True)
@@ -49,9 +66,11 @@ def record_scrobble(
     device: str,
     now: datetime,
     forgotten: ForgottenLately | None = None,
+    forgotten_listen: ForgottenListen | None = None,
 ) -> None:
     """Record one scrobble. A scrobble of a play `forgotten` says the listener deleted lately (an app's retry)
-    is dropped, not an error."""
+    is dropped, not an error; so is a submission that finds no row of its own when `forgotten_listen` says a
+    play of the track deleted lately was this listen (`same_listen`)."""
     heard = scrobbled(duration_ms=duration_ms, submission=submission, at=at, now=now)
     play_id = None
     if submission:  # the "now playing" row this listen finishes, if the app sent one: one listen, one row
@@ -67,7 +86,14 @@ def record_scrobble(
         device=device,
         source=SCROBBLE_SOURCE,
     )
+    listen = forgotten_listen if submission and play_id is None else None
+
+    def rule(client_play_id: str, started_at: datetime) -> bool:
+        if forgotten is not None and forgotten(client_play_id, started_at):
+            return True
+        return listen is not None and listen(track_id, started_at)
+
     try:
-        report_play(session, user_id=user_id, report=report, now=now, forgotten=forgotten)
+        report_play(session, user_id=user_id, report=report, now=now, forgotten=rule)
     except PlayForgotten:
         return

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from encore.accounts import User
+from encore.accounts import User, name_for_others
 from encore.catalog import Album, Page, Track, music_track, track_views
 from encore.db import unicode_lower, write_lock
 from encore.kernel import Conflict, NotFound, PermissionDenied, ValidationFailed, is_public_id
@@ -113,7 +113,7 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
             public=p.public,
             owner_id=p.owner_id,
             owner_public_id=owners[p.owner_id].public_id,
-            owner_name=owners[p.owner_id].display_name,
+            owner_name=name_for_others(owners[p.owner_id]),
             snapshot_id=snapshot_id(p),
             total_tracks=stats.get(p.id, _NONE)[0],
             duration_ms=stats.get(p.id, _NONE)[1],

@@ -14,7 +14,7 @@ class PlaylistView:
     public: bool
     owner_id: int
     owner_public_id: str
-    owner_name: str
+    owner_name: str  # what another person sees (`accounts.public_name`), never the login name
     snapshot_id: str
     total_tracks: int
     duration_ms: int

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, listed_track_row
-from encore.history import ForgottenLately, Play, PlayReport, record_scrobble, report_play
+from encore.history import ForgottenLately, ForgottenListen, Play, PlayReport, record_scrobble, report_play
 from encore.kernel import PermissionDenied
 from encore.playback._decide import may_hear
 
@@ -85,6 +85,7 @@ def scrobble(
     device: str,
     now: datetime,
     forgotten: ForgottenLately,
+    forgotten_listen: ForgottenListen | None = None,
 ) -> None:
     """Record a scrobble's tracks in order (`history.record_scrobble`): finished listens when `submission`,
     else "now playing"; one `forgotten` says the listener forgot lately is dropped. The first track this
@@ -102,4 +103,5 @@ def scrobble(
             device=device,
             now=now,
             forgotten=forgotten,
+            forgotten_listen=forgotten_listen,
         )

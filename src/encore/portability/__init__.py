@@ -18,7 +18,7 @@ from encore.portability._jobs import (
     submit_export,
     submit_import,
 )
-from encore.portability._lately import RecentlyForgotten, forgotten_lately, recently_forgotten
+from encore.portability._lately import RecentlyForgotten, forgotten_lately, forgotten_listen, recently_forgotten
 from encore.portability._sources import MAX_UPLOAD_BYTES
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "forget_range",
     "forgotten_kept_stream",
     "forgotten_lately",
+    "forgotten_listen",
     "import_history",
     "open_import",
     "recently_forgotten",

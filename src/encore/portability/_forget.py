@@ -63,6 +63,7 @@ def forget_play(
             since, until = gone.first - PLAY_MATCH, gone.last + PLAY_MATCH
             playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until, track_id=track_id)
             payload = {"track_id": track_id, "since": since.isoformat(), "until": until.isoformat()}
+            payload["started_at"] = gone.first.isoformat()  # the play's own start (`forgotten_listen`)
             jobs.submit(session, kind=FORGET_PLAY, user_id=user_id, payload=payload)
 
 

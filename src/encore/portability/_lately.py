@@ -9,6 +9,7 @@ forget (a date range or everything: the `FORGET` job, whose row says the range a
 After that a report is a new play again: an import of old listens, chosen by the listener, is not refused.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from encore import history
 from encore.jobs import Job
-from encore.portability._forget import FORGET, _asked_range
+from encore.portability._forget import FORGET, FORGET_PLAY, _asked_range
 from encore.state import SharedState
 
 Range = tuple[datetime | None, datetime]  # [since, until); since None: everything before until
@@ -69,5 +70,29 @@ def forgotten_lately(
     def covers(play_id: str, started_at: datetime) -> bool:
         forgot = recently_forgotten(session, user_id=user_id, now=now, state=state, every_id=True)
         return forgot.covers(play_id, started_at)
+
+    return covers
+
+
+def forgotten_listen(session: Session, *, user_id: int, now: datetime) -> history.ForgottenListen:
+    """Whether a submission's listen of a track is one the listener deleted lately under another id
+    (`history.same_listen`): a play deleted one by one leaves a `FORGET_PLAY` job naming its track and start
+    (kept FORGOTTEN_PLAY_S, read by the index the ranges are read by; no shared state needed). Read only when
+    asked: for a Subsonic submission that finds no row of its own."""
+
+    def covers(track_id: int, started_at: datetime) -> bool:
+        asked = select(Job.payload).where(
+            Job.user_id == user_id,
+            Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
+            Job.kind == FORGET_PLAY,
+        )
+        for raw in session.scalars(asked):
+            payload = json.loads(raw)
+            if payload.get("track_id") != track_id or "started_at" not in payload:
+                continue  # another track, or a job from before its start was kept: the id alone tells
+            gone = datetime.fromisoformat(str(payload["started_at"]))
+            if history.same_listen(forgotten_start=gone, submitted_start=started_at):
+                return True
+        return False
 
     return covers

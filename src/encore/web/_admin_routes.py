@@ -38,7 +38,7 @@ def _user_out(u: accounts.User, view: billing.SubscriptionView, *, deleting: boo
     return AdminUserOut(
         id=u.public_id,
         username=u.username,
-        display_name=u.display_name,
+        display_name=accounts.name_for_others(u),
         role=u.role,
         active=u.is_active,
         deleting=deleting,

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from pydantic import Field
 
 from encore.accounts import (
     AccountStopped,
@@ -11,10 +12,13 @@ from encore.accounts import (
     LoginThrottled,
     User,
     authenticate,
+    change_display_name,
     check_new_account,
     create_user,
     end_session,
     get_user_by_name,
+    may_use_account,
+    name_for_others,
     start_session,
 )
 from encore.audit import kinds
@@ -23,16 +27,18 @@ from encore.kernel import PermissionDenied
 from encore.web._audit import note
 from encore.web._client_ip import client_key
 from encore.web._deps import SESSION_COOKIE, CurrentUser, Db, container
-from encore.web._schemas import LoginIn, SessionOut, SignupIn, UserOut
+from encore.web._schemas import LoginIn, SessionOut, SignupIn, Strict, UserOut
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
 
 def user_out(user: User) -> UserOut:
+    shown = name_for_others(user)
     return UserOut(
         id=user.public_id,
         username=user.username,
-        display_name=user.display_name,
+        display_name=shown,
+        chosen_display_name=user.display_name if user.display_name == shown else None,
         role=user.role,
         must_reset_password=user.must_reset_password,
     )
@@ -134,4 +140,28 @@ def logout(request: Request, response: Response, session: Db, user: CurrentUser)
 
 @router.get("/me")
 def me(user: CurrentUser) -> UserOut:
+    return user_out(user)
+
+
+class MeIn(Strict):
+    display_name: str | None = Field(
+        default=None,
+        max_length=1000,  # the policy's own limit (100) is told as a sentence; this only bounds the body
+        description="The name others see (1-100 characters shown, no control or bidi characters, not the"
+        " username); null: none chosen, others see a neutral one. Left out: unchanged.",
+    )
+
+
+@router.patch("/me", responses={400: {"description": "A field the account may not take; `fields` says why"}})
+def change_me(body: MeIn, request: Request, session: Db, user: CurrentUser) -> UserOut:
+    """Change the account's profile: its display name, the only name another person ever sees of it."""
+    decision = may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password)
+    if not decision.allowed:  # GET /api/me is open during a forced reset (RESET_PATHS); a change is not
+        raise PermissionDenied("choose a new password first (PUT /api/me/password)", code=decision.reason)
+    if "display_name" in body.model_fields_set:
+        old = change_display_name(session, user=user, display_name=body.display_name)
+        if old != user.display_name:
+            note(
+                request, session, kinds.DISPLAY_NAME_CHANGED, actor=user, old=old or None, new=user.display_name or None
+            )
     return user_out(user)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from encore import catalog, library
-from encore.accounts import User, get_active_user
+from encore.accounts import User, get_active_user, name_for_others
 from encore.kernel import NotFound
 from encore.library import PlaylistView
 from encore.web._deps import CurrentUser, Db, MaybeUser, container
@@ -91,7 +91,7 @@ def profile(user_id: str, session: Db, viewer: CurrentUser, limit: Limit = 50, o
     items = [playlist_out(p, viewer) for p in page.items]
     return ProfileOut(
         id=owner.public_id,
-        name=owner.display_name or owner.username,
+        name=name_for_others(owner),
         playlists=PageOut[PlaylistOut](items=items, total=page.total, limit=limit, offset=offset),
     )
 

@@ -68,8 +68,11 @@ class SignupIn(Strict):
 
 class UserOut(BaseModel):
     id: str
-    username: str
-    display_name: str
+    username: str = Field(description="The login name: shown to its owner only, never to another person")
+    display_name: str = Field(description="The name others see: the one chosen, or a neutral one (`Listener 4F2A`)")
+    chosen_display_name: str | None = Field(
+        default=None, description="The display name the listener chose (Settings, PATCH /api/me); null: none yet"
+    )
     role: str
     must_reset_password: bool = False  # an operator asked for a new password: the player shows only that
 

@@ -54,7 +54,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     container = seeded_container(work)
     with transaction(container.sessions) as s:
         for name in ("alice", "bob", "dev"):
-            create_user(s, username=name, password=PASSWORD, display_name=name.title(), email=f"{name}@example.org")
+            shown, mail = f"{name.title()} Fan", f"{name}@example.org"  # a display name that is not the login
+            create_user(s, username=name, password=PASSWORD, display_name=shown, email=mail)
     with serve(container) as server:
         yield server
     container.close()

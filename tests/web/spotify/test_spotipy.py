@@ -31,7 +31,7 @@ def sp_alice(live: LiveServer) -> Iterator[spotipy.Spotify]:
 
 def test_profile_and_catalogue(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
     me = sp_alice.current_user()
-    assert me["display_name"] == "Alice" and me["email"] == "alice@example.org"
+    assert me["display_name"] == "Alice Fan" and me["email"] == "alice@example.org"
     assert me["uri"] == f"spotify:user:{me['id']}"
     album = _new_releases(sp_alice)["albums"]["items"][0]
     full_album = sp_alice.album(album["id"])
@@ -59,7 +59,7 @@ def test_spotipy_default_flows_send_no_state_and_log_in(live: LiveServer) -> Non
     with httpx.Client(base_url=live.base_url, timeout=30) as http:
         login(http, "bob", PASSWORD)
         for sp in (_pkce_client(live, http, state=None), code_client(live, http)):
-            assert sp.current_user()["display_name"] == "Bob"
+            assert sp.current_user()["display_name"] == "Bob Fan"
 
 
 def test_top_tracks_and_recently_played(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
@@ -205,7 +205,7 @@ def test_external_urls_name_pages_of_the_player(sp_alice: spotipy.Spotify, live:
     with httpx.Client(base_url=live.base_url, timeout=30) as http:
         login(http, "bob", PASSWORD)
         profile = http.get(f"/api/users/{me['id']}").json()  # what the player's /user/<id> page shows
-        assert profile["name"] == "Alice" and made["id"] in [p["id"] for p in profile["playlists"]["items"]]
+        assert profile["name"] == "Alice Fan" and made["id"] in [p["id"] for p in profile["playlists"]["items"]]
         assert http.get("/api/users/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
 
 

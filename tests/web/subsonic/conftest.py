@@ -41,7 +41,7 @@ class Site:
 def add_listener(container: Container, username: str) -> Listener:
     secret = container.settings.secret_key.get_secret_value().encode()
     with transaction(container.sessions) as s:
-        user = create_user(s, username=username, password="account-pass-123", display_name=username.title())
+        user = create_user(s, username=username, password="account-pass-123", display_name=f"{username.title()} Fan")
         made = create_device(s, user_id=user.id, name=f"{username}'s phone", secret=secret, now=container.clock.now())
     return Listener(username, made.api_key, made.app_password, made.id)
 

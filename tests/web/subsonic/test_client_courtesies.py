@@ -155,7 +155,7 @@ def test_another_listeners_public_playlist_is_read_only_under_its_owners_display
             api = _opensonic(site, site.other.api_key)
             try:
                 full = await api.get_playlist(shared)
-                assert full.owner == "Listener" and full.readonly is True  # the display name, not "listener"
+                assert full.owner == "Listener Fan" and full.readonly is True  # the display name, not "listener"
                 assert [e.id for e in full.entry or []] == [song]
                 with pytest.raises(SonicError):  # another's private list: not found
                     await api.get_playlist(secret)
@@ -187,7 +187,7 @@ def test_another_listeners_public_playlist_is_listed_and_a_private_one_is_not(si
                 listed = {p.id: p for p in await api.get_playlists()}
                 assert shared in listed and secret not in listed
                 assert "L8 private" not in {p.name for p in listed.values()}
-                assert listed[shared].owner == "Listener" and listed[shared].readonly is True  # not the login name
+                assert listed[shared].owner == "Listener Fan" and listed[shared].readonly is True  # not the login
             finally:
                 await api.cleanup()
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from encore import billing, catalog, history
-from encore.accounts import User, get_active_user
+from encore.accounts import User, get_active_user, name_for_others
 from encore.kernel import NotFound, ValidationFailed, from_epoch
 from encore.web._deps import Db, container
 from encore.web.spotify import _schemas as s
@@ -49,7 +49,7 @@ def me(request: Request, session: Db, access: AnyToken) -> s.PrivateUser:
     base = base_url(request)
     private = has_scope(access, "user-read-private")
     return s.PrivateUser(
-        display_name=user.display_name,
+        display_name=name_for_others(user),  # Spotify's: the name on the profile others see
         external_urls=external(base, "user", user.public_id),
         href=f"{base}/v1/users/{user.public_id}",
         id=user.public_id,
@@ -73,7 +73,7 @@ def user_profile(
     user = get_active_user(session, public_id=user_id)
     if user is None:
         raise NotFound("no such user")
-    return shapes.user(base_url(request), user.public_id, user.display_name)
+    return shapes.user(base_url(request), user.public_id, name_for_others(user))
 
 
 def _product(session: Db, user_id: int, now: datetime) -> str:

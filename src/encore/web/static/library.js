@@ -7,6 +7,7 @@ import { MAX_CROSSFADE_S } from "./crossfade.js";
 import { subscriptionSection } from "./premium.js";
 import { savedSections } from "./saved.js";
 import { securitySection } from "./security.js";
+import { showFieldErrors, clearFieldErrors } from "./formerrors.js";
 import { section, trackRows } from "./views.js";
 import { discoverySection, radioButton } from "./radio.js";
 import { isUnavailable, markUnavailableRow } from "./unavailable.js";
@@ -152,11 +153,40 @@ function crossfadeSetting(player) {
   return h("label", { class: "field-row" }, "Crossfade between tracks (this device) ", range, " ", out);
 }
 
+// The name other listeners see (a public playlist's owner, a profile, a share page): never the login name.
+// Left empty, others see the neutral name the server gives (`Listener 4F2A`).
+function displayNameForm(me) {
+  const input = h("input", { id: "set-display-name", name: "display_name", maxlength: 100, autocomplete: "nickname",
+    value: me.chosen_display_name || "", placeholder: me.chosen_display_name ? "" : me.display_name });
+  const status = h("p", { class: "form-status", role: "status", id: "display-name-status" });
+  const summary = h("p", { class: "form-error", role: "alert", id: "display-name-error" });
+  const seen = h("p", { class: "card-sub", id: "display-name-seen" });
+  const told = () => { seen.replaceChildren("Others see you as ", named(me.display_name), ". Your username stays private: it is only for signing in."); };
+  told();
+  const form = h("form", { class: "inline-form", id: "display-name-form", onsubmit: async (e) => {
+    e.preventDefault();
+    clearFieldErrors({ display_name: input }, summary);
+    status.textContent = "";
+    try {
+      const chosen = input.value.trim() ? input.value : null;  // empty: none chosen, the neutral name
+      const out = await api("/api/me", { method: "PATCH", body: { display_name: chosen } });
+      Object.assign(me, out);
+      input.value = me.chosen_display_name || "";
+      input.placeholder = me.chosen_display_name ? "" : me.display_name;
+      told();
+      for (const who of document.querySelectorAll("a.who")) who.textContent = me.display_name;
+      status.textContent = "Saved.";
+    } catch (err) { showFieldErrors({ display_name: input }, summary, err); }
+  } }, h("label", { for: "set-display-name", text: "Display name " }), input,
+  h("button", { type: "submit", class: "ghost", text: "Save name" }));
+  return h("div", { class: "display-name-box" }, form, summary, status, seen);
+}
+
 export async function settingsView(player, me) {
   document.title = "Settings · Encore";
   const norm = h("input", { type: "checkbox", id: "set-normalise", checked: player.normalise, onchange: (e) => player.setNormalise(e.target.checked) });
   return h("div", { class: "view narrow-wide" }, h("h1", { text: "Account and settings" }),
-    section("Account", h("p", {}, "Signed in as ", named(me.display_name), ` (${me.username})`)),
+    section("Account", h("p", {}, "Signed in as ", named(me.username)), displayNameForm(me)),
     me.role === "label" ? null : await subscriptionSection(), // a label account does not need Premium (/upgrade says so)
     section("Playback", h("label", { class: "check" }, norm, " Normalise loudness (same perceived volume for every track)"),
       crossfadeSetting(player), h("label", { class: "field-row" }, "Sleep timer ", player.sleep.control("set-sleep"))),
