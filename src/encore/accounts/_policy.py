@@ -61,6 +61,8 @@ def new_account_problems(*, username: str, password: str, display_name: str | No
         "password": check_password(password),
     }
     return {field: decision.reason for field, decision in checks.items() if not decision.allowed}
+
+
 NEUTRAL_NAME = "Listener"
 
 

@@ -329,7 +329,7 @@ class DisplayNameRefused(ValidationFailed):
 def change_display_name(session: Session, *, user: User, display_name: str | None) -> str:
     """Choose the name others see (stripped and NFC-composed, as at sign-up), or None to choose none (others see
     the neutral one). Raises `DisplayNameRefused`; returns the name chosen before ("": none)."""
-    shown = unicodedata.normalize("NFC", display_name.strip()) if display_name is not None else ""
+    shown = normal_display_name(display_name) if display_name is not None else ""
     if display_name is not None:
         decision = check_own_display_name(shown, username=user.username)
         if not decision.allowed:
