@@ -1,15 +1,16 @@
 """Music never becomes ad audio (review25m F1): an ad campaign on a label's one-track release took it out of the
 catalogue and its verified streams out of every open statement (a campaign's track is not music to `counted_rows`),
 while the label's chart still showed them. A label's release, a release ever published as music and a track with
-verified streams are refused with a clear error; an advertiser's own new spot is still made an ad, and a spot
-already an ad can carry a second campaign."""
+verified streams are refused with a clear error, and so is an unlabelled song a listener holds (a play, a save, a
+playlist item, a rating: review26a L2); an advertiser's own new spot is still made an ad, and a spot already an ad
+can carry a second campaign."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
-from encore import ads, playback
+from encore import ads, history, library, playback
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.catalog import ReleaseStatus, Track, set_release_status
@@ -92,6 +93,39 @@ def test_a_release_once_published_by_a_label_is_refused_after_its_label_went(con
         with pytest.raises(ValidationFailed) as refused:
             _campaign(s, track)
         assert refused.value.code == "music_track" and not track.is_ad
+
+
+def _reach(s: Session, how: str, track: Track) -> None:
+    """One listener holds the track as music, one way (the player's and apps' own services)."""
+    fan = create_user(s, username=f"holder-{how.replace(' ', '-')}", password="listener-pass-1")
+    if how == "saved":
+        library.save_items(s, user_id=fan.id, kind="track", ids=[track.public_id], now=AT)
+    elif how == "album saved":
+        library.save_items(s, user_id=fan.id, kind="album", ids=[track.album.public_id], now=AT)
+    elif how == "playlist":
+        mine = library.create_playlist(s, owner_id=fan.id, name="Road trip", now=AT)
+        library.add_to_playlist(s, playlist_id=mine.id, user_id=fan.id, track_ids=[track.public_id], now=AT)
+    elif how == "rated":
+        library.set_rating(s, user_id=fan.id, kind="track", item_id=track.public_id, rating=4, now=AT)
+    else:  # a play in the listener's history (a short one: no verified stream, no listen)
+        report = history.PlayReport("play-reach-0001", track.id, track.duration_ms, AT, 5_000, "skipped")
+        history.report_play(s, user_id=fan.id, report=report, now=AT + timedelta(seconds=5))
+    s.flush()
+
+
+@pytest.mark.parametrize("how", ["saved", "album saved", "playlist", "rated", "played"])
+def test_an_unlabelled_song_a_listener_holds_is_refused_without_any_stream(container: Container, how: str) -> None:
+    """review26a L2: an operator's own ingest (no label tag, no publish row) never streamed as paid music: a
+    listener's save, playlist, rating or play of it still makes it music, which the campaign would pull from them."""
+    with transaction(container.sessions) as s:
+        band = f.artist(s, "Own Files Band")
+        song = f.track(s, "Kept Song", f.album(s, "Own Files", band), [band])
+        _reach(s, how, song)
+        assert playback.heard_as_music(s, song.id) is not None
+        with pytest.raises(ValidationFailed) as refused:
+            _campaign(s, song)
+        assert refused.value.code == "music_track" and "it is music" in refused.value.message
+        assert not song.is_ad and not song.album.is_ad
 
 
 def test_an_advertisers_new_spot_becomes_an_ad_and_can_carry_a_second_campaign(container: Container) -> None:

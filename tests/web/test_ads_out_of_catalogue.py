@@ -296,3 +296,34 @@ def test_an_advertiser_name_that_shows_nothing_is_refused(client: TestClient, co
     assert client.get("/api/admin/ad-campaigns", headers=admin).json() == {"items": []}
     r = client.post("/api/admin/ad-campaigns", headers=admin, json={**body, "advertiser": "\u202eAcme"})
     assert r.status_code == 200 and r.json()["advertiser"] == "\u202eAcme", r.text
+
+
+def test_an_unlabelled_song_a_listener_liked_is_refused_as_an_ad(client: TestClient, container: Container) -> None:
+    """review26a L2: an operator's own ingest (no label tag, no publish row, never streamed) that a listener liked,
+    named by an admin's campaign, was made an ad and left the catalogue and the listener's likes. It is refused
+    400 `music_track`, says why, and stays listed; a new spot nobody holds still becomes a campaign."""
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
+        create_user(s, username="fan", password=PASSWORD)
+        band, acme = f.artist(s, "Home Band"), f.artist(s, "Acme Ads")
+        song = f.track(s, "Home Song", f.album(s, "Home Recordings", band), [band])
+        spot = f.track(s, "Acme Spot", f.album(s, "Acme Spot", acme), [acme], duration_ms=15_000)
+        s.flush()
+        song_id, spot_id = song.public_id, spot.public_id
+    fan = {"Authorization": f"Bearer {login(client, 'fan')}"}
+    assert client.put(f"/api/me/likes/tracks/{song_id}", headers=fan).status_code == 204
+    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
+    body = {
+        "advertiser": "Acme",
+        "track_id": song_id,
+        "budget_impressions": 100,
+        "cpm_cents": 2000,
+        "starts_at": (NOW - timedelta(days=1)).isoformat(),
+        "ends_at": (NOW + timedelta(days=30)).isoformat(),
+    }
+    r = client.post("/api/admin/ad-campaigns", headers=admin, json=body)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "music_track", r.text
+    assert "saved in a listener's library" in r.json()["error"]["message"]
+    assert client.get(f"/api/tracks/{song_id}", headers=fan).status_code == 200
+    assert client.post("/api/admin/ad-campaigns", headers=admin, json={**body, "track_id": spot_id}).status_code == 200
+    assert client.get(f"/api/tracks/{spot_id}", headers=fan).status_code == 404

@@ -41,13 +41,14 @@ def create_campaign(
     hour_from: int | None,
     hour_to: int | None,
     freq_cap_per_day: int,
-    heard_as_music: Callable[[Session, int], bool],
+    heard_as_music: Callable[[Session, int], str | None],
 ) -> CampaignView:
     """A campaign playing the track `track_id` in ad breaks; the track becomes ad audio (`catalog.mark_as_ad`).
 
-    `heard_as_music(session, track id)`: whether listeners already have verified streams of it as music
-    (`playback.heard_as_music`, which ads may not import). Such a track is refused, as any music is: made an ad,
-    it would leave the catalogue and its streams every open statement (review25m F1)."""
+    `heard_as_music(session, track id)`: how listeners already have it as music, or None (`playback.heard_as_music`,
+    which ads may not import: verified streams, plays, playlists, saves, ratings). Such a track is refused, as any
+    music is: made an ad, it would leave the catalogue, its listeners' lists and its streams every open statement
+    (review25m F1, review26a L2)."""
     if not has_visible(advertiser) or has_control(advertiser):
         raise ValidationFailed(
             "the advertiser's name must show (no control or only invisible characters)", code="bad_advertiser"
@@ -60,11 +61,10 @@ def create_campaign(
     if track.duration_ms <= 0:
         raise ValidationFailed("the ad's audio has no duration", code="bad_ad_audio")
     refuse_music_as_ad(session, track=track)  # a label's release first: the refusal names the label
-    if not track.is_ad and heard_as_music(session, track.id):
+    reached = None if track.is_ad else heard_as_music(session, track.id)
+    if reached is not None:
         raise ValidationFailed(
-            "this track has verified streams as music (listeners heard it, and its streams are paid): an ad's audio"
-            " must be new audio of its own",
-            code="music_track",
+            f"this track {reached}: it is music, and an ad's audio must be new audio of its own", code="music_track"
         )
     mark_as_ad(session, track=track)  # from now on it is heard in ad breaks only, never listed as music
     row = AdCampaign(

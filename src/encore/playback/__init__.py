@@ -29,6 +29,7 @@ from encore.playback._edge import (
 from encore.playback._forgotten import HANDLERS, REKEY, REKEY_KEY, rekey_forgotten_streams
 from encore.playback._locks import MAX_LOCK_IDS, Lock, locked_tracks
 from encore.playback._models import AdClockRow
+from encore.playback._music_reach import heard_as_music
 from encore.playback._outbox import (
     ASIDE_KEEP_S,
     Aside,
@@ -55,7 +56,6 @@ from encore.playback._verified import (
     VerifiedStream,
     Written,
     deidentify_verified_streams,
-    heard_as_music,
     own_verified_streams,
     play_key_secret,
     record_verified_stream,

@@ -470,9 +470,3 @@ def own_verified_streams(session: Session, *, user_id: int) -> Iterator[OwnStrea
     with session.execute(query.execution_options(yield_per=1000)) as result:  # closed if the reader stops early
         for track, at, ms in result:
             yield OwnStream(track, at, ms)
-
-
-def heard_as_music(session: Session, track_id: int) -> bool:
-    """Whether any listener has a verified stream of this track (a de-identified one too): it was heard, and paid
-    for, as music. Such a track never becomes ad audio (`ads.create_campaign`, review25m F1)."""
-    return session.scalar(select(VerifiedStream.id).where(VerifiedStream.track_id == track_id).limit(1)) is not None

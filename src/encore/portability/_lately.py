@@ -6,7 +6,12 @@ again. For FORGOTTEN_PLAY_S after a forget, a play is refused (the player API: 4
 scrobble and a ListenBrainz listen: dropped, the submission still answered ok) when its id was forgotten (one
 play: `history.remember_forgotten`, on the shared state) or when it began inside a range the listener asked to
 forget (a date range or everything: the `FORGET` job, whose row says the range and when it was asked).
-After that a report is a new play again: an import of old listens, chosen by the listener, is not refused.
+After that a report is a new play again.
+
+The rule holds back what a client sends on its own, never what the listener chose after the forget: an import
+of old listens (the history importer, which never asks it, and a ListenBrainz submission of `listen_type`
+`import`, `recently_forgotten(imported=True)`) is stored, whatever was forgotten, as the listener's latest choice
+("clear my history, then import a clean copy"; review26a M3: a ListenBrainz import was answered ok and dropped).
 """
 
 import json
@@ -45,12 +50,21 @@ class RecentlyForgotten:
 
 
 def recently_forgotten(
-    session: Session, *, user_id: int, now: datetime, state: SharedState | None = None, every_id: bool = False
+    session: Session,
+    *,
+    user_id: int,
+    now: datetime,
+    state: SharedState | None = None,
+    every_id: bool = False,
+    imported: bool = False,
 ) -> RecentlyForgotten:
     """The ranges of forget jobs asked in the last FORGOTTEN_PLAY_S (one read of the listener's recent jobs, by
     their index), and whether any play id is worth reading (one read of the shared state). `every_id`: read the
     ids whatever the listener's marker says (one report, one id: the release before wrote no marker, so for a
-    day after an upgrade only the ids tell)."""
+    day after an upgrade only the ids tell). `imported`: the listens are an import the listener chose, not a
+    client's report: nothing is held back (nothing read)."""
+    if imported:
+        return RecentlyForgotten(user_id, (), None)
     asked = select(Job.payload).where(
         Job.user_id == user_id,
         Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),

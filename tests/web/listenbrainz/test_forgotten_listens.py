@@ -1,10 +1,12 @@
 """A ListenBrainz client re-sending listens the listener forgot lately does not put them back. The player API
 refused a late report of a forgotten play (409 `play_forgotten`) and a Subsonic scrobble of it was dropped, but
 `submit-listens` stored a listen inside a forgotten range (or the very listen deleted) again. Every face now asks
-one rule, `portability.forgotten_lately`: for a day after the forget, such a listen is dropped and the submission
-answered 200 `{"status": "ok"}` (ListenBrainz's 400 is for an invalid document, and one refused listen would refuse
-the whole payload: a scrobbler would keep re-sending it with the others); after that it is a listen again. The
-unmodified liblistenbrainz client against a live server, on both databases."""
+one rule, `portability.forgotten_lately`: for a day after the forget, such a `single` listen is dropped and the
+submission answered 200 `{"status": "ok"}` (ListenBrainz's 400 is for an invalid document, and one refused listen
+would refuse the whole payload: a scrobbler would keep re-sending it with the others); after that it is a listen
+again. An `import` (liblistenbrainz's `submit_multiple_listens`) is the listener's own later choice, "clear my
+history, then import a clean copy", and is stored as the history importer stores it (review26a M3: it was answered
+ok and dropped). The unmodified liblistenbrainz client against a live server, on both databases."""
 
 import time
 from collections.abc import Iterator
@@ -65,15 +67,14 @@ def test_listens_in_a_range_forgotten_lately_are_dropped_and_answered_ok(live: L
     assert lb.submit_multiple_listens(queued) == {"status": "ok"}
     _forget(live.container, "scrobbler", since=_iso(now - 3600 - 1), until=_iso(now - 2400))  # Song 0 and Song 1
     assert _titles(lb, "scrobbler") == ["Song 3", "Song 2"]
-    # the scrobbler's queue sent again (it never heard the first answer), with a listen played since
-    again = [*queued, Listen("Song 4", "Band", listened_at=now - 60)]
-    assert lb.submit_multiple_listens(again) == {"status": "ok"}
-    assert lb.submit_single_listen(queued[0]) == {"status": "ok"}  # a `single` too: the writer's batch path
+    # the scrobbler sends its queue again, a listen at a time (it never heard the first answers), with one since
+    for listen in [*queued, Listen("Song 4", "Band", listened_at=now - 60)]:
+        assert lb.submit_single_listen(listen) == {"status": "ok"}
     assert _titles(lb, "scrobbler") == ["Song 4", "Song 3", "Song 2"]
-    # a day later the range is no longer "lately": the listener may import those dates again
+    # a day later the range is no longer "lately": a report of those dates is a listen again
     with transaction(live.container.sessions) as s:
         s.execute(update(Job).values(created_at=datetime.now(UTC) - timedelta(hours=25)))  # asked over a day ago
-    assert lb.submit_multiple_listens(queued[:1]) == {"status": "ok"}
+    assert lb.submit_single_listen(queued[0]) == {"status": "ok"}
     assert _titles(lb, "scrobbler") == ["Song 4", "Song 3", "Song 2", "Song 0"]
 
 
@@ -84,7 +85,8 @@ def test_everything_forgotten_drops_every_earlier_listen_not_later_ones(live: Li
     lb.submit_multiple_listens(before)
     _forget(live.container, "leaver", everything="true")
     assert _titles(lb, "leaver") == []
-    assert lb.submit_multiple_listens(before) == {"status": "ok"}
+    for listen in before:  # a scrobbler's re-send of each
+        assert lb.submit_single_listen(listen) == {"status": "ok"}
     assert _titles(lb, "leaver") == []
     later = int(time.time()) + 5  # played after the forget was asked
     lb.submit_single_listen(Listen("After", "Band", listened_at=later))
@@ -101,6 +103,27 @@ def test_a_listen_deleted_alone_is_not_stored_again_when_sent_again(live: LiveSe
     lb.delete_listen(listen)
     assert lb.submit_single_listen(Listen("Once", "Band", listened_at=now - 300)) == {"status": "ok"}
     assert _titles(lb, "single") == ["Kept"]
+    # the listener imports an old copy that holds it: their choice, after the delete, so it is stored
+    assert lb.submit_multiple_listens([Listen("Once", "Band", listened_at=now - 300)]) == {"status": "ok"}
+    assert _titles(lb, "single") == ["Kept", "Once"]
+
+
+def test_an_import_after_forgetting_everything_is_stored_a_scrobbler_resend_is_not(live: LiveServer) -> None:
+    """review26a M3: "clear my history, then import a clean copy" through a ListenBrainz importer stored nothing
+    for a day, answered ok. The forget job has run (its rows are gone) before the import is sent."""
+    lb = _lb(live, "cleaner")
+    now = int(time.time())
+    deleted = Listen("Deleted", "Band", listened_at=now - 600)
+    assert lb.submit_single_listen(deleted) == {"status": "ok"}
+    _forget(live.container, "cleaner", everything="true")
+    assert lb.get_user_listen_count("cleaner") == 0
+    old = [Listen(f"Older Song {i}", "Old Artist", listened_at=1_500_000_000 + i * 600) for i in range(5)]
+    assert lb.submit_multiple_listens(old) == {"status": "ok"}
+    assert lb.get_user_listen_count("cleaner") == 5
+    assert _titles(lb, "cleaner") == [f"Older Song {i}" for i in reversed(range(5))]
+    # the scrobbler's automatic re-send of the listen forgotten with everything: still not stored
+    assert lb.submit_single_listen(deleted) == {"status": "ok"}
+    assert lb.get_user_listen_count("cleaner") == 5
 
 
 def test_the_player_api_refuses_a_late_report_of_a_play_in_a_forgotten_range(container: Container) -> None:
