@@ -27,7 +27,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("listener-paths")
     container = seeded_container(work)
     with transaction(container.sessions) as s:
-        for name in ("walker", "phone", "saver", "search", "offline"):
+        for name in ("walker", "phone", "saver", "search", "offline", "offline-history"):
             create_user(s, username=name, password=PW, display_name=name.title())
         for name in ("menu-desktop", "menu-phone"):
             user = create_user(s, username=name, password=PW, display_name=name.title())
@@ -291,4 +291,30 @@ def test_offline_reload_shows_the_cached_library_and_says_so(live: LiveServer, b
     page.get_by_role("button", name="Log out").click()  # leaving clears the cached library
     page.wait_for_selector("form.login")
     assert page.evaluate("caches.has('encore-api-v1')") is False
+    context.close()
+
+
+def test_offline_history_says_so_as_the_other_pages_do(live: LiveServer, browser: Browser) -> None:
+    """History offline showed the browser's "Failed to fetch" under its empty form, and its import and export said
+    "Import failed: Failed to fetch" (review26b F3): it now shows the app's offline page, and once open, an action
+    that needs the network says the listener is offline."""
+    context = browser.new_context(bypass_csp=True, **PHONE)  # type: ignore[arg-type]
+    page = context.new_page()
+    _login(page, live, "offline-history", "/history")
+    page.wait_for_selector("h1:text('History')")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    page.reload()  # through the service worker, which keeps who is signed in for the offline pages
+    page.wait_for_selector("h1:text('History')")
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Export my data").click()
+    expect(page.locator(".history .form-error")).to_contain_text("You're offline")
+    assert "Failed to fetch" not in page.inner_text("main")
+
+    page.goto(f"{live.base_url}/history")
+    page.wait_for_selector('h1:text("You\'re offline")')
+    assert "Failed to fetch" not in page.inner_text("main")
+    assert page.is_visible("a:text('Open your library')") and page.is_visible("#offline-retry")
+    context.set_offline(False)
+    page.wait_for_selector("h1:text('History')")
     context.close()

@@ -155,9 +155,27 @@ def test_ad_break_overlay_counts_down_blocks_skipping_then_music_resumes(live: L
     page.close()
 
 
+# Every part of the upgrade link answers a press as the link (not the Play button over it), and the advertiser's name
+# has room (review26b F7: a third player button on phones covered the link's right part, and the name had width 0).
+_AD_LAYOUT = """() => {
+  const link = document.querySelector('#ad-break .ad-upgrade');
+  const r = link.getBoundingClientRect();
+  const covered = [0.05, 0.25, 0.5, 0.75, 0.95].filter((f) => {
+    const at = document.elementFromPoint(r.left + r.width * f, r.top + r.height / 2);
+    return !(at && link.contains(at));
+  });
+  const who = document.querySelector('#ad-break .ad-who').getBoundingClientRect();
+  return {covered, whoWidth: who.width, whoRight: who.right, right: window.innerWidth};
+}"""
+
+
 def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     _run_until_ad(page, live)
+    layout = page.evaluate(_AD_LAYOUT)
+    assert layout["covered"] == [], layout  # fractions of the link's width where something else is on top
+    assert layout["whoWidth"] > 0 and layout["whoRight"] <= layout["right"], layout
+    assert page.locator("#ad-break .ad-who").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "player-ad-break-390x844.png"))
     page.add_init_script(FAST_AUDIO)  # the ad owed after the reload plays at 2x (the one reloaded away at 1x)
     page.reload()

@@ -135,10 +135,14 @@ def test_upgrading_on_the_demo_shows_the_checkout_and_a_demo_code(
         page.inner_text("#checkout-note")
         == "Paying by card is not set up on this server, so there is no checkout here."
     )
+    page.fill("#redeem-code", "ZZZZ-ZZZZ")  # a wrong code first: its error goes when a good one fills the field
+    page.get_by_role("button", name="Redeem").click()
+    page.wait_for_function("document.querySelector('#upgrade-msg').textContent.includes('no such code')")
     page.click("#btn-demo-code")
     page.wait_for_selector("#demo-code code")
     code = page.inner_text("#demo-code code")
     assert page.input_value("#redeem-code") == code
+    assert page.inner_text("#upgrade-msg") == ""  # review26b F5: "no such code" stayed under the good code
     page.get_by_role("button", name="Redeem").click()
     page.wait_for_selector("h1:text('You have Premium')")
     page.close()

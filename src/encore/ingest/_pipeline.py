@@ -5,7 +5,7 @@ that includes files that failed before and have not changed since. Those are not
 broken file would fail the same way; touching or replacing it retries it) but are reported again as
 "still failing", with their reason, at every run: cron must not read a clean run while they are missing.
 Idempotent: the same audio under two names is one track; a changed file updates its track in place.
-Atomic per track: see _commit. Runs are serialised by a lock file in the store.
+Atomic per track: see _commit. Runs share the store (see _run_lock); their commits take turns (_commit_lock).
 """
 
 import fcntl
@@ -97,9 +97,31 @@ class ProgressSink(Protocol):
 
 
 @contextmanager
-def _run_lock(store: MediaStore) -> Iterator[None]:
+def _run_lock(sessions: sessionmaker[Session], store: MediaStore) -> Iterator[None]:
+    """Held (shared) for a whole run. Runs go on side by side (review26b F2: a label's upload waited a minute
+    behind the demo build's album, and would wait hours behind an operator's `encore ingest` of a library, when
+    a store-wide lock was held for each whole run); what must not overlap is the sweep, which deletes any temp file
+    and any stored file without a row, that is, another run's files in flight. So a run sweeps only when it has
+    the store alone (exclusive, not waited for: with another run under way the sweep is left to a later run), then
+    keeps a shared hold; a run that finds a sweep going on waits for it. Commits: `_commit_lock`."""
     store.ensure()
     with open(store.root / ".ingest.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # another run is under way (or sweeping: the shared hold below waits for it)
+        else:
+            _sweep(sessions, store)
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        yield
+
+
+@contextmanager
+def _commit_lock(store: MediaStore) -> Iterator[None]:
+    """One track's commit at a time across every run and process of this store: two runs with the same audio make
+    one track, the same album from two runs one album (each commit reads what the ones before it wrote). Held for a
+    commit alone, never for an analysis, so a run waits at most for another's one commit."""
+    with open(store.root / ".ingest-commit.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
@@ -254,17 +276,17 @@ def run_ingest(
     in a child process even for one file (a serving process's upload: the decoder libraries and their buffers,
     ~20 MiB mapped and as much left in the allocator, stay out of the long-lived server; issue #16)."""
     summary = IngestSummary()
-    with _run_lock(store):
-        _sweep(session_factory, store)
+    with _run_lock(session_factory, store):
         jobs = _plan(session_factory, store, paths, summary, name_hints or {})
         if progress:
             progress.start(len(jobs))
         try:
             with closing(_results(jobs, workers, isolate=isolate)) as results:  # closing: the pool stops even on Ctrl-C
                 for result in results:
-                    outcome = _commit_one(
-                        session_factory, store, result, label=label_override, summary=summary, draft=draft
-                    )
+                    with _commit_lock(store):
+                        outcome = _commit_one(
+                            session_factory, store, result, label=label_override, summary=summary, draft=draft
+                        )
                     if progress:
                         progress.advance(result.job.path, outcome)
         finally:

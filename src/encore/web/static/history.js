@@ -3,6 +3,7 @@
 // everything, both as jobs whose progress shows live. The server does the work; this only asks and shows.
 import { api, ApiError } from "./api.js";
 import { artistList, formatTime, h } from "./dom.js";
+import { isOfflineFailure } from "./offline.js";
 
 const PAGE = 50;
 const EVERYTHING = "delete everything";
@@ -16,6 +17,13 @@ function loadStyles() {
 function dayStart(value, next = false) {
   const [y, m, d] = value.split("-").map(Number);
   return new Date(y, m - 1, d + (next ? 1 : 0)).toISOString();
+}
+
+// A failure as the rest of the app words it: offline, the browser's own "Failed to fetch" says nothing a listener
+// can act on (review26b F3). `what` names the action, capitalised ("Import"), for "Import failed: …".
+function failed(err, what = "") {
+  if (isOfflineFailure(err)) return `You're offline: ${what ? what.toLowerCase() : "this"} needs the network. Try again when you're back online.`;
+  return what ? `${what} failed: ${err.message}` : err.message;
 }
 
 function when(iso) {
@@ -81,6 +89,7 @@ export async function historyView(player) {
   let next = null;
   let shown = [];
   let loading = null;
+  let opened = false; // the first page of plays has loaded: a later failure is said under the filters
 
   function query() {
     const p = new URLSearchParams({ limit: String(PAGE) });
@@ -120,7 +129,7 @@ export async function historyView(player) {
           li.remove();
           shown = shown.filter((i) => i !== item);
           count.textContent = "Play deleted.";
-        } catch (err) { error.textContent = err.message; }
+        } catch (err) { error.textContent = failed(err); }
       } });
     const li = h("li", { class: "track history-row", "data-play-id": item.play_id }, play, h("div", { class: "row-tools" }, forget));
     return li;
@@ -141,7 +150,10 @@ export async function historyView(player) {
         if (page.total !== null) count.textContent = page.total === 1 ? "1 play" : `${page.total.toLocaleString()} plays`;
         if (reset && !page.items.length) list.append(h("li", { class: "empty", text: "No plays here yet." }));
         error.textContent = "";
-      } catch (err) { error.textContent = err.message; } finally { loading = null; }
+      } catch (err) {
+        if (!opened && isOfflineFailure(err)) throw err; // the page itself: app.js shows its offline view
+        error.textContent = failed(err);
+      } finally { loading = null; }
     })();
     return loading;
   }
@@ -154,7 +166,7 @@ export async function historyView(player) {
       const exports = done.result.exports_deleted
         ? " Your earlier export held them and was deleted too; export again for a copy without them." : "";
       count.textContent = `Deleted ${done.result.deleted.toLocaleString()} plays.${exports}`;
-    } catch (err) { error.textContent = err.message; }
+    } catch (err) { error.textContent = failed(err); }
   }
 
   const deleteRange = h("button", { type: "button", class: "ghost danger", text: "Delete these dates", onclick: async () => {
@@ -163,7 +175,7 @@ export async function historyView(player) {
     const p = new URLSearchParams({ since: dayStart(since.value), until: dayStart(until.value, true) });
     let n;
     // a count that failed is not "no plays": the listener's plays may all be there (probe25a L1)
-    try { n = (await api(`/api/me/history?${p}&limit=1`)).total; } catch (err) { error.textContent = `Nothing deleted: ${err.message}`; return; }
+    try { n = (await api(`/api/me/history?${p}&limit=1`)).total; } catch (err) { error.textContent = isOfflineFailure(err) ? failed(err) : `Nothing deleted: ${err.message}`; return; }
     error.textContent = "";
     if (!n) { count.textContent = "No plays on those days."; return; }
     const ok = await confirmDialog({ title: "Delete these plays?",
@@ -197,7 +209,7 @@ export async function historyView(player) {
       const forgotten = res.forgotten ? `; ${res.forgotten.toLocaleString()} left out: you asked to forget their dates meanwhile` : "";
       count.textContent = `Imported ${res.imported.toLocaleString()} listens (${res.duplicates.toLocaleString()} already here${forgotten}).`;
     } catch (err) {
-      error.textContent = `Import failed: ${err.message}`;
+      error.textContent = failed(err, "Import");
     } finally { file.value = ""; }
   });
 
@@ -208,7 +220,7 @@ export async function historyView(player) {
       const job = await api("/api/me/exports", { method: "POST" });
       await follow(job.id, jobBox, "Export");
       exportLink.replaceChildren(h("a", { href: `/api/me/exports/${job.id}.zip`, download: "", class: "chip", text: "Download your export (zip)" }));
-    } catch (err) { error.textContent = `Export failed: ${err.message}`; } finally { exportBtn.disabled = false; }
+    } catch (err) { error.textContent = failed(err, "Export"); } finally { exportBtn.disabled = false; }
   } });
 
   let debounce;
@@ -234,5 +246,6 @@ export async function historyView(player) {
     jobBox, exportLink, error, count, list, more);
   view.addEventListener("encore:leave", () => seen.disconnect());
   await load(true);
+  opened = true;
   return view;
 }

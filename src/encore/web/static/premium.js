@@ -72,7 +72,7 @@ function actions(sub, refresh) {
     }) }) : null,
     free && !sub.state && sub.trial_days > 0 ? h("button", { type: "button", class: free && sub.checkout_available ? "ghost" : "big-play", id: "btn-trial",
       text: `Start your ${sub.trial_days}-day free trial`, onclick: run(() => api("/api/me/subscription/trial", { method: "POST" })) }) : null,
-    free && !sub.checkout_available ? noCheckout(sub, code) : null,
+    free && !sub.checkout_available ? noCheckout(sub, code, msg) : null,
     h("form", { class: "inline-form", onsubmit: run(async () => { await api("/api/me/subscription/redeem", { method: "POST", body: { code: code.value.trim() } }); code.value = ""; }) },
       h("label", { for: "redeem-code", text: "Have a code?" }), code, h("button", { type: "submit", class: "ghost", text: "Redeem" })),
     msg);
@@ -80,7 +80,9 @@ function actions(sub, refresh) {
 
 // Without card payments the checkout is still shown, switched off, with the reason; a demo server also
 // hands out a one-use demo code so the whole Premium story can be tried.
-function noCheckout(sub, codeInput) {
+// `msg`: the redeem form's error, cleared when a fresh code fills the field (review26b F5: "no such code" stayed
+// under the good code).
+function noCheckout(sub, codeInput, msg) {
   const note = h("p", { class: "sub-state", id: "checkout-note", text: "Paying by card is not set up on this server, so there is no checkout here." });
   const out = h("p", { class: "demo-code", id: "demo-code", role: "status" });
   return h("div", { class: "checkout-off" },
@@ -91,6 +93,7 @@ function noCheckout(sub, codeInput) {
         const made = await api("/api/me/subscription/demo-code", { method: "POST" });
         out.replaceChildren("This demo server's code for ", String(made.days), " days of Premium: ", h("code", { text: made.code }));
         codeInput.value = made.code;
+        msg.textContent = "";
         codeInput.focus();
       } catch (err) { out.textContent = err.message; }
     } }) : null,
