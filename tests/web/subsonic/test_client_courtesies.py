@@ -5,7 +5,7 @@ import asyncio
 import hashlib
 import io
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import av
 import httpx
@@ -102,30 +102,56 @@ def _token(site: Site, salt: str) -> dict[str, str]:
     return {"u": "listener", "t": token, "s": salt, "v": "1.16.1", "c": "t", "f": "json"}
 
 
-@pytest.mark.parametrize("path", ["raw", "form"])
+@pytest.mark.parametrize("path", ["raw", "form", "multipart"])
 def test_a_value_that_is_not_utf8_is_refused_and_nothing_is_stored(site: Site, path: str) -> None:
     """review25c L12: `createPlaylist?name=%ED%A0%80` stored the name "\ufffd\ufffd\ufffd" (the parse's
     replacement characters). Now the call is refused, naming the parameter, and no playlist is made; the same
-    name sent as UTF-8 (including a real U+FFFD, %EF%BF%BD) is kept exactly."""
+    name sent as UTF-8 (including a real U+FFFD, %EF%BF%BD) is kept exactly. A multipart form's bytes are its
+    text (no percent-escapes): its bad bytes were stored as Latin-1's reading of them ("ÿ", "Ã\xa0\x80"), and
+    are refused the same way (session 25's leftover)."""
     conn = _py_sonic(site)
     before = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
     auth = f"apiKey={site.me.api_key}&f=json"
     url = f"{site.base_url}/rest/createPlaylist"
+    hint = "(percent-encode the text's UTF-8 bytes)" if path != "multipart" else ": send the text's UTF-8 bytes"
     for bad in ("%ED%A0%80", "a%C0%AFb", "%FF"):
         if path == "raw":  # a plain GET: Encore's own ASGI path for /rest/
             r = httpx.get(f"{url}?{auth}&name={bad}")
-        else:  # a POSTed form, through the FastAPI route
+        elif path == "form":  # a POSTed form, through the FastAPI route
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
             r = httpx.post(f"{url}?{auth}", content=f"name={bad}".encode(), headers=headers)
+        else:
+            r = httpx.post(f"{url}?{auth}", content=_multipart([(b"name", unquote_to_bytes(bad))]), headers=_PARTS)
         body = r.json()["subsonic-response"]
-        assert body["error"] == {
-            "code": 0,
-            "message": "parameter name is not valid UTF-8 (percent-encode the text's UTF-8 bytes)",
-        }, bad
+        assert body["error"] == {"code": 0, "message": f"parameter name is not valid UTF-8 {hint}".replace(" :", ":")}
+    if path == "multipart":  # a field's name that is not UTF-8 is named as well as it can be
+        r = httpx.post(f"{url}?{auth}", content=_multipart([(b"n\xe4me", b"x"), (b"name", b"y")]), headers=_PARTS)
+        assert r.json()["subsonic-response"]["error"]["message"].startswith("parameter n\ufffdme is not valid")
+        r = httpx.post(
+            f"{url}?{auth}", content=_multipart([(b"name", "caf\u00e9\ufffd-multipart".encode())]), headers=_PARTS
+        )
+        assert r.json()["subsonic-response"]["status"] == "ok"
+        latin = {"Content-Type": _PARTS["Content-Type"] + "; charset=iso-8859-1"}  # the form says how to read it
+        r = httpx.post(f"{url}?{auth}", content=_multipart([(b"name", b"Gr\xfcn")]), headers=latin)
+        assert r.json()["subsonic-response"]["status"] == "ok"
+        after = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
+        assert after - before == {"caf\u00e9\ufffd-multipart", "Gr\u00fcn"}
+        return
     r = httpx.get(f"{url}?{auth}&name=caf%C3%A9%EF%BF%BD-{path}")
     assert r.json()["subsonic-response"]["status"] == "ok"
     after = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
     assert after - before == {f"caf\u00e9\ufffd-{path}"}
+
+
+_BOUNDARY = "encore-boundary-26"
+_PARTS = {"Content-Type": f"multipart/form-data; boundary={_BOUNDARY}"}
+
+
+def _multipart(fields: list[tuple[bytes, bytes]]) -> bytes:
+    """A multipart/form-data body of these fields, byte for byte (httpx would encode the text itself)."""
+    boundary = _BOUNDARY.encode()
+    parts = [b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, n, v) for n, v in fields]
+    return b"".join(parts) + b"--%s--\r\n" % boundary
 
 
 def _shared_and_private(site: Site) -> tuple[str, str, str]:
