@@ -118,3 +118,38 @@ def test_fixlast24_status_history_down_and_up_keeps_the_last_change(database_url
         rows = s.execute(select(ReleaseStatusChange.status, ReleaseStatusChange.since)).all()
         assert [tuple(r) for r in rows] == [("published", last)]  # the last change only: the one before is lost
     engine.dispose()
+
+
+def test_fixapi26_catalogue_change_time_down_and_up(database_url: str) -> None:
+    """fixapi26_1 on SQLite and PostgreSQL: down drops the catalogue's change time and keeps its version; up sets
+    the upgrade's own time (when earlier changes happened is not known). Each catalogue write then moves the time
+    forward, at least 1 ms past the last one even on a clock that runs behind (getIndexes' `lastModified`)."""
+    import time
+
+    from encore.catalog import catalogue_changed, last_changed_ms
+
+    engine = create_db_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as s:
+        f.artist(s, "Band")  # a catalogue write: the version moves
+    with engine.connect() as conn:
+        version = conn.execute(text("SELECT version FROM catalogue_version")).scalar()
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "fixlast24_1")
+    with engine.connect() as conn:
+        assert "changed_ms" not in {c["name"] for c in inspect(conn).get_columns("catalogue_version")}
+        assert conn.execute(text("SELECT version FROM catalogue_version")).scalar() == version
+    before = time.time_ns() // 1_000_000
+    upgrade_to_head(engine)
+    with sessions() as s:
+        upgraded = last_changed_ms(s)
+    assert before <= upgraded <= time.time_ns() // 1_000_000
+    with transaction(sessions) as s:
+        s.execute(text("UPDATE catalogue_version SET changed_ms = :ahead"), {"ahead": upgraded + 3_600_000})
+    with transaction(sessions) as s:
+        catalogue_changed(s)  # this node's clock is an hour behind the last change's
+    with sessions() as s:
+        assert last_changed_ms(s) == upgraded + 3_600_001
+    engine.dispose()

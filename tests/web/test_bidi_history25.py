@@ -118,3 +118,21 @@ def test_the_shared_wrapped_page_isolates_names_of_rows_kept_from_before(
     assert page.status_code == 200 and RLO not in page.text
     assert f"<li>1. {FSI}Bohemian Rhapsody{PDI} — {FSI}Queen{PDI}</li>" in page.text
     assert f"<li>Top song: {FSI}Bohemian Rhapsody{PDI}</li>" in page.text
+
+
+def test_playing_now_is_kept_without_overrides(importer: tuple[TestClient, int, str], container: Container) -> None:
+    """A scrobbler's playing-now reads back as its listen would be stored (session 25's leftover): no overrides,
+    no isolates, and a release name made only of them is no release name."""
+    client, _, token = importer
+    meta = {"artist_name": f"Evil {RLO}Artist", "track_name": f" Song {LRI}x", "release_name": f"{RLO}{PDI}"}
+    doc = {"listen_type": "playing_now", "payload": [{"track_metadata": meta}]}
+    sent = client.post("/1/submit-listens", json=doc, headers={"Authorization": f"Token {token}"})
+    assert sent.status_code == 200, sent.text
+    read = client.get("/1/user/importer/playing-now", headers={"Authorization": f"Token {token}"})
+    assert read.status_code == 200, read.text
+    [listen] = read.json()["payload"]["listens"]
+    assert listen["track_metadata"] == {"artist_name": "Evil Artist", "track_name": "Song x"}
+    only = {"artist_name": f"{LRI}{PDI}", "track_name": "T"}
+    doc = {"listen_type": "playing_now", "payload": [{"track_metadata": only}]}
+    refused = client.post("/1/submit-listens", json=doc, headers={"Authorization": f"Token {token}"})
+    assert refused.status_code == 400 and "track_metadata.artist_name" in refused.json()["error"]

@@ -75,7 +75,15 @@ from encore.catalog._search_index import COMPACT_AT, compact, index_entity, rein
 from encore.catalog._search_models import SearchDoc, SearchPrefix, SearchTerm
 from encore.catalog._search_query import SearchQuery, parse_search_query
 from encore.catalog._text import fold, genre_keys, identity_key, search_words, sort_name, upc_spellings
-from encore.catalog._version import STATE_KEY, CatalogueVersion, catalogue_changed, changed_in, stored_version, touched
+from encore.catalog._version import (
+    STATE_KEY,
+    CatalogueVersion,
+    catalogue_changed,
+    changed_in,
+    last_changed_ms,
+    stored_version,
+    touched,
+)
 from encore.catalog._views import (
     AlbumPage,
     AlbumSummary,
@@ -196,6 +204,7 @@ __all__ = [
     "isrc_of_another_label",
     "label_name_for",
     "label_page",
+    "last_changed_ms",
     "list_genres",
     "list_labels",
     "listed_id",

@@ -3,7 +3,10 @@
 Each writing transaction bumps the `catalogue_version` row once (so other processes and nodes can see
 that something changed by reading the database) and marks its session, so the composition root can
 bump the shared state's version right after the commit (so they see it at once, see bootstrap.py).
-Representations built from the catalogue are cached against this version (catalog._cache).
+Representations built from the catalogue are cached against this version (catalog._cache). The same statement
+keeps when (`changed_ms`, what Subsonic's `getIndexes` sends as `lastModified`): ms since the epoch, each change
+at least 1 ms after the last one committed, so two changes in one millisecond, or a node whose clock runs behind,
+never give a later change an earlier time than a client was already told.
 
 The catalogue's lock order: on PostgreSQL the version row is a lock every catalogue write takes (at its first
 flush) and holds until commit, so any other lock a catalogue writer takes (a new name's, an ISRC's or a UPC's
@@ -13,7 +16,9 @@ way by another, the two deadlocked (review18: a release's form saved during an u
 setting one ISRC; review24s M1: a changed file's ingest and a takedown of its release).
 """
 
-from sqlalchemy import Integer, select, update
+import time
+
+from sqlalchemy import BigInteger, Integer, case, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.db import Base
@@ -29,12 +34,17 @@ class CatalogueVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
     version: Mapped[int] = mapped_column(Integer, default=0)
     sets: Mapped[int] = mapped_column(Integer, default=0)  # moved when the search index's stored sets change
+    # When the version last moved, in ms since the epoch; the upgrade that added it (fixapi26_1) set its own time
+    changed_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
 def catalogue_changed(session: Session) -> None:
     if not session.info.get(_CHANGED):
+        now_ms, was = time.time_ns() // 1_000_000, CatalogueVersion.changed_ms
         session.execute(
-            update(CatalogueVersion).where(CatalogueVersion.id == 1).values(version=CatalogueVersion.version + 1)
+            update(CatalogueVersion)
+            .where(CatalogueVersion.id == 1)
+            .values(version=CatalogueVersion.version + 1, changed_ms=case((was >= now_ms, was + 1), else_=now_ms))
         )
         session.info[_CHANGED] = True
 
@@ -64,6 +74,12 @@ def changed_in(session: Session) -> bool:
 
 def stored_version(session: Session) -> int:
     return session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == 1)) or 0
+
+
+def last_changed_ms(session: Session) -> int:
+    """When the catalogue last changed (anything it shows: a release published, withdrawn or taken down, an
+    artist added or renamed), in ms since the epoch."""
+    return session.scalar(select(CatalogueVersion.changed_ms).where(CatalogueVersion.id == 1)) or 0
 
 
 def sets_changed(session: Session) -> None:

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 import pytest
+import spotipy
 from fastapi.testclient import TestClient
 
 from encore.bootstrap import Container
@@ -16,9 +18,11 @@ from encore.db import transaction
 from encore.kernel import FixedClock
 from encore.web import create_app
 from tests.catalog import factories as f
+from tests.support.live import serve
 from tests.support.postgres import PostgresServer
 from tests.web.spotify.conftest import PASSWORD, public_container
 from tests.web.spotify.flows import client_token, login, register_app
+from tests.web.spotify.spotipy_client import pkce_client
 
 PUBLIC = "http://localhost"
 SPOTIFY_TYPES = {"album", "single", "compilation"}
@@ -35,6 +39,18 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestCl
         login(client, "alice", PASSWORD)
         headers = {"Authorization": f"Bearer {client_token(client, register_app(client))}"}
         yield client, headers, ids
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sp(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[spotipy.Spotify, dict[str, str]]]:
+    """spotipy, logged in as alice through Encore's consent, on a live server over the same catalogue."""
+    server: PostgresServer | None = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    clock = FixedClock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    with public_container(tmp_path, server, clock, PUBLIC) as c, serve(c) as live:
+        ids = _catalogue(c)
+        with httpx.Client(base_url=live.base_url, timeout=30) as http:
+            login(http, "alice", PASSWORD)
+            yield pkce_client(live, http), ids
 
 
 def _catalogue(c: Container) -> dict[str, str]:
@@ -116,3 +132,27 @@ def test_include_groups_filters_and_names_each_album_s_group(
         r = client.get(f"/v1/artists/{mira}/albums?include_groups={groups}", headers=headers)
         assert r.status_code == 400, (groups, r.text)
         assert "include_groups" in r.json()["error"]["message"]
+
+
+def test_saved_tracks_and_playlist_items_carry_each_track_s_own_album(
+    sp: tuple[spotipy.Spotify, dict[str, str]],
+) -> None:
+    """Session 25's leftover: a saved track and a playlist item showed a stand-in album (typed `album`, no
+    artists, no date, no track count) where /v1/tracks shows the track's own. Now every track object is built
+    with its album read (`_shapes.track_albums`): the same simplified album as /v1/tracks gives, EP as single."""
+    client, ids = sp
+    tracks = [client.album_tracks(ids[k])["items"][0]["id"] for k in ("ep", "single", "album", "compilation")]
+    own = {t["id"]: t["album"] for t in client.tracks(tracks)["tracks"]}
+    assert [own[t]["album_type"] for t in tracks] == ["single", "single", "album", "compilation"]
+    assert own[tracks[0]]["artists"][0]["name"] == "Mira Stone" and own[tracks[0]]["release_date"] == "2021-01-01"
+
+    client.current_user_saved_tracks_add(tracks)
+    saved = {i["track"]["id"]: i["track"]["album"] for i in client.current_user_saved_tracks(limit=50)["items"]}
+    assert saved == own
+    made = client.current_user_playlist_create("Mixed lengths", public=False)
+    client.playlist_add_items(made["id"], tracks)
+    items = client.playlist_items(made["id"])["items"]
+    assert [i["track"]["album"] for i in items] == [own[t] for t in tracks]
+    assert [i["item"]["album"] for i in items] == [own[t] for t in tracks]
+    whole = client.playlist(made["id"])
+    assert [i["track"]["album"] for i in whole["tracks"]["items"]] == [own[t] for t in tracks]

@@ -5,7 +5,8 @@ import asyncio
 import hashlib
 import io
 from datetime import datetime
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import av
 import httpx
@@ -15,6 +16,8 @@ from libopensonic import AsyncConnection
 from libopensonic.errors import SonicError
 from PIL import Image
 
+from encore import incident
+from encore.db import transaction
 from tests.web.subsonic.conftest import Site
 
 
@@ -102,30 +105,56 @@ def _token(site: Site, salt: str) -> dict[str, str]:
     return {"u": "listener", "t": token, "s": salt, "v": "1.16.1", "c": "t", "f": "json"}
 
 
-@pytest.mark.parametrize("path", ["raw", "form"])
+@pytest.mark.parametrize("path", ["raw", "form", "multipart"])
 def test_a_value_that_is_not_utf8_is_refused_and_nothing_is_stored(site: Site, path: str) -> None:
     """review25c L12: `createPlaylist?name=%ED%A0%80` stored the name "\ufffd\ufffd\ufffd" (the parse's
     replacement characters). Now the call is refused, naming the parameter, and no playlist is made; the same
-    name sent as UTF-8 (including a real U+FFFD, %EF%BF%BD) is kept exactly."""
+    name sent as UTF-8 (including a real U+FFFD, %EF%BF%BD) is kept exactly. A multipart form's bytes are its
+    text (no percent-escapes): its bad bytes were stored as Latin-1's reading of them ("ÿ", "í\xa0\x80"), and
+    are refused the same way (session 25's leftover)."""
     conn = _py_sonic(site)
     before = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
     auth = f"apiKey={site.me.api_key}&f=json"
     url = f"{site.base_url}/rest/createPlaylist"
+    hint = "(percent-encode the text's UTF-8 bytes)" if path != "multipart" else ": send the text's UTF-8 bytes"
     for bad in ("%ED%A0%80", "a%C0%AFb", "%FF"):
         if path == "raw":  # a plain GET: Encore's own ASGI path for /rest/
             r = httpx.get(f"{url}?{auth}&name={bad}")
-        else:  # a POSTed form, through the FastAPI route
+        elif path == "form":  # a POSTed form, through the FastAPI route
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
             r = httpx.post(f"{url}?{auth}", content=f"name={bad}".encode(), headers=headers)
+        else:
+            r = httpx.post(f"{url}?{auth}", content=_multipart([(b"name", unquote_to_bytes(bad))]), headers=_PARTS)
         body = r.json()["subsonic-response"]
-        assert body["error"] == {
-            "code": 0,
-            "message": "parameter name is not valid UTF-8 (percent-encode the text's UTF-8 bytes)",
-        }, bad
+        assert body["error"] == {"code": 0, "message": f"parameter name is not valid UTF-8 {hint}".replace(" :", ":")}
+    if path == "multipart":  # a field's name that is not UTF-8 is named as well as it can be
+        r = httpx.post(f"{url}?{auth}", content=_multipart([(b"n\xe4me", b"x"), (b"name", b"y")]), headers=_PARTS)
+        assert r.json()["subsonic-response"]["error"]["message"].startswith("parameter n\ufffdme is not valid")
+        r = httpx.post(
+            f"{url}?{auth}", content=_multipart([(b"name", "caf\u00e9\ufffd-multipart".encode())]), headers=_PARTS
+        )
+        assert r.json()["subsonic-response"]["status"] == "ok"
+        latin = {"Content-Type": _PARTS["Content-Type"] + "; charset=iso-8859-1"}  # the form says how to read it
+        r = httpx.post(f"{url}?{auth}", content=_multipart([(b"name", b"Gr\xfcn")]), headers=latin)
+        assert r.json()["subsonic-response"]["status"] == "ok"
+        after = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
+        assert after - before == {"caf\u00e9\ufffd-multipart", "Gr\u00fcn"}
+        return
     r = httpx.get(f"{url}?{auth}&name=caf%C3%A9%EF%BF%BD-{path}")
     assert r.json()["subsonic-response"]["status"] == "ok"
     after = {p["name"] for p in conn.getPlaylists()["playlists"].get("playlist", [])}
     assert after - before == {f"caf\u00e9\ufffd-{path}"}
+
+
+_BOUNDARY = "encore-boundary-26"
+_PARTS = {"Content-Type": f"multipart/form-data; boundary={_BOUNDARY}"}
+
+
+def _multipart(fields: list[tuple[bytes, bytes]]) -> bytes:
+    """A multipart/form-data body of these fields, byte for byte (httpx would encode the text itself)."""
+    boundary = _BOUNDARY.encode()
+    parts = [b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, n, v) for n, v in fields]
+    return b"".join(parts) + b"--%s--\r\n" % boundary
 
 
 def _shared_and_private(site: Site) -> tuple[str, str, str]:
@@ -241,3 +270,65 @@ def test_an_index_sets_a_leading_article_aside(site: Site) -> None:
             await api.cleanup()
 
     asyncio.run(opensonic())
+
+
+def _ms(indexes: dict[str, Any]) -> int:
+    """`lastModified` as the server sent it (ms): py-sonic hands it back in seconds, as a float."""
+    return round(indexes["lastModified"] * 1000)
+
+
+def _names(indexes: dict[str, Any]) -> dict[str, int]:
+    """Each indexed artist's name and album count."""
+    return {a["name"]: a.get("albumCount", 0) for i in indexes.get("index", []) for a in i["artist"]}
+
+
+def test_indexes_say_when_the_catalogue_last_changed(site: Site) -> None:
+    """review25c L5: getIndexes sent `lastModified: 0` and the whole index whatever `ifModifiedSince` said, so
+    DSub or Ultrasonic could never keep theirs. `lastModified` is when the catalogue last changed; sent back as
+    `ifModifiedSince`, it gets an index with no entries until something a listener can see changes (here the
+    operator's takedown of an artist's only album, and its restoring), then the whole index again with a later
+    time."""
+    conn = _py_sonic(site)
+    first = conn.getIndexes()["indexes"]
+    changed = _ms(first)
+    assert changed > 1_700_000_000_000 and _names(first), first  # sent as ms since the epoch, not seconds or 0
+    same = conn.getIndexes(ifModifiedSince=changed / 1000)["indexes"]  # py-sonic takes seconds, sends ms
+    assert _ms(same) == changed and not _names(same), same
+    assert _names(conn.getIndexes(ifModifiedSince=(changed - 1) / 1000)["indexes"]) == _names(first)
+
+    async def opensonic(since: int) -> tuple[int, bool]:
+        api = _opensonic(site, site.me.api_key)
+        try:  # py-opensonic takes seconds and sends them as ms
+            found = await api.get_indexes(if_modified_since=since)
+            return found.last_modified, bool(found.index)
+        finally:
+            await api.cleanup()
+
+    assert asyncio.run(opensonic(changed // 1000 + 1)) == (changed, False)
+    assert asyncio.run(opensonic(changed // 1000 - 1)) == (changed, True)
+
+    artists = conn.getArtists()["artists"]["index"]
+    alone = next(a for i in artists for a in i["artist"] if a["albumCount"] == 1 and a["name"] in _names(first))
+    album = conn.getArtist(alone["id"])["artist"]["album"][0]["id"].removeprefix("al-")  # the catalogue's own id
+    now = site.container.clock.now()
+    with transaction(site.container.sessions) as s:
+        incident.withdraw_album(s, album_id=album, actor_id=None, now=now, reason="L5")
+    try:
+        after = conn.getIndexes(ifModifiedSince=changed / 1000)["indexes"]
+        assert _ms(after) > changed, after
+        gone = {name: n for name, n in _names(first).items() if name != alone["name"]}
+        assert _names(after) == gone  # its one album is gone, and so is the artist from the index
+        assert not _names(conn.getIndexes(ifModifiedSince=_ms(after) / 1000)["indexes"])
+    finally:
+        with transaction(site.container.sessions) as s:
+            incident.restore_album(s, album_id=album, actor_id=None, now=now)
+    back = conn.getIndexes(ifModifiedSince=_ms(after) / 1000)["indexes"]
+    assert _ms(back) > _ms(after) and _names(back) == _names(first)
+    raw = {"apiKey": site.me.api_key, "f": "json", "ifModifiedSince": str(_ms(back))}
+    plain = httpx.get(f"{site.base_url}/rest/getIndexes", params=raw).json()["subsonic-response"]["indexes"]
+    assert plain["lastModified"] == _ms(back) and plain["index"] == []  # the protocol's own whole ms
+    refused = httpx.get(
+        f"{site.base_url}/rest/getIndexes",
+        params={"apiKey": site.me.api_key, "f": "json", "ifModifiedSince": "yesterday"},
+    ).json()["subsonic-response"]
+    assert refused["error"] == {"code": 0, "message": "ifModifiedSince must be a whole number"}

@@ -2,7 +2,8 @@
 
 Volatile parts are normalised: public ids become ar-1, al-2, ... in order of first appearance (a coverArt id's
 artwork version becomes v1, v2, ... the same way: al-2_v1), and timestamps become TIME, but for the albums'
-`created`, which the `ids` fixture sets to fixed days of 2001 (CATALOGUED) so that each album's own time shows.
+`created`, which the `ids` fixture sets to fixed days of 2001 (CATALOGUED) so that each album's own time shows;
+getIndexes' `lastModified` (ms since the epoch, when the catalogue last changed) becomes MS.
 Regenerate after an intended change with
 `UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/web/subsonic/test_golden.py -n 0`, then read the diff.
 """
@@ -27,6 +28,7 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 _ID = re.compile(r"\b((?:ar|al|tr|pl)-[0-9A-Za-z]{22})(?:_([0-9a-f]{8}))?\b")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+_MS = re.compile(r'(lastModified"?[:=]"?)[1-9]\d*')
 CATALOGUED = datetime(2001, 2, 3, 4, 5, 6, 789000, tzinfo=UTC)  # the first album's; one day more for each next
 
 
@@ -44,7 +46,7 @@ def normalise(text: str) -> str:
             return plain
         return f"{plain}_{versions.setdefault(m.group(2), f'v{len(versions) + 1}')}"
 
-    return _TIME.sub(_time, _ID.sub(stable, text))
+    return _MS.sub(r"\1MS", _TIME.sub(_time, _ID.sub(stable, text)))
 
 
 def _cases(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:

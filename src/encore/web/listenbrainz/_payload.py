@@ -117,7 +117,7 @@ def parse_submission(raw: bytes, *, now: datetime) -> Submission:
             raise _bad(NESTED) from None
     if listen_type == "playing_now":
         metadata = _check_listen(payload[0], playing_now=True)
-        return Submission(listen_type, [], metadata, _duration(metadata) or PLAYING_NOW_DEFAULT)
+        return Submission(listen_type, [], _shown_metadata(metadata), _duration(metadata) or PLAYING_NOW_DEFAULT)
     latest = latest_second(now)  # history.check_timestamp's future, as one integer for every listen
     listens = [_to_listen(item, latest=latest) for item in payload]
     return Submission(listen_type, listens, None, PLAYING_NOW_DEFAULT)
@@ -197,6 +197,18 @@ def _shown(text: str) -> str:
     """A scrobbler's text without bidirectional overrides and isolates (they reversed a name and the words
     after it on a shared Wrapped; probe25a M2): dropped as a history file's import and ingest drop them."""
     return text if text.isascii() else without_bidi_controls(text)
+
+
+def _shown_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """What is kept of a playing-now's track_metadata: its names as a listen's are stored (`_shown`, stripped; a
+    release name left empty goes), so the listener's playing-now never reads reversed where a listen would not."""
+    kept = dict(metadata)
+    for key in ("artist_name", "track_name", "release_name"):
+        if isinstance(value := kept.get(key), str):
+            kept[key] = _shown(value).strip()
+    if kept.get("release_name") == "":
+        del kept["release_name"]
+    return kept
 
 
 def _to_listen(item: Any, *, latest: int) -> ListenIn:

@@ -30,6 +30,7 @@ from encore.web.spotify._shapes import (
     album_type,
     artist_full,
     paging,
+    track_albums,
     track_full,
     track_simple,
 )
@@ -81,7 +82,7 @@ def tracks(
     check_market(market)
     wanted = [_valid(i, "track") for i in ids_param(ids, most=50)]
     found = catalog.tracks_by_public_ids(session, ids=wanted)
-    albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in found.values()])
+    albums = track_albums(session, found.values())
     base = base_url(request)
     out = s.Tracks(
         tracks=[track_full(base, found[i], albums.get(found[i].album_id)) if i in found else None for i in wanted]
@@ -218,7 +219,7 @@ def artist_top_tracks(request: Request, session: Db, access: AnyToken, id: Id, m
     check_market(market)
     page = catalog.artist_page(session, artist_id=_valid(id, "artist"), top=10)
     base = base_url(request)
-    albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in page.top_tracks])
+    albums = track_albums(session, page.top_tracks)
     out = s.TopTracks(tracks=[track_full(base, t, albums.get(t.album_id)) for t in page.top_tracks])
     return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 

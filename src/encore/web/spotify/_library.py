@@ -23,7 +23,7 @@ from encore.web.spotify._edge import (
 from encore.web.spotify._follows import follow, follows, unfollow
 from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._playable import mark_playable
-from encore.web.spotify._shapes import album_full, iso, paging, track_full
+from encore.web.spotify._shapes import album_full, iso, paging, track_albums, track_full
 from encore.web.spotify._uris import split
 
 router = APIRouter(
@@ -46,7 +46,7 @@ def saved_tracks(
 ) -> s.Paging[s.SavedTrack]:
     check_market(market)
     page = library.saved_tracks(session, user_id=user_of(access), limit=limit, offset=offset)
-    base = base_url(request)
+    base, albums = base_url(request), track_albums(session, (v.track for v in page.items))
     out = paging(
         f"{base}/v1/me/tracks",
         {},
@@ -54,7 +54,9 @@ def saved_tracks(
         total=page.total,
         limit=limit,
         offset=offset,
-        wrap=lambda v: s.SavedTrack(added_at=iso(v.saved_at), track=track_full(base, v.track)),
+        wrap=lambda v: s.SavedTrack(
+            added_at=iso(v.saved_at), track=track_full(base, v.track, albums.get(v.track.album_id))
+        ),
     )
     return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 

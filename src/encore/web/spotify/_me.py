@@ -22,7 +22,7 @@ from encore.web.spotify._edge import (
     user_of,
 )
 from encore.web.spotify._playable import mark_playable
-from encore.web.spotify._shapes import artist_full, context, external, iso, paging, track_full
+from encore.web.spotify._shapes import artist_full, context, external, iso, paging, track_albums, track_full
 from encore.web.spotify._uris import uri
 
 router = APIRouter(
@@ -98,7 +98,7 @@ def top_tracks(
     )
     views = catalog.tracks_by_ids(session, ids=[r.entity_id for r in ranked])
     items = [views[r.entity_id] for r in ranked if r.entity_id in views]
-    albums = catalog.albums_by_public_ids(session, ids=[t.album_id for t in items])
+    albums = track_albums(session, items)
     base = base_url(request)
     out = paging(
         f"{base}/v1/me/top/tracks",
@@ -175,7 +175,7 @@ def recently_played(
     )
     # a play of a track withdrawn since stays in the record, `is_playable: false` (mark_playable)
     views = catalog.tracks_by_ids(session, ids=[p.track_id for p in plays], unpublished=True)
-    albums = catalog.albums_by_public_ids(session, ids=[v.album_id for v in views.values()])
+    albums = track_albums(session, views.values())
     base = base_url(request)
     href = f"{base}/v1/me/player/recently-played"
     items = [

@@ -23,7 +23,7 @@ from encore.web.spotify._edge import (
 from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._playable import mark_playable
 from encore.web.spotify._schemas import ID_EXAMPLE
-from encore.web.spotify._shapes import images, paging, playlist_simple, playlist_track
+from encore.web.spotify._shapes import images, paging, playlist_simple, playlist_track, track_albums
 
 router = APIRouter(
     prefix="/v1",
@@ -244,6 +244,7 @@ def playlist(
     base = base_url(request)
     simple = playlist_simple(base, found)
     page = library.playlist_items(session, playlist_id=id, viewer_id=viewer, limit=100, offset=0)
+    albums = track_albums(session, (i.track for i in page.items))
 
     def first_page(name: str) -> s.Paging[s.PlaylistTrack]:
         return paging(
@@ -253,7 +254,7 @@ def playlist(
             total=page.total,
             limit=100,
             offset=0,
-            wrap=lambda i: playlist_track(base, found, i),
+            wrap=lambda i: playlist_track(base, found, i, albums),
         )
 
     out = s.Playlist(**{**simple.model_dump(), "items": first_page("items"), "tracks": first_page("tracks")})
@@ -284,7 +285,7 @@ def _items(
 ) -> s.Paging[s.PlaylistTrack]:
     found, viewer = _read(session, access, id)
     page = library.playlist_items(session, playlist_id=id, viewer_id=viewer, limit=limit, offset=offset)
-    base = base_url(request)
+    base, albums = base_url(request), track_albums(session, (i.track for i in page.items))
     href = f"{base}{request.url.path}"
     out = paging(
         href,
@@ -293,7 +294,7 @@ def _items(
         total=page.total,
         limit=limit,
         offset=offset,
-        wrap=lambda i: playlist_track(base, found, i),
+        wrap=lambda i: playlist_track(base, found, i, albums),
     )
     return mark_playable(session, user_id=access.user_id, now=container(request).clock.now(), response=out)
 

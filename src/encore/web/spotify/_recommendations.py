@@ -15,7 +15,7 @@ from encore.web.spotify import _schemas as s
 from encore.web.spotify._edge import ERROR_RESPONSES, AnyTokenGate, SpotifyRoute, address
 from encore.web.spotify._market import Market, check_market
 from encore.web.spotify._schemas import ID_EXAMPLE
-from encore.web.spotify._shapes import artist_full, track_full
+from encore.web.spotify._shapes import artist_full, track_albums, track_full
 from encore.web.spotify._tunables import tunable_problem
 
 router = APIRouter(prefix="/v1", tags=["Web API: recommendations"], route_class=SpotifyRoute, responses=ERROR_RESPONSES)
@@ -108,7 +108,7 @@ def _track_json(session: Session, base: str, views: list[catalog.TrackView], *, 
     def made(view: catalog.TrackView) -> bytes:
         nonlocal albums
         if albums is None:  # the first track not kept yet reads every track's album at once
-            albums = catalog.albums_by_public_ids(session, ids=[v.album_id for v in views])
+            albums = track_albums(session, views)
         return track_full(base, view, albums.get(view.album_id)).model_dump_json().encode()
 
     return [spliced.kept(session, ("v1/recommended", v.id), partial(made, v), keep=keep) for v in views]

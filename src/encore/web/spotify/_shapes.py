@@ -1,10 +1,13 @@
 """Encore's read models -> Spotify's objects. Every href is absolute; uris are `spotify:<type>:<id>` (`_uris`)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlencode
 
+from sqlalchemy.orm import Session
+
+from encore import catalog
 from encore.catalog import AlbumPage, AlbumSummary, ArtistRef, ArtistSummary, TrackView
 from encore.kernel import is_public_id
 from encore.library import PlaylistItemView, PlaylistView
@@ -139,7 +142,11 @@ def track_simple(base: str, t: TrackView) -> s.TrackSimple:
     return s.TrackSimple.model_validate(_track_fields(base, t))
 
 
-def track_full(base: str, t: TrackView, album: AlbumSummary | None = None) -> s.Track:
+def track_full(base: str, t: TrackView, album: AlbumSummary | None) -> s.Track:
+    """Spotify's TrackObject with its album's own simplified object (its type, artists, date and count: read
+    with `track_albums`). Every caller passes the album it read: a stand-in typed `album` was what saved tracks
+    and playlist items showed for an EP or a single (session 25). None only for an album no longer listed (an
+    operator's takedown): its title and art, as the track holds them, and nothing it cannot know."""
     if album is None:
         album = AlbumSummary(t.album_id, t.album_title, "album", None, [], t.artwork_key, None)
     fields = _track_fields(base, t)
@@ -201,10 +208,17 @@ def playlist_simple(base: str, p: PlaylistView) -> s.PlaylistSimple:
     )
 
 
-def playlist_track(base: str, p: PlaylistView, item: PlaylistItemView) -> s.PlaylistTrack:
+def track_albums(session: Session, tracks: Iterable[TrackView]) -> dict[str, AlbumSummary]:
+    """The listed albums of these tracks by public id, in one read: what `track_full` is given."""
+    return catalog.albums_by_public_ids(session, ids=list({t.album_id for t in tracks}))
+
+
+def playlist_track(
+    base: str, p: PlaylistView, item: PlaylistItemView, albums: Mapping[str, AlbumSummary]
+) -> s.PlaylistTrack:
     return s.PlaylistTrack(
         added_at=iso(item.added_at),
         added_by=user(base, p.owner_public_id, p.owner_name),
-        item=(track := track_full(base, item.track)),
+        item=(track := track_full(base, item.track, albums.get(item.track.album_id))),
         track=track,
     )

@@ -79,7 +79,13 @@ def _grouped(ctx: Ctx) -> list[Payload]:
 
 @method("getIndexes")
 def get_indexes(ctx: Ctx) -> Payload:
-    return {"indexes": {"ignoredArticles": IGNORED_ARTICLES, "lastModified": 0, "index": _grouped(ctx)}}
+    """`lastModified` is when the catalogue last changed (ms since the epoch); a client that sends it back as
+    `ifModifiedSince` is told nothing changed by an index with no entries (review25c L5; as Navidrome answers).
+    The listener's stars on it are not the catalogue's: a client reads them with getStarred."""
+    since = ctx.params.integer("ifModifiedSince", 0, lo=0, hi=2**63 - 1)
+    changed = catalog.last_changed_ms(ctx.session)
+    index = _grouped(ctx) if changed > since else []
+    return {"indexes": {"ignoredArticles": IGNORED_ARTICLES, "lastModified": changed, "index": index}}
 
 
 @method("getArtists")

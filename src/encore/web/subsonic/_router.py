@@ -41,7 +41,7 @@ from encore.web.subsonic._envelope import (
     error_response,
     render,
 )
-from encore.web.subsonic._params import Params, undecodable
+from encore.web.subsonic._params import Params, undecodable, undecodable_parts
 
 log = logging.getLogger("encore.web.subsonic")
 router = APIRouter(include_in_schema=False)
@@ -127,7 +127,8 @@ async def subsonic(name: str, request: Request) -> Response:
         except HTTPException as exc:  # too many fields, a file, a broken multipart body
             return _form_refused(asked(pairs, content_type=content_type, body=raw), exc)
         pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-        bad = bad or (undecodable(raw) if form_kind(content_type) == "urlencoded" else None)
+        if bad is None:
+            bad = undecodable(raw) if form_kind(content_type) == "urlencoded" else undecodable_parts(raw, content_type)
     params = Params(pairs, undecodable=bad)
     return await answer(container(request), name, params, if_none_match=request.headers.get("if-none-match"))
 
@@ -158,9 +159,9 @@ async def answer(c: Container, name: str, params: Params, *, if_none_match: str 
     """One Subsonic call, in its lane (reads or writes), wrapped in the envelope; errors in Subsonic's shape.
     The FastAPI route (GET and POSTed forms) and the raw GET path (`_asgi`) both answer through here."""
     name = name.removesuffix(".view")
-    if params.undecodable is not None:  # nothing runs on a value the parse already replaced with U+FFFD
-        said = f"parameter {params.undecodable} is not valid UTF-8 (percent-encode the text's UTF-8 bytes)"
-        return error_response(SubsonicError(GENERIC, said), fmt=answer_format(params), callback=params.get("callback"))
+    if params.undecodable is not None:  # nothing runs on a value the parse already replaced or misread
+        error = SubsonicError(GENERIC, params.undecodable)
+        return error_response(error, fmt=answer_format(params), callback=params.get("callback"))
     try:
         lane = run_write if name.lower() in WRITES else run_read
         return await lane(c, _run, c, name, params, if_none_match)
