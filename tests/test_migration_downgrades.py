@@ -137,7 +137,7 @@ def test_fixapi26_catalogue_change_time_down_and_up(database_url: str) -> None:
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "fixlast24_1")
+        command.downgrade(cfg, "fixtrust26_1")
     with engine.connect() as conn:
         assert "changed_ms" not in {c["name"] for c in inspect(conn).get_columns("catalogue_version")}
         assert conn.execute(text("SELECT version FROM catalogue_version")).scalar() == version

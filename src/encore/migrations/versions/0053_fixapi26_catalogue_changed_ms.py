@@ -1,7 +1,7 @@
 """when the catalogue last changed
 
 Revision ID: fixapi26_1
-Revises: fixlast24_1
+Revises: fixtrust26_1
 
 Subsonic's `getIndexes` sent `lastModified: 0` and ignored `ifModifiedSince`, so a client could never keep its
 artist index between visits (review25c L5). The catalogue's version row now keeps when it last moved, in ms since
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "fixapi26_1"
-down_revision: str | None = "fixlast24_1"
+down_revision: str | None = "fixtrust26_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
