@@ -50,6 +50,28 @@ def test_sign_up_shows_every_problem_beside_its_field(live: LiveServer, browser:
     assert page.inner_text("form.login .form-error") == "Please check the highlighted fields."
 
 
+def test_sign_up_asks_the_name_others_see(live: LiveServer, browser: Browser) -> None:
+    """review26a M1: sign-up asked only a username and a password, so every web account showed others its login
+    name (now a neutral "Listener xxxx" until one is chosen): the form asks for the name, and only to sign up."""
+    page = _page(browser, viewport=PHONE)
+    page.goto(live.base_url + "/")
+    page.wait_for_selector("form.login")
+    assert not page.is_visible("#login-name")  # logging in asks no name
+    page.check("#login-signup")
+    assert page.is_visible("#login-name") and "never your username" in page.inner_text("label[for=login-name]")
+    page.fill("#login-user", "night_owl_26")
+    page.fill("#login-pass", "a long enough pass 26")
+    page.fill("#login-name", "Rev\u202eersed")  # a bidi override: refused beside the field, nothing made
+    page.click("form.login button[type=submit]")
+    page.locator("#login-name-error").wait_for()
+    assert page.get_attribute("#login-name", "aria-invalid") == "true"
+    page.fill("#login-name", "  Night Owl  ")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("form.login", state="detached")
+    me = page.request.get(live.base_url + "/api/me").json()
+    assert me["display_name"] == "Night Owl" and me["chosen_display_name"] == "Night Owl", me
+
+
 def test_the_admin_table_on_a_phone_says_it_scrolls(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport=PHONE)
     sign_in(page, live.base_url, "root", PW, "/admin")

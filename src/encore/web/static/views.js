@@ -249,23 +249,32 @@ export function loginView(onDone) {
   const username = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
   const password = h("input", { id: "login-pass", name: "password", type: "password", autocomplete: "current-password", required: true });
   const signup = h("input", { type: "checkbox", id: "login-signup" });
+  // The name others see (public playlists, a profile): asked at sign-up, never the username (review26a M1).
+  const name = h("input", { id: "login-name", name: "display_name", autocomplete: "nickname", maxlength: "100" });
+  const nameLabel = h("label", { for: "login-name", text: "What should we call you? Others see this name, never your username (optional)" });
   const heading = h("h1", { text: "Log in to Encore" });
   const submit = h("button", { type: "submit", class: "big-play", text: "Continue" });
+  const showName = () => { name.hidden = nameLabel.hidden = !signup.checked; };
+  showName();
   // ticking "Create a new account" says so in the heading and the button, and asks the browser for a new password
   signup.addEventListener("change", () => {
     heading.textContent = signup.checked ? "Create your account" : "Log in to Encore";
     submit.textContent = signup.checked ? "Sign up" : "Continue";
     password.autocomplete = signup.checked ? "new-password" : "current-password";
+    showName();
   });
+  const inputs = { username, password, display_name: name };
   const form = h("form", { class: "login", onsubmit: async (event) => {
     event.preventDefault();
-    clearFieldErrors({ username, password }, error);
+    clearFieldErrors(inputs, error);
     const path = signup.checked ? "/api/auth/signup" : "/api/auth/login";
+    const body = { username: username.value, password: password.value };
+    if (signup.checked && name.value.trim()) body.display_name = name.value;
     try {
-      await api(path, { method: "POST", body: { username: username.value, password: password.value } });
+      await api(path, { method: "POST", body });
       onDone();
     } catch (err) {
-      showFieldErrors({ username, password }, error, err);
+      showFieldErrors(inputs, error, err);
     }
   } },
   heading,
@@ -273,6 +282,7 @@ export function loginView(onDone) {
   h("label", { for: "login-user", text: "Username" }), username,
   h("label", { for: "login-pass", text: "Password" }), password,
   h("label", { class: "check" }, signup, " Create a new account"),
+  nameLabel, name,
   error,
   submit,
   forgotPassword());
