@@ -97,7 +97,9 @@ def test_an_upload_answers_while_another_run_is_under_way(db_container: Containe
 
 
 def test_the_same_audio_from_two_runs_at_once_is_one_track(db_container: Container, tmp_path: Path) -> None:
-    """Commits still take turns: a second run, beside a held one, with audio that run holds makes no second track."""
+    """A second run beside a held one goes on, and audio the held run already committed makes no second track.
+    It does not show that two commits of the same audio at the same moment take turns (`_commit_lock`): with that
+    lock removed this still passes (review26c L3); the lock's own test is still to write."""
     library = tmp_path / "library"
     library.mkdir()
     audio = c.tone(1.5, 330)

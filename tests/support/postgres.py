@@ -180,7 +180,7 @@ def connections_left_open(admin: "Connection", database: str, *, grace: float = 
 
     query = text(
         "SELECT pid, client_port, application_name, state, backend_start, left(query, 200) FROM pg_stat_activity "
-        "WHERE datname = :name AND pid <> pg_backend_pid() ORDER BY backend_start"
+        "WHERE datname = :name AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY backend_start"
     )
     rows = admin.execute(query, {"name": database}).all()
     if not rows:

@@ -113,3 +113,17 @@ def test_an_account_made_without_a_name_stores_none_and_a_chosen_one_is_kept(con
 )
 def test_public_name(display_name: str, shown: str) -> None:
     assert public_name(display_name=display_name, username="bob", public_id="AbCdEfGh") == shown
+
+
+def test_a_sign_up_naming_itself_by_its_login_is_told_so_beside_the_field(client: TestClient) -> None:
+    """review26c M1: sign-up took a display name equal to its username (any case) with a 201 and showed others
+    "Listener xxxx", the typed name dropped without a word; Settings refused the same name. Now sign-up says what
+    Settings says, beside the field, and makes no account."""
+    body = {"username": "night_owl", "password": PW, "display_name": "Night_Owl"}
+    r = client.post("/api/auth/signup", json=body, headers={"X-Forwarded-For": "198.51.100.9"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["fields"] == {
+        "display_name": "A display name cannot be your username: others would see the name you sign in with."
+    }
+    made = _signup(client, "night_owl", "198.51.100.9", display_name="Night Owl")  # the name was free all along
+    assert made["user"]["display_name"] == "Night Owl"

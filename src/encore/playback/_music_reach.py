@@ -19,7 +19,9 @@ from encore.playback._verified import VerifiedStream
 
 
 def _evidence(track: Track) -> list[tuple[Select[int], str]]:
-    """Each way listeners hold the track, cheapest first: one indexed probe each, stopped at the first row."""
+    """Each way listeners hold the track, cheapest first, stopped at the first row. Streams, plays and playlist
+    items are indexed probes; saves and ratings are keyed by listener first, so those two may read their tables
+    (review26c L1): once per campaign made, a rare admin action, so no index is kept for it."""
     return [
         (
             select(VerifiedStream.id).where(VerifiedStream.track_id == track.id),

@@ -94,19 +94,28 @@ def forgotten_listen(session: Session, *, user_id: int, now: datetime) -> histor
     (kept FORGOTTEN_PLAY_S, read by the index the ranges are read by; no shared state needed). Read only when
     asked: for a Subsonic submission that finds no row of its own."""
 
-    def covers(track_id: int, started_at: datetime) -> bool:
+    deleted: list[tuple[int, datetime]] | None = None  # read once per request, at the first question (review26c L5)
+
+    def read() -> list[tuple[int, datetime]]:
         asked = select(Job.payload).where(
             Job.user_id == user_id,
             Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
             Job.kind == FORGET_PLAY,
         )
+        kept = []
         for raw in session.scalars(asked):
             payload = json.loads(raw)
-            if payload.get("track_id") != track_id or "started_at" not in payload:
-                continue  # another track, or a job from before its start was kept: the id alone tells
-            gone = datetime.fromisoformat(str(payload["started_at"]))
-            if history.same_listen(forgotten_start=gone, submitted_start=started_at):
-                return True
-        return False
+            if isinstance(payload.get("track_id"), int) and "started_at" in payload:  # else the id alone tells
+                kept.append((payload["track_id"], datetime.fromisoformat(str(payload["started_at"]))))
+        return kept
+
+    def covers(track_id: int, started_at: datetime) -> bool:
+        nonlocal deleted
+        if deleted is None:
+            deleted = read()
+        return any(
+            gone_track == track_id and history.same_listen(forgotten_start=gone, submitted_start=started_at)
+            for gone_track, gone in deleted
+        )
 
     return covers

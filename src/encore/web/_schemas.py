@@ -3,10 +3,17 @@
 from datetime import date, datetime
 from typing import Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from encore.accounts import Decision, check_display_name, check_password, check_username, normal_display_name
+from encore.accounts import (
+    Decision,
+    check_display_name,
+    check_own_display_name,
+    check_password,
+    check_username,
+    normal_display_name,
+)
 from encore.web._plain_errors import SENTENCE
 
 T = TypeVar("T")
@@ -62,8 +69,15 @@ class SignupIn(Strict):
 
     @field_validator("display_name")
     @classmethod
-    def _display_name(cls, value: str | None) -> str | None:
-        return _as_told(value, check_display_name(normal_display_name(value))) if value else value
+    def _display_name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The rule Settings applies (`check_own_display_name`): the name others see is not the login name. A
+        sign-up naming itself as its username heard nothing and showed others "Listener xxxx" (review26c M1)."""
+        if not value:
+            return value
+        name = normal_display_name(value)
+        username = info.data.get("username")  # absent when the username itself was refused: said beside it
+        decision = check_own_display_name(name, username=username) if username else check_display_name(name)
+        return _as_told(value, decision)
 
 
 class UserOut(BaseModel):
