@@ -35,7 +35,11 @@ def _upgrade(engine: Engine, to: str, *, write_first: bool = False) -> None:
 
 # Columns a later migration adds to tables the world's factories write through the ORM (which names every
 # column): present while filling, gone again before the migrations under test run.
-LATER = (("albums", "taken_down_from VARCHAR(10)"), ("albums", "status_changed_at DATETIME"))
+LATER = (
+    ("albums", "taken_down_from VARCHAR(10)"),
+    ("albums", "status_changed_at DATETIME"),
+    ("catalogue_version", "changed_ms BIGINT"),  # fixapi26_1's: every catalogue write moves it
+)
 
 
 def _fill(engine: Engine) -> None:
