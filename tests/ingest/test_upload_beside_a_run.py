@@ -10,13 +10,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from encore.bootstrap import Container
 from encore.catalog import Track
-from encore.ingest import IngestSummary, ingest_upload, run_ingest
+from encore.ingest import IngestSummary, _commit, ingest_upload, run_ingest
 from tests.ingest import corpus as c
+from tests.support.races import flock_waited
 
 WAIT_S = 120  # a bound on a hang, not an assertion of speed: the machine may be busy
 
@@ -116,7 +119,7 @@ def test_an_upload_answers_while_another_run_is_under_way(db_container: Containe
 
 def test_the_same_audio_from_two_runs_at_once_is_one_track(db_container: Container, tmp_path: Path) -> None:
     """A second run beside a held one goes on, and audio the held run already committed makes no second track.
-    It does not show that two commits of the same audio at the same moment take turns (`_commit_lock`)."""
+    That two commits of the same audio at the same moment take turns (`_commit_lock`) is the next test's."""
     audio = c.tone(1.5, 330)
     again = c.write_flac(tmp_path / "again.flac", audio, title="Same", artist="Operator", album="Big Library")
 
@@ -135,3 +138,57 @@ def test_the_same_audio_from_two_runs_at_once_is_one_track(db_container: Contain
     assert result[0].duplicates + result[0].imported == 1 and result[0].failed == [], result[0]
     with db_container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Track)) == 2
+
+
+def test_two_commits_of_the_same_audio_at_the_same_moment_take_turns(
+    db_container: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`_commit_lock` (review26c L3): the first run is held inside its commit, its track row written and not yet
+    committed, until the second run, with the same audio, has either read that no track holds it and gone on to
+    make one (no lock: both insert, and the second fails on the audio's unique key) or is seen waiting for the
+    commit lock (`/proc/locks`). With the lock it meets the first's track once that commits: one track, a duplicate."""
+    audio = c.tone(1.5, 330)
+    files = [c.write_flac(tmp_path / f"{n}.flac", audio, title="Same", artist="Operator") for n in ("a", "b")]
+    real_save, real_place = _commit.save_track, _commit._place_files
+    first_inside, second_decided = threading.Event(), threading.Event()
+    lock_file = db_container.store.root / ".ingest-commit.lock"
+
+    def save_track(*args: Any, **kwargs: Any) -> Any:
+        saved = real_save(*args, **kwargs)
+        if threading.current_thread().name == "first":
+            first_inside.set()
+            for _ in range(WAIT_S * 50):  # a bound on a hang: one of the two comes
+                if second_decided.wait(0.02) or flock_waited(lock_file):
+                    break
+        return saved
+
+    def place_files(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == "second":
+            second_decided.set()  # it found no track with this audio
+        return real_place(*args, **kwargs)
+
+    monkeypatch.setattr(_commit, "save_track", save_track)
+    monkeypatch.setattr(_commit, "_place_files", place_files)
+    summaries: dict[str, IngestSummary] = {}
+
+    def run(name: str, flac: Path) -> None:
+        store, sessions = db_container.store, db_container.sessions
+        summaries[name] = run_ingest(
+            paths=[flac], session_factory=sessions, store=store, label_override=None, workers=1, progress=None
+        )
+
+    first = threading.Thread(target=run, args=("first", files[0]), name="first")
+    second = threading.Thread(target=run, args=("second", files[1]), name="second")
+    first.start()
+    try:
+        assert first_inside.wait(WAIT_S), "the first run never reached its commit"
+        second.start()
+    finally:
+        first.join(WAIT_S)
+        if second.ident is not None:
+            second.join(WAIT_S)
+    assert not first.is_alive() and not second.is_alive()
+    assert summaries["first"].imported == 1 and summaries["first"].failed == [], summaries["first"]
+    assert (summaries["second"].duplicates, summaries["second"].failed) == (1, []), summaries["second"]
+    with db_container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Track)) == 1
