@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from encore.bootstrap import Container
 from encore.catalog import Track
-from encore.ingest import IngestSummary, _commit, ingest_upload, run_ingest
+from encore.ingest import IngestSummary, ProgressSink, _commit, ingest_upload, run_ingest
 from tests.ingest import corpus as c
 from tests.support.races import flock_waited
 
@@ -45,6 +45,18 @@ class _StopAfterFirst:
         pass
 
 
+def _run(container: Container, path: Path, progress: ProgressSink | None = None) -> IngestSummary:
+    """`encore ingest`'s pipeline over `path`, one file at a time."""
+    return run_ingest(
+        paths=[path],
+        session_factory=container.sessions,
+        store=container.store,
+        label_override=None,
+        workers=1,
+        progress=progress,
+    )
+
+
 @contextmanager
 def _held_run(container: Container, library: Path) -> Iterator[list[IngestSummary]]:
     """`encore ingest`'s pipeline over `library` in a thread, held after its first commit while the block runs, let
@@ -52,19 +64,7 @@ def _held_run(container: Container, library: Path) -> Iterator[list[IngestSummar
     held = _StopAfterFirst()
     done: list[IngestSummary] = []
 
-    def long_run() -> None:
-        done.append(
-            run_ingest(
-                paths=[library],
-                session_factory=container.sessions,
-                store=container.store,
-                label_override=None,
-                workers=1,
-                progress=held,
-            )
-        )
-
-    runner = threading.Thread(target=long_run)
+    runner = threading.Thread(target=lambda: done.append(_run(container, library, held)))
     runner.start()
     try:
         assert held.reached.wait(WAIT_S), "the long run never committed its first file"
@@ -123,18 +123,8 @@ def test_the_same_audio_from_two_runs_at_once_is_one_track(db_container: Contain
     audio = c.tone(1.5, 330)
     again = c.write_flac(tmp_path / "again.flac", audio, title="Same", artist="Operator", album="Big Library")
 
-    def second_run() -> IngestSummary:
-        return run_ingest(
-            paths=[again],
-            session_factory=db_container.sessions,
-            store=db_container.store,
-            label_override=None,
-            workers=1,
-            progress=None,
-        )
-
     with _held_run(db_container, _library(tmp_path, audio)):
-        result = _in_a_thread(second_run)
+        result = _in_a_thread(lambda: _run(db_container, again))
     assert result[0].duplicates + result[0].imported == 1 and result[0].failed == [], result[0]
     with db_container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Track)) == 2
@@ -172,10 +162,7 @@ def test_two_commits_of_the_same_audio_at_the_same_moment_take_turns(
     summaries: dict[str, IngestSummary] = {}
 
     def run(name: str, flac: Path) -> None:
-        store, sessions = db_container.store, db_container.sessions
-        summaries[name] = run_ingest(
-            paths=[flac], session_factory=sessions, store=store, label_override=None, workers=1, progress=None
-        )
+        summaries[name] = _run(db_container, flac)
 
     first = threading.Thread(target=run, args=("first", files[0]), name="first")
     second = threading.Thread(target=run, args=("second", files[1]), name="second")
