@@ -1,10 +1,12 @@
 """Several moves let go at the same moment, each in its own thread and transaction (claims that must happen once)."""
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -111,3 +113,18 @@ def claiming(claim: Callable[[Session], object], done: str = "created") -> Calla
         return done
 
     return move
+
+
+def flock_waited(path: Path) -> bool:
+    """Whether some process or thread is blocked now waiting for a flock on `path` (the kernel's `/proc/locks` lists
+    each waiter as `->`): a racer held back by a lock file, seen without waiting for a time."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False  # nobody has opened it, so nobody waits on it
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "->" in fields and "FLOCK" in fields and inode in fields:
+            return True
+    return False

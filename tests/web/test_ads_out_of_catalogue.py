@@ -64,21 +64,25 @@ def world(client: TestClient, container: Container) -> dict[str, str]:
             "ad_album": ad_album.public_id,
             "spot": spot.public_id,
         }
-    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
-    r = client.post(
-        "/api/admin/ad-campaigns",
-        headers=admin,
-        json={
-            "advertiser": "Acme",
-            "track_id": ids["spot"],
-            "budget_impressions": 100,
-            "cpm_cents": 2000,
-            "starts_at": (NOW - timedelta(days=1)).isoformat(),
-            "ends_at": (NOW + timedelta(days=30)).isoformat(),
-        },
-    )
+    r = client.post("/api/admin/ad-campaigns", headers=_admin(client), json=_campaign(ids["spot"]))
     assert r.status_code == 200, r.text
     return ids
+
+
+def _admin(client: TestClient) -> dict[str, str]:
+    return {"Authorization": f"Bearer {login(client, 'root')}"}
+
+
+def _campaign(track_id: str) -> dict[str, object]:
+    """A campaign's body: Acme's spot `track_id`, 100 impressions at 20.00 a thousand, from yesterday for a month."""
+    return {
+        "advertiser": "Acme",
+        "track_id": track_id,
+        "budget_impressions": 100,
+        "cpm_cents": 2000,
+        "starts_at": (NOW - timedelta(days=1)).isoformat(),
+        "ends_at": (NOW + timedelta(days=30)).isoformat(),
+    }
 
 
 def _ids(items: list[dict[str, Any]]) -> set[str]:
@@ -205,15 +209,7 @@ def test_an_ad_inside_a_music_release_is_refused(client: TestClient, container: 
         spot = f.track(s, "Spot", album, [band], number=2, duration_ms=15_000)
         s.flush()
         song_id, spot_id, album_id = song.public_id, spot.public_id, album.public_id
-    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
-    body = {
-        "advertiser": "Acme",
-        "track_id": spot_id,
-        "budget_impressions": 100,
-        "cpm_cents": 2000,
-        "starts_at": (NOW - timedelta(days=1)).isoformat(),
-        "ends_at": (NOW + timedelta(days=30)).isoformat(),
-    }
+    admin, body = _admin(client), _campaign(spot_id)
     r = client.post("/api/admin/ad-campaigns", headers=admin, json=body)
     assert r.status_code == 400 and r.json()["error"]["code"] == "ad_in_music_release"
     page = client.get(f"/api/albums/{album_id}", headers=admin).json()
@@ -230,15 +226,7 @@ def test_a_labels_single_is_refused_as_an_ad(client: TestClient, container: Cont
         single = f.track(s, "Hit", album, [band])
         s.flush()
         single_id, album_id = single.public_id, album.public_id
-    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
-    body = {
-        "advertiser": "Acme",
-        "track_id": single_id,
-        "budget_impressions": 100,
-        "cpm_cents": 2000,
-        "starts_at": (NOW - timedelta(days=1)).isoformat(),
-        "ends_at": (NOW + timedelta(days=30)).isoformat(),
-    }
+    admin, body = _admin(client), _campaign(single_id)
     r = client.post("/api/admin/ad-campaigns", headers=admin, json=body)
     assert r.status_code == 400 and r.json()["error"]["code"] == "music_track", r.text
     assert "Indie" in r.json()["error"]["message"]
@@ -282,14 +270,7 @@ def test_an_advertiser_name_that_shows_nothing_is_refused(client: TestClient, co
         spot = f.track(s, "Spot", f.album(s, "Spot Single", brand), [brand], duration_ms=15_000)
         s.flush()
         spot_id = spot.public_id
-    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
-    body = {
-        "track_id": spot_id,
-        "budget_impressions": 100,
-        "cpm_cents": 2000,
-        "starts_at": (NOW - timedelta(days=1)).isoformat(),
-        "ends_at": (NOW + timedelta(days=30)).isoformat(),
-    }
+    admin, body = _admin(client), _campaign(spot_id)
     for name in ("\u202e\u202e", "\u200b \u200d", "Acme\x07"):
         r = client.post("/api/admin/ad-campaigns", headers=admin, json={**body, "advertiser": name})
         assert r.status_code == 400 and r.json()["error"]["code"] == "bad_advertiser", name
@@ -312,15 +293,7 @@ def test_an_unlabelled_song_a_listener_liked_is_refused_as_an_ad(client: TestCli
         song_id, spot_id = song.public_id, spot.public_id
     fan = {"Authorization": f"Bearer {login(client, 'fan')}"}
     assert client.put(f"/api/me/likes/tracks/{song_id}", headers=fan).status_code == 204
-    admin = {"Authorization": f"Bearer {login(client, 'root')}"}
-    body = {
-        "advertiser": "Acme",
-        "track_id": song_id,
-        "budget_impressions": 100,
-        "cpm_cents": 2000,
-        "starts_at": (NOW - timedelta(days=1)).isoformat(),
-        "ends_at": (NOW + timedelta(days=30)).isoformat(),
-    }
+    admin, body = _admin(client), _campaign(song_id)
     r = client.post("/api/admin/ad-campaigns", headers=admin, json=body)
     assert r.status_code == 400 and r.json()["error"]["code"] == "music_track", r.text
     assert "saved in a listener's library" in r.json()["error"]["message"]

@@ -51,12 +51,13 @@ def store_image(*, data: bytes, store: MediaStore) -> str:
     key = hashlib.sha256(data).hexdigest()
     with decoding_slot():  # a few pictures in memory at once, however many are sent
         picture = _decode(data)
-        for size in SIZES:
-            copy = picture.copy()
-            copy.thumbnail((size, size), Image.Resampling.LANCZOS)
-            temp = store.new_temp_path(".jpg")
-            copy.save(temp, "JPEG", quality=86, optimize=True)
-            store.commit(temp, image_relpath(key, size))
+        with store.writing():  # each rendition sits in `.tmp/` first, which a sweep empties (review26c L4)
+            for size in SIZES:
+                copy = picture.copy()
+                copy.thumbnail((size, size), Image.Resampling.LANCZOS)
+                temp = store.new_temp_path(".jpg")
+                copy.save(temp, "JPEG", quality=86, optimize=True)
+                store.commit(temp, image_relpath(key, size))
     return key
 
 

@@ -98,21 +98,12 @@ class ProgressSink(Protocol):
 
 @contextmanager
 def _run_lock(sessions: sessionmaker[Session], store: MediaStore) -> Iterator[None]:
-    """Held (shared) for a whole run. Runs go on side by side (review26b F2: a label's upload waited a minute
-    behind the demo build's album, and would wait hours behind an operator's `encore ingest` of a library, when
-    a store-wide lock was held for each whole run); what must not overlap is the sweep, which deletes any temp file
-    and any stored file without a row, that is, another run's files in flight. So a run sweeps only when it has
-    the store alone (exclusive, not waited for: with another run under way the sweep is left to a later run), then
-    keeps a shared hold; a run that finds a sweep going on waits for it. Commits: `_commit_lock`."""
-    store.ensure()
-    with open(store.root / ".ingest.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pass  # another run is under way (or sweeping: the shared hold below waits for it)
-        else:
-            _sweep(sessions, store)
-        fcntl.flock(lock, fcntl.LOCK_SH)
+    """Held (shared) for a whole run: `MediaStore.writing`. Runs go on side by side (review26b F2: a label's upload
+    waited a minute behind the demo build's album, and would wait hours behind an operator's `encore ingest` of a
+    library, when a store-wide lock was held for each whole run); what must not overlap is the sweep, which deletes
+    any temp file and any stored file without a row, that is, another writer's files in flight. So a run sweeps
+    only when it has the store alone, then keeps a shared hold. Commits: `_commit_lock`."""
+    with store.writing(sweep=lambda: _sweep(sessions, store)):
         yield
 
 

@@ -104,7 +104,9 @@ def _copy_limited(src: BinaryIO, dst: BinaryIO, limit: int) -> int | None:
 
 def store_cover(*, data: bytes, store: MediaStore) -> str:
     """A cover image a label uploads for a release: checked and resized like embedded art (Pillow's bomb
-    guard on), placed in the store; returns its artwork key. ArtworkRejected when it is not an image."""
+    guard on), placed in the store; returns its artwork key. ArtworkRejected when it is not an image. Its files
+    are orphans to a sweep until a committed album row names the key: call it inside `store.writing()`, with that
+    row's commit (review26c L4)."""
     if len(data) > MAX_SOURCE_BYTES:
         raise ArtworkRejected(f"a cover can be at most {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
     work = store.root / UPLOADS_DIR / secrets.token_hex(16)

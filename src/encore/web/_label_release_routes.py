@@ -66,7 +66,7 @@ OwnAlbumId = Annotated[str, Depends(_own_album)]
 
 @router.put("/label/{label_id}/releases/{album_id}/cover")
 def release_cover(
-    *, album_id: OwnAlbumId, request: Request, label: UploadLabel, user: UploadUser, body: PictureBody, session: Db
+    *, album_id: OwnAlbumId, request: Request, label: UploadLabel, user: UploadUser, body: PictureBody
 ) -> AlbumOut:
     """Multipart `file`: a JPEG, PNG or WebP of at most 16 MB and 40 megapixels (`kernel.pictures`, the rule
     gallery images follow too), made square like embedded covers. A draft's, or a published or withdrawn
@@ -76,23 +76,28 @@ def release_cover(
         raise labels.ReleaseInvalid({"cover": f"A cover can be at most {MAX_COVER_BYTES // 2**20} MB."})
     if (refused := inspect_picture(data)) is not None:
         raise labels.ReleaseInvalid({"cover": refused.message})
-    try:
-        key = store_cover(data=data, store=container(request).store)
-    except ArtworkRejected as exc:  # past its header: truncated or corrupt
-        raise labels.ReleaseInvalid({"cover": PICTURE_UNREADABLE}) from exc
-    album = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
-    note(  # a published release's cover changes what listeners see: the audit names the status and the new art
-        request,
-        session,
-        kinds.LABEL_EDIT,
-        actor=user,
-        label=label.id,
-        album=album_id,
-        fields=["cover"],
-        status=album.status,
-        artwork=key,
-    )
-    return _out(session, album)
+    c = container(request)
+    # the cover's files have no row until the album's commits: the store is held until then, or an ingest run's
+    # sweep could delete them in between (review26c L4); so the row is written in a transaction of its own, here
+    with c.store.writing():
+        try:
+            key = store_cover(data=data, store=c.store)
+        except ArtworkRejected as exc:  # past its header: truncated or corrupt
+            raise labels.ReleaseInvalid({"cover": PICTURE_UNREADABLE}) from exc
+        with transaction(c.sessions) as session:
+            album = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
+            note(  # a published release's cover changes what listeners see: the audit names the status and the art
+                request,
+                session,
+                kinds.LABEL_EDIT,
+                actor=user,
+                label=label.id,
+                album=album_id,
+                fields=["cover"],
+                status=album.status,
+                artwork=key,
+            )
+            return _out(session, album)
 
 
 @router.put("/label/{label_id}/releases/{album_id}/numbers")
