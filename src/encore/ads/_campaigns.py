@@ -13,7 +13,7 @@ from encore.kernel import ValidationFailed, has_control, has_visible
 
 NOT_A_SPOT = (
     "this track is listed as music, so it cannot be an ad's audio: upload the advertiser's spot with the campaign form"
-    " (POST /api/admin/ad-spots), which keeps it out of the catalogue, and use the track id it answers"
+    " (POST /api/admin/ad-spots) or `encore ingest --ad FILE`, which keep it out of the catalogue, and use its track id"
 )
 
 
