@@ -33,7 +33,7 @@ def _world(container: Container, *, budget: int) -> list[int]:
     with transaction(container.sessions) as s:
         listeners = [create_user(s, username=f"listener{i}", password="password-123").id for i in range(LISTENERS)]
         band = f.artist(s, "spot maker")
-        spot = f.track(s, "the spot", f.album(s, "Spots", band), [band], number=1)
+        spot = f.spot(s, "the spot", f.album(s, "Spots", band), [band], number=1)
         ads.create_campaign(s, advertiser="Acme Coffee", track_id=spot.public_id, starts_at=NOW - timedelta(days=1),
                             ends_at=NOW + timedelta(days=30), budget_impressions=budget, cpm_cents=CPM_CENTS,
                             genres=[], hour_from=None, hour_to=None, freq_cap_per_day=50,

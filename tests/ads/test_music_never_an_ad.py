@@ -2,8 +2,8 @@
 catalogue and its verified streams out of every open statement (a campaign's track is not music to `counted_rows`),
 while the label's chart still showed them. A label's release, a release ever published as music and a track with
 verified streams are refused with a clear error, and so is an unlabelled song a listener holds (a play, a save, a
-playlist item, a rating: review26a L2); an advertiser's own new spot is still made an ad, and a spot already an ad
-can carry a second campaign."""
+playlist item, a rating: review26a L2), and so is any other listed track; an advertiser's spot, saved as ad audio
+by its own upload, carries campaigns."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -128,13 +128,20 @@ def test_an_unlabelled_song_a_listener_holds_is_refused_without_any_stream(conta
         assert not song.is_ad and not song.album.is_ad
 
 
-def test_an_advertisers_new_spot_becomes_an_ad_and_can_carry_a_second_campaign(container: Container) -> None:
+def test_an_advertisers_spot_carries_campaigns_and_an_untouched_listed_song_does_not(container: Container) -> None:
+    """A spot saved as ad audio (`ads.mark_spot`, its upload) carries a campaign, and a second one; a listed song
+    nobody has touched (no label, no publish row, no listener) is refused `not_ad_audio` and stays music
+    (review26a L2: an admin's mistaken track id pulled it from the catalogue)."""
     with transaction(container.sessions) as s:
-        acme = f.artist(s, "Acme Ads")
-        spot = f.track(s, "Spot", f.album(s, "Acme Spot", acme), [acme], duration_ms=15_000)
+        acme, band = f.artist(s, "Acme Ads"), f.artist(s, "Own Band")
+        spot = f.spot(s, "Spot", f.album(s, "Acme Spot", acme), [acme], duration_ms=15_000)
+        song = f.track(s, "Own Song", f.album(s, "Own Files", band), [band])
+        assert spot.is_ad and spot.album.is_ad and playback.heard_as_music(s, song.id) is None
         first = _campaign(s, spot)
-        assert spot.is_ad and spot.album.is_ad
-        second = _campaign(s, spot)  # an ad already: the same audio for another flight
+        second = _campaign(s, spot)  # the same audio for another flight
+        with pytest.raises(ValidationFailed) as refused:
+            _campaign(s, song)
+        assert refused.value.code == "not_ad_audio" and not song.is_ad and not song.album.is_ad
     assert first.track_id == second.track_id == spot.public_id
 
 

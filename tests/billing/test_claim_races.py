@@ -40,7 +40,7 @@ def test_one_ad_break_reported_played_at_once_is_one_impression(container: Conta
     with transaction(container.sessions) as s:
         listener = create_user(s, username="listener", password="password-123").id
         band = f.artist(s, "spot maker")
-        spot = f.track(s, "the spot", f.album(s, "Spots", band), [band], number=1)
+        spot = f.spot(s, "the spot", f.album(s, "Spots", band), [band], number=1)
         ads.create_campaign(s, advertiser="Acme Coffee", track_id=spot.public_id, starts_at=NOW - timedelta(days=1),
                             ends_at=NOW + timedelta(days=30), budget_impressions=100, cpm_cents=2000, genres=[],
                             hour_from=None, hour_to=None, freq_cap_per_day=50,

@@ -54,6 +54,15 @@ def track(s: Session, title: str, on: Album, by: list[Artist], number: int = 1, 
     return row
 
 
+def spot(s: Session, title: str, on: Album, by: list[Artist], number: int = 1, duration_ms: int = 180_000) -> Track:
+    """An advertiser's spot as its upload saves it: ad audio from the start (`ads.mark_spot`), never listed."""
+    from encore.ads import mark_spot  # only the tests of ads need it
+
+    row = track(s, title, on, by, number=number, duration_ms=duration_ms)
+    mark_spot(s, row.public_id, "imported")
+    return row
+
+
 def songs(s: Session, count: int) -> list[str]:
     """The public ids of an album of `count` songs by one artist, for tests that need tracks and nothing else."""
     band = artist(s, "Nina Vale")

@@ -138,6 +138,22 @@ def test_ingest_reports_failures_and_exit_code(install: Path) -> None:
     assert third.exit_code == 1 and "Still failing" in third.output and "broken.mp3" in third.output, third.output
 
 
+def test_ingest_ad_saves_spots_as_ad_audio_never_listed(install: Path) -> None:
+    """`encore ingest --ad`: the operator's way in for advertisers' spots (review27a M4); a spot is no label's."""
+    spots = install / "spots"
+    spots.mkdir()
+    c.write_flac(spots / "s.flac", c.tone(1.5, 523), title="Acme Spot", artist="Acme Ads", album="Acme Spots")
+    both = runner.invoke(app, ["ingest", str(spots), "--ad", "--label", "Indie"])
+    assert both.exit_code == 2 and "--ad or --label" in both.output
+    done = runner.invoke(app, ["ingest", str(spots), "--ad", "--workers", "1"])
+    assert done.exit_code == 0, done.output
+    container = build()
+    with container.sessions() as s:
+        spot = s.scalars(select(Track)).one()
+        assert spot.is_ad and spot.album.is_ad
+    container.close()
+
+
 def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENCORE_MODE", "production")
     result = runner.invoke(app, ["migrate"])

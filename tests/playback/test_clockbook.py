@@ -23,7 +23,7 @@ def _world(container: Container) -> tuple[int, list[str]]:
         album = f.album(s, "Songs", band)
         songs = [f.track(s, f"Song {i}", album, [band], number=i, duration_ms=600_000) for i in range(3)]
         ad_artist = f.artist(s, "Acme Ads")
-        ad = f.track(s, "Spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
+        ad = f.spot(s, "Spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
         campaign(s, track_id=ad.public_id, now=NOW, budget=100, freq_cap_per_day=10)
         return user.id, [t.public_id for t in songs]
 

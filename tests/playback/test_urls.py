@@ -37,7 +37,7 @@ def _world(c: Container) -> World:
         album = f.album(s, "Songs", artist)
         songs = [f.track(s, f"Song {i}", album, [artist], number=i, duration_ms=600_000) for i in (1, 2)]
         ad_artist = f.artist(s, "Acme Ads")
-        spot = f.track(s, "Acme spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
+        spot = f.spot(s, "Acme spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
         for t in [*songs, spot]:
             add_rendition(c, s, t)
         s.flush()

@@ -34,14 +34,15 @@ def campaign(
 
 
 def ingest_spot(container: Container, folder: Path, *, seconds: tuple[float, float] = (5.0, 5.5)) -> None:
-    """One short spot by the demo generator, ingested as the admin's upload is (no label forced). Without the label
-    tag the generator gives its music: a label's release is music, which never becomes an ad (review25m F1)."""
+    """One short spot by the demo generator, ingested as the admin's spot upload is: no label forced, ad audio from
+    its commit on. Without the label tag the generator gives its music: a label's release is music, which never
+    becomes an ad (review25m F1)."""
     spec = DemoSpec(artists=2, albums=1, tracks=1, min_track_s=seconds[0], max_track_s=seconds[1], seed=5)
     planned = plan_catalogue(spec)
     spot = replace(planned, albums=[replace(a, label=None, label_kind=None) for a in planned.albums])
     write_demo_library(spot, folder, workers=1)
     summary = run_ingest(
         paths=[folder], session_factory=container.sessions, store=container.store, label_override=None, workers=1,
-        progress=None,
+        progress=None, as_ad=ads.mark_spot,
     )  # fmt: skip
     assert summary.imported == 1 and not summary.failed, summary

@@ -41,7 +41,7 @@ def world(container: Container, clock: FixedClock) -> dict[str, str]:
         album = f.album(s, "Songs", artist)
         songs = [f.track(s, f"Song {i}", album, [artist], number=i, duration_ms=600_000) for i in (1, 2, 3)]
         ad_artist = f.artist(s, "Acme Ads")
-        ad = f.track(s, "Acme spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
+        ad = f.spot(s, "Acme spot", f.album(s, "Acme", ad_artist), [ad_artist], duration_ms=15_000)
         for t in [*songs, ad]:
             add_rendition(container, s, t)
         s.flush()

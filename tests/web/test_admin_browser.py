@@ -15,6 +15,7 @@ from encore.ads import AdCampaign
 from encore.billing import Tier, tier_of
 from encore.catalog import Track
 from encore.db import transaction
+from encore.ingest import run_ingest
 from tests.ingest import corpus
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
@@ -108,15 +109,27 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
         assert campaign.freq_cap_per_day == 3 and campaign.hour_from == 6
         assert s.get(Track, campaign.track_id).is_ad  # type: ignore[union-attr]
 
-    # The same audio again (or a label's single sent as the spot): a duplicate names the track already here, which
-    # the campaign would take; the form refuses it (review25m F1), and no campaign is made.
+    # The same spot again: that spot, for a second flight.
     page.fill("#advertiser", "Second Flight")
     page.set_input_files("#spot", str(spot))
     page.click("text=Start campaign")
+    page.wait_for_selector('.admin-campaigns tr[data-campaign="Second Flight"]', timeout=60_000)
+    # A listed song's audio sent as the spot (a label's single, a song of the library): the upload refuses it, as
+    # music never becomes an ad (review25m F1, review26a L2), and no campaign is made.
+    (tmp_path / "music").mkdir()
+    song = corpus.write_flac(tmp_path / "music" / "song.flac", corpus.tone(3.0, 330), title="Home Song", artist="Home")
+    summary = run_ingest(paths=[song.parent], session_factory=live.container.sessions, store=live.container.store,
+                         label_override=None, workers=1, progress=None)  # fmt: skip
+    assert summary.imported == 1, summary
+    page.fill("#advertiser", "Third Flight")
+    page.set_input_files("#spot", str(song))
+    page.click("text=Start campaign")
     page.wait_for_selector(".admin-campaign-form + .form-status:text('not a new spot')", timeout=60_000)
-    assert page.locator('.admin-campaigns tr[data-campaign="Second Flight"]').count() == 0
+    assert page.locator('.admin-campaigns tr[data-campaign="Third Flight"]').count() == 0
     with live.container.sessions() as s:
-        assert len(s.scalars(select(AdCampaign)).all()) == 1
+        flights = s.scalars(select(AdCampaign)).all()
+        assert len(flights) == 2 and flights[0].track_id == flights[1].track_id
+        assert not s.scalars(select(Track).where(Track.title == "Home Song")).one().is_ad
 
     assert page.locator("#admin-statements").count() == 1  # the labels' statements are on the same page
     assert "null" not in page.inner_text("#main")

@@ -1,5 +1,5 @@
-"""Ad audio is ingested like music, but once a campaign uses it it is never listed, searched, matched or
-played as music, on any face: the player's /api, the developer /v1, Subsonic /rest and ListenBrainz."""
+"""Ad audio goes through the ingest like music, saved as a spot (`ads.mark_spot`), and is never listed, searched,
+matched or played as music, on any face: the player's /api, the developer /v1, Subsonic /rest and ListenBrainz."""
 
 import json
 from collections.abc import Iterator
@@ -50,7 +50,7 @@ def world(client: TestClient, container: Container) -> dict[str, str]:
         overture = f.track(s, "Acme Overture", music, [band, singer])
         overture.isrc = "GBAAA2600001"
         ad_album = f.album(s, "Acme Summer Sale", advertiser)
-        spot = f.track(s, "Acme Spot", ad_album, [advertiser, singer], duration_ms=15_000)
+        spot = f.spot(s, "Acme Spot", ad_album, [advertiser, singer], duration_ms=15_000)
         spot.isrc = "GBAAA2600099"
         for t in (overture, spot):
             add_rendition(container, s, t)  # both have audio: only the flag keeps the ad from playing as music
@@ -267,7 +267,7 @@ def test_an_advertiser_name_that_shows_nothing_is_refused(client: TestClient, co
     with transaction(container.sessions) as s:
         create_user(s, username="root", password=PASSWORD, role=Role.ADMIN)
         brand = f.artist(s, "Brand")
-        spot = f.track(s, "Spot", f.album(s, "Spot Single", brand), [brand], duration_ms=15_000)
+        spot = f.spot(s, "Spot", f.album(s, "Spot Single", brand), [brand], duration_ms=15_000)
         s.flush()
         spot_id = spot.public_id
     admin, body = _admin(client), _campaign(spot_id)
@@ -288,7 +288,7 @@ def test_an_unlabelled_song_a_listener_liked_is_refused_as_an_ad(client: TestCli
         create_user(s, username="fan", password=PASSWORD)
         band, acme = f.artist(s, "Home Band"), f.artist(s, "Acme Ads")
         song = f.track(s, "Home Song", f.album(s, "Home Recordings", band), [band])
-        spot = f.track(s, "Acme Spot", f.album(s, "Acme Spot", acme), [acme], duration_ms=15_000)
+        spot = f.spot(s, "Acme Spot", f.album(s, "Acme Spot", acme), [acme], duration_ms=15_000)
         s.flush()
         song_id, spot_id = song.public_id, spot.public_id
     fan = {"Authorization": f"Bearer {login(client, 'fan')}"}

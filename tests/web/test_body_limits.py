@@ -70,7 +70,9 @@ def test_a_declared_length_over_the_limit_is_refused_before_any_byte(container: 
     assert r.status_code == 413 and pulled.bytes <= CHUNK  # at most what the transport pre-fetches
 
 
-@pytest.mark.parametrize("path", ["/api/uploads", "/api/label/xyz/uploads", "/api/me/history/import"])
+@pytest.mark.parametrize(
+    "path", ["/api/uploads", "/api/label/xyz/uploads", "/api/admin/ad-spots", "/api/me/history/import"]
+)
 def test_100_mb_upload_without_login_is_401_before_spooling(container: Container, path: str) -> None:
     pulled = Pulled()
     head = b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.flac"\r\n\r\n'
@@ -80,7 +82,7 @@ def test_100_mb_upload_without_login_is_401_before_spooling(container: Container
     assert pulled.bytes <= CHUNK
 
 
-@pytest.mark.parametrize("path", ["/api/uploads", "/api/label/xyz/uploads"])
+@pytest.mark.parametrize("path", ["/api/uploads", "/api/label/xyz/uploads", "/api/admin/ad-spots"])
 def test_a_listener_is_refused_before_the_upload_is_read(container: Container, path: str) -> None:
     _user(container, "lis", Role.LISTENER)
     with TestClient(create_app(container)) as client:
@@ -128,6 +130,7 @@ def test_route_classes() -> None:
     assert body_rule("/api/auth/signup", **caps).limit == AUTH_LIMIT
     assert body_rule("/api/token", **caps).limit == AUTH_LIMIT
     assert body_rule("/api/uploads", **caps).limit == 100 * MB + MULTIPART_SLACK
+    assert body_rule("/api/admin/ad-spots", **caps).limit == 100 * MB + MULTIPART_SLACK  # a spot is audio too
     assert body_rule("/api/label/abc/uploads", **caps).kind == "upload"
     assert body_rule("/api/me/history/import", **caps).kind == "import"
     assert body_rule("/api/library/playlists", **caps).limit == JSON_LIMIT

@@ -67,7 +67,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     unlabelled = [replace(a, label=None, label_kind=None) for a in planned.albums]
     write_demo_library(replace(planned, albums=unlabelled), work / "ads", workers=1)
     run_ingest(paths=[work / "ads"], session_factory=container.sessions, store=container.store,
-               label_override=None, workers=1, progress=None)  # fmt: skip
+               label_override=None, workers=1, progress=None, as_ad=ads.mark_spot)  # fmt: skip
     now = datetime.now(UTC)
     with transaction(container.sessions) as s:
         create_user(s, username="listener", password="listener-pass-1", display_name="Listener")

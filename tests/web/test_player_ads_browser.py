@@ -46,6 +46,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         label_override=None,
         workers=1,
         progress=None,
+        as_ad=ads.mark_spot,  # as the admin's spot upload saves it
     )
     now = datetime.now(UTC)
     with transaction(container.sessions) as s:

@@ -1,5 +1,6 @@
 """Ads: campaigns made by admins, which campaign a free listener hears next (targeting, hours, caps), the
-breaks handed out and their impressions. When an ad is due is the ad clock's question (`encore.playback`)."""
+breaks handed out and their impressions; spots come in as ad audio, never as music first (`mark_spot`). When an
+ad is due is the ad clock's question (`encore.playback`)."""
 
 from encore.ads._breaks import AdBreakView, can_serve_ad, finish_break, issue_break, open_break
 from encore.ads._campaigns import CampaignView, create_campaign, list_campaigns
@@ -12,8 +13,10 @@ from encore.ads._policy import (
     campaign_eligible,
     pick_campaign,
 )
+from encore.ads._spots import ALREADY_MUSIC, mark_spot
 
 __all__ = [
+    "ALREADY_MUSIC",
     "AdBreak",
     "AdBreakView",
     "AdCampaign",
@@ -28,6 +31,7 @@ __all__ = [
     "finish_break",
     "issue_break",
     "list_campaigns",
+    "mark_spot",
     "open_break",
     "pick_campaign",
 ]

@@ -1,4 +1,4 @@
-"""Ad campaigns, made by admins; the ad's audio is a track that went through the normal ingest."""
+"""Ad campaigns, made by admins; the ad's audio is a spot uploaded as one (`_spots.mark_spot`), never a listed track."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,8 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.ads._models import AdCampaign
-from encore.catalog import Track, mark_as_ad, refuse_music_as_ad, track_row
+from encore.catalog import Track, refuse_music_as_ad, track_row
 from encore.kernel import ValidationFailed, has_control, has_visible
+
+NOT_A_SPOT = (
+    "this track is listed as music, so it cannot be an ad's audio: upload the advertiser's spot with the campaign form"
+    " (POST /api/admin/ad-spots) or `encore ingest --ad FILE`, which keep it out of the catalogue, and use its track id"
+)
 
 
 @dataclass(frozen=True)
@@ -43,12 +48,13 @@ def create_campaign(
     freq_cap_per_day: int,
     heard_as_music: Callable[[Session, int], str | None],
 ) -> CampaignView:
-    """A campaign playing the track `track_id` in ad breaks; the track becomes ad audio (`catalog.mark_as_ad`).
+    """A campaign playing the spot `track_id` in ad breaks: ad audio already (`mark_spot`, at its upload).
 
-    `heard_as_music(session, track id)`: how listeners already have it as music, or None (`playback.heard_as_music`,
-    which ads may not import: verified streams, plays, playlists, saves, ratings). Such a track is refused, as any
-    music is: made an ad, it would leave the catalogue, its listeners' lists and its streams every open statement
-    (review25m F1, review26a L2)."""
+    A listed track is refused: music never becomes an ad (it would leave the catalogue, its listeners' lists and its
+    streams every open statement; review25m F1). The refusal says why: a label's release names the label, a track
+    listeners have (`heard_as_music(session, track id)`: `playback.heard_as_music`, which ads may not import:
+    verified streams, plays, playlists, saves, ratings) says how, and any other listed track `not_ad_audio`
+    (review26a L2)."""
     if not has_visible(advertiser) or has_control(advertiser):
         raise ValidationFailed(
             "the advertiser's name must show (no control or only invisible characters)", code="bad_advertiser"
@@ -60,13 +66,14 @@ def create_campaign(
     track = track_row(session, track_id=track_id)
     if track.duration_ms <= 0:
         raise ValidationFailed("the ad's audio has no duration", code="bad_ad_audio")
-    refuse_music_as_ad(session, track=track)  # a label's release first: the refusal names the label
-    reached = None if track.is_ad else heard_as_music(session, track.id)
-    if reached is not None:
-        raise ValidationFailed(
-            f"this track {reached}: it is music, and an ad's audio must be new audio of its own", code="music_track"
-        )
-    mark_as_ad(session, track=track)  # from now on it is heard in ad breaks only, never listed as music
+    if not track.is_ad:
+        refuse_music_as_ad(session, track=track)  # a label's release first: the refusal names the label
+        reached = heard_as_music(session, track.id)
+        if reached is not None:
+            raise ValidationFailed(
+                f"this track {reached}: it is music, and an ad's audio must be new audio of its own", code="music_track"
+            )
+        raise ValidationFailed(NOT_A_SPOT, code="not_ad_audio")  # listed: music, however new (review26a L2)
     row = AdCampaign(
         advertiser=advertiser.strip(),
         track_id=track.id,

@@ -140,8 +140,8 @@ def mark_as_ad(session: Session, *, track: Track) -> None:
 
     A track somebody already listens to as music cannot silently vanish into an ad (`refuse_music_as_ad`): a
     label's release, one ever published as music, and an ad shipped inside a music album are refused with a clear
-    error. Whether listeners already hold it as music (streams, plays, saves, playlists) is playback's to say
-    (`ads.create_campaign` asks it before this).
+    error. Only a spot's own upload calls this (`ads.mark_spot`, in the transaction that saves it: never listed);
+    a campaign naming a listed track is refused (`ads.create_campaign`).
     """
     refuse_music_as_ad(session, track=track)
     track.is_ad = True

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
-from encore import discovery, exclusives
+from encore import ads, discovery, exclusives
 from encore.accounts import Role
 from encore.bootstrap import Container
 from encore.catalog import Album, Track
@@ -60,14 +60,20 @@ class DemoOptions:
 
 
 def _ensure_ad_spot(c: Container, console: Console) -> None:
-    """The demo ad campaign's audio, ingested through the normal pipeline (once)."""
+    """The demo ad campaign's audio, ingested through the normal pipeline as a spot (once)."""
     with c.sessions() as session:
         if session.scalar(select(Track.id).where(Track.isrc == AD_ISRC)) is not None:
             return
     folder = c.settings.data_dir / "demo-ads"
     write_ad_spot(folder)
     summary = run_ingest(
-        paths=[folder], session_factory=c.sessions, store=c.store, label_override=None, workers=1, progress=None
+        paths=[folder],
+        session_factory=c.sessions,
+        store=c.store,
+        label_override=None,
+        workers=1,
+        progress=None,
+        as_ad=ads.mark_spot,  # never listed as music (review26a L2)
     )
     render_summary(summary, console)
 

@@ -4,16 +4,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from encore import history
+from encore import ads, history
 from encore.bootstrap import Container
 from encore.ingest import RichProgress, render_summary, run_ingest
 
 
 def run_ingest_command(
-    c: Container, *, paths: list[Path], label: str | None, workers: int | None, console: Console
+    c: Container, *, paths: list[Path], label: str | None, workers: int | None, console: Console, ad: bool = False
 ) -> int:
     """Returns how many files failed, this run or unchanged since an earlier one, so the exit status tells
-    scripts (cron) for as long as any file is missing from the catalogue."""
+    scripts (cron) for as long as any file is missing from the catalogue. `ad`: the files are advertisers' spots,
+    saved as ad audio and never listed (`ads.mark_spot`)."""
     summary = run_ingest(
         paths=paths,
         session_factory=c.sessions,
@@ -21,6 +22,7 @@ def run_ingest_command(
         label_override=label,
         workers=workers or c.settings.ingest_workers,
         progress=RichProgress(console),
+        as_ad=ads.mark_spot if ad else None,
     )
     render_summary(summary, console)
     # the catalogue grew: listens kept by text (scrobbles, imports) may now have their track

@@ -224,14 +224,20 @@ def ingest(
             min=1, max=64, help="Files analysed at once, one process each (default: ENCORE_INGEST_WORKERS: the cores)"
         ),
     ] = None,
+    ad: Annotated[
+        bool, typer.Option("--ad", help="The files are advertisers' spots: saved as ad audio, never listed as music")
+    ] = False,
 ) -> None:
     """Import audio files (incremental: unchanged files are skipped)."""
     from encore.cli._ingest import run_ingest_command
 
+    if ad and label is not None:
+        err.print("An ad spot is no label's release: give --ad or --label, not both.")
+        raise typer.Exit(2)
     c = _container()
     try:
         c.migrate()
-        failed = run_ingest_command(c, paths=paths, label=label, workers=workers, console=console)
+        failed = run_ingest_command(c, paths=paths, label=label, workers=workers, console=console, ad=ad)
     finally:
         c.close()  # its pool's connections too (an in-process caller, a test on PostgreSQL, saw them left open)
     raise typer.Exit(1 if failed else 0)

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
@@ -35,6 +35,10 @@ from encore.kernel import EncoreError
 from encore.storage import MediaStore
 
 log = logging.getLogger(__name__)
+
+# (session, the track's public id, "imported" | "updated" | "duplicate"): makes an advertiser's spot ad audio, or
+# raises an EncoreError saying why it may not be one (the file then fails with that reason and nothing is saved)
+SpotMarker = Callable[[Session, str, str], None]
 UPLOADS_DIR = ".uploads"
 STALE_UPLOAD_S = 6 * 3600  # an upload dir this old belongs to a process that died
 
@@ -219,6 +223,7 @@ def _commit_one(
     summary: IngestSummary,
     *,
     draft: bool = False,
+    as_ad: SpotMarker | None = None,
 ) -> str:
     if isinstance(result, Failed):
         return _fail(sessions, result, summary)
@@ -227,6 +232,8 @@ def _commit_one(
         with transaction(sessions) as s:
             source = s.scalar(select(SourceFile).where(SourceFile.path == result.job.path))
             committed = commit_result(s, store=store, result=result, source=source, label_override=label, draft=draft)
+            if as_ad is not None:  # in the same transaction: the spot is never listed, not for a moment
+                as_ad(s, committed.track_id, committed.outcome)
     except ReleaseTakenDown as exc:  # files already renamed into the store: as below
         discard_temp_files(result)
         summary.taken_down.append((result.job.name_hint or result.job.path, exc.message))
@@ -260,12 +267,15 @@ def run_ingest(
     name_hints: Mapping[str, str] | None = None,
     draft: bool = False,
     isolate: bool = False,
+    as_ad: SpotMarker | None = None,
 ) -> IngestSummary:
     """Import `paths` (files or folders). `name_hints` maps a path to the name a person knows it by
     (an upload's original name): used for the title when tags have none, and in failure reports.
     `draft`: new tracks land in a draft release (a label's upload), see `commit_result`. `isolate`: analyse
     in a child process even for one file (a serving process's upload: the decoder libraries and their buffers,
-    ~20 MiB mapped and as much left in the allocator, stay out of the long-lived server; issue #16)."""
+    ~20 MiB mapped and as much left in the allocator, stay out of the long-lived server; issue #16). `as_ad`: each
+    file is an advertiser's spot, made ad audio by this callable (`ads.spot_marker`) in its own commit's transaction,
+    or refused with its reason."""
     summary = IngestSummary()
     with _run_lock(session_factory, store):
         jobs = _plan(session_factory, store, paths, summary, name_hints or {})
@@ -276,7 +286,13 @@ def run_ingest(
                 for result in results:
                     with _commit_lock(store):
                         outcome = _commit_one(
-                            session_factory, store, result, label=label_override, summary=summary, draft=draft
+                            session_factory,
+                            store,
+                            result,
+                            label=label_override,
+                            summary=summary,
+                            draft=draft,
+                            as_ad=as_ad,
                         )
                     if progress:
                         progress.advance(result.job.path, outcome)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from encore.db import transaction
 from encore.ingest._artwork import MAX_SOURCE_BYTES, ArtworkRejected, artwork_relpath, render_artwork
 from encore.ingest._models import SourceFile
-from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, run_ingest
+from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, SpotMarker, run_ingest
 from encore.ingest._tags import printable
 from encore.lyrics import MAX_BYTES as MAX_LYRICS_BYTES
 from encore.storage import MediaStore
@@ -58,8 +58,10 @@ def ingest_upload(
     max_bytes: int,
     lyrics: BinaryIO | None = None,
     draft: bool = False,
+    as_ad: SpotMarker | None = None,
 ) -> IngestSummary:
-    """`lyrics`: an optional .lrc sidecar, placed beside the audio so the pipeline reads it as `encore ingest` does."""
+    """`lyrics`: an optional .lrc sidecar, placed beside the audio so the pipeline reads it as `encore ingest` does.
+    `as_ad`: the file is an advertiser's spot (`run_ingest`)."""
     shown = display_name(original_name)
     upload_dir = store.root / UPLOADS_DIR / secrets.token_hex(16)  # abandoned ones: swept by later runs
     upload_dir.mkdir(parents=True)
@@ -85,6 +87,7 @@ def ingest_upload(
             name_hints={str(target.resolve()): shown},
             draft=draft,
             isolate=True,  # the decoders stay out of the serving process (issue #16)
+            as_ad=as_ad,
         )
     finally:
         with transaction(sessions) as s:  # the temp upload is gone; its source row must not linger

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from encore.accounts import User
 from encore.audit import kinds
-from encore.ingest import IngestSummary, ingest_upload, seen_by_label
+from encore.ingest import IngestSummary, SpotMarker, ingest_upload, seen_by_label
 from encore.kernel import ValidationFailed
 from encore.web._audit import note_apart
 from encore.web._deps import container
@@ -87,7 +87,14 @@ PictureBody = Annotated[UploadForm, Depends(_form_of("picture"))]
 
 
 def ingest_form(
-    request: Request, user: User, body: UploadForm, *, label: str | None, audit_label: object, draft: bool
+    request: Request,
+    user: User,
+    body: UploadForm,
+    *,
+    label: str | None,
+    audit_label: object,
+    draft: bool,
+    as_ad: SpotMarker | None = None,
 ) -> tuple[IngestSummary, dict[str, object]]:
     """The one way an uploaded form reaches ingest, for every upload route: the audio with its optional .lrc
     sidecar, the size cap, the audit event. Returns the summary and the answer's common fields. A label's upload
@@ -103,6 +110,7 @@ def ingest_form(
         max_bytes=c.settings.max_upload_bytes,
         draft=draft,
         lyrics=body.lyrics.file if body.lyrics is not None else None,
+        as_ad=as_ad,
     )
     if draft:
         summary = seen_by_label(summary)

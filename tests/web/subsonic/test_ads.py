@@ -83,7 +83,7 @@ def world(container: Container) -> Iterator[World]:
         album = f.album(s, "Songs", band)
         songs = [f.track(s, f"Song {i}", album, [band], number=i, duration_ms=600_000) for i in (1, 2, 3)]
         acme = f.artist(s, "Acme Ads")
-        ad = f.track(s, "Acme spot", f.album(s, "Acme", acme), [acme], duration_ms=AD_SECONDS * 1000)
+        ad = f.spot(s, "Acme spot", f.album(s, "Acme", acme), [acme], duration_ms=AD_SECONDS * 1000)
         for t in songs:
             add_rendition(container, s, t, MUSIC)
         add_rendition(container, s, ad, AD)

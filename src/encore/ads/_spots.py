@@ -1,0 +1,29 @@
+"""An advertiser's spot comes in through its own way (the campaign form's upload), never as music first.
+
+Made ad audio in the same transaction that saves it (`ingest.run_ingest`'s `as_ad`), the spot is never listed, not
+even between its upload and its campaign; a campaign whose form then fails leaves an unlisted spot, not a song. A
+listed track never becomes an ad by a campaign naming it (`create_campaign`; review26a L2: an unlabelled song
+nobody had heard yet vanished from the catalogue when an admin gave its track id)."""
+
+from sqlalchemy.orm import Session
+
+from encore.catalog import mark_as_ad, track_row
+from encore.kernel import ValidationFailed
+
+ALREADY_MUSIC = (
+    "this file's audio is already on the server as a listed track, so it is not a new spot: upload the advertiser's"
+    " own audio file (nothing was changed)"
+)
+
+
+def mark_spot(session: Session, track_id: str, outcome: str) -> None:
+    """The ingest's `as_ad` for a spot (`ingest.SpotMarker`): a new track becomes ad audio, with its release; the
+    same audio as a spot already here is that spot again; the same audio as a listed track is refused
+    (`ALREADY_MUSIC`). A spot tagged with a label's name, or filed into a release that holds music, is refused by
+    `catalog.mark_as_ad`'s rule, and the file with it."""
+    track = track_row(session, track_id=track_id)
+    if track.is_ad:
+        return
+    if outcome != "imported":  # an existing listed track: a spot is new audio, never a song turned into one
+        raise ValidationFailed(ALREADY_MUSIC, code="music_track")
+    mark_as_ad(session, track=track)
