@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore import history
-from encore.jobs import Job
-from encore.portability._forget import FORGET, FORGET_PLAY, _asked_range
+from encore.jobs import Job, JobEngine
+from encore.portability._forget import FORGET, FORGET_PLAY, _asked_range, forgotten_one
 from encore.state import SharedState
 
 Range = tuple[datetime | None, datetime]  # [since, until); since None: everything before until
@@ -88,15 +88,29 @@ def forgotten_lately(
     return covers
 
 
-def forgotten_listen(session: Session, *, user_id: int, now: datetime) -> history.ForgottenListen:
-    """Whether a submission's listen of a track is one the listener deleted lately under another id
-    (`history.same_listen`): a play deleted one by one leaves a `FORGET_PLAY` job naming its track and start
-    (kept FORGOTTEN_PLAY_S, read by the index the ranges are read by; no shared state needed). Read only when
-    asked: for a Subsonic submission that finds no row of its own."""
+def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: datetime) -> history.ForgottenListen:
+    """Whether a Subsonic scrobble that finds no row of its own is of a play the listener deleted lately, under
+    another id: a play deleted one by one leaves a `FORGET_PLAY` job naming its track and start (kept
+    FORGOTTEN_PLAY_S, read by the index the ranges are read by, once per request, at the first question; no
+    shared state needed).
 
-    deleted: list[tuple[int, datetime]] | None = None  # read once per request, at the first question (review26c L5)
+    - A submission is that play's listen when it began in the window that pairs a submission with its "now
+      playing" (`history.same_listen`).
+    - A "now playing" is that play going on (an app resuming after a pause) until the track's length and the
+      pairing slack have passed since the play the listener deleted began (`history.resumed_listen`). It is
+      held back as that play: it leaves a `FORGET_PLAY` job of its own (`resumed`), so the submission that
+      follows pairs with it as it would have with its row (whatever time the app gives the listen), and the
+      stream it resumes is de-identified as the deleted play's was. The window runs from the listener's own
+      delete only, never from a resume's job: a track on repeat is held back for one play's length at most.
 
-    def read() -> list[tuple[int, datetime]]:
+    The trade-off: a scrobble carries no position, so a replay of the track begun inside that window (within
+    OPEN_PLAY_SLACK of when the deleted play would have ended) by an app that sends "now playing" cannot be told
+    from a resume, and is held back with its listen. A replay after it is a play; so is one an app reports by
+    its submission alone (judged by `same_listen`)."""
+
+    deleted: list[tuple[int, datetime, bool]] | None = None  # (track, start, a resume's): read once per request
+
+    def read() -> list[tuple[int, datetime, bool]]:
         asked = select(Job.payload).where(
             Job.user_id == user_id,
             Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
@@ -106,16 +120,30 @@ def forgotten_listen(session: Session, *, user_id: int, now: datetime) -> histor
         for raw in session.scalars(asked):
             payload = json.loads(raw)
             if isinstance(payload.get("track_id"), int) and "started_at" in payload:  # else the id alone tells
-                kept.append((payload["track_id"], datetime.fromisoformat(str(payload["started_at"]))))
+                start = datetime.fromisoformat(str(payload["started_at"]))
+                kept.append((payload["track_id"], start, bool(payload.get("resumed"))))
         return kept
 
-    def covers(track_id: int, started_at: datetime) -> bool:
+    def covers(track_id: int, started_at: datetime, *, duration_ms: int, playing: bool) -> bool:
         nonlocal deleted
         if deleted is None:
             deleted = read()
-        return any(
-            gone_track == track_id and history.same_listen(forgotten_start=gone, submitted_start=started_at)
-            for gone_track, gone in deleted
+        if not playing:
+            return any(
+                gone_track == track_id and history.same_listen(forgotten_start=gone, submitted_start=started_at)
+                for gone_track, gone, _resumed in deleted
+            )
+        going_on = any(
+            gone_track == track_id
+            and not resumed
+            and history.resumed_listen(forgotten_start=gone, duration_ms=duration_ms, playing_at=started_at)
+            for gone_track, gone, resumed in deleted
         )
+        if going_on:
+            forgotten_one(
+                session, jobs=jobs, user_id=user_id, track_id=track_id, first=started_at, last=started_at, resumed=True
+            )
+            deleted.append((track_id, started_at, True))
+        return going_on
 
     return covers
