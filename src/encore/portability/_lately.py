@@ -8,10 +8,19 @@ play: `history.remember_forgotten`, on the shared state) or when it began inside
 forget (a date range or everything: the `FORGET` job, whose row says the range and when it was asked).
 After that a report is a new play again.
 
-The rule holds back what a client sends on its own, never what the listener chose after the forget: an import
-of old listens (the history importer, which never asks it, and a ListenBrainz submission of `listen_type`
-`import`, `recently_forgotten(imported=True)`) is stored, whatever was forgotten, as the listener's latest choice
-("clear my history, then import a clean copy"; review26a M3: a ListenBrainz import was answered ok and dropped).
+Every way a listen reaches Encore answers to this rule, the same way:
+- the web player's reports (`/api/plays`): `forgotten_lately`, by id and range;
+- a Subsonic scrobble: `forgotten_lately`, and `forgotten_listen` for what comes under an id of its own (a
+  submission of a deleted play's listen, a "now playing" sent again on resume);
+- a ListenBrainz submission, `single` and `import` alike: `recently_forgotten`. ListenBrainz requires `import`
+  for any submission of more than one listen, so a scrobbler emptying its offline queue sends `import`: the
+  listen type says how many listens came, not who chose to send them (fixrev26's exception brought a forget
+  back that way). `playing_now` stores no play (it expires), so there is nothing to hold back;
+- the history importer (a ListenBrainz or Spotify export uploaded in Encore): never asks. It is the listener's
+  own act in Encore after the forget ("clear my history, then import a clean copy"), and a forget asked while an
+  import runs is applied to it before it publishes (`forgotten_while_importing`).
+So a forget stays forgotten whatever client sends the play again, and a listen the forget did not cover (after
+it, outside its range, another track, another start) is stored.
 """
 
 import json
@@ -56,15 +65,11 @@ def recently_forgotten(
     now: datetime,
     state: SharedState | None = None,
     every_id: bool = False,
-    imported: bool = False,
 ) -> RecentlyForgotten:
     """The ranges of forget jobs asked in the last FORGOTTEN_PLAY_S (one read of the listener's recent jobs, by
     their index), and whether any play id is worth reading (one read of the shared state). `every_id`: read the
     ids whatever the listener's marker says (one report, one id: the release before wrote no marker, so for a
-    day after an upgrade only the ids tell). `imported`: the listens are an import the listener chose, not a
-    client's report: nothing is held back (nothing read)."""
-    if imported:
-        return RecentlyForgotten(user_id, (), None)
+    day after an upgrade only the ids tell)."""
     asked = select(Job.payload).where(
         Job.user_id == user_id,
         Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
