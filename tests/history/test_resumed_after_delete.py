@@ -15,7 +15,14 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import OPEN_PLAY_SLACK, Play, resumed_listen
 from encore.jobs import Job
-from encore.portability import FORGET_PLAY, RESUMED_ONE, forget_play, forgotten_lately, forgotten_listen
+from encore.portability import (
+    FORGET_PLAY,
+    RESUMED_ONE,
+    forget_play,
+    forgotten_lately,
+    forgotten_listen,
+    submit_forget,
+)
 from tests.catalog import factories as f
 from tests.support.jobs import run_jobs
 
@@ -133,3 +140,29 @@ def test_another_track_playing_after_a_delete_is_recorded(container: Container, 
     _delete_only_play(container, uid)
     _scrobble(container, uid, other_id, other_public, now=t0 + timedelta(minutes=1), submission=False)
     assert _plays(container, uid) == [(t0 + timedelta(minutes=1), "playing")]
+
+
+@pytest.mark.parametrize("everything", [True, False], ids=["everything", "range"])
+def test_a_play_still_playing_when_a_range_was_forgotten_stays_forgotten_when_resumed(
+    container: Container, t0: datetime, everything: bool
+) -> None:
+    """The same hole after forgetting a range or everything while an app played: the range ends when it was asked,
+    and the resume's "now playing" begins after that, so the range did not cover it (found on the way)."""
+    uid, tid, public_id = _listener_and_track(container)
+    _scrobble(container, uid, tid, public_id, now=t0 - timedelta(hours=3), submission=True, at=t0 - timedelta(hours=3))
+    _scrobble(container, uid, tid, public_id, now=t0, submission=False)  # playing when the listener forgets
+    asked = t0 + timedelta(minutes=1)
+    since = None if everything else t0 - timedelta(minutes=30)
+    with transaction(container.sessions) as s:
+        submit_forget(s, jobs=container.jobs, user_id=uid, since=since, until=None if everything else asked,
+                      everything=everything, now=asked)  # fmt: skip
+    run_jobs(container)
+    left = [] if everything else [(t0 - timedelta(hours=3), "ended")]  # a finished listen outside the range
+    assert _plays(container, uid) == left
+    resumed = t0 + timedelta(minutes=3)
+    _scrobble(container, uid, tid, public_id, now=resumed, submission=False)
+    _scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=2), submission=True, at=resumed)
+    assert _plays(container, uid) == left  # was the resumed play, finished
+    later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=5)
+    _scrobble(container, uid, tid, public_id, now=later, submission=False)  # a new play, after the window
+    assert _plays(container, uid) == [*left, (later, "playing")]

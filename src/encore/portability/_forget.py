@@ -123,8 +123,40 @@ def submit_forget(
     if since is not None and until is not None and since >= until:
         raise ValidationFailed("the range must start before it ends", code="bad_range")
     bound = now if until is None else min(until, now)
-    payload = {"since": since.isoformat() if since else None, "until": bound.isoformat()}
+    payload: dict[str, object] = {"since": since.isoformat() if since else None, "until": bound.isoformat()}
+    payload["open"] = _playing_now(session, user_id=user_id, since=since, until=bound, now=now)
     return jobs.submit(session, kind=FORGET, user_id=user_id, payload=payload)
+
+
+OPEN_LOOKBACK = timedelta(hours=2)  # a play begun longer ago than a long track and its pauses has ended
+OPEN_KEPT = 20  # a listener plays a few tracks at once (devices), not more
+
+
+def _playing_now(
+    session: Session, *, user_id: int, since: datetime | None, until: datetime, now: datetime
+) -> list[tuple[int, str]]:
+    """The plays of the range still playing when the listener asked (unfinished rows of a track that has not had
+    its length and the pairing slack since it began): (track, start), so an app's "now playing" sent again on
+    resume is held back as it is after one play deleted (`forgotten_listen`): it begins after the range ends."""
+    floor = now - OPEN_LOOKBACK if since is None else max(since, now - OPEN_LOOKBACK)
+    rows = session.execute(
+        select(history.Play.track_id, history.Play.started_at, Track.duration_ms)
+        .join(Track, Track.id == history.Play.track_id)
+        .where(
+            history.Play.user_id == user_id,
+            history.Play.state.in_(("started", "playing")),
+            history.Play.started_at >= floor,
+            history.Play.started_at < until,
+        )
+        .order_by(history.Play.started_at.desc())
+        .limit(OPEN_KEPT)
+    )
+    return [
+        (track_id, started.isoformat())
+        for track_id, started, duration_ms in rows
+        if track_id is not None
+        and history.resumed_listen(forgotten_start=started, duration_ms=duration_ms, playing_at=now)
+    ]
 
 
 def forget_range(

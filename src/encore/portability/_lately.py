@@ -95,7 +95,8 @@ def forgotten_lately(
 
 def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: datetime) -> history.ForgottenListen:
     """Whether a Subsonic scrobble that finds no row of its own is of a play the listener deleted lately, under
-    another id: a play deleted one by one leaves a `FORGET_PLAY` job naming its track and start (kept
+    another id: a play deleted one by one leaves a `FORGET_PLAY` job naming its track and start, a range (or
+    everything) the track and start of its plays still playing when asked (`submit_forget`) (kept
     FORGOTTEN_PLAY_S, read by the index the ranges are read by, once per request, at the first question; no
     shared state needed).
 
@@ -119,7 +120,7 @@ def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: da
         asked = select(Job.payload).where(
             Job.user_id == user_id,
             Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
-            Job.kind == FORGET_PLAY,
+            Job.kind.in_((FORGET_PLAY, FORGET)),
         )
         kept = []
         for raw in session.scalars(asked):
@@ -127,6 +128,8 @@ def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: da
             if isinstance(payload.get("track_id"), int) and "started_at" in payload:  # else the id alone tells
                 start = datetime.fromisoformat(str(payload["started_at"]))
                 kept.append((payload["track_id"], start, bool(payload.get("resumed"))))
+            for track_id, started in payload.get("open") or ():  # a range's plays still playing when asked
+                kept.append((int(track_id), datetime.fromisoformat(str(started)), False))
         return kept
 
     def covers(track_id: int, started_at: datetime, *, duration_ms: int, playing: bool) -> bool:
