@@ -65,10 +65,12 @@ from encore.history._rollups import (
     pending_folds,
 )
 from encore.history._scrobbles import (
+    OPEN_PLAY_SLACK,
     SCROBBLE_SOURCE,
     ForgottenListen,
     Scrobbled,
     record_scrobble,
+    resumed_listen,
     same_listen,
     scrobble_play_id,
     scrobbled,
@@ -100,6 +102,7 @@ __all__ = [
     "MATCH",
     "MAX_LISTEN_MS",
     "MAX_TEXT",
+    "OPEN_PLAY_SLACK",
     "PLAY_ID_RE",
     "SCROBBLE_SOURCE",
     "SMALL_SUBMISSION",
@@ -169,6 +172,7 @@ __all__ = [
     "record_scrobble",
     "remember_forgotten",
     "report_play",
+    "resumed_listen",
     "same_listen",
     "scrobble_play_id",
     "scrobbled",

@@ -2,9 +2,9 @@
 as the web player's reports. A submission is a finished listen; otherwise "now playing"."""
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -17,8 +17,13 @@ OPEN_PLAY_SLACK = timedelta(minutes=10)
 # server's differ by seconds); a second listen of the track begins after the first was heard, later than this
 SAME_LISTEN_AFTER = timedelta(minutes=1)
 
-# (track id, when a submission's listen began): a play of this track the listener deleted lately was this listen
-ForgottenListen = Callable[[int, datetime], bool]
+
+class ForgottenListen(Protocol):
+    """Whether a scrobble that finds no row of its own is of a play of this track the listener deleted lately:
+    a submission (`same_listen`, by when its listen began) or a "now playing" (`resumed_listen`, by when it
+    arrived; `duration_ms` is the track's length)."""
+
+    def __call__(self, track_id: int, started_at: datetime, *, duration_ms: int, playing: bool) -> bool: ...
 
 
 def same_listen(*, forgotten_start: datetime, submitted_start: datetime) -> bool:
@@ -29,6 +34,17 @@ def same_listen(*, forgotten_start: datetime, submitted_start: datetime) -> bool
     window is the one that pairs a submission with its now-playing: the listen may have begun up to
     OPEN_PLAY_SLACK before (an app that scrobbles half-way and sends no time), and SAME_LISTEN_AFTER after."""
     return forgotten_start - OPEN_PLAY_SLACK <= submitted_start <= forgotten_start + SAME_LISTEN_AFTER
+
+
+def resumed_listen(*, forgotten_start: datetime, duration_ms: int, playing_at: datetime) -> bool:
+    """Whether a "now playing" arriving at `playing_at` is a play deleted lately (of the same track, begun at
+    `forgotten_start`) going on: apps send "now playing" again when the listener resumes after a pause, and the
+    deleted play came back as a new row its submission then finished (fixtrust26's note). It goes on until the
+    track's length has played, plus the pause the server already allows between a "now playing" and its
+    submission (OPEN_PLAY_SLACK). A scrobble carries no position, so a replay begun inside the window is taken
+    for a resume (the trade-off, `portability.forgotten_listen`); one begun after it is a new play."""
+    ends = forgotten_start + timedelta(milliseconds=max(0, duration_ms)) + OPEN_PLAY_SLACK
+    return forgotten_start - SAME_LISTEN_AFTER <= playing_at <= ends
 
 
 @dataclass(frozen=True)
@@ -69,8 +85,9 @@ def record_scrobble(
     forgotten_listen: ForgottenListen | None = None,
 ) -> None:
     """Record one scrobble. A scrobble of a play `forgotten` says the listener deleted lately (an app's retry)
-    is dropped, not an error; so is a submission that finds no row of its own when `forgotten_listen` says a
-    play of the track deleted lately was this listen (`same_listen`)."""
+    is dropped, not an error; so is a scrobble that finds no row of its own when `forgotten_listen` says a
+    play of the track deleted lately was this listen (a submission, `same_listen`) or goes on (a "now playing"
+    sent again on resume, `resumed_listen`)."""
     heard = scrobbled(duration_ms=duration_ms, submission=submission, at=at, now=now)
     play_id = None
     if submission:  # the "now playing" row this listen finishes, if the app sent one: one listen, one row
@@ -86,12 +103,12 @@ def record_scrobble(
         device=device,
         source=SCROBBLE_SOURCE,
     )
-    listen = forgotten_listen if submission and play_id is None else None
+    listen = forgotten_listen if play_id is None else None  # a "now playing" never has a row of its own
 
     def rule(client_play_id: str, started_at: datetime) -> bool:
         if forgotten is not None and forgotten(client_play_id, started_at):
             return True
-        return listen is not None and listen(track_id, started_at)
+        return listen is not None and listen(track_id, started_at, duration_ms=duration_ms, playing=not submission)
 
     try:
         report_play(session, user_id=user_id, report=report, now=now, forgotten=rule)

@@ -3,7 +3,14 @@ everything, forget plays, delete the account."""
 
 from encore.portability._erase import ERASE, erase_account, erase_handler, request_erase, resume_erasures
 from encore.portability._export import export_account
-from encore.portability._forget import forget_play, forget_range, forgotten_kept_stream, submit_forget
+from encore.portability._forget import (
+    FORGET_PLAY,
+    RESUMED_ONE,
+    forget_play,
+    forget_range,
+    forgotten_kept_stream,
+    submit_forget,
+)
 from encore.portability._import import ImportReport, check_history, import_history
 from encore.portability._jobs import (
     DISK_MARGIN_BYTES,
@@ -24,9 +31,11 @@ from encore.portability._sources import MAX_UPLOAD_BYTES
 __all__ = [
     "DISK_MARGIN_BYTES",
     "ERASE",
+    "FORGET_PLAY",
     "HANDLERS",
     "IMPORT",
     "MAX_UPLOAD_BYTES",
+    "RESUMED_ONE",
     "UNNAMED_UPLOAD",
     "ImportOpen",
     "ImportReport",

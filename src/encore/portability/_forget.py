@@ -34,6 +34,7 @@ from encore.state import SharedState
 FORGET = "history.forget"
 FORGET_PLAY = "history.forget_play"  # one play forgotten (`forget_play`): what a drain of the outbox reads
 DELETED_ONE = "Deleted one play from your history"
+RESUMED_ONE = "Kept a play you deleted out of your history: an app resumed it"
 # A reported play and the verified stream of it start at about the same time: the client's clock and the
 # server's first byte differ by seconds, a long-paused play by more
 PLAY_MATCH = timedelta(minutes=10)
@@ -60,11 +61,30 @@ def forget_play(
     if gone.first is not None and gone.last is not None:
         _derived_forgotten(session, user_id=user_id)
         if track_id is not None:
-            since, until = gone.first - PLAY_MATCH, gone.last + PLAY_MATCH
-            playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until, track_id=track_id)
-            payload = {"track_id": track_id, "since": since.isoformat(), "until": until.isoformat()}
-            payload["started_at"] = gone.first.isoformat()  # the play's own start (`forgotten_listen`)
-            jobs.submit(session, kind=FORGET_PLAY, user_id=user_id, payload=payload)
+            forgotten_one(session, jobs=jobs, user_id=user_id, track_id=track_id, first=gone.first, last=gone.last)
+
+
+def forgotten_one(
+    session: Session,
+    *,
+    jobs: JobEngine,
+    user_id: int,
+    track_id: int,
+    first: datetime,
+    last: datetime,
+    resumed: bool = False,
+) -> None:
+    """What one play forgotten leaves: its verified stream de-identified now, and a `FORGET_PLAY` job naming its
+    track and start (the drain's `forgotten_kept_stream`, the job's run once more after commit, and
+    `forgotten_listen`). `resumed`: not the listener's delete but an app's "now playing" of the deleted play
+    going on (`forgotten_listen`), held back as that play."""
+    since, until = first - PLAY_MATCH, last + PLAY_MATCH
+    playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until, track_id=track_id)
+    payload: dict[str, object] = {"track_id": track_id, "since": since.isoformat(), "until": until.isoformat()}
+    payload["started_at"] = first.isoformat()  # the play's own start (`forgotten_listen`)
+    if resumed:
+        payload["resumed"] = True
+    jobs.submit(session, kind=FORGET_PLAY, user_id=user_id, payload=payload)
 
 
 def run_forget_play(ctx: JobContext) -> dict[str, Any]:
@@ -78,7 +98,7 @@ def run_forget_play(ctx: JobContext) -> dict[str, Any]:
             session, user_id=ctx.user_id, since=since, until=until, track_id=int(ctx.payload["track_id"])
         )
     # what the listener's job list says of it (`GET /api/me/jobs`): the play they deleted, not an internal step
-    ctx.progress(1, 1, DELETED_ONE, force=True)
+    ctx.progress(1, 1, RESUMED_ONE if ctx.payload.get("resumed") else DELETED_ONE, force=True)
     return {"deidentified": n}
 
 
@@ -103,8 +123,40 @@ def submit_forget(
     if since is not None and until is not None and since >= until:
         raise ValidationFailed("the range must start before it ends", code="bad_range")
     bound = now if until is None else min(until, now)
-    payload = {"since": since.isoformat() if since else None, "until": bound.isoformat()}
+    payload: dict[str, object] = {"since": since.isoformat() if since else None, "until": bound.isoformat()}
+    payload["open"] = _playing_now(session, user_id=user_id, since=since, until=bound, now=now)
     return jobs.submit(session, kind=FORGET, user_id=user_id, payload=payload)
+
+
+OPEN_LOOKBACK = timedelta(hours=2)  # a play begun longer ago than a long track and its pauses has ended
+OPEN_KEPT = 20  # a listener plays a few tracks at once (devices), not more
+
+
+def _playing_now(
+    session: Session, *, user_id: int, since: datetime | None, until: datetime, now: datetime
+) -> list[tuple[int, str]]:
+    """The plays of the range still playing when the listener asked (unfinished rows of a track that has not had
+    its length and the pairing slack since it began): (track, start), so an app's "now playing" sent again on
+    resume is held back as it is after one play deleted (`forgotten_listen`): it begins after the range ends."""
+    floor = now - OPEN_LOOKBACK if since is None else max(since, now - OPEN_LOOKBACK)
+    rows = session.execute(
+        select(history.Play.track_id, history.Play.started_at, Track.duration_ms)
+        .join(Track, Track.id == history.Play.track_id)
+        .where(
+            history.Play.user_id == user_id,
+            history.Play.state.in_(("started", "playing")),
+            history.Play.started_at >= floor,
+            history.Play.started_at < until,
+        )
+        .order_by(history.Play.started_at.desc())
+        .limit(OPEN_KEPT)
+    )
+    return [
+        (track_id, started.isoformat())
+        for track_id, started, duration_ms in rows
+        if track_id is not None
+        and history.resumed_listen(forgotten_start=started, duration_ms=duration_ms, playing_at=now)
+    ]
 
 
 def forget_range(

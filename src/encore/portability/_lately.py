@@ -8,10 +8,19 @@ play: `history.remember_forgotten`, on the shared state) or when it began inside
 forget (a date range or everything: the `FORGET` job, whose row says the range and when it was asked).
 After that a report is a new play again.
 
-The rule holds back what a client sends on its own, never what the listener chose after the forget: an import
-of old listens (the history importer, which never asks it, and a ListenBrainz submission of `listen_type`
-`import`, `recently_forgotten(imported=True)`) is stored, whatever was forgotten, as the listener's latest choice
-("clear my history, then import a clean copy"; review26a M3: a ListenBrainz import was answered ok and dropped).
+Every way a listen reaches Encore answers to this rule, the same way:
+- the web player's reports (`/api/plays`): `forgotten_lately`, by id and range;
+- a Subsonic scrobble: `forgotten_lately`, and `forgotten_listen` for what comes under an id of its own (a
+  submission of a deleted play's listen, a "now playing" sent again on resume);
+- a ListenBrainz submission, `single` and `import` alike: `recently_forgotten`. ListenBrainz requires `import`
+  for any submission of more than one listen, so a scrobbler emptying its offline queue sends `import`: the
+  listen type says how many listens came, not who chose to send them (fixrev26's exception brought a forget
+  back that way). `playing_now` stores no play (it expires), so there is nothing to hold back;
+- the history importer (a ListenBrainz or Spotify export uploaded in Encore): never asks. It is the listener's
+  own act in Encore after the forget ("clear my history, then import a clean copy"), and a forget asked while an
+  import runs is applied to it before it publishes (`forgotten_while_importing`).
+So a forget stays forgotten whatever client sends the play again, and a listen the forget did not cover (after
+it, outside its range, another track, another start) is stored.
 """
 
 import json
@@ -22,8 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore import history
-from encore.jobs import Job
-from encore.portability._forget import FORGET, FORGET_PLAY, _asked_range
+from encore.jobs import Job, JobEngine
+from encore.portability._forget import FORGET, FORGET_PLAY, _asked_range, forgotten_one
 from encore.state import SharedState
 
 Range = tuple[datetime | None, datetime]  # [since, until); since None: everything before until
@@ -56,15 +65,11 @@ def recently_forgotten(
     now: datetime,
     state: SharedState | None = None,
     every_id: bool = False,
-    imported: bool = False,
 ) -> RecentlyForgotten:
     """The ranges of forget jobs asked in the last FORGOTTEN_PLAY_S (one read of the listener's recent jobs, by
     their index), and whether any play id is worth reading (one read of the shared state). `every_id`: read the
     ids whatever the listener's marker says (one report, one id: the release before wrote no marker, so for a
-    day after an upgrade only the ids tell). `imported`: the listens are an import the listener chose, not a
-    client's report: nothing is held back (nothing read)."""
-    if imported:
-        return RecentlyForgotten(user_id, (), None)
+    day after an upgrade only the ids tell)."""
     asked = select(Job.payload).where(
         Job.user_id == user_id,
         Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
@@ -88,34 +93,65 @@ def forgotten_lately(
     return covers
 
 
-def forgotten_listen(session: Session, *, user_id: int, now: datetime) -> history.ForgottenListen:
-    """Whether a submission's listen of a track is one the listener deleted lately under another id
-    (`history.same_listen`): a play deleted one by one leaves a `FORGET_PLAY` job naming its track and start
-    (kept FORGOTTEN_PLAY_S, read by the index the ranges are read by; no shared state needed). Read only when
-    asked: for a Subsonic submission that finds no row of its own."""
+def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: datetime) -> history.ForgottenListen:
+    """Whether a Subsonic scrobble that finds no row of its own is of a play the listener deleted lately, under
+    another id: a play deleted one by one leaves a `FORGET_PLAY` job naming its track and start, a range (or
+    everything) the track and start of its plays still playing when asked (`submit_forget`) (kept
+    FORGOTTEN_PLAY_S, read by the index the ranges are read by, once per request, at the first question; no
+    shared state needed).
 
-    deleted: list[tuple[int, datetime]] | None = None  # read once per request, at the first question (review26c L5)
+    - A submission is that play's listen when it began in the window that pairs a submission with its "now
+      playing" (`history.same_listen`).
+    - A "now playing" is that play going on (an app resuming after a pause) until the track's length and the
+      pairing slack have passed since the play the listener deleted began (`history.resumed_listen`). It is
+      held back as that play: it leaves a `FORGET_PLAY` job of its own (`resumed`), so the submission that
+      follows pairs with it as it would have with its row (whatever time the app gives the listen), and the
+      stream it resumes is de-identified as the deleted play's was. The window runs from the listener's own
+      delete only, never from a resume's job: a track on repeat is held back for one play's length at most.
 
-    def read() -> list[tuple[int, datetime]]:
+    The trade-off: a scrobble carries no position, so a replay of the track begun inside that window (within
+    OPEN_PLAY_SLACK of when the deleted play would have ended) by an app that sends "now playing" cannot be told
+    from a resume, and is held back with its listen. A replay after it is a play; so is one an app reports by
+    its submission alone (judged by `same_listen`)."""
+
+    deleted: list[tuple[int, datetime, bool]] | None = None  # (track, start, a resume's): read once per request
+
+    def read() -> list[tuple[int, datetime, bool]]:
         asked = select(Job.payload).where(
             Job.user_id == user_id,
             Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
-            Job.kind == FORGET_PLAY,
+            Job.kind.in_((FORGET_PLAY, FORGET)),
         )
         kept = []
         for raw in session.scalars(asked):
             payload = json.loads(raw)
             if isinstance(payload.get("track_id"), int) and "started_at" in payload:  # else the id alone tells
-                kept.append((payload["track_id"], datetime.fromisoformat(str(payload["started_at"]))))
+                start = datetime.fromisoformat(str(payload["started_at"]))
+                kept.append((payload["track_id"], start, bool(payload.get("resumed"))))
+            for track_id, started in payload.get("open") or ():  # a range's plays still playing when asked
+                kept.append((int(track_id), datetime.fromisoformat(str(started)), False))
         return kept
 
-    def covers(track_id: int, started_at: datetime) -> bool:
+    def covers(track_id: int, started_at: datetime, *, duration_ms: int, playing: bool) -> bool:
         nonlocal deleted
         if deleted is None:
             deleted = read()
-        return any(
-            gone_track == track_id and history.same_listen(forgotten_start=gone, submitted_start=started_at)
-            for gone_track, gone in deleted
+        if not playing:
+            return any(
+                gone_track == track_id and history.same_listen(forgotten_start=gone, submitted_start=started_at)
+                for gone_track, gone, _resumed in deleted
+            )
+        going_on = any(
+            gone_track == track_id
+            and not resumed
+            and history.resumed_listen(forgotten_start=gone, duration_ms=duration_ms, playing_at=started_at)
+            for gone_track, gone, resumed in deleted
         )
+        if going_on:
+            forgotten_one(
+                session, jobs=jobs, user_id=user_id, track_id=track_id, first=started_at, last=started_at, resumed=True
+            )
+            deleted.append((track_id, started_at, True))
+        return going_on
 
     return covers

@@ -1,12 +1,14 @@
 """A ListenBrainz client re-sending listens the listener forgot lately does not put them back. The player API
 refused a late report of a forgotten play (409 `play_forgotten`) and a Subsonic scrobble of it was dropped, but
 `submit-listens` stored a listen inside a forgotten range (or the very listen deleted) again. Every face now asks
-one rule, `portability.forgotten_lately`: for a day after the forget, such a `single` listen is dropped and the
-submission answered 200 `{"status": "ok"}` (ListenBrainz's 400 is for an invalid document, and one refused listen
-would refuse the whole payload: a scrobbler would keep re-sending it with the others); after that it is a listen
-again. An `import` (liblistenbrainz's `submit_multiple_listens`) is the listener's own later choice, "clear my
-history, then import a clean copy", and is stored as the history importer stores it (review26a M3: it was answered
-ok and dropped). The unmodified liblistenbrainz client against a live server, on both databases."""
+one rule (`portability/_lately.py`): for a day after the forget, such a listen is dropped and the submission
+answered 200 `{"status": "ok"}` (ListenBrainz's 400 is for an invalid document, and one refused listen would
+refuse the whole payload: a scrobbler would keep re-sending it with the others); after that it is a listen again.
+`single` and `import` alike: ListenBrainz requires `import` for more than one listen, so a scrobbler emptying its
+offline queue sends one (fixrev26 stored every `import`, and such a queue brought the forgotten listens back). The
+listener's own "clear my history, then import a clean copy" is the history importer's, which stores it
+(tests/portability/test_import_forget_meanwhile.py). The unmodified liblistenbrainz client against a live
+server, on both databases."""
 
 import time
 from collections.abc import Iterator
@@ -103,27 +105,37 @@ def test_a_listen_deleted_alone_is_not_stored_again_when_sent_again(live: LiveSe
     lb.delete_listen(listen)
     assert lb.submit_single_listen(Listen("Once", "Band", listened_at=now - 300)) == {"status": "ok"}
     assert _titles(lb, "single") == ["Kept"]
-    # the listener imports an old copy that holds it: their choice, after the delete, so it is stored
-    assert lb.submit_multiple_listens([Listen("Once", "Band", listened_at=now - 300)]) == {"status": "ok"}
-    assert _titles(lb, "single") == ["Kept", "Once"]
+    # the scrobbler empties its offline queue, which still held it, as an import: still deleted; another listen
+    # in the same queue (another start) is stored
+    queue = [Listen("Once", "Band", listened_at=now - 300), Listen("Once", "Band", listened_at=now - 100)]
+    assert lb.submit_multiple_listens(queue) == {"status": "ok"}
+    assert [(x.track_name, x.listened_at) for x in lb.get_listens("single", count=100)] == [
+        ("Once", now - 100),
+        ("Kept", now - 200),
+    ]
 
 
-def test_an_import_after_forgetting_everything_is_stored_a_scrobbler_resend_is_not(live: LiveServer) -> None:
-    """review26a M3: "clear my history, then import a clean copy" through a ListenBrainz importer stored nothing
-    for a day, answered ok. The forget job has run (its rows are gone) before the import is sent."""
+def test_a_queue_emptied_as_an_import_after_a_forget_stores_only_what_the_forget_did_not_cover(
+    live: LiveServer,
+) -> None:
+    """fixrev26's trade-off: a scrobbler offline while the listener forgot a range sends its queue as one
+    `import` when it is back, and the listens the listener had asked to forget came back. The forget job has run
+    (its rows are gone) before the queue is sent."""
     lb = _lb(live, "cleaner")
     now = int(time.time())
-    deleted = Listen("Deleted", "Band", listened_at=now - 600)
-    assert lb.submit_single_listen(deleted) == {"status": "ok"}
-    _forget(live.container, "cleaner", everything="true")
+    assert lb.submit_single_listen(Listen("Deleted", "Band", listened_at=now - 600)) == {"status": "ok"}
+    _forget(live.container, "cleaner", since=_iso(now - 7200), until=_iso(now - 60))
     assert lb.get_user_listen_count("cleaner") == 0
-    old = [Listen(f"Older Song {i}", "Old Artist", listened_at=1_500_000_000 + i * 600) for i in range(5)]
-    assert lb.submit_multiple_listens(old) == {"status": "ok"}
-    assert lb.get_user_listen_count("cleaner") == 5
-    assert _titles(lb, "cleaner") == [f"Older Song {i}" for i in reversed(range(5))]
-    # the scrobbler's automatic re-send of the listen forgotten with everything: still not stored
-    assert lb.submit_single_listen(deleted) == {"status": "ok"}
-    assert lb.get_user_listen_count("cleaner") == 5
+    offline = [Listen(f"Offline {i}", "Band", listened_at=now - 3600 + i * 600) for i in range(3)]  # in the range
+    outside = Listen("Yesterday", "Band", listened_at=now - 86_400)  # before the range: not forgotten
+    after = Listen("After", "Band", listened_at=now - 30)  # played after the range it forgot
+    queue = [*offline, Listen("Deleted", "Band", listened_at=now - 600), outside, after]
+    assert lb.submit_multiple_listens(queue) == {"status": "ok"}
+    assert _titles(lb, "cleaner") == ["After", "Yesterday"]
+    assert lb.get_user_listen_count("cleaner") == 2
+    _forget(live.container, "cleaner", everything="true")
+    assert lb.submit_multiple_listens([outside, offline[0]]) == {"status": "ok"}  # everything: nothing comes back
+    assert lb.get_user_listen_count("cleaner") == 0
 
 
 def test_the_player_api_refuses_a_late_report_of_a_play_in_a_forgotten_range(container: Container) -> None:

@@ -1,8 +1,11 @@
 """review26a, through py-sonic on SQLite and PostgreSQL (the `site` fixture runs this module on both):
 M1, an account made without a display name (the web player's sign-up, `encore user create`) was shown to every
 Subsonic client by its login name; M2, a play the listener deleted came back with the app's "finished" scrobble
-after its "now playing" (or from the app's queue after it finished), under an id of its own."""
+after its "now playing" (or from the app's queue after it finished), under an id of its own; and (fixtrust26's
+note, closed by fixlisten27) with the "now playing" an app sends again when the listener resumes it, with py-sonic
+and py-opensonic."""
 
+import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import libsonic
+from libopensonic import AsyncConnection
 
 from encore.accounts import create_user
 from encore.db import transaction
@@ -105,3 +109,63 @@ def test_a_finished_listen_deleted_stays_deleted_when_the_app_sends_it_again(sit
         # a listen of the track begun well before (another listen, sent late) is a new play, not the deleted one
         app.scrobble(song, submission=True, listenTime=started - 20 * 60)
         assert len(_history(web)) == 1
+
+
+def _deleted_while_playing(web: httpx.Client, app: libsonic.Connection, song: str) -> None:
+    app.scrobble(song, submission=False)  # the track starts
+    [(play_id, _source)] = _history(web)
+    assert web.delete(f"/api/me/history/plays/{play_id}").status_code == 204
+
+
+def test_a_now_playing_sent_again_on_resume_after_a_delete_stays_deleted(site: Site) -> None:
+    """py-sonic: now playing, deleted, then the app resumes after a pause and says "now playing" again: that made a
+    new row, and the finished scrobble (timed from the resume, as some apps time it) finished it."""
+    _public_id, password = _unnamed_listener(site, "scrobbler_three")
+    app = _py_sonic(site, "scrobbler_three", password)
+    song = _first_song_id(app)
+    with _web(site, "scrobbler_three") as web:
+        _deleted_while_playing(web, app, song)
+        resumed = int(time.time())
+        app.scrobble(song, submission=False)  # resumed
+        assert _history(web) == []
+        app.scrobble(song, submission=True, listenTime=resumed)  # the track ends
+        assert _history(web) == []
+
+
+def test_py_opensonic_resuming_a_deleted_play_brings_nothing_back(site: Site) -> None:
+    """The same with py-opensonic, whose finished scrobble here carries no time (the server reads a whole track
+    heard just now)."""
+    _public_id, password = _unnamed_listener(site, "scrobbler_four")
+    song = _first_song_id(_py_sonic(site, "scrobbler_four", password))
+    url = urlsplit(site.base_url)
+
+    async def resume_and_finish() -> None:
+        conn = AsyncConnection(f"http://{url.hostname}", "scrobbler_four", password, port=url.port or 80)
+        try:
+            assert await conn.scrobble(song, submission=False)
+            assert await conn.scrobble(song, submission=True)
+        finally:
+            await conn.cleanup()
+
+    with _web(site, "scrobbler_four") as web:
+        _deleted_while_playing(web, _py_sonic(site, "scrobbler_four", password), song)
+        asyncio.run(resume_and_finish())
+        assert _history(web) == []
+
+
+def test_a_new_play_of_a_track_whose_play_was_deleted_earlier_is_recorded(site: Site) -> None:
+    """The window is the deleted play's length and the pairing slack: a play of the track begun after that is
+    a play, "now playing" and finished."""
+    _public_id, password = _unnamed_listener(site, "scrobbler_five")
+    app = _py_sonic(site, "scrobbler_five", password)
+    song = _first_song_id(app)
+    with _web(site, "scrobbler_five") as web:
+        app.scrobble(song, submission=True, listenTime=int(time.time()) - 30 * 60)  # half an hour ago
+        [(play_id, _source)] = _history(web)
+        assert web.delete(f"/api/me/history/plays/{play_id}").status_code == 204
+        started = int(time.time())
+        app.scrobble(song, submission=False)  # played again now
+        assert len(_history(web)) == 1
+        app.scrobble(song, submission=True, listenTime=started)
+        [item] = web.get("/api/me/history", params={"limit": 50}).json()["items"]
+        assert item["state"] == "ended"  # the one row, finished by its submission

@@ -62,10 +62,10 @@ def submission_job(
 ) -> Job:
     """What one request does in the writer's transaction: the token's owner, then their listens (or
     playing-now). Without a submission (the document was refused) only the token is checked, so a bad
-    token is answered 401 before a bad document's 400, as ListenBrainz does. A `single` listen the listener
-    forgot lately (`portability.recently_forgotten`, with the shared state `state`) is dropped, and the
-    submission still answered ok: it is a client re-sending what it had, not an invalid document. An `import`
-    is the listener's choice, stored whatever they forgot (the rule's own exception, review26a M3)."""
+    token is answered 401 before a bad document's 400, as ListenBrainz does. A listen the listener forgot
+    lately (`portability.recently_forgotten`, with the shared state `state`) is dropped, `single` or `import`
+    alike (a scrobbler's offline queue comes as an `import`), and the submission still answered ok: it is a
+    client sending again what it had, not an invalid document."""
 
     def job(session: Session) -> LBError | None:
         user_id = _owner(session, token)
@@ -77,8 +77,7 @@ def submission_job(
             expires = now + submission.playing_for
             history.set_playing_now(session, user_id=user_id, payload=submission.playing_now, expires_at=expires)
             return None
-        imported = submission.listen_type == "import"
-        listens = _not_forgotten(session, user_id, submission.listens, now=now, state=state, imported=imported)
+        listens = _not_forgotten(session, user_id, submission.listens, now=now, state=state)
         if len(listens) <= history.SMALL_SUBMISSION:  # stored with the rest of the batch, before its commit
             history.queue_listens(session, user_id=user_id, listens=listens, source=SOURCE, now=now)
         else:
@@ -108,16 +107,13 @@ def _not_forgotten(
     *,
     now: datetime,
     state: SharedState | None,
-    imported: bool,
 ) -> Sequence[history.ListenIn]:
-    """The listens but those the listener forgot lately (a scrobbler's retry). What was forgotten is read once
-    per listener, kind and transaction (a writer's batch): most listeners forgot nothing."""
-    known: dict[tuple[int, bool], portability.RecentlyForgotten] = session.info.setdefault(_FORGOTTEN, {})
-    if (user_id, imported) not in known:
-        known[user_id, imported] = portability.recently_forgotten(
-            session, user_id=user_id, now=now, state=state, imported=imported
-        )
-    forgotten = known[user_id, imported]
+    """The listens but those the listener forgot lately (a scrobbler's retry or its queue). What was forgotten
+    is read once per listener and transaction (a writer's batch): most listeners forgot nothing."""
+    known: dict[int, portability.RecentlyForgotten] = session.info.setdefault(_FORGOTTEN, {})
+    if user_id not in known:
+        known[user_id] = portability.recently_forgotten(session, user_id=user_id, now=now, state=state)
+    forgotten = known[user_id]
     if forgotten.nothing:
         return listens
     return [

@@ -76,8 +76,11 @@ def scrobble(ctx: Ctx) -> Payload:
             forgotten=portability.forgotten_lately(
                 ctx.session, user_id=ctx.user.id, now=ctx.now, state=ctx.container.state
             ),
-            # and the listen of a play deleted lately, sent again under an id of its own (a now-playing's)
-            forgotten_listen=portability.forgotten_listen(ctx.session, user_id=ctx.user.id, now=ctx.now),
+            # and the listen of a play deleted lately, sent again under an id of its own (a now-playing's), or its
+            # "now playing" sent again on resume
+            forgotten_listen=portability.forgotten_listen(
+                ctx.session, jobs=ctx.container.jobs, user_id=ctx.user.id, now=ctx.now
+            ),
         )
     except playback.PlayRefused:
         raise SubsonicError(NOT_AUTHORIZED, "this account may not play this track yet") from None

@@ -1,0 +1,168 @@
+"""A Subsonic "now playing" sent again after the listener deleted that play (apps send one on resume after a
+pause): it made a new row, which the app's submission then finished, so the deleted play came back
+(fixtrust26's note). Driven through `history.record_scrobble` with the faces' own rules and explicit times, on
+SQLite and PostgreSQL; tests/web/subsonic/test_trust26.py holds the wire with py-sonic and py-opensonic."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from encore import history
+from encore.accounts import create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from encore.history import OPEN_PLAY_SLACK, Play, resumed_listen
+from encore.jobs import Job
+from encore.portability import (
+    FORGET_PLAY,
+    RESUMED_ONE,
+    forget_play,
+    forgotten_lately,
+    forgotten_listen,
+    submit_forget,
+)
+from tests.catalog import factories as f
+from tests.support.jobs import run_jobs
+
+TRACK_MS = 200_000
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_the_window_is_the_deleted_plays_length_and_the_pairing_slack_from_its_start() -> None:
+    ends = T0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK
+    assert resumed_listen(forgotten_start=T0, duration_ms=TRACK_MS, playing_at=T0 + timedelta(minutes=2))
+    assert resumed_listen(forgotten_start=T0, duration_ms=TRACK_MS, playing_at=ends)
+    assert not resumed_listen(forgotten_start=T0, duration_ms=TRACK_MS, playing_at=ends + timedelta(seconds=1))
+    assert not resumed_listen(forgotten_start=T0, duration_ms=TRACK_MS, playing_at=T0 - timedelta(minutes=2))
+
+
+def _listener_and_track(c: Container) -> tuple[int, int, str]:
+    with transaction(c.sessions) as s:
+        uid = create_user(s, username="resumer", password="account-pass-123").id
+        band = f.artist(s, "Band")
+        track = f.track(s, "Song", f.album(s, "Album", band), [band], duration_ms=TRACK_MS)
+        return uid, track.id, track.public_id
+
+
+def _scrobble(
+    c: Container, uid: int, tid: int, public_id: str, *, now: datetime, submission: bool, at: datetime | None = None
+) -> None:
+    with transaction(c.sessions) as s:
+        history.record_scrobble(
+            s,
+            user_id=uid,
+            track_id=tid,
+            track_public_id=public_id,
+            duration_ms=TRACK_MS,
+            submission=submission,
+            at=at,
+            device="app",
+            now=now,
+            forgotten=forgotten_lately(s, user_id=uid, now=now, state=c.state),
+            forgotten_listen=forgotten_listen(s, jobs=c.jobs, user_id=uid, now=now),
+        )
+
+
+def _plays(c: Container, uid: int) -> list[tuple[datetime, str]]:
+    with c.sessions() as s:
+        rows = s.execute(select(Play.started_at, Play.state).where(Play.user_id == uid).order_by(Play.started_at))
+        return [(at.replace(tzinfo=UTC) if at.tzinfo is None else at, state) for at, state in rows]
+
+
+def _delete_only_play(c: Container, uid: int) -> None:
+    with transaction(c.sessions) as s:
+        [play_id] = s.scalars(select(Play.client_play_id).where(Play.user_id == uid))
+        forget_play(s, jobs=c.jobs, user_id=uid, play_id=play_id, state=c.state)
+
+
+@pytest.fixture
+def t0() -> datetime:
+    """An hour ago, so every time of these plays is in the past (a report from the future is refused)."""
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+
+@pytest.mark.parametrize("submitted_at", ["resume", "start", "none"])
+def test_now_playing_sent_again_on_resume_after_a_delete_stays_deleted_with_its_listen(
+    container: Container, t0: datetime, submitted_at: str
+) -> None:
+    uid, tid, public_id = _listener_and_track(container)
+    _scrobble(container, uid, tid, public_id, now=t0, submission=False)  # the track starts
+    _delete_only_play(container, uid)  # the listener deletes it while it plays
+    resumed = t0 + timedelta(minutes=6)  # paused 5 minutes a minute in: the app says "now playing" again
+    _scrobble(container, uid, tid, public_id, now=resumed, submission=False)
+    assert _plays(container, uid) == []  # was a new "playing" row
+    at = {"resume": resumed, "start": t0, "none": None}[submitted_at]  # what apps send as the listen's time
+    _scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=3), submission=True, at=at)
+    assert _plays(container, uid) == []  # was that row, finished: the deleted play back as a listen
+    with container.sessions() as s:
+        kept = [
+            json.loads(p) for p in s.scalars(select(Job.payload).where(Job.user_id == uid, Job.kind == FORGET_PLAY))
+        ]
+    assert sorted(bool(p.get("resumed")) for p in kept) == [False, True]  # the resume is forgotten as the play
+    run_jobs(container)
+    with container.sessions() as s:
+        messages = sorted(m or "" for m in s.scalars(select(Job.message).where(Job.user_id == uid)))
+    assert RESUMED_ONE in messages  # what the listener's job list says of it
+
+
+def test_a_play_of_the_track_after_the_deleted_one_could_have_ended_is_kept(container: Container, t0: datetime) -> None:
+    uid, tid, public_id = _listener_and_track(container)
+    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    _delete_only_play(container, uid)
+    later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=5)
+    _scrobble(container, uid, tid, public_id, now=later, submission=False)  # played again, later
+    _scrobble(container, uid, tid, public_id, now=later + timedelta(minutes=3), submission=True, at=later)
+    assert _plays(container, uid) == [(later, "ended")]  # one new play, its listen finished
+
+
+def test_a_resume_does_not_stretch_the_window_a_track_on_repeat_is_held_back_for_one_play_at_most(
+    container: Container, t0: datetime
+) -> None:
+    uid, tid, public_id = _listener_and_track(container)
+    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    _delete_only_play(container, uid)
+    resumed = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK - timedelta(seconds=30)
+    _scrobble(container, uid, tid, public_id, now=resumed, submission=False)  # held back: the deleted play
+    again = resumed + timedelta(minutes=1)  # inside the resume's own length, past the deleted play's window
+    _scrobble(container, uid, tid, public_id, now=again, submission=False)
+    assert _plays(container, uid) == [(again, "playing")]
+
+
+def test_another_track_playing_after_a_delete_is_recorded(container: Container, t0: datetime) -> None:
+    uid, tid, public_id = _listener_and_track(container)
+    with transaction(container.sessions) as s:
+        band = f.artist(s, "Other Band")
+        other = f.track(s, "Other", f.album(s, "Other Album", band), [band], duration_ms=TRACK_MS)
+        other_id, other_public = other.id, other.public_id
+    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    _delete_only_play(container, uid)
+    _scrobble(container, uid, other_id, other_public, now=t0 + timedelta(minutes=1), submission=False)
+    assert _plays(container, uid) == [(t0 + timedelta(minutes=1), "playing")]
+
+
+@pytest.mark.parametrize("everything", [True, False], ids=["everything", "range"])
+def test_a_play_still_playing_when_a_range_was_forgotten_stays_forgotten_when_resumed(
+    container: Container, t0: datetime, everything: bool
+) -> None:
+    """The same hole after forgetting a range or everything while an app played: the range ends when it was asked,
+    and the resume's "now playing" begins after that, so the range did not cover it (found on the way)."""
+    uid, tid, public_id = _listener_and_track(container)
+    _scrobble(container, uid, tid, public_id, now=t0 - timedelta(hours=3), submission=True, at=t0 - timedelta(hours=3))
+    _scrobble(container, uid, tid, public_id, now=t0, submission=False)  # playing when the listener forgets
+    asked = t0 + timedelta(minutes=1)
+    since = None if everything else t0 - timedelta(minutes=30)
+    with transaction(container.sessions) as s:
+        submit_forget(s, jobs=container.jobs, user_id=uid, since=since, until=None if everything else asked,
+                      everything=everything, now=asked)  # fmt: skip
+    run_jobs(container)
+    left = [] if everything else [(t0 - timedelta(hours=3), "ended")]  # a finished listen outside the range
+    assert _plays(container, uid) == left
+    resumed = t0 + timedelta(minutes=3)
+    _scrobble(container, uid, tid, public_id, now=resumed, submission=False)
+    _scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=2), submission=True, at=resumed)
+    assert _plays(container, uid) == left  # was the resumed play, finished
+    later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=5)
+    _scrobble(container, uid, tid, public_id, now=later, submission=False)  # a new play, after the window
+    assert _plays(container, uid) == [*left, (later, "playing")]
