@@ -38,6 +38,19 @@ def test_the_window_is_the_deleted_plays_length_and_the_pairing_slack_from_its_s
     assert not resumed_listen(forgotten_start=T0, duration_ms=TRACK_MS, playing_at=T0 - timedelta(minutes=2))
 
 
+def test_a_submission_is_the_deleted_plays_listen_while_that_play_could_be_going_on() -> None:
+    """review27a M2: the same window as a resume's, and OPEN_PLAY_SLACK before the start (an app that scrobbles
+    half-way and sends no time)."""
+    ends = T0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK
+    assert history.same_listen(forgotten_start=T0, submitted_start=T0 + timedelta(seconds=75), duration_ms=TRACK_MS)
+    assert history.same_listen(forgotten_start=T0, submitted_start=ends, duration_ms=TRACK_MS)
+    assert history.same_listen(forgotten_start=T0, submitted_start=T0 - OPEN_PLAY_SLACK, duration_ms=TRACK_MS)
+    late = ends + timedelta(seconds=1)
+    assert not history.same_listen(forgotten_start=T0, submitted_start=late, duration_ms=TRACK_MS)
+    early = T0 - OPEN_PLAY_SLACK - timedelta(seconds=1)
+    assert not history.same_listen(forgotten_start=T0, submitted_start=early, duration_ms=TRACK_MS)
+
+
 def _listener_and_track(c: Container) -> tuple[int, int, str]:
     with transaction(c.sessions) as s:
         uid = create_user(s, username="resumer", password="account-pass-123").id
@@ -166,3 +179,19 @@ def test_a_play_still_playing_when_a_range_was_forgotten_stays_forgotten_when_re
     later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=5)
     _scrobble(container, uid, tid, public_id, now=later, submission=False)  # a new play, after the window
     assert _plays(container, uid) == [*left, (later, "playing")]
+
+
+@pytest.mark.parametrize("submitted_at", ["none", "scrobbled"])
+def test_the_finished_scrobble_of_a_deleted_play_arriving_late_stays_deleted(
+    container: Container, t0: datetime, submitted_at: str
+) -> None:
+    """review27a M2: deleted while the app played it, the play came back with the app's finished scrobble when that
+    had no time (taken as begun `now - duration`) or the scrobble's own, and came more than a minute after the
+    "now playing": the drop window was 1 minute, narrower than the pairing a scrobble gets with nothing deleted."""
+    uid, tid, public_id = _listener_and_track(container)
+    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    _delete_only_play(container, uid)
+    finished = t0 + timedelta(seconds=75) + timedelta(milliseconds=TRACK_MS)
+    at = {"none": None, "scrobbled": finished}[submitted_at]
+    _scrobble(container, uid, tid, public_id, now=finished, submission=True, at=at)
+    assert _plays(container, uid) == []

@@ -13,8 +13,7 @@ from encore.history._service import ForgottenLately, PlayForgotten, PlayReport, 
 SCROBBLE_SOURCE = "subsonic"
 # A listen finishes the app's own "now playing" row of the track updated this long before the listen began
 OPEN_PLAY_SLACK = timedelta(minutes=10)
-# A submission's listen began at most this long after its "now playing" arrived (the app's clock and the
-# server's differ by seconds); a second listen of the track begins after the first was heard, later than this
+# A "now playing" that arrives at most this long before the deleted play began is that play (clocks differ)
 SAME_LISTEN_AFTER = timedelta(minutes=1)
 
 
@@ -26,14 +25,19 @@ class ForgottenListen(Protocol):
     def __call__(self, track_id: int, started_at: datetime, *, duration_ms: int, playing: bool) -> bool: ...
 
 
-def same_listen(*, forgotten_start: datetime, submitted_start: datetime) -> bool:
+def same_listen(*, forgotten_start: datetime, submitted_start: datetime, duration_ms: int) -> bool:
     """Whether a submission that finds no row of its own is the listen of a play deleted lately (one play of the
     same track that began at `forgotten_start`): the "now playing" a submission would have finished (review26a
     M2: deleted while it played, the submission came back under an id of its own), or a finished listen sent
     again from an app's queue after a "now playing" began it (its row kept the now-playing's id and start). The
-    window is the one that pairs a submission with its now-playing: the listen may have begun up to
-    OPEN_PLAY_SLACK before (an app that scrobbles half-way and sends no time), and SAME_LISTEN_AFTER after."""
-    return forgotten_start - OPEN_PLAY_SLACK <= submitted_start <= forgotten_start + SAME_LISTEN_AFTER
+    listen may have begun up to OPEN_PLAY_SLACK before (an app that scrobbles half-way and sends no time), and
+    as late as the deleted play could still be going on (`resumed_listen`'s window): an app that sends no time is
+    taken as begun a track's length before its submission, and one that sends the submission's own time as
+    begun then, so after a pause the "start" of the deleted play's own listen came minutes after it (review27a
+    M2: a 1-minute window brought it back). A replay reported by its submission alone inside that window is held
+    back with it: a scrobble carries no position (the trade-off `resumed_listen` makes)."""
+    ends = forgotten_start + timedelta(milliseconds=max(0, duration_ms)) + OPEN_PLAY_SLACK
+    return forgotten_start - OPEN_PLAY_SLACK <= submitted_start <= ends
 
 
 def resumed_listen(*, forgotten_start: datetime, duration_ms: int, playing_at: datetime) -> bool:

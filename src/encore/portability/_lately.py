@@ -110,9 +110,9 @@ def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: da
       delete only, never from a resume's job: a track on repeat is held back for one play's length at most.
 
     The trade-off: a scrobble carries no position, so a replay of the track begun inside that window (within
-    OPEN_PLAY_SLACK of when the deleted play would have ended) by an app that sends "now playing" cannot be told
-    from a resume, and is held back with its listen. A replay after it is a play; so is one an app reports by
-    its submission alone (judged by `same_listen`)."""
+    OPEN_PLAY_SLACK of when the deleted play would have ended) cannot be told from a resume or from the deleted
+    play's own listen, and is held back with it, whether the app sends "now playing" or its submission alone
+    (`same_listen`, review27a M2). A replay after it is a play."""
 
     deleted: list[tuple[int, datetime, bool]] | None = None  # (track, start, a resume's): read once per request
 
@@ -138,7 +138,8 @@ def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: da
             deleted = read()
         if not playing:
             return any(
-                gone_track == track_id and history.same_listen(forgotten_start=gone, submitted_start=started_at)
+                gone_track == track_id
+                and history.same_listen(forgotten_start=gone, submitted_start=started_at, duration_ms=duration_ms)
                 for gone_track, gone, _resumed in deleted
             )
         going_on = any(
