@@ -267,13 +267,20 @@ _RESET_SAID = {
 }
 
 
+def _own_names(user: User) -> tuple[str, str]:
+    """What a guesser of this account's password tries first besides the common ones."""
+    return (user.username, user.display_name)
+
+
 def change_password(
     session: Session, *, user: User, current: str, new: str, guard: Guard, reset_code: str | None = None
 ) -> None:
     """Needs the current password (a stolen session alone cannot take the account). A forced reset needs the
     one-time code the operator handed over as well (the password may be the leak) and is cleared by it."""
     matches = _current_password_matches(session, user, current, guard)
-    decision = check_new_password(new=new, current_matches=matches, same_as_current=matches and current == new)
+    decision = check_new_password(
+        new=new, current_matches=matches, same_as_current=matches and current == new, known=_own_names(user)
+    )
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_password")
     if user.must_reset_password:
@@ -288,8 +295,8 @@ def change_password(
 def set_password(session: Session, *, user: User, new: str) -> None:
     """The operator sets an account's password (`encore user set-password`): the way back for an owner whose
     password whoever took the account changed, who can no longer prove the current one. The policy's length
-    rules hold; any forced reset is settled by it (its code spent)."""
-    decision = check_password(new)
+    rules hold (too easy to guess included); any forced reset is settled by it (its code spent)."""
+    decision = check_password(new, known=_own_names(user))
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_password")
     spend_reset_code(session, user_id=user.id)

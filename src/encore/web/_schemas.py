@@ -64,8 +64,8 @@ class SignupIn(Strict):
 
     @field_validator("password")
     @classmethod
-    def _password(cls, value: str) -> str:
-        return _as_told(value, check_password(value))
+    def _password(cls, value: str, info: ValidationInfo) -> str:
+        return _as_told(value, check_password(value, known=(info.data.get("username", ""),)))
 
     @field_validator("display_name")
     @classmethod

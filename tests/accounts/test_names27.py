@@ -1,0 +1,45 @@
+"""fixname27, the accounts rules underneath: review26b F6 (a password a guesser tries first is refused, by zxcvbn's
+lowest score, and only that)."""
+
+import pytest
+
+from encore.accounts import (
+    check_password,
+)
+
+PEOPLE = [  # passwords people choose that are no first guess: the rule must not lecture
+    "correct horse battery 9",
+    "listener-pass-1",
+    "demo-listener",  # the demo's (make run)
+    "demo-premium",
+    "demo-label",
+    "demo-admin-pass",
+    "Tr0ub4dor&3",
+    "mara plays bass",
+    "x" * 6 + "q9!vT",
+]
+
+
+@pytest.mark.parametrize("weak", ["password", "12345678", "qwertyuiop", "iloveyou", "Password1", "aaaaaaaaaa"])
+def test_the_first_guesses_are_refused_with_why_and_what_to_do(weak: str) -> None:
+    decision = check_password(weak)
+    assert not decision.allowed, weak  # was allowed: 8 characters was the only rule
+    assert decision.reason.startswith("Password is too easy to guess. ") and "Choose another" in decision.reason
+
+
+@pytest.mark.parametrize("good", PEOPLE)
+def test_passwords_people_use_are_taken(good: str) -> None:
+    assert check_password(good, known=("someone", "Some One")).allowed, good
+
+
+def test_the_accounts_own_names_are_guesses_too() -> None:
+    assert check_password("night_owl").allowed  # no common word: a guesser of another account would not try it
+    assert not check_password("night_owl", known=("night_owl", "")).allowed
+    assert not check_password("Mara Kowalski", known=("mk77", "Mara Kowalski")).allowed
+
+
+def test_a_long_password_is_judged_by_its_start_and_the_lengths_still_hold() -> None:
+    assert not check_password("a" * 500).allowed  # repeats: judged by its first 72 characters, never raises
+    assert check_password("a" * 500).reason.startswith("Password is too easy to guess.")
+    assert check_password("short").reason == "Password must be at least 8 characters."
+    assert check_password("x9" * 600).reason == "Password can be at most 1024 characters."

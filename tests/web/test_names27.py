@@ -1,0 +1,59 @@
+"""Session 26's reviews on names and passwords, through the player's API on SQLite and PostgreSQL (`client` runs
+on both): review26b F6, "password" was taken as a password on every path that sets one."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from encore.accounts import Role, create_user
+from encore.bootstrap import Container
+from encore.db import transaction
+from tests.web.conftest import PASSWORD, login
+
+STRONG = "correct horse battery 9"
+TOO_EASY = "Password is too easy to guess."
+
+
+def _signup(client: TestClient, username: str, ip: str, password: str = STRONG, **extra: Any) -> Any:
+    body = {"username": username, "password": password, **extra}
+    return client.post("/api/auth/signup", json=body, headers={"X-Forwarded-For": ip})
+
+
+def test_sign_up_refuses_the_passwords_a_guesser_tries_first_beside_the_field(client: TestClient) -> None:
+    for n, weak in enumerate(["password", "12345678", "qwertyuiop", "Password1", "aaaaaaaaaaaa", "night_owl"]):
+        r = _signup(client, "night_owl", f"198.51.100.{n + 1}", password=weak)
+        assert r.status_code == 422, (weak, r.text)  # was 201: signed in with "password" (review26b F6)
+        error = r.json()["error"]
+        assert error["code"] == "invalid" and error["fields"]["password"].startswith(TOO_EASY), error
+        assert "Choose another" in error["fields"]["password"]
+    said = _signup(client, "night_owl", "198.51.100.9", password="password").json()["error"]["fields"]["password"]
+    assert "top-10 common password" in said  # says why, not only that
+    assert _signup(client, "night_owl", "198.51.100.10").status_code == 201  # nothing was made by the refusals
+
+
+def test_a_changed_or_reset_password_is_refused_when_too_easy_to_guess(
+    client: TestClient, container: Container, listener: str
+) -> None:
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password="root-pass-1234", role=Role.ADMIN)
+    auth = {"Authorization": f"Bearer {login(client, listener)}"}
+    client.cookies.clear()
+    weak = client.put("/api/me/password", json={"current_password": PASSWORD, "new_password": "password"}, headers=auth)
+    assert weak.status_code == 400 and weak.json()["error"]["code"] == "bad_password", weak.text  # was 200
+    assert weak.json()["error"]["message"].startswith(TOO_EASY)
+    own_name = {"current_password": PASSWORD, "new_password": "listener"}  # its login is a guess too
+    assert client.put("/api/me/password", json=own_name, headers=auth).status_code == 400
+    login(client, listener)  # unchanged
+    client.cookies.clear()
+
+    root = {"Authorization": f"Bearer {login(client, 'root', 'root-pass-1234')}"}
+    client.cookies.clear()
+    code = client.post(f"/api/admin/accounts/{listener}/password-reset", headers=root).json()["codes"][0]["code"]
+    auth = {"Authorization": f"Bearer {login(client, listener)}"}
+    client.cookies.clear()
+    body = {"current_password": PASSWORD, "new_password": "iloveyou", "reset_code": code}
+    forced = client.put("/api/me/password", json=body, headers=auth)
+    assert forced.status_code == 400 and forced.json()["error"]["message"].startswith(TOO_EASY), forced.text
+    assert client.get("/api/me", headers=auth).json()["must_reset_password"] is True  # the code is not spent
+    ok = client.put("/api/me/password", json={**body, "new_password": STRONG}, headers=auth)
+    assert ok.status_code == 200, ok.text
