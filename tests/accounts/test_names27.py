@@ -1,10 +1,11 @@
 """fixname27, the accounts rules underneath: review26b F6 (a password a guesser tries first is refused, by zxcvbn's
-lowest score, and only that)."""
+lowest score, and only that) and review26a L3 (a name that could be a login never stands beside logins untagged)."""
 
 import pytest
 
 from encore.accounts import (
     check_password,
+    name_beside_logins,
 )
 
 PEOPLE = [  # passwords people choose that are no first guess: the rule must not lecture
@@ -43,3 +44,20 @@ def test_a_long_password_is_judged_by_its_start_and_the_lengths_still_hold() -> 
     assert check_password("a" * 500).reason.startswith("Password is too easy to guess.")
     assert check_password("short").reason == "Password must be at least 8 characters."
     assert check_password("x9" * 600).reason == "Password can be at most 1024 characters."
+
+
+@pytest.mark.parametrize(
+    ("shown", "beside"),
+    [
+        ("demo", "demo (Ab12)"),  # could be a login: tagged
+        ("Mara", "Mara (Ab12)"),
+        ("dj_shadow.2", "dj_shadow.2 (Ab12)"),
+        ("Mara K.", "Mara K."),  # a space: no login can be it
+        ("José", "José"),
+        ("Listener Ab12", "Listener Ab12"),  # the neutral name has its tag already
+        ("d", "d"),  # one character: too short for a login
+        ("...", "..."),  # only dots: no login either
+    ],
+)
+def test_a_name_that_could_be_a_login_is_tagged_beside_logins(shown: str, beside: str) -> None:
+    assert name_beside_logins(shown, public_id="Ab12cdEF34") == beside

@@ -82,6 +82,16 @@ def public_name(*, display_name: str | None, username: str, public_id: str) -> s
     return f"{NEUTRAL_NAME} {public_id[:4]}"
 
 
+def name_beside_logins(shown: str, *, public_id: str) -> str:
+    """`public_name` where it stands in one namespace with login names: Subsonic's playlist `owner`, which is the
+    caller's login on the caller's own lists, and which a client compares with its own login to know a list is
+    its own. A display name that could be a login (the username rule allows it: "demo", "Mara") gets its
+    account's tag, as the neutral name has it ("demo (Ab12)"), so no other account's list can ever carry the
+    caller's login, whoever signs up as what later. Chosen over refusing display names that equal an existing
+    login: that refusal would tell anyone choosing a name which logins exist (review26a L3, fixname27)."""
+    return f"{shown} ({public_id[:4]})" if check_username(shown).allowed else shown
+
+
 def check_own_display_name(name: str, *, username: str) -> Decision:
     """A display name a listener chooses for themselves: the rule of every shown name, and not their login name
     (which others would then read: `public_name` would not show it anyway)."""
