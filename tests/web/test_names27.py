@@ -1,5 +1,6 @@
 """Session 26's reviews on names and passwords, through the player's API on SQLite and PostgreSQL (`client` runs
-on both): review26b F6, "password" was taken as a password on every path that sets one."""
+on both): review26b F6, "password" was taken as a password on every path that sets one; review26c, sign-up and
+Settings refused the same display name with two codes (422 `invalid` and 400 `bad_display_name`)."""
 
 from typing import Any
 
@@ -57,3 +58,17 @@ def test_a_changed_or_reset_password_is_refused_when_too_easy_to_guess(
     assert client.get("/api/me", headers=auth).json()["must_reset_password"] is True  # the code is not spent
     ok = client.put("/api/me/password", json={**body, "new_password": STRONG}, headers=auth)
     assert ok.status_code == 200, ok.text
+
+
+def test_sign_up_and_settings_refuse_a_display_name_in_one_shape(client: TestClient) -> None:
+    signed = _signup(client, "night_owl", "198.51.100.20")
+    auth = {"Authorization": f"Bearer {signed.json()['token']}"}
+    for n, name in enumerate(["Night_Owl", "\u200b", "tab\there", "d" * 101, "\u202eadmin"]):
+        # refused before the name is looked up (a taken name is told after the form's own problems)
+        at_signup = _signup(client, "night_owl", f"198.51.100.{30 + n}", display_name=name)
+        in_settings = client.patch("/api/me", json={"display_name": name}, headers=auth)
+        assert in_settings.status_code == at_signup.status_code == 422, (name, in_settings.text, at_signup.text)
+        assert in_settings.json()["error"]["code"] == "invalid"  # was 400 bad_display_name
+        said = in_settings.json()["error"]["fields"]["display_name"]
+        assert at_signup.json()["error"]["fields"]["display_name"] == said
+        assert in_settings.json()["error"]["message"] == said

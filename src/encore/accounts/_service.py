@@ -24,7 +24,15 @@ from encore.accounts._reset_codes import ResetCode, issue_reset_codes, reset_cod
 from encore.accounts._stopped import erase_requested
 from encore.accounts._throttle import LoginThrottle
 from encore.db import lock_space, write_lock
-from encore.kernel import Conflict, EncoreError, PermissionDenied, ValidationFailed, is_public_id, new_secret_token
+from encore.kernel import (
+    Conflict,
+    EncoreError,
+    FieldsRefused,
+    PermissionDenied,
+    ValidationFailed,
+    is_public_id,
+    new_secret_token,
+)
 
 
 class LoginFailed(EncoreError):
@@ -323,14 +331,12 @@ def change_email(session: Session, *, user: User, current_password: str, email: 
     return old
 
 
-class DisplayNameRefused(ValidationFailed):
-    """A display name the listener may not take; `fields` says why beside the form's field."""
-
-    code = "bad_display_name"
+class DisplayNameRefused(FieldsRefused):
+    """A display name the listener may not take: the same answer as sign-up's for the same name (422 `invalid`,
+    `fields.display_name` the sentence; review26c), asked of the same rule (`check_own_display_name`)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason, code=self.code)
-        self.fields = {"display_name": reason}
+        super().__init__({"display_name": reason})
 
 
 def change_display_name(session: Session, *, user: User, display_name: str | None) -> str:
