@@ -1,12 +1,18 @@
 """fixname27, the accounts rules underneath: review26b F6 (a password a guesser tries first is refused, by zxcvbn's
-lowest score, and only that) and review26a L3 (a name that could be a login never stands beside logins untagged)."""
+lowest score, and only that), review26a L3 (a name that could be a login never stands beside logins untagged) and
+review26c (the admin's search finds an account by the name others see), the last on SQLite and PostgreSQL."""
 
 import pytest
 
 from encore.accounts import (
     check_password,
+    create_user,
+    find_users,
     name_beside_logins,
+    name_for_others,
 )
+from encore.bootstrap import Container
+from encore.db import transaction
 
 PEOPLE = [  # passwords people choose that are no first guess: the rule must not lecture
     "correct horse battery 9",
@@ -61,3 +67,17 @@ def test_a_long_password_is_judged_by_its_start_and_the_lengths_still_hold() -> 
 )
 def test_a_name_that_could_be_a_login_is_tagged_beside_logins(shown: str, beside: str) -> None:
     assert name_beside_logins(shown, public_id="Ab12cdEF34") == beside
+
+
+def test_the_admin_search_finds_the_name_the_table_shows(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        quiet = create_user(s, username="quiet_one", password="correct horse battery 9")
+        named = create_user(s, username="named_one", password="correct horse battery 9", display_name="Mara K.")
+        shown = name_for_others(quiet)
+        assert shown == f"Listener {quiet.public_id[:4]}"
+        assert [u.id for u in find_users(s, query=shown, limit=10)] == [quiet.id]  # was []
+        assert [u.id for u in find_users(s, query=f"  {shown.swapcase()} ", limit=10)] == [quiet.id]
+        assert [u.id for u in find_users(s, query="mara k", limit=10)] == [named.id]
+        assert [u.id for u in find_users(s, query="named_", limit=10)] == [named.id]  # the login, as before
+        assert named.id not in {u.id for u in find_users(s, query="listener", limit=10)}
+        assert {u.id for u in find_users(s, query="", limit=10)} == {quiet.id, named.id}

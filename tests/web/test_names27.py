@@ -1,6 +1,7 @@
 """Session 26's reviews on names and passwords, through the player's API on SQLite and PostgreSQL (`client` runs
 on both): review26b F6, "password" was taken as a password on every path that sets one; review26c, sign-up and
-Settings refused the same display name with two codes (422 `invalid` and 400 `bad_display_name`)."""
+Settings refused the same display name with two codes (422 `invalid` and 400 `bad_display_name`), and the admin's
+table showed an account without a display name as "Listener ab12" but its search could not find that."""
 
 from typing import Any
 
@@ -72,3 +73,24 @@ def test_sign_up_and_settings_refuse_a_display_name_in_one_shape(client: TestCli
         said = in_settings.json()["error"]["fields"]["display_name"]
         assert at_signup.json()["error"]["fields"]["display_name"] == said
         assert in_settings.json()["error"]["message"] == said
+
+
+def test_the_admin_finds_an_account_by_the_name_its_table_shows(client: TestClient, container: Container) -> None:
+    with transaction(container.sessions) as s:
+        create_user(s, username="root", password="root-pass-1234", role=Role.ADMIN)
+        quiet = create_user(s, username="quiet_one", password=STRONG)  # no display name: "Listener xxxx"
+        named = create_user(s, username="named_one", password=STRONG, display_name="Mara K.")
+        neutral, quiet_id, named_id = f"Listener {quiet.public_id[:4]}", quiet.public_id, named.public_id
+    root = {"Authorization": f"Bearer {login(client, 'root', 'root-pass-1234')}"}
+
+    def found(q: str) -> list[tuple[str, str]]:
+        r = client.get("/api/admin/users", params={"q": q}, headers=root)
+        assert r.status_code == 200, r.text
+        return [(u["id"], u["display_name"]) for u in r.json()["items"]]
+
+    assert found(neutral) == [(quiet_id, neutral)]  # was []: the table showed it, the search could not find it
+    assert found(neutral.upper()) == [(quiet_id, neutral)]
+    assert (quiet_id, neutral) in found("listener ")
+    assert found("quiet_") == [(quiet_id, neutral)]  # the login, as before
+    assert found("mara k") == [(named_id, "Mara K.")]
+    assert named_id not in {i for i, _ in found("listener")}  # a chosen name is not the neutral one

@@ -4,13 +4,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, String, case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import passwords_for
 from encore.accounts._policy import (
+    NEUTRAL_NAME,
     check_email,
     check_new_password,
     check_own_display_name,
@@ -358,12 +359,19 @@ def name_for_others(user: User) -> str:
 
 
 def find_users(session: Session, *, query: str, limit: int) -> list[User]:
-    """Accounts whose username or display name holds `query` (case-folded), by username (the admin's list)."""
+    """Accounts whose username or the name others see (`name_for_others`: the chosen display name, or the neutral
+    "Listener ab12" of an account without one, which the admin's table shows) holds `query` (case-folded), by
+    username (the admin's list, `encore user list --match`)."""
     folded = query.strip().casefold()
     stmt = select(User).order_by(User.username_key).limit(limit)
     if folded:
         pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            User.username_key.like(pattern, escape="\\") | func.lower(User.display_name).like(pattern, escape="\\")
-        )
+        stmt = stmt.where(User.username_key.like(pattern, escape="\\") | _shown_key().like(pattern, escape="\\"))
     return list(session.scalars(stmt))
+
+
+def _shown_key() -> ColumnElement[str]:
+    """`public_name` in SQL, lower-cased: the neutral name where none was chosen (or the login was)."""
+    neutral = (User.display_name == "") | (func.lower(User.display_name) == User.username_key)
+    tag = func.lower(func.substr(User.public_id, 1, 4))
+    return case((neutral, literal(f"{NEUTRAL_NAME.casefold()} ", String) + tag), else_=func.lower(User.display_name))
