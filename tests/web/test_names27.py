@@ -28,6 +28,8 @@ def test_sign_up_refuses_the_passwords_a_guesser_tries_first_beside_the_field(cl
         error = r.json()["error"]
         assert error["code"] == "invalid" and error["fields"]["password"].startswith(TOO_EASY), error
         assert "Choose another" in error["fields"]["password"]
+    named = _signup(client, "mk77", "198.51.100.8", password="Mara Kowalski", display_name="Mara Kowalski")
+    assert named.status_code == 201, named.text  # the form's rule and create_user's are one: never a 400 after a pass
     said = _signup(client, "night_owl", "198.51.100.9", password="password").json()["error"]["fields"]["password"]
     assert "top-10 common password" in said  # says why, not only that
     assert _signup(client, "night_owl", "198.51.100.10").status_code == 201  # nothing was made by the refusals

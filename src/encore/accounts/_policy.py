@@ -63,7 +63,9 @@ def new_account_problems(*, username: str, password: str, display_name: str | No
     checks = {
         "username": check_username(username),
         "display_name": check_display_name(normal_display_name(display_name)) if display_name else Decision(True, ""),
-        "password": check_password(password, known=(username, display_name or "")),
+        # the login only, as the sign-up form's own validator asks (it does not see the display name, sent after
+        # the password): a password the form took is never refused here in another shape (400 bad_password)
+        "password": check_password(password, known=(username,)),
     }
     return {field: decision.reason for field, decision in checks.items() if not decision.allowed}
 
