@@ -117,7 +117,7 @@ def test_security_headers_on_pages_and_api(client: TestClient) -> None:
             {"username": "newbie", "password": "long enough", "display_name": "d" * 101},
             422,
             "display_name",
-            "Display name can be at most 100 characters.",
+            "A display name can be at most 100 characters.",  # the policy's sentence, as Settings says it
         ),
         (
             {"username": "newbie", "password": "long enough", "role": "admin"},

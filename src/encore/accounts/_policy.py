@@ -2,7 +2,10 @@
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from zxcvbn import zxcvbn
 
 from encore.kernel import bidi_refusal, has_bidi_control, has_control, has_visible
 
@@ -10,6 +13,8 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 handles long input, but a megabyte "password" is an attack
 MAX_DISPLAY_NAME = 100
+# zxcvbn's own limit (it raises past it: its matching grows with the length); a password is judged by its start
+SCORED_PREFIX = 72
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,9 @@ def new_account_problems(*, username: str, password: str, display_name: str | No
     checks = {
         "username": check_username(username),
         "display_name": check_display_name(normal_display_name(display_name)) if display_name else Decision(True, ""),
-        "password": check_password(password),
+        # the login only, as the sign-up form's own validator asks (it does not see the display name, sent after
+        # the password): a password the form took is never refused here in another shape (400 bad_password)
+        "password": check_password(password, known=(username,)),
     }
     return {field: decision.reason for field, decision in checks.items() if not decision.allowed}
 
@@ -77,6 +84,16 @@ def public_name(*, display_name: str | None, username: str, public_id: str) -> s
     return f"{NEUTRAL_NAME} {public_id[:4]}"
 
 
+def name_beside_logins(shown: str, *, public_id: str) -> str:
+    """`public_name` where it stands in one namespace with login names: Subsonic's playlist `owner`, which is the
+    caller's login on the caller's own lists, and which a client compares with its own login to know a list is
+    its own. A display name that could be a login (the username rule allows it: "demo", "Mara") gets its
+    account's tag, as the neutral name has it ("demo (Ab12)"), so no other account's list can ever carry the
+    caller's login, whoever signs up as what later. Chosen over refusing display names that equal an existing
+    login: that refusal would tell anyone choosing a name which logins exist (review26a L3, fixname27)."""
+    return f"{shown} ({public_id[:4]})" if check_username(shown).allowed else shown
+
+
 def check_own_display_name(name: str, *, username: str) -> Decision:
     """A display name a listener chooses for themselves: the rule of every shown name, and not their login name
     (which others would then read: `public_name` would not show it anyway)."""
@@ -86,11 +103,22 @@ def check_own_display_name(name: str, *, username: str) -> Decision:
     return decision
 
 
-def check_password(password: str) -> Decision:
+def check_password(password: str, *, known: Iterable[str] = ()) -> Decision:
+    """The rule of every password an account is given (sign-up, a change, a forced reset, the operator's): the
+    lengths, and not among the first guesses of an attacker: zxcvbn's lowest score (fewer than about a thousand
+    guesses: "password", "12345678", "qwertyuiop", a repeated letter), with the account's own names (`known`) as
+    guesses too. Only that lowest score is refused: a self-hosted server should not lecture, only stop what a
+    guesser tries first. zxcvbn's warning says why ("This is a top-10 common password.")."""
     if len(password) < MIN_PASSWORD:
         return Decision(False, f"Password must be at least {MIN_PASSWORD} characters.")
     if len(password) > MAX_PASSWORD:
         return Decision(False, f"Password can be at most {MAX_PASSWORD} characters.")
+    judged = zxcvbn(password[:SCORED_PREFIX], user_inputs=[k for k in known if k])
+    if judged["score"] == 0:
+        why = judged["feedback"]["warning"] or "It is among the first passwords a guesser tries."
+        return Decision(
+            False, f"Password is too easy to guess. {why} Choose another: a few unrelated words make a strong one."
+        )
     return Decision(True, "ok")
 
 
@@ -124,12 +152,14 @@ def may_use_account(*, is_active: bool, must_reset_password: bool) -> Decision:
     return Decision(True, "ok")
 
 
-def check_new_password(*, new: str, current_matches: bool, same_as_current: bool) -> Decision:
+def check_new_password(
+    *, new: str, current_matches: bool, same_as_current: bool, known: Iterable[str] = ()
+) -> Decision:
     if not current_matches:
         return Decision(False, "the current password is wrong")
     if same_as_current:
         return Decision(False, "choose a password different from the current one")
-    return check_password(new)
+    return check_password(new, known=known)
 
 
 MAX_EMAIL = 320

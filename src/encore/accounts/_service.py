@@ -4,13 +4,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, String, case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import passwords_for
 from encore.accounts._policy import (
+    NEUTRAL_NAME,
     check_email,
     check_new_password,
     check_own_display_name,
@@ -24,7 +25,15 @@ from encore.accounts._reset_codes import ResetCode, issue_reset_codes, reset_cod
 from encore.accounts._stopped import erase_requested
 from encore.accounts._throttle import LoginThrottle
 from encore.db import lock_space, write_lock
-from encore.kernel import Conflict, EncoreError, PermissionDenied, ValidationFailed, is_public_id, new_secret_token
+from encore.kernel import (
+    Conflict,
+    EncoreError,
+    FieldsRefused,
+    PermissionDenied,
+    ValidationFailed,
+    is_public_id,
+    new_secret_token,
+)
 
 
 class LoginFailed(EncoreError):
@@ -267,13 +276,20 @@ _RESET_SAID = {
 }
 
 
+def _own_names(user: User) -> tuple[str, str]:
+    """What a guesser of this account's password tries first besides the common ones."""
+    return (user.username, user.display_name)
+
+
 def change_password(
     session: Session, *, user: User, current: str, new: str, guard: Guard, reset_code: str | None = None
 ) -> None:
     """Needs the current password (a stolen session alone cannot take the account). A forced reset needs the
     one-time code the operator handed over as well (the password may be the leak) and is cleared by it."""
     matches = _current_password_matches(session, user, current, guard)
-    decision = check_new_password(new=new, current_matches=matches, same_as_current=matches and current == new)
+    decision = check_new_password(
+        new=new, current_matches=matches, same_as_current=matches and current == new, known=_own_names(user)
+    )
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_password")
     if user.must_reset_password:
@@ -288,8 +304,8 @@ def change_password(
 def set_password(session: Session, *, user: User, new: str) -> None:
     """The operator sets an account's password (`encore user set-password`): the way back for an owner whose
     password whoever took the account changed, who can no longer prove the current one. The policy's length
-    rules hold; any forced reset is settled by it (its code spent)."""
-    decision = check_password(new)
+    rules hold (too easy to guess included); any forced reset is settled by it (its code spent)."""
+    decision = check_password(new, known=_own_names(user))
     if not decision.allowed:
         raise ValidationFailed(decision.reason, code="bad_password")
     spend_reset_code(session, user_id=user.id)
@@ -316,14 +332,12 @@ def change_email(session: Session, *, user: User, current_password: str, email: 
     return old
 
 
-class DisplayNameRefused(ValidationFailed):
-    """A display name the listener may not take; `fields` says why beside the form's field."""
-
-    code = "bad_display_name"
+class DisplayNameRefused(FieldsRefused):
+    """A display name the listener may not take: the same answer as sign-up's for the same name (422 `invalid`,
+    `fields.display_name` the sentence; review26c), asked of the same rule (`check_own_display_name`)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason, code=self.code)
-        self.fields = {"display_name": reason}
+        super().__init__({"display_name": reason})
 
 
 def change_display_name(session: Session, *, user: User, display_name: str | None) -> str:
@@ -345,12 +359,19 @@ def name_for_others(user: User) -> str:
 
 
 def find_users(session: Session, *, query: str, limit: int) -> list[User]:
-    """Accounts whose username or display name holds `query` (case-folded), by username (the admin's list)."""
+    """Accounts whose username or the name others see (`name_for_others`: the chosen display name, or the neutral
+    "Listener ab12" of an account without one, which the admin's table shows) holds `query` (case-folded), by
+    username (the admin's list, `encore user list --match`)."""
     folded = query.strip().casefold()
     stmt = select(User).order_by(User.username_key).limit(limit)
     if folded:
         pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            User.username_key.like(pattern, escape="\\") | func.lower(User.display_name).like(pattern, escape="\\")
-        )
+        stmt = stmt.where(User.username_key.like(pattern, escape="\\") | _shown_key().like(pattern, escape="\\"))
     return list(session.scalars(stmt))
+
+
+def _shown_key() -> ColumnElement[str]:
+    """`public_name` in SQL, lower-cased: the neutral name where none was chosen (or the login was)."""
+    neutral = (User.display_name == "") | (func.lower(User.display_name) == User.username_key)
+    tag = func.lower(func.substr(User.public_id, 1, 4))
+    return case((neutral, literal(f"{NEUTRAL_NAME.casefold()} ", String) + tag), else_=func.lower(User.display_name))

@@ -11,7 +11,7 @@ from encore.kernel._malloc import (
 )
 from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, from_epoch, in_epoch
 from encore.kernel.codes import ISRC_RE, is_isrc
-from encore.kernel.errors import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
+from encore.kernel.errors import Conflict, EncoreError, FieldsRefused, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
 from encore.kernel.pictures import (
     PICTURE_UNREADABLE,
@@ -43,6 +43,7 @@ __all__ = [
     "Clock",
     "Conflict",
     "EncoreError",
+    "FieldsRefused",
     "FixedClock",
     "NotFound",
     "PermissionDenied",

@@ -25,5 +25,15 @@ class ValidationFailed(EncoreError):
     code = "invalid"
 
 
+class FieldsRefused(ValidationFailed):
+    """A form's fields refused by a rule a wire model cannot check alone (it needs the account): `fields` maps each
+    to the sentence shown beside it. Answered as a wire model's own refusal is (422 `invalid` with `fields`), so a
+    client meets one shape for a field whoever checked it."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(next(iter(fields.values())), code="invalid")
+        self.fields = fields
+
+
 class Conflict(EncoreError):
     code = "conflict"

@@ -152,7 +152,10 @@ class MeIn(Strict):
     )
 
 
-@router.patch("/me", responses={400: {"description": "A field the account may not take; `fields` says why"}})
+@router.patch(
+    "/me",
+    responses={422: {"description": "A field the account may not take (`invalid`, as sign-up's): `fields` says why"}},
+)
 def change_me(body: MeIn, request: Request, session: Db, user: CurrentUser) -> UserOut:
     """Change the account's profile: its display name, the only name another person ever sees of it."""
     decision = may_use_account(is_active=user.is_active, must_reset_password=user.must_reset_password)

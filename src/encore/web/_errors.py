@@ -13,7 +13,7 @@ from starlette.requests import ClientDisconnect
 
 from encore.accounts import LoginFailed, LoginThrottled
 from encore.db import error_line, is_busy, is_unreachable
-from encore.kernel import Conflict, EncoreError, NotFound, PermissionDenied, ValidationFailed
+from encore.kernel import Conflict, EncoreError, FieldsRefused, NotFound, PermissionDenied, ValidationFailed
 from encore.lyrics import LyricsRejected, LyricsTooLarge
 from encore.state import StateBusy, StateUnavailable
 from encore.web._plain_errors import (
@@ -45,6 +45,7 @@ _STATUS: list[tuple[type[EncoreError], int]] = [
     (Conflict, 409),
     (LyricsTooLarge, 413),
     (LyricsRejected, 422),
+    (FieldsRefused, 422),  # as a wire model's own refusal of a field (RequestValidationError below)
     (ValidationFailed, 400),
 ]
 

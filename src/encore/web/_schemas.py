@@ -55,7 +55,7 @@ class SignupIn(Strict):
 
     username: str = Field(min_length=2, max_length=32)
     password: str = Field(min_length=8, max_length=1024)
-    display_name: str | None = Field(default=None, max_length=100)
+    display_name: str | None = Field(default=None, max_length=1000)  # the policy says its limit (100), as in Settings
 
     @field_validator("username")
     @classmethod
@@ -64,8 +64,8 @@ class SignupIn(Strict):
 
     @field_validator("password")
     @classmethod
-    def _password(cls, value: str) -> str:
-        return _as_told(value, check_password(value))
+    def _password(cls, value: str, info: ValidationInfo) -> str:
+        return _as_told(value, check_password(value, known=(info.data.get("username", ""),)))
 
     @field_validator("display_name")
     @classmethod

@@ -1,6 +1,7 @@
 """Playlists on encore.library: the same playlists as the web player."""
 
 from encore import library
+from encore.accounts import name_beside_logins
 from encore.web.subsonic import _map
 from encore.web.subsonic._browse import song_payloads
 from encore.web.subsonic._context import Ctx, method
@@ -14,9 +15,12 @@ def _shown(ctx: Ctx, view: library.PlaylistView, entries: list[Payload | Ready] 
     """Subsonic's `owner` is a username (a client compares it with its own to know the list is its own): the
     caller's own lists carry the caller's. Another listener's list is `readonly` (review25c L7) and carries its
     owner's display name, never their login name: Encore shows nobody another's login name (review25o M2:
-    getPlaylists would have handed every listener a list of them, ready for password guessing)."""
+    getPlaylists would have handed every listener a list of them, ready for password guessing), and never a
+    name that could be a login either (`accounts.name_beside_logins`): a stranger naming themselves "demo" would
+    otherwise own "demo's" lists in a client that does not read `readonly` (review26a L3)."""
     mine = view.owner_id == ctx.user.id
-    return _map.playlist(view, owner=ctx.user.username if mine else view.owner_name, readonly=not mine, entries=entries)
+    owner = ctx.user.username if mine else name_beside_logins(view.owner_name, public_id=view.owner_public_id)
+    return _map.playlist(view, owner=owner, readonly=not mine, entries=entries)
 
 
 def _listed(ctx: Ctx, playlist_id: str) -> list[library.PlaylistItemView]:

@@ -1,0 +1,83 @@
+"""fixname27, the accounts rules underneath: review26b F6 (a password a guesser tries first is refused, by zxcvbn's
+lowest score, and only that), review26a L3 (a name that could be a login never stands beside logins untagged) and
+review26c (the admin's search finds an account by the name others see), the last on SQLite and PostgreSQL."""
+
+import pytest
+
+from encore.accounts import (
+    check_password,
+    create_user,
+    find_users,
+    name_beside_logins,
+    name_for_others,
+)
+from encore.bootstrap import Container
+from encore.db import transaction
+
+PEOPLE = [  # passwords people choose that are no first guess: the rule must not lecture
+    "correct horse battery 9",
+    "listener-pass-1",
+    "demo-listener",  # the demo's (make run)
+    "demo-premium",
+    "demo-label",
+    "demo-admin-pass",
+    "Tr0ub4dor&3",
+    "mara plays bass",
+    "x" * 6 + "q9!vT",
+]
+
+
+@pytest.mark.parametrize("weak", ["password", "12345678", "qwertyuiop", "iloveyou", "Password1", "aaaaaaaaaa"])
+def test_the_first_guesses_are_refused_with_why_and_what_to_do(weak: str) -> None:
+    decision = check_password(weak)
+    assert not decision.allowed, weak  # was allowed: 8 characters was the only rule
+    assert decision.reason.startswith("Password is too easy to guess. ") and "Choose another" in decision.reason
+
+
+@pytest.mark.parametrize("good", PEOPLE)
+def test_passwords_people_use_are_taken(good: str) -> None:
+    assert check_password(good, known=("someone", "Some One")).allowed, good
+
+
+def test_the_accounts_own_names_are_guesses_too() -> None:
+    assert check_password("night_owl").allowed  # no common word: a guesser of another account would not try it
+    assert not check_password("night_owl", known=("night_owl", "")).allowed
+    assert not check_password("Mara Kowalski", known=("mk77", "Mara Kowalski")).allowed
+
+
+def test_a_long_password_is_judged_by_its_start_and_the_lengths_still_hold() -> None:
+    assert not check_password("a" * 500).allowed  # repeats: judged by its first 72 characters, never raises
+    assert check_password("a" * 500).reason.startswith("Password is too easy to guess.")
+    assert check_password("short").reason == "Password must be at least 8 characters."
+    assert check_password("x9" * 600).reason == "Password can be at most 1024 characters."
+
+
+@pytest.mark.parametrize(
+    ("shown", "beside"),
+    [
+        ("demo", "demo (Ab12)"),  # could be a login: tagged
+        ("Mara", "Mara (Ab12)"),
+        ("dj_shadow.2", "dj_shadow.2 (Ab12)"),
+        ("Mara K.", "Mara K."),  # a space: no login can be it
+        ("José", "José"),
+        ("Listener Ab12", "Listener Ab12"),  # the neutral name has its tag already
+        ("d", "d"),  # one character: too short for a login
+        ("...", "..."),  # only dots: no login either
+    ],
+)
+def test_a_name_that_could_be_a_login_is_tagged_beside_logins(shown: str, beside: str) -> None:
+    assert name_beside_logins(shown, public_id="Ab12cdEF34") == beside
+
+
+def test_the_admin_search_finds_the_name_the_table_shows(container: Container) -> None:
+    with transaction(container.sessions) as s:
+        quiet = create_user(s, username="quiet_one", password="correct horse battery 9")
+        named = create_user(s, username="named_one", password="correct horse battery 9", display_name="Mara K.")
+        shown = name_for_others(quiet)
+        assert shown == f"Listener {quiet.public_id[:4]}"
+        assert [u.id for u in find_users(s, query=shown, limit=10)] == [quiet.id]  # was []
+        assert [u.id for u in find_users(s, query=f"  {shown.swapcase()} ", limit=10)] == [quiet.id]
+        assert [u.id for u in find_users(s, query="mara k", limit=10)] == [named.id]
+        assert [u.id for u in find_users(s, query="named_", limit=10)] == [named.id]  # the login, as before
+        assert named.id not in {u.id for u in find_users(s, query="listener", limit=10)}
+        assert {u.id for u in find_users(s, query="", limit=10)} == {quiet.id, named.id}
