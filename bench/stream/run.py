@@ -417,11 +417,12 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
-def _edge_log(conf: str, access_log: str) -> str:
-    """The edge config with its edge location's `access_log` set to `access_log` (it must be there once)."""
-    line = "access_log edge.log encore_edge;"
-    if conf.count(line) != 1:
-        raise RuntimeError(f"the edge config has {conf.count(line)} '{line}'")
+def _edge_log(conf: str, access_log: str, port: int) -> str:
+    """The edge config listening on `port` with its edge location's `access_log` set to `access_log`."""
+    line, listen = "access_log edge.log encore_edge;", re.search(r"listen 127\.0\.0\.1:\d+;", conf)
+    if conf.count(line) != 1 or listen is None:
+        raise RuntimeError(f"the edge config has {conf.count(line)} '{line}' and listen {listen}")
+    conf = conf.replace(listen[0], f"listen 127.0.0.1:{port};")
     return conf.replace(line, f"access_log {access_log};")
 
 
@@ -461,13 +462,16 @@ def servers(
         # The same edge config with its per-request log line buffered, and without it: what the line costs
         "edge-log-buffered": (
             "edge nginx, edge.log buffered 64k (bench only)",
-            nginx_command(work / "edge-buffered", _edge_log(edge_conf, "edge.log encore_edge buffer=64k flush=1s")),
+            nginx_command(
+                work / "edge-buffered",
+                _edge_log(edge_conf, "edge.log encore_edge buffer=64k flush=1s", edge_buffered_port),
+            ),
             edge_buffered_port,
             None,
         ),
         "edge-no-log": (
             "edge nginx, no edge.log (bench only)",
-            nginx_command(work / "edge-no-log", _edge_log(edge_conf, "off")),
+            nginx_command(work / "edge-no-log", _edge_log(edge_conf, "off", edge_no_log_port)),
             edge_no_log_port,
             None,
         ),
