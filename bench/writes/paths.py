@@ -11,6 +11,8 @@ the PostgreSQL server's CPU per operation (the postmaster and every backend, /pr
 PATH:
 - `version`: a catalogue write's transaction at its smallest: `catalog.catalogue_changed` (the one statement that
   moves the catalogue's version; fixapi26 added `changed_ms`, one CASE, to it) and the commit.
+- `version-prebuilt`: the current tree's statement as a bench-only replica built once (bound `now`, no ORM
+  session synchronisation), the same transaction: what building it per call costs (current tree only).
 - `verified`: `bootstrap.write_verified` of a new play (fixedge25 added a `NOT EXISTS` on the listener's plays of
   that track within the play's window to its INSERT ... SELECT); every write must be written.
 - `lb`: a ListenBrainz `single` submission over the ASGI app in process (Starlette's TestClient, one listener's
@@ -107,6 +109,32 @@ def path_version(c: Container, ops: int, postmaster: int | None) -> dict[str, fl
     def op(_i: int) -> None:
         with transaction(c.sessions) as s:
             catalogue_changed(s)
+
+    out = timed(ops, op, postmaster)
+    with transaction(c.sessions) as s:
+        out["version_moved"] = float(s.scalar(text("SELECT version FROM catalogue_version WHERE id = 1")) or 0)
+    return out
+
+
+def path_version_prebuilt(c: Container, ops: int, postmaster: int | None) -> dict[str, float]:
+    """A bench-only replica of the current tree's `catalogue_changed` statement (the same SQL), built once with a
+    bound `now` and no ORM synchronisation of the session (which holds no CatalogueVersion): what the statement
+    would cost built that way, beside `version` in the same run."""
+    from sqlalchemy import bindparam, case, update
+
+    from encore.catalog import CatalogueVersion
+
+    now, was = bindparam("now_ms"), CatalogueVersion.changed_ms
+    statement = (
+        update(CatalogueVersion)
+        .where(CatalogueVersion.id == 1)
+        .values(version=CatalogueVersion.version + 1, changed_ms=case((was >= now, was + 1), else_=now))
+        .execution_options(synchronize_session=False)
+    )
+
+    def op(_i: int) -> None:
+        with transaction(c.sessions) as s:
+            s.execute(statement, {"now_ms": time.time_ns() // 1_000_000})
 
     out = timed(ops, op, postmaster)
     with transaction(c.sessions) as s:
@@ -241,6 +269,7 @@ def path_ingest_lock(c: Container, ops: int, _postmaster: int | None) -> dict[st
 
 PATHS = {
     "version": path_version,
+    "version-prebuilt": path_version_prebuilt,
     "verified": path_verified,
     "lb": path_lb,
     "scrobble": path_scrobble,
