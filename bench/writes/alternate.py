@@ -4,10 +4,10 @@
         [--rounds 3] [--ops 1000] [--postgres]
 
 Each `--pair PATH=<tree>` measures `bench.writes.paths PATH` with that tree's `src` (a detached worktree at the
-commit before the change) and with this tree's, in turn, `--rounds` times (old first in odd rounds, new first in
-even ones), each run a process of its own with its own fresh database. With `--postgres` one throwaway PostgreSQL
-server (tests/support/postgres.py; its port from `BENCH_PORTS` when set) holds every run's database and its CPU
-per operation is read too. Prints every run's JSON line, then per path and tree the median and range of this
+commit before the change) and with this tree's (or `--new <tree>`'s: the change's own commit), in turn, `--rounds`
+times (old first in odd rounds, new first in even ones), each run a process of its own with its own fresh
+database. With `--postgres` one throwaway PostgreSQL server (tests/support/postgres.py; its port from `BENCH_PORTS`
+when set) holds every run's database and its CPU per operation is read too. Prints every run's JSON line, then per path and tree the median and range of this
 process's CPU per operation and the server's.
 """
 
@@ -65,6 +65,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ops", type=int, default=1000)
     ap.add_argument("--postgres", action="store_true")
+    ap.add_argument("--new", type=Path, default=REPO, help="the tree to compare with (default: this one)")
     args = ap.parse_args()
     pairs = [(p.split("=", 1)[0], Path(p.split("=", 1)[1]).resolve()) for p in args.pair]
     server = None
@@ -79,7 +80,7 @@ def main() -> None:
         pg = None if server is None else (server.url("postgres"), server.process.pid)
         for round_no in range(1, args.rounds + 1):
             for path, old in pairs:
-                trees = [old, REPO] if round_no % 2 else [REPO, old]
+                trees = [old, args.new] if round_no % 2 else [args.new, old]
                 results += [run_one(path, tree, args.ops, pg) for tree in trees]
     finally:
         if server is not None:
