@@ -82,6 +82,8 @@ GRANIAN_VARIANTS: dict[str, list[str]] = {
 ALL_SERVERS = [
     "plain",
     "edge",
+    "edge-log-buffered",
+    "edge-no-log",
     "embedded",
     "embedded-free",
     "embedded-free-redis",
@@ -141,7 +143,24 @@ def redis_cpu_s(sock: Path) -> float:
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
+def _port_range(spec: str) -> range:
+    low, high = spec.split("-")
+    return range(int(low), int(high) + 1)
+
+
+_PORTS = iter(_port_range(os.environ["BENCH_PORTS"]) if "BENCH_PORTS" in os.environ else ())
+
+
 def free_port() -> int:
+    """A free loopback port; with `BENCH_PORTS=30000-30999` (a shared machine's own range), the next free one
+    from that range."""
+    for port in _PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -291,6 +310,20 @@ def run_wrk(
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
 
+def py_spy(out_dir: Path, name: str, pid: int, duration: int) -> subprocess.Popen[bytes] | None:
+    """py-spy (`pip install py-spy`, found on PATH or as `PY_SPY`) sampling a Python server over wrk's window
+    (not nginx), its folded stacks to `out_dir/<server>-<time>.txt`; its own CPU is not the server's, but the
+    samples cost the server a little: figures from such a run are for the profile, not the table."""
+    if name.endswith("nginx"):
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{datetime.now(UTC):%H%M%S}.txt"
+    spy = os.environ.get("PY_SPY") or shutil.which("py-spy") or "py-spy"
+    command = [spy, "record", "--pid", str(pid), "--duration", str(max(1, duration - 1)), "--rate", "200"]
+    command += ["--format", "raw", "--nonblocking", "--output", str(out)]
+    return subprocess.Popen(["taskset", "-c", "1", *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def measure(  # noqa: PLR0917 - the server under test and where to read its CPU
     name: str, base: str, urls: Path, args: argparse.Namespace, size: int, pid: int, sock: Path | None
 ) -> list[Result]:
@@ -304,6 +337,7 @@ def measure(  # noqa: PLR0917 - the server under test and where to read its CPU
         watch = {"server": pid}
         if sock is not None and (redis_pid := sched.pid_of(f"redis-server unixsocket:{sock}")) is not None:
             watch["redis-server"] = redis_pid
+        spy = py_spy(args.py_spy, name, pid, args.duration) if args.py_spy else None
         s = run_wrk(
             base,
             urls,
@@ -314,6 +348,8 @@ def measure(  # noqa: PLR0917 - the server under test and where to read its CPU
             watch=watch,
             pattern=args.pattern,
         )
+        if spy is not None:
+            spy.wait(timeout=60)
         cpu_s, redis_s = tree_cpu_s(pid) - cpu0, 0.0 if sock is None else redis_cpu_s(sock) - redis0
         n = max(1, s["requests"])
         seconds = s["duration_us"] / 1e6
@@ -381,6 +417,15 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
+def _edge_log(conf: str, access_log: str, port: int) -> str:
+    """The edge config listening on `port` with its edge location's `access_log` set to `access_log`."""
+    line, listen = "access_log edge.log encore_edge;", re.search(r"listen 127\.0\.0\.1:\d+;", conf)
+    if conf.count(line) != 1 or listen is None:
+        raise RuntimeError(f"the edge config has {conf.count(line)} '{line}' and listen {listen}")
+    conf = conf.replace(listen[0], f"listen 127.0.0.1:{port};")
+    return conf.replace(line, f"access_log {access_log};")
+
+
 def servers(
     work: Path, media: Path, lease_s: float = 15
 ) -> dict[str, tuple[str, list[str], int, dict[str, str] | None]]:
@@ -397,6 +442,7 @@ def servers(
         user="root" if root else None,
         worker_processes=1,
     )
+    edge_buffered_port, edge_no_log_port = free_port(), free_port()
     env = {**os.environ, "BENCH_MEDIA": str(media / "by-track"), "BENCH_SECRET": SECRET}
     uv_command, uv_flavour = uvicorn_command(uv_port, uvloop=True)
     aio_command, aio_flavour = uvicorn_command(uv_port2, uvloop=False)
@@ -413,6 +459,22 @@ def servers(
     return {
         "plain": ("plain nginx", nginx_command(work / "plain", plain_conf), plain_port, None),
         "edge": ("edge nginx", nginx_command(work / "edge", edge_conf), edge_port, None),
+        # The same edge config with its per-request log line buffered, and without it: what the line costs
+        "edge-log-buffered": (
+            "edge nginx, edge.log buffered 64k (bench only)",
+            nginx_command(
+                work / "edge-buffered",
+                _edge_log(edge_conf, "edge.log encore_edge buffer=64k flush=1s", edge_buffered_port),
+            ),
+            edge_buffered_port,
+            None,
+        ),
+        "edge-no-log": (
+            "edge nginx, no edge.log (bench only)",
+            nginx_command(work / "edge-no-log", _edge_log(edge_conf, "off", edge_no_log_port)),
+            edge_no_log_port,
+            None,
+        ),
         "embedded": (f"embedded encore ({uv_flavour})", uv_command, uv_port, env),
         # The same, for a free listener: every block sent is reported to the ad clock.
         "embedded-free": (
@@ -535,6 +597,7 @@ def main() -> None:
     parser.add_argument("--only", choices=ALL_SERVERS, action="append")
     parser.add_argument("--range-only", action="store_true", help="skip the whole-file requests")
     parser.add_argument("--pattern", choices=["random", "sequential"], default="random", help="ranges' offsets")
+    parser.add_argument("--py-spy", type=Path, help="a folder: py-spy's folded stacks of each Python server")
     parser.add_argument("--lease-s", type=float, default=15, help="audio a lease charges ahead (rsgi-*-lease)")
     args = parser.parse_args()
     ensure_tools()
