@@ -5,11 +5,13 @@ review26c (the admin's search finds an account by the name others see), the last
 import pytest
 
 from encore.accounts import (
+    check_own_display_name,
     check_password,
     create_user,
     find_users,
     name_beside_logins,
     name_for_others,
+    public_name,
 )
 from encore.bootstrap import Container
 from encore.db import transaction
@@ -63,6 +65,8 @@ def test_a_long_password_is_judged_by_its_start_and_the_lengths_still_hold() -> 
         ("Listener Ab12", "Listener Ab12"),  # the neutral name has its tag already
         ("d", "d"),  # one character: too short for a login
         ("...", "..."),  # only dots: no login either
+        ("demo\u200b", "demo\u200b (Ab12)"),  # review27a M1: what draws nothing is not read
+        ("\uff44\uff45\uff4d\uff4f", "\uff44\uff45\uff4d\uff4f (Ab12)"),  # fullwidth "demo" reads "demo"
     ],
 )
 def test_a_name_that_could_be_a_login_is_tagged_beside_logins(shown: str, beside: str) -> None:
@@ -81,3 +85,13 @@ def test_the_admin_search_finds_the_name_the_table_shows(container: Container) -
         assert [u.id for u in find_users(s, query="named_", limit=10)] == [named.id]  # the login, as before
         assert named.id not in {u.id for u in find_users(s, query="listener", limit=10)}
         assert {u.id for u in find_users(s, query="", limit=10)} == {quiet.id, named.id}
+
+
+@pytest.mark.parametrize("name", ["Alice\u200b", "\u200dalice", "\uff41\uff4c\uff49\uff43\uff45", "ali\u034fce"])
+def test_the_login_with_what_draws_nothing_or_in_fullwidth_is_still_the_login(name: str) -> None:
+    """review27a M1: the own-login rule compared the raw text, so the login with a zero-width character or in
+    fullwidth letters was taken as another name while every client showed the login; a name stored so before
+    the rule is shown as the neutral name."""
+    assert not check_own_display_name(name, username="alice").allowed
+    assert public_name(display_name=name, username="alice", public_id="Ab12cdEF34") == "Listener Ab12"
+    assert check_own_display_name("Alice K.", username="alice").allowed

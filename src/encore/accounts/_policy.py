@@ -79,7 +79,7 @@ def public_name(*, display_name: str | None, username: str, public_id: str) -> s
     names is half of a password guess). An account that never chose one (None: made by a sign-up or `encore user
     create` without a name), or whose name is its login name whatever the case, is "Listener" and the first
     characters of its public id, which is public already (in /v1's and the player's links to the profile)."""
-    if display_name and display_name.casefold() != username.casefold():
+    if display_name and as_login(display_name).casefold() != username.casefold():
         return display_name
     return f"{NEUTRAL_NAME} {public_id[:4]}"
 
@@ -91,14 +91,27 @@ def name_beside_logins(shown: str, *, public_id: str) -> str:
     account's tag, as the neutral name has it ("demo (Ab12)"), so no other account's list can ever carry the
     caller's login, whoever signs up as what later. Chosen over refusing display names that equal an existing
     login: that refusal would tell anyone choosing a name which logins exist (review26a L3, fixname27)."""
-    return f"{shown} ({public_id[:4]})" if check_username(shown).allowed else shown
+    return f"{shown} ({public_id[:4]})" if check_username(as_login(shown)).allowed else shown
+
+
+def as_login(name: str) -> str:
+    """How `name` reads where logins are read: compatibility forms folded (fullwidth letters are the ASCII ones)
+    and what draws nothing dropped (zero-width, format and combining characters: "alice\u200b" is "alice").
+    Review27a M1: the own-login rule and `name_beside_logins` compared the raw text, so those passed as other
+    names while every client showed the login. Look-alike letters of other scripts (a Cyrillic "\u0435") are not
+    folded: that needs a confusables table."""
+    folded = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in folded if unicodedata.category(ch) not in _DRAWS_NOTHING).strip()
+
+
+_DRAWS_NOTHING = frozenset({"Cc", "Cf", "Cn", "Mn", "Me"})  # spaces stay: "Mara K." can be no login
 
 
 def check_own_display_name(name: str, *, username: str) -> Decision:
     """A display name a listener chooses for themselves: the rule of every shown name, and not their login name
     (which others would then read: `public_name` would not show it anyway)."""
     decision = check_display_name(name)
-    if decision.allowed and name.casefold() == username.casefold():
+    if decision.allowed and as_login(name).casefold() == username.casefold():
         return Decision(False, "A display name cannot be your username: others would see the name you sign in with.")
     return decision
 
