@@ -124,9 +124,7 @@ export class Player extends EventTarget {
           // Paused on the track; say why when it is the ad, and let Retry (or Play) ask again.
           if (next.code === "ad_break_due") {
             // The title shown is the refused track's: the one before it stops, and Play asks again.
-            this.active.pause();
-            this.active.removeAttribute("src");
-            this.active.load();
+            this.silence();
             adFailed(this.root, () => this.start(this.index));
           }
           this.emit();
@@ -257,11 +255,22 @@ export class Player extends EventTarget {
   stopOn(track) {
     this.endFade();
     this.reports.finish("skipped");
+    this.render(track);
+    this.silence();
+    this.emit();
+  }
+
+  // Nothing behind the current track: its element emptied, and the bar told so here, since load() drops the
+  // pause and durationchange events pause() queued (review27b F2: Next onto a pre-release left the bar on Pause
+  // with the last track's length). The bar shows Play and the refused track's own length from 0:00.
+  silence() {
     this.active.pause();
     this.active.removeAttribute("src");
     this.active.load();
-    this.render(track);
-    this.emit();
+    this.onPlayState(false);
+    this.els.seek.value = "0";
+    this.els["time-cur"].textContent = formatTime(0);
+    this.onDuration(); // no media now: the current track's length from the catalog
   }
 
   seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }
