@@ -75,12 +75,15 @@ export class Player extends EventTarget {
   }
 
   bindAudio(el) {
-    // While an ad plays, the ad break owns the element's events.
-    const mine = (fn) => (ev) => { if (ev.target === this.active && !this.ads.active) fn(ev); };
+    // While an ad plays, the ad break owns the element's time, length, end and errors. Play and pause are the
+    // button's either way: an ad after a track's natural end played under "Play", and pressing it paused the ad
+    // (review27b F4); the button now says what the element does, and pauses or resumes the ad as it may.
+    const active = (fn) => (ev) => { if (ev.target === this.active) fn(ev); };
+    const mine = (fn) => active((ev) => { if (!this.ads.active) fn(ev); });
     el.addEventListener("timeupdate", mine(() => this.onTime()));
     el.addEventListener("durationchange", mine(() => this.onDuration()));
-    el.addEventListener("play", mine(() => this.onPlayState(true)));
-    el.addEventListener("pause", mine(() => this.onPlayState(false)));
+    el.addEventListener("play", active(() => this.onPlayState(true)));
+    el.addEventListener("pause", active(() => this.onPlayState(false)));
     el.addEventListener("ended", mine(() => this.onEnded()));
     el.addEventListener("error", mine(() => this.recover()));
   }
