@@ -271,6 +271,8 @@ export function loginView(onDone) {
     submit.textContent = signup.checked ? "Sign up" : "Continue";
     password.autocomplete = signup.checked ? "new-password" : "current-password";
     showName();
+    // The other form's sentences go with it: they named fields, and rules, this one does not have (review27b F1).
+    clearFieldErrors(inputs, error);
   });
   const inputs = { username, password, display_name: name };
   const form = h("form", { class: "login", onsubmit: async (event) => {
