@@ -8,7 +8,7 @@ from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer
 from tests.web.test_first_page_browser import _page, browser
 from tests.web.test_listener_paths_browser import DESKTOP, PHONE
-from tests.web.test_player_ads_browser import _run_until_ad, live
+from tests.web.test_player_ads_browser import _listen_past_the_interval, _run_until_ad, _sign_in_new_listener, live
 from tests.web.test_premium_paths_browser import topmost
 
 __all__ = ["browser", "live"]
@@ -45,4 +45,35 @@ def test_the_ad_can_be_paused_not_skipped_and_a_reload_resumes_it(
     page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
     assert page.evaluate("localStorage.getItem('encore.ad.v1')") is None  # done: nothing left to resume
+    page.close()
+
+
+def test_an_ad_after_a_track_ends_shows_pause_while_it_plays_and_the_button_pauses_it(
+    live: LiveServer, browser: Browser
+) -> None:
+    """review27b F4: a track's natural end (its pause event) left the button on "Play", and the ad that followed
+    played under it unannounced, since the ad's own play event was dropped; pressing "Play" paused the ad."""
+    page = _page(browser, **DESKTOP)
+    listener = _sign_in_new_listener(page, live)
+    page.locator("#main .track-play").first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    _listen_past_the_interval(live, listener)
+    page.evaluate("(() => { const a = document.querySelector('#audio'); a.currentTime = a.duration - 0.5; })()")
+    page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)  # the track ended; the next one waits on the ad
+    page.wait_for_function(
+        "document.querySelector('#audio').currentTime > 0.3 && !document.querySelector('#audio').paused"
+    )
+    page.wait_for_selector("#btn-play[aria-label=Pause]", timeout=3000)
+    assert page.locator(".player.is-playing").count() == 1
+    page.click("#btn-play")
+    page.wait_for_function("document.querySelector('#audio').paused")
+    page.wait_for_selector("#btn-play[aria-label=Play]", timeout=3000)
+    assert page.is_visible("#ad-break")
+    page.click("#btn-play")  # resumed: the ad, still not skipped
+    page.wait_for_selector("#btn-play[aria-label=Pause]", timeout=3000)
+    assert not page.evaluate("document.querySelector('#audio').paused") and page.is_visible("#ad-break")
+    page.evaluate(FAST_AUDIO)  # the rest of the ad at 2x: then the music, still under "Pause"
+    page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    assert page.get_attribute("#btn-play", "aria-label") == "Pause"
     page.close()

@@ -140,7 +140,23 @@ def test_going_back_onto_a_locked_track_stops_the_music_under_its_title(live: Li
     page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[2]!r}")
     page.wait_for_selector("#premium-prompt")
     page.wait_for_function("[...document.querySelectorAll('audio')].every(a => a.paused && !a.getAttribute('src'))")
+    # review27b F2: the bar said so too: Play (not Pause over silence) and the locked track's own length from 0:00,
+    # not the last track's (load() dropped the pause and durationchange events the player waited for).
+    page.wait_for_selector("#btn-play[aria-label=Play]", timeout=3000)
+    assert page.locator(".player.is-playing").count() == 0
+    ms = _track_ms(live, 3)
+    assert page.inner_text("#time-dur") == f"{ms // 60000}:{ms // 1000 % 60:02d}"
+    assert page.inner_text("#time-cur") == "0:00" and page.input_value("#seek") == "0"
+    assert float(page.get_attribute("#seek", "max") or "0") == pytest.approx(ms / 1000)
     page.context.close()
+
+
+def _track_ms(live: LiveServer, number: int) -> int:
+    with live.container.sessions() as s:
+        album = s.scalars(select(Album).order_by(Album.id)).first()
+        assert album is not None
+        found = select(Track.duration_ms).where(Track.album_id == album.id, Track.track_number == number)
+        return s.scalars(found).one()
 
 
 @pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])

@@ -48,6 +48,10 @@ def test_sign_up_shows_every_problem_beside_its_field(live: LiveServer, browser:
     assert page.get_attribute("#login-user", "aria-invalid") == "true"
     assert page.get_attribute("#login-pass", "aria-invalid") == "true"
     assert page.inner_text("form.login .form-error") == "Please check the highlighted fields."
+    page.uncheck("#login-signup")  # review27b F1: back to log in, the sign-up's sentences go with its form
+    assert page.locator("#login-user-error, #login-pass-error").count() == 0
+    assert page.inner_text("form.login .form-error") == ""
+    assert page.get_attribute("#login-user", "aria-invalid") is None
 
 
 def test_sign_up_asks_the_name_others_see(live: LiveServer, browser: Browser) -> None:

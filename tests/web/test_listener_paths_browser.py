@@ -27,7 +27,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("listener-paths")
     container = seeded_container(work)
     with transaction(container.sessions) as s:
-        for name in ("walker", "phone", "saver", "search", "offline", "offline-history"):
+        for name in ("walker", "phone", "saver", "search", "offline", "offline-history", "refused"):
             create_user(s, username=name, password=PW, display_name=name.title())
         for name in ("menu-desktop", "menu-phone"):
             user = create_user(s, username=name, password=PW, display_name=name.title())
@@ -145,6 +145,31 @@ def _mix_titles(live: LiveServer, user: str) -> list[str]:
         mix = library.list_playlists(s, owner_id=owner.id, viewer_id=owner.id, limit=1, offset=0).items[0]
         page = library.playlist_items(s, playlist_id=mix.id, viewer_id=owner.id, limit=50, offset=0)
         return [i.track.title for i in page.items]
+
+
+def test_a_refused_like_says_so_and_throws_nothing(live: LiveServer, browser: Browser) -> None:
+    """review27b F7: the album's Like and the player's heart awaited the server with no catch: a refusal (a tab
+    signed out elsewhere: 401) or no network changed nothing on screen and threw an uncaught error."""
+    page = _page(browser, **DESKTOP)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    album_id, album_title = _albums(live)[0]
+    _login(page, live, "refused", f"/album/{album_id}")
+    page.wait_for_selector(".hero .like-btn:enabled")
+    refusal = {"error": {"code": "not_authenticated", "message": "log in first"}}
+    page.route("**/api/me/likes/albums/*", lambda route: route.fulfill(status=401, json=refusal))
+    page.get_by_role("button", name=f"Like {album_title}").click()
+    expect(page.locator("#toast")).to_contain_text("wasn't liked: log in first")
+    assert page.get_attribute(".hero .like-btn", "aria-pressed") == "false"
+    page.wait_for_selector(".hero .like-btn:enabled")
+    page.locator("#main .track-play").first.click()  # the player's heart, with no network under it
+    page.wait_for_selector("#btn-like:visible")
+    page.route("**/api/me/likes/tracks/*", lambda route: route.abort())
+    page.click("#btn-like")
+    expect(page.locator("#toast")).to_contain_text("wasn't liked: Encore could not be reached")
+    assert page.get_attribute("#btn-like", "aria-pressed") == "false"
+    assert errors == []
+    page.context.close()
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])

@@ -245,6 +245,32 @@ def test_volume_slider_mute_button_and_keys(live: LiveServer, browser: Browser) 
     page.close()
 
 
+def test_arrow_keys_on_the_focused_seek_slider_move_from_where_the_audio_is(live: LiveServer, browser: Browser) -> None:
+    """review27b F6: the slider stood still while focused, so ArrowRight a few seconds later stepped 0.1 s on from
+    where it was focused: the song jumped back. Now an arrow moves 5 s from the audio's own position."""
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    _login(page, live, f"/album/{_album(live)}")
+    page.wait_for_selector("#main .track-play")
+    page.locator("#main .track-play").first.click()
+    _playing(page)
+    page.focus("#seek")
+    focused_at = page.evaluate("document.querySelector('#audio').currentTime")
+    page.wait_for_function(f"document.querySelector('#audio').currentTime > {focused_at + 2}", timeout=15000)
+    shown = float(page.input_value("#seek"))
+    assert shown > focused_at + 1.5  # the focused slider follows the audio
+    before = page.evaluate("document.querySelector('#audio').currentTime")
+    page.keyboard.press("ArrowRight")
+    after = page.evaluate("document.querySelector('#audio').currentTime")
+    assert after >= before + 4.9, (before, after)
+    assert abs(float(page.input_value("#seek")) - after) < 1
+    page.keyboard.press("ArrowLeft")
+    back = page.evaluate("document.querySelector('#audio').currentTime")
+    assert after - 5.5 < back <= after - 4.5, (after, back)
+    page.keyboard.press("Home")
+    assert page.evaluate("document.querySelector('#audio').currentTime") < 1
+    page.close()
+
+
 def test_playlist_reorder_by_drag_on_desktop(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport={"width": 1280, "height": 800})
     _login(page, live)

@@ -11,11 +11,12 @@ import { Player } from "./player.js";
 import { markPlaying } from "./trackmenu.js";
 import { forgetOfflineLibrary, isOfflineFailure, offlineView, watchOffline } from "./offline.js";
 import { upgradeView } from "./premium.js";
+import { toast } from "./toast.js";
 import { profileView } from "./profile.js";
 import { installLyrics } from "./lyrics.js";
 import { installAutoplay } from "./radio.js";
 import { adminSecurityView, passwordResetView } from "./security.js";
-import { albumView, artistView, homeView, labelView, loginView, prefetchHome, searchView, trackRows } from "./views.js";
+import { albumView, artistView, homeView, labelView, likeFailed, loginView, prefetchHome, searchView, trackRows } from "./views.js";
 import { wrappedListView, wrappedView } from "./wrapped.js";
 
 const main = document.getElementById("main");
@@ -199,7 +200,9 @@ likeBtn.addEventListener("click", async () => {
   const t = player.current;
   if (!t) return;
   const on = likeBtn.getAttribute("aria-pressed") !== "true";
-  await api(`/api/me/likes/tracks/${t.id}`, { method: on ? "PUT" : "DELETE" });
+  try {
+    await api(`/api/me/likes/tracks/${t.id}`, { method: on ? "PUT" : "DELETE" });
+  } catch (err) { toast(likeFailed(t.title, on, err)); return; } // said, not thrown (review27b F7)
   likeBtn.setAttribute("aria-pressed", String(on));
 });
 

@@ -216,6 +216,7 @@ export async function historyView(player) {
   const exportBtn = h("button", { type: "button", class: "ghost", text: "Export my data", onclick: async () => {
     exportBtn.disabled = true;
     exportLink.replaceChildren();
+    error.textContent = ""; // an earlier import's failure is not this export's (review27b F5)
     try {
       const job = await api("/api/me/exports", { method: "POST" });
       await follow(job.id, jobBox, "Export");

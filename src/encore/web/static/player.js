@@ -66,16 +66,24 @@ export class Player extends EventTarget {
     e["btn-repeat"].addEventListener("click", () => this.setRepeat(REPEATS[(REPEATS.indexOf(this.repeat) + 1) % 3]));
     e["btn-mute"].addEventListener("click", () => this.setMuted(!this.muted));
     e.seek.addEventListener("input", () => this.seekTo(Number(e.seek.value)));
+    // The slider follows the audio except while a pointer drags it. It used to stand still whenever it had focus,
+    // so an arrow key stepped from where the listener had focused it, backwards, 0.1 s at a time (review27b F6).
+    e.seek.addEventListener("pointerdown", () => { this.dragging = true; });
+    for (const type of ["pointerup", "pointercancel"]) window.addEventListener(type, () => { this.dragging = false; });
+    e.seek.addEventListener("keydown", (ev) => this.seekKey(ev));
     e.volume.addEventListener("input", () => this.setVolume(Number(e.volume.value)));
   }
 
   bindAudio(el) {
-    // While an ad plays, the ad break owns the element's events.
-    const mine = (fn) => (ev) => { if (ev.target === this.active && !this.ads.active) fn(ev); };
+    // While an ad plays, the ad break owns the element's time, length, end and errors. Play and pause are the
+    // button's either way: an ad after a track's natural end played under "Play", and pressing it paused the ad
+    // (review27b F4); the button now says what the element does, and pauses or resumes the ad as it may.
+    const active = (fn) => (ev) => { if (ev.target === this.active) fn(ev); };
+    const mine = (fn) => active((ev) => { if (!this.ads.active) fn(ev); });
     el.addEventListener("timeupdate", mine(() => this.onTime()));
     el.addEventListener("durationchange", mine(() => this.onDuration()));
-    el.addEventListener("play", mine(() => this.onPlayState(true)));
-    el.addEventListener("pause", mine(() => this.onPlayState(false)));
+    el.addEventListener("play", active(() => this.onPlayState(true)));
+    el.addEventListener("pause", active(() => this.onPlayState(false)));
     el.addEventListener("ended", mine(() => this.onEnded()));
     el.addEventListener("error", mine(() => this.recover()));
   }
@@ -124,9 +132,7 @@ export class Player extends EventTarget {
           // Paused on the track; say why when it is the ad, and let Retry (or Play) ask again.
           if (next.code === "ad_break_due") {
             // The title shown is the refused track's: the one before it stops, and Play asks again.
-            this.active.pause();
-            this.active.removeAttribute("src");
-            this.active.load();
+            this.silence();
             adFailed(this.root, () => this.start(this.index));
           }
           this.emit();
@@ -257,11 +263,39 @@ export class Player extends EventTarget {
   stopOn(track) {
     this.endFade();
     this.reports.finish("skipped");
+    this.render(track);
+    this.silence();
+    this.emit();
+  }
+
+  // Nothing behind the current track: its element emptied, and the bar told so here, since load() drops the
+  // pause and durationchange events pause() queued (review27b F2: Next onto a pre-release left the bar on Pause
+  // with the last track's length). The bar shows Play and the refused track's own length from 0:00.
+  silence() {
     this.active.pause();
     this.active.removeAttribute("src");
     this.active.load();
-    this.render(track);
-    this.emit();
+    this.onPlayState(false);
+    this.els.seek.value = "0";
+    this.els["time-cur"].textContent = formatTime(0);
+    this.onDuration(); // no media now: the current track's length from the catalog
+  }
+
+  // Keys on the seek slider move from where the audio is: 5 s an arrow (as the page's own arrow keys), 30 s a page
+  // key, Home and End to either end; not the range input's own step from its shown value.
+  seekKey(ev) {
+    const a = this.active;
+    const steps = { ArrowRight: 5, ArrowUp: 5, ArrowLeft: -5, ArrowDown: -5, PageUp: 30, PageDown: -30 };
+    const end = Number.isFinite(a.duration) ? a.duration : Infinity;
+    let to;
+    if (ev.key in steps) to = a.currentTime + steps[ev.key];
+    else if (ev.key === "Home") to = 0;
+    else if (ev.key === "End" && end < Infinity) to = end;
+    else return;
+    ev.preventDefault();
+    this.seekTo(Math.min(to, end));
+    this.els.seek.value = String(a.currentTime);
+    this.els["time-cur"].textContent = formatTime(a.currentTime);
   }
 
   seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }
@@ -402,7 +436,7 @@ export class Player extends EventTarget {
 
   onTime() {
     const { active, els } = this;
-    if (document.activeElement !== els.seek) els.seek.value = String(active.currentTime);
+    if (!this.dragging) els.seek.value = String(active.currentTime);
     els["time-cur"].textContent = formatTime(active.currentTime);
     this.reports.tick();
     this.maybePrefetch();

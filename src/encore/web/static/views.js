@@ -1,5 +1,5 @@
 // The views. Each returns a DOM node built from API data with textContent only.
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { artistList, artistNames, artistText, counted, cover, formatTime, h, isolate, link, named } from "./dom.js";
 import { seeAll } from "./browse.js";
 import { demoBuildNotice } from "./demobuild.js";
@@ -8,6 +8,7 @@ import { playlistCard, shareButton } from "./library.js";
 import { buyLinks, exclusivesSection } from "./premium.js";
 import { radioButton } from "./radio.js";
 import { markLocked } from "./locks.js";
+import { toast } from "./toast.js";
 import { madeForYou } from "./mixes.js";
 import { trackMenu } from "./trackmenu.js";
 import { isUnavailable, markUnavailableRow } from "./unavailable.js";
@@ -215,6 +216,12 @@ function trackCard(track, player) {
     h("button", { type: "button", class: "big-play", text: "Play", "aria-label": `Play ${track.title}`, onclick: () => player.playList([track], 0, null) }));
 }
 
+// What a failed like or unlike says: the server's sentence, or that it could not be reached.
+export function likeFailed(name, on, err) {
+  const why = err instanceof ApiError ? err.message : "Encore could not be reached";
+  return `${isolate(name)} wasn't ${on ? "liked" : "unliked"}: ${why}`;
+}
+
 export function likeButton(kind, id, name) {
   const b = h("button", { type: "button", class: "ghost like-btn", "aria-pressed": "false", text: "Like", "aria-label": `Like ${name}` });
   const set = (on) => { b.setAttribute("aria-pressed", String(on)); b.textContent = on ? "Liked" : "Like"; };
@@ -228,6 +235,8 @@ export function likeButton(kind, id, name) {
     try {
       await api(`/api/me/likes/${kind}s/${encodeURIComponent(id)}`, { method: on ? "PUT" : "DELETE" });
       set(on);
+    } catch (err) {
+      toast(likeFailed(name, on, err)); // a refusal (signed out elsewhere, offline) is said, not thrown (review27b F7)
     } finally {
       b.disabled = false;
     }
@@ -262,6 +271,8 @@ export function loginView(onDone) {
     submit.textContent = signup.checked ? "Sign up" : "Continue";
     password.autocomplete = signup.checked ? "new-password" : "current-password";
     showName();
+    // The other form's sentences go with it: they named fields, and rules, this one does not have (review27b F1).
+    clearFieldErrors(inputs, error);
   });
   const inputs = { username, password, display_name: name };
   const form = h("form", { class: "login", onsubmit: async (event) => {
