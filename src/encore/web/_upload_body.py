@@ -56,6 +56,10 @@ async def _form(request: Request) -> FormData:
         return await request.form(max_files=2, max_fields=4, max_part_size=64 * 1024)
     except HTTPException as exc:  # Starlette's 400 for a form it could not read
         raise _unreadable(exc) from exc
+    except UnicodeError:  # a field Starlette's parse could not read in the form's charset (punycode, idna,
+        # undefined: their decoders raise more than the UnicodeDecodeError it catches; review27a M3 was a 500)
+        said = "a field of the form is not text in the charset its Content-Type names: send UTF-8 (or name no charset)"
+        raise ValidationFailed(said, code="invalid_multipart") from None
 
 
 def _form_of(noun: str) -> Callable[[Request, User], AsyncIterator[UploadForm]]:

@@ -32,6 +32,21 @@ def undecodable(raw: bytes) -> str | None:
     return None
 
 
+def text_codec(charset: str) -> str | None:
+    """Python's name for a charset that reads bytes as text, or None. `codecs.lookup` also finds codecs that are
+    not text encodings (rot13, base64, hex, zlib, bz2, uu, quopri: `bytes.decode` refuses them with
+    LookupError) and one that reads nothing (`undefined`: UnicodeError); such a charset is as unknown as a
+    name Python never heard of (review27a M3: they were a 500)."""
+    try:
+        codec = codecs.lookup(charset).name
+        b"a".decode(codec)  # not b"": Python answers "" for empty bytes without asking the codec
+    except UnicodeDecodeError:  # a text encoding that does not read this one byte alone (UTF-16, UTF-32)
+        return codec
+    except (LookupError, UnicodeError):
+        return None
+    return codec
+
+
 def undecodable_parts(body: bytes, content_type: str) -> str | None:
     """Why a multipart form (one Starlette read without error) is refused: the first field whose name or value
     is not text in the form's charset (UTF-8 unless its Content-Type names another). Starlette's parse reads
@@ -42,10 +57,7 @@ def undecodable_parts(body: bytes, content_type: str) -> str | None:
     """
     _, options = parse_options_header(content_type)
     boundary, declared = options.get(b"boundary"), options.get(b"charset", b"utf-8")
-    try:
-        codec = codecs.lookup(declared.decode("latin-1")).name
-    except LookupError:
-        codec = "ascii"
+    codec = text_codec(declared.decode("latin-1")) or "ascii"
     if not boundary:
         return None
     fields = _Fields(codec)
@@ -101,7 +113,7 @@ class _Fields:
         for part in (self.name, bytes(self.data)):
             try:
                 part.decode(self.codec)
-            except UnicodeDecodeError:
+            except UnicodeError:  # UnicodeDecodeError, and punycode's or idna's own refusal
                 self.bad = self.name.decode("utf-8", "replace")[:40]
                 return
 
