@@ -22,6 +22,7 @@ from encore.accounts import Role, create_user
 from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
+from encore.ingest import run_ingest
 from tests.support.live import serve
 
 PASSWORD = "upload-pass-1"
@@ -236,3 +237,30 @@ def test_time_the_server_took_before_asking_for_the_body_is_not_the_clients(sett
                 sock.sendall(body)
                 status, answer = _reply(sock)
             assert status == 202, answer
+
+
+def test_an_import_upload_in_flight_survives_an_ingest_runs_sweep(patient: Container) -> None:
+    """fixingest27's note: a history import waits in the store's `.tmp/` while its body arrives, and an ingest run
+    that found the store alone emptied `.tmp/` (its sweep of a crash's leftovers): the listener's upload was lost.
+    The upload now holds the store (`MediaStore.writing`) until its job has the file, so the run leaves the sweep
+    to a later one."""
+    body = json.dumps(SPOTIFY).encode()
+    with serve(patient) as live:
+        bob = _token(live.base_url, "bob")
+        host, port = live.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=WAIT_S) as sock:
+            sock.sendall(
+                f"POST {IMPORT}?filename=StreamingHistory0.json HTTP/1.1\r\nHost: {host}\r\n"
+                f"Authorization: Bearer {bob}\r\nContent-Type: application/octet-stream\r\n"
+                f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n".encode()
+            )
+            assert _read_head(sock).startswith(b"HTTP/1.1 100")
+            sock.sendall(body[:1])
+            _eventually(lambda: _partial_files(patient), "the upload's file in .tmp/")
+            run = run_ingest(paths=[], session_factory=patient.sessions, store=patient.store, label_override=None,
+                             workers=1, progress=None)  # fmt: skip
+            assert not run.failed
+            assert _partial_files(patient), "the run's sweep took the upload in flight"
+            sock.sendall(body[1:])
+            status, answer = _reply(sock)
+    assert status == 202, answer

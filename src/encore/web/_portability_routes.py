@@ -1,22 +1,26 @@
 """Import listening history (Spotify, ListenBrainz, Encore's own export) and export everything Encore holds
 about a listener."""
 
+import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as Path_
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from encore import portability
 from encore.audit import kinds
 from encore.db import transaction
 from encore.ingest import display_name
 from encore.kernel import ValidationFailed
+from encore.web._attachment import attachment
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
 from encore.web._job_routes import job_json
@@ -61,9 +65,13 @@ async def uploaded_file(
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise ValidationFailed(f"file too large: at most {limit >> 20} MiB", code="file_too_large")
-    path = container(request).store.new_temp_path(".upload")
+    store = container(request).store
+    held = ExitStack()  # the store's hold (`MediaStore.writing`): an ingest run's sweep empties `.tmp/`, where the
+    await run_in_threadpool(held.enter_context, store.writing())  # file waits for its job (a hold waits for a sweep)
+    path = store.new_temp_path(".upload")
     size_at_most = int(declared) if declared.isascii() and declared.isdigit() else limit
     if reason := portability.room_for_upload(free_bytes=shutil.disk_usage(path.parent).free, size=size_at_most):
+        held.close()
         raise HTTPException(507, detail={"code": "no_room", "message": reason})
     content_type = request.headers.get("content-type", "")
     try:
@@ -82,6 +90,7 @@ async def uploaded_file(
         yield Uploaded(path, form.finish() if form is not None else None)
     finally:
         path.unlink(missing_ok=True)
+        held.close()
 
 
 _FILE = {"type": "string", "format": "binary"}
@@ -136,17 +145,29 @@ def download_export(
 
 
 @router.get("/export")
-def export(request: Request, session: Db, user: CurrentUser) -> FileResponse:
+def export(request: Request, session: Db, user: CurrentUser) -> StreamingResponse:
     """The same zip made in the request (scripts and small accounts); the player uses the export job.
     Only ever the caller's own data: there is no user parameter to guess."""
     c = container(request)
-    path = c.store.new_temp_path(".zip")
-    with path.open("wb") as out:
-        portability.export_account(session, user_id=user.id, out=out, now=c.clock.now())
+    with c.store.writing():  # no sweep empties `.tmp/` while the zip is written there
+        path = c.store.new_temp_path(".zip")
+        with path.open("wb") as out:
+            portability.export_account(session, user_id=user.id, out=out, now=c.clock.now())
+        zipped = path.open("rb")
+        path.unlink()  # sent from the open file: a sweep after this has no name to take, a crash leaves nothing
     note(request, session, kinds.EXPORT_DOWNLOADED, actor=user, what="account data")
-    return FileResponse(
-        path,
+    name = f"encore-{user.username}.zip"
+    return StreamingResponse(
+        _chunks(zipped),
         media_type="application/zip",
-        filename=f"encore-{user.username}.zip",
-        background=BackgroundTask(path.unlink, missing_ok=True),
+        headers={
+            "Content-Disposition": attachment(name, ascii_fallback=name),
+            "Content-Length": str(os.fstat(zipped.fileno()).st_size),
+        },
+        background=BackgroundTask(zipped.close),
     )
+
+
+def _chunks(file: BinaryIO) -> Iterator[bytes]:
+    while block := file.read(1 << 16):
+        yield block
