@@ -23,8 +23,6 @@ from encore.config import Settings, unnamed_public_address
 if TYPE_CHECKING:
     from encore.cli._demo_child import DemoBuilder
 
-HEALTHCHECK_S = 30
-
 
 def open_data_warning(found: Sequence[tuple[Path, int]]) -> str | None:
     """Pure: the one line `encore serve` says at start when private parts of the data directory are open to other
@@ -79,9 +77,18 @@ def proxy_options(trusted_proxies: Sequence[str]) -> dict[str, object]:
     return {"proxy_headers": bool(networks), "forwarded_allow_ips": networks}
 
 
-def run_server(*, host: str, port: int, workers: int, app: object, trusted_proxies: Sequence[str] = ()) -> None:
+def run_server(
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    app: object,
+    trusted_proxies: Sequence[str] = (),
+    healthcheck_s: int = 30,
+) -> None:
     """One worker serves the already-built app in this process; several run `encore.web:serve_app` in
-    uvicorn's supervised worker processes (a worker that dies is replaced; see docs/deploy.md)."""
+    uvicorn's supervised worker processes (a worker that dies, or misses its health ping for `healthcheck_s`
+    seconds, ENCORE_WORKER_HEALTHCHECK_S, is replaced; see docs/deploy.md)."""
     import uvicorn
 
     from encore.web import log_config
@@ -99,9 +106,7 @@ def run_server(*, host: str, port: int, workers: int, app: object, trusted_proxi
         workers=workers,
         **logs,  # type: ignore[arg-type]
         **proxies,  # type: ignore[arg-type]
-        # uvicorn replaces a worker that does not answer its health ping in time; 5 s (its default) killed
-        # workers still starting on a busy 2-core machine, over and over.
-        timeout_worker_healthcheck=HEALTHCHECK_S,
+        timeout_worker_healthcheck=healthcheck_s,  # the operator's (`Settings.worker_healthcheck_s`)
     )
 
 
@@ -181,7 +186,14 @@ def serve(
         jobs = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process)
         jobs.start()
         try:
-            run_server(host=host, port=port, workers=plan.count, app=app, trusted_proxies=c.settings.trusted_proxies)
+            run_server(
+                host=host,
+                port=port,
+                workers=plan.count,
+                app=app,
+                trusted_proxies=c.settings.trusted_proxies,
+                healthcheck_s=c.settings.worker_healthcheck_s,
+            )
         finally:
             if builder is not None:
                 builder.stop()
