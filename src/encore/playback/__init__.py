@@ -46,21 +46,10 @@ from encore.playback._playtap import Charge, PlayTap
 from encore.playback._reports import ClientPlay, PlayRefused, Scrobble, report_client_play, scrobble
 from encore.playback._served import index_probe
 from encore.playback._urls import StreamRefused, ad_url, music_url
-from encore.playback._verified import (
-    VERIFY_MIN_MS,
-    Coordinates,
-    OwnStream,
-    StreamCount,
-    StreamVerifier,
-    Verified,
-    VerifiedStream,
-    Written,
-    deidentify_verified_streams,
-    own_verified_streams,
-    play_key_secret,
-    record_verified_stream,
-    write_verified_stream,
-)
+from encore.playback._verified import VERIFY_MIN_MS, Verified, VerifiedStream, play_key_secret
+from encore.playback._verified_own import OwnStream, deidentify_verified_streams, own_verified_streams
+from encore.playback._verified_write import Written, record_verified_stream, write_verified_stream
+from encore.playback._verifier import Coordinates, StreamCount, StreamVerifier
 from encore.playback._words import may_read_lyrics, readable_lyrics
 
 __all__ = [
