@@ -34,7 +34,6 @@ from encore.playback._decide import (
     refusal_message,
 )
 from encore.playback._edge import (
-    ClosedMonths,
     EdgeHit,
     EdgeReport,
     EdgeSecret,
@@ -85,7 +84,6 @@ __all__ = [
     "Charge",
     "ClientPlay",
     "ClockState",
-    "ClosedMonths",
     "Coordinates",
     "Counted",
     "CountsSent",

@@ -65,16 +65,6 @@ class EdgeSecret:
 ClosedCheck = Callable[[Session, datetime], bool]
 
 
-@dataclass(frozen=True)
-class ClosedMonths:
-    """Months ("2026-11") whose royalty statements are closed; a time is in one by its UTC month."""
-
-    months: frozenset[str]
-
-    def holds(self, at: datetime) -> bool:
-        return f"{at.astimezone(UTC):%Y-%m}" in self.months
-
-
 @dataclass
 class EdgeReport:
     lines: int = 0
