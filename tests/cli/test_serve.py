@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from encore.bootstrap import build
 from encore.cli import app
-from encore.cli._serve import plan_workers
+from encore.cli._serve import plan_workers, run_server
 from encore.config import Settings
 from encore.web import create_app
 
@@ -106,6 +106,56 @@ def test_the_young_threshold_setting_reaches_the_collector(tmp_path: Path, scrip
     assert got["exit"] == 0
     assert got["young"] == 1234  # Python's own is 700, the built-in default another
     assert got["frozen"] > 10_000  # and start-up's objects were frozen before serving
+
+
+SERVE_RECORDING_RUN = r"""
+import json
+import encore.cli._serve as serving
+from typer.testing import CliRunner
+from encore.cli import app
+
+seen = {}
+serving.run_server = lambda **given: seen.update(healthcheck=given.get("healthcheck_s"))
+result = CliRunner().invoke(app, ["serve"])
+print(json.dumps({**seen, "exit": result.exit_code}))
+"""
+
+
+def test_the_worker_healthcheck_setting_reaches_the_server(tmp_path: Path) -> None:
+    """ENCORE_WORKER_HEALTHCHECK_S is the operator's: a loaded machine's workers still starting after 30 s were
+    replaced over and over, and the cluster tests never started (session 26)."""
+    env = {
+        **os.environ,
+        "ENCORE_MODE": "dev",
+        "ENCORE_DATA_DIR": str(tmp_path / "var"),
+        "ENCORE_JOBS_IN_PROCESS": "0",
+        "ENCORE_WORKER_HEALTHCHECK_S": "457",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", SERVE_RECORDING_RUN], env=env, capture_output=True, text=True, check=True, timeout=300
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"healthcheck": 457, "exit": 0}
+
+
+def test_several_workers_are_pinged_for_the_configured_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn's supervisor is told the setting (it replaces a worker that misses a ping for that long)."""
+    import uvicorn
+
+    given: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: given.update(options, target=target))
+    run_server(host="127.0.0.1", port=8000, workers=3, app=None, healthcheck_s=457)
+    assert given["target"] == "encore.web:serve_app" and given["workers"] == 3
+    assert given["timeout_worker_healthcheck"] == 457
+
+
+@pytest.mark.parametrize("value", ["0", "3601", "soon"])
+def test_serve_refuses_a_bad_worker_healthcheck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("ENCORE_MODE", "dev")
+    monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENCORE_WORKER_HEALTHCHECK_S", value)
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2 and "worker_healthcheck_s" in " ".join(result.output.split())
+    assert not (tmp_path / "var").exists()
 
 
 def test_serve_refuses_a_bad_young_threshold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

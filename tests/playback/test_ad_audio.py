@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from encore.playback import AdAudio
+from encore.playback import AdAudio, counted_transcode
 from encore.state import MemoryState, RedisState
-from encore.web.subsonic._counted import counted_transcode
 from tests.support.redis import RedisServer
 
 AD_MS = 15_000

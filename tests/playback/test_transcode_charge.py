@@ -11,10 +11,10 @@ from typing import Any
 import anyio
 
 from encore.kernel import FixedClock
-from encore.playback import AdClockBook, ClockState, PlayNames
+from encore.playback import AdClockBook, ClockState, Hold, PlayNames, counted_transcode
 from encore.playback._served import seek_check
 from encore.state import SharedState
-from encore.web.subsonic._counted import Hold, TranscodeResponse, counted_transcode
+from encore.web.subsonic._counted import TranscodeResponse
 
 ME = "t" * 22
 TRACK, OTHER = "a" * 22, "b" * 22

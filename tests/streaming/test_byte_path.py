@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from encore import playback
 from encore.kernel import new_public_id
 from encore.streaming import DirectoryResolver, MediaFile, sign_stream_url, stream_key
 from encore.web import _byte_path
@@ -201,7 +202,7 @@ def test_a_failing_tap_releases_the_open_file(media_dir: Path, monkeypatch: pyte
             entries.append(super().acquire(media))
             return entries[-1]
 
-    async def taps(user: str, track: str) -> _byte_path.Tap | None:
+    async def taps(user: str, track: str) -> playback.Tap | None:
         raise ConnectionError("the state store is down")
 
     monkeypatch.setattr(_byte_path, "_FdCache", Recorded)

@@ -35,6 +35,14 @@ _POLL = httpx.Client(timeout=2, limits=httpx.Limits(max_keepalive_connections=0)
 ENCORE = str(Path(sys.executable).with_name("encore"))
 
 
+# Generous: a starting worker answers uvicorn's health ping only once its spawned interpreter has imported the
+# app, and on a loaded CI machine (load ~25 on 2 cores) workers still starting after 30 s were replaced over and
+# over, so the cluster never became ready (session 26). Not much more: a worker killed while the supervisor waits
+# for its answer to a ping is noticed only when that wait ends, so `wait_workers` allows this on top of a start.
+HEALTHCHECK_S = 180
+START_S = 240.0  # a node's start, or a replaced worker's, on such a machine
+
+
 def cluster_env(*, database_url: str, redis_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """The ENCORE_* settings every node shares (dev mode: the built-in demo conveniences are off; the suite's
     cheap password hashing)."""
@@ -45,6 +53,7 @@ def cluster_env(*, database_url: str, redis_url: str, data_dir: Path, **extra: s
         "ENCORE_DATABASE_URL": database_url,
         "ENCORE_REDIS_URL": redis_url,
         "ENCORE_DATA_DIR": str(data_dir),
+        "ENCORE_WORKER_HEALTHCHECK_S": str(HEALTHCHECK_S),
     }
     env.update({k if k.startswith("ENCORE_") else f"ENCORE_{k.upper()}": v for k, v in extra.items()})
     return env
@@ -93,11 +102,12 @@ class Node:
         os.kill(pid, signal.SIGKILL)
         return pid
 
-    def wait_workers(self, timeout: float = 120.0) -> list[int]:
+    def wait_workers(self, timeout: float = HEALTHCHECK_S + START_S) -> list[int]:
         """Wait until the node runs its full count of workers again (uvicorn replaces a dead one).
 
         The replacement is a spawned interpreter that imports the whole app before it logs anything: on a loaded
-        two-core CI machine that took over 30 s once, so the wait is as long as a node's own start may take."""
+        two-core CI machine that took over 30 s once, so the wait is as long as a node's own start may take, plus
+        the supervisor's wait for a ping the killed worker never answered (`HEALTHCHECK_S`)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             pids = self.worker_pids()
@@ -177,7 +187,7 @@ def _start_node(env: dict[str, str], workers: int, logs: Path) -> Node:
 
 @contextmanager
 def start_cluster(
-    env: dict[str, str], *, nodes: int = 2, workers: int = 1, timeout: float = 240.0
+    env: dict[str, str], *, nodes: int = 2, workers: int = 1, timeout: float = START_S
 ) -> Iterator[Cluster]:
     """Start `nodes` `encore serve` processes with `workers` each; yields once every node is ready."""
     logs = Path(env["ENCORE_DATA_DIR"]) / "logs"

@@ -21,7 +21,7 @@ from encore import playback
 from encore.bootstrap import Container, build
 from encore.config import Settings
 from encore.db import transaction
-from encore.web import _byte_path, create_app
+from encore.web import create_app
 from tests.support.redis import RedisServer, find_redis_server, remove, start_redis
 from tests.web.conftest import login
 from tests.web.test_verified_streams import AUDIO, _failing_once, _url, _verified, _world, minute
@@ -169,7 +169,7 @@ def test_a_record_that_cannot_be_kept_either_is_left_to_the_rest_of_its_play(
     calls = _failing_once(monkeypatch)
     _stream_whole_track(container)  # verified at 30 s: not written, not kept; verified again at the end
     assert len(calls) == 2 and _verified(container) == 1
-    assert any(r.message == _byte_path.LOST for r in caplog.records)
+    assert any(r.message == playback.LOST for r in caplog.records)
 
 
 def test_with_redis_and_the_database_both_away_the_play_is_kept_on_the_node_and_written_by_its_drain(
@@ -195,7 +195,7 @@ def test_with_redis_and_the_database_both_away_the_play_is_kept_on_the_node_and_
         monkeypatch.setattr(playback.StateOutbox, "keep", redis_goes_too)
         _stream_whole_track(c)
         assert _verified(c) == 0
-        assert not any(r.message == _byte_path.LOST for r in caplog.records), "the play was lost"
+        assert not any(r.message == playback.LOST for r in caplog.records), "the play was lost"
         assert len(list((tmp_path / "var" / "outbox" / "verified").glob("*.json"))) == 1
         db.down = False
         for task in c.jobs.here.values():  # this node's minutely run, Redis still away

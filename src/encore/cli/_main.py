@@ -2,7 +2,7 @@
 jobs list | show | nginx-config | edge ingest-log | search rebuild | catalog find | withdraw | restore`."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -10,14 +10,12 @@ from typer.exceptions import TyperException
 
 from encore.bootstrap import Container
 from encore.cli._console import console, err
+from encore.cli._serve import serve
 from encore.cli._shown import shown
 from encore.cli._stopped import why_stopped
-from encore.config import Settings, SettingsError, load_settings, unnamed_public_address
+from encore.config import Settings, SettingsError, load_settings
 from encore.db import SchemaNewer
 from encore.kernel import EncoreError
-
-if TYPE_CHECKING:
-    from encore.cli._demo_child import DemoBuilder
 
 
 class _Commands(TyperGroup):
@@ -81,109 +79,7 @@ def migrate() -> None:
     console.print(f"[green]{said}[/green] ({where})", soft_wrap=True)
 
 
-def _say_public_address(settings: Settings, host: str) -> None:
-    """Before serving: a production that has not named its public address is told so, or stopped (`config`)."""
-    unnamed = unnamed_public_address(
-        configured=settings.configured_public_base_url,
-        host=host,
-        mode=settings.mode,
-        stripe=settings.stripe_secret_key is not None,
-    )
-    if unnamed is None:
-        return
-    if unnamed.refuse:
-        err.print(f"[red]Encore cannot start:[/red] {unnamed.message}")
-        raise typer.Exit(2)
-    err.print(f"[yellow]Warning:[/yellow] {unnamed.message}")
-
-
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
-    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on")] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(min=1, max=64, help="Worker processes (default: 1; one per core with ENCORE_REDIS_URL)"),
-    ] = None,
-    build_demo: Annotated[
-        bool,
-        typer.Option(
-            help="The demo: import its first album if the library is empty (as `encore demo --first-only`), "
-            "then serve while a background process builds the rest"
-        ),
-    ] = False,
-) -> None:
-    """Serve the player, the APIs and the audio."""
-    from rich.markup import escape
-
-    from encore.cli._serve import cores, open_data_warning, plan_workers, run_server
-    from encore.cli._serve_memtrace import start_from_env
-    from encore.jobs import InProcessWorkers
-    from encore.kernel import AllocatorKeeper, settle_heap
-    from encore.storage import open_to_others
-
-    start_from_env()  # bench only (issue #16): nothing unless ENCORE_MEMTRACE_DIR is set
-    allocator = AllocatorKeeper()  # before the server's and the jobs' threads: they get its arena limit
-    allocator.start()
-    from encore.web import create_app
-
-    c = _container(may_create=True)
-    try:
-        if warning := open_data_warning(open_to_others(c.settings.data_dir)):
-            err.print("[yellow]Warning:[/yellow]", escape(warning), soft_wrap=True)
-        _say_public_address(c.settings, host or c.settings.host)  # before anything starts: it may refuse
-        c.migrate()
-        plan = plan_workers(
-            requested=workers or c.settings.workers, shared_state=c.settings.redis_url is not None, cores=cores()
-        )
-        if plan.count == 0:
-            err.print(
-                "[red]Encore cannot start:[/red] several workers need ENCORE_REDIS_URL (shared ad clocks, rate "
-                "limits and transcode slots); without it, serve with one worker"
-            )
-            raise typer.Exit(2)
-        app = create_app(c) if plan.count == 1 else None
-        # built, and before any job or demo-build thread runs: only start-up's objects are frozen (kernel._gc)
-        settle_heap(gen0=c.settings.gc_young_threshold)
-        builder = _start_demo_builder(c) if build_demo else None
-        host, port = host or c.settings.host, port or c.settings.port
-        state = "Redis" if c.settings.redis_url else "in process"
-        console.print(
-            f"[bold]Encore[/bold] on http://{host}:{port}  (mode: {c.settings.mode}, workers: {plan.count}, "
-            f"state: {state})"
-        )
-        # Background jobs run on threads of this process unless separate `encore worker`s take the queue; with
-        # several web workers this (supervising) process keeps its container for them. This node's own minutely
-        # tasks (its spool of verified streams) run here either way, once per node (review24m F2).
-        jobs = InProcessWorkers(c.jobs, workers=c.settings.jobs_in_process)
-        jobs.start()
-        try:
-            run_server(host=host, port=port, workers=plan.count, app=app, trusted_proxies=c.settings.trusted_proxies)
-        finally:
-            if builder is not None:
-                builder.stop()
-            jobs.stop()
-    finally:
-        c.close()  # also when it refuses to start (exit 2): an in-process caller keeps running
-        allocator.stop()
-
-
-def _start_demo_builder(c: Container) -> "DemoBuilder | None":
-    """In this process, so `make run` pays for one interpreter start-up, not two; the first-only step
-    returns at once when the build was begun (or finished) before."""
-    from encore.cli._demo import DemoOptions, first_album_for_serve
-    from encore.cli._demo_child import start_demo_builder
-    from encore.demo import DemoSpec
-
-    options = DemoOptions(DemoSpec(), first_only=True, force=False, workers=c.settings.ingest_workers)
-    lock = first_album_for_serve(c, options=options, console=console)
-    if lock is None:  # another builder has the library: serve now, it goes on building
-        return None
-    with lock:  # the child inherits the held lock; this copy closes once it is started (or not needed)
-        builder = start_demo_builder(c.settings.data_dir, lock)
-    if builder is not None:
-        console.print(f"Building the rest of the demo catalogue in the background (log: {builder.log})")
-    return builder
+app.command()(serve)  # `encore serve` lives beside the server's start (`_serve`)
 
 
 @app.command()

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="encore:", pattern=r"^[A-Za-z0-9:._-]{0,40}$")
     # Worker processes of `encore serve` (None: 1 without Redis, one per core with it)
     workers: int | None = Field(default=None, ge=1, le=64)
+    # With several workers, uvicorn's supervisor pings each one and replaces a worker that does not answer within
+    # this many seconds (uvicorn's own 5 s killed workers still starting on a busy 2-core machine, over and over);
+    # a worker that dies during a ping is noticed only then. docs/deploy.md says when to raise or lower it.
+    worker_healthcheck_s: int = Field(default=30, ge=1, le=3600)
 
     # The serving process's cyclic garbage collector (kernel.settle_heap): container allocations between two
     # young-generation passes. Higher costs less CPU and holds more short-lived garbage; Python's own is 700.

@@ -5,6 +5,22 @@ breaks as the listener meets them. The signed URLs it hands out, a track's (`mus
 What a client says was heard (`report_client_play`, `scrobble`), checked against what it may hear."""
 
 from encore.playback._adaudio import AdAudio, AdAudioCount
+from encore.playback._blocks import (
+    LOST,
+    BlockCount,
+    Counted,
+    CountsSent,
+    Hold,
+    Pace,
+    Record,
+    Tap,
+    TapFactory,
+    Verifying,
+    VerifyOnly,
+    block_count,
+    counted_transcode,
+    recorded,
+)
 from encore.playback._breaks import complete_ad_break, start_ad_break
 from encore.playback._clockbook import AdClockBook
 from encore.playback._clockdoc import forget_clock
@@ -18,7 +34,6 @@ from encore.playback._decide import (
     refusal_message,
 )
 from encore.playback._edge import (
-    ClosedMonths,
     EdgeHit,
     EdgeReport,
     EdgeSecret,
@@ -46,26 +61,16 @@ from encore.playback._playtap import Charge, PlayTap
 from encore.playback._reports import ClientPlay, PlayRefused, Scrobble, report_client_play, scrobble
 from encore.playback._served import index_probe
 from encore.playback._urls import StreamRefused, ad_url, music_url
-from encore.playback._verified import (
-    VERIFY_MIN_MS,
-    Coordinates,
-    OwnStream,
-    StreamCount,
-    StreamVerifier,
-    Verified,
-    VerifiedStream,
-    Written,
-    deidentify_verified_streams,
-    own_verified_streams,
-    play_key_secret,
-    record_verified_stream,
-    write_verified_stream,
-)
+from encore.playback._verified import VERIFY_MIN_MS, Verified, VerifiedStream, play_key_secret
+from encore.playback._verified_own import OwnStream, deidentify_verified_streams, own_verified_streams
+from encore.playback._verified_write import Written, record_verified_stream, write_verified_stream
+from encore.playback._verifier import Coordinates, StreamCount, StreamVerifier
 from encore.playback._words import may_read_lyrics, readable_lyrics
 
 __all__ = [
     "ASIDE_KEEP_S",
     "HANDLERS",
+    "LOST",
     "MAX_LOCK_IDS",
     "REKEY",
     "REKEY_KEY",
@@ -75,22 +80,27 @@ __all__ = [
     "AdClockBook",
     "AdClockRow",
     "Aside",
+    "BlockCount",
     "Charge",
     "ClientPlay",
     "ClockState",
-    "ClosedMonths",
     "Coordinates",
+    "Counted",
+    "CountsSent",
     "Drained",
     "EdgeHit",
     "EdgeReport",
     "EdgeSecret",
+    "Hold",
     "Lock",
     "OwnStream",
+    "Pace",
     "Paid",
     "PlayNames",
     "PlayRefused",
     "PlayTap",
     "Playable",
+    "Record",
     "Scrobble",
     "SharedOutbox",
     "SpoolOutbox",
@@ -99,13 +109,19 @@ __all__ = [
     "StreamDecision",
     "StreamRefused",
     "StreamVerifier",
+    "Tap",
+    "TapFactory",
     "Verified",
     "VerifiedOutbox",
     "VerifiedStream",
+    "VerifyOnly",
+    "Verifying",
     "Written",
     "ad_url",
+    "block_count",
     "complete_ad_break",
     "content_verdicts",
+    "counted_transcode",
     "deidentify_verified_streams",
     "edge_signature_ok",
     "forget_clock",
@@ -124,6 +140,7 @@ __all__ = [
     "playable",
     "readable_lyrics",
     "record_verified_stream",
+    "recorded",
     "refusal_message",
     "rekey_forgotten_streams",
     "report_client_play",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from encore.playback._adaudio import AdAudioCount
 from encore.playback._clockbook import AdClockBook
-from encore.playback._verified import StreamCount, StreamVerifier
+from encore.playback._verifier import StreamCount, StreamVerifier
 
 
 def sent_count(

@@ -7,7 +7,7 @@ Encore holds (a forged or edited line is ignored and counted), its user and file
 have been begun before the URL expired (nginx checks `expires` when a request begins; a line is judged and dated
 by its request's start, `t - rt`: review25m F4). Reading is idempotent: spans merge as a union into the play, a
 play verifies once, and its record is one per play: keyed by the play's first byte, and refused when the listener
-already has a record of the track within the play's window (`_verified._same_play`), so re-reading a log (or one
+already has a record of the track within the play's window (`_verified_write._same_play`), so re-reading a log (or one
 rotated mid-way, read again with its predecessor, whatever was read first) adds nothing (review25m F2).
 """
 
@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from encore.accounts import User
 from encore.catalog import Rendition, Track
-from encore.playback._verified import Coordinates, StreamVerifier, Verified, play_held, write_verified_stream
+from encore.playback._verified import Verified
+from encore.playback._verified_write import play_held, write_verified_stream
+from encore.playback._verifier import Coordinates, StreamVerifier
 from encore.streaming import sign_edge_url
 
 _URI = re.compile(r"^/edge/([0-9A-Za-z]{22})/(audio/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+\.(?:ogg|opus))$")
@@ -61,16 +63,6 @@ class EdgeSecret:
 # transaction that would write it (`labels.closed_for_write`: it takes the money lock a close takes, so the answer
 # holds until that transaction ends: review25m F3)
 ClosedCheck = Callable[[Session, datetime], bool]
-
-
-@dataclass(frozen=True)
-class ClosedMonths:
-    """Months ("2026-11") whose royalty statements are closed; a time is in one by its UTC month."""
-
-    months: frozenset[str]
-
-    def holds(self, at: datetime) -> bool:
-        return f"{at.astimezone(UTC):%Y-%m}" in self.months
 
 
 @dataclass

@@ -2,21 +2,20 @@
 each block charged to a free listener's ad clock and held as the tier's pacing says (what the server sent is
 what the listener could have heard), and counted toward a verified stream. The player's signed `/stream/`
 URLs (`encore.web._stream_asgi`) and Subsonic's stream/download (`encore.web.subsonic._counted`) both go
-through `BytePath.serve`: one code path charges, paces and verifies. No framework: raw ASGI.
+through `BytePath.serve`; what each block counts toward (the charge, the pacing's hold, the verified stream) is
+`encore.playback.block_count`'s, the owner Subsonic's transcodes count through too. No framework: raw ASGI.
 """
 
 import asyncio
-import logging
 import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-from encore.playback import Charge, index_probe
+from encore.playback import Counted, Pace, Record, Tap, block_count, recorded
 from encore.streaming import MediaFile, Partial, Unsatisfiable, parse_range
 from encore.web._security import Receive, Scope, Send
 
-log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
 COUNTED_CHUNK = 64 * 1024  # a free listener's blocks: a hang-up is noticed within ~3 s of 160 kbit/s audio
 MAX_AGE = 600
@@ -25,34 +24,10 @@ _CACHE_CONTROL = (b"cache-control", b"private, max-age=%d" % MAX_AGE)
 _EMPTY_END = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
-class Tap(Protocol):
-    async def acharge(
-        self, rendition: str, size: int, start: int, end: int, *, gate: bool, pace: tuple[int, float] | None
-    ) -> Charge: ...
-    def close(self) -> None: ...
-
-
-Pace = Callable[[], tuple[int, float]]  # the free tier's pacing now: (burst ms, speed x real time)
-
-
-class Counted(Protocol):
-    """What one response sent toward a verified stream (`encore.playback.StreamCount`), or of an ad toward its
-    impression (`encore.playback.AdAudioCount`, which never answers a stream to record)."""
-
-    async def sent(self, start: int, end: int) -> object | None: ...
-    async def close(self) -> object | None: ...
-    async def retry(self, found: Any) -> None: ...
-
-
 # (user public id, track public id) -> a tap, or None: nothing to count
 Taps = Callable[[str, str], Awaitable[Tap | None]]
 # (user public id, track public id, rendition, file) -> the response's count toward a verified stream
 Counts = Callable[[str, str, str, MediaFile], Counted]
-Record = Callable[[Any], Awaitable[None]]  # writes a verified stream (once per play), or keeps it for later
-LOST = (
-    "a verified stream could be neither written nor kept for a later write; it is recorded only if more of "
-    "its play is sent (a later block or request)"
-)
 
 
 class Count(Protocol):
@@ -247,7 +222,7 @@ class BytePath:
                 tap = await self._taps(user, track)
             if self._counts is not None and record is not None and method == "GET":
                 verify = self._counts(user, track, rendition, media)  # music: a verified stream; an ad: its hearing
-            counted = _counter(tap, verify, record, self._pace, rendition, media.size, gate=gate)
+            counted = block_count(tap, verify, record, self._pace, rendition, media.size, gate=gate)
             chunk = chunk_for(tap) if media.music else COUNTED_CHUNK  # an ad: a hang-up noticed early, as free music
             await _respond(scope, receive, send, method, media, entry, tap=counted, chunk=chunk, extra=headers)
         finally:
@@ -255,122 +230,11 @@ class BytePath:
             if tap is not None:
                 tap.close()
             if verify is not None and record is not None and (found := await verify.close()) is not None:
-                await _recorded(verify, record, found)
-
-
-async def _recorded(verify: Counted, record: Record, found: object) -> None:
-    """Write a verified stream (`record` keeps one whose write failed in the outbox, for the minutely drain).
-    When it could be neither written nor kept, that is logged, never raised into the byte path, and the play
-    is unmarked: only a later block of this response or another request of this play can still record it."""
-    try:
-        await record(found)
-    except Exception:
-        log.exception(LOST)
-        await verify.retry(found)
+                await recorded(verify, record, found)
 
 
 def chunk_for(tap: Tap | None) -> int:
     return CHUNK if tap is None else COUNTED_CHUNK
-
-
-class _Counter:
-    """Each block sent: held until the tier's pacing lets the play have it, then charged to the listener's ad
-    clock (free) before it is sent, so a block held for a client that has gone (a player that seeked away)
-    is never charged; counted toward a verified stream once sent. The first block's charge also gates the
-    response (`gate`: refused while an owed ad stops this play), in the same one move on the shared state."""
-
-    def __init__(  # noqa: PLR0917 - what each block is reported to
-        self,
-        tap: Tap | None,
-        verify: Counted | None,
-        record: Record | None,
-        pace: Pace | None,
-        rendition: str,
-        size: int,
-        *,
-        gate: bool,
-    ) -> None:
-        self._tap, self._verify, self._record, self._pace = tap, verify, record, pace
-        self._rendition, self._size, self._gate = rendition, size, gate
-        self.holds = tap is not None  # nothing to charge or hold: `first` and `before` need no await
-        self._paced = None if pace is None else pace()  # read once per response
-        self._first: tuple[int, int, Charge] | None = None  # the first block's answer, before the response began
-
-    async def _charge(self, tap: Tap, start: int, end: int, *, gate: bool) -> Charge:
-        pace = None if index_probe(start, self._size) else self._paced  # a player reading the length: never held
-        return await tap.acharge(self._rendition, self._size, start, end, gate=gate, pace=pace)
-
-    async def first(self, start: int, end: int) -> bool:
-        if self._tap is None:
-            return True
-        charge = await self._charge(self._tap, start, end, gate=self._gate)
-        if charge.refused:
-            return False
-        self._first = (start, end, charge)
-        return True
-
-    async def before(self, start: int, end: int, gone: "asyncio.Future[None] | None") -> bool | None:
-        if self._tap is None:
-            return True
-        first, self._first = self._first, None
-        charge = first[2] if first is not None and first[:2] == (start, end) else None
-        if charge is None:
-            charge = await self._charge(self._tap, start, end, gate=False)
-        while charge.wait_s > 0:  # paced: nothing charged yet; ask again when the pacing should allow it
-            if await _held(charge.wait_s, gone):
-                return None
-            charge = await self._charge(self._tap, start, end, gate=False)
-        return charge.more
-
-    async def after(self, start: int, end: int) -> None:
-        verify, record = self._verify, self._record
-        if verify is not None and record is not None and (found := await verify.sent(start, end)) is not None:
-            await _recorded(verify, record, found)
-
-
-class _Verifying:
-    """`_Counter` of a response nothing is charged for (a Premium listener's): each block sent is only counted
-    toward a verified stream. No pacing is read and nothing is held, so `first` and `before` are not awaited."""
-
-    __slots__ = ("_record", "_verify")
-    holds = False
-
-    def __init__(self, verify: Counted, record: Record) -> None:
-        self._verify, self._record = verify, record
-
-    async def first(self, start: int, end: int) -> bool:
-        return True
-
-    async def before(self, start: int, end: int, gone: "asyncio.Future[None] | None") -> bool | None:
-        return True
-
-    async def after(self, start: int, end: int) -> None:
-        if (found := await self._verify.sent(start, end)) is not None:
-            await _recorded(self._verify, self._record, found)
-
-
-async def _held(wait_s: float, gone: "asyncio.Future[None] | None") -> bool:
-    """Hold a block `wait_s`; True when the client hung up meanwhile (the block is then never charged)."""
-    if gone is None:
-        await asyncio.sleep(wait_s)
-        return False
-    await asyncio.wait((gone,), timeout=wait_s)
-    return gone.done()
-
-
-def _counter(  # noqa: PLR0917 - what each block is reported to
-    tap: Tap | None,
-    verify: Counted | None,
-    record: Record | None,
-    pace: Pace | None,
-    rendition: str,
-    size: int,
-    *,
-    gate: bool,
-) -> Count | None:
-    if tap is None:
-        return None if verify is None or record is None else _Verifying(verify, record)
-    return _Counter(tap, verify, record, pace, rendition, size, gate=gate)
 
 
 async def _respond(  # noqa: PLR0917 - the ASGI triple and what the handler resolved

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from encore.db import error_line
+from encore.playback import Pace, Record
 from encore.state import StateUnavailable
 from encore.streaming import Denial, Resolver, StreamGrant, VerifiedUrls, verify_stream_signature
-from encore.web._byte_path import BytePath, Counts, Pace, Record, Taps, plain
+from encore.web._byte_path import BytePath, Counts, Taps, plain
 from encore.web._errors import retry_after_busy
 from encore.web._security import ASGIApp, Receive, Scope, Send
 

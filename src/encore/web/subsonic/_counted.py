@@ -1,49 +1,21 @@
-"""Subsonic audio, sent and counted as the web player's is: what is sent is what could be heard.
+"""Subsonic audio's responses, sent and counted as the web player's is: what is sent is what could be heard.
 
 A stored file goes through the one byte path (`encore.web._byte_path.BytePath`), the same code that serves the
-player's signed `/stream/` URLs: one Range of the file, each block charged to a free listener's ad clock, held
-as the tier's pacing says, and counted toward a verified stream. An on-the-fly MP3 transcode has no byte
-offsets in a file, so its blocks are placed in audio time (milliseconds at the target bitrate) and go to the
-same ad clock, pacing and verified-stream count from the worker thread that encodes them.
+player's signed `/stream/` URLs. An on-the-fly MP3 transcode is counted by `encore.playback.counted_transcode`
+(its blocks placed in audio time, charged, paced and counted by the same owner as the byte path's); here is
+only its HTTP side, a streamed response that tells a held block when the client has gone.
 """
 
-import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from collections.abc import Iterator
+from typing import Any
 
 from fastapi.responses import Response
 
-from encore.playback import PlayTap, Verified
-from encore.state import StateUnavailable
 from encore.streaming import MediaFile
-from encore.web._byte_path import LOST, BytePath, Pace
+from encore.web._byte_path import BytePath
 from encore.web._closing import ClosingStreamingResponse
 from encore.web._security import Message, Receive, Scope, Send
-
-log = logging.getLogger(__name__)
-TapFactory = Callable[[], PlayTap | None]
-
-
-class CountsSent(Protocol):
-    """What a transcode sent, counted from its worker thread: toward a verified stream (`StreamCount`), or of
-    an ad toward its impression (`AdAudioCount`, which never answers a stream to record)."""
-
-    def sent_now(self, start: int, end: int) -> Verified | None: ...
-    def close_now(self) -> Verified | None: ...
-    def retry_now(self, verified: Verified) -> None: ...
-
-
-# (the transcode's count, how to write a verified stream from a worker thread)
-Verifying = tuple[CountsSent, Callable[[Verified], None]]
-# Hold a paced block this many seconds; True when the client left meanwhile (`threading.Event.wait`)
-Hold = Callable[[float], bool]
-
-
-def _sleep(seconds: float) -> bool:
-    time.sleep(seconds)
-    return False
 
 
 class BytePathResponse(Response):
@@ -74,61 +46,6 @@ class BytePathResponse(Response):
         )
 
 
-def counted_transcode(
-    body: Iterator[bytes],
-    *,
-    taps: TapFactory,
-    kbps: int,
-    offset_ms: int,
-    duration_ms: int,
-    pace: Pace | None = None,
-    verifying: Verifying | None = None,
-    hold: Hold = _sleep,
-) -> Iterator[bytes]:
-    """An MP3 transcode's blocks, each placed as the milliseconds of audio it carries at `kbps` and charged as
-    the byte path's are: one move that charges the block only once the free tier's pacing lets the play have
-    it, and otherwise answers the wait, charging nothing; this iterates in a worker thread, so it `hold`s
-    the block and asks again. A block is charged just before it is handed out, never before it is held, and
-    counted toward a verified stream once handed out. It stops early when the clock says this play may send
-    no more, and without charging the held block when `hold` says the client left during the hold
-    (`TranscodeResponse.gone`)."""
-    tap = None
-    rendition = f"mp3-{kbps}"
-    sent = 0
-    try:
-        tap = taps()
-        paced = None if pace is None else pace()  # read once per response, as the byte path does
-        for block in body:
-            start = offset_ms + sent * 8 // kbps
-            sent += len(block)
-            end = offset_ms + sent * 8 // kbps
-            more = True
-            if tap is not None:
-                charge = tap.charge(rendition, duration_ms, start, end, pace=paced, unit="ms")
-                while charge.wait_s > 0:  # paced: nothing charged yet; ask again when the pacing should allow it
-                    if hold(charge.wait_s):
-                        return  # the client left while the block was held: it is never charged
-                    charge = tap.charge(rendition, duration_ms, start, end, pace=paced, unit="ms")
-                more = charge.more
-            yield block
-            if verifying is not None:
-                _recorded(verifying, verifying[0].sent_now(start, end))
-            if not more:
-                return
-    except StateUnavailable as exc:
-        # The 200 is already sent, so no 503 can be: the stream ends here, before the block that could not
-        # be charged (nothing is sent uncharged); the client asks again with a timeOffset
-        log.warning("transcode stopped: shared state unavailable: %s", exc)
-    finally:
-        try:
-            if tap is not None:
-                tap.close()
-            if verifying is not None:
-                _recorded(verifying, verifying[0].close_now())
-        except StateUnavailable as exc:
-            log.warning("transcode's close not recorded: shared state unavailable: %s", exc)
-
-
 class TranscodeResponse(ClosingStreamingResponse):
     """A counted transcode's response: `gone` is set as soon as the client hangs up (Starlette listens for it
     while the worker thread holds a paced block; the send loop itself cannot be cancelled until that thread
@@ -153,15 +70,3 @@ class TranscodeResponse(ClosingStreamingResponse):
             await super().stream_response(send)
         finally:  # ended however (a failed send): a thread still held in `gone.wait` returns now
             self.gone.set()
-
-
-def _recorded(verifying: Verifying, found: Verified | None) -> None:
-    """`encore.web._byte_path._recorded` from the transcode's worker thread."""
-    if found is None:
-        return
-    count, record = verifying
-    try:
-        record(found)
-    except Exception:
-        log.exception(LOST)
-        count.retry_now(found)

@@ -11,17 +11,10 @@ from fastapi.responses import FileResponse, Response
 
 from encore import catalog, library, playback
 from encore.streaming import MIME, TranscodeSlot, choose_delivery, media_file_for, stored_track, transcode_mp3
-from encore.web._byte_path import Pace
 from encore.web._conditional import etag_matches
 from encore.web._stream_route import byte_path, record_verified_now
 from encore.web.subsonic._context import Ctx, method
-from encore.web.subsonic._counted import (
-    BytePathResponse,
-    TapFactory,
-    TranscodeResponse,
-    Verifying,
-    counted_transcode,
-)
+from encore.web.subsonic._counted import BytePathResponse, TranscodeResponse
 from encore.web.subsonic._envelope import GENERIC, NOT_AUTHORIZED, NOT_FOUND, SubsonicError
 from encore.web.subsonic._ids import ALBUM, ARTIST, TRACK, parse_cover, public
 
@@ -106,7 +99,7 @@ def _serve(ctx: Ctx, *, raw_only: bool) -> Response:
         )
     body: Iterator[bytes] = _guarded(transcode_mp3(path, kbps=delivery.kbps, offset_s=offset), slot)
     gone = threading.Event()  # set when the response stops sending: a paced hold ends uncharged
-    body = counted_transcode(
+    body = playback.counted_transcode(
         body,
         taps=_taps(ctx, track),
         kbps=delivery.kbps,
@@ -146,19 +139,19 @@ def _playable(ctx: Ctx, track_id: str) -> playback.Playable:
         raise SubsonicError(NOT_AUTHORIZED, f"{e.message} ({e.code})") from None
 
 
-def _taps(ctx: Ctx, track_id: str | None) -> TapFactory:
+def _taps(ctx: Ctx, track_id: str | None) -> playback.TapFactory:
     """The clock tap for this response, taken when it starts sending; none for ad audio."""
     book, user, interval = ctx.container.ad_clocks, ctx.user.public_id, ctx.container.settings.ad_interval
     return lambda: None if track_id is None else book.tap(user, track_id, interval_s=interval)
 
 
-def _pace(ctx: Ctx) -> Pace:
+def _pace(ctx: Ctx) -> playback.Pace:
     """The free tier's pacing, as on the byte path: (burst ms, speed x real time)."""
     settings = ctx.container.settings
     return lambda: (settings.free_burst_s * 1000, settings.free_pace_x)
 
 
-def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int, *, ad: bool) -> Verifying:
+def _verifying(ctx: Ctx, track_id: str, rendition: str, duration_ms: int, *, ad: bool) -> playback.Verifying:
     """What a transcode sends counts toward a verified stream as milliseconds of the track (its `size`); of
     an ad, toward its impression (nothing to record)."""
     c = ctx.container
