@@ -48,7 +48,8 @@ def test_the_accounts_own_names_are_guesses_too() -> None:
 
 
 def test_a_long_password_is_judged_by_its_start_and_the_lengths_still_hold() -> None:
-    assert not check_password("a" * 500).allowed  # repeats: judged by its first 72 characters, never raises
+    assert not check_password("a" * 500).allowed  # repeats: judged by its first 24 characters, never raises
+    assert not check_password("password" * 3 + "Xq9#vT2!mZ").allowed  # a first guess at its start
     assert check_password("a" * 500).reason.startswith("Password is too easy to guess.")
     assert check_password("short").reason == "Password must be at least 8 characters."
     assert check_password("x9" * 600).reason == "Password can be at most 1024 characters."

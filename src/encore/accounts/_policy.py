@@ -13,8 +13,10 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 handles long input, but a megabyte "password" is an attack
 MAX_DISPLAY_NAME = 100
-# zxcvbn's own limit (it raises past it: its matching grows with the length); a password is judged by its start
-SCORED_PREFIX = 72
+# A password is judged by its start: zxcvbn's matching grows faster than the length (it refuses past 72), and sign-up
+# judges before its throttle, unauthenticated: a crafted 72-character l33t string cost ~600 ms of CPU, 24 characters
+# ~50 ms (bench/accounts/password_cost.py). A start of 24 that is a first guess makes the password one, in practice.
+SCORED_PREFIX = 24
 
 
 @dataclass(frozen=True)
