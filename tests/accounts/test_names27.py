@@ -5,10 +5,13 @@ review26c (the admin's search finds an account by the name others see), the last
 import pytest
 
 from encore.accounts import (
+    SCORED_PREFIX,
+    SCORED_SUBSTITUTIONS,
     check_own_display_name,
     check_password,
     create_user,
     find_users,
+    judged_part,
     name_beside_logins,
     name_for_others,
     public_name,
@@ -48,7 +51,8 @@ def test_the_accounts_own_names_are_guesses_too() -> None:
 
 
 def test_a_long_password_is_judged_by_its_start_and_the_lengths_still_hold() -> None:
-    assert not check_password("a" * 500).allowed  # repeats: judged by its first 72 characters, never raises
+    assert not check_password("a" * 500).allowed  # repeats: judged by its first 24 characters, never raises
+    assert not check_password("password" * 3 + "Xq9#vT2!mZ").allowed  # a first guess at its start
     assert check_password("a" * 500).reason.startswith("Password is too easy to guess.")
     assert check_password("short").reason == "Password must be at least 8 characters."
     assert check_password("x9" * 600).reason == "Password can be at most 1024 characters."
@@ -95,3 +99,14 @@ def test_the_login_with_what_draws_nothing_or_in_fullwidth_is_still_the_login(na
     assert not check_own_display_name(name, username="alice").allowed
     assert public_name(display_name=name, username="alice", public_id="Ab12cdEF34") == "Listener Ab12"
     assert check_own_display_name("Alice K.", username="alice").allowed
+
+
+def test_what_is_judged_holds_few_substitution_characters() -> None:
+    """review27c H1: zxcvbn's work grows with the l33t substitution characters a text holds, and sign-up judges before
+    its throttle: a crafted 72-character string of them cost seconds of CPU. What is judged is bounded."""
+    crafted = "4@8({[<36910!|7+5$%2" * 4
+    part = judged_part(crafted)
+    assert part == crafted[:SCORED_SUBSTITUTIONS] and len(set(part)) == SCORED_SUBSTITUTIONS
+    assert judged_part("x" * 100) == "x" * SCORED_PREFIX
+    assert judged_part("12345678") == "123456" and not check_password("12345678").allowed
+    assert check_password(crafted).allowed  # no first guess at its start

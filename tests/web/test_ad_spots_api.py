@@ -134,3 +134,20 @@ def test_only_admins_upload_spots(
     assert r.status_code == (401 if who is None else 404), r.text
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Track)) == 0
+
+
+def test_untagged_spots_and_untagged_songs_keep_to_their_own_releases(
+    client: TestClient, container: Container, people: None, tmp_path: Path
+) -> None:
+    """review27c M2: every untagged upload landed in one "Unknown Album": a song there refused every untagged spot
+    ("ingest ads as their own release"), and a spot there made the songs that joined it ad audio's, hidden."""
+    admin, fan = _as(client, "root"), _as(client, "fan")
+    first = client.post("/api/uploads", files={"file": ("a.flac", _flac(tmp_path, "a.flac", 220))}, headers=admin)
+    spot = client.post("/api/admin/ad-spots", files={"file": ("s.flac", _flac(tmp_path, "s.flac", 523))}, headers=admin)
+    after = client.post("/api/uploads", files={"file": ("b.flac", _flac(tmp_path, "b.flac", 247))}, headers=admin)
+    assert spot.status_code == 200 and not spot.json()["failed"] and spot.json()["track_ids"], spot.text
+    for song in (first, after):
+        song_id = song.json()["track_ids"][0]
+        assert _listed(client, fan, song_id)
+        album = client.get(f"/api/tracks/{song_id}", headers=fan).json()["album"]["id"]
+        assert client.get(f"/api/albums/{album}", headers=fan).status_code == 200

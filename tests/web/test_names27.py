@@ -92,7 +92,16 @@ def test_the_admin_finds_an_account_by_the_name_its_table_shows(client: TestClie
 
     assert found(neutral) == [(quiet_id, neutral)]  # was []: the table showed it, the search could not find it
     assert found(neutral.upper()) == [(quiet_id, neutral)]
-    assert (quiet_id, neutral) in found("listener ")
+    assert (quiet_id, neutral) in found(quiet_id[:4])  # its tag alone
+    assert (quiet_id, neutral) not in found("listener ")  # the word every unnamed account shares finds none by it
     assert found("quiet_") == [(quiet_id, neutral)]  # the login, as before
     assert found("mara k") == [(named_id, "Mara K.")]
     assert named_id not in {i for i, _ in found("listener")}  # a chosen name is not the neutral one
+
+
+def test_a_closed_sign_up_judges_no_password(client: TestClient, container: Container) -> None:
+    """review27c H1: the password was judged (zxcvbn, CPU) by the wire model, on the event loop, before the route
+    asked whether sign-up is open at all; a closed server now refuses before judging anything."""
+    container.settings = container.settings.model_copy(update={"allow_signup": False})
+    r = _signup(client, "night_owl", "198.51.100.20", password="password")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "signup_closed", r.text

@@ -5,16 +5,18 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from zxcvbn import zxcvbn
-
 from encore.kernel import bidi_refusal, has_bidi_control, has_control, has_visible
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 handles long input, but a megabyte "password" is an attack
 MAX_DISPLAY_NAME = 100
-# zxcvbn's own limit (it raises past it: its matching grows with the length); a password is judged by its start
-SCORED_PREFIX = 72
+# A password is judged by its start (`judged_part`): zxcvbn's l33t matching grows with the substitution characters
+# a text holds and with its length (it refuses past 72), and sign-up judges before its throttle, unauthenticated. A
+# crafted 72-character string of them cost 4-10 s of CPU, 24 characters ~0.35 s (review27c H1); 24 characters with
+# at most 6 distinct substitution characters, ~25 ms at worst (bench/accounts/password_cost.py).
+SCORED_PREFIX = 24
+SCORED_SUBSTITUTIONS = 6
 
 
 @dataclass(frozen=True)
@@ -116,17 +118,42 @@ def check_own_display_name(name: str, *, username: str) -> Decision:
     return decision
 
 
+def check_password_length(password: str) -> Decision:
+    """The lengths alone: what a form may check before anything costs (sign-up's wire model)."""
+    if len(password) < MIN_PASSWORD:
+        return Decision(False, f"Password must be at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        return Decision(False, f"Password can be at most {MAX_PASSWORD} characters.")
+    return Decision(True, "ok")
+
+
+def judged_part(password: str) -> str:
+    """What of a password zxcvbn judges: its start, at most SCORED_PREFIX characters and SCORED_SUBSTITUTIONS
+    distinct l33t substitution characters (zxcvbn's own table: "4" for "a", "|" for "i" or "l"...), which bound
+    its work. A first guess is one from its start ("12345678" is judged as "123456", a first guess still)."""
+    from zxcvbn.matching import L33T_TABLE
+
+    substitutes = {ch for chars in L33T_TABLE.values() for ch in chars}
+    seen: set[str] = set()
+    for i, ch in enumerate(password[:SCORED_PREFIX]):
+        if ch in substitutes and ch not in seen:
+            if len(seen) == SCORED_SUBSTITUTIONS:
+                return password[:i]
+            seen.add(ch)
+    return password[:SCORED_PREFIX]
+
+
 def check_password(password: str, *, known: Iterable[str] = ()) -> Decision:
     """The rule of every password an account is given (sign-up, a change, a forced reset, the operator's): the
     lengths, and not among the first guesses of an attacker: zxcvbn's lowest score (fewer than about a thousand
     guesses: "password", "12345678", "qwertyuiop", a repeated letter), with the account's own names (`known`) as
     guesses too. Only that lowest score is refused: a self-hosted server should not lecture, only stop what a
     guesser tries first. zxcvbn's warning says why ("This is a top-10 common password.")."""
-    if len(password) < MIN_PASSWORD:
-        return Decision(False, f"Password must be at least {MIN_PASSWORD} characters.")
-    if len(password) > MAX_PASSWORD:
-        return Decision(False, f"Password can be at most {MAX_PASSWORD} characters.")
-    judged = zxcvbn(password[:SCORED_PREFIX], user_inputs=[k for k in known if k])
+    if not (lengths := check_password_length(password)).allowed:
+        return lengths
+    from zxcvbn import zxcvbn  # its dictionaries are ~11 MiB: only in a process that judges a password (review27c L3)
+
+    judged = zxcvbn(judged_part(password), user_inputs=[k for k in known if k])
     if judged["score"] == 0:
         why = judged["feedback"]["warning"] or "It is among the first passwords a guesser tries."
         return Decision(

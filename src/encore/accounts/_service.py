@@ -4,14 +4,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, case, delete, func, literal, select, update
+from sqlalchemy import ColumnElement, String, and_, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from encore.accounts._epochs import issue_epoch, live_credential
 from encore.accounts._models import AuthSession, LoginAttempt, Role, User
 from encore.accounts._passwords import passwords_for
 from encore.accounts._policy import (
-    NEUTRAL_NAME,
     check_email,
     check_new_password,
     check_own_display_name,
@@ -366,12 +365,16 @@ def find_users(session: Session, *, query: str, limit: int) -> list[User]:
     stmt = select(User).order_by(User.username_key).limit(limit)
     if folded:
         pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(User.username_key.like(pattern, escape="\\") | _shown_key().like(pattern, escape="\\"))
+        stmt = stmt.where(User.username_key.like(pattern, escape="\\") | _shown_matches(folded, pattern))
     return list(session.scalars(stmt))
 
 
-def _shown_key() -> ColumnElement[str]:
-    """`public_name` in SQL, lower-cased: the neutral name where none was chosen (or the login was)."""
-    neutral = (User.display_name == "") | (func.lower(User.display_name) == User.username_key)
+def _shown_matches(folded: str, pattern: str) -> ColumnElement[bool]:
+    """Whether the name others see holds the query: a chosen display name as any part of it, the neutral
+    "Listener ab12" (none chosen, or the login) only when the query names its tag, since every such account shares
+    the word: a search for the login "listener" found them all (the whole run after fixname27)."""
+    shown = func.lower(func.coalesce(User.display_name, ""))
+    neutral = (shown == "") | (shown == User.username_key)
     tag = func.lower(func.substr(User.public_id, 1, 4))
-    return case((neutral, literal(f"{NEUTRAL_NAME.casefold()} ", String) + tag), else_=func.lower(User.display_name))
+    names_tag = literal(folded, String).like(literal("%", String) + tag + literal("%", String))
+    return or_(and_(neutral, names_tag), and_(~neutral, shown.like(pattern, escape="\\")))

@@ -18,7 +18,7 @@ setting one ISRC; review24s M1: a changed file's ingest and a takedown of its re
 
 import time
 
-from sqlalchemy import BigInteger, Integer, case, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, case, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from encore.db import Base
@@ -38,14 +38,23 @@ class CatalogueVersion(Base):
     changed_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
+_NOW_MS = bindparam("now_ms", type_=BigInteger)
+# Built once, with the time bound per call and no ORM synchronisation (no session holds a CatalogueVersion object:
+# it is read by column): built and evaluated per call it cost a catalogue write +32 % of CPU on SQLite (bench27)
+_BUMP = (
+    update(CatalogueVersion)
+    .where(CatalogueVersion.id == 1)
+    .values(
+        version=CatalogueVersion.version + 1,
+        changed_ms=case((CatalogueVersion.changed_ms >= _NOW_MS, CatalogueVersion.changed_ms + 1), else_=_NOW_MS),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def catalogue_changed(session: Session) -> None:
     if not session.info.get(_CHANGED):
-        now_ms, was = time.time_ns() // 1_000_000, CatalogueVersion.changed_ms
-        session.execute(
-            update(CatalogueVersion)
-            .where(CatalogueVersion.id == 1)
-            .values(version=CatalogueVersion.version + 1, changed_ms=case((was >= now_ms, was + 1), else_=now_ms))
-        )
+        session.execute(_BUMP, {"now_ms": time.time_ns() // 1_000_000})
         session.info[_CHANGED] = True
 
 

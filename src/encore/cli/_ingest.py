@@ -25,8 +25,14 @@ def run_ingest_command(
         as_ad=ads.mark_spot if ad else None,
     )
     render_summary(summary, console)
+    if ad and summary.skipped:  # `--ad` changes nothing of a file read before (review27c M1): say so, and fail
+        console.print(
+            f"[yellow]{summary.skipped} file(s) were skipped as unchanged since an earlier run[/yellow]: they stay"
+            " what that run made them, and a file ingested as music stays music (music never becomes an ad)."
+            " A spot must be new audio."
+        )
     # the catalogue grew: listens kept by text (scrobbles, imports) may now have their track
     linked = history.match_listens_in_steps(c.sessions)
     if linked:
         console.print(f"linked {linked} earlier listens to tracks now in the catalogue")
-    return len(summary.failed) + len(summary.still_failing)
+    return len(summary.failed) + len(summary.still_failing) + (summary.skipped if ad else 0)

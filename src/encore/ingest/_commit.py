@@ -129,9 +129,12 @@ def commit_result(
     source: SourceFile | None,
     label_override: str | None,
     draft: bool = False,
+    spot: bool = False,
 ) -> Committed:
     """`draft` (a label's upload): a new track lands in the label's draft release, listed nowhere until the
-    label publishes it (encore.labels)."""
+    label publishes it (encore.labels). `spot` (an advertiser's, `run_ingest`'s `as_ad`): a file with no album tag
+    is a release of its own, named by its audio, never the shared "Unknown Album" that untagged music lands in
+    (review27c M2: the spot's album hid the songs that joined it, or a song there refused every spot)."""
     same_audio = session.scalar(select(Track).where(Track.audio_hash == result.audio_hash))
     # A file recorded as a duplicate never owns the track: touching the copy must not retag the original.
     owns = source is not None and source.track_id is not None and source.status != "duplicate"
@@ -148,6 +151,8 @@ def commit_result(
         _refuse_if_taken_down(session, track)
     renditions = _place_files(store, result)
     named, fallback_album = _fallback_names(result.job)
+    if spot:
+        fallback_album = f"Ad spot {result.audio_hash[:12]}"
     album_facts = _album_facts(result.tags, fallback_album, label_override)
     album = upsert_album(
         session,

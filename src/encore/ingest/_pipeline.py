@@ -231,7 +231,9 @@ def _commit_one(
     try:
         with transaction(sessions) as s:
             source = s.scalar(select(SourceFile).where(SourceFile.path == result.job.path))
-            committed = commit_result(s, store=store, result=result, source=source, label_override=label, draft=draft)
+            committed = commit_result(
+                s, store=store, result=result, source=source, label_override=label, draft=draft, spot=as_ad is not None
+            )
             if as_ad is not None:  # in the same transaction: the spot is never listed, not for a moment
                 as_ad(s, committed.track_id, committed.outcome)
     except ReleaseTakenDown as exc:  # files already renamed into the store: as below

@@ -106,8 +106,11 @@ def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: da
       pairing slack have passed since the play the listener deleted began (`history.resumed_listen`). It is
       held back as that play: it leaves a `FORGET_PLAY` job of its own (`resumed`), so the submission that
       follows pairs with it as it would have with its row (whatever time the app gives the listen), and the
-      stream it resumes is de-identified as the deleted play's was. The window runs from the listener's own
-      delete only, never from a resume's job: a track on repeat is held back for one play's length at most.
+      stream it resumes is de-identified as the deleted play's was. A "now playing" is judged from the
+      listener's own delete only, never from a resume's job, so a track on repeat is not held back without end;
+      a submission is judged from both, so one sent alone (an app's offline queue) may be held back up to two
+      windows after the delete (review27c L4: a 4-minute track, 28 minutes), the price of pairing a resume's
+      submission whatever time the app gives it.
 
     The trade-off: a scrobble carries no position, so a replay of the track begun inside that window (within
     OPEN_PLAY_SLACK of when the deleted play would have ended) cannot be told from a resume or from the deleted

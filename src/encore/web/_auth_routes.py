@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from encore.accounts import (
+    AccountFormInvalid,
     AccountStopped,
     LoginFailed,
     LoginThrottled,
@@ -23,7 +24,7 @@ from encore.accounts import (
 )
 from encore.audit import kinds
 from encore.db import transaction
-from encore.kernel import PermissionDenied
+from encore.kernel import FieldsRefused, PermissionDenied
 from encore.web._audit import note
 from encore.web._client_ip import client_key
 from encore.web._deps import SESSION_COOKIE, CurrentUser, Db, container
@@ -70,7 +71,10 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
     name does count: each 409 tells that the name exists, so trying names one after another is enumeration."""
     if not container(request).settings.allow_signup:
         raise PermissionDenied("sign-up is closed on this server", code="signup_closed")
-    check_new_account(username=body.username, password=body.password, display_name=body.display_name)
+    try:  # in the route's thread, not the wire model's event loop: judging the password costs CPU (review27c H1)
+        check_new_account(username=body.username, password=body.password, display_name=body.display_name)
+    except AccountFormInvalid as exc:  # only the password can be left: the wire model checked the rest
+        raise FieldsRefused(exc.fields) from None  # answered as the wire model's refusals are (422 `invalid`)
     verdict = container(request).login_throttle.signup(client=client_key(request))
     if not verdict.allowed:
         raise LoginThrottled(
