@@ -17,6 +17,7 @@ from encore import insights
 from encore.accounts import Role, create_user, erase_requested, get_user_by_name
 from encore.ads import AdBreak, AdCampaign
 from encore.bootstrap import Container
+from encore.catalog import Track
 from encore.db import transaction
 from encore.devices import Device
 from encore.discovery import Mix
@@ -207,3 +208,30 @@ def test_no_one_reaches_anothers_objects(client: TestClient, container: Containe
     owner = {"Authorization": f"Bearer {login(client, 'alice')}"}
     assert client.get(f"/api/me/jobs/{job}", headers=owner).status_code == 200
     assert client.get(f"/api/playlists/{playlist}", headers=owner).status_code == 200
+
+
+def test_no_one_but_an_admin_gets_a_2xx_from_an_admin_route(client: TestClient, container: Container) -> None:
+    """Every `/api/admin/` route of the table (those with no owned object in their path too, as the spot upload
+    `POST /api/admin/ad-spots`), asked by no one, a listener and a label's account: none answers 2xx, and none
+    of them makes a track or a campaign."""
+    routes = [
+        (method.upper(), path)
+        for path, ops in create_api(container).openapi()["paths"].items()
+        if path.startswith("/api/admin/")
+        for method in ops
+    ]
+    assert ("POST", "/api/admin/ad-spots") in routes and len(routes) >= 10
+    with transaction(container.sessions) as s:
+        create_user(s, username="mallory", password=PASSWORD)
+        create_user(s, username="labelc", password=PASSWORD, role=Role.LABEL).label_id = f.label(s, "Label C").id
+    callers: dict[str, dict[str, str]] = {"anonymous": dict(CSRF)}
+    for name in ("mallory", "labelc"):
+        callers[name] = {"Authorization": f"Bearer {login(client, name)}", **CSRF}
+        client.cookies.clear()
+    for who, headers in callers.items():
+        for method, path in routes:
+            r = client.request(method, _fill(path, {}), json=BODIES.get(method), headers=headers)
+            assert not 200 <= r.status_code < 300, (who, method, path, r.status_code)
+    with container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AdCampaign)) == 0
+        assert s.scalar(select(func.count()).select_from(Track)) == 0
