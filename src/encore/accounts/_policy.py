@@ -49,6 +49,12 @@ def check_display_name(name: str) -> Decision:
         return Decision(False, bidi_refusal("A display name"))
     if len(name) > MAX_DISPLAY_NAME:
         return Decision(False, f"A display name can be at most {MAX_DISPLAY_NAME} characters.")
+    if looks_neutral(name):
+        return Decision(
+            False,
+            f'A display name cannot look like the name Encore shows for an account without one ("{NEUTRAL_NAME}" '
+            "and four characters): others would take you for that account.",
+        )
     return Decision(True, "ok")
 
 
@@ -73,6 +79,11 @@ def new_account_problems(*, username: str, password: str, display_name: str | No
 
 
 NEUTRAL_NAME = "Listener"
+# The public id's first four characters (`kernel.new_public_id`: URL-safe base64), as the neutral name and the tag
+# `name_beside_logins` adds show them, compared case-folded after `as_login`.
+_TAG = r"[a-z0-9_-]{4}"
+_NEUTRAL_FORM = re.compile(NEUTRAL_NAME.casefold() + r"\s*" + _TAG, re.ASCII)
+_TAGGED_FORM = re.compile(r".*\(\s*" + _TAG + r"\s*\)", re.ASCII | re.DOTALL)
 
 
 def public_name(*, display_name: str | None, username: str, public_id: str) -> str:
@@ -81,9 +92,20 @@ def public_name(*, display_name: str | None, username: str, public_id: str) -> s
     names is half of a password guess). An account that never chose one (None: made by a sign-up or `encore user
     create` without a name), or whose name is its login name whatever the case, is "Listener" and the first
     characters of its public id, which is public already (in /v1's and the player's links to the profile)."""
-    if display_name and as_login(display_name).casefold() != username.casefold():
+    if display_name and as_login(display_name).casefold() != username.casefold() and not looks_neutral(display_name):
         return display_name
     return f"{NEUTRAL_NAME} {public_id[:4]}"
+
+
+def looks_neutral(name: str) -> bool:
+    """Whether `name` reads as another account's neutral name ("Listener Ab12", in any case, spacing, width or with
+    zero-width characters), which `check_display_name` refuses and `public_name` never shows as chosen (a name
+    stored before that rule): a chosen "Listener Xy9z" would pass for the unnamed account tagged Xy9z."""
+    return _NEUTRAL_FORM.fullmatch(as_login(name).casefold()) is not None
+
+
+def _tagged(name: str) -> bool:
+    return _TAGGED_FORM.fullmatch(as_login(name).casefold()) is not None
 
 
 def name_beside_logins(shown: str, *, public_id: str) -> str:
@@ -93,7 +115,8 @@ def name_beside_logins(shown: str, *, public_id: str) -> str:
     account's tag, as the neutral name has it ("demo (Ab12)"), so no other account's list can ever carry the
     caller's login, whoever signs up as what later. Chosen over refusing display names that equal an existing
     login: that refusal would tell anyone choosing a name which logins exist (review26a L3, fixname27)."""
-    return f"{shown} ({public_id[:4]})" if check_username(as_login(shown)).allowed else shown
+    plain = not check_username(as_login(shown)).allowed and not _tagged(shown)
+    return shown if plain else f"{shown} ({public_id[:4]})"
 
 
 def as_login(name: str) -> str:
