@@ -42,3 +42,14 @@ def test_plain_names_stay_untagged_beside_logins() -> None:
     assert name_beside_logins("Mara K.", public_id="Zq7kLMNOP") == "Mara K."
     assert name_beside_logins("Duo (live 2024)", public_id="Zq7kLMNOP") == "Duo (live 2024)"
     assert name_beside_logins("demo", public_id="Zq7kLMNOP") == "demo (Zq7k)"  # could be a login (fixname27)
+
+
+@pytest.mark.parametrize("blank", ["\u3164", "\u115f", "\u1160", "\uffa0", "\u2800"])
+def test_a_blank_letter_does_not_make_the_login_another_name(blank: str) -> None:
+    """review28a L2: the Hangul fillers and the blank braille cell draw nothing, as zero-width characters do, so
+    "demo" + one of them reads "demo": refused as the own login, and tagged beside logins."""
+    name = f"demo{blank}"
+    assert not check_own_display_name(name, username="demo").allowed
+    assert public_name(display_name=name, username="demo", public_id="Zq7kLMNOP") == "Listener Zq7k"
+    assert name_beside_logins(name, public_id="Zq7kLMNOP") == f"{name} (Zq7k)"
+    assert not check_display_name(f"Listener{blank} Ab12").allowed

@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from encore.kernel import bidi_refusal, has_bidi_control, has_control, has_visible
+from encore.kernel import bidi_refusal, drawn_only, has_bidi_control, has_control, has_visible
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
@@ -121,15 +121,12 @@ def name_beside_logins(shown: str, *, public_id: str) -> str:
 
 def as_login(name: str) -> str:
     """How `name` reads where logins are read: compatibility forms folded (fullwidth letters are the ASCII ones)
-    and what draws nothing dropped (zero-width, format and combining characters: "alice\u200b" is "alice").
+    and what draws nothing dropped (`kernel.drawn_only`: zero-width, format and combining characters, and the blank
+    letters, review28a L2: "alice\u200b" and "alice\u3164" are "alice").
     Review27a M1: the own-login rule and `name_beside_logins` compared the raw text, so those passed as other
     names while every client showed the login. Look-alike letters of other scripts (a Cyrillic "\u0435") are not
     folded: that needs a confusables table."""
-    folded = unicodedata.normalize("NFKC", name)
-    return "".join(ch for ch in folded if unicodedata.category(ch) not in _DRAWS_NOTHING).strip()
-
-
-_DRAWS_NOTHING = frozenset({"Cc", "Cf", "Cn", "Mn", "Me"})  # spaces stay: "Mara K." can be no login
+    return drawn_only(unicodedata.normalize("NFKC", name)).strip()  # spaces stay: "Mara K." can be no login
 
 
 def check_own_display_name(name: str, *, username: str) -> Decision:

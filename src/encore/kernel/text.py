@@ -22,6 +22,15 @@ def has_visible(text: str) -> bool:
     return any(ch not in _BLANK and unicodedata.category(ch) not in _INVISIBLE for ch in text)
 
 
+def drawn_only(text: str) -> str:
+    """`text` without what draws nothing but keeps its spaces: controls, format, combining and unassigned
+    characters and the blank letters go; "alice\u200b" and "alice\u3164" read as "alice" (review28a L2)."""
+    return "".join(ch for ch in text if ch not in _BLANK and unicodedata.category(ch) not in _DRAWS_NOTHING)
+
+
+_DRAWS_NOTHING = _INVISIBLE - {"Zs", "Zl", "Zp"}
+
+
 # What a spreadsheet may read as the start of a formula (OWASP's CSV injection list, with the pipe of DDE and a
 # newline): every CSV Encore writes (statements, the audit log, a listener's export) prefixes such a cell with '.
 _FORMULA_START = frozenset("=+-@\t\r\n|")
