@@ -44,7 +44,7 @@ def test_plain_names_stay_untagged_beside_logins() -> None:
     assert name_beside_logins("demo", public_id="Zq7kLMNOP") == "demo (Zq7k)"  # could be a login (fixname27)
 
 
-@pytest.mark.parametrize("blank", ["\u3164", "\u115f", "\u1160", "\uffa0", "\u2800"])
+@pytest.mark.parametrize("blank", ["\u3164", "\u115f", "\u1160", "\uffa0", "\u2800", "\U0001d159"])
 def test_a_blank_letter_does_not_make_the_login_another_name(blank: str) -> None:
     """review28a L2: the Hangul fillers and the blank braille cell draw nothing, as zero-width characters do, so
     "demo" + one of them reads "demo": refused as the own login, and tagged beside logins."""
@@ -53,3 +53,8 @@ def test_a_blank_letter_does_not_make_the_login_another_name(blank: str) -> None
     assert public_name(display_name=name, username="demo", public_id="Zq7kLMNOP") == "Listener Zq7k"
     assert name_beside_logins(name, public_id="Zq7kLMNOP") == f"{name} (Zq7k)"
     assert not check_display_name(f"Listener{blank} Ab12").allowed
+
+
+def test_a_name_of_a_null_notehead_alone_shows_nothing_and_is_refused() -> None:
+    assert not check_display_name("\U0001d159").allowed
+    assert not check_display_name(" \U0001d159\u3164 ").allowed

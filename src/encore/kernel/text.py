@@ -7,8 +7,9 @@ import unicodedata
 # Nothing a reader sees: controls, format characters (bidi overrides, zero-width joiners), separators, marks alone,
 # unassigned code points.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
-# Letters and symbols that draw nothing: the Hangul fillers and the blank braille cell (review15).
-_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Letters and symbols that draw nothing: the Hangul fillers and the blank braille cell (review15), the musical
+# null notehead (review28a L2).
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159")
 
 
 def has_control(text: str) -> bool:
