@@ -4,7 +4,14 @@ as another. Checked at the rule, at read time for names stored before it, and be
 
 import pytest
 
-from encore.accounts import check_display_name, check_own_display_name, name_beside_logins, public_name
+from encore.accounts import (
+    check_display_name,
+    check_own_display_name,
+    check_password,
+    judged_part,
+    name_beside_logins,
+    public_name,
+)
 
 NEUTRALS = [
     "Listener Ab12",
@@ -58,3 +65,18 @@ def test_a_blank_letter_does_not_make_the_login_another_name(blank: str) -> None
 def test_a_name_of_a_null_notehead_alone_shows_nothing_and_is_refused() -> None:
     assert not check_display_name("\U0001d159").allowed
     assert not check_display_name(" \U0001d159\u3164 ").allowed
+
+
+@pytest.mark.parametrize(
+    "strong", ["1234567 correct horse battery staple", "2468013579 mara plays the bass", "12-34-56-78 zebra quokka"]
+)
+def test_a_strong_password_that_starts_with_digits_is_taken(strong: str) -> None:
+    """review28a L4: the judged part was cut at the seventh distinct substitution character, so a password whose
+    start is a run of digits was judged by those alone ("123456") and refused as a top-10 password."""
+    assert check_password(strong).allowed, (strong, judged_part(strong))
+    assert len(judged_part(strong)) > 10
+
+
+@pytest.mark.parametrize("weak", ["12345678", "1234567890", "123456789", "87654321"])
+def test_the_digit_runs_themselves_are_still_refused(weak: str) -> None:
+    assert not check_password(weak).allowed, (weak, judged_part(weak))

@@ -148,19 +148,22 @@ def check_password_length(password: str) -> Decision:
 
 
 def judged_part(password: str) -> str:
-    """What of a password zxcvbn judges: its start, at most SCORED_PREFIX characters and SCORED_SUBSTITUTIONS
-    distinct l33t substitution characters (zxcvbn's own table: "4" for "a", "|" for "i" or "l"...), which bound
-    its work. A first guess is one from its start ("12345678" is judged as "123456", a first guess still)."""
+    """What of a password zxcvbn judges: its first SCORED_PREFIX characters, where l33t substitution characters
+    (zxcvbn's own table: "4" for "a", "|" for "i" or "l"...) left out after the first SCORED_SUBSTITUTIONS distinct
+    ones, which bounds its work. Left out, not a cut: "1234567 correct horse battery staple" was judged as "123456"
+    and refused as a top-10 password (review28a L4); "12345678" reads "123456", a first guess still."""
     from zxcvbn.matching import L33T_TABLE
 
     substitutes = {ch for chars in L33T_TABLE.values() for ch in chars}
     seen: set[str] = set()
-    for i, ch in enumerate(password[:SCORED_PREFIX]):
+    judged = []
+    for ch in password[:SCORED_PREFIX]:
         if ch in substitutes and ch not in seen:
             if len(seen) == SCORED_SUBSTITUTIONS:
-                return password[:i]
+                continue
             seen.add(ch)
-    return password[:SCORED_PREFIX]
+        judged.append(ch)
+    return "".join(judged)
 
 
 def check_password(password: str, *, known: Iterable[str] = ()) -> Decision:
