@@ -106,7 +106,8 @@ def test_what_is_judged_holds_few_substitution_characters() -> None:
     its throttle: a crafted 72-character string of them cost seconds of CPU. What is judged is bounded."""
     crafted = "4@8({[<36910!|7+5$%2" * 4
     part = judged_part(crafted)
-    assert part == crafted[:SCORED_SUBSTITUTIONS] and len(set(part)) == SCORED_SUBSTITUTIONS
+    # the first SCORED_SUBSTITUTIONS distinct ones, the rest left out (review28a L4: a cut judged a digit run alone)
+    assert part == "4@8({[4@8(" and len(set(part)) == SCORED_SUBSTITUTIONS
     assert judged_part("x" * 100) == "x" * SCORED_PREFIX
     assert judged_part("12345678") == "123456" and not check_password("12345678").allowed
     assert check_password(crafted).allowed  # no first guess at its start

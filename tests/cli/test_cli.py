@@ -159,6 +159,9 @@ def test_ingest_ad_saves_spots_as_ad_audio_never_listed(install: Path) -> None:
     assert runner.invoke(app, ["ingest", str(songs), "--workers", "1"]).exit_code == 0
     again = runner.invoke(app, ["ingest", str(songs), "--ad", "--workers", "1"])
     assert again.exit_code == 1 and "stays music" in " ".join(again.output.split()), again.output
+    # review28a L3: spots read before are spots already, so `--ad` over their folder again is no failure
+    spots_again = runner.invoke(app, ["ingest", str(spots), "--ad", "--workers", "1"])
+    assert spots_again.exit_code == 0 and "stays music" not in " ".join(spots_again.output.split())
 
 
 def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from encore.kernel import bidi_refusal, has_bidi_control, has_control, has_visible
+from encore.kernel import bidi_refusal, drawn_only, has_bidi_control, has_control, has_visible
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
@@ -49,6 +49,12 @@ def check_display_name(name: str) -> Decision:
         return Decision(False, bidi_refusal("A display name"))
     if len(name) > MAX_DISPLAY_NAME:
         return Decision(False, f"A display name can be at most {MAX_DISPLAY_NAME} characters.")
+    if looks_neutral(name):
+        return Decision(
+            False,
+            f'A display name cannot look like the name Encore shows for an account without one ("{NEUTRAL_NAME}" '
+            "and four characters): others would take you for that account.",
+        )
     return Decision(True, "ok")
 
 
@@ -73,6 +79,11 @@ def new_account_problems(*, username: str, password: str, display_name: str | No
 
 
 NEUTRAL_NAME = "Listener"
+# The public id's first four characters (`kernel.new_public_id`: URL-safe base64), as the neutral name and the tag
+# `name_beside_logins` adds show them, compared case-folded after `as_login`.
+_TAG = r"[a-z0-9_-]{4}"
+_NEUTRAL_FORM = re.compile(NEUTRAL_NAME.casefold() + r"\s*" + _TAG, re.ASCII)
+_TAGGED_FORM = re.compile(r".*\(\s*" + _TAG + r"\s*\)", re.ASCII | re.DOTALL)
 
 
 def public_name(*, display_name: str | None, username: str, public_id: str) -> str:
@@ -81,9 +92,20 @@ def public_name(*, display_name: str | None, username: str, public_id: str) -> s
     names is half of a password guess). An account that never chose one (None: made by a sign-up or `encore user
     create` without a name), or whose name is its login name whatever the case, is "Listener" and the first
     characters of its public id, which is public already (in /v1's and the player's links to the profile)."""
-    if display_name and as_login(display_name).casefold() != username.casefold():
+    if display_name and as_login(display_name).casefold() != username.casefold() and not looks_neutral(display_name):
         return display_name
     return f"{NEUTRAL_NAME} {public_id[:4]}"
+
+
+def looks_neutral(name: str) -> bool:
+    """Whether `name` reads as another account's neutral name ("Listener Ab12", in any case, spacing, width or with
+    zero-width characters), which `check_display_name` refuses and `public_name` never shows as chosen (a name
+    stored before that rule): a chosen "Listener Xy9z" would pass for the unnamed account tagged Xy9z."""
+    return _NEUTRAL_FORM.fullmatch(as_login(name).casefold()) is not None
+
+
+def _tagged(name: str) -> bool:
+    return _TAGGED_FORM.fullmatch(as_login(name).casefold()) is not None
 
 
 def name_beside_logins(shown: str, *, public_id: str) -> str:
@@ -93,20 +115,18 @@ def name_beside_logins(shown: str, *, public_id: str) -> str:
     account's tag, as the neutral name has it ("demo (Ab12)"), so no other account's list can ever carry the
     caller's login, whoever signs up as what later. Chosen over refusing display names that equal an existing
     login: that refusal would tell anyone choosing a name which logins exist (review26a L3, fixname27)."""
-    return f"{shown} ({public_id[:4]})" if check_username(as_login(shown)).allowed else shown
+    plain = not check_username(as_login(shown)).allowed and not _tagged(shown)
+    return shown if plain else f"{shown} ({public_id[:4]})"
 
 
 def as_login(name: str) -> str:
     """How `name` reads where logins are read: compatibility forms folded (fullwidth letters are the ASCII ones)
-    and what draws nothing dropped (zero-width, format and combining characters: "alice\u200b" is "alice").
+    and what draws nothing dropped (`kernel.drawn_only`: zero-width, format and combining characters, and the blank
+    letters, review28a L2: "alice\u200b" and "alice\u3164" are "alice").
     Review27a M1: the own-login rule and `name_beside_logins` compared the raw text, so those passed as other
     names while every client showed the login. Look-alike letters of other scripts (a Cyrillic "\u0435") are not
     folded: that needs a confusables table."""
-    folded = unicodedata.normalize("NFKC", name)
-    return "".join(ch for ch in folded if unicodedata.category(ch) not in _DRAWS_NOTHING).strip()
-
-
-_DRAWS_NOTHING = frozenset({"Cc", "Cf", "Cn", "Mn", "Me"})  # spaces stay: "Mara K." can be no login
+    return drawn_only(unicodedata.normalize("NFKC", name)).strip()  # spaces stay: "Mara K." can be no login
 
 
 def check_own_display_name(name: str, *, username: str) -> Decision:
@@ -128,19 +148,22 @@ def check_password_length(password: str) -> Decision:
 
 
 def judged_part(password: str) -> str:
-    """What of a password zxcvbn judges: its start, at most SCORED_PREFIX characters and SCORED_SUBSTITUTIONS
-    distinct l33t substitution characters (zxcvbn's own table: "4" for "a", "|" for "i" or "l"...), which bound
-    its work. A first guess is one from its start ("12345678" is judged as "123456", a first guess still)."""
+    """What of a password zxcvbn judges: its first SCORED_PREFIX characters, where l33t substitution characters
+    (zxcvbn's own table: "4" for "a", "|" for "i" or "l"...) left out after the first SCORED_SUBSTITUTIONS distinct
+    ones, which bounds its work. Left out, not a cut: "1234567 correct horse battery staple" was judged as "123456"
+    and refused as a top-10 password (review28a L4); "12345678" reads "123456", a first guess still."""
     from zxcvbn.matching import L33T_TABLE
 
     substitutes = {ch for chars in L33T_TABLE.values() for ch in chars}
     seen: set[str] = set()
-    for i, ch in enumerate(password[:SCORED_PREFIX]):
+    judged = []
+    for ch in password[:SCORED_PREFIX]:
         if ch in substitutes and ch not in seen:
             if len(seen) == SCORED_SUBSTITUTIONS:
-                return password[:i]
+                continue
             seen.add(ch)
-    return password[:SCORED_PREFIX]
+        judged.append(ch)
+    return "".join(judged)
 
 
 def check_password(password: str, *, known: Iterable[str] = ()) -> Decision:

@@ -13,7 +13,7 @@ from encore.ads._policy import (
     campaign_eligible,
     pick_campaign,
 )
-from encore.ads._spots import ALREADY_MUSIC, mark_spot
+from encore.ads._spots import ALREADY_MUSIC, mark_spot, music_among
 
 __all__ = [
     "ALREADY_MUSIC",
@@ -32,6 +32,7 @@ __all__ = [
     "issue_break",
     "list_campaigns",
     "mark_spot",
+    "music_among",
     "open_break",
     "pick_campaign",
 ]

@@ -5,9 +5,12 @@ even between its upload and its campaign; a campaign whose form then fails leave
 listed track never becomes an ad by a campaign naming it (`create_campaign`; review26a L2: an unlabelled song
 nobody had heard yet vanished from the catalogue when an admin gave its track id)."""
 
+from collections.abc import Collection
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from encore.catalog import mark_as_ad, track_row
+from encore.catalog import Track, mark_as_ad, track_row
 from encore.kernel import ValidationFailed
 
 ALREADY_MUSIC = (
@@ -27,3 +30,12 @@ def mark_spot(session: Session, track_id: str, outcome: str) -> None:
     if outcome != "imported":  # an existing listed track: a spot is new audio, never a song turned into one
         raise ValidationFailed(ALREADY_MUSIC, code="music_track")
     mark_as_ad(session, track=track)
+
+
+def music_among(session: Session, track_ids: Collection[int]) -> int:
+    """How many of these tracks are listed music, not spots: what `encore ingest --ad` reports of the files it
+    skipped as unchanged, which `--ad` cannot turn into spots (a spot saved before is one: review28a L3)."""
+    if not track_ids:
+        return 0
+    listed = select(func.count()).select_from(Track).where(Track.id.in_(set(track_ids)), Track.is_ad.is_(False))
+    return session.scalar(listed) or 0

@@ -119,8 +119,11 @@ def ad_refusal(*, label_name: str | None, published_before: bool, shares_with_mu
 
 def refuse_music_as_ad(session: Session, *, track: Track) -> None:
     """Raise `ValidationFailed` when this track may not become ad audio (`ad_refusal`); a track already an ad may."""
-    if track.is_ad:
-        return
+    if not track.is_ad:
+        _refuse_ad_release(session, track=track)
+
+
+def _refuse_ad_release(session: Session, *, track: Track) -> None:
     album = session.get_one(Album, track.album_id)
     published = exists().where(ReleaseStatusChange.album_id == album.id, ReleaseStatusChange.status == _PUBLISHED)
     others = session.scalar(
@@ -147,6 +150,23 @@ def mark_as_ad(session: Session, *, track: Track) -> None:
     track.is_ad = True
     session.get_one(Album, track.album_id).is_ad = True
     session.flush()
+    unlist_ad(session, track=track)
+
+
+def keep_as_ad(session: Session, *, track: Track) -> None:
+    """An ad's row saved again (a spot re-ingested with new tags, with `--ad` or without): it stays ad audio, with
+    its release, out of search; filed into a release that holds music, a label's or one published as music, it is
+    refused as a new spot there would be, and the file with it (review28a L1)."""
+    _refuse_ad_release(session, track=track)
+    session.get_one(Album, track.album_id).is_ad = True
+    session.flush()
+    unlist_ad(session, track=track)
+
+
+def unlist_ad(session: Session, *, track: Track) -> None:
+    """Keep ad audio out of the search index: the track, its release and the artists it alone credits. Run when
+    a track becomes an ad and whenever an ad's row is saved again (a spot re-ingested with new tags, with or
+    without `--ad`), whose writes index what they touch (review28a L1: search's totals counted a spot)."""
     unindex_entity(session, kind="track", entity_id=track.id)
     unindex_entity(session, kind="album", entity_id=track.album_id)
     credited = set(session.scalars(select(AlbumArtist.artist_id).where(AlbumArtist.album_id == track.album_id)))

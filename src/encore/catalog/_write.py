@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._hold import hold_for_ingest
+from encore.catalog._listing import keep_as_ad
 from encore.catalog._models import (
     Album,
     AlbumArtist,
@@ -205,7 +206,8 @@ def upsert_album(
         if session.get(AlbumGenre, (album.id, genre.id)) is None:
             session.add(AlbumGenre(album_id=album.id, genre_id=genre.id))
     session.flush()
-    index_entity(session, kind="album", entity_id=album.id, name=album.title, context=" ".join(facts.artists))
+    if not album.is_ad:  # an ad release is never searchable (`catalog.unlist_ad`)
+        index_entity(session, kind="album", entity_id=album.id, name=album.title, context=" ".join(facts.artists))
     return album
 
 
@@ -287,6 +289,9 @@ def save_track(session: Session, *, track: Track | None, audio_hash: str, album:
     session.execute(delete(TrackGenre).where(TrackGenre.track_id == track.id))
     for genre_id in dict.fromkeys(upsert_genre(session, name=g).id for g in facts.genres):
         session.add(TrackGenre(track_id=track.id, genre_id=genre_id))
+    if track.is_ad:  # a spot saved again (new tags): it stays ad audio, its release with it, out of search
+        keep_as_ad(session, track=track)  # or refused, as a spot filed into a music release is (review28a L1)
+        return track
     names = " ".join([*facts.artists, *facts.featured, album.title])
     index_entity(session, kind="track", entity_id=track.id, name=facts.title, context=names)
     return track

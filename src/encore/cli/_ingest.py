@@ -25,14 +25,17 @@ def run_ingest_command(
         as_ad=ads.mark_spot if ad else None,
     )
     render_summary(summary, console)
-    if ad and summary.skipped:  # `--ad` changes nothing of a file read before (review27c M1): say so, and fail
+    stayed_music = 0
+    if ad and summary.skipped_tracks:  # `--ad` changes nothing of a file read before (review27c M1): say so, and fail
+        with c.sessions() as s:  # ... unless that file is a spot already (review28a L3)
+            stayed_music = ads.music_among(s, summary.skipped_tracks)
+    if stayed_music:
         console.print(
-            f"[yellow]{summary.skipped} file(s) were skipped as unchanged since an earlier run[/yellow]: they stay"
-            " what that run made them, and a file ingested as music stays music (music never becomes an ad)."
-            " A spot must be new audio."
+            f"[yellow]{stayed_music} file(s) ingested as music before were skipped as unchanged[/yellow]: a file"
+            " ingested as music stays music (music never becomes an ad). A spot must be new audio."
         )
     # the catalogue grew: listens kept by text (scrobbles, imports) may now have their track
     linked = history.match_listens_in_steps(c.sessions)
     if linked:
         console.print(f"linked {linked} earlier listens to tracks now in the catalogue")
-    return len(summary.failed) + len(summary.still_failing) + (summary.skipped if ad else 0)
+    return len(summary.failed) + len(summary.still_failing) + stayed_music

@@ -151,7 +151,7 @@ def commit_result(
         _refuse_if_taken_down(session, track)
     renditions = _place_files(store, result)
     named, fallback_album = _fallback_names(result.job)
-    if spot:
+    if spot or (track is not None and track.is_ad):  # a spot read again, with `--ad` or not (review28a M1)
         fallback_album = f"Ad spot {result.audio_hash[:12]}"
     album_facts = _album_facts(result.tags, fallback_album, label_override)
     album = upsert_album(

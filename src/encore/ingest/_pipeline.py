@@ -48,6 +48,7 @@ class IngestSummary:
     imported: int = 0
     updated: int = 0
     skipped: int = 0
+    skipped_tracks: list[int] = field(default_factory=list)  # the row ids the skipped files were saved as
     duplicates: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     still_failing: list[tuple[str, str]] = field(default_factory=list)  # unchanged since they failed: (file, reason)
@@ -168,6 +169,8 @@ def _plan(
                 summary.still_failing.append((hints.get(path) or path, seen[5] or "failed"))
             else:
                 summary.skipped += 1
+                if seen[3] is not None:
+                    summary.skipped_tracks.append(seen[3])
             continue
         # The worker may skip transcoding only if a track still holds the audio it last saw.
         previous = seen[2] if seen is not None and seen[3] is not None else None

@@ -25,6 +25,7 @@ from encore.kernel.pictures import (
 )
 from encore.kernel.text import (
     bidi_refusal,
+    drawn_only,
     has_bidi_control,
     has_control,
     has_visible,
@@ -54,6 +55,7 @@ __all__ = [
     "bidi_refusal",
     "decode_upright",
     "decoding_slot",
+    "drawn_only",
     "fix_mmap_threshold",
     "from_epoch",
     "has_bidi_control",

@@ -7,8 +7,9 @@ import unicodedata
 # Nothing a reader sees: controls, format characters (bidi overrides, zero-width joiners), separators, marks alone,
 # unassigned code points.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
-# Letters and symbols that draw nothing: the Hangul fillers and the blank braille cell (review15).
-_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Letters and symbols that draw nothing: the Hangul fillers and the blank braille cell (review15), the musical
+# null notehead (review28a L2).
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159")
 
 
 def has_control(text: str) -> bool:
@@ -20,6 +21,15 @@ def has_visible(text: str) -> bool:
     """Whether `text` holds a character a reader can see: a name made only of right-to-left overrides, zero-width
     or combining characters shows as nothing, or as a neighbour's text reversed."""
     return any(ch not in _BLANK and unicodedata.category(ch) not in _INVISIBLE for ch in text)
+
+
+def drawn_only(text: str) -> str:
+    """`text` without what draws nothing but keeps its spaces: controls, format, combining and unassigned
+    characters and the blank letters go; "alice\u200b" and "alice\u3164" read as "alice" (review28a L2)."""
+    return "".join(ch for ch in text if ch not in _BLANK and unicodedata.category(ch) not in _DRAWS_NOTHING)
+
+
+_DRAWS_NOTHING = _INVISIBLE - {"Zs", "Zl", "Zp"}
 
 
 # What a spreadsheet may read as the start of a formula (OWASP's CSV injection list, with the pipe of DDE and a
