@@ -140,6 +140,18 @@ function renderAccount() {
     } }));
 }
 
+// The session ended elsewhere (another tab's log-out, "Sign out everywhere", expiry): the first refused call says so
+// (api.js), and the tab stops acting signed in and shows the log-in, which brings it back here (render's redirect).
+// Once: with `me` gone, later refusals and the log-in page's own calls change nothing (review27b F7).
+window.addEventListener("encore:signed-out", () => {
+  if (!me) return;
+  me = null;
+  player.active.pause();
+  forgetOfflineLibrary(); // as at log-out: this listener's cached library does not outlive the session
+  setExpanded(false);
+  navigate(location.pathname + location.search, { force: true });
+});
+
 document.addEventListener("click", (event) => {
   const a = event.target.closest("a[data-link]");
   if (!a || event.metaKey || event.ctrlKey || event.shiftKey || a.target) return;

@@ -1,7 +1,7 @@
 // The listener's full history: pages of plays with filters, each catalogue play playable; forget one play,
 // a date range or everything (each a confirmation first); import a Spotify, ListenBrainz or Encore file and export
 // everything, both as jobs whose progress shows live. The server does the work; this only asks and shows.
-import { api, ApiError } from "./api.js";
+import { api, ApiError, refusal } from "./api.js";
 import { artistList, formatTime, h } from "./dom.js";
 import { isOfflineFailure } from "./offline.js";
 
@@ -204,7 +204,7 @@ export async function historyView(player) {
         method: "POST", body: chosen, credentials: "same-origin",
         headers: { "X-Encore-CSRF": "1", "Content-Type": "application/octet-stream", Accept: "application/json" } });
       const body = await r.json().catch(() => ({}));
-      if (!r.ok) throw new ApiError(r.status, (body.error || {}).code, (body.error || {}).message || r.statusText);
+      if (!r.ok) throw refusal(r, body);
       const done = await follow(body.id, jobBox, "Import");
       const res = done.result;
       await load(true);
