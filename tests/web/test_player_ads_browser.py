@@ -3,6 +3,7 @@ ad in a non-skippable overlay ("Ad · 0:05" counting down, seek and next disable
 music resumes. The impression is counted once, by the server."""
 
 import itertools
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -151,8 +152,13 @@ def test_ad_break_overlay_counts_down_blocks_skipping_then_music_resumes(live: L
     # The ad ends, is reported, and the chosen track plays.
     page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
     page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[3]!r}")
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
-    assert page.get_attribute("#audio", "src") != ad_src
+    # The overlay goes as the ad is reported, before the music's URL is asked for: until it comes, the element
+    # still holds the ended ad (its currentTime past 0.5 s), so the wait is for the new source playing.
+    page.wait_for_function(
+        f"(() => {{ const a = document.querySelector('#audio'); return a.getAttribute('src') !== {json.dumps(ad_src)}"
+        " && a.currentTime > 0.5; })()",
+        timeout=15000,
+    )
     assert not page.is_disabled("#btn-next")
     assert _impressions(live) == before + 1
     page.close()
