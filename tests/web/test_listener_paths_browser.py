@@ -20,6 +20,7 @@ __all__ = ["browser"]
 pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+AUDIO = "[...document.querySelectorAll('#audio, #audio-next')]"
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +169,39 @@ def test_a_refused_like_says_so_and_throws_nothing(live: LiveServer, browser: Br
     page.click("#btn-like")
     expect(page.locator("#toast")).to_contain_text("wasn't liked: Encore could not be reached")
     assert page.get_attribute("#btn-like", "aria-pressed") == "false"
+    assert errors == []
+
+    # The second half of F7: signed out for real from elsewhere (another tab's "Sign out everywhere": the same
+    # cookie jar, not this page's script), the tab's next call is refused, and the tab goes to the log-in, once,
+    # then back where it was.
+    page.unroute("**/api/me/likes/albums/*")
+    page.unroute("**/api/me/likes/tracks/*")
+    page.wait_for_function(f"{AUDIO}.some((a) => !a.paused)")
+    signed_out = page.context.request.post(
+        f"{live.base_url}/api/me/sign-out-everywhere", headers={"X-Encore-CSRF": "1"}
+    )
+    assert signed_out.status == 204, signed_out.text()
+    page.evaluate("window.__sameDocument = true")  # the trip is the app's own navigation, not a reload
+    # The Like is refused, unless the playing music's own report was refused first and the tab has already gone:
+    # either call is one of the page's, and either takes it to the log-in.
+    page.evaluate("document.querySelector('.hero .like-btn')?.click()")
+    page.wait_for_url(f"**/login?next=%2Falbum%2F{album_id}")
+    page.wait_for_selector("form.login")
+    assert page.evaluate(f"{AUDIO}.every((a) => a.paused)")  # no music for a signed-out tab
+    assert page.inner_text("#account") == ""  # the header no longer names the listener
+    page.wait_for_timeout(1000)  # the log-in page's own refused calls (its prefetch) take it nowhere else
+    assert page.url.endswith(f"/login?next=%2Falbum%2F{album_id}") and page.evaluate("window.__sameDocument")
+    page.fill("#login-user", "refused")
+    page.fill("#login-pass", "not-the-password")  # the log-in's own refusal is said on the form, not followed
+    page.click("form.login button[type=submit]")
+    page.wait_for_function("document.querySelector('form.login .form-error').textContent !== ''")
+    assert page.url.endswith(f"/login?next=%2Falbum%2F{album_id}")
+    page.fill("#login-pass", PW)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"**/album/{album_id}")
+    page.wait_for_selector(".hero .like-btn:enabled")
+    page.get_by_role("button", name=f"Like {album_title}").click()  # signed in again: the like goes through
+    page.wait_for_selector(".hero .like-btn[aria-pressed='true']")
     assert errors == []
     page.context.close()
 

@@ -74,6 +74,16 @@ SMALL_TARGETS = r"""() => [...document.querySelectorAll("button, a[href], input,
     return `${el.tagName}#${el.id}.${el.className} ${Math.round(r.width)}x${Math.round(r.height)}`; })"""
 
 
+# Where focus is: the player's control by id ("in the player" for one without), "page" for anything under it,
+# "none" for the document itself (between the last stop and the first).
+FOCUS_STOP = """(() => { const el = document.activeElement;
+  if (!el || el === document.body) return "none";
+  if (!document.querySelector('#player').contains(el)) return "page";
+  return el.id || "in the player"; })()"""
+PLAYER_STOPS = {"np-expand", "btn-like", "btn-shuffle", "btn-prev", "btn-play", "btn-next", "btn-repeat", "btn-lyrics",
+                "seek", "in the player", "none"}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("a11y")
@@ -214,6 +224,24 @@ def test_touch_targets_are_at_least_44px_at_360px_wide(live: LiveServer, browser
     page.click("#np-expand")
     page.wait_for_function("document.querySelector('#player').classList.contains('expanded')")
     assert page.evaluate(SMALL_TARGETS) == [], "now playing"
+    # review27b F8: the full-screen player keeps the keyboard (Tab never walks on into the page hidden under it),
+    # Escape closes it, and focus goes back to the button that opened it.
+    page.focus("#np-expand")
+    stops = []
+    for _ in range(24):  # more presses than the player has stops: the walk comes round again
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUS_STOP))
+    assert "btn-play" in stops and "seek" in stops, stops
+    assert set(stops) <= PLAYER_STOPS, stops
+    page.keyboard.press("Escape")
+    page.wait_for_function("!document.querySelector('#player').classList.contains('expanded')")
+    assert page.evaluate("document.activeElement.id") == "np-expand"
+    assert page.get_attribute("#np-expand", "aria-expanded") == "false"
+    page.keyboard.press("Tab")  # the page is back: focus goes on past the player
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUS_STOP) != "in the player"
+    page.locator("#nav a[data-nav=library]").click()  # and takes clicks again
+    page.wait_for_url("**/library")
     page.close()
 
 

@@ -140,6 +140,18 @@ function renderAccount() {
     } }));
 }
 
+// The session ended elsewhere (another tab's log-out, "Sign out everywhere", expiry): the first refused call says so
+// (api.js), and the tab stops acting signed in and shows the log-in, which brings it back here (render's redirect).
+// Once: with `me` gone, later refusals and the log-in page's own calls change nothing (review27b F7).
+window.addEventListener("encore:signed-out", () => {
+  if (!me) return;
+  me = null;
+  player.active.pause();
+  forgetOfflineLibrary(); // as at log-out: this listener's cached library does not outlive the session
+  setExpanded(false);
+  navigate(location.pathname + location.search, { force: true });
+});
+
 document.addEventListener("click", (event) => {
   const a = event.target.closest("a[data-link]");
   if (!a || event.metaKey || event.ctrlKey || event.shiftKey || a.target) return;
@@ -206,15 +218,29 @@ likeBtn.addEventListener("click", async () => {
   likeBtn.setAttribute("aria-pressed", String(on));
 });
 
-// Phone: the mini player expands to a full now-playing view.
+// Phone: the mini player expands to a full now-playing view. While it is open the page under it is inert (no Tab
+// stop, no click, not read out), Escape closes it, and focus goes back to the button that opened it (review27b F8).
+// The toast, the premium prompt and the lyrics panel sit outside these four and stay reachable.
 const expand = document.getElementById("np-expand");
+const underPlayer = [".skip", "header.top", "#nav", "#main"].map((sel) => document.querySelector(sel));
 function setExpanded(on) {
   playerEl.classList.toggle("expanded", on);
   document.body.classList.toggle("np-open", on);
+  for (const el of underPlayer) el.inert = on;
   expand.setAttribute("aria-expanded", String(on));
   expand.setAttribute("aria-label", on ? "Close now playing" : "Show now playing");
 }
 expand.addEventListener("click", () => setExpanded(!playerEl.classList.contains("expanded")));
+document.addEventListener("keydown", (event) => {
+  // a dialog, a menu or the lyrics panel (which marks its own Escape handled) closes first
+  if (event.key !== "Escape" || event.defaultPrevented || !playerEl.classList.contains("expanded")) return;
+  if (event.target instanceof Element && event.target.closest("dialog, .menu")) return;
+  event.preventDefault();
+  setExpanded(false);
+  expand.focus();
+});
+// The full view is a phone layout: a window widened past it shows the bar again, so the page must not stay inert.
+matchMedia("(max-width: 640px)").addEventListener("change", (e) => { if (!e.matches) setExpanded(false); });
 
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 watchOffline();

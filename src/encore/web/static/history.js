@@ -1,7 +1,7 @@
 // The listener's full history: pages of plays with filters, each catalogue play playable; forget one play,
 // a date range or everything (each a confirmation first); import a Spotify, ListenBrainz or Encore file and export
 // everything, both as jobs whose progress shows live. The server does the work; this only asks and shows.
-import { api, ApiError } from "./api.js";
+import { api, ApiError, refusal } from "./api.js";
 import { artistList, formatTime, h } from "./dom.js";
 import { isOfflineFailure } from "./offline.js";
 
@@ -90,6 +90,7 @@ export async function historyView(player) {
   let shown = [];
   let loading = null;
   let opened = false; // the first page of plays has loaded: a later failure is said under the filters
+  let total = ""; // the count line's own words ("76 plays"), which an action's sentence replaces for a while
 
   function query() {
     const p = new URLSearchParams({ limit: String(PAGE) });
@@ -147,7 +148,7 @@ export async function historyView(player) {
         list.append(...page.items.map(row));
         next = page.next;
         more.hidden = !next;
-        if (page.total !== null) count.textContent = page.total === 1 ? "1 play" : `${page.total.toLocaleString()} plays`;
+        if (page.total !== null) { total = page.total === 1 ? "1 play" : `${page.total.toLocaleString()} plays`; count.textContent = total; }
         if (reset && !page.items.length) list.append(h("li", { class: "empty", text: "No plays here yet." }));
         error.textContent = "";
       } catch (err) {
@@ -197,12 +198,13 @@ export async function historyView(player) {
     if (!chosen) return;
     error.textContent = "";
     jobBox.hidden = true; // the last job's words are not this file's
+    count.textContent = total; // nor is an earlier file's "Imported N listens" (review27b F5)
     try {
       const r = await fetch(`/api/me/history/import?filename=${encodeURIComponent(chosen.name)}`, {
         method: "POST", body: chosen, credentials: "same-origin",
         headers: { "X-Encore-CSRF": "1", "Content-Type": "application/octet-stream", Accept: "application/json" } });
       const body = await r.json().catch(() => ({}));
-      if (!r.ok) throw new ApiError(r.status, (body.error || {}).code, (body.error || {}).message || r.statusText);
+      if (!r.ok) throw refusal(r, body);
       const done = await follow(body.id, jobBox, "Import");
       const res = done.result;
       await load(true);

@@ -94,5 +94,10 @@ export function installLyrics(player, root = document) {
     button.disabled = !player.current;
     if (open()) load();
   });
-  root.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && open()) { setOpen(false); button.focus(); } });
+  root.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Escape" || !open()) return;
+    ev.preventDefault(); // handled: the phone's full-screen player under the panel stays open (app.js)
+    setOpen(false);
+    button.focus();
+  });
 }
