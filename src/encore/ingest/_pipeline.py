@@ -31,7 +31,7 @@ from encore.ingest._artwork import SIZES, artwork_relpath
 from encore.ingest._commit import commit_result, discard_temp_files
 from encore.ingest._models import SourceFile
 from encore.ingest._scan import scan
-from encore.kernel import EncoreError
+from encore.kernel import EncoreError, end_with_parent
 from encore.storage import MediaStore
 
 log = logging.getLogger(__name__)
@@ -308,8 +308,11 @@ def _results(jobs: list[Job], workers: int, *, isolate: bool = False) -> Generat
     if not jobs or (not isolate and (workers <= 1 or len(jobs) <= 1)):
         yield from (analyze(job) for job in jobs)
         return
-    # forkserver: workers never inherit the parent's database connections or threads.
-    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("forkserver"))
+    # forkserver: workers never inherit the parent's database connections or threads. They end with the run, even
+    # a `kill -9`'d one, and the forkserver with them (review27a L2).
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=get_context("forkserver"), initializer=end_with_parent
+    )
     pending: set[Future[Analyzed | Failed]] = set()
     try:
         for job in jobs:

@@ -9,6 +9,7 @@ from encore.kernel._malloc import (
     malloc_stats,
     trim_malloc,
 )
+from encore.kernel._workers import end_with_parent
 from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, from_epoch, in_epoch
 from encore.kernel.codes import ISRC_RE, is_isrc
 from encore.kernel.errors import Conflict, EncoreError, FieldsRefused, NotFound, PermissionDenied, ValidationFailed
@@ -54,6 +55,7 @@ __all__ = [
     "bidi_refusal",
     "decode_upright",
     "decoding_slot",
+    "end_with_parent",
     "fix_mmap_threshold",
     "from_epoch",
     "has_bidi_control",
