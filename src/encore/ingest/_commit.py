@@ -160,6 +160,7 @@ def commit_result(
         artwork_key=result.artwork.key if result.artwork else None,
         label_forced=label_override is not None,
         draft=draft and track is None,
+        ad=spot,
     )
     old_album = track.album_id if track is not None else None
     facts = _track_facts(result.tags, named, result.audio, track.duration_ms if track else 0)
