@@ -8,6 +8,7 @@ Idempotent: the same audio under two names is one track; a changed file updates 
 Atomic per track: see _commit. Runs share the store (see _run_lock); their commits take turns (_commit_lock).
 """
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -119,6 +120,25 @@ def _commit_lock(store: MediaStore) -> Iterator[None]:
     with open(store.root / ".ingest-commit.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+def drop_replaced_cover(sessions: sessionmaker[Session], store: MediaStore, *, key: str) -> bool:
+    """Remove a replaced cover's files now, if no album names its key any more (a cover is named by its content: two
+    releases may share one). Call it inside the replacement's `store.writing()`, after its row committed. It used to
+    wait for the store-wide sweep, which runs only when a run finds the store alone, so rarely on a busy server.
+    Under the commit lock: an ingest run places an album's art and commits its row inside it, so no run is between
+    the two with this key while it is read here (another cover upload of the very same picture, placed and not yet
+    committed, is not under it: that one race is left to the picture's next upload)."""
+    with _commit_lock(store):
+        with sessions() as s:
+            named = s.scalar(select(Album.id).where(Album.artwork_key == key).limit(1)) is not None
+        if named:
+            return False
+        for size in SIZES:
+            store.delete(artwork_relpath(key, size))
+        with contextlib.suppress(OSError):  # the key's folder, when nothing else is in it
+            store.resolve(artwork_relpath(key, SIZES[0])).parent.rmdir()
+        return True
 
 
 def _sweep(sessions: sessionmaker[Session], store: MediaStore) -> None:
