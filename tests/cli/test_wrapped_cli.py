@@ -1,7 +1,6 @@
 """`encore wrapped build` for everyone or one listener, with clear errors for bad input."""
 
 import os
-import selectors
 import signal
 import subprocess
 import sys
@@ -74,20 +73,24 @@ def test_bad_input_is_a_clear_error(env: Path) -> None:
     assert nobody.exit_code == 1 and "ghost" in nobody.output
 
 
-# A parent building with worker processes, as `encore wrapped build --workers 2` does: it prints its workers'
-# pids once both are busy (each asleep for five minutes, far past the test's waits), then waits.
+# A parent building with worker processes, as `encore wrapped build --workers 2` does: each worker, once it has run
+# its initializer and taken its task, leaves a file named by its pid in the folder given, then sleeps for five
+# minutes (far past the test's waits); the parent waits on.
 _PARENT = """
-import multiprocessing, time
+import os, sys, time
+from pathlib import Path
 from encore.cli._wrapped import worker_pool
+
+def busy(folder):
+    Path(folder, str(os.getpid())).touch()
+    time.sleep(300)
 
 if __name__ == "__main__":
     with worker_pool(2) as pool:
-        busy = [pool.submit(time.sleep, 300) for _ in range(2)]
-        while len(multiprocessing.active_children()) < 2:
-            time.sleep(0.05)
-        print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
-        time.sleep(300)
+        busy_ = [pool.submit(busy, sys.argv[1]) for _ in range(2)]
+        time.sleep(600)
 """
+BOUND_S = 300  # a bound on a hang, never a measure: each wait ends as soon as what it waits for is seen
 
 
 def _alive(pid: int) -> bool:
@@ -100,29 +103,30 @@ def _alive(pid: int) -> bool:
 
 def test_workers_end_when_the_parent_alone_is_terminated(tmp_path: Path) -> None:
     """SIGTERM to the parent only (not its process group, as Ctrl-C would): its workers end too, instead of
-    building on orphaned (session 7 found two such workers running an hour later)."""
-    script = tmp_path / "parent.py"
+    building on, orphaned (session 7 found two such workers running an hour later). The parent is stopped once
+    both workers are at work: it used to be stopped once they were started, and a worker still importing under a
+    loaded machine's CPU (session 27) could take longer than the fixed 30 s the test then gave it to end."""
+    script, started = tmp_path / "parent.py", tmp_path / "started"
     script.write_text(_PARENT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    started.mkdir()
+    parent = subprocess.Popen([sys.executable, str(script), str(started)])
     workers: list[int] = []
     try:
-        assert parent.stdout is not None
-        with selectors.DefaultSelector() as wait:
-            wait.register(parent.stdout, selectors.EVENT_READ)
-            assert wait.select(timeout=60), "the workers did not start within 60 s"
-        workers = [int(pid) for pid in parent.stdout.readline().split()]
-        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+        deadline = time.monotonic() + BOUND_S
+        while len(workers := [int(p.name) for p in started.iterdir()]) < 2:
+            assert parent.poll() is None, "the parent ended before its workers were at work"
+            assert time.monotonic() < deadline, "the workers never took their tasks"
+            time.sleep(0.05)
+        assert all(_alive(pid) for pid in workers)
         parent.send_signal(signal.SIGTERM)
-        assert parent.wait(timeout=30) == -signal.SIGTERM
-        deadline = time.monotonic() + 30
+        assert parent.wait(timeout=BOUND_S) == -signal.SIGTERM
+        deadline = time.monotonic() + BOUND_S
         while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not any(_alive(pid) for pid in workers), "a worker outlived its parent"
     finally:
         parent.kill()
         parent.wait(timeout=30)
-        if parent.stdout is not None:
-            parent.stdout.close()
         for pid in workers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)

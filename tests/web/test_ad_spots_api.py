@@ -151,3 +151,39 @@ def test_untagged_spots_and_untagged_songs_keep_to_their_own_releases(
         assert _listed(client, fan, song_id)
         album = client.get(f"/api/tracks/{song_id}", headers=fan).json()["album"]["id"]
         assert client.get(f"/api/albums/{album}", headers=fan).status_code == 200
+
+
+def test_a_song_and_a_spot_tagged_with_one_album_keep_to_releases_of_their_own(
+    client: TestClient, container: Container, people: None, tmp_path: Path
+) -> None:
+    """fixmisc28 (session 27's note): a song tagged with a spot's album name joined the spot's release, unlisted,
+    and vanished with it; a spot tagged with a song's album was refused (`ad_in_music_release`). Both ways: a song
+    before the spot, and one after it."""
+    admin, fan = _as(client, "root"), _as(client, "fan")
+    tags = {"artist": "Acme", "album": "Acme Summer"}
+    body = _flac(tmp_path, "a.flac", 220, title="Summer Song", **tags)
+    first = client.post("/api/uploads", files={"file": ("a.flac", body)}, headers=admin)
+    body = _flac(tmp_path, "s.flac", 523, title="Summer Sale", **tags)
+    spot = client.post("/api/admin/ad-spots", files={"file": ("s.flac", body)}, headers=admin)
+    assert spot.status_code == 200 and not spot.json()["failed"] and spot.json()["track_ids"], spot.text  # refused
+    body = _flac(tmp_path, "s2.flac", 587, title="Autumn Sale", **tags)
+    spot2 = client.post("/api/admin/ad-spots", files={"file": ("s2.flac", body)}, headers=admin)
+    assert spot2.status_code == 200 and spot2.json()["track_ids"], spot2.text
+    body = _flac(tmp_path, "b.flac", 247, title="Summer Song 2", **tags)
+    after = client.post("/api/uploads", files={"file": ("b.flac", body)}, headers=admin)
+    songs = [first.json()["track_ids"][0], after.json()["track_ids"][0]]
+    albums = set()
+    for song_id in songs:
+        assert _listed(client, fan, song_id)  # the song after the spot was hidden in the spot's release
+        albums.add(client.get(f"/api/tracks/{song_id}", headers=fan).json()["album"]["id"])
+    assert len(albums) == 1 and client.get(f"/api/albums/{albums.pop()}", headers=fan).json()["tracks"]
+    with container.sessions() as s:
+        spots = [s.scalar(select(Track).where(Track.public_id == t.json()["track_ids"][0])) for t in (spot, spot2)]
+        assert all(t is not None and t.is_ad for t in spots)
+        ad_albums = {t.album_id for t in spots if t is not None}
+        assert len(ad_albums) == 1  # the second spot joined the first's release: ads of one name stay together
+        music = s.scalars(select(Track.album_id).where(Track.public_id.in_(songs))).all()
+        assert set(music).isdisjoint(ad_albums)
+        assert s.scalar(select(Album.is_ad).where(Album.id == music[0])) is False
+    r = client.post("/api/admin/ad-campaigns", json=_campaign_body(spot.json()["track_ids"][0]), headers=admin)
+    assert r.status_code == 200, r.text  # the spot carries its campaign

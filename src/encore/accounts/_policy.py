@@ -92,9 +92,18 @@ def public_name(*, display_name: str | None, username: str, public_id: str) -> s
     names is half of a password guess). An account that never chose one (None: made by a sign-up or `encore user
     create` without a name), or whose name is its login name whatever the case, is "Listener" and the first
     characters of its public id, which is public already (in /v1's and the player's links to the profile)."""
+    return chosen_name(display_name, username=username) or f"{NEUTRAL_NAME} {public_id[:4]}"
+
+
+def chosen_name(display_name: str | None, *, username: str) -> str:
+    """The display name as the listener chose it, or "" when none is: no name, one that reads as their login
+    (`as_login`: "alice\u200b" or fullwidth "\uff41\uff4c\uff49\uff43\uff45" is "alice"), or one that reads as
+    another account's neutral name (`looks_neutral`). What an account
+    stores (sign-up, and fixmisc28_1 for names stored before session 27's rule), so "" in the column is exactly the
+    neutral name and the admin's SQL search needs no Unicode folding (review27c L2)."""
     if display_name and as_login(display_name).casefold() != username.casefold() and not looks_neutral(display_name):
         return display_name
-    return f"{NEUTRAL_NAME} {public_id[:4]}"
+    return ""
 
 
 def looks_neutral(name: str) -> bool:

@@ -15,6 +15,7 @@ from encore.accounts._policy import (
     check_new_password,
     check_own_display_name,
     check_password,
+    chosen_name,
     login_refusal,
     new_account_problems,
     normal_display_name,
@@ -123,7 +124,7 @@ def create_user(
     user = User(
         username=username,
         username_key=key,
-        display_name="" if shown.casefold() == key else shown,
+        display_name=chosen_name(shown, username=username),
         email=email,
         password_hash=password_hash,
         role=role.value,
@@ -371,10 +372,12 @@ def find_users(session: Session, *, query: str, limit: int) -> list[User]:
 
 def _shown_matches(folded: str, pattern: str) -> ColumnElement[bool]:
     """Whether the name others see holds the query: a chosen display name as any part of it, the neutral
-    "Listener ab12" (none chosen, or the login) only when the query names its tag, since every such account shares
-    the word: a search for the login "listener" found them all (the whole run after fixname27)."""
+    "Listener ab12" only when the query names its tag, since every such account shares the word: a search for the
+    login "listener" found them all (the whole run after fixname27). Neutral is a stored "": a name that reads as
+    the login is never stored (`chosen_name`, fixmisc28_1 for older rows), which SQL could not fold (review27c L2:
+    "bobby\u200b" was found as a chosen name while the table showed "Listener ab12")."""
     shown = func.lower(func.coalesce(User.display_name, ""))
-    neutral = (shown == "") | (shown == User.username_key)
+    neutral = shown == ""
     tag = func.lower(func.substr(User.public_id, 1, 4))
     names_tag = literal(folded, String).like(literal("%", String) + tag + literal("%", String))
     return or_(and_(neutral, names_tag), and_(~neutral, shown.like(pattern, escape="\\")))

@@ -154,7 +154,13 @@ def refuse_another_labels_artist(session: Session, *, name: str, label_id: int) 
 
 
 def upsert_album(
-    session: Session, *, facts: AlbumFacts, artwork_key: str | None, label_forced: bool = False, draft: bool = False
+    session: Session,
+    *,
+    facts: AlbumFacts,
+    artwork_key: str | None,
+    label_forced: bool = False,
+    draft: bool = False,
+    ad: bool = False,
 ) -> Album:
     """The album these facts name, created or updated.
 
@@ -167,6 +173,11 @@ def upsert_album(
     changed: one more file tagged with another label's name moved the whole release, and every stream of it in the
     open months, to that name (review25m F5). The file joins the release as it is (the caller warns,
     `ingest._commit`), and no label is made from its tag. An album with no label takes the tag's.
+
+    `ad` (an advertiser's spot, made ad audio in the same transaction): music and ads never share a release. A
+    song tagged with a spot's album name joined the spot's release, which is unlisted, and vanished with it; a
+    spot tagged with a song's album was refused (`ad_in_music_release`). The file whose kind differs from the
+    release of its name gets the release of that name and its own kind instead.
     """
     lead = facts.artists[0] if facts.artists else ""
     key = identity_key(lead, facts.title)
@@ -175,6 +186,9 @@ def upsert_album(
     label = upsert_label(session, name=facts.label, kind=facts.label_kind) if facts.label and not keeps_label else None
     if label_forced and label is not None and album is not None and album.label_id != label.id:
         key = identity_key(lead, facts.title, f"label {label.id}")
+        album = session.scalar(select(Album).where(Album.album_key == key))
+    if album is not None and album.is_ad != ad:
+        key = identity_key(lead, facts.title, "ad" if ad else "music")
         album = session.scalar(select(Album).where(Album.album_key == key))
     if draft:  # a label's upload joins only its own draft of that name, never a listed release
         album, key = _open_draft(session, lead=lead, title=facts.title, label_id=label.id if label else 0)
@@ -206,9 +220,13 @@ def upsert_album(
         if session.get(AlbumGenre, (album.id, genre.id)) is None:
             session.add(AlbumGenre(album_id=album.id, genre_id=genre.id))
     session.flush()
+    _index_album(session, album, facts)
+    return album
+
+
+def _index_album(session: Session, album: Album, facts: AlbumFacts) -> None:
     if not album.is_ad:  # an ad release is never searchable (`catalog.unlist_ad`)
         index_entity(session, kind="album", entity_id=album.id, name=album.title, context=" ".join(facts.artists))
-    return album
 
 
 def _open_draft(session: Session, *, lead: str, title: str, label_id: int) -> tuple[Album | None, str]:

@@ -1,9 +1,6 @@
 """`encore wrapped build --year 2024 | --decade 2020s [--user NAME]`: build and store Wrapped snapshots."""
 
 import multiprocessing
-import multiprocessing.connection
-import os
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -15,7 +12,7 @@ from rich.console import Console
 from encore.bootstrap import Container, build
 from encore.cli._shown import shown
 from encore.insights import build_all, parse_period
-from encore.kernel import EncoreError
+from encore.kernel import EncoreError, end_with_parent
 
 wrapped_app = typer.Typer(help="Encore Wrapped snapshots.", no_args_is_help=True)
 
@@ -29,26 +26,11 @@ def _build_shard(period: str, now: datetime, index: int, of: int) -> int:
         c.close()
 
 
-def _end_with_parent() -> None:
-    """Each worker's initializer: end when the parent process ends, however it ends (a SIGTERM to it alone, a
-    kill), instead of building on, orphaned, to the end of its share. A spawned child holds its parent's
-    sentinel, which becomes ready once the parent is gone; a listener cut mid-way is rolled back (each is
-    written in its own transaction) and built by the next run."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-    sentinel = parent.sentinel
-
-    def watch() -> None:
-        multiprocessing.connection.wait([sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
-
-
 def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """Spawned processes (no state forked from the parent's engine) that end with the parent."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_parent)
+    """Spawned processes (no state forked from the parent's engine) that end with the parent, however it ends (a
+    SIGTERM to it alone, a kill), instead of building on, orphaned, to the end of their share: a listener cut
+    mid-way is rolled back (each is written in its own transaction) and built by the next run."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=end_with_parent)
 
 
 def run_wrapped_build(c: Container, *, period: str, username: str | None, workers: int, console: Console) -> int:

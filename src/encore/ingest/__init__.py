@@ -9,7 +9,15 @@ from encore.ingest._artwork import ArtworkRejected
 from encore.ingest._audio import gain_for
 from encore.ingest._errors import CorruptAudioError, IngestError, NotAudioError, RejectedAudioError
 from encore.ingest._models import SourceFile
-from encore.ingest._pipeline import ELSEWHERE, IngestSummary, ProgressSink, SpotMarker, run_ingest, seen_by_label
+from encore.ingest._pipeline import (
+    ELSEWHERE,
+    IngestSummary,
+    ProgressSink,
+    SpotMarker,
+    drop_replaced_cover,
+    run_ingest,
+    seen_by_label,
+)
 from encore.ingest._progress import RichProgress, render_summary
 from encore.ingest._scan import scan
 from encore.ingest._tags import Tags, read_tags
@@ -34,6 +42,7 @@ __all__ = [
     "Tags",
     "analyze",
     "display_name",
+    "drop_replaced_cover",
     "gain_for",
     "ingest_upload",
     "read_tags",

@@ -151,7 +151,8 @@ def commit_result(
         _refuse_if_taken_down(session, track)
     renditions = _place_files(store, result)
     named, fallback_album = _fallback_names(result.job)
-    if spot or (track is not None and track.is_ad):  # a spot read again, with `--ad` or not (review28a M1)
+    spot = spot or (track is not None and track.is_ad)  # a spot read again, with `--ad` or not (review28a M1)
+    if spot:
         fallback_album = f"Ad spot {result.audio_hash[:12]}"
     album_facts = _album_facts(result.tags, fallback_album, label_override)
     album = upsert_album(
@@ -160,6 +161,7 @@ def commit_result(
         artwork_key=result.artwork.key if result.artwork else None,
         label_forced=label_override is not None,
         draft=draft and track is None,
+        ad=spot,
     )
     old_album = track.album_id if track is not None else None
     facts = _track_facts(result.tags, named, result.audio, track.duration_ms if track else 0)

@@ -8,6 +8,7 @@ Idempotent: the same audio under two names is one track; a changed file updates 
 Atomic per track: see _commit. Runs share the store (see _run_lock); their commits take turns (_commit_lock).
 """
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -31,7 +32,7 @@ from encore.ingest._artwork import SIZES, artwork_relpath
 from encore.ingest._commit import commit_result, discard_temp_files
 from encore.ingest._models import SourceFile
 from encore.ingest._scan import scan
-from encore.kernel import EncoreError
+from encore.kernel import EncoreError, end_with_parent
 from encore.storage import MediaStore
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,25 @@ def _commit_lock(store: MediaStore) -> Iterator[None]:
     with open(store.root / ".ingest-commit.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+def drop_replaced_cover(sessions: sessionmaker[Session], store: MediaStore, *, key: str) -> bool:
+    """Remove a replaced cover's files now, if no album names its key any more (a cover is named by its content: two
+    releases may share one). Call it inside the replacement's `store.writing()`, after its row committed. It used to
+    wait for the store-wide sweep, which runs only when a run finds the store alone, so rarely on a busy server.
+    Under the commit lock: an ingest run places an album's art and commits its row inside it, so no run is between
+    the two with this key while it is read here (another cover upload of the very same picture, placed and not yet
+    committed, is not under it: that one race is left to the picture's next upload)."""
+    with _commit_lock(store):
+        with sessions() as s:
+            named = s.scalar(select(Album.id).where(Album.artwork_key == key).limit(1)) is not None
+        if named:
+            return False
+        for size in SIZES:
+            store.delete(artwork_relpath(key, size))
+        with contextlib.suppress(OSError):  # the key's folder, when nothing else is in it
+            store.resolve(artwork_relpath(key, SIZES[0])).parent.rmdir()
+        return True
 
 
 def _sweep(sessions: sessionmaker[Session], store: MediaStore) -> None:
@@ -311,8 +331,11 @@ def _results(jobs: list[Job], workers: int, *, isolate: bool = False) -> Generat
     if not jobs or (not isolate and (workers <= 1 or len(jobs) <= 1)):
         yield from (analyze(job) for job in jobs)
         return
-    # forkserver: workers never inherit the parent's database connections or threads.
-    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("forkserver"))
+    # forkserver: workers never inherit the parent's database connections or threads. They end with the run, even
+    # a `kill -9`'d one, and the forkserver with them (review27a L2).
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=get_context("forkserver"), initializer=end_with_parent
+    )
     pending: set[Future[Analyzed | Failed]] = set()
     try:
         for job in jobs:

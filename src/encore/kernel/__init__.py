@@ -9,6 +9,7 @@ from encore.kernel._malloc import (
     malloc_stats,
     trim_malloc,
 )
+from encore.kernel._workers import end_with_parent
 from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, from_epoch, in_epoch
 from encore.kernel.codes import ISRC_RE, is_isrc
 from encore.kernel.errors import Conflict, EncoreError, FieldsRefused, NotFound, PermissionDenied, ValidationFailed
@@ -56,6 +57,7 @@ __all__ = [
     "decode_upright",
     "decoding_slot",
     "drawn_only",
+    "end_with_parent",
     "fix_mmap_threshold",
     "from_epoch",
     "has_bidi_control",

@@ -122,18 +122,19 @@ def edit_release(session: Session, *, label_id: int, album_id: str, form: Releas
     return album
 
 
-def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: str) -> Album:
+def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: str) -> tuple[Album, str | None]:
     """The release's cover, in any state: a draft's, and a published or withdrawn release's too (probe22: a
     release published without one could never get one, and replacing artwork is routine for a label). Every
-    face names artwork by its content's key, so the new cover has new URLs and no cache keeps the old one; the
-    old files go with the store's sweep once nothing names them. There is no removing a cover, only replacing it.
+    face names artwork by its content's key, so the new cover has new URLs and no cache keeps the old one; returns
+    the release and the key it had (its files go once the change commits: `ingest.drop_replaced_cover`, when no
+    other release names it). There is no removing a cover, only replacing it.
     Not a release the operator took down: nothing of it changes until `encore catalog restore` (the artwork may be
     why it was taken down; review22c F2)."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
     hold_release(session, album)  # in the catalogue's lock order, after a publish or delete under way
-    album.artwork_key = artwork_key
+    replaced, album.artwork_key = album.artwork_key, artwork_key
     session.flush()
-    return album
+    return album, replaced
 
 
 def publish(session: Session, *, label_id: int, album_id: str, today: date, now: datetime | None = None) -> Album:

@@ -10,7 +10,7 @@ from encore import history, labels
 from encore.audit import kinds
 from encore.catalog import Album
 from encore.db import transaction
-from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, store_cover
+from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, drop_replaced_cover, store_cover
 from encore.kernel import PICTURE_UNREADABLE, inspect_picture
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
@@ -85,7 +85,7 @@ def release_cover(
         except ArtworkRejected as exc:  # past its header: truncated or corrupt
             raise labels.ReleaseInvalid({"cover": PICTURE_UNREADABLE}) from exc
         with transaction(c.sessions) as session:
-            album = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
+            album, replaced = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
             note(  # a published release's cover changes what listeners see: the audit names the status and the art
                 request,
                 session,
@@ -97,7 +97,10 @@ def release_cover(
                 status=album.status,
                 artwork=key,
             )
-            return _out(session, album)
+            out = _out(session, album)
+        if replaced is not None and replaced != key:  # committed: the old cover's files go now, not at a sweep
+            drop_replaced_cover(c.sessions, c.store, key=replaced)
+        return out
 
 
 @router.put("/label/{label_id}/releases/{album_id}/numbers")
