@@ -2,6 +2,7 @@
 sends them back to it (fixout24). Text in a record is another's (a public id a hostile row could hold): shown
 terminal-safe."""
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,12 +17,16 @@ HOSTILE = "u\x1b]0;pwned\x07[red]x"
 
 
 @pytest.fixture
-def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SpoolOutbox:
+def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> SpoolOutbox:
     monkeypatch.setenv("ENCORE_MODE", "dev")
     monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("ENCORE_DATABASE_URL", raising=False)
     monkeypatch.delenv("ENCORE_REDIS_URL", raising=False)
-    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    # The run's migrated template, where `encore migrate` finds nothing to do (every migration again: ~1 s of CPU)
+    (tmp_path / "var").mkdir()
+    shutil.copy(sqlite_template, tmp_path / "var" / "encore.db")
+    migrated = runner.invoke(app, ["migrate"])
+    assert migrated.exit_code == 0 and "nothing to do" in migrated.output, migrated.output
     return SpoolOutbox(tmp_path / "var" / "outbox" / "verified")  # where the install keeps them without Redis
 
 
