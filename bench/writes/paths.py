@@ -21,6 +21,8 @@ PATH:
 - `scrobble`: a Subsonic `scrobble` submission of a new listen (no now-playing before it), over the ASGI app in
   process: fixtrust26 added `portability.forgotten_listen` (one indexed read of recent FORGET_PLAY jobs per
   request, at the first listen with no row of its own); every listen must be stored.
+- `forget-read`: `portability.recently_forgotten` alone, for a listener who forgot nothing (the read every
+  ListenBrainz submission makes), in one open transaction: fixlisten28 made it one statement compiled once.
 - `ingest-lock`: `ingest._pipeline._commit_lock` entered and left (open, flock, close: fixpath26's one per
   committed track) beside the CPU of one track's whole commit (`_commit_one`, cProfile of a `run_ingest` of a
   small demo library) in the same process. Current tree only (the code before had no lock).
@@ -236,6 +238,23 @@ def path_scrobble(c: Container, ops: int, postmaster: int | None) -> dict[str, f
     return out
 
 
+def path_forget_read(c: Container, ops: int, postmaster: int | None) -> dict[str, float]:
+    from encore import portability
+    from encore.accounts import create_user
+
+    with transaction(c.sessions) as s:
+        user_id = create_user(s, username="bench", password="bench-pass-123").id  # noqa: S106
+    with c.sessions() as s:
+        s.connection()  # the transaction is open before the first timed read, as in the writer's batch
+
+        def op(_i: int) -> None:
+            forgot = portability.recently_forgotten(s, user_id=user_id, now=datetime.now(UTC), state=c.state)
+            if not forgot.nothing:
+                raise SystemExit("the bench listener forgot nothing")
+
+        return timed(ops, op, postmaster)
+
+
 def path_ingest_lock(c: Container, ops: int, _postmaster: int | None) -> dict[str, float]:
     from encore.demo import DemoSpec, plan_catalogue, write_demo_library
     from encore.ingest import _pipeline, run_ingest
@@ -273,6 +292,7 @@ PATHS = {
     "verified": path_verified,
     "lb": path_lb,
     "scrobble": path_scrobble,
+    "forget-read": path_forget_read,
     "ingest-lock": path_ingest_lock,
 }
 

@@ -154,4 +154,5 @@ def test_a_new_account_is_told_every_problem_at_once() -> None:
         {"password": "Password must be at least 8 characters."},
         "bad_password",
     )
-    assert check_new_account(username="alice", password="long enough", display_name="  Jose\u0301 ") == "Jos\u00e9"
+    checked = check_new_account(username="alice", password="long enough", display_name="  Jose\u0301 ")
+    assert checked.display_name == "Jos\u00e9"

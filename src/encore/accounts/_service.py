@@ -1,7 +1,7 @@
 """Accounts service: sign up, log in (throttled), sessions. Takes a Session, never commits."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, String, and_, delete, func, literal, or_, select, update
@@ -86,13 +86,33 @@ class AccountFormInvalid(ValidationFailed):
 _FIELD_CODES = {"username": "bad_username", "display_name": "bad_display_name", "password": "bad_password"}
 
 
-def check_new_account(*, username: str, password: str, display_name: str | None) -> str:
+_CHECKED = object()  # only `check_new_account` makes a CheckedAccount
+
+
+@dataclass(frozen=True)
+class CheckedAccount:
+    """A new account's form as `check_new_account` passed it: what `create_checked_user` takes, so a password
+    judged once (zxcvbn, ~12 ms at worst) is not judged again (sign-up judged it twice). Made only by
+    `check_new_account`: one made otherwise raises, so no caller skips the check by building one."""
+
+    username: str
+    password: str = field(repr=False)
+    display_name: str  # as it will be stored (`normal_display_name`), the username when none was chosen
+    by: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.by is not _CHECKED:
+            raise TypeError("a CheckedAccount comes from check_new_account")
+
+
+def check_new_account(*, username: str, password: str, display_name: str | None) -> CheckedAccount:
     """The form of a new account, checked without the database: raises `AccountFormInvalid` naming every field
-    that is wrong, or returns the display name as it will be stored. Sign-up asks this before counting an
-    attempt."""
+    that is wrong, or returns the form checked, its display name as it will be stored. Sign-up asks this before
+    counting an attempt, then gives it to `create_checked_user`."""
     if problems := new_account_problems(username=username, password=password, display_name=display_name):
         raise AccountFormInvalid(problems)
-    return normal_display_name(display_name) if display_name else username
+    shown = normal_display_name(display_name) if display_name else username
+    return CheckedAccount(username, password, shown, by=_CHECKED)
 
 
 def create_user(
@@ -106,8 +126,17 @@ def create_user(
 ) -> User:
     """`display_name` is stripped and NFC-composed (a decomposed "José" is stored as the composed one others
     type and search for); none (or an empty one, or the username itself) is stored as not chosen (""): others
-    see `public_name`'s neutral name, never the login name, until the listener chooses one in Settings."""
-    shown = check_new_account(username=username, password=password, display_name=display_name)
+    see `public_name`'s neutral name, never the login name, until the listener chooses one in Settings. The form
+    is checked here (`check_new_account`): every caller but sign-up (the CLI, the demo) comes this way."""
+    checked = check_new_account(username=username, password=password, display_name=display_name)
+    return create_checked_user(session, account=checked, role=role, email=email)
+
+
+def create_checked_user(
+    session: Session, *, account: CheckedAccount, role: Role = Role.LISTENER, email: str | None = None
+) -> User:
+    """`create_user` of a form already checked (sign-up checks it before its throttle, in its thread)."""
+    username, shown = account.username, account.display_name
     key = username.casefold()
 
     def taken() -> bool:
@@ -115,7 +144,7 @@ def create_user(
 
     if taken():  # before the hash: a taken name costs no argon2
         raise Conflict("That username is taken. Try another one.", code="username_taken")
-    password_hash = passwords_for(session).hash(password)  # outside the lock (review17: ~80 ms under it)
+    password_hash = passwords_for(session).hash(account.password)  # outside the lock (review17: ~80 ms under it)
     # Sign-ups of one name at once: each read it free, and all but one failed on the unique index (a 500). The
     # lock is the name's (PostgreSQL; SQLite's one write lock is taken here): other names do not wait.
     write_lock(session, "usernames", lock_space(key))

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._cache import built_at, cache_for, views_by_ids
@@ -37,6 +37,7 @@ from encore.catalog._views import (
     Page,
     TrackView,
 )
+from encore.db import RawStatement, connection_of
 from encore.kernel import NotFound, is_public_id
 
 _M = TypeVar("_M", Album, Artist, Label, Track)
@@ -388,6 +389,22 @@ def track_row(session: Session, *, track_id: str) -> Track:
 def listed_track_row(session: Session, *, track_id: str) -> Track:
     """A track row as the catalogue lists it: ad audio looks missing."""
     return _listed(session, Track, track_id, "track")
+
+
+_LISTED_LENGTH = RawStatement(
+    select(Track.id, Track.duration_ms).where(Track.public_id == bindparam("public_id"), music_track())
+)
+
+
+def listed_track_length(session: Session, *, track_id: str) -> tuple[int, int]:
+    """A track as `listed_track_row` finds it (ad audio and an unpublished release look missing: NotFound), as its
+    row id and length in ms: what a report of a play needs (`playback.scrobble`, the player's reports), in one
+    statement compiled once. Loading the row brought its album and label (joined) and its artists (a second
+    statement): the largest part of a Subsonic scrobble's CPU (fixlisten28)."""
+    found = _LISTED_LENGTH.first(connection_of(session), {"public_id": track_id}) if is_public_id(track_id) else None
+    if found is None:
+        raise NotFound("no such track")
+    return found.id, found.duration_ms
 
 
 def label_name_for(session: Session, *, label_id: int | None) -> str | None:

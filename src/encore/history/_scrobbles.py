@@ -91,12 +91,23 @@ def record_scrobble(
     """Record one scrobble. A scrobble of a play `forgotten` says the listener deleted lately (an app's retry)
     is dropped, not an error; so is a scrobble that finds no row of its own when `forgotten_listen` says a
     play of the track deleted lately was this listen (a submission, `same_listen`) or goes on (a "now playing"
-    sent again on resume, `resumed_listen`)."""
+    sent again on resume, `resumed_listen`).
+
+    A "now playing" of a track this app's play of it still open began within the track's length and
+    OPEN_PLAY_SLACK (`resumed_listen`'s window) is that play going on: apps send one again when the listener
+    resumes after a pause, and it made a second "playing" row, the first left at 0 ms (fixlisten27's note). It
+    goes on with that row (its start kept), which the submission then finishes: one play. The trade-off is
+    `resumed_listen`'s: a scrobble carries no position, so a replay begun inside the window while the first play
+    is unfinished (skipped before the app scrobbled it) is taken for it; one after it is a play of its own."""
     heard = scrobbled(duration_ms=duration_ms, submission=submission, at=at, now=now)
-    play_id = None
     if submission:  # the "now playing" row this listen finishes, if the app sent one: one listen, one row
         since = heard.started_at - OPEN_PLAY_SLACK
         play_id = open_play_id(session, user_id=user_id, track_id=track_id, since=since)
+    else:  # this app's open play of the track that could still be going on: one play, one row
+        since = now - timedelta(milliseconds=max(0, duration_ms)) - OPEN_PLAY_SLACK
+        play_id = open_play_id(
+            session, user_id=user_id, track_id=track_id, since=since, begun=True, source=SCROBBLE_SOURCE, device=device
+        )
     report = PlayReport(
         client_play_id=play_id or scrobble_play_id(user_id, track_public_id, heard.started_at, heard.state),
         track_id=track_id,
@@ -107,7 +118,7 @@ def record_scrobble(
         device=device,
         source=SCROBBLE_SOURCE,
     )
-    listen = forgotten_listen if play_id is None else None  # a "now playing" never has a row of its own
+    listen = forgotten_listen if play_id is None else None  # a row of its own: not a play deleted
 
     def rule(client_play_id: str, started_at: datetime) -> bool:
         if forgotten is not None and forgotten(client_play_id, started_at):

@@ -162,17 +162,26 @@ def recent_plays(session: Session, *, user_id: int, limit: int) -> list[Play]:
     )
 
 
-def open_play_id(session: Session, *, user_id: int, track_id: int, since: datetime) -> str | None:
+def open_play_id(
+    session: Session,
+    *,
+    user_id: int,
+    track_id: int,
+    since: datetime,
+    begun: bool = False,
+    source: str | None = None,
+    device: str | None = None,
+) -> str | None:
     """The client id of this listener's unfinished play of this track (a "now playing" report) updated
-    since `since`, if any: the finished listen completes that row instead of adding a second one."""
+    since `since` (`begun`: begun since then), if any, of that `source` and `device` when given: the finished
+    listen completes that row instead of adding a second one, and a "now playing" sent again on resume goes on
+    with it (`history.record_scrobble`)."""
+    mine = [Play.user_id == user_id, Play.track_id == track_id, Play.state.in_(("started", "playing"))]
+    mine.append(Play.started_at >= since if begun else Play.updated_at >= since)
+    if source is not None:
+        mine.append(Play.source == source)
+    if device is not None:
+        mine.append(Play.device == device[:100])
     return session.scalar(
-        select(Play.client_play_id)
-        .where(
-            Play.user_id == user_id,
-            Play.track_id == track_id,
-            Play.state.in_(("started", "playing")),
-            Play.updated_at >= since,
-        )
-        .order_by(Play.updated_at.desc(), Play.id.desc())
-        .limit(1)
+        select(Play.client_play_id).where(*mine).order_by(Play.updated_at.desc(), Play.id.desc()).limit(1)
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from encore.catalog import Track, listed_track_row
+from encore.catalog import listed_track_length
 from encore.history import ForgottenLately, ForgottenListen, Play, PlayReport, record_scrobble, report_play
 from encore.kernel import PermissionDenied
 from encore.playback._decide import may_hear
@@ -21,10 +21,10 @@ class PlayRefused(PermissionDenied):
         super().__init__("this account may not play this track", code=reason)
 
 
-def _heard_track(session: Session, *, user_id: int, track_id: str, now: datetime) -> Track:
+def _heard_track(session: Session, *, user_id: int, track_id: str, now: datetime) -> tuple[int, int]:
     """The track a report names, as the catalogue lists it (NotFound for ad audio: it is not a play of music),
-    if this listener may hear it now (else PlayRefused)."""
-    track = listed_track_row(session, track_id=track_id)
+    if this listener may hear it now (else PlayRefused): its row id and length in ms."""
+    track = listed_track_length(session, track_id=track_id)
     heard = may_hear(session, user_id=user_id, track_id=track_id, now=now)
     if not heard.allowed:
         raise PlayRefused(heard.reason)
@@ -51,11 +51,11 @@ def report_client_play(
 ) -> Play:
     """Record the player's report (`history.report_play`: a play `forgotten` says the listener forgot lately is
     refused, PlayForgotten)."""
-    track = _heard_track(session, user_id=user_id, track_id=play.track_id, now=now)
+    track_id, duration_ms = _heard_track(session, user_id=user_id, track_id=play.track_id, now=now)
     report = PlayReport(
         client_play_id=play.client_play_id,
-        track_id=track.id,
-        track_duration_ms=track.duration_ms,
+        track_id=track_id,
+        track_duration_ms=duration_ms,
         started_at=play.started_at,
         ms_played=play.ms_played,
         state=play.state,
@@ -91,13 +91,13 @@ def scrobble(
     else "now playing"; one `forgotten` says the listener forgot lately is dropped. The first track this
     listener may not hear stops it (PlayRefused)."""
     for play in plays:
-        track = _heard_track(session, user_id=user_id, track_id=play.track_id, now=now)
+        track_id, duration_ms = _heard_track(session, user_id=user_id, track_id=play.track_id, now=now)
         record_scrobble(
             session,
             user_id=user_id,
-            track_id=track.id,
+            track_id=track_id,
             track_public_id=play.track_id,
-            duration_ms=track.duration_ms,
+            duration_ms=duration_ms,
             submission=submission,
             at=play.at,
             device=device,

@@ -25,7 +25,13 @@ from encore.portability._jobs import (
     submit_export,
     submit_import,
 )
-from encore.portability._lately import RecentlyForgotten, forgotten_lately, forgotten_listen, recently_forgotten
+from encore.portability._lately import (
+    RecentlyForgotten,
+    forgotten_lately,
+    forgotten_listen,
+    forgotten_scrobbles,
+    recently_forgotten,
+)
 from encore.portability._sources import MAX_UPLOAD_BYTES
 
 __all__ = [
@@ -51,6 +57,7 @@ __all__ = [
     "forgotten_kept_stream",
     "forgotten_lately",
     "forgotten_listen",
+    "forgotten_scrobbles",
     "import_history",
     "open_import",
     "recently_forgotten",

@@ -21,21 +21,53 @@ Every way a listen reaches Encore answers to this rule, the same way:
   import runs is applied to it before it publishes (`forgotten_while_importing`).
 So a forget stays forgotten whatever client sends the play again, and a listen the forget did not cover (after
 it, outside its range, another track, another start) is stored.
+
+What it costs (fixlisten28): every submission asks, and almost every listener forgot nothing, so the forget jobs
+are read by one statement compiled once (`_ASKED`, by the jobs' (user, created) index, on the request's own
+connection), at most once per request: a Subsonic scrobble's two questions (`forgotten_scrobbles`) share it, and a
+ListenBrainz batch reads it once per listener. The jobs table, not the shared state, stays what says a range was
+forgotten: a marker there (to skip the read) is lost with an in-memory state's restart or Redis's, and a forget
+must not come undone with it.
 """
 
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from encore import history
+from encore.db import RawStatement, connection_of
 from encore.jobs import Job, JobEngine
 from encore.portability._forget import FORGET, FORGET_PLAY, _asked_range, forgotten_one
 from encore.state import SharedState
 
 Range = tuple[datetime | None, datetime]  # [since, until); since None: everything before until
+
+_ASKED = RawStatement(
+    select(Job.kind, Job.payload).where(
+        Job.user_id == bindparam("user_id"),
+        Job.created_at > bindparam("since"),
+        or_(Job.kind == FORGET, Job.kind == FORGET_PLAY),
+    )
+)
+
+
+class _Asked:
+    """The listener's forget jobs (`FORGET` and `FORGET_PLAY`) of the last FORGOTTEN_PLAY_S as (kind, payload),
+    read at the first question and kept for the request: one indexed read, however many questions."""
+
+    def __init__(self, session: Session, *, user_id: int, now: datetime) -> None:
+        self._session, self._user_id, self._now = session, user_id, now
+        self._rows: list[tuple[str, str]] | None = None
+
+    def rows(self) -> list[tuple[str, str]]:
+        if self._rows is None:
+            since = self._now - timedelta(seconds=history.FORGOTTEN_PLAY_S)
+            found = _ASKED.rows(connection_of(self._session), {"user_id": self._user_id, "since": since})
+            self._rows = [(kind, payload) for kind, payload in found]
+        return self._rows
 
 
 @dataclass(frozen=True)
@@ -65,35 +97,47 @@ def recently_forgotten(
     now: datetime,
     state: SharedState | None = None,
     every_id: bool = False,
+    asked: _Asked | None = None,
 ) -> RecentlyForgotten:
     """The ranges of forget jobs asked in the last FORGOTTEN_PLAY_S (one read of the listener's recent jobs, by
-    their index), and whether any play id is worth reading (one read of the shared state). `every_id`: read the
-    ids whatever the listener's marker says (one report, one id: the release before wrote no marker, so for a
-    day after an upgrade only the ids tell)."""
-    asked = select(Job.payload).where(
-        Job.user_id == user_id,
-        Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
-        Job.kind == FORGET,
-    )
-    ranges = tuple(_asked_range(payload) for payload in session.scalars(asked))
+    their index, or `asked`'s, already read for this request), and whether any play id is worth reading (one
+    read of the shared state). `every_id`: read the ids whatever the listener's marker says (one report, one id:
+    the release before wrote no marker, so for a day after an upgrade only the ids tell)."""
+    jobs = asked or _Asked(session, user_id=user_id, now=now)
+    ranges = tuple(_asked_range(payload) for kind, payload in jobs.rows() if kind == FORGET)
     ids = state is not None and (every_id or history.forgot_plays_lately(state, user_id=user_id))
     return RecentlyForgotten(user_id, ranges, state if ids else None)
 
 
 def forgotten_lately(
-    session: Session, *, user_id: int, now: datetime, state: SharedState | None
+    session: Session, *, user_id: int, now: datetime, state: SharedState | None, asked: _Asked | None = None
 ) -> history.ForgottenLately:
     """The rule for one report, as `history.report_play`'s `forgotten`: read only when asked (for a play not yet
-    recorded, not for each progress report of one that is)."""
+    recorded, not for each progress report of one that is), once per request."""
+    jobs = asked or _Asked(session, user_id=user_id, now=now)
 
     def covers(play_id: str, started_at: datetime) -> bool:
-        forgot = recently_forgotten(session, user_id=user_id, now=now, state=state, every_id=True)
+        forgot = recently_forgotten(session, user_id=user_id, now=now, state=state, every_id=True, asked=jobs)
         return forgot.covers(play_id, started_at)
 
     return covers
 
 
-def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: datetime) -> history.ForgottenListen:
+def forgotten_scrobbles(
+    session: Session, *, jobs: JobEngine, user_id: int, now: datetime, state: SharedState | None
+) -> tuple[history.ForgottenLately, history.ForgottenListen]:
+    """A Subsonic scrobble's two questions (`forgotten_lately`, `forgotten_listen`), answered from one read of the
+    listener's forget jobs, made at the first question."""
+    asked = _Asked(session, user_id=user_id, now=now)
+    return (
+        forgotten_lately(session, user_id=user_id, now=now, state=state, asked=asked),
+        forgotten_listen(session, jobs=jobs, user_id=user_id, now=now, asked=asked),
+    )
+
+
+def forgotten_listen(
+    session: Session, *, jobs: JobEngine, user_id: int, now: datetime, asked: _Asked | None = None
+) -> history.ForgottenListen:
     """Whether a Subsonic scrobble that finds no row of its own is of a play the listener deleted lately, under
     another id: a play deleted one by one leaves a `FORGET_PLAY` job naming its track and start, a range (or
     everything) the track and start of its plays still playing when asked (`submit_forget`) (kept
@@ -118,15 +162,11 @@ def forgotten_listen(session: Session, *, jobs: JobEngine, user_id: int, now: da
     (`same_listen`, review27a M2). A replay after it is a play."""
 
     deleted: list[tuple[int, datetime, bool]] | None = None  # (track, start, a resume's): read once per request
+    forgets = asked or _Asked(session, user_id=user_id, now=now)
 
     def read() -> list[tuple[int, datetime, bool]]:
-        asked = select(Job.payload).where(
-            Job.user_id == user_id,
-            Job.created_at > now - timedelta(seconds=history.FORGOTTEN_PLAY_S),
-            Job.kind.in_((FORGET_PLAY, FORGET)),
-        )
         kept = []
-        for raw in session.scalars(asked):
+        for _kind, raw in forgets.rows():
             payload = json.loads(raw)
             if isinstance(payload.get("track_id"), int) and "started_at" in payload:  # else the id alone tells
                 start = datetime.fromisoformat(str(payload["started_at"]))

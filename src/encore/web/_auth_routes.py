@@ -15,7 +15,7 @@ from encore.accounts import (
     authenticate,
     change_display_name,
     check_new_account,
-    create_user,
+    create_checked_user,
     end_session,
     get_user_by_name,
     may_use_account,
@@ -72,7 +72,7 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
     if not container(request).settings.allow_signup:
         raise PermissionDenied("sign-up is closed on this server", code="signup_closed")
     try:  # in the route's thread, not the wire model's event loop: judging the password costs CPU (review27c H1)
-        check_new_account(username=body.username, password=body.password, display_name=body.display_name)
+        checked = check_new_account(username=body.username, password=body.password, display_name=body.display_name)
     except AccountFormInvalid as exc:  # only the password can be left: the wire model checked the rest
         raise FieldsRefused(exc.fields) from None  # answered as the wire model's refusals are (422 `invalid`)
     verdict = container(request).login_throttle.signup(client=client_key(request))
@@ -80,7 +80,7 @@ def signup(body: SignupIn, request: Request, response: Response, session: Db) ->
         raise LoginThrottled(
             "too many sign-ups from here; try again later", code=verdict.reason, retry_after=verdict.retry_after_s
         )
-    user = create_user(session, username=body.username, password=body.password, display_name=body.display_name)
+    user = create_checked_user(session, account=checked)  # judged once, above
     note(request, session, kinds.ACCOUNT_CREATED, actor=user, by="signup", role=user.role)
     return open_session(request, response, session, user)
 

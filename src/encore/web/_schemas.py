@@ -51,8 +51,9 @@ def _as_told(value: str, decision: Decision) -> str:
 class SignupIn(Strict):
     """Each field asks the accounts policy here, so a form with a bad username and a short password hears both at
     once, beside each field. Whether the password is a first guess is the route's to judge (`check_new_account`,
-    after sign-up is known open, off the event loop: review27c H1), answered in the same shape, and
-    `check_new_account` still guards `create_user` for every other caller."""
+    after sign-up is known open, off the event loop: review27c H1, once: the route gives the form it checked to
+    `create_checked_user`), answered in the same shape, and `check_new_account` still guards `create_user` for
+    every other caller."""
 
     username: str = Field(min_length=2, max_length=32)
     password: str = Field(min_length=8, max_length=1024)

@@ -64,6 +64,11 @@ def scrobble(ctx: Ctx) -> Payload:
     submission = p.boolean("submission", True)
     times = [_time(raw, submission=submission) for raw in p.all("time")[: len(ids)]]
     plays = [playback.Scrobble(track_id, times[i] if i < len(times) else None) for i, track_id in enumerate(ids)]
+    # a play the listener deleted lately (an app's retry): dropped, not an error; and the listen of a play deleted
+    # lately, sent again under an id of its own (a now-playing's), or its "now playing" sent again on resume
+    forgotten, forgotten_listen = portability.forgotten_scrobbles(
+        ctx.session, jobs=ctx.container.jobs, user_id=ctx.user.id, now=ctx.now, state=ctx.container.state
+    )
     try:
         playback.scrobble(
             ctx.session,
@@ -72,15 +77,8 @@ def scrobble(ctx: Ctx) -> Payload:
             submission=submission,
             device=ctx.client or "subsonic",
             now=ctx.now,
-            # a play the listener deleted lately (an app's retry): dropped, not an error
-            forgotten=portability.forgotten_lately(
-                ctx.session, user_id=ctx.user.id, now=ctx.now, state=ctx.container.state
-            ),
-            # and the listen of a play deleted lately, sent again under an id of its own (a now-playing's), or its
-            # "now playing" sent again on resume
-            forgotten_listen=portability.forgotten_listen(
-                ctx.session, jobs=ctx.container.jobs, user_id=ctx.user.id, now=ctx.now
-            ),
+            forgotten=forgotten,
+            forgotten_listen=forgotten_listen,
         )
     except playback.PlayRefused:
         raise SubsonicError(NOT_AUTHORIZED, "this account may not play this track yet") from None
