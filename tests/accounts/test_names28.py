@@ -20,7 +20,6 @@ NEUTRALS = [
     "Listener\u00a0Ab12",  # no-break space
     "\uff2cistener Ab12",  # a fullwidth L
     "Listen\u200ber Ab12",  # a zero-width space inside
-    "ListenerAb12",
     " Listener Ab12 ",
 ]
 
@@ -34,7 +33,10 @@ def test_a_name_that_reads_as_another_accounts_neutral_name_is_refused_and_never
     assert public_name(display_name=name, username="someone", public_id="Zq7kLMNOP") == "Listener Zq7k"
 
 
-@pytest.mark.parametrize("name", ["Listener", "Listener Mara K.", "Listeners 2024", "The Listener Ab12", "Ab12"])
+OWN_NAMES = ["Listener", "Listener Mara K.", "Listeners 2024", "The Listener Ab12", "Ab12", "ListenerKate", "bob"]
+
+
+@pytest.mark.parametrize("name", OWN_NAMES)
 def test_names_that_only_share_a_word_with_it_are_the_listeners_own(name: str) -> None:
     assert check_display_name(name).allowed, name
     assert public_name(display_name=name, username="someone", public_id="Zq7kLMNOP") == name
@@ -77,6 +79,7 @@ def test_a_strong_password_that_starts_with_digits_is_taken(strong: str) -> None
     assert len(judged_part(strong)) > 10
 
 
-@pytest.mark.parametrize("weak", ["12345678", "1234567890", "123456789", "87654321"])
+@pytest.mark.parametrize("weak", ["12345678", "1234567890", "123456789", "87654321", "4815162342", "1029384756"])
 def test_the_digit_runs_themselves_are_still_refused(weak: str) -> None:
+    """The last two: listed passwords `judged_part` cannot recognise, its digits left out (review28c L2)."""
     assert not check_password(weak).allowed, (weak, judged_part(weak))

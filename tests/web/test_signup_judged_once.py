@@ -4,6 +4,7 @@ checked to `create_checked_user`; every other way an account is made (`create_us
 judges it, and a form cannot be passed as checked without being checked. zxcvbn itself runs each time, its calls
 counted; `client` runs on SQLite and PostgreSQL. tests/cli/test_names27_cli.py holds `encore user create`."""
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import zxcvbn
 from fastapi.testclient import TestClient
 
-from encore.accounts import AccountFormInvalid, CheckedAccount, create_user, get_user_by_name
+from encore.accounts import AccountFormInvalid, CheckedAccount, check_new_account, create_user, get_user_by_name
 from encore.bootstrap import Container
 from encore.db import transaction
 
@@ -63,3 +64,8 @@ def test_a_weak_password_is_still_refused_at_sign_up_and_by_create_user(
 def test_a_form_cannot_pass_as_checked_without_being_checked() -> None:
     with pytest.raises(TypeError, match="check_new_account"):
         CheckedAccount("wren", "password", "wren")
+    checked = check_new_account(username="wren", password="correct horse battery 9", display_name=None)
+    for changed in ({"password": "password"}, {"username": "x y"}, {"display_name": "Listener Ab12"}):
+        with pytest.raises(TypeError, match="check_new_account"):  # review28c L1: replace() kept the token
+            dataclasses.replace(checked, **changed)  # type: ignore[arg-type]
+    assert dataclasses.replace(checked) == checked  # the same contents, checked already

@@ -1,6 +1,8 @@
 """Accounts service: sign up, log in (throttled), sessions. Takes a Session, never commits."""
 
 import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -86,22 +88,30 @@ class AccountFormInvalid(ValidationFailed):
 _FIELD_CODES = {"username": "bad_username", "display_name": "bad_display_name", "password": "bad_password"}
 
 
-_CHECKED = object()  # only `check_new_account` makes a CheckedAccount
+_CHECKED = secrets.token_bytes(32)  # this process's key: only `check_new_account` seals a CheckedAccount
+
+
+def _seal(username: str, password: str, display_name: str) -> bytes:
+    """A seal of these very contents (review28c L1: an identity token survived `dataclasses.replace`, so a form
+    checked once could carry another password or name past the check)."""
+    text = "\0".join((username, password, display_name)).encode("utf-8", "surrogatepass")
+    return hmac.digest(_CHECKED, text, "sha256")
 
 
 @dataclass(frozen=True)
 class CheckedAccount:
     """A new account's form as `check_new_account` passed it: what `create_checked_user` takes, so a password
     judged once (zxcvbn, ~12 ms at worst) is not judged again (sign-up judged it twice). Made only by
-    `check_new_account`: one made otherwise raises, so no caller skips the check by building one."""
+    `check_new_account`: one made otherwise, or changed after (`dataclasses.replace`), raises, so no caller skips
+    the check by building one."""
 
     username: str
     password: str = field(repr=False)
     display_name: str  # as it will be stored (`normal_display_name`), the username when none was chosen
-    by: object = field(default=None, repr=False, compare=False)
+    by: bytes = field(default=b"", repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.by is not _CHECKED:
+        if not hmac.compare_digest(self.by, _seal(self.username, self.password, self.display_name)):
             raise TypeError("a CheckedAccount comes from check_new_account")
 
 
@@ -112,7 +122,7 @@ def check_new_account(*, username: str, password: str, display_name: str | None)
     if problems := new_account_problems(username=username, password=password, display_name=display_name):
         raise AccountFormInvalid(problems)
     shown = normal_display_name(display_name) if display_name else username
-    return CheckedAccount(username, password, shown, by=_CHECKED)
+    return CheckedAccount(username, password, shown, by=_seal(username, password, shown))
 
 
 def create_user(

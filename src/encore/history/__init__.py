@@ -72,6 +72,7 @@ from encore.history._scrobbles import (
     record_scrobble,
     resumed_listen,
     same_listen,
+    same_resume,
     scrobble_play_id,
     scrobbled,
 )
@@ -174,6 +175,7 @@ __all__ = [
     "report_play",
     "resumed_listen",
     "same_listen",
+    "same_resume",
     "scrobble_play_id",
     "scrobbled",
     "set_playing_now",

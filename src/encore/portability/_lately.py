@@ -191,7 +191,11 @@ def forgotten_listen(
             and history.resumed_listen(forgotten_start=gone, duration_ms=duration_ms, playing_at=started_at)
             for gone_track, gone, resumed in deleted
         )
-        if going_on:
+        resumed_lately = any(  # one resume kept per stretch: apps resend "now playing" (review28a L5)
+            gone_track == track_id and resumed and history.same_resume(kept_at=gone, playing_at=started_at)
+            for gone_track, gone, resumed in deleted
+        )
+        if going_on and not resumed_lately:
             forgotten_one(
                 session, jobs=jobs, user_id=user_id, track_id=track_id, first=started_at, last=started_at, resumed=True
             )

@@ -115,13 +115,15 @@ async function afterLogin() {
 }
 
 // Back where the log-in was asked for: on this origin only ("//evil.example" and "/\\evil.example" are other
-// sites to a browser). A page the player has no route for (the developer pages) is loaded as a page: the
-// player's router would show it as "Not found".
+// sites to a browser). The path as parsed is checked too: dot segments fold "/.//evil.example" into the path
+// "//evil.example", another site again once navigated to (review28c M1). A page the player has no route for (the
+// developer pages) is loaded as a page: the player's router would show it as "Not found".
 function navigateAfterLogin(next) {
   let url = null;
   try { url = next ? new URL(next, location.origin) : null; } catch { url = null; }
-  if (!url || url.origin !== location.origin || !next.startsWith("/")) { navigate("/", { replace: true }); return; }
-  const path = url.pathname + url.search + url.hash;
+  const path = url ? url.pathname + url.search + url.hash : "";
+  const offsite = !url || url.origin !== location.origin || !next.startsWith("/") || !/^\/(?![\/\\])/.test(path);
+  if (offsite || new URL(path, location.origin).origin !== location.origin) { navigate("/", { replace: true }); return; }
   if (routes.some(([re]) => re.test(url.pathname))) navigate(path, { replace: true });
   else location.replace(path);
 }
