@@ -90,6 +90,13 @@ export class Player extends EventTarget {
 
   // ---- starting tracks -------------------------------------------------------------------------
   async playList(tracks, index, context, resumeAt = 0) {
+    // A track pressed during an ad plays when the break ends, as ads.js's run() means: the start waiting on the ad
+    // takes this choice, and the queue is not swapped under the track still shown (review28b F7).
+    if (this.ads.active) {
+      this.afterAd = [tracks, index, context, resumeAt];
+      toast(named(tracks[index].title), " plays after the ad");
+      return;
+    }
     this.queue = tracks.slice();
     this.original = null;
     this.context = context || null;
@@ -124,9 +131,12 @@ export class Player extends EventTarget {
         try {
           for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
             await this.ads.run();
+            if (this.afterAd) break;
             next = await this.issue(track).catch((err) => err);
           }
         } catch { /* the ad could not be fetched: the music is still refused, said below */ }
+        const chosen = this.afterAd;  // pressed during the ad: that track now, not this one
+        if (chosen) { this.afterAd = null; await this.playList(...chosen); return; }
         if (gone(next)) { await skipUnavailable(this, track, { autoplay }); return; }
         if (next instanceof Error) {
           // Paused on the track; say why when it is the ad, and let Retry (or Play) ask again.
