@@ -115,3 +115,23 @@ def test_the_mini_player_with_nothing_queued(live: LiveServer, browser: Browser)
     page.wait_for_function("document.querySelector('#np-title').textContent !== 'Nothing playing'")
     assert not page.is_disabled("#btn-play") and not page.is_disabled("#btn-next")
     assert page.get_attribute("#btn-next", "title") is None
+
+
+def test_the_track_menus_refused_like_says_so_and_keeps_the_focus(live: LiveServer, browser: Browser) -> None:
+    """review28b F1: the ⋯ menu's Like awaited the server with no catch: a refusal (a tab signed out elsewhere)
+    showed nothing, threw an uncaught error and left the focus on the page's body."""
+    with live.container.sessions() as s:
+        album_id = s.scalars(select(Album.public_id).order_by(Album.id)).first()
+    page = _page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live.base_url, "fan", PW, f"/album/{album_id}")
+    page.wait_for_selector("#main .track-more")
+    refusal = {"error": {"code": "not_authenticated", "message": "log in first"}}
+    page.route("**/api/me/likes/tracks/*", lambda route: route.fulfill(status=401, json=refusal))
+    page.locator("#main .track-more").first.click()
+    page.get_by_role("menuitem", name="Like", exact=True).click()
+    page.wait_for_selector('#toast:has-text("wasn\'t liked: log in first")')
+    assert page.evaluate("document.activeElement.classList.contains('track-more')")  # back on its ⋯ button
+    assert errors == []
+    page.close()
