@@ -2,6 +2,7 @@
 the admin table on a phone gave no hint that it scrolls sideways; the phone's mini player with nothing queued
 read "Nothing pla…" beside live buttons."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -134,4 +135,25 @@ def test_the_track_menus_refused_like_says_so_and_keeps_the_focus(live: LiveServ
     page.wait_for_selector('#toast:has-text("wasn\'t liked: log in first")')
     assert page.evaluate("document.activeElement.classList.contains('track-more')")  # back on its ⋯ button
     assert errors == []
+    page.close()
+
+
+def test_the_sliders_say_time_and_percent_to_a_screen_reader(live: LiveServer, browser: Browser) -> None:
+    """review28b F4: the seek bar was announced as "8.8" (of 41.44…) and the volume as "0.8"."""
+    with live.container.sessions() as s:
+        album_id = s.scalars(select(Album.public_id).order_by(Album.id)).first()
+    page = _page(browser)
+    sign_in(page, live.base_url, "fan", PW, f"/album/{album_id}")
+    page.click(".hero-actions .big-play")
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.evaluate("document.querySelector('#audio').pause()")
+    page.focus("#seek")
+    page.keyboard.press("ArrowRight")
+    said = page.get_attribute("#seek", "aria-valuetext")
+    assert said == f"{page.inner_text('#time-cur')} of {page.inner_text('#time-dur')}", said
+    assert re.fullmatch(r"0:0[5-9] of \d+:\d\d", said), said  # the press moved it 5 s, in words
+    assert page.get_attribute("#volume", "aria-valuetext") == "80 %"
+    page.focus("#volume")
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("#volume", "aria-valuetext") == "79 %"
     page.close()

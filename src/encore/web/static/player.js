@@ -65,7 +65,7 @@ export class Player extends EventTarget {
     e["btn-shuffle"].addEventListener("click", () => this.setShuffle(!this.shuffle));
     e["btn-repeat"].addEventListener("click", () => this.setRepeat(REPEATS[(REPEATS.indexOf(this.repeat) + 1) % 3]));
     e["btn-mute"].addEventListener("click", () => this.setMuted(!this.muted));
-    e.seek.addEventListener("input", () => this.seekTo(Number(e.seek.value)));
+    e.seek.addEventListener("input", () => { this.seekTo(Number(e.seek.value)); this.sayPosition(); });
     // The slider follows the audio except while a pointer drags it. It used to stand still whenever it had focus,
     // so an arrow key stepped from where the listener had focused it, backwards, 0.1 s at a time (review27b F6).
     e.seek.addEventListener("pointerdown", () => { this.dragging = true; });
@@ -288,6 +288,7 @@ export class Player extends EventTarget {
     this.onPlayState(false);
     this.els.seek.value = "0";
     this.els["time-cur"].textContent = formatTime(0);
+    this.sayPosition();
     this.onDuration(); // no media now: the current track's length from the catalog
   }
 
@@ -306,6 +307,14 @@ export class Player extends EventTarget {
     this.seekTo(Math.min(to, end));
     this.els.seek.value = String(a.currentTime);
     this.els["time-cur"].textContent = formatTime(a.currentTime);
+    this.sayPosition();
+  }
+
+  // What a screen reader says of the sliders: "1:23 of 3:45" and "80 %", not the raw 83.2 or 0.8 (review28b F4).
+  sayPosition() {
+    const { seek } = this.els;
+    const said = `${formatTime(Number(seek.value))} of ${formatTime(Number(seek.max))}`;
+    if (seek.getAttribute("aria-valuetext") !== said) seek.setAttribute("aria-valuetext", said);
   }
 
   seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }
@@ -416,6 +425,7 @@ export class Player extends EventTarget {
     this.active.muted = this.muted;
     const e = this.els;
     e.volume.value = String(this.userVolume);
+    e.volume.setAttribute("aria-valuetext", `${Math.round(this.userVolume * 100)} %`);
     e["btn-mute"].setAttribute("aria-pressed", String(this.muted));
     e["btn-mute"].setAttribute("aria-label", this.muted ? "Unmute" : "Mute");
   }
@@ -442,12 +452,14 @@ export class Player extends EventTarget {
     const d = this.active.duration || (this.current ? this.current.duration_ms / 1000 : 0);
     this.els.seek.max = String(Number.isFinite(d) ? d : 0);
     this.els["time-dur"].textContent = formatTime(d);
+    this.sayPosition();
   }
 
   onTime() {
     const { active, els } = this;
     if (!this.dragging) els.seek.value = String(active.currentTime);
     els["time-cur"].textContent = formatTime(active.currentTime);
+    this.sayPosition();
     this.reports.tick();
     this.maybePrefetch();
     this.maybeCrossfade();
