@@ -77,3 +77,21 @@ def test_an_ad_after_a_track_ends_shows_pause_while_it_plays_and_the_button_paus
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
     assert page.get_attribute("#btn-play", "aria-label") == "Pause"
     page.close()
+
+
+def test_a_track_pressed_during_the_ad_plays_after_it_with_its_own_queue(live: LiveServer, browser: Browser) -> None:
+    """review28b F7: the press was dropped, yet its list replaced the queue; after the ad the old track played."""
+    page = _page(browser, **DESKTOP)
+    titles = _run_until_ad(page, live)  # row 4 pressed, its ad playing
+    page.locator("#main .track-play").nth(1).click()  # another track, mid-ad
+    page.wait_for_selector("#toast:has-text('plays after the ad')", timeout=3000)
+    assert page.inner_text("#np-title") == titles[3]  # the bar stays as it was while the ad plays
+    page.evaluate(FAST_AUDIO)
+    page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[1]!r}", timeout=15000)
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.wait_for_timeout(500)  # the start that waited on the ad does not come back to its own track
+    assert page.inner_text("#np-title") == titles[1]
+    page.click("#btn-next")  # the queue is the pressed list, at the pressed track
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[2]!r}", timeout=15000)
+    page.close()

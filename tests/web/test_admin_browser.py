@@ -109,11 +109,21 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
         assert campaign.freq_cap_per_day == 3 and campaign.hour_from == 6
         assert s.get(Track, campaign.track_id).is_ad  # type: ignore[union-attr]
 
-    # The same spot again: that spot, for a second flight.
+    # The same spot again: that spot, for a second flight. Sent twice while the first is under way (a double
+    # press, or Enter again): one campaign, the button held meanwhile (review28b F6 booked the advertiser twice).
     page.fill("#advertiser", "Second Flight")
     page.set_input_files("#spot", str(spot))
-    page.click("text=Start campaign")
+    held = page.evaluate("""() => {
+      const form = document.querySelector('.admin-campaign-form'), start = form.querySelector('[type=submit]');
+      form.requestSubmit();
+      const seen = [start.disabled, start.textContent, form.getAttribute('aria-busy')];
+      form.requestSubmit();
+      return seen;
+    }""")
+    assert held == [True, "Starting…", "true"], held
     page.wait_for_selector('.admin-campaigns tr[data-campaign="Second Flight"]', timeout=60_000)
+    page.wait_for_selector(".admin-campaign-form [type=submit]:enabled:text('Start campaign')")
+    assert page.locator('.admin-campaigns tr[data-campaign="Second Flight"]').count() == 1
     # A listed song's audio sent as the spot (a label's single, a song of the library): the upload refuses it, as
     # music never becomes an ad (review25m F1, review26a L2), and no campaign is made.
     (tmp_path / "music").mkdir()
@@ -126,6 +136,7 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
     page.click("text=Start campaign")
     page.wait_for_selector(".admin-campaign-form + .form-status:text('not a new spot')", timeout=60_000)
     assert page.locator('.admin-campaigns tr[data-campaign="Third Flight"]').count() == 0
+    assert page.is_enabled(".admin-campaign-form [type=submit]")  # a refusal gives the button back
     with live.container.sessions() as s:
         flights = s.scalars(select(AdCampaign)).all()
         assert len(flights) == 2 and flights[0].track_id == flights[1].track_id

@@ -178,8 +178,27 @@ def test_a_premium_listener_plays_the_interview_and_views_the_gallery(
     assert page.evaluate("document.querySelector('.x-viewer-img').naturalWidth") == 640  # the picture's own shape
     page.get_by_role("button", name="Next picture").click()
     page.wait_for_selector(".x-viewer-caption:text('Page 3 · 3 of 3')")
+    # review28b F5: the arrows move the pictures only (they also seeked the music and changed its volume), Tab
+    # stays in the viewer, and closing it puts the focus back on the picture that opened it.
+    page.evaluate("document.querySelector('#audio').pause()")
+    heard, volume = page.evaluate(
+        "[document.querySelector('#audio').currentTime, document.querySelector('#volume').value]"
+    )
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector(".x-viewer-caption:text('Page 2 · 2 of 3')")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.querySelector('#audio').currentTime") == heard
+    assert page.input_value("#volume") == volume
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        assert page.evaluate("!!document.activeElement.closest('.x-viewer')")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("!!document.activeElement.closest('.x-viewer')")
     page.keyboard.press("Escape")
     page.wait_for_selector(".x-viewer", state="detached")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "View picture 2: Page 2"
     page.context.close()
 
 

@@ -219,6 +219,8 @@ def test_import_export_and_delete_everything_on_a_phone(live: LiveServer, browse
     dialog.locator("input").fill("delete everything")
     confirm.click()
     page.wait_for_selector("text=No plays here yet.", timeout=60_000)
+    assert "earlier export held them and was deleted too" in page.inner_text(".history-count")
+    assert link.count() == 0  # review28b F2: the deleted export's link stayed, and answered 404
     assert _wrapped_listens(page, "2024") == 0
     r = page.request.get(f"{_origin(page)}/api/me/wrapped")
     assert r.json() == {"periods": []}

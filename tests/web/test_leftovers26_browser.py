@@ -2,6 +2,7 @@
 the admin table on a phone gave no hint that it scrolls sideways; the phone's mini player with nothing queued
 read "Nothing pla…" beside live buttons."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -115,3 +116,44 @@ def test_the_mini_player_with_nothing_queued(live: LiveServer, browser: Browser)
     page.wait_for_function("document.querySelector('#np-title').textContent !== 'Nothing playing'")
     assert not page.is_disabled("#btn-play") and not page.is_disabled("#btn-next")
     assert page.get_attribute("#btn-next", "title") is None
+
+
+def test_the_track_menus_refused_like_says_so_and_keeps_the_focus(live: LiveServer, browser: Browser) -> None:
+    """review28b F1: the ⋯ menu's Like awaited the server with no catch: a refusal (a tab signed out elsewhere)
+    showed nothing, threw an uncaught error and left the focus on the page's body."""
+    with live.container.sessions() as s:
+        album_id = s.scalars(select(Album.public_id).order_by(Album.id)).first()
+    page = _page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live.base_url, "fan", PW, f"/album/{album_id}")
+    page.wait_for_selector("#main .track-more")
+    refusal = {"error": {"code": "not_authenticated", "message": "log in first"}}
+    page.route("**/api/me/likes/tracks/*", lambda route: route.fulfill(status=401, json=refusal))
+    page.locator("#main .track-more").first.click()
+    page.get_by_role("menuitem", name="Like", exact=True).click()
+    page.wait_for_selector('#toast:has-text("wasn\'t liked: log in first")')
+    assert page.evaluate("document.activeElement.classList.contains('track-more')")  # back on its ⋯ button
+    assert errors == []
+    page.close()
+
+
+def test_the_sliders_say_time_and_percent_to_a_screen_reader(live: LiveServer, browser: Browser) -> None:
+    """review28b F4: the seek bar was announced as "8.8" (of 41.44…) and the volume as "0.8"."""
+    with live.container.sessions() as s:
+        album_id = s.scalars(select(Album.public_id).order_by(Album.id)).first()
+    page = _page(browser)
+    sign_in(page, live.base_url, "fan", PW, f"/album/{album_id}")
+    page.click(".hero-actions .big-play")
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.evaluate("document.querySelector('#audio').pause()")
+    page.focus("#seek")
+    page.keyboard.press("ArrowRight")
+    said = page.get_attribute("#seek", "aria-valuetext")
+    assert said == f"{page.inner_text('#time-cur')} of {page.inner_text('#time-dur')}", said
+    assert re.fullmatch(r"0:0[5-9] of \d+:\d\d", said), said  # the press moved it 5 s, in words
+    assert page.get_attribute("#volume", "aria-valuetext") == "80 %"
+    page.focus("#volume")
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("#volume", "aria-valuetext") == "79 %"
+    page.close()

@@ -159,6 +159,14 @@ def test_a_reset_code_works_once_and_expires(client: TestClient, container: Cont
 def test_a_normal_password_change_needs_no_code(client: TestClient, container: Container, listener: str) -> None:
     auth = {"Authorization": f"Bearer {login(client, listener)}"}
     client.cookies.clear()
+    # a refusal names the field it is about, for the form to say it there (review28b F3); its code is kept
+    wrong = client.put(
+        "/api/me/password", json={"current_password": "not-it-at-all", "new_password": NEW}, headers=auth
+    )
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "bad_password"
+    assert list(wrong.json()["error"]["fields"]) == ["current_password"]
+    weak = client.put("/api/me/password", json={"current_password": PASSWORD, "new_password": "password"}, headers=auth)
+    assert weak.status_code == 400 and list(weak.json()["error"]["fields"]) == ["new_password"]
     body = {"current_password": PASSWORD, "new_password": NEW}
     assert client.put("/api/me/password", json=body, headers=auth).status_code == 200
 

@@ -166,3 +166,45 @@ def test_a_listener_deletes_their_account_from_the_account_page(live: LiveServer
     page.click("form.login button[type=submit]")
     page.wait_for_selector(".form-error")  # the account no longer signs in
     assert errors == []
+
+
+def test_a_listener_changes_their_password_in_settings(live: LiveServer, browser: Browser) -> None:
+    """review28b F3: README and `encore user set-password` send the listener to Settings to change it."""
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="changer", password="changer-pass-12")
+    page, other = _page(browser), _page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live, "changer", "changer-pass-12")
+    _login(other, live, "changer", "changer-pass-12")  # another device of the same account
+
+    def change(current: str, new: str, again: str) -> None:
+        page.fill("#change-password-current", current)
+        page.fill("#change-password-new", new)
+        page.fill("#change-password-again", again)
+        page.click("#change-password button[type=submit]")
+
+    change("not-my-password", "fresh-changer-pass-89", "fresh-changer-pass-89")
+    page.wait_for_selector("#change-password-current-error:has-text('current password is wrong')")
+    assert page.get_attribute("#change-password-current", "aria-invalid") == "true"
+    change("changer-pass-12", "password", "password")  # a first guess, told beside the new password
+    page.wait_for_selector("#change-password-new-error:has-text('too easy to guess')")
+    assert page.locator("#change-password-current-error").count() == 0  # the earlier sentence went
+    change("changer-pass-12", "fresh-changer-pass-89", "fresh-changer-pass-88")
+    page.wait_for_selector("#change-password-again-error:has-text('differ')")
+    change("changer-pass-12", "fresh-changer-pass-89", "fresh-changer-pass-89")
+    page.wait_for_selector("#change-password-status:has-text('every other browser')")
+    assert page.locator(".field-error").count() == 0
+    assert page.input_value("#change-password-new") == ""  # not left on the page
+    page.reload()  # this tab keeps its (fresh) session
+    page.wait_for_selector("#account .who")
+    other.goto(live.base_url + "/settings")  # the other device is out
+    other.wait_for_selector("form.login")
+    other.fill("#login-user", "changer")
+    other.fill("#login-pass", "changer-pass-12")
+    other.click("form.login button[type=submit]")
+    other.wait_for_selector(".form-error")  # the old password no longer signs in
+    _login(other, live, "changer", "fresh-changer-pass-89")
+    assert errors == []
+    page.close()
+    other.close()

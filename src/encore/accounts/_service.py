@@ -329,8 +329,9 @@ def change_password(
     decision = check_new_password(
         new=new, current_matches=matches, same_as_current=matches and current == new, known=_own_names(user)
     )
-    if not decision.allowed:
-        raise ValidationFailed(decision.reason, code="bad_password")
+    if not decision.allowed:  # the field a form shows the sentence beside (the wire model's names)
+        field = "new_password" if matches else "current_password"
+        raise ValidationFailed(decision.reason, code="bad_password", fields={field: decision.reason})
     if user.must_reset_password:
         why_not = reset_code_refusal(session, user_id=user.id, code=reset_code, now=guard.now)
         if why_not is not None:

@@ -22,7 +22,13 @@ class PermissionDenied(EncoreError):
 
 
 class ValidationFailed(EncoreError):
+    """`fields`, where given, names the form field the refusal is about (the sentence shown beside it)."""
+
     code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message, code=code)
+        self.fields = fields or {}
 
 
 class FieldsRefused(ValidationFailed):
@@ -31,8 +37,7 @@ class FieldsRefused(ValidationFailed):
     client meets one shape for a field whoever checked it."""
 
     def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__(next(iter(fields.values())), code="invalid")
-        self.fields = fields
+        super().__init__(next(iter(fields.values())), code="invalid", fields=fields)
 
 
 class Conflict(EncoreError):

@@ -128,9 +128,15 @@ function campaignsSection() {
   const today = new Date().toISOString().slice(0, 10);
   const later = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
   const status = h("p", { class: "form-status", role: "status" });
+  const start = h("button", { type: "submit", class: "big-play", text: "Start campaign" });
   const form = h("form", { class: "admin-campaign-form", onsubmit: async (e) => {
     e.preventDefault();
+    // One campaign per press: a second press during the spot's upload booked the advertiser twice (review28b F6).
+    if (start.disabled) return;
     const f = new FormData(e.target);
+    start.disabled = true;
+    start.textContent = "Starting…";
+    form.setAttribute("aria-busy", "true");
     try {
       status.textContent = "Uploading the spot…";
       const sent = await uploadSpot(f.get("spot"));
@@ -148,7 +154,11 @@ function campaignsSection() {
       status.replaceChildren("Campaign for ", named(f.get("advertiser")), " is on.");
       e.target.reset();
       await load();
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = err.message; } finally {
+      start.disabled = false;
+      start.textContent = "Start campaign";
+      form.removeAttribute("aria-busy");
+    }
   } },
   ...field("advertiser", "Advertiser", { required: true, maxlength: 200 }),
   ...field("spot", "The spot (audio file)", { type: "file", accept: "audio/*", required: true }),
@@ -159,7 +169,7 @@ function campaignsSection() {
   ...field("genres", "Genres (comma-separated, empty: all)", { maxlength: 600 }),
   ...field("hours", "Hours (e.g. 6-22, UTC; empty: all day)", { pattern: "^\\s*$|^\\d{1,2}-\\d{1,2}$" }),
   ...field("cap", "At most per listener per day", { type: "number", min: 1, max: 1000, required: true, value: 6 }),
-  h("button", { type: "submit", class: "big-play", text: "Start campaign" }));
+  start);
   load();
   return section("Ad campaigns",
     scrollable(h("table", { class: "statement admin-campaigns" },

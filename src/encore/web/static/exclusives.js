@@ -28,11 +28,28 @@ function viewer(x, start) {
     caption.replaceChildren(named(pic.caption || x.title), ` · ${at + 1} of ${x.images.length}`);
   };
   const step = (d) => { at = (at + d + x.images.length) % x.images.length; show(); };
-  const close = () => { box.remove(); document.removeEventListener("keydown", keys); };
+  const opener = document.activeElement; // the picture pressed: the focus goes back there on close
+  const close = () => {
+    box.remove();
+    window.removeEventListener("keydown", keys, true);
+    if (opener && opener.isConnected) opener.focus();
+  };
+  // Caught before app.js's page shortcuts (window, capture phase): while the viewer is open the arrows move the
+  // pictures only, never the music (←/→ seeked it, ↑/↓ changed the volume: review28b F5), and Tab stays inside.
   const keys = (e) => {
-    if (e.key === "Escape") close();
+    if (e.key === "Tab") {
+      const stops = [...box.querySelectorAll("button")];
+      const at = stops.indexOf(document.activeElement);
+      const to = at < 0 ? 0 : (at + (e.shiftKey ? -1 : 1) + stops.length) % stops.length;
+      e.preventDefault();
+      stops[to].focus();
+    } else if (e.key === "Escape") close();
     else if (e.key === "ArrowRight") step(1);
     else if (e.key === "ArrowLeft") step(-1);
+    else if (e.key === " " || e.key === "Enter") return; // a focused button's own press
+    else if (!e.key.startsWith("Arrow") && e.key !== "/" && e.key !== "m") return;
+    if (e.key !== "Tab") e.preventDefault();
+    e.stopPropagation();
   };
   const box = h("div", { class: "x-viewer", role: "dialog", "aria-modal": "true", "aria-label": `${x.title}: pictures`,
     onclick: (e) => { if (e.target === box) close(); } },
@@ -40,7 +57,7 @@ function viewer(x, start) {
   h("button", { type: "button", class: "icon-btn x-prev", "aria-label": "Previous picture", text: "‹", onclick: () => step(-1) }),
   h("figure", {}, img, caption),
   h("button", { type: "button", class: "icon-btn x-next", "aria-label": "Next picture", text: "›", onclick: () => step(1) }));
-  document.addEventListener("keydown", keys);
+  window.addEventListener("keydown", keys, true);
   show();
   document.body.append(box);
   box.querySelector(".x-close").focus();

@@ -65,7 +65,7 @@ export class Player extends EventTarget {
     e["btn-shuffle"].addEventListener("click", () => this.setShuffle(!this.shuffle));
     e["btn-repeat"].addEventListener("click", () => this.setRepeat(REPEATS[(REPEATS.indexOf(this.repeat) + 1) % 3]));
     e["btn-mute"].addEventListener("click", () => this.setMuted(!this.muted));
-    e.seek.addEventListener("input", () => this.seekTo(Number(e.seek.value)));
+    e.seek.addEventListener("input", () => { this.seekTo(Number(e.seek.value)); this.sayPosition(); });
     // The slider follows the audio except while a pointer drags it. It used to stand still whenever it had focus,
     // so an arrow key stepped from where the listener had focused it, backwards, 0.1 s at a time (review27b F6).
     e.seek.addEventListener("pointerdown", () => { this.dragging = true; });
@@ -90,6 +90,13 @@ export class Player extends EventTarget {
 
   // ---- starting tracks -------------------------------------------------------------------------
   async playList(tracks, index, context, resumeAt = 0) {
+    // A track pressed during an ad plays when the break ends, as ads.js's run() means: the start waiting on the ad
+    // takes this choice, and the queue is not swapped under the track still shown (review28b F7).
+    if (this.ads.active) {
+      this.afterAd = [tracks, index, context, resumeAt];
+      toast(named(tracks[index].title), " plays after the ad");
+      return;
+    }
     this.queue = tracks.slice();
     this.original = null;
     this.context = context || null;
@@ -124,9 +131,12 @@ export class Player extends EventTarget {
         try {
           for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
             await this.ads.run();
+            if (this.afterAd) break;
             next = await this.issue(track).catch((err) => err);
           }
         } catch { /* the ad could not be fetched: the music is still refused, said below */ }
+        const chosen = this.afterAd;  // pressed during the ad: that track now, not this one
+        if (chosen) { this.afterAd = null; await this.playList(...chosen); return; }
         if (gone(next)) { await skipUnavailable(this, track, { autoplay }); return; }
         if (next instanceof Error) {
           // Paused on the track; say why when it is the ad, and let Retry (or Play) ask again.
@@ -278,6 +288,7 @@ export class Player extends EventTarget {
     this.onPlayState(false);
     this.els.seek.value = "0";
     this.els["time-cur"].textContent = formatTime(0);
+    this.sayPosition();
     this.onDuration(); // no media now: the current track's length from the catalog
   }
 
@@ -296,6 +307,14 @@ export class Player extends EventTarget {
     this.seekTo(Math.min(to, end));
     this.els.seek.value = String(a.currentTime);
     this.els["time-cur"].textContent = formatTime(a.currentTime);
+    this.sayPosition();
+  }
+
+  // What a screen reader says of the sliders: "1:23 of 3:45" and "80 %", not the raw 83.2 or 0.8 (review28b F4).
+  sayPosition() {
+    const { seek } = this.els;
+    const said = `${formatTime(Number(seek.value))} of ${formatTime(Number(seek.max))}`;
+    if (seek.getAttribute("aria-valuetext") !== said) seek.setAttribute("aria-valuetext", said);
   }
 
   seekTo(seconds) { if (this.current && !this.ads.active) this.active.currentTime = Math.max(0, seconds); }
@@ -406,6 +425,7 @@ export class Player extends EventTarget {
     this.active.muted = this.muted;
     const e = this.els;
     e.volume.value = String(this.userVolume);
+    e.volume.setAttribute("aria-valuetext", `${Math.round(this.userVolume * 100)} %`);
     e["btn-mute"].setAttribute("aria-pressed", String(this.muted));
     e["btn-mute"].setAttribute("aria-label", this.muted ? "Unmute" : "Mute");
   }
@@ -432,12 +452,14 @@ export class Player extends EventTarget {
     const d = this.active.duration || (this.current ? this.current.duration_ms / 1000 : 0);
     this.els.seek.max = String(Number.isFinite(d) ? d : 0);
     this.els["time-dur"].textContent = formatTime(d);
+    this.sayPosition();
   }
 
   onTime() {
     const { active, els } = this;
     if (!this.dragging) els.seek.value = String(active.currentTime);
     els["time-cur"].textContent = formatTime(active.currentTime);
+    this.sayPosition();
     this.reports.tick();
     this.maybePrefetch();
     this.maybeCrossfade();

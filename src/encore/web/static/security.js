@@ -2,6 +2,7 @@
 // filtered, exportable). The server decides who sees what; this only shows its answers.
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
 import { section } from "./views.js";
 
 const LABELS = {
@@ -73,9 +74,36 @@ export async function securitySection(me) {
     h("p", { class: "card-sub" }, "Apps you have allowed to use your account: ",
       h("a", { href: "/developer", id: "allowed-apps", text: "review or revoke them" }), ".")];
   if (me && me.role === "admin") extra.push(h("p", {}, h("a", { href: "/admin/security", "data-link": true, text: "Audit log of all accounts" })));
-  extra.push(deleteAccountForm());
+  extra.push(changePasswordForm(), deleteAccountForm());
   return h("section", { class: "section security", "aria-labelledby": "security-h" },
     h("h2", { id: "security-h", text: "Security" }), ...extra, body);
+}
+
+// The listener's own new password (the README and `encore user set-password` send them here): the current one
+// proves it is them; every other browser, app and device is signed out, and this tab keeps the fresh session.
+function changePasswordForm() {
+  const summary = h("p", { class: "form-error", role: "alert", id: "change-password-error" });
+  const status = h("p", { class: "form-status", role: "status", id: "change-password-status" });
+  const input = (id, autocomplete) => h("input", { type: "password", id, autocomplete, required: true, maxlength: 1024 });
+  const inputs = { current_password: input("change-password-current", "current-password"),
+    new_password: input("change-password-new", "new-password"), again: input("change-password-again", "new-password") };
+  const field = (name, label) => h("label", {}, h("span", { text: label }), inputs[name]);
+  const button = h("button", { type: "submit", class: "ghost", text: "Change password" });
+  const form = h("form", { class: "inline-form change-password", id: "change-password", onsubmit: async (e) => {
+    e.preventDefault();
+    clearFieldErrors(inputs, summary);
+    status.textContent = "";
+    const [current, fresh, again] = [inputs.current_password.value, inputs.new_password.value, inputs.again.value];
+    if (fresh !== again) { showFieldErrors(inputs, summary, { fields: { again: "The new passwords differ." } }); return; }
+    button.disabled = true;
+    try {
+      await api("/api/me/password", { method: "PUT", body: { current_password: current, new_password: fresh } });
+      form.reset();
+      status.textContent = "Changed: every other browser, app and device is signed out; this one stays signed in.";
+    } catch (err) { showFieldErrors(inputs, summary, err); } finally { button.disabled = false; }
+  } }, field("current_password", "Current password"), field("new_password", "New password"),
+  field("again", "New password again"), button);
+  return h("div", { class: "change-password-box" }, h("h3", { text: "Change password" }), form, summary, status);
 }
 
 // Leaving: the password again, a confirmation, then the server stops the account and erases it in the background.

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { h, named } from "./dom.js";
 import { startRadio } from "./radio.js";
 import { toast } from "./toast.js";
+import { likeFailed } from "./views.js";
 
 let openMenu = null;
 let openAnchor = null;
@@ -54,7 +55,9 @@ export async function trackMenu(anchor, track, player) {
 }
 
 async function setLiked(track, on) {
-  await api(`/api/me/likes/tracks/${encodeURIComponent(track.id)}`, { method: on ? "PUT" : "DELETE" });
+  try {
+    await api(`/api/me/likes/tracks/${encodeURIComponent(track.id)}`, { method: on ? "PUT" : "DELETE" });
+  } catch (err) { toast(likeFailed(track.title, on, err)); return; } // said, as the album's Like (review28b F1)
   document.dispatchEvent(new CustomEvent("encore:liked", { detail: { id: track.id, on } }));
   toast(on ? "Added to Liked Songs" : "Removed from Liked Songs");
 }
