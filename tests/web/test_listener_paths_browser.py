@@ -240,6 +240,9 @@ def test_track_menu_says_what_it_did_unlikes_and_asks_before_a_duplicate(
     expect(page.locator("#toast")).to_have_text("Added to Mix", timeout=30_000)  # the name is its own <bdi>
     _menu(page, first, "Mix")
     page.wait_for_selector("dialog.ask:has-text('Already in playlist: “Mix”. Add anyway?')")
+    for key in ("m", "ArrowUp", "ArrowUp"):  # the page's shortcuts stay out of a question asked
+        page.keyboard.press(key)
+    assert page.get_attribute("#btn-mute", "aria-pressed") == "false" and page.input_value("#volume") == "0.8"
     page.get_by_role("button", name="Don't add").click()
     page.wait_for_selector("#toast:text-matches('Not added')")
     assert _mix_titles(live, user) == [first]

@@ -184,6 +184,7 @@ document.addEventListener("keydown", (event) => {
   const el = document.activeElement;
   const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable;
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (el.closest("dialog[open]")) return; // a question asked ("Add anyway?") keeps its keys (fixweb28b's note)
   const a = player.active;
   const keys = {
     "/": () => searchInput.focus(),
