@@ -195,26 +195,3 @@ def test_the_finished_scrobble_of_a_deleted_play_arriving_late_stays_deleted(
     at = {"none": None, "scrobbled": finished}[submitted_at]
     _scrobble(container, uid, tid, public_id, now=finished, submission=True, at=at)
     assert _plays(container, uid) == []
-
-
-def test_now_playing_resent_many_times_keeps_one_resume_in_the_listeners_jobs(
-    container: Container, t0: datetime
-) -> None:
-    """review28a L5: each "now playing" an app sent again after a delete left its own job, so 12 resends filled the
-    listener's job list with "an app resumed it" and pushed an import out of the 20 it shows. One kept per
-    OPEN_PLAY_SLACK, and the submission that follows is still held back."""
-    uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
-    _delete_only_play(container, uid)
-    for k in range(5):  # resume, seek, timer: every 30 s
-        _scrobble(container, uid, tid, public_id, now=t0 + timedelta(minutes=2, seconds=30 * k), submission=False)
-    assert _plays(container, uid) == []
-    with container.sessions() as s:
-        kept = [
-            json.loads(p) for p in s.scalars(select(Job.payload).where(Job.user_id == uid, Job.kind == FORGET_PLAY))
-        ]
-    assert sorted(bool(p.get("resumed")) for p in kept) == [False, True]  # was [False, True, True, True, True, True]
-    _scrobble(container, uid, tid, public_id, now=t0 + timedelta(minutes=6), submission=True, at=None)
-    assert _plays(container, uid) == []
-    assert history.same_resume(kept_at=t0, playing_at=t0 + OPEN_PLAY_SLACK - timedelta(seconds=1))
-    assert not history.same_resume(kept_at=t0, playing_at=t0 + OPEN_PLAY_SLACK)

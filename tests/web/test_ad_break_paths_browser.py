@@ -95,3 +95,17 @@ def test_a_track_pressed_during_the_ad_plays_after_it_with_its_own_queue(live: L
     page.click("#btn-next")  # the queue is the pressed list, at the pressed track
     page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[2]!r}", timeout=15000)
     page.close()
+
+
+def test_a_queued_track_pressed_during_the_ad_plays_after_it(live: LiveServer, browser: Browser) -> None:
+    """review28d L2: the Queue view's rows called `player.start`, which returns during an ad: the press was lost."""
+    page = _page(browser, **DESKTOP)
+    titles = _run_until_ad(page, live)  # row 4 pressed, its ad playing; the queue is the album
+    page.locator("#nav a[href='/queue']").click()
+    page.get_by_role("button", name=f"Play {titles[1]}", exact=True).click()
+    page.wait_for_selector("#toast:has-text('plays after the ad')", timeout=3000)
+    page.evaluate(FAST_AUDIO)
+    page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[1]!r}", timeout=15000)
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.close()

@@ -178,6 +178,11 @@ def test_a_listener_changes_their_password_in_settings(live: LiveServer, browser
     _login(page, live, "changer", "changer-pass-12")
     _login(other, live, "changer", "changer-pass-12")  # another device of the same account
 
+    # review28d L3: the form names its account to a password manager, unseen
+    assert page.input_value("#change-password-user") == "changer"
+    assert page.get_attribute("#change-password-user", "autocomplete") == "username"
+    assert not page.is_visible("#change-password-user")
+
     def change(current: str, new: str, again: str) -> None:
         page.fill("#change-password-current", current)
         page.fill("#change-password-new", new)

@@ -189,14 +189,14 @@ def check_password(password: str, *, known: Iterable[str] = ()) -> Decision:
     from zxcvbn import zxcvbn  # its dictionaries are ~11 MiB: only in a process that judges a password (review27c L3)
     from zxcvbn.matching import RANKED_DICTIONARIES
 
-    # The whole password looked up as zxcvbn lists it: "4815162342" is listed, but `judged_part` leaves its digits
-    # past the sixth distinct one out, and "123456" alone is not what was typed (review28c L2).
-    if password.lower() in RANKED_DICTIONARIES["passwords"]:
-        return Decision(False, f"Password is too easy to guess. This is a very common password. {_ANOTHER}")
     judged = zxcvbn(judged_part(password), user_inputs=[k for k in known if k])
     if judged["score"] == 0:
         why = judged["feedback"]["warning"] or "It is among the first passwords a guesser tries."
         return Decision(False, f"Password is too easy to guess. {why} {_ANOTHER}")
+    # Then the whole password looked up as zxcvbn lists it: "4815162342" is listed, but `judged_part` leaves its
+    # digits past the sixth distinct one out, and "123456" alone is not what was typed (review28c L2).
+    if password.lower() in RANKED_DICTIONARIES["passwords"]:
+        return Decision(False, f"Password is too easy to guess. This is a very common password. {_ANOTHER}")
     return Decision(True, "ok")
 
 

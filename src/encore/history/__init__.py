@@ -72,7 +72,6 @@ from encore.history._scrobbles import (
     record_scrobble,
     resumed_listen,
     same_listen,
-    same_resume,
     scrobble_play_id,
     scrobbled,
 )
@@ -175,7 +174,6 @@ __all__ = [
     "report_play",
     "resumed_listen",
     "same_listen",
-    "same_resume",
     "scrobble_play_id",
     "scrobbled",
     "set_playing_now",

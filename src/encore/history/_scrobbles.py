@@ -40,16 +40,6 @@ def same_listen(*, forgotten_start: datetime, submitted_start: datetime, duratio
     return forgotten_start - OPEN_PLAY_SLACK <= submitted_start <= ends
 
 
-def same_resume(*, kept_at: datetime, playing_at: datetime) -> bool:
-    """Whether a "now playing" of a deleted play going on is the resume already kept at `kept_at`, so it needs no
-    record of its own: apps resend "now playing" on every resume, seek or timer, and each made a job in the
-    listener's list ("an app resumed it"), pushing an import's progress out of it (review28a L5). Within
-    OPEN_PLAY_SLACK of the kept one, whose pairing window (`same_listen`) already reaches the submission that
-    follows; later, a new one is kept, so at most a few per deleted play (its window is bounded,
-    `resumed_listen`)."""
-    return abs(playing_at - kept_at) < OPEN_PLAY_SLACK
-
-
 def resumed_listen(*, forgotten_start: datetime, duration_ms: int, playing_at: datetime) -> bool:
     """Whether a "now playing" arriving at `playing_at` is a play deleted lately (of the same track, begun at
     `forgotten_start`) going on: apps send "now playing" again when the listener resumes after a pause, and the

@@ -191,11 +191,7 @@ def forgotten_listen(
             and history.resumed_listen(forgotten_start=gone, duration_ms=duration_ms, playing_at=started_at)
             for gone_track, gone, resumed in deleted
         )
-        resumed_lately = any(  # one resume kept per stretch: apps resend "now playing" (review28a L5)
-            gone_track == track_id and resumed and history.same_resume(kept_at=gone, playing_at=started_at)
-            for gone_track, gone, resumed in deleted
-        )
-        if going_on and not resumed_lately:
+        if going_on:
             forgotten_one(
                 session, jobs=jobs, user_id=user_id, track_id=track_id, first=started_at, last=started_at, resumed=True
             )

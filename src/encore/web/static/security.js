@@ -74,14 +74,17 @@ export async function securitySection(me) {
     h("p", { class: "card-sub" }, "Apps you have allowed to use your account: ",
       h("a", { href: "/developer", id: "allowed-apps", text: "review or revoke them" }), ".")];
   if (me && me.role === "admin") extra.push(h("p", {}, h("a", { href: "/admin/security", "data-link": true, text: "Audit log of all accounts" })));
-  extra.push(changePasswordForm(), deleteAccountForm());
+  extra.push(changePasswordForm(me), deleteAccountForm());
   return h("section", { class: "section security", "aria-labelledby": "security-h" },
     h("h2", { id: "security-h", text: "Security" }), ...extra, body);
 }
 
 // The listener's own new password (the README and `encore user set-password` send them here): the current one
 // proves it is them; every other browser, app and device is signed out, and this tab keeps the fresh session.
-function changePasswordForm() {
+function changePasswordForm(me) {
+  // The account's name, unseen, so a password manager saves the new password under it (review28d L3).
+  const login = h("input", { type: "text", id: "change-password-user", autocomplete: "username", value: me ? me.username : "",
+    readonly: true, hidden: true, tabindex: "-1", "aria-hidden": "true" });
   const summary = h("p", { class: "form-error", role: "alert", id: "change-password-error" });
   const status = h("p", { class: "form-status", role: "status", id: "change-password-status" });
   const input = (id, autocomplete) => h("input", { type: "password", id, autocomplete, required: true, maxlength: 1024 });
@@ -101,7 +104,7 @@ function changePasswordForm() {
       form.reset();
       status.textContent = "Changed: every other browser, app and device is signed out; this one stays signed in.";
     } catch (err) { showFieldErrors(inputs, summary, err); } finally { button.disabled = false; }
-  } }, field("current_password", "Current password"), field("new_password", "New password"),
+  } }, login, field("current_password", "Current password"), field("new_password", "New password"),
   field("again", "New password again"), button);
   return h("div", { class: "change-password-box" }, h("h3", { text: "Change password" }), form, summary, status);
 }
