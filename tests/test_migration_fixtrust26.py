@@ -1,12 +1,11 @@
 """fixtrust26_1 down and up on SQLite and PostgreSQL: a display name equal to its username (what sign-up stored
 when none was given) becomes "" (none chosen); a chosen one is kept; the downgrade gives the username back."""
 
-from alembic import command
 from sqlalchemy import text
 
 from encore.accounts import create_user
 from encore.db import create_db_engine, make_sessionmaker, transaction
-from encore.db._migrate import alembic_config
+from tests.support.migrate import migrate_to
 
 
 def _names(url: str) -> dict[str, str]:
@@ -17,15 +16,6 @@ def _names(url: str) -> dict[str, str]:
     return {str(u): str(d) for u, d in rows}
 
 
-def _to(url: str, revision: str, *, up: bool) -> None:
-    engine = create_db_engine(url)
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.upgrade if up else command.downgrade)(cfg, revision)
-    engine.dispose()
-
-
 def test_fixtrust26_1_down_and_up(database_url: str) -> None:
     engine = create_db_engine(database_url)
     with transaction(make_sessionmaker(engine)) as s:
@@ -33,7 +23,7 @@ def test_fixtrust26_1_down_and_up(database_url: str) -> None:
         create_user(s, username="named", password="listener-pass-1", display_name="Named Person")
     engine.dispose()
     assert _names(database_url) == {"named": "Named Person", "plain": ""}
-    _to(database_url, "fixlast24_1", up=False)
+    migrate_to(database_url, "fixlast24_1", up=False)
     assert _names(database_url) == {"named": "Named Person", "plain": "plain"}  # as the older code stored it
-    _to(database_url, "head", up=True)
+    migrate_to(database_url, "head", up=True)
     assert _names(database_url) == {"named": "Named Person", "plain": ""}

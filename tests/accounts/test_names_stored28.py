@@ -3,14 +3,13 @@ fullwidth letters) is shown to others as the neutral "Listener ab12"; the admin'
 and not as the chosen name no one is shown, whether the account was made now or stored it before session 27's rule
 (the fixmisc28_1 upgrade), on SQLite and PostgreSQL."""
 
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from encore.accounts import chosen_name, create_user, find_users, name_for_others
 from encore.bootstrap import Container
 from encore.db import create_db_engine, make_sessionmaker, transaction
-from encore.db._migrate import alembic_config
+from tests.support.migrate import migrate_to
 
 PASSWORD = "correct horse battery 9"
 READ_AS_LOGINS = {"alice": "\uff21\uff2c\uff29\uff23\uff25", "bobby": "bobby\u200b", "carol": "\u200dCarol"}
@@ -36,15 +35,6 @@ def test_a_new_account_stores_a_name_read_as_its_login_as_none(container: Contai
         assert _found(s, "mara") == {"dave"} and named.display_name == "Mara K."
 
 
-def _to(url: str, revision: str, *, up: bool) -> None:
-    engine = create_db_engine(url)
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.upgrade if up else command.downgrade)(cfg, revision)
-    engine.dispose()
-
-
 def _names(url: str) -> dict[str, str]:
     engine = create_db_engine(url)
     with engine.connect() as conn:
@@ -59,7 +49,7 @@ def test_fixmisc28_1_clears_names_stored_before_the_rule_down_and_up(database_ur
         for login in [*READ_AS_LOGINS, "dave", "erin", "frank"]:
             create_user(s, username=login, password=PASSWORD)
     engine.dispose()
-    _to(database_url, "fixapi26_1", up=False)
+    migrate_to(database_url, "fixapi26_1", up=False)
     stored = {**READ_AS_LOGINS, "dave": "Mara K.", "erin": "erin\u200b K."}  # the last two are chosen names
     stored["frank"] = "Listener Xy9z"  # another account's neutral name (lead28): none chosen too
     engine = create_db_engine(database_url)
@@ -67,7 +57,7 @@ def test_fixmisc28_1_clears_names_stored_before_the_rule_down_and_up(database_ur
         for login, name in stored.items():
             conn.execute(text("UPDATE users SET display_name = :n WHERE username = :u"), {"n": name, "u": login})
     engine.dispose()
-    _to(database_url, "head", up=True)
+    migrate_to(database_url, "head", up=True)
     after = _names(database_url)
     assert after == {"alice": "", "bobby": "", "carol": "", "dave": "Mara K.", "erin": "erin\u200b K.", "frank": ""}
     engine = create_db_engine(database_url)
@@ -76,9 +66,10 @@ def test_fixmisc28_1_clears_names_stored_before_the_rule_down_and_up(database_ur
         assert _found(s, name_for_others(bobby)) == {"bobby"}  # was nothing: the table's name finds the account
         assert _found(s, "\uff21\uff2c") == set()  # was alice, found by a name no one is shown
     engine.dispose()
-    _to(database_url, "fixapi26_1", up=False)  # the downgrade keeps the upgrade's data: "" is none chosen there too
+    # the downgrade keeps the upgrade's data: "" is none chosen there too
+    migrate_to(database_url, "fixapi26_1", up=False)
     assert _names(database_url) == after
-    _to(database_url, "head", up=True)
+    migrate_to(database_url, "head", up=True)
     assert _names(database_url) == after
 
 

@@ -2,22 +2,12 @@
 was unlisted. The upgrade lists again every release holding music; the spots in it stay ad audio, a release of
 spots alone stays an ad release, and the catalogue's version moves. Down and up, on SQLite and PostgreSQL."""
 
-from alembic import command
 from sqlalchemy import select, text
 
 from encore.catalog import Album, CatalogueVersion, Track
 from encore.db import create_db_engine, make_sessionmaker, transaction
-from encore.db._migrate import alembic_config
 from tests.catalog import factories as f
-
-
-def _to(url: str, revision: str, *, up: bool) -> None:
-    engine = create_db_engine(url)
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.upgrade if up else command.downgrade)(cfg, revision)
-    engine.dispose()
+from tests.support.migrate import migrate_to
 
 
 def _state(url: str) -> tuple[dict[str, bool], dict[str, bool], int]:
@@ -40,18 +30,18 @@ def test_lead28_1_lists_a_release_holding_music_again_and_keeps_its_spots_ads(da
         f.spot(s, "Other Spot", f.album(s, "Other Sale", ads), [ads])
         f.track(s, "Home Song", f.album(s, "Home", band), [band])
     engine.dispose()
-    _to(database_url, "fixmisc28_1", up=False)
+    migrate_to(database_url, "fixmisc28_1", up=False)
     engine = create_db_engine(database_url)
     with engine.begin() as conn:  # as the code before fixmisc28 left it
         conn.execute(text("UPDATE albums SET is_ad = :yes WHERE title = 'Acme Sale'").bindparams(yes=True))
     engine.dispose()
     albums, tracks, before = _state(database_url)
     assert albums == {"Acme Sale": True, "Other Sale": True, "Home": False}
-    _to(database_url, "head", up=True)
+    migrate_to(database_url, "head", up=True)
     albums, tracks, after = _state(database_url)
     assert albums == {"Acme Sale": False, "Other Sale": True, "Home": False}  # the song's release listed again
     assert tracks == {"Acme Spot": True, "A Song Tagged Acme Sale": False, "Other Spot": True, "Home Song": False}
     assert after == before + 1
-    _to(database_url, "fixmisc28_1", up=False)  # the downgrade keeps the songs listed
-    _to(database_url, "head", up=True)
+    migrate_to(database_url, "fixmisc28_1", up=False)  # the downgrade keeps the songs listed
+    migrate_to(database_url, "head", up=True)
     assert _state(database_url) == (albums, tracks, after)  # nothing to repair: the version stays
