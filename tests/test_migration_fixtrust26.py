@@ -1,19 +1,9 @@
 """fixtrust26_1 down and up on SQLite and PostgreSQL: a display name equal to its username (what sign-up stored
 when none was given) becomes "" (none chosen); a chosen one is kept; the downgrade gives the username back."""
 
-from sqlalchemy import text
-
 from encore.accounts import create_user
 from encore.db import create_db_engine, make_sessionmaker, transaction
-from tests.support.migrate import migrate_to
-
-
-def _names(url: str) -> dict[str, str]:
-    engine = create_db_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(text("SELECT username, display_name FROM users ORDER BY username")).all()
-    engine.dispose()
-    return {str(u): str(d) for u, d in rows}
+from tests.support.migrate import migrate_to, stored_names
 
 
 def test_fixtrust26_1_down_and_up(database_url: str) -> None:
@@ -22,8 +12,8 @@ def test_fixtrust26_1_down_and_up(database_url: str) -> None:
         create_user(s, username="plain", password="listener-pass-1")
         create_user(s, username="named", password="listener-pass-1", display_name="Named Person")
     engine.dispose()
-    assert _names(database_url) == {"named": "Named Person", "plain": ""}
+    assert stored_names(database_url) == {"named": "Named Person", "plain": ""}
     migrate_to(database_url, "fixlast24_1", up=False)
-    assert _names(database_url) == {"named": "Named Person", "plain": "plain"}  # as the older code stored it
+    assert stored_names(database_url) == {"named": "Named Person", "plain": "plain"}  # as the older code stored it
     migrate_to(database_url, "head", up=True)
-    assert _names(database_url) == {"named": "Named Person", "plain": ""}
+    assert stored_names(database_url) == {"named": "Named Person", "plain": ""}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from encore.accounts import chosen_name, create_user, find_users, name_for_others
 from encore.bootstrap import Container
 from encore.db import create_db_engine, make_sessionmaker, transaction
-from tests.support.migrate import migrate_to
+from tests.support.migrate import migrate_to, stored_names
 
 PASSWORD = "correct horse battery 9"
 READ_AS_LOGINS = {"alice": "\uff21\uff2c\uff29\uff23\uff25", "bobby": "bobby\u200b", "carol": "\u200dCarol"}
@@ -35,14 +35,6 @@ def test_a_new_account_stores_a_name_read_as_its_login_as_none(container: Contai
         assert _found(s, "mara") == {"dave"} and named.display_name == "Mara K."
 
 
-def _names(url: str) -> dict[str, str]:
-    engine = create_db_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(text("SELECT username, display_name FROM users ORDER BY username")).all()
-    engine.dispose()
-    return {str(u): str(d) for u, d in rows}
-
-
 def test_fixmisc28_1_clears_names_stored_before_the_rule_down_and_up(database_url: str) -> None:
     engine = create_db_engine(database_url)
     with transaction(make_sessionmaker(engine)) as s:
@@ -58,7 +50,7 @@ def test_fixmisc28_1_clears_names_stored_before_the_rule_down_and_up(database_ur
             conn.execute(text("UPDATE users SET display_name = :n WHERE username = :u"), {"n": name, "u": login})
     engine.dispose()
     migrate_to(database_url, "head", up=True)
-    after = _names(database_url)
+    after = stored_names(database_url)
     assert after == {"alice": "", "bobby": "", "carol": "", "dave": "Mara K.", "erin": "erin\u200b K.", "frank": ""}
     engine = create_db_engine(database_url)
     with transaction(make_sessionmaker(engine)) as s:
@@ -68,9 +60,9 @@ def test_fixmisc28_1_clears_names_stored_before_the_rule_down_and_up(database_ur
     engine.dispose()
     # the downgrade keeps the upgrade's data: "" is none chosen there too
     migrate_to(database_url, "fixapi26_1", up=False)
-    assert _names(database_url) == after
+    assert stored_names(database_url) == after
     migrate_to(database_url, "head", up=True)
-    assert _names(database_url) == after
+    assert stored_names(database_url) == after
 
 
 def test_the_rule_stored_is_the_rule_read() -> None:

@@ -1,7 +1,7 @@
 """An ingest run's orphan sweep spares the files of a picture upload in flight (review26c L4).
 
 A sweep deletes every file in `.tmp/` and every stored audio or art file no committed row names. A label's new
-cover is such a file from the moment `store_cover` renames it into `art/` until its album row commits, and a gallery
+cover is such a file from the moment `placed_cover` renames it into `art/` until its album row commits, and a gallery
 picture's rendition is a `.tmp/` file until it is renamed into `exclusives/`. Here a real ingest run (its own thread,
 `encore ingest`'s pipeline) is let go inside that window of a real request, and must finish there: before the fix it
 found the store alone, swept, and the cover's files were gone (its URLs 404) or the picture's upload a 500. A killed
@@ -24,6 +24,7 @@ from encore.bootstrap import Container
 from encore.ingest import IngestSummary, run_ingest
 from encore.storage import MediaStore
 from tests.ingest import corpus as c
+from tests.support.races import flock_waited
 from tests.web.test_exclusive_gallery_api import _new, _picture, _upload
 from tests.web.test_exclusives_api import world
 from tests.web.test_label_drafts_api import Desk, _draft, _png_of, desk, flacs
@@ -67,15 +68,24 @@ def test_a_run_inside_a_cover_upload_leaves_the_new_cover_in_place(
     album_id, _ = _draft(desk, flacs)
     real = labels.set_cover
     ran: list[IngestSummary] = []
+    beside: list[threading.Thread] = []
+    commits = desk.container.store.root / ".ingest-commit.lock"
 
-    def set_cover_after_a_run(*args: object, **kwargs: object) -> object:
-        ran.append(run_now())  # the cover's files are in `art/`, its album row not written yet
+    def set_cover_beside_a_run(*args: object, **kwargs: object) -> object:
+        # the cover's files are in `art/`, its album row not written yet: a run let go here gets past its sweep and
+        # as far as its own commit, which waits for this row (the cover holds the commit lock until it is written)
+        runner = threading.Thread(target=lambda: ran.append(run_now()))
+        runner.start()
+        beside.append(runner)
+        while runner.is_alive() and not flock_waited(commits):
+            runner.join(0.05)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(labels, "set_cover", set_cover_after_a_run)
+    monkeypatch.setattr(labels, "set_cover", set_cover_beside_a_run)
     url = f"{desk.base}/releases/{album_id}/cover"
     r = desk.client.put(url, files={"file": ("c.png", io.BytesIO(_png_of((10, 120, 200))))}, headers=desk.ours)
     assert r.status_code == 200, r.text
+    beside[0].join(WAIT_S)
     assert len(ran) == 1
     monkeypatch.setattr(labels, "set_cover", real)
     for size, art in r.json()["artwork"].items():
@@ -107,14 +117,15 @@ def test_a_run_inside_a_gallery_upload_leaves_its_picture_in_place(
 _UPLOADER = """
 import sys
 from pathlib import Path
-from encore.ingest import store_cover
+from encore.ingest import placed_cover
 from encore.storage import MediaStore
 
 store, png = MediaStore(Path(sys.argv[1])), Path(sys.argv[2])
 with store.writing():
-    key = store_cover(data=png.read_bytes(), store=store)
-    print(key, flush=True)  # placed; its row would come next
-    sys.stdin.read()  # killed here
+    with placed_cover(data=png.read_bytes(), store=store) as key:
+        pass  # placed; its row never comes (a failed transaction, say)
+    print(key, flush=True)
+    sys.stdin.read()  # killed here, the store still held
 """
 
 

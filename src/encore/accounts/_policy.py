@@ -41,21 +41,24 @@ def check_display_name(name: str) -> Decision:
     shown name follows (`kernel.has_visible`, as playlist names on /v1): it shows at least one visible character
     and holds no control character. Give it stripped (padding is dropped, not refused). It need not be unique:
     Spotify's display names are not either, and the username (unique, ASCII) is what tells two people apart."""
+    refused = _shown_refusal(name)
+    if refused is None:
+        refused = misread_name(_reads(name), username=None)
+    return Decision(False, refused) if refused is not None else Decision(True, "ok")
+
+
+def _shown_refusal(name: str) -> str | None:
+    """Why `name` cannot be shown at all, by its text as given (before it is folded, so a refused long text never
+    is); None when it can."""
     if not name or not has_visible(name):
-        return Decision(False, "A display name needs at least one visible character.")
+        return "A display name needs at least one visible character."
     if has_control(name) or any(unicodedata.category(ch) == "Cc" for ch in name):  # one line: no tab, newline, C1
-        return Decision(False, "A display name cannot hold control characters (a line break or a tab among them).")
+        return "A display name cannot hold control characters (a line break or a tab among them)."
     if has_bidi_control(name):  # every listener would read it reversed: "\u202eadmin" shows as "nimda" (probe24b F6)
-        return Decision(False, bidi_refusal("A display name"))
+        return bidi_refusal("A display name")
     if len(name) > MAX_DISPLAY_NAME:
-        return Decision(False, f"A display name can be at most {MAX_DISPLAY_NAME} characters.")
-    if looks_neutral(name):
-        return Decision(
-            False,
-            f'A display name cannot look like the name Encore shows for an account without one ("{NEUTRAL_NAME}" '
-            "and four characters): others would take you for that account.",
-        )
-    return Decision(True, "ok")
+        return f"A display name can be at most {MAX_DISPLAY_NAME} characters."
+    return None
 
 
 def normal_display_name(name: str) -> str:
@@ -98,23 +101,36 @@ def public_name(*, display_name: str | None, username: str, public_id: str) -> s
 def chosen_name(display_name: str | None, *, username: str) -> str:
     """The display name as the listener chose it, or "" when none is: no name, one that reads as their login
     (`as_login`: "alice\u200b" or fullwidth "\uff41\uff4c\uff49\uff43\uff45" is "alice"), or one that reads as
-    another account's neutral name (`looks_neutral`). What an account
+    another account's neutral name (`misread_name`). What an account
     stores (sign-up, and fixmisc28_1 for names stored before session 27's rule), so "" in the column is exactly the
     neutral name and the admin's SQL search needs no Unicode folding (review27c L2)."""
-    if display_name and as_login(display_name).casefold() != username.casefold() and not looks_neutral(display_name):
+    if display_name and misread_name(_reads(display_name), username=username) is None:
         return display_name
     return ""
 
 
-def looks_neutral(name: str) -> bool:
-    """Whether `name` reads as another account's neutral name ("Listener Ab12", in any case, spacing, width or with
-    zero-width characters), which `check_display_name` refuses and `public_name` never shows as chosen (a name
-    stored before that rule): a chosen "Listener Xy9z" would pass for the unnamed account tagged Xy9z."""
-    return _NEUTRAL_FORM.fullmatch(as_login(name).casefold()) is not None
+NEUTRAL_REFUSAL = (
+    f'A display name cannot look like the name Encore shows for an account without one ("{NEUTRAL_NAME}" and four'
+    " characters): others would take you for that account."
+)
+OWN_LOGIN_REFUSAL = "A display name cannot be your username: others would see the name you sign in with."
 
 
-def _tagged(name: str) -> bool:
-    return _TAGGED_FORM.fullmatch(as_login(name).casefold()) is not None
+def misread_name(reads: str, *, username: str | None) -> str | None:
+    """Why a display name may not stand as chosen, given how it reads (`_reads`: folded once by the caller), or None.
+    It reads as another account's neutral name ("Listener Ab12", in any case, spacing, width or with zero-width
+    characters: a chosen "Listener Xy9z" would pass for the unnamed account tagged Xy9z), or, given the account's
+    `username`, as that login (others would read the name it signs in with)."""
+    if _NEUTRAL_FORM.fullmatch(reads) is not None:
+        return NEUTRAL_REFUSAL
+    if username is not None and reads == username.casefold():
+        return OWN_LOGIN_REFUSAL
+    return None
+
+
+def _reads(name: str) -> str:
+    """How a name reads where names are compared: `as_login`, case-folded."""
+    return as_login(name).casefold()
 
 
 def name_beside_logins(shown: str, *, public_id: str) -> str:
@@ -124,7 +140,8 @@ def name_beside_logins(shown: str, *, public_id: str) -> str:
     account's tag, as the neutral name has it ("demo (Ab12)"), so no other account's list can ever carry the
     caller's login, whoever signs up as what later. Chosen over refusing display names that equal an existing
     login: that refusal would tell anyone choosing a name which logins exist (review26a L3, fixname27)."""
-    plain = not check_username(as_login(shown)).allowed and not _tagged(shown)
+    login = as_login(shown)
+    plain = not check_username(login).allowed and _TAGGED_FORM.fullmatch(login.casefold()) is None
     return shown if plain else f"{shown} ({public_id[:4]})"
 
 
@@ -141,10 +158,10 @@ def as_login(name: str) -> str:
 def check_own_display_name(name: str, *, username: str) -> Decision:
     """A display name a listener chooses for themselves: the rule of every shown name, and not their login name
     (which others would then read: `public_name` would not show it anyway)."""
-    decision = check_display_name(name)
-    if decision.allowed and as_login(name).casefold() == username.casefold():
-        return Decision(False, "A display name cannot be your username: others would see the name you sign in with.")
-    return decision
+    refused = _shown_refusal(name)
+    if refused is None:
+        refused = misread_name(_reads(name), username=username)
+    return Decision(False, refused) if refused is not None else Decision(True, "ok")
 
 
 def check_password_length(password: str) -> Decision:

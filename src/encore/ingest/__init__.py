@@ -21,7 +21,7 @@ from encore.ingest._pipeline import (
 from encore.ingest._progress import RichProgress, render_summary
 from encore.ingest._scan import scan
 from encore.ingest._tags import Tags, read_tags
-from encore.ingest._upload import display_name, ingest_upload, safe_extension, store_cover
+from encore.ingest._upload import display_name, ingest_upload, placed_cover, safe_extension
 
 __all__ = [
     "ELSEWHERE",
@@ -45,11 +45,11 @@ __all__ = [
     "drop_replaced_cover",
     "gain_for",
     "ingest_upload",
+    "placed_cover",
     "read_tags",
     "render_summary",
     "run_ingest",
     "safe_extension",
     "scan",
     "seen_by_label",
-    "store_cover",
 ]

@@ -52,6 +52,9 @@ class Committed:
     # A duplicate of a track on a release that is not of the label the upload is for (`label_override`): another
     # label's, a draft included, or one on no label. Whoever answers a label says so without naming the track.
     elsewhere: bool = False
+    # The artwork key the track's album had, when this commit leaves it (new art, or the track moved to another
+    # album): its files go once the commit lands, unless another album names it (`drop_replaced_cover`'s rule)
+    let_go_art: str | None = None
 
 
 def _fallback_names(job: Job) -> tuple[NameFacts, str]:
@@ -150,6 +153,7 @@ def commit_result(
     if track is not None:
         _refuse_if_taken_down(session, track)
     renditions = _place_files(store, result)
+    had_art = track.album.artwork_key if track is not None else None  # read before `upsert_album` may change it
     named, fallback_album = _fallback_names(result.job)
     spot = spot or (track is not None and track.is_ad)  # a spot read again, with `--ad` or not (review28a M1)
     if spot:
@@ -176,7 +180,9 @@ def commit_result(
     if label_override is None:
         warnings += _label_kept(tagged=album_facts.label, release=album.title, held_by=album.label)
     warnings += _save_lyrics(session, result, track_id=saved.id, duration_ms=saved.duration_ms)
-    return Committed("updated" if track is not None else "imported", stale, saved.public_id, warnings)
+    let_go = had_art if had_art is not None and had_art != album.artwork_key else None
+    outcome = "updated" if track is not None else "imported"
+    return Committed(outcome, stale, saved.public_id, warnings, let_go_art=let_go)
 
 
 def _refuse_if_taken_down(session: Session, track: Track) -> None:

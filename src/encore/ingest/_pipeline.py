@@ -125,21 +125,26 @@ def _commit_lock(store: MediaStore) -> Iterator[None]:
 
 def drop_replaced_cover(sessions: sessionmaker[Session], store: MediaStore, *, key: str) -> bool:
     """Remove a replaced cover's files now, if no album names its key any more (a cover is named by its content: two
-    releases may share one). Call it inside the replacement's `store.writing()`, after its row committed. It used to
-    wait for the store-wide sweep, which runs only when a run finds the store alone, so rarely on a busy server.
-    Under the commit lock: an ingest run places an album's art and commits its row inside it, so no run is between
-    the two with this key while it is read here (another cover upload of the very same picture, placed and not yet
-    committed, is not under it: that one race is left to the picture's next upload)."""
+    releases may share one). Call it inside the replacement's `store.writing()`, after its row committed, outside
+    the commit lock. It used to wait for the store-wide sweep, which runs only when a run finds the store alone, so
+    rarely on a busy server. Read and deleted under the commit lock, which every placer of art holds from placing
+    its files to committing the row that names them (an ingest run's commit, `placed_cover`): so no writer is between
+    the two with this key while it is read here."""
     with _commit_lock(store):
-        with sessions() as s:
-            named = s.scalar(select(Album.id).where(Album.artwork_key == key).limit(1)) is not None
-        if named:
-            return False
-        for size in SIZES:
-            store.delete(artwork_relpath(key, size))
-        with contextlib.suppress(OSError):  # the key's folder, when nothing else is in it
-            store.resolve(artwork_relpath(key, SIZES[0])).parent.rmdir()
-        return True
+        return _drop_unnamed_art(sessions, store, key=key)
+
+
+def _drop_unnamed_art(sessions: sessionmaker[Session], store: MediaStore, *, key: str) -> bool:
+    """`drop_replaced_cover`'s work, for a caller that holds the commit lock (an ingest run's commit)."""
+    with sessions() as s:
+        named = s.scalar(select(Album.id).where(Album.artwork_key == key).limit(1)) is not None
+    if named:
+        return False
+    for size in SIZES:
+        store.delete(artwork_relpath(key, size))
+    with contextlib.suppress(OSError):  # the key's folder, when nothing else is in it
+        store.resolve(artwork_relpath(key, SIZES[0])).parent.rmdir()
+    return True
 
 
 def _sweep(sessions: sessionmaker[Session], store: MediaStore) -> None:
@@ -273,6 +278,8 @@ def _commit_one(
     summary.warnings.extend((result.job.name_hint or result.job.path, w) for w in committed.warnings)
     for stale in committed.stale_files:
         store.delete(stale)
+    if committed.let_go_art is not None:  # committed, and the commit lock is held (`run_ingest`)
+        _drop_unnamed_art(sessions, store, key=committed.let_go_art)
     counter = {"imported": "imported", "updated": "updated", "duplicate": "duplicates"}[committed.outcome]
     setattr(summary, counter, getattr(summary, counter) + 1)
     summary.track_ids.append(committed.track_id)

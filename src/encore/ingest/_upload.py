@@ -9,6 +9,8 @@ server-made name when harmless (a hint for some demuxers); content decides the f
 import re
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from encore.db import transaction
 from encore.ingest._artwork import MAX_SOURCE_BYTES, ArtworkRejected, artwork_relpath, render_artwork
 from encore.ingest._models import SourceFile
-from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, SpotMarker, run_ingest
+from encore.ingest._pipeline import UPLOADS_DIR, IngestSummary, SpotMarker, _commit_lock, run_ingest
 from encore.ingest._tags import printable
 from encore.lyrics import MAX_BYTES as MAX_LYRICS_BYTES
 from encore.storage import MediaStore
@@ -105,19 +107,24 @@ def _copy_limited(src: BinaryIO, dst: BinaryIO, limit: int) -> int | None:
     return total
 
 
-def store_cover(*, data: bytes, store: MediaStore) -> str:
-    """A cover image a label uploads for a release: checked and resized like embedded art (Pillow's bomb
-    guard on), placed in the store; returns its artwork key. ArtworkRejected when it is not an image. Its files
-    are orphans to a sweep until a committed album row names the key: call it inside `store.writing()`, with that
-    row's commit (review26c L4)."""
+@contextmanager
+def placed_cover(*, data: bytes, store: MediaStore) -> Iterator[str]:
+    """A cover image a label uploads for a release: checked and resized like embedded art (Pillow's bomb guard on),
+    then placed in the store; yields its artwork key. ArtworkRejected when it is not an image. Use it inside
+    `store.writing()` (its files are orphans to a sweep until a committed row names the key: review26c L4), and
+    commit the album row that names the key inside the `with`: the files are placed and that row committed under the
+    ingest commit lock, as an ingest run places an album's art and commits its row, so `drop_replaced_cover` of the
+    same picture (a cover is named by its content) never finds it placed and not yet named (fix29c). The resizing
+    is done before the lock: a run's commits wait for a placement and a row, never for a picture's decoding."""
     if len(data) > MAX_SOURCE_BYTES:
         raise ArtworkRejected(f"a cover can be at most {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
     work = store.root / UPLOADS_DIR / secrets.token_hex(16)
     work.mkdir(parents=True)
     try:
         art = render_artwork(data, work, "cover")
-        for size, temp in art.temp_paths.items():
-            store.commit(Path(temp), artwork_relpath(art.key, size))
-        return art.key
+        with _commit_lock(store):
+            for size, temp in art.temp_paths.items():
+                store.commit(Path(temp), artwork_relpath(art.key, size))
+            yield art.key
     finally:
         shutil.rmtree(work, ignore_errors=True)

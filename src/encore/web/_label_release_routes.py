@@ -10,7 +10,7 @@ from encore import history, labels
 from encore.audit import kinds
 from encore.catalog import Album
 from encore.db import transaction
-from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, drop_replaced_cover, store_cover
+from encore.ingest import MAX_COVER_BYTES, ArtworkRejected, drop_replaced_cover, placed_cover
 from encore.kernel import PICTURE_UNREADABLE, inspect_picture
 from encore.web._audit import note
 from encore.web._deps import CurrentUser, Db, container
@@ -78,26 +78,27 @@ def release_cover(
         raise labels.ReleaseInvalid({"cover": refused.message})
     c = container(request)
     # the cover's files have no row until the album's commits: the store is held until then, or an ingest run's
-    # sweep could delete them in between (review26c L4); so the row is written in a transaction of its own, here
+    # sweep could delete them in between (review26c L4); so the row is written in a transaction of its own, here,
+    # inside `placed_cover` (placed and named under the commit lock: another release's drop of this same picture
+    # never finds its files placed and not yet named, fix29c)
     with c.store.writing():
         try:
-            key = store_cover(data=data, store=c.store)
+            with placed_cover(data=data, store=c.store) as key, transaction(c.sessions) as session:
+                album, replaced = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
+                note(  # a published release's cover changes what listeners see: the audit names the status and art
+                    request,
+                    session,
+                    kinds.LABEL_EDIT,
+                    actor=user,
+                    label=label.id,
+                    album=album_id,
+                    fields=["cover"],
+                    status=album.status,
+                    artwork=key,
+                )
+                out = _out(session, album)
         except ArtworkRejected as exc:  # past its header: truncated or corrupt
             raise labels.ReleaseInvalid({"cover": PICTURE_UNREADABLE}) from exc
-        with transaction(c.sessions) as session:
-            album, replaced = labels.set_cover(session, label_id=label.row_id, album_id=album_id, artwork_key=key)
-            note(  # a published release's cover changes what listeners see: the audit names the status and the art
-                request,
-                session,
-                kinds.LABEL_EDIT,
-                actor=user,
-                label=label.id,
-                album=album_id,
-                fields=["cover"],
-                status=album.status,
-                artwork=key,
-            )
-            out = _out(session, album)
         if replaced is not None and replaced != key:  # committed: the old cover's files go now, not at a sweep
             drop_replaced_cover(c.sessions, c.store, key=replaced)
         return out

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from encore import labels
 from encore.catalog import Album
 from encore.db import transaction
-from encore.ingest import store_cover
+from encore.ingest import placed_cover
 from tests.web.subsonic.conftest import Site
 
 
@@ -33,8 +33,7 @@ def _pixel(data: bytes) -> tuple[int, int, int]:
 
 def _new_cover(site: Site, album_id: str, colour: tuple[int, int, int]) -> str:
     """What a label's cover upload does: the image into the store, then `labels.set_cover` on the release."""
-    key = store_cover(data=_png(colour), store=site.container.store)
-    with transaction(site.container.sessions) as s:
+    with placed_cover(data=_png(colour), store=site.container.store) as key, transaction(site.container.sessions) as s:
         label_id = s.scalar(select(Album.label_id).where(Album.public_id == album_id))
         assert label_id is not None
         labels.set_cover(s, label_id=label_id, album_id=album_id, artwork_key=key)
