@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from encore.kernel import bidi_refusal, drawn_only, has_bidi_control, has_control, has_visible
+from encore.kernel import bidi_refusal, blanks_as_spaces, drawn_only, has_bidi_control, has_control, has_visible
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
@@ -110,11 +110,22 @@ def looks_neutral(name: str) -> bool:
     """Whether `name` reads as another account's neutral name ("Listener Ab12", in any case, spacing, width or with
     zero-width characters), which `check_display_name` refuses and `public_name` never shows as chosen (a name
     stored before that rule): a chosen "Listener Xy9z" would pass for the unnamed account tagged Xy9z."""
-    return _NEUTRAL_FORM.fullmatch(as_login(name).casefold()) is not None
+    return _NEUTRAL_FORM.fullmatch(_as_shaped(name)) is not None
 
 
 def _tagged(name: str) -> bool:
-    return _TAGGED_FORM.fullmatch(as_login(name).casefold()) is not None
+    return _TAGGED_FORM.fullmatch(_as_shaped(name)) is not None
+
+
+def _as_shaped(name: str) -> str:
+    """How `name` reads where its shape is compared with a neutral name's or a tag's, case-folded: `as_login`'s
+    reading, but with a blank letter read as the space it draws ("Listener\u2800Ab12", review29a M1) and any
+    opening or closing bracket as a parenthesis ("demo \u2768Ab12\u2769", review29a L4)."""
+    spaced = blanks_as_spaces(unicodedata.normalize("NFKC", name))  # NFKC first: U+FFA0 folds to a blank too
+    return as_login("".join(_BRACKET.get(unicodedata.category(ch), ch) for ch in spaced)).casefold()
+
+
+_BRACKET = {"Ps": "(", "Pe": ")"}
 
 
 def name_beside_logins(shown: str, *, public_id: str) -> str:
