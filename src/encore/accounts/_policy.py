@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from encore.kernel import bidi_refusal, drawn_only, has_bidi_control, has_control, has_visible
+from encore.kernel import bidi_refusal, blanks_as_spaces, drawn_only, has_bidi_control, has_control, has_visible
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
@@ -116,21 +116,34 @@ NEUTRAL_REFUSAL = (
 OWN_LOGIN_REFUSAL = "A display name cannot be your username: others would see the name you sign in with."
 
 
-def misread_name(reads: str, *, username: str | None) -> str | None:
+def misread_name(reads: tuple[str, str], *, username: str | None) -> str | None:
     """Why a display name may not stand as chosen, given how it reads (`_reads`: folded once by the caller), or None.
-    It reads as another account's neutral name ("Listener Ab12", in any case, spacing, width or with zero-width
-    characters: a chosen "Listener Xy9z" would pass for the unnamed account tagged Xy9z), or, given the account's
-    `username`, as that login (others would read the name it signs in with)."""
-    if _NEUTRAL_FORM.fullmatch(reads) is not None:
+    It reads as another account's neutral name ("Listener Ab12", in any case, spacing, width, with zero-width
+    characters, or a blank letter for the space: a chosen "Listener Xy9z" would pass for the unnamed account tagged
+    Xy9z), or, given the account's `username`, as that login (others would read the name it signs in with)."""
+    if any(_NEUTRAL_FORM.fullmatch(r) is not None for r in reads):
         return NEUTRAL_REFUSAL
-    if username is not None and reads == username.casefold():
+    if username is not None and reads[0] == username.casefold():
         return OWN_LOGIN_REFUSAL
     return None
 
 
-def _reads(name: str) -> str:
-    """How a name reads where names are compared: `as_login`, case-folded."""
-    return as_login(name).casefold()
+def _reads(name: str) -> tuple[str, str]:
+    """How a name reads where names are compared, case-folded: as a login (`as_login`: what draws nothing dropped),
+    and by its shape (`_shape`). A blank letter draws nothing in one font and a space in another, so a rule of shape
+    ("Listener Ab12", "(Ab12)") matches either reading."""
+    return as_login(name).casefold(), _shape(name)
+
+
+def _shape(name: str) -> str:
+    """`name` case-folded as its shape is drawn: `as_login`'s reading, but a blank letter read as the space it may
+    draw ("Listener\u2800Ab12", review29a M1) and any opening or closing bracket as a parenthesis ("demo
+    \u2768Ab12\u2769", review29a L4)."""
+    spaced = blanks_as_spaces(unicodedata.normalize("NFKC", name))  # NFKC first: U+FFA0 folds to a blank too
+    return as_login("".join(_BRACKET.get(unicodedata.category(ch), ch) for ch in spaced)).casefold()
+
+
+_BRACKET = {"Ps": "(", "Pe": ")"}
 
 
 def name_beside_logins(shown: str, *, public_id: str) -> str:
@@ -141,7 +154,8 @@ def name_beside_logins(shown: str, *, public_id: str) -> str:
     caller's login, whoever signs up as what later. Chosen over refusing display names that equal an existing
     login: that refusal would tell anyone choosing a name which logins exist (review26a L3, fixname27)."""
     login = as_login(shown)
-    plain = not check_username(login).allowed and _TAGGED_FORM.fullmatch(login.casefold()) is None
+    tagged = any(_TAGGED_FORM.fullmatch(r) is not None for r in (login.casefold(), _shape(shown)))
+    plain = not check_username(login).allowed and not tagged
     return shown if plain else f"{shown} ({public_id[:4]})"
 
 

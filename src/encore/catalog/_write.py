@@ -177,7 +177,9 @@ def upsert_album(
     `ad` (an advertiser's spot, made ad audio in the same transaction): music and ads never share a release. A
     song tagged with a spot's album name joined the spot's release, which is unlisted, and vanished with it; a
     spot tagged with a song's album was refused (`ad_in_music_release`). The file whose kind differs from the
-    release of its name gets the release of that name and its own kind instead.
+    release of its name gets the release of that name and its own kind instead, and keeps it when the other kind's
+    release is gone: the next file of that name and kind joins it rather than starting a second release of the name
+    under the plain key (review29a L1).
     """
     lead = facts.artists[0] if facts.artists else ""
     key = identity_key(lead, facts.title)
@@ -187,9 +189,7 @@ def upsert_album(
     if label_forced and label is not None and album is not None and album.label_id != label.id:
         key = identity_key(lead, facts.title, f"label {label.id}")
         album = session.scalar(select(Album).where(Album.album_key == key))
-    if album is not None and album.is_ad != ad:
-        key = identity_key(lead, facts.title, "ad" if ad else "music")
-        album = session.scalar(select(Album).where(Album.album_key == key))
+    album, key = _of_kind(session, album=album, key=key, lead=lead, title=facts.title, ad=ad)
     if draft:  # a label's upload joins only its own draft of that name, never a listed release
         album, key = _open_draft(session, lead=lead, title=facts.title, label_id=label.id if label else 0)
     if album is not None:  # its row held, then read again: a takedown at this moment is seen (review24s H1)
@@ -222,6 +222,21 @@ def upsert_album(
     session.flush()
     _index_album(session, album, facts)
     return album
+
+
+def _of_kind(
+    session: Session, *, album: Album | None, key: str, lead: str, title: str, ad: bool
+) -> tuple[Album | None, str]:
+    """The release (or None: to make) and key a file of this kind joins, given the one its name found: that one if
+    it is of the file's kind, else the name's release of that kind filed apart, which a file also joins when the
+    name found none (the other kind's release gone since: review29a L1)."""
+    if album is not None and album.is_ad == ad:
+        return album, key
+    kind_key = identity_key(lead, title, "ad" if ad else "music")
+    kind_album = session.scalar(select(Album).where(Album.album_key == kind_key))
+    if album is None and kind_album is None:
+        return None, key
+    return kind_album, kind_key
 
 
 def _index_album(session: Session, album: Album, facts: AlbumFacts) -> None:

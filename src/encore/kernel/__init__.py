@@ -26,6 +26,7 @@ from encore.kernel.pictures import (
 )
 from encore.kernel.text import (
     bidi_refusal,
+    blanks_as_spaces,
     drawn_only,
     has_bidi_control,
     has_control,
@@ -54,6 +55,7 @@ __all__ = [
     "UnreadablePicture",
     "ValidationFailed",
     "bidi_refusal",
+    "blanks_as_spaces",
     "decode_upright",
     "decoding_slot",
     "drawn_only",

@@ -30,6 +30,13 @@ def drawn_only(text: str) -> str:
 
 
 _DRAWS_NOTHING = _INVISIBLE - {"Zs", "Zl", "Zp"}
+_AS_SPACES = dict.fromkeys(map(ord, _BLANK), " ")
+
+
+def blanks_as_spaces(text: str) -> str:
+    """`text` with each blank letter read as the space it draws: "Listener\u2800Ab12" shows as "Listener Ab12"
+    (review29a M1), where `drawn_only` would join the two words."""
+    return text.translate(_AS_SPACES)
 
 
 # What a spreadsheet may read as the start of a formula (OWASP's CSV injection list, with the pipe of DDE and a

@@ -1,0 +1,43 @@
+"""review29a M1 and L4: a blank letter where the space goes ("Listener\u2800Ab12") read as no space, so the name
+passed as another account's neutral name; a look-alike bracket ("demo \u2768Ab12\u2769") passed as no tag, so the
+name stood untagged beside logins where a tagged owner reads as another account."""
+
+import pytest
+
+from encore.accounts import check_display_name, check_own_display_name, name_beside_logins, public_name
+
+BLANKS = ["\u2800", "\u3164", "\uffa0", "\u115f", "\u1160", "\U0001d159", "\u2800\u2800", " \u3164"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_a_blank_letter_in_place_of_the_space_reads_as_the_neutral_name(blank: str) -> None:
+    name = f"Listener{blank}jO4M"
+    decision = check_display_name(name)
+    assert not decision.allowed and "account without one" in decision.reason, ascii(name)
+    assert not check_own_display_name(name, username="someone").allowed
+    assert public_name(display_name=name, username="someone", public_id="Zq7kLMNOP") == "Listener Zq7k"
+
+
+@pytest.mark.parametrize("name", ["Listener\u2800Mara K.", "Listener\u3164Kate\u3164Smith", "Ab12\u2800Listener"])
+def test_a_blank_letter_between_other_words_leaves_the_name_its_own(name: str) -> None:
+    assert check_display_name(name).allowed, ascii(name)
+
+
+@pytest.mark.parametrize("pair", ["\u2768\u2769", "\u27ee\u27ef", "[]", "\u3010\u3011", "\u2985\u2986", "\u2772\u2773"])
+def test_a_look_alike_bracket_reads_as_a_tag_beside_logins(pair: str) -> None:
+    name = f"demo {pair[0]}jO4M{pair[1]}"
+    assert name_beside_logins(name, public_id="Zq7kLMNOP") == f"{name} (Zq7k)"
+
+
+def test_a_tag_of_blank_letters_is_a_tag() -> None:
+    name = "demo (\u2800jO4M\u3164)"
+    assert name_beside_logins(name, public_id="Zq7kLMNOP") == f"{name} (Zq7k)"
+
+
+@pytest.mark.parametrize("name", ["Listen\u2800er jO4M", "Listener\u3164 jO4M", "demo (jO\u2800\u28004M)"])
+def test_a_blank_letter_drawn_as_nothing_still_reads_as_the_shape(name: str) -> None:
+    """A blank letter draws a space in one font and nothing in another: a rule of shape matches either reading."""
+    if name.startswith("demo"):
+        assert name_beside_logins(name, public_id="Zq7kLMNOP") == f"{name} (Zq7k)"
+    else:
+        assert not check_display_name(name).allowed, ascii(name)
