@@ -4,7 +4,14 @@ name stood untagged beside logins where a tagged owner reads as another account.
 
 import pytest
 
-from encore.accounts import check_display_name, check_own_display_name, name_beside_logins, public_name
+from encore.accounts import (
+    check_display_name,
+    check_own_display_name,
+    check_password,
+    judged_part,
+    name_beside_logins,
+    public_name,
+)
 
 BLANKS = ["\u2800", "\u3164", "\uffa0", "\u115f", "\u1160", "\U0001d159", "\u2800\u2800", " \u3164"]
 
@@ -41,3 +48,15 @@ def test_a_blank_letter_drawn_as_nothing_still_reads_as_the_shape(name: str) -> 
         assert name_beside_logins(name, public_id="Zq7kLMNOP") == f"{name} (Zq7k)"
     else:
         assert not check_display_name(name).allowed, ascii(name)
+
+
+@pytest.mark.parametrize("weak", ["0987654321", "2432615184"])
+def test_a_listed_password_typed_backwards_is_refused(weak: str) -> None:
+    """review29a L3: zxcvbn reads "0987654321" as "1234567890" reversed, but `judged_part` kept "098765" of it,
+    and the whole-password lookup read only the listed order."""
+    decision = check_password(weak)
+    assert not decision.allowed and "common password" in decision.reason, (weak, judged_part(weak))
+
+
+def test_a_strong_password_that_reads_backwards_as_words_is_taken() -> None:
+    assert check_password("9876 zebra quokka mandolin").allowed

@@ -224,9 +224,11 @@ def check_password(password: str, *, known: Iterable[str] = ()) -> Decision:
     if judged["score"] == 0:
         why = judged["feedback"]["warning"] or "It is among the first passwords a guesser tries."
         return Decision(False, f"Password is too easy to guess. {why} {_ANOTHER}")
-    # Then the whole password looked up as zxcvbn lists it: "4815162342" is listed, but `judged_part` leaves its
-    # digits past the sixth distinct one out, and "123456" alone is not what was typed (review28c L2).
-    if password.lower() in RANKED_DICTIONARIES["passwords"]:
+    # Then the whole password looked up as zxcvbn lists it, and reversed as its reverse-dictionary matcher reads it:
+    # "4815162342" is listed and "0987654321" is "1234567890" reversed, but `judged_part` leaves their digits past the
+    # sixth distinct one out, and "123456" or "098765" alone is not what was typed (review28c L2, review29a L3).
+    listed = RANKED_DICTIONARIES["passwords"]
+    if password.lower() in listed or password.lower()[::-1] in listed:
         return Decision(False, f"Password is too easy to guess. This is a very common password. {_ANOTHER}")
     return Decision(True, "ok")
 
