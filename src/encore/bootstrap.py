@@ -265,12 +265,13 @@ def _jobs(
     state: SharedState,
     outbox: playback.VerifiedOutbox,
 ) -> JobEngine:
-    """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler}."""
+    """Every kind of background job, registered here: a capability offers `HANDLERS` {kind: handler} (and
+    portability the kinds no listener is shown, `UNLISTED`)."""
     huey = make_huey(redis_url=settings.redis_url, prefix=settings.redis_prefix, data_dir=settings.data_dir)
     engine = JobEngine(huey=huey, sessions=sessions, clock=clock, files_root=settings.data_dir / "jobs", state=state)
     for handlers in (portability.HANDLERS, discovery.HANDLERS, history.HANDLERS, playback.HANDLERS):
         for kind, handler in handlers.items():
-            engine.register(kind, handler)
+            engine.register(kind, handler, listed=kind not in portability.UNLISTED)
     engine.register(portability.ERASE, portability.erase_handler(partial(billing.stripe_provider, settings)))
     engine.every_day(playback.REKEY, key=playback.REKEY_KEY, hour=2)  # forgotten streams past the outbox's life
     engine.every_day(history.MATCH, key="all", hour=3)  # text listens to tracks published since (a catch-all)

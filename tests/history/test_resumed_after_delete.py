@@ -15,18 +15,11 @@ from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import OPEN_PLAY_SLACK, Play, resumed_listen
 from encore.jobs import Job
-from encore.portability import (
-    FORGET_PLAY,
-    RESUMED_ONE,
-    forget_play,
-    forgotten_lately,
-    forgotten_listen,
-    submit_forget,
-)
+from encore.portability import FORGET_PLAY, RESUMED_ONE, RESUMED_PLAY, forget_play, submit_forget
 from tests.catalog import factories as f
+from tests.history.scrobbling import TRACK_MS, scrobble
 from tests.support.jobs import run_jobs
 
-TRACK_MS = 200_000
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -59,25 +52,6 @@ def _listener_and_track(c: Container) -> tuple[int, int, str]:
         return uid, track.id, track.public_id
 
 
-def _scrobble(
-    c: Container, uid: int, tid: int, public_id: str, *, now: datetime, submission: bool, at: datetime | None = None
-) -> None:
-    with transaction(c.sessions) as s:
-        history.record_scrobble(
-            s,
-            user_id=uid,
-            track_id=tid,
-            track_public_id=public_id,
-            duration_ms=TRACK_MS,
-            submission=submission,
-            at=at,
-            device="app",
-            now=now,
-            forgotten=forgotten_lately(s, user_id=uid, now=now, state=c.state),
-            forgotten_listen=forgotten_listen(s, jobs=c.jobs, user_id=uid, now=now),
-        )
-
-
 def _plays(c: Container, uid: int) -> list[tuple[datetime, str]]:
     with c.sessions() as s:
         rows = s.execute(select(Play.started_at, Play.state).where(Play.user_id == uid).order_by(Play.started_at))
@@ -101,32 +75,31 @@ def test_now_playing_sent_again_on_resume_after_a_delete_stays_deleted_with_its_
     container: Container, t0: datetime, submitted_at: str
 ) -> None:
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)  # the track starts
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)  # the track starts
     _delete_only_play(container, uid)  # the listener deletes it while it plays
     resumed = t0 + timedelta(minutes=6)  # paused 5 minutes a minute in: the app says "now playing" again
-    _scrobble(container, uid, tid, public_id, now=resumed, submission=False)
+    scrobble(container, uid, tid, public_id, now=resumed, submission=False)
     assert _plays(container, uid) == []  # was a new "playing" row
     at = {"resume": resumed, "start": t0, "none": None}[submitted_at]  # what apps send as the listen's time
-    _scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=3), submission=True, at=at)
+    scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=3), submission=True, at=at)
     assert _plays(container, uid) == []  # was that row, finished: the deleted play back as a listen
     with container.sessions() as s:
-        kept = [
-            json.loads(p) for p in s.scalars(select(Job.payload).where(Job.user_id == uid, Job.kind == FORGET_PLAY))
-        ]
-    assert sorted(bool(p.get("resumed")) for p in kept) == [False, True]  # the resume is forgotten as the play
+        kept = s.execute(select(Job.kind, Job.payload).where(Job.user_id == uid).order_by(Job.id)).all()
+    assert [kind for kind, _ in kept] == [FORGET_PLAY, RESUMED_PLAY]  # the resume is forgotten as the play
+    assert json.loads(kept[1][1])["resumed"] is True
     run_jobs(container)
     with container.sessions() as s:
         messages = sorted(m or "" for m in s.scalars(select(Job.message).where(Job.user_id == uid)))
-    assert RESUMED_ONE in messages  # what the listener's job list says of it
+    assert RESUMED_ONE in messages  # what the operator's job list says of it (the listener's leaves it out)
 
 
 def test_a_play_of_the_track_after_the_deleted_one_could_have_ended_is_kept(container: Container, t0: datetime) -> None:
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)
     _delete_only_play(container, uid)
     later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=5)
-    _scrobble(container, uid, tid, public_id, now=later, submission=False)  # played again, later
-    _scrobble(container, uid, tid, public_id, now=later + timedelta(minutes=3), submission=True, at=later)
+    scrobble(container, uid, tid, public_id, now=later, submission=False)  # played again, later
+    scrobble(container, uid, tid, public_id, now=later + timedelta(minutes=3), submission=True, at=later)
     assert _plays(container, uid) == [(later, "ended")]  # one new play, its listen finished
 
 
@@ -134,12 +107,12 @@ def test_a_resume_does_not_stretch_the_window_a_track_on_repeat_is_held_back_for
     container: Container, t0: datetime
 ) -> None:
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)
     _delete_only_play(container, uid)
     resumed = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK - timedelta(seconds=30)
-    _scrobble(container, uid, tid, public_id, now=resumed, submission=False)  # held back: the deleted play
+    scrobble(container, uid, tid, public_id, now=resumed, submission=False)  # held back: the deleted play
     again = resumed + timedelta(minutes=1)  # inside the resume's own length, past the deleted play's window
-    _scrobble(container, uid, tid, public_id, now=again, submission=False)
+    scrobble(container, uid, tid, public_id, now=again, submission=False)
     assert _plays(container, uid) == [(again, "playing")]
 
 
@@ -149,9 +122,9 @@ def test_another_track_playing_after_a_delete_is_recorded(container: Container, 
         band = f.artist(s, "Other Band")
         other = f.track(s, "Other", f.album(s, "Other Album", band), [band], duration_ms=TRACK_MS)
         other_id, other_public = other.id, other.public_id
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)
     _delete_only_play(container, uid)
-    _scrobble(container, uid, other_id, other_public, now=t0 + timedelta(minutes=1), submission=False)
+    scrobble(container, uid, other_id, other_public, now=t0 + timedelta(minutes=1), submission=False)
     assert _plays(container, uid) == [(t0 + timedelta(minutes=1), "playing")]
 
 
@@ -162,8 +135,8 @@ def test_a_play_still_playing_when_a_range_was_forgotten_stays_forgotten_when_re
     """The same hole after forgetting a range or everything while an app played: the range ends when it was asked,
     and the resume's "now playing" begins after that, so the range did not cover it (found on the way)."""
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0 - timedelta(hours=3), submission=True, at=t0 - timedelta(hours=3))
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)  # playing when the listener forgets
+    scrobble(container, uid, tid, public_id, now=t0 - timedelta(hours=3), submission=True, at=t0 - timedelta(hours=3))
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)  # playing when the listener forgets
     asked = t0 + timedelta(minutes=1)
     since = None if everything else t0 - timedelta(minutes=30)
     with transaction(container.sessions) as s:
@@ -173,11 +146,11 @@ def test_a_play_still_playing_when_a_range_was_forgotten_stays_forgotten_when_re
     left = [] if everything else [(t0 - timedelta(hours=3), "ended")]  # a finished listen outside the range
     assert _plays(container, uid) == left
     resumed = t0 + timedelta(minutes=3)
-    _scrobble(container, uid, tid, public_id, now=resumed, submission=False)
-    _scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=2), submission=True, at=resumed)
+    scrobble(container, uid, tid, public_id, now=resumed, submission=False)
+    scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=2), submission=True, at=resumed)
     assert _plays(container, uid) == left  # was the resumed play, finished
     later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=5)
-    _scrobble(container, uid, tid, public_id, now=later, submission=False)  # a new play, after the window
+    scrobble(container, uid, tid, public_id, now=later, submission=False)  # a new play, after the window
     assert _plays(container, uid) == [*left, (later, "playing")]
 
 
@@ -189,9 +162,9 @@ def test_the_finished_scrobble_of_a_deleted_play_arriving_late_stays_deleted(
     had no time (taken as begun `now - duration`) or the scrobble's own, and came more than a minute after the
     "now playing": the drop window was 1 minute, narrower than the pairing a scrobble gets with nothing deleted."""
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)
     _delete_only_play(container, uid)
     finished = t0 + timedelta(seconds=75) + timedelta(milliseconds=TRACK_MS)
     at = {"none": None, "scrobbled": finished}[submitted_at]
-    _scrobble(container, uid, tid, public_id, now=finished, submission=True, at=at)
+    scrobble(container, uid, tid, public_id, now=finished, submission=True, at=at)
     assert _plays(container, uid) == []

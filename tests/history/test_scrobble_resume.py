@@ -10,15 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from encore import history
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import OPEN_PLAY_SLACK, Play
-from encore.portability import forgotten_scrobbles
 from tests.catalog import factories as f
-
-TRACK_MS = 200_000
+from tests.history.scrobbling import TRACK_MS, scrobble
 
 
 @pytest.fixture
@@ -35,34 +32,6 @@ def _listener_and_track(c: Container) -> tuple[int, int, str]:
         return uid, track.id, track.public_id
 
 
-def _scrobble(
-    c: Container,
-    uid: int,
-    tid: int,
-    public_id: str,
-    *,
-    now: datetime,
-    submission: bool,
-    at: datetime | None = None,
-    device: str = "app",
-) -> None:
-    with transaction(c.sessions) as s:
-        forgotten, listen = forgotten_scrobbles(s, jobs=c.jobs, user_id=uid, now=now, state=c.state)
-        history.record_scrobble(
-            s,
-            user_id=uid,
-            track_id=tid,
-            track_public_id=public_id,
-            duration_ms=TRACK_MS,
-            submission=submission,
-            at=at,
-            device=device,
-            now=now,
-            forgotten=forgotten,
-            forgotten_listen=listen,
-        )
-
-
 def _plays(c: Container, uid: int) -> list[tuple[datetime, str, str | None]]:
     with c.sessions() as s:
         rows = s.execute(
@@ -76,12 +45,12 @@ def test_now_playing_sent_again_on_resume_is_the_same_play(
     container: Container, t0: datetime, submitted_at: str
 ) -> None:
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)  # the track starts
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)  # the track starts
     resumed = t0 + timedelta(minutes=6)  # paused 5 minutes a minute in: the app says "now playing" again
-    _scrobble(container, uid, tid, public_id, now=resumed, submission=False)
+    scrobble(container, uid, tid, public_id, now=resumed, submission=False)
     assert _plays(container, uid) == [(t0, "playing", "app")]  # was a second "playing" row
     at = {"resume": resumed, "start": t0, "none": None}[submitted_at]  # what apps send as the listen's time
-    _scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=3), submission=True, at=at)
+    scrobble(container, uid, tid, public_id, now=resumed + timedelta(minutes=3), submission=True, at=at)
     assert _plays(container, uid) == [(t0, "ended", "app")]  # one play, finished
 
 
@@ -91,9 +60,9 @@ def test_a_now_playing_after_the_open_play_could_have_ended_is_a_play_of_its_own
     """The first play was never finished (skipped before the app scrobbled it): a "now playing" of the track
     after its length and the slack is a new play, as a resume's window says."""
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)
     later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=1)
-    _scrobble(container, uid, tid, public_id, now=later, submission=False)
+    scrobble(container, uid, tid, public_id, now=later, submission=False)
     assert _plays(container, uid) == [(t0, "playing", "app"), (later, "playing", "app")]
 
 
@@ -101,27 +70,27 @@ def test_a_resume_does_not_carry_a_play_on_without_end(container: Container, t0:
     """The window is measured from the play's start, not from its last resume: an app re-sending "now playing"
     every few minutes makes a new play once the first could no longer be going on."""
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)
     for minutes in (5, 10):
-        _scrobble(container, uid, tid, public_id, now=t0 + timedelta(minutes=minutes), submission=False)
+        scrobble(container, uid, tid, public_id, now=t0 + timedelta(minutes=minutes), submission=False)
     assert len(_plays(container, uid)) == 1
     past = t0 + timedelta(minutes=14)  # 3:20 of track and 10 minutes of slack from t0 have passed
-    _scrobble(container, uid, tid, public_id, now=past, submission=False)
+    scrobble(container, uid, tid, public_id, now=past, submission=False)
     assert _plays(container, uid) == [(t0, "playing", "app"), (past, "playing", "app")]
 
 
 def test_another_app_playing_the_same_track_is_another_play(container: Container, t0: datetime) -> None:
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False, device="phone")
-    _scrobble(container, uid, tid, public_id, now=t0 + timedelta(minutes=1), submission=False, device="desktop")
+    scrobble(container, uid, tid, public_id, now=t0, submission=False, device="phone")
+    scrobble(container, uid, tid, public_id, now=t0 + timedelta(minutes=1), submission=False, device="desktop")
     assert _plays(container, uid) == [(t0, "playing", "phone"), (t0 + timedelta(minutes=1), "playing", "desktop")]
 
 
 def test_a_finished_play_then_now_playing_again_is_a_replay(container: Container, t0: datetime) -> None:
     """A track on repeat: the app finished the first play, so its next "now playing" is a play of its own."""
     uid, tid, public_id = _listener_and_track(container)
-    _scrobble(container, uid, tid, public_id, now=t0, submission=False)
+    scrobble(container, uid, tid, public_id, now=t0, submission=False)
     ended = t0 + timedelta(milliseconds=TRACK_MS)
-    _scrobble(container, uid, tid, public_id, now=ended, submission=True, at=t0)
-    _scrobble(container, uid, tid, public_id, now=ended + timedelta(seconds=1), submission=False)
+    scrobble(container, uid, tid, public_id, now=ended, submission=True, at=t0)
+    scrobble(container, uid, tid, public_id, now=ended + timedelta(seconds=1), submission=False)
     assert _plays(container, uid) == [(t0, "ended", "app"), (ended + timedelta(seconds=1), "playing", "app")]

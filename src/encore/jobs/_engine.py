@@ -17,7 +17,7 @@ stops it, and its finish or requeue can never overwrite the newer attempt's (rev
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 
 from huey import Huey
 from huey.api import TaskWrapper, crontab
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,6 +97,7 @@ class JobEngine:
         self.files_root = files_root
         self.lease_s = lease_s
         self._handlers: dict[str, Handler] = {}
+        self._unlisted: set[str] = set()  # kinds kept from the listener's view (`register(listed=False)`)
         self.here: dict[str, Callable[[], object]] = {}  # `every_minute_here`
         self._run: TaskWrapper = huey.task(retries=MAX_ATTEMPTS - 1, retry_delay=RETRY_DELAY_S, name="encore.job")(
             self.execute
@@ -105,10 +106,14 @@ class JobEngine:
         huey.periodic_task(crontab(minute="*"), name="encore.reap")(self.outage.guard("encore.reap", self.reap))
 
     # --- registry and submission ---------------------------------------------------------------------
-    def register(self, kind: str, handler: Handler) -> None:
+    def register(self, kind: str, handler: Handler, *, listed: bool = True) -> None:
+        """`listed=False`: a record the server keeps for itself under a listener (an app's resume of a play they
+        deleted), never among their jobs (`recent`, `get`); the operator's views still show it."""
         if kind in self._handlers:
             raise ValueError(f"job kind {kind!r} is registered twice")
         self._handlers[kind] = handler
+        if not listed:
+            self._unlisted.add(kind)
 
     def every_day(
         self, kind: str, *, key: str, hour: int, minute: int = 0, payload: dict[str, Any] | None = None
@@ -203,7 +208,7 @@ class JobEngine:
     def get(self, session: Session, *, public_id: str, user_id: int | None) -> JobView:
         """A job, only to its owner (a job without an owner is an operator's, seen by nobody here)."""
         job = session.scalar(select(Job).where(Job.public_id == public_id[:22]))
-        if job is None or job.user_id is None or job.user_id != user_id:
+        if job is None or job.user_id is None or job.user_id != user_id or job.kind in self._unlisted:
             raise NotFound("no such job", code="no_job")
         return _view(job)
 
@@ -215,7 +220,11 @@ class JobEngine:
         return _view(job)
 
     def recent(self, session: Session, *, user_id: int, kinds: tuple[str, ...] = (), limit: int = 20) -> list[JobView]:
-        return self._newest(session, select(Job).where(Job.user_id == user_id), kinds=kinds, limit=limit)
+        """The listener's newest jobs, those of unlisted kinds left out (whatever `kinds` asks)."""
+        query = select(Job).where(Job.user_id == user_id)
+        if self._unlisted:
+            query = query.where(Job.kind.not_in(sorted(self._unlisted)))
+        return self._newest(session, query, kinds=kinds, limit=limit)
 
     def everyones(self, session: Session, *, kinds: tuple[str, ...] = (), limit: int = 20) -> list[JobView]:
         """The newest jobs, whoever's: the operator's view (`encore jobs list`), never a listener's."""
@@ -225,6 +234,19 @@ class JobEngine:
         if kinds:
             query = query.where(Job.kind.in_(kinds))
         return [_view(j) for j in session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit))]
+
+    def drop(self, session: Session, *, public_ids: Iterable[str]) -> int:
+        """Delete these jobs in the caller's transaction, each unless a worker is running it (it finishes, and the
+        caller's next call drops it): a record replaced by a newer one that holds all it said. Their folders go
+        now, so only records whose run writes no file are dropped (a rollback leaves the row, whose run makes its
+        folder again). How many went."""
+        ids = sorted(set(public_ids))
+        if not ids:
+            return 0
+        gone = session.execute(delete(Job).where(Job.public_id.in_(ids), Job.state != "running"))
+        for public_id in ids:
+            shutil.rmtree(self.folder(public_id), ignore_errors=True)
+        return int(gone.rowcount)  # type: ignore[attr-defined]
 
     # --- running -----------------------------------------------------------------------------------------
     def _claim(self, job_id: int) -> Job | None:

@@ -33,6 +33,9 @@ from encore.state import SharedState
 
 FORGET = "history.forget"
 FORGET_PLAY = "history.forget_play"  # one play forgotten (`forget_play`): what a drain of the outbox reads
+# an app's "now playing" of a play the listener deleted, held back as that play (`_resumes`): read as FORGET_PLAY is,
+# never among the listener's jobs (review28a L5: twelve resends pushed an import out of the twenty shown)
+RESUMED_PLAY = "history.forget_resumed"
 DELETED_ONE = "Deleted one play from your history"
 RESUMED_ONE = "Kept a play you deleted out of your history: an app resumed it"
 # A reported play and the verified stream of it start at about the same time: the client's clock and the
@@ -65,25 +68,15 @@ def forget_play(
 
 
 def forgotten_one(
-    session: Session,
-    *,
-    jobs: JobEngine,
-    user_id: int,
-    track_id: int,
-    first: datetime,
-    last: datetime,
-    resumed: bool = False,
+    session: Session, *, jobs: JobEngine, user_id: int, track_id: int, first: datetime, last: datetime
 ) -> None:
     """What one play forgotten leaves: its verified stream de-identified now, and a `FORGET_PLAY` job naming its
     track and start (the drain's `forgotten_kept_stream`, the job's run once more after commit, and
-    `forgotten_listen`). `resumed`: not the listener's delete but an app's "now playing" of the deleted play
-    going on (`forgotten_listen`), held back as that play."""
+    `forgotten_listen`). An app's resume of it leaves a `RESUMED_PLAY` record instead (`_resumes`)."""
     since, until = first - PLAY_MATCH, last + PLAY_MATCH
     playback.deidentify_verified_streams(session, user_id=user_id, since=since, until=until, track_id=track_id)
     payload: dict[str, object] = {"track_id": track_id, "since": since.isoformat(), "until": until.isoformat()}
     payload["started_at"] = first.isoformat()  # the play's own start (`forgotten_listen`)
-    if resumed:
-        payload["resumed"] = True
     jobs.submit(session, kind=FORGET_PLAY, user_id=user_id, payload=payload)
 
 
@@ -97,7 +90,8 @@ def run_forget_play(ctx: JobContext) -> dict[str, Any]:
         n = playback.deidentify_verified_streams(
             session, user_id=ctx.user_id, since=since, until=until, track_id=int(ctx.payload["track_id"])
         )
-    # what the listener's job list says of it (`GET /api/me/jobs`): the play they deleted, not an internal step
+    # what the listener's job list says of it (`GET /api/me/jobs`): the play they deleted, not an internal step (a
+    # resume's record is not in that list: its words are the operator's, `encore jobs list`)
     ctx.progress(1, 1, RESUMED_ONE if ctx.payload.get("resumed") else DELETED_ONE, force=True)
     return {"deidentified": n}
 
@@ -206,21 +200,21 @@ def forgotten_kept_stream(session: Session, *, verified: playback.Verified) -> b
     """A verified stream was just written (the byte path's live write and the outbox's drain, both through
     `bootstrap.write_verified`, and `encore edge ingest-log`):
     when the listener asked to forget a range holding its first byte (a forget job, whatever its state: one
-    still queued would de-identify it anyway), or the one play of its track there (`FORGET_PLAY`), it no longer
-    names them, as if it had been written before the forget ran (review23m M3, fixout24). True when it was
-    de-identified."""
+    still queued would de-identify it anyway), or the one play of its track there (`FORGET_PLAY`, or an app's
+    resume of it, `RESUMED_PLAY`), it no longer names them, as if it had been written before the forget ran
+    (review23m M3, fixout24). True when it was de-identified."""
     user_id = session.scalar(select(User.id).where(User.public_id == verified.user))
     if user_id is None:
         return False
     at, track_id = verified.first_byte_at, None
     asked_for = select(Job.kind, Job.payload).where(
-        Job.kind.in_((FORGET, FORGET_PLAY)), Job.user_id == user_id, Job.created_at > at - _ASKED_AFTER
+        Job.kind.in_((FORGET, FORGET_PLAY, RESUMED_PLAY)), Job.user_id == user_id, Job.created_at > at - _ASKED_AFTER
     )
     for kind, payload in session.execute(asked_for):
         since, until = _asked_range(payload)
         if not ((since is None or since <= at) and at < until):
             continue
-        if kind == FORGET_PLAY:
+        if kind != FORGET:  # one play's, of one track
             asked = json.loads(payload)
             track_id = track_id or session.scalar(select(Track.id).where(Track.public_id == verified.track))
             if asked.get("track_id") != track_id:

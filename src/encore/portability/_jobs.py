@@ -12,7 +12,7 @@ from encore.db import transaction
 from encore.jobs import Job, JobContext, JobEngine, JobView
 from encore.kernel import Conflict, NotFound, ValidationFailed
 from encore.portability._export import export_account
-from encore.portability._forget import FORGET, FORGET_PLAY, run_forget, run_forget_play
+from encore.portability._forget import FORGET, FORGET_PLAY, RESUMED_PLAY, run_forget, run_forget_play
 from encore.portability._import import ImportReport, import_history
 
 IMPORT, EXPORT = "history.import", "account.export"
@@ -220,4 +220,6 @@ HANDLERS = {
     EXPORT: run_export,
     FORGET: run_forget_and_drop_exports,
     FORGET_PLAY: run_forget_play,
+    RESUMED_PLAY: run_forget_play,  # the same run, on a record the listener is not shown
 }
+UNLISTED = frozenset({RESUMED_PLAY})  # kinds bootstrap registers unlisted (`JobEngine.register`)

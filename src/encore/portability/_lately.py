@@ -40,33 +40,35 @@ from sqlalchemy.orm import Session
 from encore import history
 from encore.db import RawStatement, connection_of
 from encore.jobs import Job, JobEngine
-from encore.portability._forget import FORGET, FORGET_PLAY, _asked_range, forgotten_one
+from encore.portability._forget import FORGET, FORGET_PLAY, RESUMED_PLAY, _asked_range
+from encore.portability._resumes import Resumed, keep_resume, resumed_record
 from encore.state import SharedState
 
 Range = tuple[datetime | None, datetime]  # [since, until); since None: everything before until
 
 _ASKED = RawStatement(
-    select(Job.kind, Job.payload).where(
+    select(Job.public_id, Job.kind, Job.payload).where(
         Job.user_id == bindparam("user_id"),
         Job.created_at > bindparam("since"),
-        or_(Job.kind == FORGET, Job.kind == FORGET_PLAY),
+        or_(Job.kind == FORGET, Job.kind == FORGET_PLAY, Job.kind == RESUMED_PLAY),
     )
 )
 
 
 class _Asked:
-    """The listener's forget jobs (`FORGET` and `FORGET_PLAY`) of the last FORGOTTEN_PLAY_S as (kind, payload),
-    read at the first question and kept for the request: one indexed read, however many questions."""
+    """The listener's forget jobs (`FORGET`, `FORGET_PLAY` and the resumes' `RESUMED_PLAY`) of the last
+    FORGOTTEN_PLAY_S as (public id, kind, payload), read at the first question and kept for the request: one
+    indexed read, however many questions."""
 
     def __init__(self, session: Session, *, user_id: int, now: datetime) -> None:
         self._session, self._user_id, self._now = session, user_id, now
-        self._rows: list[tuple[str, str]] | None = None
+        self._rows: list[tuple[str, str, str]] | None = None
 
-    def rows(self) -> list[tuple[str, str]]:
+    def rows(self) -> list[tuple[str, str, str]]:
         if self._rows is None:
             since = self._now - timedelta(seconds=history.FORGOTTEN_PLAY_S)
             found = _ASKED.rows(connection_of(self._session), {"user_id": self._user_id, "since": since})
-            self._rows = [(kind, payload) for kind, payload in found]
+            self._rows = [(public_id, kind, payload) for public_id, kind, payload in found]
         return self._rows
 
 
@@ -104,7 +106,7 @@ def recently_forgotten(
     read of the shared state). `every_id`: read the ids whatever the listener's marker says (one report, one id:
     the release before wrote no marker, so for a day after an upgrade only the ids tell)."""
     jobs = asked or _Asked(session, user_id=user_id, now=now)
-    ranges = tuple(_asked_range(payload) for kind, payload in jobs.rows() if kind == FORGET)
+    ranges = tuple(_asked_range(payload) for _id, kind, payload in jobs.rows() if kind == FORGET)
     ids = state is not None and (every_id or history.forgot_plays_lately(state, user_id=user_id))
     return RecentlyForgotten(user_id, ranges, state if ids else None)
 
@@ -148,9 +150,10 @@ def forgotten_listen(
       playing" (`history.same_listen`).
     - A "now playing" is that play going on (an app resuming after a pause) until the track's length and the
       pairing slack have passed since the play the listener deleted began (`history.resumed_listen`). It is
-      held back as that play: it leaves a `FORGET_PLAY` job of its own (`resumed`), so the submission that
-      follows pairs with it as it would have with its row (whatever time the app gives the listen), and the
-      stream it resumes is de-identified as the deleted play's was. A "now playing" is judged from the
+      held back as that play: it leaves a record (`RESUMED_PLAY`, never among the listener's jobs, one for the
+      resumes that follow each other: `_resumes`), so the submission that follows pairs with it as it would
+      have with its row (whatever time the app gives the listen), and the stream it resumes is de-identified
+      as the deleted play's was. A "now playing" is judged from the
       listener's own delete only, never from a resume's job, so a track on repeat is not held back without end;
       a submission is judged from both, so one sent alone (an app's offline queue) may be held back up to two
       windows after the delete (review27c L4: a 4-minute track, 28 minutes), the price of pairing a resume's
@@ -162,15 +165,19 @@ def forgotten_listen(
     (`same_listen`, review27a M2). A replay after it is a play."""
 
     deleted: list[tuple[int, datetime, bool]] | None = None  # (track, start, a resume's): read once per request
+    records: list[Resumed] = []  # the resumes' records, which a resume replaces
     forgets = asked or _Asked(session, user_id=user_id, now=now)
 
     def read() -> list[tuple[int, datetime, bool]]:
         kept = []
-        for _kind, raw in forgets.rows():
+        for public_id, kind, raw in forgets.rows():
             payload = json.loads(raw)
-            if isinstance(payload.get("track_id"), int) and "started_at" in payload:  # else the id alone tells
-                start = datetime.fromisoformat(str(payload["started_at"]))
-                kept.append((payload["track_id"], start, bool(payload.get("resumed"))))
+            if kind == RESUMED_PLAY or payload.get("resumed"):  # a record's resumes pair from its first to its latest
+                record = resumed_record(public_id, payload)
+                kept += [(record.track_id, record.first, True), (record.track_id, record.latest, True)]
+                records.append(record)
+            elif isinstance(payload.get("track_id"), int) and "started_at" in payload:  # else the id alone tells
+                kept.append((payload["track_id"], datetime.fromisoformat(str(payload["started_at"])), False))
             for track_id, started in payload.get("open") or ():  # a range's plays still playing when asked
                 kept.append((int(track_id), datetime.fromisoformat(str(started)), False))
         return kept
@@ -185,17 +192,19 @@ def forgotten_listen(
                 and history.same_listen(forgotten_start=gone, submitted_start=started_at, duration_ms=duration_ms)
                 for gone_track, gone, _resumed in deleted
             )
-        going_on = any(
-            gone_track == track_id
+        going_on = [
+            gone
+            for gone_track, gone, resumed in deleted
+            if gone_track == track_id
             and not resumed
             and history.resumed_listen(forgotten_start=gone, duration_ms=duration_ms, playing_at=started_at)
-            for gone_track, gone, resumed in deleted
-        )
-        if going_on:
-            forgotten_one(
-                session, jobs=jobs, user_id=user_id, track_id=track_id, first=started_at, last=started_at, resumed=True
+        ]
+        if going_on:  # of the latest such play (two deleted plays of a track: either would hold it back)
+            kept, replaced = keep_resume(
+                session, jobs=jobs, user_id=user_id, records=records, track_id=track_id, of=max(going_on), at=started_at
             )
+            records[:] = [*(r for r in records if r.job_id not in replaced), kept]
             deleted.append((track_id, started_at, True))
-        return going_on
+        return bool(going_on)
 
     return covers
