@@ -153,8 +153,6 @@ def serve(
     start_from_env()  # bench only (issue #16): nothing unless ENCORE_MEMTRACE_DIR is set
     allocator = AllocatorKeeper()  # before the server's and the jobs' threads: they get its arena limit
     allocator.start()
-    from encore.web import create_app
-
     c = open_install(may_create=True)
     try:
         if warning := open_data_warning(open_to_others(c.settings.data_dir)):
@@ -170,7 +168,11 @@ def serve(
                 "limits and transcode slots); without it, serve with one worker"
             )
             raise typer.Exit(2)
-        app = create_app(c) if plan.count == 1 else None
+        app = None  # several workers: each builds its own (`encore.web:serve_app`); this process supervises
+        if plan.count == 1:
+            from encore.web import create_app
+
+            app = create_app(c)
         # built, and before any job or demo-build thread runs: only start-up's objects are frozen (kernel._gc)
         settle_heap(gen0=c.settings.gc_young_threshold)
         builder = _start_demo_builder(c) if build_demo else None
