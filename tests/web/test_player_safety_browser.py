@@ -14,6 +14,7 @@ from encore import library
 from encore.accounts import User, create_user
 from encore.catalog import Album, Track, index_entity
 from encore.db import transaction
+from tests.support.browser import go
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import browser
 
@@ -102,15 +103,15 @@ def test_hostile_names_in_every_view_and_title_with_csp_enforced(live: LiveServe
     views = [(f"/album/{ids['album']}", "h1"), (f"/artist/{ids['artist']}", "h1"), (f"/track/{ids['track']}", "h1")]
     if "label" in ids:
         views.append((f"/label/{ids['label']}", "h1"))
-    for path, sel in views:
-        page.goto(live.base_url + path)
+    for path, sel in views:  # each view as a link reaches it (`go`); the violations watched add up over all of them
+        go(page, path)
         page.wait_for_selector(sel)
         assert page.locator(sel).inner_text() == HOSTILE, path
         assert HOSTILE in page.title(), path
         _safe(page)
 
     # Search: the query itself and the results are hostile.
-    page.goto(f"{live.base_url}/album/{ids['album']}")
+    go(page, f"/album/{ids['album']}")
     page.wait_for_selector("#main .track-play")
     page.fill("#search-input", HOSTILE[:12])
     page.wait_for_url("**/search?q=*")
@@ -125,12 +126,12 @@ def test_hostile_names_in_every_view_and_title_with_csp_enforced(live: LiveServe
     _safe(page)
 
     # Playlist with a hostile name, holding the hostile track; liked songs; queue; now playing; home.
-    page.goto(f"{live.base_url}/library")
+    go(page, "/library")
     page.fill("#new-playlist-name", PLAYLIST_NAME)
     page.click("text=Create playlist")
     page.wait_for_selector("text=Edit playlist")
     assert page.locator("h1").inner_text() == PLAYLIST_NAME and PLAYLIST_NAME in page.title()
-    page.goto(f"{live.base_url}/album/{ids['album']}")
+    go(page, f"/album/{ids['album']}")
     page.get_by_role("button", name=f"More actions for {HOSTILE}").click()
     page.get_by_role("menuitem", name="Like").click()
     page.get_by_role("button", name=f"More actions for {HOSTILE}").click()
@@ -139,7 +140,7 @@ def test_hostile_names_in_every_view_and_title_with_csp_enforced(live: LiveServe
     _until(page, "document.querySelector('#audio').currentTime > 0.3")
     assert page.inner_text("#np-title") == HOSTILE and HOSTILE in page.title()
     for path in ["/collection/tracks", "/queue", "/library", "/"]:
-        page.goto(live.base_url + path)
+        go(page, path)
         page.wait_for_selector("#main .track-title, #main .card-title")
         names = "#main .track-title, #main .card-title, #main .np-title"
         texts = page.evaluate(f"[...document.querySelectorAll('{names}')].map(e => e.textContent)")
