@@ -50,6 +50,7 @@ export class AdBreaks {
     const total = ad.duration_ms / 1000;
     const tick = () => this.show(ad, Math.max(0, Math.ceil(total - (el.currentTime || 0))));
     this.lock(true);
+    this.player.mediaAd(ad);
     tick();
     try {
       const heard = await this.listen(el, ad, tick);
@@ -57,6 +58,7 @@ export class AdBreaks {
       localStorage.removeItem(AD_KEY);
     } finally {
       this.lock(false);
+      this.player.mediaAd(null);
       this.overlay.hidden = true;
       this.overlay.replaceChildren();
     }
@@ -133,6 +135,7 @@ export class AdBreaks {
       if (el) el.disabled = on;
     }
     this.player.els.player.classList.toggle("in-ad", on);
+    this.player.mediaSkips(!on); // the lock screen's and media keys' skip and seek too
   }
 }
 

@@ -115,20 +115,13 @@ export function shareButton(kind, id) {
   } });
 }
 
-// A queued track pressed: during an ad it plays after the break, as a pressed list's track does (`playList`);
-// `start` alone returned during an ad, so the press was lost without a word (review28d L2).
-function playAt(player, i) {
-  if (player.ads.active) player.playList(player.queue, i, player.context);
-  else player.start(i);
-}
-
 export function queueView(player) {
   document.title = "Queue · Encore";
   const box = h("div", { class: "view" });
   const draw = () => {
     const autoplayAt = player.queue.findIndex((t) => t.autoplay);
     const rows = player.queue.map((t, i) => h("li", { class: `track${i === player.index ? " current" : ""}`, "data-track-id": t.id, "aria-current": i === player.index ? "true" : null },
-      h("button", { type: "button", class: "track-play with-album", "aria-label": `Play ${t.title}`, onclick: () => playAt(player, i) },
+      h("button", { type: "button", class: "track-play with-album", "aria-label": `Play ${t.title}`, onclick: () => player.start(i) },
         h("span", { class: "track-num", text: i === player.index ? "▶" : String(i + 1) }),
         h("span", { class: "track-main" }, h("span", { class: "track-title", text: t.title }), h("span", { class: "track-artists" }, artistList(t.artists))),
         h("span", { class: "track-album", text: t.album ? t.album.title : "" }),

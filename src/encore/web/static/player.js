@@ -89,14 +89,28 @@ export class Player extends EventTarget {
   }
 
   // ---- starting tracks -------------------------------------------------------------------------
+  // During an ad every start waits for it, as ads.js's run() means: a press is kept as the choice for after the
+  // break, said in a toast, and the start already waiting on the ad plays it when the break ends. Nothing is
+  // rendered or swapped meanwhile: the bar, the queue and the sound stay on the waiting track (review28b F7, then
+  // session 28's note: the Queue view's press had to be special-cased, since start() dropped it). The last press
+  // wins, as outside an ad. A choice is {tracks, index, context, resumeAt}, a list that becomes the queue, or
+  // {track, index, resumeAt}, an entry of the queue as it stands when the ad ends (edits made during the ad stay).
+  // Next and previous are the ad's to lock, as their buttons (ads.js), not a choice: see next().
+  chooseAfterAd(choice, track) {
+    this.afterAd = choice;
+    toast(named(track.title), " plays after the ad");
+  }
+
+  async playChosen(choice) {
+    if (choice.tracks) { await this.playList(choice.tracks, choice.index, choice.context, choice.resumeAt); return; }
+    // The entry pressed, where it is now: moved in the Queue view meanwhile, found again; removed, the waiting
+    // track plays.
+    const at = this.queue[choice.index] === choice.track ? choice.index : this.queue.indexOf(choice.track);
+    await this.start(at < 0 ? this.index : at, { resumeAt: choice.resumeAt });
+  }
+
   async playList(tracks, index, context, resumeAt = 0) {
-    // A track pressed during an ad plays when the break ends, as ads.js's run() means: the start waiting on the ad
-    // takes this choice, and the queue is not swapped under the track still shown (review28b F7).
-    if (this.ads.active) {
-      this.afterAd = [tracks, index, context, resumeAt];
-      toast(named(tracks[index].title), " plays after the ad");
-      return;
-    }
+    if (this.ads.active) { this.chooseAfterAd({ tracks: tracks.slice(), index, context, resumeAt }, tracks[index]); return; }
     this.queue = tracks.slice();
     this.original = null;
     this.context = context || null;
@@ -105,7 +119,8 @@ export class Player extends EventTarget {
   }
 
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
-    if (index < 0 || index >= this.queue.length || this.ads.active) return;
+    if (index < 0 || index >= this.queue.length) return;
+    if (this.ads.active) { this.chooseAfterAd({ track: this.queue[index], index, resumeAt }, this.queue[index]); return; }
     this.endFade();
     const track = this.queue[index];
     const mine = this.prepared && this.prepared.id === track.id ? this.prepared : null;
@@ -136,7 +151,7 @@ export class Player extends EventTarget {
           }
         } catch { /* the ad could not be fetched: the music is still refused, said below */ }
         const chosen = this.afterAd;  // pressed during the ad: that track now, not this one
-        if (chosen) { this.afterAd = null; await this.playList(...chosen); return; }
+        if (chosen) { this.afterAd = null; await this.playChosen(chosen); return; }
         if (gone(next)) { await skipUnavailable(this, track, { autoplay }); return; }
         if (next instanceof Error) {
           // Paused on the track; say why when it is the ad, and let Retry (or Play) ask again.
@@ -242,6 +257,10 @@ export class Player extends EventTarget {
     this.next("ended");
   }
 
+  // During an ad, Next and Previous do nothing, by any path (the bar's buttons are locked, Shift+arrows, media keys:
+  // the lock screen is offered no skip then, mediaSkips()). They do not skip the ad, which the server would refuse,
+  // and they do not move the track waiting on it either: a Next pressed to skip an ad would otherwise lose a song
+  // never heard. A track pressed by name is a choice, and plays after the ad (chooseAfterAd).
   async next(reason = "skipped") {
     if (this.ads.active) return;
     let target = this.index + 1;
@@ -336,8 +355,14 @@ export class Player extends EventTarget {
   }
 
   // ---- queue ------------------------------------------------------------------------------------
-  playNext(track) { this.queue.splice(this.index + 1, 0, track); this.changed(); }
-  addToQueue(track) { this.queue.push(track); this.changed(); }
+  // A list pressed during an ad is the queue to be (chooseAfterAd): what is queued meanwhile goes there, not into
+  // the queue that list replaces when the ad ends.
+  playNext(track) {
+    const list = this.afterAd && this.afterAd.tracks;
+    if (list) list.splice(this.afterAd.index + 1, 0, track); else this.queue.splice(this.index + 1, 0, track);
+    this.changed();
+  }
+  addToQueue(track) { ((this.afterAd && this.afterAd.tracks) || this.queue).push(track); this.changed(); }
   clearQueue() { this.queue = this.current ? [this.current] : []; this.index = this.current ? 0 : -1; this.changed(); }
 
   removeAt(i) { this.edit(withoutItem(this.queue, this.index, i)); }
@@ -441,11 +466,14 @@ export class Player extends EventTarget {
     e.player.classList.add("has-track");
     this.syncIdle();
     document.title = `${isolate(track.title)} · ${artistText(track.artists)} · Encore`;
-    if ("mediaSession" in navigator) {
-      const artwork = Object.entries(track.images || {}).map(([size, url]) => ({ src: url, sizes: `${size}x${size}`, type: "image/jpeg" }));
-      navigator.mediaSession.metadata = new MediaMetadata({
-        title: track.title, artist: artistText(track.artists), album: track.album ? track.album.title : "", artwork });
-    }
+    this.mediaMeta(track);
+  }
+
+  mediaMeta(track) {
+    if (!("mediaSession" in navigator)) return;
+    const artwork = Object.entries(track.images || {}).map(([size, url]) => ({ src: url, sizes: `${size}x${size}`, type: "image/jpeg" }));
+    navigator.mediaSession.metadata = new MediaMetadata({
+      title: track.title, artist: artistText(track.artists), album: track.album ? track.album.title : "", artwork });
   }
 
   onDuration() {
@@ -505,11 +533,30 @@ export class Player extends EventTarget {
     const set = (action, fn) => { try { ms.setActionHandler(action, fn); } catch { /* unsupported action */ } };
     set("play", () => this.toggle());
     set("pause", () => this.active.pause());
-    set("previoustrack", () => this.previous());
-    set("nexttrack", () => this.next("skipped"));
-    set("seekto", (d) => this.seekTo(d.seekTime));
-    set("seekbackward", (d) => this.seekTo(this.active.currentTime - (d.seekOffset || 10)));
-    set("seekforward", (d) => this.seekTo(this.active.currentTime + (d.seekOffset || 10)));
+    this.mediaSkips(true);
+  }
+
+  // Skip and seek on the lock screen and the media keys, offered only when the bar offers them: an ad break takes
+  // them away as it locks the bar's buttons (ads.js), and gives them back after it. While the ad plays, the lock
+  // screen names the ad, not the track waiting on it (mediaAd).
+  mediaSkips(on) {
+    if (!("mediaSession" in navigator)) return;
+    const actions = {
+      previoustrack: () => this.previous(),
+      nexttrack: () => this.next("skipped"),
+      seekto: (d) => this.seekTo(d.seekTime),
+      seekbackward: (d) => this.seekTo(this.active.currentTime - (d.seekOffset || 10)),
+      seekforward: (d) => this.seekTo(this.active.currentTime + (d.seekOffset || 10)),
+    };
+    for (const [action, fn] of Object.entries(actions)) {
+      try { navigator.mediaSession.setActionHandler(action, on ? fn : null); } catch { /* unsupported action */ }
+    }
+  }
+
+  mediaAd(ad) {
+    if (!("mediaSession" in navigator)) return;
+    if (ad) navigator.mediaSession.metadata = new MediaMetadata({ title: "Ad", artist: ad.advertiser });
+    else if (this.current) this.mediaMeta(this.current);
   }
 
   // ---- persistence (resume after reload) --------------------------------------------------------
