@@ -2,6 +2,8 @@
 under a release of its own kind (`upsert_album(ad=False)`); once the spot's release was gone, the next song with the
 very same tags started a second listed release of that name under the plain key, each half empty. Both kinds."""
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -10,6 +12,7 @@ from encore import catalog
 from encore.bootstrap import Container
 from encore.catalog import Album, AlbumFacts
 from encore.db import transaction
+from encore.kernel import Conflict
 
 FACTS = AlbumFacts(title="Northern Signals", artists=["Aurora Lights"], album_type="album", release_date=None,
                    upc=None, label=None, label_kind=None, genres=[])  # fmt: skip
@@ -36,3 +39,25 @@ def test_a_file_joins_its_kinds_release_after_the_other_kind_left(container: Con
     assert again == apart  # the old code made a second release of the name under the freed plain key
     with container.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Album).where(Album.title == FACTS.title)) == 1
+
+
+@pytest.mark.parametrize("forced", [False, True], ids=["tagged", "forced"])
+def test_a_file_of_another_label_never_moves_the_kinds_release(container: Container, forced: bool) -> None:
+    """review29c M1: the label rules read the plain key's release (none, once the spot's was gone) and then the file
+    joined label M's release of its kind and relabelled it N. An operator's file tagged N joins it and it stays M's
+    (review25m F5, as for the plain key); a forced ingest for N is refused, as another label's artist."""
+    theirs, ours = replace(FACTS, label="Label M"), replace(FACTS, label="Label N")
+    with transaction(container.sessions) as s:
+        spot = _album(s, ad=True).id  # the plain key: a spot's release
+        apart = _album(s, ad=False, facts=theirs)  # label M's song, filed apart
+        apart_id, m_label = apart.id, apart.label_id
+    with transaction(container.sessions) as s:
+        s.execute(delete(Album).where(Album.id == spot))
+    if forced:
+        with pytest.raises(Conflict), transaction(container.sessions) as s:
+            _album(s, ad=False, facts=ours, label_forced=True)
+    else:
+        with transaction(container.sessions) as s:
+            assert _album(s, ad=False, facts=ours).id == apart_id
+    with container.sessions() as s:
+        assert s.scalar(select(Album.label_id).where(Album.id == apart_id)) == m_label is not None

@@ -184,12 +184,15 @@ def upsert_album(
     lead = facts.artists[0] if facts.artists else ""
     key = identity_key(lead, facts.title)
     album = session.scalar(select(Album).where(Album.album_key == key))
+    # the release of the file's kind first: the label rules below read the release the file would join (review29c M1)
+    album, key = _of_kind(session, album=album, key=key, lead=lead, title=facts.title, ad=ad)
     keeps_label = not (label_forced or draft) and album is not None and album.label_id is not None
     label = upsert_label(session, name=facts.label, kind=facts.label_kind) if facts.label and not keeps_label else None
     if label_forced and label is not None and album is not None and album.label_id != label.id:
-        key = identity_key(lead, facts.title, f"label {label.id}")
+        parts = (f"label {label.id}",)
+        key = identity_key(lead, facts.title, *parts)
         album = session.scalar(select(Album).where(Album.album_key == key))
-    album, key = _of_kind(session, album=album, key=key, lead=lead, title=facts.title, ad=ad)
+        album, key = _of_kind(session, album=album, key=key, lead=lead, title=facts.title, ad=ad, parts=parts)
     if draft:  # a label's upload joins only its own draft of that name, never a listed release
         album, key = _open_draft(session, lead=lead, title=facts.title, label_id=label.id if label else 0)
     if album is not None:  # its row held, then read again: a takedown at this moment is seen (review24s H1)
@@ -225,14 +228,14 @@ def upsert_album(
 
 
 def _of_kind(
-    session: Session, *, album: Album | None, key: str, lead: str, title: str, ad: bool
+    session: Session, *, album: Album | None, key: str, lead: str, title: str, ad: bool, parts: tuple[str, ...] = ()
 ) -> tuple[Album | None, str]:
     """The release (or None: to make) and key a file of this kind joins, given the one its name found: that one if
     it is of the file's kind, else the name's release of that kind filed apart, which a file also joins when the
-    name found none (the other kind's release gone since: review29a L1)."""
+    name found none (the other kind's release gone since: review29a L1). `parts`: the key's own (a label's)."""
     if album is not None and album.is_ad == ad:
         return album, key
-    kind_key = identity_key(lead, title, "ad" if ad else "music")
+    kind_key = identity_key(lead, title, *parts, "ad" if ad else "music")
     kind_album = session.scalar(select(Album).where(Album.album_key == kind_key))
     if album is None and kind_album is None:
         return None, key
