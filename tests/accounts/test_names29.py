@@ -60,3 +60,19 @@ def test_a_listed_password_typed_backwards_is_refused(weak: str) -> None:
 
 def test_a_strong_password_that_reads_backwards_as_words_is_taken() -> None:
     assert check_password("9876 zebra quokka mandolin").allowed
+
+
+@pytest.mark.parametrize("name", ["demo (jO4M\u2028)", "demo (\u2029jO4M)", "Mara\u2028K."])
+def test_a_line_or_paragraph_separator_is_not_one_line(name: str) -> None:
+    """review29c L2: U+2028/U+2029 inside the tag's parentheses escaped the own tag beside logins; a display name is
+    one line, so they are refused as a line break is."""
+    decision = check_display_name(name)
+    assert not decision.allowed and "line break" in decision.reason, ascii(name)
+
+
+@pytest.mark.parametrize("name", ["demo (\u1680jO4M)", "Listener\u1680jO4M"])
+def test_any_space_reads_as_a_space_in_the_shape(name: str) -> None:
+    if name.startswith("demo"):
+        assert name_beside_logins(name, public_id="Zq7kLMNOP") == f"{name} (Zq7k)"
+    else:
+        assert not check_display_name(name).allowed

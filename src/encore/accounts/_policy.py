@@ -52,7 +52,8 @@ def _shown_refusal(name: str) -> str | None:
     is); None when it can."""
     if not name or not has_visible(name):
         return "A display name needs at least one visible character."
-    if has_control(name) or any(unicodedata.category(ch) == "Cc" for ch in name):  # one line: no tab, newline, C1
+    # one line: no tab, newline, C1 control, nor a line or paragraph separator (U+2028/9: review29c L2)
+    if has_control(name) or any(unicodedata.category(ch) in _BREAKS for ch in name):
         return "A display name cannot hold control characters (a line break or a tab among them)."
     if has_bidi_control(name):  # every listener would read it reversed: "\u202eadmin" shows as "nimda" (probe24b F6)
         return bidi_refusal("A display name")
@@ -138,12 +139,13 @@ def _reads(name: str) -> tuple[str, str]:
 def _shape(name: str) -> str:
     """`name` case-folded as its shape is drawn: `as_login`'s reading, but a blank letter read as the space it may
     draw ("Listener\u2800Ab12", review29a M1) and any opening or closing bracket as a parenthesis ("demo
-    \u2768Ab12\u2769", review29a L4)."""
+    \u2768Ab12\u2769", review29a L4) and any separator as a space (U+1680, U+2028: review29c L2)."""
     spaced = blanks_as_spaces(unicodedata.normalize("NFKC", name))  # NFKC first: U+FFA0 folds to a blank too
     return as_login("".join(_BRACKET.get(unicodedata.category(ch), ch) for ch in spaced)).casefold()
 
 
-_BRACKET = {"Ps": "(", "Pe": ")"}
+_BRACKET = {"Ps": "(", "Pe": ")", "Zs": " ", "Zl": " ", "Zp": " "}
+_BREAKS = frozenset({"Cc", "Zl", "Zp"})
 
 
 def name_beside_logins(shown: str, *, public_id: str) -> str:
