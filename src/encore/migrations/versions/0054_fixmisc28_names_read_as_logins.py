@@ -15,17 +15,15 @@ neutral name too.
 Not every name cleared was shown to no one (review29a L2): a name that reads as another account's neutral name
 ("Listener Anna", lead28's `looks_neutral`) was shown as chosen before session 28, whether or not an account had that
 tag. So each name cleared is written to the audit log as the listener's own display-name change (old: the text, new:
-none chosen): the listener sees it among their account's events, and the operator can read the text back.
+none chosen): the listener sees it among their account's events, and the operator can read the text back
+(`encore.migrations._unchosen_names`, lead29_1's step too).
 """
 
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from alembic import op
 
-from encore.db import UTCDateTime
+from encore.migrations._unchosen_names import clear_unchosen_names
 
 revision: str = "fixmisc28_1"
 down_revision: str | None = "fixapi26_1"
@@ -34,29 +32,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from encore.accounts import chosen_name
-
-    bind = op.get_bind()
-    rows = bind.execute(sa.text("SELECT id, username, display_name FROM users WHERE display_name <> ''")).all()
-    cleared = [(user_id, shown) for user_id, username, shown in rows if not chosen_name(shown, username=username)]
-    if not cleared:
-        return
-    bind.execute(sa.text("UPDATE users SET display_name = '' WHERE id = :id"), [{"id": i} for i, _ in cleared])
-    now = datetime.now(UTC)
-    events = [
-        {"at": now, "actor_id": None, "subject_id": user_id, "kind": CHANGED, "client_ip": "", "user_agent": "",
-         "details": json.dumps({"old": shown, "new": None}, separators=(",", ":"))}
-        for user_id, shown in cleared
-    ]  # fmt: skip
-    bind.execute(_AUDIT.insert(), events)
-
-
-CHANGED = "profile.display_name_changed"  # `audit.kinds.DISPLAY_NAME_CHANGED`, as this revision's schema has it
-_AUDIT = sa.table(
-    "audit_events",
-    *(sa.column(name) for name in ("actor_id", "subject_id", "kind", "client_ip", "user_agent", "details")),
-    sa.column("at", UTCDateTime()),
-)
+    clear_unchosen_names(op.get_bind())
 
 
 def downgrade() -> None:
