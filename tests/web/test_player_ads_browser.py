@@ -23,6 +23,7 @@ from encore.ingest import run_ingest
 from tests.support.browser import FAST_AUDIO, sign_in
 from tests.support.live import LiveServer, first_album_id, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
+from tests.web.test_premium_paths_browser import topmost
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
@@ -178,6 +179,46 @@ _AD_LAYOUT = """() => {
 }"""
 
 
+# The full-screen player's close strip, the ad panel, the advertiser's name and the seek row, as drawn.
+_FULL_VIEW = """() => {
+  const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+  const strip = box('#np-expand'), ad = box('#ad-break'), who = document.querySelector('#ad-break .ad-who');
+  const seen = (el) => getComputedStyle(el).visibility === 'visible';
+  return {stripBottom: strip.bottom, stripHeight: strip.height, adTop: ad.top,
+          whole: who.scrollWidth <= who.clientWidth, who: who.getBoundingClientRect().width,
+          seek: seen(document.querySelector('#seek')) || seen(document.querySelector('#time-dur'))};
+}"""
+
+
+def _the_full_view_during_the_ad_has_its_way_out(page: Page) -> None:
+    """review29b M1: on a phone, the ad's panel covered the whole full-screen player, its "⌄ Now playing" strip too
+    (paused, the ad left a dark screen with no way out in sight), cut the advertiser to "Acme Co…", showed the
+    previous track's end on the greyed seek bar, and Back left the view open over the next page, inert."""
+    page.click("#btn-play")  # paused: what is checked holds as long as the listener likes
+    page.wait_for_function("document.querySelector('#audio').paused")
+    page.locator("#nav a[href='/library']").click()  # a page to go Back from
+    page.wait_for_selector("#main h1:has-text('Library')")
+    mini_bar_edge = {"x": 4, "y": 4}  # the mini bar's words are the ad's now: its edge still opens the full view
+    page.tap("#np-expand", position=mini_bar_edge)
+    page.wait_for_selector(".player.expanded.in-ad")
+    seen = page.evaluate(_FULL_VIEW)
+    assert seen["stripHeight"] > 0 and seen["adTop"] >= seen["stripBottom"] - 0.5, seen  # the strip is not under it
+    assert seen["whole"] and seen["who"] > 0, seen  # the advertiser's name whole, not "Acme Co…"
+    assert not seen["seek"], seen
+    assert topmost(page, "#np-expand") and topmost(page, "#btn-play")
+    page.tap("#np-expand")  # the way out, with the ad paused
+    page.wait_for_selector(".player.expanded", state="detached")
+    page.tap("#np-expand", position=mini_bar_edge)
+    page.wait_for_selector(".player.expanded")
+    page.go_back()  # the album again, and the view closed with the page under it live
+    page.wait_for_url("**/album/**")
+    page.wait_for_selector("#main .track-play")
+    assert page.locator(".player.expanded").count() == 0
+    assert page.evaluate("document.querySelector('#main').inert") is False
+    assert page.is_visible("#ad-break")  # still owed: going back skips nothing
+    page.click("#btn-play")
+
+
 def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     _run_until_ad(page, live)
@@ -187,6 +228,7 @@ def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Bro
     assert layout["whoRight"] <= layout["linkLeft"], layout  # a long name ends before the pill, not under it
     assert page.locator("#ad-break .ad-who").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "player-ad-break-390x844.png"))
+    _the_full_view_during_the_ad_has_its_way_out(page)
     page.add_init_script(FAST_AUDIO)  # the ad owed after the reload plays at 2x (the one reloaded away at 1x)
     page.reload()
     page.wait_for_selector("#main .track-play")
