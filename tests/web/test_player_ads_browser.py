@@ -240,32 +240,67 @@ def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Bro
     page.close()
 
 
-def test_a_break_the_server_did_not_count_plays_the_ad_again_then_the_music(live: LiveServer, browser: Browser) -> None:
-    """The first "played" report is lost on the way (or answered ad_not_heard): the break is still owed, so the
-    next URL is refused with ad_break_due again. The player plays the ad again and then the chosen track; it
-    used to throw on the second refusal and stop with no sound and no word."""
-    page = _page(browser, viewport={"width": 1280, "height": 800})
+def _reports_lost(page: Page, lost: int) -> tuple[list[str], list[str], list[int]]:
+    """The first `lost` "played" reports fail on the way (the network, as the browser meets it); the requests for
+    an ad and the reports, as sent, and the reports' answers."""
     reports: list[str] = []
+    asked: list[str] = []
+    answers: list[int] = []
+    page.on("response", lambda r: answers.append(r.status) if r.url.endswith("/played") else None)
 
     def lose_the_first(route: Route) -> None:
         reports.append(route.request.url)
-        if len(reports) == 1:
+        if len(reports) <= lost:
             route.abort()
         else:
             route.continue_()
 
     page.route("**/api/ads/*/played", lose_the_first)
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/api/ads/next") else None)
+    return asked, reports, answers
+
+
+def test_a_break_the_server_did_not_count_plays_the_ad_again_then_the_music(live: LiveServer, browser: Browser) -> None:
+    """The "played" report is lost on the way, and its one retry too (or answered ad_not_heard): the break is still
+    owed, so the next URL is refused with ad_break_due again. The player plays the ad again and then the chosen
+    track; it used to throw on the second refusal and stop with no sound and no word."""
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    asked, reports, answers = _reports_lost(page, 2)
     page.add_init_script(FAST_AUDIO)  # nothing is checked while an ad plays: all of it at 2x
     before = _impressions(live)
     titles = _run_until_ad(page, live)
-    for _ in range(300):  # the ad runs twice: its first report lost, its second counted
-        if len(reports) >= 2:
+    for _ in range(300):  # the ad runs twice: its first report and the retry lost, the second run's counted
+        if 200 in answers:
             break
         page.wait_for_timeout(200)
-    assert len(reports) == 2, reports
+    assert len(asked) == 2, asked  # the ad was asked for (and heard) again
+    assert len(reports) >= 3, reports
     page.wait_for_selector("#ad-break", state="hidden", timeout=30000)
     page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[3]!r}")
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
     # counted once here; the module's server is shared, and an earlier test's page may still report its own
+    assert _impressions(live) >= before + 1
+    page.close()
+
+
+def test_a_report_lost_once_is_sent_again_and_the_ad_is_heard_once(live: LiveServer, browser: Browser) -> None:
+    """fix29c: one failed "played" report (a network blip, a 5xx) was given up at once, so the break stayed owed
+    and the listener heard the whole ad again. It is sent once more, as the request for the ad is: counted then."""
+    page = _page(browser, viewport={"width": 1280, "height": 800})
+    asked, reports, answers = _reports_lost(page, 1)
+    page.add_init_script(FAST_AUDIO)
+    before = _impressions(live)
+    titles = _run_until_ad(page, live)
+    for _ in range(300):  # the report lost, then sent again and counted
+        if 200 in answers:
+            break
+        page.wait_for_timeout(200)
+    page.wait_for_selector("#ad-break", state="hidden", timeout=30000)
+    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[3]!r}")
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    assert not page.is_visible("#ad-break")
+    assert len(reports) >= 2 and len(set(reports)) == 1, reports  # the same break, reported again (at 2x, the
+    # client is ahead of the server's clock: "ad_not_finished" answers add reports after the retry)
+    assert len(asked) == 1, asked  # the ad was not played a second time
     assert _impressions(live) >= before + 1
     page.close()
