@@ -199,6 +199,24 @@ def test_a_premium_listener_plays_the_interview_and_views_the_gallery(
     page.keyboard.press("Escape")
     page.wait_for_selector(".x-viewer", state="detached")
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "View picture 2: Page 2"
+    # review29b L1: a press on the picture dropped the focus to <body>, where Space played/paused the music under
+    # the viewer; and Back/Forward left the viewer over the next page, holding the arrow keys.
+    page.keyboard.press("Enter")
+    page.click(".x-viewer-img")
+    assert page.evaluate("!!document.activeElement.closest('.x-viewer')")
+    page.keyboard.press("Space")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.querySelector('#audio').paused"), "Space reached the music"
+    assert page.is_visible(".x-viewer")
+    page.keyboard.press("Escape")
+    page.locator("#nav a[href='/']").click()  # Home, then Back to the album: a page to go Forward to
+    page.wait_for_selector(".exclusive", state="detached")
+    page.go_back()
+    page.get_by_role("button", name="View picture 1: Page 1").click()
+    page.wait_for_selector(".x-viewer")
+    page.go_forward()
+    page.wait_for_selector(".x-viewer", state="detached", timeout=3000)
+    assert page.evaluate("document.activeElement.id") == "main"  # not <body>: its opener left with its page
     page.context.close()
 
 

@@ -102,15 +102,24 @@ export class AdBreaks {
   }
 
   // The server counts the impression only once the ad's length has passed on its clock; a client
-  // a little ahead asks again shortly.
+  // a little ahead asks again shortly. A network failure or a 5xx is tried once more after a moment, as
+  // `fetchAd` does (fix29c): given up at once, the listener heard the whole ad again. A second report never
+  // counts twice (the server claims the break once; a repeat answers `already_counted`) and skips nothing
+  // (the server still checks the ad's length and its audio sent, as for the first).
   async report(ad) {
+    let retried = false;
     for (let attempt = 0; attempt < 20; attempt += 1) {
       try {
         await api(`/api/ads/${encodeURIComponent(ad.break_id)}/played`, { method: "POST" });
         return;
       } catch (err) {
-        if (err.code !== "ad_not_finished") return;
-        await new Promise((r) => setTimeout(r, 500));
+        const transient = !(err instanceof ApiError) || err.status >= 500;
+        if (transient && !retried) {
+          retried = true;
+          await new Promise((r) => setTimeout(r, 1000));
+        } else if (err.code === "ad_not_finished") {
+          await new Promise((r) => setTimeout(r, 500));
+        } else return;
       }
     }
   }

@@ -161,7 +161,9 @@ document.addEventListener("click", (event) => {
   setExpanded(false);
   navigate(a.getAttribute("href"));
 });
-window.addEventListener("popstate", render);
+// Back/Forward changes the page under the full-screen player: it closes, or it stayed open over the new page with
+// that page inert (review29b M1).
+window.addEventListener("popstate", () => { setExpanded(false); render(); });
 
 // The search box shows the route's query: a Back to a search shows its words, any other page an empty box.
 function syncSearchBox() {

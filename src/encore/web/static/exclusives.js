@@ -29,10 +29,15 @@ function viewer(x, start) {
   };
   const step = (d) => { at = (at + d + x.images.length) % x.images.length; show(); };
   const opener = document.activeElement; // the picture pressed: the focus goes back there on close
-  const close = () => {
+  // Back/Forward leaves the page the pictures belong to, so the viewer goes with it (review29b L1); the focus goes
+  // to the page, as the opener is on its way out. A closed viewer whose opener is gone also gives the page the focus.
+  const close = (event) => {
     box.remove();
     window.removeEventListener("keydown", keys, true);
-    if (opener && opener.isConnected) opener.focus();
+    window.removeEventListener("popstate", close);
+    const back = event && event.type === "popstate";
+    if (!back && opener && opener.isConnected) opener.focus();
+    else document.getElementById("main").focus({ preventScroll: true });
   };
   // Caught before app.js's page shortcuts (window, capture phase): while the viewer is open the arrows move the
   // pictures only, never the music (←/→ seeked it, ↑/↓ changed the volume: review28b F5), and Tab stays inside.
@@ -46,8 +51,8 @@ function viewer(x, start) {
     } else if (e.key === "Escape") close();
     else if (e.key === "ArrowRight") step(1);
     else if (e.key === "ArrowLeft") step(-1);
-    else if (e.key === " " || e.key === "Enter") return; // a focused button's own press
-    else if (!e.key.startsWith("Arrow") && e.key !== "/" && e.key !== "m") return;
+    else if ((e.key === " " || e.key === "Enter") && box.contains(document.activeElement) && document.activeElement.tagName === "BUTTON") return; // its own press
+    else if (e.key !== " " && e.key !== "Enter" && !e.key.startsWith("Arrow") && e.key !== "/" && e.key !== "m") return;
     if (e.key !== "Tab") e.preventDefault();
     e.stopPropagation();
   };
@@ -55,9 +60,12 @@ function viewer(x, start) {
     onclick: (e) => { if (e.target === box) close(); } },
   h("button", { type: "button", class: "icon-btn x-close", "aria-label": "Close", text: "✕", onclick: close }),
   h("button", { type: "button", class: "icon-btn x-prev", "aria-label": "Previous picture", text: "‹", onclick: () => step(-1) }),
-  h("figure", {}, img, caption),
+  // a press on the picture or its caption focuses the figure, in the viewer: the focus fell to <body>, where Space
+  // paused the music under it (review29b L1)
+  h("figure", { tabindex: "-1" }, img, caption),
   h("button", { type: "button", class: "icon-btn x-next", "aria-label": "Next picture", text: "›", onclick: () => step(1) }));
   window.addEventListener("keydown", keys, true);
+  window.addEventListener("popstate", close);
   show();
   document.body.append(box);
   box.querySelector(".x-close").focus();

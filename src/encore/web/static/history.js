@@ -166,7 +166,7 @@ export async function historyView(player) {
       await load(true);
       const exports = done.result.exports_deleted
         ? " Your earlier export held them and was deleted too; export again for a copy without them." : "";
-      count.textContent = `Deleted ${done.result.deleted.toLocaleString()} plays.${exports}`;
+      count.textContent = `Deleted ${done.result.deleted === 1 ? "1 play" : `${done.result.deleted.toLocaleString()} plays`}.${exports}`;
       if (done.result.exports_deleted) exportLink.replaceChildren(); // its link answers 404 now (review28b F2)
     } catch (err) { error.textContent = failed(err); }
   }
