@@ -6,11 +6,22 @@ tests/web/test_resumes_unlisted.py)."""
 from datetime import datetime
 
 from encore import history
+from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.portability import forgotten_scrobbles
+from tests.catalog import factories as f
 
 TRACK_MS = 200_000  # the tests' track: 3 min 20 s
+
+
+def listener_and_track(c: Container, username: str) -> tuple[int, int, str]:
+    """A new listener and a track of TRACK_MS: (user id, track id, track public id)."""
+    with transaction(c.sessions) as s:
+        uid = create_user(s, username=username, password="account-pass-123").id
+        band = f.artist(s, "Band")
+        track = f.track(s, "Song", f.album(s, "Album", band), [band], duration_ms=TRACK_MS)
+        return uid, track.id, track.public_id
 
 
 def scrobble(

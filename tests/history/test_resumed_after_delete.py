@@ -10,14 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from encore import history
-from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
 from encore.history import OPEN_PLAY_SLACK, Play, resumed_listen
 from encore.jobs import Job
 from encore.portability import FORGET_PLAY, RESUMED_ONE, RESUMED_PLAY, forget_play, submit_forget
 from tests.catalog import factories as f
-from tests.history.scrobbling import TRACK_MS, scrobble
+from tests.history.scrobbling import TRACK_MS, listener_and_track, scrobble
 from tests.support.jobs import run_jobs
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -44,14 +43,6 @@ def test_a_submission_is_the_deleted_plays_listen_while_that_play_could_be_going
     assert not history.same_listen(forgotten_start=T0, submitted_start=early, duration_ms=TRACK_MS)
 
 
-def _listener_and_track(c: Container) -> tuple[int, int, str]:
-    with transaction(c.sessions) as s:
-        uid = create_user(s, username="resumer", password="account-pass-123").id
-        band = f.artist(s, "Band")
-        track = f.track(s, "Song", f.album(s, "Album", band), [band], duration_ms=TRACK_MS)
-        return uid, track.id, track.public_id
-
-
 def _plays(c: Container, uid: int) -> list[tuple[datetime, str]]:
     with c.sessions() as s:
         rows = s.execute(select(Play.started_at, Play.state).where(Play.user_id == uid).order_by(Play.started_at))
@@ -64,17 +55,11 @@ def _delete_only_play(c: Container, uid: int) -> None:
         forget_play(s, jobs=c.jobs, user_id=uid, play_id=play_id, state=c.state)
 
 
-@pytest.fixture
-def t0() -> datetime:
-    """An hour ago, so every time of these plays is in the past (a report from the future is refused)."""
-    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-
-
 @pytest.mark.parametrize("submitted_at", ["resume", "start", "none"])
 def test_now_playing_sent_again_on_resume_after_a_delete_stays_deleted_with_its_listen(
     container: Container, t0: datetime, submitted_at: str
 ) -> None:
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "resumer")
     scrobble(container, uid, tid, public_id, now=t0, submission=False)  # the track starts
     _delete_only_play(container, uid)  # the listener deletes it while it plays
     resumed = t0 + timedelta(minutes=6)  # paused 5 minutes a minute in: the app says "now playing" again
@@ -94,7 +79,7 @@ def test_now_playing_sent_again_on_resume_after_a_delete_stays_deleted_with_its_
 
 
 def test_a_play_of_the_track_after_the_deleted_one_could_have_ended_is_kept(container: Container, t0: datetime) -> None:
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "resumer")
     scrobble(container, uid, tid, public_id, now=t0, submission=False)
     _delete_only_play(container, uid)
     later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=5)
@@ -106,7 +91,7 @@ def test_a_play_of_the_track_after_the_deleted_one_could_have_ended_is_kept(cont
 def test_a_resume_does_not_stretch_the_window_a_track_on_repeat_is_held_back_for_one_play_at_most(
     container: Container, t0: datetime
 ) -> None:
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "resumer")
     scrobble(container, uid, tid, public_id, now=t0, submission=False)
     _delete_only_play(container, uid)
     resumed = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK - timedelta(seconds=30)
@@ -117,7 +102,7 @@ def test_a_resume_does_not_stretch_the_window_a_track_on_repeat_is_held_back_for
 
 
 def test_another_track_playing_after_a_delete_is_recorded(container: Container, t0: datetime) -> None:
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "resumer")
     with transaction(container.sessions) as s:
         band = f.artist(s, "Other Band")
         other = f.track(s, "Other", f.album(s, "Other Album", band), [band], duration_ms=TRACK_MS)
@@ -134,7 +119,7 @@ def test_a_play_still_playing_when_a_range_was_forgotten_stays_forgotten_when_re
 ) -> None:
     """The same hole after forgetting a range or everything while an app played: the range ends when it was asked,
     and the resume's "now playing" begins after that, so the range did not cover it (found on the way)."""
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "resumer")
     scrobble(container, uid, tid, public_id, now=t0 - timedelta(hours=3), submission=True, at=t0 - timedelta(hours=3))
     scrobble(container, uid, tid, public_id, now=t0, submission=False)  # playing when the listener forgets
     asked = t0 + timedelta(minutes=1)
@@ -161,7 +146,7 @@ def test_the_finished_scrobble_of_a_deleted_play_arriving_late_stays_deleted(
     """review27a M2: deleted while the app played it, the play came back with the app's finished scrobble when that
     had no time (taken as begun `now - duration`) or the scrobble's own, and came more than a minute after the
     "now playing": the drop window was 1 minute, narrower than the pairing a scrobble gets with nothing deleted."""
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "resumer")
     scrobble(container, uid, tid, public_id, now=t0, submission=False)
     _delete_only_play(container, uid)
     finished = t0 + timedelta(seconds=75) + timedelta(milliseconds=TRACK_MS)

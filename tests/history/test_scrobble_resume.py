@@ -10,26 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from encore.accounts import create_user
 from encore.bootstrap import Container
-from encore.db import transaction
 from encore.history import OPEN_PLAY_SLACK, Play
-from tests.catalog import factories as f
-from tests.history.scrobbling import TRACK_MS, scrobble
-
-
-@pytest.fixture
-def t0() -> datetime:
-    """An hour ago, so every time of these plays is in the past (a report from the future is refused)."""
-    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-
-
-def _listener_and_track(c: Container) -> tuple[int, int, str]:
-    with transaction(c.sessions) as s:
-        uid = create_user(s, username="pauser", password="account-pass-123").id
-        band = f.artist(s, "Band")
-        track = f.track(s, "Song", f.album(s, "Album", band), [band], duration_ms=TRACK_MS)
-        return uid, track.id, track.public_id
+from tests.history.scrobbling import TRACK_MS, listener_and_track, scrobble
 
 
 def _plays(c: Container, uid: int) -> list[tuple[datetime, str, str | None]]:
@@ -44,7 +27,7 @@ def _plays(c: Container, uid: int) -> list[tuple[datetime, str, str | None]]:
 def test_now_playing_sent_again_on_resume_is_the_same_play(
     container: Container, t0: datetime, submitted_at: str
 ) -> None:
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "pauser")
     scrobble(container, uid, tid, public_id, now=t0, submission=False)  # the track starts
     resumed = t0 + timedelta(minutes=6)  # paused 5 minutes a minute in: the app says "now playing" again
     scrobble(container, uid, tid, public_id, now=resumed, submission=False)
@@ -59,7 +42,7 @@ def test_a_now_playing_after_the_open_play_could_have_ended_is_a_play_of_its_own
 ) -> None:
     """The first play was never finished (skipped before the app scrobbled it): a "now playing" of the track
     after its length and the slack is a new play, as a resume's window says."""
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "pauser")
     scrobble(container, uid, tid, public_id, now=t0, submission=False)
     later = t0 + timedelta(milliseconds=TRACK_MS) + OPEN_PLAY_SLACK + timedelta(seconds=1)
     scrobble(container, uid, tid, public_id, now=later, submission=False)
@@ -69,7 +52,7 @@ def test_a_now_playing_after_the_open_play_could_have_ended_is_a_play_of_its_own
 def test_a_resume_does_not_carry_a_play_on_without_end(container: Container, t0: datetime) -> None:
     """The window is measured from the play's start, not from its last resume: an app re-sending "now playing"
     every few minutes makes a new play once the first could no longer be going on."""
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "pauser")
     scrobble(container, uid, tid, public_id, now=t0, submission=False)
     for minutes in (5, 10):
         scrobble(container, uid, tid, public_id, now=t0 + timedelta(minutes=minutes), submission=False)
@@ -80,7 +63,7 @@ def test_a_resume_does_not_carry_a_play_on_without_end(container: Container, t0:
 
 
 def test_another_app_playing_the_same_track_is_another_play(container: Container, t0: datetime) -> None:
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "pauser")
     scrobble(container, uid, tid, public_id, now=t0, submission=False, device="phone")
     scrobble(container, uid, tid, public_id, now=t0 + timedelta(minutes=1), submission=False, device="desktop")
     assert _plays(container, uid) == [(t0, "playing", "phone"), (t0 + timedelta(minutes=1), "playing", "desktop")]
@@ -88,7 +71,7 @@ def test_another_app_playing_the_same_track_is_another_play(container: Container
 
 def test_a_finished_play_then_now_playing_again_is_a_replay(container: Container, t0: datetime) -> None:
     """A track on repeat: the app finished the first play, so its next "now playing" is a play of its own."""
-    uid, tid, public_id = _listener_and_track(container)
+    uid, tid, public_id = listener_and_track(container, "pauser")
     scrobble(container, uid, tid, public_id, now=t0, submission=False)
     ended = t0 + timedelta(milliseconds=TRACK_MS)
     scrobble(container, uid, tid, public_id, now=ended, submission=True, at=t0)

@@ -22,7 +22,7 @@ from encore.jobs import Job
 from encore.playback import VerifiedStream
 from encore.portability import FORGET_PLAY, IMPORT, RESUMED_PLAY, forget_play
 from tests.catalog import factories as f
-from tests.history.scrobbling import TRACK_MS, scrobble
+from tests.history.scrobbling import TRACK_MS, listener_and_track, scrobble
 from tests.support.jobs import import_through_job, run_jobs
 from tests.web.conftest import login
 
@@ -32,20 +32,6 @@ ROWS = [
      "master_metadata_album_artist_name": "Elsewhere", "master_metadata_album_album_name": "Away",
      "spotify_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "incognito_mode": False}
 ]  # fmt: skip
-
-
-@pytest.fixture
-def t0() -> datetime:
-    """An hour ago, so every time of these plays is in the past (a report from the future is refused)."""
-    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-
-
-def _listener_and_track(c: Container) -> tuple[int, int, str]:
-    with transaction(c.sessions) as s:
-        uid = create_user(s, username="resender", password="account-pass-123").id
-        band = f.artist(s, "Band")
-        track = f.track(s, "Song", f.album(s, "Album", band), [band], duration_ms=TRACK_MS)
-        return uid, track.id, track.public_id
 
 
 def _plays(c: Container, uid: int) -> int:
@@ -58,11 +44,17 @@ def _kinds(c: Container, uid: int) -> list[str]:
         return list(s.scalars(select(Job.kind).where(Job.user_id == uid).order_by(Job.id)))
 
 
+@pytest.fixture
+def t0() -> datetime:
+    """An hour ago, so every time of these plays is in the past (a report from the future is refused)."""
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+
 def test_an_apps_resends_after_a_delete_leave_the_listeners_jobs_and_hold_back_its_late_listen(
     client: TestClient, container: Container, t0: datetime
 ) -> None:
     c = container
-    uid, tid, public_id = _listener_and_track(c)
+    uid, tid, public_id = listener_and_track(c, "resender")
     login(client, "resender", "account-pass-123")
     imported = import_through_job(client, c, json.dumps(ROWS).encode(), "Streaming_History_Audio_2024.json")
     assert imported["status"] == 200, imported
