@@ -10,7 +10,14 @@ from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer
 from tests.web.test_first_page_browser import _page, browser
 from tests.web.test_listener_paths_browser import DESKTOP, PHONE
-from tests.web.test_player_ads_browser import _listen_past_the_interval, _run_until_ad, _sign_in_new_listener, live
+from tests.web.test_player_ads_browser import (
+    PASSWORD,
+    _listen_past_the_interval,
+    _new_listener,
+    _run_until_ad,
+    _sign_in_new_listener,
+    live,
+)
 from tests.web.test_premium_paths_browser import topmost
 
 __all__ = ["browser", "live"]
@@ -245,4 +252,25 @@ def test_a_track_pressed_during_an_ad_plays_after_it_from_every_view(live: LiveS
     _said(page, t[3])
     _end_the_ad(page)
     _plays(page, t[3])
+    page.close()
+
+
+def test_a_log_out_during_an_ad_ends_it_for_the_next_account_in_the_tab(live: LiveServer, browser: Browser) -> None:
+    """review29d M2: a log-out during an ad only paused it; the next account signed in in the same tab (the log-in
+    form, no page load) met the ad on, the bar locked, and its presses waited on an ad that was not its own."""
+    page = _page(browser, **DESKTOP)
+    listener = _sign_in_new_listener(page, live)
+    rows = page.locator("#main .track-play")
+    rows.first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    _ad_for(page, live, listener, rows.nth(3))
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", _new_listener(live))
+    page.fill("#login-pass", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#main a[href^='/album/']", timeout=15000)
+    assert page.is_hidden("#ad-break")
+    assert page.evaluate("document.querySelector('#player').classList.contains('in-ad')") is False
+    assert page.is_enabled("#btn-next")
     page.close()
