@@ -1,6 +1,8 @@
 """The ad break as a listener meets it (issue #18): play/pause stays reachable (pause yes, skip no), and a
 reload mid-ad resumes the ad where it was instead of from 0:00."""
 
+import json
+
 import pytest
 from playwright.sync_api import Browser, Locator, Page
 
@@ -8,7 +10,14 @@ from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer
 from tests.web.test_first_page_browser import _page, browser
 from tests.web.test_listener_paths_browser import DESKTOP, PHONE
-from tests.web.test_player_ads_browser import _listen_past_the_interval, _run_until_ad, _sign_in_new_listener, live
+from tests.web.test_player_ads_browser import (
+    PASSWORD,
+    _listen_past_the_interval,
+    _new_listener,
+    _run_until_ad,
+    _sign_in_new_listener,
+    live,
+)
 from tests.web.test_premium_paths_browser import topmost
 
 __all__ = ["browser", "live"]
@@ -149,8 +158,12 @@ def _said(page: Page, title: str, what: str = " plays after the ad") -> None:
     page.wait_for_selector(f"#toast:has-text({f'{title}{what}'!r})", timeout=3000)
 
 
+def _queued_js() -> str:
+    return "JSON.stringify([...document.querySelectorAll('#main li.track .track-title')].map(e => e.textContent))"
+
+
 def _queued(page: Page) -> list[str]:
-    return page.evaluate("[...document.querySelectorAll('#main li.track .track-title')].map(e => e.textContent)")
+    return list(json.loads(page.evaluate(_queued_js())))
 
 
 def test_a_track_pressed_during_an_ad_plays_after_it_from_every_view(live: LiveServer, browser: Browser) -> None:
@@ -200,9 +213,19 @@ def test_a_track_pressed_during_an_ad_plays_after_it_from_every_view(live: LiveS
     page.get_by_role("button", name=f"Move {t[2]} up", exact=True).click()  # the entry pressed, moved
     moved = [t[0], t[2], t[1], t[3]]
     assert _queued(page) == moved
+    page.go_back()  # to the album, in the page
+    page.get_by_role("button", name=f"More actions for {t[3]}", exact=True).click()
+    page.get_by_role("menuitem", name="Play next").click()  # after the entry pressed, not the track waiting (29d M1)
+    _said(page, t[3], " plays next")
+    page.go_forward()  # the Queue view again
+    moved = [t[0], t[2], t[3], t[1], t[3]]
+    as_js = json.dumps(json.dumps(moved, separators=(",", ":")))  # a JS string of what JSON.stringify writes
+    page.wait_for_function(f"{_queued_js()} === {as_js}", timeout=5000)
     _end_the_ad(page)
     _plays(page, t[2])
     assert _queued(page) == moved  # the move made during the ad stays
+    _press(page, page.locator("#btn-next"))
+    _plays(page, t[3])
 
     # 3. The track menu's Start radio, during the ad for a queued track pressed.
     _ad_for(page, live, listener, page.get_by_role("button", name=f"Play {t[0]}", exact=True))
@@ -229,4 +252,25 @@ def test_a_track_pressed_during_an_ad_plays_after_it_from_every_view(live: LiveS
     _said(page, t[3])
     _end_the_ad(page)
     _plays(page, t[3])
+    page.close()
+
+
+def test_a_log_out_during_an_ad_ends_it_for_the_next_account_in_the_tab(live: LiveServer, browser: Browser) -> None:
+    """review29d M2: a log-out during an ad only paused it; the next account signed in in the same tab (the log-in
+    form, no page load) met the ad on, the bar locked, and its presses waited on an ad that was not its own."""
+    page = _page(browser, **DESKTOP)
+    listener = _sign_in_new_listener(page, live)
+    rows = page.locator("#main .track-play")
+    rows.first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    _ad_for(page, live, listener, rows.nth(3))
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.wait_for_selector("form.login")
+    page.fill("#login-user", _new_listener(live))
+    page.fill("#login-pass", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#main a[href^='/album/']", timeout=15000)
+    assert page.is_hidden("#ad-break")
+    assert page.evaluate("document.querySelector('#player').classList.contains('in-ad')") is False
+    assert page.is_enabled("#btn-next")
     page.close()

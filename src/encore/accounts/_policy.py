@@ -141,10 +141,10 @@ def _shape(name: str) -> str:
     draw ("Listener\u2800Ab12", review29a M1) and any opening or closing bracket as a parenthesis ("demo
     \u2768Ab12\u2769", review29a L4) and any separator as a space (U+1680, U+2028: review29c L2)."""
     spaced = blanks_as_spaces(unicodedata.normalize("NFKC", name))  # NFKC first: U+FFA0 folds to a blank too
-    return as_login("".join(_BRACKET.get(unicodedata.category(ch), ch) for ch in spaced)).casefold()
+    return as_login("".join(_AS_SHAPED.get(unicodedata.category(ch), ch) for ch in spaced)).casefold()
 
 
-_BRACKET = {"Ps": "(", "Pe": ")", "Zs": " ", "Zl": " ", "Zp": " "}
+_AS_SHAPED = {"Ps": "(", "Pe": ")", "Zs": " ", "Zl": " ", "Zp": " "}
 _BREAKS = frozenset({"Cc", "Zl", "Zp"})
 
 

@@ -31,6 +31,16 @@ export class AdBreaks {
 
   get active() { return !!this.running; }
 
+  // A log-out, or the session ended elsewhere, in the middle of a break: the break is that account's, not the next
+  // one's to sign in in this tab (review29d M2: it stayed on, paused and locking the bar, and every press of the next
+  // account waited on it). It stops unreported (the server still owes it to that account), and nothing waits on it.
+  end() {
+    if (!this.running) return;
+    this.ended = true;
+    this.player.afterAd = null;
+    if (this.stop) this.stop();
+  }
+
   // One break at a time: a second caller (a click on another track mid-ad) waits for the same one.
   run() {
     if (!this.running) this.running = this.play().finally(() => { this.running = null; });
@@ -38,6 +48,7 @@ export class AdBreaks {
   }
 
   async play() {
+    this.ended = false;
     let ad;
     try {
       ad = await this.fetchAd();
@@ -54,6 +65,7 @@ export class AdBreaks {
     tick();
     try {
       const heard = await this.listen(el, ad, tick);
+      if (this.ended) return;
       await this.report(heard);
       localStorage.removeItem(AD_KEY);
     } finally {
@@ -82,7 +94,8 @@ export class AdBreaks {
   listen(el, ad, tick) {
     return new Promise((resolve) => {
       let playing = ad;
-      const done = () => { el.removeEventListener("timeupdate", tick); el.removeEventListener("ended", done); el.removeEventListener("error", retry); resolve(playing); };
+      const done = () => { this.stop = null; el.removeEventListener("timeupdate", tick); el.removeEventListener("ended", done); el.removeEventListener("error", retry); resolve(playing); };
+      this.stop = () => { el.pause(); done(); };
       const retry = async () => {
         const again = await api("/api/ads/next", { method: "POST" }).catch(() => null);
         if (!again) { done(); return; }

@@ -138,6 +138,7 @@ function renderAccount() {
       await forgetOfflineLibrary();
       me = null;
       player.active.pause();
+      player.ads.end();
       navigate("/login");
     } }));
 }
@@ -149,6 +150,7 @@ window.addEventListener("encore:signed-out", () => {
   if (!me) return;
   me = null;
   player.active.pause();
+  player.ads.end();
   forgetOfflineLibrary(); // as at log-out: this listener's cached library does not outlive the session
   setExpanded(false);
   navigate(location.pathname + location.search, { force: true });

@@ -357,9 +357,15 @@ export class Player extends EventTarget {
   // ---- queue ------------------------------------------------------------------------------------
   // A list pressed during an ad is the queue to be (chooseAfterAd): what is queued meanwhile goes there, not into
   // the queue that list replaces when the ad ends.
+  // A queue entry pressed during an ad (chooseAfterAd) is what plays next: Play next goes after it, where it is now,
+  // not after the track waiting on the ad (review29d M1); above that track, the track keeps its place.
   playNext(track) {
-    const list = this.afterAd && this.afterAd.tracks;
-    if (list) list.splice(this.afterAd.index + 1, 0, track); else this.queue.splice(this.index + 1, 0, track);
+    const choice = this.afterAd;
+    if (choice && choice.tracks) { choice.tracks.splice(choice.index + 1, 0, track); this.changed(); return; }
+    const chosen = choice && choice.track ? this.queue.indexOf(choice.track) : -1;
+    const after = chosen < 0 ? this.index : chosen;
+    this.queue.splice(after + 1, 0, track);
+    if (after < this.index) this.index += 1;
     this.changed();
   }
   addToQueue(track) { ((this.afterAd && this.afterAd.tracks) || this.queue).push(track); this.changed(); }
