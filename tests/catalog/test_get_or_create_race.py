@@ -23,7 +23,7 @@ MAKE: dict[str, tuple[type[Any], Callable[[Session], object]]] = {
     "artists": (Artist, lambda s: catalog.upsert_artist(s, name="Nova Tide").id),
     "labels": (Label, lambda s: catalog.upsert_label(s, name="Harbour Records", kind=None).id),
     "genres": (Genre, lambda s: catalog.upsert_genre(s, name="Dream Pop").id),
-    "albums": (Album, lambda s: catalog.upsert_album(s, facts=FACTS, artwork_key=None).id),
+    "albums": (Album, lambda s: catalog.upsert_album(s, facts=FACTS).id),
 }
 
 

@@ -68,7 +68,7 @@ def test_a_release_form_saved_during_an_upload_to_it(container: Container, monke
         with transaction(container.sessions) as s:
             album = s.get(Album, album_pk)
             assert album is not None
-            album.artwork_key = "cover-from-the-file"  # what upsert_album does for a file with a cover
+            album.artwork_key = "cover-from-the-file"  # what offer_file_art does for a file with a cover
             s.flush()
 
     def form() -> None:
@@ -87,7 +87,7 @@ def test_a_release_form_and_an_ingest_setting_one_isrc(container: Container) -> 
         with transaction(container.sessions) as s:
             facts = AlbumFacts(title="Opening (Single)", artists=["Harbour Band"], album_type="single", genres=[],
                                release_date=None, upc=None, label="Harbour Records", label_kind=None)  # fmt: skip
-            single = catalog.upsert_album(s, facts=facts, artwork_key=None)  # a new album: the version row is held
+            single = catalog.upsert_album(s, facts=facts)  # a new album: the version row is held
             gate.wait(10)
             time.sleep(1.0)  # the form asks for the ISRC meanwhile
             track = TrackFacts(title="Opening", artists=["Harbour Band"], featured=[], duration_ms=1000, disc_number=1,

@@ -19,7 +19,7 @@ FACTS = AlbumFacts(title="Northern Signals", artists=["Aurora Lights"], album_ty
 
 
 def _album(s: Session, *, ad: bool, facts: AlbumFacts = FACTS, label_forced: bool = False) -> Album:
-    album = catalog.upsert_album(s, facts=facts, artwork_key=None, ad=ad, label_forced=label_forced)
+    album = catalog.upsert_album(s, facts=facts, ad=ad, label_forced=label_forced)
     if ad:
         album.is_ad = True  # what `catalog.mark_as_ad` makes of a spot's release in the same transaction
     s.flush()

@@ -10,6 +10,7 @@ from encore.catalog._bulk import (
 )
 from encore.catalog._cache import SESSION_KEY as CACHE_SESSION_KEY
 from encore.catalog._cache import CatalogueCache, built_at, cache_for, representation, views_by_ids
+from encore.catalog._cover import choose_cover, offer_file_art, takes_file_art
 from encore.catalog._hold import ReleaseTakenDown, claim_release, hold_for_ingest, hold_release, takedown_refusal
 from encore.catalog._listing import (
     NOT_MUSIC,
@@ -31,6 +32,7 @@ from encore.catalog._models import (
     AlbumType,
     Artist,
     ArtistRole,
+    ArtworkOrigin,
     Genre,
     Label,
     LabelKind,
@@ -136,6 +138,7 @@ __all__ = [
     "ArtistRef",
     "ArtistRole",
     "ArtistSummary",
+    "ArtworkOrigin",
     "BuildStats",
     "CatalogueCache",
     "CatalogueVersion",
@@ -186,6 +189,7 @@ __all__ = [
     "cache_for",
     "catalogue_changed",
     "changed_in",
+    "choose_cover",
     "claim_release",
     "compact",
     "credit_release",
@@ -215,6 +219,7 @@ __all__ = [
     "music_album",
     "music_track",
     "new_releases",
+    "offer_file_art",
     "parse_search_query",
     "published_when",
     "rebuild_search_index",
@@ -231,6 +236,7 @@ __all__ = [
     "sort_name",
     "stored_version",
     "takedown_refusal",
+    "takes_file_art",
     "touched",
     "track_row",
     "track_view",

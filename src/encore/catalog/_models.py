@@ -121,6 +121,14 @@ class ReleaseStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ArtworkOrigin(StrEnum):
+    """Where a release's cover came from: a file's embedded art (an ingest or upload), or the label's own choice in
+    its portal (`labels.set_cover`), which no file's art replaces (`catalog.takes_file_art`)."""
+
+    FILE = "file"
+    LABEL = "label"
+
+
 class Album(TimestampMixin, Base):
     __tablename__ = "albums"
     __table_args__ = (
@@ -147,6 +155,8 @@ class Album(TimestampMixin, Base):
     upc: Mapped[str | None] = mapped_column(String(14))
     label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id", ondelete="SET NULL"), index=True)
     artwork_key: Mapped[str | None] = mapped_column(String(64))
+    # ArtworkOrigin of `artwork_key` (None while there is none): a label's chosen cover stays until it changes it.
+    artwork_origin: Mapped[str | None] = mapped_column(String(5))
     # Set by the album's label (encore.labels); enforced by billing.decide: public | premium | prerelease.
     availability: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a pre-release opens to all then

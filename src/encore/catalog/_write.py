@@ -157,7 +157,6 @@ def upsert_album(
     session: Session,
     *,
     facts: AlbumFacts,
-    artwork_key: str | None,
     label_forced: bool = False,
     draft: bool = False,
     ad: bool = False,
@@ -180,6 +179,8 @@ def upsert_album(
     release of its name gets the release of that name and its own kind instead, and keeps it when the other kind's
     release is gone: the next file of that name and kind joins it rather than starting a second release of the name
     under the plain key (review29a L1).
+
+    The file's art is offered apart (`catalog.offer_file_art`): a label's chosen cover is not a file's to replace.
     """
     lead = facts.artists[0] if facts.artists else ""
     key = identity_key(lead, facts.title)
@@ -206,7 +207,6 @@ def upsert_album(
         session.add(album)
     album.album_type, album.release_date = facts.album_type, facts.release_date or album.release_date
     album.label_id = label.id if label else album.label_id
-    album.artwork_key = artwork_key or album.artwork_key
     session.flush()
     # A UPC names one release: a file claiming another label's (its buy links, its /v1 external ids) keeps none.
     if facts.upc and not upc_of_another_label(session, upc=facts.upc, label_id=album.label_id, album_id=album.id):

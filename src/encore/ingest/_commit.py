@@ -22,6 +22,7 @@ from encore.catalog import (
     drop_empty_albums,
     hold_for_ingest,
     identity_key,
+    offer_file_art,
     replace_renditions,
     save_track,
     set_release_status,
@@ -52,9 +53,11 @@ class Committed:
     # A duplicate of a track on a release that is not of the label the upload is for (`label_override`): another
     # label's, a draft included, or one on no label. Whoever answers a label says so without naming the track.
     elsewhere: bool = False
-    # The artwork key the track's album had, when this commit leaves it (new art, or the track moved to another
-    # album): its files go once the commit lands, unless another album names it (`drop_replaced_cover`'s rule)
-    let_go_art: str | None = None
+    # Artwork keys this commit leaves unnamed by its albums: the art the track's album had (new art, or the track
+    # moved to another album), the art its album had before the file's replaced it (a new file too: review29c L1),
+    # and the file's own art when its release keeps a label's chosen cover. Their files go once the commit lands,
+    # unless another album names them (`drop_replaced_cover`'s rule).
+    let_go_art: tuple[str, ...] = ()
 
 
 def _fallback_names(job: Job) -> tuple[NameFacts, str]:
@@ -162,11 +165,12 @@ def commit_result(
     album = upsert_album(
         session,
         facts=album_facts,
-        artwork_key=result.artwork.key if result.artwork else None,
         label_forced=label_override is not None,
         draft=draft and track is None,
         ad=spot,
     )
+    file_art = result.artwork.key if result.artwork else None
+    replaced_art = offer_file_art(album, file_art)  # never a label's chosen cover (review29c L1)
     old_album = track.album_id if track is not None else None
     facts = _track_facts(result.tags, named, result.audio, track.duration_ms if track else 0)
     saved = save_track(session, track=track, audio_hash=result.audio_hash, album=album, facts=facts)
@@ -180,7 +184,7 @@ def commit_result(
     if label_override is None:
         warnings += _label_kept(tagged=album_facts.label, release=album.title, held_by=album.label)
     warnings += _save_lyrics(session, result, track_id=saved.id, duration_ms=saved.duration_ms)
-    let_go = had_art if had_art is not None and had_art != album.artwork_key else None
+    let_go = tuple(dict.fromkeys(k for k in (had_art, replaced_art, file_art) if k and k != album.artwork_key))
     outcome = "updated" if track is not None else "imported"
     return Committed(outcome, stale, saved.public_id, warnings, let_go_art=let_go)
 

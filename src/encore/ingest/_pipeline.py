@@ -278,8 +278,8 @@ def _commit_one(
     summary.warnings.extend((result.job.name_hint or result.job.path, w) for w in committed.warnings)
     for stale in committed.stale_files:
         store.delete(stale)
-    if committed.let_go_art is not None:  # committed, and the commit lock is held (`run_ingest`)
-        _drop_unnamed_art(sessions, store, key=committed.let_go_art)
+    for key in committed.let_go_art:  # committed, and the commit lock is held (`run_ingest`)
+        _drop_unnamed_art(sessions, store, key=key)
     counter = {"imported": "imported", "updated": "updated", "duplicate": "duplicates"}[committed.outcome]
     setattr(summary, counter, getattr(summary, counter) + 1)
     summary.track_ids.append(committed.track_id)

@@ -12,6 +12,7 @@ from encore.catalog import (
     Album,
     ReleaseStatus,
     Track,
+    choose_cover,
     claim_release,
     credit_release,
     delete_release,
@@ -127,12 +128,14 @@ def set_cover(session: Session, *, label_id: int, album_id: str, artwork_key: st
     release published without one could never get one, and replacing artwork is routine for a label). Every
     face names artwork by its content's key, so the new cover has new URLs and no cache keeps the old one; returns
     the release and the key it had (its files go once the change commits: `ingest.drop_replaced_cover`, when no
-    other release names it). There is no removing a cover, only replacing it.
+    other release names it). There is no removing a cover, only replacing it. It
+    stays the release's cover until the label replaces it: an operator's ingest of a file with other embedded art
+    does not (`catalog.offer_file_art`).
     Not a release the operator took down: nothing of it changes until `encore catalog restore` (the artwork may be
     why it was taken down; review22c F2)."""
     album = owned_album(session, label_id=label_id, album_id=album_id)
     hold_release(session, album)  # in the catalogue's lock order, after a publish or delete under way
-    replaced, album.artwork_key = album.artwork_key, artwork_key
+    replaced = choose_cover(album, artwork_key)  # the label's choice: no file's embedded art replaces it
     session.flush()
     return album, replaced
 

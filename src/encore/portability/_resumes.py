@@ -21,7 +21,9 @@ within 2 x PLAY_MATCH are one record, replaced as they come (`kept_resume`):
 The bound: a deleted play's resumes fit in its window, so it keeps at most one record per 2 x PLAY_MATCH (20
 minutes) of its track's length and OPEN_PLAY_SLACK and a minute (a 4-minute track: one record; an hour-long
 one: four), however many resends an app sends. The record a worker is running at that instant is left (its run
-ends at once) and is replaced with the next resume.
+ends at once) and is replaced with the next resume. Two resends at the same instant keep one record too: the
+records are read when a report asks the rule, inside `history.report_play`'s lock of the listener's reports, held to
+commit, so the second reads the first's record and replaces it (tests/history/test_resumes_at_once.py).
 """
 
 from dataclasses import dataclass
