@@ -118,9 +118,15 @@ export class Player extends EventTarget {
     await this.start(this.shuffle ? 0 : index, { resumeAt });
   }
 
+  // Only the latest start plays: each one takes a number, and one that a newer start overtook while it waited (for
+  // its URL, for the ad, for the music after it) stops there and touches nothing. A press made while a start's URL
+  // was still on its way, before any ad had begun, was not held as a choice: both starts met the ad and then raced,
+  // the earlier one's music under the later one's title (fix29b's note).
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
     if (index < 0 || index >= this.queue.length) return;
     if (this.ads.active) { this.chooseAfterAd({ track: this.queue[index], index, resumeAt }, this.queue[index]); return; }
+    const run = this.starts = (this.starts || 0) + 1;
+    const overtaken = () => run !== this.starts;
     this.endFade();
     const track = this.queue[index];
     const mine = this.prepared && this.prepared.id === track.id ? this.prepared : null;
@@ -137,6 +143,7 @@ export class Player extends EventTarget {
       this.swap();
     } else {
       const issued = await issuing.catch((err) => err);
+      if (overtaken()) return;
       if (issued.code === "ad_break_due") {
         // A restored queue at page load waits for a click; a click hears the ad, then the music.
         if (!autoplay) { this.emit(); return; }
@@ -146,10 +153,12 @@ export class Player extends EventTarget {
         try {
           for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
             await this.ads.run();
-            if (this.afterAd) break;
+            if (this.afterAd || overtaken()) break;
             next = await this.issue(track).catch((err) => err);
+            if (overtaken()) return;
           }
         } catch { /* the ad could not be fetched: the music is still refused, said below */ }
+        if (overtaken()) return;
         const chosen = this.afterAd;  // pressed during the ad: that track now, not this one
         if (chosen) { this.afterAd = null; await this.playChosen(chosen); return; }
         if (gone(next)) { await skipUnavailable(this, track, { autoplay }); return; }
@@ -186,6 +195,7 @@ export class Player extends EventTarget {
     this.emit();
     if (autoplay) {
       await this.active.play().catch(() => {});
+      if (overtaken()) return;
       this.reports.begin(track);
     }
     this.prefetchDue = true; // onTime() calls prepareNext() near the end
