@@ -137,6 +137,7 @@ export class Player extends EventTarget {
     const issuing = ready ? null : known ? Promise.resolve(known) : this.warmed(track) || this.issue(track);
     this.reports.finish("skipped");
     this.index = index;
+    this.startingAt = resumeAt; // until this track's audio is in the element (position, below)
     this.render(track);
     clearAdFailed(this.root); // a new start: a failed ad's notice is said again below if the ad fails again (review18b)
     if (ready) {
@@ -190,6 +191,7 @@ export class Player extends EventTarget {
     }
     this.prepared = null;
     this.skipped = [];
+    this.startingAt = null;
     this.applyVolume();
     if (resumeAt) this.active.currentTime = resumeAt;
     this.emit();
@@ -199,6 +201,15 @@ export class Player extends EventTarget {
       this.reports.begin(track);
     }
     this.prefetchDue = true; // onTime() calls prepareNext() near the end
+  }
+
+  // Where the current track stands, as a reload keeps it (playerstore.js). While its start waits (for its URL, for an
+  // ad) the element holds something else: the ad, whose time a reload saved as the track's, so the track began that far
+  // in after the ad (review29d L4); it stands where its start means to begin it.
+  get position() {
+    if (!this.current) return 0;
+    if (this.startingAt != null) return this.startingAt;
+    return this.active.currentTime || this.resumeAt || 0;
   }
 
   issue(track) {
@@ -507,9 +518,20 @@ export class Player extends EventTarget {
     this.reports.tick();
     this.maybePrefetch();
     this.maybeCrossfade();
-    if ("mediaSession" in navigator && Number.isFinite(active.duration) && active.duration > 0) {
-      try { navigator.mediaSession.setPositionState({ duration: active.duration, position: Math.min(active.currentTime, active.duration), playbackRate: 1 }); } catch { /* older engines */ }
-    }
+    this.mediaPosition(active);
+  }
+
+  // The lock screen's progress bar: the element's own time and length (the track's, or the ad's while one plays:
+  // ads.js). Without an element it is cleared, as between the ad and the music, so it never draws one under the
+  // other's name (review29d L2: the ad showed the previous track's bar).
+  mediaPosition(el) {
+    if (!("mediaSession" in navigator)) return;
+    try {
+      if (!el) navigator.mediaSession.setPositionState();
+      else if (Number.isFinite(el.duration) && el.duration > 0) {
+        navigator.mediaSession.setPositionState({ duration: el.duration, position: Math.min(el.currentTime, el.duration), playbackRate: el.playbackRate || 1 });
+      }
+    } catch { /* older engines */ }
   }
 
   maybePrefetch() {
@@ -571,6 +593,7 @@ export class Player extends EventTarget {
 
   mediaAd(ad) {
     if (!("mediaSession" in navigator)) return;
+    this.mediaPosition(null); // the ad's own bar comes with its time (ads.js's tick); the music's with its own
     if (ad) navigator.mediaSession.metadata = new MediaMetadata({ title: "Ad", artist: ad.advertiser });
     else if (this.current) this.mediaMeta(this.current);
   }
