@@ -137,8 +137,7 @@ function renderAccount() {
       await api("/api/auth/logout", { method: "POST" }).catch(() => {});
       await forgetOfflineLibrary();
       me = null;
-      player.active.pause();
-      player.ads.end();
+      player.signedOut();
       navigate("/login");
     } }));
 }
@@ -149,8 +148,7 @@ function renderAccount() {
 window.addEventListener("encore:signed-out", () => {
   if (!me) return;
   me = null;
-  player.active.pause();
-  player.ads.end();
+  player.signedOut();
   forgetOfflineLibrary(); // as at log-out: this listener's cached library does not outlive the session
   setExpanded(false);
   navigate(location.pathname + location.search, { force: true });

@@ -598,6 +598,13 @@ export class Player extends EventTarget {
     else if (this.current) this.mediaMeta(this.current);
   }
 
+  // The account signed out, here or in another tab: the sound stops, and a break under way ends unreported for the
+  // account that owes it (ads.end), so the next one to sign in here meets none of it (review29d M2).
+  signedOut() {
+    this.active.pause();
+    this.ads.end();
+  }
+
   // ---- persistence (resume after reload) --------------------------------------------------------
   save() { saveState(this); }
 
