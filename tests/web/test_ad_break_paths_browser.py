@@ -2,15 +2,17 @@
 reload mid-ad resumes the ad where it was instead of from 0:00."""
 
 import json
+import re
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Locator, Page, Route
 
 from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer
-from tests.web.test_first_page_browser import _page, browser
+from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 from tests.web.test_listener_paths_browser import DESKTOP, PHONE
 from tests.web.test_player_ads_browser import (
+    _AD_LAYOUT,
     PASSWORD,
     _listen_past_the_interval,
     _new_listener,
@@ -23,14 +25,42 @@ from tests.web.test_premium_paths_browser import topmost
 __all__ = ["browser", "live"]
 pytestmark = pytest.mark.browser
 
+# What the page told the lock screen's progress bar last (`__position`), and each start of a sound as it began
+# (`__starts`: the element's src and time at its "playing" event).
+_WATCH = """(() => {
+  window.__position = null;
+  const ms = navigator.mediaSession;
+  const set = ms.setPositionState.bind(ms);
+  ms.setPositionState = (state) => { window.__position = state || null; set(state); };
+  window.__starts = [];
+  document.addEventListener("playing", (e) => {
+    window.__starts.push({src: e.target.getAttribute("src"), at: e.target.currentTime});
+  }, true);
+})();"""
+
+
+def _track_plays(page: Page, title: str) -> None:
+    """The track named plays, in its own audio: the bar names it, and the element holds neither the ended ad
+    (`window.__adSrc`, whose time already passes any mark) nor nothing."""
+    page.wait_for_function(
+        f"(a => {_SHOWN} === {title!r} && a.getAttribute('src') && a.getAttribute('src') !== window.__adSrc"
+        " && !a.paused && a.currentTime > 0.3)(document.querySelector('#audio'))",
+        timeout=15000,
+    )
+
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_the_ad_can_be_paused_not_skipped_and_a_reload_resumes_it(
     live: LiveServer, browser: Browser, device: str
 ) -> None:
+    """Also review29d L4 and L2: the track waiting on the ad starts from where it was after a reload mid-ad (the
+    ad's time was saved as its own), and the lock screen's progress bar is the ad's while it plays."""
     page = _page(browser, **(DESKTOP if device == "desktop" else PHONE))
-    _run_until_ad(page, live)
+    page.add_init_script(_WATCH)
+    titles = _run_until_ad(page, live)
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    lock_screen = page.evaluate("[window.__position, document.querySelector('#audio').duration]")
+    assert lock_screen[0] is not None and lock_screen[0]["duration"] == lock_screen[1], lock_screen  # the ad's
     assert topmost(page, "#btn-play"), "the ad overlay covers play/pause"
     assert page.is_disabled("#btn-next")
     page.click("#btn-play")
@@ -46,13 +76,20 @@ def test_the_ad_can_be_paused_not_skipped_and_a_reload_resumes_it(
     page.add_init_script(FAST_AUDIO)  # the resumed ad plays out at 2x (pausing and holding were at its own pace)
     page.reload()
     page.wait_for_selector("#main .track-play")
-    page.locator("#main .track-play").nth(2).click()  # the server hands out the same open break
+    saved = json.loads(page.evaluate("localStorage.getItem('encore.player.v1')"))
+    assert saved["position"] == 0, saved  # the waiting track's own place, not the ad's (review29d L4)
+    page.wait_for_selector("#btn-play:not([disabled])")
+    page.click("#btn-play")  # the track that waited: the server hands out the same open break first
     page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
     page.wait_for_function("document.querySelector('#audio').currentTime > 0", timeout=15000)
     resumed = page.evaluate("document.querySelector('#audio').currentTime")
     assert resumed >= heard - 0.5, (heard, resumed)  # not from the beginning
+    page.evaluate("window.__adSrc = document.querySelector('#audio').getAttribute('src')")
     page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    _track_plays(page, titles[3])
+    music = page.evaluate("document.querySelector('#audio').getAttribute('src')")
+    began = [s["at"] for s in page.evaluate("window.__starts") if s["src"] == music]
+    assert began and began[0] < 0.5, began  # from its beginning, where it was: not the ad's seconds in
     assert page.evaluate("localStorage.getItem('encore.ad.v1')") is None  # done: nothing left to resume
     page.close()
 
@@ -64,6 +101,7 @@ def test_an_ad_after_a_track_ends_shows_pause_while_it_plays_and_the_button_paus
     played under it unannounced, since the ad's own play event was dropped; pressing "Play" paused the ad."""
     page = _page(browser, **DESKTOP)
     listener = _sign_in_new_listener(page, live)
+    title = page.locator("#main .track-title").nth(1).inner_text()  # the one after the track that ends
     page.locator("#main .track-play").first.click()
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
     _listen_past_the_interval(live, listener)
@@ -82,8 +120,9 @@ def test_an_ad_after_a_track_ends_shows_pause_while_it_plays_and_the_button_paus
     page.wait_for_selector("#btn-play[aria-label=Pause]", timeout=3000)
     assert not page.evaluate("document.querySelector('#audio').paused") and page.is_visible("#ad-break")
     page.evaluate(FAST_AUDIO)  # the rest of the ad at 2x: then the music, still under "Pause"
+    page.evaluate("window.__adSrc = document.querySelector('#audio').getAttribute('src')")
     page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    _track_plays(page, title)
     assert page.get_attribute("#btn-play", "aria-label") == "Pause"
     page.close()
 
@@ -273,4 +312,129 @@ def test_a_log_out_during_an_ad_ends_it_for_the_next_account_in_the_tab(live: Li
     assert page.is_hidden("#ad-break")
     assert page.evaluate("document.querySelector('#player').classList.contains('in-ad')") is False
     assert page.is_enabled("#btn-next")
+    page.close()
+
+
+def test_a_press_while_a_start_still_asks_for_its_url_is_the_one_that_plays_after_the_ad(
+    live: LiveServer, browser: Browser
+) -> None:
+    """fix29b's note: a press made between a start's URL request and the ad beginning was not held as the choice
+    for after the ad. Both starts met the ad, and after it both asked for their music and raced: the earlier
+    press's sound under the later press's title. A's request is held here until B is pressed and its ad is on."""
+    page = _page(browser, **DESKTOP)
+    listener = _sign_in_new_listener(page, live)
+    t: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
+    ids: list[str] = page.evaluate(
+        "[...document.querySelectorAll('#main li[data-track-id]')].map(li => li.dataset.trackId)"
+    )
+    rows = page.locator("#main .track-play")
+    rows.first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.evaluate("document.querySelector('#audio').pause()")  # its end must not bring the break first
+    _listen_past_the_interval(live, listener)
+    asked: list[str] = []  # the music URL requests, by track id, as sent
+    music_url = re.compile(r"/api/tracks/([^/]+)/stream$")
+    page.on("request", lambda r: asked.extend(m.group(1) for m in [music_url.search(r.url)] if m))
+    held: list[Route] = []  # A's first request, held; any later one goes through
+    page.route(f"**/api/tracks/{ids[3]}/stream", lambda route: route.continue_() if held else held.append(route))
+    rows.nth(3).click()  # A: not the prefetched track; its URL request is held on the way
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "A's URL was never asked for"
+    rows.nth(2).click()  # B, pressed while A's start still waits for its URL
+    page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)  # B's request met the ad
+    with page.expect_response(f"**/api/tracks/{ids[3]}/stream") as refused:
+        held[0].continue_()  # A's answer comes now: the ad, too
+    assert refused.value.status == 403
+    page.wait_for_timeout(300)  # what A's start does with it, done
+    _end_the_ad(page)
+    _track_plays(page, t[2])
+    music = page.evaluate("document.querySelector('#audio').getAttribute('src')")
+    page.wait_for_timeout(1500)  # long enough for a second start to have come back to its track
+    now = page.evaluate(
+        "[...document.querySelectorAll('audio')].map(a => [a.id, a.getAttribute('src'), a.paused])"
+        ".sort((x, y) => x[0].localeCompare(y[0]))"
+    )
+    assert now[0] == ["audio", music, False], now  # B's sound, still, under B's title
+    assert now[1][1] is None or now[1][2], now  # and nothing else playing
+    assert page.inner_text("#np-title") == t[2]
+    assert asked.count(ids[3]) == 1, asked  # A's start did not come back for its music after the ad
+    page.locator("#nav a[href='/queue']").click()
+    page.wait_for_selector("#main li.track[aria-current=true]")
+    assert _queued(page)[:4] == t  # the album, as pressed, at B (autoplay may add after it)
+    assert page.inner_text("#main li.track[aria-current=true] .track-title") == t[2]
+    page.close()
+
+
+# The mini bar during an ad (phone): where a finger on the ad's count or name lands, how much of the bar opens the
+# full view (the longest run of points across the bar's middle, and down through that run's centre), and the
+# Play button on top.
+_MINI_BAR = """() => {
+  const expand = document.querySelector('#np-expand');
+  const hit = (x, y) => { const at = document.elementFromPoint(x, y); return !!at && expand.contains(at); };
+  const centre = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                            return [r.left + r.width / 2, r.top + r.height / 2]; };
+  const bar = document.querySelector('#player').getBoundingClientRect();
+  const y = bar.top + bar.height / 2;
+  let run = 0, best = 0, bestEnd = 0;
+  for (let x = bar.left + 0.5; x < bar.right; x += 1) {
+    run = hit(x, y) ? run + 1 : 0;
+    if (run > best) { best = run; bestEnd = x; }
+  }
+  const x = bestEnd - best / 2;
+  let tall = 0;
+  for (let yy = bar.top + 0.5; yy < bar.bottom; yy += 1) if (hit(x, yy)) tall += 1;
+  const count = document.querySelector('#ad-count').getBoundingClientRect();
+  const pill = document.querySelector('#ad-break .ad-upgrade').getBoundingClientRect();
+  const who = document.querySelector('#ad-break .ad-who').getBoundingClientRect();
+  return {countRight: count.right, pillLeft: pill.left, whoWidth: who.width, wide: best, tall,
+          count: hit(...centre('#ad-count')), who: hit(...centre('#ad-break .ad-who')),
+          countAt: centre('#ad-count'), whoAt: centre('#ad-break .ad-who')};
+}"""
+
+
+def test_on_a_phone_the_ads_words_open_the_full_view_and_back_gives_the_focus_back(
+    live: LiveServer, browser: Browser
+) -> None:
+    """fixweb29's note: in the mini bar during an ad, the count and the advertiser lay over the "Show now playing"
+    button, so only the bar's thin edges opened the full view. review29d L3: Back with the full view open and the
+    focus on a control only it shows (Previous) dropped the focus to <body>; it goes back to the button, as on
+    Escape."""
+    page = _page(browser, **PHONE)
+    titles = _run_until_ad(page, live)
+    page.evaluate("document.querySelector('#audio').pause()")  # held while it is measured and tapped
+    for width in (320, 390, 430):
+        page.set_viewport_size({"width": width, "height": 844})
+        seen = page.evaluate(_MINI_BAR)
+        page.screenshot(path=str(SCREENSHOTS / f"player-ad-mini-bar-{width}x844.png"))
+        assert seen["count"] and seen["who"], (width, seen)  # a tap on "Ad · 0:05" or the name opens the view
+        assert seen["wide"] >= 44 and seen["tall"] >= 44, (width, seen)  # a finger's target
+        assert seen["countRight"] <= seen["pillLeft"] and seen["whoWidth"] >= 60, (width, seen)  # not under the pill
+        layout = page.evaluate(_AD_LAYOUT)  # the tuned layout stands (review26b F7, review27b F3)
+        assert layout["covered"] == [], (width, layout)
+        assert layout["whoWidth"] > 0 and layout["whoRight"] <= layout["linkLeft"], (width, layout)
+        assert topmost(page, "#btn-play"), width
+        for x, y in (seen["countAt"], seen["whoAt"]):
+            page.touchscreen.tap(x, y)
+            page.wait_for_selector(".player.expanded.in-ad")
+            page.tap("#np-expand")  # the strip closes it again
+            page.wait_for_selector(".player.expanded", state="detached")
+    assert page.is_visible("#ad-break")  # tapping skipped nothing
+    page.set_viewport_size({"width": 390, "height": 844})
+    _end_the_ad(page)
+    _track_plays(page, titles[3])
+
+    page.locator("#nav a[href='/library']").click()  # a page to go Back from
+    page.wait_for_selector("#main h1:has-text('Library')")
+    page.tap("#np-expand")
+    page.wait_for_selector(".player.expanded")
+    page.focus("#btn-prev")  # shown only in the full view
+    assert page.evaluate("document.activeElement.id") == "btn-prev"
+    page.go_back()
+    page.wait_for_url("**/album/**")
+    page.wait_for_selector("#main .track-play")
+    assert page.locator(".player.expanded").count() == 0
+    assert page.evaluate("document.activeElement.id") == "np-expand"  # where the view was opened from
     page.close()

@@ -59,7 +59,12 @@ export class AdBreaks {
     clearAdFailed(this.player.root); // an ad to hear: the notice of a failed one is out of date
     const el = this.player.active;
     const total = ad.duration_ms / 1000;
-    const tick = () => this.show(ad, Math.max(0, Math.ceil(total - (el.currentTime || 0))));
+    // The lock screen's bar is the ad's while it plays (review29d L2): from the ad's own time updates (`ev`), not
+    // from the first call, made while the element still holds the track before the ad.
+    const tick = (ev) => {
+      this.show(ad, Math.max(0, Math.ceil(total - (el.currentTime || 0))));
+      if (ev) this.player.mediaPosition(el);
+    };
     this.lock(true);
     this.player.mediaAd(ad);
     tick();

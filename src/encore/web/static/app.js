@@ -137,8 +137,7 @@ function renderAccount() {
       await api("/api/auth/logout", { method: "POST" }).catch(() => {});
       await forgetOfflineLibrary();
       me = null;
-      player.active.pause();
-      player.ads.end();
+      player.signedOut();
       navigate("/login");
     } }));
 }
@@ -149,8 +148,7 @@ function renderAccount() {
 window.addEventListener("encore:signed-out", () => {
   if (!me) return;
   me = null;
-  player.active.pause();
-  player.ads.end();
+  player.signedOut();
   forgetOfflineLibrary(); // as at log-out: this listener's cached library does not outlive the session
   setExpanded(false);
   navigate(location.pathname + location.search, { force: true });
@@ -164,8 +162,14 @@ document.addEventListener("click", (event) => {
   navigate(a.getAttribute("href"));
 });
 // Back/Forward changes the page under the full-screen player: it closes, or it stayed open over the new page with
-// that page inert (review29b M1).
-window.addEventListener("popstate", () => { setExpanded(false); render(); });
+// that page inert (review29b M1). The focus it held goes back where the view was opened from, as on Escape: on a
+// control only the view shows (Previous, Shuffle), it fell to <body> (review29d L3).
+window.addEventListener("popstate", () => {
+  const focusInView = playerEl.classList.contains("expanded") && playerEl.contains(document.activeElement);
+  setExpanded(false);
+  if (focusInView) expand.focus();
+  render();
+});
 
 // The search box shows the route's query: a Back to a search shows its words, any other page an empty box.
 function syncSearchBox() {

@@ -118,9 +118,15 @@ export class Player extends EventTarget {
     await this.start(this.shuffle ? 0 : index, { resumeAt });
   }
 
+  // Only the latest start plays: each one takes a number, and one that a newer start overtook while it waited (for
+  // its URL, for the ad, for the music after it) stops there and touches nothing. A press made while a start's URL
+  // was still on its way, before any ad had begun, was not held as a choice: both starts met the ad and then raced,
+  // the earlier one's music under the later one's title (fix29b's note).
   async start(index, { resumeAt = 0, autoplay = true } = {}) {
     if (index < 0 || index >= this.queue.length) return;
     if (this.ads.active) { this.chooseAfterAd({ track: this.queue[index], index, resumeAt }, this.queue[index]); return; }
+    const run = this.starts = (this.starts || 0) + 1;
+    const overtaken = () => run !== this.starts;
     this.endFade();
     const track = this.queue[index];
     const mine = this.prepared && this.prepared.id === track.id ? this.prepared : null;
@@ -131,12 +137,14 @@ export class Player extends EventTarget {
     const issuing = ready ? null : known ? Promise.resolve(known) : this.warmed(track) || this.issue(track);
     this.reports.finish("skipped");
     this.index = index;
+    this.startingAt = resumeAt; // until this track's audio is in the element (position, below)
     this.render(track);
     clearAdFailed(this.root); // a new start: a failed ad's notice is said again below if the ad fails again (review18b)
     if (ready) {
       this.swap();
     } else {
       const issued = await issuing.catch((err) => err);
+      if (overtaken()) return;
       if (issued.code === "ad_break_due") {
         // A restored queue at page load waits for a click; a click hears the ad, then the music.
         if (!autoplay) { this.emit(); return; }
@@ -146,10 +154,12 @@ export class Player extends EventTarget {
         try {
           for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
             await this.ads.run();
-            if (this.afterAd) break;
+            if (this.afterAd || overtaken()) break;
             next = await this.issue(track).catch((err) => err);
+            if (overtaken()) return;
           }
         } catch { /* the ad could not be fetched: the music is still refused, said below */ }
+        if (overtaken()) return;
         const chosen = this.afterAd;  // pressed during the ad: that track now, not this one
         if (chosen) { this.afterAd = null; await this.playChosen(chosen); return; }
         if (gone(next)) { await skipUnavailable(this, track, { autoplay }); return; }
@@ -181,14 +191,25 @@ export class Player extends EventTarget {
     }
     this.prepared = null;
     this.skipped = [];
+    this.startingAt = null;
     this.applyVolume();
     if (resumeAt) this.active.currentTime = resumeAt;
     this.emit();
     if (autoplay) {
       await this.active.play().catch(() => {});
+      if (overtaken()) return;
       this.reports.begin(track);
     }
     this.prefetchDue = true; // onTime() calls prepareNext() near the end
+  }
+
+  // Where the current track stands, as a reload keeps it (playerstore.js). While its start waits (for its URL, for an
+  // ad) the element holds something else: the ad, whose time a reload saved as the track's, so the track began that far
+  // in after the ad (review29d L4); it stands where its start means to begin it.
+  get position() {
+    if (!this.current) return 0;
+    if (this.startingAt != null) return this.startingAt;
+    return this.active.currentTime || this.resumeAt || 0;
   }
 
   issue(track) {
@@ -497,9 +518,20 @@ export class Player extends EventTarget {
     this.reports.tick();
     this.maybePrefetch();
     this.maybeCrossfade();
-    if ("mediaSession" in navigator && Number.isFinite(active.duration) && active.duration > 0) {
-      try { navigator.mediaSession.setPositionState({ duration: active.duration, position: Math.min(active.currentTime, active.duration), playbackRate: 1 }); } catch { /* older engines */ }
-    }
+    this.mediaPosition(active);
+  }
+
+  // The lock screen's progress bar: the element's own time and length (the track's, or the ad's while one plays:
+  // ads.js). Without an element it is cleared, as between the ad and the music, so it never draws one under the
+  // other's name (review29d L2: the ad showed the previous track's bar).
+  mediaPosition(el) {
+    if (!("mediaSession" in navigator)) return;
+    try {
+      if (!el) navigator.mediaSession.setPositionState();
+      else if (Number.isFinite(el.duration) && el.duration > 0) {
+        navigator.mediaSession.setPositionState({ duration: el.duration, position: Math.min(el.currentTime, el.duration), playbackRate: el.playbackRate || 1 });
+      }
+    } catch { /* older engines */ }
   }
 
   maybePrefetch() {
@@ -561,8 +593,16 @@ export class Player extends EventTarget {
 
   mediaAd(ad) {
     if (!("mediaSession" in navigator)) return;
+    this.mediaPosition(null); // the ad's own bar comes with its time (ads.js's tick); the music's with its own
     if (ad) navigator.mediaSession.metadata = new MediaMetadata({ title: "Ad", artist: ad.advertiser });
     else if (this.current) this.mediaMeta(this.current);
+  }
+
+  // The account signed out, here or in another tab: the sound stops, and a break under way ends unreported for the
+  // account that owes it (ads.end), so the next one to sign in here meets none of it (review29d M2).
+  signedOut() {
+    this.active.pause();
+    this.ads.end();
   }
 
   // ---- persistence (resume after reload) --------------------------------------------------------

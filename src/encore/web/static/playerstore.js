@@ -9,7 +9,7 @@ export function saveState(player) {
     const start = Math.max(0, player.index - 50);
     localStorage.setItem(STORE_KEY, JSON.stringify({
       queue: player.queue.slice(start, start + MAX_SAVED_QUEUE), index: player.index - start,
-      position: player.current ? player.active.currentTime || player.resumeAt || 0 : 0,
+      position: player.position,
       context: player.context, shuffle: player.shuffle, repeat: player.repeat,
       volume: player.userVolume, muted: player.muted, normalise: player.normalise }));
   } catch { /* nothing to resume, nothing lost */ }
