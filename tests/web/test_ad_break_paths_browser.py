@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Route
+from playwright.sync_api import APIResponse, Browser, Locator, Page, Route
 
 from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer
@@ -311,6 +311,10 @@ def test_a_log_out_during_an_ad_ends_it_for_the_next_account_in_the_tab(live: Li
     page.wait_for_selector("#main a[href^='/album/']", timeout=15000)
     assert page.is_hidden("#ad-break")
     assert page.evaluate("document.querySelector('#player').classList.contains('in-ad')") is False
+    page.locator("#main a[href^='/album/']").first.click()
+    page.locator("#main .track-play").first.click()  # its own music, at once: nothing of the other's break waits
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    assert page.is_hidden("#ad-break")
     assert page.is_enabled("#btn-next")
     page.close()
 
@@ -438,3 +442,106 @@ def test_on_a_phone_the_ads_words_open_the_full_view_and_back_gives_the_focus_ba
     assert page.locator(".player.expanded").count() == 0
     assert page.evaluate("document.activeElement.id") == "np-expand"  # where the view was opened from
     page.close()
+
+
+def _sign_in_by_form(page: Page, live: LiveServer) -> str:
+    """Another account signed in in this tab, by the log-in form (no page load): its name."""
+    listener = _new_listener(live)
+    page.fill("#login-user", listener)
+    page.fill("#login-pass", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#main a[href^='/album/']", timeout=15000)
+    return listener
+
+
+def _nothing_of_the_last_account(page: Page) -> None:
+    assert page.inner_text("#np-title") == "Nothing playing"
+    assert page.is_disabled("#btn-play")
+    assert page.evaluate("document.querySelector('#audio').paused")
+    assert page.locator("#main h2", has_text="Continue listening").count() == 0
+    saved = page.evaluate("JSON.parse(localStorage.getItem('encore.player.v1') || 'null')")
+    assert saved is None or saved["queue"] == []
+    assert page.evaluate("localStorage.getItem('encore.ad.v1')") is None
+
+
+def test_a_log_out_leaves_the_next_account_nothing_of_the_last_ones_listening(
+    live: LiveServer, browser: Browser
+) -> None:
+    """review30b M1: the queue, the track and its position outlived a log-out, in the tab and in the browser's
+    storage, so the next account to sign in met the last one's now-playing bar, "Continue listening" and queue,
+    after a reload too. Mid-ad as well: the ad's saved position went on being written after the break ended."""
+    page = _page(browser, **DESKTOP)
+    listener = _sign_in_new_listener(page, live)
+    rows = page.locator("#main .track-play")
+    rows.first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    _ad_for(page, live, listener, rows.nth(2))
+    page.evaluate("document.querySelector('#audio').play()")
+    page.wait_for_function("localStorage.getItem('encore.ad.v1') !== null", timeout=15000)
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.wait_for_selector("form.login")
+    _sign_in_by_form(page, live)
+    _nothing_of_the_last_account(page)
+    page.goto(live.base_url + "/queue")
+    page.wait_for_selector("#main h1")
+    assert page.locator("#main li.track").count() == 0
+    page.goto(live.base_url + "/")
+    page.wait_for_selector("#main a[href^='/album/']", timeout=15000)
+    _nothing_of_the_last_account(page)
+    page.close()
+
+
+def test_a_log_out_while_the_ad_is_on_its_way_plays_it_to_no_one(live: LiveServer, browser: Browser) -> None:
+    """review30a L1: a log-out while the ad was being fetched ended nothing (the break had no ad element yet), so the
+    ad played on the log-in page and locked the bar of the next account to sign in, which heard it in full."""
+    page = _page(browser, **DESKTOP)
+    listener = _sign_in_new_listener(page, live)
+    rows = page.locator("#main .track-play")
+    rows.first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.evaluate("document.querySelector('#audio').pause()")
+    _listen_past_the_interval(live, listener)
+    held: list[tuple[Route, APIResponse]] = []
+    page.route("**/api/ads/next", lambda route: held.append((route, route.fetch())))  # answered later
+    _press(page, rows.nth(3))
+    for _ in range(150):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "no ad was asked for"
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.wait_for_selector("form.login")
+    route, answer = held[0]
+    route.fulfill(response=answer)
+    page.unroute("**/api/ads/next")
+    page.wait_for_timeout(1000)  # the answer is in: the break would begin now
+    assert page.is_hidden("#ad-break")
+    assert page.evaluate("document.querySelector('#audio').paused")
+    _sign_in_by_form(page, live)
+    assert page.is_hidden("#ad-break")
+    assert page.evaluate("document.querySelector('#player').classList.contains('in-ad')") is False
+    assert page.evaluate("document.querySelector('#audio').paused")
+    page.close()
+
+
+def test_a_tab_left_open_follows_the_account_of_the_browser(live: LiveServer, browser: Browser) -> None:
+    """review30b M2: tabs share one session cookie, but a tab left open across a log-out and another account's
+    sign-in in another tab kept the first account's name and queue while every call it made acted as the second
+    (its Settings renamed the other account). It now follows: signed out with the other tab, then that account."""
+    first = _page(browser, **DESKTOP)
+    _sign_in_new_listener(first, live)
+    first.locator("#main .track-play").first.click()
+    first.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    second = first.context.new_page()
+    second.goto(live.base_url + "/settings")
+    second.wait_for_selector("#main h1")
+    first.get_by_role("button", name="Log out", exact=True).click()
+    first.wait_for_selector("form.login")
+    second.wait_for_selector("form.login", timeout=10000)  # signed out with the other tab, not at its next call
+    assert second.evaluate("document.querySelector('#audio').paused")
+    assert second.inner_text("#np-title") == "Nothing playing"
+    _sign_in_by_form(first, live)
+    shown = first.inner_text("#account .who")
+    second.wait_for_selector(f"#account .who:text-is({shown!r})", timeout=15000)
+    assert second.inner_text("#np-title") == "Nothing playing"
+    first.context.close()

@@ -76,3 +76,37 @@ def test_lyrics_follow_and_seek_on_a_phone(live: LiveServer, browser: Browser) -
     page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     _walk(page, live, tap=True)
     page.close()
+
+
+_ON_TOP = """(sel) => {
+  const r = document.querySelector(sel).getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return !!hit && !!hit.closest(sel);
+}"""
+
+
+def test_lyrics_show_in_the_phones_full_view_with_its_controls_at_hand(live: LiveServer, browser: Browser) -> None:
+    """review30b M4: in the phone's full-screen player, Lyrics turned on and showed nothing: the panel opened under
+    the full view. They take the cover's place now, and the controls, Lyrics' own button among them, stay at hand."""
+    page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    _login(page, live)
+    page.wait_for_selector("text=New releases")
+    page.goto(f"{live.base_url}/album/{first_album_id(live.container)}")
+    page.locator("#main .track-play").first.tap()  # track 1: it has lyrics
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.2", timeout=15000)
+    page.locator("#np-expand").tap()
+    page.wait_for_selector("#player.expanded")
+    page.locator("#btn-lyrics").tap()
+    page.wait_for_selector("#lyrics button.lyric-line")
+    assert page.evaluate(_ON_TOP, "#lyrics")
+    for control in ("#btn-lyrics", "#btn-play", "#btn-next", "#seek", "#np-expand"):
+        assert page.evaluate(_ON_TOP, control), control
+    lines = page.locator("#lyrics button.lyric-line")
+    target = min(6, lines.count() - 1)
+    start_s = int(lines.nth(target).get_attribute("data-start") or 0) / 1000
+    lines.nth(target).tap()
+    page.wait_for_function(f"document.querySelector('#audio').currentTime >= {start_s}", timeout=15000)
+    page.locator("#btn-lyrics").tap()
+    page.wait_for_selector("#lyrics", state="hidden")
+    assert page.is_visible("#player.expanded")
+    page.close()

@@ -19,7 +19,7 @@ function resumeAd(el, breakId) {
     if (el.currentTime > 0) localStorage.setItem(AD_KEY, JSON.stringify({ id: breakId, at: el.currentTime }));
   };
   el.addEventListener("timeupdate", keep);
-  el.addEventListener("ended", () => el.removeEventListener("timeupdate", keep), { once: true });
+  return () => el.removeEventListener("timeupdate", keep); // at the ad's end, or a break ended early (end())
 }
 
 export class AdBreaks {
@@ -39,6 +39,7 @@ export class AdBreaks {
     this.ended = true;
     this.player.afterAd = null;
     if (this.stop) this.stop();
+    try { localStorage.removeItem(AD_KEY); } catch { /* nothing kept */ }
   }
 
   // One break at a time: a second caller (a click on another track mid-ad) waits for the same one.
@@ -56,6 +57,8 @@ export class AdBreaks {
       if (err.code === "no_ad_due" || err.code === "no_ad_inventory") return; // nothing to hear: music again
       throw err;
     }
+    // Ended while the ad was being fetched (a log-out then): it is not played to whoever signs in next (review30a L1).
+    if (this.ended) return;
     clearAdFailed(this.player.root); // an ad to hear: the notice of a failed one is out of date
     const el = this.player.active;
     const total = ad.duration_ms / 1000;
@@ -99,7 +102,8 @@ export class AdBreaks {
   listen(el, ad, tick) {
     return new Promise((resolve) => {
       let playing = ad;
-      const done = () => { this.stop = null; el.removeEventListener("timeupdate", tick); el.removeEventListener("ended", done); el.removeEventListener("error", retry); resolve(playing); };
+      let forget = () => {};
+      const done = () => { this.stop = null; forget(); el.removeEventListener("timeupdate", tick); el.removeEventListener("ended", done); el.removeEventListener("error", retry); resolve(playing); };
       this.stop = () => { el.pause(); done(); };
       const retry = async () => {
         const again = await api("/api/ads/next", { method: "POST" }).catch(() => null);
@@ -114,7 +118,7 @@ export class AdBreaks {
       el.muted = false;
       el.volume = this.player.userVolume;
       el.src = ad.url;
-      resumeAd(el, ad.break_id);
+      forget = resumeAd(el, ad.break_id);
       el.play().catch(() => {});
     });
   }

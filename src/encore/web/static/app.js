@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { genresView, genreView, searchAllView } from "./browse.js";
 import { h } from "./dom.js";
 import { historyView } from "./history.js";
-import { labelDashboard, syncLabelNav } from "./label.js";
+import { forgetLeftQueue, labelDashboard, syncLabelNav } from "./label.js";
 import { likedView, libraryView, playlistView, queueView, settingsView } from "./library.js";
 import { mixView } from "./mixes.js";
 import { Player } from "./player.js";
@@ -69,7 +69,7 @@ async function render() {
     if (location.pathname === "/login") {
       view = loginView(afterLogin);
     } else if (me && me.must_reset_password) {
-      view = passwordResetView((user) => { me = user; navigate(location.pathname + location.search, { force: true }); });
+      view = passwordResetView((user) => { me = user; player.restore(me.id); navigate(location.pathname + location.search, { force: true }); });
     } else {
       const match = routes.map(([re, fn, sec]) => [location.pathname.match(re), fn, sec]).find(([m]) => m);
       section = match ? match[2] || null : null;
@@ -110,7 +110,8 @@ export function navigate(path, { replace = false, force = false } = {}) {
 
 async function afterLogin() {
   me = await api("/api/me");
-  if (!me.must_reset_password) await player.restore();
+  signedInAs(me);
+  if (!me.must_reset_password) await player.restore(me.id);
   navigateAfterLogin(new URLSearchParams(location.search).get("next"));
 }
 
@@ -137,10 +138,35 @@ function renderAccount() {
       await api("/api/auth/logout", { method: "POST" }).catch(() => {});
       await forgetOfflineLibrary();
       me = null;
-      player.signedOut();
+      leaveAccount();
       navigate("/login");
     } }));
 }
+
+// Who this browser's tabs are signed in as (the account's public id): each tab writes it when it learns who it is,
+// and the others hear of a change (the `storage` event), since they share one session cookie. A tab left open
+// across a log-out and another account's sign-in kept the first account's name and queue while every call it
+// made acted as the second (review30b M2: its Settings renamed the other account).
+const ACCOUNT_KEY = "encore.account";
+function signedInAs(account) {
+  try { if (account) localStorage.setItem(ACCOUNT_KEY, account.id); else localStorage.removeItem(ACCOUNT_KEY); } catch { /* one tab */ }
+}
+
+// What an account leaves in the tab and the browser goes with it: the music, an ad under way, the queue and the
+// saved position (review30b M1), a label's note of an upload cut short; then the other tabs hear of it.
+function leaveAccount() {
+  player.signedOut();
+  forgetLeftQueue();
+  signedInAs(null);
+}
+
+window.addEventListener("storage", (event) => {
+  if (event.key !== ACCOUNT_KEY || event.newValue === (me && me.id)) return;
+  if (event.newValue) { // another account signed in in another tab: this one is that account now, from a fresh start
+    if (me) player.signedOut();
+    location.reload();
+  } else if (me) window.dispatchEvent(new CustomEvent("encore:signed-out"));
+});
 
 // The session ended elsewhere (another tab's log-out, "Sign out everywhere", expiry): the first refused call says so
 // (api.js), and the tab stops acting signed in and shows the log-in, which brings it back here (render's redirect).
@@ -148,7 +174,7 @@ function renderAccount() {
 window.addEventListener("encore:signed-out", () => {
   if (!me) return;
   me = null;
-  player.signedOut();
+  leaveAccount();
   forgetOfflineLibrary(); // as at log-out: this listener's cached library does not outlive the session
   setExpanded(false);
   navigate(location.pathname + location.search, { force: true });
@@ -260,7 +286,8 @@ watchOffline();
   if (location.pathname === "/") prefetchHome();
   me = await api("/api/me").catch(() => null);
   if (!me) prefetchHome(false);
-  if (me && !me.must_reset_password) player.restore(); // not awaited: the view renders while the saved track's URL is fetched
+  if (me) signedInAs(me);
+  if (me && !me.must_reset_password) player.restore(me.id); // not awaited: the view renders while the saved track's URL is fetched
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();
 })();

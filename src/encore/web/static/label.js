@@ -184,6 +184,8 @@ const UPLOAD_KEY = "encore.label-upload";
 function keepQueue(state) {
   try { if (state) localStorage.setItem(UPLOAD_KEY, JSON.stringify(state)); else localStorage.removeItem(UPLOAD_KEY); } catch { /* this page only */ }
 }
+// The account signed out: its queue's note is not the next account's to read (file names and all).
+export function forgetLeftQueue() { keepQueue(null); }
 function leftQueueNote() {
   let q = null;
   try { q = JSON.parse(localStorage.getItem(UPLOAD_KEY) || "null"); } catch { /* a bad entry says nothing */ }

@@ -29,6 +29,7 @@ export class Player extends EventTarget {
     this.queue = [];
     this.index = -1;
     this.context = null;
+    this.owner = undefined; // the account whose queue this is (restore), null once signed out: saved for it only
     this.original = null; // the queue order before shuffle
     this.shuffle = false;
     this.repeat = "off";
@@ -598,17 +599,43 @@ export class Player extends EventTarget {
     else if (this.current) this.mediaMeta(this.current);
   }
 
-  // The account signed out, here or in another tab: the sound stops, and a break under way ends unreported for the
-  // account that owes it (ads.end), so the next one to sign in here meets none of it (review29d M2).
+  // The account signed out, here, in another tab or everywhere: the sound stops, a break under way ends unreported for
+  // the account that owes it (ads.end), and that account's queue, track and position leave the tab and this browser's
+  // storage (review30b M1: the next account to sign in here got them, "Continue listening" and all). A start still
+  // waiting on its URL is overtaken. The device's own settings (volume, shuffle, repeat, loudness) stay.
   signedOut() {
-    this.active.pause();
     this.ads.end();
+    this.starts = (this.starts || 0) + 1;
+    this.endFade();
+    this.reports.abandon();
+    this.sleep.set("off");
+    Object.assign(this, { owner: null, queue: [], index: -1, context: null, original: null, afterAd: null,
+      resumeAt: 0, startingAt: null, prepared: null, skipped: [] });
+    for (const el of [this.active, this.standby]) { el.pause(); el.removeAttribute("src"); el.load(); }
+    const e = this.els;
+    e.player.classList.remove("has-track");
+    e["np-art"].removeAttribute("src");
+    e["np-art"].alt = "";
+    e.seek.value = "0";
+    e.seek.max = "0";
+    e["time-cur"].textContent = formatTime(0);
+    e["time-dur"].textContent = formatTime(0);
+    this.sayPosition();
+    this.onPlayState(false);
+    document.title = "Encore";
+    if ("mediaSession" in navigator) navigator.mediaSession.metadata = null;
+    this.mediaPosition(null);
+    this.emit();
+    this.save();
   }
 
   // ---- persistence (resume after reload) --------------------------------------------------------
   save() { saveState(this); }
 
-  async restore() {
+  // The saved queue comes back only to the account that left it (`owner`, its public id): one saved before owners
+  // were kept, or by another account, is not this one's to resume.
+  async restore(owner) {
+    this.owner = owner;
     const s = savedState();
     if (!s) return;
     this.userVolume = typeof s.volume === "number" ? s.volume : 0.8;
@@ -618,7 +645,7 @@ export class Player extends EventTarget {
     this.repeat = REPEATS.includes(s.repeat) ? s.repeat : "off";
     this.applyVolume();
     this.emit();
-    if (!Array.isArray(s.queue) || !s.queue[s.index]) return;
+    if (!owner || s.owner !== owner || !Array.isArray(s.queue) || !s.queue[s.index]) return;
     this.queue = s.queue;
     this.context = s.context || null;
     this.resumeAt = Number(s.position) || 0;

@@ -26,6 +26,10 @@ export class PlayReports {
     this.play = null;
   }
 
+  // The account signed out: its open play is left as last reported. Sent now, it would go out under whatever session
+  // this browser holds next (another account signed in in another tab), or be refused.
+  abandon() { this.play = null; }
+
   tick() {
     if (this.play && Date.now() - this.play.lastSent > REPORT_EVERY_MS) this.send("playing");
   }

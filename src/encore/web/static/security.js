@@ -68,7 +68,9 @@ export async function securitySection(me) {
   const extra = [h("p", { class: "card-sub", text: "Lost a phone or see a sign-in you don't recognise? Sign out everywhere: every browser, app password, listen token and connected app stops working now. Then sign in again here." }),
     h("button", { type: "button", class: "ghost danger", id: "sign-out-everywhere", text: "Sign out everywhere", onclick: async () => {
       if (!confirm("Sign out of every browser, app and device, this one included?")) return;
-      try { await api("/api/me/sign-out-everywhere", { method: "POST" }); location.assign("/login"); } catch (err) { status.textContent = err.message; }
+      try { await api("/api/me/sign-out-everywhere", { method: "POST" });
+        window.dispatchEvent(new CustomEvent("encore:signed-out")); // this tab leaves the account as at a log-out
+        location.assign("/login"); } catch (err) { status.textContent = err.message; }
     } }), status,
     // The one place a listener sees (and revokes) the OAuth apps they allowed; the player links it only here.
     h("p", { class: "card-sub" }, "Apps you have allowed to use your account: ",
