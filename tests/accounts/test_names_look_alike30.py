@@ -27,7 +27,7 @@ def test_fix30b_1_clears_what_now_reads_as_another_by_look_alike_letters(databas
         for login in STORED:
             create_user(s, username=login, password=PASSWORD)
     engine.dispose()
-    migrate_to(database_url, "lead29_1", up=False)
+    migrate_to(database_url, "fix30a_1", up=False)
     engine = create_db_engine(database_url)
     with engine.begin() as conn:  # as the rule before session 30 let them be stored
         for login, name in STORED.items():
@@ -46,7 +46,7 @@ def test_fix30b_1_clears_what_now_reads_as_another_by_look_alike_letters(databas
             changes = [e.details for e in audit.list_events(s, where=audit.EventFilter(account_id=user.id))]
             assert {"old": STORED[login], "new": None} in changes
     engine.dispose()
-    migrate_to(database_url, "lead29_1", up=False)
+    migrate_to(database_url, "fix30a_1", up=False)
     assert stored_names(database_url) == after
     migrate_to(database_url, "head", up=True)
     assert stored_names(database_url) == after

@@ -1,7 +1,7 @@
 """display names that read as another's by look-alike letters of other scripts are none chosen
 
 Revision ID: fix30b_1
-Revises: lead29_1
+Revises: fix30a_1
 
 Session 30 reads a name by its look-alikes too (`accounts._look_alike`: Unicode's confusable skeleton, UTS #39): a
 Cyrillic "\u0410" in "Listener \u0410b12" reads as the neutral name of another account, and "b\u043ebby" (a Cyrillic
@@ -19,7 +19,7 @@ from alembic import op
 from encore.migrations._unchosen_names import clear_unchosen_names
 
 revision: str = "fix30b_1"
-down_revision: str | None = "lead29_1"
+down_revision: str | None = "fix30a_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
