@@ -43,7 +43,7 @@ typecheck: install-test ## mypy --strict on src/
 # again (about 11 of its 21 CPU seconds of collection), and each server or CLI the suite starts compiles Encore again.
 PYTEST := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.pytest_cache/pyc $(BIN)/python -m pytest
 
-test: install-test system-deps lint typecheck ## Everything: lint, types, and the suite on SQLite + PostgreSQL + Chromium
+test: system-deps install-test lint typecheck ## Everything: lint, types, and the suite on SQLite + PostgreSQL + Chromium
 	$(PYTEST) -n 2 --dist loadgroup --durations=20
 
 test-fast: install-test ## The suite without lint and type checks

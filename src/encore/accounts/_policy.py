@@ -1,10 +1,13 @@
 """Pure rules for accounts: what a valid username/password is, and whether a login may be tried."""
 
 import re
+import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
+from encore.accounts._look_alike import look_alikes
 from encore.kernel import bidi_refusal, blanks_as_spaces, drawn_only, has_bidi_control, has_control, has_visible
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
@@ -88,6 +91,23 @@ NEUTRAL_NAME = "Listener"
 _TAG = r"[a-z0-9_-]{4}"
 _NEUTRAL_FORM = re.compile(NEUTRAL_NAME.casefold() + r"\s+" + _TAG, re.ASCII)  # "ListenerKate" is a name (28c L4)
 _TAGGED_FORM = re.compile(r".*\(\s*" + _TAG + r"\s*\)", re.ASCII | re.DOTALL)
+_PUBLIC_ID_CHARACTERS = string.ascii_letters + string.digits + "_-"
+
+
+@cache
+def _forms_read() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The neutral and the tagged form as they read to the eye (`look_alikes`: a Cyrillic "\u0410", a Greek "\u0392",
+    a Cherokee "\u13aa" read as "A", "B", "A"), matched against a name's look-alikes: a tag character is any of the
+    public id's characters' own look-alikes ("m" reads "rn", "1" reads "l"), longest first. Made on first use."""
+    reads = {r for c in _PUBLIC_ID_CHARACTERS for r in look_alikes(c)}
+    tag = "(?:{})".format("|".join(map(re.escape, sorted(reads, key=len, reverse=True))))
+    word = "|".join(map(re.escape, look_alikes(NEUTRAL_NAME)))
+    neutral = re.compile(f"(?:{word})" + r"\s+" + tag + "{4}", re.ASCII)
+    return neutral, re.compile(r".*\(\s*" + tag + r"{4}\s*\)", re.ASCII | re.DOTALL)
+
+
+# What a login reads as: each of its characters' look-alikes is ASCII and a login character (none is "." alone).
+_LOGIN_READ = re.compile(r"[a-z0-9_.-]*[a-z0-9_-][a-z0-9_.-]*", re.ASCII)
 
 
 def public_name(*, display_name: str | None, username: str, public_id: str) -> str:
@@ -117,23 +137,40 @@ NEUTRAL_REFUSAL = (
 OWN_LOGIN_REFUSAL = "A display name cannot be your username: others would see the name you sign in with."
 
 
-def misread_name(reads: tuple[str, str], *, username: str | None) -> str | None:
+@dataclass(frozen=True)
+class Reads:
+    """How a name reads where names are compared (`_reads`), each case-folded."""
+
+    plain: tuple[str, str]  # as a login (`as_login`), and by its shape (`_shape`)
+    login_seen: frozenset[str]  # the login reading's look-alikes (`look_alikes`: "\u0430dmin" reads as "admin")
+    seen: frozenset[str]  # the look-alikes of both readings
+
+
+def misread_name(reads: Reads, *, username: str | None) -> str | None:
     """Why a display name may not stand as chosen, given how it reads (`_reads`: folded once by the caller), or None.
     It reads as another account's neutral name ("Listener Ab12", in any case, spacing, width, with zero-width
     characters, or a blank letter for the space: a chosen "Listener Xy9z" would pass for the unnamed account tagged
-    Xy9z), or, given the account's `username`, as that login (others would read the name it signs in with)."""
-    if any(_NEUTRAL_FORM.fullmatch(r) is not None for r in reads):
+    Xy9z), or, given the account's `username`, as that login (others would read the name it signs in with); either
+    also by look-alike letters of any script ("Listener \u0410b12" with a Cyrillic "\u0410", "\u0430lice" for
+    "alice": fix30b)."""
+    if any(_NEUTRAL_FORM.fullmatch(r) is not None for r in reads.plain) or any(
+        _forms_read()[0].fullmatch(r) is not None for r in reads.seen
+    ):
         return NEUTRAL_REFUSAL
-    if username is not None and reads[0] == username.casefold():
+    if username is not None and (reads.plain[0] == username.casefold() or reads.login_seen & look_alikes(username)):
         return OWN_LOGIN_REFUSAL
     return None
 
 
-def _reads(name: str) -> tuple[str, str]:
+def _reads(name: str) -> Reads:
     """How a name reads where names are compared, case-folded: as a login (`as_login`: what draws nothing dropped),
-    and by its shape (`_shape`). A blank letter draws nothing in one font and a space in another, so a rule of shape
-    ("Listener Ab12", "(Ab12)") matches either reading."""
-    return as_login(name).casefold(), _shape(name)
+    and by its shape (`_shape`), each also as it looks whatever its script (`look_alikes`: TR39's skeleton, so a
+    Cyrillic "\u0430" is an "a"). A blank letter draws nothing in one font and a space in another, so a rule of
+    shape ("Listener Ab12", "(Ab12)") matches either reading. The look-alikes are only compared: a name in any
+    script is still shown as typed."""
+    login, shape = as_login(name), _shape(name)
+    login_seen = look_alikes(login)
+    return Reads((login.casefold(), shape), login_seen, login_seen | look_alikes(shape))
 
 
 def _shape(name: str) -> str:
@@ -151,14 +188,20 @@ _BREAKS = frozenset({"Cc", "Zl", "Zp"})
 def name_beside_logins(shown: str, *, public_id: str) -> str:
     """`public_name` where it stands in one namespace with login names: Subsonic's playlist `owner`, which is the
     caller's login on the caller's own lists, and which a client compares with its own login to know a list is
-    its own. A display name that could be a login (the username rule allows it: "demo", "Mara") gets its
+    its own. A display name that could be a login (the username rule allows it: "demo", "Mara"; or it reads as one
+    by look-alike letters: "d\u0435mo" with a Cyrillic "\u0435", fix30b) gets its
     account's tag, as the neutral name has it ("demo (Ab12)"), so no other account's list can ever carry the
     caller's login, whoever signs up as what later. Chosen over refusing display names that equal an existing
     login: that refusal would tell anyone choosing a name which logins exist (review26a L3, fixname27)."""
+    reads = _reads(shown)
+    tagged = any(_TAGGED_FORM.fullmatch(r) is not None for r in reads.plain) or any(
+        _forms_read()[1].fullmatch(r) is not None for r in reads.seen
+    )
     login = as_login(shown)
-    tagged = any(_TAGGED_FORM.fullmatch(r) is not None for r in (login.casefold(), _shape(shown)))
-    plain = not check_username(login).allowed and not tagged
-    return shown if plain else f"{shown} ({public_id[:4]})"
+    # a login's length, as drawn: "d" alone reads "cl" but stays one character, too short for a login
+    seen_as_login = 2 <= len(login) <= 32 and any(_LOGIN_READ.fullmatch(r) for r in reads.login_seen)
+    a_login = check_username(login).allowed or seen_as_login
+    return f"{shown} ({public_id[:4]})" if a_login or tagged else shown
 
 
 def as_login(name: str) -> str:
@@ -167,7 +210,7 @@ def as_login(name: str) -> str:
     letters, review28a L2: "alice\u200b" and "alice\u3164" are "alice").
     Review27a M1: the own-login rule and `name_beside_logins` compared the raw text, so those passed as other
     names while every client showed the login. Look-alike letters of other scripts (a Cyrillic "\u0435") are not
-    folded: that needs a confusables table."""
+    folded here: the name rules compare this reading's `look_alikes` too (fix30b)."""
     return drawn_only(unicodedata.normalize("NFKC", name)).strip()  # spaces stay: "Mara K." can be no login
 
 
