@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system parts the test suite talks to (PostgreSQL, Redis, Chromium, nginx) and those PyICU builds
-# against (libicu-dev, pkg-config, g++) when missing, and, if it
-# can, espeak-ng (optional: the demo interview's words; without it the interview is a wordless voice).
+# Installs the system parts the test suite talks to (PostgreSQL, Redis, Chromium, nginx) when missing, those PyICU
+# builds against (scripts/build-deps.sh), and, if it can, espeak-ng (optional: the demo interview's words; without it the interview is a wordless voice).
 # Only as root; otherwise the tests that need them skip with a loud reason (and fail in CI).
 set -euo pipefail
 
@@ -12,10 +11,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
-# PyICU (accounts._look_alike) builds against the system's ICU when Encore is installed
-command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-pkg-config --exists icu-i18n 2>/dev/null || need+=(libicu-dev)
-command -v g++ >/dev/null 2>&1 || need+=(g++)
+[ "$(id -u)" = "0" ] && bash "$(dirname "$0")/build-deps.sh"
 fonts_dir=/usr/share/fonts/truetype/dejavu
 [ -d "$fonts_dir" ] || need+=(fonts-dejavu-core)
 
