@@ -39,6 +39,7 @@ LATER = (
     ("albums", "taken_down_from VARCHAR(10)"),
     ("albums", "status_changed_at DATETIME"),
     ("catalogue_version", "changed_ms BIGINT"),  # fixapi26_1's: every catalogue write moves it
+    ("albums", "artwork_origin VARCHAR(5)"),  # fix30a_1's: whose choice the cover is
 )
 
 

@@ -43,7 +43,7 @@ def test_sign_up_shows_every_problem_beside_its_field(live: LiveServer, browser:
     page.click("form.login button[type=submit]")
     page.locator("#login-user-error").wait_for()
     assert page.inner_text("#login-user-error") == (
-        "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them)."
+        "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only, 2 to 32 of them."
     )
     assert page.inner_text("#login-pass-error") == "Password must be at least 8 characters."
     assert page.get_attribute("#login-user", "aria-invalid") == "true"

@@ -5,7 +5,7 @@ import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from encore.accounts._look_alike import look_alikes
 from encore.kernel import bidi_refusal, blanks_as_spaces, drawn_only, has_bidi_control, has_control, has_visible
@@ -33,7 +33,7 @@ def check_username(name: str) -> Decision:
     characters allowed are all unreserved in a URL, but a segment of only dots is `.` or `..` to every HTTP
     stack (folded away, /1/user/../listens is /1/listens) or looks like one ("...")."""
     if not USERNAME_RE.fullmatch(name):
-        return Decision(False, "A username can use letters, digits, '.', '_' and '-' only (2 to 32 of them).")
+        return Decision(False, "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only, 2 to 32 of them.")
     if not name.strip("."):
         return Decision(False, "A username needs a letter, digit, '_' or '-': it cannot be only dots.")
     return Decision(True, "ok")
@@ -62,7 +62,18 @@ def _shown_refusal(name: str) -> str | None:
         return bidi_refusal("A display name")
     if len(name) > MAX_DISPLAY_NAME:
         return f"A display name can be at most {MAX_DISPLAY_NAME} characters."
+    if len(unicodedata.normalize("NFKC", name)) > _MAX_SPELLED:
+        return (
+            f"A display name can be at most {MAX_DISPLAY_NAME} characters, and some characters count as the several"
+            " they stand for (the ligature \ufdfa as 18): this one is too long."
+        )
     return None
+
+
+# What a shown name may spell out to (NFKC): one character can stand for 18 ("\ufdfa"), and every reading of the name
+# rules (`_reads`) works on the spelled-out text, where each shown name is read (each row of a Subsonic playlist
+# listing): 100 of them were 1,800 characters and ~7 s of CPU for one listing of 500 lists (review30a M1).
+_MAX_SPELLED = 3 * MAX_DISPLAY_NAME
 
 
 def normal_display_name(name: str) -> str:
@@ -162,6 +173,7 @@ def misread_name(reads: Reads, *, username: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # one reading per name, however many rows show it (review30a M1)
 def _reads(name: str) -> Reads:
     """How a name reads where names are compared, case-folded: as a login (`as_login`: what draws nothing dropped),
     and by its shape (`_shape`), each also as it looks whatever its script (`look_alikes`: TR39's skeleton, so a
@@ -211,7 +223,14 @@ def as_login(name: str) -> str:
     Review27a M1: the own-login rule and `name_beside_logins` compared the raw text, so those passed as other
     names while every client showed the login. Look-alike letters of other scripts (a Cyrillic "\u0435") are not
     folded here: the name rules compare this reading's `look_alikes` too (fix30b)."""
-    return drawn_only(unicodedata.normalize("NFKC", name)).strip()  # spaces stay: "Mara K." can be no login
+    folded = drawn_only(unicodedata.normalize("NFKC", name)).strip()  # spaces stay: "Mara K." can be no login
+    return "".join(_DRAWN_AS.get(ch) or ("-" if unicodedata.category(ch) == "Pd" else ch) for ch in folded)
+
+
+# Characters drawn as a login's own that neither NFKC nor TR39's skeleton folds (review30a L2, L3): any dash
+# (category Pd: U+FE58, and U+2010-2013 which the skeleton folds too) is "-", a low macron "_", and the hooks of a
+# tall parenthesis, drawn as one, are one.
+_DRAWN_AS = {"\u02cd": "_", **dict.fromkeys("\u239b\u239c\u239d", "("), **dict.fromkeys("\u239e\u239f\u23a0", ")")}
 
 
 def check_own_display_name(name: str, *, username: str) -> Decision:
