@@ -143,7 +143,9 @@ def test_a_new_account_is_told_every_problem_at_once() -> None:
     with pytest.raises(AccountFormInvalid) as refused:
         check_new_account(username="al ice", password="short", display_name="\u200b")
     assert refused.value.fields == {
-        "username": "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only, 2 to 32 of them.",
+        "username": (
+            "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only, 2 to 32 of them."
+        ),
         "display_name": "A display name needs at least one visible character.",
         "password": "Password must be at least 8 characters.",
     }

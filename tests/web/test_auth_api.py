@@ -102,7 +102,8 @@ def test_security_headers_on_pages_and_api(client: TestClient) -> None:
             {"username": "two words", "password": "long enough"},
             422,
             "username",
-            "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only, 2 to 32 of them.",
+            "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only,"
+            " 2 to 32 of them.",
         ),
         (
             {"username": "..", "password": "long enough"},  # probe16 F12: /1/user/../listens folds away
@@ -145,7 +146,10 @@ def test_signup_errors_speak_to_people_per_field(
         (
             {"username": "two words", "password": "short"},
             {
-                "username": "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only, 2 to 32 of them.",
+                "username": (
+                    "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only,"
+                    " 2 to 32 of them."
+                ),
                 "password": "Password must be at least 8 characters.",
             },
         ),

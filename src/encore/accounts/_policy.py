@@ -33,7 +33,11 @@ def check_username(name: str) -> Decision:
     characters allowed are all unreserved in a URL, but a segment of only dots is `.` or `..` to every HTTP
     stack (folded away, /1/user/../listens is /1/listens) or looks like one ("...")."""
     if not USERNAME_RE.fullmatch(name):
-        return Decision(False, "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only, 2 to 32 of them.")
+        return Decision(
+            False,
+            "A username can use the letters a-z (no accents or spaces), digits, '.', '_' and '-' only,"
+            " 2 to 32 of them.",
+        )
     if not name.strip("."):
         return Decision(False, "A username needs a letter, digit, '_' or '-': it cannot be only dots.")
     return Decision(True, "ok")
