@@ -1,6 +1,7 @@
 """The suite's xdist scheduler (tests/support/schedule.py) reads the `xdist_group` marks pytest collected."""
 
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,72 @@ def test_a_clean_clone_deals_by_the_committed_table(tmp_path: Path) -> None:
 def test_the_committed_table_names_modules_of_this_suite() -> None:
     table = committed_seconds()
     assert table and all((ROOT / module).is_file() and seconds >= 0 for module, seconds in table.items())
+
+
+HANGS = """
+import os, pathlib, threading
+import pytest
+
+LOG = pathlib.Path(__file__).with_suffix(".log")
+
+def note(line):
+    with LOG.open("a") as f:
+        f.write(line + "\\n")
+
+@pytest.fixture(scope="module")
+def server():
+    note("setup " + os.environ["PYTEST_XDIST_WORKER"])
+    yield
+    note("teardown " + os.environ["PYTEST_XDIST_WORKER"])
+
+def test_before(server):
+    pass
+
+def test_hangs(server):
+    threading.Event().wait()  # no CPU and no end, as session 29's Playwright hang
+
+def test_after(server):
+    note("after " + os.environ["PYTEST_XDIST_WORKER"])
+"""
+
+DIES = """
+import os, pathlib
+
+def test_before():
+    pass
+
+def test_dies():
+    with pathlib.Path(__file__).with_suffix(".log").open("a") as f:
+        f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+    os._exit(3)  # as a worker the OOM killer or an operator ends
+
+def test_after():
+    pass
+"""
+
+
+def test_a_hung_test_fails_with_its_name_and_the_run_goes_on(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite's own pytest settings (pyproject.toml: pytest-timeout's method) under `-n 2 --dist loadgroup` and
+    this scheduler, with the limit cut to 5 s: a hung test fails by name, its module's fixture is torn down and
+    the module's next test runs on the same worker. A test that kills its worker is reported once, and the rest
+    of its module runs on the replacement: xdist's scheduler used to run the dead worker's test again on every
+    replacement."""
+    pytester.makepyfile(test_hangs=HANGS, test_dies=DIES, test_quick_0="def test_q():\n    pass\n")
+    pytester.makepyfile(test_quick_1="def test_q():\n    pass\n")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    plugins = ["-p", "pytest_timeout", "-p", "xdist.plugin", "-p", "tests.support.schedule", "-p", "no:cacheprovider"]
+    settings = ["-c", str(ROOT / "pyproject.toml"), "--rootdir", str(pytester.path), "-o", "timeout=5"]
+    args = [*plugins, *settings, "-n", "2", "--dist", "loadgroup", "--max-worker-restart", "3", str(pytester.path)]
+    result = pytester.run(sys.executable, "-m", "pytest", *args, timeout=240)
+    result.assert_outcomes(passed=6, failed=2)
+    result.stdout.fnmatch_lines(["FAILED test_hangs.py::test_hangs - Failed: Timeout (>5.0s) from pytest-timeout."])
+    result.stdout.fnmatch_lines(["FAILED test_dies.py::test_dies - worker 'gw*' crashed while running*"])
+    hung = (pytester.path / "test_hangs.log").read_text().split()
+    worker = hung[1]
+    assert hung == ["setup", worker, "after", worker, "teardown", worker]
+    assert len((pytester.path / "test_dies.log").read_text().split()) == 1  # it ran once
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert options["timeout_method"] == "signal" and options["timeout"] >= 180  # the slowest test seen under load

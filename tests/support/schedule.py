@@ -112,6 +112,24 @@ class ModuleScheduling(LoadScopeScheduling):
             self.workqueue = OrderedDict(units)
         super()._assign_work_unit(node)
 
+    def remove_node(self, node: Any) -> str | None:
+        """A worker gone: the test it was running is the crashed one (xdist reports it failed); the rest of its units
+        go back to the queue for the other worker or xdist's replacement. xdist's own LoadScopeScheduling puts the
+        crashed test back too, so a test that hangs or kills its worker ran again on every replacement (each one
+        stuck on it in turn) until xdist's restart limit ended the run."""
+        workload: dict[str, dict[str, bool]] = self.assigned_work.pop(node)
+        pending = [nodeid for unit in workload.values() for nodeid, done in unit.items() if not done]
+        if not pending:
+            return None
+        crashed = pending[0]  # a worker runs what it was sent in order
+        for unit in workload.values():
+            if crashed in unit:
+                unit[crashed] = True
+        self.workqueue.update((scope, unit) for scope, unit in workload.items() if not all(unit.values()))
+        for other in self.assigned_work:
+            self._reschedule(other)
+        return crashed
+
 
 class UnitTimer:
     """On xdist's controller: each module's summed phase durations, kept in pytest's cache for the next deal."""

@@ -212,6 +212,7 @@ def test_admin_deletes_an_account_and_a_stopped_one_hears_why_at_log_in(live: Li
     own.wait_for_function("() => document.querySelectorAll('.admin-users tbody tr').length === 1")
     own.once("dialog", lambda d: d.accept())
     own.click('.admin-users tr[data-user="root2"] button:text("Delete")')
-    own.wait_for_url(f"{live.base_url}/login*")
+    own.wait_for_url(f"{live.base_url}/login?next=%2Fadmin")  # the in-app log-in view, asking to come back
+    own.wait_for_selector("form.login")
     assert not _active(live, "root2")
     own.context.close()
