@@ -216,3 +216,35 @@ def test_admin_deletes_an_account_and_a_stopped_one_hears_why_at_log_in(live: Li
     own.wait_for_selector("form.login")
     assert not _active(live, "root2")
     own.context.close()
+
+
+def test_admin_finds_a_name_by_the_tag_shown_beside_it_and_shows_the_tag(live: LiveServer, browser: Browser) -> None:
+    """review30b L2: "Mara (rwhC)", the owner a Subsonic app shows for one of two "Mara"s, found nothing, nor did its
+    tag alone, the table had no tag to tell the two apart, and "zoe" did not find "Zoë"."""
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="root3", password="root-pass-9012", role=Role.ADMIN)
+        for login, name, tag in (("mara1", "Mara", "rwhC"), ("mara2", "Mara", "Qp7z"), ("zoe1", "Zoë", "Zz01")):
+            user = create_user(s, username=login, password="listener-pass-1", display_name=name)
+            user.public_id = tag + user.public_id[4:]  # a known tag
+    page = _page(browser, viewport={"width": 1280, "height": 900})
+    _login(page, live, "root3", "root-pass-9012")
+    page.click('#nav a[data-nav="admin"]')
+    page.wait_for_selector('.admin-users tr[data-user="root3"]')  # the first list, of every account, is drawn
+    rows = ".admin-users tbody tr"
+
+    def find(query: str) -> list[str]:
+        page.fill("#admin-user-q", query)
+        page.evaluate("() => { window.__rows = document.querySelector('.admin-users tbody').firstElementChild; }")
+        page.click("text=Find")
+        page.wait_for_function(
+            "() => document.querySelector('.admin-users tbody').firstElementChild !== window.__rows"
+        )  # the table drawn again for this query
+        return [page.locator(rows).nth(n).inner_text().split("\t")[0] for n in range(page.locator(rows).count())]
+
+    assert find("Mara") == ["Mara (rwhC)", "Mara (Qp7z)"]  # two Maras, told apart by their tags
+    assert find("Mara (rwhC)") == ["Mara (rwhC)"]
+    assert page.locator(f'{rows}[data-user="mara1"]').count() == 1
+    assert find("Qp7z") == ["Mara (Qp7z)"]
+    assert page.locator(f'{rows}[data-user="mara2"]').count() == 1
+    assert find("zoe") == ["Zoë (Zz01)"]
+    page.context.close()

@@ -228,3 +228,18 @@ def test_import_export_and_delete_everything_on_a_phone(live: LiveServer, browse
         kept = s.scalars(select(User.username).join(Play, Play.user_id == User.id).group_by(User.username))
         assert list(kept) == ["desk"]
     page.close()
+
+
+def test_one_listen_imported_is_said_in_the_singular(live: LiveServer, browser: Browser) -> None:
+    """review30b L4: "Imported 1 listens (0 already here)." The count is said as "Deleted 1 play." is."""
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="single", password=PASSWORD, display_name="Single")
+    page = _page(browser, viewport={"width": 1366, "height": 900})
+    _login(page, live, "single", "/history")
+    page.wait_for_selector(".history-count")
+    one = [{"name": "Streaming_History_Audio_1.json", "mimeType": "application/json", "buffer": _spotify_file(1)}]
+    page.set_input_files("#history-file", files=one)
+    page.wait_for_selector(".history-count:text-is('Imported 1 listen (0 already here).')", timeout=60_000)
+    page.set_input_files("#history-file", files=one)  # the same listen again: none new, the plural for none
+    page.wait_for_selector(".history-count:text-is('Imported 0 listens (1 already here).')", timeout=60_000)
+    page.close()

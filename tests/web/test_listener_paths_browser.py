@@ -380,3 +380,23 @@ def test_offline_history_says_so_as_the_other_pages_do(live: LiveServer, browser
     context.set_offline(False)
     page.wait_for_selector("h1:text('History')")
     context.close()
+
+
+def test_album_share_says_link_copied_and_stays_a_share_button(live: LiveServer, browser: Browser) -> None:
+    """review30b L3: the album/artist/playlist Share button said "Link copied" only as its own new text, which its
+    aria-label ("Copy share link") hid from a screen reader, and it kept that text. The toast says it, as the track
+    menu's Share does, and the button stays Share, which says it again at the next press."""
+    with transaction(live.container.sessions) as s:
+        create_user(s, username="sharer", password=PW, display_name="Sharer")
+    page = browser.new_context(bypass_csp=True, permissions=["clipboard-read", "clipboard-write"], **DESKTOP).new_page()
+    album_id = _albums(live)[0][0]
+    _login(page, live, "sharer", f"/album/{album_id}")
+    share = page.get_by_role("button", name="Copy share link")
+    share.click()
+    page.wait_for_selector("#toast:text-is('Link copied')")
+    assert page.evaluate("navigator.clipboard.readText()").endswith(f"/share/album/{album_id}")
+    assert share.inner_text() == "Share" and share.get_attribute("aria-label") == "Copy share link"
+    page.evaluate("() => { const t = document.querySelector('#toast'); t.hidden = true; t.textContent = ''; }")
+    share.click()  # pressed again: said again
+    page.wait_for_selector("#toast:text-is('Link copied')")
+    page.context.close()

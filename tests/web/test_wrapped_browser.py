@@ -2,18 +2,20 @@
 makes a share link that opens in a logged-out browser, then revokes it."""
 
 import io
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Route
 from sqlalchemy import select
 
 from encore.accounts import User, create_user
 from encore.db import transaction
 from encore.demo import Listener, seed_listening
+from tests.support.browser import go
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import _login, _page, browser
 
@@ -119,4 +121,43 @@ def test_a_share_link_is_listed_and_revoked_after_its_dialog_closed(live: LiveSe
     page.wait_for_selector(".wrapped-periods")
     assert page.locator(".wrapped-shares li").count() == 0
     friend.close()
+    page.close()
+
+
+def test_a_story_left_before_its_data_came_leaves_no_key_catcher(live: LiveServer, browser: Browser) -> None:
+    """review30b M3: Wrapped 2024 pressed, Library pressed before the year's data came. The story, dropped unmounted
+    by the router, had already put its key catcher on the window and never heard `encore:leave`: Escape on Library
+    went to /wrapped and ←/→/Space never reached the page again. The year's answer is held until after the move."""
+    page = _page(browser, viewport={"width": 1366, "height": 900})
+    held: list[Route] = []
+    # The first ask is not answered until released below; later ones are let through.
+    page.route("**/api/me/wrapped/2024", lambda route: route.continue_() if held else held.append(route))
+    _login(page, live, "/wrapped")
+    page.wait_for_selector(".wrapped-periods")
+    page.get_by_role("link", name="Wrapped 2024").click()
+    deadline = time.monotonic() + 15
+    while not held:
+        assert time.monotonic() < deadline, "the year's data was never asked for"
+        page.wait_for_timeout(25)
+    go(page, "/library")
+    with page.expect_response("**/api/me/wrapped/2024"):
+        held[0].continue_()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 100))")  # the dropped story's ticks have run
+
+    assert page.locator(".wrapped-story").count() == 0
+    page.evaluate("() => document.addEventListener('keydown', (e) => { window.__reached = e.key; })")
+    page.locator("#main h1").first.click()  # focus on the page, on nothing that takes keys itself
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => window.__reached") == "ArrowRight"  # the page's own keys (the player's seek) hear it
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(100)
+    assert page.evaluate("() => location.pathname") == "/library"
+
+    go(page, "/wrapped/2024")  # a story shown catches its keys as before: Escape leaves it for the list
+    page.wait_for_selector(".wrapped-stage h2")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('.wrapped-counter').textContent.startsWith('2 /')")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".wrapped-periods")
+    assert page.evaluate("() => location.pathname") == "/wrapped"
     page.close()

@@ -12,15 +12,24 @@ export function syncAdminNav(me) {
 
 const day = (iso) => (iso ? iso.slice(0, 10) : "");
 
+// The name as the faces show it, with the account's tag (its public id's first four characters) beside a chosen
+// name: two "Mara"s differ by it, and a report of "a playlist by Mara (rwhC)" (a Subsonic app's owner) names one
+// of them (review30b L2). The neutral name "Listener rwhC" holds its tag already.
+function shownName(u) {
+  const tag = u.id.slice(0, 4);
+  if (u.display_name === `Listener ${tag}`) return [u.display_name];
+  return [named(u.display_name), " ", h("span", { class: "card-sub user-tag", text: `(${tag})` })];
+}
+
 function usersSection() {
-  const query = h("input", { type: "search", id: "admin-user-q", placeholder: "Username or name", maxlength: 64, "aria-label": "Find accounts" });
+  const query = h("input", { type: "search", id: "admin-user-q", placeholder: "Username, name or tag", maxlength: 64, "aria-label": "Find accounts" });
   const days = h("input", { type: "number", id: "admin-grant-days", min: 1, max: 3660, value: 30, "aria-label": "Days of Premium to grant" });
   const rows = h("tbody");
   const status = h("p", { class: "form-status", role: "status" });
   const load = async () => {
     const data = await api(`/api/admin/users?q=${encodeURIComponent(query.value)}`);
     rows.replaceChildren(...data.items.map((u) => h("tr", { "data-user": u.username },
-      h("td", { text: u.display_name }), h("td", { text: u.username }), h("td", { text: u.role }),
+      h("td", {}, ...shownName(u)), h("td", { text: u.username }), h("td", { text: u.role }),
       h("td", { class: "tier", text: u.tier === "premium" ? `Premium until ${day(u.premium_until)}` : "Free" }),
       h("td", {}, u.tier === "premium"
         ? h("button", { type: "button", class: "ghost", text: "Revoke Premium", onclick: () => act(u, "DELETE") })

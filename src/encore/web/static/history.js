@@ -210,7 +210,7 @@ export async function historyView(player) {
       const res = done.result;
       await load(true);
       const forgotten = res.forgotten ? `; ${res.forgotten.toLocaleString()} left out: you asked to forget their dates meanwhile` : "";
-      count.textContent = `Imported ${res.imported.toLocaleString()} listens (${res.duplicates.toLocaleString()} already here${forgotten}).`;
+      count.textContent = `Imported ${res.imported === 1 ? "1 listen" : `${res.imported.toLocaleString()} listens`} (${res.duplicates.toLocaleString()} already here${forgotten}).`;
     } catch (err) {
       error.textContent = failed(err, "Import");
     } finally { file.value = ""; }

@@ -6,6 +6,7 @@ import { listenTokenSection } from "./listentoken.js";
 import { MAX_CROSSFADE_S } from "./crossfade.js";
 import { subscriptionSection } from "./premium.js";
 import { savedSections } from "./saved.js";
+import { toast } from "./toast.js";
 import { securitySection } from "./security.js";
 import { showFieldErrors, clearFieldErrors } from "./formerrors.js";
 import { section, trackRows } from "./views.js";
@@ -108,10 +109,14 @@ function ownerTools(p, navigate) {
     } }), msg));
 }
 
+// The copy is said in the polite toast, as the track menu's Share says it (review30b L3): a new text on the button
+// was not read out (its aria-label names it) and stayed "Link copied" until the page was drawn again. Without the
+// clipboard (a webview, plain http) the link is offered in a prompt, where it can be selected and copied.
 export function shareButton(kind, id) {
   const url = `${location.origin}/share/${kind}/${id}`;
-  return h("button", { type: "button", class: "ghost", text: "Share", "aria-label": `Copy share link`, onclick: async (e) => {
-    try { await navigator.clipboard.writeText(url); e.target.textContent = "Link copied"; } catch { prompt("Share link", url); }
+  return h("button", { type: "button", class: "ghost", text: "Share", "aria-label": "Copy share link", onclick: async () => {
+    try { await navigator.clipboard.writeText(url); } catch { prompt("Share link", url); return; }
+    toast("Link copied");
   } });
 }
 

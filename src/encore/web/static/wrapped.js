@@ -95,7 +95,13 @@ export async function wrappedView(period, navigate) {
     const box = stage.getBoundingClientRect();
     show(event.clientX - box.left < box.width / 3 ? index - 1 : index + 1);
   });
+  // The story's keys are caught on the window only while the story is on the page (review30b M3): a story whose
+  // data came after the listener had moved on is dropped unmounted by render (a newer navigation won) and never
+  // hears `encore:leave`, so a catcher added as its data came stole ←/→/Space and sent Escape to /wrapped from
+  // every page until a reload. It is added the tick after render mounts the view, only if the view is still there,
+  // and goes at `encore:leave`; one whose view went by any other road takes itself away at its first key.
   const onKey = (event) => {
+    if (!view.isConnected) { window.removeEventListener("keydown", onKey, true); return; }
     const keys = { ArrowRight: 1, " ": 1, ArrowLeft: -1 };
     if (event.key === "Escape") navigate("/wrapped");
     else if (event.key in keys && !/^(INPUT|BUTTON|A)$/.test(document.activeElement.tagName)) show(index + keys[event.key]);
@@ -103,7 +109,6 @@ export async function wrappedView(period, navigate) {
     event.preventDefault();
     event.stopPropagation(); // the player's own arrow keys seek; not while the story is open
   };
-  window.addEventListener("keydown", onKey, true);
 
   async function makePlaylist() {
     try {
@@ -148,6 +153,10 @@ export async function wrappedView(period, navigate) {
     bars, stage, actions, note);
   view.addEventListener("encore:leave", () => window.removeEventListener("keydown", onKey, true));
   show(0);
-  setTimeout(() => stage.focus(), 0);
+  setTimeout(() => {
+    if (!view.isConnected) return; // left (or never shown) before this tick: nothing to catch keys for
+    window.addEventListener("keydown", onKey, true);
+    stage.focus();
+  }, 0);
   return view;
 }
