@@ -80,7 +80,9 @@ async function render() {
       : isOfflineFailure(err) ? offlineView(() => navigate(location.pathname + location.search, { force: true }))
       : h("div", { class: "view" }, h("p", { class: "empty", text: `Something went wrong: ${err.message}` }));
   }
-  if (token !== renderToken) return; // a newer navigation won
+  // A newer navigation won: this view is dropped unshown, and told so as a view that was shown is (its key catchers,
+  // timers), or what it set up at its start outlived it (fixweb30b: a Wrapped story left before its data came).
+  if (token !== renderToken) { view?.dispatchEvent(new Event("encore:leave")); return; }
   for (const old of main.children) old.dispatchEvent(new Event("encore:leave"));
   main.replaceChildren(view);
   markPlaying(main, player);
