@@ -310,7 +310,7 @@ def test_sign_up_errors_are_sentences_next_to_their_fields(live: LiveServer, bro
     page.fill("#login-user", "two words")
     page.fill("#login-pass", "long enough")
     page.click("form.login button[type=submit]")
-    page.wait_for_selector("#login-user-error:text-matches('letters, digits')")
+    page.wait_for_selector("#login-user-error:has-text('letters a-z (no accents or spaces), digits')")
     assert page.locator("#login-pass-error").count() == 0  # the fixed field lost its note
 
     page.fill("#login-user", "walker")  # made by the fixture
