@@ -544,4 +544,26 @@ def test_a_tab_left_open_follows_the_account_of_the_browser(live: LiveServer, br
     shown = first.inner_text("#account .who")
     second.wait_for_selector(f"#account .who:text-is({shown!r})", timeout=15000)
     assert second.inner_text("#np-title") == "Nothing playing"
+    # where its log-in would have led (the Settings it showed), not the log-in form again (review30c L1)
+    second.wait_for_selector("#main h1:text-is('Account and settings')", timeout=15000)
+    assert second.locator("form.login").count() == 0
     first.context.close()
+
+
+def test_signing_in_over_a_live_session_leaves_nothing_of_the_last_account(live: LiveServer, browser: Browser) -> None:
+    """review30c M1: the log-in form of a tab still signed in (a bookmark of /login, a shared computer) signed
+    another account in while the last one's queue stayed, its music played on and its open play was reported under
+    the new session; its queue was then saved as the new account's."""
+    page = _page(browser, **DESKTOP)
+    _sign_in_new_listener(page, live)
+    page.locator("#main .track-play").first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page.goto(live.base_url + "/login")  # still signed in: the saved queue is restored under the form
+    page.wait_for_selector("form.login")
+    page.wait_for_function("document.querySelector('#np-title').textContent !== 'Nothing playing'", timeout=15000)
+    _sign_in_by_form(page, live)
+    _nothing_of_the_last_account(page)
+    page.wait_for_timeout(5500)  # the player saves every 5 s
+    saved = page.evaluate("JSON.parse(localStorage.getItem('encore.player.v1') || 'null')")
+    assert saved is None or saved["queue"] == []
+    page.close()

@@ -97,7 +97,7 @@ def test_connect_a_scrobbler_with_a_listenbrainz_token(live: LiveServer, browser
 
     page.once("dialog", lambda d: d.accept())
     page.click("#sign-out-everywhere")
-    page.wait_for_url("**/login")
+    page.wait_for_selector("form.login")
     _login(page, live, "/settings")
     state = page.wait_for_selector("#listen-token-state")
     assert "stopped working when you signed out everywhere" in state.inner_text()

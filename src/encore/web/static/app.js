@@ -290,6 +290,9 @@ watchOffline();
   if (!me) prefetchHome(false);
   if (me) signedInAs(me);
   if (me && !me.must_reset_password) player.restore(me.id); // not awaited: the view renders while the saved track's URL is fetched
+  // Signed in already (another tab signed in, and this one on the log-in form reloaded to follow it): where the
+  // log-in would have led, not the form again (review30c L1).
+  if (me && location.pathname === "/login") { navigateAfterLogin(new URLSearchParams(location.search).get("next")); return; }
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();
 })();

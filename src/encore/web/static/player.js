@@ -610,7 +610,7 @@ export class Player extends EventTarget {
     this.reports.abandon();
     this.sleep.set("off");
     Object.assign(this, { owner: null, queue: [], index: -1, context: null, original: null, afterAd: null,
-      resumeAt: 0, startingAt: null, prepared: null, skipped: [] });
+      resumeAt: 0, startingAt: null, prepared: null, warming: null, skipped: [] });
     for (const el of [this.active, this.standby]) { el.pause(); el.removeAttribute("src"); el.load(); }
     const e = this.els;
     e.player.classList.remove("has-track");
@@ -635,6 +635,9 @@ export class Player extends EventTarget {
   // The saved queue comes back only to the account that left it (`owner`, its public id): one saved before owners
   // were kept, or by another account, is not this one's to resume.
   async restore(owner) {
+    // Signed in as another account over a live one (the log-in form of a tab that was signed in): the last one's
+    // queue, sound and open play go first, as at a log-out, or they played on and were saved as this one's (review30c M1).
+    if (this.owner && this.owner !== owner) this.signedOut();
     this.owner = owner;
     const s = savedState();
     if (!s) return;

@@ -69,8 +69,9 @@ export async function securitySection(me) {
     h("button", { type: "button", class: "ghost danger", id: "sign-out-everywhere", text: "Sign out everywhere", onclick: async () => {
       if (!confirm("Sign out of every browser, app and device, this one included?")) return;
       try { await api("/api/me/sign-out-everywhere", { method: "POST" });
-        window.dispatchEvent(new CustomEvent("encore:signed-out")); // this tab leaves the account as at a log-out
-        location.assign("/login"); } catch (err) { status.textContent = err.message; }
+        // this tab leaves the account as at a log-out and shows the log-in in place: a second, full load of /login on
+        // top of it is the one that hung a closing browser in admin.js (speed30a, review30c L2)
+        window.dispatchEvent(new CustomEvent("encore:signed-out")); } catch (err) { status.textContent = err.message; }
     } }), status,
     // The one place a listener sees (and revokes) the OAuth apps they allowed; the player links it only here.
     h("p", { class: "card-sub" }, "Apps you have allowed to use your account: ",
