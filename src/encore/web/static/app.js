@@ -59,6 +59,10 @@ const routes = [
 
 async function render() {
   const token = ++renderToken;
+  // The log-in form is for a tab signed out. One signed in (a bookmark of /login, a tab that reloaded to follow
+  // another tab's sign-in) goes where the log-in would have led (review30c L1): a second account signed in over a
+  // live one kept the first one's player (M1; `Player.restore` empties it too, should another path lead there).
+  if (me && location.pathname === "/login") { navigateAfterLogin(new URLSearchParams(location.search).get("next")); return; }
   if (!me && location.pathname !== "/login") {
     history.replaceState(null, "", `/login?next=${encodeURIComponent(location.pathname + location.search)}`);
   }
@@ -290,9 +294,6 @@ watchOffline();
   if (!me) prefetchHome(false);
   if (me) signedInAs(me);
   if (me && !me.must_reset_password) player.restore(me.id); // not awaited: the view renders while the saved track's URL is fetched
-  // Signed in already (another tab signed in, and this one on the log-in form reloaded to follow it): where the
-  // log-in would have led, not the form again (review30c L1).
-  if (me && location.pathname === "/login") { navigateAfterLogin(new URLSearchParams(location.search).get("next")); return; }
   if (location.pathname === "/search") searchInput.value = new URLSearchParams(location.search).get("q") || "";
   render();
 })();
