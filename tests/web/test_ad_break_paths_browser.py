@@ -297,11 +297,7 @@ def test_a_track_pressed_during_an_ad_plays_after_it_from_every_view(live: LiveS
 def test_a_log_out_during_an_ad_ends_it_for_the_next_account_in_the_tab(live: LiveServer, browser: Browser) -> None:
     """review29d M2: a log-out during an ad only paused it; the next account signed in in the same tab (the log-in
     form, no page load) met the ad on, the bar locked, and its presses waited on an ad that was not its own."""
-    page = _page(browser, **DESKTOP)
-    listener = _sign_in_new_listener(page, live)
-    rows = page.locator("#main .track-play")
-    rows.first.click()
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page, listener, rows = _listening(browser, live)
     _ad_for(page, live, listener, rows.nth(3))
     page.get_by_role("button", name="Log out", exact=True).click()
     page.wait_for_selector("form.login")
@@ -444,6 +440,16 @@ def test_on_a_phone_the_ads_words_open_the_full_view_and_back_gives_the_focus_ba
     page.close()
 
 
+def _listening(browser: Browser, live: LiveServer) -> tuple[Page, str, Locator]:
+    """A new free listener's tab on the album page, its first track playing: the page, the name, the track rows."""
+    page = _page(browser, **DESKTOP)
+    listener = _sign_in_new_listener(page, live)
+    rows = page.locator("#main .track-play")
+    rows.first.click()
+    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    return page, listener, rows
+
+
 def _sign_in_by_form(page: Page, live: LiveServer) -> str:
     """Another account signed in in this tab, by the log-in form (no page load): its name."""
     listener = _new_listener(live)
@@ -470,11 +476,7 @@ def test_a_log_out_leaves_the_next_account_nothing_of_the_last_ones_listening(
     """review30b M1: the queue, the track and its position outlived a log-out, in the tab and in the browser's
     storage, so the next account to sign in met the last one's now-playing bar, "Continue listening" and queue,
     after a reload too. Mid-ad as well: the ad's saved position went on being written after the break ended."""
-    page = _page(browser, **DESKTOP)
-    listener = _sign_in_new_listener(page, live)
-    rows = page.locator("#main .track-play")
-    rows.first.click()
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page, listener, rows = _listening(browser, live)
     _ad_for(page, live, listener, rows.nth(2))
     page.evaluate("document.querySelector('#audio').play()")
     page.wait_for_function("localStorage.getItem('encore.ad.v1') !== null", timeout=15000)
@@ -494,11 +496,7 @@ def test_a_log_out_leaves_the_next_account_nothing_of_the_last_ones_listening(
 def test_a_log_out_while_the_ad_is_on_its_way_plays_it_to_no_one(live: LiveServer, browser: Browser) -> None:
     """review30a L1: a log-out while the ad was being fetched ended nothing (the break had no ad element yet), so the
     ad played on the log-in page and locked the bar of the next account to sign in, which heard it in full."""
-    page = _page(browser, **DESKTOP)
-    listener = _sign_in_new_listener(page, live)
-    rows = page.locator("#main .track-play")
-    rows.first.click()
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    page, listener, rows = _listening(browser, live)
     page.evaluate("document.querySelector('#audio').pause()")
     _listen_past_the_interval(live, listener)
     held: list[tuple[Route, APIResponse]] = []
