@@ -2,16 +2,20 @@
 another tab while this one is mid-ad."""
 
 import itertools
+import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Route
+from sqlalchemy import select
 
+from encore.accounts import User
+from encore.ads import AdBreak
 from tests.support.live import LiveServer
-from tests.web.test_ad_break_paths_browser import _ad_for, _end_the_ad, _plays, _queued, _said
+from tests.web.test_ad_break_paths_browser import _ad_for, _end_the_ad, _plays, _queued, _said, _sign_in_by_form
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
 from tests.web.test_listener_paths_browser import DESKTOP
-from tests.web.test_player_ads_browser import _sign_in_new_listener, live
+from tests.web.test_player_ads_browser import _listen_past_the_interval, _sign_in_new_listener, live
 
 __all__ = ["browser", "live"]
 pytestmark = pytest.mark.browser
@@ -146,3 +150,86 @@ def test_the_narrowest_mini_bar_has_room_for_its_words_and_every_control(live: L
     page.wait_for_function("!document.querySelector('#audio').paused")
     assert page.is_visible("#ad-break") and page.is_disabled("#btn-next")
     page.close()
+
+
+# What a tab asks that plays or counts for an account: an ad, its completion, a music URL, a play report, audio.
+_LISTENING = re.compile(r"/api/ads/|/api/tracks/[^/]+/stream|/api/plays|/stream/")
+
+
+def _user(live: LiveServer, name: str) -> int:
+    with live.container.sessions() as s:
+        return int(s.scalars(select(User.id).where(User.username == name)).one())
+
+
+def _breaks(live: LiveServer, user_id: int) -> list[AdBreak]:
+    with live.container.sessions() as s:
+        return list(s.scalars(select(AdBreak).where(AdBreak.user_id == user_id)))
+
+
+def _clock_ms(live: LiveServer, user_id: int) -> int:
+    c = live.container
+    with c.sessions() as s:
+        return int(c.ad_clocks.move(s, user_id, lambda st: (st, st.total_ms(c.clock.now()))))
+
+
+@pytest.mark.parametrize("mid", ["playing", "reporting"])
+def test_a_sign_out_in_another_tab_mid_ad_leaves_the_next_account_nothing_of_it(
+    live: LiveServer, browser: Browser, mid: str
+) -> None:
+    """Session 30's leftover: one tab signs out while the other is mid-ad, its ad playing or its "played" report on the
+    way (and failing, as a network blip does). The tab that follows sends nothing more for the ad or the music: no
+    ad, no completion (a failed report was tried again a second later, whichever session the browser held by then),
+    no music URL, no play report, no audio. The next account signed in starts from its own ad clock: its first track
+    plays at once, and its first break is its own, once its own listening has earned it."""
+    first = _page(browser, **DESKTOP)
+    gone = _sign_in_new_listener(first, live)
+    second = first.context.new_page()
+    second.goto(first.url)
+    second.wait_for_selector("#main .track-play")
+    rows = second.locator("#main .track-play")
+    rows.first.click()
+    second.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    _ad_for(second, live, gone, rows.nth(3))
+    asked: list[str] = []
+    second.on("request", lambda r: asked.append(r.url) if _LISTENING.search(r.url) else None)
+    held: list[Route] = []
+    if mid == "reporting":  # the ad ends at once, and its report is held on the way until the sign-out
+        second.route("**/api/ads/*/played", lambda route, _: held.append(route))
+        second.evaluate("(a => { a.playbackRate = 16; a.play(); })(document.querySelector('#audio'))")
+        second.wait_for_function("document.querySelector('#ad-count').textContent === 'Ad · 0:00'", timeout=15000)
+        for _ in range(100):
+            if held:
+                break
+            second.wait_for_timeout(50)
+        assert held, "the ad's report was not sent"
+    else:
+        second.evaluate("document.querySelector('#audio').play()")
+        second.wait_for_function("!document.querySelector('#audio').paused")
+    first.get_by_role("button", name="Log out", exact=True).click()
+    first.wait_for_selector("form.login")
+    second.wait_for_selector("form.login", timeout=10000)  # it followed
+    followed = len(asked)
+    if held:
+        held[0].abort()  # the report fails now, after the sign-out: it is not tried again
+    second.wait_for_timeout(1500)  # past the second a failed report waits before it is sent again
+    assert second.is_hidden("#ad-break")
+    assert second.evaluate("(a => a.paused && !a.getAttribute('src'))(document.querySelector('#audio'))")
+
+    fresh = _sign_in_by_form(first, live)
+    shown = first.inner_text("#account .who")
+    second.wait_for_selector(f"#account .who:text-is({shown!r})", timeout=15000)  # it follows the new account
+    assert second.is_hidden("#ad-break") and second.inner_text("#np-title") == "Nothing playing"
+    new_id, old_id = _user(live, fresh), _user(live, gone)
+    assert _clock_ms(live, new_id) == 0 and _breaks(live, new_id) == []  # nothing of the other's listening
+    first.locator("#main a[href^='/album/']").first.click()
+    first.wait_for_selector("#main .track-play")
+    first.locator("#main .track-play").first.click()
+    first.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
+    assert first.is_hidden("#ad-break")  # its own clock: the last account's owed break is not its
+    _listen_past_the_interval(live, fresh)
+    first.locator("#main .track-play").nth(3).click()
+    first.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
+    assert len(_breaks(live, new_id)) == 1  # its first break, earned by its own listening
+    assert [b.completed_at for b in _breaks(live, old_id)] == [None]  # the last one's stays owed, uncounted
+    assert asked[followed:] == [], asked[followed:]  # nothing from the tab that followed, under either session
+    first.context.close()
