@@ -226,10 +226,11 @@ def test_a_sign_out_in_another_tab_mid_ad_leaves_the_next_account_nothing_of_it(
     first.locator("#main .track-play").first.click()
     first.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
     assert first.is_hidden("#ad-break")  # its own clock: the last account's owed break is not its
-    _listen_past_the_interval(live, fresh)
-    first.locator("#main .track-play").nth(3).click()
-    first.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
-    assert len(_breaks(live, new_id)) == 1  # its first break, earned by its own listening
+    if mid == "reporting":  # once is enough: its first break, earned by its own listening
+        _listen_past_the_interval(live, fresh)
+        first.locator("#main .track-play").nth(3).click()
+        first.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
+        assert len(_breaks(live, new_id)) == 1
     assert [b.completed_at for b in _breaks(live, old_id)] == [None]  # the last one's stays owed, uncounted
     assert asked[followed:] == [], asked[followed:]  # nothing from the tab that followed, under either session
     first.context.close()

@@ -301,10 +301,10 @@ def test_a_break_the_server_did_not_count_plays_the_ad_again_then_the_music(live
     page.add_init_script(_SOUNDS)
     before = _impressions(live)
     titles = _run_until_ad(page, live)
-    for _ in range(300):  # the ad runs twice: its first report and the retry lost, the second run's counted
+    for _ in range(1200):  # the ad runs twice: its first report and the retry lost, the second run's counted
         if 200 in answers:
             break
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(50)
     assert len(asked) == 2, asked  # the ad was asked for (and heard) again
     assert len(reports) >= 3, reports
     page.wait_for_selector("#ad-break", state="hidden", timeout=30000)
@@ -323,10 +323,10 @@ def test_a_report_lost_once_is_sent_again_and_the_ad_is_heard_once(live: LiveSer
     page.add_init_script(_SOUNDS)
     before = _impressions(live)
     titles = _run_until_ad(page, live)
-    for _ in range(300):  # the report lost, then sent again and counted
+    for _ in range(1200):  # the report lost, then sent again and counted
         if 200 in answers:
             break
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(50)
     page.wait_for_selector("#ad-break", state="hidden", timeout=30000)
     _music_plays(page, titles[3])
     assert not page.is_visible("#ad-break")
