@@ -130,6 +130,28 @@ def _run_until_ad(page: Page, live: LiveServer) -> list[str]:
     return titles
 
 
+# Each sound as it began (its "playing" event): the element's src, its time then, and whether it was an ad (the
+# overlay up). The ad's element keeps the ended ad (its time already past any mark) until the music's URL comes, so a
+# wait for "currentTime > 0.5" alone was met by the ad, before the music it meant to see (or without it).
+_SOUNDS = """(() => {
+  window.__sounds = [];
+  document.addEventListener("playing", (e) => {
+    const ad = !document.querySelector("#ad-break").hidden;
+    window.__sounds.push({src: e.target.getAttribute("src"), at: e.target.currentTime, ad});
+  }, true);
+})();"""
+
+
+def _music_plays(page: Page, title: str) -> None:
+    """The track named plays in its own audio: the bar names it, and the element holds no ad's src and plays on."""
+    page.wait_for_function(
+        f"""(a => document.querySelector('#np-title').textContent === {title!r} && a.getAttribute('src')
+          && !window.__sounds.some((s) => s.ad && s.src === a.getAttribute('src'))
+          && !a.paused && a.currentTime > 0.5)(document.querySelector('#audio'))""",
+        timeout=15000,
+    )
+
+
 def test_ad_break_overlay_counts_down_blocks_skipping_then_music_resumes(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport={"width": 1280, "height": 800})
     before = _impressions(live)
@@ -221,7 +243,7 @@ def _the_full_view_during_the_ad_has_its_way_out(page: Page) -> None:
 
 def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Browser) -> None:
     page = _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    _run_until_ad(page, live)
+    titles = _run_until_ad(page, live)
     layout = page.evaluate(_AD_LAYOUT)
     assert layout["covered"] == [], layout  # fractions of the link's width where something else is on top
     assert layout["whoWidth"] > 0 and layout["whoRight"] <= layout["right"], layout
@@ -230,13 +252,22 @@ def test_a_reload_during_the_ad_does_not_dodge_it(live: LiveServer, browser: Bro
     page.screenshot(path=str(SCREENSHOTS / "player-ad-break-390x844.png"))
     _the_full_view_during_the_ad_has_its_way_out(page)
     page.add_init_script(FAST_AUDIO)  # the ad owed after the reload plays at 2x (the one reloaded away at 1x)
+    page.add_init_script(_SOUNDS)
+    page.evaluate(FAST_AUDIO)  # a second of the ad heard (at 2x) and kept: where it resumes is seen
+    page.wait_for_function("JSON.parse(localStorage.getItem('encore.ad.v1') || '{}').at > 1", timeout=15000)
+    heard = json.loads(page.evaluate("localStorage.getItem('encore.ad.v1')"))["at"]
+    before = _impressions(live)
     page.reload()
     page.wait_for_selector("#main .track-play")
     assert page.is_hidden("#ad-break")
     page.locator("#main .track-play").nth(2).click()  # music again? the server says: the ad first
-    page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
+    page.wait_for_function("window.__sounds.some((s) => s.ad)", timeout=15000)
+    ad = page.evaluate("window.__sounds.find((s) => s.ad)")
+    assert ad["at"] >= heard - 0.3, (heard, ad)  # the same break, resumed where it was, not from 0:00
+    page.evaluate("document.querySelector('#audio').playbackRate = 4")  # its rest, checked no more, at 4x
     page.wait_for_selector("#ad-break", state="hidden", timeout=20000)
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    _music_plays(page, titles[2])
+    assert _impressions(live) >= before + 1  # heard, and counted, before the music
     page.close()
 
 
@@ -267,17 +298,17 @@ def test_a_break_the_server_did_not_count_plays_the_ad_again_then_the_music(live
     page = _page(browser, viewport={"width": 1280, "height": 800})
     asked, reports, answers = _reports_lost(page, 2)
     page.add_init_script(FAST_AUDIO)  # nothing is checked while an ad plays: all of it at 2x
+    page.add_init_script(_SOUNDS)
     before = _impressions(live)
     titles = _run_until_ad(page, live)
-    for _ in range(300):  # the ad runs twice: its first report and the retry lost, the second run's counted
+    for _ in range(1200):  # the ad runs twice: its first report and the retry lost, the second run's counted
         if 200 in answers:
             break
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(50)
     assert len(asked) == 2, asked  # the ad was asked for (and heard) again
     assert len(reports) >= 3, reports
     page.wait_for_selector("#ad-break", state="hidden", timeout=30000)
-    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[3]!r}")
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    _music_plays(page, titles[3])
     # counted once here; the module's server is shared, and an earlier test's page may still report its own
     assert _impressions(live) >= before + 1
     page.close()
@@ -289,15 +320,15 @@ def test_a_report_lost_once_is_sent_again_and_the_ad_is_heard_once(live: LiveSer
     page = _page(browser, viewport={"width": 1280, "height": 800})
     asked, reports, answers = _reports_lost(page, 1)
     page.add_init_script(FAST_AUDIO)
+    page.add_init_script(_SOUNDS)
     before = _impressions(live)
     titles = _run_until_ad(page, live)
-    for _ in range(300):  # the report lost, then sent again and counted
+    for _ in range(1200):  # the report lost, then sent again and counted
         if 200 in answers:
             break
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(50)
     page.wait_for_selector("#ad-break", state="hidden", timeout=30000)
-    page.wait_for_function(f"document.querySelector('#np-title').textContent === {titles[3]!r}")
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.5", timeout=15000)
+    _music_plays(page, titles[3])
     assert not page.is_visible("#ad-break")
     assert len(reports) >= 2 and len(set(reports)) == 1, reports  # the same break, reported again (at 2x, the
     # client is ahead of the server's clock: "ad_not_finished" answers add reports after the retry)

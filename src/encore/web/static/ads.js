@@ -127,10 +127,12 @@ export class AdBreaks {
   // a little ahead asks again shortly. A network failure or a 5xx is tried once more after a moment, as
   // `fetchAd` does (fix29c): given up at once, the listener heard the whole ad again. A second report never
   // counts twice (the server claims the break once; a repeat answers `already_counted`) and skips nothing
-  // (the server still checks the ad's length and its audio sent, as for the first).
+  // (the server still checks the ad's length and its audio sent, as for the first). A break ended meanwhile (a
+  // sign-out, here or in another tab) is reported no more: sent again a second later, the report went out under
+  // whatever session the browser held by then, the next account's (session 30's leftover).
   async report(ad) {
     let retried = false;
-    for (let attempt = 0; attempt < 20; attempt += 1) {
+    for (let attempt = 0; attempt < 20 && !this.ended; attempt += 1) {
       try {
         await api(`/api/ads/${encodeURIComponent(ad.break_id)}/played`, { method: "POST" });
         return;

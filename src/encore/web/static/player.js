@@ -94,8 +94,9 @@ export class Player extends EventTarget {
   // break, said in a toast, and the start already waiting on the ad plays it when the break ends. Nothing is
   // rendered or swapped meanwhile: the bar, the queue and the sound stay on the waiting track (review28b F7, then
   // session 28's note: the Queue view's press had to be special-cased, since start() dropped it). The last press
-  // wins, as outside an ad. A choice is {tracks, index, context, resumeAt}, a list that becomes the queue, or
-  // {track, index, resumeAt}, an entry of the queue as it stands when the ad ends (edits made during the ad stay).
+  // wins, as outside an ad. A choice is {tracks, index, context, resumeAt, next, last}, a list that becomes the
+  // queue, or {track, index, resumeAt}, an entry of the queue as it stands when the ad ends (edits made during the
+  // ad stay).
   // Next and previous are the ad's to lock, as their buttons (ads.js), not a choice: see next().
   chooseAfterAd(choice, track) {
     this.afterAd = choice;
@@ -103,20 +104,30 @@ export class Player extends EventTarget {
   }
 
   async playChosen(choice) {
-    if (choice.tracks) { await this.playList(choice.tracks, choice.index, choice.context, choice.resumeAt); return; }
+    const { tracks, index, context, resumeAt } = choice;
+    if (tracks) { await this.playList(tracks, index, context, resumeAt, choice); return; }
     // The entry pressed, where it is now: moved in the Queue view meanwhile, found again; removed, the waiting
     // track plays.
     const at = this.queue[choice.index] === choice.track ? choice.index : this.queue.indexOf(choice.track);
     await this.start(at < 0 ? this.index : at, { resumeAt: choice.resumeAt });
   }
 
-  async playList(tracks, index, context, resumeAt = 0) {
-    if (this.ads.active) { this.chooseAfterAd({ tracks: tracks.slice(), index, context, resumeAt }, tracks[index]); return; }
+  // `queued`: what Play next and Add to queue put around a list pressed during an ad (playNext), placed once the list
+  // is the queue and shuffled as shuffle means, as they would have been had the list played at once: shuffled in with
+  // the list, the track meant to play next went anywhere in it (session 30's leftover).
+  async playList(tracks, index, context, resumeAt = 0, queued = { next: [], last: [] }) {
+    if (this.ads.active) {
+      this.chooseAfterAd({ tracks: tracks.slice(), index, context, resumeAt, next: [], last: [] }, tracks[index]);
+      return;
+    }
     this.queue = tracks.slice();
     this.original = null;
     this.context = context || null;
     if (this.shuffle) this.shuffleUpcoming(index);
-    await this.start(this.shuffle ? 0 : index, { resumeAt });
+    const at = this.shuffle ? 0 : index;
+    this.queue.splice(at + 1, 0, ...queued.next);
+    this.queue.push(...queued.last);
+    await this.start(at, { resumeAt });
   }
 
   // Only the latest start plays: each one takes a number, and one that a newer start overtook while it waited (for
@@ -377,20 +388,20 @@ export class Player extends EventTarget {
   }
 
   // ---- queue ------------------------------------------------------------------------------------
-  // A list pressed during an ad is the queue to be (chooseAfterAd): what is queued meanwhile goes there, not into
-  // the queue that list replaces when the ad ends.
+  // A list pressed during an ad is the queue to be (chooseAfterAd): what is queued meanwhile goes with it (its `next` and
+  // `last`, placed by playList after any shuffle), not into the queue that list replaces when the ad ends.
   // A queue entry pressed during an ad (chooseAfterAd) is what plays next: Play next goes after it, where it is now,
   // not after the track waiting on the ad (review29d M1); above that track, the track keeps its place.
   playNext(track) {
     const choice = this.afterAd;
-    if (choice && choice.tracks) { choice.tracks.splice(choice.index + 1, 0, track); this.changed(); return; }
+    if (choice && choice.tracks) { choice.next.unshift(track); this.changed(); return; } // the latest first, as below
     const chosen = choice && choice.track ? this.queue.indexOf(choice.track) : -1;
     const after = chosen < 0 ? this.index : chosen;
     this.queue.splice(after + 1, 0, track);
     if (after < this.index) this.index += 1;
     this.changed();
   }
-  addToQueue(track) { ((this.afterAd && this.afterAd.tracks) || this.queue).push(track); this.changed(); }
+  addToQueue(track) { ((this.afterAd && this.afterAd.last) || this.queue).push(track); this.changed(); }
   clearQueue() { this.queue = this.current ? [this.current] : []; this.index = this.current ? 0 : -1; this.changed(); }
 
   removeAt(i) { this.edit(withoutItem(this.queue, this.index, i)); }
