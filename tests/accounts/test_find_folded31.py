@@ -7,14 +7,12 @@ import unicodedata
 
 import pytest
 from sqlalchemy import String, bindparam, select
-from sqlalchemy.orm import Session
 
-from encore.accounts import create_user, find_users
 from encore.bootstrap import Container
-from encore.db import transaction, unaccent, unaccented_fold
+from encore.db import unaccent, unaccented_fold
 from encore.db._text import _folds
+from tests.accounts.tagged import found, make_tagged
 
-PASSWORD = "correct horse battery 9"
 # username -> (display name, its tag: the first four characters of its public id)
 ACCOUNTS = {
     "u1": ("Straße 9", "Aa01"),
@@ -33,16 +31,9 @@ ACCOUNTS = {
 }
 
 
-def _found(s: Session, query: str) -> set[str]:
-    return {u.username for u in find_users(s, query=query, limit=50)}
-
-
 @pytest.fixture
 def made(container: Container) -> None:
-    with transaction(container.sessions) as s:
-        for login, (name, tag) in ACCOUNTS.items():
-            user = create_user(s, username=login, password=PASSWORD, display_name=name)
-            user.public_id = tag + user.public_id[4:]  # a known tag: no random one can collide with a query
+    make_tagged(container.sessions, ACCOUNTS)
 
 
 FOLDED = {
@@ -77,7 +68,7 @@ LETTERS = {
 @pytest.mark.parametrize("expected", [FOLDED, LETTERS], ids=["case_folded_in_full", "wildcards_are_letters"])
 def test_the_search_finds_what_was_typed(container: Container, expected: dict[str, set[str]]) -> None:
     with container.sessions() as s:
-        assert {query: _found(s, query) for query in expected} == expected
+        assert {query: found(s, query) for query in expected} == expected
 
 
 def test_the_database_folds_every_letter_as_python_does(container: Container) -> None:
