@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, delete, func, inspect, select, text
+from sqlalchemy import Connection, Engine, delete, inspect, select, text
 
 from encore.accounts import User, create_user, start_session
 from encore.audit import AuditEvent
@@ -34,18 +34,19 @@ def _upgrade(engine: Engine, to: str, *, write_first: bool = False) -> None:
         command.upgrade(cfg, to)
 
 
+def _account(conn: Connection, name: str) -> int:
+    return insert_row(
+        conn, "users", public_id=f"usr_{name}", username=name, username_key=name, display_name="",
+        password_hash="$argon2id$unused", role="listener", is_active=True, created_at=AT,
+    )  # fmt: skip
+
+
 def _fill(engine: Engine) -> None:
     """At PREVIOUS: accounts, and rows that refer to them by every kind of key: CASCADE (plays, sessions,
     playlists, subscriptions) and SET NULL (billing customers, the audit log). Written with that revision's columns
     (`insert_row`), so that a column a later migration adds changes nothing here."""
     with engine.begin() as conn:
-        users = [
-            insert_row(
-                conn, "users", public_id=f"usr_{name}", username=name, username_key=name, display_name="",
-                password_hash="$argon2id$unused", role="listener", is_active=True, created_at=AT,
-            )
-            for name in ("alice", "bob", "carol")
-        ]  # fmt: skip
+        users = [_account(conn, name) for name in ("alice", "bob", "carol")]
         alice, bob, carol = users
         artist = insert_row(
             conn, "artists", public_id="art_1", name="Nina Vale", name_key="nina vale", sort_name="nina vale",
@@ -149,13 +150,11 @@ def test_users_rebuilt_on_sqlite_keeps_every_row_and_never_gives_an_id_again(tmp
         assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
         assert _users_shape(conn) == shape
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # on again for the pooled connection
-    sessions = make_sessionmaker(engine)
-    with transaction(sessions) as s:
-        newest = s.scalar(select(func.max(User.id)))
-        assert newest is not None
-        s.execute(delete(User).where(User.id == newest))  # the newest account is deleted...
-    with transaction(sessions) as s:
-        assert create_user(s, username="dave", password="dave-password-12").id == newest + 1  # ...its id stays used
+    with engine.begin() as conn:  # at erase18_1: its own columns, as in _fill
+        newest = conn.execute(text("SELECT max(id) FROM users")).scalar_one()
+        conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": newest})  # the newest account is deleted...
+    with engine.begin() as conn:
+        assert _account(conn, "dave") == newest + 1  # ...its id stays used
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()
