@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, delete, inspect, select, text
 
 from encore.accounts import User, create_user, start_session
 from encore.audit import AuditEvent
@@ -19,6 +19,7 @@ from encore.db import create_db_engine, make_sessionmaker, transaction
 from encore.db._migrate import alembic_config
 from encore.library import Playlist
 from tests.insights.world import make_world
+from tests.support.migrate import insert_row
 
 PREVIOUS = "money14b_1"
 AT = datetime(2026, 11, 2, 20, tzinfo=UTC)
@@ -33,29 +34,66 @@ def _upgrade(engine: Engine, to: str, *, write_first: bool = False) -> None:
         command.upgrade(cfg, to)
 
 
-# Columns a later migration adds to tables the world's factories write through the ORM (which names every
-# column): present while filling, gone again before the migrations under test run.
-LATER = (
-    ("albums", "taken_down_from VARCHAR(10)"),
-    ("albums", "status_changed_at DATETIME"),
-    ("catalogue_version", "changed_ms BIGINT"),  # fixapi26_1's: every catalogue write moves it
-    ("albums", "artwork_origin VARCHAR(5)"),  # fix30a_1's: whose choice the cover is
-)
+def _account(conn: Connection, name: str) -> int:
+    return insert_row(
+        conn, "users", public_id=f"usr_{name}", username=name, username_key=name, display_name="",
+        password_hash="$argon2id$unused", role="listener", is_active=True, created_at=AT,
+    )  # fmt: skip
 
 
 def _fill(engine: Engine) -> None:
-    """Accounts, and rows that refer to them by every kind of key: CASCADE (plays, sessions, playlists,
-    subscriptions) and SET NULL (billing customers, the audit log)."""
+    """At PREVIOUS: accounts, and rows that refer to them by every kind of key: CASCADE (plays, sessions,
+    playlists, subscriptions) and SET NULL (billing customers, the audit log). Written with that revision's columns
+    (`insert_row`), so that a column a later migration adds changes nothing here."""
     with engine.begin() as conn:
-        for table, column in LATER:
-            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
-    _fill_now(engine)
-    with engine.begin() as conn:
-        for table, column in LATER:
-            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column.split()[0]}"))
+        users = [_account(conn, name) for name in ("alice", "bob", "carol")]
+        alice, bob, carol = users
+        artist = insert_row(
+            conn, "artists", public_id="art_1", name="Nina Vale", name_key="nina vale", sort_name="nina vale",
+            created_at=AT,
+        )  # fmt: skip
+        album = insert_row(
+            conn, "albums", public_id="alb_1", title="Harbour Lights", album_key="harbour lights", album_type="album",
+            created_at=AT,
+        )  # fmt: skip
+        tracks = []
+        for n in range(4):
+            tracks.append(
+                insert_row(
+                    conn, "tracks", public_id=f"trk_{n}", album_id=album, title=f"Song {n}", duration_ms=180_000,
+                    disc_number=1, track_number=n + 1, explicit=False, gain_db=0.0, audio_hash=f"{n:064x}",
+                    updated_at=AT, created_at=AT,
+                )
+            )  # fmt: skip
+            insert_row(conn, "track_artists", track_id=tracks[-1], artist_id=artist, position=0, role="main")
+        for n, (user, track, day) in enumerate([*((alice, d % 4, d) for d in range(1, 6)), (bob, 2, 0)]):
+            at = AT + timedelta(days=day)
+            insert_row(
+                conn, "plays", user_id=user, client_play_id=f"p{n:07d}", track_id=tracks[track], started_at=at,
+                updated_at=at, ms_played=180_000, state="ended", shuffle=False, source="app", is_listen=True,
+            )  # fmt: skip
+        for user in users:
+            insert_row(
+                conn, "auth_sessions", user_id=user, token_hash=f"{user:064x}", expires_at=AT + timedelta(days=30),
+                user_agent="test", created_at=AT,
+            )  # fmt: skip
+            insert_row(
+                conn, "playlists", public_id=f"pl_{user}", owner_id=user, name="mine", description="", public=False,
+                version=1, updated_at=AT, created_at=AT,
+            )  # fmt: skip
+        insert_row(conn, "billing_customers", user_id=carol, provider="stripe", customer_id="cus_carol", created_at=AT)
+        insert_row(
+            conn, "subscriptions", user_id=carol, plan="premium", state="active", provider="stripe", period_end=AT,
+            created_at=AT,
+        )  # fmt: skip
+        insert_row(
+            conn, "audit_events", at=AT, kind="account.created", actor_id=carol, subject_id=carol, client_ip="",
+            user_agent="", details="{}",
+        )  # fmt: skip
 
 
 def _fill_now(engine: Engine) -> None:
+    """The same kinds of rows at head, through the services and the ORM (whose columns are head's)."""
     with transaction(make_sessionmaker(engine)) as s:
         w = make_world(s)
         for day in range(1, 6):
@@ -66,9 +104,7 @@ def _fill_now(engine: Engine) -> None:
             start_session(s, user=user, ttl=timedelta(days=30), now=AT, user_agent="test")
             s.add(Playlist(owner_id=user.id, name=f"{user.username}'s", updated_at=AT))
         s.add(BillingCustomer(user_id=carol.id, provider="stripe", customer_id="cus_carol"))
-        # the columns of this migration's time: a later one's (money20_1's) is not there yet
-        sub = {"user_id": carol.id, "plan": "premium", "state": "active", "provider": "stripe", "period_end": AT}
-        s.execute(insert(Subscription.__table__).values(**sub))
+        s.add(Subscription(user_id=carol.id, plan="premium", state="active", provider="stripe", period_end=AT))
         s.add(AuditEvent(kind="account.created", actor_id=carol.id, subject_id=carol.id, at=AT))
 
 
@@ -114,13 +150,11 @@ def test_users_rebuilt_on_sqlite_keeps_every_row_and_never_gives_an_id_again(tmp
         assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
         assert _users_shape(conn) == shape
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # on again for the pooled connection
-    sessions = make_sessionmaker(engine)
-    with transaction(sessions) as s:
-        newest = s.scalar(select(func.max(User.id)))
-        assert newest is not None
-        s.execute(delete(User).where(User.id == newest))  # the newest account is deleted...
-    with transaction(sessions) as s:
-        assert create_user(s, username="dave", password="dave-password-12").id == newest + 1  # ...its id stays used
+    with engine.begin() as conn:  # at erase18_1: its own columns, as in _fill
+        newest = conn.execute(text("SELECT max(id) FROM users")).scalar_one()
+        conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": newest})  # the newest account is deleted...
+    with engine.begin() as conn:
+        assert _account(conn, "dave") == newest + 1  # ...its id stays used
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()

@@ -4,14 +4,11 @@ name now, but the column kept the text, so the admin's search found the account 
 clears them as the listener's own audit event; a name in another script that imitates nothing stays. On SQLite and
 PostgreSQL, down and up."""
 
-from sqlalchemy import text
-
 from encore import audit
-from encore.accounts import create_user, find_users, name_for_others
+from encore.accounts import find_users, name_for_others
 from encore.db import create_db_engine, make_sessionmaker, transaction
-from tests.support.migrate import migrate_to, stored_names
+from tests.support.migrate import migrate_to, names_stored_at, stored_names
 
-PASSWORD = "correct horse battery 9"
 STORED = {
     "anna": "Listener \u0410b12",
     "bobby": "b\u043ebby",
@@ -22,18 +19,7 @@ STORED = {
 
 
 def test_fix30b_1_clears_what_now_reads_as_another_by_look_alike_letters(database_url: str) -> None:
-    engine = create_db_engine(database_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        for login in STORED:
-            create_user(s, username=login, password=PASSWORD)
-    engine.dispose()
-    migrate_to(database_url, "fix30a_1", up=False)
-    engine = create_db_engine(database_url)
-    with engine.begin() as conn:  # as the rule before session 30 let them be stored
-        for login, name in STORED.items():
-            conn.execute(text("UPDATE users SET display_name = :n WHERE username = :u"), {"n": name, "u": login})
-    engine.dispose()
-    migrate_to(database_url, "head", up=True)
+    names_stored_at(database_url, "fix30a_1", STORED)  # as the rule before session 30 let them be stored
     after = stored_names(database_url)
     assert after == {**STORED, "anna": "", "bobby": ""}
     engine = create_db_engine(database_url)

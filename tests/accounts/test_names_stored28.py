@@ -3,13 +3,12 @@ fullwidth letters) is shown to others as the neutral "Listener ab12"; the admin'
 and not as the chosen name no one is shown, whether the account was made now or stored it before session 27's rule
 (the fixmisc28_1 upgrade), on SQLite and PostgreSQL."""
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from encore.accounts import chosen_name, create_user, find_users, name_for_others
 from encore.bootstrap import Container
 from encore.db import create_db_engine, make_sessionmaker, transaction
-from tests.support.migrate import migrate_to, stored_names
+from tests.support.migrate import migrate_to, names_stored_at, stored_names
 
 PASSWORD = "correct horse battery 9"
 READ_AS_LOGINS = {"alice": "\uff21\uff2c\uff29\uff23\uff25", "bobby": "bobby\u200b", "carol": "\u200dCarol"}
@@ -36,20 +35,9 @@ def test_a_new_account_stores_a_name_read_as_its_login_as_none(container: Contai
 
 
 def test_fixmisc28_1_clears_names_stored_before_the_rule_down_and_up(database_url: str) -> None:
-    engine = create_db_engine(database_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        for login in [*READ_AS_LOGINS, "dave", "erin", "frank"]:
-            create_user(s, username=login, password=PASSWORD)
-    engine.dispose()
-    migrate_to(database_url, "fixapi26_1", up=False)
     stored = {**READ_AS_LOGINS, "dave": "Mara K.", "erin": "erin\u200b K."}  # the last two are chosen names
     stored["frank"] = "Listener Xy9z"  # another account's neutral name (lead28): none chosen too
-    engine = create_db_engine(database_url)
-    with engine.begin() as conn:  # as the code before session 27 stored them
-        for login, name in stored.items():
-            conn.execute(text("UPDATE users SET display_name = :n WHERE username = :u"), {"n": name, "u": login})
-    engine.dispose()
-    migrate_to(database_url, "head", up=True)
+    names_stored_at(database_url, "fixapi26_1", stored)  # as the code before session 27 stored them
     after = stored_names(database_url)
     assert after == {"alice": "", "bobby": "", "carol": "", "dave": "Mara K.", "erin": "erin\u200b K.", "frank": ""}
     engine = create_db_engine(database_url)

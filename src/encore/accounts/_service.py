@@ -27,7 +27,7 @@ from encore.accounts._policy import (
 from encore.accounts._reset_codes import ResetCode, issue_reset_codes, reset_code_refusal, spend_reset_code
 from encore.accounts._stopped import erase_requested
 from encore.accounts._throttle import LoginThrottle
-from encore.db import lock_space, unaccent, unaccented_lower, write_lock
+from encore.db import lock_space, unaccent, unaccented_fold, write_lock
 from encore.kernel import (
     Conflict,
     EncoreError,
@@ -437,14 +437,17 @@ def _holds(folded: str) -> ColumnElement[bool]:
 
 def _shown_matches(folded: str) -> ColumnElement[bool]:
     """Whether the name others see holds the query: a chosen display name as any part of it, accents aside on both
-    sides (`db.unaccent`: an operator types "zoe" for "Zoë", review30b L2), the neutral
+    sides and case-folded in full (`db.unaccent`: an operator types "zoe" for "Zoë", review30b L2, "STRASSE" for
+    "Straße", "ΟΔΟΣ" for "οδός"), the neutral
     "Listener ab12" only when the query names its tag, since every such account shares the word: a search for the
     login "listener" found them all (the whole run after fixname27). Neutral is a stored "": a name that reads as
     the login is never stored (`chosen_name`, fixmisc28_1 for older rows), which SQL could not fold (review27c L2:
     "bobby\u200b" was found as a chosen name while the table showed "Listener ab12")."""
     stored = func.coalesce(User.display_name, "")
     neutral = stored == ""
-    shown = unaccented_lower(stored)
+    shown = unaccented_fold(stored)
     tag = func.lower(func.substr(User.public_id, 1, 4))
-    names_tag = literal(folded, String).like(literal("%", String) + tag + literal("%", String))
+    # the tag is the pattern here: its alphabet's "_" read as any letter ("abxc" found the tag "ab_c")
+    literal_tag = func.replace(tag, literal("_", String), literal("\\_", String))
+    names_tag = literal(folded, String).like(literal("%", String) + literal_tag + literal("%", String), escape="\\")
     return or_(and_(neutral, names_tag), and_(~neutral, shown.like(_like(unaccent(folded)), escape="\\")))

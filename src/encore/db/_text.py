@@ -7,11 +7,17 @@ LC_CTYPE, which is C (ASCII only) in a cluster made with `--no-locale` (the test
 is asked with ICU's root collation when the server has it (`note_icu`, at the first connection; Debian's builds
 and every PostgreSQL from 16 do), else as the database's lower().
 
-`unaccented_lower` is that lower case with the accents of the Latin, Greek and Cyrillic letters taken off (`unaccent`
-in Python, the same rule): "Zoë" and "Émilie" read "zoe" and "emilie", for a search by what a person types on a
-keyboard without them (the admin's account search, review30b L2). PostgreSQL's `unaccent` is an extension; its
-built-in normalize() and regexp_replace() do it."""
+`unaccented_fold` is the text case-folded (Unicode's full folding, `str.casefold`) with the accents of the Latin,
+Greek and Cyrillic letters taken off (`unaccent` in Python, the same rule), for a search by what a person types on a
+keyboard: "Zoë" and "Émilie" read "zoe" and "emilie" (the admin's account search, review30b L2), "Straße" and
+"STRASSE" read "strasse", "ΟΔΟΣ" and "οδός" read "οδοσ" (lower case alone keeps "ß" and the final "ς", so neither was
+found by its capitals, nor "Straße" typed as it is spelt: the query side was case-folded). PostgreSQL has no
+casefold() before 18: its lower() (ICU's, as above) then the few letters whose folding differs from their lower case,
+taken from `str.casefold` itself (`_folds`); `unaccent` is an extension, its built-in normalize() and regexp_replace()
+do the rest."""
 
+import functools
+import sys
 import unicodedata
 from typing import Any
 
@@ -21,7 +27,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 
 SQLITE_LOWER = "encore_lower"
-SQLITE_UNACCENTED = "encore_unaccented_lower"
+SQLITE_UNACCENTED = "encore_unaccented_fold"
 # The block of combining diacritical marks (U+0300-U+036F): the accents a canonical decomposition (NFD) splits off
 # the Latin, Greek and Cyrillic letters. Marks of other scripts stay (a Hebrew point or a Devanagari vowel sign is
 # part of how the word is spelt), as do letters with no decomposition ("ø", "ß").
@@ -29,8 +35,28 @@ _ACCENTS = ("\u0300", "\u036f")
 
 
 def unaccent(text: str) -> str:
-    """`text` lowered and without its accents (`_ACCENTS`): "Zoë" reads "zoe"."""
-    return "".join(ch for ch in unicodedata.normalize("NFD", text.lower()) if not _ACCENTS[0] <= ch <= _ACCENTS[1])
+    """`text` case-folded and without its accents (`_ACCENTS`): "Zoë" reads "zoe", "Straße" "strasse"."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", text.casefold()) if not _ACCENTS[0] <= ch <= _ACCENTS[1])
+
+
+@functools.cache
+def _folds() -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """What `str.casefold` does beyond `str.lower` to a lower-case text in NFD, as PostgreSQL's translate() (one
+    letter for one: the final sigma to the sigma, the long s to "s", Cherokee's small letters to its capitals) and
+    replace() (one for more: "ß" to "ss", the ligature "fi" to two letters) take it. Read from Python's own tables
+    (a quarter of a second, once), so that both databases fold as `unaccent` does; a Greek letter with its iota
+    below, which folds into two letters, is its NFD's base and mark by then, and the mark (U+0345) folds alone."""
+    one: dict[str, str] = {}
+    many: dict[str, str] = {}
+    for point in range(sys.maxunicode + 1):
+        ch = chr(point)
+        folded = ch.casefold()
+        if folded == ch or ch.lower() != ch or unicodedata.normalize("NFD", ch) != ch:
+            continue  # no fold, or not a letter that lower() and NFD leave standing
+        folded = unicodedata.normalize("NFD", folded)
+        if folded != ch:
+            (one if len(folded) == 1 else many)[ch] = folded
+    return "".join(one), "".join(one.values()), tuple(many.items())
 
 
 class unicode_lower(FunctionElement[str]):  # noqa: N801 - read as a SQL function where it is used
@@ -56,21 +82,37 @@ def _sqlite_lower(element: unicode_lower, compiler: SQLCompiler, **kw: Any) -> s
     return f"{SQLITE_LOWER}({compiler.process(element.clauses, **kw)})"
 
 
-class unaccented_lower(FunctionElement[str]):  # noqa: N801 - read as a SQL function where it is used
+class unaccented_fold(FunctionElement[str]):  # noqa: N801 - read as a SQL function where it is used
     type = String()
-    name = "unaccented_lower"
+    name = "unaccented_fold"
     inherit_cache = True
 
 
-@compiles(unaccented_lower)
-def _unaccented(element: unaccented_lower, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(unaccented_fold)
+def _unaccented(element: unaccented_fold, compiler: SQLCompiler, **kw: Any) -> str:
     text = compiler.process(element.clauses, **kw)
     lowered = f'lower({text} COLLATE "{ICU_ROOT}")' if getattr(compiler.dialect, _ICU, False) else f"lower({text})"
-    return f"regexp_replace(normalize({lowered}, NFD), '[\\u0300-\\u036f]', '', 'g')"
+    letters, into, many = _folds()
+    decomposed = f"normalize({lowered}, NFD)"
+
+    def replaced(text: str) -> str:
+        for letter, more in many:  # none holds a quote or a bracket (a test reads them all)
+            text = f"replace({text}, '{letter}', '{more}')"
+        return text
+
+    # translate() walks its whole list for each letter (5x the rest): only a name holding one of them pays for it.
+    # The two steps commute (no replacement holds a letter translate() takes)
+    translated = f"translate({decomposed}, '{letters}', '{into}')"
+    keys = "".join(letter for letter, _ in many)
+    guarded = (
+        f"CASE WHEN {decomposed} ~ '[{letters}]' THEN {replaced(translated)}"
+        f" WHEN {decomposed} ~ '[{keys}]' THEN {replaced(decomposed)} ELSE {decomposed} END"
+    )
+    return f"regexp_replace({guarded}, '[\\u0300-\\u036f]', '', 'g')"
 
 
-@compiles(unaccented_lower, "sqlite")
-def _sqlite_unaccented(element: unaccented_lower, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(unaccented_fold, "sqlite")
+def _sqlite_unaccented(element: unaccented_fold, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{SQLITE_UNACCENTED}({compiler.process(element.clauses, **kw)})"
 
 
