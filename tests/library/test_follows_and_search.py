@@ -89,3 +89,14 @@ def test_search_words_are_text_not_patterns(world: World, query: str) -> None:
     literal = library.create_playlist(w.s, owner_id=w.alice, name=f"Mix {query} here", public=True, now=NOW)
     if query.strip():
         assert [p.id for p in library.search_playlists(w.s, query=query, limit=10, offset=0).items] == [literal.id]
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("STRASSE", "Auf der Straße"), ("cafe", "Café del Mar"), ("москва", "МОСКВА ночью"), ("ΟΔΌΣ", "οδός")],
+)
+def test_search_words_fold_case_and_accents_as_the_catalogue_search(world: World, query: str, name: str) -> None:
+    w = world
+    found = library.create_playlist(w.s, owner_id=w.alice, name=name, public=True, now=NOW)
+    library.create_playlist(w.s, owner_id=w.alice, name="Anything at all", public=True, now=NOW)
+    assert [p.id for p in library.search_playlists(w.s, query=query, limit=10, offset=0).items] == [found.id]

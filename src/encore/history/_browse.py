@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
+from encore.db import unaccent, unaccented_fold
 from encore.history._imports import lock_listen_counters, visible
 from encore.history._models import Play
 from encore.history._rollups import mark_plays, mark_span
@@ -97,18 +98,20 @@ def _where(user_id: int, flt: HistoryFilter, *, hidden: bool = False) -> list[Co
         where.append(Play.source != IMPORTED)
     text = flt.text.strip()
     if text:
-        pattern = _like(text.lower())
+        # folded and without accents on both sides, as the catalogue's search reads words: "москва" finds
+        # "Москва Ночью", "beyonce" "Beyoncé" (lower() is ASCII-only in SQLite and in a C-locale PostgreSQL)
+        pattern = _like(unaccent(text))
         # the catalogue's matching tracks, found once (not per play): by title, or by any of their artists
-        by_title = select(Track.id).where(func.lower(Track.title).like(pattern, escape="\\"))
+        by_title = select(Track.id).where(unaccented_fold(Track.title).like(pattern, escape="\\"))
         by_artist = (
             select(TrackArtist.track_id)
             .join(Artist, Artist.id == TrackArtist.artist_id)
-            .where(func.lower(Artist.name).like(pattern, escape="\\"))
+            .where(unaccented_fold(Artist.name).like(pattern, escape="\\"))
         )
         where.append(
             or_(
-                func.lower(Play.track_name).like(pattern, escape="\\"),
-                func.lower(Play.artist_name).like(pattern, escape="\\"),
+                unaccented_fold(Play.track_name).like(pattern, escape="\\"),
+                unaccented_fold(Play.artist_name).like(pattern, escape="\\"),
                 Play.track_id.in_(by_title.union(by_artist)),
             )
         )
