@@ -222,10 +222,8 @@ def user_create(
     try:
         with transaction(c.sessions) as session:
             user = create_user(session, username=name, password=password, role=role_asked)
-            if label:
-                if not label.strip():
-                    raise EncoreError("a label needs a name", code="bad_label")
-                user.label_id = upsert_label(session, name=label.strip(), kind=None).id
+            if label:  # the catalogue's rule of label names, and no new label that reads as another (review31a L3)
+                user.label_id = upsert_label(session, name=label.strip(), kind=None, refuse_look_alike=True).id
             role = user.role
             details = {"by": "operator", "role": role, **({"label": label.strip()} if label else {})}
             kind = audit.kinds.ACCOUNT_CREATED  # no actor: the shell's operator, not an account
