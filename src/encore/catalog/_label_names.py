@@ -7,6 +7,7 @@ Gr\u043eup" with a Cyrillic "\u043e" is "Universal Sound Group" to every reader,
 first): compared by UTS #39's skeleton (`kernel.look_alikes`) of what the name draws, as display names are."""
 
 import unicodedata
+from functools import lru_cache
 
 from encore.kernel import (
     MAX_STACKED_MARKS,
@@ -41,6 +42,8 @@ def label_name_refusal(name: str) -> str | None:
 _BREAKS = frozenset({"Cc", "Zl", "Zp"})  # C1 controls, U+2028/9: a name is one line
 
 
+# each new label reads every label's name (`catalog._write`): read once per process, a lookup after
+@lru_cache(maxsize=65536)
 def label_reads(name: str) -> frozenset[str]:
     """How a label's name reads to the eye: its look-alikes (case-folded skeletons), compatibility forms folded
     (fullwidth letters are the ASCII ones), accents dropped as the label's identity key drops them ("Caf\u00e9" and
