@@ -151,8 +151,10 @@ def chosen_name(display_name: str | None, *, username: str) -> str:
     (`as_login`: "alice\u200b" or fullwidth "\uff41\uff4c\uff49\uff43\uff45" is "alice"), or one that reads as
     another account's neutral name (`misread_name`). What an account
     stores (sign-up, and fixmisc28_1 for names stored before session 27's rule), so "" in the column is exactly the
-    neutral name and the admin's SQL search needs no Unicode folding (review27c L2)."""
-    if display_name and misread_name(_reads(display_name), username=username) is None:
+    neutral name and the admin's SQL search needs no Unicode folding (review27c L2). A name stored before the rule of
+    shown names capped the combining marks on one letter (review31a L2, cleared by fix31b_1) is none chosen too: it
+    drew a tower over the rows around it."""
+    if display_name and not (reads := _reads(display_name)).towers and misread_name(reads, username=username) is None:
         return display_name
     return ""
 
@@ -171,6 +173,7 @@ class Reads:
     plain: tuple[str, str]  # as a login (`as_login`), and by its shape (`_shape`)
     login_seen: frozenset[str]  # the login reading's look-alikes (`look_alikes`: "\u0430dmin" reads as "admin")
     seen: frozenset[str]  # the look-alikes of both readings
+    towers: bool = False  # more combining marks on one letter than a shown name may carry (`_shown_refusal`)
 
 
 def misread_name(reads: Reads, *, username: str | None) -> str | None:
@@ -198,7 +201,8 @@ def _reads(name: str) -> Reads:
     script is still shown as typed."""
     login, shape = as_login(name), _shape(name)
     login_seen = look_alikes(login)
-    return Reads((login.casefold(), shape), login_seen, login_seen | look_alikes(shape))
+    towers = stacked_marks(name) > MAX_STACKED_MARKS
+    return Reads((login.casefold(), shape), login_seen, login_seen | look_alikes(shape), towers)
 
 
 def _shape(name: str) -> str:
