@@ -43,3 +43,14 @@ def test_user_create_refuses_a_label_name_no_listener_could_read(install: Path) 
         assert s.scalars(select(Label.name)).all() == ["Universal Sound Group"]
         assert s.scalars(select(User.username).order_by(User.username)).all() == ["usg"]
     container.close()
+
+
+def test_bytes_that_are_no_text_are_a_clear_refusal_not_a_traceback(install: Path) -> None:
+    """A shell passes bytes that are no UTF-8 (`--match $'\\xff'`), which Python reads as lone surrogates and no
+    database takes: `user list --match` was a traceback, as the admin page's NUL was a 500 (review31a). A NUL
+    itself cannot reach a program's arguments."""
+    listed = runner.invoke(app, ["user", "list", "--match", "\udcff"])
+    assert listed.exit_code == 2 and "not UTF-8 text" in " ".join(listed.output.split()), listed.output  # was 1
+    assert listed.exception is None or isinstance(listed.exception, SystemExit)
+    code, said = _create("rival4", "Rival \udcff")
+    assert code == 1 and "bytes that are not UTF-8" in said, said  # was a traceback

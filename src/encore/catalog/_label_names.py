@@ -26,6 +26,8 @@ MAX_LABEL_NAME = 200  # the column's length (labels.name)
 
 def label_name_refusal(name: str) -> str | None:
     """Why `name` (given stripped) cannot name a label, or None."""
+    if any(unicodedata.category(ch) == "Cs" for ch in name):  # bytes a shell passed that are no UTF-8
+        return "A label's name must be text: it holds bytes that are not UTF-8."
     if not has_visible(name):
         return "A label's name needs at least one visible character."
     if has_control(name) or any(unicodedata.category(ch) in _BREAKS for ch in name):

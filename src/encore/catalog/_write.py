@@ -88,8 +88,9 @@ def upsert_label(session: Session, *, name: str, kind: str | None, refuse_look_a
     naming a new label), refused (Conflict `label_look_alike`) saying which label it reads as: they may have meant
     it, or must choose a name that reads as a label of its own. Labels made before stay as they are."""
     key = identity_key(name)
-    # a NUL is in no stored key (PostgreSQL's text cannot hold one): refused below, unread
-    label = session.scalar(select(Label).where(Label.name_key == key)) if "\x00" not in name else None
+    # a NUL or a lone surrogate is in no stored key (no database takes either): refused below, unread
+    storable = not any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in name)
+    label = session.scalar(select(Label).where(Label.name_key == key)) if storable else None
     if label is None and (refused := label_name_refusal(name)) is not None:  # only a new one: old names stay
         raise ValidationFailed(refused, code="bad_label")
     if label is None:
