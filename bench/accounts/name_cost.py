@@ -1,6 +1,6 @@
 """CPU of the display-name rule (`accounts.check_display_name`, `public_name`, `name_beside_logins`) per name, for
 ordinary names and crafted ones of the longest length a display name may have, and the share of it that reading a
-name by its look-alikes takes (`accounts._look_alike`: ICU's confusable skeleton, fix30b).
+name by its look-alikes takes (`kernel.look_alike`: ICU's confusable skeleton, fix30b).
 
 The rule runs on every name set (sign-up, Settings) and on every name shown (`public_name`, and Subsonic's owners
 through `name_beside_logins`), so `python -m bench.accounts.name_cost` prints microseconds of CPU per call, the best of
@@ -11,8 +11,8 @@ from collections.abc import Callable
 from functools import partial
 
 from encore.accounts import check_display_name, name_beside_logins, public_name
-from encore.accounts._look_alike import look_alikes
 from encore.accounts._policy import MAX_DISPLAY_NAME
+from encore.kernel import look_alikes
 
 ORDINARY = ["Mara K.", "Jos\u00e9 on the road", "\u041c\u0430\u0440\u0438\u044f", "\u5c71\u7530\u592a\u90ce"]
 CRAFTED = [  # each repeated to the longest display name

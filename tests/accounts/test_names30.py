@@ -83,14 +83,3 @@ def test_a_name_in_any_script_is_its_own_and_shown_as_typed(name: str) -> None:
     assert check_own_display_name(name, username="listener").allowed, ascii(name)
     assert public_name(display_name=name, username="listener", public_id=PUBLIC_ID) == name
     assert name_beside_logins(name, public_id=PUBLIC_ID) == name  # none of them could be a login
-
-
-def test_the_reading_is_the_confusable_skeleton_whatever_the_case() -> None:
-    """The skeleton reads "\u0430" as "a" and "1" as "l" (confusables.txt); a capital is read before its case is
-    folded (Greek capital Beta reads "B", its small letter no "b") and after (Cherokee small a reads "a")."""
-    from encore.accounts._look_alike import look_alikes, skeleton
-
-    assert skeleton("\u0430dmin") == skeleton("admin")
-    assert skeleton("Ab12") == "Abl2"
-    assert "ab" in look_alikes("A\u0392") and "b" not in look_alikes("\u03b2")
-    assert "a" in look_alikes("\uab7a")

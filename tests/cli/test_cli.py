@@ -116,7 +116,7 @@ def test_user_create_makes_a_label_account(install: Path) -> None:
     both = runner.invoke(app, ["user", "create", "xx", "--password", "long-password", "--label", "L", "--admin"])
     assert both.exit_code == 2 and "one or the other" in both.output
     blank = runner.invoke(app, ["user", "create", "yy", "--password", "long-password", "--label", "  "])
-    assert blank.exit_code == 1 and "label needs a name" in blank.output
+    assert blank.exit_code == 1 and "at least one visible character" in blank.output
 
 
 def test_ingest_reports_failures_and_exit_code(install: Path) -> None:

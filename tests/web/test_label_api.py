@@ -384,6 +384,7 @@ def test_edits_refuse_nothing_for_required_fields_and_may_clear_optional_ones(
         (f"/tracks/{world['track_id']}", {"title": "\u3164\u2800"}, "bad_title"),
         (f"/tracks/{world['track_id']}", {"title": "\u202ezltaW"}, "bad_title"),  # reads "Waltz": review24n N2
         (f"/albums/{world['album_id']}", {"title": "Best \u2066of\u2069"}, "bad_title"),
+        (f"/tracks/{world['track_id']}", {"title": "a" + "\u0301" * 20}, "bad_title"),  # a tower: review31a L2
     ):
         r = client.patch(base + path, json=body, headers=ours)
         assert r.status_code == 400 and r.json()["error"]["code"] == code, (body, r.text)

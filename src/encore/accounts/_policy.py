@@ -7,8 +7,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from encore.accounts._look_alike import look_alikes
-from encore.kernel import bidi_refusal, blanks_as_spaces, drawn_only, has_bidi_control, has_control, has_visible
+from encore.kernel import (
+    MAX_STACKED_MARKS,
+    bidi_refusal,
+    blanks_as_spaces,
+    drawn_only,
+    has_bidi_control,
+    has_control,
+    has_visible,
+    look_alikes,
+    marks_refusal,
+    stacked_marks,
+)
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
@@ -64,6 +74,8 @@ def _shown_refusal(name: str) -> str | None:
         return "A display name cannot hold control characters (a line break or a tab among them)."
     if has_bidi_control(name):  # every listener would read it reversed: "\u202eadmin" shows as "nimda" (probe24b F6)
         return bidi_refusal("A display name")
+    if stacked_marks(name) > MAX_STACKED_MARKS:  # "a" and 99 accents towered over the rows around it (review31a L2)
+        return marks_refusal("A display name")
     if len(name) > MAX_DISPLAY_NAME:
         return f"A display name can be at most {MAX_DISPLAY_NAME} characters."
     if len(unicodedata.normalize("NFKC", name)) > _MAX_SPELLED:
@@ -139,8 +151,10 @@ def chosen_name(display_name: str | None, *, username: str) -> str:
     (`as_login`: "alice\u200b" or fullwidth "\uff41\uff4c\uff49\uff43\uff45" is "alice"), or one that reads as
     another account's neutral name (`misread_name`). What an account
     stores (sign-up, and fixmisc28_1 for names stored before session 27's rule), so "" in the column is exactly the
-    neutral name and the admin's SQL search needs no Unicode folding (review27c L2)."""
-    if display_name and misread_name(_reads(display_name), username=username) is None:
+    neutral name and the admin's SQL search needs no Unicode folding (review27c L2). A name stored before the rule of
+    shown names capped the combining marks on one letter (review31a L2, cleared by fix31b_1) is none chosen too: it
+    drew a tower over the rows around it."""
+    if display_name and not (reads := _reads(display_name)).towers and misread_name(reads, username=username) is None:
         return display_name
     return ""
 
@@ -159,6 +173,7 @@ class Reads:
     plain: tuple[str, str]  # as a login (`as_login`), and by its shape (`_shape`)
     login_seen: frozenset[str]  # the login reading's look-alikes (`look_alikes`: "\u0430dmin" reads as "admin")
     seen: frozenset[str]  # the look-alikes of both readings
+    towers: bool = False  # more combining marks on one letter than a shown name may carry (`_shown_refusal`)
 
 
 def misread_name(reads: Reads, *, username: str | None) -> str | None:
@@ -186,7 +201,8 @@ def _reads(name: str) -> Reads:
     script is still shown as typed."""
     login, shape = as_login(name), _shape(name)
     login_seen = look_alikes(login)
-    return Reads((login.casefold(), shape), login_seen, login_seen | look_alikes(shape))
+    towers = stacked_marks(name) > MAX_STACKED_MARKS
+    return Reads((login.casefold(), shape), login_seen, login_seen | look_alikes(shape), towers)
 
 
 def _shape(name: str) -> str:

@@ -222,10 +222,8 @@ def user_create(
     try:
         with transaction(c.sessions) as session:
             user = create_user(session, username=name, password=password, role=role_asked)
-            if label:
-                if not label.strip():
-                    raise EncoreError("a label needs a name", code="bad_label")
-                user.label_id = upsert_label(session, name=label.strip(), kind=None).id
+            if label:  # the catalogue's rule of label names, and no new label that reads as another (review31a L3)
+                user.label_id = upsert_label(session, name=label.strip(), kind=None, refuse_look_alike=True).id
             role = user.role
             details = {"by": "operator", "role": role, **({"label": label.strip()} if label else {})}
             kind = audit.kinds.ACCOUNT_CREATED  # no actor: the shell's operator, not an account
@@ -238,9 +236,17 @@ def user_create(
     console.print(f"Created [bold]{name}[/bold] ({role})")
 
 
+def _searchable(text: str) -> str:
+    """A shell can pass bytes that are no UTF-8 (Python reads them as lone surrogates), which no database takes: the
+    search was a traceback (review31a's NUL, at the shell: a NUL itself cannot reach a program's arguments)."""
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise typer.BadParameter("it holds bytes that are not UTF-8 text; no name holds them.")
+    return text
+
+
 @user_app.command("list")
 def user_list(
-    match: Annotated[str, typer.Option(help="Only usernames or display names holding this")] = "",
+    match: Annotated[str, typer.Option(help="Only usernames or display names holding this", callback=_searchable)] = "",
     limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
 ) -> None:
     """Every account, by username: its role, whether it is active (or being deleted), Premium, and when made."""

@@ -14,6 +14,7 @@ from encore.kernel.clock import EPOCH_MAX_S, Clock, FixedClock, SystemClock, fro
 from encore.kernel.codes import ISRC_RE, is_isrc
 from encore.kernel.errors import Conflict, EncoreError, FieldsRefused, NotFound, PermissionDenied, ValidationFailed
 from encore.kernel.ids import PUBLIC_ID_RE, is_public_id, new_public_id, new_secret_token
+from encore.kernel.look_alike import look_alikes, skeleton
 from encore.kernel.pictures import (
     PICTURE_UNREADABLE,
     PictureRefused,
@@ -25,13 +26,16 @@ from encore.kernel.pictures import (
     upright_rgb,
 )
 from encore.kernel.text import (
+    MAX_STACKED_MARKS,
     bidi_refusal,
     blanks_as_spaces,
     drawn_only,
     has_bidi_control,
     has_control,
     has_visible,
+    marks_refusal,
     spreadsheet_text,
+    stacked_marks,
     terminal_safe,
     without_bidi_controls,
 )
@@ -40,6 +44,7 @@ __all__ = [
     "EPOCH_MAX_S",
     "GEN0_THRESHOLD",
     "ISRC_RE",
+    "MAX_STACKED_MARKS",
     "PICTURE_UNREADABLE",
     "PUBLIC_ID_RE",
     "AllocatorKeeper",
@@ -70,13 +75,17 @@ __all__ = [
     "is_isrc",
     "is_public_id",
     "limit_malloc_arenas",
+    "look_alikes",
     "malloc_held_free",
     "malloc_stats",
+    "marks_refusal",
     "new_public_id",
     "new_secret_token",
     "picture_refusal",
     "settle_heap",
+    "skeleton",
     "spreadsheet_text",
+    "stacked_marks",
     "terminal_safe",
     "trim_malloc",
     "upright_rgb",

@@ -86,3 +86,37 @@ def terminal_safe(text: str) -> str:
     terminal prints of text others wrote (a listener's file name, a label's title) shows, and does, nothing else
     (probe23 F1)."""
     return _TERMINAL_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+# The combining marks one character of a shown name may carry (review31a L2): "a" and 99 stacked accents ("Zalgo")
+# drew a tower over the rows around it. Real writing needs few: Vietnamese, Yoruba and polytonic Greek 2-3, pointed
+# Hebrew with its cantillation 4-6, Tibetan's Sanskrit stacks up to 6 (decomposed, as counted here), a keycap emoji
+# 2. Unicode's stream-safe format (UAX #15) caps a run at 30, a bound for buffers, not for what reads: 30 accents
+# still tower. 8 keeps every script and draws at most about a line's height above the letter.
+MAX_STACKED_MARKS = 8
+
+
+def stacked_marks(text: str) -> int:
+    """The most combining marks (nonspacing and enclosing) any one character of `text` carries, decomposed (NFD:
+    a precomposed letter counts its accents), a format character among them not ending the stack (a zero-width
+    joiner between accents draws them stacked still)."""
+    most = run = 0
+    for ch in unicodedata.normalize("NFD", text):
+        category = unicodedata.category(ch)
+        if category in _MARKS:
+            run += 1
+            most = max(most, run)
+        elif category != "Cf":
+            run = 0
+    return most
+
+
+_MARKS = frozenset({"Mn", "Me"})
+
+
+def marks_refusal(what: str) -> str:
+    """The one sentence refusing a name `stacked_marks` finds over `MAX_STACKED_MARKS`."""
+    return (
+        f"{what} can carry at most {MAX_STACKED_MARKS} accents or other combining marks on one letter: more are"
+        " drawn stacked over the lines around it."
+    )

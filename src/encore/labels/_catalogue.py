@@ -21,7 +21,18 @@ from encore.catalog import (
     upc_of_another_label,
 )
 from encore.exclusives import AudioLock, audio_locks
-from encore.kernel import Conflict, NotFound, ValidationFailed, bidi_refusal, has_bidi_control, has_control, has_visible
+from encore.kernel import (
+    MAX_STACKED_MARKS,
+    Conflict,
+    NotFound,
+    ValidationFailed,
+    bidi_refusal,
+    has_bidi_control,
+    has_control,
+    has_visible,
+    marks_refusal,
+    stacked_marks,
+)
 from encore.labels._release_rules import release_date_problem
 
 Kind = Literal["album", "track"]
@@ -156,6 +167,8 @@ def _check_field(
         raise ValidationFailed("a title must show a visible character (no control characters)", code="bad_title")
     if name == "title" and isinstance(value, str) and has_bidi_control(value):  # every listener sees it (review24n N2)
         raise ValidationFailed(bidi_refusal("A title"), code="bad_title")
+    if name == "title" and isinstance(value, str) and stacked_marks(value) > MAX_STACKED_MARKS:  # review31a L2
+        raise ValidationFailed(marks_refusal("A title"), code="bad_title")
     if name == "release_date" and isinstance(value, date) and (p := release_date_problem(value, today=today)):
         raise ValidationFailed(p, code="bad_release_date")
     text = value.strip() if isinstance(value, str) else None

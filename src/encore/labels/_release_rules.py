@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from encore.kernel import bidi_refusal, has_bidi_control, has_visible, is_isrc
+from encore.kernel import (
+    MAX_STACKED_MARKS,
+    bidi_refusal,
+    has_bidi_control,
+    has_visible,
+    is_isrc,
+    marks_refusal,
+    stacked_marks,
+)
 
 FIRST_YEAR = 1900  # no recording older than this is released here
 YEARS_AHEAD = 10  # a pre-release may be announced this far ahead
@@ -66,6 +74,8 @@ def _title_problem(title: str, what: str) -> str | None:
         return f"{what} must show at least one visible character."
     if has_bidi_control(title):  # tags lose these (probe24b F6); a title typed in the form is refused (review24n N2)
         return bidi_refusal(what)
+    if stacked_marks(title) > MAX_STACKED_MARKS:  # every listener sees it: no tower over the rows (review31a L2)
+        return marks_refusal(what)
     return None
 
 
@@ -111,6 +121,8 @@ def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: S
             problems["artists"] = "An artist's name must show at least one visible character."
         elif any(has_bidi_control(a) for a in artists):
             problems["artists"] = bidi_refusal("An artist's name")
+        elif any(stacked_marks(a) > MAX_STACKED_MARKS for a in artists):
+            problems["artists"] = marks_refusal("An artist's name")
     for t in tracks:
         if t.title is not None and (p := _title_problem(t.title, "A track title")):
             problems[f"tracks.{t.id}.title"] = p

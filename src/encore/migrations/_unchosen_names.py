@@ -2,8 +2,8 @@
 as the listener's own display-name change (old: the text, new: none chosen), so the listener sees it among their
 account's events and the operator can read the text back (review29a L2). The data step of fixmisc28_1 and of
 lead29_1, which applies the rule as it reads after session 29 (a blank letter or a separator for a space, a
-look-alike bracket: review29a M1, review29c L3) to databases already past fixmisc28_1, and of fix30b_1 (look-alike
-letters of other scripts, read by their confusable skeleton). One rule, one step, imported by each revision, never
+look-alike bracket: review29a M1, review29c L3) to databases already past fixmisc28_1, of fix30b_1 (look-alike
+letters of other scripts, read by their confusable skeleton), and of fix31b_1 (a tower of combining marks). One rule, one step, imported by each revision, never
 copied (the rule `public_name` reads with is the one applied)."""
 
 import json

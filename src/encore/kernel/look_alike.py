@@ -1,6 +1,8 @@
 """How a text reads to the eye, whatever its script: Unicode's confusable skeleton (UTS #39, the prototype of
 confusables.txt), as ICU computes it (PyICU's SpoofChecker). Only ever compared, never shown or stored: "\u0430dmin"
-(a Cyrillic "\u0430") reads as "admin", "\u041c\u0430\u0440\u0438\u044f" stays a name of its own (`_policy`)."""
+(a Cyrillic "\u0430") reads as "admin", "\u041c\u0430\u0440\u0438\u044f" stays a name of its own
+(`accounts._policy`). In the kernel because two capabilities compare names by it: display names (accounts) and
+labels (catalog, which may not import accounts)."""
 
 from collections.abc import Callable
 from functools import cache
