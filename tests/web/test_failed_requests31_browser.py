@@ -117,6 +117,10 @@ def test_history_finds_its_jobs_after_a_reload_and_polls_through_failures(live: 
 
     page.reload()  # the page forgot it; now it asks the server
     expect(page.locator(".history-job .job-text")).to_have_text("Export: queued")
+    context.set_offline(True)  # a blip: the box waits for the network, and asks again as soon as it is back
+    expect(page.locator(".history-job .job-text")).to_contain_text("Export: waiting for the network")
+    context.set_offline(False)
+    expect(page.locator(".history-job .job-text")).to_have_text("Export: queued")
     page.route("**/api/me/jobs/*", lambda route: route.abort())  # the polls fail, the server never hears them
     expect(page.locator(".history-job .job-text")).to_contain_text("the server did not answer; asking again")
     workers = InProcessWorkers(live.container.jobs)
