@@ -175,10 +175,15 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
 def export_file(session: Session, *, jobs: JobEngine, user_id: int, job_id: str) -> tuple[Path, datetime]:
     """The finished zip of the listener's own export job (NotFound for anyone else's, or an unfinished one)."""
     view = jobs.get(session, public_id=job_id, user_id=user_id)
-    path = jobs.folder(view.id) / ZIP
-    if view.kind != EXPORT or view.state != "done" or not path.exists():
+    if not export_ready(jobs=jobs, view=view):
         raise NotFound("no such export", code="no_export")
-    return path, view.created_at
+    return jobs.folder(view.id) / ZIP, view.created_at
+
+
+def export_ready(*, jobs: JobEngine, view: JobView) -> bool:
+    """Whether this job is an export whose zip can be downloaded now: finished, and neither deleted by a later
+    forget (`drop_exports`) nor by the engine's sweep of finished jobs' files a day on."""
+    return view.kind == EXPORT and view.state == "done" and (jobs.folder(view.id) / ZIP).exists()
 
 
 EXPORT_DROPPED = "Deleted when you deleted plays it held; export again for a copy without them"

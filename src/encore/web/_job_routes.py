@@ -4,14 +4,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from encore.jobs import JobView
+from encore import portability
+from encore.jobs import JobEngine, JobView
 from encore.web._deps import CurrentUser, Db, container
 
 router = APIRouter(prefix="/api/me/jobs", tags=["jobs"])
 
 
-def job_json(view: JobView) -> dict[str, object]:
+def job_json(view: JobView, *, jobs: JobEngine | None = None) -> dict[str, object]:
+    """A job as the player reads it; with the engine, a finished export's `download` address while its zip is
+    there (a page opened later offers it again, review31b M2). Without it (a job just submitted), none."""
     failed = view.state == "failed"
+    ready = jobs is not None and portability.export_ready(jobs=jobs, view=view)
     return {
         "id": view.id,
         "kind": view.kind,
@@ -23,6 +27,7 @@ def job_json(view: JobView) -> dict[str, object]:
         "error": {"code": view.error_code, "message": view.message} if failed else None,
         "created_at": view.created_at,
         "finished_at": view.finished_at,
+        "download": f"/api/me/exports/{view.id}.zip" if ready else None,
     }
 
 
@@ -30,12 +35,14 @@ def job_json(view: JobView) -> dict[str, object]:
 def my_jobs(
     request: Request, session: Db, user: CurrentUser, kind: Annotated[str | None, Query(max_length=40)] = None
 ) -> dict[str, object]:
-    views = container(request).jobs.recent(session, user_id=user.id, kinds=(kind,) if kind else ())
-    return {"items": [job_json(v) for v in views]}
+    jobs = container(request).jobs
+    views = jobs.recent(session, user_id=user.id, kinds=(kind,) if kind else ())
+    return {"items": [job_json(v, jobs=jobs) for v in views]}
 
 
 @router.get("/{job_id}")
 def my_job(
     job_id: Annotated[str, Path(max_length=22)], request: Request, session: Db, user: CurrentUser
 ) -> dict[str, object]:
-    return job_json(container(request).jobs.get(session, public_id=job_id, user_id=user.id))
+    jobs = container(request).jobs
+    return job_json(jobs.get(session, public_id=job_id, user_id=user.id), jobs=jobs)

@@ -1,6 +1,7 @@
 // The admin screens (/admin): accounts and Premium, redeem codes, ad campaigns (upload the spot, targeting,
 // caps, impressions), and the labels' statements. Every decision stays on the server; this page only asks.
 import { api } from "./api.js";
+import { failed } from "./offline.js";
 import { h, named, scrollable } from "./dom.js";
 import { adminView as labelsAndStatements, ensureStyles, syncRoleNav } from "./label.js";
 import { section } from "./views.js";
@@ -26,8 +27,14 @@ function usersSection() {
   const days = h("input", { type: "number", id: "admin-grant-days", min: 1, max: 3660, value: 30, "aria-label": "Days of Premium to grant" });
   const rows = h("tbody");
   const status = h("p", { class: "form-status", role: "status" });
+  // A search that failed (offline, a server error) says so in the table: the last answer, or its "No account
+  // matches.", is not this search's (review31b L2). A 401 is api.js's to handle: the tab goes to the log-in.
   const load = async () => {
-    const data = await api(`/api/admin/users?q=${encodeURIComponent(query.value)}`);
+    let data;
+    try { data = await api(`/api/admin/users?q=${encodeURIComponent(query.value)}`); } catch (err) {
+      if (err.status !== 401) rows.replaceChildren(h("tr", {}, h("td", { colspan: 5, class: "empty", text: failed(err, "Search") })));
+      return;
+    }
     rows.replaceChildren(...data.items.map((u) => h("tr", { "data-user": u.username },
       h("td", {}, ...shownName(u)), h("td", { text: u.username }), h("td", { text: u.role }),
       h("td", { class: "tier", text: u.tier === "premium" ? `Premium until ${day(u.premium_until)}` : "Free" }),
@@ -47,7 +54,7 @@ function usersSection() {
       await api(`/api/admin/users/${encodeURIComponent(u.id)}/premium`, { method, body });
       status.textContent = method === "PUT" ? `${u.username} has Premium for ${days.value} days.` : `${u.username} is back on the free tier.`;
       await load();
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = failed(err); }
   };
   // Disabling cuts the account off at once (every session, device, app and link). Enabling says what becomes of
   // the password: signing in tells a disabled account's right password from a wrong one, so after a breach a
@@ -68,7 +75,7 @@ function usersSection() {
         : `${u.username} is disabled and signed out everywhere.`
         + (done && done.warning ? ` Note: ${done.warning}.` : "");
       await load();
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = failed(err); }
   };
   // Deleting is the owner's own Delete account, asked by the operator: the account stops now, a job erases it.
   const remove = async (u) => {
@@ -81,7 +88,7 @@ function usersSection() {
       // The admin deleted their own account: the list's reload was refused as signed out, and api.js's
       // `encore:signed-out` has already taken the tab to the log-in page. A second, full load of /login here raced
       // that view (a test's context close during it hung in session 29).
-      if (err.status !== 401) status.textContent = err.message;
+      if (err.status !== 401) status.textContent = failed(err);
     }
   };
   const form = h("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); load(); } }, query,
@@ -103,7 +110,7 @@ function codesSection() {
       const r = await api("/api/admin/redeem-codes", { method: "POST", body: { days: Number(days.value), count: Number(count.value) } });
       out.replaceChildren(...r.codes.map((c) => h("li", {}, h("code", { text: c }))));
       status.textContent = `${r.codes.length} codes for ${days.value} days of Premium; each works once. Copy them now.`;
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = failed(err); }
   } }, h("label", { for: "code-days", text: "Days" }), days, h("label", { for: "code-count", text: "How many" }), count,
   h("button", { type: "submit", class: "ghost", text: "Make codes" }));
   return section("Redeem codes", form, status, out);
@@ -165,7 +172,7 @@ function campaignsSection() {
       status.replaceChildren("Campaign for ", named(f.get("advertiser")), " is on.");
       e.target.reset();
       await load();
-    } catch (err) { status.textContent = err.message; } finally {
+    } catch (err) { status.textContent = failed(err); } finally {
       start.disabled = false;
       start.textContent = "Start campaign";
       form.removeAttribute("aria-busy");

@@ -9,7 +9,7 @@ import { likedView, libraryView, playlistView, queueView, settingsView } from ".
 import { mixView } from "./mixes.js";
 import { Player } from "./player.js";
 import { markPlaying } from "./trackmenu.js";
-import { forgetOfflineLibrary, isOfflineFailure, offlineView, watchOffline } from "./offline.js";
+import { failed, forgetOfflineLibrary, isOfflineFailure, offlineView, watchOffline } from "./offline.js";
 import { upgradeView } from "./premium.js";
 import { toast } from "./toast.js";
 import { profileView } from "./profile.js";
@@ -141,7 +141,14 @@ function renderAccount() {
     h("a", { href: "/settings", "data-link": true, class: "who", text: me.display_name }),
     h("a", { href: "/settings", "data-link": true, class: "icon-btn settings-link", "aria-label": "Settings", text: "⚙" }),
     h("button", { type: "button", class: "ghost", text: "Log out", onclick: async () => {
-      await api("/api/auth/logout", { method: "POST" }).catch(() => {});
+      // Signed out once the server says so, not before (review31b M1): offline or on a server error the session
+      // lived on behind a log-in page, and the next visitor of a shared computer was signed in. It says so and
+      // stays as it is; nothing retries unasked, since a log-out landing minutes later would cut off whoever is
+      // there then. A 401 means the session had ended already: api.js's `encore:signed-out` shows the log-in.
+      try { await api("/api/auth/logout", { method: "POST" }); } catch (err) {
+        if (err.status !== 401) toast(`You're still signed in. ${failed(err, "Log out")}`);
+        return;
+      }
       await forgetOfflineLibrary();
       me = null;
       leaveAccount();

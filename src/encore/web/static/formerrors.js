@@ -1,6 +1,7 @@
 // A refused form says what is wrong next to the field it is about: the server's per-field sentences
 // (`error.fields`) or, for the rules only the server knows (a taken username), its error code.
 import { h } from "./dom.js";
+import { failed } from "./offline.js";
 
 const CODE_FIELD = { bad_username: "username", username_taken: "username", bad_password: "password" };
 
@@ -20,7 +21,7 @@ export function showFieldErrors(inputs, summary, err) {
     if (!shown) input.focus();
     shown += 1;
   }
-  summary.textContent = shown ? "Please check the highlighted fields." : err.message;
+  summary.textContent = shown ? "Please check the highlighted fields." : failed(err); // offline: not "Failed to fetch"
 }
 
 export function clearFieldErrors(inputs, summary) {

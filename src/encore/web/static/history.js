@@ -3,7 +3,7 @@
 // everything, both as jobs whose progress shows live. The server does the work; this only asks and shows.
 import { api, ApiError, refusal } from "./api.js";
 import { artistList, formatTime, h } from "./dom.js";
-import { isOfflineFailure } from "./offline.js";
+import { failed, isOfflineFailure } from "./offline.js";
 
 const PAGE = 50;
 const EVERYTHING = "delete everything";
@@ -19,26 +19,45 @@ function dayStart(value, next = false) {
   return new Date(y, m - 1, d + (next ? 1 : 0)).toISOString();
 }
 
-// A failure as the rest of the app words it: offline, the browser's own "Failed to fetch" says nothing a listener
-// can act on (review26b F3). `what` names the action, capitalised ("Import"), for "Import failed: …".
-function failed(err, what = "") {
-  if (isOfflineFailure(err)) return `You're offline: ${what ? what.toLowerCase() : "this"} needs the network. Try again when you're back online.`;
-  return what ? `${what} failed: ${err.message}` : err.message;
-}
-
 function when(iso) {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+// The kinds of job this page shows, by the word it names them with.
+const KINDS = { "history.import": "Import", "account.export": "Export", "history.forget": "Deleting" };
+const RETRY_MAX_MS = 30000;
+const LEFT = "left"; // a following given up because nobody sees it: no failure to tell
+
+// Waits `ms`, or less if the network comes back meanwhile.
+function pause(ms) {
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); window.removeEventListener("online", done); resolve(); };
+    const timer = setTimeout(done, ms);
+    window.addEventListener("online", done);
+  });
+}
+
 // Poll a job until it ends (or the page is left), showing its progress in `box`; resolves with the
-// finished job (or throws).
+// finished job (or throws). A poll that fails leaves the job running on the server: it is asked again, later
+// each time (up to 30 s), and offline as soon as the network is back; the box says so meanwhile. Before, the
+// first failed poll ended the following for good (review31b M2). A refusal (the job gone, signed out) ends it.
 async function follow(jobId, box, label) {
   const bar = h("progress", { max: "1", "aria-label": `${label} progress` });
   const text = h("span", { class: "job-text", text: `${label}: queued` });
   box.replaceChildren(bar, text);
   box.hidden = false;
-  while (box.isConnected) {
-    const job = await api(`/api/me/jobs/${jobId}`);
+  let wait = 0;
+  while (text.isConnected) { // until the page is left, or another job's progress takes the box
+    let job;
+    try { job = await api(`/api/me/jobs/${jobId}`); wait = 0; } catch (err) {
+      if (err instanceof ApiError && err.status < 500) throw err;
+      wait = Math.min(wait ? wait * 2 : 1000, RETRY_MAX_MS);
+      text.textContent = navigator.onLine
+        ? `${label}: the server did not answer; asking again in ${Math.ceil(wait / 1000)} s (the work goes on meanwhile)`
+        : `${label}: waiting for the network (the work goes on meanwhile)`;
+      await pause(navigator.onLine ? wait : RETRY_MAX_MS);
+      continue;
+    }
     if (job.total) { bar.max = job.total; bar.value = job.done; } else bar.removeAttribute("value");
     if (job.state === "failed") { // the box says so too: a bar still moving beside the error would wait forever
       bar.max = 1; bar.value = 0; text.textContent = `${label}: failed`;
@@ -48,7 +67,18 @@ async function follow(jobId, box, label) {
     text.textContent = `${label}: ${job.message || job.state}`;
     await new Promise((r) => setTimeout(r, 400));
   }
-  throw new ApiError(0, "left", "left the page");
+  throw new ApiError(0, LEFT, "left the page");
+}
+
+// The listener's recent imports, exports and deletions, newest first, as a page opened later (a reload, Back,
+// another device) finds them: what each came to. The newest export's download is offered above them (`offerExport`).
+function recentJobs(items) {
+  const rows = items.map((job) => h("li", { "data-job": job.id },
+    h("span", { class: "history-job-kind", text: job.kind === "history.forget" ? "Deletion" : KINDS[job.kind] }), " ",
+    h("time", { datetime: job.created_at, text: when(job.created_at) }), " · ",
+    h("span", { text: job.state === "failed" ? `failed: ${job.error.message}` : job.message || job.state })));
+  return rows.length ? [h("h2", { class: "history-jobs-title", text: "Recent imports, exports and deletions" }),
+    h("ul", { class: "history-jobs", "aria-label": "Recent imports, exports and deletions" }, rows)] : [];
 }
 
 // A modal confirmation; with `typed`, the button waits until that phrase is typed.
@@ -86,6 +116,7 @@ export async function historyView(player) {
   const jobBox = h("div", { class: "history-job", role: "status", hidden: true });
   const error = h("p", { class: "form-error", role: "alert" });
   const exportLink = h("p", { class: "history-download" });
+  const recent = h("div", { class: "history-recent" });
   let next = null;
   let shown = [];
   let loading = null;
@@ -159,15 +190,55 @@ export async function historyView(player) {
     return loading;
   }
 
-  async function forget(params, label) {
-    try {
-      const job = await api(`/api/me/history?${params}`, { method: "DELETE" });
-      const done = await follow(job.id, jobBox, label);
+  // What a finished job changes on the page, by kind: the same whether it was started here or was found running
+  // when the page opened (review31b M2).
+  const ended = {
+    "history.forget": async (done) => {
       await load(true);
       const exports = done.result.exports_deleted
         ? " Your earlier export held them and was deleted too; export again for a copy without them." : "";
       count.textContent = `Deleted ${done.result.deleted === 1 ? "1 play" : `${done.result.deleted.toLocaleString()} plays`}.${exports}`;
       if (done.result.exports_deleted) exportLink.replaceChildren(); // its link answers 404 now (review28b F2)
+    },
+    "history.import": async (done) => {
+      const res = done.result;
+      await load(true);
+      const forgotten = res.forgotten ? `; ${res.forgotten.toLocaleString()} left out: you asked to forget their dates meanwhile` : "";
+      count.textContent = `Imported ${res.imported === 1 ? "1 listen" : `${res.imported.toLocaleString()} listens`} (${res.duplicates.toLocaleString()} already here${forgotten}).`;
+    },
+    "account.export": async (done) => offerExport(done.download || `/api/me/exports/${done.id}.zip`, "Download your export (zip)"),
+  };
+  function offerExport(href, words) {
+    exportLink.replaceChildren(h("a", { href, download: "", class: "chip", text: words }));
+  }
+  // Follows a job in the box to its end, then says what it came to; `what` words a failure ("Import failed: …").
+  let following = 0;
+  async function track(job, what) {
+    following += 1;
+    try {
+      await ended[job.kind](await follow(job.id, jobBox, KINDS[job.kind]));
+    } catch (err) {
+      if (err.code !== LEFT) error.textContent = failed(err, what);
+    }
+    following -= 1;
+    if (view.isConnected) showJobs();
+  }
+  // The listener's jobs as the server lists them: the finished ones below the actions, the newest export's zip
+  // offered while it is kept, and the newest one still under way followed in the box as if started here.
+  async function showJobs() {
+    let items;
+    try { items = (await api("/api/me/jobs")).items.filter((j) => KINDS[j.kind]); } catch { return; } // the page says enough
+    const finished = items.filter((j) => j.state === "done" || j.state === "failed");
+    recent.replaceChildren(...recentJobs(finished.slice(0, 5)));
+    const zip = finished.find((j) => j.kind === "account.export" && j.state === "done");
+    if (zip && zip.download && !exportLink.childElementCount) offerExport(zip.download, `Download your export of ${when(zip.created_at)} (zip)`);
+    const running = items.find((j) => j.state === "queued" || j.state === "running");
+    if (running && !following) track(running, running.kind === "history.forget" ? "" : KINDS[running.kind]);
+  }
+
+  async function forget(params) {
+    try {
+      await track(await api(`/api/me/history?${params}`, { method: "DELETE" }), "");
     } catch (err) { error.textContent = failed(err); }
   }
 
@@ -183,13 +254,13 @@ export async function historyView(player) {
     const ok = await confirmDialog({ title: "Delete these plays?",
       body: `${n.toLocaleString()} plays from ${since.value} to ${until.value} will be deleted for good, and your Wrapped will no longer count them.`,
       action: `Delete ${n.toLocaleString()} plays` });
-    if (ok) await forget(p, "Deleting");
+    if (ok) await forget(p);
   } });
   const deleteAll = h("button", { type: "button", class: "ghost danger", text: "Delete all history", onclick: async () => {
     const ok = await confirmDialog({ title: "Delete your whole history?",
       body: "Every play Encore holds for you goes, and your Wrapped with it. This cannot be undone.",
       action: "Delete everything", typed: EVERYTHING });
-    if (ok) await forget(new URLSearchParams({ everything: "true" }), "Deleting");
+    if (ok) await forget(new URLSearchParams({ everything: "true" }));
   } });
 
   const file = h("input", { id: "history-file", type: "file", "aria-label": "Import a file",
@@ -206,11 +277,7 @@ export async function historyView(player) {
         headers: { "X-Encore-CSRF": "1", "Content-Type": "application/octet-stream", Accept: "application/json" } });
       const body = await r.json().catch(() => ({}));
       if (!r.ok) throw refusal(r, body);
-      const done = await follow(body.id, jobBox, "Import");
-      const res = done.result;
-      await load(true);
-      const forgotten = res.forgotten ? `; ${res.forgotten.toLocaleString()} left out: you asked to forget their dates meanwhile` : "";
-      count.textContent = `Imported ${res.imported === 1 ? "1 listen" : `${res.imported.toLocaleString()} listens`} (${res.duplicates.toLocaleString()} already here${forgotten}).`;
+      await track(body, "Import");
     } catch (err) {
       error.textContent = failed(err, "Import");
     } finally { file.value = ""; }
@@ -221,9 +288,7 @@ export async function historyView(player) {
     exportLink.replaceChildren();
     error.textContent = ""; // an earlier import's failure is not this export's (review27b F5)
     try {
-      const job = await api("/api/me/exports", { method: "POST" });
-      await follow(job.id, jobBox, "Export");
-      exportLink.replaceChildren(h("a", { href: `/api/me/exports/${job.id}.zip`, download: "", class: "chip", text: "Download your export (zip)" }));
+      await track(await api("/api/me/exports", { method: "POST" }), "Export");
     } catch (err) { error.textContent = failed(err, "Export"); } finally { exportBtn.disabled = false; }
   } });
 
@@ -247,9 +312,10 @@ export async function historyView(player) {
       h("label", { class: "ghost file-button" }, "Import a file", file), // the input covers the button
       exportBtn, deleteRange, deleteAll),
     h("p", { class: "history-help", text: "Import Spotify's extended streaming history (JSON or the zip), a ListenBrainz export, or an Encore export (the zip from this page, on this server or another)." }),
-    jobBox, exportLink, error, count, list, more);
+    jobBox, exportLink, error, recent, count, list, more);
   view.addEventListener("encore:leave", () => seen.disconnect());
   await load(true);
   opened = true;
+  showJobs();
   return view;
 }

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { fill, h, isolate, named } from "./dom.js";
 import { labelExclusivesSection } from "./exclusives.js";
 import { coverForm, coverShown, draftForm, lyricsEditor, numbersForm, releaseActions, statusBadge } from "./release.js";
+import { failed } from "./offline.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
@@ -96,7 +97,7 @@ function availabilityForm(base, kind, item, onSaved) {
     if (select.value === "prerelease" && when.value) body.available_from = new Date(when.value).toISOString();
     try {
       onSaved(await api(`${base}/${kind}s/${item.id}/availability`, { method: "PUT", body }), `Saved: ${item.title}`);
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = failed(err); }
   } });
   return h("span", { class: "availability" }, select, when, save, status);
 }
@@ -107,7 +108,7 @@ function titleForm(base, kind, item, onSaved) {
   const save = h("button", { type: "button", class: "ghost", text: "Rename", onclick: async () => {
     try {
       onSaved(await api(`${base}/${kind}s/${item.id}`, { method: "PATCH", body: { title: input.value } }), "Renamed");
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = failed(err); }
   } });
   return h("span", { class: "title-edit" }, input, save, status);
 }
@@ -247,9 +248,9 @@ function uploadForm(base, onDone) {
       send.disabled = false;
     }
     bar.value = 100;
-    const failed = sum.failed.length ? ". Failed: " + sum.failed.join("; ") : "";
+    const refused = sum.failed.length ? ". Failed: " + sum.failed.join("; ") : "";
     const warned = sum.warnings.length ? " Note: " + sum.warnings.join("; ") : "";
-    status.textContent = `Imported ${sum.imported} as a draft, updated ${sum.updated}, duplicates ${sum.duplicates}${failed}.${uploadNextStep(sum)}${warned}`;
+    status.textContent = `Imported ${sum.imported} as a draft, updated ${sum.updated}, duplicates ${sum.duplicates}${refused}.${uploadNextStep(sum)}${warned}`;
     onDone();
   } });
   return h("div", { class: "label-upload" }, file, send, bar, status);
@@ -292,7 +293,7 @@ async function statementsSection(base) {
         s.lines.length ? statementTable(s) : h("p", { class: "empty", text: "No counted streams this month." }),
         ...lateTables(s),
         h("a", { href: `${base}/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }));
-    } catch (err) { body.replaceChildren(h("p", { class: "empty", text: err.message })); }
+    } catch (err) { body.replaceChildren(h("p", { class: "empty", text: failed(err) })); }
   };
   select.addEventListener("change", show);
   await show();
@@ -344,9 +345,9 @@ export async function adminView(labels) {
             await api(`/api/admin/statements/${month}/close`, { method: "POST" });
             await show();  // the closed statement is on screen before the status says so
             status.textContent = `${month} is closed; its statement will not change.`;
-          } catch (err) { status.textContent = err.message; }
+          } catch (err) { status.textContent = failed(err); }
         } }));
-    } catch (err) { body.replaceChildren(h("p", { class: "empty", text: err.message })); }
+    } catch (err) { body.replaceChildren(h("p", { class: "empty", text: failed(err) })); }
   };
   select.addEventListener("change", () => { status.textContent = ""; show(); });
   await show();

@@ -7,6 +7,7 @@ import { MAX_CROSSFADE_S } from "./crossfade.js";
 import { subscriptionSection } from "./premium.js";
 import { savedSections } from "./saved.js";
 import { toast } from "./toast.js";
+import { failed, isOfflineFailure } from "./offline.js";
 import { securitySection } from "./security.js";
 import { showFieldErrors, clearFieldErrors } from "./formerrors.js";
 import { section, trackRows } from "./views.js";
@@ -23,7 +24,7 @@ export async function libraryView(navigate) {
     try {
       const p = await api("/api/playlists", { method: "POST", body: { name: name.value } });
       navigate(`/playlist/${p.id}`);
-    } catch (err) { error.textContent = err.message; }
+    } catch (err) { error.textContent = failed(err); } // the typed name stays for another try
   } }, h("label", { for: "new-playlist-name", class: "visually-hidden", text: "New playlist name" }), name,
   h("button", { type: "submit", class: "big-play", text: "Create playlist" }), error);
   return h("div", { class: "view" }, h("h1", { text: "Your library" }), form,
@@ -63,16 +64,22 @@ export async function playlistView(id, player, navigate) {
   const tracks = items.items.map((i) => i.track);
   let snapshot = p.snapshot_id;
   const rerender = async () => navigate(location.pathname, { force: true });
-  const move = async (from, to) => {
-    const r = await api(`/api/playlists/${p.id}/items/move`, { method: "POST", body: { range_start: from, insert_before: to > from ? to + 1 : to, snapshot_id: snapshot } });
-    snapshot = r.snapshot_id;
+  // An edit the server refused leaves the page as it was, which may not be the playlist any more (a 409: it changed
+  // since this page's snapshot, in another tab or app): it says so and draws the playlist as the server has it
+  // (review31b M5, an uncaught error before). Offline it only says so: the page is the last list known.
+  const edit = (what, send) => async (...args) => {
+    try {
+      snapshot = (await send(...args)).snapshot_id;
+    } catch (err) {
+      toast(err.status === 409 ? "This playlist changed since the page showed it: here it is as it is now." : failed(err, what));
+      if (isOfflineFailure(err)) return;
+    }
     await rerender();
   };
-  const remove = async (pos) => {
-    const r = await api(`/api/playlists/${p.id}/items`, { method: "DELETE", body: { positions: [pos], snapshot_id: snapshot } });
-    snapshot = r.snapshot_id;
-    await rerender();
-  };
+  const move = edit("Moving a track", (from, to) => api(`/api/playlists/${p.id}/items/move`, { method: "POST",
+    body: { range_start: from, insert_before: to > from ? to + 1 : to, snapshot_id: snapshot } }));
+  const remove = edit("Removing a track", (pos) => api(`/api/playlists/${p.id}/items`, { method: "DELETE",
+    body: { positions: [pos], snapshot_id: snapshot } }));
   const context = { type: "playlist", id: p.id };
   const list = trackRows(tracks, player, context, { showAlbum: true, editable: p.is_owner ? { move, remove } : null });
   const owner = p.is_owner ? ownerTools(p, navigate) : null;
@@ -99,12 +106,15 @@ function ownerTools(p, navigate) {
       try {
         await api(`/api/playlists/${p.id}`, { method: "PATCH", body: { name: name.value, public: pub.checked } });
         navigate(location.pathname, { force: true });
-      } catch (err) { msg.textContent = err.message; }
+      } catch (err) { msg.textContent = failed(err); }
     } }, h("label", { for: "pl-name", text: "Name" }), name, h("label", { class: "check" }, pub, " Public"),
     h("button", { type: "submit", class: "ghost", text: "Save" }),
     h("button", { type: "button", class: "ghost danger", text: "Delete playlist", onclick: async () => {
       if (!confirm(`Delete “${isolate(p.name)}”?`)) return;
-      await api(`/api/playlists/${p.id}`, { method: "DELETE" });
+      try { await api(`/api/playlists/${p.id}`, { method: "DELETE" }); } catch (err) {
+        msg.textContent = failed(err, "Delete"); // it is still there: the page stays (review31b M5)
+        return;
+      }
       navigate("/library");
     } }), msg));
 }

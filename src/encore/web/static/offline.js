@@ -27,6 +27,14 @@ export function isOfflineFailure(err) {
   return !navigator.onLine || (err instanceof TypeError && err.status === undefined);
 }
 
+// A failed request as the whole app words it: offline (or the server unreachable), the browser's own "Failed to
+// fetch" says nothing a listener can act on (review26b F3, review31b L1). `what` names the action, capitalised
+// ("Import"), for "Import failed: …"; without it the server's own sentence is said as it is.
+export function failed(err, what = "") {
+  if (isOfflineFailure(err)) return `You're offline: ${what ? what.toLowerCase() : "this"} needs the network. Try again when you're back online.`;
+  return what ? `${what} failed: ${err.message}` : err.message;
+}
+
 export function offlineView(retry) {
   const offline = !navigator.onLine;
   document.title = offline ? "Offline · Encore" : "Not reachable · Encore";

@@ -4,6 +4,7 @@
 import { api, ApiError } from "./api.js";
 import { h, link } from "./dom.js";
 import { exclusiveItem } from "./exclusives.js";
+import { failed } from "./offline.js";
 
 const missing = (err) => err instanceof ApiError && (err.status === 404 || err.status === 405);
 
@@ -44,7 +45,7 @@ function manageSubscription(sub) {
       if (typeof url !== "string" || !/^https:\/\//.test(url)) throw new Error("The billing portal sent no address to go to. Please try again.");
       location.assign(url);
     } catch (err) {
-      msg.textContent = PORTAL_WORDS[err.code] || PORTAL_WORDS[err.status] || err.message;
+      msg.textContent = PORTAL_WORDS[err.code] || PORTAL_WORDS[err.status] || failed(err);
     } finally { button.disabled = false; }
   } });
   return h("div", { class: "manage-sub" }, h("p", { class: "sub-note", text: "Change your card or cancel, in Stripe's billing portal." }), button, msg);
@@ -56,7 +57,7 @@ function actions(sub, refresh) {
   const run = (fn) => async (e) => {
     e.preventDefault();
     msg.textContent = "";
-    try { await fn(); await refresh(); } catch (err) { msg.textContent = err.message; }
+    try { await fn(); await refresh(); } catch (err) { msg.textContent = failed(err); }
   };
   const code = h("input", { id: "redeem-code", name: "code", maxlength: 64, minlength: 4, required: true, autocomplete: "off", spellcheck: "false", placeholder: "XXXX-XXXX" });
   const free = sub.tier !== "premium";
@@ -95,7 +96,7 @@ function noCheckout(sub, codeInput, msg) {
         codeInput.value = made.code;
         msg.textContent = "";
         codeInput.focus();
-      } catch (err) { out.textContent = err.message; }
+      } catch (err) { out.textContent = failed(err); }
     } }) : null,
     out);
 }

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { h, isolate } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
+import { failed } from "./offline.js";
 
 const COVER_MAX = 16 * 1024 * 1024;
 const STATUS_TEXT = { draft: "Draft: only you can see it", published: "Published", withdrawn: "Withdrawn: listed nowhere" };
@@ -93,7 +94,7 @@ export function draftForm(base, album, redraw) {
     }) }),
     h("button", { type: "button", class: "ghost danger release-delete", text: "Delete draft", onclick: () => act(async () => {
       if (!window.confirm(`Delete the draft "${isolate(album.title)}" and its uploaded files? This cannot be undone.`)) return;
-      try { await api(url, { method: "DELETE" }); redraw(null, ""); } catch (err) { summary.textContent = err.message; }
+      try { await api(url, { method: "DELETE" }); redraw(null, ""); } catch (err) { summary.textContent = failed(err); }
     }) }),
   ];
   const form = h("form", { class: "release-form", novalidate: true, "aria-label": `Release form of ${album.title}` },
@@ -117,7 +118,7 @@ export function releaseActions(base, album, redraw) {
   const url = `${base}/releases/${album.id}`;
   const status = h("span", { class: "form-status", role: "status" });
   const run = async (path, message) => {
-    try { redraw(await api(`${url}/${path}`, { method: "POST" }), message); } catch (err) { status.textContent = err.message; }
+    try { redraw(await api(`${url}/${path}`, { method: "POST" }), message); } catch (err) { status.textContent = failed(err); }
   };
   const button = album.status === "published"
     ? h("button", { type: "button", class: "ghost danger release-withdraw", text: "Withdraw", onclick: () => {
@@ -176,7 +177,7 @@ export function coverForm(base, album, redraw) {
     if (file.size > COVER_MAX) { status.textContent = "A cover can be at most 16 MB."; return; }
     send.disabled = true;
     try { redraw(await sendCover(`${base}/releases/${album.id}/cover`, file), "Cover saved: listeners see it now."); }
-    catch (err) { status.textContent = (err.fields && err.fields.cover) || err.message; }
+    catch (err) { status.textContent = (err.fields && err.fields.cover) || failed(err); }
     finally { send.disabled = false; }
   } });
   return h("div", { class: "release-cover-edit" }, shown,
@@ -238,7 +239,7 @@ export function lyricsEditor(base, track) {
     status.textContent = lines.length ? `${synced ? "Synced" : "Plain"} lyrics, ${lines.length} lines.` : "Nothing to preview.";
   };
   const load = async () => {
-    const got = await api(url).catch((err) => { status.textContent = err.message; return null; });
+    const got = await api(url).catch((err) => { status.textContent = failed(err); return null; });
     text.value = got ? got.lrc : "";
     language.value = got && got.language !== "und" ? got.language : "";
     remove.disabled = !got;
@@ -250,7 +251,7 @@ export function lyricsEditor(base, track) {
       await api(url, { method: "DELETE" });
       text.value = ""; preview.replaceChildren(); remove.disabled = true;
       status.textContent = "Lyrics removed.";
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = failed(err); }
   } });
   const form = h("form", { class: "lyrics-editor", novalidate: true, "aria-label": `Lyrics of ${track.title}` },
     h("label", { for: text.id, text: "Lyrics (plain text, or LRC with [mm:ss.xx] times)" }), text,
@@ -269,7 +270,7 @@ export function lyricsEditor(base, track) {
       remove.disabled = false;
       showPreview();
       status.textContent = `Saved: ${saved.synced ? "synced" : "plain"} lyrics, ${saved.lines.length} lines.`;
-    } catch (err) { status.textContent = err.status === 413 ? "Those lyrics are too long to save." : err.message; }
+    } catch (err) { status.textContent = err.status === 413 ? "Those lyrics are too long to save." : failed(err); }
   });
   const box = h("details", { class: "lyrics-box", "data-lyrics": track.id }, h("summary", { text: "Lyrics" }), form);
   let loaded = false;
