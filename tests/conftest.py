@@ -1,6 +1,5 @@
 """Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server."""
 
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -16,6 +15,7 @@ from encore.config import Settings
 from encore.db import create_db_engine, upgrade_to_head
 from encore.state import MemoryState, RedisState, SharedState
 from tests.support.env import SUITE_ENV
+from tests.support.forkserver import use_suite_preload
 from tests.support.live import SHARED_CACHE_INPUT, share_seed_cache
 from tests.support.postgres import PostgresServer, database_from_template, find_pg_bin, start_postgres
 from tests.support.redis import (
@@ -35,12 +35,9 @@ IN_CI = bool(os.environ.get("CI"))
 def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture (module- and session-scoped ones build Settings too), in every xdist worker: see env.py.
     os.environ.update(SUITE_ENV)
-    # An upload is analysed in a child of the forkserver (ingest_upload's `isolate`): the child imports the
-    # analysis (PyAV, mutagen, PIL, Encore's models) before it can start, ~1 s of CPU on each of the suite's
-    # uploads. The forkserver of each test process imports it once, so each child is forked with it. Still a
-    # child process per upload, as in production; tests/ingest/test_upload_isolation.py runs `ingest_upload`
-    # in a fresh interpreter (no preload) and checks the serving process never maps PyAV.
-    multiprocessing.set_forkserver_preload(["__main__", "encore.ingest._analyze"])
+    # An upload is analysed in a child of the forkserver (ingest_upload's `isolate`): the fork server of each test
+    # process imports the analysis and its decoders once, so each child is forked with them (support/forkserver.py).
+    use_suite_preload()
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and SHARED_CACHE_INPUT in workerinput:
         share_seed_cache(Path(workerinput[SHARED_CACHE_INPUT]))

@@ -18,8 +18,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.forkserver import use_suite_preload
+
+# The command line is imported once, as the fork server starts: the suite's one preload names it
+# (support/forkserver.py); named again here, before this module's first fork, for a process without tests/conftest.py.
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["encore.cli._main", "encore.ingest"])  # imported once, as the fork server starts
+use_suite_preload()
 
 
 @dataclass(frozen=True)
