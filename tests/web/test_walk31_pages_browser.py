@@ -91,7 +91,12 @@ def test_a_tab_following_another_sign_in_leaves_the_last_accounts_page(live: Liv
     private, shared, other = context.new_page(), context.new_page(), context.new_page()
     album = f"/album/{_album(live)}"
     sign_in(private, live.base_url, "free", PW, "/library")
-    private.wait_for_selector("#account .who")
+    made = private.context.request.post(
+        f"{live.base_url}/api/playlists", data={"name": "Mine only"}, headers={"X-Encore-CSRF": "1"}
+    )
+    assert made.status == 201, made.text()
+    private.goto(f"{live.base_url}/playlist/{made.json()['id']}")
+    private.wait_for_selector("#main h1:text-is('Mine only')")
     shared.goto(live.base_url + album)
     shared.wait_for_selector("#main h1")
     sign_in(other, live.base_url, "free2", PW, "/")  # another account, in another tab of this browser

@@ -157,7 +157,7 @@ function renderAccount() {
 // across a log-out and another account's sign-in kept the first account's name and queue while every call it
 // made acted as the second (review30b M2: its Settings renamed the other account).
 const ACCOUNT_KEY = "encore.account";
-const SHARED_PAGE = new RegExp(`^/((album|track|artist|label|user)/${ID}|search(/(tracks|albums|artists))?|genre(/[^/]+)?)?$`);
+const ACCOUNTS_OWN = /^\/(mix|playlist)\//;
 function signedInAs(account) {
   try { if (account) localStorage.setItem(ACCOUNT_KEY, account.id); else localStorage.removeItem(ACCOUNT_KEY); } catch { /* one tab */ }
 }
@@ -174,9 +174,11 @@ window.addEventListener("storage", (event) => {
   if (event.key !== ACCOUNT_KEY || event.newValue === (me && me.id)) return;
   if (event.newValue) { // another account signed in in another tab: this one is that account now, from a fresh start
     if (me) player.signedOut();
-    // at a page anyone signed in sees (the catalogue, Home); the last account's own (its mix, a playlist, Settings)
-    // is not the new one's: reloaded there, it said "Not found" (review31b L6)
-    if (SHARED_PAGE.test(location.pathname)) location.reload(); else location.replace("/");
+    // A page of one of the last account's own things (its mix, a private playlist) is not the new one's: reloaded
+    // there it said "Not found" (review31b L6), so the tab goes Home. Any other page shows the new account's own (the
+    // catalogue, Library, Settings), and a log-in page leads where it would have (review30c L1).
+    const shown = location.pathname === "/login" ? new URLSearchParams(location.search).get("next") || "/" : location.pathname;
+    if (ACCOUNTS_OWN.test(shown)) location.replace("/"); else location.reload();
   } else if (me) window.dispatchEvent(new CustomEvent("encore:signed-out"));
 });
 
