@@ -106,7 +106,7 @@ def test_a_free_listener_sees_each_kind_locked_with_the_way_to_unlock_it(
     assert sorted(kinds) == sorted(KINDS)
     assert page.locator(".exclusive .x-play").count() == 0 and page.locator(".x-gallery img").count() == 0
     assert "3 pictures" in page.inner_text(".exclusive[data-kind=gallery]")
-    assert "Premium until" in page.inner_text(".exclusive[data-kind=prerelease]")
+    assert "Premium only until " in page.inner_text(".exclusive[data-kind=prerelease]")
     assert page.locator(".exclusive .x-upgrade").count() == 4
     gallery_id = page.get_attribute(".exclusive[data-kind=gallery]", "data-exclusive")
     refused = page.request.get(f"{live.base_url}/api/exclusives/{gallery_id}/images/0")  # the listener's cookie

@@ -11,7 +11,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 
@@ -240,18 +240,40 @@ def statement(session: Session, *, month: str, terms: Terms, now: datetime, stat
 SETTLEMENT = timedelta(days=4)
 
 
-def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, now: datetime) -> Statement:
+@dataclass(frozen=True)
+class Closing:
+    allowed: bool
+    reason: str  # "settled", "month_not_over" or "month_not_settled"
+    closable_from: datetime
+
+
+def may_close(*, month: str, now: datetime) -> Closing:
+    """Whether a month's time allows closing it now, and from when it does: SETTLEMENT after its end. The one rule:
+    `close_month` refuses by it, and the admin's statement says it, so the page offers Close only then (review31b
+    L4: it offered the month still running, then refused in a raw sentence)."""
     _start, end = month_bounds(month)
+    when = end + SETTLEMENT
     if now < end:
-        raise ValidationFailed("a month can be closed only after it ended", code="month_not_over")
-    if now < end + SETTLEMENT:
+        return Closing(False, "month_not_over", when)
+    if now < when:
+        return Closing(False, "month_not_settled", when)
+    return Closing(True, "settled", when)
+
+
+def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, now: datetime) -> Statement:
+    closing = may_close(month=month, now=now)
+    if closing.reason == "month_not_over":
         raise ValidationFailed(
-            f"{month} can be closed from {(end + SETTLEMENT):%Y-%m-%d %H:%M} UTC: streams and payments for it "
-            f"still arrive for {SETTLEMENT.days} days after it ends (late webhooks, edge logs not yet ingested)",
+            f"{month} is not over yet: a month can be closed only after it has ended.", code="month_not_over"
+        )
+    if not closing.allowed:
+        raise ValidationFailed(
+            f"{month} can be closed from {closing.closable_from:%Y-%m-%d %H:%M} UTC: streams and payments for it "
+            f"still arrive for {SETTLEMENT.days} days after it ends (late webhooks, edge logs not yet ingested).",
             code="month_not_settled",
         )
     if session.scalar(select(RoyaltyStatement.id).where(RoyaltyStatement.month == month)) is not None:
-        raise Conflict("this month is already closed", code="month_closed")
+        raise Conflict(f"{month} is already closed: its statement does not change.", code="month_closed")
     # No payment or refund is recorded (billing.lock_money) between reading the money and keeping what each
     # payment brought: what the statement counts and what later statements take as counted are the same.
     write_lock(session, "money")

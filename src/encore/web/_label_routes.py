@@ -233,7 +233,9 @@ def admin_labels(session: Db, _: Admin) -> list[dict[str, object]]:
 
 @router.get("/admin/statements/{month}")
 def admin_statement(month: str, request: Request, session: Db, _: Admin) -> StatementOut:
-    return statement_out(_statement(request, session, month))
+    s = _statement(request, session, month)
+    closing = None if s.status == "closed" else labels.may_close(month=month, now=container(request).clock.now())
+    return statement_out(s, closing)
 
 
 @router.get("/admin/statements/{month}/csv")

@@ -209,6 +209,12 @@ class StatementOut(_StatementHead):
         description="Late money for closed months carried into this statement, paid with it (labels._late)"
     )
     late_cents: int = Field(description="The adjustments' sum: paid with this month, on top of its pool")
+    closable: bool = Field(
+        default=False, description="An open month the admin may close now (labels.may_close: 4 days after it ends)"
+    )
+    closable_from: datetime | None = Field(
+        default=None, description="An open month: when it may be closed (UTC); null once it is closed"
+    )
 
 
 def _line_out(ln: labels.Line) -> LineOut:
@@ -244,8 +250,11 @@ def _head(s: labels.Statement) -> dict[str, Any]:
     }
 
 
-def statement_out(s: labels.Statement) -> StatementOut:
+def statement_out(s: labels.Statement, closing: labels.Closing | None = None) -> StatementOut:
+    """`closing`: whether the month may be closed now (the admin's open statement); a closed one has none."""
     return StatementOut(
+        closable=closing is not None and closing.allowed,
+        closable_from=closing.closable_from if closing is not None else None,
         **_head(s),
         **_split(s.lines),
         ad_cents=s.ad_cents,

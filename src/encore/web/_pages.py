@@ -14,7 +14,7 @@ from starlette.types import Scope
 from encore import catalog
 from encore.kernel import NotFound
 from encore.web._conditional import etag_matches
-from encore.web._deps import container
+from encore.web._deps import SESSION_COOKIE, container
 
 STATIC_DIR = Path(str(files("encore.web"))) / "static"
 _ART_KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -84,11 +84,15 @@ class _PlayerSection(Convertor[str]):
 register_url_convertor("player_section", _PlayerSection())
 
 
-# The home view's data, fetched by the browser while it is still loading the modules (first-load time).
-_HOME_PRELOADS = "".join(
-    f'<link rel="preload" href="{path}" as="fetch" crossorigin>\n'
-    for path in ("/api/browse/new-releases?limit=24", "/api/browse/labels", "/api/me/recent")
-)
+# The home view's data, fetched by the browser while it is still loading the modules (first-load time). The
+# listener's own recent plays only with a session cookie: a logged-out visit asked for them anyway, and the console
+# showed the 401 (review31b L9). A stale cookie still asks once; the page itself asks only once /api/me answers.
+def _preloads(paths: tuple[str, ...]) -> str:
+    return "".join(f'<link rel="preload" href="{path}" as="fetch" crossorigin>\n' for path in paths)
+
+
+_HOME_PRELOADS = _preloads(("/api/browse/new-releases?limit=24", "/api/browse/labels"))
+_HOME_PRELOADS_SIGNED_IN = _HOME_PRELOADS + _preloads(("/api/me/recent",))
 
 
 def _shell(extra_head: str = "", *, status_code: int = 200) -> HTMLResponse:
@@ -105,8 +109,8 @@ def wants_page(section: str, accept: str) -> bool:
 
 
 @router.api_route("/", methods=PAGE_METHODS)
-def index() -> HTMLResponse:
-    return _shell(_HOME_PRELOADS)
+def index(request: Request) -> HTMLResponse:
+    return _shell(_HOME_PRELOADS_SIGNED_IN if SESSION_COOKIE in request.cookies else _HOME_PRELOADS)
 
 
 @router.api_route("/manifest.webmanifest", methods=PAGE_METHODS)

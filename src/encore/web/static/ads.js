@@ -34,10 +34,12 @@ export class AdBreaks {
   // A log-out, or the session ended elsewhere, in the middle of a break: the break is that account's, not the next
   // one's to sign in in this tab (review29d M2: it stayed on, paused and locking the bar, and every press of the next
   // account waited on it). It stops unreported (the server still owes it to that account), and nothing waits on it.
-  end() {
+  // The account became Premium (`keepChoice`, premium.js watchTier): the break ends the same way and the music goes on,
+  // the track pressed during the ad first (review31b M4); the server hands Premium its music with no ad owed.
+  end({ keepChoice = false } = {}) {
     if (!this.running) return;
     this.ended = true;
-    this.player.afterAd = null;
+    if (!keepChoice) this.player.afterAd = null;
     if (this.stop) this.stop();
     try { localStorage.removeItem(AD_KEY); } catch { /* nothing kept */ }
   }
@@ -63,9 +65,12 @@ export class AdBreaks {
     const el = this.player.active;
     const total = ad.duration_ms / 1000;
     // The lock screen's bar is the ad's while it plays (review29d L2): from the ad's own time updates (`ev`), not
-    // from the first call, made while the element still holds the track before the ad.
+    // from the first call, made while the element still holds the track before the ad. The player bar's time too,
+    // from 0:00 (review31b L5: it showed the track before's end, "1:28 / 1:28", under the next title).
     const tick = (ev) => {
-      this.show(ad, Math.max(0, Math.ceil(total - (el.currentTime || 0))));
+      const at = ev ? el.currentTime || 0 : 0;
+      this.show(ad, Math.max(0, Math.ceil(total - at)));
+      this.player.adTime(at, total);
       if (ev) this.player.mediaPosition(el);
     };
     this.lock(true);

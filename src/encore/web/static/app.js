@@ -10,7 +10,7 @@ import { mixView } from "./mixes.js";
 import { Player } from "./player.js";
 import { markPlaying } from "./trackmenu.js";
 import { failed, forgetOfflineLibrary, isOfflineFailure, offlineView, watchOffline } from "./offline.js";
-import { upgradeView } from "./premium.js";
+import { upgradeView, watchTier } from "./premium.js";
 import { toast } from "./toast.js";
 import { profileView } from "./profile.js";
 import { installLyrics } from "./lyrics.js";
@@ -26,8 +26,10 @@ const playerEl = document.getElementById("player");
 const player = new Player(document.body);
 installAutoplay(player);
 installLyrics(player);
+watchTier(player);
 let me = null;
 let renderToken = 0;
+let sessionEnded = false; // the session ended by itself, not by this tab's Log out: the log-in says so
 
 const ID = "([0-9A-Za-z]{1,64})";
 const routes = [
@@ -71,7 +73,7 @@ async function render() {
   let section = null;
   try {
     if (location.pathname === "/login") {
-      view = loginView(afterLogin);
+      view = loginView(afterLogin, { ended: sessionEnded });
     } else if (me && me.must_reset_password) {
       view = passwordResetView((user) => { me = user; player.restore(me.id); navigate(location.pathname + location.search, { force: true }); });
     } else {
@@ -116,6 +118,7 @@ export function navigate(path, { replace = false, force = false } = {}) {
 
 async function afterLogin() {
   me = await api("/api/me");
+  sessionEnded = false;
   signedInAs(me);
   if (!me.must_reset_password) await player.restore(me.id);
   navigateAfterLogin(new URLSearchParams(location.search).get("next"));
@@ -161,6 +164,7 @@ function renderAccount() {
 // across a log-out and another account's sign-in kept the first account's name and queue while every call it
 // made acted as the second (review30b M2: its Settings renamed the other account).
 const ACCOUNT_KEY = "encore.account";
+const ACCOUNTS_OWN = /^\/(mix|playlist)\//;
 function signedInAs(account) {
   try { if (account) localStorage.setItem(ACCOUNT_KEY, account.id); else localStorage.removeItem(ACCOUNT_KEY); } catch { /* one tab */ }
 }
@@ -177,7 +181,11 @@ window.addEventListener("storage", (event) => {
   if (event.key !== ACCOUNT_KEY || event.newValue === (me && me.id)) return;
   if (event.newValue) { // another account signed in in another tab: this one is that account now, from a fresh start
     if (me) player.signedOut();
-    location.reload();
+    // A page of one of the last account's own things (its mix, a private playlist) is not the new one's: reloaded
+    // there it said "Not found" (review31b L6), so the tab goes Home. Any other page shows the new account's own (the
+    // catalogue, Library, Settings), and a log-in page leads where it would have (review30c L1).
+    const shown = location.pathname === "/login" ? new URLSearchParams(location.search).get("next") || "/" : location.pathname;
+    if (ACCOUNTS_OWN.test(shown)) location.replace("/"); else location.reload();
   } else if (me) window.dispatchEvent(new CustomEvent("encore:signed-out"));
 });
 
@@ -187,6 +195,7 @@ window.addEventListener("storage", (event) => {
 window.addEventListener("encore:signed-out", () => {
   if (!me) return;
   me = null;
+  sessionEnded = true; // the log-in says why it is back (review31b L7)
   leaveAccount();
   forgetOfflineLibrary(); // as at log-out: this listener's cached library does not outlive the session
   setExpanded(false);

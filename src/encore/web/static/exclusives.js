@@ -79,7 +79,7 @@ function gallery(x) {
 
 function lockLine(x) {
   const what = x.kind === "gallery" ? `${x.image_count} pictures · ` : "";
-  const why = x.reason === "premium_required_prerelease" ? `Premium until ${day(x.release_at)} · ` : "Premium only · ";
+  const why = x.reason === "premium_required_prerelease" ? `Premium only until ${day(x.release_at)} · ` : "Premium only · ";
   return h("span", { class: "x-lock" }, h("span", { "aria-hidden": "true", text: "🔒 " }), what, why,
     link("/upgrade", { class: "x-upgrade", "aria-label": `Upgrade to unlock ${x.title}` }, "Upgrade to unlock"));
 }

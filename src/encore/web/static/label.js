@@ -337,16 +337,7 @@ export async function adminView(labels) {
         ...poolNotes(s),
         h("a", { href: `/api/admin/statements/${month}/csv`, class: "ghost csv-link", download: "", text: "Download CSV" }),
         // replaceChildren is the DOM's own: a null here would be written out as the text "null"
-        s.status === "closed" ? "" : h("button", { type: "button", class: "ghost close-month", text: `Close ${month}`, onclick: async () => {
-          const question = `Close ${month}? Its statement (pool ${money(s.pool_cents, s.currency)}, ${s.streams} counted streams) `
-            + "is then frozen for good: later plays or payments for that month will not change it.";
-          if (!window.confirm(question)) { status.textContent = `${month} stays open.`; return; }
-          try {
-            await api(`/api/admin/statements/${month}/close`, { method: "POST" });
-            await show();  // the closed statement is on screen before the status says so
-            status.textContent = `${month} is closed; its statement will not change.`;
-          } catch (err) { status.textContent = failed(err); }
-        } }));
+        closeOrWhen(s, month, status, show));
     } catch (err) { body.replaceChildren(h("p", { class: "empty", text: failed(err) })); }
   };
   select.addEventListener("change", () => { status.textContent = ""; show(); });
@@ -358,6 +349,26 @@ export async function adminView(labels) {
       h("tbody", {}, ...labels.map((l) => h("tr", {}, h("td", { text: l.name }), h("td", { text: l.kind }), h("td", { class: "num", text: String(l.albums) }))))),
     h("section", { class: "section", "aria-labelledby": "admin-statements" },
       h("h2", { id: "admin-statements", text: "Monthly statements" }), select, body, status));
+}
+
+// Close is offered only when the server says the month may be closed (`closable`, its rule: four days after the
+// month ends); before that, when it may be (review31b L4: "Close 2026-12" was offered for the month still running).
+function closeOrWhen(s, month, status, show) {
+  if (s.status === "closed") return "";
+  if (!s.closable) {
+    const from = `${s.closable_from.slice(0, 10)} ${s.closable_from.slice(11, 16)} UTC`;
+    return h("p", { class: "form-status close-when", text: `${month} can be closed from ${from}, once the month's late streams and payments are in.` });
+  }
+  return h("button", { type: "button", class: "ghost close-month", text: `Close ${month}`, onclick: async () => {
+    const question = `Close ${month}? Its statement (pool ${money(s.pool_cents, s.currency)}, ${s.streams} counted streams) `
+      + "is then frozen for good: later plays or payments for that month will not change it.";
+    if (!window.confirm(question)) { status.textContent = `${month} stays open.`; return; }
+    try {
+      await api(`/api/admin/statements/${month}/close`, { method: "POST" });
+      await show();  // the closed statement is on screen before the status says so
+      status.textContent = `${month} is closed; its statement will not change.`;
+    } catch (err) { status.textContent = failed(err); }
+  } });
 }
 
 export async function labelDashboard() {

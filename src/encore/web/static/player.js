@@ -362,6 +362,17 @@ export class Player extends EventTarget {
     this.sayPosition();
   }
 
+  // The bar during an ad break: the ad's own time and length (ads.js), since the music's time updates are the ad's
+  // to ignore while it plays (bindAudio).
+  adTime(seconds, total) {
+    const { seek } = this.els;
+    seek.max = String(total);
+    seek.value = String(Math.min(seconds, total));
+    this.els["time-cur"].textContent = formatTime(seconds);
+    this.els["time-dur"].textContent = formatTime(total);
+    this.sayPosition();
+  }
+
   // What a screen reader says of the sliders: "1:23 of 3:45" and "80 %", not the raw 83.2 or 0.8 (review28b F4).
   sayPosition() {
     const { seek } = this.els;

@@ -51,6 +51,23 @@ function manageSubscription(sub) {
   return h("div", { class: "manage-sub" }, h("p", { class: "sub-note", text: "Change your card or cancel, in Stripe's billing portal." }), button, msg);
 }
 
+// The tier as this tab last read it from the server: the upgrade page, the account page (a redeemed code, a trial,
+// a checkout's return all land there), or a look when the tab comes back into view during an ad (an admin's grant
+// made meanwhile). Premium ends an ad break under way and the music goes on (review31b M4: the page said "No ads"
+// while the ad played on, its overlay still offering "Go Premium"). The server decides; this only listens.
+export function announceTier(sub) {
+  window.dispatchEvent(new CustomEvent("encore:tier", { detail: { tier: sub.tier } }));
+}
+
+export function watchTier(player) {
+  window.addEventListener("encore:tier", (event) => {
+    if (event.detail.tier === "premium") player.ads.end({ keepChoice: true });
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && player.ads.active) api("/api/me/subscription").then(announceTier).catch(() => {});
+  });
+}
+
 // The plan's actions: trial, redeem a code, and (when the server offers it) a checkout.
 function actions(sub, refresh) {
   const msg = h("p", { class: "form-error", role: "alert", id: "upgrade-msg" });
@@ -112,6 +129,7 @@ export async function upgradeView(me) {
   }
   const draw = async () => {
     const sub = await api("/api/me/subscription");
+    announceTier(sub);
     const premium = sub.tier === "premium";
     box.replaceChildren(
       h("p", { class: "eyebrow", text: "Encore Premium" }),
@@ -133,6 +151,7 @@ export async function upgradeView(me) {
 export async function subscriptionSection() {
   const sub = await api("/api/me/subscription").catch((err) => { if (missing(err)) return null; throw err; });
   if (!sub) return null;
+  announceTier(sub);
   return h("section", { class: "section" }, h("h2", { text: "Subscription" }),
     h("p", { class: "sub-state", id: "account-sub", text: describe(sub) }),
     manageSubscription(sub),

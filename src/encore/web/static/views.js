@@ -80,15 +80,17 @@ export function section(title, ...children) {
 }
 
 let homeData = null;
-const fetchHome = () => Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels"), api("/api/me/recent").catch(() => []), api("/api/me/mixes").catch(() => [])]);
-// The first load asks for the home's data together with /api/me instead of after it.
-// A visitor who turns out to be logged out drops it: after log-in the home asks again, as that user.
-export function prefetchHome(on = true) { homeData = on ? fetchHome() : null; if (homeData) homeData.catch(() => {}); }
+const fetchCatalogue = () => Promise.all([api("/api/browse/new-releases?limit=24"), api("/api/browse/labels")]);
+const fetchMine = () => Promise.all([api("/api/me/recent").catch(() => []), api("/api/me/mixes").catch(() => [])]);
+// The first load asks for the home's catalogue together with /api/me instead of after it; the listener's own rows
+// only once /api/me said someone is signed in (review31b L9: a logged-out visit logged their two 401s). A visitor
+// who turns out to be logged out drops it: after log-in the home asks again.
+export function prefetchHome(on = true) { homeData = on ? fetchCatalogue() : null; if (homeData) homeData.catch(() => {}); }
 
 export async function homeView(player) {
   const early = homeData;
   homeData = null;
-  const [releases, labels, recent, mixes] = await (early ? early.catch(fetchHome) : fetchHome());
+  const [[releases, labels], [recent, mixes]] = await Promise.all([early ? early.catch(fetchCatalogue) : fetchCatalogue(), fetchMine()]);
   document.title = "Encore";
   const played = recent.filter((p) => p.track);
   const seen = new Set();
@@ -253,7 +255,9 @@ function forgotPassword() {
       " and hand it to you; change it under Settings once you are in."));
 }
 
-export function loginView(onDone) {
+// `ended`: the session ended by itself (it expired, or a log-out elsewhere ended it), not by a Log out here: the form
+// says so, or the listener met the log-in with no reason (review31b L7). The server's refusal does not tell which.
+export function loginView(onDone, { ended = false } = {}) {
   const error = h("p", { class: "form-error", role: "alert" });
   const username = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
   const password = h("input", { id: "login-pass", name: "password", type: "password", autocomplete: "current-password", required: true });
@@ -289,6 +293,7 @@ export function loginView(onDone) {
     }
   } },
   heading,
+  ...(ended ? [h("p", { class: "form-status", role: "status", id: "session-ended", text: "Your session ended (it expired, or you were signed out from another tab or device), so please log in again." })] : []),
   ...(new URLSearchParams(location.search).get("deleted") ? [h("p", { class: "form-status", role: "status", id: "account-deleted", text: "Your account is deleted: its data is being erased." })] : []),
   h("label", { for: "login-user", text: "Username" }), username,
   h("label", { for: "login-pass", text: "Password" }), password,
