@@ -323,8 +323,11 @@ export async function adminView(labels) {
   document.title = "Labels · Encore";
   const now = new Date();
   const current = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;
+  // the year behind too, last month first: a month not closed in its first days stays closable (the server says when)
+  const months = [current];
+  while (months.length < 13) months.push(previousMonth(months[months.length - 1]));
   const select = h("select", { "aria-label": "Statement month" },
-    ...[previousMonth(current), current].map((m) => h("option", { value: m, text: m })));
+    ...[...months.slice(1), current].map((m) => h("option", { value: m, text: m })));
   const body = h("div", { class: "statement-body" });
   const status = h("p", { class: "form-status admin-status", role: "status" });
   const show = async () => {
