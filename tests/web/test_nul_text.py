@@ -83,7 +83,9 @@ def test_an_admins_search(client: TestClient, container: Container) -> None:
     with transaction(container.sessions) as s:
         create_user(s, username="boss", password=PASSWORD, role=Role.ADMIN)
     h = {"Authorization": f"Bearer {login(client, 'boss')}"}
-    _encore_refusal(client.get("/api/admin/users?q=a%00b", headers=h), container)
+    # refused before any database reads it, the same on both (fix31b: SQLite's LIKE ended the pattern at the NUL)
+    searched = client.get("/api/admin/users?q=a%00b", headers=h)
+    assert searched.status_code == 422 and "NUL" in searched.json()["error"]["fields"]["q"], searched.text
     assert client.put("/api/admin/users/a%00b/premium", json={"days": 30}, headers=h).status_code < 500
     assert client.post("/api/admin/accounts/a%00b/sign-out", headers=h).status_code < 500
 

@@ -144,6 +144,7 @@ def icu_dialect_hook(engine: Any) -> None:
     def first(dbapi_conn: Any, record: Any) -> None:
         note_icu(dbapi_conn, record)
         setattr(engine.dialect, _ICU, record.info[_ICU])
+        _folds()  # the letters casefold adds, read from Python's tables (~0.3-0.5 s) at start-up, not in a request
 
     from sqlalchemy import event
 

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
-from encore.db import unaccent, unaccented_fold
+from encore.db import unicode_lower
 from encore.history._imports import lock_listen_counters, visible
 from encore.history._models import Play
 from encore.history._rollups import mark_plays, mark_span
@@ -98,20 +98,22 @@ def _where(user_id: int, flt: HistoryFilter, *, hidden: bool = False) -> list[Co
         where.append(Play.source != IMPORTED)
     text = flt.text.strip()
     if text:
-        # folded and without accents on both sides, as the catalogue's search reads words: "москва" finds
-        # "Москва Ночью", "beyonce" "Beyoncé" (lower() is ASCII-only in SQLite and in a C-locale PostgreSQL)
-        pattern = _like(unaccent(text))
+        # lower case in every script on both databases (`db.unicode_lower`: the database's own lower() is ASCII-only
+        # in SQLite and in a C-locale PostgreSQL, so "москва" never found "Москва Ночью"). Not the catalogue's full
+        # folding without accents (`db.unaccented_fold`): per row over a whole history and catalogue it cost ~7x
+        # lower() (review31c M2); a folded column written with each play would give it at lower()'s price.
+        pattern = _like(text.lower())
         # the catalogue's matching tracks, found once (not per play): by title, or by any of their artists
-        by_title = select(Track.id).where(unaccented_fold(Track.title).like(pattern, escape="\\"))
+        by_title = select(Track.id).where(unicode_lower(Track.title).like(pattern, escape="\\"))
         by_artist = (
             select(TrackArtist.track_id)
             .join(Artist, Artist.id == TrackArtist.artist_id)
-            .where(unaccented_fold(Artist.name).like(pattern, escape="\\"))
+            .where(unicode_lower(Artist.name).like(pattern, escape="\\"))
         )
         where.append(
             or_(
-                unaccented_fold(Play.track_name).like(pattern, escape="\\"),
-                unaccented_fold(Play.artist_name).like(pattern, escape="\\"),
+                unicode_lower(Play.track_name).like(pattern, escape="\\"),
+                unicode_lower(Play.artist_name).like(pattern, escape="\\"),
                 Play.track_id.in_(by_title.union(by_artist)),
             )
         )

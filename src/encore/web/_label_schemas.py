@@ -213,7 +213,9 @@ class StatementOut(_StatementHead):
         default=False, description="An open month the admin may close now (labels.may_close: 4 days after it ends)"
     )
     closable_from: datetime | None = Field(
-        default=None, description="An open month: when it may be closed (UTC); null once it is closed"
+        default=None,
+        description="The admin's statement of an open month: when it may be closed (UTC); null once it is closed, "
+        "and always null in a label's own statement",
     )
 
 

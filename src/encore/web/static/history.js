@@ -227,7 +227,8 @@ export async function historyView(player) {
   // offered while it is kept, and the newest one still under way followed in the box as if started here.
   async function showJobs() {
     let items;
-    try { items = (await api("/api/me/jobs")).items.filter((j) => KINDS[j.kind]); } catch { return; } // the page says enough
+    const kinds = Object.keys(KINDS).map((k) => `kind=${encodeURIComponent(k)}`).join("&"); // the server filters, then takes the newest
+    try { items = (await api(`/api/me/jobs?${kinds}`)).items; } catch { return; } // the page says enough
     const finished = items.filter((j) => j.state === "done" || j.state === "failed");
     recent.replaceChildren(...recentJobs(finished.slice(0, 5)));
     const zip = finished.find((j) => j.kind === "account.export" && j.state === "done");

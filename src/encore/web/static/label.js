@@ -323,11 +323,12 @@ export async function adminView(labels) {
   document.title = "Labels · Encore";
   const now = new Date();
   const current = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;
-  // the year behind too, last month first: a month not closed in its first days stays closable (the server says when)
+  // newest first, the year behind too (a month not closed in its first days stays closable: the server says when);
+  // last month chosen, the one there is to close
   const months = [current];
   while (months.length < 13) months.push(previousMonth(months[months.length - 1]));
   const select = h("select", { "aria-label": "Statement month" },
-    ...[...months.slice(1), current].map((m) => h("option", { value: m, text: m })));
+    ...months.map((m) => h("option", { value: m, text: m, selected: m === months[1] })));
   const body = h("div", { class: "statement-body" });
   const status = h("p", { class: "form-status admin-status", role: "status" });
   const show = async () => {

@@ -1,6 +1,7 @@
-"""The history's word search reads words as the catalogue's search does: case folded in full and accents aside, on
-both databases (it lowered with the database's lower(), ASCII-only in SQLite and in a C-locale PostgreSQL, so
-"москва" never found "Москва Ночью" there, nor "beyonce" "Beyoncé" anywhere)."""
+"""The history's word search reads letters in lower case in every script on both databases (it lowered with the
+database's lower(), ASCII-only in SQLite and in a C-locale PostgreSQL, so "москва" never found "Москва Ночью" there).
+Accents and full case folding ("beyonce" for "Beyoncé", "STRASSE" for "Straße") are the catalogue search's, not this
+one's: per row over a whole history they cost ~7x lower() (review31c M2), which these cases pin too."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -29,16 +30,16 @@ def _found(c: Container, uid: int, text: str) -> list[str]:
     [
         ("москва", ["Москва Ночью"]),
         ("КИНО", ["Москва Ночью"]),
-        ("STRASSE", ["Auf der Straße"]),
-        ("straße", ["Auf der Straße"]),
-        ("οδός", ["ΟΔΟΣ"]),
-        ("beyonce", ["Halo"]),
-        ("HALÓ", ["Halo"]),
+        ("STRASSE", []),
+        ("STRAßE", ["Auf der Straße"]),
+        ("οδος", ["ΟΔΟΣ"]),
+        ("BEYONCÉ", ["Halo"]),
+        ("HALO", ["Halo"]),
         ("100%", ["100% Real"]),
         ("1000", []),
     ],
 )
-def test_the_history_search_folds_case_and_accents_on_both_sides(
+def test_the_history_search_lowers_every_script_on_both_sides(
     container: Container, typed: str, found: list[str]
 ) -> None:
     with transaction(container.sessions) as s:
