@@ -11,15 +11,13 @@ import unicodedata
 from functools import lru_cache
 
 from encore.kernel import (
-    MAX_STACKED_MARKS,
     bidi_refusal,
     drawn_only,
     has_bidi_control,
     has_control,
     has_visible,
     look_alikes,
-    marks_refusal,
-    stacked_marks,
+    towering_refusal,
 )
 
 MAX_LABEL_NAME = 200  # the column's length (labels.name)
@@ -35,8 +33,8 @@ def label_name_refusal(name: str) -> str | None:
         return "A label's name cannot hold control characters (a line break or a tab among them)."
     if has_bidi_control(name):
         return bidi_refusal("A label's name")
-    if stacked_marks(name) > MAX_STACKED_MARKS:
-        return marks_refusal("A label's name")
+    if refused := towering_refusal(name, "A label's name"):
+        return refused
     if len(name) > MAX_LABEL_NAME:
         return f"A label's name can be at most {MAX_LABEL_NAME} characters."
     return None
@@ -54,11 +52,11 @@ def label_reads(name: str) -> frozenset[str]:
     Devanagari or Thai is kept: it is no accent to the key either, and tells two names apart. Two names that share
     one reading read as one label."""
     kept = (ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
-    drawn = "".join(ch if unicodedata.category(ch) in _SIGNS else drawn_only(ch) for ch in kept)
+    drawn = "".join(ch if unicodedata.category(ch) in _COMBINING_MARKS else drawn_only(ch) for ch in kept)
     return look_alikes(" ".join(drawn.split()))
 
 
-_SIGNS = frozenset({"Mn", "Mc", "Me"})  # every combining mark: a vowel sign (Mc) not dropped as an accent is drawn
+_COMBINING_MARKS = frozenset({"Mn", "Mc", "Me"})  # all of them: a vowel sign (Mc) the key keeps is drawn
 
 
 def reads_as_one(name: str, other: str) -> bool:
