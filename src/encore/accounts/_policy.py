@@ -16,8 +16,8 @@ from encore.kernel import (
     has_control,
     has_visible,
     look_alikes,
-    marks_refusal,
     stacked_marks,
+    towering_refusal,
 )
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
@@ -74,8 +74,8 @@ def _shown_refusal(name: str) -> str | None:
         return "A display name cannot hold control characters (a line break or a tab among them)."
     if has_bidi_control(name):  # every listener would read it reversed: "\u202eadmin" shows as "nimda" (probe24b F6)
         return bidi_refusal("A display name")
-    if stacked_marks(name) > MAX_STACKED_MARKS:  # "a" and 99 accents towered over the rows around it (review31a L2)
-        return marks_refusal("A display name")
+    if refused := towering_refusal(name, "A display name"):  # "a" and 99 accents towered over the rows (review31a L2)
+        return refused
     if len(name) > MAX_DISPLAY_NAME:
         return f"A display name can be at most {MAX_DISPLAY_NAME} characters."
     if len(unicodedata.normalize("NFKC", name)) > _MAX_SPELLED:

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._hold import hold_for_ingest
-from encore.catalog._label_names import label_name_refusal, label_reads
+from encore.catalog._label_names import label_name_refusal, reads_as_one
 from encore.catalog._listing import keep_as_ad
 from encore.catalog._models import (
     Album,
@@ -82,11 +82,12 @@ def _hold_new(session: Session, kind: str, key: str) -> None:
 def upsert_label(session: Session, *, name: str, kind: str | None, refuse_look_alike: bool = False) -> Label:
     """The label of this name (given stripped); `kind` applies only when it is created here. A name the rule of
     shown names refuses (`label_name_refusal`) makes no new label (ValidationFailed `bad_label`). A new name that
-    reads as an existing label's by look-alike letters (`label_reads`: "Universal Sound Gr\u043eup" with a
+    reads as an existing label's by look-alike letters (`reads_as_one`: "Universal Sound Gr\u043eup" with a
     Cyrillic "\u043e") is that label: a file's tag means the label it looks like, and a second label that passes
     for the first would split its releases and its statements (review31a L3). Or, `refuse_look_alike` (an operator
-    naming a new label), refused (Conflict `label_look_alike`) saying which label it reads as: they may have meant
-    it, or must choose a name that reads as a label of its own. Labels made before stay as they are."""
+    naming a new label, `encore ingest --label`), refused (Conflict `label_look_alike`) saying which label it reads
+    as: they may have meant it, or must choose a name that reads as a label of its own. Labels made before stay as
+    they are."""
     key = identity_key(name)
     # a NUL or a lone surrogate is in no stored key (no database takes either): refused below, unread
     storable = not any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in name)
@@ -114,9 +115,11 @@ def upsert_label(session: Session, *, name: str, kind: str | None, refuse_look_a
 def _tagged_label(session: Session, facts: AlbumFacts, *, forced: bool) -> Label | None:
     """The label a file's tag names (`upsert_label`), or None when no new label may be named so (nothing visible, a
     tower of accents, too long): the file keeps the rest of what it says. A label named for the whole run
-    (`forced`: `encore ingest --label`) is refused instead: filing the files under no label is not what was asked."""
+    (`forced`: `encore ingest --label`, a label's upload) is refused instead: filing the files under no label is not
+    what was asked, nor under another label its name reads as (review31c M1: an operator typed it, and may be told).
+    A tag that reads as an existing label is filed under it; the ingest says so (`ingest._commit`)."""
     try:
-        return upsert_label(session, name=facts.label or "", kind=facts.label_kind)
+        return upsert_label(session, name=facts.label or "", kind=facts.label_kind, refuse_look_alike=forced)
     except ValidationFailed:
         if forced:
             raise
@@ -124,12 +127,11 @@ def _tagged_label(session: Session, facts: AlbumFacts, *, forced: bool) -> Label
 
 
 def _label_read_as(session: Session, name: str) -> Label | None:
-    """The oldest label whose name reads as `name` (`label_reads`), or None. Every label's name is read: a new label
+    """The oldest label whose name reads as `name` (`reads_as_one`), or None. Every label's name is read: a new label
     is rare (an operator's, or the first file of a label), a catalogue holds hundreds or thousands of them, and each
     name's reading is kept by the process (~50 us to read one, then 10,000 compared in ~1.5 ms)."""
-    reads = label_reads(name)
     for label_id, other in session.execute(select(Label.id, Label.name).order_by(Label.id)):
-        if not reads.isdisjoint(label_reads(other)):
+        if reads_as_one(name, other):
             return session.get(Label, label_id)
     return None
 

@@ -15,7 +15,7 @@ from mutagen.flac import FLAC, Picture
 from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
-from encore.kernel import is_isrc, without_bidi_controls
+from encore.kernel import is_isrc, without_bidi_controls, without_towers
 
 MAX_TEXT = 300
 MAX_ITEMS = 20
@@ -107,7 +107,10 @@ def printable(value: object) -> str:
 
 
 def clean(value: object) -> str:
-    return printable(value)[:MAX_TEXT]
+    """A tag's text as shown: `printable`, with the combining marks beyond the cap on each letter dropped (a title of
+    "a" and 99 stacked accents towered over the rows around it wherever it was listed, review31c M3; a display name
+    or a label's edit so is refused, a file's tag is kept without the tower), bounded."""
+    return without_towers(printable(value))[:MAX_TEXT]
 
 
 def _values(raw: dict[str, list[str]], name: str) -> list[str]:

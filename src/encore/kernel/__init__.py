@@ -37,7 +37,9 @@ from encore.kernel.text import (
     spreadsheet_text,
     stacked_marks,
     terminal_safe,
+    towering_refusal,
     without_bidi_controls,
+    without_towers,
 )
 
 __all__ = [
@@ -87,7 +89,9 @@ __all__ = [
     "spreadsheet_text",
     "stacked_marks",
     "terminal_safe",
+    "towering_refusal",
     "trim_malloc",
     "upright_rgb",
     "without_bidi_controls",
+    "without_towers",
 ]

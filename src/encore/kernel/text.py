@@ -103,7 +103,7 @@ def stacked_marks(text: str) -> int:
     most = run = 0
     for ch in unicodedata.normalize("NFD", text):
         category = unicodedata.category(ch)
-        if category in _MARKS:
+        if category in _STACKING_MARKS:
             run += 1
             most = max(most, run)
         elif category != "Cf":
@@ -111,7 +111,9 @@ def stacked_marks(text: str) -> int:
     return most
 
 
-_MARKS = frozenset({"Mn", "Me"})
+# the combining marks drawn stacked over (or around) the letter before them; a spacing mark (Mc: a vowel sign of
+# Devanagari, Thai) is drawn beside it and starts no tower
+_STACKING_MARKS = frozenset({"Mn", "Me"})
 
 
 def marks_refusal(what: str) -> str:
@@ -120,3 +122,30 @@ def marks_refusal(what: str) -> str:
         f"{what} can carry at most {MAX_STACKED_MARKS} accents or other combining marks on one letter: more are"
         " drawn stacked over the lines around it."
     )
+
+
+def towering_refusal(text: str, what: str) -> str | None:
+    """Why `text` cannot be shown as `what` ("A display name"), when one of its letters carries more combining marks
+    than `MAX_STACKED_MARKS` (`marks_refusal`); None when none does. Every shown name a person types asks this."""
+    return marks_refusal(what) if stacked_marks(text) > MAX_STACKED_MARKS else None
+
+
+def without_towers(text: str) -> str:
+    """`text` with the combining marks beyond `MAX_STACKED_MARKS` on each letter dropped, the first ones kept (as
+    `stacked_marks` counts them: a precomposed letter's accents count, a format character does not end the stack).
+    For text no person typed for this service, a file's tags, which is kept rather than refused (review31c M3)."""
+    if stacked_marks(text) <= MAX_STACKED_MARKS:
+        return text
+    kept: list[str] = []
+    run = 0
+    for ch in text:
+        category = unicodedata.category(ch)
+        carried = sum(unicodedata.category(c) in _STACKING_MARKS for c in unicodedata.normalize("NFD", ch))
+        if category in _STACKING_MARKS:
+            if run + carried > MAX_STACKED_MARKS:
+                continue
+            run += carried
+        elif category != "Cf":
+            run = carried  # a letter, with the accents it carries precomposed
+        kept.append(ch)
+    return "".join(kept)

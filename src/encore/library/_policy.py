@@ -5,13 +5,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from encore.kernel import (
-    MAX_STACKED_MARKS,
     bidi_refusal,
     has_bidi_control,
     has_control,
     has_visible,
-    marks_refusal,
-    stacked_marks,
+    towering_refusal,
 )
 
 MAX_NAME = 100
@@ -64,8 +62,8 @@ def clean_text(value: str, *, field: str, limit: int, allow_empty: bool) -> str:
         raise ValueError(f"{field} has no visible character")
     if has_bidi_control(text):  # a public playlist is shown to others: "\u202etsil ym" reads "my list" (review24n N2)
         raise ValueError(bidi_refusal(field))
-    if stacked_marks(text) > MAX_STACKED_MARKS:  # the rule of display names: no tower over the rows around it
-        raise ValueError(marks_refusal(field))
+    if refused := towering_refusal(text, field):  # the rule of display names: no tower over the rows around it
+        raise ValueError(refused)
     return text
 
 
