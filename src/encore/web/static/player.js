@@ -127,6 +127,7 @@ export class Player extends EventTarget {
     const at = this.shuffle ? 0 : index;
     this.queue.splice(at + 1, 0, ...queued.next);
     this.queue.push(...queued.last);
+    if (this.original) { this.original.splice(index + 1, 0, ...queued.next); this.original.push(...queued.last); }
     await this.start(at, { resumeAt });
   }
 
@@ -403,6 +404,10 @@ export class Player extends EventTarget {
   // `last`, placed by playList after any shuffle), not into the queue that list replaces when the ad ends.
   // A queue entry pressed during an ad (chooseAfterAd) is what plays next: Play next goes after it, where it is now,
   // not after the track waiting on the ad (review29d M1); above that track, the track keeps its place.
+  // With shuffle on, every edit is made to the order before shuffle too (`original`), or turning shuffle off dropped it
+  // (L7, session 31): Play next goes right after the same track there, Add to queue at its end, a removed entry leaves
+  // it, and a moved entry follows there the entry it now follows in the queue (moved to the top, precedes the one it
+  // now precedes).
   playNext(track) {
     const choice = this.afterAd;
     if (choice && choice.tracks) { choice.next.unshift(track); this.changed(); return; } // the latest first, as below
@@ -410,18 +415,55 @@ export class Player extends EventTarget {
     const after = chosen < 0 ? this.index : chosen;
     this.queue.splice(after + 1, 0, track);
     if (after < this.index) this.index += 1;
+    this.placeInOriginal(after + 1);
     this.changed();
   }
-  addToQueue(track) { ((this.afterAd && this.afterAd.last) || this.queue).push(track); this.changed(); }
-  clearQueue() { this.queue = this.current ? [this.current] : []; this.index = this.current ? 0 : -1; this.changed(); }
+  addToQueue(track) {
+    const choice = this.afterAd && this.afterAd.last;
+    (choice || this.queue).push(track);
+    if (!choice && this.original) this.original.push(track);
+    this.changed();
+  }
+  clearQueue() {
+    this.queue = this.current ? [this.current] : [];
+    this.index = this.current ? 0 : -1;
+    this.original = null; // nothing left to unshuffle: shuffle off keeps the current track alone
+    this.changed();
+  }
 
-  removeAt(i) { this.edit(withoutItem(this.queue, this.index, i)); }
-  move(from, to) { this.edit(withItemMoved(this.queue, this.index, from, to)); }
+  removeAt(i) {
+    const entry = this.queue[i];
+    if (!this.edit(withoutItem(this.queue, this.index, i))) return;
+    this.dropFromOriginal(entry);
+    this.changed();
+  }
+  move(from, to) {
+    const entry = this.queue[from];
+    if (!this.edit(withItemMoved(this.queue, this.index, from, to))) return;
+    if (this.dropFromOriginal(entry)) this.placeInOriginal(to);
+    this.changed();
+  }
   edit(result) {
-    if (!result) return;
+    if (!result) return false;
     this.queue = result.queue;
     this.index = result.index;
-    this.changed();
+    return true;
+  }
+
+  dropFromOriginal(entry) {
+    const at = this.original ? this.original.indexOf(entry) : -1;
+    if (at >= 0) this.original.splice(at, 1);
+    return at >= 0;
+  }
+
+  // The queue's entry at `at`, into the order before shuffle: after the entry it follows in the queue, or before the
+  // one it precedes (at the top), or at the end when neither is there.
+  placeInOriginal(at) {
+    const o = this.original;
+    if (!o) return;
+    const before = at > 0 ? o.indexOf(this.queue[at - 1]) : -1;
+    const after = before < 0 && at + 1 < this.queue.length ? o.indexOf(this.queue[at + 1]) : -1;
+    o.splice(before >= 0 ? before + 1 : after >= 0 ? after : o.length, 0, this.queue[at]);
   }
 
   shuffleUpcoming(keep) {
@@ -435,11 +477,25 @@ export class Player extends EventTarget {
     if (on && this.current) this.shuffleUpcoming(this.index);
     else if (!on && this.original) {
       const cur = this.current;
-      this.queue = this.original;
+      this.queue = this.unshuffled();
       this.original = null;
       this.index = Math.max(0, this.queue.indexOf(cur));
     }
     this.changed();
+  }
+
+  // The order before shuffle, as the edits above kept it, and true to the queue whatever else changed it: an entry no
+  // longer queued leaves it, and one queued meanwhile that it does not hold (radio's autoplay tracks) stays, at its end.
+  unshuffled() {
+    const order = this.original.slice();
+    const unmatched = order.slice();
+    const extra = [];
+    for (const entry of this.queue) {
+      const at = unmatched.indexOf(entry);
+      if (at >= 0) unmatched.splice(at, 1); else extra.push(entry);
+    }
+    for (const entry of unmatched) order.splice(order.indexOf(entry), 1);
+    return order.concat(extra);
   }
 
   setRepeat(mode) { this.repeat = REPEATS.includes(mode) ? mode : "off"; this.changed(); }
