@@ -22,7 +22,6 @@ from encore.catalog import (
 )
 from encore.exclusives import AudioLock, audio_locks
 from encore.kernel import (
-    MAX_STACKED_MARKS,
     Conflict,
     NotFound,
     ValidationFailed,
@@ -30,8 +29,7 @@ from encore.kernel import (
     has_bidi_control,
     has_control,
     has_visible,
-    marks_refusal,
-    stacked_marks,
+    towering_refusal,
 )
 from encore.labels._release_rules import release_date_problem
 
@@ -167,8 +165,8 @@ def _check_field(
         raise ValidationFailed("a title must show a visible character (no control characters)", code="bad_title")
     if name == "title" and isinstance(value, str) and has_bidi_control(value):  # every listener sees it (review24n N2)
         raise ValidationFailed(bidi_refusal("A title"), code="bad_title")
-    if name == "title" and isinstance(value, str) and stacked_marks(value) > MAX_STACKED_MARKS:  # review31a L2
-        raise ValidationFailed(marks_refusal("A title"), code="bad_title")
+    if name == "title" and isinstance(value, str) and (towering := towering_refusal(value, "A title")):  # review31a L2
+        raise ValidationFailed(towering, code="bad_title")
     if name == "release_date" and isinstance(value, date) and (p := release_date_problem(value, today=today)):
         raise ValidationFailed(p, code="bad_release_date")
     text = value.strip() if isinstance(value, str) else None

@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from encore.kernel import (
-    MAX_STACKED_MARKS,
     bidi_refusal,
     has_bidi_control,
     has_visible,
     is_isrc,
-    marks_refusal,
-    stacked_marks,
+    towering_refusal,
 )
 
 FIRST_YEAR = 1900  # no recording older than this is released here
@@ -74,9 +72,7 @@ def _title_problem(title: str, what: str) -> str | None:
         return f"{what} must show at least one visible character."
     if has_bidi_control(title):  # tags lose these (probe24b F6); a title typed in the form is refused (review24n N2)
         return bidi_refusal(what)
-    if stacked_marks(title) > MAX_STACKED_MARKS:  # every listener sees it: no tower over the rows (review31a L2)
-        return marks_refusal(what)
-    return None
+    return towering_refusal(title, what)  # every listener sees it: no tower over the rows (review31a L2)
 
 
 def release_date_problem(released: date, *, today: date) -> str | None:
@@ -121,8 +117,8 @@ def edit_problems(*, title: str | None, artists: Sequence[str] | None, tracks: S
             problems["artists"] = "An artist's name must show at least one visible character."
         elif any(has_bidi_control(a) for a in artists):
             problems["artists"] = bidi_refusal("An artist's name")
-        elif any(stacked_marks(a) > MAX_STACKED_MARKS for a in artists):
-            problems["artists"] = marks_refusal("An artist's name")
+        elif towering := next(filter(None, (towering_refusal(a, "An artist's name") for a in artists)), None):
+            problems["artists"] = towering
     for t in tracks:
         if t.title is not None and (p := _title_problem(t.title, "A track title")):
             problems[f"tracks.{t.id}.title"] = p
