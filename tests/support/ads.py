@@ -14,12 +14,19 @@ from encore.ingest import run_ingest
 
 
 def campaign(
-    s: Session, *, track_id: str, now: datetime, budget: int = 1000, cpm_cents: int = 2000, freq_cap_per_day: int = 6
+    s: Session,
+    *,
+    track_id: str,
+    now: datetime,
+    budget: int = 1000,
+    cpm_cents: int = 2000,
+    freq_cap_per_day: int = 6,
+    advertiser: str = "Acme",
 ) -> ads.CampaignView:
-    """Acme's campaign for the ad track `track_id`, every hour and genre."""
+    """`advertiser`'s campaign for the ad track `track_id`, every hour and genre."""
     return ads.create_campaign(
         s,
-        advertiser="Acme",
+        advertiser=advertiser,
         track_id=track_id,
         starts_at=now - timedelta(days=1),
         ends_at=now + timedelta(days=30),

@@ -25,13 +25,10 @@ pytestmark = pytest.mark.browser
 _FIXED_SHUFFLE = "Math.random = () => 0.5;"
 
 
-def test_play_next_during_an_ad_with_shuffle_on_plays_right_after_the_ad(live: LiveServer, browser: Browser) -> None:
-    """Session 30's leftover: with shuffle on, a list pressed during an ad waits as the queue to be, and "Play next"
-    went into that list, which was shuffled when the ad ended, the track chosen to play next with it. It plays
-    right after the track pressed, and "Add to queue" stays at the end, as they do outside an ad."""
-    page = _page(browser, **DESKTOP)
-    page.add_init_script(_FIXED_SHUFFLE)
-    listener = _sign_in_new_listener(page, live)
+def _queued_around_an_ad(page: Page, live: LiveServer, listener: str) -> tuple[list[str], list[str]]:
+    """With shuffle on and a track playing, an ad break; during it the album is pressed from its second track, its
+    third is chosen to play next and its first added to the queue; the ad ends, and the Queue view opens. The
+    album's titles, and the queue as shown."""
     t: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
     rows = page.locator("#main .track-play")
     page.click("#btn-shuffle")
@@ -51,7 +48,17 @@ def test_play_next_during_an_ad_with_shuffle_on_plays_right_after_the_ad(live: L
     _plays(page, t[1])
     page.locator("#nav a[href='/queue']").click()
     page.wait_for_function(f"document.querySelector('#main li.track .track-title').textContent === {t[1]!r}")
-    queued = _queued(page)
+    return t, _queued(page)
+
+
+def test_play_next_during_an_ad_with_shuffle_on_plays_right_after_the_ad(live: LiveServer, browser: Browser) -> None:
+    """Session 30's leftover: with shuffle on, a list pressed during an ad waits as the queue to be, and "Play next"
+    went into that list, which was shuffled when the ad ended, the track chosen to play next with it. It plays
+    right after the track pressed, and "Add to queue" stays at the end, as they do outside an ad."""
+    page = _page(browser, **DESKTOP)
+    page.add_init_script(_FIXED_SHUFFLE)
+    listener = _sign_in_new_listener(page, live)
+    t, queued = _queued_around_an_ad(page, live, listener)
     assert queued[:2] == [t[1], t[2]], queued  # played next, after the ad
     assert queued[-1] == t[0], queued  # added: last
     assert sorted(queued[2:-1]) == sorted(t[:1] + t[2:]), queued  # the album's others, shuffled between

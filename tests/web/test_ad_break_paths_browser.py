@@ -5,17 +5,16 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import APIResponse, Browser, Locator, Page, Route
 from sqlalchemy import select
 
-from encore import ads, playback
 from encore.accounts import User
 from encore.catalog import Track
 from encore.db import transaction
-from tests.support.ads import ingest_spot
+from tests.support.ads import campaign, ingest_spot
 from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
@@ -42,20 +41,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with transaction(container.sessions) as s:
         ad = s.scalars(select(Track).order_by(Track.duration_ms)).first()
         assert ad is not None and ad.duration_ms < 8000
-        ads.create_campaign(
-            s,
-            advertiser=ADVERTISER,  # longer than a phone's column for it (review27b F3)
-            track_id=ad.public_id,
-            starts_at=now - timedelta(days=1),
-            ends_at=now + timedelta(days=30),
-            budget_impressions=100,
-            cpm_cents=2000,
-            genres=[],
-            hour_from=None,
-            hour_to=None,
-            freq_cap_per_day=50,
-            heard_as_music=playback.heard_as_music,
-        )
+        campaign(s, track_id=ad.public_id, now=now, budget=100, freq_cap_per_day=50, advertiser=ADVERTISER)
     with serve(container) as server:
         yield server
     container.close()

@@ -6,20 +6,17 @@ import itertools
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, Page, Route
 from sqlalchemy import select
 
-from encore import ads, playback
 from encore.accounts import User, create_user
 from encore.ads import AdCampaign
 from encore.catalog import Track
 from encore.db import transaction
-from encore.demo import DemoSpec, plan_catalogue, write_demo_library
-from encore.ingest import run_ingest
+from tests.support.ads import campaign, ingest_spot
 from tests.support.browser import FAST_AUDIO, sign_in
 from tests.support.live import LiveServer, first_album_id, seeded_container, serve
 from tests.web.test_first_page_browser import SCREENSHOTS, _page, browser
@@ -38,38 +35,12 @@ _LISTENERS = itertools.count(1)
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("ads")
     container = seeded_container(work, {"ad_interval_s": INTERVAL_S})
-    # The ad: a short spot made by the demo generator and ingested like any audio.
-    spot = DemoSpec(artists=2, albums=1, tracks=1, min_track_s=5.0, max_track_s=5.5, seed=5)
-    planned = plan_catalogue(spot)  # an advertiser's spot has no label: a label's release never becomes an ad
-    unlabelled = [replace(a, label=None, label_kind=None) for a in planned.albums]
-    write_demo_library(replace(planned, albums=unlabelled), work / "ads", workers=1)
-    run_ingest(
-        paths=[work / "ads"],
-        session_factory=container.sessions,
-        store=container.store,
-        label_override=None,
-        workers=1,
-        progress=None,
-        as_ad=ads.mark_spot,  # as the admin's spot upload saves it
-    )
+    ingest_spot(container, work / "ads")  # a short spot by the demo generator, ingested like any audio
     now = datetime.now(UTC)
     with transaction(container.sessions) as s:
         ad = s.scalars(select(Track).order_by(Track.duration_ms)).first()
         assert ad is not None and ad.duration_ms < 8000
-        ads.create_campaign(
-            s,
-            advertiser=ADVERTISER,
-            track_id=ad.public_id,
-            starts_at=now - timedelta(days=1),
-            ends_at=now + timedelta(days=30),
-            budget_impressions=100,
-            cpm_cents=2000,
-            genres=[],
-            hour_from=None,
-            hour_to=None,
-            freq_cap_per_day=50,
-            heard_as_music=playback.heard_as_music,
-        )
+        campaign(s, track_id=ad.public_id, now=now, budget=100, freq_cap_per_day=50, advertiser=ADVERTISER)
     with serve(container) as server:
         yield server
     container.close()

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response
 
 from tests.support.live import LiveServer
-from tests.web.test_ad_break_paths_browser import _ad_for, _end_the_ad, _plays, _queued, _said
+from tests.web.test_ad_break_edges_browser import _queued_around_an_ad
 from tests.web.test_first_page_browser import _page, browser
 from tests.web.test_player_ads_browser import _SOUNDS, _run_until_ad, _sign_in_new_listener, live
 from tests.web.test_walk31_ads_browser import _hold_the_ad
@@ -82,25 +82,8 @@ def test_what_was_queued_around_a_list_pressed_during_an_ad_stays_when_shuffle_g
     `next` and `last`) went into the shuffled queue only, and shuffle off dropped them."""
     page = _page(browser, **DESKTOP)
     listener = _sign_in_new_listener(page, live)
-    t: list[str] = page.evaluate(TITLES)
-    rows = page.locator("#main .track-play")
-    page.click("#btn-shuffle")
-    rows.first.click()
-    page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
-    _ad_for(page, live, listener, rows.nth(3))
-    rows.nth(1).click()  # the album, from its second track: the queue to be
-    _said(page, t[1])
-    page.get_by_role("button", name=f"More actions for {t[2]}", exact=True).click()
-    page.get_by_role("menuitem", name="Play next").click()
-    _said(page, t[2], " plays next")
-    page.get_by_role("button", name=f"More actions for {t[0]}", exact=True).click()
-    page.get_by_role("menuitem", name="Add to queue").click()
-    page.wait_for_selector("#toast:has-text('Added to queue')", timeout=3000)
-    _end_the_ad(page)
-    _plays(page, t[1])
-    page.locator("#nav a[href='/queue']").click()
-    page.wait_for_function(f"document.querySelector('#main li.track .track-title').textContent === {t[1]!r}")
-    assert len(_queued(page)) == len(t) + 2
+    t, queued = _queued_around_an_ad(page, live, listener)
+    assert len(queued) == len(t) + 2
     page.click("#btn-shuffle")
     assert page.get_attribute("#btn-shuffle", "aria-pressed") == "false"
     # The album's order, the Play next right after the track pressed, the added track at the end.
