@@ -5,7 +5,7 @@ follows the rule of every shown name (review31a L3): visible, one line, no bidi 
 "laviR"), no tower of accents. And a new label may not read as another by look-alike letters ("Universal Sound
 Gr\u043eup" with a Cyrillic "\u043e" is "Universal Sound Group" to every reader, a second label that passes for the
 first): compared by UTS #39's skeleton (`kernel.look_alikes`) of what the name draws, as display names are, but only
-where the two names differ by something outside ASCII (`reads_as_one`)."""
+where what makes the two names one is outside ASCII (`look_alike_reason`, which says what)."""
 
 import re
 import unicodedata
@@ -109,7 +109,7 @@ def _meet(ours: _Drawn, theirs: _Drawn) -> bool:
 
 
 def _look_alikes_met(side: tuple[_Drawn, ...], across: tuple[_Drawn, ...]) -> list[tuple[str, str]]:
-    """Each character outside ASCII of one name, and what it meets in the other (met: `_meet`)."""
+    """Each character outside ASCII of one name that is not the other's, and what it meets there (`_meet`)."""
     met: dict[int, tuple[str, dict[tuple[int, str], None]]] = {}
     for drawn, other in zip(side, across, strict=True):
         if not drawn.plain and drawn.source != other.source:
