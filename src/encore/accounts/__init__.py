@@ -10,6 +10,7 @@ from encore.accounts._epochs import (
     sign_out_account,
     sign_out_everyone,
 )
+from encore.accounts._find import find_users
 from encore.accounts._listen_tokens import (
     ListenTokenInfo,
     listen_token_info,
@@ -59,7 +60,6 @@ from encore.accounts._service import (
     create_checked_user,
     create_user,
     end_session,
-    find_users,
     force_password_reset,
     get_active_user,
     get_user_by_name,

@@ -12,7 +12,7 @@ from encore.catalog._cache import SESSION_KEY as CACHE_SESSION_KEY
 from encore.catalog._cache import CatalogueCache, built_at, cache_for, representation, views_by_ids
 from encore.catalog._cover import choose_cover, offer_file_art, takes_file_art
 from encore.catalog._hold import ReleaseTakenDown, claim_release, hold_for_ingest, hold_release, takedown_refusal
-from encore.catalog._label_names import reads_as_one
+from encore.catalog._label_names import look_alike_reason, reads_as_one
 from encore.catalog._listing import (
     NOT_MUSIC,
     Hidden,
@@ -216,6 +216,7 @@ __all__ = [
     "listed_id",
     "listed_track_length",
     "listed_track_row",
+    "look_alike_reason",
     "mark_as_ad",
     "music_album",
     "music_track",

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._hold import hold_for_ingest
-from encore.catalog._label_names import label_name_refusal, reads_as_one
+from encore.catalog._label_names import label_name_refusal, look_alike_reason, reads_as_one
 from encore.catalog._listing import keep_as_ad
 from encore.catalog._models import (
     Album,
@@ -99,8 +99,8 @@ def upsert_label(session: Session, *, name: str, kind: str | None, refuse_look_a
         label = session.scalar(select(Label).where(Label.name_key == key))
     if label is None and (label := _label_read_as(session, name)) is not None and refuse_look_alike:
         raise Conflict(
-            f"{name!r} reads as the existing label {label.name!r} (look-alike letters of another script, or"
-            " characters that draw nothing): name that label, or choose a name that reads as a label of its own.",
+            f"{name!r} reads as the existing label {label.name!r} ({look_alike_reason(name, label.name)}): name that"
+            " label, or choose a name that reads as a label of its own.",
             code="label_look_alike",
         )
     if label is None:

@@ -22,8 +22,8 @@ from encore.catalog import (
     drop_empty_albums,
     hold_for_ingest,
     identity_key,
+    look_alike_reason,
     offer_file_art,
-    reads_as_one,
     replace_renditions,
     save_track,
     set_release_status,
@@ -211,10 +211,10 @@ def _label_kept(*, tagged: str | None, release: str, held_by: Label | None) -> l
     (`upsert_album`: a release never moves to another label by one more file; review25m F5)."""
     if not tagged or held_by is None or held_by.name_key == identity_key(tagged):
         return []
-    if reads_as_one(tagged, held_by.name):  # `upsert_label` filed it so: the label's statement holds it (review31c M1)
+    if reason := look_alike_reason(tagged, held_by.name):  # `upsert_label` filed it so: its statement holds it
         return [
-            f"tag {tagged!r} filed under label {held_by.name!r}: it reads as that label (a letter of another script,"
-            " a fullwidth or accented form, or a character that draws nothing), so it is no label of its own."
+            f"tag {tagged!r} filed under label {held_by.name!r}: it reads as that label ({reason}), so it is no label"
+            " of its own."
         ]
     return [
         f"The file's label tag says {tagged!r}, but its release {release!r} is {held_by.name!r}'s: the release keeps"
