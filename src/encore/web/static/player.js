@@ -6,7 +6,7 @@ import { AdBreaks, adFailed, clearAdFailed } from "./ads.js";
 import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
 import { api, ApiError } from "./api.js";
 import { artistList, artistText, formatTime, h, isolate, named } from "./dom.js";
-import { savedState, saveState } from "./playerstore.js";
+import { savedOrder, savedState, saveState } from "./playerstore.js";
 import { shuffledAfter, withItemMoved, withoutItem } from "./queueops.js";
 import { PlayReports } from "./playreport.js";
 import { premiumPrompt } from "./premium.js";
@@ -728,6 +728,7 @@ export class Player extends EventTarget {
     this.emit();
     if (!owner || s.owner !== owner || !Array.isArray(s.queue) || !s.queue[s.index]) return;
     this.queue = s.queue;
+    this.original = this.shuffle ? savedOrder(s, this.queue) : null;
     this.context = s.context || null;
     this.resumeAt = Number(s.position) || 0;
     await this.start(s.index, { resumeAt: this.resumeAt, autoplay: false }).catch(() => {});
