@@ -1,21 +1,30 @@
 """Session 31's player leftovers (fixweb32), in real Chromium over a real server: shuffle off after a reload gives back
-the order before shuffle, edits kept."""
+the order before shuffle, edits kept; a Premium granted during an ad ends the break while the tab stays out of view, and
+the tier is asked only while a break lasts."""
 
 import json
+import time
+from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Request
+from sqlalchemy import select
 
+from encore import billing
+from encore.accounts import User
+from encore.db import transaction
 from tests.support.browser import go
 from tests.support.live import LiveServer
 from tests.web.test_first_page_browser import _page, browser
-from tests.web.test_player_ads_browser import _sign_in_new_listener, live
+from tests.web.test_player_ads_browser import _run_until_ad, _sign_in_new_listener, live
+from tests.web.test_walk31_ads_browser import _MUSIC_PLAYING, _hold_the_ad, _signed_in_as
 
 __all__ = ["browser", "live"]
 pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 TITLES = "[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)"
 QUEUE = "[...document.querySelectorAll('#queue-list .track-title')].map(e => e.textContent)"
+TIER_LOOK_S = 4  # premium.js TIER_LOOK_MS
 
 
 def _queue(page: Page) -> list[str]:
@@ -64,4 +73,35 @@ def test_shuffle_off_after_a_reload_gives_back_the_order_before_shuffle(live: Li
     current = page.locator("#queue-list > li[aria-current=true] .track-title")
     assert current.count() == 1 and current.inner_text() == t0
     assert page.inner_text("#np-title") == t0
+    page.close()
+
+
+def test_a_grant_during_an_ad_ends_it_with_the_tab_out_of_view(live: LiveServer, browser: Browser) -> None:
+    """Session 31's leftover: an admin's grant (or a purchase in another tab) reached a tab mid-ad only when the tab
+    came back into view. Now the tab asks its tier every few seconds while a break lasts, and only then: none during the
+    music before it, none once it ended."""
+    page = _page(browser, **DESKTOP)
+    looks: list[float] = []
+
+    def look(r: Request) -> None:
+        if r.url.split("?")[0].endswith("/api/me/subscription"):
+            looks.append(time.monotonic())
+
+    page.on("request", look)
+    titles = _run_until_ad(page, live)
+    assert not looks  # the music before the break: no look
+    _hold_the_ad(page)  # the break stays under way however long this takes
+    with transaction(live.container.sessions) as s:
+        user = s.scalars(select(User).where(User.username == _signed_in_as(page))).one()
+        billing.grant_premium(
+            s, user_public_id=user.public_id, plan=live.container.settings.premium_plan, days=30, now=datetime.now(UTC)
+        )
+    # No visibilitychange: the tab is never looked at again.
+    page.wait_for_selector("#ad-break", state="hidden", timeout=3 * TIER_LOOK_S * 1000)
+    page.wait_for_function(_MUSIC_PLAYING, timeout=15000)
+    assert page.inner_text("#np-title") == titles[3]  # the track pressed before the ad, now heard
+    assert looks
+    ended = len(looks)
+    page.wait_for_timeout(int(1.5 * TIER_LOOK_S * 1000))
+    assert len(looks) == ended, "the tier was asked after the break ended"
     page.close()

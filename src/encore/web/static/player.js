@@ -166,7 +166,9 @@ export class Player extends EventTarget {
         let next = issued;
         try {
           for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
-            await this.ads.run();
+            const heard = this.ads.run();
+            this.dispatchEvent(new Event("adbreak")); // under way: premium.js asks the tier while it lasts (watchTier)
+            await heard;
             if (this.afterAd || overtaken()) break;
             next = await this.issue(track).catch((err) => err);
             if (overtaken()) return;
