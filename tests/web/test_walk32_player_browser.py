@@ -1,6 +1,6 @@
 """Session 31's player leftovers (fixweb32), in real Chromium over a real server: shuffle off after a reload gives back
 the order before shuffle, edits kept; a Premium granted during an ad ends the break while the tab stays out of view, and
-the tier is asked only while a break lasts."""
+the tier is asked only while a break lasts; the log-in says when this browser itself signed the account out."""
 
 import json
 import time
@@ -13,10 +13,10 @@ from sqlalchemy import select
 from encore import billing
 from encore.accounts import User
 from encore.db import transaction
-from tests.support.browser import go
+from tests.support.browser import go, sign_in
 from tests.support.live import LiveServer
 from tests.web.test_first_page_browser import _page, browser
-from tests.web.test_player_ads_browser import _run_until_ad, _sign_in_new_listener, live
+from tests.web.test_player_ads_browser import PASSWORD, _new_listener, _run_until_ad, _sign_in_new_listener, live
 from tests.web.test_walk31_ads_browser import _MUSIC_PLAYING, _hold_the_ad, _signed_in_as
 
 __all__ = ["browser", "live"]
@@ -105,3 +105,54 @@ def test_a_grant_during_an_ad_ends_it_with_the_tab_out_of_view(live: LiveServer,
     page.wait_for_timeout(int(1.5 * TIER_LOOK_S * 1000))
     assert len(looks) == ended, "the tier was asked after the break ended"
     page.close()
+
+
+ENDED_BY_A_TAB = "You were logged out in another tab of this browser, so please log in again."
+ENDED_EVERYWHERE = "You signed out everywhere from this browser, so please log in again."
+
+
+def test_the_log_in_says_when_this_browser_signed_the_account_out(live: LiveServer, browser: Browser) -> None:
+    """Session 31's leftover: the log-in said "it expired, or you were signed out from another tab or device" whatever
+    happened. What the browser did itself it now says (a shared computer's listener learns the Log out was pressed
+    here); an end the server alone knows of (another device's Sign out everywhere) keeps the one wording, since the
+    server tells a stale cookie nothing more."""
+    context = browser.new_context(bypass_csp=True, **DESKTOP)  # type: ignore[arg-type]
+    here, there = context.new_page(), context.new_page()
+    listener = _new_listener(live)
+    sign_in(here, live.base_url, listener, PASSWORD, "/library")
+    here.wait_for_selector("#account .who")
+    there.goto(live.base_url + "/")
+    there.wait_for_selector("#account .who")
+
+    there.click("#account button:text('Log out')")
+    there.wait_for_selector("form.login")
+    assert there.locator("#session-ended").count() == 0  # its own Log out needs no reason
+    here.wait_for_selector("#session-ended")
+    assert here.inner_text("#session-ended") == ENDED_BY_A_TAB
+
+    # Another device signs out everywhere: the tab that meets the refusal, and the one it tells, say the server's end.
+    sign_in(here, live.base_url, listener, PASSWORD, "/library")
+    here.wait_for_selector("#account .who")
+    there.reload()
+    there.wait_for_selector("#account .who")
+    elsewhere = browser.new_context()
+    sign_in(elsewhere.new_page(), live.base_url, listener, PASSWORD, "/")
+    out = elsewhere.request.post(f"{live.base_url}/api/me/sign-out-everywhere", headers={"X-Encore-CSRF": "1"})
+    assert out.status == 204, out.text()
+    elsewhere.close()
+    go(there, "/settings")  # its next call is refused
+    for page in (there, here):
+        page.wait_for_selector("#session-ended")
+        assert page.inner_text("#session-ended").startswith("Your session ended (it expired, or it was signed out")
+
+    # Sign out everywhere pressed in this browser: the tab that pressed it and the other one say so.
+    sign_in(here, live.base_url, listener, PASSWORD, "/settings")
+    here.wait_for_selector("#sign-out-everywhere")
+    there.reload()
+    there.wait_for_selector("#account .who")
+    here.once("dialog", lambda d: d.accept())
+    here.click("#sign-out-everywhere")
+    for page in (here, there):
+        page.wait_for_selector("#session-ended")
+        assert page.inner_text("#session-ended") == ENDED_EVERYWHERE
+    context.close()
