@@ -109,6 +109,7 @@ def test_a_grant_during_an_ad_ends_it_with_the_tab_out_of_view(live: LiveServer,
 
 ENDED_BY_A_TAB = "You were logged out in another tab of this browser, so please log in again."
 ENDED_EVERYWHERE = "You signed out everywhere from this browser, so please log in again."
+ENDED_ELSEWHERE = "Your session ended (it expired, or it was signed out from elsewhere"
 
 
 def test_the_log_in_says_when_this_browser_signed_the_account_out(live: LiveServer, browser: Browser) -> None:
@@ -143,7 +144,7 @@ def test_the_log_in_says_when_this_browser_signed_the_account_out(live: LiveServ
     go(there, "/settings")  # its next call is refused
     for page in (there, here):
         page.wait_for_selector("#session-ended")
-        assert page.inner_text("#session-ended").startswith("Your session ended (it expired, or it was signed out")
+        assert page.inner_text("#session-ended").startswith(ENDED_ELSEWHERE)
 
     # Sign out everywhere pressed in this browser: the tab that pressed it and the other one say so.
     sign_in(here, live.base_url, listener, PASSWORD, "/settings")

@@ -258,11 +258,12 @@ function forgotPassword() {
 // `ended`: the session ended, not by a Log out in this tab: the form says so, or the listener met the log-in with no
 // reason (review31b L7). What this browser did itself is said as such (app.js hears it from the tab that did it): on a
 // shared computer, a listener learns the log-out was pressed here, not elsewhere. Anything else is "ended": the
-// server's refusal does not tell an expiry from another device's sign-out, on purpose (an old cookie learns nothing).
+// server's refusal does not tell an expiry from another device's sign-out, on purpose (an old cookie's holder would
+// learn whether the owner noticed); once signed in again, Settings' security log lists the sign-outs, with their times.
 const ENDED_WORDS = {
   logout: "You were logged out in another tab of this browser, so please log in again.",
   everywhere: "You signed out everywhere from this browser, so please log in again.",
-  ended: "Your session ended (it expired, or it was signed out from another device: Sign out everywhere, a new password), so please log in again.",
+  ended: "Your session ended (it expired, or it was signed out from elsewhere: Sign out everywhere on another device, a new password, an administrator), so please log in again.",
 };
 
 export function loginView(onDone, { ended = null } = {}) {
