@@ -29,7 +29,9 @@ installLyrics(player);
 watchTier(player);
 let me = null;
 let renderToken = 0;
-let sessionEnded = false; // the session ended by itself, not by this tab's Log out: the log-in says so
+// How the session ended when not by this tab's Log out, for the log-in to say: by this browser ("logout" in another
+// tab, "everywhere" in any), or "ended", whatever the server alone knows (expiry, another device's sign-out).
+let sessionEnded = null;
 
 const ID = "([0-9A-Za-z]{1,64})";
 const routes = [
@@ -118,7 +120,7 @@ export function navigate(path, { replace = false, force = false } = {}) {
 
 async function afterLogin() {
   me = await api("/api/me");
-  sessionEnded = false;
+  sessionEnded = null;
   signedInAs(me);
   if (!me.must_reset_password) await player.restore(me.id);
   navigateAfterLogin(new URLSearchParams(location.search).get("next"));
@@ -152,9 +154,9 @@ function renderAccount() {
         if (err.status !== 401) toast(`You're still signed in. ${failed(err, "Log out")}`);
         return;
       }
-      await forgetOfflineLibrary();
       me = null;
-      leaveAccount();
+      leaveAccount("logout"); // at once: the other tabs' next call is refused now, and they should hear why first
+      await forgetOfflineLibrary();
       navigate("/login");
     } }));
 }
@@ -163,18 +165,35 @@ function renderAccount() {
 // and the others hear of a change (the `storage` event), since they share one session cookie. A tab left open
 // across a log-out and another account's sign-in kept the first account's name and queue while every call it
 // made acted as the second (review30b M2: its Settings renamed the other account).
+// The tab that clears it first leaves why beside it (ENDED_KEY, read by the others as they hear of it): "logout" or
+// "everywhere", pressed there, or "ended", a refusal it met. The server answers an ended session the same whatever
+// ended it, and says no more to whoever holds an old cookie; what this browser did itself, it tells its own tabs.
 const ACCOUNT_KEY = "encore.account";
+const ENDED_KEY = "encore.account.ended";
 const ACCOUNTS_OWN = /^\/(mix|playlist)\//;
-function signedInAs(account) {
-  try { if (account) localStorage.setItem(ACCOUNT_KEY, account.id); else localStorage.removeItem(ACCOUNT_KEY); } catch { /* one tab */ }
+function signedInAs(account, why = "ended") {
+  try {
+    if (account) {
+      localStorage.setItem(ACCOUNT_KEY, account.id);
+      localStorage.removeItem(ENDED_KEY);
+    } else if (localStorage.getItem(ACCOUNT_KEY) !== null) {
+      localStorage.setItem(ENDED_KEY, why); // first: a tab hearing of the removal reads it at once
+      localStorage.removeItem(ACCOUNT_KEY);
+    }
+  } catch { /* one tab */ }
+}
+function endedBy() {
+  let why = null;
+  try { why = localStorage.getItem(ENDED_KEY); } catch { /* not said */ }
+  return why === "logout" || why === "everywhere" ? why : null;
 }
 
 // What an account leaves in the tab and the browser goes with it: the music, an ad under way, the queue and the
 // saved position (review30b M1), a label's note of an upload cut short; then the other tabs hear of it.
-function leaveAccount() {
+function leaveAccount(why) {
   player.signedOut();
   forgetLeftQueue();
-  signedInAs(null);
+  signedInAs(null, why);
 }
 
 window.addEventListener("storage", (event) => {
@@ -186,17 +205,19 @@ window.addEventListener("storage", (event) => {
     // catalogue, Library, Settings), and a log-in page leads where it would have (review30c L1).
     const shown = location.pathname === "/login" ? new URLSearchParams(location.search).get("next") || "/" : location.pathname;
     if (ACCOUNTS_OWN.test(shown)) location.replace("/"); else location.reload();
-  } else if (me) window.dispatchEvent(new CustomEvent("encore:signed-out"));
+  } else if (me) window.dispatchEvent(new CustomEvent("encore:signed-out", { detail: { by: endedBy() } }));
 });
 
 // The session ended elsewhere (another tab's log-out, "Sign out everywhere", expiry): the first refused call says so
-// (api.js), and the tab stops acting signed in and shows the log-in, which brings it back here (render's redirect).
-// Once: with `me` gone, later refusals and the log-in page's own calls change nothing (review27b F7).
-window.addEventListener("encore:signed-out", () => {
+// (api.js), or the other tab (`by`, above; security.js for its own Sign out everywhere), and the tab stops acting
+// signed in and shows the log-in, which brings it back here (render's redirect). Once: with `me` gone, later refusals
+// and the log-in page's own calls change nothing (review27b F7).
+window.addEventListener("encore:signed-out", (event) => {
   if (!me) return;
   me = null;
-  sessionEnded = true; // the log-in says why it is back (review31b L7)
-  leaveAccount();
+  const by = event.detail && event.detail.by; // this browser's own doing
+  sessionEnded = by || "ended"; // the log-in says why it is back (review31b L7)
+  leaveAccount(by || "ended");
   forgetOfflineLibrary(); // as at log-out: this listener's cached library does not outlive the session
   setExpanded(false);
   navigate(location.pathname + location.search, { force: true });

@@ -37,20 +37,24 @@ function pause(ms) {
   });
 }
 
-// Poll a job until it ends (or the page is left), showing its progress in `box`; resolves with the
-// finished job (or throws). A poll that fails leaves the job running on the server: it is asked again, later
-// each time (up to 30 s), and offline as soon as the network is back; the box says so meanwhile. Before, the
-// first failed poll ended the following for good (review31b M2). A refusal (the job gone, signed out) ends it.
+// Poll a job until it ends (or the page is left), showing its progress on a line of its own in `box`; resolves with
+// the finished job (or throws). Each job keeps its line to its end, and the line then says what it came to: a second
+// job started meanwhile took the one line there was, and the first's ending was never said (review31c L1). A poll
+// that fails leaves the job running on the server: it is asked again, later each time (up to 30 s), and offline as
+// soon as the network is back; the line says so meanwhile. Before, the first failed poll ended the following for good
+// (review31b M2). A refusal (the job gone, signed out) ends it.
 async function follow(jobId, box, label) {
   const bar = h("progress", { max: "1", "aria-label": `${label} progress` });
   const text = h("span", { class: "job-text", text: `${label}: queued` });
-  box.replaceChildren(bar, text);
+  const line = h("div", { class: "history-job-line", "data-job": jobId }, bar, text);
+  box.append(line);
   box.hidden = false;
+  const end = (words, done) => { bar.max = 1; bar.value = done ? 1 : 0; text.textContent = `${label}: ${words}`; line.dataset.ended = "1"; };
   let wait = 0;
-  while (text.isConnected) { // until the page is left, or another job's progress takes the box
+  while (line.isConnected) { // until the page is left
     let job;
     try { job = await api(`/api/me/jobs/${jobId}`); wait = 0; } catch (err) {
-      if (err instanceof ApiError && err.status < 500) throw err;
+      if (err instanceof ApiError && err.status < 500) { end(err.message, false); throw err; }
       wait = Math.min(wait ? wait * 2 : 1000, RETRY_MAX_MS);
       text.textContent = navigator.onLine
         ? `${label}: the server did not answer; asking again in ${Math.ceil(wait / 1000)} s (the work goes on meanwhile)`
@@ -59,11 +63,11 @@ async function follow(jobId, box, label) {
       continue;
     }
     if (job.total) { bar.max = job.total; bar.value = job.done; } else bar.removeAttribute("value");
-    if (job.state === "failed") { // the box says so too: a bar still moving beside the error would wait forever
-      bar.max = 1; bar.value = 0; text.textContent = `${label}: failed`;
+    if (job.state === "failed") { // the line says so too: a bar still moving beside the error would wait forever
+      end("failed", false);
       throw new ApiError(400, job.error.code, job.error.message);
     }
-    if (job.state === "done") { bar.max = 1; bar.value = 1; text.textContent = `${label}: ${job.message || "done"}`; return job; }
+    if (job.state === "done") { end(job.message || "done", true); return job; }
     text.textContent = `${label}: ${job.message || job.state}`;
     await new Promise((r) => setTimeout(r, 400));
   }
@@ -211,20 +215,28 @@ export async function historyView(player) {
   function offerExport(href, words) {
     exportLink.replaceChildren(h("a", { href, download: "", class: "chip", text: words }));
   }
-  // Follows a job in the box to its end, then says what it came to; `what` words a failure ("Import failed: …").
-  let following = 0;
+  // Follows a job on its line to its end, then says what it came to; `what` words a failure ("Import failed: …").
+  // Each job once, whether started here or found running (`followed`: its id).
+  const followed = new Set();
   async function track(job, what) {
-    following += 1;
+    if (followed.has(job.id)) return;
+    followed.add(job.id);
     try {
       await ended[job.kind](await follow(job.id, jobBox, KINDS[job.kind]));
     } catch (err) {
       if (err.code !== LEFT) error.textContent = failed(err, what);
     }
-    following -= 1;
+    followed.delete(job.id);
     if (view.isConnected) showJobs();
   }
+  // A job the listener starts: the lines of jobs already ended go (what they came to is listed under Recent), the
+  // lines of jobs still running stay.
+  function clearEnded() {
+    for (const line of jobBox.querySelectorAll(".history-job-line[data-ended]")) line.remove();
+    jobBox.hidden = !jobBox.childElementCount;
+  }
   // The listener's jobs as the server lists them: the finished ones below the actions, the newest export's zip
-  // offered while it is kept, and the newest one still under way followed in the box as if started here.
+  // offered while it is kept, and each one still under way followed on its line as if started here.
   async function showJobs() {
     let items;
     const kinds = Object.keys(KINDS).map((k) => `kind=${encodeURIComponent(k)}`).join("&"); // the server filters, then takes the newest
@@ -233,11 +245,12 @@ export async function historyView(player) {
     recent.replaceChildren(...recentJobs(finished.slice(0, 5)));
     const zip = finished.find((j) => j.kind === "account.export" && j.state === "done");
     if (zip && zip.download && !exportLink.childElementCount) offerExport(zip.download, `Download your export of ${when(zip.created_at)} (zip)`);
-    const running = items.find((j) => j.state === "queued" || j.state === "running");
-    if (running && !following) track(running, running.kind === "history.forget" ? "" : KINDS[running.kind]);
+    const running = items.filter((j) => j.state === "queued" || j.state === "running").reverse(); // the oldest first
+    for (const job of running) track(job, job.kind === "history.forget" ? "" : KINDS[job.kind]);
   }
 
   async function forget(params) {
+    clearEnded();
     try {
       await track(await api(`/api/me/history?${params}`, { method: "DELETE" }), "");
     } catch (err) { error.textContent = failed(err); }
@@ -270,7 +283,7 @@ export async function historyView(player) {
     const chosen = file.files[0];
     if (!chosen) return;
     error.textContent = "";
-    jobBox.hidden = true; // the last job's words are not this file's
+    clearEnded(); // the last job's words are not this file's
     count.textContent = total; // nor is an earlier file's "Imported N listens" (review27b F5)
     try {
       const r = await fetch(`/api/me/history/import?filename=${encodeURIComponent(chosen.name)}`, {
@@ -287,6 +300,7 @@ export async function historyView(player) {
   const exportBtn = h("button", { type: "button", class: "ghost", text: "Export my data", onclick: async () => {
     exportBtn.disabled = true;
     exportLink.replaceChildren();
+    clearEnded();
     error.textContent = ""; // an earlier import's failure is not this export's (review27b F5)
     try {
       await track(await api("/api/me/exports", { method: "POST" }), "Export");

@@ -6,7 +6,7 @@ import { AdBreaks, adFailed, clearAdFailed } from "./ads.js";
 import { endFade, maybeCrossfade, saveCrossfade, storedCrossfade } from "./crossfade.js";
 import { api, ApiError } from "./api.js";
 import { artistList, artistText, formatTime, h, isolate, named } from "./dom.js";
-import { savedState, saveState } from "./playerstore.js";
+import { savedOrder, savedState, saveState } from "./playerstore.js";
 import { shuffledAfter, withItemMoved, withoutItem } from "./queueops.js";
 import { PlayReports } from "./playreport.js";
 import { premiumPrompt } from "./premium.js";
@@ -166,7 +166,9 @@ export class Player extends EventTarget {
         let next = issued;
         try {
           for (let runs = 0; next.code === "ad_break_due" && runs < 3; runs += 1) {
-            await this.ads.run();
+            const heard = this.ads.run();
+            this.dispatchEvent(new Event("adbreak")); // under way: premium.js asks the tier while it lasts (watchTier)
+            await heard;
             if (this.afterAd || overtaken()) break;
             next = await this.issue(track).catch((err) => err);
             if (overtaken()) return;
@@ -728,6 +730,7 @@ export class Player extends EventTarget {
     this.emit();
     if (!owner || s.owner !== owner || !Array.isArray(s.queue) || !s.queue[s.index]) return;
     this.queue = s.queue;
+    this.original = this.shuffle ? savedOrder(s, this.queue) : null;
     this.context = s.context || null;
     this.resumeAt = Number(s.position) || 0;
     await this.start(s.index, { resumeAt: this.resumeAt, autoplay: false }).catch(() => {});

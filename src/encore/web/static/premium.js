@@ -52,19 +52,37 @@ function manageSubscription(sub) {
 }
 
 // The tier as this tab last read it from the server: the upgrade page, the account page (a redeemed code, a trial,
-// a checkout's return all land there), or a look when the tab comes back into view during an ad (an admin's grant
-// made meanwhile). Premium ends an ad break under way and the music goes on (review31b M4: the page said "No ads"
-// while the ad played on, its overlay still offering "Go Premium"). The server decides; this only listens.
+// a checkout's return all land there), or a look during an ad break (an admin's grant, a purchase in another tab).
+// Premium ends an ad break under way and the music goes on (review31b M4: the page said "No ads" while the ad played
+// on, its overlay still offering "Go Premium"). The server decides; this only listens.
 export function announceTier(sub) {
   window.dispatchEvent(new CustomEvent("encore:tier", { detail: { tier: sub.tier } }));
 }
 
+// While a break lasts (and only then), the tier is asked every few seconds, whether the tab is in view or not (music
+// plays in a background tab): a grant made meanwhile ended the break only once the tab came back into view (session
+// 31's leftover). There is no push from the server; a 15-30 s ad costs a handful of small reads, none outside a break.
+const TIER_LOOK_MS = 4000;
+
 export function watchTier(player) {
+  const look = () => api("/api/me/subscription").then(announceTier).catch(() => {});
   window.addEventListener("encore:tier", (event) => {
     if (event.detail.tier === "premium") player.ads.end({ keepChoice: true });
   });
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && player.ads.active) api("/api/me/subscription").then(announceTier).catch(() => {});
+    if (document.visibilityState === "visible" && player.ads.active) look();
+  });
+  let watching = false;
+  player.addEventListener("adbreak", async () => {
+    if (watching) return; // one look at a time, whichever start met the break
+    watching = true;
+    try {
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, TIER_LOOK_MS));
+        if (!player.ads.active) break;
+        await look();
+      }
+    } finally { watching = false; }
   });
 }
 

@@ -70,8 +70,9 @@ export async function securitySection(me) {
       if (!confirm("Sign out of every browser, app and device, this one included?")) return;
       try { await api("/api/me/sign-out-everywhere", { method: "POST" });
         // this tab leaves the account as at a log-out and shows the log-in in place: a second, full load of /login on
-        // top of it is the one that hung a closing browser in admin.js (speed30a, review30c L2)
-        window.dispatchEvent(new CustomEvent("encore:signed-out")); } catch (err) { status.textContent = err.message; }
+        // top of it is the one that hung a closing browser in admin.js (speed30a, review30c L2); it and this browser's
+        // other tabs say it was signed out everywhere from here (`by`), not "it expired, or another device"
+        window.dispatchEvent(new CustomEvent("encore:signed-out", { detail: { by: "everywhere" } })); } catch (err) { status.textContent = err.message; }
     } }), status,
     // The one place a listener sees (and revokes) the OAuth apps they allowed; the player links it only here.
     h("p", { class: "card-sub" }, "Apps you have allowed to use your account: ",

@@ -255,9 +255,18 @@ function forgotPassword() {
       " and hand it to you; change it under Settings once you are in."));
 }
 
-// `ended`: the session ended by itself (it expired, or a log-out elsewhere ended it), not by a Log out here: the form
-// says so, or the listener met the log-in with no reason (review31b L7). The server's refusal does not tell which.
-export function loginView(onDone, { ended = false } = {}) {
+// `ended`: the session ended, not by a Log out in this tab: the form says so, or the listener met the log-in with no
+// reason (review31b L7). What this browser did itself is said as such (app.js hears it from the tab that did it): on a
+// shared computer, a listener learns the log-out was pressed here, not elsewhere. Anything else is "ended": the
+// server's refusal does not tell an expiry from another device's sign-out, on purpose (an old cookie's holder would
+// learn whether the owner noticed); once signed in again, Settings' security log lists the sign-outs, with their times.
+const ENDED_WORDS = {
+  logout: "You were logged out in another tab of this browser, so please log in again.",
+  everywhere: "You signed out everywhere from this browser, so please log in again.",
+  ended: "Your session ended (it expired, or it was signed out from elsewhere: Sign out everywhere on another device, a new password, an administrator), so please log in again.",
+};
+
+export function loginView(onDone, { ended = null } = {}) {
   const error = h("p", { class: "form-error", role: "alert" });
   const username = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
   const password = h("input", { id: "login-pass", name: "password", type: "password", autocomplete: "current-password", required: true });
@@ -293,7 +302,7 @@ export function loginView(onDone, { ended = false } = {}) {
     }
   } },
   heading,
-  ...(ended ? [h("p", { class: "form-status", role: "status", id: "session-ended", text: "Your session ended (it expired, or you were signed out from another tab or device), so please log in again." })] : []),
+  ...(ended ? [h("p", { class: "form-status", role: "status", id: "session-ended", text: ENDED_WORDS[ended] || ENDED_WORDS.ended })] : []),
   ...(new URLSearchParams(location.search).get("deleted") ? [h("p", { class: "form-status", role: "status", id: "account-deleted", text: "Your account is deleted: its data is being erased." })] : []),
   h("label", { for: "login-user", text: "Username" }), username,
   h("label", { for: "login-pass", text: "Password" }), password,
