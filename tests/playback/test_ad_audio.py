@@ -86,11 +86,38 @@ def test_a_hearing_from_before_the_break_does_not_count_for_it(nodes: tuple[AdAu
     a, b = nodes
     _send(a, T0, 0, SIZE)
     later = T0 + timedelta(minutes=3)
+    b.begin(user="fan", track="spot")  # the next break handed out
     assert not _heard(b, later)
     _send(b, later + timedelta(seconds=1), 0, BLOCK)  # the next break: its first block only
     assert not _heard(a, later)
     _send(a, later + timedelta(seconds=2), BLOCK, SIZE)
     assert _heard(b, later)
+
+
+def test_the_next_break_of_an_ad_at_once_after_the_last_is_a_hearing_of_its_own(
+    nodes: tuple[AdAudio, AdAudio],
+) -> None:
+    """An ad played faster than real time, then the next break of it handed out at once (session 31's ad played
+    twice): its audio, sent within the ad's length of the last hearing's, was merged into that hearing, which began
+    before the new break by more than the nodes' clock allowance."""
+    a, b = nodes
+    _send(a, T0, 0, SIZE)
+    later = T0 + timedelta(seconds=8)  # less than the 15 s ad after the last hearing's first byte
+    b.begin(user="fan", track="spot")
+    assert not _heard(a, later)
+    _send(a, later, 0, SIZE)
+    assert _heard(b, later, now=later + timedelta(milliseconds=AD_MS - 3000))
+
+
+def test_a_whole_ad_resumed_after_a_pause_longer_than_it_is_the_same_hearing(nodes: tuple[AdAudio, AdAudio]) -> None:
+    """The whole ad came at once, the listener paused it near its end and reloaded 20 s later: the whole file again
+    (a new URL), its last second played. That response began a hearing of its own (the stored one whole and older
+    than the ad), whose length had not passed since its first byte."""
+    a, b = nodes
+    _send(a, T0, 0, SIZE)
+    resumed = T0 + timedelta(seconds=20)
+    _send(b, resumed, 0, SIZE)
+    assert _heard(a, T0, now=resumed + timedelta(seconds=1))
 
 
 def test_a_transcode_counts_in_milliseconds(nodes: tuple[AdAudio, AdAudio]) -> None:

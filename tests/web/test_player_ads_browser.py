@@ -5,7 +5,7 @@ music resumes. The impression is counted once, by the server."""
 import itertools
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -90,12 +90,16 @@ def _sign_in_new_listener(page: Page, live: LiveServer) -> str:
     return listener
 
 
-def _run_until_ad(page: Page, live: LiveServer) -> list[str]:
+def _run_until_ad(
+    page: Page, live: LiveServer, due: Callable[[LiveServer, str], None] = _listen_past_the_interval
+) -> list[str]:
+    """A new listener's first track playing, then an ad due (`due`: by default listened to, as this module's
+    tests do; the ad-break paths make it due at once) when they press the fourth: the album's titles."""
     listener = _sign_in_new_listener(page, live)
     titles: list[str] = page.evaluate("[...document.querySelectorAll('#main .track-title')].map(e => e.textContent)")
     page.locator("#main .track-play").first.click()
     page.wait_for_function("document.querySelector('#audio').currentTime > 0.3", timeout=15000)
-    _listen_past_the_interval(live, listener)
+    due(live, listener)
     page.locator("#main .track-play").nth(3).click()  # not the prefetched track: a fresh URL is needed
     page.wait_for_selector("#ad-break:not([hidden])", timeout=15000)
     return titles

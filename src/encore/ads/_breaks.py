@@ -37,6 +37,7 @@ class AdBreakView:
     duration_ms: int
     advertiser: str
     issued_at: datetime
+    new: bool = False  # made by this hand-out (not an open break handed out again): its ad's hearing starts here
 
 
 def _active(now: datetime) -> ColumnElement[bool]:
@@ -114,7 +115,7 @@ def can_serve_ad(session: Session, *, user_id: int, now: datetime, last_track_id
 
 
 def issue_break(session: Session, *, user_id: int, now: datetime, last_track_id: int | None) -> AdBreakView:
-    """The listener's unfinished break again, or a new one from the campaign they should hear next.
+    """The listener's unfinished break again, or a new one (`new`) from the campaign they should hear next.
 
     One at a time per listener: two devices (or a retried request) asking at once each found no open break
     and each got one, every one of them an impression beyond the budget and the frequency cap. The open break
@@ -135,13 +136,13 @@ def issue_break(session: Session, *, user_id: int, now: datetime, last_track_id:
     brk = AdBreak(user_id=user_id, campaign_id=campaign.id, duration_ms=ad_track.duration_ms, issued_at=now)
     session.add(brk)
     session.flush()
-    return _view(session, brk)
+    return _view(session, brk, new=True)
 
 
-def _view(session: Session, brk: AdBreak) -> AdBreakView:
+def _view(session: Session, brk: AdBreak, *, new: bool = False) -> AdBreakView:
     campaign = session.get_one(AdCampaign, brk.campaign_id)
     track = session.get_one(Track, campaign.track_id)
-    return AdBreakView(brk.public_id, track.public_id, brk.duration_ms, campaign.advertiser, brk.issued_at)
+    return AdBreakView(brk.public_id, track.public_id, brk.duration_ms, campaign.advertiser, brk.issued_at, new)
 
 
 def finish_break(

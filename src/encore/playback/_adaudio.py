@@ -6,6 +6,13 @@ up got its impression (the hostile probe, session 14). What each response sent o
 track's served spans are (`_served`: the union of ranges per rendition, bytes of a file or milliseconds of a
 transcode, a lower bound), into the listener's hearing of that ad on the shared state, so a break handed out
 by one worker or node and sent by another is checked by any.
+
+A hearing is one break's: it begins when a new break of the ad is handed out (`begin`) and takes every response
+until the next one, however long the ad was paused. Told apart by time instead (a response began a new hearing
+when the stored one was whole and at least the ad's length old), an ad played faster than real time and the next
+break handed out at once joined the counted hearing, which began before the new break (`ad_not_heard`, and the
+ad again: session 31's ad-break paths); and an ad paused past its length, reloaded and resumed for its last
+second began a hearing of its own, whose length had not passed since its first byte (`ad_not_heard` again).
 """
 
 from collections.abc import Callable
@@ -18,7 +25,7 @@ AD_SLACK_MS = 1000  # as `ads.ad_played_through`: the ad's last second need not 
 SKEW = timedelta(seconds=5)  # nodes' clocks differ a little: a first byte may seem to precede its break
 CLOCK_SKEW_MS = 2000  # the same, for the ad's length since its first byte: nodes keep NTP time (docs/deploy.md)
 _KEEP_S = 2 * 3600.0  # a break stays open for an hour; its hearing is kept a little longer
-_NEW_AFTER_US = 3600 * 1_000_000  # an unfinished hearing older than an open break is forgotten
+_NEW_AFTER_US = 3600 * 1_000_000  # a hearing older than any open break is forgotten (its break lapsed)
 
 
 def _us(at: datetime) -> int:
@@ -50,19 +57,16 @@ def _complete(renditions: dict[str, tuple[int, Spans]], duration_ms: int) -> boo
     return heard_ms(renditions, duration_ms) >= _threshold(duration_ms)
 
 
-def _merge(first_us: int, rendition: str, size: int, duration_ms: int, spans: Spans) -> Change[None]:
-    """The change that adds one response's spans to the listener's hearing of the ad. A new hearing starts
-    when the stored one was complete and this response began at least the ad's length after it (the next
-    break of the same ad), or when the stored one is older than any open break; otherwise the response
-    belongs to it (a reload mid-ad resumes it with a Range, and both halves count)."""
+def _merge(first_us: int, rendition: str, size: int, spans: Spans) -> Change[None]:
+    """The change that adds one response's spans to the listener's hearing of the ad: the hearing of the break
+    handed out last (`begin`), which a reload mid-ad resumes (with a Range, or the whole file again: all of it
+    counts, and the ad's length from the first byte of all). One older than any open break is forgotten."""
 
     def step(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
         raw = docs[0]
+        if raw is not None and first_us - raw["at"] >= _NEW_AFTER_US:
+            raw = None
         renditions = {} if raw is None else _renditions(raw)
-        if raw is not None:
-            done_before = _complete(renditions, duration_ms) and first_us - raw["at"] >= duration_ms * 1000
-            if done_before or first_us - raw["at"] >= _NEW_AFTER_US:
-                raw, renditions = None, {}
         known = renditions.get(rendition)
         merged = known[1] if known is not None and known[0] == size else ()
         for start, end in spans:
@@ -98,6 +102,11 @@ class AdAudio:
             self, user=user, track=track, rendition=rendition, size=size, duration_ms=duration_ms, now=now
         )
 
+    def begin(self, *, user: str, track: str) -> None:
+        """A new break of the ad `track` was handed out to `user`: what was sent of it before was an earlier
+        break's hearing, and none of it counts for this one."""
+        self._state.delete(_key(user, track))
+
     def heard(self, *, user: str, track: str, duration_ms: int, since: datetime, now: datetime) -> bool:
         """Whether about the whole ad (all but its last AD_SLACK_MS) was sent to `user` in a hearing that began
         after `since` (the break was handed out), on any worker or node, and the ad's length has passed since
@@ -112,7 +121,7 @@ class AdAudio:
     def _move(self, count: "AdAudioCount") -> tuple[list[str], Change[None]]:
         sent = count.served
         return [_key(count.user, count.track)], _merge(
-            _us(sent.first or sent.now()), count.rendition, sent.size, sent.duration_ms, sent.spans
+            _us(sent.first or sent.now()), count.rendition, sent.size, sent.spans
         )
 
     async def amerge(self, count: "AdAudioCount") -> None:

@@ -17,7 +17,8 @@ from encore.playback._clockstate import ClockState
 def start_ad_break(
     session: Session, *, user_id: int, interval_s: int, now: datetime, clocks: AdClockBook
 ) -> AdBreakView:
-    """Hand out the ad this listener must hear; an unfinished break is handed out again, not replaced."""
+    """Hand out the ad this listener must hear; an unfinished break is handed out again, not replaced. A new
+    break starts a new hearing of its ad (`AdAudio.begin`): what was sent of it before was an earlier break's."""
     access = check_access(session, user_id=user_id, now=now)
     if access.tier is Tier.PREMIUM:
         raise Conflict("Premium listeners hear no ads", code="no_ad_due")
@@ -25,7 +26,11 @@ def start_ad_break(
     not_due = ad_due(tier=access.tier, clock=AdClock(state.total_ms(now)), interval_s=interval_s).allowed
     if not_due and open_break(session, user_id=user_id, now=now) is None:
         raise Conflict("no ad is due", code="no_ad_due")
-    return issue_break(session, user_id=user_id, now=now, last_track_id=state.last_track_id)
+    brk = issue_break(session, user_id=user_id, now=now, last_track_id=state.last_track_id)
+    if brk.new:
+        user = session.scalars(select(User.public_id).where(User.id == user_id)).one()
+        clocks.ad_audio.begin(user=user, track=brk.track_public_id)
+    return brk
 
 
 def complete_ad_break(session: Session, *, user_id: int, break_id: str, now: datetime, clocks: AdClockBook) -> Decision:
