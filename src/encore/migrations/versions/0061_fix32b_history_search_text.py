@@ -13,8 +13,10 @@ fold accents or case in full ("beyonce" never found "Beyoncé", nor "strasse" "S
 
 The upgrade adds both columns (in place: nullable, no default) and fills them from the rows, BATCH rows a
 statement in primary-key order, so a history of any length is read and written a batch at a time; player plays
-(no text of their own) stay None. On PostgreSQL each batch is one UPDATE from arrays. About 8 s of CPU a million
-text listens on SQLite, 14 s on PostgreSQL (docs/benchmarks.md, fix32b). The downgrade drops the columns.
+(no text of their own) stay None. On PostgreSQL each batch is one UPDATE from arrays. Measured on the shared 2-core
+machine at load 9-14 (docs/benchmarks.md, fix32b): SQLite ~8 us of CPU a row (~20 us wall), so ~8 s of CPU a
+million text listens; PostgreSQL ~75 us of wall a row (it writes each row again, with its index entries), so about
+75 s a million. The downgrade drops the columns.
 """
 
 from collections.abc import Sequence
