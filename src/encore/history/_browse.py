@@ -9,7 +9,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
@@ -93,19 +93,28 @@ def _where(user_id: int, flt: HistoryFilter, *, hidden: bool = False) -> list[Co
         where.append(Play.source == IMPORTED)
     elif flt.source == "encore":
         where.append(Play.source != IMPORTED)
-    pattern = search_pattern(flt.text)
-    if pattern is not None:
-        # stored folded text on every side (`history._search_text`): the play's own, the catalogue's titles and
-        # artists' names, so accents and full case folding cost what a plain LIKE does. The catalogue's matching
-        # tracks are found once (not per play): by title, or by any of their artists
-        by_title = select(Track.id).where(Track.title_folded.like(pattern, escape="\\"))
-        by_artist = (
-            select(TrackArtist.track_id)
-            .join(Artist, Artist.id == TrackArtist.artist_id)
-            .where(Artist.name_key.like(pattern, escape="\\"))
-        )
-        where.append(or_(Play.search_text.like(pattern, escape="\\"), Play.track_id.in_(by_title.union(by_artist))))
+    if (matches := _text_matches(flt.text)) is not None:
+        where.append(matches)
     return where
+
+
+def _text_matches(text: str) -> ColumnElement[bool] | None:
+    """The plays holding `text` in their own artist or title, or whose catalogue track's title or an artist's name
+    holds it, all compared as stored folded text (`history._search_text`), so accents and full case folding cost
+    what a plain LIKE does; None for a blank text (no filter)."""
+    if not text.strip():
+        return None
+    pattern = search_pattern(text)
+    if pattern is None:  # only accents: no letter left to find (the catalogue's search finds nothing either)
+        return false()
+    # the catalogue's matching tracks, found once (not per play): by title, or by any of their artists
+    by_title = select(Track.id).where(Track.title_folded.like(pattern, escape="\\"))
+    by_artist = (
+        select(TrackArtist.track_id)
+        .join(Artist, Artist.id == TrackArtist.artist_id)
+        .where(Artist.name_key.like(pattern, escape="\\"))
+    )
+    return or_(Play.search_text.like(pattern, escape="\\"), Play.track_id.in_(by_title.union(by_artist)))
 
 
 def _cursor(row: HistoryRow) -> str:
