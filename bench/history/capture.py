@@ -188,7 +188,7 @@ def trigger_cost(c: Container, user_id: int, batches: int) -> None:
         took = 0.0
         for b in range(batches):
             rows = [
-                (user_id, f"trg-{run}-{b}-{i}", tracks[i % 200] if with_track else None, now - timedelta(seconds=b * 1000 + i), now, 0, "ended", False, "bench", True, "A", "T", None, None, None, None, None, None)
+                (user_id, f"trg-{run}-{b}-{i}", tracks[i % 200] if with_track else None, now - timedelta(seconds=b * 1000 + i), now, 0, "ended", False, "bench", True, "A", "T", None, None, None, None, None, None, "a\x1ft")
                 for i in range(1000)
             ]  # fmt: skip
             t0 = time.perf_counter()

@@ -103,8 +103,8 @@ def _insert_tracks(
 ) -> None:
     con.executemany(
         "INSERT INTO tracks (id, public_id, album_id, title, duration_ms, disc_number, track_number, explicit,"
-        " gain_db, audio_hash, created_at, updated_at) VALUES (?,?,?,?,200000,1,1,0,0,?,?,?)",
-        ((t, new_public_id(), al, title, f"h{t}", now, now) for t, al, title, _, _ in batch),
+        " gain_db, audio_hash, created_at, updated_at, title_folded) VALUES (?,?,?,?,200000,1,1,0,0,?,?,?,?)",
+        ((t, new_public_id(), al, title, f"h{t}", now, now, fold(title)) for t, al, title, _, _ in batch),
     )
     con.executemany(
         "INSERT INTO track_artists (track_id, artist_id, position, role) VALUES (?,?,0,'primary')",

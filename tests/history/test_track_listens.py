@@ -243,7 +243,8 @@ def test_one_statement_of_mixed_rows_counts_only_visible_catalogue_listens(conta
 
     def row(pid: str, track: int | None, listen: bool, artist: str | None = None) -> tuple[object, ...]:
         return (user, pid, track, AT, NOW, 200_000, "ended", False, "listenbrainz", listen, artist, "Tïtle ♪",
-                None, None, None if track else "0123456789abcdef", None, None, None)  # fmt: skip
+                None, None, None if track else "0123456789abcdef", None, None, None,
+                history.search_text(artist, "Tïtle ♪"))  # fmt: skip
 
     rows = [row("a", one, True), row("b", one, False), row("c", None, True, "Bänd"), row("d", two, True),
             row("e", None, False), row("d", two, True)]  # fmt: skip
@@ -275,7 +276,8 @@ def test_a_batch_of_many_statements_inserts_and_counts_each_new_row_once(contain
         track = tracks[n % 3] if n % 2 else None
         return (user, f"pid-{n:04d}", track, AT + timedelta(seconds=n), NOW, n, "ended", n % 5 == 0,
                 "listenbrainz", n % 7 != 0, f"Artist {n}", f"Title {n}", None if n % 4 else f"Album {n}", None,
-                None if track else f"{n:016x}", n or None, None, None)  # fmt: skip
+                None if track else f"{n:016x}", n or None, None, None,
+                history.search_text(f"Artist {n}", f"Title {n}"))  # fmt: skip
 
     rows = [row(n) for n in range(130)]
     with transaction(container.sessions) as s:  # kept already: two in the first statement, one in the tail
@@ -289,11 +291,11 @@ def test_a_batch_of_many_statements_inserts_and_counts_each_new_row_once(contain
         )
         stored = s.execute(
             select(Play.client_play_id, Play.track_id, Play.ms_played, Play.shuffle, Play.is_listen, Play.artist_name,
-                   Play.release_name, Play.match_key, Play.duration_ms, Play.started_at)
+                   Play.release_name, Play.match_key, Play.duration_ms, Play.started_at, Play.search_text)
             .where(Play.user_id == user).order_by(Play.client_play_id)
         ).all()  # fmt: skip
     assert [tuple(r) for r in stored] == [
-        (r[1], r[2], r[5], r[7], r[9], r[10], r[12], r[14], r[15], r[3]) for r in rows
+        (r[1], r[2], r[5], r[7], r[9], r[10], r[12], r[14], r[15], r[3], r[18]) for r in rows
     ]
 
 
@@ -316,7 +318,8 @@ def test_one_submissions_rows_bind_their_shared_values_once_and_store_what_full_
         track = tracks[n % 3] if n % 2 else None
         return (f"pid-{n:04d}", track, AT + timedelta(seconds=n), n, f"Artist {n}", f"Title {n}",
                 None if n % 4 else f"Album {n}", None if n % 5 else f"ISRC{n:08d}", None if track else f"{n:016x}",
-                n or None, None if n % 3 else f'{{"n": {n}}}')  # fmt: skip
+                n or None, None if n % 3 else f'{{"n": {n}}}',
+                history.search_text(f"Artist {n}", f"Title {n}"))  # fmt: skip
 
     def batch(numbers: list[int]) -> Batch:
         return Batch(shared, [value for n in numbers for value in own(n)])
@@ -334,7 +337,8 @@ def test_one_submissions_rows_bind_their_shared_values_once_and_store_what_full_
         stored = s.execute(
             select(Play.user_id, Play.client_play_id, Play.track_id, Play.started_at, Play.updated_at, Play.ms_played,
                    Play.state, Play.shuffle, Play.source, Play.is_listen, Play.artist_name, Play.track_name,
-                   Play.release_name, Play.isrc, Play.match_key, Play.duration_ms, Play.extra, Play.import_id)
+                   Play.release_name, Play.isrc, Play.match_key, Play.duration_ms, Play.extra, Play.import_id,
+                   Play.search_text)
             .where(Play.user_id == user).order_by(Play.client_play_id)
         ).all()  # fmt: skip
     assert [tuple(r) for r in stored] == [full_row(shared, own(n)) for n in numbers]
@@ -350,7 +354,20 @@ def test_columns_empty_in_every_row_of_a_batch_are_stored_null_and_the_rest_in_p
     rows = BATCH_ROWS + 3
 
     def own(n: int, release: str | None) -> tuple[object, ...]:
-        return (f"e-{n:04d}", None, AT + timedelta(seconds=n), n, f"A{n}", f"T{n}", release, None, None, None, None)
+        return (
+            f"e-{n:04d}",
+            None,
+            AT + timedelta(seconds=n),
+            n,
+            f"A{n}",
+            f"T{n}",
+            release,
+            None,
+            None,
+            None,
+            None,
+            f"a{n}\x1ft{n}",
+        )
 
     empty = Batch(shared, [v for n in range(rows) for v in own(n, None)])
     one = Batch(shared, [v for n in range(rows, 2 * rows) for v in own(n, "Album" if n == rows + 5 else None)])
@@ -370,6 +387,7 @@ def test_columns_empty_in_every_row_of_a_batch_are_stored_null_and_the_rest_in_p
                 Play.ms_played,
                 Play.artist_name,
                 Play.track_name,
+                Play.search_text,
             )
             .where(Play.user_id == user)
             .order_by(Play.client_play_id)
@@ -387,6 +405,7 @@ def test_columns_empty_in_every_row_of_a_batch_are_stored_null_and_the_rest_in_p
             n,
             f"A{n}",
             f"T{n}",
+            f"a{n}\x1ft{n}",
         )
         for n in range(2 * rows)
     ]

@@ -16,13 +16,16 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from encore.db import Base, TimestampMixin, UTCDateTime, utcnow
+from encore.catalog._text import fold
+from encore.db import Base, TimestampMixin, UTCDateTime, inserted_values, utcnow
 from encore.kernel import new_public_id
 
 
@@ -206,6 +209,12 @@ class AlbumGenre(Base):
     genre_id: Mapped[int] = mapped_column(ForeignKey("genres.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
+def _folded_title(context: DefaultExecutionContext) -> str | None:
+    """A track inserted outside the ORM's objects (a bulk insert): its title folded, as `Track._fold_title` sets it."""
+    title = inserted_values(context).get("title")
+    return fold(title) if isinstance(title, str) else None
+
+
 class Track(TimestampMixin, Base):
     __tablename__ = "tracks"
     __table_args__ = (
@@ -217,6 +226,9 @@ class Track(TimestampMixin, Base):
     public_id: Mapped[str] = _public_id()
     album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(500))
+    # the title as `fold` reads it, kept with every change of the title (`_fold_title`): the history's word search
+    # compares it, as it compares `Artist.name_key`, stored, rather than folding every title per search (fix32b_1)
+    title_folded: Mapped[str | None] = mapped_column(Text, default=_folded_title)
     isrc: Mapped[str | None] = mapped_column(String(12), index=True)
     duration_ms: Mapped[int] = mapped_column(Integer)
     disc_number: Mapped[int] = mapped_column(Integer, default=1)
@@ -238,6 +250,11 @@ class Track(TimestampMixin, Base):
     artists: Mapped[list["TrackArtist"]] = relationship(
         order_by="TrackArtist.position", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @validates("title")
+    def _fold_title(self, _key: str, title: str) -> str:
+        self.title_folded = fold(title)
+        return title
 
 
 class TrackArtist(Base):

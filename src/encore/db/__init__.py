@@ -1,6 +1,6 @@
 """Storage of rows: the declarative base, engines and sessions. Knows no capability."""
 
-from encore.db._base import Base, TimestampMixin, utcnow
+from encore.db._base import Base, TimestampMixin, inserted_values, utcnow
 from encore.db._engine import (
     bound_statements,
     create_db_engine,
@@ -34,6 +34,7 @@ __all__ = [
     "connection_of",
     "create_db_engine",
     "error_line",
+    "inserted_values",
     "is_busy",
     "is_driver_error",
     "is_storage_failing",

@@ -75,6 +75,7 @@ from encore.history._scrobbles import (
     scrobble_play_id,
     scrobbled,
 )
+from encore.history._search_text import search_text
 from encore.history._service import (
     FORGOTTEN_PLAY_S,
     LISTEN_ID_PREFIX,
@@ -176,6 +177,7 @@ __all__ = [
     "same_listen",
     "scrobble_play_id",
     "scrobbled",
+    "search_text",
     "set_playing_now",
     "submit_listens",
     "submit_match",

@@ -9,14 +9,14 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Artist, Track, TrackArtist
-from encore.db import unicode_lower
 from encore.history._imports import lock_listen_counters, visible
 from encore.history._models import Play
 from encore.history._rollups import mark_plays, mark_span
+from encore.history._search_text import search_pattern
 from encore.kernel import NotFound, ValidationFailed, in_epoch
 
 SOURCES = ("encore", "imported")  # imported = a Spotify, ListenBrainz or Encore file; encore = heard through Encore
@@ -29,7 +29,9 @@ DELETE_CHUNK = 1_000  # plays per delete transaction: ~70 ms on a loaded SQLite 
 class HistoryFilter:
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
-    text: str = ""  # in the track's title or an artist's name, either as the play kept it or the catalogue's
+    # in the track's title or an artist's name, either as the play kept it or the catalogue's; case, accents and
+    # spacing fold as the catalogue search folds them ("beyonce" finds "Beyoncé", "strasse" "Straße")
+    text: str = ""
     source: str | None = None  # one of SOURCES
 
 
@@ -76,11 +78,6 @@ def _check(flt: HistoryFilter) -> None:
         raise ValidationFailed("the range must start before it ends", code="bad_range")
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _where(user_id: int, flt: HistoryFilter, *, hidden: bool = False) -> list[ColumnElement[bool]]:
     """The listener's plays the filter names: visible ones only, or with `hidden` also an unpublished (or
     killed) import's rows, which forgetting must remove too or a later publish would bring them back."""
@@ -96,28 +93,28 @@ def _where(user_id: int, flt: HistoryFilter, *, hidden: bool = False) -> list[Co
         where.append(Play.source == IMPORTED)
     elif flt.source == "encore":
         where.append(Play.source != IMPORTED)
-    text = flt.text.strip()
-    if text:
-        # lower case in every script on both databases (`db.unicode_lower`: the database's own lower() is ASCII-only
-        # in SQLite and in a C-locale PostgreSQL, so "москва" never found "Москва Ночью"). Not the catalogue's full
-        # folding without accents (`db.unaccented_fold`): per row over a whole history and catalogue it cost ~7x
-        # lower() (review31c M2); a folded column written with each play would give it at lower()'s price.
-        pattern = _like(text.lower())
-        # the catalogue's matching tracks, found once (not per play): by title, or by any of their artists
-        by_title = select(Track.id).where(unicode_lower(Track.title).like(pattern, escape="\\"))
-        by_artist = (
-            select(TrackArtist.track_id)
-            .join(Artist, Artist.id == TrackArtist.artist_id)
-            .where(unicode_lower(Artist.name).like(pattern, escape="\\"))
-        )
-        where.append(
-            or_(
-                unicode_lower(Play.track_name).like(pattern, escape="\\"),
-                unicode_lower(Play.artist_name).like(pattern, escape="\\"),
-                Play.track_id.in_(by_title.union(by_artist)),
-            )
-        )
+    if (matches := _text_matches(flt.text)) is not None:
+        where.append(matches)
     return where
+
+
+def _text_matches(text: str) -> ColumnElement[bool] | None:
+    """The plays holding `text` in their own artist or title, or whose catalogue track's title or an artist's name
+    holds it, all compared as stored folded text (`history._search_text`), so accents and full case folding cost
+    what a plain LIKE does; None for a blank text (no filter)."""
+    if not text.strip():
+        return None
+    pattern = search_pattern(text)
+    if pattern is None:  # only accents: no letter left to find (the catalogue's search finds nothing either)
+        return false()
+    # the catalogue's matching tracks, found once (not per play): by title, or by any of their artists
+    by_title = select(Track.id).where(Track.title_folded.like(pattern, escape="\\"))
+    by_artist = (
+        select(TrackArtist.track_id)
+        .join(Artist, Artist.id == TrackArtist.artist_id)
+        .where(Artist.name_key.like(pattern, escape="\\"))
+    )
+    return or_(Play.search_text.like(pattern, escape="\\"), Play.track_id.in_(by_title.union(by_artist)))
 
 
 def _cursor(row: HistoryRow) -> str:

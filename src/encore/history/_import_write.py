@@ -29,6 +29,7 @@ from encore.history._listens import (
 )
 from encore.history._match import catalogue_matches, match_key, text_key
 from encore.history._models import Play
+from encore.history._search_text import search_text
 from encore.history._spotify_pairs import without_spotify_copies
 from encore.history._stamps import utc_text
 
@@ -111,7 +112,7 @@ def prepare_import_rows(
         track_id = ((matched.get("isrc:" + isrc) if isrc else None) or matched.get(key)) if matched else None
         at: Any = started if sqlite else datetime.fromisoformat(started).replace(tzinfo=UTC)
         own += (pid, track_id, at, ms, artist, track, release, isrc, None if track_id is not None else match_key(key),
-                None, extra)  # fmt: skip
+                None, extra, search_text(artist, track))  # fmt: skip
     return Batch((user_id, stamp, "ended", False, "import", True, import_id), own)
 
 

@@ -4,7 +4,7 @@ Two shapes of rows come here:
 - full rows (tuples in `COLUMNS` order), as `insert_new_plays` and a batch of many listeners' `single`s give;
 - a `Batch`: the rows of one submission or one import block, whose listener, received time, state, flags,
   source and import are the same for every row (`SHARED`). Those are bound once per statement (`?1`..`?7`)
-  and each row binds only its own eleven values: the driver bound all 18 a row, and binding (the adapter
+  and each row binds only its own twelve values: the driver bound all 19 a row, and binding (the adapter
   lookups of the NULL import id and the two flags most) was ~16% of an import's CPU (issue #17).
 """
 
@@ -22,7 +22,7 @@ from encore.history._counter import count_written
 COLUMNS = (
     "user_id", "client_play_id", "track_id", "started_at", "updated_at", "ms_played", "state", "shuffle", "source",
     "is_listen", "artist_name", "track_name", "release_name", "isrc", "match_key", "duration_ms", "extra",
-    "import_id",
+    "import_id", "search_text",
 )  # fmt: skip
 # the same for every row of one submission or import block, in this order
 SHARED = ("user_id", "updated_at", "state", "shuffle", "source", "is_listen", "import_id")
@@ -77,14 +77,14 @@ def _insert(columns: Sequence[str], values: str) -> str:
 
 # SQLite: full rows go ROWS_PER_INSERT to a statement, the last few one a statement. The driver's executemany of a
 # one-row INSERT paid a statement's reset, halt and journal bookkeeping per row, a third of the insert's CPU
-# (issue #17: 53k -> 36k instructions a row under callgrind, 50 and 100 rows alike); 50 rows bind 900 values,
+# (issue #17: 53k -> 36k instructions a row under callgrind, 50 and 100 rows alike); 50 rows bind 950 values,
 # within even an old SQLite's 999. ON CONFLICT without a target: the only unique key a new row can collide on is
 # (user_id, client_play_id), and each row of a multi-row VALUES is inserted (or dropped) in turn, so a row
 # repeated within one statement is dropped as one repeated across statements.
 ROWS_PER_INSERT = 50
 _INSERT_QMARK = _insert(COLUMNS, _values(["?"] * len(COLUMNS)))
 _INSERT_QMARK_ROWS = _insert(COLUMNS, ", ".join([_values(["?"] * len(COLUMNS))] * ROWS_PER_INSERT))
-# a Batch: ?1..?7 are the SHARED values, then each row's OWN; 80 rows bind 7 + 880 values (<= 999)
+# a Batch: ?1..?7 are the SHARED values, then each row's OWN; 80 rows bind 7 + 960 values (<= 999)
 BATCH_ROWS = 80
 # A Batch's columns that a whole submission often leaves NULL (a scrobbler's import: no catalogue track, release,
 # ISRC, duration or additional_info): one NULL in every row of the Batch is written as NULL in the statement and
@@ -112,7 +112,7 @@ def _batch_sql(rows: int, empty: frozenset[int]) -> str:
 # (%b): psycopg's text form of a list cost ~20 us a listen of Encore's CPU, its binary form ~1/3 of that.
 _PG_TYPES = (
     "bigint", "varchar", "bigint", "timestamptz", "timestamptz", "integer", "varchar", "boolean", "varchar",
-    "boolean", "varchar", "varchar", "varchar", "varchar", "varchar", "integer", "text", "bigint",
+    "boolean", "varchar", "varchar", "varchar", "varchar", "varchar", "integer", "text", "bigint", "text",
 )  # fmt: skip
 _INSERT_UNNEST = (
     f"INSERT INTO plays ({', '.join(COLUMNS)}) "  # noqa: S608 - built once from constants

@@ -22,6 +22,7 @@ from encore.history._insert import Batch, full_row, insert_counted
 from encore.history._match import catalogue_matches, catalogue_text, match_key, text_key
 from encore.history._models import Play, PlayingNow
 from encore.history._rollups import mark, mark_plays, month_of
+from encore.history._search_text import search_text
 from encore.history._stamps import second_text, utc_text
 
 PRECHECK_AT = 50  # listens in one submission from which already-kept ones are looked up before the insert
@@ -166,11 +167,12 @@ def store_listens(session: Session, keyed: Sequence[Keyed], *, alike: bool = Fal
         if not sqlite:
             started = at
         track_id = ((matched.get("isrc:" + isrc.upper()) if isrc else None) or matched.get(key)) if matched else None
+        artist, title = listen.artist_name[:512], listen.track_name[:512]
         # history/_insert.py's OWN order
-        values = (pid, track_id, started, listen.ms_played or listen.duration_ms or 0, listen.artist_name[:512],
-                  listen.track_name[:512], (listen.release_name or "")[:512] or None, (isrc or "").upper()[:12] or None,
+        values = (pid, track_id, started, listen.ms_played or listen.duration_ms or 0, artist, title,
+                  (listen.release_name or "")[:512] or None, (isrc or "").upper()[:12] or None,
                   None if track_id is not None else match_key(key), listen.duration_ms,
-                  info_json(info) if info else None)  # fmt: skip
+                  info_json(info) if info else None, search_text(artist, title))  # fmt: skip
         if alike:
             own += values
         else:

@@ -15,7 +15,6 @@ from encore.catalog import (
     Track,
     TrackArtist,
     cache_for,
-    fold,
     identity_key,
     music_track,
     stored_version,
@@ -24,6 +23,7 @@ from encore.db import transaction
 from encore.history._imports import lock_listen_counters
 from encore.history._models import Play
 from encore.history._rollups import mark_plays
+from encore.history._search_text import folded as _folded
 
 CHUNK = 500
 
@@ -38,8 +38,6 @@ def text_key(artist_name: str, track_name: str) -> str:
     key = f"{_folded(artist_name)}\x1f{_folded(track_name)}"[:800]
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
 
-
-_folded = lru_cache(maxsize=1 << 16)(fold)
 
 # plays.match_key holds a text key's first 16 hex digits (64 bits), not all 40 (migration import8_1): on
 # SQLite a new unmatched listen lands on a random leaf of that index, and the shorter key cut an import's

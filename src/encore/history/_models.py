@@ -3,9 +3,18 @@
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
-from encore.db import Base, UTCDateTime
+from encore.db import Base, UTCDateTime, inserted_values
+from encore.history._search_text import search_text
+
+
+def _search_text(context: DefaultExecutionContext) -> str | None:
+    """A row inserted through SQLAlchemy (a player's report, the demo's bulk insert): its text's search text. The
+    raw insert (history/_insert.py) is given it by the listens' writers, which have the folded parts at hand."""
+    row = inserted_values(context)
+    return search_text(row.get("artist_name"), row.get("track_name"))
 
 
 class Play(Base):
@@ -43,6 +52,10 @@ class Play(Base):
     # matched. Not indexed (migration import13_1): history.match_listens walks the unmatched rows in time order
     match_key: Mapped[str | None] = mapped_column(String(40))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+    # history.search_text(artist_name, track_name): the text folded, for the history's word search (history.browse);
+    # None when the play keeps no text. Neither part changes once written (a match only sets track_id), so it is
+    # written with the row only. No index: the search reads a listener's rows by the wrapped index
+    search_text: Mapped[str | None] = mapped_column(Text, default=_search_text)
     # the submitter's additional_info, as JSON text, returned unchanged by the ListenBrainz API
     extra: Mapped[str | None] = mapped_column(Text)
     # set on rows an import wrote: hidden from every reader until that import publishes (history.visible).
