@@ -11,9 +11,9 @@ from encore import library
 from encore.accounts import create_user
 from encore.bootstrap import Container
 from encore.db import transaction
-from encore.kernel import Conflict, ValidationFailed
+from encore.kernel import Conflict
 from encore.library import Playlist, PlaylistItem
-from encore.library._policy import MAX_ITEMS
+from encore.library._policy import MAX_PLAYLISTS
 from tests.catalog import factories as f
 from tests.library.test_library import NOW
 from tests.support.races import claiming, race
@@ -69,9 +69,9 @@ def test_the_last_playlist_place_asked_for_at_once_is_given_once(container: Cont
             "created_at": NOW,
             "updated_at": NOW,
         }
-        s.execute(insert(Playlist), [{**old, "name": f"old {i}"} for i in range(MAX_ITEMS - 1)])
+        s.execute(insert(Playlist), [{**old, "name": f"old {i}"} for i in range(MAX_PLAYLISTS - 1)])
 
     create = claiming(lambda s: library.create_playlist(s, owner_id=owner, name="new", now=NOW))
-    assert race(container, [create] * RACERS) == ["created"] + [ValidationFailed.code] * (RACERS - 1)
+    assert race(container, [create] * RACERS) == ["created"] + ["too_many_playlists"] * (RACERS - 1)
     with container.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(Playlist)) == MAX_ITEMS
+        assert s.scalar(select(func.count()).select_from(Playlist)) == MAX_PLAYLISTS

@@ -27,7 +27,7 @@ from encore.accounts._policy import (
 from encore.accounts._reset_codes import ResetCode, issue_reset_codes, reset_code_refusal, spend_reset_code
 from encore.accounts._stopped import erase_requested
 from encore.accounts._throttle import LoginThrottle
-from encore.db import lock_space, unaccent, unaccented_fold, write_lock
+from encore.db import folded_words, lock_space, unaccent, unaccented_fold, write_lock
 from encore.kernel import (
     Conflict,
     EncoreError,
@@ -407,6 +407,8 @@ def find_users(session: Session, *, query: str, limit: int) -> list[User]:
     playlist owner shows it (`name_beside_logins`: "Mara (rwhC)" is that Mara, not every Mara; review30b L2)."""
     folded = query.strip().casefold()
     stmt = select(User).order_by(User.username_key).limit(limit)
+    if folded and not folded_words(folded):  # accents alone: "" was held by every chosen name (review32a L2)
+        return []
     if folded:
         stmt = stmt.where(_named_by(folded))
     return list(session.scalars(stmt))

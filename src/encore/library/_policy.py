@@ -15,6 +15,11 @@ from encore.kernel import (
 MAX_NAME = 100
 MAX_DESCRIPTION = 300
 MAX_ITEMS = 10_000
+# Playlists one account may own. A listener making one a week would take 19 years to reach it, one saving a mix
+# every day nearly 3; Spotify's clients meet ceilings of the kind too (10,000 tracks a playlist, and Your Library's
+# "no more room"). Until session 32 the cap was MAX_ITEMS, so a free account could fill the public search with
+# 10,000 playlists at ~80 a second (review32a M2): each search reads every public name.
+MAX_PLAYLISTS = 1_000
 MAX_PER_CALL = 100
 
 
