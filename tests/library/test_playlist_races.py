@@ -3,6 +3,7 @@ items and the same version, so the version went up once for several changes (two
 snapshot id, which a client's positional remove trusts) and the new tracks shared one position."""
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -66,7 +67,7 @@ def test_the_last_playlist_place_asked_for_at_once_is_given_once(container: Cont
             "description": "",
             "public": False,
             "version": 1,
-            "created_at": NOW,
+            "created_at": NOW - timedelta(days=1),  # made over time, not in the last hour (NEW_PLAYLISTS_PER_HOUR)
             "updated_at": NOW,
         }
         s.execute(insert(Playlist), [{**old, "name": f"old {i}"} for i in range(MAX_PLAYLISTS - 1)])

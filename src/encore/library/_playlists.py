@@ -1,6 +1,6 @@
 """Playlist services. Positions are dense (0..n-1) and rewritten on every change of order."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -127,17 +127,32 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
     ]
 
 
+def _may_create(session: Session, *, owner_id: int, now: datetime) -> None:
+    hour_ago = now - timedelta(hours=1)
+    recent = case((Playlist.created_at > hour_ago, Playlist.created_at))
+    owned, made, oldest = session.execute(
+        select(func.count(), func.count(recent), func.min(recent)).where(Playlist.owner_id == owner_id)
+    ).one()
+    decision = _policy.may_create(owned=owned, made_last_hour=made)
+    if decision.reason == "too_many_playlists":
+        raise ValidationFailed(
+            f"An account holds at most {_policy.MAX_PLAYLISTS:,} playlists and yours has {owned:,}:"
+            " delete one to make room for another",
+            code=decision.reason,
+        )
+    if not decision.allowed:
+        raise ValidationFailed(
+            f"You made {made:,} playlists in the last hour, the most an hour allows: make the next from"
+            f" {oldest + timedelta(hours=1):%H:%M} UTC",
+            code=decision.reason,
+        )
+
+
 def create_playlist(
     session: Session, *, owner_id: int, name: str, description: str = "", public: bool = False, now: datetime
 ) -> PlaylistView:
     write_lock(session, "playlists", owner_id)  # counted before another request's playlist was committed, both fit
-    count = session.scalar(select(func.count()).select_from(Playlist).where(Playlist.owner_id == owner_id)) or 0
-    if count >= _policy.MAX_PLAYLISTS:
-        raise ValidationFailed(
-            f"An account holds at most {_policy.MAX_PLAYLISTS:,} playlists and yours has {count:,}:"
-            " delete one to make room for another",
-            code="too_many_playlists",
-        )
+    _may_create(session, owner_id=owner_id, now=now)
     playlist = Playlist(
         owner_id=owner_id,
         name=_text(name, field="name", limit=_policy.MAX_NAME, allow_empty=False),
