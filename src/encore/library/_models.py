@@ -27,7 +27,8 @@ class Playlist(TimestampMixin, Base):
     # The name as the public search reads it (`db.unaccent`: case-folded, accents aside), written with the name.
     # Folding it in SQL on every row of every search cost ~6x the scan on PostgreSQL (review32a M2); a plain
     # LIKE over this column costs what lower() did. The ORM sets it with each name (`_fold_name`); the default
-    # serves an INSERT that names no key (a bulk insert of rows).
+    # serves an INSERT that names no key (a bulk insert of rows). A change to `db.unaccent`'s rule needs a migration
+    # that fills the column again, as fix32d_1 first did.
     name_key: Mapped[str] = mapped_column(String(MAX_NAME_KEY), default=_folded_name)
     description: Mapped[str] = mapped_column(String(300), default="")
     public: Mapped[bool] = mapped_column(Boolean, default=False)
