@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, String, and_, func, literal, or_, select, 
 from sqlalchemy.orm import Session
 
 from encore.accounts._models import User
-from encore.db import unaccent, unaccented_fold
+from encore.db import folded_words, unaccent, unaccented_fold
 
 
 def find_users(session: Session, *, query: str, limit: int) -> list[User]:
@@ -18,6 +18,8 @@ def find_users(session: Session, *, query: str, limit: int) -> list[User]:
     playlist owner shows it (`name_beside_logins`: "Mara (rwhC)" is that Mara, not every Mara; review30b L2)."""
     folded = query.strip().casefold()
     stmt = select(User).order_by(User.username_key).limit(limit)
+    if folded and not folded_words(folded):  # accents alone: "" was held by every chosen name (review32a L2)
+        return []
     if folded:
         stmt = stmt.where(_named_by(folded))
     return list(session.scalars(stmt))

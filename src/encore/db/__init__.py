@@ -18,7 +18,7 @@ from encore.db._lanes import Lanes, lanes_for
 from encore.db._locks import lock_space, write_lock
 from encore.db._migrate import SchemaNewer, Upgrade, alembic_config, upgrade_to_head
 from encore.db._raw import RawStatement, connection_of
-from encore.db._text import unaccent, unaccented_fold, unicode_lower
+from encore.db._text import folded_words, unaccent, unaccented_fold, unicode_lower
 from encore.db._types import UTCDateTime
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "connection_of",
     "create_db_engine",
     "error_line",
+    "folded_words",
     "inserted_values",
     "is_busy",
     "is_driver_error",

@@ -39,6 +39,17 @@ def unaccent(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", text.casefold()) if not _ACCENTS[0] <= ch <= _ACCENTS[1])
 
 
+def folded_words(query: str, *, most: int = 10) -> list[str]:
+    """The words a name must hold for a search by `query` that reads names folded (`unaccent`), at most `most`, the
+    most telling kept: a repeated word, or one inside another ("a" in "abba"), asks nothing more (probe18b N9: ten
+    "a"s pushed the word that mattered out). A word of accents alone folds to nothing and is dropped: as "" it was
+    held by every name, so a search of one combining accent listed every public playlist (review32a L2). No word
+    left is a query that asks nothing: the caller answers as it does an empty one."""
+    words = [w for w in dict.fromkeys(unaccent(w) for w in query.split()) if w]
+    telling = [w for w in words if not any(w != other and w in other for other in words)]
+    return sorted(telling, key=len, reverse=True)[:most]
+
+
 @functools.cache
 def _folds() -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """What `str.casefold` does beyond `str.lower` to a lower-case text in NFD, as PostgreSQL's translate() (one

@@ -260,6 +260,12 @@ def may_close(*, month: str, now: datetime) -> Closing:
     return Closing(True, "settled", when)
 
 
+def _closed(month: str) -> Conflict:
+    """The one refusal of a second Close, whether it came after the first or raced it (review32a: the racers were
+    told an older sentence)."""
+    return Conflict(f"{month} is already closed: its statement does not change.", code="month_closed")
+
+
 def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, now: datetime) -> Statement:
     closing = may_close(month=month, now=now)
     if closing.reason == "month_not_over":
@@ -273,7 +279,7 @@ def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, no
             code="month_not_settled",
         )
     if session.scalar(select(RoyaltyStatement.id).where(RoyaltyStatement.month == month)) is not None:
-        raise Conflict(f"{month} is already closed: its statement does not change.", code="month_closed")
+        raise _closed(month)
     # No payment or refund is recorded (billing.lock_money) between reading the money and keeping what each
     # payment brought: what the statement counts and what later statements take as counted are the same.
     write_lock(session, "money")
@@ -294,7 +300,7 @@ def close_month(session: Session, *, month: str, terms: Terms, admin_id: int, no
             session.add(row)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("this month is already closed", code="month_closed") from exc
+        raise _closed(month) from exc
     # Plain bulk insert: a month has one line per (label, artist) pair, tens of thousands of them.
     if s.lines:
         session.execute(

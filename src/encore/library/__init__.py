@@ -35,7 +35,7 @@ from encore.library._playlists import (
     search_playlists,
     update_playlist,
 )
-from encore.library._policy import MAX_ITEMS, MAX_PER_CALL, Access, Decision, moved, playlist_access
+from encore.library._policy import MAX_ITEMS, MAX_PER_CALL, MAX_PLAYLISTS, Access, Decision, moved, playlist_access
 from encore.library._popularity import play_counts, popularity
 from encore.library._privacy import MIN_LISTENERS, enough_listeners
 from encore.library._ratings import RatedKind, Rating, clear_ratings, ratings_for, set_rating
@@ -57,6 +57,7 @@ __all__ = [
     "CATALOGUE_LISTS",
     "MAX_ITEMS",
     "MAX_PER_CALL",
+    "MAX_PLAYLISTS",
     "MAX_QUEUE",
     "MIN_LISTENERS",
     "SHARED_ALBUM_LISTS",

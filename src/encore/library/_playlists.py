@@ -1,13 +1,13 @@
 """Playlist services. Positions are dense (0..n-1) and rewritten on every change of order."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.accounts import User, name_for_others
 from encore.catalog import Album, Page, Track, music_track, track_views
-from encore.db import unaccent, unaccented_fold, write_lock
+from encore.db import folded_words, write_lock
 from encore.kernel import Conflict, NotFound, PermissionDenied, ValidationFailed, is_public_id
 from encore.library import _policy
 from encore.library._models import Playlist, PlaylistItem
@@ -127,13 +127,32 @@ def _views(session: Session, playlists: list[Playlist]) -> list[PlaylistView]:
     ]
 
 
+def _may_create(session: Session, *, owner_id: int, now: datetime) -> None:
+    hour_ago = now - timedelta(hours=1)
+    recent = case((Playlist.created_at > hour_ago, Playlist.created_at))
+    owned, made, oldest = session.execute(
+        select(func.count(), func.count(recent), func.min(recent)).where(Playlist.owner_id == owner_id)
+    ).one()
+    decision = _policy.may_create(owned=owned, made_last_hour=made)
+    if decision.reason == "too_many_playlists":
+        raise ValidationFailed(
+            f"An account holds at most {_policy.MAX_PLAYLISTS:,} playlists and yours has {owned:,}:"
+            " delete one to make room for another",
+            code=decision.reason,
+        )
+    if not decision.allowed:
+        raise ValidationFailed(
+            f"You made {made:,} playlists in the last hour, the most an hour allows: make the next from"
+            f" {oldest + timedelta(hours=1):%H:%M} UTC",
+            code=decision.reason,
+        )
+
+
 def create_playlist(
     session: Session, *, owner_id: int, name: str, description: str = "", public: bool = False, now: datetime
 ) -> PlaylistView:
     write_lock(session, "playlists", owner_id)  # counted before another request's playlist was committed, both fit
-    count = session.scalar(select(func.count()).select_from(Playlist).where(Playlist.owner_id == owner_id)) or 0
-    if count >= _policy.MAX_ITEMS:
-        raise ValidationFailed(f"a listener can have at most {_policy.MAX_ITEMS} playlists")
+    _may_create(session, owner_id=owner_id, now=now)
     playlist = Playlist(
         owner_id=owner_id,
         name=_text(name, field="name", limit=_policy.MAX_NAME, allow_empty=False),
@@ -209,29 +228,22 @@ def search_playlists(session: Session, *, query: str, limit: int, offset: int) -
     """Public playlists whose name holds every word of `query` (case folded and accents aside, in every script, as
     the catalogue's search reads words: "STRASSE" finds "Straße", "cafe" "Café"), newest
     first. Private playlists are never found, the owner's own included: a search is a public place. Neither are a
-    stopped account's (one being deleted: review18b, its playlists were listed until the erase job reached them)."""
-    words = _search_words(query)
+    stopped account's (one being deleted: review18b, its playlists were listed until the erase job reached them).
+    Names are read folded as they were written (`Playlist.name_key`), never folded per row here (review32a M2)."""
+    words = folded_words(query)
+    if not words:  # an empty query, or one of accents alone: nothing asked, nothing listed (review32a L2)
+        return Page([], 0, limit, offset)
     active = Playlist.owner_id.in_(select(User.id).where(User.is_active))
     where = [
         Playlist.public.is_(True),
         active,
-        *(unaccented_fold(Playlist.name).contains(w, autoescape=True) for w in words),
+        *(Playlist.name_key.contains(w, autoescape=True) for w in words),
     ]
-    if not words:
-        return Page([], 0, limit, offset)
     total = session.scalar(select(func.count()).select_from(Playlist).where(*where)) or 0
     rows = list(
         session.scalars(select(Playlist).where(*where).order_by(Playlist.id.desc()).limit(limit).offset(offset))
     )
     return Page(_views(session, rows), total, limit, offset)
-
-
-def _search_words(query: str, most: int = 10) -> list[str]:
-    """The words a name must hold, at most `most` of them, the most telling kept: a repeated word, or one inside
-    another ("a" in "abba"), asks nothing more (probe18b N9: ten "a"s pushed the word that mattered out)."""
-    words = list(dict.fromkeys(unaccent(w) for w in query.split()))  # as the names are read: `unaccented_fold`
-    telling = [w for w in words if not any(w != other and w in other for other in words)]
-    return sorted(telling, key=len, reverse=True)[:most]
 
 
 def playlist_items(

@@ -15,6 +15,15 @@ from encore.kernel import (
 MAX_NAME = 100
 MAX_DESCRIPTION = 300
 MAX_ITEMS = 10_000
+# Playlists one account may own. A listener making one a week would take 19 years to reach it, one saving a mix
+# every day nearly 3; Spotify's clients meet ceilings of the kind too (10,000 tracks a playlist, and Your Library's
+# "no more room"). Until session 32 the cap was MAX_ITEMS, so a free account could fill the public search with
+# 10,000 playlists at ~80 a second (review32a M2): each search reads every public name.
+MAX_PLAYLISTS = 1_000
+# New playlists one account may make in an hour (counted from the rows' own creation times, under the owner's lock:
+# exact on every face and every worker). Far past what a person makes; an app moving a library here from elsewhere
+# makes 200 at once and the rest an hour on. At ~80 a second a script filled an account in minutes (review32a M2).
+NEW_PLAYLISTS_PER_HOUR = 200
 MAX_PER_CALL = 100
 
 
@@ -47,6 +56,15 @@ def may_change(access: Access) -> Decision:
     if access is Access.OWNER:
         return Decision(True, "owner")
     return Decision(False, "not_found" if access is Access.HIDDEN else "not_owner")
+
+
+def may_create(*, owned: int, made_last_hour: int) -> Decision:
+    """Whether an account with `owned` playlists, `made_last_hour` of them in the last hour, may make another."""
+    if owned >= MAX_PLAYLISTS:
+        return Decision(False, "too_many_playlists")
+    if made_last_hour >= NEW_PLAYLISTS_PER_HOUR:
+        return Decision(False, "too_many_new_playlists")
+    return Decision(True, "ok")
 
 
 def clean_text(value: str, *, field: str, limit: int, allow_empty: bool) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from encore.db import write_lock
-from encore.kernel import NotFound, ValidationFailed, new_secret_token
+from encore.kernel import NotFound, ValidationFailed, new_secret_token, towering_refusal
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import MAX_REDIRECT_URIS, check_redirect_uri
 from encore.oauth._scopes import parse_scope
@@ -78,6 +78,8 @@ def register_app(session: Session, *, owner_id: int, name: str, redirect_uris: l
     name = " ".join(name.split())
     if not 1 <= len(name) <= 100 or not name.isprintable():
         raise ValidationFailed("app name must be 1-100 printable characters", code="bad_name")
+    if refused := towering_refusal(name, "An app's name"):  # shown on every consent page (review32a L1)
+        raise ValidationFailed(refused, code="bad_name")
     uris = _clean_uris(redirect_uris)
     write_lock(session, "oauth_apps", owner_id)  # counted before another request's app was committed, both fit
     owned = session.scalars(select(OAuthApp.id).where(OAuthApp.owner_id == owner_id)).all()

@@ -19,7 +19,7 @@ from encore.history import (
     info_json,
     listen_duration_ms,
 )
-from encore.kernel import ValidationFailed, is_isrc, without_bidi_controls
+from encore.kernel import ValidationFailed, is_isrc, without_bidi_controls, without_towers
 
 MIN_MS_PLAYED = 30_000
 INCOGNITO, NOT_MUSIC, SHORT = "incognito", "not_music", "short"  # why an entry is skipped
@@ -43,9 +43,10 @@ def _text(value: Any, where: str) -> str | None:
         raise ValidationFailed(f"{where}: contains a NUL character", code="nul_character")
     if not value.isascii():
         _unicode(value, where)
-        # someone else's text, shown to others on a shared Wrapped: its overrides and isolates are dropped, as
-        # ingest drops them from tags (refusing the whole file for them would lose a listener's history)
-        value = without_bidi_controls(value)
+        # someone else's text, shown to others on a shared Wrapped: its overrides and isolates are dropped, and the
+        # marks a tower stacks on a letter past the few any script needs (review32a L1), as ingest does to tags
+        # (refusing the whole file for them would lose a listener's history)
+        value = without_towers(without_bidi_controls(value))
     return value.strip()[:512] or None
 
 

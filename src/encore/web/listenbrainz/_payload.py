@@ -19,7 +19,7 @@ import orjson
 
 from encore import history
 from encore.history import ListenIn, latest_second
-from encore.kernel import is_isrc, without_bidi_controls
+from encore.kernel import is_isrc, without_bidi_controls, without_towers
 
 MAX_LISTEN_SIZE = 10_240
 MAX_LISTENS_PER_REQUEST = 1_000
@@ -195,8 +195,10 @@ def _dumps(item: dict[str, Any]) -> bytes:
 
 def _shown(text: str) -> str:
     """A scrobbler's text without bidirectional overrides and isolates (they reversed a name and the words
-    after it on a shared Wrapped; probe25a M2): dropped as a history file's import and ingest drop them."""
-    return text if text.isascii() else without_bidi_controls(text)
+    after it on a shared Wrapped; probe25a M2), and with no tower of combining marks over the rows around it
+    (`kernel.without_towers`, the first marks of each letter kept; review32a L1): as a history file's import and
+    ingest keep them."""
+    return text if text.isascii() else without_towers(without_bidi_controls(text))
 
 
 def _shown_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
