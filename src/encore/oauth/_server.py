@@ -145,8 +145,8 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
         self.register_endpoint(Revocation)
 
     def validate_requested_scope(self, scope: str | None) -> None:
-        """Refuse unknown words by name; Spotify's scopes Encore cannot serve pass, to be left out of the grant
-        (`Client.get_allowed_scope`): `decide_scopes` holds the decision and its reasons."""
+        """Refuse unknown words by name; Spotify's scopes Encore cannot serve pass, named in the token's scope
+        with nothing behind them (`Client.get_allowed_scope`): `decide_scopes` holds the decision and its reasons."""
         decision = decide_scopes(scope)
         if decision.unknown:
             raise InvalidScopeError(description=decision.reason)

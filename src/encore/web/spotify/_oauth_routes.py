@@ -60,7 +60,9 @@ class ConsentOut(BaseModel):
     scopes: list[dict[str, str]]
     redirect_uri: str
     not_granted: list[str] = Field(
-        default=[], description="Spotify scopes the app asked for that Encore has nothing behind: not granted"
+        default=[],
+        description="Spotify scopes the app asked for that Encore has nothing behind: named in the token's "
+        "scope, they open nothing",
     )
 
 
