@@ -157,7 +157,10 @@ def test_ingest_ad_saves_spots_as_ad_audio_never_listed(install: Path) -> None:
     with container.sessions() as s:
         spot = s.scalars(select(Track)).one()
         assert spot.is_ad and spot.album.is_ad
+        spot_id = spot.public_id
     container.close()
+    # review32c M2: a campaign names the spot by its track id, which only this line tells the operator
+    assert f"Spot Acme Spot: track id {spot_id}" in done.output, done.output
     # review27c M1: a file read before is skipped as unchanged, which `--ad` cannot change: said, and exit 1
     songs = install / "songs"
     songs.mkdir()
@@ -168,6 +171,8 @@ def test_ingest_ad_saves_spots_as_ad_audio_never_listed(install: Path) -> None:
     # review28a L3: spots read before are spots already, so `--ad` over their folder again is no failure
     spots_again = runner.invoke(app, ["ingest", str(spots), "--ad", "--workers", "1"])
     assert spots_again.exit_code == 0 and "stays music" not in " ".join(spots_again.output.split())
+    assert f"track id {spot_id}" in spots_again.output  # unchanged, and its id said again
+    assert "track id" not in again.output  # music is no spot
 
 
 def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
