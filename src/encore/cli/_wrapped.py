@@ -62,7 +62,6 @@ def build_command(
         err.print("[red]Give exactly one of --year or --decade[/red]")
         raise typer.Exit(2)
     c = _container()
-    c.migrate()
     try:
         period = str(year) if year is not None else str(decade)
         run_wrapped_build(c, period=period, username=user, workers=workers, console=console)
