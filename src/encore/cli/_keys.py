@@ -37,7 +37,11 @@ def rotate(
     grace: Annotated[
         int | None,
         # the bounds of key_grace_s: a slipped sign (-1) ended every open stream URL at once (probe20 N8)
-        typer.Option(help="Seconds the previous keys keep working (default: key_grace_s)", min=0, max=MAX_GRACE_S),
+        typer.Option(
+            help="Seconds the previous keys keep working (default: ENCORE_KEY_GRACE_S, or 86400: a day)",
+            min=0,
+            max=MAX_GRACE_S,
+        ),
     ] = None,
 ) -> None:
     """Sign stream URLs and seal app passwords with a new key; the previous keys count for the grace period.
