@@ -144,6 +144,19 @@ def test_ingest_reports_failures_and_exit_code(install: Path) -> None:
     assert third.exit_code == 1 and "Still failing" in third.output and "broken.mp3" in third.output, third.output
 
 
+def test_ingest_reports_tags_it_left_out(install: Path) -> None:
+    """review32c L4: what the tag reader leaves out of a file (comments past 2,000, names past 300 characters) is a
+    line of the report, as lyrics over 256 KiB are."""
+    lib = install / "lib"
+    lib.mkdir()
+    c.write_flac(lib / "t.flac", c.tone(1.0, 440), title="T" * 100_000, comment=[f"c{i}" for i in range(2_100)])
+    done = runner.invoke(app, ["ingest", str(lib), "--workers", "1"])
+    said = " ".join(done.output.split())
+    assert done.exit_code == 0, done.output
+    assert "only the first 2,000 of its 2,101 Vorbis comments were read" in said, said
+    assert "cut to their first 300 characters: its title (100,000 characters)" in said
+
+
 def test_ingest_ad_saves_spots_as_ad_audio_never_listed(install: Path) -> None:
     """`encore ingest --ad`: the operator's way in for advertisers' spots (review27a M4); a spot is no label's."""
     spots = install / "spots"
