@@ -3,9 +3,11 @@ the rest, and the token response names what was granted; a word that is no scope
 (invalid_scope, naming it), as Spotify refuses it."""
 
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from spotipy.oauth2 import SpotifyOauthError, SpotifyPKCE
 
 from encore.accounts import create_user
 from encore.bootstrap import build
@@ -109,3 +111,32 @@ def test_a_refresh_keeps_what_was_asked_and_cannot_widen(client: TestClient) -> 
     data["refresh_token"] = kept.json()["refresh_token"]
     widened = client.post("/api/token", data={**data, "scope": "user-read-email user-top-read"})
     assert widened.status_code == 400 and widened.json()["error"] == "invalid_scope"
+
+
+def test_a_word_that_is_no_scope_goes_back_to_the_app_with_invalid_scope(client: TestClient) -> None:
+    """review32c L7, RFC 6749 §4.1.2.1: the refusal reaches the app at its registered redirect URI, with its state,
+    as a denial does (access_denied), and spotipy reads it there as the server's error. An unknown app or a URI it
+    did not register keeps Encore's page: a redirect there could be sent anywhere."""
+    app = register_app(client)
+    _, challenge = pkce()
+    query = authorize_query(app, scope="user-read-private bogus-scope", challenge=challenge, state="xyz")
+    r = client.get(f"/authorize?{query}", follow_redirects=False)
+    assert r.status_code == 302, r.text
+    location = r.headers["location"]
+    assert location.startswith(REDIRECT + "?")
+    answer = parse_qs(urlsplit(location).query)
+    assert answer["error"] == ["invalid_scope"] and answer["state"] == ["xyz"]
+    assert "bogus-scope" in answer["error_description"][0]
+    with pytest.raises(SpotifyOauthError, match="invalid_scope"):
+        SpotifyPKCE.parse_auth_response_url(location)
+    stateless = authorize_query(app, scope="bogus-scope", challenge=challenge, state=None)
+    sent_back = client.get(f"/authorize?{stateless}", follow_redirects=False).headers["location"]
+    assert "state" not in parse_qs(urlsplit(sent_back).query)  # none asked with, none sent back
+    elsewhere = authorize_query(
+        app, scope="bogus-scope", challenge=challenge, redirect_uri="http://127.0.0.1:9/not-registered"
+    )
+    unknown = query.replace(app.client_id, "0" * len(app.client_id))
+    fine = authorize_query(app, scope="user-read-private streaming", challenge=challenge)
+    for page in (elsewhere, unknown, fine):
+        shown = client.get(f"/authorize?{page}", follow_redirects=False)
+        assert shown.status_code == 200 and "text/html" in shown.headers["content-type"], page
