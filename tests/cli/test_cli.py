@@ -144,6 +144,15 @@ def test_ingest_reports_failures_and_exit_code(install: Path) -> None:
     assert third.exit_code == 1 and "Still failing" in third.output and "broken.mp3" in third.output, third.output
 
 
+def test_edge_ready_outside_edge_mode_has_nothing_to_do(install: Path) -> None:
+    """review32c L8: it said nginx "could not be asked", as if something had failed."""
+    assert runner.invoke(app, ["keys", "rotate"]).exit_code == 0
+    said = runner.invoke(app, ["keys", "edge-ready"])
+    flat = " ".join(said.output.split())
+    assert said.exit_code == 0 and "Not in edge mode (ENCORE_STREAMING_MODE is embedded): nothing to do" in flat, flat
+    assert "could not be asked" not in flat
+
+
 def test_ingest_reports_tags_it_left_out(install: Path) -> None:
     """review32c L4: what the tag reader leaves out of a file (comments past 2,000, names past 300 characters) is a
     line of the report, as lyrics over 256 KiB are."""
