@@ -70,10 +70,11 @@ class Container:
     # Listens submitted together (ListenBrainz) share one write transaction: one writer thread per process.
     listen_writer: history.ListenWriter | None = None
 
-    def migrate(self) -> Upgrade:
+    def migrate(self, *, upgrade_older: bool = True) -> Upgrade:
         """Schema to head; then, when many docs are not in the search index yet (a database from before the
-        index, or rows written in bulk), build it (`encore search rebuild` does the same on demand)."""
-        done = upgrade_to_head(self.engine)
+        index, or rows written in bulk), build it (`encore search rebuild` does the same on demand).
+        `upgrade_older=False`: an older database is refused (`db.SchemaOlder`), only an empty one created."""
+        done = upgrade_to_head(self.engine, upgrade_older=upgrade_older)
         with transaction(self.sessions) as session:
             if catalog.search_index_due(session):
                 catalog.rebuild_search_index(session, popularity=library.popularity)

@@ -144,6 +144,28 @@ def test_ingest_reports_failures_and_exit_code(install: Path) -> None:
     assert third.exit_code == 1 and "Still failing" in third.output and "broken.mp3" in third.output, third.output
 
 
+def test_edge_ready_outside_edge_mode_has_nothing_to_do(install: Path) -> None:
+    """review32c L8: it said nginx "could not be asked", as if something had failed."""
+    assert runner.invoke(app, ["keys", "rotate"]).exit_code == 0
+    said = runner.invoke(app, ["keys", "edge-ready"])
+    flat = " ".join(said.output.split())
+    assert said.exit_code == 0 and "Not in edge mode (ENCORE_STREAMING_MODE is embedded): nothing to do" in flat, flat
+    assert "could not be asked" not in flat
+
+
+def test_ingest_reports_tags_it_left_out(install: Path) -> None:
+    """review32c L4: what the tag reader leaves out of a file (comments past 2,000, names past 300 characters) is a
+    line of the report, as lyrics over 256 KiB are."""
+    lib = install / "lib"
+    lib.mkdir()
+    c.write_flac(lib / "t.flac", c.tone(1.0, 440), title="T" * 100_000, comment=[f"c{i}" for i in range(2_100)])
+    done = runner.invoke(app, ["ingest", str(lib), "--workers", "1"])
+    said = " ".join(done.output.split())
+    assert done.exit_code == 0, done.output
+    assert "only the first 2,000 of its 2,101 Vorbis comments were read" in said, said
+    assert "cut to their first 300 characters: its title (100,000 characters)" in said
+
+
 def test_ingest_ad_saves_spots_as_ad_audio_never_listed(install: Path) -> None:
     """`encore ingest --ad`: the operator's way in for advertisers' spots (review27a M4); a spot is no label's."""
     spots = install / "spots"
@@ -157,7 +179,10 @@ def test_ingest_ad_saves_spots_as_ad_audio_never_listed(install: Path) -> None:
     with container.sessions() as s:
         spot = s.scalars(select(Track)).one()
         assert spot.is_ad and spot.album.is_ad
+        spot_id = spot.public_id
     container.close()
+    # review32c M2: a campaign names the spot by its track id, which only this line tells the operator
+    assert f"Spot Acme Spot: track id {spot_id}" in done.output, done.output
     # review27c M1: a file read before is skipped as unchanged, which `--ad` cannot change: said, and exit 1
     songs = install / "songs"
     songs.mkdir()
@@ -168,6 +193,8 @@ def test_ingest_ad_saves_spots_as_ad_audio_never_listed(install: Path) -> None:
     # review28a L3: spots read before are spots already, so `--ad` over their folder again is no failure
     spots_again = runner.invoke(app, ["ingest", str(spots), "--ad", "--workers", "1"])
     assert spots_again.exit_code == 0 and "stays music" not in " ".join(spots_again.output.split())
+    assert f"track id {spot_id}" in spots_again.output  # unchanged, and its id said again
+    assert "track id" not in again.output  # music is no spot
 
 
 def test_production_refuses_default_secret(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@ collector's settings reaching the serving processes."""
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -213,7 +214,9 @@ def test_serve_warns_of_private_data_others_can_read(tmp_path: Path, monkeypatch
     build(Settings(mode="dev", data_dir=var)).close()  # an install, its parts made private
     quiet = runner.invoke(app, ["serve", "--workers", "2"])
     assert quiet.exit_code == 2 and "Warning" not in quiet.output, quiet.output
-    (var / "encore.db").chmod(0o644)  # as the umask 022 made them before
+    (var / "encore.db").chmod(0o644)  # as the umask 022 made them before (or a backup copied back in)
+    for name in ("encore.db-wal", "encore.db-shm"):  # as docs/deploy.md's restore says
+        (var / name).unlink(missing_ok=True)
     (var / "jobs").chmod(0o755)
     result = runner.invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 2, result.output
@@ -221,8 +224,16 @@ def test_serve_warns_of_private_data_others_can_read(tmp_path: Path, monkeypatch
     assert len(warned) == 1, result.output
     assert warned[0].startswith("Warning: other users of this machine can read Encore's private data"), warned
     fix = warned[0].partition("Close it: ")[2]
-    assert fix == f"chmod 0700 {var / 'jobs'} && chmod 0600 {var / 'encore.db'}", fix
+    # review32c L6: the database's -wal and -shm too, which SQLite makes (as open as the database) once it opens
+    # it, after this line: a restored 0644 copy, its -wal removed as the restore says, left a world-readable -wal
+    assert fix == f"chmod 0700 {var / 'jobs'} && chmod 0600 {var / 'encore.db'}*", fix
+    running = sqlite3.connect(var / "encore.db")  # the server running, as the operator reads the line
+    running.execute("CREATE TABLE t (x)")  # a write: its -wal and -shm, made with the database's mode
+    assert oct((var / "encore.db-wal").stat().st_mode & 0o777) == "0o644"
     subprocess.run(["sh", "-c", fix], check=True)
-    assert oct((var / "encore.db").stat().st_mode & 0o777) == "0o600"
+    for name in ("encore.db", "encore.db-wal", "encore.db-shm"):
+        assert oct((var / name).stat().st_mode & 0o777) == "0o600", name
+    running.execute("DROP TABLE t")
+    running.close()
     again = runner.invoke(app, ["serve", "--workers", "2"])
     assert again.exit_code == 2 and "Warning" not in again.output, again.output

@@ -69,6 +69,12 @@ def test_bad_input_is_a_clear_error(env: Path) -> None:
     assert both.exit_code == 2 and "exactly one" in both.output
     bad = runner.invoke(app, ["wrapped", "build", "--decade", "1999x"])
     assert bad.exit_code == 1 and "decade like 2020s" in bad.output
+    # review32c L3: a year given as a decade was built as that year without a word
+    for year_as_decade in ("2025", "2020", "2025s"):
+        refused = runner.invoke(app, ["wrapped", "build", "--decade", year_as_decade])
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 1 and f"{year_as_decade} is no decade" in said and "like 2020s" in said, said
+        assert "Built" not in said
     nobody = runner.invoke(app, ["wrapped", "build", "--year", "2024", "--user", "ghost"])
     assert nobody.exit_code == 1 and "ghost" in nobody.output
 

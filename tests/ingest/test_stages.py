@@ -116,11 +116,32 @@ def test_hostile_values_are_clamped_and_validated() -> None:
     }
     tags = parse(raw, None)
     assert tags.title is not None and len(tags.title) == MAX_TEXT
+    # review32c L4: cut, and said
+    assert tags.warnings == ["tags cut to their first 300 characters: its title (100,000 characters)"]
+    assert parse({"title": ["short"]}, None).warnings == []
     assert len(tags.artists) == MAX_ITEMS
     assert (tags.isrc, tags.track, tags.release_date, tags.label_kind) == (None, None, None, None)
     assert tags.genres == ["Rock", "Pop", "Jazz"]
     assert clean("a\x00b\x1b[0m\x7fc") == "ab[0mc"
     assert parse({"isrc": ["us-enc-19-00002"]}, None).isrc == "USENC1900002"
+
+
+def test_a_file_s_tags_beyond_what_is_read_are_reported_by_the_ingest(tmp_path: Path) -> None:
+    """review32c L4: a file's 2,001st Vorbis comment on, and names over 300 characters, were dropped without a
+    word; the ingest's report says so (tests/cli/test_cli.py), as it says lyrics over 256 KiB are left out."""
+    path = c.write_flac(
+        tmp_path / "t.flac",
+        c.tone(1.0, 440),
+        title="T" * 100_000,
+        artist="A" * 5_000,
+        comment=[f"c{i}" for i in range(2_500)],
+    )
+    tags = read_tags(path)
+    assert tags.title == "T" * MAX_TEXT
+    assert tags.warnings == [
+        "tags: only the first 2,000 of its 2,502 Vorbis comments were read",
+        "tags cut to their first 300 characters: its title (100,000 characters), its artist (5,000 characters)",
+    ]
 
 
 def test_bidi_overrides_are_stripped_from_tag_names_and_marks_kept() -> None:

@@ -187,3 +187,27 @@ def test_a_song_and_a_spot_tagged_with_one_album_keep_to_releases_of_their_own(
         assert s.scalar(select(Album.is_ad).where(Album.id == music[0])) is False
     r = client.post("/api/admin/ad-campaigns", json=_campaign_body(spot.json()["track_ids"][0]), headers=admin)
     assert r.status_code == 200, r.text  # the spot carries its campaign
+
+
+def test_a_campaign_targeting_a_genre_no_track_has_is_made_with_a_warning(
+    client: TestClient, container: Container, people: None, tmp_path: Path
+) -> None:
+    """review32c L5: a campaign for a genre no track has never plays, and was accepted without a word. It is still
+    made (a label may ingest that genre later: it then plays), and the answer says why it will not play yet."""
+    song = _flac(tmp_path, "rock.flac", 294, title="Rock Song", artist="Rock Band", album="Rocks", genre="Rock")
+    spot = _flac(tmp_path, "spot.flac", 587, title="Acme Jingle", artist="Acme Ads", album="Acme Spots")
+    admin = _as(client, "root")
+    assert client.post("/api/uploads", files={"file": ("rock.flac", song)}, headers=admin).status_code == 200
+    spot_id = client.post("/api/admin/ad-spots", files={"file": ("s.flac", spot)}, headers=admin).json()["track_ids"][0]
+    heard = client.post("/api/admin/ad-campaigns", json={**_campaign_body(spot_id), "genres": ["ROCK"]}, headers=admin)
+    assert heard.status_code == 200 and heard.json()["warnings"] == [], heard.text
+    body = {**_campaign_body(spot_id), "advertiser": "Acme 2", "genres": ["rock", "Polka"]}
+    unheard = client.post("/api/admin/ad-campaigns", json=body, headers=admin)
+    assert unheard.status_code == 200, unheard.text
+    assert unheard.json()["genres"] == ["polka", "rock"]
+    assert unheard.json()["warnings"] == [
+        "no track has the genre 'polka' yet: listeners hear this campaign only after a track of a targeted genre, so"
+        " it plays once such a track is ingested"
+    ]
+    with container.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AdCampaign)) == 2

@@ -104,6 +104,9 @@ def test_admin_screens(live: LiveServer, browser: Browser, tmp_path: Path) -> No
     row = page.wait_for_selector('.admin-campaigns tr[data-campaign="Café Señor"]', timeout=60_000)
     assert row.query_selector(".impressions").inner_text() == "0 / 10000"
     assert "jazz, pop, 6:00–22:00, ≤ 3/day" in row.inner_text()
+    # review32c L5: made, and the admin told at once why it cannot play yet
+    status = page.inner_text(".admin-campaign-form + .form-status")
+    assert "is on." in status and "Note: no track has the genre 'pop' yet" in status, status  # jazz: it has
     with live.container.sessions() as s:
         campaign = s.scalars(select(AdCampaign)).one()
         assert campaign.freq_cap_per_day == 3 and campaign.hour_from == 6

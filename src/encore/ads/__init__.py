@@ -13,7 +13,7 @@ from encore.ads._policy import (
     campaign_eligible,
     pick_campaign,
 )
-from encore.ads._spots import ALREADY_MUSIC, mark_spot, music_among
+from encore.ads._spots import ALREADY_MUSIC, mark_spot, music_among, spots_among
 
 __all__ = [
     "ALREADY_MUSIC",
@@ -35,4 +35,5 @@ __all__ = [
     "music_among",
     "open_break",
     "pick_campaign",
+    "spots_among",
 ]

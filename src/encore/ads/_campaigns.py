@@ -1,14 +1,14 @@
 """Ad campaigns, made by admins; the ad's audio is a spot uploaded as one (`_spots.mark_spot`), never a listed track."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from encore.ads._models import AdCampaign
-from encore.catalog import Track, refuse_music_as_ad, track_row
+from encore.catalog import Genre, Track, TrackGenre, refuse_music_as_ad, track_row
 from encore.kernel import ValidationFailed, has_control, has_visible
 
 NOT_A_SPOT = (
@@ -31,6 +31,28 @@ class CampaignView:
     hour_to: int | None
     freq_cap_per_day: int
     impressions: int
+    # What the admin should know of the campaign just made (a genre no track has yet), never a refusal
+    warnings: list[str] = field(default_factory=list)
+
+
+def unheard_genres_warning(wanted: list[str], present: set[str]) -> str | None:
+    """Pure: the line for targeted genres no track has (`present`: every track's genre, lower case), or None.
+    Warned, not refused (review32c L5): a label may ingest that genre tomorrow, and the campaign then plays; until
+    then it never does, which the admin should hear at once rather than from an empty impressions count."""
+    missing = [g for g in wanted if g not in present]
+    if not missing:
+        return None
+    names = ", ".join(repr(g) for g in missing[:10])
+    return (
+        f"no track has the genre{'s' if len(missing) > 1 else ''} {names} yet: listeners hear this campaign only "
+        "after a track of a targeted genre, so it plays once such a track is ingested"
+    )
+
+
+def _track_genres(session: Session) -> set[str]:
+    """Every genre some track has, as campaigns match them (`_breaks._genres_of`: the name in lower case)."""
+    has_track = select(TrackGenre.genre_id).where(TrackGenre.genre_id == Genre.id).exists()
+    return {name.lower() for name in session.scalars(select(Genre.name).where(has_track))}
 
 
 def create_campaign(
@@ -74,6 +96,8 @@ def create_campaign(
                 f"this track {reached}: it is music, and an ad's audio must be new audio of its own", code="music_track"
             )
         raise ValidationFailed(NOT_A_SPOT, code="not_ad_audio")  # listed: music, however new (review26a L2)
+    wanted = sorted({g.strip().lower() for g in genres if g.strip()})
+    unheard = unheard_genres_warning(wanted, _track_genres(session)) if wanted else None
     row = AdCampaign(
         advertiser=advertiser.strip(),
         track_id=track.id,
@@ -81,7 +105,7 @@ def create_campaign(
         ends_at=ends_at,
         budget_impressions=budget_impressions,
         cpm_cents=cpm_cents,
-        genres=",".join(sorted({g.strip().lower() for g in genres if g.strip()})),
+        genres=",".join(wanted),
         hour_from=hour_from,
         hour_to=hour_to,
         freq_cap_per_day=freq_cap_per_day,
@@ -89,7 +113,8 @@ def create_campaign(
     )
     session.add(row)
     session.flush()
-    return campaign_view(row, track.public_id)
+    view = campaign_view(row, track.public_id)
+    return view if unheard is None else CampaignView(**{**view.__dict__, "warnings": [unheard]})
 
 
 def campaign_view(row: AdCampaign, track_public_id: str) -> CampaignView:

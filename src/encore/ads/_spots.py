@@ -7,7 +7,7 @@ nobody had heard yet vanished from the catalogue when an admin gave its track id
 
 from collections.abc import Collection
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from encore.catalog import Track, mark_as_ad, track_row
@@ -39,3 +39,13 @@ def music_among(session: Session, track_ids: Collection[int]) -> int:
         return 0
     listed = select(func.count()).select_from(Track).where(Track.id.in_(set(track_ids)), Track.is_ad.is_(False))
     return session.scalar(listed) or 0
+
+
+def spots_among(session: Session, *, public_ids: Collection[str], row_ids: Collection[int]) -> list[tuple[str, str]]:
+    """(track id, title) of the spots among these tracks (an ingest's new ones by public id, its unchanged ones by
+    row id), by title: what `encore ingest --ad` prints, for the operator to name in a campaign (review32c M2)."""
+    if not public_ids and not row_ids:
+        return []
+    among = or_(Track.public_id.in_(set(public_ids)), Track.id.in_(set(row_ids)))
+    rows = session.execute(select(Track.public_id, Track.title).where(among, Track.is_ad).order_by(Track.title))
+    return [(str(public_id), str(title)) for public_id, title in rows]

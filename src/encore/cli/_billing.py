@@ -32,7 +32,6 @@ def backfill(
     the money found, and money found for a closed month is carried into the first open one after it."""
     c = open_install()
     try:
-        c.migrate()
         provider = billing.stripe_provider(c.settings)
         if provider is None:
             err.print("[red]Stripe is not configured[/red] (ENCORE_STRIPE_SECRET_KEY, _WEBHOOK_SECRET and _PRICE_ID).")

@@ -23,7 +23,6 @@ T = TypeVar("T")
 def _run(failed: str, act: Callable[[Session, datetime], T]) -> T:
     c = open_install()  # never a new, empty install made by running it in the wrong directory (review21c F3)
     try:
-        c.migrate()
         with transaction(c.sessions) as session:
             return act(session, c.clock.now())
     except EncoreError as exc:

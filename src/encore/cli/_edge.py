@@ -14,8 +14,9 @@ from typing import Annotated, TextIO
 import typer
 
 from encore import labels, playback, portability
-from encore.bootstrap import Container, build
+from encore.bootstrap import Container
 from encore.cli._console import console, err
+from encore.cli._install import open_install
 from encore.keys import LEGACY, load_keyring
 from encore.streaming import address_ok, edge_secret_for, render_nginx_config
 
@@ -120,7 +121,6 @@ def print_nginx_config(c: Container, *, listen: str, upstream: list[str], output
                 "[yellow]Note:[/yellow] ENCORE_STREAMING_MODE is not edge, so Encore signs no /edge/ URLs and this"
                 " config's edge part stays unused (nginx only balances); set ENCORE_STREAMING_MODE=edge on every node."
             )
-        c.migrate()
         live = edge_secrets(c, live_only=True)
         with c.sessions() as session:
             pending = load_keyring(session).edge_pending(c.clock.now())
@@ -156,9 +156,8 @@ def ingest_log(
 
     A play whose lines straddle a rotation is counted whole when both files are read in one run (oldest
     first), or across runs when ENCORE_REDIS_URL keeps the plays' spans between them."""
-    c = build()
+    c = open_install()
     try:
-        c.migrate()
         secrets = edge_secrets(c, live_only=False)
         report, unreadable = playback.EdgeReport(), dict[Path, str]()
         lines = _lines(files, report, unreadable)

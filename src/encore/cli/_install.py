@@ -28,7 +28,20 @@ def missing_database(settings: Settings, *, cwd: Path) -> str | None:
 
 
 def open_install(*, may_create: bool = False) -> Container:
-    """The container of an existing install; `may_create` for `migrate`, `serve` and `demo`, which set one up."""
+    """The container of an existing install, its schema checked: an empty database is created at head, one at an
+    older revision refused in one line (`db.SchemaOlder`: only `encore migrate`, and `serve` outside production,
+    upgrade one; review32c M3), a newer one too (`db.SchemaNewer`). `may_create` for `demo`, which sets one up."""
+    c = open_unmigrated(may_create=may_create)
+    try:
+        c.migrate(upgrade_older=False)
+    except BaseException:
+        c.close()
+        raise
+    return c
+
+
+def open_unmigrated(*, may_create: bool = False) -> Container:
+    """The container, its schema left as it is: for `migrate` and `serve`, which decide what to do with it."""
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -37,7 +37,11 @@ def rotate(
     grace: Annotated[
         int | None,
         # the bounds of key_grace_s: a slipped sign (-1) ended every open stream URL at once (probe20 N8)
-        typer.Option(help="Seconds the previous keys keep working (default: key_grace_s)", min=0, max=MAX_GRACE_S),
+        typer.Option(
+            help="Seconds the previous keys keep working (default: ENCORE_KEY_GRACE_S, or 86400: a day)",
+            min=0,
+            max=MAX_GRACE_S,
+        ),
     ] = None,
 ) -> None:
     """Sign stream URLs and seal app passwords with a new key; the previous keys count for the grace period.
@@ -133,6 +137,12 @@ def edge_ready(
     new key. Refused while nginx (at ENCORE_EDGE_BASE_URL) still refuses URLs made with it."""
     c = _migrated()
     try:
+        if c.settings.streaming_mode != "edge":  # no nginx to ask, no edge URL to move (review32c L8)
+            console.print(
+                f"Not in edge mode (ENCORE_STREAMING_MODE is {c.settings.streaming_mode}): nothing to do. Encore's"
+                " own stream URLs use a new key within 30 s of `encore keys rotate`."
+            )
+            return
         now, secret = c.clock.now(), c.settings.secret_key.get_secret_value()
         with c.sessions() as session:
             pending = keys.load_keyring(session).edge_pending(now)

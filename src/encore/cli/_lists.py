@@ -69,7 +69,7 @@ def list_jobs(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first")] = 20,
 ) -> None:
     """The newest jobs, whoever's: id, kind, state and age, to find one whose id was lost (`encore jobs show ID`
-    tells the rest) (probe25b L4)."""
+    tells the rest)."""  # probe25b L4
     c = open_install()
     try:
         now = c.clock.now()

@@ -14,18 +14,18 @@ from encore.cli._serve import serve
 from encore.cli._shown import shown
 from encore.cli._stopped import why_stopped
 from encore.config import Settings, SettingsError, load_settings
-from encore.db import SchemaNewer
+from encore.db import SchemaNewer, SchemaOlder
 from encore.kernel import EncoreError
 
 
 class _Commands(TyperGroup):
-    """Every command, with one answer to a database a newer release migrated: each command that migrates
-    first (serve, worker, migrate, ingest ...) would otherwise end in Alembic's traceback (probe24a F1)."""
+    """Every command, with one answer to a database a newer release migrated (each command that migrates first
+    would otherwise end in Alembic's traceback: probe24a F1) or an older one it may not upgrade (review32c M3)."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click.Context
         try:
             return super().invoke(ctx)
-        except SchemaNewer as exc:
+        except (SchemaNewer, SchemaOlder) as exc:
             err.print(f"[red]Refused:[/red] {shown(exc.message)}", soft_wrap=True)
             raise typer.Exit(1) from None
         except (typer.Exit, typer.Abort, TyperException):  # a command's own answer, usage errors
@@ -54,7 +54,8 @@ app.add_typer(user_app, name="user")
 
 
 def _container(*, may_create: bool = False) -> Container:
-    """The install's container; only `may_create` commands (migrate, serve, demo) may start a new one."""
+    """The install's container, its schema at head (an older one refused); only `may_create` commands (migrate,
+    serve, demo) may start a new one."""
     from encore.cli._install import open_install
 
     return open_install(may_create=may_create)
@@ -62,8 +63,10 @@ def _container(*, may_create: bool = False) -> Container:
 
 @app.command()
 def migrate() -> None:
-    """Create or upgrade the database schema."""
-    c = _container(may_create=True)
+    """Create or upgrade the database schema (stop Encore and back the database up first: docs/deploy.md §6)."""
+    from encore.cli._install import open_unmigrated
+
+    c = open_unmigrated(may_create=True)
     try:
         done = c.migrate()
         where = c.engine.url.render_as_string(hide_password=True)
@@ -99,7 +102,8 @@ def worker(
     allocator.start()
     c = _container()
     try:
-        c.migrate()
+        if warning := c.state.persistence_warning():  # review32c L1, as `serve` says it
+            err.print("[yellow]Warning:[/yellow]", shown(warning), soft_wrap=True)
         where = "Redis" if c.settings.redis_url else f"{c.settings.data_dir / 'jobs.sqlite3'}"
         console.print(
             f"[bold]Encore worker[/bold]: {threads} thread(s), queue in {where}, kinds: {', '.join(c.jobs.kinds)}"
@@ -132,7 +136,6 @@ def ingest(
         raise typer.Exit(2)
     c = _container()
     try:
-        c.migrate()
         failed = run_ingest_command(c, paths=paths, label=label, workers=workers, console=console, ad=ad)
     finally:
         c.close()  # its pool's connections too (an in-process caller, a test on PostgreSQL, saw them left open)
@@ -170,7 +173,6 @@ def demo(  # keyword-only: typer reads the options by name
         raise typer.Exit(2)
     c = _container(may_create=True)
     try:
-        c.migrate()
         spec = DemoSpec(
             albums=albums, tracks=tracks, min_track_s=shortest, max_track_s=longest, history_years=history_years
         )
@@ -217,7 +219,6 @@ def user_create(
         err.print("[red]Choose --admin or --label[/red]: an account is one or the other.")
         raise typer.Exit(2)
     c = _container()
-    c.migrate()
     role_asked = Role.ADMIN if admin else Role.LABEL if label else Role.LISTENER
     try:
         with transaction(c.sessions) as session:

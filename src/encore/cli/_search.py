@@ -15,7 +15,6 @@ def rebuild() -> None:
     """Rank by the latest listens and fold in every change (ingest keeps the index current without it)."""
     c = open_install()
     try:
-        c.migrate()
         started = time.perf_counter()
         stats = c.rebuild_search()
         console.print(

@@ -31,9 +31,7 @@ security_app = typer.Typer(
 
 
 def _migrated() -> Container:
-    c = open_install()
-    c.migrate()
-    return c
+    return open_install()
 
 
 def _user_id(c: Container, username: str | None) -> int | None:

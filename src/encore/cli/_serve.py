@@ -19,6 +19,7 @@ import typer
 from encore.bootstrap import Container
 from encore.cli._console import console, err
 from encore.config import Settings, unnamed_public_address
+from encore.db import Upgrade
 
 if TYPE_CHECKING:
     from encore.cli._demo_child import DemoBuilder
@@ -32,13 +33,32 @@ def open_data_warning(found: Sequence[tuple[Path, int]]) -> str | None:
     if not found:
         return None
     steps = [
-        f"chmod {mode:04o} " + " ".join(shlex.quote(str(path)) for path, _ in group)
+        f"chmod {mode:04o} " + " ".join(dict.fromkeys(_chmod_target(path) for path, _ in group))
         for mode, group in groupby(sorted(found, key=lambda part: part[1], reverse=True), key=lambda part: part[1])
     ]
     return (
         f"other users of this machine can read Encore's private data ({', '.join(str(p) for p, _ in found)}: password"
         f" hashes, sessions, everyone's listening), made before Encore set its modes. Close it: {' && '.join(steps)}"
     )
+
+
+def upgrade_said(done: Upgrade) -> str | None:
+    """Pure: the line `encore serve` says when it upgraded an older database at start, which only a demo or dev
+    install lets it do (`make run` after a pull); in production an older database is refused, so that the
+    documented "stop, back up, then `encore migrate`" is never skipped by a restart after an upgrade (review32c
+    M3). None when nothing older was upgraded (a new database is made at head without a word)."""
+    if done.before is None or done.steps == 0:
+        return None
+    return f"Upgraded the database from {done.before} to {done.after} ({done.steps} migration(s)) at start"
+
+
+def _chmod_target(path: Path) -> str:
+    """A SQLite database as `encore.db*`, which names its -wal and -shm too: SQLite makes them with the database's
+    mode when it opens it, after this warning, so a chmod of the database alone left them as open (review32c L6)."""
+    base = path.name.removesuffix("-wal").removesuffix("-shm")
+    if base in ("encore.db", "jobs.sqlite3"):
+        return shlex.quote(str(path.with_name(base))) + "*"
+    return shlex.quote(str(path))
 
 
 @dataclass(frozen=True)
@@ -144,7 +164,7 @@ def serve(
     """Serve the player, the APIs and the audio."""
     from rich.markup import escape
 
-    from encore.cli._install import open_install
+    from encore.cli._install import open_unmigrated
     from encore.cli._serve_memtrace import start_from_env
     from encore.jobs import InProcessWorkers
     from encore.kernel import AllocatorKeeper, settle_heap
@@ -153,12 +173,14 @@ def serve(
     start_from_env()  # bench only (issue #16): nothing unless ENCORE_MEMTRACE_DIR is set
     allocator = AllocatorKeeper()  # before the server's and the jobs' threads: they get its arena limit
     allocator.start()
-    c = open_install(may_create=True)
+    c = open_unmigrated(may_create=True)
     try:
-        if warning := open_data_warning(open_to_others(c.settings.data_dir)):
-            err.print("[yellow]Warning:[/yellow]", escape(warning), soft_wrap=True)
+        for warning in (open_data_warning(open_to_others(c.settings.data_dir)), c.state.persistence_warning()):
+            if warning:
+                err.print("[yellow]Warning:[/yellow]", escape(warning), soft_wrap=True)
         _say_public_address(c.settings, host or c.settings.host)  # before anything starts: it may refuse
-        c.migrate()
+        if said := upgrade_said(c.migrate(upgrade_older=c.settings.mode != "production")):
+            console.print(said, soft_wrap=True, highlight=False)
         plan = plan_workers(
             requested=workers or c.settings.workers, shared_state=c.settings.redis_url is not None, cores=cores()
         )

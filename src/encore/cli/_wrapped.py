@@ -11,7 +11,7 @@ from rich.console import Console
 
 from encore.bootstrap import Container, build
 from encore.cli._shown import shown
-from encore.insights import build_all, parse_period
+from encore.insights import build_all, check_decade, parse_period
 from encore.kernel import EncoreError, end_with_parent
 
 wrapped_app = typer.Typer(help="Encore Wrapped snapshots.", no_args_is_help=True)
@@ -62,8 +62,9 @@ def build_command(
         err.print("[red]Give exactly one of --year or --decade[/red]")
         raise typer.Exit(2)
     c = _container()
-    c.migrate()
     try:
+        if decade is not None:
+            check_decade(decade)
         period = str(year) if year is not None else str(decade)
         run_wrapped_build(c, period=period, username=user, workers=workers, console=console)
     except EncoreError as exc:

@@ -16,7 +16,7 @@ from encore.db._engine import (
 )
 from encore.db._lanes import Lanes, lanes_for
 from encore.db._locks import lock_space, write_lock
-from encore.db._migrate import SchemaNewer, Upgrade, alembic_config, upgrade_to_head
+from encore.db._migrate import SchemaNewer, SchemaOlder, Upgrade, alembic_config, older_refusal, upgrade_to_head
 from encore.db._raw import RawStatement, connection_of
 from encore.db._text import folded_words, unaccent, unaccented_fold, unicode_lower
 from encore.db._types import UTCDateTime
@@ -26,6 +26,7 @@ __all__ = [
     "Lanes",
     "RawStatement",
     "SchemaNewer",
+    "SchemaOlder",
     "TimestampMixin",
     "UTCDateTime",
     "Upgrade",
@@ -43,6 +44,7 @@ __all__ = [
     "lanes_for",
     "lock_space",
     "make_sessionmaker",
+    "older_refusal",
     "reachable",
     "storage_failure",
     "transaction",

@@ -32,6 +32,26 @@ class SchemaNewer(EncoreError):
     code = "schema_newer"
 
 
+class SchemaOlder(EncoreError):
+    """The database is at an older release's revision and this command may not upgrade it: only `encore migrate`
+    (and `serve` outside production mode) do, so that the documented "stop, back up, then `encore migrate`" is
+    never skipped by another command upgrading it first (review32c M3)."""
+
+    code = "schema_older"
+
+
+def older_refusal(current: str | None, head: str | None, *, may_upgrade: bool) -> str | None:
+    """Why a command must not go on with a database at `current` when this release's newest revision is `head`, or
+    None: an empty database (None) is created at head by any command, one at head is used, an older one only by a
+    command that `may_upgrade` it (pure; a newer one is `_refuse_unknown`'s)."""
+    if may_upgrade or current is None or current == head:
+        return None
+    return (
+        f"This database is at {current}, older than this release (whose newest is {head}): back it up, then run "
+        '`encore migrate` (docs/deploy.md, "Going back")'
+    )
+
+
 @dataclass(frozen=True)
 class Upgrade:
     """What `upgrade_to_head` did: from which revision (None: an empty database) to which, in how many steps."""
@@ -65,13 +85,18 @@ def _sqlite_keys_off(conn: Connection) -> Iterator[None]:
         raw.execute("PRAGMA foreign_keys=ON")
 
 
-def upgrade_to_head(engine: Engine) -> Upgrade:
+def upgrade_to_head(engine: Engine, *, upgrade_older: bool = True) -> Upgrade:
+    """The schema to head. `upgrade_older=False`: a database at an older revision is refused (`SchemaOlder`), and
+    nothing is changed; an empty one is still created."""
     cfg = alembic_config()
     with engine.connect() as conn, _sqlite_keys_off(conn), conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         before = _revision(conn)
-        _refuse_unknown(ScriptDirectory.from_config(cfg), before)
+        script = ScriptDirectory.from_config(cfg)
+        _refuse_unknown(script, before)
+        if reason := older_refusal(before, script.get_current_head(), may_upgrade=upgrade_older):
+            raise SchemaOlder(reason)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         after = _revision(conn)

@@ -88,7 +88,7 @@ def _analyze(job: Job) -> Analyzed:
     found = probe(path)
     tags = read_tags(path)
     found_lyrics = find_lyrics(path)
-    warnings: list[str] = [found_lyrics.warning] if found_lyrics.warning else []
+    warnings: list[str] = [*tags.warnings, *([found_lyrics.warning] if found_lyrics.warning else [])]
     stem = _temp_stem(job)
     audio = None
     if found.audio_hash != job.previous_hash:

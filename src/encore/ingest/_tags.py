@@ -6,6 +6,7 @@ bounded, numbers must be sane, and pictures over a size limit are ignored.
 
 import base64
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,8 @@ from encore.kernel import is_isrc, without_bidi_controls, without_towers
 
 MAX_TEXT = 300
 MAX_ITEMS = 20
+MAX_COMMENTS = 2000  # Vorbis comments read of one file (a tag bomb holds millions)
+_NAMED = ("title", "artist", "album", "albumartist", "label")  # what the catalogue shows: cut, said (review32c L4)
 MAX_PICTURE_BYTES = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FEAT = re.compile(r"\s+(?:feat\.?|ft\.|featuring)\s+", re.IGNORECASE)
@@ -98,6 +101,8 @@ class Tags:
     genres: list[str] = field(default_factory=list)
     release_type: str | None = None
     picture: bytes | None = None
+    # What reading them left out, for the ingest's report (review32c L4: cut without a word before)
+    warnings: list[str] = field(default_factory=list)
 
 
 def printable(value: object) -> str:
@@ -156,8 +161,23 @@ def _truthy(text: str | None) -> bool:
     return (text or "").strip().lower() in {"1", "true", "yes", "explicit", "4"}
 
 
-def parse(raw: dict[str, list[str]], picture: bytes | None) -> Tags:
+def _cut(raw: dict[str, list[str]]) -> str | None:
+    """The report line for names longer than the catalogue keeps (`MAX_TEXT`), or None."""
+    long = {
+        name: len(text)
+        for name in _NAMED
+        for value in raw.get(name, [])[: MAX_ITEMS * 2]
+        if len(text := without_towers(printable(value))) > MAX_TEXT
+    }
+    if not long:
+        return None
+    said = ", ".join(f"its {name} ({size:,} characters)" for name, size in long.items())
+    return f"tags cut to their first {MAX_TEXT} characters: {said}"
+
+
+def parse(raw: dict[str, list[str]], picture: bytes | None, *, notes: Sequence[str] = ()) -> Tags:
     artists, featured = _split_feat(_values(raw, "artist"))
+    cut = _cut(raw)
     isrc = (_first(raw, "isrc") or "").replace("-", "").upper()
     upc = (_first(raw, "upc") or "").strip()
     kind = (_first(raw, "labelkind") or "").lower()
@@ -179,6 +199,7 @@ def parse(raw: dict[str, list[str]], picture: bytes | None) -> Tags:
         genres=list(dict.fromkeys(g for v in _values(raw, "genre") for g in re.split(r"\s*[;/]\s*", v) if g))[:10],
         release_type=(_first(raw, "releasetype") or "").lower() or None,
         picture=picture if picture and len(picture) <= MAX_PICTURE_BYTES else None,
+        warnings=[*notes, *([cut] if cut else [])],
     )
 
 
@@ -195,14 +216,17 @@ def read_tags(path: Path) -> Tags:
             return parse(*_from_mp4(audio))
         if isinstance(audio.tags, ID3):
             return parse(*_from_id3(audio.tags))
-        return parse(*_from_vorbis(audio))
+        raw, picture, notes = _from_vorbis(audio)
+        return parse(raw, picture, notes=notes)
     except (TypeError, ValueError, AttributeError, IndexError, KeyError):
         return Tags()  # a tag shape nobody expected: the audio still imports, under fallback names
 
 
-def _from_vorbis(audio: mutagen.FileType) -> tuple[dict[str, list[str]], bytes | None]:
+def _from_vorbis(audio: mutagen.FileType) -> tuple[dict[str, list[str]], bytes | None, list[str]]:
     comments: dict[str, list[str]] = {}
-    pairs: list[tuple[str, str]] = list(audio.tags or [])[:2000]  # VComment iterates as (key, value) pairs
+    every: list[tuple[str, str]] = list(audio.tags or [])  # VComment iterates as (key, value) pairs
+    pairs = every[:MAX_COMMENTS]
+    notes = [f"tags: only the first {MAX_COMMENTS:,} of its {len(every):,} Vorbis comments were read"]
     for key, value in pairs:
         comments.setdefault(str(key).lower(), []).append(str(value))
     raw = {name: [v for k in keys for v in comments.get(k, [])] for name, keys in _VORBIS.items()}
@@ -213,7 +237,7 @@ def _from_vorbis(audio: mutagen.FileType) -> tuple[dict[str, list[str]], bytes |
         except (ValueError, mutagen.MutagenError):
             continue
     front = [p for p in pictures if p.type == 3] or pictures
-    return raw, (front[0].data if front else None)
+    return raw, (front[0].data if front else None), notes if len(every) > MAX_COMMENTS else []
 
 
 def _split_v23(value: str) -> list[str]:

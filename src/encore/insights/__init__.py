@@ -7,7 +7,7 @@ from encore.insights._cards import Card, cards
 from encore.insights._compute import PLAYS, ROLLUPS, Source, build_snapshot
 from encore.insights._forget import fold_everyone, fold_marked, plays_changed, plays_forgotten
 from encore.insights._models import WrappedShare, WrappedSnapshot, WrappedTally
-from encore.insights._period import FIRST_YEAR, Period, parse_period, periods_between
+from encore.insights._period import FIRST_YEAR, Period, check_decade, parse_period, periods_between
 from encore.insights._playlist import TopSongsPlaylist, make_top_songs_playlist
 from encore.insights._render import HEIGHT, PREVIEW_HEIGHT, PREVIEW_WIDTH, WIDTH, render_card, render_preview
 from encore.insights._shares import (
@@ -50,6 +50,7 @@ __all__ = [
     "build_all",
     "build_snapshot",
     "cards",
+    "check_decade",
     "create_share",
     "end_shares",
     "fold_everyone",

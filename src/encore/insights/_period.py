@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from encore.kernel import NotFound
+from encore.kernel import NotFound, ValidationFailed
 
 FIRST_YEAR = 2002  # history refuses plays before 2002 (history.check_timestamp)
 _YEAR = re.compile(r"\A([0-9]{4})\Z")  # [0-9]: \d takes "２０２６" too
@@ -45,6 +45,20 @@ def parse_period(text: str, *, now: datetime) -> Period:
     if last <= FIRST_YEAR:
         raise NotFound(f"no Wrapped for {text}: Encore keeps plays from {FIRST_YEAR} on", code="bad_period")
     return Period(text, kind, datetime(first, 1, 1, tzinfo=UTC), datetime(last, 1, 1, tzinfo=UTC))
+
+
+def check_decade(text: str) -> None:
+    """`encore wrapped build --decade`'s word: a decade label, never a year, which `parse_period` would take as
+    that year and build it without a word (review32c L3). ValidationFailed with the reason."""
+    if _DECADE.match(text):
+        return
+    if _YEAR.match(text) or (text.endswith("s") and _YEAR.match(text[:-1])):
+        raise ValidationFailed(
+            f"{text} is no decade: a decade is written as its first year and an s, like {text[:3]}0s (--year "
+            "builds one year)",
+            code="bad_period",
+        )
+    raise ValidationFailed("a decade is written as its first year and an s, a decade like 2020s", code="bad_period")
 
 
 def periods_between(first: datetime, last: datetime) -> list[str]:

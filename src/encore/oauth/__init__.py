@@ -35,6 +35,7 @@ from encore.oauth._server import (
     authorize,
     check_authorization,
     revocation_endpoint,
+    scope_refused_redirect,
     token_endpoint,
 )
 
@@ -76,6 +77,7 @@ __all__ = [
     "revocation_endpoint",
     "revoke_all",
     "revoke_grant",
+    "scope_refused_redirect",
     "token_endpoint",
     "unknown_scopes",
 ]

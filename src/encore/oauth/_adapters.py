@@ -13,7 +13,7 @@ from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, OAuth2Request, To
 from encore.oauth._apps import sha256, uris_of
 from encore.oauth._models import OAuthApp, OAuthCode, OAuthToken
 from encore.oauth._policy import redirect_matches
-from encore.oauth._scopes import parse_scope
+from encore.oauth._scopes import decide_scopes
 
 PUBLIC_OR_SECRET = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -83,7 +83,7 @@ class Client(ClientMixin):  # type: ignore[misc]
         return None  # a redirect_uri must always be given, and match exactly
 
     def get_allowed_scope(self, scope: str | None) -> str:
-        return " ".join(parse_scope(scope))
+        return decide_scopes(scope).token_scope
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return redirect_matches(uris_of(self.app), redirect_uri)

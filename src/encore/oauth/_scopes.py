@@ -21,9 +21,9 @@ SCOPES: dict[str, str] = {
 
 
 # Spotify's scopes that Encore has nothing behind (no Web Playback SDK, no App Remote, no image uploads, no
-# collaborative playlists, no podcasts' resume points). Asked for, they are accepted and not granted: see
-# `decide_scopes`. Spotify's partner-only scopes (user-soa-*, user-manage-*, user-create-partner) are not here:
-# an ordinary Spotify app asking for them is refused by Spotify, and so it is by Encore.
+# collaborative playlists, no podcasts' resume points). Asked for, they are accepted and named back in the token's
+# scope, with nothing behind them: see `decide_scopes`. Spotify's partner-only scopes (user-soa-*, user-manage-*,
+# user-create-partner) are not here: an ordinary Spotify app asking for them is refused by Spotify, and so by Encore.
 SPOTIFY_ONLY = frozenset(
     (
         "streaming",
@@ -45,6 +45,15 @@ class ScopeDecision:
     unknown: list[str]
 
     @property
+    def token_scope(self) -> str:
+        """The scope a token carries: Encore's granted ones, then the Spotify-only ones asked for. Naming those
+        opens nothing, as no endpoint of Encore exists behind them to check them (no player SDK, no remote, no
+        image upload, no collaborative playlist or podcast); leaving them out made spotipy (whose
+        `validate_token` wants every scope it asked for in the token's) throw every token away and ask the
+        listener to consent again on each call (review32c M1)."""
+        return " ".join([*self.granted, *self.not_granted])
+
+    @property
     def reason(self) -> str:
         return f"unknown scope: {' '.join(w[:40] for w in self.unknown[:5])}" if self.unknown else ""
 
@@ -54,9 +63,9 @@ def decide_scopes(scope: str | None) -> ScopeDecision:
     token response's `scope`, §5.1); Spotify refuses a request naming a scope it does not know ("Illegal
     scope", enforced strictly for apps since its February 2026 changes). Encore does both, by kind of word:
     a word that is no scope at all (a typo, "admin") refuses the request with invalid_scope, as on Spotify, so
-    the developer sees the mistake; a real Spotify scope Encore has nothing behind is left out of the grant,
-    so an app written for Spotify (many ask for `streaming`) still works with what Encore offers, and learns
-    from the token response's `scope` what it got."""
+    the developer sees the mistake; a real Spotify scope Encore has nothing behind is accepted and named in the
+    token's scope (`ScopeDecision.token_scope`) though it gives nothing, so an app written for Spotify (many ask
+    for `streaming`) still works with what Encore offers; the consent page tells the listener which they are."""
     words = set((scope or "").split())
     return ScopeDecision(
         granted=parse_scope(scope),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     InsecureTransportError,
@@ -145,8 +146,8 @@ class EncoreAuthServer(AuthorizationServer):  # type: ignore[misc]
         self.register_endpoint(Revocation)
 
     def validate_requested_scope(self, scope: str | None) -> None:
-        """Refuse unknown words by name; Spotify's scopes Encore cannot serve pass, to be left out of the grant
-        (`Client.get_allowed_scope`): `decide_scopes` holds the decision and its reasons."""
+        """Refuse unknown words by name; Spotify's scopes Encore cannot serve pass, named in the token's scope
+        with nothing behind them (`Client.get_allowed_scope`): `decide_scopes` holds the decision and its reasons."""
         decision = decide_scopes(scope)
         if decision.unknown:
             raise InvalidScopeError(description=decision.reason)
@@ -245,6 +246,27 @@ def check_authorization(session: Session, *, call: HttpCall, user_id: int, now: 
         grant,
         decided.not_granted,
     )
+
+
+def scope_refused_redirect(session: Session, *, call: HttpCall, now: datetime) -> str | None:
+    """RFC 6749 §4.1.2.1: a request naming a word that is no scope goes back to the app, at its registered redirect
+    URI, with error=invalid_scope (and its `state`), as a denial goes back with access_denied; its developer's code
+    sees it there (review32c L7: it stopped on Encore's page). Only for a known app and one of its registered URIs,
+    each given once; otherwise None, and the page explains (a redirect then could be sent anywhere)."""
+    params = call.params
+    given = {name: values[0] for name, values in params.items() if len(values) == 1}
+    if parameter_problem(params) or any(len(params.get(n, [])) > 1 for n in ("client_id", "redirect_uri", "state")):
+        return None
+    decision = decide_scopes(given.get("scope"))
+    client = EncoreAuthServer(session, now).query_client(given.get("client_id", ""))
+    redirect_uri = given.get("redirect_uri", "")
+    if not decision.unknown or client is None or not redirect_uri or not client.check_redirect_uri(redirect_uri):
+        return None
+    answer = [("error", "invalid_scope"), ("error_description", decision.reason)]
+    if "state" in given:
+        answer.append(("state", given["state"]))
+    location: str = add_params_to_uri(redirect_uri, answer)
+    return location
 
 
 def authorize(session: Session, *, call: HttpCall, user_id: int, approved: bool, now: datetime) -> OAuthReply:

@@ -166,6 +166,11 @@ class SharedState(ABC):
     @abstractmethod
     def ping(self) -> bool: ...
 
+    def persistence_warning(self) -> str | None:
+        """One line for the operator at start when this state would not outlive a restart as deployed state
+        must (docs/deploy.md, "Redis must keep its data"); None when it does, or when it is one process's own."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 

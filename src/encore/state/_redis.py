@@ -373,6 +373,13 @@ class RedisState(KeptReads):
         except RedisError:
             return False
 
+    def persistence_warning(self) -> str | None:
+        try:
+            config = self._r.config_get("appendonly") | self._r.config_get("save")
+        except RedisError:  # CONFIG renamed or not allowed (a managed Redis): not known, so not warned of
+            return None
+        return unkept_warning(_str(config.get("appendonly")), _str(config.get("save")))
+
     def close(self) -> None:
         self._close_watches()
         if self._async is not None and self._async[0].is_closed():
@@ -396,6 +403,24 @@ class RedisState(KeptReads):
         if isinstance(exc, redis.ConnectionError) and str(exc) == _EXHAUSTED:
             return StateBusy(f"every connection to the shared state stayed busy for {self._wait_s:g} s")
         return StateUnavailable(str(exc))
+
+
+def _str(raw: bytes | str | None) -> str | None:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def unkept_warning(appendonly: str | None, save: str | None) -> str | None:
+    """Pure: what Redis's persistence (`CONFIG GET appendonly`, `save`) loses of Encore's state, or None. Only the
+    append-only file counts (review32c L1): RDB snapshots alone lose what changed since the last one when Redis is
+    killed, and with neither a restart empties it; either way free listeners' ad clocks start again from an older
+    copy. Said at start, never refused: RDB alone may be the operator's informed choice."""
+    if appendonly is None or appendonly == "yes":
+        return None
+    lost = "what changed since its last RDB snapshot when it is killed" if save else "everything when it restarts"
+    return (
+        f"Redis runs with appendonly {appendonly}, so it loses {lost}: free listeners' ad clocks and what open plays"
+        ' were sent start again from older copies. Set appendonly yes (docs/deploy.md, "Redis must keep its data")'
+    )
 
 
 def _text(raw: bytes | str | None) -> bytes:

@@ -5,6 +5,7 @@ import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
 
+from encore.oauth import SPOTIFY_ONLY
 from tests.support.live import LiveServer
 from tests.web.spotify.flows import ALL_SCOPES, CSRF, REDIRECT, register_app
 
@@ -52,7 +53,7 @@ def _consented(
     assert http.get(url).status_code == 200  # the consent page itself
     shown = http.get(f"/api/oauth/consent?{query}")
     assert shown.status_code == 200, shown.text
-    assert {s["scope"] for s in shown.json()["scopes"]} == set(scope.split())
+    assert {s["scope"] for s in shown.json()["scopes"]} == set(scope.split()) - SPOTIFY_ONLY
     answer = http.post("/api/oauth/authorize", json={"query": query, "approve": True}, headers=CSRF)
     assert answer.status_code == 200, answer.text
     redirect = answer.json()["redirect"]

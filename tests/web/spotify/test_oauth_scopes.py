@@ -3,9 +3,11 @@ the rest, and the token response names what was granted; a word that is no scope
 (invalid_scope, naming it), as Spotify refuses it."""
 
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from spotipy.oauth2 import SpotifyOauthError, SpotifyPKCE
 
 from encore.accounts import create_user
 from encore.bootstrap import build
@@ -47,7 +49,7 @@ def _token(client: TestClient, app: App, scope: str) -> dict[str, object]:
     return token
 
 
-def test_spotify_scopes_encore_lacks_are_left_out_and_the_token_says_what_was_granted(client: TestClient) -> None:
+def test_spotify_scopes_encore_lacks_are_named_in_the_token_and_open_nothing(client: TestClient) -> None:
     app = register_app(client)
     asked = "streaming user-read-email user-top-read app-remote-control"
     _, challenge = pkce()
@@ -56,16 +58,19 @@ def test_spotify_scopes_encore_lacks_are_left_out_and_the_token_says_what_was_gr
     assert [s["scope"] for s in shown.json()["scopes"]] == ["user-read-email", "user-top-read"]
     assert shown.json()["not_granted"] == ["app-remote-control", "streaming"]
     token = _token(client, app, asked)
-    assert token["scope"] == "user-read-email user-top-read"  # RFC 6749 §5.1: named when it differs
+    # Named back, as spotipy wants every scope it asked for in the token's (review32c M1); nothing sits behind them
+    assert token["scope"] == "user-read-email user-top-read app-remote-control streaming"
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     assert client.get("/v1/me/top/tracks", headers=headers).status_code == 200
     assert client.get("/v1/me/tracks", headers=headers).status_code == 403  # never asked, never granted
 
 
-def test_only_unservable_scopes_give_a_token_with_an_empty_scope(client: TestClient) -> None:
+def test_only_unservable_scopes_give_a_token_of_no_encore_scope(client: TestClient) -> None:
     token = _token(client, register_app(client), "streaming")
-    assert token["scope"] == ""  # present, and empty: nothing of what was asked is granted
-    assert client.get("/v1/me", headers={"Authorization": f"Bearer {token['access_token']}"}).status_code == 200
+    assert token["scope"] == "streaming"
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert client.get("/v1/me", headers=headers).status_code == 200  # the public profile, as with no scope
+    assert client.get("/v1/me/tracks", headers=headers).status_code == 403
 
 
 def test_the_granted_scope_is_in_every_token_response(client: TestClient) -> None:
@@ -97,16 +102,41 @@ def test_a_word_that_is_no_scope_refuses_the_consent_by_name(client: TestClient,
     assert posted.status_code == 400 and "redirect" not in posted.json()
 
 
-def test_a_refresh_cannot_widen_to_a_scope_left_out(client: TestClient) -> None:
+def test_a_refresh_keeps_what_was_asked_and_cannot_widen(client: TestClient) -> None:
     app = register_app(client)
     token = _token(client, app, "user-read-email streaming")
-    widened = client.post(
-        "/api/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": token["refresh_token"],
-            "client_id": app.client_id,
-            "scope": "user-read-email streaming",
-        },
-    )
+    data = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": app.client_id}
+    kept = client.post("/api/token", data={**data, "scope": "user-read-email streaming"})
+    assert kept.status_code == 200 and kept.json()["scope"] == "user-read-email streaming"
+    data["refresh_token"] = kept.json()["refresh_token"]
+    widened = client.post("/api/token", data={**data, "scope": "user-read-email user-top-read"})
     assert widened.status_code == 400 and widened.json()["error"] == "invalid_scope"
+
+
+def test_a_word_that_is_no_scope_goes_back_to_the_app_with_invalid_scope(client: TestClient) -> None:
+    """review32c L7, RFC 6749 §4.1.2.1: the refusal reaches the app at its registered redirect URI, with its state,
+    as a denial does (access_denied), and spotipy reads it there as the server's error. An unknown app or a URI it
+    did not register keeps Encore's page: a redirect there could be sent anywhere."""
+    app = register_app(client)
+    _, challenge = pkce()
+    query = authorize_query(app, scope="user-read-private bogus-scope", challenge=challenge, state="xyz")
+    r = client.get(f"/authorize?{query}", follow_redirects=False)
+    assert r.status_code == 302, r.text
+    location = r.headers["location"]
+    assert location.startswith(REDIRECT + "?")
+    answer = parse_qs(urlsplit(location).query)
+    assert answer["error"] == ["invalid_scope"] and answer["state"] == ["xyz"]
+    assert "bogus-scope" in answer["error_description"][0]
+    with pytest.raises(SpotifyOauthError, match="invalid_scope"):
+        SpotifyPKCE.parse_auth_response_url(location)
+    stateless = authorize_query(app, scope="bogus-scope", challenge=challenge, state=None)
+    sent_back = client.get(f"/authorize?{stateless}", follow_redirects=False).headers["location"]
+    assert "state" not in parse_qs(urlsplit(sent_back).query)  # none asked with, none sent back
+    elsewhere = authorize_query(
+        app, scope="bogus-scope", challenge=challenge, redirect_uri="http://127.0.0.1:9/not-registered"
+    )
+    unknown = query.replace(app.client_id, "0" * len(app.client_id))
+    fine = authorize_query(app, scope="user-read-private streaming", challenge=challenge)
+    for page in (elsewhere, unknown, fine):
+        shown = client.get(f"/authorize?{page}", follow_redirects=False)
+        assert shown.status_code == 200 and "text/html" in shown.headers["content-type"], page

@@ -83,7 +83,7 @@ def test_register_an_app_consent_and_revoke(live: LiveServer, browser: Browser) 
         "See your top artists and tracks",
         "See your private playlists",
     ]
-    assert page.inner_text("#not-granted") == "Not given, as Encore cannot do it: streaming."  # asked, left out
+    assert page.inner_text("#not-granted") == "Asked for, but Encore cannot do it, so it gives nothing: streaming."
     page.click("#approve")
     page.wait_for_function("() => location.href.startsWith('http://127.0.0.1:8765/')")
     got = parse_qs(urlsplit(captured[0]).query)

@@ -62,6 +62,23 @@ def test_spotipy_default_flows_send_no_state_and_log_in(live: LiveServer) -> Non
             assert sp.current_user()["display_name"] == "Bob Fan"
 
 
+def test_spotipy_keeps_its_token_when_it_asked_for_a_scope_encore_has_nothing_behind(live: LiveServer) -> None:
+    """review32c M1: spotipy's `validate_token` drops a cached token whose `scope` lacks any scope the manager was
+    made with, then asks for consent again (here: reads stdin, which a test has not) on every call. Many Spotify
+    apps ask for `streaming`: the token names it, and it opens nothing."""
+    scope = "user-read-private user-library-read streaming user-read-playback-position"
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        login(http, "bob", PASSWORD)
+        for sp in (_pkce_client(live, http, scope=scope), code_client(live, http, scope=scope)):
+            manager = sp.auth_manager
+            assert manager.validate_token(manager.cache_handler.get_cached_token()) is not None
+            assert sp.current_user()["display_name"] == "Bob Fan"
+            assert sp.current_user_saved_tracks(limit=1)["limit"] == 1  # a second call, the same token
+            with pytest.raises(spotipy.SpotifyException) as refused:  # what was never asked stays shut
+                sp.current_user_top_tracks()
+            assert refused.value.http_status == 403
+
+
 def test_top_tracks_and_recently_played(sp_alice: spotipy.Spotify, live: LiveServer) -> None:
     ids = add_plays(live, "alice", [1, 3, 2])
     top = sp_alice.current_user_top_tracks(limit=3, time_range="short_term")

@@ -44,8 +44,12 @@ def _page(name: str) -> FileResponse:
 
 
 @pages.api_route("/authorize", methods=["GET", "HEAD"])  # as every page (web._pages): link checkers HEAD first
-def authorize_page() -> FileResponse:
-    """The consent page; its script reads the query, asks /api/oauth/consent, and posts the answer."""
+def authorize_page(request: Request, session: Db) -> Response:
+    """The consent page; its script reads the query, asks /api/oauth/consent, and posts the answer. A word that is
+    no scope goes straight back to a known app's registered URI with invalid_scope (RFC 6749 §4.1.2.1)."""
+    call = _query_call(request, request.url.query[:8000])
+    if location := oauth.scope_refused_redirect(session, call=call, now=container(request).clock.now()):
+        return RedirectResponse(location, status_code=302)
     return _page("consent.html")
 
 
@@ -60,7 +64,9 @@ class ConsentOut(BaseModel):
     scopes: list[dict[str, str]]
     redirect_uri: str
     not_granted: list[str] = Field(
-        default=[], description="Spotify scopes the app asked for that Encore has nothing behind: not granted"
+        default=[],
+        description="Spotify scopes the app asked for that Encore has nothing behind: named in the token's "
+        "scope, they open nothing",
     )
 
 

@@ -28,8 +28,9 @@ Revoke with `POST /api/token/revoke` (RFC 7009). Listeners see and revoke grante
 
 **Scopes.** Ask for the scopes listed below. A Spotify scope Encore has nothing behind (`streaming`,
 `app-remote-control`, `ugc-image-upload`, `playlist-read-collaborative`, `user-read-playback-position`) is
-accepted and not granted; the token response's `scope` always names what was granted. Any other word is
-refused with `invalid_scope`, as Spotify refuses it.
+accepted and named back in the token's `scope`, as spotipy and other Spotify clients expect every scope they
+asked for there, but it opens nothing: no endpoint sits behind it. Any other word is refused with
+`invalid_scope`, as Spotify refuses it: sent back to your registered redirect URI with your `state`.
 
 **Player.** Encore has no Spotify Connect: `/v1/me/player` and `/currently-playing` answer 204, devices and
 the queue are empty, and every command is 404 with `"reason": "NO_ACTIVE_DEVICE"`, as Spotify answers a

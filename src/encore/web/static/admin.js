@@ -163,13 +163,14 @@ function campaignsSection() {
       if (!sent.track_ids.length) throw new Error(sent.failed.map((x) => x.reason).join("; ") || "the spot could not be read");
       const hours = f.get("hours").trim();
       const [from, to] = hours ? hours.split("-").map(Number) : [null, null];
-      await api("/api/admin/ad-campaigns", { method: "POST", body: {
+      const made = await api("/api/admin/ad-campaigns", { method: "POST", body: {
         advertiser: f.get("advertiser"), track_id: sent.track_ids[0],
         starts_at: `${f.get("starts")}T00:00:00Z`, ends_at: `${f.get("ends")}T23:59:59Z`,
         budget_impressions: Number(f.get("budget")), cpm_cents: Math.round(Number(f.get("cpm")) * 100),
         genres: f.get("genres").split(",").map((g) => g.trim()).filter(Boolean),
         hour_from: from, hour_to: to, freq_cap_per_day: Number(f.get("cap")) } });
-      status.replaceChildren("Campaign for ", named(f.get("advertiser")), " is on.");
+      // A genre no track has yet is accepted (a label may bring one) but the campaign cannot play until then: say so.
+      status.replaceChildren("Campaign for ", named(f.get("advertiser")), " is on.", ...(made.warnings || []).map((w) => ` Note: ${w}.`));
       e.target.reset();
       await load();
     } catch (err) { status.textContent = failed(err); } finally {

@@ -30,10 +30,10 @@ async function load() {
     return li;
   }));
   if (!body.scopes.length) list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "See your public profile" }));
-  // Spotify scopes Encore has nothing behind are left out of the grant: say so, so the app's missing feature
-  // is not a surprise to the person who agreed.
+  // Spotify scopes Encore has nothing behind give the app nothing (its token names them, as Spotify's apps
+  // expect): say so, so the app's missing feature is not a surprise to the person who agreed.
   const missing = body.not_granted || [];
-  $("not-granted").textContent = missing.length ? `Not given, as Encore cannot do it: ${missing.join(", ")}.` : "";
+  $("not-granted").textContent = missing.length ? `Asked for, but Encore cannot do it, so it gives nothing: ${missing.join(", ")}.` : "";
   $("not-granted").hidden = !missing.length;
   $("consent").hidden = false;
 }
