@@ -32,6 +32,7 @@ from encore.streaming import issue_stream_url, render_nginx_config, sign_edge_ur
 from tests.catalog import factories as f
 from tests.conftest import IN_CI
 from tests.support.live import free_port
+from tests.support.migrate import migrated_sqlite
 from tests.support.nginx import NGINX, nginx_user, run_nginx
 
 runner = CliRunner()
@@ -85,7 +86,7 @@ def _verified(c: Container) -> int:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Container, Path]]:
+def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[Container, Path]]:
     if not Path(NGINX).exists():
         if IN_CI:
             pytest.fail("nginx is required in CI")
@@ -96,6 +97,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Container, 
         env.setenv("ENCORE_DATA_DIR", str(work / "var"))
         env.delenv("ENCORE_DATABASE_URL", raising=False)
         env.delenv("ENCORE_REDIS_URL", raising=False)
+        migrated_sqlite(sqlite_template, work / "var" / "encore.db")
         assert runner.invoke(app, ["migrate"]).exit_code == 0
         c = build()
         try:

@@ -20,15 +20,17 @@ from encore.db import transaction
 from encore.playback import VerifiedStream
 from tests.catalog import factories as f
 from tests.playback.test_edge_withdrawn import SIZE, _log
+from tests.support.migrate import migrated_sqlite
 
 runner = CliRunner()
 MEDIA = f"audio/ef/{'ef' * 32}.vorbis160.ogg"
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> Iterator[Container]:
     monkeypatch.setenv("ENCORE_MODE", "dev")
     monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
+    migrated_sqlite(sqlite_template, tmp_path / "var" / "encore.db")
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     c = build()
     yield c

@@ -11,6 +11,7 @@ from encore.catalog import Track
 from encore.config import Settings
 from tests.ingest import corpus as c
 from tests.support.cli_process import encore_env, run_cli
+from tests.support.migrate import migrated_sqlite
 
 
 def test_a_file_name_that_is_not_utf8_is_one_failure_and_the_run_goes_on(tmp_path: Path, database_url: str) -> None:
@@ -38,7 +39,7 @@ def test_a_file_name_that_is_not_utf8_is_one_failure_and_the_run_goes_on(tmp_pat
     assert titles == ["After", "Good"]
 
 
-def test_an_unreadable_folder_cover_is_one_plain_warning(tmp_path: Path) -> None:
+def test_an_unreadable_folder_cover_is_one_plain_warning(tmp_path: Path, sqlite_template: Path) -> None:
     """probe25b L1: a folder with an unreadable cover.jpg printed, for each of its tracks, "cover art ignored
     (UnidentifiedImageError: cannot identify image file <_io.BytesIO object at 0x7fc4675bbba0>)"."""
     album = tmp_path / "music" / "Covers"
@@ -47,6 +48,7 @@ def test_an_unreadable_folder_cover_is_one_plain_warning(tmp_path: Path) -> None
         c.write_flac(album / f"0{n} song.flac", c.tone(2.0, freq), title=f"Song {n}", artist="A", album="Covers")
     (album / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg" * 10)
     env = encore_env(mode="dev", data_dir=str(tmp_path / "var"))
+    migrated_sqlite(sqlite_template, tmp_path / "var" / "encore.db")
     assert run_cli(["migrate"], env).code == 0
     ran = run_cli(["ingest", str(tmp_path / "music"), "--workers", "1"], env, timeout_s=300)
     assert ran.code == 0, ran.output

@@ -17,15 +17,17 @@ from encore.cli import app
 from encore.db import transaction
 from encore.insights import Snapshot, WrappedSnapshot
 from tests.insights.world import make_world
+from tests.support.migrate import migrated_sqlite
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> Path:
     monkeypatch.setenv("ENCORE_MODE", "dev")
     monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("ENCORE_DATABASE_URL", raising=False)
+    migrated_sqlite(sqlite_template, tmp_path / "var" / "encore.db")  # `migrate` below: nothing to do
     return tmp_path
 
 

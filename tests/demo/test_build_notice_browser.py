@@ -14,6 +14,7 @@ from encore.config import Settings
 from encore.db import transaction
 from encore.demo import BuildProgress, library_dir, try_build_lock, write_progress
 from tests.support.live import LiveServer, serve
+from tests.support.migrate import migrated_sqlite
 from tests.web.conftest import chromium
 from tests.web.test_first_page_browser import _login, _page, browser
 
@@ -22,9 +23,10 @@ __all__ = ["browser", "chromium"]  # the Chromium fixtures of tests/web (this mo
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("demo-notice")
     settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db")
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container: Container = build(settings)
     container.migrate()
     with transaction(container.sessions) as s:

@@ -1,5 +1,6 @@
 """A real Encore server on loopback (uvicorn in a thread) over a small demo catalogue made by the real pipeline."""
 
+import asyncio
 import atexit
 import fcntl
 import functools
@@ -10,7 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,29 @@ def serve(container: Container) -> Iterator[LiveServer]:
         yield LiveServer(base_url, container)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, told to stop by `stop()` instead of finding `should_exit` at its next 0.1 s tick: each of
+    the suite's few hundred servers stopped ~0.1 s sooner. The ticks' own work (`on_tick`: the Date header once a
+    second, the exit checks) is uvicorn's, at uvicorn's pace."""
+
+    _wake: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        if self._loop is not None and self._wake is not None:
+            with suppress(RuntimeError):  # the loop already closed: the server has stopped
+                self._loop.call_soon_threadsafe(self._wake.set)
+
+
 @contextmanager
 def serve_asgi(app: Any, *, trusted_proxies: Sequence[str] = ()) -> Iterator[str]:
     """Run any ASGI app under real uvicorn on a free loopback port, with `encore serve`'s proxy settings;
@@ -51,7 +75,7 @@ def serve_asgi(app: Any, *, trusted_proxies: Sequence[str] = ()) -> Iterator[str
     port = free_port()
     proxies: Any = proxy_options(trusted_proxies)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **proxies)
-    server = uvicorn.Server(config)
+    server = _Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -62,7 +86,7 @@ def serve_asgi(app: Any, *, trusted_proxies: Sequence[str] = ()) -> Iterator[str
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(timeout=10)
 
 

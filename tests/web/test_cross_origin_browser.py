@@ -14,6 +14,7 @@ from encore.config import Settings
 from encore.db import transaction
 from encore.devices import create_device
 from tests.support.live import LiveServer, serve, serve_asgi
+from tests.support.migrate import migrated_sqlite
 from tests.web.conftest import PASSWORD
 from tests.web.test_first_page_browser import browser
 
@@ -30,8 +31,11 @@ async def _other_site(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str, dict[str, str]]]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[LiveServer, str, dict[str, str]]]:
     work: Path = tmp_path_factory.mktemp("cross-origin")
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
     container.migrate()
     secret = container.settings.secret_key.get_secret_value().encode()

@@ -7,6 +7,7 @@ once; the music after it starts at its own volume, not faded in from the ad."""
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
@@ -21,6 +22,7 @@ from encore.demo import DemoSpec, plan_catalogue, write_demo_library
 from encore.ingest import run_ingest
 from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
+from tests.support.migrate import migrated_sqlite
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
@@ -53,12 +55,13 @@ document.addEventListener("ended", () => {
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     from encore.bootstrap import build
     from encore.config import Settings
 
     work = tmp_path_factory.mktemp("fade-ads")
     settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db", ad_interval_s=10)
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(settings)
     container.migrate()
     seed_small_catalogue(container, work, tracks=6, albums=2, seconds=(4.0, 5.0))  # an ad is due within a few

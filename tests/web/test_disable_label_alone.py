@@ -16,6 +16,7 @@ from encore.accounts import Role, User, create_user
 from encore.bootstrap import Container
 from encore.catalog import upsert_label
 from encore.db import transaction
+from tests.support.migrate import migrated_sqlite
 from tests.support.races import meet, race
 from tests.web.conftest import PASSWORD
 from tests.web.test_account_disable_api import _ids, _root, _set
@@ -80,13 +81,14 @@ def test_two_members_disabled_at_once_the_second_is_told(container: Container) -
     assert "quiet" in outcomes
 
 
-def test_encore_user_disable_says_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_encore_user_disable_says_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> None:
     from encore.cli import app
 
     runner = CliRunner()
     monkeypatch.setenv("ENCORE_MODE", "dev")
     monkeypatch.setenv("ENCORE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("ENCORE_DATABASE_URL", raising=False)
+    migrated_sqlite(sqlite_template, tmp_path / "var" / "encore.db")
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     for name in ("one", "two"):
         made = runner.invoke(app, ["user", "create", name, "--password", "long-password", "--label", "Gravel Records"])

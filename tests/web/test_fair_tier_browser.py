@@ -4,6 +4,7 @@ fetches the next track only near the end of the current one."""
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
@@ -15,6 +16,7 @@ from encore.config import Settings
 from encore.db import transaction
 from tests.support.browser import FAST_AUDIO, PLAYED_5_S, REMEMBER_PLAYING
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
+from tests.support.migrate import migrated_sqlite
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
@@ -24,9 +26,10 @@ TRACKS = 5  # skipped through, of an album of TRACKS + 1: the last one heard has
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("fair")
     settings = Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db", ad_interval_s=3600)
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(settings)
     container.migrate()
     seed_small_catalogue(container, work, tracks=TRACKS + 1, albums=1, artists=2, seconds=(45.0, 48.0))

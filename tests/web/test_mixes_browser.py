@@ -5,6 +5,7 @@ no page hook); Settings shown again and again adds no listener to the timer."""
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -17,6 +18,7 @@ from encore.db import transaction
 from encore.history import Play
 from tests.support.browser import FAST_AUDIO
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
+from tests.support.migrate import migrated_sqlite
 from tests.web.test_first_page_browser import _login, _page, browser
 
 __all__ = ["browser"]
@@ -25,11 +27,12 @@ PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     from encore.bootstrap import build
     from encore.config import Settings
 
     work = tmp_path_factory.mktemp("mixes")
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
     container.migrate()
     seed_small_catalogue(container, work, tracks=6, albums=2, seconds=(4.0, 5.0))  # short: tracks end soon

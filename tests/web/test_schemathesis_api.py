@@ -3,6 +3,7 @@ schema-shaped (or schema-breaking) request holds, no server error. (/v1 has its 
 tests/web/spotify.) Bounded: a few derandomized examples per operation, one live server for the module."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from encore.config import Settings
 from encore.db import transaction
 from tests.catalog import factories as f
 from tests.support.live import LiveServer, serve
+from tests.support.migrate import migrated_sqlite
 from tests.support.openapi import app_openapi
 from tests.web.conftest import PASSWORD
 
@@ -30,8 +32,9 @@ OPERATIONS = {op.ok().label: op.ok() for op in SCHEMA.get_all_operations() if op
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("api-schemathesis")
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
     container.migrate()
     with transaction(container.sessions) as s:

@@ -11,6 +11,7 @@ from encore.bootstrap import build
 from encore.config import Settings
 from encore.db import transaction
 from tests.support.live import LiveServer, serve
+from tests.support.migrate import migrated_sqlite
 from tests.web.test_first_page_browser import _page, browser
 
 __all__ = ["browser"]
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     work: Path = tmp_path_factory.mktemp("security")
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
     container.migrate()
     with transaction(container.sessions) as s:

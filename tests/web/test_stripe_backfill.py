@@ -16,6 +16,7 @@ from encore.billing import Payment, PaymentProviderError, ProcessedEvent
 from encore.bootstrap import Container
 from encore.cli import app
 from encore.kernel import ValidationFailed
+from tests.support.migrate import migrated_sqlite
 from tests.support.stripe_stub import PRICE, StubStripe
 from tests.web.test_stripe_api import _customer_of, _tier, post_hook, stripe_on, stub, sub_event
 from tests.web.test_stripe_payments_api import _pool, _ts, invoice_paid
@@ -210,7 +211,7 @@ def test_a_backfill_from_a_day_that_cannot_be_read_is_refused_before_stripe_is_a
 
 
 def test_the_command_says_when_stripe_is_not_configured_or_the_day_is_not_a_day(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path
 ) -> None:
     runner = CliRunner()
     monkeypatch.setenv("ENCORE_MODE", "dev")
@@ -218,6 +219,7 @@ def test_the_command_says_when_stripe_is_not_configured_or_the_day_is_not_a_day(
     monkeypatch.delenv("ENCORE_DATABASE_URL", raising=False)
     for name in ("ENCORE_STRIPE_SECRET_KEY", "ENCORE_STRIPE_WEBHOOK_SECRET", "ENCORE_STRIPE_PRICE_ID"):
         monkeypatch.delenv(name, raising=False)
+    migrated_sqlite(sqlite_template, tmp_path / "var" / "encore.db")
     assert runner.invoke(app, ["migrate"]).exit_code == 0  # an install: commands refuse to start a new one
     off = runner.invoke(app, ["billing", "backfill", "--since", "2026-10-01"])
     assert off.exit_code == 2 and "Stripe is not configured" in off.output

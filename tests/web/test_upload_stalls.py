@@ -91,11 +91,16 @@ def _read_head(sock: socket.socket) -> bytes:
 
 
 def _reply(sock: socket.socket) -> tuple[int, dict[str, object]]:
-    """The final answer on a stalled upload's socket: status and JSON body (the server closes after it)."""
-    data = b""
-    while chunk := sock.recv(65536):
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
+    """The final answer on an upload's socket: status and JSON body, read to its Content-Length (a 202 leaves the
+    connection open: reading to its close waited out uvicorn's 5 s keep-alive), or to the close (a 408 closes)."""
+    head = _read_head(sock)
+    head, _, body = head.partition(b"\r\n\r\n")
+    lines = [line.split(b":", 1) for line in head.split(b"\r\n")[1:]]
+    length = next((int(v) for k, v in lines if k.strip().lower() == b"content-length"), None)
+    while length is None or len(body) < length:
+        if not (chunk := sock.recv(65536)):
+            break
+        body += chunk
     return int(head.split()[1]), json.loads(body)
 
 

@@ -19,6 +19,7 @@ from encore.web import create_app
 from tests.discovery.world import World
 from tests.discovery.world import build as build_world
 from tests.support.live import LiveServer, serve
+from tests.support.migrate import migrated_sqlite
 from tests.web.spotify.conftest import PASSWORD
 from tests.web.spotify.flows import client_token, login, register_app
 
@@ -30,8 +31,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, World]]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[LiveServer, World]]:
     work: Path = tmp_path_factory.mktemp("v1rec")
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
     container.migrate()
     with transaction(container.sessions) as s:

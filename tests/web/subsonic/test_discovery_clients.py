@@ -16,14 +16,18 @@ from encore.db import transaction
 from tests.discovery.world import World, play
 from tests.discovery.world import build as build_world
 from tests.support.live import LiveServer, serve
+from tests.support.migrate import migrated_sqlite
 from tests.web.subsonic.conftest import Listener, add_listener
 
 pytestmark = pytest.mark.xdist_group("subsonic-discovery")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, World, Listener]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[LiveServer, World, Listener]]:
     work: Path = tmp_path_factory.mktemp("subsonic-discovery")
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
     container.migrate()
     with transaction(container.sessions) as s:

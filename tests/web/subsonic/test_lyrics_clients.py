@@ -19,6 +19,7 @@ from encore.db import transaction
 from encore.web import create_app
 from tests.catalog import factories as f
 from tests.support.live import LiveServer, serve
+from tests.support.migrate import migrated_sqlite
 from tests.web.subsonic.conftest import Listener, add_listener
 
 pytestmark = pytest.mark.xdist_group("subsonic-lyrics")
@@ -32,8 +33,9 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Site]:
     work: Path = tmp_path_factory.mktemp("subsonic-lyrics")
+    migrated_sqlite(sqlite_template, work / "e.db")  # migrate() below: nothing to do
     container = build(Settings(mode="dev", data_dir=work / "var", database_url=f"sqlite:///{work}/e.db"))
     container.migrate()
     with transaction(container.sessions) as s:
