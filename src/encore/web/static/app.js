@@ -109,11 +109,13 @@ function notFound() {
     h("p", {}, h("a", { href: "/", "data-link": true, class: "ghost", text: "Go to Home" })));
 }
 
+// Resolves once the page is drawn, so that a view drawn again after an edit can put the focus back (review32b M2).
 export function navigate(path, { replace = false, force = false } = {}) {
-  if (path === location.pathname + location.search && !force) return;
+  if (path === location.pathname + location.search && !force) return Promise.resolve();
   history[replace || force ? "replaceState" : "pushState"](null, "", path);
-  render();
+  const drawn = render();
   if (!replace && !force) main.focus({ preventScroll: true });
+  return drawn;
 }
 
 async function afterLogin() {

@@ -44,9 +44,9 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
     const more = h("button", { type: "button", class: "icon-btn track-more", "aria-label": `More actions for ${track.title}`, "aria-haspopup": "menu",
       onclick: (e) => trackMenu(e.currentTarget, track, player), text: "⋯" });
     const tools = editable ? [
-      h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${track.title} up`, disabled: i === 0, onclick: () => editable.move(i, i - 1), text: "↑" }),
-      h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${track.title} down`, disabled: i === tracks.length - 1, onclick: () => editable.move(i, i + 1), text: "↓" }),
-      h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${track.title} from playlist`, onclick: () => editable.remove(i), text: "✕" }),
+      h("button", { type: "button", class: "icon-btn", "data-tool": "up", "aria-label": `Move ${track.title} up`, disabled: i === 0, onclick: () => editable.move(i, i - 1), text: "↑" }),
+      h("button", { type: "button", class: "icon-btn", "data-tool": "down", "aria-label": `Move ${track.title} down`, disabled: i === tracks.length - 1, onclick: () => editable.move(i, i + 1), text: "↓" }),
+      h("button", { type: "button", class: "icon-btn", "data-tool": "remove", "aria-label": `Remove ${track.title} from playlist`, onclick: () => editable.remove(i), text: "✕" }),
     ] : [];
     const row = h("li", { class: `track${locked ? " locked" : ""}`, "data-track-id": track.id, draggable: editable ? "true" : null },
       h("button", { type: "button", class: showAlbum ? "track-play with-album" : "track-play", "aria-label": `Play ${track.title}`, onclick: play,
@@ -73,6 +73,28 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
     list.append(row);
   });
   return markLocked(list);
+}
+
+// After a list is drawn again for a move or a removal made from the keyboard, the focus goes back where the hands
+// were, not to <body> (review32b M2: Tab started again at the top of the page): the same button on the moved row;
+// after a removal the next row's (the previous one's at the end); the page's heading when the list is now empty.
+// A button the new row has disabled (Up on the first row) gives way to the row's next usable one.
+export function focusRowTool(view, row, tool) {
+  const rows = [...view.querySelectorAll("ol.tracks > li.track")];
+  const li = rows[Math.min(row, rows.length - 1)];
+  if (!li) { focusHeading(view); return; }
+  for (const t of [tool, "up", "down", "remove"]) {
+    const button = li.querySelector(`[data-tool="${t}"]`);
+    if (button && !button.disabled) { button.focus(); return; }
+  }
+  (li.querySelector(".track-more") || li.querySelector(".track-play")).focus();
+}
+
+export function focusHeading(view) {
+  const heading = view.querySelector("h1");
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus();
 }
 
 export function section(title, ...children) {
