@@ -112,6 +112,7 @@ function notFound() {
 // Resolves once the page is drawn, so that a view drawn again after an edit can put the focus back (review32b M2).
 export function navigate(path, { replace = false, force = false } = {}) {
   if (path === location.pathname + location.search && !force) return Promise.resolve();
+  if (!force) window.dispatchEvent(new Event("encore:navigate")); // another page: the lyrics panel closes
   history[replace || force ? "replaceState" : "pushState"](null, "", path);
   const drawn = render();
   if (!replace && !force) main.focus({ preventScroll: true });
@@ -135,8 +136,10 @@ function navigateAfterLogin(next) {
   try { url = next ? new URL(next, location.origin) : null; } catch { url = null; }
   const path = url ? url.pathname + url.search + url.hash : "";
   const offsite = !url || url.origin !== location.origin || !next.startsWith("/") || !/^\/(?![\/\\])/.test(path);
-  if (offsite || new URL(path, location.origin).origin !== location.origin) { navigate("/", { replace: true }); return; }
-  if (routes.some(([re]) => re.test(url.pathname))) navigate(path, { replace: true });
+  // the form went with the focus it held: the page's main takes it, as at any other page change (review32b: <body>)
+  const focusMain = () => { if (!main.contains(document.activeElement)) main.focus({ preventScroll: true }); };
+  if (offsite || new URL(path, location.origin).origin !== location.origin) { navigate("/", { replace: true }).then(focusMain); return; }
+  if (routes.some(([re]) => re.test(url.pathname))) navigate(path, { replace: true }).then(focusMain);
   else location.replace(path);
 }
 
@@ -218,6 +221,7 @@ window.addEventListener("popstate", () => {
   const focusInView = playerEl.classList.contains("expanded") && playerEl.contains(document.activeElement);
   setExpanded(false);
   if (focusInView) expand.focus();
+  window.dispatchEvent(new Event("encore:navigate"));
   render();
 });
 

@@ -118,6 +118,7 @@ export async function homeView(player) {
   const seen = new Set();
   const tracks = played.map((p) => p.track).filter((t) => !seen.has(t.id) && seen.add(t.id)).slice(0, 10);
   return h("div", { class: "view" },
+    h("h1", { class: "visually-hidden", text: "Home" }), // every page has one heading to start from (review32b)
     demoBuildNotice(),
     continueListening(player, played),
     madeForYou(mixes),
@@ -189,7 +190,7 @@ export async function labelView(id) {
 
 export async function searchView(query, player) {
   document.title = query ? `${isolate(query)} · Search · Encore` : "Search · Encore";
-  if (!query.trim()) return h("div", { class: "view" }, h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }),
+  if (!query.trim()) return h("div", { class: "view" }, h("h1", { text: "Search" }), h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }),
     h("p", {}, link("/genre", { class: "chip" }, "Browse genres")));
   const [r, lists, found] = await Promise.all([api(`/api/search?q=${encodeURIComponent(query)}&limit=12`),
     api("/api/me/playlists?limit=50").catch(() => ({ items: [] })),
@@ -200,6 +201,7 @@ export async function searchView(query, player) {
   const playlists = [...own, ...found.items.filter((p) => !own.some((o) => o.id === p.id))];
   const nothing = !r.artists.items.length && !r.albums.items.length && !r.tracks.items.length && !playlists.length;
   return h("div", { class: "view" },
+    h("h1", { class: "visually-hidden" }, "Search results for ", h("q", { text: query })),
     nothing ? h("p", { class: "empty" }, "No results for ", h("q", { text: query })) : null,
     topResult(r, folded, player),
     r.tracks.items.length ? section("Tracks", seeAll("tracks", query, r.tracks.items.length, r.tracks.total),
