@@ -129,6 +129,23 @@ def test_what_is_pressed_offline_says_so_not_failed_to_fetch(live: Site, browser
     context.close()
 
 
+def test_the_developer_page_offline_says_so(live: Site, browser: Browser) -> None:
+    """M1 on the developer page (its own script): registering an app offline said "Failed to fetch"."""
+    context, page, errors = _open(browser, live, "offline", "/developer")
+    page.wait_for_selector("#new-app")
+    page.fill("#new-app [name=name]", "Offline app")
+    page.fill("#new-app [name=redirect_uris]", "http://127.0.0.1:8888/callback")
+    context.set_offline(True)
+    page.click("#new-app button[type=submit]")
+    expect(page.locator("#error")).to_have_text(
+        f"{OFFLINE}: this needs the network. Try again when you're back online."
+    )
+    assert page.input_value("#new-app [name=name]") == "Offline app"
+    context.set_offline(False)
+    assert not errors, errors
+    context.close()
+
+
 def _press(page: Page, name: str) -> None:
     """A row button pressed from the keyboard: focused, then Enter."""
     page.get_by_role("button", name=name).focus()
