@@ -263,7 +263,10 @@ def test_the_label_sees_which_tracks_its_exclusives_lock_and_withdrawing_gives_a
     _login(page, live, "lab", "/label")
     page.wait_for_selector(".own-exclusives [data-kind=demo]")
     assert page.locator(".label-tracks .track-exclusive").count() == 3  # the module's interview, demo, pre-release
-    assert "Premium until" in page.locator(".track-exclusive", has_text="Next single").inner_text()
+    locked = page.locator(".track-exclusive", has_text="Next single").inner_text()
+    assert "Premium only until " in locked and "Premium until" not in locked, locked  # listeners' words (review32b L8)
+    options = page.locator("select[aria-label^='Availability of'] option[value=prerelease]").all_inner_texts()
+    assert options and all("Premium only until" in o for o in options), options
     assert "Free listeners cannot play it while this stands" in page.inner_text(".own-exclusive[data-kind=demo]")
     page.select_option("#x-new-kind", "demo")
     assert page.eval_on_selector_all("#x-new-track option[disabled]", "os => os.length") == 3

@@ -179,7 +179,7 @@ def test_import_export_and_delete_everything_on_a_phone(live: LiveServer, browse
     )
     page.wait_for_selector("text=Imported 3,000 listens (0 already here).", timeout=60_000)
     seen: list[str] = page.evaluate("window.__seen")
-    assert seen[-1] == "Import: Imported" and any(
+    assert seen[-1] == "Import: Imported 3,000 listens (0 already here)" and any(  # the count too (review32b L5)
         s.startswith(("Import: queued", "Import: Checking", "Import: Saving")) for s in seen
     ), seen
     assert page.locator(ROWS).count() == 50  # the list was read again: the newest page

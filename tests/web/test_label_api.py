@@ -425,3 +425,24 @@ def test_a_renamed_release_is_found_by_its_new_name(client: TestClient, world: d
     assert world["track_id"] in found("quixotic", "track")
     assert world["track_id"] in found("zanzibar", "track")  # a track is found by its album's name too
     assert world["album_id"] not in found("ours lp", "album")  # the old name no longer leads to it
+
+
+def test_a_label_is_offered_the_same_year_of_statements_as_the_admin(
+    client: TestClient, container: Container, world: dict[str, str]
+) -> None:
+    """review32b L7: a label's Statements list offered only the month running, the one before and the closed ones,
+    though the admin's offers the twelve before the running one since session 31. The server now says the months:
+    the label reads its own statement for each, and another label's for none of them."""
+    ours, theirs, root = _h(client, "ours"), _h(client, "theirs"), _h(client, "root")
+    base = f"/api/label/{world['label_id']}"
+    assert client.post("/api/admin/statements/2025-06/close", headers=root).status_code == 200  # an older closed one
+    months = client.get(f"{base}/statements", headers=ours).json()["months"]
+    assert months == [
+        "2026-12", "2026-11", "2026-10", "2026-09", "2026-08", "2026-07", "2026-06",
+        "2026-05", "2026-04", "2026-03", "2026-02", "2026-01", "2025-12", "2025-06",
+    ]  # fmt: skip
+    for month in months:
+        mine = client.get(f"{base}/statements/{month}", headers=ours)
+        assert mine.status_code == 200 and mine.json()["month"] == month, mine.text
+        assert client.get(f"{base}/statements/{month}", headers=theirs).status_code == 404
+        assert client.get(f"{base}/statements/{month}/csv", headers=theirs).status_code == 404

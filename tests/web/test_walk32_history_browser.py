@@ -52,7 +52,11 @@ def test_two_jobs_at_once_keep_a_line_each_to_their_end(live: LiveServer, browse
         expect(page.locator(".history-count")).to_have_text("Imported 3 listens (0 already here).", timeout=30000)
         expect(page.get_by_role("link", name="Download your export (zip)")).to_be_visible(timeout=30000)
         ends = page.locator(LINES).all_inner_texts()
-        assert len(ends) == 2 and ends[0].startswith("Export: ") and ends[1] == "Import: Imported", ends
+        assert (
+            len(ends) == 2
+            and ends[0].startswith("Export: ")
+            and ends[1] == "Import: Imported 3 listens (0 already here)"
+        ), ends
         assert "queued" not in ends[0] and "running" not in ends[0], ends
         assert page.locator(".history-job progress").evaluate_all("bars => bars.map(b => b.value === b.max)") == [
             True,

@@ -61,6 +61,7 @@ from encore.labels._statements import (
     may_close,
     pool_notes,
     statement,
+    statement_months,
     to_csv,
 )
 from encore.labels._streams import TrackDays, buy_clicks, streams_per_day
@@ -122,6 +123,7 @@ __all__ = [
     "set_cover",
     "split_shares",
     "statement",
+    "statement_months",
     "streams_per_day",
     "to_csv",
     "withdraw",

@@ -329,6 +329,21 @@ def closed_months(session: Session) -> list[str]:
     return list(session.scalars(select(RoyaltyStatement.month).order_by(RoyaltyStatement.month.desc())))
 
 
+RECENT_MONTHS = 12  # the months before the running one a statement is offered for, open or closed
+
+
+def statement_months(session: Session, *, now: datetime) -> list[str]:
+    """The months a label's statements list offers, newest first: the one running, the twelve before it (the
+    admin's page offers the same year since session 31; a label saw only this month, the last one and the closed
+    ones, review32b L7), and any older closed month."""
+    recent = [f"{now:%Y-%m}"]
+    for _ in range(RECENT_MONTHS):
+        start, _end = month_bounds(recent[-1])
+        recent.append(f"{start - timedelta(days=1):%Y-%m}")
+    older = [m for m in closed_months(session) if m < recent[-1]]
+    return recent + older
+
+
 def closed_for_write(session: Session, at: datetime, *, now: datetime) -> bool:
     """Whether a verified stream first heard `at` falls in a month whose statement is closed, asked by the
     transaction about to write it; the answer holds until that transaction ends (review25m F3). A stream of a month

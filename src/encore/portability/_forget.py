@@ -278,5 +278,6 @@ def run_forget(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(deleted, None, f"Deleting: {deleted:,} plays")
 
     deleted = forget_range(ctx.sessions, user_id=ctx.user_id, since=since, until=until, progress=progress)
-    ctx.progress(deleted, deleted, "Deleted", force=True)
+    # what the job list says of it later, the count included, as the page said at its end (review32b L5)
+    ctx.progress(deleted, deleted, "Deleted 1 play" if deleted == 1 else f"Deleted {deleted:,} plays", force=True)
     return {"deleted": deleted}

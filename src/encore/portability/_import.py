@@ -50,6 +50,13 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def said(self) -> str:
+        """The finished job's message, in the words the history page says at its end, for every face that lists the
+        job later (review32b L5: the recent-jobs list said only "Imported", with no count)."""
+        listens = "1 listen" if self.imported == 1 else f"{self.imported:,} listens"
+        left_out = f"; {self.forgotten:,} left out: you asked to forget their dates meanwhile" if self.forgotten else ""
+        return f"Imported {listens} ({self.duplicates:,} already here{left_out})"
+
 
 def _listens(path: Path, name: str, now: datetime, report: ImportReport) -> Iterator[history.ImportListen]:
     skipped = report.skipped

@@ -132,10 +132,7 @@ def run_import(ctx: JobContext) -> dict[str, Any]:
         ctx.sessions, user_id=ctx.user_id, path=upload, name=name, now=ctx.clock.now(), progress=progress,
         asked_at=asked_at,
     )  # fmt: skip
-    left_out = (
-        f" ({report.forgotten:,} left out: you asked to forget their dates meanwhile)" if report.forgotten else ""
-    )
-    ctx.progress(report.listens, report.listens, f"Imported{left_out}", force=True)
+    ctx.progress(report.listens, report.listens, report.said(), force=True)
     upload.unlink(missing_ok=True)
     return report.as_dict()
 

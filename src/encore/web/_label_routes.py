@@ -199,7 +199,12 @@ def label_buy_clicks(session: Db, label: OwnLabel) -> dict[str, int]:
 @router.get("/label/{label_id}/statements")
 def label_statement_months(request: Request, session: Db, label: OwnLabel) -> dict[str, object]:
     now = container(request).clock.now()
-    return {"current": now.strftime("%Y-%m"), "closed": labels.closed_months(session), "label": label.name}
+    return {
+        "current": now.strftime("%Y-%m"),
+        "closed": labels.closed_months(session),
+        "months": labels.statement_months(session, now=now),  # what the page offers: its own statement for each
+        "label": label.name,
+    }
 
 
 def _statement(request: Request, session: Db, month: str) -> labels.Statement:

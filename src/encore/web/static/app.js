@@ -111,11 +111,14 @@ function notFound() {
     h("p", {}, h("a", { href: "/", "data-link": true, class: "ghost", text: "Go to Home" })));
 }
 
+// Resolves once the page is drawn, so that a view drawn again after an edit can put the focus back (review32b M2).
 export function navigate(path, { replace = false, force = false } = {}) {
-  if (path === location.pathname + location.search && !force) return;
+  if (path === location.pathname + location.search && !force) return Promise.resolve();
+  if (!force) window.dispatchEvent(new Event("encore:navigate")); // another page: the lyrics panel closes
   history[replace || force ? "replaceState" : "pushState"](null, "", path);
-  render();
+  const drawn = render();
   if (!replace && !force) main.focus({ preventScroll: true });
+  return drawn;
 }
 
 async function afterLogin() {
@@ -135,8 +138,10 @@ function navigateAfterLogin(next) {
   try { url = next ? new URL(next, location.origin) : null; } catch { url = null; }
   const path = url ? url.pathname + url.search + url.hash : "";
   const offsite = !url || url.origin !== location.origin || !next.startsWith("/") || !/^\/(?![\/\\])/.test(path);
-  if (offsite || new URL(path, location.origin).origin !== location.origin) { navigate("/", { replace: true }); return; }
-  if (routes.some(([re]) => re.test(url.pathname))) navigate(path, { replace: true });
+  // the form went with the focus it held: the page's main takes it, as at any other page change (review32b: <body>)
+  const focusMain = () => { if (!main.contains(document.activeElement)) main.focus({ preventScroll: true }); };
+  if (offsite || new URL(path, location.origin).origin !== location.origin) { navigate("/", { replace: true }).then(focusMain); return; }
+  if (routes.some(([re]) => re.test(url.pathname))) navigate(path, { replace: true }).then(focusMain);
   else location.replace(path);
 }
 
@@ -237,6 +242,7 @@ window.addEventListener("popstate", () => {
   const focusInView = playerEl.classList.contains("expanded") && playerEl.contains(document.activeElement);
   setExpanded(false);
   if (focusInView) expand.focus();
+  window.dispatchEvent(new Event("encore:navigate"));
   render();
 });
 

@@ -3,6 +3,7 @@
 // dialog above everything (the player bar included) until the listener closes it.
 import { api } from "./api.js";
 import { h, named, shownOnceDialog } from "./dom.js";
+import { failed } from "./offline.js";
 import { section } from "./views.js";
 
 export function copyLine(label, value) {
@@ -27,7 +28,8 @@ export async function devicesSection() {
     list.replaceChildren(...data.items.map((d) => h("li", {}, h("span", { text: d.name }),
       h("span", { class: "card-sub", text: d.last_used_at ? `last used ${d.last_used_at.slice(0, 10)}` : "never used" }),
       h("button", { type: "button", class: "ghost danger", text: "Revoke", "aria-label": `Revoke ${d.name}`, onclick: async () => {
-        await api(`/api/me/devices/${encodeURIComponent(d.id)}`, { method: "DELETE" }); load();
+        error.textContent = ""; // a refusal is said under the list, not lost as an unhandled rejection
+        try { await api(`/api/me/devices/${encodeURIComponent(d.id)}`, { method: "DELETE" }); await load(); } catch (err) { error.textContent = failed(err, "Revoking"); }
       } }))));
     if (!data.items.length) list.append(h("li", { class: "empty", text: "No apps connected." }));
   };
@@ -47,7 +49,7 @@ export async function devicesSection() {
       name.value = "";
       secretDialog(connect, d);
       load();
-    } catch (err) { error.textContent = err.message; }
+    } catch (err) { error.textContent = failed(err); }
   } }, h("label", { for: "device-name", text: "Connect an app (Subsonic)" }), name, h("button", { type: "submit", class: "ghost", text: "Create app password" }));
   return section("Apps and devices", how, list, form, error);
 }

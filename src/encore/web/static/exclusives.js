@@ -4,6 +4,7 @@
 // which answers only the entitled; the portal adds, fills and withdraws a label's own exclusives.
 import { api } from "./api.js";
 import { h, isolate, link, named } from "./dom.js";
+import { failed } from "./offline.js";
 
 export const KINDS = { interview: "Interview", demo: "Demo version", prerelease: "Pre-release", gallery: "Artwork gallery" };
 const AUDIO = new Set(["interview", "demo", "prerelease"]);
@@ -173,7 +174,7 @@ function ownRow(base, x, redraw, held) {
         const f = file.files[0];
         if (!f) { status.textContent = "Choose a picture first."; return; }
         if (f.size > IMAGE_MAX) { status.textContent = "A picture can be at most 16 MB."; return; }
-        try { await sendImage(base, x.id, f, caption.value.trim()); await redraw("Picture added."); } catch (err) { status.textContent = err.message; }
+        try { await sendImage(base, x.id, f, caption.value.trim()); await redraw("Picture added."); } catch (err) { status.textContent = failed(err); }
       } })));
   } else if (x.audio) {
     parts.push(audioLine(x));
@@ -181,7 +182,7 @@ function ownRow(base, x, redraw, held) {
   const track = x.audio ? ` Its track "${isolate(x.audio.title)}": ${afterWithdraw(x.audio)}.` : "";
   parts.push(h("button", { type: "button", class: "ghost danger x-withdraw", text: "Withdraw", onclick: async () => {
     if (!window.confirm(`Withdraw "${isolate(x.title)}"? Listeners will no longer see it, and its links stop working.${track}`)) return;
-    try { await api(`${base}/exclusives/${encodeURIComponent(x.id)}`, { method: "DELETE" }); await redraw("Withdrawn.", true); } catch (err) { status.textContent = err.message; }
+    try { await api(`${base}/exclusives/${encodeURIComponent(x.id)}`, { method: "DELETE" }); await redraw("Withdrawn.", true); } catch (err) { status.textContent = failed(err); }
   } }), status);
   return h("li", { class: "exclusive own-exclusive", "data-exclusive": x.id, "data-kind": x.kind }, ...parts);
 }
@@ -246,7 +247,7 @@ function createForm(current, redraw) {
     if (AUDIO.has(kind.value) && track.value) body.track_id = track.value;
     if (prerelease && when.value) body.release_at = new Date(when.value).toISOString();
     if (!body.title) { status.textContent = "Give the exclusive a title."; return; }
-    try { await api("/api/label/exclusives", { method: "POST", body }); title.value = ""; description.value = ""; await redraw("Exclusive added.", true); } catch (err) { status.textContent = err.message; }
+    try { await api("/api/label/exclusives", { method: "POST", body }); title.value = ""; description.value = ""; await redraw("Exclusive added.", true); } catch (err) { status.textContent = failed(err); }
   });
   return form;
 }

@@ -56,8 +56,10 @@ async function follow(jobId, box, label) {
     try { job = await api(`/api/me/jobs/${jobId}`); wait = 0; } catch (err) {
       if (err instanceof ApiError && err.status < 500) { end(err.message, false); throw err; }
       wait = Math.min(wait ? wait * 2 : 1000, RETRY_MAX_MS);
+      // a 5xx is an answer: "did not answer" is for a request that got none (review32b)
+      const why = err instanceof ApiError ? `the server could not answer just now (${err.status})` : "the server did not answer";
       text.textContent = navigator.onLine
-        ? `${label}: the server did not answer; asking again in ${Math.ceil(wait / 1000)} s (the work goes on meanwhile)`
+        ? `${label}: ${why}; asking again in ${Math.ceil(wait / 1000)} s (the work goes on meanwhile)`
         : `${label}: waiting for the network (the work goes on meanwhile)`;
       await pause(navigator.onLine ? wait : RETRY_MAX_MS);
       continue;
@@ -184,7 +186,9 @@ export async function historyView(player) {
         next = page.next;
         more.hidden = !next;
         if (page.total !== null) { total = page.total === 1 ? "1 play" : `${page.total.toLocaleString()} plays`; count.textContent = total; }
-        if (reset && !page.items.length) list.append(h("li", { class: "empty", text: "No plays here yet." }));
+        // a search that finds nothing says so, not that there is no history yet (review32b L4)
+        const filtered = since.value || until.value || text.value.trim() || source.value;
+        if (reset && !page.items.length) list.append(h("li", { class: "empty", text: filtered ? "No plays match these filters." : "No plays here yet." }));
         error.textContent = "";
       } catch (err) {
         if (!opened && isOfflineFailure(err)) throw err; // the page itself: app.js shows its offline view

@@ -7,7 +7,7 @@ import { coverForm, coverShown, draftForm, lyricsEditor, numbersForm, releaseAct
 import { failed } from "./offline.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium until date)"]];
+const AVAILABILITY = [["public", "Public"], ["premium", "Premium only"], ["prerelease", "Pre-release (Premium only until its date)"]];
 
 // The stylesheet is ours and same-origin (CSP style-src 'self'); loaded once, when the dashboard is first used.
 export function ensureStyles() {
@@ -118,7 +118,8 @@ function titleForm(base, kind, item, onSaved) {
 function trackLock(t) {
   const x = t.exclusive;
   if (!x) return null;
-  const until = x.availability === "prerelease" && x.release_at ? `Premium until ${new Date(x.release_at).toLocaleDateString()}` : "Premium only";
+  // the listeners' words (exclusives.js lockLine): "Premium until" read like an account's Premium ending (review32b L8)
+  const until = x.availability === "prerelease" && x.release_at ? `Premium only until ${new Date(x.release_at).toLocaleDateString()}` : "Premium only";
   return h("span", { class: "track-exclusive" }, h("span", { "aria-hidden": "true", text: "🔒 " }),
     `${until} while the exclusive `, named(x.title), " stands; withdraw it to give the track the availability set here.");
 }
@@ -277,7 +278,7 @@ function lateTables(s) {
 
 async function statementsSection(base) {
   const months = await api(`${base}/statements`);
-  const choices = [...new Set([months.current, previousMonth(months.current), ...months.closed])];
+  const choices = months.months; // the month running, the twelve before it and older closed ones (review32b L7)
   const select = h("select", { "aria-label": "Statement month" }, ...choices.map((m) => h("option", { value: m, text: m })));
   const body = h("div", { class: "statement-body" });
   const show = async () => {

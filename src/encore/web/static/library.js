@@ -10,7 +10,7 @@ import { toast } from "./toast.js";
 import { failed, isOfflineFailure } from "./offline.js";
 import { securitySection } from "./security.js";
 import { showFieldErrors, clearFieldErrors } from "./formerrors.js";
-import { section, trackRows } from "./views.js";
+import { focusHeading, focusRowTool, section, trackRows } from "./views.js";
 import { discoverySection, radioButton } from "./radio.js";
 import { isUnavailable, markUnavailableRow } from "./unavailable.js";
 
@@ -63,11 +63,14 @@ export async function playlistView(id, player, navigate) {
   document.title = `${isolate(p.name)} · Encore`;
   const tracks = items.items.map((i) => i.track);
   let snapshot = p.snapshot_id;
-  const rerender = async () => navigate(location.pathname, { force: true });
+  const rerender = () => navigate(location.pathname, { force: true });
   // An edit the server refused leaves the page as it was, which may not be the playlist any more (a 409: it changed
   // since this page's snapshot, in another tab or app): it says so and draws the playlist as the server has it
   // (review31b M5, an uncaught error before). Offline it only says so: the page is the last list known.
-  const edit = (what, send) => async (...args) => {
+  // A move or removal made from the keyboard keeps the focus in the list drawn again (review32b M2): `focusAt`
+  // names the row and button it goes to.
+  const edit = (what, send, focusAt) => async (...args) => {
+    const fromKeys = list.contains(document.activeElement);
     try {
       snapshot = (await send(...args)).snapshot_id;
     } catch (err) {
@@ -75,11 +78,14 @@ export async function playlistView(id, player, navigate) {
       if (isOfflineFailure(err)) return;
     }
     await rerender();
+    const main = document.getElementById("main");
+    if (fromKeys && main && !main.contains(document.activeElement)) focusRowTool(main, ...focusAt(...args));
   };
   const move = edit("Moving a track", (from, to) => api(`/api/playlists/${p.id}/items/move`, { method: "POST",
-    body: { range_start: from, insert_before: to > from ? to + 1 : to, snapshot_id: snapshot } }));
+    body: { range_start: from, insert_before: to > from ? to + 1 : to, snapshot_id: snapshot } }),
+  (from, to) => [to, to < from ? "up" : "down"]);
   const remove = edit("Removing a track", (pos) => api(`/api/playlists/${p.id}/items`, { method: "DELETE",
-    body: { positions: [pos], snapshot_id: snapshot } }));
+    body: { positions: [pos], snapshot_id: snapshot } }), (pos) => [pos, "remove"]);
   const context = { type: "playlist", id: p.id };
   const list = trackRows(tracks, player, context, { showAlbum: true, editable: p.is_owner ? { move, remove } : null });
   const owner = p.is_owner ? ownerTools(p, navigate) : null;
@@ -133,23 +139,33 @@ export function shareButton(kind, id) {
 export function queueView(player) {
   document.title = "Queue · Encore";
   const box = h("div", { class: "view" });
+  // Every change draws the list again; the focus a button of it had goes back to its place in the new one
+  // (review32b M2: it fell to <body>): `after` says where a move or removal sends it, else the same row's same button.
+  let after = null;
+  const press = (where, act) => () => { after = where; act(); after = null; }; // the player redraws at once
   const draw = () => {
+    const had = box.contains(document.activeElement) ? document.activeElement : null;
+    const rowOf = (el) => [...box.querySelectorAll("ol.tracks > li.track")].indexOf(el.closest("li.track"));
+    const where = after || (had && had.closest("li.track") ? [rowOf(had), had.dataset.tool] : null);
     const autoplayAt = player.queue.findIndex((t) => t.autoplay);
     const rows = player.queue.map((t, i) => h("li", { class: `track${i === player.index ? " current" : ""}`, "data-track-id": t.id, "aria-current": i === player.index ? "true" : null },
-      h("button", { type: "button", class: "track-play with-album", "aria-label": `Play ${t.title}`, onclick: () => player.start(i) },
+      h("button", { type: "button", class: "track-play with-album", "data-tool": "play", "aria-label": `Play ${t.title}`, onclick: () => player.start(i) },
         h("span", { class: "track-num", text: i === player.index ? "▶" : String(i + 1) }),
         h("span", { class: "track-main" }, h("span", { class: "track-title", text: t.title }), h("span", { class: "track-artists" }, artistList(t.artists))),
         h("span", { class: "track-album", text: t.album ? t.album.title : "" }),
         h("span", { class: "track-time", text: formatTime(t.duration_ms / 1000) })),
       h("div", { class: "row-tools" },
-        h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${t.title} up`, disabled: i === 0, onclick: () => player.move(i, i - 1), text: "↑" }),
-        h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${t.title} down`, disabled: i === player.queue.length - 1, onclick: () => player.move(i, i + 1), text: "↓" }),
-        h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${t.title} from queue`, disabled: i === player.index, onclick: () => player.removeAt(i), text: "✕" }))));
+        h("button", { type: "button", class: "icon-btn", "data-tool": "up", "aria-label": `Move ${t.title} up`, disabled: i === 0, onclick: press([i - 1, "up"], () => player.move(i, i - 1)), text: "↑" }),
+        h("button", { type: "button", class: "icon-btn", "data-tool": "down", "aria-label": `Move ${t.title} down`, disabled: i === player.queue.length - 1, onclick: press([i + 1, "down"], () => player.move(i, i + 1)), text: "↓" }),
+        h("button", { type: "button", class: "icon-btn", "data-tool": "remove", "aria-label": `Remove ${t.title} from queue`, disabled: i === player.index, onclick: press([i, "remove"], () => player.removeAt(i)), text: "✕" }))));
     rows.forEach((row, i) => { if (isUnavailable(player.queue[i])) markUnavailableRow(row); });
     if (autoplayAt >= 0) rows.splice(autoplayAt, 0, h("li", { class: "queue-note", id: "autoplay-note", text: "Autoplay: similar music from here on" }));
     box.replaceChildren(h("div", { class: "hero-actions" }, h("h1", { text: "Queue" }),
-      h("button", { type: "button", class: "ghost", text: "Clear queue", onclick: () => player.clearQueue() })),
+      h("button", { type: "button", class: "ghost", id: "queue-clear", text: "Clear queue", onclick: () => player.clearQueue() })),
     rows.length ? h("ol", { class: "tracks queue", id: "queue-list" }, rows) : h("p", { class: "empty", text: "The queue is empty." }));
+    if (where) focusRowTool(box, ...where);
+    else if (had && had.id === "queue-clear") box.querySelector("#queue-clear").focus(); // drawn again too
+    else if (had) focusHeading(box);
   };
   draw();
   player.addEventListener("change", draw);

@@ -3,6 +3,7 @@
 // once in a modal dialog with what to paste where, and tells what the client calls the API root.
 import { api } from "./api.js";
 import { h, shownOnceDialog } from "./dom.js";
+import { failed } from "./offline.js";
 import { copyLine } from "./devices.js";
 import { section } from "./views.js";
 
@@ -43,7 +44,7 @@ export async function listenTokenSection() {
       const made = await api("/api/me/listen-token", { method: "POST" });
       tokenDialog(made);
       show(made);
-    } catch (err) { error.textContent = err.message; }
+    } catch (err) { error.textContent = failed(err); }
   });
   show(await api("/api/me/listen-token"));
   return section("Scrobbling (ListenBrainz)", state, button, error, how);

@@ -24,6 +24,9 @@ export function installLyrics(player, root = document) {
     if (on) { load(); follow(true); }
   };
   button.addEventListener("click", () => setOpen(!open()));
+  // Another page closes the panel: drawn over the whole page, it stayed over the page the listener went to, and on
+  // the narrowest phones, whose mini bar has no Lyrics button, only its own Close took it away (review32b L2).
+  window.addEventListener("encore:navigate", () => { if (open()) setOpen(false); });
   close.addEventListener("click", () => { setOpen(false); button.focus(); });
 
   const shownAt = (line) => Math.max(0, line.start_ms - (lyrics.offset_ms || 0));

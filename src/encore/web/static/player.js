@@ -8,6 +8,7 @@ import { api, ApiError } from "./api.js";
 import { artistList, artistText, formatTime, h, isolate, named } from "./dom.js";
 import { savedOrder, savedState, saveState } from "./playerstore.js";
 import { shuffledAfter, withItemMoved, withoutItem } from "./queueops.js";
+import { failed, isOfflineFailure } from "./offline.js";
 import { PlayReports } from "./playreport.js";
 import { premiumPrompt } from "./premium.js";
 import { SleepTimer } from "./sleep.js";
@@ -196,7 +197,7 @@ export class Player extends EventTarget {
         // the player waits on this track, and Play asks again. The track before it stops: the title in the bar
         // and the sound agree (review26b F1: Next onto a pre-release left the last track playing, unreported).
         if (String(issued.code).startsWith("premium_required")) { if (autoplay) premiumPrompt(this.root, issued.code); }
-        else if (autoplay) toast(named(track.title), ` couldn't start: ${issued.message}`);
+        else if (autoplay) toast(named(track.title), isOfflineFailure(issued) ? ` couldn't start. ${failed(issued, "Playing")}` : ` couldn't start: ${issued.message}`);
         this.stopOn(track);
         return;
       } else {

@@ -2,6 +2,7 @@
 // filtered, exportable). The server decides who sees what; this only shows its answers.
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { failed } from "./offline.js";
 import { clearFieldErrors, showFieldErrors } from "./formerrors.js";
 import { section } from "./views.js";
 
@@ -72,7 +73,7 @@ export async function securitySection(me) {
         // this tab leaves the account as at a log-out and shows the log-in in place: a second, full load of /login on
         // top of it is the one that hung a closing browser in admin.js (speed30a, review30c L2); it and this browser's
         // other tabs say it was signed out everywhere from here (`by`), not "it expired, or another device"
-        window.dispatchEvent(new CustomEvent("encore:signed-out", { detail: { by: "everywhere" } })); } catch (err) { status.textContent = err.message; }
+        window.dispatchEvent(new CustomEvent("encore:signed-out", { detail: { by: "everywhere" } })); } catch (err) { status.textContent = failed(err); }
     } }), status,
     // The one place a listener sees (and revokes) the OAuth apps they allowed; the player links it only here.
     h("p", { class: "card-sub" }, "Apps you have allowed to use your account: ",
@@ -123,7 +124,7 @@ function deleteAccountForm() {
     try {
       await api("/api/me/delete-account", { method: "POST", body: { password: password.value } });
       location.assign("/login?deleted=1");
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = failed(err); }
   } }, h("label", {}, h("span", { text: "Password" }), password),
   h("button", { type: "submit", class: "ghost danger", text: "Delete account" }));
   return h("div", { class: "delete-account-box" }, h("h3", { text: "Delete account" }),
@@ -169,7 +170,7 @@ function incidentActions(account) {
         if (after && !confirm("Noted the reset codes? You will be signed out.")) return;
       } else status.textContent = "Done.";
       if (after) after();
-    } catch (err) { status.textContent = err.message; }
+    } catch (err) { status.textContent = failed(err); }
   } });
   const buttons = [];
   if (account) {
@@ -197,7 +198,7 @@ export function passwordResetView(done) {
       const body = { current_password: current, new_password: fresh, reset_code: code };
       const session = await api("/api/me/password", { method: "PUT", body });
       done(session.user);
-    } catch (err) { error.textContent = err.message; }
+    } catch (err) { error.textContent = failed(err); }
   } }, h("h1", { text: "Choose a new password" }),
   h("p", { text: "This server's operator asks every affected account to choose a new password before going on. Every other browser, app and device has been signed out. The operator gives you a one-time reset code for it." }),
   h("label", { for: "reset-code", text: "Reset code from the operator" }),

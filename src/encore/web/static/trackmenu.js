@@ -2,6 +2,7 @@
 // says what it did (toast.js); a track already in the chosen playlist asks before it is added again.
 import { api } from "./api.js";
 import { h, named } from "./dom.js";
+import { failed } from "./offline.js";
 import { startRadio } from "./radio.js";
 import { toast } from "./toast.js";
 import { likeFailed } from "./views.js";
@@ -77,7 +78,7 @@ async function addToPlaylist(track, playlist, allowDuplicates = false) {
     await api(`/api/playlists/${encodeURIComponent(playlist.id)}/items`, { method: "POST", body: { track_ids: [track.id], allow_duplicates: allowDuplicates } });
     toast("Added to ", named(playlist.name));
   } catch (err) {
-    if (err.code !== "already_in_playlist") { toast(err.message); return; }
+    if (err.code !== "already_in_playlist") { toast(failed(err, "Adding to a playlist")); return; }
     if (await ask("Already in playlist: “", named(playlist.name), "”. Add anyway?")) await addToPlaylist(track, playlist, true);
     else toast("Not added: ", named(track.title), " is already in ", named(playlist.name));
   }
@@ -94,7 +95,7 @@ function newPlaylistWith(track, anchor) {
     e.preventDefault();
     if (!name.value.trim()) { error.textContent = "Give the playlist a name."; name.focus(); return; }
     let made;
-    try { made = await api("/api/playlists", { method: "POST", body: { name: name.value } }); } catch (err) { error.textContent = err.message; name.focus(); return; }
+    try { made = await api("/api/playlists", { method: "POST", body: { name: name.value } }); } catch (err) { error.textContent = failed(err); name.focus(); return; }
     done();
     await addToPlaylist(track, made);
   } },

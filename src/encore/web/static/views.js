@@ -44,9 +44,9 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
     const more = h("button", { type: "button", class: "icon-btn track-more", "aria-label": `More actions for ${track.title}`, "aria-haspopup": "menu",
       onclick: (e) => trackMenu(e.currentTarget, track, player), text: "⋯" });
     const tools = editable ? [
-      h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${track.title} up`, disabled: i === 0, onclick: () => editable.move(i, i - 1), text: "↑" }),
-      h("button", { type: "button", class: "icon-btn", "aria-label": `Move ${track.title} down`, disabled: i === tracks.length - 1, onclick: () => editable.move(i, i + 1), text: "↓" }),
-      h("button", { type: "button", class: "icon-btn", "aria-label": `Remove ${track.title} from playlist`, onclick: () => editable.remove(i), text: "✕" }),
+      h("button", { type: "button", class: "icon-btn", "data-tool": "up", "aria-label": `Move ${track.title} up`, disabled: i === 0, onclick: () => editable.move(i, i - 1), text: "↑" }),
+      h("button", { type: "button", class: "icon-btn", "data-tool": "down", "aria-label": `Move ${track.title} down`, disabled: i === tracks.length - 1, onclick: () => editable.move(i, i + 1), text: "↓" }),
+      h("button", { type: "button", class: "icon-btn", "data-tool": "remove", "aria-label": `Remove ${track.title} from playlist`, onclick: () => editable.remove(i), text: "✕" }),
     ] : [];
     const row = h("li", { class: `track${locked ? " locked" : ""}`, "data-track-id": track.id, draggable: editable ? "true" : null },
       h("button", { type: "button", class: showAlbum ? "track-play with-album" : "track-play", "aria-label": `Play ${track.title}`, onclick: play,
@@ -75,6 +75,28 @@ export function trackRows(tracks, player, context, { showAlbum = false, editable
   return markLocked(list);
 }
 
+// After a list is drawn again for a move or a removal made from the keyboard, the focus goes back where the hands
+// were, not to <body> (review32b M2: Tab started again at the top of the page): the same button on the moved row;
+// after a removal the next row's (the previous one's at the end); the page's heading when the list is now empty.
+// A button the new row has disabled (Up on the first row) gives way to the row's next usable one.
+export function focusRowTool(view, row, tool) {
+  const rows = [...view.querySelectorAll("ol.tracks > li.track")];
+  const li = rows[Math.min(row, rows.length - 1)];
+  if (!li) { focusHeading(view); return; }
+  for (const t of [tool, "up", "down", "remove"]) {
+    const button = li.querySelector(`[data-tool="${t}"]`);
+    if (button && !button.disabled) { button.focus(); return; }
+  }
+  (li.querySelector(".track-more") || li.querySelector(".track-play")).focus();
+}
+
+export function focusHeading(view) {
+  const heading = view.querySelector("h1");
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus();
+}
+
 export function section(title, ...children) {
   return h("section", { class: "section" }, h("h2", { text: title }), ...children);
 }
@@ -96,6 +118,7 @@ export async function homeView(player) {
   const seen = new Set();
   const tracks = played.map((p) => p.track).filter((t) => !seen.has(t.id) && seen.add(t.id)).slice(0, 10);
   return h("div", { class: "view" },
+    h("h1", { class: "visually-hidden", text: "Home" }), // every page has one heading to start from (review32b)
     demoBuildNotice(),
     continueListening(player, played),
     madeForYou(mixes),
@@ -167,7 +190,7 @@ export async function labelView(id) {
 
 export async function searchView(query, player) {
   document.title = query ? `${isolate(query)} · Search · Encore` : "Search · Encore";
-  if (!query.trim()) return h("div", { class: "view" }, h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }),
+  if (!query.trim()) return h("div", { class: "view" }, h("h1", { text: "Search" }), h("p", { class: "empty", text: "Type to search artists, albums, tracks and playlists." }),
     h("p", {}, link("/genre", { class: "chip" }, "Browse genres")));
   const [r, lists, found] = await Promise.all([api(`/api/search?q=${encodeURIComponent(query)}&limit=12`),
     api("/api/me/playlists?limit=50").catch(() => ({ items: [] })),
@@ -178,6 +201,7 @@ export async function searchView(query, player) {
   const playlists = [...own, ...found.items.filter((p) => !own.some((o) => o.id === p.id))];
   const nothing = !r.artists.items.length && !r.albums.items.length && !r.tracks.items.length && !playlists.length;
   return h("div", { class: "view" },
+    h("h1", { class: "visually-hidden" }, "Search results for ", h("q", { text: query })),
     nothing ? h("p", { class: "empty" }, "No results for ", h("q", { text: query })) : null,
     topResult(r, folded, player),
     r.tracks.items.length ? section("Tracks", seeAll("tracks", query, r.tracks.items.length, r.tracks.total),

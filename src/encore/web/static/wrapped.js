@@ -2,6 +2,7 @@
 // Tap (or →, space) for the next card, the left third (or ←) for the previous one, Esc to leave.
 import { api } from "./api.js";
 import { h, link } from "./dom.js";
+import { failed } from "./offline.js";
 
 function loadStyles() {
   if (document.querySelector('link[href="/static/wrapped.css"]')) return;
@@ -49,7 +50,7 @@ function shareLinks(shares) {
         await api(`/api/me/wrapped/shares/${share.id}`, { method: "DELETE" });
         item.remove();
         status.textContent = `Link revoked: ${label}. It no longer opens.`;
-      } catch (err) { status.textContent = err.message; }
+      } catch (err) { status.textContent = failed(err, "Revoking the link"); }
     } }));
     list.append(item);
   }
@@ -116,7 +117,7 @@ export async function wrappedView(period, navigate) {
       // pressed again for the same top songs: the playlist made before, not another copy (probe25a L5)
       note.replaceChildren(made.created === false ? "Already made: " : "Made ", link(`/playlist/${made.id}`, { text: made.name }), ` (${made.total_tracks} songs)`);
     } catch (err) {
-      note.textContent = err.message;
+      note.textContent = failed(err, "Making the playlist");
     }
   }
 
@@ -126,7 +127,7 @@ export async function wrappedView(period, navigate) {
     try {
       made = await api(`/api/me/wrapped/${period}/shares`, { method: "POST" });
     } catch (err) {
-      note.textContent = err.message; // e.g. nothing to share yet: says what to do
+      note.textContent = failed(err); // e.g. nothing to share yet: says what to do; offline, that it needs the network
       return;
     }
     const url = `${location.origin}${made.url}`;
@@ -135,7 +136,7 @@ export async function wrappedView(period, navigate) {
       try {
         await api(`/api/me/wrapped/shares/${made.token}`, { method: "DELETE" });
         note.textContent = "Link revoked: it no longer opens.";
-      } catch (err) { note.append(" ", err.message); }
+      } catch (err) { note.append(" ", failed(err, "Revoking the link")); }
     } });
     note.replaceChildren(field, " ", revoke);
     field.select();

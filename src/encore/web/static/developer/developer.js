@@ -21,8 +21,11 @@ function row(text, detail, buttonLabel, onClick) {
   return li;
 }
 
+// Offline (or the server unreachable) the browser's "Failed to fetch" says nothing to act on: the player's words
+// (offline.js `failed`, review32b M1), the server's sentence otherwise.
 function fail(error) {
-  $("error").textContent = error.message;
+  const offline = !navigator.onLine || error instanceof TypeError;
+  $("error").textContent = offline ? "You're offline: this needs the network. Try again when you're back online." : error.message;
   $("error").hidden = false;
 }
 
