@@ -11,12 +11,13 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
-from encore import discovery
+from encore import discovery, library
 from encore.accounts import create_user
 from encore.catalog import Track
 from encore.db import transaction
 from encore.history import Play
-from tests.support.browser import FAST_AUDIO
+from encore.library._policy import NEW_PLAYLISTS_PER_HOUR
+from tests.support.browser import FAST_AUDIO, sign_in
 from tests.support.live import LiveServer, first_album_id, seed_small_catalogue, serve
 from tests.support.migrate import migrated_sqlite
 from tests.web.test_first_page_browser import _login, _page, browser
@@ -187,4 +188,31 @@ def test_settings_shown_again_adds_no_sleep_timer_listener(live: LiveServer, bro
     assert page.evaluate("document.querySelector('#sleep-timer').value") == "15"
     page.select_option("#sleep-timer", "off")
     assert page.evaluate("document.querySelector('#set-sleep').value") == "off"
+    page.context.close()
+
+
+def test_a_mix_the_playlist_limit_refuses_says_why(live: LiveServer, browser: Browser) -> None:
+    """review32e L1: saving a mix over the hourly limit of new playlists said only "Could not save this mix"; the
+    server's sentence (the limit, and when the next can be made) is what the listener needs to see."""
+    with transaction(live.container.sessions) as s:
+        me = create_user(s, username="capped", password="capped-pass-12", display_name="Capped")
+        now = live.container.clock.now()
+        for n, track in enumerate(s.scalars(select(Track.id).order_by(Track.id).limit(2))):
+            at = now - timedelta(hours=n + 1)
+            s.add(Play(user_id=me.id, client_play_id=f"capped-{n}", track_id=track, started_at=at, updated_at=at,
+                       ms_played=4000, state="ended", is_listen=True))  # fmt: skip
+        for n in range(NEW_PLAYLISTS_PER_HOUR):
+            library.create_playlist(s, owner_id=me.id, name=f"List {n}", now=now)
+        s.flush()
+        discovery.train(s, now=now)
+    page = _page(browser, viewport=DESKTOP)
+    sign_in(page, live.base_url, "capped", "capped-pass-12", "/")
+    page.wait_for_selector("#made-for-you")
+    page.locator("#made-for-you a", has_text="Daily Mix 1").click()
+    page.wait_for_selector("#mix-view .tracks")
+    page.click("#mix-save")
+    page.wait_for_function("document.querySelector('#mix-view .mix-saved').textContent.includes('playlists')")
+    said = page.inner_text("#mix-view .mix-saved")
+    assert said.startswith("Saving this mix failed: ") and f"You made {NEW_PLAYLISTS_PER_HOUR} playlists" in said, said
+    assert page.locator("#mix-save").is_enabled()  # the listener may try again later
     page.context.close()

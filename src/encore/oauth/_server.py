@@ -262,6 +262,8 @@ def scope_refused_redirect(session: Session, *, call: HttpCall, now: datetime) -
     redirect_uri = given.get("redirect_uri", "")
     if not decision.unknown or client is None or not redirect_uri or not client.check_redirect_uri(redirect_uri):
         return None
+    if given.get("response_type") != "code":  # §4.1.2.1 names that error first (review32e L2): the page explains it
+        return None
     answer = [("error", "invalid_scope"), ("error_description", decision.reason)]
     if "state" in given:
         answer.append(("state", given["state"]))

@@ -137,6 +137,10 @@ def test_a_word_that_is_no_scope_goes_back_to_the_app_with_invalid_scope(client:
     )
     unknown = query.replace(app.client_id, "0" * len(app.client_id))
     fine = authorize_query(app, scope="user-read-private streaming", challenge=challenge)
-    for page in (elsewhere, unknown, fine):
+    # a response type that is not "code", or none: that error comes first, and the page says it (review32e L2)
+    implicit = query.replace("response_type=code", "response_type=token")
+    untyped = query.replace("response_type=code&", "")
+    assert query not in (implicit, untyped)
+    for page in (elsewhere, unknown, fine, implicit, untyped):
         shown = client.get(f"/authorize?{page}", follow_redirects=False)
         assert shown.status_code == 200 and "text/html" in shown.headers["content-type"], page

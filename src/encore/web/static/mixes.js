@@ -2,6 +2,7 @@
 // own view with Play and "Save as playlist". Mixes are built by a daily job; a new listener's on first ask.
 import { api } from "./api.js";
 import { counted, formatTime, h, isolate, link } from "./dom.js";
+import { failed } from "./offline.js";
 
 const KIND_LABEL = { daily: "Daily Mix", discover: "Weekly", radar: "Weekly" };
 
@@ -32,9 +33,13 @@ export async function mixView(id, player, trackRows) {
   const save = h("button", { type: "button", class: "ghost", id: "mix-save", text: "Save as playlist", onclick: async (e) => {
     const button = e.currentTarget;
     button.disabled = true;
-    const r = await api(`/api/me/mixes/${encodeURIComponent(m.id)}/save`, { method: "POST", body: {} }).catch(() => null);
+    let r = null;
+    // the server's sentence says why (the playlist limits say when the next can be made; review32e L1)
+    try { r = await api(`/api/me/mixes/${encodeURIComponent(m.id)}/save`, { method: "POST", body: {} }); } catch (err) {
+      status.textContent = failed(err, "Saving this mix");
+    }
     button.disabled = false;
-    if (r) saved(r.playlist_id, !r.created); else status.textContent = "Could not save this mix";
+    if (r) saved(r.playlist_id, !r.created);
   } });
   return h("div", { class: "view", id: "mix-view" },
     h("header", { class: "hero hero-plain" }, h("div", { class: "hero-text" },
