@@ -32,3 +32,13 @@ def test_a_look_alike_beside_an_ascii_difference_is_read_as_the_ascii_name_is(
 def test_a_neutral_name_spelled_with_rn_is_refused_with_or_without_another_script() -> None:
     assert check_display_name(f"Listener {CYR_A}brnx") == check_display_name("Listener Abrnx")
     assert not check_display_name("Listener Abrnx").allowed
+
+
+@pytest.mark.parametrize("selector", ["\ufe0f", "\U000e0100", "\u180b", "\u034f"])
+def test_a_variation_selector_draws_nothing_in_a_display_name_either(selector: str) -> None:
+    """review32d asked of labels (a variation selector kept as drawn made a second "Sonora Music Entertainment"):
+    display names read it as nothing already (`kernel.drawn_only` drops every Mn), so it hides neither a login nor
+    a neutral name."""
+    assert not check_own_display_name(f"alice{selector}", username="alice").allowed
+    assert not check_display_name(f"Listener Ab12{selector}").allowed
+    assert name_beside_logins(f"demo{selector}", public_id=PUBLIC_ID) == f"demo{selector} (Zq7k)"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from encore import catalog
 from encore.bootstrap import Container
 from encore.catalog import AlbumFacts, Label
-from encore.catalog._label_names import label_name_refusal, reads_as_one
+from encore.catalog._label_names import label_name_refusal, look_alike_reason
 from encore.db import transaction
 from encore.kernel import Conflict, ValidationFailed
 
@@ -77,7 +77,7 @@ def test_a_tag_no_label_may_carry_files_the_release_under_none(container: Contai
     ],
 )
 def test_names_of_their_own_are_labels_of_their_own(container: Container, pair: tuple[str, str]) -> None:
-    assert not reads_as_one(*pair)
+    assert look_alike_reason(*pair) is None
     with transaction(container.sessions) as s:
         first = catalog.upsert_label(s, name=pair[0], kind=None).id
         assert catalog.upsert_label(s, name=pair[1], kind=None, refuse_look_alike=True).id != first

@@ -86,7 +86,7 @@ def test_a_hearing_from_before_the_break_does_not_count_for_it(nodes: tuple[AdAu
     a, b = nodes
     _send(a, T0, 0, SIZE)
     later = T0 + timedelta(minutes=3)
-    b.begin(user="fan", track="spot")  # the next break handed out
+    b.begin(user="fan", track="spot", at=later)  # the next break handed out
     assert not _heard(b, later)
     _send(b, later + timedelta(seconds=1), 0, BLOCK)  # the next break: its first block only
     assert not _heard(a, later)
@@ -103,10 +103,54 @@ def test_the_next_break_of_an_ad_at_once_after_the_last_is_a_hearing_of_its_own(
     a, b = nodes
     _send(a, T0, 0, SIZE)
     later = T0 + timedelta(seconds=8)  # less than the 15 s ad after the last hearing's first byte
-    b.begin(user="fan", track="spot")
+    b.begin(user="fan", track="spot", at=later)
     assert not _heard(a, later)
     _send(a, later, 0, SIZE)
     assert _heard(b, later, now=later + timedelta(milliseconds=AD_MS - 3000))
+
+
+def test_a_response_begun_before_the_break_and_ended_after_it_does_not_spoil_it(
+    nodes: tuple[AdAudio, AdAudio],
+) -> None:
+    """review32d L1: a second device's response of the ad, opened at the last break and held open, ended just
+    after the next break was handed out. It began that break's hearing with its early first byte, so the whole
+    ad sent for the new break was refused (`ad_not_heard`) until the hearing was forgotten an hour later."""
+    a, b = nodes
+    _send(a, T0, 0, SIZE)  # the last break, heard
+    held = b.count(user="fan", track="spot", rendition="vorbis160", size=SIZE, duration_ms=AD_MS, now=lambda: T0)
+    held.sent_now(0, 1000)
+    brk = T0 + timedelta(minutes=10)
+    a.begin(user="fan", track="spot", at=brk)  # the next break handed out
+    held.close_now()  # the held response ends
+    assert not _heard(a, brk)
+    _send(a, brk + timedelta(seconds=1), 0, SIZE)
+    assert _heard(b, brk, now=brk + timedelta(seconds=17))
+
+
+def test_a_response_within_the_clock_allowance_before_the_break_joins_it(nodes: tuple[AdAudio, AdAudio]) -> None:
+    """Another node's clock may run a little behind the one that handed the break out: its first byte seems to
+    precede the break by up to SKEW (5 s)."""
+    a, b = nodes
+    brk = T0 + timedelta(minutes=10)
+    a.begin(user="fan", track="spot", at=brk)
+    _send(b, brk - timedelta(seconds=4), 0, SIZE)
+    assert _heard(a, brk)
+    a.begin(user="fan", track="spot", at=brk + timedelta(minutes=10))
+    _send(b, brk + timedelta(minutes=10) - timedelta(seconds=6), 0, SIZE)
+    assert not _heard(a, brk + timedelta(minutes=10))
+
+
+def test_a_hearing_is_forgotten_an_hour_after_its_first_byte(nodes: tuple[AdAudio, AdAudio]) -> None:
+    """Half the ad sent, then nothing for an hour: its break lapsed, and what comes next is heard afresh (the
+    next break's length is counted from its own first byte, not the stale one)."""
+    a, b = nodes
+    a.begin(user="fan", track="spot", at=T0)
+    _send(a, T0, 0, SIZE // 2)
+    later = T0 + timedelta(hours=1)
+    _send(b, later, SIZE // 2, SIZE)  # the second half alone is not the ad
+    assert not _heard(a, T0, now=later + timedelta(seconds=30))
+    _send(b, later + timedelta(seconds=1), 0, SIZE // 2)
+    assert _heard(a, T0, now=later + timedelta(seconds=30))
 
 
 def test_a_whole_ad_resumed_after_a_pause_longer_than_it_is_the_same_hearing(nodes: tuple[AdAudio, AdAudio]) -> None:

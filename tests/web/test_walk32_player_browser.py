@@ -1,6 +1,7 @@
 """Session 31's player leftovers (fixweb32), in real Chromium over a real server: shuffle off after a reload gives back
 the order before shuffle, edits kept; a Premium granted during an ad ends the break while the tab stays out of view, and
-the tier is asked only while a break lasts; the log-in says when this browser itself signed the account out."""
+the tier is asked only while the ad plays (review32d L2: not while it is paused); the log-in says when this browser
+itself signed the account out."""
 
 import json
 import time
@@ -76,34 +77,83 @@ def test_shuffle_off_after_a_reload_gives_back_the_order_before_shuffle(live: Li
     page.close()
 
 
-def test_a_grant_during_an_ad_ends_it_with_the_tab_out_of_view(live: LiveServer, browser: Browser) -> None:
-    """Session 31's leftover: an admin's grant (or a purchase in another tab) reached a tab mid-ad only when the tab
-    came back into view. Now the tab asks its tier every few seconds while a break lasts, and only then: none during the
-    music before it, none once it ended."""
-    page = _page(browser, **DESKTOP)
+def _watch_requests(page: Page) -> tuple[list[float], list[str]]:
+    """When the tab asked its tier (monotonic times), and the ad reports it sent (URLs)."""
     looks: list[float] = []
+    reports: list[str] = []
 
-    def look(r: Request) -> None:
-        if r.url.split("?")[0].endswith("/api/me/subscription"):
+    def seen(r: Request) -> None:
+        path = r.url.split("?")[0]
+        if path.endswith("/api/me/subscription"):
             looks.append(time.monotonic())
+        elif path.endswith("/played") and "/api/ads/" in path:
+            reports.append(path)
 
-    page.on("request", look)
-    titles = _run_until_ad(page, live)
-    assert not looks  # the music before the break: no look
-    _hold_the_ad(page)  # the break stays under way however long this takes
+    page.on("request", seen)
+    return looks, reports
+
+
+def _slow_the_ad(page: Page) -> None:
+    """The ad (under 8 s here) plays on at a quarter of its speed: it lasts longer than the looks a test waits for, so
+    the break can only have ended by the grant, never by the ad's end (no "played" report)."""
+    page.wait_for_function("[...document.querySelectorAll('#audio, #audio-next')].some(a => !a.paused && a.currentSrc)")
+    page.evaluate(
+        "const el = [...document.querySelectorAll('#audio, #audio-next')].find(a => !a.paused && a.currentSrc);"
+        "window.__adSrc = el.currentSrc; el.playbackRate = 0.25"
+    )
+
+
+def _grant(page: Page, live: LiveServer) -> None:
     with transaction(live.container.sessions) as s:
         user = s.scalars(select(User).where(User.username == _signed_in_as(page))).one()
         billing.grant_premium(
             s, user_public_id=user.public_id, plan=live.container.settings.premium_plan, days=30, now=datetime.now(UTC)
         )
+
+
+def test_a_grant_during_an_ad_ends_it_with_the_tab_out_of_view(live: LiveServer, browser: Browser) -> None:
+    """Session 31's leftover: an admin's grant (or a purchase in another tab) reached a tab mid-ad only when the tab
+    came back into view. Now the tab asks its tier every few seconds while the ad plays, and only then: none during the
+    music before it, none once it ended."""
+    page = _page(browser, **DESKTOP)
+    looks, reports = _watch_requests(page)
+    titles = _run_until_ad(page, live)
+    assert not looks  # the music before the break: no look
+    _slow_the_ad(page)
+    _grant(page, live)
     # No visibilitychange: the tab is never looked at again.
     page.wait_for_selector("#ad-break", state="hidden", timeout=3 * TIER_LOOK_S * 1000)
+    assert not reports  # ended by the grant, not by the ad's end
     page.wait_for_function(_MUSIC_PLAYING, timeout=15000)
     assert page.inner_text("#np-title") == titles[3]  # the track pressed before the ad, now heard
     assert looks
     ended = len(looks)
     page.wait_for_timeout(int(1.5 * TIER_LOOK_S * 1000))
     assert len(looks) == ended, "the tier was asked after the break ended"
+    page.close()
+
+
+def test_a_paused_ad_is_not_watched_and_play_looks_at_once(live: LiveServer, browser: Browser) -> None:
+    """review32d L2: while the ad was paused, the tier was asked every 4 s with no end (hours, in a forgotten tab).
+    Now a paused ad is not watched; pressing Play looks at once (a grant made meanwhile ends the break then) and
+    watches again."""
+    page = _page(browser, **DESKTOP)
+    looks, reports = _watch_requests(page)
+    titles = _run_until_ad(page, live)
+    _hold_the_ad(page)
+    page.wait_for_timeout(300)  # a look already on its way as the ad paused
+    held = len(looks)
+    page.wait_for_timeout(int(2.5 * TIER_LOOK_S * 1000))
+    assert len(looks) == held, "the tier was asked while the ad was paused"
+    _grant(page, live)
+    page.evaluate("[...document.querySelectorAll('#audio, #audio-next')].forEach(a => { a.playbackRate = 0.25; })")
+    pressed = time.monotonic()
+    page.click("#btn-play")  # the listener resumes the ad
+    page.wait_for_selector("#ad-break", state="hidden", timeout=3 * TIER_LOOK_S * 1000)
+    assert not reports  # ended by the grant, not by the ad's end
+    assert len(looks) > held and looks[held] - pressed < TIER_LOOK_S - 1  # at once, not at the next 4 s
+    page.wait_for_function(_MUSIC_PLAYING, timeout=15000)
+    assert page.inner_text("#np-title") == titles[3]
     page.close()
 
 

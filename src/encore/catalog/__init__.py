@@ -12,7 +12,7 @@ from encore.catalog._cache import SESSION_KEY as CACHE_SESSION_KEY
 from encore.catalog._cache import CatalogueCache, built_at, cache_for, representation, views_by_ids
 from encore.catalog._cover import choose_cover, offer_file_art, takes_file_art
 from encore.catalog._hold import ReleaseTakenDown, claim_release, hold_for_ingest, hold_release, takedown_refusal
-from encore.catalog._label_names import look_alike_reason, reads_as_one
+from encore.catalog._label_names import look_alike_reason
 from encore.catalog._listing import (
     NOT_MUSIC,
     Hidden,
@@ -224,7 +224,6 @@ __all__ = [
     "offer_file_art",
     "parse_search_query",
     "published_when",
-    "reads_as_one",
     "rebuild_search_index",
     "refuse_music_as_ad",
     "reindex_album",

@@ -51,19 +51,26 @@ def label_reads(name: str) -> frozenset[str]:
     """How a label's name reads to the eye: its look-alikes (case-folded skeletons), compatibility forms folded
     (fullwidth letters are the ASCII ones), accents dropped as the label's identity key drops them ("Caf\u00e9" and
     "Cafe" are one label already) and what draws nothing (zero-width characters, blank letters). A vowel sign of
-    Devanagari or Thai is kept: it is no accent to the key either, and tells two names apart. Two names that share
-    one reading read as one label."""
+    Devanagari or Thai is kept: it is no accent to the key either, and tells two names apart; but not a mark that is
+    drawn nothing, a variation selector among them (`_drawn_mark`). Two names that share one reading read as one
+    label."""
     kept = (ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
-    drawn = "".join(ch if unicodedata.category(ch) in _COMBINING_MARKS else drawn_only(ch) for ch in kept)
+    drawn = "".join(ch if _drawn_mark(ch) else drawn_only(ch) for ch in kept)
     return look_alikes(" ".join(drawn.split()))
 
 
 _COMBINING_MARKS = frozenset({"Mn", "Mc", "Me"})  # all of them: a vowel sign (Mc) the key keeps is drawn
+# The marks that are Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15; ICU agrees, a test checks):
+# the combining grapheme joiner, Khmer's inherent vowels, Mongolian's free variation selectors, the variation
+# selectors. They draw nothing: "Sonora Music Entertainment\ufe0f" was a second label beside "Sonora Music
+# Entertainment" that no reader could tell from it (review32d). Not refused: an emoji's presentation selector
+# ("\u2764\ufe0f") is how a name draws a heart in colour.
+_IGNORABLE_MARKS = re.compile("[\u034f\u17b4\u17b5\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
-def reads_as_one(name: str, other: str) -> bool:
-    """Whether a new label named `name` would pass for the label `other` (`look_alike_reason`)."""
-    return look_alike_reason(name, other) is not None
+def _drawn_mark(ch: str) -> bool:
+    """Whether `ch` is a combining mark that draws something: kept as it is where names are compared."""
+    return unicodedata.category(ch) in _COMBINING_MARKS and _IGNORABLE_MARKS.match(ch) is None
 
 
 def look_alike_reason(name: str, other: str) -> str | None:
@@ -124,12 +131,12 @@ def _shown(ch: str) -> str:
 @lru_cache(maxsize=4096)  # only names whose readings meet come here: a new label and its few look-alikes
 def _drawn(name: str) -> tuple[tuple[_Drawn, ...], tuple[str, ...]]:
     """`name` as `label_reads` reads it, one character as drawn at a time (spaces collapsed), and the characters of
-    the name that draw nothing (a zero-width space, a blank letter, a lone accent)."""
+    the name that draw nothing (a zero-width space, a blank letter, a lone accent, a variation selector)."""
     drawn: list[_Drawn] = []
     gone: list[str] = []
     for at, ch in enumerate(name):
         kept = [d for d in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(d)]
-        kept = [d for d in kept if unicodedata.category(d) in _COMBINING_MARKS or drawn_only(d)]
+        kept = [d for d in kept if _drawn_mark(d) or drawn_only(d)]
         if not kept:
             gone.append(ch)
         for d in kept:

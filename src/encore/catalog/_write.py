@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from encore.catalog._hold import hold_for_ingest
-from encore.catalog._label_names import label_name_refusal, look_alike_reason, reads_as_one
+from encore.catalog._label_names import label_name_refusal, look_alike_reason
 from encore.catalog._listing import keep_as_ad
 from encore.catalog._models import (
     Album,
@@ -82,7 +82,7 @@ def _hold_new(session: Session, kind: str, key: str) -> None:
 def upsert_label(session: Session, *, name: str, kind: str | None, refuse_look_alike: bool = False) -> Label:
     """The label of this name (given stripped); `kind` applies only when it is created here. A name the rule of
     shown names refuses (`label_name_refusal`) makes no new label (ValidationFailed `bad_label`). A new name that
-    reads as an existing label's by look-alike letters (`reads_as_one`: "Universal Sound Gr\u043eup" with a
+    reads as an existing label's by look-alike letters (`look_alike_reason`: "Universal Sound Gr\u043eup" with a
     Cyrillic "\u043e") is that label: a file's tag means the label it looks like, and a second label that passes
     for the first would split its releases and its statements (review31a L3). Or, `refuse_look_alike` (an operator
     naming a new label, `encore ingest --label`), refused (Conflict `label_look_alike`) saying which label it reads
@@ -97,12 +97,14 @@ def upsert_label(session: Session, *, name: str, kind: str | None, refuse_look_a
     if label is None:
         _hold_new(session, "label", key)
         label = session.scalar(select(Label).where(Label.name_key == key))
-    if label is None and (label := _label_read_as(session, name)) is not None and refuse_look_alike:
-        raise Conflict(
-            f"{name!r} reads as the existing label {label.name!r} ({look_alike_reason(name, label.name)}): name that"
-            " label, or choose a name that reads as a label of its own.",
-            code="label_look_alike",
-        )
+    if label is None and (read_as := _label_read_as(session, name)) is not None:
+        label, why = read_as
+        if refuse_look_alike:
+            raise Conflict(
+                f"{name!r} reads as the existing label {label.name!r} ({why}): name that label, or choose a name"
+                " that reads as a label of its own.",
+                code="label_look_alike",
+            )
     if label is None:
         label = Label(name=name, name_key=key, kind=kind or LabelKind.INDIE.value)
         session.add(label)
@@ -126,13 +128,13 @@ def _tagged_label(session: Session, facts: AlbumFacts, *, forced: bool) -> Label
         return None
 
 
-def _label_read_as(session: Session, name: str) -> Label | None:
-    """The oldest label whose name reads as `name` (`reads_as_one`), or None. Every label's name is read: a new label
-    is rare (an operator's, or the first file of a label), a catalogue holds hundreds or thousands of them, and each
-    name's reading is kept by the process (~50 us to read one, then 10,000 compared in ~1.5 ms)."""
+def _label_read_as(session: Session, name: str) -> tuple[Label, str] | None:
+    """The oldest label whose name reads as `name`, and why (`look_alike_reason`), or None. Every label's name is
+    read: a new label is rare (an operator's, or the first file of a label), a catalogue holds hundreds or thousands
+    of them, and each name's reading is kept by the process (~50 us to read one, then 10,000 compared in ~1.5 ms)."""
     for label_id, other in session.execute(select(Label.id, Label.name).order_by(Label.id)):
-        if reads_as_one(name, other):
-            return session.get(Label, label_id)
+        if (why := look_alike_reason(name, other)) is not None:
+            return session.get_one(Label, label_id), why
     return None
 
 

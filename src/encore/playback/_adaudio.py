@@ -8,11 +8,16 @@ transcode, a lower bound), into the listener's hearing of that ad on the shared 
 by one worker or node and sent by another is checked by any.
 
 A hearing is one break's: it begins when a new break of the ad is handed out (`begin`) and takes every response
-until the next one, however long the ad was paused. Told apart by time instead (a response began a new hearing
-when the stored one was whole and at least the ad's length old), an ad played faster than real time and the next
-break handed out at once joined the counted hearing, which began before the new break (`ad_not_heard`, and the
-ad again: session 31's ad-break paths); and an ad paused past its length, reloaded and resumed for its last
-second began a hearing of its own, whose length had not passed since its first byte (`ad_not_heard` again).
+that began after it, until the next break, however long the ad was paused. `begin` leaves the break's time in
+place of the hearing, not nothing: a response that began before the break (a second device's, held open) and
+ended after it joined the new hearing with its early first byte, which `heard` then refused for this break, and
+the break could not be heard until that hearing was forgotten an hour later (review32d L1).
+
+Told apart by time instead (a response began a new hearing when the stored one was whole and at least the ad's
+length old), an ad played faster than real time and the next break handed out at once joined the counted
+hearing, which began before the new break (`ad_not_heard`, and the ad again: session 31's ad-break paths); and
+an ad paused past its length, reloaded and resumed for its last second began a hearing of its own, whose length
+had not passed since its first byte (`ad_not_heard` again).
 """
 
 from collections.abc import Callable
@@ -26,6 +31,7 @@ SKEW = timedelta(seconds=5)  # nodes' clocks differ a little: a first byte may s
 CLOCK_SKEW_MS = 2000  # the same, for the ad's length since its first byte: nodes keep NTP time (docs/deploy.md)
 _KEEP_S = 2 * 3600.0  # a break stays open for an hour; its hearing is kept a little longer
 _NEW_AFTER_US = 3600 * 1_000_000  # a hearing older than any open break is forgotten (its break lapsed)
+_SKEW_US = SKEW // timedelta(microseconds=1)
 
 
 def _us(at: datetime) -> int:
@@ -57,24 +63,47 @@ def _complete(renditions: dict[str, tuple[int, Spans]], duration_ms: int) -> boo
     return heard_ms(renditions, duration_ms) >= _threshold(duration_ms)
 
 
+def _doc(at: int | None, renditions: dict[str, tuple[int, Spans]], break_us: int | None) -> Doc:
+    """The stored hearing: `at` its first byte (None: nothing sent since the break), `r` what each rendition
+    sent, `b` the time of the break handed out last (absent if none was since the hearing was last kept)."""
+    doc: Doc = {"at": at, "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in sorted(renditions.items())}}
+    if break_us is not None:
+        doc["b"] = break_us
+    return doc
+
+
+def _begin(break_us: int) -> Change[None]:
+    """The change that starts the hearing of a break handed out at `break_us`: nothing sent of it yet."""
+
+    def step(_docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
+        return [_doc(None, {}, break_us)], None
+
+    return step
+
+
 def _merge(first_us: int, rendition: str, size: int, spans: Spans) -> Change[None]:
     """The change that adds one response's spans to the listener's hearing of the ad: the hearing of the break
     handed out last (`begin`), which a reload mid-ad resumes (with a Range, or the whole file again: all of it
-    counts, and the ad's length from the first byte of all). One older than any open break is forgotten."""
+    counts, and the ad's length from the first byte of all). A response whose first byte came before that break
+    (less the nodes' clock allowance) was an earlier break's and adds nothing. A hearing an hour older than this
+    response's first byte is forgotten: its break has lapsed."""
 
     def step(docs: list[Doc | None]) -> tuple[list[Doc | None], None]:
         raw = docs[0]
-        if raw is not None and first_us - raw["at"] >= _NEW_AFTER_US:
-            raw = None
-        renditions = {} if raw is None else _renditions(raw)
+        break_us = None if raw is None else raw.get("b")
+        if break_us is not None and first_us < int(break_us) - _SKEW_US:
+            return [raw], None
+        at = None if raw is None else raw.get("at")
+        if at is not None and first_us - int(at) >= _NEW_AFTER_US:
+            at = None
+        renditions = {} if raw is None or at is None else _renditions(raw)
         known = renditions.get(rendition)
         merged = known[1] if known is not None and known[0] == size else ()
         for start, end in spans:
             merged = add_span(merged, start, end, floor=True)
         renditions[rendition] = (size, merged)
-        at = first_us if raw is None else min(int(raw["at"]), first_us)
-        doc = {"at": at, "r": {k: [v[0], [list(x) for x in v[1]]] for k, v in sorted(renditions.items())}}
-        return [doc], None
+        first = first_us if at is None else min(int(at), first_us)
+        return [_doc(first, renditions, break_us)], None
 
     return step
 
@@ -102,17 +131,18 @@ class AdAudio:
             self, user=user, track=track, rendition=rendition, size=size, duration_ms=duration_ms, now=now
         )
 
-    def begin(self, *, user: str, track: str) -> None:
-        """A new break of the ad `track` was handed out to `user`: what was sent of it before was an earlier
-        break's hearing, and none of it counts for this one."""
-        self._state.delete(_key(user, track))
+    def begin(self, *, user: str, track: str, at: datetime) -> None:
+        """A new break of the ad `track` was handed out to `user` at `at`: what was sent of it before, and what a
+        response that began before `at` sends still, was an earlier break's hearing; none of it counts for this
+        one."""
+        self._state.update([_key(user, track)], _begin(_us(at)), ttl_s=[_KEEP_S])
 
     def heard(self, *, user: str, track: str, duration_ms: int, since: datetime, now: datetime) -> bool:
         """Whether about the whole ad (all but its last AD_SLACK_MS) was sent to `user` in a hearing that began
         after `since` (the break was handed out), on any worker or node, and the ad's length has passed since
         that hearing's first byte (`played_since_first_byte`)."""
         raw = self._state.get(_key(user, track))
-        if raw is None or int(raw["at"]) < _us(since - SKEW):
+        if raw is None or raw.get("at") is None or int(raw["at"]) < _us(since - SKEW):
             return False
         return played_since_first_byte(int(raw["at"]), duration_ms, _us(now)) and _complete(
             _renditions(raw), duration_ms

@@ -29,7 +29,7 @@ def start_ad_break(
     brk = issue_break(session, user_id=user_id, now=now, last_track_id=state.last_track_id)
     if brk.new:
         user = session.scalars(select(User.public_id).where(User.id == user_id)).one()
-        clocks.ad_audio.begin(user=user, track=brk.track_public_id)
+        clocks.ad_audio.begin(user=user, track=brk.track_public_id, at=brk.issued_at)
     return brk
 
 

@@ -59,13 +59,16 @@ export function announceTier(sub) {
   window.dispatchEvent(new CustomEvent("encore:tier", { detail: { tier: sub.tier } }));
 }
 
-// While a break lasts (and only then), the tier is asked every few seconds, whether the tab is in view or not (music
+// While an ad plays (and only then), the tier is asked every few seconds, whether the tab is in view or not (music
 // plays in a background tab): a grant made meanwhile ended the break only once the tab came back into view (session
 // 31's leftover). There is no push from the server; a 15-30 s ad costs a handful of small reads, none outside a break.
+// An ad paused is not watched: the look went on every 4 s for as long as the paused ad stayed on screen, hours in a
+// forgotten tab (review32d L2). Pressing Play looks at once and watches again, as the tab coming into view looks.
 const TIER_LOOK_MS = 4000;
 
 export function watchTier(player) {
   const look = () => api("/api/me/subscription").then(announceTier).catch(() => {});
+  const adPlays = () => player.ads.active && !player.active.paused;
   window.addEventListener("encore:tier", (event) => {
     if (event.detail.tier === "premium") player.ads.end({ keepChoice: true });
   });
@@ -73,17 +76,25 @@ export function watchTier(player) {
     if (document.visibilityState === "visible" && player.ads.active) look();
   });
   let watching = false;
-  player.addEventListener("adbreak", async () => {
-    if (watching) return; // one look at a time, whichever start met the break
+  const watch = async () => {
+    if (watching) return; // one look at a time, whichever start or resume met the break
     watching = true;
     try {
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, TIER_LOOK_MS));
-        if (!player.ads.active) break;
+        if (!adPlays()) break;
         await look();
       }
     } finally { watching = false; }
-  });
+  };
+  player.addEventListener("adbreak", watch);
+  // The ad resumed (Play, the lock screen's play) once its watch had stopped: a look now, and every few seconds again.
+  // Media events do not bubble: caught on their way down.
+  document.addEventListener("play", (event) => {
+    if (event.target !== player.active || !player.ads.active || watching) return;
+    look();
+    watch();
+  }, true);
 }
 
 // The plan's actions: trial, redeem a code, and (when the server offers it) a checkout.

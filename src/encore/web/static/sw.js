@@ -1,7 +1,7 @@
 // Encore's service worker: the app shell from cache (refreshed in the background), an offline page
 // when a navigation fails. The listener's own library reads (API_CACHED) go to the network first and fall
 // back to their last answer offline; other API calls, artwork and audio always go to the network.
-const VERSION = "encore-shell-v51";
+const VERSION = "encore-shell-v52";
 const API_CACHE = "encore-api-v1"; // deleted at log-out (app.js) and when /api/me says 401
 const API_CACHED = /^\/api\/(me(\/playlists|\/likes\/(tracks|albums|artists)|\/recent)?|playlists\/[0-9A-Za-z]+(\/items)?|albums\/[0-9A-Za-z]+|browse\/(new-releases|labels))$/;
 const SHELL = ["/", "/offline", "/static/style.css", "/static/app.js", "/static/api.js", "/static/dom.js",
