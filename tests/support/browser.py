@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -55,6 +55,19 @@ def sign_in(page: Page, base_url: str, username: str, password: str, path: str =
     )
     assert answer.status == 200, answer.text()
     page.goto(base_url + path)
+
+
+def signed_in_page(
+    browser: Browser, base_url: str, username: str, password: str, path: str, viewport: dict[str, int]
+) -> tuple[BrowserContext, Page, list[str]]:
+    """A fresh context signed in as `username` at `path` (`sign_in`), and the page errors it meets (an unhandled
+    rejection is one); the caller closes the context."""
+    context = browser.new_context(bypass_csp=True, viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, base_url, username, password, path)
+    return context, page, errors
 
 
 # An in-app move, as a click on one of the app's own links makes it: a `data-link` anchor to `path` is clicked, so

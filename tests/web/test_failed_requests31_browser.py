@@ -21,7 +21,7 @@ from encore.bootstrap import Container
 from encore.catalog import Track
 from encore.db import transaction
 from encore.jobs import InProcessWorkers
-from tests.support.browser import sign_in
+from tests.support.browser import signed_in_page
 from tests.support.live import seeded_container, serve
 from tests.web.test_first_page_browser import browser
 
@@ -61,13 +61,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def _open(browser: Browser, live: Site, user: str, path: str) -> tuple[BrowserContext, Page, list[str]]:
-    """A fresh context signed in as `user` at `path`, and the page errors it meets (an unhandled rejection is one)."""
-    context = browser.new_context(bypass_csp=True, **DESKTOP)  # type: ignore[arg-type]
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, live.base_url, user, PW, path)
-    return context, page, errors
+    return signed_in_page(browser, live.base_url, user, PW, path, DESKTOP["viewport"])
 
 
 def _server_error(route: Route) -> None:

@@ -16,7 +16,7 @@ from encore.accounts import User, create_user
 from encore.catalog import Album, Track
 from encore.db import transaction
 from encore.demo import Listener, seed_listening
-from tests.support.browser import go, sign_in
+from tests.support.browser import go, signed_in_page
 from tests.support.live import seeded_container, serve
 from tests.web.test_first_page_browser import browser
 
@@ -67,12 +67,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def _open(browser: Browser, live: Site, user: str, path: str) -> tuple[BrowserContext, Page, list[str]]:
-    context = browser.new_context(bypass_csp=True, **DESKTOP)  # type: ignore[arg-type]
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(page, live.base_url, user, PW, path)
-    return context, page, errors
+    return signed_in_page(browser, live.base_url, user, PW, path, DESKTOP["viewport"])
 
 
 def test_what_is_pressed_offline_says_so_not_failed_to_fetch(live: Site, browser: Browser) -> None:
